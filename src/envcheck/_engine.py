@@ -1,0 +1,76 @@
+"""One session's envcheck state: configuration, checks and the runner that produces results."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from envcheck import _registry
+from envcheck._model import Check
+from envcheck._runner import Runner
+from envcheck._store import FileStore, MemoryStore, Store
+from envcheck.config import EnvcheckConfig, load
+
+
+@dataclass
+class Engine:
+    config: EnvcheckConfig
+    checks: dict[str, Check]
+    runner: Runner
+
+    @property
+    def components(self) -> list[str]:
+        return sorted({check.component for check in self.checks.values()})
+
+
+def hook_plugins(pytest_config: pytest.Config) -> list[object]:
+    """conftest modules and pytest plugins that implement envcheck hooks.
+
+    pytest's own manager ignores hook names without the ``pytest_`` prefix, so envcheck registers
+    them with its own manager.
+    """
+    found = []
+    for plugin in pytest_config.pluginmanager.get_plugins():
+        if plugin is None or isinstance(plugin, type):
+            continue
+        if any(name.startswith("envcheck_") for name in dir(plugin)):
+            found.append(plugin)
+    return found
+
+
+def _store(pytest_config: pytest.Config) -> Store:
+    workerinput = getattr(pytest_config, "workerinput", None)
+    if workerinput is None:
+        return MemoryStore()
+    basetemp = pytest_config.option.basetemp
+    base = Path(basetemp).parent if basetemp else Path(tempfile.gettempdir())
+    return FileStore(base / f"envcheck-{workerinput['testrunuid']}")
+
+
+def build(pytest_config: pytest.Config, *, force: bool = False) -> Engine | None:
+    """Build the engine, or return ``None`` when envcheck has nothing to do in this session.
+
+    Raises :class:`envcheck.config.ConfigError` for a configuration that cannot be used.
+    """
+    plugins = hook_plugins(pytest_config)
+    pm = _registry.make_plugin_manager(plugins)
+    explicit = pytest_config.getoption("envcheck_config")
+    use_defaults = bool(pytest_config.getoption("envcheck_defaults"))
+    defaults = _registry.default_config(pm, os.environ) if use_defaults else None
+    if defaults is None and (plugins or force):
+        defaults = {}
+    config = load(
+        rootdir=pytest_config.rootpath,
+        explicit=Path(explicit) if explicit else None,
+        models=_registry.config_models(pm),
+        defaults=defaults,
+        record_mode=pytest_config.getoption("envcheck_record"),
+    )
+    if config is None:
+        return None
+    checks = _registry.collect_checks(pm, config)
+    return Engine(config, checks, Runner(checks, config, _store(pytest_config)))

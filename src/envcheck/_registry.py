@@ -1,0 +1,121 @@
+"""The plugin manager and the checks it collects from every plugin."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from typing import Any
+
+import pluggy
+
+from envcheck import hookspecs
+from envcheck._model import Check
+from envcheck.config import ConfigError, EnvcheckConfig
+
+#: Built-in components: plain envcheck plugins, registered through the same hooks as any other.
+BUILTIN_PLUGINS = (
+    "envcheck.checks.venv",
+)
+
+
+def make_plugin_manager(extra_plugins: Iterable[object] = ()) -> pluggy.PluginManager:
+    """envcheck's own plugin manager: built-ins, ``envcheck`` entry points, then ``extra_plugins``
+    (conftest modules and pytest plugins that implement envcheck hooks)."""
+    pm = pluggy.PluginManager("envcheck")
+    pm.add_hookspecs(hookspecs)
+    for name in BUILTIN_PLUGINS:
+        pm.register(importlib.import_module(name), name=name)
+    pm.load_setuptools_entrypoints("envcheck")
+    for plugin in extra_plugins:
+        if pm.is_registered(plugin):
+            continue
+        try:
+            pm.register(plugin)
+        except pluggy.PluginValidationError as exc:
+            raise ConfigError(f"envcheck: plugin {exc.plugin!r} is invalid: {exc}") from None
+    return pm
+
+
+def config_models(pm: pluggy.PluginManager) -> dict[str, Any]:
+    models: dict[str, Any] = {}
+    for contribution in pm.hook.envcheck_config_sections():
+        for name, model in (contribution or {}).items():
+            if name in models and models[name] is not model:
+                raise ConfigError(f"envcheck: two plugins define [tool.envcheck.{name}]")
+            models[name] = model
+    return models
+
+
+def default_config(pm: pluggy.PluginManager, environ: Any) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for contribution in pm.hook.envcheck_default_config(environ=environ):
+        merged.update(contribution or {})
+    return merged
+
+
+def collect_checks(pm: pluggy.PluginManager, config: EnvcheckConfig) -> dict[str, Check]:
+    """Every check of every plugin, by id, with ``depends_on`` resolved to ids."""
+    found: list[Check] = []
+    for produced in pm.hook.envcheck_checks(config=config):
+        for check in produced or ():
+            if not isinstance(check, Check):
+                raise ConfigError(
+                    f"envcheck: a plugin's envcheck_checks yielded {check!r}; "
+                    "yield envcheck.Check(...) objects"
+                )
+            found.append(check)
+    checks: dict[str, Check] = {}
+    for check in found:
+        if check.id in checks:
+            raise ConfigError(f"envcheck: two checks are named {check.id!r}; rename one")
+        checks[check.id] = check
+    resolved = {cid: _resolve_dependencies(check, checks) for cid, check in checks.items()}
+    _reject_cycles(resolved)
+    return resolved
+
+
+def _resolve_dependencies(check: Check, checks: dict[str, Check]) -> Check:
+    ids: list[str] = []
+    for ref in check.depends_on:
+        if ref in checks:
+            ids.append(ref)
+            continue
+        local = f"{check.component}/{ref}"
+        matches = [cid for cid in checks if cid.split("/", 1)[1] == ref]
+        if local in checks:
+            ids.append(local)
+        elif len(matches) == 1:
+            ids.append(matches[0])
+        else:
+            why = "is ambiguous" if matches else "names no known check"
+            raise ConfigError(
+                f"envcheck: check {check.id!r} depends on {ref!r}, which {why}; "
+                "use the full id 'component/name'"
+            )
+    return Check(
+        name=check.name,
+        component=check.component,
+        run=check.run,
+        description=check.description,
+        depends_on=tuple(ids),
+        timeout=check.timeout,
+        section=check.section,
+    )
+
+
+def _reject_cycles(checks: dict[str, Check]) -> None:
+    state: dict[str, int] = {}
+
+    def visit(cid: str, path: list[str]) -> None:
+        if state.get(cid) == 2:
+            return
+        if state.get(cid) == 1:
+            cycle = " -> ".join([*path[path.index(cid) :], cid])
+            raise ConfigError(f"envcheck: checks depend on each other in a cycle: {cycle}")
+        state[cid] = 1
+        for dep in checks[cid].depends_on:
+            visit(dep, [*path, cid])
+        state[cid] = 2
+
+    for cid in checks:
+        visit(cid, [])

@@ -1,0 +1,1 @@
+"""The built-in components. Each module is a plain envcheck plugin."""

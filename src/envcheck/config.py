@@ -1,0 +1,190 @@
+"""``[tool.envcheck]``: reading, validating and explaining mistakes."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pydantic
+
+from envcheck import _interpolate
+
+TABLE = "tool.envcheck"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the key and the fix."""
+
+
+class Settings(pydantic.BaseModel):
+    """Keys directly under ``[tool.envcheck]``."""
+
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    timeout: float = pydantic.Field(default=10.0, gt=0)
+    fixtures_on_failure: Literal["auto", "skip", "fail"] = "auto"
+
+
+@dataclass
+class EnvcheckConfig:
+    """The validated configuration handed to ``envcheck_checks`` hooks."""
+
+    sections: dict[str, Any]
+    settings: Settings
+    rootdir: Path
+    source: str
+    from_environment: bool = False
+    record_mode: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def section(self, name: str) -> Any:
+        """The validated model of ``[tool.envcheck.<name>]``, or ``None`` if it is absent."""
+        return self.sections.get(name)
+
+    def is_configured(self, name: str) -> bool:
+        return name in self.sections
+
+
+def read_table(rootdir: Path, explicit: Path | None) -> tuple[dict[str, Any] | None, Path | None]:
+    """Return the raw ``[tool.envcheck]`` table and the file it came from."""
+    path = explicit if explicit is not None else rootdir / "pyproject.toml"
+    if not path.is_file():
+        if explicit is not None:
+            raise ConfigError(
+                f"--envcheck-config {explicit}: no such file; pass the path of a TOML file"
+            )
+        return None, None
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax there") from None
+    if explicit is not None and "tool" not in document:
+        return document, path
+    table = document.get("tool", {}).get("envcheck")
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: {TABLE} must be a table, e.g. [tool.envcheck.venv]")
+    return table, path
+
+
+def _walk_strings(value: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _walk_strings(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk_strings(item, (*path, str(index)))
+
+
+def _field_names(model: Any, seen: set[int] | None = None) -> set[str]:
+    """Every key a model (and the models nested in it) accepts, for "did you mean" hints."""
+    seen = seen if seen is not None else set()
+    names: set[str] = set()
+    if id(model) in seen or not (isinstance(model, type) and issubclass(model, pydantic.BaseModel)):
+        return names
+    seen.add(id(model))
+    for name, info in model.model_fields.items():
+        names.add(info.alias or name)
+        for arg in _types_in(info.annotation):
+            names |= _field_names(arg, seen)
+    return names
+
+
+def _types_in(annotation: Any) -> Iterator[Any]:
+    yield annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        yield from _types_in(arg)
+
+
+def _describe(error: Mapping[str, Any], where: str, known: set[str]) -> str:
+    loc = [str(part) for part in error["loc"]]
+    dotted = ".".join([where, *loc]) if loc else where
+    if error["type"] == "extra_forbidden":
+        close = difflib.get_close_matches(loc[-1], sorted(known), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return f"{dotted}: unknown key{hint}"
+    given = error.get("input")
+    shown = f" (got {given!r})" if isinstance(given, (int, float, bool, str)) else ""
+    if isinstance(given, str) and ("${" in given):
+        shown = f" (got {given!r}; environment references are allowed only in strings)"
+    return f"{dotted}: {error['msg'].lower()}{shown}"
+
+
+def validate(
+    raw: Mapping[str, Any],
+    models: Mapping[str, Any],
+    *,
+    source: str,
+) -> tuple[Settings, dict[str, Any]]:
+    """Validate the raw table against the core settings and every plugin's section model."""
+    problems: list[str] = []
+    scalars = {key: value for key, value in raw.items() if key not in models}
+    for key in list(scalars):
+        if isinstance(scalars[key], dict) and key not in Settings.model_fields:
+            valid = sorted([*models, *Settings.model_fields])
+            close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+            hint = f"did you mean [{TABLE}.{close[0]}]?" if close else f"known: {', '.join(valid)}"
+            problems.append(f"{TABLE}.{key}: unknown section; {hint}")
+            del scalars[key]
+    for path, text in _walk_strings(raw, (TABLE,)):
+        message = _interpolate.syntax_error(text)
+        if message:
+            problems.append(f"{'.'.join(path)}: {message}")
+    settings = Settings()
+    try:
+        settings = Settings.model_validate(scalars)
+    except pydantic.ValidationError as exc:
+        known = set(Settings.model_fields) | set(models)
+        problems += [_describe(e, TABLE, known) for e in exc.errors()]
+    sections: dict[str, Any] = {}
+    for name, model in models.items():
+        if name not in raw:
+            continue
+        try:
+            sections[name] = pydantic.TypeAdapter(model).validate_python(raw[name])
+        except pydantic.ValidationError as exc:
+            known = _field_names(model)
+            problems += [_describe(e, f"{TABLE}.{name}", known) for e in exc.errors()]
+    if problems:
+        lines = "\n  ".join(problems)
+        raise ConfigError(f"envcheck: invalid configuration in {source}:\n  {lines}")
+    return settings, sections
+
+
+def load(
+    *,
+    rootdir: Path,
+    explicit: Path | None,
+    models: Mapping[str, Any],
+    defaults: Mapping[str, Any] | None,
+    record_mode: str | None = None,
+) -> EnvcheckConfig | None:
+    """Build the configuration, or return ``None`` when there is none and no defaults apply."""
+    raw, path = read_table(rootdir, explicit)
+    from_env = False
+    if raw is None:
+        if defaults is None:
+            return None
+        raw, from_env = dict(defaults), True
+    source = str(path) if path is not None and not from_env else "defaults from the environment"
+    settings, sections = validate(raw, models, source=source)
+    return EnvcheckConfig(
+        sections=sections,
+        settings=settings,
+        rootdir=rootdir,
+        source=source,
+        from_environment=from_env,
+        record_mode=record_mode,
+    )
+
+
+def in_ci(environ: Mapping[str, str] | None = None) -> bool:
+    """True on a CI runner (the ``CI`` variable is set to anything but empty/false/0)."""
+    value = (environ if environ is not None else os.environ).get("CI", "")
+    return value.strip().lower() not in ("", "0", "false", "no")

@@ -1,0 +1,40 @@
+"""Fixtures that hand verified clients to a team's own tests.
+
+Each fixture first requires its component's checks: when one failed, a test that uses the fixture
+is skipped with the check's diagnosis (locally) or failed with it (when ``CI`` is set, or as set by
+``fixtures_on_failure`` in ``[tool.envcheck]``). Component modules are imported only when a fixture
+is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from envcheck._model import CheckResult, Status
+
+
+def require_checks(request: pytest.FixtureRequest, check_ids: Sequence[str]) -> list[CheckResult]:
+    """Wait for the given checks and stop the test (skip or fail) unless all of them passed."""
+    from envcheck import plugin
+    from envcheck._items import explain
+    from envcheck.config import in_ci
+
+    engine = plugin.engine(request.config)
+    if engine is None:
+        pytest.skip("envcheck is not configured here: add [tool.envcheck] to pyproject.toml")
+    missing = [cid for cid in check_ids if cid not in engine.checks]
+    if missing:
+        component = missing[0].split("/", 1)[0]
+        pytest.skip(f"{missing[0]} is not configured: add [tool.envcheck.{component}]")
+    results = [engine.runner.result(cid) for cid in check_ids]
+    bad = [r for r in results if r.status in (Status.FAIL, Status.SKIP)]
+    if bad:
+        mode = engine.config.settings.fixtures_on_failure
+        fail = mode == "fail" or (mode == "auto" and in_ci())
+        message = "environment not ready: " + explain(bad[0])
+        if fail:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return results

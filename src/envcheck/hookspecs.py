@@ -1,0 +1,39 @@
+"""The hooks envcheck calls. Plugins implement them with :data:`envcheck.hookimpl`.
+
+Implementations may accept any subset of a hook's arguments, so hooks can gain arguments later
+without breaking plugins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from envcheck._model import Check
+    from envcheck.config import EnvcheckConfig
+
+hookspec = pluggy.HookspecMarker("envcheck")
+hookimpl = pluggy.HookimplMarker("envcheck")
+
+
+@hookspec
+def envcheck_config_sections() -> Mapping[str, type[Any]]:
+    """Return the ``[tool.envcheck.<name>]`` tables this plugin reads, as ``{name: model}``.
+
+    ``model`` is a pydantic model (or any type pydantic can validate); envcheck validates the table
+    with it and reports mistakes as usage errors naming the dotted key.
+    """
+
+
+@hookspec
+def envcheck_default_config(environ: Mapping[str, str]) -> Mapping[str, Any] | None:
+    """Without any ``[tool.envcheck]``: return the sections to check, read from standard
+    environment variables (e.g. ``{"postgres": {"dsn": "${DATABASE_URL}"}}``), or ``None``."""
+
+
+@hookspec
+def envcheck_checks(config: EnvcheckConfig) -> Iterable[Check] | None:
+    """Yield the :class:`envcheck.Check` objects of this plugin for the given configuration."""

@@ -1,0 +1,209 @@
+"""The pytest plugin: options, markers, items, fixtures and reports are wired here.
+
+Importing this module must stay cheap: it is loaded by every pytest run in a project that has
+envcheck installed. Everything heavier is imported only once envcheck has something to do.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from envcheck._engine import Engine
+
+#: Components that ship with envcheck; plugins' components get markers when they are loaded.
+BUILTIN_COMPONENTS = {
+    "venv": "the Python virtualenv, Poetry, packages and dev tools",
+    "postgres": "PostgreSQL servers",
+    "redis": "Redis servers",
+    "providers": "LLM providers (OpenAI, Anthropic, Gemini, OpenAI-compatible)",
+    "ollama": "a local Ollama server and its models",
+    "mcp": "MCP (Model Context Protocol) servers",
+}
+RECORD_MODES = ("none", "once", "new", "all")
+
+ENGINE_KEY = pytest.StashKey["Engine | None"]()
+WRITTEN_KEY = pytest.StashKey[list[Path]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("envcheck", "environment checks (envcheck)")
+    group.addoption(
+        "--envcheck-report",
+        nargs="?",
+        const="envcheck-report",
+        default=None,
+        metavar="PATH",
+        help="write the environment report to PATH.md and PATH.json (default: envcheck-report)",
+    )
+    group.addoption(
+        "--envcheck-config",
+        default=None,
+        metavar="FILE",
+        help="read [tool.envcheck] from FILE instead of pyproject.toml",
+    )
+    group.addoption(
+        "--envcheck",
+        action="store_true",
+        default=False,
+        help="run the environment checks even when test paths are given",
+    )
+    group.addoption(
+        "--envcheck-only",
+        action="store_true",
+        default=False,
+        help="run only the environment checks; collect no test files",
+    )
+    group.addoption(
+        "--envcheck-defaults",
+        action="store_true",
+        default=False,
+        help="without [tool.envcheck], check the default stack from standard variables",
+    )
+    group.addoption(
+        "--envcheck-record",
+        default=None,
+        choices=RECORD_MODES,
+        help="cassette record mode for provider checks "
+        "(default: none when CI is set, otherwise replay what exists and record what does not)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "envcheck: an environment check made by envcheck")
+    for name, what in BUILTIN_COMPONENTS.items():
+        config.addinivalue_line("markers", f"{name}: envcheck checks of {what}")
+    config.pluginmanager.register(ResultLog(config), "envcheck-results")
+    config.pluginmanager.import_plugin("envcheck.fixtures")
+
+
+def _wants_envcheck(config: pytest.Config) -> bool:
+    """Cheap test, before anything heavy is imported: has this session anything to check?"""
+    opt = config.getoption
+    if opt("envcheck_report") or opt("envcheck_config") or opt("envcheck_only"):
+        return True
+    if opt("envcheck_defaults") or opt("envcheck"):
+        return True
+    pyproject = config.rootpath / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+            document = {}
+        if "envcheck" in document.get("tool", {}):
+            return True
+    from envcheck._engine import hook_plugins
+
+    return bool(hook_plugins(config))
+
+
+def _explicit_paths_only(config: pytest.Config) -> bool:
+    """``pytest tests/test_x.py`` asks for those tests, not for the environment checks."""
+    if config.args_source is not pytest.Config.ArgsSource.ARGS:
+        return False
+    opt = config.getoption
+    if opt("envcheck") or opt("envcheck_only") or opt("envcheck_report"):
+        return False
+    return not (opt("markexpr") or opt("keyword"))
+
+
+def engine(config: pytest.Config) -> Engine | None:
+    """The session's engine, built on first use; a bad configuration is a usage error."""
+    if ENGINE_KEY not in config.stash:
+        config.stash[ENGINE_KEY] = None
+        if _wants_envcheck(config):
+            from envcheck import _engine
+            from envcheck.config import ConfigError
+
+            try:
+                built = _engine.build(config, force=bool(config.getoption("envcheck_only")))
+            except ConfigError as exc:
+                raise pytest.UsageError(str(exc)) from None
+            if built is not None:
+                for component in built.components:
+                    if component not in BUILTIN_COMPONENTS:
+                        config.addinivalue_line("markers", f"{component}: envcheck checks")
+            config.stash[ENGINE_KEY] = built
+    return config.stash[ENGINE_KEY]
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if config.getoption("envcheck_only"):
+        return True
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    if _explicit_paths_only(config):
+        return
+    built = engine(config)
+    if built is None:
+        return
+    from envcheck._items import make_items
+
+    made = make_items(session, built)
+    for item in made:
+        config.hook.pytest_itemcollected(item=item)
+    report = pytest.CollectReport("envcheck", "passed", None, list(made))
+    config.hook.pytest_collectreport(report=report)
+    items[:0] = made
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    built = session.config.stash.get(ENGINE_KEY, None)
+    if built is None or session.config.getoption("collectonly"):
+        return
+    from envcheck._items import CheckItem
+
+    built.runner.start(item.check.id for item in session.items if isinstance(item, CheckItem))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if call.when == "call" and hasattr(item, "check"):
+        from envcheck._items import RESULT_KEY
+
+        result = item.stash.get(RESULT_KEY, None)
+        if result is not None:
+            report.envcheck = result.to_dict()
+    return report
+
+
+class ResultLog:
+    """Gathers check results from reports (also those sent by pytest-xdist workers) and writes
+    the terminal section and the report files at the end of the session."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.results: list[dict[str, Any]] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        found = getattr(report, "envcheck", None)
+        if isinstance(found, dict):
+            self.results.append(found)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        written = self.config.stash.get(WRITTEN_KEY, [])
+        if self.results or written:
+            from envcheck.report import terminal
+
+            terminal.write(terminalreporter, self.results, written)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if hasattr(self.config, "workerinput"):
+            return
+        target = self.config.getoption("envcheck_report")
+        if not target and not self.results:
+            return
+        from envcheck.report import files
+
+        written = files.write_all(self.config, self.results, target)
+        self.config.stash[WRITTEN_KEY] = written

@@ -1,0 +1,1 @@
+"""Reports of check results: terminal, Markdown and JSON."""

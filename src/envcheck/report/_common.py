@@ -1,0 +1,39 @@
+"""Shared helpers for the report writers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+ORDER = ("fail", "warn", "pass", "skip")
+LABEL = {"pass": "PASS", "fail": "FAIL", "warn": "WARN", "skip": "SKIP"}
+
+
+def by_component(results: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    grouped: dict[str, list[Mapping[str, Any]]] = {}
+    for result in results:
+        grouped.setdefault(result["component"], []).append(result)
+    return dict(sorted(grouped.items()))
+
+
+def counts(results: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    tally = {status: 0 for status in ORDER}
+    for result in results:
+        tally[result["status"]] = tally.get(result["status"], 0) + 1
+    return tally
+
+
+def duration(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
+
+
+def facts_line(facts: Mapping[str, Any], limit: int = 6) -> str:
+    shown = [f"{key}={_short(value)}" for key, value in list(facts.items())[:limit]]
+    if len(facts) > limit:
+        shown.append(f"(+{len(facts) - limit} more)")
+    return ", ".join(shown)
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

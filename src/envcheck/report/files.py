@@ -1,0 +1,154 @@
+"""The report files: Markdown for people, JSON for machines, and GitHub's step summary."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import sys
+from collections.abc import Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from envcheck import redact
+from envcheck.report._common import LABEL, by_component, counts, duration, facts_line
+
+SCHEMA_VERSION = 1
+_ICON = {"pass": "✅", "fail": "❌", "warn": "⚠️", "skip": "⏭️"}
+_COLOURS = {
+    "pass": "fill:#dafbe1,stroke:#1a7f37,color:#1a7f37",
+    "fail": "fill:#ffebe9,stroke:#cf222e,color:#cf222e",
+    "warn": "fill:#fff8c5,stroke:#9a6700,color:#9a6700",
+    "skip": "fill:#f6f8fa,stroke:#6e7781,color:#6e7781",
+}
+
+
+def build_document(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The JSON report (schema version :data:`SCHEMA_VERSION`)."""
+    try:
+        version = metadata.version("envcheck")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+        version = "unknown"
+    document = {
+        "schema": "envcheck-report",
+        "schema_version": SCHEMA_VERSION,
+        "envcheck_version": version,
+        "generated_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": {
+            "hostname": platform.node(),
+            "system": platform.system(),
+            "release": platform.release(),
+            "machine": platform.machine(),
+            "cpus": os.cpu_count(),
+        },
+        "python": {
+            "version": platform.python_version(),
+            "implementation": platform.python_implementation(),
+            "executable": sys.executable,
+            "virtualenv": sys.prefix if sys.prefix != sys.base_prefix else None,
+        },
+        "ci": bool(os.environ.get("CI")),
+        "summary": {**counts(results), "total": len(results)},
+        "checks": [dict(result) for result in results],
+    }
+    redacted: dict[str, Any] = redact.redact_any(document)
+    return redacted
+
+
+def _cell(text: Any) -> str:
+    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(document: Mapping[str, Any]) -> str:
+    checks = document["checks"]
+    tally = document["summary"]
+    machine, python = document["machine"], document["python"]
+    lines = [
+        "# envcheck report",
+        "",
+        f"Generated {document['generated_at']} on `{machine['hostname']}` "
+        f"({machine['system']} {machine['release']}, {machine['machine']}), "
+        f"Python {python['version']}.",
+        "",
+        f"**{tally['total']} checks: {tally['pass']} passed, {tally['warn']} warned, "
+        f"{tally['fail']} failed, {tally['skip']} skipped.**",
+        "",
+    ]
+    for component, group in by_component(checks).items():
+        lines += [
+            f"## {component}",
+            "",
+            "| Status | Check | Summary | Facts | Duration | Evidence |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for r in group:
+            lines.append(
+                f"| {_ICON[r['status']]} {LABEL[r['status']]} | `{r['name']}` "
+                f"| {_cell(r['summary'])} | {_cell(facts_line(r.get('facts') or {}))} "
+                f"| {duration(r['duration'])} | {r.get('evidence') or 'live'} |"
+            )
+        lines.append("")
+    fixes = [r for r in checks if r["status"] in ("fail", "warn") and (r.get("hint") or r["why"])]
+    if fixes:
+        lines += ["## How to fix", ""]
+        for r in fixes:
+            why = f" — {_cell(r['why'])}" if r.get("why") else ""
+            fix = f"\n  - fix: `{r['hint']}`" if r.get("hint") else ""
+            lines.append(f"- **{r['id']}** ({r['status']}): {_cell(r['summary'])}{why}{fix}")
+        lines.append("")
+    lines += ["## Graph", "", *mermaid(checks), ""]
+    return "\n".join(lines)
+
+
+def mermaid(checks: Sequence[Mapping[str, Any]]) -> list[str]:
+    """A Mermaid flowchart: components, their checks and dependencies, coloured by status."""
+    ids = {r["id"]: f"n{i}" for i, r in enumerate(checks)}
+    lines = ["```mermaid", "flowchart LR"]
+    for c, (component, group) in enumerate(by_component(checks).items()):
+        lines.append(f'  subgraph c{c}["{_label(component)}"]')
+        for r in group:
+            lines.append(f'    {ids[r["id"]]}["{_label(r["name"])}"]:::{r["status"]}')
+        lines.append("  end")
+    for r in checks:
+        for dep in r.get("depends_on") or []:
+            if dep in ids:
+                lines.append(f"  {ids[dep]} --> {ids[r['id']]}")
+    lines += [f"  classDef {status} {style}" for status, style in _COLOURS.items()]
+    lines.append("```")
+    return lines
+
+
+def _label(text: str) -> str:
+    return text.replace('"', "#quot;")
+
+
+def _target(config: pytest.Config, target: str | None) -> Path:
+    base = Path(target or "envcheck-report")
+    if base.suffix in (".md", ".json"):
+        base = base.with_suffix("")
+    return base if base.is_absolute() else config.invocation_params.dir / base
+
+
+def write_all(
+    config: pytest.Config, results: Sequence[Mapping[str, Any]], target: str | None
+) -> list[Path]:
+    """Write the Markdown and JSON reports (when asked) and GitHub's step summary (when set)."""
+    document = build_document(results)
+    markdown = render_markdown(document)
+    written: list[Path] = []
+    if target:
+        base = _target(config, target)
+        base.parent.mkdir(parents=True, exist_ok=True)
+        md, js = base.with_name(base.name + ".md"), base.with_name(base.name + ".json")
+        md.write_text(markdown, encoding="utf-8")
+        js.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        written += [md, js]
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary and results:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(markdown + "\n")
+    return written

@@ -1,0 +1,38 @@
+"""The envcheck section of pytest's terminal summary."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from envcheck.report._common import LABEL, by_component, counts, duration, facts_line
+
+_MARKUP = {"pass": {"green": True}, "fail": {"red": True}, "warn": {"yellow": True}, "skip": {}}
+
+
+def write(
+    reporter: Any, results: Sequence[Mapping[str, Any]], written: Sequence[Path] = ()
+) -> None:
+    reporter.write_sep("=", "envcheck: environment checks")
+    for component, group in by_component(results).items():
+        tally = counts(group)
+        summary = ", ".join(f"{n} {status}" for status, n in tally.items() if n)
+        reporter.write_line(f"{component} ({summary})", bold=True)
+        width = max(len(r["name"]) for r in group)
+        for result in group:
+            status = result["status"]
+            reporter.write(f"  {LABEL[status]}", **_MARKUP[status])
+            reporter.write_line(
+                f"  {result['name']:<{width}}  {result['summary']}"
+                f"  [{duration(result['duration'])}]"
+            )
+            if result.get("facts"):
+                reporter.write_line(f"        {facts_line(result['facts'])}")
+            if status in ("fail", "warn"):
+                if result.get("why"):
+                    reporter.write_line(f"        why: {result['why']}")
+                if result.get("hint"):
+                    reporter.write_line(f"        fix: {result['hint']}", bold=True)
+    for path in written:
+        reporter.write_line(f"envcheck report written to {path}")
