@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union
 
 if TYPE_CHECKING:
-    from envcheck._context import Context
+    from envcheck._context import Context  # noqa: F401 - used in a string annotation
 
 FactValue = Union[str, int, float, bool, None, list[Any], dict[str, Any]]
 

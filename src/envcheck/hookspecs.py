@@ -20,7 +20,7 @@ hookimpl = pluggy.HookimplMarker("envcheck")
 
 
 @hookspec
-def envcheck_config_sections() -> Mapping[str, type[Any]]:
+def envcheck_config_sections() -> Mapping[str, type[Any]] | None:
     """Return the ``[tool.envcheck.<name>]`` tables this plugin reads, as ``{name: model}``.
 
     ``model`` is a pydantic model (or any type pydantic can validate); envcheck validates the table
