@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 
 import pytest
 
@@ -47,3 +48,106 @@ def test_outcomes_are_reported_with_what_why_and_fix(pytester: pytest.Pytester) 
         ]
     )
     result.stdout.no_fnmatch_line("*Traceback*")
+
+
+TRACED = """
+import os, time
+import envcheck
+
+LOG = os.path.join(os.path.dirname(__file__), "runs.log")
+
+def traced(name, seconds=0.0, fail=False):
+    def run(ctx):
+        start = time.time()
+        time.sleep(seconds)
+        with open(LOG, "a") as log:
+            log.write(f"{name} {os.getpid()} {start} {time.time()}\\n")
+        if fail:
+            raise envcheck.CheckFailed(f"{name} is broken", hint=f"repair {name}")
+    return run
+
+@envcheck.hookimpl
+def envcheck_checks(config):
+    for n in range(6):
+        yield envcheck.Check(name=f"slow-{n}", component="kafka", run=traced(f"slow-{n}", 0.6))
+    yield envcheck.Check(name="broken", component="kafka", run=traced("broken", fail=True))
+    yield envcheck.Check(name="fine", component="zookeeper", run=traced("fine"))
+"""
+
+
+def _runs(pytester: pytest.Pytester) -> list[list[str]]:
+    log = pytester.path / "runs.log"
+    return [line.split() for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def test_checks_run_concurrently(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(TRACED)
+    result = pytester.runpytest_subprocess("-m", "kafka")
+    result.assert_outcomes(passed=6, failed=1)
+    slow = [(float(start), float(end)) for name, _, start, end in _runs(pytester) if "slow" in name]
+    assert len(slow) == 6
+    # every slow check was running at the same moment: the latest start precedes the first end
+    assert max(start for start, _ in slow) < min(end for _, end in slow)
+
+
+def test_marker_keyword_and_exitfirst_behave_as_in_pytest(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(TRACED)
+    pytester.makepyfile(test_app="def test_app():\n    pass\n")
+    result = pytester.runpytest_subprocess("-m", "zookeeper")
+    result.assert_outcomes(passed=1, deselected=8)
+    result = pytester.runpytest_subprocess("-k", "slow-3 or broken")
+    result.assert_outcomes(passed=1, failed=1, deselected=7)
+    result = pytester.runpytest_subprocess("-m", "envcheck", "-x")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*stopping after 1 failures*"])
+    result = pytester.runpytest_subprocess("-m", "not envcheck")
+    result.assert_outcomes(passed=1, deselected=8)
+
+
+def test_last_failed_reruns_only_the_failing_check(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(TRACED)
+    pytester.runpytest_subprocess("-m", "envcheck").assert_outcomes(passed=7, failed=1)
+    result = pytester.runpytest_subprocess("--lf", "-v")
+    result.assert_outcomes(failed=1, deselected=7)
+    result.stdout.fnmatch_lines(["envcheck::kafka::broken FAILED*"])
+
+
+def test_junitxml_carries_the_diagnosis(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(TRACED)
+    pytester.runpytest_subprocess("-m", "kafka", "--junitxml=junit.xml")
+    xml = (pytester.path / "junit.xml").read_text()
+    assert 'classname="envcheck.kafka" name="broken"' in xml
+    assert "kafka/broken: broken is broken" in xml
+    assert "fix: repair broken" in xml
+
+
+def test_disabling_the_plugin_removes_every_check(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(TRACED)
+    pytester.makepyfile(test_app="def test_app():\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:envcheck")
+    result.assert_outcomes(passed=1)
+    assert _runs(pytester) == []
+
+
+def test_explicit_test_paths_do_not_run_checks_unless_asked(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(TRACED)
+    pytester.makepyfile(test_app="def test_app():\n    pass\n")
+    pytester.runpytest_subprocess("test_app.py").assert_outcomes(passed=1)
+    assert _runs(pytester) == []
+    result = pytester.runpytest_subprocess(
+        "test_app.py", "--envcheck", "-m", "zookeeper or not envcheck"
+    )
+    result.assert_outcomes(passed=2, deselected=7)
+
+
+def test_under_xdist_every_check_runs_once_and_reports_once(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(TRACED)
+    result = pytester.runpytest_subprocess("-n", "3", "-m", "envcheck", "--envcheck-report")
+    result.assert_outcomes(passed=7, failed=1)
+    names = sorted(name for name, *_ in _runs(pytester))
+    assert names == sorted([f"slow-{n}" for n in range(6)] + ["broken", "fine"])
+    section = result.stdout.str().split("envcheck: environment checks")[1]
+    for name in names:
+        assert section.count(f"  {name}  ") == 1, name
+    report = json.loads((pytester.path / "envcheck-report.json").read_text())
+    assert sorted(check["name"] for check in report["checks"]) == names

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from envcheck import _interpolate, redact
+from envcheck import _interpolate
 from envcheck._model import CheckFailed, FactValue
 
 if TYPE_CHECKING:
@@ -54,8 +54,6 @@ class Context:
             return ""
         if hasattr(value, "get_secret_value"):
             value, secret = value.get_secret_value(), True
-        if secret:
-            redact.register(str(value))
         try:
             return _interpolate.resolve(str(value), secret=secret)
         except _interpolate.MissingVariable as exc:

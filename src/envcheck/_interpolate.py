@@ -37,9 +37,14 @@ def references(value: str) -> list[str]:
 
 
 def resolve(value: str, environ: Mapping[str, str] | None = None, *, secret: bool = False) -> str:
-    """Replace every reference in ``value``; values read from the environment are secrets when
-    ``secret`` is true (they are then masked in every output)."""
+    """Replace every reference in ``value``.
+
+    With ``secret``, every value read from the environment, the whole result when it used one, and
+    a literal value without references are registered as secrets (masked in all output); defaults
+    written in the configuration are not secret.
+    """
     env = os.environ if environ is None else environ
+    from_environment: list[str] = []
 
     def substitute(match: re.Match[str]) -> str:
         name, default = match.group("name"), match.group("default")
@@ -48,11 +53,13 @@ def resolve(value: str, environ: Mapping[str, str] | None = None, *, secret: boo
             if default is None:
                 raise MissingVariable(name)
             return default
-        if secret:
-            redact.register(found)
+        from_environment.append(found)
         return found
 
     resolved = _REFERENCE.sub(substitute, value)
-    if secret and resolved != value:
-        redact.register(resolved)
+    if secret:
+        for found in from_environment:
+            redact.register(found)
+        if from_environment or not references(value):
+            redact.register(resolved)
     return resolved

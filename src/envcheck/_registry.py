@@ -30,7 +30,11 @@ def make_plugin_manager(extra_plugins: Iterable[object] = ()) -> pluggy.PluginMa
         try:
             pm.register(plugin)
         except pluggy.PluginValidationError as exc:
-            raise ConfigError(f"envcheck: plugin {exc.plugin!r} is invalid: {exc}") from None
+            where = getattr(exc.plugin, "__file__", None) or repr(exc.plugin)
+            detail = " ".join(str(exc).split())
+            raise ConfigError(
+                f"envcheck: invalid hook implementation in {where}: {detail}"
+            ) from None
     return pm
 
 
