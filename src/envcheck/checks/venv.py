@@ -152,7 +152,8 @@ def python_version(ctx: Context) -> Outcome:
 
 
 def _suggest_python(wanted: SpecifierSet) -> str:
-    for minor in range(20, 7, -1):
+    """The Python release nearest to this one that satisfies ``wanted``."""
+    for minor in sorted(range(8, 21), key=lambda m: abs(m - sys.version_info.minor)):
         if Version(f"3.{minor}.0") in wanted or Version(f"3.{minor}.99") in wanted:
             return f"3.{minor}"
     return "3"
