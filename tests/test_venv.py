@@ -58,7 +58,8 @@ def test_packages_missing_wrong_version_and_broken_requirements(
             "  FAIL  python-version * Python 3.11.* does not satisfy >=3.12*",
             "        fix: poetry env use python3.1* (install it first, e.g. pyenv install 3.1*)",
             f"  PASS  virtualenv * in a virtualenv (venv) at {venv_python.parent.parent}*",
-            "  FAIL  package[[]demo-alpha] * demo-alpha 1.0 is installed, but demo-alpha>=2 is required*",
+            "  FAIL  package[[]demo-alpha] * demo-alpha 1.0 is installed, "
+            "but demo-alpha>=2 is required*",
             "  FAIL  package[[]demo-missing] * demo-missing is not installed*",
             '        fix: pip install "demo-missing>=1"',
             "  PASS  dev-package[[]pytest] * pytest *",
@@ -169,7 +170,8 @@ def test_outside_any_virtualenv(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            f"venv/virtualenv: not running inside a virtualenv (Python's prefix is {sys.base_prefix})",
+            "venv/virtualenv: not running inside a virtualenv "
+            f"(Python's prefix is {sys.base_prefix})",
             "  fix: poetry install && poetry run pytest",
         ]
     )
