@@ -1,22 +1,45 @@
 """envcheck: a plugin-based pytest harness that verifies a development environment.
 
-The public surface: checks and their outcomes, and the pluggy markers plugins use.
+The public surface: checks and their outcomes, and the pluggy markers plugins use. Names are
+loaded on first use, so that merely having envcheck installed costs a pytest run nothing.
 """
 
-from envcheck._context import Context
-from envcheck._model import (
-    Check,
-    CheckFailed,
-    CheckResult,
-    CheckSkipped,
-    Evidence,
-    Outcome,
-    Status,
-    ok,
-    skip,
-    warn,
-)
-from envcheck.hookspecs import hookimpl, hookspec
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from envcheck._context import Context
+    from envcheck._model import (
+        Check,
+        CheckFailed,
+        CheckResult,
+        CheckSkipped,
+        Evidence,
+        Outcome,
+        Status,
+        ok,
+        skip,
+        warn,
+    )
+    from envcheck.hookspecs import hookimpl, hookspec
+
+_EXPORTS = {
+    "Check": "envcheck._model",
+    "CheckFailed": "envcheck._model",
+    "CheckResult": "envcheck._model",
+    "CheckSkipped": "envcheck._model",
+    "Context": "envcheck._context",
+    "Evidence": "envcheck._model",
+    "Outcome": "envcheck._model",
+    "Status": "envcheck._model",
+    "hookimpl": "envcheck.hookspecs",
+    "hookspec": "envcheck.hookspecs",
+    "ok": "envcheck._model",
+    "skip": "envcheck._model",
+    "warn": "envcheck._model",
+}
 
 __all__ = [
     "Check",
@@ -33,3 +56,12 @@ __all__ = [
     "skip",
     "warn",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'envcheck' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -27,21 +27,6 @@ class Engine:
         return sorted({check.component for check in self.checks.values()})
 
 
-def hook_plugins(pytest_config: pytest.Config) -> list[object]:
-    """conftest modules and pytest plugins that implement envcheck hooks.
-
-    pytest's own manager ignores hook names without the ``pytest_`` prefix, so envcheck registers
-    them with its own manager.
-    """
-    found = []
-    for plugin in pytest_config.pluginmanager.get_plugins():
-        if plugin is None or isinstance(plugin, type):
-            continue
-        if any(name.startswith("envcheck_") for name in dir(plugin)):
-            found.append(plugin)
-    return found
-
-
 def _store(pytest_config: pytest.Config) -> Store:
     workerinput = getattr(pytest_config, "workerinput", None)
     if workerinput is None:
@@ -56,6 +41,8 @@ def build(pytest_config: pytest.Config, *, force: bool = False) -> Engine | None
 
     Raises :class:`envcheck.config.ConfigError` for a configuration that cannot be used.
     """
+    from envcheck.plugin import hook_plugins
+
     plugins = hook_plugins(pytest_config)
     pm = _registry.make_plugin_manager(plugins)
     explicit = pytest_config.getoption("envcheck_config")

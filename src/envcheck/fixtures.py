@@ -9,16 +9,19 @@ is used.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pytest
 
-from envcheck._model import CheckResult, Status
+if TYPE_CHECKING:
+    from envcheck._model import CheckResult
 
 
 def require_checks(request: pytest.FixtureRequest, check_ids: Sequence[str]) -> list[CheckResult]:
     """Wait for the given checks and stop the test (skip or fail) unless all of them passed."""
     from envcheck import plugin
     from envcheck._items import explain
+    from envcheck._model import Status
     from envcheck.config import in_ci
 
     engine = plugin.engine(request.config)

@@ -78,6 +78,8 @@ def pytest_configure(config: pytest.Config) -> None:
     for name, what in BUILTIN_COMPONENTS.items():
         config.addinivalue_line("markers", f"{name}: envcheck checks of {what}")
     config.pluginmanager.register(ResultLog(config), "envcheck-results")
+    if config.getoption("envcheck_only"):
+        config.pluginmanager.register(_OnlyChecks(), "envcheck-only")
     config.pluginmanager.import_plugin("envcheck.fixtures")
 
 
@@ -96,9 +98,22 @@ def _wants_envcheck(config: pytest.Config) -> bool:
             document = {}
         if "envcheck" in document.get("tool", {}):
             return True
-    from envcheck._engine import hook_plugins
-
     return bool(hook_plugins(config))
+
+
+def hook_plugins(config: pytest.Config) -> list[object]:
+    """conftest modules and pytest plugins that implement envcheck hooks.
+
+    pytest's own manager ignores hook names without the ``pytest_`` prefix, so envcheck registers
+    them with its own manager.
+    """
+    found = []
+    for plugin in config.pluginmanager.get_plugins():
+        if plugin is None or isinstance(plugin, type):
+            continue
+        if any(name.startswith("envcheck_") for name in dir(plugin)):
+            found.append(plugin)
+    return found
 
 
 def _explicit_paths_only(config: pytest.Config) -> bool:
@@ -131,10 +146,11 @@ def engine(config: pytest.Config) -> Engine | None:
     return config.stash[ENGINE_KEY]
 
 
-def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    if config.getoption("envcheck_only"):
+class _OnlyChecks:
+    """With ``--envcheck-only``: collect no test files at all."""
+
+    def pytest_ignore_collect(self) -> bool:
         return True
-    return None
 
 
 @pytest.hookimpl(tryfirst=True)
