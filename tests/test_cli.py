@@ -35,7 +35,9 @@ def test_without_configuration_checks_the_default_stack(pytester: pytest.Pyteste
 
 def test_project_configuration_wins_and_options_pass_through(pytester: pytest.Pytester) -> None:
     pytester.makefile(
-        ".toml", pyproject='[tool.envcheck.venv]\npython = ">=3.99"\npoetry = false\n'
+        ".toml",
+        pyproject='[tool.pytest.ini_options]\nfilterwarnings = ["error"]\n\n'
+        '[tool.envcheck.venv]\npython = ">=3.99"\npoetry = false\n',
     )
     result = pytester.run(ENVCHECK, "--report", "reports/env", "-k", "python")
     assert result.ret == pytest.ExitCode.TESTS_FAILED

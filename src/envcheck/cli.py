@@ -43,7 +43,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = module.main(args[1:])
         return code
     options, rest = _parser().parse_known_args(args)
-    pytest_args = ["--envcheck-only", "--envcheck-defaults", "-p", "no:cacheprovider", "-q"]
+    pytest_args = [
+        "--envcheck-only",
+        "--envcheck-defaults",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        # this process imported envcheck before pytest started: nothing of ours needs rewriting
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
+    ]
     if not options.no_report:
         pytest_args.append(f"--envcheck-report={options.report}")
     if options.config:
