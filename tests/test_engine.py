@@ -151,3 +151,35 @@ def test_under_xdist_every_check_runs_once_and_reports_once(pytester: pytest.Pyt
         assert section.count(f"  {name}  ") == 1, name
     report = json.loads((pytester.path / "envcheck-report.json").read_text())
     assert sorted(check["name"] for check in report["checks"]) == names
+
+
+def test_async_checks_are_awaited_and_cancelled_at_their_timeout(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest("""
+        import asyncio
+        import envcheck
+
+        @envcheck.hookimpl
+        def envcheck_checks(config):
+            async def answers(ctx):
+                await asyncio.sleep(0.01)
+                return envcheck.ok("answered", latency_ms=10)
+
+            async def silent(ctx):
+                await asyncio.sleep(60)
+
+            def own_timeout(ctx):
+                raise TimeoutError("read timed out after 0.1 s")
+
+            yield envcheck.Check(name="answers", component="mcp2", run=answers)
+            yield envcheck.Check(name="silent", component="mcp2", run=silent, timeout=0.5)
+            yield envcheck.Check(name="own-timeout", component="mcp2", run=own_timeout)
+        """)
+    result = pytester.runpytest_subprocess("-m", "mcp2")
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*PASS  answers * answered*",
+            "mcp2/silent: did not finish within its 0.5 s timeout",
+            "mcp2/own-timeout: TimeoutError: read timed out after 0.1 s",
+        ]
+    )

@@ -108,7 +108,10 @@ def execute(check: Check, config: EnvcheckConfig, deps: Mapping[str, CheckResult
     worker.start()
     worker.join(check.timeout * (1 + GRACE_FRACTION))
     duration = time.monotonic() - started
-    if worker.is_alive() or isinstance(box.get("error"), (TimeoutError, asyncio.TimeoutError)):
+    # a TimeoutError counts as the check's own timeout only when it came at the deadline (the
+    # runner's wait_for); an earlier one (a socket timeout, say) is the check's own diagnosis
+    cancelled = isinstance(box.get("error"), TimeoutError) and duration >= check.timeout * 0.9
+    if worker.is_alive() or cancelled:
         result = _timed_out(check)
     elif "error" in box:
         result = _from_exception(check, box["error"])
