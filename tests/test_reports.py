@@ -75,7 +75,8 @@ def test_report_files(project: pytest.Pytester) -> None:
     assert document["summary"] == {"fail": 1, "warn": 1, "pass": 1, "skip": 1, "total": 4}
     checks = {check["name"]: check for check in document["checks"]}
     assert checks["connect"]["facts"] == {"latency_ms": 3.2, "server_version": "3.7.0"}
-    assert checks["connect"]["evidence"] is None
+    assert checks["connect"]["evidence"] == "live"
+    assert checks["schema"]["evidence"] is None
     assert checks["topics"]["status"] == "fail"
     assert checks["topics"]["hint"] == "kafka-topics.sh --create --topic orders"
     assert checks["schema"]["blocked_by"] == "kafka/topics"

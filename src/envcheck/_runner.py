@@ -120,7 +120,9 @@ def execute(check: Check, config: EnvcheckConfig, deps: Mapping[str, CheckResult
     for key, value in ctx.facts.items():
         result.facts.setdefault(key, value)
     result.duration = duration
-    result.evidence = result.evidence or ctx.evidence
+    if result.status is not Status.SKIP:
+        # what a check observed is live unless it says it replayed a cassette or asked a mock
+        result.evidence = result.evidence or ctx.evidence or "live"
     return _redacted(result)
 
 
