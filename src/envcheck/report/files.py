@@ -89,7 +89,7 @@ def render_markdown(document: Mapping[str, Any]) -> str:
             lines.append(
                 f"| {_ICON[r['status']]} {LABEL[r['status']]} | `{r['name']}` "
                 f"| {_cell(r['summary'])} | {_cell(facts_line(r.get('facts') or {}))} "
-                f"| {duration(r['duration'])} | {r.get('evidence') or 'live'} |"
+                f"| {duration(r['duration'])} | {r.get('evidence') or '—'} |"
             )
         lines.append("")
     fixes = [r for r in checks if r["status"] in ("fail", "warn") and (r.get("hint") or r["why"])]
