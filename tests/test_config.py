@@ -88,7 +88,7 @@ def test_bad_specifier_and_malformed_reference(pytester: pytest.Pytester, write_
         [
             "*tool.envcheck.venv.packages.0: malformed environment reference '${DJANGO_SPEC': "
             "write ${NAME} or ${NAME:-default}",
-            "*tool.envcheck.venv.python: value error, 'three point eleven' is not a version "
+            "*tool.envcheck.venv.python: 'three point eleven' is not a version "
             "specifier like '>=3.11,<3.12'*",
         ]
     )

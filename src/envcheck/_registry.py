@@ -13,7 +13,11 @@ from envcheck._model import Check
 from envcheck.config import ConfigError, EnvcheckConfig
 
 #: Built-in components: plain envcheck plugins, registered through the same hooks as any other.
-BUILTIN_PLUGINS = ("envcheck.checks.venv",)
+BUILTIN_PLUGINS = (
+    "envcheck.checks.venv",
+    "envcheck.checks.postgres",
+    "envcheck.checks.redis",
+)
 
 
 def make_plugin_manager(extra_plugins: Iterable[object] = ()) -> pluggy.PluginManager:

@@ -77,13 +77,13 @@ class Runner:
             deps[dep] = self.result(dep)
         blocker = next((r for r in deps.values() if r.status in (Status.FAIL, Status.SKIP)), None)
         if blocker is not None:
-            outcome = _result(
-                check,
-                Status.SKIP,
-                f"blocked by {blocker.id}: {blocker.summary}",
-                hint=blocker.hint,
+            # name the root cause, not the chain of checks it blocked on the way
+            root = blocker.blocked_by or blocker.id
+            summary = (
+                blocker.summary if blocker.blocked_by else f"blocked by {root}: {blocker.summary}"
             )
-            outcome.blocked_by = blocker.id
+            outcome = _result(check, Status.SKIP, summary, hint=blocker.hint, why=blocker.why)
+            outcome.blocked_by = root
             self._store.put(outcome)
             return
         self._store.put(execute(check, self.config, deps))

@@ -21,6 +21,38 @@ class ConfigError(Exception):
     """The configuration cannot be used; the message names the key and the fix."""
 
 
+@dataclass(frozen=True)
+class Instances:
+    """A section type for components with named instances.
+
+    ``[tool.envcheck.postgres]`` keys configure the default instance (named ``default``); each
+    sub-table such as ``[tool.envcheck.postgres.analytics]`` is one more instance, validated with
+    the same model. The validated section is ``{name: model}``.
+    """
+
+    model: type[pydantic.BaseModel]
+    default: str = "default"
+
+    def validate(self, raw: Any, where: str, problems: list[str]) -> dict[str, Any]:
+        if not isinstance(raw, Mapping):
+            problems.append(f"{where}: expected a table, e.g. [{where}]")
+            return {}
+        fields = set(self.model.model_fields)
+        own = {k: v for k, v in raw.items() if k in fields or not isinstance(v, Mapping)}
+        named = {k: v for k, v in raw.items() if k not in own}
+        tables = {self.default: own} if own or not named else {}
+        tables.update(named)
+        known = _field_names(self.model)
+        found: dict[str, Any] = {}
+        for name, table in tables.items():
+            prefix = where if name == self.default else f"{where}.{name}"
+            try:
+                found[name] = self.model.model_validate(table)
+            except pydantic.ValidationError as exc:
+                problems += [_describe(e, prefix, known) for e in exc.errors()]
+        return found
+
+
 class Settings(pydantic.BaseModel):
     """Keys directly under ``[tool.envcheck]``."""
 
@@ -113,7 +145,8 @@ def _describe(error: Mapping[str, Any], where: str, known: set[str]) -> str:
     shown = f" (got {given!r})" if isinstance(given, (int, float, bool, str)) else ""
     if isinstance(given, str) and ("${" in given):
         shown = f" (got {given!r}; environment references are allowed only in strings)"
-    return f"{dotted}: {error['msg'].lower()}{shown}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{dotted}: {message[:1].lower()}{message[1:]}{shown}"
 
 
 def validate(
@@ -145,6 +178,9 @@ def validate(
     sections: dict[str, Any] = {}
     for name, model in models.items():
         if name not in raw:
+            continue
+        if isinstance(model, Instances):
+            sections[name] = model.validate(raw[name], f"{TABLE}.{name}", problems)
             continue
         try:
             sections[name] = pydantic.TypeAdapter(model).validate_python(raw[name])

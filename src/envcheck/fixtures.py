@@ -8,8 +8,8 @@ is used.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -41,3 +41,38 @@ def require_checks(request: pytest.FixtureRequest, check_ids: Sequence[str]) -> 
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
     return results
+
+
+def _default_instance(request: pytest.FixtureRequest, component: str) -> Any:
+    from envcheck import plugin
+
+    gate = {"postgres": "connect", "redis": "auth"}[component]
+    require_checks(request, [f"{component}/{gate}"])
+    engine = plugin.engine(request.config)
+    assert engine is not None  # require_checks skipped otherwise
+    return engine.config.section(component)["default"]
+
+
+@pytest.fixture
+def envcheck_postgres(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A psycopg connection to the default ``[tool.envcheck.postgres]`` database, once its checks
+    passed (otherwise the test is skipped, or failed in CI, with the check's diagnosis)."""
+    from envcheck.checks import postgres
+
+    conn = postgres.open_connection(_default_instance(request, "postgres"))
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def envcheck_redis(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A redis client for the default ``[tool.envcheck.redis]`` server, once its checks passed."""
+    from envcheck.checks import redis
+
+    client = redis.open_client(_default_instance(request, "redis"))
+    try:
+        yield client
+    finally:
+        client.close()

@@ -33,6 +33,7 @@ _KEY_VALUE = re.compile(
 )
 _BEARER = re.compile(r"(?P<head>\bBearer\s+)(?P<val>[A-Za-z0-9._~+/=-]{6,})")
 
+_PLACEHOLDERS = {"PASSWORD", MASK}
 _lock = threading.Lock()
 _secrets: set[str] = set()
 _env_loaded = False
@@ -70,9 +71,15 @@ def redact(text: str) -> str:
     for secret in secrets:
         if secret in text:
             text = text.replace(secret, MASK)
-    text = _URL_PASSWORD.sub(lambda m: m.group("head") + MASK, text)
+    text = _URL_PASSWORD.sub(_mask_url_password, text)
     text = _KEY_VALUE.sub(lambda m: m.group("head") + MASK, text)
     return _BEARER.sub(lambda m: m.group("head") + MASK, text)
+
+
+def _mask_url_password(match: re.Match[str]) -> str:
+    if match.group("pw") in _PLACEHOLDERS:  # "postgresql://USER:PASSWORD@HOST" in a hint
+        return match.group(0)
+    return match.group("head") + MASK
 
 
 def redact_any(value: Any) -> Any:
