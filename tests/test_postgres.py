@@ -132,15 +132,18 @@ dsn = "postgresql://postgres@127.0.0.1:port/test"
     )
     result.stdout.fnmatch_lines_random(
         [
-            "postgres/nodb.connect: database 'envcheck_no_such_db' does not exist on 127.0.0.1:5432",
+            "postgres/nodb.connect: database 'envcheck_no_such_db' does not exist on "
+            "127.0.0.1:5432",
             "  fix: createdb -h 127.0.0.1 -p 5432 -U postgres envcheck_no_such_db",
-            "postgres/norole.connect: role 'envcheck_no_such_role' does not exist on 127.0.0.1:5432",
+            "postgres/norole.connect: role 'envcheck_no_such_role' does not exist on "
+            "127.0.0.1:5432",
             "  fix: createuser -h 127.0.0.1 -p 5432 -U postgres --login envcheck_no_such_role",
-            "postgres/ssl.connect: 127.0.0.1:5432 refuses SSL, but the connection string requires it",
+            "postgres/ssl.connect: 127.0.0.1:5432 refuses SSL, but the connection string "
+            "requires it",
             "  fix: drop sslmode=require from tool.envcheck.postgres.ssl.dsn*",
             "postgres/dns.reachable: cannot resolve host 'envcheck-no-such-host.invalid'*",
-            "postgres/typo.reachable: tool.envcheck.postgres.typo.dsn has port 'port', which is not "
-            "a number",
+            "postgres/typo.reachable: tool.envcheck.postgres.typo.dsn has port 'port', "
+            "which is not a number",
         ]
     )
     assert "Traceback" not in result.stdout.str()
