@@ -49,12 +49,13 @@ def build(pytest_config: pytest.Config, *, force: bool = False) -> Engine | None
     use_defaults = bool(pytest_config.getoption("envcheck_defaults"))
     defaults = _registry.default_config(pm, os.environ) if use_defaults else None
     if defaults is None and (plugins or force):
-        defaults = {}
+        defaults = {}  # plugins' checks run even without [tool.envcheck]
     config = load(
         rootdir=pytest_config.rootpath,
         explicit=Path(explicit) if explicit else None,
         models=_registry.config_models(pm),
         defaults=defaults,
+        from_environment=use_defaults,
         record_mode=pytest_config.getoption("envcheck_record"),
     )
     if config is None:

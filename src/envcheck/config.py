@@ -199,6 +199,7 @@ def load(
     explicit: Path | None,
     models: Mapping[str, Any],
     defaults: Mapping[str, Any] | None,
+    from_environment: bool = True,
     record_mode: str | None = None,
 ) -> EnvcheckConfig | None:
     """Build the configuration, or return ``None`` when there is none and no defaults apply."""
@@ -207,8 +208,10 @@ def load(
     if raw is None:
         if defaults is None:
             return None
-        raw, from_env = dict(defaults), True
-    source = str(path) if path is not None and not from_env else "defaults from the environment"
+        raw, from_env = dict(defaults), from_environment
+    source = str(path) if path is not None else "defaults from the environment"
+    if path is None and not from_env:
+        source = "no [tool.envcheck]: plugins only"
     settings, sections = validate(raw, models, source=source)
     return EnvcheckConfig(
         sections=sections,

@@ -76,3 +76,13 @@ def envcheck_redis(request: pytest.FixtureRequest) -> Iterator[Any]:
         yield client
     finally:
         client.close()
+
+
+@pytest.fixture
+def mock_llm() -> Iterator[Any]:
+    """A started :class:`envcheck.mock.MockLLM`: point your code at ``mock_llm.base_url("openai")``
+    (or anthropic, gemini, ollama) and script faults with ``mock_llm.fault(...)``."""
+    from envcheck.mock import MockLLM
+
+    with MockLLM() as mock:
+        yield mock

@@ -111,7 +111,9 @@ def hook_plugins(config: pytest.Config) -> list[object]:
     for plugin in config.pluginmanager.get_plugins():
         if plugin is None or isinstance(plugin, type):
             continue
-        if any(name.startswith("envcheck_") for name in dir(plugin)):
+        names = [name for name in dir(plugin) if name.startswith("envcheck_")]
+        # functions marked with @envcheck.hookimpl carry an ``envcheck_impl`` attribute
+        if any(hasattr(getattr(plugin, name, None), "envcheck_impl") for name in names):
             found.append(plugin)
     return found
 

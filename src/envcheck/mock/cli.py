@@ -1,0 +1,32 @@
+"""``envcheck mock serve [--host H] [--port N]``: run the mock LLM API by hand."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+
+from envcheck.mock._server import PROVIDERS, MockLLM
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="envcheck mock", description="The mock LLM API.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the mock until Ctrl-C")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args(list(argv))
+    try:
+        mock = MockLLM(args.host, args.port).start()
+    except OSError as exc:
+        parser.exit(2, f"envcheck mock: cannot listen on {args.host}:{args.port}: {exc}\n")
+    print(f"envcheck mock LLM API on {mock.url}", flush=True)
+    for provider in PROVIDERS:
+        print(f"  {provider:<10} {mock.base_url(provider)}", flush=True)
+    print("any non-empty API key is accepted; Ctrl-C stops", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        mock.stop()
+    return 0
