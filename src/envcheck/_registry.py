@@ -17,6 +17,7 @@ BUILTIN_PLUGINS = (
     "envcheck.checks.venv",
     "envcheck.checks.postgres",
     "envcheck.checks.redis",
+    "envcheck.checks.providers",
 )
 
 

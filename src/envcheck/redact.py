@@ -76,6 +76,13 @@ def redact(text: str) -> str:
     return _BEARER.sub(lambda m: m.group("head") + MASK, text)
 
 
+def known() -> list[str]:
+    """Every registered secret (for scrubbing files such as cassettes)."""
+    _load_environment()
+    with _lock:
+        return sorted(_secrets)
+
+
 def _mask_url_password(match: re.Match[str]) -> str:
     if match.group("pw") in _PLACEHOLDERS:  # "postgresql://USER:PASSWORD@HOST" in a hint
         return match.group(0)

@@ -8,6 +8,7 @@ from importlib import resources
 from typing import Any
 
 _DROP = {"content-length", "transfer-encoding", "connection", "content-encoding", "set-cookie"}
+_DROP |= {"server", "date", "content-type"}  # the mock's server sets its own
 
 
 @functools.cache

@@ -1,0 +1,256 @@
+"""vcrpy cassettes for provider checks: replay in CI, record live with keys, never keep a secret.
+
+Cassettes are standard vcrpy YAML files under ``cassettes/<provider>/<check>.yaml`` at the project
+root. envcheck reads and writes them with vcrpy's own (de)serializer and request matchers, through
+an httpx transport of its own instead of vcrpy's global patching, so checks running concurrently on
+threads do not step on each other.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from envcheck import redact
+from envcheck._model import CheckFailed
+from envcheck.config import EnvcheckConfig, in_ci
+
+if TYPE_CHECKING:
+    import httpx
+
+MODES = ("none", "once", "new", "all")
+DROP_REQUEST_HEADERS = {
+    "authorization",
+    "x-api-key",
+    "x-goog-api-key",
+    "api-key",
+    "cookie",
+    "openai-organization",
+    "openai-project",
+}
+MASK_RESPONSE_HEADERS = {"openai-organization", "openai-project", "anthropic-organization-id"}
+DROP_RESPONSE_HEADERS = {"set-cookie", "cookie"}
+SECRET_QUERY = {"key", "api_key", "apikey", "access_token"}
+REDACTED = "REDACTED"
+_TOKENS = re.compile(
+    r"(sk-(?:proj-|ant-)?[A-Za-z0-9_-]{8,}|AIza[0-9A-Za-z_-]{20,}|gsk_[A-Za-z0-9]{8,})"
+)
+_SAVE_LOCK = threading.Lock()
+
+
+def mode(config: EnvcheckConfig) -> str:
+    """``--envcheck-record``, else ``none`` on CI, else ``new`` (replay what exists, record the
+    rest live when a key is there)."""
+    return config.record_mode or ("none" if in_ci() else "new")
+
+
+def rerecord_command(component: str, name: str, key_variable: str | None) -> str:
+    key = f"{key_variable}=... " if key_variable else ""
+    return f"{key}pytest -m {component} -k {name} --envcheck-record=all"
+
+
+def scrub_text(text: str, secrets: Iterable[str]) -> str:
+    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return _TOKENS.sub(REDACTED, text)
+
+
+def scrub_url(url: str, secrets: Iterable[str]) -> str:
+    parts = urlsplit(url)
+    query = [(k, REDACTED if k.lower() in SECRET_QUERY else v) for k, v in parse_qsl(parts.query)]
+    cleaned = urlunsplit(parts._replace(query=urlencode(query, safe=":/")))
+    return scrub_text(cleaned, secrets)
+
+
+@dataclass
+class Cassette:
+    """One cassette file, opened for one check."""
+
+    path: Path
+    mode: str
+    secrets: list[str]
+    rerecord: str
+    requests: list[Any] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    existed: bool = False
+    replayed: int = 0
+    live: int = 0
+    mocked: bool = False
+    recorded_at: str | None = None
+    dirty: bool = False
+    loaded: int = 0  # interactions read from the file: only these are ever replayed
+
+    @classmethod
+    def open(cls, path: Path, mode: str, secrets: list[str], rerecord: str) -> Cassette:
+        from vcr import serialize
+        from vcr.serializers import yamlserializer
+
+        cassette = cls(path, mode, secrets, rerecord)
+        if mode == "all" or not path.exists():
+            cassette.existed = path.exists()
+            return cassette
+        cassette.existed = True
+        try:
+            loaded = serialize.deserialize(path.read_text(encoding="utf-8"), yamlserializer)
+            cassette.requests, cassette.responses = list(loaded[0]), list(loaded[1])
+            cassette.loaded = len(cassette.requests)
+        except Exception as exc:  # noqa: BLE001 - any parse failure means the same to a user
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise CheckFailed(
+                f"corrupt cassette {path}: {first[:160]}",
+                why="the file is not a vcrpy cassette any more (edited by hand, a merge "
+                "conflict, a truncated write)",
+                hint=f"delete it and re-record: {rerecord}",
+            ) from None
+        return cassette
+
+    def find(self, request: Any) -> dict[str, Any] | None:
+        from vcr import matchers
+
+        rules = [matchers.method, matchers.scheme, matchers.host, matchers.port]
+        rules += [matchers.path, matchers.query, matchers.body]
+        loaded = zip(self.requests[: self.loaded], self.responses[: self.loaded], strict=False)
+        for recorded, response in loaded:
+            if matchers.requests_match(request, recorded, rules):
+                return response
+        return None
+
+    def stale(self, request: Any) -> CheckFailed:
+        wanted = f"{request.method} {scrub_url(request.uri, self.secrets)}"
+        if not self.requests:
+            return CheckFailed(
+                f"no cassette to replay for {wanted} ({self.path})",
+                why="record mode is 'none' (the default when CI is set) and nothing was recorded",
+                hint=f"record it once with a key, and commit {self.path}: {self.rerecord}",
+            )
+        recorded = ", ".join(sorted({f"{r.method} {r.path}" for r in self.requests}))
+        return CheckFailed(
+            f"stale cassette: {self.path} has no recording of {wanted} "
+            f"(it recorded {recorded}); re-record with: {self.rerecord}",
+            why="the configuration changed since the cassette was recorded (model, base_url, "
+            "or what the check sends)",
+            hint=self.rerecord,
+        )
+
+    def record(self, request: Any, response: dict[str, Any]) -> None:
+        """Keep an answer for replay; transient failures (429, 5xx) are not worth keeping."""
+        status = int(response["status"]["code"])
+        if status == 429 or status >= 500:
+            return
+        self.requests.append(request)
+        self.responses.append(response)
+        self.dirty = True
+
+    def save(self) -> None:
+        """Write the cassette, every secret scrubbed, if anything new was recorded."""
+        if not self.dirty:
+            return
+        from vcr import serialize
+        from vcr.serializers import yamlserializer
+
+        requests = [_clean_request(r, self.secrets) for r in self.requests]
+        responses = [_clean_response(r, self.secrets) for r in self.responses]
+        with _SAVE_LOCK:  # libyaml's emitter is not safe to share between threads
+            data = {"requests": requests, "responses": responses}
+            text = scrub_text(
+                serialize.serialize(data, yamlserializer), [*self.secrets, *redact.known()]
+            )
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.path.with_suffix(".yaml.partial")
+            partial.write_text(text, encoding="utf-8")
+            partial.replace(self.path)
+        self.dirty = False
+
+    @property
+    def evidence(self) -> str:
+        if self.live:
+            return "mocked" if self.mocked else "live"
+        return "replayed" if self.replayed else "live"
+
+    def transport(self, inner: httpx.BaseTransport, before_live: Any = None) -> httpx.BaseTransport:
+        import httpx
+
+        cassette = self
+
+        class CassetteTransport(httpx.BaseTransport):
+            def handle_request(self, request: httpx.Request) -> httpx.Response:
+                from vcr.request import Request as VcrRequest
+
+                body = request.read() or None  # "no body" as vcrpy records it
+                wanted = VcrRequest(request.method, str(request.url), body, dict(request.headers))
+                if cassette.mode != "all":
+                    found = cassette.find(wanted)
+                    if found is not None:
+                        cassette.replayed += 1
+                        return _to_httpx(found, cassette)
+                    if cassette.mode == "none" or (cassette.mode == "once" and cassette.existed):
+                        raise cassette.stale(wanted)
+                if before_live is not None:
+                    before_live()
+                response = inner.handle_request(request)
+                content = response.read()
+                cassette.live += 1
+                cassette.mocked = cassette.mocked or "x-envcheck-mock" in response.headers
+                headers: dict[str, list[str]] = {}
+                for name, value in response.headers.multi_items():
+                    headers.setdefault(name, []).append(value)
+                serialised = {
+                    "status": {"code": response.status_code, "message": response.reason_phrase},
+                    "headers": headers,
+                    "body": {"string": content},
+                }
+                cassette.record(wanted, serialised)
+                return httpx.Response(
+                    response.status_code,
+                    headers=response.headers,
+                    content=content,
+                    request=request,
+                )
+
+        return CassetteTransport()
+
+
+def _to_httpx(recorded: dict[str, Any], cassette: Cassette) -> httpx.Response:
+    import httpx
+
+    headers = [(k, v) for k, values in recorded["headers"].items() for v in values]
+    dates = [v for k, v in headers if k.lower() == "date"]
+    if dates and cassette.recorded_at is None:
+        cassette.recorded_at = dates[0]
+    body = recorded["body"]["string"]
+    content = body.encode() if isinstance(body, str) else bytes(body or b"")
+    headers = [
+        (k, v) for k, v in headers if k.lower() not in ("content-encoding", "content-length")
+    ]
+    return httpx.Response(recorded["status"]["code"], headers=headers, content=content)
+
+
+def _clean_request(request: Any, secrets: list[str]) -> Any:
+    from vcr.request import Request as VcrRequest
+
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in DROP_REQUEST_HEADERS}
+    body = request.body
+    if isinstance(body, bytes):
+        body = scrub_text(body.decode("utf-8", "replace"), secrets).encode()
+    return VcrRequest(request.method, scrub_url(request.uri, secrets), body, headers)
+
+
+def _clean_response(response: dict[str, Any], secrets: list[str]) -> dict[str, Any]:
+    headers = {}
+    for name, values in response["headers"].items():
+        lowered = name.lower()
+        if lowered in DROP_RESPONSE_HEADERS:
+            continue
+        masked = [REDACTED] * len(values) if lowered in MASK_RESPONSE_HEADERS else values
+        headers[name] = [scrub_text(str(v), secrets) for v in masked]
+    body = response["body"]["string"]
+    if isinstance(body, bytes):
+        body = scrub_text(body.decode("utf-8", "replace"), secrets).encode()
+    elif isinstance(body, str):
+        body = scrub_text(body, secrets)
+    return {**response, "headers": headers, "body": {"string": body}}

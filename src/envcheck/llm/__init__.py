@@ -1,0 +1,55 @@
+"""Talking to LLM providers politely: typed errors, a shared rate limiter and a retry policy.
+
+The same pieces envcheck's provider checks use, for a team's own code::
+
+    from envcheck.llm import RateLimiter, RetryPolicy, call_with_retry, classify
+
+    limiter = RateLimiter("openai", limit=60)          # 60 requests per 60 s, across processes
+    def send():
+        limiter.acquire()
+        response = httpx.post(...)
+        if response.status_code >= 400:
+            raise classify("openai", response.status_code, response.headers, response.text)
+        return response
+    call_with_retry(send, policy=RetryPolicy(), deadline=time.monotonic() + 30)
+"""
+
+from envcheck.llm._errors import (
+    KEY_PAGES,
+    AuthenticationFailed,
+    BadRequest,
+    ConnectionFailed,
+    MalformedResponse,
+    ModelNotFound,
+    Overloaded,
+    PermissionDenied,
+    ProviderError,
+    ProviderTimeout,
+    QuotaExhausted,
+    RateLimited,
+    ServerError,
+    classify,
+)
+from envcheck.llm._limiter import RateLimiter
+from envcheck.llm._retry import RetryPolicy, call_with_retry, retry_after
+
+__all__ = [
+    "KEY_PAGES",
+    "AuthenticationFailed",
+    "BadRequest",
+    "ConnectionFailed",
+    "MalformedResponse",
+    "ModelNotFound",
+    "Overloaded",
+    "PermissionDenied",
+    "ProviderError",
+    "ProviderTimeout",
+    "QuotaExhausted",
+    "RateLimited",
+    "RateLimiter",
+    "RetryPolicy",
+    "ServerError",
+    "call_with_retry",
+    "classify",
+    "retry_after",
+]

@@ -1,0 +1,106 @@
+"""envcheck.llm: error mapping on real recorded errors, retry waits, the shared limiter."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from envcheck import llm
+
+SAMPLES = Path(__file__).resolve().parents[1] / "src" / "envcheck" / "mock" / "data"
+
+
+@pytest.mark.parametrize(
+    ("sample", "error", "retryable"),
+    [
+        ("openai--401-invalid-api-key", llm.AuthenticationFailed, False),
+        ("openai--404-model-not-found", llm.ModelNotFound, False),
+        ("openai--400-unsupported-parameter", llm.BadRequest, False),
+        ("openai--503-upstream-connect-error", llm.ServerError, True),
+        ("anthropic--401-invalid-api-key", llm.AuthenticationFailed, False),
+        ("anthropic--404-model-not-found", llm.ModelNotFound, False),
+        ("anthropic--529-overloaded", llm.Overloaded, True),
+        ("anthropic--400-invalid-request", llm.BadRequest, False),
+        ("gemini--400-api-key-invalid", llm.AuthenticationFailed, False),
+        ("gemini--403-permission-denied-no-key", llm.PermissionDenied, False),
+        ("gemini--404-model-not-found", llm.ModelNotFound, False),
+        ("gemini--429-resource-exhausted", llm.RateLimited, True),
+        ("ollama--404-model-not-found", llm.ModelNotFound, False),
+    ],
+)
+def test_real_error_answers_map_to_typed_errors(
+    sample: str, error: type[llm.ProviderError], retryable: bool
+) -> None:
+    data = json.loads((SAMPLES / f"{sample}.json").read_text())
+    response = data["response"]
+    provider = sample.split("--")[0]
+    found = llm.classify(provider, response["status"], response["headers"], response["body"])
+    assert type(found) is error
+    assert found.retryable is retryable
+    assert found.hint
+
+
+def test_retry_after_in_every_form() -> None:
+    assert llm.retry_after({"retry-after": "7"}) == 7.0
+    assert llm.retry_after({"Retry-After-Ms": "1500"}) == 1.5
+    assert llm.retry_after({"x-ratelimit-reset-requests": "6m0s"}) == 360.0
+    assert llm.retry_after({"x-ratelimit-reset-tokens": "20ms"}) == pytest.approx(0.02)
+    past = {"anthropic-ratelimit-requests-reset": "2020-01-01T00:00:00Z"}
+    assert llm.retry_after(past) == 0.0
+    assert llm.retry_after({"content-type": "application/json"}) is None
+
+
+def test_call_with_retry_never_retries_client_errors() -> None:
+    calls: list[int] = []
+
+    def unauthorized() -> None:
+        calls.append(1)
+        raise llm.classify("openai", 401, {}, {"error": {"message": "bad key"}})
+
+    with pytest.raises(llm.AuthenticationFailed):
+        llm.call_with_retry(unauthorized, policy=llm.RetryPolicy(attempts=5))
+    assert len(calls) == 1
+
+
+def test_call_with_retry_honours_retry_after_and_gives_up_at_the_deadline() -> None:
+    waits: list[float] = []
+
+    def limited() -> None:
+        raise llm.classify("openai", 429, {"retry-after": "0.2"}, {"error": {"message": "slow"}})
+
+    with pytest.raises(llm.RateLimited):
+        llm.call_with_retry(
+            limited,
+            policy=llm.RetryPolicy(attempts=3, base=0.01),
+            on_retry=lambda error, wait: waits.append(wait),
+        )
+    assert len(waits) == 2 and all(w >= 0.2 for w in waits)
+
+
+LIMITED = """
+import json, os, time
+from pathlib import Path
+from envcheck.llm import RateLimiter
+
+def test_burst_{n}(tmp_path_factory):
+    shared = Path(os.environ["LIMITER_DIR"])
+    limiter = RateLimiter("shared-budget", limit=4, period=1.0, directory=shared)
+    for _ in range(3):
+        limiter.acquire()
+        with open(shared / "sent.log", "a") as log:
+            log.write(f"{{time.time()}}\\n")
+"""
+
+
+def test_limiter_holds_across_xdist_workers(
+    pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LIMITER_DIR", str(tmp_path))
+    pytester.makepyfile(**{f"test_burst{n}": LIMITED.format(n=n) for n in range(4)})
+    pytester.runpytest_subprocess("-n", "4", "-p", "no:cacheprovider").assert_outcomes(passed=4)
+    sent = sorted(float(t) for t in (tmp_path / "sent.log").read_text().split())
+    assert len(sent) == 12
+    for start in sent:  # no window of one second ever held more than 4 requests
+        assert sum(1 for t in sent if start <= t < start + 1.0 - 0.01) <= 4
