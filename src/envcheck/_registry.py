@@ -18,6 +18,7 @@ BUILTIN_PLUGINS = (
     "envcheck.checks.postgres",
     "envcheck.checks.redis",
     "envcheck.checks.providers",
+    "envcheck.checks.ollama",
 )
 
 

@@ -1,0 +1,285 @@
+"""The ``ollama`` component: a local Ollama server, its models, and where they run.
+
+Checks: ``server`` (answers; version >= ``min_version``) → ``model[NAME]`` per model (pulled;
+parameter size, quantization, context length) → ``smoke[NAME]`` (optional: a few tokens, coping
+with deepseek-r1's ``<think>`` blocks and ``thinking`` field) → ``gpu`` (loaded models on GPU or
+CPU, from the running-models list). The official ``ollama`` client, imported only here.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pydantic
+
+from envcheck import _interpolate, cassettes, hookimpl
+from envcheck._context import Context
+from envcheck._model import Check, CheckFailed, CheckSkipped, Outcome, ok, warn
+from envcheck.checks._common import not_configured
+from envcheck.config import EnvcheckConfig
+
+if TYPE_CHECKING:
+    import httpx
+    import ollama as ollama_lib
+
+COMPONENT = "ollama"
+DEFAULT_HOST = "${OLLAMA_HOST:-http://localhost:11434}"
+SERVE_HINT = "start it: ollama serve  (or: sudo systemctl start ollama)"
+_THINK = re.compile(r"<think>.*?</think>", re.S)
+
+
+class OllamaConfig(pydantic.BaseModel):
+    """``[tool.envcheck.ollama]``."""
+
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    host: str = DEFAULT_HOST
+    models: list[str] = ["deepseek-r1:8b"]
+    min_version: str | None = None
+    smoke: bool = False
+    timeout: float = pydantic.Field(default=10.0, gt=0)
+    smoke_timeout: float = pydantic.Field(default=120.0, gt=0)
+    cassettes: bool = True
+
+
+@hookimpl
+def envcheck_config_sections() -> dict[str, Any]:
+    return {COMPONENT: OllamaConfig}
+
+
+@hookimpl
+def envcheck_default_config(environ: Mapping[str, str]) -> dict[str, Any] | None:
+    return {COMPONENT: {"host": "${OLLAMA_HOST}"}} if environ.get("OLLAMA_HOST") else None
+
+
+@hookimpl
+def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
+    cfg: OllamaConfig | None = config.section(COMPONENT)
+    if cfg is None:
+        if config.from_environment:
+            yield not_configured(COMPONENT, ["OLLAMA_HOST"])
+        return
+
+    def make(name: str, run: Any, description: str, *deps: str, timeout: float = 0) -> Check:
+        return Check(
+            name=name,
+            component=COMPONENT,
+            run=run,
+            description=description,
+            depends_on=deps,
+            timeout=timeout or cfg.timeout,
+            section=cfg,
+        )
+
+    yield make("server", server, "the server answers and is recent enough")
+    for model in cfg.models:
+        yield make(
+            f"model[{model}]", functools.partial(model_check, model), f"{model} is pulled", "server"
+        )
+        if cfg.smoke:
+            yield make(
+                f"smoke[{model}]",
+                functools.partial(smoke, model),
+                f"{model} generates a few tokens",
+                f"model[{model}]",
+                timeout=cfg.smoke_timeout,
+            )
+    yield make("gpu", gpu, "loaded models run on the GPU", "server")
+
+
+class _Calls:
+    """The check's HTTP calls: through its cassette when cassettes are on."""
+
+    def __init__(self, ctx: Context, check: str) -> None:
+        import httpx
+
+        cfg: OllamaConfig = ctx.section
+        refs = _interpolate.references(cfg.host)
+        self.source = refs[0] if refs else "tool.envcheck.ollama.host"
+        self.host = ctx.resolve(cfg.host, key="tool.envcheck.ollama.host").rstrip("/")
+        if "://" not in self.host:
+            self.host = f"http://{self.host}"
+        self.ctx = ctx
+        self.cassette: cassettes.Cassette | None = None
+        transport: httpx.BaseTransport = httpx.HTTPTransport()
+        if cfg.cassettes:
+            path = Path(ctx.rootdir) / "cassettes" / COMPONENT / f"{check}.yaml"
+            hint = cassettes.rerecord_command(COMPONENT, check, None)
+            self.cassette = cassettes.Cassette.open(path, cassettes.mode(ctx.config), [], hint)
+            transport = self.cassette.transport(transport)
+        self.transport = transport
+
+    def client(self) -> ollama_lib.Client:
+        import ollama
+
+        return ollama.Client(host=self.host, timeout=self.ctx.remaining(), transport=self.transport)
+
+    def http(self) -> httpx.Client:
+        import httpx
+
+        return httpx.Client(
+            base_url=self.host, timeout=self.ctx.remaining(), transport=self.transport
+        )
+
+    def finish(self) -> None:
+        if self.cassette is not None:
+            self.cassette.save()
+            self.ctx.evidence = self.cassette.evidence
+            if self.cassette.recorded_at and self.cassette.replayed:
+                self.ctx.fact("recorded_at", self.cassette.recorded_at)
+
+    def unreachable(self, exc: BaseException) -> CheckFailed:
+        local = any(h in self.host for h in ("localhost", "127.0.0.1", "[::1]"))
+        return CheckFailed(
+            f"no Ollama server answers at {self.host}",
+            why=f"{type(exc).__name__}: {exc}".split(". Please")[0],
+            hint=(
+                SERVE_HINT
+                if local
+                else f"{SERVE_HINT}, or fix {self.source} (now {self.host}; the default is "
+                "http://localhost:11434)"
+            ),
+        )
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", text)[:3])
+
+
+def server(ctx: Context) -> Outcome:
+    import httpx
+
+    calls = _Calls(ctx, "server")
+    try:
+        with calls.http() as http:
+            started = time.monotonic()
+            try:
+                answer = http.get("/api/version")
+            except (httpx.TransportError, OSError) as exc:
+                raise calls.unreachable(exc) from None
+            latency = round((time.monotonic() - started) * 1000, 1)
+        try:
+            version = str(answer.json()["version"])
+        except (ValueError, KeyError, TypeError):
+            raise CheckFailed(
+                f"{calls.host} answered /api/version with HTTP {answer.status_code}, not Ollama's "
+                "version",
+                why="another service listens there",
+                hint=f"point {calls.source} at Ollama (default http://localhost:11434)",
+            ) from None
+    finally:
+        calls.finish()
+    wanted = ctx.section.min_version
+    if wanted and _version_tuple(version) < _version_tuple(wanted):
+        raise CheckFailed(
+            f"Ollama {version} is older than the required {wanted}",
+            hint="upgrade: curl -fsSL https://ollama.com/install.sh | sh",
+            facts={"version": version},
+        )
+    return ok(f"Ollama {version} at {calls.host}", version=version, latency_ms=latency)
+
+
+def model_check(model: str, ctx: Context) -> Outcome:
+    import ollama
+
+    calls = _Calls(ctx, f"model[{model}]")
+    try:
+        try:
+            shown = calls.client().show(model)
+        except ollama.ResponseError as exc:
+            if exc.status_code == 404:
+                raise CheckFailed(
+                    f"model {model} is not pulled on {calls.host}",
+                    why=exc.error,
+                    hint=f"ollama pull {model}",
+                ) from None
+            raise CheckFailed(f"Ollama refused to describe {model}: {exc.error}") from None
+        except (ConnectionError, OSError) as exc:
+            raise calls.unreachable(exc) from None
+    finally:
+        calls.finish()
+    details = shown.details
+    info = dict(shown.modelinfo or {})
+    context = next((v for k, v in info.items() if k.endswith(".context_length")), None)
+    facts: dict[str, Any] = {
+        "parameter_size": details.parameter_size if details else None,
+        "quantization": details.quantization_level if details else None,
+        "family": details.family if details else None,
+        "context_length": context,
+    }
+    described = ", ".join(str(v) for v in facts.values() if v)
+    return ok(f"{model} pulled ({described})", **facts)
+
+
+def smoke(model: str, ctx: Context) -> Outcome:
+    import ollama
+
+    calls = _Calls(ctx, f"smoke[{model}]")
+    started = time.monotonic()
+    try:
+        try:
+            answer = calls.client().generate(
+                model=model, prompt="Say hello.", options={"num_predict": 32}, stream=False
+            )
+        except ollama.ResponseError as exc:
+            raise CheckFailed(
+                f"{model} could not generate: {exc.error}",
+                hint=f"ollama run {model} 'hello'  (to see the server's own error)",
+            ) from None
+        except (ConnectionError, OSError) as exc:
+            raise calls.unreachable(exc) from None
+    finally:
+        calls.finish()
+    text = answer.response or ""
+    thought = bool(answer.thinking) or "<think>" in text
+    visible = _THINK.sub("", text).replace("<think>", "").strip()
+    latency = round((time.monotonic() - started) * 1000)
+    if not visible and not thought:
+        raise CheckFailed(f"{model} answered with nothing", hint=f"ollama run {model} 'hello'")
+    what = "reasoned, then answered" if thought else "answered"
+    return ok(
+        f"{model} {what} in {latency} ms",
+        latency_ms=latency,
+        thinking=thought,
+        answer_chars=len(visible),
+    )
+
+
+def gpu(ctx: Context) -> Outcome:
+    calls = _Calls(ctx, "gpu")
+    try:
+        try:
+            running = calls.client().ps()
+        except (ConnectionError, OSError) as exc:
+            raise calls.unreachable(exc) from None
+    finally:
+        calls.finish()
+    loaded = list(running.models or [])
+    if not loaded:
+        raise CheckSkipped(
+            "no model is loaded, so where models run cannot be told yet",
+            hint=f"ollama run {ctx.section.models[0] if ctx.section.models else 'MODEL'} 'hi', "
+            "then check again",
+        )
+    placements = {}
+    for entry in loaded:
+        size, vram = int(entry.size or 0), int(entry.size_vram or 0)
+        share = vram / size if size else 0.0
+        placements[str(entry.model)] = (
+            "GPU" if share >= 0.99 else ("CPU" if vram == 0 else f"{share:.0%} GPU")
+        )
+    on_cpu = [m for m, where in placements.items() if where != "GPU"]
+    summary = ", ".join(f"{m} on {where}" for m, where in placements.items())
+    if on_cpu:
+        return warn(
+            summary,
+            hint="CPU inference is slow: check the GPU driver (nvidia-smi) and `ollama ps`; a "
+            "smaller quantization may fit in VRAM",
+            placement=placements,
+        )
+    return ok(summary, placement=placements)
