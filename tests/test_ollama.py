@@ -32,7 +32,8 @@ def test_healthy_server_with_a_reasoning_model(pytester: pytest.Pytester, mock: 
     result.stdout.fnmatch_lines_random(
         [
             "  PASS  server * Ollama 0.12.6 at http://127.0.0.1:*/ollama*",
-            "  PASS  model[[]deepseek-r1:8b] * deepseek-r1:8b pulled (8.2B, Q4_K_M, qwen3, 131072)*",
+            "  PASS  model[[]deepseek-r1:8b] * deepseek-r1:8b pulled "
+            "(8.2B, Q4_K_M, qwen3, 131072)*",
             "  PASS  smoke[[]deepseek-r1:8b] * deepseek-r1:8b reasoned, then answered in * ms*",
             "  PASS  gpu * deepseek-r1:8b on GPU*",
         ]
