@@ -149,8 +149,6 @@ class MockLLM:
     # -- answering ---------------------------------------------------------------------------
     def answer(self, req: Request) -> tuple[Reply, Fault | None]:
         fault = self._take_fault(req.provider, req.path)
-        if fault is not None and fault.kind == "slow":
-            time.sleep(fault.delay)
         if fault is not None and fault.kind in ("status", "quota"):
             reply = _providers.error(
                 req.provider, fault.status, fault.message, quota=fault.kind == "quota"
@@ -217,7 +215,12 @@ def _handler(mock: MockLLM) -> type[BaseHTTPRequestHandler]:
                     fault.kind if fault else None,
                 )
             )
-            self._send(reply, fault)
+            if fault is not None and fault.kind == "slow":
+                time.sleep(fault.delay)  # logged on arrival: a client may give up meanwhile
+            try:
+                self._send(reply, fault)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client gave up (a timeout): nothing to tell
 
         def _send(self, reply: Reply, fault: Fault | None) -> None:
             truncate = fault is not None and fault.kind == "truncate"
