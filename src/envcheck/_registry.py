@@ -19,6 +19,7 @@ BUILTIN_PLUGINS = (
     "envcheck.checks.redis",
     "envcheck.checks.providers",
     "envcheck.checks.ollama",
+    "envcheck.checks.mcp",
 )
 
 

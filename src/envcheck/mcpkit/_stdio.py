@@ -1,0 +1,180 @@
+"""A stdio transport for the MCP SDK's ``Client`` that keeps what a diagnosis needs.
+
+The SDK's own ``stdio_client`` hides the child process: its exit code, its stderr and any line on
+stdout that is not a JSON-RPC message are lost. This transport spawns the server the same way (its
+own session, so the whole process tree can be killed), parses messages with the SDK's own model,
+and records the rest. Every child is reaped when the connection closes; one that is still alive when
+the interpreter exits (a check cut short, Ctrl-C) is killed by an ``atexit`` handler.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import tempfile
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Any
+
+import anyio
+import anyio.abc
+
+if TYPE_CHECKING:
+    from mcp.client._transport import TransportStreams
+
+#: Seconds a server gets to exit by itself once its stdin is closed, then again after SIGTERM.
+EXIT_GRACE = 0.5
+#: Lines of stderr kept for a diagnosis.
+STDERR_TAIL = 8
+
+_live_lock = threading.Lock()
+_live: set[int] = set()  # process-group ids of servers still running
+
+
+def _kill_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+@atexit.register
+def kill_leftovers() -> None:
+    """Kill every server process group this process started and has not reaped yet."""
+    with _live_lock:
+        groups = list(_live)
+        _live.clear()
+    for pgid in groups:
+        _kill_group(pgid, signal.SIGKILL)
+
+
+def live_groups() -> list[int]:
+    """Process groups of servers still running (for tests and diagnostics)."""
+    with _live_lock:
+        return sorted(_live)
+
+
+@dataclass
+class ChildState:
+    """What the transport saw of the child: filled in while the connection lives."""
+
+    pid: int | None = None
+    returncode: int | None = None  # set only when the server exited by itself
+    stopping: bool = False
+    garbage: list[str] = field(default_factory=list)
+    stderr: IO[bytes] | None = None
+    stderr_text: str = ""
+
+    def stderr_tail(self) -> str:
+        if self.stderr is not None and not self.stderr.closed:
+            self.stderr.seek(0)
+            self.stderr_text = self.stderr.read().decode("utf-8", "replace")
+        lines = [line for line in self.stderr_text.strip().splitlines() if line.strip()]
+        return " / ".join(line.strip() for line in lines[-STDERR_TAIL:])
+
+
+@asynccontextmanager
+async def stdio_transport(
+    argv: list[str], env: dict[str, str], cwd: str | None, state: ChildState
+) -> AsyncIterator[TransportStreams]:
+    """Spawn ``argv`` and exchange newline-delimited JSON-RPC with it over stdin/stdout."""
+    import mcp_types
+    from mcp.shared.message import SessionMessage
+
+    state.stderr = tempfile.TemporaryFile()
+    process = await anyio.open_process(
+        argv, env=env, cwd=cwd, stderr=state.stderr, start_new_session=True
+    )
+    state.pid = process.pid
+    with _live_lock:
+        _live.add(process.pid)
+    read_writer, read_stream = anyio.create_memory_object_stream[SessionMessage | Exception](0)
+    write_stream, write_reader = anyio.create_memory_object_stream[SessionMessage](0)
+
+    async def read_stdout() -> None:
+        assert process.stdout is not None
+        buffer = b""
+        async with read_writer:
+            try:
+                async for chunk in process.stdout:
+                    buffer += chunk
+                    *lines, buffer = buffer.split(b"\n")
+                    for raw in lines:
+                        line = raw.decode("utf-8", "replace").strip()
+                        if not line:
+                            continue
+                        try:
+                            message = mcp_types.jsonrpc_message_adapter.validate_json(
+                                line, by_name=False
+                            )
+                        except ValueError:
+                            state.garbage.append(line[:200])
+                            continue
+                        await read_writer.send(SessionMessage(message))
+            except (anyio.ClosedResourceError, anyio.BrokenResourceError, OSError):
+                pass
+            # stdout ended: the server exited (or closed it); note how, for the diagnosis
+            with anyio.move_on_after(EXIT_GRACE):
+                await process.wait()
+            if not state.stopping:
+                state.returncode = process.returncode
+
+    async def write_stdin() -> None:
+        assert process.stdin is not None
+        try:
+            async with write_reader:
+                async for message in write_reader:
+                    data = message.message.model_dump_json(by_alias=True, exclude_unset=True)
+                    await process.stdin.send((data + "\n").encode())
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError, OSError):
+            await read_writer.aclose()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(read_stdout)
+        group.start_soon(write_stdin)
+        try:
+            yield read_stream, write_stream
+        finally:
+            with anyio.CancelScope(shield=True):
+                await _stop(process, state)
+            group.cancel_scope.cancel()
+
+
+async def _stop(process: anyio.abc.Process, state: ChildState) -> None:
+    """Close stdin, give the server a moment, then SIGTERM and SIGKILL its whole group."""
+    if state.returncode is None and process.returncode is not None:
+        state.returncode = process.returncode  # it had exited by itself
+    state.stopping = True
+    try:
+        if process.stdin is not None:
+            await process.stdin.aclose()
+    except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError):
+        pass
+    for sig in (None, signal.SIGTERM, signal.SIGKILL):
+        if sig is not None:
+            _kill_group(process.pid, sig)
+        with anyio.move_on_after(EXIT_GRACE):
+            while process.returncode is None:
+                await anyio.sleep(0.01)
+        if process.returncode is not None:
+            break
+    _kill_group(process.pid, signal.SIGKILL)  # children the server left behind
+    with _live_lock:
+        _live.discard(process.pid)
+    state.stderr_tail()
+    if state.stderr is not None:
+        state.stderr.close()
+    _close_transport(process)
+
+
+def _close_transport(process: Any) -> None:
+    transport = getattr(getattr(process, "_process", None), "_transport", None)
+    close = getattr(transport, "close", None)
+    if callable(close):
+        try:
+            close()
+        except (OSError, RuntimeError):
+            pass

@@ -1,0 +1,141 @@
+"""The MCP servers that clients declare: Claude Code's ``.mcp.json``, Cursor's ``.cursor/mcp.json``,
+VS Code's ``.vscode/mcp.json`` and Claude Desktop's ``claude_desktop_config.json``.
+
+Each entry is turned into the same table as ``[tool.envcheck.mcp.servers.NAME]``; the clients'
+variable syntaxes (``${env:VAR}``, ``${workspaceFolder}``, ``${userHome}``) become envcheck's
+(``${VAR}``), resolved only when a check runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: project-relative files, with the label that names their servers (``github@cursor``)
+PROJECT_FILES = {
+    ".mcp.json": "mcp.json",
+    ".cursor/mcp.json": "cursor",
+    ".vscode/mcp.json": "vscode",
+}
+CLAUDE_DESKTOP = "claude-desktop"
+_ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
+_INPUT_REF = re.compile(r"\$\{input:([^}]+)\}")
+
+
+@dataclass
+class Discovered:
+    """One server entry found in a client's config file (``problem`` set when it is unusable)."""
+
+    name: str
+    label: str
+    path: Path
+    table: dict[str, Any] = field(default_factory=dict)
+    problem: str | None = None
+
+    @property
+    def check_name(self) -> str:
+        return f"{self.name}@{self.label}"
+
+
+@dataclass
+class BrokenFile:
+    """A client config file that cannot be read."""
+
+    label: str
+    path: Path
+    problem: str
+
+
+def claude_desktop_config(environ: Mapping[str, str] | None = None) -> Path:
+    """Where Claude Desktop keeps its config on this platform."""
+    env = os.environ if environ is None else environ
+    home = Path(env.get("HOME") or Path.home())
+    if sys.platform == "darwin":
+        return home / "Library" / "Application Support" / "Claude" / "claude_desktop_config.json"
+    if sys.platform == "win32":
+        return Path(env.get("APPDATA", home)) / "Claude" / "claude_desktop_config.json"
+    base = Path(env.get("XDG_CONFIG_HOME") or home / ".config")
+    return base / "Claude" / "claude_desktop_config.json"
+
+
+def candidate_files(rootdir: Path) -> list[tuple[str, Path]]:
+    files = [(label, rootdir / rel) for rel, label in PROJECT_FILES.items()]
+    files.append((CLAUDE_DESKTOP, claude_desktop_config()))
+    return files
+
+
+def discover(rootdir: Path) -> tuple[list[Discovered], list[BrokenFile]]:
+    """Every server declared in the files that exist, and the files that could not be read."""
+    found: list[Discovered] = []
+    broken: list[BrokenFile] = []
+    for label, path in candidate_files(rootdir):
+        if not path.is_file():
+            continue
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            broken.append(BrokenFile(label, path, f"cannot be read: {exc}"))
+            continue
+        except json.JSONDecodeError as exc:
+            broken.append(
+                BrokenFile(label, path, f"not valid JSON: {exc.msg} (line {exc.lineno})")
+            )
+            continue
+        servers = document.get("mcpServers", document.get("servers")) if document else None
+        if not isinstance(document, dict) or not isinstance(servers, dict):
+            broken.append(
+                BrokenFile(label, path, 'has no "mcpServers" (or "servers") object at the top')
+            )
+            continue
+        for name, entry in servers.items():
+            found.append(_entry(str(name), label, path, entry, rootdir))
+    return found, broken
+
+
+def _entry(name: str, label: str, path: Path, entry: Any, rootdir: Path) -> Discovered:
+    item = Discovered(name, label, path)
+    if not isinstance(entry, dict):
+        item.problem = "the entry is not an object"
+        return item
+    kind = str(entry.get("type") or entry.get("transport") or "").lower()
+    table: dict[str, Any] = {}
+    if "command" in entry:
+        table["command"] = entry["command"]
+        table["args"] = entry.get("args", [])
+        table["env"] = entry.get("env", {})
+        if "cwd" in entry:
+            table["cwd"] = entry["cwd"]
+    elif "url" in entry or "serverUrl" in entry:
+        table["url"] = entry.get("url", entry.get("serverUrl"))
+        table["headers"] = entry.get("headers", {})
+        table["transport"] = "sse" if kind == "sse" else "http"
+    else:
+        item.problem = 'the entry has neither "command" nor "url"'
+        return item
+    if entry.get("disabled") is True:
+        table["enabled"] = False
+    inputs = sorted(set(_INPUT_REF.findall(json.dumps(table))))
+    if inputs:
+        item.problem = (
+            f"it needs the VS Code input(s) {', '.join(inputs)}, which only VS Code can prompt for"
+        )
+    item.table = _translate(table, rootdir)
+    return item
+
+
+def _translate(value: Any, rootdir: Path) -> Any:
+    if isinstance(value, str):
+        value = _ENV_REF.sub(r"${\1}", value)
+        value = value.replace("${workspaceFolder}", str(rootdir))
+        return value.replace("${userHome}", str(Path(os.environ.get("HOME") or Path.home())))
+    if isinstance(value, dict):
+        return {k: _translate(v, rootdir) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_translate(v, rootdir) for v in value]
+    return value
