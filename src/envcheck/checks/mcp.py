@@ -41,7 +41,7 @@ class SmokeCallConfig(pydantic.BaseModel):
 
 
 class McpServerConfig(pydantic.BaseModel):
-    """``[tool.envcheck.mcp.servers.NAME]``: a stdio server (``command``) or an HTTP one (``url``)."""
+    """``[tool.envcheck.mcp.servers.NAME]``: a stdio server (``command``) or an HTTP one."""
 
     model_config = pydantic.ConfigDict(extra="forbid")
 
@@ -74,7 +74,9 @@ class McpServerConfig(pydantic.BaseModel):
     def kind(self) -> str:
         if self.command is not None:
             return "stdio"
-        return self.transport or ("sse" if (self.url or "").rstrip("/").endswith("/sse") else "http")
+        return self.transport or (
+            "sse" if (self.url or "").rstrip("/").endswith("/sse") else "http"
+        )
 
 
 class McpConfig(pydantic.BaseModel):
@@ -139,7 +141,9 @@ def servers(config: EnvcheckConfig) -> tuple[list[Server], list[Check]]:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "entry"
             problems.append(
-                _problem(f"{item.check_name}.start", f"{settings}: {where}: {first['msg']}", item.path)
+                _problem(
+                    f"{item.check_name}.start", f"{settings}: {where}: {first['msg']}", item.path
+                )
             )
             continue
         if _identity(table) in seen:
@@ -214,7 +218,7 @@ def _runner(server: Server, step: str) -> Any:
 
 
 def probe_for(ctx: Context, server: Server) -> Probe:
-    """The one probe of ``server`` in this session (made, with its values resolved, on first use)."""
+    """The one probe of ``server`` in this session, made (values resolved) on first use."""
     from envcheck.mcpkit.probe import Probe
 
     with _probes_lock:

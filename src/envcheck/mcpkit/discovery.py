@@ -83,9 +83,7 @@ def discover(rootdir: Path) -> tuple[list[Discovered], list[BrokenFile]]:
             broken.append(BrokenFile(label, path, f"cannot be read: {exc}"))
             continue
         except json.JSONDecodeError as exc:
-            broken.append(
-                BrokenFile(label, path, f"not valid JSON: {exc.msg} (line {exc.lineno})")
-            )
+            broken.append(BrokenFile(label, path, f"not valid JSON: {exc.msg} (line {exc.lineno})"))
             continue
         servers = document.get("mcpServers", document.get("servers")) if document else None
         if not isinstance(document, dict) or not isinstance(servers, dict):

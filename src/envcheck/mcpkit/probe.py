@@ -99,6 +99,7 @@ class Probe:
         self.child = ChildState()
         self.statuses: list[int] = []  # HTTP statuses seen, for 401/404 diagnoses
         self.era: str | None = None
+        self.tools: list[Any] = []  # what tools/list returned (for `envcheck mcp tools`)
 
     # -- what checks call ----------------------------------------------------------------------
     def result(self, step: str, timeout: float) -> Outcome:
@@ -324,10 +325,12 @@ class Probe:
             code = 401 if 401 in self.statuses else 403
             return answered, CheckFailed(
                 f"{spec.name}: HTTP {code} from {spec.url}: the server refused the credentials",
-                why="no Authorization header was sent, or its token is wrong or expired"
-                if code == 401
-                else "the token is valid but not allowed to use this server",
-                hint=f"set headers = {{ Authorization = \"Bearer ${{TOKEN}}\" }} in "
+                why=(
+                    "no Authorization header was sent, or its token is wrong or expired"
+                    if code == 401
+                    else "the token is valid but not allowed to use this server"
+                ),
+                hint=f'set headers = {{ Authorization = "Bearer ${{TOKEN}}" }} in '
                 f"{spec.settings} (and export TOKEN)",
             )
         if 404 in self.statuses or 405 in self.statuses:
@@ -337,7 +340,7 @@ class Probe:
                 f"{spec.name}: HTTP {code} from {spec.url}: no MCP endpoint at this path",
                 why="the server answers, but not at this URL: streamable HTTP servers usually "
                 "serve /mcp, SSE servers /sse",
-                hint=f"fix url in {spec.settings} (or set transport = \"{other}\" if the server "
+                hint=f'fix url in {spec.settings} (or set transport = "{other}" if the server '
                 f"speaks {other.upper()})",
             )
         if cause is None:
@@ -446,6 +449,7 @@ class Probe:
             cursor = page.next_cursor
             if not cursor:
                 break
+        self.tools = tools
         names = [tool.name for tool in tools]
         missing = [name for name in spec.expect_tools if name not in names]
         if missing:

@@ -1,0 +1,341 @@
+"""The mcp component against real MCP servers (mcp-server-time from PyPI, server-everything from
+npm) over stdio, streamable HTTP and SSE, and against broken servers the tests make."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.mcp_servers import (
+    EVERYTHING,
+    LOCALHOST_ONLY,
+    TIME,
+    alive,
+    everything_http,
+    http_status_server,
+    node,
+    pid_of,
+    script,
+)
+from tests.servers import free_port
+
+
+def q(value: Any) -> str:
+    """A TOML value: tables inline, the rest as JSON (JSON strings and lists are valid TOML)."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(k)} = {q(v)}" for k, v in value.items()) + " }"
+    return json.dumps(value)
+
+
+def configure(pytester: pytest.Pytester, servers: dict[str, dict[str, Any]], **mcp: Any) -> None:
+    lines = ["[tool.envcheck.mcp]", f"discover = {q(mcp.pop('discover', False))}"]
+    lines += [f"{key} = {q(value)}" for key, value in mcp.items()]
+    for name, table in servers.items():
+        lines.append(f"[tool.envcheck.mcp.servers.{name}]")
+        lines += [f"{key} = {q(value)}" for key, value in table.items()]
+    pytester.makefile(".toml", pyproject="\n".join(lines) + "\n")
+
+
+def report(pytester: pytest.Pytester) -> dict[str, dict[str, Any]]:
+    data = json.loads((pytester.path / "envcheck-report.json").read_text())
+    return {check["name"]: check for check in data["checks"]}
+
+
+@pytest.fixture(autouse=True)
+def _no_real_client_configs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Claude Desktop's config is looked up under HOME: never read the real one."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+
+
+def test_real_servers_over_stdio_in_both_protocol_eras(pytester: pytest.Pytester) -> None:
+    configure(
+        pytester,
+        {
+            "time": {
+                "command": TIME,
+                "expect_tools": ["get_current_time", "convert_time"],
+                "call": {"tool": "get_current_time", "arguments": {"timezone": "UTC"}},
+            },
+            "everything": {"command": node(), "args": [EVERYTHING, "stdio"]},
+        },
+        timeout=20.0,
+    )
+    result = pytester.runpytest_subprocess("-m", "mcp", "--envcheck-report")
+    result.assert_outcomes(passed=13)
+    result.stdout.fnmatch_lines_random(
+        [
+            "  PASS  time.initialize * mcp-time *, protocol 2026-07-28 via server/discover in * ms "
+            "(tools, resources, prompts)*",
+            "  PASS  time.tools * 2 tools, input schemas valid; expected present: "
+            "get_current_time, convert_time*",
+            "  PASS  time.ping * server/discover answered in * ms (protocol 2026-07-28 has no "
+            "ping)*",
+            "  PASS  time.call * get_current_time answered in * ms*",
+            "  PASS  everything.initialize * mcp-servers/everything *, protocol 2025-11-25 via "
+            "initialize in * ms (tools, resources, prompts, logging, completions)*",
+            "  PASS  everything.resources * resources, * templates*",
+            "  PASS  everything.prompts * prompts*",
+            "  PASS  everything.ping * ping answered in * ms*",
+        ]
+    )
+    checks = report(pytester)
+    assert checks["everything.initialize"]["facts"]["handshake"] == "initialize"
+    assert checks["time.initialize"]["facts"]["protocol_version"] == "2026-07-28"
+    assert checks["everything.tools"]["facts"]["tools"] >= 10
+    for name in ("time.start", "everything.start"):  # no server outlives the run
+        assert not alive(checks[name]["facts"]["pid"])
+
+
+def test_server_everything_over_streamable_http_and_sse(pytester: pytest.Pytester) -> None:
+    with everything_http("streamableHttp") as http_port, everything_http("sse") as sse_port:
+        configure(
+            pytester,
+            {
+                "http": {"url": f"http://127.0.0.1:{http_port}/mcp", "expect_tools": ["echo"]},
+                "sse": {"url": f"http://127.0.0.1:{sse_port}/sse", "expect_tools": ["echo"]},
+                "wrongpath": {"url": f"http://127.0.0.1:{http_port}/api"},
+                "echo": {
+                    "url": f"http://127.0.0.1:{http_port}/mcp",
+                    "call": {"tool": "echo", "arguments": {"message": "hi"}, "expect": "Echo: hi"},
+                },
+            },
+            timeout=10.0,
+        )
+        result = pytester.runpytest_subprocess("-m", "mcp", "--envcheck-report")
+    checks = report(pytester)
+    for name in ("http", "sse", "echo"):
+        assert checks[f"{name}.initialize"]["status"] == "pass", checks[f"{name}.initialize"]
+        assert checks[f"{name}.ping"]["status"] == "pass"
+    assert checks["sse.start"]["facts"]["transport"] == "sse"
+    assert checks["echo.call"]["status"] == "pass"
+    result.stdout.fnmatch_lines(
+        [
+            "mcp/wrongpath.initialize: wrongpath: HTTP 404 from http://127.0.0.1:*/api: no MCP "
+            "endpoint at this path",
+            "  why: the server answers, but not at this URL: streamable HTTP servers usually "
+            "serve /mcp, SSE servers /sse",
+            '  fix: fix url in [[]tool.envcheck.mcp.servers.wrongpath] (or set transport = "sse"*',
+        ]
+    )
+
+
+def test_http_401_and_a_stopped_port(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCS_TOKEN", "tok-9f8e7d6c5b4a")
+    with http_status_server(401) as port:
+        configure(
+            pytester,
+            {
+                "docs": {
+                    "url": f"http://127.0.0.1:{port}/mcp",
+                    "headers": {"Authorization": "Bearer ${DOCS_TOKEN}"},
+                },
+                "down": {"url": f"http://127.0.0.1:{free_port()}/mcp"},
+            },
+        )
+        result = pytester.runpytest_subprocess("-m", "mcp", "--envcheck-report")
+    result.stdout.fnmatch_lines_random(
+        [
+            "mcp/docs.initialize: docs: HTTP 401 from http://127.0.0.1:*/mcp: the server "
+            "refused the credentials",
+            '  fix: set headers = { Authorization = "Bearer ${TOKEN}" } in '
+            "[[]tool.envcheck.mcp.servers.docs] (and export TOKEN)",
+            "mcp/down.start: connection refused at 127.0.0.1:*",
+            "  fix: start the MCP server down so that it listens on 127.0.0.1:*",
+        ]
+    )
+    written = result.stdout.str() + (pytester.path / "envcheck-report.json").read_text()
+    assert "tok-9f8e7d6c5b4a" not in written
+
+
+def test_broken_stdio_servers_are_diagnosed_and_reaped(pytester: pytest.Pytester) -> None:
+    here = pytester.path
+    exits = script(
+        here,
+        "exits",
+        "print('config file missing: /etc/app.toml', file=sys.stderr)\n" "sys.exit(3)\n",
+    )
+    silent = script(here, "silent", "time.sleep(60)\n")
+    garbage = script(
+        here, "garbage", "print('Server ready on stdio!', flush=True)\n" "time.sleep(60)\n"
+    )
+    configure(
+        pytester,
+        {
+            "missing": {"command": "mcp-server-nonexistent"},
+            "exits": {"command": exits[0], "args": exits[1:]},
+            "silent": {"command": silent[0], "args": silent[1:], "timeout": 2.0},
+            "garbage": {"command": garbage[0], "args": garbage[1:], "timeout": 2.0},
+        },
+    )
+    started = time.monotonic()
+    result = pytester.runpytest_subprocess("-m", "mcp", "--envcheck-report")
+    elapsed = time.monotonic() - started
+    result.stdout.fnmatch_lines_random(
+        [
+            "mcp/missing.start: missing: command not found: mcp-server-nonexistent",
+            "  fix: install it: pip install mcp-server-nonexistent (or: poetry add --group dev "
+            "mcp-server-nonexistent), or fix command in [[]tool.envcheck.mcp.servers.missing]",
+            "mcp/exits.start: exits: `* */exits.py` exited with code 3 before answering",
+            "  why: the server stopped during start-up; its stderr ends: config file missing: "
+            "/etc/app.toml",
+            "mcp/silent.initialize: silent: no answer to initialize (the handshake) within 2 s",
+            "  why: the server is running (pid *) but sent no answer*",
+            "mcp/garbage.initialize: garbage: printed non-protocol output on stdout: "
+            "'Server ready on stdio!'",
+            "  fix: make the server log to stderr, not stdout*",
+        ]
+    )
+    checks = report(pytester)
+    assert checks["silent.start"]["status"] == "pass"  # it did start; it just never answered
+    assert checks["silent.initialize"]["duration"] < 2.0 + 3.0
+    assert elapsed < 30
+    for name in ("exits", "silent", "garbage"):
+        assert not alive(pid_of(here, name)), f"{name} outlived the run"
+
+
+def test_no_server_outlives_ctrl_c(pytester: pytest.Pytester) -> None:
+    silent = script(pytester.path, "silent", "time.sleep(120)\n")
+    configure(pytester, {"silent": {"command": silent[0], "args": silent[1:], "timeout": 60.0}})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "mcp"],
+        cwd=pytester.path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    pid = pid_of(pytester.path, "silent")
+    assert alive(pid)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)  # what Ctrl-C sends to the foreground pytest
+    out, _ = proc.communicate(timeout=30)
+    assert "KeyboardInterrupt" in out
+    deadline = time.monotonic() + 5
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(pid), "the MCP server outlived an interrupted pytest run"
+
+
+def test_servers_declared_in_client_config_files(pytester: pytest.Pytester) -> None:
+    root = pytester.path
+    (root / ".mcp.json").write_text(
+        json.dumps(
+            {"mcpServers": {"time": {"command": TIME, "env": {"TIME_API_KEY": "sekret-4242-x"}}}}
+        )
+    )
+    (root / ".cursor").mkdir()
+    port = free_port()
+    (root / ".cursor" / "mcp.json").write_text(
+        json.dumps({"mcpServers": {"remote": {"url": f"http://127.0.0.1:{port}/mcp"}}})
+    )
+    (root / ".vscode").mkdir()
+    (root / ".vscode" / "mcp.json").write_text(
+        json.dumps(
+            {
+                "inputs": [{"id": "gh-token", "type": "promptString", "password": True}],
+                "servers": {
+                    "github": {
+                        "type": "stdio",
+                        "command": "npx",
+                        "args": ["-y", "@modelcontextprotocol/server-github"],
+                        "env": {"GITHUB_TOKEN": "${input:gh-token}"},
+                    },
+                    "time": {"type": "stdio", "command": TIME},  # the same as .mcp.json's
+                },
+            }
+        )
+    )
+    desktop = root / ".config" / "Claude"  # pytester's HOME is the project directory
+    desktop.mkdir(parents=True)
+    (desktop / "claude_desktop_config.json").write_text('{"mcpServers": {"broken": ')
+    pytester.makefile(".toml", pyproject="[tool.envcheck.mcp]\ntimeout = 15.0\n")
+    result = pytester.runpytest_subprocess("-m", "mcp", "--envcheck-report")
+    checks = report(pytester)
+    assert checks["time@mcp.json.initialize"]["status"] == "pass"
+    assert checks["time@mcp.json.initialize"]["facts"]["source"] == (
+        f"{root / '.mcp.json'} (server 'time')"
+    )
+    assert not any(name.startswith("time@vscode") for name in checks)  # the same server once
+    result.stdout.fnmatch_lines_random(
+        [
+            "mcp/remote@cursor.start: connection refused at 127.0.0.1:*",
+            "  fix: start the MCP server remote@cursor so that it listens on 127.0.0.1:*, or fix "
+            f"url in {root / '.cursor' / 'mcp.json'} (server 'remote')",
+            f"mcp/github@vscode.start: {root / '.vscode' / 'mcp.json'} (server 'github'): it needs"
+            " the VS Code input(s) gh-token, which only VS Code can prompt for",
+            f"mcp/discovery[[]claude-desktop]: {desktop / 'claude_desktop_config.json'} not "
+            "valid JSON: Expecting value (line 1)",
+        ]
+    )
+    written = result.stdout.str() + (root / "envcheck-report.json").read_text()
+    written += (root / "envcheck-report.md").read_text()
+    assert "sekret-4242-x" not in written
+
+    pytester.makefile(".toml", pyproject="[tool.envcheck.mcp]\ndiscover = false\n")
+    result = pytester.runpytest_subprocess("-m", "mcp")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*no MCP servers configured or declared in .mcp.json*"])
+
+
+def test_environment_given_to_a_server_is_never_printed(pytester: pytest.Pytester) -> None:
+    configure(
+        pytester,
+        {
+            "everything": {
+                "command": node(),
+                "args": [EVERYTHING, "stdio"],
+                # get-env answers with the server's environment, HOME first
+                "env": {"HOME": "value-not-to-print-42"},
+                "call": {"tool": "get-env", "arguments": {}, "expect": "NOT-THERE"},
+            }
+        },
+        timeout=20.0,
+    )
+    result = pytester.runpytest_subprocess("-m", "mcp", "-k", "call", "--envcheck-report")
+    result.stdout.fnmatch_lines(["mcp/everything.call: everything: tool get-env answered without*"])
+    written = result.stdout.str() + (pytester.path / "envcheck-report.json").read_text()
+    assert '"HOME": "***"' in written  # the server did echo its environment back...
+    assert "value-not-to-print-42" not in written  # ...and envcheck masked the value
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (
+            'command = "x"\nurl = "http://127.0.0.1:1/mcp"',
+            "tool.envcheck.mcp.servers.bad: give either command = * or url = *",
+        ),
+        (
+            'command = "x"\nexpect_tool = ["a"]',
+            "tool.envcheck.mcp.servers.bad.expect_tool: unknown key; did you mean 'expect_tools'?",
+        ),
+        ('url = "http://x/mcp"\ntimeout = -1', "tool.envcheck.mcp.servers.bad.timeout: *"),
+    ],
+)
+def test_configuration_mistakes_are_usage_errors(
+    pytester: pytest.Pytester, table: str, message: str
+) -> None:
+    pytester.makefile(".toml", pyproject=f"[tool.envcheck.mcp.servers.bad]\n{table}\n")
+    result = pytester.runpytest_subprocess("-m", "mcp")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{message}"])
+    assert "Traceback" not in result.stderr.str()
+
+
+def test_everything_http_listens_on_localhost_only() -> None:
+    with everything_http("streamableHttp") as port:
+        out = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True)
+    if out.returncode != 0:  # pragma: no cover - ss missing
+        pytest.skip("ss is not installed")
+    assert "127.0.0.1:" in out.stdout and "*:" not in out.stdout, out.stdout
+    assert os.path.isfile(LOCALHOST_ONLY)
