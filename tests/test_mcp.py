@@ -284,7 +284,7 @@ def test_servers_declared_in_client_config_files(pytester: pytest.Pytester) -> N
     pytester.makefile(".toml", pyproject="[tool.envcheck.mcp]\ndiscover = false\n")
     result = pytester.runpytest_subprocess("-m", "mcp")
     result.assert_outcomes(skipped=1)
-    result.stdout.fnmatch_lines(["*no MCP servers configured or declared in .mcp.json*"])
+    result.stdout.fnmatch_lines(["*not configured: no MCP servers in * nor in .mcp.json, *"])
 
 
 def test_environment_given_to_a_server_is_never_printed(pytester: pytest.Pytester) -> None:

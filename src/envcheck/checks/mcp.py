@@ -172,11 +172,15 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
     yield from problems
     if not found and not problems:
         files = ", ".join([*discovery.PROJECT_FILES, str(discovery.claude_desktop_config())])
-        hint = "declare one in [tool.envcheck.mcp.servers.NAME] (command = ... or url = ...)"
+        summary = f"not configured: no MCP servers in [tool.envcheck.mcp.servers] nor in {files}"
+        hint = (
+            "set one up in .mcp.json, or in [tool.envcheck.mcp.servers.NAME] with "
+            'command = "..." or url = "..."'
+        )
         yield Check(
             name="servers",
             component=COMPONENT,
-            run=lambda ctx: skip(f"no MCP servers configured or declared in {files}", hint=hint),
+            run=lambda ctx: skip(summary, hint=hint),
             description="MCP servers to check",
         )
     for server in found:
