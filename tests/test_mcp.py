@@ -339,3 +339,19 @@ def test_everything_http_listens_on_localhost_only() -> None:
         pytest.skip("ss is not installed")
     assert "127.0.0.1:" in out.stdout and "*:" not in out.stdout, out.stdout
     assert os.path.isfile(LOCALHOST_ONLY)
+
+
+def test_under_xdist_each_check_runs_once(pytester: pytest.Pytester) -> None:
+    configure(
+        pytester,
+        {
+            "time": {"command": TIME, "expect_tools": ["get_current_time"]},
+            "everything": {"command": node(), "args": [EVERYTHING, "stdio"]},
+        },
+        timeout=20.0,
+    )
+    result = pytester.runpytest_subprocess("-m", "mcp", "-n", "2", "--envcheck-report")
+    result.assert_outcomes(passed=12)
+    data = json.loads((pytester.path / "envcheck-report.json").read_text())
+    ids = [check["id"] for check in data["checks"]]
+    assert len(ids) == len(set(ids)) == 12
