@@ -183,3 +183,18 @@ def test_async_checks_are_awaited_and_cancelled_at_their_timeout(pytester: pytes
             "mcp2/own-timeout: TimeoutError: read timed out after 0.1 s",
         ]
     )
+
+
+def test_a_missing_client_library_names_the_extra_to_install(pytester: pytest.Pytester) -> None:
+    # None in sys.modules makes `import redis` fail as if the package were not installed
+    pytester.makeconftest("import sys\nsys.modules['redis'] = None\n")
+    pytester.makefile(".toml", pyproject='[tool.envcheck.redis]\nurl = "redis://127.0.0.1:6379"\n')
+    result = pytester.runpytest_subprocess("-m", "redis")
+    result.stdout.fnmatch_lines(
+        [
+            "redis/*: the redis checks need the Python package redis, which is not installed",
+            "  why: it comes with envcheck's 'redis' extra",
+            "  fix: pip install 'envcheck[[]redis]'  (Poetry: poetry add --group dev "
+            "'envcheck[[]redis]')",
+        ]
+    )

@@ -12,6 +12,7 @@ from typing import Any
 
 from envcheck import redact
 from envcheck._context import Context
+from envcheck._extras import missing_extra
 from envcheck._model import Check, CheckFailed, CheckResult, CheckSkipped, Outcome, Status
 from envcheck._store import Store
 from envcheck.config import EnvcheckConfig
@@ -180,6 +181,18 @@ def _from_exception(check: Check, exc: BaseException) -> CheckResult:
         )
     if isinstance(exc, CheckSkipped):
         return _result(check, Status.SKIP, exc.reason, hint=exc.hint)
+    missing = missing_extra(exc)
+    if missing is not None:
+        module, extra = missing
+        return _result(
+            check,
+            Status.FAIL,
+            f"the {check.component} checks need the Python package {module}, which is not "
+            "installed",
+            why=f"it comes with envcheck's '{extra}' extra",
+            hint=f"pip install 'envcheck[{extra}]'  (Poetry: poetry add --group dev "
+            f"'envcheck[{extra}]')",
+        )
     frames = traceback.extract_tb(exc.__traceback__)
     where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "unknown"
     return _result(
