@@ -25,7 +25,7 @@ from tests.mcp_servers import (
     pid_of,
     script,
 )
-from tests.servers import free_port
+from tests.servers import free_port, garbage_server
 
 
 def q(value: Any) -> str:
@@ -128,11 +128,14 @@ def test_server_everything_over_streamable_http_and_sse(pytester: pytest.Pyteste
     )
 
 
-def test_http_401_and_a_stopped_port(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_http_failures(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOCS_TOKEN", "tok-9f8e7d6c5b4a")
-    with http_status_server(401) as port:
+    html = b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 5\r\n\r\nhello"
+    with (
+        http_status_server(401) as port,
+        http_status_server(500) as failing,
+        garbage_server(html) as hangs_up,
+    ):
         configure(
             pytester,
             {
@@ -141,7 +144,10 @@ def test_http_401_and_a_stopped_port(
                     "headers": {"Authorization": "Bearer ${DOCS_TOKEN}"},
                 },
                 "down": {"url": f"http://127.0.0.1:{free_port()}/mcp"},
+                "web": {"url": f"http://127.0.0.1:{failing}/mcp"},
+                "garbage": {"url": f"http://127.0.0.1:{hangs_up}/mcp"},
             },
+            timeout=3.0,
         )
         result = pytester.runpytest_subprocess("-m", "mcp", "--envcheck-report")
     result.stdout.fnmatch_lines_random(
@@ -152,6 +158,10 @@ def test_http_401_and_a_stopped_port(
             "[[]tool.envcheck.mcp.servers.docs] (and export TOKEN)",
             "mcp/down.start: connection refused at 127.0.0.1:*",
             "  fix: start the MCP server down so that it listens on 127.0.0.1:*",
+            "mcp/web.initialize: web: HTTP 500 from http://127.0.0.1:*/mcp to the MCP handshake",
+            "mcp/garbage.initialize: garbage: initialize failed: the HTTP connection broke *",
+            "  why: the server closed the connection in the middle of an answer: it is not an "
+            "MCP endpoint, or it crashed",
         ]
     )
     written = result.stdout.str() + (pytester.path / "envcheck-report.json").read_text()

@@ -74,6 +74,13 @@ class ServerSpec:
         """Where its settings live, for hints."""
         return self.source
 
+    @property
+    def look(self) -> str:
+        """How a person sees for themselves what the server does."""
+        if self.transport == "stdio":
+            return f"run `{self.where}` by hand"
+        return f"read the server's log (or: curl -i {self.url})"
+
 
 def _root_cause(exc: BaseException) -> BaseException:
     """The SDK reports through anyio task groups: unwrap ``ExceptionGroup`` to the first leaf."""
@@ -109,7 +116,7 @@ class Probe:
             raise CheckFailed(
                 f"{self.spec.name}: no result for {step} within {timeout:.1f} s",
                 why="the server stopped answering part-way",
-                hint=f"run `{self.spec.where}` by hand, or raise timeout in {self.spec.settings}",
+                hint=f"{self.spec.look}, or raise timeout in {self.spec.settings}",
             )
         found = self._results[step]
         if isinstance(found, (CheckFailed, CheckSkipped)):
@@ -144,7 +151,7 @@ class Probe:
             failed = CheckFailed(
                 f"{self.spec.name}: the MCP connection failed: {_describe(cause)}",
                 why="the SDK raised an error envcheck does not know how to explain",
-                hint=f"run `{self.spec.where}` by hand to see what it does",
+                hint=f"{self.spec.look} to see what it does",
             )
             for step in STEPS:
                 self._set(step, failed)
@@ -343,6 +350,14 @@ class Probe:
                 hint=f'fix url in {spec.settings} (or set transport = "{other}" if the server '
                 f"speaks {other.upper()})",
             )
+        refused = [code for code in self.statuses if code >= 400]
+        if refused:
+            return answered, CheckFailed(
+                f"{spec.name}: HTTP {refused[0]} from {spec.url} to the MCP handshake",
+                why="whatever serves this URL rejected an MCP request: it is not an MCP endpoint, "
+                "or it failed",
+                hint=f"check that {spec.url} is the server's MCP endpoint; {spec.look} to see why",
+            )
         if cause is None:
             return answered, self._no_answer("initialize", elapsed)
         return answered, self._failed("initialize", cause)
@@ -400,7 +415,7 @@ class Probe:
         return CheckFailed(
             f"{spec.name}: no answer to {what} within {spec.timeout:g} s",
             why=why,
-            hint=f"run `{spec.where}` by hand to see whether it speaks MCP, or raise timeout in "
+            hint=f"{spec.look} to see whether it speaks MCP, or raise timeout in "
             f"{spec.settings}",
             facts={"waited_s": round(elapsed, 2)},
         )
@@ -409,22 +424,30 @@ class Probe:
         from mcp import MCPError
 
         spec = self.spec
+        if isinstance(cause, MCPError) and cause.message.startswith("Unexpected content type"):
+            kind = cause.message.split(":", 1)[-1].strip()
+            return CheckFailed(
+                f"{spec.name}: {spec.url} is not an MCP endpoint: it answered {kind}",
+                why="an MCP server answers with application/json or text/event-stream",
+                hint=f"fix url in {spec.settings}: the server's MCP endpoint (often /mcp)",
+            )
         if isinstance(cause, MCPError):
             return CheckFailed(
                 f"{spec.name}: {step} failed: MCP error {cause.code}: {cause.message}",
                 why="the server answered with a JSON-RPC error",
-                hint=f"see the server's own log; run `{spec.where}` by hand",
+                hint=f"{spec.look} to see why",
             )
-        if isinstance(cause, OSError) and spec.transport != "stdio":
+        if spec.transport != "stdio" and _is_transport_error(cause):
             return CheckFailed(
-                f"{spec.name}: {step} failed: {_describe(cause)}",
-                why="the HTTP connection broke",
-                hint=f"check that {spec.url} is an MCP endpoint and stays up",
+                f"{spec.name}: {step} failed: the HTTP connection broke ({_describe(cause)})",
+                why="the server closed the connection in the middle of an answer: it is not an "
+                "MCP endpoint, or it crashed",
+                hint=f"check that {spec.url} is the server's MCP endpoint; {spec.look} to see why",
             )
         return CheckFailed(
             f"{spec.name}: {step} failed: {_describe(cause)}",
             why="the server's answer could not be used",
-            hint=f"run `{spec.where}` by hand to see what it does",
+            hint=f"{spec.look} to see what it does",
         )
 
     # -- the steps after the handshake ---------------------------------------------------------
@@ -539,6 +562,12 @@ class Probe:
                 hint=f"fix call.expect in {self.spec.settings}, or the server",
             )
         return ok(f"{call.tool} answered in {latency} ms", latency_ms=latency)
+
+
+def _is_transport_error(exc: BaseException) -> bool:
+    import httpx2
+
+    return isinstance(exc, (OSError, httpx2.TransportError))
 
 
 def _blocked(spec: ServerSpec, step: str) -> CheckSkipped:
