@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import pytest
 
 #: sub-command -> module with a ``main(argv) -> int`` function.
-SUBCOMMANDS: dict[str, str] = {"mock": "envcheck.mock.cli"}
+SUBCOMMANDS: dict[str, str] = {"mock": "envcheck.mock.cli", "mcp": "envcheck.mcpkit.cli"}
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -64,6 +64,7 @@ class ChildState:
     pid: int | None = None
     returncode: int | None = None  # set only when the server exited by itself
     stopping: bool = False
+    hung_up: bool = False  # stdout ended or stdin broke: the server is probably exiting
     garbage: list[str] = field(default_factory=list)
     stderr: IO[bytes] | None = None
     stderr_text: str = ""
@@ -117,8 +118,8 @@ async def stdio_transport(
             except (anyio.ClosedResourceError, anyio.BrokenResourceError, OSError):
                 pass
             # stdout ended: the server exited (or closed it); note how, for the diagnosis
-            with anyio.move_on_after(EXIT_GRACE):
-                await process.wait()
+            state.hung_up = True
+            await _exited(process, EXIT_GRACE)
             if not state.stopping:
                 state.returncode = process.returncode
 
@@ -130,6 +131,7 @@ async def stdio_transport(
                     data = message.message.model_dump_json(by_alias=True, exclude_unset=True)
                     await process.stdin.send((data + "\n").encode())
         except (anyio.ClosedResourceError, anyio.BrokenResourceError, OSError):
+            state.hung_up = True
             await read_writer.aclose()
 
     async with anyio.create_task_group() as group:
@@ -145,6 +147,8 @@ async def stdio_transport(
 
 async def _stop(process: anyio.abc.Process, state: ChildState) -> None:
     """Close stdin, give the server a moment, then SIGTERM and SIGKILL its whole group."""
+    if state.hung_up:  # it is exiting by itself: learn its exit code
+        await _exited(process, EXIT_GRACE)
     if state.returncode is None and process.returncode is not None:
         state.returncode = process.returncode  # it had exited by itself
     state.stopping = True
@@ -156,10 +160,7 @@ async def _stop(process: anyio.abc.Process, state: ChildState) -> None:
     for sig in (None, signal.SIGTERM, signal.SIGKILL):
         if sig is not None:
             _kill_group(process.pid, sig)
-        with anyio.move_on_after(EXIT_GRACE):
-            while process.returncode is None:
-                await anyio.sleep(0.01)
-        if process.returncode is not None:
+        if await _exited(process, EXIT_GRACE):
             break
     _kill_group(process.pid, signal.SIGKILL)  # children the server left behind
     with _live_lock:
@@ -168,6 +169,15 @@ async def _stop(process: anyio.abc.Process, state: ChildState) -> None:
     if state.stderr is not None:
         state.stderr.close()
     _close_transport(process)
+
+
+async def _exited(process: anyio.abc.Process, within: float) -> bool:
+    """Whether the process has exited, waiting at most ``within`` seconds. (Not ``wait()``: on
+    asyncio that also waits for the end of pipes a grandchild may hold open.)"""
+    with anyio.move_on_after(within):
+        while process.returncode is None:
+            await anyio.sleep(0.01)
+    return process.returncode is not None
 
 
 def _close_transport(process: Any) -> None:
