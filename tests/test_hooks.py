@@ -120,3 +120,26 @@ def test_unknown_dependency_and_cycles_are_usage_errors(pytester: pytest.Pyteste
     result.stderr.fnmatch_lines(
         ["*checks depend on each other in a cycle: kafka/a -> kafka/b -> kafka/a"]
     )
+
+
+def test_a_plugin_that_raises_is_named_in_one_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest("""
+        import envcheck
+
+        @envcheck.hookimpl
+        def envcheck_checks(config):
+            section = config.section("kafka")
+            yield envcheck.Check(name="brokers", component="kafka", run=lambda ctx: None,
+                                 timeout=section.timeout)
+        """)
+    pytester.makepyfile(test_app="def test_app():\n    pass\n")
+    result = pytester.runpytest_subprocess("-m", "kafka")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            "ERROR: envcheck: the plugin */conftest.py failed in envcheck_checks: AttributeError:"
+            " 'NoneType' object has no attribute 'timeout' at */conftest.py:7",
+            "  fix that plugin (or run without it: -p no:envcheck disables every envcheck check)",
+        ]
+    )
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()

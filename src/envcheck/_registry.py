@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
+import traceback
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pluggy
@@ -45,9 +46,33 @@ def make_plugin_manager(extra_plugins: Iterable[object] = ()) -> pluggy.PluginMa
     return pm
 
 
+def _each(pm: pluggy.PluginManager, hook: str, **kwargs: Any) -> Iterator[Any]:
+    """Call every implementation of ``hook`` in pluggy's order, materialising what it yields.
+
+    A plugin that raises is named in a :class:`ConfigError` (a usage error, not a crash)."""
+    for impl in reversed(getattr(pm.hook, hook).get_hookimpls()):
+        try:
+            produced = impl.function(*[kwargs[name] for name in impl.argnames])
+            if hook == "envcheck_checks" and produced is not None:
+                produced = list(produced)
+        except Exception as exc:  # noqa: BLE001 - a plugin's bug becomes one clear message
+            raise _plugin_failed(impl, hook, exc) from None
+        yield produced
+
+
+def _plugin_failed(impl: Any, hook: str, exc: Exception) -> ConfigError:
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+    plugin = getattr(impl.plugin, "__file__", None) or impl.plugin_name
+    return ConfigError(
+        f"envcheck: the plugin {plugin} failed in {hook}: {type(exc).__name__}: {exc}{where}\n"
+        "  fix that plugin (or run without it: -p no:envcheck disables every envcheck check)"
+    )
+
+
 def config_models(pm: pluggy.PluginManager) -> dict[str, Any]:
     models: dict[str, Any] = {}
-    for contribution in pm.hook.envcheck_config_sections():
+    for contribution in _each(pm, "envcheck_config_sections"):
         for name, model in (contribution or {}).items():
             if name in models and models[name] is not model:
                 raise ConfigError(f"envcheck: two plugins define [tool.envcheck.{name}]")
@@ -57,7 +82,7 @@ def config_models(pm: pluggy.PluginManager) -> dict[str, Any]:
 
 def default_config(pm: pluggy.PluginManager, environ: Any) -> dict[str, Any]:
     merged: dict[str, Any] = {}
-    for contribution in pm.hook.envcheck_default_config(environ=environ):
+    for contribution in _each(pm, "envcheck_default_config", environ=environ):
         merged.update(contribution or {})
     return merged
 
@@ -65,7 +90,7 @@ def default_config(pm: pluggy.PluginManager, environ: Any) -> dict[str, Any]:
 def collect_checks(pm: pluggy.PluginManager, config: EnvcheckConfig) -> dict[str, Check]:
     """Every check of every plugin, by id, with ``depends_on`` resolved to ids."""
     found: list[Check] = []
-    for produced in pm.hook.envcheck_checks(config=config):
+    for produced in _each(pm, "envcheck_checks", config=config):
         for check in produced or ():
             if not isinstance(check, Check):
                 raise ConfigError(
