@@ -198,3 +198,21 @@ def test_a_missing_client_library_names_the_extra_to_install(pytester: pytest.Py
             "'envcheck[[]redis]')",
         ]
     )
+
+
+def test_the_configured_timeout_applies_to_checks_that_set_none(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest("""
+        import time
+        import envcheck
+
+        @envcheck.hookimpl
+        def envcheck_checks(config):
+            yield envcheck.Check(name="slow", component="kafka", run=lambda ctx: time.sleep(5))
+            yield envcheck.Check(
+                name="patient", component="kafka", run=lambda ctx: time.sleep(1.5), timeout=4.0
+            )
+        """)
+    pytester.makefile(".toml", pyproject="[tool.envcheck]\ntimeout = 0.5\n")
+    result = pytester.runpytest_subprocess("-m", "kafka")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["kafka/slow: did not finish within its 0.5 s timeout"])

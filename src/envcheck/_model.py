@@ -13,6 +13,9 @@ if TYPE_CHECKING:
 FactValue = Union[str, int, float, bool, None, list[Any], dict[str, Any]]
 
 
+DEFAULT_TIMEOUT = 10.0
+
+
 class Status(str, enum.Enum):
     """How a check ended."""
 
@@ -100,8 +103,14 @@ class Check:
     run: RunFunction
     description: str = ""
     depends_on: Sequence[str] = ()
-    timeout: float = 10.0
+    #: seconds; ``None``: the ``timeout`` of ``[tool.envcheck]`` (10 s unless set)
+    timeout: float | None = None
     section: Any = None
+
+    @property
+    def seconds(self) -> float:
+        """The timeout that applies (``timeout``, once envcheck has filled in the default)."""
+        return self.timeout if self.timeout is not None else DEFAULT_TIMEOUT
 
     @property
     def id(self) -> str:

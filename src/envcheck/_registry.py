@@ -103,12 +103,13 @@ def collect_checks(pm: pluggy.PluginManager, config: EnvcheckConfig) -> dict[str
         if check.id in checks:
             raise ConfigError(f"envcheck: two checks are named {check.id!r}; rename one")
         checks[check.id] = check
-    resolved = {cid: _resolve_dependencies(check, checks) for cid, check in checks.items()}
+    default = config.settings.timeout
+    resolved = {cid: _resolve_dependencies(check, checks, default) for cid, check in checks.items()}
     _reject_cycles(resolved)
     return resolved
 
 
-def _resolve_dependencies(check: Check, checks: dict[str, Check]) -> Check:
+def _resolve_dependencies(check: Check, checks: dict[str, Check], default_timeout: float) -> Check:
     ids: list[str] = []
     for ref in check.depends_on:
         if ref in checks:
@@ -132,7 +133,7 @@ def _resolve_dependencies(check: Check, checks: dict[str, Check]) -> Check:
         run=check.run,
         description=check.description,
         depends_on=tuple(ids),
-        timeout=check.timeout,
+        timeout=check.timeout if check.timeout is not None else default_timeout,
         section=check.section,
     )
 

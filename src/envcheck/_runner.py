@@ -70,7 +70,7 @@ class Runner:
     def _chain_timeout(self, check_id: str) -> float:
         check = self.checks[check_id]
         deps = [self._chain_timeout(d) for d in check.depends_on]
-        return check.timeout * (1 + GRACE_FRACTION) + max(deps, default=0.0) + REMOTE_SLACK
+        return check.seconds * (1 + GRACE_FRACTION) + max(deps, default=0.0) + REMOTE_SLACK
 
     def _drive(self, check: Check) -> None:
         deps: dict[str, CheckResult] = {}
@@ -93,25 +93,25 @@ class Runner:
 def execute(check: Check, config: EnvcheckConfig, deps: Mapping[str, CheckResult]) -> CheckResult:
     """Run one check in a daemon thread and wait at most its timeout (plus a short grace)."""
     started = time.monotonic()
-    ctx = Context(check, config, deps, started + check.timeout)
+    ctx = Context(check, config, deps, started + check.seconds)
     box: dict[str, Any] = {}
 
     def target() -> None:
         try:
             produced = check.run(ctx)
             if inspect.isawaitable(produced):
-                produced = asyncio.run(_bounded(produced, check.timeout))
+                produced = asyncio.run(_bounded(produced, check.seconds))
             box["outcome"] = produced
         except BaseException as exc:  # noqa: B036 - everything a check raises becomes a result
             box["error"] = exc
 
     worker = threading.Thread(target=target, name=f"envcheck-run:{check.id}", daemon=True)
     worker.start()
-    worker.join(check.timeout * (1 + GRACE_FRACTION))
+    worker.join(check.seconds * (1 + GRACE_FRACTION))
     duration = time.monotonic() - started
     # a TimeoutError counts as the check's own timeout only when it came at the deadline (the
     # runner's wait_for); an earlier one (a socket timeout, say) is the check's own diagnosis
-    cancelled = isinstance(box.get("error"), TimeoutError) and duration >= check.timeout * 0.9
+    cancelled = isinstance(box.get("error"), TimeoutError) and duration >= check.seconds * 0.9
     if worker.is_alive() or cancelled:
         result = _timed_out(check)
     elif "error" in box:
@@ -148,7 +148,7 @@ def _timed_out(check: Check) -> CheckResult:
     return _result(
         check,
         Status.FAIL,
-        f"did not finish within its {check.timeout:g} s timeout",
+        f"did not finish within its {check.seconds:g} s timeout",
         why="whatever it waits on is not answering (a stopped service, a firewall, a wrong host)",
         hint=f"check that {check.component} is up and reachable, or raise its timeout",
     )
