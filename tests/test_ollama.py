@@ -27,8 +27,10 @@ def test_healthy_server_with_a_reasoning_model(pytester: pytest.Pytester, mock: 
         f'host = "{mock.base_url("ollama")}"\nmin_version = "0.5"\nsmoke = true\n'
         "cassettes = false",
     )
-    result = pytester.runpytest_subprocess("-m", "ollama")
+    result = pytester.runpytest_subprocess("-m", "ollama", "--envcheck-report")
     result.assert_outcomes(passed=4)
+    report = json.loads((pytester.path / "envcheck-report.json").read_text())
+    assert {c["evidence"] for c in report["checks"]} == {"mocked"}
     result.stdout.fnmatch_lines_random(
         [
             "  PASS  server * Ollama 0.12.6 at http://127.0.0.1:*/ollama*",

@@ -106,7 +106,8 @@ class _Calls:
             self.host = f"http://{self.host}"
         self.ctx = ctx
         self.cassette: cassettes.Cassette | None = None
-        transport: httpx.BaseTransport = httpx.HTTPTransport()
+        self.observed = _observing(httpx.HTTPTransport())
+        transport: httpx.BaseTransport = self.observed
         if cfg.cassettes:
             path = Path(ctx.rootdir) / "cassettes" / COMPONENT / f"{check}.yaml"
             hint = cassettes.rerecord_command(COMPONENT, check, None)
@@ -127,6 +128,7 @@ class _Calls:
         )
 
     def finish(self) -> None:
+        self.ctx.evidence = "mocked" if self.observed.mocked else "live"
         if self.cassette is not None:
             self.cassette.save()
             self.ctx.evidence = self.cassette.evidence
@@ -145,6 +147,26 @@ class _Calls:
                 "http://localhost:11434)"
             ),
         )
+
+
+def _observing(inner: httpx.BaseTransport) -> Any:
+    import httpx
+
+    from envcheck.mock._providers import MOCK_HEADER
+
+    class Observing(httpx.BaseTransport):
+        def __init__(self) -> None:
+            self.mocked = False
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            response = inner.handle_request(request)
+            self.mocked = self.mocked or MOCK_HEADER in response.headers
+            return response
+
+        def close(self) -> None:
+            inner.close()
+
+    return Observing()
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:

@@ -23,7 +23,11 @@ def main(argv: Sequence[str]) -> int:
     print(f"envcheck mock LLM API on {mock.url}", flush=True)
     for provider in PROVIDERS:
         print(f"  {provider:<10} {mock.base_url(provider)}", flush=True)
-    print("any non-empty API key is accepted; Ctrl-C stops", flush=True)
+    print(
+        'any non-empty API key is accepted, except ones that start with "invalid" (rejected '
+        "as a real provider would); Ctrl-C stops",
+        flush=True,
+    )
     try:
         while True:
             time.sleep(3600)
