@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from envcheck import llm
+from envcheck.mock import MockLLM
 
 SAMPLES = Path(__file__).resolve().parents[1] / "src" / "envcheck" / "mock" / "data"
 
@@ -104,3 +106,34 @@ def test_limiter_holds_across_xdist_workers(
     assert len(sent) == 12
     for start in sent:  # no window of one second ever held more than 4 requests
         assert sum(1 for t in sent if start <= t < start + 1.0 - 0.01) <= 4
+
+
+class MillisecondsOnly(MockLLM):
+    """The mock LLM API, saying how long to wait with ``retry-after-ms`` alone."""
+
+    def answer(self, req: Any) -> Any:
+        reply, fault = super().answer(req)
+        reply.headers.pop("retry-after", None)
+        return reply, fault
+
+
+def test_retry_after_ms_end_to_end(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A provider check retries a 429 after exactly what ``retry-after-ms`` asked (longer than
+    its own backoff) and reports the wait."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-proj-RetryAfterMsCanary00000000")
+    with MillisecondsOnly() as mock:
+        mock.fault("openai", 429, retry_after=1.3)
+        pytester.makefile(
+            ".toml",
+            pyproject=f'[tool.envcheck.providers.openai]\nbase_url = "{mock.base_url("openai")}"'
+            "\ncassettes = false\n",
+        )
+        result = pytester.runpytest_subprocess("-k", "openai.auth")
+    result.assert_outcomes(passed=1, deselected=3)
+    assert [c.status for c in mock.calls] == [429, 200]
+    assert mock.calls[1].time - mock.calls[0].time >= 1.25
+    result.stdout.fnmatch_lines(
+        ["  PASS  openai.auth  authenticated at *", "*waited_s=1.3, retries=1*"]
+    )

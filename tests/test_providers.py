@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from envcheck.mock import MockLLM
 
@@ -32,6 +34,23 @@ def providers_toml(mock: MockLLM, **extra: str) -> str:
             f'base_url = "{mock.base_url(kind)}"\n{more}\n'
         )
     return "\n".join(blocks)
+
+
+class EditedMock(MockLLM):
+    """The mock LLM API, each answer passed through ``edit`` (headers a test needs to vary)."""
+
+    def __init__(self, edit: Callable[[Any], None]) -> None:
+        super().__init__()
+        self.edit = edit
+
+    def answer(self, req: Any) -> Any:
+        reply, fault = super().answer(req)
+        self.edit(reply)
+        return reply, fault
+
+
+def openai_toml(mock: MockLLM, extra: str = "") -> str:
+    return f'[tool.envcheck.providers.openai]\nbase_url = "{mock.base_url("openai")}"\n{extra}\n'
 
 
 @pytest.fixture
@@ -259,7 +278,7 @@ def test_ci_replays_real_recordings_without_keys(
     assert replayed["openai.auth"]["evidence"] == "replayed"
     assert replayed["openai.auth"]["facts"]["recorded_at"] == "Wed, 06 May 2026 17:37:49 GMT"
     markdown = (pytester.path / "envcheck-report.md").read_text()
-    assert "| replayed |" in markdown
+    assert "| replayed (recorded 2026-05-06) |" in markdown
 
 
 def test_stale_and_corrupt_cassettes(
@@ -309,3 +328,335 @@ def test_canary_no_key_anywhere(
         "REDACTED" in p.read_text() or "authorization" not in p.read_text() for p in recorded
     )
     assert all("x-api-key" not in p.read_text().lower() for p in recorded)
+
+
+# -- cassettes: staleness, corruption, record modes, scrubbing -------------------------------------
+
+RERECORD = "OPENAI_API_KEY=... pytest -m providers -k openai --envcheck-record=all"
+
+
+def test_stale_cassette_without_a_key_is_not_sent_live_nor_recorded(
+    pytester: pytest.Pytester, mock: MockLLM, keys: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Locally (default record mode 'new'), without a key, a request the cassette lacks is
+    reported stale: it is never sent with the placeholder key, and no 401 is ever recorded."""
+    pytester.makefile(".toml", pyproject=openai_toml(mock))
+    pytester.runpytest_subprocess("-m", "providers").assert_outcomes(passed=4)
+    recorded = {p: p.read_bytes() for p in (pytester.path / "cassettes").rglob("*.yaml")}
+    assert len(recorded) == 3
+    monkeypatch.delenv("OPENAI_API_KEY")
+    with MockLLM() as moved:  # base_url changed since the recording
+        pytester.makefile(".toml", pyproject=openai_toml(moved))
+        result = pytester.runpytest_subprocess("-m", "providers")
+        assert moved.calls == []
+    result.assert_outcomes(passed=1, failed=1, skipped=2)
+    result.stdout.fnmatch_lines(
+        [
+            "providers/openai.auth: stale cassette: */cassettes/openai/auth.yaml has no recording "
+            "of GET http://127.0.0.1:*/openai/v1/models (it recorded GET /openai/v1/models); "
+            f"re-record with: {RERECORD}",
+            "  why: the configuration changed since the cassette was recorded (model, base_url, "
+            "or what the check sends), and without an API key envcheck does not send it live",
+            f"  fix: {RERECORD}",
+        ]
+    )
+    assert "authentication failed" not in result.stdout.str()
+    assert {p: p.read_bytes() for p in (pytester.path / "cassettes").rglob("*.yaml")} == recorded
+
+
+def test_missing_cassette_without_a_key_is_not_sent_live(
+    pytester: pytest.Pytester, mock: MockLLM, keys: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new check (smoke) has no cassette yet: without a key it says so instead of calling."""
+    pytester.makefile(".toml", pyproject=openai_toml(mock))
+    pytester.runpytest_subprocess("-m", "providers").assert_outcomes(passed=4)
+    monkeypatch.delenv("OPENAI_API_KEY")
+    mock.reset()
+    pytester.makefile(".toml", pyproject=openai_toml(mock, "smoke = true"))
+    result = pytester.runpytest_subprocess("-k", "openai.smoke")
+    result.assert_outcomes(failed=1, deselected=4)
+    result.stdout.fnmatch_lines(
+        [
+            "providers/openai.smoke: no cassette to replay for POST http://127.0.0.1:*/openai/v1/"
+            "chat/completions (*/cassettes/openai/smoke.yaml)",
+            "  why: no API key is set to send it live, and nothing is recorded for it",
+            "  fix: record it once with a key, and commit */cassettes/openai/smoke.yaml: "
+            + RERECORD,
+        ]
+    )
+    assert mock.calls == []
+    assert not (pytester.path / "cassettes" / "openai" / "smoke.yaml").exists()
+
+
+def test_model_missing_from_a_replayed_list_says_the_cassette_may_be_stale(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CI", "true")
+    install_cassettes(pytester.path)
+    pytester.makefile(".toml", pyproject=REAL.replace("gpt-4o-mini", "gpt-9-turbo"))
+    result = pytester.runpytest_subprocess("-k", "openai.model")
+    result.assert_outcomes(failed=1, deselected=11)
+    result.stdout.fnmatch_lines(
+        [
+            "providers/openai.model: model 'gpt-9-turbo' is missing from the openai models list "
+            "recorded on 2026-05-06 in cassettes/openai/model.yaml (closest: gpt-4-turbo*); "
+            f"the cassette may be stale: re-record with: {RERECORD}",
+            "  why: the list of * models was replayed from the cassette, not asked live: a model "
+            "configured (or made available to the key) after the recording is not in it",
+            f"  fix: re-record with: {RERECORD}  (or, if the name is wrong, "
+            'set model = "gpt-4-turbo" in [[]tool.envcheck.providers.openai])',
+        ]
+    )
+
+
+CORRUPT = {
+    "empty": ("", "the file is empty"),
+    "not-yaml": ("interactions: [oops\n", "not YAML: *expected ',' or ']'* at line *"),
+    "text": (
+        "merge conflict left this\n",
+        "its top level is text; a vcrpy cassette is a " "mapping with 'version' and 'interactions'",
+    ),
+    "list": ("- request: {}\n", "its top level is a list; a vcrpy cassette is a mapping *"),
+    "no-method": ("interactions:\n- request: {}\n", "interaction 1 has no request.method"),
+    "no-status": (
+        "interactions:\n- request: {method: GET, uri: 'https://x/v1/models', body: null, "
+        "headers: {}}\n  response: {status: {message: OK}, headers: {}, body: {string: ''}}\n",
+        "interaction 1 has no response.status.code",
+    ),
+    "version": ("version: 2\ninteractions: []\n", "format version 2; vcrpy reads version 1"),
+}
+
+
+@pytest.mark.parametrize("case", list(CORRUPT))
+def test_corrupt_cassette_says_what_is_wrong_with_it(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    monkeypatch.setenv("CI", "true")
+    install_cassettes(pytester.path)
+    text, problem = CORRUPT[case]
+    (pytester.path / "cassettes" / "openai" / "auth.yaml").write_text(text)
+    pytester.makefile(".toml", pyproject=REAL)
+    result = pytester.runpytest_subprocess("-k", "openai.auth")
+    result.assert_outcomes(failed=1, deselected=11)
+    result.stdout.fnmatch_lines(
+        [
+            f"providers/openai.auth: corrupt cassette */cassettes/openai/auth.yaml: {problem}",
+            "  why: the file is not a vcrpy cassette any more *",
+            f"  fix: delete it and re-record: {RERECORD}",
+        ]
+    )
+    output = result.stdout.str() + result.stderr.str()
+    assert "Traceback" not in output and "TypeError" not in output and "NoneType" not in output
+
+
+def test_record_modes_once_and_new(pytester: pytest.Pytester, mock: MockLLM, keys: object) -> None:
+    folder = pytester.path / "cassettes" / "openai"
+    pytester.makefile(".toml", pyproject=openai_toml(mock))
+    pytester.runpytest_subprocess("-m", "providers").assert_outcomes(passed=4)
+    headroom = (folder / "headroom.yaml").read_text()
+    pytester.makefile(".toml", pyproject=openai_toml(mock, "smoke = true"))
+
+    mock.reset()  # once: a cassette that exists is replay-only, a missing one is recorded live
+    once = pytester.runpytest_subprocess("-m", "providers", "--envcheck-record=once")
+    once.assert_outcomes(passed=4, failed=1)
+    once.stdout.fnmatch_lines(
+        [
+            "providers/openai.headroom: stale cassette: */cassettes/openai/headroom.yaml has no "
+            "recording of POST http://127.0.0.1:*/openai/v1/chat/completions (it recorded GET "
+            f"/openai/v1/models); re-record with: {RERECORD}",
+        ]
+    )
+    assert [c.path for c in mock.calls] == ["/chat/completions"]  # smoke, recorded
+    assert (folder / "headroom.yaml").read_text() == headroom
+    assert (folder / "smoke.yaml").read_text().count("uri:") == 1
+
+    mock.reset()  # new: replay what matches, record the rest live and add it to the cassette
+    new = pytester.runpytest_subprocess(
+        "-m", "providers", "--envcheck-record=new", "--envcheck-report"
+    )
+    new.assert_outcomes(passed=5)
+    assert [c.path for c in mock.calls] == ["/chat/completions"]  # headroom's, added
+    assert (folder / "headroom.yaml").read_text().count("uri:") == 2
+    report = json.loads((pytester.path / "envcheck-report.json").read_text())
+    evidence = {c["name"]: c["evidence"] for c in report["checks"]}
+    assert evidence["openai.smoke"] == "replayed" and evidence["openai.headroom"] == "mocked"
+
+
+ORG = "org-Q1w2E3r4T5y6U7i8O9p0AsDf"  # the shapes of OpenAI organization and project ids
+PROJECT = "proj_Zx9Cv8Bn7Mm6Ll5Kk4Jj3Hh2"
+COOKIE = "CookieValue0123456789abcdef"
+AZURE_KEY = "azure0123456789abcdef0123456789ab"
+CONFIGURED = "MyConfiguredSecret123"
+PROXY_TOKEN = "proxy-token-0123456789abcdef"
+RECORD_EVERY_KIND = f"""
+import os
+from pathlib import Path
+
+import httpx
+
+from envcheck.cassettes import Cassette
+
+
+def test_record_every_secret_kind():
+    mock = os.environ["MOCK_URL"]
+    cassette = Cassette.open(Path("cassettes/custom/every-kind.yaml"), "all", ["{CONFIGURED}"], "")
+    client = httpx.Client(transport=cassette.transport(httpx.HTTPTransport()))
+    client.get(
+        mock + "/openai/v1/models",
+        headers={{
+            "authorization": "Bearer " + os.environ["OPENAI_API_KEY"],
+            "openai-organization": "{ORG}",
+            "openai-project": "{PROJECT}",
+            "cookie": "session={COOKIE}",
+            "api-key": "{AZURE_KEY}",
+            "x-forwarded-for-user": "{CONFIGURED}",
+        }},
+    )
+    client.get(mock + "/gemini/v1beta/models?key=" + os.environ["GEMINI_API_KEY"])
+    client.get(mock + "/anthropic/v1/models", headers={{"x-api-key": "{KEYS['anthropic']}"}})
+    cassette.save()
+"""
+
+
+def test_cassettes_keep_no_secret_of_any_kind(
+    pytester: pytest.Pytester, keys: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Record through the mock (envcheck's checks and a direct use of a cassette) with every kind
+    of secret in requests and answers, then look for each of them in the cassette files."""
+
+    def leak(reply: Any) -> None:  # what real providers send back about the account
+        reply.headers["set-cookie"] = f"__cf_bm={COOKIE}; path=/; HttpOnly"
+        reply.headers["openai-organization"] = ORG
+        reply.headers["openai-project"] = PROJECT
+
+    monkeypatch.setenv("CUSTOM_PROXY_TOKEN", PROXY_TOKEN)  # a secret by its name
+    with EditedMock(leak) as mock:
+        monkeypatch.setenv("MOCK_URL", mock.url)
+        mock.fault(
+            "openai",
+            403,
+            path="/chat/completions",
+            message=f"Project `{PROJECT}` does not have access to model `gpt-4o-mini` "
+            f"(organization {ORG})",
+        )
+        mock.fault("gemini", 400, path=":generateContent", message=f"bad proxy {PROXY_TOKEN}")
+        smoke = "smoke = true"
+        toml = providers_toml(mock, openai=smoke, anthropic=smoke, gemini=smoke)
+        pytester.makefile(".toml", pyproject=toml)
+        pytester.makepyfile(test_record=RECORD_EVERY_KIND)
+        result = pytester.runpytest_subprocess("--envcheck-record=all")
+    result.stdout.fnmatch_lines_random(
+        ["*test_record.py .*", "providers/openai.smoke: openai: permission denied: Project *"]
+    )
+    files = sorted((pytester.path / "cassettes").rglob("*.yaml"))
+    loaded = {str(p.relative_to(pytester.path)): yaml.safe_load(p.read_text()) for p in files}
+    assert "cassettes/custom/every-kind.yaml" in loaded and len(files) == 11
+    # each file as written and as read back (a long YAML string may be folded across lines)
+    texts = {name: p.read_text() + json.dumps(loaded[name]) for name, p in zip(loaded, files)}
+    secrets = [*keys.values(), ORG, PROJECT, COOKIE, AZURE_KEY, CONFIGURED, PROXY_TOKEN]
+    for secret in secrets:
+        assert [name for name, text in texts.items() if secret in text] == [], secret
+
+    def answer(name: str, index: int = 0) -> dict[str, Any]:
+        response: dict[str, Any] = loaded[name]["interactions"][index]["response"]
+        return response
+
+    forbidden = answer("cassettes/openai/smoke.yaml")
+    assert forbidden["status"]["code"] == 403  # the body still says why, without the ids
+    assert (
+        "Project `REDACTED` does not have access to model `gpt-4o-mini` (organization "
+        "REDACTED)" in forbidden["body"]["string"]
+    )
+    assert "bad proxy REDACTED" in answer("cassettes/gemini/smoke.yaml")["body"]["string"]
+    every = loaded["cassettes/custom/every-kind.yaml"]["interactions"]
+    sent = [i["request"] for i in every]
+    dropped = {"authorization", "x-api-key", "api-key", "cookie"}
+    dropped |= {"openai-organization", "openai-project"}
+    assert not [set(r["headers"]) & dropped for r in sent if set(r["headers"]) & dropped]
+    assert sent[0]["headers"]["x-forwarded-for-user"] == ["REDACTED"]
+    assert sent[1]["uri"].endswith("/gemini/v1beta/models?key=REDACTED")
+    headers = every[0]["response"]["headers"]
+    assert "set-cookie" not in headers
+    assert headers["openai-organization"] == headers["openai-project"] == ["REDACTED"]
+
+
+def test_mistyped_provider_name_is_one_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makefile(
+        ".toml",
+        pyproject='[tool.envcheck.providers.opneai]\nmodel = "gpt-4o-mini"\n'
+        "[tool.envcheck.providers.anthropic]\nrpm = 0\n",
+    )
+    result = pytester.runpytest_subprocess()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            "ERROR: envcheck: invalid configuration in *pyproject.toml:",
+            "  tool.envcheck.providers.opneai: unknown provider; did you mean 'openai'? "
+            '(or set kind = "openai" for an OpenAI-compatible service)',
+            "  tool.envcheck.providers.anthropic.rpm: input should be greater than 0 (got 0)",
+        ]
+    )
+    output = result.stdout.str() + result.stderr.str()
+    assert output.count("invalid configuration") == 1 and "Traceback" not in output
+
+
+# -- the checks' own judgement: key plausibility, headroom -----------------------------------------
+
+
+def test_key_plausibility(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    given = {
+        "OPENAI_API_KEY": '"sk-proj-QuotedFromADotEnvFile0000"',
+        "ANTHROPIC_API_KEY": "sk-proj-AnOpenAIKeyGivenToAnthropic",
+        "GEMINI_API_KEY": "AIzaCopiedWithItsNewline000000000000\n",
+        "GROQ_API_KEY": "gsk_NotAnOpenAIPrefixButNotTheDefaultURL",
+    }
+    for name, value in given.items():
+        monkeypatch.setenv(name, value)
+    groq = (
+        '[tool.envcheck.providers.groq]\nkind = "openai"\napi_key = "${GROQ_API_KEY}"\n'
+        'base_url = "https://api.groq.com/openai/v1"\n'
+    )
+    pytester.makefile(".toml", pyproject=REAL + groq)
+    result = pytester.runpytest_subprocess("-k", "key")
+    result.assert_outcomes(passed=2, failed=2, deselected=12)
+    result.stdout.fnmatch_lines_random(
+        [
+            "  FAIL  openai.key * the openai key has surrounding whitespace or quotes  *",
+            "  FAIL  gemini.key * the gemini key has surrounding whitespace or quotes  *",
+            "  WARN  anthropic.key * the anthropic key looks like an OpenAI key (sk-…), not an "
+            "Anthropic key (sk-ant-…)  *",
+            "        why: https://api.anthropic.com refuses any other provider's key",
+            "        fix: check that ANTHROPIC_API_KEY holds the Anthropic key, not another "
+            "provider's (https://console.anthropic.com/*",
+            "  PASS  groq.key * GROQ_API_KEY is set (40 characters)  *",
+            "  why: copied with its quotes or a newline from a .env file: the provider would "
+            "reject it as an invalid key",
+            "  fix: export OPENAI_API_KEY=<the key itself, without quotes>",
+        ]
+    )
+    output = result.stdout.str() + result.stderr.str()
+    assert not [v for v in given.values() if v.strip().strip('"') in output]
+
+
+def test_headroom_warns_below_its_threshold(pytester: pytest.Pytester, keys: object) -> None:
+    def scarce(reply: Any) -> None:  # OpenAI's rate-limit headers, nearly used up
+        if "x-ratelimit-remaining-requests" in reply.headers:
+            reply.headers["x-ratelimit-remaining-requests"] = "5"
+
+    with EditedMock(scarce) as mock:
+        toml = providers_toml(mock, openai="smoke = true", anthropic="smoke = true")
+        pytester.makefile(".toml", pyproject=toml.replace("\n\n", "\ncassettes = false\n\n"))
+        result = pytester.runpytest_subprocess("-k", "openai.headroom or anthropic.headroom")
+    result.assert_outcomes(passed=2, deselected=12)
+    result.stdout.fnmatch_lines(
+        [
+            "  WARN  openai.headroom * 0.05% of the requests limit left (5 of 10000)  *",
+            "        requests_remaining=5, requests_limit=10000, *",
+            "        why: below headroom_warn = 0.1: the next calls of this key (yours, your "
+            "team's, CI's) may be refused with 429",
+            "        fix: wait for the window to reset, or raise the limit in the provider console",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        ["  PASS  anthropic.headroom * 99.99% of the requests limit left (9999 of 10000)  *"]
+    )

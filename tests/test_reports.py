@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
 
 import pytest
+
+from envcheck.mock import MockLLM
 
 PLUGIN = """
 import os
@@ -109,3 +112,45 @@ def test_github_step_summary_is_appended(
     assert text.startswith("# earlier step\n")
     assert "# envcheck report" in text and "## kafka" in text
     assert PASSWORD not in text
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1", True), ("true", True), ("false", False)])
+def test_json_ci_field_follows_the_ci_variable(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, value: str, expected: bool
+) -> None:
+    monkeypatch.setenv("CI", value)
+    project.runpytest_subprocess("-m", "kafka", "--envcheck-report")
+    assert json.loads((project.path / "envcheck-report.json").read_text())["ci"] is expected
+
+
+def test_markdown_evidence_shows_the_recording_date_of_a_replay(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Record against the mock with a key, then replay in CI without one: the headroom check has
+    more facts than the Facts column shows, and the Evidence column still gives the date."""
+    with MockLLM() as mock:
+        pytester.makefile(
+            ".toml",
+            pyproject=f'[tool.envcheck.providers.openai]\nbase_url = "{mock.base_url("openai")}"'
+            "\nsmoke = true\n",
+        )
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-proj-ReportDateCanary0000000000")
+        pytester.runpytest_subprocess("-m", "providers").assert_outcomes(passed=5)
+    monkeypatch.delenv("OPENAI_API_KEY")
+    monkeypatch.setenv("CI", "true")
+    result = pytester.runpytest_subprocess("-m", "providers", "--envcheck-report")
+    result.assert_outcomes(passed=5)
+    checks = {
+        c["name"]: c
+        for c in json.loads((pytester.path / "envcheck-report.json").read_text())["checks"]
+    }
+    headroom = checks["openai.headroom"]
+    assert headroom["evidence"] == "replayed" and len(headroom["facts"]) > 6
+    day = email.utils.parsedate_to_datetime(headroom["facts"]["recorded_at"]).date().isoformat()
+    row = next(
+        line
+        for line in (pytester.path / "envcheck-report.md").read_text().splitlines()
+        if "`openai.headroom`" in line
+    )
+    assert row.endswith(f"| replayed (recorded {day}) |")
+    assert "(+1 more)" in row

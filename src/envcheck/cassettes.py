@@ -8,6 +8,7 @@ threads do not step on each other.
 
 from __future__ import annotations
 
+import email.utils
 import re
 import threading
 from collections.abc import Iterable
@@ -37,8 +38,11 @@ MASK_RESPONSE_HEADERS = {"openai-organization", "openai-project", "anthropic-org
 DROP_RESPONSE_HEADERS = {"set-cookie", "cookie"}
 SECRET_QUERY = {"key", "api_key", "apikey", "access_token"}
 REDACTED = "REDACTED"
+# keys (OpenAI, Anthropic, Gemini, Groq) and account ids (OpenAI organizations and projects, as
+# in the bodies of 403/404/429 answers: "... in organization org-... ", "Project `proj_...`")
 _TOKENS = re.compile(
-    r"(sk-(?:proj-|ant-)?[A-Za-z0-9_-]{8,}|AIza[0-9A-Za-z_-]{20,}|gsk_[A-Za-z0-9]{8,})"
+    r"(sk-(?:proj-|ant-)?[A-Za-z0-9_-]{8,}|AIza[0-9A-Za-z_-]{20,}|gsk_[A-Za-z0-9]{8,}"
+    r"|\borg-[A-Za-z0-9]{8,}|\bproj_[A-Za-z0-9]{8,})"
 )
 _SAVE_LOCK = threading.Lock()
 
@@ -87,26 +91,12 @@ class Cassette:
 
     @classmethod
     def open(cls, path: Path, mode: str, secrets: list[str], rerecord: str) -> Cassette:
-        from vcr import serialize
-        from vcr.serializers import yamlserializer
-
         cassette = cls(path, mode, secrets, rerecord)
-        if mode == "all" or not path.exists():
-            cassette.existed = path.exists()
+        cassette.existed = path.exists()
+        if mode == "all" or not cassette.existed:
             return cassette
-        cassette.existed = True
-        try:
-            loaded = serialize.deserialize(path.read_text(encoding="utf-8"), yamlserializer)
-            cassette.requests, cassette.responses = list(loaded[0]), list(loaded[1])
-            cassette.loaded = len(cassette.requests)
-        except Exception as exc:  # noqa: BLE001 - any parse failure means the same to a user
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise CheckFailed(
-                f"corrupt cassette {path}: {first[:160]}",
-                why="the file is not a vcrpy cassette any more (edited by hand, a merge "
-                "conflict, a truncated write)",
-                hint=f"delete it and re-record: {rerecord}",
-            ) from None
+        cassette.requests, cassette.responses = _load(path, rerecord)
+        cassette.loaded = len(cassette.requests)
         return cassette
 
     def find(self, request: Any) -> dict[str, Any] | None:
@@ -122,25 +112,36 @@ class Cassette:
 
     def stale(self, request: Any) -> CheckFailed:
         wanted = f"{request.method} {scrub_url(request.uri, self.secrets)}"
+        keyless = _carries_placeholder(request)
         if not self.requests:
+            why = "record mode is 'none' (the default when CI is set) and nothing was recorded"
+            if keyless:
+                why = "no API key is set to send it live, and nothing is recorded for it"
             return CheckFailed(
                 f"no cassette to replay for {wanted} ({self.path})",
-                why="record mode is 'none' (the default when CI is set) and nothing was recorded",
+                why=why,
                 hint=f"record it once with a key, and commit {self.path}: {self.rerecord}",
             )
         recorded = ", ".join(sorted({f"{r.method} {r.path}" for r in self.requests}))
+        why = (
+            "the configuration changed since the cassette was recorded (model, base_url, "
+            "or what the check sends)"
+        )
+        if keyless:
+            why += ", and without an API key envcheck does not send it live"
         return CheckFailed(
             f"stale cassette: {self.path} has no recording of {wanted} "
             f"(it recorded {recorded}); re-record with: {self.rerecord}",
-            why="the configuration changed since the cassette was recorded (model, base_url, "
-            "or what the check sends)",
+            why=why,
             hint=self.rerecord,
         )
 
     def record(self, request: Any, response: dict[str, Any]) -> None:
-        """Keep an answer for replay; transient failures (429, 5xx) are not worth keeping."""
+        """Keep an answer for replay. Not kept: transient failures (429, 5xx), and anything
+        answered to a request that carried the placeholder instead of a key (a 401 kept that
+        way would be replayed in CI forever)."""
         status = int(response["status"]["code"])
-        if status == 429 or status >= 500:
+        if status == 429 or status >= 500 or _carries_placeholder(request):
             return
         self.requests.append(request)
         self.responses.append(response)
@@ -172,6 +173,11 @@ class Cassette:
             return "mocked" if self.mocked else "live"
         return "replayed" if self.replayed else "live"
 
+    @property
+    def recorded_on(self) -> str | None:
+        """The day of the replayed recording (``2026-05-06``), from its ``Date`` header."""
+        return http_day(self.recorded_at)
+
     def transport(self, inner: httpx.BaseTransport, before_live: Any = None) -> httpx.BaseTransport:
         import httpx
 
@@ -190,6 +196,8 @@ class Cassette:
                         return _to_httpx(found, cassette)
                     if cassette.mode == "none" or (cassette.mode == "once" and cassette.existed):
                         raise cassette.stale(wanted)
+                if _carries_placeholder(wanted):  # no key: never ask the provider live
+                    raise cassette.stale(wanted)
                 if before_live is not None:
                     before_live()
                 response = inner.handle_request(request)
@@ -213,6 +221,121 @@ class Cassette:
                 )
 
         return CassetteTransport()
+
+
+def http_day(value: str | None) -> str | None:
+    """``Wed, 06 May 2026 17:37:49 GMT`` -> ``2026-05-06`` (anything else is kept as it is)."""
+    if not value:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(value).date().isoformat()
+    except (TypeError, ValueError):
+        return value
+
+
+def _carries_placeholder(request: Any) -> bool:
+    """True when the request authenticates with :data:`REDACTED` instead of a key."""
+    for name, value in request.headers.items():
+        if name.lower() in DROP_REQUEST_HEADERS and REDACTED in str(value):
+            return True
+    query = parse_qsl(urlsplit(request.uri).query)
+    return any(k.lower() in SECRET_QUERY and v == REDACTED for k, v in query)
+
+
+# -- reading a cassette file: every structural problem named before vcrpy sees the data -----------
+
+_FIELDS: tuple[tuple[str, type | tuple[type, ...]], ...] = (
+    ("request.method", str),
+    ("request.uri", str),
+    ("request.body", object),
+    ("request.headers", dict),
+    ("response.status.code", int),
+    ("response.headers", dict),
+    ("response.body.string", object),
+)
+
+
+def _load(path: Path, rerecord: str) -> tuple[list[Any], list[dict[str, Any]]]:
+    from vcr.request import Request as VcrRequest
+    from vcr.serializers import compat, yamlserializer
+
+    def corrupt(problem: str) -> CheckFailed:
+        return CheckFailed(
+            f"corrupt cassette {path}: {problem}",
+            why="the file is not a vcrpy cassette any more (edited by hand, a merge conflict, "
+            "a truncated or interrupted write)",
+            hint=f"delete it and re-record: {rerecord}",
+        )
+
+    try:
+        data = yamlserializer.deserialize(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise corrupt("the file is not UTF-8 text") from None
+    except Exception as exc:  # noqa: BLE001 - PyYAML's errors (parser, scanner, constructor)
+        raise corrupt(_yaml_problem(exc)) from None
+    problem = _structure_problem(data)
+    if problem is not None:
+        raise corrupt(problem)
+    try:
+        requests = [VcrRequest._from_dict(i["request"]) for i in data["interactions"]]
+        responses = [compat.convert_to_bytes(i["response"]) for i in data["interactions"]]
+    except Exception as exc:  # noqa: BLE001 - whatever vcrpy objects to means the same here
+        raise corrupt(f"vcrpy cannot read it ({type(exc).__name__}: {str(exc)[:120]})") from None
+    return requests, responses
+
+
+def _yaml_problem(exc: Exception) -> str:
+    what = getattr(exc, "problem", None) or (str(exc).strip().splitlines() or ["?"])[0]
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"not YAML: {what}{where}"
+
+
+def _structure_problem(data: Any) -> str | None:
+    from vcr.serialize import CASSETTE_FORMAT_VERSION
+
+    if data is None:
+        return "the file is empty"
+    if not isinstance(data, dict):
+        return (
+            f"its top level is {_kind(data)}; a vcrpy cassette is a mapping with 'version' and "
+            "'interactions'"
+        )
+    version = data.get("version", CASSETTE_FORMAT_VERSION)
+    if version != CASSETTE_FORMAT_VERSION:
+        return f"format version {version!r}; vcrpy reads version {CASSETTE_FORMAT_VERSION}"
+    interactions = data.get("interactions")
+    if not isinstance(interactions, list):
+        return f"'interactions' is {_kind(interactions)}, not a list of interactions"
+    for number, interaction in enumerate(interactions, start=1):
+        problem = _interaction_problem(interaction)
+        if problem is not None:
+            return f"interaction {number} {problem}"
+    return None
+
+
+def _interaction_problem(interaction: Any) -> str | None:
+    if not isinstance(interaction, dict):
+        return f"is {_kind(interaction)}, not a mapping with 'request' and 'response'"
+    for dotted, wanted in _FIELDS:
+        value: Any = interaction
+        for part in dotted.split("."):
+            if not isinstance(value, dict) or part not in value:
+                return f"has no {dotted}"
+            value = value[part]
+        if not isinstance(value, wanted) or isinstance(value, bool):
+            return f"has {_kind(value)} as {dotted}"
+    for name, values in interaction["response"]["headers"].items():
+        if not isinstance(values, list):
+            return f"has {_kind(values)} as response.headers.{name} (a list of values)"
+    return None
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "a mapping", list: "a list", str: "text", int: "a number", float: "a number"}
+    if value is None:
+        return "nothing"
+    return names.get(type(value), f"a {type(value).__name__}")
 
 
 def _to_httpx(recorded: dict[str, Any], cassette: Cassette) -> httpx.Response:

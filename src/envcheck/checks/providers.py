@@ -21,9 +21,9 @@ import pydantic
 
 from envcheck import _interpolate, cassettes, hookimpl, llm
 from envcheck._context import Context
-from envcheck._model import Check, CheckFailed, FactValue, Outcome, ok, warn
+from envcheck._model import Check, CheckFailed, FactValue, Outcome, Status, ok
 from envcheck.checks._common import not_configured
-from envcheck.config import EnvcheckConfig
+from envcheck.config import EnvcheckConfig, Instances, _describe, _field_names
 
 if TYPE_CHECKING:
     import httpx
@@ -68,21 +68,57 @@ class ProviderConfig(pydantic.BaseModel):
     cassettes: bool = True
 
 
-class Providers(pydantic.RootModel[dict[str, ProviderConfig]]):
-    @pydantic.model_validator(mode="after")
-    def _kinds(self) -> Providers:
-        for name, cfg in self.root.items():
-            if cfg.kind is None and name not in SPECS:
-                raise ValueError(
-                    f'[tool.envcheck.providers.{name}] needs kind = "openai" (or "anthropic", '
-                    '"gemini"): its name is not a known provider'
+@dataclass(frozen=True)
+class ProvidersSection(Instances):
+    """``[tool.envcheck.providers]``: one sub-table per provider and no keys of its own.
+
+    Validated table by table, so that every mistake is reported under its own dotted key, in
+    the same message as the mistakes in other sections."""
+
+    model: type[pydantic.BaseModel] = ProviderConfig
+
+    def validate(self, raw: Any, where: str, problems: list[str]) -> dict[str, Any]:
+        if not isinstance(raw, Mapping):
+            problems.append(f"{where}: expected a table of providers, e.g. [{where}.openai]")
+            return {}
+        known = _field_names(ProviderConfig)
+        found: dict[str, Any] = {}
+        for name, table in raw.items():
+            prefix = f"{where}.{name}"
+            if not isinstance(table, Mapping):
+                problems.append(
+                    f"{prefix}: expected a table: every provider is a sub-table such as "
+                    f"[{where}.openai], and {where} has no keys of its own"
                 )
-        return self
+                continue
+            if table.get("kind") is None and name not in SPECS:
+                problems.append(_unknown_provider(prefix, name))
+            try:
+                found[name] = ProviderConfig.model_validate(table)
+            except pydantic.ValidationError as exc:
+                problems += [_describe(e, prefix, known) for e in exc.errors()]
+        return found
+
+
+_TITLE = {"openai": "OpenAI", "anthropic": "Anthropic", "gemini": "Gemini"}
+
+
+def _unknown_provider(prefix: str, name: str) -> str:
+    close = difflib.get_close_matches(name.lower(), list(SPECS), n=1, cutoff=0.6)
+    if close:
+        return (
+            f"{prefix}: unknown provider; did you mean {close[0]!r}? "
+            f'(or set kind = "{close[0]}" for an {_TITLE[close[0]]}-compatible service)'
+        )
+    return (
+        f"{prefix}: unknown provider (known: {', '.join(SPECS)}); set kind = \"openai\" for an "
+        'OpenAI-compatible service (or "anthropic", "gemini")'
+    )
 
 
 @hookimpl
 def envcheck_config_sections() -> dict[str, Any]:
-    return {COMPONENT: Providers}
+    return {COMPONENT: ProvidersSection()}
 
 
 @hookimpl
@@ -101,14 +137,14 @@ def envcheck_default_config(environ: Mapping[str, str]) -> dict[str, Any] | None
 
 @hookimpl
 def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
-    section: Providers | None = config.section(COMPONENT)
-    if section is None or not section.root:
+    section: dict[str, ProviderConfig] | None = config.section(COMPONENT)
+    if not section:
         if config.from_environment:
             yield not_configured(
                 COMPONENT, ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY"]
             )
         return
-    for name, cfg in section.root.items():
+    for name, cfg in section.items():
         yield from _provider_checks(name, cfg)
 
 
@@ -347,20 +383,40 @@ def key_check(name: str, ctx: Context) -> Outcome:
             "to replay instead",
             hint=f"export {variable}=...  ({llm.KEY_PAGES[p.kind]})",
         )
-    if p.key != p.key.strip() or p.key[:1] in "\"'":
+    if p.key != p.key.strip() or p.key[:1] in "\"'" or p.key[-1:] in "\"'":
         raise CheckFailed(
             f"the {name} key has surrounding whitespace or quotes",
-            why="copied with its quotes or a newline from a .env file",
+            why="copied with its quotes or a newline from a .env file: the provider would "
+            "reject it as an invalid key",
             hint=f"export {variable}=<the key itself, without quotes>",
         )
     facts: dict[str, FactValue] = {"key_length": len(p.key), "base_url": p.base_url}
-    if p.default_endpoint and not p.key.startswith(p.spec.key_prefix):
-        return warn(
-            f"the {name} key does not look like a {p.kind} key (expected {p.spec.key_prefix}…)",
-            hint=f"check that {variable} holds the {p.kind} key, not another provider's",
-            **facts,
+    looks_like = _key_kind(p.key)
+    if p.default_endpoint and looks_like != p.kind:
+        expected = f"{_a(p.kind)} key ({p.spec.key_prefix}…)"
+        summary = f"the {name} key does not look like {expected}"
+        if looks_like:
+            seen = f"{_a(looks_like)} key ({SPECS[looks_like].key_prefix}…)"
+            summary = f"the {name} key looks like {seen}, not {expected}"
+        return Outcome(
+            Status.WARN,
+            summary,
+            facts,
+            hint=f"check that {variable} holds the {_TITLE[p.kind]} key, not another provider's "
+            f"({llm.KEY_PAGES[p.kind]})",
+            why=f"{p.base_url} refuses any other provider's key",
         )
     return ok(f"{variable} is set ({len(p.key)} characters)", **facts)
+
+
+def _a(kind: str) -> str:
+    return f"{'an' if kind in ('openai', 'anthropic') else 'a'} {_TITLE[kind]}"
+
+
+def _key_kind(key: str) -> str | None:
+    """The kind whose keys start like ``key`` (the longest prefix wins: sk-ant- over sk-)."""
+    kinds = sorted(SPECS, key=lambda k: len(SPECS[k].key_prefix), reverse=True)
+    return next((k for k in kinds if key.startswith(SPECS[k].key_prefix)), None)
 
 
 def _list_models(s: Session, want: str | None = None) -> list[str]:
@@ -420,6 +476,8 @@ def model_check(name: str, ctx: Context) -> Outcome:
                 model=found or p.model,
             )
         close = difflib.get_close_matches(p.model, models, n=3, cutoff=0.5)
+        if s.cassette is not None and s.cassette.replayed and not s.cassette.live:
+            raise _missing_from_recording(s, models, close)
         suggestion = f"; closest: {', '.join(close)}" if close else ""
         raise CheckFailed(
             f"model {p.model!r} is not available to this {p.kind} key{suggestion}",
@@ -429,6 +487,27 @@ def model_check(name: str, ctx: Context) -> Outcome:
         )
 
     return _with_session(name, "model", ctx, work)
+
+
+def _missing_from_recording(s: Session, models: list[str], close: list[str]) -> CheckFailed:
+    """The model is not in a *replayed* list: the configuration may be newer than the cassette."""
+    assert s.cassette is not None
+    p, cassette = s.provider, s.cassette
+    try:
+        shown = cassette.path.relative_to(s.ctx.rootdir)
+    except ValueError:
+        shown = cassette.path
+    day = f" on {cassette.recorded_on}" if cassette.recorded_on else ""
+    closest = f" (closest: {', '.join(close)})" if close else ""
+    rename = f'set model = "{close[0]}"' if close else "set model"
+    return CheckFailed(
+        f"model {p.model!r} is missing from the {p.kind} models list recorded{day} in {shown}"
+        f"{closest}; the cassette may be stale: re-record with: {cassette.rerecord}",
+        why=f"the list of {len(models)} models was replayed from the cassette, not asked live: "
+        "a model configured (or made available to the key) after the recording is not in it",
+        hint=f"re-record with: {cassette.rerecord}  (or, if the name is wrong, {rename} in "
+        f"[tool.envcheck.providers.{p.name}])",
+    )
 
 
 def _smoke_request(p: Provider) -> tuple[str, Any]:
@@ -492,16 +571,25 @@ def headroom_check(name: str, ctx: Context) -> Outcome:
         if lowest is None:
             return ok(f"rate limits not reported by {p.kind} on this endpoint", reported=False)
         share, what = lowest
-        summary = f"{share:.0%} of the {what} limit left"
+        left, limit = facts[f"{what}_remaining"], facts[f"{what}_limit"]
+        summary = f"{_percent(share)} of the {what} limit left ({left} of {limit})"
         if share < p.cfg.headroom_warn:
-            return warn(
+            return Outcome(
+                Status.WARN,
                 summary,
+                facts,
                 hint="wait for the window to reset, or raise the limit in the provider console",
-                **facts,
+                why=f"below headroom_warn = {p.cfg.headroom_warn:g}: the next calls of this key "
+                "(yours, your team's, CI's) may be refused with 429",
             )
         return ok(summary, **facts)
 
     return _with_session(name, "headroom", ctx, work)
+
+
+def _percent(share: float) -> str:
+    """``42%``; more digits near the ends, so that 5 of 10000 is not "0%" nor 9999 "100%"."""
+    return f"{share:.2%}" if 0 < share < 0.01 or 0.99 < share < 1 else f"{share:.0%}"
 
 
 def _models_path(p: Provider) -> str:

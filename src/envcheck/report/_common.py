@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -37,3 +38,21 @@ def facts_line(facts: Mapping[str, Any], limit: int = 6) -> str:
 def _short(value: Any) -> str:
     text = value if isinstance(value, str) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def evidence(result: Mapping[str, Any]) -> str:
+    """How the result was observed: ``live``, ``mocked``, ``replayed (recorded 2026-05-06)``."""
+    found = result.get("evidence")
+    if not found:
+        return "—"
+    recorded = (result.get("facts") or {}).get("recorded_at")
+    if found == "replayed" and isinstance(recorded, str) and recorded:
+        return f"replayed (recorded {_day(recorded)})"
+    return str(found)
+
+
+def _day(http_date: str) -> str:
+    try:
+        return email.utils.parsedate_to_datetime(http_date).date().isoformat()
+    except (TypeError, ValueError):
+        return http_date

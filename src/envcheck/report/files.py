@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from envcheck import redact
-from envcheck.report._common import LABEL, by_component, counts, duration, facts_line
+from envcheck.config import in_ci
+from envcheck.report._common import LABEL, by_component, counts, duration, evidence, facts_line
 
 SCHEMA_VERSION = 1
 _ICON = {"pass": "✅", "fail": "❌", "warn": "⚠️", "skip": "⏭️"}
@@ -51,7 +52,7 @@ def build_document(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             "executable": sys.executable,
             "virtualenv": sys.prefix if sys.prefix != sys.base_prefix else None,
         },
-        "ci": bool(os.environ.get("CI")),
+        "ci": in_ci(),
         "summary": {**counts(results), "total": len(results)},
         "checks": [dict(result) for result in results],
     }
@@ -89,7 +90,7 @@ def render_markdown(document: Mapping[str, Any]) -> str:
             lines.append(
                 f"| {_ICON[r['status']]} {LABEL[r['status']]} | `{r['name']}` "
                 f"| {_cell(r['summary'])} | {_cell(facts_line(r.get('facts') or {}))} "
-                f"| {duration(r['duration'])} | {r.get('evidence') or '—'} |"
+                f"| {duration(r['duration'])} | {_cell(evidence(r))} |"
             )
         lines.append("")
     fixes = [r for r in checks if r["status"] in ("fail", "warn") and (r.get("hint") or r["why"])]
