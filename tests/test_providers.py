@@ -380,7 +380,8 @@ def test_missing_cassette_without_a_key_is_not_sent_live(
             "providers/openai.smoke: no cassette to replay for POST http://127.0.0.1:*/openai/v1/"
             "chat/completions (*/cassettes/openai/smoke.yaml)",
             "  why: no API key is set to send it live, and nothing is recorded for it",
-            "  fix: record it once with a key, and commit */cassettes/openai/smoke.yaml: "
+            "  fix: record it once (with the API key, where one is needed) and commit "
+            "*/cassettes/openai/smoke.yaml: "
             + RERECORD,
         ]
     )

@@ -120,7 +120,8 @@ class Cassette:
             return CheckFailed(
                 f"no cassette to replay for {wanted} ({self.path})",
                 why=why,
-                hint=f"record it once with a key, and commit {self.path}: {self.rerecord}",
+                hint=f"record it once (with the API key, where one is needed) and commit "
+                f"{self.path}: {self.rerecord}",
             )
         recorded = ", ".join(sorted({f"{r.method} {r.path}" for r in self.requests}))
         why = (

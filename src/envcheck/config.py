@@ -42,14 +42,14 @@ class Instances:
         named = {k: v for k, v in raw.items() if k not in own}
         tables = {self.default: own} if own or not named else {}
         tables.update(named)
-        known = _field_names(self.model)
+        known = field_names(self.model)
         found: dict[str, Any] = {}
         for name, table in tables.items():
             prefix = where if name == self.default else f"{where}.{name}"
             try:
                 found[name] = self.model.model_validate(table)
             except pydantic.ValidationError as exc:
-                problems += [_describe(e, prefix, known) for e in exc.errors()]
+                problems += [describe_error(e, prefix, known) for e in exc.errors()]
         return found
 
 
@@ -114,7 +114,7 @@ def _walk_strings(value: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str
             yield from _walk_strings(item, (*path, str(index)))
 
 
-def _field_names(model: Any, seen: set[int] | None = None) -> set[str]:
+def field_names(model: Any, seen: set[int] | None = None) -> set[str]:
     """Every key a model (and the models nested in it) accepts, for "did you mean" hints."""
     seen = seen if seen is not None else set()
     names: set[str] = set()
@@ -124,7 +124,7 @@ def _field_names(model: Any, seen: set[int] | None = None) -> set[str]:
     for name, info in model.model_fields.items():
         names.add(info.alias or name)
         for arg in _types_in(info.annotation):
-            names |= _field_names(arg, seen)
+            names |= field_names(arg, seen)
     return names
 
 
@@ -134,7 +134,7 @@ def _types_in(annotation: Any) -> Iterator[Any]:
         yield from _types_in(arg)
 
 
-def _describe(error: Mapping[str, Any], where: str, known: set[str]) -> str:
+def describe_error(error: Mapping[str, Any], where: str, known: set[str]) -> str:
     loc = [str(part) for part in error["loc"]]
     dotted = ".".join([where, *loc]) if loc else where
     if error["type"] == "extra_forbidden":
@@ -174,7 +174,7 @@ def validate(
         settings = Settings.model_validate(scalars)
     except pydantic.ValidationError as exc:
         known = set(Settings.model_fields) | set(models)
-        problems += [_describe(e, TABLE, known) for e in exc.errors()]
+        problems += [describe_error(e, TABLE, known) for e in exc.errors()]
     sections: dict[str, Any] = {}
     for name, model in models.items():
         if name not in raw:
@@ -185,8 +185,8 @@ def validate(
         try:
             sections[name] = pydantic.TypeAdapter(model).validate_python(raw[name])
         except pydantic.ValidationError as exc:
-            known = _field_names(model)
-            problems += [_describe(e, f"{TABLE}.{name}", known) for e in exc.errors()]
+            known = field_names(model)
+            problems += [describe_error(e, f"{TABLE}.{name}", known) for e in exc.errors()]
     if problems:
         lines = "\n  ".join(problems)
         raise ConfigError(f"envcheck: invalid configuration in {source}:\n  {lines}")

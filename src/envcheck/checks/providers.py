@@ -23,7 +23,7 @@ from envcheck import _interpolate, cassettes, hookimpl, llm
 from envcheck._context import Context
 from envcheck._model import Check, CheckFailed, FactValue, Outcome, Status, ok
 from envcheck.checks._common import not_configured
-from envcheck.config import EnvcheckConfig, Instances, _describe, _field_names
+from envcheck.config import EnvcheckConfig, Instances, describe_error, field_names
 
 if TYPE_CHECKING:
     import httpx
@@ -81,7 +81,7 @@ class ProvidersSection(Instances):
         if not isinstance(raw, Mapping):
             problems.append(f"{where}: expected a table of providers, e.g. [{where}.openai]")
             return {}
-        known = _field_names(ProviderConfig)
+        known = field_names(ProviderConfig)
         found: dict[str, Any] = {}
         for name, table in raw.items():
             prefix = f"{where}.{name}"
@@ -96,7 +96,7 @@ class ProvidersSection(Instances):
             try:
                 found[name] = ProviderConfig.model_validate(table)
             except pydantic.ValidationError as exc:
-                problems += [_describe(e, prefix, known) for e in exc.errors()]
+                problems += [describe_error(e, prefix, known) for e in exc.errors()]
         return found
 
 
