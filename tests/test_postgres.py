@@ -1,17 +1,62 @@
-"""The postgres component against the machine's real PostgreSQL and broken servers we make."""
+"""The postgres component against the machine's real PostgreSQL, and throwaway clusters and broken
+servers the tests make."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
 
-from tests.servers import free_port, garbage_server, silent_listener
+from tests.servers import (
+    PostgresCluster,
+    blackhole,
+    free_port,
+    garbage_server,
+    hung_postgres,
+    postgres_cluster,
+    postgres_standby,
+    self_signed_certificate,
+    silent_listener,
+)
 
 SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 PASSWORD = "pw-Never-Shown-4711"
+APP_PASSWORD = "App-pw-Never-Shown-12"
+#: the throwaway cluster's pg_hba.conf: one database per rule under test
+HBA = """
+hostnossl envcheck_plainreject all 127.0.0.1/32 reject
+hostssl   envcheck_sslonly,envcheck_plainreject all 127.0.0.1/32 scram-sha-256
+host      envcheck_app all 127.0.0.1/32 scram-sha-256
+host      replication postgres 127.0.0.1/32 scram-sha-256
+"""
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresCluster]:
+    """A throwaway cluster (scram-sha-256, SSL on, pg_hba.conf above) with roles and databases."""
+    certificate = self_signed_certificate(tmp_path_factory.mktemp("pg-cert"))
+    with postgres_cluster(HBA, certificate=certificate) as pg:
+        pg.sql(
+            f"CREATE ROLE envcheck_app LOGIN PASSWORD '{APP_PASSWORD}'",
+            f"CREATE ROLE envcheck_reader LOGIN PASSWORD '{APP_PASSWORD}'",
+            "ALTER ROLE envcheck_reader SET default_transaction_read_only = on",
+            "CREATE DATABASE envcheck_app OWNER envcheck_app",
+            "CREATE DATABASE envcheck_sslonly OWNER envcheck_app",
+            "CREATE DATABASE envcheck_plainreject OWNER envcheck_app",
+        )
+        yield pg
+
+
+@pytest.fixture
+def no_stored_password(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """libpq finds no password but the DSN's: no PGPASSWORD, no ~/.pgpass."""
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "no-pgpass"))
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -220,3 +265,152 @@ def test_fixture_hands_over_a_verified_connection(
     result = pytester.runpytest_subprocess("test_db.py")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*fix: createdb -h 127.0.0.1 -p 5432 -U postgres envcheck_nope"])
+
+
+def test_wrong_and_missing_password(
+    pytester: pytest.Pytester, cluster: PostgresCluster, no_stored_password: None
+) -> None:
+    port = cluster.port
+    result = run(
+        pytester,
+        f"""
+[tool.envcheck.postgres.wrong]
+dsn = "{cluster.dsn("envcheck_app", "envcheck_app", "not-the-password")}"
+[tool.envcheck.postgres.nopw]
+dsn = "{cluster.dsn("envcheck_app", "envcheck_app")}"
+[tool.envcheck.postgres.right]
+dsn = "{cluster.dsn("envcheck_app", "envcheck_app", APP_PASSWORD)}"
+""",
+        "-k",
+        "connect or write",
+        "--envcheck-report",
+    )
+    result.assert_outcomes(passed=2, failed=2, skipped=2, deselected=9)
+    result.stdout.fnmatch_lines_random(
+        [
+            f"postgres/wrong.connect: authentication failed for user 'envcheck_app' at "
+            f"127.0.0.1:{port}",
+            "  why: the password in the connection string is wrong for this role",
+            f"  fix: fix the password in tool.envcheck.postgres.wrong.dsn, or set it: psql -h "
+            f"127.0.0.1 -p {port} -U postgres -c \"ALTER ROLE envcheck_app PASSWORD '...'\"",
+            "postgres/nopw.connect: the server wants a password for user 'envcheck_app'",
+            "  fix: put it in tool.envcheck.postgres.nopw.dsn (postgresql://envcheck_app:PASSWORD"
+            f"@127.0.0.1:{port}/envcheck_app) or in ~/.pgpass",
+            "*SKIP  wrong.write * blocked by postgres/wrong.connect*",
+            f"  PASS  right.connect * connected to envcheck_app@127.0.0.1:{port}/envcheck_app *",
+            "  PASS  right.write * temporary table written, read and rolled back*",
+        ]
+    )
+    texts = [result.stdout.str(), (pytester.path / "envcheck-report.json").read_text()]
+    assert not [t for t in texts if APP_PASSWORD in t or "not-the-password" in t]
+
+
+def test_ssl_required_by_pg_hba(pytester: pytest.Pytester, cluster: PostgresCluster) -> None:
+    port = cluster.port
+    app = ("envcheck_app", APP_PASSWORD)
+    result = run(
+        pytester,
+        f"""
+[tool.envcheck.postgres.sslonly]
+dsn = "{cluster.dsn(app[0], "envcheck_sslonly", app[1], sslmode="disable")}"
+[tool.envcheck.postgres.reject]
+dsn = "{cluster.dsn(app[0], "envcheck_plainreject", app[1], sslmode="disable")}"
+[tool.envcheck.postgres.fixed]
+dsn = "{cluster.dsn(app[0], "envcheck_sslonly", app[1], sslmode="require")}"
+""",
+        "-k",
+        "connect",
+    )
+    result.assert_outcomes(passed=1, failed=2, deselected=12)
+    result.stdout.fnmatch_lines_random(
+        [
+            "postgres/sslonly.connect: the server requires SSL: its pg_hba.conf has no entry for "
+            f"envcheck_app@127.0.0.1:{port}/envcheck_sslonly from this host without encryption",
+            '  why: no pg_hba.conf entry for host "127.0.0.1", user "envcheck_app", database '
+            '"envcheck_sslonly", no encryption',
+            "  fix: set sslmode=require instead of sslmode=disable in "
+            "tool.envcheck.postgres.sslonly.dsn",
+            "postgres/reject.connect: the server requires SSL: its pg_hba.conf rejects "
+            f"envcheck_app@127.0.0.1:{port}/envcheck_plainreject from this host without "
+            "encryption",
+            '  why: pg_hba.conf rejects connection for host "127.0.0.1", user "envcheck_app", '
+            'database "envcheck_plainreject", no encryption',
+            "  fix: set sslmode=require instead of sslmode=disable in "
+            "tool.envcheck.postgres.reject.dsn",
+            f"  PASS  fixed.connect * connected to envcheck_app@127.0.0.1:{port}/envcheck_sslonly "
+            "*",
+        ]
+    )
+
+
+def test_read_only_replica_and_read_only_sessions(
+    pytester: pytest.Pytester, cluster: PostgresCluster
+) -> None:
+    port = cluster.port
+    reader = f"""
+[tool.envcheck.postgres.reader]
+dsn = "{cluster.dsn("envcheck_reader", "envcheck_app", APP_PASSWORD)}"
+"""
+    with postgres_standby(cluster) as standby:
+        replica = f"""
+[tool.envcheck.postgres.replica]
+dsn = "{standby.dsn("envcheck_app", "envcheck_app", APP_PASSWORD)}"
+"""
+        result = run(pytester, replica + reader, "-k", "write")
+    result.assert_outcomes(failed=2, deselected=8)
+    hint = (
+        f"PGOPTIONS='-c default_transaction_read_only=off' psql -h 127.0.0.1 -p {port} -U "
+        'postgres -d envcheck_app -c "ALTER ROLE envcheck_reader RESET '
+        'default_transaction_read_only"'
+    )
+    result.stdout.fnmatch_lines_random(
+        [
+            f"postgres/replica.write: 127.0.0.1:{standby.port} is a read-only replica (in "
+            "recovery)",
+            "  fix: point tool.envcheck.postgres.replica.dsn at the primary server; on the "
+            "replica, *pg_stat_wal_receiver*",
+            f"postgres/reader.write: sessions on envcheck_reader@127.0.0.1:{port}/envcheck_app "
+            "are read-only: default_transaction_read_only is on for role envcheck_reader "
+            "(ALTER ROLE ... SET)",
+            f"  fix: {hint}",
+        ]
+    )
+    # the fix, run as printed, makes the check pass
+    done = subprocess.run(["bash", "-c", hint], env=dict(os.environ, PGPASSWORD=cluster.password))
+    assert done.returncode == 0
+    run(pytester, reader, "-k", "write").assert_outcomes(passed=1, deselected=4)
+
+
+def test_connect_timeouts(pytester: pytest.Pytester) -> None:
+    with blackhole() as hole, hung_postgres() as busy:
+        result = run(
+            pytester,
+            f"""
+[tool.envcheck.postgres.blackholed]
+dsn = "postgresql://postgres@127.0.0.1:{hole}/test"
+timeout = 1.0
+[tool.envcheck.postgres.busy]
+dsn = "postgresql://postgres@127.0.0.1:{busy}/test"
+timeout = 3.0
+""",
+            "-k",
+            "reachable or connect",
+            "--envcheck-report",
+        )
+    result.assert_outcomes(passed=1, failed=2, skipped=1, deselected=6)
+    result.stdout.fnmatch_lines_random(
+        [
+            f"postgres/blackholed.reachable: no answer from 127.0.0.1:{hole} within 1 s",
+            "  fix: check the host and port of PostgreSQL, and that this machine may reach it",
+            "*SKIP  blackholed.connect * blocked by postgres/blackholed.reachable*",
+            f"postgres/busy.connect: 127.0.0.1:{busy} accepted the connection but did not "
+            "complete the login within 2 s",
+            f"  fix: look at the server's log and load; `pg_isready -h 127.0.0.1 -p {busy} -t "
+            "10` tells whether it lets anyone in; if logins are just slow, raise "
+            "tool.envcheck.postgres.busy.timeout",
+        ]
+    )
+    checks = json.loads((pytester.path / "envcheck-report.json").read_text())["checks"]
+    durations = {c["name"]: c["duration"] for c in checks}
+    assert durations["blackholed.reachable"] <= 1.1  # its timeout, +10%
+    assert durations["busy.connect"] <= 3.3

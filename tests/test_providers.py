@@ -381,8 +381,7 @@ def test_missing_cassette_without_a_key_is_not_sent_live(
             "chat/completions (*/cassettes/openai/smoke.yaml)",
             "  why: no API key is set to send it live, and nothing is recorded for it",
             "  fix: record it once (with the API key, where one is needed) and commit "
-            "*/cassettes/openai/smoke.yaml: "
-            + RERECORD,
+            "*/cassettes/openai/smoke.yaml: " + RERECORD,
         ]
     )
     assert mock.calls == []

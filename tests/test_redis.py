@@ -8,7 +8,15 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from tests.servers import free_port, garbage_server, redis_server, silent_listener
+from tests.servers import (
+    blackhole,
+    free_port,
+    garbage_server,
+    redis_server,
+    redis_supports_tls,
+    self_signed_certificate,
+    silent_listener,
+)
 
 SERVER = "redis://127.0.0.1:6379/0"
 PASSWORD = "rEdis-pw-never-shown-99"
@@ -159,3 +167,98 @@ def test_fixture_hands_over_a_verified_client(pytester: pytest.Pytester) -> None
     result = pytester.runpytest_subprocess("test_cache.py", "-rs")
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(["*environment not ready: redis/auth: blocked by redis/reachable*"])
+
+
+def test_rediss_to_a_plain_port_and_a_blackhole(pytester: pytest.Pytester) -> None:
+    with redis_server() as plain, blackhole() as hole:
+        result = run(
+            pytester,
+            f"""
+[tool.envcheck.redis.tls]
+url = "rediss://127.0.0.1:{plain}/0"
+timeout = 1.0
+[tool.envcheck.redis.blackholed]
+url = "redis://127.0.0.1:{hole}/0"
+timeout = 1.0
+""",
+            "-k",
+            "reachable or auth",
+            "--envcheck-report",
+        )
+    result.assert_outcomes(failed=2, skipped=2, deselected=6)
+    result.stdout.fnmatch_lines_random(
+        [
+            f"redis/tls.reachable: TLS to a port that speaks plain Redis: 127.0.0.1:{plain} "
+            "answers PING without TLS",
+            f"  why: tool.envcheck.redis.tls.url is a rediss:// (TLS) URL, but the server has TLS "
+            f"off on port {plain}",
+            "  fix: use redis:// instead of rediss:// in tool.envcheck.redis.tls.url, or enable "
+            "TLS on the server (tls-port, tls-cert-file, tls-key-file in redis.conf) and point "
+            "rediss:// at its tls-port",
+            "*SKIP  tls.auth * blocked by redis/tls.reachable*",
+            f"redis/blackholed.reachable: no answer from 127.0.0.1:{hole} within 1 s",
+        ]
+    )
+    assert "did not answer in time" not in result.stdout.str()
+    checks = json.loads((pytester.path / "envcheck-report.json").read_text())["checks"]
+    durations = {c["name"]: c["duration"] for c in checks}
+    assert durations["tls.reachable"] <= 1.1 and durations["blackholed.reachable"] <= 1.1
+
+
+TLS_FIXTURE_TEST = """
+def test_cache(envcheck_redis):
+    assert envcheck_redis.set("envcheck:fixture", "1", ex=5) and envcheck_redis.delete(
+        "envcheck:fixture"
+    )
+"""
+
+
+def test_tls_verified_untrusted_unverified_and_plain_url(pytester: pytest.Pytester) -> None:
+    if not redis_supports_tls():
+        pytest.skip("this redis-server was built without TLS (redis-server --tls-port fails)")
+    certificate = self_signed_certificate(pytester.mkdir("certs"))
+    with redis_server(tls=certificate) as port:
+        result = run(
+            pytester,
+            f"""
+[tool.envcheck.redis]
+url = "rediss://127.0.0.1:{port}/0"
+ca_file = "certs/cert.pem"
+[tool.envcheck.redis.untrusted]
+url = "rediss://127.0.0.1:{port}/0"
+[tool.envcheck.redis.unverified]
+url = "rediss://127.0.0.1:{port}/0"
+tls_verify = false
+[tool.envcheck.redis.plain]
+url = "redis://127.0.0.1:{port}/0"
+timeout = 1.0
+""",
+            "--envcheck-report",
+        )
+        pytester.makepyfile(test_cache=TLS_FIXTURE_TEST)
+        fixture = pytester.runpytest_subprocess("test_cache.py", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=10, failed=2, skipped=8)
+    result.stdout.fnmatch_lines_random(
+        [
+            f"  PASS  reachable * 127.0.0.1:{port} answers as Redis over TLS (certificate "
+            "verified)*",
+            f"  PASS  auth * PING answered by 127.0.0.1:{port}/0*",
+            "  PASS  roundtrip * SET/GET/DEL of a 30 s probe key, deleted*",
+            f"redis/untrusted.reachable: the TLS certificate of 127.0.0.1:{port} is not trusted: "
+            "self-signed certificate",
+            "  fix: set tool.envcheck.redis.untrusted.ca_file to the PEM file of the CA that "
+            "signed the server's certificate (check: openssl s_client -connect "
+            f"127.0.0.1:{port} -CAfile FILE -verify_return_error); if it was issued for another "
+            "name, connect by that name",
+            f"  WARN  unverified.reachable * 127.0.0.1:{port} answers as Redis over TLS, but its "
+            "certificate is NOT verified (tool.envcheck.redis.unverified.tls_verify = false): "
+            "anyone on the path can pose as the server*",
+            "  PASS  unverified.roundtrip *",
+            f"redis/plain.reachable: plain Redis to a port that speaks TLS: 127.0.0.1:{port} "
+            "expects a TLS handshake",
+            "  fix: use rediss:// instead of redis:// in tool.envcheck.redis.plain.url (and set "
+            "tool.envcheck.redis.plain.ca_file if the server's certificate is self-signed or from "
+            "a private CA), or use the server's plain port",
+        ]
+    )
+    fixture.assert_outcomes(passed=1)

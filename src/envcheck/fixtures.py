@@ -69,9 +69,12 @@ def envcheck_postgres(request: pytest.FixtureRequest) -> Iterator[Any]:
 @pytest.fixture
 def envcheck_redis(request: pytest.FixtureRequest) -> Iterator[Any]:
     """A redis client for the default ``[tool.envcheck.redis]`` server, once its checks passed."""
+    from envcheck import plugin
     from envcheck.checks import redis
 
-    client = redis.open_client(_default_instance(request, "redis"))
+    section = _default_instance(request, "redis")
+    engine = plugin.engine(request.config)
+    client = redis.open_client(section, engine.config.rootdir if engine else None)
     try:
         yield client
     finally:

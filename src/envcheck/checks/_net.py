@@ -1,12 +1,32 @@
-"""Reaching a server over TCP, with a diagnosis a person can act on."""
+"""Reaching a server over TCP (and TLS), with a diagnosis a person can act on."""
 
 from __future__ import annotations
 
 import socket
+import ssl
 import time
 from collections.abc import Callable
 
 from envcheck._model import CheckFailed
+
+#: The share of the remaining time a TLS handshake may use, so that a caller still has time to
+#: find out what the port speaks instead (a plain-text server waits silently for a line).
+HANDSHAKE_SHARE = 0.5
+
+
+class ConversationFailed(CheckFailed):
+    """TCP connected, but the exchange did not happen the way the protocol says.
+
+    ``kind`` is one of ``silent`` (no answer), ``closed`` (the server hung up or reset),
+    ``foreign`` (an answer in another protocol), ``tls`` (the TLS handshake failed or did not
+    finish) and ``untrusted`` (the server's certificate did not verify). A caller may refine the
+    diagnosis, e.g. by asking whether the port speaks TLS or plain text instead.
+    """
+
+    def __init__(self, kind: str, summary: str, *, why: str, hint: str, detail: str = "") -> None:
+        super().__init__(summary, why=why, hint=hint)
+        self.kind = kind
+        self.detail = detail
 
 
 def probe(
@@ -18,14 +38,21 @@ def probe(
     start_hint: str,
     hello: bytes | None = None,
     understands: Callable[[bytes], bool] | None = None,
+    budget: float | None = None,
+    tls: ssl.SSLContext | None = None,
 ) -> float:
     """Open a TCP connection (and optionally say ``hello`` and read the first reply bytes).
 
+    ``timeout`` is the configured timeout, the one messages name; ``budget`` (default:
+    ``timeout``) is how long this call may take, e.g. the time the check has left. With ``tls``,
+    a TLS handshake (bounded by :data:`HANDSHAKE_SHARE` of the time left) comes before ``hello``.
+
     Returns the connect latency in milliseconds. Raises :class:`CheckFailed` that says which of
-    DNS failure, refused connection, silence or a foreign protocol it met, with the fix.
+    DNS failure, refused connection, silence or a foreign protocol it met, with the fix
+    (:class:`ConversationFailed` once TCP connected).
     """
     where = f"{host}:{port}"
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + (timeout if budget is None else budget)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
@@ -44,6 +71,8 @@ def probe(
         try:
             sock.connect(address)
             latency = (time.monotonic() - started) * 1000
+            if tls is not None:
+                sock = handshake(sock, tls, host, where, what, deadline)
             if hello is not None:
                 _converse(sock, hello, understands, where, what, deadline)
             return latency
@@ -73,6 +102,83 @@ def probe(
     )
 
 
+def handshake(
+    sock: socket.socket,
+    context: ssl.SSLContext,
+    host: str,
+    where: str,
+    what: str,
+    deadline: float,
+) -> ssl.SSLSocket:
+    """A TLS handshake on a connected socket, bounded by a share of the time left."""
+    sock.settimeout(max(0.05, (deadline - time.monotonic()) * HANDSHAKE_SHARE))
+    try:
+        return context.wrap_socket(sock, server_hostname=host)
+    except ssl.SSLCertVerificationError as exc:
+        reason = str(exc.verify_message or exc.reason or exc)
+        raise ConversationFailed(
+            "untrusted",
+            f"the TLS certificate of {where} is not trusted: {reason}",
+            why="it is self-signed, signed by a CA this machine does not trust, or issued for "
+            "another host name",
+            hint=f"give the checks the CA certificate that signed {what}'s certificate",
+            detail=reason,
+        ) from None
+    except (socket.timeout, TimeoutError):
+        raise ConversationFailed(
+            "tls",
+            f"{where} accepted the connection but did not complete a TLS handshake",
+            why=f"{what} on this port does not speak TLS (a plain-text server waits silently), "
+            "or it is hung",
+            hint=f"check that TLS is enabled on {where}",
+        ) from None
+    except (ssl.SSLError, OSError) as exc:
+        reason = str(getattr(exc, "reason", None) or exc.strerror or exc)
+        raise ConversationFailed(
+            "tls",
+            f"TLS handshake with {where} failed: {reason}",
+            why=f"{what} on this port does not speak TLS, or refuses this client's TLS settings",
+            hint=f"check that TLS is enabled on {where}",
+            detail=reason,
+        ) from None
+
+
+def answers(
+    host: str, port: int, hello: bytes, understands: Callable[[bytes], bool], deadline: float
+) -> bool:
+    """Whether ``host:port`` answers ``hello`` in plain text in a way ``understands`` accepts,
+    before ``deadline``. Never raises: any failure is ``False``."""
+    try:
+        with socket.create_connection(
+            (host, port), timeout=max(0.05, deadline - time.monotonic())
+        ) as sock:
+            sock.settimeout(max(0.05, deadline - time.monotonic()))
+            sock.sendall(hello)
+            return understands(sock.recv(64))
+    except OSError:
+        return False
+
+
+def speaks_tls(host: str, port: int, deadline: float) -> bool:
+    """Whether ``host:port`` answers a TLS handshake (certificates are not looked at: this only
+    tells what the port speaks; nothing is sent after the handshake). Never raises."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with socket.create_connection(
+            (host, port), timeout=max(0.05, deadline - time.monotonic())
+        ) as raw:
+            with context.wrap_socket(raw, server_hostname=host):
+                return True
+    except ssl.SSLError as exc:
+        # a TLS alert (e.g. "certificate required") comes from a TLS server; "wrong version
+        # number", "record layer failure" or EOF come from one that answered in plain text
+        return "ALERT" in str(exc.reason or "").upper()
+    except OSError:
+        return False
+
+
 def _converse(
     sock: socket.socket,
     hello: bytes,
@@ -86,20 +192,23 @@ def _converse(
         sock.sendall(hello)
         reply = sock.recv(64)
     except (socket.timeout, TimeoutError):
-        raise CheckFailed(
+        raise ConversationFailed(
+            "silent",
             f"{where} accepted the connection but did not answer",
             why=f"whatever listens there is hung or is not {what}",
             hint=f"check that {where} really is {what}; restart it if it is",
         ) from None
     except OSError as exc:
-        raise CheckFailed(
+        raise ConversationFailed(
+            "closed",
             f"{where} closed the connection: {exc}",
             why=f"whatever listens there is not {what}, or it is overloaded",
             hint=f"check that {where} really is {what}",
         ) from None
     if understands is not None and not understands(reply):
         shown = reply[:24].decode("ascii", "backslashreplace") or "(nothing)"
-        raise CheckFailed(
+        raise ConversationFailed(
+            "closed" if not reply else "foreign",
             f"{where} does not speak the {what} protocol (it answered {shown!r})",
             why="another service listens on this port",
             hint=f"point the configuration at the {what} port",

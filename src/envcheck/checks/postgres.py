@@ -40,6 +40,9 @@ _PACKAGES = {
     "pg_cron": "postgresql-{major}-cron",
     "timescaledb": "timescaledb-2-postgresql-{major}",
 }
+#: ``application_name`` of envcheck's own connections (unless the DSN sets one), so that a DBA can
+#: tell them apart in pg_stat_activity
+APPLICATION_NAME = "envcheck"
 START_HINT = (
     "start PostgreSQL: sudo systemctl start postgresql  (without systemd: sudo pg_ctlcluster "
     "<version> main start; in Docker: docker start <container>)"
@@ -127,6 +130,9 @@ class Target:
     dbname: str
     user: str
     source: str
+    section: str = f"tool.envcheck.{COMPONENT}"
+    #: the client's sslmode (DSN, else PGSSLMODE, else libpq's default "prefer")
+    sslmode: str = "prefer"
 
     @property
     def where(self) -> str:
@@ -143,7 +149,8 @@ def target(ctx: Context, instance: str) -> Target:
     from psycopg import errors as pg_errors
 
     cfg: PostgresConfig = ctx.section
-    key = f"tool.envcheck.{COMPONENT}" + ("" if instance == "default" else f".{instance}") + ".dsn"
+    section = f"tool.envcheck.{COMPONENT}" + ("" if instance == "default" else f".{instance}")
+    key = f"{section}.dsn"
     refs = _interpolate.references(cfg.dsn)
     source = refs[0] if refs else key
     dsn = ctx.resolve(cfg.dsn, secret=True, key=key)
@@ -166,7 +173,8 @@ def target(ctx: Context, instance: str) -> Target:
         )
     user = str(params.get("user") or os.environ.get("PGUSER") or getpass.getuser())
     dbname = str(params.get("dbname") or user)
-    return Target(dsn, host, int(port_text), dbname, user, source)
+    sslmode = str(params.get("sslmode") or os.environ.get("PGSSLMODE") or "prefer")
+    return Target(dsn, host, int(port_text), dbname, user, source, section, sslmode)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -188,7 +196,8 @@ def reachable(instance: str, ctx: Context) -> Outcome:
     latency = _net.probe(
         t.host,
         t.port,
-        timeout=ctx.remaining(),
+        timeout=ctx.check.seconds,
+        budget=ctx.remaining(),
         what="PostgreSQL",
         start_hint=START_HINT,
         hello=_SSL_REQUEST,
@@ -204,12 +213,59 @@ def _is_postgres_reply(reply: bytes) -> bool:
 def _connect(ctx: Context, t: Target) -> psycopg.Connection[Any]:
     import psycopg
 
-    # psycopg never waits less than 2 s; the runner bounds the check at its own timeout.
-    timeout = max(2, math.ceil(ctx.remaining()))
+    # psycopg never waits less than 2 s. Rounded down, its timeout ends inside the check's (from a
+    # 3 s timeout up), so a login that hangs gets its own diagnosis; below that, the runner
+    # abandons the check at its timeout.
+    timeout = max(2, int(ctx.remaining()))
+    dsn = _with_name(t.dsn, f"{APPLICATION_NAME} {ctx.check.id}")
     try:
-        return psycopg.connect(t.dsn, connect_timeout=timeout, autocommit=True)
+        return psycopg.connect(dsn, connect_timeout=timeout, autocommit=True)
+    except psycopg.errors.ConnectionTimeout:
+        raise _login_timeout(t, timeout) from None
     except psycopg.OperationalError as exc:
         raise _diagnose(exc, t) from None
+
+
+def _with_name(dsn: str, name: str) -> str:
+    """``dsn`` with ``application_name`` set to ``name``, unless it names one itself."""
+    from psycopg import conninfo
+
+    if conninfo.conninfo_to_dict(dsn).get("application_name"):
+        return dsn
+    return conninfo.make_conninfo(dsn, application_name=name[:63])
+
+
+def _login_timeout(t: Target, seconds: float) -> CheckFailed:
+    return CheckFailed(
+        f"{t.host}:{t.port} accepted the connection but did not complete the login within "
+        f"{seconds:g} s",
+        why="the server (or a proxy or pooler in front of it) is overloaded or stuck: out of "
+        "worker processes, waiting on a lock, or on a slow authentication backend (LDAP, PAM)",
+        hint=f"look at the server's log and load; `pg_isready -h {t.host} -p {t.port} -t 10` "
+        f"tells whether it lets anyone in; if logins are just slow, raise {t.section}.timeout",
+    )
+
+
+def _ssl_required(t: Target, text: str, detail: str) -> CheckFailed:
+    """pg_hba.conf has no line (or a ``hostnossl ... reject`` line) for an unencrypted login."""
+    rule = "rejects" if "rejects connection" in text else "has no entry for"
+    if t.sslmode in ("disable", "allow"):
+        hint = f"set sslmode=require instead of sslmode={t.sslmode} in {t.source}"
+    elif t.sslmode == "prefer":
+        # libpq tried SSL first: the server does not offer it, yet accepts only SSL logins
+        hint = (
+            "the server offers no SSL although pg_hba.conf accepts only SSL logins: set ssl = on "
+            "(with ssl_cert_file and ssl_key_file) in postgresql.conf and restart it; then add "
+            f"sslmode=require to {t.source}"
+        )
+    else:
+        hint = f"add sslmode=require to {t.source}"
+    return CheckFailed(
+        f"the server requires SSL: its pg_hba.conf {rule} {t.where} from this host without "
+        "encryption",
+        why=detail,
+        hint=hint,
+    )
 
 
 def _diagnose(exc: Exception, t: Target) -> CheckFailed:
@@ -247,25 +303,25 @@ def _diagnose(exc: Exception, t: Target) -> CheckFailed:
             why="sslmode=require (or stronger) is set and the server has ssl = off",
             hint=f"drop sslmode=require from {t.source} (or set ssl = on in postgresql.conf)",
         )
-    if "no pg_hba.conf entry" in text:
-        encrypted = "no encryption" in text
+    hba = "no pg_hba.conf entry" in text or "pg_hba.conf rejects connection" in text
+    if hba and "no encryption" in text:
+        return _ssl_required(t, text, detail)
+    if "pg_hba.conf rejects connection" in text:
         return CheckFailed(
-            f"the server does not accept {t.where} from this host"
-            + (" without SSL" if encrypted else ""),
+            f"the server's pg_hba.conf rejects {t.where} from this host",
             why=detail,
-            hint=(
-                f"add ?sslmode=require to {t.source}"
-                if encrypted
-                else f"add a 'host {t.dbname} {t.user} <this host>/32 scram-sha-256' line to "
-                "pg_hba.conf and reload PostgreSQL"
-            ),
+            hint="a 'reject' line in pg_hba.conf matches this host, user and database: change it "
+            "(or put an accepting line above it), then reload: SELECT pg_reload_conf()",
+        )
+    if hba:
+        return CheckFailed(
+            f"the server does not accept {t.where} from this host",
+            why=detail,
+            hint=f"add a 'host {t.dbname} {t.user} <this host>/32 scram-sha-256' line to "
+            "pg_hba.conf and reload PostgreSQL: SELECT pg_reload_conf()",
         )
     if "timeout expired" in text:
-        return CheckFailed(
-            f"{t.host}:{t.port} did not complete the login in time",
-            why="the server is overloaded or something between drops packets",
-            hint="retry; check the server's load and the network path",
-        )
+        return _login_timeout(t, 2)
     if "too many clients" in text or "remaining connection slots" in text:
         return CheckFailed(
             f"{t.host}:{t.port} has no free connection slots",
@@ -399,11 +455,7 @@ def write(instance: str, ctx: Context) -> Outcome:
     with _connect(ctx, t) as conn:
         row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
         if row and row[0]:
-            raise CheckFailed(
-                f"{t.host}:{t.port} is a read-only replica (in recovery)",
-                why="writes are only accepted by the primary",
-                hint=f"point {t.source} at the primary server",
-            )
+            raise _replica(conn, t)
         started = time.monotonic()
         try:
             with conn.transaction(force_rollback=True):
@@ -411,11 +463,7 @@ def write(instance: str, ctx: Context) -> Outcome:
                 conn.execute(f"INSERT INTO {table} VALUES (1, 'envcheck')")
                 back = conn.execute(f"SELECT note FROM {table} WHERE id = 1").fetchone()
         except psycopg.errors.ReadOnlySqlTransaction:
-            raise CheckFailed(
-                f"sessions on {t.where} are read-only",
-                why="default_transaction_read_only is on for this role or database",
-                hint=f'{t.psql} -c "ALTER ROLE {t.user} SET default_transaction_read_only = off"',
-            ) from None
+            raise _read_only_sessions(conn, t) from None
         except psycopg.errors.InsufficientPrivilege as exc:
             raise CheckFailed(
                 f"{t.user} may not write in {t.dbname}: {_first_line(exc)}",
@@ -430,9 +478,64 @@ def write(instance: str, ctx: Context) -> Outcome:
     )
 
 
+def _replica(conn: psycopg.Connection[Any], t: Target) -> CheckFailed:
+    """A server in recovery: name its primary when this role may see it."""
+    row = conn.execute("SELECT sender_host, sender_port FROM pg_stat_wal_receiver").fetchone()
+    primary = f" (its primary: {row[0]}:{row[1]})" if row and row[0] else ""
+    return CheckFailed(
+        f"{t.host}:{t.port} is a read-only replica (in recovery){primary}",
+        why="a standby replays the primary's changes and accepts no writes",
+        hint=f'point {t.source} at the primary server; on the replica, `{t.psql} -c "SELECT '
+        'sender_host, sender_port FROM pg_stat_wal_receiver"` names it (as a superuser)',
+    )
+
+
+_READ_ONLY_RESET = {
+    "user": "ALTER ROLE {user} RESET default_transaction_read_only",
+    "database": "ALTER DATABASE {dbname} RESET default_transaction_read_only",
+    "database user": "ALTER ROLE {user} IN DATABASE {dbname} RESET default_transaction_read_only",
+    "configuration file": "ALTER SYSTEM SET default_transaction_read_only = off",
+}
+
+
+def _read_only_sessions(conn: psycopg.Connection[Any], t: Target) -> CheckFailed:
+    """Transactions are read-only by default: say where that is set, and how to undo it there."""
+    row = conn.execute(
+        "SELECT source FROM pg_settings WHERE name = 'default_transaction_read_only'"
+    ).fetchone()
+    source = str(row[0]) if row else "unknown"
+    where = {
+        "user": f"for role {t.user} (ALTER ROLE ... SET)",
+        "database": f"for database {t.dbname} (ALTER DATABASE ... SET)",
+        "database user": f"for role {t.user} in database {t.dbname}",
+        "client": f"by the connection itself (options in {t.source}, or PGOPTIONS)",
+        "configuration file": "in the server's configuration (postgresql.conf)",
+    }.get(source, f"(source: {source})")
+    statement = _READ_ONLY_RESET.get(source, "")
+    if source == "client":
+        hint = (
+            f"remove -c default_transaction_read_only=on from options in {t.source} (and PGOPTIONS)"
+        )
+    elif statement:
+        # the session that undoes it must not be read-only itself
+        hint = (
+            f"PGOPTIONS='-c default_transaction_read_only=off' psql -h {t.host} -p {t.port} "
+            f'-U postgres -d {t.dbname} -c "{statement.format(user=t.user, dbname=t.dbname)}"'
+        )
+        if source == "configuration file":
+            hint += ' -c "SELECT pg_reload_conf()"  (or edit postgresql.conf and reload)'
+    else:
+        hint = f'{t.psql} -c "SHOW default_transaction_read_only" and find where it is set'
+    return CheckFailed(
+        f"sessions on {t.where} are read-only: default_transaction_read_only is on {where}",
+        why="every transaction starts read-only, so the application's writes fail",
+        hint=hint,
+    )
+
+
 def open_connection(cfg: PostgresConfig) -> psycopg.Connection[Any]:
     """A connection for the ``envcheck_postgres`` fixture (the checks already passed)."""
     import psycopg
 
-    dsn = _interpolate.resolve(cfg.dsn, secret=True)
+    dsn = _with_name(_interpolate.resolve(cfg.dsn, secret=True), f"{APPLICATION_NAME} fixture")
     return psycopg.connect(dsn, connect_timeout=max(2, math.ceil(cfg.timeout)))

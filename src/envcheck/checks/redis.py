@@ -1,20 +1,22 @@
 """The ``redis`` component: a real Redis server, checked from TCP to a write round-trip.
 
-Checks per instance: ``reachable`` (TCP and a RESP answer) → ``auth`` (AUTH / ACL user accepted,
-``PING``) → ``version``, ``roundtrip`` (``SET``/``GET``/``DEL`` of a unique ``envcheck:probe:*`` key
-with a 30 s TTL; never ``FLUSH*``, never a key a user could own), ``config`` (eviction policy and
-persistence).
+Checks per instance: ``reachable`` (TCP, the TLS handshake for rediss://, a RESP answer to
+``PING``) → ``auth`` (AUTH / ACL user accepted, ``PING``) → ``version``, ``roundtrip``
+(``SET``/``GET``/``DEL`` of a unique ``envcheck:probe:*`` key with a 30 s TTL; never ``FLUSH*``,
+never a key a user could own), ``config`` (eviction policy and persistence).
 """
 
 from __future__ import annotations
 
 import functools
+import ssl
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pydantic
 
@@ -48,6 +50,11 @@ class RedisConfig(pydantic.BaseModel):
     min_version: str | None = None
     timeout: float = pydantic.Field(default=3.0, gt=0)
     write_check: bool = True
+    #: rediss:// only: a PEM file of the CA certificate(s) that signed the server's certificate
+    #: (relative paths are relative to the project); default: this machine's trust store
+    ca_file: str | None = None
+    #: rediss:// only: ``false`` skips certificate verification (reported as a warning)
+    tls_verify: bool = True
 
     @pydantic.field_validator("min_version")
     @classmethod
@@ -99,6 +106,26 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
 
 
 @dataclass
+class TLSOptions:
+    """How a rediss:// connection verifies the server: URL options win, as in redis-py."""
+
+    verify: bool
+    check_hostname: bool
+    ca_file: str | None
+    #: where ``verify`` came from, e.g. ``tool.envcheck.redis.tls_verify = false``
+    verify_origin: str
+    #: where ``ca_file`` came from, e.g. ``tool.envcheck.redis.ca_file``
+    ca_origin: str = ""
+
+    def client_kwargs(self) -> dict[str, Any]:
+        return {
+            "ssl_cert_reqs": "required" if self.verify else "none",
+            "ssl_ca_certs": self.ca_file,
+            "ssl_check_hostname": self.check_hostname,
+        }
+
+
+@dataclass
 class Target:
     url: str
     host: str
@@ -108,15 +135,56 @@ class Target:
     has_password: bool
     username: str | None
     source: str
+    section: str
+    tls_options: TLSOptions
 
     @property
     def where(self) -> str:
         return f"{self.host}:{self.port}/{self.db}"
 
 
+def tls_options(
+    cfg: RedisConfig,
+    url: str,
+    section: str,
+    source: str,
+    rootdir: Path | None,
+    resolve: Callable[[str], str],
+) -> TLSOptions:
+    """Certificate verification for ``url``: ``ssl_cert_reqs`` / ``ssl_ca_certs`` /
+    ``ssl_check_hostname`` in the URL (what redis-py reads) win over ``tls_verify`` / ``ca_file``.
+    """
+    query = {key: values[-1] for key, values in parse_qs(urlsplit(url).query).items()}
+    if "ssl_cert_reqs" in query:
+        verify = query["ssl_cert_reqs"].strip().lower() != "none"
+        origin = f"ssl_cert_reqs={query['ssl_cert_reqs']} in {source}"
+    else:
+        verify = cfg.tls_verify
+        origin = f"{section}.tls_verify = false"
+    ca_file = query.get("ssl_ca_certs")
+    ca_origin = f"ssl_ca_certs in {source}"
+    if ca_file is None and cfg.ca_file:
+        ca_origin = f"{section}.ca_file"
+        ca_file = resolve(cfg.ca_file)
+        if rootdir is not None and not Path(ca_file).is_absolute():
+            ca_file = str(Path(rootdir) / ca_file)
+    check_hostname = verify
+    if "ssl_check_hostname" in query:
+        check_hostname = verify and query["ssl_check_hostname"].strip().lower() not in (
+            "0",
+            "f",
+            "false",
+            "n",
+            "no",
+            "off",
+        )
+    return TLSOptions(verify, check_hostname, ca_file, origin, ca_origin)
+
+
 def target(ctx: Context, instance: str) -> Target:
     cfg: RedisConfig = ctx.section
-    key = f"tool.envcheck.{COMPONENT}" + ("" if instance == "default" else f".{instance}") + ".url"
+    section = f"tool.envcheck.{COMPONENT}" + ("" if instance == "default" else f".{instance}")
+    key = f"{section}.url"
     refs = _interpolate.references(cfg.url)
     source = refs[0] if refs else key
     url = ctx.resolve(cfg.url, secret=True, key=key)
@@ -150,21 +218,110 @@ def target(ctx: Context, instance: str) -> Target:
         has_password=bool(parts.password),
         username=unquote(parts.username) if parts.username else None,
         source=source,
+        section=section,
+        tls_options=tls_options(
+            cfg,
+            url,
+            section,
+            source,
+            ctx.rootdir,
+            lambda value: ctx.resolve(value, key=f"{section}.ca_file"),
+        ),
     )
+
+
+def _is_resp(reply: bytes) -> bool:
+    return reply[:1] in (b"+", b"-")
+
+
+def ssl_context(t: Target) -> ssl.SSLContext:
+    """The TLS settings redis-py will use for ``t`` (see ``Connection._wrap_socket_with_ssl``)."""
+    tls = t.tls_options
+    context = ssl.create_default_context()
+    context.check_hostname = tls.check_hostname
+    context.verify_mode = ssl.CERT_REQUIRED if tls.verify else ssl.CERT_NONE
+    if tls.ca_file:
+        try:
+            context.load_verify_locations(cafile=tls.ca_file)
+        except FileNotFoundError:
+            raise CheckFailed(
+                f"the CA file {tls.ca_file} does not exist",
+                why=f"{tls.ca_origin} names a file that is not there",
+                hint=f"set {t.section}.ca_file to the PEM file of the CA that signed the "
+                "server's certificate",
+            ) from None
+        except ssl.SSLError as exc:
+            raise CheckFailed(
+                f"the CA file {tls.ca_file} holds no usable certificate ({exc.reason or exc})",
+                why="it must be PEM: -----BEGIN CERTIFICATE----- blocks",
+                hint=f"check it: openssl x509 -in {tls.ca_file} -noout -subject",
+            ) from None
+    return context
 
 
 def reachable(instance: str, ctx: Context) -> Outcome:
     t = target(ctx, instance)
-    latency = _net.probe(
-        t.host,
-        t.port,
-        timeout=ctx.remaining(),
-        what="Redis",
-        start_hint=START_HINT,
-        hello=None if t.tls else b"PING\r\n",
-        understands=lambda reply: reply[:1] in (b"+", b"-"),
-    )
-    return ok(f"{t.host}:{t.port} answers as Redis", tcp_connect_ms=round(latency, 1))
+    budget = ctx.remaining()
+    deadline = time.monotonic() + budget
+    try:
+        latency = _net.probe(
+            t.host,
+            t.port,
+            timeout=ctx.check.seconds,
+            budget=budget,
+            what="Redis",
+            start_hint=START_HINT,
+            hello=b"PING\r\n",
+            understands=_is_resp,
+            tls=ssl_context(t) if t.tls else None,
+        )
+    except _net.ConversationFailed as exc:
+        raise _refine(exc, t, deadline) from None
+    facts: dict[str, Any] = {"tcp_connect_ms": round(latency, 1), "tls": t.tls}
+    if not t.tls:
+        return ok(f"{t.host}:{t.port} answers as Redis", **facts)
+    if not t.tls_options.verify:
+        return warn(
+            f"{t.host}:{t.port} answers as Redis over TLS, but its certificate is NOT verified "
+            f"({t.tls_options.verify_origin}): anyone on the path can pose as the server",
+            hint=f"set {t.section}.ca_file to the CA that signed the server's certificate and "
+            "drop the setting that turns verification off",
+            **facts,
+        )
+    return ok(f"{t.host}:{t.port} answers as Redis over TLS (certificate verified)", **facts)
+
+
+def _refine(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFailed:
+    """Name a TLS / plain-text mismatch instead of a handshake failure or a silence."""
+    tls_to_plain = t.tls and exc.kind != "untrusted"
+    if tls_to_plain and _net.answers(t.host, t.port, b"PING\r\n", _is_resp, deadline):
+        return CheckFailed(
+            f"TLS to a port that speaks plain Redis: {t.host}:{t.port} answers PING without TLS",
+            why=f"{t.source} is a rediss:// (TLS) URL, but the server has TLS off on port "
+            f"{t.port}",
+            hint=f"use redis:// instead of rediss:// in {t.source}, or enable TLS on the "
+            "server (tls-port, tls-cert-file, tls-key-file in redis.conf) and point rediss:// "
+            "at its tls-port",
+        )
+    plain_to_tls = not t.tls and exc.kind in ("closed", "foreign")
+    if plain_to_tls and _net.speaks_tls(t.host, t.port, deadline):
+        return CheckFailed(
+            f"plain Redis to a port that speaks TLS: {t.host}:{t.port} expects a TLS handshake",
+            why=f"{t.source} is a redis:// (plain) URL, but the server accepts only TLS on port "
+            f"{t.port}",
+            hint=f"use rediss:// instead of redis:// in {t.source} (and set {t.section}.ca_file "
+            "if the server's certificate is self-signed or from a private CA), or use the "
+            "server's plain port",
+        )
+    if exc.kind == "untrusted":
+        return CheckFailed(
+            exc.summary,
+            why=exc.why,
+            hint=f"set {t.section}.ca_file to the PEM file of the CA that signed the server's "
+            f"certificate (check: openssl s_client -connect {t.host}:{t.port} -CAfile FILE "
+            "-verify_return_error); if it was issued for another name, connect by that name",
+        )
+    return exc
 
 
 def client(ctx: Context, t: Target) -> redis_lib.Redis:
@@ -180,6 +337,7 @@ def client(ctx: Context, t: Target) -> redis_lib.Redis:
         socket_timeout=timeout,
         retry=Retry(NoBackoff(), 0),
         health_check_interval=0,
+        **(t.tls_options.client_kwargs() if t.tls else {}),
     )
 
 
@@ -233,11 +391,19 @@ def _diagnose(exc: Exception, t: Target) -> CheckFailed:
             why="the server is overloaded, blocked by a slow command, or the network drops packets",
             hint="redis-cli --latency, and check SLOWLOG on the server",
         )
+    if isinstance(exc, redis.ConnectionError) and "CERTIFICATE_VERIFY_FAILED" in text:
+        return CheckFailed(
+            f"the TLS certificate of {t.host}:{t.port} is not trusted: {text}",
+            why="it is self-signed, signed by a CA this machine does not trust, or issued for "
+            "another host name",
+            hint=f"set {t.section}.ca_file to the PEM file of the CA that signed it",
+        )
     if isinstance(exc, redis.ConnectionError) and ("SSL" in text or "ssl" in text):
         return CheckFailed(
             f"TLS handshake with {t.host}:{t.port} failed: {text}",
-            why="rediss:// against a plain port, or a certificate this machine does not trust",
-            hint=f"use redis:// for a plain port in {t.source}, or install the server's CA",
+            why="rediss:// against a plain port, or TLS settings the server refuses",
+            hint=f"use redis:// for a plain port in {t.source}; `redis-cli -h {t.host} -p "
+            f"{t.port} --tls --cacert FILE ping` shows what the server says",
         )
     return CheckFailed(f"{t.where}: {type(exc).__name__}: {text}", hint=f"check {t.source}")
 
@@ -351,9 +517,17 @@ def configuration(instance: str, ctx: Context) -> Outcome:
     return ok(f"maxmemory-policy {policy}, persistence {stored}", **facts)
 
 
-def open_client(cfg: RedisConfig) -> redis_lib.Redis:
-    """A client for the ``envcheck_redis`` fixture (the checks already passed)."""
+def open_client(cfg: RedisConfig, rootdir: Path | None = None) -> redis_lib.Redis:
+    """A client for the ``envcheck_redis`` fixture (the checks already passed), with the same TLS
+    settings as the checks (``ca_file`` relative to ``rootdir``)."""
     import redis
 
     url = _interpolate.resolve(cfg.url, secret=True)
-    return redis.Redis.from_url(url, socket_connect_timeout=cfg.timeout, socket_timeout=cfg.timeout)
+    extra: dict[str, Any] = {}
+    if url.startswith("rediss://"):
+        section = f"tool.envcheck.{COMPONENT}"
+        options = tls_options(cfg, url, section, section, rootdir, _interpolate.resolve)
+        extra = options.client_kwargs()
+    return redis.Redis.from_url(
+        url, socket_connect_timeout=cfg.timeout, socket_timeout=cfg.timeout, **extra
+    )
