@@ -365,3 +365,23 @@ def test_under_xdist_each_check_runs_once(pytester: pytest.Pytester) -> None:
     data = json.loads((pytester.path / "envcheck-report.json").read_text())
     ids = [check["id"] for check in data["checks"]]
     assert len(ids) == len(set(ids)) == 12
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_no_server_outlives_a_terminated_run(pytester: pytest.Pytester, sig: int) -> None:
+    silent = script(pytester.path, "silent", "time.sleep(120)\n")
+    configure(pytester, {"silent": {"command": silent[0], "args": silent[1:], "timeout": 60.0}})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "mcp"],
+        cwd=pytester.path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    pid = pid_of(pytester.path, "silent")
+    time.sleep(0.5)
+    proc.send_signal(sig)  # a cancelled CI job, a closed terminal
+    assert proc.wait(30) == -sig  # pytest still ends the way the signal ends it
+    deadline = time.monotonic() + 5
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(pid), f"the MCP server outlived a pytest run ended by signal {sig}"

@@ -660,3 +660,21 @@ def test_headroom_warns_below_its_threshold(pytester: pytest.Pytester, keys: obj
     result.stdout.fnmatch_lines(
         ["  PASS  anthropic.headroom * 99.99% of the requests limit left (9999 of 10000)  *"]
     )
+
+
+def test_an_openai_compatible_service_never_gets_the_vendor_key_by_default(
+    pytester: pytest.Pytester, mock: MockLLM, keys: dict[str, str]
+) -> None:
+    pytester.makefile(
+        ".toml",
+        pyproject='[tool.envcheck.providers.groq]\nkind = "openai"\n'
+        f'base_url = "{mock.base_url("openai")}"\ncassettes = false\n',
+    )
+    result = pytester.runpytest_subprocess("-m", "providers")
+    result.stdout.fnmatch_lines(
+        [
+            "providers/groq.key: GROQ_API_KEY is not set",
+            "  fix: export GROQ_API_KEY=...  (a key of the service at http://127.0.0.1:*)",
+        ]
+    )
+    assert mock.calls == []  # OPENAI_API_KEY is set, and was not sent to this service

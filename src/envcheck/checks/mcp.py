@@ -19,7 +19,7 @@ from envcheck import hookimpl
 from envcheck._context import Context
 from envcheck._model import Check, CheckFailed, Outcome, skip
 from envcheck.config import EnvcheckConfig
-from envcheck.mcpkit import discovery
+from envcheck.mcpkit import _reaper, discovery
 
 if TYPE_CHECKING:
     from envcheck.mcpkit.probe import Probe, ServerSpec
@@ -183,6 +183,8 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
             run=lambda ctx: skip(summary, hint=hint),
             description="MCP servers to check",
         )
+    if found:
+        _reaper.install_signal_handlers()  # SIGTERM / SIGHUP must not orphan a server either
     for server in found:
         yield from server_checks(server)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -186,12 +187,27 @@ class Provider:
     def default_endpoint(self) -> bool:
         return self.base_url.rstrip("/") == self.spec.base_url
 
+    @property
+    def key_page(self) -> str:
+        """Where a key comes from: the vendor's page, or the service behind ``base_url``."""
+        if self.default_endpoint or self.name == self.kind:
+            return llm.KEY_PAGES[self.kind]
+        return f"a key of the service at {self.base_url}"
+
+
+def default_key_variable(name: str, kind: str) -> str:
+    """``OPENAI_API_KEY`` for ``openai``; ``GROQ_API_KEY`` for ``[tool.envcheck.providers.groq]``
+    with ``kind = "openai"``: another service never gets the vendor's key by default."""
+    if name == kind:
+        return SPECS[kind].key_variable
+    return re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_") + "_API_KEY"
+
 
 def resolve(name: str, ctx: Context) -> Provider:
     cfg: ProviderConfig = ctx.section
     kind = cfg.kind or name
     spec = SPECS[kind]
-    raw_key = cfg.api_key or f"${{{spec.key_variable}}}"
+    raw_key = cfg.api_key or f"${{{default_key_variable(name, kind)}}}"
     refs = _interpolate.references(raw_key)
     where = f"tool.envcheck.providers.{name}"
     try:
@@ -319,7 +335,7 @@ def _failure(p: Provider, exc: llm.ProviderError, retries: int) -> CheckFailed:
     tried = f" (after {retries} {'retry' if retries == 1 else 'retries'})" if retries else ""
     hint = exc.hint
     if isinstance(exc, llm.AuthenticationFailed) and p.key_variable:
-        hint = f"set a valid key: export {p.key_variable}=...  ({llm.KEY_PAGES[p.kind]})"
+        hint = f"set a valid key: export {p.key_variable}=...  ({p.key_page})"
     return CheckFailed(
         f"{p.name}: {exc.kind}{tried}: {exc.message}",
         why=f"{p.kind} answered HTTP {exc.status}" if exc.status else None,
@@ -381,7 +397,7 @@ def key_check(name: str, ctx: Context) -> Outcome:
             f"{variable} is not set",
             why=f"{name} needs an API key, and there is no cassette in cassettes/{name}/ "
             "to replay instead",
-            hint=f"export {variable}=...  ({llm.KEY_PAGES[p.kind]})",
+            hint=f"export {variable}=...  ({p.key_page})",
         )
     if p.key != p.key.strip() or p.key[:1] in "\"'" or p.key[-1:] in "\"'":
         raise CheckFailed(
@@ -403,7 +419,7 @@ def key_check(name: str, ctx: Context) -> Outcome:
             summary,
             facts,
             hint=f"check that {variable} holds the {_TITLE[p.kind]} key, not another provider's "
-            f"({llm.KEY_PAGES[p.kind]})",
+            f"({p.key_page})",
             why=f"{p.base_url} refuses any other provider's key",
         )
     return ok(f"{variable} is set ({len(p.key)} characters)", **facts)

@@ -3,17 +3,14 @@
 The SDK's own ``stdio_client`` hides the child process: its exit code, its stderr and any line on
 stdout that is not a JSON-RPC message are lost. This transport spawns the server the same way (its
 own session, so the whole process tree can be killed), parses messages with the SDK's own model,
-and records the rest. Every child is reaped when the connection closes; one that is still alive when
-the interpreter exits (a check cut short, Ctrl-C) is killed by an ``atexit`` handler.
+and records the rest. Every child is reaped when the connection closes; :mod:`._reaper` kills one
+that is still alive when envcheck's process ends.
 """
 
 from __future__ import annotations
 
-import atexit
-import os
 import signal
 import tempfile
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -22,6 +19,8 @@ from typing import IO, TYPE_CHECKING, Any
 import anyio
 import anyio.abc
 
+from envcheck.mcpkit import _reaper
+
 if TYPE_CHECKING:
     from mcp.client._transport import TransportStreams
 
@@ -29,32 +28,6 @@ if TYPE_CHECKING:
 EXIT_GRACE = 0.5
 #: Lines of stderr kept for a diagnosis.
 STDERR_TAIL = 8
-
-_live_lock = threading.Lock()
-_live: set[int] = set()  # process-group ids of servers still running
-
-
-def _kill_group(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-@atexit.register
-def kill_leftovers() -> None:
-    """Kill every server process group this process started and has not reaped yet."""
-    with _live_lock:
-        groups = list(_live)
-        _live.clear()
-    for pgid in groups:
-        _kill_group(pgid, signal.SIGKILL)
-
-
-def live_groups() -> list[int]:
-    """Process groups of servers still running (for tests and diagnostics)."""
-    with _live_lock:
-        return sorted(_live)
 
 
 @dataclass
@@ -90,8 +63,7 @@ async def stdio_transport(
         argv, env=env, cwd=cwd, stderr=state.stderr, start_new_session=True
     )
     state.pid = process.pid
-    with _live_lock:
-        _live.add(process.pid)
+    _reaper.track(process.pid)
     read_writer, read_stream = anyio.create_memory_object_stream[SessionMessage | Exception](0)
     write_stream, write_reader = anyio.create_memory_object_stream[SessionMessage](0)
 
@@ -159,12 +131,11 @@ async def _stop(process: anyio.abc.Process, state: ChildState) -> None:
         pass
     for sig in (None, signal.SIGTERM, signal.SIGKILL):
         if sig is not None:
-            _kill_group(process.pid, sig)
+            _reaper.kill_group(process.pid, sig)
         if await _exited(process, EXIT_GRACE):
             break
-    _kill_group(process.pid, signal.SIGKILL)  # children the server left behind
-    with _live_lock:
-        _live.discard(process.pid)
+    _reaper.kill_group(process.pid, signal.SIGKILL)  # children the server left behind
+    _reaper.untrack(process.pid)
     state.stderr_tail()
     if state.stderr is not None:
         state.stderr.close()
