@@ -185,6 +185,7 @@ def test_retry_honours_retry_after_and_reports_the_wait(pytester: pytest.Pyteste
     result, mock = _run_with_fault(pytester, "openai", {"status": 429, "retry_after": 1.5})
     result.assert_outcomes(passed=1, deselected=3)
     assert [c.status for c in mock.calls] == [429, 200]
+    result.stdout.fnmatch_lines(["*requests_sent=2*"])  # both attempts, not 1
     assert mock.calls[1].time - mock.calls[0].time >= 1.45
     result.stdout.fnmatch_lines(["*retries=1*"])
     assert "waited_s=1.5" in result.stdout.str() or "waited_s=1.6" in result.stdout.str()
