@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ import httpx
 import openai
 import pytest
 
+from envcheck import llm
 from envcheck.mock import MockLLM
 
 HI = [{"role": "user", "content": "hi"}]
@@ -148,6 +150,23 @@ def test_gemini_and_ollama_shapes(mock: MockLLM) -> None:
     assert chat["message"]["thinking"] and chat["done"] is True
     missing = httpx.post(f"{ollama}/api/show", json={"model": "llama9"})
     assert missing.status_code == 404 and missing.json() == {"error": "model 'llama9' not found"}
+    mock.fault("ollama", kind="malformed")
+    broken = httpx.post(f"{ollama}/api/show", json={"model": "deepseek-r1:8b"})
+    assert broken.status_code == 200
+    with pytest.raises(ValueError):
+        broken.json()
+
+
+def test_anthropic_quota_is_the_credit_balance_answer(
+    mock: MockLLM, claude: anthropic.Anthropic
+) -> None:
+    mock.fault("anthropic", kind="quota")
+    with pytest.raises(anthropic.BadRequestError) as refused:
+        claude.models.list()
+    assert "credit balance is too low" in str(refused.value)
+    error = llm.classify("anthropic", 400, {}, json.dumps(refused.value.body))
+    assert isinstance(error, llm.QuotaExhausted)
+    assert "console.anthropic.com/settings/billing" in (error.hint or "")
 
 
 def test_mock_llm_fixture_for_teams(pytester: pytest.Pytester) -> None:

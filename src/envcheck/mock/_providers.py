@@ -110,6 +110,14 @@ def error(provider: str, status: int, message: str | None = None, quota: bool = 
         payload = {"error": {"message": message or default, "type": kind, "param": None}}
         payload["error"]["code"] = code
         return as_json(wire, payload)
+    if provider == "anthropic" and quota:  # what Anthropic answers when the credits run out
+        text = message or (
+            "Your credit balance is too low to access the Anthropic API. Please go to Plans & "
+            "Billing to upgrade or purchase credits."
+        )
+        return as_json(
+            400, {"type": "error", "error": {"type": "invalid_request_error", "message": text}}
+        )
     if provider == "anthropic":
         kind = _ANTHROPIC_ERRORS.get(status, "api_error")
         return as_json(wire, {"type": "error", "error": {"type": kind, "message": message or kind}})

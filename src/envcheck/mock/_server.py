@@ -158,9 +158,10 @@ class MockLLM:
                 reply.headers["retry-after-ms"] = str(int(fault.retry_after * 1000))
             return reply, fault
         if req.provider == "ollama":
-            return _providers.ollama(req, self.models["ollama"], self.ollama_loaded), fault
-        route = getattr(_providers, req.provider)
-        reply = route(req, self.models[req.provider], self.invalid_keys)
+            reply = _providers.ollama(req, self.models["ollama"], self.ollama_loaded)
+        else:
+            route = getattr(_providers, req.provider)
+            reply = route(req, self.models[req.provider], self.invalid_keys)
         if fault is not None and fault.kind == "malformed":
             reply = Reply(200, b'{"id": "broken", "choices": [{"mess', reply.headers)
         return reply, fault
