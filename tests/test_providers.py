@@ -269,7 +269,8 @@ def test_ci_replays_real_recordings_without_keys(
     result.stdout.fnmatch_lines_random(
         [
             "  PASS  openai.key * no key (OPENAI_API_KEY not set): replaying cassettes/openai/*",
-            "  PASS  openai.auth * authenticated at https://api.openai.com/v1; * models visible*",
+            "  PASS  openai.auth * authenticated at https://api.openai.com/v1; * models visible  "
+            "[[]* ms, replayed (recorded 2026-05-06)]",
             "  PASS  anthropic.model * claude-sonnet-4-5 is available (as claude-sonnet-4-5-*",
             "  PASS  gemini.model * gemini-2.5-flash is available*",
         ]

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from envcheck.report._common import LABEL, by_component, counts, duration, facts_line
+from envcheck.report._common import LABEL, by_component, counts, duration, evidence, facts_line
 
 _MARKUP = {"pass": {"green": True}, "fail": {"red": True}, "warn": {"yellow": True}, "skip": {}}
 
@@ -23,9 +23,11 @@ def write(
         for result in group:
             status = result["status"]
             reporter.write(f"  {LABEL[status]}", **_MARKUP[status])
+            shown = evidence(result)
+            seen = f", {shown}" if shown not in ("live", "—") else ""  # replayed or mocked
             reporter.write_line(
                 f"  {result['name']:<{width}}  {result['summary']}"
-                f"  [{duration(result['duration'])}]"
+                f"  [{duration(result['duration'])}{seen}]"
             )
             if result.get("facts"):
                 reporter.write_line(f"        {facts_line(result['facts'])}")
