@@ -9,6 +9,7 @@ import pytest
 
 from envcheck._engine import Engine
 from envcheck._model import Check, CheckResult, Status
+from envcheck.report._common import diagnosis
 
 RESULT_KEY = pytest.StashKey[CheckResult]()
 
@@ -23,12 +24,8 @@ class CheckFailure(Exception):
 
 def explain(result: CheckResult) -> str:
     """What is wrong, why, and the fix, in the words every report uses."""
-    lines = [f"{result.id}: {result.summary}"]
-    if result.why:
-        lines.append(f"  why: {result.why}")
-    if result.hint:
-        lines.append(f"  fix: {result.hint}")
-    return "\n".join(lines)
+    lines = [f"  {line}" for line in diagnosis(result.to_dict())]
+    return "\n".join([f"{result.id}: {result.summary}", *lines])
 
 
 class EnvcheckCollector(pytest.Collector):

@@ -182,6 +182,8 @@ class Cassette:
     def transport(self, inner: httpx.BaseTransport, before_live: Any = None) -> httpx.BaseTransport:
         import httpx
 
+        from envcheck.mock._providers import MOCK_HEADER
+
         cassette = self
 
         class CassetteTransport(httpx.BaseTransport):
@@ -204,7 +206,7 @@ class Cassette:
                 response = inner.handle_request(request)
                 content = response.read()
                 cassette.live += 1
-                cassette.mocked = cassette.mocked or "x-envcheck-mock" in response.headers
+                cassette.mocked = cassette.mocked or MOCK_HEADER in response.headers
                 headers: dict[str, list[str]] = {}
                 for name, value in response.headers.multi_items():
                     headers.setdefault(name, []).append(value)

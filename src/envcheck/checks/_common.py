@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from envcheck._context import Context
 from envcheck._model import Check, CheckFailed, Outcome, skip
@@ -52,3 +55,28 @@ def not_configured(component: str, variables: Sequence[str]) -> Check:
         return skip(f"not configured: {' / '.join(variables)} not set", hint=hint)
 
     return Check(name="configured", component=component, run=run, description="is it set up?")
+
+
+@dataclass(frozen=True)
+class CheckMaker:
+    """Makes the checks of one component (instance): the same component, section and timeout,
+    names and dependencies under ``prefix``, and ``run(instance, ctx)`` when ``instance`` is set."""
+
+    component: str
+    section: Any
+    timeout: float | None = None
+    prefix: str = ""
+    instance: str | None = None
+
+    def __call__(
+        self, name: str, run: Any, description: str, *deps: str, timeout: float | None = None
+    ) -> Check:
+        return Check(
+            name=self.prefix + name,
+            component=self.component,
+            run=functools.partial(run, self.instance) if self.instance is not None else run,
+            description=description,
+            depends_on=tuple(self.prefix + dep for dep in deps),
+            timeout=timeout or self.timeout,
+            section=self.section,
+        )

@@ -144,6 +144,8 @@ class Session:
     def call(self, method: str, path: str, body: Any = None) -> httpx.Response:
         import httpx
 
+        from envcheck.mock._providers import MOCK_HEADER
+
         url = self.provider.base_url + path
         headers = _auth_headers(self.provider)
         deadline = time.monotonic() + self.ctx.remaining() - 0.2
@@ -169,7 +171,7 @@ class Session:
                     hint=f"check base_url for {self.provider.name}, DNS, proxy and network",
                 ) from None
             replayed = self.cassette is not None and self.cassette.replayed > 0
-            self.mocked = self.mocked or ("x-envcheck-mock" in response.headers and not replayed)
+            self.mocked = self.mocked or (MOCK_HEADER in response.headers and not replayed)
             if response.status_code >= 400:
                 raise llm.classify(
                     self.provider.kind, response.status_code, response.headers, response.text

@@ -18,6 +18,7 @@ import pydantic
 from envcheck import hookimpl
 from envcheck._context import Context
 from envcheck._model import Check, CheckFailed, Outcome, skip
+from envcheck.checks._common import CheckMaker
 from envcheck.config import EnvcheckConfig
 from envcheck.mcpkit import _reaper, discovery
 
@@ -201,23 +202,16 @@ def server_checks(server: Server) -> Iterator[Check]:
     ]
     if server.table.call is not None:
         steps.append(("call", f"a smoke call of {server.table.call.tool}", ("tools",)))
+    make = CheckMaker(COMPONENT, server, timeout=server.timeout + GRACE, prefix=f"{server.name}.")
     for step, description, deps in steps:
-        yield Check(
-            name=f"{server.name}.{step}",
-            component=COMPONENT,
-            run=_runner(server, step),
-            description=description,
-            depends_on=tuple(f"{server.name}.{d}" for d in deps),
-            timeout=server.timeout + GRACE,
-            section=server,
-        )
+        yield make(step, _runner(server, step), description, *deps)
 
 
 def _runner(server: Server, step: str) -> Any:
     def run(ctx: Context) -> Outcome:
         probe = probe_for(ctx, server)
         outcome = probe.result(step, ctx.remaining() - 0.2)
-        ctx.fact("source", server.source)
+        ctx.fact("source", server.settings)
         return outcome
 
     return run
@@ -248,7 +242,7 @@ def resolve(ctx: Context, server: Server) -> ServerSpec:
         call = SmokeCall(table.call.tool, dict(table.call.arguments), table.call.expect)
     return ServerSpec(
         name=server.name,
-        source=server.settings,
+        settings=server.settings,
         transport=table.kind,
         command=value(table.command, "command") if table.command else None,
         args=tuple(value(arg, "args") for arg in table.args),

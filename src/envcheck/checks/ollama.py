@@ -20,7 +20,7 @@ import pydantic
 from envcheck import _interpolate, cassettes, hookimpl
 from envcheck._context import Context
 from envcheck._model import Check, CheckFailed, CheckSkipped, Outcome, ok, warn
-from envcheck.checks._common import not_configured
+from envcheck.checks._common import CheckMaker, not_configured
 from envcheck.config import EnvcheckConfig
 
 if TYPE_CHECKING:
@@ -65,16 +65,7 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
             yield not_configured(COMPONENT, ["OLLAMA_HOST"])
         return
 
-    def make(name: str, run: Any, description: str, *deps: str, timeout: float = 0) -> Check:
-        return Check(
-            name=name,
-            component=COMPONENT,
-            run=run,
-            description=description,
-            depends_on=deps,
-            timeout=timeout or cfg.timeout,
-            section=cfg,
-        )
+    make = CheckMaker(COMPONENT, cfg, timeout=cfg.timeout)
 
     yield make("server", server, "the server answers and is recent enough")
     for model in cfg.models:

@@ -24,7 +24,7 @@ from envcheck import _interpolate, hookimpl, redact
 from envcheck._context import Context
 from envcheck._model import Check, CheckFailed, FactValue, Outcome, ok, warn
 from envcheck.checks import _net
-from envcheck.checks._common import not_configured
+from envcheck.checks._common import CheckMaker, not_configured
 from envcheck.config import EnvcheckConfig, Instances
 
 if TYPE_CHECKING:
@@ -93,17 +93,7 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
 
 def _instance_checks(name: str, cfg: PostgresConfig) -> Iterator[Check]:
     prefix = "" if name == "default" else f"{name}."
-
-    def make(check: str, run: Any, description: str, *deps: str) -> Check:
-        return Check(
-            name=prefix + check,
-            component=COMPONENT,
-            run=functools.partial(run, name),
-            description=description,
-            depends_on=[prefix + d for d in deps],
-            timeout=cfg.timeout,
-            section=cfg,
-        )
+    make = CheckMaker(COMPONENT, cfg, timeout=cfg.timeout, prefix=prefix, instance=name)
 
     yield make("reachable", reachable, "the server's address answers")
     yield make("connect", connect, "connection and authentication succeed", "reachable")
@@ -183,7 +173,6 @@ def _first_line(exc: BaseException) -> str:
 
 def reachable(instance: str, ctx: Context) -> Outcome:
     t = target(ctx, instance)
-    understands = functools.partial(_is_postgres_reply)
     if t.host.startswith("/"):
         path = os.path.join(t.host, f".s.PGSQL.{t.port}")
         if not os.path.exists(path):
@@ -201,7 +190,7 @@ def reachable(instance: str, ctx: Context) -> Outcome:
         what="PostgreSQL",
         start_hint=START_HINT,
         hello=_SSL_REQUEST,
-        understands=understands,
+        understands=_is_postgres_reply,
     )
     return ok(f"{t.host}:{t.port} answers as PostgreSQL", tcp_connect_ms=round(latency, 1))
 

@@ -10,9 +10,8 @@ through the project's vcrpy cassettes (replayed in CI, recorded live with keys).
 from __future__ import annotations
 
 import difflib
-import functools
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +21,7 @@ import pydantic
 from envcheck import cassettes, hookimpl
 from envcheck._context import Context
 from envcheck._model import Check, CheckFailed, FactValue, Outcome, Status, ok
-from envcheck.checks._common import not_configured
+from envcheck.checks._common import CheckMaker, not_configured
 from envcheck.checks._providers_http import (
     COMPONENT,
     SPECS,
@@ -119,16 +118,7 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
 
 
 def _provider_checks(name: str, cfg: ProviderConfig) -> Iterator[Check]:
-    def make(check: str, run: Callable[..., Outcome], description: str, *deps: str) -> Check:
-        return Check(
-            name=f"{name}.{check}",
-            component=COMPONENT,
-            run=functools.partial(run, name),
-            description=description,
-            depends_on=[f"{name}.{d}" for d in deps],
-            timeout=cfg.timeout,
-            section=cfg,
-        )
+    make = CheckMaker(COMPONENT, cfg, timeout=cfg.timeout, prefix=f"{name}.", instance=name)
 
     yield make("key", key_check, "an API key is present and plausible")
     yield make("auth", auth_check, "authenticated and reachable (lists models)", "key")

@@ -8,7 +8,6 @@ never a key a user could own), ``config`` (eviction policy and persistence).
 
 from __future__ import annotations
 
-import functools
 import ssl
 import time
 import uuid
@@ -24,7 +23,7 @@ from envcheck import _interpolate, hookimpl, redact
 from envcheck._context import Context
 from envcheck._model import Check, CheckFailed, Outcome, ok, warn
 from envcheck.checks import _net
-from envcheck.checks._common import not_configured
+from envcheck.checks._common import CheckMaker, not_configured
 from envcheck.config import EnvcheckConfig, Instances
 
 if TYPE_CHECKING:
@@ -85,17 +84,9 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
         return
     for name, instance in instances.items():
         prefix = "" if name == "default" else f"{name}."
-
-        def make(check: str, run: Any, description: str, *deps: str) -> Check:
-            return Check(
-                name=prefix + check,
-                component=COMPONENT,
-                run=functools.partial(run, name),
-                description=description,
-                depends_on=[prefix + d for d in deps],
-                timeout=instance.timeout,
-                section=instance,
-            )
+        make = CheckMaker(
+            COMPONENT, instance, timeout=instance.timeout, prefix=prefix, instance=name
+        )
 
         yield make("reachable", reachable, "the server's address answers")
         yield make("auth", auth, "AUTH / ACL user accepted and PING answered", "reachable")

@@ -22,7 +22,7 @@ from packaging.version import InvalidVersion, Version
 from envcheck import hookimpl
 from envcheck._context import Context
 from envcheck._model import Check, CheckFailed, CheckSkipped, Outcome, ok, warn
-from envcheck.checks._common import run_command
+from envcheck.checks._common import CheckMaker, run_command
 from envcheck.config import EnvcheckConfig
 
 COMPONENT = "venv"
@@ -87,16 +87,7 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
     if section is None:
         return
 
-    def make(name: str, run: Any, description: str, *deps: str, timeout: float = 10.0) -> Check:
-        return Check(
-            name=name,
-            component=COMPONENT,
-            run=run,
-            description=description,
-            depends_on=deps,
-            timeout=timeout,
-            section=section,
-        )
+    make = CheckMaker(COMPONENT, section, timeout=10.0)
 
     if section.python:
         yield make("python-version", python_version, "Python satisfies the required version")

@@ -30,12 +30,6 @@ def untrack(pgid: int) -> None:
         _live.discard(pgid)
 
 
-def live_groups() -> list[int]:
-    """Process groups of servers still running."""
-    with _lock:
-        return sorted(_live)
-
-
 def kill_group(pgid: int, sig: int) -> None:
     try:
         os.killpg(pgid, sig)

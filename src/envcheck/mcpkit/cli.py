@@ -28,6 +28,7 @@ from envcheck.checks import mcp as component
 from envcheck.config import ConfigError, EnvcheckConfig, load
 from envcheck.mcpkit import discovery
 from envcheck.report import terminal
+from envcheck.report._common import counts, diagnosis
 
 if TYPE_CHECKING:
     from envcheck.mcpkit.probe import Probe
@@ -58,8 +59,15 @@ class Project:
     def __init__(self, config: EnvcheckConfig, checks: dict[str, Check]) -> None:
         self.config = config
         self.runner = Runner(checks, config, MemoryStore())
-        servers, problems = component.servers(config)
-        self.entries = [_server_entry(s, config) for s in servers]
+        # the servers and the unusable declarations, as the component's checks carry them (the
+        # client config files were read once, when the checks were collected)
+        servers = {
+            id(c.section): c.section
+            for c in checks.values()
+            if isinstance(c.section, component.Server)
+        }
+        problems = [c for c in checks.values() if c.section is None and c.name != "servers"]
+        self.entries = [_server_entry(s, config) for s in servers.values()]
         self.entries += [_broken_entry(check.name) for check in problems]
         #: the check that explains an empty list ("no MCP servers configured or declared ...")
         self.none_found = [cid for cid in checks if cid == _check_id("servers")]
@@ -172,12 +180,7 @@ class Writer:
 
 
 def _diagnosis(result: CheckResult) -> list[str]:
-    lines = []
-    if result.why:
-        lines.append(f"why: {result.why}")
-    if result.hint:
-        lines.append(f"fix: {result.hint}")
-    return lines
+    return diagnosis(result.to_dict())
 
 
 def _status(entry: Entry, results: dict[str, CheckResult]) -> tuple[str, str, list[str]]:
@@ -239,18 +242,19 @@ def cmd_check(project: Project, name: str, out: Writer) -> int:
     """``envcheck mcp check NAME``: every check of one server, as the terminal report shows them."""
     entry = project.entry(name)
     out.write_line(f"{entry.name}: {entry.transport} `{entry.where}` from {entry.source}")
-    results = list(project.results(entry.checks).values())
-    terminal.write(out, [r.to_dict() for r in results])
-    failed = sum(r.status is Status.FAIL for r in results)
+    results = [r.to_dict() for r in project.results(entry.checks).values()]
+    terminal.write(out, results)
+    found = counts(results)
+    failed = found["fail"]
     tally = ", ".join(
-        f"{n} {label}"
-        for label, n in (
-            ("passed", sum(r.status is Status.PASS for r in results)),
-            ("warned", sum(r.status is Status.WARN for r in results)),
-            ("failed", failed),
-            ("skipped", sum(r.status is Status.SKIP for r in results)),
+        f"{found[status]} {label}"
+        for status, label in (
+            ("pass", "passed"),
+            ("warn", "warned"),
+            ("fail", "failed"),
+            ("skip", "skipped"),
         )
-        if n
+        if found[status]
     )
     out.write_line(f"{entry.name}: {tally}", bold=True, red=bool(failed), green=not failed)
     return FAILED if failed else OK

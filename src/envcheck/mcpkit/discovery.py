@@ -12,7 +12,6 @@ import json
 import os
 import re
 import sys
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,9 +51,9 @@ class BrokenFile:
     problem: str
 
 
-def claude_desktop_config(environ: Mapping[str, str] | None = None) -> Path:
+def claude_desktop_config() -> Path:
     """Where Claude Desktop keeps its config on this platform."""
-    env = os.environ if environ is None else environ
+    env = os.environ
     home = Path(env.get("HOME") or Path.home())
     if sys.platform == "darwin":
         return home / "Library" / "Application Support" / "Claude" / "claude_desktop_config.json"

@@ -50,7 +50,7 @@ class ServerSpec:
     registered as secrets by whoever resolved them)."""
 
     name: str
-    source: str
+    settings: str  # where it is declared, for hints: "[tool.envcheck.mcp.servers.x]" or a file
     transport: str  # stdio | http | sse
     command: str | None = None
     args: tuple[str, ...] = ()
@@ -68,11 +68,6 @@ class ServerSpec:
         if self.transport == "stdio":
             return shlex.join([self.command or "", *self.args])
         return str(self.url)
-
-    @property
-    def settings(self) -> str:
-        """Where its settings live, for hints."""
-        return self.source
 
     @property
     def look(self) -> str:
@@ -130,10 +125,6 @@ class Probe:
                     target=self._run, name=f"envcheck-mcp:{self.spec.name}", daemon=True
                 )
                 self._thread.start()
-
-    def join(self, timeout: float) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
 
     # -- the walk ------------------------------------------------------------------------------
     def _set(self, step: str, outcome: StepResult) -> None:
@@ -391,7 +382,6 @@ class Probe:
             "server_version": info.version if info else None,
             "capabilities": advertised,
             "latency_ms": latency,
-            "source": self.spec.source,
         }
         if self.child.garbage:
             return warn(
@@ -467,7 +457,7 @@ class Probe:
         tools = []
         cursor: str | None = None
         for _ in range(50):  # a paginator that never ends cannot hang the check
-            page = await client.list_tools(cursor=cursor) if cursor else await client.list_tools()
+            page = await client.list_tools(cursor=cursor)
             tools.extend(page.tools)
             cursor = page.next_cursor
             if not cursor:

@@ -28,6 +28,16 @@ def duration(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
 
 
+def diagnosis(result: Mapping[str, Any]) -> list[str]:
+    """The ``why:`` and ``fix:`` lines of a result (each only when it has one)."""
+    lines = []
+    if result.get("why"):
+        lines.append(f"why: {result['why']}")
+    if result.get("hint"):
+        lines.append(f"fix: {result['hint']}")
+    return lines
+
+
 def facts_line(facts: Mapping[str, Any], limit: int = 6) -> str:
     shown = [f"{key}={_short(value)}" for key, value in list(facts.items())[:limit]]
     if len(facts) > limit:

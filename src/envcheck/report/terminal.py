@@ -6,7 +6,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from envcheck.report._common import LABEL, by_component, counts, duration, evidence, facts_line
+from envcheck.report._common import (
+    LABEL,
+    by_component,
+    counts,
+    diagnosis,
+    duration,
+    evidence,
+    facts_line,
+)
 
 _MARKUP = {"pass": {"green": True}, "fail": {"red": True}, "warn": {"yellow": True}, "skip": {}}
 
@@ -32,9 +40,7 @@ def write(
             if result.get("facts"):
                 reporter.write_line(f"        {facts_line(result['facts'])}")
             if status in ("fail", "warn"):
-                if result.get("why"):
-                    reporter.write_line(f"        why: {result['why']}")
-                if result.get("hint"):
-                    reporter.write_line(f"        fix: {result['hint']}", bold=True)
+                for line in diagnosis(result):
+                    reporter.write_line(f"        {line}", bold=line.startswith("fix:"))
     for path in written:
         reporter.write_line(f"envcheck report written to {path}")
