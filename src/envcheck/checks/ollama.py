@@ -212,7 +212,7 @@ def model_check(model: str, ctx: Context) -> Outcome:
                     hint=f"ollama pull {model}",
                 ) from None
             raise CheckFailed(f"Ollama refused to describe {model}: {exc.error}") from None
-        except (ConnectionError, OSError) as exc:
+        except OSError as exc:
             raise calls.unreachable(exc) from None
     finally:
         calls.finish()
@@ -244,7 +244,7 @@ def smoke(model: str, ctx: Context) -> Outcome:
                 f"{model} could not generate: {exc.error}",
                 hint=f"ollama run {model} 'hello'  (to see the server's own error)",
             ) from None
-        except (ConnectionError, OSError) as exc:
+        except OSError as exc:
             raise calls.unreachable(exc) from None
     finally:
         calls.finish()
@@ -268,7 +268,7 @@ def gpu(ctx: Context) -> Outcome:
     try:
         try:
             running = calls.client().ps()
-        except (ConnectionError, OSError) as exc:
+        except OSError as exc:
             raise calls.unreachable(exc) from None
     finally:
         calls.finish()

@@ -1,0 +1,1 @@
+"""envcheck plugin (work in progress)."""
