@@ -1,0 +1,306 @@
+"""Why a program could not be started: a failed exec diagnosed from its errno and the file itself.
+
+``ENOENT`` is raised for a missing program *and* for a program whose ``#!`` interpreter (or ELF
+loader) is missing; ``EACCES`` for a file without the execute bit, a directory or a ``noexec``
+mount; ``ENOEXEC`` for a file that is not a program. Shared by every component that starts one
+(Poetry, MCP stdio servers)::
+
+    try:
+        subprocess.run([program, ...])
+    except OSError as exc:
+        problem = _exec.diagnose(program, exc)
+        raise CheckFailed(problem.summary, why=problem.why, hint=problem.hint) from None
+
+:func:`inspect` finds the same problems before starting anything (a file that ``shutil.which``
+skipped because it lacks the execute bit, a ``#!/usr/bin/env python9`` whose name is not on PATH,
+which ``env`` reports only as exit code 127).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import shlex
+import shutil
+import stat
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+#: ELF ``e_machine`` values of the common CPUs, to name a binary built for another one
+_ELF_MACHINES = {3: "x86", 62: "x86_64", 40: "arm", 183: "aarch64", 243: "riscv", 21: "ppc64"}
+_PT_INTERP = 3
+
+
+@dataclass(frozen=True)
+class ExecProblem:
+    """What is wrong with a program, why it matters, and the command that fixes it."""
+
+    summary: str
+    why: str
+    hint: str
+    #: ``ENOENT``, ``EACCES``, ``ENOEXEC`` or the name of another errno
+    code: str
+
+
+@dataclass(frozen=True)
+class Shebang:
+    """The ``#!`` line of a script: the interpreter and, with ``/usr/bin/env``, the name it runs."""
+
+    line: str
+    interpreter: str
+    argument: str
+
+    @property
+    def env_name(self) -> str | None:
+        """``python3`` for ``#!/usr/bin/env python3`` (``env -S`` lines included)."""
+        if Path(self.interpreter).name != "env" or not self.argument:
+            return None
+        words = [w for w in self.argument.split() if not w.startswith("-") and "=" not in w]
+        return words[0] if words else None
+
+
+def read_shebang(path: str | os.PathLike[str]) -> Shebang | None:
+    """The ``#!`` line of ``path``, or ``None`` (no such line, unreadable)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(512)
+    except OSError:
+        return None
+    if not head.startswith(b"#!"):
+        return None
+    line = head[2:].split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    # split on blanks only: a trailing \r (Windows line endings) belongs to the name
+    parts = re.split(r"[ \t]+", line.strip(" \t"), maxsplit=1)
+    return Shebang(line, parts[0], parts[1] if len(parts) > 1 else "")
+
+
+def diagnose(program: str, error: OSError, *, reinstall: str | None = None) -> ExecProblem:
+    """Why starting ``program`` raised ``error`` (an OSError from ``subprocess``/``exec``).
+
+    ``reinstall`` is the exact command that reinstalls the program, used when its interpreter
+    is gone. Decided from the errno and from the file, never from the error's words.
+    """
+    shown = shlex.quote(program)
+    found = inspect(program, reinstall=reinstall)
+    if found is not None:
+        return found
+    code = errno.errorcode.get(error.errno or 0, "error")
+    if error.errno == errno.ENOENT:
+        return ExecProblem(
+            f"{program} does not exist",
+            "the program was removed or the path is wrong",
+            reinstall or f"install it, or fix the path {shown}",
+            code,
+        )
+    if error.errno == errno.EACCES:
+        return ExecProblem(
+            f"permission denied running {program}",
+            "a directory on its path is not searchable by this user, or a security policy "
+            "forbids it",
+            f"ls -ld {shown} and its directories; run it as a user allowed to",
+            code,
+        )
+    if error.errno == errno.ENOEXEC:
+        return _not_a_program(program, Path(program))
+    return ExecProblem(
+        f"could not start {program}: {os.strerror(error.errno or 0)}",
+        f"the system refused to run it ({code})",
+        f"run it by hand to see more: {shown}",
+        code,
+    )
+
+
+def inspect(
+    program: str, *, path: str | None = None, reinstall: str | None = None
+) -> ExecProblem | None:
+    """A problem that stops ``program`` (a path) from starting, found without running it.
+
+    ``path`` is the PATH a ``#!/usr/bin/env NAME`` line is resolved against (default: this
+    process's). ``None`` when nothing is wrong that the file shows.
+    """
+    file = Path(program)
+    shown = shlex.quote(program)
+    try:
+        info = file.stat()
+    except FileNotFoundError:
+        if file.is_symlink():
+            target = os.readlink(file)
+            return ExecProblem(
+                f"{program} is a broken symlink to {target}",
+                "what it pointed to was removed (an uninstalled or moved installation)",
+                reinstall or f"reinstall what provides it, or: ln -sf /real/path {shown}",
+                "ENOENT",
+            )
+        return None
+    except OSError:
+        return None
+    if stat.S_ISDIR(info.st_mode):
+        return ExecProblem(
+            f"{program} is a directory, not a program",
+            "a command must name an executable file",
+            f"name the program inside it (ls {shown})",
+            "EACCES",
+        )
+    if not info.st_mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH):
+        return ExecProblem(
+            f"{program} is not executable (no execute bit)",
+            "the file exists, but its mode does not allow running it",
+            f"chmod +x {shown}",
+            "EACCES",
+        )
+    if _noexec_mount(file):
+        return ExecProblem(
+            f"{program} is on a file system mounted noexec",
+            "nothing on that mount may be executed, whatever the file's mode",
+            "run it through its interpreter (for example: sh " + shown + "), or move it",
+            "EACCES",
+        )
+    shebang = read_shebang(file)
+    if shebang is not None:
+        return _interpreter_problem(program, shebang, path, reinstall)
+    return _binary_problem(program, file)
+
+
+def _interpreter_problem(
+    program: str, shebang: Shebang, path: str | None, reinstall: str | None
+) -> ExecProblem | None:
+    shown = shlex.quote(program)
+    if shebang.interpreter.endswith("\r") or shebang.argument.endswith("\r"):
+        return ExecProblem(
+            f"the #! line of {program} ends with a carriage return",
+            "the file has Windows line endings, so the system looks for an interpreter whose "
+            "name ends in \\r",
+            f"sed -i 's/\\r$//' {shown}",
+            "ENOENT",
+        )
+    if not shebang.interpreter:
+        return ExecProblem(
+            f"the #! line of {program} names no interpreter",
+            "the first line is '#!' alone",
+            f"put the interpreter on the first line of {program}, e.g. #!/usr/bin/env python3",
+            "ENOEXEC",
+        )
+    interpreter = Path(shebang.interpreter)
+    fix = reinstall or _recreate_hint(program, shebang)
+    if not interpreter.exists():
+        return ExecProblem(
+            f"the interpreter of {program} is missing: its #! line names "
+            f"{shebang.interpreter}, which does not exist",
+            "the Python (or other interpreter) it was installed with was removed, upgraded or "
+            "moved",
+            fix,
+            "ENOENT",
+        )
+    if not os.access(interpreter, os.X_OK) or interpreter.is_dir():
+        return ExecProblem(
+            f"the interpreter of {program} ({shebang.interpreter}) cannot be executed",
+            "the #! line names a file without the execute bit, or a directory",
+            f"chmod +x {shlex.quote(shebang.interpreter)}   (or: {fix})",
+            "EACCES",
+        )
+    name = shebang.env_name
+    if name is not None and "/" not in name and shutil.which(name, path=path) is None:
+        return ExecProblem(
+            f"the interpreter of {program} is missing: its #! line runs `{name}` through env, "
+            "and there is no such program on PATH",
+            "env then fails with exit code 127",
+            f"install {name} (or put it on PATH), or change the first line of {shown}",
+            "ENOENT",
+        )
+    return None
+
+
+def _recreate_hint(program: str, shebang: Shebang) -> str:
+    """Reinstalling a console script whose virtualenv lost its Python."""
+    interpreter = Path(shebang.interpreter)
+    venv = interpreter.parent.parent
+    if interpreter.parent.name == "bin" and (Path(program).parent == interpreter.parent):
+        return (
+            f"recreate the virtualenv {venv} with an existing Python and reinstall "
+            f"{Path(program).name}: python3 -m venv --clear {shlex.quote(str(venv))} && "
+            f"{shlex.quote(str(venv / 'bin' / 'pip'))} install {Path(program).name}"
+        )
+    return (
+        f"install {shebang.interpreter}, or reinstall {Path(program).name} with an existing "
+        "interpreter"
+    )
+
+
+def _noexec_mount(file: Path) -> bool:
+    try:
+        return bool(os.statvfs(file).f_flag & getattr(os, "ST_NOEXEC", 0))
+    except OSError:
+        return False
+
+
+def _binary_problem(program: str, file: Path) -> ExecProblem | None:
+    try:
+        with open(file, "rb") as handle:
+            head = handle.read(64)
+    except OSError:
+        return None
+    if not head.startswith(b"\x7fELF"):
+        return _not_a_program(program, file)
+    little = head[5] == 1
+    machine = struct.unpack(("<" if little else ">") + "H", head[18:20])[0]
+    here = os.uname().machine
+    name = _ELF_MACHINES.get(machine, f"ELF machine {machine}")
+    if name != here and not (name == "x86" and here in ("i686", "i386")):
+        return ExecProblem(
+            f"{program} is a program for another CPU ({name}; this machine is {here})",
+            "it was built or downloaded for a different architecture",
+            f"install the {here} build of {file.name}",
+            "ENOEXEC",
+        )
+    loader = _elf_interpreter(file, head)
+    if loader is not None and not Path(loader).exists():
+        return ExecProblem(
+            f"{program} cannot be loaded: its ELF loader {loader} does not exist",
+            "it was built for another system (another C library, e.g. musl instead of glibc)",
+            f"install the build of {file.name} made for this system",
+            "ENOENT",
+        )
+    return None
+
+
+def _elf_interpreter(file: Path, head: bytes) -> str | None:
+    """The PT_INTERP path of an ELF file (its dynamic loader), or ``None``."""
+    try:
+        is64, end = head[4] == 2, "<" if head[5] == 1 else ">"
+        if is64:
+            (phoff,) = struct.unpack(end + "Q", head[32:40])
+            phentsize, phnum = struct.unpack(end + "HH", head[54:58])
+        else:
+            (phoff,) = struct.unpack(end + "I", head[28:32])
+            phentsize, phnum = struct.unpack(end + "HH", head[42:46])
+        with open(file, "rb") as handle:
+            handle.seek(phoff)
+            table = handle.read(phentsize * min(phnum, 64))
+            for index in range(min(phnum, 64)):
+                entry = table[index * phentsize : (index + 1) * phentsize]
+                if struct.unpack(end + "I", entry[:4])[0] != _PT_INTERP:
+                    continue
+                if is64:
+                    (offset,) = struct.unpack(end + "Q", entry[8:16])
+                    (size,) = struct.unpack(end + "Q", entry[32:40])
+                else:
+                    (offset,) = struct.unpack(end + "I", entry[4:8])
+                    (size,) = struct.unpack(end + "I", entry[16:20])
+                handle.seek(offset)
+                return handle.read(min(size, 4096)).rstrip(b"\0").decode(errors="replace")
+    except (OSError, struct.error, IndexError):
+        return None
+    return None
+
+
+def _not_a_program(program: str, file: Path) -> ExecProblem:
+    shown = shlex.quote(program)
+    return ExecProblem(
+        f"{program} is not a program: it has no #! line and is not an executable binary",
+        "the system cannot tell which interpreter runs it (exec format error)",
+        f"add a first line naming its interpreter (#!/bin/sh, #!/usr/bin/env python3) or run "
+        f"it through one: sh {shown} / python3 {shown}",
+        "ENOEXEC",
+    )
