@@ -60,5 +60,7 @@ def build(pytest_config: pytest.Config, *, force: bool = False) -> Engine | None
     )
     if config is None:
         return None
+    # pytest's cache (absent with -p no:cacheprovider): checks keep slow answers there
+    config.extra["pytest_cache"] = getattr(pytest_config, "cache", None)
     checks = _registry.collect_checks(pm, config)
     return Engine(config, checks, Runner(checks, config, _store(pytest_config)))
