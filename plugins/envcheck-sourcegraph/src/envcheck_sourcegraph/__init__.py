@@ -1,1 +1,72 @@
-"""envcheck plugin (work in progress)."""
+"""envcheck plugin for Sourcegraph: the instance, its access token, the ``src`` CLI, editor
+extensions and the instance's MCP endpoint.
+
+Loaded through the ``envcheck`` entry-point group, like any team's plugin. Component
+``sourcegraph``, configured by ``[tool.envcheck.sourcegraph]``; without any ``[tool.envcheck]``,
+from ``SRC_ENDPOINT`` and ``SRC_ACCESS_TOKEN`` (the ``src`` CLI's variables). With neither, it
+contributes nothing. Checks, in dependency order: ``endpoint`` → ``token`` → ``mcp``;
+``endpoint`` → ``src-cli``; ``editor``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import envcheck
+
+from envcheck_sourcegraph._config import (
+    COMPONENT,
+    ENDPOINT_VARIABLE,
+    TOKEN_VARIABLE,
+    SourcegraphConfig,
+)
+
+if TYPE_CHECKING:
+    from envcheck.config import EnvcheckConfig
+
+__all__ = ["COMPONENT", "SourcegraphConfig"]
+__version__ = "0.1.0"
+
+
+@envcheck.hookimpl
+def envcheck_config_sections() -> dict[str, Any]:
+    return {COMPONENT: SourcegraphConfig}
+
+
+@envcheck.hookimpl
+def envcheck_default_config(environ: Mapping[str, str]) -> dict[str, Any] | None:
+    """Checked without configuration only when the src CLI's variables are set."""
+    if environ.get(ENDPOINT_VARIABLE) or environ.get(TOKEN_VARIABLE):
+        return {COMPONENT: {}}
+    return None
+
+
+@envcheck.hookimpl
+def envcheck_checks(config: EnvcheckConfig) -> Iterator[envcheck.Check]:
+    cfg: SourcegraphConfig | None = config.section(COMPONENT)
+    if cfg is None:
+        return
+    from envcheck_sourcegraph import _api, _editor, _mcp, _srccli
+
+    def make(name: str, run: Any, description: str, *deps: str) -> envcheck.Check:
+        return envcheck.Check(
+            name=name,
+            component=COMPONENT,
+            run=run,
+            description=description,
+            depends_on=deps,
+            timeout=cfg.timeout,
+            section=cfg,
+        )
+
+    yield make("endpoint", _api.endpoint_check, "the instance answers its GraphQL API")
+    yield make("token", _api.token_check, "the access token is accepted", "endpoint")
+    if cfg.src_cli:
+        yield make("src-cli", _srccli.src_cli_check, "the src CLI suits the instance", "endpoint")
+    if cfg.editor:
+        yield make("editor", _editor.editor_check, "a Sourcegraph editor extension")
+    if cfg.mcp:
+        yield make(
+            "mcp", _mcp.mcp_check, "the instance's MCP endpoint (initialize, tools)", "token"
+        )
