@@ -25,10 +25,13 @@ from envcheck._context import Context
 from envcheck._model import Check, CheckFailed, FactValue, Outcome, ok, warn
 from envcheck.checks import _net
 from envcheck.checks._common import CheckMaker, not_configured
+from envcheck.checks._pgdiag import explain_failure
 from envcheck.config import EnvcheckConfig, Instances
 
 if TYPE_CHECKING:
     import psycopg
+
+__all__ = ["explain_failure"]
 
 COMPONENT = "postgres"
 DEFAULT_DSN = "${DATABASE_URL:-postgresql://localhost:5432/app}"
