@@ -283,7 +283,8 @@ def _load(path: Path, rerecord: str) -> tuple[list[Any], list[dict[str, Any]]]:
         requests = [VcrRequest._from_dict(i["request"]) for i in data["interactions"]]
         responses = [compat.convert_to_bytes(i["response"]) for i in data["interactions"]]
     except Exception as exc:  # noqa: BLE001 - whatever vcrpy objects to means the same here
-        raise corrupt(f"vcrpy cannot read it ({type(exc).__name__}: {str(exc)[:120]})") from None
+        problem = f"vcrpy cannot read it ({type(exc).__name__}: {redact.clean(exc, 120)})"
+        raise corrupt(problem) from None
     return requests, responses
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pydantic
 
-from envcheck import _interpolate, cassettes, llm
+from envcheck import _interpolate, cassettes, llm, redact
 from envcheck._context import Context
 from envcheck._model import CheckFailed, Outcome
 
@@ -203,7 +203,7 @@ class Session:
         try:
             return response.json()
         except ValueError:
-            shown = response.text[:60]
+            shown = redact.clean(response.text, 60)
             raise CheckFailed(
                 f"{self.provider.name} answered {response.request.url} with something that is not "
                 f"JSON: {shown!r}",

@@ -6,6 +6,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from envcheck import redact
+
 KEY_PAGES = {
     "openai": "https://platform.openai.com/api-keys",
     "anthropic": "https://console.anthropic.com/settings/keys",
@@ -100,7 +102,7 @@ def _detail(body: Any) -> tuple[str, str, str]:
         try:
             body = json.loads(body)
         except ValueError:
-            return body.strip()[:200], "", ""
+            return redact.clean(body.strip(), 200), "", ""
     if not isinstance(body, Mapping):
         return "", "", ""
     error = body.get("error", body)

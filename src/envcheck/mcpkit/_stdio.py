@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 import anyio
 import anyio.abc
 
+from envcheck import redact
 from envcheck.mcpkit import _reaper
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ class ChildState:
             self.stderr.seek(0)
             self.stderr_text = self.stderr.read().decode("utf-8", "replace")
         lines = [line for line in self.stderr_text.strip().splitlines() if line.strip()]
-        return " / ".join(line.strip() for line in lines[-STDERR_TAIL:])
+        return redact.clean(" / ".join(s.strip() for s in lines[-STDERR_TAIL:]), 2000, tail=True)
 
 
 @asynccontextmanager
@@ -84,7 +85,7 @@ async def stdio_transport(
                                 line, by_name=False
                             )
                         except ValueError:
-                            state.garbage.append(line[:200])
+                            state.garbage.append(redact.clean(line, 200))
                             continue
                         await read_writer.send(SessionMessage(message))
             except (anyio.ClosedResourceError, anyio.BrokenResourceError, OSError):

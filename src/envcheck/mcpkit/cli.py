@@ -290,7 +290,7 @@ def _print_diagnosis(result: CheckResult, out: Writer) -> None:
 
 def _first_line(text: str | None, limit: int = 100) -> str:
     line = (text or "").strip().split("\n", 1)[0].strip()
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+    return redact.clean(line, limit)
 
 
 def cmd_serve(directory: Path, config: Path | None, timeout: float) -> int:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from envcheck import redact
 from envcheck._model import CheckFailed, CheckSkipped, Outcome, ok, skip, warn
 from envcheck.mcpkit._stdio import ChildState, stdio_transport
 
@@ -287,7 +288,7 @@ class Probe:
             )
             return failed, _blocked(spec, "start")
         if child.garbage:
-            shown = child.garbage[0][:80]
+            shown = redact.clean(child.garbage[0], 80)
             failed = CheckFailed(
                 f"{spec.name}: printed non-protocol output on stdout: {shown!r}",
                 why="stdout of a stdio MCP server carries only JSON-RPC messages; this server "
@@ -386,7 +387,7 @@ class Probe:
         if self.child.garbage:
             return warn(
                 f"{summary}, but it printed {len(self.child.garbage)} non-protocol line(s) on "
-                f"stdout: {self.child.garbage[0][:60]!r}",
+                f"stdout: {redact.clean(self.child.garbage[0], 60)!r}",
                 hint="make the server log to stderr: stricter clients drop servers that do this",
                 **facts,
             )
@@ -542,13 +543,14 @@ class Probe:
         answer = " ".join(t for t in texts if t)
         if result.is_error:
             raise CheckFailed(
-                f"{self.spec.name}: tool {call.tool} returned an error: {answer[:200]}",
+                f"{self.spec.name}: tool {call.tool} returned an error: "
+                f"{redact.clean(answer, 200)}",
                 hint=f"check the arguments of call in {self.spec.settings}",
             )
         if call.expect is not None and call.expect not in answer:
             raise CheckFailed(
                 f"{self.spec.name}: tool {call.tool} answered without {call.expect!r}: "
-                f"{answer[:120]!r}",
+                f"{redact.clean(answer, 120)!r}",
                 hint=f"fix call.expect in {self.spec.settings}, or the server",
             )
         return ok(f"{call.tool} answered in {latency} ms", latency_ms=latency)
