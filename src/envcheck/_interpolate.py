@@ -39,12 +39,14 @@ def references(value: str) -> list[str]:
 def resolve(value: str, environ: Mapping[str, str] | None = None, *, secret: bool = False) -> str:
     """Replace every reference in ``value``.
 
-    With ``secret``, every value read from the environment, the whole result when it used one, and
-    a literal value without references are registered as secrets (masked in all output); defaults
-    written in the configuration are not secret.
+    With ``secret``, the whole result when it used the environment, and a literal value without
+    references, are registered as secrets (masked in all output); defaults written in the
+    configuration are not secret. Whatever ``secret`` says, a variable whose name says it holds a
+    secret (``*_TOKEN``, ``*_KEY``, ``*_PASSWORD``...), a URL's password and the credential of a
+    ``Bearer X`` value are registered too; other variables (``${HOME}``) are not.
     """
     env = os.environ if environ is None else environ
-    from_environment: list[str] = []
+    from_environment: list[tuple[str, str]] = []
 
     def substitute(match: re.Match[str]) -> str:
         name, default = match.group("name"), match.group("default")
@@ -53,13 +55,15 @@ def resolve(value: str, environ: Mapping[str, str] | None = None, *, secret: boo
             if default is None:
                 raise MissingVariable(name)
             return default
-        from_environment.append(found)
+        from_environment.append((name, found))
         return found
 
     resolved = _REFERENCE.sub(substitute, value)
-    if secret:
-        for found in from_environment:
+    for name, found in from_environment:
+        if redact.is_secret_name(name):  # ${GITHUB_TOKEN} is a secret wherever it is used
             redact.register(found)
-        if from_environment or not references(value):
-            redact.register(resolved)
+    redact.register_parts(resolved)  # a URL's password, the credential of "Bearer X"
+    if secret and (from_environment or not references(value)):
+        # the value itself, not everything it was made of: ${HOME} in it is not a secret
+        redact.register(resolved)
     return resolved
