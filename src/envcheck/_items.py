@@ -79,13 +79,8 @@ def make_items(session: pytest.Session, engine: Engine) -> list[CheckItem]:
 
 def _order(engine: Engine) -> Any:
     """Components in name order; inside one, dependencies before the checks that need them."""
-    depth: dict[str, int] = {}
+    from envcheck._registry import levels
 
-    def level(check_id: str) -> int:
-        if check_id not in depth:
-            deps = engine.checks[check_id].depends_on
-            depth[check_id] = 1 + max((level(d) for d in deps), default=-1)
-        return depth[check_id]
-
+    depth = levels(engine.checks)  # iterative: a chain of 10,000 checks is fine
     index = {check_id: n for n, check_id in enumerate(engine.checks)}
-    return lambda check: (check.component, level(check.id), index[check.id])
+    return lambda check: (check.component, depth[check.id], index[check.id])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import math
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union
@@ -14,6 +16,38 @@ FactValue = Union[str, int, float, bool, None, list[Any], dict[str, Any]]
 
 
 DEFAULT_TIMEOUT = 10.0
+#: The longest timeout a check or ``[tool.envcheck]`` may set, in seconds (one hour).
+MAX_TIMEOUT = 3600.0
+#: pytest's own markers: a component named like one would change how pytest treats its items.
+PYTEST_MARKERS = frozenset(
+    {
+        "skip",
+        "skipif",
+        "xfail",
+        "parametrize",
+        "usefixtures",
+        "filterwarnings",
+        "tryfirst",
+        "trylast",
+        "envcheck",
+    }
+)
+_COMPONENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+class InvalidCheck(ValueError):
+    """A :class:`Check` that envcheck cannot run; the message says which field and the fix."""
+
+
+def timeout_problem(value: object) -> str | None:
+    """Why ``value`` is not a usable timeout in seconds, or ``None`` when it is one."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"must be a number of seconds, not {type(value).__name__}"
+    if not math.isfinite(value) or value <= 0:
+        return f"must be a positive number of seconds (got {value!r})"
+    if value > MAX_TIMEOUT:
+        return f"must be at most {MAX_TIMEOUT:g} s (got {value!r})"
+    return None
 
 
 class Status(str, enum.Enum):
@@ -107,6 +141,11 @@ class Check:
     timeout: float | None = None
     section: Any = None
 
+    def __post_init__(self) -> None:
+        problem = _check_problem(self)
+        if problem is not None:
+            raise InvalidCheck(problem)
+
     @property
     def seconds(self) -> float:
         """The timeout that applies (``timeout``, once envcheck has filled in the default)."""
@@ -116,6 +155,46 @@ class Check:
     def id(self) -> str:
         """The check's unique id, ``component/name``."""
         return f"{self.component}/{self.name}"
+
+
+def _text_problem(what: str, value: object) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return f"{what} must be a non-empty string (got {value!r})"
+    if not value.isprintable():
+        return f"{what} {value!r} has control characters; use printable text"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return f"{what} {value!r} is not valid Unicode"
+    return None
+
+
+def _check_problem(check: Check) -> str | None:
+    problem = _text_problem("name", check.name) or _text_problem("component", check.component)
+    if problem is not None:
+        return problem
+    label = f"check {check.component}/{check.name}"
+    if check.component in PYTEST_MARKERS:
+        return (
+            f"{label}: component {check.component!r} is one of pytest's own markers "
+            "(its checks would be skipped or expected to fail); choose another component name"
+        )
+    if not _COMPONENT.fullmatch(check.component):
+        return (
+            f"{label}: component {check.component!r} is not a marker name; use letters, digits, "
+            "'_' and '-', starting with a letter"
+        )
+    if not callable(check.run):
+        return f"{label}: run must be a function taking the context, not {check.run!r}"
+    if isinstance(check.depends_on, str) or not all(
+        isinstance(dep, str) and dep for dep in check.depends_on
+    ):
+        return f"{label}: depends_on must be a list of check names, e.g. depends_on=['reachable']"
+    if check.timeout is not None:
+        problem = timeout_problem(check.timeout)
+        if problem is not None:
+            return f"{label}: timeout {problem}"
+    return None
 
 
 @dataclass

@@ -1,19 +1,31 @@
-"""Runs checks concurrently, each bounded by its timeout, in dependency order."""
+"""Runs checks concurrently, each bounded by its timeout, in dependency order.
+
+A check starts as soon as its dependencies have results, on a daemon thread of its own (a check
+may block; a daemon thread never holds the interpreter at exit). One watchdog thread ends the
+checks that overrun their timeout; nothing else waits in a thread. Dependencies are handled
+iteratively and in linear time, so a chain of ten thousand checks is as good as a chain of two.
+
+At session end (also after ``-x``, Ctrl-C or SIGTERM) :meth:`Runner.drain` starts nothing new,
+cancels the async checks still running and waits, bounded by their own deadlines, for the checks
+still running to finish their clean-up (a probe key deleted, a connection closed).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import heapq
 import inspect
+import itertools
 import threading
 import time
-import traceback
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ParamSpec, TypeVar
 
-from envcheck import redact
+from envcheck import _results
 from envcheck._context import Context
-from envcheck._extras import missing_extra
-from envcheck._model import Check, CheckFailed, CheckResult, CheckSkipped, Outcome, Status
+from envcheck._model import Check, CheckResult, Status
 from envcheck._store import Store
 from envcheck.config import EnvcheckConfig
 
@@ -21,61 +33,183 @@ from envcheck.config import EnvcheckConfig
 GRACE_FRACTION = 0.08
 #: Waiting for a result computed by another process allows this much beyond the chain's timeouts.
 REMOTE_SLACK = 10.0
+#: At session end, wait at most this long for the checks still running to clean up.
+DRAIN_LIMIT = 5.0
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def chain_timeouts(checks: Mapping[str, Check]) -> dict[str, float]:
+    """How long a result may take, dependencies included: computed once, iteratively."""
+    memo: dict[str, float] = {}
+    for root in checks:
+        stack = [root]
+        while stack:
+            cid = stack[-1]
+            if cid in memo:
+                stack.pop()
+                continue
+            deps = [d for d in checks[cid].depends_on if d in checks]
+            pending = [d for d in deps if d not in memo]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            before = max((memo[d] for d in deps), default=0.0)
+            memo[cid] = checks[cid].seconds * (1 + GRACE_FRACTION) + before + REMOTE_SLACK
+    return memo
+
+
+class _Run:
+    """One check while it runs."""
+
+    def __init__(self, check: Check, ctx: Context, started: float) -> None:
+        self.check = check
+        self.ctx = ctx
+        self.started = started
+        self.ends = started + check.seconds * (1 + GRACE_FRACTION)
+        self.settled = False
+        self.thread: threading.Thread | None = None
+        self.cancel: Callable[[], None] | None = None
 
 
 class Runner:
-    """Starts checks on daemon threads (never blocking interpreter exit) and hands out results."""
+    """Hands out check results, starting each check (and what it depends on) at most once."""
 
     def __init__(self, checks: Mapping[str, Check], config: EnvcheckConfig, store: Store) -> None:
         self.checks = checks
         self.config = config
         self._store = store
-        self._started: set[str] = set()
         self._lock = threading.Lock()
+        self._started: set[str] = set()
+        self._local: set[str] = set()
+        self._remote: set[str] = set()
+        self._watched: set[str] = set()
         self._results: dict[str, CheckResult] = {}
+        self._waiting: dict[str, set[str]] = {}
+        self._dependents: dict[str, list[str]] = {}
+        self._running: dict[int, _Run] = {}
+        self._closed = False
+        self._chain = chain_timeouts(checks)
+        self._watchdog = _Watchdog(self._overran)
 
     def start(self, check_ids: Iterable[str]) -> None:
         """Start the given checks and everything they depend on."""
-        for check_id in check_ids:
-            self._start(check_id)
-
-    def _start(self, check_id: str) -> None:
+        ready: list[str] = []
+        remote_deps: list[str] = []
         with self._lock:
-            if check_id in self._started:
-                return
-            self._started.add(check_id)
-        check = self.checks[check_id]
-        for dep in check.depends_on:
-            self._start(dep)
-        if self._store.claim(check_id):
+            for cid in self._new_in_dependency_order(check_ids):
+                if not self._store.claim(cid):
+                    self._remote.add(cid)
+                    continue
+                self._local.add(cid)
+                missing = {d for d in self.checks[cid].depends_on if d not in self._results}
+                if not missing:
+                    ready.append(cid)
+                    continue
+                self._waiting[cid] = missing
+                for dep in missing:
+                    self._dependents.setdefault(dep, []).append(cid)
+                    if dep in self._remote and dep not in self._watched:
+                        self._watched.add(dep)
+                        remote_deps.append(dep)
+        for dep in remote_deps:
             threading.Thread(
-                target=self._drive, args=(check,), name=f"envcheck:{check_id}", daemon=True
+                target=self._fetch_remote, args=(dep,), name=f"envcheck-wait:{dep}", daemon=True
             ).start()
+        self._proceed(ready, [])
 
     def result(self, check_id: str) -> CheckResult:
         """The result of ``check_id``, starting it if nobody has; never waits without bound."""
-        self._start(check_id)
-        found = self._store.get(check_id, time.monotonic() + self._chain_timeout(check_id))
+        self.start([check_id])
+        found = self._store.get(check_id, time.monotonic() + self._chain[check_id])
+        if found is not None:
+            return found
+        if check_id in self._local:
+            return _results.make(
+                self.checks[check_id],
+                Status.FAIL,
+                "no result: envcheck lost track of this check",
+                hint="report a bug in envcheck, with the plugin that provides this check",
+            )
+        return _results.make(
+            self.checks[check_id],
+            Status.FAIL,
+            "no result: the process that ran this check did not report back",
+            hint="re-run without -n (pytest-xdist) to see the check's own error",
+        )
+
+    def drain(self, limit: float = DRAIN_LIMIT) -> None:
+        """Start nothing more; let the checks still running finish their clean-up (bounded)."""
+        with self._lock:
+            self._closed = True
+            runs = list(self._running.values())
+        for run in runs:
+            if run.cancel is not None:
+                run.cancel()
+        end = time.monotonic() + limit
+        for run in runs:
+            left = min(end, run.ends) - time.monotonic()
+            if run.thread is not None and left > 0:
+                run.thread.join(left)
+
+    def _new_in_dependency_order(self, check_ids: Iterable[str]) -> list[str]:
+        """Checks not started yet among ``check_ids`` and their dependencies, dependencies first."""
+        order: list[str] = []
+        for root in check_ids:
+            stack = [(root, False)]
+            while stack:
+                cid, expanded = stack.pop()
+                if expanded:
+                    order.append(cid)
+                    continue
+                if cid in self._started:
+                    continue
+                self._started.add(cid)
+                stack.append((cid, True))
+                deps = self.checks[cid].depends_on
+                stack.extend((d, False) for d in reversed(deps) if d not in self._started)
+        return order
+
+    def _fetch_remote(self, check_id: str) -> None:
+        found = self._store.get(check_id, time.monotonic() + self._chain[check_id])
         if found is None:
-            check = self.checks[check_id]
-            return _result(
-                check,
+            found = _results.make(
+                self.checks[check_id],
                 Status.FAIL,
                 "no result: the process that ran this check did not report back",
                 hint="re-run without -n (pytest-xdist) to see the check's own error",
             )
-        self._results[check_id] = found
-        return found
+        self._proceed([], [(found, False)])
 
-    def _chain_timeout(self, check_id: str) -> float:
+    def _proceed(self, ready: list[str], finished: list[tuple[CheckResult, bool]]) -> None:
+        """Record results and start what they unblock, iteratively (no recursion along chains)."""
+        done = deque(finished)
+        todo = deque(ready)
+        while done or todo:
+            while todo:
+                produced = self._begin(todo.popleft())
+                if produced is not None:
+                    done.append((produced, True))
+            if not done:
+                break
+            result, local = done.popleft()
+            if local:
+                self._store.put(result)
+            with self._lock:
+                self._results[result.id] = result
+                for dependent in self._dependents.pop(result.id, ()):
+                    missing = self._waiting[dependent]
+                    missing.discard(result.id)
+                    if not missing:
+                        del self._waiting[dependent]
+                        todo.append(dependent)
+
+    def _begin(self, check_id: str) -> CheckResult | None:
+        """Launch a check whose dependencies have results, or return the result it gets instead."""
         check = self.checks[check_id]
-        deps = [self._chain_timeout(d) for d in check.depends_on]
-        return check.seconds * (1 + GRACE_FRACTION) + max(deps, default=0.0) + REMOTE_SLACK
-
-    def _drive(self, check: Check) -> None:
-        deps: dict[str, CheckResult] = {}
-        for dep in check.depends_on:
-            deps[dep] = self.result(dep)
+        deps = {d: self._results[d] for d in check.depends_on}
         blocker = next((r for r in deps.values() if r.status in (Status.FAIL, Status.SKIP)), None)
         if blocker is not None:
             # name the root cause, not the chain of checks it blocked on the way
@@ -83,130 +217,177 @@ class Runner:
             summary = (
                 blocker.summary if blocker.blocked_by else f"blocked by {root}: {blocker.summary}"
             )
-            outcome = _result(check, Status.SKIP, summary, hint=blocker.hint, why=blocker.why)
-            outcome.blocked_by = root
-            self._store.put(outcome)
-            return
-        self._store.put(execute(check, self.config, deps))
-
-
-def execute(check: Check, config: EnvcheckConfig, deps: Mapping[str, CheckResult]) -> CheckResult:
-    """Run one check in a daemon thread and wait at most its timeout (plus a short grace)."""
-    started = time.monotonic()
-    ctx = Context(check, config, deps, started + check.seconds)
-    box: dict[str, Any] = {}
-
-    def target() -> None:
+            skipped = _results.make(check, Status.SKIP, summary, hint=blocker.hint, why=blocker.why)
+            skipped.blocked_by = root
+            return skipped
+        started = time.monotonic()
+        run = _Run(check, Context(check, self.config, deps, started + check.seconds), started)
+        with self._lock:
+            if self._closed:
+                return _results.make(check, Status.SKIP, "not run: the session ended first")
+            self._running[id(run)] = run
+        run.thread = threading.Thread(
+            target=self._work, args=(run,), name=f"envcheck:{check_id}", daemon=True
+        )
         try:
-            produced = check.run(ctx)
-            if inspect.isawaitable(produced):
-                produced = asyncio.run(_bounded(produced, check.seconds))
-            box["outcome"] = produced
-        except BaseException as exc:  # noqa: B036 - everything a check raises becomes a result
-            box["error"] = exc
+            run.thread.start()
+        except RuntimeError as exc:  # the system refuses more threads
+            with self._lock:
+                self._running.pop(id(run), None)
+            return _results.make(
+                check, Status.FAIL, f"could not start a thread for this check: {exc}"
+            )
+        self._watchdog.watch(run)
+        return None
 
-    worker = threading.Thread(target=target, name=f"envcheck-run:{check.id}", daemon=True)
-    worker.start()
-    worker.join(check.seconds * (1 + GRACE_FRACTION))
-    duration = time.monotonic() - started
-    # a TimeoutError counts as the check's own timeout only when it came at the deadline (the
-    # runner's wait_for); an earlier one (a socket timeout, say) is the check's own diagnosis
-    cancelled = isinstance(box.get("error"), TimeoutError) and duration >= check.seconds * 0.9
-    if worker.is_alive() or cancelled:
-        result = _timed_out(check)
-    elif "error" in box:
-        result = _from_exception(check, box["error"])
-    else:
-        result = _from_outcome(check, box.get("outcome"))
-    for key, value in ctx.facts.items():
-        result.facts.setdefault(key, value)
-    result.duration = duration
-    if result.status is not Status.SKIP:
-        # what a check observed is live unless it says it replayed a cassette or asked a mock
-        result.evidence = result.evidence or ctx.evidence or "live"
-    return _redacted(result)
+    def _work(self, run: _Run) -> None:
+        try:
+            try:
+                produced = run.check.run(run.ctx)
+                if inspect.isawaitable(produced):
+                    produced = _run_async(produced, run)
+            except BaseException as exc:  # noqa: B036 - everything a check raises is a result
+                self._settle(run, "error", exc)
+            else:
+                self._settle(run, "outcome", produced)
+        finally:
+            with self._lock:
+                self._running.pop(id(run), None)
+
+    def _overran(self, run: _Run) -> None:
+        self._settle(run, "timeout", None)
+
+    def _settle(self, run: _Run, kind: str, value: Any) -> None:
+        with self._lock:
+            if run.settled:
+                return
+            run.settled = True
+        check = run.check
+        duration = time.monotonic() - run.started
+        # a TimeoutError counts as the check's own timeout only when it came at the deadline (the
+        # runner's wait_for); an earlier one (a socket timeout, say) is the check's own diagnosis
+        if kind == "error" and isinstance(value, TimeoutError):
+            kind = "timeout" if duration >= check.seconds * 0.9 else kind
+        try:
+            if kind == "timeout":
+                result = _results.timed_out(check)
+            elif kind == "error":
+                result = _results.from_exception(check, value)
+            else:
+                result = _results.from_outcome(check, value)
+            for key, fact in _snapshot(run.ctx.facts):
+                result.facts.setdefault(_results.text(key), _results.plain(fact))
+            result.duration = duration
+            if result.status is not Status.SKIP:
+                # what a check observed is live unless it replayed a cassette or asked a mock
+                evidence = run.ctx.evidence
+                result.evidence = _results.text(evidence) if evidence else "live"
+            result = _results.redacted(result)
+        except BaseException as exc:  # noqa: B036 - a result is always produced
+            result = _results.broken(check, exc)
+            result.duration = duration
+        self._proceed([], [(result, True)])
+
+
+def _snapshot(facts: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    for _ in range(3):
+        try:
+            return list(facts.items())
+        except RuntimeError:  # the check's thread, still running, added a fact meanwhile
+            continue
+    return []
+
+
+class _Watchdog:
+    """One thread that ends every check still running at its deadline (plus grace)."""
+
+    def __init__(self, expire: Callable[[_Run], None]) -> None:
+        self._expire = expire
+        self._heap: list[tuple[float, int, _Run]] = []
+        self._seq = itertools.count()
+        self._cv = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, run: _Run) -> None:
+        with self._cv:
+            heapq.heappush(self._heap, (run.ends, next(self._seq), run))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._loop, name="envcheck-watchdog", daemon=True
+                )
+                self._thread.start()
+            if self._heap[0][2] is run:
+                self._cv.notify()
+
+    def _loop(self) -> None:
+        while True:
+            with self._cv:
+                while not self._heap or self._heap[0][0] > time.monotonic():
+                    self._cv.wait(self._heap[0][0] - time.monotonic() if self._heap else None)
+                _, _, run = heapq.heappop(self._heap)
+            if not run.settled:
+                self._expire(run)
+
+
+class _DaemonExecutor(concurrent.futures.ThreadPoolExecutor):
+    """The default executor of an async check's loop: ``asyncio.to_thread`` work runs on daemon
+    threads that nobody joins, so a check that overran never holds the process at exit."""
+
+    def submit(
+        self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> concurrent.futures.Future[_T]:
+        future: concurrent.futures.Future[_T] = concurrent.futures.Future()
+
+        def work() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                value = fn(*args, **kwargs)
+            except BaseException as exc:  # noqa: B036 - handed to whoever awaits the future
+                future.set_exception(exc)
+            else:
+                future.set_result(value)
+
+        threading.Thread(target=work, name="envcheck-io", daemon=True).start()
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        return None
+
+
+def _run_async(awaitable: Any, run: _Run) -> Any:
+    """Run an async check on a loop of its own, bounded by its timeout; never join its threads."""
+    loop = asyncio.new_event_loop()
+    loop.set_default_executor(_DaemonExecutor())
+    asyncio.set_event_loop(loop)
+    try:
+        task = loop.create_task(_bounded(awaitable, run.check.seconds))
+
+        def cancel() -> None:
+            try:
+                loop.call_soon_threadsafe(task.cancel)
+            except RuntimeError:  # the loop closed meanwhile
+                pass
+
+        run.cancel = cancel
+        return loop.run_until_complete(task)
+    finally:
+        run.cancel = None
+        try:
+            _cancel_leftovers(loop, run.check.seconds * GRACE_FRACTION)
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+
+def _cancel_leftovers(loop: asyncio.AbstractEventLoop, grace: float) -> None:
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.wait(pending, timeout=max(grace, 0.05)))
+    loop.run_until_complete(loop.shutdown_asyncgens())
 
 
 async def _bounded(awaitable: Any, timeout: float) -> Any:
     return await asyncio.wait_for(awaitable, timeout)
-
-
-def _result(check: Check, status: Status, summary: str, **kw: Any) -> CheckResult:
-    return CheckResult(
-        id=check.id,
-        component=check.component,
-        name=check.name,
-        status=status,
-        summary=summary,
-        description=check.description,
-        depends_on=list(check.depends_on),
-        **kw,
-    )
-
-
-def _timed_out(check: Check) -> CheckResult:
-    return _result(
-        check,
-        Status.FAIL,
-        f"did not finish within its {check.seconds:g} s timeout",
-        why="whatever it waits on is not answering (a stopped service, a firewall, a wrong host)",
-        hint=f"check that {check.component} is up and reachable, or raise its timeout",
-    )
-
-
-def _from_outcome(check: Check, produced: Any) -> CheckResult:
-    if produced is None:
-        return _result(check, Status.PASS, "ok")
-    if isinstance(produced, Outcome):
-        return _result(
-            check,
-            produced.status,
-            produced.summary or produced.status.value,
-            facts=dict(produced.facts),
-            hint=produced.hint,
-            why=produced.why,
-        )
-    return _result(
-        check,
-        Status.FAIL,
-        f"returned {type(produced).__name__}; a check returns None or envcheck.ok/warn/skip(...)",
-        hint=f"fix the run function of {check.id}",
-    )
-
-
-def _from_exception(check: Check, exc: BaseException) -> CheckResult:
-    if isinstance(exc, CheckFailed):
-        return _result(
-            check, Status.FAIL, exc.summary, hint=exc.hint, why=exc.why, facts=dict(exc.facts)
-        )
-    if isinstance(exc, CheckSkipped):
-        return _result(check, Status.SKIP, exc.reason, hint=exc.hint)
-    missing = missing_extra(exc)
-    if missing is not None:
-        module, extra = missing
-        return _result(
-            check,
-            Status.FAIL,
-            f"the {check.component} checks need the Python package {module}, which is not "
-            "installed",
-            why=f"it comes with envcheck's '{extra}' extra",
-            hint=f"pip install 'envcheck[{extra}]'  (Poetry: poetry add --group dev "
-            f"'envcheck[{extra}]')",
-        )
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "unknown"
-    return _result(
-        check,
-        Status.FAIL,
-        f"{type(exc).__name__}: {exc}",
-        why=f"the check raised an unexpected error at {where}",
-        hint=f"fix the cause above, or report a bug in the plugin that provides {check.id}",
-    )
-
-
-def _redacted(result: CheckResult) -> CheckResult:
-    result.summary = redact.redact(result.summary)
-    result.hint = redact.redact(result.hint) if result.hint else result.hint
-    result.why = redact.redact(result.why) if result.why else result.why
-    result.facts = redact.redact_any(result.facts)
-    return result

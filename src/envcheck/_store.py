@@ -7,8 +7,10 @@ others read it. Each check therefore runs exactly once per session.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -58,7 +60,10 @@ class MemoryStore:
 
 
 def _filename(check_id: str) -> str:
-    return check_id.replace("/", "__").replace(os.sep, "_")
+    """A short, safe file name for any check id (ids may be long or hold any character)."""
+    digest = hashlib.sha256(check_id.encode("utf-8", "backslashreplace")).hexdigest()[:20]
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", check_id)[:60]
+    return f"{readable}-{digest}"
 
 
 class FileStore:
@@ -80,7 +85,7 @@ class FileStore:
     def put(self, result: CheckResult) -> None:
         final = self._dir / f"{_filename(result.id)}.json"
         partial = final.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(json.dumps(result.to_dict()), encoding="utf-8")
+        partial.write_text(json.dumps(result.to_dict(), allow_nan=False), encoding="utf-8")
         os.replace(partial, final)
         self._local.put(result)
 
