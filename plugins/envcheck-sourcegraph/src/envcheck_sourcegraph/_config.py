@@ -60,7 +60,7 @@ class Instance:
     def token_setting(self) -> str:
         """How to set the token, for hints: ``export SRC_ACCESS_TOKEN=...``."""
         if self.token_variable:
-            return f"export {self.token_variable}=..."
+            return f'export {self.token_variable}="<token>"'
         return f"set token in [tool.envcheck.{COMPONENT}]"
 
     @property
