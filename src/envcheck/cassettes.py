@@ -44,6 +44,9 @@ _TOKENS = re.compile(
     r"(sk-(?:proj-|ant-)?[A-Za-z0-9_-]{8,}|AIza[0-9A-Za-z_-]{20,}|gsk_[A-Za-z0-9]{8,}"
     r"|\borg-[A-Za-z0-9]{8,}|\bproj_[A-Za-z0-9]{8,})"
 )
+# the userinfo of a URL (``http://user:password@host``, ``http://token@host``), up to the last "@"
+# before the path: an unencoded "@" in a password is scrubbed too
+_USERINFO = re.compile(r"(?<=://)[^\s/\"<>`\\]*@")
 _SAVE_LOCK = threading.Lock()
 
 
@@ -61,6 +64,7 @@ def rerecord_command(component: str, name: str, key_variable: str | None) -> str
 def scrub_text(text: str, secrets: Iterable[str]) -> str:
     for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
         text = text.replace(secret, REDACTED)
+    text = _USERINFO.sub(REDACTED + "@", text)
     return _TOKENS.sub(REDACTED, text)
 
 

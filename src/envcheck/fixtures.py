@@ -4,6 +4,10 @@ Each fixture first requires its component's checks: when one failed, a test that
 is skipped with the check's diagnosis (locally) or failed with it (when ``CI`` is set, or as set by
 ``fixtures_on_failure`` in ``[tool.envcheck]``). Component modules are imported only when a fixture
 is used.
+
+Credentials never reach a traceback: envcheck's frames are hidden (``__tracebackhide__``), a client
+that cannot connect is reported as a redacted :class:`EnvcheckFixtureError` raised ``from None``,
+and the Redis password is held in a :class:`envcheck.redact.Secret` (its ``repr`` is masked).
 """
 
 from __future__ import annotations
@@ -16,9 +20,13 @@ import pytest
 if TYPE_CHECKING:
     from envcheck._model import CheckResult
 
+#: loaded with this module: known secrets masked in every log record while pytest runs
+pytest_plugins = ["envcheck._logs"]
+
 
 def require_checks(request: pytest.FixtureRequest, check_ids: Sequence[str]) -> list[CheckResult]:
     """Wait for the given checks and stop the test (skip or fail) unless all of them passed."""
+    __tracebackhide__ = True
     from envcheck import plugin
     from envcheck._items import explain
     from envcheck._model import Status
@@ -43,7 +51,14 @@ def require_checks(request: pytest.FixtureRequest, check_ids: Sequence[str]) -> 
     return results
 
 
+class EnvcheckFixtureError(Exception):
+    """A client fixture could not hand out its client although the component's checks passed
+    (the server went away, a password changed meanwhile). The message is redacted, and raised
+    without the client library's traceback, whose local variables hold the credentials."""
+
+
 def _default_instance(request: pytest.FixtureRequest, component: str) -> Any:
+    __tracebackhide__ = True
     from envcheck import plugin
 
     gate = {"postgres": "connect", "redis": "auth"}[component]
@@ -53,32 +68,62 @@ def _default_instance(request: pytest.FixtureRequest, component: str) -> Any:
     return engine.config.section(component)["default"]
 
 
+def _failed(fixture: str, action: str, exc: BaseException) -> EnvcheckFixtureError:
+    from envcheck import redact
+
+    return EnvcheckFixtureError(
+        f"{fixture}: {action} failed although its checks passed: {type(exc).__name__}: "
+        f"{redact.clean(exc, 500)}"
+    )
+
+
 @pytest.fixture
 def envcheck_postgres(request: pytest.FixtureRequest) -> Iterator[Any]:
     """A psycopg connection to the default ``[tool.envcheck.postgres]`` database, once its checks
     passed (otherwise the test is skipped, or failed in CI, with the check's diagnosis)."""
+    __tracebackhide__ = True
     from envcheck.checks import postgres
 
-    conn = postgres.open_connection(_default_instance(request, "postgres"))
+    section = _default_instance(request, "postgres")
+    try:
+        conn = postgres.open_connection(section)
+    except Exception as exc:  # noqa: BLE001 - psycopg's frames hold the DSN: none of them shown
+        raise _failed("envcheck_postgres", "connecting", exc) from None
     try:
         yield conn
     finally:
-        conn.close()
+        try:
+            conn.close()
+        except Exception as exc:  # noqa: BLE001
+            raise _failed("envcheck_postgres", "closing the connection", exc) from None
 
 
 @pytest.fixture
 def envcheck_redis(request: pytest.FixtureRequest) -> Iterator[Any]:
     """A redis client for the default ``[tool.envcheck.redis]`` server, once its checks passed."""
-    from envcheck import plugin
+    __tracebackhide__ = True
+    from envcheck import plugin, redact
     from envcheck.checks import redis
 
     section = _default_instance(request, "redis")
     engine = plugin.engine(request.config)
-    client = redis.open_client(section, engine.config.rootdir if engine else None)
+    try:
+        client = redis.open_client(section, engine.config.rootdir if engine else None)
+        # the password as a str whose repr is masked: redis-py keeps it in local variables
+        # (auth_args) that pytest -l would print when a command fails later in the test
+        kwargs = client.connection_pool.connection_kwargs
+        if kwargs.get("password"):
+            kwargs["password"] = redact.Secret(kwargs["password"])
+        client.ping()  # connect now: a failure here is reported without redis-py's frames
+    except Exception as exc:  # noqa: BLE001 - redis-py's frames hold the password
+        raise _failed("envcheck_redis", "connecting", exc) from None
     try:
         yield client
     finally:
-        client.close()
+        try:
+            client.close()
+        except Exception as exc:  # noqa: BLE001
+            raise _failed("envcheck_redis", "closing the client", exc) from None
 
 
 @pytest.fixture
