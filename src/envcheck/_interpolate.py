@@ -23,6 +23,13 @@ class MissingVariable(LookupError):
 def syntax_error(value: str) -> str | None:
     """Describe a malformed reference in ``value``, or return ``None`` when all are well formed."""
     for match in _ANY_REFERENCE.finditer(value):
+        default = match.group(0).partition(":-")[2]
+        if "${" in default:
+            whole = match.group(0) + value[match.end() :].partition("}")[0] + "}"
+            return (
+                f"nested environment reference {whole!r}: a default cannot hold another "
+                "reference; write ${NAME:-literal default}, or set the variable"
+            )
         if not _REFERENCE.fullmatch(match.group(0)):
             return (
                 f"malformed environment reference {match.group(0)!r}: "

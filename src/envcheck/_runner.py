@@ -17,6 +17,8 @@ import concurrent.futures
 import heapq
 import inspect
 import itertools
+import os
+import signal
 import threading
 import time
 from collections import deque
@@ -287,6 +289,46 @@ class Runner:
             result = _results.broken(check, exc)
             result.duration = duration
         self._proceed([], [(result, True)])
+
+
+class SignalDrain:
+    """While a session runs: SIGTERM and SIGHUP (a cancelled CI job, a closed terminal) first let
+    the checks still running clean up (:meth:`Runner.drain`), then do what they would have done.
+
+    Installed from the main thread only, over whatever handler was there (which is called after)."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+    def __init__(self, runner: Runner) -> None:
+        self._runner = runner
+        self._previous: dict[int, Any] = {}
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig in self.SIGNALS:
+            previous = signal.getsignal(sig)
+            if previous is signal.SIG_IGN or previous is None:
+                continue
+            self._previous[sig] = previous
+            signal.signal(sig, self._handle)
+
+    def restore(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig, previous in self._previous.items():
+            if signal.getsignal(sig) == self._handle:
+                signal.signal(sig, previous)
+        self._previous.clear()
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self._runner.drain()
+        previous = self._previous.get(signum, signal.SIG_DFL)
+        if callable(previous):
+            previous(signum, frame)
+            return
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
 
 
 def _snapshot(facts: Mapping[str, Any]) -> list[tuple[str, Any]]:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import pydantic
 
 from envcheck import _interpolate
+from envcheck._model import timeout_problem
 
 TABLE = "tool.envcheck"
 
@@ -58,8 +59,16 @@ class Settings(pydantic.BaseModel):
 
     model_config = pydantic.ConfigDict(extra="forbid")
 
-    timeout: float = pydantic.Field(default=10.0, gt=0)
+    timeout: float = 10.0
     fixtures_on_failure: Literal["auto", "skip", "fail"] = "auto"
+
+    @pydantic.field_validator("timeout", mode="before")
+    @classmethod
+    def _timeout(cls, value: Any) -> Any:
+        problem = timeout_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
 
 @dataclass
@@ -97,7 +106,13 @@ def read_table(rootdir: Path, explicit: Path | None) -> tuple[dict[str, Any] | N
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax there") from None
     if explicit is not None and "tool" not in document:
         return document, path
-    table = document.get("tool", {}).get("envcheck")
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(
+            f"{path}: 'tool' must be a table holding [tool.envcheck], e.g. [tool.envcheck.venv] "
+            f"(got {type(tool).__name__}); or leave out [tool] and write the sections at the top"
+        )
+    table = tool.get("envcheck")
     if table is not None and not isinstance(table, dict):
         raise ConfigError(f"{path}: {TABLE} must be a table, e.g. [tool.envcheck.venv]")
     return table, path
@@ -144,9 +159,46 @@ def describe_error(error: Mapping[str, Any], where: str, known: set[str]) -> str
     given = error.get("input")
     shown = f" (got {given!r})" if isinstance(given, (int, float, bool, str)) else ""
     if isinstance(given, str) and ("${" in given):
-        shown = f" (got {given!r}; environment references are allowed only in strings)"
+        shown = (
+            f" (got {given!r}; ${{...}} references are resolved only in connection settings "
+            "such as dsn, url, host and api_key: write this value itself)"
+        )
     message = str(error["msg"]).removeprefix("Value error, ")
+    if is_secret_key([where, *loc]):
+        # the value (and pydantic's message, which may quote it) could be a secret
+        shown = " (the value is not shown: this key may hold a secret)"
+        if isinstance(given, str) and given and given in message:
+            message = message.replace(repr(given), "it").replace(given, "***")
     return f"{dotted}: {message[:1].lower()}{message[1:]}{shown}"
+
+
+#: Keys whose values may be secrets: never echoed in a usage error.
+SECRET_KEYS = frozenset({"api_key", "password", "dsn", "url", "base_url", "headers", "env"})
+_SECRET_WORDS = ("key", "token", "secret", "password", "passwd", "auth", "credential")
+
+
+def is_secret_key(path: list[str]) -> bool:
+    """True when a dotted config path names a value that may hold a secret."""
+    for part in path:
+        for piece in part.lower().split("."):
+            if piece in SECRET_KEYS or any(word in piece for word in _SECRET_WORDS):
+                return True
+    return False
+
+
+def _timeout_problems(value: Any, path: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """Every ``*timeout`` key that holds a number envcheck cannot wait for (inf, nan, 1e10, true)."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if str(key).endswith("timeout") and isinstance(item, (bool, int, float)):
+                problem = timeout_problem(item)
+                if problem is not None:
+                    yield ".".join((*path, str(key))), problem
+            else:
+                yield from _timeout_problems(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _timeout_problems(item, (*path, str(index)))
 
 
 def validate(
@@ -169,6 +221,8 @@ def validate(
         message = _interpolate.syntax_error(text)
         if message:
             problems.append(f"{'.'.join(path)}: {message}")
+    bad_timeouts = dict(_timeout_problems(raw, (TABLE,)))
+    problems += [f"{dotted}: timeout {problem}" for dotted, problem in bad_timeouts.items()]
     settings = Settings()
     try:
         settings = Settings.model_validate(scalars)
@@ -187,8 +241,10 @@ def validate(
         except pydantic.ValidationError as exc:
             known = field_names(model)
             problems += [describe_error(e, f"{TABLE}.{name}", known) for e in exc.errors()]
+    # pydantic's own message for a key already reported above would only repeat it
+    problems = [p for p in problems if p.split(": ", 1)[0] not in bad_timeouts or "timeout " in p]
     if problems:
-        lines = "\n  ".join(problems)
+        lines = "\n  ".join(dict.fromkeys(problems))
         raise ConfigError(f"envcheck: invalid configuration in {source}:\n  {lines}")
     return settings, sections
 

@@ -28,6 +28,7 @@ RECORD_MODES = ("none", "once", "new", "all")
 
 ENGINE_KEY = pytest.StashKey["Engine | None"]()
 WRITTEN_KEY = pytest.StashKey[list[Path]]()
+DRAIN_KEY = pytest.StashKey[Any]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -181,6 +182,22 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     from envcheck._items import CheckItem
 
     built.runner.start(item.check.id for item in session.items if isinstance(item, CheckItem))
+    from envcheck._runner import SignalDrain
+
+    drain = SignalDrain(built.runner)
+    drain.install()
+    session.config.stash[DRAIN_KEY] = drain
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Also after -x or Ctrl-C: checks still running finish their clean-up (bounded)."""
+    built = session.config.stash.get(ENGINE_KEY, None)
+    if built is not None:
+        built.runner.drain()
+    drain = session.config.stash.get(DRAIN_KEY, None)
+    if drain is not None:
+        drain.restore()
 
 
 @pytest.hookimpl(wrapper=True)

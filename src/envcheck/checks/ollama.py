@@ -46,6 +46,13 @@ class OllamaConfig(pydantic.BaseModel):
     smoke_timeout: float = pydantic.Field(default=120.0, gt=0)
     cassettes: bool = True
 
+    @pydantic.field_validator("min_version")
+    @classmethod
+    def _version(cls, value: str | None) -> str | None:
+        if value is not None and not all(part.isdigit() for part in value.split(".")):
+            raise ValueError(f"{value!r} is not a version like '0.5.0'")
+        return value
+
 
 @hookimpl
 def envcheck_config_sections() -> dict[str, Any]:
@@ -87,7 +94,7 @@ class _Calls:
     """The check's HTTP calls: through its cassette when cassettes are on."""
 
     def __init__(self, ctx: Context, check: str) -> None:
-        import httpx
+        from envcheck.llm import _pool
 
         cfg: OllamaConfig = ctx.section
         refs = _interpolate.references(cfg.host)
@@ -97,7 +104,8 @@ class _Calls:
             self.host = f"http://{self.host}"
         self.ctx = ctx
         self.cassette: cassettes.Cassette | None = None
-        self.observed = _observing(httpx.HTTPTransport())
+        self.opened: list[Any] = []  # the clients this check made, closed in finish()
+        self.observed = _observing(_pool.transport(self.host))
         transport: httpx.BaseTransport = self.observed
         if cfg.cassettes:
             path = Path(ctx.rootdir) / "cassettes" / COMPONENT / f"{check}.yaml"
@@ -109,16 +117,22 @@ class _Calls:
     def client(self) -> ollama_lib.Client:
         import ollama
 
-        return ollama.Client(host=self.host, timeout=self.ctx.remaining(), transport=self.transport)
+        made = ollama.Client(host=self.host, timeout=self.ctx.remaining(), transport=self.transport)
+        self.opened.append(made)
+        return made
 
     def http(self) -> httpx.Client:
         import httpx
 
-        return httpx.Client(
+        made = httpx.Client(
             base_url=self.host, timeout=self.ctx.remaining(), transport=self.transport
         )
+        self.opened.append(made)
+        return made
 
     def finish(self) -> None:
+        for made in self.opened:  # the shared connections stay open for the next check
+            made.close()
         self.ctx.evidence = "mocked" if self.observed.mocked else "live"
         if self.cassette is not None:
             self.cassette.save()
