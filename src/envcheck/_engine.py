@@ -41,7 +41,7 @@ def build(pytest_config: pytest.Config, *, force: bool = False) -> Engine | None
 
     Raises :class:`envcheck.config.ConfigError` for a configuration that cannot be used.
     """
-    from envcheck.plugin import hook_plugins
+    from envcheck.plugin import hook_plugins, project_root
 
     plugins = hook_plugins(pytest_config)
     pm = _registry.make_plugin_manager(plugins)
@@ -51,7 +51,7 @@ def build(pytest_config: pytest.Config, *, force: bool = False) -> Engine | None
     if defaults is None and (plugins or force):
         defaults = {}  # plugins' checks run even without [tool.envcheck]
     config = load(
-        rootdir=pytest_config.rootpath,
+        rootdir=project_root(pytest_config),
         explicit=Path(explicit) if explicit else None,
         models=_registry.config_models(pm),
         defaults=defaults,

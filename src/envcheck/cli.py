@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
 from collections.abc import Sequence
 
 import pytest
 
 #: sub-command -> module with a ``main(argv) -> int`` function.
-SUBCOMMANDS: dict[str, str] = {"mock": "envcheck.mock.cli", "mcp": "envcheck.mcpkit.cli"}
+SUBCOMMANDS: dict[str, str] = {
+    "init": "envcheck.initkit.cli",
+    "mock": "envcheck.mock.cli",
+    "mcp": "envcheck.mcpkit.cli",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,6 +43,21 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The console script: ``envcheck [options] [pytest args]`` or ``envcheck SUBCOMMAND ...``."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader went away (``envcheck mcp tools NAME | head``): stop quietly, as other
+        # command-line tools do, and keep Python from complaining again while it exits
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 128 + signal.SIGPIPE
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in SUBCOMMANDS:
         module = importlib.import_module(SUBCOMMANDS[args[0]])

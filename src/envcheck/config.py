@@ -187,7 +187,7 @@ def is_secret_key(path: list[str]) -> bool:
 
 
 def _timeout_problems(value: Any, path: tuple[str, ...]) -> Iterator[tuple[str, str]]:
-    """Every ``*timeout`` key that holds a number envcheck cannot wait for (inf, nan, 1e10, true)."""
+    """Every ``*timeout`` key holding a number envcheck cannot wait for (inf, nan, 1e10, true)."""
     if isinstance(value, Mapping):
         for key, item in value.items():
             if str(key).endswith("timeout") and isinstance(item, (bool, int, float)):

@@ -6,6 +6,7 @@ envcheck installed. Everything heavier is imported only once envcheck has someth
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -75,6 +76,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _check_report_target(config)
     config.addinivalue_line("markers", "envcheck: an environment check made by envcheck")
     for name, what in BUILTIN_COMPONENTS.items():
         config.addinivalue_line("markers", f"{name}: envcheck checks of {what}")
@@ -84,6 +86,32 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.import_plugin("envcheck.fixtures")
 
 
+def _check_report_target(config: pytest.Config) -> None:
+    """Before anything runs: ``--envcheck-report=PATH`` must be somewhere a file can be written."""
+    target = config.getoption("envcheck_report")
+    if not target or hasattr(config, "workerinput"):
+        return
+    base = Path(target)
+    base = base if base.is_absolute() else config.invocation_params.dir / base
+    existing = base.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        problem = f"{existing} is not a directory"
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        problem = f"the directory {existing} is not writable"
+    else:
+        stem = base.stem if base.suffix in (".md", ".json") else base.name
+        names = (f"{stem}.md", f"{stem}.json")
+        taken = [base.parent / n for n in names if (base.parent / n).is_dir()]
+        problem = f"{taken[0]} is a directory" if taken else ""
+    if problem:
+        raise pytest.UsageError(
+            f"--envcheck-report={target}: cannot write the report there: {problem}; "
+            "pass a path in a writable directory (e.g. --envcheck-report=build/envcheck-report)"
+        )
+
+
 def _wants_envcheck(config: pytest.Config) -> bool:
     """Cheap test, before anything heavy is imported: has this session anything to check?"""
     opt = config.getoption
@@ -91,7 +119,7 @@ def _wants_envcheck(config: pytest.Config) -> bool:
         return True
     if opt("envcheck_defaults") or opt("envcheck"):
         return True
-    pyproject = config.rootpath / "pyproject.toml"
+    pyproject = project_root(config) / "pyproject.toml"
     if pyproject.is_file():
         try:
             document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
@@ -100,6 +128,24 @@ def _wants_envcheck(config: pytest.Config) -> bool:
         if "envcheck" in document.get("tool", {}):
             return True
     return bool(hook_plugins(config))
+
+
+def project_root(config: pytest.Config) -> Path:
+    """The project envcheck checks: pytest's rootdir, unless pytest only took the common ancestor
+    of its arguments (``--envcheck-config /elsewhere/envcheck.toml`` makes that ``/``): then the
+    nearest directory with a ``pyproject.toml`` from where pytest was started."""
+    root = config.rootpath
+    here = config.invocation_params.dir
+    if config.inipath is not None or (root / "pyproject.toml").is_file():
+        return root
+    if here == root or root not in here.parents:
+        return root
+    for candidate in (here, *here.parents):
+        if candidate == root:
+            break
+        if (candidate / "pyproject.toml").is_file():
+            return candidate
+    return here
 
 
 def hook_plugins(config: pytest.Config) -> list[object]:
@@ -235,6 +281,8 @@ class ResultLog:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if hasattr(self.config, "workerinput"):
             return
+        if session.exitstatus == pytest.ExitCode.USAGE_ERROR:
+            return  # nothing was checked: an all-clear report would let a CI gate pass
         target = self.config.getoption("envcheck_report")
         if not target and not self.results:
             return

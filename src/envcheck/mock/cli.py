@@ -9,12 +9,23 @@ from collections.abc import Sequence
 from envcheck.mock._server import PROVIDERS, MockLLM
 
 
+def _port(text: str) -> int:
+    """A TCP port number, 0 (any free port) to 65535; argparse turns the error into a usage line."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number: use 0-65535")
+    return port
+
+
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="envcheck mock", description="The mock LLM API.")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the mock until Ctrl-C")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--port", type=_port, default=8765)
     args = parser.parse_args(list(argv))
     try:
         mock = MockLLM(args.host, args.port).start()
