@@ -250,8 +250,11 @@ def _limiter(kind: str, base_url: str, rpm: int) -> llm.RateLimiter:
 def session(name: str, check: str, ctx: Context) -> Session:
     import httpx
 
+    from envcheck.llm import _pool
+
     p = resolve(name, ctx)
-    inner: httpx.BaseTransport = httpx.HTTPTransport()
+    # the run's connection pool and SSL context for this server, not a new one per check
+    transport = _pool.transport(p.base_url)
     cassette = None
     limiter = _limiter(p.kind, p.base_url, p.cfg.rpm)
     if p.cfg.cassettes:
@@ -262,12 +265,11 @@ def session(name: str, check: str, ctx: Context) -> Session:
     # each attempt gets its share of the check's timeout, so that retries fit inside it
     share = p.cfg.timeout / (p.cfg.retries + 1)
     timeout = httpx.Timeout(max(0.5, min(share, ctx.remaining() - 0.3)))
-    made = Session(p, ctx, cassette, httpx.Client(timeout=timeout), limiter)
+    made = Session(p, ctx, cassette, httpx.Client(timeout=timeout, transport=transport), limiter)
     made.attempt_timeout = max(0.5, share)
-    if cassette is not None:
-        made.client = httpx.Client(
-            timeout=timeout, transport=cassette.transport(inner, made._acquire)
-        )
+    if cassette is not None:  # (a client over a given transport costs nothing to make)
+        through = cassette.transport(transport, made._acquire)
+        made.client = httpx.Client(timeout=timeout, transport=through)
     return made
 
 

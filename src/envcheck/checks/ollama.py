@@ -72,6 +72,9 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
             yield not_configured(COMPONENT, ["OLLAMA_HOST"])
         return
 
+    from envcheck.llm import _pool
+
+    _pool.prepare()  # httpx and its SSL context, while pytest collects
     make = CheckMaker(COMPONENT, cfg, timeout=cfg.timeout)
 
     yield make("server", server, "the server answers and is recent enough")

@@ -113,6 +113,9 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
                 COMPONENT, ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY"]
             )
         return
+    from envcheck.llm import _pool
+
+    _pool.prepare()  # httpx and its SSL context, while pytest collects
     for name, cfg in section.items():
         yield from _provider_checks(name, cfg)
 

@@ -171,6 +171,9 @@ def _handler(mock: MockLLM) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "envcheck-mock/1"
+        # headers and body go out in separate writes: with Nagle's algorithm on, a kept-alive
+        # connection waits for the client's delayed ACK (40 ms) before the body
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
             return
