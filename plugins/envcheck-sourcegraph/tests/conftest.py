@@ -127,17 +127,13 @@ def stand_in_src(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[s
 
     def install(version: str) -> Path:
         path = folder / "src"
-        path.write_text(
-            textwrap.dedent(
-                f"""\
+        path.write_text(textwrap.dedent(f"""\
                 #!/bin/sh
                 [ "$1" = version ] || exit 2
                 echo "Current version: {version}"
                 echo "error: Get \\"$SRC_ENDPOINT/.api/src-cli/version\\": connection refused" >&2
                 exit 1
-                """
-            )
-        )
+                """))
         path.chmod(0o755)
         return path
 

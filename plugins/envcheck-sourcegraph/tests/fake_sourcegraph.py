@@ -27,9 +27,9 @@ The state file (JSON) is read on every request, so a test changes the instance b
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
-import asyncio
 from pathlib import Path
 from typing import Any
 

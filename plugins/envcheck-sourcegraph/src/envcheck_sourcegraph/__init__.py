@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-import envcheck
-
 from envcheck_sourcegraph._config import (
     COMPONENT,
     ENDPOINT_VARIABLE,
     TOKEN_VARIABLE,
     SourcegraphConfig,
 )
+
+import envcheck
 
 if TYPE_CHECKING:
     from envcheck.config import EnvcheckConfig

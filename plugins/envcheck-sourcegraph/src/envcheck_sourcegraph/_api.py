@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from envcheck import CheckFailed, CheckSkipped, Context, Outcome, ok
-
 from envcheck_sourcegraph._config import COMPONENT, Instance, resolve
 from envcheck_sourcegraph._http import GRAPHQL, Http, content_kind, json_body
+
+from envcheck import CheckFailed, CheckSkipped, Context, Outcome, ok
 
 if TYPE_CHECKING:
     import httpx

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from envcheck import CheckFailed, CheckSkipped, Context, Outcome, ok, warn
-
 from envcheck_sourcegraph._config import COMPONENT, resolve
+
+from envcheck import CheckFailed, CheckSkipped, Context, Outcome, ok, warn
 
 VSCODE_IDS = ("sourcegraph.cody-ai", "sourcegraph.sourcegraph")
 #: VS Code user settings that name the instance (Cody's older key, and the search extension's)

@@ -14,9 +14,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from envcheck import CheckFailed, Context, cassettes
-
 from envcheck_sourcegraph._config import COMPONENT, TOKEN_VARIABLE, Instance
+
+from envcheck import CheckFailed, Context, cassettes
 
 if TYPE_CHECKING:
     import httpx

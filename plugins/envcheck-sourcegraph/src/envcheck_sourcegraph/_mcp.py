@@ -9,9 +9,9 @@ are not replayed from cassettes: without a token the check is skipped.
 
 from __future__ import annotations
 
-from envcheck import CheckFailed, CheckSkipped, Context, Outcome, ok
-
 from envcheck_sourcegraph._config import COMPONENT, Instance, resolve
+
+from envcheck import CheckFailed, CheckSkipped, Context, Outcome, ok
 
 #: Beyond the check's timeout, what the probe's thread needs to close its connection.
 GRACE = 2.0

@@ -13,10 +13,10 @@ import re
 import shutil
 import subprocess
 
-from envcheck import CheckFailed, Context, Outcome, ok, warn
-
 from envcheck_sourcegraph._config import ENDPOINT_VARIABLE, TOKEN_VARIABLE, Instance, resolve
 from envcheck_sourcegraph._http import Http, json_body
+
+from envcheck import CheckFailed, Context, Outcome, ok, warn
 
 VERSION_PATH = "/.api/src-cli/version"
 RELEASES = "https://github.com/sourcegraph/src-cli/releases"

@@ -1,0 +1,163 @@
+"""src-cli and editor: what is installed on this machine, compared with the instance."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import Instance
+
+ENDPOINT = "https://sourcegraph.example.com"
+
+
+def only_src(
+    pytester: pytest.Pytester, sourcegraph: Instance, project: Callable[..., None]
+) -> None:
+    project(endpoint=f'"{sourcegraph.url}"', editor="false", mcp="false", cassettes="false")
+
+
+def test_src_missing_says_how_to_install_it(
+    pytester: pytest.Pytester,
+    sourcegraph: Instance,
+    project: Callable[..., None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folders = os.environ["PATH"].split(os.pathsep)
+    monkeypatch.setenv(
+        "PATH", os.pathsep.join(p for p in folders if not (Path(p) / "src").exists())
+    )
+    only_src(pytester, sourcegraph, project)
+    result = pytester.runpytest_subprocess("-k", "src-cli")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*sourcegraph/src-cli: the src CLI is not on PATH",
+            "  fix: npm install -g @sourcegraph/src   (or: curl -L "
+            f"{sourcegraph.url}/.api/src-cli/src_*_* -o ~/.local/bin/src && chmod +x "
+            "~/.local/bin/src; releases: https://github.com/sourcegraph/src-cli/releases)",
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("mine", "recommended", "line"),
+    [
+        ("6.2.1", "6.4.0", "  WARN  src-cli * src 6.2.1 is older than the 6.4.0 * recommends*"),
+        ("6.4.3", "6.4.0", "  PASS  src-cli * src 6.4.3; * recommends 6.4.0 (same minor)*"),
+        (
+            "6.4.0",
+            None,
+            "  PASS  src-cli * src 6.4.0; * does not name a recommended version *404)*",
+        ),
+    ],
+)
+def test_src_version_against_the_recommended_one(
+    pytester: pytest.Pytester,
+    sourcegraph: Instance,
+    project: Callable[..., None],
+    stand_in_src: Callable[[str], Path],
+    mine: str,
+    recommended: str | None,
+    line: str,
+) -> None:
+    stand_in_src(mine)
+    sourcegraph.set(src_cli=recommended)
+    only_src(pytester, sourcegraph, project)
+    result = pytester.runpytest_subprocess("-k", "src-cli")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([line])
+
+
+def test_another_major_version_fails_and_the_recommended_one_passes(
+    pytester: pytest.Pytester,
+    sourcegraph: Instance,
+    project: Callable[..., None],
+    stand_in_src: Callable[[str], Path],
+) -> None:
+    stand_in_src("5.3.9104")
+    only_src(pytester, sourcegraph, project)
+    result = pytester.runpytest_subprocess("-k", "src-cli")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*sourcegraph/src-cli: src 5.3.9104 is another major version than the 6.4.0 *",
+            "  fix: npm install -g @sourcegraph/src@6.4.0 *",
+        ]
+    )
+    stand_in_src("6.4.0")  # the fix
+    pytester.runpytest_subprocess("-k", "src-cli").assert_outcomes(passed=1)
+
+
+# -- editor --------------------------------------------------------------------------------------
+
+
+def editor_run(pytester: pytest.Pytester, project: Callable[..., None]) -> pytest.RunResult:
+    project(endpoint=f'"{ENDPOINT}"', cassettes="false")
+    return pytester.runpytest_subprocess("-k", "editor", "--envcheck-report")
+
+
+def home() -> Path:
+    return Path(os.environ["HOME"])
+
+
+def test_no_editor_is_not_configured(
+    pytester: pytest.Pytester, project: Callable[..., None]
+) -> None:
+    result = editor_run(pytester, project)
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["  SKIP  editor * not configured: no VS Code or JetBrains IDE*"])
+
+
+def test_vscode_extension_pointing_elsewhere_fails_until_its_setting_is_fixed(
+    pytester: pytest.Pytester, project: Callable[..., None]
+) -> None:
+    (home() / ".vscode" / "extensions" / "sourcegraph.cody-ai-1.96.0").mkdir(parents=True)
+    settings = home() / ".config" / "Code" / "User" / "settings.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(
+        '{\n  // our team instance\n  "cody.serverEndpoint": "https://sourcegraph.com/",\n'
+        '  "editor.fontSize": 13, /* trailing comma next */\n}\n'
+    )
+    result = editor_run(pytester, project)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            f"*sourcegraph/editor: VS Code's cody.serverEndpoint is https://sourcegraph.com/, "
+            f"not {ENDPOINT}",
+            f'  fix: set "cody.serverEndpoint": "{ENDPOINT}" in {settings} *',
+        ]
+    )
+    settings.write_text(json.dumps({"cody.serverEndpoint": ENDPOINT + "/"}))  # the fix
+    result = editor_run(pytester, project)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["  PASS  editor * sourcegraph.cody-ai installed*"])
+
+
+def test_an_editor_without_the_extension_warns(
+    pytester: pytest.Pytester, project: Callable[..., None]
+) -> None:
+    (home() / ".vscode" / "extensions" / "ms-python.python-2025.1.0").mkdir(parents=True)
+    result = editor_run(pytester, project)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "  WARN  editor * no Sourcegraph extension in VS Code*",
+            "*fix: code --install-extension sourcegraph.cody-ai*",
+        ]
+    )
+
+
+def test_a_jetbrains_plugin_folder_counts(
+    pytester: pytest.Pytester, project: Callable[..., None]
+) -> None:
+    ide = home() / ".local" / "share" / "JetBrains" / "PyCharm2025.2"
+    (ide / "Sourcegraph").mkdir(parents=True)
+    result = editor_run(pytester, project)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["  PASS  editor * Sourcegraph installed*"])
+    report = json.loads((pytester.path / "envcheck-report.json").read_text())
+    assert report["checks"][0]["facts"]["editors"] == ["PyCharm2025.2"]
