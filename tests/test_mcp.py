@@ -97,35 +97,56 @@ def test_real_servers_over_stdio_in_both_protocol_eras(pytester: pytest.Pytester
 
 def test_server_everything_over_streamable_http_and_sse(pytester: pytest.Pytester) -> None:
     with everything_http("streamableHttp") as http_port, everything_http("sse") as sse_port:
-        configure(
-            pytester,
-            {
-                "http": {"url": f"http://127.0.0.1:{http_port}/mcp", "expect_tools": ["echo"]},
-                "sse": {"url": f"http://127.0.0.1:{sse_port}/sse", "expect_tools": ["echo"]},
-                "wrongpath": {"url": f"http://127.0.0.1:{http_port}/api"},
-                "echo": {
-                    "url": f"http://127.0.0.1:{http_port}/mcp",
-                    "call": {"tool": "echo", "arguments": {"message": "hi"}, "expect": "Echo: hi"},
-                },
-            },
-            timeout=10.0,
+        http_url, sse_url = f"http://127.0.0.1:{http_port}/mcp", f"http://127.0.0.1:{sse_port}/sse"
+        # a client config without "type": the client's rule (streamable HTTP, then SSE)
+        (pytester.path / ".cursor").mkdir()
+        (pytester.path / ".cursor" / "mcp.json").write_text(
+            json.dumps({"mcpServers": {"legacy": {"url": sse_url}}})
         )
+        servers: dict[str, dict[str, Any]] = {
+            "http": {"url": http_url, "expect_tools": ["echo"]},
+            "sse": {"url": sse_url, "expect_tools": ["echo"]},
+            "wrongpath": {"url": f"http://127.0.0.1:{http_port}/api"},
+            "echo": {
+                "url": http_url,
+                "call": {"tool": "echo", "arguments": {"message": "hi"}, "expect": "Echo: hi"},
+            },
+            "sse_as_http": {"url": sse_url, "transport": "http"},
+            "http_as_sse": {"url": http_url, "transport": "sse"},
+        }
+        configure(pytester, servers, timeout=10.0, discover=True)
         result = pytester.runpytest_subprocess("-m", "mcp", "--envcheck-report")
-    checks = report(pytester)
-    for name in ("http", "sse", "echo"):
-        assert checks[f"{name}.initialize"]["status"] == "pass", checks[f"{name}.initialize"]
-        assert checks[f"{name}.ping"]["status"] == "pass"
-    assert checks["sse.start"]["facts"]["transport"] == "sse"
-    assert checks["echo.call"]["status"] == "pass"
-    result.stdout.fnmatch_lines(
-        [
-            "mcp/wrongpath.initialize: wrongpath: HTTP 404 from http://127.0.0.1:*/api: no MCP "
-            "endpoint at this path",
-            "  why: the server answers, but not at this URL: streamable HTTP servers usually "
-            "serve /mcp, SSE servers /sse",
-            '  fix: fix url in [[]tool.envcheck.mcp.servers.wrongpath] (or set transport = "sse"*',
-        ]
-    )
+        checks = report(pytester)
+        for name in ("http", "sse", "echo", "legacy@cursor"):
+            assert checks[f"{name}.initialize"]["status"] == "pass", checks[f"{name}.initialize"]
+            assert checks[f"{name}.ping"]["status"] == "pass"
+        assert checks["sse.start"]["facts"]["transport"] == "sse"
+        assert checks["legacy@cursor.start"]["facts"]["transport"] == "sse"
+        assert checks["echo.call"]["status"] == "pass"
+        result.stdout.fnmatch_lines_random(
+            [
+                "  PASS  legacy@cursor.start * answers over SSE (streamable HTTP got HTTP 4*; MCP "
+                "clients fall back to SSE, as envcheck did)*",
+                "mcp/wrongpath.initialize: wrongpath: HTTP 404 from http://127.0.0.1:*/api: no MCP "
+                "endpoint at this path",
+                "  why: the server answers, but neither streamable HTTP nor SSE works at this URL "
+                "(HTTP 404 over streamable HTTP): streamable HTTP servers usually serve /mcp, SSE "
+                "servers /sse",
+                "  fix: fix url in [[]tool.envcheck.mcp.servers.wrongpath] *",
+                "mcp/sse_as_http.initialize: sse_as_http: HTTP 4* from * over streamable HTTP; the "
+                "server answers SSE at this URL",
+                '  fix: set transport = "sse" in [[]tool.envcheck.mcp.servers.sse_as_http]',
+                "mcp/http_as_sse.initialize: http_as_sse: HTTP 4* from * over SSE; the server "
+                "answers streamable HTTP at this URL",
+                '  fix: set transport = "http" in [[]tool.envcheck.mcp.servers.http_as_sse]',
+            ]
+        )
+        # the printed fixes, applied: both servers pass
+        servers["sse_as_http"]["transport"] = "sse"
+        servers["http_as_sse"]["transport"] = "http"
+        configure(pytester, servers, timeout=10.0)
+        again = pytester.runpytest_subprocess("-m", "mcp", "-k", "sse_as_http or http_as_sse")
+        again.assert_outcomes(passed=12)
 
 
 def test_http_failures(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,98 +9,37 @@ tool call). The checks of one server share one connection (:mod:`envcheck.mcpkit
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pydantic
 
-from envcheck import hookimpl
+from envcheck import hookimpl, redact
 from envcheck._context import Context
 from envcheck._model import Check, CheckFailed, Outcome, skip
 from envcheck.checks._common import CheckMaker
 from envcheck.config import EnvcheckConfig
 from envcheck.mcpkit import _reaper, discovery
+from envcheck.mcpkit.settings import (
+    COMPONENT,
+    McpConfig,
+    McpServerConfig,
+    Server,
+    SmokeCallConfig,
+)
 
 if TYPE_CHECKING:
     from envcheck.mcpkit.probe import Probe, ServerSpec
 
-COMPONENT = "mcp"
+__all__ = ["COMPONENT", "McpConfig", "McpServerConfig", "Server", "SmokeCallConfig"]
+
 #: Beyond a server's timeout, what its checks allow for starting and reaping the process.
 GRACE = 3.0
 _probes_lock = threading.Lock()
-
-
-class SmokeCallConfig(pydantic.BaseModel):
-    """``call = { tool = "...", arguments = {...}, expect = "..." }``."""
-
-    model_config = pydantic.ConfigDict(extra="forbid")
-
-    tool: str
-    arguments: dict[str, Any] = {}
-    expect: str | None = None
-
-
-class McpServerConfig(pydantic.BaseModel):
-    """``[tool.envcheck.mcp.servers.NAME]``: a stdio server (``command``) or an HTTP one."""
-
-    model_config = pydantic.ConfigDict(extra="forbid")
-
-    command: str | None = None
-    args: list[str] = []
-    env: dict[str, str] = {}
-    cwd: str | None = None
-    url: str | None = None
-    transport: Literal["stdio", "http", "sse"] | None = None
-    headers: dict[str, str] = {}
-    expect_tools: list[str] = []
-    call: SmokeCallConfig | None = None
-    timeout: float | None = pydantic.Field(default=None, gt=0)
-    enabled: bool = True
-
-    @pydantic.model_validator(mode="after")
-    def _one_way_to_reach_it(self) -> McpServerConfig:
-        if (self.command is None) == (self.url is None):
-            raise ValueError(
-                'give either command = "..." (a stdio server) or url = "http://..." (an HTTP '
-                "server), not both and not neither"
-            )
-        if self.command is not None and self.transport not in (None, "stdio"):
-            raise ValueError(f'transport = "{self.transport}" needs url, not command')
-        if self.url is not None and self.transport == "stdio":
-            raise ValueError('transport = "stdio" needs command, not url')
-        return self
-
-    @property
-    def kind(self) -> str:
-        if self.command is not None:
-            return "stdio"
-        return self.transport or (
-            "sse" if (self.url or "").rstrip("/").endswith("/sse") else "http"
-        )
-
-
-class McpConfig(pydantic.BaseModel):
-    """``[tool.envcheck.mcp]``."""
-
-    model_config = pydantic.ConfigDict(extra="forbid")
-
-    discover: bool = True
-    timeout: float = pydantic.Field(default=10.0, gt=0)
-    servers: dict[str, McpServerConfig] = {}
-
-
-class Server:
-    """A server to check: its validated table and where it was declared."""
-
-    def __init__(
-        self, name: str, table: McpServerConfig, source: str, settings: str, timeout: float
-    ) -> None:
-        self.name = name
-        self.table = table
-        self.source = source
-        self.settings = settings
-        self.timeout = table.timeout or timeout
 
 
 @hookimpl
@@ -113,19 +52,37 @@ def envcheck_default_config(environ: Mapping[str, str]) -> dict[str, Any] | None
     return {COMPONENT: {"discover": True}}
 
 
+def project_dir(config: EnvcheckConfig) -> Path:
+    """The directory the configuration file is in (the project root): where the client config
+    files are looked for, and what relative paths of configured servers mean."""
+    source = Path(config.source)
+    if source.is_file():
+        return source.resolve().parent
+    return config.rootdir.resolve()
+
+
 def servers(config: EnvcheckConfig) -> tuple[list[Server], list[Check]]:
-    """The servers to check (configured, then discovered) and checks for unusable declarations."""
-    cfg: McpConfig | None = config.section(COMPONENT)
-    if cfg is None:
-        return [], []
+    """The servers to check (configured, then discovered) and checks for unusable declarations.
+
+    Without an ``mcp`` section the client config files are still read (``discover`` defaults to
+    true): a project's ``.mcp.json`` is checked whenever envcheck runs."""
+    cfg: McpConfig = config.section(COMPONENT) or McpConfig()
+    root = project_dir(config)
     found = [
-        Server(name, table, "pyproject.toml", f"[tool.envcheck.mcp.servers.{name}]", cfg.timeout)
+        Server(
+            name,
+            table,
+            "pyproject.toml",
+            f"[tool.envcheck.mcp.servers.{name}]",
+            cfg.timeout,
+            base=root,
+        )
         for name, table in cfg.servers.items()
     ]
     problems: list[Check] = []
     if not cfg.discover:
-        return found, problems
-    declared, broken = discovery.discover(config.rootdir)
+        return [s for s in found if s.table.enabled], problems
+    declared, broken = discovery.discover(root)
     for bad in broken:
         problems.append(_problem(f"discovery[{bad.label}]", f"{bad.path} {bad.problem}", bad.path))
     seen = {_identity(s.table) for s in found}
@@ -135,6 +92,10 @@ def servers(config: EnvcheckConfig) -> tuple[list[Server], list[Check]]:
             problems.append(
                 _problem(f"{item.check_name}.start", f"{settings}: {item.problem}", item.path)
             )
+            continue
+        if item.inputs:
+            if item.name not in cfg.servers:  # once configured here, the prompt is not needed
+                problems.append(_needs_prompt(item, settings))
             continue
         try:
             table = McpServerConfig.model_validate(item.table)
@@ -150,7 +111,18 @@ def servers(config: EnvcheckConfig) -> tuple[list[Server], list[Check]]:
         if _identity(table) in seen:
             continue  # the same server, already checked under another name
         seen.add(_identity(table))
-        found.append(Server(item.check_name, table, str(item.path), settings, cfg.timeout))
+        base = Path.home() if item.label == discovery.CLAUDE_DESKTOP else root
+        found.append(
+            Server(
+                item.check_name,
+                table,
+                str(item.path),
+                settings,
+                cfg.timeout,
+                base=base,
+                origin=item.label,
+            )
+        )
     return [s for s in found if s.table.enabled], problems
 
 
@@ -165,13 +137,54 @@ def _problem(name: str, message: str, path: Any) -> Check:
     return Check(name=name, component=COMPONENT, run=run, description="a declared MCP server")
 
 
+def _needs_prompt(item: discovery.Discovered, settings: str) -> Check:
+    """A VS Code server that needs ``${input:...}``: skipped, with the table that makes it
+    checkable here (each prompted value read from a variable instead)."""
+    ids = sorted(set(item.inputs.values()))
+    variables: dict[str, str] = {}
+    table = json.loads(json.dumps(item.table))
+    for dotted, input_id in item.inputs.items():
+        head, _, key = dotted.rpartition(".")
+        name = key if head in ("env", "headers") and key.isidentifier() else input_id
+        variable = "".join(c if c.isalnum() else "_" for c in name).upper()
+        variables[input_id] = variable
+    text = json.dumps(table)
+    for input_id, variable in variables.items():
+        text = text.replace(f"${{input:{input_id}}}", f"${{{variable}}}")
+    table = json.loads(text)
+    keys = ", ".join(f"{key} = {_toml(value)}" for key, value in table.items() if value != {})
+    exports = " ".join(sorted(set(variables.values())))
+    summary = f"{settings}: needs VS Code's prompt for {', '.join(ids)}"
+    hint = f"set it in [tool.envcheck.mcp.servers.{item.name}] with {keys}, and export {exports}"
+
+    def run(ctx: Context) -> Outcome:
+        return skip(summary, hint=hint)
+
+    return Check(
+        name=f"{item.check_name}.start",
+        component=COMPONENT,
+        run=run,
+        description="a declared MCP server",
+    )
+
+
+def _toml(value: Any) -> str:
+    """A TOML value: tables inline, the rest as JSON (JSON strings and lists are valid TOML)."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml(v)}" for k, v in value.items()) + " }"
+    return json.dumps(value)
+
+
+def _toml_key(key: str) -> str:
+    return key if key.replace("_", "").replace("-", "").isalnum() else json.dumps(key)
+
+
 @hookimpl
 def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
-    if config.section(COMPONENT) is None:
-        return
+    configured = config.section(COMPONENT) is not None
     found, problems = servers(config)
     yield from problems
-    if not found and not problems:
+    if configured and not found and not problems:
         files = ", ".join([*discovery.PROJECT_FILES, str(discovery.claude_desktop_config())])
         summary = f"not configured: no MCP servers in [tool.envcheck.mcp.servers] nor in {files}"
         hint = (
@@ -229,7 +242,8 @@ def probe_for(ctx: Context, server: Server) -> Probe:
 
 
 def resolve(ctx: Context, server: Server) -> ServerSpec:
-    """The server with ``${VAR}`` references resolved; env and header values become secrets."""
+    """The server with ``${VAR}`` references resolved; header values, and env values whose names
+    say they are secrets, become secrets."""
     from envcheck.mcpkit.probe import ServerSpec, SmokeCall
 
     table, where = server.table, server.settings
@@ -240,17 +254,26 @@ def resolve(ctx: Context, server: Server) -> ServerSpec:
     call = None
     if table.call is not None:
         call = SmokeCall(table.call.tool, dict(table.call.arguments), table.call.expect)
+    command = cwd = None
+    if table.command is not None:
+        # relative paths mean what they mean to the client: from the project root (or from
+        # cwd, itself relative to the project root), wherever pytest was started
+        cwd = str(server.base / value(table.cwd, "cwd")) if table.cwd else str(server.base)
+        command = value(table.command, "command")
+        if ("/" in command or os.sep in command) and not os.path.isabs(command):
+            command = os.path.normpath(os.path.join(cwd, command))
     return ServerSpec(
         name=server.name,
         settings=server.settings,
         transport=table.kind,
-        command=value(table.command, "command") if table.command else None,
+        command=command,
         args=tuple(value(arg, "args") for arg in table.args),
-        env={k: value(v, f"env.{k}", secret=True) for k, v in table.env.items()},
-        cwd=value(table.cwd, "cwd") if table.cwd else None,
+        env={k: value(v, f"env.{k}", redact.is_secret_name(k)) for k, v in table.env.items()},
+        cwd=cwd,
         url=value(table.url, "url") if table.url else None,
         headers={k: value(v, f"headers.{k}", secret=True) for k, v in table.headers.items()},
         expect_tools=tuple(table.expect_tools),
         call=call,
         timeout=server.timeout,
+        origin=server.origin,
     )

@@ -24,9 +24,9 @@ from envcheck import _registry, redact
 from envcheck._model import Check, CheckResult, Status
 from envcheck._runner import Runner
 from envcheck._store import MemoryStore
-from envcheck.checks import mcp as component
 from envcheck.config import ConfigError, EnvcheckConfig, load
 from envcheck.mcpkit import discovery
+from envcheck.mcpkit.settings import COMPONENT, McpConfig, Server
 from envcheck.report import terminal
 from envcheck.report._common import counts, diagnosis
 
@@ -61,13 +61,12 @@ class Project:
         self.runner = Runner(checks, config, MemoryStore())
         # the servers and the unusable declarations, as the component's checks carry them (the
         # client config files were read once, when the checks were collected)
-        servers = {
-            id(c.section): c.section
-            for c in checks.values()
-            if isinstance(c.section, component.Server)
-        }
+        servers: dict[int, tuple[Server, list[str]]] = {}
+        for cid, c in checks.items():  # in dependency order: start, initialize, tools, ...
+            if isinstance(c.section, Server):
+                servers.setdefault(id(c.section), (c.section, []))[1].append(cid)
         problems = [c for c in checks.values() if c.section is None and c.name != "servers"]
-        self.entries = [_server_entry(s, config) for s in servers.values()]
+        self.entries = [_server_entry(s, ids, config) for s, ids in servers.values()]
         self.entries += [_broken_entry(check.name) for check in problems]
         #: the check that explains an empty list ("no MCP servers configured or declared ...")
         self.none_found = [cid for cid in checks if cid == _check_id("servers")]
@@ -92,9 +91,17 @@ class Project:
 
 
 def open_project(directory: Path, explicit: Path | None) -> Project:
-    """Read the configuration (``[tool.envcheck]``; the default ``mcp`` section without one)."""
+    """Read the configuration (``[tool.envcheck]``; the default ``mcp`` section without one).
+
+    The project is the directory of ``explicit``, else the one :func:`discovery.project_root`
+    finds from ``directory`` (a subdirectory of a project works like its root)."""
     if explicit is not None and not explicit.is_file():
         raise ConfigError(f"envcheck mcp: --config {explicit}: no such file")
+    directory = (
+        explicit.resolve().parent
+        if explicit is not None
+        else discovery.project_root(directory.resolve())
+    )
     pm = _registry.make_plugin_manager()
     config = load(
         rootdir=directory,
@@ -104,18 +111,18 @@ def open_project(directory: Path, explicit: Path | None) -> Project:
         from_environment=False,
     )
     assert config is not None  # defaults are given
-    if config.section(component.COMPONENT) is None:
-        config.sections[component.COMPONENT] = component.McpConfig()
+    if config.section(COMPONENT) is None:
+        config.sections[COMPONENT] = McpConfig()
     checks = _registry.collect_checks(pm, config)
-    mine = {cid: c for cid, c in checks.items() if c.component == component.COMPONENT}
+    mine = {cid: c for cid, c in checks.items() if c.component == COMPONENT}
     return Project(config, mine)
 
 
 def _check_id(name: str) -> str:
-    return f"{component.COMPONENT}/{name}"
+    return f"{COMPONENT}/{name}"
 
 
-def _server_entry(server: component.Server, config: EnvcheckConfig) -> Entry:
+def _server_entry(server: Server, checks: list[str], config: EnvcheckConfig) -> Entry:
     table = server.table
     if table.command is not None:
         where = shlex.join([table.command, *table.args])
@@ -127,7 +134,7 @@ def _server_entry(server: component.Server, config: EnvcheckConfig) -> Entry:
         source=_shown_path(source, config.rootdir),
         transport=table.kind,
         where=redact.redact(where),
-        checks=[_check_id(check.name) for check in component.server_checks(server)],
+        checks=checks,
     )
 
 
@@ -184,11 +191,13 @@ def _diagnosis(result: CheckResult) -> list[str]:
 
 
 def _status(entry: Entry, results: dict[str, CheckResult]) -> tuple[str, str, list[str]]:
-    """The server's state (ok, warn, fail, broken, not checked), status text and diagnosis."""
+    """The server's state (ok, warn, fail, broken, skipped, not checked), text, diagnosis."""
     if entry.checks[0] not in results:
         return "not checked", "not checked", []
     if entry.broken:
         problem = results[entry.checks[0]]
+        if problem.status is Status.SKIP:  # usable only by its client (a VS Code prompt)
+            return "skipped", f"skipped: {problem.summary}", _diagnosis(problem)
         return "broken", f"broken: {problem.summary}", _diagnosis(problem)
     start, init, tools = (results[cid] for cid in entry.checks[:3])
     for result in (start, init):

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,9 @@ class Discovered:
     path: Path
     table: dict[str, Any] = field(default_factory=dict)
     problem: str | None = None
+    #: the VS Code ``${input:ID}`` prompts it needs, as ``{key path: input id}``: only VS Code can
+    #: ask for them, so the server is skipped, not failed
+    inputs: dict[str, str] = field(default_factory=dict)
 
     @property
     def check_name(self) -> str:
@@ -100,7 +104,6 @@ def _entry(name: str, label: str, path: Path, entry: Any, rootdir: Path) -> Disc
     if not isinstance(entry, dict):
         item.problem = "the entry is not an object"
         return item
-    kind = str(entry.get("type") or entry.get("transport") or "").lower()
     table: dict[str, Any] = {}
     if "command" in entry:
         table["command"] = entry["command"]
@@ -111,19 +114,74 @@ def _entry(name: str, label: str, path: Path, entry: Any, rootdir: Path) -> Disc
     elif "url" in entry or "serverUrl" in entry:
         table["url"] = entry.get("url", entry.get("serverUrl"))
         table["headers"] = entry.get("headers", {})
-        table["transport"] = "sse" if kind == "sse" else "http"
+        table["transport"] = _transport(entry, label)
     else:
         item.problem = 'the entry has neither "command" nor "url"'
         return item
     if entry.get("disabled") is True:
         table["enabled"] = False
-    inputs = sorted(set(_INPUT_REF.findall(json.dumps(table))))
-    if inputs:
-        item.problem = (
-            f"it needs the VS Code input(s) {', '.join(inputs)}, which only VS Code can prompt for"
-        )
+    item.inputs = dict(_inputs(table, ()))
     item.table = _translate(table, rootdir)
     return item
+
+
+def _transport(entry: dict[str, Any], label: str) -> str:
+    """The transport the client itself would use for a ``url`` entry.
+
+    ``"sse"`` means SSE everywhere. Otherwise the clients follow the MCP specification's
+    backwards-compatibility rule: streamable HTTP first, SSE when that is refused with a 4xx
+    (Cursor, Claude Code and VS Code without ``type``; VS Code also with ``"type": "http"``).
+    Only Claude Code's ``"type": "http"`` means streamable HTTP alone. The ``/sse`` suffix rule of
+    ``[tool.envcheck.mcp.servers]`` does not apply here: no client has it.
+    """
+    kind = str(entry.get("type") or entry.get("transport") or "").lower().replace("_", "-")
+    if kind == "sse":
+        return "sse"
+    if kind in ("http", "streamable-http", "streamablehttp") and label != "vscode":
+        return "http"
+    return "auto"
+
+
+def _inputs(value: Any, path: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """``(dotted key, input id)`` for every ``${input:ID}`` in the entry."""
+    if isinstance(value, str):
+        for found in _INPUT_REF.findall(value):
+            yield ".".join(path), found
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _inputs(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _inputs(item, (*path, str(index)))
+
+
+def project_root(start: Path) -> Path:
+    """The project a command run in ``start`` is about: the nearest directory (``start`` or
+    above, not beyond a repository's top) whose ``pyproject.toml`` has ``[tool.envcheck]``; else
+    the nearest with a ``pyproject.toml`` or a client config file; else ``start``."""
+    marked: Path | None = None
+    for directory in (start, *start.parents):
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file() and _has_envcheck(pyproject):
+            return directory
+        if marked is None and (
+            pyproject.is_file() or any((directory / rel).is_file() for rel in PROJECT_FILES)
+        ):
+            marked = directory
+        if (directory / ".git").exists():
+            break
+    return marked or start
+
+
+def _has_envcheck(pyproject: Path) -> bool:
+    import tomllib
+
+    try:
+        document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    tool = document.get("tool")
+    return isinstance(tool, dict) and "envcheck" in tool
 
 
 def _translate(value: Any, rootdir: Path) -> Any:

@@ -5,16 +5,13 @@ A :class:`Probe` connects once (stdio, streamable HTTP or SSE, through the offic
 ``resources`` → ``prompts`` → ``ping`` → ``call``. Each step is bounded by the server's timeout and
 its outcome (an :class:`~envcheck.Outcome` or the exception a check raises) is kept for the check
 that asks. The connection is closed, and a stdio server's process tree reaped, as soon as the last
-step is done.
+step is done. What a failure means is decided in :mod:`envcheck.mcpkit.diagnose`.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import shutil
-import sys
 import threading
 import time
 import urllib.parse
@@ -25,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from envcheck import redact
 from envcheck._model import CheckFailed, CheckSkipped, Outcome, ok, skip, warn
-from envcheck.mcpkit._stdio import ChildState, stdio_transport
+from envcheck.mcpkit import diagnose
+from envcheck.mcpkit._stdio import EXIT_GRACE, ChildState, stdio_transport
 
 if TYPE_CHECKING:
     from mcp import Client
@@ -34,6 +32,7 @@ STEPS = ("start", "initialize", "tools", "resources", "prompts", "ping", "call")
 #: The newest protocol era has no initialize handshake and no ping (``server/discover`` instead).
 HANDSHAKE = "initialize"
 DISCOVER = "server/discover"
+OTHER = {"http": "sse", "sse": "http"}
 
 StepResult = Outcome | CheckFailed | CheckSkipped
 
@@ -52,7 +51,7 @@ class ServerSpec:
 
     name: str
     settings: str  # where it is declared, for hints: "[tool.envcheck.mcp.servers.x]" or a file
-    transport: str  # stdio | http | sse
+    transport: str  # stdio | http | sse | auto (streamable HTTP, then SSE)
     command: str | None = None
     args: tuple[str, ...] = ()
     env: dict[str, str] = field(default_factory=dict)
@@ -62,6 +61,7 @@ class ServerSpec:
     expect_tools: tuple[str, ...] = ()
     call: SmokeCall | None = None
     timeout: float = 10.0
+    origin: str = "pyproject"  # or the label of the client config file that declared it
 
     @property
     def where(self) -> str:
@@ -74,8 +74,21 @@ class ServerSpec:
     def look(self) -> str:
         """How a person sees for themselves what the server does."""
         if self.transport == "stdio":
+            if self.cwd:
+                return f"run `cd {shlex.quote(self.cwd)} && {self.where}` by hand"
             return f"run `{self.where}` by hand"
         return f"read the server's log (or: curl -i {self.url})"
+
+
+@dataclass
+class Attempt:
+    """One connection attempt and what came back over HTTP."""
+
+    transport: str
+    statuses: list[int] = field(default_factory=list)
+    content_types: list[str] = field(default_factory=list)  # of the 2xx answers
+    cause: BaseException | None = None
+    elapsed: float = 0.0
 
 
 def _root_cause(exc: BaseException) -> BaseException:
@@ -83,11 +96,6 @@ def _root_cause(exc: BaseException) -> BaseException:
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
     return exc
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class Probe:
@@ -100,7 +108,11 @@ class Probe:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.child = ChildState()
-        self.statuses: list[int] = []  # HTTP statuses seen, for 401/404 diagnoses
+        first = "http" if spec.transport == "auto" else spec.transport
+        self.attempts = [Attempt(first)]
+        self.statuses = self.attempts[0].statuses  # HTTP statuses of the configured transport
+        self.other_transport: str | None = None  # the one that answers where this one is refused
+        self.program: str | None = None  # the stdio server's program, as found
         self.era: str | None = None
         self.tools: list[Any] = []  # what tools/list returned (for `envcheck mcp tools`)
 
@@ -141,7 +153,7 @@ class Probe:
         except BaseException as exc:  # noqa: B036 - a probe must always settle every step
             cause = _root_cause(exc)
             failed = CheckFailed(
-                f"{self.spec.name}: the MCP connection failed: {_describe(cause)}",
+                f"{self.spec.name}: the MCP connection failed: {diagnose.describe(cause)}",
                 why="the SDK raised an error envcheck does not know how to explain",
                 hint=f"{self.spec.look} to see what it does",
             )
@@ -153,15 +165,40 @@ class Probe:
                 self._set(step, ended)
 
     async def _walk(self) -> None:
+        spec = self.spec
+        try:
+            if spec.transport != "stdio":
+                self._reach()
+        except (CheckFailed, CheckSkipped) as exc:
+            self._set("start", exc)
+            return
+        first = self.attempts[0]
+        if await self._session(first) or spec.transport == "stdio":
+            return
+        fallback: Attempt | None = None
+        if any(code in diagnose.WRONG_TRANSPORT for code in first.statuses):
+            other = OTHER[first.transport]
+            if spec.transport == "auto":  # what the clients do: SSE after a refused POST
+                fallback = Attempt(other)
+                self.attempts.append(fallback)
+                if await self._session(fallback):
+                    return
+            elif await self._answers_over(other):
+                self.other_transport = other
+        self._set_failed_start(diagnose.http_failure(self, first, fallback))
+
+    async def _session(self, attempt: Attempt) -> bool:
+        """Connect over ``attempt``'s transport and walk the steps; ``False`` when the handshake
+        failed (``attempt`` then holds why), with ``start`` and ``initialize`` still unset."""
         import anyio
         from mcp import Client
 
         spec = self.spec
         try:
-            transport = self._transport()
+            transport = self._transport(attempt)
         except (CheckFailed, CheckSkipped) as exc:
             self._set("start", exc)
-            return
+            return True
         steps: list[tuple[str, Callable[[Client], Awaitable[Outcome]]]] = [
             ("tools", self._tools),
             ("resources", self._resources),
@@ -176,9 +213,9 @@ class Probe:
             with anyio.CancelScope(deadline=anyio.current_time() + spec.timeout) as scope:
                 async with Client(transport, read_timeout_seconds=spec.timeout) as client:
                     latency = round((time.monotonic() - started) * 1000)
-                    self._set("start", self._started())
+                    self._set("start", self.started())
                     self._set("initialize", self._initialized(client, latency))
-                    for step, run in steps:
+                    for index, (step, run) in enumerate(steps):
                         started = time.monotonic()
                         scope.deadline = anyio.current_time() + spec.timeout
                         try:
@@ -186,32 +223,79 @@ class Probe:
                         except (CheckFailed, CheckSkipped) as exc:
                             self._set(step, exc)
                         except Exception as exc:  # noqa: BLE001 - each SDK error is diagnosed
-                            self._set(step, self._failed(step, _root_cause(exc)))
+                            await self._learn_exit()
+                            self._set(step, diagnose.step_failed(self, step, _root_cause(exc)))
+                            if self.child.returncode is not None:  # nothing left to ask
+                                gone = diagnose.blocked(spec, step, "the server exited")
+                                for later, _ in steps[index + 1 :]:
+                                    self._set(later, gone)
+                                break
                 # leaving the client closes the session and reaps a stdio server right away
         except Exception as exc:  # noqa: BLE001 - the handshake failed: diagnosed below
-            self._settle_failed_start(_root_cause(exc), time.monotonic() - started)
-            return
+            if "initialize" in self._results:
+                return True  # closing failed after every step was settled
+            attempt.cause = _root_cause(exc)
+            attempt.elapsed = time.monotonic() - started
+            return self._handshake_failed(attempt)
         if scope.cancelled_caught:
             if step == "initialize":
-                self._settle_failed_start(None, time.monotonic() - started)
-            else:
-                self._set(step, self._no_answer(step, time.monotonic() - started))
+                attempt.elapsed = time.monotonic() - started
+                return self._handshake_failed(attempt)
+            self._set(step, diagnose.no_answer(self, step, time.monotonic() - started))
+        return True
 
-    def _transport(self) -> Any:
+    def _handshake_failed(self, attempt: Attempt) -> bool:
+        if self.spec.transport == "stdio":
+            self._set_failed_start(diagnose.stdio_failure(self, attempt.cause, attempt.elapsed))
+            return True
+        return False
+
+    def _set_failed_start(self, results: tuple[StepResult, StepResult]) -> None:
+        self._set("start", results[0])
+        self._set("initialize", results[1])
+
+    async def _learn_exit(self) -> None:
+        """A stdio server whose stdout ended is exiting: wait (briefly) for its exit status."""
+        import anyio
+
+        if self.spec.transport != "stdio" or not self.child.hung_up:
+            return
+        with anyio.move_on_after(EXIT_GRACE + 0.2):
+            while self.child.returncode is None:
+                await anyio.sleep(0.01)
+
+    async def _answers_over(self, transport: str) -> bool:
+        """Whether the server completes a handshake over ``transport`` (the connection is closed
+        right after): evidence for "configured for the wrong transport"."""
+        import anyio
+        from mcp import Client
+
+        attempt = Attempt(transport)
+        try:
+            with anyio.move_on_after(min(self.spec.timeout, 5.0)):
+                async with Client(
+                    self._http_transport(attempt), read_timeout_seconds=self.spec.timeout
+                ):
+                    return True
+        except Exception:  # noqa: BLE001 - any failure means: it does not answer that way
+            return False
+        return False
+
+    def _transport(self, attempt: Attempt) -> Any:
         spec = self.spec
-        if spec.transport == "stdio":
-            argv = [_find_command(spec), *spec.args]
-            from mcp.client.stdio import get_default_environment
+        if spec.transport != "stdio":
+            return self._http_transport(attempt)
+        self.program = diagnose.find_command(spec)
+        argv = [self.program, *spec.args]
+        from mcp.client.stdio import get_default_environment
 
-            env = {**get_default_environment(), **spec.env}
-            if spec.cwd and not Path(spec.cwd).is_dir():
-                raise CheckFailed(
-                    f"{spec.name}: working directory {spec.cwd} does not exist",
-                    hint=f"fix cwd in {spec.settings}",
-                )
-            return stdio_transport(argv, env, spec.cwd, self.child)
-        self._reach()
-        return self._http_transport()
+        env = {**get_default_environment(), **spec.env}
+        if spec.cwd and not Path(spec.cwd).is_dir():
+            raise CheckFailed(
+                f"{spec.name}: working directory {spec.cwd} does not exist",
+                hint=f"fix cwd in {spec.settings}",
+            )
+        return stdio_transport(argv, env, spec.cwd, self.child)
 
     def _reach(self) -> None:
         from envcheck.checks import _net
@@ -233,13 +317,15 @@ class Probe:
             f"{url.hostname}:{port}, or fix url in {self.spec.settings}",
         )
 
-    def _http_transport(self) -> Any:
+    def _http_transport(self, attempt: Attempt) -> Any:
         import httpx2
 
         spec = self.spec
 
         async def record(response: httpx2.Response) -> None:
-            self.statuses.append(response.status_code)
+            attempt.statuses.append(response.status_code)
+            if 200 <= response.status_code < 300:
+                attempt.content_types.append(response.headers.get("content-type", ""))
 
         def make_client(
             headers: dict[str, str] | None = None,
@@ -253,7 +339,7 @@ class Probe:
                 event_hooks={"response": [record]},
             )
 
-        if spec.transport == "sse":
+        if attempt.transport == "sse":
             from mcp.client.sse import sse_client
 
             return sse_client(
@@ -266,100 +352,22 @@ class Probe:
 
         return streamable_http_client(spec.url or "", http_client=make_client())
 
-    # -- diagnosing the handshake --------------------------------------------------------------
-    def _settle_failed_start(self, cause: BaseException | None, elapsed: float) -> None:
-        if self.spec.transport == "stdio":
-            start, initialize = self._stdio_failure(cause, elapsed)
-        else:
-            start, initialize = self._http_failure(cause, elapsed)
-        self._set("start", start)
-        self._set("initialize", initialize)
-
-    def _stdio_failure(
-        self, cause: BaseException | None, elapsed: float
-    ) -> tuple[StepResult, StepResult]:
-        spec, child = self.spec, self.child
-        tail = child.stderr_tail()
-        stderr = f"; its stderr ends: {tail}" if tail else "; it wrote nothing to stderr"
-        if isinstance(cause, OSError) and child.pid is None:
-            failed = CheckFailed(
-                f"{spec.name}: cannot start `{spec.where}`: {cause.strerror or cause}",
-                hint=f"check command in {spec.settings}",
-            )
-            return failed, _blocked(spec, "start")
-        if child.garbage:
-            shown = redact.clean(child.garbage[0], 80)
-            failed = CheckFailed(
-                f"{spec.name}: printed non-protocol output on stdout: {shown!r}",
-                why="stdout of a stdio MCP server carries only JSON-RPC messages; this server "
-                f"wrote {len(child.garbage)} other line(s) there, so no client can talk to it"
-                + stderr,
-                hint="make the server log to stderr, not stdout (in Python: "
-                "logging.basicConfig(stream=sys.stderr); in Node: console.error), or run it "
-                "with its quiet option",
-            )
-            return self._started(), failed
-        if child.returncode is not None:
-            how = f"code {child.returncode}"
-            if child.returncode < 0:
-                how = f"signal {-child.returncode}"
-            failed = CheckFailed(
-                f"{spec.name}: `{spec.where}` exited with {how} before answering",
-                why=f"the server stopped during start-up{stderr}",
-                hint=f"run `{spec.where}` by hand to see the error; fix its arguments or "
-                f"environment in {spec.settings}",
-                facts={"exit_code": child.returncode},
-            )
-            return failed, _blocked(spec, "start")
-        if cause is None:
-            return self._started(), self._no_answer("initialize", elapsed)
-        return self._started(), self._failed("initialize", cause)
-
-    def _http_failure(
-        self, cause: BaseException | None, elapsed: float
-    ) -> tuple[StepResult, StepResult]:
-        spec = self.spec
-        answered = ok(f"{spec.url} answers HTTP", statuses=list(self.statuses))
-        if 401 in self.statuses or 403 in self.statuses:
-            code = 401 if 401 in self.statuses else 403
-            return answered, CheckFailed(
-                f"{spec.name}: HTTP {code} from {spec.url}: the server refused the credentials",
-                why=(
-                    "no Authorization header was sent, or its token is wrong or expired"
-                    if code == 401
-                    else "the token is valid but not allowed to use this server"
-                ),
-                hint=f'set headers = {{ Authorization = "Bearer ${{TOKEN}}" }} in '
-                f"{spec.settings} (and export TOKEN)",
-            )
-        if 404 in self.statuses or 405 in self.statuses:
-            code = 404 if 404 in self.statuses else 405
-            other = "sse" if spec.transport == "http" else "http"
-            return answered, CheckFailed(
-                f"{spec.name}: HTTP {code} from {spec.url}: no MCP endpoint at this path",
-                why="the server answers, but not at this URL: streamable HTTP servers usually "
-                "serve /mcp, SSE servers /sse",
-                hint=f'fix url in {spec.settings} (or set transport = "{other}" if the server '
-                f"speaks {other.upper()})",
-            )
-        refused = [code for code in self.statuses if code >= 400]
-        if refused:
-            return answered, CheckFailed(
-                f"{spec.name}: HTTP {refused[0]} from {spec.url} to the MCP handshake",
-                why="whatever serves this URL rejected an MCP request: it is not an MCP endpoint, "
-                "or it failed",
-                hint=f"check that {spec.url} is the server's MCP endpoint; {spec.look} to see why",
-            )
-        if cause is None:
-            return answered, self._no_answer("initialize", elapsed)
-        return answered, self._failed("initialize", cause)
-
-    def _started(self) -> Outcome:
+    # -- what the handshake showed -------------------------------------------------------------
+    def started(self) -> Outcome:
         spec = self.spec
         if spec.transport == "stdio":
             facts: dict[str, Any] = {"command": spec.where, "pid": self.child.pid}
             return ok(f"`{spec.where}` started (pid {self.child.pid})", **facts)
-        return ok(f"{spec.url} answers ({spec.transport})", url=spec.url, transport=spec.transport)
+        used = self.attempts[-1].transport
+        summary = f"{spec.url} answers ({used})"
+        if len(self.attempts) > 1:
+            refused = self.attempts[0].statuses
+            code = next((c for c in refused if c in diagnose.WRONG_TRANSPORT), None)
+            summary = (
+                f"{spec.url} answers over SSE (streamable HTTP got HTTP {code}; MCP clients "
+                "fall back to SSE, as envcheck did)"
+            )
+        return ok(summary, url=spec.url, transport=used)
 
     def _initialized(self, client: Client, latency: int) -> Outcome:
         session = client.session
@@ -392,54 +400,6 @@ class Probe:
                 **facts,
             )
         return ok(summary, **facts)
-
-    def _no_answer(self, step: str, elapsed: float) -> CheckFailed:
-        spec = self.spec
-        what = {"initialize": f"{self.era or HANDSHAKE} (the handshake)"}.get(step, step)
-        if spec.transport == "stdio":
-            why = (
-                f"the server is running (pid {self.child.pid}) but sent no answer: it may wait "
-                "for input it never gets, or speak another protocol"
-            )
-        else:
-            why = "the connection was accepted but nothing came back: a hung server or a proxy"
-        return CheckFailed(
-            f"{spec.name}: no answer to {what} within {spec.timeout:g} s",
-            why=why,
-            hint=f"{spec.look} to see whether it speaks MCP, or raise timeout in "
-            f"{spec.settings}",
-            facts={"waited_s": round(elapsed, 2)},
-        )
-
-    def _failed(self, step: str, cause: BaseException) -> CheckFailed:
-        from mcp import MCPError
-
-        spec = self.spec
-        if isinstance(cause, MCPError) and cause.message.startswith("Unexpected content type"):
-            kind = cause.message.split(":", 1)[-1].strip()
-            return CheckFailed(
-                f"{spec.name}: {spec.url} is not an MCP endpoint: it answered {kind}",
-                why="an MCP server answers with application/json or text/event-stream",
-                hint=f"fix url in {spec.settings}: the server's MCP endpoint (often /mcp)",
-            )
-        if isinstance(cause, MCPError):
-            return CheckFailed(
-                f"{spec.name}: {step} failed: MCP error {cause.code}: {cause.message}",
-                why="the server answered with a JSON-RPC error",
-                hint=f"{spec.look} to see why",
-            )
-        if spec.transport != "stdio" and _is_transport_error(cause):
-            return CheckFailed(
-                f"{spec.name}: {step} failed: the HTTP connection broke ({_describe(cause)})",
-                why="the server closed the connection in the middle of an answer: it is not an "
-                "MCP endpoint, or it crashed",
-                hint=f"check that {spec.url} is the server's MCP endpoint; {spec.look} to see why",
-            )
-        return CheckFailed(
-            f"{spec.name}: {step} failed: {_describe(cause)}",
-            why="the server's answer could not be used",
-            hint=f"{spec.look} to see what it does",
-        )
 
     # -- the steps after the handshake ---------------------------------------------------------
     async def _tools(self, client: Client) -> Outcome:
@@ -554,42 +514,3 @@ class Probe:
                 hint=f"fix call.expect in {self.spec.settings}, or the server",
             )
         return ok(f"{call.tool} answered in {latency} ms", latency_ms=latency)
-
-
-def _is_transport_error(exc: BaseException) -> bool:
-    import httpx2
-
-    return isinstance(exc, (OSError, httpx2.TransportError))
-
-
-def _blocked(spec: ServerSpec, step: str) -> CheckSkipped:
-    return CheckSkipped(f"blocked by {spec.name}.{step}")
-
-
-def _find_command(spec: ServerSpec) -> str:
-    """The program to run: on PATH, or next to this interpreter (a virtualenv's bin)."""
-    command = spec.command or ""
-    path = spec.env.get("PATH") or os.environ.get("PATH", "")
-    found = shutil.which(command, path=path)
-    if found is None and os.sep not in command:
-        found = shutil.which(command, path=str(Path(sys.executable).parent))
-    if found is not None:
-        return found
-    raise CheckFailed(
-        f"{spec.name}: command not found: {command}",
-        why=f"`{command}` is not on PATH" + (" and is not a file" if os.sep in command else ""),
-        hint=_install_hint(command) + f", or fix command in {spec.settings}",
-    )
-
-
-def _install_hint(command: str) -> str:
-    name = Path(command).name
-    if name in ("npx", "node", "npm"):
-        return "install Node.js (https://nodejs.org, or: sudo apt install nodejs npm)"
-    if name in ("uvx", "uv"):
-        return "install uv: pipx install uv (or: curl -LsSf https://astral.sh/uv/install.sh | sh)"
-    if name == "docker":
-        return "install Docker and start its engine"
-    if name.startswith("mcp-server-"):
-        return f"install it: pip install {name} (or: poetry add --group dev {name})"
-    return f"install {name} or put it on PATH"
