@@ -1,4 +1,4 @@
-"""A stand-in Sourcegraph instance for the plugin's tests: ``python fake_sourcegraph.py PORT STATE``.
+"""A stand-in Sourcegraph for the plugin's tests: ``python fake_sourcegraph.py PORT STATE``.
 
 It answers with the shapes of Sourcegraph's public API, as documented (no Sourcegraph code here):
 
