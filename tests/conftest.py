@@ -6,6 +6,7 @@ import os
 import textwrap
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -79,6 +80,47 @@ def _left_on_redis() -> list[str]:
                 for key in conn.scan_iter(match="envcheck:*", count=1000)
             ]
     return left
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Every envcheck-report JSON a passing test wrote (in its pytester project or tmp_path)
+    follows the published schema (src/envcheck/report/envcheck-report.schema.json)."""
+    result = yield
+    funcargs = getattr(item, "funcargs", {})
+    roots = [funcargs["pytester"].path] if "pytester" in funcargs else []
+    roots += [funcargs["tmp_path"]] if "tmp_path" in funcargs else []
+    for root in roots:
+        for path, problems in reports_against_schema(root):
+            assert not problems, f"{path} does not follow the report schema:\n  " + "\n  ".join(
+                problems
+            )
+    return result
+
+
+def reports_against_schema(root: Path) -> list[tuple[Path, list[str]]]:
+    """(path, schema violations) of every envcheck-report JSON file under ``root``."""
+    import json
+
+    import jsonschema
+
+    from envcheck.report import files
+
+    validator = jsonschema.Draft202012Validator(files.schema())
+    found = []
+    for path in sorted(root.rglob("*.json")):
+        if not path.is_file() or path.stat().st_size > 20_000_000:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if '"schema": "envcheck-report"' not in text[:200]:
+            continue
+        document = json.loads(text)
+        problems = [
+            f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}"
+            for e in validator.iter_errors(document)
+        ]
+        found.append((path, problems))
+    return found
 
 
 @pytest.fixture(autouse=True)

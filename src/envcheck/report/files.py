@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import os
 import platform
 import sys
@@ -19,6 +20,8 @@ from envcheck.config import in_ci
 from envcheck.report._common import LABEL, by_component, counts, duration, evidence, facts_line
 
 SCHEMA_VERSION = 1
+#: the JSON Schema of the report, next to this module (:func:`schema`)
+SCHEMA_FILE = "envcheck-report.schema.json"
 _ICON = {"pass": "✅", "fail": "❌", "warn": "⚠️", "skip": "⏭️"}
 _COLOURS = {
     "pass": "fill:#dafbe1,stroke:#1a7f37,color:#1a7f37",
@@ -56,8 +59,43 @@ def build_document(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "summary": {**counts(results), "total": len(results)},
         "checks": [dict(result) for result in results],
     }
-    redacted: dict[str, Any] = redact.redact_any(document)
+    # secrets masked and control characters removed in every string (also the Markdown's source)
+    redacted: dict[str, Any] = _jsonable(redact.clean_any(document))
     return redacted
+
+
+def dumps(document: Mapping[str, Any]) -> str:
+    """The JSON text of a report: strict JSON (no NaN), UTF-8 safe."""
+    return json.dumps(_jsonable(document), indent=2, allow_nan=False) + "\n"
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of the report (``envcheck-report.schema.json``, shipped in the package)."""
+    from importlib import resources
+
+    text = resources.files("envcheck.report").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def _jsonable(value: Any) -> Any:
+    """Whatever a result holds as strict JSON: non-finite floats and unencodable text (lone
+    surrogates from undecodable file names) become text, anything else unknown its ``str``."""
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value
+    if isinstance(value, Mapping):
+        return {str(_jsonable(str(k))): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return _jsonable(str(value))
 
 
 def _cell(text: Any) -> str:
@@ -146,7 +184,7 @@ def write_all(
         base.parent.mkdir(parents=True, exist_ok=True)
         md, js = base.with_name(base.name + ".md"), base.with_name(base.name + ".json")
         md.write_text(markdown, encoding="utf-8")
-        js.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        js.write_text(dumps(document), encoding="utf-8")
         written += [md, js]
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary and results:
