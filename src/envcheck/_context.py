@@ -55,7 +55,7 @@ class Context:
         if hasattr(value, "get_secret_value"):
             value, secret = value.get_secret_value(), True
         try:
-            return _interpolate.resolve(str(value), secret=secret)
+            return _interpolate.resolve(str(value), self.config.environ, secret=secret)
         except _interpolate.MissingVariable as exc:
             raise CheckFailed(
                 f"{key} refers to ${{{exc.name}}}, which is not set",

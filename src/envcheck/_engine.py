@@ -13,7 +13,7 @@ from envcheck import _registry
 from envcheck._model import Check
 from envcheck._runner import Runner
 from envcheck._store import FileStore, MemoryStore, Store
-from envcheck.config import EnvcheckConfig, load
+from envcheck.config import EnvcheckConfig, load, project_environment
 
 
 @dataclass
@@ -47,16 +47,21 @@ def build(pytest_config: pytest.Config, *, force: bool = False) -> Engine | None
     pm = _registry.make_plugin_manager(plugins)
     explicit = pytest_config.getoption("envcheck_config")
     use_defaults = bool(pytest_config.getoption("envcheck_defaults"))
-    defaults = _registry.default_config(pm, os.environ) if use_defaults else None
+    rootdir = project_root(pytest_config)
+    explicit_path = Path(explicit) if explicit else None
+    environ, env_files = project_environment(rootdir, explicit_path, os.environ)
+    defaults = _registry.default_config(pm, environ) if use_defaults else None
     if defaults is None and (plugins or force):
         defaults = {}  # plugins' checks run even without [tool.envcheck]
     config = load(
-        rootdir=project_root(pytest_config),
-        explicit=Path(explicit) if explicit else None,
+        rootdir=rootdir,
+        explicit=explicit_path,
         models=_registry.config_models(pm),
         defaults=defaults,
         from_environment=use_defaults,
         record_mode=pytest_config.getoption("envcheck_record"),
+        environ=environ,
+        env_files=env_files,
     )
     if config is None:
         return None

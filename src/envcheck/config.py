@@ -61,6 +61,8 @@ class Settings(pydantic.BaseModel):
 
     timeout: float = 10.0
     fixtures_on_failure: Literal["auto", "skip", "fail"] = "auto"
+    #: files of ``KEY=value`` lines read below the real environment (``None``: ``[".env"]``)
+    env_files: list[str] | None = None
 
     @pydantic.field_validator("timeout", mode="before")
     @classmethod
@@ -82,6 +84,10 @@ class EnvcheckConfig:
     from_environment: bool = False
     record_mode: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the environment ``${VAR}`` references read: the process's over the project's ``.env`` files
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    #: the ``.env`` files that were read, in order
+    env_files: list[Path] = field(default_factory=list)
 
     def section(self, name: str) -> Any:
         """The validated model of ``[tool.envcheck.<name>]``, or ``None`` if it is absent."""
@@ -257,6 +263,8 @@ def load(
     defaults: Mapping[str, Any] | None,
     from_environment: bool = True,
     record_mode: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    env_files: list[Path] | None = None,
 ) -> EnvcheckConfig | None:
     """Build the configuration, or return ``None`` when there is none and no defaults apply."""
     raw, path = read_table(rootdir, explicit)
@@ -276,7 +284,29 @@ def load(
         source=source,
         from_environment=from_env,
         record_mode=record_mode,
+        environ=os.environ if environ is None else environ,
+        env_files=list(env_files or []),
     )
+
+
+def project_environment(
+    rootdir: Path, explicit: Path | None, environ: Mapping[str, str]
+) -> tuple[Mapping[str, str], list[Path]]:
+    """``environ`` over the ``.env`` files of the project (``[tool.envcheck] env_files``, else
+    ``.env`` next to the configuration file); a malformed file is a :class:`ConfigError`."""
+    from envcheck import _dotenv
+
+    raw, path = read_table(rootdir, explicit)
+    files = (raw or {}).get("env_files")
+    if files is not None and not (
+        isinstance(files, list) and all(isinstance(f, str) for f in files)
+    ):
+        files = None  # validation names the mistake
+    base = path.parent if path is not None and path.name == "pyproject.toml" else rootdir
+    try:
+        return _dotenv.environment(base, files, environ)
+    except _dotenv.DotenvError as exc:
+        raise ConfigError(f"envcheck: {exc}") from None
 
 
 def in_ci(environ: Mapping[str, str] | None = None) -> bool:

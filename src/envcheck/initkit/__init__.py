@@ -1,0 +1,1 @@
+"""``envcheck init``: derive a ``[tool.envcheck]`` for a project and write it."""
