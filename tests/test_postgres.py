@@ -147,8 +147,8 @@ dsn = "postgresql://postgres@127.0.0.1:{garbage}/test"
             "postgres/stopped.reachable: connection refused at 127.0.0.1:*",
             "  fix: start PostgreSQL: sudo systemctl start postgresql*",
             "postgres/silent.reachable: 127.0.0.1:* accepted the connection but did not answer",
-            "postgres/http.reachable: 127.0.0.1:* does not speak the PostgreSQL protocol "
-            "(it answered 'HTTP/1.1 400 Bad Request*",
+            "postgres/http.reachable: 127.0.0.1:* is not PostgreSQL: it answered like HTTP "
+            "('HTTP/1.1 400 Bad Request*",
             "*SKIP  stopped.connect * blocked by postgres/stopped.reachable*",
         ]
     )
@@ -180,15 +180,21 @@ dsn = "postgresql://postgres@127.0.0.1:port/test"
             "postgres/nodb.connect: database 'envcheck_no_such_db' does not exist on "
             "127.0.0.1:5432",
             "  fix: createdb -h 127.0.0.1 -p 5432 -U postgres envcheck_no_such_db",
-            "postgres/norole.connect: role 'envcheck_no_such_role' does not exist on "
-            "127.0.0.1:5432",
-            "  fix: createuser -h 127.0.0.1 -p 5432 -U postgres --login envcheck_no_such_role",
+            "  why: the server is up and accepted the login, but has no such database; the "
+            'server said: database "envcheck_no_such_db" does not exist',
+            "postgres/norole.connect: role 'envcheck_no_such_role' may not log in at "
+            "127.0.0.1:5432: it does not exist, or it is NOLOGIN",
+            '  fix: see which: psql -h 127.0.0.1 -p 5432 -U postgres -d postgres -c "SELECT '
+            "rolname, rolcanlogin FROM pg_roles WHERE rolname = 'envcheck_no_such_role'\"; then "
+            "psql -h 127.0.0.1 -p 5432 -U postgres -d postgres -c 'CREATE ROLE "
+            "envcheck_no_such_role LOGIN' (missing)*",
             "postgres/ssl.connect: 127.0.0.1:5432 refuses SSL, but the connection string "
             "requires it",
             "  fix: drop sslmode=require from tool.envcheck.postgres.ssl.dsn*",
-            "postgres/dns.reachable: cannot resolve host 'envcheck-no-such-host.invalid'*",
-            "postgres/typo.reachable: tool.envcheck.postgres.typo.dsn has port 'port', "
-            "which is not a number",
+            "postgres/dns.reachable: cannot resolve host 'envcheck-no-such-host.invalid': no "
+            "such name*",
+            "postgres/typo.reachable: tool.envcheck.postgres.typo.dsn is not a valid PostgreSQL "
+            "connection string: its port 'port' is not a number*",
         ]
     )
     assert "Traceback" not in result.stdout.str()
@@ -288,11 +294,14 @@ dsn = "{cluster.dsn("envcheck_app", "envcheck_app", APP_PASSWORD)}"
     result.assert_outcomes(passed=2, failed=2, skipped=2, deselected=9)
     result.stdout.fnmatch_lines_random(
         [
-            f"postgres/wrong.connect: authentication failed for user 'envcheck_app' at "
+            f"postgres/wrong.connect: password authentication failed for user 'envcheck_app' at "
             f"127.0.0.1:{port}",
-            "  why: the password in the connection string is wrong for this role",
-            f"  fix: fix the password in tool.envcheck.postgres.wrong.dsn, or set it: psql -h "
-            f"127.0.0.1 -p {port} -U postgres -c \"ALTER ROLE envcheck_app PASSWORD '...'\"",
+            "  why: the password is wrong, or there is no role named 'envcheck_app': with "
+            "password (scram-sha-256/md5) logins the server does not tell which*",
+            f'  fix: see which: psql -h 127.0.0.1 -p {port} -U postgres -d postgres -c "SELECT '
+            "rolname, rolcanlogin FROM pg_roles WHERE rolname = 'envcheck_app'\"*correct "
+            "tool.envcheck.postgres.wrong.dsn, or set a new one: psql -h 127.0.0.1 -p "
+            f"{port} -U postgres -d postgres -c '\\password envcheck_app'",
             "postgres/nopw.connect: the server wants a password for user 'envcheck_app'",
             "  fix: put it in tool.envcheck.postgres.nopw.dsn (postgresql://envcheck_app:PASSWORD"
             f"@127.0.0.1:{port}/envcheck_app) or in ~/.pgpass",
@@ -324,17 +333,15 @@ dsn = "{cluster.dsn(app[0], "envcheck_sslonly", app[1], sslmode="require")}"
     result.assert_outcomes(passed=1, failed=2, deselected=12)
     result.stdout.fnmatch_lines_random(
         [
-            "postgres/sslonly.connect: the server requires SSL: its pg_hba.conf has no entry for "
-            f"envcheck_app@127.0.0.1:{port}/envcheck_sslonly from this host without encryption",
-            '  why: no pg_hba.conf entry for host "127.0.0.1", user "envcheck_app", database '
-            '"envcheck_sslonly", no encryption',
+            "postgres/sslonly.connect: the server requires SSL: its pg_hba.conf accepts "
+            f"envcheck_app@127.0.0.1:{port}/envcheck_sslonly from this host only over SSL",
+            "  why: an SSL attempt passed pg_hba.conf, the unencrypted one was refused; the "
+            'server said: no pg_hba.conf entry for host "127.0.0.1", user "envcheck_app", '
+            'database "envcheck_sslonly", no encryption',
             "  fix: set sslmode=require instead of sslmode=disable in "
             "tool.envcheck.postgres.sslonly.dsn",
-            "postgres/reject.connect: the server requires SSL: its pg_hba.conf rejects "
-            f"envcheck_app@127.0.0.1:{port}/envcheck_plainreject from this host without "
-            "encryption",
-            '  why: pg_hba.conf rejects connection for host "127.0.0.1", user "envcheck_app", '
-            'database "envcheck_plainreject", no encryption',
+            "postgres/reject.connect: the server requires SSL: its pg_hba.conf accepts "
+            f"envcheck_app@127.0.0.1:{port}/envcheck_plainreject from this host only over SSL",
             "  fix: set sslmode=require instead of sslmode=disable in "
             "tool.envcheck.postgres.reject.dsn",
             f"  PASS  fixed.connect * connected to envcheck_app@127.0.0.1:{port}/envcheck_sslonly "
@@ -360,8 +367,8 @@ dsn = "{standby.dsn("envcheck_app", "envcheck_app", APP_PASSWORD)}"
     result.assert_outcomes(failed=2, deselected=8)
     hint = (
         f"PGOPTIONS='-c default_transaction_read_only=off' psql -h 127.0.0.1 -p {port} -U "
-        'postgres -d envcheck_app -c "ALTER ROLE envcheck_reader RESET '
-        'default_transaction_read_only"'
+        "postgres -d envcheck_app -c 'ALTER ROLE envcheck_reader RESET "
+        "default_transaction_read_only'"
     )
     result.stdout.fnmatch_lines_random(
         [

@@ -14,6 +14,90 @@ from envcheck._model import CheckFailed
 HANDSHAKE_SHARE = 0.5
 
 
+#: PostgreSQL's SSLRequest: a server answers it with one byte, ``S`` or ``N``
+PG_SSL_REQUEST = b"\x00\x00\x00\x08\x04\xd2\x16\x2f"
+_NO_SUCH_NAME = {getattr(socket, n, None) for n in ("EAI_NONAME", "EAI_NODATA")} - {None}
+_RESOLVER_FAILED = {getattr(socket, n, None) for n in ("EAI_AGAIN", "EAI_FAIL")} - {None}
+
+
+class Refused(CheckFailed):
+    """Nothing listens at the address (the connection was refused)."""
+
+
+class Unresolved(CheckFailed):
+    """The host name has no address, or the resolver could not say."""
+
+
+def unresolved(host: str, exc: socket.gaierror, what: str) -> Unresolved:
+    """A failed name lookup: "no such name" and "the resolver failed" are different problems."""
+    if exc.errno in _RESOLVER_FAILED:
+        return Unresolved(
+            f"cannot resolve host {host!r}: the DNS resolver failed ({exc.strerror})",
+            why="the name server did not answer, or answered with an error (SERVFAIL); this says "
+            "nothing about whether the name exists",
+            hint=f"check this machine's resolver (/etc/resolv.conf, VPN, network); retry "
+            f"`getent hosts {host}`; if it keeps failing, use the {what} server's IP address",
+        )
+    if exc.errno in _NO_SUCH_NAME:
+        return Unresolved(
+            f"cannot resolve host {host!r}: no such name ({exc.strerror})",
+            why="DNS answered that this name has no address: a typo, or a name only known inside "
+            "a VPN or a docker network",
+            hint=f"check the host in the {what} address; `getent hosts {host}` must print an "
+            "address",
+        )
+    return Unresolved(
+        f"cannot resolve host {host!r} ({exc.strerror})",
+        why="the name lookup failed",
+        hint=f"check the host in the {what} address; `getent hosts {host}` must print an address",
+    )
+
+
+def nothing_listens(exc: BaseException) -> bool:
+    """Whether a :func:`probe` failure means that nothing listens at the address."""
+    return isinstance(exc, Refused)
+
+
+def looks_like(reply: bytes) -> str | None:
+    """Which protocol a first answer looks like, from its first bytes."""
+    if reply.startswith(b"HTTP/"):
+        return "HTTP"
+    if reply[:1] in (b"+", b"-") and reply.endswith(b"\r\n"):
+        return "Redis"
+    if reply.startswith(b"SSH-"):
+        return "SSH"
+    if reply[:1] == b"\x15" and reply[1:2] == b"\x03":
+        return "TLS"
+    return None
+
+
+def not_the_protocol(
+    exc: "ConversationFailed", host: str, port: int, what: str, deadline: float
+) -> CheckFailed:
+    """Name what answers instead of ``what``: a silent port is asked once more in plain text
+    (``PING``), which HTTP servers reject at once and Redis answers."""
+    reply = exc.reply
+    if exc.kind == "silent":
+        try:
+            with socket.create_connection(
+                (host, port), timeout=max(0.05, deadline - time.monotonic())
+            ) as sock:
+                sock.settimeout(max(0.05, deadline - time.monotonic()))
+                sock.sendall(b"PING\r\n")
+                reply = sock.recv(64)
+        except OSError:
+            return exc
+    kind = looks_like(reply)
+    if kind is None or kind == what:
+        return exc
+    shown = reply[:24].decode("ascii", "backslashreplace")
+    return CheckFailed(
+        f"{host}:{port} is not {what}: it answered like {kind} ({shown!r})",
+        why=f"another service listens on this port: a {kind} server, not {what}",
+        hint=f"point the configuration at the {what} port (or move the {kind} service)",
+    )
+
+
 class ConversationFailed(CheckFailed):
     """TCP connected, but the exchange did not happen the way the protocol says.
 
@@ -23,10 +107,13 @@ class ConversationFailed(CheckFailed):
     diagnosis, e.g. by asking whether the port speaks TLS or plain text instead.
     """
 
-    def __init__(self, kind: str, summary: str, *, why: str, hint: str, detail: str = "") -> None:
+    def __init__(
+        self, kind: str, summary: str, *, why: str, hint: str, detail: str = "", reply: bytes = b""
+    ) -> None:
         super().__init__(summary, why=why, hint=hint)
         self.kind = kind
         self.detail = detail
+        self.reply = reply
 
 
 def probe(
@@ -56,13 +143,7 @@ def probe(
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise CheckFailed(
-            f"cannot resolve host {host!r} ({exc.strerror})",
-            why="DNS has no address for this name: a typo, or a name only known inside a VPN or "
-            "a docker network",
-            hint=f"check the host in the {what} address; `getent hosts {host}` must print an "
-            "address",
-        ) from None
+        raise unresolved(host, exc, what) from None
     last: OSError | None = None
     for family, kind, proto, _, address in infos:
         sock = socket.socket(family, kind, proto)
@@ -90,7 +171,7 @@ def probe(
         finally:
             sock.close()
     if isinstance(last, ConnectionRefusedError):
-        raise CheckFailed(
+        raise Refused(
             f"connection refused at {where}",
             why=f"nothing listens on port {port}: {what} is not running (or listens elsewhere)",
             hint=start_hint,
@@ -212,4 +293,5 @@ def _converse(
             f"{where} does not speak the {what} protocol (it answered {shown!r})",
             why="another service listens on this port",
             hint=f"point the configuration at the {what} port",
+            reply=reply,
         )

@@ -100,8 +100,8 @@ def explain_failure(
             f"{user!r}: with password (scram-sha-256/md5) logins the server does not tell which"
             + said,
             hint=f"see which: {where.as_superuser(_role_query(user))}; a missing role: "
-            f"{where.as_superuser(f'CREATE ROLE {ident(user)} LOGIN')} then {set_password}; a "
-            f"wrong password: fix it in {source}, or set a new one: {set_password}",
+            f"{where.as_superuser(f'CREATE ROLE {ident(user)} LOGIN')} then {set_password}; if the "
+            f"password is wrong: correct {source}, or set a new one: {set_password}",
         )
     if code == "28000" and stage == AUTHENTICATED:
         return CheckFailed(
@@ -161,7 +161,9 @@ def _role_query(user: str) -> str:
     return f"SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname = {literal}"
 
 
-def pg_hba_refuses(where: Where, said: str, *, ssl_helps: bool | None) -> CheckFailed:
+def pg_hba_refuses(
+    where: Where, said: str, *, ssl_helps: bool | None, ssl_offered: bool | None = None
+) -> CheckFailed:
     """pg_hba.conf has no line that accepts this login (or a ``reject`` line matches it)."""
     line = f"host {where.dbname} {where.user} <client address>/32 scram-sha-256"
     reload = where.as_superuser("SELECT pg_reload_conf()")
@@ -176,7 +178,10 @@ def pg_hba_refuses(where: Where, said: str, *, ssl_helps: bool | None) -> CheckF
             why="an SSL attempt passed pg_hba.conf, the unencrypted one was refused" + said,
             hint=hint,
         )
-    if ssl_helps is None:
+    if ssl_helps is None and ssl_offered is False:
+        neither = "(no matching line, a 'reject' line, or only 'hostssl' lines while the server "
+        neither += "offers no SSL)"
+    elif ssl_helps is None:
         neither = "(no matching line, or a 'reject' line)"
     else:
         neither = "with or without SSL (no matching line, or a 'reject' line)"
@@ -236,4 +241,55 @@ def no_free_slots(where: Where, said: str) -> CheckFailed:
         "close idle sessions, put a pooler (pgbouncer) in front, or raise the limit: "
         f"{where.as_superuser('ALTER SYSTEM SET max_connections = 200')} and restart the "
         "server (max_connections needs a restart)",
+    )
+
+
+def replica(where: Where, primary: str | None) -> CheckFailed:
+    """A server in recovery: name its primary when this role may see it."""
+    shown = f" (its primary: {primary})" if primary else ""
+    query = "SELECT sender_host, sender_port FROM pg_stat_wal_receiver"
+    return CheckFailed(
+        f"{where.address} is a read-only replica (in recovery){shown}",
+        why="a standby replays the primary's changes and accepts no writes",
+        hint=f"point {where.source} at the primary server; on the replica, "
+        f"`{where.psql(query, user=SUPERUSER)}` names it",
+    )
+
+
+_READ_ONLY_RESET = {
+    "user": "ALTER ROLE {user} RESET default_transaction_read_only",
+    "database": "ALTER DATABASE {dbname} RESET default_transaction_read_only",
+    "database user": "ALTER ROLE {user} IN DATABASE {dbname} RESET default_transaction_read_only",
+    "configuration file": "ALTER SYSTEM SET default_transaction_read_only = off",
+}
+
+
+def read_only_sessions(where: Where, setting_source: str) -> CheckFailed:
+    """Transactions are read-only by default: say where that is set, and how to undo it there."""
+    user, dbname = where.user, where.dbname
+    place = {
+        "user": f"for role {user} (ALTER ROLE ... SET)",
+        "database": f"for database {dbname} (ALTER DATABASE ... SET)",
+        "database user": f"for role {user} in database {dbname}",
+        "client": f"by the connection itself (options in {where.source}, or PGOPTIONS)",
+        "configuration file": "in the server's configuration (postgresql.conf)",
+    }.get(setting_source, f"(source: {setting_source})")
+    statement = _READ_ONLY_RESET.get(setting_source, "")
+    if setting_source == "client":
+        hint = (
+            "remove -c default_transaction_read_only=on from options in "
+            f"{where.source} (and PGOPTIONS)"
+        )
+    elif statement:
+        # the session that undoes it must not be read-only itself
+        sql = statement.format(user=ident(user), dbname=ident(dbname))
+        hint = "PGOPTIONS='-c default_transaction_read_only=off' " + where.psql(sql, user=SUPERUSER)
+        if setting_source == "configuration file":
+            hint += ' -c "SELECT pg_reload_conf()"  (or edit postgresql.conf and reload)'
+    else:
+        hint = f"{where.psql('SHOW default_transaction_read_only')} and find where it is set"
+    return CheckFailed(
+        f"sessions on {where.login} are read-only: default_transaction_read_only is on {place}",
+        why="every transaction starts read-only, so the application's writes fail",
+        hint=hint,
     )

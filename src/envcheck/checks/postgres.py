@@ -2,31 +2,29 @@
 
 Checks per instance, in dependency order: ``reachable`` (TCP and the protocol's first byte) →
 ``connect`` (psycopg 3, authentication, database) → ``version``, ``settings``, ``extension[X]``,
-``write`` (a temporary table in a transaction that is rolled back: nothing is left behind).
+``write`` (a probe table in a transaction that is rolled back: nothing is left behind). All of an
+instance's checks share one connection, one check after the other.
 """
 
 from __future__ import annotations
 
 import functools
-import getpass
 import math
 import os
-import struct
+import pwd
 import time
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import pydantic
-
-from envcheck import _interpolate, hookimpl, redact
+from envcheck import _interpolate
 from envcheck._context import Context
 from envcheck._model import Check, CheckFailed, FactValue, Outcome, ok, warn
-from envcheck.checks import _net
-from envcheck.checks._common import CheckMaker, not_configured
-from envcheck.checks._pgdiag import explain_failure
-from envcheck.config import EnvcheckConfig, Instances
+from envcheck.checks import _net, _server
+from envcheck.checks._common import CheckMaker
+from envcheck.checks._pgdiag import explain_failure, read_only_sessions, replica
+from envcheck.checks._pgtarget import SOCKET_DIRS, Target, target
+from envcheck.checks._pglogin import diagnose_login, login_timeout
 
 if TYPE_CHECKING:
     import psycopg
@@ -35,7 +33,6 @@ __all__ = ["explain_failure"]
 
 COMPONENT = "postgres"
 DEFAULT_DSN = "${DATABASE_URL:-postgresql://localhost:5432/app}"
-_SSL_REQUEST = struct.pack("!ii", 8, 80877103)
 _CONTRIB = {"hstore", "citext", "pg_trgm", "pgcrypto", "uuid-ossp", "btree_gin", "btree_gist"}
 _PACKAGES = {
     "vector": "postgresql-{major}-pgvector",
@@ -43,6 +40,11 @@ _PACKAGES = {
     "pg_cron": "postgresql-{major}-cron",
     "timescaledb": "timescaledb-2-postgresql-{major}",
 }
+_PGDG = (
+    "it is not in Debian's or Ubuntu's own archive: add the PostgreSQL project's apt repository "
+    "first (sudo apt install -y postgresql-common && sudo "
+    "/usr/share/postgresql-common/pgdg/apt.postgresql.org.sh), then "
+)
 #: ``application_name`` of envcheck's own connections (unless the DSN sets one), so that a DBA can
 #: tell them apart in pg_stat_activity
 APPLICATION_NAME = "envcheck"
@@ -50,48 +52,56 @@ START_HINT = (
     "start PostgreSQL: sudo systemctl start postgresql  (without systemd: sudo pg_ctlcluster "
     "<version> main start; in Docker: docker start <container>)"
 )
+CONFIGURE = (
+    "set DATABASE_URL (or PGHOST/PGPORT/PGUSER/PGDATABASE), or add [tool.envcheck.postgres] "
+    "dsn = ... to pyproject.toml"
+)
 
 
-class PostgresConfig(pydantic.BaseModel):
+class PostgresConfig(_server.ServerConfig):
     """One PostgreSQL instance: [tool.envcheck.postgres] or [tool.envcheck.postgres.NAME]."""
 
-    model_config = pydantic.ConfigDict(extra="forbid")
+    version_example: ClassVar[str] = "'15' or '15.4'"
 
     dsn: str = DEFAULT_DSN
-    min_version: str | None = None
+    #: used when the DSN has none (a ``${VAR}`` reference keeps special characters out of URLs)
+    password: str | None = None
     extensions: list[str] = []
-    timeout: float = pydantic.Field(default=3.0, gt=0)
-    write_check: bool = True
-
-    @pydantic.field_validator("min_version")
-    @classmethod
-    def _version(cls, value: str | None) -> str | None:
-        if value is not None and not all(part.isdigit() for part in value.split(".")):
-            raise ValueError(f"{value!r} is not a version like '15' or '15.4'")
-        return value
 
 
-@hookimpl
-def envcheck_config_sections() -> dict[str, Any]:
-    return {COMPONENT: Instances(PostgresConfig)}
+def _quote(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-@hookimpl
-def envcheck_default_config(environ: Mapping[str, str]) -> dict[str, Any] | None:
+def default_config(environ: Mapping[str, str]) -> dict[str, Any] | None:
+    """Where libpq would connect: ``DATABASE_URL``, else libpq's variables and defaults."""
     if environ.get("DATABASE_URL"):
-        return {COMPONENT: {"dsn": "${DATABASE_URL}"}}
-    return None
-
-
-@hookimpl
-def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
-    instances: dict[str, PostgresConfig] | None = config.section(COMPONENT)
-    if instances is None:
-        if config.from_environment:
-            yield not_configured(COMPONENT, ["DATABASE_URL"])
-        return
-    for name, instance in instances.items():
-        yield from _instance_checks(name, instance)
+        return {"dsn": "${DATABASE_URL}", "source": "DATABASE_URL"}
+    names = ("PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGSERVICE", "PGPASSFILE")
+    keys = ("host", "port", "user", "dbname", "service", "passfile")
+    params = {key: environ[name] for name, key in zip(names, keys) if environ.get(name)}
+    used = [name for name in (*names, "PGPASSWORD") if environ.get(name)]
+    addressed = any(key in params for key in ("host", "port", "service"))
+    if not addressed:
+        port = params.get("port", "5432")
+        sockets = [d for d in SOCKET_DIRS if os.path.exists(os.path.join(d, f".s.PGSQL.{port}"))]
+        params["host"] = sockets[0] if sockets else "localhost"
+        where = f"local socket {sockets[0]}" if sockets else "localhost:5432"
+        source = f"libpq default ({where})"
+    else:
+        source = "libpq environment"
+    if "user" not in params:
+        params["user"] = pwd.getpwuid(os.geteuid()).pw_name
+    if used:
+        source += " (" + ", ".join(used) + ")"
+    found: dict[str, Any] = {
+        "dsn": " ".join(f"{key}={_quote(value)}" for key, value in params.items()),
+        "source": source,
+        "required": addressed,
+    }
+    if environ.get("PGPASSWORD"):
+        found["password"] = "${PGPASSWORD}"
+    return found
 
 
 def _instance_checks(name: str, cfg: PostgresConfig) -> Iterator[Check]:
@@ -113,88 +123,46 @@ def _instance_checks(name: str, cfg: PostgresConfig) -> Iterator[Check]:
         yield make("write", write, "a write round-trip leaves nothing behind", "connect")
 
 
-@dataclass
-class Target:
-    """Where an instance points, resolved, without its password."""
-
-    dsn: str
-    host: str
-    port: int
-    dbname: str
-    user: str
-    source: str
-    section: str = f"tool.envcheck.{COMPONENT}"
-    #: the client's sslmode (DSN, else PGSSLMODE, else libpq's default "prefer")
-    sslmode: str = "prefer"
-
-    @property
-    def where(self) -> str:
-        return f"{self.user}@{self.host}:{self.port}/{self.dbname}"
-
-    @property
-    def psql(self) -> str:
-        return f"psql -h {self.host} -p {self.port} -U {self.user} -d {self.dbname}"
-
-
-def target(ctx: Context, instance: str) -> Target:
-    """Resolve and parse the instance's DSN; a malformed one fails naming the key and the fix."""
-    from psycopg import conninfo
-    from psycopg import errors as pg_errors
-
-    cfg: PostgresConfig = ctx.section
-    section = f"tool.envcheck.{COMPONENT}" + ("" if instance == "default" else f".{instance}")
-    key = f"{section}.dsn"
-    refs = _interpolate.references(cfg.dsn)
-    source = refs[0] if refs else key
-    dsn = ctx.resolve(cfg.dsn, secret=True, key=key)
-    try:
-        params = conninfo.conninfo_to_dict(dsn)
-    except pg_errors.ProgrammingError as exc:
-        raise CheckFailed(
-            f"{source} is not a valid PostgreSQL connection string ({_first_line(exc)})",
-            why="libpq cannot parse it",
-            hint=f"set {source} like postgresql://USER:PASSWORD@HOST:5432/DBNAME",
-        ) from None
-    redact.register(str(params.get("password") or ""))
-    host = str(params.get("host") or os.environ.get("PGHOST") or "/var/run/postgresql")
-    host = host.split(",")[0]
-    port_text = str(params.get("port") or os.environ.get("PGPORT") or "5432").split(",")[0]
-    if not port_text.isdigit():
-        raise CheckFailed(
-            f"{source} has port {port_text!r}, which is not a number",
-            hint=f"set {source} like postgresql://USER:PASSWORD@HOST:5432/DBNAME",
-        )
-    user = str(params.get("user") or os.environ.get("PGUSER") or getpass.getuser())
-    dbname = str(params.get("dbname") or user)
-    sslmode = str(params.get("sslmode") or os.environ.get("PGSSLMODE") or "prefer")
-    return Target(dsn, host, int(port_text), dbname, user, source, section, sslmode)
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+SERVER = _server.ServerComponent(
+    COMPONENT, PostgresConfig, ["DATABASE_URL"], default_config, _instance_checks
+)
+envcheck_config_sections, envcheck_default_config, envcheck_checks = SERVER.hooks()
 
 
 def reachable(instance: str, ctx: Context) -> Outcome:
+    cfg: PostgresConfig = ctx.section
     t = target(ctx, instance)
+    ctx.fact("settings_from", _server.settings_from(ctx, cfg))
     if t.host.startswith("/"):
         path = os.path.join(t.host, f".s.PGSQL.{t.port}")
         if not os.path.exists(path):
+            if not cfg.required:
+                raise _server.not_found("PostgreSQL", f"the socket {path}", CONFIGURE)
             raise CheckFailed(
                 f"no PostgreSQL socket at {path}",
                 why="the server is not running on this machine, or listens on TCP only",
                 hint=START_HINT + f"; or set a host in {t.source}",
             )
         return ok(f"socket {path} exists", socket=path)
-    latency = _net.probe(
-        t.host,
-        t.port,
-        timeout=ctx.check.seconds,
-        budget=ctx.remaining(),
-        what="PostgreSQL",
-        start_hint=START_HINT,
-        hello=_SSL_REQUEST,
-        understands=_is_postgres_reply,
-    )
+    deadline = _server.deadline_of(ctx)
+    try:
+        latency = _net.probe(
+            t.host,
+            t.port,
+            timeout=ctx.check.seconds,
+            # a server answers SSLRequest at once; keep time to find out what else is there
+            budget=ctx.remaining() / 2,
+            what="PostgreSQL",
+            start_hint=START_HINT,
+            hello=_net.PG_SSL_REQUEST,
+            understands=_is_postgres_reply,
+        )
+    except _net.ConversationFailed as exc:
+        raise _net.not_the_protocol(exc, t.host, t.port, "PostgreSQL", deadline) from None
+    except CheckFailed as exc:
+        if not cfg.required and _net.nothing_listens(exc):
+            raise _server.not_found("PostgreSQL", f"{t.host}:{t.port}", CONFIGURE) from None
+        raise
     return ok(f"{t.host}:{t.port} answers as PostgreSQL", tcp_connect_ms=round(latency, 1))
 
 
@@ -202,134 +170,39 @@ def _is_postgres_reply(reply: bytes) -> bool:
     return reply[:1] in (b"S", b"N", b"E")
 
 
-def _connect(ctx: Context, t: Target) -> psycopg.Connection[Any]:
+def _session(ctx: Context, t: Target) -> Any:
+    """The instance's shared connection (a context manager)."""
+    holder = _server.shared((COMPONENT, t.instance, t.identity), _close)
+    return holder.use(ctx, lambda: _open(ctx, t))
+
+
+def _close(conn: psycopg.Connection[Any]) -> None:
+    conn.close()
+
+
+def _open(ctx: Context, t: Target) -> psycopg.Connection[Any]:
     import psycopg
 
     # psycopg never waits less than 2 s. Rounded down, its timeout ends inside the check's (from a
     # 3 s timeout up), so a login that hangs gets its own diagnosis; below that, the runner
     # abandons the check at its timeout.
     timeout = max(2, int(ctx.remaining()))
-    dsn = _with_name(t.dsn, f"{APPLICATION_NAME} {ctx.check.id}")
     try:
-        return psycopg.connect(dsn, connect_timeout=timeout, autocommit=True)
+        return psycopg.connect(
+            **t.connect_kwargs(f"{APPLICATION_NAME} {ctx.check.component}/{t.instance}"),
+            connect_timeout=timeout,
+            autocommit=True,
+        )
     except psycopg.errors.ConnectionTimeout:
-        raise _login_timeout(t, timeout) from None
+        raise login_timeout(t, timeout) from None
     except psycopg.OperationalError as exc:
-        raise _diagnose(exc, t) from None
-
-
-def _with_name(dsn: str, name: str) -> str:
-    """``dsn`` with ``application_name`` set to ``name``, unless it names one itself."""
-    from psycopg import conninfo
-
-    if conninfo.conninfo_to_dict(dsn).get("application_name"):
-        return dsn
-    return conninfo.make_conninfo(dsn, application_name=name[:63])
-
-
-def _login_timeout(t: Target, seconds: float) -> CheckFailed:
-    return CheckFailed(
-        f"{t.host}:{t.port} accepted the connection but did not complete the login within "
-        f"{seconds:g} s",
-        why="the server (or a proxy or pooler in front of it) is overloaded or stuck: out of "
-        "worker processes, waiting on a lock, or on a slow authentication backend (LDAP, PAM)",
-        hint=f"look at the server's log and load; `pg_isready -h {t.host} -p {t.port} -t 10` "
-        f"tells whether it lets anyone in; if logins are just slow, raise {t.section}.timeout",
-    )
-
-
-def _ssl_required(t: Target, text: str, detail: str) -> CheckFailed:
-    """pg_hba.conf has no line (or a ``hostnossl ... reject`` line) for an unencrypted login."""
-    rule = "rejects" if "rejects connection" in text else "has no entry for"
-    if t.sslmode in ("disable", "allow"):
-        hint = f"set sslmode=require instead of sslmode={t.sslmode} in {t.source}"
-    elif t.sslmode == "prefer":
-        # libpq tried SSL first: the server does not offer it, yet accepts only SSL logins
-        hint = (
-            "the server offers no SSL although pg_hba.conf accepts only SSL logins: set ssl = on "
-            "(with ssl_cert_file and ssl_key_file) in postgresql.conf and restart it; then add "
-            f"sslmode=require to {t.source}"
-        )
-    else:
-        hint = f"add sslmode=require to {t.source}"
-    return CheckFailed(
-        f"the server requires SSL: its pg_hba.conf {rule} {t.where} from this host without "
-        "encryption",
-        why=detail,
-        hint=hint,
-    )
-
-
-def _diagnose(exc: Exception, t: Target) -> CheckFailed:
-    text = str(exc)
-    detail = _first_line(exc).split("FATAL:")[-1].strip()
-    if "password authentication failed" in text or "authentication failed" in text:
-        return CheckFailed(
-            f"authentication failed for user {t.user!r} at {t.host}:{t.port}",
-            why="the password in the connection string is wrong for this role",
-            hint=f"fix the password in {t.source}, or set it: psql -h {t.host} -p {t.port} "
-            f"-U postgres -c \"ALTER ROLE {t.user} PASSWORD '...'\"",
-        )
-    if "no password supplied" in text:
-        return CheckFailed(
-            f"the server wants a password for user {t.user!r}",
-            why="the connection string has none",
-            hint=f"put it in {t.source} (postgresql://{t.user}:PASSWORD@{t.host}:{t.port}/"
-            f"{t.dbname}) or in ~/.pgpass",
-        )
-    if f'role "{t.user}" does not exist' in text:
-        return CheckFailed(
-            f"role {t.user!r} does not exist on {t.host}:{t.port}",
-            why="the server knows no such user",
-            hint=f"createuser -h {t.host} -p {t.port} -U postgres --login {t.user}",
-        )
-    if f'database "{t.dbname}" does not exist' in text:
-        return CheckFailed(
-            f"database {t.dbname!r} does not exist on {t.host}:{t.port}",
-            why="the server is up and accepted the login, but has no such database",
-            hint=f"createdb -h {t.host} -p {t.port} -U {t.user} {t.dbname}",
-        )
-    if "does not support SSL" in text:
-        return CheckFailed(
-            f"{t.host}:{t.port} refuses SSL, but the connection string requires it",
-            why="sslmode=require (or stronger) is set and the server has ssl = off",
-            hint=f"drop sslmode=require from {t.source} (or set ssl = on in postgresql.conf)",
-        )
-    hba = "no pg_hba.conf entry" in text or "pg_hba.conf rejects connection" in text
-    if hba and "no encryption" in text:
-        return _ssl_required(t, text, detail)
-    if "pg_hba.conf rejects connection" in text:
-        return CheckFailed(
-            f"the server's pg_hba.conf rejects {t.where} from this host",
-            why=detail,
-            hint="a 'reject' line in pg_hba.conf matches this host, user and database: change it "
-            "(or put an accepting line above it), then reload: SELECT pg_reload_conf()",
-        )
-    if hba:
-        return CheckFailed(
-            f"the server does not accept {t.where} from this host",
-            why=detail,
-            hint=f"add a 'host {t.dbname} {t.user} <this host>/32 scram-sha-256' line to "
-            "pg_hba.conf and reload PostgreSQL: SELECT pg_reload_conf()",
-        )
-    if "timeout expired" in text:
-        return _login_timeout(t, 2)
-    if "too many clients" in text or "remaining connection slots" in text:
-        return CheckFailed(
-            f"{t.host}:{t.port} has no free connection slots",
-            why=detail,
-            hint="close idle connections, use a pooler (pgbouncer), or raise max_connections",
-        )
-    return CheckFailed(
-        f"cannot connect to {t.where}: {detail}",
-        hint=f"check {t.source}; try: {t.psql}",
-    )
+        raise diagnose_login(t, exc, _server.deadline_of(ctx)) from None
 
 
 def connect(instance: str, ctx: Context) -> Outcome:
     t = target(ctx, instance)
     started = time.monotonic()
-    with _connect(ctx, t) as conn:
+    with _session(ctx, t) as conn:
         connect_ms = (time.monotonic() - started) * 1000
         started = time.monotonic()
         conn.execute("SELECT 1").fetchone()
@@ -343,33 +216,29 @@ def connect(instance: str, ctx: Context) -> Outcome:
     )
 
 
-def _number(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in text.split("."))
-
-
 def version(instance: str, ctx: Context) -> Outcome:
     t = target(ctx, instance)
-    with _connect(ctx, t) as conn:
-        row = conn.execute("SHOW server_version_num").fetchone()
-    num = int(row[0]) if row else 0
-    have = (num // 10000, num % 10000)
-    shown = f"{have[0]}.{have[1]}"
+    with _session(ctx, t) as conn:
+        num = int(_show(conn, "server_version_num"))
+        standby = bool(conn.execute("SELECT pg_is_in_recovery()").fetchone() == (True,))
+    shown = f"{num // 10000}.{num % 10000}"
+    role = "standby (read-only replica)" if standby else "primary"
     wanted = ctx.section.min_version
-    if wanted and have < _number(wanted) + (0,) * (2 - len(_number(wanted))):
+    if wanted and _server.older(shown, wanted):
         raise CheckFailed(
             f"PostgreSQL {shown} is older than the required {wanted}",
             why=f"{t.host}:{t.port} runs an old major version",
             hint=f"upgrade the server to PostgreSQL {wanted} or newer "
             f"(e.g. sudo apt install postgresql-{wanted.split('.')[0]}, then pg_upgradecluster)",
-            facts={"server_version": shown},
+            facts={"server_version": shown, "role": role},
         )
     required = f" (>= {wanted})" if wanted else ""
-    return ok(f"PostgreSQL {shown}{required}", server_version=shown)
+    return ok(f"PostgreSQL {shown}{required}, {role}", server_version=shown, role=role)
 
 
 def settings(instance: str, ctx: Context) -> Outcome:
     t = target(ctx, instance)
-    with _connect(ctx, t) as conn:
+    with _session(ctx, t) as conn:
         encoding = _show(conn, "server_encoding")
         timezone = _show(conn, "TimeZone")
         max_connections = int(_show(conn, "max_connections"))
@@ -405,9 +274,18 @@ def _show(conn: psycopg.Connection[Any], name: str) -> str:
     return str(row[0]) if row else "?"
 
 
+_MAY_CREATE = """
+SELECT r.rolsuper, coalesce(v.superuser, true), coalesce(v.trusted, false),
+       has_database_privilege(current_database(), 'CREATE')
+FROM pg_roles r LEFT JOIN pg_available_extension_versions v ON v.name = %s AND v.version = (
+    SELECT default_version FROM pg_available_extensions WHERE name = %s)
+WHERE r.rolname = current_user
+"""
+
+
 def extension_check(extension: str, instance: str, ctx: Context) -> Outcome:
     t = target(ctx, instance)
-    with _connect(ctx, t) as conn:
+    with _session(ctx, t) as conn:
         installed = conn.execute(
             "SELECT extversion FROM pg_extension WHERE extname = %s", (extension,)
         ).fetchone()
@@ -415,9 +293,16 @@ def extension_check(extension: str, instance: str, ctx: Context) -> Outcome:
             "SELECT default_version FROM pg_available_extensions WHERE name = %s", (extension,)
         ).fetchone()
         major = int(_show(conn, "server_version_num")) // 10000
+        may = conn.execute(_MAY_CREATE, (extension, extension)).fetchone()
     if installed:
         return ok(f"{extension} {installed[0]} installed in {t.dbname}", version=installed[0])
-    create = f'{t.psql} -c "CREATE EXTENSION IF NOT EXISTS \\"{extension}\\""'
+    sql = f'CREATE EXTENSION IF NOT EXISTS "{extension}"'
+    is_super, needs_super, trusted, can_create = may or (False, True, False, False)
+    if is_super or (not needs_super and can_create) or (trusted and can_create):
+        create = t.where_.psql(sql)
+    else:
+        why = "a superuser" if needs_super and not trusted else "CREATE on the database"
+        create = f"(role {t.user} may not: it needs {why}) {t.where_.as_superuser(sql, t.dbname)}"
     if available:
         return warn(
             f"{extension} {available[0]} is available but not installed in {t.dbname}",
@@ -427,7 +312,10 @@ def extension_check(extension: str, instance: str, ctx: Context) -> Outcome:
     package = _PACKAGES.get(extension, "").format(major=major)
     if not package and extension in _CONTRIB:
         package = "postgresql-contrib"
-    install = f"sudo apt install {package} && " if package else ""
+    repository = _PGDG if package and extension in _PACKAGES else ""
+    install = (
+        f"on the server's host: {repository}sudo apt install {package}; then " if package else ""
+    )
     raise CheckFailed(
         f"extension {extension} is not available on {t.host}:{t.port} (PostgreSQL {major})",
         why="the server has no files for it: its package is not installed on the server",
@@ -439,95 +327,90 @@ def extension_check(extension: str, instance: str, ctx: Context) -> Outcome:
     )
 
 
+_WRITABLE_SCHEMA = """
+SELECT nspname FROM pg_namespace WHERE nspname = ANY (current_schemas(false))
+AND has_schema_privilege(oid, 'CREATE') LIMIT 1
+"""
+
+
 def write(instance: str, ctx: Context) -> Outcome:
     import psycopg
 
     t = target(ctx, instance)
     table = f"envcheck_probe_{uuid.uuid4().hex[:12]}"
-    with _connect(ctx, t) as conn:
-        row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
-        if row and row[0]:
-            raise _replica(conn, t)
+    with _session(ctx, t) as conn:
+        if conn.execute("SELECT pg_is_in_recovery()").fetchone() == (True,):
+            row = conn.execute(
+                "SELECT sender_host, sender_port FROM pg_stat_wal_receiver"
+            ).fetchone()
+            raise replica(t.where_, f"{row[0]}:{row[1]}" if row and row[0] else None)
+        if _show(conn, "transaction_read_only") == "on":
+            row = conn.execute(
+                "SELECT source FROM pg_settings WHERE name = 'default_transaction_read_only'"
+            ).fetchone()
+            raise read_only_sessions(t.where_, str(row[0]) if row else "unknown")
+        temp = conn.execute(
+            "SELECT has_database_privilege(current_database(), 'TEMP')"
+        ).fetchone() == (True,)
+        schema_row = None if temp else conn.execute(_WRITABLE_SCHEMA).fetchone()
+        if not temp and schema_row is None:
+            return _cannot_probe(conn, t)
+        schema = str(schema_row[0]) if schema_row else ""
+        create = (
+            f"CREATE TEMPORARY TABLE {table} (id int, note text) ON COMMIT DROP"
+            if temp
+            else f'CREATE TABLE "{schema}".{table} (id int, note text)'
+        )
         started = time.monotonic()
         try:
             with conn.transaction(force_rollback=True):
-                conn.execute(f"CREATE TEMPORARY TABLE {table} (id int, note text) ON COMMIT DROP")
+                conn.execute(create)
                 conn.execute(f"INSERT INTO {table} VALUES (1, 'envcheck')")
                 back = conn.execute(f"SELECT note FROM {table} WHERE id = 1").fetchone()
-        except psycopg.errors.ReadOnlySqlTransaction:
-            raise _read_only_sessions(conn, t) from None
         except psycopg.errors.InsufficientPrivilege as exc:
             raise CheckFailed(
-                f"{t.user} may not write in {t.dbname}: {_first_line(exc)}",
-                hint=f'{t.psql} -U postgres -c "GRANT TEMPORARY ON DATABASE {t.dbname} TO '
-                f'{t.user}"',
+                f"{t.user} may not write a probe table in {t.dbname} " f"(SQLSTATE {exc.sqlstate})",
+                why=str(exc.diag.message_primary or exc),
+                hint=t.where_.as_superuser(
+                    f"GRANT TEMPORARY ON DATABASE {t.dbname} TO {t.user}", t.dbname
+                ),
             ) from None
         round_trip_ms = (time.monotonic() - started) * 1000
     if not back or back[0] != "envcheck":
-        raise CheckFailed(f"{t.where} did not return the row it was given", hint=t.psql)
-    return ok(
-        "temporary table written, read and rolled back", round_trip_ms=round(round_trip_ms, 2)
-    )
+        raise CheckFailed(f"{t.where} did not return the row it was given", hint=t.where_.psql())
+    kind = "temporary table" if temp else f"table in schema {schema}"
+    return ok(f"{kind} written, read and rolled back", round_trip_ms=round(round_trip_ms, 2))
 
 
-def _replica(conn: psycopg.Connection[Any], t: Target) -> CheckFailed:
-    """A server in recovery: name its primary when this role may see it."""
-    row = conn.execute("SELECT sender_host, sender_port FROM pg_stat_wal_receiver").fetchone()
-    primary = f" (its primary: {row[0]}:{row[1]})" if row and row[0] else ""
-    return CheckFailed(
-        f"{t.host}:{t.port} is a read-only replica (in recovery){primary}",
-        why="a standby replays the primary's changes and accepts no writes",
-        hint=f'point {t.source} at the primary server; on the replica, `{t.psql} -c "SELECT '
-        'sender_host, sender_port FROM pg_stat_wal_receiver"` names it (as a superuser)',
-    )
-
-
-_READ_ONLY_RESET = {
-    "user": "ALTER ROLE {user} RESET default_transaction_read_only",
-    "database": "ALTER DATABASE {dbname} RESET default_transaction_read_only",
-    "database user": "ALTER ROLE {user} IN DATABASE {dbname} RESET default_transaction_read_only",
-    "configuration file": "ALTER SYSTEM SET default_transaction_read_only = off",
-}
-
-
-def _read_only_sessions(conn: psycopg.Connection[Any], t: Target) -> CheckFailed:
-    """Transactions are read-only by default: say where that is set, and how to undo it there."""
+def _cannot_probe(conn: psycopg.Connection[Any], t: Target) -> Outcome:
+    """No TEMPORARY and no CREATE anywhere: the app may still write its own tables."""
     row = conn.execute(
-        "SELECT source FROM pg_settings WHERE name = 'default_transaction_read_only'"
+        "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', "
+        "'information_schema') AND has_table_privilege(format('%I.%I', schemaname, tablename), "
+        "'INSERT')"
     ).fetchone()
-    source = str(row[0]) if row else "unknown"
-    where = {
-        "user": f"for role {t.user} (ALTER ROLE ... SET)",
-        "database": f"for database {t.dbname} (ALTER DATABASE ... SET)",
-        "database user": f"for role {t.user} in database {t.dbname}",
-        "client": f"by the connection itself (options in {t.source}, or PGOPTIONS)",
-        "configuration file": "in the server's configuration (postgresql.conf)",
-    }.get(source, f"(source: {source})")
-    statement = _READ_ONLY_RESET.get(source, "")
-    if source == "client":
-        hint = (
-            f"remove -c default_transaction_read_only=on from options in {t.source} (and PGOPTIONS)"
-        )
-    elif statement:
-        # the session that undoes it must not be read-only itself
-        hint = (
-            f"PGOPTIONS='-c default_transaction_read_only=off' psql -h {t.host} -p {t.port} "
-            f'-U postgres -d {t.dbname} -c "{statement.format(user=t.user, dbname=t.dbname)}"'
-        )
-        if source == "configuration file":
-            hint += ' -c "SELECT pg_reload_conf()"  (or edit postgresql.conf and reload)'
-    else:
-        hint = f'{t.psql} -c "SHOW default_transaction_read_only" and find where it is set'
-    return CheckFailed(
-        f"sessions on {t.where} are read-only: default_transaction_read_only is on {where}",
-        why="every transaction starts read-only, so the application's writes fail",
-        hint=hint,
+    insertable = int(row[0]) if row else 0
+    grant = f"GRANT TEMPORARY ON DATABASE {t.dbname} TO {t.user}"
+    return warn(
+        f"writes not proven: role {t.user} has neither TEMPORARY on database {t.dbname} nor "
+        f"CREATE on a schema in its search_path, which envcheck's probe table needs; it may "
+        f"INSERT into {insertable} existing table(s), which envcheck does not touch",
+        hint=f"to let envcheck prove writes: {t.where_.as_superuser(grant, t.dbname)}; or set "
+        f"{t.section}.write_check = false",
+        tables_with_insert=insertable,
     )
 
 
 def open_connection(cfg: PostgresConfig) -> psycopg.Connection[Any]:
-    """A connection for the ``envcheck_postgres`` fixture (the checks already passed)."""
+    """A connection for the ``envcheck_postgres`` fixture (the checks already passed); the
+    checks' own connection is closed first, so the fixture never makes a second one."""
     import psycopg
 
-    dsn = _with_name(_interpolate.resolve(cfg.dsn, secret=True), f"{APPLICATION_NAME} fixture")
-    return psycopg.connect(dsn, connect_timeout=max(2, math.ceil(cfg.timeout)))
+    from envcheck.checks._pgtarget import parse_config
+
+    t = parse_config(cfg, lambda value, key="dsn": _interpolate.resolve(value, secret=True))
+    _server.close_all((COMPONENT,))
+    return psycopg.connect(
+        **t.connect_kwargs(f"{APPLICATION_NAME} fixture"),
+        connect_timeout=max(2, math.ceil(cfg.timeout)),
+    )

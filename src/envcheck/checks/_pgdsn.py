@@ -1,0 +1,182 @@
+"""Reading a PostgreSQL connection string without ever echoing it.
+
+libpq's own parse errors quote the input (``cannot resolve host "2024xq@127.0.0.1"``, ``missing "="
+after "CNRYB"``), and the input holds the password. envcheck parses URLs
+(``postgresql://user:password@host:port/dbname?key=value``) and keyword strings
+(``host=... user=... password='a b'``) itself first and says what is wrong in its own words.
+"""
+
+from __future__ import annotations
+
+import configparser
+import difflib
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+SCHEMES = ("postgresql", "postgres")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]{0,30}):(//)?")
+_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+ENCODE = "percent-encode @ # / : in the user name and password (as %40 %23 %2F %3A; % as %25)"
+
+
+class DsnError(ValueError):
+    """What is wrong with a connection string, in words that never quote its value."""
+
+
+def keywords() -> set[str]:
+    """Every connection keyword this libpq knows."""
+    import psycopg
+
+    return {opt.keyword.decode() for opt in psycopg.pq.Conninfo.get_defaults()}
+
+
+def parse(dsn: str) -> dict[str, str]:
+    """The parameters of ``dsn`` (a URL or a keyword/value string); :class:`DsnError` if it is
+    malformed."""
+    text = dsn.strip()
+    if not text:
+        return {}
+    scheme = _SCHEME.match(text)
+    if scheme and (scheme.group(2) or "=" not in text.split()[0]):
+        name = scheme.group(1)
+        if name.lower() not in SCHEMES or not scheme.group(2):
+            close = difflib.get_close_matches(name.lower(), SCHEMES, n=1, cutoff=0.5)
+            also = f" (did you mean {close[0]}://?)" if close else ""
+            raise DsnError(f"its scheme is {name}://, not postgresql:// or postgres://{also}")
+        params = _parse_url(text[scheme.end() :])
+    else:
+        params = _parse_keywords(text)
+    _check_keys(params)
+    return params
+
+
+def _unquote(part: str, what: str) -> str:
+    from urllib.parse import unquote
+
+    if _PERCENT.search(part):
+        raise DsnError(f"the {what} has a '%' that does not start a %XX escape; {ENCODE}")
+    return unquote(part)
+
+
+def _parse_url(rest: str) -> dict[str, str]:
+    cut = min([i for i in (rest.find("/"), rest.find("?")) if i >= 0], default=len(rest))
+    authority, tail = rest[:cut], rest[cut:]
+    path, _, query = tail.partition("?")
+    if "@" in path:
+        raise DsnError(
+            "the part before '@' (user and password) contains an unencoded '/' or '?'; " + ENCODE
+        )
+    if authority.count("@") > 1:
+        raise DsnError("the user name or password contains an unencoded '@'; " + ENCODE)
+    params: dict[str, str] = {}
+    userinfo, _, hostspec = authority.rpartition("@")
+    has_password = ":" in userinfo
+    if userinfo:
+        user, _, password = userinfo.partition(":")
+        if user:
+            params["user"] = _unquote(user, "user name")
+        if has_password:
+            params["password"] = _unquote(password, "password")
+    hosts, ports = [], []
+    for item in hostspec.split(",") if hostspec else []:
+        if item.startswith("["):
+            host, _, after = item[1:].partition("]")
+            port = after[1:] if after.startswith(":") else ""
+        else:
+            host, _, port = item.partition(":")
+        if port and not port.isdigit():
+            plain = not has_password and port.isalnum() and len(port) < 12
+            shown = f" {port!r}" if plain else ""
+            raise DsnError(
+                f"its port{shown} is not a number (if the password contains @ # / or :, the "
+                f"rest of it was read as host and port; {ENCODE})"
+            )
+        hosts.append(_unquote(host, "host"))
+        ports.append(port)
+    if any(hosts):
+        params["host"] = ",".join(hosts)
+    if any(ports):
+        params["port"] = ",".join(ports)
+    if path.strip("/"):
+        params["dbname"] = _unquote(path[1:], "database name")
+    for pair in query.split("&") if query else []:
+        key, has_value, value = pair.partition("=")
+        if not has_value:
+            raise DsnError(f"the query parameter {key[:30]!r} has no '=value'")
+        params[_unquote(key, "query")] = _unquote(value, f"value of {key[:30]}")
+    return params
+
+
+def _parse_keywords(text: str) -> dict[str, str]:
+    params: dict[str, str] = {}
+    i, n, previous = 0, len(text), ""
+    while i < n:
+        while i < n and text[i].isspace():
+            i += 1
+        if i >= n:
+            break
+        start = i
+        while i < n and text[i] != "=" and not text[i].isspace():
+            i += 1
+        key = text[start:i]
+        while i < n and text[i].isspace():
+            i += 1
+        if i >= n or text[i] != "=":
+            after = f" after the value of {previous}" if previous else ""
+            raise DsnError(
+                f"it has a word without '='{after}: it is neither a URL "
+                "(postgresql://...) nor a keyword string (host=... port=...); a value with "
+                "spaces must be in single quotes: password='...'"
+            )
+        i += 1
+        while i < n and text[i].isspace():
+            i += 1
+        value = []
+        if i < n and text[i] == "'":
+            i += 1
+            while i < n and text[i] != "'":
+                if text[i] == "\\" and i + 1 < n:
+                    i += 1
+                value.append(text[i])
+                i += 1
+            if i >= n:
+                raise DsnError(f"the quoted value of {key} has no closing quote")
+            i += 1
+        else:
+            while i < n and not text[i].isspace():
+                if text[i] == "\\" and i + 1 < n:
+                    i += 1
+                value.append(text[i])
+                i += 1
+        params[key] = "".join(value)
+        previous = key
+    return params
+
+
+def _check_keys(params: Mapping[str, str]) -> None:
+    known = keywords()
+    for key in params:
+        if key not in known:
+            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+            shown = repr(key[:30]) if re.fullmatch(r"[A-Za-z_]{1,30}", key) else "a key"
+            also = f"; did you mean {close[0]!r}?" if close else ""
+            raise DsnError(f"{shown} is not a libpq connection parameter{also}")
+
+
+def service_params(name: str, environ: Mapping[str, str]) -> dict[str, str] | None:
+    """The parameters of service ``name`` from the files libpq reads (``PGSERVICEFILE`` or
+    ``~/.pg_service.conf``, then ``PGSYSCONFDIR/pg_service.conf``); ``None`` if none has it."""
+    files = [environ.get("PGSERVICEFILE") or str(Path.home() / ".pg_service.conf")]
+    sysconf = environ.get("PGSYSCONFDIR") or "/etc/postgresql-common"
+    files.append(os.path.join(sysconf, "pg_service.conf"))
+    for path in files:
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError):
+            continue
+        if parser.has_section(name):
+            return dict(parser.items(name))
+    return None
