@@ -75,7 +75,8 @@ class Probe:
             path = Path(filename).resolve()
         except (OSError, ValueError):
             return False
-        return path.is_relative_to(self.project) and "site-packages" not in path.parts
+        inside = path.is_relative_to(self.project) and "site-packages" not in path.parts
+        return inside and path.is_file()
 
     def _variable_from_source(self, setting: str) -> dict[str, Any]:
         """``SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")``: the variable behind a
@@ -269,6 +270,8 @@ class Probe:
                 info.update(_round_trip(caches[alias]))
             except BaseException as exc:  # noqa: B036
                 info["error"] = _driver_error(exc)
+                if info["error"]["errno"] is None and "redis" in backend.lower():
+                    info["error"]["errno"] = _tcp_errno(cfg.get("LOCATION"))
             finally:
                 try:
                     caches[alias].close()
@@ -354,9 +357,7 @@ def _driver_error(exc: BaseException) -> dict[str, Any]:
         "classes": [f"{type(e).__module__}.{type(e).__qualname__}" for e in chain],
         "driver_type": f"{type(driver).__module__}.{type(driver).__qualname__}",
         "driver_message": str(driver).strip(),
-        "sqlstate": next(
-            (getattr(e, "sqlstate") for e in chain if getattr(e, "sqlstate", None)), None
-        ),
+        "sqlstate": next(filter(None, (getattr(e, "sqlstate", None) for e in chain)), None),
         "errno": errno,
     }
 
@@ -453,6 +454,22 @@ def _bound_cache(backend: str, cfg: dict[str, Any]) -> None:
     elif backend.startswith("django_redis."):
         options.setdefault("SOCKET_CONNECT_TIMEOUT", CONNECT_TIMEOUT)
         options.setdefault("SOCKET_TIMEOUT", CONNECT_TIMEOUT)
+
+
+def _tcp_errno(location: Any) -> int | None:
+    """django-redis re-raises redis-py's ConnectionError without its OSError: connect once to
+    the first server of ``location`` to learn the errno (refused, unreachable, ...)."""
+    import socket
+
+    first = location[0] if isinstance(location, (list, tuple)) and location else location
+    parts = urlsplit(str(first or ""))
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        return None
+    try:
+        socket.create_connection((parts.hostname, parts.port or 6379), timeout=3).close()
+    except OSError as exc:
+        return exc.errno or (-1 if isinstance(exc, TimeoutError) else None)
+    return None
 
 
 def _round_trip(cache: Any) -> dict[str, Any]:
