@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mcp.client.stdio import get_default_environment
 
 from tests.mcp_servers import (
     EVERYTHING,
@@ -406,3 +407,96 @@ def test_no_server_outlives_a_terminated_run(pytester: pytest.Pytester, sig: int
     while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive(pid), f"the MCP server outlived a pytest run ended by signal {sig}"
+
+
+FLAKY = """
+import json, sys
+for line in sys.stdin:
+    message = json.loads(line)
+    if "id" not in message:
+        continue
+    if message["method"] != "initialize":
+        if message["method"] == "server/discover":
+            error = {"code": -32601, "message": "no such method"}
+            print(json.dumps({"jsonrpc": "2.0", "id": message["id"], "error": error}), flush=True)
+            continue
+        print("Traceback (most recent call last):", file=sys.stderr)
+        print("KeyError: 'tools'", file=sys.stderr)
+        sys.exit(3)
+    result = {
+        "protocolVersion": message["params"]["protocolVersion"],
+        "capabilities": {"tools": {}},
+        "serverInfo": {"name": "flaky", "version": "1.0"},
+    }
+    print(json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": result}), flush=True)
+"""
+
+
+def test_stdio_failures_are_diagnosed_from_structure(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = pytester.path
+    (root / "server").mkdir()
+    (root / "tests").mkdir()
+    run = root / "server" / "run.sh"
+    run.write_text(f'#!/bin/sh\nexec {TIME} "$@"\n')
+    run.chmod(0o755)
+    (root / "server" / "srv.py").write_text(f"import os\nos.execv({TIME!r}, [{TIME!r}])\n")
+    noexec = root / "server" / "noexec.sh"
+    noexec.write_text(run.read_text())
+    noexec.chmod(0o644)
+    shebang = root / "server" / "shebang.sh"
+    shebang.write_text("#!/nonexistent/bin/python3\nprint('hi')\n")
+    shebang.chmod(0o755)
+    (root / "flaky.py").write_text(FLAKY)
+    (root / "needsenv.py").write_text(
+        "import os\n"
+        "url = os.environ['ENVCHECK_TEST_API_URL']\n"
+        f"os.execv({TIME!r}, [{TIME!r}])\n"
+    )
+    servers: dict[str, dict[str, Any]] = {
+        "relcmd": {"command": "./server/run.sh"},
+        "relarg": {"command": sys.executable, "args": ["server/srv.py"]},
+        "noexec": {"command": "server/noexec.sh"},
+        "shebang": {"command": "server/shebang.sh"},
+        "flaky": {"command": sys.executable, "args": ["flaky.py"]},
+        "needsenv": {"command": sys.executable, "args": ["needsenv.py"]},
+    }
+    configure(pytester, servers, timeout=15.0)
+    monkeypatch.setenv("ENVCHECK_TEST_API_URL", "http://127.0.0.1:9/api")  # in the shell only
+    monkeypatch.chdir(root / "tests")  # paths are the project's, not pytest's directory's
+    result = pytester.runpytest_subprocess("-m", "mcp", "--envcheck-report")
+    reached = ", ".join(sorted(get_default_environment()))  # the SDK's rule, as on this machine
+    checks = {c["name"]: c for c in json.loads(Path("envcheck-report.json").read_text())["checks"]}
+    for name in ("relcmd", "relarg"):
+        assert checks[f"{name}.initialize"]["status"] == "pass", checks[f"{name}.initialize"]
+    assert checks["flaky.initialize"]["status"] == "pass"  # it answered the handshake
+    assert checks["flaky.tools"]["facts"]["exit_code"] == 3
+    result.stdout.fnmatch_lines_random(
+        [
+            f"mcp/noexec.start: noexec: cannot start `{noexec}`: {noexec} is not executable (no "
+            "execute bit)",
+            f"  fix: chmod +x {noexec}",
+            f"mcp/shebang.start: shebang: cannot start `{shebang}`: the interpreter of {shebang} "
+            "is missing: its #! line names /nonexistent/bin/python3, which does not exist",
+            "mcp/flaky.tools: flaky: `* flaky.py` exited with code 3 during tools",
+            "  why: the server stopped after the handshake; its stderr ends: Traceback (most "
+            f"recent call last): / KeyError: 'tools'; only {reached} reach the server, not the "
+            "rest of your shell's environment",
+            "  SKIP  flaky.ping * blocked by flaky.tools: it exited with code 3*",
+            "mcp/needsenv.start: needsenv: `* needsenv.py` exited with code 1 before answering",
+            "  why: the server stopped during start-up; its stderr ends: * KeyError: "
+            f"'ENVCHECK_TEST_API_URL'; only {reached} reach the server, not the rest of your "
+            "shell's environment; ENVCHECK_TEST_API_URL is set in your shell but was not passed",
+            f"  fix: run `cd {root} && * needsenv.py` by hand to see the error, and fix its "
+            "arguments or environment; to pass a variable of your shell: env = { "
+            'ENVCHECK_TEST_API_URL = "${ENVCHECK_TEST_API_URL}" } in '
+            "[[]tool.envcheck.mcp.servers.needsenv]",
+        ]
+    )
+    # the printed fixes, applied as printed: both servers pass
+    subprocess.run(["chmod", "+x", str(noexec)], check=True)
+    servers["needsenv"]["env"] = {"ENVCHECK_TEST_API_URL": "${ENVCHECK_TEST_API_URL}"}
+    configure(pytester, servers, timeout=15.0)
+    again = pytester.runpytest_subprocess("-m", "mcp", "-k", "noexec or needsenv")
+    again.assert_outcomes(passed=12)

@@ -172,8 +172,7 @@ def exited(probe: Probe, during: str) -> CheckFailed:
     return CheckFailed(
         f"{spec.name}: `{spec.where}` exited with {how} {when}",
         why=f"the server stopped {stage}{stderr}; {env_why}",
-        hint=f"{spec.look} to see the error; fix its arguments or environment in "
-        f"{spec.settings} ({env_hint})",
+        hint=f"{spec.look} to see the error, and fix its arguments or environment; {env_hint}",
         facts={"exit_code": code},
     )
 

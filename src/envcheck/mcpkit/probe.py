@@ -226,7 +226,8 @@ class Probe:
                             await self._learn_exit()
                             self._set(step, diagnose.step_failed(self, step, _root_cause(exc)))
                             if self.child.returncode is not None:  # nothing left to ask
-                                gone = diagnose.blocked(spec, step, "the server exited")
+                                code = self.child.returncode
+                                gone = diagnose.blocked(spec, step, f"it exited with code {code}")
                                 for later, _ in steps[index + 1 :]:
                                     self._set(later, gone)
                                 break
