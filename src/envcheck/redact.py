@@ -45,6 +45,10 @@ _KEY_VALUE = re.compile(
 )
 _BEARER = re.compile(r"(?P<head>\b(?:Bearer|Basic)\s+)(?P<val>[A-Za-z0-9._~+/=-]{6,})")
 # the credential of an Authorization-style value: "Bearer X", "token X", "Basic X"
+# a keyword/value DSN's password: everything up to the next "key=" (an unquoted value with spaces
+# is a mistake libpq reports by echoing its pieces)
+_KEYWORD_PASSWORD = re.compile(r"(?:^|\s)password\s*=\s*(?P<pw>.*?)(?=\s+\w+\s*=|\s*$)", re.I)
+_PIECE_SEPARATORS = re.compile(r"[@#/?:\s]+")
 _SCHEME_VALUE = re.compile(
     r"^\s*(?:[A-Za-z][A-Za-z0-9-]*\s*:\s*)?(?P<scheme>bearer|token|basic|apikey|key)\s+"
     r"(?P<cred>\S+)\s*$",
@@ -98,9 +102,19 @@ def register_parts(value: str | None) -> None:
         if scheme.group("scheme").lower() == "basic":
             found += _basic_parts(scheme.group("cred"))
     for start, end in _url_passwords(value):
-        found += [value[start:end], unquote(value[start:end])]
+        found += _with_pieces(value[start:end]) + _with_pieces(unquote(value[start:end]))
+    keyword = _KEYWORD_PASSWORD.search(value)
+    if keyword:
+        found += _with_pieces(keyword.group("pw").strip("'\""))
     with _lock:
         _secrets.update(s for s in found if len(s) >= _MIN_SECRET_LENGTH and s != value)
+
+
+def _with_pieces(password: str) -> list[str]:
+    """A password and its pieces between characters a URL or DSN parser splits on (an unencoded
+    ``@``, ``#``, ``/``, ``?``, ``:`` or a space): libpq and urllib echo such pieces in their
+    errors ("cannot resolve host '2024xq@127.0.0.1'", "missing "=" after "CNRYB"")."""
+    return [password, *_PIECE_SEPARATORS.split(password)]
 
 
 def _basic_parts(credential: str) -> list[str]:
