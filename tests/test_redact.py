@@ -210,7 +210,9 @@ def _pieces(secret: str) -> list[str]:
     return [secret[i : i + 6] for i in range(len(secret) - 5)]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(
     secrets=st.lists(st.text(SECRET_ALPHABET, min_size=6, max_size=24), min_size=1, max_size=3),
     chunks=st.lists(st.text(TEXT_ALPHABET, max_size=30), min_size=2, max_size=5),
