@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,172 @@ def test_real_error_answers_map_to_typed_errors(
     assert found.hint
 
 
+def _answer(sample: str) -> dict[str, Any]:
+    response: dict[str, Any] = json.loads((SAMPLES / f"{sample}.json").read_text())["response"]
+    return response
+
+
+# Each row: a real answer (mock/data, SOURCES.md names where it was published), how it is asked
+# (which API, the model listing or not, with a key), and the verdict: the error class, whether it
+# is retried and after how long, and words the why / the fix must contain.
+@pytest.mark.parametrize(
+    ("sample", "ask", "error", "wait", "why", "fix"),
+    [
+        # a 404 on the model listing is the URL, never a model
+        (
+            "openai--404-invalid-url",
+            {"listing": True},
+            llm.EndpointNotFound,
+            None,
+            "/v1",
+            "base_url",
+        ),
+        (
+            "proxy--404-page-not-found",
+            {"kind": "openai", "listing": True},
+            llm.EndpointNotFound,
+            None,
+            "plain text",
+            "base_url",
+        ),
+        (
+            "proxy--404-page-not-found",
+            {"kind": "openai"},
+            llm.EndpointNotFound,
+            None,
+            "not this API",
+            "base_url",
+        ),
+        (
+            "openai--404-unknown-url",
+            {},
+            llm.EndpointNotFound,
+            None,
+            "error.code=unknown_url",
+            "base_url",
+        ),
+        ("openai--404-model-not-found", {}, llm.ModelNotFound, None, "model_not_found", "model"),
+        (
+            "groq--404-model-not-found",
+            {"kind": "openai"},
+            llm.ModelNotFound,
+            None,
+            "model_not_found",
+            "model",
+        ),
+        # 'billing' in a rate limit's message is not an empty account
+        ("openai--429-rate-limit-free-tier", {}, llm.RateLimited, 20.0, "per-minute", "rpm"),
+        (
+            "together--429-rate-limited",
+            {"kind": "openai"},
+            llm.RateLimited,
+            None,
+            "per-minute",
+            "rpm",
+        ),
+        (
+            "openai--429-insufficient-quota",
+            {},
+            llm.QuotaExhausted,
+            None,
+            "insufficient_quota",
+            "platform.openai.com/settings/organization/billing",
+        ),
+        # Gemini: which quota, and how long to wait, are in details[]
+        (
+            "gemini--429-per-minute-retry-info",
+            {},
+            llm.RateLimited,
+            26.0,
+            "PerModelPerMinute",
+            "rpm",
+        ),
+        ("gemini--429-per-day", {}, llm.QuotaExhausted, None, "PerDay", "daily reset"),
+        ("gemini--429-resource-exhausted", {}, llm.RateLimited, None, "daily quota", "rpm"),
+        (
+            "scaleway--429-concurrent-requests",
+            {"kind": "openai"},
+            llm.RateLimited,
+            None,
+            "without a structured reason",
+            "rpm",
+        ),
+        ("openrouter--429-rate-limit", {"kind": "openai"}, llm.RateLimited, None, "429", "rpm"),
+        ("github-models--429-rate-limit", {"kind": "openai"}, llm.RateLimited, 44.0, "429", "44 s"),
+        ("anthropic--429-rate-limit", {}, llm.RateLimited, 12.0, "rate_limit_error", "rpm"),
+        # Gemini's preconditions and disabled services say what to do in their details
+        (
+            "gemini--400-location-not-supported",
+            {},
+            llm.RegionNotSupported,
+            None,
+            "FAILED_PRECONDITION",
+            "available-regions",
+        ),
+        (
+            "gemini--403-service-disabled",
+            {},
+            llm.PermissionDenied,
+            None,
+            "SERVICE_DISABLED",
+            "https://console.developers.google.com/apis/api/cloudaicompanion.googleapis.com/overview"
+            "?project=sciortino-test-sandbox-395446",
+        ),
+        # a key that was sent but did not arrive is not a wrong key
+        ("openai--401-no-api-key", {"key_sent": True}, llm.KeyNotReceived, None, "proxy", "curl"),
+        ("openai--401-no-api-key", {}, llm.AuthenticationFailed, None, None, "api-keys"),
+        (
+            "openrouter--401-no-auth",
+            {"kind": "openai", "key_sent": True},
+            llm.KeyNotReceived,
+            None,
+            "Authorization",
+            "curl",
+        ),
+        (
+            "openai--401-invalid-api-key",
+            {"key_sent": True},
+            llm.AuthenticationFailed,
+            None,
+            "invalid_api_key",
+            "api-keys",
+        ),
+        ("anthropic--500-api-error", {}, llm.ServerError, None, "api_error", "status page"),
+    ],
+)
+def test_verdicts_come_from_the_answers_structure(
+    sample: str,
+    ask: dict[str, Any],
+    error: type[llm.ProviderError],
+    wait: float | None,
+    why: str | None,
+    fix: str,
+) -> None:
+    response = _answer(sample)
+    provider = sample.split("--")[0]
+    found = llm.classify(provider, response["status"], response["headers"], response["body"], **ask)
+    assert type(found) is error, (found, found.why)
+    assert found.retryable is error.retryable
+    if wait is None:
+        assert found.retry_after is None or found.retryable
+    else:
+        assert found.retry_after == pytest.approx(wait, abs=1.0)
+    if why is not None:
+        assert why in (found.why or ""), found.why
+    assert fix in (found.hint or ""), found.hint
+
+
+def test_another_service_gets_no_vendor_pages() -> None:
+    response = _answer("together--429-rate-limited")
+    found = llm.classify("together", 402, {}, response["body"], kind="openai")
+    assert type(found) is llm.QuotaExhausted
+    assert "openai.com" not in (found.hint or "") and "together's console" in (found.hint or "")
+    assert found.message.startswith("You have been rate limited")
+    scaleway = _answer("scaleway--429-concurrent-requests")
+    shown = llm.classify("scaleway", 429, {}, scaleway["body"], kind="openai")
+    assert shown.message == "You exceeded your current threshold of concurrent requests"
+
+
 def test_retry_after_in_every_form() -> None:
     assert llm.retry_after({"retry-after": "7"}) == 7.0
     assert llm.retry_after({"Retry-After-Ms": "1500"}) == 1.5
@@ -52,6 +219,9 @@ def test_retry_after_in_every_form() -> None:
     past = {"anthropic-ratelimit-requests-reset": "2020-01-01T00:00:00Z"}
     assert llm.retry_after(past) == 0.0
     assert llm.retry_after({"content-type": "application/json"}) is None
+    assert llm.retry_after({"x-ratelimit-reset": "7"}) == 7.0  # seconds
+    soon = {"x-ratelimit-reset": str(int((time.time() + 30) * 1000))}  # OpenRouter: epoch ms
+    assert llm.retry_after(soon) == pytest.approx(30, abs=2)
 
 
 def test_call_with_retry_never_retries_client_errors() -> None:

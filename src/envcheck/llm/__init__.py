@@ -19,6 +19,8 @@ from envcheck.llm._errors import (
     AuthenticationFailed,
     BadRequest,
     ConnectionFailed,
+    EndpointNotFound,
+    KeyNotReceived,
     MalformedResponse,
     ModelNotFound,
     Overloaded,
@@ -27,17 +29,21 @@ from envcheck.llm._errors import (
     ProviderTimeout,
     QuotaExhausted,
     RateLimited,
+    RegionNotSupported,
     ServerError,
     classify,
 )
+from envcheck.llm._headers import retry_after
 from envcheck.llm._limiter import RateLimiter
-from envcheck.llm._retry import RetryPolicy, call_with_retry, retry_after
+from envcheck.llm._retry import RetryPolicy, call_with_retry
 
 __all__ = [
     "KEY_PAGES",
     "AuthenticationFailed",
     "BadRequest",
     "ConnectionFailed",
+    "EndpointNotFound",
+    "KeyNotReceived",
     "MalformedResponse",
     "ModelNotFound",
     "Overloaded",
@@ -47,6 +53,7 @@ __all__ = [
     "QuotaExhausted",
     "RateLimited",
     "RateLimiter",
+    "RegionNotSupported",
     "RetryPolicy",
     "ServerError",
     "call_with_retry",

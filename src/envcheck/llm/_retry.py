@@ -2,60 +2,18 @@
 
 from __future__ import annotations
 
-import email.utils
 import random
-import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import TypeVar
 
 from envcheck.llm._errors import ProviderError
+from envcheck.llm._headers import retry_after
+
+__all__ = ["RetryPolicy", "call_with_retry", "retry_after"]
 
 T = TypeVar("T")
-_DURATION = re.compile(r"(?P<n>\d+(?:\.\d+)?)(?P<unit>ms|s|m|h)")
-_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def _duration(text: str) -> float | None:
-    """OpenAI's reset format: ``1s``, ``6m0s``, ``20ms``."""
-    parts = _DURATION.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != text.strip():
-        return None
-    return sum(float(n) * _UNIT[u] for n, u in parts)
-
-
-def retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds the provider asks to wait: ``retry-after-ms``, ``retry-after`` (seconds or an
-    HTTP date), OpenAI's ``x-ratelimit-reset-*`` or Anthropic's ``anthropic-ratelimit-*-reset``."""
-    lowered = {k.lower(): v for k, v in headers.items()}
-    if "retry-after-ms" in lowered:
-        try:
-            return max(0.0, float(lowered["retry-after-ms"]) / 1000)
-        except ValueError:
-            pass
-    if "retry-after" in lowered:
-        value = lowered["retry-after"].strip()
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            when = email.utils.parsedate_to_datetime(value) if value else None
-            if when is not None:
-                return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-    waits = [
-        d
-        for k, v in lowered.items()
-        if k.startswith("x-ratelimit-reset") and (d := _duration(v)) is not None
-    ]
-    for key, value in lowered.items():
-        if key.startswith("anthropic-ratelimit-") and key.endswith("-reset"):
-            try:
-                when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                continue
-            waits.append(max(0.0, (when - datetime.now(timezone.utc)).total_seconds()))
-    return max(waits) if waits else None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,69 @@
+"""What providers say about waiting, in their headers and bodies."""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import time
+from collections.abc import Mapping
+from datetime import datetime, timezone
+
+_DURATION = re.compile(r"(?P<n>\d+(?:\.\d+)?)(?P<unit>ms|s|m|h)")
+_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def duration(text: str) -> float | None:
+    """OpenAI's reset format and Gemini's ``retryDelay``: ``1s``, ``6m0s``, ``20ms``, ``26.4s``."""
+    parts = _DURATION.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text.strip():
+        return None
+    return sum(float(n) * _UNIT[u] for n, u in parts)
+
+
+def _reset(value: str) -> float | None:
+    """An ``x-ratelimit-reset*`` value: a duration (OpenAI), or a number: epoch milliseconds
+    (OpenRouter), epoch seconds, or seconds from now."""
+    found = duration(value)
+    if found is not None:
+        return found
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    if number > 1e12:
+        return max(0.0, number / 1000 - time.time())
+    if number > 1e9:
+        return max(0.0, number - time.time())
+    return max(0.0, number)
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds the provider asks to wait: ``retry-after-ms``, ``retry-after`` (seconds or an
+    HTTP date), ``x-ratelimit-reset-*`` or Anthropic's ``anthropic-ratelimit-*-reset``."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if "retry-after-ms" in lowered:
+        try:
+            return max(0.0, float(lowered["retry-after-ms"]) / 1000)
+        except ValueError:
+            pass
+    if "retry-after" in lowered:
+        value = lowered["retry-after"].strip()
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            when = email.utils.parsedate_to_datetime(value) if value else None
+            if when is not None:
+                return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    waits = [
+        d
+        for k, v in lowered.items()
+        if k.startswith("x-ratelimit-reset") and (d := _reset(v)) is not None
+    ]
+    for key, value in lowered.items():
+        if key.startswith("anthropic-ratelimit-") and key.endswith("-reset"):
+            try:
+                when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            waits.append(max(0.0, (when - datetime.now(timezone.utc)).total_seconds()))
+    return max(waits) if waits else None
