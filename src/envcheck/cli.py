@@ -45,8 +45,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """The console script: ``envcheck [options] [pytest args]`` or ``envcheck SUBCOMMAND ...``."""
     try:
-        code = _main(argv)
-        sys.stdout.flush()
+        try:
+            code = _main(argv)
+        finally:  # also when argparse exits (--help): its output is still in the buffer
+            sys.stdout.flush()
     except BrokenPipeError:
         # the reader went away (``envcheck mcp tools NAME | head``): stop quietly, as other
         # command-line tools do, and keep Python from complaining again while it exits
