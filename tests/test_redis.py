@@ -45,7 +45,7 @@ def test_healthy_server_passes_with_facts(pytester: pytest.Pytester) -> None:
         [
             "  PASS  reachable * 127.0.0.1:6379 answers as Redis*",
             "  PASS  auth * PING answered by 127.0.0.1:6379/0*",
-            "  PASS  version * Redis * (>= 6.2), standalone*",
+            "  PASS  version * Redis * (>= 6.2), standalone primary*",
             "  PASS  roundtrip * SET/GET/DEL of a 30 s probe key, deleted*",
             "  PASS  config * maxmemory-policy *, persistence *",
         ]
@@ -108,12 +108,14 @@ url = "redis://127.0.0.1:{lru}/0"
         )
     result.stdout.fnmatch_lines_random(
         [
-            f"redis/replica.roundtrip: 127.0.0.1:{replica} is a read-only replica",
-            "  fix: point tool.envcheck.redis.replica.url at the primary",
+            f"redis/replica.roundtrip: 127.0.0.1:{replica} is a read-only replica of "
+            "127.0.0.1:6379 (link to it: *) (READONLY)",
+            "  fix: point tool.envcheck.redis.replica.url at the primary (127.0.0.1:6379)*",
             f"redis/full.roundtrip: 127.0.0.1:{full} is out of memory: writes are refused (OOM)",
             "  WARN  lru.config * maxmemory-policy allkeys-lru: when memory fills, Redis silently "
             "deletes keys, including queued jobs and LangGraph checkpoints*",
-            "        fix: redis-cli CONFIG SET maxmemory-policy noeviction*",
+            f"        fix: redis-cli -h 127.0.0.1 -p {lru} CONFIG SET maxmemory-policy "
+            "noeviction*",
         ]
     )
 
@@ -143,10 +145,10 @@ url = "http://127.0.0.1:6379/0"
             "redis/stopped.reachable: connection refused at 127.0.0.1:*",
             "  fix: start Redis: sudo systemctl start redis-server*",
             "redis/silent.reachable: 127.0.0.1:* accepted the connection but did not answer",
-            "redis/ssh.reachable: 127.0.0.1:* does not speak the Redis protocol "
-            "(it answered 'SSH-2.0-OpenSSH_9.2*",
-            "redis/typo.reachable: tool.envcheck.redis.typo.url is not a redis:// or rediss:// URL "
-            "with a host",
+            "redis/ssh.reachable: 127.0.0.1:* is not Redis: it answered like SSH "
+            "('SSH-2.0-OpenSSH_9.2*",
+            "redis/typo.reachable: tool.envcheck.redis.typo.url is not a valid Redis URL: its "
+            "scheme is http://, not redis:// or rediss://",
         ]
     )
     checks = json.loads((pytester.path / "envcheck-report.json").read_text())["checks"]

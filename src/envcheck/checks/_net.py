@@ -6,6 +6,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from envcheck._model import CheckFailed
 
@@ -138,6 +139,44 @@ def probe(
     DNS failure, refused connection, silence or a foreign protocol it met, with the fix
     (:class:`ConversationFailed` once TCP connected).
     """
+    opened = connect(
+        host,
+        port,
+        timeout=timeout,
+        what=what,
+        start_hint=start_hint,
+        hello=hello,
+        understands=understands,
+        budget=budget,
+        tls=tls,
+    )
+    opened.sock.close()
+    return opened.latency
+
+
+@dataclass
+class Opened:
+    """A connection :func:`connect` made: the socket (TLS-wrapped with ``tls``), the connect
+    latency in milliseconds, and the first reply bytes to ``hello``."""
+
+    sock: socket.socket
+    latency: float
+    reply: bytes = b""
+
+
+def connect(
+    host: str,
+    port: int,
+    *,
+    timeout: float,
+    what: str,
+    start_hint: str,
+    hello: bytes | None = None,
+    understands: Callable[[bytes], bool] | None = None,
+    budget: float | None = None,
+    tls: ssl.SSLContext | None = None,
+) -> Opened:
+    """Like :func:`probe`, but the connection stays open for the caller (who closes it)."""
     where = f"{host}:{port}"
     deadline = time.monotonic() + (timeout if budget is None else budget)
     try:
@@ -149,14 +188,17 @@ def probe(
         sock = socket.socket(family, kind, proto)
         sock.settimeout(max(0.05, deadline - time.monotonic()))
         started = time.monotonic()
+        keep = False
         try:
             sock.connect(address)
             latency = (time.monotonic() - started) * 1000
             if tls is not None:
                 sock = handshake(sock, tls, host, where, what, deadline)
+            reply = b""
             if hello is not None:
-                _converse(sock, hello, understands, where, what, deadline)
-            return latency
+                reply = _converse(sock, hello, understands, where, what, deadline)
+            keep = True
+            return Opened(sock, latency, reply)
         except ConnectionRefusedError as exc:
             last = exc
         except (socket.timeout, TimeoutError):
@@ -169,7 +211,8 @@ def probe(
         except OSError as exc:
             last = exc
         finally:
-            sock.close()
+            if not keep:
+                sock.close()
     if isinstance(last, ConnectionRefusedError):
         raise Refused(
             f"connection refused at {where}",
@@ -267,7 +310,7 @@ def _converse(
     where: str,
     what: str,
     deadline: float,
-) -> None:
+) -> bytes:
     sock.settimeout(max(0.05, deadline - time.monotonic()))
     try:
         sock.sendall(hello)
@@ -295,3 +338,4 @@ def _converse(
             hint=f"point the configuration at the {what} port",
             reply=reply,
         )
+    return reply

@@ -1,30 +1,28 @@
 """The ``redis`` component: a real Redis server, checked from TCP to a write round-trip.
 
 Checks per instance: ``reachable`` (TCP, the TLS handshake for rediss://, a RESP answer to
-``PING``) → ``auth`` (AUTH / ACL user accepted, ``PING``) → ``version``, ``roundtrip``
-(``SET``/``GET``/``DEL`` of a unique ``envcheck:probe:*`` key with a 30 s TTL; never ``FLUSH*``,
-never a key a user could own), ``config`` (eviction policy and persistence).
+``PING``) → ``auth`` (AUTH / ACL user accepted, ``SELECT`` of the URL's database, ``PING``) →
+``version``, ``roundtrip`` (``SET``/``GET``/``DEL`` of a unique ``envcheck:probe:*`` key with a
+30 s TTL; never ``FLUSH*``, never a key a user could own), ``config`` (eviction policy and
+persistence). All of an instance's checks share one connection, one check after the other;
+verdicts come from the class of the error reply (its first word) and the request it answered.
 """
 
 from __future__ import annotations
 
-import ssl
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import pydantic
-
-from envcheck import _interpolate, hookimpl, redact
+from envcheck import _interpolate
 from envcheck._context import Context
 from envcheck._model import Check, CheckFailed, Outcome, ok, warn
-from envcheck.checks import _net
-from envcheck.checks._common import CheckMaker, not_configured
-from envcheck.config import EnvcheckConfig, Instances
+from envcheck.checks import _net, _server
+from envcheck.checks._common import CheckMaker
+from envcheck.checks._redistarget import Target, ssl_context, target, tls_options
+from envcheck.checks._resp import ConnectionLost, ReplyError, Resp, info
 
 if TYPE_CHECKING:
     import redis as redis_lib
@@ -36,239 +34,115 @@ START_HINT = (
     "start Redis: sudo systemctl start redis-server  (without systemd: redis-server --daemonize "
     "yes; in Docker: docker start <container>)"
 )
+CONFIGURE = "set REDIS_URL, or add [tool.envcheck.redis] url = ... to pyproject.toml"
 _RISKY_EVICTION = {"allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu"}
 _RISKY_EVICTION |= {"volatile-random", "volatile-ttl"}
 
 
-class RedisConfig(pydantic.BaseModel):
+class RedisConfig(_server.ServerConfig):
     """One Redis instance: ``[tool.envcheck.redis]`` or ``[tool.envcheck.redis.NAME]``."""
 
-    model_config = pydantic.ConfigDict(extra="forbid")
+    version_example: ClassVar[str] = "'7.0'"
 
     url: str = DEFAULT_URL
-    min_version: str | None = None
-    timeout: float = pydantic.Field(default=3.0, gt=0)
-    write_check: bool = True
     #: rediss:// only: a PEM file of the CA certificate(s) that signed the server's certificate
     #: (relative paths are relative to the project); default: this machine's trust store
     ca_file: str | None = None
     #: rediss:// only: ``false`` skips certificate verification (reported as a warning)
     tls_verify: bool = True
 
-    @pydantic.field_validator("min_version")
-    @classmethod
-    def _version(cls, value: str | None) -> str | None:
-        if value is not None and not all(part.isdigit() for part in value.split(".")):
-            raise ValueError(f"{value!r} is not a version like '7.0'")
-        return value
 
-
-@hookimpl
-def envcheck_config_sections() -> dict[str, Any]:
-    return {COMPONENT: Instances(RedisConfig)}
-
-
-@hookimpl
-def envcheck_default_config(environ: Mapping[str, str]) -> dict[str, Any] | None:
+def default_config(environ: Mapping[str, str]) -> dict[str, Any] | None:
+    """``REDIS_URL``, else where redis-cli looks: localhost:6379 (not found if nothing listens)."""
     if environ.get("REDIS_URL"):
-        return {COMPONENT: {"url": "${REDIS_URL}"}}
-    return None
+        return {"url": "${REDIS_URL}", "source": "REDIS_URL"}
+    return {
+        "url": "redis://localhost:6379/0",
+        "source": "redis default (localhost:6379)",
+        "required": False,
+    }
 
 
-@hookimpl
-def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
-    instances: dict[str, RedisConfig] | None = config.section(COMPONENT)
-    if instances is None:
-        if config.from_environment:
-            yield not_configured(COMPONENT, ["REDIS_URL"])
-        return
-    for name, instance in instances.items():
-        prefix = "" if name == "default" else f"{name}."
-        make = CheckMaker(
-            COMPONENT, instance, timeout=instance.timeout, prefix=prefix, instance=name
-        )
-
-        yield make("reachable", reachable, "the server's address answers")
-        yield make("auth", auth, "AUTH / ACL user accepted and PING answered", "reachable")
-        yield make("version", version, "server version is recent enough", "auth")
-        if instance.write_check:
-            yield make("roundtrip", roundtrip, "SET/GET/DEL round-trip leaves nothing", "auth")
-        yield make("config", configuration, "eviction policy and persistence", "auth")
+def _instance_checks(name: str, instance: RedisConfig) -> Iterator[Check]:
+    prefix = "" if name == "default" else f"{name}."
+    make = CheckMaker(COMPONENT, instance, timeout=instance.timeout, prefix=prefix, instance=name)
+    yield make("reachable", reachable, "the server's address answers")
+    yield make("auth", auth, "AUTH / ACL user accepted and PING answered", "reachable")
+    yield make("version", version, "server version is recent enough", "auth")
+    if instance.write_check:
+        yield make("roundtrip", roundtrip, "SET/GET/DEL round-trip leaves nothing", "auth")
+    yield make("config", configuration, "eviction policy and persistence", "auth")
 
 
-@dataclass
-class TLSOptions:
-    """How a rediss:// connection verifies the server: URL options win, as in redis-py."""
-
-    verify: bool
-    check_hostname: bool
-    ca_file: str | None
-    #: where ``verify`` came from, e.g. ``tool.envcheck.redis.tls_verify = false``
-    verify_origin: str
-    #: where ``ca_file`` came from, e.g. ``tool.envcheck.redis.ca_file``
-    ca_origin: str = ""
-
-    def client_kwargs(self) -> dict[str, Any]:
-        return {
-            "ssl_cert_reqs": "required" if self.verify else "none",
-            "ssl_ca_certs": self.ca_file,
-            "ssl_check_hostname": self.check_hostname,
-        }
-
-
-@dataclass
-class Target:
-    url: str
-    host: str
-    port: int
-    db: int
-    tls: bool
-    has_password: bool
-    username: str | None
-    source: str
-    section: str
-    tls_options: TLSOptions
-
-    @property
-    def where(self) -> str:
-        return f"{self.host}:{self.port}/{self.db}"
-
-
-def tls_options(
-    cfg: RedisConfig,
-    url: str,
-    section: str,
-    source: str,
-    rootdir: Path | None,
-    resolve: Callable[[str], str],
-) -> TLSOptions:
-    """Certificate verification for ``url``: ``ssl_cert_reqs`` / ``ssl_ca_certs`` /
-    ``ssl_check_hostname`` in the URL (what redis-py reads) win over ``tls_verify`` / ``ca_file``.
-    """
-    query = {key: values[-1] for key, values in parse_qs(urlsplit(url).query).items()}
-    if "ssl_cert_reqs" in query:
-        verify = query["ssl_cert_reqs"].strip().lower() != "none"
-        origin = f"ssl_cert_reqs={query['ssl_cert_reqs']} in {source}"
-    else:
-        verify = cfg.tls_verify
-        origin = f"{section}.tls_verify = false"
-    ca_file = query.get("ssl_ca_certs")
-    ca_origin = f"ssl_ca_certs in {source}"
-    if ca_file is None and cfg.ca_file:
-        ca_origin = f"{section}.ca_file"
-        ca_file = resolve(cfg.ca_file)
-        if rootdir is not None and not Path(ca_file).is_absolute():
-            ca_file = str(Path(rootdir) / ca_file)
-    check_hostname = verify
-    if "ssl_check_hostname" in query:
-        check_hostname = verify and query["ssl_check_hostname"].strip().lower() not in (
-            "0",
-            "f",
-            "false",
-            "n",
-            "no",
-            "off",
-        )
-    return TLSOptions(verify, check_hostname, ca_file, origin, ca_origin)
-
-
-def target(ctx: Context, instance: str) -> Target:
-    cfg: RedisConfig = ctx.section
-    section = f"tool.envcheck.{COMPONENT}" + ("" if instance == "default" else f".{instance}")
-    key = f"{section}.url"
-    refs = _interpolate.references(cfg.url)
-    source = refs[0] if refs else key
-    url = ctx.resolve(cfg.url, secret=True, key=key)
-    example = "redis://[:PASSWORD@]HOST:6379/0 (rediss:// for TLS)"
-    try:
-        parts = urlsplit(url)
-        port = parts.port or 6379
-    except ValueError as exc:
-        raise CheckFailed(
-            f"{source} is not a valid Redis URL ({exc})", hint=f"set {source} like {example}"
-        ) from None
-    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
-        raise CheckFailed(
-            f"{source} is not a redis:// or rediss:// URL with a host",
-            hint=f"set {source} like {example}",
-        )
-    if parts.password:
-        redact.register(unquote(parts.password))
-    path = parts.path.strip("/") or "0"
-    if not path.isdigit():
-        raise CheckFailed(
-            f"{source} names database {path!r}; Redis databases are numbers",
-            hint=f"set {source} like {example}",
-        )
-    return Target(
-        url=url,
-        host=parts.hostname,
-        port=port,
-        db=int(path),
-        tls=parts.scheme == "rediss",
-        has_password=bool(parts.password),
-        username=unquote(parts.username) if parts.username else None,
-        source=source,
-        section=section,
-        tls_options=tls_options(
-            cfg,
-            url,
-            section,
-            source,
-            ctx.rootdir,
-            lambda value: ctx.resolve(value, key=f"{section}.ca_file"),
-        ),
-    )
+SERVER = _server.ServerComponent(
+    COMPONENT, RedisConfig, ["REDIS_URL"], default_config, _instance_checks
+)
+envcheck_config_sections, envcheck_default_config, envcheck_checks = SERVER.hooks()
 
 
 def _is_resp(reply: bytes) -> bool:
     return reply[:1] in (b"+", b"-")
 
 
-def ssl_context(t: Target) -> ssl.SSLContext:
-    """The TLS settings redis-py will use for ``t`` (see ``Connection._wrap_socket_with_ssl``)."""
-    tls = t.tls_options
-    context = ssl.create_default_context()
-    context.check_hostname = tls.check_hostname
-    context.verify_mode = ssl.CERT_REQUIRED if tls.verify else ssl.CERT_NONE
-    if tls.ca_file:
-        try:
-            context.load_verify_locations(cafile=tls.ca_file)
-        except FileNotFoundError:
-            raise CheckFailed(
-                f"the CA file {tls.ca_file} does not exist",
-                why=f"{tls.ca_origin} names a file that is not there",
-                hint=f"set {t.section}.ca_file to the PEM file of the CA that signed the "
-                "server's certificate",
-            ) from None
-        except ssl.SSLError as exc:
-            raise CheckFailed(
-                f"the CA file {tls.ca_file} holds no usable certificate ({exc.reason or exc})",
-                why="it must be PEM: -----BEGIN CERTIFICATE----- blocks",
-                hint=f"check it: openssl x509 -in {tls.ca_file} -noout -subject",
-            ) from None
-    return context
+class Session:
+    """The shared connection and whether it has logged in (AUTH, SELECT) yet."""
+
+    def __init__(self, conn: Resp, latency: float = 0.0) -> None:
+        self.conn = conn
+        self.latency = latency
+        self.ready = False
+        self.first_reply: ReplyError | None = None
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _open(ctx: Context, t: Target) -> Session:
+    opened = _net.connect(
+        t.host,
+        t.port,
+        timeout=ctx.check.seconds,
+        budget=ctx.remaining(),
+        what="Redis",
+        start_hint=START_HINT,
+        hello=b"PING\r\n",
+        understands=_is_resp,
+        tls=ssl_context(t) if t.tls else None,
+    )
+    session = Session(Resp(opened.sock, opened.reply), opened.latency)
+    try:
+        session.conn.read("PING")
+    except ReplyError as exc:
+        session.first_reply = exc  # NOAUTH is normal; ERR here is a refused client
+    except ConnectionLost:
+        pass
+    return session
+
+
+def _session(ctx: Context, t: Target) -> Any:
+    holder = _server.shared((COMPONENT, t.instance, t.url), Session.close)
+    return holder.use(ctx, lambda: _open(ctx, t))
 
 
 def reachable(instance: str, ctx: Context) -> Outcome:
+    cfg: RedisConfig = ctx.section
     t = target(ctx, instance)
-    budget = ctx.remaining()
-    deadline = time.monotonic() + budget
+    ctx.fact("settings_from", _server.settings_from(ctx, cfg))
+    deadline = _server.deadline_of(ctx)
     try:
-        latency = _net.probe(
-            t.host,
-            t.port,
-            timeout=ctx.check.seconds,
-            budget=budget,
-            what="Redis",
-            start_hint=START_HINT,
-            hello=b"PING\r\n",
-            understands=_is_resp,
-            tls=ssl_context(t) if t.tls else None,
-        )
+        with _session(ctx, t) as session:
+            refused = session.first_reply
+            latency = session.latency
     except _net.ConversationFailed as exc:
         raise _refine(exc, t, deadline) from None
-    facts: dict[str, Any] = {"tcp_connect_ms": round(latency, 1), "tls": t.tls}
+    except CheckFailed as exc:
+        if not cfg.required and _net.nothing_listens(exc):
+            raise _server.not_found("Redis", f"{t.host}:{t.port}", CONFIGURE) from None
+        raise
+    if refused is not None and refused.kind not in ("NOAUTH", "WRONGPASS"):
+        _server.close_all((COMPONENT, t.instance))
+        raise _refused(t, refused)
+    facts: dict[str, Any] = {"tls": t.tls, "tcp_connect_ms": round(latency, 1)}
     if not t.tls:
         return ok(f"{t.host}:{t.port} answers as Redis", **facts)
     if not t.tls_options.verify:
@@ -280,6 +154,27 @@ def reachable(instance: str, ctx: Context) -> Outcome:
             **facts,
         )
     return ok(f"{t.host}:{t.port} answers as Redis over TLS (certificate verified)", **facts)
+
+
+def _refused(t: Target, exc: ReplyError) -> CheckFailed:
+    """An error reply to the very first PING: the server turned this client away."""
+    if exc.kind == "ERR":
+        return CheckFailed(
+            f"{t.host}:{t.port} refuses new clients: it answered PING with {exc.text!r}",
+            why="Redis answers a new connection with an ERR and closes it when maxclients is "
+            "reached (it keeps no slot for administrators)",
+            hint="find who holds the connections once one is free: "
+            f"{t.cli('CLIENT', 'LIST')}; close idle ones (CONFIG SET timeout 300 drops idle "
+            f"clients), or raise the limit: {t.cli('CONFIG', 'SET', 'maxclients', '20000')} "
+            "(and maxclients in redis.conf)",
+        )
+    if exc.kind == "LOADING":
+        return CheckFailed(
+            f"{t.host}:{t.port} is loading its dataset into memory (LOADING)",
+            why="Redis answers commands only once the RDB/AOF file is loaded",
+            hint=f"wait and retry; {t.cli('INFO', 'persistence')} shows loading_eta_seconds",
+        )
+    return _explain(t, exc)
 
 
 def _refine(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFailed:
@@ -312,107 +207,167 @@ def _refine(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFa
             f"certificate (check: openssl s_client -connect {t.host}:{t.port} -CAfile FILE "
             "-verify_return_error); if it was issued for another name, connect by that name",
         )
+    if exc.kind == "foreign":
+        return _net.not_the_protocol(exc, t.host, t.port, "Redis", deadline)
     return exc
 
 
-def client(ctx: Context, t: Target) -> redis_lib.Redis:
-    """A client that fails fast: bounded connect and read, no retries."""
-    import redis
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
+def _login(session: Session, t: Target, deadline: float) -> None:
+    """AUTH (when the URL has a password) and SELECT (a database other than 0), once."""
+    if session.ready:
+        return
+    conn = session.conn
+    if t.has_password:
+        args = ["AUTH"] + ([t.username] if t.username else []) + [t.password or ""]
+        try:
+            conn.call(*args, deadline=deadline)
+        except ReplyError as exc:
+            if exc.kind == "ERR" and not t.username:
+                raise CheckFailed(
+                    f"the URL sends a password, but {t.host}:{t.port} has none configured",
+                    why="AUTH is answered with ERR on a server without requirepass: anyone who "
+                    "reaches it gets in, and clients stricter than redis-py refuse the URL",
+                    hint=f"remove the password from {t.source}, or protect the server: "
+                    f"{t.cli('CONFIG', 'SET', 'requirepass', '<password>')} (and requirepass "
+                    "in redis.conf)",
+                ) from None
+            raise _explain(t, exc) from None
+    if t.db:
+        try:
+            conn.call("SELECT", t.db, deadline=deadline)
+        except ReplyError as exc:
+            if exc.kind != "ERR":
+                raise _explain(t, exc) from None
+            raise _no_such_db(conn, t, deadline) from None
+    session.ready = True
 
-    timeout = ctx.remaining()
-    return redis.Redis.from_url(
-        t.url,
-        socket_connect_timeout=timeout,
-        socket_timeout=timeout,
-        retry=Retry(NoBackoff(), 0),
-        health_check_interval=0,
-        **(t.tls_options.client_kwargs() if t.tls else {}),
+
+def _no_such_db(conn: Resp, t: Target, deadline: float) -> CheckFailed:
+    try:
+        reply = conn.call("CONFIG", "GET", "databases", deadline=deadline)
+        count = int(reply[1]) if reply and len(reply) > 1 else None
+    except (ReplyError, ValueError, TypeError):
+        count = None
+    has = f"it has {count} (0 to {count - 1})" if count else "CONFIG GET databases may not run here"
+    return CheckFailed(
+        f"database {t.db} does not exist on {t.host}:{t.port}: {has}",
+        why="SELECT was refused: the index in the URL's path is beyond the server's databases "
+        "setting",
+        hint=(
+            f"use a database from 0 to {count - 1} in {t.source}"
+            if count
+            else f"use a lower database number in {t.source}; {t.cli('CONFIG', 'GET', 'databases')}"
+        ),
+        facts={"databases": count},
     )
 
 
-def _diagnose(exc: Exception, t: Target) -> CheckFailed:
-    import redis
+def _ready(ctx: Context, t: Target) -> Any:
+    """The shared session, logged in; every check after ``reachable`` starts here."""
+    return _session(ctx, t)
 
-    text = str(exc)
-    no_password = not t.has_password and not t.username
-    if isinstance(exc, redis.AuthenticationError) and (no_password or "NOAUTH" in text):
+
+def _call(session: Session, t: Target, deadline: float, *args: str | int) -> Any:
+    _login(session, t, deadline)
+    try:
+        return session.conn.call(*args, deadline=deadline)
+    except ReplyError as exc:
+        raise _explain(t, exc, session.conn, deadline) from None
+    except ConnectionLost as exc:
+        raise CheckFailed(
+            f"{t.host}:{t.port} stopped answering during {args[0]}: {exc}",
+            why="the server closed the connection or is blocked (a slow command, a dump)",
+            hint=f"{t.cli('--latency')}; and {t.cli('SLOWLOG', 'GET', '10')}",
+        ) from None
+
+
+def _replication(conn: Resp | None, deadline: float) -> dict[str, str]:
+    if conn is None:
+        return {}
+    try:
+        return info(conn, "replication", deadline)
+    except (ReplyError, ConnectionLost):
+        return {}
+
+
+def _explain(
+    t: Target, exc: ReplyError, conn: Resp | None = None, deadline: float = 0.0
+) -> CheckFailed:
+    """An error reply, by its class (first word) and the request it answered."""
+    deadline = deadline or time.monotonic() + 2
+    if exc.kind == "NOAUTH":
         return CheckFailed(
             f"{t.host}:{t.port} requires a password (NOAUTH)",
             why="the URL has no password, and the server has requirepass / ACL users",
             hint=f"put the password in {t.source}: redis://:PASSWORD@{t.host}:{t.port}/{t.db}",
         )
-    if isinstance(exc, redis.AuthenticationError) or "WRONGPASS" in text:
+    if exc.kind == "WRONGPASS":
         user = f"user {t.username!r}" if t.username else "the default user"
         return CheckFailed(
             f"authentication failed for {user} at {t.host}:{t.port} (WRONGPASS)",
-            why="the password (or ACL user) in the URL is not accepted",
-            hint=f"fix the password in {t.source}; on the server: redis-cli ACL LIST "
-            "shows the users",
+            why="the password is wrong, or there is no such ACL user, or it is disabled: Redis "
+            "does not tell which",
+            hint=f"fix the password in {t.source}; an administrator sees the users with "
+            f"{t.cli('ACL', 'LIST')} (as a user allowed to run ACL)",
         )
-    if "without any password configured" in text:
+    if exc.kind == "NOPERM":
+        user = t.username or "default"
         return CheckFailed(
-            f"the URL sends a password, but {t.host}:{t.port} has none configured",
-            why="AUTH fails on a server without requirepass",
-            hint=f"remove the password from {t.source} (or set requirepass on the server)",
+            f"ACL user {user!r} may not run {exc.command} (NOPERM)",
+            why=f"the server said: {exc.text}",
+            hint=f"as an administrator: `redis-cli -h {t.host} -p {t.port} --user ADMIN --askpass "
+            f"ACL SETUSER {user} +{exc.command.lower()}`; if {user} is limited to some keys "
+            f"(ACL GETUSER {user} shows no ~*), also add %RW~{KEY_PREFIX}*",
         )
-    if isinstance(exc, redis.exceptions.NoPermissionError):
+    if exc.kind in ("READONLY", "MASTERDOWN"):
+        repl = _replication(conn, deadline)
+        primary = f"{repl.get('master_host', '?')}:{repl.get('master_port', '?')}"
+        link = repl.get("master_link_status", "unknown")
+        down = " which is down" if exc.kind == "MASTERDOWN" or link == "down" else ""
         return CheckFailed(
-            f"the ACL user may not run what envcheck needs: {text}",
-            hint=f"ACL SETUSER {t.username or 'default'} +ping +info +set +get +del "
-            f"~{KEY_PREFIX}*",
+            f"{t.host}:{t.port} is a read-only replica of {primary} (link to it: {link}) "
+            f"({exc.kind})",
+            why=f"a replica accepts no writes; its primary is {primary}{down}",
+            hint=f"point {t.source} at the primary ({primary})"
+            + (f"; start it or repair the link: {t.cli('INFO', 'replication')}" if down else ""),
+            facts={"master_host": repl.get("master_host"), "master_link_status": link},
         )
-    if isinstance(exc, redis.ReadOnlyError):
-        return CheckFailed(
-            f"{t.host}:{t.port} is a read-only replica",
-            why="writes are only accepted by the primary",
-            hint=f"point {t.source} at the primary",
-        )
-    if isinstance(exc, redis.exceptions.OutOfMemoryError) or text.startswith("OOM"):
+    if exc.kind == "OOM":
+        memory: dict[str, str] = {}
+        if conn is not None:
+            try:
+                memory = info(conn, "memory", deadline)
+            except (ReplyError, ConnectionLost):
+                pass
+        used = int(memory.get("used_memory", "0") or 0)
+        limit = memory.get("maxmemory", "?")
+        proposal = str(max(used * 2, 64 * 1024 * 1024))
         return CheckFailed(
             f"{t.host}:{t.port} is out of memory: writes are refused (OOM)",
-            why="used memory is above maxmemory and the policy is noeviction",
-            hint="free memory or raise it: redis-cli CONFIG SET maxmemory <bytes> "
-            "(and in redis.conf)",
+            why=f"used memory ({used} bytes) is above maxmemory ({limit} bytes) and the policy "
+            "is noeviction",
+            hint=f"free memory or raise the limit: {t.cli('CONFIG', 'SET', 'maxmemory', proposal)}"
+            " (and maxmemory in redis.conf)",
+            facts={"used_memory": used},
         )
-    if isinstance(exc, redis.TimeoutError):
-        return CheckFailed(
-            f"{t.host}:{t.port} did not answer in time",
-            why="the server is overloaded, blocked by a slow command, or the network drops packets",
-            hint="redis-cli --latency, and check SLOWLOG on the server",
-        )
-    if isinstance(exc, redis.ConnectionError) and "CERTIFICATE_VERIFY_FAILED" in text:
-        return CheckFailed(
-            f"the TLS certificate of {t.host}:{t.port} is not trusted: {text}",
-            why="it is self-signed, signed by a CA this machine does not trust, or issued for "
-            "another host name",
-            hint=f"set {t.section}.ca_file to the PEM file of the CA that signed it",
-        )
-    if isinstance(exc, redis.ConnectionError) and ("SSL" in text or "ssl" in text):
-        return CheckFailed(
-            f"TLS handshake with {t.host}:{t.port} failed: {text}",
-            why="rediss:// against a plain port, or TLS settings the server refuses",
-            hint=f"use redis:// for a plain port in {t.source}; `redis-cli -h {t.host} -p "
-            f"{t.port} --tls --cacert FILE ping` shows what the server says",
-        )
-    return CheckFailed(f"{t.where}: {type(exc).__name__}: {text}", hint=f"check {t.source}")
+    if exc.kind == "LOADING":
+        return _refused(t, exc)
+    return CheckFailed(
+        f"{t.where}: {exc.command} was refused ({exc.kind}): {exc.text}",
+        hint=f"check {t.source}; try: {t.cli(exc.command)}",
+    )
 
 
 def auth(instance: str, ctx: Context) -> Outcome:
-    import redis
-
     t = target(ctx, instance)
+    deadline = _server.deadline_of(ctx)
     started = time.monotonic()
-    try:
-        with client(ctx, t) as conn:
-            conn.ping()
-            first_ms = (time.monotonic() - started) * 1000
-            started = time.monotonic()
-            conn.ping()
-            ping_ms = (time.monotonic() - started) * 1000
-    except redis.RedisError as exc:
-        raise _diagnose(exc, t) from None
+    with _ready(ctx, t) as session:
+        _call(session, t, deadline, "PING")
+        first_ms = (time.monotonic() - started) * 1000
+        started = time.monotonic()
+        _call(session, t, deadline, "PING")
+        ping_ms = (time.monotonic() - started) * 1000
     who = f"as {t.username!r}" if t.username else ("with a password" if t.has_password else "")
     return ok(
         f"PING answered by {t.where} {who}".rstrip(),
@@ -422,73 +377,78 @@ def auth(instance: str, ctx: Context) -> Outcome:
     )
 
 
-def _number(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in text.split(".") if part.isdigit())
+def _info(session: Session, t: Target, deadline: float, section: str) -> dict[str, str]:
+    _login(session, t, deadline)
+    try:
+        return info(session.conn, section, deadline)
+    except ReplyError as exc:
+        raise _explain(t, exc, session.conn, deadline) from None
 
 
 def version(instance: str, ctx: Context) -> Outcome:
-    import redis
-
     t = target(ctx, instance)
-    try:
-        with client(ctx, t) as conn:
-            info = conn.info("server")
-    except redis.RedisError as exc:
-        raise _diagnose(exc, t) from None
-    have = str(info.get("redis_version", "?"))
+    deadline = _server.deadline_of(ctx)
+    with _ready(ctx, t) as session:
+        server = _info(session, t, deadline, "server")
+        repl = _info(session, t, deadline, "replication")
+    have = server.get("redis_version", "?")
+    mode = server.get("redis_mode", "standalone")
+    role = "replica" if repl.get("role") == "slave" else "primary"
+    facts: dict[str, Any] = {"redis_version": have, "mode": mode, "role": role}
+    if role == "replica":
+        link = repl.get("master_link_status", "unknown")
+        role = f"replica of {repl.get('master_host')}:{repl.get('master_port')} (link {link})"
+        facts.update(master_host=repl.get("master_host"), master_link_status=link)
     wanted = ctx.section.min_version
-    if wanted and _number(have) < _number(wanted):
+    if wanted and _server.older(have, wanted):
         raise CheckFailed(
             f"Redis {have} is older than the required {wanted}",
             why=f"{t.host}:{t.port} runs an old release",
             hint=f"upgrade the server to Redis {wanted} or newer",
-            facts={"redis_version": have},
+            facts=facts,
         )
-    mode = str(info.get("redis_mode", "standalone"))
     required = f" (>= {wanted})" if wanted else ""
-    return ok(f"Redis {have}{required}, {mode}", redis_version=have, mode=mode)
+    return ok(f"Redis {have}{required}, {mode} {role}", **facts)
 
 
 def roundtrip(instance: str, ctx: Context) -> Outcome:
-    import redis
-
     t = target(ctx, instance)
+    deadline = _server.deadline_of(ctx)
     key = f"{KEY_PREFIX}{uuid.uuid4().hex}"
     value = uuid.uuid4().hex
-    try:
-        with client(ctx, t) as conn:
-            started = time.monotonic()
+    with _ready(ctx, t) as session:
+        started = time.monotonic()
+        try:
+            if _call(session, t, deadline, "SET", key, value, "EX", 30, "NX") is None:
+                raise CheckFailed(f"probe key {key} already existed; not touched", hint="retry")
+            back = _call(session, t, deadline, "GET", key)
+        finally:
             try:
-                if not conn.set(key, value, ex=30, nx=True):
-                    raise CheckFailed(f"probe key {key} already existed; not touched", hint="retry")
-                back = conn.get(key)
-            finally:
-                conn.delete(key)
-            elapsed = (time.monotonic() - started) * 1000
-    except redis.RedisError as exc:
-        raise _diagnose(exc, t) from None
+                session.conn.call("DEL", key, deadline=max(deadline, time.monotonic() + 1))
+            except (ReplyError, ConnectionLost):
+                pass  # it expires within 30 s
+        elapsed = (time.monotonic() - started) * 1000
     if back is None or back.decode() != value:
-        raise CheckFailed(f"{t.where} did not return the value just written", hint="redis-cli")
+        raise CheckFailed(
+            f"{t.where} did not return the value just written", hint=t.cli("GET", key)
+        )
     return ok("SET/GET/DEL of a 30 s probe key, deleted", round_trip_ms=round(elapsed, 2))
 
 
 def configuration(instance: str, ctx: Context) -> Outcome:
-    import redis
-
     t = target(ctx, instance)
-    try:
-        with client(ctx, t) as conn:
-            memory = conn.info("memory")
-            persistence = conn.info("persistence")
-            try:
-                save = str(conn.config_get("save").get("save", ""))
-            except redis.ResponseError:  # CONFIG is often disabled on managed Redis
-                save = "unknown"
-    except redis.RedisError as exc:
-        raise _diagnose(exc, t) from None
-    policy = str(memory.get("maxmemory_policy", "unknown"))
-    maxmemory = int(memory.get("maxmemory", 0) or 0)
-    aof = bool(int(persistence.get("aof_enabled", 0) or 0))
+    deadline = _server.deadline_of(ctx)
+    with _ready(ctx, t) as session:
+        memory = _info(session, t, deadline, "memory")
+        persistence = _info(session, t, deadline, "persistence")
+        try:
+            reply = session.conn.call("CONFIG", "GET", "save", deadline=deadline)
+            save = (reply[1].decode() if len(reply) > 1 else "") if reply else ""
+        except ReplyError:  # CONFIG is often disabled on managed Redis
+            save = "unknown"
+    policy = memory.get("maxmemory_policy", "unknown")
+    maxmemory = int(memory.get("maxmemory", "0") or 0)
+    aof = persistence.get("aof_enabled", "0") == "1"
     rdb = save not in ("", "unknown")
     kinds = [k for k, on in (("rdb", rdb), ("aof", aof)) if on]
     stored = "+".join(kinds) or ("unknown" if save == "unknown" else "none")
@@ -501,8 +461,8 @@ def configuration(instance: str, ctx: Context) -> Outcome:
         return warn(
             f"maxmemory-policy {policy}: when memory fills, Redis silently deletes keys, "
             "including queued jobs and LangGraph checkpoints",
-            hint="redis-cli CONFIG SET maxmemory-policy noeviction  (and set it in redis.conf), "
-            "or keep queues and checkpoints on a separate instance",
+            hint=f"{t.cli('CONFIG', 'SET', 'maxmemory-policy', 'noeviction')}  (and set it in "
+            "redis.conf), or keep queues and checkpoints on a separate instance",
             **facts,
         )
     return ok(f"maxmemory-policy {policy}, persistence {stored}", **facts)
@@ -510,9 +470,11 @@ def configuration(instance: str, ctx: Context) -> Outcome:
 
 def open_client(cfg: RedisConfig, rootdir: Path | None = None) -> redis_lib.Redis:
     """A client for the ``envcheck_redis`` fixture (the checks already passed), with the same TLS
-    settings as the checks (``ca_file`` relative to ``rootdir``)."""
+    settings as the checks (``ca_file`` relative to ``rootdir``). The checks' own connection is
+    closed first, so the fixture never makes a second one."""
     import redis
 
+    _server.close_all((COMPONENT,))
     url = _interpolate.resolve(cfg.url, secret=True)
     extra: dict[str, Any] = {}
     if url.startswith("rediss://"):
