@@ -90,7 +90,7 @@ def test_ci_replays_recorded_answers_without_a_token(
     assert {c["evidence"] for c in report["checks"]} == {"replayed"}
 
 
-def test_a_refused_answer_is_never_recorded(
+def test_a_refused_answer_is_never_recorded_and_a_set_token_is_asked_live(
     pytester: pytest.Pytester,
     sourcegraph: Instance,
     project: Callable[..., None],
@@ -103,6 +103,12 @@ def test_a_refused_answer_is_never_recorded(
     assert recorded == ["endpoint.yaml"]
     monkeypatch.setenv("SRC_ACCESS_TOKEN", GOOD)  # fixed: asked live, not a stale 401 replayed
     pytester.runpytest_subprocess().assert_outcomes(passed=2)
+    assert (pytester.path / "cassettes" / "sourcegraph" / "token.yaml").is_file()
+    # and a recorded success never stands in for a token set now (outside CI: record mode new)
+    monkeypatch.setenv("SRC_ACCESS_TOKEN", "sgp_RefusedToken000000000000000000003")
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*sourcegraph/token: * refused the access token (HTTP 401)"])
 
 
 # -- TLS -----------------------------------------------------------------------------------------

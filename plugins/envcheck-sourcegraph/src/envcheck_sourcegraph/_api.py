@@ -122,7 +122,7 @@ def _not_sourcegraph(instance: Instance, response: httpx.Response, what: str) ->
 def token_check(ctx: Context) -> Outcome:
     instance = resolve(ctx)
     required = ctx.dependency(f"{COMPONENT}/endpoint").facts.get("auth_required") is True
-    with Http(instance, ctx, "token") as http:
+    with Http(instance, ctx, "token", proves_token=True) as http:
         if instance.token is None:
             if http.replaying:
                 response = http.graphql(USER_QUERY, auth=True)

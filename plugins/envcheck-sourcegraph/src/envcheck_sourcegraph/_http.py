@@ -2,7 +2,8 @@
 
 Answers are replayed from (and recorded to) ``cassettes/sourcegraph/<check>.yaml`` with envcheck's
 own cassette machinery (:mod:`envcheck.cassettes`), the token scrubbed. Only successful answers
-are recorded: a refused token kept in a cassette would be replayed after it was fixed.
+are recorded: a refused token kept in a cassette would be replayed after it was fixed. The token
+check asks live whenever a token is set, unless the record mode is ``none`` or ``once``.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ class _SuccessOnly(cassettes.Cassette):
 class Http:
     """The calls of one check (``with Http(instance, ctx, "token") as http: ...``)."""
 
-    def __init__(self, instance: Instance, ctx: Context, check: str) -> None:
+    def __init__(
+        self, instance: Instance, ctx: Context, check: str, *, proves_token: bool = False
+    ) -> None:
         import httpx
 
         self.instance = instance
@@ -49,6 +52,9 @@ class Http:
             path = Path(ctx.rootdir) / "cassettes" / COMPONENT / f"{check}.yaml"
             rerecord = cassettes.rerecord_command(COMPONENT, check, TOKEN_VARIABLE)
             mode = cassettes.mode(ctx.config)
+            if proves_token and instance.token and mode == "new":
+                # a replayed answer proves nothing about the token at hand: ask, and re-record
+                mode = "all"
             self.cassette = _SuccessOnly.open(path, mode, [instance.token or ""], rerecord)
             transport = self.cassette.transport(transport)
         self.client = httpx.Client(transport=transport, follow_redirects=False)
