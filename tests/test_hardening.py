@@ -319,34 +319,33 @@ def test_results_that_do_not_serialize_are_made_plain(
     assert checks["after"]["status"] == "pass"
 
 
-@pytest.mark.parametrize("xdist", [[], ["-n", "2"]])
-def test_a_project_directory_that_is_not_utf8(pytester: pytest.Pytester, xdist: list[str]) -> None:
-    project = pytester.path / os.fsdecode(b"app-\xff-dir")
+SURROGATES = """
+import os
+import envcheck
+
+@envcheck.hookimpl
+def envcheck_checks(config):
+    def where(ctx):
+        seen = os.fsdecode(b"data-\\xff-dir")  # what a path with non-UTF-8 bytes decodes to
+        return envcheck.ok(f"project in {ctx.rootdir}", rootdir=str(ctx.rootdir), data=seen)
+    yield envcheck.Check(name="where", component="kafka", run=where)
+    yield envcheck.Check(name="x" * 300, component="kafka", run=lambda ctx: None)
+"""
+
+
+@pytest.mark.parametrize("xdist", [False, True])
+def test_text_that_is_not_utf8_and_very_long_names(pytester: pytest.Pytester, xdist: bool) -> None:
+    """Lone surrogates (a project directory named with bytes that are not UTF-8) crashed the
+    report, and under -n 2 gave INTERNALERROR with exit 0; a 300-character name broke the result
+    files of pytest-xdist. pytest-xdist cannot start its workers in such a directory at all, so
+    under -n 2 only the check's own text has them."""
+    project = pytester.path / (os.fsdecode(b"app-\xff-dir") if not xdist else "app")
     project.mkdir()
     (project / "pyproject.toml").write_text("[tool.envcheck]\n")
-    (project / "conftest.py").write_text(textwrap.dedent("""
-        import envcheck
-
-        @envcheck.hookimpl
-        def envcheck_checks(config):
-            def where(ctx):
-                return envcheck.ok(f"project in {ctx.rootdir}", rootdir=str(ctx.rootdir))
-            yield envcheck.Check(name=f"where", component="kafka", run=where)
-            yield envcheck.Check(name="x" * 300, component="kafka", run=lambda ctx: None)
-        """))
+    (project / "conftest.py").write_text(SURROGATES)
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "no:cacheprovider",
-            "-m",
-            "kafka",
-            "-rA",
-            "--envcheck-report",
-            *xdist,
-        ],
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "kafka", "-rA"]
+        + ["--envcheck-report", *(["-n", "2"] if xdist else [])],
         cwd=project,
         capture_output=True,
         timeout=120,
@@ -355,7 +354,10 @@ def test_a_project_directory_that_is_not_utf8(pytester: pytest.Pytester, xdist: 
     assert done.returncode == 0, out
     assert "INTERNALERROR" not in out and "Traceback" not in out, out
     checks = {c["name"]: c for c in strict_json(project / "envcheck-report.json")["checks"]}
-    assert checks["where"]["facts"]["rootdir"].endswith("app-\\udcff-dir")
+    facts = checks["where"]["facts"]
+    assert facts["data"] == "data-\\udcff-dir"
+    if not xdist:
+        assert facts["rootdir"].endswith("app-\\udcff-dir")
     assert checks["x" * 300]["status"] == "pass"
 
 
