@@ -114,6 +114,7 @@ def test_server_everything_over_streamable_http_and_sse(pytester: pytest.Pyteste
             },
             "sse_as_http": {"url": sse_url, "transport": "http"},
             "http_as_sse": {"url": http_url, "transport": "sse"},
+            "tls": {"url": http_url.replace("http://", "https://")},
         }
         configure(pytester, servers, timeout=10.0, discover=True)
         result = pytester.runpytest_subprocess("-m", "mcp", "--envcheck-report")
@@ -140,14 +141,21 @@ def test_server_everything_over_streamable_http_and_sse(pytester: pytest.Pyteste
                 "mcp/http_as_sse.initialize: http_as_sse: HTTP 4* from * over SSE; the server "
                 "answers streamable HTTP at this URL",
                 '  fix: set transport = "http" in [[]tool.envcheck.mcp.servers.http_as_sse]',
+                "mcp/tls.start: tls: TLS to a plain-HTTP port: 127.0.0.1:* answers plain HTTP, "
+                "not TLS",
+                f'  fix: use http://: set url = "{http_url}" in [[]tool.envcheck.mcp.servers.tls]',
             ]
         )
+        assert checks["tls.initialize"]["status"] == "skip"
         # the printed fixes, applied: both servers pass
         servers["sse_as_http"]["transport"] = "sse"
         servers["http_as_sse"]["transport"] = "http"
+        servers["tls"]["url"] = http_url
         configure(pytester, servers, timeout=10.0)
-        again = pytester.runpytest_subprocess("-m", "mcp", "-k", "sse_as_http or http_as_sse")
-        again.assert_outcomes(passed=12)
+        again = pytester.runpytest_subprocess(
+            "-m", "mcp", "-k", "sse_as_http or http_as_sse or tls"
+        )
+        again.assert_outcomes(passed=18)
 
 
 def test_http_failures(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -258,7 +266,9 @@ def test_no_server_outlives_ctrl_c(pytester: pytest.Pytester) -> None:
     assert not alive(pid), "the MCP server outlived an interrupted pytest run"
 
 
-def test_servers_declared_in_client_config_files(pytester: pytest.Pytester) -> None:
+def test_servers_declared_in_client_config_files(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = pytester.path
     (root / ".mcp.json").write_text(
         json.dumps(
@@ -274,13 +284,13 @@ def test_servers_declared_in_client_config_files(pytester: pytest.Pytester) -> N
     (root / ".vscode" / "mcp.json").write_text(
         json.dumps(
             {
-                "inputs": [{"id": "gh-token", "type": "promptString", "password": True}],
+                "inputs": [{"id": "clock-token", "type": "promptString", "password": True}],
                 "servers": {
-                    "github": {
+                    "clock": {
                         "type": "stdio",
-                        "command": "npx",
-                        "args": ["-y", "@modelcontextprotocol/server-github"],
-                        "env": {"GITHUB_TOKEN": "${input:gh-token}"},
+                        "command": TIME,
+                        "args": ["--local-timezone", "UTC"],
+                        "env": {"CLOCK_TOKEN": "${input:clock-token}"},
                     },
                     "time": {"type": "stdio", "command": TIME},  # the same as .mcp.json's
                 },
@@ -290,33 +300,58 @@ def test_servers_declared_in_client_config_files(pytester: pytest.Pytester) -> N
     desktop = root / ".config" / "Claude"  # pytester's HOME is the project directory
     desktop.mkdir(parents=True)
     (desktop / "claude_desktop_config.json").write_text('{"mcpServers": {"broken": ')
-    pytester.makefile(".toml", pyproject="[tool.envcheck.mcp]\ntimeout = 15.0\n")
-    result = pytester.runpytest_subprocess("-m", "mcp", "--envcheck-report")
+    # [tool.envcheck] without an mcp table: the client config files are checked all the same
+    pytester.makefile(".toml", pyproject="[tool.envcheck]\ntimeout = 15.0\n")
+    result = pytester.runpytest_subprocess("-m", "mcp", "-rs", "--envcheck-report")
     checks = report(pytester)
     assert checks["time@mcp.json.initialize"]["status"] == "pass"
     assert checks["time@mcp.json.initialize"]["facts"]["source"] == (
         f"{root / '.mcp.json'} (server 'time')"
     )
     assert not any(name.startswith("time@vscode") for name in checks)  # the same server once
+    assert checks["clock@vscode.start"]["status"] == "skip"  # the file is valid: not a failure
     result.stdout.fnmatch_lines_random(
         [
             "mcp/remote@cursor.start: connection refused at 127.0.0.1:*",
             "  fix: start the MCP server remote@cursor so that it listens on 127.0.0.1:*, or fix "
             f"url in {root / '.cursor' / 'mcp.json'} (server 'remote')",
-            f"mcp/github@vscode.start: {root / '.vscode' / 'mcp.json'} (server 'github'): it needs"
-            " the VS Code input(s) gh-token, which only VS Code can prompt for",
             f"mcp/discovery[[]claude-desktop]: {desktop / 'claude_desktop_config.json'} not "
             "valid JSON: Expecting value (line 1)",
         ]
+    )
+    clock = checks["clock@vscode.start"]
+    assert clock["summary"] == (
+        f"{root / '.vscode' / 'mcp.json'} (server 'clock'): needs VS Code's prompt for clock-token"
+    )
+    entry = (
+        f'clock = {{ command = "{TIME}", args = ["--local-timezone", "UTC"], '
+        'env = { CLOCK_TOKEN = "${CLOCK_TOKEN}" } }'
+    )
+    assert clock["hint"] == (
+        f"set it in pyproject.toml, under [tool.envcheck.mcp.servers]: {entry}, and export "
+        "CLOCK_TOKEN"
     )
     written = result.stdout.str() + (root / "envcheck-report.json").read_text()
     written += (root / "envcheck-report.md").read_text()
     assert "sekret-4242-x" not in written
 
+    # the printed fix, applied: the server is checked (once, from pyproject.toml) and passes
+    monkeypatch.setenv("CLOCK_TOKEN", "tok-for-the-clock")
+    pytester.makefile(".toml", pyproject=f"[tool.envcheck.mcp.servers]\n{entry}\n")
+    result = pytester.runpytest_subprocess("-m", "mcp", "-k", "clock")
+    result.assert_outcomes(passed=6)
+
     pytester.makefile(".toml", pyproject="[tool.envcheck.mcp]\ndiscover = false\n")
     result = pytester.runpytest_subprocess("-m", "mcp")
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(["*not configured: no MCP servers in * nor in .mcp.json, *"])
+
+    for name in (".mcp.json", ".cursor/mcp.json", ".vscode/mcp.json"):
+        (root / name).unlink()
+    (desktop / "claude_desktop_config.json").unlink()
+    pytester.makefile(".toml", pyproject="[tool.envcheck]\ntimeout = 15.0\n")
+    result = pytester.runpytest_subprocess("-m", "mcp")  # no mcp table, no client files
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED, result.stdout.str()
 
 
 def test_environment_given_to_a_server_is_never_printed(pytester: pytest.Pytester) -> None:

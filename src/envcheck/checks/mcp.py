@@ -152,10 +152,13 @@ def _needs_prompt(item: discovery.Discovered, settings: str) -> Check:
     for input_id, variable in variables.items():
         text = text.replace(f"${{input:{input_id}}}", f"${{{variable}}}")
     table = json.loads(text)
-    keys = ", ".join(f"{key} = {_toml(value)}" for key, value in table.items() if value != {})
+    entry = _toml({key: value for key, value in table.items() if value != {}})
     exports = " ".join(sorted(set(variables.values())))
     summary = f"{settings}: needs VS Code's prompt for {', '.join(ids)}"
-    hint = f"set it in [tool.envcheck.mcp.servers.{item.name}] with {keys}, and export {exports}"
+    hint = (
+        "set it in pyproject.toml, under [tool.envcheck.mcp.servers]: "
+        f"{_toml_key(item.name)} = {entry}, and export {exports}"
+    )
 
     def run(ctx: Context) -> Outcome:
         return skip(summary, hint=hint)
