@@ -40,7 +40,7 @@ class Post(models.Model):
 def lines(result: pytest.RunResult, *patterns: str) -> None:
     """Each pattern matches a line of the output, in any order."""
     for pattern in patterns:
-        lines(result, *[pattern])
+        result.stdout.fnmatch_lines([pattern])
 
 
 def hint_of(result: pytest.RunResult, check: str) -> str:

@@ -257,6 +257,7 @@ def classify(t: Target, exc: BaseException) -> Any:
     """The typed :mod:`envcheck.llm` error for what an SDK raised under LangChain: the HTTP
     status and body when there was an answer, else timeout or connection failure."""
     import httpx
+    import pydantic
 
     from envcheck import llm
 
@@ -281,6 +282,14 @@ def classify(t: Target, exc: BaseException) -> Any:
     connection = any(isinstance(e, (httpx.TransportError, ConnectionError)) for e in chain)
     if connection or "APIConnectionError" in names:
         return llm.ConnectionFailed(t.name, f"cannot reach {t.base_url or t.kind}: {exc}")
+    if any(isinstance(e, (pydantic.ValidationError, ValueError)) for e in chain):
+        return llm.MalformedResponse(
+            t.name,
+            f"the answer of {t.base_url or t.kind} does not parse as a {t.kind} answer: "
+            f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+            hint=f"base_url in [{t.section}] points at something that is not the {t.kind} API, "
+            "or a proxy in between changes the answers",
+        )
     return None
 
 

@@ -9,6 +9,7 @@ its checkpoint is read back, and the thread is deleted.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from typing import Any
@@ -28,7 +29,7 @@ def _source(raw: str, key: str) -> str:
     if raw.startswith("${") and raw.endswith("}") and raw.count("${") == 1:
         name = raw[2:-1].split(":-")[0]
         return f'os.environ["{name}"]'
-    return repr(raw)
+    return json.dumps(raw)
 
 
 def setup_fix(store: str, raw: str) -> str:
@@ -40,6 +41,8 @@ def setup_fix(store: str, raw: str) -> str:
     else:
         saver = "from langgraph.checkpoint.redis import RedisSaver as S"
     code = f"{imports}{saver}; cm = S.from_conn_string({url}); cm.__enter__().setup()"
+    if "'" in code:
+        return f"python -c {json.dumps(code)}"
     return f"python -c '{code}'"
 
 
@@ -51,7 +54,7 @@ def postgres_store(ctx: Context) -> Outcome:
 
     cfg: LangGraphConfig = ctx.section
     assert cfg.postgres is not None
-    dsn = ctx.resolve(cfg.postgres, secret=True, key="tool.envcheck.langgraph.postgres")
+    dsn = ctx.resolve(cfg.postgres, key="tool.envcheck.langgraph.postgres")
     fix = setup_fix("postgres", cfg.postgres)
     latest = len(PostgresSaver.MIGRATIONS) - 1
     try:
@@ -120,7 +123,7 @@ def redis_store(ctx: Context) -> Outcome:
 
     cfg: LangGraphConfig = ctx.section
     assert cfg.redis is not None
-    url = ctx.resolve(cfg.redis, secret=True, key="tool.envcheck.langgraph.redis")
+    url = ctx.resolve(cfg.redis, key="tool.envcheck.langgraph.redis")
     bound = max(1.0, ctx.remaining() - 1)
     client: Any = redis.Redis.from_url(url, socket_timeout=bound, socket_connect_timeout=bound)
     try:
@@ -164,7 +167,14 @@ def redis_store(ctx: Context) -> Outcome:
 
 
 def _has_command(client: Any, name: str) -> bool:
-    answer = client.execute_command("COMMAND", "INFO", name)
+    """``COMMAND INFO name`` answers nil for a command the server does not know (read raw:
+    redis-py's parser of that reply does not expect nil)."""
+    conn = client.connection_pool.get_connection()
+    try:
+        conn.send_command("COMMAND", "INFO", name)
+        answer = conn.read_response()
+    finally:
+        client.connection_pool.release(conn)
     return bool(answer and answer[0])
 
 
@@ -195,7 +205,7 @@ def graph_run(store: str, ctx: Context) -> Outcome:
     cfg: LangGraphConfig = ctx.section
     raw = cfg.postgres if store == "postgres" else cfg.redis
     assert raw is not None
-    url = ctx.resolve(raw, secret=True, key=f"tool.envcheck.langgraph.{store}")
+    url = ctx.resolve(raw, key=f"tool.envcheck.langgraph.{store}")
 
     class State(TypedDict):
         n: int

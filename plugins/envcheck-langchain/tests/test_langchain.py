@@ -1,0 +1,188 @@
+"""The langchain and langgraph components against the real packages, envcheck's mock LLM API,
+the machine's PostgreSQL and Redis (7: without the Redis Query Engine)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+import pytest
+
+RunChecks = Callable[..., pytest.RunResult]
+
+
+def lines(result: pytest.RunResult, *patterns: str) -> None:
+    for pattern in patterns:
+        result.stdout.fnmatch_lines([pattern])
+
+
+def providers_toml(mock: Any, *names: str, key: str = '"mock-key"') -> str:
+    toml = ""
+    for name in names:
+        if name == "ollama":
+            toml += f'[tool.envcheck.ollama]\nhost = "{mock.base_url("ollama")}"\n'
+        else:
+            toml += (
+                f"[tool.envcheck.providers.{name}]\napi_key = {key}\n"
+                f'base_url = "{mock.base_url(name)}"\n'
+            )
+    return toml
+
+
+def test_no_checks_unless_configured(pytester: pytest.Pytester, mock_llm: Any) -> None:
+    pytester.makefile(".toml", pyproject=providers_toml(mock_llm, "openai"))
+    result = pytester.runpytest_subprocess("--envcheck-only", "--collect-only", "-q")
+    assert "langchain" not in result.stdout.str()
+    assert "langgraph" not in result.stdout.str()
+
+
+def test_plugin_import_is_cheap() -> None:
+    code = (
+        "import sys, envcheck_langchain; "
+        "heavy = [m for m in ('langchain', 'langchain_core', 'langgraph') if m in sys.modules]; "
+        "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_clients_and_smoke_against_the_mock(mock_llm: Any, run_checks: RunChecks) -> None:
+    toml = providers_toml(mock_llm, "openai", "anthropic", "gemini", "ollama")
+    toml += '[tool.envcheck.langchain]\nsmoke = true\nproviders = ["openai", "anthropic"]\n'
+    result = run_checks(toml, "-m", "langchain")
+    lines(
+        result,
+        "*PASS  package[[]openai] *langchain-openai * with langchain-core * (needs "
+        "langchain-core*",
+        "*PASS  package[[]anthropic] *langchain-anthropic *",
+        "*PASS  client[[]openai] *init_chat_model built ChatOpenAI('gpt-4o-mini')*",
+        "*PASS  client[[]anthropic] *init_chat_model built ChatAnthropic('claude-sonnet-4-5')*",
+        "*PASS  smoke[[]openai] *ChatOpenAI('gpt-4o-mini').invoke answered in * ms*mocked]",
+        "*PASS  smoke[[]anthropic] *ChatAnthropic*invoke answered*mocked]",
+    )
+    assert result.ret == 0
+    sent = [c for c in mock_llm.calls if c.method == "POST"]
+    assert {c.provider for c in sent} == {"openai", "anthropic"}
+
+
+def test_every_configured_provider_and_ollama_by_default(
+    mock_llm: Any, run_checks: RunChecks
+) -> None:
+    toml = providers_toml(mock_llm, "gemini", "ollama") + "[tool.envcheck.langchain]\n"
+    result = run_checks(toml, "-m", "langchain")
+    lines(
+        result,
+        "*PASS  client[[]gemini] *ChatGoogleGenerativeAI('gemini-2.5-flash')*",
+        "*PASS  client[[]ollama] *ChatOllama('deepseek-r1:8b')*",
+    )
+    assert result.ret == 0
+    assert not mock_llm.calls  # building a client sends nothing
+
+
+def test_provider_errors_are_classified(
+    mock_llm: Any, run_checks: RunChecks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "invalid-key-for-the-mock")
+    toml = providers_toml(mock_llm, "openai", key='"${OPENAI_API_KEY}"')
+    toml += providers_toml(mock_llm, "anthropic")
+    toml += "[tool.envcheck.langchain]\nsmoke = true\n"
+    mock_llm.fault("anthropic", kind="quota")
+    result = run_checks(toml, "-m", "langchain")
+    lines(
+        result,
+        "*FAIL  smoke[[]openai] *openai: authentication failed: *",
+        "*why: openai answered HTTP 401 to ChatOpenAI.invoke*",
+        "*fix: set a valid key: export OPENAI_API_KEY=...*",
+        "*FAIL  smoke[[]anthropic] *anthropic: quota exhausted: *credit balance*",
+    )
+    assert "invalid-key-for-the-mock" not in result.stdout.str()
+
+
+def test_no_key_builds_the_client_and_skips_the_smoke(mock_llm: Any, run_checks: RunChecks) -> None:
+    toml = providers_toml(mock_llm, "openai", key='"${OPENAI_API_KEY}"')
+    result = run_checks(toml + "[tool.envcheck.langchain]\nsmoke = true\n", "-m", "langchain")
+    lines(
+        result,
+        "*PASS  client[[]openai] *ChatOpenAI('gpt-4o-mini') (no key: OPENAI_API_KEY not set)*",
+        "*SKIP  smoke[[]openai] *not run: no key for openai (OPENAI_API_KEY is not set)*",
+    )
+    assert not mock_llm.calls
+
+
+def test_integration_built_for_another_langchain_core(
+    pytester: pytest.Pytester, mock_llm: Any, run_checks: RunChecks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An installed langchain-ollama whose metadata wants an older langchain-core (found first on
+    sys.path, as a second installation would be)."""
+    site = pytester.path / "site"
+    info = site / "langchain_ollama-0.1.3.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: langchain-ollama\nVersion: 0.1.3\n"
+        "Requires-Dist: langchain-core<0.3.0,>=0.2.20\nRequires-Dist: ollama<1,>=0.3.0\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    toml = providers_toml(mock_llm, "ollama") + "[tool.envcheck.langchain]\n"
+    result = run_checks(toml, "-m", "langchain")
+    lines(
+        result,
+        "*FAIL  package[[]ollama] *langchain-ollama 0.1.3 requires langchain-core<0.3.0,>=0.2.20, "
+        "but langchain-core * is installed*",
+        "*fix: poetry update langchain-ollama langchain-core*",
+        "*SKIP  client[[]ollama] *blocked by langchain/package[[]ollama]*",
+    )
+
+
+def test_postgres_checkpointer_setup_then_graph(
+    pg_database: str, run_checks: RunChecks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", pg_database)
+    toml = '[tool.envcheck.langgraph]\npostgres = "${DATABASE_URL}"\nrun_graph = true\n'
+    result = run_checks(toml, "-m", "langgraph")
+    lines(
+        result,
+        "*FAIL  checkpointer[[]postgres] *the PostgresSaver tables do not exist in database "
+        "'envcheck_lg_*': setup() was never run*",
+        "*SKIP  graph[[]postgres] *blocked*",
+    )
+    fix = next(line for line in result.stdout.lines if "fix: python -c" in line).strip()
+    command = fix.removeprefix("fix: ")
+    assert 'os.environ["DATABASE_URL"]' in command
+    subprocess.run(["bash", "-c", command.replace("python", sys.executable, 1)], check=True)
+
+    result = run_checks(toml, "-m", "langgraph")
+    lines(
+        result,
+        "*PASS  checkpointer[[]postgres] *PostgresSaver tables present in 'envcheck_lg_*', all "
+        "* migrations applied*",
+        "*PASS  graph[[]postgres] *a one-node graph ran with the postgres checkpointer*",
+    )
+    assert result.ret == 0
+    with psycopg.connect(pg_database) as conn:
+        left = [
+            conn.execute(f"SELECT count(*) FROM {t}").fetchone()
+            for t in ("checkpoints", "checkpoint_blobs", "checkpoint_writes")
+        ]
+    assert left == [(0,), (0,), (0,)]
+
+
+def test_redis_checkpointer_needs_the_query_engine(run_checks: RunChecks) -> None:
+    """The machine's Redis 7.0 has no RediSearch/RedisJSON: a precise diagnosis, not a crash."""
+    toml = '[tool.envcheck.langgraph]\nredis = "redis://127.0.0.1:6379/0"\nrun_graph = true\n'
+    result = run_checks(toml, "-m", "langgraph")
+    lines(
+        result,
+        "*FAIL  checkpointer[[]redis] *Redis 7.* at 127.0.0.1:6379 has no FT.*/JSON.* commands: "
+        "langgraph-checkpoint-redis needs the Redis Query Engine (FT.*) and JSON (JSON.*)*",
+        "*fix: run Redis 8 or Redis Stack: docker run -d -p 6379:6379 redis:8*",
+        "*SKIP  graph[[]redis] *blocked*",
+    )
+
+
+def test_langgraph_needs_a_store(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".toml", pyproject="[tool.envcheck.langgraph]\nrun_graph = true\n")
+    result = pytester.runpytest_subprocess("--envcheck-only")
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(["*tool.envcheck.langgraph: set postgres = *"])
