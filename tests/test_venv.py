@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import shutil
+import subprocess
 import sys
 import sysconfig
 import textwrap
@@ -11,6 +15,38 @@ from pathlib import Path
 import pytest
 
 from tests.throwaway import install, make_venv, make_wheel
+
+REPO = Path(__file__).resolve().parents[1]
+POETRY = shutil.which("poetry") or str(REPO / ".tools" / "poetry" / "bin" / "poetry")
+LOCAL_WHEELS = ("demo-alpha", "demo-beta", "demo-gamma", "demo-win", "demo-dev", "demo-doc")
+POETRY_PROJECT = """
+[project]
+name = "demo-app"
+version = "0.1.0"
+requires-python = ">=3.11"
+dynamic = ["dependencies"]
+
+[tool.poetry]
+package-mode = false
+
+[tool.poetry.dependencies]
+demo-alpha = {{ path = "wheels/demo_alpha-1.0-py3-none-any.whl" }}
+demo-beta = {{ path = "wheels/demo_beta-1.0-py3-none-any.whl" }}
+demo-gamma = {{ path = "wheels/demo_gamma-1.0-py3-none-any.whl" }}
+demo-win = {{ path = "wheels/demo_win-1.0-py3-none-any.whl", markers = "sys_platform == 'win32'" }}
+
+[tool.poetry.group.dev.dependencies]
+demo-dev = {{ path = "wheels/demo_dev-1.0-py3-none-any.whl" }}
+
+[tool.poetry.group.docs]
+optional = true
+
+[tool.poetry.group.docs.dependencies]
+demo-doc = {{ path = "wheels/demo_doc-1.0-py3-none-any.whl" }}
+
+[tool.envcheck.venv]
+{envcheck}
+"""
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +62,80 @@ def venv_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
         make_wheel(wheels, "demo-beta", "1.0", requires=("demo-gamma>=3",)),
     )
     return python
+
+
+@pytest.fixture(scope="module")
+def poetry_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Poetry's cache and envs for this module only: the machine's stay untouched."""
+    if not os.access(POETRY, os.X_OK):
+        pytest.skip(f"no Poetry at {POETRY} (scripts/bootstrap installs it)")
+    return tmp_path_factory.mktemp("poetry-home")
+
+
+@pytest.fixture()
+def poetry_path(monkeypatch: pytest.MonkeyPatch, poetry_home: Path) -> None:
+    monkeypatch.setenv("PATH", f"{Path(POETRY).parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("POETRY_CACHE_DIR", str(poetry_home))
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    monkeypatch.delenv("POETRY_ACTIVE", raising=False)
+
+
+@pytest.fixture(scope="module")
+def poetry_template(tmp_path_factory: pytest.TempPathFactory, poetry_home: Path) -> Path:
+    """A real Poetry project (local wheels only, so no network) with its env in ``.venv``:
+    main demo-alpha, demo-beta -> demo-gamma, demo-win only on Windows; dev group demo-dev;
+    optional group docs demo-doc. The env also sees this test run's pytest and envcheck."""
+    root = tmp_path_factory.mktemp("poetry-project")
+    wheels = root / "wheels"
+    wheels.mkdir()
+    for name in LOCAL_WHEELS:
+        make_wheel(wheels, name, "1.0", requires=("demo-gamma>=1",) if name == "demo-beta" else ())
+    (root / "pyproject.toml").write_text(POETRY_PROJECT.format(envcheck="consistency = true"))
+    env = {**os.environ, "POETRY_CACHE_DIR": str(poetry_home), "POETRY_VIRTUALENVS_IN_PROJECT": "1"}
+    for command in (["lock"], ["install"]):
+        subprocess.run(
+            [POETRY, "-C", str(root), *command], check=True, env=env, capture_output=True
+        )
+    python = root / ".venv" / "bin" / "python"
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    ours = sysconfig.get_paths()["purelib"]
+    Path(purelib, "zz_envcheck_tests.pth").write_text(f"import site; site.addsitedir({ours!r})\n")
+    # pytest is a dev dependency of a real project: `poetry run pytest` finds it in the env
+    script = root / ".venv" / "bin" / "pytest"
+    script.write_text('#!/bin/sh\nexec "$(dirname "$0")/python" -m pytest "$@"\n')
+    script.chmod(0o755)
+    return root
+
+
+def poetry_project(
+    pytester: pytest.Pytester, template: Path, envcheck: str, *, env: bool = True
+) -> Path:
+    """A copy of the template project in pytester's directory; returns its env's Python."""
+    ignore = None if env else shutil.ignore_patterns(".venv")
+    shutil.copytree(template, pytester.path, symlinks=True, dirs_exist_ok=True, ignore=ignore)
+    (pytester.path / "pyproject.toml").write_text(
+        POETRY_PROJECT.format(envcheck=textwrap.dedent(envcheck))
+    )
+    return pytester.path / ".venv" / "bin" / "python"
+
+
+def apply(pytester: pytest.Pytester, hint: str) -> None:
+    """Run a printed fix as the user would paste it (what follows two spaces is commentary)."""
+    command = hint.split("   (")[0]
+    done = subprocess.run(
+        ["bash", "-c", command], cwd=pytester.path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, f"{command}: {done.stdout}{done.stderr}"
+
+
+def report(pytester: pytest.Pytester) -> dict[str, dict[str, object]]:
+    data = json.loads((pytester.path / "envcheck-report.json").read_text())
+    return {check["name"]: check for check in data["checks"]}
 
 
 def run_in(pytester: pytest.Pytester, python: Path, *args: str) -> pytest.RunResult:
@@ -56,16 +166,16 @@ def test_packages_missing_wrong_version_and_broken_requirements(
     result.stdout.fnmatch_lines_random(
         [
             "  FAIL  python-version * Python 3.11.* does not satisfy >=3.12*",
-            "        fix: poetry env use python3.1* (install it first, e.g. pyenv install 3.1*)",
+            "        fix: * -m venv */.venv*",
             f"  PASS  virtualenv * in a virtualenv (venv) at {venv_python.parent.parent}*",
             "  FAIL  package[[]demo-alpha] * demo-alpha 1.0 is installed, "
             "but demo-alpha>=2 is required*",
             "  FAIL  package[[]demo-missing] * demo-missing is not installed*",
-            '        fix: pip install "demo-missing>=1"',
+            f'        fix: {venv_python} -m pip install "demo-missing>=1"',
             "  PASS  dev-package[[]pytest] * pytest *",
             "  FAIL  dev-package[[]demo-devtool] * demo-devtool is not installed*",
             "  FAIL  consistency * demo-beta 1.0 requires demo-gamma>=3, which is not installed*",
-            "        fix: poetry install --sync*",
+            f'        fix: {venv_python} -m pip install "demo-gamma>=3"',
         ]
     )
 
@@ -113,7 +223,7 @@ def test_installed_versions_drifting_from_the_lock(
         [
             "venv/lock-drift: demo-alpha 1.0 installed, lock says 1.1",
             "  why: the environment was changed after `poetry install`*",
-            "  fix: poetry install --sync",
+            "  fix: poetry install",
         ]
     )
 
@@ -127,10 +237,9 @@ def test_corrupt_lock_file_is_named(pytester: pytest.Pytester, venv_python: Path
     )
 
 
+@pytest.mark.usefixtures("poetry_path")
 def test_lock_file_out_of_step_with_pyproject(pytester: pytest.Pytester) -> None:
-    poetry = shutil.which("poetry")
-    if poetry is None:
-        pytest.skip("poetry is not on PATH (scripts/test puts it there)")
+    poetry = POETRY
     project = """
         [project]
         name = "demo-app"
@@ -152,7 +261,11 @@ def test_lock_file_out_of_step_with_pyproject(pytester: pytest.Pytester) -> None
     result = pytester.runpytest_subprocess("-k", "lock-file", "-p", "no:cacheprovider")
     result.assert_outcomes(failed=1, deselected=3)
     result.stdout.fnmatch_lines(
-        ["venv/lock-file: poetry.lock is not in step with pyproject.toml", "  fix: poetry lock*"]
+        [
+            "venv/lock-file: poetry.lock is not in step with pyproject.toml",
+            "  why: `poetry check --lock` exited with code 1: *",
+            "  fix: poetry lock && poetry sync",
+        ]
     )
 
 
@@ -161,17 +274,242 @@ def test_outside_any_virtualenv(pytester: pytest.Pytester) -> None:
         Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
     )
     ours = sysconfig.get_paths()["purelib"]
-    configure(pytester, "[tool.envcheck.venv]\npoetry = false\nconsistency = false\n")
+    configure(pytester, "[tool.envcheck.venv]\npoetry = false\n")
     code = (
         f"import site, sys; site.addsitedir({ours!r}); import pytest; "
         "sys.exit(pytest.main(['-p', 'no:cacheprovider', '-m', 'venv']))"
     )
     result = pytester.run(str(base), "-c", code)
-    result.assert_outcomes(failed=1)
+    # consistency would judge the system's packages: it waits for the virtualenv
+    result.assert_outcomes(failed=1, skipped=1)
+    result.stdout.fnmatch_lines_random(
+        ["*SKIP  consistency * blocked by venv/virtualenv: not run*"]
+    )
     result.stdout.fnmatch_lines(
         [
             "venv/virtualenv: not running inside a virtualenv "
             f"(Python's prefix is {sys.base_prefix})",
             "  fix: poetry install && poetry run pytest",
+        ]
+    )
+
+
+HEALTHY = """
+python = ">=3.11"
+packages = ["demo-alpha>=1", "demo-beta"]
+dev_packages = ["demo-dev"]
+"""
+
+
+@pytest.mark.usefixtures("poetry_path")
+def test_poetry_answers_are_cached_until_something_changes(
+    pytester: pytest.Pytester, poetry_template: Path
+) -> None:
+    python = poetry_project(pytester, poetry_template, HEALTHY)
+    poetry_checks = ("poetry", "poetry-env", "lock-file")
+
+    def run(*args: str) -> dict[str, dict[str, object]]:
+        result = pytester.run(str(python), "-m", "pytest", "-m", "venv", "--envcheck-report", *args)
+        result.assert_outcomes(passed=10)
+        return report(pytester)
+
+    first = run()
+    assert all("cached" not in first[name]["facts"] for name in poetry_checks)  # type: ignore
+    second = run()
+    for name in poetry_checks:
+        facts = second[name]["facts"]
+        assert isinstance(facts, dict) and re.fullmatch(
+            r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", facts["cached"]
+        )
+        day = facts["cached"][:10]
+        assert f"(cached {day} " in str(second[name]["summary"])
+    assert "cached" not in run("--cache-clear")["lock-file"]["facts"]  # type: ignore[operator]
+    lock = pytester.path / "poetry.lock"
+    lock.write_text(lock.read_text() + "\n")  # a changed lock file is checked again
+    changed = run()
+    assert "cached" not in changed["lock-file"]["facts"]  # type: ignore[operator]
+    assert "cached" in changed["poetry"]["facts"]  # type: ignore[operator]
+
+
+@pytest.mark.usefixtures("poetry_path")
+def test_an_uninstalled_locked_dependency_is_drift(
+    pytester: pytest.Pytester, poetry_template: Path
+) -> None:
+    python = poetry_project(pytester, poetry_template, HEALTHY)
+    subprocess.run(
+        [str(python), "-m", "pip", "uninstall", "--yes", "--quiet", "demo-gamma"], check=True
+    )
+    result = run_in(pytester, python, "-k", "lock-drift or consistency", "--envcheck-report")
+    result.assert_outcomes(failed=2, deselected=8)
+    result.stdout.fnmatch_lines(
+        [
+            "venv/lock-drift: demo-gamma 1.0 (main) is locked but not installed",
+            # demo-win (Windows only) and demo-doc (optional group) are not expected here
+            "  why: the environment was changed after `poetry install`*; counted: groups dev, "
+            "main; optional groups not counted: docs, packages whose markers fit this platform",
+            "  fix: poetry install",
+        ]
+    )
+    drift = report(pytester)["lock-drift"]
+    assert drift["facts"]["missing"] == ["demo-gamma 1.0 (main)"]  # type: ignore[index]
+    apply(pytester, str(drift["hint"]))
+    run_in(pytester, python, "-k", "lock-drift or consistency").assert_outcomes(
+        passed=2, deselected=8
+    )
+
+
+@pytest.mark.usefixtures("poetry_path")
+def test_packages_checked_from_another_venv_point_at_poetry_run(
+    pytester: pytest.Pytester, poetry_template: Path, venv_python: Path
+) -> None:
+    poetry_project(pytester, poetry_template, 'packages = ["demo-alpha", "demo-gamma>=1"]')
+    result = run_in(pytester, venv_python, "-k", "package or poetry-env", "--envcheck-report")
+    result.assert_outcomes(passed=2, failed=1, deselected=5)
+    here, env = venv_python.parent.parent, pytester.path / ".venv"
+    result.stdout.fnmatch_lines_random(
+        [
+            f"  WARN  poetry-env * running in {here}, but the project's Poetry environment is "
+            f"{env}*",
+            "venv/package[[]demo-gamma]: demo-gamma is not installed",
+            f"  why: pytest runs from {here}, not from the project's Poetry environment {env}; "
+            "the Poetry environment has demo-gamma 1.0",
+            "  fix: poetry run pytest",
+        ]
+    )
+    done = subprocess.run(
+        [POETRY, "run", "pytest", "-p", "no:cacheprovider", "-k", "package"],
+        cwd=pytester.path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout
+
+
+@pytest.mark.usefixtures("poetry_path")
+def test_a_package_missing_from_the_poetry_env(
+    pytester: pytest.Pytester, poetry_template: Path
+) -> None:
+    python = poetry_project(
+        pytester, poetry_template, 'packages = ["demo-doc", "demo-gamma>=2", "demo-new"]'
+    )
+    result = run_in(pytester, python, "-k", "package")
+    result.assert_outcomes(failed=3, deselected=6)
+    result.stdout.fnmatch_lines_random(
+        [
+            "venv/package[[]demo-doc]: demo-doc is not installed",
+            "  why: poetry.lock has demo-doc 1.0 in the optional group docs, which a plain "
+            "`poetry install` leaves out",
+            "  fix: poetry install --with docs",
+            "  why: poetry.lock has demo-gamma 1.0; `poetry add` with the constraint updates "
+            "pyproject.toml and the lock to demo-gamma>=2",
+            '  fix: poetry add "demo-gamma>=2"',
+            "  why: the project requires demo-new, and pyproject.toml does not declare it",
+            '  fix: poetry add "demo-new"',
+        ]
+    )
+    apply(pytester, "poetry install --with docs")
+    run_in(pytester, python, "-k", "demo-doc").assert_outcomes(passed=1, deselected=8)
+
+
+@pytest.mark.usefixtures("poetry_path")
+def test_a_fresh_clone_without_a_poetry_env(
+    pytester: pytest.Pytester, poetry_template: Path, venv_python: Path
+) -> None:
+    poetry_project(pytester, poetry_template, "", env=False)
+    result = run_in(pytester, venv_python, "-k", "poetry-env")
+    result.assert_outcomes(failed=1, deselected=5)
+    result.stdout.fnmatch_lines(
+        [
+            "venv/poetry-env: Poetry has no environment for this project yet",
+            f"  why: `poetry env info --path` finds none for {pytester.path} (a fresh clone, or "
+            f"the environment was removed); pytest runs from {venv_python.parent.parent}",
+            f"  fix: cd {pytester.path} && poetry install && poetry run pytest",
+        ]
+    )
+    apply(pytester, f"cd {pytester.path} && poetry install")
+    after = run_in(pytester, venv_python, "-k", "poetry-env")  # "no env" is never cached
+    after.assert_outcomes(passed=1, deselected=5)
+    after.stdout.fnmatch_lines(["*WARN  poetry-env * the project's Poetry environment is *"])
+
+
+def fake_poetry(directory: Path, version: str = "2.5.1") -> Path:
+    """A Poetry installed into a virtualenv whose Python has since been removed."""
+    venv = directory / "poetry-venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /nowhere\n")
+    info = venv / "lib" / "python3.11" / "site-packages" / f"poetry-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: poetry\nVersion: {version}\n")
+    script = venv / "bin" / "poetry"
+    script.write_text(f"#!{venv}/bin/python\nfrom poetry.console.application import main\n")
+    script.chmod(0o755)
+    return script
+
+
+def test_a_poetry_whose_interpreter_is_gone(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, venv_python: Path
+) -> None:
+    script = fake_poetry(pytester.path)
+    monkeypatch.setenv("PATH", f"{script.parent}{os.pathsep}{os.environ['PATH']}")
+    configure(pytester, "[project]\nname = 'x'\nversion = '1'\n[tool.envcheck.venv]\n")
+    result = run_in(pytester, venv_python, "-k", "poetry")
+    result.assert_outcomes(failed=1, skipped=1, deselected=4)
+    venv = script.parent.parent
+    result.stdout.fnmatch_lines(
+        [
+            f"venv/poetry: the interpreter of {script} is missing: its #! line names "
+            f"{venv}/bin/python, which does not exist",
+            "  why: the Python (or other interpreter) it was installed with was removed, "
+            "upgraded or moved",
+            f"  fix: python3 -m venv --clear {venv} && {venv}/bin/python -m pip install "
+            "'poetry==2.5.1'",
+        ]
+    )
+    assert "report a bug" not in result.stdout.str()
+
+
+@pytest.mark.usefixtures("poetry_path")
+def test_python_specifier_not_met_names_a_python_poetry_accepts(
+    pytester: pytest.Pytester, poetry_template: Path
+) -> None:
+    python = poetry_project(pytester, poetry_template, 'python = ">=3.12"\nconsistency = false')
+    result = run_in(pytester, python, "-k", "python-version", "--envcheck-report")
+    result.assert_outcomes(failed=1, deselected=5)
+    check = report(pytester)["python-version"]
+    assert "the project itself requires Python >=3.11 ([project].requires-python)" in str(
+        check["why"]
+    )
+    hint = str(check["hint"])
+    found = re.fullmatch(r"poetry env use (\S+) && poetry install && poetry run pytest", hint)
+    if found is None:  # no Python 3.12+ on this machine: the install step comes first
+        assert re.fullmatch(r"(pyenv|uv python) install 3\.\d+ && poetry env use .+", hint), hint
+        return
+    assert "/shims/" not in found.group(1)
+    use = subprocess.run(
+        [POETRY, "env", "use", found.group(1)], cwd=pytester.path, capture_output=True, text=True
+    )
+    assert use.returncode == 0, use.stdout + use.stderr  # Poetry accepts it
+
+
+def test_python_ranges_that_do_not_overlap(pytester: pytest.Pytester, venv_python: Path) -> None:
+    configure(
+        pytester,
+        """
+        [project]
+        name = "x"
+        version = "1"
+        requires-python = "<3.11"
+
+        [tool.envcheck.venv]
+        python = ">=3.12"
+        """,
+    )
+    result = run_in(pytester, venv_python, "-k", "python-version")
+    result.assert_outcomes(failed=1, deselected=6)
+    result.stdout.fnmatch_lines(
+        [
+            "venv/python-version: Python 3.* does not satisfy >=3.12, and no Python satisfies "
+            "both it and [[]project].requires-python = '<3.11'",
+            f"  fix: make the two ranges agree in {pytester.path}/pyproject.toml",
         ]
     )

@@ -1,33 +1,36 @@
-"""The ``venv`` component: Python, the virtualenv, Poetry, the lock file and the packages."""
+"""The ``venv`` component: Python, the virtualenv, Poetry, the lock file and the packages.
+
+Poetry is run through :mod:`envcheck.checks._poetry` (one process at a time, answers cached in
+pytest's cache); the installed distributions are read once per run (:mod:`._installed`).
+"""
 
 from __future__ import annotations
 
 import functools
 import os
 import platform
+import shlex
 import sys
-import threading
-import tomllib
 from collections.abc import Iterator, Mapping
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pydantic
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from envcheck import hookimpl
 from envcheck._context import Context
-from envcheck._model import Check, CheckFailed, CheckSkipped, Outcome, ok, warn
-from envcheck.checks._common import CheckMaker, run_command
+from envcheck._model import Check, CheckFailed, CheckSkipped, FactValue, Outcome, ok, warn
+from envcheck.checks import _installed, _poetry, _project, _pythons
+from envcheck.checks._common import CheckMaker
+from envcheck.checks._venv_packages import consistency, lock_drift, package, with_groups
 from envcheck.config import EnvcheckConfig
 
 COMPONENT = "venv"
 DEFAULT_DEV_TOOLS = ["pytest", "black", "isort", "mypy", "flake8"]
-POETRY_INSTALL_HINT = "pipx install poetry   (or: python3 -m pip install --user poetry)"
+POETRY_INSTALL_HINT = _poetry.INSTALL_HINT
 
 
 class VenvConfig(pydantic.BaseModel):
@@ -86,8 +89,12 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
     section: VenvConfig | None = config.section(COMPONENT)
     if section is None:
         return
+    if section.packages or section.dev_packages or section.consistency or section.poetry:
+        _installed.prefetch()  # read while pytest collects: the checks then find them ready
 
     make = CheckMaker(COMPONENT, section, timeout=10.0)
+    # outside a virtualenv the installed set is the system's: comparing it says nothing
+    in_venv = ("virtualenv",) if section.require_venv else ()
 
     if section.python:
         yield make("python-version", python_version, "Python satisfies the required version")
@@ -109,45 +116,79 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
             "poetry",
             timeout=section.timeout,
         )
-        yield make("lock-drift", lock_drift, "installed versions match poetry.lock")
+        yield make(
+            "lock-drift",
+            lock_drift,
+            "installed versions match poetry.lock",
+            *in_venv,
+            timeout=section.timeout,
+        )
     for requirement in section.packages:
         yield make(
             f"package[{Requirement(requirement).name}]",
             functools.partial(package, requirement, False),
             f"{requirement} is installed",
+            timeout=section.timeout,
         )
     for requirement in section.dev_packages:
         yield make(
             f"dev-package[{Requirement(requirement).name}]",
             functools.partial(package, requirement, True),
             f"dev tool {requirement} is installed",
+            timeout=section.timeout,
         )
     if section.consistency:
-        yield make("consistency", consistency, "installed packages' requirements are met")
+        yield make(
+            "consistency",
+            consistency,
+            "installed packages' requirements are met",
+            *in_venv,
+            timeout=section.timeout,
+        )
 
 
 def python_version(ctx: Context) -> Outcome:
     spec: str = ctx.section.python
     wanted = SpecifierSet(spec)
     current = platform.python_version()
-    facts = {"version": current, "executable": sys.executable}
-    if Version(current) not in wanted:
+    facts: dict[str, FactValue] = {"version": current, "executable": sys.executable}
+    if Version(current) in wanted:
+        return ok(f"Python {current} satisfies {spec}", **facts)
+    project = _project.read_project(ctx.rootdir)
+    both = wanted & SpecifierSet(project.python) if project.python else wanted
+    why = f"this interpreter is {sys.executable}"
+    if project.python:
+        why += (
+            f"; the project itself requires Python {project.python} ({project.python_from}), "
+            "and Poetry refuses an interpreter outside that range"
+        )
+    releases = _pythons.minors(both)
+    if not releases:
         raise CheckFailed(
-            f"Python {current} does not satisfy {spec}",
-            why=f"this interpreter is {sys.executable}",
-            hint=f"poetry env use python{_suggest_python(wanted)}  (install it first, "
-            f"e.g. pyenv install {_suggest_python(wanted)})",
+            f"Python {current} does not satisfy {spec}, and no Python satisfies both it and "
+            f"{project.python_from} = {project.python!r}",
+            why="[tool.envcheck.venv] python and the project's own range do not overlap",
+            hint=f"make the two ranges agree in {ctx.rootdir / 'pyproject.toml'}",
             facts=facts,
         )
-    return ok(f"Python {current} satisfies {spec}", **facts)
-
-
-def _suggest_python(wanted: SpecifierSet) -> str:
-    """The Python release nearest to this one that satisfies ``wanted``."""
-    for minor in sorted(range(8, 21), key=lambda m: abs(m - sys.version_info.minor)):
-        if Version(f"3.{minor}.0") in wanted or Version(f"3.{minor}.99") in wanted:
-            return f"3.{minor}"
-    return "3"
+    found = _pythons.find(both, timeout=min(2.0, ctx.remaining()))
+    if found is not None:
+        first, use = "", _pythons.quoted(found[0])
+        why += f"; {found[0]} (Python {found[1]}) satisfies it"
+    else:
+        first, use = _pythons.install_hint(releases[0]) + " && ", _pythons.where_installed(
+            releases[0]
+        )
+        why += f"; no Python {' or '.join(releases[:3])} was found on this machine"
+    if ctx.section.poetry:
+        hint = f"{first}poetry env use {use} && poetry install && poetry run pytest"
+    else:
+        venv = _pythons.quoted(ctx.rootdir / ".venv")
+        hint = (
+            f"{first}{use} -m venv {venv}   (then install the project's packages into it and "
+            f"run {venv}/bin/python -m pytest)"
+        )
+    raise CheckFailed(f"Python {current} does not satisfy {spec}", why=why, hint=hint, facts=facts)
 
 
 def _venv_manager(prefix: Path, rootdir: Path) -> str:
@@ -176,15 +217,22 @@ def virtualenv(ctx: Context) -> Outcome:
     return ok(f"in a virtualenv ({manager}) at {prefix}", path=str(prefix), manager=manager)
 
 
+def _cached(answer: _poetry.Answer) -> dict[str, FactValue]:
+    return {"cached": answer.at} if answer.cached else {}
+
+
 def poetry_installed(ctx: Context) -> Outcome:
-    out = run_command(
-        ["poetry", "--version"],
-        timeout=ctx.remaining(),
-        what="the project is managed with Poetry and",
-        hint=POETRY_INSTALL_HINT,
-    )
-    version = out.strip().split()[-1].rstrip(")")
-    return ok(f"Poetry {version}", version=version)
+    program = _poetry.find()
+    answer = _poetry.run(ctx, program, ["--version"], key=_poetry.executable_key(program))
+    words = answer.stdout.strip().split()
+    if answer.returncode != 0 or not words:
+        raise CheckFailed(
+            f"`poetry --version` exited with code {answer.returncode}: {answer.tail}",
+            why=f"{program} is installed but broken",
+            hint=_poetry.reinstall_command(program),
+        )
+    version = words[-1].rstrip(")")
+    return ok(f"Poetry {version}{answer.note()}", version=version, **_cached(answer))
 
 
 def _pyproject(ctx: Context) -> Path:
@@ -196,26 +244,25 @@ def _pyproject(ctx: Context) -> Path:
 
 def poetry_env(ctx: Context) -> Outcome:
     _pyproject(ctx)
-    out = run_command(
-        ["poetry", "-C", str(ctx.rootdir), "env", "info", "--path"],
-        timeout=ctx.remaining(),
-        what="finding the project's Poetry environment",
-        hint="poetry install",
-    )
-    expected = Path(out.strip().splitlines()[-1]).resolve() if out.strip() else None
-    here = Path(sys.prefix).resolve()
+    expected, answer = _poetry.env_path(ctx)
+    here = _poetry.running_env()
+    root = shlex.quote(str(ctx.rootdir))
     if expected is None:
         raise CheckFailed(
             "Poetry has no environment for this project yet",
-            hint=f"cd {ctx.rootdir} && poetry install",
+            why=f"`poetry env info --path` finds none for {ctx.rootdir} (a fresh clone, or "
+            f"the environment was removed); pytest runs from {here}",
+            hint=f"cd {root} && poetry install && poetry run pytest",
         )
+    facts = {"poetry_env": str(expected), **_cached(answer)}
     if expected != here:
         return warn(
-            f"running in {here}, but the project's Poetry environment is {expected}",
+            f"running in {here}, but the project's Poetry environment is {expected}"
+            + answer.note(),
             hint="poetry run pytest   (or activate that environment)",
-            poetry_env=str(expected),
+            **facts,
         )
-    return ok(f"running in the project's Poetry environment {here}", poetry_env=str(here))
+    return ok(f"running in the project's Poetry environment {here}{answer.note()}", **facts)
 
 
 def lock_file(ctx: Context) -> Outcome:
@@ -227,138 +274,24 @@ def lock_file(ctx: Context) -> Outcome:
             why="without a lock file every machine may resolve different versions",
             hint="poetry lock   (and commit poetry.lock)",
         )
-    try:
-        run_command(
-            ["poetry", "-C", str(ctx.rootdir), "check", "--lock"],
-            timeout=ctx.remaining(),
-            what="checking poetry.lock",
-            hint="poetry lock   (pyproject.toml changed since poetry.lock was written)",
+    program = _poetry.find()
+    answer = _poetry.run(
+        ctx,
+        program,
+        ["-C", str(ctx.rootdir), "check", "--lock"],
+        key=[
+            *_poetry.executable_key(program),
+            _poetry.digest(ctx.rootdir / "pyproject.toml"),
+            _poetry.digest(lock),
+        ],
+    )
+    if answer.returncode != 0:
+        raise CheckFailed(
+            "poetry.lock is not in step with pyproject.toml" + answer.note(),
+            why=f"`poetry check --lock` exited with code {answer.returncode}: {answer.tail}",
+            hint="poetry lock && poetry sync" + with_groups(ctx, _installed.installed()),
+            facts=_cached(answer),
         )
-    except CheckFailed as exc:
-        raise CheckFailed(
-            "poetry.lock is not in step with pyproject.toml",
-            why=exc.summary,
-            hint="poetry lock   (then: poetry install --sync)",
-        ) from None
-    return ok("poetry.lock matches pyproject.toml", lock=str(lock))
-
-
-_installed_lock = threading.Lock()
-
-
-def _installed() -> dict[str, str]:
-    """Installed distributions by canonical name (the first on ``sys.path`` wins)."""
-    with _installed_lock:
-        return _scan_installed()
-
-
-@functools.lru_cache(maxsize=1)
-def _scan_installed() -> dict[str, str]:
-    found: dict[str, str] = {}
-    for dist in metadata.distributions():
-        name = dist.metadata["Name"]
-        if name and canonicalize_name(name) not in found:
-            found[canonicalize_name(name)] = dist.version
-    return found
-
-
-def _locked(lock: Path) -> dict[str, str]:
-    try:
-        document = tomllib.loads(lock.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CheckFailed(
-            f"{lock} is not valid TOML ({exc})",
-            hint="poetry lock   (regenerates the lock file)",
-        ) from None
-    return {
-        canonicalize_name(p["name"]): str(p["version"])
-        for p in document.get("package", [])
-        if isinstance(p, dict) and "name" in p and "version" in p
-    }
-
-
-def _same_version(a: str, b: str) -> bool:
-    try:
-        return Version(a) == Version(b)
-    except InvalidVersion:
-        return a == b
-
-
-def lock_drift(ctx: Context) -> Outcome:
-    lock = ctx.rootdir / "poetry.lock"
-    if not lock.is_file():
-        raise CheckSkipped(f"no poetry.lock in {ctx.rootdir} to compare with")
-    locked, installed = _locked(lock), _installed()
-    drift = [
-        f"{name} {installed[name]} installed, lock says {version}"
-        for name, version in sorted(locked.items())
-        if name in installed and not _same_version(installed[name], version)
-    ]
-    facts = {"locked": len(locked), "installed_and_locked": len(set(locked) & set(installed))}
-    if drift:
-        more = f" (+{len(drift) - 1} more)" if len(drift) > 1 else ""
-        raise CheckFailed(
-            f"{drift[0]}{more}",
-            why="the environment was changed after `poetry install` (pip install, an old env)",
-            hint="poetry install --sync",
-            facts={**facts, "drift": drift},
-        )
-    return ok(f"{facts['installed_and_locked']} installed packages match poetry.lock", **facts)
-
-
-def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
-    req = Requirement(requirement)
-    name = canonicalize_name(req.name)
-    add = f'poetry add {"--group dev " if dev else ""}"{requirement}"'
-    if not ctx.section.poetry:
-        add = f'pip install "{requirement}"'
-    version = _installed().get(name)
-    if version is None:
-        raise CheckFailed(
-            f"{req.name} is not installed",
-            why=f"the project requires {requirement}",
-            hint=add,
-        )
-    if req.specifier and not req.specifier.contains(version, prereleases=True):
-        raise CheckFailed(
-            f"{req.name} {version} is installed, but {requirement} is required",
-            hint=add,
-            facts={"version": version},
-        )
-    return ok(f"{req.name} {version}", version=version)
-
-
-def _broken_requirements() -> Iterator[str]:
-    installed = _installed()
-    seen: set[str] = set()
-    for dist in metadata.distributions():
-        name = dist.metadata["Name"]
-        if not name or canonicalize_name(name) in seen:
-            continue
-        seen.add(canonicalize_name(name))
-        for line in dist.requires or []:
-            try:
-                req = Requirement(line)
-            except InvalidRequirement:
-                continue
-            if req.marker is not None and not req.marker.evaluate({"extra": ""}):
-                continue
-            have = installed.get(canonicalize_name(req.name))
-            if have is None:
-                yield f"{name} {dist.version} requires {req}, which is not installed"
-            elif req.specifier and not req.specifier.contains(have, prereleases=True):
-                yield f"{name} {dist.version} requires {req}, but {req.name} {have} is installed"
-
-
-def consistency(ctx: Context) -> Outcome:
-    broken = sorted(_broken_requirements())
-    total = len(_installed())
-    if broken:
-        more = f" (+{len(broken) - 1} more)" if len(broken) > 1 else ""
-        raise CheckFailed(
-            f"{broken[0]}{more}",
-            why="the installed set is inconsistent (what `pip check` reports)",
-            hint="poetry install --sync   (or install the versions named above)",
-            facts={"packages": total, "broken": broken},
-        )
-    return ok(f"{total} installed packages, all requirements met", packages=total)
+    return ok(
+        f"poetry.lock matches pyproject.toml{answer.note()}", lock=str(lock), **_cached(answer)
+    )

@@ -1,0 +1,116 @@
+"""The installed distributions, read once per run (and again only when sys.path changes).
+
+What ``importlib.metadata.distributions()`` finds, in the same order (the first of a name on
+``sys.path`` wins), but each ``METADATA`` is read once and only its header is parsed: name,
+version and ``Requires-Dist`` for every check that needs them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+
+@dataclass(frozen=True)
+class Dist:
+    name: str
+    version: str
+    requires: tuple[str, ...]
+
+
+_lock = threading.Lock()
+_found: tuple[tuple[str, ...], dict[str, Dist]] | None = None
+
+
+def installed() -> dict[str, Dist]:
+    """Installed distributions by canonical name."""
+    global _found
+    with _lock:
+        key = _key()
+        if _found is None or _found[0] != key:
+            _found = (key, _scan())
+        return _found[1]
+
+
+def prefetch() -> None:
+    """Read them now on a background thread, so that the checks find them ready."""
+    threading.Thread(target=installed, name="envcheck:installed", daemon=True).start()
+
+
+def _key() -> tuple[str, ...]:
+    stamps = []
+    for entry in sys.path:
+        try:
+            stamps.append(f"{entry}:{os.stat(entry or '.').st_mtime_ns}")
+        except OSError:
+            stamps.append(f"{entry}:-")
+    return tuple(stamps)
+
+
+def _scan() -> dict[str, Dist]:
+    found: dict[str, Dist] = {}
+    for entry in sys.path:
+        directory = Path(entry or ".")
+        if not directory.is_dir():
+            # a zip or egg on sys.path: importlib.metadata knows how to read it
+            for dist in metadata.distributions(path=[entry]):
+                _add(found, _from_importlib(dist))
+            continue
+        try:
+            names = sorted(os.listdir(directory))
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                _add(found, _from_header(directory / name / "METADATA"))
+            elif name.endswith(".egg-info"):
+                _add(found, _from_importlib(metadata.PathDistribution(directory / name)))
+    return found
+
+
+def _add(found: dict[str, Dist], dist: Dist | None) -> None:
+    if dist is not None and dist.name and canonicalize_name(dist.name) not in found:
+        found[canonicalize_name(dist.name)] = dist
+
+
+def _from_header(path: Path) -> Dist | None:
+    """Name, version and requirements from the header of a METADATA file."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    name = version = ""
+    requires = []
+    for line in text.partition("\n\n")[0].splitlines():
+        key, _, value = line.partition(":")
+        key = key.lower()
+        if key == "name" and not name:
+            name = value.strip()
+        elif key == "version" and not version:
+            version = value.strip()
+        elif key == "requires-dist":
+            requires.append(value.strip())
+    return Dist(name, version, tuple(requires)) if name else None
+
+
+def _from_importlib(dist: metadata.Distribution) -> Dist | None:
+    name = dist.metadata["Name"]
+    if not name:
+        return None
+    return Dist(name, dist.version, tuple(dist.requires or ()))
+
+
+def installed_in(prefix: Path) -> dict[str, Dist]:
+    """The distributions of another environment (its site-packages), by canonical name."""
+    found: dict[str, Dist] = {}
+    for site in sorted(prefix.glob("lib/python3*/site-packages")):
+        for name in sorted(os.listdir(site)):
+            if name.endswith(".dist-info"):
+                _add(found, _from_header(site / name / "METADATA"))
+    return found

@@ -1,0 +1,183 @@
+"""What a Poetry project declares: its dependencies and Python range (pyproject.toml) and what
+poetry.lock pins, with the groups and markers that decide whether a package belongs here."""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.markers import InvalidMarker, Marker
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+
+from envcheck._model import CheckFailed
+
+MAIN = "main"
+
+
+@dataclass(frozen=True)
+class Locked:
+    """One ``[[package]]`` of poetry.lock."""
+
+    name: str
+    version: str
+    groups: tuple[str, ...]
+    #: marker per group ("" when it applies everywhere)
+    markers: dict[str, str]
+    #: installed only with an extra (``optional = true``)
+    extra_only: bool
+
+    def wanted(self, groups: set[str]) -> bool | None:
+        """Does ``poetry install`` put it in this environment with ``groups``? ``None``: the lock
+        does not say (an old lock format without groups and markers)."""
+        if self.extra_only:
+            return False
+        if not self.groups:
+            return None
+        return any(g in groups and _applies(self.markers.get(g, "")) for g in self.groups)
+
+
+@dataclass(frozen=True)
+class Lock:
+    path: Path
+    version: str
+    packages: dict[str, Locked]
+
+    @property
+    def knows_groups(self) -> bool:
+        return any(p.groups for p in self.packages.values())
+
+
+@dataclass(frozen=True)
+class Project:
+    """pyproject.toml as far as the venv checks need it."""
+
+    #: canonical name -> the groups that declare it
+    declared: dict[str, set[str]]
+    #: groups installed by a plain ``poetry install`` (main and every non-optional group)
+    default_groups: set[str]
+    optional_groups: set[str]
+    #: the project's Python range as a PEP 440 specifier, and where it is written
+    python: str | None
+    python_from: str | None
+
+
+def _applies(marker: str) -> bool:
+    if not marker:
+        return True
+    try:
+        return Marker(marker).evaluate({"extra": ""})
+    except InvalidMarker:
+        return True
+
+
+def read_lock(path: Path) -> Lock:
+    """poetry.lock, parsed once per change of the file."""
+    info = path.stat()
+    return _read_lock(path, info.st_mtime_ns, info.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_lock(path: Path, mtime: int, size: int) -> Lock:
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CheckFailed(
+            f"{path} is not valid TOML ({exc})",
+            hint="poetry lock   (regenerates the lock file)",
+        ) from None
+    packages: dict[str, Locked] = {}
+    for entry in document.get("package", []):
+        if not (isinstance(entry, dict) and "name" in entry and "version" in entry):
+            continue
+        groups = tuple(str(g) for g in entry.get("groups", ()) or ())
+        raw = entry.get("markers", "")
+        markers = {g: str(raw) for g in groups} if isinstance(raw, str) else {}
+        if isinstance(raw, dict):
+            markers = {str(g): str(m) for g, m in raw.items()}
+        name = canonicalize_name(str(entry["name"]))
+        packages[name] = Locked(
+            name, str(entry["version"]), groups, markers, bool(entry.get("optional", False))
+        )
+    version = str(document.get("metadata", {}).get("lock-version", "?"))
+    return Lock(path, version, packages)
+
+
+def read_project(root: Path) -> Project:
+    path = root / "pyproject.toml"
+    try:
+        document: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        document = {}
+    project = document.get("project", {}) or {}
+    poetry = document.get("tool", {}).get("poetry", {}) or {}
+    declared: dict[str, set[str]] = {}
+
+    def add(name: str, group: str) -> None:
+        if canonicalize_name(name) != "python":
+            declared.setdefault(canonicalize_name(name), set()).add(group)
+
+    for line in project.get("dependencies", []) or []:
+        try:
+            add(Requirement(str(line)).name, MAIN)
+        except InvalidRequirement:
+            continue
+    for name in poetry.get("dependencies", {}) or {}:
+        add(str(name), MAIN)
+    for name in poetry.get("dev-dependencies", {}) or {}:
+        add(str(name), "dev")
+    optional: set[str] = set()
+    groups = {MAIN}
+    for group, table in (poetry.get("group", {}) or {}).items():
+        if not isinstance(table, dict):
+            continue
+        (optional if table.get("optional") else groups).add(str(group))
+        for name in table.get("dependencies", {}) or {}:
+            add(str(name), str(group))
+    if poetry.get("dev-dependencies"):
+        groups.add("dev")
+    python, where = project.get("requires-python"), "[project].requires-python"
+    if python is None and "python" in (poetry.get("dependencies") or {}):
+        python, where = poetry_constraint(str(poetry["dependencies"]["python"])), (
+            "[tool.poetry.dependencies].python"
+        )
+    if python is not None:
+        try:
+            SpecifierSet(str(python))
+        except InvalidSpecifier:
+            python = None
+    return Project(
+        declared, groups, optional, str(python) if python else None, where if python else None
+    )
+
+
+def poetry_constraint(text: str) -> str | None:
+    """Poetry's ``^3.11`` / ``~3.11`` / ``3.11.*`` / ``>=3.9,<3.13`` as a PEP 440 specifier
+    (``None`` for alternatives with ``||``, which one specifier cannot express)."""
+    if "||" in text or "|" in text:
+        return None
+    parts = []
+    for piece in re.split(r"[,\s]+", text.strip()):
+        if not piece or piece == "*":
+            continue
+        if piece[0] in "^~" and piece[1:2] != "=":
+            numbers = [int(n) for n in re.findall(r"\d+", piece)]
+            if not numbers:
+                return None
+            if piece[0] == "^":
+                index = next((i for i, n in enumerate(numbers) if n != 0), len(numbers) - 1)
+            else:
+                index = min(1, len(numbers) - 1) if len(numbers) > 1 else 0
+            upper = numbers[: index + 1]
+            upper[-1] += 1
+            parts += [f">={'.'.join(map(str, numbers))}", f"<{'.'.join(map(str, upper))}"]
+        elif piece[0].isdigit():
+            parts.append(f"=={piece}")
+        else:
+            parts.append(piece)
+    return ",".join(parts) or None
