@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 
 import pytest
+
 from conftest import DjangoProject, drop_database, free_port
 
 RunChecks = Callable[..., pytest.RunResult]
@@ -136,8 +137,8 @@ def test_settings_need_an_environment_variable(
             "*FAIL  settings *mysite.settings needs the environment variable DJANGO_SECRET_KEY, "
             "which is not set*",
             "*why: KeyError at */mysite/settings.py:*: SECRET_KEY = os.environ*",
-            "*fix: export DJANGO_SECRET_KEY=\"$(python -c 'from django.core.management.utils import "
-            "get_random_secret_key; print(get_random_secret_key())')\"*",
+            "*fix: export DJANGO_SECRET_KEY=\"$(python -c 'from django.core.management.utils "
+            "import get_random_secret_key; print(get_random_secret_key())')\"*",
             "*SKIP  system-checks *blocked*",
         ],
     )

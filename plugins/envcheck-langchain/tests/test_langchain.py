@@ -94,7 +94,7 @@ def test_provider_errors_are_classified(
         result,
         "*FAIL  smoke[[]openai] *openai: authentication failed: *",
         "*why: openai answered HTTP 401 to ChatOpenAI.invoke*",
-        "*fix: set a valid key: export OPENAI_API_KEY=...*",
+        "*fix: set a valid key: export OPENAI_API_KEY=*",
         "*FAIL  smoke[[]anthropic] *anthropic: quota exhausted: *credit balance*",
     )
     assert "invalid-key-for-the-mock" not in result.stdout.str()
