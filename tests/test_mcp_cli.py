@@ -29,8 +29,9 @@ def _toml(value: str | list[str]) -> str:
 
 
 def project(tmp_path: Path, servers: str = "", *, discover: bool = False) -> Path:
-    """A project whose pyproject.toml configures ``servers`` (TOML tables) with short timeouts."""
-    head = f"[tool.envcheck.mcp]\ndiscover = {str(discover).lower()}\ntimeout = 5\n"
+    """A project whose pyproject.toml configures ``servers`` (TOML tables); the timeout leaves
+    room for a Python server's start-up on a busy machine (a dead one fails at once anyway)."""
+    head = f"[tool.envcheck.mcp]\ndiscover = {str(discover).lower()}\ntimeout = 15\n"
     (tmp_path / "pyproject.toml").write_text(head + textwrap.dedent(servers), encoding="utf-8")
     return tmp_path
 
@@ -50,12 +51,14 @@ def dying_server(name: str = "dies") -> str:
 def envcheck_mcp(tmp_path: Path) -> Run:
     """Run ``envcheck mcp ARGS`` in ``tmp_path`` with HOME there (no real Claude Desktop config)."""
 
-    def run(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, timeout: float = 30, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "HOME": str(tmp_path), "NO_COLOR": "1"}
         env.pop("XDG_CONFIG_HOME", None)
         return subprocess.run(
             [ENVCHECK, "mcp", *args],
-            cwd=tmp_path,
+            cwd=cwd or tmp_path,
             env=env,
             capture_output=True,
             text=True,
@@ -110,6 +113,32 @@ def test_list_shows_broken_servers_with_their_diagnosis(tmp_path: Path, envcheck
     assert vscode.startswith("discovery[vscode] .vscode/mcp.json - - broken: ")
     assert "not valid JSON" in vscode
     assert out.splitlines()[-1] == "3 MCP server(s): 2 fail, 1 broken"
+
+
+def test_list_finds_the_project_from_a_subdirectory(tmp_path: Path, envcheck_mcp: Run) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "app"\n[tool.envcheck]\n')
+    (tmp_path / "server").mkdir()
+    run = tmp_path / "server" / "run.sh"
+    run.write_text(f'#!/bin/sh\nexec {TIME_SERVER} "$@"\n')
+    run.chmod(0o755)
+    clock = {"command": "./server/run.sh", "args": ["--local-timezone", "UTC"]}
+    (tmp_path / ".mcp.json").write_text(json.dumps({"mcpServers": {"clock": clock}}))
+    (tmp_path / ".vscode").mkdir()
+    prompted = {"command": TIME_SERVER, "env": {"TZ_TOKEN": "${input:tz}"}}
+    (tmp_path / ".vscode" / "mcp.json").write_text(json.dumps({"servers": {"tz": prompted}}))
+    sub = tmp_path / "src" / "app"
+    sub.mkdir(parents=True)
+    for args in (("list",), ("list", "--config", "../../pyproject.toml")):
+        result = envcheck_mcp(*args, cwd=sub)
+        assert result.returncode == 0, result.stdout + result.stderr
+        clock_line = line_of(result.stdout, "clock@mcp.json")
+        assert clock_line.startswith(
+            "clock@mcp.json .mcp.json stdio ./server/run.sh --local-timezone UTC ok: mcp-time "
+        ), clock_line
+        tz_line = line_of(result.stdout, "tz@vscode")
+        assert tz_line.startswith("tz@vscode .vscode/mcp.json - - skipped: "), tz_line
+        assert "needs VS Code's prompt for tz" in tz_line
+        assert result.stdout.splitlines()[-1] == "2 MCP server(s): 1 ok, 1 skipped"
 
 
 def test_list_without_checking_starts_nothing(tmp_path: Path, envcheck_mcp: Run) -> None:
@@ -262,7 +291,8 @@ def test_serve_reports_what_to_fix(tmp_path: Path) -> None:
     ]
     components, typo, ran = anyio.run(_serve_session, tmp_path, calls)
     assert typo["verdict"] == "error"
-    assert typo["message"].startswith("unknown component 'mpc'; known: mcp, ")
+    assert typo["message"].startswith("unknown component 'mpc'; known: ")
+    assert "mcp" in typo["message"].split("known: ")[1].split(", ")
     assert "mcp" in components["components"] and components["configured"] == ["mcp"]
     assert ran["verdict"] == "failed"
     assert ran["counts"] == {"pass": 0, "fail": 1, "warn": 0, "skip": 5, "total": 6}
