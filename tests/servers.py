@@ -398,3 +398,66 @@ def postgres_standby(primary: PostgresCluster) -> Iterator[PostgresCluster]:
         if started:
             _stop_cluster(bindir, owner, data)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def http_server() -> Iterator[int]:
+    """A real HTTP server (http.server) on a free port: it waits for a full request line."""
+    import http.server
+
+    class Quiet(http.server.BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def namespaces_work() -> bool:
+    """Whether this process may make mount and network namespaces (root and unshare)."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        return False
+    done = subprocess.run(
+        ["unshare", "-m", "-n", "true"], capture_output=True, timeout=10, check=False
+    )
+    return done.returncode == 0
+
+
+def isolated(
+    argv: list[str],
+    cwd: Path,
+    *,
+    resolv: str | None = None,
+    hide: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` in its own network namespace (only loopback: nothing listens there) and
+    mount namespace: ``resolv`` replaces /etc/resolv.conf, every directory in ``hide`` is covered
+    by an empty tmpfs (e.g. /var/run/postgresql, so no local socket is found). Nothing outside
+    the namespaces changes."""
+    if not namespaces_work():
+        pytest.skip("needs root and unshare (mount and network namespaces)")
+    script = ["ip link set lo up"]
+    if resolv is not None:
+        path = cwd / "resolv.conf"
+        path.write_text(resolv)
+        script.append(f"mount --bind {path} /etc/resolv.conf")
+    script += [f"mount -t tmpfs none {directory}" for directory in hide]
+    script.append('exec "$@"')
+    return subprocess.run(
+        ["unshare", "-m", "-n", "sh", "-c", " && ".join(script), "sh", *argv],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -10,6 +14,8 @@ import redis
 
 from tests.servers import (
     blackhole,
+    http_server,
+    isolated,
     free_port,
     garbage_server,
     redis_server,
@@ -264,3 +270,175 @@ timeout = 1.0
         ]
     )
     fixture.assert_outcomes(passed=1)
+
+
+def test_db_index_password_without_server_password_and_replica_of_a_dead_primary(
+    pytester: pytest.Pytester,
+) -> None:
+    dead = free_port()
+    with redis_server() as plain, redis_server("--replicaof", "127.0.0.1", str(dead)) as orphan:
+        result = run(
+            pytester,
+            f"""
+[tool.envcheck.redis.db99]
+url = "redis://127.0.0.1:{plain}/99"
+[tool.envcheck.redis.extra]
+url = "redis://:{PASSWORD}@127.0.0.1:{plain}/0"
+[tool.envcheck.redis.orphan]
+url = "redis://127.0.0.1:{orphan}/0"
+""",
+            "-k",
+            "auth or version or roundtrip",
+        )
+    result.stdout.fnmatch_lines_random(
+        [
+            f"redis/db99.auth: database 99 does not exist on 127.0.0.1:{plain}: it has 16 (0 to "
+            "15)",
+            "  fix: use a database from 0 to 15 in tool.envcheck.redis.db99.url",
+            f"redis/extra.auth: the URL sends a password, but 127.0.0.1:{plain} has none "
+            "configured",
+            "  fix: remove the password from tool.envcheck.redis.extra.url, or protect the "
+            f"server: redis-cli -h 127.0.0.1 -p {plain} CONFIG SET requirepass <password>*",
+            f"redis/orphan.roundtrip: 127.0.0.1:{orphan} is a read-only replica of "
+            f"127.0.0.1:{dead} (link to it: down) (READONLY)",
+            f"  fix: point tool.envcheck.redis.orphan.url at the primary (127.0.0.1:{dead}); start "
+            f"it or repair the link: redis-cli -h 127.0.0.1 -p {orphan} INFO replication",
+            f"  PASS  orphan.version * Redis *, standalone replica of 127.0.0.1:{dead} (link "
+            "down)*",
+            "  PASS  orphan.auth *",
+        ]
+    )
+    assert PASSWORD not in result.stdout.str()
+
+
+def test_out_of_memory_fix_works_as_printed(pytester: pytest.Pytester) -> None:
+    with redis_server("--maxmemory", "1") as port:
+        toml = f'[tool.envcheck.redis]\nurl = "redis://127.0.0.1:{port}/0"\n'
+        result = run(pytester, toml, "-k", "roundtrip")
+        result.assert_outcomes(failed=1, deselected=4)
+        result.stdout.fnmatch_lines(
+            [
+                f"redis/roundtrip: 127.0.0.1:{port} is out of memory: writes are refused (OOM)",
+                f"  fix: free memory or raise the limit: redis-cli -h 127.0.0.1 -p {port} CONFIG "
+                "SET maxmemory * (and maxmemory in redis.conf)",
+            ]
+        )
+        found = re.search(r"raise the limit: (redis-cli .*?) \(and", result.stdout.str())
+        assert found
+        subprocess.run(shlex.split(found.group(1)), check=True, capture_output=True)
+        run(pytester, toml, "-k", "roundtrip").assert_outcomes(passed=1, deselected=4)
+
+
+def test_one_free_client_slot_passes_and_a_full_server_is_named(pytester: pytest.Pytester) -> None:
+    """envcheck never causes what it reports: one connection for all the checks of a server."""
+    with redis_server("--maxclients", "2") as port:
+        toml = f'[tool.envcheck.redis]\nurl = "redis://127.0.0.1:{port}/0"\n'
+        with redis.Redis(port=port) as first:
+            first.ping()  # one of two slots taken: one is left for envcheck
+            for _ in range(3):
+                run(pytester, toml).assert_outcomes(passed=5)
+            with redis.Redis(port=port) as second:
+                second.ping()  # no slot left
+                result = run(pytester, toml, "-k", "reachable")
+                result.assert_outcomes(failed=1, deselected=4)
+                result.stdout.fnmatch_lines(
+                    [
+                        f"redis/reachable: 127.0.0.1:{port} refuses new clients: it answered "
+                        "PING with 'ERR max number of clients reached'",
+                        "  why: Redis answers a new connection with an ERR and closes it when "
+                        "maxclients is reached*",
+                        f"  fix: find who holds the connections once one is free: redis-cli -h "
+                        f"127.0.0.1 -p {port} CLIENT LIST*",
+                    ]
+                )
+            run(pytester, toml).assert_outcomes(passed=5)
+
+
+def test_url_mistakes_are_named_without_echoing_the_password(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+[tool.envcheck.redis.hash]
+url = "redis://u:LongPrefix77#zz@127.0.0.1:6379/0"
+[tool.envcheck.redis.at]
+url = "redis://:Secr3t@2024xq@127.0.0.1:6379/0"
+[tool.envcheck.redis.scheme]
+url = "reddis://127.0.0.1:6379/0"
+""",
+        "-k",
+        "reachable",
+        "--envcheck-report",
+    )
+    result.assert_outcomes(failed=3, deselected=12)
+    encode = "percent-encode @ # / : in the user name and password (as %40 %23 %2F %3A; % as %25)"
+    result.stdout.fnmatch_lines_random(
+        [
+            "redis/hash.reachable: tool.envcheck.redis.hash.url is not a valid Redis URL: the "
+            f"user name or password contains an unencoded '#'; {encode}",
+            "redis/at.reachable: tool.envcheck.redis.at.url is not a valid Redis URL: the user "
+            f"name or password contains an unencoded '@'; {encode}",
+            "redis/scheme.reachable: tool.envcheck.redis.scheme.url is not a valid Redis URL: its "
+            "scheme is reddis://, not redis:// or rediss:// (did you mean redis://?)",
+        ]
+    )
+    texts = [result.stdout.str(), (pytester.path / "envcheck-report.json").read_text()]
+    for canary in ("LongPrefix77", "2024xq", "Secr3t"):
+        assert not [text for text in texts if canary in text], canary
+
+
+def test_an_http_server_on_the_port_is_named(pytester: pytest.Pytester) -> None:
+    with http_server() as port:
+        result = run(
+            pytester,
+            f'[tool.envcheck.redis]\nurl = "redis://127.0.0.1:{port}/0"\ntimeout = 2.0\n',
+            "-k",
+            "reachable",
+        )
+    result.stdout.fnmatch_lines(
+        [f"redis/reachable: 127.0.0.1:{port} is not Redis: it answered like HTTP (*"]
+    )
+
+
+def test_defaults_find_the_local_server_and_say_so(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = pytester.runpytest_subprocess(
+        "--envcheck-defaults", "-m", "redis", "-p", "no:cacheprovider", "--envcheck-report"
+    )
+    result.assert_outcomes(passed=5)
+    checks = json.loads((pytester.path / "envcheck-report.json").read_text())["checks"]
+    facts = {c["name"]: c["facts"] for c in checks}
+    assert facts["reachable"]["settings_from"] == "redis default (localhost:6379)"
+    monkeypatch.setenv("REDIS_URL", SERVER)
+    result = pytester.runpytest_subprocess(
+        "--envcheck-defaults", "-m", "redis", "-p", "no:cacheprovider", "--envcheck-report"
+    )
+    result.assert_outcomes(passed=5)
+    checks = json.loads((pytester.path / "envcheck-report.json").read_text())["checks"]
+    assert {c["name"]: c["facts"] for c in checks}["reachable"]["settings_from"] == "REDIS_URL"
+
+
+def test_defaults_where_nothing_listens_are_not_found(pytester: pytest.Pytester) -> None:
+    """In a network namespace of its own, nothing listens on localhost:6379."""
+    done = isolated(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--envcheck-defaults",
+            "-m",
+            "redis",
+            "-p",
+            "no:cacheprovider",
+            "-rs",
+        ],
+        pytester.path,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "5 skipped" in done.stdout
+    lines = done.stdout.splitlines()
+    assert any(
+        "SKIP  reachable" in line and "not found: no Redis at localhost:6379" in line
+        for line in lines
+    ), done.stdout
+    assert "set REDIS_URL, or add [tool.envcheck.redis] url = ... to pyproject.toml" in done.stdout

@@ -61,8 +61,8 @@ def nothing_listens(exc: BaseException) -> bool:
 
 def looks_like(reply: bytes) -> str | None:
     """Which protocol a first answer looks like, from its first bytes."""
-    if reply.startswith(b"HTTP/"):
-        return "HTTP"
+    if reply.startswith(b"HTTP/") or reply.lstrip()[:9].lower() in (b"<!doctype", b"<html>"):
+        return "HTTP"  # a status line, or (to an HTTP/0.9-style request) an HTML page
     if reply[:1] in (b"+", b"-") and reply.endswith(b"\r\n"):
         return "Redis"
     if reply.startswith(b"SSH-"):

@@ -67,7 +67,7 @@ class Target:
     def where(self) -> str:
         return f"{self.host}:{self.port}/{self.db}"
 
-    def cli(self, *command: str) -> str:
+    def cli(self, *command: str, auth: bool = True) -> str:
         """``redis-cli`` aimed at this server, as this user (asking for the password)."""
         parts = ["redis-cli", "-h", self.host, "-p", str(self.port)]
         if self.tls:
@@ -76,9 +76,9 @@ class Target:
                 parts += ["--cacert", self.tls_options.ca_file]
             elif not self.tls_options.verify:
                 parts.append("--insecure")
-        if self.username:
+        if self.username and auth:
             parts += ["--user", self.username]
-        if self.has_password:
+        if self.has_password and auth:
             parts.append("--askpass")
         return " ".join(parts + list(command))
 

@@ -228,8 +228,8 @@ def _login(session: Session, t: Target, deadline: float) -> None:
                     why="AUTH is answered with ERR on a server without requirepass: anyone who "
                     "reaches it gets in, and clients stricter than redis-py refuse the URL",
                     hint=f"remove the password from {t.source}, or protect the server: "
-                    f"{t.cli('CONFIG', 'SET', 'requirepass', '<password>')} (and requirepass "
-                    "in redis.conf)",
+                    f"{t.cli('CONFIG', 'SET', 'requirepass', '<password>', auth=False)} (and "
+                    "requirepass in redis.conf)",
                 ) from None
             raise _explain(t, exc) from None
     if t.db:
