@@ -19,7 +19,7 @@ class LangChainConfig(pydantic.BaseModel):
     providers: list[str] | None = None
     #: one ``invoke`` per provider (a few tokens)
     smoke: bool = False
-    timeout: float = pydantic.Field(default=30.0, gt=0)
+    timeout: float = pydantic.Field(default=60.0, gt=0)
 
 
 class LangGraphConfig(pydantic.BaseModel):
