@@ -5,6 +5,8 @@
     heavy client modules importing the plugin pulls in (goal: none).
 (b) 200 plugin checks that each wait 50 ms on I/O, against one such check
     (goal: the whole ``pytest -m envcheck`` run within 1.5 s of the one-check run).
+(c) Scale: 2,000 such checks against one (goal: within 2 s), with the peak RSS of each run.
+(d) A chain of 10,000 checks, each depending on the one before (goal: it runs, all pass).
 """
 
 from __future__ import annotations
@@ -101,13 +103,82 @@ def concurrency(root: Path, runs: int) -> dict[str, float]:
     }
 
 
+def timed_rss(args: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (MB) and output of one run."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        args, cwd=cwd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    assert proc.stdout is not None
+    output = proc.stdout.read().decode(errors="replace")
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.stdout.close()
+    return time.perf_counter() - start, usage.ru_maxrss / 1024, output
+
+
+def scale(root: Path, runs: int) -> dict[str, float]:
+    """(c): 1 against 2,000 checks waiting 50 ms each, alternating, medians; peak RSS."""
+    cmd = [sys.executable, "-m", "pytest", "-m", "envcheck", "-q", "-p", "no:cacheprovider"]
+    for count in (1, 2000):
+        project = root / f"scale{count}"
+        project.mkdir(parents=True)
+        (project / "pyproject.toml").write_text("[tool.envcheck]\n")
+        (project / "conftest.py").write_text(textwrap.dedent(CHECKS.format(count=count)))
+    walls: dict[int, list[float]] = {1: [], 2000: []}
+    rss: dict[int, list[float]] = {1: [], 2000: []}
+    for _ in range(runs):
+        for count in (1, 2000):
+            wall, peak, output = timed_rss(cmd, root / f"scale{count}")
+            if f"{count} passed" not in output:
+                raise SystemExit(f"(c) {count} checks did not all pass:\n{output[-2000:]}")
+            walls[count].append(wall)
+            rss[count].append(peak)
+    one, many = statistics.median(walls[1]), statistics.median(walls[2000])
+    return {
+        "one_s": one,
+        "many_s": many,
+        "difference_s": many - one,
+        "one_rss_mb": max(rss[1]),
+        "many_rss_mb": max(rss[2000]),
+    }
+
+
+CHAIN = """
+import envcheck
+
+@envcheck.hookimpl
+def envcheck_checks(config):
+    ok = lambda ctx: None
+    yield envcheck.Check(name="link-0", component="chain", run=ok)
+    for n in range(1, {count}):
+        yield envcheck.Check(name=f"link-{{n}}", component="chain", run=ok,
+                             depends_on=[f"link-{{n - 1}}"])
+"""
+
+
+def chain(root: Path, count: int = 10_000) -> dict[str, float | bool]:
+    """(d): a chain of ``count`` checks runs (a 500-check chain was a RecursionError)."""
+    project = root / "chain"
+    project.mkdir(parents=True)
+    (project / "pyproject.toml").write_text("[tool.envcheck]\n")
+    (project / "conftest.py").write_text(textwrap.dedent(CHAIN.format(count=count)))
+    cmd = [sys.executable, "-m", "pytest", "-m", "envcheck", "-q", "-p", "no:cacheprovider"]
+    wall, peak, output = timed_rss(cmd, project)
+    return {"wall_s": wall, "rss_mb": peak, "ok": f"{count} passed" in output}
+
+
 def main() -> int:
     runs = int(os.environ.get("BENCH_RUNS", "15"))
     with tempfile.TemporaryDirectory() as tmp:
         a = overhead(Path(tmp) / "a", runs)
         b = concurrency(Path(tmp) / "b", max(3, runs // 3))
+        c = scale(Path(tmp) / "c", max(3, runs // 5))
+        d = chain(Path(tmp) / "d")
     ok_a = float(a["overhead_ms"]) <= 15 and a["heavy_imported"] == "none"
     ok_b = b["difference_s"] <= 1.5
+    ok_c = c["difference_s"] <= 2.0
+    ok_d = bool(d["ok"])
     table = textwrap.dedent(f"""\
         <!-- results: written by bench/run.py -->
         Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.machine()},
@@ -126,6 +197,13 @@ none | {'yes' if a['heavy_imported'] == 'none' else 'NO'} |
         | (b) `pytest -m envcheck`, 1 check waiting 50 ms | {b['one_s']:.2f} s | | |
         | (b) `pytest -m envcheck`, 200 checks waiting 50 ms each | {b['many_s']:.2f} s | | |
         | (b) difference | {b['difference_s']:.2f} s | <= 1.5 s | {'yes' if ok_b else 'NO'} |
+        | (c) `pytest -m envcheck`, 1 check waiting 50 ms (peak RSS {c['one_rss_mb']:.0f} MB) | \
+{c['one_s']:.2f} s | | |
+        | (c) 2,000 checks waiting 50 ms each (peak RSS {c['many_rss_mb']:.0f} MB) | \
+{c['many_s']:.2f} s | | |
+        | (c) difference | {c['difference_s']:.2f} s | <= 2 s | {'yes' if ok_c else 'NO'} |
+        | (d) a chain of 10,000 dependent checks (peak RSS {d['rss_mb']:.0f} MB) | \
+{d['wall_s']:.1f} s | runs, all pass | {'yes' if ok_d else 'NO'} |
         """)
     readme = HERE / "README.md"
     text = readme.read_text() if readme.exists() else ""
@@ -133,7 +211,7 @@ none | {'yes' if a['heavy_imported'] == 'none' else 'NO'} |
     head = text.split(marker)[0] if marker in text else text
     readme.write_text(head + table)
     print(table)
-    return 0 if ok_a and ok_b else 1
+    return 0 if ok_a and ok_b and ok_c and ok_d else 1
 
 
 if __name__ == "__main__":

@@ -284,8 +284,8 @@ class ResultLog:
         if session.exitstatus == pytest.ExitCode.USAGE_ERROR:
             return  # nothing was checked: an all-clear report would let a CI gate pass
         target = self.config.getoption("envcheck_report")
-        if not target and not self.results:
-            return
+        if not target and not (self.results and os.environ.get("GITHUB_STEP_SUMMARY")):
+            return  # nothing to write: no report asked for, no step summary
         from envcheck.report import files
 
         written = files.write_all(self.config, self.results, target)
