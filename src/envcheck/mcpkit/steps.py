@@ -1,0 +1,136 @@
+"""The steps after the handshake, each a check's outcome: ``tools`` (every page, expected
+names, valid input schemas), ``resources``, ``prompts``, ``ping`` (or ``server/discover`` where
+the protocol has no ping) and the optional smoke ``call``."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING
+
+from envcheck import redact
+from envcheck._model import CheckFailed, Outcome, ok, skip
+
+if TYPE_CHECKING:
+    from mcp import Client
+
+    from envcheck.mcpkit.probe import Probe
+
+#: The newest protocol era has no initialize handshake and no ping (``server/discover`` instead).
+HANDSHAKE = "initialize"
+DISCOVER = "server/discover"
+
+
+async def tools(probe: Probe, client: Client) -> Outcome:
+    import jsonschema
+
+    spec = probe.spec
+    if client.server_capabilities.tools is None:
+        if spec.expect_tools:
+            raise CheckFailed(
+                f"{spec.name}: advertises no tools, but {', '.join(spec.expect_tools)} "
+                "are expected",
+                hint=f"check that {spec.where} is the right server, or fix expect_tools in "
+                f"{spec.settings}",
+            )
+        return skip(f"{spec.name} advertises no tools")
+    tools = []
+    cursor: str | None = None
+    for _ in range(50):  # a paginator that never ends cannot hang the check
+        page = await client.list_tools(cursor=cursor)
+        tools.extend(page.tools)
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    probe.tools = tools
+    names = [tool.name for tool in tools]
+    missing = [name for name in spec.expect_tools if name not in names]
+    if missing:
+        raise CheckFailed(
+            f"{spec.name}: expected tool(s) missing: {', '.join(missing)}",
+            why=f"the server offers {len(names)} tool(s): {', '.join(names[:12]) or 'none'}",
+            hint=f"upgrade or reconfigure the server, or fix expect_tools in {spec.settings}",
+            facts={"tools": len(names)},
+        )
+    invalid = []
+    for tool in tools:
+        schema = tool.input_schema
+        try:
+            jsonschema.validators.validator_for(schema).check_schema(schema)
+            if schema.get("type") != "object":
+                raise jsonschema.SchemaError(f'type is {schema.get("type")!r}, not "object"')
+        except jsonschema.SchemaError as exc:
+            invalid.append(f"{tool.name}: {exc.message}")
+    if invalid:
+        raise CheckFailed(
+            f"{spec.name}: {len(invalid)} tool input schema(s) are not valid JSON Schema: "
+            f"{invalid[0]}",
+            why="clients reject or mis-call tools whose inputSchema is not a JSON Schema " "object",
+            hint="fix the tool definitions in the server (or report it to its authors)",
+            facts={"invalid": invalid},
+        )
+    return ok(
+        f"{len(names)} tools, input schemas valid"
+        + (f"; expected present: {', '.join(spec.expect_tools)}" if spec.expect_tools else ""),
+        tools=len(names),
+        tool_names=names[:50],
+    )
+
+
+async def resources(probe: Probe, client: Client) -> Outcome:
+    if client.server_capabilities.resources is None:
+        return skip(f"{probe.spec.name} advertises no resources")
+    listed = await client.list_resources()
+    templates = await client.list_resource_templates()
+    count, shapes = len(listed.resources), len(templates.resource_templates)
+    return ok(f"{count} resources, {shapes} templates", resources=count, resource_templates=shapes)
+
+
+async def prompts(probe: Probe, client: Client) -> Outcome:
+    if client.server_capabilities.prompts is None:
+        return skip(f"{probe.spec.name} advertises no prompts")
+    listed = await client.list_prompts()
+    return ok(f"{len(listed.prompts)} prompts", prompts=len(listed.prompts))
+
+
+async def ping(probe: Probe, client: Client) -> Outcome:
+    started = time.monotonic()
+    if probe.era == HANDSHAKE:
+        await client.session.send_ping()
+        latency = round((time.monotonic() - started) * 1000, 1)
+        return ok(f"ping answered in {latency} ms", latency_ms=latency, method="ping")
+    # protocol 2026-07-28 removed ping; server/discover is the cheapest round-trip left
+    await client.session.send_discover(client.protocol_version)
+    latency = round((time.monotonic() - started) * 1000, 1)
+    return ok(
+        f"server/discover answered in {latency} ms (protocol {client.protocol_version} "
+        "has no ping)",
+        latency_ms=latency,
+        method=DISCOVER,
+    )
+
+
+async def call(probe: Probe, client: Client) -> Outcome:
+    call = probe.spec.call
+    if call is None:
+        return skip("no smoke call configured")
+    started = time.monotonic()
+    result = await client.call_tool(call.tool, call.arguments)
+    latency = round((time.monotonic() - started) * 1000)
+    texts = [getattr(block, "text", "") for block in result.content]
+    if result.structured_content is not None:
+        texts.append(json.dumps(result.structured_content))
+    answer = " ".join(t for t in texts if t)
+    if result.is_error:
+        raise CheckFailed(
+            f"{probe.spec.name}: tool {call.tool} returned an error: "
+            f"{redact.clean(answer, 200)}",
+            hint=f"check the arguments of call in {probe.spec.settings}",
+        )
+    if call.expect is not None and call.expect not in answer:
+        raise CheckFailed(
+            f"{probe.spec.name}: tool {call.tool} answered without {call.expect!r}: "
+            f"{redact.clean(answer, 120)!r}",
+            hint=f"fix call.expect in {probe.spec.settings}, or the server",
+        )
+    return ok(f"{call.tool} answered in {latency} ms", latency_ms=latency)
