@@ -4,19 +4,17 @@ PostgreSQL database on the machine's server, and the machine's Redis."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import textwrap
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
 import redis
+from django_helpers import POSTGRES, DjangoProject, drop_database
 
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
@@ -24,12 +22,6 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("DJANGO_SETTINGS_MODULE", "DJANGO_SECRET_KEY", "CI", "DATABASE_URL", "REDIS_URL"):
         monkeypatch.delenv(name, raising=False)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -44,11 +36,6 @@ def pg_database() -> Iterator[str]:
         drop_database(name)
 
 
-def drop_database(name: str) -> None:
-    with psycopg.connect(POSTGRES, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
 @pytest.fixture
 def redis_db() -> Iterator[int]:
     """A Redis database index on the machine's server; asserts the checks left no key in it."""
@@ -60,61 +47,6 @@ def redis_db() -> Iterator[int]:
     with redis.Redis(host="127.0.0.1", port=6379, db=db) as conn:
         left = [k for k in conn.scan_iter(match="*envcheck:probe:*", count=1000)]
     assert not left, f"probe keys left in Redis db {db}: {left}"
-
-
-class DjangoProject:
-    """A project made by ``django-admin startproject mysite .`` in ``path``."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.settings = path / "mysite" / "settings.py"
-
-    def append(self, text: str) -> None:
-        with self.settings.open("a", encoding="utf-8") as handle:
-            handle.write("\n" + textwrap.dedent(text))
-
-    def replace(self, old: str, new: str) -> None:
-        source = self.settings.read_text(encoding="utf-8")
-        assert old in source, old
-        self.settings.write_text(source.replace(old, new), encoding="utf-8")
-
-    def manage(self, *args: str, env: dict[str, str] | None = None) -> str:
-        """Run ``python manage.py ARGS`` as a developer would (a printed fix, pasted)."""
-        done = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=self.path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env=dict(os.environ, **(env or {})),
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done.stdout
-
-    def run_fix(self, hint: str) -> str:
-        """Run a printed ``python manage.py ...`` fix exactly as printed."""
-        assert hint.startswith("python manage.py "), hint
-        return self.manage(*hint.removeprefix("python manage.py ").split())
-
-    def use_postgres(self, dbname: str, **extra: str) -> None:
-        options = {"NAME": dbname, "USER": "postgres", "HOST": "127.0.0.1", "PORT": "5432"}
-        options.update(extra)
-        self.append(
-            f"DATABASES = {{'default': {{'ENGINE': 'django.db.backends.postgresql', "
-            f"**{options!r}}}}}\n"
-        )
-
-    def add_app(self, name: str, models: str, migrations: dict[str, str]) -> None:
-        app = self.path / name
-        (app / "migrations").mkdir(parents=True)
-        (app / "__init__.py").write_text("")
-        (app / "migrations" / "__init__.py").write_text("")
-        (app / "models.py").write_text(textwrap.dedent(models))
-        for file, text in migrations.items():
-            (app / "migrations" / f"{file}.py").write_text(textwrap.dedent(text))
-        self.replace(
-            "'django.contrib.staticfiles',", f"'django.contrib.staticfiles',\n    '{name}',"
-        )
 
 
 @pytest.fixture
