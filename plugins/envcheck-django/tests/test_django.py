@@ -218,9 +218,9 @@ def test_model_changes_and_conflicts(
     # a second branch added its own 0002: two leaf nodes
     second = (django_project.path / "blog" / "migrations" / "0002_post_body.py").read_text()
     (django_project.path / "blog" / "migrations" / "0002_other.py").write_text(
-        second.replace("AddField(", "AddField(\n            # other branch\n").replace(
-            'name="body"', 'name="subtitle"'
-        )
+        second.replace("AddField(", "AddField(\n            # other branch\n")
+        .replace('name="body"', 'name="subtitle"')
+        .replace("name='body'", "name='subtitle'")
     )
     (django_project.path / "blog" / "models.py").write_text(
         BLOG_MODELS + "    body = models.TextField(default='')\n"

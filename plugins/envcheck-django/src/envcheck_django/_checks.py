@@ -92,7 +92,7 @@ def system_checks(ctx: Context) -> Outcome:
         what = "system checks" + (" (with deployment checks)" if cfg.deploy else "")
         return ok(f"no issues in Django's {what}", **facts)
     ids = ", ".join(m["id"] for m in shown[:6]) + (", ..." if len(shown) > 6 else "")
-    why = "\n".join(_message(m) for m in shown)
+    why = "\n".join(_message(m) for m in errors + warnings)
     hints = [f"{m['id']}: {m['hint']}" for m in shown if m.get("hint")]
     hint = "; ".join(hints[:3] + [f"{r.project.command(ctx.rootdir, 'check' + deploy)} lists them"])
     if errors:
