@@ -125,22 +125,31 @@ def scale(root: Path, runs: int) -> dict[str, float]:
         project.mkdir(parents=True)
         (project / "pyproject.toml").write_text("[tool.envcheck]\n")
         (project / "conftest.py").write_text(textwrap.dedent(CHECKS.format(count=count)))
-    walls: dict[int, list[float]] = {1: [], 2000: []}
-    rss: dict[int, list[float]] = {1: [], 2000: []}
+        # pytest's own cost of 2,000 items: as many empty tests, no envcheck
+        plain = root / f"plain{count}"
+        plain.mkdir(parents=True)
+        body = "".join(f"def test_{n}():\n    pass\n\n" for n in range(count))
+        (plain / "test_plain.py").write_text(body)
+    plain_cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p"]
+    plain_cmd.append("no:envcheck")
+    walls: dict[str, list[float]] = {}
+    rss: dict[str, list[float]] = {}
     for _ in range(runs):
         for count in (1, 2000):
-            wall, peak, output = timed_rss(cmd, root / f"scale{count}")
-            if f"{count} passed" not in output:
-                raise SystemExit(f"(c) {count} checks did not all pass:\n{output[-2000:]}")
-            walls[count].append(wall)
-            rss[count].append(peak)
-    one, many = statistics.median(walls[1]), statistics.median(walls[2000])
+            for kind, args in (("scale", cmd), ("plain", plain_cmd)):
+                wall, peak, output = timed_rss(args, root / f"{kind}{count}")
+                if f"{count} passed" not in output:
+                    raise SystemExit(f"(c) {kind} {count} did not all pass:\n{output[-2000:]}")
+                walls.setdefault(f"{kind}{count}", []).append(wall)
+                rss.setdefault(f"{kind}{count}", []).append(peak)
+    med = {key: statistics.median(values) for key, values in walls.items()}
     return {
-        "one_s": one,
-        "many_s": many,
-        "difference_s": many - one,
-        "one_rss_mb": max(rss[1]),
-        "many_rss_mb": max(rss[2000]),
+        "one_s": med["scale1"],
+        "many_s": med["scale2000"],
+        "difference_s": med["scale2000"] - med["scale1"],
+        "floor_s": med["plain2000"] - med["plain1"],
+        "one_rss_mb": max(rss["scale1"]),
+        "many_rss_mb": max(rss["scale2000"]),
     }
 
 
@@ -202,6 +211,8 @@ none | {'yes' if a['heavy_imported'] == 'none' else 'NO'} |
         | (c) 2,000 checks waiting 50 ms each (peak RSS {c['many_rss_mb']:.0f} MB) | \
 {c['many_s']:.2f} s | | |
         | (c) difference | {c['difference_s']:.2f} s | <= 2 s | {'yes' if ok_c else 'NO'} |
+        | (c) pytest's own cost of 2,000 items (2,000 empty tests against 1, no envcheck) | \
+{c['floor_s']:.2f} s | | |
         | (d) a chain of 10,000 dependent checks (peak RSS {d['rss_mb']:.0f} MB) | \
 {d['wall_s']:.1f} s | runs, all pass | {'yes' if ok_d else 'NO'} |
         """)
