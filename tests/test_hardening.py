@@ -13,7 +13,6 @@ import signal
 import socket
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 from collections.abc import Iterator
@@ -38,7 +37,8 @@ def strict_json(path: Path) -> dict:  # type: ignore[type-arg]
     def reject(name: str) -> None:
         raise ValueError(f"{name} is not JSON")
 
-    data: dict = json.loads(path.read_text(encoding="utf-8"), parse_constant=reject)  # type: ignore[type-arg]
+    text = path.read_text(encoding="utf-8")
+    data: dict = json.loads(text, parse_constant=reject)  # type: ignore[type-arg]
     return data
 
 
@@ -300,10 +300,9 @@ def test_results_that_do_not_serialize_are_made_plain(
     pytester: pytest.Pytester, xdist: list[str]
 ) -> None:
     pytester.makeconftest(HOSTILE_RESULTS)
-    started = time.monotonic()
     result = pytester.runpytest_subprocess("-m", "kafka", "--envcheck-report", "-rA", *xdist)
-    assert time.monotonic() - started < 12  # no runner thread died: nothing waits 15 s
     result.assert_outcomes(passed=2, failed=3)
+    result.stdout.no_fnmatch_line("*no result*")  # the runner thread did not die on the way
     result.stdout.fnmatch_lines_random(
         [
             "*kafka/unprintable: Unprintable: <Unprintable that cannot be shown>",
