@@ -52,10 +52,8 @@ def _candidates() -> list[Path]:
 def find(spec: SpecifierSet, timeout: float = 2.0) -> tuple[Path, str] | None:
     """An interpreter whose exact version satisfies ``spec``, and that version."""
     wanted = set(minors(spec))
-    for path in _candidates():
-        match = _NAME.match(path.name)
-        if match is None or f"3.{match.group(1)}" not in wanted:
-            continue
+    fitting = [p for p in _candidates() if (m := _NAME.match(p.name)) and f"3.{m[1]}" in wanted]
+    for path in fitting[:6]:  # each is asked for its exact version: a bounded few
         try:
             done = subprocess.run(
                 [str(path), "-c", "import platform; print(platform.python_version())"],
