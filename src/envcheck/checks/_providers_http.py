@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import functools
 import re
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 import pydantic
 
@@ -83,6 +85,18 @@ class Provider:
         return self.base_url.rstrip("/") == self.spec.base_url
 
     @property
+    def vendor(self) -> bool:
+        """The vendor's own API (``[providers.openai]``), not another service speaking it."""
+        return self.name == self.kind
+
+    @property
+    def label(self) -> str:
+        """``openai``; ``groq at api.groq.com`` for another service speaking the same API."""
+        if self.vendor:
+            return self.name
+        return f"{self.name} at {urlsplit(self.base_url).netloc or self.base_url}"
+
+    @property
     def key_page(self) -> str:
         """Where a key comes from: the vendor's page, or the service behind ``base_url``."""
         if self.default_endpoint or self.name == self.kind:
@@ -139,9 +153,13 @@ class Session:
     retries: int = 0
     mocked: bool = False
     attempt_timeout: float = 10.0
-    sent: int = 0  # requests sent without a cassette (with one, the cassette counts)
+    sent: int = 0  # attempts that went out to the server (not answered from the cassette)
 
-    def call(self, method: str, path: str, body: Any = None) -> httpx.Response:
+    def call(
+        self, method: str, path: str, body: Any = None, *, listing: bool = False
+    ) -> httpx.Response:
+        """One request, retried as the policy says; ``listing``: it lists models (a 404 there
+        means the URL, not a model)."""
         import httpx
 
         from envcheck.mock._providers import MOCK_HEADER
@@ -153,28 +171,32 @@ class Session:
         def send() -> httpx.Response:
             if self.cassette is None:
                 self._acquire()
-                self.sent += 1
+            replayed = self.cassette.replayed if self.cassette is not None else 0
             # never let an attempt run past the check's own deadline
             left = max(0.1, min(self.attempt_timeout, deadline - time.monotonic()))
             try:
                 response = self.client.request(
                     method, url, headers=headers, json=body, timeout=left
                 )
-            except httpx.TimeoutException:
-                raise llm.ProviderTimeout(
-                    self.provider.name, f"no answer from {url} in time"
-                ) from None
+            except httpx.TimeoutException as exc:
+                self.sent += 1  # it went out; no answer came back in time
+                raise _timeout(self.provider, url, exc, left) from None
             except httpx.TransportError as exc:
-                raise llm.ConnectionFailed(
-                    self.provider.name,
-                    f"cannot reach {url}: {exc}",
-                    hint=f"check base_url for {self.provider.name}, DNS, proxy and network",
-                ) from None
-            replayed = self.cassette is not None and self.cassette.replayed > 0
-            self.mocked = self.mocked or (MOCK_HEADER in response.headers and not replayed)
+                self.sent += 1
+                raise _unreachable(self.provider, url, exc) from None
+            from_cassette = self.cassette is not None and self.cassette.replayed > replayed
+            if not from_cassette:
+                self.sent += 1
+            self.mocked = self.mocked or (MOCK_HEADER in response.headers and not from_cassette)
             if response.status_code >= 400:
                 raise llm.classify(
-                    self.provider.kind, response.status_code, response.headers, response.text
+                    self.provider.name,
+                    response.status_code,
+                    response.headers,
+                    response.text,
+                    kind=self.provider.kind,
+                    listing=listing,
+                    key_sent=self.provider.key is not None,
                 )
             return response
 
@@ -214,7 +236,7 @@ class Session:
 
     def finish(self) -> None:
         self.client.close()
-        self.ctx.fact("requests_sent", self.cassette.live if self.cassette else self.sent)
+        self.ctx.fact("requests_sent", self.sent)
         if self.waited >= 0.05:  # the rate limiter or a provider's retry-after made us wait
             self.ctx.fact("waited_s", round(self.waited, 2))
         if self.retries:
@@ -233,13 +255,92 @@ class Session:
 def _failure(p: Provider, exc: llm.ProviderError, retries: int) -> CheckFailed:
     tried = f" (after {retries} {'retry' if retries == 1 else 'retries'})" if retries else ""
     hint = exc.hint
-    if isinstance(exc, llm.AuthenticationFailed) and p.key_variable:
+    variable = p.key_variable or "KEY"
+    if isinstance(exc, llm.KeyNotReceived):
+        header = "Authorization: Bearer" if p.kind == "openai" else "x-api-key:"
+        if p.kind == "gemini":
+            header = "x-goog-api-key:"
+        hint = (
+            f'compare by hand: curl -sS -H "{header} ${variable}" {p.base_url}'
+            f"{models_path(p)}; set NO_PROXY={urlsplit(p.base_url).hostname} or fix the proxy "
+            "that drops the header"
+        )
+    elif isinstance(exc, llm.AuthenticationFailed) and p.key_variable:
         hint = f"set a valid key: export {p.key_variable}=...  ({p.key_page})"
-    return CheckFailed(
-        f"{p.name}: {exc.kind}{tried}: {exc.message}",
-        why=f"{p.kind} answered HTTP {exc.status}" if exc.status else None,
-        hint=hint,
-    )
+    elif isinstance(exc, llm.EndpointNotFound):
+        hint = f"check base_url in [tool.envcheck.providers.{p.name}] (now {p.base_url})"
+        if p.kind == "openai" and not urlsplit(p.base_url).path.rstrip("/").endswith("/v1"):
+            hint = f'set base_url = "{p.base_url}/v1" in [tool.envcheck.providers.{p.name}]'
+    if exc.status is None:  # a transport failure: its own why
+        why = exc.why
+    else:
+        why = f"{p.label} answered HTTP {exc.status}" + (f": {exc.why}" if exc.why else "")
+    return CheckFailed(f"{p.name}: {exc.kind}{tried}: {exc.message}", why=why, hint=hint)
+
+
+def models_path(p: Provider) -> str:
+    return {"openai": "/models", "anthropic": "/v1/models"}.get(p.kind, "/v1beta/models")
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    found: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(found) < 8:
+        found.append(current)
+        current = current.__cause__ or current.__context__
+    return found
+
+
+def _unreachable(p: Provider, url: str, exc: Exception) -> llm.ConnectionFailed:
+    """Why a request did not reach the server, from the exception's causes (errno, SSL)."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+    where = f"{host}:{port}"
+    causes = _causes(exc)
+    text = " ".join(str(c) for c in causes).lower()
+    fix = f"check base_url in [tool.envcheck.providers.{p.name}]"
+    if any(isinstance(c, ssl.SSLError) for c in causes) or "wrong version number" in text:
+        if "wrong_version_number" in text or "wrong version number" in text or "record" in text:
+            plain = url.replace("https://", "http://", 1)
+            why = f"base_url says https, but {where} answers in plain HTTP (not TLS)"
+            fix = f'set base_url = "{plain.removesuffix(models_path(p))}" (http), or point it at '
+            fix += "the TLS port"
+        elif any(isinstance(c, ssl.SSLCertVerificationError) for c in causes):
+            why = f"the TLS certificate of {where} is not trusted (self-signed or another CA)"
+            fix = "give the CA to Python (SSL_CERT_FILE=/path/ca.pem) or fix the certificate"
+        else:
+            why = f"the TLS handshake with {where} failed"
+    elif any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in text:
+        why = f"nothing listens on {where} (connection refused)"
+        fix += ", or start the server"
+    elif (
+        "name or service not known" in text
+        or "nodename nor servname" in text
+        or ("name resolution" in text)
+    ):
+        why = f"the host name {host!r} does not resolve (DNS): a typo, or a name known only "
+        why += "inside a VPN or container network"
+        fix = f"check the host in base_url; `getent hosts {host}` must print an address"
+    elif "proxy" in text:
+        why = "the HTTP(S) proxy from the environment refused or failed the connection"
+        fix = f"check HTTPS_PROXY / HTTP_PROXY, or add {host} to NO_PROXY"
+    else:
+        why = f"the connection to {where} failed: {causes[-1]}"
+    return llm.ConnectionFailed(p.name, f"cannot reach {url}", hint=fix, why=why)
+
+
+def _timeout(p: Provider, url: str, exc: Exception, waited: float) -> llm.ProviderTimeout:
+    connect = "connect" in type(exc).__name__.lower()
+    if connect:
+        why = f"no TCP answer within {waited:.1f} s: a firewall drops the packets, or the host is "
+        why += "wrong or down"
+        fix = f"check the host in base_url and that this machine may reach it ({url})"
+    else:
+        why = f"the server accepted the request but sent no answer within {waited:.1f} s: it is "
+        why += "hung or overloaded (or a proxy holds the request)"
+        fix = f"look at the server's status; raise timeout in [tool.envcheck.providers.{p.name}]"
+        fix += " if it is only slow"
+    return llm.ProviderTimeout(p.name, f"no answer from {url} in time", hint=fix, why=why)
 
 
 @functools.cache

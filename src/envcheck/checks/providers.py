@@ -28,10 +28,12 @@ from envcheck.checks._providers_http import (
     Provider,
     ProviderConfig,
     Session,
+    models_path,
     resolve,
     with_session,
 )
 from envcheck.config import EnvcheckConfig, Instances, describe_error, field_names
+from envcheck.llm import _anthropic as anthropic_models
 
 if TYPE_CHECKING:
     import httpx
@@ -188,31 +190,28 @@ def _list_models(s: Session, want: str | None = None) -> list[str]:
     """Model ids visible to this key; stops paging once ``want`` is found."""
     kind = s.provider.kind
     if kind == "openai":
-        return [str(m["id"]) for m in s.json(s.call("GET", "/models")).get("data", [])]
+        listed = s.json(s.call("GET", "/models", listing=True))
+        return [str(m["id"]) for m in listed.get("data", [])]
     if kind == "anthropic":
         ids: list[str] = []
         path = "/v1/models"
         for _ in range(10):
-            page = s.json(s.call("GET", path))
+            page = s.json(s.call("GET", path, listing=True))
             ids += [str(m["id"]) for m in page.get("data", [])]
-            if not page.get("has_more") or (want and _anthropic_match(want, ids)):
+            if not page.get("has_more") or (want and anthropic_models.resolve(want, ids)):
                 break
             path = f"/v1/models?after_id={page.get('last_id')}"
         return ids
     names: list[str] = []
     path = "/v1beta/models"
     for _ in range(10):
-        page = s.json(s.call("GET", path))
+        page = s.json(s.call("GET", path, listing=True))
         names += [str(m["name"]).removeprefix("models/") for m in page.get("models", [])]
         token = page.get("nextPageToken")
         if not token or want is None or want in names:
             break
         path = f"/v1beta/models?pageToken={token}"
     return names
-
-
-def _anthropic_match(want: str, ids: list[str]) -> str | None:
-    return next((i for i in ids if i == want or i.startswith(want + "-")), None)
 
 
 def auth_check(name: str, ctx: Context) -> Outcome:
@@ -233,7 +232,7 @@ def model_check(name: str, ctx: Context) -> Outcome:
     def work(s: Session) -> Outcome:
         p = s.provider
         models = _list_models(s, p.model)
-        found = _anthropic_match(p.model, models) if p.kind == "anthropic" else None
+        found = anthropic_models.resolve(p.model, models) if p.kind == "anthropic" else None
         if p.model in models or found:
             return ok(
                 f"{p.model} is available"
@@ -318,7 +317,7 @@ _HEADROOM = {
 def headroom_check(name: str, ctx: Context) -> Outcome:
     def work(s: Session) -> Outcome:
         p = s.provider
-        response = _smoke(s) if p.cfg.smoke else s.call("GET", _models_path(p))
+        response = _smoke(s) if p.cfg.smoke else s.call("GET", models_path(p), listing=True)
         pattern = _HEADROOM.get(p.kind)
         facts: dict[str, FactValue] = {}
         lowest: tuple[float, str] | None = None
@@ -355,7 +354,3 @@ def headroom_check(name: str, ctx: Context) -> Outcome:
 def _percent(share: float) -> str:
     """``42%``; more digits near the ends, so that 5 of 10000 is not "0%" nor 9999 "100%"."""
     return f"{share:.2%}" if 0 < share < 0.01 or 0.99 < share < 1 else f"{share:.0%}"
-
-
-def _models_path(p: Provider) -> str:
-    return {"openai": "/models", "anthropic": "/v1/models"}.get(p.kind, "/v1beta/models")

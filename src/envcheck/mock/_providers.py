@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+from envcheck.llm import _anthropic
 from envcheck.mock import _data
 
 MOCK_HEADER = "x-envcheck-mock"
@@ -53,7 +54,11 @@ def _stream(text: str, content_type: str, headers: Mapping[str, str]) -> Reply:
 _OPENAI_ERRORS = {
     400: ("invalid_request_error", None, "Invalid request."),
     401: ("invalid_request_error", "invalid_api_key", "Incorrect API key provided."),
-    403: ("invalid_request_error", "unsupported_country_region_territory", "Not permitted."),
+    403: (
+        "invalid_request_error",
+        "unsupported_country_region_territory",
+        "Country, region, or territory not supported",
+    ),
     404: ("invalid_request_error", "model_not_found", "The model does not exist."),
     429: ("requests", "rate_limit_exceeded", "Rate limit reached for requests. Try again later."),
     402: ("insufficient_quota", "insufficient_quota", "You exceeded your current quota."),
@@ -107,6 +112,8 @@ def error(provider: str, status: int, message: str | None = None, quota: bool = 
             text = str(_data.body(name))
             return Reply(503, text.encode(), _data.headers(name), None, "text/plain")
         kind, code, default = _OPENAI_ERRORS.get(402 if quota else status, _OPENAI_ERRORS[500])
+        if message is not None and status == 403:
+            code = None  # another 403 than the region block, e.g. a project without the model
         payload = {"error": {"message": message or default, "type": kind, "param": None}}
         payload["error"]["code"] = code
         return as_json(wire, payload)
@@ -193,7 +200,7 @@ def anthropic(req: Request, models: list[str], invalid_keys: set[str]) -> Reply:
         return as_json(200, payload, _data.headers("anthropic--models-list"))
     if req.method == "POST" and req.path == "/v1/messages":
         model = str((req.body or {}).get("model", ""))
-        if not any(i == model or i.startswith(model + "-") for i in ids):
+        if _anthropic.resolve(model, ids) is None:
             return error("anthropic", 404, f"model: {model}")
         if (req.body or {}).get("stream"):
             name = "anthropic--message-stream"
