@@ -85,20 +85,12 @@ def attempt(
             answer = ask_ssl(raw, deadline)
             if answer[:1] != b"S":
                 return None
-            sock = tls.wrap_socket(raw, server_hostname=None if _is_ip(host) else host)
+            sock = tls.wrap_socket(raw, server_hostname=host)
         try:
             return _login(sock, user, dbname, password, tls is not None, deadline)
         finally:
             if sock is not raw:
                 sock.close()
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host)
-        return True
-    except OSError:
-        return False
 
 
 def _login(
