@@ -14,10 +14,10 @@ import redis
 
 from tests.servers import (
     blackhole,
-    http_server,
-    isolated,
     free_port,
     garbage_server,
+    http_server,
+    isolated,
     redis_server,
     redis_supports_tls,
     self_signed_certificate,

@@ -23,8 +23,8 @@ from envcheck._model import Check, CheckFailed, FactValue, Outcome, ok, warn
 from envcheck.checks import _net, _server
 from envcheck.checks._common import CheckMaker
 from envcheck.checks._pgdiag import explain_failure, read_only_sessions, replica
-from envcheck.checks._pgtarget import SOCKET_DIRS, Target, target
 from envcheck.checks._pglogin import diagnose_login, login_timeout
+from envcheck.checks._pgtarget import SOCKET_DIRS, Target, target
 
 if TYPE_CHECKING:
     import psycopg
