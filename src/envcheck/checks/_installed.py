@@ -38,6 +38,42 @@ def installed() -> dict[str, Dist]:
         return _found[1]
 
 
+_index_lock = threading.Lock()
+_index: tuple[tuple[str, ...], dict[str, list[Path]]] | None = None
+
+
+def find(name: str) -> Dist | None:
+    """The installed distribution ``name`` (canonical), as :func:`installed` would say, reading
+    only its own METADATA: distributions are located by their directory names, as
+    ``importlib.metadata.distribution`` does, and a miss falls back to the full scan."""
+    global _index
+    with _index_lock:  # not the scan's lock: a package check never waits for the full scan
+        key = _key()
+        if _index is None or _index[0] != key:
+            _index = (key, _locate())
+        places = _index[1].get(name, [])
+    for place in places:
+        dist = _from_header(place / "METADATA")
+        if dist is not None and canonicalize_name(dist.name) == name:
+            return dist
+    return installed().get(name)
+
+
+def _locate() -> dict[str, list[Path]]:
+    """dist-info directories by the canonical name in their directory name, in sys.path order."""
+    found: dict[str, list[Path]] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in sorted(names):
+            if name.endswith(".dist-info"):
+                project = canonicalize_name(name.partition("-")[0])
+                found.setdefault(project, []).append(Path(entry or ".", name))
+    return found
+
+
 def prefetch() -> None:
     """Read them now on a background thread, so that the checks find them ready."""
     threading.Thread(target=installed, name="envcheck:installed", daemon=True).start()
@@ -82,12 +118,16 @@ def _add(found: dict[str, Dist], dist: Dist | None) -> None:
 def _from_header(path: Path) -> Dist | None:
     """Name, version and requirements from the header of a METADATA file."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        with open(path, "rb") as handle:  # the header ends at the first blank line
+            data = handle.read(8192)
+            while b"\n\n" not in data and (more := handle.read(65536)):
+                data += more
     except OSError:
         return None
     name = version = ""
     requires = []
-    for line in text.partition("\n\n")[0].splitlines():
+    header = data.partition(b"\n\n")[0].decode("utf-8", errors="replace")
+    for line in header.splitlines():
         key, _, value = line.partition(":")
         key = key.lower()
         if key == "name" and not name:

@@ -7,6 +7,8 @@ so the fix says to run pytest there (``poetry run pytest``).
 
 from __future__ import annotations
 
+import functools
+import re
 import shlex
 import sys
 from collections.abc import Iterator, Mapping
@@ -140,7 +142,7 @@ def with_groups(ctx: Context, installed: Mapping[str, object]) -> str:
 
 def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
     req = Requirement(requirement)
-    dist = _installed.installed().get(canonicalize_name(req.name))
+    dist = _installed.find(canonicalize_name(req.name))
     if dist is not None and _satisfies(req, dist.version):
         return ok(f"{req.name} {dist.version}", version=dist.version)
     if dist is None:
@@ -214,15 +216,33 @@ def _poetry_fix(ctx: Context, req: Requirement, dev: bool) -> tuple[str, str]:
     return add, f"the project requires {req}, and pyproject.toml does not declare it"
 
 
+#: a marker that is a conjunction (no ``or``) with ``extra == "x"`` is false without an extra
+_EXTRA_ONLY = re.compile(r"""extra\s*==\s*(["'])[^"']+\1""")
+_OR = re.compile(r"\bor\b")
+
+
+@functools.lru_cache(maxsize=4096)
+def _requirement_here(line: str) -> Requirement | None:
+    """The requirement of ``line`` if it applies without extras here (parsing is the slow part:
+    requirements that only an extra asks for are recognised before it)."""
+    marker = line.partition(";")[2]
+    if _EXTRA_ONLY.search(marker) and not _OR.search(marker):
+        return None
+    try:
+        req = Requirement(line)
+    except InvalidRequirement:
+        return None
+    if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+        return None
+    return req
+
+
 def _broken_requirements() -> Iterator[tuple[str, Requirement]]:
     installed = _installed.installed()
     for dist in installed.values():
         for line in dist.requires:
-            try:
-                req = Requirement(line)
-            except InvalidRequirement:
-                continue
-            if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+            req = _requirement_here(line)
+            if req is None:
                 continue
             have = installed.get(canonicalize_name(req.name))
             head = f"{dist.name} {dist.version} requires {req}"
