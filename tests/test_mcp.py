@@ -228,7 +228,7 @@ def test_broken_stdio_servers_are_diagnosed_and_reaped(pytester: pytest.Pytester
             "mcp-server-nonexistent), or fix command in [[]tool.envcheck.mcp.servers.missing]",
             "mcp/exits.start: exits: `* */exits.py` exited with code 3 before answering",
             "  why: the server stopped during start-up; its stderr ends: config file missing: "
-            "/etc/app.toml",
+            "/etc/app.toml; only * reach the server, not the rest of your shell's environment",
             "mcp/silent.initialize: silent: no answer to initialize (the handshake) within 2 s",
             "  why: the server is running (pid *) but sent no answer*",
             "mcp/garbage.initialize: garbage: printed non-protocol output on stdout: "
@@ -354,7 +354,15 @@ def test_servers_declared_in_client_config_files(
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED, result.stdout.str()
 
 
-def test_environment_given_to_a_server_is_never_printed(pytester: pytest.Pytester) -> None:
+def test_environment_given_to_a_server_is_never_printed(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEMO_API_TOKEN", "value-not-to-print-42")
+    leaky = script(
+        pytester.path,
+        "leaky",
+        "print('starting with ' + os.environ['SERVICE_API_KEY'], file=sys.stderr)\nsys.exit(2)\n",
+    )
     configure(
         pytester,
         {
@@ -362,17 +370,31 @@ def test_environment_given_to_a_server_is_never_printed(pytester: pytest.Pyteste
                 "command": node(),
                 "args": [EVERYTHING, "stdio"],
                 # get-env answers with the server's environment, HOME first
-                "env": {"HOME": "value-not-to-print-42"},
+                "env": {"HOME": "${DEMO_API_TOKEN}"},
                 "call": {"tool": "get-env", "arguments": {}, "expect": "NOT-THERE"},
-            }
+            },
+            # a literal value of a key that names a secret, echoed on stderr
+            "leaky": {
+                "command": leaky[0],
+                "args": leaky[1:],
+                "env": {"SERVICE_API_KEY": "literal-not-to-print-43"},
+            },
         },
         timeout=20.0,
     )
-    result = pytester.runpytest_subprocess("-m", "mcp", "-k", "call", "--envcheck-report")
-    result.stdout.fnmatch_lines(["mcp/everything.call: everything: tool get-env answered without*"])
+    result = pytester.runpytest_subprocess(
+        "-m", "mcp", "-k", "call or leaky.start", "--envcheck-report"
+    )
+    result.stdout.fnmatch_lines_random(
+        [
+            "mcp/everything.call: everything: tool get-env answered without*",
+            "  why: the server stopped during start-up; its stderr ends: starting with ***;*",
+        ]
+    )
     written = result.stdout.str() + (pytester.path / "envcheck-report.json").read_text()
     assert '"HOME": "***"' in written  # the server did echo its environment back...
     assert "value-not-to-print-42" not in written  # ...and envcheck masked the value
+    assert "literal-not-to-print-43" not in written
 
 
 @pytest.mark.parametrize(

@@ -202,8 +202,18 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
         )
     if found:
         _reaper.install_signal_handlers()  # SIGTERM / SIGHUP must not orphan a server either
+        _load_sdk()
     for server in found:
         yield from server_checks(server)
+
+
+def _load_sdk() -> None:
+    """Import the MCP SDK now, once, when there is a server to check: its import takes seconds
+    on a busy machine, which must not be charged to the first check's timeout."""
+    try:
+        import mcp.client.stdio  # noqa: F401
+    except ImportError:
+        pass  # the start checks say which extra to install
 
 
 def server_checks(server: Server) -> Iterator[Check]:
