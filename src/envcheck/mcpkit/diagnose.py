@@ -288,7 +288,7 @@ def _hostport(spec: ServerSpec) -> str:
 def tls_mismatch(spec: ServerSpec) -> CheckFailed | None:
     """``https://`` at a port that speaks plain HTTP, or ``http://`` at a TLS port, told from
     what the port answers to a TLS handshake and to a plain ``HEAD`` (its status line)."""
-    from envcheck.checks import _net
+    from envcheck import _netprobe as _net
 
     url = urllib.parse.urlsplit(spec.url or "")
     host = url.hostname or ""

@@ -297,7 +297,7 @@ class Probe:
         return stdio_transport(argv, env, spec.cwd, self.child)
 
     def _reach(self) -> None:
-        from envcheck.checks import _net
+        from envcheck import _netprobe as _net
 
         url = urllib.parse.urlsplit(self.spec.url or "")
         if url.scheme not in ("http", "https") or not url.hostname:
