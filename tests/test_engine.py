@@ -187,15 +187,20 @@ def test_async_checks_are_awaited_and_cancelled_at_their_timeout(pytester: pytes
 
 def test_a_missing_client_library_names_the_extra_to_install(pytester: pytest.Pytester) -> None:
     # None in sys.modules makes `import redis` fail as if the package were not installed
-    pytester.makeconftest("import sys\nsys.modules['redis'] = None\n")
-    pytester.makefile(".toml", pyproject='[tool.envcheck.redis]\nurl = "redis://127.0.0.1:6379"\n')
-    result = pytester.runpytest_subprocess("-m", "redis")
+    # (the redis checks speak RESP themselves now; the postgres ones still need psycopg)
+    pytester.makeconftest("import sys\nsys.modules['psycopg'] = None\n")
+    pytester.makefile(
+        ".toml",
+        pyproject='[tool.envcheck.postgres]\ndsn = "postgresql://postgres@127.0.0.1:5432/postgres"\n',
+    )
+    result = pytester.runpytest_subprocess("-m", "postgres")
     result.stdout.fnmatch_lines(
         [
-            "redis/*: the redis checks need the Python package redis, which is not installed",
-            "  why: it comes with envcheck's 'redis' extra",
-            "  fix: pip install 'envcheck[[]redis]'  (Poetry: poetry add --group dev "
-            "'envcheck[[]redis]')",
+            "postgres/*: the postgres checks need the Python package psycopg, which is not "
+            "installed",
+            "  why: it comes with envcheck's 'postgres' extra",
+            "  fix: pip install 'envcheck[[]postgres]'  (Poetry: poetry add --group dev "
+            "'envcheck[[]postgres]')",
         ]
     )
 
