@@ -240,7 +240,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     """Also after -x or Ctrl-C: checks still running finish their clean-up (bounded)."""
     built = session.config.stash.get(ENGINE_KEY, None)
     if built is not None:
-        built.runner.drain()
+        try:
+            built.runner.drain()
+        except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
+            pass
     drain = session.config.stash.get(DRAIN_KEY, None)
     if drain is not None:
         drain.restore()
