@@ -88,6 +88,19 @@ def test_ci_replays_recorded_answers_without_a_token(
     )
     report = json.loads((pytester.path / "envcheck-report.json").read_text())
     assert {c["evidence"] for c in report["checks"]} == {"replayed"}
+    # another endpoint than the one recorded: the cassette is stale, and says how to re-record
+    other = sourcegraph.url.replace("127.0.0.1", "localhost")
+    project(endpoint=f'"{other}"', editor="false", mcp="false")
+    result = pytester.runpytest_subprocess("-k", "endpoint")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*sourcegraph/endpoint: stale cassette: */cassettes/sourcegraph/endpoint.yaml has no "
+            f"recording of POST {other}/.api/graphql (it recorded POST /.api/graphql); re-record "
+            'with: SRC_ACCESS_TOKEN="<token>" pytest -m sourcegraph -k endpoint '
+            "--envcheck-record=all",
+        ]
+    )
 
 
 def test_a_refused_answer_is_never_recorded_and_a_set_token_is_asked_live(
