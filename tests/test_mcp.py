@@ -557,3 +557,24 @@ def test_stdio_failures_are_diagnosed_from_structure(
     configure(pytester, servers, timeout=15.0)
     again = pytester.runpytest_subprocess("-m", "mcp", "-k", "noexec or needsenv")
     again.assert_outcomes(passed=12)
+
+
+def test_mcpkit_imports_no_component() -> None:
+    """mcpkit is support code: the ``mcp`` component imports it, never the reverse (no module of
+    mcpkit imports ``envcheck.checks``, at the top or inside a function)."""
+    import ast
+
+    import envcheck.mcpkit
+
+    package = Path(envcheck.mcpkit.__file__).parent
+    found = []
+    for path in sorted(package.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            found += [f"{path.name}: {n}" for n in names if n.startswith("envcheck.checks")]
+    assert len(list(package.glob("*.py"))) >= 8
+    assert found == []
