@@ -569,12 +569,12 @@ def test_mcpkit_imports_no_component() -> None:
     package = Path(envcheck.mcpkit.__file__).parent
     found = []
     for path in sorted(package.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for item in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            if isinstance(item, ast.Import):
+                names = [alias.name for alias in item.names]
+            elif isinstance(item, ast.ImportFrom) and item.module:
+                names = [item.module] + [f"{item.module}.{a.name}" for a in item.names]
             found += [f"{path.name}: {n}" for n in names if n.startswith("envcheck.checks")]
     assert len(list(package.glob("*.py"))) >= 8
     assert found == []
