@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -59,8 +60,13 @@ class DjangoProject:
         assert hint.startswith("python manage.py "), hint
         return self.manage(*hint.removeprefix("python manage.py ").split())
 
-    def use_postgres(self, dbname: str, **extra: str) -> None:
-        options = {"NAME": dbname, "USER": "postgres", "HOST": "127.0.0.1", "PORT": "5432"}
+    def use_postgres(self, dbname: str, **extra: Any) -> None:
+        options: dict[str, Any] = {
+            "NAME": dbname,
+            "USER": "postgres",
+            "HOST": "127.0.0.1",
+            "PORT": "5432",
+        }
         options.update(extra)
         self.append(
             f"DATABASES = {{'default': {{'ENGINE': 'django.db.backends.postgresql', "

@@ -4,8 +4,10 @@ machine's PostgreSQL (a throwaway database) and Redis, healthy and broken each w
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 
 import pytest
@@ -275,3 +277,31 @@ def test_missing_database_dead_cache_and_wrong_alias(
         lines(result, *["*PASS  database[[]default] *"])
     finally:
         drop_database(name)
+
+
+def test_hung_login_and_hung_settings_are_diagnosed(
+    django_project: DjangoProject, run_checks: RunChecks
+) -> None:
+    """A server that accepts TCP and never answers the login; settings that never finish
+    importing: each has its own diagnosis, within the configured time."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        django_project.use_postgres("app", PORT=str(port), OPTIONS={"connect_timeout": 2})
+        result = run_checks("[tool.envcheck.django]\ncaches = []\nmigrations = false\n")
+    lines(
+        result,
+        f"*FAIL  database[[]default] *PostgreSQL at 127.0.0.1:{port} accepted the connection but "
+        "did not complete the login within 2 s ('default')*",
+        "*fix: pg_isready -h 127.0.0.1 -p * -t 10 tells whether it lets anyone in*",
+    )
+    django_project.append("import time\ntime.sleep(600)\n")
+    started = time.monotonic()
+    result = run_checks("[tool.envcheck.django]\ntimeout = 4\ndatabases = []\ncaches = []\n")
+    lines(
+        result,
+        "*FAIL  settings *importing mysite.settings and django.setup() did not finish within 4 s "
+        "(stuck at import settings)*",
+    )
+    assert time.monotonic() - started < 60

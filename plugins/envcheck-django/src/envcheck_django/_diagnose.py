@@ -131,6 +131,8 @@ def database_failure(alias: str, info: dict[str, Any], r: Report, rootdir: Path)
             why="Django would create an empty file on first use, with no tables",
             hint=r.project.command(rootdir, "migrate" + on),
         )
+    if err.get("tcp"):
+        return _login_timeout(alias, info, r)
     if info.get("vendor") == "postgresql" and "target" in err:
         from envcheck_django import _postgres
 
@@ -142,6 +144,28 @@ def database_failure(alias: str, info: dict[str, Any], r: Report, rootdir: Path)
         why=f"{err['driver_type']} from {info.get('engine')}",
         hint=f"check DATABASES[{alias!r}] in {r.doc.get('settings_file')}; then "
         f"{r.project.command(rootdir, 'dbshell' + on)}",
+    )
+
+
+def _login_timeout(alias: str, info: dict[str, Any], r: Report) -> CheckFailed:
+    """psycopg's ConnectionTimeout: whether the port accepts TCP says where it waits."""
+    t = info["error"]["target"]
+    address = f"{t['host']}:{t['port']}"
+    setting = f"DATABASES[{alias!r}] in {r.doc.get('settings_file')}"
+    if info["error"]["tcp"] == "accepted":
+        return CheckFailed(
+            f"PostgreSQL at {address} accepted the connection but did not complete the login "
+            f"within {info.get('connect_timeout', 5)} s ({alias!r})",
+            why="the server (or a proxy or pooler in front of it) is overloaded or stuck: out of "
+            "worker processes, waiting on a lock, or on a slow authentication backend",
+            hint=f"pg_isready -h {t['host']} -p {t['port']} -t 10 tells whether it lets anyone "
+            f"in; if logins are only slow, raise OPTIONS['connect_timeout'] in {setting}",
+        )
+    return CheckFailed(
+        f"connecting to PostgreSQL at {address} timed out ({alias!r})",
+        why="no answer to the TCP connection: a firewall drops the packets, or the host is down "
+        "or unreachable",
+        hint=f"check HOST and PORT in {setting}; nc -vz {t['host']} {t['port']}",
     )
 
 

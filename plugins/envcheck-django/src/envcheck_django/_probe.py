@@ -189,7 +189,8 @@ class Probe:
         self.doc["databases"][conn.alias] = info
         self.stage(f"database {conn.alias}")
         if conn.vendor == "postgresql":
-            cfg.setdefault("OPTIONS", {}).setdefault("connect_timeout", CONNECT_TIMEOUT)
+            options = cfg.setdefault("OPTIONS", {})
+            info["connect_timeout"] = options.setdefault("connect_timeout", CONNECT_TIMEOUT)
         elif conn.vendor == "sqlite" and _sqlite_missing(info["name"]):
             info["error"] = {"type": "SqliteFileMissing", "message": info["name"]}
             return info
@@ -205,8 +206,10 @@ class Probe:
         except BaseException as exc:  # noqa: B036
             info["error"] = _driver_error(exc)
             if conn.vendor == "postgresql":
-                info["error"]["target"] = _pg_target(conn)
-                if not info["error"]["sqlstate"]:
+                target = info["error"]["target"] = _pg_target(conn)
+                if "psycopg.errors.ConnectionTimeout" in info["error"]["classes"]:
+                    info["error"]["tcp"] = _tcp_state(target["host"], target["port"])
+                elif not info["error"]["sqlstate"]:
                     info["error"].update(_pg_login(conn))
             conn.close()
             return info
@@ -454,6 +457,21 @@ def _bound_cache(backend: str, cfg: dict[str, Any]) -> None:
     elif backend.startswith("django_redis."):
         options.setdefault("SOCKET_CONNECT_TIMEOUT", CONNECT_TIMEOUT)
         options.setdefault("SOCKET_TIMEOUT", CONNECT_TIMEOUT)
+
+
+def _tcp_state(host: str, port: str) -> str:
+    """After a login timed out: does the server's port accept TCP at all?"""
+    import socket
+
+    if not host or host.startswith("/"):
+        return "unix socket"
+    try:
+        socket.create_connection((host, int(port or 5432)), timeout=3).close()
+    except TimeoutError:
+        return "timeout"
+    except OSError as exc:
+        return f"errno {exc.errno}"
+    return "accepted"
 
 
 def _tcp_errno(location: Any) -> int | None:
