@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import socket
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
 from envcheck.mock import MockLLM
-from tests.servers import free_port
+from envcheck.mock._providers import Reply
+from tests.servers import free_port, silent_listener
+
+#: every run here treats a warning (an unclosed socket) as an error, as a team's suite would
+STRICT = ("-W", "error", "-p", "no:cacheprovider")
+
+
+class EditedMock(MockLLM):
+    """The mock, with the answers to one path replaced by ``replace(reply)``."""
+
+    def __init__(self, path: str, replace: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.path, self.replace = path, replace
+
+    def answer(self, req: Any) -> Any:
+        reply, fault = super().answer(req)
+        return (self.replace(reply) if req.path == self.path else reply), fault
 
 
 @pytest.fixture
@@ -27,7 +45,7 @@ def test_healthy_server_with_a_reasoning_model(pytester: pytest.Pytester, mock: 
         f'host = "{mock.base_url("ollama")}"\nmin_version = "0.5"\nsmoke = true\n'
         "cassettes = false",
     )
-    result = pytester.runpytest_subprocess("-m", "ollama", "--envcheck-report")
+    result = pytester.runpytest_subprocess("-m", "ollama", "--envcheck-report", *STRICT)
     result.assert_outcomes(passed=4)
     report = json.loads((pytester.path / "envcheck-report.json").read_text())
     assert {c["evidence"] for c in report["checks"]} == {"mocked"}
@@ -51,7 +69,7 @@ def test_missing_model_cpu_placement_and_old_server(
         f'host = "{mock.base_url("ollama")}"\nmodels = ["deepseek-r1:8b", "llama9:70b"]\n'
         "cassettes = false",
     )
-    result = pytester.runpytest_subprocess("-m", "ollama")
+    result = pytester.runpytest_subprocess("-m", "ollama", *STRICT)
     result.assert_outcomes(passed=3, failed=1)
     result.stdout.fnmatch_lines_random(
         [
@@ -82,12 +100,135 @@ def test_no_server_and_a_wrong_host(
     )
     monkeypatch.setenv("OLLAMA_HOST", "http://gpu-box.invalid:11434")
     configure(pytester, "cassettes = false")
-    result = pytester.runpytest_subprocess("-m", "ollama")
+    result = pytester.runpytest_subprocess("-m", "ollama", *STRICT)
     result.stdout.fnmatch_lines(
         [
-            "ollama/server: no Ollama server answers at http://gpu-box.invalid:11434",
-            "  fix: start it: ollama serve * or fix OLLAMA_HOST (now http://gpu-box.invalid:11434;"
-            " the default is http://localhost:11434)",
+            "ollama/server: the host of http://gpu-box.invalid:11434 does not resolve",
+            "  why: DNS has no address for 'gpu-box.invalid': a typo, or a name known only inside"
+            " a VPN or a container network",
+            "  fix: fix OLLAMA_HOST (now http://gpu-box.invalid:11434; the default is "
+            "http://127.0.0.1:11434)",
+        ]
+    )
+
+
+def test_a_hung_server_is_told_to_restart_not_to_start(pytester: pytest.Pytester) -> None:
+    with silent_listener() as port:
+        configure(pytester, f'host = "http://127.0.0.1:{port}"\ntimeout = 3\ncassettes = false')
+        result = pytester.runpytest_subprocess("-m", "ollama", "-k", "server", *STRICT)
+    result.assert_outcomes(failed=1, deselected=2)
+    result.stdout.fnmatch_lines(
+        [
+            "ollama/server: Ollama at http://127.0.0.1:* accepted the connection but did not "
+            "answer within 3 s",
+            "  why: the server is hung, or busy loading a model that does not fit",
+            "  fix: restart it: sudo systemctl restart ollama *journalctl -u ollama",
+        ]
+    )
+    assert "ollama serve  (or: sudo systemctl start" not in result.stdout.str()
+
+
+def _local_ollama_answers() -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", 11434)) == 0
+
+
+def test_defaults_look_where_the_client_looks(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if _local_ollama_answers():
+        pytest.skip("an Ollama listens on 127.0.0.1:11434 here: the default would find it")
+    monkeypatch.delenv("OLLAMA_HOST", raising=False)
+    result = pytester.runpytest_subprocess(
+        "--envcheck-defaults", "-m", "ollama", "-rs", "--envcheck-report", *STRICT
+    )
+    assert result.ret == 0  # not found is no failure
+    result.stdout.fnmatch_lines(
+        [
+            "  SKIP  server * not found: no Ollama at http://127.0.0.1:11434 (the client's "
+            "default address; nothing listens there)*",
+        ]
+    )
+    checks = json.loads((pytester.path / "envcheck-report.json").read_text())["checks"]
+    server = next(c for c in checks if c["name"] == "server")
+    assert server["facts"]["settings_from"] == "ollama default (127.0.0.1:11434)"
+    assert server["hint"] == (
+        "set OLLAMA_HOST=host:port, or add [tool.envcheck.ollama] host = ... to pyproject.toml"
+    )
+    with MockLLM() as mock:
+        monkeypatch.setenv("OLLAMA_HOST", mock.base_url("ollama"))
+        result = pytester.runpytest_subprocess(
+            "--envcheck-defaults", "-m", "ollama", "--envcheck-report", *STRICT
+        )
+    result.assert_outcomes(passed=3)
+    checks = json.loads((pytester.path / "envcheck-report.json").read_text())["checks"]
+    server = next(c for c in checks if c["name"] == "server")
+    assert server["facts"]["settings_from"] == "OLLAMA_HOST"
+
+
+def test_a_source_build_is_not_told_to_upgrade(pytester: pytest.Pytester) -> None:
+    def source_build(reply: Reply) -> Reply:
+        return Reply(200, b'{"version":"0.0.0"}')
+
+    with EditedMock("/api/version", source_build) as mock:
+        configure(
+            pytester,
+            f'host = "{mock.base_url("ollama")}"\nmin_version = "0.5"\ncassettes = false',
+        )
+        result = pytester.runpytest_subprocess("-m", "ollama", "-k", "server", *STRICT)
+    result.assert_outcomes(passed=1, deselected=2)
+    result.stdout.fnmatch_lines(
+        [
+            "  WARN  server * reports version 0.0.0: a build from source, whose release is "
+            "unknown (min_version 0.5 not checked)*",
+            "        fix: run a release build (https://ollama.com/download)*",
+        ]
+    )
+    assert "upgrade: curl" not in result.stdout.str()
+
+
+def test_a_text_404_on_show_for_a_listed_model_is_not_a_missing_model(
+    pytester: pytest.Pytester,
+) -> None:
+    def proxy_404(reply: Reply) -> Reply:  # what a Go reverse proxy answers for a path it lacks
+        return Reply(404, b"404 page not found\n", content_type="text/plain; charset=utf-8")
+
+    with EditedMock("/api/show", proxy_404) as mock:
+        mock.models["ollama"] = ["deepseek-r1:8b"]
+        configure(
+            pytester,
+            f'host = "{mock.base_url("ollama")}"\nmodels = ["deepseek-r1:8b", "qwen3:4b"]\n'
+            "cassettes = false",
+        )
+        result = pytester.runpytest_subprocess("-m", "ollama", "-k", "model", *STRICT)
+    result.assert_outcomes(failed=2, deselected=2)
+    result.stdout.fnmatch_lines_random(
+        [
+            "ollama/model[[]deepseek-r1:8b]: http://127.0.0.1:*/ollama lists deepseek-r1:8b "
+            "(/api/tags) but answers /api/show with a plain-text 404 ('404 page not found')",
+            "  why: whatever answers there does not route /api/show: a proxy in front of Ollama*",
+            "ollama/model[[]qwen3:4b]: model qwen3:4b is not pulled on http://127.0.0.1:*",
+            "  fix: ollama pull qwen3:4b",
+        ]
+    )
+    assert "ollama pull deepseek-r1:8b" not in result.stdout.str()
+
+
+def test_a_model_too_large_for_memory_says_how_much(
+    pytester: pytest.Pytester, mock: MockLLM
+) -> None:
+    mock.fault("ollama", 500, path="/api/generate")  # the real answer, from a public report
+    configure(pytester, f'host = "{mock.base_url("ollama")}"\nsmoke = true\ncassettes = false')
+    result = pytester.runpytest_subprocess("-m", "ollama", *STRICT)
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "ollama/smoke[[]deepseek-r1:8b]: deepseek-r1:8b does not fit in memory on "
+            "http://127.0.0.1:*/ollama: it needs 7.5 GiB, 5.2 GiB is available",
+            "  why: Ollama refuses to load a model larger than the free RAM (and VRAM)",
+            "  fix: free memory (ollama ps; ollama stop MODEL), or use a smaller quantization of "
+            "deepseek-r1 (a q4 tag) or a smaller context *num_ctx*",
         ]
     )
 
@@ -97,9 +238,8 @@ def test_recorded_once_then_replayed_in_ci(
 ) -> None:
     with MockLLM() as mock:
         configure(pytester, f'host = "{mock.base_url("ollama")}"')
-        pytester.runpytest_subprocess("-m", "ollama", "--envcheck-record=all").assert_outcomes(
-            passed=3
-        )
+        recorded = pytester.runpytest_subprocess("-m", "ollama", "--envcheck-record=all", *STRICT)
+        recorded.assert_outcomes(passed=3)
     monkeypatch.setenv("CI", "1")  # the mock is gone: only the cassettes can answer now
     result = pytester.runpytest_subprocess("-m", "ollama", "--envcheck-report")
     result.assert_outcomes(passed=3)

@@ -29,7 +29,17 @@ if TYPE_CHECKING:
 
 COMPONENT = "ollama"
 DEFAULT_HOST = "${OLLAMA_HOST:-http://localhost:11434}"
+#: where the ollama client looks when OLLAMA_HOST is not set
+CLIENT_DEFAULT = "http://127.0.0.1:11434"
 SERVE_HINT = "start it: ollama serve  (or: sudo systemctl start ollama)"
+RESTART_HINT = (
+    "restart it: sudo systemctl restart ollama  (or stop `ollama serve` and start it again); "
+    "its log says why it hangs: journalctl -u ollama"
+)
+CONFIGURE = "set OLLAMA_HOST=host:port, or add [tool.envcheck.ollama] host = ... to pyproject.toml"
+_MEMORY = re.compile(
+    r"\((?P<need>[\d.]+ ?[KMGT]i?B)\) than is available \((?P<free>[\d.]+ ?[KMGT]i?B)\)"
+)
 _THINK = re.compile(r"<think>.*?</think>", re.S)
 
 
@@ -45,6 +55,11 @@ class OllamaConfig(pydantic.BaseModel):
     timeout: float = pydantic.Field(default=10.0, gt=0)
     smoke_timeout: float = pydantic.Field(default=120.0, gt=0)
     cassettes: bool = True
+    #: ``false``: nothing listening at ``host`` is *not found* (skipped), not a failure; the
+    #: defaults set it for the client's own default address, which nobody chose
+    required: bool = True
+    #: where the settings came from (the fact ``settings_from``); unset: the configuration file
+    source: str | None = None
 
     @pydantic.field_validator("min_version")
     @classmethod
@@ -61,7 +76,12 @@ def envcheck_config_sections() -> dict[str, Any]:
 
 @hookimpl
 def envcheck_default_config(environ: Mapping[str, str]) -> dict[str, Any] | None:
-    return {COMPONENT: {"host": "${OLLAMA_HOST}"}} if environ.get("OLLAMA_HOST") else None
+    """Where the ollama client looks: ``OLLAMA_HOST``, else 127.0.0.1:11434 (where nothing
+    listening is *not found*, not a failure)."""
+    if environ.get("OLLAMA_HOST"):
+        return {COMPONENT: {"host": "${OLLAMA_HOST}", "source": "OLLAMA_HOST"}}
+    default = {"host": CLIENT_DEFAULT, "source": "ollama default (127.0.0.1:11434)"}
+    return {COMPONENT: {**default, "required": False}}
 
 
 @hookimpl
@@ -120,18 +140,21 @@ class _Calls:
     def client(self) -> ollama_lib.Client:
         import ollama
 
-        made = ollama.Client(host=self.host, timeout=self.ctx.remaining(), transport=self.transport)
+        made = ollama.Client(host=self.host, timeout=self._timeout(), transport=self.transport)
         self.opened.append(made)
         return made
 
     def http(self) -> httpx.Client:
         import httpx
 
-        made = httpx.Client(
-            base_url=self.host, timeout=self.ctx.remaining(), transport=self.transport
-        )
+        made = httpx.Client(base_url=self.host, timeout=self._timeout(), transport=self.transport)
         self.opened.append(made)
         return made
+
+    def _timeout(self) -> float:
+        """The client gives up a little before the check's deadline, so that the check (not
+        the runner) says what happened."""
+        return max(0.05, self.ctx.remaining() - 0.3)
 
     def finish(self) -> None:
         for made in self.opened:  # the shared connections stay open for the next check
@@ -143,18 +166,58 @@ class _Calls:
             if self.cassette.recorded_at and self.cassette.replayed:
                 self.ctx.fact("recorded_at", self.cassette.recorded_at)
 
-    def unreachable(self, exc: BaseException) -> CheckFailed:
+    def unreachable(self, exc: BaseException) -> CheckFailed | CheckSkipped:
+        """Why the server did not answer: refused, unknown host, or connected but silent."""
+        cfg: OllamaConfig = self.ctx.section
+        chain = _causes(exc)
+        text = " ".join(str(c) for c in chain).lower()
+        names = " ".join(type(c).__name__ for c in chain)
+        timed_out = "Timeout" in names or any(isinstance(c, TimeoutError) for c in chain)
+        refused = any(isinstance(c, ConnectionRefusedError) for c in chain) or "refused" in text
         local = any(h in self.host for h in ("localhost", "127.0.0.1", "[::1]"))
+        elsewhere = f"fix {self.source} (now {self.host}; the default is {CLIENT_DEFAULT})"
+        if timed_out and "ConnectTimeout" in names:
+            return CheckFailed(
+                f"no TCP answer from {self.host} within {cfg.timeout:g} s",
+                why="packets are dropped: a firewall, a wrong host, or a machine that is down",
+                hint=elsewhere,
+            )
+        if timed_out:
+            return CheckFailed(
+                f"Ollama at {self.host} accepted the connection but did not answer within "
+                f"{cfg.timeout:g} s",
+                why="the server is hung, or busy loading a model that does not fit",
+                hint=RESTART_HINT,
+            )
+        if refused and not cfg.required:
+            return CheckSkipped(
+                f"not found: no Ollama at {self.host} (the client's default address; "
+                "nothing listens there)",
+                hint=CONFIGURE,
+            )
+        if "name or service not known" in text or "name resolution" in text:
+            host = self.host.split("://", 1)[-1].split(":")[0].split("/")[0]
+            return CheckFailed(
+                f"the host of {self.host} does not resolve",
+                why=f"DNS has no address for {host!r}: a typo, or a name known only inside a VPN "
+                "or a container network",
+                hint=elsewhere,
+            )
+        why = f"nothing listens at {self.host} (connection refused)" if refused else None
         return CheckFailed(
             f"no Ollama server answers at {self.host}",
-            why=f"{type(exc).__name__}: {exc}".split(". Please")[0],
-            hint=(
-                SERVE_HINT
-                if local
-                else f"{SERVE_HINT}, or fix {self.source} (now {self.host}; the default is "
-                "http://localhost:11434)"
-            ),
+            why=why or f"{type(exc).__name__}: {exc}".split(". Please")[0],
+            hint=SERVE_HINT if local else f"{SERVE_HINT}, or {elsewhere}",
         )
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    found: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(found) < 8:
+        found.append(current)
+        current = current.__cause__ or current.__context__
+    return found
 
 
 def _observing(inner: httpx.BaseTransport) -> Any:
@@ -165,10 +228,12 @@ def _observing(inner: httpx.BaseTransport) -> Any:
     class Observing(httpx.BaseTransport):
         def __init__(self) -> None:
             self.mocked = False
+            self.last_json = True  # whether the last answer was JSON (Ollama's errors are)
 
         def handle_request(self, request: httpx.Request) -> httpx.Response:
             response = inner.handle_request(request)
             self.mocked = self.mocked or MOCK_HEADER in response.headers
+            self.last_json = "json" in response.headers.get("content-type", "")
             return response
 
         def close(self) -> None:
@@ -185,6 +250,7 @@ def server(ctx: Context) -> Outcome:
     import httpx
 
     calls = _Calls(ctx, "server")
+    ctx.fact("settings_from", _settings_from(ctx))
     try:
         with calls.http() as http:
             started = time.monotonic()
@@ -205,6 +271,14 @@ def server(ctx: Context) -> Outcome:
     finally:
         calls.finish()
     wanted = ctx.section.min_version
+    if version == "0.0.0":  # what a build from source reports: not a release, not "old"
+        return warn(
+            f"Ollama at {calls.host} reports version 0.0.0: a build from source, whose release "
+            "is unknown" + (f" (min_version {wanted} not checked)" if wanted else ""),
+            hint="run a release build (https://ollama.com/download) to have its version checked",
+            version=version,
+            latency_ms=latency,
+        )
     if wanted and _version_tuple(version) < _version_tuple(wanted):
         raise CheckFailed(
             f"Ollama {version} is older than the required {wanted}",
@@ -222,6 +296,8 @@ def model_check(model: str, ctx: Context) -> Outcome:
         try:
             shown = calls.client().show(model)
         except ollama.ResponseError as exc:
+            if exc.status_code == 404 and not calls.observed.last_json:
+                raise _show_not_routed(calls, model, exc.error) from None
             if exc.status_code == 404:
                 raise CheckFailed(
                     f"model {model} is not pulled on {calls.host}",
@@ -257,6 +333,17 @@ def smoke(model: str, ctx: Context) -> Outcome:
                 model=model, prompt="Say hello.", options={"num_predict": 32}, stream=False
             )
         except ollama.ResponseError as exc:
+            memory = _MEMORY.search(exc.error or "")
+            if exc.status_code == 500 and memory:
+                raise CheckFailed(
+                    f"{model} does not fit in memory on {calls.host}: it needs "
+                    f"{memory['need']}, {memory['free']} is available",
+                    why="Ollama refuses to load a model larger than the free RAM (and VRAM)",
+                    hint=f"free memory (ollama ps; ollama stop MODEL), or use a smaller "
+                    f"quantization of {model.split(':')[0]} (a q4 tag) or a smaller context "
+                    '(options {"num_ctx": 2048}, or PARAMETER num_ctx 2048 in a Modelfile)',
+                    facts={"needed": memory["need"], "available": memory["free"]},
+                ) from None
             raise CheckFailed(
                 f"{model} could not generate: {exc.error}",
                 hint=f"ollama run {model} 'hello'  (to see the server's own error)",
@@ -277,6 +364,40 @@ def smoke(model: str, ctx: Context) -> Outcome:
         latency_ms=latency,
         thinking=thought,
         answer_chars=len(visible),
+    )
+
+
+def _settings_from(ctx: Context) -> str:
+    cfg: OllamaConfig = ctx.section
+    if cfg.source:
+        return cfg.source
+    source = str(ctx.config.source)
+    return source.rsplit("/", 1)[-1] if source.endswith(".toml") else "pyproject"
+
+
+def _show_not_routed(calls: _Calls, model: str, said: str) -> CheckFailed:
+    """``/api/show`` answered a plain-text 404 (Ollama's own 404s are JSON): ask ``/api/tags``
+    whether the model is there, to tell a missing model from a server that does not route
+    ``show`` (a proxy in front of Ollama, or an Ollama older than this API)."""
+    try:
+        listed = [str(m.model) for m in calls.client().list().models]
+    except Exception:  # noqa: BLE001 - the 404 itself is the finding
+        listed = []
+    names = {n for n in listed} | {n.removesuffix(":latest") for n in listed}
+    if model in names or f"{model}:latest" in names:
+        return CheckFailed(
+            f"{calls.host} lists {model} (/api/tags) but answers /api/show with a plain-text 404 "
+            f"({said.strip()!r})",
+            why="whatever answers there does not route /api/show: a proxy in front of Ollama "
+            "that forwards only some paths, or an Ollama too old for this API",
+            hint=f"point {calls.source} at Ollama itself, let the proxy forward /api/*, or "
+            "upgrade Ollama",
+        )
+    return CheckFailed(
+        f"model {model} is not pulled on {calls.host}",
+        why=f"/api/show answered a plain-text 404 ({said.strip()!r}) and /api/tags does not "
+        "list it",
+        hint=f"ollama pull {model}",
     )
 
 

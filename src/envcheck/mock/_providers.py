@@ -97,15 +97,39 @@ _RECORDED = {
     ("gemini", 404): "gemini--404-model-not-found",
     ("gemini", 429): "gemini--429-resource-exhausted",
     ("ollama", 404): "ollama--404-model-not-found",
+    ("ollama", 500): "ollama--500-requires-more-memory",
+    ("anthropic", 429): "anthropic--429-rate-limit",
+    ("anthropic", 500): "anthropic--500-api-error",
 }
+
+
+def anthropic_limits(reply: Reply, wait: float | None) -> None:
+    """A 429's ``retry-after`` and ``anthropic-ratelimit-*-reset``: ``wait`` seconds from now
+    (default 1 s; the recording's own values are hours in the past)."""
+    seconds = 1.0 if wait is None else wait
+    reply.headers["retry-after"] = f"{max(0, round(seconds))}"
+    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + seconds))
+    for name in list(reply.headers):
+        if name.startswith("anthropic-ratelimit-") and name.endswith("-reset"):
+            reply.headers[name] = when
 
 
 def error(provider: str, status: int, message: str | None = None, quota: bool = False) -> Reply:
     """An error reply: the real recorded body where one exists, else the provider's shape."""
-    wire = 429 if quota else status
-    if (provider, status) in _RECORDED and message is None and not quota:
+    if (provider, status) in _RECORDED and not quota:
         name = _RECORDED[(provider, status)]
-        return as_json(status, _data.body(name), _data.headers(name))
+        payload = copy.deepcopy(_data.body(name))
+        if message is not None and provider == "anthropic":  # the real shape, another message
+            payload["error"]["message"] = message
+        elif message is not None:
+            return _shaped(provider, status, message)
+        return as_json(status, payload, _data.headers(name))
+    return _shaped(provider, status, message, quota)
+
+
+def _shaped(provider: str, status: int, message: str | None, quota: bool = False) -> Reply:
+    """The provider's error shape with ``message``, where no recording fits."""
+    wire = 429 if quota else status
     if provider == "openai":
         if status == 503 and message is None:
             name = "openai--503-upstream-connect-error"

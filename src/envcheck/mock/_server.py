@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import threading
 import time
 from dataclasses import dataclass, field
@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from envcheck import redact
-from envcheck.mock import _providers
+from envcheck.mock import _admin, _providers
 from envcheck.mock._providers import MOCK_HEADER, Reply, Request
 
 PROVIDERS = ("openai", "anthropic", "gemini", "ollama")
@@ -129,6 +129,18 @@ class MockLLM:
             self._faults.clear()
             self.calls.clear()
 
+    def pending(self) -> list[dict[str, Any]]:
+        """The faults not used up yet, in the order they apply."""
+        with self._lock:
+            return [dataclasses.asdict(f) for f in self._faults]
+
+    def clear_faults(self) -> int:
+        """Drop every pending fault; returns how many there were."""
+        with self._lock:
+            dropped = len(self._faults)
+            self._faults.clear()
+        return dropped
+
     def calls_to(self, provider: str) -> list[Call]:
         return [c for c in self.calls if c.provider == provider]
 
@@ -156,6 +168,8 @@ class MockLLM:
             if fault.retry_after is not None:
                 reply.headers["retry-after"] = f"{fault.retry_after:g}"
                 reply.headers["retry-after-ms"] = str(int(fault.retry_after * 1000))
+            if req.provider == "anthropic" and reply.status == 429:
+                _providers.anthropic_limits(reply, fault.retry_after)
             return reply, fault
         if req.provider == "ollama":
             reply = _providers.ollama(req, self.models["ollama"], self.ollama_loaded)
@@ -184,17 +198,22 @@ def _handler(mock: MockLLM) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # noqa: N802
             self._serve()
 
+        def do_DELETE(self) -> None:  # noqa: N802
+            self._serve()
+
         def _serve(self) -> None:
             raw_path, _, query = self.path.partition("?")
             provider = next((p for p, pre in _PREFIX.items() if raw_path.startswith(pre)), None)
             length = int(self.headers.get("content-length") or 0)
             raw = self.rfile.read(length) if length else b""
-            try:
-                body = json.loads(raw) if raw else None
-            except ValueError:
-                body = None
+            body = _admin.decode(raw)
+            if raw_path == _admin.ADMIN or raw_path.startswith(_admin.ADMIN + "/"):
+                self._send(_admin.answer(mock, self.command, raw_path, body), None)
+                return
             if provider is None:
-                self._send(Reply(404, b'{"error": "unknown provider prefix"}'), None)
+                known = ", ".join(_PREFIX.values())
+                message = f"unknown provider prefix; one of {known}, or {_admin.ADMIN}/ (admin)"
+                self._send(_providers.as_json(404, {"error": message}), None)
                 return
             headers = {k.lower(): v for k, v in self.headers.items()}
             req = Request(
