@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+import string
 import threading
 from typing import Any
 from urllib.parse import unquote
@@ -39,12 +40,14 @@ _SECRET_WORDS = {
     "COOKIE",
     "PAT",
 }
-_KEY_VALUE = re.compile(
-    r"(?P<head>(?:password|passwd|api[_-]?key|token|secret)\s*[=:]\s*)(?P<val>[^\s&;,'\"]+)",
-    re.I,
-)
-_BEARER = re.compile(r"(?P<head>\b(?:Bearer|Basic)\s+)(?P<val>[A-Za-z0-9._~+/=-]{6,})")
-# the credential of an Authorization-style value: "Bearer X", "token X", "Basic X"
+# "password=X", "api_key: X", "access_token=X": found by str.find of the words (fast), the value
+# read by a pattern anchored right after the word
+_KEY_WORDS = ("password", "passwd", "apikey", "api_key", "api-key", "token", "secret")
+_KEY_VALUE_TAIL = re.compile(r"\s*[=:]\s*(?P<val>[^\s&;,'\"]+)")
+# "Bearer X", "Basic X" in headers and messages
+_AUTH_WORDS = ("Bearer", "Basic")
+_AUTH_TAIL = re.compile(r"\s+(?P<val>[A-Za-z0-9._~+/=-]{6,})")
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 # a keyword/value DSN's password: everything up to the next "key=" (an unquoted value with spaces
 # is a mistake libpq reports by echoing its pieces)
 _KEYWORD_PASSWORD = re.compile(r"(?:^|\s)password\s*=\s*(?P<pw>.*?)(?=\s+\w+\s*=|\s*$)", re.I)
@@ -56,14 +59,18 @@ _SCHEME_VALUE = re.compile(
 )
 # where the userinfo of a URL ends at the latest (a password may hold unencoded @ # ? : but not
 # these); everything up to the last "@" before one of them is user:password
-_URL = re.compile(r"[A-Za-z0-9+.-]://(?P<user>[^\s/\"<>`\\:@]*):(?P<pw>[^\s/\"<>`\\]+)@")
+_SCHEME_CHARS = frozenset(string.ascii_letters + string.digits + "+.-")
+# "://user:" then the rest of the authority, which must hold an "@" (read without backtracking)
+_USERINFO = re.compile(r"://(?P<user>[^\s/\"<>`\\:@]*+):(?P<rest>[^\s/\"<>`\\@]*+@[^\s/\"<>`\\]*+)")
 # ESC sequences (CSI, OSC/DCS/APC/PM/SOS strings, two-character ones), then single control
 # characters, DEL, C1 controls and the bidirectional overrides that reorder what a terminal shows
 _ESCAPE_SEQUENCE = re.compile(
     r"\x1b(?:\[[0-?]*[ -/]*[@-~]?|[\]PX^_][^\x07\x1b\n]*(?:\x07|\x1b\\)?|[ -/]*[0-~]?)"
     r"|\x9b[0-?]*[ -/]*[@-~]?"
 )
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROLS = [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]
+_CONTROLS += [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+_SHOW_CONTROL = {code: f"\\x{code:02x}" for code in _CONTROLS}
 
 _PLACEHOLDERS = {"PASSWORD", MASK}
 _lock = threading.Lock()
@@ -151,13 +158,33 @@ def redact(text: str) -> str:
             spans.append((start, start + len(secret)))
             start = text.find(secret, start + 1)
     spans += _url_passwords(text)
-    text = _mask(text, spans)
-    lowered = text.lower()  # the patterns run only where their words occur
-    if any(word in lowered for word in ("pass", "key", "token", "secret")):
-        text = _KEY_VALUE.sub(lambda m: m.group("head") + MASK, text)
-    if "Bearer" in text or "Basic" in text:
-        text = _BEARER.sub(lambda m: m.group("head") + MASK, text)
-    return text
+    spans += _after_words(text.translate(_ASCII_LOWER), _KEY_WORDS, _KEY_VALUE_TAIL, text)
+    spans += _after_words(text, _AUTH_WORDS, _AUTH_TAIL, text, whole_word=True)
+    return _mask(text, spans)
+
+
+def _after_words(
+    haystack: str,
+    words: tuple[str, ...],
+    tail: re.Pattern[str],
+    text: str,
+    whole_word: bool = False,
+) -> list[tuple[int, int]]:
+    """Spans of the values that ``tail`` reads right after each of ``words`` in ``text``
+    (``haystack`` is ``text`` or its ASCII-lowercased copy, of the same length)."""
+    spans = []
+    for word in words:
+        at = haystack.find(word)
+        while at != -1:
+            before = text[at - 1] if at else " "
+            match = None
+            if not (whole_word and (before.isalnum() or before == "_")):
+                match = tail.match(text, at + len(word))
+                if match:
+                    spans.append(match.span("val"))
+            # on after the value: "token=token=token=..." is read once, not once per word
+            at = haystack.find(word, match.end() if match else at + 1)
+    return spans
 
 
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:
@@ -183,16 +210,17 @@ def _url_passwords(text: str) -> list[tuple[int, int]]:
 
     The user ends at the first ``:``, the password at the last ``@`` before a character a
     userinfo cannot hold (whitespace, ``/``, quotes), so an unencoded ``@`` or ``#`` in a password
-    is masked too. A match starts only at ``://`` and stops at the next ``/``, so matches never
-    overlap and the search is linear in ``len(text)``.
+    is masked too. Each ``://`` is read up to the next ``/`` at most, without backtracking, so the
+    search is linear in ``len(text)``.
     """
-    if "://" not in text:
-        return []
-    return [
-        match.span("pw")
-        for match in _URL.finditer(text)
-        if match.group("pw") not in _PLACEHOLDERS  # "USER:PASSWORD@HOST" in a hint
-    ]
+    spans = []
+    for match in _USERINFO.finditer(text):
+        at = match.start()
+        if at and text[at - 1] in _SCHEME_CHARS:
+            start, last = match.start("rest"), match.group("rest").rfind("@")
+            if last > 0 and text[start : start + last] not in _PLACEHOLDERS:
+                spans.append((start, start + last))  # "USER:PASSWORD@HOST" in a hint stays
+    return spans
 
 
 def strip_controls(text: str) -> str:
@@ -200,7 +228,7 @@ def strip_controls(text: str) -> str:
     (newlines and tabs are kept)."""
     if "\x1b" in text or "\x9b" in text:
         text = _ESCAPE_SEQUENCE.sub("", text)
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+    return text.translate(_SHOW_CONTROL)
 
 
 def shorten(text: str, limit: int | None, *, tail: bool = False) -> str:
