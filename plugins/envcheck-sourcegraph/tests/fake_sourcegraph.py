@@ -5,8 +5,9 @@ It answers with the shapes of Sourcegraph's public API, as documented (no Source
 - ``POST /.api/graphql``: ``{"data": {"site": {"productVersion": ...}}}`` and
   ``{"data": {"currentUser": {"username": ...}}}`` (``currentUser`` is ``null`` for an anonymous
   visitor) -- Sourcegraph's GraphQL schema, types ``Site.productVersion`` and ``Query.currentUser``
-  (sourcegraph/sourcegraph-public-snapshot ``cmd/frontend/graphqlbackend/schema.graphql``); the
-  queries are the ones src-cli sends (sourcegraph/src-cli ``cmd/src/version.go``).
+  (sourcegraph/sourcegraph-public-snapshot ``cmd/frontend/graphqlbackend/schema.graphql``; its
+  generated typings ``client/shared/src/graphql/schema.ts`` have ``currentUser: IUser | null``);
+  the site query is the one src-cli sends (sourcegraph/src-cli ``cmd/src/version.go``).
 - A refused token: HTTP 401 with the text ``Invalid access token.`` -- "If the token has been
   revoked, you will receive a response containing 'Invalid access token'"
   (https://sourcegraph.com/docs/cli/how-tos/revoking_an_access_token). Expired and mistyped tokens
