@@ -186,3 +186,27 @@ def test_langgraph_needs_a_store(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--envcheck-only")
     assert result.ret == 4
     result.stderr.fnmatch_lines(["*tool.envcheck.langgraph: set postgres = *"])
+
+
+def test_smoke_recorded_with_a_key_replays_in_ci_without_one(
+    pytester: pytest.Pytester, run_checks: RunChecks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first run (a key, the provider answering: here the mock) records
+    cassettes/langchain/openai/smoke.yaml; CI replays it with no key and nothing listening."""
+    from envcheck.mock import MockLLM
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-recorded-Never-Shown-0042")
+    with MockLLM() as mock:
+        toml = providers_toml(mock, "openai", key='"${OPENAI_API_KEY}"')
+        toml += "[tool.envcheck.langchain]\nsmoke = true\n"
+        result = run_checks(toml, "-m", "langchain")
+        lines(result, "*PASS  smoke[[]openai] *invoke answered*mocked]")
+    cassette = pytester.path / "cassettes" / "langchain" / "openai" / "smoke.yaml"
+    assert cassette.is_file()
+    assert "sk-recorded-Never-Shown-0042" not in cassette.read_text()
+
+    monkeypatch.delenv("OPENAI_API_KEY")
+    monkeypatch.setenv("CI", "true")
+    result = run_checks(toml, "-m", "langchain")
+    lines(result, "*PASS  smoke[[]openai] *ChatOpenAI('gpt-4o-mini').invoke answered*replayed*")
+    assert result.ret == 0

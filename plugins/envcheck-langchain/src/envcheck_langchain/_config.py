@@ -19,6 +19,9 @@ class LangChainConfig(pydantic.BaseModel):
     providers: list[str] | None = None
     #: one ``invoke`` per provider (a few tokens)
     smoke: bool = False
+    #: record the smoke's HTTP calls to cassettes/langchain/NAME/ and replay them (OpenAI-style
+    #: providers and Ollama, whose LangChain clients take an httpx client)
+    cassettes: bool = True
     timeout: float = pydantic.Field(default=60.0, gt=0)
 
 

@@ -8,6 +8,7 @@ are classified with :mod:`envcheck.llm`'s typed errors.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from importlib import metadata
@@ -194,19 +195,53 @@ _MAX_TOKENS = {
 }
 
 
+#: kinds whose LangChain client takes an httpx client (or its arguments): cassettes work there
+_RECORDABLE = ("openai", "ollama")
+
+
+def _cassette(t: Target, ctx: Context) -> tuple[Any, dict[str, Any]]:
+    """The smoke's cassette and the client arguments that route its calls through it."""
+    import httpx
+
+    from envcheck import cassettes
+
+    cfg = ctx.section
+    if not cfg.cassettes or t.kind not in _RECORDABLE:
+        return None, {}
+    path = ctx.rootdir / "cassettes" / "langchain" / t.name / "smoke.yaml"
+    rerecord = cassettes.rerecord_command("langchain", t.name, t.key_variable)
+    mode = cassettes.mode(ctx.config)
+    cassette = cassettes.Cassette.open(path, mode, [t.api_key or ""], rerecord)
+    transport = cassette.transport(httpx.HTTPTransport())
+    timeout = max(1.0, ctx.remaining() - 1)
+    if t.kind == "ollama":
+        return cassette, {"client_kwargs": {"transport": transport, "timeout": timeout}}
+    return cassette, {"http_client": httpx.Client(transport=transport, timeout=timeout)}
+
+
 def smoke(name: str, ctx: Context) -> Outcome:
+    from envcheck import cassettes
+
     t = target(name, ctx)
+    cassette, routed = _cassette(t, ctx)
+    replayable = cassette is not None and cassette.loaded and cassette.mode != "all"
     if t.api_key is None and t.kind != "ollama":
-        raise CheckSkipped(
-            f"not run: no key for {t.name} ({t.key_variable} is not set)",
-            hint=f"export {t.key_variable}=..., or point base_url at envcheck's mock (envcheck "
-            "mock serve) to run it without a key",
-        )
-    chat = _build(t, ctx, **{_MAX_TOKENS[t.kind]: 16})
+        if not replayable:
+            raise CheckSkipped(
+                f"not run: no key for {t.name} ({t.key_variable} is not set) and no cassette "
+                f"to replay",
+                hint=f"export {t.key_variable}=... (its first run records cassettes/langchain/"
+                f"{t.name}/ for CI), or point base_url at envcheck's mock (envcheck mock serve)",
+            )
+        t = dataclasses.replace(t, api_key=cassettes.REDACTED)  # replaying: no key is sent
+    chat = _build(t, ctx, **{_MAX_TOKENS[t.kind]: 16}, **routed)
     started = time.monotonic()
     try:
         answer = chat.invoke("Reply with OK.")
     except Exception as exc:  # noqa: BLE001 - every SDK raises its own classes
+        stale = next((e for e in _chain(exc) if isinstance(e, CheckFailed)), None)
+        if stale is not None:  # the cassette's own diagnosis, wrapped by the SDK
+            raise stale from None
         error = classify(t, exc)
         if error is None:
             raise
@@ -219,9 +254,18 @@ def smoke(name: str, ctx: Context) -> Outcome:
             ),
             hint=_hint(t, error),
         ) from None
+    finally:
+        if cassette is not None:
+            cassette.save()
+        if "http_client" in routed:
+            routed["http_client"].close()
     ms = round((time.monotonic() - started) * 1000, 1)
     usage = getattr(answer, "usage_metadata", None) or {}
-    ctx.evidence = _evidence(t)
+    ctx.evidence = _evidence(t) if cassette is None else cassette.evidence
+    if cassette is not None and cassette.replayed:
+        ctx.fact("cassette", str(cassette.path))
+        if cassette.recorded_at:
+            ctx.fact("recorded_at", cassette.recorded_at)
     return ok(
         f"{t.integration.chat_class}({t.model!r}).invoke answered in {ms:.0f} ms",
         latency_ms=ms,
