@@ -2,66 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
-import socket
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-
-HERE = Path(__file__).parent
-GOOD = "sgp_CanaryGoodSourcegraphToken0000001"
-VERSION = "6.4.2817"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_port(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError(f"the stand-in Sourcegraph does not listen on 127.0.0.1:{port}")
-
-
-class Instance:
-    """The stand-in instance; ``set(...)`` changes how it answers from the next request on."""
-
-    def __init__(self, port: int, state: Path) -> None:
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        self.state = state
-        self.reset()
-
-    def reset(self) -> None:
-        self.data: dict[str, Any] = {
-            "version": VERSION,
-            "tokens": {GOOD: {"username": "alice", "scopes": ["user:all"]}},
-            "src_cli": "6.4.0",
-        }
-        self._write()
-
-    def set(self, **changes: Any) -> None:
-        self.data.update(changes)
-        self._write()
-
-    def _write(self) -> None:
-        partial = self.state.with_suffix(".partial")
-        partial.write_text(json.dumps(self.data))
-        partial.replace(self.state)
+from sourcegraph_stand_in import HERE, Instance, free_port, wait_port
 
 
 @pytest.fixture(scope="module")

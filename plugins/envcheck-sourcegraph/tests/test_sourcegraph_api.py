@@ -7,8 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from conftest import GOOD, VERSION, Instance
+from sourcegraph_stand_in import GOOD, VERSION, Instance
 
 OFF = {"editor": "false", "src_cli": "false", "cassettes": "false"}
 

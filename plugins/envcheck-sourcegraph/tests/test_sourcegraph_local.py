@@ -8,8 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from conftest import Instance
+from sourcegraph_stand_in import Instance
 
 ENDPOINT = "https://sourcegraph.example.com"
 

@@ -13,8 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
-from conftest import GOOD, VERSION, Instance
+from sourcegraph_stand_in import GOOD, VERSION, Instance
 
 
 def test_nothing_is_added_unless_configured(
