@@ -27,6 +27,7 @@ from envcheck._model import CheckFailed
 
 INSTALL_HINT = "pipx install poetry   (or: python3 -m pip install --user poetry)"
 _CACHE_PREFIX = "envcheck/venv/poetry/"
+_KEYS_KEPT = 4
 #: Poetry processes contend for the CPU and for Poetry's own cache: never two at a time
 _ONE_AT_A_TIME = threading.Lock()
 _memo_lock = threading.Lock()
@@ -170,9 +171,13 @@ def run(
         found = _memo.get(token)
     if found is not None:
         return found
+    # one cache entry per command, holding the answers of its last few keys (say, the shell
+    # of `poetry run pytest` and a plain one: VIRTUAL_ENV and PATH differ)
+    entries = cache.get(_CACHE_PREFIX + name, {}) if cache is not None else {}
+    entries = entries if isinstance(entries, dict) else {}
     if cache is not None:
-        stored = cache.get(_CACHE_PREFIX + name, None)
-        if isinstance(stored, dict) and stored.get("key") == token:
+        stored = entries.get(token)
+        if isinstance(stored, dict) and {"stdout", "stderr", "returncode", "at"} <= set(stored):
             answer = Answer(
                 str(stored["stdout"]),
                 str(stored["stderr"]),
@@ -195,16 +200,15 @@ def run(
         with _memo_lock:
             _memo[token] = answer
         if cache is not None:
-            cache.set(
-                _CACHE_PREFIX + name,
-                {
-                    "key": token,
-                    "stdout": answer.stdout,
-                    "stderr": answer.stderr,
-                    "returncode": answer.returncode,
-                    "at": answer.at,
-                },
-            )
+            kept = {k: v for k, v in entries.items() if k != token}
+            kept = dict(list(kept.items())[-(_KEYS_KEPT - 1) :])
+            kept[token] = {
+                "stdout": answer.stdout,
+                "stderr": answer.stderr,
+                "returncode": answer.returncode,
+                "at": answer.at,
+            }
+            cache.set(_CACHE_PREFIX + name, kept)
     return answer
 
 
