@@ -11,6 +11,7 @@ import string
 import sys
 import textwrap
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -257,4 +258,31 @@ def test_no_canary_leaks_under_xdist(pytester: pytest.Pytester, project: dict[st
     )
     out = result.stdout.str()
     assert "envcheck: environment checks" in out
+    shared = list(pytester.path.rglob("envcheck-*/*.json"))
+    assert shared, "no xdist result files were written"
     assert _leaks(pytester, [out, result.stderr.str()], project) == []
+
+
+def test_cassettes_scrub_url_userinfo(tmp_path: Path) -> None:
+    """base_url = "http://user:PW@host/v1" (or an Ollama host with userinfo) is not written."""
+    from vcr.request import Request
+
+    from envcheck.cassettes import Cassette
+
+    cassette = Cassette.open(tmp_path / "c.yaml", "all", [], "rerecord")
+    for uri in (
+        "http://proxyuser:Userinfo-PW-4411@127.0.0.1:8080/openai/v1/models",
+        "http://Token-Only-5522@127.0.0.1:11434/api/version",
+    ):
+        request = Request("GET", uri, None, {"accept": "application/json"})
+        answer = {
+            "status": {"code": 200, "message": "OK"},
+            "headers": {},
+            "body": {"string": b"{}"},
+        }
+        cassette.record(request, answer)
+    cassette.save()
+    text = (tmp_path / "c.yaml").read_text()
+    assert "127.0.0.1:8080/openai/v1/models" in text
+    assert "Userinfo-PW-4411" not in text and "proxyuser" not in text
+    assert "Token-Only-5522" not in text
