@@ -289,7 +289,8 @@ def test_outside_any_virtualenv(pytester: pytest.Pytester) -> None:
         [
             "venv/virtualenv: not running inside a virtualenv "
             f"(Python's prefix is {sys.base_prefix})",
-            "  fix: poetry install && poetry run pytest",
+            f"  fix: {base} -m venv {pytester.path}/.venv   (install the project's packages "
+            f"into it, then run {pytester.path}/.venv/bin/python -m pytest)",
         ]
     )
 

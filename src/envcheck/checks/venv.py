@@ -207,10 +207,16 @@ def _venv_manager(prefix: Path, rootdir: Path) -> str:
 
 def virtualenv(ctx: Context) -> Outcome:
     if sys.prefix == sys.base_prefix:
+        venv = _pythons.quoted(ctx.rootdir / ".venv")
         raise CheckFailed(
             f"not running inside a virtualenv (Python's prefix is {sys.prefix})",
             why="packages then come from the system interpreter, not from the project",
-            hint="poetry install && poetry run pytest",
+            hint=(
+                "poetry install && poetry run pytest"
+                if ctx.section.poetry
+                else f"{_pythons.quoted(Path(sys.executable))} -m venv {venv}   (install the "
+                f"project's packages into it, then run {venv}/bin/python -m pytest)"
+            ),
         )
     prefix = Path(sys.prefix)
     manager = _venv_manager(prefix, ctx.rootdir)
