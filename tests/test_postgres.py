@@ -117,8 +117,10 @@ def test_missing_extension_names_the_package_and_the_statement(pytester: pytest.
     result.stdout.fnmatch_lines_random(
         [
             "postgres/extension[[]vector]: extension vector is not available on 127.0.0.1:5432*",
-            "  fix: sudo apt install postgresql-*-pgvector && psql -h 127.0.0.1 -p 5432 -U "
-            'postgres -d test -c "CREATE EXTENSION IF NOT EXISTS \\"vector\\""',
+            "  fix: on the server's host: it is not in Debian's or Ubuntu's own archive: add the "
+            "PostgreSQL project's apt repository first*, then sudo apt install "
+            "postgresql-*-pgvector; then psql -h 127.0.0.1 -p 5432 -U postgres -d test -c "
+            "'CREATE EXTENSION IF NOT EXISTS \"vector\"'",
             "  WARN  extension[[]pg_trgm] * pg_trgm * is available but not installed in test*",
         ]
     )

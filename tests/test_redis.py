@@ -442,3 +442,30 @@ def test_defaults_where_nothing_listens_are_not_found(pytester: pytest.Pytester)
         for line in lines
     ), done.stdout
     assert "set REDIS_URL, or add [tool.envcheck.redis] url = ... to pyproject.toml" in done.stdout
+
+
+def test_acl_user_without_a_command_gets_a_valid_grant(pytester: pytest.Pytester) -> None:
+    with redis_server() as port:
+        with redis.Redis(port=port) as admin:
+            admin.execute_command(
+                "ACL", "SETUSER", "envcheck_limited", "on", f">{PASSWORD}", "~*", "+@all", "-set"
+            )
+        toml = (
+            "[tool.envcheck.redis]\n"
+            f'url = "redis://envcheck_limited:{PASSWORD}@127.0.0.1:{port}/0"\n'
+        )
+        result = run(pytester, toml, "-k", "roundtrip")
+        result.stdout.fnmatch_lines(
+            [
+                "redis/roundtrip: ACL user 'envcheck_limited' may not run SET (NOPERM)",
+                f"  fix: as an administrator: `redis-cli -h 127.0.0.1 -p {port} --user ADMIN "
+                "--askpass ACL SETUSER envcheck_limited +set`*",
+            ]
+        )
+        grant = re.search(r"`(redis-cli .*?)`", result.stdout.str())
+        assert grant
+        # this server's administrator is the default user, without a password
+        command = grant.group(1).replace(" --user ADMIN --askpass", "")
+        subprocess.run(shlex.split(command), check=True, capture_output=True)
+        run(pytester, toml, "-k", "roundtrip").assert_outcomes(passed=1, deselected=4)
+    assert PASSWORD not in result.stdout.str()

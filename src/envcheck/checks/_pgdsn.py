@@ -25,6 +25,17 @@ class DsnError(ValueError):
     """What is wrong with a connection string, in words that never quote its value."""
 
 
+#: connection keywords every supported libpq knows (checked without importing psycopg)
+COMMON_KEYWORDS = frozenset(
+    "application_name channel_binding client_encoding connect_timeout dbname "
+    "fallback_application_name gssencmode gsslib host hostaddr keepalives keepalives_count "
+    "keepalives_idle keepalives_interval krbsrvname load_balance_hosts options passfile password "
+    "port replication requirepeer service ssl_max_protocol_version ssl_min_protocol_version "
+    "sslcert sslcompression sslcrl sslcrldir sslkey sslmode sslpassword sslrootcert sslsni "
+    "target_session_attrs tcp_user_timeout user".split()
+)
+
+
 def keywords() -> set[str]:
     """Every connection keyword this libpq knows."""
     import psycopg
@@ -156,6 +167,8 @@ def _parse_keywords(text: str) -> dict[str, str]:
 
 
 def _check_keys(params: Mapping[str, str]) -> None:
+    if not set(params) - COMMON_KEYWORDS:
+        return  # importing psycopg takes a while: only for keys beyond the common ones
     known = keywords()
     for key in params:
         if key not in known:
