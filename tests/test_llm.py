@@ -153,8 +153,8 @@ def _answer(sample: str) -> dict[str, Any]:
             llm.PermissionDenied,
             None,
             "SERVICE_DISABLED",
-            "https://console.developers.google.com/apis/api/cloudaicompanion.googleapis.com/overview"
-            "?project=sciortino-test-sandbox-395446",
+            "https://console.developers.google.com/apis/api/"
+            "cloudaicompanion.googleapis.com/overview?project=sciortino-test-sandbox-395446",
         ),
         # a key that was sent but did not arrive is not a wrong key
         ("openai--401-no-api-key", {"key_sent": True}, llm.KeyNotReceived, None, "proxy", "curl"),

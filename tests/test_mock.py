@@ -208,3 +208,128 @@ def test_envcheck_mock_serve(tmp_path: Path) -> None:
         proc.wait(10)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_anthropic_429_and_500_are_real_answers(mock: MockLLM, claude: anthropic.Anthropic) -> None:
+    mock.fault("anthropic", 429, retry_after=2)
+    with pytest.raises(anthropic.RateLimitError) as limited:
+        claude.models.list()
+    assert "This request would exceed the rate limit for your organization" in str(limited.value)
+    headers = limited.value.response.headers
+    assert headers["retry-after"] == "2"
+    assert headers["anthropic-ratelimit-input-tokens-remaining"] == "0"
+    wait = llm.retry_after(headers)  # the resets are "now + 2 s", not hours ago
+    assert wait is not None and 0.5 <= wait <= 2.5
+    mock.fault("anthropic", 500)
+    with pytest.raises(anthropic.InternalServerError) as failed:
+        claude.models.list()
+    assert failed.value.body == {
+        "type": "error",
+        "error": {"type": "api_error", "message": "Internal server error"},
+        "request_id": "req_011CZ9DnGcb9TsSUXqRaTW8a",
+    }
+
+
+def _serve(*args: str) -> tuple[subprocess.Popen[str], str, list[str]]:
+    """``envcheck mock serve`` in a subprocess: its URL and its banner (read to its last line)."""
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("envcheck")), "mock", "serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    banner = [proc.stdout.readline().rstrip("\n")]
+    while not banner[-1].startswith("any non-empty API key"):
+        banner.append(proc.stdout.readline().rstrip("\n"))
+        assert banner[-1] or proc.poll() is None, banner
+    return proc, banner[0].rsplit(" ", 1)[-1], banner
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()
+    proc.communicate(timeout=10)
+
+
+def _curl(*args: str) -> tuple[int, str]:
+    """curl, as a Node or Go app's test script would call the mock: plain HTTP, no Python."""
+    done = subprocess.run(
+        ["curl", "-sS", "--max-time", "10", "-w", "\\n%{http_code}", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    body, _, code = done.stdout.rpartition("\n")
+    return int(code), body
+
+
+def test_a_non_python_client_scripts_faults_through_the_served_mock() -> None:
+    proc, url, banner = _serve("--fault", "openai:429:times=2:retry-after=1")
+    assert "  fault      openai: kind=status, status=429, times=2, retry_after=1.0" in banner
+    assert f"  admin      {url}/_envcheck/faults, /calls, /reset (JSON)" in banner
+    try:
+        code, body = _curl(f"{url}/_envcheck/faults")
+        assert code == 200
+        assert json.loads(body)["faults"] == [
+            {
+                "provider": "openai",
+                "kind": "status",
+                "status": 429,
+                "times": 2,
+                "retry_after": 1.0,
+                "delay": 0.0,
+                "path": None,
+                "message": None,
+            }
+        ]
+        key = ["-H", "Authorization: Bearer sk-from-curl"]
+        for _ in range(2):
+            code, body = _curl(*key, "-D", "-", f"{url}/openai/v1/models")
+            assert code == 429 and "retry-after: 1" in body.lower()
+        code, body = _curl(*key, f"{url}/openai/v1/models")
+        assert code == 200 and json.loads(body)["data"]
+        # a fault added over HTTP while it runs: the real Anthropic 500
+        fault = json.dumps({"provider": "anthropic", "status": 500, "path": "/v1/messages"})
+        code, body = _curl("-X", "POST", "-d", fault, f"{url}/_envcheck/faults")
+        assert code == 201 and json.loads(body)["status"] == 500
+        message = json.dumps({"model": "claude-sonnet-4-5", "max_tokens": 5, "messages": []})
+        code, body = _curl("-H", "x-api-key: k", "-d", message, f"{url}/anthropic/v1/messages")
+        assert code == 500 and json.loads(body)["error"]["type"] == "api_error"
+        code, body = _curl("-X", "POST", "-d", '{"provider": "nope"}', f"{url}/_envcheck/faults")
+        assert code == 400 and "unknown provider 'nope'" in json.loads(body)["error"]
+        code, body = _curl(f"{url}/_envcheck/calls")
+        calls = json.loads(body)["calls"]
+        assert [(c["provider"], c["status"], c["fault"]) for c in calls] == [
+            ("openai", 429, "status"),
+            ("openai", 429, "status"),
+            ("openai", 200, None),
+            ("anthropic", 500, "status"),
+        ]
+        assert calls[0]["headers"]["authorization"] == "***"  # the key is never logged
+        code, _ = _curl("-X", "POST", f"{url}/_envcheck/reset")
+        assert code == 200
+        assert json.loads(_curl(f"{url}/_envcheck/calls")[1])["calls"] == []
+    finally:
+        _stop(proc)
+
+
+def test_a_bad_fault_spec_is_one_usage_line() -> None:
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("envcheck")),
+            "mock",
+            "serve",
+            "--port",
+            "0",
+            "--fault",
+            "openai:429:tiems=2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == (
+        "envcheck mock serve: error: argument --fault: fault 'openai:429:tiems=2': unknown fault "
+        "field 'tiems' (known: provider, delay, kind, message, path, retry-after, status, times)"
+    )
+    assert "Traceback" not in done.stderr

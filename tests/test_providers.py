@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,11 @@ import pytest
 import yaml
 
 from envcheck.mock import MockLLM
+from tests.servers import free_port
+
+SAMPLES = Path(__file__).resolve().parents[1] / "src" / "envcheck" / "mock" / "data"
+#: warnings are errors in these runs, as in a team's suite: an unclosed socket fails them
+STRICT = ("-W", "error", "-p", "no:cacheprovider")
 
 KEYS = {
     "openai": "sk-proj-CanaryOpenAIkey0000000000001",
@@ -178,6 +184,12 @@ def test_transient_errors_are_retried_then_explained(
     result.assert_outcomes(failed=1, deselected=3)
     result.stdout.fnmatch_lines([line])
     assert len(mock.calls) >= 2
+    # every attempt that went out is counted, also those that timed out
+    out = result.stdout.str()
+    retried = re.search(r"\(after (\d+) retr", out)
+    sent = re.search(r"requests_sent=(\d+)", out)
+    assert retried and sent, out
+    assert int(sent.group(1)) == int(retried.group(1)) + 1 == len(mock.calls)
 
 
 @pytest.mark.usefixtures("keys")
@@ -680,3 +692,149 @@ def test_an_openai_compatible_service_never_gets_the_vendor_key_by_default(
         ]
     )
     assert mock.calls == []  # OPENAI_API_KEY is set, and was not sent to this service
+
+
+def _replace_listing(sample: str) -> Callable[[Any], None]:
+    """An edit for EditedMock: answer the model listing with a real recorded error."""
+    recorded = json.loads((SAMPLES / f"{sample}.json").read_text())["response"]
+
+    def edit(reply: Any) -> None:
+        if reply.status == 200 and b'"data"' in (reply.body or b""):
+            reply.status = recorded["status"]
+            body = recorded["body"]
+            reply.body = (body if isinstance(body, str) else json.dumps(body)).encode()
+            reply.headers = {}
+
+    return edit
+
+
+@pytest.mark.usefixtures("keys")
+def test_a_404_on_the_model_listing_is_a_wrong_base_url_and_the_fix_works(
+    pytester: pytest.Pytester, mock: MockLLM
+) -> None:
+    without_v1 = mock.url + "/openai"
+    toml = f'[tool.envcheck.providers.openai]\nbase_url = "{without_v1}"\ncassettes = false\n'
+    pytester.makefile(".toml", pyproject=toml)
+    result = pytester.runpytest_subprocess("-k", "openai.auth", *STRICT)
+    result.assert_outcomes(failed=1, deselected=3)
+    fix = f'set base_url = "{mock.url}/openai/v1" in [tool.envcheck.providers.openai]'
+    result.stdout.fnmatch_lines(
+        [
+            "providers/openai.auth: openai: wrong base_url: *",
+            "  why: openai answered HTTP 404: the model listing answered 404: base_url is wrong "
+            "(a missing /v1?) or points at something that is not this API",
+            f"  fix: {fix}",
+        ]
+    )
+    assert "model not found" not in result.stdout.str()
+    pytester.makefile(".toml", pyproject=toml.replace(without_v1, f"{mock.url}/openai/v1"))
+    result = pytester.runpytest_subprocess("-k", "openai.auth", *STRICT)
+    result.assert_outcomes(passed=1, deselected=3)
+
+
+def test_another_service_is_named_with_its_host_and_its_own_message(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCALEWAY_API_KEY", "scw-secret-0123456789abcdef")
+    with EditedMock(_replace_listing("scaleway--429-concurrent-requests")) as mock:
+        pytester.makefile(
+            ".toml",
+            pyproject='[tool.envcheck.providers.scaleway]\nkind = "openai"\n'
+            f'base_url = "{mock.base_url("openai")}"\nretries = 0\ncassettes = false\n',
+        )
+        result = pytester.runpytest_subprocess("-k", "scaleway.auth", *STRICT)
+    result.assert_outcomes(failed=1, deselected=3)
+    result.stdout.fnmatch_lines(
+        [
+            "providers/scaleway.auth: scaleway: rate limited: You exceeded your current threshold "
+            "of concurrent requests",
+            "  why: scaleway at 127.0.0.1:* answered HTTP 429: HTTP 429 without a structured "
+            "reason: a rate limit, retried",
+            "  fix: lower `rpm` for scaleway in [tool.envcheck.providers], or wait",
+        ]
+    )
+    assert "openai.com" not in result.stdout.str()
+    assert "openai answered" not in result.stdout.str()
+
+
+@pytest.mark.usefixtures("keys")
+def test_a_key_that_does_not_reach_the_server_is_not_called_invalid(
+    pytester: pytest.Pytester,
+) -> None:
+    with EditedMock(_replace_listing("openai--401-no-api-key")) as mock:
+        pytester.makefile(".toml", pyproject=openai_toml(mock, "cassettes = false"))
+        result = pytester.runpytest_subprocess("-k", "openai.auth", *STRICT)
+    result.assert_outcomes(failed=1, deselected=3)
+    result.stdout.fnmatch_lines(
+        [
+            "providers/openai.auth: openai: key not received: You didn't provide an API key.*",
+            "  why: openai answered HTTP 401: the request carried the key, but the server says it "
+            "got none: a proxy or gateway in between drops the Authorization header*",
+            '  fix: compare by hand: curl -sS -H "Authorization: Bearer $OPENAI_API_KEY" '
+            "http://127.0.0.1:*/openai/v1/models; set NO_PROXY=127.0.0.1 or fix the proxy that "
+            "drops the header",
+        ]
+    )
+    assert "set a valid key" not in result.stdout.str()
+
+
+@pytest.mark.usefixtures("keys")
+def test_transport_failures_say_why(
+    pytester: pytest.Pytester, mock: MockLLM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOCAL_API_KEY", "local-key-0123456789")
+    https = mock.base_url("openai").replace("http://", "https://")
+    nothing = f"http://127.0.0.1:{free_port()}/v1"
+    pytester.makefile(
+        ".toml",
+        pyproject=f'[tool.envcheck.providers.openai]\nbase_url = "{https}"\nretries = 0\n'
+        "cassettes = false\n"
+        f'[tool.envcheck.providers.local]\nkind = "openai"\nbase_url = "{nothing}"\n'
+        "retries = 0\ncassettes = false\n",
+    )
+    result = pytester.runpytest_subprocess("-k", "auth", *STRICT)
+    result.assert_outcomes(failed=2, deselected=6)
+    port = mock.url.rsplit(":", 1)[1]
+    result.stdout.fnmatch_lines_random(
+        [
+            f"providers/openai.auth: openai: connection failed: cannot reach {https}/models",
+            f"  why: base_url says https, but 127.0.0.1:{port} answers in plain HTTP (not TLS)",
+            f'  fix: set base_url = "{mock.base_url("openai")}" (http), or point it at the TLS '
+            "port",
+            f"providers/local.auth: local: connection failed: cannot reach {nothing}/models",
+            "  why: nothing listens on 127.0.0.1:* (connection refused)",
+            "  fix: check base_url in [tool.envcheck.providers.local], or start the server",
+        ]
+    )
+    assert mock.calls == []
+
+
+@pytest.mark.usefixtures("keys")
+def test_anthropic_aliases_are_the_apis_own_never_a_prefix(
+    pytester: pytest.Pytester, mock: MockLLM
+) -> None:
+    names = [
+        "claude",
+        "claude-3",
+        "claude-3-5-sonnet",
+        "claude-sonnet-4-0",
+        "claude-3-7-sonnet-latest",
+    ]
+    tables = "".join(
+        f'[tool.envcheck.providers.a{i}]\nkind = "anthropic"\napi_key = "${{ANTHROPIC_API_KEY}}"\n'
+        f'base_url = "{mock.base_url("anthropic")}"\nmodel = "{name}"\ncassettes = false\n'
+        for i, name in enumerate(names)
+    )
+    pytester.makefile(".toml", pyproject=tables)
+    result = pytester.runpytest_subprocess("-k", "model", *STRICT)
+    result.assert_outcomes(passed=2, failed=3, deselected=15)
+    result.stdout.fnmatch_lines_random(
+        [
+            "providers/a0.model: model 'claude' is not available to this anthropic key*",
+            "providers/a1.model: model 'claude-3' is not available to this anthropic key*",
+            "providers/a2.model: model 'claude-3-5-sonnet' is not available to this anthropic key*",
+            "  PASS  a3.model * claude-sonnet-4-0 is available (as claude-sonnet-4-20250514)*",
+            "  PASS  a4.model * claude-3-7-sonnet-latest is available (as "
+            "claude-3-7-sonnet-20250219)*",
+        ]
+    )

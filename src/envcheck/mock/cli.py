@@ -62,7 +62,9 @@ def main(argv: Sequence[str]) -> int:
     for provider in PROVIDERS:
         print(f"  {provider:<10} {mock.base_url(provider)}", flush=True)
     for fault in mock.pending():
-        shown = ", ".join(f"{k}={v}" for k, v in fault.items() if v is not None and k != "provider")
+        shown = ", ".join(
+            f"{k}={v}" for k, v in fault.items() if v not in (None, 0.0) and k != "provider"
+        )
         print(f"  fault      {fault['provider']}: {shown}", flush=True)
     print(f"  admin      {mock.url}{_admin.ADMIN}/faults, /calls, /reset (JSON)", flush=True)
     print(
