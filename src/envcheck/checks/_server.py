@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import threading
 import time
+from collections import ChainMap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -81,6 +82,14 @@ def settings_from(ctx: Context, cfg: ServerConfig) -> str:
     if cfg.source:
         return cfg.source
     return Path(ctx.config.source).name if ctx.config.source.endswith(".toml") else FROM_FILE
+
+
+def origin(name: str, environ: Mapping[str, str]) -> str:
+    """``name``, marked when its value comes from a ``.env`` file rather than the environment
+    (the mapping handed to ``envcheck_default_config`` is then a ChainMap: environment first)."""
+    if isinstance(environ, ChainMap) and name not in environ.maps[0]:
+        return f"{name} (.env)"
+    return name
 
 
 def not_found(what: str, tried: str, how: str) -> CheckSkipped:

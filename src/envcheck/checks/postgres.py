@@ -76,11 +76,11 @@ def _quote(value: str) -> str:
 def default_config(environ: Mapping[str, str]) -> dict[str, Any] | None:
     """Where libpq would connect: ``DATABASE_URL``, else libpq's variables and defaults."""
     if environ.get("DATABASE_URL"):
-        return {"dsn": "${DATABASE_URL}", "source": "DATABASE_URL"}
+        return {"dsn": "${DATABASE_URL}", "source": _server.origin("DATABASE_URL", environ)}
     names = ("PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGSERVICE", "PGPASSFILE")
     keys = ("host", "port", "user", "dbname", "service", "passfile")
     params = {key: environ[name] for name, key in zip(names, keys) if environ.get(name)}
-    used = [name for name in (*names, "PGPASSWORD") if environ.get(name)]
+    used = [_server.origin(n, environ) for n in (*names, "PGPASSWORD") if environ.get(n)]
     addressed = any(key in params for key in ("host", "port", "service"))
     if not addressed:
         port = params.get("port", "5432")

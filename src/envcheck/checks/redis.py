@@ -55,7 +55,7 @@ class RedisConfig(_server.ServerConfig):
 def default_config(environ: Mapping[str, str]) -> dict[str, Any] | None:
     """``REDIS_URL``, else where redis-cli looks: localhost:6379 (not found if nothing listens)."""
     if environ.get("REDIS_URL"):
-        return {"url": "${REDIS_URL}", "source": "REDIS_URL"}
+        return {"url": "${REDIS_URL}", "source": _server.origin("REDIS_URL", environ)}
     return {
         "url": "redis://localhost:6379/0",
         "source": "redis default (localhost:6379)",
