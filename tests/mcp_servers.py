@@ -77,16 +77,18 @@ def everything_http(transport: str) -> Iterator[int]:
 
 
 @contextmanager
-def http_status_server(status: int) -> Iterator[int]:
-    """An HTTP server that answers every request with ``status`` (401: wants credentials)."""
+def http_status_server(
+    status: int, content_type: str = "application/json", body: bytes = b'{"error": "unauthorized"}'
+) -> Iterator[int]:
+    """An HTTP server that answers every request with ``status`` (401: wants credentials), the
+    ``content_type`` and ``body`` given (a web page: ``200, "text/html"``)."""
 
     class Handler(BaseHTTPRequestHandler):
         def _answer(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             self.rfile.read(length)
-            body = b'{"error": "unauthorized"}'
             self.send_response(status)
-            self.send_header("content-type", "application/json")
+            self.send_header("content-type", content_type)
             self.send_header("www-authenticate", 'Bearer realm="mcp"')
             self.send_header("content-length", str(len(body)))
             self.end_headers()

@@ -160,11 +160,14 @@ def test_server_everything_over_streamable_http_and_sse(pytester: pytest.Pyteste
 
 def test_http_failures(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOCS_TOKEN", "tok-9f8e7d6c5b4a")
-    html = b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 5\r\n\r\nhello"
+    # an answer cut off in the middle (it promises 100 bytes, sends one, hangs up)
+    cut = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"
     with (
         http_status_server(401) as port,
         http_status_server(500) as failing,
-        garbage_server(html) as hangs_up,
+        http_status_server(400) as rejects,
+        http_status_server(200, "text/html", b"<html>docs</html>") as web_page,
+        garbage_server(cut) as breaks,
     ):
         configure(
             pytester,
@@ -175,7 +178,9 @@ def test_http_failures(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatc
                 },
                 "down": {"url": f"http://127.0.0.1:{free_port()}/mcp"},
                 "web": {"url": f"http://127.0.0.1:{failing}/mcp"},
-                "garbage": {"url": f"http://127.0.0.1:{hangs_up}/mcp"},
+                "rejects": {"url": f"http://127.0.0.1:{rejects}/mcp"},
+                "garbage": {"url": f"http://127.0.0.1:{web_page}/mcp"},
+                "broken": {"url": f"http://127.0.0.1:{breaks}/mcp"},
             },
             timeout=3.0,
         )
@@ -189,7 +194,13 @@ def test_http_failures(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatc
             "mcp/down.start: connection refused at 127.0.0.1:*",
             "  fix: start the MCP server down so that it listens on 127.0.0.1:*",
             "mcp/web.initialize: web: HTTP 500 from http://127.0.0.1:*/mcp to the MCP handshake",
-            "mcp/garbage.initialize: garbage: initialize failed: the HTTP connection broke *",
+            "mcp/rejects.initialize: rejects: HTTP 400 from http://127.0.0.1:*/mcp: the server "
+            "rejected the MCP handshake",
+            "  why: neither streamable HTTP nor SSE is accepted here (HTTP 400 over streamable "
+            "HTTP): the endpoint wants other headers*",
+            "mcp/garbage.initialize: garbage: http://127.0.0.1:*/mcp is not an MCP endpoint: it "
+            "answered text/html",
+            "mcp/broken.initialize: broken: initialize failed: the HTTP connection broke *",
             "  why: the server closed the connection in the middle of an answer: it is not an "
             "MCP endpoint, or it crashed",
         ]

@@ -300,5 +300,6 @@ def test_serve_reports_what_to_fix(tmp_path: Path) -> None:
     assert problem["id"] == "mcp/dies.start"
     assert problem["status"] == "fail"
     assert problem["summary"].endswith("exited with code 3 before answering")
-    assert problem["why"].endswith("its stderr ends: boom: API_URL is not set")
+    assert "its stderr ends: boom: API_URL is not set; only " in problem["why"]
+    assert problem["why"].endswith(" reach the server, not the rest of your shell's environment")
     assert problem["hint"].startswith("run `")

@@ -248,6 +248,13 @@ def http_failure(
         answers = f"HTTP {code} over {over}"
         if fallback is not None and fallback.statuses:
             answers += f", HTTP {fallback.statuses[0]} over SSE"
+        if code == 400:  # a bad request, not a missing path: the server rejected what it got
+            return answered, CheckFailed(
+                f"{spec.name}: HTTP 400 from {spec.url}: the server rejected the MCP handshake",
+                why=f"neither streamable HTTP nor SSE is accepted here ({answers}): the endpoint "
+                "wants other headers (a token, an API version) or is not an MCP endpoint",
+                hint=f"check url and headers in {spec.settings}; {spec.look} to see why",
+            )
         return answered, CheckFailed(
             f"{spec.name}: HTTP {code} from {spec.url}: no MCP endpoint at this path",
             why=f"the server answers, but neither streamable HTTP nor SSE works at this URL "
