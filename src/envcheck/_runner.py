@@ -12,8 +12,6 @@ still running to finish their clean-up (a probe key deleted, a connection closed
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import heapq
 import inspect
 import itertools
@@ -23,9 +21,10 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from envcheck import _results
+from envcheck._asyncrun import run_async
 from envcheck._context import Context
 from envcheck._model import Check, CheckResult, Status
 from envcheck._store import Store
@@ -37,9 +36,6 @@ GRACE_FRACTION = 0.08
 REMOTE_SLACK = 10.0
 #: At session end, wait at most this long for the checks still running to clean up.
 DRAIN_LIMIT = 5.0
-
-_P = ParamSpec("_P")
-_T = TypeVar("_T")
 
 
 def chain_timeouts(checks: Mapping[str, Check]) -> dict[str, float]:
@@ -74,6 +70,9 @@ class _Run:
         self.settled = False
         self.thread: threading.Thread | None = None
         self.cancel: Callable[[], None] | None = None
+
+    def on_cancel(self, cancel: Callable[[], None] | None) -> None:
+        self.cancel = cancel
 
 
 class Runner:
@@ -118,7 +117,10 @@ class Runner:
                         remote_deps.append(dep)
         for dep in remote_deps:
             threading.Thread(
-                target=self._fetch_remote, args=(dep,), name=f"envcheck-wait:{dep}", daemon=True
+                target=self._fetch_remote,
+                args=(dep,),
+                name=f"envcheck-wait:{dep}",
+                daemon=True,
             ).start()
         self._proceed(ready, [])
 
@@ -247,7 +249,8 @@ class Runner:
             try:
                 produced = run.check.run(run.ctx)
                 if inspect.isawaitable(produced):
-                    produced = _run_async(produced, run)
+                    seconds = run.check.seconds
+                    produced = run_async(produced, seconds, seconds * GRACE_FRACTION, run.on_cancel)
             except BaseException as exc:  # noqa: B036 - everything a check raises is a result
                 self._settle(run, "error", exc)
             else:
@@ -295,7 +298,8 @@ class SignalDrain:
     """While a session runs: SIGTERM and SIGHUP (a cancelled CI job, a closed terminal) first let
     the checks still running clean up (:meth:`Runner.drain`), then do what they would have done.
 
-    Installed from the main thread only, over whatever handler was there (which is called after)."""
+    Installed from the main thread only, over whatever handler was there (which is called after).
+    """
 
     SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
@@ -369,67 +373,3 @@ class _Watchdog:
                 _, _, run = heapq.heappop(self._heap)
             if not run.settled:
                 self._expire(run)
-
-
-class _DaemonExecutor(concurrent.futures.ThreadPoolExecutor):
-    """The default executor of an async check's loop: ``asyncio.to_thread`` work runs on daemon
-    threads that nobody joins, so a check that overran never holds the process at exit."""
-
-    def submit(
-        self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs
-    ) -> concurrent.futures.Future[_T]:
-        future: concurrent.futures.Future[_T] = concurrent.futures.Future()
-
-        def work() -> None:
-            if not future.set_running_or_notify_cancel():
-                return
-            try:
-                value = fn(*args, **kwargs)
-            except BaseException as exc:  # noqa: B036 - handed to whoever awaits the future
-                future.set_exception(exc)
-            else:
-                future.set_result(value)
-
-        threading.Thread(target=work, name="envcheck-io", daemon=True).start()
-        return future
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        return None
-
-
-def _run_async(awaitable: Any, run: _Run) -> Any:
-    """Run an async check on a loop of its own, bounded by its timeout; never join its threads."""
-    loop = asyncio.new_event_loop()
-    loop.set_default_executor(_DaemonExecutor())
-    asyncio.set_event_loop(loop)
-    try:
-        task = loop.create_task(_bounded(awaitable, run.check.seconds))
-
-        def cancel() -> None:
-            try:
-                loop.call_soon_threadsafe(task.cancel)
-            except RuntimeError:  # the loop closed meanwhile
-                pass
-
-        run.cancel = cancel
-        return loop.run_until_complete(task)
-    finally:
-        run.cancel = None
-        try:
-            _cancel_leftovers(loop, run.check.seconds * GRACE_FRACTION)
-        finally:
-            asyncio.set_event_loop(None)
-            loop.close()
-
-
-def _cancel_leftovers(loop: asyncio.AbstractEventLoop, grace: float) -> None:
-    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
-    for task in pending:
-        task.cancel()
-    if pending:
-        loop.run_until_complete(asyncio.wait(pending, timeout=max(grace, 0.05)))
-    loop.run_until_complete(loop.shutdown_asyncgens())
-
-
-async def _bounded(awaitable: Any, timeout: float) -> Any:
-    return await asyncio.wait_for(awaitable, timeout)
