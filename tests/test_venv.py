@@ -514,3 +514,22 @@ def test_python_ranges_that_do_not_overlap(pytester: pytest.Pytester, venv_pytho
             f"  fix: make the two ranges agree in {pytester.path}/pyproject.toml",
         ]
     )
+
+
+@pytest.mark.usefixtures("poetry_path")
+def test_never_two_poetry_processes_at_once(
+    pytester: pytest.Pytester, poetry_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    python = poetry_project(pytester, poetry_template, HEALTHY)
+    log = pytester.path / "poetry-calls.log"
+    wrapper = pytester.path / "bin" / "poetry"
+    wrapper.parent.mkdir()
+    wrapper.write_text(
+        f'#!/bin/sh\necho "start $(date +%s%N)" >> {log}\n{POETRY} "$@"\ncode=$?\n'
+        f'echo "end $(date +%s%N)" >> {log}\nexit $code\n'
+    )
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{wrapper.parent}{os.pathsep}{os.environ['PATH']}")
+    run_in(pytester, python, "-m", "venv").assert_outcomes(passed=10)
+    events = [line.split()[0] for line in log.read_text().splitlines()]
+    assert events == ["start", "end"] * 3  # --version, env info, check --lock: one after another
