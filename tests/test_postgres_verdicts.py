@@ -425,3 +425,28 @@ def test_defaults_follow_libpq(pytester: pytest.Pytester, monkeypatch: pytest.Mo
 def test_unused_port_in_a_configured_dsn_is_still_a_failure(pytester: pytest.Pytester) -> None:
     result = run(pytester, section("gone", f"postgresql://postgres@127.0.0.1:{free_port()}/x"))
     result.stdout.fnmatch_lines(["postgres/gone.reachable: connection refused at 127.0.0.1:*"])
+
+
+def test_public_diagnosis_api(cluster: PostgresCluster, no_stored_password: None) -> None:
+    """What the Django plugin calls: the same verdicts from data that crosses a process."""
+    from envcheck.checks.postgres import diagnose_login_failure, explain_failure
+
+    failed = diagnose_login_failure(
+        host="127.0.0.1",
+        port=cluster.port,
+        user=APP,
+        dbname="envcheck_nohba_api",
+        password=APP_PASSWORD,
+        source="DATABASES['default']",
+    )
+    assert failed.summary.startswith("the server's pg_hba.conf does not let")
+    failed = diagnose_login_failure(
+        host="127.0.0.1", port=cluster.port, user=APP, dbname=APP, password="wrong-pw-123"
+    )
+    assert failed.summary == (
+        f"password authentication failed for user '{APP}' at 127.0.0.1:{cluster.port}"
+    )
+    explained = explain_failure(
+        "3D000", "x", host="db", port=5433, user="app", dbname="app", can_create_db=True
+    )
+    assert explained.hint == "createdb -h db -p 5433 -U app app"

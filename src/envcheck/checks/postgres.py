@@ -29,7 +29,7 @@ from envcheck.checks._pgtarget import SOCKET_DIRS, Target, target
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["explain_failure"]
+__all__ = ["diagnose_login_failure", "explain_failure"]
 
 COMPONENT = "postgres"
 DEFAULT_DSN = "${DATABASE_URL:-postgresql://localhost:5432/app}"
@@ -414,3 +414,32 @@ def open_connection(cfg: PostgresConfig) -> psycopg.Connection[Any]:
         **t.connect_kwargs(f"{APPLICATION_NAME} fixture"),
         connect_timeout=max(2, math.ceil(cfg.timeout)),
     )
+
+
+def diagnose_login_failure(
+    *,
+    host: str,
+    port: int = 5432,
+    user: str,
+    dbname: str,
+    password: str | None = None,
+    sslmode: str = "prefer",
+    source: str = "the connection settings",
+    libpq_message: str = "",
+    timeout: float = 3.0,
+) -> CheckFailed:
+    """Find out why a login failed, the way the ``postgres`` component does: log in again with
+    envcheck's startup-protocol probe (SSL and plain attempts, real authentication) and explain
+    the server's SQLSTATE. ``libpq_message`` (the client's text) is shown only when the probe
+    learns nothing. Bounded by ``timeout`` seconds; ``password`` is registered as a secret."""
+    from envcheck import redact
+
+    params = {"host": host, "port": str(port), "user": user, "dbname": dbname}
+    params["sslmode"] = sslmode
+    if password:
+        redact.register(password)
+        params["password"] = password
+    t = Target(
+        params, host, port, user, dbname, source, "tool.envcheck.postgres", "default", sslmode
+    )
+    return diagnose_login(t, Exception(libpq_message), time.monotonic() + timeout)
