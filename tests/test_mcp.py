@@ -164,6 +164,7 @@ def test_http_failures(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatc
     cut = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"
     with (
         http_status_server(401) as port,
+        http_status_server(401) as cursor_port,
         http_status_server(500) as failing,
         http_status_server(400) as rejects,
         http_status_server(200, "text/html", b"<html>docs</html>") as web_page,
@@ -183,10 +184,20 @@ def test_http_failures(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatc
                 "broken": {"url": f"http://127.0.0.1:{breaks}/mcp"},
             },
             timeout=3.0,
+            discover=True,
         )
+        cursor = pytester.path / ".cursor" / "mcp.json"
+        cursor.parent.mkdir()
+        private = {"url": f"http://127.0.0.1:{cursor_port}/mcp"}
+        cursor.write_text(json.dumps({"mcpServers": {"private": private}}))
         result = pytester.runpytest_subprocess("-m", "mcp", "--envcheck-report")
     result.stdout.fnmatch_lines_random(
         [
+            # the fix in the syntax of the file that declares the server
+            "mcp/private@cursor.initialize: private@cursor: HTTP 401 from *: the server refused "
+            "the credentials",
+            f'  fix: set "headers": {{"Authorization": "Bearer ${{env:TOKEN}}"}} in {cursor} '
+            "(server 'private') (and export TOKEN)",
             "mcp/docs.initialize: docs: HTTP 401 from http://127.0.0.1:*/mcp: the server "
             "refused the credentials",
             '  fix: set headers = { Authorization = "Bearer ${TOKEN}" } in '

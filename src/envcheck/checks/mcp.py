@@ -127,7 +127,11 @@ def servers(config: EnvcheckConfig) -> tuple[list[Server], list[Check]]:
 
 
 def _identity(table: McpServerConfig) -> tuple[Any, ...]:
-    return (table.kind, table.command, tuple(table.args), table.url)
+    """The same server declared twice: the same command line, or the same URL (whatever
+    transport each declaration names)."""
+    if table.url is not None:
+        return ("url", table.url)
+    return ("stdio", table.command, tuple(table.args))
 
 
 def _problem(name: str, message: str, path: Any) -> Check:

@@ -149,10 +149,35 @@ def environment(spec: ServerSpec, stderr: str) -> tuple[str, str]:
 def _pass_variable(spec: ServerSpec, name: str) -> str:
     if spec.origin == "pyproject":
         return f'env = {{ {name} = "${{{name}}}" }} in {spec.settings}'
+    return f'"env": {{"{name}": "{reference(spec, name)}"}} in {spec.settings}'
+
+
+def reference(spec: ServerSpec, name: str) -> str:
+    """How the file that declares the server refers to the variable ``name``."""
+    if spec.origin in ("pyproject", "mcp.json"):
+        return f"${{{name}}}"
     if spec.origin == "claude-desktop":  # Claude Desktop expands no variables
-        return f'"env": {{"{name}": "<its value>"}} in {spec.settings}'
-    reference = f"${{{name}}}" if spec.origin == "mcp.json" else f"${{env:{name}}}"
-    return f'"env": {{"{name}": "{reference}"}} in {spec.settings}'
+        return f"<the value of {name}>"
+    return f"${{env:{name}}}"  # Cursor, VS Code
+
+
+def raise_timeout(spec: ServerSpec) -> str:
+    if spec.origin == "pyproject":
+        return f"raise timeout in {spec.settings} (now {spec.timeout:g} s)"
+    # client config files have no timeout: the section's applies to their servers
+    return f"raise timeout in [tool.envcheck.mcp] of pyproject.toml (now {spec.timeout:g} s)"
+
+
+def credentials(spec: ServerSpec) -> str:
+    """Where the token goes, in the syntax of the file that declares the server."""
+    if spec.origin == "pyproject":
+        return (
+            f'set headers = {{ Authorization = "Bearer ${{TOKEN}}" }} in {spec.settings} '
+            "(and export TOKEN)"
+        )
+    token = reference(spec, "TOKEN")
+    export = "" if token.startswith("<") else " (and export TOKEN)"
+    return f'set "headers": {{"Authorization": "Bearer {token}"}} in {spec.settings}{export}'
 
 
 def exited(probe: Probe, during: str) -> CheckFailed:
@@ -230,8 +255,7 @@ def http_failure(
                 if code == 401
                 else "the token is valid but not allowed to use this server"
             ),
-            hint=f'set headers = {{ Authorization = "Bearer ${{TOKEN}}" }} in '
-            f"{spec.settings} (and export TOKEN)",
+            hint=credentials(spec),
         )
     wrong = [code for code in statuses if code in WRONG_TRANSPORT]
     if wrong:
@@ -347,7 +371,7 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
     return CheckFailed(
         f"{spec.name}: no answer to {what} within {spec.timeout:g} s",
         why=why,
-        hint=f"{spec.look} to see whether it speaks MCP, or raise timeout in {spec.settings}",
+        hint=f"{spec.look} to see whether it speaks MCP, or {raise_timeout(spec)}",
         facts={"waited_s": round(elapsed, 2)},
     )
 

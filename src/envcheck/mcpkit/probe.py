@@ -122,7 +122,7 @@ class Probe:
             raise CheckFailed(
                 f"{self.spec.name}: no result for {step} within {timeout:.1f} s",
                 why="the server stopped answering part-way",
-                hint=f"{self.spec.look}, or raise timeout in {self.spec.settings}",
+                hint=f"{self.spec.look}, or {diagnose.raise_timeout(self.spec)}",
             )
         found = self._results[step]
         if isinstance(found, (CheckFailed, CheckSkipped)):
