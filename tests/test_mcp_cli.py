@@ -248,6 +248,7 @@ Calls = list[tuple[str, dict[str, Any]]]
 async def _serve_session(tmp_path: Path, calls: Calls) -> list[dict[str, Any]]:
     """Make ``calls`` to `envcheck mcp serve` through the SDK's own client; their answers."""
     from mcp import Client, StdioServerParameters
+    from mcp_types import TextContent
 
     server = StdioServerParameters(
         command=sys.executable,
@@ -264,7 +265,9 @@ async def _serve_session(tmp_path: Path, calls: Calls) -> list[dict[str, Any]]:
                 result = await client.call_tool(tool, arguments)
                 assert not result.is_error, result.content
                 assert isinstance(result.structured_content, dict)
-                assert json.loads(result.content[0].text) == result.structured_content
+                first = result.content[0]
+                assert isinstance(first, TextContent), first
+                assert json.loads(first.text) == result.structured_content
                 answers.append(result.structured_content)
     return answers
 
