@@ -19,6 +19,7 @@ from envcheck.checks._pgdiag import Where
 #: where libpq looks for the local socket (Debian's compiled-in default first)
 SOCKET_DIRS = ("/var/run/postgresql", "/tmp")
 EXAMPLE = "postgresql://USER:PASSWORD@HOST:5432/DBNAME"
+_FILES = ("sslrootcert", "sslcert", "sslkey", "sslcrl", "sslcrldir", "passfile")
 _ENVIRONMENT = {
     "host": "PGHOST",
     "port": "PGPORT",
@@ -83,7 +84,7 @@ def target(ctx: Context, instance: str) -> Target:
     def resolve(value: str, key: str = "dsn") -> str:
         return ctx.resolve(value, secret=True, key=f"{section}.{key}")
 
-    return parse_config(ctx.section, resolve, section, instance)
+    return parse_config(ctx.section, resolve, section, instance, rootdir=ctx.rootdir)
 
 
 def parse_config(
@@ -92,7 +93,10 @@ def parse_config(
     section: str = "tool.envcheck.postgres",
     instance: str = "default",
     environ: Mapping[str, str] | None = None,
+    rootdir: Path | None = None,
 ) -> Target:
+    """The instance's :class:`Target`. Relative file names in the DSN (``sslrootcert``,
+    ``passfile``, ...) are relative to the project (``rootdir``), not to pytest's directory."""
     env = os.environ if environ is None else environ
     refs = _interpolate.references(cfg.dsn)
     source = refs[0] if refs else f"{section}.dsn"
@@ -105,6 +109,11 @@ def parse_config(
             why="envcheck reads it the way libpq does, before any connection is made",
             hint=f"set {source} like {EXAMPLE} (or host=HOST port=5432 user=USER dbname=DBNAME)",
         ) from None
+    if rootdir is not None:
+        for key in _FILES:
+            value = params.get(key)
+            if value and value != "system" and not os.path.isabs(os.path.expanduser(value)):
+                params[key] = str(rootdir / value)
     if cfg.password and not params.get("password"):
         params["password"] = resolve(cfg.password, "password")
     if params.get("password"):

@@ -15,6 +15,7 @@ import pwd
 import time
 import uuid
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from envcheck import _interpolate
@@ -401,14 +402,16 @@ def _cannot_probe(conn: psycopg.Connection[Any], t: Target) -> Outcome:
     )
 
 
-def open_connection(cfg: PostgresConfig) -> psycopg.Connection[Any]:
+def open_connection(cfg: PostgresConfig, rootdir: Path | None = None) -> psycopg.Connection[Any]:
     """A connection for the ``envcheck_postgres`` fixture (the checks already passed); the
     checks' own connection is closed first, so the fixture never makes a second one."""
     import psycopg
 
     from envcheck.checks._pgtarget import parse_config
 
-    t = parse_config(cfg, lambda value, key="dsn": _interpolate.resolve(value, secret=True))
+    t = parse_config(
+        cfg, lambda value, key="dsn": _interpolate.resolve(value, secret=True), rootdir=rootdir
+    )
     _server.close_all((COMPONENT,))
     return psycopg.connect(
         **t.connect_kwargs(f"{APPLICATION_NAME} fixture"),
