@@ -15,6 +15,7 @@ import pwd
 import time
 import uuid
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -171,10 +172,22 @@ def _is_postgres_reply(reply: bytes) -> bool:
     return reply[:1] in (b"S", b"N", b"E")
 
 
-def _session(ctx: Context, t: Target) -> Any:
-    """The instance's shared connection (a context manager)."""
+@contextmanager
+def _session(ctx: Context, t: Target) -> Iterator[psycopg.Connection[Any]]:
+    """The instance's shared connection. A connection lost during a check is closed (by the
+    shared holder) before it is reported."""
+    import psycopg
+
     holder = _server.shared((COMPONENT, t.instance, t.identity), _close)
-    return holder.use(ctx, lambda: _open(ctx, t))
+    try:
+        with holder.use(ctx, lambda: _open(ctx, t)) as conn:
+            yield conn
+    except psycopg.OperationalError as exc:
+        raise CheckFailed(
+            f"lost the connection to {t.where}: {exc.sqlstate or type(exc).__name__}",
+            why=str(exc).strip().splitlines()[0] if str(exc).strip() else "the server closed it",
+            hint=f"look at the server's log; try: {t.where_.psql()}",
+        ) from None
 
 
 def _close(conn: psycopg.Connection[Any]) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -262,9 +263,19 @@ def _no_such_db(conn: Resp, t: Target, deadline: float) -> CheckFailed:
     )
 
 
-def _ready(ctx: Context, t: Target) -> Any:
-    """The shared session, logged in; every check after ``reachable`` starts here."""
-    return _session(ctx, t)
+@contextmanager
+def _ready(ctx: Context, t: Target) -> Iterator[Session]:
+    """The shared session; every check after ``reachable`` starts here. A lost connection is
+    closed (by the shared holder) before it is reported."""
+    try:
+        with _session(ctx, t) as session:
+            yield session
+    except ConnectionLost as exc:
+        raise CheckFailed(
+            f"{t.host}:{t.port} stopped answering: {exc}",
+            why="the server closed the connection or is blocked (a slow command, a dump)",
+            hint=f"{t.cli('--latency')}; and {t.cli('SLOWLOG', 'GET', '10')}",
+        ) from None
 
 
 def _call(session: Session, t: Target, deadline: float, *args: str | int) -> Any:
@@ -273,12 +284,6 @@ def _call(session: Session, t: Target, deadline: float, *args: str | int) -> Any
         return session.conn.call(*args, deadline=deadline)
     except ReplyError as exc:
         raise _explain(t, exc, session.conn, deadline) from None
-    except ConnectionLost as exc:
-        raise CheckFailed(
-            f"{t.host}:{t.port} stopped answering during {args[0]}: {exc}",
-            why="the server closed the connection or is blocked (a slow command, a dump)",
-            hint=f"{t.cli('--latency')}; and {t.cli('SLOWLOG', 'GET', '10')}",
-        ) from None
 
 
 def _replication(conn: Resp | None, deadline: float) -> dict[str, str]:
