@@ -134,8 +134,9 @@ def _login(
         if code == 3:
             _send(sock, b"p", password.encode() + b"\0")
         elif code == 5:
-            inner = hashlib.md5((password + user).encode()).hexdigest()  # noqa: S324 - protocol
-            digest = hashlib.md5(inner.encode() + payload[4:8]).hexdigest()  # noqa: S324
+            # the md5 method's own hashing, not a use of md5 for security
+            inner = hashlib.md5((password + user).encode(), usedforsecurity=False).hexdigest()
+            digest = hashlib.md5(inner.encode() + payload[4:8], usedforsecurity=False).hexdigest()
             _send(sock, b"p", b"md5" + digest.encode() + b"\0")
         elif code == 10:
             mechanisms = payload[4:].split(b"\0")

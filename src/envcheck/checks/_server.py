@@ -179,7 +179,7 @@ class Shared(Generic[T]):
                 yield self._conn
             except (CheckFailed, CheckSkipped):
                 raise  # a diagnosis: the connection is fine
-            except BaseException:
+            except BaseException:  # noqa: B902 - closed, then re-raised
                 self._close_locked()  # a connection error, or in an unknown state
                 raise
         finally:
@@ -213,7 +213,7 @@ class Shared(Generic[T]):
         if conn is not None:
             try:
                 self._closer(conn)
-            except Exception:  # noqa: BLE001 - closing a broken connection may fail: it is gone
+            except Exception:  # noqa: B902 - closing a broken connection may fail: it is gone
                 pass
 
 
