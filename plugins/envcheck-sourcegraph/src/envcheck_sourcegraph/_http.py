@@ -47,7 +47,9 @@ class Http:
         if instance.cfg.ca_file:
             ca_file = ctx.resolve(instance.cfg.ca_file, key=f"tool.envcheck.{COMPONENT}.ca_file")
             verify = _ca_context(ca_file)
-        transport: httpx.BaseTransport = httpx.HTTPTransport(verify=verify)
+        # the cassette's transport does not close the one it wraps: this check closes it itself
+        self._network = httpx.HTTPTransport(verify=verify)
+        transport: httpx.BaseTransport = self._network
         if instance.cfg.cassettes:
             path = Path(ctx.rootdir) / "cassettes" / COMPONENT / f"{check}.yaml"
             # (a placeholder in quotes: `NAME=...` reads as a secret to envcheck's redaction)
@@ -71,6 +73,7 @@ class Http:
         tb: TracebackType | None,
     ) -> None:
         self.client.close()
+        self._network.close()
         if self.cassette is None:
             self.ctx.evidence = "live"
             return

@@ -9,9 +9,14 @@ are not replayed from cassettes: without a token the check is skipped.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from envcheck_sourcegraph._config import COMPONENT, Instance, resolve
 
 from envcheck import CheckFailed, CheckSkipped, Context, Outcome, ok
+
+if TYPE_CHECKING:
+    from envcheck.mcpkit.probe import Probe
 
 #: Beyond the check's timeout, what the probe's thread needs to close its connection.
 GRACE = 2.0
@@ -43,6 +48,8 @@ def mcp_check(ctx: Context) -> Outcome:
         tools = probe.result("tools", ctx.remaining() - 0.3)
     except CheckFailed as exc:
         raise _diagnose(instance, probe.statuses, exc) from None
+    finally:
+        _closed(probe, ctx.remaining() - 0.2)
     facts = {**started.facts, **tools.facts, "url": instance.mcp_url}
     return ok(f"{instance.mcp_url}: {started.summary}; {tools.summary}", **facts)
 
@@ -74,3 +81,17 @@ def _diagnose(instance: Instance, statuses: list[int], exc: CheckFailed) -> Chec
             f"[tool.envcheck.{COMPONENT}]",
         )
     return CheckFailed(exc.summary, why=exc.why, hint=exc.hint, facts=exc.facts)
+
+
+def _closed(probe: Probe, timeout: float) -> None:
+    """Wait (bounded) until the probe has walked its last step and closed the connection: the
+    check leaves nothing open behind it."""
+    from envcheck.mcpkit.probe import STEPS
+
+    try:
+        probe.result(STEPS[-1], max(0.0, timeout))
+    except (CheckFailed, CheckSkipped):
+        pass
+    thread = getattr(probe, "_thread", None)
+    if thread is not None:
+        thread.join(max(0.0, timeout))
