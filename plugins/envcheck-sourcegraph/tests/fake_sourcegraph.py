@@ -66,6 +66,11 @@ async def graphql(request: Request) -> Response:
     if mode == "error":
         return PlainTextResponse("upstream connect error", status_code=502)
     query = (await request.json())["query"]
+    if mode == "user-errors" and "currentUser" in query:
+        # the GraphQL spec's error shape (message, path, extensions); the code is made up
+        error = {"message": "not authorized", "path": ["currentUser"]}
+        error["extensions"] = {"code": "ErrNotAuthenticated"}
+        return JSONResponse({"errors": [error], "data": None})
     token = None if s.get("strip_auth") else token_of(request.headers)
     user = s["tokens"].get(token) if token else None
     if token and user is None:

@@ -213,3 +213,38 @@ def test_mcp_diagnoses(
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(expected)
     assert GOOD not in result.stdout.str()
+
+
+def test_graphql_errors_are_reported_by_path_and_code(
+    pytester: pytest.Pytester,
+    sourcegraph: Instance,
+    project: Callable[..., None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SRC_ACCESS_TOKEN", GOOD)
+    project(endpoint=f'"{sourcegraph.url}"', mcp="false", **OFF)
+    sourcegraph.set(graphql="user-errors")
+    result = pytester.runpytest_subprocess("-m", "sourcegraph")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*sourcegraph/token: the GraphQL API refused currentUser: 'not authorized' "
+            "(code ErrNotAuthenticated)",
+            "  why: 1 GraphQL error(s) and no data",
+        ]
+    )
+
+
+def test_a_host_that_does_not_resolve(
+    pytester: pytest.Pytester, project: Callable[..., None]
+) -> None:
+    project(endpoint='"https://sourcegraph.invalid"', **OFF)
+    result = pytester.runpytest_subprocess("-k", "endpoint")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*sourcegraph/endpoint: cannot resolve the host of "
+            "https://sourcegraph.invalid/.api/graphql (getaddrinfo error *)",
+            "  fix: check the endpoint (https://sourcegraph.invalid) and the VPN",
+        ]
+    )
