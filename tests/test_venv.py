@@ -533,3 +533,74 @@ def test_never_two_poetry_processes_at_once(
     run_in(pytester, python, "-m", "venv").assert_outcomes(passed=10)
     events = [line.split()[0] for line in log.read_text().splitlines()]
     assert events == ["start", "end"] * 3  # --version, env info, check --lock: one after another
+
+
+@pytest.mark.parametrize(
+    ("poetry", "pep440"),
+    [
+        ("^3.11", ">=3.11,<4"),
+        ("~3.11", ">=3.11,<3.12"),
+        ("^0.2.3", ">=0.2.3,<0.3"),
+        (">=3.9,<3.13", ">=3.9,<3.13"),
+        ("~=3.11", "~=3.11"),
+        ("3.11.*", "==3.11.*"),
+        (">=3.8 || ^4", None),
+    ],
+)
+def test_poetry_python_constraints_as_specifiers(poetry: str, pep440: str | None) -> None:
+    from envcheck.checks._project import poetry_constraint
+
+    assert poetry_constraint(poetry) == pep440
+
+
+def test_which_locked_packages_belong_here(tmp_path: Path) -> None:
+    from envcheck.checks._project import read_lock, read_project
+
+    (tmp_path / "pyproject.toml").write_text(textwrap.dedent("""
+            [tool.poetry.dependencies]
+            python = "^3.11"
+            [tool.poetry.group.docs]
+            optional = true
+            [dependency-groups]
+            lint = ["ruff>=0.5"]
+            """))
+    (tmp_path / "poetry.lock").write_text(textwrap.dedent("""
+            [[package]]
+            name = "Here"
+            version = "1"
+            groups = ["main"]
+            [[package]]
+            name = "windows-only"
+            version = "1"
+            groups = ["main"]
+            markers = "sys_platform == 'win32'"
+            [[package]]
+            name = "per-group"
+            version = "1"
+            groups = ["main", "lint"]
+            markers = {main = "sys_platform == 'win32'", lint = "python_version >= '3'"}
+            [[package]]
+            name = "docs-tool"
+            version = "1"
+            groups = ["docs"]
+            [[package]]
+            name = "extra-only"
+            version = "1"
+            optional = true
+            groups = ["main"]
+            """))
+    project = read_project(tmp_path)
+    assert (project.default_groups, project.optional_groups) == ({"main", "lint"}, {"docs"})
+    assert (project.python, project.python_from) == (
+        ">=3.11,<4",
+        "[tool.poetry.dependencies].python",
+    )
+    packages = read_lock(tmp_path / "poetry.lock").packages
+    wanted = {name: p.wanted(project.default_groups) for name, p in packages.items()}
+    assert wanted == {
+        "here": True,
+        "windows-only": sys.platform == "win32",
+        "per-group": True,
+        "docs-tool": False,
+        "extra-only": False,
+    }

@@ -141,6 +141,15 @@ def read_project(root: Path) -> Project:
             add(str(name), str(group))
     if poetry.get("dev-dependencies"):
         groups.add("dev")
+    # PEP 735 groups (Poetry >= 2.2): installed by default unless [tool.poetry.group.X] says
+    for group, lines in (document.get("dependency-groups", {}) or {}).items():
+        if str(group) not in optional:
+            groups.add(str(group))
+        for line in lines if isinstance(lines, list) else []:
+            try:
+                add(Requirement(str(line)).name, str(group))
+            except InvalidRequirement:
+                continue  # {include-group = "..."} tables and typos
     python, where = project.get("requires-python"), "[project].requires-python"
     if python is None and "python" in (poetry.get("dependencies") or {}):
         python, where = poetry_constraint(str(poetry["dependencies"]["python"])), (

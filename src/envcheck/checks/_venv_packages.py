@@ -192,12 +192,18 @@ def _poetry_fix(ctx: Context, req: Requirement, dev: bool) -> tuple[str, str]:
                 f"poetry.lock has {req.name} {locked.version} in the optional group "
                 f"{', '.join(optional)}, which a plain `poetry install` leaves out",
             )
-        if wanted is False:
+        if wanted is False and any(locked.markers.values()):
             return (
                 f"edit the marker of {req.name} in pyproject.toml, then: poetry lock && "
                 "poetry install",
                 f"poetry.lock installs {req.name} only where its markers hold "
                 f"({'; '.join(sorted(set(locked.markers.values())))}), not on this platform",
+            )
+        if wanted is False:  # a group the lock has and pyproject.toml no longer declares
+            return (
+                "poetry lock && poetry install",
+                f"poetry.lock has {req.name} {locked.version} only in group(s) "
+                f"{', '.join(locked.groups)}, which pyproject.toml does not install",
             )
         return (
             "poetry install",
