@@ -102,7 +102,7 @@ def test_server_everything_over_streamable_http_and_sse(pytester: pytest.Pyteste
         # a client config without "type": the client's rule (streamable HTTP, then SSE)
         (pytester.path / ".cursor").mkdir()
         (pytester.path / ".cursor" / "mcp.json").write_text(
-            json.dumps({"mcpServers": {"legacy": {"url": sse_url}}})
+            json.dumps({"mcpServers": {"legacy": {"url": sse_url + "?via=cursor"}}})
         )
         servers: dict[str, dict[str, Any]] = {
             "http": {"url": http_url, "expect_tools": ["echo"]},
