@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -39,7 +40,7 @@ def installed() -> dict[str, Dist]:
 
 
 _index_lock = threading.Lock()
-_index: tuple[tuple[str, ...], dict[str, list[Path]]] | None = None
+_index: tuple[tuple[str, ...], dict[str, list[Path]], dict[str, Dist | None]] | None = None
 
 
 def find(name: str) -> Dist | None:
@@ -50,13 +51,19 @@ def find(name: str) -> Dist | None:
     with _index_lock:  # not the scan's lock: a package check never waits for the full scan
         key = _key()
         if _index is None or _index[0] != key:
-            _index = (key, _locate())
-        places = _index[1].get(name, [])
+            _index = (key, _locate(), {})
+        places, answers = _index[1].get(name, []), _index[2]
+        if name in answers:
+            return answers[name]
     for place in places:
         dist = _from_header(place / "METADATA")
         if dist is not None and canonicalize_name(dist.name) == name:
-            return dist
-    return installed().get(name)
+            break
+    else:
+        dist = installed().get(name)
+    with _index_lock:
+        answers[name] = dist
+    return dist
 
 
 def _locate() -> dict[str, list[Path]]:
@@ -74,9 +81,16 @@ def _locate() -> dict[str, list[Path]]:
     return found
 
 
-def prefetch() -> None:
-    """Read them now on a background thread, so that the checks find them ready."""
-    threading.Thread(target=installed, name="envcheck:installed", daemon=True).start()
+def prefetch(names: Sequence[str] = ()) -> None:
+    """Read them now on a background thread, so that the checks find them ready: first the
+    distributions ``names`` (canonical), then every one."""
+
+    def read() -> None:
+        for name in names:
+            find(name)
+        installed()
+
+    threading.Thread(target=read, name="envcheck:installed", daemon=True).start()
 
 
 def _key() -> tuple[str, ...]:

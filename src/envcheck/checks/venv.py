@@ -18,6 +18,7 @@ from typing import Any
 import pydantic
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from envcheck import hookimpl
@@ -90,7 +91,13 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
     if section is None:
         return
     if section.packages or section.dev_packages or section.consistency or section.poetry:
-        _installed.prefetch()  # read while pytest collects: the checks then find them ready
+        # read while pytest collects: the checks then find them ready
+        _installed.prefetch(
+            [
+                canonicalize_name(Requirement(r).name)
+                for r in section.packages + section.dev_packages
+            ]
+        )
 
     make = CheckMaker(COMPONENT, section, timeout=10.0)
     # outside a virtualenv the installed set is the system's: comparing it says nothing
