@@ -4,6 +4,7 @@ machine's PostgreSQL (a throwaway database) and Redis, healthy and broken each w
 from __future__ import annotations
 
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -305,3 +306,41 @@ def test_hung_login_and_hung_settings_are_diagnosed(
         "(stuck at import settings)*",
     )
     assert time.monotonic() - started < 60
+
+
+def test_redis_cache_with_a_wrong_password(
+    django_project: DjangoProject, run_checks: RunChecks
+) -> None:
+    """A throwaway redis-server with requirepass: Django's RedisCache given the wrong password."""
+    redis_server = shutil.which("redis-server")
+    assert redis_server, "redis-server is not installed (scripts/services installs it)"
+    port = free_port()
+    server = subprocess.Popen(
+        [redis_server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly"]
+        + ["no", "--requirepass", "Right-pw-4711"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        django_project.append(f"""
+            CACHES = {{"default": {{"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://:Wrong-pw-0815@127.0.0.1:{port}/0"}}}}
+            """)
+        result = run_checks("[tool.envcheck.django]\ndatabases = []\n")
+    finally:
+        server.terminate()
+        server.wait(10)
+    lines(
+        result,
+        f"*FAIL  cache[[]default] *Redis at redis://:***@127.0.0.1:{port}/0 refused the "
+        "credentials of CACHES[[]'default']*",
+        "*fix: fix the password in CACHES[[]'default'] in */mysite/settings.py*",
+    )
+    assert "Wrong-pw-0815" not in result.stdout.str()

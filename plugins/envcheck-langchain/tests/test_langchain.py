@@ -167,6 +167,18 @@ def test_postgres_checkpointer_setup_then_graph(
         ]
     assert left == [(0,), (0,), (0,)]
 
+    # an upgrade of langgraph-checkpoint-postgres whose new migrations setup() has not run yet
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute("DELETE FROM checkpoint_migrations WHERE v >= 8")
+    result = run_checks(toml, "-m", "langgraph")
+    lines(
+        result,
+        "*FAIL  checkpointer[[]postgres] *the PostgresSaver store in 'envcheck_lg_*' is behind "
+        "this langgraph-checkpoint-postgres: * of * checkpointer migrations not applied (v8..v*)*",
+    )
+    subprocess.run(["bash", "-c", command.replace("python", sys.executable, 1)], check=True)
+    assert run_checks(toml, "-m", "langgraph").ret == 0
+
 
 def test_redis_checkpointer_needs_the_query_engine(run_checks: RunChecks) -> None:
     """The machine's Redis 7.0 has no RediSearch/RedisJSON: a precise diagnosis, not a crash."""
