@@ -45,6 +45,11 @@ def _forget_secrets() -> Iterator[None]:
         ("postgresql://USER:PASSWORD@HOST:5432/DB", "postgresql://USER:PASSWORD@HOST:5432/DB"),
         ("http://host:8080/path@x", "http://host:8080/path@x"),
         ("access_token=abcdefgh&x=1", "access_token=***&x=1"),
+        ("XXXXtoken=sk-abcdefgh", "XXXXtoken=***"),
+        ("OPENAI_API_KEY=sk-abcdefgh pytest", "OPENAI_API_KEY=*** pytest"),
+        # placeholders in hints stay readable
+        ("export OPENAI_API_KEY=...  (a key)", "export OPENAI_API_KEY=...  (a key)"),
+        ("curl -H token=$TOKEN", "curl -H token=$TOKEN"),
         ("Authorization: Bearer abc.def-123456", "Authorization: Bearer ***"),
     ],
 )

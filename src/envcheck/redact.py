@@ -47,6 +47,8 @@ _KEY_VALUE_TAIL = re.compile(r"\s*[=:]\s*(?P<val>[^\s&;,'\"]+)")
 # "Bearer X", "Basic X" in headers and messages
 _AUTH_WORDS = ("Bearer", "Basic")
 _AUTH_TAIL = re.compile(r"\s+(?P<val>[A-Za-z0-9._~+/=-]{6,})")
+# values that stand for a secret in hints: "export OPENAI_API_KEY=...", "token=$TOKEN", "<key>"
+_PLACEHOLDER_STARTS = ("...", "…", MASK, "$", "<", "{", "REDACTED")
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 # a keyword/value DSN's password: everything up to the next "key=" (an unquoted value with spaces
 # is a mistake libpq reports by echoing its pieces)
@@ -180,7 +182,7 @@ def _after_words(
             match = None
             if not (whole_word and (before.isalnum() or before == "_")):
                 match = tail.match(text, at + len(word))
-                if match:
+                if match and not match.group("val").startswith(_PLACEHOLDER_STARTS):
                     spans.append(match.span("val"))
             # on after the value: "token=token=token=..." is read once, not once per word
             at = haystack.find(word, match.end() if match else at + 1)
