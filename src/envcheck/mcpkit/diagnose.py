@@ -235,13 +235,14 @@ def http_failure(
 ) -> tuple[StepResult, StepResult]:
     spec = probe.spec
     statuses = attempt.statuses
-    if not statuses:  # not one HTTP answer: is it TLS against plain HTTP, or the reverse?
+    if not statuses:
+        accepted = ok(f"{_hostport(spec)} accepts connections (no HTTP answer)", url=spec.url)
+        if attempt.cause is None:  # silence: neither a TLS nor a plain-HTTP server does that
+            return accepted, no_answer(probe, "initialize", attempt.elapsed)
+        # the connection failed at once: is it TLS against plain HTTP, or the reverse?
         mismatch = tls_mismatch(spec)
         if mismatch is not None:
             return mismatch, blocked(spec, "start")
-        accepted = ok(f"{_hostport(spec)} accepts connections (no HTTP answer)", url=spec.url)
-        if attempt.cause is None:
-            return accepted, no_answer(probe, "initialize", attempt.elapsed)
         return accepted, step_failed(probe, "initialize", attempt.cause)
     shown = ", ".join(str(s) for s in dict.fromkeys(statuses))
     answered = ok(f"{spec.url} answers HTTP ({shown})", statuses=list(statuses))
@@ -324,7 +325,7 @@ def tls_mismatch(spec: ServerSpec) -> CheckFailed | None:
     url = urllib.parse.urlsplit(spec.url or "")
     host = url.hostname or ""
     port = url.port or (443 if url.scheme == "https" else 80)
-    deadline = time.monotonic() + min(spec.timeout, 5.0)
+    deadline = time.monotonic() + min(spec.timeout, 2.0)  # within the checks' grace period
     if url.scheme == "https":
         if _net.speaks_tls(host, port, deadline) or not _answers_http(host, port, deadline):
             return None
