@@ -74,7 +74,8 @@ def find_command(spec: ServerSpec) -> str:
         raise CheckFailed(
             f"{spec.name}: command not found: {found} does not exist",
             why=(
-                f"command is a path ({spec.command}), taken from the project root {spec.cwd}"
+                f"a relative command is taken from {spec.cwd}, where the server runs (the "
+                "project root, or cwd); nothing is there"
                 if spec.cwd
                 else "command is a path that does not exist"
             ),

@@ -292,6 +292,8 @@ class Probe:
         if spec.cwd and not Path(spec.cwd).is_dir():
             raise CheckFailed(
                 f"{spec.name}: working directory {spec.cwd} does not exist",
+                why="a relative cwd is taken from the project root (the directory of the file "
+                "that declares the server)",
                 hint=f"fix cwd in {spec.settings}",
             )
         return stdio_transport(argv, env, spec.cwd, self.child)
