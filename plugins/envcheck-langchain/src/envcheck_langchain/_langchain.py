@@ -9,6 +9,7 @@ are classified with :mod:`envcheck.llm`'s typed errors.
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from dataclasses import dataclass
 from importlib import metadata
@@ -19,6 +20,7 @@ from envcheck_langchain._config import INTEGRATIONS, Integration
 from envcheck import CheckFailed, CheckSkipped, Context, Outcome, ok
 
 CORE = "langchain-core"
+_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}")
 
 
 @dataclass(frozen=True)
@@ -52,10 +54,11 @@ def target(name: str, ctx: Context) -> Target:
             key = None
         model = ctx.resolve(cfg.model or SPECS[kind].default_model, key=f"{section}.model")
         base = ctx.resolve(cfg.base_url, key=f"{section}.base_url") if cfg.base_url else None
-        shown_variable = None if cfg.api_key and "${" not in cfg.api_key else variable
-        if cfg.api_key and "${" in cfg.api_key:
-            shown_variable = cfg.api_key.split("${", 1)[1].split("}")[0].split(":-")[0]
-        return Target(name, kind, INTEGRATIONS[kind], model, base, key, shown_variable, section)
+        # the variable a developer exports: the one the key refers to (none for a literal key)
+        refs = _REFERENCE.findall(raw_key)
+        return Target(
+            name, kind, INTEGRATIONS[kind], model, base, key, refs[0] if refs else None, section
+        )
     ollama = ctx.config.section("ollama")
     if name != "ollama" or ollama is None:
         raise CheckFailed(
