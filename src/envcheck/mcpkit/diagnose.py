@@ -11,16 +11,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import socket
-import sys
 import time
 import urllib.parse
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envcheck import _exec, redact
 from envcheck._model import CheckFailed, CheckSkipped, Outcome, ok
+from envcheck.mcpkit import command
 
 if TYPE_CHECKING:
     from envcheck.mcpkit.probe import Attempt, Probe, ServerSpec
@@ -50,74 +48,6 @@ def setting(spec: ServerSpec, key: str, value: object) -> str:
 
 
 # -- stdio -------------------------------------------------------------------------------------
-def find_command(spec: ServerSpec) -> str:
-    """The program to run: a path as given (relative ones are already resolved), else the first
-    on PATH, else next to this interpreter (a virtualenv's bin). A problem the file itself shows
-    (no execute bit, a missing ``#!`` interpreter) is raised before anything starts."""
-    command = spec.command or ""
-    path = spec.env.get("PATH") or os.environ.get("PATH", "")
-    if "/" in command or os.sep in command:
-        found: str | None = command
-    else:
-        found = shutil.which(command, path=path) or shutil.which(
-            command, path=str(Path(sys.executable).parent)
-        )
-        if found is None:
-            found = _unusable_on_path(command, path)
-    if found is None:
-        raise CheckFailed(
-            f"{spec.name}: command not found: {command}",
-            why=f"`{command}` is not on PATH",
-            hint=install_hint(command) + f", or fix command in {spec.settings}",
-        )
-    if not os.path.lexists(found):
-        raise CheckFailed(
-            f"{spec.name}: command not found: {found} does not exist",
-            why=(
-                f"a relative command is taken from {spec.cwd}, where the server runs (the "
-                "project root, or cwd); nothing is there"
-                if spec.cwd
-                else "command is a path that does not exist"
-            ),
-            hint=f"fix command in {spec.settings}",
-        )
-    problem = _exec.inspect(found, path=path)
-    if problem is not None:
-        raise exec_problem(spec, problem)
-    return found
-
-
-def _unusable_on_path(command: str, path: str) -> str | None:
-    """A file of that name on PATH that ``which`` skipped (no execute bit): worth naming."""
-    for directory in path.split(os.pathsep):
-        candidate = os.path.join(directory or ".", command)
-        if os.path.isfile(candidate):
-            return candidate
-    return None
-
-
-def exec_problem(spec: ServerSpec, problem: _exec.ExecProblem) -> CheckFailed:
-    return CheckFailed(
-        f"{spec.name}: cannot start `{spec.where}`: {problem.summary}",
-        why=problem.why,
-        hint=problem.hint,
-        facts={"errno": problem.code},
-    )
-
-
-def install_hint(command: str) -> str:
-    name = Path(command).name
-    if name in ("npx", "node", "npm"):
-        return "install Node.js (https://nodejs.org, or: sudo apt install nodejs npm)"
-    if name in ("uvx", "uv"):
-        return "install uv: pipx install uv (or: curl -LsSf https://astral.sh/uv/install.sh | sh)"
-    if name == "docker":
-        return "install Docker and start its engine"
-    if name.startswith("mcp-server-"):
-        return f"install it: pip install {name} (or: poetry add --group dev {name})"
-    return f"install {name} or put it on PATH"
-
-
 def inherited_environment() -> list[str]:
     """The variables of this process a stdio server gets (the SDK's rule, which clients share)."""
     from mcp.client.stdio import get_default_environment
@@ -191,7 +121,7 @@ def exited(probe: Probe, during: str) -> CheckFailed:
     if code == 127 and spec.command:  # env's (and a shell's) "command not found"
         problem = _exec.inspect(spec.command, path=spec.env.get("PATH") or os.environ.get("PATH"))
         if problem is not None:
-            return exec_problem(spec, problem)
+            return command.exec_problem(spec, problem)
     env_why, env_hint = environment(spec, tail)
     when = "before answering" if during == "start" else f"during {during}"
     stage = "during start-up" if during == "start" else "after the handshake"
@@ -209,7 +139,7 @@ def stdio_failure(
     spec, child = probe.spec, probe.child
     if isinstance(cause, OSError) and child.pid is None:
         program = probe.program or spec.command or ""
-        return exec_problem(spec, _exec.diagnose(program, cause)), blocked(spec, "start")
+        return command.exec_problem(spec, _exec.diagnose(program, cause)), blocked(spec, "start")
     if child.garbage:
         tail = child.stderr_tail()
         stderr = f"; its stderr ends: {tail}" if tail else ""

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from envcheck import redact
 from envcheck._model import CheckFailed, CheckSkipped, Outcome, ok, warn
-from envcheck.mcpkit import diagnose
+from envcheck.mcpkit import command, diagnose
 from envcheck.mcpkit import steps as steps_
 from envcheck.mcpkit._stdio import EXIT_GRACE, ChildState, stdio_transport
 from envcheck.mcpkit.steps import DISCOVER, HANDSHAKE
@@ -284,7 +284,7 @@ class Probe:
         spec = self.spec
         if spec.transport != "stdio":
             return self._http_transport(attempt)
-        self.program = diagnose.find_command(spec)
+        self.program = command.find_command(spec)
         argv = [self.program, *spec.args]
         from mcp.client.stdio import get_default_environment
 
