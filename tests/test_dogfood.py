@@ -87,3 +87,62 @@ def test_the_node_plugin_of_the_root_conftest_finds_an_install_off_the_lock(
     result = pytester.runpytest_subprocess("-m", "node", "-k", "test-servers")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["  PASS  test-servers * 1 packages as locked; left-pad 1.3.0*"])
+
+
+# -- scripts/test: the gate, then the suite ------------------------------------------------------
+
+GATED_PROJECT = """
+import pathlib
+import envcheck
+
+@envcheck.hookimpl
+def envcheck_checks(config):
+    def probe(ctx):
+        pathlib.Path("checks-ran").open("a").write("x")
+        if pathlib.Path("broken").exists():
+            raise envcheck.CheckFailed("the widget is broken", hint="repair the widget")
+    yield envcheck.Check(name="widget", component="shop", run=probe)
+"""
+
+
+def gated_repo(tmp: Path) -> Path:
+    """A copy of scripts/test in a small project: bootstrap, services and Poetry are stand-ins
+    (the stand-in poetry runs `poetry run CMD` as CMD, with this virtualenv's tools on PATH)."""
+    (tmp / "scripts").mkdir()
+    shutil.copy(ROOT / "scripts" / "test", tmp / "scripts" / "test")
+    for name in ("bootstrap", "services"):
+        (tmp / "scripts" / name).write_text("exit 0\n")
+    poetry = tmp / ".tools" / "poetry" / "bin" / "poetry"
+    poetry.parent.mkdir(parents=True)
+    poetry.write_text(f'#!/bin/sh\nshift\nPATH="{Path(sys.executable).parent}:$PATH" exec "$@"\n')
+    poetry.chmod(0o755)
+    (tmp / "pyproject.toml").write_text("[tool.envcheck]\ntimeout = 5\n")
+    (tmp / "conftest.py").write_text(GATED_PROJECT)
+    (tmp / "tests").mkdir()
+    (tmp / "tests" / "test_suite.py").write_text(
+        "import pathlib\n\ndef test_suite():\n    pathlib.Path('suite-ran').touch()\n"
+    )
+    return tmp
+
+
+def test_scripts_test_stops_at_a_broken_environment_and_runs_the_checks_once(
+    tmp_path: Path,
+) -> None:
+    repo = gated_repo(tmp_path)
+    (repo / "broken").touch()
+    done = subprocess.run(
+        ["bash", "scripts/test"], cwd=repo, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "shop/widget: the widget is broken" in done.stdout
+    assert "the development environment is broken (exit code 1)" in done.stderr
+    assert (repo / "envcheck-report.md").is_file()
+    assert not (repo / "suite-ran").exists()
+    (repo / "broken").unlink()  # the fix
+    (repo / "checks-ran").unlink()
+    done = subprocess.run(
+        ["bash", "scripts/test"], cwd=repo, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (repo / "suite-ran").exists()
+    assert (repo / "checks-ran").read_text() == "x"  # in the gate only, not again in the suite
