@@ -76,6 +76,13 @@ _ANTHROPIC_ERRORS = {
     503: "api_error",
     529: "overloaded_error",
 }
+#: the messages of Anthropic's error reference (docs.claude.com/en/api/errors) where no
+#: recorded answer exists
+_ANTHROPIC_MESSAGES = {
+    "permission_error": "Your API key does not have permission to use the specified resource.",
+    "request_too_large": "Request exceeds the maximum allowed number of bytes.",
+    "api_error": "Internal server error",
+}
 _GEMINI_STATUS = {
     400: "INVALID_ARGUMENT",
     403: "PERMISSION_DENIED",
@@ -151,7 +158,8 @@ def _shaped(provider: str, status: int, message: str | None, quota: bool = False
         )
     if provider == "anthropic":
         kind = _ANTHROPIC_ERRORS.get(status, "api_error")
-        return as_json(wire, {"type": "error", "error": {"type": kind, "message": message or kind}})
+        text = message or _ANTHROPIC_MESSAGES.get(kind, "Internal server error")
+        return as_json(wire, {"type": "error", "error": {"type": kind, "message": text}})
     if provider == "gemini":
         state = _GEMINI_STATUS.get(status, "INTERNAL")
         text = message or ("Quota exceeded for this project." if quota else state.title())
