@@ -130,6 +130,12 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
     for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"):
         monkeypatch.delenv(name, raising=False)
+    # libpq's variables (the postgres defaults read them), plugins' variables
+    for name in ("PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD", "PGPASSFILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("PGSERVICE", "PGSSLMODE", "SRC_ENDPOINT", "SRC_ACCESS_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("DJANGO_SETTINGS_MODULE", raising=False)
 
 
 @pytest.fixture
