@@ -20,6 +20,7 @@ import pydantic
 from envcheck import _interpolate, cassettes, hookimpl
 from envcheck._context import Context
 from envcheck._model import Check, CheckFailed, CheckSkipped, Outcome, ok, warn
+from envcheck.checks import _ollama_diagnose as _diagnose
 from envcheck.checks._common import CheckMaker, not_configured
 from envcheck.config import EnvcheckConfig
 
@@ -29,17 +30,7 @@ if TYPE_CHECKING:
 
 COMPONENT = "ollama"
 DEFAULT_HOST = "${OLLAMA_HOST:-http://localhost:11434}"
-#: where the ollama client looks when OLLAMA_HOST is not set
-CLIENT_DEFAULT = "http://127.0.0.1:11434"
-SERVE_HINT = "start it: ollama serve  (or: sudo systemctl start ollama)"
-RESTART_HINT = (
-    "restart it: sudo systemctl restart ollama  (or stop `ollama serve` and start it again); "
-    "its log says why it hangs: journalctl -u ollama"
-)
-CONFIGURE = "set OLLAMA_HOST=host:port, or add [tool.envcheck.ollama] host = ... to pyproject.toml"
-_MEMORY = re.compile(
-    r"\((?P<need>[\d.]+ ?[KMGT]i?B)\) than is available \((?P<free>[\d.]+ ?[KMGT]i?B)\)"
-)
+CLIENT_DEFAULT = _diagnose.CLIENT_DEFAULT
 _THINK = re.compile(r"<think>.*?</think>", re.S)
 
 
@@ -169,55 +160,7 @@ class _Calls:
     def unreachable(self, exc: BaseException) -> CheckFailed | CheckSkipped:
         """Why the server did not answer: refused, unknown host, or connected but silent."""
         cfg: OllamaConfig = self.ctx.section
-        chain = _causes(exc)
-        text = " ".join(str(c) for c in chain).lower()
-        names = " ".join(type(c).__name__ for c in chain)
-        timed_out = "Timeout" in names or any(isinstance(c, TimeoutError) for c in chain)
-        refused = any(isinstance(c, ConnectionRefusedError) for c in chain) or "refused" in text
-        local = any(h in self.host for h in ("localhost", "127.0.0.1", "[::1]"))
-        elsewhere = f"fix {self.source} (now {self.host}; the default is {CLIENT_DEFAULT})"
-        if timed_out and "ConnectTimeout" in names:
-            return CheckFailed(
-                f"no TCP answer from {self.host} within {cfg.timeout:g} s",
-                why="packets are dropped: a firewall, a wrong host, or a machine that is down",
-                hint=elsewhere,
-            )
-        if timed_out:
-            return CheckFailed(
-                f"Ollama at {self.host} accepted the connection but did not answer within "
-                f"{cfg.timeout:g} s",
-                why="the server is hung, or busy loading a model that does not fit",
-                hint=RESTART_HINT,
-            )
-        if refused and not cfg.required:
-            return CheckSkipped(
-                f"not found: no Ollama at {self.host} (the client's default address; "
-                "nothing listens there)",
-                hint=CONFIGURE,
-            )
-        if "name or service not known" in text or "name resolution" in text:
-            host = self.host.split("://", 1)[-1].split(":")[0].split("/")[0]
-            return CheckFailed(
-                f"the host of {self.host} does not resolve",
-                why=f"DNS has no address for {host!r}: a typo, or a name known only inside a VPN "
-                "or a container network",
-                hint=elsewhere,
-            )
-        why = f"nothing listens at {self.host} (connection refused)" if refused else None
-        return CheckFailed(
-            f"no Ollama server answers at {self.host}",
-            why=why or f"{type(exc).__name__}: {exc}".split(". Please")[0],
-            hint=SERVE_HINT if local else f"{SERVE_HINT}, or {elsewhere}",
-        )
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    found: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and len(found) < 8:
-        found.append(current)
-        current = current.__cause__ or current.__context__
-    return found
+        return _diagnose.unreachable(self.host, self.source, cfg.timeout, cfg.required, exc)
 
 
 def _observing(inner: httpx.BaseTransport) -> Any:
@@ -297,7 +240,10 @@ def model_check(model: str, ctx: Context) -> Outcome:
             shown = calls.client().show(model)
         except ollama.ResponseError as exc:
             if exc.status_code == 404 and not calls.observed.last_json:
-                raise _show_not_routed(calls, model, exc.error) from None
+                listed = _listed(calls)
+                raise _diagnose.show_not_routed(
+                    calls.host, calls.source, model, exc.error, listed
+                ) from None
             if exc.status_code == 404:
                 raise CheckFailed(
                     f"model {model} is not pulled on {calls.host}",
@@ -333,17 +279,8 @@ def smoke(model: str, ctx: Context) -> Outcome:
                 model=model, prompt="Say hello.", options={"num_predict": 32}, stream=False
             )
         except ollama.ResponseError as exc:
-            memory = _MEMORY.search(exc.error or "")
-            if exc.status_code == 500 and memory:
-                raise CheckFailed(
-                    f"{model} does not fit in memory on {calls.host}: it needs "
-                    f"{memory['need']}, {memory['free']} is available",
-                    why="Ollama refuses to load a model larger than the free RAM (and VRAM)",
-                    hint=f"free memory (ollama ps; ollama stop MODEL), or use a smaller "
-                    f"quantization of {model.split(':')[0]} (a q4 tag) or a smaller context "
-                    '(options {"num_ctx": 2048}, or PARAMETER num_ctx 2048 in a Modelfile)',
-                    facts={"needed": memory["need"], "available": memory["free"]},
-                ) from None
+            if exc.status_code == 500 and _diagnose.out_of_memory(exc.error or ""):
+                raise _diagnose.memory_failure(model, calls.host, exc.error) from None
             raise CheckFailed(
                 f"{model} could not generate: {exc.error}",
                 hint=f"ollama run {model} 'hello'  (to see the server's own error)",
@@ -375,30 +312,11 @@ def _settings_from(ctx: Context) -> str:
     return source.rsplit("/", 1)[-1] if source.endswith(".toml") else "pyproject"
 
 
-def _show_not_routed(calls: _Calls, model: str, said: str) -> CheckFailed:
-    """``/api/show`` answered a plain-text 404 (Ollama's own 404s are JSON): ask ``/api/tags``
-    whether the model is there, to tell a missing model from a server that does not route
-    ``show`` (a proxy in front of Ollama, or an Ollama older than this API)."""
+def _listed(calls: _Calls) -> list[str]:
     try:
-        listed = [str(m.model) for m in calls.client().list().models]
+        return [str(m.model) for m in calls.client().list().models]
     except Exception:  # noqa: BLE001 - the 404 itself is the finding
-        listed = []
-    names = {n for n in listed} | {n.removesuffix(":latest") for n in listed}
-    if model in names or f"{model}:latest" in names:
-        return CheckFailed(
-            f"{calls.host} lists {model} (/api/tags) but answers /api/show with a plain-text 404 "
-            f"({said.strip()!r})",
-            why="whatever answers there does not route /api/show: a proxy in front of Ollama "
-            "that forwards only some paths, or an Ollama too old for this API",
-            hint=f"point {calls.source} at Ollama itself, let the proxy forward /api/*, or "
-            "upgrade Ollama",
-        )
-    return CheckFailed(
-        f"model {model} is not pulled on {calls.host}",
-        why=f"/api/show answered a plain-text 404 ({said.strip()!r}) and /api/tags does not "
-        "list it",
-        hint=f"ollama pull {model}",
-    )
+        return []
 
 
 def gpu(ctx: Context) -> Outcome:
