@@ -25,6 +25,7 @@ WRITTEN = {"pyproject.toml", "conftest.py", "test_app.py", "garbage.py", "noisy.
 PLUGIN = """
 import logging
 import os
+import pathlib
 
 import envcheck
 
@@ -45,12 +46,19 @@ def envcheck_checks(config):
         )
 
     def bearer(ctx):
-        header = ctx.resolve(Path("hdr.txt").read_text().strip(), secret=True)
+        header = ctx.resolve(pathlib.Path("hdr.txt").read_text().strip(), secret=True)
         bare = header.split()[-1]
         raise envcheck.CheckFailed(
             f"the server echoed {bare}", why="\\x1b]0;pwned\\x07\\x1b[2Jcontrol characters"
         )
 
+    def home(ctx):
+        # after the MCP servers' values are resolved: ${HOME} in their env is no secret
+        where = os.path.join(os.environ["HOME"], "cfg")
+        return envcheck.ok(f"config at {where}", config=where)
+
+    after = ["mcp/garbage.start"]
+    yield envcheck.Check(name="home", component="plugin", run=home, depends_on=after)
     yield envcheck.Check(name="resolved", component="plugin", run=resolved)
     yield envcheck.Check(name="bearer", component="plugin", run=bearer)
 """
@@ -234,7 +242,8 @@ ARGS = ("-v", "-rA", "-l", "--tb=long", "--log-level=DEBUG", "--envcheck-record=
 def test_no_canary_leaks(pytester: pytest.Pytester, project: dict[str, str]) -> None:
     result = pytester.runpytest_subprocess(*ARGS, "--junitxml=junit.xml", "--envcheck-report")
     out = result.stdout.str()
-    assert _leaks(pytester, [out, result.stderr.str()], project) == []
+    leaks = _leaks(pytester, [out, result.stderr.str()], project)
+    assert not leaks, "secrets leaked:\n" + "\n".join(leaks)
     # the places were really exercised
     assert (pytester.path / "junit.xml").is_file()
     assert list((pytester.path / "cassettes").rglob("*.yaml")), "nothing was recorded"
@@ -242,12 +251,15 @@ def test_no_canary_leaks(pytester: pytest.Pytester, project: dict[str, str]) -> 
     assert "EnvcheckFixtureError: envcheck_redis: connecting failed" in out
     assert "www-authenticate" in out  # the captured log is shown, masked
     assert "non-protocol output" in out
+    assert "plugin/bearer: the server echoed ***" in out
+    assert "tool get_current_time returned an error" in out
     # control characters from a check never reach the terminal or the Markdown report
     assert "\x1b" not in out
     assert "\x1b" not in (pytester.path / "envcheck-report.md").read_text()
     # ${HOME} in an MCP env value does not mask paths under the home directory
     document = json.loads((pytester.path / "envcheck-report.json").read_text())
-    assert str(pytester.path) in json.dumps(document)
+    [home] = [c for c in document["checks"] if c["id"] == "plugin/home"]
+    assert home["facts"]["config"] == f"{pytester.path}/cfg", home
     assert "***/" not in json.dumps(document)
 
 
@@ -260,7 +272,8 @@ def test_no_canary_leaks_under_xdist(pytester: pytest.Pytester, project: dict[st
     assert "envcheck: environment checks" in out
     shared = list(pytester.path.rglob("envcheck-*/*.json"))
     assert shared, "no xdist result files were written"
-    assert _leaks(pytester, [out, result.stderr.str()], project) == []
+    leaks = _leaks(pytester, [out, result.stderr.str()], project)
+    assert not leaks, "secrets leaked:\n" + "\n".join(leaks)
 
 
 def test_cassettes_scrub_url_userinfo(tmp_path: Path) -> None:
