@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 
 from envcheck._model import CheckFailed, CheckSkipped
 
@@ -60,7 +61,7 @@ def unreachable(
             "there)",
             hint=CONFIGURE,
         )
-    if "name or service not known" in text or "name resolution" in text:
+    if any(isinstance(c, socket.gaierror) for c in chain):
         name = host.split("://", 1)[-1].split(":")[0].split("/")[0]
         return CheckFailed(
             f"the host of {host} does not resolve",

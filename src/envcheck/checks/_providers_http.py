@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import socket
 import ssl
 import time
 from collections.abc import Callable
@@ -291,16 +292,22 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return found
 
 
+#: OpenSSL's reasons when the server answered in plain text where a TLS record belongs
+_PLAIN_HTTP = {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG"}
+_PLAIN_HTTP |= {"HTTP_REQUEST", "UNEXPECTED_RECORD"}
+
+
 def _unreachable(p: Provider, url: str, exc: Exception) -> llm.ConnectionFailed:
     """Why a request did not reach the server, from the exception's causes (errno, SSL)."""
     parts = urlsplit(url)
     host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
     where = f"{host}:{port}"
     causes = _causes(exc)
-    text = " ".join(str(c) for c in causes).lower()
     fix = f"check base_url in [tool.envcheck.providers.{p.name}]"
-    if any(isinstance(c, ssl.SSLError) for c in causes) or "wrong version number" in text:
-        if "wrong_version_number" in text or "wrong version number" in text or "record" in text:
+    tls = [c for c in causes if isinstance(c, ssl.SSLError)]
+    if tls:
+        reasons = {str(getattr(c, "reason", "") or "") for c in tls}
+        if reasons & _PLAIN_HTTP:  # OpenSSL read an HTTP answer where a TLS record belongs
             plain = url.replace("https://", "http://", 1)
             why = f"base_url says https, but {where} answers in plain HTTP (not TLS)"
             fix = f'set base_url = "{plain.removesuffix(models_path(p))}" (http), or point it at '
@@ -309,19 +316,15 @@ def _unreachable(p: Provider, url: str, exc: Exception) -> llm.ConnectionFailed:
             why = f"the TLS certificate of {where} is not trusted (self-signed or another CA)"
             fix = "give the CA to Python (SSL_CERT_FILE=/path/ca.pem) or fix the certificate"
         else:
-            why = f"the TLS handshake with {where} failed"
-    elif any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in text:
+            why = f"the TLS handshake with {where} failed ({', '.join(sorted(reasons))})"
+    elif any(isinstance(c, ConnectionRefusedError) for c in causes):
         why = f"nothing listens on {where} (connection refused)"
         fix += ", or start the server"
-    elif (
-        "name or service not known" in text
-        or "nodename nor servname" in text
-        or ("name resolution" in text)
-    ):
+    elif any(isinstance(c, socket.gaierror) for c in causes):
         why = f"the host name {host!r} does not resolve (DNS): a typo, or a name known only "
         why += "inside a VPN or container network"
         fix = f"check the host in base_url; `getent hosts {host}` must print an address"
-    elif "proxy" in text:
+    elif any(type(c).__name__ == "ProxyError" for c in causes):
         why = "the HTTP(S) proxy from the environment refused or failed the connection"
         fix = f"check HTTPS_PROXY / HTTP_PROXY, or add {host} to NO_PROXY"
     else:
