@@ -838,3 +838,48 @@ def test_anthropic_aliases_are_the_apis_own_never_a_prefix(
             "claude-3-7-sonnet-20250219)*",
         ]
     )
+
+
+@pytest.mark.usefixtures("keys")
+@pytest.mark.parametrize(
+    ("sample", "line", "fix"),
+    [
+        (
+            "gemini--403-service-disabled",
+            "providers/gemini.auth: gemini: permission denied: Gemini for Google Cloud API has not "
+            "been used in project *",
+            "  fix: enable it: https://console.developers.google.com/apis/api/"
+            "cloudaicompanion.googleapis.com/overview?project=sciortino-test-sandbox-395446  "
+            "(then wait a few minutes)",
+        ),
+        (
+            "gemini--400-location-not-supported",
+            "providers/gemini.auth: gemini: region not supported: User location is not supported "
+            "for the API use.",
+            "  fix: run from a supported region (https://ai.google.dev/gemini-api/docs/"
+            "available-regions) or enable billing on the project",
+        ),
+    ],
+)
+def test_gemini_says_what_to_enable_or_where_from(
+    pytester: pytest.Pytester, sample: str, line: str, fix: str
+) -> None:
+    with EditedMock(_replace_listing_gemini(sample)) as mock:
+        toml = f'[tool.envcheck.providers.gemini]\nbase_url = "{mock.base_url("gemini")}"\n'
+        pytester.makefile(".toml", pyproject=toml + "cassettes = false\n")
+        result = pytester.runpytest_subprocess("-k", "gemini.auth", *STRICT)
+    result.assert_outcomes(failed=1, deselected=3)
+    result.stdout.fnmatch_lines([line, "  why: gemini answered HTTP 4*", fix])
+    assert "bad request, check the model" not in result.stdout.str()
+
+
+def _replace_listing_gemini(sample: str) -> Callable[[Any], None]:
+    recorded = json.loads((SAMPLES / f"{sample}.json").read_text())["response"]
+
+    def edit(reply: Any) -> None:
+        if reply.status == 200 and b'"models"' in (reply.body or b""):
+            reply.status = recorded["status"]
+            reply.body = json.dumps(recorded["body"]).encode()
+            reply.headers = {}
+
+    return edit
