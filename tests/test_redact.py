@@ -166,7 +166,26 @@ def test_log_records_are_redacted() -> None:
         None,
     )
     _logs.redacted_record(record)
-    assert "canary" not in record.getMessage()
+    assert record.getMessage() == "headers=[('www-authenticate', 'Bearer ***')]"
+    assert record.msg == "headers=%r"  # the template stays: caplog users still see it
+
+
+def test_the_log_filter_runs_in_every_pytest_session(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile("""
+        import logging, os
+
+        def test_logs():
+            token = os.environ["SVC_TOKEN"]
+            logging.getLogger("httpcore").debug("www-authenticate: Bearer %s", token)
+            logging.getLogger("app").warning({"token": token})
+            assert False
+        """)
+    monkeypatch.setenv("SVC_TOKEN", "svc-log-canary-9931")
+    result = pytester.runpytest_subprocess("--log-level=DEBUG", "-p", "no:randomly")
+    result.stdout.fnmatch_lines(["*www-authenticate: Bearer ****", "*{'token': '***'}*"])
+    assert "svc-log-canary" not in result.stdout.str()
 
 
 # -- the property: no piece of a secret survives the whole path -------------------------------
