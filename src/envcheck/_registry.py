@@ -10,7 +10,7 @@ from typing import Any
 
 import pluggy
 
-from envcheck import _model, _results, hookspecs
+from envcheck import _model, _results, hookspecs, redact
 from envcheck._model import Check, InvalidCheck
 from envcheck.config import ConfigError, EnvcheckConfig, Instances
 
@@ -78,8 +78,7 @@ def plugin_name(impl: Any) -> str:
 
 
 def _wrong_shape(impl: Any, hook: str, produced: Any, wanted: str) -> ConfigError:
-    shown = repr(produced)
-    shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    shown = redact.clean(repr(produced), 80)
     return ConfigError(
         f"envcheck: the plugin {plugin_name(impl)} returned {shown} from {hook}; "
         f"it must return {wanted}\n"
@@ -150,7 +149,7 @@ def collect_checks(pm: pluggy.PluginManager, config: EnvcheckConfig) -> dict[str
     for impl, produced in _each(pm, "envcheck_checks", config=config):
         for check in produced or ():
             if not isinstance(check, Check):
-                shown = _results.text(repr(check))[:80]
+                shown = redact.clean(_results.text(repr(check)), 80)
                 raise ConfigError(
                     f"envcheck: the plugin {plugin_name(impl)}: envcheck_checks yielded {shown}; "
                     "yield envcheck.Check(...) objects"

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from envcheck import redact
 from envcheck.llm._headers import duration, retry_after
 
 KEY_PAGES = {
@@ -156,7 +157,7 @@ def detail(body: Any) -> Detail:
         try:
             body = json.loads(body)
         except ValueError:
-            return Detail(message=body.strip()[:300])
+            return Detail(message=redact.clean(body.strip(), 300))
     found = Detail(json=True)
     if isinstance(body, list) and body and isinstance(body[0], Mapping):
         body = body[0]  # Gemini streaming errors come as a one-element array
