@@ -103,8 +103,11 @@ def concurrency(root: Path, runs: int) -> dict[str, float]:
     }
 
 
+CPU: dict[str, list[float]] = {}
+
+
 def timed_rss(args: list[str], cwd: Path) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MB) and output of one run."""
+    """Wall seconds, peak RSS (MB) and output of one run (its CPU seconds go to ``CPU``)."""
     start = time.perf_counter()
     proc = subprocess.Popen(
         args, cwd=cwd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -113,6 +116,7 @@ def timed_rss(args: list[str], cwd: Path) -> tuple[float, float, str]:
     output = proc.stdout.read().decode(errors="replace")
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
+    CPU.setdefault(cwd.name, []).append(usage.ru_utime + usage.ru_stime)
     proc.stdout.close()
     return time.perf_counter() - start, usage.ru_maxrss / 1024, output
 
@@ -143,7 +147,10 @@ def scale(root: Path, runs: int) -> dict[str, float]:
                 walls.setdefault(f"{kind}{count}", []).append(wall)
                 rss.setdefault(f"{kind}{count}", []).append(peak)
     med = {key: statistics.median(values) for key, values in walls.items()}
+    cpu = {key: statistics.median(CPU[key]) for key in walls}
     return {
+        "cpu_difference_s": cpu["scale2000"] - cpu["scale1"],
+        "cpu_floor_s": cpu["plain2000"] - cpu["plain1"],
         "one_s": med["scale1"],
         "many_s": med["scale2000"],
         "difference_s": med["scale2000"] - med["scale1"],
@@ -213,6 +220,8 @@ none | {'yes' if a['heavy_imported'] == 'none' else 'NO'} |
         | (c) difference | {c['difference_s']:.2f} s | <= 2 s | {'yes' if ok_c else 'NO'} |
         | (c) pytest's own cost of 2,000 items (2,000 empty tests against 1, no envcheck) | \
 {c['floor_s']:.2f} s | | |
+        | (c) CPU: 2,000 checks against 1 / 2,000 empty tests against 1 | \
+{c['cpu_difference_s']:.2f} s / {c['cpu_floor_s']:.2f} s | | |
         | (d) a chain of 10,000 dependent checks (peak RSS {d['rss_mb']:.0f} MB) | \
 {d['wall_s']:.1f} s | runs, all pass | {'yes' if ok_d else 'NO'} |
         """)
