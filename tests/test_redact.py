@@ -230,6 +230,14 @@ def _outputs(summary: str, why: str, hint: str, facts: dict[str, Any]) -> list[s
     ]
 
 
+def test_markdown_cells_show_server_html_instead_of_rendering_it() -> None:
+    body = "<html><body><h1>502 Bad Gateway</h1><img src=x onerror=alert(1)></body></html>"
+    result = CheckResult("p/auth", "p", "auth", Status.FAIL, f"answered {body}", why=body)
+    markdown = files.render_markdown(files.build_document([redacted(result).to_dict()]))
+    assert "<h1>" not in markdown and "<img" not in markdown
+    assert "&lt;h1&gt;502 Bad Gateway&lt;/h1&gt;" in markdown
+
+
 def _pieces(secret: str) -> list[str]:
     return [secret[i : i + 6] for i in range(len(secret) - 5)]
 

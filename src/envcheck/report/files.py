@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import html
 import json
 import math
 import os
@@ -99,7 +100,9 @@ def _jsonable(value: Any) -> Any:
 
 
 def _cell(text: Any) -> str:
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+    # server text (an HTML error page) is shown, never rendered as markup
+    text = html.escape(str(text if text is not None else ""), quote=False)
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def render_markdown(document: Mapping[str, Any]) -> str:
