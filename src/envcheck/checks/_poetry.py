@@ -169,7 +169,8 @@ def run(
     cache = ctx.config.extra.get("pytest_cache")
     with _memo_lock:
         found = _memo.get(token)
-    if found is not None:
+    # in one process answers are kept for later sessions too: still true? (an env removed)
+    if found is not None and (cacheable is None or cacheable(found)):
         return found
     # one cache entry per command, holding the answers of its last few keys (say, the shell
     # of `poetry run pytest` and a plain one: VIRTUAL_ENV and PATH differ)
@@ -192,7 +193,7 @@ def run(
     with _ONE_AT_A_TIME:
         with _memo_lock:
             found = _memo.get(token)
-        if found is not None:
+        if found is not None and (cacheable is None or cacheable(found)):
             return found
         answer = _spawn(program, args, ctx.remaining())
     keep = cacheable(answer) if cacheable is not None else True
