@@ -385,9 +385,14 @@ def test_dsn_mistakes_are_named_without_echoing_the_password(pytester: pytest.Py
         assert not [text for text in texts if canary in text], canary
 
 
-def _isolated_pytest(pytester: pytest.Pytester, **kwargs: object) -> subprocess.CompletedProcess:
+def _isolated_pytest(
+    pytester: pytest.Pytester,
+    *args: str,
+    resolv: str | None = None,
+    hide: tuple[str, ...] = (),
+) -> subprocess.CompletedProcess[str]:
     argv = [sys.executable, "-m", "pytest", "-m", "postgres", "-p", "no:cacheprovider", "-rs"]
-    return isolated(argv + list(kwargs.pop("args", [])), pytester.path, **kwargs)  # type: ignore
+    return isolated(argv + list(args), pytester.path, resolv=resolv, hide=hide)
 
 
 def test_resolver_failure_is_not_called_a_typo(pytester: pytest.Pytester) -> None:
@@ -427,7 +432,7 @@ def test_defaults_follow_libpq(pytester: pytest.Pytester, monkeypatch: pytest.Mo
     # nothing listens anywhere: not found, never a failure
     monkeypatch.delenv("PGUSER")
     monkeypatch.delenv("PGDATABASE")
-    done = _isolated_pytest(pytester, args=["--envcheck-defaults"], hide=("/var/run/postgresql",))
+    done = _isolated_pytest(pytester, "--envcheck-defaults", hide=("/var/run/postgresql",))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "not found: no PostgreSQL at localhost:5432" in done.stdout, done.stdout
     assert "set DATABASE_URL (or PGHOST/PGPORT/PGUSER/PGDATABASE)" in done.stdout
