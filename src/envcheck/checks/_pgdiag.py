@@ -110,7 +110,8 @@ def explain_failure(
             why="the server let the connection through pg_hba.conf, then refused the role" + said,
             hint=f"see which: {where.as_superuser(_role_query(user))}; then "
             f"{where.as_superuser(f'CREATE ROLE {ident(user)} LOGIN')} (missing) or "
-            f"{where.as_superuser(f'ALTER ROLE {ident(user)} LOGIN')} (NOLOGIN)",
+            f"{where.as_superuser(f'ALTER ROLE {ident(user)} LOGIN')} (NOLOGIN); or log in as "
+            f"another role: set the user in {source}",
         )
     if code == "28000":
         return pg_hba_refuses(where, said, ssl_helps=None)

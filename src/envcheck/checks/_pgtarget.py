@@ -100,6 +100,8 @@ def parse_config(
     env = os.environ if environ is None else environ
     refs = _interpolate.references(cfg.dsn)
     source = refs[0] if refs else f"{section}.dsn"
+    if not refs and getattr(cfg, "source", None):  # the defaults: libpq's variables
+        source = "PGHOST/PGPORT/PGUSER/PGDATABASE (or DATABASE_URL)"
     dsn = resolve(cfg.dsn)
     try:
         params = _pgdsn.parse(dsn)

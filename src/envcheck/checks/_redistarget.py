@@ -180,6 +180,8 @@ def target(ctx: Context, instance: str) -> Target:
     key = f"{section}.url"
     refs = _interpolate.references(cfg.url)
     source = refs[0] if refs else key
+    if not refs and getattr(cfg, "source", None):  # the default address
+        source = "REDIS_URL"
     url = ctx.resolve(cfg.url, secret=True, key=key)
     try:
         parts = parse_url(url)
