@@ -101,8 +101,8 @@ def _jsonable(value: Any) -> Any:
 
 def _cell(text: Any) -> str:
     # server text (an HTML error page) is shown, never rendered as markup
-    text = html.escape(str(text if text is not None else ""), quote=False)
-    return text.replace("|", "\\|").replace("\n", " ")
+    shown = html.escape(str(text if text is not None else ""), quote=False)
+    return shown.replace("|", "\\|").replace("\n", " ")
 
 
 def render_markdown(document: Mapping[str, Any]) -> str:
