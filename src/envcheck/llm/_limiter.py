@@ -39,17 +39,19 @@ class RateLimiter:
         Raises :class:`TimeoutError` when the slot would come after ``deadline``
         (a ``time.monotonic()`` value).
         """
-        started = time.monotonic()
+        waited = 0.0  # time asleep for a slot (not the file's lock and I/O)
         while True:
             wait = self._try()
             if wait <= 0:
-                return time.monotonic() - started
+                return waited
             if deadline is not None and time.monotonic() + wait > deadline:
                 raise TimeoutError(
                     f"rate limit {self.limit}/{self.period:g}s for {self.name}: the next slot "
                     f"is {wait:.1f} s away, after the deadline"
                 )
-            time.sleep(min(wait, 1.0))
+            nap = min(wait, 1.0)
+            time.sleep(nap)
+            waited += nap
 
     def _try(self) -> float:
         """Take a slot now (0.0) or say how long until one frees up."""
