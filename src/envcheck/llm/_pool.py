@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import importlib
 import ssl
 import threading
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -39,13 +40,16 @@ def ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def prepare() -> None:
-    """Import httpx and build the SSL context in the background (while pytest collects), so
-    that the first check does not pay for them. Only called where providers are configured."""
+def prepare(*modules: str) -> None:
+    """Import httpx (and ``modules``, e.g. ``ollama``) and build the SSL context in the
+    background, while pytest collects, so that the first checks do not wait for them. Only
+    called by components that are configured."""
 
     def work() -> None:
         try:
             ssl_context()
+            for name in modules:
+                importlib.import_module(name)
         except Exception:  # noqa: BLE001 - the check that needs it will say what is wrong
             ssl_context.cache_clear()
 
