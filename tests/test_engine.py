@@ -191,7 +191,8 @@ def test_a_missing_client_library_names_the_extra_to_install(pytester: pytest.Py
     pytester.makeconftest("import sys\nsys.modules['psycopg'] = None\n")
     pytester.makefile(
         ".toml",
-        pyproject='[tool.envcheck.postgres]\ndsn = "postgresql://postgres@127.0.0.1:5432/postgres"\n',
+        pyproject="[tool.envcheck.postgres]\n"
+        'dsn = "postgresql://postgres@127.0.0.1:5432/postgres"\n',
     )
     result = pytester.runpytest_subprocess("-m", "postgres")
     result.stdout.fnmatch_lines(
