@@ -604,3 +604,21 @@ def test_which_locked_packages_belong_here(tmp_path: Path) -> None:
         "docs-tool": False,
         "extra-only": False,
     }
+
+
+def test_a_package_locked_twice_for_different_pythons_is_judged_by_the_entry_for_here(
+    tmp_path: Path,
+) -> None:
+    """poetry.lock keeps one entry per platform range (django 5.2 below Python 3.13, 6.1 from
+    3.13): the entry whose marker holds here is the one installed here, whatever the order."""
+    from envcheck.checks._project import read_lock
+
+    entry = '[[package]]\nname = "demo"\nversion = "{v}"\ngroups = ["main"]\nmarkers = "{m}"\n\n'
+    here, elsewhere = 'python_version >= \\"3.0\\"', 'python_version < \\"3.0\\"'
+    for first, second in ((here, elsewhere), (elsewhere, here)):
+        lock = tmp_path / f"poetry-{len(first)}.lock"
+        versions = {here: "1.0", elsewhere: "2.0"}
+        lock.write_text(
+            entry.format(v=versions[first], m=first) + entry.format(v=versions[second], m=second)
+        )
+        assert read_lock(lock).packages["demo"].version == "1.0"

@@ -76,6 +76,11 @@ def _applies(marker: str) -> bool:
         return True
 
 
+def _here(locked: Locked) -> bool:
+    """Does any of its markers hold on this platform?"""
+    return not locked.markers or any(_applies(m) for m in locked.markers.values())
+
+
 def read_lock(path: Path) -> Lock:
     """poetry.lock, parsed once per change of the file."""
     info = path.stat()
@@ -101,9 +106,13 @@ def _read_lock(path: Path, mtime: int, size: int) -> Lock:
         if isinstance(raw, dict):
             markers = {str(g): str(m) for g, m in raw.items()}
         name = canonicalize_name(str(entry["name"]))
-        packages[name] = Locked(
+        locked = Locked(
             name, str(entry["version"]), groups, markers, bool(entry.get("optional", False))
         )
+        # one name may be locked twice, at versions for different platforms/Pythons
+        # (django 5.2 where python_version < "3.13", 6.1 elsewhere): keep the one for here
+        if name not in packages or (_here(locked) and not _here(packages[name])):
+            packages[name] = locked
     version = str(document.get("metadata", {}).get("lock-version", "?"))
     return Lock(path, version, packages)
 
