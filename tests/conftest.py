@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -67,7 +67,7 @@ def _left_on_postgres() -> list[str]:
 def _left_on_redis() -> list[str]:
     client = redis.Redis(*REDIS, socket_timeout=5, socket_connect_timeout=5)
     try:
-        databases = int(client.config_get("databases")["databases"])
+        databases = int(str(client.config_get("databases")["databases"]))
     except redis.ConnectionError:
         return []
     finally:
@@ -139,7 +139,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def write_config(pytester: pytest.Pytester):  # type: ignore[no-untyped-def]
+def write_config(pytester: pytest.Pytester) -> Callable[[str], None]:
     """Write ``[tool.envcheck]`` TOML (dedented) into the project's pyproject.toml."""
 
     def write(toml: str) -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+
+WriteConfig = Callable[[str], None]
 
 KAFKA_PLUGIN = """
 import pydantic
 import envcheck
+
 
 class KafkaConfig(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="forbid")
@@ -30,7 +35,7 @@ def envcheck_checks(config):
 
 
 def test_typo_names_the_dotted_key_and_the_closest_valid_key(
-    pytester: pytest.Pytester, write_config
+    pytester: pytest.Pytester, write_config: WriteConfig
 ) -> None:
     write_config("""
         [tool.envcheck.venv]
@@ -47,7 +52,9 @@ def test_typo_names_the_dotted_key_and_the_closest_valid_key(
     assert "Traceback" not in result.stderr.str() + result.stdout.str()
 
 
-def test_wrong_type_says_what_was_expected(pytester: pytest.Pytester, write_config) -> None:
+def test_wrong_type_says_what_was_expected(
+    pytester: pytest.Pytester, write_config: WriteConfig
+) -> None:
     write_config("""
         [tool.envcheck.venv]
         require_venv = "yes please"
@@ -63,7 +70,9 @@ def test_wrong_type_says_what_was_expected(pytester: pytest.Pytester, write_conf
     )
 
 
-def test_unknown_section_suggests_the_component(pytester: pytest.Pytester, write_config) -> None:
+def test_unknown_section_suggests_the_component(
+    pytester: pytest.Pytester, write_config: WriteConfig
+) -> None:
     write_config("""
         [tool.envcheck.vnev]
         python = ">=3.11"
@@ -76,7 +85,9 @@ def test_unknown_section_suggests_the_component(pytester: pytest.Pytester, write
     )
 
 
-def test_bad_specifier_and_malformed_reference(pytester: pytest.Pytester, write_config) -> None:
+def test_bad_specifier_and_malformed_reference(
+    pytester: pytest.Pytester, write_config: WriteConfig
+) -> None:
     write_config("""
         [tool.envcheck.venv]
         python = "three point eleven"
@@ -103,7 +114,7 @@ def test_not_valid_toml_names_the_file(pytester: pytest.Pytester) -> None:
 
 
 def test_help_still_works_with_a_broken_configuration(
-    pytester: pytest.Pytester, write_config
+    pytester: pytest.Pytester, write_config: WriteConfig
 ) -> None:
     write_config("[tool.envcheck.venv]\npythn = 1\n")
     result = pytester.runpytest_subprocess("--help")
@@ -112,7 +123,7 @@ def test_help_still_works_with_a_broken_configuration(
 
 
 def test_plugin_sections_are_validated_the_same_way(
-    pytester: pytest.Pytester, write_config
+    pytester: pytest.Pytester, write_config: WriteConfig
 ) -> None:
     pytester.makeconftest(KAFKA_PLUGIN)
     write_config("""
@@ -131,7 +142,7 @@ def test_plugin_sections_are_validated_the_same_way(
 
 
 def test_environment_references_resolve_when_the_check_runs_and_are_never_echoed(
-    pytester: pytest.Pytester, write_config, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, write_config: WriteConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytester.makeconftest(KAFKA_PLUGIN)
     write_config("""
@@ -152,7 +163,7 @@ def test_environment_references_resolve_when_the_check_runs_and_are_never_echoed
 
 
 def test_missing_variable_fails_the_check_naming_it(
-    pytester: pytest.Pytester, write_config, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, write_config: WriteConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytester.makeconftest(KAFKA_PLUGIN)
     write_config("""

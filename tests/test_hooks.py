@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+WriteConfig = Callable[[str], None]
+
 README_EXAMPLE = """
 import envcheck
+
 
 @envcheck.hookimpl
 def envcheck_checks(config):
@@ -59,7 +63,7 @@ def _install_package(site: Path) -> None:
 
 
 def test_installed_package_entry_point(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, write_config
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, write_config: WriteConfig
 ) -> None:
     site = pytester.mkdir("site")
     _install_package(site)
