@@ -12,6 +12,7 @@ import pytest
 from envcheck import _registry
 from envcheck._model import Check
 from envcheck._runner import Runner
+from envcheck._session import hook_plugins, project_root
 from envcheck._store import FileStore, MemoryStore, Store
 from envcheck.config import EnvcheckConfig, load, project_environment
 
@@ -41,8 +42,6 @@ def build(pytest_config: pytest.Config, *, force: bool = False) -> Engine | None
 
     Raises :class:`envcheck.config.ConfigError` for a configuration that cannot be used.
     """
-    from envcheck.plugin import hook_plugins, project_root
-
     plugins = hook_plugins(pytest_config)
     pm = _registry.make_plugin_manager(plugins)
     explicit = pytest_config.getoption("envcheck_config")

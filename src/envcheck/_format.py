@@ -1,4 +1,4 @@
-"""Shared helpers for the report writers."""
+"""Words and numbers every report uses (terminal, Markdown, pytest items, CLIs)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,28 @@ def counts(results: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     return tally
 
 
+def component_status(results: Iterable[Mapping[str, Any]]) -> str:
+    """The worst status of a component's checks: fail, then warn, then pass; skip when all were
+    skipped."""
+    found = {result["status"] for result in results}
+    for status in ("fail", "warn", "pass"):
+        if status in found:
+            return status
+    return "skip"
+
+
+def needs_fixing(results: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Failures, then warnings (each in the order given), that have a why or a fix to show."""
+    wanted = [r for r in results if r["status"] in ("fail", "warn")]
+    return sorted(wanted, key=lambda r: r["status"] != "fail")
+
+
+def slowest(results: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The check that took longest (skipped checks did not run)."""
+    ran = [r for r in results if r["status"] != "skip"]
+    return max(ran, key=lambda r: r["duration"]) if ran else None
+
+
 def duration(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
 
@@ -38,10 +60,18 @@ def diagnosis(result: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def listed(items: Iterable[Any], limit: int) -> str:
+    """``a, b, c`` — or, past ``limit`` items, the first ones and ``… and N more``."""
+    every = [str(item) for item in items]
+    if len(every) <= limit:
+        return ", ".join(every)
+    return ", ".join(every[:limit]) + f", … and {len(every) - limit} more"
+
+
 def facts_line(facts: Mapping[str, Any], limit: int = 6) -> str:
     shown = [f"{key}={_short(value)}" for key, value in list(facts.items())[:limit]]
     if len(facts) > limit:
-        shown.append(f"(+{len(facts) - limit} more)")
+        shown.append(f"… and {len(facts) - limit} more")
     return ", ".join(shown)
 
 

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+import json
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from envcheck import redact
 from envcheck._engine import Engine
+from envcheck._format import diagnosis
 from envcheck._model import Check, CheckResult, Status
-from envcheck.report._common import diagnosis
 
 RESULT_KEY = pytest.StashKey[CheckResult]()
+#: after this many seconds of waiting for a result, the terminal says which checks are running
+WAIT_NOTICE = 2.0
 
 
 class CheckFailure(Exception):
@@ -42,13 +49,19 @@ class CheckItem(pytest.Item):
         self.engine = engine
 
     def runtest(self) -> None:
-        result = self.engine.runner.result(self.check.id)
+        with _Waiting(self.config, self.engine):
+            result = self.engine.runner.result(self.check.id)
         self.stash[RESULT_KEY] = result
+        for name, value in result.to_dict().get("facts", {}).items():
+            shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            self.user_properties.append((f"fact.{name}", redact.clean(shown)))
+        self.user_properties.append(("status", result.status.value))
         if result.status is Status.FAIL:
             raise CheckFailure(result)
         if result.status is Status.SKIP:
             reason = result.summary + (f" ({result.hint})" if result.hint else "")
-            pytest.skip(reason)
+            # -rA names the check's own module, not this file
+            raise pytest.skip.Exception(reason, _use_item_location=True)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, CheckFailure):
@@ -56,7 +69,57 @@ class CheckItem(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
+        """Where the check is defined: its function's module (a plugin, a conftest), else the
+        configuration file that asked for it."""
+        found = _defined_at(self.check.run)
+        if found is not None:
+            return found[0], found[1], self.check.id
         return self.path, None, self.check.id
+
+
+def _defined_at(run: Any) -> tuple[Path, int] | None:
+    while isinstance(run, functools.partial):
+        run = run.func
+    try:
+        source = inspect.getsourcefile(run)
+        code = getattr(inspect.unwrap(run), "__code__", None)
+    except (TypeError, ValueError):
+        return None
+    if source is None or code is None:
+        return None
+    return Path(source), code.co_firstlineno - 1
+
+
+class _Waiting:
+    """While an item waits for its result longer than :data:`WAIT_NOTICE`, the terminal shows
+    which checks are still running and for how long (not with ``-q``, not on xdist workers)."""
+
+    def __init__(self, config: pytest.Config, engine: Engine) -> None:
+        self.reporter: Any = config.pluginmanager.get_plugin("terminalreporter")
+        quiet = config.get_verbosity() < 0 or hasattr(config, "workerinput")
+        self.runner = engine.runner if self.reporter is not None and not quiet else None
+        self.done = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def __enter__(self) -> _Waiting:
+        if self.runner is not None:
+            self.thread = threading.Thread(target=self._watch, name="envcheck-waiting", daemon=True)
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        if self.thread is not None:
+            self.thread.join()
+
+    def _watch(self) -> None:
+        pause = WAIT_NOTICE
+        while not self.done.wait(pause) and self.runner is not None:
+            running = self.runner.in_flight()
+            if running:
+                shown = ", ".join(f"{cid} ({took:.1f} s)" for cid, took in running)
+                self.reporter.write_line(f"waiting for: {shown}")
+            pause = 5.0
 
 
 def make_items(session: pytest.Session, engine: Engine) -> list[CheckItem]:

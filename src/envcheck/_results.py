@@ -68,13 +68,20 @@ def plain(value: Any, depth: int = 0) -> FactValue:
         return text(_shown(value))
     if isinstance(value, Mapping):
         items = list(value.items())[:MAX_ITEMS]
-        return {text(k): plain(v, depth + 1) for k, v in items}
+        shortened = {text(k): plain(v, depth + 1) for k, v in items}
+        if len(value) > MAX_ITEMS:  # a shortened list says so
+            shortened["…"] = f"and {len(value) - MAX_ITEMS} more"
+        return shortened
     if isinstance(value, (list, tuple)):
-        return [plain(item, depth + 1) for item in value[:MAX_ITEMS]]
+        return [plain(item, depth + 1) for item in value[:MAX_ITEMS]] + _more(len(value))
     if isinstance(value, (set, frozenset)):
         shown = sorted((plain(item, depth + 1) for item in value), key=repr)
-        return shown[:MAX_ITEMS]
+        return shown[:MAX_ITEMS] + _more(len(shown))
     return text(_shown(value))
+
+
+def _more(count: int) -> list[Any]:
+    return [f"… and {count - MAX_ITEMS} more"] if count > MAX_ITEMS else []
 
 
 def _shown(value: Any) -> str:

@@ -144,6 +144,13 @@ class Runner:
             hint="re-run without -n (pytest-xdist) to see the check's own error",
         )
 
+    def in_flight(self) -> list[tuple[str, float]]:
+        """The checks running in this process and for how many seconds, longest first."""
+        now = time.monotonic()
+        with self._lock:
+            runs = [(run.check.id, now - run.started) for run in self._running.values()]
+        return sorted(runs, key=lambda run: -run[1])
+
     def drain(self, limit: float = DRAIN_LIMIT) -> None:
         """Start nothing more; let the checks still running finish their clean-up (bounded)."""
         with self._lock:

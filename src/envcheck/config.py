@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any, Literal
 
 import pydantic
 
-from envcheck import _interpolate
+from envcheck import _interpolate, _toml
 from envcheck._model import timeout_problem
 
 TABLE = "tool.envcheck"
@@ -107,9 +106,9 @@ def read_table(rootdir: Path, explicit: Path | None) -> tuple[dict[str, Any] | N
             )
         return None, None
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax there") from None
+        document = _toml.load(path)
+    except _toml.TomlError as exc:
+        raise ConfigError(str(exc)) from None
     if explicit is not None and "tool" not in document:
         return document, path
     tool = document.get("tool", {})

@@ -7,11 +7,14 @@ envcheck installed. Everything heavier is imported only once envcheck has someth
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from envcheck._session import hook_plugins, project_root
+from envcheck._toml import has_tool_table
+from envcheck.report.log import ResultLog
 
 if TYPE_CHECKING:
     from envcheck._engine import Engine
@@ -28,7 +31,6 @@ BUILTIN_COMPONENTS = {
 RECORD_MODES = ("none", "once", "new", "all")
 
 ENGINE_KEY = pytest.StashKey["Engine | None"]()
-WRITTEN_KEY = pytest.StashKey[list[Path]]()
 DRAIN_KEY = pytest.StashKey[Any]()
 
 
@@ -119,50 +121,9 @@ def _wants_envcheck(config: pytest.Config) -> bool:
         return True
     if opt("envcheck_defaults") or opt("envcheck"):
         return True
-    pyproject = project_root(config) / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
-            document = {}
-        if "envcheck" in document.get("tool", {}):
-            return True
+    if has_tool_table(project_root(config) / "pyproject.toml", "envcheck"):
+        return True
     return bool(hook_plugins(config))
-
-
-def project_root(config: pytest.Config) -> Path:
-    """The project envcheck checks: pytest's rootdir, unless pytest only took the common ancestor
-    of its arguments (``--envcheck-config /elsewhere/envcheck.toml`` makes that ``/``): then the
-    nearest directory with a ``pyproject.toml`` from where pytest was started."""
-    root = config.rootpath
-    here = config.invocation_params.dir
-    if config.inipath is not None or (root / "pyproject.toml").is_file():
-        return root
-    if here == root or root not in here.parents:
-        return root
-    for candidate in (here, *here.parents):
-        if candidate == root:
-            break
-        if (candidate / "pyproject.toml").is_file():
-            return candidate
-    return here
-
-
-def hook_plugins(config: pytest.Config) -> list[object]:
-    """conftest modules and pytest plugins that implement envcheck hooks.
-
-    pytest's own manager ignores hook names without the ``pytest_`` prefix, so envcheck registers
-    them with its own manager.
-    """
-    found = []
-    for plugin in config.pluginmanager.get_plugins():
-        if plugin is None or isinstance(plugin, type):
-            continue
-        names = [name for name in dir(plugin) if name.startswith("envcheck_")]
-        # functions marked with @envcheck.hookimpl carry an ``envcheck_impl`` attribute
-        if any(hasattr(getattr(plugin, name, None), "envcheck_impl") for name in names):
-            found.append(plugin)
-    return found
 
 
 def _explicit_paths_only(config: pytest.Config) -> bool:
@@ -258,38 +219,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         result = item.stash.get(RESULT_KEY, None)
         if result is not None:
             report.envcheck = result.to_dict()
+            # the check ran in a background thread: its own time, not the wait for its result
+            report.duration = result.duration
     return report
-
-
-class ResultLog:
-    """Gathers check results from reports (also those sent by pytest-xdist workers) and writes
-    the terminal section and the report files at the end of the session."""
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
-        self.results: list[dict[str, Any]] = []
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        found = getattr(report, "envcheck", None)
-        if isinstance(found, dict):
-            self.results.append(found)
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        written = self.config.stash.get(WRITTEN_KEY, [])
-        if self.results or written:
-            from envcheck.report import terminal
-
-            terminal.write(terminalreporter, self.results, written)
-
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if hasattr(self.config, "workerinput"):
-            return
-        if session.exitstatus == pytest.ExitCode.USAGE_ERROR:
-            return  # nothing was checked: an all-clear report would let a CI gate pass
-        target = self.config.getoption("envcheck_report")
-        if not target and not (self.results and os.environ.get("GITHUB_STEP_SUMMARY")):
-            return  # nothing to write: no report asked for, no step summary
-        from envcheck.report import files
-
-        written = files.write_all(self.config, self.results, target)
-        self.config.stash[WRITTEN_KEY] = written

@@ -263,7 +263,7 @@ def consistency(ctx: Context) -> Outcome:
     broken = [text for text, _ in found]
     total = len(_installed.installed())
     if broken:
-        more = f" (+{len(broken) - 1} more)" if len(broken) > 1 else ""
+        more = "".join(f"; {text}" for text in broken[1:])  # every one, none hidden
         why = "the installed set is inconsistent (what `pip check` reports)"
         if ctx.section.poetry:
             fix = "poetry sync" + with_groups(ctx, _installed.installed())

@@ -28,7 +28,7 @@ from envcheck.config import ConfigError, EnvcheckConfig, load
 from envcheck.mcpkit import discovery
 from envcheck.mcpkit.settings import COMPONENT, McpConfig, Server
 from envcheck.report import terminal
-from envcheck.report._common import counts, diagnosis
+from envcheck._format import counts, diagnosis
 
 if TYPE_CHECKING:
     from envcheck.mcpkit.probe import Probe

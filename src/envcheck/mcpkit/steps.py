@@ -9,6 +9,7 @@ import time
 from typing import TYPE_CHECKING
 
 from envcheck import redact
+from envcheck._format import listed
 from envcheck._model import CheckFailed, Outcome, ok, skip
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ async def tools(probe: Probe, client: Client) -> Outcome:
     if missing:
         raise CheckFailed(
             f"{spec.name}: expected tool(s) missing: {', '.join(missing)}",
-            why=f"the server offers {len(names)} tool(s): {', '.join(names[:12]) or 'none'}",
+            why=f"the server offers {len(names)} tool(s): {listed(names, 12) or 'none'}",
             hint=f"upgrade or reconfigure the server, or fix expect_tools in {spec.settings}",
             facts={"tools": len(names)},
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import html
 import json
 import math
 import os
@@ -17,19 +16,12 @@ from typing import Any
 import pytest
 
 from envcheck import redact
+from envcheck._format import counts
 from envcheck.config import in_ci
-from envcheck.report._common import LABEL, by_component, counts, duration, evidence, facts_line
 
 SCHEMA_VERSION = 1
 #: the JSON Schema of the report, next to this module (:func:`schema`)
 SCHEMA_FILE = "envcheck-report.schema.json"
-_ICON = {"pass": "✅", "fail": "❌", "warn": "⚠️", "skip": "⏭️"}
-_COLOURS = {
-    "pass": "fill:#dafbe1,stroke:#1a7f37,color:#1a7f37",
-    "fail": "fill:#ffebe9,stroke:#cf222e,color:#cf222e",
-    "warn": "fill:#fff8c5,stroke:#9a6700,color:#9a6700",
-    "skip": "fill:#f6f8fa,stroke:#6e7781,color:#6e7781",
-}
 
 
 def build_document(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -99,73 +91,11 @@ def _jsonable(value: Any) -> Any:
     return _jsonable(str(value))
 
 
-def _cell(text: Any) -> str:
-    # server text (an HTML error page) is shown, never rendered as markup
-    shown = html.escape(str(text if text is not None else ""), quote=False)
-    return shown.replace("|", "\\|").replace("\n", " ")
-
-
 def render_markdown(document: Mapping[str, Any]) -> str:
-    checks = document["checks"]
-    tally = document["summary"]
-    machine, python = document["machine"], document["python"]
-    lines = [
-        "# envcheck report",
-        "",
-        f"Generated {document['generated_at']} on `{machine['hostname']}` "
-        f"({machine['system']} {machine['release']}, {machine['machine']}), "
-        f"Python {python['version']}.",
-        "",
-        f"**{tally['total']} checks: {tally['pass']} passed, {tally['warn']} warned, "
-        f"{tally['fail']} failed, {tally['skip']} skipped.**",
-        "",
-    ]
-    for component, group in by_component(checks).items():
-        lines += [
-            f"## {component}",
-            "",
-            "| Status | Check | Summary | Facts | Duration | Evidence |",
-            "| --- | --- | --- | --- | --- | --- |",
-        ]
-        for r in group:
-            lines.append(
-                f"| {_ICON[r['status']]} {LABEL[r['status']]} | `{r['name']}` "
-                f"| {_cell(r['summary'])} | {_cell(facts_line(r.get('facts') or {}))} "
-                f"| {duration(r['duration'])} | {_cell(evidence(r))} |"
-            )
-        lines.append("")
-    fixes = [r for r in checks if r["status"] in ("fail", "warn") and (r.get("hint") or r["why"])]
-    if fixes:
-        lines += ["## How to fix", ""]
-        for r in fixes:
-            why = f" — {_cell(r['why'])}" if r.get("why") else ""
-            fix = f"\n  - fix: `{r['hint']}`" if r.get("hint") else ""
-            lines.append(f"- **{r['id']}** ({r['status']}): {_cell(r['summary'])}{why}{fix}")
-        lines.append("")
-    lines += ["## Graph", "", *mermaid(checks), ""]
-    return "\n".join(lines)
+    """The Markdown report of a document made by :func:`build_document`."""
+    from envcheck.report import markdown
 
-
-def mermaid(checks: Sequence[Mapping[str, Any]]) -> list[str]:
-    """A Mermaid flowchart: components, their checks and dependencies, coloured by status."""
-    ids = {r["id"]: f"n{i}" for i, r in enumerate(checks)}
-    lines = ["```mermaid", "flowchart LR"]
-    for c, (component, group) in enumerate(by_component(checks).items()):
-        lines.append(f'  subgraph c{c}["{_label(component)}"]')
-        for r in group:
-            lines.append(f'    {ids[r["id"]]}["{_label(r["name"])}"]:::{r["status"]}')
-        lines.append("  end")
-    for r in checks:
-        for dep in r.get("depends_on") or []:
-            if dep in ids:
-                lines.append(f"  {ids[dep]} --> {ids[r['id']]}")
-    lines += [f"  classDef {status} {style}" for status, style in _COLOURS.items()]
-    lines.append("```")
-    return lines
-
-
-def _label(text: str) -> str:
-    return text.replace('"', "#quot;")
+    return markdown.render(document)
 
 
 def _target(config: pytest.Config, target: str | None) -> Path:

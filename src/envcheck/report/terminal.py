@@ -1,4 +1,9 @@
-"""The envcheck section of pytest's terminal summary."""
+"""The envcheck section of pytest's terminal summary.
+
+Read top to bottom: one line per component (status, counts, slowest check), then what to fix
+(failures first, then warnings, each with its why and fix), then every check of the components
+that need attention. Components whose checks all passed stay on their one line unless ``-v``.
+"""
 
 from __future__ import annotations
 
@@ -6,41 +11,78 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from envcheck.report._common import (
+from envcheck._format import (
     LABEL,
     by_component,
+    component_status,
     counts,
     diagnosis,
     duration,
     evidence,
     facts_line,
+    needs_fixing,
+    slowest,
 )
 
 _MARKUP = {"pass": {"green": True}, "fail": {"red": True}, "warn": {"yellow": True}, "skip": {}}
 
 
 def write(
-    reporter: Any, results: Sequence[Mapping[str, Any]], written: Sequence[Path] = ()
+    reporter: Any,
+    results: Sequence[Mapping[str, Any]],
+    written: Sequence[Path] = (),
+    *,
+    verbose: bool = True,
 ) -> None:
+    """The section; with ``verbose=False`` components that fully passed are one line each."""
     reporter.write_sep("=", "envcheck: environment checks")
-    for component, group in by_component(results).items():
-        tally = counts(group)
-        summary = ", ".join(f"{n} {status}" for status, n in tally.items() if n)
-        reporter.write_line(f"{component} ({summary})", bold=True)
-        width = max(len(r["name"]) for r in group)
-        for result in group:
+    grouped = by_component(results)
+    if len(grouped) > 1 or not verbose:
+        _overview(reporter, grouped)
+    fixes = needs_fixing(results)
+    if fixes and (len(grouped) > 1 or not verbose):
+        reporter.write_line("How to fix (failures first, then warnings):", bold=True)
+        for result in fixes:
             status = result["status"]
             reporter.write(f"  {LABEL[status]}", **_MARKUP[status])
-            shown = evidence(result)
-            seen = f", {shown}" if shown not in ("live", "—") else ""  # replayed or mocked
-            reporter.write_line(
-                f"  {result['name']:<{width}}  {result['summary']}"
-                f"  [{duration(result['duration'])}{seen}]"
-            )
-            if result.get("facts"):
-                reporter.write_line(f"        {facts_line(result['facts'])}")
-            if status in ("fail", "warn"):
-                for line in diagnosis(result):
-                    reporter.write_line(f"        {line}", bold=line.startswith("fix:"))
+            reporter.write_line(f"  {result['id']}: {result['summary']}")
+            for line in diagnosis(result):
+                reporter.write_line(f"        {line}", bold=line.startswith("fix:"))
+    for component, group in grouped.items():
+        if not verbose and component_status(group) == "pass":
+            continue
+        _component(reporter, component, group)
     for path in written:
         reporter.write_line(f"envcheck report written to {path}")
+
+
+def _overview(reporter: Any, grouped: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
+    width = max(len(component) for component in grouped)
+    for component, group in grouped.items():
+        status = component_status(group)
+        tally = ", ".join(f"{n} {state}" for state, n in counts(group).items() if n)
+        slow = slowest(group)
+        took = f"; slowest {slow['name']} {duration(slow['duration'])}" if slow else ""
+        reporter.write(f"{LABEL[status]}  ", **_MARKUP[status])
+        reporter.write_line(f"{component:<{width}}  {tally}{took}")
+
+
+def _component(reporter: Any, component: str, group: Sequence[Mapping[str, Any]]) -> None:
+    tally = counts(group)
+    summary = ", ".join(f"{n} {status}" for status, n in tally.items() if n)
+    reporter.write_line(f"{component} ({summary})", bold=True)
+    width = max(len(r["name"]) for r in group)
+    for result in group:
+        status = result["status"]
+        reporter.write(f"  {LABEL[status]}", **_MARKUP[status])
+        shown = evidence(result)
+        seen = f", {shown}" if shown not in ("live", "—") else ""  # replayed or mocked
+        reporter.write_line(
+            f"  {result['name']:<{width}}  {result['summary']}"
+            f"  [{duration(result['duration'])}{seen}]"
+        )
+        if result.get("facts"):
+            reporter.write_line(f"        {facts_line(result['facts'])}")
+        if status in ("fail", "warn"):
+            for line in diagnosis(result):
+                reporter.write_line(f"        {line}", bold=line.startswith("fix:"))

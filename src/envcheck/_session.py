@@ -1,0 +1,48 @@
+"""What a pytest session tells envcheck: the project it checks and the plugins with envcheck hooks.
+
+Below the engine and free of heavy imports: the plugin asks these cheap questions before deciding
+whether envcheck has anything to do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pytest
+
+
+def project_root(config: pytest.Config) -> Path:
+    """The project envcheck checks: pytest's rootdir, unless pytest only took the common ancestor
+    of its arguments (``--envcheck-config /elsewhere/envcheck.toml`` makes that ``/``): then the
+    nearest directory with a ``pyproject.toml`` from where pytest was started."""
+    root = config.rootpath
+    here = config.invocation_params.dir
+    if config.inipath is not None or (root / "pyproject.toml").is_file():
+        return root
+    if here == root or root not in here.parents:
+        return root
+    for candidate in (here, *here.parents):
+        if candidate == root:
+            break
+        if (candidate / "pyproject.toml").is_file():
+            return candidate
+    return here
+
+
+def hook_plugins(config: pytest.Config) -> list[object]:
+    """conftest modules and pytest plugins that implement envcheck hooks.
+
+    pytest's own manager ignores hook names without the ``pytest_`` prefix, so envcheck registers
+    them with its own manager.
+    """
+    found = []
+    for plugin in config.pluginmanager.get_plugins():
+        if plugin is None or isinstance(plugin, type):
+            continue
+        names = [name for name in dir(plugin) if name.startswith("envcheck_")]
+        # functions marked with @envcheck.hookimpl carry an ``envcheck_impl`` attribute
+        if any(hasattr(getattr(plugin, name, None), "envcheck_impl") for name in names):
+            found.append(plugin)
+    return found
