@@ -67,6 +67,22 @@ def test_clients_and_smoke_against_the_mock(mock_llm: Any, run_checks: RunChecks
     assert {c.provider for c in sent} == {"openai", "anthropic"}
 
 
+def test_gemini_and_ollama_smoke_against_the_mock(mock_llm: Any, run_checks: RunChecks) -> None:
+    """langchain-google-genai asks /v1 (the mock serves /v1 and /v1beta like the API); the Ollama
+    client reads the stream's last line, which carries an empty message like a real server's."""
+    toml = providers_toml(mock_llm, "gemini", "ollama")
+    toml += "[tool.envcheck.langchain]\nsmoke = true\n"
+    result = run_checks(toml, "-m", "langchain", "-v")
+    lines(
+        result,
+        "*PASS  smoke[[]gemini] *invoke answered in * ms*mocked]",
+        "*PASS  smoke[[]ollama] *invoke answered in * ms*mocked]",
+    )
+    assert result.ret == 0
+    sent = {c.provider for c in mock_llm.calls if c.method == "POST"}
+    assert sent == {"gemini", "ollama"}
+
+
 def test_every_configured_provider_and_ollama_by_default(
     mock_llm: Any, run_checks: RunChecks
 ) -> None:

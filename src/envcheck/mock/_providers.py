@@ -258,17 +258,20 @@ def gemini(req: Request, models: list[str], invalid_keys: set[str]) -> Reply:
         return error("gemini", 400)
     listing = _data.body("gemini--models-list")
     names = [m["name"] for m in listing["models"]] + [f"models/{m}" for m in models]
-    if req.method == "GET" and req.path == "/v1beta/models":
+    # the API serves the same models under /v1 and /v1beta (SDKs choose one or the other)
+    version = "v1" if req.path == "/v1/models" or req.path.startswith("/v1/models/") else "v1beta"
+    base = f"/{version}/models"
+    if req.method == "GET" and req.path == base:
         extra = [{"name": f"models/{m}", "displayName": m} for m in models]
         payload = {"models": listing["models"] + extra}
         return as_json(200, payload, _data.headers("gemini--models-list"))
-    if req.method == "GET" and req.path.startswith("/v1beta/models/"):
-        name = req.path[len("/v1beta/") :]
+    if req.method == "GET" and req.path.startswith(f"{base}/"):
+        name = req.path[len(f"/{version}/") :]
         if name not in names:
-            return error("gemini", 404, f"{name} is not found for API version v1beta.")
+            return error("gemini", 404, f"{name} is not found for API version {version}.")
         return as_json(200, next((m for m in listing["models"] if m["name"] == name), {}))
-    if req.method == "POST" and req.path.startswith("/v1beta/models/") and ":" in req.path:
-        name, action = req.path[len("/v1beta/") :].split(":", 1)
+    if req.method == "POST" and req.path.startswith(f"{base}/") and ":" in req.path:
+        name, action = req.path[len(f"/{version}/") :].split(":", 1)
         if name not in names:
             return error("gemini", 404)
         if action == "streamGenerateContent":
@@ -359,7 +362,13 @@ def _ollama_stream(model: str, chat: bool, thinking: str, answer: str) -> Reply:
             chunk["response"] = piece
         chunk["done"] = False
         lines.append(json.dumps(chunk) + "\n")
-    final = {"model": model, "done": True, "done_reason": "stop", "eval_count": len(pieces)}
+    # the last line of a real stream: an empty message (chat) or response (generate) and the counts
+    final: dict[str, Any] = {"model": model, "created_at": "2026-11-25T00:00:01Z"}
+    if chat:
+        final["message"] = {"role": "assistant", "content": ""}
+    else:
+        final["response"] = ""
+    final.update(done=True, done_reason="stop", prompt_eval_count=6, eval_count=len(pieces))
     lines.append(json.dumps(final) + "\n")
     return Reply(200, None, {}, [line.encode() for line in lines], "application/x-ndjson")
 
