@@ -6,7 +6,9 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import anthropic
 import httpx
@@ -16,11 +18,12 @@ import pytest
 from envcheck import llm
 from envcheck.mock import MockLLM
 
-HI = [{"role": "user", "content": "hi"}]
+#: typed loosely: each SDK has its own message TypedDicts
+HI: Any = [{"role": "user", "content": "hi"}]
 
 
 @pytest.fixture
-def mock() -> MockLLM:
+def mock() -> Iterator[MockLLM]:
     with MockLLM() as server:
         yield server
 

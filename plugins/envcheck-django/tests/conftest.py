@@ -40,7 +40,7 @@ def pg_database() -> Iterator[str]:
 def redis_db() -> Iterator[int]:
     """A Redis database index on the machine's server; asserts the checks left no key in it."""
     client = redis.Redis.from_url(REDIS_URL)
-    databases = int(client.config_get("databases")["databases"])
+    databases = int(str(client.config_get("databases")["databases"]))
     client.close()
     db = databases - 1 - (os.getpid() % 4)
     yield db

@@ -68,7 +68,7 @@ async def graphql(request: Request) -> Response:
     query = (await request.json())["query"]
     if mode == "user-errors" and "currentUser" in query:
         # the GraphQL spec's error shape (message, path, extensions); the code is made up
-        error = {"message": "not authorized", "path": ["currentUser"]}
+        error: dict[str, Any] = {"message": "not authorized", "path": ["currentUser"]}
         error["extensions"] = {"code": "ErrNotAuthenticated"}
         return JSONResponse({"errors": [error], "data": None})
     token = None if s.get("strip_auth") else token_of(request.headers)
