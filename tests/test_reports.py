@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import email.utils
 import json
+import re
+from xml.etree import ElementTree
 
 import pytest
+from markdown_it import MarkdownIt
 
 from envcheck.mock import MockLLM
 
@@ -39,6 +42,38 @@ def envcheck_checks(config):
 """
 PASSWORD = "Pa55-w0rd-never-shown"
 
+ZOO = """
+import time
+import envcheck
+
+@envcheck.hookimpl
+def envcheck_checks(config):
+    def slow(ctx):
+        time.sleep(0.3)
+        ctx.fact("nodes", 3)
+        return envcheck.ok("3 nodes answer")
+
+    yield envcheck.Check(name="ensemble", component="zookeeper", run=slow)
+    yield envcheck.Check(name="ping", component="zookeeper", run=lambda ctx: None)
+"""
+
+API = """
+import envcheck
+
+@envcheck.hookimpl
+def envcheck_checks(config):
+    def gateway(ctx):
+        raise envcheck.CheckFailed(
+            "answered 502: <html><body><h1>Bad Gateway</h1>"
+            "<img src=x onerror=alert(1)></body></html>",
+            why="the proxy answered instead of the API: "
+            "<b>upstream</b> is *down* | [see](http://x)",
+            hint="restart it with `docker compose restart api` and retry",
+        )
+
+    yield envcheck.Check(name="gateway", component="api", run=gateway)
+"""
+
 
 @pytest.fixture
 def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
@@ -47,12 +82,33 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
     return pytester
 
 
-def test_terminal_section_groups_by_component(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess("-m", "kafka")
-    result.assert_outcomes(passed=2, failed=1, skipped=1)
+def test_terminal_section_opens_with_components_and_fixes(project: pytest.Pytester) -> None:
+    """One line per component, then the fixes (failures first), then the checks of components
+    that need attention; a component whose checks all passed stays on its line."""
+    project.makepyfile(zoo_plugin=ZOO)
+    result = project.runpytest_subprocess("-p", "zoo_plugin", "-m", "kafka or zookeeper")
+    result.assert_outcomes(passed=4, failed=1, skipped=1)
+    lines = result.stdout.lines
+    start = lines.index(next(line for line in lines if "envcheck: environment checks" in line))
+    section = lines[start + 1 :]
+    assert section[:9] == [
+        section[0],
+        section[1],
+        "How to fix (failures first, then warnings):",
+        "  FAIL  kafka/topics: topic 'orders' missing on kafka://app:***@broker:9092",
+        "        why: auth as app (password ***) worked, but the topic was never created",
+        "        fix: kafka-topics.sh --create --topic orders",
+        "  WARN  kafka/lag: consumer lag 1200 messages",
+        "        fix: scale the consumers",
+        "kafka (1 fail, 1 warn, 1 pass, 1 skip)",
+    ]
+    assert re.fullmatch(
+        r"FAIL  kafka      1 fail, 1 warn, 1 pass, 1 skip; slowest \S+ \d+ ms", section[0]
+    )
+    assert re.fullmatch(r"PASS  zookeeper  2 pass; slowest ensemble \d+ ms", section[1])
+    assert int(section[1].split()[-2]) >= 300  # the check's own time
     result.stdout.fnmatch_lines(
         [
-            "*= envcheck: environment checks =*",
             "kafka (1 fail, 1 warn, 1 pass, 1 skip)",
             "  PASS  connect  connected to broker  [[]* ms]",
             "        latency_ms=3.2, server_version=3.7.0",
@@ -64,18 +120,87 @@ def test_terminal_section_groups_by_component(project: pytest.Pytester) -> None:
             "  SKIP  schema   blocked by kafka/topics: topic 'orders' missing*",
         ]
     )
+    assert "zookeeper (2 pass)" not in lines and not any("ensemble  3 nodes" in x for x in lines)
     assert PASSWORD not in result.stdout.str() + result.stderr.str()
+
+    verbose = project.runpytest_subprocess("-p", "zoo_plugin", "-m", "zookeeper", "-v")
+    verbose.stdout.fnmatch_lines(
+        ["zookeeper (2 pass)", "  PASS  ensemble  3 nodes answer  [[]* ms]"]
+    )
+
+
+def test_short_summary_points_at_the_check(project: pytest.Pytester) -> None:
+    """``-rA`` names the module that defines the check, not envcheck's item class."""
+    result = project.runpytest_subprocess("-m", "kafka", "-rA")
+    result.stdout.fnmatch_lines(
+        [
+            "PASSED envcheck::kafka::connect",
+            "SKIPPED [[]1] conftest.py:*: blocked by kafka/topics*",
+            "FAILED envcheck::kafka::topics - kafka/topics: topic 'orders' missing*",
+        ]
+    )
+    assert "_items.py" not in result.stdout.str()
+    skipped = next(x for x in result.stdout.lines if x.startswith("SKIPPED [1] conftest.py:"))
+    source = (project.path / "conftest.py").read_text().splitlines()
+    defined = 1 + next(n for n, text in enumerate(source) if 'name="schema"' in text)
+    assert skipped.split(":")[1] == str(defined)  # the line of the check's run (a lambda)
+
+
+def test_junit_has_the_checks_time_why_fix_and_facts(project: pytest.Pytester) -> None:
+    project.makepyfile(zoo_plugin=ZOO)
+    project.runpytest_subprocess("-p", "zoo_plugin", "-m", "kafka or zookeeper", "--junitxml=j.xml")
+    cases = {
+        case.get("name"): case
+        for case in ElementTree.parse(project.path / "j.xml").iter("testcase")
+    }
+    assert float(cases["ensemble"].get("time") or 0) >= 0.3  # ran in a background thread
+    properties = {p.get("name"): p.get("value") for p in cases["connect"].iter("property")}
+    assert properties == {
+        "fact.latency_ms": "3.2",
+        "fact.server_version": "3.7.0",
+        "status": "pass",
+    }
+    failure = cases["topics"].find("failure")
+    assert failure is not None
+    message = failure.get("message") or ""
+    assert "why: auth as app (password ***) worked" in message
+    assert "fix: kafka-topics.sh --create --topic orders" in message
+    assert PASSWORD not in (project.path / "j.xml").read_text()
+
+
+def test_waiting_for_slow_checks_is_shown(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest("""
+import time
+import envcheck
+
+@envcheck.hookimpl
+def envcheck_checks(config):
+    yield envcheck.Check(name="start", component="slow", run=lambda ctx: time.sleep(2.6))
+""")
+    result = pytester.runpytest_subprocess("-m", "slow")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["waiting for: slow/start (2.* s)"])
+    quiet = pytester.runpytest_subprocess("-m", "slow", "-q")
+    assert "waiting for" not in quiet.stdout.str()
+
+
+def test_fast_runs_stay_quiet(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess("-m", "kafka")
+    assert "waiting for" not in result.stdout.str()
 
 
 def test_report_files(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess("--envcheck-report=out/env", "--junitxml=junit.xml")
+    project.makepyfile(zoo_plugin=ZOO, api_plugin=API)
+    result = project.runpytest_subprocess(
+        "-p", "zoo_plugin", "-p", "api_plugin", "--envcheck-report=out/env", "--junitxml=junit.xml"
+    )
     result.stdout.fnmatch_lines(["envcheck report written to *out/env.md", "*out/env.json"])
     document = json.loads((project.path / "out" / "env.json").read_text())
     assert document["schema"] == "envcheck-report"
     assert document["schema_version"] == 1
     assert document["python"]["version"].startswith("3.")
     assert {"hostname", "system", "machine"} <= set(document["machine"])
-    assert document["summary"] == {"fail": 1, "warn": 1, "pass": 1, "skip": 1, "total": 4}
+    assert document["summary"] == {"fail": 2, "warn": 1, "pass": 3, "skip": 1, "total": 7}
     checks = {check["name"]: check for check in document["checks"]}
     assert checks["connect"]["facts"] == {"latency_ms": 3.2, "server_version": "3.7.0"}
     assert checks["connect"]["evidence"] == "live"
@@ -87,18 +212,74 @@ def test_report_files(project: pytest.Pytester) -> None:
     assert all(check["duration"] >= 0 for check in checks.values())
 
     markdown = (project.path / "out" / "env.md").read_text()
-    assert "## kafka" in markdown
+    lines = markdown.splitlines()
+    # one line per component first (worst first within the run's order: by name), then fixes
+    overview = [line for line in lines if line.startswith("- ") and "**" in line][:3]
+    assert overview[0].startswith("- ❌ **api** FAIL: 1 failed; slowest `gateway` (")
+    assert overview[1].startswith("- ❌ **kafka** FAIL: 1 failed, 1 warned, 1 passed, 1 skipped")
+    assert overview[2].startswith("- ✅ **zookeeper** PASS: 2 passed; slowest `ensemble` (")
+    assert lines.index("## How to fix") < lines.index("## api") < lines.index("## kafka")
+    assert lines.index("## kafka") < lines.index("## Graph") and "## zookeeper" not in lines
+    fixes = lines[lines.index("## How to fix") + 2 :]
+    assert [line.split("**")[1] for line in fixes if line.startswith("- ")][:3] == [
+        "api/gateway",
+        "kafka/topics",
+        "kafka/lag",
+    ]  # failures first, then warnings
+    assert "  - fix: `kafka-topics.sh --create --topic orders`" in fixes
+    assert "  - fix: restart it with `docker compose restart api` and retry" in fixes
     assert (
-        "| ❌ FAIL | `topics` | topic 'orders' missing on kafka://app:***@broker:9092 |" in markdown
+        "| ❌ FAIL | `topics` | topic 'orders' missing on kafka://app:\\*\\*\\*@broker:9092 |"
+        in markdown
     )
-    assert "## How to fix" in markdown
-    assert "fix: `kafka-topics.sh --create --topic orders`" in markdown
-    assert "```mermaid" in markdown and "classDef fail" in markdown
-    assert '["topics"]:::fail' in markdown
+    assert "<details><summary>✅ zookeeper: 2 passed</summary>" in lines
+    assert markdown.rstrip().endswith("```") and '["topics"]:::fail' in markdown
     assert " --> " in markdown
 
     everything = markdown + json.dumps(document) + (project.path / "junit.xml").read_text()
     assert PASSWORD not in everything + result.stdout.str()
+
+
+def test_markdown_renders_as_commonmark_with_tables(project: pytest.Pytester) -> None:
+    """Parsed the way GitHub reads it: the tables, the collapsed section and the mermaid block
+    survive; the server's HTML and Markdown are text; hints' backtick spans are code."""
+    project.makepyfile(zoo_plugin=ZOO, api_plugin=API)
+    project.runpytest_subprocess("-p", "zoo_plugin", "-p", "api_plugin", "--envcheck-report")
+    markdown = (project.path / "envcheck-report.md").read_text()
+    parser = MarkdownIt("commonmark").enable("table")
+    tokens = parser.parse(markdown)
+    blocks = [t for t in tokens if t.level == 0 and not t.type.endswith("_close")]
+    kinds = [t.type for t in blocks]
+    assert kinds[:4] == ["heading_open", "paragraph_open", "paragraph_open", "bullet_list_open"]
+    headings = [tokens[n + 1].content for n, t in enumerate(tokens) if t.type == "heading_open"]
+    assert headings == ["envcheck report", "How to fix", "api", "kafka", "Graph"]
+    assert kinds.count("table_open") == 3  # api, kafka and the collapsed zookeeper
+    html_blocks = [t.content.strip() for t in tokens if t.type == "html_block"]
+    assert html_blocks == ["<details><summary>✅ zookeeper: 2 passed</summary>", "</details>"]
+    assert not [
+        t
+        for t in tokens
+        if t.type == "inline" and any(c.type == "html_inline" for c in t.children or [])
+    ]
+    assert blocks[-1].type == "fence" and blocks[-1].info == "mermaid"
+    assert "flowchart LR" in blocks[-1].content
+    rows = [t for t in tokens if t.type == "tr_open"]
+    assert len(rows) == 3 + 7  # a header per table and one row per check
+    codes = [
+        c.content
+        for t in tokens
+        if t.type == "inline"
+        for c in t.children or []
+        if c.type == "code_inline"
+    ]
+    assert "docker compose restart api" in codes
+    assert "kafka-topics.sh --create --topic orders" in codes
+    rendered = parser.render(markdown)
+    assert "<h1>Bad Gateway" not in rendered and "<img" not in rendered
+    assert "&lt;h1&gt;Bad Gateway&lt;/h1&gt;" in rendered
+    assert "<b>upstream" not in rendered and "<em>down</em>" not in rendered
+    assert "is *down* | [see](http://x)" in rendered
+    assert rendered.count("<td>❌ FAIL</td>") == 2
 
 
 def test_github_step_summary_is_appended(
@@ -153,4 +334,4 @@ def test_markdown_evidence_shows_the_recording_date_of_a_replay(
         if "`openai.headroom`" in line
     )
     assert row.endswith(f"| replayed (recorded {day}) |")
-    assert "(+1 more)" in row
+    assert "… and 1 more |" in row  # the Facts column says it is shortened

@@ -96,6 +96,7 @@ class _Waiting:
 
     def __init__(self, config: pytest.Config, engine: Engine) -> None:
         self.reporter: Any = config.pluginmanager.get_plugin("terminalreporter")
+        self.capture: Any = config.pluginmanager.get_plugin("capturemanager")
         quiet = config.get_verbosity() < 0 or hasattr(config, "workerinput")
         self.runner = engine.runner if self.reporter is not None and not quiet else None
         self.done = threading.Event()
@@ -118,8 +119,16 @@ class _Waiting:
             running = self.runner.in_flight()
             if running:
                 shown = ", ".join(f"{cid} ({took:.1f} s)" for cid, took in running)
-                self.reporter.write_line(f"waiting for: {shown}")
+                self._say(f"waiting for: {shown}")
             pause = 5.0
+
+    def _say(self, line: str) -> None:
+        """Past pytest's output capture (which holds the test's output while it runs)."""
+        if self.capture is None:
+            self.reporter.write_line(line)
+            return
+        with self.capture.global_and_fixture_disabled():
+            self.reporter.write_line(line)
 
 
 def make_items(session: pytest.Session, engine: Engine) -> list[CheckItem]:

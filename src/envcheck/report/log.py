@@ -35,7 +35,7 @@ class ResultLog:
             from envcheck.report import terminal
 
             verbose = self.config.getoption("verbose", 0) > 0
-            terminal.write(terminalreporter, self.results, written, verbose=verbose)
+            terminal.write(terminalreporter, self.results, written, verbose=verbose, overview=True)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if hasattr(self.config, "workerinput"):

@@ -33,14 +33,17 @@ def write(
     written: Sequence[Path] = (),
     *,
     verbose: bool = True,
+    overview: bool = False,
 ) -> None:
-    """The section; with ``verbose=False`` components that fully passed are one line each."""
+    """The section. ``overview``: open with one line per component and the fixes (pytest's
+    section; ``envcheck mcp check`` shows one server's checks only). ``verbose=False``:
+    components whose checks all passed stay on their overview line."""
     reporter.write_sep("=", "envcheck: environment checks")
     grouped = by_component(results)
-    if len(grouped) > 1 or not verbose:
+    if overview:
         _overview(reporter, grouped)
     fixes = needs_fixing(results)
-    if fixes and (len(grouped) > 1 or not verbose):
+    if fixes and overview:
         reporter.write_line("How to fix (failures first, then warnings):", bold=True)
         for result in fixes:
             status = result["status"]
@@ -49,7 +52,7 @@ def write(
             for line in diagnosis(result):
                 reporter.write_line(f"        {line}", bold=line.startswith("fix:"))
     for component, group in grouped.items():
-        if not verbose and component_status(group) == "pass":
+        if overview and not verbose and component_status(group) == "pass":
             continue
         _component(reporter, component, group)
     for path in written:
