@@ -123,7 +123,7 @@ def test_terminal_section_opens_with_components_and_fixes(project: pytest.Pytest
     assert "zookeeper (2 pass)" not in lines and not any("ensemble  3 nodes" in x for x in lines)
     assert PASSWORD not in result.stdout.str() + result.stderr.str()
 
-    verbose = project.runpytest_subprocess("-p", "zoo_plugin", "-m", "zookeeper", "-v")
+    verbose = project.runpytest_subprocess("-p", "zoo_plugin", "-m", "kafka or zookeeper", "-v")
     verbose.stdout.fnmatch_lines(
         ["zookeeper (2 pass)", "  PASS  ensemble  3 nodes answer  [[]* ms]"]
     )

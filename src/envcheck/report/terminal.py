@@ -36,8 +36,8 @@ def write(
     overview: bool = False,
 ) -> None:
     """The section. ``overview``: open with one line per component and the fixes (pytest's
-    section; ``envcheck mcp check`` shows one server's checks only). ``verbose=False``:
-    components whose checks all passed stay on their overview line."""
+    section; ``envcheck mcp check`` shows one server's checks only). ``verbose=False`` and
+    something to fix: components whose checks all passed stay on their overview line."""
     reporter.write_sep("=", "envcheck: environment checks")
     grouped = by_component(results)
     if overview:
@@ -51,8 +51,11 @@ def write(
             reporter.write_line(f"  {result['id']}: {result['summary']}")
             for line in diagnosis(result):
                 reporter.write_line(f"        {line}", bold=line.startswith("fix:"))
+    # with something to fix, passing components stay on their line (all shown with -v, or
+    # when everything passed: then there is nothing to find among them)
+    fold = overview and not verbose and bool(fixes)
     for component, group in grouped.items():
-        if overview and not verbose and component_status(group) == "pass":
+        if fold and component_status(group) == "pass":
             continue
         _component(reporter, component, group)
     for path in written:
