@@ -75,7 +75,7 @@ def nothing_left_behind() -> Iterator[None]:
 
 def run(pytester: pytest.Pytester, toml: str, *args: str) -> pytest.RunResult:
     pytester.makefile(".toml", pyproject=toml)
-    return pytester.runpytest_subprocess("-m", "postgres", "-p", "no:cacheprovider", *args)
+    return pytester.runpytest_subprocess("-m", "postgres", "-p", "no:cacheprovider", "-v", *args)
 
 
 def test_healthy_server_passes_with_facts(pytester: pytest.Pytester) -> None:

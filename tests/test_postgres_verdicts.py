@@ -72,7 +72,7 @@ def no_stored_password(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 def run(pytester: pytest.Pytester, toml: str, *args: str) -> pytest.RunResult:
     pytester.makefile(".toml", pyproject=toml)
-    return pytester.runpytest_subprocess("-m", "postgres", "-p", "no:cacheprovider", *args)
+    return pytester.runpytest_subprocess("-m", "postgres", "-p", "no:cacheprovider", "-v", *args)
 
 
 def fix_of(result: pytest.RunResult, check: str) -> str:
