@@ -142,7 +142,8 @@ def test_explicit_test_paths_do_not_run_checks_unless_asked(pytester: pytest.Pyt
 
 def test_under_xdist_every_check_runs_once_and_reports_once(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(TRACED)
-    result = pytester.runpytest_subprocess("-n", "4", "-m", "envcheck", "--envcheck-report")
+    # -v: every check listed (without it, a passing component stays on its overview line)
+    result = pytester.runpytest_subprocess("-n", "4", "-v", "-m", "envcheck", "--envcheck-report")
     result.assert_outcomes(passed=7, failed=1)
     names = sorted(name for name, *_ in _runs(pytester))
     assert names == sorted([f"slow-{n}" for n in range(6)] + ["broken", "fine"])
