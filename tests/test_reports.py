@@ -10,6 +10,8 @@ from xml.etree import ElementTree
 import pytest
 from markdown_it import MarkdownIt
 
+from envcheck import _results
+from envcheck._format import facts_line, listed
 from envcheck.mock import MockLLM
 
 PLUGIN = """
@@ -335,3 +337,15 @@ def test_markdown_evidence_shows_the_recording_date_of_a_replay(
     )
     assert row.endswith(f"| replayed (recorded {day}) |")
     assert "… and 1 more |" in row  # the Facts column says it is shortened
+
+
+def test_shortened_lists_say_so() -> None:
+    """A list cut for the report ends with how many were left out, never silently."""
+    assert listed([f"tool{n}" for n in range(13)], 12).endswith("tool11, … and 1 more")
+    assert listed(["a", "b"], 12) == "a, b"
+    line = facts_line({f"k{n}": n for n in range(8)})
+    assert line.endswith("k5=5, … and 2 more")
+    long = _results.plain(list(range(_results.MAX_ITEMS + 5)))
+    assert isinstance(long, list) and long[-1] == "… and 5 more"
+    table = _results.plain({str(n): n for n in range(_results.MAX_ITEMS + 2)})
+    assert isinstance(table, dict) and table["…"] == "and 2 more"

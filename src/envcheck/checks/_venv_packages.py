@@ -18,6 +18,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from envcheck._context import Context
+from envcheck._format import listed
 from envcheck._model import CheckFailed, CheckSkipped, FactValue, Outcome, ok, warn
 from envcheck.checks import _installed, _poetry, _project
 
@@ -109,7 +110,7 @@ def lock_drift(ctx: Context) -> Outcome:
         )
     if unknown:
         return warn(
-            f"{len(unknown)} locked packages are not installed: {', '.join(unknown[:5])}",
+            f"{len(unknown)} locked packages are not installed: {listed(unknown, 5)}",
             hint="poetry lock && poetry install   (a current lock file records each package's "
             "groups and platform markers)",
             **facts,
