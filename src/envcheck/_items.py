@@ -53,7 +53,11 @@ class CheckItem(pytest.Item):
             result = self.engine.runner.result(self.check.id)
         self.stash[RESULT_KEY] = result
         for name, value in result.to_dict().get("facts", {}).items():
-            shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            shown = (
+                value
+                if isinstance(value, str)
+                else json.dumps(value, ensure_ascii=False, default=str)
+            )
             self.user_properties.append((f"fact.{name}", redact.clean(shown)))
         self.user_properties.append(("status", result.status.value))
         if result.status is Status.FAIL:
