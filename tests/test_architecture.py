@@ -18,6 +18,8 @@ import ast
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import pytest
+
 import envcheck
 
 SRC = Path(envcheck.__file__).parent
@@ -221,3 +223,21 @@ def test_support_packages_never_import_components() -> None:
     assert wrong_arrows(planted) == [
         "envcheck.mcpkit.probe -> envcheck.checks._net: only entry points use components"
     ]
+
+
+def test_one_pyproject_reader_for_the_plugin_and_the_configuration(tmp_path: Path) -> None:
+    """The plugin's cheap test and ``config.read_table`` read a file the same way: a file that
+    cannot be used makes the plugin hand over to the loader, which names the file and the fix."""
+    from envcheck import _toml
+    from envcheck.config import ConfigError, read_table
+
+    path = tmp_path / "pyproject.toml"
+    assert not _toml.has_tool_table(path, "envcheck")  # no file
+    path.write_text("[tool.other]\nx = 1\n")
+    assert not _toml.has_tool_table(path, "envcheck")
+    path.write_text("[tool.envcheck.venv]\n")
+    assert _toml.has_tool_table(path, "envcheck")
+    path.write_text("[tool.envcheck\n")
+    assert _toml.has_tool_table(path, "envcheck")
+    with pytest.raises(ConfigError, match=r"not valid TOML \(.*\); fix the syntax there"):
+        read_table(tmp_path, None)
