@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from envcheck import _registry, redact
+from envcheck._format import counts, diagnosis
 from envcheck._model import Check, CheckResult, Status
 from envcheck._runner import Runner
 from envcheck._store import MemoryStore
@@ -28,7 +29,6 @@ from envcheck.config import ConfigError, EnvcheckConfig, load
 from envcheck.mcpkit import discovery
 from envcheck.mcpkit.settings import COMPONENT, McpConfig, Server
 from envcheck.report import terminal
-from envcheck._format import counts, diagnosis
 
 if TYPE_CHECKING:
     from envcheck.mcpkit.probe import Probe
