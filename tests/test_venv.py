@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -622,3 +623,46 @@ def test_a_package_locked_twice_for_different_pythons_is_judged_by_the_entry_for
             entry.format(v=versions[first], m=first) + entry.format(v=versions[second], m=second)
         )
         assert read_lock(lock).packages["demo"].version == "1.0"
+
+
+class _JsonCache:
+    """pytest's cache as the checks see it: JSON values under string keys."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+
+    def get(self, key: str, default: object) -> object:
+        return json.loads(self.values[key]) if key in self.values else default
+
+    def set(self, key: str, value: object) -> None:
+        self.values[key] = json.dumps(value)
+
+
+def test_the_parsed_lock_is_kept_in_pytests_cache_for_exactly_these_bytes(tmp_path: Path) -> None:
+    from envcheck._model import CheckFailed
+    from envcheck.checks import _project
+
+    lock = tmp_path / "poetry.lock"
+    lock.write_text('[[package]]\nname = "Demo"\nversion = "1.0"\ngroups = ["main"]\n')
+    cache = _JsonCache()
+    assert _project.read_lock(lock, cache).packages["demo"].version == "1.0"
+    (key,) = cache.values
+    stored = json.loads(cache.values[key])
+    assert stored["sha256"] == hashlib.sha256(lock.read_bytes()).hexdigest()
+    # a later session takes the summary from the cache, without parsing
+    stored["packages"][0][1] = "7.0"
+    cache.set(key, stored)
+    _project._memo.clear()
+    assert _project.read_lock(lock, cache).packages["demo"].version == "7.0"
+    # same size and mtime, other bytes: parsed again
+    info = lock.stat()
+    lock.write_text(lock.read_text().replace("1.0", "2.0"))
+    os.utime(lock, ns=(info.st_atime_ns, info.st_mtime_ns))
+    _project._memo.clear()
+    assert _project.read_lock(lock, cache).packages["demo"].version == "2.0"
+    # invalid TOML is reported on every run, never kept
+    lock.write_text("[[package\n")
+    for _ in range(2):
+        _project._memo.clear()
+        with pytest.raises(CheckFailed, match="is not valid TOML"):
+            _project.read_lock(lock, cache)

@@ -3,8 +3,9 @@ poetry.lock pins, with the groups and markers that decide whether a package belo
 
 from __future__ import annotations
 
-import functools
+import hashlib
 import re
+import threading
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,10 @@ from packaging.utils import canonicalize_name
 from envcheck._model import CheckFailed
 
 MAIN = "main"
+_LOCK_CACHE = "envcheck/venv/lock/"
+_MEMO_KEPT = 4
+_memo_lock = threading.Lock()
+_memo: dict[tuple[Path, int, int], Lock] = {}
 
 
 @dataclass(frozen=True)
@@ -81,16 +86,78 @@ def _here(locked: Locked) -> bool:
     return not locked.markers or any(_applies(m) for m in locked.markers.values())
 
 
-def read_lock(path: Path) -> Lock:
-    """poetry.lock, parsed once per change of the file."""
+def read_lock(path: Path, cache: Any = None) -> Lock:
+    """poetry.lock, parsed once per change of the file.
+
+    ``cache`` (pytest's, ``None`` under ``-p no:cacheprovider``) keeps the parsed summary across
+    sessions, keyed by the file's path, size, mtime and sha256: a cold run skips the TOML parse.
+    Invalid TOML is never kept, so it is reported on every run.
+    """
     info = path.stat()
-    return _read_lock(path, info.st_mtime_ns, info.st_size)
+    memo_key = (path, info.st_mtime_ns, info.st_size)
+    with _memo_lock:
+        found = _memo.get(memo_key)
+    if found is not None:
+        return found
+    data = path.read_bytes()
+    key = {
+        "path": str(path),
+        "size": len(data),
+        "mtime_ns": info.st_mtime_ns,
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+    name = _LOCK_CACHE + hashlib.sha256(str(path).encode()).hexdigest()[:16]
+    lock = _from_cache(path, cache.get(name, None), key) if cache is not None else None
+    if lock is None:
+        lock = _parse_lock(path, data)
+        if cache is not None:
+            cache.set(name, {**key, **_to_cache(lock)})
+    with _memo_lock:
+        _memo[memo_key] = lock
+        while len(_memo) > _MEMO_KEPT:
+            del _memo[next(iter(_memo))]
+    return lock
 
 
-@functools.lru_cache(maxsize=4)
-def _read_lock(path: Path, mtime: int, size: int) -> Lock:
+def _to_cache(lock: Lock) -> dict[str, Any]:
+    return {
+        "version": lock.version,
+        "packages": [
+            [p.name, p.version, list(p.groups), p.markers, p.extra_only]
+            for p in lock.packages.values()
+        ],
+    }
+
+
+def _from_cache(path: Path, stored: object, key: dict[str, Any]) -> Lock | None:
+    """The summary kept for exactly these bytes, or ``None`` (absent, stale or malformed)."""
+    if not isinstance(stored, dict) or any(stored.get(k) != v for k, v in key.items()):
+        return None
+    packages: dict[str, Locked] = {}
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        for name, version, groups, markers, extra_only in stored["packages"]:
+            if not (
+                isinstance(name, str)
+                and isinstance(version, str)
+                and isinstance(groups, list)
+                and all(isinstance(g, str) for g in groups)
+                and isinstance(markers, dict)
+                and all(isinstance(k, str) and isinstance(v, str) for k, v in markers.items())
+                and isinstance(extra_only, bool)
+            ):
+                return None
+            packages[name] = Locked(name, version, tuple(groups), dict(markers), extra_only)
+        version = stored["version"]
+    except (KeyError, TypeError, ValueError):
+        return None
+    return Lock(path, version, packages) if isinstance(version, str) else None
+
+
+def _parse_lock(path: Path, data: bytes) -> Lock:
+    try:
+        # universal newlines, as Path.read_text reads it
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        document = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CheckFailed(
             f"{path} is not valid TOML ({exc})",

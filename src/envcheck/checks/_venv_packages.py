@@ -71,7 +71,8 @@ def lock_drift(ctx: Context) -> Outcome:
     lock = ctx.rootdir / "poetry.lock"
     if not lock.is_file():
         raise CheckSkipped(f"no poetry.lock in {ctx.rootdir} to compare with")
-    parsed, project = _project.read_lock(lock), _project.read_project(ctx.rootdir)
+    cache = ctx.config.extra.get("pytest_cache")
+    parsed, project = _project.read_lock(lock, cache), _project.read_project(ctx.rootdir)
     installed = _installed.installed()
     groups = project.default_groups
     drift = [
@@ -130,7 +131,8 @@ def with_groups(ctx: Context, installed: Mapping[str, object]) -> str:
     lock = ctx.rootdir / "poetry.lock"
     if not lock.is_file():
         return ""
-    project, parsed = _project.read_project(ctx.rootdir), _project.read_lock(lock)
+    cache = ctx.config.extra.get("pytest_cache")
+    project, parsed = _project.read_project(ctx.rootdir), _project.read_lock(lock, cache)
     groups = {
         g
         for p in parsed.packages.values()
@@ -177,7 +179,8 @@ def _poetry_fix(ctx: Context, req: Requirement, dev: bool) -> tuple[str, str]:
     name = canonicalize_name(req.name)
     project = _project.read_project(ctx.rootdir)
     lock = ctx.rootdir / "poetry.lock"
-    locked = _project.read_lock(lock).packages.get(name) if lock.is_file() else None
+    cache = ctx.config.extra.get("pytest_cache")
+    locked = _project.read_lock(lock, cache).packages.get(name) if lock.is_file() else None
     add = f'poetry add {"--group dev " if dev else ""}"{req}"'
     if locked is not None and _satisfies(req, locked.version):
         wanted = locked.wanted(project.default_groups)
