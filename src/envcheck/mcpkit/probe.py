@@ -270,15 +270,16 @@ class Probe:
         from mcp import Client
 
         attempt = Attempt(transport)
+        answered = False  # the handshake is the evidence; closing the stream may still fail
         try:
             with anyio.move_on_after(min(self.spec.timeout, 5.0)):
                 async with Client(
                     self._http_transport(attempt), read_timeout_seconds=self.spec.timeout
                 ):
-                    return True
-        except Exception:  # noqa: BLE001 - any failure means: it does not answer that way
-            return False
-        return False
+                    answered = True
+        except Exception:  # noqa: B902 - any failure means: it does not answer that way
+            pass
+        return answered
 
     def _transport(self, attempt: Attempt) -> Any:
         spec = self.spec
