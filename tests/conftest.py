@@ -136,6 +136,10 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("PGSERVICE", "PGSSLMODE", "SRC_ENDPOINT", "SRC_ACCESS_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("DJANGO_SETTINGS_MODULE", raising=False)
+    # `poetry run pytest` (scripts/test) activates the suite's own env: a Poetry command a test
+    # runs in a sample project must not take it for that project's env
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    monkeypatch.delenv("POETRY_ACTIVE", raising=False)
 
 
 @pytest.fixture

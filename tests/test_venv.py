@@ -92,7 +92,10 @@ def poetry_template(tmp_path_factory: pytest.TempPathFactory, poetry_home: Path)
     for name in LOCAL_WHEELS:
         make_wheel(wheels, name, "1.0", requires=("demo-gamma>=1",) if name == "demo-beta" else ())
     (root / "pyproject.toml").write_text(POETRY_PROJECT.format(envcheck="consistency = true"))
-    env = {**os.environ, "POETRY_CACHE_DIR": str(poetry_home), "POETRY_VIRTUALENVS_IN_PROJECT": "1"}
+    # never the virtualenv pytest runs in (under `poetry run pytest` VIRTUAL_ENV names it, and
+    # Poetry would install the template's packages there instead of the template's own .venv)
+    inherited = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "POETRY_ACTIVE")}
+    env = {**inherited, "POETRY_CACHE_DIR": str(poetry_home), "POETRY_VIRTUALENVS_IN_PROJECT": "1"}
     for command in (["lock"], ["install"]):
         subprocess.run(
             [POETRY, "-C", str(root), *command], check=True, env=env, capture_output=True

@@ -49,6 +49,14 @@ def redis_db() -> Iterator[int]:
     assert not left, f"probe keys left in Redis db {db}: {left}"
 
 
+def _without_black() -> dict[str, str]:
+    """The environment with no ``black`` on PATH: startproject formats the files it writes with
+    black when it finds one (under `poetry run` it does), and the tests edit Django's template."""
+    path = os.environ.get("PATH", "").split(os.pathsep)
+    kept = [d for d in path if d and not os.access(os.path.join(d, "black"), os.X_OK)]
+    return {**os.environ, "PATH": os.pathsep.join(kept)}
+
+
 @pytest.fixture
 def django_project(pytester: pytest.Pytester) -> DjangoProject:
     subprocess.run(
@@ -56,6 +64,7 @@ def django_project(pytester: pytest.Pytester) -> DjangoProject:
         check=True,
         capture_output=True,
         timeout=60,
+        env=_without_black(),
     )
     return DjangoProject(pytester.path)
 
