@@ -48,7 +48,7 @@ def _masked(value: Any) -> Any:
         return value
     try:
         shown, represented = str(value), repr(value)
-    except Exception:  # noqa: BLE001 - an object that cannot show itself shows no secret either
+    except Exception:  # noqa: B902 - an object that cannot show itself shows no secret either
         return value
     masked, masked_repr = redact.redact(shown), redact.redact(represented)
     if masked == shown and masked_repr == represented:

@@ -33,10 +33,10 @@ def text(value: Any) -> str:
     if not isinstance(value, str):
         try:
             value = str(value)
-        except Exception:  # noqa: BLE001 - a plugin's broken __str__ must not end the run
+        except Exception:  # noqa: B902 - a plugin's broken __str__ must not end the run
             try:
                 value = f"<{type(value).__name__} that cannot be shown>"
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: B902
                 value = "<a value that cannot be shown>"
     try:
         value.encode("utf-8")
@@ -87,7 +87,7 @@ def _more(count: int) -> list[Any]:
 def _shown(value: Any) -> str:
     try:
         return repr(value)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: B902
         return f"<{type(value).__name__}>"
 
 
@@ -173,7 +173,7 @@ def from_exception(check: Check, exc: BaseException) -> CheckResult:
     try:
         frames = traceback.extract_tb(exc.__traceback__)
         where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "unknown"
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: B902
         where = "unknown"
     return make(
         check,

@@ -278,7 +278,7 @@ def _load(path: Path, rerecord: str) -> tuple[list[Any], list[dict[str, Any]]]:
         data = yamlserializer.deserialize(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         raise corrupt("the file is not UTF-8 text") from None
-    except Exception as exc:  # noqa: BLE001 - PyYAML's errors (parser, scanner, constructor)
+    except Exception as exc:  # noqa: B902 - PyYAML's errors (parser, scanner, constructor)
         raise corrupt(_yaml_problem(exc)) from None
     problem = _structure_problem(data)
     if problem is not None:
@@ -286,7 +286,7 @@ def _load(path: Path, rerecord: str) -> tuple[list[Any], list[dict[str, Any]]]:
     try:
         requests = [VcrRequest._from_dict(i["request"]) for i in data["interactions"]]
         responses = [compat.convert_to_bytes(i["response"]) for i in data["interactions"]]
-    except Exception as exc:  # noqa: BLE001 - whatever vcrpy objects to means the same here
+    except Exception as exc:  # noqa: B902 - whatever vcrpy objects to means the same here
         problem = f"vcrpy cannot read it ({type(exc).__name__}: {redact.clean(exc, 120)})"
         raise corrupt(problem) from None
     return requests, responses

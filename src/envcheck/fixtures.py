@@ -87,14 +87,14 @@ def envcheck_postgres(request: pytest.FixtureRequest) -> Iterator[Any]:
     section = _default_instance(request, "postgres")
     try:
         conn = postgres.open_connection(section)
-    except Exception as exc:  # noqa: BLE001 - psycopg's frames hold the DSN: none of them shown
+    except Exception as exc:  # noqa: B902 - psycopg's frames hold the DSN: none of them shown
         raise _failed("envcheck_postgres", "connecting", exc) from None
     try:
         yield conn
     finally:
         try:
             conn.close()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: B902
             raise _failed("envcheck_postgres", "closing the connection", exc) from None
 
 
@@ -115,14 +115,14 @@ def envcheck_redis(request: pytest.FixtureRequest) -> Iterator[Any]:
         if kwargs.get("password"):
             kwargs["password"] = redact.Secret(kwargs["password"])
         client.ping()  # connect now: a failure here is reported without redis-py's frames
-    except Exception as exc:  # noqa: BLE001 - redis-py's frames hold the password
+    except Exception as exc:  # noqa: B902 - redis-py's frames hold the password
         raise _failed("envcheck_redis", "connecting", exc) from None
     try:
         yield client
     finally:
         try:
             client.close()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: B902
             raise _failed("envcheck_redis", "closing the client", exc) from None
 
 

@@ -315,7 +315,7 @@ def _settings_from(ctx: Context) -> str:
 def _listed(calls: _Calls) -> list[str]:
     try:
         return [str(m.model) for m in calls.client().list().models]
-    except Exception:  # noqa: BLE001 - the 404 itself is the finding
+    except Exception:  # noqa: B902 - the 404 itself is the finding
         return []
 
 

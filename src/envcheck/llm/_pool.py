@@ -50,7 +50,7 @@ def prepare(*modules: str) -> None:
             ssl_context()
             for name in modules:
                 importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - the check that needs it will say what is wrong
+        except Exception:  # noqa: B902 - the check that needs it will say what is wrong
             ssl_context.cache_clear()
 
     threading.Thread(target=work, name="envcheck-http-prepare", daemon=True).start()

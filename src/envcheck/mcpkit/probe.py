@@ -220,7 +220,7 @@ class Probe:
                             self._set(step, await run(self, client))
                         except (CheckFailed, CheckSkipped) as exc:
                             self._set(step, exc)
-                        except Exception as exc:  # noqa: BLE001 - each SDK error is diagnosed
+                        except Exception as exc:  # noqa: B902 - each SDK error is diagnosed
                             await self._learn_exit()
                             self._set(step, diagnose.step_failed(self, step, _root_cause(exc)))
                             if self.child.returncode is not None:  # nothing left to ask
@@ -230,7 +230,7 @@ class Probe:
                                     self._set(later, gone)
                                 break
                 # leaving the client closes the session and reaps a stdio server right away
-        except Exception as exc:  # noqa: BLE001 - the handshake failed: diagnosed below
+        except Exception as exc:  # noqa: B902 - the handshake failed: diagnosed below
             if "initialize" in self._results:
                 return True  # closing failed after every step was settled
             attempt.cause = _root_cause(exc)

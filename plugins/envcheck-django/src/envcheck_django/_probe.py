@@ -289,7 +289,7 @@ class Probe:
             finally:
                 try:
                     caches[alias].close()
-                except Exception:  # noqa: BLE001, S110 - closing is best effort
+                except Exception:  # noqa: B902, S110 - closing is best effort
                     pass
             self.save()
 

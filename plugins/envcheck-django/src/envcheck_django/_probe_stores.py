@@ -49,7 +49,7 @@ def driver_error(exc: BaseException) -> dict[str, Any]:
 def pg_target(conn: Any) -> dict[str, Any]:
     try:
         params = dict(conn.get_connection_params())
-    except Exception:  # noqa: BLE001 - a broken OPTIONS is reported by the error itself
+    except Exception:  # noqa: B902 - a broken OPTIONS is reported by the error itself
         params = {}
     return {
         "host": str(params.get("host") or os.environ.get("PGHOST") or ""),
@@ -88,7 +88,7 @@ def pg_login(conn: Any) -> dict[str, Any]:
             tls=ssl_context,
             deadline=time.monotonic() + CONNECT_TIMEOUT,
         )
-    except Exception:  # noqa: BLE001 - the text from libpq is still reported
+    except Exception:  # noqa: B902 - the text from libpq is still reported
         return {}
     if found is None or not found.sqlstate:
         return {}

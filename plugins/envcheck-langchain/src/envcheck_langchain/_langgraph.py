@@ -181,7 +181,7 @@ def _has_command(client: Any, name: str) -> bool:
 def _modules(client: Any) -> list[Any]:
     try:
         return list(client.module_list())
-    except Exception:  # noqa: BLE001 - MODULE LIST may be renamed or refused (ACL)
+    except Exception:  # noqa: B902 - MODULE LIST may be renamed or refused (ACL)
         return []
 
 
