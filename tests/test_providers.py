@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -883,3 +884,50 @@ def _replace_listing_gemini(sample: str) -> Callable[[Any], None]:
             reply.headers = {}
 
     return edit
+
+
+def test_a_plain_http_servers_client_trusts_no_tls_server(tmp_path: Path) -> None:
+    """The shared client of an ``http://`` server is made without reading the CA bundle: what
+    goes to ``https://`` through it is refused, never sent unverified."""
+    import http.server
+    import ssl
+
+    import httpx
+
+    from envcheck.llm import _pool
+    from tests.servers import self_signed_certificate
+
+    certificate = self_signed_certificate(tmp_path)
+
+    class Hello(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"hi")
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hello)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(certificate.cert, certificate.key)
+    server.socket = tls.wrap_socket(server.socket, server_side=True)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
+    thread.start()
+    url = f"https://127.0.0.1:{server.server_address[1]}/"
+    try:
+        trusting = ssl.create_default_context(cafile=str(certificate.cert))
+        with httpx.Client(
+            verify=trusting
+        ) as client:  # the server works for a client that trusts it
+            assert client.get(url).text == "hi"
+        plain = _pool.shared(f"http://127.0.0.1:{server.server_address[1]}")
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            plain.get(url)
+    finally:
+        _pool.close_all()
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

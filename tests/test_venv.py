@@ -11,10 +11,12 @@ import subprocess
 import sys
 import sysconfig
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
+from envcheck import _exec
 from tests.throwaway import install, make_venv, make_wheel
 
 REPO = Path(__file__).resolve().parents[1]
@@ -537,6 +539,69 @@ def test_never_two_poetry_processes_at_once(
     run_in(pytester, python, "-m", "venv").assert_outcomes(passed=10)
     events = [line.split()[0] for line in log.read_text().splitlines()]
     assert events == ["start", "end"] * 3  # --version, env info, check --lock: one after another
+
+
+def _poetry_through(pytester: pytest.Pytester, interpreter_body: str) -> Path:
+    """``bin/poetry``: this Poetry's console script, its ``#!`` leading to ``bin/poetry-python``
+    (a shell script with ``interpreter_body``) instead of Poetry's interpreter."""
+    real = Path(POETRY).read_text().splitlines(keepends=True)
+    interpreter = pytester.path / "bin" / "poetry-python"
+    interpreter.parent.mkdir()
+    interpreter.write_text(f"#!/bin/sh\n{interpreter_body}\n")
+    interpreter.chmod(0o755)
+    script = interpreter.parent / "poetry"
+    script.write_text(f"#!{interpreter}\n" + "".join(real[1:]))
+    script.chmod(0o755)
+    return interpreter.parent
+
+
+@pytest.mark.usefixtures("poetry_path")
+def test_a_cold_run_starts_poetry_once_for_all_three_answers(
+    pytester: pytest.Pytester, poetry_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    python = poetry_project(pytester, poetry_template, HEALTHY)
+    log = pytester.path / "poetry-starts.log"
+    real = _exec.read_shebang(POETRY)
+    assert real is not None
+    bin_dir = _poetry_through(pytester, f'echo start >> {log}\nexec {real.interpreter} "$@"')
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    result = run_in(pytester, python, "-m", "venv", "-rA")  # no cache: a cold run
+    result.assert_outcomes(passed=10)
+    assert log.read_text().splitlines() == ["start"]
+    version = subprocess.run([POETRY, "--version"], capture_output=True, text=True, check=True)
+    result.stdout.fnmatch_lines_random(
+        [
+            f"*PASS*poetry *Poetry {version.stdout.split()[-1].rstrip(')')}*",
+            f"*PASS*poetry-env*running in the project's Poetry environment {python.parent.parent}*",
+            "*PASS*lock-file*poetry.lock matches pyproject.toml*",
+        ]
+    )
+    # the same answers as three processes: a lock file out of step still fails lock-file
+    pyproject = pytester.path / "pyproject.toml"
+    pyproject.write_text(
+        "".join(line for line in pyproject.read_text().splitlines(True) if "demo-gamma" not in line)
+    )
+    stale = run_in(pytester, python, "-m", "venv")
+    stale.stdout.fnmatch_lines(["venv/lock-file: poetry.lock is not in step with pyproject.toml"])
+    assert log.read_text().splitlines() == ["start", "start"]
+
+
+@pytest.mark.usefixtures("poetry_path")
+def test_a_poetry_that_hangs_is_stopped_at_the_timeout(
+    pytester: pytest.Pytester, poetry_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    python = poetry_project(pytester, poetry_template, HEALTHY + "timeout = 2\n")
+    bin_dir = _poetry_through(pytester, "exec sleep 60")
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    started = time.monotonic()
+    result = run_in(pytester, python, "-m", "venv", "-k", "poetry")
+    assert time.monotonic() - started < 30
+    result.stdout.fnmatch_lines(
+        [
+            "venv/poetry: `poetry --version` did not finish within 2 s",
+            "  why: Poetry hangs (a network lookup, or a lock held by another Poetry process)",
+        ]
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""Poetry for the venv checks: one Poetry process at a time, answers cached in pytest's cache.
+"""Poetry for the venv checks: one Poetry process at a time (one in all on a cold run), answers
+cached in pytest's cache.
 
 Poetry's answers (``poetry --version``, ``poetry env info --path``, ``poetry check --lock``) only
 change when ``pyproject.toml``, ``poetry.lock``, the Poetry executable or the environment change,
@@ -20,10 +21,12 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from envcheck import _exec
 from envcheck._context import Context
 from envcheck._model import CheckFailed
+from envcheck.checks import _poetry_batch
 
 INSTALL_HINT = "pipx install poetry   (or: python3 -m pip install --user poetry)"
 _CACHE_PREFIX = "envcheck/venv/poetry/"
@@ -32,6 +35,8 @@ _KEYS_KEPT = 4
 _ONE_AT_A_TIME = threading.Lock()
 _memo_lock = threading.Lock()
 _memo: dict[str, Answer] = {}
+#: answers not kept (no environment yet), each handed once to the check that asks for it
+_fresh: dict[str, Answer] = {}
 
 
 @dataclass(frozen=True)
@@ -151,71 +156,177 @@ def settings_key(root: Path) -> list[str]:
     ]
 
 
-def run(
-    ctx: Context,
-    program: str,
-    args: Sequence[str],
-    *,
-    key: Sequence[str],
-    cacheable: Callable[[Answer], bool] | None = None,
-) -> Answer:
-    """Run ``poetry args`` (or take its answer from pytest's cache when ``key`` is unchanged).
+@dataclass(frozen=True)
+class Request:
+    """One Poetry command and what its answer depends on (its cache key)."""
 
-    ``cacheable(answer)`` says whether an answer may be kept (default: any that exited); a cached
-    answer is used only while it still passes it.
+    args: tuple[str, ...]
+    key: tuple[str, ...]
+    #: whether an answer may be kept (default: any that exited); a cached one must still pass
+    cacheable: Callable[[Answer], bool] | None = None
+
+    @property
+    def name(self) -> str:
+        return "-".join(a for a in self.args if not a.startswith("-") and "/" not in a) or "version"
+
+    @property
+    def token(self) -> str:
+        return hashlib.sha256("\0".join([*self.args, *self.key]).encode()).hexdigest()
+
+    def keeps(self, answer: Answer) -> bool:
+        return self.cacheable is None or self.cacheable(answer)
+
+
+def version_request(program: str) -> Request:
+    return Request(("--version",), tuple(executable_key(program)))
+
+
+def env_request(program: str, root: Path) -> Request:
+    return Request(
+        ("-C", str(root), "env", "info", "--path"),
+        (*executable_key(program), digest(root / "pyproject.toml"), *settings_key(root)),
+        # only an environment that exists is kept: creating one must be seen at once
+        cacheable=lambda a: _env_dir(a) is not None,
+    )
+
+
+def lock_request(program: str, root: Path) -> Request:
+    return Request(
+        ("-C", str(root), "check", "--lock"),
+        (
+            *executable_key(program),
+            digest(root / "pyproject.toml"),
+            digest(root / "poetry.lock"),
+        ),
+    )
+
+
+def project_requests(program: str, root: Path) -> list[Request]:
+    """The project's own Poetry questions (those its files allow), to ask along with another."""
+    if not (root / "pyproject.toml").is_file():
+        return []
+    found = [env_request(program, root)]
+    if (root / "poetry.lock").is_file():
+        found.append(lock_request(program, root))
+    return found
+
+
+def ask(ctx: Context, program: str, request: Request, also: Sequence[Request] = ()) -> Answer:
+    """Poetry's answer to ``request``: from this process, from pytest's cache, or by running it.
+
+    When Poetry must run, the requests in ``also`` that have no answer either are answered by
+    the same Poetry process (:mod:`._poetry_batch`), so a cold run starts Poetry once.
     """
-    name = "-".join(a for a in args if not a.startswith("-") and "/" not in a) or "version"
-    token = hashlib.sha256("\0".join([*args, *key]).encode()).hexdigest()
-    cache = ctx.config.extra.get("pytest_cache")
-    with _memo_lock:
-        found = _memo.get(token)
-    # in one process answers are kept for later sessions too: still true? (an env removed)
-    if found is not None and (cacheable is None or cacheable(found)):
+    found = _known(ctx, request)
+    if found is not None:
         return found
-    # one cache entry per command, holding the answers of its last few keys (say, the shell
-    # of `poetry run pytest` and a plain one: VIRTUAL_ENV and PATH differ)
-    entries = cache.get(_CACHE_PREFIX + name, {}) if cache is not None else {}
-    entries = entries if isinstance(entries, dict) else {}
-    if cache is not None:
-        stored = entries.get(token)
-        if isinstance(stored, dict) and {"stdout", "stderr", "returncode", "at"} <= set(stored):
-            answer = Answer(
-                str(stored["stdout"]),
-                str(stored["stderr"]),
-                int(stored["returncode"]),
-                str(stored["at"]),
-                cached=True,
-            )
-            if cacheable is None or cacheable(answer):
-                with _memo_lock:
-                    _memo[token] = answer
-                return answer
     with _ONE_AT_A_TIME:
-        with _memo_lock:
-            found = _memo.get(token)
-        if found is not None and (cacheable is None or cacheable(found)):
+        found = _known(ctx, request)
+        if found is not None:
             return found
-        answer = _spawn(program, args, ctx.remaining())
-    keep = cacheable(answer) if cacheable is not None else True
-    if keep:
-        with _memo_lock:
-            _memo[token] = answer
-        if cache is not None:
-            kept = {k: v for k, v in entries.items() if k != token}
-            kept = dict(list(kept.items())[-(_KEYS_KEPT - 1) :])
-            kept[token] = {
-                "stdout": answer.stdout,
-                "stderr": answer.stderr,
-                "returncode": answer.returncode,
-                "at": answer.at,
-            }
-            cache.set(_CACHE_PREFIX + name, kept)
+        others = [r for r in also if r.token != request.token and _known(ctx, r) is None]
+        limit = ctx.check.seconds  # what the user configured; ctx.remaining() is what is left
+        answers = _batch(program, [request, *others], ctx.remaining(), limit) if others else {}
+        answer = answers.pop(request.token, None)
+        if answer is None:
+            answer = _spawn(program, request.args, ctx.remaining(), limit)
+    _keep(ctx, request, answer)
+    for other in others:
+        if other.token in answers:
+            _keep(ctx, other, answers[other.token])
     return answer
 
 
-def _spawn(program: str, args: Sequence[str], timeout: float) -> Answer:
+def _known(ctx: Context, request: Request) -> Answer | None:
+    token = request.token
+    with _memo_lock:
+        fresh = _fresh.pop(token, None)
+        found = _memo.get(token)
+    if fresh is not None:
+        return fresh
+    # in one process answers are kept for later sessions too: still true? (an env removed)
+    if found is not None and request.keeps(found):
+        return found
+    cache = ctx.config.extra.get("pytest_cache")
+    if cache is None:
+        return None
+    stored = _entries(cache, request).get(token)
+    if not isinstance(stored, dict) or not {"stdout", "stderr", "returncode", "at"} <= set(stored):
+        return None
+    answer = Answer(
+        str(stored["stdout"]),
+        str(stored["stderr"]),
+        int(stored["returncode"]),
+        str(stored["at"]),
+        cached=True,
+    )
+    if not request.keeps(answer):
+        return None
+    with _memo_lock:
+        _memo[token] = answer
+    return answer
+
+
+def _entries(cache: Any, request: Request) -> dict[str, Any]:
+    # one cache entry per command, holding the answers of its last few keys (say, the shell
+    # of `poetry run pytest` and a plain one: VIRTUAL_ENV and PATH differ)
+    entries = cache.get(_CACHE_PREFIX + request.name, {})
+    return entries if isinstance(entries, dict) else {}
+
+
+def _keep(ctx: Context, request: Request, answer: Answer) -> None:
+    token = request.token
+    if not request.keeps(answer):
+        with _memo_lock:  # not kept, but the check that asked for it gets it once
+            _fresh[token] = answer
+        return
+    with _memo_lock:
+        _memo[token] = answer
+    cache = ctx.config.extra.get("pytest_cache")
+    if cache is None:
+        return
+    kept = {k: v for k, v in _entries(cache, request).items() if k != token}
+    kept = dict(list(kept.items())[-(_KEYS_KEPT - 1) :])
+    kept[token] = {
+        "stdout": answer.stdout,
+        "stderr": answer.stderr,
+        "returncode": answer.returncode,
+        "at": answer.at,
+    }
+    cache.set(_CACHE_PREFIX + request.name, kept)
+
+
+def _batch(
+    program: str, requests: Sequence[Request], timeout: float, limit: float
+) -> dict[str, Answer]:
+    """Answers to ``requests`` from one Poetry process; ``{}`` when this Poetry cannot batch."""
+    at = _now()
+    batch = _poetry_batch.run(program, [r.args for r in requests], timeout)
+    if batch is None:
+        return {}
+    if batch.timed_out and not batch.replies:  # the asked command hung, as a lone one would
+        raise _hung(requests[0].args, limit)
+    return {
+        request.token: Answer(reply.stdout, reply.stderr, reply.returncode, at)
+        for request, reply in zip(requests, batch.replies)
+    }
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _hung(args: Sequence[str], limit: float) -> CheckFailed:
     shown = " ".join(["poetry", *args])
-    at = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return CheckFailed(
+        f"`{shown}` did not finish within {limit:g} s",
+        why="Poetry hangs (a network lookup, or a lock held by another Poetry process)",
+        hint="run it by hand to see where it waits, or raise [tool.envcheck.venv] timeout",
+    )
+
+
+def _spawn(program: str, args: Sequence[str], timeout: float, limit: float) -> Answer:
+    at = _now()
     try:
         done = subprocess.run(
             [program, *args],
@@ -226,11 +337,7 @@ def _spawn(program: str, args: Sequence[str], timeout: float) -> Answer:
             env={**os.environ, "NO_COLOR": "1"},
         )
     except subprocess.TimeoutExpired:
-        raise CheckFailed(
-            f"`{shown}` did not finish within {timeout:g} s",
-            why="Poetry hangs (a network lookup, or a lock held by another Poetry process)",
-            hint="run it by hand to see where it waits, or raise [tool.envcheck.venv] timeout",
-        ) from None
+        raise _hung(args, limit) from None
     except OSError as exc:
         problem = _exec.diagnose(program, exc, reinstall=reinstall_command(program))
         raise CheckFailed(problem.summary, why=problem.why, hint=problem.hint) from None
@@ -245,14 +352,7 @@ def env_path(ctx: Context) -> tuple[Path | None, Answer]:
     """The project's Poetry environment (``None``: Poetry has none yet) and Poetry's answer."""
     program = find()
     root = ctx.rootdir
-    answer = run(
-        ctx,
-        program,
-        ["-C", str(root), "env", "info", "--path"],
-        key=[*executable_key(program), digest(root / "pyproject.toml"), *settings_key(root)],
-        # only an environment that exists is kept: creating one must be seen at once
-        cacheable=lambda a: _env_dir(a) is not None,
-    )
+    answer = ask(ctx, program, env_request(program, root))
     path = _env_dir(answer)
     if path is not None:
         return path, answer

@@ -85,7 +85,7 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
 
     from envcheck.llm import _pool
 
-    _pool.prepare("ollama")  # the client, httpx and its SSL context, while pytest collects
+    _pool.prepare("ollama", urls=[cfg.host])  # the client, httpx (+ TLS), while pytest collects
     make = CheckMaker(COMPONENT, cfg, timeout=cfg.timeout)
 
     yield make("server", server, "the server answers and is recent enough")

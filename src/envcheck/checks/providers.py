@@ -117,7 +117,8 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
         return
     from envcheck.llm import _pool
 
-    _pool.prepare()  # httpx and its SSL context, while pytest collects
+    # httpx (and its SSL context, unless every server is plain http) while pytest collects
+    _pool.prepare(urls=[cfg.base_url for cfg in section.values()])
     for name, cfg in section.items():
         yield from _provider_checks(name, cfg)
 

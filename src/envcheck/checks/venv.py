@@ -236,7 +236,9 @@ def _cached(answer: _poetry.Answer) -> dict[str, FactValue]:
 
 def poetry_installed(ctx: Context) -> Outcome:
     program = _poetry.find()
-    answer = _poetry.run(ctx, program, ["--version"], key=_poetry.executable_key(program))
+    # a cold run asks Poetry the project's questions too: one Poetry process answers all three
+    also = _poetry.project_requests(program, ctx.rootdir)
+    answer = _poetry.ask(ctx, program, _poetry.version_request(program), also)
     words = answer.stdout.strip().split()
     if answer.returncode != 0 or not words:
         raise CheckFailed(
@@ -288,16 +290,7 @@ def lock_file(ctx: Context) -> Outcome:
             hint="poetry lock   (and commit poetry.lock)",
         )
     program = _poetry.find()
-    answer = _poetry.run(
-        ctx,
-        program,
-        ["-C", str(ctx.rootdir), "check", "--lock"],
-        key=[
-            *_poetry.executable_key(program),
-            _poetry.digest(ctx.rootdir / "pyproject.toml"),
-            _poetry.digest(lock),
-        ],
-    )
+    answer = _poetry.ask(ctx, program, _poetry.lock_request(program, ctx.rootdir))
     if answer.returncode != 0:
         raise CheckFailed(
             "poetry.lock is not in step with pyproject.toml" + answer.note(),

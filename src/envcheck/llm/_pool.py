@@ -14,6 +14,7 @@ import functools
 import importlib
 import ssl
 import threading
+from collections.abc import Sequence
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -32,26 +33,52 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname}:{port}"
 
 
-@functools.cache
+_SSL_LOCK = threading.Lock()
+
+
 def ssl_context() -> ssl.SSLContext:
-    """The run's SSL context: httpx's default (certifi, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``)."""
+    """The run's SSL context: httpx's default (certifi, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``).
+
+    Built once: a check that needs it while :func:`prepare` builds it waits for that one."""
+    with _SSL_LOCK:
+        return _ssl_context()
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
     import httpx
 
     return httpx.create_ssl_context()
 
 
-def prepare(*modules: str) -> None:
-    """Import httpx (and ``modules``, e.g. ``ollama``) and build the SSL context in the
-    background, while pytest collects, so that the first checks do not wait for them. Only
-    called by components that are configured."""
+@functools.cache
+def _plain_http_context() -> ssl.SSLContext:
+    """For a client of a plain ``http://`` server, which never needs one: verifying (hostname and
+    certificate) but trusting no CA, so anything sent to ``https://`` through it fails rather than
+    trusts; made without reading the CA bundle."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+def may_use_tls(url: str | None) -> bool:
+    """``False`` only for a literal ``http://`` URL (``None``: a default, i.e. ``https://``)."""
+    return url is None or "${" in url or urlsplit(url.strip()).scheme.lower() != "http"
+
+
+def prepare(*modules: str, urls: Sequence[str | None] = (None,)) -> None:
+    """Import httpx (and ``modules``, e.g. ``ollama``) and build the SSL context (when one of
+    ``urls`` may be ``https``) in the background, while pytest collects, so that the first checks
+    do not wait for them. Only called by components that are configured."""
+    tls = any(may_use_tls(url) for url in urls)
 
     def work() -> None:
         try:
-            ssl_context()
+            importlib.import_module("httpx")
+            if tls:
+                ssl_context()
             for name in modules:
                 importlib.import_module(name)
         except Exception:  # noqa: B902 - the check that needs it will say what is wrong
-            ssl_context.cache_clear()
+            pass
 
     threading.Thread(target=work, name="envcheck-http-prepare", daemon=True).start()
 
@@ -68,7 +95,9 @@ def shared(url: str) -> httpx.Client:
                 atexit.register(close_all)
             # cookies are never kept: one check's answer must not change what the next sends
             jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
-            client = httpx.Client(verify=ssl_context(), cookies=jar)
+            tls = may_use_tls(url)
+            verify = ssl_context() if tls else _plain_http_context()
+            client = httpx.Client(verify=verify, cookies=jar)
             _CLIENTS[key] = client
         return client
 
