@@ -6,6 +6,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -16,9 +17,28 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+
+
+def popen_with_signals(args: list[str], **kwargs: Any) -> subprocess.Popen[Any]:
+    """``subprocess.Popen``, the child getting SIGINT, SIGTERM and SIGHUP with their default
+    disposition even where this run inherited them ignored (under ``nohup``, as a background job
+    of a script): a test that sends one must see what it does to an ordinary pytest."""
+    ignored = [
+        s
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+        if signal.getsignal(s) is signal.SIG_IGN
+    ]
+    for sig in ignored:
+        signal.signal(sig, signal.SIG_DFL)
+    try:
+        return subprocess.Popen(args, **kwargs)
+    finally:
+        for sig in ignored:
+            signal.signal(sig, signal.SIG_IGN)
 
 
 def free_port() -> int:

@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.servers import popen_with_signals
+
 USAGE = pytest.ExitCode.USAGE_ERROR
 ENVCHECK = [sys.executable, "-m", "envcheck.cli"]
 
@@ -521,7 +523,7 @@ def test_an_interrupted_run_leaves_no_probe_key(pytester: pytest.Pytester, how: 
         if how == "-x":
             pytester.makeconftest(GATE)
             args = ["-x", "-m", "redis or aaa"]
-        proc = subprocess.Popen(
+        proc = popen_with_signals(
             [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
             cwd=pytester.path,
             stdout=subprocess.PIPE,

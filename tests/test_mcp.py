@@ -26,7 +26,7 @@ from tests.mcp_servers import (
     pid_of,
     script,
 )
-from tests.servers import free_port, garbage_server
+from tests.servers import free_port, garbage_server, popen_with_signals
 
 
 def q(value: Any) -> str:
@@ -269,7 +269,7 @@ def test_broken_stdio_servers_are_diagnosed_and_reaped(pytester: pytest.Pytester
 def test_no_server_outlives_ctrl_c(pytester: pytest.Pytester) -> None:
     silent = script(pytester.path, "silent", "time.sleep(120)\n")
     configure(pytester, {"silent": {"command": silent[0], "args": silent[1:], "timeout": 60.0}})
-    proc = subprocess.Popen(
+    proc = popen_with_signals(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "mcp"],
         cwd=pytester.path,
         stdout=subprocess.PIPE,
@@ -472,7 +472,7 @@ def test_under_xdist_each_check_runs_once(pytester: pytest.Pytester) -> None:
 def test_no_server_outlives_a_terminated_run(pytester: pytest.Pytester, sig: int) -> None:
     silent = script(pytester.path, "silent", "time.sleep(120)\n")
     configure(pytester, {"silent": {"command": silent[0], "args": silent[1:], "timeout": 60.0}})
-    proc = subprocess.Popen(
+    proc = popen_with_signals(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "mcp"],
         cwd=pytester.path,
         stdout=subprocess.DEVNULL,
