@@ -5,14 +5,16 @@ from __future__ import annotations
 import importlib
 import traceback
 import typing
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, TypeVar
 
 import pluggy
 
 from envcheck import _model, _results, hookspecs, redact
 from envcheck._model import Check, InvalidCheck
 from envcheck.config import ConfigError, EnvcheckConfig, Instances
+
+T = TypeVar("T")
 
 #: Built-in components: plain envcheck plugins, registered through the same hooks as any other.
 BUILTIN_PLUGINS = (
@@ -229,21 +231,28 @@ def _reject_cycles(checks: dict[str, Check]) -> None:
                 stack.append((dep, iter(checks[dep].depends_on)))
 
 
-def levels(checks: Mapping[str, Check]) -> dict[str, int]:
-    """How deep each check sits in the dependency graph (0: depends on nothing), iteratively."""
-    depth: dict[str, int] = {}
+def fold(checks: Mapping[str, Check], combine: Callable[[Check, list[T]], T]) -> dict[str, T]:
+    """``combine(check, values of its dependencies)`` for every check, dependencies first,
+    iteratively (a chain of ten thousand checks is no deeper than two); dependencies outside
+    ``checks`` are left out."""
+    values: dict[str, T] = {}
     for root in checks:
         stack = [root]
         while stack:
             cid = stack[-1]
-            if cid in depth:
+            if cid in values:
                 stack.pop()
                 continue
             deps = [d for d in checks[cid].depends_on if d in checks]
-            pending = [d for d in deps if d not in depth]
+            pending = [d for d in deps if d not in values]
             if pending:
                 stack.extend(pending)
                 continue
             stack.pop()
-            depth[cid] = 1 + max((depth[d] for d in deps), default=-1)
-    return depth
+            values[cid] = combine(checks[cid], [values[d] for d in deps])
+    return values
+
+
+def levels(checks: Mapping[str, Check]) -> dict[str, int]:
+    """How deep each check sits in the dependency graph (0: depends on nothing)."""
+    return fold(checks, lambda _, deps: 1 + max(deps, default=-1))

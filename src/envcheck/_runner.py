@@ -17,9 +17,9 @@ still running to finish their clean-up (a probe key deleted, a connection closed
 
 from __future__ import annotations
 
+import _thread
 import heapq
 import inspect
-import _thread
 import itertools
 import os
 import signal
@@ -29,7 +29,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from envcheck import _results
+from envcheck import _registry, _results
 from envcheck._asyncrun import run_async
 from envcheck._context import Context
 from envcheck._model import Check, CheckResult, Status
@@ -46,23 +46,12 @@ DRAIN_LIMIT = 5.0
 
 def chain_timeouts(checks: Mapping[str, Check]) -> dict[str, float]:
     """How long a result may take, dependencies included: computed once, iteratively."""
-    memo: dict[str, float] = {}
-    for root in checks:
-        stack = [root]
-        while stack:
-            cid = stack[-1]
-            if cid in memo:
-                stack.pop()
-                continue
-            deps = [d for d in checks[cid].depends_on if d in checks]
-            pending = [d for d in deps if d not in memo]
-            if pending:
-                stack.extend(pending)
-                continue
-            stack.pop()
-            before = max((memo[d] for d in deps), default=0.0)
-            memo[cid] = checks[cid].seconds * (1 + GRACE_FRACTION) + before + REMOTE_SLACK
-    return memo
+    return _registry.fold(
+        checks,
+        lambda check, deps: check.seconds * (1 + GRACE_FRACTION)
+        + max(deps, default=0.0)
+        + REMOTE_SLACK,
+    )
 
 
 class _Run:
