@@ -7,8 +7,8 @@ the new thread has run, i.e. has taken the GIL, which costs ~20 ms a thread whil
 are busy (imports, the installed-packages scan), and the checks are started when they are. (A check
 that asks ``threading.current_thread()`` gets a ``Dummy-N`` thread object, as in any thread
 threading did not start.) One watchdog thread ends the checks that overrun their timeout; nothing
-else waits in a thread. Dependencies are handled
-iteratively and in linear time, so a chain of ten thousand checks is as good as a chain of two.
+else waits in a thread. Dependencies are handled iteratively and in linear time, so a chain of
+ten thousand checks is as good as a chain of two.
 
 At session end (also after ``-x``, Ctrl-C or SIGTERM) :meth:`Runner.drain` starts nothing new,
 cancels the async checks still running and waits, bounded by their own deadlines, for the checks
@@ -65,7 +65,6 @@ class _Run:
         self.settled = False
         #: set when the check's thread is done with it (clean-up included)
         self.finished = threading.Event()
-        self.launched = False
         self.cancel: Callable[[], None] | None = None
 
     def on_cancel(self, cancel: Callable[[], None] | None) -> None:
@@ -159,7 +158,7 @@ class Runner:
         end = time.monotonic() + limit
         for run in runs:
             left = min(end, run.ends) - time.monotonic()
-            if run.launched and left > 0:
+            if left > 0:
                 run.finished.wait(left)
 
     def _new_in_dependency_order(self, check_ids: Iterable[str]) -> list[str]:
@@ -236,8 +235,8 @@ class Runner:
             self._running[id(run)] = run
         try:
             _thread.start_new_thread(self._work, (run,))
-            run.launched = True
         except RuntimeError as exc:  # the system refuses more threads
+            run.finished.set()
             with self._lock:
                 self._running.pop(id(run), None)
             return _results.make(

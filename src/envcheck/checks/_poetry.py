@@ -224,7 +224,9 @@ def ask(ctx: Context, program: str, request: Request, also: Sequence[Request] = 
         found = _known(ctx, request)
         if found is not None:
             return found
-        others = [r for r in also if r.token != request.token and _known(ctx, r) is None]
+        others = [
+            r for r in also if r.token != request.token and _known(ctx, r, take=False) is None
+        ]
         limit = ctx.check.seconds  # what the user configured; ctx.remaining() is what is left
         answers = _batch(program, [request, *others], ctx.remaining(), limit) if others else {}
         answer = answers.pop(request.token, None)
@@ -232,15 +234,21 @@ def ask(ctx: Context, program: str, request: Request, also: Sequence[Request] = 
             answer = _spawn(program, request.args, ctx.remaining(), limit)
     _keep(ctx, request, answer)
     for other in others:
-        if other.token in answers:
+        if other.token not in answers:
+            continue
+        if other.keeps(answers[other.token]):
             _keep(ctx, other, answers[other.token])
+        else:  # not kept, but the check that asks for it next gets it once
+            with _memo_lock:
+                _fresh[other.token] = answers[other.token]
     return answer
 
 
-def _known(ctx: Context, request: Request) -> Answer | None:
+def _known(ctx: Context, request: Request, *, take: bool = True) -> Answer | None:
+    """The answer this process or pytest's cache holds; ``take``: hand over a fresh one."""
     token = request.token
     with _memo_lock:
-        fresh = _fresh.pop(token, None)
+        fresh = _fresh.pop(token, None) if take else _fresh.get(token)
         found = _memo.get(token)
     if fresh is not None:
         return fresh
@@ -277,8 +285,6 @@ def _entries(cache: Any, request: Request) -> dict[str, Any]:
 def _keep(ctx: Context, request: Request, answer: Answer) -> None:
     token = request.token
     if not request.keeps(answer):
-        with _memo_lock:  # not kept, but the check that asked for it gets it once
-            _fresh[token] = answer
         return
     with _memo_lock:
         _memo[token] = answer
