@@ -146,7 +146,7 @@ def hand_project(root: Path) -> Path:
 
 
 def start_mock(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    cmd = [PY, "-m", "envcheck.cli", "mock", "serve", "--port", str(port)]
+    cmd = [PY, "-m", "envcheck.cli.main", "mock", "serve", "--port", str(port)]
     proc = subprocess.Popen(
         cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO
     )
@@ -354,7 +354,7 @@ def table(data: dict[str, Any]) -> str:
     lines += [
         f"| (a) installed but unused (bench/run.py) | {a['overhead_ms']:+.1f} ms | <= 15 ms | "
         f"{met(float(a['overhead_ms']) <= 15)} |",
-        f"| (a) client libraries imported by `import envcheck.plugin` | {a['heavy_imported']} | "
+        f"| (a) client libraries imported by `import envcheck.pytest_plugin.plugin` | {a['heavy_imported']} | "
         f"none | {met(a['heavy_imported'] == 'none')} |",
         "",
         "Per check (median ms of warm runs with `--envcheck-report`; raw `httpx.get`: "

@@ -56,7 +56,7 @@ def overhead(root: Path, runs: int) -> dict[str, float | str]:
         with_plugin += timed(pytest_cmd, root, 1)
         without += timed([*pytest_cmd, "-p", "no:envcheck"], root, 1)
     probe = (
-        "import sys, envcheck.plugin; "
+        "import sys, envcheck.pytest_plugin.plugin; "
         f"print(','.join(m for m in {HEAVY!r} if m in sys.modules) or 'none')"
     )
     imported = subprocess.run(
@@ -208,7 +208,7 @@ def main() -> int:
         | (a) same with `-p no:envcheck` | {a['without_ms']:.0f} ms | | |
         | (a) cost of having envcheck installed | {a['overhead_ms']:+.1f} ms | <= 15 ms | \
 {'yes' if float(a['overhead_ms']) <= 15 else 'NO'} |
-        | (a) heavy modules imported by `import envcheck.plugin` | {a['heavy_imported']} | \
+        | (a) heavy modules imported by `import envcheck.pytest_plugin.plugin` | {a['heavy_imported']} | \
 none | {'yes' if a['heavy_imported'] == 'none' else 'NO'} |
         | (b) `pytest -m envcheck`, 1 check waiting 50 ms | {b['one_s']:.2f} s | | |
         | (b) `pytest -m envcheck`, 200 checks waiting 50 ms each | {b['many_s']:.2f} s | | |

@@ -20,7 +20,7 @@ def test_every_public_name_resolves() -> None:
 
 def test_importing_the_plugin_imports_no_heavy_client() -> None:
     probe = (
-        "import sys, envcheck.plugin, envcheck.fixtures; "
+        "import sys, envcheck.pytest_plugin.plugin, envcheck.pytest_plugin.fixtures; "
         f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)

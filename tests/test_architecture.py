@@ -25,24 +25,24 @@ import envcheck
 SRC = Path(envcheck.__file__).parent
 LEAF, CONFIG, REGISTRY, RUNNER, ENGINE, ITEMS, ENTRY = range(7)
 CORE_RANK = {
-    "envcheck.config": CONFIG,
-    "envcheck._registry": REGISTRY,
-    "envcheck._context": REGISTRY,
+    "envcheck.core.config": CONFIG,
+    "envcheck.engine.registry": REGISTRY,
+    "envcheck.core.context": REGISTRY,
     "envcheck": REGISTRY,  # the public API re-exports Context
-    "envcheck._runner": RUNNER,
-    "envcheck._store": RUNNER,
-    "envcheck._engine": ENGINE,
-    "envcheck._items": ITEMS,
+    "envcheck.engine.runner": RUNNER,
+    "envcheck.engine.store": RUNNER,
+    "envcheck.engine.engine": ENGINE,
+    "envcheck.pytest_plugin.items": ITEMS,
     "envcheck.report": ITEMS,
 }
 ENTRY_POINTS = {
-    "envcheck.plugin",
-    "envcheck.fixtures",
-    "envcheck.cli",
-    "envcheck.mcpkit.cli",
-    "envcheck.mcpkit.server",
-    "envcheck.mock.cli",
-    "envcheck.initkit.cli",
+    "envcheck.pytest_plugin.plugin",
+    "envcheck.pytest_plugin.fixtures",
+    "envcheck.cli.main",
+    "envcheck.cli.mcp",
+    "envcheck.cli.mcp_server",
+    "envcheck.cli.mock",
+    "envcheck.cli.init",
 }
 SUPPORT = (
     "envcheck.llm",
@@ -52,7 +52,12 @@ SUPPORT = (
     "envcheck.initkit",
 )
 #: what support packages never import
-ABOVE_SUPPORT = ("envcheck.checks", "envcheck._engine", "envcheck._items", "envcheck.plugin")
+ABOVE_SUPPORT = (
+    "envcheck.checks",
+    "envcheck.engine.engine",
+    "envcheck.pytest_plugin.items",
+    "envcheck.pytest_plugin.plugin",
+)
 
 
 def _within(module: str, package: str) -> bool:
@@ -92,7 +97,7 @@ def _imported(name: str, path: Path, tree: ast.AST, known: Mapping[str, Path]) -
             for alias in node.names:
                 yield f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base
         elif isinstance(node, ast.Constant) and node.value in known and path.name == "__init__.py":
-            yield str(node.value)  # importlib.import_module("envcheck._model") in lazy exports
+            yield str(node.value)  # importlib.import_module("envcheck.core.model") in lazy exports
         pending.extend(ast.iter_child_nodes(node))
 
 
@@ -207,29 +212,31 @@ def test_the_scan_sees_function_imports_and_skips_type_checking(tmp_path: Path) 
     (tmp_path / "_model.py").write_text(
         "from typing import TYPE_CHECKING\n"
         "if TYPE_CHECKING:\n    from envcheck import _engine\n"
-        "def later():\n    from envcheck.config import load\n"
+        "def later():\n    from envcheck.core.config import load\n"
     )
-    (tmp_path / "config.py").write_text("from envcheck._model import later\n")
+    (tmp_path / "config.py").write_text("from envcheck.core.model import later\n")
     (tmp_path / "_engine.py").write_text("from . import _model\n")
     graph = import_graph(tmp_path)
-    assert graph["envcheck._model"] == {"envcheck.config"}
-    assert graph["envcheck._engine"] == {"envcheck._model"}
-    assert cycles(graph) == [["envcheck._model", "envcheck.config"]]
-    assert wrong_arrows(graph) == ["envcheck._model -> envcheck.config: upward (layer 0 -> 1)"]
+    assert graph["envcheck.core.model"] == {"envcheck.core.config"}
+    assert graph["envcheck.engine.engine"] == {"envcheck.core.model"}
+    assert cycles(graph) == [["envcheck.core.model", "envcheck.core.config"]]
+    assert wrong_arrows(graph) == [
+        "envcheck.core.model -> envcheck.core.config: upward (layer 0 -> 1)"
+    ]
 
 
 def test_support_packages_never_import_components() -> None:
-    planted = {"envcheck.mcpkit.probe": {"envcheck.checks._net"}, "envcheck.checks._net": set()}
+    planted = {"envcheck.mcpkit.probe": {"envcheck.kit._net"}, "envcheck.kit._net": set()}
     assert wrong_arrows(planted) == [
-        "envcheck.mcpkit.probe -> envcheck.checks._net: only entry points use components"
+        "envcheck.mcpkit.probe -> envcheck.kit._net: only entry points use components"
     ]
 
 
 def test_one_pyproject_reader_for_the_plugin_and_the_configuration(tmp_path: Path) -> None:
     """The plugin's cheap test and ``config.read_table`` read a file the same way: a file that
     cannot be used makes the plugin hand over to the loader, which names the file and the fix."""
-    from envcheck import _toml
-    from envcheck.config import ConfigError, read_table
+    from envcheck.core import toml as _toml
+    from envcheck.core.config import ConfigError, read_table
 
     path = tmp_path / "pyproject.toml"
     assert not _toml.has_tool_table(path, "envcheck")  # no file

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from envcheck import _dotenv
+from envcheck.core import dotenv as _dotenv
 
 PLUGIN = """
 import envcheck

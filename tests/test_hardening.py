@@ -25,7 +25,7 @@ import redis
 from tests.servers import popen_with_signals
 
 USAGE = pytest.ExitCode.USAGE_ERROR
-ENVCHECK = [sys.executable, "-m", "envcheck.cli"]
+ENVCHECK = [sys.executable, "-m", "envcheck.cli.main"]
 
 
 def no_traceback(result: pytest.RunResult) -> None:

@@ -252,7 +252,7 @@ async def _serve_session(tmp_path: Path, calls: Calls) -> list[dict[str, Any]]:
 
     server = StdioServerParameters(
         command=sys.executable,
-        args=["-m", "envcheck.cli", "mcp", "serve", "--timeout", "60"],
+        args=["-m", "envcheck.cli.main", "mcp", "serve", "--timeout", "60"],
         cwd=tmp_path,
         env={"HOME": str(tmp_path), "PATH": os.environ.get("PATH", "")},
     )

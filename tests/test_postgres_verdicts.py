@@ -445,7 +445,7 @@ def test_unused_port_in_a_configured_dsn_is_still_a_failure(pytester: pytest.Pyt
 
 def test_public_diagnosis_api(cluster: PostgresCluster, no_stored_password: None) -> None:
     """What the Django plugin calls: the same verdicts from data that crosses a process."""
-    from envcheck.checks.postgres import diagnose_login_failure, explain_failure
+    from envcheck.checks.postgres.hooks import diagnose_login_failure, explain_failure
 
     failed = diagnose_login_failure(
         host="127.0.0.1",

@@ -13,10 +13,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from envcheck import _interpolate, _logs, redact
-from envcheck._items import explain
-from envcheck._model import CheckResult, Status
-from envcheck._results import redacted
+from envcheck.core import interpolate as _interpolate
+from envcheck.core import redact
+from envcheck.core.model import CheckResult, Status
+from envcheck.engine.results import redacted
+from envcheck.pytest_plugin import logs as _logs
+from envcheck.pytest_plugin.items import explain
 from envcheck.report import files, terminal
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from envcheck._model import CheckResult, Status
+from envcheck.core.model import CheckResult, Status
 from envcheck.report import files
 from tests.conftest import reports_against_schema
 

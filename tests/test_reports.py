@@ -10,8 +10,8 @@ from xml.etree import ElementTree
 import pytest
 from markdown_it import MarkdownIt
 
-from envcheck import _results
-from envcheck._format import facts_line, listed
+from envcheck.core.format import facts_line, listed
+from envcheck.engine import results as _results
 from envcheck.mock import MockLLM
 
 PLUGIN = """

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from envcheck import _exec
+from envcheck.kit import _exec
 from tests.throwaway import install, make_venv, make_wheel
 
 REPO = Path(__file__).resolve().parents[1]
@@ -617,13 +617,13 @@ def test_a_poetry_that_hangs_is_stopped_at_the_timeout(
     ],
 )
 def test_poetry_python_constraints_as_specifiers(poetry: str, pep440: str | None) -> None:
-    from envcheck.checks._project import poetry_constraint
+    from envcheck.checks.venv.project import poetry_constraint
 
     assert poetry_constraint(poetry) == pep440
 
 
 def test_which_locked_packages_belong_here(tmp_path: Path) -> None:
-    from envcheck.checks._project import read_lock, read_project
+    from envcheck.checks.venv.project import read_lock, read_project
 
     (tmp_path / "pyproject.toml").write_text(textwrap.dedent("""
             [tool.poetry.dependencies]
@@ -680,7 +680,7 @@ def test_a_package_locked_twice_for_different_pythons_is_judged_by_the_entry_for
 ) -> None:
     """poetry.lock keeps one entry per platform range (django 5.2 below Python 3.13, 6.1 from
     3.13): the entry whose marker holds here is the one installed here, whatever the order."""
-    from envcheck.checks._project import read_lock
+    from envcheck.checks.venv.project import read_lock
 
     entry = '[[package]]\nname = "demo"\nversion = "{v}"\ngroups = ["main"]\nmarkers = "{m}"\n\n'
     here, elsewhere = 'python_version >= \\"3.0\\"', 'python_version < \\"3.0\\"'
@@ -707,8 +707,8 @@ class _JsonCache:
 
 
 def test_the_parsed_lock_is_kept_in_pytests_cache_for_exactly_these_bytes(tmp_path: Path) -> None:
-    from envcheck._model import CheckFailed
-    from envcheck.checks import _project
+    from envcheck.checks.venv import project as _project
+    from envcheck.core.model import CheckFailed
 
     lock = tmp_path / "poetry.lock"
     lock.write_text('[[package]]\nname = "Demo"\nversion = "1.0"\ngroups = ["main"]\n')

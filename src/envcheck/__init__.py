@@ -10,8 +10,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from envcheck._context import Context
-    from envcheck._model import (
+    from envcheck.core.context import Context
+    from envcheck.core.model import (
         Check,
         CheckFailed,
         CheckResult,
@@ -26,19 +26,19 @@ if TYPE_CHECKING:
     from envcheck.hookspecs import hookimpl, hookspec
 
 _EXPORTS = {
-    "Check": "envcheck._model",
-    "CheckFailed": "envcheck._model",
-    "CheckResult": "envcheck._model",
-    "CheckSkipped": "envcheck._model",
-    "Context": "envcheck._context",
-    "Evidence": "envcheck._model",
-    "Outcome": "envcheck._model",
-    "Status": "envcheck._model",
+    "Check": "envcheck.core.model",
+    "CheckFailed": "envcheck.core.model",
+    "CheckResult": "envcheck.core.model",
+    "CheckSkipped": "envcheck.core.model",
+    "Context": "envcheck.core.context",
+    "Evidence": "envcheck.core.model",
+    "Outcome": "envcheck.core.model",
+    "Status": "envcheck.core.model",
     "hookimpl": "envcheck.hookspecs",
     "hookspec": "envcheck.hookspecs",
-    "ok": "envcheck._model",
-    "skip": "envcheck._model",
-    "warn": "envcheck._model",
+    "ok": "envcheck.core.model",
+    "skip": "envcheck.core.model",
+    "warn": "envcheck.core.model",
 }
 
 __all__ = [

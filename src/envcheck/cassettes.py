@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from envcheck import redact
-from envcheck._model import CheckFailed
-from envcheck.config import EnvcheckConfig, in_ci
+from envcheck.core import redact
+from envcheck.core.config import EnvcheckConfig, in_ci
+from envcheck.core.model import CheckFailed
 
 if TYPE_CHECKING:
     import httpx

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from envcheck._model import Check
-    from envcheck.config import EnvcheckConfig
+    from envcheck.core.config import EnvcheckConfig
+    from envcheck.core.model import Check
 
 hookspec = pluggy.HookspecMarker("envcheck")
 hookimpl = pluggy.HookimplMarker("envcheck")

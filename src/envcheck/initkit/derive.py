@@ -25,7 +25,8 @@ from typing import Any
 from packaging.markers import default_environment
 from packaging.requirements import InvalidRequirement, Requirement
 
-from envcheck import _interpolate, redact
+from envcheck.core import interpolate as _interpolate
+from envcheck.core import redact
 
 #: keys the defaults use to say how a section was found; a written section is required
 _DEFAULT_ONLY_KEYS = ("required", "source")

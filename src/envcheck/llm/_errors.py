@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from envcheck import redact
+from envcheck.core import redact
 from envcheck.llm._headers import duration, retry_after
 
 KEY_PAGES = {

@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 import anyio
 import anyio.abc
 
-from envcheck import redact
+from envcheck.core import redact
 from envcheck.mcpkit import _reaper
 
 if TYPE_CHECKING:

@@ -16,8 +16,9 @@ import time
 import urllib.parse
 from typing import TYPE_CHECKING
 
-from envcheck import _exec, redact
-from envcheck._model import CheckFailed, CheckSkipped, Outcome, ok
+from envcheck.core import redact
+from envcheck.core.model import CheckFailed, CheckSkipped, Outcome, ok
+from envcheck.kit import _exec
 from envcheck.mcpkit import command
 
 if TYPE_CHECKING:
@@ -251,7 +252,7 @@ def _hostport(spec: ServerSpec) -> str:
 def tls_mismatch(spec: ServerSpec) -> CheckFailed | None:
     """``https://`` at a port that speaks plain HTTP, or ``http://`` at a TLS port, told from
     what the port answers to a TLS handshake and to a plain ``HEAD`` (its status line)."""
-    from envcheck import _netprobe as _net
+    from envcheck.kit import _net
 
     url = urllib.parse.urlsplit(spec.url or "")
     host = url.hostname or ""

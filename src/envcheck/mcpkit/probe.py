@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from envcheck import redact
-from envcheck._model import CheckFailed, CheckSkipped, Outcome, ok, warn
+from envcheck.core import redact
+from envcheck.core.model import CheckFailed, CheckSkipped, Outcome, ok, warn
 from envcheck.mcpkit import command, diagnose
 from envcheck.mcpkit import steps as steps_
 from envcheck.mcpkit._stdio import EXIT_GRACE, ChildState, stdio_transport
@@ -300,7 +300,7 @@ class Probe:
         return stdio_transport(argv, env, spec.cwd, self.child)
 
     def _reach(self) -> None:
-        from envcheck import _netprobe as _net
+        from envcheck.kit import _net
 
         url = urllib.parse.urlsplit(self.spec.url or "")
         if url.scheme not in ("http", "https") or not url.hostname:

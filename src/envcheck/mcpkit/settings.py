@@ -1,7 +1,7 @@
 """What an MCP server is to envcheck: the ``[tool.envcheck.mcp]`` models and :class:`Server`.
 
-The ``mcp`` component (:mod:`envcheck.checks.mcp`) turns these into checks; ``envcheck mcp``
-(:mod:`envcheck.mcpkit.cli`) lists them. Both import from here, never from each other.
+The ``mcp`` component (:mod:`envcheck.checks.mcp.hooks`) turns these into checks; ``envcheck mcp``
+(:mod:`envcheck.cli.mcp`) lists them. Both import from here, never from each other.
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ import json
 import time
 from typing import TYPE_CHECKING
 
-from envcheck import redact
-from envcheck._format import listed
-from envcheck._model import CheckFailed, Outcome, ok, skip
+from envcheck.core import redact
+from envcheck.core.format import listed
+from envcheck.core.model import CheckFailed, Outcome, ok, skip
 
 if TYPE_CHECKING:
     from mcp import Client

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from envcheck import redact
+from envcheck.core import redact
 from envcheck.mock import _admin, _providers
 from envcheck.mock._providers import MOCK_HEADER, Reply, Request
 

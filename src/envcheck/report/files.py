@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from envcheck import redact
-from envcheck._format import counts
-from envcheck.config import in_ci
+from envcheck.core import redact
+from envcheck.core.config import in_ci
+from envcheck.core.format import counts
 
 SCHEMA_VERSION = 1
 #: the JSON Schema of the report, next to this module (:func:`schema`)

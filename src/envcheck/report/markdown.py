@@ -13,8 +13,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from envcheck import redact
-from envcheck._format import (
+from envcheck.core import redact
+from envcheck.core.format import (
     LABEL,
     by_component,
     component_status,

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from envcheck._format import (
+from envcheck.core.format import (
     LABEL,
     by_component,
     component_status,

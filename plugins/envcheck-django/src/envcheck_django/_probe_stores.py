@@ -66,7 +66,7 @@ def pg_login(conn: Any) -> dict[str, Any]:
     login stage it failed at, with envcheck's startup-protocol probe (when envcheck is installed
     in this interpreter; otherwise the text alone is reported)."""
     try:
-        from envcheck.checks import _pgwire
+        from envcheck.checks.postgres import wire as _pgwire
     except ImportError:
         return {}
     try:

@@ -39,7 +39,7 @@ class Target:
 
 def target(name: str, ctx: Context) -> Target:
     """The provider ``name`` from ``[tool.envcheck.providers]`` / ``[tool.envcheck.ollama]``."""
-    from envcheck.checks._providers_http import SPECS, default_key_variable
+    from envcheck.checks.providers.http import SPECS, default_key_variable
 
     providers = ctx.config.section("providers") or {}
     if name in providers:

@@ -23,7 +23,7 @@ from envcheck_sourcegraph._config import (
 import envcheck
 
 if TYPE_CHECKING:
-    from envcheck.config import EnvcheckConfig
+    from envcheck.core.config import EnvcheckConfig
 
 __all__ = ["COMPONENT", "SourcegraphConfig"]
 __version__ = "0.1.0"

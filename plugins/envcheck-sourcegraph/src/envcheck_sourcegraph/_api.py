@@ -12,7 +12,8 @@ from urllib.parse import urljoin, urlsplit
 from envcheck_sourcegraph._config import COMPONENT, Instance, resolve
 from envcheck_sourcegraph._http import GRAPHQL, Http, content_kind, json_body
 
-from envcheck import CheckFailed, CheckSkipped, Context, Outcome, ok, redact
+from envcheck import CheckFailed, CheckSkipped, Context, Outcome, ok
+from envcheck.core import redact
 
 if TYPE_CHECKING:
     import httpx

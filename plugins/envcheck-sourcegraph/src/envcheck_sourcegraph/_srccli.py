@@ -16,7 +16,8 @@ import subprocess
 from envcheck_sourcegraph._config import ENDPOINT_VARIABLE, TOKEN_VARIABLE, Instance, resolve
 from envcheck_sourcegraph._http import Http, json_body
 
-from envcheck import CheckFailed, Context, Outcome, ok, redact, warn
+from envcheck import CheckFailed, Context, Outcome, ok, warn
+from envcheck.core import redact
 
 VERSION_PATH = "/.api/src-cli/version"
 RELEASES = "https://github.com/sourcegraph/src-cli/releases"

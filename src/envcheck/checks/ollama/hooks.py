@@ -1,0 +1,355 @@
+"""The ``ollama`` component: a local Ollama server, its models, and where they run.
+
+Checks: ``server`` (answers; version >= ``min_version``) → ``model[NAME]`` per model (pulled;
+parameter size, quantization, context length) → ``smoke[NAME]`` (optional: a few tokens, coping
+with deepseek-r1's ``<think>`` blocks and ``thinking`` field) → ``gpu`` (loaded models on GPU or
+CPU, from the running-models list). The official ``ollama`` client, imported only here.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pydantic
+
+from envcheck import cassettes, hookimpl
+from envcheck.checks.ollama import diagnose as _diagnose
+from envcheck.core import interpolate as _interpolate
+from envcheck.core.config import EnvcheckConfig
+from envcheck.core.context import Context
+from envcheck.core.model import Check, CheckFailed, CheckSkipped, Outcome, ok, warn
+from envcheck.kit._builder import CheckMaker, not_configured
+
+if TYPE_CHECKING:
+    import httpx
+    import ollama as ollama_lib
+
+COMPONENT = "ollama"
+DEFAULT_HOST = "${OLLAMA_HOST:-http://localhost:11434}"
+CLIENT_DEFAULT = _diagnose.CLIENT_DEFAULT
+_THINK = re.compile(r"<think>.*?</think>", re.S)
+
+
+class OllamaConfig(pydantic.BaseModel):
+    """``[tool.envcheck.ollama]``."""
+
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    host: str = DEFAULT_HOST
+    models: list[str] = ["deepseek-r1:8b"]
+    min_version: str | None = None
+    smoke: bool = False
+    timeout: float = pydantic.Field(default=10.0, gt=0)
+    smoke_timeout: float = pydantic.Field(default=120.0, gt=0)
+    cassettes: bool = True
+    #: ``false``: nothing listening at ``host`` is *not found* (skipped), not a failure; the
+    #: defaults set it for the client's own default address, which nobody chose
+    required: bool = True
+    #: where the settings came from (the fact ``settings_from``); unset: the configuration file
+    source: str | None = None
+
+    @pydantic.field_validator("min_version")
+    @classmethod
+    def _version(cls, value: str | None) -> str | None:
+        if value is not None and not all(part.isdigit() for part in value.split(".")):
+            raise ValueError(f"{value!r} is not a version like '0.5.0'")
+        return value
+
+
+@hookimpl
+def envcheck_config_sections() -> dict[str, Any]:
+    return {COMPONENT: OllamaConfig}
+
+
+@hookimpl
+def envcheck_default_config(environ: Mapping[str, str]) -> dict[str, Any] | None:
+    """Where the ollama client looks: ``OLLAMA_HOST``, else 127.0.0.1:11434 (where nothing
+    listening is *not found*, not a failure)."""
+    if environ.get("OLLAMA_HOST"):
+        return {COMPONENT: {"host": "${OLLAMA_HOST}", "source": "OLLAMA_HOST"}}
+    default = {"host": CLIENT_DEFAULT, "source": "ollama default (127.0.0.1:11434)"}
+    return {COMPONENT: {**default, "required": False}}
+
+
+@hookimpl
+def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
+    cfg: OllamaConfig | None = config.section(COMPONENT)
+    if cfg is None:
+        if config.from_environment:
+            yield not_configured(COMPONENT, ["OLLAMA_HOST"])
+        return
+
+    from envcheck.llm import _pool
+
+    _pool.prepare("ollama", urls=[cfg.host])  # the client, httpx (+ TLS), while pytest collects
+    make = CheckMaker(COMPONENT, cfg, timeout=cfg.timeout)
+
+    yield make("server", server, "the server answers and is recent enough")
+    for model in cfg.models:
+        yield make(
+            f"model[{model}]", functools.partial(model_check, model), f"{model} is pulled", "server"
+        )
+        if cfg.smoke:
+            yield make(
+                f"smoke[{model}]",
+                functools.partial(smoke, model),
+                f"{model} generates a few tokens",
+                f"model[{model}]",
+                timeout=cfg.smoke_timeout,
+            )
+    yield make("gpu", gpu, "loaded models run on the GPU", "server")
+
+
+class _Calls:
+    """The check's HTTP calls: through its cassette when cassettes are on."""
+
+    def __init__(self, ctx: Context, check: str) -> None:
+        from envcheck.llm import _pool
+
+        cfg: OllamaConfig = ctx.section
+        refs = _interpolate.references(cfg.host)
+        self.source = refs[0] if refs else "tool.envcheck.ollama.host"
+        self.host = ctx.resolve(cfg.host, key="tool.envcheck.ollama.host").rstrip("/")
+        if "://" not in self.host:
+            self.host = f"http://{self.host}"
+        self.ctx = ctx
+        self.cassette: cassettes.Cassette | None = None
+        self.opened: list[Any] = []  # the clients this check made, closed in finish()
+        self.observed = _observing(_pool.transport(self.host))
+        transport: httpx.BaseTransport = self.observed
+        if cfg.cassettes:
+            path = Path(ctx.rootdir) / "cassettes" / COMPONENT / f"{check}.yaml"
+            hint = cassettes.rerecord_command(COMPONENT, check, None)
+            self.cassette = cassettes.Cassette.open(path, cassettes.mode(ctx.config), [], hint)
+            transport = self.cassette.transport(transport)
+        self.transport = transport
+
+    def client(self) -> ollama_lib.Client:
+        import ollama
+
+        made = ollama.Client(host=self.host, timeout=self._timeout(), transport=self.transport)
+        self.opened.append(made)
+        return made
+
+    def http(self) -> httpx.Client:
+        import httpx
+
+        made = httpx.Client(base_url=self.host, timeout=self._timeout(), transport=self.transport)
+        self.opened.append(made)
+        return made
+
+    def _timeout(self) -> float:
+        """The client gives up a little before the check's deadline, so that the check (not
+        the runner) says what happened."""
+        return max(0.05, self.ctx.remaining() - 0.3)
+
+    def finish(self) -> None:
+        for made in self.opened:  # the shared connections stay open for the next check
+            made.close()
+        self.ctx.evidence = "mocked" if self.observed.mocked else "live"
+        if self.cassette is not None:
+            self.cassette.save()
+            self.ctx.evidence = self.cassette.evidence
+            if self.cassette.recorded_at and self.cassette.replayed:
+                self.ctx.fact("recorded_at", self.cassette.recorded_at)
+
+    def unreachable(self, exc: BaseException) -> CheckFailed | CheckSkipped:
+        """Why the server did not answer: refused, unknown host, or connected but silent."""
+        cfg: OllamaConfig = self.ctx.section
+        return _diagnose.unreachable(self.host, self.source, cfg.timeout, cfg.required, exc)
+
+
+def _observing(inner: httpx.BaseTransport) -> Any:
+    import httpx
+
+    from envcheck.mock._providers import MOCK_HEADER
+
+    class Observing(httpx.BaseTransport):
+        def __init__(self) -> None:
+            self.mocked = False
+            self.last_json = True  # whether the last answer was JSON (Ollama's errors are)
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            response = inner.handle_request(request)
+            self.mocked = self.mocked or MOCK_HEADER in response.headers
+            self.last_json = "json" in response.headers.get("content-type", "")
+            return response
+
+        def close(self) -> None:
+            inner.close()
+
+    return Observing()
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", text)[:3])
+
+
+def server(ctx: Context) -> Outcome:
+    import httpx
+
+    calls = _Calls(ctx, "server")
+    ctx.fact("settings_from", _settings_from(ctx))
+    try:
+        with calls.http() as http:
+            started = time.monotonic()
+            try:
+                answer = http.get("/api/version")
+            except (httpx.TransportError, OSError) as exc:
+                raise calls.unreachable(exc) from None
+            latency = round((time.monotonic() - started) * 1000, 1)
+        try:
+            version = str(answer.json()["version"])
+        except (ValueError, KeyError, TypeError):
+            raise CheckFailed(
+                f"{calls.host} answered /api/version with HTTP {answer.status_code}, not Ollama's "
+                "version",
+                why="another service listens there",
+                hint=f"point {calls.source} at Ollama (default http://localhost:11434)",
+            ) from None
+    finally:
+        calls.finish()
+    wanted = ctx.section.min_version
+    if version == "0.0.0":  # what a build from source reports: not a release, not "old"
+        return warn(
+            f"Ollama at {calls.host} reports version 0.0.0: a build from source, whose release "
+            "is unknown" + (f" (min_version {wanted} not checked)" if wanted else ""),
+            hint="run a release build (https://ollama.com/download) to have its version checked",
+            version=version,
+            latency_ms=latency,
+        )
+    if wanted and _version_tuple(version) < _version_tuple(wanted):
+        raise CheckFailed(
+            f"Ollama {version} is older than the required {wanted}",
+            hint="upgrade: curl -fsSL https://ollama.com/install.sh | sh",
+            facts={"version": version},
+        )
+    return ok(f"Ollama {version} at {calls.host}", version=version, latency_ms=latency)
+
+
+def model_check(model: str, ctx: Context) -> Outcome:
+    import ollama
+
+    calls = _Calls(ctx, f"model[{model}]")
+    try:
+        try:
+            shown = calls.client().show(model)
+        except ollama.ResponseError as exc:
+            if exc.status_code == 404 and not calls.observed.last_json:
+                listed = _listed(calls)
+                raise _diagnose.show_not_routed(
+                    calls.host, calls.source, model, exc.error, listed
+                ) from None
+            if exc.status_code == 404:
+                raise CheckFailed(
+                    f"model {model} is not pulled on {calls.host}",
+                    why=exc.error,
+                    hint=f"ollama pull {model}",
+                ) from None
+            raise CheckFailed(f"Ollama refused to describe {model}: {exc.error}") from None
+        except OSError as exc:
+            raise calls.unreachable(exc) from None
+    finally:
+        calls.finish()
+    details = shown.details
+    info = dict(shown.modelinfo or {})
+    context = next((v for k, v in info.items() if k.endswith(".context_length")), None)
+    facts: dict[str, Any] = {
+        "parameter_size": details.parameter_size if details else None,
+        "quantization": details.quantization_level if details else None,
+        "family": details.family if details else None,
+        "context_length": context,
+    }
+    described = ", ".join(str(v) for v in facts.values() if v)
+    return ok(f"{model} pulled ({described})", **facts)
+
+
+def smoke(model: str, ctx: Context) -> Outcome:
+    import ollama
+
+    calls = _Calls(ctx, f"smoke[{model}]")
+    started = time.monotonic()
+    try:
+        try:
+            answer = calls.client().generate(
+                model=model, prompt="Say hello.", options={"num_predict": 32}, stream=False
+            )
+        except ollama.ResponseError as exc:
+            if exc.status_code == 500 and _diagnose.out_of_memory(exc.error or ""):
+                raise _diagnose.memory_failure(model, calls.host, exc.error) from None
+            raise CheckFailed(
+                f"{model} could not generate: {exc.error}",
+                hint=f"ollama run {model} 'hello'  (to see the server's own error)",
+            ) from None
+        except OSError as exc:
+            raise calls.unreachable(exc) from None
+    finally:
+        calls.finish()
+    text = answer.response or ""
+    thought = bool(answer.thinking) or "<think>" in text
+    visible = _THINK.sub("", text).replace("<think>", "").strip()
+    latency = round((time.monotonic() - started) * 1000)
+    if not visible and not thought:
+        raise CheckFailed(f"{model} answered with nothing", hint=f"ollama run {model} 'hello'")
+    what = "reasoned, then answered" if thought else "answered"
+    return ok(
+        f"{model} {what} in {latency} ms",
+        latency_ms=latency,
+        thinking=thought,
+        answer_chars=len(visible),
+    )
+
+
+def _settings_from(ctx: Context) -> str:
+    cfg: OllamaConfig = ctx.section
+    if cfg.source:
+        return cfg.source
+    source = str(ctx.config.source)
+    return source.rsplit("/", 1)[-1] if source.endswith(".toml") else "pyproject"
+
+
+def _listed(calls: _Calls) -> list[str]:
+    try:
+        return [str(m.model) for m in calls.client().list().models]
+    except Exception:  # noqa: B902 - the 404 itself is the finding
+        return []
+
+
+def gpu(ctx: Context) -> Outcome:
+    calls = _Calls(ctx, "gpu")
+    try:
+        try:
+            running = calls.client().ps()
+        except OSError as exc:
+            raise calls.unreachable(exc) from None
+    finally:
+        calls.finish()
+    loaded = list(running.models or [])
+    if not loaded:
+        raise CheckSkipped(
+            "no model is loaded, so where models run cannot be told yet",
+            hint=f"ollama run {ctx.section.models[0] if ctx.section.models else 'MODEL'} 'hi', "
+            "then check again",
+        )
+    placements = {}
+    for entry in loaded:
+        size, vram = int(entry.size or 0), int(entry.size_vram or 0)
+        share = vram / size if size else 0.0
+        placements[str(entry.model)] = (
+            "GPU" if share >= 0.99 else ("CPU" if vram == 0 else f"{share:.0%} GPU")
+        )
+    on_cpu = [m for m, where in placements.items() if where != "GPU"]
+    summary = ", ".join(f"{m} on {where}" for m, where in placements.items())
+    if on_cpu:
+        return warn(
+            summary,
+            hint="CPU inference is slow: check the GPU driver (nvidia-smi) and `ollama ps`; a "
+            "smaller quantization may fit in VRAM",
+            placement=placements,
+        )
+    return ok(summary, placement=placements)

@@ -1,0 +1,254 @@
+"""Just enough of PostgreSQL's startup protocol to learn why a login fails.
+
+libpq reports connection errors as text, and with ``sslmode=prefer`` one text for two attempts.
+Speaking the protocol ourselves gives, for each attempt (over SSL or not), the server's SQLSTATE
+and whether the error came before authentication finished (pg_hba.conf, server state, slots) or
+after (role, database, CONNECT). Authentication is done for real (cleartext, md5, SCRAM-SHA-256),
+so a wrong password is the server's 28P01, not a guess. Used only after a login failed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+import socket
+import ssl
+import struct
+import time
+from dataclasses import dataclass
+
+from envcheck.checks.postgres.diagnose import AUTHENTICATED, BEFORE_AUTH
+
+SSL_REQUEST = struct.pack("!ii", 8, 80877103)
+_PROTOCOL_3 = 196608
+READY = "ready"
+
+
+@dataclass
+class Attempt:
+    """One login attempt as the server answered it."""
+
+    ssl: bool
+    #: ``startup`` (failed before authentication finished), ``authenticated`` or ``ready``
+    stage: str
+    sqlstate: str | None = None
+    message: str = ""
+    #: the server asked for a password and there was none
+    needs_password: bool = False
+
+
+class ProbeError(Exception):
+    """The probe could not finish (silence, a closed connection, a foreign answer)."""
+
+
+def connect(host: str, port: int, deadline: float) -> socket.socket:
+    left = max(0.05, deadline - time.monotonic())
+    if host.startswith("/"):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(left)
+        try:
+            sock.connect(os.path.join(host, f".s.PGSQL.{port}"))
+        except OSError:
+            sock.close()
+            raise
+        return sock
+    return socket.create_connection((host, port), timeout=left)
+
+
+def ask_ssl(sock: socket.socket, deadline: float) -> bytes:
+    """Send SSLRequest; the server's one-byte answer (``S``, ``N``), or another protocol's."""
+    sock.settimeout(max(0.05, deadline - time.monotonic()))
+    sock.sendall(SSL_REQUEST)
+    return sock.recv(64)
+
+
+def attempt(
+    host: str,
+    port: int,
+    *,
+    user: str,
+    dbname: str,
+    password: str | None,
+    tls: ssl.SSLContext | None,
+    deadline: float,
+) -> Attempt | None:
+    """One login, over TLS with ``tls`` (``None``: plain). ``None`` when the server offers no SSL.
+
+    Raises :class:`ssl.SSLError` for a failed handshake, :class:`ProbeError` or :class:`OSError`
+    for a conversation that did not happen."""
+    with connect(host, port, deadline) as raw:
+        sock: socket.socket = raw
+        if tls is not None:
+            answer = ask_ssl(raw, deadline)
+            if answer[:1] != b"S":
+                return None
+            sock = tls.wrap_socket(raw, server_hostname=host)
+        try:
+            return _login(sock, user, dbname, password, tls is not None, deadline)
+        finally:
+            if sock is not raw:
+                sock.close()
+
+
+def _login(
+    sock: socket.socket,
+    user: str,
+    dbname: str,
+    password: str | None,
+    over_ssl: bool,
+    deadline: float,
+) -> Attempt:
+    params = b"".join(
+        key + b"\0" + value.encode() + b"\0"
+        for key, value in (
+            (b"user", user),
+            (b"database", dbname),
+            (b"application_name", "envcheck diagnosis"),
+        )
+    )
+    body = struct.pack("!i", _PROTOCOL_3) + params + b"\0"
+    reader = _Reader(sock, deadline)
+    sock.sendall(struct.pack("!i", len(body) + 4) + body)
+    stage = BEFORE_AUTH
+    scram: _Scram | None = None
+    while True:
+        kind, payload = reader.message()
+        if kind == b"E":
+            fields = _fields(payload)
+            return Attempt(over_ssl, stage, fields.get("C"), fields.get("M", ""))
+        if kind == b"Z":
+            _terminate(sock)
+            return Attempt(over_ssl, READY)
+        if kind != b"R":
+            continue  # ParameterStatus, BackendKeyData, NoticeResponse
+        (code,) = struct.unpack("!i", payload[:4])
+        if code == 0:
+            stage = AUTHENTICATED
+            continue
+        if code in (3, 5, 10) and not password:
+            return Attempt(over_ssl, stage, needs_password=True)
+        assert password is not None
+        if code == 3:
+            _send(sock, b"p", password.encode() + b"\0")
+        elif code == 5:
+            # the md5 method's own hashing, not a use of md5 for security
+            inner = hashlib.md5((password + user).encode(), usedforsecurity=False).hexdigest()
+            digest = hashlib.md5(inner.encode() + payload[4:8], usedforsecurity=False).hexdigest()
+            _send(sock, b"p", b"md5" + digest.encode() + b"\0")
+        elif code == 10:
+            mechanisms = payload[4:].split(b"\0")
+            if b"SCRAM-SHA-256" not in mechanisms:
+                raise ProbeError("the server offers no SASL mechanism this probe speaks")
+            scram = _Scram(password)
+            first = scram.client_first()
+            _send(sock, b"p", b"SCRAM-SHA-256\0" + struct.pack("!i", len(first)) + first)
+        elif code == 11 and scram is not None:
+            _send(sock, b"p", scram.client_final(payload[4:]))
+        elif code == 12:
+            continue
+        else:
+            raise ProbeError(f"authentication method {code} is not one this probe speaks")
+
+
+def _send(sock: socket.socket, kind: bytes, payload: bytes) -> None:
+    sock.sendall(kind + struct.pack("!i", len(payload) + 4) + payload)
+
+
+def _terminate(sock: socket.socket) -> None:
+    try:
+        _send(sock, b"X", b"")
+    except OSError:
+        pass
+
+
+def _fields(payload: bytes) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for part in payload.split(b"\0"):
+        if part:
+            found[chr(part[0])] = part[1:].decode("utf-8", "replace")
+    return found
+
+
+class _Reader:
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self.sock = sock
+        self.deadline = deadline
+        self.buffer = b""
+
+    def _exactly(self, count: int) -> bytes:
+        while len(self.buffer) < count:
+            self.sock.settimeout(max(0.05, self.deadline - time.monotonic()))
+            try:
+                chunk = self.sock.recv(65536)
+            except (socket.timeout, TimeoutError):
+                raise ProbeError("the server did not answer the login") from None
+            if not chunk:
+                raise ProbeError("the server closed the connection during the login")
+            self.buffer += chunk
+        data, self.buffer = self.buffer[:count], self.buffer[count:]
+        return data
+
+    def message(self) -> tuple[bytes, bytes]:
+        head = self._exactly(5)
+        kind, length = head[:1], struct.unpack("!i", head[1:])[0]
+        if kind not in b"RESKZNV" or not 4 <= length <= 1 << 20:
+            raise ProbeError("the answer is not PostgreSQL's protocol")
+        return kind, self._exactly(length - 4)
+
+
+class _Scram:
+    """The client side of SCRAM-SHA-256 without channel binding (RFC 5802, RFC 7677)."""
+
+    def __init__(self, password: str) -> None:
+        self.password = password
+        self.nonce = base64.b64encode(secrets.token_bytes(18)).decode()
+        self.first_bare = f"n=,r={self.nonce}"
+
+    def client_first(self) -> bytes:
+        return f"n,,{self.first_bare}".encode()
+
+    def client_final(self, server_first: bytes) -> bytes:
+        text = server_first.decode()
+        attrs = dict(item.split("=", 1) for item in text.split(","))
+        salted = hashlib.pbkdf2_hmac(
+            "sha256", self.password.encode(), base64.b64decode(attrs["s"]), int(attrs["i"])
+        )
+        client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+        stored_key = hashlib.sha256(client_key).digest()
+        without_proof = f"c=biws,r={attrs['r']}"
+        message = f"{self.first_bare},{text},{without_proof}".encode()
+        signature = hmac.new(stored_key, message, "sha256").digest()
+        proof = bytes(a ^ b for a, b in zip(client_key, signature))
+        return f"{without_proof},p={base64.b64encode(proof).decode()}".encode()
+
+
+def passfile_password(path: str, host: str, port: int, dbname: str, user: str) -> str | None:
+    """The password libpq would take from a .pgpass file (``host:port:db:user:password``)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    wanted = ["localhost" if host.startswith("/") else host, str(port), dbname, user]
+    for line in lines:
+        if not line or line.startswith("#"):
+            continue
+        fields: list[str] = []
+        current, escaped = "", False
+        for char in line:
+            if escaped:
+                current, escaped = current + char, False
+            elif char == "\\":
+                escaped = True
+            elif char == ":" and len(fields) < 4:
+                fields.append(current)
+                current = ""
+            else:
+                current += char
+        fields.append(current)
+        if len(fields) == 5 and all(f in ("*", w) for f, w in zip(fields, wanted)):
+            return fields[4]
+    return None

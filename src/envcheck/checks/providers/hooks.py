@@ -1,0 +1,357 @@
+"""The ``providers`` component: OpenAI, Anthropic, Gemini and any OpenAI-compatible service.
+
+Checks per provider (httpx, no vendor SDK): ``key`` (present and plausible) → ``auth`` (the
+cheapest authenticated call: listing models) → ``model`` (the configured model is listed for this
+key) → ``smoke`` (optional, a completion of at most 5 tokens) → ``headroom`` (rate-limit headers).
+Every call goes through the shared rate limiter and the retry policy of :mod:`envcheck.llm`, and
+through the project's vcrpy cassettes (replayed in CI, recorded live with keys).
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pydantic
+
+from envcheck import cassettes, hookimpl
+from envcheck.checks.providers.http import (
+    COMPONENT,
+    SPECS,
+    Provider,
+    ProviderConfig,
+    Session,
+    models_path,
+    resolve,
+    with_session,
+)
+from envcheck.core.config import EnvcheckConfig, Instances, describe_error, field_names
+from envcheck.core.context import Context
+from envcheck.core.model import Check, CheckFailed, FactValue, Outcome, Status, ok
+from envcheck.kit._builder import CheckMaker, not_configured
+from envcheck.llm import _anthropic as anthropic_models
+
+if TYPE_CHECKING:
+    import httpx
+
+
+@dataclass(frozen=True)
+class ProvidersSection(Instances):
+    """``[tool.envcheck.providers]``: one sub-table per provider and no keys of its own.
+
+    Validated table by table, so that every mistake is reported under its own dotted key, in
+    the same message as the mistakes in other sections."""
+
+    model: type[pydantic.BaseModel] = ProviderConfig
+
+    def validate(self, raw: Any, where: str, problems: list[str]) -> dict[str, Any]:
+        if not isinstance(raw, Mapping):
+            problems.append(f"{where}: expected a table of providers, e.g. [{where}.openai]")
+            return {}
+        known = field_names(ProviderConfig)
+        found: dict[str, Any] = {}
+        for name, table in raw.items():
+            prefix = f"{where}.{name}"
+            if not isinstance(table, Mapping):
+                problems.append(
+                    f"{prefix}: expected a table: every provider is a sub-table such as "
+                    f"[{where}.openai], and {where} has no keys of its own"
+                )
+                continue
+            if table.get("kind") is None and name not in SPECS:
+                problems.append(_unknown_provider(prefix, name))
+            try:
+                found[name] = ProviderConfig.model_validate(table)
+            except pydantic.ValidationError as exc:
+                problems += [describe_error(e, prefix, known) for e in exc.errors()]
+        return found
+
+
+_TITLE = {"openai": "OpenAI", "anthropic": "Anthropic", "gemini": "Gemini"}
+
+
+def _unknown_provider(prefix: str, name: str) -> str:
+    close = difflib.get_close_matches(name.lower(), list(SPECS), n=1, cutoff=0.6)
+    if close:
+        return (
+            f"{prefix}: unknown provider; did you mean {close[0]!r}? "
+            f'(or set kind = "{close[0]}" for an {_TITLE[close[0]]}-compatible service)'
+        )
+    return (
+        f"{prefix}: unknown provider (known: {', '.join(SPECS)}); set kind = \"openai\" for an "
+        'OpenAI-compatible service (or "anthropic", "gemini")'
+    )
+
+
+@hookimpl
+def envcheck_config_sections() -> dict[str, Any]:
+    return {COMPONENT: ProvidersSection()}
+
+
+@hookimpl
+def envcheck_default_config(environ: Mapping[str, str]) -> dict[str, Any] | None:
+    found: dict[str, Any] = {}
+    if environ.get("OPENAI_API_KEY"):
+        found["openai"] = {}
+    if environ.get("ANTHROPIC_API_KEY"):
+        found["anthropic"] = {}
+    if environ.get("GEMINI_API_KEY"):
+        found["gemini"] = {}
+    elif environ.get("GOOGLE_API_KEY"):
+        found["gemini"] = {"api_key": "${GOOGLE_API_KEY}"}
+    return {COMPONENT: found} if found else None
+
+
+@hookimpl
+def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
+    section: dict[str, ProviderConfig] | None = config.section(COMPONENT)
+    if not section:
+        if config.from_environment:
+            yield not_configured(
+                COMPONENT, ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY"]
+            )
+        return
+    from envcheck.llm import _pool
+
+    # httpx (and its SSL context, unless every server is plain http) while pytest collects
+    _pool.prepare(urls=[cfg.base_url for cfg in section.values()])
+    for name, cfg in section.items():
+        yield from _provider_checks(name, cfg)
+
+
+def _provider_checks(name: str, cfg: ProviderConfig) -> Iterator[Check]:
+    make = CheckMaker(COMPONENT, cfg, timeout=cfg.timeout, prefix=f"{name}.", instance=name)
+
+    yield make("key", key_check, "an API key is present and plausible")
+    yield make("auth", auth_check, "authenticated and reachable (lists models)", "key")
+    yield make("model", model_check, "the configured model exists for this key", "auth")
+    if cfg.smoke:
+        yield make("smoke", smoke_check, "a tiny completion succeeds", "model")
+    yield make("headroom", headroom_check, "rate-limit headroom", "smoke" if cfg.smoke else "auth")
+
+
+# -- the checks ----------------------------------------------------------------------------------
+
+
+def key_check(name: str, ctx: Context) -> Outcome:
+    p = resolve(name, ctx)
+    variable = p.key_variable or f"tool.envcheck.providers.{name}.api_key"
+    if p.key is None:
+        replayable = p.cfg.cassettes and (Path(ctx.rootdir) / "cassettes" / name).is_dir()
+        if replayable and cassettes.mode(ctx.config) in ("none", "once", "new"):
+            ctx.evidence = "replayed"
+            return ok(f"no key ({variable} not set): replaying cassettes/{name}/")
+        raise CheckFailed(
+            f"{variable} is not set",
+            why=f"{name} needs an API key, and there is no cassette in cassettes/{name}/ "
+            "to replay instead",
+            hint=f"export {variable}=...  ({p.key_page})",
+        )
+    if p.key != p.key.strip() or p.key[:1] in "\"'" or p.key[-1:] in "\"'":
+        raise CheckFailed(
+            f"the {name} key has surrounding whitespace or quotes",
+            why="copied with its quotes or a newline from a .env file: the provider would "
+            "reject it as an invalid key",
+            hint=f"export {variable}=<the key itself, without quotes>",
+        )
+    facts: dict[str, FactValue] = {"key_length": len(p.key), "base_url": p.base_url}
+    looks_like = _key_kind(p.key)
+    if p.default_endpoint and looks_like != p.kind:
+        expected = f"{_a(p.kind)} key ({p.spec.key_prefix}…)"
+        summary = f"the {name} key does not look like {expected}"
+        if looks_like:
+            seen = f"{_a(looks_like)} key ({SPECS[looks_like].key_prefix}…)"
+            summary = f"the {name} key looks like {seen}, not {expected}"
+        return Outcome(
+            Status.WARN,
+            summary,
+            facts,
+            hint=f"check that {variable} holds the {_TITLE[p.kind]} key, not another provider's "
+            f"({p.key_page})",
+            why=f"{p.base_url} refuses any other provider's key",
+        )
+    return ok(f"{variable} is set ({len(p.key)} characters)", **facts)
+
+
+def _a(kind: str) -> str:
+    return f"{'an' if kind in ('openai', 'anthropic') else 'a'} {_TITLE[kind]}"
+
+
+def _key_kind(key: str) -> str | None:
+    """The kind whose keys start like ``key`` (the longest prefix wins: sk-ant- over sk-)."""
+    kinds = sorted(SPECS, key=lambda k: len(SPECS[k].key_prefix), reverse=True)
+    return next((k for k in kinds if key.startswith(SPECS[k].key_prefix)), None)
+
+
+def _list_models(s: Session, want: str | None = None) -> list[str]:
+    """Model ids visible to this key; stops paging once ``want`` is found."""
+    kind = s.provider.kind
+    if kind == "openai":
+        listed = s.json(s.call("GET", "/models", listing=True))
+        return [str(m["id"]) for m in listed.get("data", [])]
+    if kind == "anthropic":
+        ids: list[str] = []
+        path = "/v1/models"
+        for _ in range(10):
+            page = s.json(s.call("GET", path, listing=True))
+            ids += [str(m["id"]) for m in page.get("data", [])]
+            if not page.get("has_more") or (want and anthropic_models.resolve(want, ids)):
+                break
+            path = f"/v1/models?after_id={page.get('last_id')}"
+        return ids
+    names: list[str] = []
+    path = "/v1beta/models"
+    for _ in range(10):
+        page = s.json(s.call("GET", path, listing=True))
+        names += [str(m["name"]).removeprefix("models/") for m in page.get("models", [])]
+        token = page.get("nextPageToken")
+        if not token or want is None or want in names:
+            break
+        path = f"/v1beta/models?pageToken={token}"
+    return names
+
+
+def auth_check(name: str, ctx: Context) -> Outcome:
+    def work(s: Session) -> Outcome:
+        started = time.monotonic()
+        models = _list_models(s)
+        latency = round((time.monotonic() - started) * 1000, 1)
+        return ok(
+            f"authenticated at {s.provider.base_url}; {len(models)} models visible",
+            models=len(models),
+            latency_ms=latency,
+        )
+
+    return with_session(name, "auth", ctx, work)
+
+
+def model_check(name: str, ctx: Context) -> Outcome:
+    def work(s: Session) -> Outcome:
+        p = s.provider
+        models = _list_models(s, p.model)
+        found = anthropic_models.resolve(p.model, models) if p.kind == "anthropic" else None
+        if p.model in models or found:
+            return ok(
+                f"{p.model} is available"
+                + (f" (as {found})" if found and found != p.model else ""),
+                model=found or p.model,
+            )
+        close = difflib.get_close_matches(p.model, models, n=3, cutoff=0.5)
+        if s.cassette is not None and s.cassette.replayed and not s.cassette.live:
+            raise _missing_from_recording(s, models, close)
+        suggestion = f"; closest: {', '.join(close)}" if close else ""
+        raise CheckFailed(
+            f"model {p.model!r} is not available to this {p.kind} key{suggestion}",
+            why=f"{len(models)} models are listed for it, and this is not one of them",
+            hint=f"set model = \"{close[0] if close else '...'}\" in "
+            f"[tool.envcheck.providers.{name}]",
+        )
+
+    return with_session(name, "model", ctx, work)
+
+
+def _missing_from_recording(s: Session, models: list[str], close: list[str]) -> CheckFailed:
+    """The model is not in a *replayed* list: the configuration may be newer than the cassette."""
+    assert s.cassette is not None
+    p, cassette = s.provider, s.cassette
+    try:
+        shown = cassette.path.relative_to(s.ctx.rootdir)
+    except ValueError:
+        shown = cassette.path
+    day = f" on {cassette.recorded_on}" if cassette.recorded_on else ""
+    closest = f" (closest: {', '.join(close)})" if close else ""
+    rename = f'set model = "{close[0]}"' if close else "set model"
+    return CheckFailed(
+        f"model {p.model!r} is missing from the {p.kind} models list recorded{day} in {shown}"
+        f"{closest}; the cassette may be stale: re-record with: {cassette.rerecord}",
+        why=f"the list of {len(models)} models was replayed from the cassette, not asked live: "
+        "a model configured (or made available to the key) after the recording is not in it",
+        hint=f"re-record with: {cassette.rerecord}  (or, if the name is wrong, {rename} in "
+        f"[tool.envcheck.providers.{p.name}])",
+    )
+
+
+def _smoke_request(p: Provider) -> tuple[str, Any]:
+    prompt = "Reply with OK."
+    if p.kind == "openai":
+        body = {"model": p.model, "messages": [{"role": "user", "content": prompt}]}
+        return "/chat/completions", {**body, "max_tokens": 5}
+    if p.kind == "anthropic":
+        body = {"model": p.model, "messages": [{"role": "user", "content": prompt}]}
+        return "/v1/messages", {**body, "max_tokens": 5}
+    config = {"maxOutputTokens": 5}
+    payload = {"contents": [{"parts": [{"text": prompt}]}], "generationConfig": config}
+    return f"/v1beta/models/{p.model}:generateContent", payload
+
+
+def _smoke(s: Session) -> httpx.Response:
+    path, body = _smoke_request(s.provider)
+    return s.call("POST", path, body)
+
+
+def smoke_check(name: str, ctx: Context) -> Outcome:
+    def work(s: Session) -> Outcome:
+        started = time.monotonic()
+        data = s.json(_smoke(s))
+        latency = round((time.monotonic() - started) * 1000, 1)
+        usage = data.get("usage") or data.get("usageMetadata") or {}
+        tokens = usage.get("total_tokens") or usage.get("totalTokenCount")
+        if tokens is None and "output_tokens" in usage:
+            tokens = int(usage.get("input_tokens", 0)) + int(usage["output_tokens"])
+        return ok(
+            f"{s.provider.model} answered in {latency:.0f} ms", latency_ms=latency, tokens=tokens
+        )
+
+    return with_session(name, "smoke", ctx, work)
+
+
+_HEADROOM = {
+    "openai": ("x-ratelimit-limit-{}", "x-ratelimit-remaining-{}"),
+    "anthropic": ("anthropic-ratelimit-{}-limit", "anthropic-ratelimit-{}-remaining"),
+}
+
+
+def headroom_check(name: str, ctx: Context) -> Outcome:
+    def work(s: Session) -> Outcome:
+        p = s.provider
+        response = _smoke(s) if p.cfg.smoke else s.call("GET", models_path(p), listing=True)
+        pattern = _HEADROOM.get(p.kind)
+        facts: dict[str, FactValue] = {}
+        lowest: tuple[float, str] | None = None
+        for what in ("requests", "tokens", "input-tokens", "output-tokens"):
+            if pattern is None:
+                break
+            limit = response.headers.get(pattern[0].format(what))
+            left = response.headers.get(pattern[1].format(what))
+            if limit and left and limit.isdigit() and left.isdigit() and int(limit) > 0:
+                facts[f"{what}_remaining"] = int(left)
+                facts[f"{what}_limit"] = int(limit)
+                share = int(left) / int(limit)
+                if lowest is None or share < lowest[0]:
+                    lowest = (share, what)
+        if lowest is None:
+            return ok(f"rate limits not reported by {p.kind} on this endpoint", reported=False)
+        share, what = lowest
+        left, limit = facts[f"{what}_remaining"], facts[f"{what}_limit"]
+        summary = f"{_percent(share)} of the {what} limit left ({left} of {limit})"
+        if share < p.cfg.headroom_warn:
+            return Outcome(
+                Status.WARN,
+                summary,
+                facts,
+                hint="wait for the window to reset, or raise the limit in the provider console",
+                why=f"below headroom_warn = {p.cfg.headroom_warn:g}: the next calls of this key "
+                "(yours, your team's, CI's) may be refused with 429",
+            )
+        return ok(summary, **facts)
+
+    return with_session(name, "headroom", ctx, work)
+
+
+def _percent(share: float) -> str:
+    """``42%``; more digits near the ends, so that 5 of 10000 is not "0%" nor 9999 "100%"."""
+    return f"{share:.2%}" if 0 < share < 0.01 or 0.99 < share < 1 else f"{share:.0%}"

@@ -1,0 +1,247 @@
+"""What the server components (``postgres``, ``redis``) share: the config keys every instance has,
+version comparison, the hook trio, one connection per instance, and *not found* for defaults.
+
+A component module declares a :class:`ServerComponent` and takes its three hooks from it::
+
+    SERVER = ServerComponent("redis", RedisConfig, ["REDIS_URL"], _defaults, _instance_checks)
+    envcheck_config_sections, envcheck_default_config, envcheck_checks = SERVER.hooks()
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+import time
+from collections import ChainMap
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Generic, TypeVar
+
+import pydantic
+
+from envcheck import hookimpl
+from envcheck.core.config import EnvcheckConfig, Instances
+from envcheck.core.context import Context
+from envcheck.core.model import Check, CheckFailed, CheckSkipped
+from envcheck.kit._builder import not_configured
+
+#: ``source`` of an instance configured in pyproject.toml (or the --envcheck-config file)
+FROM_FILE = "pyproject"
+
+
+class ServerConfig(pydantic.BaseModel):
+    """Keys every server instance has, whatever the component."""
+
+    model_config = pydantic.ConfigDict(extra="forbid")
+    #: shown in the message of a malformed ``min_version``
+    version_example: ClassVar[str] = "'15' or '15.4'"
+
+    min_version: str | None = None
+    timeout: float = pydantic.Field(default=3.0, gt=0)
+    write_check: bool = True
+    #: ``false``: nothing listening at the address is *not found* (skipped), not a failure. The
+    #: defaults (no ``[tool.envcheck]``) set it for addresses nobody chose, e.g. localhost:6379.
+    required: bool = True
+    #: where the settings came from, recorded as the fact ``settings_from`` (``DATABASE_URL``,
+    #: ``libpq default``, ...); unset: the configuration file
+    source: str | None = None
+
+    @pydantic.field_validator("min_version")
+    @classmethod
+    def _version(cls, value: str | None) -> str | None:
+        if value is not None:
+            from packaging.version import InvalidVersion, Version
+
+            try:
+                Version(value)
+            except InvalidVersion:
+                raise ValueError(f"{value!r} is not a version like {cls.version_example}") from None
+        return value
+
+
+def older(have: str, wanted: str) -> bool:
+    """Whether version ``have`` (``7.0.15``, ``15.4``, ``16beta1``) is older than ``wanted``.
+
+    A version that cannot be read is never called older (the check reports what it saw)."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(have) < Version(wanted)
+    except InvalidVersion:
+        return False
+
+
+def section_name(component: str, instance: str) -> str:
+    return f"tool.envcheck.{component}" + ("" if instance == "default" else f".{instance}")
+
+
+def settings_from(ctx: Context, cfg: ServerConfig) -> str:
+    """Where this instance's settings came from, for the ``settings_from`` fact."""
+    if cfg.source:
+        return cfg.source
+    return Path(ctx.config.source).name if ctx.config.source.endswith(".toml") else FROM_FILE
+
+
+def origin(name: str, environ: Mapping[str, str]) -> str:
+    """``name``, marked when its value comes from a ``.env`` file rather than the environment
+    (the mapping handed to ``envcheck_default_config`` is then a ChainMap: environment first)."""
+    if isinstance(environ, ChainMap) and name not in environ.maps[0]:
+        return f"{name} (.env)"
+    return name
+
+
+def not_found(what: str, tried: str, how: str) -> CheckSkipped:
+    """Nothing answers at a default address: *not found*, with what was tried and how to
+    configure the component."""
+    return CheckSkipped(f"not found: no {what} at {tried}", hint=how)
+
+
+@dataclass(frozen=True)
+class ServerComponent:
+    """A server component's wiring: its config model, its defaults and its checks per instance."""
+
+    name: str
+    model: type[ServerConfig]
+    variables: Sequence[str]
+    defaults: Callable[[Mapping[str, str]], dict[str, Any] | None]
+    instance_checks: Callable[[str, Any], Iterator[Check]]
+
+    def hooks(self) -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
+        """``envcheck_config_sections``, ``envcheck_default_config``, ``envcheck_checks``."""
+
+        @hookimpl
+        def envcheck_config_sections() -> dict[str, Any]:
+            return {self.name: Instances(self.model)}
+
+        @hookimpl
+        def envcheck_default_config(environ: Mapping[str, str]) -> dict[str, Any] | None:
+            found = self.defaults(environ)
+            return None if found is None else {self.name: found}
+
+        @hookimpl
+        def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
+            instances: dict[str, Any] | None = config.section(self.name)
+            if instances is None:
+                if config.from_environment:
+                    yield not_configured(self.name, list(self.variables))
+                return
+            for name, instance in instances.items():
+                yield from self.instance_checks(name, instance)
+
+        return envcheck_config_sections, envcheck_default_config, envcheck_checks
+
+
+T = TypeVar("T")
+
+#: a shared connection nobody used for this long is closed (checks of one instance follow each
+#: other within milliseconds; this closes the connection of checks deselected with -k)
+IDLE_SECONDS = 1.0
+
+
+class Shared(Generic[T]):
+    """One connection to one server instance, used by its checks one after the other.
+
+    envcheck must not cause what it reports: a server with one free connection slot passes, so
+    the checks of an instance never hold two connections. The connection is opened by the first
+    check that needs it, closed when a check fails in a way that leaves it unusable, when nobody
+    used it for :data:`IDLE_SECONDS`, and at exit.
+    """
+
+    def __init__(self, closer: Callable[[T], None]) -> None:
+        self._closer = closer
+        self._lock = threading.Lock()
+        self._conn: T | None = None
+        self._timer: threading.Timer | None = None
+
+    @contextmanager
+    def use(self, ctx: Context, opener: Callable[[], T]) -> Iterator[T]:
+        """The connection (opened with ``opener`` if there is none), exclusively, for as long as
+        the ``with`` block runs. An exception other than a diagnosis closes it; a check that
+        waited for it past its deadline fails saying so."""
+        if not self._lock.acquire(timeout=max(0.0, ctx.remaining() - 0.05)):
+            raise CheckFailed(
+                "another check of this server held envcheck's connection until this check's "
+                "timeout",
+                why="envcheck uses one connection per server, one check after the other; the "
+                "check before this one hung on it",
+                hint=f"look at the other failures of {ctx.check.component}; raise the timeout "
+                "if the server is just slow",
+            )
+        try:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self._conn is None:
+                self._conn = opener()
+            try:
+                yield self._conn
+            except (CheckFailed, CheckSkipped):
+                raise  # a diagnosis: the connection is fine
+            except BaseException:  # noqa: B902 - closed, then re-raised
+                self._close_locked()  # a connection error, or in an unknown state
+                raise
+        finally:
+            if self._conn is not None:
+                self._timer = threading.Timer(IDLE_SECONDS, self._idle)
+                self._timer.daemon = True
+                self._timer.start()
+            self._lock.release()
+
+    def close(self) -> None:
+        """Close the connection now (waits, bounded, for the check using it)."""
+        got = self._lock.acquire(timeout=2.0)
+        try:
+            self._close_locked()
+        finally:
+            if got:
+                self._lock.release()
+
+    def _idle(self) -> None:
+        if self._lock.acquire(blocking=False):
+            try:
+                self._close_locked()
+            finally:
+                self._lock.release()
+
+    def _close_locked(self) -> None:
+        conn, self._conn = self._conn, None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if conn is not None:
+            try:
+                self._closer(conn)
+            except Exception:  # noqa: B902 - closing a broken connection may fail: it is gone
+                pass
+
+
+_registry: dict[tuple[str, ...], Shared[Any]] = {}
+_registry_lock = threading.Lock()
+
+
+def shared(key: tuple[str, ...], closer: Callable[[Any], None]) -> Shared[Any]:
+    """The :class:`Shared` connection of one instance, by a key that identifies its target
+    (component, instance and the resolved address, so two sessions in one process never mix)."""
+    with _registry_lock:
+        found = _registry.get(key)
+        if found is None:
+            found = _registry[key] = Shared(closer)
+        return found
+
+
+def close_all(prefix: tuple[str, ...] = ()) -> None:
+    """Close every shared connection whose key starts with ``prefix``."""
+    with _registry_lock:
+        holders = [h for k, h in _registry.items() if k[: len(prefix)] == prefix]
+    for holder in holders:
+        holder.close()
+
+
+atexit.register(close_all)
+
+
+def deadline_of(ctx: Context) -> float:
+    """The monotonic time at which ``ctx``'s check times out."""
+    return time.monotonic() + ctx.remaining()

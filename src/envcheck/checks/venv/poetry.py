@@ -1,0 +1,383 @@
+"""Poetry for the venv checks: one Poetry process at a time (one in all on a cold run), answers
+cached in pytest's cache.
+
+Poetry's answers (``poetry --version``, ``poetry env info --path``, ``poetry check --lock``) only
+change when ``pyproject.toml``, ``poetry.lock``, the Poetry executable or the environment change,
+so each is kept in pytest's cache under a key made of exactly those inputs (file hashes, the
+executable's and its interpreter's stat, Poetry's settings). ``--cache-clear`` or any change runs
+Poetry again. A failed start is diagnosed by :mod:`envcheck.kit._exec`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from envcheck.kit import _exec
+from envcheck.core.context import Context
+from envcheck.core.model import CheckFailed
+from envcheck.checks.venv import poetry_batch as _poetry_batch
+
+INSTALL_HINT = "pipx install poetry   (or: python3 -m pip install --user poetry)"
+_CACHE_PREFIX = "envcheck/venv/poetry/"
+_KEYS_KEPT = 4
+#: Poetry processes contend for the CPU and for Poetry's own cache: never two at a time
+_ONE_AT_A_TIME = threading.Lock()
+_memo_lock = threading.Lock()
+_memo: dict[str, Answer] = {}
+#: answers not kept (no environment yet), each handed once to the check that asks for it
+_fresh: dict[str, Answer] = {}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one Poetry command said, and when (``cached`` is set when it came from the cache)."""
+
+    stdout: str
+    stderr: str
+    returncode: int
+    at: str
+    cached: bool = False
+
+    @property
+    def tail(self) -> str:
+        lines = (self.stderr or self.stdout).strip().splitlines()[-3:]
+        return " / ".join(line.strip() for line in lines)
+
+    @property
+    def when(self) -> str:
+        """``2026-12-01 02:40 UTC``."""
+        return self.at.replace("T", " ")[:16] + " UTC"
+
+    def note(self) -> str:
+        """`` (cached 2026-12-01 02:40 UTC)`` for a cached answer, else ``""``."""
+        return f" (cached {self.when})" if self.cached else ""
+
+
+def find() -> str:
+    """The ``poetry`` program on PATH; a file that cannot run is diagnosed, not called missing."""
+    found = shutil.which("poetry")
+    if found is not None:
+        return found
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        candidate = Path(directory or ".", "poetry")
+        if os.path.lexists(candidate):
+            problem = _exec.inspect(str(candidate), reinstall=reinstall_command(str(candidate)))
+            if problem is not None:
+                raise CheckFailed(problem.summary, why=problem.why, hint=problem.hint)
+    raise CheckFailed(
+        "poetry is not on PATH",
+        why="the project is managed with Poetry ([tool.envcheck.venv] poetry = true)",
+        hint=INSTALL_HINT,
+    )
+
+
+def reinstall_command(program: str) -> str:
+    """The exact command that reinstalls the Poetry at ``program`` the way it was installed."""
+    real = Path(os.path.realpath(program))
+    venv = real.parent.parent
+    parts = real.parts
+    if "pipx" in parts and "venvs" in parts:
+        return "pipx reinstall --python python3 poetry"
+    if "pypoetry" in parts and venv.name == "venv":
+        return "curl -sSL https://install.python-poetry.org | python3 - --force"
+    if (venv / "pyvenv.cfg").is_file():
+        version = _installed_version(venv)
+        pin = f"=={version}" if version else ""
+        target = shlex.quote(str(venv))
+        return (
+            f"python3 -m venv --clear {target} && "
+            f"{shlex.quote(str(venv / 'bin' / 'python'))} -m pip install 'poetry{pin}'"
+        )
+    return "pipx install --force poetry"
+
+
+def _installed_version(venv: Path) -> str | None:
+    for info in sorted(venv.glob("lib/python*/site-packages/poetry-*.dist-info")):
+        name, _, version = info.name.removesuffix(".dist-info").partition("-")
+        if name == "poetry" and version:
+            return version
+    return None
+
+
+def _stat(path: Path) -> str:
+    try:
+        info = path.stat()
+    except OSError:
+        return f"{path}:absent"
+    return f"{path}:{info.st_mtime_ns}:{info.st_size}"
+
+
+def digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "absent"
+
+
+def executable_key(program: str) -> list[str]:
+    """The Poetry executable as a cache key: the file, where it leads, and its interpreter."""
+    key = [program, _stat(Path(program)), _stat(Path(os.path.realpath(program)))]
+    shebang = _exec.read_shebang(program)
+    if shebang is not None:
+        key.append(_stat(Path(shebang.interpreter)))
+    return key
+
+
+def settings_key(root: Path) -> list[str]:
+    """What decides which environment Poetry picks: its settings, its envs, this shell."""
+    cache_dir = Path(os.environ.get("POETRY_CACHE_DIR") or Path.home() / ".cache" / "pypoetry")
+    config_dir = Path(
+        os.environ.get("POETRY_CONFIG_DIR")
+        or Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "pypoetry"
+    )
+    shell = sorted(
+        f"{k}={v}"
+        for k, v in os.environ.items()
+        if k.startswith("POETRY_") or k in ("VIRTUAL_ENV", "CONDA_PREFIX", "PATH")
+    )
+    return [
+        digest(root / "poetry.toml"),
+        _stat(config_dir / "config.toml"),
+        _stat(cache_dir / "virtualenvs"),
+        _stat(cache_dir / "virtualenvs" / "envs.toml"),
+        _stat(root / ".venv"),
+        *shell,
+    ]
+
+
+@dataclass(frozen=True)
+class Request:
+    """One Poetry command and what its answer depends on (its cache key)."""
+
+    args: tuple[str, ...]
+    key: tuple[str, ...]
+    #: whether an answer may be kept (default: any that exited); a cached one must still pass
+    cacheable: Callable[[Answer], bool] | None = None
+
+    @property
+    def name(self) -> str:
+        return "-".join(a for a in self.args if not a.startswith("-") and "/" not in a) or "version"
+
+    @property
+    def token(self) -> str:
+        return hashlib.sha256("\0".join([*self.args, *self.key]).encode()).hexdigest()
+
+    def keeps(self, answer: Answer) -> bool:
+        return self.cacheable is None or self.cacheable(answer)
+
+
+def version_request(program: str) -> Request:
+    return Request(("--version",), tuple(executable_key(program)))
+
+
+def env_request(program: str, root: Path) -> Request:
+    return Request(
+        ("-C", str(root), "env", "info", "--path"),
+        (*executable_key(program), digest(root / "pyproject.toml"), *settings_key(root)),
+        # only an environment that exists is kept: creating one must be seen at once
+        cacheable=lambda a: _env_dir(a) is not None,
+    )
+
+
+def lock_request(program: str, root: Path) -> Request:
+    return Request(
+        ("-C", str(root), "check", "--lock"),
+        (
+            *executable_key(program),
+            digest(root / "pyproject.toml"),
+            digest(root / "poetry.lock"),
+        ),
+    )
+
+
+def project_requests(program: str, root: Path) -> list[Request]:
+    """The project's own Poetry questions (those its files allow), to ask along with another."""
+    if not (root / "pyproject.toml").is_file():
+        return []
+    found = [env_request(program, root)]
+    if (root / "poetry.lock").is_file():
+        found.append(lock_request(program, root))
+    return found
+
+
+def ask(ctx: Context, program: str, request: Request, also: Sequence[Request] = ()) -> Answer:
+    """Poetry's answer to ``request``: from this process, from pytest's cache, or by running it.
+
+    When Poetry must run, the requests in ``also`` that have no answer either are answered by
+    the same Poetry process (:mod:`._poetry_batch`), so a cold run starts Poetry once.
+    """
+    found = _known(ctx, request)
+    if found is not None:
+        return found
+    with _ONE_AT_A_TIME:
+        found = _known(ctx, request)
+        if found is not None:
+            return found
+        others = [
+            r for r in also if r.token != request.token and _known(ctx, r, take=False) is None
+        ]
+        limit = ctx.check.seconds  # what the user configured; ctx.remaining() is what is left
+        answers = _batch(program, [request, *others], ctx.remaining(), limit) if others else {}
+        answer = answers.pop(request.token, None)
+        if answer is None:
+            answer = _spawn(program, request.args, ctx.remaining(), limit)
+    _keep(ctx, request, answer)
+    for other in others:
+        if other.token not in answers:
+            continue
+        if other.keeps(answers[other.token]):
+            _keep(ctx, other, answers[other.token])
+        else:  # not kept, but the check that asks for it next gets it once
+            with _memo_lock:
+                _fresh[other.token] = answers[other.token]
+    return answer
+
+
+def _known(ctx: Context, request: Request, *, take: bool = True) -> Answer | None:
+    """The answer this process or pytest's cache holds; ``take``: hand over a fresh one."""
+    token = request.token
+    with _memo_lock:
+        fresh = _fresh.pop(token, None) if take else _fresh.get(token)
+        found = _memo.get(token)
+    if fresh is not None:
+        return fresh
+    # in one process answers are kept for later sessions too: still true? (an env removed)
+    if found is not None and request.keeps(found):
+        return found
+    cache = ctx.config.extra.get("pytest_cache")
+    if cache is None:
+        return None
+    stored = _entries(cache, request).get(token)
+    if not isinstance(stored, dict) or not {"stdout", "stderr", "returncode", "at"} <= set(stored):
+        return None
+    answer = Answer(
+        str(stored["stdout"]),
+        str(stored["stderr"]),
+        int(stored["returncode"]),
+        str(stored["at"]),
+        cached=True,
+    )
+    if not request.keeps(answer):
+        return None
+    with _memo_lock:
+        _memo[token] = answer
+    return answer
+
+
+def _entries(cache: Any, request: Request) -> dict[str, Any]:
+    # one cache entry per command, holding the answers of its last few keys (say, the shell
+    # of `poetry run pytest` and a plain one: VIRTUAL_ENV and PATH differ)
+    entries = cache.get(_CACHE_PREFIX + request.name, {})
+    return entries if isinstance(entries, dict) else {}
+
+
+def _keep(ctx: Context, request: Request, answer: Answer) -> None:
+    token = request.token
+    if not request.keeps(answer):
+        return
+    with _memo_lock:
+        _memo[token] = answer
+    cache = ctx.config.extra.get("pytest_cache")
+    if cache is None:
+        return
+    kept = {k: v for k, v in _entries(cache, request).items() if k != token}
+    kept = dict(list(kept.items())[-(_KEYS_KEPT - 1) :])
+    kept[token] = {
+        "stdout": answer.stdout,
+        "stderr": answer.stderr,
+        "returncode": answer.returncode,
+        "at": answer.at,
+    }
+    cache.set(_CACHE_PREFIX + request.name, kept)
+
+
+def _batch(
+    program: str, requests: Sequence[Request], timeout: float, limit: float
+) -> dict[str, Answer]:
+    """Answers to ``requests`` from one Poetry process; ``{}`` when this Poetry cannot batch."""
+    at = _now()
+    batch = _poetry_batch.run(program, [r.args for r in requests], timeout)
+    if batch is None:
+        return {}
+    if batch.timed_out and not batch.replies:  # the asked command hung, as a lone one would
+        raise _hung(requests[0].args, limit)
+    return {
+        request.token: Answer(reply.stdout, reply.stderr, reply.returncode, at)
+        for request, reply in zip(requests, batch.replies)
+    }
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _hung(args: Sequence[str], limit: float) -> CheckFailed:
+    shown = " ".join(["poetry", *args])
+    return CheckFailed(
+        f"`{shown}` did not finish within {limit:g} s",
+        why="Poetry hangs (a network lookup, or a lock held by another Poetry process)",
+        hint="run it by hand to see where it waits, or raise [tool.envcheck.venv] timeout",
+    )
+
+
+def _spawn(program: str, args: Sequence[str], timeout: float, limit: float) -> Answer:
+    at = _now()
+    try:
+        done = subprocess.run(
+            [program, *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+    except subprocess.TimeoutExpired:
+        raise _hung(args, limit) from None
+    except OSError as exc:
+        problem = _exec.diagnose(program, exc, reinstall=reinstall_command(program))
+        raise CheckFailed(problem.summary, why=problem.why, hint=problem.hint) from None
+    if done.returncode == 127:  # `#!/usr/bin/env NAME` whose NAME is gone
+        found = _exec.inspect(program, reinstall=reinstall_command(program))
+        if found is not None:
+            raise CheckFailed(found.summary, why=found.why, hint=found.hint)
+    return Answer(done.stdout, done.stderr, done.returncode, at)
+
+
+def env_path(ctx: Context) -> tuple[Path | None, Answer]:
+    """The project's Poetry environment (``None``: Poetry has none yet) and Poetry's answer."""
+    program = find()
+    root = ctx.rootdir
+    answer = ask(ctx, program, env_request(program, root))
+    path = _env_dir(answer)
+    if path is not None:
+        return path, answer
+    if answer.returncode == 0 or (answer.returncode == 1 and not answer.stderr.strip()):
+        return None, answer  # no env: Poetry prints nothing and exits 1 (or names a lost dir)
+    raise CheckFailed(
+        f"`poetry env info --path` exited with code {answer.returncode}: {answer.tail}",
+        why=f"Poetry could not tell which environment belongs to {root}",
+        hint=f"cd {shlex.quote(str(root))} && poetry env info   (shows Poetry's full error)",
+    )
+
+
+def _env_dir(answer: Answer) -> Path | None:
+    text = answer.stdout.strip()
+    if answer.returncode != 0 or not text:
+        return None
+    path = Path(text.splitlines()[-1]).resolve()
+    return path if path.is_dir() else None
+
+
+def running_env() -> Path:
+    return Path(sys.prefix).resolve()

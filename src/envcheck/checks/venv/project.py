@@ -1,0 +1,268 @@
+"""What a Poetry project declares: its dependencies and Python range (pyproject.toml) and what
+poetry.lock pins, with the groups and markers that decide whether a package belongs here."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.markers import InvalidMarker, Marker
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+
+from envcheck.core.model import CheckFailed
+
+MAIN = "main"
+_LOCK_CACHE = "envcheck/venv/lock/"
+_MEMO_KEPT = 4
+_memo_lock = threading.Lock()
+_memo: dict[tuple[Path, int, int], Lock] = {}
+
+
+@dataclass(frozen=True)
+class Locked:
+    """One ``[[package]]`` of poetry.lock."""
+
+    name: str
+    version: str
+    groups: tuple[str, ...]
+    #: marker per group ("" when it applies everywhere)
+    markers: dict[str, str]
+    #: installed only with an extra (``optional = true``)
+    extra_only: bool
+
+    def wanted(self, groups: set[str]) -> bool | None:
+        """Does ``poetry install`` put it in this environment with ``groups``? ``None``: the lock
+        does not say (an old lock format without groups and markers)."""
+        if self.extra_only:
+            return False
+        if not self.groups:
+            return None
+        return any(g in groups and _applies(self.markers.get(g, "")) for g in self.groups)
+
+
+@dataclass(frozen=True)
+class Lock:
+    path: Path
+    version: str
+    packages: dict[str, Locked]
+
+    @property
+    def knows_groups(self) -> bool:
+        return any(p.groups for p in self.packages.values())
+
+
+@dataclass(frozen=True)
+class Project:
+    """pyproject.toml as far as the venv checks need it."""
+
+    #: canonical name -> the groups that declare it
+    declared: dict[str, set[str]]
+    #: groups installed by a plain ``poetry install`` (main and every non-optional group)
+    default_groups: set[str]
+    optional_groups: set[str]
+    #: the project's Python range as a PEP 440 specifier, and where it is written
+    python: str | None
+    python_from: str | None
+
+
+def _applies(marker: str) -> bool:
+    if not marker:
+        return True
+    try:
+        return Marker(marker).evaluate({"extra": ""})
+    except InvalidMarker:
+        return True
+
+
+def _here(locked: Locked) -> bool:
+    """Does any of its markers hold on this platform?"""
+    return not locked.markers or any(_applies(m) for m in locked.markers.values())
+
+
+def read_lock(path: Path, cache: Any = None) -> Lock:
+    """poetry.lock, parsed once per change of the file.
+
+    ``cache`` (pytest's, ``None`` under ``-p no:cacheprovider``) keeps the parsed summary across
+    sessions, keyed by the file's path, size, mtime and sha256: a cold run skips the TOML parse.
+    Invalid TOML is never kept, so it is reported on every run.
+    """
+    info = path.stat()
+    memo_key = (path, info.st_mtime_ns, info.st_size)
+    with _memo_lock:
+        found = _memo.get(memo_key)
+    if found is not None:
+        return found
+    data = path.read_bytes()
+    key = {
+        "path": str(path),
+        "size": len(data),
+        "mtime_ns": info.st_mtime_ns,
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+    name = _LOCK_CACHE + hashlib.sha256(str(path).encode()).hexdigest()[:16]
+    lock = _from_cache(path, cache.get(name, None), key) if cache is not None else None
+    if lock is None:
+        lock = _parse_lock(path, data)
+        if cache is not None:
+            cache.set(name, {**key, **_to_cache(lock)})
+    with _memo_lock:
+        _memo[memo_key] = lock
+        while len(_memo) > _MEMO_KEPT:
+            del _memo[next(iter(_memo))]
+    return lock
+
+
+def _to_cache(lock: Lock) -> dict[str, Any]:
+    return {
+        "version": lock.version,
+        "packages": [
+            [p.name, p.version, list(p.groups), p.markers, p.extra_only]
+            for p in lock.packages.values()
+        ],
+    }
+
+
+def _from_cache(path: Path, stored: object, key: dict[str, Any]) -> Lock | None:
+    """The summary kept for exactly these bytes, or ``None`` (absent, stale or malformed)."""
+    if not isinstance(stored, dict) or any(stored.get(k) != v for k, v in key.items()):
+        return None
+    packages: dict[str, Locked] = {}
+    try:
+        for name, version, groups, markers, extra_only in stored["packages"]:
+            if not (
+                isinstance(name, str)
+                and isinstance(version, str)
+                and isinstance(groups, list)
+                and all(isinstance(g, str) for g in groups)
+                and isinstance(markers, dict)
+                and all(isinstance(k, str) and isinstance(v, str) for k, v in markers.items())
+                and isinstance(extra_only, bool)
+            ):
+                return None
+            packages[name] = Locked(name, version, tuple(groups), dict(markers), extra_only)
+        version = stored["version"]
+    except (KeyError, TypeError, ValueError):
+        return None
+    return Lock(path, version, packages) if isinstance(version, str) else None
+
+
+def _parse_lock(path: Path, data: bytes) -> Lock:
+    try:
+        # universal newlines, as Path.read_text reads it
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        document = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CheckFailed(
+            f"{path} is not valid TOML ({exc})",
+            hint="poetry lock   (regenerates the lock file)",
+        ) from None
+    packages: dict[str, Locked] = {}
+    for entry in document.get("package", []):
+        if not (isinstance(entry, dict) and "name" in entry and "version" in entry):
+            continue
+        groups = tuple(str(g) for g in entry.get("groups", ()) or ())
+        raw = entry.get("markers", "")
+        markers = {g: str(raw) for g in groups} if isinstance(raw, str) else {}
+        if isinstance(raw, dict):
+            markers = {str(g): str(m) for g, m in raw.items()}
+        name = canonicalize_name(str(entry["name"]))
+        locked = Locked(
+            name, str(entry["version"]), groups, markers, bool(entry.get("optional", False))
+        )
+        # one name may be locked twice, at versions for different platforms/Pythons
+        # (django 5.2 where python_version < "3.13", 6.1 elsewhere): keep the one for here
+        if name not in packages or (_here(locked) and not _here(packages[name])):
+            packages[name] = locked
+    version = str(document.get("metadata", {}).get("lock-version", "?"))
+    return Lock(path, version, packages)
+
+
+def read_project(root: Path) -> Project:
+    path = root / "pyproject.toml"
+    try:
+        document: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        document = {}
+    project = document.get("project", {}) or {}
+    poetry = document.get("tool", {}).get("poetry", {}) or {}
+    declared: dict[str, set[str]] = {}
+
+    def add(name: str, group: str) -> None:
+        if canonicalize_name(name) != "python":
+            declared.setdefault(canonicalize_name(name), set()).add(group)
+
+    for line in project.get("dependencies", []) or []:
+        try:
+            add(Requirement(str(line)).name, MAIN)
+        except InvalidRequirement:
+            continue
+    for name in poetry.get("dependencies", {}) or {}:
+        add(str(name), MAIN)
+    for name in poetry.get("dev-dependencies", {}) or {}:
+        add(str(name), "dev")
+    optional: set[str] = set()
+    groups = {MAIN}
+    for group, table in (poetry.get("group", {}) or {}).items():
+        if not isinstance(table, dict):
+            continue
+        (optional if table.get("optional") else groups).add(str(group))
+        for name in table.get("dependencies", {}) or {}:
+            add(str(name), str(group))
+    if poetry.get("dev-dependencies"):
+        groups.add("dev")
+    # PEP 735 groups (Poetry >= 2.2): installed by default unless [tool.poetry.group.X] says
+    for group, lines in (document.get("dependency-groups", {}) or {}).items():
+        if str(group) not in optional:
+            groups.add(str(group))
+        for line in lines if isinstance(lines, list) else []:
+            try:
+                add(Requirement(str(line)).name, str(group))
+            except InvalidRequirement:
+                continue  # {include-group = "..."} tables and typos
+    python, where = project.get("requires-python"), "[project].requires-python"
+    if python is None and "python" in (poetry.get("dependencies") or {}):
+        python, where = poetry_constraint(str(poetry["dependencies"]["python"])), (
+            "[tool.poetry.dependencies].python"
+        )
+    if python is not None:
+        try:
+            SpecifierSet(str(python))
+        except InvalidSpecifier:
+            python = None
+    return Project(
+        declared, groups, optional, str(python) if python else None, where if python else None
+    )
+
+
+def poetry_constraint(text: str) -> str | None:
+    """Poetry's ``^3.11`` / ``~3.11`` / ``3.11.*`` / ``>=3.9,<3.13`` as a PEP 440 specifier
+    (``None`` for alternatives with ``||``, which one specifier cannot express)."""
+    if "||" in text or "|" in text:
+        return None
+    parts = []
+    for piece in re.split(r"[,\s]+", text.strip()):
+        if not piece or piece == "*":
+            continue
+        if piece[0] in "^~" and piece[1:2] != "=":
+            numbers = [int(n) for n in re.findall(r"\d+", piece)]
+            if not numbers:
+                return None
+            if piece[0] == "^":
+                index = next((i for i, n in enumerate(numbers) if n != 0), len(numbers) - 1)
+            else:
+                index = min(1, len(numbers) - 1) if len(numbers) > 1 else 0
+            upper = numbers[: index + 1]
+            upper[-1] += 1
+            parts += [f">={'.'.join(map(str, numbers))}", f"<{'.'.join(map(str, upper))}"]
+        elif piece[0].isdigit():
+            parts.append(f"=={piece}")
+        else:
+            parts.append(piece)
+    return ",".join(parts) or None

@@ -1,0 +1,1 @@
+"""The console scripts: ``envcheck`` and its sub-commands."""

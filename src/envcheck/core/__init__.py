@@ -1,0 +1,1 @@
+"""The data every layer uses: checks and results, configuration, secrets, wording."""

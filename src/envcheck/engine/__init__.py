@@ -1,0 +1,1 @@
+"""Collecting checks from the hooks and running them: registry, runner, result store."""

@@ -1,0 +1,345 @@
+"""Reaching a server over TCP (and TLS), with a diagnosis a person can act on.
+
+Neutral ground: components (``checks/``) and support packages (``mcpkit``) both use it, so it lives
+outside ``checks/`` (``envcheck.kit._net`` re-exports it for the components).
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from envcheck.core.model import CheckFailed
+
+#: The share of the remaining time a TLS handshake may use, so that a caller still has time to
+#: find out what the port speaks instead (a plain-text server waits silently for a line).
+HANDSHAKE_SHARE = 0.5
+
+
+#: PostgreSQL's SSLRequest: a server answers it with one byte, ``S`` or ``N``
+PG_SSL_REQUEST = b"\x00\x00\x00\x08\x04\xd2\x16\x2f"
+_NO_SUCH_NAME = {getattr(socket, n, None) for n in ("EAI_NONAME", "EAI_NODATA")} - {None}
+_RESOLVER_FAILED = {getattr(socket, n, None) for n in ("EAI_AGAIN", "EAI_FAIL")} - {None}
+
+
+class Refused(CheckFailed):
+    """Nothing listens at the address (the connection was refused)."""
+
+
+class Unresolved(CheckFailed):
+    """The host name has no address, or the resolver could not say."""
+
+
+def unresolved(host: str, exc: socket.gaierror, what: str) -> Unresolved:
+    """A failed name lookup: "no such name" and "the resolver failed" are different problems."""
+    if exc.errno in _RESOLVER_FAILED:
+        return Unresolved(
+            f"cannot resolve host {host!r}: the DNS resolver failed ({exc.strerror})",
+            why="the name server did not answer, or answered with an error (SERVFAIL); this says "
+            "nothing about whether the name exists",
+            hint=f"check this machine's resolver (/etc/resolv.conf, VPN, network); retry "
+            f"`getent hosts {host}`; if it keeps failing, use the {what} server's IP address",
+        )
+    if exc.errno in _NO_SUCH_NAME:
+        return Unresolved(
+            f"cannot resolve host {host!r}: no such name ({exc.strerror})",
+            why="DNS answered that this name has no address: a typo, or a name only known inside "
+            "a VPN or a docker network",
+            hint=f"check the host in the {what} address; `getent hosts {host}` must print an "
+            "address",
+        )
+    return Unresolved(
+        f"cannot resolve host {host!r} ({exc.strerror})",
+        why="the name lookup failed",
+        hint=f"check the host in the {what} address; `getent hosts {host}` must print an address",
+    )
+
+
+def nothing_listens(exc: BaseException) -> bool:
+    """Whether a :func:`probe` failure means that nothing listens at the address."""
+    return isinstance(exc, Refused)
+
+
+def looks_like(reply: bytes) -> str | None:
+    """Which protocol a first answer looks like, from its first bytes."""
+    if reply.startswith(b"HTTP/") or reply.lstrip()[:9].lower() in (b"<!doctype", b"<html>"):
+        return "HTTP"  # a status line, or (to an HTTP/0.9-style request) an HTML page
+    if reply[:1] in (b"+", b"-") and reply.endswith(b"\r\n"):
+        return "Redis"
+    if reply.startswith(b"SSH-"):
+        return "SSH"
+    if reply[:1] == b"\x15" and reply[1:2] == b"\x03":
+        return "TLS"
+    return None
+
+
+def not_the_protocol(
+    exc: "ConversationFailed", host: str, port: int, what: str, deadline: float
+) -> CheckFailed:
+    """Name what answers instead of ``what``: a silent port is asked once more in plain text
+    (``PING``), which HTTP servers reject at once and Redis answers."""
+    reply = exc.reply
+    if exc.kind == "silent":
+        try:
+            with socket.create_connection(
+                (host, port), timeout=max(0.05, deadline - time.monotonic())
+            ) as sock:
+                sock.settimeout(max(0.05, deadline - time.monotonic()))
+                sock.sendall(b"PING\r\n")
+                reply = sock.recv(64)
+        except OSError:
+            return exc
+    kind = looks_like(reply)
+    if kind is None or kind == what:
+        return exc
+    shown = reply[:24].decode("ascii", "backslashreplace")
+    return CheckFailed(
+        f"{host}:{port} is not {what}: it answered like {kind} ({shown!r})",
+        why=f"another service listens on this port: a {kind} server, not {what}",
+        hint=f"point the configuration at the {what} port (or move the {kind} service)",
+    )
+
+
+class ConversationFailed(CheckFailed):
+    """TCP connected, but the exchange did not happen the way the protocol says.
+
+    ``kind`` is one of ``silent`` (no answer), ``closed`` (the server hung up or reset),
+    ``foreign`` (an answer in another protocol), ``tls`` (the TLS handshake failed or did not
+    finish) and ``untrusted`` (the server's certificate did not verify). A caller may refine the
+    diagnosis, e.g. by asking whether the port speaks TLS or plain text instead.
+    """
+
+    def __init__(
+        self, kind: str, summary: str, *, why: str, hint: str, detail: str = "", reply: bytes = b""
+    ) -> None:
+        super().__init__(summary, why=why, hint=hint)
+        self.kind = kind
+        self.detail = detail
+        self.reply = reply
+
+
+def probe(
+    host: str,
+    port: int,
+    *,
+    timeout: float,
+    what: str,
+    start_hint: str,
+    hello: bytes | None = None,
+    understands: Callable[[bytes], bool] | None = None,
+    budget: float | None = None,
+    tls: ssl.SSLContext | None = None,
+) -> float:
+    """Open a TCP connection (and optionally say ``hello`` and read the first reply bytes).
+
+    ``timeout`` is the configured timeout, the one messages name; ``budget`` (default:
+    ``timeout``) is how long this call may take, e.g. the time the check has left. With ``tls``,
+    a TLS handshake (bounded by :data:`HANDSHAKE_SHARE` of the time left) comes before ``hello``.
+
+    Returns the connect latency in milliseconds. Raises :class:`CheckFailed` that says which of
+    DNS failure, refused connection, silence or a foreign protocol it met, with the fix
+    (:class:`ConversationFailed` once TCP connected).
+    """
+    opened = connect(
+        host,
+        port,
+        timeout=timeout,
+        what=what,
+        start_hint=start_hint,
+        hello=hello,
+        understands=understands,
+        budget=budget,
+        tls=tls,
+    )
+    opened.sock.close()
+    return opened.latency
+
+
+@dataclass
+class Opened:
+    """A connection :func:`connect` made: the socket (TLS-wrapped with ``tls``), the connect
+    latency in milliseconds, and the first reply bytes to ``hello``."""
+
+    sock: socket.socket
+    latency: float
+    reply: bytes = b""
+
+
+def connect(
+    host: str,
+    port: int,
+    *,
+    timeout: float,
+    what: str,
+    start_hint: str,
+    hello: bytes | None = None,
+    understands: Callable[[bytes], bool] | None = None,
+    budget: float | None = None,
+    tls: ssl.SSLContext | None = None,
+) -> Opened:
+    """Like :func:`probe`, but the connection stays open for the caller (who closes it)."""
+    where = f"{host}:{port}"
+    deadline = time.monotonic() + (timeout if budget is None else budget)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise unresolved(host, exc, what) from None
+    last: OSError | None = None
+    for family, kind, proto, _, address in infos:
+        sock = socket.socket(family, kind, proto)
+        sock.settimeout(max(0.05, deadline - time.monotonic()))
+        started = time.monotonic()
+        keep = False
+        try:
+            sock.connect(address)
+            latency = (time.monotonic() - started) * 1000
+            if tls is not None:
+                sock = handshake(sock, tls, host, where, what, deadline)
+            reply = b""
+            if hello is not None:
+                reply = _converse(sock, hello, understands, where, what, deadline)
+            keep = True
+            return Opened(sock, latency, reply)
+        except ConnectionRefusedError as exc:
+            last = exc
+        except (socket.timeout, TimeoutError):
+            raise CheckFailed(
+                f"no answer from {where} within {timeout:g} s",
+                why="packets are dropped: a firewall, a wrong host, or a server that is not "
+                "reachable from here",
+                hint=f"check the host and port of {what}, and that this machine may reach it",
+            ) from None
+        except OSError as exc:
+            last = exc
+        finally:
+            if not keep:
+                sock.close()
+    if isinstance(last, ConnectionRefusedError):
+        raise Refused(
+            f"connection refused at {where}",
+            why=f"nothing listens on port {port}: {what} is not running (or listens elsewhere)",
+            hint=start_hint,
+        )
+    raise CheckFailed(
+        f"cannot connect to {where}: {last}",
+        why="the network refused the connection",
+        hint=f"check the host and port of {what}",
+    )
+
+
+def handshake(
+    sock: socket.socket,
+    context: ssl.SSLContext,
+    host: str,
+    where: str,
+    what: str,
+    deadline: float,
+) -> ssl.SSLSocket:
+    """A TLS handshake on a connected socket, bounded by a share of the time left."""
+    sock.settimeout(max(0.05, (deadline - time.monotonic()) * HANDSHAKE_SHARE))
+    try:
+        return context.wrap_socket(sock, server_hostname=host)
+    except ssl.SSLCertVerificationError as exc:
+        reason = str(exc.verify_message or exc.reason or exc)
+        raise ConversationFailed(
+            "untrusted",
+            f"the TLS certificate of {where} is not trusted: {reason}",
+            why="it is self-signed, signed by a CA this machine does not trust, or issued for "
+            "another host name",
+            hint=f"give the checks the CA certificate that signed {what}'s certificate",
+            detail=reason,
+        ) from None
+    except (socket.timeout, TimeoutError):
+        raise ConversationFailed(
+            "tls",
+            f"{where} accepted the connection but did not complete a TLS handshake",
+            why=f"{what} on this port does not speak TLS (a plain-text server waits silently), "
+            "or it is hung",
+            hint=f"check that TLS is enabled on {where}",
+        ) from None
+    except (ssl.SSLError, OSError) as exc:
+        reason = str(getattr(exc, "reason", None) or exc.strerror or exc)
+        raise ConversationFailed(
+            "tls",
+            f"TLS handshake with {where} failed: {reason}",
+            why=f"{what} on this port does not speak TLS, or refuses this client's TLS settings",
+            hint=f"check that TLS is enabled on {where}",
+            detail=reason,
+        ) from None
+
+
+def answers(
+    host: str, port: int, hello: bytes, understands: Callable[[bytes], bool], deadline: float
+) -> bool:
+    """Whether ``host:port`` answers ``hello`` in plain text in a way ``understands`` accepts,
+    before ``deadline``. Never raises: any failure is ``False``."""
+    try:
+        with socket.create_connection(
+            (host, port), timeout=max(0.05, deadline - time.monotonic())
+        ) as sock:
+            sock.settimeout(max(0.05, deadline - time.monotonic()))
+            sock.sendall(hello)
+            return understands(sock.recv(64))
+    except OSError:
+        return False
+
+
+def speaks_tls(host: str, port: int, deadline: float) -> bool:
+    """Whether ``host:port`` answers a TLS handshake (certificates are not looked at: this only
+    tells what the port speaks; nothing is sent after the handshake). Never raises."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with socket.create_connection(
+            (host, port), timeout=max(0.05, deadline - time.monotonic())
+        ) as raw:
+            with context.wrap_socket(raw, server_hostname=host):
+                return True
+    except ssl.SSLError as exc:
+        # a TLS alert (e.g. "certificate required") comes from a TLS server; "wrong version
+        # number", "record layer failure" or EOF come from one that answered in plain text
+        return "ALERT" in str(exc.reason or "").upper()
+    except OSError:
+        return False
+
+
+def _converse(
+    sock: socket.socket,
+    hello: bytes,
+    understands: Callable[[bytes], bool] | None,
+    where: str,
+    what: str,
+    deadline: float,
+) -> bytes:
+    sock.settimeout(max(0.05, deadline - time.monotonic()))
+    try:
+        sock.sendall(hello)
+        reply = sock.recv(64)
+    except (socket.timeout, TimeoutError):
+        raise ConversationFailed(
+            "silent",
+            f"{where} accepted the connection but did not answer",
+            why=f"whatever listens there is hung or is not {what}",
+            hint=f"check that {where} really is {what}; restart it if it is",
+        ) from None
+    except OSError as exc:
+        raise ConversationFailed(
+            "closed",
+            f"{where} closed the connection: {exc}",
+            why=f"whatever listens there is not {what}, or it is overloaded",
+            hint=f"check that {where} really is {what}",
+        ) from None
+    if understands is not None and not understands(reply):
+        shown = reply[:24].decode("ascii", "backslashreplace") or "(nothing)"
+        raise ConversationFailed(
+            "closed" if not reply else "foreign",
+            f"{where} does not speak the {what} protocol (it answered {shown!r})",
+            why="another service listens on this port",
+            hint=f"point the configuration at the {what} port",
+            reply=reply,
+        )
+    return reply
