@@ -354,7 +354,8 @@ def table(data: dict[str, Any]) -> str:
     lines += [
         f"| (a) installed but unused (bench/run.py) | {a['overhead_ms']:+.1f} ms | <= 15 ms | "
         f"{met(float(a['overhead_ms']) <= 15)} |",
-        f"| (a) client libraries imported by `import envcheck.pytest_plugin.plugin` | {a['heavy_imported']} | "
+        "| (a) client libraries imported by `import envcheck.pytest_plugin.plugin` | "
+        f"{a['heavy_imported']} | "
         f"none | {met(a['heavy_imported'] == 'none')} |",
         "",
         "Per check (median ms of warm runs with `--envcheck-report`; raw `httpx.get`: "

@@ -1,6 +1,7 @@
 """Redaction is linear: ``poetry run python bench/redact.py``.
 
-Times :func:`envcheck.core.redact.clean` (mask secrets, strip control characters, shorten) on texts of
+Times :func:`envcheck.core.redact.clean` (mask secrets, strip control characters, shorten) on
+texts of
 500 KB and 1 MB shaped the ways that made the old URL-password pattern quadratic (a 100 KB DSN took
 113 s), plus ordinary and adversarial text. Goals: 1 MB of the text envcheck meets (a DSN, a
 server's output) in under 100 ms; 1 MB of text built to be slow (a match every few characters)

@@ -208,8 +208,8 @@ def main() -> int:
         | (a) same with `-p no:envcheck` | {a['without_ms']:.0f} ms | | |
         | (a) cost of having envcheck installed | {a['overhead_ms']:+.1f} ms | <= 15 ms | \
 {'yes' if float(a['overhead_ms']) <= 15 else 'NO'} |
-        | (a) heavy modules imported by `import envcheck.pytest_plugin.plugin` | {a['heavy_imported']} | \
-none | {'yes' if a['heavy_imported'] == 'none' else 'NO'} |
+        | (a) heavy modules imported by `import envcheck.pytest_plugin.plugin` | \
+{a['heavy_imported']} | none | {'yes' if a['heavy_imported'] == 'none' else 'NO'} |
         | (b) `pytest -m envcheck`, 1 check waiting 50 ms | {b['one_s']:.2f} s | | |
         | (b) `pytest -m envcheck`, 200 checks waiting 50 ms each | {b['many_s']:.2f} s | | |
         | (b) difference | {b['difference_s']:.2f} s | <= 1.5 s | {'yes' if ok_b else 'NO'} |

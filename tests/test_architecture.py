@@ -1,15 +1,20 @@
-"""Imports follow the documented direction: no circles, no arrow from a lower layer to a higher one.
+"""The folders are the layers, and imports follow them: no circles, no arrow upwards.
 
-The layers, lowest first (a module may import its own layer and the ones below)::
+The layers, lowest first; a module imports from its own layer and the layers its row names::
 
-    leaves (_model, redact, _interpolate, hookspecs, _dotenv, _exec, _netprobe, _format, ...)
-    < config < _registry/_context (and the public ``envcheck`` package) < _runner/_store
-    < _engine < _items/report < entry points (plugin, fixtures, the console scripts)
+    core           envcheck.core, envcheck.hookspecs, the envcheck facade
+    kit            envcheck.kit                          core
+    support        llm, mcpkit, mock, cassettes, initkit core, kit, support
+    components     envcheck.checks.<component>           core, kit, support, its own package,
+                                                         envcheck.checks.shared
+    engine         envcheck.engine                       core
+    report         envcheck.report                       core, engine
+    pytest_plugin  envcheck.pytest_plugin                everything above but the console scripts
+    cli            envcheck.cli                          everything
 
-Components (``envcheck.checks.*``) may import the core and the support packages; only entry
-points, fixtures and other components import them. Support packages (llm, mcpkit, mock, cassettes,
-initkit) never import components, the engine, items, reports or the plugin. The scan reads every
-module's source, also imports inside functions, but not those under ``if TYPE_CHECKING:``.
+The scan reads every module's source, imports inside functions and under ``if TYPE_CHECKING:``
+included: a type-only circle is still a circle. The optional plugins under ``plugins/`` import only
+envcheck's public modules (:data:`PUBLIC`), never a private one.
 """
 
 from __future__ import annotations
@@ -23,41 +28,51 @@ import pytest
 import envcheck
 
 SRC = Path(envcheck.__file__).parent
-LEAF, CONFIG, REGISTRY, RUNNER, ENGINE, ITEMS, ENTRY = range(7)
-CORE_RANK = {
-    "envcheck.core.config": CONFIG,
-    "envcheck.engine.registry": REGISTRY,
-    "envcheck.core.context": REGISTRY,
-    "envcheck": REGISTRY,  # the public API re-exports Context
-    "envcheck.engine.runner": RUNNER,
-    "envcheck.engine.store": RUNNER,
-    "envcheck.engine.engine": ENGINE,
-    "envcheck.pytest_plugin.items": ITEMS,
-    "envcheck.report": ITEMS,
+PLUGINS = Path(__file__).resolve().parent.parent / "plugins"
+LAYERS = {
+    "core": ("envcheck.core", "envcheck.hookspecs"),
+    "kit": ("envcheck.kit",),
+    "support": (
+        "envcheck.llm",
+        "envcheck.mcpkit",
+        "envcheck.mock",
+        "envcheck.cassettes",
+        "envcheck.initkit",
+    ),
+    "components": ("envcheck.checks",),
+    "engine": ("envcheck.engine",),
+    "report": ("envcheck.report",),
+    "pytest_plugin": ("envcheck.pytest_plugin",),
+    "cli": ("envcheck.cli",),
 }
-ENTRY_POINTS = {
-    "envcheck.pytest_plugin.plugin",
-    "envcheck.pytest_plugin.fixtures",
-    "envcheck.cli.main",
-    "envcheck.cli.mcp",
-    "envcheck.cli.mcp_server",
-    "envcheck.cli.mock",
-    "envcheck.cli.init",
+#: layer -> the layers it may import (besides its own)
+MAY_IMPORT = {
+    "core": set(),
+    "kit": {"core"},
+    "support": {"core", "kit"},
+    "components": {"core", "kit", "support"},
+    "engine": {"core"},
+    "report": {"core", "engine"},
+    "pytest_plugin": {"core", "kit", "support", "components", "engine", "report"},
+    "cli": {"core", "kit", "support", "components", "engine", "report", "pytest_plugin"},
 }
-SUPPORT = (
+COMPONENTS = sorted(
+    p.name
+    for p in (SRC / "checks").iterdir()
+    if (p / "__init__.py").is_file() and p.name != "shared"
+)
+#: what a plugin may import: the facade, the kit, the support packages' public faces and the
+#: components' packages (each exports its public API from its ``__init__``)
+PUBLIC = {
+    "envcheck",
+    "envcheck.hookspecs",
+    "envcheck.kit",
     "envcheck.llm",
-    "envcheck.mcpkit",
     "envcheck.mock",
+    "envcheck.mcpkit",
     "envcheck.cassettes",
-    "envcheck.initkit",
-)
-#: what support packages never import
-ABOVE_SUPPORT = (
-    "envcheck.checks",
-    "envcheck.engine.engine",
-    "envcheck.pytest_plugin.items",
-    "envcheck.pytest_plugin.plugin",
-)
+    *(f"envcheck.checks.{c}" for c in COMPONENTS),
+}
 
 
 def _within(module: str, package: str) -> bool:
@@ -73,20 +88,11 @@ def modules(root: Path = SRC) -> dict[str, Path]:
     return found
 
 
-def _is_type_checking(test: ast.expr) -> bool:
-    if isinstance(test, ast.Name):
-        return test.id == "TYPE_CHECKING"
-    return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-
-
 def _imported(name: str, path: Path, tree: ast.AST, known: Mapping[str, Path]) -> Iterator[str]:
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     pending: list[ast.AST] = [tree]
     while pending:
         node = pending.pop()
-        if isinstance(node, ast.If) and _is_type_checking(node.test):
-            pending.extend(node.orelse)
-            continue
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -160,41 +166,64 @@ def cycles(graph: Mapping[str, set[str]]) -> list[list[str]]:
     return found
 
 
-def rank(module: str) -> int | None:
-    """The module's layer in the core, ``None`` for components and support packages."""
-    if module in ENTRY_POINTS:
-        return ENTRY
-    if _within(module, "envcheck.checks") or any(_within(module, s) for s in SUPPORT):
-        return None
-    for name, layer in CORE_RANK.items():
-        if module == name or (name != "envcheck" and _within(module, name)):
-            return layer
-    return LEAF
+def layer(module: str) -> str:
+    """The layer of an ``envcheck`` module (the facade ``envcheck`` belongs to the core)."""
+    if module == "envcheck":
+        return "core"
+    for name, prefixes in LAYERS.items():
+        if any(_within(module, prefix) for prefix in prefixes):
+            return name
+    raise AssertionError(f"{module} is in no layer: put it in one of the folders {list(LAYERS)}")
+
+
+def _component(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[1] == "checks" else None
 
 
 def wrong_arrows(graph: Mapping[str, set[str]]) -> list[str]:
-    """Every import that goes against the direction, as ``importer -> imported: why``."""
+    """Every import that goes against the layers, as ``importer -> imported: why``."""
     problems = []
     for importer, targets in sorted(graph.items()):
-        mine = rank(importer)
+        mine = layer(importer)
         for target in sorted(targets):
-            theirs = rank(target)
-            if _within(target, "envcheck.checks"):
-                if mine != ENTRY and not _within(importer, "envcheck.checks"):
-                    problems.append(f"{importer} -> {target}: only entry points use components")
-            elif mine is None and not _within(importer, "envcheck.checks"):
-                if any(_within(target, above) for above in ABOVE_SUPPORT) or rank(target) in (
-                    ITEMS,
-                    ENTRY,
-                ):
-                    problems.append(f"{importer} -> {target}: support packages stay below")
-            elif mine is not None and mine != ENTRY and theirs is None:
-                problems.append(f"{importer} -> {target}: the core does not use support packages")
-            elif mine is not None and theirs is not None and theirs > mine:
-                problems.append(f"{importer} -> {target}: upward (layer {mine} -> {theirs})")
-            elif mine is None and theirs is not None and theirs > RUNNER:
-                problems.append(f"{importer} -> {target}: components stay below the engine")
+            theirs = layer(target)
+            if theirs == mine == "components":
+                own, other = _component(importer), _component(target)
+                if other not in (own, "shared", None):
+                    problems.append(
+                        f"{importer} -> {target}: a component uses envcheck.checks.shared, "
+                        "not another component"
+                    )
+            elif theirs != mine and theirs not in MAY_IMPORT[mine]:
+                problems.append(f"{importer} -> {target}: {mine} does not import {theirs}")
     return problems
+
+
+def plugin_imports(root: Path = PLUGINS) -> dict[str, set[str]]:
+    """Every source module of the plugins under ``plugins/`` and the ``envcheck`` modules it
+    imports (by the name it imports them under)."""
+    known = modules()
+    found: dict[str, set[str]] = {}
+    for path in sorted(root.glob("*/src/**/*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        name = str(path.relative_to(root))
+        targets = set()
+        for target in _imported(name, path, tree, known):
+            if target == "envcheck" or target.startswith("envcheck."):
+                owner = _owner(target, known)
+                targets.add(owner if owner is not None else target)
+        found[name] = targets
+    return found
+
+
+def private_imports(imports: Mapping[str, set[str]]) -> list[str]:
+    return [
+        f"{plugin} -> {target}: not public (use envcheck.kit or one of {sorted(PUBLIC)})"
+        for plugin, targets in sorted(imports.items())
+        for target in sorted(targets)
+        if target not in PUBLIC
+    ]
 
 
 def test_no_import_cycles() -> None:
@@ -205,30 +234,68 @@ def test_imports_follow_the_layers() -> None:
     assert wrong_arrows(import_graph()) == []
 
 
-def test_the_scan_sees_function_imports_and_skips_type_checking(tmp_path: Path) -> None:
+def test_every_module_is_in_a_folder_of_its_layer() -> None:
+    """No module floats at the top of the package: the facade, the hook specs and the layers'
+    folders (and the support packages)."""
+    top = sorted(p.name for p in SRC.iterdir() if p.suffix == ".py")
+    assert top == ["__init__.py", "cassettes.py", "hookspecs.py"]
+    for module in modules():
+        layer(module)
+
+
+def test_plugins_import_only_public_modules() -> None:
+    imports = plugin_imports()
+    assert len(imports) >= 10  # the three plugins' modules were read
+    assert private_imports(imports) == []
+
+
+def test_the_scan_sees_function_and_type_only_imports(tmp_path: Path) -> None:
     """The checks above can fail: a planted circle through a function-level import is found, an
-    import under ``if TYPE_CHECKING:`` is not an arrow, and an upward arrow is named."""
+    import under ``if TYPE_CHECKING:`` is an arrow too, and an upward arrow is named."""
     (tmp_path / "__init__.py").write_text("")
-    (tmp_path / "_model.py").write_text(
+    (tmp_path / "core").mkdir()
+    (tmp_path / "core" / "__init__.py").write_text("")
+    (tmp_path / "engine").mkdir()
+    (tmp_path / "engine" / "__init__.py").write_text("")
+    (tmp_path / "core" / "model.py").write_text(
         "from typing import TYPE_CHECKING\n"
-        "if TYPE_CHECKING:\n    from envcheck import _engine\n"
+        "if TYPE_CHECKING:\n    from envcheck.engine import runner\n"
         "def later():\n    from envcheck.core.config import load\n"
     )
-    (tmp_path / "config.py").write_text("from envcheck.core.model import later\n")
-    (tmp_path / "_engine.py").write_text("from . import _model\n")
+    (tmp_path / "core" / "config.py").write_text("from envcheck.core.model import later\n")
+    (tmp_path / "engine" / "runner.py").write_text("from envcheck.core import model\n")
     graph = import_graph(tmp_path)
-    assert graph["envcheck.core.model"] == {"envcheck.core.config"}
-    assert graph["envcheck.engine.engine"] == {"envcheck.core.model"}
-    assert cycles(graph) == [["envcheck.core.model", "envcheck.core.config"]]
+    assert graph["envcheck.core.model"] == {"envcheck.core.config", "envcheck.engine.runner"}
+    assert graph["envcheck.engine.runner"] == {"envcheck.core.model"}
+    assert cycles(graph) == [
+        ["envcheck.core.config", "envcheck.core.model", "envcheck.engine.runner"]
+    ]
     assert wrong_arrows(graph) == [
-        "envcheck.core.model -> envcheck.core.config: upward (layer 0 -> 1)"
+        "envcheck.core.model -> envcheck.engine.runner: core does not import engine"
     ]
 
 
-def test_support_packages_never_import_components() -> None:
-    planted = {"envcheck.mcpkit.probe": {"envcheck.kit._net"}, "envcheck.kit._net": set()}
+def test_components_and_plugins_stay_in_their_lanes(tmp_path: Path) -> None:
+    planted = {
+        "envcheck.mcpkit.probe": {"envcheck.checks.redis.target"},
+        "envcheck.checks.redis.hooks": {"envcheck.checks.postgres.wire", "envcheck.checks.shared"},
+        "envcheck.engine.registry": {"envcheck.kit"},
+    }
     assert wrong_arrows(planted) == [
-        "envcheck.mcpkit.probe -> envcheck.kit._net: only entry points use components"
+        "envcheck.checks.redis.hooks -> envcheck.checks.postgres.wire: a component uses "
+        "envcheck.checks.shared, not another component",
+        "envcheck.engine.registry -> envcheck.kit: engine does not import kit",
+        "envcheck.mcpkit.probe -> envcheck.checks.redis.target: support does not import components",
+    ]
+    plugin = tmp_path / "p" / "src" / "p"
+    plugin.mkdir(parents=True)
+    (plugin / "__init__.py").write_text(
+        "from typing import TYPE_CHECKING\nfrom envcheck.kit import probe\n"
+        "if TYPE_CHECKING:\n    from envcheck.core.config import EnvcheckConfig\n"
+    )
+    assert private_imports(plugin_imports(tmp_path)) == [
+        "p/src/p/__init__.py -> envcheck.core.config: not public (use envcheck.kit or one of "
+        f"{sorted(PUBLIC)})"
     ]
 
 

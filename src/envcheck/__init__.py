@@ -6,16 +6,17 @@ loaded on first use, so that merely having envcheck installed costs a pytest run
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from envcheck.core.lazy import exports
 
 if TYPE_CHECKING:
-    from envcheck.core.context import Context
     from envcheck.core.model import (
         Check,
         CheckFailed,
         CheckResult,
         CheckSkipped,
+        Context,
         Evidence,
         Outcome,
         Status,
@@ -30,7 +31,7 @@ _EXPORTS = {
     "CheckFailed": "envcheck.core.model",
     "CheckResult": "envcheck.core.model",
     "CheckSkipped": "envcheck.core.model",
-    "Context": "envcheck.core.context",
+    "Context": "envcheck.core.model",
     "Evidence": "envcheck.core.model",
     "Outcome": "envcheck.core.model",
     "Status": "envcheck.core.model",
@@ -57,11 +58,4 @@ __all__ = [
     "warn",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'envcheck' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports(__name__, _EXPORTS)

@@ -13,7 +13,7 @@ import pydantic
 
 from envcheck.core import interpolate as _interpolate
 from envcheck.core import toml as _toml
-from envcheck.core.model import timeout_problem
+from envcheck.core.limits import timeout_problem
 
 TABLE = "tool.envcheck"
 

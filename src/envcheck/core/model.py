@@ -1,23 +1,26 @@
-"""The vocabulary of envcheck: checks, their outcomes and their results."""
+"""The vocabulary of envcheck: checks, what a running check sees (:class:`Context`), their
+outcomes and their results."""
 
 from __future__ import annotations
 
 import enum
-import math
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
+from envcheck.core import interpolate as _interpolate
+from envcheck.core.fix import Fix, Step, as_fix
+from envcheck.core.limits import DEFAULT_TIMEOUT, timeout_problem
+
 if TYPE_CHECKING:
-    from envcheck.core.context import Context  # noqa: F401 - used in a string annotation
+    from envcheck.core.config import EnvcheckConfig
 
 FactValue = Union[str, int, float, bool, None, list[Any], dict[str, Any]]
 
 
-DEFAULT_TIMEOUT = 10.0
-#: The longest timeout a check or ``[tool.envcheck]`` may set, in seconds (one hour).
-MAX_TIMEOUT = 3600.0
 #: pytest's own markers: a component named like one would change how pytest treats its items.
 PYTEST_MARKERS = frozenset(
     {
@@ -37,17 +40,6 @@ _COMPONENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 class InvalidCheck(ValueError):
     """A :class:`Check` that envcheck cannot run; the message says which field and the fix."""
-
-
-def timeout_problem(value: object) -> str | None:
-    """Why ``value`` is not a usable timeout in seconds, or ``None`` when it is one."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return f"must be a number of seconds, not {type(value).__name__}"
-    if not math.isfinite(value) or value <= 0:
-        return f"must be a positive number of seconds (got {value!r})"
-    if value > MAX_TIMEOUT:
-        return f"must be at most {MAX_TIMEOUT:g} s (got {value!r})"
-    return None
 
 
 class Status(str, enum.Enum):
@@ -76,6 +68,24 @@ class Outcome:
     facts: Mapping[str, FactValue] = field(default_factory=dict)
     hint: str | None = None
     why: str | None = None
+    #: the structured fix; ``hint`` is how it reads
+    fix: Fix | None = None
+
+    def __post_init__(self) -> None:
+        if self.fix is not None and self.hint is None:
+            object.__setattr__(self, "hint", str(self.fix))
+        elif self.hint is not None and self.fix is None:
+            object.__setattr__(self, "fix", as_fix(self.hint))
+
+
+FixArgument = Union[Fix, str, Sequence[Step], None]
+
+
+def _fix(fix: FixArgument, hint: str | None) -> Fix | None:
+    """``fix=`` (text, steps or a :class:`Fix`), or its older name ``hint=``."""
+    if fix is not None and hint is not None:
+        raise TypeError("give fix= or hint= (its older name), not both")
+    return as_fix(fix if fix is not None else hint)
 
 
 def ok(summary: str = "", **facts: FactValue) -> Outcome:
@@ -83,30 +93,49 @@ def ok(summary: str = "", **facts: FactValue) -> Outcome:
     return Outcome(Status.PASS, summary, facts)
 
 
-def warn(summary: str, *, hint: str | None = None, **facts: FactValue) -> Outcome:
-    """A passing outcome that deserves attention (shown as WARN in reports)."""
-    return Outcome(Status.WARN, summary, facts, hint)
+def warn(
+    summary: str,
+    *,
+    why: str | None = None,
+    fix: FixArgument = None,
+    hint: str | None = None,
+    **facts: FactValue,
+) -> Outcome:
+    """A passing outcome that deserves attention (shown as WARN in reports), with the reason and
+    the fix."""
+    return Outcome(Status.WARN, summary, facts, why=why, fix=_fix(fix, hint))
 
 
-def skip(reason: str, *, hint: str | None = None, **facts: FactValue) -> Outcome:
-    """The check does not apply here (for example: not configured)."""
-    return Outcome(Status.SKIP, reason, facts, hint)
+def skip(
+    reason: str,
+    *,
+    why: str | None = None,
+    fix: FixArgument = None,
+    hint: str | None = None,
+    **facts: FactValue,
+) -> Outcome:
+    """The check does not apply here (for example: not configured); ``fix`` says how to make it
+    apply."""
+    return Outcome(Status.SKIP, reason, facts, why=why, fix=_fix(fix, hint))
 
 
 class CheckFailed(Exception):
-    """Raise from a check to fail it with a message, the reason and the fix."""
+    """Raise from a check to fail it with a message, the reason (``why``) and the fix (``fix``:
+    text, a list of steps or a :class:`~envcheck.kit.Fix`; ``hint`` is its older name)."""
 
     def __init__(
         self,
         summary: str,
         *,
-        hint: str | None = None,
         why: str | None = None,
+        fix: FixArgument = None,
+        hint: str | None = None,
         facts: Mapping[str, FactValue] | None = None,
     ) -> None:
         super().__init__(summary)
         self.summary = summary
-        self.hint = hint
+        self.fix = _fix(fix, hint)
+        self.hint = str(self.fix) if self.fix is not None else None
         self.why = why
         self.facts = dict(facts or {})
 
@@ -114,10 +143,19 @@ class CheckFailed(Exception):
 class CheckSkipped(Exception):
     """Raise from a check to skip it (the check does not apply here)."""
 
-    def __init__(self, reason: str, *, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        why: str | None = None,
+        fix: FixArgument = None,
+        hint: str | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.hint = hint
+        self.why = why
+        self.fix = _fix(fix, hint)
+        self.hint = str(self.fix) if self.fix is not None else None
 
 
 RunFunction = Callable[["Context"], Union[Outcome, None, Awaitable[Union[Outcome, None]]]]
@@ -210,6 +248,8 @@ class CheckResult:
     facts: dict[str, FactValue] = field(default_factory=dict)
     hint: str | None = None
     why: str | None = None
+    #: the structured fix (:meth:`Fix.to_dict`), when the check gave one
+    fix: dict[str, Any] | None = None
     duration: float = 0.0
     evidence: str | None = None
     blocked_by: str | None = None
@@ -226,6 +266,7 @@ class CheckResult:
             "facts": self.facts,
             "hint": self.hint,
             "why": self.why,
+            "fix": self.fix,
             "duration": round(self.duration, 4),
             "evidence": self.evidence,
             "blocked_by": self.blocked_by,
@@ -244,8 +285,65 @@ class CheckResult:
             facts=dict(data.get("facts") or {}),
             hint=data.get("hint"),
             why=data.get("why"),
+            fix=data.get("fix"),
             duration=float(data.get("duration", 0.0)),
             evidence=data.get("evidence"),
             blocked_by=data.get("blocked_by"),
             depends_on=list(data.get("depends_on") or []),
         )
+
+
+class Context:
+    """Handed to ``Check.run``: the check's config, its deadline, a place for facts."""
+
+    def __init__(
+        self,
+        check: Check,
+        config: EnvcheckConfig,
+        results: Mapping[str, CheckResult],
+        deadline: float,
+    ) -> None:
+        self.check = check
+        self.config = config
+        self.section: Any = check.section
+        self.facts: dict[str, FactValue] = {}
+        self.evidence: str | None = None
+        self._results = results
+        self._deadline = deadline
+
+    @property
+    def rootdir(self) -> Path:
+        return self.config.rootdir
+
+    def remaining(self) -> float:
+        """Seconds left before the check's timeout (never below 0.05)."""
+        return max(0.05, self._deadline - time.monotonic())
+
+    def fact(self, key: str | None = None, value: FactValue = None, /, **facts: FactValue) -> None:
+        """Record facts (version, latency, count...) shown in every report, whatever the check
+        ends with: ``ctx.fact("version", "15.4")`` or ``ctx.fact(version="15.4", port=5432)``."""
+        if key is not None:
+            self.facts[key] = value
+        self.facts.update(facts)
+
+    def resolve(self, value: Any, *, secret: bool = False, key: str = "value") -> str:
+        """Resolve ``${VAR}`` references in ``value``; secrets are masked in all output.
+
+        A missing variable without a default fails the check naming the variable and ``key``.
+        """
+        if value is None:
+            return ""
+        if hasattr(value, "get_secret_value"):
+            value, secret = value.get_secret_value(), True
+        try:
+            return _interpolate.resolve(str(value), self.config.environ, secret=secret)
+        except _interpolate.MissingVariable as exc:
+            raise CheckFailed(
+                f"{key} refers to ${{{exc.name}}}, which is not set",
+                why=f"the environment variable {exc.name} is empty or missing in this shell",
+                hint=f"export {exc.name}=... (or give a default: ${{{exc.name}:-value}})",
+            ) from None
+
+    def dependency(self, check_id: str) -> CheckResult:
+        """The result of a check this one depends on."""
+        return self._results[check_id]

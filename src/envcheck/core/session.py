@@ -6,11 +6,11 @@ whether envcheck has anything to do.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    import pytest
+import pytest
 
 
 def project_root(config: pytest.Config) -> Path:
@@ -46,3 +46,21 @@ def hook_plugins(config: pytest.Config) -> list[object]:
         if any(hasattr(getattr(plugin, name, None), "envcheck_impl") for name in names):
             found.append(plugin)
     return found
+
+
+class Gate(Protocol):
+    """What a fixture made by :func:`envcheck.kit.require_checks` asks the running session: the
+    envcheck plugin stores one in ``config.stash[GATE_KEY]`` when it configures pytest."""
+
+    def require(self, request: pytest.FixtureRequest, check_ids: Sequence[str]) -> list[Any]:
+        """Wait for the checks; skip or fail the test unless every one passed."""
+
+    def section(self, component: str) -> Any:
+        """The validated config of the component's default instance (``None`` if absent)."""
+
+    @property
+    def rootdir(self) -> Path:
+        """The project checked."""
+
+
+GATE_KEY: pytest.StashKey[Gate] = pytest.StashKey()

@@ -13,6 +13,7 @@ from typing import Any
 
 from envcheck.core import redact
 from envcheck.core.extras import missing_extra
+from envcheck.core.fix import Fix
 from envcheck.core.model import (
     Check,
     CheckFailed,
@@ -111,8 +112,20 @@ def make(check: Check, status: Status, summary: Any, **kw: Any) -> CheckResult:
         facts=facts(kw.pop("facts", None)),
         hint=optional_text(kw.pop("hint", None)),
         why=optional_text(kw.pop("why", None)),
+        fix=_fix_data(kw.pop("fix", None)),
         **kw,
     )
+
+
+def _fix_data(fix: Any) -> dict[str, Any] | None:
+    """The structured fix as plain data; ``None`` for a prose-only fix (``hint`` says it)."""
+    if not isinstance(fix, Fix) or not fix.steps:
+        return None
+    try:
+        data = plain(fix.to_dict())
+    except Exception:  # noqa: B902 - a step that cannot describe itself still leaves the text
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def timed_out(check: Check) -> CheckResult:
@@ -136,6 +149,7 @@ def from_outcome(check: Check, produced: Any) -> CheckResult:
             facts=produced.facts,
             hint=produced.hint,
             why=produced.why,
+            fix=produced.fix,
         )
     return make(
         check,
@@ -154,10 +168,18 @@ def from_exception(check: Check, exc: BaseException) -> CheckResult:
             summary if summary not in (None, "") else type(exc).__name__,
             hint=getattr(exc, "hint", None),
             why=getattr(exc, "why", None),
+            fix=getattr(exc, "fix", None),
             facts=getattr(exc, "facts", None),
         )
     if isinstance(exc, CheckSkipped):
-        return make(check, Status.SKIP, getattr(exc, "reason", ""), hint=getattr(exc, "hint", None))
+        return make(
+            check,
+            Status.SKIP,
+            getattr(exc, "reason", ""),
+            hint=getattr(exc, "hint", None),
+            why=getattr(exc, "why", None),
+            fix=getattr(exc, "fix", None),
+        )
     missing = missing_extra(exc) if isinstance(exc, Exception) else None
     if missing is not None:
         module, extra = missing
@@ -202,5 +224,6 @@ def redacted(result: CheckResult) -> CheckResult:
     result.summary = redact.clean(result.summary)
     result.hint = redact.clean(result.hint) if result.hint else result.hint
     result.why = redact.clean(result.why) if result.why else result.why
+    result.fix = redact.clean_any(result.fix) if result.fix else result.fix
     result.facts = redact.clean_any(result.facts)
     return result

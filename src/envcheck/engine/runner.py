@@ -30,8 +30,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from envcheck.core.config import EnvcheckConfig
-from envcheck.core.context import Context
-from envcheck.core.model import Check, CheckResult, Status
+from envcheck.core.model import Check, CheckResult, Context, Status
 from envcheck.engine import registry as _registry
 from envcheck.engine import results as _results
 from envcheck.engine.asyncrun import run_async

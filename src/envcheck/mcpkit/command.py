@@ -14,7 +14,7 @@ from envcheck.core.model import CheckFailed
 from envcheck.kit import _exec
 
 if TYPE_CHECKING:
-    from envcheck.mcpkit.probe import ServerSpec
+    from envcheck.mcpkit.spec import ServerSpec
 
 
 def find_command(spec: ServerSpec) -> str:

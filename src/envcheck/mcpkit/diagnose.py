@@ -22,7 +22,9 @@ from envcheck.kit import _exec
 from envcheck.mcpkit import command
 
 if TYPE_CHECKING:
-    from envcheck.mcpkit.probe import Attempt, Probe, ServerSpec
+    from envcheck.mcpkit.spec import Attempt
+    from envcheck.mcpkit.spec import Probing as Probe
+    from envcheck.mcpkit.spec import ServerSpec
 
 StepResult = Outcome | CheckFailed | CheckSkipped
 #: statuses with which a server refuses one HTTP transport but may speak the other (the MCP

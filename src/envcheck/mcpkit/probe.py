@@ -10,12 +10,10 @@ step is done. What a failure means is decided in :mod:`envcheck.mcpkit.diagnose`
 
 from __future__ import annotations
 
-import shlex
 import threading
 import time
 import urllib.parse
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,69 +22,13 @@ from envcheck.core.model import CheckFailed, CheckSkipped, Outcome, ok, warn
 from envcheck.mcpkit import command, diagnose
 from envcheck.mcpkit import steps as steps_
 from envcheck.mcpkit._stdio import EXIT_GRACE, ChildState, stdio_transport
+from envcheck.mcpkit.spec import OTHER, STEPS, Attempt, ServerSpec
 from envcheck.mcpkit.steps import DISCOVER, HANDSHAKE
 
 if TYPE_CHECKING:
     from mcp import Client
 
-STEPS = ("start", "initialize", "tools", "resources", "prompts", "ping", "call")
-OTHER = {"http": "sse", "sse": "http"}
-
 StepResult = Outcome | CheckFailed | CheckSkipped
-
-
-@dataclass(frozen=True)
-class SmokeCall:
-    tool: str
-    arguments: dict[str, Any]
-    expect: str | None = None
-
-
-@dataclass(frozen=True)
-class ServerSpec:
-    """A server with every ``${VAR}`` already resolved (values of ``env`` and ``headers`` are
-    registered as secrets by whoever resolved them)."""
-
-    name: str
-    settings: str  # where it is declared, for hints: "[tool.envcheck.mcp.servers.x]" or a file
-    transport: str  # stdio | http | sse | auto (streamable HTTP, then SSE)
-    command: str | None = None
-    args: tuple[str, ...] = ()
-    env: dict[str, str] = field(default_factory=dict)
-    cwd: str | None = None
-    url: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    expect_tools: tuple[str, ...] = ()
-    call: SmokeCall | None = None
-    timeout: float = 10.0
-    origin: str = "pyproject"  # or the label of the client config file that declared it
-
-    @property
-    def where(self) -> str:
-        """How a person would start or reach it."""
-        if self.transport == "stdio":
-            return shlex.join([self.command or "", *self.args])
-        return str(self.url)
-
-    @property
-    def look(self) -> str:
-        """How a person sees for themselves what the server does."""
-        if self.transport == "stdio":
-            if self.cwd:
-                return f"run `cd {shlex.quote(self.cwd)} && {self.where}` by hand"
-            return f"run `{self.where}` by hand"
-        return f"read the server's log (or: curl -i {self.url})"
-
-
-@dataclass
-class Attempt:
-    """One connection attempt and what came back over HTTP."""
-
-    transport: str
-    statuses: list[int] = field(default_factory=list)
-    content_types: list[str] = field(default_factory=list)  # of the 2xx answers
-    cause: BaseException | None = None
-    elapsed: float = 0.0
 
 
 def _root_cause(exc: BaseException) -> BaseException:

@@ -15,7 +15,7 @@ from envcheck.core.model import CheckFailed, Outcome, ok, skip
 if TYPE_CHECKING:
     from mcp import Client
 
-    from envcheck.mcpkit.probe import Probe
+    from envcheck.mcpkit.spec import Probing as Probe
 
 #: The newest protocol era has no initialize handshake and no ping (``server/discover`` instead).
 HANDSHAKE = "initialize"

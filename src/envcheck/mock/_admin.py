@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from envcheck.mock._providers import Reply, as_json
-
-if TYPE_CHECKING:
-    from envcheck.mock._server import MockLLM
 
 ADMIN = "/_envcheck"
 #: what a fault spec or an admin request may set, with the Python name of each
@@ -38,6 +36,27 @@ SPEC_HELP = (
     "PROVIDER:STATUS|KIND[:key=value...], keys times, retry-after, delay, path, message; e.g. "
     "openai:429:times=2:retry-after=1, anthropic:529, gemini:quota, ollama:slow:delay=3"
 )
+
+
+class Scripted(Protocol):
+    """What the admin routes drive: the running :class:`~envcheck.mock.MockLLM`."""
+
+    @property
+    def calls(self) -> Sequence[Any]:
+        """The call log."""
+
+    @property
+    def fault(self) -> Callable[..., Any]:
+        """Adds a fault: ``fault(provider, status, kind=..., times=..., ...)``."""
+
+    def pending(self) -> list[dict[str, Any]]:
+        """The faults not yet used up."""
+
+    def clear_faults(self) -> int:
+        """Drop every pending fault; how many there were."""
+
+    def reset(self) -> None:
+        """Drop the faults and clear the call log."""
 
 
 class FaultError(ValueError):
@@ -79,7 +98,7 @@ def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:
         raise FaultError(f"fault {spec!r}: {exc}") from None
 
 
-def add(mock: MockLLM, provider: str, args: dict[str, Any]) -> dict[str, Any]:
+def add(mock: Scripted, provider: str, args: dict[str, Any]) -> dict[str, Any]:
     try:
         made = mock.fault(provider, **args)
     except (ValueError, TypeError) as exc:
@@ -87,7 +106,7 @@ def add(mock: MockLLM, provider: str, args: dict[str, Any]) -> dict[str, Any]:
     return dataclasses.asdict(made)
 
 
-def answer(mock: MockLLM, method: str, path: str, body: Any) -> Reply:
+def answer(mock: Scripted, method: str, path: str, body: Any) -> Reply:
     """An admin request's reply (JSON, errors as ``{"error": ...}`` with status 400/404/405)."""
     route = path[len(ADMIN) :].rstrip("/") or "/"
     if route == "/faults" and method == "GET":

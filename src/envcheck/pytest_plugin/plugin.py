@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from envcheck.core.session import hook_plugins, project_root
+from envcheck.core.session import GATE_KEY, hook_plugins, project_root
 from envcheck.core.toml import has_tool_table
 from envcheck.report.log import ResultLog
 
@@ -86,6 +86,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("envcheck_only"):
         config.pluginmanager.register(_OnlyChecks(), "envcheck-only")
     config.pluginmanager.import_plugin("envcheck.pytest_plugin.fixtures")
+    from envcheck.pytest_plugin.fixtures import SessionGate
+
+    config.stash[GATE_KEY] = SessionGate(config)
 
 
 def _check_report_target(config: pytest.Config) -> None:

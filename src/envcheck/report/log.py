@@ -1,7 +1,7 @@
 """The reporting plugin: gathers check results and writes the terminal section and the files.
 
-Registered by :mod:`envcheck.pytest_plugin.plugin` in every session, so importing this module stays cheap: the
-writers are imported only when there is something to write.
+Registered by :mod:`envcheck.pytest_plugin.plugin` in every session, so importing this module
+stays cheap: the writers are imported only when there is something to write.
 """
 
 from __future__ import annotations

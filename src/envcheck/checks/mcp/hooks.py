@@ -21,9 +21,8 @@ import pydantic
 from envcheck import hookimpl
 from envcheck.core import redact
 from envcheck.core.config import EnvcheckConfig
-from envcheck.core.context import Context
-from envcheck.core.model import Check, CheckFailed, Outcome, skip
-from envcheck.kit._builder import CheckMaker
+from envcheck.core.model import Check, CheckFailed, Context, Outcome, skip
+from envcheck.kit import Component
 from envcheck.mcpkit import _reaper, discovery
 from envcheck.mcpkit.settings import (
     COMPONENT,
@@ -34,7 +33,8 @@ from envcheck.mcpkit.settings import (
 )
 
 if TYPE_CHECKING:
-    from envcheck.mcpkit.probe import Probe, ServerSpec
+    from envcheck.mcpkit.probe import Probe
+    from envcheck.mcpkit.spec import ServerSpec
 
 __all__ = ["COMPONENT", "McpConfig", "McpServerConfig", "Server", "SmokeCallConfig"]
 
@@ -233,9 +233,11 @@ def server_checks(server: Server) -> Iterator[Check]:
     ]
     if server.table.call is not None:
         steps.append(("call", f"a smoke call of {server.table.call.tool}", ("tools",)))
-    make = CheckMaker(COMPONENT, server, timeout=server.timeout + GRACE, prefix=f"{server.name}.")
+    make = Component(
+        COMPONENT, section=server, timeout=server.timeout + GRACE, prefix=f"{server.name}."
+    )
     for step, description, deps in steps:
-        yield make(step, _runner(server, step), description, *deps)
+        yield make.check(step, _runner(server, step), description, *deps)
 
 
 def _runner(server: Server, step: str) -> Any:
@@ -262,7 +264,7 @@ def probe_for(ctx: Context, server: Server) -> Probe:
 def resolve(ctx: Context, server: Server) -> ServerSpec:
     """The server with ``${VAR}`` references resolved; header values, and env values whose names
     say they are secrets, become secrets."""
-    from envcheck.mcpkit.probe import ServerSpec, SmokeCall
+    from envcheck.mcpkit.spec import ServerSpec, SmokeCall
 
     table, where = server.table, server.settings
 

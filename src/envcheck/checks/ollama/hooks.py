@@ -21,9 +21,8 @@ from envcheck import cassettes, hookimpl
 from envcheck.checks.ollama import diagnose as _diagnose
 from envcheck.core import interpolate as _interpolate
 from envcheck.core.config import EnvcheckConfig
-from envcheck.core.context import Context
-from envcheck.core.model import Check, CheckFailed, CheckSkipped, Outcome, ok, warn
-from envcheck.kit._builder import CheckMaker, not_configured
+from envcheck.core.model import Check, CheckFailed, CheckSkipped, Context, Outcome, ok, warn
+from envcheck.kit import Component, not_configured
 
 if TYPE_CHECKING:
     import httpx
@@ -87,22 +86,22 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
     from envcheck.llm import _pool
 
     _pool.prepare("ollama", urls=[cfg.host])  # the client, httpx (+ TLS), while pytest collects
-    make = CheckMaker(COMPONENT, cfg, timeout=cfg.timeout)
+    make = Component(COMPONENT, section=cfg, timeout=cfg.timeout)
 
-    yield make("server", server, "the server answers and is recent enough")
+    yield make.check("server", server, "the server answers and is recent enough")
     for model in cfg.models:
-        yield make(
+        yield make.check(
             f"model[{model}]", functools.partial(model_check, model), f"{model} is pulled", "server"
         )
         if cfg.smoke:
-            yield make(
+            yield make.check(
                 f"smoke[{model}]",
                 functools.partial(smoke, model),
                 f"{model} generates a few tokens",
                 f"model[{model}]",
                 timeout=cfg.smoke_timeout,
             )
-    yield make("gpu", gpu, "loaded models run on the GPU", "server")
+    yield make.check("gpu", gpu, "loaded models run on the GPU", "server")
 
 
 class _Calls:

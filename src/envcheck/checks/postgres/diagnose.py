@@ -1,9 +1,10 @@
 """PostgreSQL login failures explained from their SQLSTATE and the stage of the login they came at.
 
 libpq hands connection errors to its clients as text only; envcheck's own startup-protocol probe
-(:mod:`envcheck.checks.postgres.wire`) gets the server's SQLSTATE of each attempt, and whether the error
-came before authentication (pg_hba.conf, the server's state, slots) or after it (role, database,
-CONNECT privilege). Verdicts never depend on the words of a message; the message is only shown.
+(:mod:`envcheck.checks.postgres.wire`) gets the server's SQLSTATE of each attempt, and whether
+the error came before authentication (pg_hba.conf, the server's state, slots) or after it (role,
+database, CONNECT privilege). Verdicts never depend on the words of a message; the message is only
+shown.
 """
 
 from __future__ import annotations

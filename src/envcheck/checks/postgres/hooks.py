@@ -24,10 +24,8 @@ from envcheck.checks.postgres.session import APPLICATION_NAME, session, show
 from envcheck.checks.postgres.target import SOCKET_DIRS, Target, target
 from envcheck.checks.shared import server as _server
 from envcheck.core import interpolate as _interpolate
-from envcheck.core.context import Context
-from envcheck.core.model import Check, CheckFailed, FactValue, Outcome, ok, warn
-from envcheck.kit import _net
-from envcheck.kit._builder import CheckMaker
+from envcheck.core.model import Check, CheckFailed, Context, FactValue, Outcome, ok, warn
+from envcheck.kit import Component, _net
 
 if TYPE_CHECKING:
     import psycopg
@@ -94,21 +92,21 @@ def default_config(environ: Mapping[str, str]) -> dict[str, Any] | None:
 
 def _instance_checks(name: str, cfg: PostgresConfig) -> Iterator[Check]:
     prefix = "" if name == "default" else f"{name}."
-    make = CheckMaker(COMPONENT, cfg, timeout=cfg.timeout, prefix=prefix, instance=name)
+    make = Component(COMPONENT, section=cfg, timeout=cfg.timeout, prefix=prefix, instance=name)
 
-    yield make("reachable", reachable, "the server's address answers")
-    yield make("connect", connect, "connection and authentication succeed", "reachable")
-    yield make("version", version, "server version is recent enough", "connect")
-    yield make("settings", settings, "encoding, timezone and connections in use", "connect")
+    yield make.check("reachable", reachable, "the server's address answers")
+    yield make.check("connect", connect, "connection and authentication succeed", "reachable")
+    yield make.check("version", version, "server version is recent enough", "connect")
+    yield make.check("settings", settings, "encoding, timezone and connections in use", "connect")
     for extension in cfg.extensions:
-        yield make(
+        yield make.check(
             f"extension[{extension}]",
             functools.partial(extension_check, extension),
             f"extension {extension} is installed or installable",
             "connect",
         )
     if cfg.write_check:
-        yield make("write", write, "a write round-trip leaves nothing behind", "connect")
+        yield make.check("write", write, "a write round-trip leaves nothing behind", "connect")
 
 
 SERVER = _server.ServerComponent(
@@ -212,16 +210,16 @@ def settings(instance: str, ctx: Context) -> Outcome:
         "connections_in_use": in_use,
     }
     if encoding.upper() not in ("UTF8", "UTF-8"):
+        ctx.fact(**facts)
         return warn(
             f"server_encoding is {encoding}: text from LLMs needs UTF8",
             hint=f"createdb -h {t.host} -p {t.port} -E UTF8 -T template0 {t.dbname}_utf8",
-            **facts,
         )
     if in_use >= 0.8 * max_connections:
+        ctx.fact(**facts)
         return warn(
             f"{in_use} of {max_connections} connections in use",
             hint="close idle connections, use a pooler (pgbouncer), or raise max_connections",
-            **facts,
         )
     return ok(
         f"{encoding}, timezone {timezone}, {in_use}/{max_connections} connections in use", **facts

@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Any
 from envcheck.checks.postgres.diagnose import read_only_sessions, replica
 from envcheck.checks.postgres.session import session, show
 from envcheck.checks.postgres.target import Target, target
-from envcheck.core.context import Context
-from envcheck.core.model import CheckFailed, Outcome, ok, warn
+from envcheck.core.model import CheckFailed, Context, Outcome, ok, warn
 
 if TYPE_CHECKING:
     import psycopg

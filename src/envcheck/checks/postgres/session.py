@@ -1,5 +1,6 @@
 """The shared connection of a postgres instance: opened by the first check that needs it (a
-failed login is explained by :mod:`envcheck.checks.postgres.login`), used by one check after the other.
+failed login is explained by :mod:`envcheck.checks.postgres.login`), used by one check after the
+other.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 from envcheck.checks.postgres.login import diagnose_login, login_timeout
 from envcheck.checks.postgres.target import Target
 from envcheck.checks.shared import server as _server
-from envcheck.core.context import Context
-from envcheck.core.model import CheckFailed
+from envcheck.core.model import CheckFailed, Context
 
 if TYPE_CHECKING:
     import psycopg

@@ -15,8 +15,7 @@ from envcheck.checks.postgres.diagnose import Where
 from envcheck.checks.shared import server as _server
 from envcheck.core import interpolate as _interpolate
 from envcheck.core import redact
-from envcheck.core.context import Context
-from envcheck.core.model import CheckFailed
+from envcheck.core.model import CheckFailed, Context
 
 #: where libpq looks for the local socket (Debian's compiled-in default first)
 SOCKET_DIRS = ("/var/run/postgresql", "/tmp")

@@ -30,9 +30,8 @@ from envcheck.checks.providers.http import (
     with_session,
 )
 from envcheck.core.config import EnvcheckConfig, Instances, describe_error, field_names
-from envcheck.core.context import Context
-from envcheck.core.model import Check, CheckFailed, FactValue, Outcome, Status, ok
-from envcheck.kit._builder import CheckMaker, not_configured
+from envcheck.core.model import Check, CheckFailed, Context, FactValue, Outcome, Status, ok
+from envcheck.kit import Component, not_configured
 from envcheck.llm import _anthropic as anthropic_models
 
 if TYPE_CHECKING:
@@ -124,14 +123,16 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
 
 
 def _provider_checks(name: str, cfg: ProviderConfig) -> Iterator[Check]:
-    make = CheckMaker(COMPONENT, cfg, timeout=cfg.timeout, prefix=f"{name}.", instance=name)
+    make = Component(COMPONENT, section=cfg, timeout=cfg.timeout, prefix=f"{name}.", instance=name)
 
-    yield make("key", key_check, "an API key is present and plausible")
-    yield make("auth", auth_check, "authenticated and reachable (lists models)", "key")
-    yield make("model", model_check, "the configured model exists for this key", "auth")
+    yield make.check("key", key_check, "an API key is present and plausible")
+    yield make.check("auth", auth_check, "authenticated and reachable (lists models)", "key")
+    yield make.check("model", model_check, "the configured model exists for this key", "auth")
     if cfg.smoke:
-        yield make("smoke", smoke_check, "a tiny completion succeeds", "model")
-    yield make("headroom", headroom_check, "rate-limit headroom", "smoke" if cfg.smoke else "auth")
+        yield make.check("smoke", smoke_check, "a tiny completion succeeds", "model")
+    yield make.check(
+        "headroom", headroom_check, "rate-limit headroom", "smoke" if cfg.smoke else "auth"
+    )
 
 
 # -- the checks ----------------------------------------------------------------------------------

@@ -23,8 +23,7 @@ import pydantic
 from envcheck import cassettes, llm
 from envcheck.core import interpolate as _interpolate
 from envcheck.core import redact
-from envcheck.core.context import Context
-from envcheck.core.model import CheckFailed, Outcome
+from envcheck.core.model import CheckFailed, Context, Outcome
 
 if TYPE_CHECKING:
     import httpx

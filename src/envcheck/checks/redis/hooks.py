@@ -22,10 +22,8 @@ from envcheck.checks.redis.resp import ConnectionLost, ReplyError, Resp, info
 from envcheck.checks.redis.target import Target, ssl_context, target, tls_options
 from envcheck.checks.shared import server as _server
 from envcheck.core import interpolate as _interpolate
-from envcheck.core.context import Context
-from envcheck.core.model import Check, CheckFailed, Outcome, ok, warn
-from envcheck.kit import _net
-from envcheck.kit._builder import CheckMaker
+from envcheck.core.model import Check, CheckFailed, Context, Outcome, ok, warn
+from envcheck.kit import Component, _net
 
 if TYPE_CHECKING:
     import redis as redis_lib
@@ -67,13 +65,15 @@ def default_config(environ: Mapping[str, str]) -> dict[str, Any] | None:
 
 def _instance_checks(name: str, instance: RedisConfig) -> Iterator[Check]:
     prefix = "" if name == "default" else f"{name}."
-    make = CheckMaker(COMPONENT, instance, timeout=instance.timeout, prefix=prefix, instance=name)
-    yield make("reachable", reachable, "the server's address answers")
-    yield make("auth", auth, "AUTH / ACL user accepted and PING answered", "reachable")
-    yield make("version", version, "server version is recent enough", "auth")
+    make = Component(
+        COMPONENT, section=instance, timeout=instance.timeout, prefix=prefix, instance=name
+    )
+    yield make.check("reachable", reachable, "the server's address answers")
+    yield make.check("auth", auth, "AUTH / ACL user accepted and PING answered", "reachable")
+    yield make.check("version", version, "server version is recent enough", "auth")
     if instance.write_check:
-        yield make("roundtrip", roundtrip, "SET/GET/DEL round-trip leaves nothing", "auth")
-    yield make("config", configuration, "eviction policy and persistence", "auth")
+        yield make.check("roundtrip", roundtrip, "SET/GET/DEL round-trip leaves nothing", "auth")
+    yield make.check("config", configuration, "eviction policy and persistence", "auth")
 
 
 SERVER = _server.ServerComponent(

@@ -15,8 +15,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from envcheck.checks.shared import server as _server
 from envcheck.core import interpolate as _interpolate
 from envcheck.core import redact
-from envcheck.core.context import Context
-from envcheck.core.model import CheckFailed
+from envcheck.core.model import CheckFailed, Context
 
 EXAMPLE = "redis://[[USER]:PASSWORD@]HOST:6379/0 (rediss:// for TLS)"
 SCHEMES = ("redis", "rediss")

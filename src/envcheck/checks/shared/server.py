@@ -23,9 +23,8 @@ import pydantic
 
 from envcheck import hookimpl
 from envcheck.core.config import EnvcheckConfig, Instances
-from envcheck.core.context import Context
-from envcheck.core.model import Check, CheckFailed, CheckSkipped
-from envcheck.kit._builder import not_configured
+from envcheck.core.model import Check, CheckFailed, CheckSkipped, Context
+from envcheck.kit import not_configured
 
 #: ``source`` of an instance configured in pyproject.toml (or the --envcheck-config file)
 FROM_FILE = "pyproject"

@@ -22,13 +22,13 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from envcheck import hookimpl
-from envcheck.core.context import Context
+from envcheck.core.model import Context
 from envcheck.core.model import Check, CheckFailed, CheckSkipped, FactValue, Outcome, ok, warn
 from envcheck.checks.venv import installed as _installed
 from envcheck.checks.venv import poetry as _poetry
 from envcheck.checks.venv import project as _project
 from envcheck.checks.venv import pythons as _pythons
-from envcheck.kit._builder import CheckMaker
+from envcheck.kit import Component
 from envcheck.checks.venv.packages import consistency, lock_drift, package, with_groups
 from envcheck.core.config import EnvcheckConfig
 
@@ -102,31 +102,31 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
             ]
         )
 
-    make = CheckMaker(COMPONENT, section, timeout=10.0)
+    make = Component(COMPONENT, section=section, timeout=10.0)
     # outside a virtualenv the installed set is the system's: comparing it says nothing
     in_venv = ("virtualenv",) if section.require_venv else ()
 
     if section.python:
-        yield make("python-version", python_version, "Python satisfies the required version")
+        yield make.check("python-version", python_version, "Python satisfies the required version")
     if section.require_venv:
-        yield make("virtualenv", virtualenv, "tests run inside a virtualenv")
+        yield make.check("virtualenv", virtualenv, "tests run inside a virtualenv")
     if section.poetry:
-        yield make("poetry", poetry_installed, "Poetry is installed", timeout=section.timeout)
-        yield make(
+        yield make.check("poetry", poetry_installed, "Poetry is installed", timeout=section.timeout)
+        yield make.check(
             "poetry-env",
             poetry_env,
             "this interpreter is the project's Poetry environment",
             "poetry",
             timeout=section.timeout,
         )
-        yield make(
+        yield make.check(
             "lock-file",
             lock_file,
             "poetry.lock exists and matches pyproject.toml",
             "poetry",
             timeout=section.timeout,
         )
-        yield make(
+        yield make.check(
             "lock-drift",
             lock_drift,
             "installed versions match poetry.lock",
@@ -134,21 +134,21 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
             timeout=section.timeout,
         )
     for requirement in section.packages:
-        yield make(
+        yield make.check(
             f"package[{Requirement(requirement).name}]",
             functools.partial(package, requirement, False),
             f"{requirement} is installed",
             timeout=section.timeout,
         )
     for requirement in section.dev_packages:
-        yield make(
+        yield make.check(
             f"dev-package[{Requirement(requirement).name}]",
             functools.partial(package, requirement, True),
             f"dev tool {requirement} is installed",
             timeout=section.timeout,
         )
     if section.consistency:
-        yield make(
+        yield make.check(
             "consistency",
             consistency,
             "installed packages' requirements are met",
@@ -274,11 +274,11 @@ def poetry_env(ctx: Context) -> Outcome:
         )
     facts = {"poetry_env": str(expected), **_cached(answer)}
     if expected != here:
+        ctx.fact(**facts)
         return warn(
             f"running in {here}, but the project's Poetry environment is {expected}"
             + answer.note(),
             hint="poetry run pytest   (or activate that environment)",
-            **facts,
         )
     return ok(f"running in the project's Poetry environment {here}{answer.note()}", **facts)
 

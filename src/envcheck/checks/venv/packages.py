@@ -17,7 +17,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from envcheck.core.context import Context
+from envcheck.core.model import Context
 from envcheck.core.format import listed
 from envcheck.core.model import CheckFailed, CheckSkipped, FactValue, Outcome, ok, warn
 from envcheck.checks.venv import installed as _installed
@@ -112,13 +112,11 @@ def lock_drift(ctx: Context) -> Outcome:
             facts={**facts, "drift": drift, "missing": missing},
         )
     if unknown:
+        ctx.fact(**facts, not_installed=unknown, lock_version=parsed.version)
         return warn(
             f"{len(unknown)} locked packages are not installed: {listed(unknown, 5)}",
             hint="poetry lock && poetry install   (a current lock file records each package's "
             "groups and platform markers)",
-            **facts,
-            not_installed=unknown,
-            lock_version=parsed.version,
         )
     return ok(
         f"{facts['installed_and_locked']} installed packages match poetry.lock "

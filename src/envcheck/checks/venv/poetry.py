@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from envcheck.kit import _exec
-from envcheck.core.context import Context
+from envcheck.core.model import Context
 from envcheck.core.model import CheckFailed
 from envcheck.checks.venv import poetry_batch as _poetry_batch
 
