@@ -29,7 +29,8 @@ def not_configured(component: str, variables: Sequence[str]) -> Check:
 @dataclass(frozen=True)
 class Component:
     """Makes the checks of one component (or one instance of it): each gets the component,
-    its config ``section``, the ``timeout`` and, under ``prefix``, its name and dependencies::
+    its config ``section``, the ``timeout``, and its name and dependencies between ``prefix`` and
+    ``suffix`` (``"replica."``, ``"[openai]"``)::
 
         kafka = kit.Component("kafka", section=cfg, timeout=5.0)
         yield kafka.check("reachable", reachable, "the broker answers")
@@ -42,6 +43,7 @@ class Component:
     section: Any = None
     timeout: float | None = None
     prefix: str = ""
+    suffix: str = ""
     instance: str | None = None
 
     def check(
@@ -54,11 +56,11 @@ class Component:
     ) -> Check:
         """A check ``<prefix><name>`` of this component that runs after ``depends_on``."""
         return Check(
-            name=self.prefix + name,
+            name=self.prefix + name + self.suffix,
             component=self.name,
             run=functools.partial(run, self.instance) if self.instance is not None else run,
             description=description,
-            depends_on=tuple(self.prefix + dep for dep in depends_on),
+            depends_on=tuple(self.prefix + dep + self.suffix for dep in depends_on),
             timeout=timeout or self.timeout,
             section=self.section,
         )

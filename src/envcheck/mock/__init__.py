@@ -9,22 +9,24 @@ error handling::
         client = openai.OpenAI(base_url=mock.base_url("openai"), api_key="mock-key")
 
 The server (and ``http.server``) is imported on first use: the checks only need
-:data:`envcheck.mock._providers.MOCK_HEADER` to tell a mocked answer.
+:data:`MOCK_HEADER` to tell a mocked answer.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from envcheck.core.lazy import exports
 
 if TYPE_CHECKING:
+    from envcheck.mock._providers import MOCK_HEADER
     from envcheck.mock._server import Call, Fault, MockLLM
 
-__all__ = ["Call", "Fault", "MockLLM"]
-
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from envcheck.mock import _server
-
-        return getattr(_server, name)
-    raise AttributeError(f"module 'envcheck.mock' has no attribute {name!r}")
+_EXPORTS = {
+    "Call": "envcheck.mock._server",
+    "Fault": "envcheck.mock._server",
+    "MockLLM": "envcheck.mock._server",
+    "MOCK_HEADER": "envcheck.mock._providers",
+}
+__all__ = ["Call", "Fault", "MOCK_HEADER", "MockLLM"]
+__getattr__ = exports(__name__, _EXPORTS)

@@ -13,7 +13,7 @@ the Redis password is held in a :class:`envcheck.kit.Secret` (its ``repr`` is ma
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +29,12 @@ pytest_plugins = ["envcheck.pytest_plugin.logs"]
 class SessionGate:
     """The :class:`envcheck.core.session.Gate` of a pytest session: results from its engine."""
 
-    def __init__(self, config: pytest.Config) -> None:
+    def __init__(self, config: pytest.Config, engine: Callable[[pytest.Config], Any]) -> None:
         self._config = config
+        self._get_engine = engine
 
     def _engine(self) -> Any:
-        from envcheck.pytest_plugin import plugin
-
-        return plugin.engine(self._config)
+        return self._get_engine(self._config)
 
     @property
     def rootdir(self) -> Path:

@@ -88,7 +88,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.import_plugin("envcheck.pytest_plugin.fixtures")
     from envcheck.pytest_plugin.fixtures import SessionGate
 
-    config.stash[GATE_KEY] = SessionGate(config)
+    config.stash[GATE_KEY] = SessionGate(config, engine)
 
 
 def _check_report_target(config: pytest.Config) -> None:

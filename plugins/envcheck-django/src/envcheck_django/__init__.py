@@ -19,7 +19,7 @@ from typing import Any
 
 from envcheck_django._config import COMPONENT, DjangoConfig
 
-from envcheck import Check, hookimpl
+from envcheck import Check, hookimpl, kit
 
 __all__ = ["DjangoConfig"]
 
@@ -47,37 +47,33 @@ def envcheck_checks(config: Any) -> Iterator[Check]:
     databases, caches = discover(cfg, config.rootdir)
     timeout = cfg.timeout + 5  # the probe's own timeout, and time to read its report
 
-    def make(name: str, run: Any, description: str, *deps: str) -> Check:
-        return Check(
-            name=name,
-            component=COMPONENT,
-            run=run,
-            description=description,
-            depends_on=deps,
-            timeout=timeout,
-            section=cfg,
-        )
-
-    yield make("settings", _checks.settings, "the settings import and django.setup() succeeds")
-    yield make("system-checks", _checks.system_checks, "Django's system checks pass", "settings")
+    django = kit.Component(COMPONENT, section=cfg, timeout=timeout)
+    yield django.check(
+        "settings", _checks.settings, "the settings import and django.setup() succeeds"
+    )
+    yield django.check(
+        "system-checks", _checks.system_checks, "Django's system checks pass", "settings"
+    )
     for alias in databases:
-        yield make(
+        yield django.check(
             f"database[{alias}]",
             functools.partial(_checks.database, alias),
             f"database {alias!r} connects through Django's backend",
             "settings",
         )
         if cfg.migrations:
-            yield make(
+            yield django.check(
                 f"migrations[{alias}]",
                 functools.partial(_checks.migrations, alias),
                 f"every migration is applied on {alias!r}",
                 f"database[{alias}]",
             )
     if cfg.migrations:
-        yield make("models", _checks.models, "every model change has a migration", "settings")
+        yield django.check(
+            "models", _checks.models, "every model change has a migration", "settings"
+        )
     for alias in caches:
-        yield make(
+        yield django.check(
             f"cache[{alias}]",
             functools.partial(_checks.cache, alias),
             f"cache {alias!r} stores, returns and deletes a key",

@@ -12,7 +12,7 @@ from envcheck import CheckFailed
 
 
 def explain(alias: str, err: dict[str, Any], settings_file: str | None) -> CheckFailed:
-    from envcheck.checks.postgres.hooks import explain_failure
+    from envcheck.checks.postgres import explain_failure
 
     t = err["target"]
     port = str(t["port"])

@@ -66,7 +66,7 @@ def pg_login(conn: Any) -> dict[str, Any]:
     login stage it failed at, with envcheck's startup-protocol probe (when envcheck is installed
     in this interpreter; otherwise the text alone is reported)."""
     try:
-        from envcheck.checks.postgres import wire as _pgwire
+        from envcheck.checks.postgres import login_attempt
     except ImportError:
         return {}
     try:
@@ -79,7 +79,7 @@ def pg_login(conn: Any) -> dict[str, Any]:
             ssl_context = ssl.create_default_context()
             ssl_context.check_hostname = False
             ssl_context.verify_mode = ssl.CERT_NONE
-        found = _pgwire.attempt(
+        found = login_attempt(
             host,
             int(params.get("port") or 5432),
             user=str(params.get("user") or ""),

@@ -22,7 +22,7 @@ from typing import Any
 
 from envcheck_langchain._config import LANGCHAIN, LANGGRAPH, LangChainConfig, LangGraphConfig
 
-from envcheck import Check, hookimpl
+from envcheck import Check, hookimpl, kit
 
 __all__ = ["LangChainConfig", "LangGraphConfig"]
 
@@ -55,22 +55,15 @@ def _langchain_checks(cfg: LangChainConfig, config: Any) -> Iterator[Check]:
     from envcheck_langchain import _langchain
 
     for name in _providers(cfg, config):
-
-        def make(check: str, run: Any, description: str, *deps: str) -> Check:
-            return Check(
-                name=f"{check}[{name}]",
-                component=LANGCHAIN,
-                run=functools.partial(run, name),
-                description=description,
-                depends_on=tuple(f"{d}[{name}]" for d in deps),
-                timeout=cfg.timeout,
-                section=cfg,
-            )
-
-        yield make("package", _langchain.package, f"the LangChain integration for {name}")
-        yield make("client", _langchain.client, "init_chat_model builds the client", "package")
+        provider = kit.Component(
+            LANGCHAIN, section=cfg, timeout=cfg.timeout, suffix=f"[{name}]", instance=name
+        )
+        yield provider.check("package", _langchain.package, f"the LangChain integration for {name}")
+        yield provider.check(
+            "client", _langchain.client, "init_chat_model builds the client", "package"
+        )
         if cfg.smoke:
-            yield make("smoke", _langchain.smoke, "one invoke answers", "client")
+            yield provider.check("smoke", _langchain.smoke, "one invoke answers", "client")
 
 
 def _langgraph_checks(cfg: LangGraphConfig) -> Iterator[Check]:
@@ -80,21 +73,12 @@ def _langgraph_checks(cfg: LangGraphConfig) -> Iterator[Check]:
     for store, run in stores.items():
         if getattr(cfg, store) is None:
             continue
-        yield Check(
-            name=f"checkpointer[{store}]",
-            component=LANGGRAPH,
-            run=run,
-            description=f"the {store} checkpointer's store is set up",
-            timeout=cfg.timeout,
-            section=cfg,
-        )
+        graph = kit.Component(LANGGRAPH, section=cfg, timeout=cfg.timeout, suffix=f"[{store}]")
+        yield graph.check("checkpointer", run, f"the {store} checkpointer's store is set up")
         if cfg.run_graph:
-            yield Check(
-                name=f"graph[{store}]",
-                component=LANGGRAPH,
-                run=functools.partial(_langgraph.graph_run, store),
-                description="a one-node graph writes and removes its checkpoint",
-                depends_on=(f"checkpointer[{store}]",),
-                timeout=cfg.timeout,
-                section=cfg,
+            yield graph.check(
+                "graph",
+                functools.partial(_langgraph.graph_run, store),
+                "a one-node graph writes and removes its checkpoint",
+                "checkpointer",
             )

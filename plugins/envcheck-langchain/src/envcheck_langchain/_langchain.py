@@ -39,7 +39,7 @@ class Target:
 
 def target(name: str, ctx: Context) -> Target:
     """The provider ``name`` from ``[tool.envcheck.providers]`` / ``[tool.envcheck.ollama]``."""
-    from envcheck.checks.providers.http import SPECS, default_key_variable
+    from envcheck.checks.providers import SPECS, default_key_variable
 
     providers = ctx.config.section("providers") or {}
     if name in providers:
@@ -346,7 +346,7 @@ def _evidence(t: Target) -> str:
         return "live"
     import httpx
 
-    from envcheck.mock._providers import MOCK_HEADER
+    from envcheck.mock import MOCK_HEADER
 
     try:
         answer = httpx.get(t.base_url, timeout=2.0)

@@ -50,7 +50,7 @@ def postgres_store(ctx: Context) -> Outcome:
     import psycopg
     from langgraph.checkpoint.postgres import PostgresSaver
 
-    from envcheck.checks.postgres.hooks import explain_failure
+    from envcheck.checks.postgres import explain_failure
 
     cfg: LangGraphConfig = ctx.section
     assert cfg.postgres is not None

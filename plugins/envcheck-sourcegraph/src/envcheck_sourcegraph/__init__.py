@@ -21,9 +21,10 @@ from envcheck_sourcegraph._config import (
 )
 
 import envcheck
+from envcheck import kit
 
 if TYPE_CHECKING:
-    from envcheck.core.config import EnvcheckConfig
+    from envcheck.kit import EnvcheckConfig
 
 __all__ = ["COMPONENT", "SourcegraphConfig"]
 __version__ = "0.1.0"
@@ -49,24 +50,16 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[envcheck.Check]:
         return
     from envcheck_sourcegraph import _api, _editor, _mcp, _srccli
 
-    def make(name: str, run: Any, description: str, *deps: str) -> envcheck.Check:
-        return envcheck.Check(
-            name=name,
-            component=COMPONENT,
-            run=run,
-            description=description,
-            depends_on=deps,
-            timeout=cfg.timeout,
-            section=cfg,
-        )
-
-    yield make("endpoint", _api.endpoint_check, "the instance answers its GraphQL API")
-    yield make("token", _api.token_check, "the access token is accepted", "endpoint")
+    sourcegraph = kit.Component(COMPONENT, section=cfg, timeout=cfg.timeout)
+    yield sourcegraph.check("endpoint", _api.endpoint_check, "the instance answers its GraphQL API")
+    yield sourcegraph.check("token", _api.token_check, "the access token is accepted", "endpoint")
     if cfg.src_cli:
-        yield make("src-cli", _srccli.src_cli_check, "the src CLI suits the instance", "endpoint")
+        yield sourcegraph.check(
+            "src-cli", _srccli.src_cli_check, "the src CLI suits the instance", "endpoint"
+        )
     if cfg.editor:
-        yield make("editor", _editor.editor_check, "a Sourcegraph editor extension")
+        yield sourcegraph.check("editor", _editor.editor_check, "a Sourcegraph editor extension")
     if cfg.mcp:
-        yield make(
+        yield sourcegraph.check(
             "mcp", _mcp.mcp_check, "the instance's MCP endpoint (initialize, tools)", "token"
         )

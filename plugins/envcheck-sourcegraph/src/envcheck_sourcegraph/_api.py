@@ -12,8 +12,7 @@ from urllib.parse import urljoin, urlsplit
 from envcheck_sourcegraph._config import COMPONENT, Instance, resolve
 from envcheck_sourcegraph._http import GRAPHQL, Http, content_kind, json_body
 
-from envcheck import CheckFailed, CheckSkipped, Context, Outcome, ok
-from envcheck.core import redact
+from envcheck import CheckFailed, CheckSkipped, Context, Outcome, kit, ok
 
 if TYPE_CHECKING:
     import httpx
@@ -79,7 +78,7 @@ def graphql_errors(instance: Instance, errors: list[Any], field: str) -> CheckFa
     code = (first.get("extensions") or {}).get("code")
     path = ".".join(str(p) for p in first.get("path") or []) or field
     return CheckFailed(
-        f"the GraphQL API refused {path}: {redact.clean(str(first.get('message')), 160)!r}"
+        f"the GraphQL API refused {path}: {kit.clean(str(first.get('message')), 160)!r}"
         + (f" (code {code})" if code else ""),
         why=f"{len(errors)} GraphQL error(s) and no data",
         hint=f"ask the admins of {instance.endpoint} (GraphQL error code {code or 'none'})",

@@ -16,14 +16,14 @@ from envcheck_sourcegraph._config import COMPONENT, Instance, resolve
 from envcheck import CheckFailed, CheckSkipped, Context, Outcome, ok
 
 if TYPE_CHECKING:
-    from envcheck.mcpkit.probe import Probe
+    from envcheck.mcpkit import Probe
 
 #: Beyond the check's timeout, what the probe's thread needs to close its connection.
 GRACE = 2.0
 
 
 def mcp_check(ctx: Context) -> Outcome:
-    from envcheck.mcpkit.probe import Probe, ServerSpec
+    from envcheck.mcpkit import Probe, ServerSpec
 
     instance = resolve(ctx)
     if instance.token is None:
@@ -86,7 +86,7 @@ def _diagnose(instance: Instance, statuses: list[int], exc: CheckFailed) -> Chec
 def _closed(probe: Probe, timeout: float) -> None:
     """Wait (bounded) until the probe has walked its last step and closed the connection: the
     check leaves nothing open behind it."""
-    from envcheck.mcpkit.probe import STEPS
+    from envcheck.mcpkit import STEPS
 
     try:
         probe.result(STEPS[-1], max(0.0, timeout))

@@ -16,8 +16,7 @@ import subprocess
 from envcheck_sourcegraph._config import ENDPOINT_VARIABLE, TOKEN_VARIABLE, Instance, resolve
 from envcheck_sourcegraph._http import Http, json_body
 
-from envcheck import CheckFailed, Context, Outcome, ok, warn
-from envcheck.core import redact
+from envcheck import CheckFailed, Context, Outcome, kit, ok, warn
 
 VERSION_PATH = "/.api/src-cli/version"
 RELEASES = "https://github.com/sourcegraph/src-cli/releases"
@@ -65,7 +64,7 @@ def src_version(instance: Instance, program: str, timeout: float) -> str:
         ) from None
     found = _CURRENT.search(out)
     if found is None:
-        shown = redact.clean((out.strip().splitlines() or ["nothing"])[0], 80)
+        shown = kit.clean((out.strip().splitlines() or ["nothing"])[0], 80)
         raise CheckFailed(
             f"`{program} version` did not print its version (it printed {shown!r})",
             why="the `src` on PATH is another program, or a src-cli too old to say",

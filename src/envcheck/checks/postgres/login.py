@@ -97,9 +97,9 @@ def _attempts(t: Target, deadline: float) -> tuple[dict[str, _pgwire.Attempt | N
     found: dict[str, _pgwire.Attempt | None] = {}
     offered = False
     if not t.host.startswith("/"):
-        found["ssl"] = _pgwire.attempt(t.host, t.port, tls=tls_context(t), **login)
+        found["ssl"] = _pgwire.login_attempt(t.host, t.port, tls=tls_context(t), **login)
         offered = found["ssl"] is not None
-    found["plain"] = _pgwire.attempt(t.host, t.port, tls=None, **login)
+    found["plain"] = _pgwire.login_attempt(t.host, t.port, tls=None, **login)
     return found, offered
 
 

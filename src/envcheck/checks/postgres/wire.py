@@ -65,7 +65,7 @@ def ask_ssl(sock: socket.socket, deadline: float) -> bytes:
     return sock.recv(64)
 
 
-def attempt(
+def login_attempt(
     host: str,
     port: int,
     *,
