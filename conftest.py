@@ -19,6 +19,7 @@ from typing import Any
 import pydantic
 
 import envcheck
+from envcheck import kit
 
 INSTALL_NODE = "sudo apt-get install -y nodejs npm   (or scripts/services, or https://nodejs.org)"
 
@@ -43,20 +44,10 @@ def envcheck_checks(config: Any) -> Iterator[envcheck.Check]:
     if cfg is None:
         return
 
-    def make(name: str, run: Any, description: str, *deps: str) -> envcheck.Check:
-        return envcheck.Check(
-            name=name,
-            component="node",
-            run=run,
-            description=description,
-            depends_on=deps,
-            timeout=10.0,
-            section=cfg,
-        )
-
-    yield make("node", node_check, f"Node.js >= {cfg.min_version} on PATH")
-    yield make("npm", npm_check, "npm on PATH", "node")
-    yield make("test-servers", servers_check, f"{cfg.servers} installed from its lock file")
+    node = kit.Component("node", section=cfg, timeout=10.0)
+    yield node.check("node", node_check, f"Node.js >= {cfg.min_version} on PATH")
+    yield node.check("npm", npm_check, "npm on PATH", "node")
+    yield node.check("test-servers", servers_check, f"{cfg.servers} installed from its lock file")
 
 
 def _version(program: str, hint: str) -> str:

@@ -68,7 +68,7 @@ class Command(Step):
     references (resolved when the step runs; secrets never reach the argv or the output)."""
 
     kind: ClassVar[str] = "command"
-    argv: tuple[str, ...]
+    argv: Sequence[str]
     env: Mapping[str, str] = field(default_factory=dict)
     cwd: str | None = None
     timeout: float = 300.0
@@ -124,7 +124,7 @@ class RedisCommand(Step):
     or, with ``admin`` in ``needs``, by someone who has the right."""
 
     kind: ClassVar[str] = "redis"
-    args: tuple[str, ...]
+    args: Sequence[str]
     instance: str = "default"
     shown: str | None = None
 
@@ -190,9 +190,9 @@ class Fix:
     """How to repair a failure: ``steps`` in order, how it reads (``text``; default: the steps
     joined by "then"), and the checks it should heal besides the failing one (``heals``)."""
 
-    steps: tuple[Step, ...] = ()
+    steps: Sequence[Step] = ()
     text: str | None = None
-    heals: tuple[str, ...] = ()
+    heals: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "steps", tuple(self.steps))
