@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import socket
 
+from envcheck.checks.shared.errors import causes
 from envcheck.core.model import CheckFailed, CheckSkipped
 
 #: where the ollama client looks when OLLAMA_HOST is not set
@@ -20,16 +21,6 @@ CONFIGURE = "set OLLAMA_HOST=host:port, or add [tool.envcheck.ollama] host = ...
 _MEMORY = re.compile(
     r"\((?P<need>[\d.]+ ?[KMGT]i?B)\) than is available \((?P<free>[\d.]+ ?[KMGT]i?B)\)"
 )
-
-
-def causes(exc: BaseException) -> list[BaseException]:
-    """``exc`` and what caused it (``__cause__``, else ``__context__``), outermost first."""
-    found: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and len(found) < 8:
-        found.append(current)
-        current = current.__cause__ or current.__context__
-    return found
 
 
 def unreachable(

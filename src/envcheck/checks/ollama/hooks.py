@@ -13,12 +13,13 @@ import re
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pydantic
 
 from envcheck import cassettes, hookimpl
 from envcheck.checks.ollama import diagnose as _diagnose
+from envcheck.checks.shared.config import ComponentConfig, older
 from envcheck.core import interpolate as _interpolate
 from envcheck.core.config import EnvcheckConfig
 from envcheck.core.model import Check, CheckFailed, CheckSkipped, Context, Outcome, ok, warn
@@ -34,30 +35,17 @@ CLIENT_DEFAULT = _diagnose.CLIENT_DEFAULT
 _THINK = re.compile(r"<think>.*?</think>", re.S)
 
 
-class OllamaConfig(pydantic.BaseModel):
+class OllamaConfig(ComponentConfig):
     """``[tool.envcheck.ollama]``."""
 
-    model_config = pydantic.ConfigDict(extra="forbid")
+    version_example: ClassVar[str] = "'0.5.0'"
 
     host: str = DEFAULT_HOST
     models: list[str] = ["deepseek-r1:8b"]
-    min_version: str | None = None
     smoke: bool = False
     timeout: float = pydantic.Field(default=10.0, gt=0)
     smoke_timeout: float = pydantic.Field(default=120.0, gt=0)
     cassettes: bool = True
-    #: ``false``: nothing listening at ``host`` is *not found* (skipped), not a failure; the
-    #: defaults set it for the client's own default address, which nobody chose
-    required: bool = True
-    #: where the settings came from (the fact ``settings_from``); unset: the configuration file
-    source: str | None = None
-
-    @pydantic.field_validator("min_version")
-    @classmethod
-    def _version(cls, value: str | None) -> str | None:
-        if value is not None and not all(part.isdigit() for part in value.split(".")):
-            raise ValueError(f"{value!r} is not a version like '0.5.0'")
-        return value
 
 
 @hookimpl
@@ -185,10 +173,6 @@ def _observing(inner: httpx.BaseTransport) -> Any:
     return Observing()
 
 
-def _version_tuple(text: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"\d+", text)[:3])
-
-
 def server(ctx: Context) -> Outcome:
     import httpx
 
@@ -222,7 +206,7 @@ def server(ctx: Context) -> Outcome:
             version=version,
             latency_ms=latency,
         )
-    if wanted and _version_tuple(version) < _version_tuple(wanted):
+    if wanted and older(version, wanted):
         raise CheckFailed(
             f"Ollama {version} is older than the required {wanted}",
             hint="upgrade: curl -fsSL https://ollama.com/install.sh | sh",

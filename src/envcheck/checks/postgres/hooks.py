@@ -23,6 +23,7 @@ from envcheck.checks.postgres.probes import extension_check, write
 from envcheck.checks.postgres.session import APPLICATION_NAME, session, show
 from envcheck.checks.postgres.target import SOCKET_DIRS, Target, target
 from envcheck.checks.shared import server as _server
+from envcheck.checks.shared.config import older
 from envcheck.core import interpolate as _interpolate
 from envcheck.core.model import Check, CheckFailed, Context, FactValue, Outcome, ok, warn
 from envcheck.kit import Component, _net
@@ -90,10 +91,7 @@ def default_config(environ: Mapping[str, str]) -> dict[str, Any] | None:
     return found
 
 
-def _instance_checks(name: str, cfg: PostgresConfig) -> Iterator[Check]:
-    prefix = "" if name == "default" else f"{name}."
-    make = Component(COMPONENT, section=cfg, timeout=cfg.timeout, prefix=prefix, instance=name)
-
+def _instance_checks(make: Component, cfg: PostgresConfig) -> Iterator[Check]:
     yield make.check("reachable", reachable, "the server's address answers")
     yield make.check("connect", connect, "connection and authentication succeed", "reachable")
     yield make.check("version", version, "server version is recent enough", "connect")
@@ -181,7 +179,7 @@ def version(instance: str, ctx: Context) -> Outcome:
     shown = f"{num // 10000}.{num % 10000}"
     role = "standby (read-only replica)" if standby else "primary"
     wanted = ctx.section.min_version
-    if wanted and _server.older(shown, wanted):
+    if wanted and older(shown, wanted):
         raise CheckFailed(
             f"PostgreSQL {shown} is older than the required {wanted}",
             why=f"{t.host}:{t.port} runs an old major version",

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import pydantic
 
 from envcheck import cassettes, llm
+from envcheck.checks.shared.errors import causes
 from envcheck.core import interpolate as _interpolate
 from envcheck.core import redact
 from envcheck.core.model import CheckFailed, Context, Outcome
@@ -284,15 +285,6 @@ def models_path(p: Provider) -> str:
     return {"openai": "/models", "anthropic": "/v1/models"}.get(p.kind, "/v1beta/models")
 
 
-def _causes(exc: BaseException) -> list[BaseException]:
-    found: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and len(found) < 8:
-        found.append(current)
-        current = current.__cause__ or current.__context__
-    return found
-
-
 #: OpenSSL's reasons when the server answered in plain text where a TLS record belongs
 _PLAIN_HTTP = {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG"}
 _PLAIN_HTTP |= {"HTTP_REQUEST", "UNEXPECTED_RECORD"}
@@ -303,9 +295,9 @@ def _unreachable(p: Provider, url: str, exc: Exception) -> llm.ConnectionFailed:
     parts = urlsplit(url)
     host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
     where = f"{host}:{port}"
-    causes = _causes(exc)
+    chain = causes(exc)
     fix = f"check base_url in [tool.envcheck.providers.{p.name}]"
-    tls = [c for c in causes if isinstance(c, ssl.SSLError)]
+    tls = [c for c in chain if isinstance(c, ssl.SSLError)]
     if tls:
         reasons = {str(getattr(c, "reason", "") or "") for c in tls}
         if reasons & _PLAIN_HTTP:  # OpenSSL read an HTTP answer where a TLS record belongs
@@ -313,23 +305,23 @@ def _unreachable(p: Provider, url: str, exc: Exception) -> llm.ConnectionFailed:
             why = f"base_url says https, but {where} answers in plain HTTP (not TLS)"
             fix = f'set base_url = "{plain.removesuffix(models_path(p))}" (http), or point it at '
             fix += "the TLS port"
-        elif any(isinstance(c, ssl.SSLCertVerificationError) for c in causes):
+        elif any(isinstance(c, ssl.SSLCertVerificationError) for c in chain):
             why = f"the TLS certificate of {where} is not trusted (self-signed or another CA)"
             fix = "give the CA to Python (SSL_CERT_FILE=/path/ca.pem) or fix the certificate"
         else:
             why = f"the TLS handshake with {where} failed ({', '.join(sorted(reasons))})"
-    elif any(isinstance(c, ConnectionRefusedError) for c in causes):
+    elif any(isinstance(c, ConnectionRefusedError) for c in chain):
         why = f"nothing listens on {where} (connection refused)"
         fix += ", or start the server"
-    elif any(isinstance(c, socket.gaierror) for c in causes):
+    elif any(isinstance(c, socket.gaierror) for c in chain):
         why = f"the host name {host!r} does not resolve (DNS): a typo, or a name known only "
         why += "inside a VPN or container network"
         fix = f"check the host in base_url; `getent hosts {host}` must print an address"
-    elif any(type(c).__name__ == "ProxyError" for c in causes):
+    elif any(type(c).__name__ == "ProxyError" for c in chain):
         why = "the HTTP(S) proxy from the environment refused or failed the connection"
         fix = f"check HTTPS_PROXY / HTTP_PROXY, or add {host} to NO_PROXY"
     else:
-        why = f"the connection to {where} failed: {causes[-1]}"
+        why = f"the connection to {where} failed: {chain[-1]}"
     return llm.ConnectionFailed(p.name, f"cannot reach {url}", hint=fix, why=why)
 
 

@@ -21,6 +21,7 @@ from envcheck.checks.redis.diagnose import KEY_PREFIX, explain, is_resp, no_such
 from envcheck.checks.redis.resp import ConnectionLost, ReplyError, Resp, info
 from envcheck.checks.redis.target import Target, ssl_context, target, tls_options
 from envcheck.checks.shared import server as _server
+from envcheck.checks.shared.config import older
 from envcheck.core import interpolate as _interpolate
 from envcheck.core.model import Check, CheckFailed, Context, Outcome, ok, warn
 from envcheck.kit import Component, _net
@@ -63,11 +64,7 @@ def default_config(environ: Mapping[str, str]) -> dict[str, Any] | None:
     }
 
 
-def _instance_checks(name: str, instance: RedisConfig) -> Iterator[Check]:
-    prefix = "" if name == "default" else f"{name}."
-    make = Component(
-        COMPONENT, section=instance, timeout=instance.timeout, prefix=prefix, instance=name
-    )
+def _instance_checks(make: Component, instance: RedisConfig) -> Iterator[Check]:
     yield make.check("reachable", reachable, "the server's address answers")
     yield make.check("auth", auth, "AUTH / ACL user accepted and PING answered", "reachable")
     yield make.check("version", version, "server version is recent enough", "auth")
@@ -249,7 +246,7 @@ def version(instance: str, ctx: Context) -> Outcome:
         role = f"replica of {repl.get('master_host')}:{repl.get('master_port')} (link {link})"
         facts.update(master_host=repl.get("master_host"), master_link_status=link)
     wanted = ctx.section.min_version
-    if wanted and _server.older(have, wanted):
+    if wanted and older(have, wanted):
         raise CheckFailed(
             f"Redis {have} is older than the required {wanted}",
             why=f"{t.host}:{t.port} runs an old release",

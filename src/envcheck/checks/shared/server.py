@@ -17,59 +17,22 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Generic, TypeVar
-
-import pydantic
+from typing import Any, Generic, TypeVar
 
 from envcheck import hookimpl
+from envcheck.checks.shared.config import ComponentConfig
 from envcheck.core.config import EnvcheckConfig, Instances
 from envcheck.core.model import Check, CheckFailed, CheckSkipped, Context
-from envcheck.kit import not_configured
+from envcheck.kit import Component, not_configured
 
 #: ``source`` of an instance configured in pyproject.toml (or the --envcheck-config file)
 FROM_FILE = "pyproject"
 
 
-class ServerConfig(pydantic.BaseModel):
+class ServerConfig(ComponentConfig):
     """Keys every server instance has, whatever the component."""
 
-    model_config = pydantic.ConfigDict(extra="forbid")
-    #: shown in the message of a malformed ``min_version``
-    version_example: ClassVar[str] = "'15' or '15.4'"
-
-    min_version: str | None = None
-    timeout: float = pydantic.Field(default=3.0, gt=0)
     write_check: bool = True
-    #: ``false``: nothing listening at the address is *not found* (skipped), not a failure. The
-    #: defaults (no ``[tool.envcheck]``) set it for addresses nobody chose, e.g. localhost:6379.
-    required: bool = True
-    #: where the settings came from, recorded as the fact ``settings_from`` (``DATABASE_URL``,
-    #: ``libpq default``, ...); unset: the configuration file
-    source: str | None = None
-
-    @pydantic.field_validator("min_version")
-    @classmethod
-    def _version(cls, value: str | None) -> str | None:
-        if value is not None:
-            from packaging.version import InvalidVersion, Version
-
-            try:
-                Version(value)
-            except InvalidVersion:
-                raise ValueError(f"{value!r} is not a version like {cls.version_example}") from None
-        return value
-
-
-def older(have: str, wanted: str) -> bool:
-    """Whether version ``have`` (``7.0.15``, ``15.4``, ``16beta1``) is older than ``wanted``.
-
-    A version that cannot be read is never called older (the check reports what it saw)."""
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        return Version(have) < Version(wanted)
-    except InvalidVersion:
-        return False
 
 
 def section_name(component: str, instance: str) -> str:
@@ -105,7 +68,9 @@ class ServerComponent:
     model: type[ServerConfig]
     variables: Sequence[str]
     defaults: Callable[[Mapping[str, str]], dict[str, Any] | None]
-    instance_checks: Callable[[str, Any], Iterator[Check]]
+    #: the checks of one instance, made with the :class:`~envcheck.kit.Component` it is given
+    #: (its names prefixed ``NAME.`` for instances other than ``default``)
+    instance_checks: Callable[[Component, Any], Iterator[Check]]
 
     def hooks(self) -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
         """``envcheck_config_sections``, ``envcheck_default_config``, ``envcheck_checks``."""
@@ -127,7 +92,15 @@ class ServerComponent:
                     yield not_configured(self.name, list(self.variables))
                 return
             for name, instance in instances.items():
-                yield from self.instance_checks(name, instance)
+                prefix = "" if name == "default" else f"{name}."
+                make = Component(
+                    self.name,
+                    section=instance,
+                    timeout=instance.timeout,
+                    prefix=prefix,
+                    instance=name,
+                )
+                yield from self.instance_checks(make, instance)
 
         return envcheck_config_sections, envcheck_default_config, envcheck_checks
 
