@@ -1,4 +1,4 @@
-"""envcheck.kit._exec: a failed exec diagnosed from its errno and the file, against real execs."""
+"""envcheck.core.exec: a failed exec diagnosed from its errno and the file, against real execs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from envcheck.kit import _exec
+from envcheck.core import exec as _exec
 
 
 def start(program: Path) -> _exec.ExecProblem | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from envcheck.kit import _exec
+from envcheck.core import exec as _exec
 from tests.throwaway import install, make_venv, make_wheel
 
 REPO = Path(__file__).resolve().parents[1]

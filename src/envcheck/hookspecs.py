@@ -13,6 +13,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from envcheck.core.config import EnvcheckConfig
+    from envcheck.core.fix import Step, StepResult
     from envcheck.core.model import Check
 
 hookspec = pluggy.HookspecMarker("envcheck")
@@ -37,3 +38,11 @@ def envcheck_default_config(environ: Mapping[str, str]) -> Mapping[str, Any] | N
 @hookspec
 def envcheck_checks(config: EnvcheckConfig) -> Iterable[Check] | None:
     """Yield the :class:`envcheck.Check` objects of this plugin for the given configuration."""
+
+
+@hookspec(firstresult=True)
+def envcheck_apply_step(step: Step, config: EnvcheckConfig) -> StepResult | None:
+    """Apply a fix step that is sent to a server (:class:`~envcheck.kit.Sql`,
+    :class:`~envcheck.kit.RedisCommand`, or a plugin's own kind of step) and say how it went; return
+    ``None`` for a step this plugin does not handle. Called by ``envcheck fix`` after the user
+    agreed; commands and file edits are applied by envcheck itself."""

@@ -224,3 +224,14 @@ def as_fix(value: Fix | str | Sequence[Step] | None) -> Fix | None:
     if isinstance(value, str):
         return Fix(text=value) if value.strip() else None
     return Fix(tuple(value))
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What applying one step did: ``ok``, its exit code (commands), its output (redacted and
+    shortened by whoever shows it) and how long it took."""
+
+    ok: bool
+    output: str = ""
+    exit_code: int | None = None
+    duration: float = 0.0

@@ -6,10 +6,10 @@ import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 
+from envcheck.core import exec as _exec
 from envcheck.core import redact
 from envcheck.core.fix import Fix
 from envcheck.core.model import CheckFailed
-from envcheck.kit import _exec
 
 
 def run_command(

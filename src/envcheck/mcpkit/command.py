@@ -1,6 +1,6 @@
 """The program that runs a stdio server: found as its client would find it, and checked before it
 starts (a missing file, no execute bit, a missing ``#!`` interpreter), from the file itself and
-the ``errno`` of a failed exec (:mod:`envcheck.kit._exec`)."""
+the ``errno`` of a failed exec (:mod:`envcheck.core.exec`)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from envcheck.core import exec as _exec
 from envcheck.core.model import CheckFailed
-from envcheck.kit import _exec
 
 if TYPE_CHECKING:
     from envcheck.mcpkit.spec import ServerSpec

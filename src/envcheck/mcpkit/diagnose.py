@@ -16,9 +16,9 @@ import time
 import urllib.parse
 from typing import TYPE_CHECKING
 
+from envcheck.core import exec as _exec
 from envcheck.core import redact
 from envcheck.core.model import CheckFailed, CheckSkipped, Outcome, ok
-from envcheck.kit import _exec
 from envcheck.mcpkit import command
 
 if TYPE_CHECKING:

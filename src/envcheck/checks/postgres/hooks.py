@@ -25,6 +25,8 @@ from envcheck.checks.postgres.target import SOCKET_DIRS, Target, target
 from envcheck.checks.shared import server as _server
 from envcheck.checks.shared.config import older
 from envcheck.core import interpolate as _interpolate
+from envcheck.core.config import EnvcheckConfig
+from envcheck.core.fix import Sql, StepResult
 from envcheck.core.model import Check, CheckFailed, Context, FactValue, Outcome, ok, warn
 from envcheck.kit import Component, _net
 
@@ -224,21 +226,37 @@ def settings(instance: str, ctx: Context) -> Outcome:
     )
 
 
-def open_connection(cfg: PostgresConfig, rootdir: Path | None = None) -> psycopg.Connection[Any]:
-    """A connection for the ``envcheck_postgres`` fixture (the checks already passed); the
-    checks' own connection is closed first, so the fixture never makes a second one."""
+def open_connection(
+    cfg: PostgresConfig,
+    rootdir: Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    user: str | None = None,
+    dbname: str | None = None,
+    purpose: str = "fixture",
+) -> psycopg.Connection[Any]:
+    """A connection for the ``envcheck_postgres`` fixture (the checks already passed) or a fix
+    step (as ``user``, in ``dbname``, when the step says so; another user's password is then
+    libpq's business: ``PGPASSWORD``, ``.pgpass``). The checks' own connection is closed first,
+    so envcheck never holds a second one."""
     import psycopg
 
     from envcheck.checks.postgres.target import parse_config
 
+    env = os.environ if environ is None else environ
     t = parse_config(
-        cfg, lambda value, key="dsn": _interpolate.resolve(value, secret=True), rootdir=rootdir
+        cfg,
+        lambda value, key="dsn": _interpolate.resolve(value, env, secret=True),
+        rootdir=rootdir,
     )
     _server.close_all((COMPONENT,))
-    return psycopg.connect(
-        **t.connect_kwargs(f"{APPLICATION_NAME} fixture"),
-        connect_timeout=max(2, math.ceil(cfg.timeout)),
-    )
+    kwargs = t.connect_kwargs(f"{APPLICATION_NAME} {purpose}")
+    if user is not None and user != kwargs.get("user"):
+        kwargs["user"] = user
+        kwargs.pop("password", None)
+    if dbname is not None:
+        kwargs["dbname"] = dbname
+    return psycopg.connect(**kwargs, connect_timeout=max(2, math.ceil(cfg.timeout)))
 
 
 def diagnose_login_failure(
@@ -268,3 +286,23 @@ def diagnose_login_failure(
         params, host, port, user, dbname, source, "tool.envcheck.postgres", "default", sslmode
     )
     return diagnose_login(t, Exception(libpq_message), time.monotonic() + timeout)
+
+
+def _apply_sql(cfg: PostgresConfig, step: Sql, config: EnvcheckConfig) -> StepResult:
+    """A fix's SQL, sent as the step's role (default: the configured one), autocommitted
+    (``CREATE DATABASE`` runs outside a transaction)."""
+    conn = open_connection(
+        cfg,
+        config.rootdir,
+        environ=config.environ,
+        user=step.role,
+        dbname=step.database,
+        purpose="fix",
+    )
+    with conn:
+        conn.autocommit = True
+        conn.execute(step.statement.encode())
+    return StepResult(True, f"done: {step.render()}")
+
+
+envcheck_apply_step = _server.step_applier(COMPONENT, Sql, _apply_sql)

@@ -10,6 +10,7 @@ verdicts come from the class of the error reply (its first word) and the request
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -23,6 +24,8 @@ from envcheck.checks.redis.target import Target, ssl_context, target, tls_option
 from envcheck.checks.shared import server as _server
 from envcheck.checks.shared.config import older
 from envcheck.core import interpolate as _interpolate
+from envcheck.core.config import EnvcheckConfig
+from envcheck.core.fix import RedisCommand, StepResult
 from envcheck.core.model import Check, CheckFailed, Context, Outcome, ok, warn
 from envcheck.kit import Component, _net
 
@@ -314,19 +317,38 @@ def configuration(instance: str, ctx: Context) -> Outcome:
     return ok(f"maxmemory-policy {policy}, persistence {stored}", **facts)
 
 
-def open_client(cfg: RedisConfig, rootdir: Path | None = None) -> redis_lib.Redis:
+def open_client(
+    cfg: RedisConfig, rootdir: Path | None = None, environ: Mapping[str, str] | None = None
+) -> redis_lib.Redis:
     """A client for the ``envcheck_redis`` fixture (the checks already passed), with the same TLS
     settings as the checks (``ca_file`` relative to ``rootdir``). The checks' own connection is
     closed first, so the fixture never makes a second one."""
     import redis
 
     _server.close_all((COMPONENT,))
-    url = _interpolate.resolve(cfg.url, secret=True)
+    env = os.environ if environ is None else environ
+    url = _interpolate.resolve(cfg.url, env, secret=True)
     extra: dict[str, Any] = {}
     if url.startswith("rediss://"):
         section = f"tool.envcheck.{COMPONENT}"
-        options = tls_options(cfg, url, section, section, rootdir, _interpolate.resolve)
+        options = tls_options(
+            cfg, url, section, section, rootdir, lambda value: _interpolate.resolve(value, env)
+        )
         extra = options.client_kwargs()
     return redis.Redis.from_url(
         url, socket_connect_timeout=cfg.timeout, socket_timeout=cfg.timeout, **extra
     )
+
+
+def _apply_command(cfg: RedisConfig, step: RedisCommand, config: EnvcheckConfig) -> StepResult:
+    """A fix's Redis command, sent as the configured user."""
+    client = open_client(cfg, config.rootdir, config.environ)
+    try:
+        reply = client.execute_command(*step.args)  # type: ignore[no-untyped-call]
+    finally:
+        client.close()
+    shown = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+    return StepResult(True, f"{step.render()}: {shown}")
+
+
+envcheck_apply_step = _server.step_applier(COMPONENT, RedisCommand, _apply_command)

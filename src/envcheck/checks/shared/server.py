@@ -21,7 +21,9 @@ from typing import Any, Generic, TypeVar
 
 from envcheck import hookimpl
 from envcheck.checks.shared.config import ComponentConfig
+from envcheck.core import redact
 from envcheck.core.config import EnvcheckConfig, Instances
+from envcheck.core.fix import Step, StepResult
 from envcheck.core.model import Check, CheckFailed, CheckSkipped, Context
 from envcheck.kit import Component, not_configured
 
@@ -217,3 +219,29 @@ atexit.register(close_all)
 def deadline_of(ctx: Context) -> float:
     """The monotonic time at which ``ctx``'s check times out."""
     return time.monotonic() + ctx.remaining()
+
+
+def step_applier(
+    component: str,
+    kind: type[Step],
+    apply: Callable[[Any, Any, EnvcheckConfig], StepResult],
+) -> Callable[..., StepResult | None]:
+    """The ``envcheck_apply_step`` hook of a server component: a step of ``kind`` is applied to
+    the instance it names with ``apply(instance_config, step, config)``; a failure is the step's
+    result (redacted), never an exception."""
+
+    @hookimpl
+    def envcheck_apply_step(step: Step, config: EnvcheckConfig) -> StepResult | None:
+        if not isinstance(step, kind):
+            return None
+        instances: dict[str, Any] = config.section(component) or {}
+        instance = getattr(step, "instance", "default")
+        cfg = instances.get(instance)
+        if cfg is None:
+            return StepResult(False, f"[{section_name(component, instance)}] is not configured")
+        try:
+            return apply(cfg, step, config)
+        except Exception as exc:  # noqa: B902 - the step failed: say how, keep going
+            return StepResult(False, f"{type(exc).__name__}: {redact.clean(exc, 1000)}")
+
+    return envcheck_apply_step

@@ -5,7 +5,7 @@ Poetry's answers (``poetry --version``, ``poetry env info --path``, ``poetry che
 change when ``pyproject.toml``, ``poetry.lock``, the Poetry executable or the environment change,
 so each is kept in pytest's cache under a key made of exactly those inputs (file hashes, the
 executable's and its interpreter's stat, Poetry's settings). ``--cache-clear`` or any change runs
-Poetry again. A failed start is diagnosed by :mod:`envcheck.kit._exec`.
+Poetry again. A failed start is diagnosed by :mod:`envcheck.core.exec`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from envcheck.kit import _exec
+from envcheck.core import exec as _exec
 from envcheck.core.model import Context
 from envcheck.core.model import CheckFailed
 from envcheck.checks.venv import poetry_batch as _poetry_batch

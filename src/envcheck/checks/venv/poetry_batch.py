@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from envcheck.kit import _exec
+from envcheck.core import exec as _exec
 
 #: runs in Poetry's own interpreter: ``DRIVER module function program marker commands-json``
 DRIVER = r"""

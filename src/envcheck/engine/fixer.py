@@ -1,0 +1,147 @@
+"""Applying a fix, one step at a time: commands and file edits here, server steps (SQL, Redis)
+through the ``envcheck_apply_step`` hook of the component that knows the server.
+
+Nothing secret reaches an argv or the output: a command's ``env`` values are ``${VAR}``
+references resolved here (and registered as secrets), and every output is redacted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pluggy
+
+from envcheck.core import interpolate, redact
+from envcheck.core.config import EnvcheckConfig
+from envcheck.core.fix import Command, Edit, Manual, Step, StepResult
+
+#: bytes of a command's output kept (the tail: where the error is)
+OUTPUT_LIMIT = 4000
+
+
+class StepRefused(Exception):
+    """A step envcheck will not apply (a manual step, a file outside the project)."""
+
+
+def apply_step(
+    step: Step, config: EnvcheckConfig, pm: pluggy.PluginManager, *, timeout: float | None = None
+) -> StepResult:
+    """Apply ``step`` and say how it went (never raises for a step that merely failed)."""
+    started = time.monotonic()
+    if isinstance(step, Manual):
+        raise StepRefused(f"a manual step is done by a person, never run: {step.text}")
+    if isinstance(step, Command):
+        result = _command(step, config, timeout)
+    elif isinstance(step, Edit):
+        result = _edit(step, config.rootdir)
+    else:
+        found = pm.hook.envcheck_apply_step(step=step, config=config)
+        if found is None:
+            raise StepRefused(f"no plugin applies {step.kind} steps: {step.render()}")
+        result = found
+    return StepResult(
+        ok=result.ok,
+        output=redact.clean(result.output, OUTPUT_LIMIT, tail=True),
+        exit_code=result.exit_code,
+        duration=time.monotonic() - started,
+    )
+
+
+def _command(step: Command, config: EnvcheckConfig, timeout: float | None) -> StepResult:
+    env = dict(os.environ)
+    for name, value in step.env.items():
+        env[name] = interpolate.resolve(value, config.environ, secret=True)
+    cwd = Path(config.rootdir) / step.cwd if step.cwd else Path(config.rootdir)
+    limit = min(step.timeout, timeout) if timeout else step.timeout
+    try:
+        done = subprocess.run(
+            list(step.argv),
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=limit,
+            start_new_session=True,
+        )
+    except subprocess.TimeoutExpired as exc:
+        out = (exc.stdout or b"") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        shown = out.decode(errors="replace") if isinstance(out, bytes) else out
+        return StepResult(False, f"{shown}\n(stopped after {limit:g} s)", None)
+    except OSError as exc:
+        from envcheck.core import exec as _exec
+
+        problem = _exec.diagnose(step.argv[0], exc)
+        return StepResult(False, f"{problem.summary}: {problem.why}", None)
+    return StepResult(done.returncode == 0, done.stdout + done.stderr, done.returncode)
+
+
+def _inside(rootdir: Path, relative: str) -> Path:
+    path = (rootdir / relative).resolve()
+    if rootdir.resolve() not in (path, *path.parents):
+        raise StepRefused(f"{relative} is outside the project {rootdir}")
+    return path
+
+
+def _edit(step: Edit, rootdir: Path) -> StepResult:
+    path = _inside(Path(rootdir), step.path)
+    before = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if step.format == "toml":
+        after = _edit_toml(before, step.key, step.value)
+    elif step.format == "json":
+        after = _edit_json(before, step.key, step.value)
+    else:
+        after = _edit_dotenv(before, step.key, step.value)
+    if after != before:
+        temporary = path.with_name(f".{path.name}.envcheck-fix")
+        temporary.write_text(after, encoding="utf-8")
+        os.replace(temporary, path)
+    return StepResult(True, "unchanged" if after == before else f"{step.render()}")
+
+
+def _edit_toml(text: str, key: str, value: Any) -> str:
+    import tomlkit
+
+    document = tomlkit.parse(text)
+    *parents, last = key.split(".")
+    table: Any = document
+    for part in parents:
+        if part not in table:
+            table[part] = tomlkit.table()
+        table = table[part]
+    if value is None:
+        table.pop(last, None)
+    else:
+        table[last] = value
+    return tomlkit.dumps(document)
+
+
+def _edit_json(text: str, key: str, value: Any) -> str:
+    document = json.loads(text) if text.strip() else {}
+    *parents, last = key.split(".")
+    node = document
+    for part in parents:
+        node = node.setdefault(part, {})
+    if value is None:
+        node.pop(last, None)
+    else:
+        node[last] = value
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _edit_dotenv(text: str, key: str, value: Any) -> str:
+    lines = text.splitlines()
+    kept = [
+        line
+        for line in lines
+        if line.strip().removeprefix("export ").split("=", 1)[0].strip() != key
+    ]
+    if value is not None:
+        kept.append(f"{key}={value}")
+    return "\n".join(kept) + "\n"
