@@ -10,26 +10,27 @@ import pytest
 
 WriteConfig = Callable[[str], None]
 
-README_EXAMPLE = """
-import envcheck
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 
-@envcheck.hookimpl
-def envcheck_checks(config):
-    def broker_reachable(ctx):
-        raise envcheck.CheckFailed("broker down", hint="docker start kafka")
-    yield envcheck.Check(name="broker-reachable", component="kafka",
-                         run=broker_reachable, timeout=5.0)
-"""
+def readme_example() -> str:
+    """The first Python block of the README's "Write a plugin" section."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## Write a plugin") :]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
 
 
 def test_readme_example_from_a_conftest(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(README_EXAMPLE)
+    from tests.servers import free_port
+
+    example = readme_example()
+    assert '"localhost", 9092' in example
+    pytester.makeconftest(example.replace('"localhost", 9092', f'"127.0.0.1", {free_port()}'))
     pytester.makepyfile(test_app="def test_app():\n    pass\n")
     result = pytester.runpytest_subprocess("-m", "kafka", "--strict-markers")
     result.assert_outcomes(failed=1, deselected=1)
     result.stdout.fnmatch_lines(
-        ["*kafka/broker-reachable: broker down", "*fix: docker start kafka"]
+        ["*kafka/broker-reachable: connection refused at 127.0.0.1:*", "*fix: docker start kafka"]
     )
 
 
