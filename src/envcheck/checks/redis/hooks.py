@@ -16,8 +16,9 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
+from envcheck.checks.redis.config import RedisConfig, default_config
 from envcheck.checks.redis.diagnose import KEY_PREFIX, explain, is_resp, no_such_db, refine, refused
 from envcheck.checks.redis.resp import ConnectionLost, ReplyError, Resp, info
 from envcheck.checks.redis.target import Target, ssl_context, target, tls_options
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     import redis as redis_lib
 
 COMPONENT = "redis"
-DEFAULT_URL = "${REDIS_URL:-redis://localhost:6379/0}"
 START_HINT = (
     "start Redis: sudo systemctl start redis-server  (without systemd: redis-server --daemonize "
     "yes; in Docker: docker start <container>)"
@@ -41,30 +41,6 @@ START_HINT = (
 CONFIGURE = "set REDIS_URL, or add [tool.envcheck.redis] url = ... to pyproject.toml"
 _RISKY_EVICTION = {"allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu"}
 _RISKY_EVICTION |= {"volatile-random", "volatile-ttl"}
-
-
-class RedisConfig(_server.ServerConfig):
-    """One Redis instance: ``[tool.envcheck.redis]`` or ``[tool.envcheck.redis.NAME]``."""
-
-    version_example: ClassVar[str] = "'7.0'"
-
-    url: str = DEFAULT_URL
-    #: rediss:// only: a PEM file of the CA certificate(s) that signed the server's certificate
-    #: (relative paths are relative to the project); default: this machine's trust store
-    ca_file: str | None = None
-    #: rediss:// only: ``false`` skips certificate verification (reported as a warning)
-    tls_verify: bool = True
-
-
-def default_config(environ: Mapping[str, str]) -> dict[str, Any] | None:
-    """``REDIS_URL``, else where redis-cli looks: localhost:6379 (not found if nothing listens)."""
-    if environ.get("REDIS_URL"):
-        return {"url": "${REDIS_URL}", "source": _server.origin("REDIS_URL", environ)}
-    return {
-        "url": "redis://localhost:6379/0",
-        "source": "redis default (localhost:6379)",
-        "required": False,
-    }
 
 
 def _instance_checks(make: Component, instance: RedisConfig) -> Iterator[Check]:
