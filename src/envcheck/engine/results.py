@@ -128,12 +128,15 @@ def _fix_data(fix: Any) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def timed_out(check: Check) -> CheckResult:
+def timed_out(check: Check, lowered: str | None = None) -> CheckResult:
+    """No answer within the check's timeout; ``lowered`` says why that timeout is lower than
+    the check's own (another limit applied)."""
+    why = "whatever it waits on is not answering (a stopped service, a firewall, a wrong host)"
     return make(
         check,
         Status.FAIL,
         f"did not finish within its {check.seconds:g} s timeout",
-        why="whatever it waits on is not answering (a stopped service, a firewall, a wrong host)",
+        why=f"{why}; {lowered}" if lowered else why,
         hint=f"check that {check.component} is up and reachable, or raise its timeout",
     )
 

@@ -18,6 +18,7 @@ still running to finish their clean-up (a probe key deleted, a connection closed
 from __future__ import annotations
 
 import _thread
+import dataclasses
 import heapq
 import inspect
 import itertools
@@ -90,6 +91,30 @@ class Runner:
         self._closed = False
         self._chain = chain_timeouts(checks)
         self._watchdog = _Watchdog(self._overran)
+        #: check id -> why its timeout is lower than its own (another limit applies)
+        self.lowered: dict[str, str] = {}
+
+    def limit(self, limits: Mapping[str, tuple[float, str]]) -> None:
+        """Before :meth:`start`: a check whose result must come within ``limits[id]`` seconds
+        (another plugin's limit, e.g. pytest-timeout's, named by the text) runs with a timeout
+        below it, so that envcheck gives the verdict; the change is said in the result."""
+        changed = False
+        for check_id, (limit, source) in limits.items():
+            check = self.checks.get(check_id)
+            if check is None:
+                continue
+            budget = round(max(0.1, limit - max(0.25, 0.2 * limit)) / (1 + GRACE_FRACTION), 2)
+            if budget >= check.seconds:
+                continue
+            self.lowered[check_id] = (
+                f"envcheck's {check.seconds:g} s timeout of this check was lowered to {budget:g} s "
+                f"to fit {source}"
+            )
+            if isinstance(self.checks, dict):
+                self.checks[check_id] = dataclasses.replace(check, timeout=budget)
+            changed = True
+        if changed:
+            self._chain = chain_timeouts(self.checks)
 
     def start(self, check_ids: Iterable[str]) -> None:
         """Start the given checks and everything they depend on."""
@@ -120,12 +145,27 @@ class Runner:
             ).start()
         self._proceed(ready, [])
 
-    def result(self, check_id: str) -> CheckResult:
-        """The result of ``check_id``, starting it if nobody has; never waits without bound."""
+    def result(self, check_id: str, within: tuple[float, str] | None = None) -> CheckResult:
+        """The result of ``check_id``, starting it if nobody has; never waits without bound, and
+        with ``within`` (seconds, and whose limit that is) not longer than that."""
         self.start([check_id])
-        found = self._store.get(check_id, time.monotonic() + self._chain[check_id])
+        wait = self._chain[check_id]
+        if within is not None:
+            wait = min(wait, max(0.05, within[0] - max(0.1, 0.1 * within[0])))
+        found = self._store.get(check_id, time.monotonic() + wait)
         if found is not None:
             return found
+        if within is not None and wait < self._chain[check_id]:
+            return _results.make(
+                self.checks[check_id],
+                Status.FAIL,
+                f"no result within {within[1]}: it was still waiting for this check or what it "
+                "depends on",
+                why="the checks this one depends on took longer than that limit allows (they "
+                "were deselected, or run by another pytest-xdist worker)",
+                hint=f"raise {within[1]} for the envcheck items, or run the checks alone: "
+                "pytest -m envcheck",
+            )
         if check_id in self._local:
             return _results.make(
                 self.checks[check_id],
@@ -277,7 +317,7 @@ class Runner:
             kind = "timeout" if duration >= check.seconds * 0.9 else kind
         try:
             if kind == "timeout":
-                result = _results.timed_out(check)
+                result = _results.timed_out(check, self.lowered.get(check.id))
             elif kind == "error":
                 result = _results.from_exception(check, value)
             else:
@@ -285,6 +325,10 @@ class Runner:
             for key, fact in _snapshot(run.ctx.facts):
                 result.facts.setdefault(_results.text(key), _results.plain(fact))
             result.duration = duration
+            lowered = self.lowered.get(check.id)
+            if lowered and kind != "timeout" and result.status is Status.FAIL:
+                if duration >= check.seconds * 0.9:  # it ran up to the lowered limit
+                    result.why = f"{result.why}; {lowered}" if result.why else lowered
             if result.status is not Status.SKIP:
                 # what a check observed is live unless it replayed a cassette or asked a mock
                 evidence = run.ctx.evidence

@@ -17,6 +17,8 @@ from envcheck.core.model import Check, CheckResult, Status
 from envcheck.engine.engine import Engine
 
 RESULT_KEY = pytest.StashKey[CheckResult]()
+#: pytest-timeout's limit for the item (seconds, where it was set), when it has one
+LIMIT_KEY = pytest.StashKey[tuple[float, str]]()
 #: after this many seconds of waiting for a result, the terminal says which checks are running
 WAIT_NOTICE = 2.0
 
@@ -50,7 +52,7 @@ class CheckItem(pytest.Item):
 
     def runtest(self) -> None:
         with _Waiting(self.config, self.engine):
-            result = self.engine.runner.result(self.check.id)
+            result = self.engine.runner.result(self.check.id, self.stash.get(LIMIT_KEY, None))
         self.stash[RESULT_KEY] = result
         for name, value in result.to_dict().get("facts", {}).items():
             shown = (

@@ -189,9 +189,19 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     built = session.config.stash.get(ENGINE_KEY, None)
     if built is None or session.config.getoption("collectonly"):
         return
-    from envcheck.pytest_plugin.items import CheckItem
+    from envcheck.pytest_plugin.items import LIMIT_KEY, CheckItem
+    from envcheck.pytest_plugin.timeouts import item_limit
 
-    built.runner.start(item.check.id for item in session.items if isinstance(item, CheckItem))
+    items = [item for item in session.items if isinstance(item, CheckItem)]
+    limits = {}
+    for item in items:
+        limit = item_limit(item)
+        if limit is not None:
+            item.stash[LIMIT_KEY] = limit
+            limits[item.check.id] = limit
+    if limits:
+        built.runner.limit(limits)
+    built.runner.start(item.check.id for item in items)
     from envcheck.engine.runner import SignalDrain
 
     drain = SignalDrain(built.runner)

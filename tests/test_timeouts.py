@@ -1,0 +1,173 @@
+"""pytest-timeout and envcheck together: whichever limit is shorter, the verdict is envcheck's.
+
+A silent PostgreSQL, Redis, provider and MCP server (listeners that accept and never answer, a
+stdio server that never speaks), checked under ``-p timeout --timeout=1`` with both of
+pytest-timeout's methods and under ``-n 2``: envcheck's verdict, exit code 1, no pytest-timeout
+stack dump, and no process left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import textwrap
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+
+import pytest
+
+from tests.servers import silent_listener
+
+pytest.importorskip("pytest_timeout")
+
+#: what pytest-timeout prints when its limit fires (both methods)
+TIMEOUT_DUMP = ("+++++ Timeout +++++", "Failed: Timeout")
+
+
+@contextmanager
+def silent_stack() -> Iterator[tuple[str, str]]:
+    """The ``[tool.envcheck]`` of four silent servers, and the marker of the stdio server's
+    process (to look for it afterwards)."""
+    marker = f"envcheck-silent-{uuid.uuid4().hex[:8]}"
+    with ExitStack() as stack:
+        pg, rd, http = (stack.enter_context(silent_listener()) for _ in range(3))
+        toml = textwrap.dedent(f"""
+            [tool.envcheck.postgres]
+            dsn = "postgresql://app@127.0.0.1:{pg}/app"
+            timeout = 5
+
+            [tool.envcheck.redis]
+            url = "redis://127.0.0.1:{rd}/0"
+            timeout = 5
+
+            [tool.envcheck.providers.openai]
+            api_key = "sk-test-not-a-real-key-0000"
+            base_url = "http://127.0.0.1:{http}/v1"
+            timeout = 5
+
+            [tool.envcheck.mcp]
+            discover = false
+
+            [tool.envcheck.mcp.servers.silent]
+            command = "{sys.executable}"
+            args = ["-c", "import sys, time; time.sleep(30)", "{marker}"]
+            timeout = 5
+            """)
+        yield toml, marker
+
+
+def processes_with(marker: str) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                if marker.encode() in handle.read():
+                    found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
+def assert_nothing_left(marker: str) -> None:
+    deadline = time.monotonic() + 5
+    while processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = processes_with(marker)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"processes outlived the run: {left}"
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        pytest.param(["--timeout-method=signal"], id="signal"),
+        pytest.param(["--timeout-method=thread"], id="thread"),
+        pytest.param(["-n", "2"], id="xdist"),
+    ],
+)
+def test_a_silent_stack_under_a_one_second_limit_gets_envchecks_verdicts(
+    pytester: pytest.Pytester, options: list[str]
+) -> None:
+    with silent_stack() as (toml, marker):
+        pytester.makepyprojecttoml(toml)
+        result = pytester.runpytest_subprocess(
+            "-p", "timeout", "--timeout=1", "-m", "envcheck", "-rA", *options
+        )
+    out = result.stdout.str() + result.stderr.str()
+    assert result.ret == 1, out
+    for dump in TIMEOUT_DUMP:
+        assert dump not in out
+    result.stdout.fnmatch_lines_random(
+        [
+            "*postgres/reachable*did not answer*",
+            "*redis/reachable*did not answer*",
+            "*lowered to * s to fit pytest-timeout's 1 s limit (--timeout)*",
+        ]
+    )
+    assert "FAILED envcheck::providers::" in out
+    assert "FAILED envcheck::mcp::" in out
+    assert_nothing_left(marker)
+
+
+def test_the_ini_limit_is_named_and_own_shorter_timeouts_are_kept(
+    pytester: pytest.Pytester,
+) -> None:
+    with silent_listener() as port:
+        pytester.makepyprojecttoml(textwrap.dedent(f"""
+                [tool.pytest.ini_options]
+                timeout = 2
+
+                [tool.envcheck.redis]
+                url = "redis://127.0.0.1:{port}/0"
+                timeout = 0.5
+                [tool.envcheck.redis.slow]
+                url = "redis://127.0.0.1:{port}/1"
+                timeout = 9
+                """))
+        result = pytester.runpytest_subprocess("-p", "timeout", "-m", "redis", "-rA")
+    assert result.ret == 1
+    out = result.stdout.str()
+    assert "Timeout" not in out.replace("timeout", "")
+    result.stdout.fnmatch_lines(
+        [
+            "*FAIL  redis/slow.reachable: * did not answer",
+            "*why: *; envcheck's 9 s timeout of this check was lowered to * s to fit "
+            "pytest-timeout's 2 s limit (timeout in the pytest configuration)",
+        ]
+    )
+    # the default instance's own 0.5 s is shorter than the limit: nothing to say about it
+    default = out[out.index("FAIL  redis/reachable:") : out.index("FAIL  redis/slow.reachable")]
+    assert "lowered" not in default
+
+
+def test_a_tests_own_timeout_marker_bounds_the_client_fixture(pytester: pytest.Pytester) -> None:
+    with silent_listener() as port:
+        pytester.makepyprojecttoml(
+            f'[tool.envcheck.postgres]\ndsn = "postgresql://app@127.0.0.1:{port}/app"\n'
+            "timeout = 10\n"
+        )
+        pytester.makepyfile(test_app=textwrap.dedent("""
+                import pytest
+
+                @pytest.mark.timeout(1.5)
+                def test_uses_the_database(envcheck_postgres):
+                    envcheck_postgres.execute("SELECT 1")
+                """))
+        started = time.monotonic()
+        result = pytester.runpytest_subprocess("-p", "timeout", "test_app.py", "-rs")
+        took = time.monotonic() - started
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*SKIPPED*environment not ready: postgres/connect: blocked by postgres/reachable*",
+            "*lowered to * s to fit pytest-timeout's 1.5 s limit (@pytest.mark.timeout)",
+        ]
+    )
+    assert "Timeout" not in result.stdout.str().replace("timeout", "")
+    assert took < 10  # not the check's own 10 s: the test's 1.5 s limit applied
