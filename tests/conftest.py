@@ -3,83 +3,45 @@
 from __future__ import annotations
 
 import os
+import sys
 import textwrap
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-import redis
 
-#: the machine's servers the suite talks to (scripts/services starts them)
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
-REDIS = ("127.0.0.1", 6379)
+from tests.servers import (  # noqa: F401 - fixtures: this process's own servers
+    left_on_postgres,
+    left_on_redis,
+    postgres_server,
+    postgres_url,
+    redis_port,
+    redis_url,
+)
+
+#: the machine's servers at their default addresses (scripts/services starts them): the suite
+#: starts its own (tests/servers.py); only checks of envcheck's defaults may reach these
+MACHINE_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+MACHINE_REDIS = 6379
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _nothing_left_on_the_machine() -> Iterator[None]:
-    """After the whole suite: nothing envcheck or the tests created remains on the machine's
-    PostgreSQL (databases and roles named envcheck*, connections whose application_name starts
-    with envcheck) or Redis (an envcheck:* key in any database).
-
-    Skipped in pytest-xdist workers (another worker may still be running); a server that does not
-    answer has nothing left on it.
-    """
-    yield
-    if os.environ.get("PYTEST_XDIST_WORKER"):
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """After the whole suite (in pytest-xdist's controller, once every worker is done): nothing
+    envcheck or the tests created remains on the machine's PostgreSQL (databases and roles named
+    envcheck*, connections whose application_name starts with envcheck) or Redis (an
+    envcheck:* key in any database). Each test process's own servers are checked when it stops
+    them (tests/servers.py); a server that does not answer has nothing left on it."""
+    if os.environ.get("PYTEST_XDIST_WORKER") or session.config.option.collectonly:
         return
-    left = _left_on_postgres() + _left_on_redis()
-    assert not left, "the test suite left behind:\n  " + "\n  ".join(left)
-
-
-def _left_on_postgres() -> list[str]:
-    try:
-        conn = psycopg.connect(POSTGRES, autocommit=True, application_name="tests: leftovers")
-    except psycopg.OperationalError:
-        return []
-    with conn:
-        databases = conn.execute(
-            "SELECT datname FROM pg_database WHERE datname LIKE 'envcheck%'"
-        ).fetchall()
-        roles = conn.execute(
-            "SELECT rolname FROM pg_roles WHERE rolname LIKE 'envcheck%'"
-        ).fetchall()
-        deadline = time.monotonic() + 5  # a backend notices its client's exit within moments
-        while True:
-            sessions = conn.execute(
-                "SELECT pid, application_name, state, datname FROM pg_stat_activity "
-                "WHERE application_name LIKE 'envcheck%' AND pid <> pg_backend_pid()"
-            ).fetchall()
-            if not sessions or time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
-    return (
-        [f"PostgreSQL database {name!r}" for (name,) in databases]
-        + [f"PostgreSQL role {name!r}" for (name,) in roles]
-        + [
-            f"PostgreSQL connection pid {pid} {app!r} ({state}, database {db!r})"
-            for pid, app, state, db in sessions
-        ]
-    )
-
-
-def _left_on_redis() -> list[str]:
-    client = redis.Redis(*REDIS, socket_timeout=5, socket_connect_timeout=5)
-    try:
-        databases = int(str(client.config_get("databases")["databases"]))
-    except redis.ConnectionError:
-        return []
-    finally:
-        client.close()
-    left = []
-    for db in range(databases):
-        with redis.Redis(*REDIS, db=db, socket_timeout=5) as conn:
-            left += [
-                f"Redis key {key.decode(errors='replace')!r} in db {db}"
-                for key in conn.scan_iter(match="envcheck:*", count=1000)
-            ]
-    return left
+    left = left_on_postgres(MACHINE_POSTGRES) + left_on_redis(MACHINE_REDIS)
+    if left:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = "the test suite left behind on the machine:\n  " + "\n  ".join(left)
+        if reporter is not None:
+            reporter.write_line(message, red=True, bold=True)
+        else:
+            print(message, file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.hookimpl(wrapper=True)

@@ -3,13 +3,16 @@ real throwaway PostgreSQL clusters."""
 
 from __future__ import annotations
 
+import atexit
 import glob
+import json
 import os
 import shutil
 import signal
 import socket
 import struct
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -219,12 +222,22 @@ def self_signed_certificate(directory: Path, host: str = "127.0.0.1") -> Certifi
     return Certificate(cert, key)
 
 
+def redis_binary() -> str:
+    """redis-server's path; skips the test where it is not installed."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        need("redis-server: scripts/services installs it")
+    assert binary is not None
+    return binary
+
+
 def redis_supports_tls() -> bool:
     """Whether this redis-server was built with TLS (without it, ``--tls-port`` is unknown)."""
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server is not installed (scripts/services installs it)"
     out = subprocess.run(
-        [binary, "--tls-port", "0", "--port", "0"], capture_output=True, text=True, timeout=10
+        [redis_binary(), "--tls-port", "0", "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=10,
     )
     return "not listen anywhere" in out.stdout + out.stderr
 
@@ -234,39 +247,51 @@ def redis_server(*args: str, tls: Certificate | None = None) -> Iterator[int]:
     """A throwaway redis-server on a free port (no persistence), stopped afterwards.
 
     With ``tls``, the port speaks TLS only (``--port 0 --tls-port P``), with that certificate,
-    and clients need no certificate of their own.
+    and clients need no certificate of their own. Skipped where redis-server is not installed.
     """
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server is not installed (scripts/services installs it)"
-    port = free_port()
-    listen = ["--port", str(port)]
-    if tls is not None:
-        listen = ["--port", "0", "--tls-port", str(port), "--tls-auth-clients", "no"]
-        listen += ["--tls-cert-file", str(tls.cert), "--tls-key-file", str(tls.key)]
-        listen += ["--tls-ca-cert-file", str(tls.cert)]
-    proc = subprocess.Popen(
-        [binary, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] + listen + list(args),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+    binary = redis_binary()
+    for _ in range(5):  # another port if a parallel test took this one meanwhile
+        port = free_port()
+        listen = ["--port", str(port)]
+        if tls is not None:
+            listen = ["--port", "0", "--tls-port", str(port), "--tls-auth-clients", "no"]
+            listen += ["--tls-cert-file", str(tls.cert), "--tls-key-file", str(tls.key)]
+            listen += ["--tls-ca-cert-file", str(tls.cert)]
+        argv = [binary, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        with tempfile.TemporaryFile() as log:
+            proc = subprocess.Popen(argv + listen + list(args), stdout=log, stderr=log)
+            if _wait_for_port(proc, port):
                 break
-            except OSError:
-                time.sleep(0.05)
-        assert proc.poll() is None, f"redis-server {' '.join(listen + list(args))} exited"
+            proc.kill()
+            proc.wait(10)
+            log.seek(0)
+            output = log.read().decode(errors="replace")
+        if "Address already in use" not in output:
+            raise AssertionError(f"redis-server {' '.join(listen + list(args))} exited: {output}")
+    else:
+        raise AssertionError("redis-server found no free port")
+    try:
         yield port
     finally:
         proc.terminate()
         proc.wait(10)
 
 
-def _postgres_bindir() -> Path:
+def _wait_for_port(proc: subprocess.Popen[Any], port: int) -> bool:
+    """Whether ``proc`` listens on ``port`` within 10 s (``False`` as soon as it exits)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.02)
+    return False
+
+
+def postgres_bindir() -> Path | None:
     """Where initdb, pg_ctl and pg_basebackup are: Debian's /usr/lib/postgresql/N/bin (the newest),
-    else beside the initdb on PATH."""
+    else beside the initdb on PATH; ``None`` where PostgreSQL's server is not installed."""
     candidates = sorted(
         (Path(path).parent for path in glob.glob("/usr/lib/postgresql/*/bin/initdb")),
         key=lambda bindir: int(bindir.parent.name) if bindir.parent.name.isdigit() else 0,
@@ -274,8 +299,28 @@ def _postgres_bindir() -> Path:
     if candidates:
         return candidates[-1]
     found = shutil.which("initdb")
-    assert found, "PostgreSQL's initdb is not installed (scripts/services installs it)"
-    return Path(found).resolve().parent
+    return Path(found).resolve().parent if found else None
+
+
+def _postgres_bindir() -> Path:
+    """:func:`postgres_bindir`, skipping the test where PostgreSQL's server is not installed."""
+    bindir = postgres_bindir()
+    if bindir is None:
+        need("PostgreSQL's server programs (initdb, pg_ctl): scripts/services installs them")
+    assert bindir is not None
+    return bindir
+
+
+def need(what: str) -> None:
+    """Skip the test for want of ``what`` (a program the test starts); under CI (``CI`` set when
+    the session started), fail instead: CI must have every server the suite starts."""
+    if _CI:
+        pytest.fail(f"CI must have {what}", pytrace=False)
+    pytest.skip(f"needs {what}")
+
+
+#: read once, before any test's fixture can change the environment
+_CI = bool(os.environ.get("CI"))
 
 
 @dataclass
@@ -297,16 +342,21 @@ class PostgresCluster:
 
     def sql(self, *statements: str, dbname: str = "postgres") -> None:
         """Run statements as the superuser (over the cluster's own Unix socket), autocommit."""
-        with psycopg.connect(
+        with self.connect(dbname) as conn:
+            for statement in statements:
+                conn.execute(statement)
+
+    def connect(self, dbname: str = "postgres") -> psycopg.Connection[Any]:
+        """An autocommit connection of the superuser over the cluster's own Unix socket."""
+        return psycopg.connect(
             host=str(self.socket_dir),
             port=self.port,
             user="postgres",
             password=self.password,
             dbname=dbname,
             autocommit=True,
-        ) as conn:
-            for statement in statements:
-                conn.execute(statement)
+            application_name="tests",
+        )
 
 
 def _as_owner(owner: str | None, argv: list[str]) -> list[str]:
@@ -319,18 +369,28 @@ def _run(owner: str | None, argv: list[str], what: str) -> None:
 
 
 def _start_cluster(
-    bindir: Path, owner: str | None, root: Path, data: Path, port: int, settings: list[str]
-) -> None:
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 " + " ".join(
-        f"-c {setting}" for setting in settings
-    )
+    bindir: Path, owner: str | None, root: Path, data: Path, settings: list[str]
+) -> int:
+    """Start the cluster on a free port (another one if a parallel test took it meanwhile)."""
     log = root / "postgres.log"
-    argv = [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", "-t"]
-    done = subprocess.run(
-        _as_owner(owner, argv + ["30", "start"]), capture_output=True, text=True, timeout=60
-    )
-    shown = log.read_text() if log.exists() else ""
-    assert done.returncode == 0, f"pg_ctl start failed:\n{done.stdout}{done.stderr}\n{shown}"
+    for _ in range(5):
+        port = free_port()
+        options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 " + " ".join(
+            f"-c {setting}" for setting in settings
+        )
+        argv = [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w"]
+        done = subprocess.run(
+            _as_owner(owner, argv + ["-t", "30", "start"]),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if done.returncode == 0:
+            return port
+        shown = log.read_text() if log.exists() else ""
+        if "could not bind" not in shown and "could not create" not in shown:
+            break
+    raise AssertionError(f"pg_ctl start failed:\n{done.stdout}{done.stderr}\n{shown}")
 
 
 def _stop_cluster(bindir: Path, owner: str | None, data: Path) -> None:
@@ -338,32 +398,64 @@ def _stop_cluster(bindir: Path, owner: str | None, data: Path) -> None:
     subprocess.run(_as_owner(owner, argv), capture_output=True, timeout=60)
 
 
-@contextmanager
-def postgres_cluster(
-    hba: str, *, certificate: Certificate | None = None, settings: tuple[str, ...] = ()
-) -> Iterator[PostgresCluster]:
-    """A throwaway PostgreSQL cluster (initdb, scram-sha-256) on a free port, removed afterwards.
+#: the superuser's password in every throwaway cluster (they are copies of one initdb)
+CLUSTER_PASSWORD = "Cluster-Su-pw-61"
+_template_lock = threading.Lock()
+_templates: dict[Path, Path] = {}
 
-    ``hba`` is its pg_hba.conf for TCP (a ``local all postgres scram-sha-256`` line for the
-    superuser comes first). With ``certificate``, ``ssl = on``. initdb refuses to run as root:
-    as root, the cluster belongs to the ``postgres`` user (``runuser``).
-    """
-    bindir = _postgres_bindir()
-    owner = "postgres" if os.geteuid() == 0 else None
-    root = Path(tempfile.mkdtemp(prefix="envcheck-pg-"))
-    data = root / "data"
-    password = "Cluster-Su-pw-61"
-    (root / "pwfile").write_text(password + "\n")
-    if owner:
-        shutil.chown(root, owner)
-        shutil.chown(root / "pwfile", owner)
-    started = False
-    try:
+
+def _template(bindir: Path, owner: str | None) -> Path:
+    """The data directory every cluster of this process is copied from: one initdb (superuser
+    ``postgres`` with :data:`CLUSTER_PASSWORD`, scram-sha-256, UTF8, C locale), removed when the
+    process exits. Copying it takes a tenth of an initdb."""
+    with _template_lock:
+        if bindir in _templates:
+            return _templates[bindir]
+        root = Path(tempfile.mkdtemp(prefix="envcheck-pg-template-"))
+        atexit.register(shutil.rmtree, root, True)
+        (root / "pwfile").write_text(CLUSTER_PASSWORD + "\n")
+        if owner:
+            shutil.chown(root, owner)
+            shutil.chown(root / "pwfile", owner)
+        data = root / "data"
         initdb = [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--no-sync"]
         initdb += ["--auth=scram-sha-256", f"--pwfile={root / 'pwfile'}", "-E", "UTF8"]
         _run(owner, initdb + ["--locale=C"], "initdb")
-        (data / "pg_hba.conf").write_text("local all postgres scram-sha-256\n" + hba.strip() + "\n")
-        extra = ["fsync=off", "max_connections=20", "shared_buffers=16MB"] + list(settings)
+        _templates[bindir] = data
+        return data
+
+
+#: what makes a throwaway cluster quick to start and cheap to run (it holds nothing worth keeping)
+FAST = ("fsync=off", "synchronous_commit=off", "shared_buffers=16MB")
+
+
+@contextmanager
+def postgres_cluster(
+    hba: str,
+    *,
+    certificate: Certificate | None = None,
+    settings: tuple[str, ...] = (),
+    local: str = "local all postgres scram-sha-256",
+) -> Iterator[PostgresCluster]:
+    """A throwaway PostgreSQL cluster (scram-sha-256) on a free port, removed afterwards.
+
+    ``hba`` is its pg_hba.conf for TCP, after ``local`` for the Unix socket (the superuser's by
+    default). With ``certificate``, ``ssl = on``. initdb refuses to run as root: as root, the
+    cluster belongs to the ``postgres`` user (``runuser``). Skipped where PostgreSQL's server
+    programs are not installed.
+    """
+    bindir = _postgres_bindir()
+    owner = "postgres" if os.geteuid() == 0 else None
+    template = _template(bindir, owner)
+    root = Path(tempfile.mkdtemp(prefix="envcheck-pg-"))
+    data = root / "data"
+    if owner:
+        shutil.chown(root, owner)
+    started = False
+    try:
+        subprocess.run(["cp", "-a", str(template), str(data)], check=True, timeout=60)
+        (data / "pg_hba.conf").write_text(local.strip() + "\n" + hba.strip() + "\n")
+        extra = [*FAST, "max_connections=20", *settings]
         if certificate is not None:
             for source, name in ((certificate.cert, "server.crt"), (certificate.key, "server.key")):
                 shutil.copy(source, data / name)
@@ -371,10 +463,9 @@ def postgres_cluster(
                 if owner:
                     shutil.chown(data / name, owner)
             extra.append("ssl=on")
-        port = free_port()
         started = True
-        _start_cluster(bindir, owner, root, data, port, extra)
-        yield PostgresCluster(port, root, data, password, owner)
+        port = _start_cluster(bindir, owner, root, data, extra)
+        yield PostgresCluster(port, root, data, CLUSTER_PASSWORD, owner)
     finally:
         if started:
             _stop_cluster(bindir, owner, data)
@@ -410,9 +501,8 @@ def postgres_standby(primary: PostgresCluster) -> Iterator[PostgresCluster]:
         ]
         env = ["env", f"PGPASSWORD={primary.password}"]
         _run(owner, env + backup, "pg_basebackup")
-        port = free_port()
         started = True
-        _start_cluster(bindir, owner, root, data, port, [])
+        port = _start_cluster(bindir, owner, root, data, list(FAST))
         yield PostgresCluster(port, root, data, primary.password, owner)
     finally:
         if started:
@@ -481,3 +571,225 @@ def isolated(
         env=env,
         check=False,
     )
+
+
+# -- this test process's own servers -----------------------------------------------------------
+# Every test that needs a healthy PostgreSQL or Redis gets this process's own (one of each per
+# pytest-xdist worker, started when a test first asks): nothing on the machine is shared, so
+# tests run in parallel. tests/conftest.py and plugins/conftest.py import these fixtures.
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresCluster]:
+    """This process's own PostgreSQL: trust for everyone over 127.0.0.1 and its socket, a
+    database ``test``. After the session, nothing a test or envcheck made is left on it."""
+    hba = "host all all 127.0.0.1/32 trust"
+    with postgres_cluster(hba, local="local all all trust", settings=("max_connections=60",)) as pg:
+        pg.sql("CREATE DATABASE test")
+        yield pg
+        left = left_on_postgres(pg)
+        assert not left, "the tests left behind on their PostgreSQL:\n  " + "\n  ".join(left)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: PostgresCluster) -> str:
+    """``postgresql://postgres@127.0.0.1:PORT/postgres``: :func:`postgres_server`'s superuser."""
+    return postgres_server.dsn("postgres", "postgres")
+
+
+@pytest.fixture(scope="session")
+def redis_port() -> Iterator[int]:
+    """This process's own redis-server (no password, 16 databases), on 127.0.0.1. After the
+    session, no ``envcheck:*`` key is left in any of its databases."""
+    with redis_server() as port:
+        yield port
+        left = left_on_redis(port)
+        assert not left, "the tests left behind on their Redis:\n  " + "\n  ".join(left)
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_port: int) -> str:
+    """``redis://127.0.0.1:PORT/0``: :func:`redis_port`'s database 0."""
+    return f"redis://127.0.0.1:{redis_port}/0"
+
+
+def left_on_postgres(pg: PostgresCluster | str, wait: float = 5.0) -> list[str]:
+    """What envcheck or the tests left on a PostgreSQL (a cluster, or a superuser's DSN):
+    databases and roles named envcheck*, connections whose application_name starts with
+    envcheck (given ``wait`` seconds to go: a backend notices its client's exit within moments).
+    A server that does not answer has nothing left on it."""
+    try:
+        if isinstance(pg, PostgresCluster):
+            conn = pg.connect()
+        else:
+            conn = psycopg.connect(pg, autocommit=True, application_name="tests: leftovers")
+    except psycopg.OperationalError:
+        return []
+    with conn:
+        databases = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'envcheck%'"
+        ).fetchall()
+        roles = conn.execute(
+            "SELECT rolname FROM pg_roles WHERE rolname LIKE 'envcheck%'"
+        ).fetchall()
+        deadline = time.monotonic() + wait
+        while True:
+            sessions = conn.execute(
+                "SELECT pid, application_name, state, datname FROM pg_stat_activity "
+                "WHERE application_name LIKE 'envcheck%' AND pid <> pg_backend_pid()"
+            ).fetchall()
+            if not sessions or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+    return (
+        [f"PostgreSQL database {name!r}" for (name,) in databases]
+        + [f"PostgreSQL role {name!r}" for (name,) in roles]
+        + [
+            f"PostgreSQL connection pid {pid} {app!r} ({state}, database {db!r})"
+            for pid, app, state, db in sessions
+        ]
+    )
+
+
+def left_on_redis(port: int, host: str = "127.0.0.1") -> list[str]:
+    """``envcheck:*`` keys in any database of a Redis; one that does not answer has none."""
+    import redis
+
+    client = redis.Redis(host, port, socket_timeout=5, socket_connect_timeout=5)
+    try:
+        databases = int(str(client.config_get("databases")["databases"]))
+    except redis.ConnectionError:
+        return []
+    finally:
+        client.close()
+    left = []
+    for db in range(databases):
+        with redis.Redis(host, port, db=db, socket_timeout=5) as conn:
+            left += [
+                f"Redis key {key.decode(errors='replace')!r} in db {db}"
+                for key in conn.scan_iter(match="envcheck:*", count=1000)
+            ]
+    return left
+
+
+# -- servers at the default addresses ----------------------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _answers(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def run_at_default_addresses(
+    argv: list[str],
+    cwd: Path,
+    *,
+    postgres: bool = False,
+    redis: bool = False,
+    env: dict[str, str] | None = None,
+) -> pytest.RunResult:
+    """Run ``argv`` where envcheck's defaults find a server: a PostgreSQL at localhost:5432 and
+    at libpq's default socket /var/run/postgresql/.s.PGSQL.5432 (``postgres``), a Redis at
+    localhost:6379 (``redis``).
+
+    As root (with unshare), those are throwaway servers of the run's own, in network, mount, IPC
+    and PID namespaces of its own: nothing on the machine is reached, nothing outlives the run,
+    and the run fails if anything envcheck* is left on them. Elsewhere, the machine's own servers
+    at those addresses (CI's service containers, scripts/services; tests/conftest.py looks for
+    leftovers on them after the suite); skipped where there are none.
+    """
+    if not namespaces_work():
+        missing = [
+            name
+            for name, wanted, port in (("PostgreSQL", postgres, 5432), ("Redis", redis, 6379))
+            if wanted and not _answers(port)
+        ]
+        if missing:
+            need(
+                f"{' and '.join(missing)} at the default address, or root and unshare to start "
+                "them there in namespaces of the test's own"
+            )
+        done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=120, env=env)
+        return pytest.RunResult(
+            done.returncode, done.stdout.splitlines(), done.stderr.splitlines(), 0
+        )
+    root = Path(tempfile.mkdtemp(prefix="envcheck-defaults-"))
+    script = ["ip link set lo up"]
+    checks = []
+    try:
+        if postgres:
+            bindir, owner = _postgres_bindir(), "postgres"
+            shutil.chown(root, owner)
+            data = root / "data"
+            subprocess.run(["cp", "-a", str(_template(bindir, owner)), str(data)], check=True)
+            (data / "pg_hba.conf").write_text(
+                "local all all trust\nhost all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n"
+            )
+            options = "-p 5432 -k /var/run/postgresql -c listen_addresses=localhost " + " ".join(
+                f"-c {setting}" for setting in FAST
+            )
+            pg_ctl = f"runuser -u {owner} -- {bindir / 'pg_ctl'} -D {data}"
+            script += [
+                "mkdir -p /var/run/postgresql",
+                "mount -t tmpfs -o mode=0775 none /var/run/postgresql",
+                f"chown {owner} /var/run/postgresql",
+                f"{pg_ctl} -o '{options}' -l {root / 'postgres.log'} -w -t 30 start >/dev/null",
+            ]
+            checks.append("left_on_postgres('postgresql://postgres@127.0.0.1:5432/postgres')")
+        if redis:
+            script += [
+                f"{redis_binary()} --port 6379 --bind 127.0.0.1 -::1 --save '' --appendonly no "
+                f"--daemonize yes --logfile {root / 'redis.log'}",
+                "for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && break; "
+                "sleep 0.05; done",
+            ]
+            checks.append("left_on_redis(6379)")
+        left_file = root / "left.json"
+        check = (
+            f"import json, sys; sys.path.insert(0, {str(REPO)!r}); "
+            "from tests.servers import left_on_postgres, left_on_redis; "
+            f"open({str(left_file)!r}, 'w').write(json.dumps({' + '.join(checks) or '[]'}))"
+        )
+        lines = [
+            " && ".join(script) + " || exit 97",
+            '"$@"',
+            "rc=$?",
+            f'{sys.executable} -c "{check}"',
+        ]
+        if postgres:
+            lines.append(f"{pg_ctl} -m immediate -w stop >/dev/null")
+        lines.append("exit $rc")
+        done = subprocess.run(
+            [
+                "unshare",
+                "-m",
+                "-n",
+                "-i",
+                "-p",
+                "-f",
+                "--mount-proc",
+                "bash",
+                "-c",
+                "\n".join(lines),
+            ]
+            + ["bash", *argv],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
+        shown = done.stdout + done.stderr
+        assert left_file.exists(), f"the servers at the default addresses did not start:\n{shown}"
+        left = json.loads(left_file.read_text())
+        assert not left, "the run left behind on its servers:\n  " + "\n  ".join(left)
+        return pytest.RunResult(
+            done.returncode, done.stdout.splitlines(), done.stderr.splitlines(), 0
+        )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

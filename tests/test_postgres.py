@@ -1,5 +1,5 @@
-"""The postgres component against the machine's real PostgreSQL, and throwaway clusters and broken
-servers the tests make."""
+"""The postgres component against a real PostgreSQL (this test process's own, trust auth), and
+throwaway clusters and broken servers the tests make."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from tests.servers import (
@@ -24,7 +23,6 @@ from tests.servers import (
     silent_listener,
 )
 
-SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 PASSWORD = "pw-Never-Shown-4711"
 APP_PASSWORD = "App-pw-Never-Shown-12"
 #: the throwaway cluster's pg_hba.conf: one database per rule under test
@@ -59,11 +57,12 @@ def no_stored_password(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PGPASSFILE", str(tmp_path / "no-pgpass"))
 
 
-@pytest.fixture(scope="module", autouse=True)
-def nothing_left_behind() -> Iterator[None]:
-    """After the module: no probe tables and no databases or roles the tests made."""
-    yield
-    with psycopg.connect(SERVER, autocommit=True) as conn:
+@pytest.fixture(scope="module")
+def pg(postgres_server: PostgresCluster) -> Iterator[PostgresCluster]:
+    """This process's own PostgreSQL; after the module: no probe tables and no databases the
+    tests made on it."""
+    yield postgres_server
+    with postgres_server.connect("test") as conn:
         tables = conn.execute(
             "SELECT count(*) FROM pg_class WHERE relname LIKE 'envcheck_probe%'"
         ).fetchone()
@@ -78,12 +77,12 @@ def run(pytester: pytest.Pytester, toml: str, *args: str) -> pytest.RunResult:
     return pytester.runpytest_subprocess("-m", "postgres", "-p", "no:cacheprovider", "-v", *args)
 
 
-def test_healthy_server_passes_with_facts(pytester: pytest.Pytester) -> None:
+def test_healthy_server_passes_with_facts(pytester: pytest.Pytester, pg: PostgresCluster) -> None:
     result = run(
         pytester,
         f"""
 [tool.envcheck.postgres]
-dsn = "{SERVER}"
+dsn = "{pg.dsn("postgres", "test")}"
 min_version = "13"
 extensions = ["plpgsql"]
 """,
@@ -92,8 +91,8 @@ extensions = ["plpgsql"]
     result.assert_outcomes(passed=6)
     result.stdout.fnmatch_lines_random(
         [
-            "  PASS  reachable * 127.0.0.1:5432 answers as PostgreSQL*",
-            "  PASS  connect * connected to postgres@127.0.0.1:5432/test (PostgreSQL *",
+            f"  PASS  reachable * 127.0.0.1:{pg.port} answers as PostgreSQL*",
+            f"  PASS  connect * connected to postgres@127.0.0.1:{pg.port}/test (PostgreSQL *",
             "  PASS  version * PostgreSQL * (>= 13)*",
             "  PASS  settings * UTF8, timezone *, */* connections in use*",
             "  PASS  extension[[]plpgsql] * plpgsql * installed in test*",
@@ -106,20 +105,24 @@ extensions = ["plpgsql"]
     assert facts["version"]["server_version"].startswith("1")
 
 
-def test_missing_extension_names_the_package_and_the_statement(pytester: pytest.Pytester) -> None:
+def test_missing_extension_names_the_package_and_the_statement(
+    pytester: pytest.Pytester, pg: PostgresCluster
+) -> None:
     result = run(
         pytester,
-        f'[tool.envcheck.postgres]\ndsn = "{SERVER}"\nextensions = ["vector", "pg_trgm"]\n',
+        f'[tool.envcheck.postgres]\ndsn = "{pg.dsn("postgres", "test")}"\n'
+        'extensions = ["vector", "pg_trgm"]\n',
         "-k",
         "extension",
     )
     result.assert_outcomes(failed=1, passed=1, deselected=5)
     result.stdout.fnmatch_lines_random(
         [
-            "postgres/extension[[]vector]: extension vector is not available on 127.0.0.1:5432*",
+            f"postgres/extension[[]vector]: extension vector is not available on "
+            f"127.0.0.1:{pg.port}*",
             "  fix: on the server's host: it is not in Debian's or Ubuntu's own archive: add the "
             "PostgreSQL project's apt repository first*, then sudo apt install "
-            "postgresql-*-pgvector; then psql -h 127.0.0.1 -p 5432 -U postgres -d test -c "
+            f"postgresql-*-pgvector; then psql -h 127.0.0.1 -p {pg.port} -U postgres -d test -c "
             "'CREATE EXTENSION IF NOT EXISTS \"vector\"'",
             "  WARN  extension[[]pg_trgm] * pg_trgm * is available but not installed in test*",
         ]
@@ -159,16 +162,17 @@ dsn = "postgresql://postgres@127.0.0.1:{garbage}/test"
     assert silent_check["duration"] <= 1.1  # its timeout, +10%
 
 
-def test_connection_diagnoses(pytester: pytest.Pytester) -> None:
+def test_connection_diagnoses(pytester: pytest.Pytester, pg: PostgresCluster) -> None:
+    port = pg.port
     result = run(
         pytester,
-        """
+        f"""
 [tool.envcheck.postgres.nodb]
-dsn = "postgresql://postgres@127.0.0.1:5432/envcheck_no_such_db"
+dsn = "postgresql://postgres@127.0.0.1:{port}/envcheck_no_such_db"
 [tool.envcheck.postgres.norole]
-dsn = "postgresql://envcheck_no_such_role@127.0.0.1:5432/test"
+dsn = "postgresql://envcheck_no_such_role@127.0.0.1:{port}/test"
 [tool.envcheck.postgres.ssl]
-dsn = "postgresql://postgres@127.0.0.1:5432/test?sslmode=require"
+dsn = "postgresql://postgres@127.0.0.1:{port}/test?sslmode=require"
 [tool.envcheck.postgres.dns]
 dsn = "postgresql://postgres@envcheck-no-such-host.invalid:5432/test"
 [tool.envcheck.postgres.typo]
@@ -180,17 +184,17 @@ dsn = "postgresql://postgres@127.0.0.1:port/test"
     result.stdout.fnmatch_lines_random(
         [
             "postgres/nodb.connect: database 'envcheck_no_such_db' does not exist on "
-            "127.0.0.1:5432",
-            "  fix: createdb -h 127.0.0.1 -p 5432 -U postgres envcheck_no_such_db",
+            f"127.0.0.1:{port}",
+            f"  fix: createdb -h 127.0.0.1 -p {port} -U postgres envcheck_no_such_db",
             "  why: the server is up and accepted the login, but has no such database; the "
             'server said: database "envcheck_no_such_db" does not exist',
             "postgres/norole.connect: role 'envcheck_no_such_role' may not log in at "
-            "127.0.0.1:5432: it does not exist, or it is NOLOGIN",
-            '  fix: see which: psql -h 127.0.0.1 -p 5432 -U postgres -d postgres -c "SELECT '
+            f"127.0.0.1:{port}: it does not exist, or it is NOLOGIN",
+            f'  fix: see which: psql -h 127.0.0.1 -p {port} -U postgres -d postgres -c "SELECT '
             "rolname, rolcanlogin FROM pg_roles WHERE rolname = 'envcheck_no_such_role'\"; then "
-            "psql -h 127.0.0.1 -p 5432 -U postgres -d postgres -c 'CREATE ROLE "
+            f"psql -h 127.0.0.1 -p {port} -U postgres -d postgres -c 'CREATE ROLE "
             "envcheck_no_such_role LOGIN' (missing)*",
-            "postgres/ssl.connect: 127.0.0.1:5432 refuses SSL, but the connection string "
+            f"postgres/ssl.connect: 127.0.0.1:{port} refuses SSL, but the connection string "
             "requires it",
             "  fix: drop sslmode=require from tool.envcheck.postgres.ssl.dsn*",
             "postgres/dns.reachable: cannot resolve host 'envcheck-no-such-host.invalid': no "
@@ -203,10 +207,10 @@ dsn = "postgresql://postgres@127.0.0.1:port/test"
 
 
 def test_password_never_appears_anywhere(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, pg: PostgresCluster
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", f"postgresql://postgres:{PASSWORD}@127.0.0.1:5432/test")
-    monkeypatch.setenv("OTHER_DB", f"postgresql://postgres:{PASSWORD}@127.0.0.1:5432/envcheck_x")
+    monkeypatch.setenv("DATABASE_URL", pg.dsn("postgres", "test", PASSWORD))
+    monkeypatch.setenv("OTHER_DB", pg.dsn("postgres", "envcheck_x", PASSWORD))
     result = run(
         pytester,
         """
@@ -254,15 +258,14 @@ def test_uses_the_database(envcheck_postgres):
 
 
 def test_fixture_hands_over_a_verified_connection(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, pg: PostgresCluster
 ) -> None:
     pytester.makepyfile(test_db=FIXTURE_TEST)
-    pytester.makefile(".toml", pyproject=f'[tool.envcheck.postgres]\ndsn = "{SERVER}"\n')
+    toml = f'[tool.envcheck.postgres]\ndsn = "{pg.dsn("postgres", "test")}"\n'
+    pytester.makefile(".toml", pyproject=toml)
     pytester.runpytest_subprocess("test_db.py").assert_outcomes(passed=1)
 
-    broken = (
-        "[tool.envcheck.postgres]\ndsn = 'postgresql://postgres@127.0.0.1:5432/envcheck_nope'\n"
-    )
+    broken = f"[tool.envcheck.postgres]\ndsn = '{pg.dsn('postgres', 'envcheck_nope')}'\n"
     pytester.makefile(".toml", pyproject=broken)
     result = pytester.runpytest_subprocess("test_db.py", "-rs")
     result.assert_outcomes(skipped=1)
@@ -272,7 +275,9 @@ def test_fixture_hands_over_a_verified_connection(
     monkeypatch.setenv("CI", "true")
     result = pytester.runpytest_subprocess("test_db.py")
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*fix: createdb -h 127.0.0.1 -p 5432 -U postgres envcheck_nope"])
+    result.stdout.fnmatch_lines(
+        [f"*fix: createdb -h 127.0.0.1 -p {pg.port} -U postgres envcheck_nope"]
+    )
 
 
 def test_wrong_and_missing_password(

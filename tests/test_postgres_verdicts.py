@@ -22,6 +22,7 @@ from tests.servers import (
     isolated,
     postgres_cluster,
     redis_server,
+    run_at_default_addresses,
     self_signed_certificate,
 )
 
@@ -407,7 +408,9 @@ def test_resolver_failure_is_not_called_a_typo(pytester: pytest.Pytester) -> Non
     assert "a typo" not in done.stdout
 
 
-def test_defaults_follow_libpq(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_defaults_follow_libpq(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, postgres_url: str
+) -> None:
     for name in ("PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGSERVICE", "PGPASSWORD"):
         monkeypatch.delenv(name, raising=False)
     args = ("--envcheck-defaults", "-m", "postgres", "-p", "no:cacheprovider")
@@ -417,21 +420,21 @@ def test_defaults_follow_libpq(pytester: pytest.Pytester, monkeypatch: pytest.Mo
         facts = {c["name"]: c["facts"] for c in report["checks"]}
         return str(facts["reachable"]["settings_from"])
 
-    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    def at_default_addresses(**env: str) -> pytest.RunResult:
+        argv = [sys.executable, "-m", "pytest", *args, "--envcheck-report"]
+        environ = {**os.environ, **env}
+        return run_at_default_addresses(argv, pytester.path, postgres=True, env=environ)
+
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
     pytester.runpytest_subprocess(*args, "--envcheck-report").assert_outcomes(passed=5)
     assert settings_from() == "DATABASE_URL"
     monkeypatch.delenv("DATABASE_URL")
-    monkeypatch.setenv("PGHOST", "127.0.0.1")
-    monkeypatch.setenv("PGUSER", "postgres")
-    monkeypatch.setenv("PGDATABASE", "postgres")
-    pytester.runpytest_subprocess(*args, "--envcheck-report").assert_outcomes(passed=5)
+    libpq = {"PGUSER": "postgres", "PGDATABASE": "postgres"}
+    at_default_addresses(PGHOST="127.0.0.1", **libpq).assert_outcomes(passed=5)
     assert settings_from() == "libpq environment (PGHOST, PGUSER, PGDATABASE)"
-    monkeypatch.delenv("PGHOST")
-    pytester.runpytest_subprocess(*args, "--envcheck-report").assert_outcomes(passed=5)
+    at_default_addresses(**libpq).assert_outcomes(passed=5)
     assert settings_from().startswith("libpq default (local socket /")
     # nothing listens anywhere: not found, never a failure
-    monkeypatch.delenv("PGUSER")
-    monkeypatch.delenv("PGDATABASE")
     done = _isolated_pytest(pytester, "--envcheck-defaults", hide=("/var/run/postgresql",))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "not found: no PostgreSQL at localhost:5432" in done.stdout, done.stdout

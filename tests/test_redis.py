@@ -1,4 +1,5 @@
-"""The redis component against the machine's real Redis and redis-servers the tests start."""
+"""The redis component against real redis-servers: this test process's own, and ones the tests
+start."""
 
 from __future__ import annotations
 
@@ -20,19 +21,20 @@ from tests.servers import (
     isolated,
     redis_server,
     redis_supports_tls,
+    run_at_default_addresses,
     self_signed_certificate,
     silent_listener,
 )
 
-SERVER = "redis://127.0.0.1:6379/0"
 PASSWORD = "rEdis-pw-never-shown-99"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def nothing_left_behind() -> Iterator[None]:
-    yield
-    client = redis.Redis.from_url(SERVER)
-    assert list(client.scan_iter(match="envcheck:*")) == []
+@pytest.fixture(scope="module")
+def port(redis_port: int) -> Iterator[int]:
+    """This process's own Redis; after the module, no envcheck:* key on it."""
+    yield redis_port
+    with redis.Redis(port=redis_port) as client:
+        assert list(client.scan_iter(match="envcheck:*")) == []
 
 
 def run(pytester: pytest.Pytester, toml: str, *args: str) -> pytest.RunResult:
@@ -40,17 +42,17 @@ def run(pytester: pytest.Pytester, toml: str, *args: str) -> pytest.RunResult:
     return pytester.runpytest_subprocess("-m", "redis", "-p", "no:cacheprovider", "-v", *args)
 
 
-def test_healthy_server_passes_with_facts(pytester: pytest.Pytester) -> None:
+def test_healthy_server_passes_with_facts(pytester: pytest.Pytester, port: int) -> None:
     result = run(
         pytester,
-        f'[tool.envcheck.redis]\nurl = "{SERVER}"\nmin_version = "6.2"\n',
+        f'[tool.envcheck.redis]\nurl = "redis://127.0.0.1:{port}/0"\nmin_version = "6.2"\n',
         "--envcheck-report",
     )
     result.assert_outcomes(passed=5)
     result.stdout.fnmatch_lines_random(
         [
-            "  PASS  reachable * 127.0.0.1:6379 answers as Redis*",
-            "  PASS  auth * PING answered by 127.0.0.1:6379/0*",
+            f"  PASS  reachable * 127.0.0.1:{port} answers as Redis*",
+            f"  PASS  auth * PING answered by 127.0.0.1:{port}/0*",
             "  PASS  version * Redis * (>= 6.2), standalone primary*",
             "  PASS  roundtrip * SET/GET/DEL of a 30 s probe key, deleted*",
             "  PASS  config * maxmemory-policy *, persistence *",
@@ -93,9 +95,9 @@ url = "redis://:{PASSWORD}@127.0.0.1:{port}/0"
     assert not [t for t in texts if PASSWORD in t or "not-the-password" in t]
 
 
-def test_replica_out_of_memory_and_eviction(pytester: pytest.Pytester) -> None:
+def test_replica_out_of_memory_and_eviction(pytester: pytest.Pytester, port: int) -> None:
     with (
-        redis_server("--replicaof", "127.0.0.1", "6379") as replica,
+        redis_server("--replicaof", "127.0.0.1", str(port)) as replica,
         redis_server("--maxmemory", "1") as full,
         redis_server("--maxmemory", "100mb", "--maxmemory-policy", "allkeys-lru") as lru,
     ):
@@ -115,8 +117,8 @@ url = "redis://127.0.0.1:{lru}/0"
     result.stdout.fnmatch_lines_random(
         [
             f"redis/replica.roundtrip: 127.0.0.1:{replica} is a read-only replica of "
-            "127.0.0.1:6379 (link to it: *) (READONLY)",
-            "  fix: point tool.envcheck.redis.replica.url at the primary (127.0.0.1:6379)*",
+            f"127.0.0.1:{port} (link to it: *) (READONLY)",
+            f"  fix: point tool.envcheck.redis.replica.url at the primary (127.0.0.1:{port})*",
             f"redis/full.roundtrip: 127.0.0.1:{full} is out of memory: writes are refused (OOM)",
             "  WARN  lru.config * maxmemory-policy allkeys-lru: when memory fills, Redis silently "
             "deletes keys, including queued jobs and LangGraph checkpoints*",
@@ -162,12 +164,12 @@ url = "http://127.0.0.1:6379/0"
     assert silent_check["duration"] <= 1.1  # its timeout, +10%
 
 
-def test_fixture_hands_over_a_verified_client(pytester: pytest.Pytester) -> None:
+def test_fixture_hands_over_a_verified_client(pytester: pytest.Pytester, redis_url: str) -> None:
     pytester.makepyfile(test_cache="""
         def test_cache(envcheck_redis):
             assert envcheck_redis.ping() is True
         """)
-    pytester.makefile(".toml", pyproject=f'[tool.envcheck.redis]\nurl = "{SERVER}"\n')
+    pytester.makefile(".toml", pyproject=f'[tool.envcheck.redis]\nurl = "{redis_url}"\n')
     pytester.runpytest_subprocess("test_cache.py").assert_outcomes(passed=1)
     pytester.makefile(
         ".toml", pyproject=f'[tool.envcheck.redis]\nurl = "redis://127.0.0.1:{free_port()}/0"\n'
@@ -400,19 +402,18 @@ def test_an_http_server_on_the_port_is_named(pytester: pytest.Pytester) -> None:
 
 
 def test_defaults_find_the_local_server_and_say_so(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, redis_url: str
 ) -> None:
-    result = pytester.runpytest_subprocess(
-        "--envcheck-defaults", "-m", "redis", "-p", "no:cacheprovider", "--envcheck-report"
+    args = ["--envcheck-defaults", "-m", "redis", "-p", "no:cacheprovider", "--envcheck-report"]
+    result = run_at_default_addresses(
+        [sys.executable, "-m", "pytest", *args], pytester.path, redis=True
     )
     result.assert_outcomes(passed=5)
     checks = json.loads((pytester.path / "envcheck-report.json").read_text())["checks"]
     facts = {c["name"]: c["facts"] for c in checks}
     assert facts["reachable"]["settings_from"] == "redis default (localhost:6379)"
-    monkeypatch.setenv("REDIS_URL", SERVER)
-    result = pytester.runpytest_subprocess(
-        "--envcheck-defaults", "-m", "redis", "-p", "no:cacheprovider", "--envcheck-report"
-    )
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    result = pytester.runpytest_subprocess(*args)
     result.assert_outcomes(passed=5)
     checks = json.loads((pytester.path / "envcheck-report.json").read_text())["checks"]
     assert {c["name"]: c["facts"] for c in checks}["reachable"]["settings_from"] == "REDIS_URL"
