@@ -15,60 +15,30 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import pydantic
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from envcheck import hookimpl
-from envcheck.core.model import Context
-from envcheck.core.model import Check, CheckFailed, CheckSkipped, FactValue, Outcome, ok, warn
 from envcheck.checks.venv import installed as _installed
 from envcheck.checks.venv import poetry as _poetry
 from envcheck.checks.venv import project as _project
 from envcheck.checks.venv import pythons as _pythons
-from envcheck.kit import Component
+from envcheck.checks.venv.config import COMPONENT, DEFAULT_DEV_TOOLS, VenvConfig
 from envcheck.checks.venv.packages import consistency, lock_drift, package, with_groups
 from envcheck.core.config import EnvcheckConfig
-
-COMPONENT = "venv"
-DEFAULT_DEV_TOOLS = ["pytest", "black", "isort", "mypy", "flake8"]
-POETRY_INSTALL_HINT = _poetry.INSTALL_HINT
-
-
-class VenvConfig(pydantic.BaseModel):
-    """``[tool.envcheck.venv]``."""
-
-    model_config = pydantic.ConfigDict(extra="forbid")
-
-    python: str | None = None
-    require_venv: bool = True
-    poetry: bool = True
-    packages: list[str] = []
-    dev_packages: list[str] = []
-    consistency: bool = True
-    timeout: float = pydantic.Field(default=30.0, gt=0)
-
-    @pydantic.field_validator("python")
-    @classmethod
-    def _specifier(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                SpecifierSet(value)
-            except InvalidSpecifier:
-                raise ValueError(f"{value!r} is not a version specifier like '>=3.11,<3.12'")
-        return value
-
-    @pydantic.field_validator("packages", "dev_packages")
-    @classmethod
-    def _requirements(cls, values: list[str]) -> list[str]:
-        for value in values:
-            try:
-                Requirement(value)
-            except InvalidRequirement:
-                raise ValueError(f"{value!r} is not a requirement like 'django>=5'")
-        return values
+from envcheck.core.model import (
+    Check,
+    CheckFailed,
+    CheckSkipped,
+    Context,
+    FactValue,
+    Outcome,
+    ok,
+    warn,
+)
+from envcheck.kit import Component
 
 
 @hookimpl

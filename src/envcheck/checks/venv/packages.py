@@ -17,12 +17,11 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from envcheck.core.model import Context
-from envcheck.core.format import listed
-from envcheck.core.model import CheckFailed, CheckSkipped, FactValue, Outcome, ok, warn
 from envcheck.checks.venv import installed as _installed
 from envcheck.checks.venv import poetry as _poetry
 from envcheck.checks.venv import project as _project
+from envcheck.core.format import listed
+from envcheck.core.model import CheckFailed, CheckSkipped, Context, FactValue, Outcome, ok, warn
 
 _CHANGED = "the environment was changed after `poetry install` (pip install/uninstall, an old env)"
 

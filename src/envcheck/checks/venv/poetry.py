@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from envcheck.core import exec as _exec
-from envcheck.core.model import Context
-from envcheck.core.model import CheckFailed
 from envcheck.checks.venv import poetry_batch as _poetry_batch
+from envcheck.core import exec as _exec
+from envcheck.core.model import CheckFailed, Context
 
 INSTALL_HINT = "pipx install poetry   (or: python3 -m pip install --user poetry)"
 _CACHE_PREFIX = "envcheck/venv/poetry/"
