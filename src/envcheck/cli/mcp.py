@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from envcheck.checks.mcp.config import COMPONENT, McpConfig, Server
 from envcheck.core import redact
 from envcheck.core.config import ConfigError, EnvcheckConfig, load
 from envcheck.core.format import counts, diagnosis
@@ -28,7 +29,6 @@ from envcheck.engine import registry as _registry
 from envcheck.engine.runner import Runner
 from envcheck.engine.store import MemoryStore
 from envcheck.mcpkit import discovery
-from envcheck.mcpkit.settings import COMPONENT, McpConfig, Server
 from envcheck.report import terminal
 
 if TYPE_CHECKING:

@@ -1,7 +1,10 @@
-"""What an MCP server is to envcheck: the ``[tool.envcheck.mcp]`` models and :class:`Server`.
+"""The ``mcp`` component's configuration: the ``[tool.envcheck.mcp]`` models and :class:`Server`.
 
-The ``mcp`` component (:mod:`envcheck.checks.mcp.hooks`) turns these into checks; ``envcheck mcp``
-(:mod:`envcheck.cli.mcp`) lists them. Both import from here, never from each other.
+They live with the component, not in :mod:`envcheck.mcpkit`: they describe envcheck's own
+``pyproject.toml`` table, which the MCP client library has no business knowing. mcpkit works on a
+resolved :class:`~envcheck.mcpkit.spec.ServerSpec` (what a plugin such as Sourcegraph's builds from
+its own config); :mod:`envcheck.checks.mcp.target` turns a :class:`Server` into one. ``envcheck
+mcp`` (:mod:`envcheck.cli.mcp`, a console script, which may import components) lists them.
 """
 
 from __future__ import annotations
