@@ -65,7 +65,14 @@ def _main(argv: Sequence[str] | None) -> int:
         module = importlib.import_module(SUBCOMMANDS[args[0]])
         code: int = module.main(args[1:])
         return code
-    options, rest = _parser().parse_known_args(args)
+    parser = _parser()
+    options, rest = parser.parse_known_args(args)
+    if options.no_report and any(a == "--report" or a.startswith("--report=") for a in args):
+        parser.error("--no-report and --report contradict each other; give one of them")
+    if not options.report.strip():
+        parser.error(
+            "--report needs a path (e.g. --report envcheck-report); --no-report writes none"
+        )
     pytest_args = [
         "--envcheck-only",
         "--envcheck-defaults",

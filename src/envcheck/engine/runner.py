@@ -180,6 +180,11 @@ class Runner:
             hint="re-run without -n (pytest-xdist) to see the check's own error",
         )
 
+    def finished(self) -> dict[str, CheckResult]:
+        """The results this process has so far."""
+        with self._lock:
+            return dict(self._results)
+
     def in_flight(self) -> list[tuple[str, float]]:
         """The checks running in this process and for how many seconds, longest first."""
         now = time.monotonic()
@@ -349,9 +354,11 @@ class SignalDrain:
 
     SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
-    def __init__(self, runner: Runner) -> None:
+    def __init__(self, runner: Runner, on_signal: Callable[[int], None] | None = None) -> None:
         self._runner = runner
         self._previous: dict[int, Any] = {}
+        #: called after the drain, before the signal does what it would have done (the report)
+        self._on_signal = on_signal
 
     def install(self) -> None:
         if threading.current_thread() is not threading.main_thread():
@@ -373,6 +380,11 @@ class SignalDrain:
 
     def _handle(self, signum: int, frame: Any) -> None:
         self._runner.drain()
+        if self._on_signal is not None:
+            try:
+                self._on_signal(signum)
+            except Exception:  # noqa: B902 - the signal must still do what it would have done
+                pass
         previous = self._previous.get(signum, signal.SIG_DFL)
         if callable(previous):
             previous(signum, frame)

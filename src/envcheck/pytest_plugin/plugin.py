@@ -204,9 +204,42 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     built.runner.start(item.check.id for item in items)
     from envcheck.engine.runner import SignalDrain
 
-    drain = SignalDrain(built.runner)
+    drain = SignalDrain(built.runner, lambda signum: _report_interrupted(session, items, signum))
     drain.install()
     session.config.stash[DRAIN_KEY] = drain
+
+
+def _report_interrupted(session: pytest.Session, items: list[Any], signum: int) -> None:
+    """SIGTERM or SIGHUP (a cancelled CI job): write what is known before the process ends; the
+    checks that had not finished are marked as interrupted."""
+    config = session.config
+    built = config.stash.get(ENGINE_KEY, None)
+    if built is None or hasattr(config, "workerinput"):
+        return
+    target = config.getoption("envcheck_report")
+    if not target and not os.environ.get("GITHUB_STEP_SUMMARY"):
+        return
+    import signal as _signal
+
+    from envcheck.core.model import Status
+    from envcheck.engine import results as _results
+    from envcheck.report import files
+
+    name = _signal.Signals(signum).name
+    known = built.runner.finished()
+    shown = []
+    for item in items:
+        result = known.get(item.check.id)
+        if result is None:
+            result = _results.make(
+                item.check,
+                Status.FAIL,
+                f"interrupted: the run received {name} before this check finished",
+                why="the job was cancelled or the terminal closed while the check ran",
+                hint="run the checks again: pytest -m envcheck",
+            )
+        shown.append(result.to_dict())
+    files.write_all(config, shown, target)
 
 
 @pytest.hookimpl(tryfirst=True)

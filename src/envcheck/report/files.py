@@ -107,20 +107,53 @@ def _target(config: pytest.Config, target: str | None) -> Path:
 
 def write_all(
     config: pytest.Config, results: Sequence[Mapping[str, Any]], target: str | None
-) -> list[Path]:
-    """Write the Markdown and JSON reports (when asked) and GitHub's step summary (when set)."""
+) -> tuple[list[Path], list[str]]:
+    """Write the Markdown and JSON reports (when asked) and GitHub's step summary (when set).
+
+    Returns the files written and what could not be written. Each file is written to a temporary
+    name and renamed, so a full disk or a size limit leaves no truncated report: a file that cannot
+    be written is named with the reason, and never changes the checks' exit code."""
     document = build_document(results)
     markdown = render_markdown(document)
     written: list[Path] = []
+    problems: list[str] = []
     if target:
         base = _target(config, target)
-        base.parent.mkdir(parents=True, exist_ok=True)
         md, js = base.with_name(base.name + ".md"), base.with_name(base.name + ".json")
-        md.write_text(markdown, encoding="utf-8")
-        js.write_text(dumps(document), encoding="utf-8")
-        written += [md, js]
+        for path, text in ((md, markdown), (js, dumps(document))):
+            problem = write_atomically(path, text)
+            if problem is None:
+                written.append(path)
+            else:
+                problems.append(f"could not write the report {path}: {problem}")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary and results:
-        with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(markdown + "\n")
-    return written
+        try:
+            with open(summary, "a", encoding="utf-8") as handle:
+                handle.write(markdown + "\n")
+        except OSError as exc:
+            problems.append(
+                f"could not append to GITHUB_STEP_SUMMARY ({summary}): {exc.strerror or exc}; "
+                "the checks' results are unchanged"
+            )
+    return written, problems
+
+
+def write_atomically(path: Path, text: str) -> str | None:
+    """Write ``text`` to ``path`` through a temporary file in the same directory and a rename;
+    the reason it failed (nothing partial is left), or ``None``."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError as exc:
+        try:
+            temporary.unlink(missing_ok=True)
+        except OSError:
+            pass
+        return f"[Errno {exc.errno}] {exc.strerror}" if exc.errno else str(exc)
+    return None

@@ -14,6 +14,8 @@ import pytest
 
 #: the report files written this session (shown at the end of the terminal section)
 WRITTEN_KEY = pytest.StashKey[list[Path]]()
+#: what could not be written (a full disk, an unwritable step summary): warnings, not failures
+PROBLEMS_KEY = pytest.StashKey[list[str]]()
 
 
 class ResultLog:
@@ -36,6 +38,8 @@ class ResultLog:
 
             verbose = self.config.getoption("verbose", 0) > 0
             terminal.write(terminalreporter, self.results, written, verbose=verbose, overview=True)
+        for problem in self.config.stash.get(PROBLEMS_KEY, []):
+            terminalreporter.write_line(f"envcheck: warning: {problem}", yellow=True, bold=True)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if hasattr(self.config, "workerinput"):
@@ -47,5 +51,6 @@ class ResultLog:
             return  # nothing to write: no report asked for, no step summary
         from envcheck.report import files
 
-        written = files.write_all(self.config, self.results, target)
+        written, problems = files.write_all(self.config, self.results, target)
         self.config.stash[WRITTEN_KEY] = written
+        self.config.stash[PROBLEMS_KEY] = problems

@@ -39,6 +39,8 @@ def write(
     section; ``envcheck mcp check`` shows one server's checks only). ``verbose=False`` and
     something to fix: components whose checks all passed stay on their overview line."""
     reporter.write_sep("=", "envcheck: environment checks")
+    if not results:
+        reporter.write_line("no check finished (the run was interrupted before any did)")
     grouped = by_component(results)
     if overview:
         _overview(reporter, grouped)
@@ -63,7 +65,7 @@ def write(
 
 
 def _overview(reporter: Any, grouped: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
-    width = max(len(component) for component in grouped)
+    width = max((len(component) for component in grouped), default=0)
     for component, group in grouped.items():
         status = component_status(group)
         tally = ", ".join(f"{n} {state}" for state, n in counts(group).items() if n)
