@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from envcheck.core import dotenv as _dotenv
+from envcheck.core import redact
 from envcheck.core.config import ConfigError, validate
 from envcheck.engine import registry as _registry
 from envcheck.initkit.derive import Proposal, derive
@@ -69,7 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         fromfile=str(path),
         tofile=f"{path} (envcheck init)",
     )
-    sys.stdout.writelines(diff)
+    # secrets already in the file (a DSN's password) are context lines of the diff: masked
+    sys.stdout.writelines(redact.redact(line) for line in diff)
     if options.dry_run:
         print("envcheck init: --dry-run, nothing written")
         return 0

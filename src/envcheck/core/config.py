@@ -12,6 +12,7 @@ from typing import Any, Literal
 import pydantic
 
 from envcheck.core import interpolate as _interpolate
+from envcheck.core import redact
 from envcheck.core import toml as _toml
 from envcheck.core.limits import timeout_problem
 
@@ -19,7 +20,11 @@ TABLE = "tool.envcheck"
 
 
 class ConfigError(Exception):
-    """The configuration cannot be used; the message names the key and the fix."""
+    """The configuration cannot be used; the message names the key and the fix. Whatever it
+    quotes from the file is masked like every other output (a URL's password in a default)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact.redact(message))
 
 
 @dataclass(frozen=True)

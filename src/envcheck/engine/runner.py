@@ -32,6 +32,7 @@ from typing import Any
 
 from envcheck.core.config import EnvcheckConfig
 from envcheck.core.model import Check, CheckResult, Context, Status
+from envcheck.engine import output
 from envcheck.engine import registry as _registry
 from envcheck.engine import results as _results
 from envcheck.engine.asyncrun import run_async
@@ -93,6 +94,8 @@ class Runner:
         self._watchdog = _Watchdog(self._overran)
         #: check id -> why its timeout is lower than its own (another limit applies)
         self.lowered: dict[str, str] = {}
+        #: check id -> what the check printed (not masked yet: whoever shows it masks it)
+        self.printed: dict[str, str] = {}
 
     def limit(self, limits: Mapping[str, tuple[float, str]]) -> None:
         """Before :meth:`start`: a check whose result must come within ``limits[id]`` seconds
@@ -292,15 +295,20 @@ class Runner:
 
     def _work(self, run: _Run) -> None:
         try:
-            try:
-                produced = run.check.run(run.ctx)
-                if inspect.isawaitable(produced):
-                    seconds = run.check.seconds
-                    produced = run_async(produced, seconds, seconds * GRACE_FRACTION, run.on_cancel)
-            except BaseException as exc:  # noqa: B036 - everything a check raises is a result
-                self._settle(run, "error", exc)
-            else:
-                self._settle(run, "outcome", produced)
+            with output.captured() as printed:
+                try:
+                    produced = run.check.run(run.ctx)
+                    if inspect.isawaitable(produced):
+                        seconds = run.check.seconds
+                        produced = run_async(
+                            produced, seconds, seconds * GRACE_FRACTION, run.on_cancel
+                        )
+                except BaseException as exc:  # noqa: B036 - everything a check raises is a result
+                    self.printed[run.check.id] = output.tail(printed)
+                    self._settle(run, "error", exc)
+                else:
+                    self.printed[run.check.id] = output.tail(printed)
+                    self._settle(run, "outcome", produced)
         finally:
             with self._lock:
                 self._running.pop(id(run), None)

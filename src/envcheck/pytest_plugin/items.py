@@ -54,6 +54,9 @@ class CheckItem(pytest.Item):
         with _Waiting(self.config, self.engine):
             result = self.engine.runner.result(self.check.id, self.stash.get(LIMIT_KEY, None))
         self.stash[RESULT_KEY] = result
+        printed = self.engine.runner.printed.get(self.check.id)
+        if printed:
+            self.add_report_section("call", "stdout", redact.redact(printed))
         for name, value in result.to_dict().get("facts", {}).items():
             shown = (
                 value

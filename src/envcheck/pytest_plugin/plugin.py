@@ -259,6 +259,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
+    if hasattr(item, "check") and report.sections:
+        from envcheck.core import redact
+
+        # what a check printed (pytest's "Captured stdout call"): masked like every output
+        report.sections = [(title, redact.redact(text)) for title, text in report.sections]
     if call.when == "call" and hasattr(item, "check"):
         from envcheck.pytest_plugin.items import RESULT_KEY
 
