@@ -12,40 +12,18 @@ import functools
 import re
 import time
 from collections.abc import Iterator, Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any
 
-import pydantic
-
-from envcheck import cassettes, hookimpl
+from envcheck import hookimpl
 from envcheck.checks.ollama import diagnose as _diagnose
-from envcheck.checks.shared.config import ComponentConfig, older
-from envcheck.core import interpolate as _interpolate
+from envcheck.checks.ollama.config import CLIENT_DEFAULT, COMPONENT, OllamaConfig
+from envcheck.checks.ollama.http import Calls
+from envcheck.checks.shared.config import older
 from envcheck.core.config import EnvcheckConfig
 from envcheck.core.model import Check, CheckFailed, CheckSkipped, Context, Outcome, ok, warn
 from envcheck.kit import Component, not_configured
 
-if TYPE_CHECKING:
-    import httpx
-    import ollama as ollama_lib
-
-COMPONENT = "ollama"
-DEFAULT_HOST = "${OLLAMA_HOST:-http://localhost:11434}"
-CLIENT_DEFAULT = _diagnose.CLIENT_DEFAULT
 _THINK = re.compile(r"<think>.*?</think>", re.S)
-
-
-class OllamaConfig(ComponentConfig):
-    """``[tool.envcheck.ollama]``."""
-
-    version_example: ClassVar[str] = "'0.5.0'"
-
-    host: str = DEFAULT_HOST
-    models: list[str] = ["deepseek-r1:8b"]
-    smoke: bool = False
-    timeout: float = pydantic.Field(default=10.0, gt=0)
-    smoke_timeout: float = pydantic.Field(default=120.0, gt=0)
-    cassettes: bool = True
 
 
 @hookimpl
@@ -92,91 +70,10 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
     yield make.check("gpu", gpu, "loaded models run on the GPU", "server")
 
 
-class _Calls:
-    """The check's HTTP calls: through its cassette when cassettes are on."""
-
-    def __init__(self, ctx: Context, check: str) -> None:
-        from envcheck.llm import _pool
-
-        cfg: OllamaConfig = ctx.section
-        refs = _interpolate.references(cfg.host)
-        self.source = refs[0] if refs else "tool.envcheck.ollama.host"
-        self.host = ctx.resolve(cfg.host, key="tool.envcheck.ollama.host").rstrip("/")
-        if "://" not in self.host:
-            self.host = f"http://{self.host}"
-        self.ctx = ctx
-        self.cassette: cassettes.Cassette | None = None
-        self.opened: list[Any] = []  # the clients this check made, closed in finish()
-        self.observed = _observing(_pool.transport(self.host))
-        transport: httpx.BaseTransport = self.observed
-        if cfg.cassettes:
-            path = Path(ctx.rootdir) / "cassettes" / COMPONENT / f"{check}.yaml"
-            hint = cassettes.rerecord_command(COMPONENT, check, None)
-            self.cassette = cassettes.Cassette.open(path, cassettes.mode(ctx.config), [], hint)
-            transport = self.cassette.transport(transport)
-        self.transport = transport
-
-    def client(self) -> ollama_lib.Client:
-        import ollama
-
-        made = ollama.Client(host=self.host, timeout=self._timeout(), transport=self.transport)
-        self.opened.append(made)
-        return made
-
-    def http(self) -> httpx.Client:
-        import httpx
-
-        made = httpx.Client(base_url=self.host, timeout=self._timeout(), transport=self.transport)
-        self.opened.append(made)
-        return made
-
-    def _timeout(self) -> float:
-        """The client gives up a little before the check's deadline, so that the check (not
-        the runner) says what happened."""
-        return max(0.05, self.ctx.remaining() - 0.3)
-
-    def finish(self) -> None:
-        for made in self.opened:  # the shared connections stay open for the next check
-            made.close()
-        self.ctx.evidence = "mocked" if self.observed.mocked else "live"
-        if self.cassette is not None:
-            self.cassette.save()
-            self.ctx.evidence = self.cassette.evidence
-            if self.cassette.recorded_at and self.cassette.replayed:
-                self.ctx.fact("recorded_at", self.cassette.recorded_at)
-
-    def unreachable(self, exc: BaseException) -> CheckFailed | CheckSkipped:
-        """Why the server did not answer: refused, unknown host, or connected but silent."""
-        cfg: OllamaConfig = self.ctx.section
-        return _diagnose.unreachable(self.host, self.source, cfg.timeout, cfg.required, exc)
-
-
-def _observing(inner: httpx.BaseTransport) -> Any:
-    import httpx
-
-    from envcheck.mock._providers import MOCK_HEADER
-
-    class Observing(httpx.BaseTransport):
-        def __init__(self) -> None:
-            self.mocked = False
-            self.last_json = True  # whether the last answer was JSON (Ollama's errors are)
-
-        def handle_request(self, request: httpx.Request) -> httpx.Response:
-            response = inner.handle_request(request)
-            self.mocked = self.mocked or MOCK_HEADER in response.headers
-            self.last_json = "json" in response.headers.get("content-type", "")
-            return response
-
-        def close(self) -> None:
-            inner.close()
-
-    return Observing()
-
-
 def server(ctx: Context) -> Outcome:
     import httpx
 
-    calls = _Calls(ctx, "server")
+    calls = Calls(ctx, "server")
     ctx.fact("settings_from", _settings_from(ctx))
     try:
         with calls.http() as http:
@@ -218,7 +115,7 @@ def server(ctx: Context) -> Outcome:
 def model_check(model: str, ctx: Context) -> Outcome:
     import ollama
 
-    calls = _Calls(ctx, f"model[{model}]")
+    calls = Calls(ctx, f"model[{model}]")
     try:
         try:
             shown = calls.client().show(model)
@@ -255,7 +152,7 @@ def model_check(model: str, ctx: Context) -> Outcome:
 def smoke(model: str, ctx: Context) -> Outcome:
     import ollama
 
-    calls = _Calls(ctx, f"smoke[{model}]")
+    calls = Calls(ctx, f"smoke[{model}]")
     started = time.monotonic()
     try:
         try:
@@ -296,7 +193,7 @@ def _settings_from(ctx: Context) -> str:
     return source.rsplit("/", 1)[-1] if source.endswith(".toml") else "pyproject"
 
 
-def _listed(calls: _Calls) -> list[str]:
+def _listed(calls: Calls) -> list[str]:
     try:
         return [str(m.model) for m in calls.client().list().models]
     except Exception:  # noqa: B902 - the 404 itself is the finding
@@ -304,7 +201,7 @@ def _listed(calls: _Calls) -> list[str]:
 
 
 def gpu(ctx: Context) -> Outcome:
-    calls = _Calls(ctx, "gpu")
+    calls = Calls(ctx, "gpu")
     try:
         try:
             running = calls.client().ps()

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 from envcheck.core.lazy import exports
 
 if TYPE_CHECKING:
-    from envcheck.checks.providers.http import SPECS, default_key_variable
+    from envcheck.checks.providers.config import SPECS, default_key_variable
 
 _EXPORTS = {
-    "SPECS": "envcheck.checks.providers.http",
-    "default_key_variable": "envcheck.checks.providers.http",
+    "SPECS": "envcheck.checks.providers.config",
+    "default_key_variable": "envcheck.checks.providers.config",
 }
 __all__ = [
     "SPECS",

@@ -12,78 +12,28 @@ from __future__ import annotations
 import difflib
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pydantic
-
 from envcheck import cassettes, hookimpl
-from envcheck.checks.providers.http import (
+from envcheck.checks.providers.config import (
     COMPONENT,
     SPECS,
+    TITLE,
     Provider,
     ProviderConfig,
-    Session,
+    ProvidersSection,
     models_path,
     resolve,
-    with_session,
 )
-from envcheck.core.config import EnvcheckConfig, Instances, describe_error, field_names
+from envcheck.checks.providers.http import Session, with_session
+from envcheck.core.config import EnvcheckConfig
 from envcheck.core.model import Check, CheckFailed, Context, FactValue, Outcome, Status, ok
 from envcheck.kit import Component, not_configured
 from envcheck.llm import _anthropic as anthropic_models
 
 if TYPE_CHECKING:
     import httpx
-
-
-@dataclass(frozen=True)
-class ProvidersSection(Instances):
-    """``[tool.envcheck.providers]``: one sub-table per provider and no keys of its own.
-
-    Validated table by table, so that every mistake is reported under its own dotted key, in
-    the same message as the mistakes in other sections."""
-
-    model: type[pydantic.BaseModel] = ProviderConfig
-
-    def validate(self, raw: Any, where: str, problems: list[str]) -> dict[str, Any]:
-        if not isinstance(raw, Mapping):
-            problems.append(f"{where}: expected a table of providers, e.g. [{where}.openai]")
-            return {}
-        known = field_names(ProviderConfig)
-        found: dict[str, Any] = {}
-        for name, table in raw.items():
-            prefix = f"{where}.{name}"
-            if not isinstance(table, Mapping):
-                problems.append(
-                    f"{prefix}: expected a table: every provider is a sub-table such as "
-                    f"[{where}.openai], and {where} has no keys of its own"
-                )
-                continue
-            if table.get("kind") is None and name not in SPECS:
-                problems.append(_unknown_provider(prefix, name))
-            try:
-                found[name] = ProviderConfig.model_validate(table)
-            except pydantic.ValidationError as exc:
-                problems += [describe_error(e, prefix, known) for e in exc.errors()]
-        return found
-
-
-_TITLE = {"openai": "OpenAI", "anthropic": "Anthropic", "gemini": "Gemini"}
-
-
-def _unknown_provider(prefix: str, name: str) -> str:
-    close = difflib.get_close_matches(name.lower(), list(SPECS), n=1, cutoff=0.6)
-    if close:
-        return (
-            f"{prefix}: unknown provider; did you mean {close[0]!r}? "
-            f'(or set kind = "{close[0]}" for an {_TITLE[close[0]]}-compatible service)'
-        )
-    return (
-        f"{prefix}: unknown provider (known: {', '.join(SPECS)}); set kind = \"openai\" for an "
-        'OpenAI-compatible service (or "anthropic", "gemini")'
-    )
 
 
 @hookimpl
@@ -171,7 +121,7 @@ def key_check(name: str, ctx: Context) -> Outcome:
             Status.WARN,
             summary,
             facts,
-            hint=f"check that {variable} holds the {_TITLE[p.kind]} key, not another provider's "
+            hint=f"check that {variable} holds the {TITLE[p.kind]} key, not another provider's "
             f"({p.key_page})",
             why=f"{p.base_url} refuses any other provider's key",
         )
@@ -179,7 +129,7 @@ def key_check(name: str, ctx: Context) -> Outcome:
 
 
 def _a(kind: str) -> str:
-    return f"{'an' if kind in ('openai', 'anthropic') else 'a'} {_TITLE[kind]}"
+    return f"{'an' if kind in ('openai', 'anthropic') else 'a'} {TITLE[kind]}"
 
 
 def _key_kind(key: str) -> str | None:

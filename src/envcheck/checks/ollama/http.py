@@ -1,0 +1,98 @@
+"""The HTTP calls an Ollama check makes (the official client, or httpx for the rest), through
+the check's cassette when cassettes are on, remembering whether the answer was JSON or mocked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from envcheck import cassettes
+from envcheck.checks.ollama import diagnose as _diagnose
+from envcheck.checks.ollama.config import COMPONENT, OllamaConfig
+from envcheck.core import interpolate as _interpolate
+from envcheck.core.model import CheckFailed, CheckSkipped, Context
+
+if TYPE_CHECKING:
+    import httpx
+    import ollama as ollama_lib
+
+
+class Calls:
+    """The check's HTTP calls: through its cassette when cassettes are on."""
+
+    def __init__(self, ctx: Context, check: str) -> None:
+        from envcheck.llm import _pool
+
+        cfg: OllamaConfig = ctx.section
+        refs = _interpolate.references(cfg.host)
+        self.source = refs[0] if refs else "tool.envcheck.ollama.host"
+        self.host = ctx.resolve(cfg.host, key="tool.envcheck.ollama.host").rstrip("/")
+        if "://" not in self.host:
+            self.host = f"http://{self.host}"
+        self.ctx = ctx
+        self.cassette: cassettes.Cassette | None = None
+        self.opened: list[Any] = []  # the clients this check made, closed in finish()
+        self.observed = _observing(_pool.transport(self.host))
+        transport: httpx.BaseTransport = self.observed
+        if cfg.cassettes:
+            path = Path(ctx.rootdir) / "cassettes" / COMPONENT / f"{check}.yaml"
+            hint = cassettes.rerecord_command(COMPONENT, check, None)
+            self.cassette = cassettes.Cassette.open(path, cassettes.mode(ctx.config), [], hint)
+            transport = self.cassette.transport(transport)
+        self.transport = transport
+
+    def client(self) -> ollama_lib.Client:
+        import ollama
+
+        made = ollama.Client(host=self.host, timeout=self._timeout(), transport=self.transport)
+        self.opened.append(made)
+        return made
+
+    def http(self) -> httpx.Client:
+        import httpx
+
+        made = httpx.Client(base_url=self.host, timeout=self._timeout(), transport=self.transport)
+        self.opened.append(made)
+        return made
+
+    def _timeout(self) -> float:
+        """The client gives up a little before the check's deadline, so that the check (not
+        the runner) says what happened."""
+        return max(0.05, self.ctx.remaining() - 0.3)
+
+    def finish(self) -> None:
+        for made in self.opened:  # the shared connections stay open for the next check
+            made.close()
+        self.ctx.evidence = "mocked" if self.observed.mocked else "live"
+        if self.cassette is not None:
+            self.cassette.save()
+            self.ctx.evidence = self.cassette.evidence
+            if self.cassette.recorded_at and self.cassette.replayed:
+                self.ctx.fact("recorded_at", self.cassette.recorded_at)
+
+    def unreachable(self, exc: BaseException) -> CheckFailed | CheckSkipped:
+        """Why the server did not answer: refused, unknown host, or connected but silent."""
+        cfg: OllamaConfig = self.ctx.section
+        return _diagnose.unreachable(self.host, self.source, cfg.timeout, cfg.required, exc)
+
+
+def _observing(inner: httpx.BaseTransport) -> Any:
+    import httpx
+
+    from envcheck.mock._providers import MOCK_HEADER
+
+    class Observing(httpx.BaseTransport):
+        def __init__(self) -> None:
+            self.mocked = False
+            self.last_json = True  # whether the last answer was JSON (Ollama's errors are)
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            response = inner.handle_request(request)
+            self.mocked = self.mocked or MOCK_HEADER in response.headers
+            self.last_json = "json" in response.headers.get("content-type", "")
+            return response
+
+        def close(self) -> None:
+            inner.close()
+
+    return Observing()

@@ -1,0 +1,171 @@
+"""``[tool.envcheck.providers.NAME]``: its pydantic model, each kind's defaults, and the provider
+it names once its references are resolved (:class:`Provider`)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import pydantic
+
+from envcheck import llm
+from envcheck.core import interpolate as _interpolate
+from envcheck.core.config import Instances, describe_error, field_names
+from envcheck.core.model import CheckFailed, Context
+
+COMPONENT = "providers"
+Kind = Literal["openai", "anthropic", "gemini"]
+
+
+@dataclass(frozen=True)
+class Spec:
+    base_url: str
+    key_variable: str
+    key_prefix: str
+    default_model: str
+
+
+SPECS: dict[str, Spec] = {
+    "openai": Spec("https://api.openai.com/v1", "OPENAI_API_KEY", "sk-", "gpt-4o-mini"),
+    "anthropic": Spec(
+        "https://api.anthropic.com", "ANTHROPIC_API_KEY", "sk-ant-", "claude-sonnet-4-5"
+    ),
+    "gemini": Spec(
+        "https://generativelanguage.googleapis.com", "GEMINI_API_KEY", "AIza", "gemini-2.5-flash"
+    ),
+}
+
+
+class ProviderConfig(pydantic.BaseModel):
+    """``[tool.envcheck.providers.NAME]``."""
+
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    kind: Kind | None = None
+    api_key: str | None = None
+    model: str | None = None
+    base_url: str | None = None
+    rpm: int = pydantic.Field(default=60, gt=0)
+    smoke: bool = False
+    timeout: float = pydantic.Field(default=20.0, gt=0)
+    headroom_warn: float = pydantic.Field(default=0.1, ge=0, le=1)
+    retries: int = pydantic.Field(default=3, ge=0)
+    cassettes: bool = True
+
+
+# -- resolving a provider ------------------------------------------------------------------------
+
+
+@dataclass
+class Provider:
+    name: str
+    kind: str
+    spec: Spec
+    cfg: ProviderConfig
+    base_url: str
+    key: str | None
+    key_variable: str | None
+    model: str
+
+    @property
+    def default_endpoint(self) -> bool:
+        return self.base_url.rstrip("/") == self.spec.base_url
+
+    @property
+    def vendor(self) -> bool:
+        """The vendor's own API (``[providers.openai]``), not another service speaking it."""
+        return self.name == self.kind
+
+    @property
+    def label(self) -> str:
+        """``openai``; ``groq at api.groq.com`` for another service speaking the same API."""
+        if self.vendor:
+            return self.name
+        return f"{self.name} at {urlsplit(self.base_url).netloc or self.base_url}"
+
+    @property
+    def key_page(self) -> str:
+        """Where a key comes from: the vendor's page, or the service behind ``base_url``."""
+        if self.default_endpoint or self.name == self.kind:
+            return llm.KEY_PAGES[self.kind]
+        return f"a key of the service at {self.base_url}"
+
+
+def default_key_variable(name: str, kind: str) -> str:
+    """``OPENAI_API_KEY`` for ``openai``; ``GROQ_API_KEY`` for ``[tool.envcheck.providers.groq]``
+    with ``kind = "openai"``: another service never gets the vendor's key by default."""
+    if name == kind:
+        return SPECS[kind].key_variable
+    return re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_") + "_API_KEY"
+
+
+def resolve(name: str, ctx: Context) -> Provider:
+    cfg: ProviderConfig = ctx.section
+    kind = cfg.kind or name
+    spec = SPECS[kind]
+    raw_key = cfg.api_key or f"${{{default_key_variable(name, kind)}}}"
+    refs = _interpolate.references(raw_key)
+    where = f"tool.envcheck.providers.{name}"
+    try:
+        key: str | None = ctx.resolve(raw_key, secret=True, key=f"{where}.api_key") or None
+    except CheckFailed:
+        key = None
+    base = ctx.resolve(cfg.base_url or spec.base_url, key=f"{where}.base_url").rstrip("/")
+    model = ctx.resolve(cfg.model or spec.default_model, key=f"{where}.model")
+    return Provider(name, kind, spec, cfg, base, key, refs[0] if refs else None, model)
+
+
+@dataclass(frozen=True)
+class ProvidersSection(Instances):
+    """``[tool.envcheck.providers]``: one sub-table per provider and no keys of its own.
+
+    Validated table by table, so that every mistake is reported under its own dotted key, in
+    the same message as the mistakes in other sections."""
+
+    model: type[pydantic.BaseModel] = ProviderConfig
+
+    def validate(self, raw: Any, where: str, problems: list[str]) -> dict[str, Any]:
+        if not isinstance(raw, Mapping):
+            problems.append(f"{where}: expected a table of providers, e.g. [{where}.openai]")
+            return {}
+        known = field_names(ProviderConfig)
+        found: dict[str, Any] = {}
+        for name, table in raw.items():
+            prefix = f"{where}.{name}"
+            if not isinstance(table, Mapping):
+                problems.append(
+                    f"{prefix}: expected a table: every provider is a sub-table such as "
+                    f"[{where}.openai], and {where} has no keys of its own"
+                )
+                continue
+            if table.get("kind") is None and name not in SPECS:
+                problems.append(_unknown_provider(prefix, name))
+            try:
+                found[name] = ProviderConfig.model_validate(table)
+            except pydantic.ValidationError as exc:
+                problems += [describe_error(e, prefix, known) for e in exc.errors()]
+        return found
+
+
+TITLE = {"openai": "OpenAI", "anthropic": "Anthropic", "gemini": "Gemini"}
+
+
+def _unknown_provider(prefix: str, name: str) -> str:
+    close = difflib.get_close_matches(name.lower(), list(SPECS), n=1, cutoff=0.6)
+    if close:
+        return (
+            f"{prefix}: unknown provider; did you mean {close[0]!r}? "
+            f'(or set kind = "{close[0]}" for an {TITLE[close[0]]}-compatible service)'
+        )
+    return (
+        f"{prefix}: unknown provider (known: {', '.join(SPECS)}); set kind = \"openai\" for an "
+        'OpenAI-compatible service (or "anthropic", "gemini")'
+    )
+
+
+def models_path(p: Provider) -> str:
+    return {"openai": "/models", "anthropic": "/v1/models"}.get(p.kind, "/v1beta/models")
