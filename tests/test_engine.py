@@ -186,14 +186,15 @@ def test_async_checks_are_awaited_and_cancelled_at_their_timeout(pytester: pytes
     )
 
 
-def test_a_missing_client_library_names_the_extra_to_install(pytester: pytest.Pytester) -> None:
+def test_a_missing_client_library_names_the_extra_to_install(
+    pytester: pytest.Pytester, postgres_url: str
+) -> None:
     # None in sys.modules makes `import redis` fail as if the package were not installed
     # (the redis checks speak RESP themselves now; the postgres ones still need psycopg)
     pytester.makeconftest("import sys\nsys.modules['psycopg'] = None\n")
     pytester.makefile(
         ".toml",
-        pyproject="[tool.envcheck.postgres]\n"
-        'dsn = "postgresql://postgres@127.0.0.1:5432/postgres"\n',
+        pyproject=f'[tool.envcheck.postgres]\ndsn = "{postgres_url}"\n',
     )
     result = pytester.runpytest_subprocess("-m", "postgres")
     result.stdout.fnmatch_lines(

@@ -488,8 +488,8 @@ class SlowProxy:
 
 
 @contextmanager
-def slow_redis(delay: float) -> Iterator[SlowProxy]:
-    proxy = SlowProxy(("127.0.0.1", 6379), delay)
+def slow_redis(port: int, delay: float) -> Iterator[SlowProxy]:
+    proxy = SlowProxy(("127.0.0.1", port), delay)
     try:
         yield proxy
     finally:
@@ -512,8 +512,10 @@ def envcheck_checks(config):
 
 
 @pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "-x"])
-def test_an_interrupted_run_leaves_no_probe_key(pytester: pytest.Pytester, how: str) -> None:
-    with slow_redis(0.3) as proxy:
+def test_an_interrupted_run_leaves_no_probe_key(
+    pytester: pytest.Pytester, how: str, redis_port: int
+) -> None:
+    with slow_redis(redis_port, 0.3) as proxy:
         pytester.makefile(
             ".toml",
             pyproject=f'[tool.envcheck.redis]\nurl = "redis://127.0.0.1:{proxy.port}/0"\n'
@@ -548,6 +550,6 @@ def test_an_interrupted_run_leaves_no_probe_key(pytester: pytest.Pytester, how: 
         else:
             assert "aaa/gate: stop here" in out and "stopping after 1 failures" in out, out
         assert proxy.keys
-    with redis.Redis("127.0.0.1", 6379) as client:
+    with redis.Redis("127.0.0.1", redis_port) as client:
         left = [key for key in proxy.keys if client.exists(key)]
     assert not left, f"the interrupted run left {left} on Redis"

@@ -121,14 +121,15 @@ def test_a_broken_env_file_is_one_message_naming_the_line(tmp_path: Path) -> Non
 
 
 def test_init_on_an_ai_app_finds_its_servers_keys_and_mcp_servers_and_its_checks_pass(
-    pytester: pytest.Pytester,
+    pytester: pytest.Pytester, postgres_url: str, redis_url: str
 ) -> None:
     project = pytester.path
     (project / "pyproject.toml").write_text(PEP621_PROJECT)
     key = "sk-proj-" + "Q" * 20 + "canaryinit"
     (project / ".env").write_text(textwrap.dedent(f"""\
             # the app's settings
-            DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres
+            DATABASE_URL={postgres_url}
+            REDIS_URL={redis_url}
             OPENAI_API_KEY={key}
             """))
     (project / "app").mkdir()
@@ -139,10 +140,8 @@ def test_init_on_an_ai_app_finds_its_servers_keys_and_mcp_servers_and_its_checks
     text = (project / "pyproject.toml").read_text()
     assert key not in text and key not in done.stdout  # a reference, never the secret
     table = _table(project)
-    assert table["postgres"] == {
-        "dsn": "${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
-    }
-    assert table["redis"]["url"].endswith("6379/0")
+    assert table["postgres"] == {"dsn": f"${{DATABASE_URL:-{postgres_url}}}"}
+    assert table["redis"] == {"url": f"${{REDIS_URL:-{redis_url}}}"}
     assert table["providers"] == {"openai": {"model": "gpt-4o-mini"}}
     assert table["mcp"] == {"discover": True}
     assert "ollama" not in table  # nothing answers on 127.0.0.1:11434 here

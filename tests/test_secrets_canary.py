@@ -17,7 +17,7 @@ import pytest
 
 from envcheck.mock import MockLLM
 from tests.mcp_servers import TIME, http_status_server
-from tests.servers import free_port
+from tests.servers import PostgresCluster, free_port
 
 #: files the test writes itself (they hold canaries or read them from the environment)
 WRITTEN = {"pyproject.toml", "conftest.py", "test_app.py", "garbage.py", "noisy.py", "hdr.txt"}
@@ -123,7 +123,12 @@ def http_401() -> Iterator[int]:
 
 @pytest.fixture
 def project(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, mock: MockLLM, http_401: int
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    mock: MockLLM,
+    http_401: int,
+    postgres_server: PostgresCluster,
+    redis_port: int,
 ) -> dict[str, str]:
     """The project; returns {place: canary core}."""
     c = {
@@ -135,17 +140,19 @@ def project(
         ).split()
     }
     dead = free_port()
+    pg, redis = postgres_server.port, f"127.0.0.1:{redis_port}/0"
     env = {
-        "DATABASE_URL": f"postgresql://postgres:{c['pg_url']}@127.0.0.1:5432/postgres",
-        "PG_KW_DSN": f"host=127.0.0.1 user=postgres dbname=postgres password={c['pg_kw']}",
+        "DATABASE_URL": f"postgresql://postgres:{c['pg_url']}@127.0.0.1:{pg}/postgres",
+        "PG_KW_DSN": f"host=127.0.0.1 port={pg} user=postgres dbname=postgres "
+        f"password={c['pg_kw']}",
         "PG_KWBAD_DSN": f"host=127.0.0.1 password={c['pg_kwbad_a']} A {c['pg_kwbad_b']}",
         "PG_AT_DSN": f"postgresql://u:{c['pg_at_a']}@{c['pg_at_b']}@127.0.0.1:{dead}/db",
         "PG_FIXTURE_DSN": f"postgresql://postgres:{c['pg_fixture']}@127.0.0.1:{dead}/postgres",
-        "REDIS_URL": "redis://127.0.0.1:6379/0",
-        "REDIS_SECRET_URL": f"redis://:{c['redis_url']}@127.0.0.1:6379/0",
-        "REDIS_ACL_URL": f"redis://acluser:{c['redis_acl']}@127.0.0.1:6379/0",
-        "REDIS_HASH_URL": f"redis://u:{c['redis_hash']}#zz@127.0.0.1:6379/0",
-        "REDIS_FIXTURE_URL": f"redis://acluser:{c['redis_fixture']}@127.0.0.1:6379/0",
+        "REDIS_URL": f"redis://{redis}",
+        "REDIS_SECRET_URL": f"redis://:{c['redis_url']}@{redis}",
+        "REDIS_ACL_URL": f"redis://acluser:{c['redis_acl']}@{redis}",
+        "REDIS_HASH_URL": f"redis://u:{c['redis_hash']}#zz@{redis}",
+        "REDIS_FIXTURE_URL": f"redis://acluser:{c['redis_fixture']}@{redis}",
         "OPENAI_API_KEY": f"sk-proj-{c['openai']}",
         "ANTHROPIC_API_KEY": f"sk-ant-api03-{c['anthropic']}",
         "GEMINI_API_KEY": f"AIzaSy{c['gemini']}abcdefghijklm",

@@ -1,5 +1,5 @@
 """A real Django project (``django-admin startproject``) in pytester's directory, a throwaway
-PostgreSQL database on the machine's server, and the machine's Redis."""
+database on this test process's own PostgreSQL, and its own Redis (plugins/conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ import sys
 import textwrap
 import uuid
 from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
 import redis
-from django_helpers import POSTGRES, DjangoProject, drop_database
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
+from django_helpers import DjangoProject, drop_database
 
 
 @pytest.fixture(autouse=True)
@@ -25,26 +24,33 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def pg_database() -> Iterator[str]:
-    """The name of a new, empty database on the machine's PostgreSQL; dropped afterwards."""
+def pg_port(postgres_url: str) -> int:
+    """The port of this test process's own PostgreSQL (trust for ``postgres`` on 127.0.0.1)."""
+    port = urlsplit(postgres_url).port
+    assert port is not None
+    return port
+
+
+@pytest.fixture
+def pg_database(postgres_url: str) -> Iterator[str]:
+    """The name of a new, empty database on this process's own PostgreSQL; dropped afterwards."""
     name = f"envcheck_dj_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     try:
         yield name
     finally:
-        drop_database(name)
+        drop_database(postgres_url, name)
 
 
 @pytest.fixture
-def redis_db() -> Iterator[int]:
-    """A Redis database index on the machine's server; asserts the checks left no key in it."""
-    client = redis.Redis.from_url(REDIS_URL)
-    databases = int(str(client.config_get("databases")["databases"]))
-    client.close()
-    db = databases - 1 - (os.getpid() % 4)
+def redis_db(redis_port: int) -> Iterator[int]:
+    """A database index on this process's own Redis (its last one, not the default 0); asserts
+    the checks left no key in it."""
+    with redis.Redis(port=redis_port) as client:
+        db = int(str(client.config_get("databases")["databases"])) - 1
     yield db
-    with redis.Redis(host="127.0.0.1", port=6379, db=db) as conn:
+    with redis.Redis(host="127.0.0.1", port=redis_port, db=db) as conn:
         left = [k for k in conn.scan_iter(match="*envcheck:probe:*", count=1000)]
     assert not left, f"probe keys left in Redis db {db}: {left}"
 

@@ -12,8 +12,6 @@ from typing import Any
 
 import psycopg
 
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
-
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -21,8 +19,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def drop_database(name: str) -> None:
-    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+def drop_database(postgres_url: str, name: str) -> None:
+    """Drop ``name`` on the server of ``postgres_url`` (a superuser's DSN), if it exists."""
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
@@ -60,12 +59,12 @@ class DjangoProject:
         assert hint.startswith("python manage.py "), hint
         return self.manage(*hint.removeprefix("python manage.py ").split())
 
-    def use_postgres(self, dbname: str, **extra: Any) -> None:
+    def use_postgres(self, dbname: str, port: int, **extra: Any) -> None:
         options: dict[str, Any] = {
             "NAME": dbname,
             "USER": "postgres",
             "HOST": "127.0.0.1",
-            "PORT": "5432",
+            "PORT": str(port),
         }
         options.update(extra)
         self.append(

@@ -1,5 +1,5 @@
-"""The django component against a real project made by ``django-admin startproject``, the
-machine's PostgreSQL (a throwaway database) and Redis, healthy and broken each way."""
+"""The django component against a real project made by ``django-admin startproject``, a real
+PostgreSQL (a throwaway database) and Redis, healthy and broken each way."""
 
 from __future__ import annotations
 
@@ -92,15 +92,20 @@ def test_plugin_import_is_cheap() -> None:
 
 
 def test_postgres_and_redis_migrate_then_healthy(
-    django_project: DjangoProject, pg_database: str, redis_db: int, run_checks: RunChecks
+    django_project: DjangoProject,
+    pg_database: str,
+    pg_port: int,
+    redis_db: int,
+    redis_port: int,
+    run_checks: RunChecks,
 ) -> None:
-    django_project.use_postgres(pg_database)
+    django_project.use_postgres(pg_database, pg_port)
     django_project.append(f"""
         CACHES = {{
             "default": {{"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                        "LOCATION": "redis://127.0.0.1:6379/{redis_db}"}},
+                        "LOCATION": "redis://127.0.0.1:{redis_port}/{redis_db}"}},
             "sessions": {{"BACKEND": "django_redis.cache.RedisCache",
-                         "LOCATION": "redis://127.0.0.1:6379/{redis_db}"}},
+                         "LOCATION": "redis://127.0.0.1:{redis_port}/{redis_db}"}},
             "local": {{"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
         }}
         """)
@@ -110,9 +115,11 @@ def test_postgres_and_redis_migrate_then_healthy(
         *[
             "*PASS  settings *mysite.settings imported*Django 5*",
             "*PASS  system-checks *no issues*",
-            f"*PASS  database[[]default] *PostgreSQL * at postgres@127.0.0.1:5432/{pg_database}*",
+            f"*PASS  database[[]default] *PostgreSQL * at postgres@127.0.0.1:{pg_port}/"
+            f"{pg_database}*",
             "*PASS  models *",
-            "*PASS  cache[[]default] *RedisCache at redis://127.0.0.1:6379/*set/get/delete*",
+            f"*PASS  cache[[]default] *RedisCache at redis://127.0.0.1:{redis_port}/*"
+            "set/get/delete*",
             "*PASS  cache[[]sessions] *cache.RedisCache*",
             "*PASS  cache[[]local] *LocMemCache*",
             "*FAIL  migrations[[]default] *18 unapplied migrations on 'default': contenttypes (2), "
@@ -189,9 +196,9 @@ def test_system_check_errors_and_deploy_warnings(
 
 
 def test_model_changes_and_conflicts(
-    django_project: DjangoProject, pg_database: str, run_checks: RunChecks
+    django_project: DjangoProject, pg_database: str, pg_port: int, run_checks: RunChecks
 ) -> None:
-    django_project.use_postgres(pg_database)
+    django_project.use_postgres(pg_database, pg_port)
     django_project.add_app(
         "blog",
         BLOG_MODELS + "    body = models.TextField(default='')\n",
@@ -246,11 +253,11 @@ def test_model_changes_and_conflicts(
 
 
 def test_missing_database_dead_cache_and_wrong_alias(
-    django_project: DjangoProject, run_checks: RunChecks
+    django_project: DjangoProject, postgres_url: str, pg_port: int, run_checks: RunChecks
 ) -> None:
     name = f"envcheck_dj_missing_{free_port()}"
     dead = free_port()
-    django_project.use_postgres(name)
+    django_project.use_postgres(name, pg_port)
     django_project.append(f"""
         CACHES = {{
             "default": {{"BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -264,7 +271,8 @@ def test_missing_database_dead_cache_and_wrong_alias(
         result = run_checks(toml)
         lines(
             result,
-            f"*FAIL  database[[]default] *database '{name}' does not exist on 127.0.0.1:5432*",
+            f"*FAIL  database[[]default] *database '{name}' does not exist on "
+            f"127.0.0.1:{pg_port}*",
             "*SKIP  migrations[[]default] *blocked by django/database[[]default]*",
             "*FAIL  database[[]replica] *settings.DATABASES has no alias 'replica'*",
             f"*FAIL  cache[[]default] *nothing listens at redis://127.0.0.1:{dead}/0*",
@@ -272,12 +280,12 @@ def test_missing_database_dead_cache_and_wrong_alias(
         )
         assert "pw-Never-Shown" not in result.stdout.str()
         fix = hint_of(result, "database[default]")
-        assert fix.startswith(f"createdb -h 127.0.0.1 -p 5432 -U postgres {name}")
+        assert fix.startswith(f"createdb -h 127.0.0.1 -p {pg_port} -U postgres {name}")
         subprocess.run(fix.split("  (")[0].split(), check=True, timeout=60)
         result = run_checks(toml)
         lines(result, *["*PASS  database[[]default] *"])
     finally:
-        drop_database(name)
+        drop_database(postgres_url, name)
 
 
 def test_hung_login_and_hung_settings_are_diagnosed(
@@ -289,7 +297,7 @@ def test_hung_login_and_hung_settings_are_diagnosed(
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         port = silent.getsockname()[1]
-        django_project.use_postgres("app", PORT=str(port), OPTIONS={"connect_timeout": 2})
+        django_project.use_postgres("app", port, OPTIONS={"connect_timeout": 2})
         result = run_checks("[tool.envcheck.django]\ncaches = []\nmigrations = false\n")
     lines(
         result,

@@ -1,5 +1,5 @@
-"""Real LangChain/LangGraph packages, envcheck's mock LLM API (``mock_llm``), the machine's
-PostgreSQL (a throwaway database) and Redis."""
+"""Real LangChain/LangGraph packages, envcheck's mock LLM API (``mock_llm``), a throwaway
+database on this test process's own PostgreSQL, and its own Redis (plugins/conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
-
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 @pytest.fixture(autouse=True)
@@ -22,15 +20,15 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def pg_database() -> Iterator[str]:
-    """A new, empty database on the machine's PostgreSQL (its DSN); dropped afterwards."""
+def pg_database(postgres_url: str) -> Iterator[str]:
+    """A new, empty database on this process's own PostgreSQL (its DSN); dropped afterwards."""
     name = f"envcheck_lg_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+        yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
     finally:
-        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 

@@ -196,13 +196,16 @@ def test_postgres_checkpointer_setup_then_graph(
     assert run_checks(toml, "-m", "langgraph").ret == 0
 
 
-def test_redis_checkpointer_needs_the_query_engine(run_checks: RunChecks) -> None:
-    """The machine's Redis 7.0 has no RediSearch/RedisJSON: a precise diagnosis, not a crash."""
-    toml = '[tool.envcheck.langgraph]\nredis = "redis://127.0.0.1:6379/0"\nrun_graph = true\n'
+def test_redis_checkpointer_needs_the_query_engine(
+    run_checks: RunChecks, redis_port: int, redis_url: str
+) -> None:
+    """A plain Redis 7 has no RediSearch/RedisJSON: a precise diagnosis, not a crash."""
+    toml = f'[tool.envcheck.langgraph]\nredis = "{redis_url}"\nrun_graph = true\n'
     result = run_checks(toml, "-m", "langgraph")
     lines(
         result,
-        "*FAIL  checkpointer[[]redis] *Redis 7.* at 127.0.0.1:6379 has no FT.*/JSON.* commands: "
+        f"*FAIL  checkpointer[[]redis] *Redis 7.* at 127.0.0.1:{redis_port} has no FT.*/JSON.* "
+        "commands: "
         "langgraph-checkpoint-redis needs the Redis Query Engine (FT.*) and JSON (JSON.*)*",
         "*fix: run Redis 8 or Redis Stack: docker run -d -p 6379:6379 redis:8*",
         "*SKIP  graph[[]redis] *blocked*",
