@@ -125,5 +125,22 @@ def pid_of(directory: Path, name: str, timeout: float = 10.0) -> int:
     while time.monotonic() < deadline:
         if path.is_file() and path.read_text():
             return int(path.read_text())
-        time.sleep(0.05)
+        time.sleep(0.02)
     raise AssertionError(f"{name} never started")
+
+
+#: a :func:`script` body that waits for the client's first message, then notes it in
+#: ``<name>.heard``: the client had the process in hand (envcheck records the process it starts
+#: before it writes to it), so from then on it is the client's to stop
+HEARS_THE_CLIENT = (
+    "sys.stdin.readline()\n" "open(__file__.removesuffix('.py') + '.heard', 'w').close()\n"
+)
+
+
+def heard(directory: Path, name: str, timeout: float = 30.0) -> None:
+    """Wait until the :data:`HEARS_THE_CLIENT` script ``name`` got the client's first message."""
+    path = directory / f"{name}.heard"
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{name} heard nothing from the client in {timeout} s"
+        time.sleep(0.02)

@@ -17,10 +17,12 @@ from mcp.client.stdio import get_default_environment
 
 from tests.mcp_servers import (
     EVERYTHING,
+    HEARS_THE_CLIENT,
     LOCALHOST_ONLY,
     TIME,
     alive,
     everything_http,
+    heard,
     http_status_server,
     node,
     pid_of,
@@ -198,10 +200,14 @@ def test_http_failures(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatc
             "the credentials",
             f'  fix: set "headers": {{"Authorization": "Bearer ${{env:TOKEN}}"}} in {cursor} '
             "(server 'private') (and export TOKEN)",
+            # the header was sent: the token is refused, the fix is not the header again
             "mcp/docs.initialize: docs: HTTP 401 from http://127.0.0.1:*/mcp: the server "
             "refused the credentials",
-            '  fix: set headers = { Authorization = "Bearer ${TOKEN}" } in '
-            "[[]tool.envcheck.mcp.servers.docs] (and export TOKEN)",
+            "  why: the Authorization header was sent, and the server refused it: a wrong, "
+            "expired or revoked token",
+            "  fix: get a new token for http://127.0.0.1:*/mcp from whoever issued it and put it "
+            "where the Authorization header takes it from (a variable, or "
+            "[[]tool.envcheck.mcp.servers.docs])",
             "mcp/down.start: connection refused at 127.0.0.1:*",
             "  fix: start the MCP server down so that it listens on 127.0.0.1:*",
             "mcp/web.initialize: web: HTTP 500 from http://127.0.0.1:*/mcp to the MCP handshake",
@@ -267,7 +273,7 @@ def test_broken_stdio_servers_are_diagnosed_and_reaped(pytester: pytest.Pytester
 
 
 def test_no_server_outlives_ctrl_c(pytester: pytest.Pytester) -> None:
-    silent = script(pytester.path, "silent", "time.sleep(120)\n")
+    silent = script(pytester.path, "silent", HEARS_THE_CLIENT + "time.sleep(120)\n")
     configure(pytester, {"silent": {"command": silent[0], "args": silent[1:], "timeout": 60.0}})
     proc = popen_with_signals(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "mcp"],
@@ -278,7 +284,7 @@ def test_no_server_outlives_ctrl_c(pytester: pytest.Pytester) -> None:
     )
     pid = pid_of(pytester.path, "silent")
     assert alive(pid)
-    time.sleep(0.5)
+    heard(pytester.path, "silent")  # envcheck holds the server: it wrote to its stdin
     proc.send_signal(signal.SIGINT)  # what Ctrl-C sends to the foreground pytest
     out, _ = proc.communicate(timeout=30)
     assert "KeyboardInterrupt" in out
@@ -470,7 +476,7 @@ def test_under_xdist_each_check_runs_once(pytester: pytest.Pytester) -> None:
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
 def test_no_server_outlives_a_terminated_run(pytester: pytest.Pytester, sig: int) -> None:
-    silent = script(pytester.path, "silent", "time.sleep(120)\n")
+    silent = script(pytester.path, "silent", HEARS_THE_CLIENT + "time.sleep(120)\n")
     configure(pytester, {"silent": {"command": silent[0], "args": silent[1:], "timeout": 60.0}})
     proc = popen_with_signals(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "mcp"],
@@ -479,7 +485,7 @@ def test_no_server_outlives_a_terminated_run(pytester: pytest.Pytester, sig: int
         stderr=subprocess.DEVNULL,
     )
     pid = pid_of(pytester.path, "silent")
-    time.sleep(0.5)
+    heard(pytester.path, "silent")  # envcheck holds the server: it wrote to its stdin
     proc.send_signal(sig)  # a cancelled CI job, a closed terminal
     assert proc.wait(30) == -sig  # pytest still ends the way the signal ends it
     deadline = time.monotonic() + 5

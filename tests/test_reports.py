@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import email.utils
 import json
+import os
 import re
+import subprocess
+import sys
 from xml.etree import ElementTree
 
 import pytest
@@ -170,7 +173,48 @@ def test_junit_has_the_checks_time_why_fix_and_facts(project: pytest.Pytester) -
     assert PASSWORD not in (project.path / "j.xml").read_text()
 
 
+#: a check that runs until the test has seen what the terminal shows meanwhile
+UNTIL_RELEASED = """
+import pathlib, time
+import envcheck
+
+@envcheck.hookimpl
+def envcheck_checks(config):
+    def start(ctx):
+        release = pathlib.Path(__file__).with_name("release")
+        while not release.exists():
+            time.sleep(0.02)
+    yield envcheck.Check(name="start", component="slow", run=start, timeout=60)
+"""
+
+
 def test_waiting_for_slow_checks_is_shown(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(UNTIL_RELEASED)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "slow"],
+        cwd=pytester.path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},  # each line as it is written
+    )
+    try:
+        assert proc.stdout is not None
+        seen = []
+        for line in proc.stdout:  # the check runs until the notice is shown
+            seen.append(line.rstrip("\n"))
+            if line.startswith("waiting for: "):
+                break
+        (pytester.path / "release").touch()
+        out = proc.communicate(timeout=60)[0]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    result = pytest.RunResult(proc.returncode, seen + out.splitlines(), [], 0)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["waiting for: slow/start (2.* s)"])
+    # -q: a check slower than the notice's 2 s shows none
     pytester.makeconftest("""
 import time
 import envcheck
@@ -179,10 +223,8 @@ import envcheck
 def envcheck_checks(config):
     yield envcheck.Check(name="start", component="slow", run=lambda ctx: time.sleep(2.6))
 """)
-    result = pytester.runpytest_subprocess("-m", "slow")
-    result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["waiting for: slow/start (2.* s)"])
     quiet = pytester.runpytest_subprocess("-m", "slow", "-q")
+    quiet.assert_outcomes(passed=1)
     assert "waiting for" not in quiet.stdout.str()
 
 
