@@ -200,9 +200,15 @@ def _status(entry: Entry, results: dict[str, CheckResult]) -> tuple[str, str, li
         if problem.status is Status.SKIP:  # usable only by its client (a VS Code prompt)
             return "skipped", f"skipped: {problem.summary}", _diagnosis(problem)
         return "broken", f"broken: {problem.summary}", _diagnosis(problem)
-    start, init, tools = (results[cid] for cid in entry.checks[:3])
+    start, init, tools, ping = (results[cid] for cid in _listed(entry))
+    if init.status is Status.SKIP and not init.blocked_by and start.status is Status.PASS:
+        return "skipped", f"skipped: {init.summary}", _diagnosis(init)  # an OAuth sign-in
     for result in (start, init):
         if result.status in (Status.FAIL, Status.SKIP):
+            return "fail", f"FAIL: {result.summary}", _diagnosis(result)
+    # a server that answers the handshake and dies on its first request is not "ok"
+    for result in (tools, ping):
+        if result.status is Status.FAIL:
             return "fail", f"FAIL: {result.summary}", _diagnosis(result)
     if init.status is Status.WARN:
         return "warn", f"warn: {init.summary}", _diagnosis(init)
@@ -214,6 +220,13 @@ def _status(entry: Entry, results: dict[str, CheckResult]) -> tuple[str, str, li
     if tools.status is Status.PASS:
         parts.append(f"{tools.facts.get('tools')} tools")
     return "ok", "ok: " + ", ".join(parts), []
+
+
+def _listed(entry: Entry) -> list[str]:
+    """The checks ``list`` runs for a server: start, initialize, tools and ping (the handshake,
+    then two requests: a server that crashes after the handshake fails here)."""
+    by_step = {cid.rpartition(".")[2]: cid for cid in entry.checks}
+    return [by_step[step] for step in ("start", "initialize", "tools", "ping")]
 
 
 def _table(rows: list[list[str]]) -> list[str]:
@@ -229,7 +242,7 @@ def cmd_list(project: Project, check: bool, out: Writer) -> int:
             out.write_line(result.summary)
             out.write_line(f"    fix: {result.hint}")
         return OK
-    wanted = [e.checks if e.broken else e.checks[:3] for e in project.entries if check or e.broken]
+    wanted = [e.checks if e.broken else _listed(e) for e in project.entries if check or e.broken]
     results = project.results(cid for ids in wanted for cid in ids)
     rows = [["NAME", "SOURCE", "TRANSPORT", "WHERE", "STATUS"]]
     details: list[list[str]] = [[]]

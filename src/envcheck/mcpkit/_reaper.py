@@ -1,33 +1,180 @@
-"""No MCP server outlives envcheck.
+"""No MCP server, nor anything it started, outlives envcheck.
 
-Every stdio server runs in its own process group, recorded here while it lives. The groups still
-alive when the interpreter exits (a check cut short, ``-x``, Ctrl-C) are killed by an
-``atexit`` handler; SIGTERM and SIGHUP (a CI job cancelled, a terminal closed), which skip
-``atexit``, kill them first and then end the process as the signal would have.
+Every stdio server runs in its own process group, recorded here while it lives, with a mark in
+its environment (``ENVCHECK_MCP_SERVER=<token>``) that its descendants inherit. A server's
+process group is not its whole tree: a child may leave it (``setsid``, a daemon's double fork)
+and, once the server exits, be re-parented away. So while servers run, envcheck's process is a
+*child subreaper* on Linux (``prctl(PR_SET_CHILD_SUBREAPER)``): orphans of the servers are
+re-parented to it instead of to init, and :func:`end_tree` finds every descendant (by the process
+tree and by the mark), stops it and reaps it.
+
+The groups and trees still alive when the interpreter exits (a check cut short, ``-x``, Ctrl-C)
+are killed by an ``atexit`` handler; SIGTERM and SIGHUP (a CI job cancelled, a terminal closed),
+which skip ``atexit``, kill them first and then end the process as the signal would have.
 """
 
 from __future__ import annotations
 
 import atexit
+import itertools
 import os
 import signal
+import sys
 import threading
+import time
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
+#: the variable that marks a server's process tree (inherited by everything it starts)
+MARK = "ENVCHECK_MCP_SERVER"
+_PR_SET_CHILD_SUBREAPER = 36
 _lock = threading.Lock()
-_live: set[int] = set()
+_live: dict[int, str] = {}  # process group -> the mark of its tree
 _installed = False
+_subreaper_users = 0
+_tokens = itertools.count(1)
 
 
-def track(pgid: int) -> None:
+def new_mark() -> str:
+    """A mark for the next server's tree, unique in this machine's process table."""
+    return f"{os.getpid()}.{next(_tokens)}"
+
+
+def track(pgid: int, mark: str = "") -> None:
     with _lock:
-        _live.add(pgid)
+        _live[pgid] = mark
 
 
 def untrack(pgid: int) -> None:
     with _lock:
-        _live.discard(pgid)
+        _live.pop(pgid, None)
+
+
+def hold_orphans() -> None:
+    """Become a child subreaper (Linux) while at least one server runs."""
+    global _subreaper_users
+    with _lock:
+        _subreaper_users += 1
+        if _subreaper_users == 1:
+            _set_subreaper(1)
+
+
+def release_orphans() -> None:
+    """The last running server is gone: orphans go to init again."""
+    global _subreaper_users
+    with _lock:
+        _subreaper_users = max(0, _subreaper_users - 1)
+        if _subreaper_users == 0:
+            _set_subreaper(0)
+
+
+def _set_subreaper(value: int) -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(_PR_SET_CHILD_SUBREAPER, ctypes.c_ulong(value), 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def _table() -> dict[int, tuple[int, str]]:
+    """``pid -> (parent pid, state)`` of every process this user can see (Linux ``/proc``)."""
+    found: dict[int, tuple[int, str]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return found
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            found[int(entry)] = (int(fields[1]), fields[0])
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def tree(root: int, mark: str = "") -> set[int]:
+    """The descendants of ``root`` (not ``root``): by parent links, and every process that
+    carries ``mark`` in its environment (the ones that left the tree)."""
+    table = _table()
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _state) in table.items():
+        children.setdefault(parent, []).append(pid)
+    found: set[int] = set()
+    pending = list(children.get(root, []))
+    while pending:
+        pid = pending.pop()
+        if pid not in found:
+            found.add(pid)
+            pending.extend(children.get(pid, []))
+    if mark:
+        needle = f"{MARK}={mark}".encode() + b"\0"
+        for pid in table:
+            if pid in found or pid == root or pid == os.getpid():
+                continue
+            try:
+                environ = Path(f"/proc/{pid}/environ").read_bytes()
+            except OSError:
+                continue
+            if b"\0" + needle in b"\0" + environ + b"\0":
+                found.add(pid)
+                pending = list(children.get(pid, []))
+                while pending:
+                    child = pending.pop()
+                    if child not in found:
+                        found.add(child)
+                        pending.extend(children.get(child, []))
+    return found
+
+
+def _living(pids: set[int]) -> set[int]:
+    table = _table()
+    return {pid for pid in pids if pid in table and table[pid][1] != "Z"}
+
+
+def end_tree(pids: set[int], grace: float = 0.5) -> None:
+    """SIGTERM ``pids``, SIGKILL those still running after ``grace`` seconds, then reap the ones
+    that are envcheck's children now (orphans re-parented to the subreaper)."""
+    for pid in pids:
+        _kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while _living(pids) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    for pid in _living(pids):
+        _kill(pid, signal.SIGKILL)
+    reap(pids)
+
+
+def reap(pids: set[int], within: float = 1.0) -> None:
+    """Collect the exit status of each of ``pids`` that is a child of this process, so that
+    nothing is left as a zombie (only these pids: never ``waitpid(-1)``, which would steal the
+    status of a child someone else waits for)."""
+    me = os.getpid()
+    mine = {pid for pid, (parent, _s) in _table().items() if pid in pids and parent == me}
+    deadline = time.monotonic() + within
+    while mine and time.monotonic() < deadline:
+        for pid in list(mine):
+            try:
+                done, _status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done = pid
+            if done == pid:
+                mine.discard(pid)
+        if mine:
+            time.sleep(0.01)
+
+
+def _kill(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def kill_group(pgid: int, sig: int) -> None:
@@ -39,12 +186,17 @@ def kill_group(pgid: int, sig: int) -> None:
 
 @atexit.register
 def kill_leftovers() -> None:
-    """Kill every server process group this process started and has not reaped yet."""
+    """Kill every server process group this process started and has not reaped yet, and
+    everything those servers started."""
     with _lock:
-        groups = list(_live)
+        groups = dict(_live)
         _live.clear()
-    for pgid in groups:
+    for pgid, mark in groups.items():
+        leftovers = tree(pgid, mark)
         kill_group(pgid, signal.SIGKILL)
+        for pid in leftovers:
+            _kill(pid, signal.SIGKILL)
+        reap(leftovers | {pgid}, within=0.5)
 
 
 def install_signal_handlers() -> None:

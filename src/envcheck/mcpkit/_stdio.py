@@ -18,6 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import anyio
 import anyio.abc
+import anyio.to_thread
 
 from envcheck.core import redact
 from envcheck.mcpkit import _reaper
@@ -42,6 +43,8 @@ class ChildState:
     garbage: list[str] = field(default_factory=list)
     stderr: IO[bytes] | None = None
     stderr_text: str = ""
+    #: the mark in the environment of the server's process tree (see :mod:`._reaper`)
+    mark: str = ""
 
     def stderr_tail(self) -> str:
         if self.stderr is not None and not self.stderr.closed:
@@ -60,11 +63,23 @@ async def stdio_transport(
     from mcp.shared.message import SessionMessage
 
     state.stderr = tempfile.TemporaryFile()
-    process = await anyio.open_process(
-        argv, env=env, cwd=cwd, stderr=state.stderr, start_new_session=True
-    )
+    state.mark = _reaper.new_mark()
+    _reaper.hold_orphans()
+    spawned = False
+    try:
+        process = await anyio.open_process(
+            argv,
+            env={**env, _reaper.MARK: state.mark},
+            cwd=cwd,
+            stderr=state.stderr,
+            start_new_session=True,
+        )
+        spawned = True
+    finally:
+        if not spawned:  # no server: no orphans to hold
+            _reaper.release_orphans()
     state.pid = process.pid
-    _reaper.track(process.pid)
+    _reaper.track(process.pid, state.mark)
     read_writer, read_stream = anyio.create_memory_object_stream[SessionMessage | Exception](0)
     write_stream, write_reader = anyio.create_memory_object_stream[SessionMessage](0)
 
@@ -125,6 +140,8 @@ async def _stop(process: anyio.abc.Process, state: ChildState) -> None:
     if state.returncode is None and process.returncode is not None:
         state.returncode = process.returncode  # it had exited by itself
     state.stopping = True
+    # what the server started, found while it still runs (its children may leave its group)
+    descendants = _reaper.tree(process.pid, state.mark)
     try:
         if process.stdin is not None:
             await process.stdin.aclose()
@@ -136,7 +153,12 @@ async def _stop(process: anyio.abc.Process, state: ChildState) -> None:
         if await _exited(process, EXIT_GRACE):
             break
     _reaper.kill_group(process.pid, signal.SIGKILL)  # children the server left behind
+    # ... and those outside its group, now orphans re-parented to envcheck (the subreaper)
+    leftovers = (descendants | _reaper.tree(process.pid, state.mark)) - {process.pid}
+    if leftovers:
+        await anyio.to_thread.run_sync(_reaper.end_tree, leftovers)
     _reaper.untrack(process.pid)
+    _reaper.release_orphans()
     state.stderr_tail()
     if state.stderr is not None:
         state.stderr.close()

@@ -4,14 +4,19 @@ the ``errno`` of a failed exec (:mod:`envcheck.core.exec`)."""
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 import shutil
+import stat
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envcheck.core import exec as _exec
+from envcheck.core.fix import Command, Fix, Manual, Step
 from envcheck.core.model import CheckFailed
+from envcheck.mcpkit import fixes as _fixes
 
 if TYPE_CHECKING:
     from envcheck.mcpkit.spec import ServerSpec
@@ -32,12 +37,17 @@ def find_command(spec: ServerSpec) -> str:
         if found is None:
             found = _unusable_on_path(command, path)
     if found is None:
+        windows = windows_shell(spec)
+        if windows is not None:
+            raise windows
+        text = install_hint(command) + f", or fix command in {spec.settings}"
         raise CheckFailed(
             f"{spec.name}: command not found: {command}",
             why=f"`{command}` is not on PATH",
-            hint=install_hint(command) + f", or fix command in {spec.settings}",
+            fix=Fix([install_step(command)], text=text),
         )
     if not os.path.lexists(found):
+        text = f"fix command in {spec.settings}"
         raise CheckFailed(
             f"{spec.name}: command not found: {found} does not exist",
             why=(
@@ -46,7 +56,7 @@ def find_command(spec: ServerSpec) -> str:
                 if spec.cwd
                 else "command is a path that does not exist"
             ),
-            hint=f"fix command in {spec.settings}",
+            fix=Fix([Manual(text)], text=text),
         )
     problem = _exec.inspect(found, path=path)
     if problem is not None:
@@ -63,13 +73,82 @@ def _unusable_on_path(command: str, path: str) -> str | None:
     return None
 
 
+#: shells of Windows that a shared config file may name (``cmd /c npx ...``)
+WINDOWS_SHELLS = {"cmd", "cmd.exe", "powershell", "powershell.exe", "pwsh.exe"}
+
+
+def windows_shell(spec: ServerSpec) -> CheckFailed | None:
+    """``"command": "cmd", "args": ["/c", "npx", ...]`` on a system without ``cmd``: an entry
+    written for Windows (where clients need the wrapper to run ``npx``), not a missing program."""
+    name = (spec.command or "").lower()
+    if name not in WINDOWS_SHELLS or sys.platform == "win32":
+        return None
+    args = list(spec.args)
+    while args and args[0].lower() in ("/c", "/s", "/d", "/q", "-command", "-c", "-noprofile"):
+        args = args[1:]
+    if not args:
+        return None
+    program, rest = args[0], args[1:]
+    if spec.origin == "pyproject":
+        change = f"set command = {json.dumps(program)} and args = {json.dumps(rest)}"
+    else:
+        change = f'set "command": {json.dumps(program)} and "args": {json.dumps(rest)}'
+    text = (
+        f"{change} in {spec.settings} (the wrapper {name} {spec.args[0]} is for Windows "
+        "only: a Windows user keeps it in their own config)"
+    )
+    return CheckFailed(
+        f"{spec.name}: `{spec.where}` is a Windows command line: there is no {name} here",
+        why=f"the entry runs {shlex.join(args)} through the Windows shell {name}, as clients on "
+        f"Windows need for npx and other scripts; on {sys.platform} the program is started "
+        "directly",
+        fix=Fix(
+            [
+                _fixes.set_step(spec, "command", program),
+                _fixes.set_step(spec, "args", rest),
+            ],
+            text=text,
+        ),
+        facts={"errno": "ENOENT"},
+    )
+
+
 def exec_problem(spec: ServerSpec, problem: _exec.ExecProblem) -> CheckFailed:
     return CheckFailed(
         f"{spec.name}: cannot start `{spec.where}`: {problem.summary}",
         why=problem.why,
-        hint=problem.hint,
+        fix=Fix([_exec_step(spec, problem)], text=problem.hint),
         facts={"errno": problem.code},
     )
+
+
+def _exec_step(spec: ServerSpec, problem: _exec.ExecProblem) -> Step:
+    """The one step of an exec problem's fix: ``chmod +x`` for a file that exists without its
+    execute bit (decided from the file's mode, as the diagnosis was), else what a person does."""
+    program = _program(spec)
+    if problem.code == "EACCES" and program is not None:
+        try:
+            mode = os.stat(program).st_mode
+        except OSError:
+            mode = 0
+        if stat.S_ISREG(mode) and not mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH):
+            return Command(["chmod", "+x", program])
+    return Manual(problem.hint)
+
+
+def _program(spec: ServerSpec) -> str | None:
+    command = spec.command or ""
+    if "/" in command or os.sep in command:
+        return command
+    return shutil.which(command, path=spec.env.get("PATH") or os.environ.get("PATH", "")) or (
+        _unusable_on_path(command, spec.env.get("PATH") or os.environ.get("PATH", ""))
+    )
+
+
+def install_step(command: str) -> Step:
+    """Installing a missing program: a command where its package is certain, else a person's
+    step."""
+    return Manual(install_hint(command))
 
 
 def install_hint(command: str) -> str:

@@ -1,25 +1,29 @@
 """Why an MCP server did not answer: diagnoses from structure, never from words.
 
 The evidence is what the protocol and the system say: for stdio the exec ``errno``, the child's
-exit status and its stderr tail; for HTTP the statuses and content types of the responses, whether
-the other transport answers at the same URL, and whether the port speaks TLS; for both, the
-JSON-RPC error code. :mod:`envcheck.mcpkit.probe` collects it and asks here what it means.
+exit status and its stderr tail; for HTTP the statuses, ``WWW-Authenticate`` challenges (RFC 6750,
+and RFC 9728's ``resource_metadata`` that makes a 401 an OAuth sign-in), redirects and content types
+of the responses, whether the other transport answers at the same URL, and whether the port speaks
+TLS; for both, the JSON-RPC error code and its ``data``, and the raw answers the SDK could not use
+(:mod:`._wire`). :mod:`envcheck.mcpkit.probe` collects it and asks here what it means. Every
+verdict carries a :class:`~envcheck.core.fix.Fix` (:mod:`.fixes`).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import socket
 import time
 import urllib.parse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from envcheck.core import exec as _exec
 from envcheck.core import redact
+from envcheck.core.fix import Fix, Manual, Step
 from envcheck.core.model import CheckFailed, CheckSkipped, Outcome, ok
 from envcheck.mcpkit import command
+from envcheck.mcpkit import fixes as _fixes
 
 if TYPE_CHECKING:
     from envcheck.mcpkit.spec import Attempt
@@ -31,6 +35,28 @@ StepResult = Outcome | CheckFailed | CheckSkipped
 #: specification's fallback rule: a 4xx to the streamable HTTP POST means "try SSE")
 WRONG_TRANSPORT = (404, 405, 400)
 TRANSPORT_NAMES = {"http": "streamable HTTP", "sse": "SSE", "auto": "streamable HTTP or SSE"}
+#: the request each step sends
+METHODS = {
+    "initialize": "initialize",
+    "tools": "tools/list",
+    "resources": "resources/list",
+    "prompts": "prompts/list",
+    "ping": "ping",
+    "call": "tools/call",
+}
+#: JSON-RPC 2.0 and MCP error codes (schema.ts of the specification)
+RPC_MEANINGS = {
+    -32700: "parse error: it could not read the request as JSON",
+    -32600: "invalid request: the message is not a request it accepts",
+    -32601: "method not found: it does not implement this",
+    -32602: "invalid params",
+    -32603: "internal error: it failed while handling the request",
+    -32002: "resource not found (2025-11-25 and earlier)",
+    -32020: "header mismatch: the HTTP headers do not match the request",
+    -32021: "missing required client capability",
+    -32022: "unsupported protocol version",
+    -32042: "URL elicitation required: the user must open a URL first",
+}
 
 
 def describe(exc: BaseException) -> str:
@@ -42,12 +68,26 @@ def blocked(spec: ServerSpec, step: str, why: str = "") -> CheckSkipped:
     return CheckSkipped(f"blocked by {spec.name}.{step}" + (f": {why}" if why else ""))
 
 
+def _look(spec: ServerSpec, what: str = "to see why") -> tuple[str, Step]:
+    return f"{spec.look} {what}", Manual(f"{spec.look} {what}")
+
+
 def setting(spec: ServerSpec, key: str, value: object) -> str:
-    """How to set ``key`` where the server is declared, in that file's own syntax."""
-    if spec.origin == "pyproject":
-        return f"set {key} = {json.dumps(value)} in {spec.settings}"
-    key = {"transport": "type"}.get(key, key)
-    return f'set "{key}": {json.dumps(value)} in {spec.settings}'
+    return _fixes.setting(spec, key, value)
+
+
+def reference(spec: ServerSpec, name: str) -> str:
+    return _fixes.reference(spec, name)
+
+
+def raise_timeout(spec: ServerSpec) -> str:
+    return _fixes.raise_timeout(spec)[0]
+
+
+def sdk_versions() -> tuple[str, ...]:
+    from mcp_types.version import KNOWN_PROTOCOL_VERSIONS
+
+    return tuple(KNOWN_PROTOCOL_VERSIONS)
 
 
 # -- stdio -------------------------------------------------------------------------------------
@@ -58,8 +98,9 @@ def inherited_environment() -> list[str]:
     return sorted(get_default_environment())
 
 
-def environment(spec: ServerSpec, stderr: str) -> tuple[str, str]:
-    """Which variables reached the server, and how to pass one more (``why``, ``hint``)."""
+def environment(spec: ServerSpec, stderr: str) -> tuple[str, str, Step | None]:
+    """Which variables reached the server, and how to pass one more: ``why``, the hint's text and,
+    when the server names a variable of this shell that was not passed, the step that passes it."""
     inherited = inherited_environment()
     reached = ", ".join(inherited) + (
         f" and its env ({', '.join(sorted(spec.env))})" if spec.env else ""
@@ -75,43 +116,19 @@ def environment(spec: ServerSpec, stderr: str) -> tuple[str, str]:
         and re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", stderr)
     ]
     name = named[0] if named else "NAME"
+    step = None
     if named:
         why += f"; {name} is set in your shell but was not passed"
-    return why, "to pass a variable of your shell: " + _pass_variable(spec, name)
+        step = _fixes.set_step(
+            spec, f"env.{name}", reference(spec, name), _pass_variable(spec, name)
+        )
+    return why, "to pass a variable of your shell: " + _pass_variable(spec, name), step
 
 
 def _pass_variable(spec: ServerSpec, name: str) -> str:
     if spec.origin == "pyproject":
         return f'env = {{ {name} = "${{{name}}}" }} in {spec.settings}'
     return f'"env": {{"{name}": "{reference(spec, name)}"}} in {spec.settings}'
-
-
-def reference(spec: ServerSpec, name: str) -> str:
-    """How the file that declares the server refers to the variable ``name``."""
-    if spec.origin in ("pyproject", "mcp.json"):
-        return f"${{{name}}}"
-    if spec.origin == "claude-desktop":  # Claude Desktop expands no variables
-        return f"<the value of {name}>"
-    return f"${{env:{name}}}"  # Cursor, VS Code
-
-
-def raise_timeout(spec: ServerSpec) -> str:
-    if spec.origin == "pyproject":
-        return f"raise timeout in {spec.settings} (now {spec.timeout:g} s)"
-    # client config files have no timeout: the section's applies to their servers
-    return f"raise timeout in [tool.envcheck.mcp] of pyproject.toml (now {spec.timeout:g} s)"
-
-
-def credentials(spec: ServerSpec) -> str:
-    """Where the token goes, in the syntax of the file that declares the server."""
-    if spec.origin == "pyproject":
-        return (
-            f'set headers = {{ Authorization = "Bearer ${{TOKEN}}" }} in {spec.settings} '
-            "(and export TOKEN)"
-        )
-    token = reference(spec, "TOKEN")
-    export = "" if token.startswith("<") else " (and export TOKEN)"
-    return f'set "headers": {{"Authorization": "Bearer {token}"}} in {spec.settings}{export}'
 
 
 def exited(probe: Probe, during: str) -> CheckFailed:
@@ -125,13 +142,16 @@ def exited(probe: Probe, during: str) -> CheckFailed:
         problem = _exec.inspect(spec.command, path=spec.env.get("PATH") or os.environ.get("PATH"))
         if problem is not None:
             return command.exec_problem(spec, problem)
-    env_why, env_hint = environment(spec, tail)
+    env_why, env_hint, env_step = environment(spec, tail)
     when = "before answering" if during == "start" else f"during {during}"
     stage = "during start-up" if during == "start" else "after the handshake"
+    look = f"{spec.look} to see the error, and fix its arguments or environment"
+    steps: list[Step] = [env_step] if env_step is not None else []
+    steps.append(Manual(look))
     return CheckFailed(
         f"{spec.name}: `{spec.where}` exited with {how} {when}",
         why=f"the server stopped {stage}{stderr}; {env_why}",
-        hint=f"{spec.look} to see the error, and fix its arguments or environment; {env_hint}",
+        fix=Fix(steps, text=f"{look}; {env_hint}"),
         facts={"exit_code": code},
     )
 
@@ -147,13 +167,16 @@ def stdio_failure(
         tail = child.stderr_tail()
         stderr = f"; its stderr ends: {tail}" if tail else ""
         shown = redact.clean(child.garbage[0], 80)
+        text = (
+            "make the server log to stderr, not stdout (in Python: "
+            "logging.basicConfig(stream=sys.stderr); in Node: console.error), or run it "
+            "with its quiet option"
+        )
         failed = CheckFailed(
             f"{spec.name}: printed non-protocol output on stdout: {shown!r}",
             why="stdout of a stdio MCP server carries only JSON-RPC messages; this server "
             f"wrote {len(child.garbage)} other line(s) there, so no client can talk to it" + stderr,
-            hint="make the server log to stderr, not stdout (in Python: "
-            "logging.basicConfig(stream=sys.stderr); in Node: console.error), or run it "
-            "with its quiet option",
+            fix=Fix([Manual(text)], text=text),
         )
         return probe.started(), failed
     if child.returncode is not None:
@@ -164,6 +187,27 @@ def stdio_failure(
 
 
 # -- HTTP --------------------------------------------------------------------------------------
+_CHALLENGE_PARAM = re.compile(r'([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
+
+
+def challenge(value: str) -> tuple[str, dict[str, str]]:
+    """The scheme and parameters of a ``WWW-Authenticate`` value (RFC 9110 auth-params)."""
+    scheme, _, rest = value.strip().partition(" ")
+    params = {
+        m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3)
+        for m in _CHALLENGE_PARAM.finditer(rest)
+    }
+    return scheme.lower(), params
+
+
+def _bearer(attempt: Attempt) -> dict[str, str]:
+    for value in attempt.challenges:
+        scheme, params = challenge(value)
+        if scheme == "bearer":
+            return params
+    return {}
+
+
 def http_failure(
     probe: Probe, attempt: Attempt, fallback: Attempt | None
 ) -> tuple[StepResult, StepResult]:
@@ -181,64 +225,301 @@ def http_failure(
     shown = ", ".join(str(s) for s in dict.fromkeys(statuses))
     answered = ok(f"{spec.url} answers HTTP ({shown})", statuses=list(statuses))
     over = TRANSPORT_NAMES[attempt.transport]
-    if 401 in statuses or 403 in statuses:
-        code = 401 if 401 in statuses else 403
-        return answered, CheckFailed(
-            f"{spec.name}: HTTP {code} from {spec.url}: the server refused the credentials",
-            why=(
-                "no Authorization header was sent, or its token is wrong or expired"
-                if code == 401
-                else "the token is valid but not allowed to use this server"
-            ),
-            hint=credentials(spec),
-        )
+    if 401 in statuses:
+        return answered, unauthorized(probe, attempt)
+    if 403 in statuses:
+        return answered, forbidden(probe, attempt)
+    if 421 in statuses:
+        return answered, _misdirected(spec)
+    redirects = [code for code in statuses if code in (301, 302, 303, 307, 308)]
+    if redirects and attempt.locations:
+        return answered, _redirected(spec, redirects[0], attempt.locations[0])
     wrong = [code for code in statuses if code in WRONG_TRANSPORT]
     if wrong:
-        code = wrong[0]
-        if probe.other_transport is not None:
-            other = probe.other_transport
-            return answered, CheckFailed(
-                f"{spec.name}: HTTP {code} from {spec.url} over {over}; the server answers "
-                f"{TRANSPORT_NAMES[other]} at this URL",
-                why=f"it is configured for {over}, but the server speaks {TRANSPORT_NAMES[other]}"
-                " here (envcheck tried: the handshake succeeded)",
-                hint=setting(spec, "transport", other),
-            )
-        answers = f"HTTP {code} over {over}"
-        if fallback is not None and fallback.statuses:
-            answers += f", HTTP {fallback.statuses[0]} over SSE"
-        if code == 400:  # a bad request, not a missing path: the server rejected what it got
-            return answered, CheckFailed(
-                f"{spec.name}: HTTP 400 from {spec.url}: the server rejected the MCP handshake",
-                why=f"neither streamable HTTP nor SSE is accepted here ({answers}): the endpoint "
-                "wants other headers (a token, an API version) or is not an MCP endpoint",
-                hint=f"check url and headers in {spec.settings}; {spec.look} to see why",
-            )
-        return answered, CheckFailed(
-            f"{spec.name}: HTTP {code} from {spec.url}: no MCP endpoint at this path",
-            why=f"the server answers, but neither streamable HTTP nor SSE works at this URL "
-            f"({answers}): streamable HTTP servers usually serve /mcp, SSE servers /sse",
-            hint=f"fix url in {spec.settings} (the path the server's documentation or log gives)",
-        )
+        return answered, _wrong_transport(probe, attempt, fallback, wrong[0])
     refused = [code for code in statuses if code >= 400]
     if refused:
+        text, step = _look(spec)
         return answered, CheckFailed(
             f"{spec.name}: HTTP {refused[0]} from {spec.url} to the MCP handshake",
             why="whatever serves this URL rejected an MCP request: it is not an MCP endpoint, "
             "or it failed",
-            hint=f"check that {spec.url} is the server's MCP endpoint; {spec.look} to see why",
+            fix=Fix([step], text=f"check that {spec.url} is the server's MCP endpoint; {text}"),
         )
     foreign = [kind for kind in attempt.content_types if not _is_mcp_content(kind)]
     if foreign:
         kind = redact.clean(foreign[0].split(";")[0].strip() or "no content type", 60)
+        text = f"fix url in {spec.settings}: the server's MCP endpoint (often /mcp)"
         return answered, CheckFailed(
             f"{spec.name}: {spec.url} is not an MCP endpoint: it answered {kind}",
-            why="an MCP server answers with application/json or text/event-stream",
-            hint=f"fix url in {spec.settings}: the server's MCP endpoint (often /mcp)",
+            why=f"an MCP server answers {over} with application/json or text/event-stream",
+            fix=Fix([Manual(text)], text=text),
         )
     if attempt.cause is None:
         return answered, no_answer(probe, "initialize", attempt.elapsed)
     return answered, step_failed(probe, "initialize", attempt.cause)
+
+
+def _wrong_transport(
+    probe: Probe, attempt: Attempt, fallback: Attempt | None, code: int
+) -> CheckFailed:
+    spec = probe.spec
+    over = TRANSPORT_NAMES[attempt.transport]
+    if probe.other_transport is not None:
+        other = probe.other_transport
+        return CheckFailed(
+            f"{spec.name}: HTTP {code} from {spec.url} over {over}; the server answers "
+            f"{TRANSPORT_NAMES[other]} at this URL",
+            why=f"it is configured for {over}, but the server speaks {TRANSPORT_NAMES[other]}"
+            " here (envcheck tried: the handshake succeeded)",
+            fix=Fix(
+                [_fixes.set_step(spec, "transport", other)],
+                text=setting(spec, "transport", other),
+            ),
+        )
+    answers = f"HTTP {code} over {over}"
+    if fallback is not None and fallback.statuses:
+        answers += f", HTTP {fallback.statuses[0]} over SSE"
+    if code == 400:  # a bad request, not a missing path: the server rejected what it got
+        text, step = _look(spec)
+        return CheckFailed(
+            f"{spec.name}: HTTP 400 from {spec.url}: the server rejected the MCP handshake",
+            why=f"neither streamable HTTP nor SSE is accepted here ({answers}): the endpoint "
+            "wants other headers (a token, an API version) or is not an MCP endpoint",
+            fix=Fix([step], text=f"check url and headers in {spec.settings}; {text}"),
+        )
+    text = f"fix url in {spec.settings} (the path the server's documentation or log gives)"
+    return CheckFailed(
+        f"{spec.name}: HTTP {code} from {spec.url}: no MCP endpoint at this path",
+        why=f"the server answers, but neither streamable HTTP nor SSE works at this URL "
+        f"({answers}): streamable HTTP servers usually serve /mcp, SSE servers /sse",
+        fix=Fix([Manual(text)], text=text),
+    )
+
+
+def _sent_credentials(spec: ServerSpec) -> list[str]:
+    return sorted(spec.headers)
+
+
+def _metadata_facts(attempt: Attempt) -> tuple[str, list[str], list[str]]:
+    """Where the protected-resource metadata is, and the authorization servers and scopes it
+    names."""
+    metadata = attempt.metadata or {}
+    servers = [str(s) for s in metadata.get("authorization_servers") or [] if isinstance(s, str)]
+    scopes = [str(s) for s in metadata.get("scopes_supported") or [] if isinstance(s, str)]
+    return attempt.metadata_url or "", servers, scopes
+
+
+def _signs_in(spec: ServerSpec) -> str | None:
+    """How the client that declares the server runs an OAuth sign-in, or ``None`` (envcheck's
+    own configuration: nobody signs in for it)."""
+    if spec.origin == "vscode":
+        return (
+            "start the server from VS Code (MCP: List Servers > Start): VS Code runs the OAuth "
+            "sign-in in the browser and keeps the token"
+        )
+    if spec.origin == "mcp.json":
+        return "run /mcp in Claude Code and choose Authenticate: it runs the OAuth sign-in"
+    if spec.origin == "cursor":
+        return "click Needs login next to the server in Cursor's MCP settings: Cursor signs in"
+    if spec.origin == "claude-desktop":
+        return "add the server in Claude Desktop (Settings > Connectors): it runs the sign-in"
+    return None
+
+
+def unauthorized(probe: Probe, attempt: Attempt) -> CheckFailed | CheckSkipped:
+    """HTTP 401: an OAuth sign-in (``resource_metadata`` in the challenge: the MCP authorization
+    specification), or a token the server wants or refused."""
+    spec = probe.spec
+    sent = _sent_credentials(spec)
+    params = _bearer(attempt)
+    if "resource_metadata" in params or attempt.metadata is not None:
+        return _oauth(probe, attempt, sent, params)
+    if sent:
+        text = (
+            f"get a new token for {spec.url} from whoever issued it and put it where the "
+            f"{', '.join(sent)} header takes it from (a variable, or {spec.settings})"
+        )
+        return CheckFailed(
+            f"{spec.name}: HTTP 401 from {spec.url}: the server refused the credentials",
+            why=f"the {', '.join(sent)} header was sent, and the server refused it: a wrong, "
+            "expired or revoked token",
+            fix=Fix([Manual(text)], text=text),
+        )
+    token = "${TOKEN}" if spec.origin == "pyproject" else reference(spec, "TOKEN")
+    steps: list[Step] = [_fixes.set_step(spec, "headers.Authorization", f"Bearer {token}")]
+    if not token.startswith("<"):
+        steps.append(_fixes.export("TOKEN", "your token"))
+    return CheckFailed(
+        f"{spec.name}: HTTP 401 from {spec.url}: the server refused the credentials",
+        why="no Authorization header was sent, and the server wants one (no OAuth metadata is "
+        "advertised: a token or API key issued by the service)",
+        fix=Fix(steps, text=_fixes_credentials(spec)),
+    )
+
+
+def _fixes_credentials(spec: ServerSpec) -> str:
+    if spec.origin == "pyproject":
+        return (
+            f'set headers = {{ Authorization = "Bearer ${{TOKEN}}" }} in {spec.settings} '
+            "(and export TOKEN)"
+        )
+    token = reference(spec, "TOKEN")
+    export = "" if token.startswith("<") else " (and export TOKEN)"
+    return f'set "headers": {{"Authorization": "Bearer {token}"}} in {spec.settings}{export}'
+
+
+def _oauth(
+    probe: Probe, attempt: Attempt, sent: list[str], params: dict[str, str]
+) -> CheckFailed | CheckSkipped:
+    spec = probe.spec
+    where, servers, scopes = _metadata_facts(attempt)
+    where = where or params.get("resource_metadata", "")
+    points = (
+        f"its protected-resource metadata ({where}) names the authorization server "
+        f"{', '.join(servers)}"
+        if servers
+        else f"its protected-resource metadata is at {where or 'the well-known URL'}"
+        + ("" if attempt.metadata is not None else " (envcheck could not read it)")
+    )
+    if scopes:
+        points += f" and the scopes {', '.join(scopes)}"
+    issuer = servers[0] if servers else "the authorization server"
+    client = _fixes.CLIENTS.get(spec.origin)
+    login = _signs_in(spec)
+    if sent:
+        text = (
+            f"get a new access token from {issuer} (for the resource {spec.url}) and put it "
+            f"where the {', '.join(sent)} header takes it from"
+        )
+        if login is not None:
+            text += f"; or {login}"
+        return CheckFailed(
+            f"{spec.name}: HTTP 401 from {spec.url}: the OAuth access token was refused",
+            why=f"the server is OAuth-protected (WWW-Authenticate: Bearer resource_metadata=…); "
+            f"the {', '.join(sent)} header was sent, and its token is expired, revoked or for "
+            f"another resource; {points}",
+            fix=Fix([Manual(text)], text=text),
+        )
+    if login is not None and client is not None:
+        # the client signs in itself: nothing is wrong that envcheck could check without a token
+        here = _fixes.setting(spec, "headers", {"Authorization": "Bearer <an access token>"})
+        return CheckSkipped(
+            f"{spec.name}: needs an OAuth sign-in, which {client} runs itself; envcheck does "
+            "not sign in",
+            why=f"HTTP 401 with WWW-Authenticate: Bearer resource_metadata=… (the MCP "
+            f"authorization specification); {points}",
+            fix=Fix(
+                [Manual(login)],
+                text=f"{login}; to check the server here as well, give envcheck a token: {here}",
+            ),
+        )
+    token_step = _fixes.set_step(spec, "headers.Authorization", "Bearer ${TOKEN}")
+    header = _fixes_credentials(spec).removesuffix(" (and export TOKEN)")
+    text = (
+        f"get an access token from {issuer} for the resource {spec.url} (envcheck does not run "
+        f"OAuth sign-ins), export it as TOKEN and {header}"
+    )
+    return CheckFailed(
+        f"{spec.name}: HTTP 401 from {spec.url}: the server wants an OAuth sign-in",
+        why=f"the server is OAuth-protected (WWW-Authenticate: Bearer resource_metadata=…, the "
+        f"MCP authorization specification) and no token was sent; {points}",
+        fix=Fix(
+            [
+                Manual(f"get an access token from {issuer} for {spec.url}"),
+                token_step,
+                _fixes.export("TOKEN", "the access token"),
+            ],
+            text=text,
+        ),
+    )
+
+
+def forbidden(probe: Probe, attempt: Attempt) -> CheckFailed:
+    """HTTP 403: a token without the scope the server requires (``insufficient_scope``), or a
+    server that refuses this client whatever it sends."""
+    spec = probe.spec
+    sent = _sent_credentials(spec)
+    params = _bearer(attempt)
+    _, servers, scopes = _metadata_facts(attempt)
+    if params.get("error") == "insufficient_scope":
+        needed = params.get("scope")
+        wanted = needed or (", ".join(scopes) if scopes else "")
+        issuer = servers[0] if servers else "its issuer"
+        text = (
+            f"get a token with the scope {wanted} from {issuer} (the token in the "
+            f"{', '.join(sent) or 'Authorization'} header lacks it)"
+            if wanted
+            else f"get a token with the scopes this server requires from {issuer}"
+        )
+        login = _signs_in(spec)
+        if login is not None:
+            text += f"; or {login} and grant the scope"
+        return CheckFailed(
+            f"{spec.name}: HTTP 403 insufficient_scope from {spec.url}: the token lacks a "
+            "scope the server requires",
+            why='the token was accepted, but WWW-Authenticate says error="insufficient_scope"'
+            + (f" (required: {needed})" if needed else "")
+            + (f"; the server's metadata lists the scopes {', '.join(scopes)}" if scopes else ""),
+            fix=Fix([Manual(text)], text=text),
+        )
+    if sent:
+        text = (
+            f"ask the administrators of {_hostport(spec)} to give this token's user access to "
+            "the MCP server (show them: HTTP 403 on POST " + f"{spec.url})"
+        )
+        return CheckFailed(
+            f"{spec.name}: HTTP 403 from {spec.url}: the server refused access",
+            why=f"the {', '.join(sent)} header was sent; the server understood the request and "
+            "refuses it: the credentials are not allowed to use this server, or a policy (an "
+            "IP allow-list, an Origin check) blocks it",
+            fix=Fix([Manual(text, ask="the server's administrators")], text=text),
+        )
+    steps: list[Step] = [
+        _fixes.set_step(
+            spec,
+            "headers.Authorization",
+            "Bearer " + ("${TOKEN}" if spec.origin == "pyproject" else reference(spec, "TOKEN")),
+        ),
+        Manual(f"or ask the administrators of {_hostport(spec)} for access"),
+    ]
+    return CheckFailed(
+        f"{spec.name}: HTTP 403 from {spec.url}: the server refused access",
+        why="no credentials were sent and the server refuses the request: it wants a token, or "
+        "a policy (an IP allow-list, an Origin check) blocks this client",
+        fix=Fix(
+            steps,
+            text=_fixes_credentials(spec) + f", or ask the administrators of "
+            f"{_hostport(spec)} for access",
+        ),
+    )
+
+
+def _misdirected(spec: ServerSpec) -> CheckFailed:
+    host = _hostport(spec)
+    text = (
+        f"add {host} to the hosts the server allows (its DNS-rebinding protection; in the Python "
+        "SDK: TransportSecuritySettings(allowed_hosts=[...])), or use the host name it allows "
+        f"in url in {spec.settings}"
+    )
+    return CheckFailed(
+        f"{spec.name}: HTTP 421 from {spec.url}: the server rejected the Host header {host}",
+        why="421 Misdirected Request: the server's DNS-rebinding protection accepts only other "
+        "Host values (MCP servers must validate Host/Origin on local HTTP endpoints)",
+        fix=Fix([Manual(text, ask="whoever runs the server")], text=text),
+    )
+
+
+def _redirected(spec: ServerSpec, code: int, location: str) -> CheckFailed:
+    target = urllib.parse.urljoin(spec.url or "", location)
+    shown = redact.clean(target, 200)
+    return CheckFailed(
+        f"{spec.name}: HTTP {code} from {spec.url}: the endpoint redirects to {shown}",
+        why="MCP clients do not follow redirects of their POST requests (a redirect may not "
+        "repeat a POST body and its credentials); the endpoint moved, or a proxy adds or removes "
+        "a trailing slash",
+        fix=Fix([_fixes.set_step(spec, "url", target)], text=setting(spec, "url", target)),
+    )
 
 
 def _is_mcp_content(content_type: str) -> bool:
@@ -268,14 +549,20 @@ def tls_mismatch(spec: ServerSpec) -> CheckFailed | None:
             f"{spec.name}: TLS to a plain-HTTP port: {host}:{port} answers plain HTTP, not TLS",
             why="the URL says https://, but the server on this port does not answer a TLS "
             "handshake and does answer a plain HTTP request",
-            hint=f"use http://: {setting(spec, 'url', fixed)}",
+            fix=Fix(
+                [_fixes.set_step(spec, "url", fixed)],
+                text=f"use http://: {setting(spec, 'url', fixed)}",
+            ),
         )
     if url.scheme == "http" and _net.speaks_tls(host, port, deadline):
         fixed = urllib.parse.urlunsplit(("https", *url[1:]))
         return CheckFailed(
             f"{spec.name}: plain HTTP to a TLS port: {host}:{port} speaks TLS",
             why="the URL says http://, but the server on this port completes a TLS handshake",
-            hint=f"use https://: {setting(spec, 'url', fixed)}",
+            fix=Fix(
+                [_fixes.set_step(spec, "url", fixed)],
+                text=f"use https://: {setting(spec, 'url', fixed)}",
+            ),
         )
     return None
 
@@ -296,6 +583,37 @@ def _answers_http(host: str, port: int, deadline: float) -> bool:
 def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
     spec = probe.spec
     what = {"initialize": f"{probe.era or 'initialize'} (the handshake)"}.get(step, step)
+    facts = {"waited_s": round(elapsed, 2)}
+    stray = probe.wire.stray
+    if stray:
+        return _stray_error(probe, step, stray[0])
+    if spec.transport == "stdio" and probe.child.hung_up and probe.child.returncode is None:
+        text, look = _look(spec)
+        return CheckFailed(
+            f"{spec.name}: {step} failed: the server closed its stdout without answering",
+            why=f"the process is still running (pid {probe.child.pid}), but its stdout ended: "
+            "nothing more can come back (it redirected or closed stdout, or a wrapper did)",
+            fix=Fix([look], text=text),
+            facts=facts,
+        )
+    attempt = probe.attempts[-1]
+    if spec.transport != "stdio" and "text/event-stream" in [
+        kind.split(";")[0].strip().lower() for kind in attempt.content_types
+    ]:
+        text = (
+            "turn off response buffering for this URL in the proxy in front of the server "
+            "(nginx: proxy_buffering off, or the server sends X-Accel-Buffering: no), or "
+            "connect to the server directly"
+        )
+        return CheckFailed(
+            f"{spec.name}: no event on the {TRANSPORT_NAMES[attempt.transport]} stream within "
+            f"{spec.timeout:g} s: the stream is held back",
+            why="the server answered HTTP 200 text/event-stream, then no event arrived: a proxy "
+            "between envcheck and the server buffers the stream (it forwards events only when "
+            "its buffer fills or the stream ends), or the server hung after the headers",
+            fix=Fix([Manual(text, ask="whoever runs the proxy")], text=text),
+            facts=facts,
+        )
     if spec.transport == "stdio":
         why = (
             f"the server is running (pid {probe.child.pid}) but sent no answer: it may wait "
@@ -303,15 +621,36 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
         )
     else:
         why = "the connection was accepted but nothing came back: a hung server or a proxy"
+    timeout_text, timeout_step = _fixes.raise_timeout(spec)
+    text, look = _look(spec, "to see whether it speaks MCP")
     return CheckFailed(
         f"{spec.name}: no answer to {what} within {spec.timeout:g} s",
         why=why,
-        hint=f"{spec.look} to see whether it speaks MCP, or {raise_timeout(spec)}",
-        facts={"waited_s": round(elapsed, 2)},
+        fix=Fix([look, timeout_step], text=f"{text}, or {timeout_text}"),
+        facts=facts,
+    )
+
+
+def _stray_error(probe: Probe, step: str, error: dict[str, Any]) -> CheckFailed:
+    spec = probe.spec
+    code = error.get("code")
+    meaning = RPC_MEANINGS.get(code, "a server-defined error") if isinstance(code, int) else "?"
+    text = (
+        "upgrade the server (or report it to its authors): it cannot read the requests of "
+        "current MCP clients"
+    )
+    return CheckFailed(
+        f"{spec.name}: {step} failed: the server answered MCP error {code} to no request "
+        '("id": null)',
+        why=f"a JSON-RPC error without an id means the server could not tell which request it "
+        f"answers ({meaning}): it could not read envcheck's {METHODS.get(step, step)} request; "
+        f"its message: {redact.clean(str(error.get('message', '')), 120)!r}",
+        fix=Fix([Manual(text, ask="the server's authors")], text=text),
     )
 
 
 def step_failed(probe: Probe, step: str, cause: BaseException) -> CheckFailed:
+    import pydantic
     from mcp import MCPError
     from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
 
@@ -320,49 +659,206 @@ def step_failed(probe: Probe, step: str, cause: BaseException) -> CheckFailed:
         return exited(probe, step)
     if isinstance(cause, MCPError) and cause.code == REQUEST_TIMEOUT:
         return no_answer(probe, step, spec.timeout)
+    if probe.wire.stray and not (isinstance(cause, MCPError) and cause.code != CONNECTION_CLOSED):
+        return _stray_error(probe, step, probe.wire.stray[0])
     if isinstance(cause, MCPError) and cause.code == CONNECTION_CLOSED:
         what = "closed its stdout" if spec.transport == "stdio" else "closed the connection"
+        text, look = _look(spec)
         return CheckFailed(
             f"{spec.name}: {step} failed: the server {what} without answering",
             why="it is still running but stopped talking MCP: it crashed inside, or it closed "
             "the stream on purpose",
-            hint=f"{spec.look} to see why",
+            fix=Fix([look], text=text),
         )
+    version = _version_problem(probe, step, cause)
+    if version is not None:
+        return version
+    if isinstance(cause, pydantic.ValidationError):
+        return _invalid_answer(probe, step, cause)
     if isinstance(cause, MCPError):
-        why = f"the server answered with a JSON-RPC error ({_rpc_meaning(cause.code)})"
-        hint = f"{spec.look} to see why"
-        if spec.transport == "stdio":
-            env_why, env_hint = environment(spec, probe.child.stderr_tail())
-            why, hint = f"{why}; {env_why}", f"{hint} ({env_hint})"
-        return CheckFailed(
-            f"{spec.name}: {step} failed: MCP error {cause.code}: "
-            f"{redact.clean(cause.message, 200)}",
-            why=why,
-            hint=hint,
-        )
+        return _rpc_error(probe, step, cause)
     if spec.transport != "stdio" and _is_transport_error(cause):
+        text, look = _look(spec)
         return CheckFailed(
             f"{spec.name}: {step} failed: the HTTP connection broke ({describe(cause)})",
             why="the server closed the connection in the middle of an answer: it is not an "
             "MCP endpoint, or it crashed",
-            hint=f"check that {spec.url} is the server's MCP endpoint; {spec.look} to see why",
+            fix=Fix([look], text=f"check that {spec.url} is the server's MCP endpoint; {text}"),
         )
+    text, look = _look(spec, "to see what it does")
     return CheckFailed(
         f"{spec.name}: {step} failed: {describe(cause)}",
-        why="the server's answer could not be used",
-        hint=f"{spec.look} to see what it does",
+        why="the server's answer could not be used (outside what envcheck can explain)",
+        fix=Fix([look], text=text),
     )
 
 
-def _rpc_meaning(code: int) -> str:
-    meanings = {
-        -32700: "parse error: it could not read the request",
-        -32600: "invalid request",
-        -32601: "method not found: it does not implement this",
-        -32602: "invalid params",
-        -32603: "internal error: it failed while handling the request",
-    }
-    return meanings.get(code, "a server-defined error")
+def _version_problem(probe: Probe, step: str, cause: BaseException) -> CheckFailed | None:
+    """No protocol version in common: the ``initialize`` result names one this client does not
+    speak, or the server answered -32022 with the versions it does."""
+    from mcp import MCPError
+    from mcp_types import UNSUPPORTED_PROTOCOL_VERSION
+
+    spec = probe.spec
+    ours = sdk_versions()
+    theirs: list[str] = []
+    if isinstance(cause, MCPError) and cause.code == UNSUPPORTED_PROTOCOL_VERSION:
+        data = cause.data if isinstance(cause.data, dict) else {}
+        theirs = [str(v) for v in data.get("supported") or [] if isinstance(v, str)]
+        how = "answered -32022 (unsupported protocol version)"
+    elif step == "initialize" and isinstance(cause, RuntimeError):
+        answered = probe.wire.results.get("initialize", {}).get("protocolVersion")
+        if not isinstance(answered, str) or answered in ours:
+            return None
+        theirs = [answered]
+        how = f"answered initialize with protocolVersion {redact.clean(answered, 40)!r}"
+    else:
+        return None
+    speaks = ", ".join(redact.clean(v, 40) for v in theirs) or "(it named none)"
+    newer = bool(theirs) and all(v > ours[-1] for v in theirs)
+    text = (
+        "upgrade the MCP SDK envcheck uses (pip install -U mcp) and the clients, or run a release "
+        f"of the server that also speaks {ours[-2]} or {ours[-1]}"
+        if newer
+        else f"upgrade the server to a release that speaks {ours[-2]} or {ours[-1]} (every "
+        "current MCP client needs one of them)"
+    )
+    return CheckFailed(
+        f"{spec.name}: no protocol version in common: the server speaks {speaks}, this client "
+        f"speaks {', '.join(ours)}",
+        why=f"the server {how}; the MCP lifecycle ends the connection when the versions do not "
+        "meet (the client disconnects)",
+        fix=Fix([Manual(text)], text=text),
+        facts={"server_versions": theirs, "client_versions": list(ours)},
+    )
+
+
+def _invalid_answer(probe: Probe, step: str, cause: Any) -> CheckFailed:
+    """The server's answer does not match the MCP schema (the SDK rejected all of it)."""
+    spec = probe.spec
+    method = METHODS.get(step, step)
+    first = cause.errors()[0] if cause.errors() else {"loc": (), "msg": str(cause)}
+    loc = [str(part) for part in first.get("loc", ())]
+    msg = redact.clean(str(first.get("msg", "")), 120)
+    raw = probe.wire.results.get(method, {})
+    if len(loc) >= 2 and loc[0] == "tools" and loc[1].isdigit():
+        listed = raw.get("tools")
+        tools: list[Any] = listed if isinstance(listed, list) else []
+        index = int(loc[1])
+        tool = tools[index] if index < len(tools) and isinstance(tools[index], dict) else {}
+        name = redact.clean(str(tool.get("name", f"#{index}")), 80)
+        field = ".".join(loc[2:]) or "the entry"
+        text = (
+            f"fix the definition of tool {name} in the server ({field} must be a JSON Schema "
+            'object with "type": "object"), or report it to the server\'s authors'
+        )
+        return CheckFailed(
+            f"{spec.name}: tool {name!r} has an invalid {field}: {msg}",
+            why=f"the MCP schema requires every tool's inputSchema to be a JSON Schema object of "
+            f'type "object"; the SDK (and every client built on it) rejects the whole '
+            f"{method} answer, so none of the {len(tools)} tool(s) can be used",
+            fix=Fix([Manual(text, ask="the server's authors")], text=text),
+            facts={"tool": name, "field": field},
+        )
+    where = ".".join(loc) or "the result"
+    text = "upgrade the server, or report the invalid answer to its authors"
+    return CheckFailed(
+        f"{spec.name}: {step} failed: the answer to {method} does not match the MCP schema: "
+        f"{where}: {msg}",
+        why=f"the SDK validates every answer against the protocol's schema and rejected this one "
+        f"({where})",
+        fix=Fix([Manual(text, ask="the server's authors")], text=text),
+    )
+
+
+def _rpc_error(probe: Probe, step: str, cause: Any) -> CheckFailed:
+    from mcp_types import (
+        INTERNAL_ERROR,
+        INVALID_PARAMS,
+        METHOD_NOT_FOUND,
+        MISSING_REQUIRED_CLIENT_CAPABILITY,
+        URL_ELICITATION_REQUIRED,
+    )
+
+    spec = probe.spec
+    code, method = cause.code, METHODS.get(step, step)
+    summary = f"{spec.name}: {step} failed: MCP error {code}: {redact.clean(cause.message, 200)}"
+    meaning = RPC_MEANINGS.get(code)
+    if meaning is None:
+        kind = (
+            "an implementation-defined error (-32000 to -32019: its meaning is the server's own)"
+            if -32019 <= code <= -32000
+            else "a server-defined error"
+        )
+        why = f"the server answered {method} with {kind}"
+    else:
+        why = f"the server answered {method} with a JSON-RPC error ({meaning})"
+    look_text, look = _look(spec)
+    steps: list[Step] = [look]
+    text = look_text
+    if code == METHOD_NOT_FOUND and step in ("tools", "resources", "prompts"):
+        why += f"; it advertises the {step} capability, so it must implement {method}"
+        text = f"report it to the server's authors: it advertises {step} but has no {method}"
+        steps = [Manual(text, ask="the server's authors")]
+    elif code == INVALID_PARAMS and step == "call" and spec.call is not None:
+        required = _required_arguments(probe, spec.call.tool)
+        why += f": the arguments of call do not fit tool {spec.call.tool}'s inputSchema"
+        if required is not None:
+            why += f" (it requires: {', '.join(required) or 'nothing'})"
+        text = f"fix call.arguments in {spec.settings} to match tool {spec.call.tool}'s inputSchema"
+        steps = [Manual(text)]
+    elif code == URL_ELICITATION_REQUIRED:
+        urls = _elicitation_urls(cause.data)
+        why += (
+            "; the user must open "
+            + (", ".join(urls) if urls else "a URL the server names")
+            + " before this request can succeed, and envcheck cannot"
+        )
+        text = (
+            f"open {urls[0] if urls else 'the URL'} (connect the account), or choose a smoke call "
+            f"that needs no user action in {spec.settings}"
+        )
+        steps = [Manual(text)]
+    elif code == MISSING_REQUIRED_CLIENT_CAPABILITY:
+        data = cause.data if isinstance(cause.data, dict) else {}
+        needed = sorted((data.get("requiredCapabilities") or {}).keys())
+        why += (
+            f": it requires the client capabilit{'y' if len(needed) == 1 else 'ies'} "
+            f"{', '.join(needed) or '(not named)'}, which envcheck does not declare"
+        )
+        text = f"choose a smoke call that needs no client capability in {spec.settings}"
+        steps = [_fixes.set_step(spec, "call", None, text)]
+    elif code == INTERNAL_ERROR and spec.transport == "stdio":
+        tail = probe.child.stderr_tail()
+        if tail:
+            why += f"; its stderr ends: {tail}"
+    if spec.transport == "stdio" and code not in (URL_ELICITATION_REQUIRED,):
+        env_why, env_hint, env_step = environment(spec, probe.child.stderr_tail())
+        why = f"{why}; {env_why}"
+        if step not in ("call",) and code not in (METHOD_NOT_FOUND,):
+            text = f"{text} ({env_hint})"
+            if env_step is not None:
+                steps.insert(0, env_step)
+    return CheckFailed(summary, why=why, fix=Fix(steps, text=text), facts={"rpc_code": code})
+
+
+def _required_arguments(probe: Probe, tool: str) -> list[str] | None:
+    for item in probe.tools:
+        if getattr(item, "name", None) == tool:
+            schema = getattr(item, "input_schema", None) or {}
+            required = schema.get("required") if isinstance(schema, dict) else None
+            return [str(r) for r in required] if isinstance(required, list) else []
+    return None
+
+
+def _elicitation_urls(data: Any) -> list[str]:
+    items = data.get("elicitations") if isinstance(data, dict) else None
+    found = []
+    for item in items if isinstance(items, list) else []:
+        url = item.get("url") if isinstance(item, dict) else None
+        if isinstance(url, str):
+            found.append(redact.clean(url, 200))
+    return found
 
 
 def _is_transport_error(exc: BaseException) -> bool:

@@ -1,9 +1,13 @@
 """The MCP servers that clients declare: Claude Code's ``.mcp.json``, Cursor's ``.cursor/mcp.json``,
 VS Code's ``.vscode/mcp.json`` and Claude Desktop's ``claude_desktop_config.json``.
 
-Each entry is turned into the same table as ``[tool.envcheck.mcp.servers.NAME]``; the clients'
-variable syntaxes (``${env:VAR}``, ``${workspaceFolder}``, ``${userHome}``) become envcheck's
-(``${VAR}``), resolved only when a check runs.
+Each file is read the way its client reads it: VS Code's as JSON with comments and trailing
+commas (JSONC, like all of VS Code's settings), the others as strict JSON (a comment there is an
+error the client reports too); servers under ``"servers"`` in VS Code's file and ``"mcpServers"``
+in the others. Each entry is turned into the same table as ``[tool.envcheck.mcp.servers.NAME]``;
+the clients' variable syntaxes (``${env:VAR}``, ``${workspaceFolder}``, ``${userHome}``) become
+envcheck's (``${VAR}``), resolved only when a check runs, except in Claude Desktop's file, whose
+client expands nothing. VS Code's and Cursor's ``envFile`` becomes ``env_file``.
 """
 
 from __future__ import annotations
@@ -24,6 +28,12 @@ PROJECT_FILES = {
     ".vscode/mcp.json": "vscode",
 }
 CLAUDE_DESKTOP = "claude-desktop"
+#: the files whose client reads JSON with comments and trailing commas
+JSONC = {"vscode"}
+#: the object that holds the servers, by label (what the client reads)
+TOP_KEYS = {"vscode": "servers"}
+#: the clients that read ``envFile``
+ENV_FILES = {"vscode", "cursor"}
 _ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 _INPUT_REF = re.compile(r"\$\{input:([^}]+)\}")
 
@@ -40,6 +50,10 @@ class Discovered:
     #: the VS Code ``${input:ID}`` prompts it needs, as ``{key path: input id}``: only VS Code can
     #: ask for them, so the server is skipped, not failed
     inputs: dict[str, str] = field(default_factory=dict)
+    #: the object of the file that holds the entry (``mcpServers`` or ``servers``)
+    top: str = "mcpServers"
+    #: the file has comments or trailing commas (JSONC): a program must not rewrite it as JSON
+    jsonc: bool = False
 
     @property
     def check_name(self) -> str:
@@ -48,11 +62,74 @@ class Discovered:
 
 @dataclass
 class BrokenFile:
-    """A client config file that cannot be read."""
+    """A client config file that cannot be read (``line``: where, when it is a syntax error),
+    or whose servers its client does not see (``wrong_top``: they are under the other object)."""
 
     label: str
     path: Path
     problem: str
+    line: int | None = None
+    wrong_top: str | None = None
+    servers: dict[str, Any] | None = None
+
+    @property
+    def client(self) -> str:
+        return CLIENTS.get(self.label, self.label)
+
+
+#: what each client is called, by label
+CLIENTS = {
+    "mcp.json": "Claude Code",
+    "cursor": "Cursor",
+    "vscode": "VS Code",
+    CLAUDE_DESKTOP: "Claude Desktop",
+}
+
+
+def strip_jsonc(text: str) -> tuple[str, int | None]:
+    """``text`` without its comments and trailing commas (each replaced by spaces, so that line
+    numbers stay), and the line of the first one (``None``: it is plain JSON)."""
+    out: list[str] = []
+    first: int | None = None
+    i, n, line = 0, len(text), 1
+    in_string = False
+    while i < n:
+        char = text[i]
+        if in_string:
+            out.append(char)
+            if char == "\\" and i + 1 < n:
+                out.append(text[i + 1])
+                i += 2
+                continue
+            if char == '"':
+                in_string = False
+            i += 1
+            continue
+        if char == '"':
+            in_string = True
+        elif text.startswith("//", i) or text.startswith("/*", i):
+            end = text.find("\n", i) if text[i + 1] == "/" else text.find("*/", i + 2)
+            end = n if end == -1 else (end if text[i + 1] == "/" else end + 2)
+            first = line if first is None else first
+            chunk = text[i:end]
+            out.append("".join(c if c == "\n" else " " for c in chunk))
+            line += chunk.count("\n")
+            i = end
+            continue
+        elif char == ",":
+            j = i + 1
+            while j < n and text[j] in " \t\r\n":
+                j += 1
+            if j < n and text[j] in "}]":
+                first = line if first is None else first
+                out.append(" ")
+                i += 1
+                continue
+        if char == "\n":
+            line += 1
+        out.append(char)
+        i += 1
+    return "".join(out), first
 
 
 def claude_desktop_config() -> Path:
@@ -80,22 +157,65 @@ def discover(rootdir: Path) -> tuple[list[Discovered], list[BrokenFile]]:
     for label, path in candidate_files(rootdir):
         if not path.is_file():
             continue
+        client = CLIENTS[label]
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             broken.append(BrokenFile(label, path, f"cannot be read: {exc}"))
             continue
+        plain, extra = strip_jsonc(text)
+        if extra is not None and label not in JSONC:
+            try:
+                json.loads(plain)
+            except json.JSONDecodeError:
+                pass  # broken beyond the comments: reported below as JSON
+            else:
+                broken.append(
+                    BrokenFile(
+                        label,
+                        path,
+                        f"has a comment or a trailing comma at line {extra}: {client} reads "
+                        "strict JSON, which has neither",
+                        line=extra,
+                    )
+                )
+                continue
+        try:
+            document = json.loads(plain if label in JSONC else text)
         except json.JSONDecodeError as exc:
-            broken.append(BrokenFile(label, path, f"not valid JSON: {exc.msg} (line {exc.lineno})"))
-            continue
-        servers = document.get("mcpServers", document.get("servers")) if document else None
-        if not isinstance(document, dict) or not isinstance(servers, dict):
+            kind = "JSON with comments" if label in JSONC else "JSON"
             broken.append(
-                BrokenFile(label, path, 'has no "mcpServers" (or "servers") object at the top')
+                BrokenFile(
+                    label,
+                    path,
+                    f"not valid {kind}: {exc.msg} (line {exc.lineno})",
+                    line=exc.lineno,
+                )
             )
             continue
+        top = TOP_KEYS.get(label, "mcpServers")
+        other = "mcpServers" if top == "servers" else "servers"
+        servers = document.get(top) if isinstance(document, dict) else None
+        if not isinstance(servers, dict):
+            misplaced = document.get(other) if isinstance(document, dict) else None
+            if isinstance(misplaced, dict):
+                broken.append(
+                    BrokenFile(
+                        label,
+                        path,
+                        f'declares its servers under "{other}": {client} reads "{top}", so it '
+                        "sees none of them",
+                        wrong_top=other,
+                        servers=misplaced,
+                    )
+                )
+            else:
+                broken.append(BrokenFile(label, path, f'has no "{top}" object at the top'))
+            continue
         for name, entry in servers.items():
-            found.append(_entry(str(name), label, path, entry, rootdir))
+            item = _entry(str(name), label, path, entry, rootdir)
+            item.top, item.jsonc = top, extra is not None
+            found.append(item)
     return found, broken
 
 
@@ -111,6 +231,8 @@ def _entry(name: str, label: str, path: Path, entry: Any, rootdir: Path) -> Disc
         table["env"] = entry.get("env", {})
         if "cwd" in entry:
             table["cwd"] = entry["cwd"]
+        if "envFile" in entry and label in ENV_FILES:
+            table["env_file"] = entry["envFile"]
     elif "url" in entry or "serverUrl" in entry:
         table["url"] = entry.get("url", entry.get("serverUrl"))
         table["headers"] = entry.get("headers", {})
@@ -121,7 +243,7 @@ def _entry(name: str, label: str, path: Path, entry: Any, rootdir: Path) -> Disc
     if entry.get("disabled") is True:
         table["enabled"] = False
     item.inputs = dict(_inputs(table, ()))
-    item.table = _translate(table, rootdir)
+    item.table = table if label == CLAUDE_DESKTOP else _translate(table, rootdir)
     return item
 
 

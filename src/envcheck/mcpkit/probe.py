@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from envcheck.core import redact
+from envcheck.core.fix import Fix, Manual
 from envcheck.core.model import CheckFailed, CheckSkipped, Outcome, ok, warn
-from envcheck.mcpkit import command, diagnose
+from envcheck.mcpkit import command, diagnose, fixes
 from envcheck.mcpkit import steps as steps_
 from envcheck.mcpkit._stdio import EXIT_GRACE, ChildState, stdio_transport
+from envcheck.mcpkit._wire import Wire, observed
 from envcheck.mcpkit.spec import OTHER, STEPS, Attempt, ServerSpec
 from envcheck.mcpkit.steps import DISCOVER, HANDSHAKE
 
@@ -48,6 +50,7 @@ class Probe:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.child = ChildState()
+        self.wire = Wire()  # what went over the wire, raw (for the diagnosis)
         first = "http" if spec.transport == "auto" else spec.transport
         self.attempts = [Attempt(first)]
         self.statuses = self.attempts[0].statuses  # HTTP statuses of the configured transport
@@ -61,10 +64,11 @@ class Probe:
         """The outcome of ``step``, raising what the check must raise; waits at most ``timeout``."""
         self.start()
         if not self._events[step].wait(max(0.0, timeout)):
+            text, raise_step = fixes.raise_timeout(self.spec)
             raise CheckFailed(
                 f"{self.spec.name}: no result for {step} within {timeout:.1f} s",
                 why="the server stopped answering part-way",
-                hint=f"{self.spec.look}, or {diagnose.raise_timeout(self.spec)}",
+                fix=Fix([Manual(self.spec.look), raise_step], text=f"{self.spec.look}, or {text}"),
             )
         found = self._results[step]
         if isinstance(found, (CheckFailed, CheckSkipped)):
@@ -92,10 +96,11 @@ class Probe:
             anyio.run(self._walk)
         except BaseException as exc:  # noqa: B036 - a probe must always settle every step
             cause = _root_cause(exc)
+            look = f"{self.spec.look} to see what it does"
             failed = CheckFailed(
                 f"{self.spec.name}: the MCP connection failed: {diagnose.describe(cause)}",
                 why="the SDK raised an error envcheck does not know how to explain",
-                hint=f"{self.spec.look} to see what it does",
+                fix=Fix([Manual(look)], text=look),
             )
             for step in STEPS:
                 self._set(step, failed)
@@ -125,6 +130,8 @@ class Probe:
                     return
             elif await self._answers_over(other):
                 self.other_transport = other
+        if 401 in first.statuses or 403 in first.statuses:
+            await self._read_resource_metadata(first)
         self._set_failed_start(diagnose.http_failure(self, first, fallback))
 
     async def _session(self, attempt: Attempt) -> bool:
@@ -151,7 +158,9 @@ class Probe:
         # it); its deadline moves on with every step, so each step gets the full timeout
         try:
             with anyio.CancelScope(deadline=anyio.current_time() + spec.timeout) as scope:
-                async with Client(transport, read_timeout_seconds=spec.timeout) as client:
+                async with Client(
+                    observed(transport, self.wire), read_timeout_seconds=spec.timeout
+                ) as client:
                     latency = round((time.monotonic() - started) * 1000)
                     self._set("start", self.started())
                     self._set("initialize", self._initialized(client, latency))
@@ -233,11 +242,12 @@ class Probe:
 
         env = {**get_default_environment(), **spec.env}
         if spec.cwd and not Path(spec.cwd).is_dir():
+            text = f"fix cwd in {spec.settings}, or create {spec.cwd}"
             raise CheckFailed(
                 f"{spec.name}: working directory {spec.cwd} does not exist",
                 why="a relative cwd is taken from the project root (the directory of the file "
                 "that declares the server)",
-                hint=f"fix cwd in {spec.settings}",
+                fix=Fix([Manual(text)], text=text),
             )
         return stdio_transport(argv, env, spec.cwd, self.child)
 
@@ -246,20 +256,31 @@ class Probe:
 
         url = urllib.parse.urlsplit(self.spec.url or "")
         if url.scheme not in ("http", "https") or not url.hostname:
+            text = (
+                f"set url in {self.spec.settings} to the server's endpoint, e.g. "
+                "http://127.0.0.1:8000/mcp"
+            )
             raise CheckFailed(
                 f"{self.spec.name}: {self.spec.url!r} is not an http(s) URL",
-                hint=f"set url in {self.spec.settings} to the server's endpoint, e.g. "
-                "http://127.0.0.1:8000/mcp",
+                fix=Fix([Manual(text)], text=text),
             )
         port = url.port or (443 if url.scheme == "https" else 80)
-        _net.probe(
-            url.hostname,
-            port,
-            timeout=self.spec.timeout,
-            what=f"the MCP server {self.spec.name}",
-            start_hint=f"start the MCP server {self.spec.name} so that it listens on "
-            f"{url.hostname}:{port}, or fix url in {self.spec.settings}",
-        )
+        try:
+            _net.probe(
+                url.hostname,
+                port,
+                timeout=self.spec.timeout,
+                what=f"the MCP server {self.spec.name}",
+                start_hint=f"start the MCP server {self.spec.name} so that it listens on "
+                f"{url.hostname}:{port}, or fix url in {self.spec.settings}",
+            )
+        except CheckFailed as exc:
+            if exc.fix is None or exc.fix.steps:
+                raise
+            text = str(exc.fix)  # the kit's fix, as prose: the one step a person takes
+            raise CheckFailed(
+                exc.summary, why=exc.why, fix=Fix([Manual(text)], text=text), facts=exc.facts
+            ) from None
 
     def _http_transport(self, attempt: Attempt) -> Any:
         import httpx2
@@ -267,9 +288,16 @@ class Probe:
         spec = self.spec
 
         async def record(response: httpx2.Response) -> None:
-            attempt.statuses.append(response.status_code)
-            if 200 <= response.status_code < 300:
+            code = response.status_code
+            attempt.statuses.append(code)
+            if 200 <= code < 300:
                 attempt.content_types.append(response.headers.get("content-type", ""))
+            if code in (401, 403):
+                attempt.challenges += response.headers.get_list("www-authenticate")
+            if 300 <= code < 400 and response.headers.get("location"):
+                attempt.locations.append(response.headers["location"])
+            if code == 404 and response.request.headers.get("mcp-session-id"):
+                attempt.session_lost = True
 
         def make_client(
             headers: dict[str, str] | None = None,
@@ -295,6 +323,37 @@ class Probe:
         from mcp.client.streamable_http import streamable_http_client
 
         return streamable_http_client(spec.url or "", http_client=make_client())
+
+    async def _read_resource_metadata(self, attempt: Attempt) -> None:
+        """The protected-resource metadata (RFC 9728) of an HTTP server that answered 401/403:
+        at the URL its ``WWW-Authenticate`` names (``resource_metadata``), else at the well-known
+        URLs, in the order the MCP authorization specification tells clients to try them."""
+        import anyio
+        import httpx2
+
+        url = urllib.parse.urlsplit(self.spec.url or "")
+        named = [
+            urllib.parse.urljoin(self.spec.url or "", params["resource_metadata"])
+            for scheme, params in map(diagnose.challenge, attempt.challenges)
+            if scheme == "bearer" and params.get("resource_metadata")
+        ]
+        candidates = named
+        if not named and 401 in attempt.statuses:
+            root = f"{url.scheme}://{url.netloc}/.well-known/oauth-protected-resource"
+            path = url.path.rstrip("/")
+            candidates = [root + path, root] if path else [root]
+        attempt.metadata_url = named[0] if named else None
+        with anyio.move_on_after(min(self.spec.timeout, 3.0)):
+            async with httpx2.AsyncClient(timeout=httpx2.Timeout(self.spec.timeout)) as client:
+                for candidate in candidates:
+                    try:
+                        response = await client.get(candidate)
+                        document = response.json() if response.status_code == 200 else None
+                    except (httpx2.HTTPError, ValueError):
+                        continue
+                    if isinstance(document, dict) and "authorization_servers" in document:
+                        attempt.metadata_url, attempt.metadata = candidate, document
+                        return
 
     # -- what the handshake showed -------------------------------------------------------------
     def started(self) -> Outcome:
@@ -340,7 +399,11 @@ class Probe:
             return warn(
                 f"{summary}, but it printed {len(self.child.garbage)} non-protocol line(s) on "
                 f"stdout: {redact.clean(self.child.garbage[0], 60)!r}",
-                hint="make the server log to stderr: stricter clients drop servers that do this",
+                fix=Fix(
+                    [Manual("make the server log to stderr, not stdout")],
+                    text="make the server log to stderr: stricter clients drop servers that do "
+                    "this",
+                ),
                 **facts,
             )
         return ok(summary, **facts)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
     from envcheck.core.model import Outcome
     from envcheck.mcpkit._stdio import ChildState
+    from envcheck.mcpkit._wire import Wire
 
 STEPS = ("start", "initialize", "tools", "resources", "prompts", "ping", "call")
 OTHER = {"http": "sse", "sse": "http"}
@@ -21,6 +22,23 @@ class SmokeCall:
     tool: str
     arguments: dict[str, Any]
     expect: str | None = None
+
+
+@dataclass(frozen=True)
+class Declared:
+    """Where a server is declared, so that a fix can be an edit of that file.
+
+    ``path`` is the file (relative to the project root when it is inside it), ``format`` its
+    syntax, ``key`` the dotted key of the server's entry in it (``tool.envcheck.mcp.servers.time``,
+    ``mcpServers.github``, ``servers.github``). ``editable``: a program may change the entry (the
+    file is in the project, plain JSON or TOML, and no name in the key holds a dot); otherwise a
+    fix says what to change and a person does it.
+    """
+
+    path: str
+    format: Literal["toml", "json"]
+    key: str
+    editable: bool = True
 
 
 @dataclass(frozen=True)
@@ -41,6 +59,8 @@ class ServerSpec:
     call: SmokeCall | None = None
     timeout: float = 10.0
     origin: str = "pyproject"  # or the label of the client config file that declared it
+    #: the file and entry that declare it (``None``: a plugin's own settings; fixes are prose)
+    declared: Declared | None = None
 
     @property
     def where(self) -> str:
@@ -68,6 +88,15 @@ class Attempt:
     content_types: list[str] = field(default_factory=list)  # of the 2xx answers
     cause: BaseException | None = None
     elapsed: float = 0.0
+    #: ``WWW-Authenticate`` of the 401 and 403 answers
+    challenges: list[str] = field(default_factory=list)
+    #: ``Location`` of the redirects (3xx)
+    locations: list[str] = field(default_factory=list)
+    #: whether a request carrying a session id (``Mcp-Session-Id``) was answered 404
+    session_lost: bool = False
+    #: the protected-resource metadata (RFC 9728) a 401 pointed to: its URL and what it says
+    metadata_url: str | None = None
+    metadata: dict[str, Any] | None = None
 
 
 class Probing(Protocol):
@@ -75,6 +104,7 @@ class Probing(Protocol):
 
     spec: ServerSpec
     child: ChildState
+    wire: Wire
     attempts: list[Attempt]
     other_transport: str | None
     program: str | None

@@ -9,8 +9,10 @@ import time
 from typing import TYPE_CHECKING
 
 from envcheck.core import redact
+from envcheck.core.fix import Fix, Manual
 from envcheck.core.format import listed
 from envcheck.core.model import CheckFailed, Outcome, ok, skip
+from envcheck.mcpkit import fixes as _fixes
 
 if TYPE_CHECKING:
     from mcp import Client
@@ -28,11 +30,15 @@ async def tools(probe: Probe, client: Client) -> Outcome:
     spec = probe.spec
     if client.server_capabilities.tools is None:
         if spec.expect_tools:
+            text = (
+                f"check that {spec.where} is the right server, or fix expect_tools in "
+                f"{spec.settings}"
+            )
             raise CheckFailed(
                 f"{spec.name}: advertises no tools, but {', '.join(spec.expect_tools)} "
                 "are expected",
-                hint=f"check that {spec.where} is the right server, or fix expect_tools in "
-                f"{spec.settings}",
+                why="its capabilities have no tools entry: it offers no tools at all",
+                fix=Fix([Manual(text)], text=text),
             )
         return skip(f"{spec.name} advertises no tools")
     tools = []
@@ -47,10 +53,18 @@ async def tools(probe: Probe, client: Client) -> Outcome:
     names = [tool.name for tool in tools]
     missing = [name for name in spec.expect_tools if name not in names]
     if missing:
+        text = f"upgrade or reconfigure the server, or fix expect_tools in {spec.settings}"
+        kept = [name for name in spec.expect_tools if name in names]
         raise CheckFailed(
             f"{spec.name}: expected tool(s) missing: {', '.join(missing)}",
             why=f"the server offers {len(names)} tool(s): {listed(names, 12) or 'none'}",
-            hint=f"upgrade or reconfigure the server, or fix expect_tools in {spec.settings}",
+            fix=Fix(
+                [
+                    Manual("upgrade or reconfigure the server so that it offers them"),
+                    _fixes.set_step(spec, "expect_tools", kept),
+                ],
+                text=text,
+            ),
             facts={"tools": len(names)},
         )
     invalid = []
@@ -63,11 +77,12 @@ async def tools(probe: Probe, client: Client) -> Outcome:
         except jsonschema.SchemaError as exc:
             invalid.append(f"{tool.name}: {exc.message}")
     if invalid:
+        text = "fix the tool definitions in the server (or report it to its authors)"
         raise CheckFailed(
             f"{spec.name}: {len(invalid)} tool input schema(s) are not valid JSON Schema: "
             f"{invalid[0]}",
-            why="clients reject or mis-call tools whose inputSchema is not a JSON Schema " "object",
-            hint="fix the tool definitions in the server (or report it to its authors)",
+            why="clients reject or mis-call tools whose inputSchema is not a JSON Schema object",
+            fix=Fix([Manual(text, ask="the server's authors")], text=text),
             facts={"invalid": invalid},
         )
     return ok(
@@ -123,15 +138,20 @@ async def call(probe: Probe, client: Client) -> Outcome:
         texts.append(json.dumps(result.structured_content))
     answer = " ".join(t for t in texts if t)
     if result.is_error:
+        text = f"check the arguments of call in {probe.spec.settings}"
         raise CheckFailed(
             f"{probe.spec.name}: tool {call.tool} returned an error: "
             f"{redact.clean(answer, 200)}",
-            hint=f"check the arguments of call in {probe.spec.settings}",
+            why="the call reached the tool, and the tool reported a failure (isError: true): its "
+            "own error, not a protocol one",
+            fix=Fix([Manual(text)], text=text),
         )
     if call.expect is not None and call.expect not in answer:
+        text = f"fix call.expect in {probe.spec.settings}, or the server"
         raise CheckFailed(
             f"{probe.spec.name}: tool {call.tool} answered without {call.expect!r}: "
             f"{redact.clean(answer, 120)!r}",
-            hint=f"fix call.expect in {probe.spec.settings}, or the server",
+            why="the tool answered without an error, but its answer lacks the expected text",
+            fix=Fix([Manual(text)], text=text),
         )
     return ok(f"{call.tool} answered in {latency} ms", latency_ms=latency)

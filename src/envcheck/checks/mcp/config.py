@@ -10,9 +10,12 @@ mcp`` (:mod:`envcheck.cli.mcp`, a console script, which may import components) l
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pydantic
+
+if TYPE_CHECKING:
+    from envcheck.mcpkit.spec import Declared
 
 COMPONENT = "mcp"
 #: where a configured server is declared (``Server.origin``); discovered ones carry their label
@@ -37,6 +40,9 @@ class McpServerConfig(pydantic.BaseModel):
     command: str | None = None
     args: list[str] = []
     env: dict[str, str] = {}
+    #: a ``.env``-style file of more variables for the server (VS Code's and Cursor's
+    #: ``envFile``); ``env`` wins over it
+    env_file: str | None = None
     cwd: str | None = None
     url: str | None = None
     transport: Literal["stdio", "http", "sse", "auto"] | None = None
@@ -55,6 +61,8 @@ class McpServerConfig(pydantic.BaseModel):
             )
         if self.command is not None and self.transport not in (None, "stdio"):
             raise ValueError(f'transport = "{self.transport}" needs url, not command')
+        if self.url is not None and self.env_file is not None:
+            raise ValueError("env_file is for stdio servers (command), not url")
         if self.url is not None and self.transport == "stdio":
             raise ValueError('transport = "stdio" needs command, not url')
         return self
@@ -86,6 +94,8 @@ class Server:
     ``base`` is the directory its relative ``command``, ``args`` and ``cwd`` mean something in:
     the directory of the file that declared it (the project root), never the current directory.
     ``origin`` is :data:`PYPROJECT` or the label of the client config file (``cursor``...).
+    ``declared`` is the file and entry a fix edits; ``expand`` is false where the client passes
+    ``${VAR}`` on as written (Claude Desktop expands nothing).
     """
 
     def __init__(
@@ -98,6 +108,8 @@ class Server:
         *,
         base: Path,
         origin: str = PYPROJECT,
+        declared: Declared | None = None,
+        expand: bool = True,
     ) -> None:
         self.name = name
         self.table = table
@@ -106,3 +118,5 @@ class Server:
         self.timeout = table.timeout or timeout
         self.base = base
         self.origin = origin
+        self.declared = declared
+        self.expand = expand

@@ -17,6 +17,7 @@ from envcheck import hookimpl
 from envcheck.checks.mcp.config import COMPONENT, McpConfig, Server
 from envcheck.checks.mcp.target import resolve, servers
 from envcheck.core.config import EnvcheckConfig
+from envcheck.core.fix import Fix, Manual
 from envcheck.core.model import Check, Context, Outcome, skip
 from envcheck.kit import Component
 from envcheck.mcpkit import _reaper, discovery
@@ -51,10 +52,11 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
             "set one up in .mcp.json, or in [tool.envcheck.mcp.servers.NAME] with "
             'command = "..." or url = "..."'
         )
+        fix = Fix([Manual(hint)], text=hint)
         yield Check(
             name="servers",
             component=COMPONENT,
-            run=lambda ctx: skip(summary, hint=hint),
+            run=lambda ctx: skip(summary, fix=fix),
             description="MCP servers to check",
         )
     if found:

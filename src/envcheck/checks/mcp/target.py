@@ -1,6 +1,7 @@
 """What the ``mcp`` component checks: the servers configured in ``[tool.envcheck.mcp.servers]``
 and those the clients' config files declare (:func:`servers`), and each one resolved for a probe
-(:func:`resolve`: ``${VAR}`` references expanded, secrets registered)."""
+(:func:`resolve`: ``${VAR}`` references expanded as the declaring client expands them, secrets
+registered). Every problem of a declaration carries a fix that edits the file that declares it."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import pydantic
 
-from envcheck.checks.mcp.config import COMPONENT, McpConfig, McpServerConfig, Server
-from envcheck.core import redact
+from envcheck.checks.mcp.config import COMPONENT, PYPROJECT, McpConfig, McpServerConfig, Server
+from envcheck.core import dotenv, interpolate, redact
 from envcheck.core.config import EnvcheckConfig
+from envcheck.core.fix import Edit, Fix, Manual, Step
 from envcheck.core.model import Check, CheckFailed, Context, Outcome, skip
 from envcheck.mcpkit import discovery
+from envcheck.mcpkit.spec import Declared
 
 if TYPE_CHECKING:
     from envcheck.mcpkit.spec import ServerSpec
@@ -28,6 +31,47 @@ def project_dir(config: EnvcheckConfig) -> Path:
     if source.is_file():
         return source.resolve().parent
     return config.rootdir.resolve()
+
+
+def _relative(path: Path, config: EnvcheckConfig) -> str | None:
+    """``path`` relative to the project root (where the fixer edits files), or ``None``."""
+    try:
+        return str(path.resolve().relative_to(Path(config.rootdir).resolve()))
+    except (ValueError, OSError):
+        return None
+
+
+def _pyproject_declared(config: EnvcheckConfig, name: str) -> Declared | None:
+    source = Path(config.source)
+    if not source.is_file():
+        return None
+    relative = _relative(source, config)
+    prefix = "tool.envcheck." if source.name == "pyproject.toml" or _has_tool(source) else ""
+    return Declared(
+        path=relative or str(source),
+        format="toml",
+        key=f"{prefix}{COMPONENT}.servers.{name}",
+        editable=relative is not None and "." not in name,
+    )
+
+
+def _has_tool(source: Path) -> bool:
+    import tomllib
+
+    try:
+        return "tool" in tomllib.loads(source.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+
+
+def _file_declared(config: EnvcheckConfig, item: discovery.Discovered) -> Declared:
+    relative = _relative(item.path, config)
+    return Declared(
+        path=relative or str(item.path),
+        format="json",
+        key=f"{item.top}.{item.name}",
+        editable=relative is not None and not item.jsonc and "." not in item.name,
+    )
 
 
 def servers(config: EnvcheckConfig) -> tuple[list[Server], list[Check]]:
@@ -45,6 +89,7 @@ def servers(config: EnvcheckConfig) -> tuple[list[Server], list[Check]]:
             f"[tool.envcheck.mcp.servers.{name}]",
             cfg.timeout,
             base=root,
+            declared=_pyproject_declared(config, name),
         )
         for name, table in cfg.servers.items()
     ]
@@ -53,29 +98,23 @@ def servers(config: EnvcheckConfig) -> tuple[list[Server], list[Check]]:
         return [s for s in found if s.table.enabled], problems
     declared, broken = discovery.discover(root)
     for bad in broken:
-        problems.append(_problem(f"discovery[{bad.label}]", f"{bad.path} {bad.problem}", bad.path))
+        problems.append(_broken_file(bad, config))
     seen = {_identity(s.table) for s in found}
     for item in declared:
         settings = f"{item.path} (server {item.name!r})"
         if item.problem is not None:
-            problems.append(
-                _problem(f"{item.check_name}.start", f"{settings}: {item.problem}", item.path)
-            )
+            problems.append(_bad_entry(item, settings, item.problem))
             continue
         if item.inputs:
             if item.name not in cfg.servers:  # once configured here, the prompt is not needed
-                problems.append(_needs_prompt(item, settings))
+                problems.append(_needs_prompt(item, settings, config))
             continue
         try:
             table = McpServerConfig.model_validate(item.table)
         except pydantic.ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "entry"
-            problems.append(
-                _problem(
-                    f"{item.check_name}.start", f"{settings}: {where}: {first['msg']}", item.path
-                )
-            )
+            problems.append(_bad_entry(item, settings, f"{where}: {first['msg']}"))
             continue
         if _identity(table) in seen:
             continue  # the same server, already checked under another name
@@ -90,6 +129,8 @@ def servers(config: EnvcheckConfig) -> tuple[list[Server], list[Check]]:
                 cfg.timeout,
                 base=base,
                 origin=item.label,
+                declared=_file_declared(config, item),
+                expand=item.label != discovery.CLAUDE_DESKTOP,
             )
         )
     return [s for s in found if s.table.enabled], problems
@@ -103,38 +144,100 @@ def _identity(table: McpServerConfig) -> tuple[Any, ...]:
     return ("stdio", table.command, tuple(table.args))
 
 
-def _problem(name: str, message: str, path: Any) -> Check:
+def _problem(name: str, summary: str, fix: Fix, why: str | None = None) -> Check:
     def run(ctx: Context) -> Outcome:
-        raise CheckFailed(message, hint=f"fix {path}")
+        raise CheckFailed(summary, why=why, fix=fix)
 
     return Check(name=name, component=COMPONENT, run=run, description="a declared MCP server")
 
 
-def _needs_prompt(item: discovery.Discovered, settings: str) -> Check:
+def _bad_entry(item: discovery.Discovered, settings: str, problem: str) -> Check:
+    text = f"fix the entry of server {item.name!r} in {item.path}"
+    return _problem(
+        f"{item.check_name}.start",
+        f"{settings}: {problem}",
+        Fix([Manual(text)], text=text),
+        why=f"{discovery.CLIENTS[item.label]} cannot start a server from this entry either",
+    )
+
+
+def _broken_file(bad: discovery.BrokenFile, config: EnvcheckConfig) -> Check:
+    """A client config file its client cannot use: its syntax, or servers under the wrong key."""
+    name = f"discovery[{bad.label}]"
+    summary = f"{bad.path} {bad.problem}"
+    relative = _relative(bad.path, config)
+    if bad.wrong_top is not None and bad.servers is not None:
+        top = discovery.TOP_KEYS.get(bad.label, "mcpServers")
+        text = f'rename "{bad.wrong_top}" to "{top}" in {bad.path}'
+        steps: list[Step] = [Manual(text)]
+        if relative is not None:
+            steps = [
+                Edit(path=relative, format="json", key=top, value=bad.servers),
+                Edit(path=relative, format="json", key=bad.wrong_top, value=None),
+            ]
+        return _problem(
+            name,
+            summary,
+            Fix(steps, text=text),
+            why=f'"{bad.wrong_top}" is another client\'s name for the object; {bad.client} reads '
+            f'only "{top}"',
+        )
+    if bad.line is not None:
+        strict = bad.label not in discovery.JSONC
+        text = f"fix line {bad.line} of {bad.path}" + (
+            " (comments and trailing commas are not allowed there)" if strict else ""
+        )
+        return _problem(
+            name,
+            summary,
+            Fix([Manual(text)], text=text),
+            why=f"{bad.client} cannot read the file either, so it starts none of its servers",
+        )
+    text = f"fix {bad.path}"
+    return _problem(name, summary, Fix([Manual(text)], text=text))
+
+
+def _needs_prompt(item: discovery.Discovered, settings: str, config: EnvcheckConfig) -> Check:
     """A VS Code server that needs ``${input:...}``: skipped, with the table that makes it
     checkable here (each prompted value read from a variable instead)."""
     ids = sorted(set(item.inputs.values()))
     variables: dict[str, str] = {}
-    table = json.loads(json.dumps(item.table))
     for dotted, input_id in item.inputs.items():
         head, _, key = dotted.rpartition(".")
         name = key if head in ("env", "headers") and key.isidentifier() else input_id
         variable = "".join(c if c.isalnum() else "_" for c in name).upper()
         variables[input_id] = variable
-    text = json.dumps(table)
+    text = json.dumps(item.table)
     for input_id, variable in variables.items():
         text = text.replace(f"${{input:{input_id}}}", f"${{{variable}}}")
-    table = json.loads(text)
-    entry = _toml({key: value for key, value in table.items() if value != {}})
+    table = {key: value for key, value in json.loads(text).items() if value != {}}
+    entry = _toml(table)
     exports = " ".join(sorted(set(variables.values())))
     summary = f"{settings}: needs VS Code's prompt for {', '.join(ids)}"
     hint = (
         "set it in pyproject.toml, under [tool.envcheck.mcp.servers]: "
         f"{_toml_key(item.name)} = {entry}, and export {exports}"
     )
+    steps: list[Step] = [
+        (
+            Edit(
+                path=_relative(Path(config.rootdir) / "pyproject.toml", config) or "pyproject.toml",
+                format="toml",
+                key=f"tool.envcheck.{COMPONENT}.servers.{item.name}",
+                value=table,
+            )
+            if "." not in item.name
+            else Manual(hint)
+        )
+    ]
+    steps += [
+        Manual(f"export {name}=<the value VS Code prompts for>")
+        for name in sorted(set(variables.values()))
+    ]
+    fix = Fix(steps, text=hint)
 
     def run(ctx: Context) -> Outcome:
-        return skip(summary, hint=hint)
+        return skip(summary, fix=fix)
 
     return Check(
         name=f"{item.check_name}.start",
@@ -155,20 +258,53 @@ def _toml_key(key: str) -> str:
     return key if key.replace("_", "").replace("-", "").isalnum() else json.dumps(key)
 
 
+#: who expands ``${VAR}`` in each file, and how the file writes it
+_EXPANDS = {
+    PYPROJECT: ("envcheck", "${{{}}}"),
+    "mcp.json": ("Claude Code", "${{{}}}"),
+    "cursor": ("Cursor", "${{env:{}}}"),
+    "vscode": ("VS Code", "${{env:{}}}"),
+}
+
+
+def _missing(server: Server, key: str, name: str) -> CheckFailed:
+    """A ``${NAME}`` of the declaration that names an unset variable: which one, who would
+    expand it, and the export that sets it (a placeholder, never a value)."""
+    client, syntax = _EXPANDS.get(server.origin, ("envcheck", "${{{}}}"))
+    written = syntax.format(name)
+    what = "your token" if redact.is_secret_name(name) else "the value"
+    where = "the shell that starts " + (client if client != "envcheck" else "envcheck")
+    text = f"export {name}=<{what}> in {where} (envcheck also reads it from the project's .env)"
+    return CheckFailed(
+        f"{server.name}: {key} refers to {written}, which is not set",
+        why=f"{server.settings} passes {written} to the server; {client} expands it from the "
+        f"environment, where {name} is empty or missing",
+        fix=Fix([Manual(f"export {name}=<{what}>")], text=text),
+    )
+
+
 def resolve(ctx: Context, server: Server) -> ServerSpec:
-    """The server with ``${VAR}`` references resolved; header values, and env values whose names
-    say they are secrets, become secrets."""
+    """The server with ``${VAR}`` references resolved as its client resolves them; header
+    values, and env values whose names say they are secrets, become secrets."""
     from envcheck.mcpkit.spec import ServerSpec, SmokeCall
 
-    table, where = server.table, server.settings
+    table = server.table
 
     def value(text: str, key: str, secret: bool = False) -> str:
-        return ctx.resolve(text, secret=secret, key=f"{where} {key}")
+        if not server.expand:  # the client passes it on as written
+            if secret:
+                redact.register(text)
+            return text
+        try:
+            return interpolate.resolve(text, ctx.config.environ, secret=secret)
+        except interpolate.MissingVariable as exc:
+            raise _missing(server, key, exc.name) from None
 
     call = None
     if table.call is not None:
         call = SmokeCall(table.call.tool, dict(table.call.arguments), table.call.expect)
     command = cwd = None
+    env = {k: value(v, f"env.{k}", redact.is_secret_name(k)) for k, v in table.env.items()}
     if table.command is not None:
         # relative paths mean what they mean to the client: from the project root (or from
         # cwd, itself relative to the project root), wherever pytest was started
@@ -176,13 +312,15 @@ def resolve(ctx: Context, server: Server) -> ServerSpec:
         command = value(table.command, "command")
         if ("/" in command or os.sep in command) and not os.path.isabs(command):
             command = os.path.normpath(os.path.join(cwd, command))
+        if table.env_file is not None:
+            env = {**_env_file(ctx, server, value(table.env_file, "env_file")), **env}
     return ServerSpec(
         name=server.name,
         settings=server.settings,
         transport=table.kind,
         command=command,
         args=tuple(value(arg, "args") for arg in table.args),
-        env={k: value(v, f"env.{k}", redact.is_secret_name(k)) for k, v in table.env.items()},
+        env=env,
         cwd=cwd,
         url=value(table.url, "url") if table.url else None,
         headers={k: value(v, f"headers.{k}", secret=True) for k, v in table.headers.items()},
@@ -190,4 +328,31 @@ def resolve(ctx: Context, server: Server) -> ServerSpec:
         call=call,
         timeout=server.timeout,
         origin=server.origin,
+        declared=server.declared,
     )
+
+
+def _env_file(ctx: Context, server: Server, name: str) -> dict[str, str]:
+    """The variables of the server's ``envFile`` (relative to the project root), read as the
+    client reads it."""
+    path = server.base / name
+    key = "envFile" if server.origin != PYPROJECT else "env_file"
+    if not path.is_file():
+        text = (
+            f"create {path} with the server's variables (NAME=value lines), or fix {key} in "
+            f"{server.settings}"
+        )
+        raise CheckFailed(
+            f"{server.name}: {key} {path} does not exist",
+            why=f"{server.settings} loads the server's variables from it; without it the "
+            "server starts without them (or, in its client, not at all)",
+            fix=Fix([Manual(text)], text=text),
+        )
+    try:
+        return dotenv.read(path, ctx.config.environ)
+    except dotenv.DotenvError as exc:
+        text = f"fix {path}: KEY=value lines"
+        raise CheckFailed(
+            f"{server.name}: {key} {path} cannot be read: {exc}",
+            fix=Fix([Manual(text)], text=text),
+        ) from None

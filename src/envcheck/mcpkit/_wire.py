@@ -1,0 +1,94 @@
+"""What went over the wire of one MCP connection, for the diagnosis.
+
+The SDK validates a server's answers into typed models and, when one does not fit, raises an
+error that no longer says which request it answered or what the server sent (a pydantic dump
+naming ``tools.1``, a ``RuntimeError`` for an unknown protocol version). :func:`observed` sits
+between any transport and the SDK's session and keeps, by method, the raw result or the JSON-RPC
+error of each request, and every error that answers no request (``"id": null``: the server could
+not read a request at all). Nothing is changed on the way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from contextlib import AbstractAsyncContextManager
+
+    from mcp.client._transport import TransportStreams
+
+
+@dataclass
+class Wire:
+    """The requests envcheck sent and what came back, raw."""
+
+    #: request id -> method
+    sent: dict[Any, str] = field(default_factory=dict)
+    #: method -> the raw ``result`` of its last answer
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: method -> the raw ``error`` (code, message, data) of its last answer
+    errors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: errors that answer no request envcheck sent (``"id": null``, or an unknown id)
+    stray: list[dict[str, Any]] = field(default_factory=list)
+
+    def saw_sent(self, message: Any) -> None:
+        method, ident = getattr(message, "method", None), getattr(message, "id", None)
+        if method is not None and ident is not None:
+            self.sent[ident] = method
+
+    def saw_received(self, message: Any) -> None:
+        ident = getattr(message, "id", None)
+        error = getattr(message, "error", None)
+        result = getattr(message, "result", None)
+        method = self.sent.get(ident) if ident is not None else None
+        if error is not None:
+            body = error.model_dump(mode="json", exclude_none=True)
+            if method is None:
+                self.stray.append(body)
+            else:
+                self.errors[method] = body
+        elif method is not None and isinstance(result, dict):
+            self.results[method] = result
+
+
+@asynccontextmanager
+async def observed(
+    transport: AbstractAsyncContextManager[TransportStreams], wire: Wire
+) -> AsyncIterator[TransportStreams]:
+    """``transport``, with every message in either direction noted in ``wire``."""
+    import anyio
+    from mcp.shared.message import SessionMessage
+
+    async with transport as (read_stream, write_stream):
+        to_session, from_server = anyio.create_memory_object_stream[SessionMessage | Exception](0)
+        to_server, from_session = anyio.create_memory_object_stream[SessionMessage](0)
+
+        async def inbound() -> None:
+            async with to_session:
+                try:
+                    async for item in read_stream:
+                        if isinstance(item, SessionMessage):
+                            wire.saw_received(item.message)
+                        await to_session.send(item)
+                except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+                    pass
+
+        async def outbound() -> None:
+            async with from_session:
+                try:
+                    async for item in from_session:
+                        wire.saw_sent(item.message)
+                        await write_stream.send(item)
+                except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+                    pass
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(inbound)
+            group.start_soon(outbound)
+            try:
+                yield from_server, to_server
+            finally:
+                group.cancel_scope.cancel()
