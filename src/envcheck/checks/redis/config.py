@@ -22,6 +22,10 @@ class RedisConfig(_server.ServerConfig):
     ca_file: str | None = None
     #: rediss:// only: ``false`` skips certificate verification (reported as a warning)
     tls_verify: bool = True
+    #: the URL of a Redis user allowed to run the fixes that take an administrator (``CONFIG
+    #: SET``, ``ACL SETUSER``), e.g. ``${REDIS_ADMIN_URL}``; used only when a fix is applied
+    #: (``envcheck_apply_step``), never by the checks. Unset: such fixes are sent as ``url``'s user
+    admin_url: str | None = None
 
 
 def default_config(environ: Mapping[str, str]) -> dict[str, Any] | None:

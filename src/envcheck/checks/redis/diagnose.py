@@ -1,170 +1,704 @@
-"""Redis failures explained from the class of the error reply (its first word) and the request it
-answered; every command printed targets the configured server and user."""
+"""Redis failures explained from the class of the error reply (its first word), the request it
+answered, and structured replies the server gives on the same connection (``INFO``, ``CONFIG GET``,
+``COMMAND INFO``, ``CLUSTER INFO``, ``SENTINEL MASTERS``); never from the reply's other words.
+Every failure carries a structured fix (:class:`~envcheck.kit.Fix`): Redis commands aimed at the
+configured instance (``needs={"admin"}`` when they take an administrator), edits of the project's
+file, and manual steps that say whom to ask. The table of every verdict is docs/verdicts/redis.md.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from envcheck.checks.redis.resp import ConnectionLost, ReplyError, Resp, info
 from envcheck.checks.redis.target import Target
+from envcheck.core import redact
+from envcheck.core.fix import Command, Edit, Fix, Manual, RedisCommand, Step
 from envcheck.core.model import CheckFailed
 from envcheck.kit import _net
 
 KEY_PREFIX = "envcheck:probe:"
+#: how a fix names the administrator a Redis command needs (redis-cli asks for the password)
+ADMIN = "ADMIN"
+#: an ACL selector that grants exactly what the round-trip probe does, whatever the user's root
+#: permissions are (Redis 7: a command passes when the root or any selector allows it)
+PROBE_SELECTOR = f"(~{KEY_PREFIX}* +set +get +del)"
+#: requests whose arguments name a key (a NOPERM on them may be about the key, not the command)
+KEYED = {"SET", "GET", "DEL"}
+ASK_ADMIN = "the Redis administrator"
+START_REDIS = [
+    "start Redis: sudo systemctl start redis-server  (without systemd: redis-server --daemonize "
+    "yes; in Docker: docker start <container>)"
+]
 
 
 def is_resp(reply: bytes) -> bool:
     return reply[:1] in (b"+", b"-")
 
 
-def refused(t: Target, exc: ReplyError) -> CheckFailed:
-    """An error reply to the very first PING: the server turned this client away."""
+def admin_step(t: Target, *args: str, as_admin: bool = True) -> RedisCommand:
+    """A Redis command an administrator runs on ``t``'s server (shown as ``redis-cli ... --user
+    ADMIN --askpass`` when the configured user cannot be the one)."""
+    return RedisCommand(
+        tuple(args),
+        instance=t.instance,
+        needs=frozenset({"admin"}),
+        shown=t.cli(*args, user=ADMIN if as_admin else None),
+    )
+
+
+def fix(text: str, *steps: Step) -> Fix:
+    return Fix(tuple(steps), text=text)
+
+
+def manual(text: str, ask: str | None = None) -> Fix:
+    return Fix((Manual(text, ask=ask),), text=text)
+
+
+def url_step(t: Target, url: str) -> Step:
+    """Set the instance's URL to ``url``: an edit of the project file when the URL is written
+    there literally without a password, else what to set, by hand."""
+    if t.config_file and not t.has_password:
+        return Edit(t.config_file, "toml", t.source, url)
+    return Manual(f"set {t.source} to {url}", ask=f"whoever sets {t.source}")
+
+
+def _info(conn: Resp | None, section: str, deadline: float) -> dict[str, str]:
+    if conn is None:
+        return {}
+    try:
+        return info(conn, section, max(deadline, time.monotonic() + 0.5))
+    except (ReplyError, ConnectionLost):
+        return {}
+
+
+def _said(exc: ReplyError) -> str:
+    return redact.clean(exc.text, 300)
+
+
+# -- the first reply: what a server answers before it reads any command ------------------------
+
+
+def refused(t: Target, exc: ReplyError, conn: Resp | None = None) -> CheckFailed:
+    """An error reply to the very first PING."""
     if exc.kind == "ERR":
         return CheckFailed(
-            f"{t.host}:{t.port} refuses new clients: it answered PING with {exc.text!r}",
+            f"{t.address} refuses new clients: it answered PING with {exc.text!r}",
             why="Redis answers a new connection with an ERR and closes it when maxclients is "
-            "reached (it keeps no slot for administrators)",
-            hint="find who holds the connections once one is free: "
-            f"{t.cli('CLIENT', 'LIST')}; close idle ones (CONFIG SET timeout 300 drops idle "
-            f"clients), or raise the limit: {t.cli('CONFIG', 'SET', 'maxclients', '20000')} "
-            "(and maxclients in redis.conf)",
+            "reached (it keeps no slot for administrators); maxclients can only be raised as far "
+            "as the open-files limit of the Redis process allows (that limit minus 32)",
+            fix=fix(
+                "find who holds the connections once one is free: "
+                f"{t.cli('CLIENT', 'LIST')}; close idle ones "
+                f"({t.cli('CONFIG', 'SET', 'timeout', '300')} drops clients idle for "
+                "5 minutes); or raise maxclients in redis.conf together with the open-files limit "
+                "of the Redis service (LimitNOFILE= in its systemd unit, ulimit -n, docker "
+                "--ulimit nofile=...), then restart it: CONFIG SET maxclients above that limit is "
+                "refused",
+                Manual(
+                    "find who holds the connections once one is free (CLIENT LIST) and close "
+                    "idle ones (CONFIG SET timeout 300)",
+                    ask=ASK_ADMIN,
+                ),
+                Manual(
+                    "raise maxclients in redis.conf and the open-files limit of the Redis "
+                    "service together, then restart it",
+                    ask=ASK_ADMIN,
+                ),
+            ),
         )
-    if exc.kind == "LOADING":
-        return CheckFailed(
-            f"{t.host}:{t.port} is loading its dataset into memory (LOADING)",
-            why="Redis answers commands only once the RDB/AOF file is loaded",
-            hint=f"wait and retry; {t.cli('INFO', 'persistence')} shows loading_eta_seconds",
-        )
-    return explain(t, exc)
+    if exc.kind == "DENIED":
+        return denied(t, exc)
+    return explain(t, exc, conn)
+
+
+def denied(t: Target, exc: ReplyError) -> CheckFailed:
+    port = t.port
+    return CheckFailed(
+        f"{t.address} is in protected mode and turns away clients that are not on its own host "
+        "(DENIED)",
+        why="protected mode (protected-mode yes, the default) accepts only loopback clients "
+        "while the default user has no password; this client connects from another address",
+        fix=fix(
+            "on the Redis host, as its administrator: give the default user a password "
+            f"(redis-cli -p {port} CONFIG SET requirepass PASSWORD, and requirepass in "
+            f"redis.conf) and put it in {t.source}; or, on a network you trust, "
+            f"redis-cli -p {port} CONFIG SET protected-mode no (and protected-mode no in "
+            "redis.conf)",
+            Manual(
+                f"on the Redis host: redis-cli -p {port} CONFIG SET requirepass PASSWORD (and "
+                f"requirepass in redis.conf), then put the password in {t.source}",
+                ask=ASK_ADMIN,
+            ),
+        ),
+    )
+
+
+# -- transport: what the network layer found, with a structured fix --------------------------
 
 
 def refine(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFailed:
-    """Name a TLS / plain-text mismatch instead of a handshake failure or a silence."""
+    """Name a TLS / plain-text mismatch, a certificate for another name, or a foreign protocol
+    instead of a handshake failure or a silence."""
     tls_to_plain = t.tls and exc.kind != "untrusted"
     if tls_to_plain and _net.answers(t.host, t.port, b"PING\r\n", is_resp, deadline):
         return CheckFailed(
-            f"TLS to a port that speaks plain Redis: {t.host}:{t.port} answers PING without TLS",
+            f"TLS to a port that speaks plain Redis: {t.address} answers PING without TLS",
             why=f"{t.source} is a rediss:// (TLS) URL, but the server has TLS off on port "
             f"{t.port}",
-            hint=f"use redis:// instead of rediss:// in {t.source}, or enable TLS on the "
-            "server (tls-port, tls-cert-file, tls-key-file in redis.conf) and point rediss:// "
-            "at its tls-port",
+            fix=fix(
+                f"use redis:// instead of rediss:// in {t.source}, or enable TLS on the "
+                "server (tls-port, tls-cert-file, tls-key-file in redis.conf) and point "
+                "rediss:// at its tls-port",
+                url_step(t, t.url_with(t.host, t.port).replace("rediss://", "redis://", 1)),
+            ),
         )
     plain_to_tls = not t.tls and exc.kind in ("closed", "foreign")
     if plain_to_tls and _net.speaks_tls(t.host, t.port, deadline):
         return CheckFailed(
-            f"plain Redis to a port that speaks TLS: {t.host}:{t.port} expects a TLS handshake",
+            f"plain Redis to a port that speaks TLS: {t.address} expects a TLS handshake",
             why=f"{t.source} is a redis:// (plain) URL, but the server accepts only TLS on port "
             f"{t.port}",
-            hint=f"use rediss:// instead of redis:// in {t.source} (and set {t.section}.ca_file "
-            "if the server's certificate is self-signed or from a private CA), or use the "
-            "server's plain port",
+            fix=fix(
+                f"use rediss:// instead of redis:// in {t.source} (and set {t.section}.ca_file "
+                "if the server's certificate is self-signed or from a private CA), or use the "
+                "server's plain port",
+                url_step(t, t.url_with(t.host, t.port).replace("redis://", "rediss://", 1)),
+            ),
         )
     if exc.kind == "untrusted":
-        return CheckFailed(
-            exc.summary,
-            why=exc.why,
-            hint=f"set {t.section}.ca_file to the PEM file of the CA that signed the server's "
-            f"certificate (check: openssl s_client -connect {t.host}:{t.port} -CAfile FILE "
-            "-verify_return_error); if it was issued for another name, connect by that name",
-        )
+        return untrusted(exc, t, deadline)
     if exc.kind == "foreign":
-        return _net.not_the_protocol(exc, t.host, t.port, "Redis", deadline)
-    return exc
+        found = _net.not_the_protocol(exc, t.host, t.port, "Redis", deadline)
+        return with_fix(found, f"point {t.source} at the Redis port")
+    if exc.kind == "silent":
+        return CheckFailed(
+            f"{t.address} accepted the connection but did not answer",
+            why="a Redis that loads a large dataset answers only between chunks of the file, one "
+            "that runs a long command (or is paused or stopped) answers nothing, and a port of "
+            "another program may wait silently: which of these it is cannot be told without an "
+            "answer",
+            fix=fix(
+                "look at the server's log (loading: 'Loading RDB' ... 'DB loaded from disk') and, "
+                f"once it answers, {t.cli('INFO', 'persistence')} (loading:1, "
+                f"loading_eta_seconds); raise {t.section}.timeout if it is loading; check that "
+                f"{t.address} is Redis",
+                Manual(
+                    "look at the Redis server's log: loading a dataset, a long command, or another "
+                    "program on this port",
+                    ask=ASK_ADMIN,
+                ),
+            ),
+        )
+    return with_fix(exc, f"check that {t.address} really is Redis")
+
+
+def untrusted(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFailed:
+    """The certificate did not verify: find out (by a second handshake without the name check)
+    whether it is signed by a trusted CA for another name, or not trusted at all."""
+    names = _certificate_names(t, deadline)
+    if names is not None:
+        shown = ", ".join(names) or "no DNS name or IP address"
+        first = next((n for n in names if "*" not in n), None)
+        steps: list[Step] = []
+        if first:
+            steps.append(url_step(t, t.url_with(first, t.port)))
+        steps.append(
+            Manual(
+                f"or have the certificate reissued with {t.host} among its names",
+                ask=ASK_ADMIN,
+            )
+        )
+        return CheckFailed(
+            f"the TLS certificate of {t.address} is trusted but issued for other names: {shown}",
+            why=f"{t.source} connects by {t.host!r}, which is not among the certificate's names "
+            "(subjectAltName); verification checks the name as well as the signature",
+            fix=fix(
+                f"connect by a name the certificate holds ({shown}) in {t.source}, or have the "
+                f"certificate reissued with {t.host} among its names",
+                *steps,
+            ),
+        )
+    ca = t.tls_options.ca_file
+    text = (
+        f"{t.tls_options.ca_origin} ({ca}) does not hold the CA that signed the server's "
+        f"certificate: set {t.section}.ca_file to the PEM file of that CA"
+        if ca
+        else f"set {t.section}.ca_file to the PEM file of the CA that signed the server's "
+        "certificate"
+    )
+    text += (
+        f" (check: openssl s_client -connect {t.host}:{t.port} -CAfile FILE "
+        "-verify_return_error)"
+    )
+    return CheckFailed(
+        exc.summary,
+        why=exc.why,
+        fix=fix(text, Manual(text, ask=f"{ASK_ADMIN} (for the CA certificate)")),
+    )
+
+
+def _certificate_names(t: Target, deadline: float) -> list[str] | None:
+    """The names of the server's certificate when it verifies against the configured CAs with
+    the host name check off (so only the name was wrong); ``None`` otherwise."""
+    import socket
+    import ssl
+
+    from envcheck.checks.redis.target import ssl_context
+
+    try:
+        context = ssl_context(t)
+    except CheckFailed:
+        return None
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_REQUIRED
+    try:
+        with socket.create_connection(
+            (t.host, t.port), timeout=max(0.05, deadline - time.monotonic())
+        ) as raw:
+            with context.wrap_socket(raw, server_hostname=t.host) as tls:
+                cert = tls.getpeercert() or {}
+    except (OSError, ssl.SSLError):
+        return None
+    alt: Any = cert.get("subjectAltName", ())
+    return [str(entry[1]) for entry in alt if entry[0] in ("DNS", "IP Address")]
+
+
+def with_fix(exc: CheckFailed, text: str | None = None, *steps: Step) -> CheckFailed:
+    """``exc`` with a structured fix: its own text as a manual step when it has no steps."""
+    if exc.fix is not None and exc.fix.steps:
+        return exc
+    shown = exc.hint or text or "check the URL"
+    chosen: Sequence[Step] = steps or (Manual(shown),)
+    found = CheckFailed(exc.summary, why=exc.why, fix=Fix(tuple(chosen), text=shown))
+    found.facts = exc.facts
+    return found
+
+
+def transport(exc: CheckFailed, t: Target) -> CheckFailed:
+    """A failure of the network layer (refused, DNS, no answer) with a structured fix."""
+    if isinstance(exc, _net.Refused):
+        return with_fix(exc, None, Manual(START_REDIS[0], ask=ASK_ADMIN))
+    return with_fix(exc)
+
+
+# -- replies to the checks' requests -----------------------------------------------------------
 
 
 def no_such_db(conn: Resp, t: Target, deadline: float) -> CheckFailed:
+    server = _info(conn, "server", deadline)
+    if server.get("redis_mode") == "cluster":
+        return CheckFailed(
+            f"database {t.db} cannot be selected on {t.address}: it is a Redis Cluster node "
+            "(redis_mode:cluster), which has only database 0",
+            why="SELECT was refused; a cluster keeps every key in database 0",
+            fix=fix(
+                f"use database 0 in {t.source}",
+                url_step(t, _with_db(t, 0)),
+            ),
+        )
     try:
         reply = conn.call("CONFIG", "GET", "databases", deadline=deadline)
         count = int(reply[1]) if reply and len(reply) > 1 else None
     except (ReplyError, ValueError, TypeError):
         count = None
     has = f"it has {count} (0 to {count - 1})" if count else "CONFIG GET databases may not run here"
+    text = (
+        f"use a database from 0 to {count - 1} in {t.source}"
+        if count
+        else f"use a lower database number in {t.source}; {t.cli('CONFIG', 'GET', 'databases')}"
+    )
     return CheckFailed(
-        f"database {t.db} does not exist on {t.host}:{t.port}: {has}",
+        f"database {t.db} does not exist on {t.address}: {has}",
         why="SELECT was refused: the index in the URL's path is beyond the server's databases "
         "setting",
-        hint=(
-            f"use a database from 0 to {count - 1} in {t.source}"
-            if count
-            else f"use a lower database number in {t.source}; {t.cli('CONFIG', 'GET', 'databases')}"
-        ),
+        fix=fix(text, Manual(text, ask=f"whoever sets {t.source}")),
         facts={"databases": count},
     )
 
 
-def _replication(conn: Resp | None, deadline: float) -> dict[str, str]:
-    if conn is None:
-        return {}
-    try:
-        return info(conn, "replication", deadline)
-    except (ReplyError, ConnectionLost):
-        return {}
+def _with_db(t: Target, db: int) -> str:
+    return t.url_with(t.host, t.port).rsplit("/", 1)[0] + f"/{db}"
 
 
 def explain(
-    t: Target, exc: ReplyError, conn: Resp | None = None, deadline: float = 0.0
+    t: Target,
+    exc: ReplyError,
+    conn: Resp | None = None,
+    deadline: float = 0.0,
+    key: str | None = None,
 ) -> CheckFailed:
     """An error reply, by its class (first word) and the request it answered."""
     deadline = deadline or time.monotonic() + 2
-    if exc.kind == "NOAUTH":
-        return CheckFailed(
-            f"{t.host}:{t.port} requires a password (NOAUTH)",
-            why="the URL has no password, and the server has requirepass / ACL users",
-            hint=f"put the password in {t.source}: redis://:PASSWORD@{t.host}:{t.port}/{t.db}",
-        )
-    if exc.kind == "WRONGPASS":
-        user = f"user {t.username!r}" if t.username else "the default user"
-        return CheckFailed(
-            f"authentication failed for {user} at {t.host}:{t.port} (WRONGPASS)",
-            why="the password is wrong, or there is no such ACL user, or it is disabled: Redis "
-            "does not tell which",
-            hint=f"fix the password in {t.source}; an administrator sees the users with "
-            f"{t.cli('ACL', 'LIST')} (as a user allowed to run ACL)",
-        )
-    if exc.kind == "NOPERM":
-        user = t.username or "default"
-        return CheckFailed(
-            f"ACL user {user!r} may not run {exc.command} (NOPERM)",
-            why=f"the server said: {exc.text}",
-            hint=f"as an administrator: `redis-cli -h {t.host} -p {t.port} --user ADMIN --askpass "
-            f"ACL SETUSER {user} +{exc.command.lower()}`; if {user} is limited to some keys "
-            f"(ACL GETUSER {user} shows no ~*), also add %RW~{KEY_PREFIX}*",
-        )
-    if exc.kind in ("READONLY", "MASTERDOWN"):
-        repl = _replication(conn, deadline)
-        primary = f"{repl.get('master_host', '?')}:{repl.get('master_port', '?')}"
-        link = repl.get("master_link_status", "unknown")
-        down = " which is down" if exc.kind == "MASTERDOWN" or link == "down" else ""
-        return CheckFailed(
-            f"{t.host}:{t.port} is a read-only replica of {primary} (link to it: {link}) "
-            f"({exc.kind})",
-            why=f"a replica accepts no writes; its primary is {primary}{down}",
-            hint=f"point {t.source} at the primary ({primary})"
-            + (f"; start it or repair the link: {t.cli('INFO', 'replication')}" if down else ""),
-            facts={"master_host": repl.get("master_host"), "master_link_status": link},
-        )
-    if exc.kind == "OOM":
-        memory: dict[str, str] = {}
-        if conn is not None:
-            try:
-                memory = info(conn, "memory", deadline)
-            except (ReplyError, ConnectionLost):
-                pass
-        used = int(memory.get("used_memory", "0") or 0)
-        limit = memory.get("maxmemory", "?")
-        proposal = str(max(used * 2, 64 * 1024 * 1024))
-        return CheckFailed(
-            f"{t.host}:{t.port} is out of memory: writes are refused (OOM)",
-            why=f"used memory ({used} bytes) is above maxmemory ({limit} bytes) and the policy "
-            "is noeviction",
-            hint=f"free memory or raise the limit: {t.cli('CONFIG', 'SET', 'maxmemory', proposal)}"
-            " (and maxmemory in redis.conf)",
-            facts={"used_memory": used},
-        )
-    if exc.kind == "LOADING":
-        return refused(t, exc)
+    handler = _BY_CLASS.get(exc.kind)
+    if handler is not None:
+        return handler(t, exc, conn, deadline, key)
+    if exc.kind == "ERR" and conn is not None:
+        return _err(t, exc, conn, deadline)
+    return fallback(t, exc)
+
+
+def fallback(t: Target, exc: ReplyError) -> CheckFailed:
+    """A reply no verdict covers: the layer, the server's words, what to look at."""
     return CheckFailed(
-        f"{t.where}: {exc.command} was refused ({exc.kind}): {exc.text}",
-        hint=f"check {t.source}; try: {t.cli(exc.command)}",
+        f"{t.where}: {exc.command} was refused ({exc.kind}): {_said(exc)}",
+        why=f"the server refused the request with the error class {exc.kind}; envcheck has no "
+        "specific verdict for it, so the server's own words are shown",
+        fix=manual(
+            f"look up {exc.kind} for {exc.command} in the server's log and its documentation; "
+            f"try: {t.cli(exc.command)}",
+            ask=ASK_ADMIN,
+        ),
     )
+
+
+def _noauth(t: Target, exc: ReplyError, *_: object) -> CheckFailed:
+    text = f"put the password in {t.source}: redis://[USER]:PASSWORD@{t.address}/{t.db}"
+    return CheckFailed(
+        f"{t.address} requires a password (NOAUTH)",
+        why="the URL has no password, and the server has requirepass / ACL users",
+        fix=manual(text, ask=f"{ASK_ADMIN} (for the user and password the application uses)"),
+    )
+
+
+def _wrongpass(t: Target, *_: object) -> CheckFailed:
+    user = t.username or "default"
+    who = f"user {t.username!r}" if t.username else "the default user"
+    look = t.cli("ACL", "GETUSER", user, user=ADMIN)
+    text = (
+        f"check the password in {t.source}; then ask {ASK_ADMIN} to look at the user: {look} "
+        f"(flags 'off': the user is disabled, enable it with ACL SETUSER {user} on; an empty "
+        "reply: no such user; otherwise set a new password with ACL SETUSER "
+        f"{user} resetpass >NEWPASSWORD)"
+    )
+    return CheckFailed(
+        f"authentication failed for {who} at {t.address} (WRONGPASS)",
+        why="the password is wrong, there is no such ACL user, or the user is disabled: Redis "
+        "answers all three the same way, and only an administrator can tell which",
+        fix=fix(
+            text,
+            Manual(f"check the password in {t.source}", ask=f"whoever sets {t.source}"),
+            Manual(
+                f"look at user {user} as an administrator: ACL GETUSER {user}; 'off' among its "
+                f"flags: ACL SETUSER {user} on",
+                ask=ASK_ADMIN,
+            ),
+        ),
+    )
+
+
+def _noperm(
+    t: Target, exc: ReplyError, conn: Resp | None, deadline: float, key: str | None
+) -> CheckFailed:
+    user = t.username or "default"
+    command = exc.command
+    if command in KEYED:
+        step = admin_step(t, "ACL", "SETUSER", user, PROBE_SELECTOR)
+        stays = (
+            f"; the probe key {key} stays until its 30 s TTL ends"
+            if command == "DEL" and key
+            else ""
+        )
+        return CheckFailed(
+            f"ACL user {user!r} may not run {command} on envcheck's probe key "
+            f"{KEY_PREFIX}* (NOPERM){stays}",
+            why=f"the user's ACL does not grant {command} on that key (the command, or the key "
+            f"pattern); the server said: {_said(exc)}",
+            fix=fix(
+                f"as {ASK_ADMIN}: {step.render()} (a selector that grants SET/GET/DEL on "
+                f"{KEY_PREFIX}* keys only, whatever else the user may do)",
+                step,
+            ),
+        )
+    granted = command.lower() if " " not in command else command.lower().replace(" ", "|")
+    step = admin_step(t, "ACL", "SETUSER", user, f"+{granted}")
+    return CheckFailed(
+        f"ACL user {user!r} may not run {command} (NOPERM)",
+        why=f"the server said: {_said(exc)}",
+        fix=fix(f"as {ASK_ADMIN}: {step.render()}", step),
+    )
+
+
+def _readonly(
+    t: Target, exc: ReplyError, conn: Resp | None, deadline: float, *_: object
+) -> CheckFailed:
+    repl = _info(conn, "replication", deadline)
+    host, port = repl.get("master_host"), repl.get("master_port", "")
+    link = repl.get("master_link_status", "unknown")
+    if host is None or not port.isdigit():
+        return CheckFailed(
+            f"{t.address} is a replica that refuses this request ({exc.kind})",
+            why=f"{exc.command} was refused by a replica; INFO replication could not be read to "
+            "name its primary",
+            fix=manual(
+                f"point {t.source} at the primary: {t.cli('INFO', 'replication')} names it "
+                "(master_host, master_port)",
+                ask=ASK_ADMIN,
+            ),
+        )
+    primary = f"{host}:{port}"
+    down = exc.kind == "MASTERDOWN" or link != "up"
+    facts = {"master_host": host, "master_link_status": link}
+    if exc.kind == "MASTERDOWN":
+        summary = (
+            f"{t.address} is a replica of {primary} whose link to it is {link}, and it serves "
+            "nothing until the link is back (MASTERDOWN)"
+        )
+        why = (
+            f"replica-serve-stale-data is no: while the link to {primary} is down, the replica "
+            "refuses every data command; a replica accepts no writes anyway"
+        )
+    else:
+        summary = (
+            f"{t.address} is a read-only replica of {primary} (link to it: {link}) ({exc.kind})"
+        )
+        why = f"a replica accepts no writes; its primary is {primary}" + (
+            " which is down" if down else ""
+        )
+    steps: list[Step] = [url_step(t, t.url_with(host, int(port)))]
+    text = f"point {t.source} at the primary ({primary})"
+    if down:
+        promote = admin_step(t, "REPLICAOF", "NO", "ONE", as_admin=False)
+        text += (
+            f"; start it or repair the link ({t.cli('INFO', 'replication')}); if it is gone for "
+            f"good, make this server a primary: {promote.render()}"
+        )
+        steps = [promote]
+    return CheckFailed(summary, why=why, fix=fix(text, *steps), facts=facts)
+
+
+def _oom(t: Target, exc: ReplyError, conn: Resp | None, deadline: float, *_: object) -> CheckFailed:
+    memory = _info(conn, "memory", deadline)
+    used = int(memory.get("used_memory", "0") or 0)
+    limit = memory.get("maxmemory", "?")
+    proposal = str(max(used * 2, 64 * 1024 * 1024))
+    step = admin_step(t, "CONFIG", "SET", "maxmemory", proposal, as_admin=False)
+    return CheckFailed(
+        f"{t.address} is out of memory: writes are refused (OOM)",
+        why=f"used memory ({used} bytes) is above maxmemory ({limit} bytes) and the policy "
+        "is noeviction",
+        fix=fix(
+            f"free memory or raise the limit: {step.render()} (and maxmemory in redis.conf)",
+            step,
+        ),
+        facts={"used_memory": used},
+    )
+
+
+def _loading(
+    t: Target, exc: ReplyError, conn: Resp | None, deadline: float, *_: object
+) -> CheckFailed:
+    persistence = _info(conn, "persistence", deadline)
+    eta = persistence.get("loading_eta_seconds")
+    done = persistence.get("loading_loaded_perc")
+    progress = f": {done}% loaded, about {eta} s to go" if eta and done else ""
+    text = (
+        f"wait until it has loaded{f' (about {eta} s)' if eta else ''}, then run the checks "
+        f"again; {t.cli('INFO', 'persistence')} shows loading_eta_seconds (loading:0 when done)"
+    )
+    return CheckFailed(
+        f"{t.address} is loading its dataset into memory (LOADING){progress}",
+        why="Redis answers data commands only once the RDB/AOF file is loaded; nothing is wrong "
+        "unless it never ends (then look at the server's log)",
+        fix=manual(text),
+        facts={"loading_eta_seconds": eta},
+    )
+
+
+def _busy(t: Target, exc: ReplyError, *_: object) -> CheckFailed:
+    step = admin_step(t, "SCRIPT", "KILL", as_admin=False)
+    return CheckFailed(
+        f"{t.address} is busy running a script, function or module command past "
+        "busy-reply-threshold (BUSY)",
+        why="while a Lua script (EVAL), a function (FCALL) or a module command runs longer than "
+        "busy-reply-threshold (lua-time-limit), Redis answers every other client BUSY",
+        fix=fix(
+            f"stop it if nobody needs it: {step.render()} ({t.cli('FUNCTION', 'KILL')} for a "
+            "function; a script that has already written can only be stopped by SHUTDOWN "
+            "NOSAVE); or find the client that runs it and make it faster",
+            step,
+        ),
+    )
+
+
+def _misconf(
+    t: Target, exc: ReplyError, conn: Resp | None, deadline: float, *_: object
+) -> CheckFailed:
+    persistence = _info(conn, "persistence", deadline)
+    rdb = persistence.get("rdb_last_bgsave_status", "?")
+    aof = persistence.get("aof_last_write_status", "?")
+    retry = admin_step(t, "BGSAVE", as_admin=False)
+    return CheckFailed(
+        f"{t.address} cannot save to disk and refuses writes (MISCONF): "
+        f"rdb_last_bgsave_status:{rdb}, aof_last_write_status:{aof}",
+        why="stop-writes-on-bgsave-error is yes and the last save failed: Redis refuses writes "
+        "(and PING) until a save succeeds",
+        fix=fix(
+            "find why the save failed in the server's log (disk full, the dir not writable: "
+            f"{t.cli('CONFIG', 'GET', 'dir')}), repair that, then save again: "
+            f"{retry.render()}",
+            Manual(
+                "repair what made the save fail (the server's log says: disk full, the dir not "
+                "writable)",
+                ask=ASK_ADMIN,
+            ),
+            retry,
+        ),
+        facts={"rdb_last_bgsave_status": rdb, "aof_last_write_status": aof},
+    )
+
+
+def _noreplicas(
+    t: Target, exc: ReplyError, conn: Resp | None, deadline: float, *_: object
+) -> CheckFailed:
+    repl = _info(conn, "replication", deadline)
+    good = repl.get("min_slaves_good_slaves", repl.get("connected_slaves", "?"))
+    step = admin_step(t, "CONFIG", "SET", "min-replicas-to-write", "0", as_admin=False)
+    return CheckFailed(
+        f"{t.address} refuses writes: it has {good} good replicas, fewer than "
+        "min-replicas-to-write (NOREPLICAS)",
+        why="min-replicas-to-write makes a primary refuse writes unless that many replicas are "
+        "connected and lag less than min-replicas-max-lag seconds",
+        fix=fix(
+            f"start or repair its replicas ({t.cli('INFO', 'replication')}), or, where no replica "
+            f"is needed (development): {step.render()}",
+            step,
+        ),
+        facts={"good_replicas": good},
+    )
+
+
+def _cluster_info(conn: Resp | None, deadline: float) -> dict[str, str]:
+    if conn is None:
+        return {}
+    try:
+        raw = conn.call("CLUSTER", "INFO", deadline=max(deadline, time.monotonic() + 0.5))
+    except (ReplyError, ConnectionLost):
+        return {}
+    text = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        name, sep, value = line.partition(":")
+        if sep:
+            found[name.strip()] = value.strip()
+    return found
+
+
+def _clusterdown(
+    t: Target, exc: ReplyError, conn: Resp | None, deadline: float, *_: object
+) -> CheckFailed:
+    cluster = _cluster_info(conn, deadline)
+    assigned = cluster.get("cluster_slots_assigned", "?")
+    state = cluster.get("cluster_state", "?")
+    nodes = cluster.get("cluster_known_nodes", "?")
+    facts = {"cluster_state": state, "cluster_slots_assigned": assigned}
+    if nodes == "1" and assigned != "16384":
+        step = admin_step(t, "CLUSTER", "ADDSLOTSRANGE", "0", "16383", as_admin=False)
+        return CheckFailed(
+            f"{t.address} is a Redis Cluster node alone in its cluster with {assigned} of 16384 "
+            "hash slots assigned (CLUSTERDOWN)",
+            why="cluster-enabled is yes, but no node serves the key's hash slot: a new cluster "
+            "serves nothing until its slots are assigned",
+            fix=fix(
+                f"assign every slot to this node (a one-node development cluster): "
+                f"{step.render()}; for several nodes: redis-cli --cluster create ...",
+                step,
+            ),
+            facts=facts,
+        )
+    fix_cluster = Command(["redis-cli", "--cluster", "fix", f"{t.host}:{t.port}"])
+    return CheckFailed(
+        f"the Redis Cluster of {t.address} is down (CLUSTERDOWN): cluster_state:{state}, "
+        f"{assigned} of 16384 slots assigned, {nodes} known nodes",
+        why="a cluster refuses commands while it cannot serve every slot: a primary failed "
+        "without a replica to take over, or this node lost contact with most primaries",
+        fix=fix(
+            f"start the failed nodes ({t.cli('CLUSTER', 'NODES')} marks them fail), then "
+            f"check the slots: {fix_cluster.render()}",
+            Manual(
+                "start the nodes CLUSTER NODES marks as fail (or give them replicas)",
+                ask=ASK_ADMIN,
+            ),
+            fix_cluster,
+        ),
+        facts=facts,
+    )
+
+
+def _denied(t: Target, exc: ReplyError, *_: object) -> CheckFailed:
+    return denied(t, exc)
+
+
+_BY_CLASS: dict[str, Callable[..., CheckFailed]] = {
+    "NOAUTH": _noauth,
+    "WRONGPASS": _wrongpass,
+    "NOPERM": _noperm,
+    "READONLY": _readonly,
+    "MASTERDOWN": _readonly,
+    "OOM": _oom,
+    "LOADING": _loading,
+    "BUSY": _busy,
+    "MISCONF": _misconf,
+    "NOREPLICAS": _noreplicas,
+    "CLUSTERDOWN": _clusterdown,
+    "DENIED": _denied,
+}
+
+
+def sentinel(t: Target, conn: Resp, deadline: float) -> CheckFailed:
+    """``t`` points at a Sentinel: name the primaries it watches."""
+    primaries: list[tuple[str, str, str]] = []
+    try:
+        reply = conn.call("SENTINEL", "MASTERS", deadline=max(deadline, time.monotonic() + 0.5))
+        for entry in reply or []:
+            fields = {entry[i].decode(): entry[i + 1].decode() for i in range(0, len(entry) - 1, 2)}
+            primaries.append((fields.get("name", "?"), fields.get("ip", "?"), fields["port"]))
+    except (ReplyError, ConnectionLost, AttributeError, KeyError, TypeError):
+        pass
+    listed = ", ".join(f"{name} at {ip}:{port}" for name, ip, port in primaries) or "none it names"
+    steps: list[Step] = []
+    text = f"point {t.source} at a primary, not at the Sentinel (it watches: {listed})"
+    if len(primaries) == 1 and primaries[0][2].isdigit():
+        _, ip, port = primaries[0]
+        steps.append(url_step(t, t.url_with(ip, int(port))))
+        text = (
+            f"point {t.source} at the primary the Sentinel names ({ip}:{port}), or have the "
+            "application ask the Sentinel (redis.sentinel.Sentinel(...).master_for(...))"
+        )
+    else:
+        steps.append(Manual(text, ask=f"whoever sets {t.source}"))
+    return CheckFailed(
+        f"{t.address} is a Redis Sentinel (redis_mode:sentinel), not a Redis data server",
+        why="a Sentinel watches primaries and answers which one to use; it has no keys and no "
+        "SELECT/GET/SET",
+        fix=fix(text, *steps),
+        facts={"redis_mode": "sentinel"},
+    )
+
+
+def _err(t: Target, exc: ReplyError, conn: Resp, deadline: float) -> CheckFailed:
+    """An ERR reply (a class that says nothing by itself): ask the server what it is."""
+    server = _info(conn, "server", deadline)
+    if server.get("redis_mode") == "sentinel":
+        return sentinel(t, conn, deadline)
+    try:
+        known = conn.call(
+            "COMMAND", "INFO", exc.command, deadline=max(deadline, time.monotonic() + 0.5)
+        )
+    except (ReplyError, ConnectionLost):
+        known = None
+    if isinstance(known, list) and known and known[0] is None:
+        return CheckFailed(
+            f"{t.address} has no {exc.command} command: it is renamed or disabled "
+            "(COMMAND INFO knows no such command)",
+            why=f"redis.conf renames or disables it (rename-command {exc.command} ...): clients "
+            f"that send {exc.command}, like redis-py, fail the same way",
+            fix=manual(
+                f"remove rename-command {exc.command} from redis.conf and restart the server, "
+                "or give the application the new name",
+                ask=ASK_ADMIN,
+            ),
+        )
+    return fallback(t, exc)

@@ -19,14 +19,31 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from envcheck.checks.redis.config import RedisConfig, default_config
-from envcheck.checks.redis.diagnose import KEY_PREFIX, explain, is_resp, no_such_db, refine, refused
+from envcheck.checks.redis.diagnose import (
+    KEY_PREFIX,
+)
+from envcheck.checks.redis.diagnose import _info as _diagnose_info
+from envcheck.checks.redis.diagnose import (
+    admin_step,
+    explain,
+    fix,
+    is_resp,
+    manual,
+    no_such_db,
+    refine,
+    refused,
+    sentinel,
+    transport,
+    url_step,
+    with_fix,
+)
 from envcheck.checks.redis.resp import ConnectionLost, ReplyError, Resp, info
 from envcheck.checks.redis.target import Target, ssl_context, target, tls_options
 from envcheck.checks.shared import server as _server
 from envcheck.checks.shared.config import older
 from envcheck.core import interpolate as _interpolate
 from envcheck.core.config import EnvcheckConfig
-from envcheck.core.fix import RedisCommand, StepResult
+from envcheck.core.fix import Manual, RedisCommand, StepResult
 from envcheck.core.model import Check, CheckFailed, Context, Outcome, ok, warn
 from envcheck.kit import Component, _net
 
@@ -72,17 +89,20 @@ class Session:
 
 
 def _open(ctx: Context, t: Target) -> Session:
-    opened = _net.connect(
-        t.host,
-        t.port,
-        timeout=ctx.check.seconds,
-        budget=ctx.remaining(),
-        what="Redis",
-        start_hint=START_HINT,
-        hello=b"PING\r\n",
-        understands=is_resp,
-        tls=ssl_context(t) if t.tls else None,
-    )
+    if t.path:
+        opened = _unix(t, ctx.check.seconds, ctx.remaining())
+    else:
+        opened = _net.connect(
+            t.host,
+            t.port,
+            timeout=ctx.check.seconds,
+            budget=ctx.remaining(),
+            what="Redis",
+            start_hint=START_HINT,
+            hello=b"PING\r\n",
+            understands=is_resp,
+            tls=ssl_context(t) if t.tls else None,
+        )
     session = Session(Resp(opened.sock, opened.reply), opened.latency)
     try:
         session.conn.read("PING")
@@ -91,6 +111,77 @@ def _open(ctx: Context, t: Target) -> Session:
     except ConnectionLost:
         pass
     return session
+
+
+def _unix(t: Target, timeout: float, budget: float) -> _net.Opened:
+    """A connection to the unix socket of ``t`` (a unix:// URL), PING sent and answered."""
+    import errno
+    import socket
+
+    assert t.path is not None
+    deadline = time.monotonic() + budget
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    keep = False
+    try:
+        sock.settimeout(max(0.05, deadline - time.monotonic()))
+        started = time.monotonic()
+        try:
+            sock.connect(t.path)
+        except OSError as exc:
+            raise _socket_failed(t, exc, errno) from None
+        latency = (time.monotonic() - started) * 1000
+        try:
+            sock.sendall(b"PING\r\n")
+            reply = sock.recv(64)
+        except (socket.timeout, TimeoutError):
+            raise _net.ConversationFailed(
+                "silent",
+                f"{t.path} accepted the connection but did not answer",
+                why="whatever listens there is hung or is not Redis",
+                hint=f"check that {t.path} really is Redis's socket (unixsocket in redis.conf)",
+            ) from None
+        if not is_resp(reply):
+            raise CheckFailed(
+                f"{t.path} does not speak the Redis protocol",
+                why="another program listens on this socket",
+                fix=manual(f"point {t.source} at Redis's socket (unixsocket in redis.conf)"),
+            )
+        keep = True
+        return _net.Opened(sock, latency, reply)
+    finally:
+        if not keep:
+            sock.close()
+
+
+def _socket_failed(t: Target, exc: OSError, errno: Any) -> CheckFailed:
+    where = f"{t.path}"
+    if exc.errno == errno.ENOENT:
+        return CheckFailed(
+            f"no Redis socket at {where}: the file does not exist",
+            why="Redis is not running, or its unixsocket setting names another path",
+            fix=fix(
+                f"start Redis, or set {t.source} to the path of unixsocket in redis.conf "
+                f"({'CONFIG GET unixsocket'})",
+                Manual("start Redis, or use the path of unixsocket in redis.conf"),
+            ),
+        )
+    if exc.errno == errno.ECONNREFUSED:
+        return CheckFailed(
+            f"nothing listens on the socket {where}: the file is left from a Redis that stopped",
+            why="a socket file without a server refuses connections",
+            fix=fix(START_HINT, Manual(START_HINT, ask="the Redis administrator")),
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return CheckFailed(
+            f"this user may not connect to the socket {where} (permission denied)",
+            why="unixsocketperm in redis.conf (or the directory's mode) does not let this user in",
+            fix=manual(
+                "add this user to the socket's group, or widen unixsocketperm in redis.conf "
+                "(e.g. 770)",
+                ask="the Redis administrator",
+            ),
+        )
+    return with_fix(CheckFailed(f"cannot connect to the socket {where}: {exc.strerror}"))
 
 
 def _session(ctx: Context, t: Target) -> Any:
@@ -103,28 +194,46 @@ def reachable(instance: str, ctx: Context) -> Outcome:
     t = target(ctx, instance)
     ctx.fact("settings_from", _server.settings_from(ctx, cfg))
     deadline = _server.deadline_of(ctx)
+    first: ReplyError | None = None
     try:
         with _session(ctx, t) as session:
             first = session.first_reply
             latency = session.latency
+            if first is not None and first.kind not in ("NOAUTH", "WRONGPASS"):
+                failure = refused(t, first, session.conn)
+                raise failure
     except _net.ConversationFailed as exc:
         raise refine(exc, t, deadline) from None
     except CheckFailed as exc:
         if not cfg.required and _net.nothing_listens(exc):
             raise _server.not_found("Redis", f"{t.host}:{t.port}", CONFIGURE) from None
-        raise
-    if first is not None and first.kind not in ("NOAUTH", "WRONGPASS"):
-        _server.close_all((COMPONENT, t.instance))
-        raise refused(t, first)
+        if first is not None:
+            _server.close_all((COMPONENT, t.instance))
+            raise
+        raise transport(exc, t) from None
     facts: dict[str, Any] = {"tls": t.tls, "tcp_connect_ms": round(latency, 1)}
+    if t.path_ignored:
+        return warn(
+            f"{t.address} answers as Redis; the URL's path is not a database number, so "
+            "redis-py ignores it and uses database 0",
+            why=f"redis-py (Redis.from_url) reads the path of {t.source} as the database "
+            "number and silently drops one it cannot read",
+            fix=fix(
+                f"write the database as a number in {t.source}: .../0",
+                url_step(t, t.url_with(t.host, t.port)),
+            ),
+            **facts,
+        )
     if not t.tls:
-        return ok(f"{t.host}:{t.port} answers as Redis", **facts)
+        return ok(f"{t.address} answers as Redis", **facts)
     if not t.tls_options.verify:
         return warn(
             f"{t.host}:{t.port} answers as Redis over TLS, but its certificate is NOT verified "
             f"({t.tls_options.verify_origin}): anyone on the path can pose as the server",
-            hint=f"set {t.section}.ca_file to the CA that signed the server's certificate and "
-            "drop the setting that turns verification off",
+            fix=manual(
+                f"set {t.section}.ca_file to the CA that signed the server's certificate and "
+                "drop the setting that turns verification off"
+            ),
             **facts,
         )
     return ok(f"{t.host}:{t.port} answers as Redis over TLS (certificate verified)", **facts)
@@ -141,21 +250,27 @@ def _login(session: Session, t: Target, deadline: float) -> None:
             conn.call(*args, deadline=deadline)
         except ReplyError as exc:
             if exc.kind == "ERR" and not t.username:
+                protect = t.cli("CONFIG", "SET", "requirepass", "PASSWORD", auth=False)
                 raise CheckFailed(
-                    f"the URL sends a password, but {t.host}:{t.port} has none configured",
+                    f"the URL sends a password, but {t.address} has none configured",
                     why="AUTH is answered with ERR on a server without requirepass: anyone who "
-                    "reaches it gets in, and clients stricter than redis-py refuse the URL",
-                    hint=f"remove the password from {t.source}, or protect the server: "
-                    f"{t.cli('CONFIG', 'SET', 'requirepass', '<password>', auth=False)} (and "
-                    "requirepass in redis.conf)",
+                    "reaches it gets in, and redis-py refuses to connect with this URL",
+                    fix=fix(
+                        f"remove the password from {t.source}, or protect the server: {protect} "
+                        "(and requirepass in redis.conf)",
+                        url_step(t, t.url_with(t.host, t.port).replace(":PASSWORD@", "@")),
+                    ),
                 ) from None
-            raise explain(t, exc) from None
+            raise explain(t, exc, conn, deadline) from None
     if t.db:
         try:
             conn.call("SELECT", t.db, deadline=deadline)
         except ReplyError as exc:
             if exc.kind != "ERR":
-                raise explain(t, exc) from None
+                raise explain(t, exc, conn, deadline) from None
+            server = _diagnose_info(conn, "server", deadline)
+            if server.get("redis_mode") == "sentinel":
+                raise sentinel(t, conn, deadline) from None
             raise no_such_db(conn, t, deadline) from None
     session.ready = True
 
@@ -169,9 +284,13 @@ def _ready(ctx: Context, t: Target) -> Iterator[Session]:
             yield session
     except ConnectionLost as exc:
         raise CheckFailed(
-            f"{t.host}:{t.port} stopped answering: {exc}",
-            why="the server closed the connection or is blocked (a slow command, a dump)",
-            hint=f"{t.cli('--latency')}; and {t.cli('SLOWLOG', 'GET', '10')}",
+            f"{t.address} stopped answering: {exc}",
+            why="the server closed the connection, or it is blocked (a long command, a paused "
+            "server, a dataset being loaded)",
+            fix=manual(
+                f"{t.cli('--latency')}; and {t.cli('SLOWLOG', 'GET', '10')}; the server's log",
+                ask="the Redis administrator",
+            ),
         ) from None
 
 
@@ -193,9 +312,13 @@ def auth(instance: str, ctx: Context) -> Outcome:
         started = time.monotonic()
         _call(session, t, deadline, "PING")
         ping_ms = (time.monotonic() - started) * 1000
+        server = _diagnose_info(session.conn, "server", deadline)
+        if server.get("redis_mode") == "sentinel":
+            raise sentinel(t, session.conn, deadline)
     who = f"as {t.username!r}" if t.username else ("with a password" if t.has_password else "")
     return ok(
         f"PING answered by {t.where} {who}".rstrip(),
+        redis_mode=server.get("redis_mode", "unknown"),
         connect_and_auth_ms=round(first_ms, 1),
         ping_ms=round(ping_ms, 2),
         tls=t.tls,
@@ -228,8 +351,10 @@ def version(instance: str, ctx: Context) -> Outcome:
     if wanted and older(have, wanted):
         raise CheckFailed(
             f"Redis {have} is older than the required {wanted}",
-            why=f"{t.host}:{t.port} runs an old release",
-            hint=f"upgrade the server to Redis {wanted} or newer",
+            why=f"{t.address} runs an old release",
+            fix=manual(
+                f"upgrade the server to Redis {wanted} or newer", ask="the Redis administrator"
+            ),
             facts=facts,
         )
     required = f" (>= {wanted})" if wanted else ""
@@ -241,23 +366,158 @@ def roundtrip(instance: str, ctx: Context) -> Outcome:
     deadline = _server.deadline_of(ctx)
     key = f"{KEY_PREFIX}{uuid.uuid4().hex}"
     value = uuid.uuid4().hex
-    with _ready(ctx, t) as session:
-        started = time.monotonic()
-        try:
-            if _call(session, t, deadline, "SET", key, value, "EX", 30, "NX") is None:
-                raise CheckFailed(f"probe key {key} already existed; not touched", hint="retry")
-            back = _call(session, t, deadline, "GET", key)
-        finally:
+    try:
+        with _session(ctx, t) as session:
+            _login(session, t, deadline)
+            conn = session.conn
+            started = time.monotonic()
+            # the write gets half the time left: a server that pauses writes answers reads
+            write_deadline = started + max(0.05, (deadline - started) / 2)
             try:
-                session.conn.call("DEL", key, deadline=max(deadline, time.monotonic() + 1))
-            except (ReplyError, ConnectionLost):
-                pass  # it expires within 30 s
-        elapsed = (time.monotonic() - started) * 1000
-    if back is None or back.decode() != value:
+                written = conn.call("SET", key, value, "EX", 30, "NX", deadline=write_deadline)
+            except ReplyError as exc:
+                if exc.kind in ("MOVED", "ASK"):
+                    return _elsewhere(ctx, t, exc, key, value, deadline)
+                raise explain(t, exc, conn, deadline, key) from None
+            if written is None:
+                raise CheckFailed(
+                    f"probe key {key} already existed; not touched",
+                    fix=manual("run the checks again (each run picks a new random key)"),
+                )
+            back, failure = _get_and_delete(conn, t, key, deadline)
+            elapsed = (time.monotonic() - started) * 1000
+    except ConnectionLost as exc:
+        raise _write_blocked(ctx, t, key, deadline, exc) from None
+    if failure is not None:
+        raise failure
+    if back is None or back.decode(errors="replace") != value:
         raise CheckFailed(
-            f"{t.where} did not return the value just written", hint=t.cli("GET", key)
+            f"{t.where} did not return the value just written",
+            why="GET of the key SET a moment before returned another value or none: a proxy or "
+            "a module in between, or something that deletes keys at once",
+            fix=manual(f"look at what runs between: {t.cli('GET', key)}", ask=ADMIN_WHO),
         )
     return ok("SET/GET/DEL of a 30 s probe key, deleted", round_trip_ms=round(elapsed, 2))
+
+
+ADMIN_WHO = "the Redis administrator"
+
+
+def _get_and_delete(
+    conn: Resp, t: Target, key: str, deadline: float
+) -> tuple[Any, CheckFailed | None]:
+    """GET then DEL of the probe key; the DEL is sent even when the GET failed, and a refused
+    DEL is a failure (the key then stays until its TTL ends)."""
+    back: Any = None
+    failure: CheckFailed | None = None
+    try:
+        back = conn.call("GET", key, deadline=deadline)
+    except ReplyError as exc:
+        failure = explain(t, exc, conn, deadline, key)
+    try:
+        conn.call("DEL", key, deadline=max(deadline, time.monotonic() + 1))
+    except ReplyError as exc:
+        failure = failure or explain(t, exc, conn, deadline, key)
+    return back, failure
+
+
+def _write_blocked(
+    ctx: Context, t: Target, key: str, deadline: float, exc: ConnectionLost
+) -> CheckFailed:
+    """The write got no answer: when a read on a new connection is answered, the server pauses
+    writes (CLIENT PAUSE ... WRITE, or a FAILOVER in progress)."""
+    try:
+        with _session(ctx, t) as session:
+            _login(session, t, deadline)
+            session.conn.call("GET", key, deadline=deadline)
+            repl = _diagnose_info(session.conn, "replication", deadline)
+    except (ConnectionLost, CheckFailed):
+        return CheckFailed(
+            f"{t.address} stopped answering: {exc}",
+            why="SET got no answer, and neither did a GET on a new connection: the server is "
+            "blocked (a long command, CLIENT PAUSE ALL, a dataset being loaded) or gone",
+            fix=manual(
+                f"{t.cli('--latency')}; and {t.cli('SLOWLOG', 'GET', '10')}; the server's log",
+                ask=ADMIN_WHO,
+            ),
+        )
+    failover = repl.get("master_failover_state", "no-failover")
+    if failover != "no-failover":
+        step = admin_step(t, "FAILOVER", "ABORT", as_admin=False)
+        return CheckFailed(
+            f"{t.address} holds writes: a FAILOVER is in progress "
+            f"(master_failover_state:{failover})",
+            why="while a primary hands over to a replica it pauses writes",
+            fix=fix(f"wait for it to finish, or abort it: {step.render()}", step),
+        )
+    step = admin_step(t, "CLIENT", "UNPAUSE", as_admin=False)
+    return CheckFailed(
+        f"{t.address} answers reads but holds writes: SET got no answer within "
+        f"{ctx.check.seconds / 2:g} s while GET on a new connection was answered",
+        why="a server paused for writes (CLIENT PAUSE <ms> WRITE) queues every write until the "
+        "pause ends",
+        fix=fix(f"end the pause: {step.render()}", step),
+    )
+
+
+def _elsewhere(
+    ctx: Context, t: Target, moved: ReplyError, key: str, value: str, deadline: float
+) -> Outcome:
+    """A Redis Cluster node sent the probe key elsewhere (MOVED, or ASK during a migration):
+    follow the redirect once, as a cluster client does, on a connection of its own."""
+    parts = moved.text.split()
+    slot = parts[1] if len(parts) > 2 else "?"
+    host, _, port_text = (parts[2] if len(parts) > 2 else "").rpartition(":")
+    if not port_text.isdigit():
+        raise explain(t, moved)
+    node = Target(**{**t.__dict__, "host": host or t.host, "port": int(port_text), "path": None})
+    opened = _net.connect(
+        node.host,
+        node.port,
+        timeout=ctx.check.seconds,
+        budget=max(0.05, deadline - time.monotonic()),
+        what="Redis",
+        start_hint=START_HINT,
+        hello=b"PING\r\n",
+        understands=is_resp,
+        tls=ssl_context(node) if node.tls else None,
+    )
+    conn = Resp(opened.sock, opened.reply)
+    try:
+        try:
+            conn.read("PING")
+        except ReplyError:
+            pass  # NOAUTH before AUTH
+        try:
+            if node.has_password:
+                auth = ["AUTH"] + ([node.username] if node.username else []) + [node.password]
+                conn.call(*[a or "" for a in auth], deadline=deadline)
+            if moved.kind == "ASK":
+                conn.call("ASKING", deadline=deadline)
+            conn.call("SET", key, value, "EX", 30, "NX", deadline=deadline)
+        except ReplyError as exc:
+            raise explain(node, exc, conn, deadline, key) from None
+        back, failure = _get_and_delete(conn, node, key, deadline)
+    except ConnectionLost as exc:
+        raise CheckFailed(
+            f"{node.address} (where {t.address} sent the probe key) stopped answering: {exc}",
+            fix=manual(f"{node.cli('CLUSTER', 'NODES')}", ask=ADMIN_WHO),
+        ) from None
+    finally:
+        conn.close()
+    if failure is not None:
+        raise failure
+    if back is None or back.decode(errors="replace") != value:
+        raise CheckFailed(
+            f"{node.where} did not return the value just written",
+            fix=manual(f"look at what runs between: {node.cli('GET', key)}", ask=ADMIN_WHO),
+        )
+    return ok(
+        f"SET/GET/DEL of a 30 s probe key, deleted, on {node.address}: {t.address} is a Redis "
+        f"Cluster node and sent the key's hash slot {slot} there ({moved.kind}), as a cluster "
+        "client (redis.cluster.RedisCluster) follows; a plain redis.Redis client does not",
+        cluster_node=node.address,
+    )
 
 
 def configuration(instance: str, ctx: Context) -> Outcome:
@@ -286,8 +546,11 @@ def configuration(instance: str, ctx: Context) -> Outcome:
         return warn(
             f"maxmemory-policy {policy}: when memory fills, Redis silently deletes keys, "
             "including queued jobs and LangGraph checkpoints",
-            hint=f"{t.cli('CONFIG', 'SET', 'maxmemory-policy', 'noeviction')}  (and set it in "
-            "redis.conf), or keep queues and checkpoints on a separate instance",
+            fix=fix(
+                f"{t.cli('CONFIG', 'SET', 'maxmemory-policy', 'noeviction')}  (and set it in "
+                "redis.conf), or keep queues and checkpoints on a separate instance",
+                admin_step(t, "CONFIG", "SET", "maxmemory-policy", "noeviction", as_admin=False),
+            ),
             **facts,
         )
     return ok(f"maxmemory-policy {policy}, persistence {stored}", **facts)
@@ -317,10 +580,18 @@ def open_client(
 
 
 def _apply_command(cfg: RedisConfig, step: RedisCommand, config: EnvcheckConfig) -> StepResult:
-    """A fix's Redis command, sent as the configured user."""
+    """A fix's Redis command: one that needs an administrator is sent as ``admin_url``'s user
+    when that is set, any other (or without ``admin_url``) as the configured user. An error
+    reply is the step's failed result."""
+    import redis
+
+    if "admin" in step.needs and cfg.admin_url:
+        cfg = cfg.model_copy(update={"url": cfg.admin_url})
     client = open_client(cfg, config.rootdir, config.environ)
     try:
         reply = client.execute_command(*step.args)  # type: ignore[no-untyped-call]
+    except redis.ResponseError as exc:
+        return StepResult(False, f"{step.render()}: {exc}")
     finally:
         client.close()
     shown = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)

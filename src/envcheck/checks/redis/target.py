@@ -5,23 +5,26 @@ from __future__ import annotations
 
 import difflib
 import re
+import shlex
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlparse, urlsplit
 
 from envcheck.checks.shared import server as _server
 from envcheck.core import interpolate as _interpolate
 from envcheck.core import redact
+from envcheck.core.fix import Fix, Manual
 from envcheck.core.model import CheckFailed, Context
 
-EXAMPLE = "redis://[[USER]:PASSWORD@]HOST:6379/0 (rediss:// for TLS)"
-SCHEMES = ("redis", "rediss")
-ENCODE = "percent-encode @ # / : in the user name and password (as %40 %23 %2F %3A; % as %25)"
+EXAMPLE = (
+    "redis://[[USER]:PASSWORD@]HOST:6379/0 (rediss:// for TLS, unix:///PATH?db=0 for a socket)"
+)
+SCHEMES = ("redis", "rediss", "unix")
+ENCODE = "percent-encode / ? # @ : and % in the user name and password (as %2F %3F %23 %40 %3A %25)"
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]{0,30})://")
-_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 class UrlError(ValueError):
@@ -63,24 +66,51 @@ class Target:
     password: str | None = field(default=None, repr=False)
     instance: str = "default"
 
+    #: a unix:// URL: the socket's path (``host`` and ``port`` are then not used)
+    path: str | None = None
+    #: the URL's path is not a database number: redis-py ignores it and uses database 0
+    path_ignored: bool = False
+    #: the project file that holds the URL literally (``pyproject.toml``), which a fix may edit
+    config_file: str | None = None
+
+    @property
+    def address(self) -> str:
+        """``host:port``, or the socket's path."""
+        return self.path or f"{self.host}:{self.port}"
+
     @property
     def where(self) -> str:
-        return f"{self.host}:{self.port}/{self.db}"
+        return f"{self.path} db {self.db}" if self.path else f"{self.host}:{self.port}/{self.db}"
 
-    def cli(self, *command: str, auth: bool = True) -> str:
-        """``redis-cli`` aimed at this server, as this user (asking for the password)."""
-        parts = ["redis-cli", "-h", self.host, "-p", str(self.port)]
+    def url_with(self, host: str, port: int) -> str:
+        """A redis:// URL to ``host:port`` with this one's scheme, user and database (the password
+        as the placeholder PASSWORD)."""
+        scheme = "rediss" if self.tls else "redis"
+        user = quote(self.username or "", safe="")
+        auth = f"{user}:PASSWORD@" if self.has_password else (f"{user}@" if user else "")
+        shown = f"[{host}]" if ":" in host else host
+        return f"{scheme}://{auth}{shown}:{port}/{self.db}"
+
+    def cli(self, *command: str, auth: bool = True, user: str | None = None) -> str:
+        """``redis-cli`` aimed at this server, as this user (asking for the password), or as
+        ``user`` (an administrator: ``ADMIN``)."""
+        parts = ["redis-cli", "-s", self.path] if self.path else ["redis-cli"]
+        if not self.path:
+            parts += ["-h", self.host, "-p", str(self.port)]
         if self.tls:
             parts.append("--tls")
             if self.tls_options.ca_file:
                 parts += ["--cacert", self.tls_options.ca_file]
             elif not self.tls_options.verify:
                 parts.append("--insecure")
-        if self.username and auth:
-            parts += ["--user", self.username]
-        if self.has_password and auth:
-            parts.append("--askpass")
-        return " ".join(parts + list(command))
+        if user is not None:
+            parts += ["--user", user, "--askpass"]
+        else:
+            if self.username and auth:
+                parts += ["--user", self.username]
+            if self.has_password and auth:
+                parts.append("--askpass")
+        return shlex.join(parts + list(command))
 
 
 def tls_options(
@@ -121,56 +151,122 @@ def tls_options(
     return TLSOptions(verify, check_hostname, ca_file, origin, ca_origin)
 
 
-def _unquote(part: str, what: str) -> str:
-    if _PERCENT.search(part):
-        raise UrlError(f"the {what} has a '%' that does not start a %XX escape; {ENCODE}")
-    return unquote(part)
+#: redis-py's query options and how it reads their values (``URL_QUERY_ARGUMENT_PARSERS``); a
+#: value these cannot read makes redis-py reject the URL
+_QUERY_PARSERS: dict[str, Callable[[str], Any]] = {
+    "db": int,
+    "socket_timeout": float,
+    "socket_connect_timeout": float,
+    "socket_read_size": int,
+    "max_connections": int,
+    "health_check_interval": int,
+    "ssl_min_version": int,
+    "timeout": float,
+    "protocol": int,
+}
+
+
+def _read_like_redis_py(url: str) -> dict[str, Any]:
+    """What redis-py's ``parse_url`` makes of ``url`` (used where redis-py is not installed):
+    the scheme must be ``redis://``, ``rediss://`` or ``unix://`` (lower case); user name and
+    password are percent-decoded where they can be; a port that is not a number from 0 to 65535
+    or a query option whose value cannot be read rejects the URL; a path that is not a number is
+    ignored (database 0)."""
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("scheme")
+    parts = urlparse(url)
+    found: dict[str, Any] = {}
+    for name, values in parse_qs(parts.query).items():
+        if values:
+            reader = _QUERY_PARSERS.get(name)
+            found[name] = reader(values[0]) if reader else values[0]
+    if parts.username:
+        found["username"] = unquote(parts.username)
+    if parts.password:
+        found["password"] = unquote(parts.password)
+    if parts.scheme == "unix":
+        if parts.path:
+            found["path"] = unquote(parts.path)
+        return found
+    if parts.hostname:
+        found["host"] = unquote(parts.hostname)
+    if parts.port:
+        found["port"] = parts.port
+    if parts.path and "db" not in found:
+        try:
+            found["db"] = int(unquote(parts.path).replace("/", ""))
+        except ValueError:
+            pass
+    return found
+
+
+def _redis_py_reads(url: str) -> dict[str, Any]:
+    """redis-py's own reading of ``url`` (``redis.connection.parse_url``, what
+    ``Redis.from_url`` uses), or the same rules where redis-py is not installed. Raises
+    ``ValueError`` for a URL redis-py rejects."""
+    try:
+        from redis.connection import parse_url as redis_parse_url
+    except ImportError:
+        return _read_like_redis_py(url)
+    found: dict[str, Any] = dict(redis_parse_url(url))  # type: ignore[no-untyped-call]
+    found.pop("connection_class", None)
+    return found
+
+
+def _rejected(url: str) -> UrlError:
+    """Why redis-py rejects ``url``, in envcheck's words: never a piece of the value."""
+    scheme = _SCHEME.match(url.strip())
+    if scheme is None:
+        return UrlError("it is not a URL (redis://..., rediss://... or unix:///path)")
+    name = scheme.group(1)
+    if name not in SCHEMES:
+        close = difflib.get_close_matches(name.lower(), SCHEMES, n=1, cutoff=0.5)
+        also = f" (did you mean {close[0]}://?)" if close else ""
+        return UrlError(
+            f"its scheme is not redis://, rediss:// or unix:// (lower case){also}"
+            if name.lower() in SCHEMES or not name.isalnum()
+            else f"its scheme is {name}://, not redis://, rediss:// or unix://{also}"
+        )
+    parts = urlparse(url)
+    try:
+        parts.port
+    except ValueError:
+        return UrlError(
+            "what stands where its port should be is not a number from 0 to 65535; a password "
+            f"that contains / ? # @ or : cuts the URL short: {ENCODE}"
+        )
+    for option, values in parse_qs(parts.query).items():
+        reader = _QUERY_PARSERS.get(option)
+        if reader is not None and values:
+            try:
+                reader(values[0])
+            except ValueError:
+                return UrlError(f"redis-py cannot read the value of its {option!r} option")
+    return UrlError("redis-py does not accept it")
 
 
 def parse_url(url: str) -> dict[str, Any]:
-    """Scheme, user, password, host, port, db and query options of a Redis URL."""
-    scheme = _SCHEME.match(url.strip())
-    if scheme is None:
-        raise UrlError("it is not a URL (redis://... or rediss://...)")
-    name = scheme.group(1)
-    if name.lower() not in SCHEMES:
-        close = difflib.get_close_matches(name.lower(), SCHEMES, n=1, cutoff=0.5)
-        also = f" (did you mean {close[0]}://?)" if close else ""
-        raise UrlError(f"its scheme is {name}://, not redis:// or rediss://{also}")
-    rest = url.strip()[scheme.end() :]
-    cut = min([i for i in (rest.find("/"), rest.find("?")) if i >= 0], default=len(rest))
-    authority, tail = rest[:cut], rest[cut:]
-    path, _, query = tail.partition("?")
-    if "@" in path or "@" in query.partition("#")[0] and "@" not in authority:
-        raise UrlError("the part before '@' (user and password) contains a '/' or '?'; " + ENCODE)
-    if authority.count("@") > 1:
-        raise UrlError("the user name or password contains an unencoded '@'; " + ENCODE)
-    if "#" in authority:
-        raise UrlError("the user name or password contains an unencoded '#'; " + ENCODE)
-    userinfo, _, hostport = authority.rpartition("@")
-    has_password = ":" in userinfo
-    user, _, password = userinfo.partition(":")
-    if hostport.startswith("["):
-        host, _, after = hostport[1:].partition("]")
-        port = after[1:] if after.startswith(":") else ""
-    else:
-        host, _, port = hostport.partition(":")
-    if not host:
-        raise UrlError("it has no host")
-    if port and not port.isdigit():
-        shown = f" {port!r}" if not has_password and port.isalnum() and len(port) < 12 else ""
-        raise UrlError(f"its port{shown} is not a number; " + ENCODE)
-    options = {key: values[-1] for key, values in parse_qs(query).items()}
-    db_text = path.strip("/") or options.get("db", "0")
-    if not db_text.isdigit():
-        raise UrlError("its database (the path) is not a number: Redis databases are 0, 1, ...")
+    """Scheme, user, password, address and database of a Redis URL, read as redis-py reads it
+    (``Redis.from_url``): a URL redis-py accepts is accepted here, with the same values."""
+    try:
+        found = _redis_py_reads(url)
+    except (ValueError, TypeError):
+        raise _rejected(url) from None
+    scheme = url.split("://", 1)[0]
+    path = found.get("path")
+    if scheme == "unix" and not path:
+        raise UrlError("a unix:// URL needs the socket's path: unix:///run/redis/redis.sock")
+    db = found.get("db", 0)
+    ignored = scheme != "unix" and "db" not in found and urlparse(url).path.strip("/") != ""
     return {
-        "tls": name.lower() == "rediss",
-        "user": _unquote(user, "user name") or None,
-        "password": _unquote(password, "password") if has_password else None,
-        "host": _unquote(host, "host"),
-        "port": int(port or 6379),
-        "db": int(db_text),
+        "tls": scheme == "rediss",
+        "user": found.get("username") or None,
+        "password": found.get("password"),
+        "host": found.get("host", "localhost") if not path else "localhost",
+        "port": found.get("port", 6379),
+        "path": path if scheme == "unix" else None,
+        "db": db,
+        "path_ignored": ignored,
     }
 
 
@@ -188,8 +284,12 @@ def target(ctx: Context, instance: str) -> Target:
     except UrlError as exc:
         raise CheckFailed(
             f"{source} is not a valid Redis URL: {exc}",
-            why="envcheck reads it the way redis-py does, before any connection is made",
-            hint=f"set {source} like {EXAMPLE}",
+            why="envcheck reads it the way redis-py (Redis.from_url) does, before any connection "
+            "is made: the application cannot use it either",
+            fix=Fix(
+                [Manual(f"set {source} like {EXAMPLE}", ask="whoever sets " + source)],
+                text=f"set {source} like {EXAMPLE}",
+            ),
         ) from None
     if parts["password"]:
         redact.register(parts["password"])
@@ -213,7 +313,22 @@ def target(ctx: Context, instance: str) -> Target:
         ),
         password=parts["password"],
         instance=instance,
+        path=parts["path"],
+        path_ignored=parts["path_ignored"],
+        config_file=_config_file(ctx) if not refs and not getattr(cfg, "source", None) else None,
     )
+
+
+def _config_file(ctx: Context) -> str | None:
+    """The project file that holds the URL literally (a fix may edit it), relative to the
+    project; ``None`` when the URL comes from elsewhere."""
+    source = Path(ctx.config.source)
+    if source.suffix != ".toml":
+        return None
+    try:
+        return str(source.resolve().relative_to(Path(ctx.rootdir).resolve()))
+    except ValueError:
+        return None
 
 
 def ssl_context(t: Target) -> ssl.SSLContext:
