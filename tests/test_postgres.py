@@ -47,6 +47,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresCluste
             "CREATE DATABASE envcheck_sslonly OWNER envcheck_app",
             "CREATE DATABASE envcheck_plainreject OWNER envcheck_app",
         )
+        pg.sql("GRANT CREATE ON SCHEMA public TO envcheck_reader", dbname="envcheck_app")
         yield pg
 
 
@@ -96,7 +97,7 @@ extensions = ["plpgsql"]
             "  PASS  version * PostgreSQL * (>= 13)*",
             "  PASS  settings * UTF8, timezone *, */* connections in use*",
             "  PASS  extension[[]plpgsql] * plpgsql * installed in test*",
-            "  PASS  write * temporary table written, read and rolled back*",
+            "  PASS  write * table created in schema public, written, read and rolled back*",
         ]
     )
     report = json.loads((pytester.path / "envcheck-report.json").read_text())
@@ -121,7 +122,7 @@ def test_missing_extension_names_the_package_and_the_statement(
             f"postgres/extension[[]vector]: extension vector is not available on "
             f"127.0.0.1:{pg.port}*",
             "  fix: on the server's host: it is not in Debian's or Ubuntu's own archive: add the "
-            "PostgreSQL project's apt repository first*, then sudo apt install "
+            "PostgreSQL project's apt repository * first, then: sudo apt install "
             f"postgresql-*-pgvector; then psql -h 127.0.0.1 -p {pg.port} -U postgres -d test -c "
             "'CREATE EXTENSION IF NOT EXISTS \"vector\"'",
             "  WARN  extension[[]pg_trgm] * pg_trgm * is available but not installed in test*",
@@ -188,19 +189,18 @@ dsn = "postgresql://postgres@127.0.0.1:port/test"
             f"  fix: createdb -h 127.0.0.1 -p {port} -U postgres envcheck_no_such_db",
             "  why: the server is up and accepted the login, but has no such database; the "
             'server said: database "envcheck_no_such_db" does not exist',
-            "postgres/norole.connect: role 'envcheck_no_such_role' may not log in at "
-            f"127.0.0.1:{port}: it does not exist, or it is NOLOGIN",
-            f'  fix: see which: psql -h 127.0.0.1 -p {port} -U postgres -d postgres -c "SELECT '
-            "rolname, rolcanlogin FROM pg_roles WHERE rolname = 'envcheck_no_such_role'\"; then "
-            f"psql -h 127.0.0.1 -p {port} -U postgres -d postgres -c 'CREATE ROLE "
-            "envcheck_no_such_role LOGIN' (missing)*",
+            f"postgres/norole.connect: role 'envcheck_no_such_role' does not exist on "
+            f"127.0.0.1:{port}",
+            f"  fix: as a superuser: psql -h 127.0.0.1 -p {port} -U postgres -d postgres -c "
+            "'CREATE ROLE envcheck_no_such_role LOGIN'; or set the user in "
+            "tool.envcheck.postgres.norole.dsn",
             f"postgres/ssl.connect: 127.0.0.1:{port} refuses SSL, but the connection string "
             "requires it",
             "  fix: drop sslmode=require from tool.envcheck.postgres.ssl.dsn*",
             "postgres/dns.reachable: cannot resolve host 'envcheck-no-such-host.invalid': no "
             "such name*",
             "postgres/typo.reachable: tool.envcheck.postgres.typo.dsn is not a valid PostgreSQL "
-            "connection string: its port 'port' is not a number*",
+            "connection string: its port is not a number*",
         ]
     )
     assert "Traceback" not in result.stdout.str()
@@ -303,18 +303,19 @@ dsn = "{cluster.dsn("envcheck_app", "envcheck_app", APP_PASSWORD)}"
         [
             f"postgres/wrong.connect: password authentication failed for user 'envcheck_app' at "
             f"127.0.0.1:{port}",
-            "  why: the password is wrong, or there is no role named 'envcheck_app': with "
-            "password (scram-sha-256/md5) logins the server does not tell which*",
-            f'  fix: see which: psql -h 127.0.0.1 -p {port} -U postgres -d postgres -c "SELECT '
-            "rolname, rolcanlogin FROM pg_roles WHERE rolname = 'envcheck_app'\"*correct "
-            "tool.envcheck.postgres.wrong.dsn, or set a new one: psql -h 127.0.0.1 -p "
-            f"{port} -U postgres -d postgres -c '\\password envcheck_app'",
+            "  why: the password is wrong, there is no role named 'envcheck_app', or its password "
+            "expired (VALID UNTIL): with password logins (scram-sha-256, md5) the server does not "
+            "tell which*",
+            f"  fix: see which, as a superuser: psql -h 127.0.0.1 -p {port} -U postgres -d "
+            'postgres -c "SELECT rolname, rolcanlogin, rolvaliduntil, rolpassword IS NOT NULL AS '
+            "has_password FROM pg_authid WHERE rolname = 'envcheck_app'\"*for a wrong one, "
+            "correct tool.envcheck.postgres.wrong.dsn",
             "postgres/nopw.connect: the server wants a password for user 'envcheck_app'",
             "  fix: put it in tool.envcheck.postgres.nopw.dsn (postgresql://envcheck_app:PASSWORD"
             f"@127.0.0.1:{port}/envcheck_app) or in ~/.pgpass",
             "*SKIP  wrong.write * blocked by postgres/wrong.connect*",
             f"  PASS  right.connect * connected to envcheck_app@127.0.0.1:{port}/envcheck_app *",
-            "  PASS  right.write * temporary table written, read and rolled back*",
+            "  PASS  right.write * table created in schema public, written, read and rolled back*",
         ]
     )
     texts = [result.stdout.str(), (pytester.path / "envcheck-report.json").read_text()]
@@ -374,7 +375,7 @@ dsn = "{standby.dsn("envcheck_app", "envcheck_app", APP_PASSWORD)}"
     result.assert_outcomes(failed=2, deselected=8)
     hint = (
         f"PGOPTIONS='-c default_transaction_read_only=off' psql -h 127.0.0.1 -p {port} -U "
-        "postgres -d envcheck_app -c 'ALTER ROLE envcheck_reader RESET "
+        "envcheck_reader -d envcheck_app -c 'ALTER ROLE envcheck_reader RESET "
         "default_transaction_read_only'"
     )
     result.stdout.fnmatch_lines_random(
@@ -389,8 +390,8 @@ dsn = "{standby.dsn("envcheck_app", "envcheck_app", APP_PASSWORD)}"
             f"  fix: {hint}",
         ]
     )
-    # the fix, run as printed, makes the check pass
-    done = subprocess.run(["bash", "-c", hint], env=dict(os.environ, PGPASSWORD=cluster.password))
+    # the fix, run as printed by the role itself (its own default), makes the check pass
+    done = subprocess.run(["bash", "-c", hint], env=dict(os.environ, PGPASSWORD=APP_PASSWORD))
     assert done.returncode == 0
     run(pytester, reader, "-k", "write").assert_outcomes(passed=1, deselected=4)
 

@@ -64,23 +64,49 @@ def nothing_listens(exc: BaseException) -> bool:
 
 
 def looks_like(reply: bytes) -> str | None:
-    """Which protocol a first answer looks like, from its first bytes."""
-    if reply.startswith(b"HTTP/") or reply.lstrip()[:9].lower() in (b"<!doctype", b"<html>"):
-        return "HTTP"  # a status line, or (to an HTTP/0.9-style request) an HTML page
-    if reply[:1] in (b"+", b"-") and reply.endswith(b"\r\n"):
-        return "Redis"
+    """Which protocol a first answer is, from its bytes: ``PostgreSQL``, ``SSH``, ``TLS``,
+    ``HTTP`` or ``Redis`` (``None``: none of them). The one place both the postgres and the
+    redis components (and plugins) recognise what answered.
+
+    - PostgreSQL answers its SSLRequest with exactly one byte, ``S`` or ``N``, and then waits for
+      the client (or, to a startup packet, with a framed ErrorResponse ``E`` + length + fields);
+      an SSH server's banner also starts with ``S``, so one byte alone decides;
+    - SSH servers send their banner first: ``SSH-2.0-...`` (RFC 4253, 4.2);
+    - a TLS server answers bytes that are no ClientHello with a TLS record: an alert (content
+      type 21) or a handshake (22), followed by the record version ``3.x`` (RFC 8446, 5.1);
+    - an HTTP server answers with a status line ``HTTP/1.x``, or (to an HTTP/0.9-style request)
+      an HTML page;
+    - Redis answers in RESP: a simple string ``+``, an error ``-`` (``-ERR``, ``-NOAUTH``,
+      ``-DENIED``), a bulk string ``$``, an array ``*`` or an integer ``:``, each line ending in
+      CRLF.
+    """
+    if reply in (b"S", b"N") or _pg_error(reply):
+        return "PostgreSQL"
     if reply.startswith(b"SSH-"):
         return "SSH"
-    if reply[:1] == b"\x15" and reply[1:2] == b"\x03":
+    if reply[:1] in (b"\x15", b"\x16") and reply[1:2] == b"\x03":
         return "TLS"
+    if reply.startswith(b"HTTP/") or reply.lstrip()[:9].lower() in (b"<!doctype", b"<html>"):
+        return "HTTP"  # a status line, or (to an HTTP/0.9-style request) an HTML page
+    if reply[:1] in (b"+", b"-", b"$", b"*", b":") and reply.endswith(b"\r\n"):
+        return "Redis"
     return None
+
+
+def _pg_error(reply: bytes) -> bool:
+    """An ErrorResponse frame: ``E``, a length, then fields such as ``SFATAL`` (severity)."""
+    if len(reply) < 7 or reply[:1] != b"E":
+        return False
+    length = int.from_bytes(reply[1:5], "big")
+    return 4 < length < 65536 and reply[5:6] in (b"S", b"V", b"C", b"M")
 
 
 def not_the_protocol(
     exc: "ConversationFailed", host: str, port: int, what: str, deadline: float
 ) -> CheckFailed:
     """Name what answers instead of ``what``: a silent port is asked once more in plain text
-    (``PING``), which HTTP servers reject at once and Redis answers."""
+    (``PING``), which HTTP servers reject at once and Redis answers; a port that hung up is
+    asked for a TLS handshake (a TLS-only listener closes on plain bytes)."""
     reply = exc.reply
     if exc.kind == "silent":
         try:
@@ -93,8 +119,24 @@ def not_the_protocol(
         except OSError:
             return exc
     kind = looks_like(reply)
+    if kind is None and exc.kind == "closed" and speaks_tls(host, port, deadline):
+        kind = "TLS"
     if kind is None or kind == what:
         return exc
+    if kind == "TLS":
+        return CheckFailed(
+            f"{host}:{port} is not {what}: it speaks TLS only (a TLS-only listener)",
+            why=f"the port expects a TLS handshake first: a TLS proxy or terminator, or a "
+            f"TLS-only service, not {what}'s plain protocol",
+            hint=f"point the configuration at the {what} port, or use the client's TLS setting "
+            "for this port"
+            + (
+                " (PostgreSQL behind a TLS terminator: sslmode=require and sslnegotiation=direct, "
+                "libpq 17+)"
+                if what == "PostgreSQL"
+                else ""
+            ),
+        )
     shown = reply[:24].decode("ascii", "backslashreplace")
     return CheckFailed(
         f"{host}:{port} is not {what}: it answered like {kind} ({shown!r})",

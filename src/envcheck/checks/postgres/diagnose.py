@@ -1,72 +1,168 @@
-"""PostgreSQL login failures explained from their SQLSTATE and the stage of the login they came at.
+"""What a PostgreSQL failure means: a login that failed, and a check's query that failed.
 
-libpq hands connection errors to its clients as text only; envcheck's own startup-protocol probe
-(:mod:`envcheck.checks.postgres.wire`) gets the server's SQLSTATE of each attempt, and whether
-the error came before authentication (pg_hba.conf, the server's state, slots) or after it (role,
-database, CONNECT privilege). Verdicts never depend on the words of a message; the message is only
-shown.
+Verdicts come from structure, never from the words of a message: the server's SQLSTATE (field
+``C``), the routine that reported it (field ``R``, e.g. ``InitializeSessionUserId`` for a role's
+limit, ``CheckMyDatabase`` for a database's), the stage of the login the error came at, the
+authentication request the server sent, the TLS verification result. libpq hands connection errors
+to its clients as text only (with ``sslmode=prefer``, one text for two attempts), so after psycopg
+failed, envcheck logs in again with its own startup-protocol probe (:mod:`.wire`) and reads the
+server's answer to each attempt. Where the server does not say which of several causes it is (a
+wrong password, a missing role and an expired password all get 28P01), envcheck looks the role up
+when a superuser login needs no password from it (libpq's password file, or a local socket), and
+otherwise names every possibility. Every failure carries a :class:`~envcheck.kit.Fix`: SQL with
+the role it needs, commands, and manual steps that say what to ask for and from whom.
 """
 
 from __future__ import annotations
 
-import re
+import datetime
+import os
 import shlex
-from dataclasses import dataclass
+import socket
+import ssl
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from envcheck.checks.postgres import wire as _pgwire
+from envcheck.checks.postgres.target import (
+    SUPERUSER,
+    Target,
+    ident,
+    literal,
+    os_user,
+    passfile_entry,
+)
+from envcheck.checks.postgres.wire import AUTHENTICATED, BEFORE_AUTH
+from envcheck.core.fix import Command, Fix, Manual, Step
 from envcheck.core.model import CheckFailed
 
-#: stages of a login, in order
-BEFORE_AUTH = "startup"
-AUTHENTICATED = "authenticated"
-SUPERUSER = "postgres"
-_SIMPLE_IDENT = re.compile(r"[a-z_][a-z0-9_$]*")
+if TYPE_CHECKING:
+    import psycopg
+
+__all__ = ["AUTHENTICATED", "BEFORE_AUTH", "SUPERUSER", "explain_failure"]
+
+ADMIN = "the database server's administrator"
+_ORDER = {
+    "disable": ("plain",),
+    "allow": ("plain", "ssl"),
+    "prefer": ("ssl", "plain"),
+    "require": ("ssl",),
+    "verify-ca": ("ssl",),
+    "verify-full": ("ssl",),
+}
+_RANK = {BEFORE_AUTH: 0, AUTHENTICATED: 1, _pgwire.READY: 2}
+#: OpenSSL's verify codes for a name that does not match the certificate (host, IP)
+_NAME_MISMATCH = {62, 64}
+#: SQLSTATE classes (errcodes.txt) and the layer a failure of that class belongs to
+CLASSES = {
+    "08": ("connection exception", "network or protocol"),
+    "0A": ("feature not supported", "protocol"),
+    "25": ("invalid transaction state", "server state"),
+    "28": ("invalid authorization specification", "login"),
+    "3D": ("invalid catalog name", "database"),
+    "3F": ("invalid schema name", "privilege"),
+    "42": ("syntax error or access rule violation", "privilege"),
+    "53": ("insufficient resources", "capacity"),
+    "54": ("program limit exceeded", "capacity"),
+    "55": ("object not in prerequisite state", "server state"),
+    "57": ("operator intervention", "server state"),
+    "58": ("system error", "server"),
+    "F0": ("configuration file error", "server"),
+    "XX": ("internal error", "server"),
+}
 
 
-def ident(name: str) -> str:
-    """``name`` as an SQL identifier (quoted unless it is a plain lower-case one)."""
-    if _SIMPLE_IDENT.fullmatch(name):
-        return name
-    return '"' + name.replace('"', '""') + '"'
+def _said(message: str, detail: str = "") -> str:
+    first = (message.strip().splitlines() or [""])[0]
+    shown = f"; the server said: {first}" if first else ""
+    return shown + (f" ({detail.strip()})" if detail.strip() else "")
 
 
-def shell_quote(text: str) -> str:
-    """``text`` as one shell word: single quotes, or double quotes around SQL literals."""
-    if "'" in text and not any(c in text for c in '"$`\\!'):
-        return f'"{text}"'
-    return shlex.quote(text)
+def fix(*steps: Step, text: str | None = None) -> Fix:
+    return Fix(steps, text=text)
+
+
+def ask_admin(text: str) -> Manual:
+    return Manual(text, ask=ADMIN)
+
+
+# -- looking a role and a database up -----------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Where:
-    """The configured login: where fixes point, and the setting to change."""
+class Lookup:
+    """What the catalogs say about the configured role and database (``None``: not seen)."""
 
-    host: str
-    port: int
-    user: str
-    dbname: str
-    source: str = "the connection settings"
-    sslmode: str = "prefer"
+    by: str
+    role_exists: bool
+    can_login: bool = True
+    valid_until: datetime.datetime | None = None
+    has_password: bool | None = None
+    role_limit: int = -1
+    db_exists: bool | None = None
+    allow_connections: bool = True
+    is_template: bool = False
+    db_limit: int = -1
+    max_connections: int | None = None
+    in_use: int | None = None
 
     @property
-    def login(self) -> str:
-        return f"{self.user}@{self.host}:{self.port}/{self.dbname}"
+    def expired(self) -> bool:
+        now = datetime.datetime.now(datetime.timezone.utc)
+        return self.valid_until is not None and self.valid_until < now
 
-    @property
-    def address(self) -> str:
-        return f"{self.host}:{self.port}"
 
-    def psql(
-        self, sql: str | None = None, *, user: str | None = None, db: str | None = None
-    ) -> str:
-        """``psql`` against the configured server (as ``user``, default: the configured one)."""
-        command = (
-            f"psql -h {shlex.quote(self.host)} -p {self.port} -U {shlex.quote(user or self.user)} "
-            f"-d {shlex.quote(db or self.dbname)}"
-        )
-        return command + (f" -c {shell_quote(sql)}" if sql else "")
+_LOOKUP = """
+SELECT r.rolname IS NOT NULL, coalesce(r.rolcanlogin, false), r.rolvaliduntil,
+       {password}, coalesce(r.rolconnlimit, -1),
+       d.datname IS NOT NULL, coalesce(d.datallowconn, true), coalesce(d.datistemplate, false),
+       coalesce(d.datconnlimit, -1), current_setting('max_connections')::int,
+       (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int
+FROM (SELECT 1) AS one
+LEFT JOIN {roles} r ON r.rolname = %(user)s
+LEFT JOIN pg_database d ON d.datname = %(db)s
+"""
 
-    def as_superuser(self, sql: str, db: str = "postgres") -> str:
-        return self.psql(sql, user=SUPERUSER, db=db)
+
+def look_up(t: Target, deadline: float, *, as_superuser: bool = True) -> Lookup | None:
+    """Read the role and the database from the catalogs: as a superuser when libpq can log one
+    in without a password from envcheck (a line of the password file, a trust or peer line of
+    pg_hba.conf), else as the configured role in the maintenance database. ``None`` when neither
+    gets in before ``deadline``. Reads only."""
+    import psycopg
+
+    tries: list[tuple[str, dict[str, Any]]] = []
+    if as_superuser and t.user != SUPERUSER:
+        # no password of envcheck's: libpq's password file, a trust or peer line, or nothing
+        tries.append((SUPERUSER, {"user": SUPERUSER, "password": ""}))
+    tries.append((t.user, {}))
+    for who, change in tries:
+        kwargs = t.connect_kwargs("envcheck diagnosis")
+        kwargs.update(change, dbname="postgres", target_session_attrs="any")
+        left = deadline - time.monotonic()
+        if left < 0.5:
+            return None
+        try:
+            with psycopg.connect(**kwargs, connect_timeout=max(2, int(left))) as conn:
+                superuser = conn.execute(
+                    "SELECT rolsuper FROM pg_roles WHERE rolname = " "current_user"
+                ).fetchone() == (True,)
+                query = _LOOKUP.format(
+                    password="r.rolpassword IS NOT NULL" if superuser else "NULL::bool",
+                    roles="pg_authid" if superuser else "pg_roles",
+                )
+                row = conn.execute(query, {"user": t.user, "db": t.dbname}).fetchone()
+        except psycopg.Error:
+            continue
+        if row is None:
+            continue
+        return Lookup(who, *row)
+    return None
+
+
+# -- the public explanation of a failed login ---------------------------------------------------
 
 
 def explain_failure(
@@ -81,104 +177,283 @@ def explain_failure(
     sslmode: str = "prefer",
     stage: str | None = None,
     can_create_db: bool | None = None,
+    routine: str = "",
+    detail: str = "",
+    lookup: Lookup | None = None,
 ) -> CheckFailed:
     """Explain a failed PostgreSQL login the way the ``postgres`` component does.
 
     ``sqlstate`` is the server's error code (field ``C`` of its ErrorResponse; ``None`` when only
     libpq's text is known), ``message`` its text (shown, never interpreted). ``stage`` is
     ``"startup"`` when the error came before authentication finished and ``"authenticated"`` when
-    after (``None``: unknown); ``source`` names the setting a user edits (e.g. ``DATABASE_URL``).
-    ``can_create_db``: whether ``user`` may create databases (``None``: unknown).
+    after (``None``: unknown); ``routine`` the server routine that reported it (field ``R``);
+    ``source`` names the setting a user edits (e.g. ``DATABASE_URL``). ``can_create_db``: whether
+    ``user`` may create databases (``None``: unknown); ``lookup``: what the catalogs say.
     """
-    where = Where(host, port, user, dbname, source, sslmode)
-    said = _said(message)
-    code = sqlstate or ""
+    user = user or os_user()
+    t = Target(host, port, user, dbname or user, source, sslmode)
+    return _explain(t, sqlstate or "", message, detail, stage, routine, can_create_db, lookup)
+
+
+def _explain(
+    t: Target,
+    code: str,
+    message: str,
+    detail: str,
+    stage: str | None,
+    routine: str,
+    can_create_db: bool | None,
+    lookup: Lookup | None,
+    asked: int | None = None,
+) -> CheckFailed:
+    said = _said(message, detail)
     if code == "28P01":
-        set_password = where.as_superuser("\\password " + ident(user))
-        return CheckFailed(
-            f"password authentication failed for user {user!r} at {where.address}",
-            why="the password is wrong, or there is no role named "
-            f"{user!r}: with password (scram-sha-256/md5) logins the server does not tell which"
-            + said,
-            hint=f"see which: {where.as_superuser(_role_query(user))}; a missing role: "
-            f"{where.as_superuser(f'CREATE ROLE {ident(user)} LOGIN')} then {set_password}; if the "
-            f"password is wrong: correct {source}, or set a new one: {set_password}",
-        )
-    if code == "28000" and stage == AUTHENTICATED:
-        return CheckFailed(
-            f"role {user!r} may not log in at {where.address}: it does not exist, or it is "
-            "NOLOGIN",
-            why="the server let the connection through pg_hba.conf, then refused the role" + said,
-            hint=f"see which: {where.as_superuser(_role_query(user))}; then "
-            f"{where.as_superuser(f'CREATE ROLE {ident(user)} LOGIN')} (missing) or "
-            f"{where.as_superuser(f'ALTER ROLE {ident(user)} LOGIN')} (NOLOGIN); or log in as "
-            f"another role: set the user in {source}",
-        )
+        return wrong_password(t, said, lookup)
+    if code == "28000" and (stage == AUTHENTICATED or routine == "InitializeSessionUserId"):
+        return role_refused(t, said, lookup)
+    if code == "28000" and routine == "auth_failed":
+        return method_failed(t, said, asked)
     if code == "28000":
-        return pg_hba_refuses(where, said, ssl_helps=None)
+        return pg_hba_refuses(t, said, ssl_helps=None)
     if code == "3D000":
-        return missing_database(where, said, can_create_db)
+        return missing_database(t, said, can_create_db)
     if code == "42501":
-        grant = f"GRANT CONNECT ON DATABASE {ident(dbname)} TO {ident(user)}"
+        grant = f"GRANT CONNECT ON DATABASE {ident(t.dbname)} TO {ident(t.user)}"
+        step = t.superuser_sql(grant)
         return CheckFailed(
-            f"role {user!r} may not connect to database {dbname!r} at {where.address} "
+            f"role {t.user!r} may not connect to database {t.dbname!r} at {t.address} "
             "(no CONNECT privilege)",
             why="CONNECT on the database was revoked from PUBLIC (or from this role) and not "
             "granted back" + said,
-            hint=f"as the database's owner or a superuser: {where.as_superuser(grant)}",
+            fix=fix(step, text=f"as the database's owner or a superuser: {step.render()}"),
         )
+    if code == "55000" and routine in ("CheckMyDatabase", ""):
+        return closed_database(t, said, lookup)
     if code == "53300":
-        return no_free_slots(where, said)
+        return no_free_slots(t, said, routine, stage, lookup)
     if code == "57P03":
-        return CheckFailed(
-            f"{where.address} does not accept connections now (SQLSTATE 57P03)",
-            why="the server is starting up, shutting down, or in recovery without hot standby"
-            + said,
-            hint=f"wait and retry: pg_isready -h {shlex.quote(host)} -p {port} says when it "
-            "accepts connections; if it stays so, look at the server's log (a shutdown waiting "
-            "for sessions to end, or a crash recovery)",
-        )
+        return cannot_connect_now(t, message, detail)
     if code in ("08P01", "0A000"):
         return CheckFailed(
-            f"{where.address} refused the login as a protocol violation ({code})",
-            why="a proxy or pooler in front of PostgreSQL, or a client/server version mismatch"
-            + said,
-            hint=f"connect directly to the server to compare: {where.psql('SELECT 1')}",
+            f"{t.address} refused the login as a protocol violation ({code})",
+            why="a proxy or pooler in front of PostgreSQL (pgbouncer, a cloud proxy), or a "
+            "client/server version mismatch" + said,
+            fix=fix(
+                Manual(
+                    f"connect directly to the PostgreSQL server, bypassing the pooler, to "
+                    f"compare: {t.psql('SELECT 1')}; then ask the pooler's administrator to "
+                    "accept this client's startup parameters",
+                    ask="the pooler's administrator",
+                )
+            ),
         )
-    shown = f" (SQLSTATE {code})" if code else ""
+    return login_fallback(t, code, message, detail)
+
+
+def login_fallback(t: Target, code: str, message: str, detail: str = "") -> CheckFailed:
+    """A login error no verdict covers: the layer, the server's code and words, where to look."""
+    name, layer = CLASSES.get(code[:2], ("", "login"))
+    shown = f" (SQLSTATE {code}{': ' + name if name else ''})" if code else ""
+    words = (message.strip().splitlines() or ["the server gave no reason"])[0]
     return CheckFailed(
-        f"cannot log in to {where.login}{shown}",
-        why=(message.strip().splitlines() or ["the server gave no reason"])[0],
-        hint=f"check {source}; try: {where.psql()}",
+        f"cannot log in to {t.login}{shown}",
+        why=f"the {layer} layer failed; the server said: {words}"
+        + (f" ({detail.strip()})" if detail.strip() else ""),
+        fix=fix(
+            Manual(
+                f"look at the server's log around this time for the SQLSTATE and the line before "
+                f"it; check {t.source}; compare with: {t.psql()}",
+                ask=ADMIN,
+            )
+        ),
     )
 
 
-def _said(message: str) -> str:
-    first = (message.strip().splitlines() or [""])[0]
-    return f"; the server said: {first}" if first else ""
-
-
 def _role_query(user: str) -> str:
-    literal = "'" + user.replace("'", "''") + "'"
-    return f"SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname = {literal}"
+    return (
+        "SELECT rolname, rolcanlogin, rolvaliduntil, rolpassword IS NOT NULL AS has_password "
+        f"FROM pg_authid WHERE rolname = {literal(user)}"
+    )
+
+
+def _set_password(t: Target) -> Manual:
+    return Manual(
+        f"set the role's password to the one in {t.source}: "
+        f"{t.as_superuser(chr(92) + 'password ' + ident(t.user))} (psql asks for it)",
+        ask="a superuser (or a role with CREATEROLE)",
+    )
+
+
+def wrong_password(t: Target, said: str, lookup: Lookup | None) -> CheckFailed:
+    """28P01: the password is wrong, the role is missing, or its password expired or is unset;
+    the server does not say which, the lookup does."""
+    create = t.superuser_sql(f"CREATE ROLE {ident(t.user)} LOGIN")
+    valid = t.superuser_sql(f"ALTER ROLE {ident(t.user)} VALID UNTIL 'infinity'")
+    looked = f" (looked up as {lookup.by})" if lookup else ""
+    if lookup is not None and not lookup.role_exists:
+        return CheckFailed(
+            f"role {t.user!r} does not exist on {t.address}",
+            why="the server answers a missing role like a wrong password (28P01); the catalog "
+            f"has no such role{looked}" + said,
+            fix=fix(create, _set_password(t)),
+        )
+    if lookup is not None and lookup.expired and lookup.valid_until is not None:
+        when = lookup.valid_until.isoformat(sep=" ", timespec="minutes")
+        return CheckFailed(
+            f"the password of role {t.user!r} expired at {when} (VALID UNTIL)",
+            why="after VALID UNTIL the server refuses the password like a wrong one (28P01)"
+            + looked
+            + said,
+            fix=fix(
+                valid,
+                text=f"as a superuser (or a role with CREATEROLE): {valid.render()} (or a new "
+                "expiry date)",
+            ),
+        )
+    if lookup is not None and lookup.has_password is False:
+        return CheckFailed(
+            f"role {t.user!r} has no password, so password logins fail at {t.address}",
+            why=f"the role exists but no password was ever set{looked}" + said,
+            fix=fix(_set_password(t)),
+        )
+    if lookup is not None:
+        return CheckFailed(
+            f"the password for role {t.user!r} at {t.address} is wrong",
+            why=f"the role exists, may log in and its password has not expired{looked}" + said,
+            fix=fix(
+                Manual(
+                    f"correct the password in {t.source}; or set a new one: "
+                    f"{t.as_superuser(chr(92) + 'password ' + ident(t.user))}",
+                    ask="whoever manages the role (or a superuser)",
+                )
+            ),
+        )
+    see = t.as_superuser(_role_query(t.user))
+    return CheckFailed(
+        f"password authentication failed for user {t.user!r} at {t.address}",
+        why="the password is wrong, there is no role named "
+        f"{t.user!r}, or its password expired (VALID UNTIL): with password logins "
+        "(scram-sha-256, md5) the server does not tell which" + said,
+        fix=fix(
+            Manual(
+                f"see which, as a superuser: {see}; for a missing role {create.render()}, then "
+                f"{t.as_superuser(chr(92) + 'password ' + ident(t.user))}; for an expired "
+                f"password {valid.render()}; for a wrong one, correct {t.source}",
+                ask="a superuser",
+            )
+        ),
+    )
+
+
+def role_refused(t: Target, said: str, lookup: Lookup | None) -> CheckFailed:
+    """28000 after authentication: the role does not exist or is NOLOGIN."""
+    create = t.superuser_sql(f"CREATE ROLE {ident(t.user)} LOGIN")
+    allow = t.superuser_sql(f"ALTER ROLE {ident(t.user)} LOGIN")
+    looked = f" (looked up as {lookup.by})" if lookup else ""
+    if lookup is not None and not lookup.role_exists:
+        return CheckFailed(
+            f"role {t.user!r} does not exist on {t.address}",
+            why=f"pg_hba.conf let the connection in, then the server found no such role{looked}"
+            + said,
+            fix=fix(
+                create, text=f"as a superuser: {create.render()}; or set the user in " f"{t.source}"
+            ),
+        )
+    if lookup is not None and not lookup.can_login:
+        return CheckFailed(
+            f"role {t.user!r} may not log in at {t.address}: it is NOLOGIN",
+            why=f"the role exists without the LOGIN attribute (a group role){looked}" + said,
+            fix=fix(
+                allow,
+                text=f"as a superuser (or CREATEROLE): {allow.render()}; or log in "
+                f"as a member role: set the user in {t.source}",
+            ),
+        )
+    see = t.as_superuser(_role_query(t.user))
+    return CheckFailed(
+        f"role {t.user!r} may not log in at {t.address}: it does not exist, or it is NOLOGIN",
+        why="the server let the connection through pg_hba.conf, then refused the role" + said,
+        fix=fix(
+            Manual(
+                f"see which: {see}; then {create.render()} (missing) or {allow.render()} "
+                f"(NOLOGIN); or log in as another role: set the user in {t.source}",
+                ask="a superuser",
+            )
+        ),
+    )
+
+
+def method_failed(t: Target, said: str, asked: int | None) -> CheckFailed:
+    """28000 from ``auth_failed``: pg_hba.conf's method is not a password method (ident, peer,
+    cert, gss) or hands the password to another service (ldap, pam, radius)."""
+    line = _hba_line(t)
+    reload = t.superuser_sql("SELECT pg_reload_conf()")
+    if asked == 3:
+        summary = (
+            f"the server checked {t.user!r}'s password with an outside service (ldap, pam, "
+            f"radius) and was refused at {t.address}"
+        )
+        why = (
+            "pg_hba.conf's line for this login sends the password in clear text to another "
+            "service, which said no: a wrong password there, or the service is down" + said
+        )
+    else:
+        summary = (
+            f"the authentication method pg_hba.conf chose for {t.login} failed (a method "
+            "without a password: ident, peer, cert or gss)"
+        )
+        why = (
+            "that method proves the user by other means (the OS user, a client certificate, "
+            "Kerberos), which this client does not satisfy" + said
+        )
+    return CheckFailed(
+        summary,
+        why=why,
+        fix=fix(
+            ask_admin(
+                f"on the server, use a method this login can satisfy: put '{line}' above the "
+                "line that matches it in pg_hba.conf (or meet the method: the right OS user, a "
+                "client certificate, the service's password)"
+            ),
+            reload,
+            text=f"on the server, put '{line}' above the line that matches this login in "
+            f"pg_hba.conf, then reload: {reload.render()}",
+        ),
+    )
+
+
+def _hba_line(t: Target) -> str:
+    if t.socket:
+        return f"local {t.dbname} {t.user} scram-sha-256"
+    return f"host {t.dbname} {t.user} <client address>/32 scram-sha-256"
 
 
 def pg_hba_refuses(
-    where: Where, said: str, *, ssl_helps: bool | None, ssl_offered: bool | None = None
+    t: Target,
+    said: str,
+    *,
+    ssl_helps: bool | None,
+    ssl_offered: bool | None = None,
+    plain_only: bool = False,
 ) -> CheckFailed:
     """pg_hba.conf has no line that accepts this login (or a ``reject`` line matches it)."""
-    line = f"host {where.dbname} {where.user} <client address>/32 scram-sha-256"
-    reload = where.as_superuser("SELECT pg_reload_conf()")
     if ssl_helps:
-        if where.sslmode in ("disable", "allow"):
-            hint = f"set sslmode=require instead of sslmode={where.sslmode} in {where.source}"
+        if t.sslmode in ("disable", "allow"):
+            change = f"set sslmode=require instead of sslmode={t.sslmode}"
         else:
-            hint = f"add sslmode=require to {where.source}"
+            change = "add sslmode=require"
         return CheckFailed(
-            f"the server requires SSL: its pg_hba.conf accepts {where.login} from this host "
+            f"the server requires SSL: its pg_hba.conf accepts {t.login} from this host "
             "only over SSL",
             why="an SSL attempt passed pg_hba.conf, the unencrypted one was refused" + said,
-            hint=hint,
+            fix=fix(t.edit_setting(change)),
+        )
+    if plain_only:
+        return CheckFailed(
+            f"the server's pg_hba.conf accepts {t.login} from this host only without SSL "
+            f"(hostnossl), and sslmode={t.sslmode} asks for SSL",
+            why="the SSL attempt was refused by pg_hba.conf, an unencrypted one passed" + said,
+            fix=fix(t.edit_setting(f"set sslmode=prefer instead of sslmode={t.sslmode}")),
         )
     if ssl_helps is None and ssl_offered is False:
         neither = "(no matching line, a 'reject' line, or only 'hostssl' lines while the server "
@@ -187,36 +462,79 @@ def pg_hba_refuses(
         neither = "(no matching line, or a 'reject' line)"
     else:
         neither = "with or without SSL (no matching line, or a 'reject' line)"
+    line = _hba_line(t)
+    reload = t.superuser_sql("SELECT pg_reload_conf()")
     return CheckFailed(
-        f"the server's pg_hba.conf does not let {where.login} in from this host {neither}",
+        f"the server's pg_hba.conf does not let {t.login} in from this host {neither}",
         why="pg_hba.conf is read top to bottom and the first line matching the connection type, "
         "database, user and client address decides" + said,
-        hint=f"on the server, add '{line}' to pg_hba.conf above any 'reject' line that matches, "
-        f"then reload: {reload} (or: sudo systemctl reload postgresql)",
+        fix=fix(
+            ask_admin(
+                f"on the server, add '{line}' to pg_hba.conf above any 'reject' line that matches"
+            ),
+            reload,
+            text=f"on the server, add '{line}' to pg_hba.conf above any 'reject' line that "
+            f"matches, then reload: {reload.render()} (or: sudo systemctl reload postgresql)",
+        ),
     )
 
 
-def missing_database(where: Where, said: str, can_create_db: bool | None) -> CheckFailed:
+def missing_database(t: Target, said: str, can_create_db: bool | None) -> CheckFailed:
     createdb = (
-        f"createdb -h {shlex.quote(where.host)} -p {where.port} -U {shlex.quote(where.user)} "
-        f"{shlex.quote(where.dbname)}"
+        f"createdb -h {shlex.quote(t.host)} -p {t.port} -U {shlex.quote(t.user)} "
+        f"{shlex.quote(t.dbname)}"
     )
     as_super = (
-        f"createdb -h {shlex.quote(where.host)} -p {where.port} -U {SUPERUSER} "
-        f"-O {shlex.quote(where.user)} {shlex.quote(where.dbname)}"
+        f"createdb -h {shlex.quote(t.host)} -p {t.port} -U {SUPERUSER} "
+        f"-O {shlex.quote(t.user)} {shlex.quote(t.dbname)}"
+    )
+    own = replace(t.sql(f"CREATE DATABASE {ident(t.dbname)}", database="postgres"), shown=createdb)
+    other = replace(
+        t.superuser_sql(f"CREATE DATABASE {ident(t.dbname)} OWNER {ident(t.user)}"),
+        shown=as_super,
     )
     if can_create_db:
-        hint = createdb
+        found = fix(own)
     elif can_create_db is False:
-        hint = (
-            f"role {where.user} may not create databases (no CREATEDB); as a superuser: {as_super}"
+        found = fix(
+            other,
+            text=f"role {t.user} may not create databases (no CREATEDB); as a superuser: "
+            f"{as_super}",
         )
     else:
-        hint = f"{createdb}  (needs CREATEDB; otherwise as a superuser: {as_super})"
+        found = fix(
+            other, text=f"{createdb}  (needs CREATEDB; otherwise as a superuser: " f"{as_super})"
+        )
     return CheckFailed(
-        f"database {where.dbname!r} does not exist on {where.address}",
+        f"database {t.dbname!r} does not exist on {t.address}",
         why="the server is up and accepted the login, but has no such database" + said,
-        hint=hint,
+        fix=found,
+    )
+
+
+def closed_database(t: Target, said: str, lookup: Lookup | None) -> CheckFailed:
+    """55000 from CheckMyDatabase: ``ALLOW_CONNECTIONS false`` (template0 is so)."""
+    if lookup is not None and lookup.is_template:
+        create = t.sql(f"CREATE DATABASE {ident(t.user)}", database="postgres")
+        return CheckFailed(
+            f"database {t.dbname!r} is a template that accepts no connections (IS_TEMPLATE, "
+            "ALLOW_CONNECTIONS false)",
+            why="template databases such as template0 exist to be copied; nobody is meant to "
+            "connect to them" + said,
+            fix=fix(
+                Manual(
+                    f"point {t.source} at the application's own database; to create one: "
+                    f"{create.render()}"
+                ),
+            ),
+        )
+    allow = t.superuser_sql(f"ALTER DATABASE {ident(t.dbname)} ALLOW_CONNECTIONS true")
+    return CheckFailed(
+        f"database {t.dbname!r} does not accept connections (ALLOW_CONNECTIONS false) on "
+        f"{t.address}",
+        why="its owner or a superuser closed it to new connections (ALTER DATABASE ... "
+        "ALLOW_CONNECTIONS false), e.g. for maintenance" + said,
+        fix=fix(allow, text=f"as its owner or a superuser: {allow.render()}"),
     )
 
 
@@ -227,71 +545,546 @@ SLOTS_QUERY = (
 )
 
 
-def no_free_slots(where: Where, said: str) -> CheckFailed:
-    limits = (
-        "SELECT current_setting('max_connections') AS max_connections, "
-        "current_setting('superuser_reserved_connections') AS reserved, "
-        f"(SELECT rolconnlimit FROM pg_roles WHERE rolname = '{where.user}') AS role_limit, "
-        f"(SELECT datconnlimit FROM pg_database WHERE datname = '{where.dbname}') AS db_limit"
+def no_free_slots(
+    t: Target, said: str, routine: str, stage: str | None, lookup: Lookup | None
+) -> CheckFailed:
+    """53300: which limit, from the routine that reported it (role, database, reserved slots,
+    max_connections)."""
+    if routine == "InitializeSessionUserId":
+        unlimit = t.superuser_sql(f"ALTER ROLE {ident(t.user)} CONNECTION LIMIT -1")
+        limit = lookup.role_limit if lookup else None
+        shown = f" ({limit})" if limit is not None and limit >= 0 else ""
+        zero = limit == 0
+        return CheckFailed(
+            f"role {t.user!r} may not open "
+            + (
+                "any connection: its CONNECTION LIMIT is 0"
+                if zero
+                else f"more connections: its CONNECTION LIMIT{shown} is reached"
+            ),
+            why="ALTER ROLE ... CONNECTION LIMIT caps the role's sessions; raising "
+            "max_connections does not change it" + said,
+            fix=fix(
+                unlimit,
+                text=f"as a superuser (or CREATEROLE): {unlimit.render()} (or a "
+                "higher limit); see who holds them: "
+                f"{t.as_superuser(SLOTS_QUERY)}",
+            ),
+        )
+    if routine == "CheckMyDatabase":
+        unlimit = t.superuser_sql(f"ALTER DATABASE {ident(t.dbname)} CONNECTION LIMIT -1")
+        limit = lookup.db_limit if lookup else None
+        zero = limit == 0
+        shown = f" ({limit})" if limit is not None and limit >= 0 else ""
+        return CheckFailed(
+            f"database {t.dbname!r} accepts "
+            + (
+                "no connection: its CONNECTION LIMIT is 0"
+                if zero
+                else f"no more connections: its CONNECTION LIMIT{shown} is reached"
+            ),
+            why="ALTER DATABASE ... CONNECTION LIMIT caps the database's sessions; raising "
+            "max_connections does not change it" + said,
+            fix=fix(
+                unlimit,
+                text=f"as its owner or a superuser: {unlimit.render()} (or a " "higher limit)",
+            ),
+        )
+    current = lookup.max_connections if lookup else None
+    wanted = max(100, 2 * current) if current else 200
+    raise_it = t.superuser_sql(f"ALTER SYSTEM SET max_connections = {wanted}")
+    restart = ask_admin(
+        "restart PostgreSQL (max_connections takes effect on restart): sudo systemctl restart "
+        "postgresql"
+    )
+    reserved = routine == "InitPostgres" or stage == AUTHENTICATED
+    what = (
+        "only the slots reserved for superusers are left"
+        if reserved
+        else "max_connections is reached"
     )
     return CheckFailed(
-        f"{where.address} has no free connection slot for {where.user} (SQLSTATE 53300)",
-        why="max_connections is reached (the last superuser_reserved_connections slots are kept "
-        "for superusers), or the role's or database's CONNECTION LIMIT is" + said,
-        hint=f"see who holds them (superusers may use the reserved slots): "
-        f"{where.as_superuser(SLOTS_QUERY)}; see the limits: {where.as_superuser(limits)}; then "
-        "close idle sessions, put a pooler (pgbouncer) in front, or raise the limit: "
-        f"{where.as_superuser('ALTER SYSTEM SET max_connections = 200')} and restart the "
-        "server (max_connections needs a restart)",
+        f"{t.address} has no free connection slot for {t.user} (SQLSTATE 53300): {what}",
+        why="every connection slot of the server is taken (the last superuser_reserved_connections "
+        "are kept for superusers)" + said,
+        fix=fix(
+            raise_it,
+            restart,
+            text=f"see who holds them (superusers may use the reserved slots): "
+            f"{t.as_superuser(SLOTS_QUERY)}; then close idle sessions, put a pooler (pgbouncer) "
+            f"in front, or raise the limit: {raise_it.render()} and restart the server "
+            "(max_connections needs a restart)",
+        ),
     )
 
 
-def replica(where: Where, primary: str | None) -> CheckFailed:
+#: postmaster.c's detail when a standby runs with hot_standby = off (CAC_NOTCONSISTENT)
+HOT_STANDBY_OFF = "Hot standby mode is disabled."
+
+
+def cannot_connect_now(t: Target, message: str, detail: str) -> CheckFailed:
+    """57P03: starting up, shutting down, in recovery, or a standby with hot_standby = off.
+    The last is told by the server's own detail text (the one verdict read from words: the
+    protocol carries nothing else); a translated server gets the verdict naming all four."""
+    said = _said(message, detail)
+    if detail.strip() == HOT_STANDBY_OFF:
+        return CheckFailed(
+            f"{t.address} is a standby with hot_standby = off: it accepts no connections, and "
+            "waiting does not help",
+            why="a standby lets clients in only with hot_standby = on" + said,
+            fix=fix(
+                ask_admin(
+                    "on the standby, set hot_standby = on in postgresql.conf and restart it; or "
+                    f"point {t.source} at the primary"
+                ),
+            ),
+        )
+    wait = Command(["pg_isready", "-h", t.host, "-p", str(t.port), "-t", "60"], timeout=70)
+    return CheckFailed(
+        f"{t.address} does not accept connections now (SQLSTATE 57P03)",
+        why="the server is starting up, shutting down, in recovery, or a standby with "
+        "hot_standby = off" + said,
+        fix=fix(
+            wait,
+            ask_admin(
+                "if it stays so, look at the server's log: a shutdown waiting for sessions to "
+                "end, a long crash recovery, or a standby with hot_standby = off"
+            ),
+            text=f"wait and retry: {wait.render()} says when it accepts connections; if it "
+            "stays so, look at the server's log (a shutdown waiting for sessions to end, a "
+            "crash recovery, or hot_standby = off on a standby)",
+        ),
+    )
+
+
+# -- why a login failed: the probe --------------------------------------------------------------
+
+
+def login_timeout(t: Target, seconds: float) -> CheckFailed:
+    wait = Command(["pg_isready", "-h", t.host, "-p", str(t.port), "-t", "10"], timeout=20)
+    return CheckFailed(
+        f"{t.host}:{t.port} accepted the connection but did not complete the login within "
+        f"{seconds:g} s",
+        why="the server (or a proxy or pooler in front of it) is overloaded or stuck: out of "
+        "worker processes, waiting on a lock, or on a slow authentication backend (LDAP, PAM)",
+        fix=fix(
+            wait,
+            ask_admin("look at the server's log and load"),
+            text=f"look at the server's log and load; `{wait.render()}` tells whether it lets "
+            f"anyone in; if logins are just slow, raise {t.section}.timeout",
+        ),
+    )
+
+
+def _root_cert(t: Target) -> str:
+    found = t.params.get("sslrootcert") or os.environ.get("PGSSLROOTCERT")
+    return found or str(Path.home() / ".postgresql" / "root.crt")
+
+
+def tls_context(t: Target) -> ssl.SSLContext:
+    """The TLS settings libpq uses for ``t.sslmode`` (verification only for verify-*)."""
+    context = ssl.create_default_context()
+    if t.sslmode not in ("verify-ca", "verify-full"):
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    context.check_hostname = t.sslmode == "verify-full"
+    root = _root_cert(t)
+    if root != "system":
+        context.load_verify_locations(cafile=root)
+    return context
+
+
+def _certificate_failure(t: Target, exc: ssl.SSLCertVerificationError) -> CheckFailed:
+    reason = str(exc.verify_message or exc.reason or exc)
+    if exc.verify_code in _NAME_MISMATCH:
+        return CheckFailed(
+            f"the certificate of {t.host}:{t.port} is not issued for {t.host!r} "
+            f"(sslmode=verify-full): {reason}",
+            why="verify-full checks that the host name in the connection string is one the "
+            "certificate names",
+            fix=fix(
+                t.edit_setting(
+                    "connect by a name the certificate lists (see: openssl s_client -connect "
+                    f"{t.dial}:{t.port} -starttls postgres | openssl x509 -noout -ext "
+                    "subjectAltName), or use sslmode=verify-ca"
+                )
+            ),
+        )
+    return CheckFailed(
+        f"the certificate of {t.host}:{t.port} is not trusted (sslmode={t.sslmode}): {reason}",
+        why=f"it is not signed by the CA in {_root_cert(t)} (self-signed, another CA, or "
+        "expired)",
+        fix=fix(
+            t.edit_setting(
+                "set sslrootcert=/path/to/ca.pem to the CA that signed the server's certificate "
+                f"(check: openssl s_client -connect {t.dial}:{t.port} -starttls postgres -CAfile "
+                "/path/to/ca.pem -verify_return_error)"
+            )
+        ),
+    )
+
+
+def _attempts(t: Target, deadline: float) -> tuple[dict[str, _pgwire.Attempt | None], bool]:
+    """Both attempts; returns them by kind and whether the server offers SSL."""
+    login: dict[str, Any] = dict(
+        user=t.user, dbname=t.dbname, password=t.password, deadline=deadline
+    )
+    found: dict[str, _pgwire.Attempt | None] = {}
+    offered = False
+    host = t.host if t.socket else t.dial
+    if not t.socket:
+        found["ssl"] = _pgwire.login_attempt(host, t.port, tls=tls_context(t), **login)
+        offered = found["ssl"] is not None
+    found["plain"] = _pgwire.login_attempt(host, t.port, tls=None, **login)
+    return found, offered
+
+
+def diagnose_login(t: Target, exc: Exception, deadline: float) -> CheckFailed:
+    """Explain libpq's failure ``exc`` to log in to ``t``."""
+    libpq = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    fallback = CheckFailed(
+        f"cannot connect to {t.login}: {libpq}",
+        why="libpq refused or failed the connection for a reason of its own (the server let "
+        "envcheck's own login in)",
+        fix=fix(Manual(f"check {t.source}; compare with: {t.psql()}")),
+    )
+    if t.sslmode in ("verify-ca", "verify-full"):
+        root = _root_cert(t)
+        if root != "system" and not os.path.isfile(str(root)):
+            return CheckFailed(
+                f"sslmode={t.sslmode} needs the CA certificate, and there is no file {root}",
+                why="libpq verifies the server's certificate against sslrootcert (default "
+                "~/.postgresql/root.crt)",
+                fix=fix(
+                    t.edit_setting(
+                        "set sslrootcert=/path/to/ca.pem (or sslrootcert=system "
+                        "for the machine's trust store)"
+                    )
+                ),
+            )
+    try:
+        attempts, offered = _attempts(t, deadline)
+    except ssl.SSLCertVerificationError as cert:
+        return _certificate_failure(t, cert)
+    except ssl.SSLError as tls:
+        return tls_failed(t, str(tls.reason or tls))
+    except (_pgwire.ProbeError, OSError, socket.timeout):
+        return fallback
+    order = [k for k in _ORDER.get(t.sslmode, ("ssl", "plain")) if k in attempts]
+    if order == ["ssl"] and attempts.get("ssl") is None and not t.socket:
+        return CheckFailed(
+            f"{t.host}:{t.port} refuses SSL, but the connection string requires it",
+            why=f"sslmode={t.sslmode} is set and the server answered the SSL request with 'N' "
+            "(ssl = off)",
+            fix=fix(
+                t.edit_setting(f"drop sslmode={t.sslmode}"),
+                text=f"drop sslmode={t.sslmode} from {t.source} (or set ssl = on in "
+                "postgresql.conf, with ssl_cert_file and ssl_key_file, and restart the server)",
+            ),
+        )
+    relevant = [(k, a) for k in order if (a := attempts.get(k)) is not None]
+    if not relevant or any(a.stage == _pgwire.READY for _, a in relevant):
+        return _client_refused(t, attempts, exc) or fallback
+    kind, chosen = max(enumerate(relevant), key=lambda p: (_RANK[p[1][1].stage], p[0]))[1]
+    if chosen.needs_password:
+        return needs_password(t)
+    said = _said(chosen.message, chosen.detail)
+    ssl_attempt, plain = attempts.get("ssl"), attempts.get("plain")
+
+    def hba(a: _pgwire.Attempt | None) -> bool:
+        return (
+            a is not None
+            and a.sqlstate == "28000"
+            and a.stage == BEFORE_AUTH
+            and a.routine != "auth_failed"
+        )
+
+    if hba(chosen):
+        if order == ["ssl"] and plain is not None and not hba(plain) and plain.stage != BEFORE_AUTH:
+            return pg_hba_refuses(t, said, ssl_helps=False, plain_only=True)
+        helps: bool | None
+        if t.socket:
+            helps = False
+        elif not offered:
+            helps = None
+        else:
+            helps = hba(plain) and not hba(ssl_attempt)
+        return pg_hba_refuses(t, said, ssl_helps=helps, ssl_offered=offered)
+    code = chosen.sqlstate or ""
+    needs_lookup = code in ("28P01", "28000", "55000", "53300")
+    lookup = look_up(t, deadline) if needs_lookup else None
+    can_create = _can_create_db(t) if code == "3D000" else None
+    return _explain(
+        t,
+        code,
+        chosen.message,
+        chosen.detail,
+        chosen.stage,
+        chosen.routine,
+        can_create,
+        lookup,
+        chosen.asked,
+    )
+
+
+def needs_password(t: Target) -> CheckFailed:
+    """The server asked for a password and libpq had none; a password file libpq ignored for
+    its mode is named."""
+    entry = passfile_entry(t.passfile, t.host, t.port, t.dbname, t.user)
+    if entry is not None and not entry.usable:
+        chmod = Command(["chmod", "600", entry.path])
+        return CheckFailed(
+            f"the password file {entry.path} has mode {entry.mode:04o}: libpq ignores it, so "
+            f"no password is sent for {t.user!r}",
+            why="libpq reads a password file only when group and others have no access to it "
+            "(it warns: has group or world access; permissions should be u=rw (0600) or less)",
+            fix=fix(chmod),
+        )
+    return CheckFailed(
+        f"the server wants a password for user {t.user!r}",
+        why="the connection string has none (nor PGPASSWORD, nor a matching line in "
+        f"{t.passfile})",
+        fix=fix(
+            t.edit_setting(
+                f"put it in the connection string (postgresql://{t.user}:PASSWORD@{t.host}:"
+                f"{t.port}/{t.dbname}) or in ~/.pgpass"
+            ),
+            text=f"put it in {t.source} (postgresql://{t.user}:PASSWORD@{t.host}:{t.port}/"
+            f"{t.dbname}) or in ~/.pgpass",
+        ),
+    )
+
+
+def tls_failed(t: Target, reason: str) -> CheckFailed:
+    return CheckFailed(
+        f"the TLS handshake with {t.address} failed after the server accepted SSL: {reason}",
+        why="the TLS layer failed: the server (or a proxy in front of it) answered the SSL "
+        "request with 'S' and then broke off the handshake (SSL SYSCALL error / EOF in libpq)",
+        fix=fix(
+            ask_admin(
+                f"look at the server's (or the proxy's) log for TLS errors; compare without TLS: "
+                f"{t.psql(options=None)} with sslmode=disable"
+            )
+        ),
+    )
+
+
+def _client_refused(
+    t: Target, attempts: dict[str, _pgwire.Attempt | None], exc: Exception
+) -> CheckFailed | None:
+    """The server let envcheck's probe in, so libpq stopped for a rule of the connection
+    string: ``target_session_attrs``, ``channel_binding``, ``require_auth``."""
+    got_in = [a for a in attempts.values() if a is not None and a.stage == _pgwire.READY]
+    wanted = t.params.get("target_session_attrs") or os.environ.get("PGTARGETSESSIONATTRS")
+    if got_in and wanted in ("read-write", "primary"):
+        status = got_in[0].status
+        if (
+            status.get("in_hot_standby") == "on"
+            or status.get("default_transaction_read_only") == "on"
+        ):
+            standby = status.get("in_hot_standby") == "on"
+            hosts = ", ".join(f"{h}:{p}" for h, p, _ in t.candidates) or t.address
+            return CheckFailed(
+                f"no host of {t.source} is a writable primary ({hosts}): target_session_attrs="
+                f"{wanted} refuses " + ("a hot standby" if standby else "a read-only session"),
+                why="libpq connects only to a server whose sessions are read-write; "
+                + (
+                    "this one is a standby (in recovery)"
+                    if standby
+                    else "default_transaction_read_only is on"
+                ),
+                fix=fix(t.edit_setting("add the primary's host (or drop target_session_attrs)")),
+            )
+    binding = t.params.get("channel_binding")
+    if binding == "require":
+        return CheckFailed(
+            f"channel_binding=require, and {t.address} "
+            + (
+                "accepts this login without SCRAM over SSL"
+                if got_in
+                else "does not offer SCRAM with channel binding here"
+            ),
+            why="channel binding needs SSL and the scram-sha-256 method; libpq stops otherwise",
+            fix=fix(
+                t.edit_setting(
+                    "use sslmode=require (and a scram-sha-256 pg_hba.conf line), "
+                    "or drop channel_binding=require"
+                )
+            ),
+        )
+    required = t.params.get("require_auth")
+    if required:
+        methods = {a.asked for a in attempts.values() if a is not None}
+        names = {None: "none", 0: "none", 3: "password", 5: "md5", 10: "scram-sha-256"}
+        used = ", ".join(sorted({names.get(m, str(m)) for m in methods}))
+        return CheckFailed(
+            f"require_auth={required}, and {t.address} asks for {used} for {t.user!r}",
+            why="libpq refuses a server that authenticates with another method than "
+            "require_auth allows",
+            fix=fix(
+                t.edit_setting(
+                    f"allow the server's method in require_auth ({used}), or "
+                    "ask for a pg_hba.conf line with the required method"
+                )
+            ),
+        )
+    return None
+
+
+def _can_create_db(t: Target) -> bool | None:
+    """Whether the role may create databases, asked in the maintenance database."""
+    import psycopg
+
+    kwargs = t.connect_kwargs("envcheck diagnosis")
+    kwargs["dbname"] = "postgres"
+    try:
+        with psycopg.connect(**kwargs, connect_timeout=2) as conn:
+            row = conn.execute(
+                "SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user"
+            ).fetchone()
+    except psycopg.Error:
+        return None
+    return bool(row[0]) if row else None
+
+
+# -- why a check's query failed ------------------------------------------------------------------
+
+
+def replica(t: Target, primary: str | None) -> CheckFailed:
     """A server in recovery: name its primary when this role may see it."""
     shown = f" (its primary: {primary})" if primary else ""
     query = "SELECT sender_host, sender_port FROM pg_stat_wal_receiver"
     return CheckFailed(
-        f"{where.address} is a read-only replica (in recovery){shown}",
+        f"{t.address} is a read-only replica (in recovery){shown}",
         why="a standby replays the primary's changes and accepts no writes",
-        hint=f"point {where.source} at the primary server; on the replica, "
-        f"`{where.psql(query, user=SUPERUSER)}` names it",
+        fix=fix(
+            t.edit_setting("point the connection at the primary server"),
+            text=f"point {t.source} at the primary server; on the replica, "
+            f"`{t.psql(query, user=SUPERUSER)}` names it",
+        ),
     )
 
 
-_READ_ONLY_RESET = {
-    "user": "ALTER ROLE {user} RESET default_transaction_read_only",
-    "database": "ALTER DATABASE {dbname} RESET default_transaction_read_only",
-    "database user": "ALTER ROLE {user} IN DATABASE {dbname} RESET default_transaction_read_only",
-    "configuration file": "ALTER SYSTEM SET default_transaction_read_only = off",
+#: how a session default is undone, by where pg_settings says it was set
+_RESET = {
+    "user": "ALTER ROLE {user} RESET {name}",
+    "database": "ALTER DATABASE {dbname} RESET {name}",
+    "database user": "ALTER ROLE {user} IN DATABASE {dbname} RESET {name}",
+    "configuration file": "ALTER SYSTEM SET {name} = DEFAULT",
 }
 
 
-def read_only_sessions(where: Where, setting_source: str) -> CheckFailed:
-    """Transactions are read-only by default: say where that is set, and how to undo it there."""
-    user, dbname = where.user, where.dbname
-    place = {
-        "user": f"for role {user} (ALTER ROLE ... SET)",
-        "database": f"for database {dbname} (ALTER DATABASE ... SET)",
-        "database user": f"for role {user} in database {dbname}",
-        "client": f"by the connection itself (options in {where.source}, or PGOPTIONS)",
+def setting_place(t: Target, setting_source: str) -> str:
+    return {
+        "user": f"for role {t.user} (ALTER ROLE ... SET)",
+        "database": f"for database {t.dbname} (ALTER DATABASE ... SET)",
+        "database user": f"for role {t.user} in database {t.dbname}",
+        "client": f"by the connection itself (options in {t.source}, or PGOPTIONS)",
         "configuration file": "in the server's configuration (postgresql.conf)",
     }.get(setting_source, f"(source: {setting_source})")
-    statement = _READ_ONLY_RESET.get(setting_source, "")
+
+
+def reset_setting(t: Target, name: str, setting_source: str, value: str = "off") -> Fix:
+    """The fix that undoes session default ``name`` where it is set, run by whoever may (the
+    role itself for its own defaults; the owner or a superuser for a database's; a superuser for
+    the server's), in a session where the setting itself is off."""
+    statement = _RESET.get(setting_source, "")
+    options = f"-c {name}={value}"
     if setting_source == "client":
-        hint = (
-            "remove -c default_transaction_read_only=on from options in "
-            f"{where.source} (and PGOPTIONS)"
-        )
-    elif statement:
-        # the session that undoes it must not be read-only itself
-        sql = statement.format(user=ident(user), dbname=ident(dbname))
-        hint = "PGOPTIONS='-c default_transaction_read_only=off' " + where.psql(sql, user=SUPERUSER)
-        if setting_source == "configuration file":
-            hint += ' -c "SELECT pg_reload_conf()"  (or edit postgresql.conf and reload)'
+        return fix(t.edit_setting(f"remove -c {name}=... from options (and from PGOPTIONS)"))
+    if not statement:
+        return fix(Manual(f"{t.psql('SHOW ' + name)} and find where it is set", ask=ADMIN))
+    sql = statement.format(user=ident(t.user), dbname=ident(t.dbname), name=name)
+    if setting_source == "user" or setting_source == "database user":
+        step = t.sql(sql, options=options)
+        steps: list[Step] = [step]
+    elif setting_source == "database":
+        step = t.sql(sql, role=SUPERUSER, needs={"superuser"}, options=options)
+        steps = [step]
     else:
-        hint = f"{where.psql('SHOW default_transaction_read_only')} and find where it is set"
+        step = t.sql(sql, role=SUPERUSER, database="postgres", needs={"superuser"}, options=options)
+        steps = [step, t.superuser_sql("SELECT pg_reload_conf()")]
+    text = "; then ".join(s.render() for s in steps)
+    if setting_source == "database":
+        text = f"as the database's owner or a superuser: {text}"
+    if setting_source == "configuration file":
+        text += " (or edit postgresql.conf and reload)"
+    return Fix(steps, text=text)
+
+
+def read_only_sessions(t: Target, setting_source: str) -> CheckFailed:
+    """Transactions are read-only by default: say where that is set, and how to undo it there."""
     return CheckFailed(
-        f"sessions on {where.login} are read-only: default_transaction_read_only is on {place}",
+        f"sessions on {t.login} are read-only: default_transaction_read_only is on "
+        f"{setting_place(t, setting_source)}",
         why="every transaction starts read-only, so the application's writes fail",
-        hint=hint,
+        fix=reset_setting(t, "default_transaction_read_only", setting_source),
+    )
+
+
+#: the timeouts that cancel a statement or end a session, and what each stops
+TIMEOUTS = {
+    "statement_timeout": "every statement that runs longer is cancelled (57014)",
+    "lock_timeout": "every statement that waits longer for a lock is cancelled (55P03)",
+    "idle_session_timeout": "a session idle for longer is closed by the server (57P05)",
+    "idle_in_transaction_session_timeout": "a session idle inside a transaction for longer is "
+    "closed by the server (25P03)",
+}
+
+
+def short_timeout(t: Target, name: str, ms: int, setting_source: str) -> Fix:
+    return reset_setting(t, name, setting_source, value="0")
+
+
+def timed_out(t: Target, name: str, ms: int, setting_source: str, what: str) -> CheckFailed:
+    """A check's statement was stopped by one of :data:`TIMEOUTS`."""
+    return CheckFailed(
+        f"{what} on {t.login} was stopped by {name} = {ms} ms, set "
+        f"{setting_place(t, setting_source)}",
+        why=f"{TIMEOUTS[name]}: the connection was not lost; the application's statements meet "
+        "the same limit",
+        fix=short_timeout(t, name, ms, setting_source),
+    )
+
+
+def query_failed(t: Target, exc: psycopg.Error, what: str) -> CheckFailed:
+    """A query error no verdict covers: its class and layer, the server's words, where to look."""
+    code = getattr(exc, "sqlstate", None) or ""
+    diag = getattr(exc, "diag", None)
+    words = str(getattr(diag, "message_primary", None) or exc).strip()
+    words = (words.splitlines() or [type(exc).__name__])[0]
+    name, layer = CLASSES.get(code[:2], ("", "server"))
+    if code == "53100":
+        summary = f"{what} on {t.login} failed: the server's disk is full (SQLSTATE 53100)"
+    elif code == "53200":
+        summary = f"{what} on {t.login} failed: the server is out of memory (SQLSTATE 53200)"
+    elif code in ("57P01", "57P02", "57P04"):
+        summary = (
+            f"the server ended envcheck's session on {t.login} during {what} (SQLSTATE {code}: "
+            "an administrator's pg_terminate_backend, a crash or a shutdown, or the database "
+            "was dropped)"
+        )
+    else:
+        shown = f"SQLSTATE {code}{': ' + name if name else ''}" if code else type(exc).__name__
+        summary = f"the server refused {what} on {t.login} ({shown})"
+    return CheckFailed(
+        summary,
+        why=f"the {layer} layer failed; the server said: {words}",
+        fix=fix(
+            Manual(
+                f"look at the server's log around this time for this SQLSTATE; compare with: "
+                f"{t.psql()}",
+                ask=ADMIN,
+            )
+        ),
+    )
+
+
+def lost(t: Target, exc: BaseException) -> CheckFailed:
+    text = str(exc).strip()
+    return CheckFailed(
+        f"lost the connection to {t.login}: {getattr(exc, 'sqlstate', None) or type(exc).__name__}",
+        why=text.splitlines()[0] if text else "the server closed it",
+        fix=fix(Manual(f"look at the server's log; try: {t.psql()}", ask=ADMIN)),
     )

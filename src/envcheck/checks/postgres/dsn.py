@@ -1,9 +1,10 @@
-"""Reading a PostgreSQL connection string without ever echoing it.
+"""Reading a PostgreSQL connection string with libpq's own parser, without ever echoing it.
 
-libpq's own parse errors quote the input (``cannot resolve host "2024xq@127.0.0.1"``, ``missing "="
-after "CNRYB"``), and the input holds the password. envcheck parses URLs
+What libpq accepts is read as libpq reads it (``psycopg.conninfo.conninfo_to_dict``). libpq's
+parse errors quote the input (``missing "=" after "CNRYB"``), and the input holds the password:
+for a string libpq rejects, envcheck's own reading of URLs
 (``postgresql://user:password@host:port/dbname?key=value``) and keyword strings
-(``host=... user=... password='a b'``) itself first and says what is wrong in its own words.
+(``host=... user=... password='a b'``) says what is wrong in its own words.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 SCHEMES = ("postgresql", "postgres")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]{0,30}):(//)?")
 _PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-ENCODE = "percent-encode @ # / : in the user name and password (as %40 %23 %2F %3A; % as %25)"
+ENCODE = "percent-encode @ # / : ? in the user name and password (as %40 %23 %2F %3A %3F; % as %25)"
 
 
 class DsnError(ValueError):
@@ -44,8 +45,28 @@ def keywords() -> set[str]:
 
 
 def parse(dsn: str) -> dict[str, str]:
-    """The parameters of ``dsn`` (a URL or a keyword/value string); :class:`DsnError` if it is
-    malformed."""
+    """The parameters of ``dsn`` (a URL or a keyword/value string) as libpq reads them;
+    :class:`DsnError`, in envcheck's words, if libpq rejects it."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        return {key: str(value) for key, value in conninfo_to_dict(dsn).items()}
+    except psycopg.Error as exc:
+        libpq = _QUOTED.sub('"…"', (str(exc).strip().splitlines() or [""])[0])
+    try:
+        explain(dsn)
+    except DsnError as exc:
+        raise DsnError(str(exc)) from None
+    raise DsnError(f"libpq rejects it ({libpq})")
+
+
+#: a quoted piece of the input in a libpq message
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def explain(dsn: str) -> dict[str, str]:
+    """envcheck's own reading of ``dsn``: :class:`DsnError` in words that quote nothing."""
     text = dsn.strip()
     if not text:
         return {}
@@ -178,9 +199,12 @@ def _check_keys(params: Mapping[str, str]) -> None:
             raise DsnError(f"{shown} is not a libpq connection parameter{also}")
 
 
-def service_params(name: str, environ: Mapping[str, str]) -> dict[str, str] | None:
+def service_params(
+    name: str, environ: Mapping[str, str]
+) -> tuple[dict[str, str] | None, list[str]]:
     """The parameters of service ``name`` from the files libpq reads (``PGSERVICEFILE`` or
-    ``~/.pg_service.conf``, then ``PGSYSCONFDIR/pg_service.conf``); ``None`` if none has it."""
+    ``~/.pg_service.conf``, then ``PGSYSCONFDIR/pg_service.conf``; ``None`` if none has it) and
+    those files."""
     files = [environ.get("PGSERVICEFILE") or str(Path.home() / ".pg_service.conf")]
     sysconf = environ.get("PGSYSCONFDIR") or "/etc/postgresql-common"
     files.append(os.path.join(sysconf, "pg_service.conf"))
@@ -191,5 +215,5 @@ def service_params(name: str, environ: Mapping[str, str]) -> dict[str, str] | No
         except (configparser.Error, UnicodeDecodeError):
             continue
         if parser.has_section(name):
-            return dict(parser.items(name))
-    return None
+            return dict(parser.items(name)), files
+    return None, files

@@ -1,103 +1,73 @@
 """The ``postgres`` component: a real PostgreSQL server, checked from TCP to a write round-trip.
 
-Checks per instance, in dependency order: ``reachable`` (TCP and the protocol's first byte) →
-``connect`` (psycopg 3, authentication, database) → ``version``, ``settings``, ``extension[X]``,
-``write`` (a probe table in a transaction that is rolled back: nothing is left behind). All of an
-instance's checks share one connection, one check after the other.
+Checks per instance, in dependency order: ``reachable`` (TCP or the socket, and the protocol's
+first byte) → ``connect`` (psycopg 3, authentication, database) → ``version``, ``settings``,
+``extension[X]``, ``write`` (a real table in ``current_schema()``, in a transaction that is rolled
+back: nothing is left behind). All of an instance's checks share one connection, one check after
+the other.
 """
 
 from __future__ import annotations
 
 import functools
+import glob
 import math
 import os
-import pwd
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from envcheck.checks.postgres.diagnose import explain_failure
-from envcheck.checks.postgres.login import diagnose_login
-from envcheck.checks.postgres.probes import extension_check, write
-from envcheck.checks.postgres.session import APPLICATION_NAME, session, show
-from envcheck.checks.postgres.target import SOCKET_DIRS, Target, target
+from envcheck.checks.postgres import diagnose as _diagnose
+from envcheck.checks.postgres.config import CONFIGURE, PostgresConfig, default_config
+from envcheck.checks.postgres.session import (
+    APPLICATION_NAME,
+    read_settings,
+    session,
+    show,
+    text,
+)
+from envcheck.checks.postgres.target import (
+    FIX_OPTIONS,
+    SOCKET_DIRS,
+    Target,
+    ident,
+    os_user,
+    parse_config,
+    target,
+)
 from envcheck.checks.shared import server as _server
 from envcheck.checks.shared.config import older
 from envcheck.core import interpolate as _interpolate
 from envcheck.core.config import EnvcheckConfig
-from envcheck.core.fix import Sql, StepResult
+from envcheck.core.fix import Command, Fix, Manual, Sql, Step, StepResult
 from envcheck.core.model import Check, CheckFailed, Context, FactValue, Outcome, ok, warn
 from envcheck.kit import Component, _net
 
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["diagnose_login_failure", "explain_failure"]
+__all__ = ["PostgresConfig", "diagnose_login_failure", "explain_failure"]
 
+explain_failure = _diagnose.explain_failure
 COMPONENT = "postgres"
-DEFAULT_DSN = "${DATABASE_URL:-postgresql://localhost:5432/app}"
 START_HINT = (
     "start PostgreSQL: sudo systemctl start postgresql  (without systemd: sudo pg_ctlcluster "
     "<version> main start; in Docker: docker start <container>)"
 )
-CONFIGURE = (
-    "set DATABASE_URL (or PGHOST/PGPORT/PGUSER/PGDATABASE), or add [tool.envcheck.postgres] "
-    "dsn = ... to pyproject.toml"
-)
 
 
-class PostgresConfig(_server.ServerConfig):
-    """One PostgreSQL instance: [tool.envcheck.postgres] or [tool.envcheck.postgres.NAME]."""
-
-    version_example: ClassVar[str] = "'15' or '15.4'"
-
-    dsn: str = DEFAULT_DSN
-    #: used when the DSN has none (a ``${VAR}`` reference keeps special characters out of URLs)
-    password: str | None = None
-    extensions: list[str] = []
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def default_config(environ: Mapping[str, str]) -> dict[str, Any] | None:
-    """Where libpq would connect: ``DATABASE_URL``, else libpq's variables and defaults."""
-    if environ.get("DATABASE_URL"):
-        return {"dsn": "${DATABASE_URL}", "source": _server.origin("DATABASE_URL", environ)}
-    names = ("PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGSERVICE", "PGPASSFILE")
-    keys = ("host", "port", "user", "dbname", "service", "passfile")
-    params = {key: environ[name] for name, key in zip(names, keys) if environ.get(name)}
-    used = [_server.origin(n, environ) for n in (*names, "PGPASSWORD") if environ.get(n)]
-    addressed = any(key in params for key in ("host", "port", "service"))
-    if not addressed:
-        port = params.get("port", "5432")
-        sockets = [d for d in SOCKET_DIRS if os.path.exists(os.path.join(d, f".s.PGSQL.{port}"))]
-        params["host"] = sockets[0] if sockets else "localhost"
-        where = f"local socket {sockets[0]}" if sockets else "localhost:5432"
-        source = f"libpq default ({where})"
-    else:
-        source = "libpq environment"
-    if "user" not in params:
-        params["user"] = pwd.getpwuid(os.geteuid()).pw_name
-    if used:
-        source += " (" + ", ".join(used) + ")"
-    found: dict[str, Any] = {
-        "dsn": " ".join(f"{key}={_quote(value)}" for key, value in params.items()),
-        "source": source,
-        "required": addressed,
-    }
-    if environ.get("PGPASSWORD"):
-        found["password"] = "${PGPASSWORD}"
-    return found
+def _start(t: Target) -> Fix:
+    start = Command(["sudo", "systemctl", "start", "postgresql"], needs=frozenset({"sudo"}))
+    return Fix([start], text=START_HINT + f"; or set another host in {t.source}")
 
 
 def _instance_checks(make: Component, cfg: PostgresConfig) -> Iterator[Check]:
     yield make.check("reachable", reachable, "the server's address answers")
     yield make.check("connect", connect, "connection and authentication succeed", "reachable")
     yield make.check("version", version, "server version is recent enough", "connect")
-    yield make.check("settings", settings, "encoding, timezone and connections in use", "connect")
+    yield make.check("settings", settings, "encoding, timeouts and connections in use", "connect")
     for extension in cfg.extensions:
         yield make.check(
             f"extension[{extension}]",
@@ -106,7 +76,9 @@ def _instance_checks(make: Component, cfg: PostgresConfig) -> Iterator[Check]:
             "connect",
         )
     if cfg.write_check:
-        yield make.check("write", write, "a write round-trip leaves nothing behind", "connect")
+        yield make.check(
+            "write", write, "a table can be created and written, leaving nothing", "connect"
+        )
 
 
 SERVER = _server.ServerComponent(
@@ -115,25 +87,48 @@ SERVER = _server.ServerComponent(
 envcheck_config_sections, envcheck_default_config, envcheck_checks = SERVER.hooks()
 
 
+# -- reachable ------------------------------------------------------------------------------------
+
+
 def reachable(instance: str, ctx: Context) -> Outcome:
     cfg: PostgresConfig = ctx.section
     t = target(ctx, instance)
     ctx.fact("settings_from", _server.settings_from(ctx, cfg))
-    if t.host.startswith("/"):
-        path = os.path.join(t.host, f".s.PGSQL.{t.port}")
-        if not os.path.exists(path):
-            if not cfg.required:
-                raise _server.not_found("PostgreSQL", f"the socket {path}", CONFIGURE)
-            raise CheckFailed(
-                f"no PostgreSQL socket at {path}",
-                why="the server is not running on this machine, or listens on TCP only",
-                hint=START_HINT + f"; or set a host in {t.source}",
-            )
-        return ok(f"socket {path} exists", socket=path)
+    candidates = t.candidates or ((t.host, t.port, t.hostaddr),)
+    failures: list[tuple[Target, CheckFailed]] = []
+    for host, port, hostaddr in candidates:
+        one = t.at(host, port, hostaddr)
+        try:
+            found = _reach(one, cfg, ctx)
+        except CheckFailed as exc:
+            if len(candidates) == 1:
+                raise
+            failures.append((one, exc))
+            continue
+        if failures:
+            skipped = "; ".join(f"{f.address}: {e.summary}" for f, e in failures)
+            return ok(f"{found.summary} (libpq tries the hosts in order; {skipped})", **found.facts)
+        return found
+    first = failures[0][1]
+    raise CheckFailed(
+        f"none of the {len(candidates)} hosts of {t.source} answers: "
+        + "; ".join(f"{f.address}: {e.summary}" for f, e in failures),
+        why=first.why,
+        fix=first.fix,
+    )
+
+
+def _name(t: Target) -> str:
+    return f"{t.host} ({t.hostaddr}):{t.port}" if t.hostaddr else t.address
+
+
+def _reach(t: Target, cfg: PostgresConfig, ctx: Context) -> Outcome:
+    if t.socket:
+        return _reach_socket(t, cfg)
     deadline = _server.deadline_of(ctx)
     try:
         latency = _net.probe(
-            t.host,
+            t.dial,
             t.port,
             timeout=ctx.check.seconds,
             # a server answers SSLRequest at once; keep time to find out what else is there
@@ -141,19 +136,96 @@ def reachable(instance: str, ctx: Context) -> Outcome:
             what="PostgreSQL",
             start_hint=START_HINT,
             hello=_net.PG_SSL_REQUEST,
-            understands=_is_postgres_reply,
+            understands=lambda reply: _net.looks_like(reply) == "PostgreSQL",
         )
     except _net.ConversationFailed as exc:
-        raise _net.not_the_protocol(exc, t.host, t.port, "PostgreSQL", deadline) from None
-    except CheckFailed as exc:
-        if not cfg.required and _net.nothing_listens(exc):
-            raise _server.not_found("PostgreSQL", f"{t.host}:{t.port}", CONFIGURE) from None
-        raise
-    return ok(f"{t.host}:{t.port} answers as PostgreSQL", tcp_connect_ms=round(latency, 1))
+        found = _net.not_the_protocol(exc, t.dial, t.port, "PostgreSQL", deadline)
+        raise with_steps(found) from None
+    except _net.Refused as exc:
+        if not cfg.required:
+            raise _server.not_found("PostgreSQL", t.address, CONFIGURE) from None
+        raise CheckFailed(exc.summary, why=exc.why, fix=_start(t)) from None
+    except CheckFailed as exc:  # DNS, silence
+        raise with_steps(exc) from None
+    return ok(f"{_name(t)} answers as PostgreSQL", tcp_connect_ms=round(latency, 1))
 
 
-def _is_postgres_reply(reply: bytes) -> bool:
-    return reply[:1] in (b"S", b"N", b"E")
+def with_steps(exc: CheckFailed) -> CheckFailed:
+    """``exc`` with its prose fix as a manual step (the kit's network diagnoses write prose)."""
+    if exc.fix is not None and exc.fix.steps:
+        return exc
+    shown = str(exc.fix) if exc.fix is not None else "look at the server and the network"
+    return CheckFailed(
+        exc.summary, why=exc.why, fix=Fix([Manual(shown)], text=shown), facts=exc.facts
+    )
+
+
+def _sockets(directory: str) -> list[str]:
+    return sorted(glob.glob(os.path.join(glob.escape(directory), ".s.PGSQL.*[0-9]")))
+
+
+def _reach_socket(t: Target, cfg: PostgresConfig) -> Outcome:
+    """A local socket: the directory, the socket file for the port, and whether it answers."""
+    import socket as _socket
+
+    path = os.path.join(t.host, f".s.PGSQL.{t.port}")
+    elsewhere = [s for d in dict.fromkeys((t.host, *SOCKET_DIRS)) for s in _sockets(d)]
+    if not os.path.exists(path) and not cfg.required:
+        raise _server.not_found("PostgreSQL", f"the socket {path}", CONFIGURE)
+    others = ", ".join(elsewhere)
+    if not os.path.isdir(t.host):
+        raise CheckFailed(
+            f"the socket directory {t.host} does not exist: no PostgreSQL socket at {path}",
+            why="no server on this machine put its socket there (unix_socket_directories)"
+            + (f"; sockets that do exist: {others}" if others else ""),
+            fix=_move_to(t, elsewhere) if elsewhere else _start(t),
+        )
+    if not os.path.exists(path):
+        raise CheckFailed(
+            f"no PostgreSQL socket for port {t.port} in {t.host}"
+            + (f" (sockets there or nearby: {others})" if others else ""),
+            why="the server is not running on this machine with that port, or listens on TCP "
+            "only" + (": a server with another port runs here" if others else ""),
+            fix=_move_to(t, elsewhere) if elsewhere else _start(t),
+        )
+    with _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM) as sock:
+        sock.settimeout(max(0.1, cfg.timeout / 2))
+        try:
+            sock.connect(path)
+        except ConnectionRefusedError:
+            raise CheckFailed(
+                f"the socket {path} exists but nothing listens on it (a stale socket)",
+                why="the server that made it stopped without removing it",
+                fix=_start(t),
+            ) from None
+        except PermissionError:
+            raise CheckFailed(
+                f"no permission to use the socket {path}",
+                why="the socket or its directory does not let this OS user in "
+                "(unix_socket_permissions, unix_socket_group)",
+                fix=Fix(
+                    [
+                        Manual(
+                            f"ask for access to {path} (membership of its group)",
+                            ask=_diagnose.ADMIN,
+                        )
+                    ]
+                ),
+            ) from None
+    return ok(f"socket {path} exists", socket=path)
+
+
+def _move_to(t: Target, sockets: list[str]) -> Fix:
+    where, port = os.path.split(sockets[0])
+    number = port.rsplit(".", 1)[-1]
+    return Fix(
+        [t.edit_setting(f"set host={where} port={number}")],
+        text=f"set host={where} port={number} in {t.source} (the server that runs here), or "
+        + START_HINT,
+    )
+
+
+# -- connect, version, settings -------------------------------------------------------------------
 
 
 def connect(instance: str, ctx: Context) -> Outcome:
@@ -164,10 +236,12 @@ def connect(instance: str, ctx: Context) -> Outcome:
         started = time.monotonic()
         conn.execute("SELECT 1").fetchone()
         query_ms = (time.monotonic() - started) * 1000
-        server = conn.info.parameter_status("server_version") or "?"
+        server = conn.info.parameter_status("server_version") or b"?"
+        host = conn.info.host
+    where = t.login if host in (t.host, t.dial) or not host else t.login.replace(t.host, host)
     return ok(
-        f"connected to {t.where} (PostgreSQL {server})",
-        server_version=server,
+        f"connected to {where} (PostgreSQL {text(server)})",
+        server_version=text(server),
         connect_ms=round(connect_ms, 1),
         query_ms=round(query_ms, 2),
     )
@@ -184,46 +258,395 @@ def version(instance: str, ctx: Context) -> Outcome:
     if wanted and older(shown, wanted):
         raise CheckFailed(
             f"PostgreSQL {shown} is older than the required {wanted}",
-            why=f"{t.host}:{t.port} runs an old major version",
-            hint=f"upgrade the server to PostgreSQL {wanted} or newer "
-            f"(e.g. sudo apt install postgresql-{wanted.split('.')[0]}, then pg_upgradecluster)",
+            why=f"{t.address} runs an old major version",
+            fix=Fix(
+                [
+                    Manual(
+                        f"upgrade the server to PostgreSQL {wanted} or newer", ask=_diagnose.ADMIN
+                    )
+                ],
+                text=f"upgrade the server to PostgreSQL {wanted} or newer "
+                f"(e.g. sudo apt install postgresql-{wanted.split('.')[0]}, then "
+                "pg_upgradecluster)",
+            ),
             facts={"server_version": shown, "role": role},
         )
     required = f" (>= {wanted})" if wanted else ""
     return ok(f"PostgreSQL {shown}{required}, {role}", server_version=shown, role=role)
 
 
+_SETTINGS = """
+SELECT current_setting('server_encoding'), current_setting('TimeZone'),
+       current_setting('max_connections')::int,
+       (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int
+"""
+#: a timeout shorter than this cancels ordinary statements
+SHORT_MS = 1000
+
+
 def settings(instance: str, ctx: Context) -> Outcome:
     t = target(ctx, instance)
     with session(ctx, t) as conn:
-        encoding = show(conn, "server_encoding")
-        timezone = show(conn, "TimeZone")
-        max_connections = int(show(conn, "max_connections"))
-        row = conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
-        ).fetchone()
-    in_use = int(row[0]) if row else 0
+        # envcheck's own reading is not stopped by the timeouts it reports (this session only)
+        with conn.transaction():
+            timeouts = read_settings(conn, tuple(_diagnose.TIMEOUTS))
+            conn.execute("SET LOCAL statement_timeout = 0")
+            row = conn.execute(_SETTINGS).fetchone()
+    assert row is not None
+    encoding, timezone = text(row[0]), text(row[1])
+    max_connections, in_use = int(row[2]), int(row[3])
     facts: dict[str, FactValue] = {
         "encoding": encoding,
         "timezone": timezone,
         "max_connections": max_connections,
         "connections_in_use": in_use,
     }
-    if encoding.upper() not in ("UTF8", "UTF-8"):
+    facts.update({name: ms for name, (ms, _) in timeouts.items() if ms})
+    short = [(n, ms, src) for n, (ms, src) in timeouts.items() if 0 < ms < SHORT_MS]
+    if short:
+        name, ms, source = short[0]
         ctx.fact(**facts)
         return warn(
-            f"server_encoding is {encoding}: text from LLMs needs UTF8",
-            hint=f"createdb -h {t.host} -p {t.port} -E UTF8 -T template0 {t.dbname}_utf8",
+            f"{name} is {ms} ms, set {_diagnose.setting_place(t, source)}: "
+            f"{_diagnose.TIMEOUTS[name]}",
+            why="a timeout this short stops ordinary statements of the application too",
+            fix=_diagnose.short_timeout(t, name, ms, source),
+        )
+    if encoding.upper() not in ("UTF8", "UTF-8"):
+        ctx.fact(**facts)
+        new = f"{t.dbname}_utf8"
+        create = t.sql(
+            f"CREATE DATABASE {ident(new)} ENCODING 'UTF8' TEMPLATE template0",
+            database="postgres",
+        )
+        what = (
+            "SQL_ASCII: the server stores bytes without checking or converting their encoding"
+            if encoding.upper() == "SQL_ASCII"
+            else f"{encoding}: characters outside it cannot be stored"
+        )
+        return warn(
+            f"server_encoding is {what}; text from LLMs needs UTF8",
+            why="a database's encoding is fixed when it is created",
+            fix=Fix(
+                [
+                    create,
+                    t.edit_setting(
+                        f"move the data (pg_dump | psql) and set the database " f"to {new}"
+                    ),
+                ],
+                text=f"createdb -h {t.host} -p {t.port} -E UTF8 -T template0 {new} (as SQL: "
+                f"{create.statement}); then move the data and point {t.source} at {new}",
+            ),
         )
     if in_use >= 0.8 * max_connections:
         ctx.fact(**facts)
         return warn(
             f"{in_use} of {max_connections} connections in use",
-            hint="close idle connections, use a pooler (pgbouncer), or raise max_connections",
+            fix=Fix(
+                [
+                    Manual(
+                        "close idle connections, use a pooler (pgbouncer), or raise "
+                        "max_connections",
+                        ask=_diagnose.ADMIN,
+                    )
+                ]
+            ),
         )
     return ok(
         f"{encoding}, timezone {timezone}, {in_use}/{max_connections} connections in use", **facts
     )
+
+
+# -- extensions -----------------------------------------------------------------------------------
+
+_CONTRIB = {"hstore", "citext", "pg_trgm", "pgcrypto", "uuid-ossp", "btree_gin", "btree_gist"}
+#: Debian/Ubuntu package of an extension, and whether the distribution's own archive has it for
+#: the distribution's PostgreSQL (Debian 12 bookworm main: postgresql-15-postgis-3,
+#: postgresql-15-cron; not pgvector or TimescaleDB)
+_PACKAGES = {
+    "vector": ("postgresql-{major}-pgvector", False),
+    "postgis": ("postgresql-{major}-postgis-3", True),
+    "pg_cron": ("postgresql-{major}-cron", True),
+    "timescaledb": ("timescaledb-2-postgresql-{major}", False),
+}
+_PGDG = (
+    "the PostgreSQL project's apt repository (sudo apt install -y postgresql-common && sudo "
+    "/usr/share/postgresql-common/pgdg/apt.postgresql.org.sh)"
+)
+
+_MAY_CREATE = """
+SELECT r.rolsuper, coalesce(v.superuser, true), coalesce(v.trusted, false),
+       has_database_privilege(current_database(), 'CREATE')
+FROM pg_roles r LEFT JOIN pg_available_extension_versions v ON v.name = %s AND v.version = (
+    SELECT default_version FROM pg_available_extensions WHERE name = %s)
+WHERE r.rolname = current_user
+"""
+
+
+def extension_check(extension: str, instance: str, ctx: Context) -> Outcome:
+    t = target(ctx, instance)
+    with session(ctx, t) as conn:
+        installed = conn.execute(
+            "SELECT extversion FROM pg_extension WHERE extname = %s", (extension,)
+        ).fetchone()
+        available = conn.execute(
+            "SELECT default_version FROM pg_available_extensions WHERE name = %s", (extension,)
+        ).fetchone()
+        major = int(show(conn, "server_version_num")) // 10000
+        may = conn.execute(_MAY_CREATE, (extension, extension)).fetchone()
+    if installed:
+        return ok(
+            f"{extension} {text(installed[0])} installed in {t.dbname}", version=text(installed[0])
+        )
+    sql = f'CREATE EXTENSION IF NOT EXISTS "{extension}"'
+    is_super, needs_super, trusted, can_create = may or (False, True, False, False)
+    if is_super or (not needs_super and can_create) or (trusted and can_create):
+        create: Step = t.sql(sql)
+        shown = create.render()
+    else:
+        why = "a superuser" if needs_super and not trusted else "CREATE on the database"
+        create = t.superuser_sql(sql, database=t.dbname)
+        shown = f"(role {t.user} may not: it needs {why}) {create.render()}"
+    if available:
+        return warn(
+            f"{extension} {text(available[0])} is available but not installed in {t.dbname}",
+            fix=Fix([create], text=shown),
+            available=text(available[0]),
+        )
+    package, in_archive = _PACKAGES.get(extension, ("", False))
+    package = package.format(major=major)
+    if not package and extension in _CONTRIB:
+        package, in_archive = "postgresql-contrib", True
+    if not package:
+        raise CheckFailed(
+            f"extension {extension} is not available on {t.address} (PostgreSQL {major})",
+            why="the server has no files for it: its package is not installed on the server",
+            fix=Fix(
+                [
+                    Manual(
+                        f"install {extension} for PostgreSQL {major} on the server",
+                        ask=_diagnose.ADMIN,
+                    ),
+                    create,
+                ],
+                text=f"install {extension} for PostgreSQL {major} on the server, then: {shown}",
+            ),
+        )
+    if in_archive:
+        where = (
+            f"{package} is in Debian's and Ubuntu's own archives for their PostgreSQL version "
+            f"(Debian 12: PostgreSQL 15); for another version add {_PGDG} first"
+        )
+    else:
+        where = f"it is not in Debian's or Ubuntu's own archive: add {_PGDG} first, then"
+    install = f"sudo apt install {package}"
+    step: Step
+    if t.socket or t.dial in ("127.0.0.1", "::1", "localhost"):
+        step = Command(
+            ["sudo", "apt", "install", "-y", package], needs=frozenset({"sudo", "network"})
+        )
+    else:
+        step = Manual(f"on the server's host: {install}", ask=_diagnose.ADMIN)
+    raise CheckFailed(
+        f"extension {extension} is not available on {t.address} (PostgreSQL {major})",
+        why="the server has no files for it: its package is not installed on the server",
+        fix=Fix([step, create], text=f"on the server's host: {where}: {install}; then {shown}"),
+    )
+
+
+# -- write ----------------------------------------------------------------------------------------
+
+_SEARCH_PATH = """
+SELECT p.entry, n.oid IS NOT NULL, coalesce(has_schema_privilege(n.oid, 'USAGE'), false),
+       coalesce(has_schema_privilege(n.oid, 'CREATE'), false)
+FROM unnest(string_to_array(current_setting('search_path'), ',')) WITH ORDINALITY AS s(raw, i)
+CROSS JOIN LATERAL (SELECT CASE WHEN btrim(s.raw) = '"$user"' OR btrim(s.raw) = '$user'
+                                THEN session_user::text
+                                ELSE btrim(btrim(s.raw), '"') END AS entry) p
+LEFT JOIN pg_namespace n ON n.nspname = p.entry
+ORDER BY s.i
+"""
+_SCHEMA = """
+SELECT n.nspname, pg_get_userbyid(n.nspowner), has_schema_privilege(n.oid, 'USAGE'),
+       has_schema_privilege(n.oid, 'CREATE'), current_setting('server_version_num')::int,
+       pg_get_userbyid(d.datdba)
+FROM pg_namespace n, pg_database d WHERE n.nspname = %s AND d.datname = current_database()
+"""
+#: a write the probe waits on for longer than this share of the check's time is reported as
+#: blocked (the lock holder named), not as a timeout
+LOCK_SHARE = 0.6
+
+
+def write(instance: str, ctx: Context) -> Outcome:
+    import psycopg
+
+    t = target(ctx, instance)
+    table = f"envcheck_probe_{uuid.uuid4().hex[:12]}"
+    with session(ctx, t) as conn:
+        if conn.execute("SELECT pg_is_in_recovery()").fetchone() == (True,):
+            row = conn.execute(
+                "SELECT sender_host, sender_port FROM pg_stat_wal_receiver"
+            ).fetchone()
+            raise _diagnose.replica(t, f"{text(row[0])}:{row[1]}" if row and row[0] else None)
+        if show(conn, "transaction_read_only") == "on":
+            source = read_settings(conn, ("default_transaction_read_only",))
+            raise _diagnose.read_only_sessions(
+                t, source.get("default_transaction_read_only", (0, "unknown"))[1]
+            )
+        row = conn.execute("SELECT current_schema()").fetchone()
+        schema = text(row[0]) if row and row[0] is not None else None
+        if schema is None:
+            raise _no_schema(conn, t)
+        configured = read_settings(conn, ("lock_timeout",)).get("lock_timeout", (0, ""))
+        bound = max(100, int(ctx.remaining() * LOCK_SHARE * 1000))
+        own_bound = not configured[0] or configured[0] > bound
+        started = time.monotonic()
+        try:
+            with conn.transaction(force_rollback=True):
+                if own_bound:
+                    conn.execute(f"SET LOCAL lock_timeout = {bound}")
+                conn.execute(f"CREATE TABLE {ident(schema)}.{table} (id int, note text)")
+                conn.execute(f"INSERT INTO {ident(schema)}.{table} VALUES (1, 'envcheck')")
+                back = conn.execute(
+                    f"SELECT note FROM {ident(schema)}.{table} WHERE id = 1"
+                ).fetchone()
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise _schema_refused(conn, t, schema, exc) from None
+        except psycopg.errors.LockNotAvailable as exc:
+            raise _blocked(conn, t, schema, exc, None if own_bound else configured) from None
+        round_trip_ms = (time.monotonic() - started) * 1000
+    if not back or text(back[0]) != "envcheck":
+        raise CheckFailed(
+            f"{t.login} did not return the row it was given",
+            why="the probe row read back differs from the one written (a trigger, a rule or a "
+            "policy changed it)",
+            fix=Fix([Manual(f"look at triggers and rules in schema {schema}: {t.psql()}")]),
+        )
+    return ok(
+        f"table created in schema {schema}, written, read and rolled back",
+        schema=schema,
+        round_trip_ms=round(round_trip_ms, 2),
+    )
+
+
+def _no_schema(conn: psycopg.Connection[Any], t: Target) -> CheckFailed:
+    """``current_schema()`` is NULL: the search_path names no schema that exists and that the
+    role may use, so an unqualified CREATE TABLE fails (3F000)."""
+    entries = [
+        (text(entry), bool(exists), bool(usage), bool(create))
+        for entry, exists, usage, create in conn.execute(_SEARCH_PATH).fetchall()
+    ]
+    path = show(conn, "search_path")
+    source = read_settings(conn, ("search_path",)).get("search_path", (0, "default"))[1]
+    unusable = [e for e, exists, usage, _ in entries if exists and not usage]
+    if unusable:
+        schema = unusable[0]
+        grant = t.superuser_sql(
+            f"GRANT USAGE, CREATE ON SCHEMA {ident(schema)} TO {ident(t.user)}", database=t.dbname
+        )
+        return CheckFailed(
+            f"role {t.user} has no USAGE privilege on schema {schema} (its search_path is "
+            f"{path}): the application's tables have no schema to go to",
+            why="a schema the role may not USE is skipped in the search_path; with none left, "
+            "CREATE TABLE fails with 'no schema has been selected to create in' (3F000)",
+            fix=Fix([grant], text=f"as the schema's owner or a superuser: {grant.render()}"),
+        )
+    missing = entries[0][0] if entries else "public"
+    create = t.superuser_sql(
+        f"CREATE SCHEMA IF NOT EXISTS {ident(missing)} AUTHORIZATION {ident(t.user)}",
+        database=t.dbname,
+    )
+    where = _diagnose.setting_place(t, source)
+    return CheckFailed(
+        f"the search_path of {t.user} ({path}, set {where}) names no schema that exists: "
+        "the application's tables have no schema to go to",
+        why="CREATE TABLE without a schema goes to the first schema of the search_path that "
+        "exists; there is none (3F000: no schema has been selected to create in)",
+        fix=Fix(
+            [create],
+            text=f"create the schema, as the database's owner or a superuser: {create.render()}; "
+            f"or change the search_path: ALTER ROLE {ident(t.user)} RESET search_path",
+        ),
+    )
+
+
+def _schema_refused(
+    conn: psycopg.Connection[Any], t: Target, schema: str, exc: psycopg.Error
+) -> CheckFailed:
+    """42501 on the probe table: which privilege on which schema, and who may grant it."""
+    row = conn.execute(_SCHEMA, (schema,)).fetchone()
+    said = str(getattr(exc.diag, "message_primary", "") or exc)
+    if row is None:
+        return _diagnose.query_failed(t, exc, "the write check's CREATE TABLE")
+    _, owner, usage, create, num, db_owner = row
+    owner, db_owner = text(owner), text(db_owner)
+    privilege = "USAGE, CREATE" if not usage else "CREATE"
+    grant = t.superuser_sql(
+        f"GRANT {privilege} ON SCHEMA {ident(schema)} TO {ident(t.user)}", database=t.dbname
+    )
+    why = f"the server said: {said}"
+    if schema == "public" and owner == "pg_database_owner" and int(num) >= 150000:
+        why = (
+            "since PostgreSQL 15 only the database's owner (pg_database_owner) may create in "
+            f"schema public; PUBLIC lost CREATE there, and {db_owner} owns {t.dbname}; " + why
+        )
+        owners = f"the database's owner ({db_owner}) or a superuser"
+    else:
+        owners = f"the schema's owner ({owner}) or a superuser"
+    return CheckFailed(
+        f"role {t.user} may not create tables in schema {schema}: no {privilege.split(', ')[-1]} "
+        f"privilege on schema {schema}",
+        why=why,
+        fix=Fix(
+            [grant],
+            text=f"as {owners}: {grant.render()}; or, if the application only writes tables "
+            f"that exist, set {t.section}.write_check = false",
+        ),
+    )
+
+
+def _blocked(
+    conn: psycopg.Connection[Any],
+    t: Target,
+    schema: str,
+    exc: psycopg.Error,
+    configured: tuple[int, str] | None,
+) -> CheckFailed:
+    """55P03: the probe table waited for a lock (on its schema) longer than lock_timeout (the
+    configured one, or envcheck's own bound); the holders are named."""
+    rows = conn.execute(
+        "SELECT l.pid, a.usename, a.application_name, a.state FROM pg_locks l "
+        "JOIN pg_stat_activity a USING (pid) WHERE l.granted AND l.locktype = 'object' "
+        "AND l.classid = 'pg_namespace'::regclass AND l.objid = %s::regnamespace "
+        "AND l.pid <> pg_backend_pid()",
+        (schema,),
+    ).fetchall()
+    holders = ", ".join(
+        f"pid {pid} ({text(user)}, {text(app) or 'no application_name'}, {text(state)})"
+        for pid, user, app, state in rows
+    )
+    held = f" held by {holders}" if holders else ""
+    if configured is not None:
+        failed = _diagnose.timed_out(
+            t, "lock_timeout", configured[0], configured[1], "the write check's CREATE TABLE"
+        )
+        return CheckFailed(failed.summary + held, why=failed.why, fix=failed.fix)
+    steps: list[Step] = [
+        Manual(
+            f"end or finish the transaction that holds schema {schema}{held}",
+            ask="whoever runs that session",
+        )
+    ]
+    steps += [t.superuser_sql(f"SELECT pg_terminate_backend({int(pid)})") for pid, *_ in rows[:1]]
+    return CheckFailed(
+        f"creating a table in schema {schema} waited for a lock{held}",
+        why="another session holds a lock on the schema (a migration, DROP/ALTER SCHEMA in an "
+        "open transaction); the application's DDL waits the same way",
+        fix=Fix(steps),
+    )
+
+
+# -- what the fixture, other plugins and fixes use ------------------------------------------------
 
 
 def open_connection(
@@ -238,10 +661,8 @@ def open_connection(
     """A connection for the ``envcheck_postgres`` fixture (the checks already passed) or a fix
     step (as ``user``, in ``dbname``, when the step says so; another user's password is then
     libpq's business: ``PGPASSWORD``, ``.pgpass``). The checks' own connection is closed first,
-    so envcheck never holds a second one."""
+    so envcheck never holds a second one. A fix's session has the settings it may repair off."""
     import psycopg
-
-    from envcheck.checks.postgres.target import parse_config
 
     env = os.environ if environ is None else environ
     t = parse_config(
@@ -253,9 +674,12 @@ def open_connection(
     kwargs = t.connect_kwargs(f"{APPLICATION_NAME} {purpose}")
     if user is not None and user != kwargs.get("user"):
         kwargs["user"] = user
-        kwargs.pop("password", None)
+        kwargs["password"] = ""  # that role's own: libpq's password file
     if dbname is not None:
         kwargs["dbname"] = dbname
+    if purpose == "fix":
+        kwargs["options"] = (kwargs.get("options", "") + " " + FIX_OPTIONS).strip()
+        kwargs["target_session_attrs"] = "any"
     return psycopg.connect(**kwargs, connect_timeout=max(2, math.ceil(cfg.timeout)))
 
 
@@ -273,19 +697,20 @@ def diagnose_login_failure(
 ) -> CheckFailed:
     """Find out why a login failed, the way the ``postgres`` component does: log in again with
     envcheck's startup-protocol probe (SSL and plain attempts, real authentication) and explain
-    the server's SQLSTATE. ``libpq_message`` (the client's text) is shown only when the probe
-    learns nothing. Bounded by ``timeout`` seconds; ``password`` is registered as a secret."""
+    the server's SQLSTATE. An empty ``user`` is the OS user (what libpq sends). ``libpq_message``
+    (the client's text) is shown only when the probe learns nothing. Bounded by ``timeout``
+    seconds; ``password`` is registered as a secret."""
     from envcheck.core import redact
 
+    user = user or os_user()
+    dbname = dbname or user
     params = {"host": host, "port": str(port), "user": user, "dbname": dbname}
     params["sslmode"] = sslmode
     if password:
         redact.register(password)
         params["password"] = password
-    t = Target(
-        params, host, port, user, dbname, source, "tool.envcheck.postgres", "default", sslmode
-    )
-    return diagnose_login(t, Exception(libpq_message), time.monotonic() + timeout)
+    t = Target(host, port, user, dbname, source, sslmode, params=params)
+    return _diagnose.diagnose_login(t, Exception(libpq_message), time.monotonic() + timeout)
 
 
 def _apply_sql(cfg: PostgresConfig, step: Sql, config: EnvcheckConfig) -> StepResult:

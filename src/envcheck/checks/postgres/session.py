@@ -1,15 +1,15 @@
-"""The shared connection of a postgres instance: opened by the first check that needs it (a
-failed login is explained by :mod:`envcheck.checks.postgres.login`), used by one check after the
-other.
-"""
+"""The shared connection of a postgres instance: opened by the first check that needs it (a failed
+login is explained by :func:`.diagnose.diagnose_login`), used by one check after the other; a
+query that fails is explained by its SQLSTATE (:mod:`.diagnose`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from envcheck.checks.postgres.login import diagnose_login, login_timeout
+from envcheck.checks.postgres import diagnose as _diagnose
 from envcheck.checks.postgres.target import Target
 from envcheck.checks.shared import server as _server
 from envcheck.core.model import CheckFailed, Context
@@ -21,24 +21,159 @@ COMPONENT = "postgres"
 #: ``application_name`` of envcheck's own connections (unless the DSN sets one), so that a DBA can
 #: tell them apart in pg_stat_activity
 APPLICATION_NAME = "envcheck"
+#: the SQLSTATEs of a statement stopped by a timeout setting, and the setting
+_TIMEOUT_CODES = {
+    "57014": "statement_timeout",
+    "55P03": "lock_timeout",
+    "57P05": "idle_session_timeout",
+    "25P03": "idle_in_transaction_session_timeout",
+}
 
 
 @contextmanager
 def session(ctx: Context, t: Target) -> Iterator[psycopg.Connection[Any]]:
     """The instance's shared connection. A connection lost during a check is closed (by the
-    shared holder) before it is reported."""
+    shared holder) before it is reported; a query error is explained by its SQLSTATE."""
     import psycopg
 
     holder = _server.shared((COMPONENT, t.instance, t.identity), _close)
+    what = f"the {ctx.check.name} check's query"
     try:
         with holder.use(ctx, lambda: _open(ctx, t)) as conn:
             yield conn
-    except psycopg.OperationalError as exc:
-        raise CheckFailed(
-            f"lost the connection to {t.where}: {exc.sqlstate or type(exc).__name__}",
-            why=str(exc).strip().splitlines()[0] if str(exc).strip() else "the server closed it",
-            hint=f"look at the server's log; try: {t.where_.psql()}",
-        ) from None
+    except psycopg.Error as exc:
+        raise explain_query(ctx, t, exc, what) from None
+
+
+def explain_query(ctx: Context, t: Target, exc: psycopg.Error, what: str) -> CheckFailed:
+    """Why a check's statement failed: a timeout setting (named with where it is set), a server
+    that ended the session, or the honest fallback with the SQLSTATE and the server's words."""
+    import psycopg
+
+    code = getattr(exc, "sqlstate", None) or ""
+    name = _TIMEOUT_CODES.get(code)
+    if name:
+        found = settings_of(ctx, t, (name,)).get(name)
+        if found and found[0] > 0:
+            return _diagnose.timed_out(t, name, found[0], found[1], what)
+    if code == "25006":
+        found_ro = read_only_source(ctx, t)
+        return _diagnose.read_only_sessions(t, found_ro)
+    if code:
+        return _diagnose.query_failed(t, exc, what)
+    if isinstance(exc, psycopg.OperationalError):
+        return _diagnose.lost(t, exc)
+    return _diagnose.query_failed(t, exc, what)
+
+
+def settings_of(ctx: Context, t: Target, names: tuple[str, ...]) -> dict[str, tuple[int, str]]:
+    """Session settings (``(value in ms, pg_settings.source)``) read on a short connection of
+    their own whose timeouts are off: what a failed session was subject to."""
+    import psycopg
+
+    own = t.params.get("options", "")
+    given = {n: _ms(v) for n, v in _OPTION.findall(own) if n in names}
+    if given:  # set by the connection string itself
+        return {n: (ms, "client") for n, ms in given.items()}
+    kwargs = t.connect_kwargs(f"{APPLICATION_NAME} diagnosis")
+    kwargs["options"] = (own + " " + _FIX_OFF).strip()
+    try:
+        with psycopg.connect(
+            **kwargs, connect_timeout=max(2, int(ctx.remaining())), autocommit=True
+        ) as conn:
+            return read_settings(conn, names, before=kwargs.get("options", ""))
+    except psycopg.Error:
+        return {}
+
+
+_OPTION = re.compile(r"(?:-c\s*|--)([a-z_]+)=(\S+)")
+_UNITS = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000, "": 1}
+
+
+def _ms(value: str) -> int:
+    """A timeout setting's value (``1ms``, ``2s``, ``500``) in milliseconds."""
+    found = re.fullmatch(r"(\d+)\s*([a-z]*)", value.strip().strip("'\""))
+    if not found or found.group(2) not in _UNITS:
+        return 0
+    return int(found.group(1)) * _UNITS[found.group(2)]
+
+
+#: a diagnosis connection is not stopped by what it diagnoses (its own session only)
+_FIX_OFF = "-c statement_timeout=0 -c lock_timeout=0 -c idle_session_timeout=0"
+
+
+def read_settings(
+    conn: psycopg.Connection[Any], names: tuple[str, ...], before: str = ""
+) -> dict[str, tuple[int, str]]:
+    """``name -> (value in ms, source)`` from pg_settings. The diagnosis connection's own options
+    override a setting (source ``client``): its role and database defaults are read instead."""
+    rows = conn.execute(
+        "SELECT name, setting, source FROM pg_settings WHERE name = ANY(%s)", (list(names),)
+    ).fetchall()
+    found: dict[str, tuple[int, str]] = {}
+    for name, setting, source in rows:
+        name, setting, source = text(name), text(setting), text(source)
+        if source == "client" and f"{name}=" in before:
+            setting, source = _default_of(conn, name)
+        found[name] = (int(setting) if setting.lstrip("-").isdigit() else 0, source)
+    return found
+
+
+_DEFAULTS = """
+SELECT s.setrole = 0, s.setdatabase = 0, cfg
+FROM pg_db_role_setting s, unnest(s.setconfig) AS cfg
+WHERE s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
+  AND s.setrole IN (0, (SELECT oid FROM pg_roles WHERE rolname = session_user))
+  AND cfg LIKE %s
+"""
+
+
+def _default_of(conn: psycopg.Connection[Any], name: str) -> tuple[str, str]:
+    """What ``name`` would be without this session's options: a role or database default (from
+    pg_db_role_setting), else the server's (``reset_val`` and ``source`` of the configuration)."""
+    rows = conn.execute(_DEFAULTS, (f"{name}=%",)).fetchall()
+    ranked = sorted(
+        ((bool(no_role), bool(no_db), text(cfg)) for no_role, no_db, cfg in rows),
+        key=lambda r: (r[0], r[1]),
+    )
+    if ranked:
+        no_role, no_db, cfg = ranked[0]
+        value = cfg.split("=", 1)[1]
+        source = (
+            "database user"
+            if not no_role and not no_db
+            else "user" if not no_role else ("database")
+        )
+        return _as_ms(conn, name, value), source
+    row = conn.execute(
+        "SELECT reset_val, CASE WHEN sourcefile IS NOT NULL THEN 'configuration file' "
+        "ELSE 'default' END FROM pg_settings WHERE name = %s",
+        (name,),
+    ).fetchone()
+    return (text(row[0]), text(row[1])) if row else ("0", "default")
+
+
+def _as_ms(conn: psycopg.Connection[Any], name: str, value: str) -> str:
+    """A setting's value (``1ms``, ``2s``, ``500``) in its base unit, as the server reads it."""
+    try:
+        with conn.transaction():
+            conn.execute(f"SET LOCAL {name} = {_literal(value)}")
+            row = conn.execute(
+                "SELECT setting FROM pg_settings WHERE name = %s", (name,)
+            ).fetchone()
+    except Exception:  # noqa: B902 - a value the server refuses reads as unknown
+        return "0"
+    return text(row[0]) if row else "0"
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def read_only_source(ctx: Context, t: Target) -> str:
+    """Where ``default_transaction_read_only`` is set (pg_settings.source)."""
+    found = settings_of(ctx, t, ("default_transaction_read_only",))
+    return found.get("default_transaction_read_only", (0, "unknown"))[1]
 
 
 def _close(conn: psycopg.Connection[Any]) -> None:
@@ -59,11 +194,18 @@ def _open(ctx: Context, t: Target) -> psycopg.Connection[Any]:
             autocommit=True,
         )
     except psycopg.errors.ConnectionTimeout:
-        raise login_timeout(t, timeout) from None
+        raise _diagnose.login_timeout(t, timeout) from None
     except psycopg.OperationalError as exc:
-        raise diagnose_login(t, exc, _server.deadline_of(ctx)) from None
+        raise _diagnose.diagnose_login(t, exc, _server.deadline_of(ctx)) from None
+
+
+def text(value: Any) -> str:
+    """A value as text, whatever the connection's encoding (SQL_ASCII gives bytes)."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("utf-8", "replace")
+    return str(value)
 
 
 def show(conn: psycopg.Connection[Any], name: str) -> str:
     row = conn.execute(f"SHOW {name}").fetchone()
-    return str(row[0]) if row else "?"
+    return text(row[0]) if row else "?"

@@ -1,28 +1,36 @@
-"""Where a postgres instance points: its connection string parsed (by envcheck, never echoed),
-with libpq's service file, environment and defaults filled in."""
+"""The configured login of a postgres instance (:class:`Target`): its connection string read by
+libpq's own parser (never echoed), with libpq's service file, environment and defaults filled in,
+and the commands and SQL steps that fixes print and send to it."""
 
 from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+import pwd
+import re
+import shlex
+import stat
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from envcheck.checks.postgres import dsn as _pgdsn
-from envcheck.checks.postgres.diagnose import Where
 from envcheck.checks.shared import server as _server
 from envcheck.core import interpolate as _interpolate
 from envcheck.core import redact
+from envcheck.core.fix import Manual, Sql
 from envcheck.core.model import CheckFailed, Context
 
 #: where libpq looks for the local socket (Debian's compiled-in default first)
 SOCKET_DIRS = ("/var/run/postgresql", "/tmp")
 EXAMPLE = "postgresql://USER:PASSWORD@HOST:5432/DBNAME"
+#: the role fixes name when the configured one lacks a right
+SUPERUSER = "postgres"
 _FILES = ("sslrootcert", "sslcert", "sslkey", "sslcrl", "sslcrldir", "passfile")
 _ENVIRONMENT = {
     "host": "PGHOST",
+    "hostaddr": "PGHOSTADDR",
     "port": "PGPORT",
     "user": "PGUSER",
     "dbname": "PGDATABASE",
@@ -30,52 +38,210 @@ _ENVIRONMENT = {
     "passfile": "PGPASSFILE",
     "sslmode": "PGSSLMODE",
     "sslrootcert": "PGSSLROOTCERT",
-    "service": "PGSERVICE",
+    "target_session_attrs": "PGTARGETSESSIONATTRS",
 }
+_SIMPLE_IDENT = re.compile(r"[a-z_][a-z0-9_$]*")
+#: settings a fix's own session turns off, so that what it repairs does not stop it
+FIX_OPTIONS = (
+    "-c default_transaction_read_only=off -c statement_timeout=0 -c lock_timeout=0 "
+    "-c idle_session_timeout=0"
+)
 
 
-@dataclass
+def os_user() -> str:
+    """The user name libpq sends when none is set: the effective OS user's (not ``$USER``)."""
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return getpass.getuser()
+
+
+def ident(name: str) -> str:
+    """``name`` as an SQL identifier (quoted unless it is a plain lower-case one)."""
+    if _SIMPLE_IDENT.fullmatch(name):
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """``text`` as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def shell_quote(text: str) -> str:
+    """``text`` as one shell word: single quotes, or double quotes around SQL literals."""
+    if "'" in text and not any(c in text for c in '"$`\\!'):
+        return f'"{text}"'
+    return shlex.quote(text)
+
+
+@dataclass(frozen=True)
 class Target:
-    """An instance's login, resolved. ``params`` (with the password) never leave the process."""
+    """The configured login: where checks connect, where fixes point, and the setting to change.
 
-    params: dict[str, str] = field(repr=False)
+    ``params`` (libpq's parameters, with the password) never leave the process; ``source`` names
+    the setting a person edits (``DATABASE_URL``, ``tool.envcheck.postgres.dsn``)."""
+
     host: str
     port: int
     user: str
     dbname: str
-    source: str
-    section: str
-    instance: str = "default"
+    source: str = "the connection settings"
     sslmode: str = "prefer"
+    params: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    section: str = "tool.envcheck.postgres"
+    instance: str = "default"
+    #: the IP address libpq connects to instead of resolving ``host`` (``hostaddr=``)
+    hostaddr: str | None = None
+    #: every (host, port, hostaddr) libpq tries, in its order (several hosts)
+    candidates: tuple[tuple[str, int, str | None], ...] = ()
 
     @property
-    def where(self) -> str:
+    def login(self) -> str:
         return f"{self.user}@{self.host}:{self.port}/{self.dbname}"
 
+    where = login
+
     @property
-    def where_(self) -> Where:
-        return Where(self.host, self.port, self.user, self.dbname, self.source, self.sslmode)
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def socket(self) -> bool:
+        return self.host.startswith("/")
+
+    @property
+    def dial(self) -> str:
+        """What a socket connects to: ``hostaddr`` when set, else ``host``."""
+        return self.hostaddr or self.host
 
     @property
     def identity(self) -> str:
         return repr(sorted(self.params.items()))
 
+    def at(self, host: str, port: int, hostaddr: str | None) -> Target:
+        """This login at another of its candidate addresses."""
+        return replace(self, host=host, port=port, hostaddr=hostaddr)
+
+    @property
+    def passfile(self) -> str:
+        """The password file libpq reads (``passfile``, ``PGPASSFILE``, ``~/.pgpass``)."""
+        found = self.params.get("passfile") or os.environ.get("PGPASSFILE")
+        return found or str(Path.home() / ".pgpass")
+
     @property
     def password(self) -> str | None:
+        """The password libpq would send: the parameter, ``PGPASSWORD``, or the password file's
+        matching line (only when the file's mode lets libpq read it)."""
         found = self.params.get("password") or os.environ.get("PGPASSWORD")
         if found:
             return found
-        passfile = self.params.get("passfile") or os.environ.get("PGPASSFILE")
-        from envcheck.checks.postgres.wire import passfile_password
-
-        path = passfile or str(Path.home() / ".pgpass")
-        return passfile_password(path, self.host, self.port, self.dbname, self.user)
+        entry = passfile_entry(self.passfile, self.host, self.port, self.dbname, self.user)
+        return entry.password if entry and entry.usable else None
 
     def connect_kwargs(self, application_name: str) -> dict[str, Any]:
         """What psycopg.connect gets: the parsed parameters and envcheck's application_name."""
         kwargs: dict[str, Any] = dict(self.params)
         kwargs.setdefault("application_name", application_name[:63])
         return kwargs
+
+    def psql(
+        self,
+        sql: str | None = None,
+        *,
+        user: str | None = None,
+        db: str | None = None,
+        options: str | None = None,
+    ) -> str:
+        """``psql`` against the configured server (as ``user``, default: the configured one)."""
+        command = (
+            f"psql -h {shlex.quote(self.host)} -p {self.port} -U {shlex.quote(user or self.user)} "
+            f"-d {shlex.quote(db or self.dbname)}"
+        )
+        if options:
+            command = f"PGOPTIONS={shlex.quote(options)} {command}"
+        return command + (f" -c {shell_quote(sql)}" if sql else "")
+
+    def as_superuser(self, sql: str, db: str = SUPERUSER) -> str:
+        return self.psql(sql, user=SUPERUSER, db=db)
+
+    def sql(
+        self,
+        statement: str,
+        *,
+        role: str | None = None,
+        database: str | None = None,
+        needs: Collection[str] = (),
+        options: str | None = None,
+        repeatable: bool = True,
+    ) -> Sql:
+        """A fix step: ``statement`` sent to this server as ``role`` (default: the configured
+        one), in ``database`` (default: the configured one); shown as the ``psql`` line that does
+        the same."""
+        return Sql(
+            statement,
+            instance=self.instance,
+            role=role,
+            database=database,
+            shown=self.psql(statement, user=role, db=database, options=options),
+            needs=frozenset(needs),
+            repeatable=repeatable,
+        )
+
+    def superuser_sql(self, statement: str, database: str = SUPERUSER, **kw: Any) -> Sql:
+        """A fix step only a superuser (role ``postgres``) may run."""
+        return self.sql(statement, role=SUPERUSER, database=database, needs={"superuser"}, **kw)
+
+    def edit_setting(self, what: str, ask: str | None = None) -> Manual:
+        """A manual step: change ``what`` in the setting the connection comes from."""
+        return Manual(f"{what} in {self.source}", ask=ask)
+
+
+@dataclass(frozen=True)
+class PassfileEntry:
+    """The line of a password file that matches a login, and whether libpq may use the file."""
+
+    path: str
+    password: str
+    mode: int
+
+    @property
+    def usable(self) -> bool:
+        """libpq ignores a password file that group or others may access (fe-connect.c)."""
+        return not self.mode & (stat.S_IRWXG | stat.S_IRWXO)
+
+
+def passfile_entry(path: str, host: str, port: int, dbname: str, user: str) -> PassfileEntry | None:
+    """The line of the password file ``path`` libpq would take (``host:port:db:user:password``;
+    a socket directory is matched as ``localhost``)."""
+    try:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            return None
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    wanted = ["localhost" if host.startswith("/") else host, str(port), dbname, user]
+    for line in lines:
+        if not line or line.startswith("#"):
+            continue
+        fields: list[str] = []
+        current, escaped = "", False
+        for char in line:
+            if escaped:
+                current, escaped = current + char, False
+            elif char == "\\":
+                escaped = True
+            elif char == ":" and len(fields) < 4:
+                fields.append(current)
+                current = ""
+            else:
+                current += char
+        fields.append(current)
+        if len(fields) == 5 and all(f in ("*", w) for f, w in zip(fields, wanted)):
+            return PassfileEntry(path, fields[4], stat.S_IMODE(mode))
+    return None
 
 
 def target(ctx: Context, instance: str) -> Target:
@@ -88,6 +254,20 @@ def target(ctx: Context, instance: str) -> Target:
     return parse_config(ctx.section, resolve, section, instance, rootdir=ctx.rootdir)
 
 
+def _invalid(source: str, what: str) -> CheckFailed:
+    return CheckFailed(
+        f"{source} is not a valid PostgreSQL connection string: {what}",
+        why="envcheck reads it with libpq's own parser, before any connection is made; its value "
+        "is never shown (it holds the password)",
+        fix=[
+            Manual(
+                f"write {source} like {EXAMPLE} (or host=HOST port=5432 user=USER "
+                "dbname=DBNAME); percent-encode @ # / : ? in the user name and password"
+            )
+        ],
+    )
+
+
 def parse_config(
     cfg: Any,
     resolve: Callable[..., str],
@@ -96,8 +276,8 @@ def parse_config(
     environ: Mapping[str, str] | None = None,
     rootdir: Path | None = None,
 ) -> Target:
-    """The instance's :class:`Target`. Relative file names in the DSN (``sslrootcert``,
-    ``passfile``, ...) are relative to the project (``rootdir``), not to pytest's directory."""
+    """The instance's :class:`Target`, as libpq would connect. Relative file names in the DSN
+    (``sslrootcert``, ``passfile``, ...) are relative to the project (``rootdir``)."""
     env = os.environ if environ is None else environ
     refs = _interpolate.references(cfg.dsn)
     source = refs[0] if refs else f"{section}.dsn"
@@ -107,11 +287,7 @@ def parse_config(
     try:
         params = _pgdsn.parse(dsn)
     except _pgdsn.DsnError as exc:
-        raise CheckFailed(
-            f"{source} is not a valid PostgreSQL connection string: {exc}",
-            why="envcheck reads it the way libpq does, before any connection is made",
-            hint=f"set {source} like {EXAMPLE} (or host=HOST port=5432 user=USER dbname=DBNAME)",
-        ) from None
+        raise _invalid(source, str(exc)) from None
     if rootdir is not None:
         for key in _FILES:
             value = params.get(key)
@@ -121,45 +297,100 @@ def parse_config(
         params["password"] = resolve(cfg.password, "password")
     if params.get("password"):
         redact.register(params["password"])
-    service = params.get("service") or env.get("PGSERVICE")
     merged = dict(params)
+    service = params.get("service") or env.get("PGSERVICE")
     if service:
-        found = _pgdsn.service_params(service, env)
-        if found is None:
-            raise CheckFailed(
-                f"service {service!r} ({source}) is not defined in any pg_service.conf",
-                why="libpq looks in PGSERVICEFILE or ~/.pg_service.conf, then "
-                "PGSYSCONFDIR/pg_service.conf",
-                hint=f"add a [{service}] section with host, port, dbname and user to "
-                "~/.pg_service.conf",
-            )
-        merged = {**found, **params}
+        merged = {**service_definition(service, source, env), **params}
     for key, name in _ENVIRONMENT.items():
         if not merged.get(key) and env.get(name):
             merged[key] = env[name]
-    host = (merged.get("host") or _default_socket_dir()).split(",")[0]
-    port_text = (merged.get("port") or "5432").split(",")[0]
-    if not port_text.isdigit():
-        raise CheckFailed(
-            f"{source} (or PGPORT) gives a port that is not a number",
-            hint=f"set {source} like {EXAMPLE}",
-        )
-    user = merged.get("user") or getpass.getuser()
+    hosts = (merged.get("host") or _default_socket_dir()).split(",")
+    addrs = merged.get("hostaddr", "").split(",") if merged.get("hostaddr") else []
+    ports = (merged.get("port") or "5432").split(",")
+    if addrs and not merged.get("host"):
+        hosts = addrs
+    problem = _address_problem(hosts, addrs, ports, bool(params.get("password")))
+    if problem:
+        raise _invalid(source, problem)
+    if len(ports) == 1:
+        ports = ports * len(hosts)
+    candidates = tuple(
+        (host or _default_socket_dir(), int(port or "5432"), (addrs[i] or None) if addrs else None)
+        for i, (host, port) in enumerate(zip(hosts, ports))
+    )
+    user = merged.get("user") or os_user()
+    host, port, hostaddr = candidates[0]
     return Target(
-        params=params,
         host=host,
-        port=int(port_text),
+        port=port,
         user=user,
         dbname=merged.get("dbname") or user,
         source=source,
+        sslmode=merged.get("sslmode") or "prefer",
+        params=params,
         section=section,
         instance=instance,
-        sslmode=merged.get("sslmode") or "prefer",
+        hostaddr=hostaddr,
+        candidates=candidates,
     )
 
 
+def _address_problem(
+    hosts: list[str], addrs: list[str], ports: list[str], has_password: bool
+) -> str | None:
+    """What libpq would refuse about the addresses, in words that quote nothing (a URL whose
+    password holds an unencoded ``@`` or ``/`` puts the password's pieces into host and port)."""
+    encode = (
+        "if the password contains @ # / : or ?, the rest of it was read as host and port; "
+        + _pgdsn.ENCODE
+    )
+    if any("@" in host for host in hosts):
+        return "its host contains '@': the user name or password contains an unencoded '@'; " + (
+            _pgdsn.ENCODE
+        )
+    if any(port and not port.isdigit() for port in ports):
+        return "its port is not a number" + (f" ({encode})" if has_password else "")
+    if len(ports) not in (1, len(hosts)):
+        return f"it names {len(hosts)} hosts and {len(ports)} ports (one port, or one per host)"
+    if addrs and len(addrs) != len(hosts):
+        return f"it names {len(hosts)} hosts and {len(addrs)} hostaddr values (one per host)"
+    return None
+
+
+def service_definition(service: str, source: str, env: Mapping[str, str]) -> dict[str, str]:
+    """Service ``service``'s parameters from the file libpq reads; a failure says which file."""
+    chosen = env.get("PGSERVICEFILE")
+    if chosen and not os.path.isfile(chosen):
+        raise CheckFailed(
+            f"the service file {chosen} (PGSERVICEFILE) does not exist",
+            why="with PGSERVICEFILE set, libpq reads that file for service definitions and "
+            "fails when it is missing",
+            fix=[
+                Manual(
+                    f"create {chosen} with a [{service}] section (host, port, dbname, "
+                    "user), or unset PGSERVICEFILE"
+                )
+            ],
+        )
+    found, files = _pgdsn.service_params(service, env)
+    if found is None:
+        user_file = files[0]
+        raise CheckFailed(
+            f"service {service!r} ({source}) is not defined in {' or '.join(files)}",
+            why="libpq reads "
+            + ("PGSERVICEFILE" if chosen else "~/.pg_service.conf")
+            + " first, then PGSYSCONFDIR/pg_service.conf; no ["
+            + service
+            + "] section there",
+            fix=[
+                Manual(
+                    f"add a [{service}] section with host, port, dbname and user to " f"{user_file}"
+                )
+            ],
+        )
+    return found
+
+
 def _default_socket_dir() -> str:
-    for directory in SOCKET_DIRS:
-        if os.path.isdir(directory):
-            return directory
-    return SOCKET_DIRS[-1]
+    """libpq's compiled-in socket directory (whether or not it exists)."""
+    return SOCKET_DIRS[0]

@@ -18,12 +18,14 @@ import socket
 import ssl
 import struct
 import time
-from dataclasses import dataclass
-
-from envcheck.checks.postgres.diagnose import AUTHENTICATED, BEFORE_AUTH
+from dataclasses import dataclass, field
 
 SSL_REQUEST = struct.pack("!ii", 8, 80877103)
 _PROTOCOL_3 = 196608
+#: stages of a login, in order: failed before authentication finished (pg_hba.conf, the server's
+#: state, slots), after it (role, database, CONNECT), or got in
+BEFORE_AUTH = "startup"
+AUTHENTICATED = "authenticated"
 READY = "ready"
 
 
@@ -38,6 +40,17 @@ class Attempt:
     message: str = ""
     #: the server asked for a password and there was none
     needs_password: bool = False
+    #: the server routine that reported the error (field ``R``: ``InitializeSessionUserId``,
+    #: ``CheckMyDatabase``, ``ClientAuthentication``, ``auth_failed`` ...), never translated
+    routine: str = ""
+    #: the error's detail (field ``D``), shown only
+    detail: str = ""
+    #: the authentication the server asked for (3 cleartext, 5 md5, 10 SASL, 7 GSS ...; ``None``:
+    #: none, as with trust)
+    asked: int | None = None
+    #: the ParameterStatus values the server reported (``in_hot_standby``,
+    #: ``default_transaction_read_only``, ``server_version`` ...)
+    status: dict[str, str] = field(default_factory=dict)
 
 
 class ProbeError(Exception):
@@ -76,9 +89,15 @@ def login_attempt(
     deadline: float,
 ) -> Attempt | None:
     """One login, over TLS with ``tls`` (``None``: plain). ``None`` when the server offers no SSL.
+    An empty ``user`` is the OS user and an empty ``dbname`` the user, as libpq sends them.
 
     Raises :class:`ssl.SSLError` for a failed handshake, :class:`ProbeError` or :class:`OSError`
     for a conversation that did not happen."""
+    if not user:
+        from envcheck.checks.postgres.target import os_user
+
+        user = os_user()
+    dbname = dbname or user
     with connect(host, port, deadline) as raw:
         sock: socket.socket = raw
         if tls is not None:
@@ -114,22 +133,39 @@ def _login(
     sock.sendall(struct.pack("!i", len(body) + 4) + body)
     stage = BEFORE_AUTH
     scram: _Scram | None = None
+    asked: int | None = None
+    status: dict[str, str] = {}
     while True:
         kind, payload = reader.message()
         if kind == b"E":
             fields = _fields(payload)
-            return Attempt(over_ssl, stage, fields.get("C"), fields.get("M", ""))
+            return Attempt(
+                over_ssl,
+                stage,
+                fields.get("C"),
+                fields.get("M", ""),
+                routine=fields.get("R", ""),
+                detail=fields.get("D", ""),
+                asked=asked,
+                status=status,
+            )
         if kind == b"Z":
             _terminate(sock)
-            return Attempt(over_ssl, READY)
+            return Attempt(over_ssl, READY, asked=asked, status=status)
+        if kind == b"S":
+            name, _, value = payload.partition(b"\0")
+            status[name.decode("utf-8", "replace")] = value.rstrip(b"\0").decode("utf-8", "replace")
+            continue
         if kind != b"R":
-            continue  # ParameterStatus, BackendKeyData, NoticeResponse
+            continue  # BackendKeyData, NoticeResponse, NegotiateProtocolVersion
         (code,) = struct.unpack("!i", payload[:4])
         if code == 0:
             stage = AUTHENTICATED
             continue
+        if code not in (11, 12):
+            asked = code
         if code in (3, 5, 10) and not password:
-            return Attempt(over_ssl, stage, needs_password=True)
+            return Attempt(over_ssl, stage, needs_password=True, asked=asked, status=status)
         assert password is not None
         if code == 3:
             _send(sock, b"p", password.encode() + b"\0")
@@ -223,32 +259,3 @@ class _Scram:
         signature = hmac.new(stored_key, message, "sha256").digest()
         proof = bytes(a ^ b for a, b in zip(client_key, signature))
         return f"{without_proof},p={base64.b64encode(proof).decode()}".encode()
-
-
-def passfile_password(path: str, host: str, port: int, dbname: str, user: str) -> str | None:
-    """The password libpq would take from a .pgpass file (``host:port:db:user:password``)."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            lines = handle.read().splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    wanted = ["localhost" if host.startswith("/") else host, str(port), dbname, user]
-    for line in lines:
-        if not line or line.startswith("#"):
-            continue
-        fields: list[str] = []
-        current, escaped = "", False
-        for char in line:
-            if escaped:
-                current, escaped = current + char, False
-            elif char == "\\":
-                escaped = True
-            elif char == ":" and len(fields) < 4:
-                fields.append(current)
-                current = ""
-            else:
-                current += char
-        fields.append(current)
-        if len(fields) == 5 and all(f in ("*", w) for f, w in zip(fields, wanted)):
-            return fields[4]
-    return None
