@@ -11,6 +11,7 @@ import os
 import platform
 import shlex
 import sys
+import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -21,17 +22,25 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from envcheck import hookimpl
+from envcheck.checks.venv import diagnose as _diagnose
+from envcheck.checks.venv import fixes as _fixes
 from envcheck.checks.venv import installed as _installed
 from envcheck.checks.venv import poetry as _poetry
 from envcheck.checks.venv import project as _project
 from envcheck.checks.venv import pythons as _pythons
 from envcheck.checks.venv.config import COMPONENT, DEFAULT_DEV_TOOLS, VenvConfig
-from envcheck.checks.venv.packages import consistency, lock_drift, package, with_groups
+from envcheck.checks.venv.packages import (
+    consistency,
+    local_installs,
+    lock_drift,
+    package,
+    with_groups,
+)
 from envcheck.core.config import EnvcheckConfig
+from envcheck.core.fix import Command, Edit, Manual
 from envcheck.core.model import (
     Check,
     CheckFailed,
-    CheckSkipped,
     Context,
     FactValue,
     Outcome,
@@ -76,6 +85,7 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
     # outside a virtualenv the installed set is the system's: comparing it says nothing
     in_venv = ("virtualenv",) if section.require_venv else ()
 
+    yield make.check("project", project, "the project checked, and how it was found")
     if section.python:
         yield make.check("python-version", python_version, "Python satisfies the required version")
     if section.require_venv:
@@ -117,6 +127,13 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
             f"dev tool {requirement} is installed",
             timeout=section.timeout,
         )
+    yield make.check(
+        "local-installs",
+        local_installs,
+        "path, editable and VCS installs (PEP 610) point at what exists",
+        *in_venv,
+        timeout=section.timeout,
+    )
     if section.consistency:
         yield make.check(
             "consistency",
@@ -127,6 +144,54 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
         )
 
 
+def project(ctx: Context) -> Outcome:
+    found = _project.where(ctx)
+    if found.root is None:
+        _project.root(ctx)  # skips, saying why
+        raise AssertionError("unreachable")  # pragma: no cover
+    root = found.root
+    facts: dict[str, FactValue] = {"project": str(root), "found_by": found.how}
+    try:
+        data = _project.document(root)
+    except ValueError as exc:
+        raise CheckFailed(
+            str(exc),
+            why=f"Poetry, pip and envcheck cannot read the project (found as {found.how})",
+            fix=_fixes.make(Manual(f"correct the TOML of {root / 'pyproject.toml'}")),
+            facts=facts,
+        ) from None
+    module = _project.missing_package(root) if ctx.section.poetry else None
+    if module is not None:
+        name = (data.get("project") or {}).get("name") or data["tool"]["poetry"]["name"]
+        ctx.fact(**facts)
+        edit = Edit(
+            _project.relative(ctx, root / "pyproject.toml"),
+            "toml",
+            "tool.poetry.package-mode",
+            False,
+        )
+        return warn(
+            f"`poetry install` fails on the project itself: no file or folder for package "
+            f"{module} in {root}",
+            why=f"pyproject.toml declares the project {name} and Poetry's package-mode is on "
+            f"(its default), so `poetry install` also installs the project, and poetry-core "
+            f"finds none of {module}/, {module}.py, src/{module}/, src/{module}.py",
+            fix=_fixes.make(
+                edit,
+                _fixes.poetry(root, ctx.rootdir, "install"),
+                text=f"set tool.poetry.package-mode = false in {root / 'pyproject.toml'} "
+                "(dependencies only; or run `poetry install --no-root` each time) && "
+                "poetry install",
+            ),
+        )
+    return ok(f"{root / 'pyproject.toml'} ({found.how})", **facts)
+
+
+def _project_range(ctx: Context) -> _project.Project | None:
+    found = _project.where(ctx)
+    return _project.read_project(found.root) if found.root is not None else None
+
+
 def python_version(ctx: Context) -> Outcome:
     spec: str = ctx.section.python
     wanted = SpecifierSet(spec)
@@ -134,73 +199,103 @@ def python_version(ctx: Context) -> Outcome:
     facts: dict[str, FactValue] = {"version": current, "executable": sys.executable}
     if Version(current) in wanted:
         return ok(f"Python {current} satisfies {spec}", **facts)
-    project = _project.read_project(ctx.rootdir)
-    both = wanted & SpecifierSet(project.python) if project.python else wanted
+    project = _project_range(ctx)
+    declared = project.python if project is not None else None
+    declared_from = project.python_from if project is not None else None
+    both = wanted & SpecifierSet(declared) if declared else wanted
     why = f"this interpreter is {sys.executable}"
-    if project.python:
+    if declared:
         why += (
-            f"; the project itself requires Python {project.python} ({project.python_from}), "
+            f"; the project itself requires Python {declared} ({declared_from}), "
             "and Poetry refuses an interpreter outside that range"
         )
     releases = _pythons.minors(both)
+    root = _project.where(ctx).root or ctx.rootdir
     if not releases:
         raise CheckFailed(
             f"Python {current} does not satisfy {spec}, and no Python satisfies both it and "
-            f"{project.python_from} = {project.python!r}",
+            f"{declared_from} = {declared!r}",
             why="[tool.envcheck.venv] python and the project's own range do not overlap",
-            hint=f"make the two ranges agree in {ctx.rootdir / 'pyproject.toml'}",
+            fix=_fixes.make(
+                Manual(f"make the two ranges agree in {root / 'pyproject.toml'}"),
+                text=f"make the two ranges agree in {root / 'pyproject.toml'}",
+            ),
             facts=facts,
         )
     found = _pythons.find(both, timeout=min(2.0, ctx.remaining()))
     if found is not None:
-        first, use = "", _pythons.quoted(found[0])
         why += f"; {found[0]} (Python {found[1]}) satisfies it"
     else:
-        first, use = _pythons.install_hint(releases[0]) + " && ", _pythons.where_installed(
-            releases[0]
-        )
         why += f"; no Python {' or '.join(releases[:3])} was found on this machine"
-    if ctx.section.poetry:
-        hint = f"{first}poetry env use {use} && poetry install && poetry run pytest"
-    else:
-        venv = _pythons.quoted(ctx.rootdir / ".venv")
-        hint = (
-            f"{first}{use} -m venv {venv}   (then install the project's packages into it and "
-            f"run {venv}/bin/python -m pytest)"
-        )
-    raise CheckFailed(f"Python {current} does not satisfy {spec}", why=why, hint=hint, facts=facts)
+    raise CheckFailed(
+        f"Python {current} does not satisfy {spec}",
+        why=why,
+        fix=_fixes.rebuild(ctx, root, found[0] if found else None, releases[0]),
+        facts=facts,
+    )
 
 
-def _venv_manager(prefix: Path, rootdir: Path) -> str:
-    if os.environ.get("POETRY_ACTIVE") or "pypoetry" in prefix.parts:
+def _venv_manager(prefix: Path, root: Path | None) -> str:
+    poetry_shell = os.environ.get("POETRY_ACTIVE") and _diagnose.stale_virtual_env() is None
+    if poetry_shell or "pypoetry" in prefix.parts:
         return "poetry"
-    cfg = prefix / "pyvenv.cfg"
-    text = cfg.read_text(encoding="utf-8", errors="replace") if cfg.is_file() else ""
-    if "uv =" in text:
+    cfg = _diagnose.pyvenv_cfg(prefix)
+    if "uv" in cfg:
         return "uv"
-    if prefix == rootdir / ".venv" and (rootdir / "poetry.lock").is_file():
+    if root is not None and prefix == root / ".venv" and (root / "poetry.lock").is_file():
         return "poetry"
-    if "virtualenv =" in text:
+    if "virtualenv" in cfg:
         return "virtualenv"
     return "venv"
 
 
 def virtualenv(ctx: Context) -> Outcome:
+    root = _project.where(ctx).root
     if sys.prefix == sys.base_prefix:
-        venv = _pythons.quoted(ctx.rootdir / ".venv")
+        venv = (root or ctx.rootdir) / ".venv"
+        if ctx.section.poetry and root is not None:
+            fix = _fixes.make(
+                _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root)),
+                then="poetry run pytest",
+            )
+        else:
+            fix = _fixes.make(
+                Command([sys.executable, "-m", "venv", str(venv)]),
+                note=f"install the project's packages into it, then run {venv}/bin/python -m "
+                "pytest",
+            )
         raise CheckFailed(
             f"not running inside a virtualenv (Python's prefix is {sys.prefix})",
             why="packages then come from the system interpreter, not from the project",
-            hint=(
-                "poetry install && poetry run pytest"
-                if ctx.section.poetry
-                else f"{_pythons.quoted(Path(sys.executable))} -m venv {venv}   (install the "
-                f"project's packages into it, then run {venv}/bin/python -m pytest)"
-            ),
+            fix=fix,
         )
-    prefix = Path(sys.prefix)
-    manager = _venv_manager(prefix, ctx.rootdir)
-    return ok(f"in a virtualenv ({manager}) at {prefix}", path=str(prefix), manager=manager)
+    prefix = _diagnose.running_env()
+    manager = _venv_manager(prefix, root)
+    facts: dict[str, FactValue] = {"path": str(prefix), "manager": manager}
+    stale = _diagnose.stale_virtual_env()
+    unset = _fixes.make(
+        Manual("unset VIRTUAL_ENV   (or `deactivate`) in this shell"),
+        text="unset VIRTUAL_ENV   (or run `deactivate`) in this shell",
+    )
+    if stale is not None and stale.kind == "missing":
+        raise CheckFailed(
+            f"VIRTUAL_ENV names {stale.value}, which does not exist (pytest runs in {prefix})",
+            why="this shell still has a virtualenv activated that was removed: Poetry takes "
+            "VIRTUAL_ENV as the environment to use, finds it broken and recreates the "
+            "project's environment with whichever Python it finds first",
+            fix=unset,
+            facts=facts,
+        )
+    if stale is not None:
+        ctx.fact(**facts, virtual_env=stale.value)
+        return warn(
+            f"VIRTUAL_ENV names {stale.value}, another environment than the one pytest runs in "
+            f"({prefix})",
+            why="poetry and pip commands run from this shell act on that environment, not on "
+            "the one checked here",
+            fix=unset,
+        )
+    return ok(f"in a virtualenv ({manager}) at {prefix}", **facts)
 
 
 def _cached(answer: _poetry.Answer) -> dict[str, FactValue]:
@@ -209,68 +304,135 @@ def _cached(answer: _poetry.Answer) -> dict[str, FactValue]:
 
 def poetry_installed(ctx: Context) -> Outcome:
     program = _poetry.find()
+    root = _project.where(ctx).root
     # a cold run asks Poetry the project's questions too: one Poetry process answers all three
-    also = _poetry.project_requests(program, ctx.rootdir)
+    also = _poetry.project_requests(program, root) if root is not None else []
     answer = _poetry.ask(ctx, program, _poetry.version_request(program), also)
     words = answer.stdout.strip().split()
     if answer.returncode != 0 or not words:
         raise CheckFailed(
-            f"`poetry --version` exited with code {answer.returncode}: {answer.tail}",
+            f"`poetry --version` exited with code {answer.returncode}: "
+            f"{_diagnose.poetry_exception(answer.stderr or answer.stdout)}",
             why=f"{program} is installed but broken",
-            hint=_poetry.reinstall_command(program),
+            fix=_fixes.reinstall_poetry(program),
         )
     version = words[-1].rstrip(")")
     return ok(f"Poetry {version}{answer.note()}", version=version, **_cached(answer))
 
 
 def _pyproject(ctx: Context) -> Path:
-    path = ctx.rootdir / "pyproject.toml"
-    if not path.is_file():
-        raise CheckSkipped(f"no pyproject.toml in {ctx.rootdir}")
-    return path
+    return _project.root(ctx)
 
 
 def poetry_env(ctx: Context) -> Outcome:
-    _pyproject(ctx)
-    expected, answer = _poetry.env_path(ctx)
+    root = _pyproject(ctx)
+    expected, answer = _poetry.env_path(ctx, root)
     here = _poetry.running_env()
-    root = shlex.quote(str(ctx.rootdir))
     if expected is None:
+        install = _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root))
         raise CheckFailed(
             "Poetry has no environment for this project yet",
-            why=f"`poetry env info --path` finds none for {ctx.rootdir} (a fresh clone, or "
+            why=f"`poetry env info --path` finds none for {root} (a fresh clone, or "
             f"the environment was removed); pytest runs from {here}",
-            hint=f"cd {root} && poetry install && poetry run pytest",
+            fix=_fixes.make(
+                install,
+                then="poetry run pytest",
+                text=f"cd {shlex.quote(str(root))} && {shlex.join(install.argv)} && "
+                "poetry run pytest",
+            ),
         )
     facts = {"poetry_env": str(expected), **_cached(answer)}
+    broken = _diagnose.broken_base(expected)
+    if broken is not None:
+        raise _fixes.broken_env(ctx, root, broken, facts)
     if expected != here:
         ctx.fact(**facts)
         return warn(
             f"running in {here}, but the project's Poetry environment is {expected}"
             + answer.note(),
-            hint="poetry run pytest   (or activate that environment)",
+            fix=_fixes.make(
+                Manual("run pytest in that environment: poetry run pytest"),
+                text="poetry run pytest   (or activate that environment)",
+            ),
         )
     return ok(f"running in the project's Poetry environment {here}{answer.note()}", **facts)
 
 
+def _lock_metadata(lock: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(lock.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        raise CheckFailed(
+            f"{lock} is not valid TOML ({exc})",
+            why="Poetry cannot read the lock file: `poetry install` fails",
+            fix=_fixes.make(_fixes.poetry(lock.parent, lock.parent, "lock"), note="regenerates it"),
+        ) from None
+    metadata = data.get("metadata")
+    return metadata if isinstance(metadata, dict) else {}
+
+
 def lock_file(ctx: Context) -> Outcome:
-    _pyproject(ctx)
-    lock = ctx.rootdir / "poetry.lock"
+    root = _pyproject(ctx)
+    lock = root / "poetry.lock"
+    relock = _fixes.poetry(root, ctx.rootdir, "lock")
     if not lock.is_file():
         raise CheckFailed(
-            f"no poetry.lock in {ctx.rootdir}",
+            f"no poetry.lock in {root}",
             why="without a lock file every machine may resolve different versions",
-            hint="poetry lock   (and commit poetry.lock)",
+            fix=_fixes.make(relock, note="and commit poetry.lock"),
+        )
+    metadata = _lock_metadata(lock)
+    if not metadata:
+        raise CheckFailed(
+            f"{lock} has no [metadata] table",
+            why='Poetry refuses a lock file without one ("The lock file does not have a '
+            'metadata entry"): `poetry install` fails',
+            fix=_fixes.make(relock, note="regenerates it"),
+        )
+    version = str(metadata.get("lock-version", ""))
+    readable = version and version.split(".")[0].isdigit() and 1 <= int(version.split(".")[0]) < 3
+    if not readable:
+        raise CheckFailed(
+            f"{lock} has lock-version {version or '(none)'}, which Poetry 2 cannot read",
+            why="Poetry 2 reads lock-version 1.x and 2.x; a newer format was written by a newer "
+            "Poetry (or the field is missing): `poetry install` fails",
+            fix=_fixes.make(
+                _fixes.poetry(root, ctx.rootdir, "self", "update"),
+                note="the Poetry that wrote it; or `poetry lock` to rewrite it in this one's "
+                "format",
+            ),
         )
     program = _poetry.find()
-    answer = _poetry.ask(ctx, program, _poetry.lock_request(program, ctx.rootdir))
-    if answer.returncode != 0:
+    answer = _poetry.ask(ctx, program, _poetry.lock_request(program, root))
+    if answer.returncode == 0:
+        return ok(
+            f"poetry.lock matches pyproject.toml{answer.note()}", lock=str(lock), **_cached(answer)
+        )
+    errors, warnings = _diagnose.poetry_errors(answer.stderr + "\n" + answer.stdout)
+    said = (
+        "; ".join(errors) if errors else _diagnose.poetry_exception(answer.stderr or answer.stdout)
+    )
+    more = f" ({len(warnings)} warnings not shown: `poetry check`)" if warnings else ""
+    why = f"`poetry check --lock` exited with code {answer.returncode}: {said}{more}"
+    if any(_diagnose.STALE_LOCK in e for e in errors):
+        sync = _fixes.poetry(root, ctx.rootdir, "sync", *_with(ctx, root))
         raise CheckFailed(
             "poetry.lock is not in step with pyproject.toml" + answer.note(),
-            why=f"`poetry check --lock` exited with code {answer.returncode}: {answer.tail}",
-            hint="poetry lock && poetry sync" + with_groups(ctx, _installed.installed()),
+            why=why,
+            fix=_fixes.make(relock, sync),
             facts=_cached(answer),
         )
-    return ok(
-        f"poetry.lock matches pyproject.toml{answer.note()}", lock=str(lock), **_cached(answer)
+    raise CheckFailed(
+        f"`poetry check --lock` reports errors in {root / 'pyproject.toml'}" + answer.note(),
+        why=why,
+        fix=_fixes.make(
+            Manual("correct what Poetry names in pyproject.toml (`poetry check` lists it)"),
+            text="correct what Poetry names in pyproject.toml (`poetry check` lists it)",
+        ),
+        facts=_cached(answer),
     )
+
+
+def _with(ctx: Context, root: Path) -> tuple[str, ...]:
+    groups = with_groups(ctx, _installed.installed(), root)
+    return ("--with", groups) if groups else ()

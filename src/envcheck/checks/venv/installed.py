@@ -23,6 +23,8 @@ class Dist:
     name: str
     version: str
     requires: tuple[str, ...]
+    #: its ``.dist-info`` directory ("" for a zip or egg)
+    location: str = ""
 
 
 _lock = threading.Lock()
@@ -150,7 +152,7 @@ def _from_header(path: Path) -> Dist | None:
             version = value.strip()
         elif key == "requires-dist":
             requires.append(value.strip())
-    return Dist(name, version, tuple(requires)) if name else None
+    return Dist(name, version, tuple(requires), str(path.parent)) if name else None
 
 
 def _from_importlib(dist: metadata.Distribution) -> Dist | None:

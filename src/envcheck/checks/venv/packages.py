@@ -11,15 +11,19 @@ import functools
 import re
 import shlex
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from envcheck.checks.venv import diagnose as _diagnose
+from envcheck.checks.venv import fixes as _fixes
 from envcheck.checks.venv import installed as _installed
 from envcheck.checks.venv import poetry as _poetry
 from envcheck.checks.venv import project as _project
+from envcheck.core.fix import Command, Fix, Manual, Step
 from envcheck.core.format import listed
 from envcheck.core.model import CheckFailed, CheckSkipped, Context, FactValue, Outcome, ok, warn
 
@@ -37,43 +41,49 @@ def _satisfies(requirement: Requirement, version: str) -> bool:
     return not requirement.specifier or requirement.specifier.contains(version, prereleases=True)
 
 
-def _pip() -> str:
-    return f"{shlex.quote(sys.executable)} -m pip install"
+def in_the_right_env(
+    ctx: Context, root: Path, steps: Sequence[Step], text: str = ""
+) -> tuple[Fix, str | None]:
+    """``steps`` if pytest runs in the project's Poetry environment; else what makes it do so.
 
-
-def in_the_right_env(ctx: Context, fix: str, name: str | None = None) -> tuple[str, str | None]:
-    """``fix`` if pytest runs in the project's Poetry environment; else what makes it do so.
-
-    Returns the hint and a why-line about the environment (``None`` when it is the right one).
-    With ``name``, a package that the Poetry environment has (at a version the caller will
-    judge) is reported as there.
+    Returns the fix and a why-line about the environment (``None`` when it is the right one).
     """
+    shown = text or " && ".join(
+        shlex.join(s.argv) if isinstance(s, Command) else s.render() for s in steps
+    )
     try:
-        expected, _ = _poetry.env_path(ctx)
+        expected, _ = _poetry.env_path(ctx, root)
     except CheckFailed:
-        return fix, None  # Poetry itself is missing or broken: its own check says so
+        return _fixes.make(*steps, text=shown), None  # Poetry is missing or broken: its check says
     here = _poetry.running_env()
-    root = shlex.quote(str(ctx.rootdir))
     if expected is None:
-        first = fix if fix.startswith("poetry add") else "poetry install"
+        adds = [s for s in steps if isinstance(s, Command) and "add" in s.argv]
+        first = adds or [_fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root))]
+        line = " && ".join(shlex.join(s.argv) for s in first)
         return (
-            f"cd {root} && {first} && poetry run pytest",
+            _fixes.make(*first, text=f"cd {shlex.quote(str(root))} && {line} && poetry run pytest"),
             f"Poetry has no environment for this project yet; pytest runs from {here}",
         )
+    broken = _diagnose.broken_base(expected)
+    if broken is not None:
+        failure = _fixes.broken_env(ctx, root, broken, {})
+        assert failure.fix is not None
+        return failure.fix, failure.summary
     if expected == here:
-        return fix, None
+        return _fixes.make(*steps, text=shown), None
     return (
-        f"{fix} && poetry run pytest",
+        _fixes.make(*steps, text=f"{shown} && poetry run pytest"),
         f"pytest runs from {here}, not from the project's Poetry environment {expected}",
     )
 
 
 def lock_drift(ctx: Context) -> Outcome:
-    lock = ctx.rootdir / "poetry.lock"
-    if not lock.is_file():
-        raise CheckSkipped(f"no poetry.lock in {ctx.rootdir} to compare with")
+    root = _project.where(ctx).root
+    lock = (root or ctx.rootdir) / "poetry.lock"
+    if root is None or not lock.is_file():
+        raise CheckSkipped(f"no poetry.lock in {root or ctx.rootdir} to compare with")
     cache = ctx.config.extra.get("pytest_cache")
-    parsed, project = _project.read_lock(lock, cache), _project.read_project(ctx.rootdir)
+    parsed, project = _project.read_lock(lock, cache), _project.read_project(root)
     installed = _installed.installed()
     groups = project.default_groups
     drift = [
@@ -81,6 +91,7 @@ def lock_drift(ctx: Context) -> Outcome:
         for name, p in sorted(parsed.packages.items())
         if name in installed and not _same_version(installed[name].version, p.version)
     ]
+    drift += _vcs_drift(parsed, installed)
     absent = [p for name, p in sorted(parsed.packages.items()) if name not in installed]
     missing = [
         f"{p.name} {p.version} ({', '.join(g for g in p.groups if g in groups)})"
@@ -101,21 +112,24 @@ def lock_drift(ctx: Context) -> Outcome:
     if drift or missing:
         problems = drift + [f"{m} is locked but not installed" for m in missing]
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
-        fix = "poetry install" + with_groups(ctx, installed)
-        hint, where = in_the_right_env(ctx, fix)
+        install = _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root), *_with(ctx, root))
+        fix, where = in_the_right_env(ctx, root, [install])
         why = f"{_CHANGED}; counted: {counted}, packages whose markers fit this platform"
         raise CheckFailed(
             f"{problems[0]}{more}",
             why=f"{where}; {why}" if where else why,
-            hint=hint,
+            fix=fix,
             facts={**facts, "drift": drift, "missing": missing},
         )
     if unknown:
         ctx.fact(**facts, not_installed=unknown, lock_version=parsed.version)
         return warn(
             f"{len(unknown)} locked packages are not installed: {listed(unknown, 5)}",
-            hint="poetry lock && poetry install   (a current lock file records each package's "
-            "groups and platform markers)",
+            fix=_fixes.make(
+                _fixes.poetry(root, ctx.rootdir, "lock"),
+                _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root)),
+                note="a current lock file records each package's groups and platform markers",
+            ),
         )
     return ok(
         f"{facts['installed_and_locked']} installed packages match poetry.lock "
@@ -124,14 +138,36 @@ def lock_drift(ctx: Context) -> Outcome:
     )
 
 
-def with_groups(ctx: Context, installed: Mapping[str, object]) -> str:
-    """``--with docs`` for optional groups whose locked packages are installed here (a plain
-    ``poetry install``/``sync`` would leave them out or remove them)."""
-    lock = ctx.rootdir / "poetry.lock"
+def _vcs_drift(parsed: _project.Lock, installed: Mapping[str, _installed.Dist]) -> list[str]:
+    """A VCS dependency installed at another commit than poetry.lock's ``resolved_reference``
+    (PEP 610 ``vcs_info.commit_id``): same version number, other code."""
+    found = []
+    for name, locked in sorted(parsed.packages.items()):
+        dist = installed.get(name)
+        if not locked.commit or dist is None or not dist.location:
+            continue
+        url = _diagnose.direct_url(dist.name, Path(dist.location))
+        if url is not None and url.kind == "vcs" and url.commit and url.commit != locked.commit:
+            found.append(
+                f"{dist.name} {dist.version} installed from commit {url.commit[:12]}, lock says "
+                f"{locked.commit[:12]}"
+            )
+    return found
+
+
+def _with(ctx: Context, root: Path) -> tuple[str, ...]:
+    groups = with_groups(ctx, _installed.installed(), root)
+    return ("--with", groups) if groups else ()
+
+
+def with_groups(ctx: Context, installed: Mapping[str, object], root: Path) -> str:
+    """``docs`` for optional groups whose locked packages are installed here (a plain ``poetry
+    install``/``sync`` would leave them out or remove them); ``""`` for none."""
+    lock = root / "poetry.lock"
     if not lock.is_file():
         return ""
     cache = ctx.config.extra.get("pytest_cache")
-    project, parsed = _project.read_project(ctx.rootdir), _project.read_lock(lock, cache)
+    project, parsed = _project.read_project(root), _project.read_lock(lock, cache)
     groups = {
         g
         for p in parsed.packages.values()
@@ -139,90 +175,146 @@ def with_groups(ctx: Context, installed: Mapping[str, object]) -> str:
         for g in p.groups
         if g in project.optional_groups
     }
-    return f" --with {','.join(sorted(groups))}" if groups else ""
+    return ",".join(sorted(groups))
+
+
+def _moved_away(ctx: Context, root: Path | None, dist: _installed.Dist) -> CheckFailed | None:
+    """An editable (or path) install whose directory is gone: the metadata is still there, the
+    code is not (``import`` fails)."""
+    if not dist.location:
+        return None
+    url = _diagnose.direct_url(dist.name, Path(dist.location))
+    if url is None or url.kind != "dir" or not url.editable or url.path is None:
+        return None
+    if url.path.is_dir():
+        return None
+    return CheckFailed(
+        f"{dist.name} {dist.version} is installed editable from {url.path}, which no longer "
+        "exists",
+        why=f"its direct_url.json (PEP 610) points there: the metadata is installed, the code "
+        f"is not, so `import {dist.name.replace('-', '_')}` fails",
+        fix=_path_fix(ctx, root, dist.name, url.path),
+        facts={"version": dist.version, "url": url.url},
+    )
+
+
+def _path_fix(ctx: Context, root: Path | None, name: str, gone: Path) -> Fix:
+    """Put the path dependency ``name`` back: reinstall from where pyproject.toml now says it
+    is, or (it says the old place too) move it back or name the new place first."""
+    canonical = canonicalize_name(name)
+    declared = _project.declared_path(root, canonical) if root is not None else None
+    if root is None or not ctx.section.poetry:
+        return _fixes.make(
+            Manual(f"move {name} back to {gone}, or reinstall it from where it is now"),
+            text=f"move {name} back to {gone}, or: {shlex.quote(sys.executable)} -m pip install "
+            f"-e /new/path/to/{name}",
+        )
+    lock = _fixes.poetry(root, ctx.rootdir, "lock")
+    install = _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root))
+    if declared is not None and declared[1].exists() and declared[1] != gone:
+        return _fixes.make(lock, install)
+    key = declared[0] if declared else f"tool.poetry.dependencies.{name}.path"
+    manual = Manual(f"move {name} back to {gone}, or set {key} in pyproject.toml to where it is")
+    return _fixes.make(
+        manual,
+        lock,
+        install,
+        text=f"move {name} back to {gone}, or set {key} in pyproject.toml to where it is now, "
+        "then: poetry lock && poetry install",
+    )
 
 
 def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
     req = Requirement(requirement)
     dist = _installed.find(canonicalize_name(req.name))
+    root = _project.where(ctx).root
     if dist is not None and _satisfies(req, dist.version):
+        gone = _moved_away(ctx, root, dist)
+        if gone is not None:
+            raise gone
         return ok(f"{req.name} {dist.version}", version=dist.version)
     if dist is None:
         summary, facts = f"{req.name} is not installed", {}
     else:
         summary = f"{req.name} {dist.version} is installed, but {requirement} is required"
         facts = {"version": dist.version}
-    if not ctx.section.poetry:
+    if not ctx.section.poetry or root is None:
+        why = f"the project requires {requirement}"
+        if ctx.section.poetry:
+            why += f" (no Poetry project: {_project.where(ctx).how})"
         raise CheckFailed(
-            summary,
-            why=f"the project requires {requirement}",
-            hint=f'{_pip()} "{requirement}"',
-            facts=facts,
+            summary, why=why, fix=_fixes.make(_fixes.pip_install(requirement)), facts=facts
         )
-    fix, why = _poetry_fix(ctx, req, dev)
-    hint, where = in_the_right_env(ctx, fix)
+    steps, why = _poetry_fix(ctx, root, req, dev)
+    fix, where = in_the_right_env(ctx, root, steps)
     if where is not None:
-        expected, _ = _poetry.env_path(ctx)
+        expected, _ = _poetry.env_path(ctx, root)
         name = canonicalize_name(req.name)
         there = _installed.installed_in(expected).get(name) if expected else None
         if there is not None and _satisfies(req, there.version):
-            hint, why = (
-                "poetry run pytest",
-                f"the Poetry environment has {req.name} {there.version}",
+            fix = _fixes.make(
+                Manual("run pytest in the project's Poetry environment: poetry run pytest"),
+                text="poetry run pytest",
             )
-    raise CheckFailed(summary, why=f"{where}; {why}" if where else why, hint=hint, facts=facts)
+            why = f"the Poetry environment has {req.name} {there.version}"
+    raise CheckFailed(summary, why=f"{where}; {why}" if where else why, fix=fix, facts=facts)
 
 
-def _poetry_fix(ctx: Context, req: Requirement, dev: bool) -> tuple[str, str]:
+def _poetry_fix(ctx: Context, root: Path, req: Requirement, dev: bool) -> tuple[list[Step], str]:
     """What puts ``req`` into the project's Poetry environment, and why that is the fix."""
     name = canonicalize_name(req.name)
-    project = _project.read_project(ctx.rootdir)
-    lock = ctx.rootdir / "poetry.lock"
+    project = _project.read_project(root)
+    lock = root / "poetry.lock"
     cache = ctx.config.extra.get("pytest_cache")
     locked = _project.read_lock(lock, cache).packages.get(name) if lock.is_file() else None
-    add = f'poetry add {"--group dev " if dev else ""}"{req}"'
+    poetry = functools.partial(_fixes.poetry, root, ctx.rootdir)
+    add = poetry("add", *(("--group", "dev") if dev else ()), str(req))
+    install = poetry(*_fixes.install_args(root))
     if locked is not None and _satisfies(req, locked.version):
         wanted = locked.wanted(project.default_groups)
         optional = sorted(set(locked.groups) & project.optional_groups)
         if wanted is False and locked.extra_only:
             return (
-                "poetry install --all-extras",
+                [poetry(*_fixes.install_args(root), "--all-extras")],
                 f"poetry.lock has {req.name} {locked.version} only for an extra of the project",
             )
         if wanted is False and optional:
             return (
-                f"poetry install --with {','.join(optional)}",
+                [poetry(*_fixes.install_args(root), "--with", ",".join(optional))],
                 f"poetry.lock has {req.name} {locked.version} in the optional group "
                 f"{', '.join(optional)}, which a plain `poetry install` leaves out",
             )
         if wanted is False and any(locked.markers.values()):
             return (
-                f"edit the marker of {req.name} in pyproject.toml, then: poetry lock && "
-                "poetry install",
+                [
+                    Manual(f"edit the marker of {req.name} in pyproject.toml"),
+                    poetry("lock"),
+                    install,
+                ],
                 f"poetry.lock installs {req.name} only where its markers hold "
                 f"({'; '.join(sorted(set(locked.markers.values())))}), not on this platform",
             )
         if wanted is False:  # a group the lock has and pyproject.toml no longer declares
             return (
-                "poetry lock && poetry install",
+                [poetry("lock"), install],
                 f"poetry.lock has {req.name} {locked.version} only in group(s) "
                 f"{', '.join(locked.groups)}, which pyproject.toml does not install",
             )
         return (
-            "poetry install",
+            [install],
             f"poetry.lock has {req.name} {locked.version}, which is not installed here ("
             "`poetry install` not run since the lock changed, or removed by hand)",
         )
     if name in project.declared and locked is None:
         return (
-            "poetry lock && poetry install",
-            f"pyproject.toml declares {req.name}, but poetry.lock does not have it yet",
+            [poetry("lock"), install],
+            f"{root / 'pyproject.toml'} declares {req.name}, but poetry.lock does not have it yet",
         )
     if name in project.declared:
-        return add, f"poetry.lock has {req.name} {locked.version if locked else '?'}; " + (
+        return [add], f"poetry.lock has {req.name} {locked.version if locked else '?'}; " + (
             f"`poetry add` with the constraint updates pyproject.toml and the lock to {req}"
         )
-    return add, f"the project requires {req}, and pyproject.toml does not declare it"
+    return [add], f"the project requires {req}, and {root / 'pyproject.toml'} does not declare it"
 
 
 #: a marker that is a conjunction (no ``or``) with ``extra == "x"`` is false without an extra
@@ -268,17 +360,70 @@ def consistency(ctx: Context) -> Outcome:
     if broken:
         more = "".join(f"; {text}" for text in broken[1:])  # every one, none hidden
         why = "the installed set is inconsistent (what `pip check` reports)"
-        if ctx.section.poetry:
-            fix = "poetry sync" + with_groups(ctx, _installed.installed())
-            hint, where = in_the_right_env(ctx, fix)
-            hint += "   (or install the versions named above)"
+        root = _project.where(ctx).root
+        if ctx.section.poetry and root is not None:
+            sync = _fixes.poetry(root, ctx.rootdir, "sync", *_with(ctx, root))
+            fix, where = in_the_right_env(ctx, root, [sync])
+            fix = _fixes.make(*fix.steps, text=f"{fix}   (or install the versions named above)")
             why = f"{where}; {why}" if where else why
         else:
-            hint = f'{_pip()} "{found[0][1]}"'
+            fix = _fixes.make(_fixes.pip_install(str(found[0][1])))
         raise CheckFailed(
             f"{broken[0]}{more}",
             why=why,
-            hint=hint,
+            fix=fix,
             facts={"packages": total, "broken": broken},
         )
     return ok(f"{total} installed packages, all requirements met", packages=total)
+
+
+def local_installs(ctx: Context) -> Outcome:
+    """Every distribution installed from a local path (PEP 610 ``dir_info``/``archive_info``
+    with a ``file:`` URL) still has its source: an editable one is imported from there."""
+    root = _project.where(ctx).root
+    failures: list[CheckFailed] = []
+    notes: list[str] = []
+    local = 0
+    for dist in _installed.installed().values():
+        if not dist.location:
+            continue
+        url = _diagnose.direct_url(dist.name, Path(dist.location))
+        if url is None:
+            continue
+        if url.kind == "invalid":
+            notes.append(url.problem)
+            continue
+        if url.path is None:
+            continue
+        local += 1
+        gone = _moved_away(ctx, root, dist)
+        if gone is not None:
+            failures.append(gone)
+        elif not url.path.exists():
+            notes.append(
+                f"{dist.name} {dist.version} was installed from {url.path}, which no longer "
+                "exists (it is installed; reinstalling it fails)"
+            )
+    if failures:
+        first = failures[0]
+        more = "".join(f"; {f.summary}" for f in failures[1:])
+        raise CheckFailed(
+            first.summary + more, why=first.why, fix=first.fix, facts={"local": local}
+        )
+    if notes:
+        ctx.fact(local=local, problems=notes)
+        fix = (
+            _fixes.make(
+                _fixes.poetry(root, ctx.rootdir, "lock"),
+                _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root)),
+                note="after pointing pyproject.toml at where the sources are now",
+            )
+            if root is not None and ctx.section.poetry
+            else _fixes.make(Manual("reinstall each from where its source is now"))
+        )
+        return warn(
+            notes[0] + (f" (+{len(notes) - 1} more)" if len(notes) > 1 else ""),
+            why="PEP 610 direct_url.json records where each was installed from",
+            fix=fix,
+        )
+    return ok(f"{local} installed from local paths, every source present", local=local)

@@ -16,18 +16,19 @@ import os
 import shlex
 import shutil
 import subprocess
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from envcheck.checks.venv import diagnose as _diagnose
+from envcheck.checks.venv import fixes as _fixes
 from envcheck.checks.venv import poetry_batch as _poetry_batch
 from envcheck.core import exec as _exec
+from envcheck.core.fix import Edit, Manual
 from envcheck.core.model import CheckFailed, Context
 
-INSTALL_HINT = "pipx install poetry   (or: python3 -m pip install --user poetry)"
 _CACHE_PREFIX = "envcheck/venv/poetry/"
 _KEYS_KEPT = 4
 #: Poetry processes contend for the CPU and for Poetry's own cache: never two at a time
@@ -73,40 +74,22 @@ def find() -> str:
         if os.path.lexists(candidate):
             problem = _exec.inspect(str(candidate), reinstall=reinstall_command(str(candidate)))
             if problem is not None:
-                raise CheckFailed(problem.summary, why=problem.why, hint=problem.hint)
+                raise _exec_failed(str(candidate), problem)
     raise CheckFailed(
         "poetry is not on PATH",
         why="the project is managed with Poetry ([tool.envcheck.venv] poetry = true)",
-        hint=INSTALL_HINT,
+        fix=_fixes.install_poetry(),
     )
 
 
+def _exec_failed(program: str, problem: _exec.ExecProblem) -> CheckFailed:
+    fix = _fixes.exec_fix(program, problem.code, problem.hint)
+    return CheckFailed(problem.summary, why=problem.why, fix=fix)
+
+
 def reinstall_command(program: str) -> str:
-    """The exact command that reinstalls the Poetry at ``program`` the way it was installed."""
-    real = Path(os.path.realpath(program))
-    venv = real.parent.parent
-    parts = real.parts
-    if "pipx" in parts and "venvs" in parts:
-        return "pipx reinstall --python python3 poetry"
-    if "pypoetry" in parts and venv.name == "venv":
-        return "curl -sSL https://install.python-poetry.org | python3 - --force"
-    if (venv / "pyvenv.cfg").is_file():
-        version = _installed_version(venv)
-        pin = f"=={version}" if version else ""
-        target = shlex.quote(str(venv))
-        return (
-            f"python3 -m venv --clear {target} && "
-            f"{shlex.quote(str(venv / 'bin' / 'python'))} -m pip install 'poetry{pin}'"
-        )
-    return "pipx install --force poetry"
-
-
-def _installed_version(venv: Path) -> str | None:
-    for info in sorted(venv.glob("lib/python*/site-packages/poetry-*.dist-info")):
-        name, _, version = info.name.removesuffix(".dist-info").partition("-")
-        if name == "poetry" and version:
-            return version
-    return None
+    """How the Poetry at ``program`` is reinstalled with what this machine has (as text)."""
+    return str(_fixes.reinstall_poetry(program))
 
 
 def _stat(path: Path) -> str:
@@ -326,7 +309,12 @@ def _hung(args: Sequence[str], limit: float) -> CheckFailed:
     return CheckFailed(
         f"`{shown}` did not finish within {limit:g} s",
         why="Poetry hangs (a network lookup, or a lock held by another Poetry process)",
-        hint="run it by hand to see where it waits, or raise [tool.envcheck.venv] timeout",
+        fix=_fixes.make(
+            Manual(f"run `{shown}` by hand to see where it waits"),
+            Edit("pyproject.toml", "toml", "tool.envcheck.venv.timeout", max(60.0, limit * 2)),
+            text=f"run `{shown}` by hand to see where it waits, or raise "
+            "[tool.envcheck.venv] timeout",
+        ),
     )
 
 
@@ -339,24 +327,23 @@ def _spawn(program: str, args: Sequence[str], timeout: float, limit: float) -> A
             text=True,
             timeout=timeout,
             stdin=subprocess.DEVNULL,
-            env={**os.environ, "NO_COLOR": "1"},
+            env=_diagnose.poetry_environ(),
         )
     except subprocess.TimeoutExpired:
         raise _hung(args, limit) from None
     except OSError as exc:
         problem = _exec.diagnose(program, exc, reinstall=reinstall_command(program))
-        raise CheckFailed(problem.summary, why=problem.why, hint=problem.hint) from None
+        raise _exec_failed(program, problem) from None
     if done.returncode == 127:  # `#!/usr/bin/env NAME` whose NAME is gone
         found = _exec.inspect(program, reinstall=reinstall_command(program))
         if found is not None:
-            raise CheckFailed(found.summary, why=found.why, hint=found.hint)
+            raise _exec_failed(program, found)
     return Answer(done.stdout, done.stderr, done.returncode, at)
 
 
-def env_path(ctx: Context) -> tuple[Path | None, Answer]:
+def env_path(ctx: Context, root: Path) -> tuple[Path | None, Answer]:
     """The project's Poetry environment (``None``: Poetry has none yet) and Poetry's answer."""
     program = find()
-    root = ctx.rootdir
     answer = ask(ctx, program, env_request(program, root))
     path = _env_dir(answer)
     if path is not None:
@@ -366,7 +353,10 @@ def env_path(ctx: Context) -> tuple[Path | None, Answer]:
     raise CheckFailed(
         f"`poetry env info --path` exited with code {answer.returncode}: {answer.tail}",
         why=f"Poetry could not tell which environment belongs to {root}",
-        hint=f"cd {shlex.quote(str(root))} && poetry env info   (shows Poetry's full error)",
+        fix=_fixes.make(
+            Manual(f"cd {shlex.quote(str(root))} && poetry env info   (shows Poetry's full error)"),
+            text=f"cd {shlex.quote(str(root))} && poetry env info   (shows Poetry's full error)",
+        ),
     )
 
 
@@ -379,4 +369,4 @@ def _env_dir(answer: Answer) -> Path | None:
 
 
 def running_env() -> Path:
-    return Path(sys.prefix).resolve()
+    return _diagnose.running_env()

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from envcheck.checks.venv import diagnose as _diagnose
 from envcheck.core import exec as _exec
 
 #: runs in Poetry's own interpreter: ``DRIVER module function program marker commands-json``
@@ -113,7 +114,7 @@ def run(program: str, commands: Sequence[Sequence[str]], timeout: float) -> Batc
             capture_output=True,
             timeout=timeout,
             stdin=subprocess.DEVNULL,
-            env={**os.environ, "NO_COLOR": "1"},
+            env=_diagnose.poetry_environ(),
         )
         output: bytes | str | None = done.stdout
     except subprocess.TimeoutExpired as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 import threading
 import tomllib
 from dataclasses import dataclass
@@ -16,7 +17,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
-from envcheck.core.model import CheckFailed
+from envcheck.core.fix import Command, Fix, Manual
+from envcheck.core.model import CheckFailed, CheckSkipped, Context
 
 MAIN = "main"
 _LOCK_CACHE = "envcheck/venv/lock/"
@@ -36,6 +38,8 @@ class Locked:
     markers: dict[str, str]
     #: installed only with an extra (``optional = true``)
     extra_only: bool
+    #: a VCS dependency's locked commit (``[package.source] resolved_reference``), else ""
+    commit: str = ""
 
     def wanted(self, groups: set[str]) -> bool | None:
         """Does ``poetry install`` put it in this environment with ``groups``? ``None``: the lock
@@ -123,7 +127,7 @@ def _to_cache(lock: Lock) -> dict[str, Any]:
     return {
         "version": lock.version,
         "packages": [
-            [p.name, p.version, list(p.groups), p.markers, p.extra_only]
+            [p.name, p.version, list(p.groups), p.markers, p.extra_only, p.commit]
             for p in lock.packages.values()
         ],
     }
@@ -135,7 +139,7 @@ def _from_cache(path: Path, stored: object, key: dict[str, Any]) -> Lock | None:
         return None
     packages: dict[str, Locked] = {}
     try:
-        for name, version, groups, markers, extra_only in stored["packages"]:
+        for name, version, groups, markers, extra_only, commit in stored["packages"]:
             if not (
                 isinstance(name, str)
                 and isinstance(version, str)
@@ -144,9 +148,10 @@ def _from_cache(path: Path, stored: object, key: dict[str, Any]) -> Lock | None:
                 and isinstance(markers, dict)
                 and all(isinstance(k, str) and isinstance(v, str) for k, v in markers.items())
                 and isinstance(extra_only, bool)
+                and isinstance(commit, str)
             ):
                 return None
-            packages[name] = Locked(name, version, tuple(groups), dict(markers), extra_only)
+            packages[name] = Locked(name, version, tuple(groups), dict(markers), extra_only, commit)
         version = stored["version"]
     except (KeyError, TypeError, ValueError):
         return None
@@ -161,7 +166,10 @@ def _parse_lock(path: Path, data: bytes) -> Lock:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CheckFailed(
             f"{path} is not valid TOML ({exc})",
-            hint="poetry lock   (regenerates the lock file)",
+            fix=Fix(
+                (Command(["poetry", "lock"], cwd=str(path.parent)),),
+                text="poetry lock   (regenerates the lock file)",
+            ),
         ) from None
     packages: dict[str, Locked] = {}
     for entry in document.get("package", []):
@@ -173,8 +181,17 @@ def _parse_lock(path: Path, data: bytes) -> Lock:
         if isinstance(raw, dict):
             markers = {str(g): str(m) for g, m in raw.items()}
         name = canonicalize_name(str(entry["name"]))
+        source = entry.get("source")
+        commit = ""
+        if isinstance(source, dict) and source.get("type") == "git":
+            commit = str(source.get("resolved_reference") or "")
         locked = Locked(
-            name, str(entry["version"]), groups, markers, bool(entry.get("optional", False))
+            name,
+            str(entry["version"]),
+            groups,
+            markers,
+            bool(entry.get("optional", False)),
+            commit,
         )
         # one name may be locked twice, at versions for different platforms/Pythons
         # (django 5.2 where python_version < "3.13", 6.1 elsewhere): keep the one for here
@@ -266,3 +283,121 @@ def poetry_constraint(text: str) -> str | None:
         else:
             parts.append(piece)
     return ",".join(parts) or None
+
+
+@dataclass(frozen=True)
+class Where:
+    """The project the venv checks judge, and how it was found (said in every report)."""
+
+    #: the directory of its pyproject.toml; ``None``: no project was found
+    root: Path | None
+    how: str
+
+
+def locate(rootdir: Path, prefix: Path) -> Where:
+    """The project: pytest's rootdir when it has a ``pyproject.toml``; else the project the
+    running virtualenv belongs to (``services/api/.venv`` -> ``services/api``: a monorepo run
+    from its root with a service's ``envcheck`` or ``pytest``)."""
+    if (rootdir / "pyproject.toml").is_file():
+        return Where(rootdir, "pytest's rootdir")
+    owner = prefix.parent
+    if prefix != Path(sys.base_prefix).resolve() and (owner / "pyproject.toml").is_file():
+        return Where(
+            owner,
+            f"the project of the running virtualenv {prefix} ({rootdir} has no pyproject.toml)",
+        )
+    return Where(
+        None,
+        f"no pyproject.toml in {rootdir}, and the running environment {prefix} belongs to no "
+        "project",
+    )
+
+
+def document(root: Path) -> dict[str, Any]:
+    """``pyproject.toml`` as TOML; raises :class:`ValueError` naming the problem."""
+    path = root / "pyproject.toml"
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path} is not valid TOML ({exc})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path} cannot be read ({exc})") from None
+
+
+def missing_package(root: Path) -> str | None:
+    """The module Poetry would install as the project itself when no file or folder of that name
+    exists (``poetry install`` then fails on the root); ``None`` when the root installs, or when
+    ``package-mode = false`` / ``packages = [...]`` say otherwise. As poetry-core looks: ``NAME``,
+    ``NAME.py``, ``src/NAME``, ``src/NAME.py`` with NAME the canonical name with underscores."""
+    try:
+        data = document(root)
+    except ValueError:
+        return None
+    poetry = data.get("tool", {}).get("poetry", {}) or {}
+    if poetry.get("package-mode", True) is False or poetry.get("packages"):
+        return None
+    name = (data.get("project", {}) or {}).get("name") or poetry.get("name")
+    if not isinstance(name, str) or not name:
+        return None
+    module = canonicalize_name(name).replace("-", "_")
+    places = (
+        root / module,
+        root / f"{module}.py",
+        root / "src" / module,
+        root / "src" / f"{module}.py",
+    )
+    return None if any(p.exists() for p in places) else module
+
+
+def declared_path(root: Path, name: str) -> tuple[str, Path] | None:
+    """Where pyproject.toml says the path dependency ``name`` (canonical) is: the TOML key that
+    holds it and the directory or file it names (resolved against the project)."""
+    try:
+        data = document(root)
+    except ValueError:
+        return None
+    poetry = data.get("tool", {}).get("poetry", {}) or {}
+    tables = [("tool.poetry.dependencies", poetry.get("dependencies", {}) or {})]
+    for group, table in (poetry.get("group", {}) or {}).items():
+        if isinstance(table, dict):
+            tables.append(
+                (f"tool.poetry.group.{group}.dependencies", table.get("dependencies", {}) or {})
+            )
+    for prefix, table in tables:
+        for key, value in table.items():
+            if canonicalize_name(str(key)) == name and isinstance(value, dict) and "path" in value:
+                return f"{prefix}.{key}.path", (root / str(value["path"])).resolve()
+    for line in (data.get("project", {}) or {}).get("dependencies", []) or []:
+        try:
+            req = Requirement(str(line))
+        except InvalidRequirement:
+            continue
+        if canonicalize_name(req.name) == name and req.url and req.url.startswith("file:"):
+            from urllib.parse import unquote, urlsplit
+
+            return "project.dependencies", Path(unquote(urlsplit(req.url).path))
+    return None
+
+
+def where(ctx: Context) -> Where:
+    """The project of this run (:func:`locate` from pytest's rootdir and the running env)."""
+    return locate(ctx.rootdir, Path(sys.prefix).resolve())
+
+
+def root(ctx: Context) -> Path:
+    """The project's directory; a check that needs one is skipped, saying why, without it."""
+    found = where(ctx)
+    if found.root is None:
+        raise CheckSkipped(
+            f"no project: {found.how}",
+            fix=Fix((Manual("run it from the project's directory (where its pyproject.toml is)"),)),
+        )
+    return found.root
+
+
+def relative(ctx: Context, path: Path) -> str:
+    """``path`` as an Edit step names it: relative to pytest's rootdir when inside it."""
+    try:
+        return str(path.relative_to(ctx.rootdir))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,192 @@
+"""What the packaging specifications say is wrong with an environment, read from its files.
+
+- PEP 405 ``pyvenv.cfg``: ``home`` is the directory of the base interpreter a virtualenv runs on;
+  when it is gone (the Python was uninstalled or upgraded), nothing in the environment starts.
+- ``VIRTUAL_ENV`` (set by ``activate``, by ``poetry run``/``poetry shell``): Poetry takes it as the
+  environment to use; one that names a removed directory or another environment than the one
+  pytest runs in sends every ``poetry`` command of this shell elsewhere.
+- PEP 610 ``direct_url.json``: how a distribution was installed from a URL: ``dir_info`` (a local
+  directory, ``editable`` or not), ``archive_info`` (a wheel or sdist), ``vcs_info`` (a commit).
+- Poetry's ``check`` command: one ``Error: ...`` line per error, then one ``Warning: ...`` line
+  per warning (``poetry/console/commands/check.py``); a lock file Poetry cannot read is an
+  exception whose message comes first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+
+def pyvenv_cfg(prefix: Path) -> dict[str, str]:
+    """The ``key = value`` lines of ``prefix/pyvenv.cfg`` (``{}`` when there is none)."""
+    try:
+        text = (prefix / "pyvenv.cfg").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    found = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            found[key.strip().lower()] = value.strip()
+    return found
+
+
+@dataclass(frozen=True)
+class BrokenBase:
+    """A virtualenv whose base interpreter is gone."""
+
+    env: Path
+    home: str
+    #: the Python version it was made with (``3.12.1``), from pyvenv.cfg
+    version: str
+    #: the interpreter pyvenv.cfg names (``executable``/``base-executable``), if any
+    executable: str
+
+    @property
+    def minor(self) -> str:
+        return ".".join(self.version.split(".")[:2])
+
+
+def broken_base(env: Path) -> BrokenBase | None:
+    """The environment at ``env`` cannot start: its ``bin/python`` leads nowhere, or the ``home``
+    of its pyvenv.cfg (PEP 405) no longer exists."""
+    cfg = pyvenv_cfg(env)
+    if not cfg:
+        return None
+    home = cfg.get("home", "")
+    python = env / "bin" / "python"
+    home_gone = bool(home) and not Path(home).is_dir()
+    if not home_gone and python.exists():
+        return None
+    raw = cfg.get("version_info") or cfg.get("version") or cfg.get("python-version") or ""
+    version = ".".join(part for part in raw.split(".")[:3] if part.isdigit())
+    executable = cfg.get("base-executable") or cfg.get("executable") or ""
+    return BrokenBase(env, home, version, executable)
+
+
+def running_env() -> Path:
+    return Path(sys.prefix).resolve()
+
+
+@dataclass(frozen=True)
+class StaleVirtualEnv:
+    """``VIRTUAL_ENV`` names a directory that is not the environment pytest runs in."""
+
+    value: str
+    #: ``missing``: no such directory; ``other``: another environment
+    kind: str
+
+
+def stale_virtual_env(environ: dict[str, str] | None = None) -> StaleVirtualEnv | None:
+    value = (os.environ if environ is None else environ).get("VIRTUAL_ENV", "")
+    if not value:
+        return None
+    path = Path(value)
+    if not path.is_dir():
+        return StaleVirtualEnv(value, "missing")
+    if path.resolve() != running_env():
+        return StaleVirtualEnv(value, "other")
+    return None
+
+
+def poetry_environ() -> dict[str, str]:
+    """The environment Poetry runs in: this one, without a ``VIRTUAL_ENV`` that names another
+    environment than pytest's (Poetry would answer for, or install into, that one)."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    if stale_virtual_env() is not None:
+        env.pop("VIRTUAL_ENV", None)
+    return env
+
+
+@dataclass(frozen=True)
+class DirectUrl:
+    """A distribution's PEP 610 ``direct_url.json``."""
+
+    dist: str
+    url: str
+    #: ``dir``, ``archive``, ``vcs``, or ``invalid`` (the file is not what PEP 610 describes)
+    kind: str
+    editable: bool = False
+    commit: str = ""
+    problem: str = ""
+
+    @property
+    def path(self) -> Path | None:
+        """The local path of a ``file:`` URL."""
+        parts = urlsplit(self.url)
+        if parts.scheme != "file":
+            return None
+        return Path(unquote(parts.path))
+
+
+def direct_url(dist: str, dist_info: Path) -> DirectUrl | None:
+    """``dist_info/direct_url.json`` read as PEP 610 says; ``None`` when there is none (an
+    installation from an index)."""
+    file = dist_info / "direct_url.json"
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        return DirectUrl(dist, "", "invalid", problem=f"{file} cannot be read ({exc})")
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        return DirectUrl(dist, "", "invalid", problem=f"{file} is not valid JSON ({exc})")
+    if not isinstance(data, dict) or not isinstance(data.get("url"), str):
+        return DirectUrl(dist, "", "invalid", problem=f"{file} has no 'url' (PEP 610)")
+    url = data["url"]
+    for key, kind in (("dir_info", "dir"), ("archive_info", "archive"), ("vcs_info", "vcs")):
+        info = data.get(key)
+        if isinstance(info, dict):
+            return DirectUrl(
+                dist,
+                url,
+                kind,
+                editable=bool(info.get("editable", False)),
+                commit=str(info.get("commit_id", "")),
+            )
+    return DirectUrl(
+        dist, url, "invalid", problem=f"{file} has none of dir_info, archive_info, vcs_info"
+    )
+
+
+def poetry_errors(output: str) -> tuple[list[str], list[str]]:
+    """Poetry's ``Error: ...`` and ``Warning: ...`` lines, each without its prefix."""
+    errors, warnings = [], []
+    for line in output.splitlines():
+        text = line.strip()
+        if text.startswith("Error: "):
+            errors.append(text.removeprefix("Error: "))
+        elif text.startswith("Warning: "):
+            warnings.append(text.removeprefix("Warning: "))
+    return errors, warnings
+
+
+#: the one error of ``poetry check --lock`` that says the lock's content-hash is stale
+#: (``Locker.is_fresh()`` false), as ``check.py`` words it
+STALE_LOCK = "changed significantly since poetry.lock was last generated"
+
+
+def poetry_exception(output: str) -> str:
+    """The message of an exception Poetry printed (cleo: a blank line, the class name, a blank
+    line, the message), or the last non-blank lines when there is none."""
+    lines = [line.rstrip() for line in output.splitlines()]
+    for index, line in enumerate(lines):
+        name = line.strip()
+        if name.endswith(("Error", "Exception")) and " " not in name:
+            message: list[str] = []
+            for after in lines[index + 1 :]:
+                if after.strip().startswith("at ") or (message and not after.strip()):
+                    break
+                if after.strip():
+                    message.append(after.strip())
+            if message:
+                return " ".join(message)
+    shown = [line.strip() for line in lines if line.strip()]
+    return " / ".join(shown[-3:])

@@ -1,0 +1,265 @@
+"""The venv component's fixes as data (:class:`envcheck.kit.Fix`): Poetry and pip commands as
+argv, in the project's directory, and the ways to (re)install Poetry that this machine has.
+
+A ``poetry`` command run from a shell whose ``VIRTUAL_ENV`` is stale acts on that environment
+(Poetry recreates the project's ``.venv`` when it names a removed one), so every Poetry step is
+then ``env -u VIRTUAL_ENV poetry ...``.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from packaging.specifiers import SpecifierSet
+
+from envcheck.checks.venv import diagnose as _diagnose
+from envcheck.checks.venv import project as _project
+from envcheck.checks.venv import pythons as _pythons
+from envcheck.core.fix import Command, Fix, Manual, Step
+from envcheck.core.model import CheckFailed, Context, FactValue
+
+#: how long a Poetry step of a fix may take (an install resolves and downloads)
+POETRY_TIMEOUT = 600.0
+
+
+def poetry(root: Path, rootdir: Path, *args: str) -> Command:
+    """``poetry ARGS`` in the project ``root`` (``cwd`` only when it is not pytest's rootdir)."""
+    argv = ["poetry", *args]
+    if _diagnose.stale_virtual_env() is not None:
+        argv = ["env", "-u", "VIRTUAL_ENV", *argv]
+    cwd = None if root == rootdir else str(root)
+    return Command(argv, cwd=cwd, timeout=POETRY_TIMEOUT, needs=frozenset({"network"}))
+
+
+def pip_install(requirement: str) -> Command:
+    """This interpreter's pip (not whichever ``pip`` comes first on PATH)."""
+    return Command(
+        [sys.executable, "-m", "pip", "install", requirement],
+        timeout=POETRY_TIMEOUT,
+        needs=frozenset({"network"}),
+    )
+
+
+def _shown(step: Step) -> str:
+    if isinstance(step, Command):
+        return shlex.join(step.argv)
+    return step.render()
+
+
+def make(*steps: Step, then: str = "", note: str = "", text: str | None = None) -> Fix:
+    """A fix of ``steps``, read as a shell line: ``cd ROOT && a && b && THEN   (NOTE)``.
+
+    ``then`` is what to run after the repair (``poetry run pytest``: the re-run, never a step).
+    """
+    if text is None:
+        cwds = {s.cwd for s in steps if isinstance(s, Command)}
+        parts = [_shown(s) for s in steps]
+        if then:
+            parts.append(then)
+        text = " && ".join(parts)
+        if len(cwds) == 1 and (cwd := next(iter(cwds))) is not None:
+            text = f"cd {shlex.quote(cwd)} && {text}"
+        if note:
+            text += f"   ({note})"
+    return Fix(tuple(steps), text=text)
+
+
+def _python3() -> str | None:
+    """A ``python3`` on PATH that can start (its symlink leads somewhere), never a pyenv shim
+    (it runs whichever Python is active); else the base interpreter of this one."""
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        if not directory or Path(directory).name == "shims":
+            continue
+        candidate = Path(directory, "python3")
+        if os.access(candidate, os.X_OK) and os.path.exists(os.path.realpath(candidate)):
+            return str(candidate)
+    base = Path(sys.base_prefix, "bin", "python3")
+    return str(base) if os.access(base, os.X_OK) else None
+
+
+def install_poetry() -> Fix:
+    """Install Poetry with what this machine has: pipx, else a virtualenv of ``python3``."""
+    if shutil.which("pipx"):
+        return make(Command(["pipx", "install", "poetry"], needs=frozenset({"network"})))
+    python = _python3()
+    if python is None:
+        return make(
+            Manual(
+                "install Python 3 and pipx (apt install pipx, brew install pipx), "
+                "then: pipx install poetry"
+            )
+        )
+    venv = Path.home() / ".local" / "share" / "pypoetry" / "venv"
+    bin_dir = Path.home() / ".local" / "bin"
+    return make(
+        Command([python, "-m", "venv", str(venv)]),
+        Command(
+            [str(venv / "bin" / "python"), "-m", "pip", "install", "poetry"],
+            needs=frozenset({"network"}),
+            timeout=POETRY_TIMEOUT,
+        ),
+        Command(["mkdir", "-p", str(bin_dir)]),
+        Command(["ln", "-sf", str(venv / "bin" / "poetry"), str(bin_dir / "poetry")]),
+        note=f"pipx is not installed; {bin_dir} must be on PATH",
+    )
+
+
+def _installed_version(venv: Path) -> str | None:
+    for info in sorted(venv.glob("lib/python*/site-packages/poetry-*.dist-info")):
+        name, _, version = info.name.removesuffix(".dist-info").partition("-")
+        if name == "poetry" and version:
+            return version
+    return None
+
+
+def reinstall_poetry(program: str) -> Fix:
+    """Reinstall the Poetry at ``program`` the way it was installed, with what this machine has
+    (a pipx that is not installed, a ``curl`` that is not there, are never offered)."""
+    real = Path(os.path.realpath(program))
+    venv = real.parent.parent
+    parts = real.parts
+    python = _python3()
+    if "pipx" in parts and "venvs" in parts and shutil.which("pipx"):
+        return make(
+            Command(
+                ["pipx", "reinstall", "--python", python or "python3", "poetry"],
+                needs=frozenset({"network"}),
+            )
+        )
+    if "pypoetry" in parts and venv.name == "venv" and shutil.which("curl") and python:
+        return make(
+            Command(
+                ["sh", "-c", f"curl -sSL https://install.python-poetry.org | {python} - --force"],
+                needs=frozenset({"network"}),
+                timeout=POETRY_TIMEOUT,
+            ),
+            text=f"curl -sSL https://install.python-poetry.org | {python} - --force",
+        )
+    if (venv / "pyvenv.cfg").is_file() and python:
+        version = _installed_version(venv)
+        pin = f"=={version}" if version else ""
+        return make(
+            Command([python, "-m", "venv", "--clear", str(venv)]),
+            Command(
+                [str(venv / "bin" / "python"), "-m", "pip", "install", f"poetry{pin}"],
+                needs=frozenset({"network"}),
+                timeout=POETRY_TIMEOUT,
+            ),
+        )
+    if shutil.which("pipx"):
+        return make(Command(["pipx", "install", "--force", "poetry"], needs=frozenset({"network"})))
+    if python is None:
+        return make(Manual(f"install Python 3, then reinstall Poetry (it was at {program})"))
+    # no pipx: a virtualenv of its own, and the broken file replaced by a link to its poetry
+    target = Path.home() / ".local" / "share" / "pypoetry" / "venv"
+    return make(
+        Command([python, "-m", "venv", str(target)]),
+        Command(
+            [str(target / "bin" / "python"), "-m", "pip", "install", "poetry"],
+            needs=frozenset({"network"}),
+            timeout=POETRY_TIMEOUT,
+        ),
+        Command(["ln", "-sf", str(target / "bin" / "poetry"), program]),
+        note="pipx is not installed",
+    )
+
+
+def exec_fix(program: str, code: str, shown: str) -> Fix:
+    """The fix of a ``poetry`` that cannot start (:mod:`envcheck.core.exec`'s diagnosis), as
+    steps: the file's mode, its line endings, or a reinstall."""
+    path = Path(program)
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        mode = None
+    if mode is not None and path.is_file() and not mode & 0o111:
+        return make(Command(["chmod", "+x", program]))
+    head = b""
+    try:
+        with open(program, "rb") as handle:
+            head = handle.readline()
+    except OSError:
+        pass
+    if head.startswith(b"#!") and head.rstrip(b"\n").endswith(b"\r"):
+        return make(Command(["sed", "-i", "s/\\r$//", program]))
+    if code in ("ENOENT", "ENOEXEC"):
+        return reinstall_poetry(program)
+    return make(Manual(shown))
+
+
+def rebuild(ctx: Context, root: Path, python: Path | None, minor: str) -> Fix:
+    """Make the project's environment with ``python`` (or the Python ``minor`` once installed)."""
+    if ctx.section.poetry:
+        install = poetry(root, ctx.rootdir, *install_args(root))
+        if python is not None:
+            use = poetry(root, ctx.rootdir, "env", "use", str(python))
+            return make(use, install, then="poetry run pytest")
+        first = _pythons.install_hint(minor)
+        where = _pythons.where_installed(minor)
+        return make(
+            Manual(first),
+            Manual(f"poetry env use {where}"),
+            install,
+            text=f"{first} && poetry env use {where} && {shlex.join(install.argv)} && "
+            "poetry run pytest",
+        )
+    venv = root / ".venv"
+    if python is None:
+        first = _pythons.install_hint(minor)
+        later = _pythons.where_installed(minor)
+        return make(
+            Manual(first),
+            Manual(f"{later} -m venv {_pythons.quoted(venv)}"),
+            text=f"{first} && {later} -m venv {_pythons.quoted(venv)}   (then install the "
+            f"project's packages into it and run {venv}/bin/python -m pytest)",
+        )
+    return make(
+        Command([str(python), "-m", "venv", str(venv)]),
+        note=f"then install the project's packages into it and run {venv}/bin/python -m pytest",
+    )
+
+
+def install_args(root: Path) -> tuple[str, ...]:
+    """``install``, or ``install --no-root`` where the project itself cannot be installed."""
+    return ("install", "--no-root") if _project.missing_package(root) else ("install",)
+
+
+def broken_env(
+    ctx: Context, root: Path, broken: _diagnose.BrokenBase, facts: dict[str, FactValue]
+) -> CheckFailed:
+    """The project's environment cannot start: its base interpreter is gone (PEP 405 ``home``).
+    The fix makes it again with a Python of the same minor version that the project accepts,
+    never with whichever Python Poetry would pick (a plain ``poetry install`` does that)."""
+    minor = broken.minor or "3"
+    project = _project.read_project(root)
+    spec = SpecifierSet(f"=={minor}.*") if broken.minor else SpecifierSet()
+    if project.python:
+        spec &= SpecifierSet(project.python)
+    python: Path | None = None
+    if broken.executable and os.access(broken.executable, os.X_OK):
+        python = Path(broken.executable)
+    if python is None:
+        found = _pythons.find(spec, timeout=min(2.0, ctx.remaining()))
+        python = found[0] if found else None
+    why = (
+        f"its pyvenv.cfg says home = {broken.home} (Python {broken.version or '?'}), which no "
+        "longer exists: the Python it was made with was removed or upgraded, so nothing in the "
+        "environment starts; a plain `poetry install` would quietly make it again with "
+        "another Python"
+    )
+    return CheckFailed(
+        f"the project's Poetry environment {broken.env} is broken: its base interpreter "
+        f"{broken.home} is gone",
+        why=why,
+        fix=rebuild(ctx, root, python, minor),
+        facts=facts,
+    )
+
+
+def commands(fix: Fix) -> Sequence[Command]:
+    return [s for s in fix.steps if isinstance(s, Command)]
