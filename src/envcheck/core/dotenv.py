@@ -9,6 +9,7 @@ one of these is an error naming the file and the line; nothing is guessed.
 
 from __future__ import annotations
 
+import errno
 import re
 from collections import ChainMap
 from collections.abc import Iterable, Mapping
@@ -31,6 +32,8 @@ def parse(text: str, *, where: str, environ: Mapping[str, str] | None = None) ->
     """The variables of a ``.env`` file's ``text`` (``where`` names it in errors)."""
     env: Mapping[str, str] = environ if environ is not None else {}
     found: dict[str, str] = {}
+    # the lines above over the environment, without a copy per line (linear in the file's size)
+    visible = ChainMap(found, dict(env))
     pos, line_no = 0, 1
     while pos < len(text):
         end = text.find("\n", pos)
@@ -56,7 +59,7 @@ def parse(text: str, *, where: str, environ: Mapping[str, str] | None = None) ->
             found[key] = ""  # python-dotenv: a bare KEY has no value; treat it as empty
             pos, line_no = end + 1, line_no + 1
             continue
-        value, pos, line_no = _value(text, match.end(), line_no, where, key, {**env, **found})
+        value, pos, line_no = _value(text, match.end(), line_no, where, key, visible)
         found[key] = value
     return found
 
@@ -145,7 +148,26 @@ def environment(
         if path.is_file():
             layers.append(read(path, environ))
             read_files.append(path)
+        elif path.is_symlink() or path.exists():
+            raise DotenvError(
+                f"{path}: {_not_a_file(path)}; remove it or point env_files elsewhere"
+            )
     return ChainMap(dict(environ), *reversed(layers)), read_files
+
+
+def _not_a_file(path: Path) -> str:
+    """Why ``path``, which is there, is not a file that can be read."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror}{', a symlink loop' if exc.errno == errno.ELOOP else ''})"
+    if stat.S_ISDIR(mode):
+        return "is a directory, not a file"
+    if stat.S_ISFIFO(mode):
+        return "is a named pipe (FIFO), not a file: reading it would wait for a writer"
+    return "is not a regular file"
 
 
 def origin(name: str, environ: Mapping[str, str], files: list[Path]) -> str:

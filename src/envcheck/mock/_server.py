@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -115,6 +116,9 @@ class MockLLM:
         ``slow`` (answer after ``delay`` s), ``truncate`` (cut the body or stream short),
         ``malformed`` (200 with broken JSON), ``quota`` (429 quota/billing exhausted)."""
         chosen = kind or "status"
+        problem = _fault_problem(status, times, retry_after, delay)
+        if problem is not None:
+            raise ValueError(problem)
         if chosen not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {chosen!r}; one of {', '.join(FAULT_KINDS)}")
         if provider not in PROVIDERS:
@@ -179,6 +183,26 @@ class MockLLM:
         if fault is not None and fault.kind == "malformed":
             reply = Reply(200, b'{"id": "broken", "choices": [{"mess', reply.headers)
         return reply, fault
+
+
+#: the longest delay or retry-after a fault may ask for, in seconds (an hour)
+MAX_SECONDS = 3600.0
+
+
+def _fault_problem(
+    status: int | None, times: int, retry_after: float | None, delay: float
+) -> str | None:
+    """What makes a fault impossible to serve, or ``None``."""
+    if status is not None and not 400 <= status <= 599:
+        return f"status {status} is not an HTTP error status; use 400 to 599"
+    if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+        return f"times must be a whole number of calls, 1 or more (got {times!r})"
+    for name, value in (("retry-after", retry_after), ("delay", delay)):
+        if value is None:
+            continue
+        if not math.isfinite(value) or not 0 <= value <= MAX_SECONDS:
+            return f"{name} must be between 0 and {MAX_SECONDS:g} seconds (got {value!r})"
+    return None
 
 
 def _handler(mock: MockLLM) -> type[BaseHTTPRequestHandler]:
