@@ -162,7 +162,8 @@ def _not_a_file(path: Path) -> str:
     try:
         mode = path.stat().st_mode
     except OSError as exc:
-        return f"cannot be read ({exc.strerror}{', a symlink loop' if exc.errno == errno.ELOOP else ''})"
+        loop = ", a symlink loop" if exc.errno == errno.ELOOP else ""
+        return f"cannot be read ({exc.strerror}{loop})"
     if stat.S_ISDIR(mode):
         return "is a directory, not a file"
     if stat.S_ISFIFO(mode):
