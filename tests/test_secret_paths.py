@@ -76,3 +76,11 @@ def test_init_dry_run_masks_secrets_already_in_the_file(pytester: pytest.Pyteste
     assert done.returncode == 0, done.stderr
     assert "--dry-run, nothing written" in done.stdout
     assert SECRET not in done.stdout + done.stderr
+
+
+def test_placeholders_in_fixes_are_not_masked() -> None:
+    from envcheck.core import redact
+
+    hint = "export SRC_ACCESS_TOKEN=... (or give a default: ${SRC_ACCESS_TOKEN:-...})"
+    assert redact.clean(hint) == hint
+    assert redact.clean("${API_TOKEN:-realsecretvalue}") == "${API_TOKEN:***"

@@ -341,7 +341,7 @@ class Context:
             raise CheckFailed(
                 f"{key} refers to ${{{exc.name}}}, which is not set",
                 why=f"the environment variable {exc.name} is empty or missing in this shell",
-                hint=f"export {exc.name}=... (or give a default: ${{{exc.name}:-value}})",
+                hint=f"export {exc.name}=... (or give a default: ${{{exc.name}:-...}})",
             ) from None
 
     def dependency(self, check_id: str) -> CheckResult:

@@ -234,7 +234,10 @@ def _after_words(
             match = None
             if not (whole_word and (before.isalnum() or before == "_")):
                 match = tail.match(text, at + len(word))
-                if match and not match.group("val").startswith(_PLACEHOLDER_STARTS):
+                value = match.group("val") if match else ""
+                # "${TOKEN:-...}": the default of a reference, a placeholder like "..." itself
+                shown = value[1:] if value.startswith("-") else value
+                if match and not shown.startswith(_PLACEHOLDER_STARTS):
                     spans.append(match.span("val"))
             # on after the value: "token=token=token=..." is read once, not once per word
             at = haystack.find(word, match.end() if match else at + 1)
