@@ -177,7 +177,7 @@ def test_missing_variable_fails_the_check_naming_it(
     result.stdout.fnmatch_lines(
         [
             "*kafka/reach: tool.envcheck.kafka.url refers to ${KAFKA_URL}, which is not set",
-            "*fix: export KAFKA_URL=... (or give a default: ${KAFKA_URL:-value})",
+            "*fix: export KAFKA_URL=... (or give a default: ${KAFKA_URL:-...})",
         ]
     )
 
