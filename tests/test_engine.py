@@ -197,14 +197,33 @@ def test_a_missing_client_library_names_the_extra_to_install(
         pyproject=f'[tool.envcheck.postgres]\ndsn = "{postgres_url}"\n',
     )
     result = pytester.runpytest_subprocess("-m", "postgres")
+    from envcheck.core.extras import install_command
+
+    fix = install_command("postgres")
+    assert "'envcheck[" not in fix  # never the unrelated project of that name on the index
     result.stdout.fnmatch_lines(
         [
             "postgres/*: the postgres checks need the Python package psycopg, which is not "
             "installed",
             "  why: it comes with envcheck's 'postgres' extra",
-            "  fix: pip install 'envcheck[[]postgres]'  (Poetry: poetry add --group dev "
-            "'envcheck[[]postgres]')",
+            "  fix: " + fix.replace("[", "[[]"),
         ]
+    )
+    assert result.ret == 1
+
+
+def test_a_missing_client_library_of_a_component_nobody_asked_for_is_a_skip(
+    pytester: pytest.Pytester,
+) -> None:
+    """Zero-config: Ollama at the client's default address, which nobody chose, and its client
+    library missing: not checked, with the extra that would check it; the run stays green."""
+    pytester.makeconftest("import sys\nsys.modules['vcr'] = None\nsys.modules['ollama'] = None\n")
+    result = pytester.runpytest_subprocess(
+        "--envcheck-only", "--envcheck-defaults", "-m", "ollama", "-rs"
+    )
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        ["*SKIPPED*the ollama checks need the Python package *ollama not checked*"]
     )
 
 

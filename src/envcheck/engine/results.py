@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from envcheck.core import redact
-from envcheck.core.extras import missing_extra
+from envcheck.core.extras import install_command, missing_extra
 from envcheck.core.fix import Fix
 from envcheck.core.model import (
     Check,
@@ -186,14 +186,16 @@ def from_exception(check: Check, exc: BaseException) -> CheckResult:
     missing = missing_extra(exc) if isinstance(exc, Exception) else None
     if missing is not None:
         module, extra = missing
+        # a component nobody asked for (found by the defaults at an address nobody chose) is
+        # not checked rather than broken: the user only learns which extra would check it
+        asked = getattr(check.section, "required", True) is not False
         return make(
             check,
-            Status.FAIL,
+            Status.FAIL if asked else Status.SKIP,
             f"the {check.component} checks need the Python package {module}, which is not "
-            "installed",
+            "installed" + ("" if asked else f": {check.component} not checked"),
             why=f"it comes with envcheck's '{extra}' extra",
-            hint=f"pip install 'envcheck[{extra}]'  (Poetry: poetry add --group dev "
-            f"'envcheck[{extra}]')",
+            hint=install_command(extra),
         )
     try:
         frames = traceback.extract_tb(exc.__traceback__)
