@@ -115,6 +115,24 @@ def test_list_shows_broken_servers_with_their_diagnosis(tmp_path: Path, envcheck
     assert out.splitlines()[-1] == "3 MCP server(s): 2 fail, 1 broken"
 
 
+def test_list_fails_a_server_that_dies_after_the_handshake(
+    tmp_path: Path, envcheck_mcp: Run
+) -> None:
+    """It answers initialize, then exits on its first request: not "ok" (issue 23)."""
+    faulty = str(Path(__file__).parent / "mcp-servers" / "faulty.py")
+    project(
+        tmp_path,
+        "[tool.envcheck.mcp.servers.crashes]\n"
+        f"command = {_toml(sys.executable)}\nargs = {_toml([faulty, 'exit=tools/list:3'])}\n",
+    )
+    result = envcheck_mcp("list")
+    assert result.returncode == 1, result.stdout + result.stderr
+    line = line_of(result.stdout, "crashes")
+    assert line.endswith("exited with code 3 during tools"), line
+    assert "    why: the server stopped after the handshake; its stderr ends: " in result.stdout
+    assert result.stdout.splitlines()[-1] == "1 MCP server(s): 1 fail"
+
+
 def test_list_finds_the_project_from_a_subdirectory(tmp_path: Path, envcheck_mcp: Run) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "app"\n[tool.envcheck]\n')
     (tmp_path / "server").mkdir()

@@ -20,6 +20,8 @@ Faults (``METHOD`` is a JSON-RPC method such as ``tools/list``):
 - ``no-tools-capability``: advertise no tools
 - ``stdout-noise``: print a line of text on stdout before anything else
 - ``need-env=NAME``: exit 1 with a KeyError on stderr when NAME is not in the environment
+- ``signal=N``: die of signal N at start-up (11: a segmentation fault)
+- ``silent``: read stdin and never answer
 - ``grandchild=PIDFILE``: start ``sleep 300`` in a new session (``setsid``), write its pid
 - ``pid=PIDFILE``: write this process's pid
 - ``call-error``: ``tools/call`` answers a result with ``isError``
@@ -101,7 +103,10 @@ def answer(ident: Any, method: str, params: dict[str, Any]) -> None:
         return
     if method == "initialize":
         if "modern-only" in FAULTS:
-            data = {"supported": FAULTS["modern-only"].split(","), "requested": params.get("protocolVersion")}
+            data = {
+                "supported": FAULTS["modern-only"].split(","),
+                "requested": params.get("protocolVersion"),
+            }
             error(ident, -32022, "Unsupported protocol version", data)
             return
         capabilities: dict[str, Any] = {} if "no-tools-capability" in FAULTS else {"tools": {}}
@@ -171,6 +176,9 @@ def main() -> None:
             print("Traceback (most recent call last):", file=sys.stderr)
             print(f"KeyError: '{name}'", file=sys.stderr)
             sys.exit(1)
+    if "signal" in FAULTS:
+        print("Fatal Python error: Segmentation fault", file=sys.stderr, flush=True)
+        os.kill(os.getpid(), int(FAULTS["signal"]))
     if "stdout-noise" in FAULTS:
         print("faulty MCP server ready", flush=True)
     if "silent" in FAULTS:

@@ -2,7 +2,7 @@
 by uvicorn on 127.0.0.1, with the options the verdict tests need.
 
     python tests/mcp-servers/sdk_server.py PORT [--transport http|sse] [--token T:SCOPES]
-        [--require-scope S] [--allowed-host H] [--json]
+        [--require-scope S] [--allowed-host H] [--stateless] [--json] [--tls CERT:KEY]
 
 - ``--token T:SCOPES``: the server is an OAuth-protected resource (the SDK's bearer middleware and
   protected-resource metadata, RFC 9728): it accepts only the bearer token ``T``, which holds the
@@ -11,6 +11,7 @@ by uvicorn on 127.0.0.1, with the options the verdict tests need.
 - ``--allowed-host H``: DNS-rebinding protection that accepts only the Host header ``H`` (421
   otherwise).
 - ``--stateless``: no sessions; ``--json``: JSON answers instead of SSE streams.
+- ``--tls CERT:KEY``: serve HTTPS with this certificate and key.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def main() -> None:
     parser.add_argument("--allowed-host")
     parser.add_argument("--stateless", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--tls")
     args = parser.parse_args()
     base = f"http://127.0.0.1:{args.port}"
     auth = verifier = None
@@ -77,7 +79,15 @@ def main() -> None:
         app = server.streamable_http_app(
             transport_security=security, stateless_http=args.stateless, json_response=args.json
         )
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+    cert, _, key = (args.tls or "").partition(":")
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        ssl_certfile=cert or None,
+        ssl_keyfile=key or None,
+    )
 
 
 if __name__ == "__main__":

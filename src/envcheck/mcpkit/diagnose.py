@@ -146,8 +146,8 @@ def exited(probe: Probe, during: str) -> CheckFailed:
     when = "before answering" if during == "start" else f"during {during}"
     stage = "during start-up" if during == "start" else "after the handshake"
     look = f"{spec.look} to see the error, and fix its arguments or environment"
-    steps: list[Step] = [env_step] if env_step is not None else []
-    steps.append(Manual(look))
+    # the variable it names and does not get is the fix; otherwise a person reads the error
+    steps: list[Step] = [env_step] if env_step is not None else [Manual(look)]
     return CheckFailed(
         f"{spec.name}: `{spec.where}` exited with {how} {when}",
         why=f"the server stopped {stage}{stderr}; {env_why}",
@@ -225,15 +225,19 @@ def http_failure(
     shown = ", ".join(str(s) for s in dict.fromkeys(statuses))
     answered = ok(f"{spec.url} answers HTTP ({shown})", statuses=list(statuses))
     over = TRANSPORT_NAMES[attempt.transport]
+    moved = _moved_away(spec, attempt)
+    if moved is not None and 300 <= statuses[-1] < 400:  # the client did not follow it
+        return answered, _redirected(spec, moved, followed=False)
+    if moved is not None and (401 in statuses or 403 in statuses) and spec.headers:
+        return answered, _redirected(spec, moved, dropped=sorted(spec.headers))
     if 401 in statuses:
         return answered, unauthorized(probe, attempt)
     if 403 in statuses:
         return answered, forbidden(probe, attempt)
     if 421 in statuses:
         return answered, _misdirected(spec)
-    redirects = [code for code in statuses if code in (301, 302, 303, 307, 308)]
-    if redirects and attempt.locations:
-        return answered, _redirected(spec, redirects[0], attempt.locations[0])
+    if moved is not None and any(code >= 400 for code in statuses):
+        return answered, _redirected(spec, moved)
     wrong = [code for code in statuses if code in WRONG_TRANSPORT]
     if wrong:
         return answered, _wrong_transport(probe, attempt, fallback, wrong[0])
@@ -396,18 +400,22 @@ def _oauth(
             text += f"; or {login}"
         return CheckFailed(
             f"{spec.name}: HTTP 401 from {spec.url}: the OAuth access token was refused",
-            why=f"the server is OAuth-protected (WWW-Authenticate: Bearer resource_metadata=…); "
-            f"the {', '.join(sent)} header was sent, and its token is expired, revoked or for "
-            f"another resource; {points}",
+            why="the server is OAuth-protected (its WWW-Authenticate challenge names "
+            f"resource_metadata); the {', '.join(sent)} header was sent, and its token is "
+            f"expired, revoked or for another resource; {points}",
             fix=Fix([Manual(text)], text=text),
         )
     if login is not None and client is not None:
         # the client signs in itself: nothing is wrong that envcheck could check without a token
-        here = _fixes.setting(spec, "headers", {"Authorization": "Bearer <an access token>"})
+        # never a token written into the client's file: the client keeps the one it gets
+        here = (
+            f'[tool.envcheck.mcp.servers] in pyproject.toml with url = "{spec.url}" and '
+            'headers = { Authorization = "Bearer ${TOKEN}" }'
+        )
         return CheckSkipped(
             f"{spec.name}: needs an OAuth sign-in, which {client} runs itself; envcheck does "
             "not sign in",
-            why=f"HTTP 401 with WWW-Authenticate: Bearer resource_metadata=… (the MCP "
+            why=f"HTTP 401 whose WWW-Authenticate challenge names resource_metadata (the MCP "
             f"authorization specification); {points}",
             fix=Fix(
                 [Manual(login)],
@@ -422,8 +430,8 @@ def _oauth(
     )
     return CheckFailed(
         f"{spec.name}: HTTP 401 from {spec.url}: the server wants an OAuth sign-in",
-        why=f"the server is OAuth-protected (WWW-Authenticate: Bearer resource_metadata=…, the "
-        f"MCP authorization specification) and no token was sent; {points}",
+        why="the server is OAuth-protected (its WWW-Authenticate challenge names "
+        f"resource_metadata, the MCP authorization specification) and no token was sent; {points}",
         fix=Fix(
             [
                 Manual(f"get an access token from {issuer} for {spec.url}"),
@@ -510,14 +518,46 @@ def _misdirected(spec: ServerSpec) -> CheckFailed:
     )
 
 
-def _redirected(spec: ServerSpec, code: int, location: str) -> CheckFailed:
-    target = urllib.parse.urljoin(spec.url or "", location)
+def _moved_away(spec: ServerSpec, attempt: Attempt) -> str | None:
+    """The URL the endpoint redirected to (followed, as MCP clients follow a 307/308), if any."""
+    if not attempt.locations:
+        return None
+    return urllib.parse.urljoin(spec.url or "", attempt.locations[-1])
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme, parts.netloc
+
+
+def _redirected(
+    spec: ServerSpec, target: str, dropped: list[str] | None = None, followed: bool = True
+) -> CheckFailed:
     shown = redact.clean(target, 200)
+    other = _origin(target) != _origin(spec.url or "")
+    if not followed:
+        why = f"the endpoint answers with a redirect to {shown}" + (
+            ", another origin: MCP clients do not follow a redirect to another host or "
+            "port (the request and its credentials would go elsewhere)"
+            if other
+            else ", and the redirect was not followed"
+        )
+    elif dropped and other:
+        why = (
+            f"the endpoint redirects to another origin ({shown}); HTTP clients follow the "
+            f"redirect without the {', '.join(dropped)} header (it is not sent to another host "
+            "or port), so the server there sees no credentials"
+        )
+    else:
+        why = (
+            f"the request was redirected to {shown}, which failed: the endpoint moved, or a proxy "
+            "rewrites the path"
+        )
     return CheckFailed(
-        f"{spec.name}: HTTP {code} from {spec.url}: the endpoint redirects to {shown}",
-        why="MCP clients do not follow redirects of their POST requests (a redirect may not "
-        "repeat a POST body and its credentials); the endpoint moved, or a proxy adds or removes "
-        "a trailing slash",
+        f"{spec.name}: {spec.url} redirects to {shown}"
+        + (" (another origin: the credentials are dropped)" if dropped and other else "")
+        + ("" if followed else " (another origin: not followed)" if other else ""),
+        why=why,
         fix=Fix([_fixes.set_step(spec, "url", target)], text=setting(spec, "url", target)),
     )
 
@@ -832,13 +872,12 @@ def _rpc_error(probe: Probe, step: str, cause: Any) -> CheckFailed:
         tail = probe.child.stderr_tail()
         if tail:
             why += f"; its stderr ends: {tail}"
-    if spec.transport == "stdio" and code not in (URL_ELICITATION_REQUIRED,):
+    if spec.transport == "stdio" and code not in (URL_ELICITATION_REQUIRED, METHOD_NOT_FOUND):
+        # a variable of this shell that the server names and did not get is the likely cause
         env_why, env_hint, env_step = environment(spec, probe.child.stderr_tail())
-        why = f"{why}; {env_why}"
-        if step not in ("call",) and code not in (METHOD_NOT_FOUND,):
-            text = f"{text} ({env_hint})"
-            if env_step is not None:
-                steps.insert(0, env_step)
+        if env_step is not None:
+            why, text = f"{why}; {env_why}", f"{env_hint}; or {text}"
+            steps = [env_step]
     return CheckFailed(summary, why=why, fix=Fix(steps, text=text), facts={"rpc_code": code})
 
 

@@ -1,0 +1,182 @@
+"""A project for the ``mcp`` verdict scenarios: servers configured in ``pyproject.toml`` or declared
+in the clients' files, real MCP servers started for it (the SDK's over streamable HTTP and SSE,
+a proxy in front of them, TLS), one envcheck run through pytest, and the fixes of its report
+applied through envcheck's step runner (:mod:`envcheck.engine.fixer`) before a re-run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from envcheck.core.config import EnvcheckConfig, Settings
+from envcheck.core.fix import Command, Edit, Step, StepResult
+from envcheck.engine import registry
+from envcheck.engine.fixer import apply_step
+from tests.mcp_servers import HERE, wait_port
+from tests.servers import free_port
+
+FAULTY = str(HERE / "faulty.py")
+SDK_SERVER = str(HERE / "sdk_server.py")
+PROXY = str(HERE / "proxy.py")
+
+
+def toml(value: Any) -> str:
+    """A TOML value: tables inline, the rest as JSON (JSON strings and lists are valid TOML)."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(k)} = {toml(v)}" for k, v in value.items()) + " }"
+    return json.dumps(value)
+
+
+def faulty(*faults: str) -> dict[str, Any]:
+    """The table of the hand-written stdio server with ``faults``."""
+    return {"command": sys.executable, "args": [FAULTY, *faults]}
+
+
+def step_of(data: dict[str, Any]) -> Step:
+    """A step of a JSON report's fix, as the fixer takes it (commands and file edits)."""
+    if data["kind"] == "command":
+        return Command(data["argv"], env=data.get("env") or {}, cwd=data.get("cwd"))
+    if data["kind"] == "edit":
+        return Edit(path=data["path"], format=data["format"], key=data["key"], value=data["value"])
+    raise AssertionError(f"not a step a program runs: {data}")
+
+
+class World:
+    """One project, the servers it needs, and its envcheck runs."""
+
+    def __init__(self, pytester: pytest.Pytester, stack: ExitStack) -> None:
+        self.pytester = pytester
+        self.root = pytester.path
+        self.stack = stack
+        self.servers: dict[str, dict[str, Any]] = {}
+        self.mcp: dict[str, Any] = {"discover": False, "timeout": 8.0}
+        self.checks: dict[str, dict[str, Any]] = {}
+        self.after: dict[str, dict[str, Any]] = {}
+        self.output = ""
+
+    # -- the project -------------------------------------------------------------------------
+    def server(self, name: str, **table: Any) -> None:
+        self.servers[name] = table
+
+    def file(self, relative: str, content: str | dict[str, Any]) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content if isinstance(content, str) else json.dumps(content, indent=2))
+        return path
+
+    def write_config(self) -> None:
+        lines = ["[tool.envcheck.mcp]"] + [f"{k} = {toml(v)}" for k, v in self.mcp.items()]
+        for name, table in self.servers.items():
+            lines.append(f"[tool.envcheck.mcp.servers.{json.dumps(name)}]")
+            lines += [f"{key} = {toml(value)}" for key, value in table.items()]
+        (self.root / "pyproject.toml").write_text("\n".join(lines) + "\n")
+
+    # -- servers -----------------------------------------------------------------------------
+    def process(self, argv: list[str], port: int) -> int:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+        def stop() -> None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:  # pragma: no cover - a stuck server
+                proc.kill()
+                proc.wait(10)
+
+        self.stack.callback(stop)
+        self.pending.append(port)
+        return port
+
+    @property
+    def pending(self) -> list[int]:
+        if not hasattr(self, "_pending"):
+            self._pending: list[int] = []
+        return self._pending
+
+    def sdk(self, *options: str) -> int:
+        """A real SDK server (see tests/mcp-servers/sdk_server.py for the options)."""
+        port = free_port()
+        return self.process([sys.executable, SDK_SERVER, str(port), *options], port)
+
+    def proxy(self, upstream: int, mode: str) -> int:
+        port = free_port()
+        return self.process([sys.executable, PROXY, str(port), str(upstream), mode], port)
+
+    def wait(self) -> None:
+        """Wait until every server started so far listens."""
+        for port in self.pending:
+            wait_port(port, timeout=30.0)
+        self.pending.clear()
+
+    # -- runs --------------------------------------------------------------------------------
+    def run(self, *args: str, write: bool = True) -> dict[str, dict[str, Any]]:
+        """envcheck through pytest (``-m mcp``): the checks of the JSON report, by id."""
+        if write:
+            self.write_config()
+        self.wait()
+        report = self.root / "envcheck-report.json"
+        if report.exists():
+            report.unlink()
+        result = self.pytester.runpytest_subprocess(
+            "-m", "mcp", "-p", "no:cacheprovider", "--envcheck-report", *args
+        )
+        self.output = result.stdout.str() + result.stderr.str()
+        assert report.is_file(), self.output
+        checks = {c["id"]: c for c in json.loads(report.read_text())["checks"]}
+        if write:
+            self.checks = checks
+        return checks
+
+    def apply(self, check_id: str, *, person: bool = False) -> list[StepResult]:
+        """Apply the fix of ``check_id`` (first run) as ``envcheck fix`` would. With ``person``,
+        the fix may hold manual steps, which the scenario does itself (an export): only the
+        others are applied."""
+        fix = self.checks[check_id]["fix"]
+        assert fix is not None, f"{check_id}: no fix"
+        assert fix["runnable"] or person, f"{check_id}: no runnable fix: {fix}"
+        steps = [s for s in fix["steps"] if s["kind"] != "manual"]
+        assert steps, f"{check_id}: no step a program runs: {fix}"
+        config = EnvcheckConfig(
+            sections={},
+            settings=Settings(),
+            rootdir=self.root,
+            source=str(self.root / "pyproject.toml"),
+        )
+        pm = registry.make_plugin_manager()
+        results = [apply_step(step_of(s), config, pm) for s in steps]
+        assert all(r.ok for r in results), results
+        return results
+
+    def rerun(self, *names: str) -> dict[str, dict[str, Any]]:
+        """Run the checks of ``names`` again, after fixes (the configuration is not rewritten)."""
+        expression = " or ".join(name.split("@")[0] for name in names)
+        self.after = self.run("-k", expression, write=False)
+        return self.after
+
+
+@contextmanager
+def environment(**values: str) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
