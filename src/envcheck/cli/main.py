@@ -18,6 +18,7 @@ import pytest
 
 #: sub-command -> module with a ``main(argv) -> int`` function.
 SUBCOMMANDS: dict[str, str] = {
+    "fix": "envcheck.cli.fix",
     "init": "envcheck.cli.init",
     "mock": "envcheck.cli.mock",
     "mcp": "envcheck.cli.mcp",

@@ -235,3 +235,61 @@ class StepResult:
     output: str = ""
     exit_code: int | None = None
     duration: float = 0.0
+
+
+_KINDS: dict[str, type[Step]] = {
+    "command": Command,
+    "sql": Sql,
+    "redis": RedisCommand,
+    "edit": Edit,
+    "manual": Manual,
+}
+
+
+def step_from_dict(data: dict[str, Any]) -> Step:
+    """The step :meth:`Step.to_dict` described (a report read back to apply its fixes)."""
+    kind = _KINDS.get(str(data.get("kind")))
+    if kind is None:
+        raise ValueError(f"unknown fix step kind {data.get('kind')!r}")
+    common: dict[str, Any] = {
+        "needs": frozenset(data.get("needs") or ()),
+        "repeatable": bool(data.get("repeatable", True)),
+    }
+    if kind is Command:
+        return Command(
+            argv=tuple(data["argv"]), env=dict(data.get("env") or {}), cwd=data.get("cwd"), **common
+        )
+    if kind is Sql:
+        return Sql(
+            statement=data["statement"],
+            instance=data.get("instance") or "default",
+            role=data.get("role"),
+            database=data.get("database"),
+            shown=data.get("text"),
+            **common,
+        )
+    if kind is RedisCommand:
+        return RedisCommand(
+            args=tuple(data["args"]),
+            instance=data.get("instance") or "default",
+            shown=data.get("text"),
+            **common,
+        )
+    if kind is Edit:
+        return Edit(
+            path=data["path"],
+            format=data["format"],
+            key=data["key"],
+            value=data.get("value"),
+            **common,
+        )
+    return Manual(text=data.get("text") or "", ask=data.get("ask"), **common)
+
+
+def fix_from_dict(data: dict[str, Any]) -> Fix:
+    """The fix :meth:`Fix.to_dict` described."""
+    return Fix(
+        tuple(step_from_dict(step) for step in data.get("steps") or ()),
+        text=data.get("text"),
+        heals=tuple(data.get("heals") or ()),
+    )

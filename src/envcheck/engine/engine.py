@@ -7,6 +7,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import pluggy
 import pytest
 
 from envcheck.core.config import EnvcheckConfig, load, project_environment
@@ -22,6 +23,8 @@ class Engine:
     config: EnvcheckConfig
     checks: dict[str, Check]
     runner: Runner
+    #: the plugin manager the checks came from (``envcheck fix`` applies server steps through it)
+    plugins: pluggy.PluginManager | None = None
 
     @property
     def components(self) -> list[str]:
@@ -67,4 +70,4 @@ def build(pytest_config: pytest.Config, *, force: bool = False) -> Engine | None
     # pytest's cache (absent with -p no:cacheprovider): checks keep slow answers there
     config.extra["pytest_cache"] = getattr(pytest_config, "cache", None)
     checks = _registry.collect_checks(pm, config)
-    return Engine(config, checks, Runner(checks, config, _store(pytest_config)))
+    return Engine(config, checks, Runner(checks, config, _store(pytest_config)), pm)

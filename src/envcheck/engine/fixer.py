@@ -11,6 +11,8 @@ import json
 import os
 import subprocess
 import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ import pluggy
 
 from envcheck.core import interpolate, redact
 from envcheck.core.config import EnvcheckConfig
-from envcheck.core.fix import Command, Edit, Manual, Step, StepResult
+from envcheck.core.fix import Command, Edit, Fix, Manual, Step, StepResult, fix_from_dict
 
 #: bytes of a command's output kept (the tail: where the error is)
 OUTPUT_LIMIT = 4000
@@ -145,3 +147,62 @@ def _edit_dotenv(text: str, key: str, value: Any) -> str:
     if value is not None:
         kept.append(f"{key}={value}")
     return "\n".join(kept) + "\n"
+
+
+@dataclass
+class PlannedFix:
+    """One fix of the plan: the failing checks it answers and the checks a re-check looks at."""
+
+    fix: Fix
+    checks: list[str]
+    heals: list[str]
+
+    @property
+    def privileged(self) -> bool:
+        return any(step.privileged for step in self.fix.steps)
+
+    @property
+    def manual(self) -> bool:
+        return not self.fix.runnable
+
+
+def plan(results: Sequence[Mapping[str, Any]]) -> list[PlannedFix]:
+    """The fixes of the failed checks, in dependency order (a server must answer before a role is
+    made on it), each once however many checks share it. A fix written as prose only is a manual
+    step: listed, never run."""
+    failed = [r for r in results if r.get("status") == "fail" and (r.get("fix") or r.get("hint"))]
+    depth = _depths(results)
+    planned: dict[str, PlannedFix] = {}
+    for result in sorted(failed, key=lambda r: (depth.get(r["id"], 0), r["id"])):
+        data = result.get("fix")
+        fix = fix_from_dict(data) if data else Fix((Manual(str(result["hint"])),))
+        key = json.dumps(fix.to_dict()["steps"], sort_keys=True)
+        found = planned.get(key)
+        if found is None:
+            planned[key] = PlannedFix(fix, [result["id"]], [result["id"], *fix.heals])
+        else:
+            found.checks.append(result["id"])
+            found.heals += [c for c in (result["id"], *fix.heals) if c not in found.heals]
+    return list(planned.values())
+
+
+def _depths(results: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """How deep each check sits in its dependency chain (iteratively, cycles ignored)."""
+    deps = {r["id"]: list(r.get("depends_on") or []) for r in results}
+    depth: dict[str, int] = {}
+    for start in deps:
+        stack = [(start, False)]
+        seen: set[str] = set()
+        while stack:
+            node, done = stack.pop()
+            if node in depth:
+                continue
+            if done:
+                depth[node] = 1 + max((depth.get(d, 0) for d in deps.get(node, [])), default=-1)
+                continue
+            if node in seen:
+                continue
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((d, False) for d in deps.get(node, []) if d in deps and d not in depth)
+    return depth

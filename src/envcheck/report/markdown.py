@@ -113,6 +113,17 @@ def render(document: Mapping[str, Any]) -> str:
             if r.get("hint"):
                 lines.append(f"  - fix: {hint(r['hint'])}")
         lines.append("")
+    if document.get("fixes"):
+        lines += ["## Fixes (envcheck fix)", ""]
+        for fix in document["fixes"]:
+            done = "applied" if fix["applied"] else "not applied"
+            healed = f"; healed {', '.join(map(code, fix['healed']))}" if fix["healed"] else ""
+            why = f" ({text(fix['reason'])})" if fix.get("reason") else ""
+            lines.append(f"- {', '.join(map(code, fix['checks']))}: {done}{why}{healed}")
+            for step in fix["steps"]:
+                outcome = "ok" if step["ok"] else f"failed (exit code {step['exit_code']})"
+                lines.append(f"  - {code(step['text'])}: {outcome}")
+        lines.append("")
     for component, group in grouped.items():
         table = _table(group)
         if component_status(group) == "pass":
