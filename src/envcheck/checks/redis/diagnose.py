@@ -59,8 +59,8 @@ def manual(text: str, ask: str | None = None) -> Fix:
 
 def url_step(t: Target, url: str) -> Step:
     """Set the instance's URL to ``url``: an edit of the project file when the URL is written
-    there literally without a password, else what to set, by hand."""
-    if t.config_file and not t.has_password:
+    there literally and ``url`` needs no password, else what to set, by hand."""
+    if t.config_file and ":PASSWORD@" not in url:
         return Edit(t.config_file, "toml", t.source, url)
     return Manual(f"set {t.source} to {url}", ask=f"whoever sets {t.source}")
 
@@ -270,7 +270,7 @@ def with_fix(exc: CheckFailed, text: str | None = None, *steps: Step) -> CheckFa
     """``exc`` with a structured fix: its own text as a manual step when it has no steps."""
     if exc.fix is not None and exc.fix.steps:
         return exc
-    shown = exc.hint or text or "check the URL"
+    shown = text or exc.hint or "check the URL"
     chosen: Sequence[Step] = steps or (Manual(shown),)
     found = CheckFailed(exc.summary, why=exc.why, fix=Fix(tuple(chosen), text=shown))
     found.facts = exc.facts
@@ -280,7 +280,7 @@ def with_fix(exc: CheckFailed, text: str | None = None, *steps: Step) -> CheckFa
 def transport(exc: CheckFailed, t: Target) -> CheckFailed:
     """A failure of the network layer (refused, DNS, no answer) with a structured fix."""
     if isinstance(exc, _net.Refused):
-        return with_fix(exc, None, Manual(START_REDIS[0], ask=ASK_ADMIN))
+        return with_fix(exc, None, Manual(exc.hint or START_REDIS[0], ask=ASK_ADMIN))
     return with_fix(exc)
 
 

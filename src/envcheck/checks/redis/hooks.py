@@ -404,17 +404,22 @@ ADMIN_WHO = "the Redis administrator"
 
 
 def _get_and_delete(
-    conn: Resp, t: Target, key: str, deadline: float
+    conn: Resp, t: Target, key: str, deadline: float, asking: bool = False
 ) -> tuple[Any, CheckFailed | None]:
     """GET then DEL of the probe key; the DEL is sent even when the GET failed, and a refused
-    DEL is a failure (the key then stays until its TTL ends)."""
+    DEL is a failure (the key then stays until its TTL ends). ``asking``: each command is
+    preceded by ASKING (a key in a slot being imported)."""
     back: Any = None
     failure: CheckFailed | None = None
     try:
+        if asking:
+            conn.call("ASKING", deadline=deadline)
         back = conn.call("GET", key, deadline=deadline)
     except ReplyError as exc:
         failure = explain(t, exc, conn, deadline, key)
     try:
+        if asking:
+            conn.call("ASKING", deadline=max(deadline, time.monotonic() + 1))
         conn.call("DEL", key, deadline=max(deadline, time.monotonic() + 1))
     except ReplyError as exc:
         failure = failure or explain(t, exc, conn, deadline, key)
@@ -497,7 +502,7 @@ def _elsewhere(
             conn.call("SET", key, value, "EX", 30, "NX", deadline=deadline)
         except ReplyError as exc:
             raise explain(node, exc, conn, deadline, key) from None
-        back, failure = _get_and_delete(conn, node, key, deadline)
+        back, failure = _get_and_delete(conn, node, key, deadline, moved.kind == "ASK")
     except ConnectionLost as exc:
         raise CheckFailed(
             f"{node.address} (where {t.address} sent the probe key) stopped answering: {exc}",

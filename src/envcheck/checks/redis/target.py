@@ -287,8 +287,8 @@ def target(ctx: Context, instance: str) -> Target:
             why="envcheck reads it the way redis-py (Redis.from_url) does, before any connection "
             "is made: the application cannot use it either",
             fix=Fix(
-                [Manual(f"set {source} like {EXAMPLE}", ask="whoever sets " + source)],
-                text=f"set {source} like {EXAMPLE}",
+                [Manual(f"set {source} like {EXAMPLE}; {ENCODE}", ask="whoever sets " + source)],
+                text=f"set {source} like {EXAMPLE}; {ENCODE}",
             ),
         ) from None
     if parts["password"]:
