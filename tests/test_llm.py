@@ -274,8 +274,12 @@ def test_limiter_holds_across_xdist_workers(
     pytester.runpytest_subprocess("-n", "4", "-p", "no:cacheprovider").assert_outcomes(passed=4)
     sent = sorted(float(t) for t in (tmp_path / "sent.log").read_text().split())
     assert len(sent) == 12
-    for start in sent:  # no window of one second ever held more than 4 requests
-        assert sum(1 for t in sent if start <= t < start + 1.0 - 0.01) <= 4
+    # No window of one second ever held more than 4 grants: any 5 grants span a second. A grant
+    # is logged when acquire() has returned, up to a scheduling delay later on a loaded machine,
+    # so the logged span of 5 may be shorter by that delay (allowed: 0.25 s; without the limiter
+    # all 12 come within a few milliseconds).
+    spans = [sent[i + 4] - sent[i] for i in range(len(sent) - 4)]
+    assert min(spans) >= 1.0 - 0.25, spans
 
 
 class MillisecondsOnly(MockLLM):

@@ -91,7 +91,11 @@ def test_every_provider_passes_against_the_mock(
 
 
 def _run_with_fault(
-    pytester: pytest.Pytester, kind: str, fault: dict[str, object], extra: str = ""
+    pytester: pytest.Pytester,
+    kind: str,
+    fault: dict[str, object],
+    extra: str = "",
+    select: str | None = None,
 ) -> tuple[pytest.RunResult, MockLLM]:
     mock = MockLLM().start()
     try:
@@ -101,7 +105,7 @@ def _run_with_fault(
             f'base_url = "{mock.base_url(kind)}"\ncassettes = false\n{extra}\n'
         )
         pytester.makefile(".toml", pyproject=toml)
-        return pytester.runpytest_subprocess("-k", f"{kind}.auth"), mock
+        return pytester.runpytest_subprocess("-k", select or f"{kind}.auth"), mock
     finally:
         mock.stop()
 
@@ -120,19 +124,15 @@ def _run_with_fault(
             "gemini",
             {"status": 403},
             "providers/gemini.auth: gemini: permission denied: *",
-            "  fix: the key's project or organization has no access to this API or model*",
+            "  fix: look at the key in AI Studio (https://aistudio.google.com/apikey): a key it "
+            "shows as blocked or leaked must be replaced by a new key",
         ),
-        (
-            "openai",
-            {"kind": "quota"},
-            "providers/openai.auth: openai: quota exhausted: You exceeded your current quota.",
-            "  fix: add credits or raise the spending limit (https://platform.openai.com/*",
-        ),
-        (
+        (  # the listing sends no model: a 400 to it is about the key or base_url, never a model
             "anthropic",
             {"status": 400},
             "providers/anthropic.auth: anthropic: bad request: *",
-            "  fix: the request was refused as invalid: check the model name and base_url",
+            "  fix: check the key (ANTHROPIC_API_KEY): https://console.anthropic.com/settings/keys;"
+            " then check base_url in [[]tool.envcheck.providers.anthropic] (now http://*",
         ),
         (
             "openai",
@@ -150,6 +150,28 @@ def test_errors_that_are_never_retried(
     result.assert_outcomes(failed=1, deselected=3)
     result.stdout.fnmatch_lines([line, fix])
     assert len(mock.calls) == 1  # 400/401/403 and quota are not retried
+    assert "model name" not in result.stdout.str()
+
+
+@pytest.mark.usefixtures("keys")
+def test_an_empty_account_passes_auth_and_fails_headroom_once(pytester: pytest.Pytester) -> None:
+    """A 429 insufficient_quota proves the key was accepted: auth passes, model cannot tell, and
+    headroom carries the failure; none of them retries it."""
+    result, mock = _run_with_fault(pytester, "openai", {"kind": "quota", "times": 10}, "", "openai")
+    result.assert_outcomes(passed=2, failed=1, skipped=1)
+    result.stdout.fnmatch_lines_random(
+        [
+            "  PASS  openai.auth * key accepted by openai: it answered quota exhausted (HTTP 429, "
+            "error.type=insufficient_quota, error.code=insufficient_quota), which only an "
+            "accepted key gets; openai.headroom reports the limit*",
+            "  SKIP  openai.model * cannot list the models now: quota exhausted (HTTP 429, *); "
+            "openai.headroom reports it*",
+            "providers/openai.headroom: openai: quota exhausted: You exceeded your current quota.",
+            "  fix: add credits or raise the spending limit "
+            "(https://platform.openai.com/settings/organization/billing)",
+        ]
+    )
+    assert len(mock.calls) == 3  # auth, model, headroom: one request each
 
 
 @pytest.mark.usefixtures("keys")
@@ -168,8 +190,8 @@ def test_errors_that_are_never_retried(
         ),
         (
             "gemini",
-            {"status": 429, "times": 10},
-            "providers/gemini.auth: gemini: rate limited (after 2 retries): Resource exhausted*",
+            {"status": 503, "times": 10},
+            "providers/gemini.auth: gemini: overloaded (after 2 retries): Unavailable*",
         ),
         (
             "openai",
@@ -547,14 +569,17 @@ def test_cassettes_keep_no_secret_of_any_kind(
     monkeypatch.setenv("CUSTOM_PROXY_TOKEN", PROXY_TOKEN)  # a secret by its name
     with EditedMock(leak) as mock:
         monkeypatch.setenv("MOCK_URL", mock.url)
-        mock.fault(
+        mock.fault(  # twice: smoke and headroom (which does not wait for smoke) both call it
             "openai",
             403,
+            times=2,
             path="/chat/completions",
             message=f"Project `{PROJECT}` does not have access to model `gpt-4o-mini` "
             f"(organization {ORG})",
         )
-        mock.fault("gemini", 400, path=":generateContent", message=f"bad proxy {PROXY_TOKEN}")
+        mock.fault(
+            "gemini", 400, times=2, path=":generateContent", message=f"bad proxy {PROXY_TOKEN}"
+        )
         smoke = "smoke = true"
         toml = providers_toml(mock, openai=smoke, anthropic=smoke, gemini=smoke)
         pytester.makefile(".toml", pyproject=toml)
@@ -565,7 +590,7 @@ def test_cassettes_keep_no_secret_of_any_kind(
     )
     files = sorted((pytester.path / "cassettes").rglob("*.yaml"))
     loaded = {str(p.relative_to(pytester.path)): yaml.safe_load(p.read_text()) for p in files}
-    assert "cassettes/custom/every-kind.yaml" in loaded and len(files) == 11
+    assert "cassettes/custom/every-kind.yaml" in loaded and len(files) == 13
     # each file as written and as read back (a long YAML string may be folded across lines)
     texts = {name: p.read_text() + json.dumps(loaded[name]) for name, p in zip(loaded, files)}
     secrets = [*keys.values(), ORG, PROJECT, COOKIE, AZURE_KEY, CONFIGURED, PROXY_TOKEN]
@@ -722,8 +747,9 @@ def test_a_404_on_the_model_listing_is_a_wrong_base_url_and_the_fix_works(
     result.stdout.fnmatch_lines(
         [
             "providers/openai.auth: openai: wrong base_url: *",
-            "  why: openai answered HTTP 404: the model listing answered 404: base_url is wrong "
-            "(a missing /v1?) or points at something that is not this API",
+            "  why: openai answered HTTP 404 to GET /openai/models: the model listing answered "
+            "404: base_url is wrong (a missing /v1?) or points at something that is not this "
+            "API*",
             f"  fix: {fix}",
         ]
     )
@@ -743,15 +769,21 @@ def test_another_service_is_named_with_its_host_and_its_own_message(
             pyproject='[tool.envcheck.providers.scaleway]\nkind = "openai"\n'
             f'base_url = "{mock.base_url("openai")}"\nretries = 0\ncassettes = false\n',
         )
-        result = pytester.runpytest_subprocess("-k", "scaleway.auth", *STRICT)
-    result.assert_outcomes(failed=1, deselected=3)
-    result.stdout.fnmatch_lines(
+        result = pytester.runpytest_subprocess("-k", "scaleway", *STRICT)
+    # a 429 proves the key was accepted: auth passes, headroom carries the limit
+    result.assert_outcomes(passed=2, failed=1, skipped=1)
+    result.stdout.fnmatch_lines_random(
         [
-            "providers/scaleway.auth: scaleway: rate limited: You exceeded your current threshold "
-            "of concurrent requests",
-            "  why: scaleway at 127.0.0.1:* answered HTTP 429: HTTP 429 without a structured "
-            "reason: a rate limit, retried",
-            "  fix: lower `rpm` for scaleway in [tool.envcheck.providers], or wait",
+            "  PASS  scaleway.auth * key accepted by scaleway at 127.0.0.1:*: it answered rate "
+            "limited (HTTP 429), which only an accepted key gets; scaleway.headroom reports the "
+            "limit*",
+            "providers/scaleway.headroom: scaleway: rate limited: You exceeded your current "
+            "threshold of concurrent requests",
+            "  why: scaleway at 127.0.0.1:* answered HTTP 429 to GET /openai/v1/models: HTTP 429 "
+            "without a structured reason (no field says whether a rate or the account's credit "
+            "ran out: its words above say which), retried",
+            "  fix: lower `rpm` for scaleway in [[]tool.envcheck.providers], or wait; if it "
+            "persists, look at the account's limits and credits (in scaleway's console)",
         ]
     )
     assert "openai.com" not in result.stdout.str()
@@ -769,8 +801,9 @@ def test_a_key_that_does_not_reach_the_server_is_not_called_invalid(
     result.stdout.fnmatch_lines(
         [
             "providers/openai.auth: openai: key not received: You didn't provide an API key.*",
-            "  why: openai answered HTTP 401: the request carried the key, but the server says it "
-            "got none: a proxy or gateway in between drops the Authorization header*",
+            "  why: openai answered HTTP 401 to GET /openai/v1/models: the request carried the "
+            "key, but the server says it got none: a proxy or gateway in between drops the "
+            "Authorization header*",
             '  fix: compare by hand: curl -sS -H "Authorization: Bearer $OPENAI_API_KEY" '
             "http://127.0.0.1:*/openai/v1/models; set NO_PROXY=127.0.0.1 or fix the proxy that "
             "drops the header",

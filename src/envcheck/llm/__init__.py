@@ -15,10 +15,16 @@ The same pieces envcheck's provider checks use, for a team's own code::
 """
 
 from envcheck.llm._errors import (
+    BILLING_PAGES,
     KEY_PAGES,
+    STATUS_PAGES,
     AuthenticationFailed,
     BadRequest,
+    ConnectionClosed,
     ConnectionFailed,
+    ContextTooLong,
+    DeploymentNotFound,
+    Detail,
     EndpointNotFound,
     KeyNotReceived,
     MalformedResponse,
@@ -30,18 +36,27 @@ from envcheck.llm._errors import (
     QuotaExhausted,
     RateLimited,
     RegionNotSupported,
+    RequestTooLarge,
     ServerError,
+    UnexpectedAnswer,
     classify,
+    detail,
 )
 from envcheck.llm._headers import retry_after
 from envcheck.llm._limiter import RateLimiter
 from envcheck.llm._retry import RetryPolicy, call_with_retry
 
 __all__ = [
+    "BILLING_PAGES",
     "KEY_PAGES",
+    "STATUS_PAGES",
     "AuthenticationFailed",
     "BadRequest",
+    "ConnectionClosed",
     "ConnectionFailed",
+    "ContextTooLong",
+    "DeploymentNotFound",
+    "Detail",
     "EndpointNotFound",
     "KeyNotReceived",
     "MalformedResponse",
@@ -54,9 +69,12 @@ __all__ = [
     "RateLimited",
     "RateLimiter",
     "RegionNotSupported",
+    "RequestTooLarge",
     "RetryPolicy",
     "ServerError",
+    "UnexpectedAnswer",
     "call_with_retry",
     "classify",
+    "detail",
     "retry_after",
 ]

@@ -1,17 +1,20 @@
 """Every provider's error answers, mapped to one set of typed errors with actionable hints.
 
 The verdict comes from structure, in this order: the HTTP status; the provider's structured error
-fields (OpenAI ``error.type`` / ``error.code``, Anthropic ``error.type``, Gemini ``error.status``
-and ``error.details[]`` by ``@type``); the headers; which request it was (listing models or a
-generation); and only then, where nothing else tells, the message. See docs/providers.md.
+fields (OpenAI ``error.type`` / ``error.code`` / ``error.param``, Anthropic ``error.type``, Gemini
+``error.status`` and ``error.details[]`` by ``@type``, Azure ``error.code``); the headers; which
+request it was (listing models, which sends no model, or a generation); and only then, where
+nothing else tells, the message. See docs/providers.md and docs/verdicts/providers.md.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from envcheck.core import redact
 from envcheck.llm._headers import duration, retry_after
@@ -26,15 +29,22 @@ BILLING_PAGES = {
     "anthropic": "https://console.anthropic.com/settings/billing",
     "gemini": "https://aistudio.google.com/usage",
 }
+STATUS_PAGES = {
+    "openai": "https://status.openai.com",
+    "anthropic": "https://status.anthropic.com",
+    "gemini": "https://aistudio.google.com/status",
+}
 GEMINI_REGIONS = "https://ai.google.dev/gemini-api/docs/available-regions"
+OPENAI_COUNTRIES = "https://platform.openai.com/docs/supported-countries"
 _RPC = "type.googleapis.com/google.rpc."
+_URL = re.compile(r"https?://[^\s\"'<>`)\]]+")
 
 
 class ProviderError(Exception):
     """A provider call failed. ``retryable`` errors may be retried after ``retry_after``.
 
     ``why`` says what the answer's structure shows (``error.code = insufficient_quota``),
-    ``hint`` what to do about it."""
+    ``hint`` what to do about it; ``detail`` is the answer read field by field."""
 
     kind = "error"
     retryable = False
@@ -48,6 +58,7 @@ class ProviderError(Exception):
         hint: str | None = None,
         retry_after: float | None = None,
         why: str | None = None,
+        detail: Detail | None = None,
     ) -> None:
         super().__init__(message)
         self.provider = provider
@@ -56,6 +67,8 @@ class ProviderError(Exception):
         self.hint = hint
         self.retry_after = retry_after
         self.why = why
+        self.detail = detail or Detail(message=message)
+        self.attempts = 1
 
     def __str__(self) -> str:
         code = f"HTTP {self.status}: " if self.status else ""
@@ -84,6 +97,13 @@ class ModelNotFound(ProviderError):
     kind = "model not found"
 
 
+class DeploymentNotFound(ModelNotFound):
+    """Azure OpenAI: ``model`` names a deployment of the resource, and there is none by that
+    name (``error.code = DeploymentNotFound``)."""
+
+    kind = "deployment not found"
+
+
 class EndpointNotFound(ProviderError):
     """A 404 for the URL itself: a wrong ``base_url`` or something that is not this API."""
 
@@ -92,6 +112,24 @@ class EndpointNotFound(ProviderError):
 
 class BadRequest(ProviderError):
     kind = "bad request"
+
+
+class ContextTooLong(BadRequest):
+    """The request does not fit the model's context window (``context_length_exceeded``)."""
+
+    kind = "context window too small"
+
+
+class RequestTooLarge(BadRequest):
+    """HTTP 413 / Anthropic ``request_too_large``: the request body is over a size limit."""
+
+    kind = "request too large"
+
+
+class UnexpectedAnswer(ProviderError):
+    """A status no row of the verdict table covers: reported as it came, no cause guessed."""
+
+    kind = "unexpected answer"
 
 
 class RateLimited(ProviderError):
@@ -123,6 +161,12 @@ class ConnectionFailed(ProviderError):
     retryable = True
 
 
+class ConnectionClosed(ConnectionFailed):
+    """The server was reached, and the connection closed before the answer was complete."""
+
+    kind = "connection closed mid-answer"
+
+
 class MalformedResponse(ProviderError):
     kind = "malformed response"
 
@@ -133,7 +177,8 @@ class Detail:
 
     message: str = ""
     type: str = ""  # OpenAI error.type, Anthropic error.type, Gemini error.status
-    code: str = ""  # OpenAI error.code (a string; numeric codes are dropped)
+    code: str = ""  # OpenAI / Azure error.code (a string; numeric codes are dropped)
+    param: str = ""  # OpenAI error.param
     reasons: list[str] = field(default_factory=list)  # Gemini ErrorInfo.reason
     quota_ids: list[str] = field(default_factory=list)  # Gemini QuotaFailure.violations
     retry_delay: float | None = None  # Gemini RetryInfo.retryDelay
@@ -144,13 +189,36 @@ class Detail:
         """The structured fields that decided, e.g. ``error.type=rate_limit_error``."""
         shown = [f"error.type={self.type}" if self.type else ""]
         shown.append(f"error.code={self.code}" if self.code else "")
+        shown.append(f"error.param={self.param}" if self.param else "")
         shown += [f"reason={r}" for r in self.reasons] + [f"quotaId={q}" for q in self.quota_ids]
         return ", ".join(s for s in shown if s)
 
+    @property
+    def urls(self) -> list[str]:
+        """The links the answer gives (a verification page, a console, the docs)."""
+        return [u.rstrip(".,;:") for u in _URL.findall(self.message)]
+
+
+def _text(value: Any) -> str:
+    """A message as a person reads it: percent-encoded text (xAI's ``Incorrect%20API%20key``)
+    decoded."""
+    text = str(value or "")
+    if "%20" in text and " " not in text:
+        text = unquote(text)
+    return text
+
+
+def _code(value: Any) -> str:
+    """A code as a string; numbers (``404``, ``"401"``) say nothing the status does not."""
+    if isinstance(value, str) and value and not value.isdigit():
+        return value
+    return ""
+
 
 def detail(body: Any) -> Detail:
-    """Read any provider's error body: OpenAI, Anthropic, Gemini, Ollama, OpenAI-compatible
-    services (a top-level ``message``, or ``error`` as a string), or plain text."""
+    """Read any provider's error body: OpenAI, Anthropic, Gemini, Azure, Ollama, the
+    OpenAI-compatible servers (a top-level ``message``, ``detail``, or ``error`` as a string), or
+    plain text."""
     if isinstance(body, bytes):
         body = body.decode("utf-8", "replace")
     if isinstance(body, str):
@@ -164,15 +232,16 @@ def detail(body: Any) -> Detail:
     if not isinstance(body, Mapping):
         return found
     error = body.get("error", body)
-    if isinstance(error, str):  # Ollama and some services: {"error": "model 'x' not found"}
-        found.message = error
+    if isinstance(error, str):  # Ollama, xAI, vLLM's auth: {"error": "..."}
+        found.message = _text(error)
         return found
     if not isinstance(error, Mapping):
         return found
-    found.message = str(error.get("message") or body.get("message") or "")
+    said = error.get("message") or body.get("message") or body.get("detail") or ""
+    found.message = _text(said if isinstance(said, str) else json.dumps(said))
     found.type = str(error.get("type") or error.get("status") or "")
-    code = error.get("code")
-    found.code = code if isinstance(code, str) else ""
+    found.code = _code(error.get("code"))
+    found.param = str(error.get("param") or "")
     for item in error.get("details") or []:
         if isinstance(item, Mapping):
             _gemini_detail(item, found)
@@ -203,13 +272,15 @@ def classify(
     kind: str | None = None,
     listing: bool = False,
     key_sent: bool = False,
+    request: tuple[str, str] | None = None,
 ) -> ProviderError:
     """Turn an HTTP error answer into a typed :class:`ProviderError` (returned, not raised).
 
     ``provider`` names the service in messages; ``kind`` is the API it speaks (``openai``,
     ``anthropic``, ``gemini``; default: ``provider``): the vendor's own console pages are
-    given only when they are the same. ``listing``: the request was the model listing, so a
-    404 means the URL, not a model. ``key_sent``: the request carried a key."""
+    given only when they are the same. ``listing``: the request was the model listing (it sends
+    no model, so a 404 there means the URL, and a 400 the key or the URL). ``key_sent``: the
+    request carried a key. ``request``: its method and path, which an answer may echo."""
     api = kind or provider
     d = detail(body)
     message = d.message or f"HTTP {status}"
@@ -231,30 +302,31 @@ def classify(
                 "send a request by hand and compare: curl -sS -H 'Authorization: Bearer $KEY' "
                 "<base_url>/models; set NO_PROXY for this host or fix the proxy",
             )
+        if d.code == "no_organization":
+            return made(
+                AuthenticationFailed,
+                "the key's account belongs to no organization (error.code=no_organization)",
+                "ask an owner of the organization to invite the key's account (or OpenAI, at "
+                "help.openai.com, for a new organization)",
+            )
         return made(AuthenticationFailed, None, f"check or rotate the API key{where}")
-    if status == 402 or d.code == "insufficient_quota" or d.type == "insufficient_quota":
+    quota_402 = status == 402 or d.code == "insufficient_quota" or d.type == "insufficient_quota"
+    if quota_402:
         fix = f"add credits or raise the spending limit{f' ({billing})' if billing else where}"
         return made(QuotaExhausted, "the account is out of credit (no retry helps)", fix)
     if status == 429:
         return _too_many(made, d, provider, billing or where.strip(" ()"))
     if status == 403:
-        if "SERVICE_DISABLED" in d.reasons:
-            url = d.activation_url or "the Google Cloud console (APIs & Services)"
-            return made(
-                PermissionDenied,
-                "the API is disabled in the key's Google Cloud project (reason=SERVICE_DISABLED)",
-                f"enable it: {url}  (then wait a few minutes)",
-            )
-        if d.code == "unsupported_country_region_territory":
-            return made(RegionNotSupported, "the provider refuses this country or region", None)
-        return made(
-            PermissionDenied,
-            None,
-            "the key's project or organization has no access to this API or model; check "
-            f"its permissions{where}",
-        )
+        return _forbidden(made, d, api, where)
     if status == 404:
-        return _not_found(made, d, listing)
+        return _not_found(made, d, listing, request)
+    if status == 413 or d.type == "request_too_large":
+        return made(
+            RequestTooLarge,
+            "the request body is over a size limit of the service or of a gateway in front of "
+            "it",
+            "check the body-size limit of any proxy in front of the service",
+        )
     if status == 400 and d.type == "FAILED_PRECONDITION":
         return made(
             RegionNotSupported,
@@ -267,17 +339,35 @@ def classify(
         # words last: Anthropic answers an empty balance with a plain invalid_request_error
         fix = f"buy credits{f' ({billing})' if billing else where}"
         return made(QuotaExhausted, "the organization's credit balance is too low", fix)
+    too_long = d.code == "context_length_exceeded" or d.type == "exceed_context_size_error"
+    if status == 400 and too_long:
+        return made(
+            ContextTooLong,
+            "the request does not fit the model's context window",
+            "give the model a larger context window",
+        )
     if status == 529 or d.type == "overloaded_error":
         return made(Overloaded, None, "the provider is overloaded; retry later")
-    if status in (408, 504):
+    if status == 503 and d.type in ("UNAVAILABLE", "unavailable_error"):
+        return made(Overloaded, None, "the service is unavailable for now; retry later")
+    if status in (408, 504) or d.type == "DEADLINE_EXCEEDED":
         return made(ProviderTimeout, "the provider (or a gateway) gave up waiting", None)
     if status >= 500:
         return made(
             ServerError, None, "a provider-side failure; check its status page and retry later"
         )
-    return made(
-        BadRequest, None, "the request was refused as invalid: check the model name and base_url"
-    )
+    if status == 400 and listing:
+        return made(
+            BadRequest,
+            "the model listing sends no model and no body, only the key and base_url: the "
+            "service refused one of these",
+            "check the API key and base_url",
+        )
+    if status == 400:
+        return made(
+            BadRequest, None, "the request was refused as invalid: its message says which part"
+        )
+    return made(UnexpectedAnswer, None, "an answer without a known meaning: read its message")
 
 
 @dataclass
@@ -302,6 +392,7 @@ class _Maker:
             hint=hint,
             retry_after=self.wait if cls.retryable else None,
             why=because,
+            detail=self.detail,
         )
 
 
@@ -309,6 +400,52 @@ def _says_no_key(message: str) -> bool:
     lowered = message.lower()
     said = ("didn't provide an api key", "no auth", "auth credentials found", "missing", "no api")
     return any(s in lowered for s in said)
+
+
+def _forbidden(made: _Maker, d: Detail, api: str, where: str) -> ProviderError:
+    """A 403: the key was recognised, and what it asked for is not allowed; ``ErrorInfo.reason``
+    and OpenAI's ``error.code`` say why."""
+    if "SERVICE_DISABLED" in d.reasons:
+        url = d.activation_url or "the Google Cloud console (APIs & Services)"
+        return made(
+            PermissionDenied,
+            "the API is disabled in the key's Google Cloud project (reason=SERVICE_DISABLED)",
+            f"enable it: {url}  (then wait a few minutes)",
+        )
+    if "CONSUMER_SUSPENDED" in d.reasons:
+        return made(
+            PermissionDenied,
+            "Google suspended this key (reason=CONSUMER_SUSPENDED): no request with it is "
+            "served",
+            f"create a new key{where} and use it instead of this one",
+        )
+    if "API_KEY_SERVICE_BLOCKED" in d.reasons:
+        return made(
+            PermissionDenied,
+            "the key's API restrictions do not include this API (reason=API_KEY_SERVICE_BLOCKED)",
+            "allow the Generative Language API in the key's API restrictions (Google Cloud "
+            "console, APIs & Services, Credentials), or create a key in AI Studio",
+        )
+    if d.code == "unsupported_country_region_territory":
+        return made(
+            RegionNotSupported,
+            "the provider refuses requests from this machine's country or region (or its "
+            "proxy's or VPN's exit)",
+            f"run from a supported country or region ({OPENAI_COUNTRIES})",
+        )
+    if api == "gemini" and not d.reasons:
+        return made(
+            PermissionDenied,
+            None,
+            "look at the key in AI Studio (https://aistudio.google.com/apikey): a key it shows "
+            "as blocked or leaked must be replaced by a new key",
+        )
+    return made(
+        PermissionDenied,
+        None,
+        "the key's project or organization has no access to this API or model; check "
+        f"its permissions{where}",
+    )
 
 
 def _too_many(made: _Maker, d: Detail, provider: str, billing: str) -> ProviderError:
@@ -325,22 +462,35 @@ def _too_many(made: _Maker, d: Detail, provider: str, billing: str) -> ProviderE
     after = f" (the provider asks for {wait:g} s)" if wait else ""
     why = "a per-minute or concurrency limit: it clears by itself" + after
     if not d.type and not d.code and not d.quota_ids:
-        why = "HTTP 429 without a structured reason: a rate limit, retried" + after
+        why = (
+            "HTTP 429 without a structured reason (no field says whether a rate or the "
+            "account's credit ran out: its words above say which), retried" + after
+        )
     if d.type == "RESOURCE_EXHAUSTED" and not d.quota_ids:
         why = (
             "Gemini says RESOURCE_EXHAUSTED without naming the quota: either a per-minute limit "
             "(clears by itself) or the daily quota (clears at midnight Pacific time)" + after
         )
-    return made(
-        RateLimited,
-        why,
-        f"lower `rpm` for {provider} in [tool.envcheck.providers], or wait"
-        + (f" {wait:g} s" if wait else ""),
-    )
+    fix = f"lower `rpm` for {provider} in [tool.envcheck.providers], or wait"
+    fix += f" {wait:g} s" if wait else ""
+    if not d.type and not d.code and not d.quota_ids:  # nothing says which limit: say both
+        fix += f"; if it persists, look at the account's limits and credits ({billing})"
+    return made(RateLimited, why, fix)
 
 
-def _not_found(made: _Maker, d: Detail, listing: bool) -> ProviderError:
-    if listing or d.code == "unknown_url" or not d.json:
+def _echoes(message: str, request: tuple[str, str] | None) -> bool:
+    """Whether the answer quotes the request line it got (OpenAI's ``Invalid URL (POST
+    /chat/completions)``): then the URL itself is what it did not route."""
+    if request is None:
+        return False
+    method, path = request
+    return f"{method} {path}" in message
+
+
+def _not_found(
+    made: _Maker, d: Detail, listing: bool, request: tuple[str, str] | None
+) -> ProviderError:
+    if listing or d.code == "unknown_url" or not d.json or _echoes(d.message, request):
         what = "the model listing" if listing else "this URL"
         return made(
             EndpointNotFound,
@@ -348,5 +498,12 @@ def _not_found(made: _Maker, d: Detail, listing: bool) -> ProviderError:
             + ("" if d.json else " in plain text (not a provider's JSON error)")
             + ": base_url is wrong (a missing /v1?) or points at something that is not this API",
             "check base_url",
+        )
+    if d.code == "DeploymentNotFound":
+        return made(
+            DeploymentNotFound,
+            "the resource has no deployment by this name (error.code=DeploymentNotFound); on "
+            "Azure, `model` is the deployment's name, not the model's",
+            "create the deployment, or set model to the name of an existing one",
         )
     return made(ModelNotFound, None, "use a model this key can list")

@@ -51,7 +51,7 @@ def call_with_retry(
         try:
             return send()
         except ProviderError as exc:
-            exc.attempts = retry + 1  # type: ignore[attr-defined]
+            exc.attempts = retry + 1
             if not exc.retryable or retry + 1 >= policy.attempts:
                 raise
             wait = policy.delay(retry, exc)

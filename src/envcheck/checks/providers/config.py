@@ -4,9 +4,11 @@ it names once its references are resolved (:class:`Provider`)."""
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -18,6 +20,8 @@ from envcheck.core.config import Instances, describe_error, field_names
 from envcheck.core.model import CheckFailed, Context
 
 COMPONENT = "providers"
+#: the hosts of Azure OpenAI resources (classic, AI Services, AI Foundry)
+AZURE_HOSTS = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
 Kind = Literal["openai", "anthropic", "gemini"]
 
 
@@ -70,6 +74,35 @@ class Provider:
     key: str | None
     key_variable: str | None
     model: str
+    #: the project file holding ``[tool.envcheck]`` (relative to the root) when a fix may edit it
+    settings_file: str | None = None
+
+    @property
+    def table(self) -> str:
+        """``[tool.envcheck.providers.NAME]``: where this provider is configured."""
+        return f"[tool.envcheck.providers.{self.name}]"
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).hostname or ""
+
+    @property
+    def local(self) -> bool:
+        """A server on this machine or this network (vLLM, llama.cpp, LM Studio, Ollama's /v1),
+        whose own log says what went wrong, not a vendor's status page."""
+        host = self.host
+        if host in ("localhost", "host.docker.internal") or host.endswith(".local"):
+            return True
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return address.is_loopback or address.is_private or address.is_link_local
+
+    @property
+    def azure(self) -> bool:
+        """Azure OpenAI, where ``model`` names a deployment of the resource."""
+        return self.host.endswith(AZURE_HOSTS)
 
     @property
     def default_endpoint(self) -> bool:
@@ -116,7 +149,14 @@ def resolve(name: str, ctx: Context) -> Provider:
         key = None
     base = ctx.resolve(cfg.base_url or spec.base_url, key=f"{where}.base_url").rstrip("/")
     model = ctx.resolve(cfg.model or spec.default_model, key=f"{where}.model")
-    return Provider(name, kind, spec, cfg, base, key, refs[0] if refs else None, model)
+    found = Provider(name, kind, spec, cfg, base, key, refs[0] if refs else None, model)
+    source = Path(str(ctx.config.source))
+    if source.name == "pyproject.toml" and source.is_file():
+        try:
+            found.settings_file = str(source.resolve().relative_to(Path(ctx.rootdir).resolve()))
+        except ValueError:
+            pass
+    return found
 
 
 @dataclass(frozen=True)

@@ -1,42 +1,373 @@
 """What a provider's failure means: an HTTP error answer (typed by :func:`envcheck.llm.classify`)
-or a request that got no answer, turned into the check's summary, why and fix."""
+or a request that got no answer, turned into the check's verdict with a structured fix.
+
+The request decides what can be wrong (docs/verdicts/providers.md):
+
+- the model listing sends no model: a 4xx on it is about the key or ``base_url``, never the model;
+- a 429 or 402 (a rate limit, an empty balance) proves the key was accepted: ``auth`` passes, and
+  ``headroom`` carries the failure (``model`` and ``smoke`` cannot tell, and are skipped);
+- a model the listing shows that then answers 404 is not a wrong name: access, verification,
+  deployment, retirement or "not loaded", read from the answer (its code, its links).
+
+An answer no rule covers gets the honest fallback: the status, the fields, the provider's own words
+(redacted, shortened) and which request met them, never a guessed cause.
+"""
 
 from __future__ import annotations
 
+import json
 import socket
 import ssl
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from envcheck import llm
 from envcheck.checks.providers.config import Provider, models_path
 from envcheck.checks.shared.errors import causes
-from envcheck.core.model import CheckFailed
+from envcheck.core import redact
+from envcheck.core.fix import Command, Edit, Fix, Manual, Step
+from envcheck.core.model import CheckFailed, CheckSkipped, Outcome, ok
+
+#: the model listing is what ``auth``, ``model`` and (without smoke) ``headroom`` send
+LISTING_CHECKS = ("auth", "model", "headroom")
+#: how long a shown provider message may be
+SHOWN = 300
 
 
-def failure(p: Provider, exc: llm.ProviderError, retries: int) -> CheckFailed:
-    tried = f" (after {retries} {'retry' if retries == 1 else 'retries'})" if retries else ""
-    hint = exc.hint
-    variable = p.key_variable or "KEY"
-    if isinstance(exc, llm.KeyNotReceived):
-        header = "Authorization: Bearer" if p.kind == "openai" else "x-api-key:"
-        if p.kind == "gemini":
-            header = "x-goog-api-key:"
-        hint = (
-            f'compare by hand: curl -sS -H "{header} ${variable}" {p.base_url}'
-            f"{models_path(p)}; set NO_PROXY={urlsplit(p.base_url).hostname} or fix the proxy "
-            "that drops the header"
+@dataclass(frozen=True)
+class Sent:
+    """The request that met the answer."""
+
+    method: str
+    path: str
+    url: str
+    listing: bool
+    model: str | None = None
+    body: Any = None
+
+    @property
+    def line(self) -> str:
+        """``GET /v1/models``: the request line, as the server saw it."""
+        return f"{self.method} {urlsplit(self.url).path}"
+
+    @property
+    def size(self) -> int:
+        return len(json.dumps(self.body)) if self.body is not None else 0
+
+    def described(self) -> str:
+        if self.listing:
+            return f"the model listing ({self.line}, which sends no model)"
+        return f"the {self.size}-byte request for {self.model} ({self.line})"
+
+
+def verdict(
+    p: Provider, exc: llm.ProviderError, check: str, *, listed: bool = False
+) -> CheckFailed | CheckSkipped | Outcome:
+    """The verdict of ``check`` on ``exc``: a limit passes ``auth``, fails ``headroom`` and skips
+    the rest; anything else fails the check that met it (``headroom`` leaves it to the check whose
+    request it is)."""
+    sent: Sent | None = getattr(exc, "sent", None)
+    if isinstance(exc, (llm.RateLimited, llm.QuotaExhausted)):
+        return _limited(p, exc, check, sent)
+    if check == "headroom":
+        owner = "smoke" if sent is not None and not sent.listing else "auth"
+        return CheckSkipped(
+            f"rate limits not read: its request failed ({exc.kind}, HTTP {exc.status}); "
+            f"{p.name}.{owner} reports why",
+            why=_answered(p, exc),
         )
-    elif isinstance(exc, llm.AuthenticationFailed) and p.key_variable:
-        hint = f"set a valid key: export {p.key_variable}=...  ({p.key_page})"
-    elif isinstance(exc, llm.EndpointNotFound):
-        hint = f"check base_url in [tool.envcheck.providers.{p.name}] (now {p.base_url})"
-        if p.kind == "openai" and not urlsplit(p.base_url).path.rstrip("/").endswith("/v1"):
-            hint = f'set base_url = "{p.base_url}/v1" in [tool.envcheck.providers.{p.name}]'
+    return failure(p, exc, listed=listed)
+
+
+def _tried(exc: llm.ProviderError) -> str:
+    retries = int(getattr(exc, "retries", 0) or 0)
+    return f" (after {retries} {'retry' if retries == 1 else 'retries'})" if retries else ""
+
+
+def _message(exc: llm.ProviderError) -> str:
+    return redact.clean(exc.message, SHOWN)
+
+
+def _answered(p: Provider, exc: llm.ProviderError) -> str | None:
+    """``openai answered HTTP 404 to GET /v1/models: <what the structure shows>``."""
     if exc.status is None:  # a transport failure: its own why
-        why = exc.why
-    else:
-        why = f"{p.label} answered HTTP {exc.status}" + (f": {exc.why}" if exc.why else "")
-    return CheckFailed(f"{p.name}: {exc.kind}{tried}: {exc.message}", why=why, hint=hint)
+        return exc.why
+    sent: Sent | None = getattr(exc, "sent", None)
+    to = f" to {sent.line}" if sent is not None else ""
+    return f"{p.label} answered HTTP {exc.status}{to}" + (f": {exc.why}" if exc.why else "")
+
+
+def _limited(
+    p: Provider, exc: llm.ProviderError, check: str, sent: Sent | None
+) -> CheckFailed | CheckSkipped | Outcome:
+    fields = exc.detail.fields()
+    said = f"HTTP {exc.status}" + (f", {fields}" if fields else "")
+    if check == "auth":
+        return ok(
+            f"key accepted by {p.label}: it answered {exc.kind} ({said}), which only an "
+            f"accepted key gets; {p.name}.headroom reports the limit",
+            accepted_with=exc.status,
+        )
+    if check != "headroom":
+        what = "list the models" if sent is None or sent.listing else f"call {p.model}"
+        return CheckSkipped(
+            f"cannot {what} now: {exc.kind} ({said}); {p.name}.headroom reports it",
+            why=_answered(p, exc),
+        )
+    quota = isinstance(exc, llm.QuotaExhausted)
+    text = exc.hint or f"lower `rpm` for {p.name} in [tool.envcheck.providers], or wait"
+    links = [u for u in exc.detail.urls if u not in text]
+    if not p.vendor and links:  # another service's own page, as its answer gives it
+        text += f" (the answer links {links[0]})"
+    ask = "whoever pays for the account" if quota else None
+    steps: list[Step] = [Manual(text, ask=ask)]
+    return CheckFailed(
+        f"{p.name}: {exc.kind}{_tried(exc)}: {_message(exc)}",
+        why=_answered(p, exc),
+        fix=Fix(steps, text=text),
+    )
+
+
+def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> CheckFailed:
+    """The failure of the check whose request met ``exc``, with a structured fix."""
+    sent: Sent | None = getattr(exc, "sent", None)
+    summary = f"{p.name}: {exc.kind}{_tried(exc)}: {_message(exc)}"
+    why = _answered(p, exc)
+    if exc.status is None:
+        return CheckFailed(_transport_summary(p, exc, summary), why=why, fix=_transport_fix(exc))
+    if isinstance(exc, llm.KeyNotReceived):
+        return CheckFailed(summary, why=why, fix=_compare_by_hand(p))
+    if isinstance(exc, llm.AuthenticationFailed):
+        return CheckFailed(summary, why=why, fix=_key_fix(p, exc))
+    if isinstance(exc, llm.PermissionDenied):
+        return CheckFailed(summary, why=why, fix=_forbidden_fix(p, exc))
+    if isinstance(exc, llm.EndpointNotFound):
+        return CheckFailed(summary, why=why, fix=_base_url_fix(p))
+    if isinstance(exc, llm.DeploymentNotFound):
+        return CheckFailed(summary, why=why, fix=_deployment_fix(p))
+    if isinstance(exc, llm.ModelNotFound) and listed:
+        refused = f"{p.name}: {p.model} is listed but refused{_tried(exc)}: {_message(exc)}"
+        return _listed_but_refused(p, exc, refused)
+    if isinstance(exc, llm.ModelNotFound):
+        text = f"set model to one that {p.label} lists for this key, in {p.table}"
+        return CheckFailed(summary, why=why, fix=Fix([Manual(text)], text=text))
+    if isinstance(exc, llm.BadRequest) and sent is not None and sent.listing:
+        return _listing_refused(p, exc, summary)
+    if isinstance(exc, llm.ContextTooLong):
+        return _context_too_small(p, exc, summary, sent)
+    if isinstance(exc, llm.RequestTooLarge):
+        return _too_large(p, exc, summary, sent)
+    if isinstance(exc, (llm.ServerError, llm.Overloaded, llm.ProviderTimeout)):
+        return CheckFailed(summary, why=why, fix=_outage_fix(p, exc))
+    return fallback(p, exc, sent)
+
+
+def fallback(p: Provider, exc: llm.ProviderError, sent: Sent | None) -> CheckFailed:
+    """The honest fallback: what came back, to which request, and how to see it whole."""
+    fields = exc.detail.fields()
+    line = sent.line if sent is not None else "its request"
+    summary = (
+        f"{p.name}: HTTP {exc.status} to {line}"
+        + (f" ({fields})" if fields else "")
+        + f"{_tried(exc)}: {_message(exc)}"
+    )
+    described = sent.described() if sent is not None else "envcheck's request"
+    why = (
+        f"{p.label} refused {described} with HTTP {exc.status}"
+        + (f" ({fields})" if fields else "")
+        + "; no row of envcheck's verdict table covers this answer, so no cause is guessed: "
+        "the provider's own words above are what is known"
+    )
+    steps: list[Step] = [Manual(f"read the whole answer: {_curl(p, sent)}")]
+    steps += [Manual(f"the answer links {url}") for url in exc.detail.urls[:2]]
+    text = "; then ".join(step.render() for step in steps)
+    return CheckFailed(summary, why=why, fix=Fix(steps, text=text))
+
+
+# -- fixes ---------------------------------------------------------------------------------------
+
+
+def _header(p: Provider) -> str:
+    variable = p.key_variable or "KEY"
+    if p.kind == "openai":
+        return f"Authorization: Bearer ${variable}"
+    if p.kind == "anthropic":
+        return f"x-api-key: ${variable}"
+    return f"x-goog-api-key: ${variable}"
+
+
+def _curl(p: Provider, sent: Sent | None) -> str:
+    url = sent.url if sent is not None else p.base_url + models_path(p)
+    line = f'curl -sS -i -H "{_header(p)}" {url}'
+    if p.kind == "anthropic":
+        line += ' -H "anthropic-version: 2023-06-01"'
+    if sent is not None and sent.body is not None:
+        line += f" -H 'content-type: application/json' -d '{json.dumps(sent.body)}'"
+    return line
+
+
+def _compare_by_hand(p: Provider) -> Fix:
+    text = (
+        f'compare by hand: curl -sS -H "{_header(p)}" {p.base_url}{models_path(p)}; '
+        f"set NO_PROXY={p.host} or fix the proxy that drops the header"
+    )
+    return Fix([Manual(text)], text=text)
+
+
+def _key_fix(p: Provider, exc: llm.AuthenticationFailed) -> Fix:
+    if exc.detail.code == "no_organization" and exc.hint:
+        return Fix([Manual(exc.hint, ask="an owner of the OpenAI organization")], text=exc.hint)
+    variable = p.key_variable or f"api_key in {p.table}"
+    text = f"set a valid key: export {variable}=...  ({p.key_page})"
+    if not p.key_variable:
+        text = f"set a valid key as api_key in {p.table}  ({p.key_page})"
+    if p.azure:  # Azure answers a wrong key and another resource's endpoint alike
+        text += (
+            "; the key must be one of this resource's (Keys and Endpoint in the Azure portal), "
+            f"and base_url this resource's endpoint (now {p.base_url})"
+        )
+    return Fix([Manual(text, ask=f"whoever manages the {p.label} account's keys")], text=text)
+
+
+def _forbidden_fix(p: Provider, exc: llm.PermissionDenied) -> Fix:
+    text = exc.hint or f"check the key's permissions in {p.label}'s console"
+    if isinstance(exc, llm.RegionNotSupported) and not exc.hint:
+        text = "run from a supported country or region (a server there, or its VPN)"
+    return Fix([Manual(text)], text=text)
+
+
+def edit_step(p: Provider, key: str, value: Any) -> Step:
+    if p.settings_file is not None:
+        return Edit(
+            path=p.settings_file,
+            format="toml",
+            key=f"tool.envcheck.providers.{p.name}.{key}",
+            value=value,
+        )
+    return Manual(f"set {key} = {json.dumps(value)} in {p.table}")
+
+
+def _base_url_fix(p: Provider) -> Fix:
+    if p.kind == "openai" and not urlsplit(p.base_url).path.rstrip("/").endswith("/v1"):
+        fixed = f"{p.base_url}/v1"
+        return Fix([edit_step(p, "base_url", fixed)], text=f'set base_url = "{fixed}" in {p.table}')
+    text = f"check base_url in {p.table} (now {p.base_url})"
+    return Fix([Manual(text)], text=text)
+
+
+def _deployment_fix(p: Provider) -> Fix:
+    text = (
+        f"create a deployment named {p.model} in the Azure resource at {p.host} (Azure AI "
+        f"Foundry, Deployments), or set model to the name of one of its deployments in {p.table}"
+    )
+    return Fix([Manual(text, ask="whoever manages the Azure OpenAI resource")], text=text)
+
+
+def _listed_but_refused(p: Provider, exc: llm.ProviderError, summary: str) -> CheckFailed:
+    """The listing shows the model, and calling it answers 404: not a wrong name."""
+    fields = exc.detail.fields()
+    why = (
+        f"{p.label} lists {p.model} for this key (model passed), but refused to run it with "
+        f"HTTP 404{f' ({fields})' if fields else ''}: the key may see the model without being "
+        "allowed to use it (access, organization verification), or it is retired, not deployed "
+        "or not loaded; the answer says which"
+    )
+    steps: list[Step] = [Manual(f"do what the answer asks: {_message(exc)}")]
+    steps += [Manual(f"open {url} (linked in the answer)") for url in exc.detail.urls[:2]]
+    text = "; then ".join(step.render() for step in steps)
+    return CheckFailed(summary, why=why, fix=Fix(steps, text=text))
+
+
+def _listing_refused(p: Provider, exc: llm.ProviderError, summary: str) -> CheckFailed:
+    """A 400 (or other 4xx) to the model listing: it sends only the key and the URL."""
+    why = (
+        f"{p.label} refused the model listing with HTTP {exc.status}: that request sends no "
+        "model and no body, only the key and base_url, so one of these is what it refused"
+    )
+    key = f"check the key ({p.key_variable or f'api_key in {p.table}'}): {p.key_page}"
+    steps: list[Step] = [Manual(key), Manual(f"check base_url in {p.table} (now {p.base_url})")]
+    steps += [Manual(f"the answer links {url}") for url in exc.detail.urls[:1]]
+    text = "; then ".join(step.render() for step in steps)
+    return CheckFailed(summary, why=why, fix=Fix(steps, text=text))
+
+
+def _context_too_small(
+    p: Provider, exc: llm.ProviderError, summary: str, sent: Sent | None
+) -> CheckFailed:
+    size = f"{sent.size}-byte " if sent is not None else ""
+    why = (
+        f"{p.label} says envcheck's {size}smoke request (one short message, max_tokens 5) does "
+        "not fit the context window it gives the model (error.code=context_length_exceeded): "
+        "the window the server loaded the model with is tiny, not the request too long"
+    )
+    text = (
+        f"give {p.model} a larger context window where it is served: vLLM --max-model-len, "
+        "llama.cpp server --ctx-size, Ollama num_ctx (or OLLAMA_CONTEXT_LENGTH), LM Studio's "
+        "context length when loading the model"
+    )
+    ask = None if p.local else f"whoever runs the service at {p.host}"
+    return CheckFailed(summary, why=why, fix=Fix([Manual(text, ask=ask)], text=text))
+
+
+def _too_large(p: Provider, exc: llm.ProviderError, summary: str, sent: Sent | None) -> CheckFailed:
+    size = f"{sent.size} bytes" if sent is not None else "a few hundred bytes"
+    why = (
+        f"envcheck's request is {size}, far below any provider's own limit (Anthropic's is "
+        f"32 MB), and was refused with HTTP 413 ({exc.detail.fields() or 'no fields'}): a proxy "
+        f"or gateway at {p.host} limits request bodies, or base_url points at one"
+    )
+    text = (
+        f"raise the request-body limit of the proxy or gateway in front of {p.label} (nginx: "
+        "client_max_body_size), or point base_url at the service itself"
+    )
+    return CheckFailed(summary, why=why, fix=Fix([Manual(text)], text=text))
+
+
+def _outage_fix(p: Provider, exc: llm.ProviderError) -> Fix:
+    if p.local and not p.vendor:
+        loading = exc.detail.type == "unavailable_error"
+        text = (
+            f"wait until the server at {p.host} has loaded the model (its log shows the "
+            "progress), then run again"
+            if loading
+            else f"look at the log of the server at {p.host}: it says why it failed"
+        )
+        return Fix([Manual(text)], text=text)
+    page = llm.STATUS_PAGES.get(p.kind) if p.vendor else None
+    text = exc.hint or "retry later"
+    if page:
+        text = f"{text} (status: {page})"
+    return Fix([Manual(text)], text=text)
+
+
+# -- requests that got no answer -----------------------------------------------------------------
+
+
+def _transport_summary(p: Provider, exc: llm.ProviderError, summary: str) -> str:
+    """A timeout says how long in all, over how many attempts, each given up after how long:
+    the last attempt's share alone (0.9 s) would hide the 15 s spent."""
+    tries: list[float] = list(getattr(exc, "tries", []) or [])
+    sent: Sent | None = getattr(exc, "sent", None)
+    if isinstance(exc, llm.ProviderTimeout) and tries and sent is not None:
+        elapsed = float(getattr(exc, "elapsed", sum(tries)))
+        each = ", ".join(f"{t:.1f}" for t in tries)
+        attempts = f"{len(tries)} attempt{'s' if len(tries) > 1 else ''}"
+        return (
+            f"{p.name}: timeout{_tried(exc)}: no answer from {sent.url} in {elapsed:.1f} s over "
+            f"{attempts} (each given up after {each} s)"
+        )
+    return summary
+
+
+def _transport_fix(exc: llm.ProviderError) -> Fix:
+    steps: list[Step] = []
+    text = exc.hint or "check base_url"
+    getent = getattr(exc, "resolve_host", None)
+    if getent:
+        steps.append(Command(["getent", "hosts", getent]))
+    steps.append(Manual(text))
+    return Fix(steps, text=text)
 
 
 #: OpenSSL's reasons when the server answered in plain text where a TLS record belongs
@@ -45,12 +376,30 @@ _PLAIN_HTTP |= {"HTTP_REQUEST", "UNEXPECTED_RECORD"}
 
 
 def unreachable(p: Provider, url: str, exc: Exception) -> llm.ConnectionFailed:
-    """Why a request did not reach the server, from the exception's causes (errno, SSL)."""
+    """Why a request got no (whole) answer, from the exception's type and causes (errno, SSL):
+    not reached at all, or reached and closed before the answer was complete."""
+    import httpx
+
     parts = urlsplit(url)
     host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
     where = f"{host}:{port}"
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
+        before = "without sending a response" in str(exc)
+        when = "before answering" if before else "mid-answer"
+        why = (
+            f"{where} was reached (the connection opened), and the server or a proxy in between "
+            f"closed it {when}: {redact.clean(str(exc), 120)}"
+        )
+        fix = (
+            f"look at the log of the server behind {p.base_url} (or of the proxy in front of it): "
+            "it ended the answer; retrying sends the request again"
+        )
+        return llm.ConnectionClosed(
+            p.name, f"{url} closed the connection {when}", hint=fix, why=why
+        )
     chain = causes(exc)
-    fix = f"check base_url in [tool.envcheck.providers.{p.name}]"
+    fix = f"check base_url in {p.table}"
+    resolve_host = None
     tls = [c for c in chain if isinstance(c, ssl.SSLError)]
     if tls:
         reasons = {str(getattr(c, "reason", "") or "") for c in tls}
@@ -71,12 +420,15 @@ def unreachable(p: Provider, url: str, exc: Exception) -> llm.ConnectionFailed:
         why = f"the host name {host!r} does not resolve (DNS): a typo, or a name known only "
         why += "inside a VPN or container network"
         fix = f"check the host in base_url; `getent hosts {host}` must print an address"
+        resolve_host = host
     elif any(type(c).__name__ == "ProxyError" for c in chain):
         why = "the HTTP(S) proxy from the environment refused or failed the connection"
         fix = f"check HTTPS_PROXY / HTTP_PROXY, or add {host} to NO_PROXY"
     else:
         why = f"the connection to {where} failed: {chain[-1]}"
-    return llm.ConnectionFailed(p.name, f"cannot reach {url}", hint=fix, why=why)
+    made = llm.ConnectionFailed(p.name, f"cannot reach {url}", hint=fix, why=why)
+    made.resolve_host = resolve_host  # type: ignore[attr-defined]
+    return made
 
 
 def timeout(p: Provider, url: str, exc: Exception, waited: float) -> llm.ProviderTimeout:
@@ -86,8 +438,7 @@ def timeout(p: Provider, url: str, exc: Exception, waited: float) -> llm.Provide
         why += "wrong or down"
         fix = f"check the host in base_url and that this machine may reach it ({url})"
     else:
-        why = f"the server accepted the request but sent no answer within {waited:.1f} s: it is "
-        why += "hung or overloaded (or a proxy holds the request)"
-        fix = f"look at the server's status; raise timeout in [tool.envcheck.providers.{p.name}]"
-        fix += " if it is only slow"
+        why = "the server accepted the request but sent no answer in time: it is hung or "
+        why += "overloaded (or a proxy holds the request)"
+        fix = f"look at the server's status; raise timeout in {p.table} if it is only slow"
     return llm.ProviderTimeout(p.name, f"no answer from {url} in time", hint=fix, why=why)

@@ -15,7 +15,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from envcheck import cassettes, hookimpl
+from envcheck import cassettes, hookimpl, llm
+from envcheck.checks.providers import diagnose as _diagnose
 from envcheck.checks.providers.config import (
     COMPONENT,
     SPECS,
@@ -28,6 +29,7 @@ from envcheck.checks.providers.config import (
 )
 from envcheck.checks.providers.http import Session, with_session
 from envcheck.core.config import EnvcheckConfig
+from envcheck.core.fix import Fix, Manual
 from envcheck.core.model import Check, CheckFailed, Context, FactValue, Outcome, Status, ok
 from envcheck.kit import Component, not_configured
 from envcheck.llm import _anthropic as anthropic_models
@@ -80,9 +82,8 @@ def _provider_checks(name: str, cfg: ProviderConfig) -> Iterator[Check]:
     yield make.check("model", model_check, "the configured model exists for this key", "auth")
     if cfg.smoke:
         yield make.check("smoke", smoke_check, "a tiny completion succeeds", "model")
-    yield make.check(
-        "headroom", headroom_check, "rate-limit headroom", "smoke" if cfg.smoke else "auth"
-    )
+    # the headroom check carries a limit (429, 402) that auth met: it depends on auth alone
+    yield make.check("headroom", headroom_check, "rate-limit headroom", "auth")
 
 
 # -- the checks ----------------------------------------------------------------------------------
@@ -191,18 +192,33 @@ def model_check(name: str, ctx: Context) -> Outcome:
                 + (f" (as {found})" if found and found != p.model else ""),
                 model=found or p.model,
             )
-        close = difflib.get_close_matches(p.model, models, n=3, cutoff=0.5)
+        if p.azure:  # Azure lists models, and `model` names a deployment: ask the deployment
+            _smoke(s)
+            return ok(
+                f"deployment {p.model} answers at {p.host} (Azure lists models, not deployments)",
+                model=p.model,
+            )
+        close = candidates(p.model, models)
         if s.cassette is not None and s.cassette.replayed and not s.cassette.live:
             raise _missing_from_recording(s, models, close)
         suggestion = f"; closest: {', '.join(close)}" if close else ""
+        text = f"set model = \"{close[0] if close else '...'}\" in {p.table}"
+        step = _diagnose.edit_step(p, "model", close[0]) if close else Manual(text)
         raise CheckFailed(
             f"model {p.model!r} is not available to this {p.kind} key{suggestion}",
             why=f"{len(models)} models are listed for it, and this is not one of them",
-            hint=f"set model = \"{close[0] if close else '...'}\" in "
-            f"[tool.envcheck.providers.{name}]",
+            fix=Fix([step], text=text),
         )
 
     return with_session(name, "model", ctx, work)
+
+
+def candidates(want: str, listed: list[str], n: int = 3) -> list[str]:
+    """The listed names ``want`` may mean: those it begins (``claude`` → ``claude-…``, in the
+    listing's order, newest first for Anthropic), then the closest spellings."""
+    prefixed = [m for m in listed if m.startswith(want) and m != want]
+    close = difflib.get_close_matches(want, listed, n=n, cutoff=0.5)
+    return list(dict.fromkeys(prefixed + close))[:n]
 
 
 def _missing_from_recording(s: Session, models: list[str], close: list[str]) -> CheckFailed:
@@ -241,7 +257,15 @@ def _smoke_request(p: Provider) -> tuple[str, Any]:
 
 def _smoke(s: Session) -> httpx.Response:
     path, body = _smoke_request(s.provider)
-    return s.call("POST", path, body)
+    try:
+        return s.call("POST", path, body)
+    except llm.BadRequest as exc:
+        # newer OpenAI models take max_completion_tokens instead (error.param=max_tokens)
+        if exc.detail.param != "max_tokens" or "max_tokens" not in body:
+            raise
+        renamed = {k: v for k, v in body.items() if k != "max_tokens"}
+        body = {**renamed, "max_completion_tokens": body["max_tokens"]}
+        return s.call("POST", path, body)
 
 
 def smoke_check(name: str, ctx: Context) -> Outcome:

@@ -1,5 +1,9 @@
 """The HTTP session a provider check talks through: rate-limited (:mod:`envcheck.llm`), retried
-within the check's timeout, and recorded to / replayed from the project's cassettes."""
+within the check's timeout, and recorded to / replayed from the project's cassettes.
+
+A failed request raises its typed :class:`envcheck.llm.ProviderError` with what was sent
+(:class:`Sent`), how many attempts went out and how long they took: which request failed decides
+what can be wrong (:mod:`.diagnose`)."""
 
 from __future__ import annotations
 
@@ -14,13 +18,10 @@ from envcheck import cassettes, llm
 from envcheck.checks.providers import diagnose
 from envcheck.checks.providers.config import COMPONENT, Provider, resolve
 from envcheck.core import redact
-from envcheck.core.model import CheckFailed, Context, Outcome
+from envcheck.core.model import CheckFailed, CheckSkipped, Context, Outcome
 
 if TYPE_CHECKING:
     import httpx
-
-
-# -- talking to it -------------------------------------------------------------------------------
 
 
 def _auth_headers(p: Provider) -> dict[str, str]:
@@ -38,6 +39,7 @@ class Session:
 
     provider: Provider
     ctx: Context
+    check: str
     cassette: cassettes.Cassette | None
     client: httpx.Client
     limiter: llm.RateLimiter
@@ -48,17 +50,30 @@ class Session:
     sent: int = 0  # attempts that went out to the server (not answered from the cassette)
 
     def call(
-        self, method: str, path: str, body: Any = None, *, listing: bool = False
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        listing: bool = False,
     ) -> httpx.Response:
-        """One request, retried as the policy says; ``listing``: it lists models (a 404 there
-        means the URL, not a model)."""
+        """One request, retried as the policy says. ``listing``: it lists models (it sends no
+        model: a 404 there means the URL). A failure raises its
+        :class:`~envcheck.llm.ProviderError` with ``sent``, ``attempts`` and ``elapsed`` set."""
         import httpx
 
         from envcheck.mock._providers import MOCK_HEADER
 
-        url = self.provider.base_url + path
-        headers = _auth_headers(self.provider)
-        deadline = time.monotonic() + self.ctx.remaining() - 0.2
+        p = self.provider
+        url = p.base_url + path
+        headers = _auth_headers(p)
+        model = body.get("model") if isinstance(body, dict) else None
+        if model is None and not listing and ":generateContent" in path:
+            model = p.model
+        sent = diagnose.Sent(method, path, url, listing, model, body)
+        started = time.monotonic()
+        deadline = started + self.ctx.remaining() - 0.2
+        tries: list[float] = []
 
         def send() -> httpx.Response:
             if self.cassette is None:
@@ -66,41 +81,48 @@ class Session:
             replayed = self.cassette.replayed if self.cassette is not None else 0
             # never let an attempt run past the check's own deadline
             left = max(0.1, min(self.attempt_timeout, deadline - time.monotonic()))
+            tries.append(left)
             try:
                 response = self.client.request(
                     method, url, headers=headers, json=body, timeout=left
                 )
             except httpx.TimeoutException as exc:
                 self.sent += 1  # it went out; no answer came back in time
-                raise diagnose.timeout(self.provider, url, exc, left) from None
+                raise diagnose.timeout(p, url, exc, left) from None
             except httpx.TransportError as exc:
                 self.sent += 1
-                raise diagnose.unreachable(self.provider, url, exc) from None
+                raise diagnose.unreachable(p, url, exc) from None
             from_cassette = self.cassette is not None and self.cassette.replayed > replayed
             if not from_cassette:
                 self.sent += 1
             self.mocked = self.mocked or (MOCK_HEADER in response.headers and not from_cassette)
             if response.status_code >= 400:
-                raise llm.classify(
-                    self.provider.name,
+                error = llm.classify(
+                    p.name,
                     response.status_code,
                     response.headers,
                     response.text,
-                    kind=self.provider.kind,
+                    kind=p.kind,
                     listing=listing,
-                    key_sent=self.provider.key is not None,
+                    key_sent=p.key is not None,
+                    request=(method, httpx.URL(url).raw_path.decode().split("?")[0]),
                 )
+                raise error
             return response
 
         def note_retry(error: llm.ProviderError, wait: float) -> None:
             self.retries += 1
             self.waited += wait
 
-        policy = llm.RetryPolicy(attempts=self.provider.cfg.retries + 1)
+        policy = llm.RetryPolicy(attempts=p.cfg.retries + 1)
         try:
             return llm.call_with_retry(send, policy=policy, deadline=deadline, on_retry=note_retry)
         except llm.ProviderError as exc:
-            raise diagnose.failure(self.provider, exc, self.retries) from None
+            exc.sent = sent  # type: ignore[attr-defined]
+            exc.elapsed = time.monotonic() - started  # type: ignore[attr-defined]
+            exc.tries = list(tries)  # type: ignore[attr-defined]
+            exc.retries = self.retries  # type: ignore[attr-defined]
+            raise
 
     def _acquire(self) -> None:
         deadline = time.monotonic() + self.ctx.remaining() - 0.2
@@ -167,7 +189,8 @@ def session(name: str, check: str, ctx: Context) -> Session:
     # each attempt gets its share of the check's timeout, so that retries fit inside it
     share = p.cfg.timeout / (p.cfg.retries + 1)
     timeout = httpx.Timeout(max(0.5, min(share, ctx.remaining() - 0.3)))
-    made = Session(p, ctx, cassette, httpx.Client(timeout=timeout, transport=transport), limiter)
+    client = httpx.Client(timeout=timeout, transport=transport)
+    made = Session(p, ctx, check, cassette, client, limiter)
     made.attempt_timeout = max(0.5, share)
     if cassette is not None:  # (a client over a given transport costs nothing to make)
         through = cassette.transport(transport, made._acquire)
@@ -178,8 +201,24 @@ def session(name: str, check: str, ctx: Context) -> Session:
 def with_session(
     name: str, check: str, ctx: Context, work: Callable[[Session], Outcome]
 ) -> Outcome:
+    """Run ``work`` with the check's session; a provider's error becomes the check's verdict
+    (:func:`.diagnose.verdict`: a failure, a skip, or for ``auth`` a pass)."""
     s = session(name, check, ctx)
     try:
         return work(s)
+    except llm.ProviderError as exc:
+        found = diagnose.verdict(s.provider, exc, check, listed=_listed(ctx, name))
+        if isinstance(found, (CheckFailed, CheckSkipped)):
+            raise found from None
+        return found
     finally:
         s.finish()
+
+
+def _listed(ctx: Context, name: str) -> bool:
+    """Whether this check runs after ``model`` passed (the model is listed for the key)."""
+    try:
+        result = ctx.dependency(f"{COMPONENT}/{name}.model")
+    except KeyError:
+        return False
+    return result.status.value == "pass"
