@@ -68,6 +68,9 @@ class Settings(pydantic.BaseModel):
     fixtures_on_failure: Literal["auto", "skip", "fail"] = "auto"
     #: files of ``KEY=value`` lines read below the real environment (``None``: ``[".env"]``)
     env_files: list[str] | None = None
+    #: ``true``: a plain ``pytest`` runs the checks too (by default they run when asked: ``-m``,
+    #: ``-k``, ``--envcheck``, ``--envcheck-only``, ``--envcheck-report``, the ``envcheck`` command)
+    with_tests: bool = False
 
     @pydantic.field_validator("timeout", mode="before")
     @classmethod

@@ -42,3 +42,16 @@ def has_tool_table(path: Path, name: str) -> bool:
         return True
     tool = document.get("tool", {})
     return not isinstance(tool, dict) or name in tool
+
+
+def tool_value(path: Path, name: str, key: str) -> object:
+    """``[tool.<name>] <key>`` of ``path``, or ``None`` (a file that cannot be read: ``None``;
+    the full loader reports it)."""
+    if not path.is_file():
+        return None
+    try:
+        tool = load(path).get("tool", {})
+    except TomlError:
+        return None
+    table = tool.get(name) if isinstance(tool, dict) else None
+    return table.get(key) if isinstance(table, dict) else None

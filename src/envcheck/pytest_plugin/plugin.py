@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from envcheck.core.session import GATE_KEY, hook_plugins, project_root
-from envcheck.core.toml import has_tool_table
+from envcheck.core.toml import has_tool_table, tool_value
 from envcheck.report.log import ResultLog
 
 if TYPE_CHECKING:
@@ -130,13 +130,19 @@ def _wants_envcheck(config: pytest.Config) -> bool:
 
 
 def _explicit_paths_only(config: pytest.Config) -> bool:
-    """``pytest tests/test_x.py`` asks for those tests, not for the environment checks."""
-    if config.args_source is not pytest.Config.ArgsSource.ARGS:
-        return False
+    """Whether the checks stay out of this run: a plain ``pytest`` (or ``pytest tests/x.py``) is
+    the project's test run, unchanged. The checks join when asked for: ``-m`` or ``-k`` (they
+    select among the checks too), ``--envcheck``, ``--envcheck-only``, ``--envcheck-report``, or
+    ``with_tests = true`` under ``[tool.envcheck]``."""
     opt = config.getoption
     if opt("envcheck") or opt("envcheck_only") or opt("envcheck_report"):
         return False
-    return not (opt("markexpr") or opt("keyword"))
+    if opt("markexpr") or opt("keyword"):
+        return False
+    if config.args_source is pytest.Config.ArgsSource.ARGS:
+        return True
+    path = Path(opt("envcheck_config") or project_root(config) / "pyproject.toml")
+    return tool_value(path, "envcheck", "with_tests") is not True
 
 
 def engine(config: pytest.Config) -> Engine | None:
@@ -187,6 +193,7 @@ def pytest_collection_modifyitems(
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     built = session.config.stash.get(ENGINE_KEY, None)
+    _notice_empty_markers(session, built)
     if built is None or session.config.getoption("collectonly"):
         return
     from envcheck.pytest_plugin.items import LIMIT_KEY, CheckItem
@@ -273,3 +280,37 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             # the check ran in a background thread: its own time, not the wait for its result
             report.duration = result.duration
     return report
+
+
+NOTICES_KEY = pytest.StashKey[list[str]]()
+
+
+def _notice_empty_markers(session: pytest.Session, built: Engine | None) -> None:
+    """``-m providers`` that selects no check says why (instead of a bare "34 deselected")."""
+    expression = session.config.getoption("markexpr") or ""
+    named = [c for c in BUILTIN_COMPONENTS if c in expression.replace("(", " ").split()]
+    if not named or "not" in expression.split():
+        return
+    from envcheck.pytest_plugin.items import CheckItem
+
+    selected = {item.check.component for item in session.items if isinstance(item, CheckItem)}
+    notices = []
+    for component in named:
+        if component in selected:
+            continue
+        if built is None:
+            why = "envcheck has nothing to check here: add [tool.envcheck] (envcheck init)"
+        elif component not in built.components:
+            why = (
+                f"[tool.envcheck.{component}] is not configured (envcheck init adds what it "
+                "finds; see the README's Configuration)"
+            )
+        else:
+            why = "the other options deselected them"
+        notices.append(f"-m {expression!r} selects no {component} check: {why}")
+    session.config.stash[NOTICES_KEY] = notices
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    for notice in config.stash.get(NOTICES_KEY, []):
+        terminalreporter.write_line(f"envcheck: {notice}", yellow=True)
