@@ -169,7 +169,7 @@ def test_no_pg_hba_line_with_ssl_on_and_sslmode_prefer(
         [
             f"postgres/nohba.connect: the server's pg_hba.conf does not let "
             f"{APP}@127.0.0.1:{cluster.port}/envcheck_nohba in from this host with or without SSL "
-            "(no matching line, or a 'reject' line)",
+            "(no matching line, a 'reject' line, or a line that requires a client certificate)",
         ]
     )
     assert "requires SSL" not in result.stdout.str()

@@ -399,8 +399,8 @@ def method_failed(t: Target, said: str, asked: int | None) -> CheckFailed:
         )
     else:
         summary = (
-            f"the authentication method pg_hba.conf chose for {t.login} failed (a method "
-            "without a password: ident, peer, cert or gss)"
+            f"the authentication method pg_hba.conf chose for {t.login} failed (ident, peer, "
+            "cert or gss: methods that take no password)"
         )
         why = (
             "that method proves the user by other means (the OS user, a client certificate, "
@@ -455,13 +455,18 @@ def pg_hba_refuses(
             why="the SSL attempt was refused by pg_hba.conf, an unencrypted one passed" + said,
             fix=fix(t.edit_setting(f"set sslmode=prefer instead of sslmode={t.sslmode}")),
         )
-    if ssl_helps is None and ssl_offered is False:
+    if t.socket:
+        neither = "(no matching 'local' line, or a 'reject' line)"
+    elif ssl_helps is None and ssl_offered is False:
         neither = "(no matching line, a 'reject' line, or only 'hostssl' lines while the server "
         neither += "offers no SSL)"
     elif ssl_helps is None:
         neither = "(no matching line, or a 'reject' line)"
     else:
-        neither = "with or without SSL (no matching line, or a 'reject' line)"
+        neither = (
+            "with or without SSL (no matching line, a 'reject' line, or a line that requires a "
+            "client certificate)"
+        )
     line = _hba_line(t)
     reload = t.superuser_sql("SELECT pg_reload_conf()")
     return CheckFailed(
@@ -768,9 +773,14 @@ def diagnose_login(t: Target, exc: Exception, deadline: float) -> CheckFailed:
     except ssl.SSLCertVerificationError as cert:
         return _certificate_failure(t, cert)
     except ssl.SSLError as tls:
-        return tls_failed(t, str(tls.reason or tls))
-    except (_pgwire.ProbeError, OSError, socket.timeout):
-        return fallback
+        return tls_failed(t, str(getattr(tls, "reason", None) or tls))
+    except (_pgwire.ProbeError, OSError, socket.timeout) as probe:
+        return CheckFailed(
+            fallback.summary,
+            why=f"envcheck's own login attempt, which would tell why, did not finish either "
+            f"({probe or type(probe).__name__})",
+            fix=fallback.fix,
+        )
     order = [k for k in _ORDER.get(t.sslmode, ("ssl", "plain")) if k in attempts]
     if order == ["ssl"] and attempts.get("ssl") is None and not t.socket:
         return CheckFailed(

@@ -289,9 +289,10 @@ def settings(instance: str, ctx: Context) -> Outcome:
     with session(ctx, t) as conn:
         # envcheck's own reading is not stopped by the timeouts it reports (this session only)
         with conn.transaction():
-            timeouts = read_settings(conn, tuple(_diagnose.TIMEOUTS))
             conn.execute("SET LOCAL statement_timeout = 0")
+            timeouts = read_settings(conn, tuple(_diagnose.TIMEOUTS), ("statement_timeout",))
             row = conn.execute(_SETTINGS).fetchone()
+    timeouts.update(_from_options(t, tuple(_diagnose.TIMEOUTS)))
     assert row is not None
     encoding, timezone = text(row[0]), text(row[1])
     max_connections, in_use = int(row[2]), int(row[3])
@@ -355,6 +356,13 @@ def settings(instance: str, ctx: Context) -> Outcome:
     return ok(
         f"{encoding}, timezone {timezone}, {in_use}/{max_connections} connections in use", **facts
     )
+
+
+def _from_options(t: Target, names: tuple[str, ...]) -> dict[str, tuple[int, str]]:
+    """Settings the connection string's own ``options`` set (pg_settings: ``client``)."""
+    from envcheck.checks.postgres.session import given_options
+
+    return given_options(t, names)
 
 
 # -- extensions -----------------------------------------------------------------------------------

@@ -72,22 +72,28 @@ def settings_of(ctx: Context, t: Target, names: tuple[str, ...]) -> dict[str, tu
     import psycopg
 
     own = t.params.get("options", "")
-    given = {n: _ms(v) for n, v in _OPTION.findall(own) if n in names}
+    given = given_options(t, names)
     if given:  # set by the connection string itself
-        return {n: (ms, "client") for n, ms in given.items()}
+        return given
     kwargs = t.connect_kwargs(f"{APPLICATION_NAME} diagnosis")
     kwargs["options"] = (own + " " + _FIX_OFF).strip()
     try:
         with psycopg.connect(
             **kwargs, connect_timeout=max(2, int(ctx.remaining())), autocommit=True
         ) as conn:
-            return read_settings(conn, names, before=kwargs.get("options", ""))
+            return read_settings(conn, names, tuple(n for n in names if n in _FIX_OFF))
     except psycopg.Error:
         return {}
 
 
 _OPTION = re.compile(r"(?:-c\s*|--)([a-z_]+)=(\S+)")
 _UNITS = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000, "": 1}
+
+
+def given_options(t: Target, names: tuple[str, ...]) -> dict[str, tuple[int, str]]:
+    """``-c name=value`` in the connection string's ``options``: ``(ms, "client")``."""
+    own = t.params.get("options", "")
+    return {n: (_ms(v), "client") for n, v in _OPTION.findall(own) if n in names}
 
 
 def _ms(value: str) -> int:
@@ -103,17 +109,18 @@ _FIX_OFF = "-c statement_timeout=0 -c lock_timeout=0 -c idle_session_timeout=0"
 
 
 def read_settings(
-    conn: psycopg.Connection[Any], names: tuple[str, ...], before: str = ""
+    conn: psycopg.Connection[Any], names: tuple[str, ...], overridden: tuple[str, ...] = ()
 ) -> dict[str, tuple[int, str]]:
-    """``name -> (value in ms, source)`` from pg_settings. The diagnosis connection's own options
-    override a setting (source ``client``): its role and database defaults are read instead."""
+    """``name -> (value in ms, source)`` from pg_settings. For a setting this session overrides
+    itself (``overridden``: envcheck's own options or ``SET LOCAL``), the role and database
+    defaults are read instead (pg_db_role_setting), else the server's."""
     rows = conn.execute(
         "SELECT name, setting, source FROM pg_settings WHERE name = ANY(%s)", (list(names),)
     ).fetchall()
     found: dict[str, tuple[int, str]] = {}
     for name, setting, source in rows:
         name, setting, source = text(name), text(setting), text(source)
-        if source == "client" and f"{name}=" in before:
+        if name in overridden:
             setting, source = _default_of(conn, name)
         found[name] = (int(setting) if setting.lstrip("-").isdigit() else 0, source)
     return found
@@ -146,8 +153,8 @@ def _default_of(conn: psycopg.Connection[Any], name: str) -> tuple[str, str]:
         )
         return _as_ms(conn, name, value), source
     row = conn.execute(
-        "SELECT reset_val, CASE WHEN sourcefile IS NOT NULL THEN 'configuration file' "
-        "ELSE 'default' END FROM pg_settings WHERE name = %s",
+        "SELECT reset_val, CASE WHEN reset_val = boot_val THEN 'default' "
+        "ELSE 'configuration file' END FROM pg_settings WHERE name = %s",
         (name,),
     ).fetchone()
     return (text(row[0]), text(row[1])) if row else ("0", "default")

@@ -213,7 +213,7 @@ class PassfileEntry:
 
 def passfile_entry(path: str, host: str, port: int, dbname: str, user: str) -> PassfileEntry | None:
     """The line of the password file ``path`` libpq would take (``host:port:db:user:password``;
-    a socket directory is matched as ``localhost``)."""
+    libpq's default socket directory is matched as ``localhost``)."""
     try:
         mode = os.stat(path).st_mode
         if not stat.S_ISREG(mode):
@@ -222,7 +222,8 @@ def passfile_entry(path: str, host: str, port: int, dbname: str, user: str) -> P
             lines = handle.read().splitlines()
     except (OSError, UnicodeDecodeError):
         return None
-    wanted = ["localhost" if host.startswith("/") else host, str(port), dbname, user]
+    # libpq matches the default socket directory as "localhost", any other one by its path
+    wanted = ["localhost" if host == SOCKET_DIRS[0] else host, str(port), dbname, user]
     for line in lines:
         if not line or line.startswith("#"):
             continue
@@ -262,7 +263,7 @@ def _invalid(source: str, what: str) -> CheckFailed:
         fix=[
             Manual(
                 f"write {source} like {EXAMPLE} (or host=HOST port=5432 user=USER "
-                "dbname=DBNAME); percent-encode @ # / : ? in the user name and password"
+                f"dbname=DBNAME); {_pgdsn.ENCODE}"
             )
         ],
     )
@@ -310,6 +311,7 @@ def parse_config(
     if addrs and not merged.get("host"):
         hosts = addrs
     problem = _address_problem(hosts, addrs, ports, bool(params.get("password")))
+    problem = problem or _choice_problem(merged)
     if problem:
         raise _invalid(source, problem)
     if len(ports) == 1:
@@ -349,11 +351,35 @@ def _address_problem(
             _pgdsn.ENCODE
         )
     if any(port and not port.isdigit() for port in ports):
-        return "its port is not a number" + (f" ({encode})" if has_password else "")
+        return f"its port is not a number ({encode})"
     if len(ports) not in (1, len(hosts)):
         return f"it names {len(hosts)} hosts and {len(ports)} ports (one port, or one per host)"
     if addrs and len(addrs) != len(hosts):
         return f"it names {len(hosts)} hosts and {len(addrs)} hostaddr values (one per host)"
+    return None
+
+
+#: the values libpq accepts for the keywords whose value it checks when connecting
+CHOICES = {
+    "sslmode": ("disable", "allow", "prefer", "require", "verify-ca", "verify-full"),
+    "target_session_attrs": (
+        "any",
+        "read-write",
+        "read-only",
+        "primary",
+        "standby",
+        "prefer-standby",
+    ),
+    "gssencmode": ("disable", "prefer", "require"),
+    "channel_binding": ("disable", "prefer", "require"),
+}
+
+
+def _choice_problem(merged: Mapping[str, str]) -> str | None:
+    for key, allowed in CHOICES.items():
+        value = merged.get(key)
+        if value is not None and value not in allowed:
+            return f"its {key} is not one of {', '.join(allowed)}"
     return None
 
 

@@ -104,7 +104,14 @@ def login_attempt(
             answer = ask_ssl(raw, deadline)
             if answer[:1] != b"S":
                 return None
-            sock = tls.wrap_socket(raw, server_hostname=host)
+            try:
+                sock = tls.wrap_socket(raw, server_hostname=host)
+            except ssl.SSLError:
+                raise
+            except OSError as exc:  # a reset or EOF during the handshake is a TLS failure
+                raise ssl.SSLError(
+                    f"the connection ended during the TLS handshake ({exc})"
+                ) from exc
         try:
             return _login(sock, user, dbname, password, tls is not None, deadline)
         finally:
