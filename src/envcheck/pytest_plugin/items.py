@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -74,16 +75,22 @@ class CheckItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, CheckFailure):
-            return explain(excinfo.value.result)
+            # said once: what is wrong, why and the fix are in the envcheck section's "How to fix"
+            return "see 'How to fix' in the envcheck section below"
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         """Where the check is defined: its function's module (a plugin, a conftest), else the
-        configuration file that asked for it."""
+        configuration file that asked for it (also for envcheck's own components: their source
+        is not where a user looks)."""
         found = _defined_at(self.check.run)
-        if found is not None:
+        if found is not None and _ENVCHECK not in found[0].resolve().parents:
             return found[0], found[1], self.check.id
         return self.path, None, self.check.id
+
+
+#: envcheck's own package: its components' checks are located at the configuration file
+_ENVCHECK = Path(__file__).resolve().parent.parent
 
 
 def _defined_at(run: Any) -> tuple[Path, int] | None:
@@ -132,12 +139,23 @@ class _Waiting:
             pause = 5.0
 
     def _say(self, line: str) -> None:
-        """Past pytest's output capture (which holds the test's output while it runs)."""
+        """Past pytest's output capture (which holds the test's output while it runs), on a line
+        of its own; then the progress line pytest had begun is begun again, so its dots (or the
+        item's name with -v) stay together."""
         if self.capture is None:
-            self.reporter.write_line(line)
+            self._write(line)
             return
         with self.capture.global_and_fixture_disabled():
-            self.reporter.write_line(line)
+            self._write(line)
+
+    def _write(self, line: str) -> None:
+        self.reporter.write_line(line)
+        current = getattr(self.reporter, "currentfspath", None)
+        if isinstance(current, Path):
+            start = getattr(self.reporter, "startpath", current.parent)
+            self.reporter.write(f"{os.path.relpath(current, start)} ", flush=True)
+        elif isinstance(current, str):
+            self.reporter.write(current, flush=True)
 
 
 def make_items(session: pytest.Session, engine: Engine) -> list[CheckItem]:

@@ -53,13 +53,13 @@ def write(
             reporter.write_line(f"  {result['id']}: {result['summary']}")
             for line in diagnosis(result):
                 reporter.write_line(f"        {line}", bold=line.startswith("fix:"))
-    # with something to fix, passing components stay on their line (all shown with -v, or
-    # when everything passed: then there is nothing to find among them)
-    fold = overview and not verbose and bool(fixes)
-    for component, group in grouped.items():
-        if fold and component_status(group) == "pass":
-            continue
-        _component(reporter, component, group)
+    # the overview and the fixes say it all: each check's line comes with -v (a green run is
+    # one line per component; a failure is said once, in "How to fix")
+    if not overview or verbose:
+        for component, group in grouped.items():
+            _component(reporter, component, group)
+    elif any(r["status"] != "pass" for r in results):
+        reporter.write_line("(every check's result: -v, or the report with --envcheck-report)")
     for path in written:
         reporter.write_line(f"envcheck report written to {path}")
 
