@@ -37,6 +37,7 @@ GROUPS = (
     "lab_sslonly",
     "lab_nossl",
     "lab_gssonly",
+    "lab_nogss",
     "lab_trust",
     "lab_md5",
     "lab_password",
@@ -59,6 +60,7 @@ host    all +lab_reject   127.0.0.1/32 reject
 hostnossl all +lab_sslonly 127.0.0.1/32 reject
 hostssl all +lab_nossl    127.0.0.1/32 reject
 hostgssenc all +lab_gssonly 127.0.0.1/32 scram-sha-256
+hostnogssenc all +lab_nogss 127.0.0.1/32 trust
 host    all +lab_trust    127.0.0.1/32 trust
 host    all +lab_md5      127.0.0.1/32 md5
 host    all +lab_password 127.0.0.1/32 password

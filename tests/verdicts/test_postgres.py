@@ -509,6 +509,12 @@ def _hba_cert(lab: Lab, row: Row) -> None:
     verdict(lab, row, lab.dsn(user, db, sslmode="require"))
 
 
+@S.row("pg-hba-hostnogssenc")
+def _hba_hostnogssenc(lab: Lab, row: Row) -> None:
+    user, db = lab.app("lab_nogss")
+    verdict(lab, row, lab.dsn(user, db, None))
+
+
 @S.row("pg-hba-trust")
 def _hba_trust(lab: Lab, row: Row) -> None:
     user, db = lab.app("lab_trust")
