@@ -239,7 +239,7 @@ def test_corrupt_lock_file_is_named(pytester: pytest.Pytester, venv_python: Path
     result = run_in(pytester, venv_python, "-k", "lock-drift")
     result.assert_outcomes(failed=1, deselected=6)
     result.stdout.fnmatch_lines(
-        ["venv/lock-drift: */poetry.lock is not valid TOML (*)", "  fix: poetry lock*"]
+        ["venv/lock-drift: */poetry.lock is not valid TOML (*)", "  fix: poetry lock --regenerate*"]
     )
 
 

@@ -358,14 +358,17 @@ def poetry_env(ctx: Context) -> Outcome:
     return ok(f"running in the project's Poetry environment {here}{answer.note()}", **facts)
 
 
-def _lock_metadata(lock: Path) -> dict[str, Any]:
+def _lock_metadata(ctx: Context, lock: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(lock.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
         raise CheckFailed(
             f"{lock} is not valid TOML ({exc})",
             why="Poetry cannot read the lock file: `poetry install` fails",
-            fix=_fixes.make(_fixes.poetry(lock.parent, lock.parent, "lock"), note="regenerates it"),
+            fix=_fixes.make(
+                _fixes.poetry(lock.parent, ctx.rootdir, "lock", "--regenerate"),
+                note="writes it anew: Poetry cannot read this one",
+            ),
         ) from None
     metadata = data.get("metadata")
     return metadata if isinstance(metadata, dict) else {}
@@ -381,13 +384,16 @@ def lock_file(ctx: Context) -> Outcome:
             why="without a lock file every machine may resolve different versions",
             fix=_fixes.make(relock, note="and commit poetry.lock"),
         )
-    metadata = _lock_metadata(lock)
+    metadata = _lock_metadata(ctx, lock)
     if not metadata:
         raise CheckFailed(
             f"{lock} has no [metadata] table",
             why='Poetry refuses a lock file without one ("The lock file does not have a '
             'metadata entry"): `poetry install` fails',
-            fix=_fixes.make(relock, note="regenerates it"),
+            fix=_fixes.make(
+                _fixes.poetry(root, ctx.rootdir, "lock", "--regenerate"),
+                note="writes it anew: Poetry cannot read this one",
+            ),
         )
     version = str(metadata.get("lock-version", ""))
     readable = version and version.split(".")[0].isdigit() and 1 <= int(version.split(".")[0]) < 3

@@ -48,9 +48,7 @@ def in_the_right_env(
 
     Returns the fix and a why-line about the environment (``None`` when it is the right one).
     """
-    shown = text or " && ".join(
-        shlex.join(s.argv) if isinstance(s, Command) else s.render() for s in steps
-    )
+    shown = text or str(_fixes.make(*steps))
     try:
         expected, _ = _poetry.env_path(ctx, root)
     except CheckFailed:
@@ -72,7 +70,9 @@ def in_the_right_env(
     if expected == here:
         return _fixes.make(*steps, text=shown), None
     return (
-        _fixes.make(*steps, text=f"{shown} && poetry run pytest"),
+        _fixes.make(
+            *steps, text=text + " && poetry run pytest" if text else None, then="poetry run pytest"
+        ),
         f"pytest runs from {here}, not from the project's Poetry environment {expected}",
     )
 
@@ -393,8 +393,8 @@ def local_installs(ctx: Context) -> Outcome:
         if url.kind == "invalid":
             notes.append(url.problem)
             continue
-        if url.path is None:
-            continue
+        if url.kind == "vcs" or url.path is None:
+            continue  # a commit: lock-drift compares it with the lock's
         local += 1
         gone = _moved_away(ctx, root, dist)
         if gone is not None:

@@ -167,8 +167,8 @@ def _parse_lock(path: Path, data: bytes) -> Lock:
         raise CheckFailed(
             f"{path} is not valid TOML ({exc})",
             fix=Fix(
-                (Command(["poetry", "lock"], cwd=str(path.parent)),),
-                text="poetry lock   (regenerates the lock file)",
+                (Command(["poetry", "lock", "--regenerate"], cwd=str(path.parent)),),
+                text="poetry lock --regenerate   (writes it anew: Poetry cannot read this one)",
             ),
         ) from None
     packages: dict[str, Locked] = {}
