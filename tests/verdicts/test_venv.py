@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.throwaway import make_wheel
+from tests.throwaway import make_venv, make_wheel
 from tests.verdicts import table
 from tests.verdicts.venv_lab import POETRY, Lab, base_python, build_template, copied_python
 
@@ -149,6 +149,24 @@ def monorepo_root(lab: Lab) -> None:
         assert status(found, check) == "pass", found[f"venv/{check}"]
     for tool in ("pytest", "black", "isort", "mypy", "flake8"):
         assert status(found, f"dev-package[{tool}]") == "pass"
+
+
+def test_pytest_m_venv_at_a_monorepo_root_says_why_it_runs_nothing(lab: Lab) -> None:
+    repo, api = monorepo(lab)
+    done = subprocess.run(
+        [str(lab.python(api)), "-m", "pytest", "-p", "no:cacheprovider", "-m", "venv"],
+        cwd=repo,
+        env=lab.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 5, done.stdout  # no tests ran, as pytest says
+    assert (
+        f"envcheck: -m 'venv' selects no venv check: envcheck has nothing to check here ({repo} "
+        f"has no pyproject.toml); the running virtualenv {api / '.venv'} belongs to the project "
+        f"{api}: run it there (cd {api})"
+    ) in " ".join(done.stdout.split()), done.stdout
 
 
 @row("venv-monorepo-package")

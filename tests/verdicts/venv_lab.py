@@ -111,7 +111,12 @@ class Lab:
     envcheck in, and the way a fix is applied."""
 
     def __init__(
-        self, tmp: Path, template: Path, poetry_home: Path, monkeypatch: pytest.MonkeyPatch
+        self,
+        tmp: Path,
+        template: Path,
+        poetry_home: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        other: Path | None = None,
     ) -> None:
         self.tmp = tmp
         self.template = template
@@ -120,7 +125,7 @@ class Lab:
         self.env = base_env(poetry_home)
         self.monkeypatch = monkeypatch
         self.app = tmp / "app"
-        self._other: Path | None = None
+        self._other = other
 
     # -- projects ------------------------------------------------------------------------
     def project(self, envcheck: str = "", *, env: bool = True, at: Path | None = None) -> Path:
@@ -139,7 +144,7 @@ class Lab:
         return (at or self.app) / ".venv" / "bin" / "python"
 
     def other_venv(self) -> Path:
-        """A virtualenv outside the project that sees pytest and envcheck."""
+        """A virtualenv outside the project that sees pytest and envcheck (never changed)."""
         if self._other is None:
             self._other = make_venv(self.tmp / "other-venv")
         return self._other
@@ -178,6 +183,8 @@ class Lab:
         """envcheck's venv checks run by ``python`` in ``cwd``: the JSON report's checks by id."""
         report = self.tmp / f"report-{len(list(self.tmp.glob('report-*.json')))}"
         environ = {**self.env, **(env or {})}
+        if os.environ.get("ENVCHECK_LAB_SRC"):  # another envcheck's sources (a before/after)
+            environ["PYTHONPATH"] = os.environ["ENVCHECK_LAB_SRC"]
         for name in drop:
             environ.pop(name, None)
         command = argv or [str(python or self.python()), "-m", "pytest"]

@@ -6,6 +6,7 @@ whether envcheck has anything to do.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,6 +30,25 @@ def project_root(config: pytest.Config) -> Path:
         if (candidate / "pyproject.toml").is_file():
             return candidate
     return here
+
+
+def nothing_to_check(config: pytest.Config) -> str:
+    """Why a session has no checks, naming the project looked at; in a monorepo run from its
+    root, the project the running virtualenv belongs to (``services/api/.venv``)."""
+    root = project_root(config)
+    found = root / "pyproject.toml"
+    where = (
+        f"{found} has no [tool.envcheck]" if found.is_file() else f"{root} has no pyproject.toml"
+    )
+    prefix = Path(sys.prefix).resolve()
+    owner = prefix.parent
+    if sys.prefix != sys.base_prefix and owner != root and (owner / "pyproject.toml").is_file():
+        return (
+            f"envcheck has nothing to check here ({where}); the running virtualenv {prefix} "
+            f"belongs to the project {owner}: run it there (cd {owner}), or pass "
+            "--envcheck-defaults to check from here"
+        )
+    return f"envcheck has nothing to check here ({where}): add [tool.envcheck] (envcheck init)"
 
 
 def hook_plugins(config: pytest.Config) -> list[object]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from envcheck.core.session import GATE_KEY, hook_plugins, project_root
+from envcheck.core.session import GATE_KEY, hook_plugins, nothing_to_check, project_root
 from envcheck.core.toml import has_tool_table, tool_value
 from envcheck.report.log import ResultLog
 
@@ -299,7 +299,7 @@ def _notice_empty_markers(session: pytest.Session, built: Engine | None) -> None
         if component in selected:
             continue
         if built is None:
-            why = "envcheck has nothing to check here: add [tool.envcheck] (envcheck init)"
+            why = nothing_to_check(session.config)
         elif component not in built.components:
             why = (
                 f"[tool.envcheck.{component}] is not configured (envcheck init adds what it "
