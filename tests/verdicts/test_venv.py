@@ -34,9 +34,21 @@ def template(tmp_path_factory: pytest.TempPathFactory, poetry_home: Path) -> Pat
     return build_template(tmp_path_factory.mktemp("venv-template"), poetry_home)
 
 
+@pytest.fixture(scope="module")
+def other_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A virtualenv outside every project, seeing pytest and envcheck; scenarios only run it."""
+    return make_venv(tmp_path_factory.mktemp("other") / "other-venv")
+
+
 @pytest.fixture()
-def lab(tmp_path: Path, template: Path, poetry_home: Path, monkeypatch: pytest.MonkeyPatch) -> Lab:
-    return Lab(tmp_path, template, poetry_home, monkeypatch)
+def lab(
+    tmp_path: Path,
+    template: Path,
+    poetry_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    other_venv: Path,
+) -> Lab:
+    return Lab(tmp_path, template, poetry_home, monkeypatch, other_venv)
 
 
 def expect(found: Checks, *ids: str) -> None:
@@ -156,7 +168,7 @@ def test_pytest_m_venv_at_a_monorepo_root_says_why_it_runs_nothing(lab: Lab) -> 
     done = subprocess.run(
         [str(lab.python(api)), "-m", "pytest", "-p", "no:cacheprovider", "-m", "venv"],
         cwd=repo,
-        env=lab.env,
+        env=lab.run_env(),
         capture_output=True,
         text=True,
         timeout=120,

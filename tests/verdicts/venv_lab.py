@@ -171,6 +171,14 @@ class Lab:
         )
 
     # -- running envcheck ----------------------------------------------------------------
+    def run_env(self) -> dict[str, str]:
+        """The environment envcheck runs in (``ENVCHECK_LAB_SRC``: another envcheck's sources,
+        to run a scenario against an older version)."""
+        environ = dict(self.env)
+        if os.environ.get("ENVCHECK_LAB_SRC"):
+            environ["PYTHONPATH"] = os.environ["ENVCHECK_LAB_SRC"]
+        return environ
+
     def run(
         self,
         python: Path | str | None = None,
@@ -182,9 +190,7 @@ class Lab:
     ) -> dict[str, dict[str, Any]]:
         """envcheck's venv checks run by ``python`` in ``cwd``: the JSON report's checks by id."""
         report = self.tmp / f"report-{len(list(self.tmp.glob('report-*.json')))}"
-        environ = {**self.env, **(env or {})}
-        if os.environ.get("ENVCHECK_LAB_SRC"):  # another envcheck's sources (a before/after)
-            environ["PYTHONPATH"] = os.environ["ENVCHECK_LAB_SRC"]
+        environ = {**self.run_env(), **(env or {})}
         for name in drop:
             environ.pop(name, None)
         command = argv or [str(python or self.python()), "-m", "pytest"]
