@@ -79,14 +79,15 @@ class CheckItem(pytest.Item):
             return "see 'How to fix' in the envcheck section below"
         return super().repr_failure(excinfo)
 
-    def reportinfo(self) -> tuple[Path, int | None, str]:
+    def reportinfo(self) -> tuple[Path, int, str]:
         """Where the check is defined: its function's module (a plugin, a conftest), else the
         configuration file that asked for it (also for envcheck's own components: their source
         is not where a user looks)."""
         found = _defined_at(self.check.run)
         if found is not None and _ENVCHECK not in found[0].resolve().parents:
             return found[0], found[1], self.check.id
-        return self.path, None, self.check.id
+        # line 0 (shown as 1): pytest needs a line for a skip located at the item
+        return self.path, 0, self.check.id
 
 
 #: envcheck's own package: its components' checks are located at the configuration file
