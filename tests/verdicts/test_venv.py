@@ -123,6 +123,21 @@ def virtual_env_missing(lab: Lab) -> None:
     assert status(lab.run(), "virtualenv") == "pass"  # after `unset VIRTUAL_ENV`
 
 
+@row("venv-virtual-env-file")
+def virtual_env_file(lab: Lab) -> None:
+    lab.project("")
+    found = lab.run(env={"VIRTUAL_ENV": str(lab.app / "pyproject.toml")})
+    expect(found, "venv-virtual-env-file")
+
+
+@row("venv-pep405-no-cfg")
+def no_pyvenv_cfg(lab: Lab) -> None:
+    lab.project("")
+    (lab.app / ".venv" / "pyvenv.cfg").unlink()
+    found = lab.run(lab.other_venv())
+    expect(found, "venv-pep405-no-cfg")
+
+
 @row("venv-virtual-env-other")
 def virtual_env_other(lab: Lab) -> None:
     lab.project("")

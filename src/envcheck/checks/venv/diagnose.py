@@ -46,6 +46,8 @@ class BrokenBase:
     version: str
     #: the interpreter pyvenv.cfg names (``executable``/``base-executable``), if any
     executable: str
+    #: there is no pyvenv.cfg at all: the directory is not a virtualenv (PEP 405)
+    missing_cfg: bool = False
 
     @property
     def minor(self) -> str:
@@ -57,7 +59,9 @@ def broken_base(env: Path) -> BrokenBase | None:
     of its pyvenv.cfg (PEP 405) no longer exists."""
     cfg = pyvenv_cfg(env)
     if not cfg:
-        return None
+        if (env / "pyvenv.cfg").exists() or not (env / "bin").is_dir():
+            return None  # unreadable, or not laid out as a virtualenv: Poetry's answer stands
+        return BrokenBase(env, "", "", "", missing_cfg=True)
     home = cfg.get("home", "")
     python = env / "bin" / "python"
     home_gone = bool(home) and not Path(home).is_dir()
@@ -78,7 +82,7 @@ class StaleVirtualEnv:
     """``VIRTUAL_ENV`` names a directory that is not the environment pytest runs in."""
 
     value: str
-    #: ``missing``: no such directory; ``other``: another environment
+    #: ``missing``: no such directory; ``not a directory``; ``other``: another environment
     kind: str
 
 
@@ -87,8 +91,10 @@ def stale_virtual_env(environ: dict[str, str] | None = None) -> StaleVirtualEnv 
     if not value:
         return None
     path = Path(value)
-    if not path.is_dir():
+    if not path.exists():
         return StaleVirtualEnv(value, "missing")
+    if not path.is_dir():
+        return StaleVirtualEnv(value, "not a directory")
     if path.resolve() != running_env():
         return StaleVirtualEnv(value, "other")
     return None

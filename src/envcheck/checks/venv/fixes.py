@@ -235,6 +235,21 @@ def broken_env(
     """The project's environment cannot start: its base interpreter is gone (PEP 405 ``home``).
     The fix makes it again with a Python of the same minor version that the project accepts,
     never with whichever Python Poetry would pick (a plain ``poetry install`` does that)."""
+    if broken.missing_cfg:
+        install = poetry(root, ctx.rootdir, *install_args(root))
+        return CheckFailed(
+            f"the project's Poetry environment {broken.env} is not a virtualenv: it has no "
+            "pyvenv.cfg",
+            why="PEP 405: a virtualenv is marked by its pyvenv.cfg, which names the base "
+            "interpreter; without it bin/python runs as that interpreter itself, outside any "
+            "environment, and Poetry keeps using the directory",
+            fix=make(
+                Manual(f"remove {broken.env} (nothing in it can be used)"),
+                install,
+                text=f"rm -r {shlex.quote(str(broken.env))} && {shlex.join(install.argv)}",
+            ),
+            facts=facts,
+        )
     minor = broken.minor or "3"
     project = _project.read_project(root)
     spec = SpecifierSet(f"=={minor}.*") if broken.minor else SpecifierSet()

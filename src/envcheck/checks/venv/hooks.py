@@ -277,9 +277,10 @@ def virtualenv(ctx: Context) -> Outcome:
         Manual("unset VIRTUAL_ENV   (or `deactivate`) in this shell"),
         text="unset VIRTUAL_ENV   (or run `deactivate`) in this shell",
     )
-    if stale is not None and stale.kind == "missing":
+    if stale is not None and stale.kind != "other":
+        said = "does not exist" if stale.kind == "missing" else "is not a directory"
         raise CheckFailed(
-            f"VIRTUAL_ENV names {stale.value}, which does not exist (pytest runs in {prefix})",
+            f"VIRTUAL_ENV names {stale.value}, which {said} (pytest runs in {prefix})",
             why="this shell still has a virtualenv activated that was removed: Poetry takes "
             "VIRTUAL_ENV as the environment to use, finds it broken and recreates the "
             "project's environment with whichever Python it finds first",
