@@ -234,7 +234,7 @@ def _version() -> str:
     from importlib import metadata
 
     try:
-        return metadata.version("envcheck")
+        return metadata.version("pytest-envcheck")
     except metadata.PackageNotFoundError:  # pragma: no cover - a source tree
         return "0"
 

@@ -27,7 +27,7 @@ SCHEMA_FILE = "envcheck-report.schema.json"
 def build_document(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The JSON report (schema version :data:`SCHEMA_VERSION`)."""
     try:
-        version = metadata.version("envcheck")
+        version = metadata.version("pytest-envcheck")
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
         version = "unknown"
     document = {
