@@ -259,7 +259,13 @@ def redis_server(*args: str, tls: Certificate | None = None) -> Iterator[int]:
             listen += ["--tls-ca-cert-file", str(tls.cert)]
         argv = [binary, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         with tempfile.TemporaryFile() as log:
-            proc = subprocess.Popen(argv + listen + list(args), stdout=log, stderr=log)
+            proc = subprocess.Popen(
+                argv + listen + list(args),
+                stdout=log,
+                stderr=log,
+                start_new_session=True,  # Ctrl-C of the suite: the fixtures stop it
+                preexec_fn=die_with_parent,
+            )
             if _wait_for_port(proc, port):
                 break
             proc.kill()
@@ -370,32 +376,86 @@ def _run(owner: str | None, argv: list[str], what: str) -> None:
 
 def _start_cluster(
     bindir: Path, owner: str | None, root: Path, data: Path, settings: list[str]
-) -> int:
-    """Start the cluster on a free port (another one if a parallel test took it meanwhile)."""
+) -> tuple[int, subprocess.Popen[bytes]]:
+    """Start the cluster on a free port (another one if a parallel test took it meanwhile): the
+    postmaster is this process's child, in a session of its own, and dies with this process
+    (:func:`die_with_parent`) even where no fixture teardown runs."""
     log = root / "postgres.log"
     for _ in range(5):
         port = free_port()
-        options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 " + " ".join(
-            f"-c {setting}" for setting in settings
-        )
-        argv = [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w"]
-        done = subprocess.run(
-            _as_owner(owner, argv + ["-t", "30", "start"]),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        if done.returncode == 0:
-            return port
-        shown = log.read_text() if log.exists() else ""
+        argv = [str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(root)]
+        argv += ["-c", "listen_addresses=127.0.0.1"]
+        for setting in settings:
+            argv += ["-c", setting]
+        with log.open("ab") as out:
+            proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=out,
+                start_new_session=True,
+                user=owner,
+                group=owner,
+                extra_groups=[] if owner else None,
+                preexec_fn=die_with_parent,
+            )
+        if _postmaster_ready(data, proc):
+            return port, proc
+        proc.wait(30)
+        shown = log.read_text(errors="replace")
         if "could not bind" not in shown and "could not create" not in shown:
             break
-    raise AssertionError(f"pg_ctl start failed:\n{done.stdout}{done.stderr}\n{shown}")
+    raise AssertionError(f"postgres did not start:\n{shown}")
 
 
-def _stop_cluster(bindir: Path, owner: str | None, data: Path) -> None:
-    argv = [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
-    subprocess.run(_as_owner(owner, argv), capture_output=True, timeout=60)
+def _postmaster_ready(data: Path, proc: subprocess.Popen[bytes], timeout: float = 60) -> bool:
+    """Whether the postmaster says it accepts connections (what ``pg_ctl -w`` waits for: the
+    status line of postmaster.pid); ``False`` as soon as it exits."""
+    pidfile = data / "postmaster.pid"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            lines = pidfile.read_text().splitlines()
+        except OSError:
+            lines = []
+        if len(lines) >= 8 and lines[0].strip() == str(proc.pid):
+            if lines[7].strip() in ("ready", "standby"):
+                return True
+        time.sleep(0.01)
+    if proc.poll() is None:
+        proc.kill()
+    return False
+
+
+def _stop_cluster(proc: subprocess.Popen[bytes]) -> None:
+    """Immediate shutdown (SIGQUIT): a throwaway cluster has nothing to save."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGQUIT)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(30)
+
+
+def _prctl() -> Any:
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux
+        return None
+
+
+_PRCTL = _prctl()  # looked up here: a forked child must not import
+
+
+def die_with_parent() -> None:
+    """For ``preexec_fn``: the child gets SIGKILL when the thread that started it ends (Linux's
+    PR_SET_PDEATHSIG), so a test run that is killed leaves no server running. Start servers from
+    the main thread: fixtures do."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 #: the superuser's password in every throwaway cluster (they are copies of one initdb)
@@ -451,7 +511,6 @@ def postgres_cluster(
     data = root / "data"
     if owner:
         shutil.chown(root, owner)
-    started = False
     try:
         subprocess.run(["cp", "-a", str(template), str(data)], check=True, timeout=60)
         (data / "pg_hba.conf").write_text(local.strip() + "\n" + hba.strip() + "\n")
@@ -463,12 +522,12 @@ def postgres_cluster(
                 if owner:
                     shutil.chown(data / name, owner)
             extra.append("ssl=on")
-        started = True
-        port = _start_cluster(bindir, owner, root, data, extra)
-        yield PostgresCluster(port, root, data, CLUSTER_PASSWORD, owner)
+        port, proc = _start_cluster(bindir, owner, root, data, extra)
+        try:
+            yield PostgresCluster(port, root, data, CLUSTER_PASSWORD, owner)
+        finally:
+            _stop_cluster(proc)
     finally:
-        if started:
-            _stop_cluster(bindir, owner, data)
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -484,7 +543,6 @@ def postgres_standby(primary: PostgresCluster) -> Iterator[PostgresCluster]:
     data = root / "data"
     if owner:
         shutil.chown(root, owner)
-    started = False
     try:
         backup = [str(bindir / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port)]
         backup += [
@@ -501,12 +559,12 @@ def postgres_standby(primary: PostgresCluster) -> Iterator[PostgresCluster]:
         ]
         env = ["env", f"PGPASSWORD={primary.password}"]
         _run(owner, env + backup, "pg_basebackup")
-        started = True
-        port = _start_cluster(bindir, owner, root, data, list(FAST))
-        yield PostgresCluster(port, root, data, primary.password, owner)
+        port, proc = _start_cluster(bindir, owner, root, data, list(FAST))
+        try:
+            yield PostgresCluster(port, root, data, primary.password, owner)
+        finally:
+            _stop_cluster(proc)
     finally:
-        if started:
-            _stop_cluster(bindir, owner, data)
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -30,6 +30,6 @@ def test_importing_the_plugin_imports_no_heavy_client() -> None:
 def test_a_project_without_envcheck_config_gets_no_checks(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_app="def test_app():\n    pass\n")
     pytester.makefile(".toml", pyproject='[project]\nname = "app"\nversion = "0"\n')
-    result = pytester.runpytest_subprocess("-v")
+    result = pytester.runpytest_inprocess("-v")
     result.assert_outcomes(passed=1)
     assert "envcheck" not in result.stdout.str().split("plugins:")[1].split("\n", 1)[1]

@@ -19,7 +19,7 @@ from tests.hardening import ENVCHECK, USAGE, no_traceback, strict_json
 def test_tool_that_is_not_a_table_in_a_config_file(pytester: pytest.Pytester) -> None:
     path = pytester.path / "envcheck.toml"
     path.write_text('tool = "x"\n')
-    result = pytester.runpytest_subprocess("--envcheck-config", str(path))
+    result = pytester.runpytest_inprocess("--envcheck-config", str(path))
     assert result.ret == USAGE
     assert "envcheck.toml: 'tool' must be a table holding [tool.envcheck]" in result.stderr.str()
     no_traceback(result)
@@ -31,7 +31,7 @@ def test_timeouts_are_positive_finite_and_sane(pytester: pytest.Pytester, value:
         ".toml",
         pyproject=f"[tool.envcheck]\ntimeout = {value}\n[tool.envcheck.redis]\ntimeout = {value}\n",
     )
-    result = pytester.runpytest_subprocess("-m", "envcheck")
+    result = pytester.runpytest_inprocess("-m", "envcheck")
     assert result.ret == USAGE
     result.stderr.fnmatch_lines(
         [
@@ -54,7 +54,7 @@ def test_secret_bearing_values_are_not_echoed(pytester: pytest.Pytester) -> None
         dsn = 42
         """,
     )
-    result = pytester.runpytest_subprocess("-m", "envcheck")
+    result = pytester.runpytest_inprocess("-m", "envcheck")
     assert result.ret == USAGE
     result.stderr.fnmatch_lines(
         ["*tool.envcheck.mcp.servers.web.headers: *(the value is not shown: *secret*"]
@@ -76,7 +76,7 @@ def test_report_target_that_cannot_be_written_fails_before_the_run(
                 pathlib.Path(__file__).with_name("ran").write_text("yes")
             yield envcheck.Check(name="probe", component="kafka", run=run)
         """)
-    result = pytester.runpytest_subprocess("-m", "kafka", "--envcheck-report=/dev/null/sub/r")
+    result = pytester.runpytest_inprocess("-m", "kafka", "--envcheck-report=/dev/null/sub/r")
     assert result.ret == USAGE
     result.stderr.fnmatch_lines(
         [
@@ -118,7 +118,7 @@ def test_nested_references_and_unvalidated_versions(pytester: pytest.Pytester) -
         python = "${PYTHON_RANGE}"
         """,
     )
-    result = pytester.runpytest_subprocess("-m", "envcheck")
+    result = pytester.runpytest_inprocess("-m", "envcheck")
     assert result.ret == USAGE
     result.stderr.fnmatch_lines_random(
         [
@@ -168,7 +168,7 @@ def test_config_elsewhere_does_not_move_the_project(
                 return envcheck.ok(str(ctx.rootdir), rootdir=str(ctx.rootdir))
             yield envcheck.Check(name="where", component="kafka", run=where)
         """)
-    result = pytester.runpytest_subprocess(
+    result = pytester.runpytest_inprocess(
         "-m", "kafka", "--envcheck-config", str(elsewhere), "--envcheck-report"
     )
     result.assert_outcomes(passed=1)

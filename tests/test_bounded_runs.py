@@ -32,7 +32,7 @@ def test_long_chains_and_deep_diamonds(pytester: pytest.Pytester) -> None:
                 below = here
         """)
     started = time.monotonic()
-    result = pytester.runpytest_subprocess("-m", "envcheck", "-q", "-p", "no:cacheprovider")
+    result = pytester.runpytest_inprocess("-m", "envcheck", "-q", "-p", "no:cacheprovider")
     elapsed = time.monotonic() - started
     result.assert_outcomes(passed=1500 + 61)
     no_traceback(result)

@@ -41,7 +41,7 @@ def test_typo_names_the_dotted_key_and_the_closest_valid_key(
         [tool.envcheck.venv]
         pythn = ">=3.11"
         """)
-    result = pytester.runpytest_subprocess("-m", "venv")
+    result = pytester.runpytest_inprocess("-m", "venv")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         [
@@ -60,7 +60,7 @@ def test_wrong_type_says_what_was_expected(
         require_venv = "yes please"
         packages = "django"
         """)
-    result = pytester.runpytest_subprocess()
+    result = pytester.runpytest_inprocess()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         [
@@ -77,7 +77,7 @@ def test_unknown_section_suggests_the_component(
         [tool.envcheck.vnev]
         python = ">=3.11"
         """)
-    result = pytester.runpytest_subprocess()
+    result = pytester.runpytest_inprocess()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert (
         "tool.envcheck.vnev: unknown section; did you mean [tool.envcheck.venv]?"
@@ -93,7 +93,7 @@ def test_bad_specifier_and_malformed_reference(
         python = "three point eleven"
         packages = ["${DJANGO_SPEC"]
         """)
-    result = pytester.runpytest_subprocess()
+    result = pytester.runpytest_inprocess()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         [
@@ -107,7 +107,7 @@ def test_bad_specifier_and_malformed_reference(
 
 def test_not_valid_toml_names_the_file(pytester: pytest.Pytester) -> None:
     pytester.makefile(".toml", pyproject="[tool.envcheck.venv\npython = 3\n")
-    result = pytester.runpytest_subprocess()
+    result = pytester.runpytest_inprocess()
     # pytest itself reads pyproject.toml first and reports the broken file
     assert result.ret != pytest.ExitCode.OK
     assert "pyproject.toml" in result.stderr.str() + result.stdout.str()
@@ -117,7 +117,7 @@ def test_help_still_works_with_a_broken_configuration(
     pytester: pytest.Pytester, write_config: WriteConfig
 ) -> None:
     write_config("[tool.envcheck.venv]\npythn = 1\n")
-    result = pytester.runpytest_subprocess("--help")
+    result = pytester.runpytest_inprocess("--help")
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(["*--envcheck-report*"])
 
@@ -131,7 +131,7 @@ def test_plugin_sections_are_validated_the_same_way(
         brokers = "localhost:9092"
         ulr = "kafka://x"
         """)
-    result = pytester.runpytest_subprocess("-m", "kafka")
+    result = pytester.runpytest_inprocess("-m", "kafka")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         [
@@ -151,14 +151,14 @@ def test_environment_references_resolve_when_the_check_runs_and_are_never_echoed
         url = "${KAFKA_URL:-kafka://fallback-host}"
         """)
     monkeypatch.setenv("KAFKA_URL", "kafka://admin:s3cr3t-pw@broker.internal")
-    result = pytester.runpytest_subprocess("-m", "kafka", "-v")
+    result = pytester.runpytest_inprocess("-m", "kafka", "-v")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*reached *** with 2 brokers*"])
     assert "s3cr3t-pw" not in result.stdout.str()
     assert "broker.internal" not in result.stdout.str()
 
     monkeypatch.delenv("KAFKA_URL")
-    result = pytester.runpytest_subprocess("-m", "kafka", "-v")
+    result = pytester.runpytest_inprocess("-m", "kafka", "-v")
     result.stdout.fnmatch_lines(["*reached kafka://fallback-host with 2 brokers*"])
 
 
@@ -172,7 +172,7 @@ def test_missing_variable_fails_the_check_naming_it(
         url = "${KAFKA_URL}"
         """)
     monkeypatch.delenv("KAFKA_URL", raising=False)
-    result = pytester.runpytest_subprocess("-m", "kafka")
+    result = pytester.runpytest_inprocess("-m", "kafka")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -185,12 +185,10 @@ def test_missing_variable_fails_the_check_naming_it(
 def test_config_file_option(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(KAFKA_PLUGIN)
     pytester.makefile(".toml", envcheck='[kafka]\nbrokers = ["x", "y", "z"]\n')
-    result = pytester.runpytest_subprocess(
-        "--envcheck-config", "envcheck.toml", "-m", "kafka", "-v"
-    )
+    result = pytester.runpytest_inprocess("--envcheck-config", "envcheck.toml", "-m", "kafka", "-v")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*with 3 brokers*"])
 
-    result = pytester.runpytest_subprocess("--envcheck-config", "nope.toml")
+    result = pytester.runpytest_inprocess("--envcheck-config", "nope.toml")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--envcheck-config nope.toml: no such file*"])

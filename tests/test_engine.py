@@ -82,7 +82,7 @@ def _runs(pytester: pytest.Pytester) -> list[list[str]]:
 
 def test_checks_run_concurrently(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(TRACED)
-    result = pytester.runpytest_subprocess("-m", "kafka")
+    result = pytester.runpytest_inprocess("-m", "kafka")
     result.assert_outcomes(passed=6, failed=1)
     slow = [(float(start), float(end)) for name, _, start, end in _runs(pytester) if "slow" in name]
     assert len(slow) == 6
@@ -93,28 +93,28 @@ def test_checks_run_concurrently(pytester: pytest.Pytester) -> None:
 def test_marker_keyword_and_exitfirst_behave_as_in_pytest(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(TRACED)
     pytester.makepyfile(test_app="def test_app():\n    pass\n")
-    result = pytester.runpytest_subprocess("-m", "zookeeper")
+    result = pytester.runpytest_inprocess("-m", "zookeeper")
     result.assert_outcomes(passed=1, deselected=8)
-    result = pytester.runpytest_subprocess("-k", "slow-3 or broken")
+    result = pytester.runpytest_inprocess("-k", "slow-3 or broken")
     result.assert_outcomes(passed=1, failed=1, deselected=7)
-    result = pytester.runpytest_subprocess("-m", "envcheck", "-x")
+    result = pytester.runpytest_inprocess("-m", "envcheck", "-x")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["*stopping after 1 failures*"])
-    result = pytester.runpytest_subprocess("-m", "not envcheck")
+    result = pytester.runpytest_inprocess("-m", "not envcheck")
     result.assert_outcomes(passed=1, deselected=8)
 
 
 def test_last_failed_reruns_only_the_failing_check(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(TRACED)
-    pytester.runpytest_subprocess("-m", "envcheck").assert_outcomes(passed=7, failed=1)
-    result = pytester.runpytest_subprocess("--lf", "-v")
+    pytester.runpytest_inprocess("-m", "envcheck").assert_outcomes(passed=7, failed=1)
+    result = pytester.runpytest_inprocess("--lf", "-v")
     result.assert_outcomes(failed=1, deselected=7)
     result.stdout.fnmatch_lines(["envcheck::kafka::broken FAILED*"])
 
 
 def test_junitxml_carries_the_diagnosis(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(TRACED)
-    pytester.runpytest_subprocess("-m", "kafka", "--junitxml=junit.xml")
+    pytester.runpytest_inprocess("-m", "kafka", "--junitxml=junit.xml")
     xml = (pytester.path / "junit.xml").read_text()
     assert 'classname="envcheck.kafka" name="broken"' in xml
     assert "kafka/broken: broken is broken" in xml
@@ -132,9 +132,9 @@ def test_disabling_the_plugin_removes_every_check(pytester: pytest.Pytester) -> 
 def test_explicit_test_paths_do_not_run_checks_unless_asked(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(TRACED)
     pytester.makepyfile(test_app="def test_app():\n    pass\n")
-    pytester.runpytest_subprocess("test_app.py").assert_outcomes(passed=1)
+    pytester.runpytest_inprocess("test_app.py").assert_outcomes(passed=1)
     assert _runs(pytester) == []
-    result = pytester.runpytest_subprocess(
+    result = pytester.runpytest_inprocess(
         "test_app.py", "--envcheck", "-m", "zookeeper or not envcheck"
     )
     result.assert_outcomes(passed=2, deselected=7)

@@ -27,7 +27,7 @@ def test_readme_example_from_a_conftest(pytester: pytest.Pytester) -> None:
     assert '"localhost", 9092' in example
     pytester.makeconftest(example.replace('"localhost", 9092', f'"127.0.0.1", {free_port()}'))
     pytester.makepyfile(test_app="def test_app():\n    pass\n")
-    result = pytester.runpytest_subprocess("-m", "kafka", "--strict-markers")
+    result = pytester.runpytest_inprocess("-m", "kafka", "--strict-markers")
     result.assert_outcomes(failed=1, deselected=1)
     result.stdout.fnmatch_lines(
         ["*kafka/broker-reachable: connection refused at 127.0.0.1:*", "*fix: docker start kafka"]
@@ -85,7 +85,7 @@ def test_invalid_hook_implementation_names_plugin_and_hook(pytester: pytest.Pyte
         def envcheck_checks(cfg):
             return []
         """)
-    result = pytester.runpytest_subprocess()
+    result = pytester.runpytest_inprocess()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         [
@@ -104,7 +104,7 @@ def test_yielding_something_else_than_a_check(pytester: pytest.Pytester) -> None
         def envcheck_checks(config):
             yield "broker-reachable"
         """)
-    result = pytester.runpytest_subprocess()
+    result = pytester.runpytest_inprocess()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*yielded 'broker-reachable'; yield envcheck.Check(...) objects"])
 
@@ -120,7 +120,7 @@ def test_unknown_dependency_and_cycles_are_usage_errors(pytester: pytest.Pyteste
             yield envcheck.Check(name="b", component="kafka", run=lambda ctx: None,
                                  depends_on=["a"])
         """)
-    result = pytester.runpytest_subprocess()
+    result = pytester.runpytest_inprocess()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         ["*checks depend on each other in a cycle: kafka/a -> kafka/b -> kafka/a"]
@@ -138,7 +138,7 @@ def test_a_plugin_that_raises_is_named_in_one_usage_error(pytester: pytest.Pytes
                                  timeout=section.timeout)
         """)
     pytester.makepyfile(test_app="def test_app():\n    pass\n")
-    result = pytester.runpytest_subprocess("-m", "kafka")
+    result = pytester.runpytest_inprocess("-m", "kafka")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         [

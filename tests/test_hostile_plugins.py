@@ -41,7 +41,7 @@ def test_invalid_checks_are_usage_errors_naming_the_line(
                 raise envcheck.CheckFailed("broken")
             yield envcheck.Check(run=failing, {arguments})
         """)
-    result = pytester.runpytest_subprocess("-m", "envcheck")
+    result = pytester.runpytest_inprocess("-m", "envcheck")
     assert result.ret == USAGE
     result.stderr.fnmatch_lines(
         [f"*envcheck: the plugin */conftest.py made an invalid check at */conftest.py:7: {message}"]
@@ -60,7 +60,7 @@ def test_invalid_checks_are_usage_errors_naming_the_line(
 )
 def test_hooks_returning_the_wrong_shape(pytester: pytest.Pytester, body: str, shown: str) -> None:
     pytester.makeconftest("import envcheck\n\n@envcheck.hookimpl\n" + body + "\n")
-    result = pytester.runpytest_subprocess("-m", "envcheck")
+    result = pytester.runpytest_inprocess("-m", "envcheck")
     assert result.ret == USAGE
     result.stderr.fnmatch_lines(["*envcheck: the plugin */conftest.py *"])
     assert shown in result.stderr.str()
@@ -106,7 +106,8 @@ def test_results_that_do_not_serialize_are_made_plain(
     pytester: pytest.Pytester, xdist: list[str]
 ) -> None:
     pytester.makeconftest(HOSTILE_RESULTS)
-    result = pytester.runpytest_subprocess("-m", "kafka", "--envcheck-report", "-rA", *xdist)
+    run = pytester.runpytest_subprocess if xdist else pytester.runpytest_inprocess
+    result = run("-m", "kafka", "--envcheck-report", "-rA", *xdist)
     result.assert_outcomes(passed=2, failed=3)
     result.stdout.no_fnmatch_line("*no result*")  # the runner thread did not die on the way
     result.stdout.fnmatch_lines_random(

@@ -54,7 +54,7 @@ def test_the_readme_links_the_schema_and_documents_every_top_level_field() -> No
 
 def test_a_report_with_every_kind_of_result_follows_the_schema(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(PLUGIN)
-    result = pytester.runpytest_subprocess("--envcheck-report", "-m", "kafka")
+    result = pytester.runpytest_inprocess("--envcheck-report", "-m", "kafka")
     result.assert_outcomes(passed=1, failed=1, skipped=1)
     [(path, problems)] = reports_against_schema(pytester.path)
     assert problems == []
@@ -68,7 +68,7 @@ def test_a_report_with_every_kind_of_result_follows_the_schema(pytester: pytest.
 
 def test_depends_on_may_name_a_check_that_was_deselected(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(PLUGIN)
-    pytester.runpytest_subprocess("--envcheck-report", "-k", "topics")
+    pytester.runpytest_inprocess("--envcheck-report", "-k", "topics")
     [(path, problems)] = reports_against_schema(pytester.path)
     assert problems == []
     [topics] = json.loads(path.read_text())["checks"]
