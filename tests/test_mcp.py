@@ -72,7 +72,7 @@ def test_real_servers_over_stdio_in_both_protocol_eras(pytester: pytest.Pytester
         },
         timeout=20.0,
     )
-    result = pytester.runpytest_subprocess("-m", "mcp", "--envcheck-report")
+    result = pytester.runpytest_subprocess("-v", "-m", "mcp", "--envcheck-report")
     result.assert_outcomes(passed=13)
     result.stdout.fnmatch_lines_random(
         [
@@ -119,7 +119,7 @@ def test_server_everything_over_streamable_http_and_sse(pytester: pytest.Pyteste
             "tls": {"url": http_url.replace("http://", "https://")},
         }
         configure(pytester, servers, timeout=10.0, discover=True)
-        result = pytester.runpytest_subprocess("-m", "mcp", "--envcheck-report")
+        result = pytester.runpytest_subprocess("-v", "-m", "mcp", "--envcheck-report")
         checks = report(pytester)
         for name in ("http", "sse", "echo", "legacy@cursor"):
             assert checks[f"{name}.initialize"]["status"] == "pass", checks[f"{name}.initialize"]
@@ -131,21 +131,21 @@ def test_server_everything_over_streamable_http_and_sse(pytester: pytest.Pyteste
             [
                 "  PASS  legacy@cursor.start * answers over SSE (streamable HTTP got HTTP 4*; MCP "
                 "clients fall back to SSE, as envcheck did)*",
-                "mcp/wrongpath.initialize: wrongpath: HTTP 404 from http://127.0.0.1:*/api: no MCP "
+                "*mcp/wrongpath.initialize: wrongpath: HTTP 404 from http://127.0.0.1:*/api: no MCP "
                 "endpoint at this path",
-                "  why: the server answers, but neither streamable HTTP nor SSE works at this URL "
+                "*why: the server answers, but neither streamable HTTP nor SSE works at this URL "
                 "(HTTP 404 over streamable HTTP): streamable HTTP servers usually serve /mcp, SSE "
                 "servers /sse",
-                "  fix: fix url in [[]tool.envcheck.mcp.servers.wrongpath] *",
-                "mcp/sse_as_http.initialize: sse_as_http: HTTP 4* from * over streamable HTTP; the "
+                "*fix: fix url in [[]tool.envcheck.mcp.servers.wrongpath] *",
+                "*mcp/sse_as_http.initialize: sse_as_http: HTTP 4* from * over streamable HTTP; the "
                 "server answers SSE at this URL",
-                '  fix: set transport = "sse" in [[]tool.envcheck.mcp.servers.sse_as_http]',
-                "mcp/http_as_sse.initialize: http_as_sse: HTTP 4* from * over SSE; the server "
+                '*fix: set transport = "sse" in [[]tool.envcheck.mcp.servers.sse_as_http]',
+                "*mcp/http_as_sse.initialize: http_as_sse: HTTP 4* from * over SSE; the server "
                 "answers streamable HTTP at this URL",
-                '  fix: set transport = "http" in [[]tool.envcheck.mcp.servers.http_as_sse]',
-                "mcp/tls.start: tls: TLS to a plain-HTTP port: 127.0.0.1:* answers plain HTTP, "
+                '*fix: set transport = "http" in [[]tool.envcheck.mcp.servers.http_as_sse]',
+                "*mcp/tls.start: tls: TLS to a plain-HTTP port: 127.0.0.1:* answers plain HTTP, "
                 "not TLS",
-                f'  fix: use http://: set url = "{http_url}" in [[]tool.envcheck.mcp.servers.tls]',
+                f'*fix: use http://: set url = "{http_url}" in [[]tool.envcheck.mcp.servers.tls]',
             ]
         )
         assert checks["tls.initialize"]["status"] == "skip"
@@ -192,33 +192,33 @@ def test_http_failures(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatc
         cursor.parent.mkdir()
         private = {"url": f"http://127.0.0.1:{cursor_port}/mcp"}
         cursor.write_text(json.dumps({"mcpServers": {"private": private}}))
-        result = pytester.runpytest_subprocess("-m", "mcp", "--envcheck-report")
+        result = pytester.runpytest_subprocess("-v", "-m", "mcp", "--envcheck-report")
     result.stdout.fnmatch_lines_random(
         [
             # the fix in the syntax of the file that declares the server
-            "mcp/private@cursor.initialize: private@cursor: HTTP 401 from *: the server refused "
+            "*mcp/private@cursor.initialize: private@cursor: HTTP 401 from *: the server refused "
             "the credentials",
-            f'  fix: set "headers": {{"Authorization": "Bearer ${{env:TOKEN}}"}} in {cursor} '
+            f'*fix: set "headers": {{"Authorization": "Bearer ${{env:TOKEN}}"}} in {cursor} '
             "(server 'private') (and export TOKEN)",
             # the header was sent: the token is refused, the fix is not the header again
-            "mcp/docs.initialize: docs: HTTP 401 from http://127.0.0.1:*/mcp: the server "
+            "*mcp/docs.initialize: docs: HTTP 401 from http://127.0.0.1:*/mcp: the server "
             "refused the credentials",
-            "  why: the Authorization header was sent, and the server refused it: a wrong, "
+            "*why: the Authorization header was sent, and the server refused it: a wrong, "
             "expired or revoked token",
-            "  fix: get a new token for http://127.0.0.1:*/mcp from whoever issued it and put it "
+            "*fix: get a new token for http://127.0.0.1:*/mcp from whoever issued it and put it "
             "where the Authorization header takes it from (a variable, or "
             "[[]tool.envcheck.mcp.servers.docs])",
-            "mcp/down.start: connection refused at 127.0.0.1:*",
-            "  fix: start the MCP server down so that it listens on 127.0.0.1:*",
-            "mcp/web.initialize: web: HTTP 500 from http://127.0.0.1:*/mcp to the MCP handshake",
-            "mcp/rejects.initialize: rejects: HTTP 400 from http://127.0.0.1:*/mcp: the server "
+            "*mcp/down.start: connection refused at 127.0.0.1:*",
+            "*fix: start the MCP server down so that it listens on 127.0.0.1:*",
+            "*mcp/web.initialize: web: HTTP 500 from http://127.0.0.1:*/mcp to the MCP handshake",
+            "*mcp/rejects.initialize: rejects: HTTP 400 from http://127.0.0.1:*/mcp: the server "
             "rejected the MCP handshake",
-            "  why: neither streamable HTTP nor SSE is accepted here (HTTP 400 over streamable "
+            "*why: neither streamable HTTP nor SSE is accepted here (HTTP 400 over streamable "
             "HTTP): the endpoint wants other headers*",
-            "mcp/garbage.initialize: garbage: http://127.0.0.1:*/mcp is not an MCP endpoint: it "
+            "*mcp/garbage.initialize: garbage: http://127.0.0.1:*/mcp is not an MCP endpoint: it "
             "answered text/html",
-            "mcp/broken.initialize: broken: initialize failed: the HTTP connection broke *",
-            "  why: the server closed the connection in the middle of an answer: it is not an "
+            "*mcp/broken.initialize: broken: initialize failed: the HTTP connection broke *",
+            "*why: the server closed the connection in the middle of an answer: it is not an "
             "MCP endpoint, or it crashed",
         ]
     )
@@ -247,21 +247,21 @@ def test_broken_stdio_servers_are_diagnosed_and_reaped(pytester: pytest.Pytester
         },
     )
     started = time.monotonic()
-    result = pytester.runpytest_subprocess("-m", "mcp", "--envcheck-report")
+    result = pytester.runpytest_subprocess("-v", "-m", "mcp", "--envcheck-report")
     elapsed = time.monotonic() - started
     result.stdout.fnmatch_lines_random(
         [
-            "mcp/missing.start: missing: command not found: mcp-server-nonexistent",
-            "  fix: install it: pip install mcp-server-nonexistent (or: poetry add --group dev "
+            "*mcp/missing.start: missing: command not found: mcp-server-nonexistent",
+            "*fix: install it: pip install mcp-server-nonexistent (or: poetry add --group dev "
             "mcp-server-nonexistent), or fix command in [[]tool.envcheck.mcp.servers.missing]",
-            "mcp/exits.start: exits: `* */exits.py` exited with code 3 before answering",
-            "  why: the server stopped during start-up; its stderr ends: config file missing: "
+            "*mcp/exits.start: exits: `* */exits.py` exited with code 3 before answering",
+            "*why: the server stopped during start-up; its stderr ends: config file missing: "
             "/etc/app.toml; only * reach the server, not the rest of your shell's environment",
-            "mcp/silent.initialize: silent: no answer to initialize (the handshake) within 2 s",
-            "  why: the server is running (pid *) but sent no answer*",
-            "mcp/garbage.initialize: garbage: printed non-protocol output on stdout: "
+            "*mcp/silent.initialize: silent: no answer to initialize (the handshake) within 2 s",
+            "*why: the server is running (pid *) but sent no answer*",
+            "*mcp/garbage.initialize: garbage: printed non-protocol output on stdout: "
             "'Server ready on stdio!'",
-            "  fix: make the server log to stderr, not stdout*",
+            "*fix: make the server log to stderr, not stdout*",
         ]
     )
     checks = report(pytester)
@@ -330,7 +330,7 @@ def test_servers_declared_in_client_config_files(
     (desktop / "claude_desktop_config.json").write_text('{"mcpServers": {"broken": ')
     # [tool.envcheck] without an mcp table: the client config files are checked all the same
     pytester.makefile(".toml", pyproject="[tool.envcheck]\ntimeout = 15.0\n")
-    result = pytester.runpytest_subprocess("-m", "mcp", "-rs", "--envcheck-report")
+    result = pytester.runpytest_subprocess("-v", "-m", "mcp", "-rs", "--envcheck-report")
     checks = report(pytester)
     assert checks["time@mcp.json.initialize"]["status"] == "pass"
     assert checks["time@mcp.json.initialize"]["facts"]["source"] == (
@@ -340,10 +340,10 @@ def test_servers_declared_in_client_config_files(
     assert checks["clock@vscode.start"]["status"] == "skip"  # the file is valid: not a failure
     result.stdout.fnmatch_lines_random(
         [
-            "mcp/remote@cursor.start: connection refused at 127.0.0.1:*",
-            "  fix: start the MCP server remote@cursor so that it listens on 127.0.0.1:*, or fix "
+            "*mcp/remote@cursor.start: connection refused at 127.0.0.1:*",
+            "*fix: start the MCP server remote@cursor so that it listens on 127.0.0.1:*, or fix "
             f"url in {root / '.cursor' / 'mcp.json'} (server 'remote')",
-            f"mcp/discovery[[]claude-desktop]: {desktop / 'claude_desktop_config.json'} not "
+            f"*mcp/discovery[[]claude-desktop]: {desktop / 'claude_desktop_config.json'} not "
             "valid JSON: Expecting value (line 1)",
         ]
     )
@@ -366,11 +366,11 @@ def test_servers_declared_in_client_config_files(
     # the printed fix, applied: the server is checked (once, from pyproject.toml) and passes
     monkeypatch.setenv("CLOCK_TOKEN", "tok-for-the-clock")
     pytester.makefile(".toml", pyproject=f"[tool.envcheck.mcp.servers]\n{entry}\n")
-    result = pytester.runpytest_subprocess("-m", "mcp", "-k", "clock")
+    result = pytester.runpytest_subprocess("-v", "-m", "mcp", "-k", "clock")
     result.assert_outcomes(passed=6)
 
     pytester.makefile(".toml", pyproject="[tool.envcheck.mcp]\ndiscover = false\n")
-    result = pytester.runpytest_subprocess("-m", "mcp")
+    result = pytester.runpytest_subprocess("-v", "-m", "mcp")
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(["*not configured: no MCP servers in * nor in .mcp.json, *"])
 
@@ -378,7 +378,7 @@ def test_servers_declared_in_client_config_files(
         (root / name).unlink()
     (desktop / "claude_desktop_config.json").unlink()
     pytester.makefile(".toml", pyproject="[tool.envcheck]\ntimeout = 15.0\n")
-    result = pytester.runpytest_subprocess("-m", "mcp")  # no mcp table, no client files
+    result = pytester.runpytest_subprocess("-v", "-m", "mcp")  # no mcp table, no client files
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED, result.stdout.str()
 
 
@@ -415,8 +415,8 @@ def test_environment_given_to_a_server_is_never_printed(
     )
     result.stdout.fnmatch_lines_random(
         [
-            "mcp/everything.call: everything: tool get-env answered without*",
-            "  why: the server stopped during start-up; its stderr ends: starting with ***;*",
+            "*mcp/everything.call: everything: tool get-env answered without*",
+            "*why: the server stopped during start-up; its stderr ends: starting with ***;*",
         ]
     )
     written = result.stdout.str() + (pytester.path / "envcheck-report.json").read_text()
@@ -443,7 +443,7 @@ def test_configuration_mistakes_are_usage_errors(
     pytester: pytest.Pytester, table: str, message: str
 ) -> None:
     pytester.makefile(".toml", pyproject=f"[tool.envcheck.mcp.servers.bad]\n{table}\n")
-    result = pytester.runpytest_subprocess("-m", "mcp")
+    result = pytester.runpytest_subprocess("-v", "-m", "mcp")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*{message}"])
     assert "Traceback" not in result.stderr.str()
@@ -467,7 +467,7 @@ def test_under_xdist_each_check_runs_once(pytester: pytest.Pytester) -> None:
         },
         timeout=20.0,
     )
-    result = pytester.runpytest_subprocess("-m", "mcp", "-n", "2", "--envcheck-report")
+    result = pytester.runpytest_subprocess("-v", "-m", "mcp", "-n", "2", "--envcheck-report")
     result.assert_outcomes(passed=12)
     data = json.loads((pytester.path / "envcheck-report.json").read_text())
     ids = [check["id"] for check in data["checks"]]
@@ -550,7 +550,7 @@ def test_stdio_failures_are_diagnosed_from_structure(
     configure(pytester, servers, timeout=15.0)
     monkeypatch.setenv("ENVCHECK_TEST_API_URL", "http://127.0.0.1:9/api")  # in the shell only
     monkeypatch.chdir(root / "tests")  # paths are the project's, not pytest's directory's
-    result = pytester.runpytest_subprocess("-m", "mcp", "--envcheck-report")
+    result = pytester.runpytest_subprocess("-v", "-m", "mcp", "--envcheck-report")
     reached = ", ".join(sorted(get_default_environment()))  # the SDK's rule, as on this machine
     checks = {c["name"]: c for c in json.loads(Path("envcheck-report.json").read_text())["checks"]}
     for name in ("relcmd", "relarg"):
@@ -559,21 +559,21 @@ def test_stdio_failures_are_diagnosed_from_structure(
     assert checks["flaky.tools"]["facts"]["exit_code"] == 3
     result.stdout.fnmatch_lines_random(
         [
-            f"mcp/noexec.start: noexec: cannot start `{noexec}`: {noexec} is not executable (no "
+            f"*mcp/noexec.start: noexec: cannot start `{noexec}`: {noexec} is not executable (no "
             "execute bit)",
-            f"  fix: chmod +x {noexec}",
-            f"mcp/shebang.start: shebang: cannot start `{shebang}`: the interpreter of {shebang} "
+            f"*fix: chmod +x {noexec}",
+            f"*mcp/shebang.start: shebang: cannot start `{shebang}`: the interpreter of {shebang} "
             "is missing: its #! line names /nonexistent/bin/python3, which does not exist",
-            "mcp/flaky.tools: flaky: `* flaky.py` exited with code 3 during tools",
-            "  why: the server stopped after the handshake; its stderr ends: Traceback (most "
+            "*mcp/flaky.tools: flaky: `* flaky.py` exited with code 3 during tools",
+            "*why: the server stopped after the handshake; its stderr ends: Traceback (most "
             f"recent call last): / KeyError: 'tools'; only {reached} reach the server, not the "
             "rest of your shell's environment",
             "  SKIP  flaky.ping * blocked by flaky.tools: it exited with code 3*",
-            "mcp/needsenv.start: needsenv: `* needsenv.py` exited with code 1 before answering",
-            "  why: the server stopped during start-up; its stderr ends: * KeyError: "
+            "*mcp/needsenv.start: needsenv: `* needsenv.py` exited with code 1 before answering",
+            "*why: the server stopped during start-up; its stderr ends: * KeyError: "
             f"'ENVCHECK_TEST_API_URL'; only {reached} reach the server, not the rest of your "
             "shell's environment; ENVCHECK_TEST_API_URL is set in your shell but was not passed",
-            f"  fix: run `cd {root} && * needsenv.py` by hand to see the error, and fix its "
+            f"*fix: run `cd {root} && * needsenv.py` by hand to see the error, and fix its "
             "arguments or environment; to pass a variable of your shell: env = { "
             'ENVCHECK_TEST_API_URL = "${ENVCHECK_TEST_API_URL}" } in '
             "[[]tool.envcheck.mcp.servers.needsenv]",
@@ -583,7 +583,7 @@ def test_stdio_failures_are_diagnosed_from_structure(
     subprocess.run(["chmod", "+x", str(noexec)], check=True)
     servers["needsenv"]["env"] = {"ENVCHECK_TEST_API_URL": "${ENVCHECK_TEST_API_URL}"}
     configure(pytester, servers, timeout=15.0)
-    again = pytester.runpytest_subprocess("-m", "mcp", "-k", "noexec or needsenv")
+    again = pytester.runpytest_subprocess("-v", "-m", "mcp", "-k", "noexec or needsenv")
     again.assert_outcomes(passed=12)
 
 

@@ -33,6 +33,8 @@ class Wire:
     errors: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: errors that answer no request envcheck sent (``"id": null``, or an unknown id)
     stray: list[dict[str, Any]] = field(default_factory=list)
+    #: ids of results that answer no request envcheck sent
+    unmatched: list[Any] = field(default_factory=list)
 
     def saw_sent(self, message: Any) -> None:
         method, ident = getattr(message, "method", None), getattr(message, "id", None)
@@ -52,6 +54,8 @@ class Wire:
                 self.errors[method] = body
         elif method is not None and isinstance(result, dict):
             self.results[method] = result
+        elif result is not None:
+            self.unmatched.append(ident)
 
 
 @asynccontextmanager

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import stat
@@ -37,7 +38,7 @@ def find_command(spec: ServerSpec) -> str:
         if found is None:
             found = _unusable_on_path(command, path)
     if found is None:
-        windows = windows_shell(spec)
+        windows = windows_shell(spec) or windows_path(spec)
         if windows is not None:
             raise windows
         text = install_hint(command) + f", or fix command in {spec.settings}"
@@ -109,6 +110,28 @@ def windows_shell(spec: ServerSpec) -> CheckFailed | None:
             ],
             text=text,
         ),
+        facts={"errno": "ENOENT"},
+    )
+
+
+def windows_path(spec: ServerSpec) -> CheckFailed | None:
+    """``C:\\\\tools\\\\server.exe`` on a system that has no drive letters: a Windows path."""
+    command = spec.command or ""
+    if sys.platform == "win32" or not (
+        re.match(r"^[A-Za-z]:[\\/]", command) or ("\\" in command and "/" not in command)
+    ):
+        return None
+    name = re.split(r"[\\/]", command)[-1]
+    base = name[:-4] if name.lower().endswith(".exe") else name
+    text = (
+        f"set command in {spec.settings} to the program's path on this system (or its name on "
+        f"PATH, e.g. {base}); a Windows user keeps {command} in their own config"
+    )
+    return CheckFailed(
+        f"{spec.name}: `{command}` is a Windows path: it means nothing on {sys.platform}",
+        why="the entry was written on Windows (a drive letter, backslashes); there is no such "
+        "file here",
+        fix=Fix([Manual(text)], text=text),
         facts={"errno": "ENOENT"},
     )
 

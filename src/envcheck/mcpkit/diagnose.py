@@ -241,14 +241,31 @@ def http_failure(
     wrong = [code for code in statuses if code in WRONG_TRANSPORT]
     if wrong:
         return answered, _wrong_transport(probe, attempt, fallback, wrong[0])
+    if 429 in statuses:
+        return answered, _rate_limited(spec, attempt)
+    gateway = [code for code in statuses if code in (502, 503, 504)]
+    if gateway:
+        return answered, _unavailable(spec, gateway[0], attempt)
     refused = [code for code in statuses if code >= 400]
     if refused:
         text, step = _look(spec)
+        code = refused[0]
         return answered, CheckFailed(
-            f"{spec.name}: HTTP {refused[0]} from {spec.url} to the MCP handshake",
-            why="whatever serves this URL rejected an MCP request: it is not an MCP endpoint, "
-            "or it failed",
-            fix=Fix([step], text=f"check that {spec.url} is the server's MCP endpoint; {text}"),
+            f"{spec.name}: HTTP {code} from {spec.url} to the MCP handshake",
+            why=(
+                "the server failed while handling the MCP request (a 5xx is an error inside it)"
+                if code >= 500
+                else "whatever serves this URL rejected an MCP request: it is not an MCP "
+                "endpoint, or it failed"
+            ),
+            fix=Fix(
+                [step],
+                text=(
+                    text
+                    if code >= 500
+                    else f"check that {spec.url} is the server's MCP " f"endpoint; {text}"
+                ),
+            ),
         )
     foreign = [kind for kind in attempt.content_types if not _is_mcp_content(kind)]
     if foreign:
@@ -339,6 +356,9 @@ def unauthorized(probe: Probe, attempt: Attempt) -> CheckFailed | CheckSkipped:
     params = _bearer(attempt)
     if "resource_metadata" in params or attempt.metadata is not None:
         return _oauth(probe, attempt, sent, params)
+    schemes = [challenge(value)[0] for value in attempt.challenges]
+    if schemes and "bearer" not in schemes:
+        return _other_scheme(spec, schemes[0], sent)
     if sent:
         text = (
             f"get a new token for {spec.url} from whoever issued it and put it where the "
@@ -359,6 +379,42 @@ def unauthorized(probe: Probe, attempt: Attempt) -> CheckFailed | CheckSkipped:
         why="no Authorization header was sent, and the server wants one (no OAuth metadata is "
         "advertised: a token or API key issued by the service)",
         fix=Fix(steps, text=_fixes_credentials(spec)),
+    )
+
+
+def _other_scheme(spec: ServerSpec, scheme: str, sent: list[str]) -> CheckFailed:
+    """A 401 whose challenge is not Bearer (``Basic``, ``Digest``...): the credentials it wants."""
+    shown = redact.clean(scheme.capitalize(), 20)
+    if sent:
+        text = (
+            f"check the {shown} credentials the {', '.join(sent)} header carries (where its "
+            "value comes from)"
+        )
+        return CheckFailed(
+            f"{spec.name}: HTTP 401 from {spec.url}: the server refused the credentials",
+            why=f"the {', '.join(sent)} header was sent, and the server refused it; it asks for "
+            f"{shown} authentication (WWW-Authenticate: {shown})",
+            fix=Fix([Manual(text)], text=text),
+        )
+    variable = (
+        "${CREDENTIALS}"
+        if spec.origin in ("pyproject", "mcp.json")
+        else reference(spec, "CREDENTIALS")
+    )
+    value = f"{shown} {variable}"
+    what = "the base64 of user:password" if scheme == "basic" else f"{shown} credentials"
+    text = f"{setting(spec, 'headers', {'Authorization': value})}, with CREDENTIALS {what}"
+    return CheckFailed(
+        f"{spec.name}: HTTP 401 from {spec.url}: the server wants {shown} credentials",
+        why="no Authorization header was sent; the server's challenge is WWW-Authenticate: "
+        f"{shown} (not a bearer token)",
+        fix=Fix(
+            [
+                _fixes.set_step(spec, "headers.Authorization", value),
+                _fixes.export("CREDENTIALS", what),
+            ],
+            text=text,
+        ),
     )
 
 
@@ -562,6 +618,39 @@ def _redirected(
     )
 
 
+def _rate_limited(spec: ServerSpec, attempt: Attempt) -> CheckFailed:
+    wait = attempt.retry_after
+    text = (
+        f"run the check again after {wait} s" if wait else "run the check again later"
+    ) + f"; if it persists, ask the administrators of {_hostport(spec)} for a higher limit"
+    return CheckFailed(
+        f"{spec.name}: HTTP 429 from {spec.url}: too many requests",
+        why="the server (or a gateway in front of it) limits the rate of requests and refused "
+        "this one" + (f"; Retry-After: {redact.clean(wait, 40)}" if wait else ""),
+        fix=Fix([Manual(text)], text=text),
+    )
+
+
+def _unavailable(spec: ServerSpec, code: int, attempt: Attempt) -> CheckFailed:
+    meaning = {
+        502: "a gateway or proxy in front of the MCP server got no valid answer from it: the "
+        "server behind it is down, crashed or not listening where the proxy sends requests",
+        503: "the server is unavailable: starting, overloaded or in maintenance",
+        504: "a gateway or proxy in front of the MCP server timed out waiting for it",
+    }[code]
+    if attempt.retry_after:
+        meaning += f"; Retry-After: {redact.clean(attempt.retry_after, 40)}"
+    text = (
+        f"start (or restart) the MCP server behind {_hostport(spec)} and read the proxy's and "
+        "the server's logs"
+    )
+    return CheckFailed(
+        f"{spec.name}: HTTP {code} from {spec.url}: the server behind it does not answer",
+        why=meaning,
+        fix=Fix([Manual(text, ask="whoever runs the server")], text=text),
+    )
+
+
 def _is_mcp_content(content_type: str) -> bool:
     kind = content_type.split(";")[0].strip().lower()
     return kind in ("application/json", "text/event-stream", "")
@@ -627,6 +716,17 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
     stray = probe.wire.stray
     if stray:
         return _stray_error(probe, step, stray[0])
+    if probe.wire.unmatched:
+        text = "report it to the server's authors: a response must carry its request's id"
+        shown = redact.clean(str(probe.wire.unmatched[0]), 40)
+        return CheckFailed(
+            f"{spec.name}: {step} failed: the server answers with ids envcheck never sent "
+            f"({shown!r})",
+            why="a JSON-RPC response carries the id of the request it answers; these match no "
+            "request, so no answer arrives",
+            fix=Fix([Manual(text, ask="the server's authors")], text=text),
+            facts=facts,
+        )
     if spec.transport == "stdio" and probe.child.hung_up and probe.child.returncode is None:
         text, look = _look(spec)
         return CheckFailed(
@@ -823,6 +923,8 @@ def _rpc_error(probe: Probe, step: str, cause: Any) -> CheckFailed:
     spec = probe.spec
     code, method = cause.code, METHODS.get(step, step)
     summary = f"{spec.name}: {step} failed: MCP error {code}: {redact.clean(cause.message, 200)}"
+    if code == -32700 and any(a.not_jsonrpc for a in probe.attempts):
+        return _not_from_server(probe, step, cause)  # the SDK's own: the answer is not JSON-RPC
     meaning = RPC_MEANINGS.get(code)
     if meaning is None:
         kind = (
@@ -836,7 +938,14 @@ def _rpc_error(probe: Probe, step: str, cause: Any) -> CheckFailed:
     look_text, look = _look(spec)
     steps: list[Step] = [look]
     text = look_text
-    if code == METHOD_NOT_FOUND and step in ("tools", "resources", "prompts"):
+    if code == METHOD_NOT_FOUND and step == "ping":
+        why += (
+            "; the specification requires every server to answer ping (clients use it to "
+            "tell a live server from a hung one)"
+        )
+        text = "report it to the server's authors: it does not answer ping"
+        steps = [Manual(text, ask="the server's authors")]
+    elif code == METHOD_NOT_FOUND and step in ("tools", "resources", "prompts"):
         why += f"; it advertises the {step} capability, so it must implement {method}"
         text = f"report it to the server's authors: it advertises {step} but has no {method}"
         steps = [Manual(text, ask="the server's authors")]
@@ -879,6 +988,39 @@ def _rpc_error(probe: Probe, step: str, cause: Any) -> CheckFailed:
             why, text = f"{why}; {env_why}", f"{env_hint}; or {text}"
             steps = [env_step]
     return CheckFailed(summary, why=why, fix=Fix(steps, text=text), facts={"rpc_code": code})
+
+
+def _not_from_server(probe: Probe, step: str, cause: Any) -> CheckFailed:
+    """An error the SDK made itself (no such error came over the wire): the server's answer
+    could not be used, or the transport refused it."""
+    from mcp_types import PARSE_ERROR
+
+    spec = probe.spec
+    method = METHODS.get(step, step)
+    kinds = [k.split(";")[0].strip() for a in probe.attempts for k in a.content_types]
+    if cause.code == PARSE_ERROR:
+        text = (
+            f"check that {spec.url} is an MCP server's endpoint"
+            if spec.url
+            else f"{spec.look} to see what it prints"
+        )
+        bodies = [body for a in probe.attempts for body in a.not_jsonrpc]
+        return CheckFailed(
+            f"{spec.name}: {step} failed: the answer to {method} is not a JSON-RPC message",
+            why="the server answered"
+            + (f" ({kinds[-1]})" if kinds and kinds[-1] else "")
+            + (f" {bodies[0]!r}" if bodies else "")
+            + ", not a JSON-RPC response: it is not an MCP endpoint, or something in "
+            "front of it answers instead",
+            fix=Fix([Manual(text)], text=text),
+        )
+    text, look = _look(spec)
+    return CheckFailed(
+        f"{spec.name}: {step} failed: {redact.clean(cause.message, 200)}",
+        why=f"the MCP SDK refused the exchange itself (its code {cause.code}; the server sent no "
+        "such error)",
+        fix=Fix([look], text=text),
+    )
 
 
 def _required_arguments(probe: Probe, tool: str) -> list[str] | None:

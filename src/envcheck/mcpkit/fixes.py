@@ -38,8 +38,15 @@ def key_name(spec: ServerSpec, key: str) -> str:
 def setting(spec: ServerSpec, key: str, value: object) -> str:
     """How to set ``key`` where the server is declared, in that file's own syntax."""
     if spec.origin == "pyproject":
-        return f"set {key} = {json.dumps(value)} in {spec.settings}"
+        return f"set {key} = {_toml(value)} in {spec.settings}"
     return f'set "{key_name(spec, key)}": {json.dumps(value)} in {spec.settings}'
+
+
+def _toml(value: object) -> str:
+    """A TOML value: tables inline, the rest as JSON (JSON strings and lists are valid TOML)."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+    return json.dumps(value)
 
 
 def set_step(spec: ServerSpec, key: str, value: Any, text: str | None = None) -> Step:

@@ -40,6 +40,20 @@ def _root_cause(exc: BaseException) -> BaseException:
     return exc
 
 
+async def _note_json(response: Any, attempt: Attempt) -> None:
+    """Keep a JSON answer that is not a JSON-RPC message (the body is read here, and kept by the
+    client for the SDK): the evidence that the endpoint is not an MCP server."""
+    import mcp_types
+
+    body = await response.aread()
+    if not body:
+        return
+    try:
+        mcp_types.jsonrpc_message_adapter.validate_json(body, by_name=False)
+    except ValueError:
+        attempt.not_jsonrpc.append(redact.clean(body.decode("utf-8", "replace"), 120))
+
+
 class Probe:
     """Runs the steps once in its own thread and event loop; checks wait for their step."""
 
@@ -241,6 +255,13 @@ class Probe:
         from mcp.client.stdio import get_default_environment
 
         env = {**get_default_environment(), **spec.env}
+        if spec.cwd and Path(spec.cwd).exists() and not Path(spec.cwd).is_dir():
+            text = f"fix cwd in {spec.settings}: the directory the server runs in"
+            raise CheckFailed(
+                f"{spec.name}: working directory {spec.cwd} is a file, not a directory",
+                why="cwd names where the server runs; a file cannot be one",
+                fix=Fix([Manual(text)], text=text),
+            )
         if spec.cwd and not Path(spec.cwd).is_dir():
             text = f"fix cwd in {spec.settings}, or create {spec.cwd}"
             raise CheckFailed(
@@ -291,13 +312,18 @@ class Probe:
             code = response.status_code
             attempt.statuses.append(code)
             if 200 <= code < 300:
-                attempt.content_types.append(response.headers.get("content-type", ""))
+                kind = response.headers.get("content-type", "")
+                attempt.content_types.append(kind)
+                if kind.split(";")[0].strip().lower() == "application/json":
+                    await _note_json(response, attempt)
             if code in (401, 403):
                 attempt.challenges += response.headers.get_list("www-authenticate")
             if 300 <= code < 400 and response.headers.get("location"):
                 attempt.locations.append(response.headers["location"])
             if code == 404 and response.request.headers.get("mcp-session-id"):
                 attempt.session_lost = True
+            if code in (429, 503) and response.headers.get("retry-after"):
+                attempt.retry_after = response.headers["retry-after"]
 
         def make_client(
             headers: dict[str, str] | None = None,

@@ -94,6 +94,10 @@ class Attempt:
     locations: list[str] = field(default_factory=list)
     #: whether a request carrying a session id (``Mcp-Session-Id``) was answered 404
     session_lost: bool = False
+    #: ``Retry-After`` of a 429 or 503
+    retry_after: str | None = None
+    #: 2xx JSON bodies that are not JSON-RPC messages (shortened)
+    not_jsonrpc: list[str] = field(default_factory=list)
     #: the protected-resource metadata (RFC 9728) a 401 pointed to: its URL and what it says
     metadata_url: str | None = None
     metadata: dict[str, Any] | None = None
