@@ -131,14 +131,14 @@ def test_server_everything_over_streamable_http_and_sse(pytester: pytest.Pyteste
             [
                 "  PASS  legacy@cursor.start * answers over SSE (streamable HTTP got HTTP 4*; MCP "
                 "clients fall back to SSE, as envcheck did)*",
-                "*mcp/wrongpath.initialize: wrongpath: HTTP 404 from http://127.0.0.1:*/api: no MCP "
-                "endpoint at this path",
+                "*mcp/wrongpath.initialize: wrongpath: HTTP 404 from http://127.0.0.1:*/api: no "
+                "MCP endpoint at this path",
                 "*why: the server answers, but neither streamable HTTP nor SSE works at this URL "
                 "(HTTP 404 over streamable HTTP): streamable HTTP servers usually serve /mcp, SSE "
                 "servers /sse",
                 "*fix: fix url in [[]tool.envcheck.mcp.servers.wrongpath] *",
-                "*mcp/sse_as_http.initialize: sse_as_http: HTTP 4* from * over streamable HTTP; the "
-                "server answers SSE at this URL",
+                "*mcp/sse_as_http.initialize: sse_as_http: HTTP 4* from * over streamable HTTP; "
+                "the server answers SSE at this URL",
                 '*fix: set transport = "sse" in [[]tool.envcheck.mcp.servers.sse_as_http]',
                 "*mcp/http_as_sse.initialize: http_as_sse: HTTP 4* from * over SSE; the server "
                 "answers streamable HTTP at this URL",
