@@ -27,6 +27,8 @@ class Wire:
 
     #: request id -> method
     sent: dict[Any, str] = field(default_factory=dict)
+    #: method -> the params of its last request
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: method -> the raw ``result`` of its last answer
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: method -> the raw ``error`` (code, message, data) of its last answer
@@ -40,6 +42,8 @@ class Wire:
         method, ident = getattr(message, "method", None), getattr(message, "id", None)
         if method is not None and ident is not None:
             self.sent[ident] = method
+            params = getattr(message, "params", None)
+            self.params[method] = params if isinstance(params, dict) else {}
 
     def saw_received(self, message: Any) -> None:
         ident = getattr(message, "id", None)

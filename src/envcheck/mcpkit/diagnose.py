@@ -246,6 +246,9 @@ def http_failure(
     gateway = [code for code in statuses if code in (502, 503, 504)]
     if gateway:
         return answered, _unavailable(spec, gateway[0], attempt)
+    negotiation = [code for code in statuses if code in (406, 415)]
+    if negotiation:
+        return answered, _negotiation(spec, negotiation[0], over)
     refused = [code for code in statuses if code >= 400]
     if refused:
         text, step = _look(spec)
@@ -506,6 +509,17 @@ def forbidden(probe: Probe, attempt: Attempt) -> CheckFailed:
     sent = _sent_credentials(spec)
     params = _bearer(attempt)
     _, servers, scopes = _metadata_facts(attempt)
+    if params.get("error") == "invalid_token" and sent:
+        text = (
+            f"get a new token for {spec.url} and put it where the {', '.join(sent)} header "
+            "takes it from"
+        )
+        return CheckFailed(
+            f"{spec.name}: HTTP 403 from {spec.url}: the token was refused (invalid_token)",
+            why=f"the {', '.join(sent)} header was sent; WWW-Authenticate says "
+            'error="invalid_token": the token is expired, revoked or malformed',
+            fix=Fix([Manual(text)], text=text),
+        )
     if params.get("error") == "insufficient_scope":
         needed = params.get("scope")
         wanted = needed or (", ".join(scopes) if scopes else "")
@@ -615,6 +629,26 @@ def _redirected(
         + ("" if followed else " (another origin: not followed)" if other else ""),
         why=why,
         fix=Fix([_fixes.set_step(spec, "url", target)], text=setting(spec, "url", target)),
+    )
+
+
+def _negotiation(spec: ServerSpec, code: int, over: str) -> CheckFailed:
+    """406/415: the endpoint does not take what every MCP client sends (``Accept:
+    application/json, text/event-stream``; a JSON body)."""
+    what = (
+        "the Accept header every MCP client sends (application/json, text/event-stream)"
+        if code == 406
+        else "a JSON body (Content-Type: application/json), which every MCP request is"
+    )
+    text = (
+        f"check that {spec.url} is an MCP endpoint of a current server (the path and transport "
+        f"in {spec.settings}), or upgrade the server"
+    )
+    return CheckFailed(
+        f"{spec.name}: HTTP {code} from {spec.url}: the endpoint does not accept MCP requests",
+        why=f"{code} means it does not accept {what}; over {over} an MCP server must: this is "
+        "another kind of endpoint, or a server too old or too strict for current clients",
+        fix=Fix([Manual(text)], text=text),
     )
 
 
@@ -817,6 +851,21 @@ def step_failed(probe: Probe, step: str, cause: BaseException) -> CheckFailed:
         return _invalid_answer(probe, step, cause)
     if isinstance(cause, MCPError):
         return _rpc_error(probe, step, cause)
+    untrusted = _certificate_error(cause)
+    if spec.transport != "stdio" and untrusted is not None:
+        text = (
+            f"make the certificate of {_hostport(spec)} trusted: give envcheck (and the "
+            "clients) the CA that signed it (export SSL_CERT_FILE=<the CA's PEM file>), or give "
+            "the server a certificate from a CA the system trusts"
+        )
+        return CheckFailed(
+            f"{spec.name}: the TLS certificate of {_hostport(spec)} is not trusted: "
+            f"{redact.clean(untrusted, 120)}",
+            why="the TLS handshake failed on certificate verification (no HTTP request was "
+            "sent): the certificate is self-signed, from a private CA, expired or for another "
+            "host name",
+            fix=Fix([Manual(text)], text=text),
+        )
     if spec.transport != "stdio" and _is_transport_error(cause):
         text, look = _look(spec)
         return CheckFailed(
@@ -949,6 +998,13 @@ def _rpc_error(probe: Probe, step: str, cause: Any) -> CheckFailed:
         why += f"; it advertises the {step} capability, so it must implement {method}"
         text = f"report it to the server's authors: it advertises {step} but has no {method}"
         steps = [Manual(text, ask="the server's authors")]
+    elif code == INVALID_PARAMS and probe.wire.params.get(method, {}).get("cursor"):
+        why += (
+            f": it rejected the cursor it gave itself (nextCursor of the previous {method} "
+            "page), a pagination bug in the server"
+        )
+        text = f"report it to the server's authors: {method} fails on its second page"
+        steps = [Manual(text, ask="the server's authors")]
     elif code == INVALID_PARAMS and step == "call" and spec.call is not None:
         required = _required_arguments(probe, spec.call.tool)
         why += f": the arguments of call do not fit tool {spec.call.tool}'s inputSchema"
@@ -1040,6 +1096,20 @@ def _elicitation_urls(data: Any) -> list[str]:
         if isinstance(url, str):
             found.append(redact.clean(url, 200))
     return found
+
+
+def _certificate_error(exc: BaseException | None) -> str | None:
+    """OpenSSL's verification message, when a certificate check failed somewhere in the cause
+    chain (httpx wraps :class:`ssl.SSLCertVerificationError`)."""
+    import ssl
+
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return str(exc.verify_message or exc.reason or "certificate verify failed")
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return None
 
 
 def _is_transport_error(exc: BaseException) -> bool:

@@ -276,6 +276,15 @@ class Probe:
         from envcheck.kit import _net
 
         url = urllib.parse.urlsplit(self.spec.url or "")
+        try:
+            url.port
+        except ValueError:  # a port out of range, or not a number
+            text = f"fix the port of url in {self.spec.settings} (1 to 65535)"
+            raise CheckFailed(
+                f"{self.spec.name}: {self.spec.url!r} has no valid port",
+                why="a port is a number from 1 to 65535",
+                fix=Fix([Manual(text)], text=text),
+            ) from None
         if url.scheme not in ("http", "https") or not url.hostname:
             text = (
                 f"set url in {self.spec.settings} to the server's endpoint, e.g. "
