@@ -39,7 +39,7 @@ def port(redis_port: int) -> Iterator[int]:
 
 def run(pytester: pytest.Pytester, toml: str, *args: str) -> pytest.RunResult:
     pytester.makefile(".toml", pyproject=toml)
-    return pytester.runpytest_subprocess("-m", "redis", "-p", "no:cacheprovider", "-v", *args)
+    return pytester.runpytest_inprocess("-m", "redis", "-p", "no:cacheprovider", "-v", *args)
 
 
 def test_healthy_server_passes_with_facts(pytester: pytest.Pytester, port: int) -> None:
@@ -80,10 +80,11 @@ url = "redis://:{PASSWORD}@127.0.0.1:{port}/0"
         )
     result.stdout.fnmatch_lines_random(
         [
-            f"redis/noauth.auth: 127.0.0.1:{port} requires a password (NOAUTH)",
-            f"  fix: put the password in tool.envcheck.redis.noauth.url: "
+            f"  FAIL  redis/noauth.auth: 127.0.0.1:{port} requires a password (NOAUTH)",
+            f"        fix: put the password in tool.envcheck.redis.noauth.url: "
             f"redis://[USER]:PASSWORD@127.0.0.1:{port}/0",
-            f"redis/wrong.auth: authentication failed for the default user at 127.0.0.1:{port} "
+            "  FAIL  redis/wrong.auth: authentication failed for the default user at "
+            f"127.0.0.1:{port} "
             "(WRONGPASS)",
             f"  PASS  right.auth * PING answered by 127.0.0.1:{port}/0 with a password*",
             "  PASS  right.roundtrip *",
@@ -116,10 +117,12 @@ url = "redis://127.0.0.1:{lru}/0"
         )
     result.stdout.fnmatch_lines_random(
         [
-            f"redis/replica.roundtrip: 127.0.0.1:{replica} is a read-only replica of "
+            f"  FAIL  redis/replica.roundtrip: 127.0.0.1:{replica} is a read-only replica of "
             f"127.0.0.1:{port} (link to it: *) (READONLY)",
-            f"  fix: point tool.envcheck.redis.replica.url at the primary (127.0.0.1:{port})*",
-            f"redis/full.roundtrip: 127.0.0.1:{full} is out of memory: writes are refused (OOM)",
+            "        fix: point tool.envcheck.redis.replica.url at the primary "
+            f"(127.0.0.1:{port})*",
+            f"  FAIL  redis/full.roundtrip: 127.0.0.1:{full} is out of memory: writes are refused "
+            "(OOM)",
             "  WARN  lru.config * maxmemory-policy allkeys-lru: when memory fills, Redis silently "
             "deletes keys, including queued jobs and LangGraph checkpoints*",
             f"        fix: redis-cli -h 127.0.0.1 -p {lru} CONFIG SET maxmemory-policy "
@@ -150,12 +153,14 @@ url = "http://127.0.0.1:6379/0"
     result.assert_outcomes(failed=4, deselected=16)
     result.stdout.fnmatch_lines_random(
         [
-            "redis/stopped.reachable: connection refused at 127.0.0.1:*",
-            "  fix: start Redis: sudo systemctl start redis-server*",
-            "redis/silent.reachable: 127.0.0.1:* accepted the connection but did not answer",
-            "redis/ssh.reachable: 127.0.0.1:* is not Redis: it answered like SSH "
+            "  FAIL  redis/stopped.reachable: connection refused at 127.0.0.1:*",
+            "        fix: start Redis: sudo systemctl start redis-server*",
+            "  FAIL  redis/silent.reachable: 127.0.0.1:* accepted the connection but did not "
+            "answer",
+            "  FAIL  redis/ssh.reachable: 127.0.0.1:* is not Redis: it answered like SSH "
             "('SSH-2.0-OpenSSH_9.2*",
-            "redis/typo.reachable: tool.envcheck.redis.typo.url is not a valid Redis URL: its "
+            "  FAIL  redis/typo.reachable: tool.envcheck.redis.typo.url is not a valid Redis URL: "
+            "its "
             "scheme is http://, not redis://, rediss:// or unix://",
         ]
     )
@@ -170,11 +175,11 @@ def test_fixture_hands_over_a_verified_client(pytester: pytest.Pytester, redis_u
             assert envcheck_redis.ping() is True
         """)
     pytester.makefile(".toml", pyproject=f'[tool.envcheck.redis]\nurl = "{redis_url}"\n')
-    pytester.runpytest_subprocess("test_cache.py").assert_outcomes(passed=1)
+    pytester.runpytest_inprocess("test_cache.py").assert_outcomes(passed=1)
     pytester.makefile(
         ".toml", pyproject=f'[tool.envcheck.redis]\nurl = "redis://127.0.0.1:{free_port()}/0"\n'
     )
-    result = pytester.runpytest_subprocess("test_cache.py", "-rs")
+    result = pytester.runpytest_inprocess("test_cache.py", "-rs")
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(["*environment not ready: redis/auth: blocked by redis/reachable*"])
 
@@ -198,15 +203,18 @@ timeout = 1.0
     result.assert_outcomes(failed=2, skipped=2, deselected=6)
     result.stdout.fnmatch_lines_random(
         [
-            f"redis/tls.reachable: TLS to a port that speaks plain Redis: 127.0.0.1:{plain} "
+            "  FAIL  redis/tls.reachable: TLS to a port that speaks plain Redis: "
+            f"127.0.0.1:{plain} "
             "answers PING without TLS",
-            f"  why: tool.envcheck.redis.tls.url is a rediss:// (TLS) URL, but the server has TLS "
+            "        why: tool.envcheck.redis.tls.url is a rediss:// (TLS) URL, but the server "
+            "has TLS "
             f"off on port {plain}",
-            "  fix: use redis:// instead of rediss:// in tool.envcheck.redis.tls.url, or enable "
+            "        fix: use redis:// instead of rediss:// in tool.envcheck.redis.tls.url, or "
+            "enable "
             "TLS on the server (tls-port, tls-cert-file, tls-key-file in redis.conf) and point "
             "rediss:// at its tls-port",
             "*SKIP  tls.auth * blocked by redis/tls.reachable*",
-            f"redis/blackholed.reachable: no answer from 127.0.0.1:{hole} within 1 s",
+            f"  FAIL  redis/blackholed.reachable: no answer from 127.0.0.1:{hole} within 1 s",
         ]
     )
     assert "did not answer in time" not in result.stdout.str()
@@ -254,18 +262,21 @@ timeout = 1.0
             "verified)*",
             f"  PASS  auth * PING answered by 127.0.0.1:{port}/0*",
             "  PASS  roundtrip * SET/GET/DEL of a 30 s probe key, deleted*",
-            f"redis/untrusted.reachable: the TLS certificate of 127.0.0.1:{port} is not trusted: "
+            f"  FAIL  redis/untrusted.reachable: the TLS certificate of 127.0.0.1:{port} is not "
+            "trusted: "
             "self-signed certificate",
-            "  fix: set tool.envcheck.redis.untrusted.ca_file to the PEM file of the CA that "
+            "        fix: set tool.envcheck.redis.untrusted.ca_file to the PEM file of the CA that "
             "signed the server's certificate (check: openssl s_client -connect "
             f"127.0.0.1:{port} -CAfile FILE -verify_return_error)",
             f"  WARN  unverified.reachable * 127.0.0.1:{port} answers as Redis over TLS, but its "
             "certificate is NOT verified (tool.envcheck.redis.unverified.tls_verify = false): "
             "anyone on the path can pose as the server*",
             "  PASS  unverified.roundtrip *",
-            f"redis/plain.reachable: plain Redis to a port that speaks TLS: 127.0.0.1:{port} "
+            "  FAIL  redis/plain.reachable: plain Redis to a port that speaks TLS: "
+            f"127.0.0.1:{port} "
             "expects a TLS handshake",
-            "  fix: use rediss:// instead of redis:// in tool.envcheck.redis.plain.url (and set "
+            "        fix: use rediss:// instead of redis:// in tool.envcheck.redis.plain.url (and "
+            "set "
             "tool.envcheck.redis.plain.ca_file if the server's certificate is self-signed or from "
             "a private CA), or use the server's plain port",
         ]
@@ -293,16 +304,18 @@ url = "redis://127.0.0.1:{orphan}/0"
         )
     result.stdout.fnmatch_lines_random(
         [
-            f"redis/db99.auth: database 99 does not exist on 127.0.0.1:{plain}: it has 16 (0 to "
+            f"  FAIL  redis/db99.auth: database 99 does not exist on 127.0.0.1:{plain}: it has 16 "
+            "(0 to "
             "15)",
-            "  fix: use a database from 0 to 15 in tool.envcheck.redis.db99.url",
-            f"redis/extra.auth: the URL sends a password, but 127.0.0.1:{plain} has none "
+            "        fix: use a database from 0 to 15 in tool.envcheck.redis.db99.url",
+            f"  FAIL  redis/extra.auth: the URL sends a password, but 127.0.0.1:{plain} has none "
             "configured",
-            "  fix: remove the password from tool.envcheck.redis.extra.url, or protect the "
+            "        fix: remove the password from tool.envcheck.redis.extra.url, or protect the "
             f"server: redis-cli -h 127.0.0.1 -p {plain} CONFIG SET requirepass PASSWORD*",
-            f"redis/orphan.roundtrip: 127.0.0.1:{orphan} is a read-only replica of "
+            f"  FAIL  redis/orphan.roundtrip: 127.0.0.1:{orphan} is a read-only replica of "
             f"127.0.0.1:{dead} (link to it: down) (READONLY)",
-            f"  fix: point tool.envcheck.redis.orphan.url at the primary (127.0.0.1:{dead}); start "
+            f"        fix: point tool.envcheck.redis.orphan.url at the primary (127.0.0.1:{dead}); "
+            "start "
             f"it or repair the link (redis-cli -h 127.0.0.1 -p {orphan} INFO replication); if it "
             f"is gone for good, make this server a primary: redis-cli -h 127.0.0.1 -p {orphan} "
             "REPLICAOF NO ONE",
@@ -321,8 +334,10 @@ def test_out_of_memory_fix_works_as_printed(pytester: pytest.Pytester) -> None:
         result.assert_outcomes(failed=1, deselected=4)
         result.stdout.fnmatch_lines(
             [
-                f"redis/roundtrip: 127.0.0.1:{port} is out of memory: writes are refused (OOM)",
-                f"  fix: free memory or raise the limit: redis-cli -h 127.0.0.1 -p {port} CONFIG "
+                f"  FAIL  redis/roundtrip: 127.0.0.1:{port} is out of memory: writes are refused "
+                "(OOM)",
+                f"        fix: free memory or raise the limit: redis-cli -h 127.0.0.1 -p {port} "
+                "CONFIG "
                 "SET maxmemory * (and maxmemory in redis.conf)",
             ]
         )
@@ -346,11 +361,14 @@ def test_one_free_client_slot_passes_and_a_full_server_is_named(pytester: pytest
                 result.assert_outcomes(failed=1, deselected=4)
                 result.stdout.fnmatch_lines(
                     [
-                        f"redis/reachable: 127.0.0.1:{port} refuses new clients: it answered "
+                        f"  FAIL  redis/reachable: 127.0.0.1:{port} refuses new clients: it "
+                        "answered "
                         "PING with 'ERR max number of clients reached'",
-                        "  why: Redis answers a new connection with an ERR and closes it when "
+                        "        why: Redis answers a new connection with an ERR and closes it "
+                        "when "
                         "maxclients is reached*",
-                        f"  fix: find who holds the connections once one is free: redis-cli -h "
+                        "        fix: find who holds the connections once one is free: redis-cli "
+                        "-h "
                         f"127.0.0.1 -p {port} CLIENT LIST*",
                     ]
                 )
@@ -379,11 +397,13 @@ url = "reddis://127.0.0.1:{port}/0"
     encode = "percent-encode / ? # @ : and % in the user name and password"
     result.stdout.fnmatch_lines_random(
         [
-            "redis/hash.reachable: tool.envcheck.redis.hash.url is not a valid Redis URL: what "
+            "  FAIL  redis/hash.reachable: tool.envcheck.redis.hash.url is not a valid Redis URL: "
+            "what "
             "stands where its port should be is not a number from 0 to 65535; a password that "
             f"contains / ? # @ or : cuts the URL short: {encode}*",
-            f"redis/at.reachable: connection refused at 127.0.0.1:{port}",
-            "redis/scheme.reachable: tool.envcheck.redis.scheme.url is not a valid Redis URL: its "
+            f"  FAIL  redis/at.reachable: connection refused at 127.0.0.1:{port}",
+            "  FAIL  redis/scheme.reachable: tool.envcheck.redis.scheme.url is not a valid Redis "
+            "URL: its "
             "scheme is reddis://, not redis://, rediss:// or unix:// (did you mean redis://?)",
         ]
     )
@@ -401,7 +421,7 @@ def test_an_http_server_on_the_port_is_named(pytester: pytest.Pytester) -> None:
             "reachable",
         )
     result.stdout.fnmatch_lines(
-        [f"redis/reachable: 127.0.0.1:{port} is not Redis: it answered like HTTP (*"]
+        [f"  FAIL  redis/reachable: 127.0.0.1:{port} is not Redis: it answered like HTTP (*"]
     )
 
 
@@ -417,7 +437,7 @@ def test_defaults_find_the_local_server_and_say_so(
     facts = {c["name"]: c["facts"] for c in checks}
     assert facts["reachable"]["settings_from"] == "redis default (localhost:6379)"
     monkeypatch.setenv("REDIS_URL", redis_url)
-    result = pytester.runpytest_subprocess(*args)
+    result = pytester.runpytest_inprocess(*args)
     result.assert_outcomes(passed=5)
     checks = json.loads((pytester.path / "envcheck-report.json").read_text())["checks"]
     assert {c["name"]: c["facts"] for c in checks}["reachable"]["settings_from"] == "REDIS_URL"
@@ -436,6 +456,7 @@ def test_defaults_where_nothing_listens_are_not_found(pytester: pytest.Pytester)
             "-p",
             "no:cacheprovider",
             "-rs",
+            "-v",
         ],
         pytester.path,
     )
@@ -462,9 +483,11 @@ def test_acl_user_without_a_command_gets_a_valid_grant(pytester: pytest.Pytester
         result = run(pytester, toml, "-k", "roundtrip")
         result.stdout.fnmatch_lines(
             [
-                "redis/roundtrip: ACL user 'envcheck_limited' may not run SET on envcheck's probe "
+                "  FAIL  redis/roundtrip: ACL user 'envcheck_limited' may not run SET on "
+                "envcheck's probe "
                 "key envcheck:probe:* (NOPERM)",
-                f"  fix: as the Redis administrator: redis-cli -h 127.0.0.1 -p {port} --user ADMIN "
+                f"        fix: as the Redis administrator: redis-cli -h 127.0.0.1 -p {port} --user "
+                "ADMIN "
                 "--askpass ACL SETUSER envcheck_limited '(~envcheck:probe:* +set +get +del)'*",
             ]
         )

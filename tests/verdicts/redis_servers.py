@@ -156,15 +156,25 @@ def wait_loaded(server: Server, limit: float = 60.0) -> None:
     raise AssertionError("the server did not finish loading")
 
 
+SPIN = "#!lua name=envcheck_spin\nredis.register_function('spin', function() while true do end end)"
+
+
 @contextmanager
-def busy_script(server: Server) -> Iterator[None]:
-    """A Lua script that loops until SCRIPT KILL (from another client, on a thread)."""
+def busy_script(server: Server, function: bool = False) -> Iterator[None]:
+    """A Lua script (or, with ``function``, a function) that loops until SCRIPT KILL (FUNCTION
+    KILL), run from another client on a thread."""
     done = threading.Event()
+    if function:
+        with server.client() as client:
+            client.execute_command("FUNCTION", "LOAD", SPIN)
 
     def loop() -> None:
         try:
             with server.client(socket_timeout=120) as client:
-                client.eval("while true do end", 0)
+                if function:
+                    client.execute_command("FCALL", "spin", "0")
+                else:
+                    client.eval("while true do end", 0)
         except redis.RedisError:
             pass
         finally:
@@ -187,7 +197,7 @@ def busy_script(server: Server) -> Iterator[None]:
         if not done.is_set():
             try:
                 with server.client() as client:
-                    client.script_kill()
+                    client.execute_command("FUNCTION" if function else "SCRIPT", "KILL")
             except redis.RedisError:
                 pass
         thread.join(30)

@@ -416,6 +416,12 @@ def _busy(tmp: Path) -> Iterator[Case]:
         yield Case(section(server.url()))
 
 
+@scenario("redis-BUSY-function")
+def _busy_function(tmp: Path) -> Iterator[Case]:
+    with rs.running("--busy-reply-threshold", "50") as server, rs.busy_script(server, True):
+        yield Case(section(server.url()))
+
+
 @scenario("redis-MISCONF")
 def _misconf(tmp: Path) -> Iterator[Case]:
     directory = tmp / "data"

@@ -507,19 +507,31 @@ def _loading(
     )
 
 
-def _busy(t: Target, exc: ReplyError, *_: object) -> CheckFailed:
-    step = admin_step(t, "SCRIPT", "KILL", as_admin=False)
+def _busy(
+    t: Target, exc: ReplyError, conn: Resp | None, deadline: float, *_: object
+) -> CheckFailed:
+    # FUNCTION STATS runs while the server is busy; running_script is set for a function only
+    function = False
+    if conn is not None:
+        try:
+            stats = conn.call("FUNCTION", "STATS", deadline=max(deadline, time.monotonic() + 0.5))
+            fields = dict(zip(stats[::2], stats[1::2])) if isinstance(stats, list) else {}
+            function = fields.get(b"running_script") is not None
+        except (ReplyError, ConnectionLost):
+            pass
+    kill = ("FUNCTION", "KILL") if function else ("SCRIPT", "KILL")
+    step = admin_step(t, *kill, as_admin=False)
+    what = "a function (FCALL)" if function else "a script (EVAL) or a module command"
     return CheckFailed(
-        f"{t.address} is busy running a script, function or module command past "
-        "busy-reply-threshold (BUSY)",
+        f"{t.address} is busy running {what} past busy-reply-threshold (BUSY)",
         why="while a Lua script (EVAL), a function (FCALL) or a module command runs longer than "
         "busy-reply-threshold (lua-time-limit), Redis answers every other client BUSY",
         fix=fix(
-            f"stop it if nobody needs it: {step.render()} ({t.cli('FUNCTION', 'KILL')} for a "
-            "function; a script that has already written can only be stopped by SHUTDOWN "
-            "NOSAVE); or find the client that runs it and make it faster",
+            f"stop it if nobody needs it: {step.render()} (one that has already written can only "
+            "be stopped by SHUTDOWN NOSAVE); or find the client that runs it and make it faster",
             step,
         ),
+        facts={"running_function": function},
     )
 
 

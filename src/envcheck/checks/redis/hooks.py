@@ -90,13 +90,14 @@ class Session:
 
 def _open(ctx: Context, t: Target) -> Session:
     if t.path:
-        opened = _unix(t, ctx.check.seconds, ctx.remaining())
+        opened = _unix(t, ctx.check.seconds, max(0.05, ctx.remaining() - 0.1))
     else:
         opened = _net.connect(
             t.host,
             t.port,
             timeout=ctx.check.seconds,
-            budget=ctx.remaining(),
+            # a little before the check's own deadline: the diagnosis, not the runner's timeout
+            budget=max(0.05, ctx.remaining() - 0.1),
             what="Redis",
             start_hint=START_HINT,
             hello=b"PING\r\n",
