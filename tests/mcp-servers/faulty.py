@@ -24,6 +24,8 @@ Faults (``METHOD`` is a JSON-RPC method such as ``tools/list``):
 - ``silent``: read stdin and never answer
 - ``grandchild=PIDFILE``: start ``sleep 300`` in a new session (``setsid``), write its pid
 - ``pid=PIDFILE``: write this process's pid
+- ``wrong-ids``: answer every request with an id it was not sent
+- ``paginate``: ``tools/list`` gives a ``nextCursor`` and rejects it (-32602) on the next page
 - ``call-error``: ``tools/call`` answers a result with ``isError``
 - ``elicit-url``: ``tools/call`` answers -32042 (URL elicitation required, 2025-11-25)
 - ``need-capability``: ``tools/call`` answers -32021 (a client capability is missing)
@@ -121,7 +123,13 @@ def answer(ident: Any, method: str, params: dict[str, Any]) -> None:
         send({"jsonrpc": "2.0", "id": ident, "result": {}})
         return
     if method == "tools/list":
-        send({"jsonrpc": "2.0", "id": ident, "result": {"tools": tools()}})
+        if "paginate" in FAULTS and params.get("cursor"):
+            error(ident, -32602, "Invalid cursor")
+            return
+        page: dict[str, Any] = {"tools": tools()}
+        if "paginate" in FAULTS:
+            page["nextCursor"] = "page-2"
+        send({"jsonrpc": "2.0", "id": ident, "result": page})
         return
     if method == "tools/call":
         if "elicit-url" in FAULTS:
@@ -194,6 +202,8 @@ def main() -> None:
         if "id" not in message or method is None:
             continue  # a notification, or a response to a request of ours
         ident, params = message["id"], message.get("params") or {}
+        if "wrong-ids" in FAULTS:
+            ident = f"other-{ident}"
         code = fault("exit", method)
         if code is not None:
             print("Traceback (most recent call last):", file=sys.stderr)

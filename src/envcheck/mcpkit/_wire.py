@@ -33,9 +33,9 @@ class Wire:
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: method -> the raw ``error`` (code, message, data) of its last answer
     errors: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: errors that answer no request envcheck sent (``"id": null``, or an unknown id)
+    #: errors that answer no request (``"id": null``: the server could not read one)
     stray: list[dict[str, Any]] = field(default_factory=list)
-    #: ids of results that answer no request envcheck sent
+    #: ids of answers (results or errors) that match no request envcheck sent
     unmatched: list[Any] = field(default_factory=list)
 
     def saw_sent(self, message: Any) -> None:
@@ -52,10 +52,12 @@ class Wire:
         method = self.sent.get(ident) if ident is not None else None
         if error is not None:
             body = error.model_dump(mode="json", exclude_none=True)
-            if method is None:
+            if method is not None:
+                self.errors[method] = body
+            elif ident is None:
                 self.stray.append(body)
             else:
-                self.errors[method] = body
+                self.unmatched.append(ident)
         elif method is not None and isinstance(result, dict):
             self.results[method] = result
         elif result is not None:

@@ -52,8 +52,8 @@ def find_command(spec: ServerSpec) -> str:
         raise CheckFailed(
             f"{spec.name}: command not found: {found} does not exist",
             why=(
-                f"a relative command is taken from {spec.cwd}, where the server runs (the "
-                "project root, or cwd); nothing is there"
+                f"nothing is at that path (a relative command is taken from {spec.cwd}, where "
+                "the server runs: the project root, or cwd)"
                 if spec.cwd
                 else "command is a path that does not exist"
             ),

@@ -407,8 +407,9 @@ def _other_scheme(spec: ServerSpec, scheme: str, sent: list[str]) -> CheckFailed
     value = f"{shown} {variable}"
     what = "the base64 of user:password" if scheme == "basic" else f"{shown} credentials"
     text = f"{setting(spec, 'headers', {'Authorization': value})}, with CREDENTIALS {what}"
+    wants = "(a user and a password)" if scheme == "basic" else "(not a bearer token)"
     return CheckFailed(
-        f"{spec.name}: HTTP 401 from {spec.url}: the server wants {shown} credentials",
+        f"{spec.name}: HTTP 401 from {spec.url}: the server wants {shown} {wants}",
         why="no Authorization header was sent; the server's challenge is WWW-Authenticate: "
         f"{shown} (not a bearer token)",
         fix=Fix(
