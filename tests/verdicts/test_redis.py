@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -342,6 +344,29 @@ def _tls_name(tmp: Path) -> Iterator[Case]:
     try:
         yield Case(section(f"rediss://127.0.0.1:{server.port}/0", f'ca_file = "{cert}"'))
     finally:
+        server.stop()
+
+
+@scenario("redis-tls-closed")
+def _tls_closed(tmp: Path) -> Iterator[Case]:
+    if not redis_supports_tls():
+        pytest.skip("this redis-server was built without TLS")
+    cert, key = rs.certificate(tmp, "IP:127.0.0.1")
+    port = free_port()
+    server = rs.make("--port", "0", "--maxclients", "1", *rs.tls_args(cert, key, port), port=port)
+    server.start()
+    context = ssl.create_default_context(cafile=str(cert))
+    raw = socket.create_connection(("127.0.0.1", port))
+    holder = context.wrap_socket(raw, server_hostname="127.0.0.1")
+    try:
+        holder.sendall(b"PING\r\n")
+        holder.recv(16)
+        yield Case(
+            section(f"rediss://127.0.0.1:{port}/0", f'ca_file = "{cert}"'),
+            person=lambda p: holder.close(),
+        )
+    finally:
+        holder.close()
         server.stop()
 
 

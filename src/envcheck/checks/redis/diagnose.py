@@ -170,6 +170,22 @@ def refine(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFai
         )
     if exc.kind == "untrusted":
         return untrusted(exc, t, deadline)
+    if t.tls and exc.kind == "tls":
+        return CheckFailed(
+            f"{t.address} ended the TLS handshake: {exc.detail or exc.summary}",
+            why="a Redis TLS port closes a new connection without a word when maxclients is "
+            "reached (over TLS it sends no error), or when it refuses this client's TLS settings "
+            "(a client certificate, tls-auth-clients yes; a TLS version); the port does not "
+            "answer plain Redis either",
+            fix=fix(
+                f"look at the server's log; {t.cli('INFO', 'clients')} from the server's host "
+                "shows connected_clients and maxclients",
+                Manual(
+                    "look at the Redis server's log for why it closed the connection",
+                    ask=ASK_ADMIN,
+                ),
+            ),
+        )
     if exc.kind == "foreign":
         found = _net.not_the_protocol(exc, t.host, t.port, "Redis", deadline)
         return with_fix(found, f"point {t.source} at the Redis port")
@@ -439,7 +455,8 @@ def _readonly(
             ),
         )
     primary = f"{host}:{port}"
-    down = exc.kind == "MASTERDOWN" or link != "up"
+    # a link that is not up yet may be one being made: whether the primary answers tells
+    down = link != "up" and not _net.answers(host, int(port), b"PING\r\n", is_resp, deadline)
     facts = {"master_host": host, "master_link_status": link}
     if exc.kind == "MASTERDOWN":
         summary = (
@@ -455,7 +472,7 @@ def _readonly(
             f"{t.address} is a read-only replica of {primary} (link to it: {link}) ({exc.kind})"
         )
         why = f"a replica accepts no writes; its primary is {primary}" + (
-            " which is down" if down else ""
+            " which does not answer" if down else ""
         )
     steps: list[Step] = [url_step(t, t.url_with(host, int(port)))]
     text = f"point {t.source} at the primary ({primary})"
