@@ -271,7 +271,9 @@ def test_limiter_holds_across_xdist_workers(
 ) -> None:
     monkeypatch.setenv("LIMITER_DIR", str(tmp_path))
     pytester.makepyfile(**{f"test_burst{n}": LIMITED.format(n=n) for n in range(4)})
-    pytester.runpytest_subprocess("-n", "4", "-p", "no:cacheprovider").assert_outcomes(passed=4)
+    pytester.runpytest_subprocess("-v", "-n", "4", "-p", "no:cacheprovider").assert_outcomes(
+        passed=4
+    )
     sent = sorted(float(t) for t in (tmp_path / "sent.log").read_text().split())
     assert len(sent) == 12
     # No window of one second ever held more than 4 grants: any 5 grants span a second. A grant
@@ -304,7 +306,7 @@ def test_retry_after_ms_end_to_end(
             pyproject=f'[tool.envcheck.providers.openai]\nbase_url = "{mock.base_url("openai")}"'
             "\ncassettes = false\n",
         )
-        result = pytester.runpytest_subprocess("-k", "openai.auth")
+        result = pytester.runpytest_subprocess("-v", "-k", "openai.auth")
     result.assert_outcomes(passed=1, deselected=3)
     assert [c.status for c in mock.calls] == [429, 200]
     assert mock.calls[1].time - mock.calls[0].time >= 1.25

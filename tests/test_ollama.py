@@ -45,7 +45,7 @@ def test_healthy_server_with_a_reasoning_model(pytester: pytest.Pytester, mock: 
         f'host = "{mock.base_url("ollama")}"\nmin_version = "0.5"\nsmoke = true\n'
         "cassettes = false",
     )
-    result = pytester.runpytest_subprocess("-m", "ollama", "--envcheck-report", *STRICT)
+    result = pytester.runpytest_subprocess("-v", "-m", "ollama", "--envcheck-report", *STRICT)
     result.assert_outcomes(passed=4)
     report = json.loads((pytester.path / "envcheck-report.json").read_text())
     assert {c["evidence"] for c in report["checks"]} == {"mocked"}
@@ -69,12 +69,13 @@ def test_missing_model_cpu_placement_and_old_server(
         f'host = "{mock.base_url("ollama")}"\nmodels = ["deepseek-r1:8b", "llama9:70b"]\n'
         "cassettes = false",
     )
-    result = pytester.runpytest_subprocess("-m", "ollama", *STRICT)
+    result = pytester.runpytest_subprocess("-v", "-m", "ollama", *STRICT)
     result.assert_outcomes(passed=3, failed=1)
     result.stdout.fnmatch_lines_random(
         [
-            "ollama/model[[]llama9:70b]: model llama9:70b is not pulled on http://127.0.0.1:*",
-            "  fix: ollama pull llama9:70b",
+            "  FAIL  ollama/model[[]llama9:70b]: model llama9:70b is not pulled on "
+            "http://127.0.0.1:*",
+            "        fix: ollama pull llama9:70b",
             "  WARN  gpu * deepseek-r1:8b on CPU*",
             "        fix: CPU inference is slow*",
         ]
@@ -82,31 +83,34 @@ def test_missing_model_cpu_placement_and_old_server(
     configure(
         pytester, f'host = "{mock.base_url("ollama")}"\nmin_version = "99.1"\ncassettes = false'
     )
-    result = pytester.runpytest_subprocess("-m", "ollama")
-    result.stdout.fnmatch_lines(["ollama/server: Ollama 0.12.6 is older than the required 99.1"])
+    result = pytester.runpytest_subprocess("-v", "-m", "ollama")
+    result.stdout.fnmatch_lines(
+        ["  FAIL  ollama/server: Ollama 0.12.6 is older than the required 99.1"]
+    )
 
 
 def test_no_server_and_a_wrong_host(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     configure(pytester, f'host = "http://127.0.0.1:{free_port()}"\ncassettes = false')
-    result = pytester.runpytest_subprocess("-m", "ollama")
+    result = pytester.runpytest_subprocess("-v", "-m", "ollama")
     result.assert_outcomes(failed=1, skipped=2)
     result.stdout.fnmatch_lines(
         [
-            "ollama/server: no Ollama server answers at http://127.0.0.1:*",
-            "  fix: start it: ollama serve  (or: sudo systemctl start ollama)",
+            "  FAIL  ollama/server: no Ollama server answers at http://127.0.0.1:*",
+            "        fix: start it: ollama serve  (or: sudo systemctl start ollama)",
         ]
     )
     monkeypatch.setenv("OLLAMA_HOST", "http://gpu-box.invalid:11434")
     configure(pytester, "cassettes = false")
-    result = pytester.runpytest_subprocess("-m", "ollama", *STRICT)
+    result = pytester.runpytest_subprocess("-v", "-m", "ollama", *STRICT)
     result.stdout.fnmatch_lines(
         [
-            "ollama/server: the host of http://gpu-box.invalid:11434 does not resolve",
-            "  why: DNS has no address for 'gpu-box.invalid': a typo, or a name known only inside"
+            "  FAIL  ollama/server: the host of http://gpu-box.invalid:11434 does not resolve",
+            "        why: DNS has no address for 'gpu-box.invalid': a typo, or a name known only "
+            "inside"
             " a VPN or a container network",
-            "  fix: fix OLLAMA_HOST (now http://gpu-box.invalid:11434; the default is "
+            "        fix: fix OLLAMA_HOST (now http://gpu-box.invalid:11434; the default is "
             "http://127.0.0.1:11434)",
         ]
     )
@@ -115,14 +119,15 @@ def test_no_server_and_a_wrong_host(
 def test_a_hung_server_is_told_to_restart_not_to_start(pytester: pytest.Pytester) -> None:
     with silent_listener() as port:
         configure(pytester, f'host = "http://127.0.0.1:{port}"\ntimeout = 3\ncassettes = false')
-        result = pytester.runpytest_subprocess("-m", "ollama", "-k", "server", *STRICT)
+        result = pytester.runpytest_subprocess("-v", "-m", "ollama", "-k", "server", *STRICT)
     result.assert_outcomes(failed=1, deselected=2)
     result.stdout.fnmatch_lines(
         [
-            "ollama/server: Ollama at http://127.0.0.1:* accepted the connection but did not "
+            "  FAIL  ollama/server: Ollama at http://127.0.0.1:* accepted the connection but did "
+            "not "
             "answer within 3 s",
-            "  why: the server is hung, or busy loading a model that does not fit",
-            "  fix: restart it: sudo systemctl restart ollama *journalctl -u ollama",
+            "        why: the server is hung, or busy loading a model that does not fit",
+            "        fix: restart it: sudo systemctl restart ollama *journalctl -u ollama",
         ]
     )
     assert "ollama serve  (or: sudo systemctl start" not in result.stdout.str()
@@ -141,7 +146,7 @@ def test_defaults_look_where_the_client_looks(
         pytest.skip("an Ollama listens on 127.0.0.1:11434 here: the default would find it")
     monkeypatch.delenv("OLLAMA_HOST", raising=False)
     result = pytester.runpytest_subprocess(
-        "--envcheck-defaults", "-m", "ollama", "-rs", "--envcheck-report", *STRICT
+        "-v", "--envcheck-defaults", "-m", "ollama", "-rs", "--envcheck-report", *STRICT
     )
     assert result.ret == 0  # not found is no failure
     result.stdout.fnmatch_lines(
@@ -159,7 +164,7 @@ def test_defaults_look_where_the_client_looks(
     with MockLLM() as mock:
         monkeypatch.setenv("OLLAMA_HOST", mock.base_url("ollama"))
         result = pytester.runpytest_subprocess(
-            "--envcheck-defaults", "-m", "ollama", "--envcheck-report", *STRICT
+            "-v", "--envcheck-defaults", "-m", "ollama", "--envcheck-report", *STRICT
         )
     result.assert_outcomes(passed=3)
     checks = json.loads((pytester.path / "envcheck-report.json").read_text())["checks"]
@@ -176,7 +181,7 @@ def test_a_source_build_is_not_told_to_upgrade(pytester: pytest.Pytester) -> Non
             pytester,
             f'host = "{mock.base_url("ollama")}"\nmin_version = "0.5"\ncassettes = false',
         )
-        result = pytester.runpytest_subprocess("-m", "ollama", "-k", "server", *STRICT)
+        result = pytester.runpytest_subprocess("-v", "-m", "ollama", "-k", "server", *STRICT)
     result.assert_outcomes(passed=1, deselected=2)
     result.stdout.fnmatch_lines(
         [
@@ -201,15 +206,17 @@ def test_a_text_404_on_show_for_a_listed_model_is_not_a_missing_model(
             f'host = "{mock.base_url("ollama")}"\nmodels = ["deepseek-r1:8b", "qwen3:4b"]\n'
             "cassettes = false",
         )
-        result = pytester.runpytest_subprocess("-m", "ollama", "-k", "model", *STRICT)
+        result = pytester.runpytest_subprocess("-v", "-m", "ollama", "-k", "model", *STRICT)
     result.assert_outcomes(failed=2, deselected=2)
     result.stdout.fnmatch_lines_random(
         [
-            "ollama/model[[]deepseek-r1:8b]: http://127.0.0.1:*/ollama lists deepseek-r1:8b "
+            "  FAIL  ollama/model[[]deepseek-r1:8b]: http://127.0.0.1:*/ollama lists "
+            "deepseek-r1:8b "
             "(/api/tags) but answers /api/show with a plain-text 404 ('404 page not found')",
-            "  why: whatever answers there does not route /api/show: a proxy in front of Ollama*",
-            "ollama/model[[]qwen3:4b]: model qwen3:4b is not pulled on http://127.0.0.1:*",
-            "  fix: ollama pull qwen3:4b",
+            "        why: whatever answers there does not route /api/show: a proxy in front of "
+            "Ollama*",
+            "  FAIL  ollama/model[[]qwen3:4b]: model qwen3:4b is not pulled on http://127.0.0.1:*",
+            "        fix: ollama pull qwen3:4b",
         ]
     )
     assert "ollama pull deepseek-r1:8b" not in result.stdout.str()
@@ -220,14 +227,15 @@ def test_a_model_too_large_for_memory_says_how_much(
 ) -> None:
     mock.fault("ollama", 500, path="/api/generate")  # the real answer, from a public report
     configure(pytester, f'host = "{mock.base_url("ollama")}"\nsmoke = true\ncassettes = false')
-    result = pytester.runpytest_subprocess("-m", "ollama", *STRICT)
+    result = pytester.runpytest_subprocess("-v", "-m", "ollama", *STRICT)
     result.assert_outcomes(passed=3, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "ollama/smoke[[]deepseek-r1:8b]: deepseek-r1:8b does not fit in memory on "
+            "  FAIL  ollama/smoke[[]deepseek-r1:8b]: deepseek-r1:8b does not fit in memory on "
             "http://127.0.0.1:*/ollama: it needs 7.5 GiB, 5.2 GiB is available",
-            "  why: Ollama refuses to load a model larger than the free RAM (and VRAM)",
-            "  fix: free memory (ollama ps; ollama stop MODEL), or use a smaller quantization of "
+            "        why: Ollama refuses to load a model larger than the free RAM (and VRAM)",
+            "        fix: free memory (ollama ps; ollama stop MODEL), or use a smaller "
+            "quantization of "
             "deepseek-r1 (a q4 tag) or a smaller context *num_ctx*",
         ]
     )
@@ -238,10 +246,12 @@ def test_recorded_once_then_replayed_in_ci(
 ) -> None:
     with MockLLM() as mock:
         configure(pytester, f'host = "{mock.base_url("ollama")}"')
-        recorded = pytester.runpytest_subprocess("-m", "ollama", "--envcheck-record=all", *STRICT)
+        recorded = pytester.runpytest_subprocess(
+            "-v", "-m", "ollama", "--envcheck-record=all", *STRICT
+        )
         recorded.assert_outcomes(passed=3)
     monkeypatch.setenv("CI", "1")  # the mock is gone: only the cassettes can answer now
-    result = pytester.runpytest_subprocess("-m", "ollama", "--envcheck-report")
+    result = pytester.runpytest_subprocess("-v", "-m", "ollama", "--envcheck-report")
     result.assert_outcomes(passed=3)
     report = json.loads((pytester.path / "envcheck-report.json").read_text())
     assert {c["evidence"] for c in report["checks"]} == {"replayed"}

@@ -73,7 +73,7 @@ def test_every_provider_passes_against_the_mock(
     smoke = "smoke = true\ncassettes = false"
     toml = providers_toml(mock, openai=smoke, anthropic=smoke, gemini=smoke)
     pytester.makefile(".toml", pyproject=toml)
-    result = pytester.runpytest_subprocess("-m", "providers", "--envcheck-report")
+    result = pytester.runpytest_subprocess("-v", "-m", "providers", "--envcheck-report")
     result.assert_outcomes(passed=15)
     result.stdout.fnmatch_lines_random(
         [
@@ -105,7 +105,7 @@ def _run_with_fault(
             f'base_url = "{mock.base_url(kind)}"\ncassettes = false\n{extra}\n'
         )
         pytester.makefile(".toml", pyproject=toml)
-        return pytester.runpytest_subprocess("-k", select or f"{kind}.auth"), mock
+        return pytester.runpytest_subprocess("-v", "-k", select or f"{kind}.auth"), mock
     finally:
         mock.stop()
 
@@ -117,29 +117,34 @@ def _run_with_fault(
         (
             "openai",
             {"status": 401},
-            "providers/openai.auth: openai: authentication failed: Incorrect API key provided*",
-            "  fix: set a valid key: export OPENAI_API_KEY=...  (https://platform.openai.com/*",
+            "  FAIL  providers/openai.auth: openai: authentication failed: Incorrect API key "
+            "provided*",
+            "        fix: set a valid key: export OPENAI_API_KEY=...  "
+            "(https://platform.openai.com/*",
         ),
         (
             "gemini",
             {"status": 403},
-            "providers/gemini.auth: gemini: permission denied: *",
-            "  fix: look at the key in AI Studio (https://aistudio.google.com/apikey): a key it "
+            "  FAIL  providers/gemini.auth: gemini: permission denied: *",
+            "        fix: look at the key in AI Studio (https://aistudio.google.com/apikey): a "
+            "key it "
             "shows as blocked or leaked must be replaced by a new key",
         ),
         (  # the listing sends no model: a 400 to it is about the key or base_url, never a model
             "anthropic",
             {"status": 400},
-            "providers/anthropic.auth: anthropic: bad request: *",
-            "  fix: check the key (ANTHROPIC_API_KEY): https://console.anthropic.com/settings/keys;"
+            "  FAIL  providers/anthropic.auth: anthropic: bad request: *",
+            "        fix: check the key (ANTHROPIC_API_KEY): "
+            "https://console.anthropic.com/settings/keys;"
             " then check base_url in [[]tool.envcheck.providers.anthropic] (now http://*",
         ),
         (
             "openai",
             {"kind": "malformed"},
-            "providers/openai.auth: openai answered http://127.0.0.1:*/openai/v1/models with "
+            "  FAIL  providers/openai.auth: openai answered http://127.0.0.1:*/openai/v1/models "
+            "with "
             "something that is not JSON*",
-            "  fix: check base_url of [[]tool.envcheck.providers.openai]",
+            "        fix: check base_url of [[]tool.envcheck.providers.openai]",
         ),
     ],
 )
@@ -166,8 +171,9 @@ def test_an_empty_account_passes_auth_and_fails_headroom_once(pytester: pytest.P
             "accepted key gets; openai.headroom reports the limit*",
             "  SKIP  openai.model * cannot list the models now: quota exhausted (HTTP 429, *); "
             "openai.headroom reports it*",
-            "providers/openai.headroom: openai: quota exhausted: You exceeded your current quota.",
-            "  fix: add credits or raise the spending limit "
+            "  FAIL  providers/openai.headroom: openai: quota exhausted: You exceeded your "
+            "current quota.",
+            "        fix: add credits or raise the spending limit "
             "(https://platform.openai.com/settings/organization/billing)",
         ]
     )
@@ -181,22 +187,22 @@ def test_an_empty_account_passes_auth_and_fails_headroom_once(pytester: pytest.P
         (
             "anthropic",
             {"status": 529, "times": 10},
-            "providers/anthropic.auth: anthropic: overloaded (after 2 retries): Overloaded",
+            "  FAIL  providers/anthropic.auth: anthropic: overloaded (after 2 retries): Overloaded",
         ),
         (
             "openai",
             {"status": 500, "times": 10},
-            "providers/openai.auth: openai: server error (after 2 retries): *",
+            "  FAIL  providers/openai.auth: openai: server error (after 2 retries): *",
         ),
         (
             "gemini",
             {"status": 503, "times": 10},
-            "providers/gemini.auth: gemini: overloaded (after 2 retries): Unavailable*",
+            "  FAIL  providers/gemini.auth: gemini: overloaded (after 2 retries): Unavailable*",
         ),
         (
             "openai",
             {"kind": "slow", "delay": 3.0, "times": 10},
-            "providers/openai.auth: openai: timeout (after * retr*): no answer from *",
+            "  FAIL  providers/openai.auth: openai: timeout (after * retr*): no answer from *",
         ),
     ],
 )
@@ -228,12 +234,12 @@ def test_retry_honours_retry_after_and_reports_the_wait(pytester: pytest.Pyteste
 
 def test_missing_key_without_cassettes(pytester: pytest.Pytester, mock: MockLLM) -> None:
     pytester.makefile(".toml", pyproject=providers_toml(mock))
-    result = pytester.runpytest_subprocess("-k", "openai.key")
+    result = pytester.runpytest_subprocess("-v", "-k", "openai.key")
     result.assert_outcomes(failed=1, deselected=11)
     result.stdout.fnmatch_lines(
         [
-            "providers/openai.key: OPENAI_API_KEY is not set",
-            "  fix: export OPENAI_API_KEY=...  (https://platform.openai.com/api-keys)",
+            "  FAIL  providers/openai.key: OPENAI_API_KEY is not set",
+            "        fix: export OPENAI_API_KEY=...  (https://platform.openai.com/api-keys)",
         ]
     )
 
@@ -241,7 +247,7 @@ def test_missing_key_without_cassettes(pytester: pytest.Pytester, mock: MockLLM)
 def test_rpm_is_never_exceeded(pytester: pytest.Pytester, mock: MockLLM, keys: object) -> None:
     toml = providers_toml(mock, openai="rpm = 2\ntimeout = 2.0\ncassettes = false")
     pytester.makefile(".toml", pyproject=toml)
-    result = pytester.runpytest_subprocess("-k", "openai")
+    result = pytester.runpytest_subprocess("-v", "-k", "openai")
     result.stdout.fnmatch_lines(["*rate limit 2/60s for openai@http://127.0.0.1:*"])
     assert len(mock.calls_to("openai")) == 2
 
@@ -299,7 +305,7 @@ def test_ci_replays_real_recordings_without_keys(
     monkeypatch.setenv("CI", "true")
     install_cassettes(pytester.path)
     pytester.makefile(".toml", pyproject=REAL)
-    result = pytester.runpytest_subprocess("-m", "providers", "--envcheck-report")
+    result = pytester.runpytest_subprocess("-v", "-m", "providers", "--envcheck-report")
     result.assert_outcomes(passed=12)
     result.stdout.fnmatch_lines_random(
         [
@@ -326,14 +332,16 @@ def test_stale_and_corrupt_cassettes(
     (pytester.path / "cassettes" / "gemini" / "auth.yaml").write_text("interactions: [oops\n")
     stale = REAL.replace('model = "gpt-4o-mini"', 'base_url = "https://proxy.example.com/v1"')
     pytester.makefile(".toml", pyproject=stale)
-    result = pytester.runpytest_subprocess("-k", "auth")
+    result = pytester.runpytest_subprocess("-v", "-k", "auth")
     result.stdout.fnmatch_lines_random(
         [
-            "providers/openai.auth: stale cassette: */cassettes/openai/auth.yaml has no recording "
+            "  FAIL  providers/openai.auth: stale cassette: */cassettes/openai/auth.yaml has no "
+            "recording "
             "of GET https://proxy.example.com/v1/models (it recorded GET /v1/models); re-record "
             "with: OPENAI_API_KEY=... pytest -m providers -k openai --envcheck-record=all",
-            "providers/gemini.auth: corrupt cassette */cassettes/gemini/auth.yaml: *",
-            "  fix: delete it and re-record: GEMINI_API_KEY=... pytest -m providers -k gemini "
+            "  FAIL  providers/gemini.auth: corrupt cassette */cassettes/gemini/auth.yaml: *",
+            "        fix: delete it and re-record: GEMINI_API_KEY=... pytest -m providers -k "
+            "gemini "
             "--envcheck-record=all",
             "  PASS  anthropic.auth *",
         ]
@@ -351,7 +359,12 @@ def test_canary_no_key_anywhere(
     )
     mock.fault("openai", 401, path="/chat/completions")  # an error path is recorded too
     result = pytester.runpytest_subprocess(
-        "-m", "providers", "--envcheck-record=all", "--envcheck-report", "--junitxml=junit.xml"
+        "-v",
+        "-m",
+        "providers",
+        "--envcheck-record=all",
+        "--envcheck-report",
+        "--junitxml=junit.xml",
     )
     recorded = sorted((pytester.path / "cassettes").rglob("*.yaml"))
     assert len(recorded) >= 11  # openai.headroom is blocked by the scripted 401
@@ -378,23 +391,25 @@ def test_stale_cassette_without_a_key_is_not_sent_live_nor_recorded(
     """Locally (default record mode 'new'), without a key, a request the cassette lacks is
     reported stale: it is never sent with the placeholder key, and no 401 is ever recorded."""
     pytester.makefile(".toml", pyproject=openai_toml(mock))
-    pytester.runpytest_subprocess("-m", "providers").assert_outcomes(passed=4)
+    pytester.runpytest_subprocess("-v", "-m", "providers").assert_outcomes(passed=4)
     recorded = {p: p.read_bytes() for p in (pytester.path / "cassettes").rglob("*.yaml")}
     assert len(recorded) == 3
     monkeypatch.delenv("OPENAI_API_KEY")
     with MockLLM() as moved:  # base_url changed since the recording
         pytester.makefile(".toml", pyproject=openai_toml(moved))
-        result = pytester.runpytest_subprocess("-m", "providers")
+        result = pytester.runpytest_subprocess("-v", "-m", "providers")
         assert moved.calls == []
     result.assert_outcomes(passed=1, failed=1, skipped=2)
     result.stdout.fnmatch_lines(
         [
-            "providers/openai.auth: stale cassette: */cassettes/openai/auth.yaml has no recording "
+            "  FAIL  providers/openai.auth: stale cassette: */cassettes/openai/auth.yaml has no "
+            "recording "
             "of GET http://127.0.0.1:*/openai/v1/models (it recorded GET /openai/v1/models); "
             f"re-record with: {RERECORD}",
-            "  why: the configuration changed since the cassette was recorded (model, base_url, "
+            "        why: the configuration changed since the cassette was recorded (model, "
+            "base_url, "
             "or what the check sends), and without an API key envcheck does not send it live",
-            f"  fix: {RERECORD}",
+            f"        fix: {RERECORD}",
         ]
     )
     assert "authentication failed" not in result.stdout.str()
@@ -406,18 +421,19 @@ def test_missing_cassette_without_a_key_is_not_sent_live(
 ) -> None:
     """A new check (smoke) has no cassette yet: without a key it says so instead of calling."""
     pytester.makefile(".toml", pyproject=openai_toml(mock))
-    pytester.runpytest_subprocess("-m", "providers").assert_outcomes(passed=4)
+    pytester.runpytest_subprocess("-v", "-m", "providers").assert_outcomes(passed=4)
     monkeypatch.delenv("OPENAI_API_KEY")
     mock.reset()
     pytester.makefile(".toml", pyproject=openai_toml(mock, "smoke = true"))
-    result = pytester.runpytest_subprocess("-k", "openai.smoke")
+    result = pytester.runpytest_subprocess("-v", "-k", "openai.smoke")
     result.assert_outcomes(failed=1, deselected=4)
     result.stdout.fnmatch_lines(
         [
-            "providers/openai.smoke: no cassette to replay for POST http://127.0.0.1:*/openai/v1/"
+            "  FAIL  providers/openai.smoke: no cassette to replay for POST "
+            "http://127.0.0.1:*/openai/v1/"
             "chat/completions (*/cassettes/openai/smoke.yaml)",
-            "  why: no API key is set to send it live, and nothing is recorded for it",
-            "  fix: record it once (with the API key, where one is needed) and commit "
+            "        why: no API key is set to send it live, and nothing is recorded for it",
+            "        fix: record it once (with the API key, where one is needed) and commit "
             "*/cassettes/openai/smoke.yaml: " + RERECORD,
         ]
     )
@@ -431,16 +447,18 @@ def test_model_missing_from_a_replayed_list_says_the_cassette_may_be_stale(
     monkeypatch.setenv("CI", "true")
     install_cassettes(pytester.path)
     pytester.makefile(".toml", pyproject=REAL.replace("gpt-4o-mini", "gpt-9-turbo"))
-    result = pytester.runpytest_subprocess("-k", "openai.model")
+    result = pytester.runpytest_subprocess("-v", "-k", "openai.model")
     result.assert_outcomes(failed=1, deselected=11)
     result.stdout.fnmatch_lines(
         [
-            "providers/openai.model: model 'gpt-9-turbo' is missing from the openai models list "
+            "  FAIL  providers/openai.model: model 'gpt-9-turbo' is missing from the openai "
+            "models list "
             "recorded on 2026-05-06 in cassettes/openai/model.yaml (closest: gpt-4-turbo*); "
             f"the cassette may be stale: re-record with: {RERECORD}",
-            "  why: the list of * models was replayed from the cassette, not asked live: a model "
+            "        why: the list of * models was replayed from the cassette, not asked live: a "
+            "model "
             "configured (or made available to the key) after the recording is not in it",
-            f"  fix: re-record with: {RERECORD}  (or, if the name is wrong, "
+            f"        fix: re-record with: {RERECORD}  (or, if the name is wrong, "
             'set model = "gpt-4-turbo" in [[]tool.envcheck.providers.openai])',
         ]
     )
@@ -473,13 +491,14 @@ def test_corrupt_cassette_says_what_is_wrong_with_it(
     text, problem = CORRUPT[case]
     (pytester.path / "cassettes" / "openai" / "auth.yaml").write_text(text)
     pytester.makefile(".toml", pyproject=REAL)
-    result = pytester.runpytest_subprocess("-k", "openai.auth")
+    result = pytester.runpytest_subprocess("-v", "-k", "openai.auth")
     result.assert_outcomes(failed=1, deselected=11)
     result.stdout.fnmatch_lines(
         [
-            f"providers/openai.auth: corrupt cassette */cassettes/openai/auth.yaml: {problem}",
-            "  why: the file is not a vcrpy cassette any more *",
-            f"  fix: delete it and re-record: {RERECORD}",
+            "  FAIL  providers/openai.auth: corrupt cassette */cassettes/openai/auth.yaml: "
+            f"{problem}",
+            "        why: the file is not a vcrpy cassette any more *",
+            f"        fix: delete it and re-record: {RERECORD}",
         ]
     )
     output = result.stdout.str() + result.stderr.str()
@@ -489,16 +508,17 @@ def test_corrupt_cassette_says_what_is_wrong_with_it(
 def test_record_modes_once_and_new(pytester: pytest.Pytester, mock: MockLLM, keys: object) -> None:
     folder = pytester.path / "cassettes" / "openai"
     pytester.makefile(".toml", pyproject=openai_toml(mock))
-    pytester.runpytest_subprocess("-m", "providers").assert_outcomes(passed=4)
+    pytester.runpytest_subprocess("-v", "-m", "providers").assert_outcomes(passed=4)
     headroom = (folder / "headroom.yaml").read_text()
     pytester.makefile(".toml", pyproject=openai_toml(mock, "smoke = true"))
 
     mock.reset()  # once: a cassette that exists is replay-only, a missing one is recorded live
-    once = pytester.runpytest_subprocess("-m", "providers", "--envcheck-record=once")
+    once = pytester.runpytest_subprocess("-v", "-m", "providers", "--envcheck-record=once")
     once.assert_outcomes(passed=4, failed=1)
     once.stdout.fnmatch_lines(
         [
-            "providers/openai.headroom: stale cassette: */cassettes/openai/headroom.yaml has no "
+            "  FAIL  providers/openai.headroom: stale cassette: */cassettes/openai/headroom.yaml "
+            "has no "
             "recording of POST http://127.0.0.1:*/openai/v1/chat/completions (it recorded GET "
             f"/openai/v1/models); re-record with: {RERECORD}",
         ]
@@ -509,7 +529,7 @@ def test_record_modes_once_and_new(pytester: pytest.Pytester, mock: MockLLM, key
 
     mock.reset()  # new: replay what matches, record the rest live and add it to the cassette
     new = pytester.runpytest_subprocess(
-        "-m", "providers", "--envcheck-record=new", "--envcheck-report"
+        "-v", "-m", "providers", "--envcheck-record=new", "--envcheck-report"
     )
     new.assert_outcomes(passed=5)
     assert [c.path for c in mock.calls] == ["/chat/completions"]  # headroom's, added
@@ -584,9 +604,12 @@ def test_cassettes_keep_no_secret_of_any_kind(
         toml = providers_toml(mock, openai=smoke, anthropic=smoke, gemini=smoke)
         pytester.makefile(".toml", pyproject=toml)
         pytester.makepyfile(test_record=RECORD_EVERY_KIND)
-        result = pytester.runpytest_subprocess("--envcheck-record=all")
+        result = pytester.runpytest_subprocess("-v", "--envcheck", "--envcheck-record=all")
     result.stdout.fnmatch_lines_random(
-        ["*test_record.py .*", "providers/openai.smoke: openai: permission denied: Project *"]
+        [
+            "*test_record.py::test_record_every_secret_kind PASSED*",
+            "  FAIL  providers/openai.smoke: openai: permission denied: Project *",
+        ]
     )
     files = sorted((pytester.path / "cassettes").rglob("*.yaml"))
     loaded = {str(p.relative_to(pytester.path)): yaml.safe_load(p.read_text()) for p in files}
@@ -626,7 +649,7 @@ def test_mistyped_provider_name_is_one_usage_error(pytester: pytest.Pytester) ->
         pyproject='[tool.envcheck.providers.opneai]\nmodel = "gpt-4o-mini"\n'
         "[tool.envcheck.providers.anthropic]\nrpm = 0\n",
     )
-    result = pytester.runpytest_subprocess()
+    result = pytester.runpytest_subprocess("--envcheck")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         [
@@ -657,7 +680,7 @@ def test_key_plausibility(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyP
         'base_url = "https://api.groq.com/openai/v1"\n'
     )
     pytester.makefile(".toml", pyproject=REAL + groq)
-    result = pytester.runpytest_subprocess("-k", "key")
+    result = pytester.runpytest_subprocess("-v", "-k", "key")
     result.assert_outcomes(passed=2, failed=2, deselected=12)
     result.stdout.fnmatch_lines_random(
         [
@@ -669,9 +692,9 @@ def test_key_plausibility(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyP
             "        fix: check that ANTHROPIC_API_KEY holds the Anthropic key, not another "
             "provider's (https://console.anthropic.com/*",
             "  PASS  groq.key * GROQ_API_KEY is set (40 characters)  *",
-            "  why: copied with its quotes or a newline from a .env file: the provider would "
+            "        why: copied with its quotes or a newline from a .env file: the provider would "
             "reject it as an invalid key",
-            "  fix: export OPENAI_API_KEY=<the key itself, without quotes>",
+            "        fix: export OPENAI_API_KEY=<the key itself, without quotes>",
         ]
     )
     output = result.stdout.str() + result.stderr.str()
@@ -686,7 +709,7 @@ def test_headroom_warns_below_its_threshold(pytester: pytest.Pytester, keys: obj
     with EditedMock(scarce) as mock:
         toml = providers_toml(mock, openai="smoke = true", anthropic="smoke = true")
         pytester.makefile(".toml", pyproject=toml.replace("\n\n", "\ncassettes = false\n\n"))
-        result = pytester.runpytest_subprocess("-k", "openai.headroom or anthropic.headroom")
+        result = pytester.runpytest_subprocess("-v", "-k", "openai.headroom or anthropic.headroom")
     result.assert_outcomes(passed=2, deselected=12)
     result.stdout.fnmatch_lines(
         [
@@ -710,11 +733,11 @@ def test_an_openai_compatible_service_never_gets_the_vendor_key_by_default(
         pyproject='[tool.envcheck.providers.groq]\nkind = "openai"\n'
         f'base_url = "{mock.base_url("openai")}"\ncassettes = false\n',
     )
-    result = pytester.runpytest_subprocess("-m", "providers")
+    result = pytester.runpytest_subprocess("-v", "-m", "providers")
     result.stdout.fnmatch_lines(
         [
-            "providers/groq.key: GROQ_API_KEY is not set",
-            "  fix: export GROQ_API_KEY=...  (a key of the service at http://127.0.0.1:*)",
+            "  FAIL  providers/groq.key: GROQ_API_KEY is not set",
+            "        fix: export GROQ_API_KEY=...  (a key of the service at http://127.0.0.1:*)",
         ]
     )
     assert mock.calls == []  # OPENAI_API_KEY is set, and was not sent to this service
@@ -741,21 +764,22 @@ def test_a_404_on_the_model_listing_is_a_wrong_base_url_and_the_fix_works(
     without_v1 = mock.url + "/openai"
     toml = f'[tool.envcheck.providers.openai]\nbase_url = "{without_v1}"\ncassettes = false\n'
     pytester.makefile(".toml", pyproject=toml)
-    result = pytester.runpytest_subprocess("-k", "openai.auth", *STRICT)
+    result = pytester.runpytest_subprocess("-v", "-k", "openai.auth", *STRICT)
     result.assert_outcomes(failed=1, deselected=3)
     fix = f'set base_url = "{mock.url}/openai/v1" in [tool.envcheck.providers.openai]'
     result.stdout.fnmatch_lines(
         [
-            "providers/openai.auth: openai: wrong base_url: *",
-            "  why: openai answered HTTP 404 to GET /openai/models: the model listing answered "
+            "  FAIL  providers/openai.auth: openai: wrong base_url: *",
+            "        why: openai answered HTTP 404 to GET /openai/models: the model listing "
+            "answered "
             "404: base_url is wrong (a missing /v1?) or points at something that is not this "
             "API*",
-            f"  fix: {fix}",
+            f"        fix: {fix}",
         ]
     )
     assert "model not found" not in result.stdout.str()
     pytester.makefile(".toml", pyproject=toml.replace(without_v1, f"{mock.url}/openai/v1"))
-    result = pytester.runpytest_subprocess("-k", "openai.auth", *STRICT)
+    result = pytester.runpytest_subprocess("-v", "-k", "openai.auth", *STRICT)
     result.assert_outcomes(passed=1, deselected=3)
 
 
@@ -769,7 +793,7 @@ def test_another_service_is_named_with_its_host_and_its_own_message(
             pyproject='[tool.envcheck.providers.scaleway]\nkind = "openai"\n'
             f'base_url = "{mock.base_url("openai")}"\nretries = 0\ncassettes = false\n',
         )
-        result = pytester.runpytest_subprocess("-k", "scaleway", *STRICT)
+        result = pytester.runpytest_subprocess("-v", "-k", "scaleway", *STRICT)
     # a 429 proves the key was accepted: auth passes, headroom carries the limit
     result.assert_outcomes(passed=2, failed=1, skipped=1)
     result.stdout.fnmatch_lines_random(
@@ -777,12 +801,14 @@ def test_another_service_is_named_with_its_host_and_its_own_message(
             "  PASS  scaleway.auth * key accepted by scaleway at 127.0.0.1:*: it answered rate "
             "limited (HTTP 429), which only an accepted key gets; scaleway.headroom reports the "
             "limit*",
-            "providers/scaleway.headroom: scaleway: rate limited: You exceeded your current "
+            "  FAIL  providers/scaleway.headroom: scaleway: rate limited: You exceeded your "
+            "current "
             "threshold of concurrent requests",
-            "  why: scaleway at 127.0.0.1:* answered HTTP 429 to GET /openai/v1/models: HTTP 429 "
+            "        why: scaleway at 127.0.0.1:* answered HTTP 429 to GET /openai/v1/models: "
+            "HTTP 429 "
             "without a structured reason (no field says whether a rate or the account's credit "
             "ran out: its words above say which), retried",
-            "  fix: lower `rpm` for scaleway in [[]tool.envcheck.providers], or wait; if it "
+            "        fix: lower `rpm` for scaleway in [[]tool.envcheck.providers], or wait; if it "
             "persists, look at the account's limits and credits (in scaleway's console)",
         ]
     )
@@ -796,15 +822,17 @@ def test_a_key_that_does_not_reach_the_server_is_not_called_invalid(
 ) -> None:
     with EditedMock(_replace_listing("openai--401-no-api-key")) as mock:
         pytester.makefile(".toml", pyproject=openai_toml(mock, "cassettes = false"))
-        result = pytester.runpytest_subprocess("-k", "openai.auth", *STRICT)
+        result = pytester.runpytest_subprocess("-v", "-k", "openai.auth", *STRICT)
     result.assert_outcomes(failed=1, deselected=3)
     result.stdout.fnmatch_lines(
         [
-            "providers/openai.auth: openai: key not received: You didn't provide an API key.*",
-            "  why: openai answered HTTP 401 to GET /openai/v1/models: the request carried the "
+            "  FAIL  providers/openai.auth: openai: key not received: You didn't provide an API "
+            "key.*",
+            "        why: openai answered HTTP 401 to GET /openai/v1/models: the request carried "
+            "the "
             "key, but the server says it got none: a proxy or gateway in between drops the "
             "Authorization header*",
-            '  fix: compare by hand: curl -sS -H "Authorization: Bearer $OPENAI_API_KEY" '
+            '        fix: compare by hand: curl -sS -H "Authorization: Bearer $OPENAI_API_KEY" '
             "http://127.0.0.1:*/openai/v1/models; set NO_PROXY=127.0.0.1 or fix the proxy that "
             "drops the header",
         ]
@@ -826,18 +854,22 @@ def test_transport_failures_say_why(
         f'[tool.envcheck.providers.local]\nkind = "openai"\nbase_url = "{nothing}"\n'
         "retries = 0\ncassettes = false\n",
     )
-    result = pytester.runpytest_subprocess("-k", "auth", *STRICT)
+    result = pytester.runpytest_subprocess("-v", "-k", "auth", *STRICT)
     result.assert_outcomes(failed=2, deselected=6)
     port = mock.url.rsplit(":", 1)[1]
     result.stdout.fnmatch_lines_random(
         [
-            f"providers/openai.auth: openai: connection failed: cannot reach {https}/models",
-            f"  why: base_url says https, but 127.0.0.1:{port} answers in plain HTTP (not TLS)",
-            f'  fix: set base_url = "{mock.base_url("openai")}" (http), or point it at the TLS '
+            "  FAIL  providers/openai.auth: openai: connection failed: cannot reach "
+            f"{https}/models",
+            f"        why: base_url says https, but 127.0.0.1:{port} answers in plain HTTP (not "
+            "TLS)",
+            f'        fix: set base_url = "{mock.base_url("openai")}" (http), or point it at the '
+            "TLS "
             "port",
-            f"providers/local.auth: local: connection failed: cannot reach {nothing}/models",
-            "  why: nothing listens on 127.0.0.1:* (connection refused)",
-            "  fix: check base_url in [tool.envcheck.providers.local], or start the server",
+            "  FAIL  providers/local.auth: local: connection failed: cannot reach "
+            f"{nothing}/models",
+            "        why: nothing listens on 127.0.0.1:* (connection refused)",
+            "        fix: check base_url in [tool.envcheck.providers.local], or start the server",
         ]
     )
     assert mock.calls == []
@@ -860,13 +892,15 @@ def test_anthropic_aliases_are_the_apis_own_never_a_prefix(
         for i, name in enumerate(names)
     )
     pytester.makefile(".toml", pyproject=tables)
-    result = pytester.runpytest_subprocess("-k", "model", *STRICT)
+    result = pytester.runpytest_subprocess("-v", "-k", "model", *STRICT)
     result.assert_outcomes(passed=2, failed=3, deselected=15)
     result.stdout.fnmatch_lines_random(
         [
-            "providers/a0.model: model 'claude' is not available to this anthropic key*",
-            "providers/a1.model: model 'claude-3' is not available to this anthropic key*",
-            "providers/a2.model: model 'claude-3-5-sonnet' is not available to this anthropic key*",
+            "  FAIL  providers/a0.model: model 'claude' is not available to this anthropic key*",
+            "  FAIL  providers/a1.model: model 'claude-3' is not available to this anthropic key*",
+            "  FAIL  providers/a2.model: model 'claude-3-5-sonnet' is not available to this "
+            "anthropic "
+            "key*",
             "  PASS  a3.model * claude-sonnet-4-0 is available (as claude-sonnet-4-20250514)*",
             "  PASS  a4.model * claude-3-7-sonnet-latest is available (as "
             "claude-3-7-sonnet-20250219)*",
@@ -880,17 +914,19 @@ def test_anthropic_aliases_are_the_apis_own_never_a_prefix(
     [
         (
             "gemini--403-service-disabled",
-            "providers/gemini.auth: gemini: permission denied: Gemini for Google Cloud API has not "
-            "been used in project *",
-            "  fix: enable it: https://console.developers.google.com/apis/api/"
+            "  FAIL  providers/gemini.auth: gemini: permission denied: Gemini for Google Cloud "
+            "API has "
+            "not been used in project *",
+            "        fix: enable it: https://console.developers.google.com/apis/api/"
             "cloudaicompanion.googleapis.com/overview?project=sciortino-test-sandbox-395446  "
             "(then wait a few minutes)",
         ),
         (
             "gemini--400-location-not-supported",
-            "providers/gemini.auth: gemini: region not supported: User location is not supported "
+            "  FAIL  providers/gemini.auth: gemini: region not supported: User location is not "
+            "supported "
             "for the API use.",
-            "  fix: run from a supported region (https://ai.google.dev/gemini-api/docs/"
+            "        fix: run from a supported region (https://ai.google.dev/gemini-api/docs/"
             "available-regions) or enable billing on the project",
         ),
     ],
@@ -901,9 +937,9 @@ def test_gemini_says_what_to_enable_or_where_from(
     with EditedMock(_replace_listing_gemini(sample)) as mock:
         toml = f'[tool.envcheck.providers.gemini]\nbase_url = "{mock.base_url("gemini")}"\n'
         pytester.makefile(".toml", pyproject=toml + "cassettes = false\n")
-        result = pytester.runpytest_subprocess("-k", "gemini.auth", *STRICT)
+        result = pytester.runpytest_subprocess("-v", "-k", "gemini.auth", *STRICT)
     result.assert_outcomes(failed=1, deselected=3)
-    result.stdout.fnmatch_lines([line, "  why: gemini answered HTTP 4*", fix])
+    result.stdout.fnmatch_lines([line, "        why: gemini answered HTTP 4*", fix])
     assert "bad request, check the model" not in result.stdout.str()
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.servers import free_port
+from tests.verdicts.fixes import apply_fix
 from tests.verdicts.replay import Answer, Replay, published
 from tests.verdicts.table import Row, Scenarios, ids, verdict_problems
 
@@ -120,42 +121,54 @@ def chat_route(name: str, model: str = "") -> str:
     return f"POST {BASES[name]}/chat/completions"
 
 
-def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, setup: Setup) -> Ran:
+def prepare(monkeypatch: pytest.MonkeyPatch, setup: Setup, replay: Replay) -> str:
+    """The keys in the environment, the proxy for a hosted service; the section's TOML."""
     for variable, key in KEYS.items():
         monkeypatch.setenv(variable, key)
     for variable in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
         monkeypatch.delenv(variable, raising=False)
     kind = kind_of(setup.name)
-    with Replay(setup.routes) as replay:
-        base = BASES[setup.name] if setup.base is None else setup.base
-        url = setup.url or f"{replay.url}{base}"
-        if setup.name in HOSTS and setup.url is None:
-            url = f"http://{HOSTS[setup.name]}{base}"
-            monkeypatch.setenv("HTTP_PROXY", replay.url)
-            monkeypatch.setenv("http_proxy", replay.url)
-        lines = [
-            f"[tool.envcheck.providers.{setup.name}]",
-            f'base_url = "{url}"',
-            "cassettes = false",
-            f"retries = {setup.retries}",
-            f"timeout = {setup.timeout}",
-            f"smoke = {'true' if setup.smoke else 'false'}",
-        ]
-        if kind != setup.name:
-            lines.append(f'kind = "{kind}"')
-        if setup.model:
-            lines.append(f'model = "{setup.model}"')
-        lines += [f"{k} = {v}" for k, v in setup.extra.items()]
-        pytester.makefile(".toml", pyproject="\n".join(lines) + "\n")
-        result = pytester.runpytest_subprocess("-m", "providers", "--envcheck-report", *STRICT)
+    base = BASES[setup.name] if setup.base is None else setup.base
+    url = setup.url or f"{replay.url}{base}"
+    if setup.name in HOSTS and setup.url is None:
+        url = f"http://{HOSTS[setup.name]}{base}"
+        monkeypatch.setenv("HTTP_PROXY", replay.url)
+        monkeypatch.setenv("http_proxy", replay.url)
+    lines = [
+        f"[tool.envcheck.providers.{setup.name}]",
+        f'base_url = "{url}"',
+        "cassettes = false",
+        f"retries = {setup.retries}",
+        f"timeout = {setup.timeout}",
+        f"smoke = {'true' if setup.smoke else 'false'}",
+    ]
+    if kind != setup.name:
+        lines.append(f'kind = "{kind}"')
+    if setup.model:
+        lines.append(f'model = "{setup.model}"')
+    lines += [f"{k} = {v}" for k, v in setup.extra.items()]
+    return "\n".join(lines) + "\n"
+
+
+def envcheck(pytester: pytest.Pytester) -> tuple[list[dict[str, Any]], str]:
+    """Run the provider checks in a pytest session; the report's checks and the output, in
+    which no key may appear."""
+    result = pytester.runpytest_subprocess("-m", "providers", "--envcheck-report", *STRICT)
     output = result.stdout.str() + result.stderr.str()
     report_text = (pytester.path / "envcheck-report.json").read_text()
     leaked = [v for v in KEYS if KEYS[v] in output or KEYS[v] in report_text]
     assert not leaked, f"keys in the output: {leaked}"
+    return json.loads(report_text)["checks"], output
+
+
+def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, setup: Setup) -> Ran:
+    with Replay(setup.routes) as replay:
+        pytester.makefile(".toml", pyproject=prepare(monkeypatch, setup, replay))
+        checks, output = envcheck(pytester)
     for route in setup.met:
         method, path = route.split(" ", 1)
         assert replay.calls_to(method, path), f"{route} was never asked:\n{output}"
-    return Ran(json.loads(report_text)["checks"], replay, output)
+    return Ran(checks, replay, output)
 
 
 Scenario = Callable[[pytest.Pytester, pytest.MonkeyPatch], Ran]
@@ -431,3 +444,66 @@ def test_verdict(row: Row, pytester: pytest.Pytester, monkeypatch: pytest.Monkey
     ran = SCENARIOS.by_id[row.id](pytester, monkeypatch)
     problems = verdict_problems(row, ran.checks)
     assert not problems, "\n".join(problems) + "\n\n" + ran.output
+    found = {c["id"]: c for c in ran.checks}[row.check]
+    if row.status == "fail":  # every failure carries a structured fix: steps, not only prose
+        assert found["fix"] and found["fix"]["steps"], found
+
+
+# -- fixes that a program applies: applied, then the check passes ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("setup", "check"),
+    [
+        (  # base_url without /v1: the fix edits it in pyproject.toml
+            Setup(
+                "openai",
+                {
+                    "GET /models": published("openai--404-invalid-url"),
+                    "GET /v1/models": listing("openai"),
+                },
+                base="",
+            ),
+            "providers/openai.auth",
+        ),
+        (  # a model name the listing lacks: the fix sets the closest listed one
+            Setup("openai", {"GET /v1/models": listing("openai")}, model="gpt-4o-mimi"),
+            "providers/openai.model",
+        ),
+    ],
+    ids=["base-url", "model-name"],
+)
+def test_the_fix_is_applied_and_the_check_then_passes(
+    setup: Setup, check: str, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Replay(setup.routes) as replay:
+        pytester.makefile(".toml", pyproject=prepare(monkeypatch, setup, replay))
+        before, output = envcheck(pytester)
+        failed = {c["id"]: c for c in before}[check]
+        assert failed["status"] == "fail", output
+        assert [s["kind"] for s in failed["fix"]["steps"]] == ["edit"]
+        apply_fix(pytester.path, failed)
+        after, output = envcheck(pytester)
+    assert {c["id"]: c for c in after}[check]["status"] == "pass", output
+
+
+def test_outside_the_table_the_answer_is_reported_as_it_came(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Published answers no row covers get the honest fallback: status, fields, the provider's
+    words and the request; no guessed cause, and reading the whole answer as the fix."""
+    cases = {  # the answer to the smoke call, and the words its message must keep
+        "openai--400-unsupported-parameter": "'stop' is not supported with this model",
+        "deepseek--400-invalid-request": None,
+    }
+    for answer, words in cases.items():
+        ran = call_answers("openai", "gpt-4o-mini", answer)(pytester, monkeypatch)
+        smoke = {c["id"]: c for c in ran.checks}["providers/openai.smoke"]
+        assert smoke["status"] == "fail", ran.output
+        assert smoke["summary"].startswith("openai: HTTP 400 to POST /v1/chat/completions ("), smoke
+        assert "no cause is guessed" in smoke["why"], smoke
+        assert "the 102-byte request for gpt-4o-mini (POST /v1/chat/completions)" in smoke["why"]
+        assert smoke["hint"].startswith("read the whole answer: curl -sS -i -H"), smoke
+        assert "model name" not in smoke["hint"] and "base_url" not in smoke["hint"]
+        if words:
+            assert words in smoke["summary"], smoke

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
 import socket
 
 from envcheck.checks.shared.errors import causes
+from envcheck.core.fix import Command, Edit, Fix, Manual, Step
 from envcheck.core.model import CheckFailed, CheckSkipped
+from envcheck.core.redact import clean
 
 #: where the ollama client looks when OLLAMA_HOST is not set
 CLIENT_DEFAULT = "http://127.0.0.1:11434"
@@ -16,6 +20,15 @@ RESTART_HINT = (
     "its log says why it hangs: journalctl -u ollama"
 )
 CONFIGURE = "set OLLAMA_HOST=host:port, or add [tool.envcheck.ollama] host = ... to pyproject.toml"
+SERVE = Command(["ollama", "serve"])
+RESTART = Command(["systemctl", "restart", "ollama"], needs=frozenset({"sudo"}))
+
+
+def manual(text: str, ask: str | None = None) -> Fix:
+    """A fix a person does (and how it reads)."""
+    return Fix([Manual(text, ask=ask)], text=text)
+
+
 # Ollama's 500 has no field but its text: "model requires more system memory (7.5 GiB) than is
 # available (5.2 GiB)"
 _MEMORY = re.compile(
@@ -38,19 +51,22 @@ def unreachable(
         return CheckFailed(
             f"no TCP answer from {host} within {timeout:g} s",
             why="packets are dropped: a firewall, a wrong host, or a machine that is down",
-            hint=elsewhere,
+            fix=manual(elsewhere),
         )
     if timed_out:
         return CheckFailed(
             f"Ollama at {host} accepted the connection but did not answer within {timeout:g} s",
             why="the server is hung, or busy loading a model that does not fit",
-            hint=RESTART_HINT,
+            fix=Fix(
+                [RESTART, Command(["journalctl", "-u", "ollama"], needs=frozenset({"sudo"}))],
+                text=RESTART_HINT,
+            ),
         )
     if refused and not required:
         return CheckSkipped(
             f"not found: no Ollama at {host} (the client's default address; nothing listens "
             "there)",
-            hint=CONFIGURE,
+            fix=manual(CONFIGURE),
         )
     if any(isinstance(c, socket.gaierror) for c in chain):
         name = host.split("://", 1)[-1].split(":")[0].split("/")[0]
@@ -58,13 +74,17 @@ def unreachable(
             f"the host of {host} does not resolve",
             why=f"DNS has no address for {name!r}: a typo, or a name known only inside a VPN "
             "or a container network",
-            hint=elsewhere,
+            fix=Fix([Command(["getent", "hosts", name]), Manual(elsewhere)], text=elsewhere),
         )
     why = f"nothing listens at {host} (connection refused)" if refused else None
     return CheckFailed(
         f"no Ollama server answers at {host}",
         why=why or f"{type(exc).__name__}: {exc}".split(". Please")[0],
-        hint=SERVE_HINT if local else f"{SERVE_HINT}, or {elsewhere}",
+        fix=(
+            Fix([SERVE], text=SERVE_HINT)
+            if local
+            else Fix([SERVE, Manual(elsewhere)], text=f"{SERVE_HINT}, or {elsewhere}")
+        ),
     )
 
 
@@ -81,14 +101,18 @@ def show_not_routed(
             f"({said.strip()!r})",
             why="whatever answers there does not route /api/show: a proxy in front of Ollama "
             "that forwards only some paths, or an Ollama too old for this API",
-            hint=f"point {source} at Ollama itself, let the proxy forward /api/*, or upgrade "
-            "Ollama",
+            fix=manual(
+                f"point {source} at Ollama itself, let the proxy forward /api/*, or upgrade Ollama"
+            ),
         )
     return CheckFailed(
         f"model {model} is not pulled on {host}",
         why=f"/api/show answered a plain-text 404 ({said.strip()!r}) and /api/tags does not "
         "list it",
-        hint=f"ollama pull {model}",
+        fix=Fix(
+            [Command(["ollama", "pull", model], needs=frozenset({"network"}))],
+            text=f"ollama pull {model}",
+        ),
     )
 
 
@@ -104,8 +128,179 @@ def memory_failure(model: str, host: str, error: str) -> CheckFailed:
         f"{model} does not fit in memory on {host}: it needs {memory['need']}, "
         f"{memory['free']} is available",
         why="Ollama refuses to load a model larger than the free RAM (and VRAM)",
-        hint=f"free memory (ollama ps; ollama stop MODEL), or use a smaller quantization of "
-        f"{model.split(':')[0]} (a q4 tag) or a smaller context "
-        '(options {"num_ctx": 2048}, or PARAMETER num_ctx 2048 in a Modelfile)',
+        fix=manual(
+            f"free memory (ollama ps; ollama stop MODEL), or use a smaller quantization of "
+            f"{model.split(':')[0]} (a q4 tag) or a smaller context "
+            '(options {"num_ctx": 2048}, or PARAMETER num_ctx 2048 in a Modelfile)'
+        ),
         facts={"needed": memory["need"], "available": memory["free"]},
+    )
+
+
+# -- what /api/generate's errors mean ------------------------------------------------------------
+#
+# Ollama's errors carry no code: {"error": "<text>"} and the HTTP status (docs/api/errors.mdx).
+# The texts below are the ones its server's source defines (server/routes.go, server/sched.go,
+# llm/server.go before 0.30's llama-server engine and llm/llama_server.go after it), matched on
+# their fixed beginnings; anything else gets the honest fallback.
+
+#: the runner (llama.cpp) that loads and runs a model ended: "llama runner process has
+#: terminated: ..." (llm/server.go), "llama-server process has terminated: ..." (since 0.30)
+_TERMINATED = re.compile(r"llama(?:-server| runner) process has terminated")
+_NO_LONGER = re.compile(r"llama(?:-server| runner) process no longer running")
+_LOAD_TIMEOUT = re.compile(r"timed out waiting for llama(?:-server| runner) to start")
+_ARCHITECTURE = re.compile(r"unknown model architecture: '(?P<arch>[^']+)'")
+_UNABLE = re.compile(r"^unable to load model: (?P<path>\S+)")
+LOG_COMMAND = ["journalctl", "-u", "ollama", "--no-pager", "-n", "100"]
+UPGRADE = "curl -fsSL https://ollama.com/install.sh | sh"
+
+
+def _log_step() -> Step:
+    """Where the server says why: the systemd journal (Linux service); elsewhere the output of
+    ``ollama serve`` or ~/.ollama/logs/server.log (macOS, Windows)."""
+    return Command(LOG_COMMAND, needs=frozenset({"sudo"}))
+
+
+def _log_text() -> str:
+    return (
+        f"read the server's log: {' '.join(LOG_COMMAND)} (or the output of `ollama serve`, "
+        "~/.ollama/logs/server.log on macOS)"
+    )
+
+
+def generate_failure(
+    model: str, host: str, status: int | None, error: str
+) -> CheckFailed | CheckSkipped:
+    """What Ollama's answer to ``POST /api/generate`` means (its status and its error text)."""
+    said = error.strip()
+    shown = clean(" ".join(said.split()), 300)
+    if status == 500 and out_of_memory(said):
+        return memory_failure(model, host, said)
+    arch = _ARCHITECTURE.search(said)
+    if status == 500 and arch:
+        text = (
+            f"upgrade Ollama ({UPGRADE}); if the newest release still cannot load "
+            f"architecture '{arch['arch']}', use another model"
+        )
+        return CheckFailed(
+            f"{model} cannot be loaded by the Ollama at {host}: unknown model architecture "
+            f"'{arch['arch']}'",
+            why=f"the model's architecture is one this Ollama's engine (llama.cpp) does not know: "
+            f"the model is newer than this Ollama, or its support was dropped; the server said: "
+            f"{shown}",
+            fix=Fix(
+                [
+                    Command(["sh", "-c", UPGRADE], needs=frozenset({"sudo", "network"})),
+                    Manual(f"if it still fails, use another model than {model}"),
+                ],
+                text=text,
+            ),
+        )
+    unable = _UNABLE.search(said)
+    if status == 500 and unable:
+        text = (
+            f"{_log_text()}; then re-download the model: ollama pull {model}; then upgrade Ollama"
+        )
+        return CheckFailed(
+            f"Ollama at {host} is unable to load {model}'s model file",
+            why=f"loading {unable['path']} failed before generation (the server said: {shown}): "
+            "a damaged or partial download, a file this Ollama cannot read (made by a newer "
+            "one), or a models directory it may not read; its log says which",
+            fix=Fix(
+                [_log_step(), Command(["ollama", "pull", model], needs=frozenset({"network"}))],
+                text=text,
+            ),
+        )
+    if status == 500 and _LOAD_TIMEOUT.search(said):
+        text = (
+            "raise the server's load timeout (OLLAMA_LOAD_TIMEOUT=30m in the server's "
+            f"environment) and restart it; {_log_text()}"
+        )
+        return CheckFailed(
+            f"{model} did not finish loading on {host} within the server's load timeout",
+            why="Ollama gave up waiting for its runner to load the model (OLLAMA_LOAD_TIMEOUT, "
+            f"5 minutes unless set): a slow disk, or a model too large for the GPU being "
+            f"spread to the CPU; the server said: {shown}",
+            fix=Fix(
+                [
+                    Manual("set OLLAMA_LOAD_TIMEOUT=30m for the Ollama server and restart it"),
+                    _log_step(),
+                ],
+                text=text,
+            ),
+        )
+    crashed = _TERMINATED.search(said) or _NO_LONGER.search(said)
+    if status == 500 and crashed:
+        when = "while loading it" if _TERMINATED.search(said) else "while it ran"
+        text = f"{_log_text()}: it says why the runner ended"
+        return CheckFailed(
+            f"Ollama's model runner crashed {when} ({model} on {host})",
+            why="the runner process that loads and runs the model (llama.cpp) ended before it "
+            "answered; the reason is in the server's log, not in the answer (a missing "
+            f"library, the GPU driver, the model file); the server said: {shown}",
+            fix=Fix([_log_step()], text=text),
+        )
+    if status == 400 and said.endswith("does not support generate"):
+        return CheckSkipped(
+            f"{model} does not generate text: it lacks the completion capability (an "
+            "embedding model, as a rule), so there is nothing to smoke-test",
+            why=f"Ollama answered POST /api/generate with HTTP 400: {shown}",
+        )
+    if status == 503 and said.startswith("server busy"):
+        text = "wait for the pending requests to finish, or raise OLLAMA_MAX_QUEUE for the server"
+        return CheckFailed(
+            f"the Ollama at {host} is busy: its queue of pending requests is full",
+            why=f"Ollama answered HTTP 503 (its queue holds OLLAMA_MAX_QUEUE requests, 512 "
+            f"unless set): {shown}",
+            fix=Fix([Manual(text)], text=text),
+        )
+    text = f"{_log_text()}; then ollama run {model} 'hello' shows the server's own error"
+    return CheckFailed(
+        f"{model} could not generate on {host}: HTTP {status}: {shown}",
+        why=f"Ollama answered POST /api/generate with HTTP {status} and {shown!r}; no row of "
+        "envcheck's verdict table covers this answer, so no cause is guessed",
+        fix=Fix([_log_step(), Command(["ollama", "run", model, "hello"])], text=text),
+    )
+
+
+def not_pulled(
+    host: str,
+    model: str,
+    said: str,
+    listed: list[str],
+    configured: list[str],
+    settings_file: str | None,
+) -> CheckFailed:
+    """``/api/show`` answered 404 (``model '…' not found``): the model is not pulled. A pulled
+    tag close to it (``deepseek-r1:8`` for ``deepseek-r1:8b``) is most likely what was meant:
+    ``ollama pull`` of a mistyped tag would only fail with ``file does not exist``."""
+    base = model.split(":")[0]
+    names = [n for n in listed if n != model]
+    close = difflib.get_close_matches(model, names, n=3, cutoff=0.6)
+    same = [n for n in names if n.split(":")[0] == base and n not in close]
+    candidates = (close + same)[:3]
+    pull = Command(["ollama", "pull", model], needs=frozenset({"network"}))
+    if not candidates:
+        return CheckFailed(
+            f"model {model} is not pulled on {host}",
+            why=clean(said, 200) + (f"; pulled: {', '.join(listed[:5])}" if listed else ""),
+            fix=Fix([pull], text=f"ollama pull {model}"),
+        )
+    chosen = candidates[0]
+    models = [chosen if m == model else m for m in configured]
+    text = (
+        f"set models = {json.dumps(models)} in [tool.envcheck.ollama] ({chosen} is pulled), or "
+        f"pull the tag you meant: ollama pull {base}:<tag> (ollama pull {model} fails if no "
+        "such tag exists)"
+    )
+    step: Step = Manual(text)
+    if settings_file is not None:
+        step = Edit(
+            path=settings_file, format="toml", key="tool.envcheck.ollama.models", value=models
+        )
+    return CheckFailed(
+        f"model {model} is not pulled on {host}; closest pulled: {', '.join(candidates)}",
+        why=f"{clean(said, 200)}; /api/tags lists {len(listed)} pulled models, and "
+        f"{chosen} is the nearest name",
+        fix=Fix([step], text=text),
     )

@@ -12,6 +12,7 @@ import functools
 import re
 import time
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from envcheck import hookimpl
@@ -20,6 +21,7 @@ from envcheck.checks.ollama.config import CLIENT_DEFAULT, COMPONENT, OllamaConfi
 from envcheck.checks.ollama.http import Calls
 from envcheck.checks.shared.config import older
 from envcheck.core.config import EnvcheckConfig
+from envcheck.core.fix import Command, Fix
 from envcheck.core.model import Check, CheckFailed, CheckSkipped, Context, Outcome, ok, warn
 from envcheck.kit import Component, not_configured
 
@@ -90,7 +92,9 @@ def server(ctx: Context) -> Outcome:
                 f"{calls.host} answered /api/version with HTTP {answer.status_code}, not Ollama's "
                 "version",
                 why="another service listens there",
-                hint=f"point {calls.source} at Ollama (default http://localhost:11434)",
+                fix=_diagnose.manual(
+                    f"point {calls.source} at Ollama (default http://localhost:11434)"
+                ),
             ) from None
     finally:
         calls.finish()
@@ -99,20 +103,26 @@ def server(ctx: Context) -> Outcome:
         return warn(
             f"Ollama at {calls.host} reports version 0.0.0: a build from source, whose release "
             "is unknown" + (f" (min_version {wanted} not checked)" if wanted else ""),
-            hint="run a release build (https://ollama.com/download) to have its version checked",
+            fix=_diagnose.manual(
+                "run a release build (https://ollama.com/download) to have its version checked"
+            ),
             version=version,
             latency_ms=latency,
         )
     if wanted and older(version, wanted):
         raise CheckFailed(
             f"Ollama {version} is older than the required {wanted}",
-            hint="upgrade: curl -fsSL https://ollama.com/install.sh | sh",
+            fix=Fix(
+                [Command(["sh", "-c", _diagnose.UPGRADE], needs=frozenset({"sudo", "network"}))],
+                text=f"upgrade: {_diagnose.UPGRADE}",
+            ),
             facts={"version": version},
         )
     return ok(f"Ollama {version} at {calls.host}", version=version, latency_ms=latency)
 
 
 def model_check(model: str, ctx: Context) -> Outcome:
+    import httpx
     import ollama
 
     calls = Calls(ctx, f"model[{model}]")
@@ -126,13 +136,22 @@ def model_check(model: str, ctx: Context) -> Outcome:
                     calls.host, calls.source, model, exc.error, listed
                 ) from None
             if exc.status_code == 404:
-                raise CheckFailed(
-                    f"model {model} is not pulled on {calls.host}",
-                    why=exc.error,
-                    hint=f"ollama pull {model}",
+                cfg: OllamaConfig = ctx.section
+                raise _diagnose.not_pulled(
+                    calls.host,
+                    model,
+                    exc.error,
+                    _listed(calls),
+                    list(cfg.models),
+                    _settings_file(ctx),
                 ) from None
-            raise CheckFailed(f"Ollama refused to describe {model}: {exc.error}") from None
-        except OSError as exc:
+            raise CheckFailed(
+                f"Ollama refused to describe {model}: HTTP {exc.status_code}: {exc.error}",
+                why="Ollama answered POST /api/show with an error no row of envcheck's verdict "
+                "table covers; no cause is guessed",
+                fix=f"read the server's log: {' '.join(_diagnose.LOG_COMMAND)}",
+            ) from None
+        except (OSError, httpx.TransportError) as exc:
             raise calls.unreachable(exc) from None
     finally:
         calls.finish()
@@ -150,6 +169,7 @@ def model_check(model: str, ctx: Context) -> Outcome:
 
 
 def smoke(model: str, ctx: Context) -> Outcome:
+    import httpx
     import ollama
 
     calls = Calls(ctx, f"smoke[{model}]")
@@ -160,13 +180,9 @@ def smoke(model: str, ctx: Context) -> Outcome:
                 model=model, prompt="Say hello.", options={"num_predict": 32}, stream=False
             )
         except ollama.ResponseError as exc:
-            if exc.status_code == 500 and _diagnose.out_of_memory(exc.error or ""):
-                raise _diagnose.memory_failure(model, calls.host, exc.error) from None
-            raise CheckFailed(
-                f"{model} could not generate: {exc.error}",
-                hint=f"ollama run {model} 'hello'  (to see the server's own error)",
-            ) from None
-        except OSError as exc:
+            failed = _diagnose.generate_failure(model, calls.host, exc.status_code, exc.error or "")
+            raise failed from None
+        except (OSError, httpx.TransportError) as exc:
             raise calls.unreachable(exc) from None
     finally:
         calls.finish()
@@ -175,7 +191,12 @@ def smoke(model: str, ctx: Context) -> Outcome:
     visible = _THINK.sub("", text).replace("<think>", "").strip()
     latency = round((time.monotonic() - started) * 1000)
     if not visible and not thought:
-        raise CheckFailed(f"{model} answered with nothing", hint=f"ollama run {model} 'hello'")
+        raise CheckFailed(
+            f"{model} answered with nothing",
+            fix=Fix(
+                [Command(["ollama", "run", model, "hello"])], text=f"ollama run {model} 'hello'"
+            ),
+        )
     what = "reasoned, then answered" if thought else "answered"
     return ok(
         f"{model} {what} in {latency} ms",
@@ -191,6 +212,17 @@ def _settings_from(ctx: Context) -> str:
         return cfg.source
     source = str(ctx.config.source)
     return source.rsplit("/", 1)[-1] if source.endswith(".toml") else "pyproject"
+
+
+def _settings_file(ctx: Context) -> str | None:
+    """The project's pyproject.toml, relative to the root, when a fix may edit it."""
+    source = Path(str(ctx.config.source))
+    if source.name != "pyproject.toml" or not source.is_file():
+        return None
+    try:
+        return str(source.resolve().relative_to(Path(ctx.rootdir).resolve()))
+    except ValueError:
+        return None
 
 
 def _listed(calls: Calls) -> list[str]:

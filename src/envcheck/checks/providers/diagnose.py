@@ -80,6 +80,11 @@ def verdict(
     return failure(p, exc, listed=listed)
 
 
+def manual(text: str, ask: str | None = None) -> Fix:
+    """A fix a person does (and how it reads)."""
+    return Fix([Manual(text, ask=ask)], text=text)
+
+
 def _tried(exc: llm.ProviderError) -> str:
     retries = int(getattr(exc, "retries", 0) or 0)
     return f" (after {retries} {'retry' if retries == 1 else 'retries'})" if retries else ""

@@ -101,14 +101,14 @@ def key_check(name: str, ctx: Context) -> Outcome:
             f"{variable} is not set",
             why=f"{name} needs an API key, and there is no cassette in cassettes/{name}/ "
             "to replay instead",
-            hint=f"export {variable}=...  ({p.key_page})",
+            fix=_diagnose.manual(f"export {variable}=...  ({p.key_page})"),
         )
     if p.key != p.key.strip() or p.key[:1] in "\"'" or p.key[-1:] in "\"'":
         raise CheckFailed(
             f"the {name} key has surrounding whitespace or quotes",
             why="copied with its quotes or a newline from a .env file: the provider would "
             "reject it as an invalid key",
-            hint=f"export {variable}=<the key itself, without quotes>",
+            fix=_diagnose.manual(f"export {variable}=<the key itself, without quotes>"),
         )
     facts: dict[str, FactValue] = {"key_length": len(p.key), "base_url": p.base_url}
     looks_like = _key_kind(p.key)
@@ -237,8 +237,10 @@ def _missing_from_recording(s: Session, models: list[str], close: list[str]) -> 
         f"{closest}; the cassette may be stale: re-record with: {cassette.rerecord}",
         why=f"the list of {len(models)} models was replayed from the cassette, not asked live: "
         "a model configured (or made available to the key) after the recording is not in it",
-        hint=f"re-record with: {cassette.rerecord}  (or, if the name is wrong, {rename} in "
-        f"[tool.envcheck.providers.{p.name}])",
+        fix=_diagnose.manual(
+            f"re-record with: {cassette.rerecord}  (or, if the name is wrong, {rename} in "
+            f"[tool.envcheck.providers.{p.name}])"
+        ),
     )
 
 

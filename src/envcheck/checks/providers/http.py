@@ -132,7 +132,7 @@ class Session:
             raise CheckFailed(
                 f"{self.provider.name}: {exc}",
                 why=f"rpm = {self.provider.cfg.rpm} was spent by other checks or processes",
-                hint="raise rpm for this provider or the check's timeout",
+                fix=diagnose.manual("raise rpm for this provider or the check's timeout"),
             ) from None
 
     def json(self, response: httpx.Response) -> Any:
@@ -145,7 +145,9 @@ class Session:
                 f"JSON: {shown!r}",
                 why="base_url points at something that is not this provider's API (a proxy "
                 "error page, a captive portal), or the answer was cut short",
-                hint=f"check base_url of [tool.envcheck.providers.{self.provider.name}]",
+                fix=diagnose.manual(
+                    f"check base_url of [tool.envcheck.providers.{self.provider.name}]"
+                ),
             ) from None
 
     def finish(self) -> None:

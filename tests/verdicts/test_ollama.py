@@ -1,0 +1,193 @@
+"""The verdict table of docs/verdicts/ollama.md, one scenario per row.
+
+Each scenario serves Ollama's answers from a local HTTP server (:mod:`.replay`: the healthy ones
+as Ollama's API documentation gives them, the failures as users published them), or makes a
+socket broken for real, runs envcheck's ollama checks against it in a real pytest session, and
+returns the JSON report's checks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.servers import free_port, silent_listener
+from tests.verdicts.fixes import apply_fix
+from tests.verdicts.replay import Answer, Replay, published
+from tests.verdicts.table import Row, Scenarios, ids, verdict_problems
+
+SCENARIOS = Scenarios("ollama")
+STRICT = ("-W", "error", "-p", "no:cacheprovider")
+MODEL = "llama3.2:latest"  # pulled, as the documentation's /api/tags example lists it
+
+
+def healthy() -> dict[str, Answer | Sequence[Answer]]:
+    return {
+        "GET /api/version": published("ollama--version"),
+        "GET /api/tags": published("ollama--tags"),
+        "GET /api/ps": published("ollama--ps"),
+        "POST /api/show": published("ollama--show-model-info"),
+    }
+
+
+@dataclass
+class Ran:
+    checks: list[dict[str, Any]]
+    replay: Replay | None
+    output: str
+
+
+def run(
+    pytester: pytest.Pytester,
+    host: str,
+    models: list[str],
+    *,
+    smoke: bool = False,
+    timeout: float = 4.0,
+) -> tuple[list[dict[str, Any]], str]:
+    toml = (
+        f'[tool.envcheck.ollama]\nhost = "{host}"\nmodels = {json.dumps(models)}\n'
+        f"smoke = {'true' if smoke else 'false'}\ncassettes = false\ntimeout = {timeout}\n"
+        f"smoke_timeout = {timeout}\n"
+    )
+    pytester.makefile(".toml", pyproject=toml)
+    result = pytester.runpytest_subprocess("-m", "ollama", "--envcheck-report", *STRICT)
+    output = result.stdout.str() + result.stderr.str()
+    checks = json.loads((pytester.path / "envcheck-report.json").read_text())["checks"]
+    return checks, output
+
+
+def replayed(
+    pytester: pytest.Pytester,
+    routes: Mapping[str, Answer | Sequence[Answer]],
+    models: list[str],
+    *,
+    smoke: bool = False,
+    met: str | None = None,
+) -> Ran:
+    with Replay({**healthy(), **routes}) as replay:
+        checks, output = run(pytester, replay.url, models, smoke=smoke)
+    if met is not None:
+        method, path = met.split(" ", 1)
+        assert replay.calls_to(method, path), f"{met} was never asked:\n{output}"
+    return Ran(checks, replay, output)
+
+
+def generate_answers(answer: str) -> Any:
+    def scenario(pytester: pytest.Pytester) -> Ran:
+        routes = {"POST /api/generate": published(answer)}
+        return replayed(pytester, routes, [MODEL], smoke=True, met="POST /api/generate")
+
+    return scenario
+
+
+@SCENARIOS.row("ollama-version-not-ollama")
+def _not_ollama(pytester: pytest.Pytester) -> Ran:
+    routes = {"GET /api/version": published("proxy--404-page-not-found")}
+    return replayed(pytester, routes, [MODEL], met="GET /api/version")
+
+
+@SCENARIOS.row("ollama-show-404-not-pulled")
+def _not_pulled(pytester: pytest.Pytester) -> Ran:
+    routes = {"POST /api/show": published("ollama--404-model-not-found")}
+    return replayed(pytester, routes, ["llama9:70b"], met="POST /api/show")
+
+
+@SCENARIOS.row("ollama-show-404-tag-typo")
+def _tag_typo(pytester: pytest.Pytester) -> Ran:
+    routes = {"POST /api/show": published("ollama--404-model-not-found")}
+    return replayed(pytester, routes, ["deepseek-r1:8"], met="GET /api/tags")
+
+
+@SCENARIOS.row("ollama-show-404-not-routed")
+def _not_routed(pytester: pytest.Pytester) -> Ran:
+    routes = {"POST /api/show": published("proxy--404-page-not-found")}
+    return replayed(pytester, routes, [MODEL], met="GET /api/tags")
+
+
+for ident, answer in [
+    ("ollama-generate-500-memory", "ollama--500-requires-more-memory"),
+    ("ollama-generate-500-unknown-architecture", "ollama--500-unknown-architecture"),
+    ("ollama-generate-500-unknown-architecture-runner", "ollama--500-unknown-architecture-runner"),
+    ("ollama-generate-500-runner-terminated", "ollama--500-runner-terminated"),
+    ("ollama-generate-500-unable-to-load", "ollama--500-unable-to-load"),
+    ("ollama-generate-500-load-timeout", "ollama--500-load-timeout"),
+    ("ollama-generate-500-no-longer-running", "ollama--500-runner-no-longer-running"),
+    ("ollama-generate-400-does-not-support-generate", "ollama--400-does-not-support-generate"),
+    ("ollama-generate-503-busy", "ollama--503-server-busy"),
+]:
+    SCENARIOS.row(ident)(generate_answers(answer))
+
+
+@SCENARIOS.row("ollama-refused")
+def _refused(pytester: pytest.Pytester) -> Ran:
+    checks, output = run(pytester, f"http://127.0.0.1:{free_port()}", [MODEL])
+    return Ran(checks, None, output)
+
+
+@SCENARIOS.row("ollama-hung")
+def _hung(pytester: pytest.Pytester) -> Ran:
+    with silent_listener() as port:
+        checks, output = run(pytester, f"http://127.0.0.1:{port}", [MODEL], timeout=1.5)
+    return Ran(checks, None, output)
+
+
+@SCENARIOS.row("ollama-dns")
+def _dns(pytester: pytest.Pytester) -> Ran:
+    checks, output = run(pytester, "http://nowhere.invalid:11434", [MODEL])
+    return Ran(checks, None, output)
+
+
+def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
+    assert not SCENARIOS.mismatches()
+
+
+@pytest.mark.parametrize("row", SCENARIOS.runnable(), ids=ids(SCENARIOS.runnable()))
+def test_verdict(row: Row, pytester: pytest.Pytester) -> None:
+    ran = SCENARIOS.by_id[row.id](pytester)
+    problems = verdict_problems(row, ran.checks)
+    assert not problems, "\n".join(problems) + "\n\n" + ran.output
+    found = {c["id"]: c for c in ran.checks}[row.check]
+    if row.status == "fail":  # every failure carries a structured fix: steps, not only prose
+        assert found["fix"] and found["fix"]["steps"], found
+
+
+def test_outside_the_table_the_server_is_quoted_and_its_log_named(
+    pytester: pytest.Pytester,
+) -> None:
+    """An answer no row covers (the error Ollama documents for a failure mid-generation, here
+    as the whole answer of a 500): the status and the server's words, the log; no cause."""
+    answer = Answer(500, b'{"error":"the model failed to generate a response"}')
+    ran = replayed(pytester, {"POST /api/generate": answer}, [MODEL], smoke=True)
+    smoke = {c["id"]: c for c in ran.checks}[f"ollama/smoke[{MODEL}]"]
+    assert smoke["status"] == "fail", ran.output
+    assert smoke["summary"] == (
+        f"{MODEL} could not generate on {ran.replay.url if ran.replay else ''}: HTTP 500: "
+        "the model failed to generate a response"
+    )
+    assert "no cause is guessed" in smoke["why"]
+    assert "journalctl -u ollama" in smoke["hint"]
+    assert [s["kind"] for s in smoke["fix"]["steps"]] == ["command", "command"]
+
+
+def test_the_tag_typo_fix_is_applied_and_the_check_then_passes(pytester: pytest.Pytester) -> None:
+    """``deepseek-r1:8`` is not pulled; the fix edits models to the closest pulled tag (an
+    ``ollama pull deepseek-r1:8`` would fail: the registry has no such tag), and the re-run
+    passes."""
+    show = [published("ollama--404-model-not-found"), published("ollama--show-model-info")]
+    with Replay({**healthy(), "POST /api/show": show}) as replay:
+        before, output = run(pytester, replay.url, ["deepseek-r1:8"])
+        failed = {c["id"]: c for c in before}["ollama/model[deepseek-r1:8]"]
+        assert failed["status"] == "fail", output
+        assert [s["kind"] for s in failed["fix"]["steps"]] == ["edit"], failed["fix"]
+        apply_fix(pytester.path, failed)
+        pyproject = (pytester.path / "pyproject.toml").read_text()
+        assert 'models = ["deepseek-r1:latest"]' in pyproject, pyproject
+        result = pytester.runpytest_subprocess("-m", "ollama", "--envcheck-report", *STRICT)
+        after = json.loads((pytester.path / "envcheck-report.json").read_text())["checks"]
+    found = {c["id"]: c for c in after}
+    assert found["ollama/model[deepseek-r1:latest]"]["status"] == "pass", result.stdout.str()
