@@ -60,7 +60,7 @@ def test_wrong_type_says_what_was_expected(
         require_venv = "yes please"
         packages = "django"
         """)
-    result = pytester.runpytest_inprocess()
+    result = pytester.runpytest_inprocess("-m", "envcheck")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         [
@@ -77,7 +77,7 @@ def test_unknown_section_suggests_the_component(
         [tool.envcheck.vnev]
         python = ">=3.11"
         """)
-    result = pytester.runpytest_inprocess()
+    result = pytester.runpytest_inprocess("-m", "envcheck")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert (
         "tool.envcheck.vnev: unknown section; did you mean [tool.envcheck.venv]?"
@@ -93,7 +93,7 @@ def test_bad_specifier_and_malformed_reference(
         python = "three point eleven"
         packages = ["${DJANGO_SPEC"]
         """)
-    result = pytester.runpytest_inprocess()
+    result = pytester.runpytest_inprocess("-m", "envcheck")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         [
@@ -107,7 +107,7 @@ def test_bad_specifier_and_malformed_reference(
 
 def test_not_valid_toml_names_the_file(pytester: pytest.Pytester) -> None:
     pytester.makefile(".toml", pyproject="[tool.envcheck.venv\npython = 3\n")
-    result = pytester.runpytest_inprocess()
+    result = pytester.runpytest_inprocess("-m", "envcheck")
     # pytest itself reads pyproject.toml first and reports the broken file
     assert result.ret != pytest.ExitCode.OK
     assert "pyproject.toml" in result.stderr.str() + result.stdout.str()

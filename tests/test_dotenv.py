@@ -97,14 +97,14 @@ def test_env_files_setting_later_files_win(pytester: pytest.Pytester) -> None:
         'env_files = [".env", ".env.local"]',
     )
     (pytester.path / ".env.local").write_text("APP_URL=http://local\n")
-    result = pytester.runpytest_inprocess("-v", "-rA")
+    result = pytester.runpytest_inprocess("-m", "envcheck", "-v", "-rA")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*url=http://local mode=unset*"])
 
 
 def test_a_malformed_env_file_is_a_usage_error(pytester: pytest.Pytester) -> None:
     _project(pytester, "APP_TOKEN=tok-aaaaaaaaaaaa\nnot a line\n")
-    result = pytester.runpytest_inprocess()
+    result = pytester.runpytest_inprocess("-m", "envcheck")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*.env:2: not a KEY=value line*"])
     assert "Traceback" not in result.stderr.str()

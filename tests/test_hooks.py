@@ -85,7 +85,7 @@ def test_invalid_hook_implementation_names_plugin_and_hook(pytester: pytest.Pyte
         def envcheck_checks(cfg):
             return []
         """)
-    result = pytester.runpytest_inprocess()
+    result = pytester.runpytest_inprocess("-m", "envcheck")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         [
@@ -104,7 +104,7 @@ def test_yielding_something_else_than_a_check(pytester: pytest.Pytester) -> None
         def envcheck_checks(config):
             yield "broker-reachable"
         """)
-    result = pytester.runpytest_inprocess()
+    result = pytester.runpytest_inprocess("-m", "envcheck")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*yielded 'broker-reachable'; yield envcheck.Check(...) objects"])
 
@@ -120,7 +120,7 @@ def test_unknown_dependency_and_cycles_are_usage_errors(pytester: pytest.Pyteste
             yield envcheck.Check(name="b", component="kafka", run=lambda ctx: None,
                                  depends_on=["a"])
         """)
-    result = pytester.runpytest_inprocess()
+    result = pytester.runpytest_inprocess("-m", "envcheck")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         ["*checks depend on each other in a cycle: kafka/a -> kafka/b -> kafka/a"]

