@@ -75,7 +75,7 @@ def pg(postgres_server: PostgresCluster) -> Iterator[PostgresCluster]:
 
 def run(pytester: pytest.Pytester, toml: str, *args: str) -> pytest.RunResult:
     pytester.makefile(".toml", pyproject=toml)
-    return pytester.runpytest_subprocess("-m", "postgres", "-p", "no:cacheprovider", "-v", *args)
+    return pytester.runpytest_inprocess("-m", "postgres", "-p", "no:cacheprovider", "-v", *args)
 
 
 def test_healthy_server_passes_with_facts(pytester: pytest.Pytester, pg: PostgresCluster) -> None:
@@ -119,9 +119,9 @@ def test_missing_extension_names_the_package_and_the_statement(
     result.assert_outcomes(failed=1, passed=1, deselected=5)
     result.stdout.fnmatch_lines_random(
         [
-            f"postgres/extension[[]vector]: extension vector is not available on "
+            f"*postgres/extension[[]vector]: extension vector is not available on "
             f"127.0.0.1:{pg.port}*",
-            "  fix: on the server's host: it is not in Debian's or Ubuntu's own archive: add the "
+            "*fix: on the server's host: it is not in Debian's or Ubuntu's own archive: add the "
             "PostgreSQL project's apt repository * first, then: sudo apt install "
             f"postgresql-*-pgvector; then psql -h 127.0.0.1 -p {pg.port} -U postgres -d test -c "
             "'CREATE EXTENSION IF NOT EXISTS \"vector\"'",
@@ -150,10 +150,10 @@ dsn = "postgresql://postgres@127.0.0.1:{garbage}/test"
     result.assert_outcomes(failed=3, skipped=3, deselected=9)
     result.stdout.fnmatch_lines_random(
         [
-            "postgres/stopped.reachable: connection refused at 127.0.0.1:*",
-            "  fix: start PostgreSQL: sudo systemctl start postgresql*",
-            "postgres/silent.reachable: 127.0.0.1:* accepted the connection but did not answer",
-            "postgres/http.reachable: 127.0.0.1:* is not PostgreSQL: it answered like HTTP "
+            "*postgres/stopped.reachable: connection refused at 127.0.0.1:*",
+            "*fix: start PostgreSQL: sudo systemctl start postgresql*",
+            "*postgres/silent.reachable: 127.0.0.1:* accepted the connection but did not answer",
+            "*postgres/http.reachable: 127.0.0.1:* is not PostgreSQL: it answered like HTTP "
             "('HTTP/1.1 400 Bad Request*",
             "*SKIP  stopped.connect * blocked by postgres/stopped.reachable*",
         ]
@@ -184,22 +184,22 @@ dsn = "postgresql://postgres@127.0.0.1:port/test"
     )
     result.stdout.fnmatch_lines_random(
         [
-            "postgres/nodb.connect: database 'envcheck_no_such_db' does not exist on "
+            "*postgres/nodb.connect: database 'envcheck_no_such_db' does not exist on "
             f"127.0.0.1:{port}",
-            f"  fix: createdb -h 127.0.0.1 -p {port} -U postgres envcheck_no_such_db",
-            "  why: the server is up and accepted the login, but has no such database; the "
+            f"*fix: createdb -h 127.0.0.1 -p {port} -U postgres envcheck_no_such_db",
+            "*why: the server is up and accepted the login, but has no such database; the "
             'server said: database "envcheck_no_such_db" does not exist',
-            f"postgres/norole.connect: role 'envcheck_no_such_role' does not exist on "
+            f"*postgres/norole.connect: role 'envcheck_no_such_role' does not exist on "
             f"127.0.0.1:{port}",
-            f"  fix: as a superuser: psql -h 127.0.0.1 -p {port} -U postgres -d postgres -c "
+            f"*fix: as a superuser: psql -h 127.0.0.1 -p {port} -U postgres -d postgres -c "
             "'CREATE ROLE envcheck_no_such_role LOGIN'; or set the user in "
             "tool.envcheck.postgres.norole.dsn",
-            f"postgres/ssl.connect: 127.0.0.1:{port} refuses SSL, but the connection string "
+            f"*postgres/ssl.connect: 127.0.0.1:{port} refuses SSL, but the connection string "
             "requires it",
-            "  fix: drop sslmode=require from tool.envcheck.postgres.ssl.dsn*",
-            "postgres/dns.reachable: cannot resolve host 'envcheck-no-such-host.invalid': no "
+            "*fix: drop sslmode=require from tool.envcheck.postgres.ssl.dsn*",
+            "*postgres/dns.reachable: cannot resolve host 'envcheck-no-such-host.invalid': no "
             "such name*",
-            "postgres/typo.reachable: tool.envcheck.postgres.typo.dsn is not a valid PostgreSQL "
+            "*postgres/typo.reachable: tool.envcheck.postgres.typo.dsn is not a valid PostgreSQL "
             "connection string: its port is not a number*",
         ]
     )
@@ -223,7 +223,7 @@ dsn = "${OTHER_DB}"
         "--junitxml=junit.xml",
     )
     result.assert_outcomes(passed=6, failed=1, skipped=3)
-    result.stdout.fnmatch_lines(["postgres/other.connect: database 'envcheck_x' does not exist*"])
+    result.stdout.fnmatch_lines(["*postgres/other.connect: database 'envcheck_x' does not exist*"])
     outputs = [result.stdout.str(), result.stderr.str()]
     for name in ("envcheck-report.md", "envcheck-report.json", "junit.xml"):
         outputs.append((pytester.path / name).read_text())
@@ -263,17 +263,17 @@ def test_fixture_hands_over_a_verified_connection(
     pytester.makepyfile(test_db=FIXTURE_TEST)
     toml = f'[tool.envcheck.postgres]\ndsn = "{pg.dsn("postgres", "test")}"\n'
     pytester.makefile(".toml", pyproject=toml)
-    pytester.runpytest_subprocess("test_db.py").assert_outcomes(passed=1)
+    pytester.runpytest_inprocess("test_db.py").assert_outcomes(passed=1)
 
     broken = f"[tool.envcheck.postgres]\ndsn = '{pg.dsn('postgres', 'envcheck_nope')}'\n"
     pytester.makefile(".toml", pyproject=broken)
-    result = pytester.runpytest_subprocess("test_db.py", "-rs")
+    result = pytester.runpytest_inprocess("test_db.py", "-rs")
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(
         ["*environment not ready: postgres/connect: database 'envcheck_nope' does not exist*"]
     )
     monkeypatch.setenv("CI", "true")
-    result = pytester.runpytest_subprocess("test_db.py")
+    result = pytester.runpytest_inprocess("test_db.py")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [f"*fix: createdb -h 127.0.0.1 -p {pg.port} -U postgres envcheck_nope"]
@@ -301,17 +301,17 @@ dsn = "{cluster.dsn("envcheck_app", "envcheck_app", APP_PASSWORD)}"
     result.assert_outcomes(passed=2, failed=2, skipped=2, deselected=9)
     result.stdout.fnmatch_lines_random(
         [
-            f"postgres/wrong.connect: password authentication failed for user 'envcheck_app' at "
+            f"*postgres/wrong.connect: password authentication failed for user 'envcheck_app' at "
             f"127.0.0.1:{port}",
-            "  why: the password is wrong, there is no role named 'envcheck_app', or its password "
+            "*why: the password is wrong, there is no role named 'envcheck_app', or its password "
             "expired (VALID UNTIL): with password logins (scram-sha-256, md5) the server does not "
             "tell which*",
-            f"  fix: see which, as a superuser: psql -h 127.0.0.1 -p {port} -U postgres -d "
+            f"*fix: see which, as a superuser: psql -h 127.0.0.1 -p {port} -U postgres -d "
             'postgres -c "SELECT rolname, rolcanlogin, rolvaliduntil, rolpassword IS NOT NULL AS '
             "has_password FROM pg_authid WHERE rolname = 'envcheck_app'\"*for a wrong one, "
             "correct tool.envcheck.postgres.wrong.dsn",
-            "postgres/nopw.connect: the server wants a password for user 'envcheck_app'",
-            "  fix: put it in tool.envcheck.postgres.nopw.dsn (postgresql://envcheck_app:PASSWORD"
+            "*postgres/nopw.connect: the server wants a password for user 'envcheck_app'",
+            "*fix: put it in tool.envcheck.postgres.nopw.dsn (postgresql://envcheck_app:PASSWORD"
             f"@127.0.0.1:{port}/envcheck_app) or in ~/.pgpass",
             "*SKIP  wrong.write * blocked by postgres/wrong.connect*",
             f"  PASS  right.connect * connected to envcheck_app@127.0.0.1:{port}/envcheck_app *",
@@ -341,16 +341,16 @@ dsn = "{cluster.dsn(app[0], "envcheck_sslonly", app[1], sslmode="require")}"
     result.assert_outcomes(passed=1, failed=2, deselected=12)
     result.stdout.fnmatch_lines_random(
         [
-            "postgres/sslonly.connect: the server requires SSL: its pg_hba.conf accepts "
+            "*postgres/sslonly.connect: the server requires SSL: its pg_hba.conf accepts "
             f"envcheck_app@127.0.0.1:{port}/envcheck_sslonly from this host only over SSL",
-            "  why: an SSL attempt passed pg_hba.conf, the unencrypted one was refused; the "
+            "*why: an SSL attempt passed pg_hba.conf, the unencrypted one was refused; the "
             'server said: no pg_hba.conf entry for host "127.0.0.1", user "envcheck_app", '
             'database "envcheck_sslonly", no encryption',
-            "  fix: set sslmode=require instead of sslmode=disable in "
+            "*fix: set sslmode=require instead of sslmode=disable in "
             "tool.envcheck.postgres.sslonly.dsn",
-            "postgres/reject.connect: the server requires SSL: its pg_hba.conf accepts "
+            "*postgres/reject.connect: the server requires SSL: its pg_hba.conf accepts "
             f"envcheck_app@127.0.0.1:{port}/envcheck_plainreject from this host only over SSL",
-            "  fix: set sslmode=require instead of sslmode=disable in "
+            "*fix: set sslmode=require instead of sslmode=disable in "
             "tool.envcheck.postgres.reject.dsn",
             f"  PASS  fixed.connect * connected to envcheck_app@127.0.0.1:{port}/envcheck_sslonly "
             "*",
@@ -380,14 +380,14 @@ dsn = "{standby.dsn("envcheck_app", "envcheck_app", APP_PASSWORD)}"
     )
     result.stdout.fnmatch_lines_random(
         [
-            f"postgres/replica.write: 127.0.0.1:{standby.port} is a read-only replica (in "
+            f"*postgres/replica.write: 127.0.0.1:{standby.port} is a read-only replica (in "
             "recovery)",
-            "  fix: point tool.envcheck.postgres.replica.dsn at the primary server; on the "
+            "*fix: point tool.envcheck.postgres.replica.dsn at the primary server; on the "
             "replica, *pg_stat_wal_receiver*",
-            f"postgres/reader.write: sessions on envcheck_reader@127.0.0.1:{port}/envcheck_app "
+            f"*postgres/reader.write: sessions on envcheck_reader@127.0.0.1:{port}/envcheck_app "
             "are read-only: default_transaction_read_only is on for role envcheck_reader "
             "(ALTER ROLE ... SET)",
-            f"  fix: {hint}",
+            f"*fix: {hint}",
         ]
     )
     # the fix, run as printed by the role itself (its own default), makes the check pass
@@ -415,12 +415,12 @@ timeout = 3.0
     result.assert_outcomes(passed=1, failed=2, skipped=1, deselected=6)
     result.stdout.fnmatch_lines_random(
         [
-            f"postgres/blackholed.reachable: no answer from 127.0.0.1:{hole} within 1 s",
-            "  fix: check the host and port of PostgreSQL, and that this machine may reach it",
+            f"*postgres/blackholed.reachable: no answer from 127.0.0.1:{hole} within 1 s",
+            "*fix: check the host and port of PostgreSQL, and that this machine may reach it",
             "*SKIP  blackholed.connect * blocked by postgres/blackholed.reachable*",
-            f"postgres/busy.connect: 127.0.0.1:{busy} accepted the connection but did not "
+            f"*postgres/busy.connect: 127.0.0.1:{busy} accepted the connection but did not "
             "complete the login within 2 s",
-            f"  fix: look at the server's log and load; `pg_isready -h 127.0.0.1 -p {busy} -t "
+            f"*fix: look at the server's log and load; `pg_isready -h 127.0.0.1 -p {busy} -t "
             "10` tells whether it lets anyone in; if logins are just slow, raise "
             "tool.envcheck.postgres.busy.timeout",
         ]

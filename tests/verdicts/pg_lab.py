@@ -18,6 +18,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -459,3 +460,113 @@ def tls_listener(certificate: Certificate) -> Iterator[int]:
         stop.set()
         thread.join(3)
         server.close()
+
+
+# -- clusters whose configuration files decide (ALTER SYSTEM, then a restart) ----------------
+
+
+@dataclass
+class Controlled:
+    """A cluster started with pg_ctl from its configuration files alone (nothing on the command
+    line), so that ``ALTER SYSTEM`` and a restart change it, as on a real server."""
+
+    pg: PostgresCluster
+    root: Path
+
+    def pg_ctl(self, *args: str) -> None:
+        bindir = _bindir()
+        argv = [str(bindir / "pg_ctl"), "-D", str(self.pg.data), "-l", str(self.root / "log")]
+        argv += [*args]
+        owner = self.pg.owner
+        argv = ["runuser", "-u", owner, "--", *argv] if owner else argv
+        done = subprocess.run(
+            argv,
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=90,
+            stdin=subprocess.DEVNULL,
+        )
+        log = self.root / "log"
+        shown = log.read_text()[-2000:] if log.exists() else ""
+        assert done.returncode == 0, f"{argv}: {done.stdout}{done.stderr}\n{shown}"
+
+    def restart(self) -> None:
+        """What the administrator does."""
+        self.pg_ctl("-w", "-t", "60", "-m", "fast", "restart")
+
+
+def _bindir() -> Path:
+    from tests.servers import postgres_bindir
+
+    bindir = postgres_bindir()
+    if bindir is None:
+        pytest.skip("needs PostgreSQL's server programs (initdb, pg_ctl)")
+    assert bindir is not None
+    return bindir
+
+
+def _configure(data: Path, root: Path, port: int, settings: dict[str, str]) -> None:
+    wanted = {
+        "port": str(port),
+        "listen_addresses": "'127.0.0.1'",
+        "unix_socket_directories": f"'{root}'",
+        "fsync": "off",
+        "synchronous_commit": "off",
+        "shared_buffers": "'16MB'",
+        **settings,
+    }
+    with (data / "postgresql.auto.conf").open("a") as conf:
+        conf.write("".join(f"{k} = {v}\n" for k, v in wanted.items()))
+
+
+@contextmanager
+def controlled_cluster(
+    hba: str, settings: dict[str, str], *, standby_of: PostgresCluster | None = None
+) -> Iterator[Controlled]:
+    """A cluster of its own (a fresh initdb, or a standby of ``standby_of`` by pg_basebackup)."""
+    from tests.servers import CLUSTER_PASSWORD
+
+    bindir = _bindir()
+    owner = "postgres" if os.geteuid() == 0 else None
+    root = Path(tempfile.mkdtemp(prefix="envcheck-pglab-"))
+    data = root / "data"
+    if owner:
+        shutil.chown(root, owner)
+    password = standby_of.password if standby_of else CLUSTER_PASSWORD
+    cluster = Controlled(PostgresCluster(free_port(), root, data, password, owner), root)
+
+    def run(argv: list[str]) -> None:
+        argv = ["runuser", "-u", owner, "--", *argv] if owner else argv
+        done = subprocess.run(argv, cwd=root, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, f"{argv}: {done.stdout}{done.stderr}"
+
+    started = False
+    try:
+        if standby_of is None:
+            (root / "pw").write_text(password + "\n")
+            if owner:
+                shutil.chown(root / "pw", owner)
+            run(
+                [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--no-sync"]
+                + ["--auth=scram-sha-256", f"--pwfile={root / 'pw'}", "-E", "UTF8", "--locale=C"]
+            )
+            (data / "pg_hba.conf").write_text("local all postgres scram-sha-256\n" + hba + "\n")
+        else:
+            run(
+                ["env", f"PGPASSWORD={password}", "PGPASSFILE=/dev/null"]
+                + [str(bindir / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(standby_of.port)]
+                + ["-U", "postgres", "-D", str(data), "-R", "-X", "stream", "-c", "fast"]
+                + ["--no-sync"]
+            )
+        _configure(data, root, cluster.pg.port, settings)
+        cluster.pg_ctl("-w", "-t", "60", "start")
+        started = True
+        yield cluster
+    finally:
+        if started:
+            try:
+                cluster.pg_ctl("-m", "immediate", "-w", "stop")
+            except AssertionError:
+                pass
+        shutil.rmtree(root, ignore_errors=True)

@@ -38,6 +38,7 @@ from tests.verdicts.pg_lab import (
     TRUST_DB,
     Lab,
     Report,
+    controlled_cluster,
     error_response,
     fake_postgres,
     lab_cluster,
@@ -153,6 +154,11 @@ def _at_in_password(lab: Lab, row: Row) -> None:
 def _port_not_number(lab: Lab, row: Row) -> None:
     report = verdict(lab, row, "postgresql://u:Zq9/xy@127.0.0.1/db")
     absent(report, row.check, "Zq9", "xy@")
+
+
+@S.row("pg-dsn-port-range")
+def _port_range(lab: Lab, row: Row) -> None:
+    verdict(lab, row, "postgresql://u@127.0.0.1:70000/db")
 
 
 @S.row("pg-dsn-bad-sslmode")
@@ -395,6 +401,18 @@ def _ssl_wrong_name(lab: Lab, row: Row) -> None:
     lab.passes(dsn.replace("verify-full", "verify-ca") + f"&sslrootcert={ca}", row.check)
 
 
+@S.row("pg-ssl-hostaddr-name")
+def _ssl_hostaddr_name(lab: Lab, row: Row) -> None:
+    user, db = lab.app()
+    ca = lab.certificate.cert
+    dsn = (
+        f"postgresql://{user}:{PASSWORD}@other.envcheck.invalid:{lab.port}/{db}"
+        f"?hostaddr=127.0.0.1&sslrootcert={ca}&sslmode=verify-full"
+    )
+    verdict(lab, row, dsn)
+    lab.passes(dsn.replace("verify-full", "verify-ca"), row.check)
+
+
 @S.row("pg-ssl-no-root")
 def _ssl_no_root(lab: Lab, row: Row) -> None:
     user, db = lab.app()
@@ -597,6 +615,12 @@ def _28p01_wrong(lab: Lab, row: Row) -> None:
     absent(report, row.check, "not-the-password", PASSWORD)
 
 
+@S.row("pg-28P01-password-key")
+def _28p01_password_key(lab: Lab, row: Row) -> None:
+    user, db = lab.app()
+    verdict(lab, row, lab.dsn(user, db, None), 'password = "not-the-password"\n')
+
+
 @S.row("pg-28P01-no-role")
 def _28p01_no_role(lab: Lab, row: Row) -> None:
     user = lab.name("r")
@@ -658,6 +682,17 @@ def _3d000_no_createdb(lab: Lab, row: Row) -> None:
     fixed(lab, row, lab.dsn(user, db))
 
 
+@S.row("pg-3D000-case")
+def _3d000_case(lab: Lab, row: Row) -> None:
+    user = lab.role("lab_app")
+    name = f"Envcheck_{lab.name('d')[9:]}"
+    lab.sql(f'CREATE DATABASE "{name}" OWNER {user}')
+    lab.cleanups.append(lambda: lab.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    report = verdict(lab, row, lab.dsn(user, name.lower()))
+    assert name in report.check(row.check)["hint"]
+    lab.passes(lab.dsn(user, name), row.check)  # the person sets the exact name
+
+
 @S.row("pg-42501-connect")
 def _42501_connect(lab: Lab, row: Row) -> None:
     user = lab.role("lab_app")
@@ -716,8 +751,9 @@ def _full_cluster(lab: Lab, row: Row, superusers: int) -> None:
     """A cluster of its own with 4 slots (1 reserved): 3 taken by the role, ``superusers`` more
     by the superuser; the fix raises max_connections, the administrator restarts it."""
     hba = "host all all 127.0.0.1/32 scram-sha-256"
-    settings = ("max_connections=4", "superuser_reserved_connections=1")
-    with postgres_cluster(hba, settings=settings) as pg:
+    settings = {"max_connections": "4", "superuser_reserved_connections": "1"}
+    with controlled_cluster(hba, settings) as own:
+        pg = own.pg
         user = "envcheck_full"
         pg.sql(f"CREATE ROLE {user} LOGIN PASSWORD '{PASSWORD}'", f"CREATE DATABASE {user}")
         dsn = pg.dsn(user, user, PASSWORD)
@@ -731,19 +767,17 @@ def _full_cluster(lab: Lab, row: Row, superusers: int) -> None:
         ]
         try:
             report = verdict(lab, row, dsn)
-            for conn in held:
-                conn.close()
-            assert [type(s).__name__ for s in report.steps(row.check)] == ["Sql", "Manual"]
-            manual = lab.apply(report, row.check)
-            assert manual and "restart" in manual[0].text
-            _restart(pg, keep=False)  # the administrator
-            with pg.connect() as conn:
-                shown = conn.execute("SHOW max_connections").fetchone()
-            assert shown is not None and int(shown[0]) >= 100, shown
-            lab.passes(dsn, row.check)
         finally:
             for conn in held:
                 conn.close()
+        assert [type(s).__name__ for s in report.steps(row.check)] == ["Sql", "Manual"]
+        manual = lab.apply(report, row.check)
+        assert manual and "restart" in manual[0].text
+        own.restart()  # the administrator
+        with pg.connect() as conn:
+            shown = conn.execute("SHOW max_connections").fetchone()
+        assert shown is not None and int(shown[0]) >= 100, shown
+        lab.passes(dsn, row.check)
 
 
 def passfile_for(port: int, password: str, directory: Path) -> Path:
@@ -751,32 +785,6 @@ def passfile_for(port: int, password: str, directory: Path) -> Path:
     path.write_text(f"127.0.0.1:{port}:*:postgres:{password}\n")
     path.chmod(0o600)
     return path
-
-
-def _restart(pg: object, keep: bool = True) -> None:
-    """The administrator restarts the server (``keep``: with the command line it was started
-    with; otherwise with only its address, so that its configuration files decide)."""
-    from tests.servers import PostgresCluster
-
-    assert isinstance(pg, PostgresCluster)
-    bindir = _postgres_bindir()
-    log = pg.data.parent / "postgres.log"
-    argv = [str(bindir / "pg_ctl"), "-D", str(pg.data), "-l", str(log), "-w", "-m", "fast"]
-    if keep:
-        argv.append("restart")
-    else:
-        _pg_ctl(pg, [*argv, "stop"])
-        options = f"-p {pg.port} -k {pg.socket_dir} -c listen_addresses=127.0.0.1"
-        argv += ["-o", options, "start"]
-    _pg_ctl(pg, argv)
-
-
-def _pg_ctl(pg: object, argv: list[str]) -> None:
-    owner = getattr(pg, "owner", None)
-    argv = ["runuser", "-u", owner, "--", *argv] if owner else argv
-    subprocess.run(
-        argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60
-    )
 
 
 @S.row("pg-53300-reserved")
@@ -807,15 +815,13 @@ def _57p03_shutdown(lab: Lab, row: Row) -> None:
 @S.row("pg-57P03-hot-standby-off")
 def _57p03_hot_standby_off(lab: Lab, row: Row) -> None:
     user, db = lab.app()
-    with postgres_standby(lab.pg) as standby:
-        conf = standby.data / "postgresql.auto.conf"
-        conf.write_text(conf.read_text() + "hot_standby = off\n")
-        _restart(standby)
-        dsn = standby.dsn(user, db, PASSWORD)
+    with controlled_cluster("", {"hot_standby": "off"}, standby_of=lab.pg) as standby:
+        dsn = standby.pg.dsn(user, db, PASSWORD)
         report = verdict(lab, row, dsn)
         assert [s["kind"] for s in report.check(row.check)["fix"]["steps"]] == ["manual"]
-        conf.write_text(conf.read_text().replace("hot_standby = off\n", ""))
-        _restart(standby)  # the administrator
+        conf = standby.pg.data / "postgresql.auto.conf"
+        conf.write_text(conf.read_text() + "hot_standby = on\n")  # the administrator
+        standby.restart()
         lab.passes(dsn, row.check)
 
 
@@ -887,6 +893,19 @@ def _pgpass_mode(lab: Lab, row: Row) -> None:
     assert isinstance(step, Command) and step.argv[:2] == ("chmod", "600")
     assert not lab.apply(report, row.check)
     lab.passes(lab.dsn(user, db, None), row.check)
+
+
+@S.row("pg-passfile-not-file")
+def _passfile_not_file(lab: Lab, row: Row) -> None:
+    user, db = lab.app()
+    assert lab.pytester is not None and lab.monkeypatch is not None
+    directory = lab.pytester.path / "pgpass.d"
+    directory.mkdir()
+    lab.monkeypatch.setenv("PGPASSFILE", str(directory))
+    verdict(lab, row, lab.dsn(user, db, None))
+    line = f"127.0.0.1:{lab.port}:{db}:{user}:{PASSWORD}"
+    lab.monkeypatch.setenv("PGPASSFILE", str(passfile(lab, lab.pytester.path / "p", line)))
+    lab.passes(lab.dsn(user, db, None), row.check)  # the person's step
 
 
 @S.row("pg-login-hangs")

@@ -205,6 +205,7 @@ def _explain(
     can_create_db: bool | None,
     lookup: Lookup | None,
     asked: int | None = None,
+    similar: list[str] | None = None,
 ) -> CheckFailed:
     said = _said(message, detail)
     if code == "28P01":
@@ -216,7 +217,7 @@ def _explain(
     if code == "28000":
         return pg_hba_refuses(t, said, ssl_helps=None)
     if code == "3D000":
-        return missing_database(t, said, can_create_db)
+        return missing_database(t, said, can_create_db, similar)
     if code == "42501":
         grant = f"GRANT CONNECT ON DATABASE {ident(t.dbname)} TO {ident(t.user)}"
         step = t.superuser_sql(grant)
@@ -322,7 +323,7 @@ def wrong_password(t: Target, said: str, lookup: Lookup | None) -> CheckFailed:
             why=f"the role exists, may log in and its password has not expired{looked}" + said,
             fix=fix(
                 Manual(
-                    f"correct the password in {t.source}; or set a new one: "
+                    f"correct the password in {t.password_source}; or set a new one: "
                     f"{t.as_superuser(chr(92) + 'password ' + ident(t.user))}",
                     ask="whoever manages the role (or a superuser)",
                 )
@@ -338,7 +339,7 @@ def wrong_password(t: Target, said: str, lookup: Lookup | None) -> CheckFailed:
             Manual(
                 f"see which, as a superuser: {see}; for a missing role {create.render()}, then "
                 f"{t.as_superuser(chr(92) + 'password ' + ident(t.user))}; for an expired "
-                f"password {valid.render()}; for a wrong one, correct {t.source}",
+                f"password {valid.render()}; for a wrong one, correct {t.password_source}",
                 ask="a superuser",
             )
         ),
@@ -484,7 +485,9 @@ def pg_hba_refuses(
     )
 
 
-def missing_database(t: Target, said: str, can_create_db: bool | None) -> CheckFailed:
+def missing_database(
+    t: Target, said: str, can_create_db: bool | None, similar: list[str] | None = None
+) -> CheckFailed:
     createdb = (
         f"createdb -h {shlex.quote(t.host)} -p {t.port} -U {shlex.quote(t.user)} "
         f"{shlex.quote(t.dbname)}"
@@ -509,6 +512,19 @@ def missing_database(t: Target, said: str, can_create_db: bool | None) -> CheckF
     else:
         found = fix(
             other, text=f"{createdb}  (needs CREATEDB; otherwise as a superuser: " f"{as_super})"
+        )
+    if similar:
+        names = ", ".join(repr(n) for n in similar)
+        return CheckFailed(
+            f"database {t.dbname!r} does not exist on {t.address}; it has {names}, which differ "
+            "only in case",
+            why="database names are case-sensitive; an unquoted name in SQL is folded to lower "
+            "case, a name in a connection string is not" + said,
+            fix=fix(
+                t.edit_setting(f"set the database to {similar[0]!r} (its exact case)"),
+                text=f"set the database in {t.source} to {similar[0]} (its exact case); or, to "
+                f"create {t.dbname!r} as well: {found}",
+            ),
         )
     return CheckFailed(
         f"database {t.dbname!r} does not exist on {t.address}",
@@ -739,7 +755,9 @@ def _attempts(t: Target, deadline: float) -> tuple[dict[str, _pgwire.Attempt | N
     offered = False
     host = t.host if t.socket else t.dial
     if not t.socket:
-        found["ssl"] = _pgwire.login_attempt(host, t.port, tls=tls_context(t), **login)
+        found["ssl"] = _pgwire.login_attempt(
+            host, t.port, tls=tls_context(t), server_hostname=t.host, **login
+        )
         offered = found["ssl"] is not None
     found["plain"] = _pgwire.login_attempt(host, t.port, tls=None, **login)
     return found, offered
@@ -824,7 +842,7 @@ def diagnose_login(t: Target, exc: Exception, deadline: float) -> CheckFailed:
     code = chosen.sqlstate or ""
     needs_lookup = code in ("28P01", "28000", "55000", "53300")
     lookup = look_up(t, deadline) if needs_lookup else None
-    can_create = _can_create_db(t) if code == "3D000" else None
+    can_create, similar = _can_create_db(t) if code == "3D000" else (None, [])
     return _explain(
         t,
         code,
@@ -835,6 +853,7 @@ def diagnose_login(t: Target, exc: Exception, deadline: float) -> CheckFailed:
         can_create,
         lookup,
         chosen.asked,
+        similar,
     )
 
 
@@ -842,6 +861,19 @@ def needs_password(t: Target) -> CheckFailed:
     """The server asked for a password and libpq had none; a password file libpq ignored for
     its mode is named."""
     entry = passfile_entry(t.passfile, t.host, t.port, t.dbname, t.user)
+    if os.path.exists(t.passfile) and not os.path.isfile(t.passfile):
+        return CheckFailed(
+            f"the password file {t.passfile} is not a file: libpq reads no password from it, so "
+            f"none is sent for {t.user!r}",
+            why="libpq takes the password file from passfile, PGPASSFILE or ~/.pgpass and skips "
+            "one that is not a plain file (it warns: is not a plain file)",
+            fix=fix(
+                Manual(
+                    f"point PGPASSFILE (or passfile in {t.source}) at a file with the line "
+                    f"{t.host}:{t.port}:{t.dbname}:{t.user}:PASSWORD (mode 0600)"
+                )
+            ),
+        )
     if entry is not None and not entry.usable:
         chmod = Command(["chmod", "600", entry.path])
         return CheckFailed(
@@ -853,8 +885,8 @@ def needs_password(t: Target) -> CheckFailed:
         )
     return CheckFailed(
         f"the server wants a password for user {t.user!r}",
-        why="the connection string has none (nor PGPASSWORD, nor a matching line in "
-        f"{t.passfile})",
+        why="the connection string has none (nor PGPASSWORD, nor a matching line in the password "
+        f"file libpq reads, {t.passfile})",
         fix=fix(
             t.edit_setting(
                 f"put it in the connection string (postgresql://{t.user}:PASSWORD@{t.host}:"
@@ -942,8 +974,9 @@ def _client_refused(
     return None
 
 
-def _can_create_db(t: Target) -> bool | None:
-    """Whether the role may create databases, asked in the maintenance database."""
+def _can_create_db(t: Target) -> tuple[bool | None, list[str]]:
+    """Whether the role may create databases, and the databases whose name differs from the
+    wanted one only in case, asked in the maintenance database."""
     import psycopg
 
     kwargs = t.connect_kwargs("envcheck diagnosis")
@@ -953,9 +986,15 @@ def _can_create_db(t: Target) -> bool | None:
             row = conn.execute(
                 "SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user"
             ).fetchone()
+            similar = conn.execute(
+                "SELECT datname FROM pg_database WHERE lower(datname) = lower(%s) "
+                "AND datname <> %s ORDER BY 1",
+                (t.dbname, t.dbname),
+            ).fetchall()
     except psycopg.Error:
-        return None
-    return bool(row[0]) if row else None
+        return None, []
+    names = [str(r[0]) for r in similar]
+    return (bool(row[0]) if row else None), names
 
 
 # -- why a check's query failed ------------------------------------------------------------------
@@ -1000,7 +1039,9 @@ def reset_setting(t: Target, name: str, setting_source: str, value: str = "off")
     role itself for its own defaults; the owner or a superuser for a database's; a superuser for
     the server's), in a session where the setting itself is off."""
     statement = _RESET.get(setting_source, "")
-    options = f"-c {name}={value}"
+    # the fixing session must not be stopped by what it fixes
+    stops = name in TIMEOUTS or name == "default_transaction_read_only"
+    options = f"-c {name}={value}" if stops else None
     if setting_source == "client":
         return fix(t.edit_setting(f"remove -c {name}=... from options (and from PGOPTIONS)"))
     if not statement:

@@ -234,7 +234,9 @@ def connect(instance: str, ctx: Context) -> Outcome:
     with session(ctx, t) as conn:
         connect_ms = (time.monotonic() - started) * 1000
         started = time.monotonic()
-        conn.execute("SELECT 1").fetchone()
+        with conn.transaction():  # a round-trip; a short statement_timeout is the settings'
+            conn.execute("SET LOCAL statement_timeout = 0")
+            conn.execute("SELECT 1").fetchone()
         query_ms = (time.monotonic() - started) * 1000
         server = conn.info.parameter_status("server_version") or b"?"
         host = conn.info.host
@@ -565,6 +567,7 @@ def _no_schema(conn: psycopg.Connection[Any], t: Target) -> CheckFailed:
         database=t.dbname,
     )
     where = _diagnose.setting_place(t, source)
+    reset = _diagnose.reset_setting(t, "search_path", source)
     return CheckFailed(
         f"the search_path of {t.user} ({path}, set {where}) names no schema that exists: "
         "the application's tables have no schema to go to",
@@ -573,7 +576,7 @@ def _no_schema(conn: psycopg.Connection[Any], t: Target) -> CheckFailed:
         fix=Fix(
             [create],
             text=f"create the schema, as the database's owner or a superuser: {create.render()}; "
-            f"or change the search_path: ALTER ROLE {ident(t.user)} RESET search_path",
+            f"or change the search_path where it is set: {reset}",
         ),
     )
 
@@ -630,7 +633,8 @@ def _blocked(
         (schema,),
     ).fetchall()
     holders = ", ".join(
-        f"pid {pid} ({text(user)}, {text(app) or 'no application_name'}, {text(state)})"
+        f"pid {pid} ({text(user)}, {text(app) or 'no application_name'}, "
+        f"{text(state) if state is not None else 'state not visible'})"
         for pid, user, app, state in rows
     )
     held = f" held by {holders}" if holders else ""

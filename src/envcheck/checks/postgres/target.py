@@ -95,6 +95,12 @@ class Target:
     hostaddr: str | None = None
     #: every (host, port, hostaddr) libpq tries, in its order (several hosts)
     candidates: tuple[tuple[str, int, str | None], ...] = ()
+    #: where the password comes from, when not from ``source`` (the ``password`` key)
+    password_from: str | None = None
+
+    @property
+    def password_source(self) -> str:
+        return self.password_from or self.source
 
     @property
     def login(self) -> str:
@@ -294,8 +300,11 @@ def parse_config(
             value = params.get(key)
             if value and value != "system" and not os.path.isabs(os.path.expanduser(value)):
                 params[key] = str(rootdir / value)
+    password_from = None
     if cfg.password and not params.get("password"):
         params["password"] = resolve(cfg.password, "password")
+        pw_refs = _interpolate.references(cfg.password)
+        password_from = pw_refs[0] if pw_refs else f"{section}.password"
     if params.get("password"):
         redact.register(params["password"])
     merged = dict(params)
@@ -334,6 +343,7 @@ def parse_config(
         instance=instance,
         hostaddr=hostaddr,
         candidates=candidates,
+        password_from=password_from,
     )
 
 
@@ -352,6 +362,8 @@ def _address_problem(
         )
     if any(port and not port.isdigit() for port in ports):
         return f"its port is not a number ({encode})"
+    if any(port and not 0 < int(port) < 65536 for port in ports):
+        return "its port is out of range (a TCP port is 1 to 65535)"
     if len(ports) not in (1, len(hosts)):
         return f"it names {len(hosts)} hosts and {len(ports)} ports (one port, or one per host)"
     if addrs and len(addrs) != len(hosts):

@@ -87,9 +87,12 @@ def login_attempt(
     password: str | None,
     tls: ssl.SSLContext | None,
     deadline: float,
+    server_hostname: str | None = None,
 ) -> Attempt | None:
     """One login, over TLS with ``tls`` (``None``: plain). ``None`` when the server offers no SSL.
-    An empty ``user`` is the OS user and an empty ``dbname`` the user, as libpq sends them.
+    An empty ``user`` is the OS user and an empty ``dbname`` the user, as libpq sends them;
+    ``server_hostname`` is the name the certificate must list (libpq's ``host`` when it connects to
+    ``hostaddr``; default: ``host``).
 
     Raises :class:`ssl.SSLError` for a failed handshake, :class:`ProbeError` or :class:`OSError`
     for a conversation that did not happen."""
@@ -105,7 +108,7 @@ def login_attempt(
             if answer[:1] != b"S":
                 return None
             try:
-                sock = tls.wrap_socket(raw, server_hostname=host)
+                sock = tls.wrap_socket(raw, server_hostname=server_hostname or host)
             except ssl.SSLError:
                 raise
             except OSError as exc:  # a reset or EOF during the handshake is a TLS failure
