@@ -149,13 +149,16 @@ class _Waiting:
             self._write(line)
 
     def _write(self, line: str) -> None:
+        current = getattr(self.reporter, "currentfspath", None)  # write_line forgets it
         self.reporter.write_line(line)
-        current = getattr(self.reporter, "currentfspath", None)
         if isinstance(current, Path):
             start = getattr(self.reporter, "startpath", current.parent)
             self.reporter.write(f"{os.path.relpath(current, start)} ", flush=True)
         elif isinstance(current, str):
             self.reporter.write(current, flush=True)
+        else:
+            return
+        self.reporter.currentfspath = current  # the progress goes on on this line
 
 
 def make_items(session: pytest.Session, engine: Engine) -> list[CheckItem]:
