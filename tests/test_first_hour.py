@@ -100,7 +100,8 @@ def test_a_marker_that_selects_no_check_says_why(pytester: pytest.Pytester) -> N
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
     result.stdout.fnmatch_lines(
         [
-            "envcheck: -m 'providers' selects no providers check: [[]tool.envcheck.providers] is not "
+            "envcheck: -m 'providers' selects no providers check: "
+            "[[]tool.envcheck.providers] is not "
             "configured*"
         ]
     )
