@@ -145,7 +145,8 @@ def report(pytester: pytest.Pytester) -> dict[str, dict[str, object]]:
 
 
 def run_in(pytester: pytest.Pytester, python: Path, *args: str) -> pytest.RunResult:
-    return pytester.run(str(python), "-m", "pytest", "-p", "no:cacheprovider", *args)
+    # -v: every check's line in the envcheck section (failures are also under How to fix)
+    return pytester.run(str(python), "-m", "pytest", "-p", "no:cacheprovider", "-v", *args)
 
 
 def configure(pytester: pytest.Pytester, toml: str, lock: str | None = None) -> None:
@@ -227,9 +228,9 @@ def test_installed_versions_drifting_from_the_lock(
     result.assert_outcomes(failed=1, deselected=5)
     result.stdout.fnmatch_lines(
         [
-            "venv/lock-drift: demo-alpha 1.0 installed, lock says 1.1",
-            "  why: the environment was changed after `poetry install`*",
-            "  fix: poetry install",
+            "  FAIL  venv/lock-drift: demo-alpha 1.0 installed, lock says 1.1",
+            "        why: the environment was changed after `poetry install`*",
+            "        fix: poetry install",
         ]
     )
 
@@ -239,7 +240,10 @@ def test_corrupt_lock_file_is_named(pytester: pytest.Pytester, venv_python: Path
     result = run_in(pytester, venv_python, "-k", "lock-drift")
     result.assert_outcomes(failed=1, deselected=6)
     result.stdout.fnmatch_lines(
-        ["venv/lock-drift: */poetry.lock is not valid TOML (*)", "  fix: poetry lock --regenerate*"]
+        [
+            "  FAIL  venv/lock-drift: */poetry.lock is not valid TOML (*)",
+            "        fix: poetry lock --regenerate*",
+        ]
     )
 
 
@@ -268,9 +272,9 @@ def test_lock_file_out_of_step_with_pyproject(pytester: pytest.Pytester) -> None
     result.assert_outcomes(failed=1, deselected=5)
     result.stdout.fnmatch_lines(
         [
-            "venv/lock-file: poetry.lock is not in step with pyproject.toml",
-            "  why: `poetry check --lock` exited with code 1: *",
-            "  fix: poetry lock && poetry sync",
+            "  FAIL  venv/lock-file: poetry.lock is not in step with pyproject.toml",
+            "        why: `poetry check --lock` exited with code 1: *",
+            "        fix: poetry lock && poetry sync",
         ]
     )
 
@@ -283,7 +287,7 @@ def test_outside_any_virtualenv(pytester: pytest.Pytester) -> None:
     configure(pytester, "[tool.envcheck.venv]\npoetry = false\n")
     code = (
         f"import site, sys; site.addsitedir({ours!r}); import pytest; "
-        "sys.exit(pytest.main(['-p', 'no:cacheprovider', '-m', 'venv']))"
+        "sys.exit(pytest.main(['-p', 'no:cacheprovider', '-m', 'venv', '-v']))"
     )
     result = pytester.run(str(base), "-c", code)
     # consistency would judge the system's packages: it waits for the virtualenv
@@ -293,9 +297,9 @@ def test_outside_any_virtualenv(pytester: pytest.Pytester) -> None:
     )
     result.stdout.fnmatch_lines(
         [
-            "venv/virtualenv: not running inside a virtualenv "
+            "  FAIL  venv/virtualenv: not running inside a virtualenv "
             f"(Python's prefix is {sys.base_prefix})",
-            f"  fix: {base} -m venv {pytester.path}/.venv   (install the project's packages "
+            f"        fix: {base} -m venv {pytester.path}/.venv   (install the project's packages "
             f"into it, then run {pytester.path}/.venv/bin/python -m pytest)",
         ]
     )
@@ -350,11 +354,11 @@ def test_an_uninstalled_locked_dependency_is_drift(
     result.assert_outcomes(failed=2, deselected=10)
     result.stdout.fnmatch_lines(
         [
-            "venv/lock-drift: demo-gamma 1.0 (main) is locked but not installed",
+            "  FAIL  venv/lock-drift: demo-gamma 1.0 (main) is locked but not installed",
             # demo-win (Windows only) and demo-doc (optional group) are not expected here
-            "  why: the environment was changed after `poetry install`*; counted: groups dev, "
+            "        why: the environment was changed after `poetry install`*; counted: groups dev, "
             "main; optional groups not counted: docs, packages whose markers fit this platform",
-            "  fix: poetry install",
+            "        fix: poetry install",
         ]
     )
     drift = report(pytester)["lock-drift"]
@@ -377,10 +381,10 @@ def test_packages_checked_from_another_venv_point_at_poetry_run(
         [
             f"  WARN  poetry-env * running in {here}, but the project's Poetry environment is "
             f"{env}*",
-            "venv/package[[]demo-gamma]: demo-gamma is not installed",
-            f"  why: pytest runs from {here}, not from the project's Poetry environment {env}; "
+            "  FAIL  venv/package[[]demo-gamma]: demo-gamma is not installed",
+            f"        why: pytest runs from {here}, not from the project's Poetry environment {env}; "
             "the Poetry environment has demo-gamma 1.0",
-            "  fix: poetry run pytest",
+            "        fix: poetry run pytest",
         ]
     )
     done = subprocess.run(
@@ -403,16 +407,16 @@ def test_a_package_missing_from_the_poetry_env(
     result.assert_outcomes(failed=3, deselected=8)
     result.stdout.fnmatch_lines_random(
         [
-            "venv/package[[]demo-doc]: demo-doc is not installed",
-            "  why: poetry.lock has demo-doc 1.0 in the optional group docs, which a plain "
+            "  FAIL  venv/package[[]demo-doc]: demo-doc is not installed",
+            "        why: poetry.lock has demo-doc 1.0 in the optional group docs, which a plain "
             "`poetry install` leaves out",
-            "  fix: poetry install --with docs",
-            "  why: poetry.lock has demo-gamma 1.0; `poetry add` with the constraint updates "
+            "        fix: poetry install --with docs",
+            "        why: poetry.lock has demo-gamma 1.0; `poetry add` with the constraint updates "
             "pyproject.toml and the lock to demo-gamma>=2",
-            "  fix: poetry add 'demo-gamma>=2'",
-            f"  why: the project requires demo-new, and {pytester.path}/pyproject.toml does not "
+            "        fix: poetry add 'demo-gamma>=2'",
+            f"        why: the project requires demo-new, and {pytester.path}/pyproject.toml does not "
             "declare it",
-            "  fix: poetry add demo-new",
+            "        fix: poetry add demo-new",
         ]
     )
     apply(pytester, "poetry install --with docs")
@@ -428,10 +432,10 @@ def test_a_fresh_clone_without_a_poetry_env(
     result.assert_outcomes(failed=1, deselected=7)
     result.stdout.fnmatch_lines(
         [
-            "venv/poetry-env: Poetry has no environment for this project yet",
-            f"  why: `poetry env info --path` finds none for {pytester.path} (a fresh clone, or "
+            "  FAIL  venv/poetry-env: Poetry has no environment for this project yet",
+            f"        why: `poetry env info --path` finds none for {pytester.path} (a fresh clone, or "
             f"the environment was removed); pytest runs from {venv_python.parent.parent}",
-            f"  fix: cd {pytester.path} && poetry install && poetry run pytest",
+            f"        fix: cd {pytester.path} && poetry install && poetry run pytest",
         ]
     )
     apply(pytester, f"cd {pytester.path} && poetry install")
@@ -465,11 +469,11 @@ def test_a_poetry_whose_interpreter_is_gone(
     venv = script.parent.parent
     result.stdout.fnmatch_lines(
         [
-            f"venv/poetry: the interpreter of {script} is missing: its #! line names "
+            f"  FAIL  venv/poetry: the interpreter of {script} is missing: its #! line names "
             f"{venv}/bin/python, which does not exist",
-            "  why: the Python (or other interpreter) it was installed with was removed, "
+            "        why: the Python (or other interpreter) it was installed with was removed, "
             "upgraded or moved",
-            f"  fix: */python3 -m venv --clear {venv} && {venv}/bin/python -m pip install "
+            f"        fix: */python3 -m venv --clear {venv} && {venv}/bin/python -m pip install "
             "poetry==2.5.1",
         ]
     )
@@ -516,9 +520,9 @@ def test_python_ranges_that_do_not_overlap(pytester: pytest.Pytester, venv_pytho
     result.assert_outcomes(failed=1, deselected=8)
     result.stdout.fnmatch_lines(
         [
-            "venv/python-version: Python 3.* does not satisfy >=3.12, and no Python satisfies "
+            "  FAIL  venv/python-version: Python 3.* does not satisfy >=3.12, and no Python satisfies "
             "both it and [[]project].requires-python = '<3.11'",
-            f"  fix: make the two ranges agree in {pytester.path}/pyproject.toml",
+            f"        fix: make the two ranges agree in {pytester.path}/pyproject.toml",
         ]
     )
 
@@ -583,7 +587,9 @@ def test_a_cold_run_starts_poetry_once_for_all_three_answers(
         "".join(line for line in pyproject.read_text().splitlines(True) if "demo-gamma" not in line)
     )
     stale = run_in(pytester, python, "-m", "venv")
-    stale.stdout.fnmatch_lines(["venv/lock-file: poetry.lock is not in step with pyproject.toml"])
+    stale.stdout.fnmatch_lines(
+        ["  FAIL  venv/lock-file: poetry.lock is not in step with pyproject.toml"]
+    )
     assert log.read_text().splitlines() == ["start", "start"]
 
 
@@ -599,8 +605,8 @@ def test_a_poetry_that_hangs_is_stopped_at_the_timeout(
     assert time.monotonic() - started < 30
     result.stdout.fnmatch_lines(
         [
-            "venv/poetry: `poetry --version` did not finish within 2 s",
-            "  why: Poetry hangs (a network lookup, or a lock held by another Poetry process)",
+            "  FAIL  venv/poetry: `poetry --version` did not finish within 2 s",
+            "        why: Poetry hangs (a network lookup, or a lock held by another Poetry process)",
         ]
     )
 

@@ -369,6 +369,22 @@ def env_none(lab: Lab) -> None:
     assert status(lab.run(lab.other_venv()), "poetry-env") == "warn"
 
 
+@row("venv-env-python-outside")
+def env_python_outside(lab: Lab) -> None:
+    if copied_python("3.10", lab.tmp / "probe") is None:
+        pytest.skip("no Python 3.10 under ~/.pyenv for the project's new range")
+    lab.project("")
+    pyproject = lab.app / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace('requires-python = ">=3.11"', 'requires-python = "<3.11"')
+    )
+    found = lab.run(lab.other_venv())
+    expect(found, "venv-env-python-outside")
+    lab.apply(found["venv/poetry-env"])
+    assert "version_info = 3.10." in (lab.app / ".venv" / "pyvenv.cfg").read_text()
+    assert status(lab.run(lab.other_venv()), "poetry-env") == "warn"
+
+
 @row("venv-env-other")
 def env_other(lab: Lab) -> None:
     lab.project("")

@@ -192,13 +192,17 @@ def exec_fix(program: str, code: str, shown: str) -> Fix:
     return make(Manual(shown))
 
 
-def rebuild(ctx: Context, root: Path, python: Path | None, minor: str) -> Fix:
+def rebuild(
+    ctx: Context, root: Path, python: Path | None, minor: str, *, relock: bool = False
+) -> Fix:
     """Make the project's environment with ``python`` (or the Python ``minor`` once installed)."""
     if ctx.section.poetry:
         install = poetry(root, ctx.rootdir, *install_args(root))
         if python is not None:
             use = poetry(root, ctx.rootdir, "env", "use", str(python))
-            return make(use, install, then="poetry run pytest")
+            # a changed Python range also makes the lock stale: lock again before installing
+            steps = (use, poetry(root, ctx.rootdir, "lock"), install) if relock else (use, install)
+            return make(*steps, then="poetry run pytest")
         first = _pythons.install_hint(minor)
         where = _pythons.where_installed(minor)
         return make(

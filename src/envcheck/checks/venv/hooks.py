@@ -346,6 +346,18 @@ def poetry_env(ctx: Context) -> Outcome:
     broken = _diagnose.broken_base(expected)
     if broken is not None:
         raise _fixes.broken_env(ctx, root, broken, facts)
+    outside = _outside_range(ctx, root, expected)
+    if outside is not None:
+        raise CheckFailed(
+            f"the project's Poetry environment {expected} runs Python {outside[0]}, outside the "
+            f"project's range {outside[1]}",
+            why=f"{outside[2]} does not allow the environment's Python (the range changed after "
+            "the environment was made, or it was made with another Python): Poetry refuses to "
+            "install into it (`poetry install` and `poetry sync` fail: the current Python "
+            "version is not allowed by the project)",
+            fix=_fixes.rebuild(ctx, root, outside[3], outside[4], relock=True),
+            facts=facts,
+        )
     if expected != here:
         ctx.fact(**facts)
         return warn(
@@ -357,6 +369,32 @@ def poetry_env(ctx: Context) -> Outcome:
             ),
         )
     return ok(f"running in the project's Poetry environment {here}{answer.note()}", **facts)
+
+
+def _outside_range(
+    ctx: Context, root: Path, env: Path
+) -> tuple[str, str, str, Path | None, str] | None:
+    """The environment's Python (pyvenv.cfg) is outside the project's own range: its version,
+    the range, where the range is written, a Python in range on this machine and its minor."""
+    project = _project.read_project(root)
+    version = _diagnose.pyvenv_cfg(env).get("version_info") or _diagnose.pyvenv_cfg(env).get(
+        "version", ""
+    )
+    version = ".".join(p for p in version.split(".")[:3] if p.isdigit())
+    if not project.python or not version:
+        return None
+    spec = SpecifierSet(project.python)
+    if Version(version) in spec:
+        return None
+    found = _pythons.find(spec, timeout=min(2.0, ctx.remaining()))
+    minors = _pythons.minors(spec)
+    return (
+        version,
+        project.python,
+        project.python_from or "the project's Python range",
+        found[0] if found else None,
+        minors[0] if minors else "3",
+    )
 
 
 def _lock_metadata(ctx: Context, lock: Path) -> dict[str, Any]:

@@ -27,11 +27,14 @@ def minors(spec: SpecifierSet) -> list[str]:
 
 
 def _candidates() -> list[Path]:
-    """Interpreters named python3.N: on PATH (but not pyenv's shims), pyenv's and uv's."""
+    """Interpreters named python3.N: on PATH (but not pyenv's shims nor virtualenvs), pyenv's
+    and uv's."""
     seen: list[Path] = []
     for directory in os.environ.get("PATH", "").split(os.pathsep):
         if not directory or Path(directory).name == "shims":
             continue
+        if (Path(directory).parent / "pyvenv.cfg").is_file():
+            continue  # a virtualenv's python (Poetry's own, say): not a base interpreter
         try:
             names = os.listdir(directory)
         except OSError:
