@@ -356,7 +356,8 @@ def test_an_uninstalled_locked_dependency_is_drift(
         [
             "  FAIL  venv/lock-drift: demo-gamma 1.0 (main) is locked but not installed",
             # demo-win (Windows only) and demo-doc (optional group) are not expected here
-            "        why: the environment was changed after `poetry install`*; counted: groups dev, "
+            "        why: the environment was changed after `poetry install`*; counted: "
+            "groups dev, "
             "main; optional groups not counted: docs, packages whose markers fit this platform",
             "        fix: poetry install",
         ]
@@ -382,7 +383,8 @@ def test_packages_checked_from_another_venv_point_at_poetry_run(
             f"  WARN  poetry-env * running in {here}, but the project's Poetry environment is "
             f"{env}*",
             "  FAIL  venv/package[[]demo-gamma]: demo-gamma is not installed",
-            f"        why: pytest runs from {here}, not from the project's Poetry environment {env}; "
+            f"        why: pytest runs from {here}, not from the project's Poetry environment "
+            f"{env}; "
             "the Poetry environment has demo-gamma 1.0",
             "        fix: poetry run pytest",
         ]
@@ -414,7 +416,8 @@ def test_a_package_missing_from_the_poetry_env(
             "        why: poetry.lock has demo-gamma 1.0; `poetry add` with the constraint updates "
             "pyproject.toml and the lock to demo-gamma>=2",
             "        fix: poetry add 'demo-gamma>=2'",
-            f"        why: the project requires demo-new, and {pytester.path}/pyproject.toml does not "
+            f"        why: the project requires demo-new, and {pytester.path}/pyproject.toml "
+            "does not "
             "declare it",
             "        fix: poetry add demo-new",
         ]
@@ -433,7 +436,8 @@ def test_a_fresh_clone_without_a_poetry_env(
     result.stdout.fnmatch_lines(
         [
             "  FAIL  venv/poetry-env: Poetry has no environment for this project yet",
-            f"        why: `poetry env info --path` finds none for {pytester.path} (a fresh clone, or "
+            f"        why: `poetry env info --path` finds none for {pytester.path} "
+            "(a fresh clone, or "
             f"the environment was removed); pytest runs from {venv_python.parent.parent}",
             f"        fix: cd {pytester.path} && poetry install && poetry run pytest",
         ]
@@ -520,7 +524,8 @@ def test_python_ranges_that_do_not_overlap(pytester: pytest.Pytester, venv_pytho
     result.assert_outcomes(failed=1, deselected=8)
     result.stdout.fnmatch_lines(
         [
-            "  FAIL  venv/python-version: Python 3.* does not satisfy >=3.12, and no Python satisfies "
+            "  FAIL  venv/python-version: Python 3.* does not satisfy >=3.12, and no Python "
+            "satisfies "
             "both it and [[]project].requires-python = '<3.11'",
             f"        fix: make the two ranges agree in {pytester.path}/pyproject.toml",
         ]
@@ -606,7 +611,8 @@ def test_a_poetry_that_hangs_is_stopped_at_the_timeout(
     result.stdout.fnmatch_lines(
         [
             "  FAIL  venv/poetry: `poetry --version` did not finish within 2 s",
-            "        why: Poetry hangs (a network lookup, or a lock held by another Poetry process)",
+            "        why: Poetry hangs (a network lookup, or a lock held by another Poetry "
+            "process)",
         ]
     )
 
