@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from envcheck.core.fix import Command, Edit, Manual, Sql, Step, StepResult
+from envcheck.core.fix import Manual, Step, StepResult, step_from_dict
 from tests.servers import PostgresCluster, free_port, postgres_cluster
 from tests.verdicts.table import Row, verdict_problems
 
@@ -125,27 +125,7 @@ class Report:
         """The check's fix as steps (what ``envcheck fix`` reads from the report)."""
         fix = self.check(ident).get("fix")
         assert fix, f"{ident} has no structured fix: {self.check(ident)}"
-        return [to_step(s) for s in fix["steps"]]
-
-
-def to_step(data: dict[str, Any]) -> Step:
-    needs = frozenset(data.get("needs", ()))
-    kind = data["kind"]
-    if kind == "sql":
-        return Sql(
-            data["statement"],
-            instance=data["instance"],
-            role=data["role"],
-            database=data["database"],
-            shown=data["text"],
-            needs=needs,
-        )
-    if kind == "command":
-        return Command(data["argv"], env=data["env"], cwd=data["cwd"], needs=needs)
-    if kind == "edit":
-        return Edit(data["path"], data["format"], data["key"], data["value"], needs=needs)
-    assert kind == "manual", data
-    return Manual(data["text"], ask=data.get("ask"), needs=needs)
+        return [step_from_dict(s) for s in fix["steps"]]
 
 
 @dataclass

@@ -242,6 +242,12 @@ def _target_session_attrs(lab: Lab, row: Row) -> None:
         verdict(lab, row, dsn)
 
 
+@S.row("pg-dsn-connect-timeout")
+def _connect_timeout(lab: Lab, row: Row) -> None:
+    user, db = lab.app()
+    verdict(lab, row, lab.dsn(user, db, connect_timeout="5"))
+
+
 @S.row("pg-dsn-empty-user")
 def _empty_user(lab: Lab, row: Row) -> None:
     _as_root()
@@ -446,6 +452,22 @@ def _tsa_standby(lab: Lab, row: Row) -> None:
     user, db = lab.app()
     with postgres_standby(lab.pg) as standby:
         verdict(lab, row, standby.dsn(user, db, PASSWORD, target_session_attrs="read-write"))
+
+
+@S.row("pg-tsa-standby-on-primary")
+def _tsa_standby_on_primary(lab: Lab, row: Row) -> None:
+    user, db = lab.app()
+    dsn = lab.dsn(user, db, target_session_attrs="standby")
+    verdict(lab, row, dsn)
+    lab.passes(dsn.replace("=standby", "=prefer-standby"), row.check)
+
+
+@S.row("pg-gssencmode-require")
+def _gssencmode_require(lab: Lab, row: Row) -> None:
+    user, db = lab.app()
+    dsn = lab.dsn(user, db, gssencmode="require")
+    verdict(lab, row, dsn)
+    lab.passes(dsn.replace("gssencmode=require", "gssencmode=prefer"), row.check)
 
 
 # -- pg_hba.conf ----------------------------------------------------------------------------------

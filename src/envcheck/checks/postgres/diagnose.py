@@ -139,13 +139,13 @@ def look_up(t: Target, deadline: float, *, as_superuser: bool = True) -> Lookup 
         tries.append((SUPERUSER, {"user": SUPERUSER, "password": ""}))
     tries.append((t.user, {}))
     for who, change in tries:
-        kwargs = t.connect_kwargs("envcheck diagnosis")
-        kwargs.update(change, dbname="postgres", target_session_attrs="any")
         left = deadline - time.monotonic()
         if left < 0.5:
             return None
+        kwargs = t.connect_kwargs("envcheck diagnosis", left)
+        kwargs.update(change, dbname="postgres", target_session_attrs="any")
         try:
-            with psycopg.connect(**kwargs, connect_timeout=max(2, int(left))) as conn:
+            with psycopg.connect(**kwargs) as conn:
                 superuser = conn.execute(
                     "SELECT rolsuper FROM pg_roles WHERE rolname = " "current_user"
                 ).fetchone() == (True,)
@@ -938,6 +938,36 @@ def _client_refused(
                 ),
                 fix=fix(t.edit_setting("add the primary's host (or drop target_session_attrs)")),
             )
+    if got_in and wanted in ("standby", "read-only"):
+        status = got_in[0].status
+        standby = status.get("in_hot_standby") == "on"
+        read_only = standby or status.get("default_transaction_read_only") == "on"
+        if not (standby if wanted == "standby" else read_only):
+            hosts = ", ".join(f"{h}:{p}" for h, p, _ in t.candidates) or t.address
+            return CheckFailed(
+                f"no host of {t.source} is a "
+                + ("standby" if wanted == "standby" else "read-only server")
+                + f" ({hosts}): target_session_attrs={wanted} refuses a writable primary",
+                why="libpq connects only to a server in hot standby (standby) or whose sessions "
+                "are read-only (read-only); this one is a primary",
+                fix=fix(
+                    t.edit_setting(
+                        "add the standby's host, or use target_session_attrs=prefer-standby "
+                        "(falls back to the primary)"
+                    )
+                ),
+            )
+    if t.params.get("gssencmode") == "require":
+        return CheckFailed(
+            f"gssencmode=require, and this client cannot encrypt with GSSAPI for {t.login}",
+            why="libpq needs Kerberos credentials (a credential cache: kinit) and a server built "
+            "with GSSAPI to encrypt with it; it stops before logging in",
+            fix=fix(
+                t.edit_setting(
+                    "drop gssencmode=require (or get a Kerberos ticket with kinit first)"
+                )
+            ),
+        )
     binding = t.params.get("channel_binding")
     if binding == "require":
         return CheckFailed(
@@ -979,10 +1009,10 @@ def _can_create_db(t: Target) -> tuple[bool | None, list[str]]:
     wanted one only in case, asked in the maintenance database."""
     import psycopg
 
-    kwargs = t.connect_kwargs("envcheck diagnosis")
+    kwargs = t.connect_kwargs("envcheck diagnosis", 2)
     kwargs["dbname"] = "postgres"
     try:
-        with psycopg.connect(**kwargs, connect_timeout=2) as conn:
+        with psycopg.connect(**kwargs) as conn:
             row = conn.execute(
                 "SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user"
             ).fetchone()

@@ -683,7 +683,7 @@ def open_connection(
         rootdir=rootdir,
     )
     _server.close_all((COMPONENT,))
-    kwargs = t.connect_kwargs(f"{APPLICATION_NAME} {purpose}")
+    kwargs = t.connect_kwargs(f"{APPLICATION_NAME} {purpose}", math.ceil(cfg.timeout))
     if user is not None and user != kwargs.get("user"):
         kwargs["user"] = user
         kwargs["password"] = ""  # that role's own: libpq's password file
@@ -692,7 +692,7 @@ def open_connection(
     if purpose == "fix":
         kwargs["options"] = (kwargs.get("options", "") + " " + FIX_OPTIONS).strip()
         kwargs["target_session_attrs"] = "any"
-    return psycopg.connect(**kwargs, connect_timeout=max(2, math.ceil(cfg.timeout)))
+    return psycopg.connect(**kwargs)
 
 
 def diagnose_login_failure(

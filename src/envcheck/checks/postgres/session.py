@@ -75,12 +75,10 @@ def settings_of(ctx: Context, t: Target, names: tuple[str, ...]) -> dict[str, tu
     given = given_options(t, names)
     if given:  # set by the connection string itself
         return given
-    kwargs = t.connect_kwargs(f"{APPLICATION_NAME} diagnosis")
+    kwargs = t.connect_kwargs(f"{APPLICATION_NAME} diagnosis", ctx.remaining())
     kwargs["options"] = (own + " " + _FIX_OFF).strip()
     try:
-        with psycopg.connect(
-            **kwargs, connect_timeout=max(2, int(ctx.remaining())), autocommit=True
-        ) as conn:
+        with psycopg.connect(**kwargs, autocommit=True) as conn:
             return read_settings(conn, names, tuple(n for n in names if n in _FIX_OFF))
     except psycopg.Error:
         return {}
@@ -193,13 +191,12 @@ def _open(ctx: Context, t: Target) -> psycopg.Connection[Any]:
     # psycopg never waits less than 2 s. Rounded down, its timeout ends inside the check's (from a
     # 3 s timeout up), so a login that hangs gets its own diagnosis; below that, the runner
     # abandons the check at its timeout.
-    timeout = max(2, int(ctx.remaining()))
+    kwargs = t.connect_kwargs(
+        f"{APPLICATION_NAME} {ctx.check.component}/{t.instance}", ctx.remaining()
+    )
+    timeout = int(kwargs["connect_timeout"])
     try:
-        return psycopg.connect(
-            **t.connect_kwargs(f"{APPLICATION_NAME} {ctx.check.component}/{t.instance}"),
-            connect_timeout=timeout,
-            autocommit=True,
-        )
+        return psycopg.connect(**kwargs, autocommit=True)
     except psycopg.errors.ConnectionTimeout:
         raise _diagnose.login_timeout(t, timeout) from None
     except psycopg.OperationalError as exc:

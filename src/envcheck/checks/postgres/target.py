@@ -145,10 +145,18 @@ class Target:
         entry = passfile_entry(self.passfile, self.host, self.port, self.dbname, self.user)
         return entry.password if entry and entry.usable else None
 
-    def connect_kwargs(self, application_name: str) -> dict[str, Any]:
-        """What psycopg.connect gets: the parsed parameters and envcheck's application_name."""
+    def connect_kwargs(self, application_name: str, timeout: float | None = None) -> dict[str, Any]:
+        """What psycopg.connect gets: the parsed parameters, envcheck's application_name (unless
+        the DSN names one) and, with ``timeout``, a ``connect_timeout`` within it (the DSN's own
+        when shorter; libpq waits at least 2 s)."""
         kwargs: dict[str, Any] = dict(self.params)
         kwargs.setdefault("application_name", application_name[:63])
+        if timeout is not None:
+            own = str(kwargs.get("connect_timeout", ""))
+            bound = max(2, int(timeout))
+            kwargs["connect_timeout"] = (
+                min(bound, max(2, int(own))) if own.isdigit() and int(own) > 0 else bound
+            )
         return kwargs
 
     def psql(
