@@ -80,7 +80,7 @@ def run_checks(pytester: pytest.Pytester) -> Callable[..., pytest.RunResult]:
     def run(toml: str = "[tool.envcheck.django]\n", *args: str) -> pytest.RunResult:
         pytester.makefile(".toml", pyproject=textwrap.dedent(toml))
         return pytester.runpytest_subprocess(
-            "--envcheck-only", "-p", "no:cacheprovider", "-p", "no:randomly", *args
+            "-v", "--envcheck-only", "-p", "no:cacheprovider", "-p", "no:randomly", *args
         )
 
     return run

@@ -78,7 +78,7 @@ def test_default_mode_follows_django_settings_module(
 ) -> None:
     monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "mysite.settings")
     result = pytester.runpytest_subprocess(
-        "--envcheck-only", "--envcheck-defaults", "-m", "django", "-p", "no:cacheprovider"
+        "-v", "--envcheck-only", "--envcheck-defaults", "-m", "django", "-p", "no:cacheprovider"
     )
     lines(result, *["*PASS  settings *mysite.settings imported*", "*cache[[]default]*"])
     # startproject's SQLite file does not exist until the first migrate

@@ -3,9 +3,11 @@ the machine's PostgreSQL and Redis (7: without the Redis Query Engine)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -214,7 +216,7 @@ def test_redis_checkpointer_needs_the_query_engine(
 
 def test_langgraph_needs_a_store(pytester: pytest.Pytester) -> None:
     pytester.makefile(".toml", pyproject="[tool.envcheck.langgraph]\nrun_graph = true\n")
-    result = pytester.runpytest_subprocess("--envcheck-only")
+    result = pytester.runpytest_subprocess("-v", "--envcheck-only")
     assert result.ret == 4
     result.stderr.fnmatch_lines(["*tool.envcheck.langgraph: set postgres = *"])
 
@@ -241,3 +243,42 @@ def test_smoke_recorded_with_a_key_replays_in_ci_without_one(
     result = run_checks(toml, "-m", "langchain")
     lines(result, "*PASS  smoke[[]openai] *ChatOpenAI('gpt-4o-mini').invoke answered*replayed*")
     assert result.ret == 0
+
+
+def test_a_database_url_in_dotenv_gets_a_setup_fix_that_runs(
+    pg_database: str, pytester: pytest.Pytester, run_checks: RunChecks
+) -> None:
+    """The URL lives in .env, not in the shell: the printed fix loads .env first, and
+    `envcheck fix --yes` runs the same step with the URL passed through the environment."""
+    (pytester.path / ".env").write_text(f"DATABASE_URL={pg_database}\n")
+    toml = '[tool.envcheck.langgraph]\npostgres = "${DATABASE_URL}"\n'
+    result = run_checks(toml, "-m", "langgraph")
+    lines(result, "*fix: set -a; . ./.env; set +a; python -c *os.environ*DATABASE_URL*")
+    done = subprocess.run(
+        [sys.executable, "-m", "envcheck.cli.main", "fix", "--yes", "-m", "langgraph"],
+        cwd=pytester.path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={
+            **os.environ,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        },
+    )
+    assert "KeyError" not in done.stdout + done.stderr
+    assert "1 healed, 0 still failing" in done.stdout, done.stdout + done.stderr
+    assert pg_database.split("@")[0] not in done.stdout  # the URL is never shown
+
+
+def test_a_missing_checkpointer_package_is_named(
+    pytester: pytest.Pytester, run_checks: RunChecks
+) -> None:
+    pytester.makeconftest("import sys\nsys.modules['langgraph.checkpoint.postgres'] = None\n")
+    (pytester.path / "poetry.lock").write_text("")
+    result = run_checks('[tool.envcheck.langgraph]\npostgres = "postgresql://x@h/db"\n')
+    lines(
+        result,
+        "*FAIL  checkpointer[[]postgres] *langgraph-checkpoint-postgres is not installed*",
+        "*fix: poetry add langgraph-checkpoint-postgres*",
+    )
+    assert "ModuleNotFoundError" not in result.stdout.str()

@@ -23,7 +23,12 @@ def test_a_working_instance_passes_and_the_token_appears_nowhere(
     monkeypatch.setenv("SRC_ACCESS_TOKEN", GOOD)
     project(endpoint=f'"{sourcegraph.url}"', editor="false", expect_tools='["keyword_search"]')
     result = pytester.runpytest_subprocess(
-        "-m", "sourcegraph", "--envcheck-record=all", "--envcheck-report", "--junitxml=junit.xml"
+        "-v",
+        "-m",
+        "sourcegraph",
+        "--envcheck-record=all",
+        "--envcheck-report",
+        "--junitxml=junit.xml",
     )
     result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines_random(
@@ -55,20 +60,20 @@ def test_a_refused_token_names_every_cause_and_where_to_make_one_then_the_fix_wo
 ) -> None:
     monkeypatch.setenv("SRC_ACCESS_TOKEN", "sgp_RevokedOrExpiredToken000000000002")
     project(endpoint=f'"{sourcegraph.url}"', **OFF)
-    result = pytester.runpytest_subprocess("-m", "sourcegraph")
+    result = pytester.runpytest_subprocess("-v", "-m", "sourcegraph")
     result.assert_outcomes(passed=1, failed=1, skipped=1)
     result.stdout.fnmatch_lines(
         [
             f"*sourcegraph/token: {sourcegraph.url} refused the access token (HTTP 401)",
             "*mistyped, revoked (deleted), expired, or made on another instance*",
-            f"  fix: create a new token at {sourcegraph.url}/user/settings/tokens, then: "
+            f"*fix: create a new token at {sourcegraph.url}/user/settings/tokens, then: "
             'export SRC_ACCESS_TOKEN="<token>"',
         ]
     )
     result.stdout.fnmatch_lines(["*SKIP  mcp * blocked by sourcegraph/token*"])
     assert "sgp_RevokedOrExpiredToken" not in result.stdout.str()
     monkeypatch.setenv("SRC_ACCESS_TOKEN", GOOD)  # the fix: a new token
-    pytester.runpytest_subprocess("-m", "sourcegraph").assert_outcomes(passed=3)
+    pytester.runpytest_subprocess("-v", "-m", "sourcegraph").assert_outcomes(passed=3)
 
 
 @pytest.mark.parametrize(
@@ -99,7 +104,7 @@ def test_token_diagnoses(
     sourcegraph.set(**change)
     monkeypatch.setenv("SRC_ACCESS_TOKEN", GOOD)
     project(endpoint=f'"{sourcegraph.url}"', mcp="false", **OFF)
-    result = pytester.runpytest_subprocess("-m", "sourcegraph")
+    result = pytester.runpytest_subprocess("-v", "-m", "sourcegraph")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(expected)
 
@@ -109,7 +114,7 @@ def test_a_private_instance_without_a_token(
 ) -> None:
     sourcegraph.set(private=True)
     project(endpoint=f'"{sourcegraph.url}"', **OFF)
-    result = pytester.runpytest_subprocess("-m", "sourcegraph")
+    result = pytester.runpytest_subprocess("-v", "-m", "sourcegraph")
     result.assert_outcomes(passed=1, failed=1, skipped=1)
     result.stdout.fnmatch_lines_random(
         [
@@ -123,7 +128,7 @@ def test_a_public_instance_without_a_token_skips_the_token(
     pytester: pytest.Pytester, sourcegraph: Instance, project: Callable[..., None]
 ) -> None:
     project(endpoint=f'"{sourcegraph.url}"', **OFF)
-    result = pytester.runpytest_subprocess("-m", "sourcegraph", "-rs")
+    result = pytester.runpytest_subprocess("-v", "-m", "sourcegraph", "-rs")
     result.assert_outcomes(passed=1, skipped=2)
     result.stdout.fnmatch_lines_random(
         [
@@ -158,7 +163,7 @@ def test_what_answers_is_not_the_api(
 ) -> None:
     sourcegraph.set(graphql=mode)
     project(endpoint=f'"{sourcegraph.url}"', **OFF)
-    result = pytester.runpytest_subprocess("-m", "sourcegraph")
+    result = pytester.runpytest_subprocess("-v", "-m", "sourcegraph")
     result.assert_outcomes(failed=1, skipped=2)
     result.stdout.fnmatch_lines([expected])
 
@@ -168,7 +173,7 @@ def test_a_hung_instance_times_out(
 ) -> None:
     sourcegraph.set(graphql="hang")
     project(endpoint=f'"{sourcegraph.url}"', timeout="1.5", **OFF)
-    result = pytester.runpytest_subprocess("-m", "sourcegraph")
+    result = pytester.runpytest_subprocess("-v", "-m", "sourcegraph")
     result.assert_outcomes(failed=1, skipped=2)
     result.stdout.fnmatch_lines(
         [
@@ -209,7 +214,7 @@ def test_mcp_diagnoses(
     sourcegraph.set(**change)
     monkeypatch.setenv("SRC_ACCESS_TOKEN", GOOD)
     project(endpoint=f'"{sourcegraph.url}"', **OFF)
-    result = pytester.runpytest_subprocess("-m", "sourcegraph")
+    result = pytester.runpytest_subprocess("-v", "-m", "sourcegraph")
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(expected)
     assert GOOD not in result.stdout.str()
@@ -224,13 +229,13 @@ def test_graphql_errors_are_reported_by_path_and_code(
     monkeypatch.setenv("SRC_ACCESS_TOKEN", GOOD)
     project(endpoint=f'"{sourcegraph.url}"', mcp="false", **OFF)
     sourcegraph.set(graphql="user-errors")
-    result = pytester.runpytest_subprocess("-m", "sourcegraph")
+    result = pytester.runpytest_subprocess("-v", "-m", "sourcegraph")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
         [
             "*sourcegraph/token: the GraphQL API refused currentUser: 'not authorized' "
             "(code ErrNotAuthenticated)",
-            "  why: 1 GraphQL error(s) and no data",
+            "*why: 1 GraphQL error(s) and no data",
         ]
     )
 
@@ -239,12 +244,12 @@ def test_a_host_that_does_not_resolve(
     pytester: pytest.Pytester, project: Callable[..., None]
 ) -> None:
     project(endpoint='"https://sourcegraph.invalid"', **OFF)
-    result = pytester.runpytest_subprocess("-k", "endpoint")
+    result = pytester.runpytest_subprocess("-v", "-k", "endpoint")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
             "*sourcegraph/endpoint: cannot resolve the host of "
             "https://sourcegraph.invalid/.api/graphql (getaddrinfo error *)",
-            "  fix: check the endpoint (https://sourcegraph.invalid) and the VPN",
+            "*fix: check the endpoint (https://sourcegraph.invalid) and the VPN",
         ]
     )

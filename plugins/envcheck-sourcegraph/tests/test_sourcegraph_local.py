@@ -29,13 +29,25 @@ def test_src_missing_says_how_to_install_it(
     monkeypatch.setenv(
         "PATH", os.pathsep.join(p for p in folders if not (Path(p) / "src").exists())
     )
+    # by default (src_cli not set) a missing src is fine: the web UI and editors need none
     only_src(pytester, sourcegraph, project)
-    result = pytester.runpytest_subprocess("-k", "src-cli")
+    result = pytester.runpytest_subprocess("-v", "-k", "src-cli", "-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*the src CLI is not installed here (fine for the web UI*"])
+    # required: a failure that says how to install it
+    project(
+        endpoint=f'"{sourcegraph.url}"',
+        editor="false",
+        mcp="false",
+        cassettes="false",
+        src_cli="true",
+    )
+    result = pytester.runpytest_subprocess("-v", "-k", "src-cli")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
             "*sourcegraph/src-cli: the src CLI is not on PATH",
-            "  fix: npm install -g @sourcegraph/src   (or: curl -L "
+            "*fix: npm install -g @sourcegraph/src   (or: curl -L "
             f"{sourcegraph.url}/.api/src-cli/src_*_* -o ~/.local/bin/src && chmod +x "
             "~/.local/bin/src; releases: https://github.com/sourcegraph/src-cli/releases)",
         ]
@@ -66,7 +78,7 @@ def test_src_version_against_the_recommended_one(
     stand_in_src(mine)
     sourcegraph.set(src_cli=recommended)
     only_src(pytester, sourcegraph, project)
-    result = pytester.runpytest_subprocess("-k", "src-cli")
+    result = pytester.runpytest_subprocess("-v", "-k", "src-cli")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines([line])
 
@@ -79,16 +91,16 @@ def test_another_major_version_fails_and_the_recommended_one_passes(
 ) -> None:
     stand_in_src("5.3.9104")
     only_src(pytester, sourcegraph, project)
-    result = pytester.runpytest_subprocess("-k", "src-cli")
+    result = pytester.runpytest_subprocess("-v", "-k", "src-cli")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
             "*sourcegraph/src-cli: src 5.3.9104 is another major version than the 6.4.0 *",
-            "  fix: npm install -g @sourcegraph/src@6.4.0 *",
+            "*fix: npm install -g @sourcegraph/src@6.4.0 *",
         ]
     )
     stand_in_src("6.4.0")  # the fix
-    pytester.runpytest_subprocess("-k", "src-cli").assert_outcomes(passed=1)
+    pytester.runpytest_subprocess("-v", "-k", "src-cli").assert_outcomes(passed=1)
 
 
 # -- editor --------------------------------------------------------------------------------------
@@ -96,7 +108,7 @@ def test_another_major_version_fails_and_the_recommended_one_passes(
 
 def editor_run(pytester: pytest.Pytester, project: Callable[..., None]) -> pytest.RunResult:
     project(endpoint=f'"{ENDPOINT}"', cassettes="false")
-    return pytester.runpytest_subprocess("-k", "editor", "--envcheck-report")
+    return pytester.runpytest_subprocess("-v", "-k", "editor", "--envcheck-report")
 
 
 def home() -> Path:
@@ -127,7 +139,7 @@ def test_vscode_extension_pointing_elsewhere_fails_until_its_setting_is_fixed(
         [
             f"*sourcegraph/editor: VS Code's cody.serverEndpoint is https://sourcegraph.com/, "
             f"not {ENDPOINT}",
-            f'  fix: set "cody.serverEndpoint": "{ENDPOINT}" in {settings} *',
+            f'*fix: set "cody.serverEndpoint": "{ENDPOINT}" in {settings} *',
         ]
     )
     settings.write_text(json.dumps({"cody.serverEndpoint": ENDPOINT + "/"}))  # the fix

@@ -41,7 +41,7 @@ def test_defaults_read_the_src_cli_variables(
     monkeypatch.setenv("SRC_ENDPOINT", sourcegraph.url + "/")
     monkeypatch.setenv("SRC_ACCESS_TOKEN", GOOD)
     args = ("--envcheck-only", "--envcheck-defaults", "-m", "sourcegraph", "-k", "not src")
-    result = pytester.runpytest_subprocess(*args, "--envcheck-report")
+    result = pytester.runpytest_subprocess("-v", *args, "--envcheck-report")
     result.assert_outcomes(passed=3, skipped=1)
     result.stdout.fnmatch_lines_random(
         [
@@ -54,7 +54,7 @@ def test_defaults_read_the_src_cli_variables(
 
 def test_a_mistyped_key_is_a_usage_error(pytester: pytest.Pytester) -> None:
     pytester.makefile(".toml", pyproject='[tool.envcheck.sourcegraph]\nendpont = "x"\n')
-    result = pytester.runpytest_subprocess("-m", "sourcegraph")
+    result = pytester.runpytest_subprocess("-v", "-m", "sourcegraph")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         ["*tool.envcheck.sourcegraph.endpont: unknown key; did you mean 'endpoint'?"]
@@ -71,12 +71,12 @@ def test_ci_replays_recorded_answers_without_a_token(
     stand_in_src("6.4.0")
     monkeypatch.setenv("SRC_ACCESS_TOKEN", GOOD)
     project(endpoint=f'"{sourcegraph.url}"', editor="false", mcp="false")
-    pytester.runpytest_subprocess("--envcheck-record=all").assert_outcomes(passed=3)
+    pytester.runpytest_subprocess("-v", "--envcheck-record=all").assert_outcomes(passed=3)
     # CI: no token, and the instance would now fail anything asked live
     monkeypatch.delenv("SRC_ACCESS_TOKEN")
     monkeypatch.setenv("CI", "true")
     sourcegraph.set(graphql="error", src_cli=None)
-    result = pytester.runpytest_subprocess("--envcheck-report")
+    result = pytester.runpytest_subprocess("-v", "--envcheck-report")
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines_random(
         [
@@ -90,7 +90,7 @@ def test_ci_replays_recorded_answers_without_a_token(
     # another endpoint than the one recorded: the cassette is stale, and says how to re-record
     other = sourcegraph.url.replace("127.0.0.1", "localhost")
     project(endpoint=f'"{other}"', editor="false", mcp="false")
-    result = pytester.runpytest_subprocess("-k", "endpoint")
+    result = pytester.runpytest_subprocess("-v", "-k", "endpoint")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -110,15 +110,15 @@ def test_a_refused_answer_is_never_recorded_and_a_set_token_is_asked_live(
 ) -> None:
     monkeypatch.setenv("SRC_ACCESS_TOKEN", "sgp_RefusedToken000000000000000000003")
     project(endpoint=f'"{sourcegraph.url}"', editor="false", mcp="false", src_cli="false")
-    pytester.runpytest_subprocess().assert_outcomes(passed=1, failed=1)
+    pytester.runpytest_subprocess("-v", "--envcheck").assert_outcomes(passed=1, failed=1)
     recorded = sorted(p.name for p in (pytester.path / "cassettes" / "sourcegraph").iterdir())
     assert recorded == ["endpoint.yaml"]
     monkeypatch.setenv("SRC_ACCESS_TOKEN", GOOD)  # fixed: asked live, not a stale 401 replayed
-    pytester.runpytest_subprocess().assert_outcomes(passed=2)
+    pytester.runpytest_subprocess("-v", "--envcheck").assert_outcomes(passed=2)
     assert (pytester.path / "cassettes" / "sourcegraph" / "token.yaml").is_file()
     # and a recorded success never stands in for a token set now (outside CI: record mode new)
     monkeypatch.setenv("SRC_ACCESS_TOKEN", "sgp_RefusedToken000000000000000000003")
-    result = pytester.runpytest_subprocess()
+    result = pytester.runpytest_subprocess("-v", "--envcheck")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*sourcegraph/token: * refused the access token (HTTP 401)"])
 
@@ -178,17 +178,17 @@ def test_an_untrusted_certificate_then_its_ca_file(
     with tls_instance(certificate) as url:
         off = {"editor": "false", "src_cli": "false", "mcp": "false", "cassettes": "false"}
         project(endpoint=f'"{url}"', **off)
-        result = pytester.runpytest_subprocess("-k", "endpoint")
+        result = pytester.runpytest_subprocess("-v", "-k", "endpoint")
         result.assert_outcomes(failed=1)
         result.stdout.fnmatch_lines(
             [
                 f"*sourcegraph/endpoint: TLS: the certificate of {url}/.api/graphql is not "
                 "trusted (verify code 18: *",
-                "  fix: set ca_file in [[]tool.envcheck.sourcegraph] to the CA's PEM file *",
+                "*fix: set ca_file in [[]tool.envcheck.sourcegraph] to the CA's PEM file *",
             ]
         )
         project(endpoint=f'"{url}"', ca_file=f'"{certificate}"', **off)  # the fix
-        result = pytester.runpytest_subprocess("-k", "endpoint")
+        result = pytester.runpytest_subprocess("-v", "-k", "endpoint")
         result.assert_outcomes(passed=1)
 
 
@@ -197,11 +197,11 @@ def test_https_to_a_plain_http_port(
 ) -> None:
     url = sourcegraph.url.replace("http://", "https://")
     project(endpoint=f'"{url}"', editor="false", src_cli="false", mcp="false", cassettes="false")
-    result = pytester.runpytest_subprocess("-k", "endpoint")
+    result = pytester.runpytest_subprocess("-v", "-k", "endpoint")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
             f"*sourcegraph/endpoint: TLS: {url}/.api/graphql does not speak TLS on this port",
-            "  fix: use http:// for this endpoint, or the port that serves HTTPS",
+            "*fix: use http:// for this endpoint, or the port that serves HTTPS",
         ]
     )

@@ -137,7 +137,7 @@ def _explicit_paths_only(config: pytest.Config) -> bool:
     opt = config.getoption
     if opt("envcheck") or opt("envcheck_only") or opt("envcheck_report"):
         return False
-    if opt("envcheck_config") or opt("envcheck_defaults"):
+    if opt("envcheck_config") or opt("envcheck_defaults") or opt("envcheck_record"):
         return False
     if opt("markexpr") or opt("keyword") or opt("lf", False):
         return False

@@ -10,13 +10,16 @@ its checkpoint is read back, and the thread is deleted.
 from __future__ import annotations
 
 import json
+import os
+import sys
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from envcheck_langchain._config import LangGraphConfig
 
-from envcheck import CheckFailed, Context, Outcome, ok
+from envcheck import CheckFailed, Context, Outcome, kit, ok
 
 POSTGRES_TABLES = ("checkpoint_migrations", "checkpoints", "checkpoint_blobs", "checkpoint_writes")
 #: what langgraph-checkpoint-redis sends: FT.* (Redis Query Engine) and JSON.* (RedisJSON)
@@ -32,8 +35,10 @@ def _source(raw: str, key: str) -> str:
     return json.dumps(raw)
 
 
-def setup_fix(store: str, raw: str) -> str:
-    """The ``setup()`` call, as runnable Python (one line: python -c '...')."""
+def setup_fix(store: str, raw: str, environ: Mapping[str, str] | None = None) -> kit.Fix:
+    """The ``setup()`` call, as runnable Python (one line: python -c '...'). A connection string
+    from a variable reaches it through the environment (a ``.env`` value too: the shell that
+    runs the line loads the file first), never through the command line."""
     url = _source(raw, store)
     imports = "import os; " if url.startswith("os.") else ""
     if store == "postgres":
@@ -41,12 +46,38 @@ def setup_fix(store: str, raw: str) -> str:
     else:
         saver = "from langgraph.checkpoint.redis import RedisSaver as S"
     code = f"{imports}{saver}; cm = S.from_conn_string({url}); cm.__enter__().setup()"
-    if "'" in code:
-        return f"python -c {json.dumps(code)}"
-    return f"python -c '{code}'"
+    shown = f"python -c {json.dumps(code)}" if "'" in code else f"python -c '{code}'"
+    env: dict[str, str] = {}
+    if url.startswith("os."):
+        name = url.split('"')[1]
+        env[name] = f"${{{name}}}"
+        if environ is not None and name not in os.environ and name in environ:
+            shown = f"set -a; . ./.env; set +a; {shown}"  # the variable lives in .env
+    return kit.Fix((kit.Command(["python", "-c", code], env=env),), text=shown)
+
+
+def _saver_package(ctx: Context, store: str) -> None:
+    """The checkpointer package the app needs for ``store``: its absence is named, with the
+    command that adds it (Poetry's when the project uses Poetry)."""
+    import importlib.util
+
+    package = f"langgraph-checkpoint-{store}"
+    if importlib.util.find_spec(f"langgraph.checkpoint.{store}") is not None:
+        return
+    poetry = (ctx.rootdir / "poetry.lock").is_file()
+    argv = (
+        ["poetry", "add", package] if poetry else [sys.executable, "-m", "pip", "install", package]
+    )
+    raise CheckFailed(
+        f"{package} is not installed",
+        why=f"[tool.envcheck.langgraph] {store} = ... checks the store of LangGraph's "
+        f"{store.capitalize()}Saver, which comes with {package}",
+        fix=[kit.Command(argv)],
+    )
 
 
 def postgres_store(ctx: Context) -> Outcome:
+    _saver_package(ctx, "postgres")
     import psycopg
     from langgraph.checkpoint.postgres import PostgresSaver
 
@@ -55,7 +86,7 @@ def postgres_store(ctx: Context) -> Outcome:
     cfg: LangGraphConfig = ctx.section
     assert cfg.postgres is not None
     dsn = ctx.resolve(cfg.postgres, key="tool.envcheck.langgraph.postgres")
-    fix = setup_fix("postgres", cfg.postgres)
+    fix = setup_fix("postgres", cfg.postgres, ctx.config.environ)
     latest = len(PostgresSaver.MIGRATIONS) - 1
     try:
         conn = psycopg.connect(
@@ -94,7 +125,7 @@ def postgres_store(ctx: Context) -> Outcome:
             f"the PostgresSaver tables do not exist in database {db!r}: setup() was never run",
             why=f"langgraph-checkpoint-postgres creates {', '.join(POSTGRES_TABLES)} in "
             "PostgresSaver.setup(), which the app must call once",
-            hint=fix,
+            fix=fix,
         )
     pending = sorted(set(range(latest + 1)) - applied)
     if missing or pending:
@@ -109,7 +140,7 @@ def postgres_store(ctx: Context) -> Outcome:
             f"{what}",
             why="the package was upgraded after setup() last ran; its new migrations run in "
             "setup()",
-            hint=fix,
+            fix=fix,
         )
     return ok(
         f"PostgresSaver tables present in {db!r}, all {latest + 1} migrations applied",
@@ -118,6 +149,7 @@ def postgres_store(ctx: Context) -> Outcome:
 
 
 def redis_store(ctx: Context) -> Outcome:
+    _saver_package(ctx, "redis")
     import redis
     from langgraph.checkpoint.redis.base import CHECKPOINT_PREFIX, CHECKPOINT_WRITE_PREFIX
 
@@ -161,7 +193,7 @@ def redis_store(ctx: Context) -> Outcome:
             "setup() was never run",
             why="langgraph-checkpoint-redis creates its indices in RedisSaver.setup(); without "
             "them no checkpoint can be found",
-            hint=setup_fix("redis", cfg.redis),
+            fix=setup_fix("redis", cfg.redis, ctx.config.environ),
         )
     return ok(f"RedisSaver indices {', '.join(wanted)} present (Redis {version})")
 
@@ -230,7 +262,7 @@ def graph_run(store: str, ctx: Context) -> Outcome:
         raise CheckFailed(
             f"the graph ran but its checkpoint was not found in {store}",
             why="get_tuple() returned nothing for the thread just run",
-            hint=setup_fix(store, raw),
+            fix=setup_fix(store, raw, ctx.config.environ),
         )
     if left is not None:
         raise CheckFailed(f"delete_thread() left the checkpoint of {thread} in {store}")

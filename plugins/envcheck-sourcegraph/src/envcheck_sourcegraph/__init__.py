@@ -53,13 +53,13 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[envcheck.Check]:
     sourcegraph = kit.Component(COMPONENT, section=cfg, timeout=cfg.timeout)
     yield sourcegraph.check("endpoint", _api.endpoint_check, "the instance answers its GraphQL API")
     yield sourcegraph.check("token", _api.token_check, "the access token is accepted", "endpoint")
-    if cfg.src_cli:
+    if cfg.src_cli is not False:
         yield sourcegraph.check(
             "src-cli", _srccli.src_cli_check, "the src CLI suits the instance", "endpoint"
         )
     if cfg.editor:
         yield sourcegraph.check("editor", _editor.editor_check, "a Sourcegraph editor extension")
-    if cfg.mcp:
+    if cfg.mcp is not False:
         yield sourcegraph.check(
             "mcp", _mcp.mcp_check, "the instance's MCP endpoint (initialize, tools)", "token"
         )

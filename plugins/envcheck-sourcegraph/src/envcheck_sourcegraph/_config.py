@@ -25,9 +25,11 @@ class SourcegraphConfig(pydantic.BaseModel):
 
     endpoint: str = f"${{{ENDPOINT_VARIABLE}:-{DEFAULT_ENDPOINT}}}"
     token: str = f"${{{TOKEN_VARIABLE}:-}}"
-    src_cli: bool = True
+    #: ``None`` (the default): checked when present (``src`` on PATH; an access token for MCP),
+    #: skipped otherwise; ``true``: required; ``false``: left out
+    src_cli: bool | None = None
     editor: bool = True
-    mcp: bool = True
+    mcp: bool | None = None
     mcp_path: str = "/.api/mcp/v1"
     expect_tools: list[str] = []
     ca_file: str | None = None
@@ -68,8 +70,10 @@ class Instance:
         return self.endpoint + self.cfg.mcp_path
 
 
-def resolve(ctx: Context) -> Instance:
-    """The instance of this check; the token is registered as a secret (masked everywhere)."""
+def resolve(ctx: Context, *, with_token: bool = True) -> Instance:
+    """The instance of this check; the token is registered as a secret (masked everywhere).
+    ``with_token=False``: a check that needs no token does not read it (an unset ``${VAR}`` there is
+    not its problem)."""
     cfg: SourcegraphConfig = ctx.section
     where = f"tool.envcheck.{COMPONENT}"
     endpoint = ctx.resolve(cfg.endpoint, key=f"{where}.endpoint").strip().rstrip("/")
@@ -81,6 +85,8 @@ def resolve(ctx: Context) -> Instance:
             hint=f"export {ENDPOINT_VARIABLE}=https://sourcegraph.example.com  (or set endpoint "
             f"in [{where}])",
         )
-    token = ctx.resolve(cfg.token, secret=True, key=f"{where}.token") or None
+    token = None
+    if with_token:
+        token = ctx.resolve(cfg.token, secret=True, key=f"{where}.token") or None
     found = _REFERENCE.findall(cfg.token)
     return Instance(cfg, endpoint, token, found[0] if found else None)

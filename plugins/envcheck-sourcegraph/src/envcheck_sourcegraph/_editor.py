@@ -165,7 +165,7 @@ def same_instance(a: str, b: str) -> bool:
 
 
 def editor_check(ctx: Context) -> Outcome:
-    instance = resolve(ctx)
+    instance = resolve(ctx, with_token=False)  # an editor extension signs in by itself
     has_vscode, extensions = vscode_extensions(min(5.0, ctx.remaining()))
     ides, plugins = jetbrains_plugins()
     if not has_vscode and not ides:

@@ -13,10 +13,16 @@ import re
 import shutil
 import subprocess
 
-from envcheck_sourcegraph._config import ENDPOINT_VARIABLE, TOKEN_VARIABLE, Instance, resolve
+from envcheck_sourcegraph._config import (
+    COMPONENT,
+    ENDPOINT_VARIABLE,
+    TOKEN_VARIABLE,
+    Instance,
+    resolve,
+)
 from envcheck_sourcegraph._http import Http, json_body
 
-from envcheck import CheckFailed, Context, Outcome, kit, ok, warn
+from envcheck import CheckFailed, CheckSkipped, Context, Outcome, kit, ok, warn
 
 VERSION_PATH = "/.api/src-cli/version"
 RELEASES = "https://github.com/sourcegraph/src-cli/releases"
@@ -76,6 +82,12 @@ def src_version(instance: Instance, program: str, timeout: float) -> str:
 def src_cli_check(ctx: Context) -> Outcome:
     instance = resolve(ctx)
     program = shutil.which("src")
+    if program is None and instance.cfg.src_cli is None:
+        raise CheckSkipped(
+            "the src CLI is not installed here (fine for the web UI and editors)",
+            fix=f"set src_cli = true in [tool.envcheck.{COMPONENT}] to require it; install: "
+            + install_hint(instance),
+        )
     if program is None:
         raise CheckFailed(
             "the src CLI is not on PATH",
