@@ -17,6 +17,7 @@ from tests.servers import (
     free_port,
     garbage_server,
     hung_postgres,
+    left_on_postgres,
     postgres_cluster,
     postgres_standby,
     self_signed_certificate,
@@ -390,9 +391,16 @@ dsn = "{standby.dsn("envcheck_app", "envcheck_app", APP_PASSWORD)}"
             f"*fix: {hint}",
         ]
     )
-    # the fix, run as printed by the role itself (its own default), makes the check pass
-    done = subprocess.run(["bash", "-c", hint], env=dict(os.environ, PGPASSWORD=APP_PASSWORD))
-    assert done.returncode == 0
+    # the fix, run as printed by the role itself (its own default), once the checks' own
+    # sessions are gone, makes the check pass
+    assert not [s for s in left_on_postgres(cluster, wait=10.0) if "connection" in s]
+    done = subprocess.run(
+        ["bash", "-c", hint],
+        env=dict(os.environ, PGPASSWORD=APP_PASSWORD),
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0 and "ALTER ROLE" in done.stdout, done.stdout + done.stderr
     run(pytester, reader, "-k", "write").assert_outcomes(passed=1, deselected=4)
 
 

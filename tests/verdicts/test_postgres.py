@@ -385,6 +385,16 @@ def _ssl_refused(lab: Lab, row: Row) -> None:
         verdict(lab, row, plain.dsn("postgres", "postgres", sslmode="require"))
 
 
+@S.row("pg-ssl-refused-env")
+def _ssl_refused_env(lab: Lab, row: Row) -> None:
+    assert lab.monkeypatch is not None
+    lab.monkeypatch.setenv("PGSSLMODE", "require")
+    with postgres_cluster("host all all 127.0.0.1/32 trust") as plain:
+        verdict(lab, row, plain.dsn("postgres", "postgres"))
+        lab.monkeypatch.delenv("PGSSLMODE")  # the person's step
+        lab.passes(plain.dsn("postgres", "postgres"), row.check)
+
+
 @S.row("pg-ssl-untrusted")
 def _ssl_untrusted(lab: Lab, row: Row) -> None:
     from tests.servers import self_signed_certificate
@@ -1131,6 +1141,20 @@ def _usage_revoked(lab: Lab, row: Row) -> None:
 def _3f000_search_path(lab: Lab, row: Row) -> None:
     user, db = lab.app()
     lab.sql(f"ALTER ROLE {user} SET search_path = app_tables")
+    fixed(lab, row, lab.dsn(user, db))
+
+
+@S.row("pg-3F000-public-dropped")
+def _public_dropped(lab: Lab, row: Row) -> None:
+    user, db = lab.app()
+    lab.sql("DROP SCHEMA public", dbname=db)
+    fixed(lab, row, lab.dsn(user, db))
+
+
+@S.row("pg-42501-pg-catalog")
+def _pg_catalog_first(lab: Lab, row: Row) -> None:
+    user, db = lab.app()
+    lab.sql(f"ALTER ROLE {user} SET search_path = pg_catalog")
     fixed(lab, row, lab.dsn(user, db))
 
 

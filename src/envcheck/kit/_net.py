@@ -145,6 +145,19 @@ def not_the_protocol(
     )
 
 
+def _hung_up(where: str, what: str, detail: str) -> "ConversationFailed":
+    """The server closed the connection (or reset it) before answering: the same verdict
+    whichever the kernel reported, which depends only on timing."""
+    return ConversationFailed(
+        "closed",
+        f"{where} does not speak the {what} protocol: it closed the connection without "
+        f"answering{detail}",
+        why=f"whatever listens there is not {what} (or is {what} refusing all clients, e.g. "
+        "overloaded)",
+        hint=f"point the configuration at the {what} port; check that {where} really is {what}",
+    )
+
+
 class ConversationFailed(CheckFailed):
     """TCP connected, but the exchange did not happen the way the protocol says.
 
@@ -369,12 +382,9 @@ def _converse(
             hint=f"check that {where} really is {what}; restart it if it is",
         ) from None
     except OSError as exc:
-        raise ConversationFailed(
-            "closed",
-            f"{where} closed the connection: {exc}",
-            why=f"whatever listens there is not {what}, or it is overloaded",
-            hint=f"check that {where} really is {what}",
-        ) from None
+        raise _hung_up(where, what, f" ({exc.strerror or exc})") from None
+    if not reply and understands is not None:
+        raise _hung_up(where, what, "")
     if understands is not None and not understands(reply):
         shown = reply[:24].decode("ascii", "backslashreplace") or "(nothing)"
         raise ConversationFailed(

@@ -807,7 +807,7 @@ def diagnose_login(t: Target, exc: Exception, deadline: float) -> CheckFailed:
             "(ssl = off)",
             fix=fix(
                 t.edit_setting(f"drop sslmode={t.sslmode}"),
-                text=f"drop sslmode={t.sslmode} from {t.source} (or set ssl = on in "
+                text=f"drop sslmode={t.sslmode} from {t.source_of('sslmode')} (or set ssl = on in "
                 "postgresql.conf, with ssl_cert_file and ssl_key_file, and restart the server)",
             ),
         )
@@ -1061,6 +1061,7 @@ def setting_place(t: Target, setting_source: str) -> str:
         "database user": f"for role {t.user} in database {t.dbname}",
         "client": f"by the connection itself (options in {t.source}, or PGOPTIONS)",
         "configuration file": "in the server's configuration (postgresql.conf)",
+        "default": "by default (the server's built-in value)",
     }.get(setting_source, f"(source: {setting_source})")
 
 

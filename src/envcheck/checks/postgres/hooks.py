@@ -482,6 +482,8 @@ SELECT n.nspname, pg_get_userbyid(n.nspowner), has_schema_privilege(n.oid, 'USAG
        pg_get_userbyid(d.datdba)
 FROM pg_namespace n, pg_database d WHERE n.nspname = %s AND d.datname = current_database()
 """
+#: schemas of PostgreSQL itself: a search_path that puts one first is the mistake, not a privilege
+_SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
 #: a write the probe waits on for longer than this share of the check's time is reported as
 #: blocked (the lock holder named), not as a timeout
 LOCK_SHARE = 0.6
@@ -561,7 +563,8 @@ def _no_schema(conn: psycopg.Connection[Any], t: Target) -> CheckFailed:
             "CREATE TABLE fails with 'no schema has been selected to create in' (3F000)",
             fix=Fix([grant], text=f"as the schema's owner or a superuser: {grant.render()}"),
         )
-    missing = entries[0][0] if entries else "public"
+    missing_names = [e for e, exists, *_ in entries if not exists]
+    missing = "public" if "public" in missing_names else (missing_names or ["public"])[0]
     create = t.superuser_sql(
         f"CREATE SCHEMA IF NOT EXISTS {ident(missing)} AUTHORIZATION {ident(t.user)}",
         database=t.dbname,
@@ -587,6 +590,16 @@ def _schema_refused(
     """42501 on the probe table: which privilege on which schema, and who may grant it."""
     row = conn.execute(_SCHEMA, (schema,)).fetchone()
     said = str(getattr(exc.diag, "message_primary", "") or exc)
+    if schema in _SYSTEM_SCHEMAS:
+        source = read_settings(conn, ("search_path",)).get("search_path", (0, "default"))[1]
+        reset = _diagnose.reset_setting(t, "search_path", source)
+        return CheckFailed(
+            f"the search_path of {t.user} puts the system schema {schema} first (set "
+            f"{_diagnose.setting_place(t, source)}): the application's tables cannot go there",
+            why=f"{schema} holds PostgreSQL's own catalog; nobody creates tables in it, and no "
+            f"GRANT should make it so; the server said: {said}",
+            fix=reset,
+        )
     if row is None:
         return _diagnose.query_failed(t, exc, "the write check's CREATE TABLE")
     _, owner, usage, create, num, db_owner = row

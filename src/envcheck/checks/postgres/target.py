@@ -97,6 +97,13 @@ class Target:
     candidates: tuple[tuple[str, int, str | None], ...] = ()
     #: where the password comes from, when not from ``source`` (the ``password`` key)
     password_from: str | None = None
+    #: the variables of libpq's environment that set a parameter the DSN does not
+    #: (``{"sslmode": "PGSSLMODE"}``)
+    from_environment: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def source_of(self, key: str) -> str:
+        """The setting a person edits to change ``key``: the DSN, or the variable that set it."""
+        return self.from_environment.get(key) or self.source
 
     @property
     def password_source(self) -> str:
@@ -319,9 +326,11 @@ def parse_config(
     service = params.get("service") or env.get("PGSERVICE")
     if service:
         merged = {**service_definition(service, source, env), **params}
+    from_environment: dict[str, str] = {}
     for key, name in _ENVIRONMENT.items():
         if not merged.get(key) and env.get(name):
             merged[key] = env[name]
+            from_environment[key] = name
     hosts = (merged.get("host") or _default_socket_dir()).split(",")
     addrs = merged.get("hostaddr", "").split(",") if merged.get("hostaddr") else []
     ports = (merged.get("port") or "5432").split(",")
@@ -352,6 +361,7 @@ def parse_config(
         hostaddr=hostaddr,
         candidates=candidates,
         password_from=password_from,
+        from_environment=from_environment,
     )
 
 
