@@ -865,46 +865,41 @@ def _replay(lab: Lab, row: Row, answer: bytes) -> None:
         verdict(lab, row, f"postgresql://u:{PASSWORD}@127.0.0.1:{port}/db")
 
 
+#: published answers (tests/verdicts/replays/postgres-startup.json, each with its source)
+REPLAYS = Path(__file__).resolve().parent / "replays" / "postgres-startup.json"
+
+
+def _published(name: str) -> bytes:
+    import json
+
+    found = json.loads(REPLAYS.read_text())["answers"][name]
+    assert found["source"]["url"].startswith("https://"), found
+    return error_response(found["C"], found["M"], found.get("D", ""), found.get("R", ""))
+
+
 @S.row("pg-57P03-starting")
 def _57p03_starting(lab: Lab, row: Row) -> None:
-    _replay(
-        lab,
-        row,
-        error_response(
-            "57P03", "the database system is starting up", routine="ProcessStartupPacket"
-        ),
-    )
+    _replay(lab, row, _published("57P03-starting"))
 
 
 @S.row("pg-57P03-not-consistent")
 def _57p03_not_consistent(lab: Lab, row: Row) -> None:
-    answer = error_response(
-        "57P03",
-        "the database system is not yet accepting connections",
-        "Consistent recovery state has not been yet reached.",
-        "ProcessStartupPacket",
-    )
-    _replay(lab, row, answer)
+    _replay(lab, row, _published("57P03-not-consistent"))
 
 
 @S.row("pg-08P01-pooler")
 def _08p01_pooler(lab: Lab, row: Row) -> None:
-    _replay(lab, row, error_response("08P01", "unsupported startup parameter: extra_float_digits"))
+    _replay(lab, row, _published("08P01-pooler"))
 
 
 @S.row("pg-0A000-protocol")
 def _0a000_protocol(lab: Lab, row: Row) -> None:
-    answer = error_response(
-        "0A000",
-        "unsupported frontend protocol 3.0: server supports 2.0 to 2.0",
-        routine="ProcessStartupPacket",
-    )
-    _replay(lab, row, answer)
+    _replay(lab, row, _published("0A000-protocol"))
 
 
 @S.row("pg-login-fallback")
 def _login_fallback(lab: Lab, row: Row) -> None:
-    _replay(lab, row, error_response("XX000", "cache lookup failed for relation 1259"))
+    _replay(lab, row, _published("XX000-internal"))
 
 
 @S.row("pg-no-password")
