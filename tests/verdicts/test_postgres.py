@@ -408,6 +408,18 @@ def _ssl_untrusted(lab: Lab, row: Row) -> None:
     lab.passes(dsn.replace(str(other), str(lab.certificate.cert)), row.check)
 
 
+@S.row("pg-ssl-require-rootcert")
+def _ssl_require_rootcert(lab: Lab, row: Row) -> None:
+    from tests.servers import self_signed_certificate
+
+    assert lab.pytester is not None
+    other = self_signed_certificate(lab.pytester.path).cert
+    user, db = lab.app()
+    dsn = lab.dsn(user, db, sslmode="require", sslrootcert=str(other))
+    verdict(lab, row, dsn)
+    lab.passes(dsn.replace(str(other), str(lab.certificate.cert)), row.check)
+
+
 @S.row("pg-ssl-wrong-name")
 def _ssl_wrong_name(lab: Lab, row: Row) -> None:
     user, db = lab.app()
@@ -957,6 +969,12 @@ def _version_old(lab: Lab, row: Row) -> None:
     verdict(lab, row, lab.dsn(user, db), 'min_version = "99"\n')
 
 
+@S.row("pg-version-minor")
+def _version_minor(lab: Lab, row: Row) -> None:
+    user, db = lab.app()
+    verdict(lab, row, lab.dsn(user, db), 'min_version = "15.99"\n')
+
+
 @S.row("pg-sql-ascii-settings", "pg-sql-ascii-version", "pg-sql-ascii-write")
 def _sql_ascii(lab: Lab, row: Row) -> None:
     user = lab.role("lab_app", attrs="LOGIN CREATEDB")
@@ -1215,6 +1233,15 @@ def _ext_vector(lab: Lab, row: Row) -> None:
 def _ext_postgis(lab: Lab, row: Row) -> None:
     report = _extension(lab, row, "postgis")
     assert "not in Debian" not in report.check(row.check)["hint"]
+
+
+@S.row("pg-ext-case")
+def _ext_case(lab: Lab, row: Row) -> None:
+    user, db = lab.app()
+    verdict(lab, row, lab.dsn(user, db), 'extensions = ["PgCrypto"]\n')
+    # the person's step: the name as listed; then the extension is found (available, or installed)
+    report = lab.run(lab.dsn(user, db), 'extensions = ["pgcrypto"]\n')
+    assert "is available" in report.check("postgres/extension[pgcrypto]")["summary"]
 
 
 @S.row("pg-ext-unknown")

@@ -702,10 +702,20 @@ def _root_cert(t: Target) -> str:
     return found or str(Path.home() / ".postgresql" / "root.crt")
 
 
+def verifies(t: Target) -> bool:
+    """Whether libpq verifies the server's certificate: verify-ca and verify-full, and
+    ``require`` when a root certificate file exists (libpq's documented rule)."""
+    if t.sslmode in ("verify-ca", "verify-full"):
+        return True
+    root = _root_cert(t)
+    return t.sslmode == "require" and root != "system" and os.path.isfile(root)
+
+
 def tls_context(t: Target) -> ssl.SSLContext:
-    """The TLS settings libpq uses for ``t.sslmode`` (verification only for verify-*)."""
+    """The TLS settings libpq uses for ``t.sslmode`` (verification for verify-*, and for
+    require with a root certificate file)."""
     context = ssl.create_default_context()
-    if t.sslmode not in ("verify-ca", "verify-full"):
+    if not verifies(t):
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
         return context
@@ -732,10 +742,16 @@ def _certificate_failure(t: Target, exc: ssl.SSLCertVerificationError) -> CheckF
                 )
             ),
         )
+    because = (
+        "; with sslmode=require libpq verifies the certificate as verify-ca does once a root "
+        "certificate file exists"
+        if t.sslmode == "require"
+        else ""
+    )
     return CheckFailed(
         f"the certificate of {t.host}:{t.port} is not trusted (sslmode={t.sslmode}): {reason}",
         why=f"it is not signed by the CA in {_root_cert(t)} (self-signed, another CA, or "
-        "expired)",
+        f"expired){because}",
         fix=fix(
             t.edit_setting(
                 "set sslrootcert=/path/to/ca.pem to the CA that signed the server's certificate "

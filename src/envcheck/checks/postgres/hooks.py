@@ -258,19 +258,24 @@ def version(instance: str, ctx: Context) -> Outcome:
     role = "standby (read-only replica)" if standby else "primary"
     wanted = ctx.section.min_version
     if wanted and older(shown, wanted):
+        major = wanted.split(".")[0]
+        if major == str(num // 10000):
+            why = f"{t.address} runs an older minor release of PostgreSQL {major}"
+            how = (
+                f"install the latest minor release of PostgreSQL {major} on the server and "
+                f"restart it (e.g. sudo apt install --only-upgrade postgresql-{major}; minor "
+                "releases need no dump or pg_upgrade)"
+            )
+        else:
+            why = f"{t.address} runs an old major version"
+            how = (
+                f"upgrade the server to PostgreSQL {wanted} or newer (e.g. sudo apt install "
+                f"postgresql-{major}, then pg_upgradecluster)"
+            )
         raise CheckFailed(
             f"PostgreSQL {shown} is older than the required {wanted}",
-            why=f"{t.address} runs an old major version",
-            fix=Fix(
-                [
-                    Manual(
-                        f"upgrade the server to PostgreSQL {wanted} or newer", ask=_diagnose.ADMIN
-                    )
-                ],
-                text=f"upgrade the server to PostgreSQL {wanted} or newer "
-                f"(e.g. sudo apt install postgresql-{wanted.split('.')[0]}, then "
-                "pg_upgradecluster)",
-            ),
+            why=why,
+            fix=Fix([Manual(how, ask=_diagnose.ADMIN)], text=how),
             facts={"server_version": shown, "role": role},
         )
     required = f" (>= {wanted})" if wanted else ""
@@ -396,6 +401,11 @@ WHERE r.rolname = current_user
 def extension_check(extension: str, instance: str, ctx: Context) -> Outcome:
     t = target(ctx, instance)
     with session(ctx, t) as conn:
+        similar = conn.execute(
+            "SELECT name FROM pg_available_extensions WHERE lower(name) = lower(%s) "
+            "AND name <> %s ORDER BY 1 LIMIT 1",
+            (extension, extension),
+        ).fetchone()
         installed = conn.execute(
             "SELECT extversion FROM pg_extension WHERE extname = %s", (extension,)
         ).fetchone()
@@ -423,6 +433,18 @@ def extension_check(extension: str, instance: str, ctx: Context) -> Outcome:
             fix=Fix([create], text=shown),
             available=text(available[0]),
         )
+    if available is None and similar is not None:
+        other = text(similar[0])
+        if other:
+            raise CheckFailed(
+                f"extension {extension} is not available on {t.address}, but {other} is: "
+                "extension names are lower case",
+                why="CREATE EXTENSION takes the name exactly as pg_available_extensions lists it",
+                fix=Fix(
+                    [Manual(f'set extensions = ["{other}"] in {t.section}')],
+                    text=f'set extensions = ["{other}"] in {t.section}',
+                ),
+            )
     package, in_archive = _PACKAGES.get(extension, ("", False))
     package = package.format(major=major)
     if not package and extension in _CONTRIB:
