@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import functools
+import importlib
 import os
+import pkgutil
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
@@ -83,6 +87,37 @@ def reports_against_schema(root: Path) -> list[tuple[Path, list[str]]]:
         ]
         found.append((path, problems))
     return found
+
+
+@pytest.fixture(autouse=True)
+def _envcheck_imported(request: pytest.FixtureRequest) -> None:
+    """Before a test's first pytester session in this process: every envcheck module and every
+    library envcheck imports, imported here once. A session run in-process
+    (``pytester.runpytest_inprocess``) forgets the modules it imported, and a module imported
+    again is a second copy whose classes and state are not the first's (an httpx error that
+    httpx no longer recognizes); imported up front, every session uses the same ones (and
+    none pays for importing them). Autouse fixtures come first: this runs before pytester
+    notes which modules to keep."""
+    if "pytester" in request.fixturenames:
+        _import_everything_envcheck_uses()
+
+
+@functools.cache
+def _import_everything_envcheck_uses() -> None:
+    import envcheck
+
+    names = {module.name for module in pkgutil.walk_packages(envcheck.__path__, "envcheck.")}
+    for path in Path(envcheck.__file__).parent.rglob("*.py"):  # libraries, also lazy imports
+        for node in ast.walk(ast.parse(path.read_bytes())):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module)
+    for name in sorted(names):
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: B902 - missing or broken: the tests that need it say so
+            pass
 
 
 @pytest.fixture(autouse=True)
