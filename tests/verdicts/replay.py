@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,6 +62,10 @@ def published(name: str, how: str = "whole") -> Answer:
     return Answer(int(response["status"]), _body(response.get("body")), headers, where, how)
 
 
+#: a route's answer: one, a list answered in order, or chosen from the request's (JSON) body
+Route = Union[Answer, Sequence[Answer], Callable[[Any], Answer]]
+
+
 @dataclass
 class Call:
     method: str
@@ -77,7 +81,7 @@ class Replay:
     ``http://api.x.ai/v1/models`` is routed by its path); anything else is a 404 in Go's plain
     text, as a Go server or proxy answers."""
 
-    def __init__(self, routes: Mapping[str, Answer | Sequence[Answer]]) -> None:
+    def __init__(self, routes: Mapping[str, Route]) -> None:
         self.routes = dict(routes)
         self._served: dict[str, int] = {}
         self.calls: list[Call] = []
@@ -106,13 +110,15 @@ class Replay:
             self._thread.join(5)
         self._server.server_close()
 
-    def answer_for(self, method: str, path: str) -> Answer | None:
+    def answer_for(self, method: str, path: str, body: Any = None) -> Answer | None:
         """The route's answer; a route given a list answers its n-th call with the n-th answer
-        (the last one for every later call)."""
+        (the last one for every later call), a function chooses by the request's body."""
         route = f"{method} {path}"
         found = self.routes.get(route)
         if found is None or isinstance(found, Answer):
             return found
+        if callable(found):
+            return found(body)
         with self._lock:
             served = self._served.get(route, 0)
             self._served[route] = served + 1
@@ -156,7 +162,7 @@ def _handler(replay: Replay) -> type[BaseHTTPRequestHandler]:
                 for k, v in self.headers.items()
             }
             replay.log(Call(self.command, path, headers, body, time.time()))
-            answer = replay.answer_for(self.command, path)
+            answer = replay.answer_for(self.command, path, body)
             if answer is None:
                 answer = Answer(404, b"404 page not found\n", {"content-type": "text/plain"})
             try:
