@@ -234,11 +234,22 @@ class Lab:
             self.monkeypatch.setenv(name, value)
         config = EnvcheckConfig({}, Settings(), rootdir or self.app, "test")
         pm = make_plugin_manager()
+        # `poetry sync` would try to remove every package the .pth lends the environment (pip
+        # refuses, one process each: minutes): lend them only while envcheck runs
+        lent = list((rootdir or self.app).glob("**/.venv/lib/python3*/site-packages/zz_*.pth"))
+        kept = {pth: pth.read_text() for pth in lent}
+        for pth in lent:
+            pth.unlink()
         results = []
-        for step in steps:
-            result = apply_step(step, config, pm)
-            assert result.ok, f"{step.render()}: {result.output}"
-            results.append(result)
+        try:
+            for step in steps:
+                result = apply_step(step, config, pm)
+                assert result.ok, f"{step.render()}: {result.output}"
+                results.append(result)
+        finally:
+            for pth, text in kept.items():
+                if pth.parent.is_dir():
+                    pth.write_text(text)
         return results
 
 
