@@ -385,6 +385,14 @@ def env_python_outside(lab: Lab) -> None:
     assert status(lab.run(lab.other_venv()), "poetry-env") == "warn"
 
 
+@row("venv-env-create-false")
+def env_create_false(lab: Lab) -> None:
+    lab.project("", env=False)
+    (lab.app / "poetry.toml").write_text("[virtualenvs]\ncreate = false\n")
+    found = lab.run(lab.other_venv())
+    expect(found, "venv-env-create-false")
+
+
 @row("venv-env-other")
 def env_other(lab: Lab) -> None:
     lab.project("")

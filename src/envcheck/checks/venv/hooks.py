@@ -331,6 +331,23 @@ def poetry_env(ctx: Context) -> Outcome:
     here = _poetry.running_env()
     if expected is None:
         install = _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root))
+        where = _creates_no_env(root)
+        if where is not None:
+            venv = root / ".venv"
+            raise CheckFailed(
+                "Poetry has no environment for this project, and will not make one",
+                why=f"virtualenvs.create = false ({where}): Poetry installs into the active "
+                "environment, and none is active (a plain `poetry install` would install into "
+                "the Python Poetry finds first)",
+                fix=_fixes.make(
+                    Command([sys.executable, "-m", "venv", str(venv)]),
+                    Manual(f"activate it: . {_pythons.quoted(venv)}/bin/activate"),
+                    install,
+                    text=f"python3 -m venv {_pythons.quoted(venv)} && . "
+                    f"{_pythons.quoted(venv)}/bin/activate && {shlex.join(install.argv)} && "
+                    "pytest",
+                ),
+            )
         raise CheckFailed(
             "Poetry has no environment for this project yet",
             why=f"`poetry env info --path` finds none for {root} (a fresh clone, or "
@@ -395,6 +412,20 @@ def _outside_range(
         found[0] if found else None,
         minors[0] if minors else "3",
     )
+
+
+def _creates_no_env(root: Path) -> str | None:
+    """Where ``virtualenvs.create = false`` is set for this project (``POETRY_VIRTUALENVS_CREATE``
+    or the project's ``poetry.toml``; Poetry's user config.toml is not read)."""
+    if os.environ.get("POETRY_VIRTUALENVS_CREATE", "").lower() in ("false", "0"):
+        return "POETRY_VIRTUALENVS_CREATE"
+    try:
+        local = tomllib.loads((root / "poetry.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return None
+    if (local.get("virtualenvs") or {}).get("create") is False:
+        return str(root / "poetry.toml")
+    return None
 
 
 def _lock_metadata(ctx: Context, lock: Path) -> dict[str, Any]:
