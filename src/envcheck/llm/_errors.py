@@ -231,6 +231,12 @@ def detail(body: Any) -> Detail:
         body = body[0]  # Gemini streaming errors come as a one-element array
     if not isinstance(body, Mapping):
         return found
+    fault = body.get("fault")
+    if isinstance(fault, Mapping) and fault.get("faultstring"):  # an Apigee gateway's error
+        found.message = _text(fault["faultstring"])
+        errorcode = (fault.get("detail") or {}).get("errorcode")
+        found.code = _code(errorcode) if isinstance(errorcode, str) else ""
+        return found
     error = body.get("error", body)
     if isinstance(error, str):  # Ollama, xAI, vLLM's auth: {"error": "..."}
         found.message = _text(error)
@@ -320,7 +326,7 @@ def classify(
         return _forbidden(made, d, api, where)
     if status == 404:
         return _not_found(made, d, listing, request)
-    if status == 413 or d.type == "request_too_large":
+    if d.type == "request_too_large" or (status == 413 and not d.type):
         return made(
             RequestTooLarge,
             "the request body is over a size limit of the service or of a gateway in front of "
@@ -437,14 +443,15 @@ def _forbidden(made: _Maker, d: Detail, api: str, where: str) -> ProviderError:
         return made(
             PermissionDenied,
             None,
-            "look at the key in AI Studio (https://aistudio.google.com/apikey): a key it shows "
-            "as blocked or leaked must be replaced by a new key",
+            "do what the answer says; if AI Studio (https://aistudio.google.com/apikey) shows the "
+            "key as leaked or blocked, create a new key there; about the project itself, ask "
+            "Google's support",
         )
     return made(
         PermissionDenied,
         None,
-        "the key's project or organization has no access to this API or model; check "
-        f"its permissions{where}",
+        "the service recognised the key and refused this request: do what the answer says, "
+        f"and check the key's permissions and the account{where}",
     )
 
 

@@ -143,6 +143,8 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
         return CheckFailed(_transport_summary(p, exc, summary), why=why, fix=_transport_fix(exc))
     if isinstance(exc, llm.KeyNotReceived):
         return CheckFailed(summary, why=why, fix=_compare_by_hand(p))
+    if isinstance(exc, llm.AuthenticationFailed) and listed and sent and not sent.listing:
+        return _key_refused_for_model(p, exc)
     if isinstance(exc, llm.AuthenticationFailed):
         return CheckFailed(summary, why=why, fix=_key_fix(p, exc))
     if isinstance(exc, llm.PermissionDenied):
@@ -282,6 +284,24 @@ def _listed_but_refused(p: Provider, exc: llm.ProviderError, summary: str) -> Ch
     steps += [Manual(f"open {url} (linked in the answer)") for url in exc.detail.urls[:2]]
     text = "; then ".join(step.render() for step in steps)
     return CheckFailed(summary, why=why, fix=Fix(steps, text=text))
+
+
+def _key_refused_for_model(p: Provider, exc: llm.ProviderError) -> CheckFailed:
+    """A 401 to the call of a model, from a service that listed the models for the same key: the
+    key is not wrong, this model is not open to it (not activated, not in the plan)."""
+    fields = exc.detail.fields()
+    why = (
+        f"{p.label} lists the models for this very key (auth and model passed), and refused the "
+        f"call of {p.model} with HTTP {exc.status}{f' ({fields})' if fields else ''}: the key is "
+        "accepted, this model is not open to it (not activated or not in the account's plan)"
+    )
+    text = (
+        f"open {p.model} to the key's account in {p.label}'s console (activate it, or a plan "
+        f"that includes it), or set another model in {p.table}"
+    )
+    ask = f"whoever manages the {p.label} account"
+    refused = f"{p.name}: {p.model} refused to this key{_tried(exc)}: {_message(exc)}"
+    return CheckFailed(refused, why=why, fix=Fix([Manual(text, ask=ask)], text=text))
 
 
 def _listing_refused(p: Provider, exc: llm.ProviderError, summary: str) -> CheckFailed:

@@ -1,0 +1,275 @@
+"""Answers no row of the provider and Ollama verdict tables covers, published by users (their
+sources in ``replays/SOURCES.md``, files ``heldout--*``, and a few wire recordings), replayed after
+the tables were written to measure them. Each case says what a fully right verdict is: the check's
+status and words it must (and must not) say; the expectations were written before the first run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from tests.verdicts import test_ollama as ollama_table
+from tests.verdicts import test_providers as providers_table
+from tests.verdicts.replay import published
+
+PLACES = ("listing", "smoke")
+
+
+@dataclass(frozen=True)
+class Case:
+    answer: str
+    name: str  # the provider section (its kind and host as in the provider table's scenarios)
+    place: str  # which request answers it: the model listing, or the smoke call
+    check: str
+    status: str
+    says: tuple[str, ...] = ()  # in summary or why
+    fix: tuple[str, ...] = ()  # in the fix
+    never: tuple[str, ...] = field(default=())  # in neither: a guessed cause or a wrong fix
+
+
+PROVIDERS = [
+    Case(
+        "openrouter--429-upstream-rate-limited",
+        "openrouter",
+        "listing",
+        "headroom",
+        "fail",
+        ("rate limited", "Provider returned error"),
+        ("rpm",),
+    ),
+    Case(
+        "github-models--429-rate-limit",
+        "github",
+        "listing",
+        "headroom",
+        "fail",
+        ("rate limited", "Too many requests"),
+        ("44 s",),
+    ),
+    Case("github-models--429-rate-limit", "github", "listing", "auth", "pass", ("key accepted",)),
+    Case(
+        "groq--404-model-not-found",
+        "groq",
+        "smoke",
+        "smoke",
+        "fail",
+        ("is listed but refused", "does not exist or you do not have access"),
+        never=("use a model this key can list",),
+    ),
+    Case(
+        "groq--400-tool-use-failed",
+        "groq",
+        "smoke",
+        "smoke",
+        "fail",
+        ("HTTP 400", "no cause is guessed"),
+        ("curl",),
+        never=("model name",),
+    ),
+    Case(
+        "gemini--429-resource-exhausted",
+        "gemini",
+        "listing",
+        "headroom",
+        "fail",
+        ("without naming the quota",),
+        ("rpm",),
+    ),
+    Case(
+        "gemini--404-model-not-found",
+        "gemini",
+        "smoke",
+        "smoke",
+        "fail",
+        ("is listed but refused",),
+        never=("use a model this key can list",),
+    ),
+    Case(
+        "heldout--deepseek-401-key-invalid",
+        "deepseek",
+        "listing",
+        "auth",
+        "fail",
+        ("authentication failed", "is invalid"),
+        ("DEEPSEEK_API_KEY",),
+    ),
+    Case(
+        "heldout--mistral-401-model-not-activated",
+        "mistral",
+        "smoke",
+        "smoke",
+        "fail",
+        ("lists", "Unauthorized"),
+        never=("set a valid key",),
+    ),
+    Case(
+        "heldout--xai-400-single-text-element",
+        "xai",
+        "smoke",
+        "smoke",
+        "fail",
+        ("HTTP 400", "single `text` element", "no cause is guessed"),
+        ("curl",),
+    ),
+    Case(
+        "heldout--anthropic-403-request-not-allowed",
+        "anthropic",
+        "listing",
+        "auth",
+        "fail",
+        ("permission denied", "Request not allowed"),
+    ),
+    Case(
+        "heldout--gemini-400-invalid-argument",
+        "gemini",
+        "smoke",
+        "smoke",
+        "fail",
+        ("Request contains an invalid argument", "no cause is guessed"),
+        ("curl",),
+    ),
+    Case(
+        "heldout--gemini-403-project-denied",
+        "gemini",
+        "listing",
+        "auth",
+        "fail",
+        ("denied access",),
+        ("support",),
+        never=("must be replaced by a new key",),
+    ),
+    Case(
+        "heldout--xai-403-credits",
+        "xai",
+        "listing",
+        "auth",
+        "fail",
+        ("used all available credits",),
+        never=("no access to this API or model",),
+    ),
+    Case(
+        "heldout--fireworks-401-fault",
+        "fireworks",
+        "listing",
+        "auth",
+        "fail",
+        ("authentication failed", "Invalid ApiKey"),
+        ("FIREWORKS_API_KEY",),
+    ),
+    Case(
+        "heldout--openrouter-402-metadata",
+        "openrouter",
+        "smoke",
+        "headroom",
+        "fail",
+        ("quota exhausted", "Insufficient credits"),
+        ("openrouter.ai/settings/credits",),
+    ),
+    Case(
+        "heldout--openrouter-402-metadata",
+        "openrouter",
+        "smoke",
+        "smoke",
+        "skip",
+        ("headroom reports it",),
+    ),
+    Case(
+        "heldout--lmstudio-404-model-not-found",
+        "lmstudio",
+        "smoke",
+        "smoke",
+        "fail",
+        ("is listed but refused", "Your models"),
+    ),
+    Case(
+        "heldout--vllm-404-model",
+        "vllm",
+        "smoke",
+        "smoke",
+        "fail",
+        ("is listed but refused", "does not exist"),
+    ),
+    Case(
+        "heldout--anthropic-413-context-window",
+        "anthropic",
+        "smoke",
+        "smoke",
+        "fail",
+        ("413", "Request size exceeds model context window"),
+        never=("proxy",),
+    ),
+]
+OLLAMA = [
+    (
+        "heldout--ollama-500-error-loading-model",
+        ("no cause is guessed", "error loading model"),
+        ("journalctl -u ollama",),
+    ),
+    (
+        "heldout--ollama-500-incompatible",
+        ("incompatible with your version of Ollama",),
+        ("journalctl -u ollama",),
+    ),
+    (
+        "heldout--ollama-500-unable-to-load-windows",
+        ("unable to load",),
+        ("ollama pull llama3.2:latest",),
+    ),
+]
+MODELS = {"anthropic": "claude-sonnet-4-5", "gemini": "gemini-2.5-flash"}
+#: the services of the held-out answers that the provider table does not name
+providers_table.BASES.setdefault("github", "/inference")
+providers_table.HOSTS.setdefault("github", "models.github.ai")
+providers_table.KEYS.setdefault("GITHUB_API_KEY", "VerdictCanaryGithub000000000000000015")
+providers_table.BASES.setdefault("vllm", "/v1")
+providers_table.KEYS.setdefault("VLLM_API_KEY", "VerdictCanaryVllm00000000000000000016")
+
+
+def _problems(case: Case, checks: list[dict[str, Any]]) -> list[str]:
+    found = {c["id"]: c for c in checks}.get(f"providers/{case.name}.{case.check}")
+    if found is None:
+        return [f"no check {case.name}.{case.check}"]
+    said = f"{found['summary']} {found.get('why') or ''}"
+    fix = found.get("hint") or ""
+    problems = [f"status {found['status']}" for _ in [0] if found["status"] != case.status]
+    problems += [f"does not say {w!r}" for w in case.says if w.lower() not in said.lower()]
+    problems += [f"fix lacks {w!r}" for w in case.fix if w.lower() not in fix.lower()]
+    problems += [f"says {w!r}" for w in case.never if w.lower() in (said + fix).lower()]
+    return problems
+
+
+@pytest.mark.parametrize(
+    "case", PROVIDERS, ids=[f"{c.answer}@{c.place}:{c.check}" for c in PROVIDERS]
+)
+def test_held_out_provider_answer(
+    case: Case, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if case.place == "listing":
+        scenario = providers_table.listing_answers(case.name, case.answer)
+    else:
+        model = MODELS.get(case.name, "gpt-4o-mini")
+        scenario = providers_table.call_answers(case.name, model, case.answer)
+    ran = scenario(pytester, monkeypatch)
+    problems = _problems(case, ran.checks)
+    assert not problems, f"{problems}\n{ran.output}"
+
+
+@pytest.mark.parametrize("answer,says,fix", OLLAMA, ids=[a for a, _, _ in OLLAMA])
+def test_held_out_ollama_answer(
+    answer: str, says: tuple[str, ...], fix: tuple[str, ...], pytester: pytest.Pytester
+) -> None:
+    run = ollama_table.generate_answers(answer)
+    ran = run(pytester)
+    smoke = {c["id"]: c for c in ran.checks}[f"ollama/smoke[{ollama_table.MODEL}]"]
+    said = f"{smoke['summary']} {smoke.get('why') or ''}"
+    assert smoke["status"] == "fail", ran.output
+    assert [w for w in says if w not in said] == [], smoke
+    assert [w for w in fix if w not in (smoke.get("hint") or "")] == [], smoke
+
+
+def test_places_are_known() -> None:
+    assert {c.place for c in PROVIDERS} <= set(PLACES)
+    assert all(published(c.answer).status >= 400 for c in PROVIDERS)
