@@ -45,7 +45,7 @@ def test_healthy_server_with_a_reasoning_model(pytester: pytest.Pytester, mock: 
         f'host = "{mock.base_url("ollama")}"\nmin_version = "0.5"\nsmoke = true\n'
         "cassettes = false",
     )
-    result = pytester.runpytest_subprocess("-v", "-m", "ollama", "--envcheck-report", *STRICT)
+    result = pytester.runpytest_inprocess("-v", "-m", "ollama", "--envcheck-report", *STRICT)
     result.assert_outcomes(passed=4)
     report = json.loads((pytester.path / "envcheck-report.json").read_text())
     assert {c["evidence"] for c in report["checks"]} == {"mocked"}
@@ -69,7 +69,7 @@ def test_missing_model_cpu_placement_and_old_server(
         f'host = "{mock.base_url("ollama")}"\nmodels = ["deepseek-r1:8b", "llama9:70b"]\n'
         "cassettes = false",
     )
-    result = pytester.runpytest_subprocess("-v", "-m", "ollama", *STRICT)
+    result = pytester.runpytest_inprocess("-v", "-m", "ollama", *STRICT)
     result.assert_outcomes(passed=3, failed=1)
     result.stdout.fnmatch_lines_random(
         [
@@ -83,7 +83,7 @@ def test_missing_model_cpu_placement_and_old_server(
     configure(
         pytester, f'host = "{mock.base_url("ollama")}"\nmin_version = "99.1"\ncassettes = false'
     )
-    result = pytester.runpytest_subprocess("-v", "-m", "ollama")
+    result = pytester.runpytest_inprocess("-v", "-m", "ollama")
     result.stdout.fnmatch_lines(
         ["  FAIL  ollama/server: Ollama 0.12.6 is older than the required 99.1"]
     )
@@ -93,7 +93,7 @@ def test_no_server_and_a_wrong_host(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     configure(pytester, f'host = "http://127.0.0.1:{free_port()}"\ncassettes = false')
-    result = pytester.runpytest_subprocess("-v", "-m", "ollama")
+    result = pytester.runpytest_inprocess("-v", "-m", "ollama")
     result.assert_outcomes(failed=1, skipped=2)
     result.stdout.fnmatch_lines(
         [
@@ -103,7 +103,7 @@ def test_no_server_and_a_wrong_host(
     )
     monkeypatch.setenv("OLLAMA_HOST", "http://gpu-box.invalid:11434")
     configure(pytester, "cassettes = false")
-    result = pytester.runpytest_subprocess("-v", "-m", "ollama", *STRICT)
+    result = pytester.runpytest_inprocess("-v", "-m", "ollama", *STRICT)
     result.stdout.fnmatch_lines(
         [
             "  FAIL  ollama/server: the host of http://gpu-box.invalid:11434 does not resolve",
@@ -119,7 +119,7 @@ def test_no_server_and_a_wrong_host(
 def test_a_hung_server_is_told_to_restart_not_to_start(pytester: pytest.Pytester) -> None:
     with silent_listener() as port:
         configure(pytester, f'host = "http://127.0.0.1:{port}"\ntimeout = 3\ncassettes = false')
-        result = pytester.runpytest_subprocess("-v", "-m", "ollama", "-k", "server", *STRICT)
+        result = pytester.runpytest_inprocess("-v", "-m", "ollama", "-k", "server", *STRICT)
     result.assert_outcomes(failed=1, deselected=2)
     result.stdout.fnmatch_lines(
         [
@@ -145,7 +145,7 @@ def test_defaults_look_where_the_client_looks(
     if _local_ollama_answers():
         pytest.skip("an Ollama listens on 127.0.0.1:11434 here: the default would find it")
     monkeypatch.delenv("OLLAMA_HOST", raising=False)
-    result = pytester.runpytest_subprocess(
+    result = pytester.runpytest_inprocess(
         "-v", "--envcheck-defaults", "-m", "ollama", "-rs", "--envcheck-report", *STRICT
     )
     assert result.ret == 0  # not found is no failure
@@ -163,7 +163,7 @@ def test_defaults_look_where_the_client_looks(
     )
     with MockLLM() as mock:
         monkeypatch.setenv("OLLAMA_HOST", mock.base_url("ollama"))
-        result = pytester.runpytest_subprocess(
+        result = pytester.runpytest_inprocess(
             "-v", "--envcheck-defaults", "-m", "ollama", "--envcheck-report", *STRICT
         )
     result.assert_outcomes(passed=3)
@@ -181,7 +181,7 @@ def test_a_source_build_is_not_told_to_upgrade(pytester: pytest.Pytester) -> Non
             pytester,
             f'host = "{mock.base_url("ollama")}"\nmin_version = "0.5"\ncassettes = false',
         )
-        result = pytester.runpytest_subprocess("-v", "-m", "ollama", "-k", "server", *STRICT)
+        result = pytester.runpytest_inprocess("-v", "-m", "ollama", "-k", "server", *STRICT)
     result.assert_outcomes(passed=1, deselected=2)
     result.stdout.fnmatch_lines(
         [
@@ -206,7 +206,7 @@ def test_a_text_404_on_show_for_a_listed_model_is_not_a_missing_model(
             f'host = "{mock.base_url("ollama")}"\nmodels = ["deepseek-r1:8b", "qwen3:4b"]\n'
             "cassettes = false",
         )
-        result = pytester.runpytest_subprocess("-v", "-m", "ollama", "-k", "model", *STRICT)
+        result = pytester.runpytest_inprocess("-v", "-m", "ollama", "-k", "model", *STRICT)
     result.assert_outcomes(failed=2, deselected=2)
     result.stdout.fnmatch_lines_random(
         [
@@ -227,7 +227,7 @@ def test_a_model_too_large_for_memory_says_how_much(
 ) -> None:
     mock.fault("ollama", 500, path="/api/generate")  # the real answer, from a public report
     configure(pytester, f'host = "{mock.base_url("ollama")}"\nsmoke = true\ncassettes = false')
-    result = pytester.runpytest_subprocess("-v", "-m", "ollama", *STRICT)
+    result = pytester.runpytest_inprocess("-v", "-m", "ollama", *STRICT)
     result.assert_outcomes(passed=3, failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -246,12 +246,12 @@ def test_recorded_once_then_replayed_in_ci(
 ) -> None:
     with MockLLM() as mock:
         configure(pytester, f'host = "{mock.base_url("ollama")}"')
-        recorded = pytester.runpytest_subprocess(
+        recorded = pytester.runpytest_inprocess(
             "-v", "-m", "ollama", "--envcheck-record=all", *STRICT
         )
         recorded.assert_outcomes(passed=3)
     monkeypatch.setenv("CI", "1")  # the mock is gone: only the cassettes can answer now
-    result = pytester.runpytest_subprocess("-v", "-m", "ollama", "--envcheck-report")
+    result = pytester.runpytest_inprocess("-v", "-m", "ollama", "--envcheck-report")
     result.assert_outcomes(passed=3)
     report = json.loads((pytester.path / "envcheck-report.json").read_text())
     assert {c["evidence"] for c in report["checks"]} == {"replayed"}

@@ -73,7 +73,7 @@ def test_every_provider_passes_against_the_mock(
     smoke = "smoke = true\ncassettes = false"
     toml = providers_toml(mock, openai=smoke, anthropic=smoke, gemini=smoke)
     pytester.makefile(".toml", pyproject=toml)
-    result = pytester.runpytest_subprocess("-v", "-m", "providers", "--envcheck-report")
+    result = pytester.runpytest_inprocess("-v", "-m", "providers", "--envcheck-report")
     result.assert_outcomes(passed=15)
     result.stdout.fnmatch_lines_random(
         [
@@ -105,7 +105,7 @@ def _run_with_fault(
             f'base_url = "{mock.base_url(kind)}"\ncassettes = false\n{extra}\n'
         )
         pytester.makefile(".toml", pyproject=toml)
-        return pytester.runpytest_subprocess("-v", "-k", select or f"{kind}.auth"), mock
+        return pytester.runpytest_inprocess("-v", "-k", select or f"{kind}.auth"), mock
     finally:
         mock.stop()
 
@@ -234,7 +234,7 @@ def test_retry_honours_retry_after_and_reports_the_wait(pytester: pytest.Pyteste
 
 def test_missing_key_without_cassettes(pytester: pytest.Pytester, mock: MockLLM) -> None:
     pytester.makefile(".toml", pyproject=providers_toml(mock))
-    result = pytester.runpytest_subprocess("-v", "-k", "openai.key")
+    result = pytester.runpytest_inprocess("-v", "-k", "openai.key")
     result.assert_outcomes(failed=1, deselected=11)
     result.stdout.fnmatch_lines(
         [
@@ -247,7 +247,7 @@ def test_missing_key_without_cassettes(pytester: pytest.Pytester, mock: MockLLM)
 def test_rpm_is_never_exceeded(pytester: pytest.Pytester, mock: MockLLM, keys: object) -> None:
     toml = providers_toml(mock, openai="rpm = 2\ntimeout = 2.0\ncassettes = false")
     pytester.makefile(".toml", pyproject=toml)
-    result = pytester.runpytest_subprocess("-v", "-k", "openai")
+    result = pytester.runpytest_inprocess("-v", "-k", "openai")
     result.stdout.fnmatch_lines(["*rate limit 2/60s for openai@http://127.0.0.1:*"])
     assert len(mock.calls_to("openai")) == 2
 
@@ -305,7 +305,7 @@ def test_ci_replays_real_recordings_without_keys(
     monkeypatch.setenv("CI", "true")
     install_cassettes(pytester.path)
     pytester.makefile(".toml", pyproject=REAL)
-    result = pytester.runpytest_subprocess("-v", "-m", "providers", "--envcheck-report")
+    result = pytester.runpytest_inprocess("-v", "-m", "providers", "--envcheck-report")
     result.assert_outcomes(passed=12)
     result.stdout.fnmatch_lines_random(
         [
@@ -332,7 +332,7 @@ def test_stale_and_corrupt_cassettes(
     (pytester.path / "cassettes" / "gemini" / "auth.yaml").write_text("interactions: [oops\n")
     stale = REAL.replace('model = "gpt-4o-mini"', 'base_url = "https://proxy.example.com/v1"')
     pytester.makefile(".toml", pyproject=stale)
-    result = pytester.runpytest_subprocess("-v", "-k", "auth")
+    result = pytester.runpytest_inprocess("-v", "-k", "auth")
     result.stdout.fnmatch_lines_random(
         [
             "  FAIL  providers/openai.auth: stale cassette: */cassettes/openai/auth.yaml has no "
@@ -358,7 +358,7 @@ def test_canary_no_key_anywhere(
         ".toml", pyproject=providers_toml(mock, openai=smoke, anthropic=smoke, gemini=smoke)
     )
     mock.fault("openai", 401, path="/chat/completions")  # an error path is recorded too
-    result = pytester.runpytest_subprocess(
+    result = pytester.runpytest_inprocess(
         "-v",
         "-m",
         "providers",
@@ -391,13 +391,13 @@ def test_stale_cassette_without_a_key_is_not_sent_live_nor_recorded(
     """Locally (default record mode 'new'), without a key, a request the cassette lacks is
     reported stale: it is never sent with the placeholder key, and no 401 is ever recorded."""
     pytester.makefile(".toml", pyproject=openai_toml(mock))
-    pytester.runpytest_subprocess("-v", "-m", "providers").assert_outcomes(passed=4)
+    pytester.runpytest_inprocess("-v", "-m", "providers").assert_outcomes(passed=4)
     recorded = {p: p.read_bytes() for p in (pytester.path / "cassettes").rglob("*.yaml")}
     assert len(recorded) == 3
     monkeypatch.delenv("OPENAI_API_KEY")
     with MockLLM() as moved:  # base_url changed since the recording
         pytester.makefile(".toml", pyproject=openai_toml(moved))
-        result = pytester.runpytest_subprocess("-v", "-m", "providers")
+        result = pytester.runpytest_inprocess("-v", "-m", "providers")
         assert moved.calls == []
     result.assert_outcomes(passed=1, failed=1, skipped=2)
     result.stdout.fnmatch_lines(
@@ -421,11 +421,11 @@ def test_missing_cassette_without_a_key_is_not_sent_live(
 ) -> None:
     """A new check (smoke) has no cassette yet: without a key it says so instead of calling."""
     pytester.makefile(".toml", pyproject=openai_toml(mock))
-    pytester.runpytest_subprocess("-v", "-m", "providers").assert_outcomes(passed=4)
+    pytester.runpytest_inprocess("-v", "-m", "providers").assert_outcomes(passed=4)
     monkeypatch.delenv("OPENAI_API_KEY")
     mock.reset()
     pytester.makefile(".toml", pyproject=openai_toml(mock, "smoke = true"))
-    result = pytester.runpytest_subprocess("-v", "-k", "openai.smoke")
+    result = pytester.runpytest_inprocess("-v", "-k", "openai.smoke")
     result.assert_outcomes(failed=1, deselected=4)
     result.stdout.fnmatch_lines(
         [
@@ -447,7 +447,7 @@ def test_model_missing_from_a_replayed_list_says_the_cassette_may_be_stale(
     monkeypatch.setenv("CI", "true")
     install_cassettes(pytester.path)
     pytester.makefile(".toml", pyproject=REAL.replace("gpt-4o-mini", "gpt-9-turbo"))
-    result = pytester.runpytest_subprocess("-v", "-k", "openai.model")
+    result = pytester.runpytest_inprocess("-v", "-k", "openai.model")
     result.assert_outcomes(failed=1, deselected=11)
     result.stdout.fnmatch_lines(
         [
@@ -491,7 +491,7 @@ def test_corrupt_cassette_says_what_is_wrong_with_it(
     text, problem = CORRUPT[case]
     (pytester.path / "cassettes" / "openai" / "auth.yaml").write_text(text)
     pytester.makefile(".toml", pyproject=REAL)
-    result = pytester.runpytest_subprocess("-v", "-k", "openai.auth")
+    result = pytester.runpytest_inprocess("-v", "-k", "openai.auth")
     result.assert_outcomes(failed=1, deselected=11)
     result.stdout.fnmatch_lines(
         [
@@ -508,12 +508,12 @@ def test_corrupt_cassette_says_what_is_wrong_with_it(
 def test_record_modes_once_and_new(pytester: pytest.Pytester, mock: MockLLM, keys: object) -> None:
     folder = pytester.path / "cassettes" / "openai"
     pytester.makefile(".toml", pyproject=openai_toml(mock))
-    pytester.runpytest_subprocess("-v", "-m", "providers").assert_outcomes(passed=4)
+    pytester.runpytest_inprocess("-v", "-m", "providers").assert_outcomes(passed=4)
     headroom = (folder / "headroom.yaml").read_text()
     pytester.makefile(".toml", pyproject=openai_toml(mock, "smoke = true"))
 
     mock.reset()  # once: a cassette that exists is replay-only, a missing one is recorded live
-    once = pytester.runpytest_subprocess("-v", "-m", "providers", "--envcheck-record=once")
+    once = pytester.runpytest_inprocess("-v", "-m", "providers", "--envcheck-record=once")
     once.assert_outcomes(passed=4, failed=1)
     once.stdout.fnmatch_lines(
         [
@@ -528,7 +528,7 @@ def test_record_modes_once_and_new(pytester: pytest.Pytester, mock: MockLLM, key
     assert (folder / "smoke.yaml").read_text().count("uri:") == 1
 
     mock.reset()  # new: replay what matches, record the rest live and add it to the cassette
-    new = pytester.runpytest_subprocess(
+    new = pytester.runpytest_inprocess(
         "-v", "-m", "providers", "--envcheck-record=new", "--envcheck-report"
     )
     new.assert_outcomes(passed=5)
@@ -651,7 +651,7 @@ def test_mistyped_provider_name_is_one_usage_error(pytester: pytest.Pytester) ->
         pyproject='[tool.envcheck.providers.opneai]\nmodel = "gpt-4o-mini"\n'
         "[tool.envcheck.providers.anthropic]\nrpm = 0\n",
     )
-    result = pytester.runpytest_subprocess("--envcheck")
+    result = pytester.runpytest_inprocess("--envcheck")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         [
@@ -682,7 +682,7 @@ def test_key_plausibility(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyP
         'base_url = "https://api.groq.com/openai/v1"\n'
     )
     pytester.makefile(".toml", pyproject=REAL + groq)
-    result = pytester.runpytest_subprocess("-v", "-k", "key")
+    result = pytester.runpytest_inprocess("-v", "-k", "key")
     result.assert_outcomes(passed=2, failed=2, deselected=12)
     result.stdout.fnmatch_lines_random(
         [
@@ -711,7 +711,7 @@ def test_headroom_warns_below_its_threshold(pytester: pytest.Pytester, keys: obj
     with EditedMock(scarce) as mock:
         toml = providers_toml(mock, openai="smoke = true", anthropic="smoke = true")
         pytester.makefile(".toml", pyproject=toml.replace("\n\n", "\ncassettes = false\n\n"))
-        result = pytester.runpytest_subprocess("-v", "-k", "openai.headroom or anthropic.headroom")
+        result = pytester.runpytest_inprocess("-v", "-k", "openai.headroom or anthropic.headroom")
     result.assert_outcomes(passed=2, deselected=12)
     result.stdout.fnmatch_lines(
         [
@@ -735,7 +735,7 @@ def test_an_openai_compatible_service_never_gets_the_vendor_key_by_default(
         pyproject='[tool.envcheck.providers.groq]\nkind = "openai"\n'
         f'base_url = "{mock.base_url("openai")}"\ncassettes = false\n',
     )
-    result = pytester.runpytest_subprocess("-v", "-m", "providers")
+    result = pytester.runpytest_inprocess("-v", "-m", "providers")
     result.stdout.fnmatch_lines(
         [
             "  FAIL  providers/groq.key: GROQ_API_KEY is not set",
@@ -766,7 +766,7 @@ def test_a_404_on_the_model_listing_is_a_wrong_base_url_and_the_fix_works(
     without_v1 = mock.url + "/openai"
     toml = f'[tool.envcheck.providers.openai]\nbase_url = "{without_v1}"\ncassettes = false\n'
     pytester.makefile(".toml", pyproject=toml)
-    result = pytester.runpytest_subprocess("-v", "-k", "openai.auth", *STRICT)
+    result = pytester.runpytest_inprocess("-v", "-k", "openai.auth", *STRICT)
     result.assert_outcomes(failed=1, deselected=3)
     fix = f'set base_url = "{mock.url}/openai/v1" in [tool.envcheck.providers.openai]'
     result.stdout.fnmatch_lines(
@@ -781,7 +781,7 @@ def test_a_404_on_the_model_listing_is_a_wrong_base_url_and_the_fix_works(
     )
     assert "model not found" not in result.stdout.str()
     pytester.makefile(".toml", pyproject=toml.replace(without_v1, f"{mock.url}/openai/v1"))
-    result = pytester.runpytest_subprocess("-v", "-k", "openai.auth", *STRICT)
+    result = pytester.runpytest_inprocess("-v", "-k", "openai.auth", *STRICT)
     result.assert_outcomes(passed=1, deselected=3)
 
 
@@ -795,7 +795,7 @@ def test_another_service_is_named_with_its_host_and_its_own_message(
             pyproject='[tool.envcheck.providers.scaleway]\nkind = "openai"\n'
             f'base_url = "{mock.base_url("openai")}"\nretries = 0\ncassettes = false\n',
         )
-        result = pytester.runpytest_subprocess("-v", "-k", "scaleway", *STRICT)
+        result = pytester.runpytest_inprocess("-v", "-k", "scaleway", *STRICT)
     # a 429 proves the key was accepted: auth passes, headroom carries the limit
     result.assert_outcomes(passed=2, failed=1, skipped=1)
     result.stdout.fnmatch_lines_random(
@@ -824,7 +824,7 @@ def test_a_key_that_does_not_reach_the_server_is_not_called_invalid(
 ) -> None:
     with EditedMock(_replace_listing("openai--401-no-api-key")) as mock:
         pytester.makefile(".toml", pyproject=openai_toml(mock, "cassettes = false"))
-        result = pytester.runpytest_subprocess("-v", "-k", "openai.auth", *STRICT)
+        result = pytester.runpytest_inprocess("-v", "-k", "openai.auth", *STRICT)
     result.assert_outcomes(failed=1, deselected=3)
     result.stdout.fnmatch_lines(
         [
@@ -856,7 +856,7 @@ def test_transport_failures_say_why(
         f'[tool.envcheck.providers.local]\nkind = "openai"\nbase_url = "{nothing}"\n'
         "retries = 0\ncassettes = false\n",
     )
-    result = pytester.runpytest_subprocess("-v", "-k", "auth", *STRICT)
+    result = pytester.runpytest_inprocess("-v", "-k", "auth", *STRICT)
     result.assert_outcomes(failed=2, deselected=6)
     port = mock.url.rsplit(":", 1)[1]
     result.stdout.fnmatch_lines_random(
@@ -894,7 +894,7 @@ def test_anthropic_aliases_are_the_apis_own_never_a_prefix(
         for i, name in enumerate(names)
     )
     pytester.makefile(".toml", pyproject=tables)
-    result = pytester.runpytest_subprocess("-v", "-k", "model", *STRICT)
+    result = pytester.runpytest_inprocess("-v", "-k", "model", *STRICT)
     result.assert_outcomes(passed=2, failed=3, deselected=15)
     result.stdout.fnmatch_lines_random(
         [
@@ -939,7 +939,7 @@ def test_gemini_says_what_to_enable_or_where_from(
     with EditedMock(_replace_listing_gemini(sample)) as mock:
         toml = f'[tool.envcheck.providers.gemini]\nbase_url = "{mock.base_url("gemini")}"\n'
         pytester.makefile(".toml", pyproject=toml + "cassettes = false\n")
-        result = pytester.runpytest_subprocess("-v", "-k", "gemini.auth", *STRICT)
+        result = pytester.runpytest_inprocess("-v", "-k", "gemini.auth", *STRICT)
     result.assert_outcomes(failed=1, deselected=3)
     result.stdout.fnmatch_lines([line, "        why: gemini answered HTTP 4*", fix])
     assert "bad request, check the model" not in result.stdout.str()
