@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -244,7 +245,16 @@ def test_missing_key_without_cassettes(pytester: pytest.Pytester, mock: MockLLM)
     )
 
 
-def test_rpm_is_never_exceeded(pytester: pytest.Pytester, mock: MockLLM, keys: object) -> None:
+def test_rpm_is_never_exceeded(
+    pytester: pytest.Pytester,
+    mock: MockLLM,
+    keys: object,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # the limiter's state lives under the temporary directory, by base_url: a test elsewhere
+    # (another pytest-xdist worker) whose mock had this port a minute ago must not count here
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     toml = providers_toml(mock, openai="rpm = 2\ntimeout = 2.0\ncassettes = false")
     pytester.makefile(".toml", pyproject=toml)
     result = pytester.runpytest_inprocess("-v", "-k", "openai")
