@@ -200,6 +200,26 @@ def test_verdicts_come_from_the_answers_structure(
     assert fix in (found.hint or ""), found.hint
 
 
+@pytest.mark.parametrize(
+    "reason,what",
+    [
+        ("API_KEY_HTTP_REFERRER_BLOCKED", "websites"),
+        ("API_KEY_IP_ADDRESS_BLOCKED", "IP addresses"),
+        ("API_KEY_ANDROID_APP_BLOCKED", "Android apps"),
+        ("API_KEY_IOS_APP_BLOCKED", "iOS apps"),
+    ],
+)
+def test_a_gemini_key_with_an_application_restriction_is_named(reason: str, what: str) -> None:
+    """The shape of Google's ErrorInfo (the replayed answer of the table's row has the referrer
+    reason); each reason names the restriction and the Credentials page."""
+    info = {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason}
+    body = {"error": {"code": 403, "status": "PERMISSION_DENIED", "details": [info]}}
+    found = llm.classify("gemini", 403, {}, body)
+    assert type(found) is llm.PermissionDenied
+    assert what in (found.why or "") and reason in (found.why or ""), found.why
+    assert "console.cloud.google.com/apis/credentials" in (found.hint or ""), found.hint
+
+
 def test_another_service_gets_no_vendor_pages() -> None:
     response = _answer("together--429-rate-limited")
     found = llm.classify("together", 402, {}, response["body"], kind="openai")

@@ -114,11 +114,13 @@ for ident, answer in [
     ("ollama-generate-500-unknown-architecture", "ollama--500-unknown-architecture"),
     ("ollama-generate-500-unknown-architecture-runner", "ollama--500-unknown-architecture-runner"),
     ("ollama-generate-500-runner-terminated", "ollama--500-runner-terminated"),
+    ("ollama-generate-500-gpu-memory", "heldout2--ollama-500-cuda-oom"),
     ("ollama-generate-500-unable-to-load", "ollama--500-unable-to-load"),
     ("ollama-generate-500-load-timeout", "ollama--500-load-timeout"),
     ("ollama-generate-500-no-longer-running", "ollama--500-runner-no-longer-running"),
     ("ollama-generate-400-does-not-support-generate", "ollama--400-does-not-support-generate"),
     ("ollama-generate-503-busy", "ollama--503-server-busy"),
+    ("ollama-generate-503-unavailable", "heldout2--ollama-503-cloud-overloaded"),
 ]:
     SCENARIOS.row(ident)(generate_answers(answer))
 

@@ -333,6 +333,8 @@ for ident, answer in [
     ("gemini-403-api-key-service-blocked", "gemini--403-api-key-service-blocked"),
     ("gemini-403-key-leaked", "gemini--403-key-leaked"),
     ("gemini-403-no-identity", "gemini--403-permission-denied-no-key"),
+    ("gemini-403-project-denied", "heldout--gemini-403-project-denied"),
+    ("gemini-403-application-restriction", "heldout2--gemini-403-referrer-blocked"),
     ("gemini-500-internal", "gemini--500-internal"),
     ("gemini-503-unavailable", "gemini--503-unavailable"),
 ]:
@@ -350,6 +352,10 @@ def _gemini_typo(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> 
     return run(pytester, monkeypatch, Setup("gemini", routes, model="gemini-2.5-flahs"))
 
 
+register(
+    "gemini-403-listed-model-forbidden",
+    call_answers("gemini", "gemini-3-pro-preview", "heldout2--gemini-403-caller-no-permission"),
+)
 register(
     "gemini-504-deadline-exceeded",
     call_answers("gemini", "gemini-2.5-flash", "gemini--504-deadline-exceeded"),
@@ -402,7 +408,12 @@ register(
     listing_answers("deepseek", "deepseek--402-insufficient-balance"),
 )
 register("mistral-401-unauthorized", listing_answers("mistral", "mistral--401-unauthorized"))
+register(
+    "mistral-401-listed-model-refused",
+    call_answers("mistral", "gpt-4o-mini", "heldout--mistral-401-model-not-activated"),
+)
 register("fireworks-500-listing", listing_answers("fireworks", "fireworks--500-listing"))
+register("fireworks-401-apigee-fault", listing_answers("fireworks", "heldout--fireworks-401-fault"))
 
 # -- no (whole) answer ---------------------------------------------------------------------------
 

@@ -408,6 +408,17 @@ def _says_no_key(message: str) -> bool:
     return any(s in lowered for s in said)
 
 
+#: google.api.ErrorReason values for a key's application restrictions (what each restricts), as
+#: Google's reference of ErrorReason describes them (cloud.google.com/java/docs/reference/
+#: proto-google-common-protos/latest/com.google.api.ErrorReason)
+_APPLICATION_RESTRICTIONS = {
+    "API_KEY_HTTP_REFERRER_BLOCKED": "websites (HTTP referrers)",
+    "API_KEY_IP_ADDRESS_BLOCKED": "IP addresses",
+    "API_KEY_ANDROID_APP_BLOCKED": "Android apps",
+    "API_KEY_IOS_APP_BLOCKED": "iOS apps",
+}
+
+
 def _forbidden(made: _Maker, d: Detail, api: str, where: str) -> ProviderError:
     """A 403: the key was recognised, and what it asked for is not allowed; ``ErrorInfo.reason``
     and OpenAI's ``error.code`` say why."""
@@ -431,6 +442,19 @@ def _forbidden(made: _Maker, d: Detail, api: str, where: str) -> ProviderError:
             "the key's API restrictions do not include this API (reason=API_KEY_SERVICE_BLOCKED)",
             "allow the Generative Language API in the key's API restrictions (Google Cloud "
             "console, APIs & Services, Credentials), or create a key in AI Studio",
+        )
+    restricted = sorted(set(d.reasons) & set(_APPLICATION_RESTRICTIONS))
+    if restricted:
+        what = _APPLICATION_RESTRICTIONS[restricted[0]]
+        return made(
+            PermissionDenied,
+            f"the key has an application restriction ({what}, reason={restricted[0]}) that "
+            "this request does not meet: a server-side call sends no browser referrer and no "
+            "app identity",
+            "change the key's application restriction (Google Cloud console, APIs & Services, "
+            "Credentials: https://console.cloud.google.com/apis/credentials) to None or to IP "
+            "addresses that include this machine's, or use a key without one for server-side "
+            "calls",
         )
     if d.code == "unsupported_country_region_territory":
         return made(

@@ -151,6 +151,9 @@ _NO_LONGER = re.compile(r"llama(?:-server| runner) process no longer running")
 _LOAD_TIMEOUT = re.compile(r"timed out waiting for llama(?:-server| runner) to start")
 _ARCHITECTURE = re.compile(r"unknown model architecture: '(?P<arch>[^']+)'")
 _UNABLE = re.compile(r"^unable to load model: (?P<path>\S+)")
+#: the GPU's allocator failing (llama.cpp's CUDA/ROCm backends print "CUDA error: out of memory",
+#: "cudaMalloc failed: out of memory"); system memory is ``out_of_memory``'s
+_GPU_MEMORY = re.compile(r"\b(?:CUDA|ROCm|HIP|cudaMalloc)\b[^;]*\bout of memory", re.IGNORECASE)
 LOG_COMMAND = ["journalctl", "-u", "ollama", "--no-pager", "-n", "100"]
 UPGRADE = "curl -fsSL https://ollama.com/install.sh | sh"
 
@@ -165,6 +168,30 @@ def _log_text() -> str:
     return (
         f"read the server's log: {' '.join(LOG_COMMAND)} (or the output of `ollama serve`, "
         "~/.ollama/logs/server.log on macOS)"
+    )
+
+
+def _gpu_memory_failure(model: str, host: str, shown: str) -> CheckFailed:
+    """The runner ended because the GPU could not hold what it tried to put there."""
+    text = (
+        "free GPU memory (nvidia-smi lists the processes that hold it; ollama ps the models "
+        f"loaded), or put fewer of {model}'s layers on the GPU (the num_gpu option), or use a "
+        f"smaller model or quantization; {_log_text()}"
+    )
+    return CheckFailed(
+        f"Ollama's model runner ran out of GPU memory loading {model} (on {host})",
+        why="the runner process (llama.cpp) ended because the GPU's memory could not hold the "
+        "model's layers and its context; Ollama's estimate of what fits was wrong, or other "
+        f"processes hold the GPU's memory; the server said: {shown}",
+        fix=Fix(
+            [
+                Manual("free GPU memory: nvidia-smi lists the processes that hold it"),
+                Manual(f"or put fewer of {model}'s layers on the GPU (the num_gpu option)"),
+                Manual(f"or use a smaller model or quantization than {model}"),
+                _log_step(),
+            ],
+            text=text,
+        ),
     )
 
 
@@ -230,6 +257,8 @@ def generate_failure(
             ),
         )
     crashed = _TERMINATED.search(said) or _NO_LONGER.search(said)
+    if status == 500 and crashed and _GPU_MEMORY.search(said):
+        return _gpu_memory_failure(model, host, shown)
     if status == 500 and crashed:
         when = "while loading it" if _TERMINATED.search(said) else "while it ran"
         text = f"{_log_text()}: it says why the runner ended"
@@ -253,6 +282,15 @@ def generate_failure(
             why=f"Ollama answered HTTP 503 (its queue holds OLLAMA_MAX_QUEUE requests, 512 "
             f"unless set): {shown}",
             fix=Fix([Manual(text)], text=text),
+        )
+    if status == 503:
+        text = f"try again later; if it keeps answering 503, {_log_text()}"
+        return CheckFailed(
+            f"the Ollama at {host} cannot serve {model} for now: HTTP 503: {shown}",
+            why="HTTP 503 is a server (or the cloud service it forwards a model to) saying it is "
+            "unavailable for the moment, not that the request is wrong; no other cause is "
+            f"guessed; the server said: {shown}",
+            fix=Fix([Manual("try again later"), _log_step()], text=text),
         )
     text = f"{_log_text()}; then ollama run {model} 'hello' shows the server's own error"
     return CheckFailed(

@@ -147,6 +147,8 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
         return _key_refused_for_model(p, exc)
     if isinstance(exc, llm.AuthenticationFailed):
         return CheckFailed(summary, why=why, fix=_key_fix(p, exc))
+    if _model_forbidden(exc, listed, sent):
+        return _forbidden_for_model(p, exc, summary)
     if isinstance(exc, llm.PermissionDenied):
         return CheckFailed(summary, why=why, fix=_forbidden_fix(p, exc))
     if isinstance(exc, llm.EndpointNotFound):
@@ -302,6 +304,32 @@ def _key_refused_for_model(p: Provider, exc: llm.ProviderError) -> CheckFailed:
     ask = f"whoever manages the {p.label} account"
     refused = f"{p.name}: {p.model} refused to this key{_tried(exc)}: {_message(exc)}"
     return CheckFailed(refused, why=why, fix=Fix([Manual(text, ask=ask)], text=text))
+
+
+def _model_forbidden(exc: llm.ProviderError, listed: bool, sent: Sent | None) -> bool:
+    """A 403 without a reason to the call of a model that the listing showed for the same key."""
+    if not isinstance(exc, llm.PermissionDenied) or isinstance(exc, llm.RegionNotSupported):
+        return False
+    return listed and sent is not None and not sent.listing and not exc.detail.reasons
+
+
+def _forbidden_for_model(p: Provider, exc: llm.ProviderError, summary: str) -> CheckFailed:
+    """The key lists the models and the call of one is forbidden: the key is not what is wrong
+    (a leaked or blocked key is refused for the listing too); this model is not open to it."""
+    fields = exc.detail.fields()
+    why = (
+        f"{p.label} lists the models for this very key (auth and model passed), and forbade the "
+        f"call of {p.model} with HTTP 403{f' ({fields})' if fields else ''}: the key works, its "
+        "permissions do not cover this model (a preview or a paid tier's model, one not enabled "
+        "for the key's project or workspace)"
+    )
+    text = (
+        f"give the key's account or project access to {p.model} in {p.label}'s console (its "
+        f"permissions, or a plan or tier that includes the model), or set another model in "
+        f"{p.table}"
+    )
+    ask = f"whoever manages the {p.label} account"
+    return CheckFailed(summary, why=why, fix=Fix([Manual(text, ask=ask)], text=text))
 
 
 def _listing_refused(p: Provider, exc: llm.ProviderError, summary: str) -> CheckFailed:
