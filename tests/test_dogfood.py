@@ -80,7 +80,7 @@ def test_the_node_plugin_of_the_root_conftest_finds_an_install_off_the_lock(
         [
             "*node/test-servers: 1 of 1 locked packages are not installed as locked in srv: "
             "left-pad 1.1.0 (locked: 1.3.0)",
-            "  fix: npm ci --prefix srv   (scripts/services does it)",
+            "*fix: npm ci --prefix srv   (scripts/services does it)",
         ]
     )
     manifest.write_text(json.dumps({"version": "1.3.0"}))  # what `npm ci` would do
