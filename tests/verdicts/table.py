@@ -122,6 +122,8 @@ def verdict_problems(row: Row, checks: Iterable[Mapping[str, Any]]) -> list[str]
         for c in row.cause
         if c.lower() not in said
     ]
+    if found["status"] in ("fail", "warn") and not (found.get("fix") or {}).get("steps"):
+        problems.append(f"{row.id}: {row.check} gives its fix as text only, not as steps")
     fix = (found.get("hint") or "").lower()
     problems += [
         f"{row.id}: the fix {f!r} is not in {found.get('hint')!r}"
