@@ -122,15 +122,20 @@ async def stdio_transport(
             state.hung_up = True
             await read_writer.aclose()
 
-    async with anyio.create_task_group() as group:
-        group.start_soon(read_stdout)
-        group.start_soon(write_stdin)
-        try:
-            yield read_stream, write_stream
-        finally:
-            with anyio.CancelScope(shield=True):
-                await _stop(process, state)
-            group.cancel_scope.cancel()
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(read_stdout)
+            group.start_soon(write_stdin)
+            try:
+                yield read_stream, write_stream
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await _stop(process, state)
+                group.cancel_scope.cancel()
+    finally:
+        # a task cancelled before it ran never closed its end: every end is closed here
+        for end in (read_writer, read_stream, write_stream, write_reader):
+            end.close()
 
 
 async def _stop(process: anyio.abc.Process, state: ChildState) -> None:

@@ -95,10 +95,15 @@ async def observed(
                 except (anyio.ClosedResourceError, anyio.BrokenResourceError):
                     pass
 
-        async with anyio.create_task_group() as group:
-            group.start_soon(inbound)
-            group.start_soon(outbound)
-            try:
-                yield from_server, to_server
-            finally:
-                group.cancel_scope.cancel()
+        try:
+            async with anyio.create_task_group() as group:
+                group.start_soon(inbound)
+                group.start_soon(outbound)
+                try:
+                    yield from_server, to_server
+                finally:
+                    group.cancel_scope.cancel()
+        finally:
+            # a task cancelled before it ran never closed its end: every end is closed here
+            for end in (to_session, from_server, to_server, from_session):
+                end.close()

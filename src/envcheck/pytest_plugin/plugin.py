@@ -323,5 +323,6 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """A failed check is said once in the terminal, in the envcheck section's "How to fix": once
     the other plugins (JUnit XML: what, why and the fix) have read the report, its FAILURES entry
     and short summary line point there."""
-    if report.failed and getattr(report, "envcheck", None) is not None:
+    found = getattr(report, "envcheck", None)
+    if report.failed and isinstance(found, dict) and found.get("status") == "fail":
         report.longrepr = "see 'How to fix' in the envcheck section below"
