@@ -13,7 +13,7 @@ ENVCHECK = str(Path(sys.executable).with_name("envcheck"))
 
 def test_without_configuration_checks_the_default_stack(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_app="def test_app():\n    raise AssertionError('not collected')\n")
-    result = pytester.run(ENVCHECK)
+    result = pytester.run(ENVCHECK, "-v")
     result.stdout.fnmatch_lines(
         [
             "*= envcheck: environment checks =*",
@@ -41,7 +41,9 @@ def test_project_configuration_wins_and_options_pass_through(pytester: pytest.Py
     )
     result = pytester.run(ENVCHECK, "--report", "reports/env", "-k", "python")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["*FAIL  python-version  Python 3.11.* does not satisfy >=3.99*"])
+    result.stdout.fnmatch_lines(
+        ["*FAIL  venv/python-version: Python 3.11.* does not satisfy >=3.99*"]
+    )
     assert (pytester.path / "reports" / "env.md").is_file()
 
 

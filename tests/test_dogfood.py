@@ -52,6 +52,8 @@ def test_providers_replay_the_real_recordings_without_a_key() -> None:
     done = run_here("--envcheck-only", "-m", "providers", "--envcheck-record=none", env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "12 passed" in done.stdout
+    assert "PASS  providers  12 pass (12 replayed)" in done.stdout  # never taken for live
+    done = run_here("--envcheck-only", "-m", "providers", "--envcheck-record=none", "-v", env=env)
     assert "replayed (recorded 2026-05-06)" in done.stdout
     assert "replayed (recorded 2025-12-31)" in done.stdout
 
@@ -86,7 +88,9 @@ def test_the_node_plugin_of_the_root_conftest_finds_an_install_off_the_lock(
     manifest.write_text(json.dumps({"version": "1.3.0"}))  # what `npm ci` would do
     result = pytester.runpytest_subprocess("-m", "node", "-k", "test-servers")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["  PASS  test-servers * 1 packages as locked; left-pad 1.3.0*"])
+    result.stdout.fnmatch_lines(["*PASS  node  1 pass*"])
+    verbose = pytester.runpytest_subprocess("-m", "node", "-k", "test-servers", "-v")
+    verbose.stdout.fnmatch_lines(["  PASS  test-servers * 1 packages as locked; left-pad 1.3.0*"])
 
 
 # -- scripts/test: the gate, then the suite ------------------------------------------------------

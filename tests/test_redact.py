@@ -24,8 +24,11 @@ from envcheck.report import files, terminal
 
 @pytest.fixture(autouse=True)
 def _forget_secrets() -> Iterator[None]:
-    """Secrets registered by a test do not mask anything in the tests after it."""
+    """Each test starts with no known secret (tests that ran before in this process, in-process
+    pytest sessions among them, registered theirs), and what it registers is forgotten after."""
     before = set(redact._secrets)
+    with redact._lock:
+        redact._secrets.clear()
     yield
     with redact._lock:
         redact._secrets.clear()

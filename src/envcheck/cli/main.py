@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -79,11 +80,13 @@ def _main(argv: Sequence[str] | None) -> int:
         "--envcheck-defaults",
         "-p",
         "no:cacheprovider",
-        "-q",
         # this process imported envcheck before pytest started: nothing of ours needs rewriting
         "-W",
         "ignore::pytest.PytestAssertRewriteWarning",
     ]
+    verbose = any(a in ("-v", "--verbose") or re.fullmatch(r"-v+", a) for a in rest)
+    if not verbose:  # quiet progress; -v asks for every check's line
+        pytest_args.append("-q")
     if not options.no_report:
         pytest_args.append(f"--envcheck-report={options.report}")
     if options.config:

@@ -69,6 +69,12 @@ def _overview(reporter: Any, grouped: Mapping[str, Sequence[Mapping[str, Any]]])
     for component, group in grouped.items():
         status = component_status(group)
         tally = ", ".join(f"{n} {state}" for state, n in counts(group).items() if n)
+        seen = [r.get("evidence") for r in group if r["status"] in ("pass", "warn")]
+        # a pass from a recording or the mock is not a live one: the overview says how many
+        other = ", ".join(
+            f"{seen.count(kind)} {kind}" for kind in ("replayed", "mocked") if kind in seen
+        )
+        tally += f" ({other})" if other else ""
         slow = slowest(group)
         took = f"; slowest {slow['name']} {duration(slow['duration'])}" if slow else ""
         reporter.write(f"{LABEL[status]}  ", **_MARKUP[status])
