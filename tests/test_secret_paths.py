@@ -20,9 +20,8 @@ def test_a_usage_error_quoting_a_nested_default_masks_its_password(
     pytester: pytest.Pytester, section: str, key: str
 ) -> None:
     scheme = "redis" if section == "redis" else "postgresql"
-    pytester.makepyprojecttoml(
-        f'[tool.envcheck.{section}]\n{key} = "${{NOPE:-${{ALSONOPE:-{scheme}://u:{SECRET}@h:1/0}}}}"\n'
-    )
+    nested = f"${{NOPE:-${{ALSONOPE:-{scheme}://u:{SECRET}@h:1/0}}}}"
+    pytester.makepyprojecttoml(f'[tool.envcheck.{section}]\n{key} = "{nested}"\n')
     result = pytester.runpytest_subprocess("-m", "envcheck")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     out = result.stdout.str() + result.stderr.str()
