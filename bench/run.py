@@ -228,8 +228,10 @@ def main() -> int:
     readme = HERE / "README.md"
     text = readme.read_text() if readme.exists() else ""
     marker = "<!-- results: written by bench/run.py -->"
-    head = text.split(marker)[0] if marker in text else text
-    readme.write_text(head + table)
+    head, _, rest = text.partition(marker)
+    # the results end at the next section: the sections after them are other benchmarks'
+    after = rest[rest.index("\n## ") :] if "\n## " in rest else ""
+    readme.write_text(head + table.rstrip("\n") + "\n" + after)
     print(table)
     return 0 if ok_a and ok_b and ok_c and ok_d else 1
 
