@@ -11,8 +11,11 @@ import functools
 import re
 import shlex
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -28,6 +31,72 @@ from envcheck.core.format import listed
 from envcheck.core.model import CheckFailed, CheckSkipped, Context, FactValue, Outcome, ok, warn
 
 _CHANGED = "the environment was changed after `poetry install` (pip install/uninstall, an old env)"
+_T = TypeVar("_T")
+
+
+@dataclass
+class _Once:
+    """One piece of work the checks of a session share (Poetry's answer, another env's
+    packages): the first check that needs it does it, the others wait for its result."""
+
+    config: object  # the session's config: a later session asks again
+    done: threading.Event = field(default_factory=threading.Event)
+    value: Any = None
+    error: BaseException | None = None
+
+
+_once_lock = threading.Lock()
+_once: dict[tuple[int, str], _Once] = {}
+_ONCE_KEPT = 64
+
+
+class _OutOfTime(Exception):
+    """Another check's share of the work did not finish before this check's deadline."""
+
+
+def _shared(ctx: Context, key: str, work: Callable[[], _T]) -> _T:
+    """``work()``, done once per session for every check that asks with ``key``; a check that
+    waits for another's does so only until its own deadline (:class:`_OutOfTime`), so no check
+    outlives its timeout because 2,000 others need the same answer."""
+    slot = (id(ctx.config), key)
+    with _once_lock:
+        found = _once.get(slot)
+        if found is not None and found.config is not ctx.config:
+            found = None  # a config of an ended session whose id was reused
+        mine = found is None
+        if found is None:
+            found = _once[slot] = _Once(ctx.config)
+            while len(_once) > _ONCE_KEPT:
+                del _once[next(iter(_once))]
+    if mine:
+        try:
+            found.value = work()
+        except BaseException as exc:  # noqa: B036 - handed to every check that waits
+            found.error = exc
+            raise
+        finally:
+            found.done.set()
+        return found.value  # type: ignore[no-any-return]
+    if not found.done.wait(max(0.0, ctx.remaining() - 0.25)):
+        raise _OutOfTime()
+    error = found.error
+    if isinstance(error, CheckFailed):  # each check its own exception (raised on its thread)
+        raise CheckFailed(error.summary, why=error.why, fix=error.fix, facts=error.facts)
+    if error is not None:
+        raise error
+    return found.value  # type: ignore[no-any-return]
+
+
+def _env_path(ctx: Context, root: Path) -> Path | None:
+    """The project's Poetry environment, asked once per session (:func:`_shared`)."""
+    return _shared(ctx, f"env_path:{root}", lambda: _poetry.env_path(ctx, root)[0])
+
+
+def _env_or_none(ctx: Context, root: Path) -> Path | None:
+    try:
+        return _env_path(ctx, root)
+    except (CheckFailed, _OutOfTime):
+        return None
 
 
 def _same_version(a: str, b: str) -> bool:
@@ -50,9 +119,14 @@ def in_the_right_env(
     """
     shown = text or str(_fixes.make(*steps))
     try:
-        expected, _ = _poetry.env_path(ctx, root)
+        expected = _env_path(ctx, root)
     except CheckFailed:
         return _fixes.make(*steps, text=shown), None  # Poetry is missing or broken: its check says
+    except _OutOfTime:
+        return _fixes.make(*steps, text=shown), (
+            "which environment is the project's is not known: Poetry had not answered another "
+            "check's `poetry env info --path` when this check's time ran out"
+        )
     here = _poetry.running_env()
     if expected is None:
         adds = [s for s in steps if isinstance(s, Command) and "add" in s.argv]
@@ -83,7 +157,7 @@ def lock_drift(ctx: Context) -> Outcome:
     if root is None or not lock.is_file():
         raise CheckSkipped(f"no poetry.lock in {root or ctx.rootdir} to compare with")
     cache = ctx.config.extra.get("pytest_cache")
-    parsed, project = _project.read_lock(lock, cache), _project.read_project(root)
+    parsed, project = _project.read_lock(lock, cache, ctx), _project.read_project(root)
     installed = _installed.installed()
     groups = project.default_groups
     drift = [
@@ -167,7 +241,7 @@ def with_groups(ctx: Context, installed: Mapping[str, object], root: Path) -> st
     if not lock.is_file():
         return ""
     cache = ctx.config.extra.get("pytest_cache")
-    project, parsed = _project.read_project(root), _project.read_lock(lock, cache)
+    project, parsed = _project.read_project(root), _project.read_lock(lock, cache, ctx)
     groups = {
         g
         for p in parsed.packages.values()
@@ -247,10 +321,14 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
         )
     steps, why = _poetry_fix(ctx, root, req, dev)
     fix, where = in_the_right_env(ctx, root, steps)
-    if where is not None:
-        expected, _ = _poetry.env_path(ctx, root)
+    expected = _env_or_none(ctx, root) if where is not None else None
+    if expected is not None:
         name = canonicalize_name(req.name)
-        there = _installed.installed_in(expected).get(name) if expected else None
+        try:
+            others = _shared(ctx, f"in:{expected}", lambda: _installed.installed_in(expected))
+        except _OutOfTime:
+            others = {}
+        there = others.get(name)
         if there is not None and _satisfies(req, there.version):
             fix = _fixes.make(
                 Manual("run pytest in the project's Poetry environment: poetry run pytest"),
@@ -266,7 +344,7 @@ def _poetry_fix(ctx: Context, root: Path, req: Requirement, dev: bool) -> tuple[
     project = _project.read_project(root)
     lock = root / "poetry.lock"
     cache = ctx.config.extra.get("pytest_cache")
-    locked = _project.read_lock(lock, cache).packages.get(name) if lock.is_file() else None
+    locked = _project.read_lock(lock, cache, ctx).packages.get(name) if lock.is_file() else None
     poetry = functools.partial(_fixes.poetry, root, ctx.rootdir)
     add = poetry("add", *(("--group", "dev") if dev else ()), str(req))
     install = poetry(*_fixes.install_args(root))

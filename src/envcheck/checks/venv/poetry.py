@@ -202,18 +202,23 @@ def ask(ctx: Context, program: str, request: Request, also: Sequence[Request] = 
     found = _known(ctx, request)
     if found is not None:
         return found
-    with _ONE_AT_A_TIME:
+    limit = ctx.check.seconds  # what the user configured; ctx.remaining() is what is left
+    # another check's Poetry process runs: wait for it only as long as this check may
+    if not _ONE_AT_A_TIME.acquire(timeout=max(0.0, ctx.remaining() - 0.25)):
+        raise _hung(request.args, limit, waited=True)
+    try:
         found = _known(ctx, request)
         if found is not None:
             return found
         others = [
             r for r in also if r.token != request.token and _known(ctx, r, take=False) is None
         ]
-        limit = ctx.check.seconds  # what the user configured; ctx.remaining() is what is left
         answers = _batch(program, [request, *others], ctx.remaining(), limit) if others else {}
         answer = answers.pop(request.token, None)
         if answer is None:
             answer = _spawn(program, request.args, ctx.remaining(), limit)
+    finally:
+        _ONE_AT_A_TIME.release()
     _keep(ctx, request, answer)
     for other in others:
         if other.token not in answers:
@@ -304,11 +309,17 @@ def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _hung(args: Sequence[str], limit: float) -> CheckFailed:
+def _hung(args: Sequence[str], limit: float, waited: bool = False) -> CheckFailed:
     shown = " ".join(["poetry", *args])
+    if waited:  # envcheck runs one Poetry at a time: the others were still running
+        summary = f"`{shown}` could not start within {limit:g} s"
+        why = "envcheck runs one Poetry process at a time, and other checks' Poetry ran longer"
+    else:
+        summary = f"`{shown}` did not finish within {limit:g} s"
+        why = "Poetry hangs (a network lookup, or a lock held by another Poetry process)"
     return CheckFailed(
-        f"`{shown}` did not finish within {limit:g} s",
-        why="Poetry hangs (a network lookup, or a lock held by another Poetry process)",
+        summary,
+        why=why,
         fix=_fixes.make(
             Manual(f"run `{shown}` by hand to see where it waits"),
             Edit("pyproject.toml", "toml", "tool.envcheck.venv.timeout", max(60.0, limit * 2)),

@@ -3,12 +3,13 @@ poetry.lock pins, with the groups and markers that decide whether a package belo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import sys
 import threading
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
-from envcheck.core.fix import Command, Fix, Manual
+from envcheck.core.fix import Command, Edit, Fix, Manual
 from envcheck.core.model import CheckFailed, CheckSkipped, Context
 
 MAIN = "main"
@@ -25,6 +26,11 @@ _LOCK_CACHE = "envcheck/venv/lock/"
 _MEMO_KEPT = 4
 _memo_lock = threading.Lock()
 _memo: dict[tuple[Path, int, int], Lock] = {}
+#: the reads of poetry.lock under way: every other check that needs the same file waits for it
+_reading: dict[tuple[Path, int, int], _Reading] = {}
+_documents: dict[tuple[Path, int, int], dict[str, Any]] = {}
+#: id of a parsed document -> (that document, what it declares)
+_projects: dict[int, tuple[dict[str, Any], Project]] = {}
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,16 @@ class Project:
     python_from: str | None
 
 
+@dataclass
+class _Reading:
+    """One read of poetry.lock under way; the checks that need it too wait for it."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    lock: Lock | None = None
+    error: CheckFailed | None = None
+
+
+@functools.lru_cache(maxsize=4096)
 def _applies(marker: str) -> bool:
     if not marker:
         return True
@@ -90,19 +106,80 @@ def _here(locked: Locked) -> bool:
     return not locked.markers or any(_applies(m) for m in locked.markers.values())
 
 
-def read_lock(path: Path, cache: Any = None) -> Lock:
-    """poetry.lock, parsed once per change of the file.
+def read_lock(path: Path, cache: Any = None, ctx: Context | None = None) -> Lock:
+    """poetry.lock, parsed once per change of the file, for every check of the run.
 
     ``cache`` (pytest's, ``None`` under ``-p no:cacheprovider``) keeps the parsed summary across
     sessions, keyed by the file's path, size, mtime and sha256: a cold run skips the TOML parse.
     Invalid TOML is never kept, so it is reported on every run.
+
+    Shared work is done once: when checks ask at the same time, one reads and parses the file
+    and the others wait for its result, each at most until its own deadline (``ctx``): a check
+    whose time runs out first fails saying so, instead of outliving its timeout.
     """
     info = path.stat()
     memo_key = (path, info.st_mtime_ns, info.st_size)
     with _memo_lock:
         found = _memo.get(memo_key)
+        reading = _reading.get(memo_key) if found is None else None
+        mine = found is None and reading is None
+        if mine:
+            reading = _reading[memo_key] = _Reading()
     if found is not None:
         return found
+    assert reading is not None
+    if not mine:
+        return _wait_for(reading, path, info.st_size, ctx)
+    try:
+        lock = _read_lock(path, info, cache)
+    except CheckFailed as exc:
+        reading.error = exc
+        raise
+    else:
+        reading.lock = lock
+    finally:  # the waiting checks get the lock or the error, never a wait without end
+        with _memo_lock:
+            _reading.pop(memo_key, None)
+            if reading.lock is not None:
+                _memo[memo_key] = reading.lock
+                while len(_memo) > _MEMO_KEPT:
+                    del _memo[next(iter(_memo))]
+        reading.done.set()
+    return lock
+
+
+def _wait_for(reading: _Reading, path: Path, size: int, ctx: Context | None) -> Lock:
+    """The result of another check's read of ``path``, waited for until this check's deadline."""
+    within = None if ctx is None else max(0.0, ctx.remaining() - 0.25)
+    if not reading.done.wait(within):
+        seconds = ctx.check.seconds if ctx is not None else 0.0
+        raise CheckFailed(
+            f"{path} ({size / 2**20:.1f} MiB) was still being read by another check when this "
+            f"check's {seconds:g} s ran out",
+            why="every venv check reads poetry.lock once, shared; reading this one takes longer "
+            "than the time this check had left",
+            fix=Fix(
+                (
+                    Edit(
+                        "pyproject.toml",
+                        "toml",
+                        "tool.envcheck.venv.timeout",
+                        max(60.0, seconds * 2),
+                    ),
+                ),
+                text="raise [tool.envcheck.venv] timeout",
+            ),
+        )
+    if reading.error is not None:
+        raise CheckFailed(
+            reading.error.summary, why=reading.error.why, fix=reading.error.fix
+        ) from None
+    if reading.lock is None:  # the first reader met another error (OSError): meet it here
+        return read_lock(path, None, ctx)
+    return reading.lock
+
+
+def _read_lock(path: Path, info: Any, cache: Any) -> Lock:
     data = path.read_bytes()
     key = {
         "path": str(path),
@@ -116,10 +193,6 @@ def read_lock(path: Path, cache: Any = None) -> Lock:
         lock = _parse_lock(path, data)
         if cache is not None:
             cache.set(name, {**key, **_to_cache(lock)})
-    with _memo_lock:
-        _memo[memo_key] = lock
-        while len(_memo) > _MEMO_KEPT:
-            del _memo[next(iter(_memo))]
     return lock
 
 
@@ -202,11 +275,24 @@ def _parse_lock(path: Path, data: bytes) -> Lock:
 
 
 def read_project(root: Path) -> Project:
-    path = root / "pyproject.toml"
+    """What pyproject.toml declares; read once per change of the file (do not change it)."""
     try:
-        document: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        document = {}
+        data = document(root)
+    except ValueError:
+        return _read_project({})
+    with _memo_lock:
+        found = _projects.get(id(data))
+    if found is not None and found[0] is data:
+        return found[1]
+    made = _read_project(data)
+    with _memo_lock:
+        _projects[id(data)] = (data, made)
+        while len(_projects) > _MEMO_KEPT:
+            del _projects[next(iter(_projects))]
+    return made
+
+
+def _read_project(document: dict[str, Any]) -> Project:
     project = document.get("project", {}) or {}
     poetry = document.get("tool", {}).get("poetry", {}) or {}
     declared: dict[str, set[str]] = {}
@@ -314,14 +400,28 @@ def locate(rootdir: Path, prefix: Path) -> Where:
 
 
 def document(root: Path) -> dict[str, Any]:
-    """``pyproject.toml`` as TOML; raises :class:`ValueError` naming the problem."""
+    """``pyproject.toml`` as TOML; raises :class:`ValueError` naming the problem.
+
+    Parsed once per change of the file (the checks of one run ask for it thousands of times
+    when ``packages`` lists thousands); do not change what it returns."""
     path = root / "pyproject.toml"
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        info = path.stat()
+        key = (path, info.st_mtime_ns, info.st_size)
+        with _memo_lock:
+            found = _documents.get(key)
+        if found is not None:
+            return found
+        parsed = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path} is not valid TOML ({exc})") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path} cannot be read ({exc})") from None
+    with _memo_lock:
+        _documents[key] = parsed
+        while len(_documents) > _MEMO_KEPT:
+            del _documents[next(iter(_documents))]
+    return parsed
 
 
 def missing_package(root: Path) -> str | None:
