@@ -11,24 +11,18 @@ runs; the report (``fixes`` in the JSON) says what was applied.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
-import json
-import signal
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from envcheck.cli import fixrun
+
 #: the exit code when the user stops the fixes (Ctrl-C, q): pytest's "interrupted"
 INTERRUPTED = 2
-
-
-class _Stopped(BaseException):
-    """SIGTERM while fixing: unwinds like Ctrl-C (the step in flight is killed on the way)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,32 +52,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _Collect:
-    """A pytest plugin that keeps the check results and the session's engine."""
-
-    def __init__(self) -> None:
-        self.results: list[dict[str, Any]] = []
-        self.engine: Any = None
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        found = getattr(report, "envcheck", None)
-        if isinstance(found, dict):
-            self.results.append(found)
-
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        from envcheck.pytest_plugin.plugin import engine
-
-        self.engine = engine(session.config)
-
-
-def _pytest_args(options: argparse.Namespace, rest: Sequence[str]) -> list[str]:
-    args = ["--envcheck-only", "--envcheck-defaults", "-p", "no:cacheprovider", "-q"]
-    args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    if options.config:
-        args.append(f"--envcheck-config={options.config}")
-    return [*args, *rest]
-
-
 def main(argv: Sequence[str]) -> int:
     parser = _parser()
     options, rest = parser.parse_known_args(list(argv))
@@ -91,12 +59,9 @@ def main(argv: Sequence[str]) -> int:
         parser.error("--allow-privileged goes with --yes (when asked, you decide per fix)")
     if options.step_timeout <= 0:
         parser.error("--step-timeout must be a positive number of seconds")
-    collect = _Collect()
-    shown = io.StringIO()
-    with contextlib.redirect_stdout(shown):
-        code = int(pytest.main(_pytest_args(options, rest), plugins=[collect]))
+    code, collect, shown = fixrun.run_checks(options.config, rest)
     if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
-        sys.stdout.write(shown.getvalue())
+        sys.stdout.write(shown)
         return code
     from envcheck.engine import fixer
 
@@ -124,14 +89,14 @@ def main(argv: Sequence[str]) -> int:
     done = code
     for round_ in range(ROUNDS):
         if round_:  # checks that were blocked by what the last round fixed may now fail
-            planned = [p for p in fixer.plan(results) if _key(p) not in keys]
+            planned = [p for p in fixer.plan(results) if fixrun.fix_id(p) not in keys]
             if not planned:
                 break
             print("envcheck fix: checks that could not run before now fail:")
             _show_plan(planned)
         records, interrupted = _apply(planned, options, collect.engine)
         offered += list(zip(planned, records))
-        keys |= {_key(p) for p in planned}
+        keys |= {fixrun.fix_id(p) for p in planned}
         if interrupted:
             print("envcheck fix: interrupted; nothing else was run")
         done, results, document = _recheck(options, rest)
@@ -146,10 +111,6 @@ def main(argv: Sequence[str]) -> int:
 
 #: plan, apply, re-check at most this many times (each round can unblock the next checks)
 ROUNDS = 3
-
-
-def _key(item: Any) -> str:
-    return json.dumps(item.fix.to_dict()["steps"], sort_keys=True)
 
 
 def _show_plan(planned: list[Any]) -> None:
@@ -178,57 +139,33 @@ def _ask(number: int) -> str:
             return answer
 
 
-@contextlib.contextmanager
-def _sigterm_unwinds() -> Iterator[None]:
-    """While fixing, SIGTERM unwinds like Ctrl-C, so the step in flight is stopped."""
-
-    def stop(signum: int, frame: Any) -> None:
-        raise _Stopped()
-
-    try:
-        previous = signal.signal(signal.SIGTERM, stop)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def _apply(
     planned: list[Any], options: argparse.Namespace, engine: Any
 ) -> tuple[list[dict[str, Any]], bool]:
-    from envcheck.engine import fixer
-
     records: list[dict[str, Any]] = []
     everything = options.yes
     interrupted = False
-    with _sigterm_unwinds():
+    with fixrun.sigterm_unwinds():
         for number, item in enumerate(planned, 1):
-            record: dict[str, Any] = {
-                "checks": list(item.checks),
-                "text": str(item.fix),
-                "applied": False,
-                "reason": None,
-                "steps": [],
-                "healed": [],
-            }
+            record = fixrun.new_record(item)
             records.append(record)
             if interrupted:
                 record["reason"] = "interrupted before it was offered"
                 continue
-            if item.manual:
+            refused = fixrun.refusal(
+                item, allow_privileged=not options.yes or options.allow_privileged
+            )
+            if refused == fixrun.MANUAL:
                 record["reason"] = "manual: a person does it"
                 continue
-            if options.yes and item.privileged and not options.allow_privileged:
+            if refused == fixrun.PRIVILEGED:
                 record["reason"] = "privileged: run with --allow-privileged, or by hand"
                 print(f"envcheck fix: skipping fix {number} ({record['reason']})")
                 continue
             if not everything:
                 try:
                     answer = _ask(number)
-                except (KeyboardInterrupt, _Stopped):
+                except (KeyboardInterrupt, fixrun.Stopped):
                     record["reason"], interrupted = "interrupted", True
                     continue
                 if answer == "q":
@@ -238,47 +175,14 @@ def _apply(
                     record["reason"] = "declined"
                     continue
                 everything = answer == "a"
-            record["applied"] = True
-            for step in item.fix.steps:
-                print(f"  {'$' if step.where == 'local' else '>'} {step.render()}", flush=True)
-                try:
-                    result = fixer.apply_step(
-                        step, engine.config, engine.plugins, timeout=options.step_timeout
-                    )
-                except fixer.StepRefused as exc:
-                    record["reason"] = str(exc)
-                    break
-                except (KeyboardInterrupt, _Stopped):
-                    record["reason"], interrupted = "interrupted while this step ran", True
-                    record["steps"].append(
-                        {
-                            "kind": step.kind,
-                            "text": step.render(),
-                            "ok": False,
-                            "exit_code": None,
-                            "duration": 0.0,
-                            "output": "stopped",
-                        }
-                    )
-                    break
-                record["steps"].append(
-                    {
-                        "kind": step.kind,
-                        "text": step.render(),
-                        "ok": result.ok,
-                        "exit_code": result.exit_code,
-                        "duration": round(result.duration, 3),
-                        "output": result.output,
-                    }
-                )
-                status = "ok" if result.ok else f"failed (exit code {result.exit_code})"
-                print(f"    {status} in {result.duration:.1f} s")
-                if not result.ok:
-                    print("    " + result.output.strip().replace("\n", "\n    "))
-                    record["reason"] = "a step failed"
-                    break
-            if interrupted:
-                continue
+            interrupted = fixrun.apply(
+                item,
+                record,
+                engine.config,
+                engine.plugins,
+                timeout=options.step_timeout,
+                echo=lambda line: print(line, flush=True),
+            )
     return records, interrupted
 
 
@@ -288,14 +192,10 @@ def _recheck(
     """The checks again, in a fresh process (nothing cached from before the fixes): its exit
     code, results and report."""
     target = _target(options)
-    command = [sys.executable, "-m", "envcheck.cli.main", "--report", str(target), *rest]
-    if options.config:
-        command += ["--config", options.config]
     print("envcheck fix: checking again")
-    done = subprocess.run(command)
-    try:
-        document = json.loads(target.with_name(target.name + ".json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    done = subprocess.run(fixrun.recheck_command(target, rest, options.config))
+    document = fixrun.read_report(target)
+    if document is None:
         print("envcheck fix: the re-check wrote no report", file=sys.stderr)
         return done.returncode, [], None
     return done.returncode, list(document.get("checks", [])), document
@@ -314,17 +214,14 @@ def _summary(
     interrupted: bool,
 ) -> int:
     """Healed, still failing, not applied; the report gets the fixes."""
-    status = {c["id"]: c["status"] for c in document.get("checks", [])}
-    healed: list[dict[str, Any]] = []
-    failing: list[dict[str, Any]] = []
-    for item, record in offered:
-        record["healed"] = [c for c in item.checks if status.get(c) == "pass"]
-        if record["applied"]:
-            (healed if len(record["healed"]) == len(item.checks) else failing).append(record)
+    fixrun.settle(offered, document)
     records = [record for _, record in offered]
+    healed = [r for r in records if fixrun.is_healed(r)]
+    failing = [r for r in records if r["applied"] and not fixrun.is_healed(r)]
     skipped = [r for r in records if not r["applied"]]
     document["fixes"] = records
-    _write(_target(options), document)
+    for problem in fixrun.write_report(_target(options), document):
+        print(f"envcheck fix: warning: {problem}", file=sys.stderr)
     print(
         f"envcheck fix: {len(healed)} healed, {len(failing)} still failing, "
         f"{len(skipped)} not applied"
@@ -336,16 +233,3 @@ def _summary(
     for record in skipped:
         print(f"  not applied: {', '.join(record['checks'])} ({record['reason']})")
     return INTERRUPTED if interrupted else code
-
-
-def _write(target: Path, document: dict[str, Any]) -> None:
-    """The re-check's report again, with the fixes."""
-    from envcheck.report import files
-
-    for path, text in (
-        (target.with_name(target.name + ".json"), files.dumps(document)),
-        (target.with_name(target.name + ".md"), files.render_markdown(document)),
-    ):
-        problem = files.write_atomically(path, text)
-        if problem:
-            print(f"envcheck fix: warning: could not write {path}: {problem}", file=sys.stderr)

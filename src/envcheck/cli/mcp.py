@@ -316,11 +316,27 @@ def _first_line(text: str | None, limit: int = 100) -> str:
     return redact.clean(line, limit)
 
 
-def cmd_serve(directory: Path, config: Path | None, timeout: float) -> int:
+def cmd_serve(
+    directory: Path,
+    config: Path | None,
+    timeout: float,
+    *,
+    allow_fix: bool = False,
+    allow_privileged: bool = False,
+    fix_timeout: float = 300.0,
+) -> int:
     """``envcheck mcp serve``: envcheck as an MCP server over stdio."""
     from envcheck.cli.mcp_server import Workspace, serve
 
-    return serve(Workspace(directory, timeout=timeout, config=config))
+    ws = Workspace(
+        directory,
+        timeout=timeout,
+        config=config,
+        allow_fix=allow_fix,
+        allow_privileged=allow_privileged,
+        fix_timeout=fix_timeout,
+    )
+    return serve(ws)
 
 
 # -- the command line --------------------------------------------------------------------------
@@ -358,16 +374,46 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="the longest a run_checks call may take (default: 300)",
     )
+    serve.add_argument(
+        "--allow-fix",
+        action="store_true",
+        help="offer the apply_fix tool (unprivileged fixes; never manual steps)",
+    )
+    serve.add_argument(
+        "--allow-privileged",
+        action="store_true",
+        help="with --allow-fix: apply_fix may also run steps that need sudo, a database "
+        "superuser or a Redis admin",
+    )
+    serve.add_argument(
+        "--fix-timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="the longest the steps of one apply_fix may take together (default: 300)",
+    )
     return parser
 
 
 def main(argv: Sequence[str]) -> int:
     """Run one ``envcheck mcp`` command; returns the exit code."""
-    args = _parser().parse_args(list(argv))
+    parser = _parser()
+    args = parser.parse_args(list(argv))
     directory = Path.cwd()
     explicit = Path(args.config) if args.config else None
     if args.command == "serve":
-        return cmd_serve(directory, explicit, args.timeout)
+        if args.allow_privileged and not args.allow_fix:
+            parser.error("--allow-privileged goes with --allow-fix")
+        if args.fix_timeout <= 0:
+            parser.error("--fix-timeout must be a positive number of seconds")
+        return cmd_serve(
+            directory,
+            explicit,
+            args.timeout,
+            allow_fix=args.allow_fix,
+            allow_privileged=args.allow_privileged,
+            fix_timeout=args.fix_timeout,
+        )
     out = Writer(sys.stdout)
     try:
         project = open_project(directory, explicit)

@@ -1,9 +1,18 @@
 """``envcheck mcp serve``: envcheck as an MCP server over stdio, for coding agents.
 
 Tools: ``run_checks`` (run the environment checks, all or one component, through the ``envcheck``
-console script in a subprocess), ``last_report`` (the summary of the last report) and
-``list_components``. A summary holds the counts by status and, for every failed or warned check,
-its id, summary, why and fix; it comes from the JSON report, which is already redacted.
+console script in a subprocess), ``last_report`` (the summary of the last report),
+``list_components``, ``plan_fixes`` (run the checks and list the structured fixes of what failed,
+each with an id; changes nothing) and, only when the server was started with ``--allow-fix``,
+``apply_fix`` (apply one planned fix by its id, then re-check). A summary holds the counts by
+status and, for every failed or warned check, its id, summary, why and fix; it comes from the JSON
+report, which is already redacted, and every tool's answer passes the redactor again.
+
+``apply_fix`` never applies a manual step, nor a step that needs a privilege (``sudo``, a database
+superuser, a Redis admin) unless the server was also started with ``--allow-privileged``. It runs
+``python -m envcheck.cli.fixrun apply ID`` in a subprocess (which runs the checks, finds the fix
+of that id in their plan and applies it, its steps within ``--fix-timeout`` seconds in all), then
+re-checks in a fresh process and returns the re-check.
 
 stdout carries only the protocol: logs go to stderr, and the subprocess's output is captured.
 The SDK is imported only in :func:`build_server`.
@@ -17,7 +26,9 @@ import os
 import signal
 import subprocess
 import sys
-from dataclasses import dataclass
+import tempfile
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +50,22 @@ RUN_CHECKS = (
     "project; takes as long as the slowest check."
 )
 
+PLAN_FIXES = (
+    "Run envcheck's checks (all, or one component) and list the fixes of what failed, in the "
+    "order to apply them: each with an id, the checks it heals, its steps (commands, SQL, Redis "
+    "commands, file edits, manual steps), what they need (sudo, superuser, admin) and whether "
+    "apply_fix would refuse it (refused: manual, privileged, fix_disabled). Changes nothing but "
+    "envcheck-report.md/.json."
+)
+APPLY_FIX = (
+    "Apply one fix that plan_fixes listed, by its id (fix_id), then run the checks again and "
+    "return the re-check: whether it healed its checks, each step's exit code and output, and "
+    "the fixes planned now (a healed check can unblock others that then fail). Refuses manual "
+    "fixes, and fixes that need sudo, a database superuser or a Redis admin unless the server "
+    "was started with --allow-privileged; an id no longer planned (its check passes, or its fix "
+    "changed) is refused as not_planned."
+)
+
 log = logging.getLogger("envcheck.mcp.serve")
 
 
@@ -49,6 +76,13 @@ class Workspace:
     directory: Path
     timeout: float = 300.0
     config: Path | None = None
+    #: offer ``apply_fix`` (``--allow-fix``); also privileged steps (``--allow-privileged``)
+    allow_fix: bool = False
+    allow_privileged: bool = False
+    #: the longest the steps of one fix may take together, seconds (``--fix-timeout``)
+    fix_timeout: float = 300.0
+    #: one run at a time writes the report and changes the environment
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def report(self) -> Path:
@@ -135,21 +169,37 @@ def run(argv: list[str], cwd: Path, timeout: float) -> tuple[int | None, str]:
 
 def run_checks(ws: Workspace, component: str | None) -> dict[str, Any]:
     """Run the checks (all, or one component) and summarize the report the run wrote."""
-    if component is not None:
-        known = components()
-        if component not in known:
-            return {
-                "verdict": "error",
-                "message": f"unknown component {component!r}; known: {', '.join(known)}",
-            }
+    with ws.lock:
+        document, problem = _check(ws, component)
+    return problem if document is None else summarize(document, ws.report)
+
+
+def _check(ws: Workspace, component: str | None) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """Run the checks; the report the run wrote, or ``None`` and what went wrong."""
+    unknown = _unknown(component)
+    if unknown:
+        return None, unknown
     before = _mtime(ws.report)
     argv = command(ws, component)
     log.info("running %s in %s", " ".join(argv[1:]), ws.directory)
     code, output = run(argv, ws.directory, ws.timeout)
     document = read_report(ws.report) if _mtime(ws.report) != before else None
     if document is None:
-        return _no_report(ws, component, code, output)
-    return summarize(document, ws.report)
+        return None, _no_report(ws, component, code, output)
+    return document, {}
+
+
+def _unknown(component: str | None) -> dict[str, Any] | None:
+    """The answer to a component envcheck does not know, or ``None``."""
+    if component is None:
+        return None
+    known = components()
+    if component in known:
+        return None
+    return {
+        "verdict": "error",
+        "message": f"unknown component {component!r}; known: {', '.join(known)}",
+    }
 
 
 def _no_report(
@@ -199,10 +249,169 @@ def list_components(ws: Workspace) -> dict[str, Any]:
     return {"components": known, "configured": configured, "note": note}
 
 
+# -- plan_fixes and apply_fix -----------------------------------------------------------------
+def _planned(ws: Workspace, document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The fixes of a report's failed checks, in the order to apply them, as data."""
+    from envcheck.cli import fixrun
+    from envcheck.engine import fixer
+
+    return _marked(ws, [fixrun.describe(item) for item in fixer.plan(document.get("checks", []))])
+
+
+def _marked(ws: Workspace, fixes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each fix (as :func:`fixrun.describe` says it) with why ``apply_fix`` on this server would
+    refuse it (``manual``, ``privileged``, ``fix_disabled``), or ``None``."""
+    return [{**fix, "refused": _refused(ws, fix)} for fix in fixes]
+
+
+def _refused(ws: Workspace, fix: dict[str, Any]) -> str | None:
+    if fix.get("manual"):
+        return "manual"
+    if fix.get("privileged") and not ws.allow_privileged:
+        return "privileged"
+    return None if ws.allow_fix else "fix_disabled"
+
+
+def plan_fixes(ws: Workspace, component: str | None) -> dict[str, Any]:
+    """Run the checks and plan the fixes of what failed (nothing is applied)."""
+    with ws.lock:
+        document, problem = _check(ws, component)
+    if document is None:
+        return problem
+    ran = summarize(document, ws.report)
+    fixes = _planned(ws, document)
+    if fixes:
+        verdict = "fixes planned"
+    else:
+        verdict = "no fix known" if ran["counts"]["fail"] else "nothing to fix"
+    if not ws.allow_fix:
+        note = "apply_fix is off: start `envcheck mcp serve --allow-fix` to apply fixes"
+    elif not ws.allow_privileged:
+        note = "apply_fix applies fixes whose steps need no privilege (no --allow-privileged)"
+    else:
+        note = "apply_fix applies every fix but manual ones (--allow-privileged)"
+    answer = {
+        "verdict": verdict,
+        "summary": ran["summary"],
+        "counts": ran["counts"],
+        "fixes": fixes,
+        "apply": note,
+        "report": ran["report"],
+    }
+    return dict(redact.redact_any(answer))
+
+
+def _fix_command(ws: Workspace, fix_id: str, component: str | None, result: Path) -> list[str]:
+    argv = [sys.executable, "-m", "envcheck.cli.fixrun", "apply", fix_id, "--result", str(result)]
+    argv += ["--fix-timeout", str(ws.fix_timeout)]
+    if ws.allow_privileged:
+        argv.append("--allow-privileged")
+    if ws.config is not None:
+        argv += ["--config", str(ws.config)]
+    if component:
+        argv += ["-m", component]
+    return argv
+
+
+def apply_fix(ws: Workspace, fix_id: str, component: str | None) -> dict[str, Any]:
+    """Apply the planned fix ``fix_id`` (unless refused), then re-check."""
+    with ws.lock:
+        answer = _apply_fix(ws, fix_id, component)
+    return dict(redact.redact_any(answer))
+
+
+def _apply_fix(ws: Workspace, fix_id: str, component: str | None) -> dict[str, Any]:
+    from envcheck.cli import fixrun
+
+    unknown = _unknown(component)
+    if unknown:
+        return unknown
+    with tempfile.TemporaryDirectory(prefix="envcheck-fix-") as temporary:
+        result = Path(temporary) / "result.json"
+        argv = _fix_command(ws, fix_id, component, result)
+        log.info("applying fix %s in %s", fix_id, ws.directory)
+        # the checks before the fix, then its steps (the subprocess stops them at --fix-timeout)
+        code, output = run(argv, ws.directory, ws.timeout + ws.fix_timeout + STOP_GRACE)
+        try:
+            found = json.loads(result.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            found = None
+    tail = redact.clean("\n".join(output.strip().splitlines()[-OUTPUT_TAIL:]))
+    if not isinstance(found, dict):
+        message = (
+            f"the fix did not finish within {ws.timeout + ws.fix_timeout:g} s"
+            if code is None
+            else f"applying the fix ended with exit code {code} and said nothing (see output)"
+        )
+        return {"verdict": "error", "id": fix_id, "message": message, "output": tail}
+    if found.get("outcome") == "error":
+        return {
+            "verdict": "error",
+            "id": fix_id,
+            "message": "the checks could not run before the fix "
+            f"(exit code {found.get('exit_code')})",
+            "output": found.get("output", ""),
+        }
+    if found.get("outcome") == "refused":
+        return _refusal(ws, fix_id, found)
+    record: dict[str, Any] = found["record"]
+    document, problem = _check(ws, component)
+    answer: dict[str, Any] = {
+        "id": fix_id,
+        "fix": found.get("fix"),
+        "applied": record["applied"],
+        "reason": record["reason"],
+        "steps": record["steps"],
+    }
+    if document is None:
+        return {**answer, "verdict": "error", "healed": [], "recheck": problem}
+    status = {c.get("id"): c.get("status") for c in document.get("checks", [])}
+    record["healed"] = [c for c in record["checks"] if status.get(c) == "pass"]
+    document["fixes"] = [record]
+    for trouble in fixrun.write_report(ws.directory / REPORT, document):
+        log.warning("%s", trouble)
+    if found.get("interrupted"):
+        verdict = "interrupted"
+    else:
+        verdict = "healed" if fixrun.is_healed(record) else "not healed"
+    return {
+        **answer,
+        "verdict": verdict,
+        "healed": record["healed"],
+        "still_failing": [c for c in record["checks"] if c not in record["healed"]],
+        "recheck": summarize(document, ws.report),
+        "plan": _planned(ws, document),
+    }
+
+
+#: what each refusal of apply_fix means, and what to do instead
+REFUSALS = {
+    "manual": "a manual fix is done by a person, never by envcheck: follow its steps by hand",
+    "privileged": "this fix needs sudo, a database superuser or a Redis admin: apply it by hand, "
+    "or start `envcheck mcp serve --allow-fix --allow-privileged`",
+    "not_planned": "no fix with this id is planned now (its check passes, or its fix changed): "
+    "call plan_fixes for the current ids",
+}
+
+
+def _refusal(ws: Workspace, fix_id: str, found: dict[str, Any]) -> dict[str, Any]:
+    code = str(found.get("refused"))
+    return {
+        "verdict": "refused",
+        "id": fix_id,
+        "refused": code,
+        "message": REFUSALS.get(code, code),
+        "fix": found.get("fix"),
+        "applied": False,
+        "plan": _marked(ws, list(found.get("plan") or [])),
+    }
+
+
 def build_server(ws: Workspace) -> MCPServer[Any]:
     """The MCP server and its tools."""
     import anyio.to_thread
     from mcp.server.mcpserver import MCPServer
+    from mcp_types import ToolAnnotations
 
     server: MCPServer[Any] = MCPServer(
         "envcheck",
@@ -226,6 +435,26 @@ def build_server(ws: Workspace) -> MCPServer[Any]:
     def list_components_tool() -> dict[str, Any]:
         """The components envcheck can check, and those this project configures."""
         return list_components(ws)
+
+    @server.tool(
+        name="plan_fixes",
+        description=PLAN_FIXES,
+        annotations=ToolAnnotations(read_only_hint=True, open_world_hint=False),
+    )
+    async def plan_fixes_tool(component: str | None = None) -> dict[str, Any]:
+        return await anyio.to_thread.run_sync(plan_fixes, ws, component)
+
+    if ws.allow_fix:
+
+        @server.tool(
+            name="apply_fix",
+            description=APPLY_FIX,
+            annotations=ToolAnnotations(
+                read_only_hint=False, destructive_hint=True, idempotent_hint=False
+            ),
+        )
+        async def apply_fix_tool(fix_id: str, component: str | None = None) -> dict[str, Any]:
+            return await anyio.to_thread.run_sync(apply_fix, ws, fix_id, component)
 
     return server
 
