@@ -8,10 +8,13 @@ these tests assert what the user sees."""
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import shutil
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,3 +98,127 @@ def test_hundreds_of_packages_over_a_large_lock_each_get_their_own_verdict_in_ti
         assert check["summary"] == f"{wanted} is not installed"
         assert "does not declare it" in str(check["why"])
     assert result.ret == 1
+
+
+# -- 1. an HTTP body is read as a bounded prefix, in time, and a cut one is never recorded ----
+
+
+def provider_toml(kind: str, base_url: str, extra: str = "") -> str:
+    return (
+        f'[tool.envcheck.providers.{kind}]\napi_key = "${{{kind.upper()}_API_KEY}}"\n'
+        f'base_url = "{base_url}"\ntimeout = 5\n{extra}\n'
+    )
+
+
+def test_a_20_mb_error_answer_is_read_up_to_the_bound_and_not_recorded(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: the whole 20 MB was read, and recorded as a 20 MB cassette."""
+    from envcheck.llm import _pool
+    from envcheck.mock import MockLLM
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-proj-BoundsCanaryKey00000000001")
+    with MockLLM() as mock:
+        mock.fault("openai", 401, message="Incorrect API key provided. " * 750_000, times=5)
+        pytester.makepyprojecttoml(provider_toml("openai", mock.base_url("openai")))
+        result = pytester.runpytest_inprocess(
+            "-p",
+            "no:cacheprovider",
+            "-v",
+            "-k",
+            "openai.auth",
+            "--envcheck-record=all",
+            "--envcheck-report",
+        )
+    assert not (pytester.path / "cassettes" / "openai" / "auth.yaml").exists()
+    check = report(pytester)["openai.auth"]
+    assert check["status"] == "fail"
+    assert str(check["summary"]).startswith("openai: authentication failed")
+    assert check["facts"]["body_cut_at_bytes"] == _pool.MAX_ERROR_BODY  # type: ignore[index]
+    assert len(result.stdout.str()) < 20_000
+
+
+class Trickle:
+    """A real HTTP server that answers every request with ``status`` and a body of ``size``
+    bytes (announced in content-length), sent ``chunk`` bytes every ``pause`` seconds."""
+
+    def __init__(self, status: int, size: int, chunk: int, pause: float, body: bytes) -> None:
+        owner = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 - stdlib name
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(size))
+                self.end_headers()
+                sent = 0
+                try:
+                    while sent < size and not owner.stopping.is_set():
+                        piece = (body * (chunk // len(body) + 1))[: min(chunk, size - sent)]
+                        self.wfile.write(piece)
+                        self.wfile.flush()
+                        sent += len(piece)
+                        owner.sent = sent
+                        owner.stopping.wait(pause)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client stopped reading: what it should do
+                self.close_connection = True
+
+            do_POST = do_GET  # noqa: N815
+
+        self.sent = 0
+        self.stopping = threading.Event()
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+@pytest.mark.parametrize(
+    "status, chunk, pause, said",
+    [
+        # 20 MB of an error, 64 KiB every 0.2 s (over a minute in all): cut at 64 KiB
+        (401, 2**16, 0.2, "openai: authentication failed*"),
+        # a models list trickled a byte every 0.05 s: each byte in time, the whole never
+        (200, 1, 0.05, "openai: timeout: no answer from * in 4.8 s*"),
+    ],
+)
+def test_a_trickled_body_does_not_keep_a_check_past_its_timeout(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    status: int,
+    chunk: int,
+    pause: float,
+    said: str,
+) -> None:
+    """Before: the check read on (each piece came within the read timeout) until the runner's
+    watchdog gave up on it at its 5 s timeout; the item said "did not finish within its 5 s
+    timeout" and the read went on in the background."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-proj-BoundsCanaryKey00000000002")
+    server = Trickle(status, 20_000_000, chunk, pause, b'{"error": "x' if status >= 400 else b"[")
+    try:
+        pytester.makepyprojecttoml(
+            provider_toml("openai", server.url + "/v1", "cassettes = false\nretries = 0")
+        )
+        result = pytester.runpytest_inprocess(
+            "-p", "no:cacheprovider", "-v", "-k", "openai.auth", "--envcheck-report"
+        )
+    finally:
+        server.stop()
+    check = report(pytester)["openai.auth"]
+    assert "did not finish within its" not in str(check["summary"])
+    result.stdout.fnmatch_lines([f"  FAIL  openai.auth * {said}"])
+    assert server.sent <= 2**20  # the client stopped reading long before the end

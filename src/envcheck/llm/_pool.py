@@ -5,6 +5,13 @@ A check gets a cheap client of its own whose transport sends through the shared 
 (:func:`transport`), so that what a check changes (its cassette, its timeout) stays its own, and
 closing it never closes the shared pool. The shared clients are closed when the process exits
 (:func:`close_all`), so no socket is left for the garbage collector to warn about.
+
+Every answer is read through :func:`transport` as a bounded prefix: at most :data:`MAX_BODY`
+bytes of a successful answer and :data:`MAX_ERROR_BODY` of an error, and no longer than the
+request's read timeout in all (a server that trickles a body byte by byte does not keep a check
+past its deadline). Reading stops at the bound and the connection is dropped; the response then
+carries :data:`CUT` in its ``extensions`` (the bytes read), so that nothing cut is kept as if it
+were the whole answer.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import functools
 import importlib
 import ssl
 import threading
+import time
 from collections.abc import Sequence
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import TYPE_CHECKING
@@ -24,6 +32,16 @@ if TYPE_CHECKING:
 
 _LOCK = threading.Lock()
 _CLIENTS: dict[str, httpx.Client] = {}
+#: the most of a successful answer's body a check reads (a list of a few hundred models, the
+#: largest answer a check asks for, is about 1 MiB)
+MAX_BODY = 4 * 2**20
+#: the most of an error answer's body a check reads (a provider's error is under 2 KiB, a
+#: proxy's HTML error page tens of KiB)
+MAX_ERROR_BODY = 64 * 2**10
+#: the key in a response's ``extensions`` set when its body was cut: the bytes that were read
+CUT = "envcheck_body_cut"
+#: headers that describe the body as sent, not as read (it is handed on decoded and whole)
+_BODY_HEADERS = ("content-encoding", "content-length", "transfer-encoding")
 
 
 def origin(url: str) -> str:
@@ -110,9 +128,54 @@ def transport(url: str) -> httpx.BaseTransport:
 
     class Through(httpx.BaseTransport):
         def handle_request(self, request: httpx.Request) -> httpx.Response:
-            return client.send(request)
+            return bounded(client, request)
 
     return Through()
+
+
+def bounded(client: httpx.Client, request: httpx.Request) -> httpx.Response:
+    """``client.send(request)``, its body read as a bounded prefix (see the module's doc)."""
+    import httpx
+
+    started = time.monotonic()
+    timeouts = request.extensions.get("timeout") or {}
+    budget = timeouts.get("read")
+    response = client.send(request, stream=True)
+    try:
+        limit = MAX_ERROR_BODY if response.status_code >= 400 else MAX_BODY
+        body = bytearray()
+        cut = False
+        for chunk in response.iter_bytes():
+            body += chunk[: limit + 1 - len(body)]
+            if len(body) > limit:
+                cut = True
+                break
+            if budget is not None and time.monotonic() - started > budget:
+                raise httpx.ReadTimeout(
+                    f"the answer's body was still arriving after {budget:g} s "
+                    f"({len(body)} bytes read)",
+                    request=request,
+                )
+    finally:
+        response.close()
+    extensions = {k: v for k, v in response.extensions.items() if k != "network_stream"}
+    if cut:
+        del body[limit:]
+        extensions[CUT] = limit
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _BODY_HEADERS]
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=bytes(body),
+        request=request,
+        extensions=extensions,
+    )
+
+
+def was_cut(response: httpx.Response) -> int | None:
+    """The bytes read of a body :func:`bounded` cut short, else ``None``."""
+    value = response.extensions.get(CUT)
+    return value if isinstance(value, int) else None
 
 
 def close_all() -> None:
