@@ -7,6 +7,7 @@ without breaking plugins.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -30,9 +31,10 @@ def envcheck_config_sections() -> Mapping[str, type[Any]] | None:
 
 
 @hookspec
-def envcheck_default_config(environ: Mapping[str, str]) -> Mapping[str, Any] | None:
+def envcheck_default_config(environ: Mapping[str, str], rootdir: Path) -> Mapping[str, Any] | None:
     """Without any ``[tool.envcheck]``: return the sections to check, read from standard
-    environment variables (e.g. ``{"postgres": {"dsn": "${DATABASE_URL}"}}``), or ``None``."""
+    environment variables (e.g. ``{"postgres": {"dsn": "${DATABASE_URL}"}}``) or derived from the
+    project in ``rootdir`` (the venv component reads its ``pyproject.toml``), or ``None``."""
 
 
 @hookspec

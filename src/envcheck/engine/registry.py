@@ -6,6 +6,7 @@ import importlib
 import traceback
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pluggy
@@ -134,9 +135,14 @@ def _is_model(model: Any) -> bool:
     return isinstance(model, (type, Instances)) or typing.get_origin(model) is not None
 
 
-def default_config(pm: pluggy.PluginManager, environ: Any) -> dict[str, Any]:
+def default_config(
+    pm: pluggy.PluginManager, environ: Any, rootdir: Path | None = None
+) -> dict[str, Any]:
+    """Every plugin's zero-config sections; ``rootdir`` is the project (default: the current
+    directory)."""
     merged: dict[str, Any] = {}
-    for impl, contribution in _each(pm, "envcheck_default_config", environ=environ):
+    root = Path.cwd() if rootdir is None else rootdir
+    for impl, contribution in _each(pm, "envcheck_default_config", environ=environ, rootdir=root):
         if contribution is None:
             continue
         if not isinstance(contribution, Mapping) or not all(

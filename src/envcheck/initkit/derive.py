@@ -13,20 +13,17 @@ from __future__ import annotations
 import json
 import re
 import socket
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from packaging.markers import default_environment
-from packaging.requirements import InvalidRequirement, Requirement
-
 from envcheck.core import interpolate as _interpolate
 from envcheck.core import redact
+from envcheck.initkit.venv import derive_venv
 
 #: keys the defaults use to say how a section was found; a written section is required
 _DEFAULT_ONLY_KEYS = ("required", "source")
@@ -39,6 +36,15 @@ _MODEL_VARIABLES = {
 _BARE_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SETTINGS_FILES = ("settings.py", "settings/*.py", "*/settings.py", "*/settings/*.py", "config.py")
 _SETTING = re.compile(r"^\s*(?P<name>[A-Z][A-Z0-9_]*)\s*[:=]\s*(?:str\s*=\s*)?['\"](?P<v>[^'\"]+)")
+
+
+@dataclass(frozen=True)
+class PluginSection:
+    """A section an installed plugin reads: its name, its model, the distribution it comes with."""
+
+    component: str
+    model: Any
+    distribution: str
 
 
 @dataclass
@@ -55,8 +61,10 @@ def derive(
     environ: Mapping[str, str],
     defaults: Mapping[str, Any],
     discovered_servers: list[str],
+    plugins: list[PluginSection] | None = None,
 ) -> Proposal:
-    """Propose ``[tool.envcheck]`` for ``project`` (``pyproject`` is its parsed file)."""
+    """Propose ``[tool.envcheck]`` for ``project`` (``pyproject`` is its parsed file); ``plugins``
+    are the sections of the installed plugins, added with their defaults."""
     proposal = Proposal()
     proposal.table["venv"] = venv_section(project, pyproject, proposal.notes)
     for component, section in defaults.items():
@@ -65,6 +73,9 @@ def derive(
         found = _component(component, section, environ, project, proposal.notes)
         if found is not None:
             proposal.table[component] = found
+    for plugin in plugins or []:
+        if plugin.component not in proposal.table and plugin.component not in defaults:
+            _plugin_section(plugin, proposal)
     if discovered_servers:
         proposal.table["mcp"] = {"discover": True}
         names = ", ".join(discovered_servers)
@@ -74,105 +85,42 @@ def derive(
     return proposal
 
 
+def _plugin_section(plugin: PluginSection, proposal: Proposal) -> None:
+    """An installed plugin's section with the plugin's own defaults, when it has defaults for
+    every key; else a note naming what it needs."""
+    from envcheck.core.config import ConfigError, validate
+
+    try:
+        validate({plugin.component: {}}, {plugin.component: plugin.model}, source="")
+    except ConfigError as exc:
+        needs = "; ".join(line.strip() for line in str(exc).splitlines()[1:]) or str(exc)
+        proposal.notes.append(
+            f"{plugin.component}: from the installed plugin {plugin.distribution}; not added, "
+            f"it needs settings first ({needs})"
+        )
+        return
+    proposal.table[plugin.component] = {}
+    proposal.notes.append(
+        f"{plugin.component}: the installed plugin {plugin.distribution}, with its defaults "
+        "(remove the section if this project does not use it)"
+    )
+
+
 # --- venv -------------------------------------------------------------------------------------
 
 
 def venv_section(project: Path, pyproject: Mapping[str, Any], notes: list[str]) -> dict[str, Any]:
-    meta = pyproject.get("project") or {}
-    poetry = (pyproject.get("tool") or {}).get("poetry") or {}
-    section: dict[str, Any] = {}
-    python = meta.get("requires-python") or _poetry_constraint(
-        (poetry.get("dependencies") or {}).get("python")
-    )
-    if python:
-        section["python"] = python
-    section["require_venv"] = sys.prefix != sys.base_prefix
-    uses_poetry = bool(poetry) or (project / "poetry.lock").is_file()
-    section["poetry"] = uses_poetry
-    packages = list(_main_packages(meta, poetry))
-    if packages:
-        section["packages"] = packages
-    dev = list(_dev_packages(pyproject, poetry))
-    if dev:
-        section["dev_packages"] = dev
+    """The derivation the zero-config run checks too (:func:`envcheck.initkit.venv.derive_venv`)."""
+    derived = derive_venv(project, pyproject)
+    section = derived.section
+    python = section.get("python")
+    poetry = "Poetry" if section["poetry"] else "no Poetry"
     notes.append(
-        f"venv: Python {python or '(any)'}, {len(packages)} package(s), {len(dev)} dev tool(s)"
-        + (", Poetry" if uses_poetry else "")
+        f"venv: Python {python or '(any)'}, {len(section.get('packages', []))} package(s), "
+        f"{len(section.get('dev_packages', []))} dev tool(s), {poetry} "
+        f"({derived.origins['poetry']})"
     )
     return section
-
-
-def _main_packages(meta: Mapping[str, Any], poetry: Mapping[str, Any]) -> Iterator[str]:
-    seen: set[str] = set()
-    for text in meta.get("dependencies") or []:
-        requirement = _requirement(str(text))
-        if requirement is None or requirement.name.lower() in seen:
-            continue
-        seen.add(requirement.name.lower())
-        yield f"{requirement.name}{requirement.specifier}"
-    for name, value in (poetry.get("dependencies") or {}).items():
-        if name.lower() == "python" or name.lower() in seen:
-            continue
-        seen.add(name.lower())
-        if isinstance(value, dict) and value.get("optional"):
-            continue
-        version = value.get("version") if isinstance(value, dict) else value
-        yield f"{name}{_poetry_constraint(version) or ''}"
-
-
-def _dev_packages(pyproject: Mapping[str, Any], poetry: Mapping[str, Any]) -> Iterator[str]:
-    seen: set[str] = set()
-    names: list[str] = []
-    groups = poetry.get("group") or {}
-    names += list(((groups.get("dev") or {}).get("dependencies") or {}))
-    names += list(poetry.get("dev-dependencies") or {})
-    for text in (pyproject.get("dependency-groups") or {}).get("dev") or []:
-        if isinstance(text, str) and (requirement := _requirement(text)) is not None:
-            names.append(requirement.name)
-    optional = (pyproject.get("project") or {}).get("optional-dependencies") or {}
-    for text in optional.get("dev") or []:
-        if (requirement := _requirement(str(text))) is not None:
-            names.append(requirement.name)
-    for name in names:
-        if name.lower() not in seen:
-            seen.add(name.lower())
-            yield name
-
-
-def _requirement(text: str) -> Requirement | None:
-    try:
-        requirement = Requirement(text)
-    except InvalidRequirement:
-        return None
-    env: dict[str, str] = {k: str(v) for k, v in default_environment().items()}
-    if requirement.marker is not None and not requirement.marker.evaluate({**env, "extra": ""}):
-        return None
-    return requirement
-
-
-def _poetry_constraint(value: Any) -> str | None:
-    """Poetry's ``^3.11`` / ``~3.11`` / ``3.11.*`` / ``>=3.11,<3.13`` as a PEP 440 specifier."""
-    if not isinstance(value, str) or not value.strip() or value.strip() == "*":
-        return None
-    parts = []
-    for piece in re.split(r"\s*,\s*|\s+", value.strip()):
-        if piece.startswith(("^", "~")) and not piece.startswith("~="):
-            numbers = [int(n) for n in re.findall(r"\d+", piece)]
-            if not numbers:
-                return None
-            low = ".".join(map(str, numbers))
-            if piece.startswith("^"):
-                index = next((i for i, n in enumerate(numbers) if n), len(numbers) - 1)
-            else:
-                index = min(1, len(numbers) - 1) if len(numbers) > 1 else 0
-            upper = numbers[: index + 1]
-            upper[-1] += 1
-            parts.append(f">={low},<{'.'.join(map(str, upper))}")
-        elif re.fullmatch(r"\d+(\.\d+)*(\.\*)?", piece):
-            parts.append(f"=={piece}")
-        else:
-            parts.append(piece)
-    return ",".join(parts)
 
 
 # --- servers and providers ----------------------------------------------------------------------

@@ -12,7 +12,7 @@ import platform
 import shlex
 import sys
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +22,14 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from envcheck import hookimpl
+from envcheck.checks.venv import config as _config
 from envcheck.checks.venv import diagnose as _diagnose
 from envcheck.checks.venv import fixes as _fixes
 from envcheck.checks.venv import installed as _installed
 from envcheck.checks.venv import poetry as _poetry
 from envcheck.checks.venv import project as _project
 from envcheck.checks.venv import pythons as _pythons
-from envcheck.checks.venv.config import COMPONENT, DEFAULT_DEV_TOOLS, VenvConfig
+from envcheck.checks.venv.config import COMPONENT, VenvConfig
 from envcheck.checks.venv.packages import (
     consistency,
     local_installs,
@@ -56,15 +57,9 @@ def envcheck_config_sections() -> dict[str, Any]:
 
 
 @hookimpl
-def envcheck_default_config(environ: Mapping[str, str]) -> dict[str, Any]:
-    return {
-        COMPONENT: {
-            "python": ">=3.11,<3.12",
-            "require_venv": True,
-            "poetry": True,
-            "dev_packages": DEFAULT_DEV_TOOLS,
-        }
-    }
+def envcheck_default_config(rootdir: Path) -> dict[str, Any]:
+    """Derived from the project, as ``envcheck init`` derives it (:mod:`envcheck.initkit.venv`)."""
+    return _config.default_config(rootdir)
 
 
 @hookimpl
@@ -215,7 +210,8 @@ def python_version(ctx: Context) -> Outcome:
         raise CheckFailed(
             f"Python {current} does not satisfy {spec}, and no Python satisfies both it and "
             f"{declared_from} = {declared!r}",
-            why="[tool.envcheck.venv] python and the project's own range do not overlap",
+            why=f"the wanted range ({_config.origin(ctx, 'python')}) and the project's own "
+            "range do not overlap",
             fix=_fixes.make(
                 Manual(f"make the two ranges agree in {root / 'pyproject.toml'}"),
                 text=f"make the two ranges agree in {root / 'pyproject.toml'}",
@@ -304,7 +300,7 @@ def _cached(answer: _poetry.Answer) -> dict[str, FactValue]:
 
 
 def poetry_installed(ctx: Context) -> Outcome:
-    program = _poetry.find()
+    program = _poetry.find(ctx)
     root = _project.where(ctx).root
     # a cold run asks Poetry the project's questions too: one Poetry process answers all three
     also = _poetry.project_requests(program, root) if root is not None else []
@@ -478,7 +474,7 @@ def lock_file(ctx: Context) -> Outcome:
                 "format",
             ),
         )
-    program = _poetry.find()
+    program = _poetry.find(ctx)
     answer = _poetry.ask(ctx, program, _poetry.lock_request(program, root))
     if answer.returncode == 0:
         return ok(

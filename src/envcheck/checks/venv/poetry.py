@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from envcheck.checks.venv import config as _config
 from envcheck.checks.venv import diagnose as _diagnose
 from envcheck.checks.venv import fixes as _fixes
 from envcheck.checks.venv import poetry_batch as _poetry_batch
@@ -64,8 +65,9 @@ class Answer:
         return f" (cached {self.when})" if self.cached else ""
 
 
-def find() -> str:
-    """The ``poetry`` program on PATH; a file that cannot run is diagnosed, not called missing."""
+def find(ctx: Context | None = None) -> str:
+    """The ``poetry`` program on PATH; a file that cannot run is diagnosed, not called missing.
+    With ``ctx``, a missing Poetry names where ``poetry = true`` came from."""
     found = shutil.which("poetry")
     if found is not None:
         return found
@@ -77,7 +79,11 @@ def find() -> str:
                 raise _exec_failed(str(candidate), problem)
     raise CheckFailed(
         "poetry is not on PATH",
-        why="the project is managed with Poetry ([tool.envcheck.venv] poetry = true)",
+        why=(
+            f"the project is managed with Poetry ({_config.origin(ctx, 'poetry')})"
+            if ctx is not None
+            else "the project is managed with Poetry ([tool.envcheck.venv] poetry = true)"
+        ),
         fix=_fixes.install_poetry(),
     )
 
@@ -354,7 +360,7 @@ def _spawn(program: str, args: Sequence[str], timeout: float, limit: float) -> A
 
 def env_path(ctx: Context, root: Path) -> tuple[Path | None, Answer]:
     """The project's Poetry environment (``None``: Poetry has none yet) and Poetry's answer."""
-    program = find()
+    program = find(ctx)
     answer = ask(ctx, program, env_request(program, root))
     path = _env_dir(answer)
     if path is not None:

@@ -1,0 +1,250 @@
+"""``[tool.envcheck.venv]`` derived from the project: the one derivation ``envcheck init`` writes
+and the ``envcheck`` console script checks without any ``[tool.envcheck]``.
+
+Every key says what in the project decided it (:attr:`VenvDerivation.origins`), so a check that
+fails on a derived setting names the project file, not a table nobody wrote.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from packaging.markers import default_environment
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+#: the build backend of Poetry projects that declare everything in ``[project]`` (Poetry 2)
+_POETRY_BACKEND = "poetry.core.masonry.api"
+
+
+@dataclass(frozen=True)
+class VenvDerivation:
+    """The derived ``[tool.envcheck.venv]`` keys and, per key, what in the project decided it."""
+
+    #: the project's directory (``None``: no project was found)
+    project: Path | None
+    section: dict[str, Any] = field(default_factory=dict)
+    #: key -> what decided it ("no [tool.poetry], no poetry.lock"); also for keys left out
+    origins: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def source(self) -> str:
+        if self.project is None:
+            return "the project (none found)"
+        return str(self.project / "pyproject.toml")
+
+    def why(self, key: str) -> str:
+        """``derived from /app/pyproject.toml: no [tool.poetry], no poetry.lock``."""
+        return f"derived from {self.source}: {self.origins.get(key, 'not declared there')}"
+
+
+def read_pyproject(project: Path | None) -> dict[str, Any]:
+    """The parsed ``pyproject.toml`` of ``project`` (``{}`` when absent or unreadable: the venv
+    ``project`` check reports what is wrong with it)."""
+    if project is None:
+        return {}
+    try:
+        data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def derive_venv(
+    project: Path | None,
+    pyproject: Mapping[str, Any] | None = None,
+    *,
+    in_virtualenv: bool | None = None,
+) -> VenvDerivation:
+    """What ``[tool.envcheck.venv]`` the project declares, from its ``pyproject.toml``
+    (``pyproject`` when already parsed), its ``poetry.lock`` and ``.venv``, and whether this
+    interpreter runs in a virtualenv (``in_virtualenv``; default: ``sys.prefix !=
+    sys.base_prefix``)."""
+    if in_virtualenv is None:
+        in_virtualenv = sys.prefix != sys.base_prefix
+    data: Mapping[str, Any] = read_pyproject(project) if pyproject is None else pyproject
+    meta = _table(data.get("project"))
+    tool = _table(data.get("tool"))
+    poetry = _table(tool.get("poetry"))
+    section: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+
+    python, python_from = _python(meta, poetry)
+    if python:
+        section["python"] = python
+    origins["python"] = python_from
+
+    uses_poetry, poetry_from = _uses_poetry(project, data, poetry)
+    venv_dir = project / ".venv" if project is not None else None
+    has_venv = venv_dir is not None and venv_dir.is_dir()
+    require = in_virtualenv or uses_poetry or has_venv
+    if in_virtualenv:
+        origins["require_venv"] = "this interpreter runs in a virtualenv"
+    elif uses_poetry:
+        origins["require_venv"] = "Poetry installs the project into a virtualenv"
+    elif has_venv:
+        origins["require_venv"] = f"{venv_dir} exists"
+    else:
+        origins["require_venv"] = "no Poetry, no .venv, and this interpreter runs in none"
+    section["require_venv"] = require
+    section["poetry"] = uses_poetry
+    origins["poetry"] = poetry_from
+
+    packages, packages_from = _main_packages(meta, poetry)
+    if packages:
+        section["packages"] = packages
+    origins["packages"] = packages_from or "no dependencies declared"
+    dev, dev_from = _dev_packages(data, poetry)
+    if dev:
+        section["dev_packages"] = dev
+    origins["dev_packages"] = dev_from or "no dev group declared"
+    return VenvDerivation(project, section, origins)
+
+
+def _table(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _python(meta: Mapping[str, Any], poetry: Mapping[str, Any]) -> tuple[str | None, str]:
+    declared = meta.get("requires-python")
+    if isinstance(declared, str) and declared.strip():
+        return declared.strip(), f"[project] requires-python = {declared.strip()!r}"
+    constraint = _table(poetry.get("dependencies")).get("python")
+    converted = poetry_constraint(constraint)
+    if converted:
+        return converted, f"[tool.poetry.dependencies] python = {constraint!r}"
+    return None, "no requires-python"
+
+
+def _uses_poetry(
+    project: Path | None, data: Mapping[str, Any], poetry: Mapping[str, Any]
+) -> tuple[bool, str]:
+    found: list[str] = []
+    if poetry:
+        found.append("[tool.poetry] is present")
+    if project is not None and (project / "poetry.lock").is_file():
+        found.append("poetry.lock is present")
+    backend = _table(data.get("build-system")).get("build-backend")
+    if backend == _POETRY_BACKEND:
+        found.append(f"the build backend is {_POETRY_BACKEND}")
+    if found:
+        return True, ", ".join(found)
+    if project is None:
+        return False, "no project, so no Poetry project"
+    return False, "no [tool.poetry], no poetry.lock"
+
+
+def _main_packages(
+    meta: Mapping[str, Any], poetry: Mapping[str, Any]
+) -> tuple[list[str], str | None]:
+    seen: set[str] = set()
+    out: list[str] = []
+    places: list[str] = []
+    dependencies = meta.get("dependencies")
+    for text in dependencies if isinstance(dependencies, list) else []:
+        requirement = _requirement(str(text))
+        if requirement is None or canonicalize_name(requirement.name) in seen:
+            continue
+        seen.add(canonicalize_name(requirement.name))
+        out.append(f"{requirement.name}{requirement.specifier}")
+        places.append("[project] dependencies")
+    for name, value in _table(poetry.get("dependencies")).items():
+        if name.lower() == "python" or canonicalize_name(name) in seen:
+            continue
+        if isinstance(value, Mapping) and value.get("optional"):
+            continue
+        seen.add(canonicalize_name(name))
+        version = value.get("version") if isinstance(value, Mapping) else value
+        out.append(f"{name}{poetry_constraint(version) or ''}")
+        places.append("[tool.poetry.dependencies]")
+    return out, " and ".join(dict.fromkeys(places)) or None
+
+
+def _dev_packages(
+    data: Mapping[str, Any], poetry: Mapping[str, Any]
+) -> tuple[list[str], str | None]:
+    named: list[tuple[str, str]] = []
+    group = _table(_table(_table(poetry.get("group")).get("dev")).get("dependencies"))
+    named += [(name, "[tool.poetry.group.dev.dependencies]") for name in group]
+    old = _table(poetry.get("dev-dependencies"))
+    named += [(name, "[tool.poetry.dev-dependencies]") for name in old]
+    for where, texts in (
+        ("[dependency-groups] dev", _table(data.get("dependency-groups")).get("dev")),
+        (
+            "[project.optional-dependencies] dev",
+            _table(_table(data.get("project")).get("optional-dependencies")).get("dev"),
+        ),
+    ):
+        for text in texts if isinstance(texts, list) else []:
+            if isinstance(text, str) and (requirement := _requirement(text)) is not None:
+                named.append((requirement.name, where))
+    seen: set[str] = set()
+    out: list[str] = []
+    places: list[str] = []
+    for name, where in named:
+        if canonicalize_name(name) not in seen and _valid_name(name):
+            seen.add(canonicalize_name(name))
+            out.append(name)
+            places.append(where)
+    return out, " and ".join(dict.fromkeys(places)) or None
+
+
+def _valid_name(name: str) -> bool:
+    return _requirement(name) is not None
+
+
+def _requirement(text: str) -> Requirement | None:
+    """The requirement, or ``None`` when it is not one or its marker excludes this platform."""
+    try:
+        requirement = Requirement(text)
+    except InvalidRequirement:
+        return None
+    env: dict[str, str] = {k: str(v) for k, v in default_environment().items()}
+    if requirement.marker is not None and not requirement.marker.evaluate({**env, "extra": ""}):
+        return None
+    return requirement
+
+
+def poetry_constraint(value: Any) -> str | None:
+    """Poetry's ``^3.11`` / ``~3.11`` / ``3.11.*`` / ``>=3.11,<3.13`` as a PEP 440 specifier
+    (``None`` for none, ``*`` or an ``||`` alternative, which PEP 440 cannot say)."""
+    if not isinstance(value, str) or not value.strip() or value.strip() == "*":
+        return None
+    if "||" in value or "|" in value:
+        return None
+    parts = []
+    for piece in re.split(r"\s*,\s*|\s+", value.strip()):
+        if piece.startswith(("^", "~")) and not piece.startswith("~="):
+            numbers = [int(n) for n in re.findall(r"\d+", piece)]
+            if not numbers:
+                return None
+            low = ".".join(map(str, numbers))
+            if piece.startswith("^"):
+                index = next((i for i, n in enumerate(numbers) if n), len(numbers) - 1)
+            else:
+                index = min(1, len(numbers) - 1) if len(numbers) > 1 else 0
+            upper = numbers[: index + 1]
+            upper[-1] += 1
+            parts.append(f">={low},<{'.'.join(map(str, upper))}")
+        elif re.fullmatch(r"\d+(\.\d+)*(\.\*)?", piece):
+            parts.append(f"=={piece}")
+        else:
+            parts.append(piece)
+    return ",".join(parts)
+
+
+def requirement_names(values: Iterator[str] | list[str]) -> set[str]:
+    """The canonical names of requirement strings (invalid ones are left out)."""
+    names: set[str] = set()
+    for value in values:
+        try:
+            names.add(canonicalize_name(Requirement(str(value)).name))
+        except InvalidRequirement:
+            continue
+    return names
