@@ -398,16 +398,17 @@ RERECORD = "OPENAI_API_KEY=... pytest -m providers -k openai --envcheck-record=a
 def test_stale_cassette_without_a_key_is_not_sent_live_nor_recorded(
     pytester: pytest.Pytester, mock: MockLLM, keys: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Locally (default record mode 'new'), without a key, a request the cassette lacks is
-    reported stale: it is never sent with the placeholder key, and no 401 is ever recorded."""
+    """Without a key, a request the cassette lacks is reported stale (whatever the record mode):
+    it is never sent with the placeholder key, and no 401 is ever recorded."""
     pytester.makefile(".toml", pyproject=openai_toml(mock))
-    pytester.runpytest_inprocess("-v", "-m", "providers").assert_outcomes(passed=4)
+    record = ("-v", "-m", "providers", "--envcheck-record=new")
+    pytester.runpytest_inprocess(*record).assert_outcomes(passed=4)
     recorded = {p: p.read_bytes() for p in (pytester.path / "cassettes").rglob("*.yaml")}
     assert len(recorded) == 3
     monkeypatch.delenv("OPENAI_API_KEY")
     with MockLLM() as moved:  # base_url changed since the recording
         pytester.makefile(".toml", pyproject=openai_toml(moved))
-        result = pytester.runpytest_inprocess("-v", "-m", "providers")
+        result = pytester.runpytest_inprocess(*record)
         assert moved.calls == []
     result.assert_outcomes(passed=1, failed=1, skipped=2)
     result.stdout.fnmatch_lines(
@@ -431,7 +432,8 @@ def test_missing_cassette_without_a_key_is_not_sent_live(
 ) -> None:
     """A new check (smoke) has no cassette yet: without a key it says so instead of calling."""
     pytester.makefile(".toml", pyproject=openai_toml(mock))
-    pytester.runpytest_inprocess("-v", "-m", "providers").assert_outcomes(passed=4)
+    record = ("-v", "-m", "providers", "--envcheck-record=new")
+    pytester.runpytest_inprocess(*record).assert_outcomes(passed=4)
     monkeypatch.delenv("OPENAI_API_KEY")
     mock.reset()
     pytester.makefile(".toml", pyproject=openai_toml(mock, "smoke = true"))
@@ -518,7 +520,8 @@ def test_corrupt_cassette_says_what_is_wrong_with_it(
 def test_record_modes_once_and_new(pytester: pytest.Pytester, mock: MockLLM, keys: object) -> None:
     folder = pytester.path / "cassettes" / "openai"
     pytester.makefile(".toml", pyproject=openai_toml(mock))
-    pytester.runpytest_inprocess("-v", "-m", "providers").assert_outcomes(passed=4)
+    record = ("-v", "-m", "providers", "--envcheck-record=new")
+    pytester.runpytest_inprocess(*record).assert_outcomes(passed=4)
     headroom = (folder / "headroom.yaml").read_text()
     pytester.makefile(".toml", pyproject=openai_toml(mock, "smoke = true"))
 

@@ -1,14 +1,22 @@
-"""vcrpy cassettes for provider checks: replay in CI, record live with keys, never keep a secret.
+"""vcrpy cassettes for provider checks: replayed without a key, recorded only when asked, never
+keeping a secret.
 
 Cassettes are standard vcrpy YAML files under ``cassettes/<provider>/<check>.yaml`` at the project
 root. envcheck reads and writes them with vcrpy's own (de)serializer and request matchers, through
 an httpx transport of its own instead of vcrpy's global patching, so checks running concurrently on
 threads do not step on each other.
+
+Which key made a recording is kept as a salted fingerprint (PBKDF2-SHA256) of the key next to each
+interaction (``key_fingerprint``), never the key: a recording answers only for the key it was made
+with (:func:`plan`).
 """
 
 from __future__ import annotations
 
 import email.utils
+import hashlib
+import hmac
+import os
 import re
 import threading
 from collections.abc import Iterable
@@ -48,17 +56,81 @@ _TOKENS = re.compile(
 # before the path: an unencoded "@" in a password is scrubbed too
 _USERINFO = re.compile(r"(?<=://)[^\s/\"<>`\\]*@")
 _SAVE_LOCK = threading.Lock()
+#: set in a response's ``extensions`` when its body was cut at a bound (``llm._pool.CUT``)
+CUT = "envcheck_body_cut"
 
 
 def mode(config: EnvcheckConfig) -> str:
-    """``--envcheck-record``, else ``none`` on CI, else ``new`` (replay what exists, record the
-    rest live when a key is there)."""
+    """``--envcheck-record``, else ``none`` on CI, else ``new``: the old default, kept for plugins
+    that call it. envcheck's own checks use :func:`plan`, which records only when asked."""
     return config.record_mode or ("none" if in_ci() else "new")
+
+
+def plan(
+    config: EnvcheckConfig, *, key: str | None, keyed: bool = True, path: Path | None = None
+) -> str | None:
+    """The record mode of one check's cassette, or ``None``: live, no cassette read or written.
+
+    ``--envcheck-record`` when given. Otherwise nothing is recorded: an API that needs a key
+    (``keyed``) is asked live when the key is set and replayed (``none``) when it is not; a keyless
+    local server (Ollama) is asked live, except on CI, where a check whose cassette ``path``
+    exists is replayed."""
+    if config.record_mode:
+        return config.record_mode
+    if keyed:
+        return None if key else "none"
+    if in_ci(config.environ) and path is not None and path.exists():
+        return "none"
+    return None
 
 
 def rerecord_command(component: str, name: str, key_variable: str | None) -> str:
     key = f"{key_variable}=... " if key_variable else ""
     return f"{key}pytest -m {component} -k {name} --envcheck-record=all"
+
+
+# -- which key made a recording: a salted fingerprint, never the key ------------------------------
+
+FINGERPRINT_SCHEME = "pbkdf2-sha256"
+FINGERPRINT_ITERATIONS = 600_000  # OWASP's figure for PBKDF2-HMAC-SHA256
+_MAX_ITERATIONS = 2_000_000  # a hand-edited file must not make a check compute for minutes
+_FINGERPRINT = re.compile(
+    rf"{FINGERPRINT_SCHEME}\$(?P<iterations>[0-9]{{1,7}})\$(?P<salt>[0-9a-f]{{16,64}})"
+    r"\$(?P<digest>[0-9a-f]{64})"
+)
+_RUN_SALT = os.urandom(16)  # one salt per process: the run's recordings share one derivation
+_DERIVED: dict[tuple[str, bytes, int], bytes] = {}
+_DERIVED_LOCK = threading.Lock()
+
+
+def _derive(key: str, salt: bytes, iterations: int) -> bytes:
+    with _DERIVED_LOCK:  # (PBKDF2 releases the GIL; one derivation per key and salt per run)
+        found = _DERIVED.get((key, salt, iterations))
+        if found is None:
+            found = hashlib.pbkdf2_hmac("sha256", key.encode(), salt, iterations)
+            _DERIVED[(key, salt, iterations)] = found
+    return found
+
+
+def fingerprint(key: str, salt: bytes | None = None) -> str:
+    """``pbkdf2-sha256$600000$<salt>$<digest>`` (hex): tells whether a later key is the same one
+    without keeping the key, nor anything a dictionary of short keys could be tried against fast."""
+    salt = _RUN_SALT if salt is None else salt
+    digest = _derive(key, salt, FINGERPRINT_ITERATIONS)
+    return f"{FINGERPRINT_SCHEME}${FINGERPRINT_ITERATIONS}${salt.hex()}${digest.hex()}"
+
+
+def same_key(recorded: str | None, key: str) -> bool:
+    """Whether the fingerprint ``recorded`` was made from ``key`` (``None``: made with no key, or
+    before envcheck kept fingerprints: never the same)."""
+    found = _FINGERPRINT.fullmatch(recorded or "")
+    if found is None:
+        return False
+    iterations = int(found["iterations"])
+    if not 1 <= iterations <= _MAX_ITERATIONS:
+        return False
+    derived = _derive(key, bytes.fromhex(found["salt"]), iterations)
+    return hmac.compare_digest(derived.hex(), found["digest"])
 
 
 def scrub_text(text: str, secrets: Iterable[str]) -> str:
@@ -92,33 +164,59 @@ class Cassette:
     recorded_at: str | None = None
     dirty: bool = False
     loaded: int = 0  # interactions read from the file: only these are ever replayed
+    #: the key the check sends (``None``: none, or a keyless API): a recording made with another
+    #: key is never replayed for it
+    key: str | None = None
+    #: each interaction's ``key_fingerprint`` (``None``: recorded without a key, or before
+    #: envcheck kept them)
+    fingerprints: list[str | None] = field(default_factory=list)
+    #: a request was recorded, but with another key (what :meth:`stale` then says)
+    other_key: bool = False
 
     @classmethod
-    def open(cls, path: Path, mode: str, secrets: list[str], rerecord: str) -> Cassette:
-        cassette = cls(path, mode, secrets, rerecord)
+    def open(
+        cls, path: Path, mode: str, secrets: list[str], rerecord: str, key: str | None = None
+    ) -> Cassette:
+        cassette = cls(path, mode, secrets, rerecord, key=key or None)
         cassette.existed = path.exists()
         if mode == "all" or not cassette.existed:
             return cassette
-        cassette.requests, cassette.responses = _load(path, rerecord)
+        cassette.requests, cassette.responses, cassette.fingerprints = _load(path, rerecord)
         cassette.loaded = len(cassette.requests)
         return cassette
 
-    def find(self, request: Any) -> dict[str, Any] | None:
+    def _matching(self, request: Any, upto: int) -> Iterable[int]:
         from vcr import matchers
 
         rules = [matchers.method, matchers.scheme, matchers.host, matchers.port]
         rules += [matchers.path, matchers.query, matchers.body]
-        loaded = zip(self.requests[: self.loaded], self.responses[: self.loaded], strict=False)
-        for recorded, response in loaded:
-            if matchers.requests_match(request, recorded, rules):
-                return response
+        for index in range(min(upto, len(self.requests))):
+            if matchers.requests_match(request, self.requests[index], rules):
+                yield index
+
+    def find(self, request: Any) -> dict[str, Any] | None:
+        """The recorded answer to ``request``; with a key, only one recorded with that key."""
+        for index in self._matching(request, self.loaded):
+            if self.key is None or same_key(self.fingerprints[index], self.key):
+                return self.responses[index]
+            self.other_key = True
         return None
 
     def stale(self, request: Any) -> CheckFailed:
         wanted = f"{request.method} {scrub_url(request.uri, self.secrets)}"
         keyless = _carries_placeholder(request)
+        if self.other_key:
+            return CheckFailed(
+                f"{self.path} recorded {wanted} with another key than the one set now; it is "
+                f"not replayed for this key (record mode '{self.mode}' sends nothing live here)",
+                why="a recording answers for the key it was made with (the cassette keeps a "
+                "salted fingerprint of that key): replayed for another key, it would pass an "
+                "invalid key or fail a valid one",
+                hint="check the key live: run without --envcheck-record; or record with this "
+                f"key: {self.rerecord}",
+            )
         if not self.requests:
-            why = "record mode is 'none' (the default when CI is set) and nothing was recorded"
+            why = "record mode is 'none' and nothing was recorded"
             if keyless:
                 why = "no API key is set to send it live, and nothing is recorded for it"
             return CheckFailed(
@@ -148,24 +246,47 @@ class Cassette:
         status = int(response["status"]["code"])
         if status == 429 or status >= 500 or _carries_placeholder(request):
             return
+        made_with = fingerprint(self.key) if self.key else None
+        # the same request recorded with another key: this answer replaces that one
+        for index in self._matching(request, len(self.requests)):
+            if self.fingerprints[index] != made_with:
+                self.requests[index], self.responses[index] = request, response
+                self.fingerprints[index] = made_with
+                self.dirty = True
+                return
         self.requests.append(request)
         self.responses.append(response)
+        self.fingerprints.append(made_with)
         self.dirty = True
 
     def save(self) -> None:
         """Write the cassette, every secret scrubbed, if anything new was recorded."""
         if not self.dirty:
             return
-        from vcr import serialize
-        from vcr.serializers import yamlserializer
+        from vcr.serialize import CASSETTE_FORMAT_VERSION
+        from vcr.serializers import compat, yamlserializer
 
-        requests = [_clean_request(r, self.secrets) for r in self.requests]
-        responses = [_clean_response(r, self.secrets) for r in self.responses]
+        interactions = []
+        marks: dict[str, str] = {}
+        for number, (request, response, made_with) in enumerate(
+            zip(self.requests, self.responses, self.fingerprints, strict=True)
+        ):
+            interaction = {
+                "request": compat.convert_to_unicode(
+                    _clean_request(request, self.secrets)._to_dict()
+                ),
+                "response": compat.convert_to_unicode(_clean_response(response, self.secrets)),
+            }
+            if made_with:  # set in after scrubbing: hex digits are nobody's secret
+                mark = f"envcheckkeyfingerprint{number:06d}x"
+                marks[mark] = made_with
+                interaction["key_fingerprint"] = mark
+            interactions.append(interaction)
         with _SAVE_LOCK:  # libyaml's emitter is not safe to share between threads
-            data = {"requests": requests, "responses": responses}
-            text = scrub_text(
-                serialize.serialize(data, yamlserializer), [*self.secrets, *redact.known()]
-            )
+            data = {"version": CASSETTE_FORMAT_VERSION, "interactions": interactions}
+            text = scrub_text(yamlserializer.serialize(data), [*self.secrets, *redact.known()])
+            for mark, made_with in marks.items():
+                text = text.replace(mark, made_with)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             partial = self.path.with_suffix(".yaml.partial")
             partial.write_text(text, encoding="utf-8")
@@ -208,7 +329,7 @@ class Cassette:
                 if before_live is not None:
                     before_live()
                 response = inner.handle_request(request)
-                content = response.read()
+                content = response.read()  # a bounded prefix (llm._pool.bounded)
                 cassette.live += 1
                 cassette.mocked = cassette.mocked or MOCK_HEADER in response.headers
                 headers: dict[str, list[str]] = {}
@@ -219,12 +340,14 @@ class Cassette:
                     "headers": headers,
                     "body": {"string": content},
                 }
-                cassette.record(wanted, serialised)
+                if CUT not in response.extensions:  # a cut answer is never kept as a whole one
+                    cassette.record(wanted, serialised)
                 return httpx.Response(
                     response.status_code,
                     headers=response.headers,
                     content=content,
                     request=request,
+                    extensions=response.extensions,
                 )
 
         return CassetteTransport()
@@ -262,7 +385,7 @@ _FIELDS: tuple[tuple[str, type | tuple[type, ...]], ...] = (
 )
 
 
-def _load(path: Path, rerecord: str) -> tuple[list[Any], list[dict[str, Any]]]:
+def _load(path: Path, rerecord: str) -> tuple[list[Any], list[dict[str, Any]], list[str | None]]:
     from vcr.request import Request as VcrRequest
     from vcr.serializers import compat, yamlserializer
 
@@ -289,7 +412,8 @@ def _load(path: Path, rerecord: str) -> tuple[list[Any], list[dict[str, Any]]]:
     except Exception as exc:  # noqa: B902 - whatever vcrpy objects to means the same here
         problem = f"vcrpy cannot read it ({type(exc).__name__}: {redact.clean(exc, 120)})"
         raise corrupt(problem) from None
-    return requests, responses
+    fingerprints = [i.get("key_fingerprint") for i in data["interactions"]]
+    return requests, responses, fingerprints
 
 
 def _yaml_problem(exc: Exception) -> str:
@@ -336,6 +460,9 @@ def _interaction_problem(interaction: Any) -> str | None:
     for name, values in interaction["response"]["headers"].items():
         if not isinstance(values, list):
             return f"has {_kind(values)} as response.headers.{name} (a list of values)"
+    made_with = interaction.get("key_fingerprint")
+    if made_with is not None and not isinstance(made_with, str):
+        return f"has {_kind(made_with)} as key_fingerprint (envcheck's fingerprint of the key)"
     return None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -273,10 +273,20 @@ def load(
     record_mode: str | None = None,
     environ: Mapping[str, str] | None = None,
     env_files: list[Path] | None = None,
+    fill: Callable[[], Mapping[str, Any]] | None = None,
 ) -> EnvcheckConfig | None:
-    """Build the configuration, or return ``None`` when there is none and no defaults apply."""
+    """Build the configuration, or return ``None`` when there is none and no defaults apply.
+
+    ``fill`` (called only when the file has a table): sections to add where the table has none
+    (the components the environment sets up: ``OPENAI_API_KEY`` exported after ``envcheck init``
+    wrote no provider); their names are in ``extra["sections_from_environment"]``."""
     raw, path = read_table(rootdir, explicit)
     from_env = False
+    filled: list[str] = []
+    if raw is not None and fill is not None:
+        found = fill()
+        filled = [name for name in found if name not in raw]
+        raw = {**raw, **{name: found[name] for name in filled}}
     if raw is None:
         if defaults is None:
             return None
@@ -294,6 +304,7 @@ def load(
         record_mode=record_mode,
         environ=os.environ if environ is None else environ,
         env_files=list(env_files or []),
+        extra={"sections_from_environment": filled} if filled else {},
     )
 
 

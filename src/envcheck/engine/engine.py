@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pluggy
 import pytest
@@ -52,7 +54,7 @@ def build(pytest_config: pytest.Config, *, force: bool = False) -> Engine | None
     rootdir = project_root(pytest_config)
     explicit_path = Path(explicit) if explicit else None
     environ, env_files = project_environment(rootdir, explicit_path, os.environ)
-    defaults = _registry.default_config(pm, environ) if use_defaults else None
+    defaults = _registry.default_config(pm, environ, rootdir) if use_defaults else None
     if defaults is None and (plugins or force):
         defaults = {}  # plugins' checks run even without [tool.envcheck]
     config = load(
@@ -64,6 +66,7 @@ def build(pytest_config: pytest.Config, *, force: bool = False) -> Engine | None
         record_mode=pytest_config.getoption("envcheck_record"),
         environ=environ,
         env_files=env_files,
+        fill=lambda: _set_up_by_environment(pm, environ, rootdir),
     )
     if config is None:
         return None
@@ -71,3 +74,23 @@ def build(pytest_config: pytest.Config, *, force: bool = False) -> Engine | None
     config.extra["pytest_cache"] = getattr(pytest_config, "cache", None)
     checks = _registry.collect_checks(pm, config)
     return Engine(config, checks, Runner(checks, config, _store(pytest_config)), pm)
+
+
+def _set_up_by_environment(
+    pm: pluggy.PluginManager, environ: Mapping[str, str], rootdir: Path
+) -> dict[str, Any]:
+    """The default sections the environment's variables chose (``OPENAI_API_KEY``,
+    ``DATABASE_URL``, ``OLLAMA_HOST``): those the defaults give differently without them. They
+    fill a ``[tool.envcheck]`` that lacks them: an exported key is checked whether or not
+    ``envcheck init`` ran. A component at an address nobody chose (the client's default,
+    ``required = false``) is left out."""
+    chosen = _registry.default_config(pm, environ, rootdir)
+    if not chosen:
+        return {}
+    bare = _registry.default_config(pm, {}, rootdir)
+    return {
+        name: section
+        for name, section in chosen.items()
+        if section != bare.get(name)
+        and not (isinstance(section, Mapping) and section.get("required") is False)
+    }

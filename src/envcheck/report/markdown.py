@@ -74,7 +74,11 @@ def _cell(value: Any) -> str:
 
 
 def _tally(group: Sequence[Mapping[str, Any]]) -> str:
-    return ", ".join(f"{n} {_WORDS[status]}" for status, n in counts(group).items() if n)
+    tally = ", ".join(f"{n} {_WORDS[status]}" for status, n in counts(group).items() if n)
+    # a pass from a recording or the mock is not a live one: say how many, as the terminal does
+    seen = [r.get("evidence") for r in group if r["status"] in ("pass", "warn")]
+    other = ", ".join(f"{seen.count(k)} {k}" for k in ("replayed", "mocked") if k in seen)
+    return f"{tally} ({other})" if other else tally
 
 
 def render(document: Mapping[str, Any]) -> str:

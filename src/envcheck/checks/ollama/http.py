@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from envcheck import cassettes
 from envcheck.checks.ollama import diagnose as _diagnose
@@ -26,18 +27,18 @@ class Calls:
         cfg: OllamaConfig = ctx.section
         refs = _interpolate.references(cfg.host)
         self.source = refs[0] if refs else "tool.envcheck.ollama.host"
-        self.host = ctx.resolve(cfg.host, key="tool.envcheck.ollama.host").rstrip("/")
-        if "://" not in self.host:
-            self.host = f"http://{self.host}"
+        self.host = client_url(ctx.resolve(cfg.host, key="tool.envcheck.ollama.host"))
         self.ctx = ctx
         self.cassette: cassettes.Cassette | None = None
         self.opened: list[Any] = []  # the clients this check made, closed in finish()
         self.observed = _observing(_pool.transport(self.host))
         transport: httpx.BaseTransport = self.observed
-        if cfg.cassettes:
-            path = Path(ctx.rootdir) / "cassettes" / COMPONENT / f"{check}.yaml"
+        path = Path(ctx.rootdir) / "cassettes" / COMPONENT / f"{check}.yaml"
+        # live unless --envcheck-record asks (or, on CI, this check's recording exists)
+        mode = cassettes.plan(ctx.config, key=None, keyed=False, path=path)
+        if cfg.cassettes and mode is not None:
             hint = cassettes.rerecord_command(COMPONENT, check, None)
-            self.cassette = cassettes.Cassette.open(path, cassettes.mode(ctx.config), [], hint)
+            self.cassette = cassettes.Cassette.open(path, mode, [], hint)
             transport = self.cassette.transport(transport)
         self.transport = transport
 
@@ -64,6 +65,8 @@ class Calls:
         for made in self.opened:  # the shared connections stay open for the next check
             made.close()
         self.ctx.evidence = "mocked" if self.observed.mocked else "live"
+        if self.observed.cut is not None:  # an answer's body was read only up to the bound
+            self.ctx.fact("body_cut_at_bytes", self.observed.cut)
         if self.cassette is not None:
             self.cassette.save()
             self.ctx.evidence = self.cassette.evidence
@@ -76,18 +79,44 @@ class Calls:
         return _diagnose.unreachable(self.host, self.source, cfg.timeout, cfg.required, exc)
 
 
+def client_url(host: str) -> str:
+    """The URL the ollama client makes of ``OLLAMA_HOST`` (or ``host``): without a scheme it is
+    http and port 11434 (``0.0.0.0``, ``example.com``, ``:8080``, ``[::1]``); with one, the
+    scheme's port (``http://h`` is port 80); no host is 127.0.0.1; no trailing slash."""
+    scheme, found, rest = host.strip().partition("://")
+    port = 11434
+    if not found:
+        scheme, rest = "http", host.strip()
+    else:
+        port = {"http": 80, "https": 443}.get(scheme, port)
+    authority, _, path = rest.partition("/")
+    parts = urlsplit(f"{scheme}://{authority}")
+    try:
+        port = parts.port or port
+    except ValueError:  # not a port number: left for the request to fail on, as it is
+        return f"{scheme}://{rest}".rstrip("/")
+    name = parts.hostname or "127.0.0.1"
+    if ":" in name:  # an IPv6 address, in the brackets a URL needs
+        name = f"[{name}]"
+    path = path.strip("/")
+    return f"{scheme}://{name}:{port}" + (f"/{path}" if path else "")
+
+
 def _observing(inner: httpx.BaseTransport) -> Any:
     import httpx
 
+    from envcheck.llm import _pool
     from envcheck.mock._providers import MOCK_HEADER
 
     class Observing(httpx.BaseTransport):
         def __init__(self) -> None:
             self.mocked = False
             self.last_json = True  # whether the last answer was JSON (Ollama's errors are)
+            self.cut: int | None = None  # the bytes read of a body cut at the bound
 
         def handle_request(self, request: httpx.Request) -> httpx.Response:
             response = inner.handle_request(request)
+            self.cut = _pool.was_cut(response) or self.cut
             self.mocked = self.mocked or MOCK_HEADER in response.headers
             self.last_json = "json" in response.headers.get("content-type", "")
             return response

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import pydantic
 
 from envcheck import llm
+from envcheck.checks.shared.server import origin
 from envcheck.core import interpolate as _interpolate
 from envcheck.core.config import Instances, describe_error, field_names
 from envcheck.core.model import CheckFailed, Context
@@ -31,17 +32,46 @@ class Spec:
     key_variable: str
     key_prefix: str
     default_model: str
+    #: what the vendor's official client reads, first set wins (google-genai: GOOGLE_API_KEY
+    #: over GEMINI_API_KEY); ``key_variable`` is the one named when none is set
+    key_variables: tuple[str, ...] = ()
+    #: the variable the official client takes its base URL from
+    base_url_variable: str | None = None
 
 
 SPECS: dict[str, Spec] = {
-    "openai": Spec("https://api.openai.com/v1", "OPENAI_API_KEY", "sk-", "gpt-4o-mini"),
-    "anthropic": Spec(
-        "https://api.anthropic.com", "ANTHROPIC_API_KEY", "sk-ant-", "claude-sonnet-4-5"
+    # openai (openai-python): OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID
+    "openai": Spec(
+        "https://api.openai.com/v1",
+        "OPENAI_API_KEY",
+        "sk-",
+        "gpt-4o-mini",
+        ("OPENAI_API_KEY",),
+        "OPENAI_BASE_URL",
     ),
+    # anthropic (anthropic-sdk-python): ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL
+    "anthropic": Spec(
+        "https://api.anthropic.com",
+        "ANTHROPIC_API_KEY",
+        "sk-ant-",
+        "claude-sonnet-4-5",
+        ("ANTHROPIC_API_KEY",),
+        "ANTHROPIC_BASE_URL",
+    ),
+    # google-genai: GOOGLE_API_KEY, else GEMINI_API_KEY; GOOGLE_GEMINI_BASE_URL
     "gemini": Spec(
-        "https://generativelanguage.googleapis.com", "GEMINI_API_KEY", "AIza", "gemini-2.5-flash"
+        "https://generativelanguage.googleapis.com",
+        "GEMINI_API_KEY",
+        "AIza",
+        "gemini-2.5-flash",
+        ("GOOGLE_API_KEY", "GEMINI_API_KEY"),
+        "GOOGLE_GEMINI_BASE_URL",
     ),
 }
+#: the OpenAI client's organization and project (sent as OpenAI-Organization, OpenAI-Project)
+OPENAI_ORG_VARIABLE, OPENAI_PROJECT_VARIABLE = "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"
+#: what openai-python's AzureOpenAI reads (the key, the resource's endpoint, its api-version)
+AZURE_VARIABLES = ("AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT", "OPENAI_API_VERSION")
 
 
 class ProviderConfig(pydantic.BaseModel):
@@ -59,6 +89,10 @@ class ProviderConfig(pydantic.BaseModel):
     headroom_warn: float = pydantic.Field(default=0.1, ge=0, le=1)
     retries: int = pydantic.Field(default=3, ge=0)
     cassettes: bool = True
+    #: OpenAI's organization and project (the headers OpenAI-Organization, OpenAI-Project);
+    #: for [providers.openai] by default ${OPENAI_ORG_ID} and ${OPENAI_PROJECT_ID} when set
+    organization: str | None = None
+    project: str | None = None
 
 
 # -- resolving a provider ------------------------------------------------------------------------
@@ -76,6 +110,12 @@ class Provider:
     model: str
     #: the project file holding ``[tool.envcheck]`` (relative to the root) when a fix may edit it
     settings_file: str | None = None
+    #: the variable ``base_url`` came from (``OPENAI_BASE_URL``), when one did
+    base_url_variable: str | None = None
+    organization: str | None = None
+    project: str | None = None
+    #: where the settings came from, for the ``settings_from`` fact
+    settings_from: str = ""
 
     @property
     def table(self) -> str:
@@ -137,19 +177,43 @@ def default_key_variable(name: str, kind: str) -> str:
 
 
 def resolve(name: str, ctx: Context) -> Provider:
+    """The provider ``[tool.envcheck.providers.NAME]`` names, its settings read as the vendor's
+    official client reads them where the table leaves them out (``[providers.openai]`` without
+    ``base_url`` talks to ``$OPENAI_BASE_URL`` when it is set, as the app's client does)."""
     cfg: ProviderConfig = ctx.section
     kind = cfg.kind or name
     spec = SPECS[kind]
-    raw_key = cfg.api_key or f"${{{default_key_variable(name, kind)}}}"
-    refs = _interpolate.references(raw_key)
+    environ = ctx.config.environ
+    vendor = name == kind
+
+    def from_client(variable: str | None) -> str | None:
+        """``${VARIABLE}`` for a vendor's table when the variable is set."""
+        return f"${{{variable}}}" if vendor and variable and environ.get(variable) else None
+
+    key_variable = default_key_variable(name, kind)
+    if vendor:
+        key_variable = next((v for v in spec.key_variables if environ.get(v)), key_variable)
+    raw_key = cfg.api_key or f"${{{key_variable}}}"
     where = f"tool.envcheck.providers.{name}"
     try:
         key: str | None = ctx.resolve(raw_key, secret=True, key=f"{where}.api_key") or None
     except CheckFailed:
         key = None
-    base = ctx.resolve(cfg.base_url or spec.base_url, key=f"{where}.base_url").rstrip("/")
+    raw_base = cfg.base_url or from_client(spec.base_url_variable) or spec.base_url
+    base = azure_v1(ctx.resolve(raw_base, key=f"{where}.base_url").rstrip("/"))
     model = ctx.resolve(cfg.model or spec.default_model, key=f"{where}.model")
+    refs = _interpolate.references(raw_key)
     found = Provider(name, kind, spec, cfg, base, key, refs[0] if refs else None, model)
+    base_refs = _interpolate.references(raw_base)
+    found.base_url_variable = base_refs[0] if base_refs and environ.get(base_refs[0]) else None
+    raws = [raw_key, raw_base]
+    if kind == "openai":
+        raw_org = cfg.organization or from_client(OPENAI_ORG_VARIABLE)
+        raw_project = cfg.project or from_client(OPENAI_PROJECT_VARIABLE)
+        found.organization = _optional(ctx, raw_org, f"{where}.organization")
+        found.project = _optional(ctx, raw_project, f"{where}.project")
+        raws += [raw_org or "", raw_project or ""]
+    found.settings_from = _settings_from(ctx, raws)
     source = Path(str(ctx.config.source))
     if source.name == "pyproject.toml" and source.is_file():
         try:
@@ -157,6 +221,46 @@ def resolve(name: str, ctx: Context) -> Provider:
         except ValueError:
             pass
     return found
+
+
+def _optional(ctx: Context, raw: str | None, key: str) -> str | None:
+    if not raw:
+        return None
+    try:
+        return ctx.resolve(raw, key=key) or None
+    except CheckFailed:
+        return None
+
+
+def _settings_from(ctx: Context, raws: list[str]) -> str:
+    """``pyproject.toml: OPENAI_API_KEY, OPENAI_BASE_URL (.env)``: the file the table is in (or
+    the environment, for a provider no table names) and the variables its settings were read
+    from."""
+    environ = ctx.config.environ
+    names = [n for raw in raws for n in _interpolate.references(raw) if environ.get(n)]
+    shown = [origin(n, environ) for n in dict.fromkeys(names)]
+    if COMPONENT in ctx.config.extra.get("sections_from_environment", ()):
+        where = f"the environment (no [tool.envcheck.{COMPONENT}] in {_file(ctx)})"
+    elif ctx.config.from_environment:
+        where = "the environment (no [tool.envcheck])"
+    else:
+        where = _file(ctx)
+    return f"{where}: {', '.join(shown)}" if shown else where
+
+
+def _file(ctx: Context) -> str:
+    source = str(ctx.config.source)
+    return source.rsplit("/", 1)[-1] if source.endswith(".toml") else source
+
+
+def azure_v1(base_url: str) -> str:
+    """An Azure OpenAI resource's endpoint as ``AZURE_OPENAI_ENDPOINT`` holds it
+    (``https://NAME.openai.azure.com/``, or with ``/openai``) is its v1 API's base URL plus
+    ``/openai/v1``: the API envcheck calls (it takes no api-version)."""
+    parts = urlsplit(base_url)
+    if (parts.hostname or "").endswith(AZURE_HOSTS) and parts.path.rstrip("/") in ("", "/openai"):
+        return f"{parts.scheme}://{parts.netloc}/openai/v1"
+    return base_url
 
 
 @dataclass(frozen=True)

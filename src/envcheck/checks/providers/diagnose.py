@@ -257,11 +257,20 @@ def edit_step(p: Provider, key: str, value: Any) -> Step:
     return Manual(f"set {key} = {json.dumps(value)} in {p.table}")
 
 
+def base_url_setting(p: Provider) -> str:
+    """Where ``base_url`` is set: ``OPENAI_BASE_URL`` when it came from there (the app's own
+    client reads it too), else ``base_url in [tool.envcheck.providers.NAME]``."""
+    return p.base_url_variable or f"base_url in {p.table}"
+
+
 def _base_url_fix(p: Provider) -> Fix:
     if p.kind == "openai" and not urlsplit(p.base_url).path.rstrip("/").endswith("/v1"):
         fixed = f"{p.base_url}/v1"
+        if p.base_url_variable:
+            text = f"export {p.base_url_variable}={fixed}  (the app's client reads it too)"
+            return Fix([Manual(text)], text=text)
         return Fix([edit_step(p, "base_url", fixed)], text=f'set base_url = "{fixed}" in {p.table}')
-    text = f"check base_url in {p.table} (now {p.base_url})"
+    text = f"check {base_url_setting(p)} (now {p.base_url})"
     return Fix([Manual(text)], text=text)
 
 
@@ -339,7 +348,7 @@ def _listing_refused(p: Provider, exc: llm.ProviderError, summary: str) -> Check
         "model and no body, only the key and base_url, so one of these is what it refused"
     )
     key = f"check the key ({p.key_variable or f'api_key in {p.table}'}): {p.key_page}"
-    steps: list[Step] = [Manual(key), Manual(f"check base_url in {p.table} (now {p.base_url})")]
+    steps: list[Step] = [Manual(key), Manual(f"check {base_url_setting(p)} (now {p.base_url})")]
     steps += [Manual(f"the answer links {url}") for url in exc.detail.urls[:1]]
     text = "; then ".join(step.render() for step in steps)
     return CheckFailed(summary, why=why, fix=Fix(steps, text=text))
@@ -451,7 +460,7 @@ def unreachable(p: Provider, url: str, exc: Exception) -> llm.ConnectionFailed:
             p.name, f"{url} closed the connection {when}", hint=fix, why=why
         )
     chain = causes(exc)
-    fix = f"check base_url in {p.table}"
+    fix = f"check {base_url_setting(p)}"
     resolve_host = None
     tls = [c for c in chain if isinstance(c, ssl.SSLError)]
     if tls:

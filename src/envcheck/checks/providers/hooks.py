@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from envcheck import cassettes, hookimpl, llm
 from envcheck.checks.providers import diagnose as _diagnose
 from envcheck.checks.providers.config import (
+    AZURE_VARIABLES,
     COMPONENT,
     SPECS,
     TITLE,
@@ -45,15 +46,21 @@ def envcheck_config_sections() -> dict[str, Any]:
 
 @hookimpl
 def envcheck_default_config(environ: Mapping[str, str]) -> dict[str, Any] | None:
+    """A provider for each key the official clients would find: ``OPENAI_API_KEY``,
+    ``ANTHROPIC_API_KEY``, ``GOOGLE_API_KEY`` or ``GEMINI_API_KEY``, and Azure OpenAI's
+    ``AZURE_OPENAI_API_KEY`` with ``AZURE_OPENAI_ENDPOINT`` (the rest of their settings are read
+    when the checks run: :func:`.config.resolve`)."""
     found: dict[str, Any] = {}
-    if environ.get("OPENAI_API_KEY"):
-        found["openai"] = {}
-    if environ.get("ANTHROPIC_API_KEY"):
-        found["anthropic"] = {}
-    if environ.get("GEMINI_API_KEY"):
-        found["gemini"] = {}
-    elif environ.get("GOOGLE_API_KEY"):
-        found["gemini"] = {"api_key": "${GOOGLE_API_KEY}"}
+    for kind, spec in SPECS.items():
+        if any(environ.get(variable) for variable in spec.key_variables):
+            found[kind] = {}
+    key, endpoint = AZURE_VARIABLES[:2]
+    if environ.get(key) and environ.get(endpoint):
+        found["azure"] = {
+            "kind": "openai",
+            "api_key": f"${{{key}}}",
+            "base_url": f"${{{endpoint}}}",
+        }
     return {COMPONENT: found} if found else None
 
 
@@ -63,7 +70,8 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
     if not section:
         if config.from_environment:
             yield not_configured(
-                COMPONENT, ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY"]
+                COMPONENT,
+                ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"],
             )
         return
     from envcheck.llm import _pool
@@ -91,16 +99,20 @@ def _provider_checks(name: str, cfg: ProviderConfig) -> Iterator[Check]:
 
 def key_check(name: str, ctx: Context) -> Outcome:
     p = resolve(name, ctx)
+    ctx.fact("settings_from", p.settings_from)
     variable = p.key_variable or f"tool.envcheck.providers.{name}.api_key"
     if p.key is None:
+        mode = cassettes.plan(ctx.config, key=None)
         replayable = p.cfg.cassettes and (Path(ctx.rootdir) / "cassettes" / name).is_dir()
-        if replayable and cassettes.mode(ctx.config) in ("none", "once", "new"):
+        if replayable and mode != "all":
             ctx.evidence = "replayed"
-            return ok(f"no key ({variable} not set): replaying cassettes/{name}/")
+            return ok(f"no key ({_key_names(p, variable)} not set): replaying cassettes/{name}/")
+        why = f"{name} needs an API key, and there is no cassette in cassettes/{name}/ to replay"
+        if mode == "all" and replayable:
+            why = f"--envcheck-record=all asks {name} live, which needs its API key"
         raise CheckFailed(
-            f"{variable} is not set",
-            why=f"{name} needs an API key, and there is no cassette in cassettes/{name}/ "
-            "to replay instead",
+            f"{_key_names(p, variable)} is not set",
+            why=why if mode == "all" and replayable else why + " instead",
             fix=_diagnose.manual(f"export {variable}=...  ({p.key_page})"),
         )
     if p.key != p.key.strip() or p.key[:1] in "\"'" or p.key[-1:] in "\"'":
@@ -126,7 +138,19 @@ def key_check(name: str, ctx: Context) -> Outcome:
             f"({p.key_page})",
             why=f"{p.base_url} refuses any other provider's key",
         )
-    return ok(f"{variable} is set ({len(p.key)} characters)", **facts)
+    summary = f"{variable} is set ({len(p.key)} characters)"
+    shadowed = [v for v in p.spec.key_variables if v != variable and ctx.config.environ.get(v)]
+    if p.vendor and not p.cfg.api_key and shadowed:  # GOOGLE_API_KEY and GEMINI_API_KEY
+        summary += f"; {', '.join(shadowed)} is set too, and the official client uses {variable}"
+    return ok(summary, **facts)
+
+
+def _key_names(p: Provider, variable: str) -> str:
+    """``OPENAI_API_KEY``; ``GOOGLE_API_KEY or GEMINI_API_KEY`` for Gemini, whose client reads
+    either."""
+    if p.vendor and not p.cfg.api_key and len(p.spec.key_variables) > 1:
+        return " or ".join(p.spec.key_variables)
+    return variable
 
 
 def _a(kind: str) -> str:

@@ -27,7 +27,13 @@ if TYPE_CHECKING:
 def _auth_headers(p: Provider) -> dict[str, str]:
     key = p.key or cassettes.REDACTED  # replaying: cassettes never hold the key
     if p.kind == "openai":
-        return {"authorization": f"Bearer {key}"}
+        headers = {"authorization": f"Bearer {key}"}
+        # as openai-python sends them: a key of another organization or project is refused
+        if p.organization:
+            headers["openai-organization"] = p.organization
+        if p.project:
+            headers["openai-project"] = p.project
+        return headers
     if p.kind == "anthropic":
         return {"x-api-key": key, "anthropic-version": "2023-06-01"}
     return {"x-goog-api-key": key}
@@ -62,6 +68,7 @@ class Session:
         :class:`~envcheck.llm.ProviderError` with ``sent``, ``attempts`` and ``elapsed`` set."""
         import httpx
 
+        from envcheck.llm import _pool
         from envcheck.mock._providers import MOCK_HEADER
 
         p = self.provider
@@ -96,12 +103,15 @@ class Session:
             if not from_cassette:
                 self.sent += 1
             self.mocked = self.mocked or (MOCK_HEADER in response.headers and not from_cassette)
+            cut = _pool.was_cut(response)
+            if cut is not None:  # what was read is a prefix: not evidence of what it says
+                self.ctx.fact("body_cut_at_bytes", cut)
             if response.status_code >= 400:
                 error = llm.classify(
                     p.name,
                     response.status_code,
                     response.headers,
-                    response.text,
+                    "" if cut is not None else response.text,
                     kind=p.kind,
                     listing=listing,
                     key_sent=p.key is not None,
@@ -136,6 +146,20 @@ class Session:
             ) from None
 
     def json(self, response: httpx.Response) -> Any:
+        from envcheck.llm import _pool
+
+        cut = _pool.was_cut(response)
+        if cut is not None:
+            raise CheckFailed(
+                f"{self.provider.name} answered {response.request.url} with more than "
+                f"{cut // 2**20} MiB; envcheck reads at most that much of an answer and stopped "
+                "there",
+                why="no answer a check asks for is that large (a list of a few hundred models is "
+                "about 1 MiB): base_url points at something that is not this provider's API",
+                fix=diagnose.manual(
+                    f"check base_url of [tool.envcheck.providers.{self.provider.name}]"
+                ),
+            )
         try:
             return response.json()
         except ValueError:
@@ -183,11 +207,12 @@ def session(name: str, check: str, ctx: Context) -> Session:
     transport = _pool.transport(p.base_url)
     cassette = None
     limiter = _limiter(p.kind, p.base_url, p.cfg.rpm)
-    if p.cfg.cassettes:
-        mode = cassettes.mode(ctx.config)
+    # with a key and no --envcheck-record: live, nothing replayed nor recorded
+    mode = cassettes.plan(ctx.config, key=p.key) if p.cfg.cassettes else None
+    if mode is not None:
         path = Path(ctx.rootdir) / "cassettes" / name / f"{check}.yaml"
         hint = cassettes.rerecord_command(COMPONENT, name, p.key_variable)
-        cassette = cassettes.Cassette.open(path, mode, [p.key or ""], hint)
+        cassette = cassettes.Cassette.open(path, mode, [p.key or ""], hint, key=p.key)
     # each attempt gets its share of the check's timeout, so that retries fit inside it
     share = p.cfg.timeout / (p.cfg.retries + 1)
     timeout = httpx.Timeout(max(0.5, min(share, ctx.remaining() - 0.3)))
