@@ -23,6 +23,7 @@ from envcheck.checks.postgres import diagnose as _diagnose
 from envcheck.checks.postgres.config import CONFIGURE, PostgresConfig, default_config
 from envcheck.checks.postgres.session import (
     APPLICATION_NAME,
+    read_aside,
     read_settings,
     session,
     show,
@@ -293,12 +294,21 @@ SHORT_MS = 1000
 
 def settings(instance: str, ctx: Context) -> Outcome:
     t = target(ctx, instance)
+    import psycopg
+
+    names = tuple(_diagnose.TIMEOUTS)
+    row: tuple[Any, ...] | None = None
     with session(ctx, t) as conn:
         # envcheck's own reading is not stopped by the timeouts it reports (this session only)
-        with conn.transaction():
-            conn.execute("SET LOCAL statement_timeout = 0")
-            timeouts = read_settings(conn, tuple(_diagnose.TIMEOUTS), ("statement_timeout",))
-            row = conn.execute(_SETTINGS).fetchone()
+        try:
+            with conn.transaction():
+                conn.execute("SET LOCAL statement_timeout = 0")
+                timeouts = read_settings(conn, names, ("statement_timeout",))
+                row = conn.execute(_SETTINGS).fetchone()
+        except psycopg.errors.QueryCanceled:
+            pass  # a timeout so short it stopped even the SET LOCAL: read it aside
+    if row is None:
+        timeouts, row = read_aside(ctx, t, names, _SETTINGS)
     timeouts.update(_from_options(t, tuple(_diagnose.TIMEOUTS)))
     assert row is not None
     encoding, timezone = text(row[0]), text(row[1])

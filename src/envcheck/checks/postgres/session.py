@@ -84,6 +84,25 @@ def settings_of(ctx: Context, t: Target, names: tuple[str, ...]) -> dict[str, tu
         return {}
 
 
+def read_aside(
+    ctx: Context, t: Target, names: tuple[str, ...], query: str
+) -> tuple[dict[str, tuple[int, str]], tuple[Any, ...] | None]:
+    """The settings ``names`` (as :func:`read_settings` reads them) and one row of ``query``, on a
+    short connection of its own whose timeouts are off: for a check whose own statements the
+    session's timeouts stopped (a 1 ms statement_timeout can cancel even ``SET LOCAL``). Errors
+    are explained as the shared session's are."""
+    import psycopg
+
+    kwargs = t.connect_kwargs(f"{APPLICATION_NAME} diagnosis", ctx.remaining())
+    kwargs["options"] = (t.params.get("options", "") + " " + _FIX_OFF).strip()
+    try:
+        with psycopg.connect(**kwargs, autocommit=True) as conn:
+            off = tuple(n for n in names if n in _FIX_OFF)
+            return read_settings(conn, names, off), conn.execute(query).fetchone()
+    except psycopg.Error as exc:
+        raise explain_query(ctx, t, exc, f"the {ctx.check.name} check's query") from None
+
+
 _OPTION = re.compile(r"(?:-c\s*|--)([a-z_]+)=(\S+)")
 _UNITS = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000, "": 1}
 
