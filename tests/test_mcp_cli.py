@@ -263,14 +263,19 @@ def test_config_file_and_no_servers(tmp_path: Path, envcheck_mcp: Run) -> None:
 Calls = list[tuple[str, dict[str, Any]]]
 
 
-async def _serve_session(tmp_path: Path, calls: Calls) -> list[dict[str, Any]]:
-    """Make ``calls`` to `envcheck mcp serve` through the SDK's own client; their answers."""
+#: the tools of `envcheck mcp serve`; with --allow-fix also apply_fix
+TOOLS = {"run_checks", "last_report", "list_components", "plan_fixes"}
+
+
+async def _serve_session(tmp_path: Path, calls: Calls, *flags: str) -> list[dict[str, Any]]:
+    """Make ``calls`` to `envcheck mcp serve FLAGS` through the SDK's own client; their
+    answers."""
     from mcp import Client, StdioServerParameters
     from mcp_types import TextContent
 
     server = StdioServerParameters(
         command=sys.executable,
-        args=["-m", "envcheck.cli.main", "mcp", "serve", "--timeout", "60"],
+        args=["-m", "envcheck.cli.main", "mcp", "serve", "--timeout", "60", *flags],
         cwd=tmp_path,
         env={"HOME": str(tmp_path), "PATH": os.environ.get("PATH", "")},
     )
@@ -278,7 +283,7 @@ async def _serve_session(tmp_path: Path, calls: Calls) -> list[dict[str, Any]]:
     with anyio.fail_after(60):
         async with Client(server) as client:
             names = {tool.name for tool in (await client.list_tools()).tools}
-            assert names == {"run_checks", "last_report", "list_components"}
+            assert names == (TOOLS | {"apply_fix"} if "--allow-fix" in flags else TOOLS)
             for tool, arguments in calls:
                 result = await client.call_tool(tool, arguments)
                 assert not result.is_error, result.content
@@ -309,8 +314,9 @@ def test_serve_reports_what_to_fix(tmp_path: Path) -> None:
         ("list_components", {}),
         ("run_checks", {"component": "mpc"}),
         ("run_checks", {}),
+        ("plan_fixes", {"component": "mcp"}),
     ]
-    components, typo, ran = anyio.run(_serve_session, tmp_path, calls)
+    components, typo, ran, plan = anyio.run(_serve_session, tmp_path, calls, "--allow-fix")
     assert typo["verdict"] == "error"
     assert typo["message"].startswith("unknown component 'mpc'; known: ")
     assert "mcp" in typo["message"].split("known: ")[1].split(", ")
@@ -324,3 +330,9 @@ def test_serve_reports_what_to_fix(tmp_path: Path) -> None:
     assert "its stderr ends: boom: API_URL is not set; only " in problem["why"]
     assert problem["why"].endswith(" reach the server, not the rest of your shell's environment")
     assert problem["hint"].startswith("run `")
+    # its fix is a person's: planned, and apply_fix (offered with --allow-fix) would refuse it
+    assert plan["verdict"] == "fixes planned"
+    [fix] = plan["fixes"]
+    assert fix["checks"] == ["mcp/dies.start"] and fix["text"] == problem["hint"]
+    assert [step["kind"] for step in fix["steps"]] == ["manual"]
+    assert (fix["manual"], fix["refused"]) == (True, "manual")

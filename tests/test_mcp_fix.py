@@ -1,0 +1,252 @@
+"""``envcheck mcp serve``'s ``plan_fixes`` and ``apply_fix``, driven through the MCP SDK's own
+client over stdio, against this test process's real PostgreSQL and Redis broken on purpose: a
+missing database (a fix any role that may create databases applies) and a Redis ACL user without
+the probe's rights (a fix only an administrator applies). No answer shows a password."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+import redis
+
+from tests.servers import PostgresCluster
+
+#: a password in the connection URLs: the trust-authenticated test servers ignore it, and no
+#: tool's answer may show it
+SECRET = "mcp-fix-secret-W7kq2p"
+#: the tools of `envcheck mcp serve`; with --allow-fix also apply_fix
+TOOLS = {"run_checks", "last_report", "list_components", "plan_fixes"}
+#: an id no plan ever had
+STALE = "0123456789ab"
+
+Call = Callable[..., Awaitable[dict[str, Any]]]
+
+
+@contextlib.asynccontextmanager
+async def serving(root: Path, *flags: str) -> AsyncIterator[Call]:
+    """`envcheck mcp serve FLAGS` in ``root``, through the SDK's client: ``await call(tool,
+    **arguments)`` is the tool's structured answer. Checks that the tools offered are those the
+    flags allow, that each answer's text is its structured content, and that no answer holds
+    :data:`SECRET`."""
+    from mcp import Client, StdioServerParameters
+    from mcp_types import TextContent
+
+    server = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "envcheck.cli.main", "mcp", "serve", "--timeout", "60", *flags],
+        cwd=root,
+        env={"HOME": str(root), "PATH": os.environ.get("PATH", "")},
+    )
+    with anyio.fail_after(120):
+        async with Client(server) as client:
+            names = {tool.name for tool in (await client.list_tools()).tools}
+            assert names == (TOOLS | {"apply_fix"} if "--allow-fix" in flags else TOOLS)
+
+            async def call(tool: str, **arguments: Any) -> dict[str, Any]:
+                result = await client.call_tool(tool, arguments)
+                assert not result.is_error, result.content
+                first = result.content[0]
+                assert isinstance(first, TextContent), first
+                assert SECRET not in first.text
+                answer = result.structured_content
+                assert isinstance(answer, dict) and json.loads(first.text) == answer
+                return answer
+
+            yield call
+
+
+def database_exists(pg: PostgresCluster, name: str) -> bool:
+    with pg.connect() as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    return found is not None
+
+
+@pytest.fixture
+def missing_database(tmp_path: Path, postgres_server: PostgresCluster) -> Iterator[str]:
+    """A project whose PostgreSQL (as the superuser, with a password in its DSN) names a
+    database that does not exist; dropped afterwards if a test made it."""
+    name = f"envcheck_mcpfx_{uuid.uuid4().hex[:8]}"
+    dsn = postgres_server.dsn("postgres", name, SECRET)
+    (tmp_path / "pyproject.toml").write_text(f'[tool.envcheck.postgres]\ndsn = "{dsn}"\n')
+    yield name
+    postgres_server.sql(f"DROP DATABASE IF EXISTS {name}")
+
+
+@pytest.fixture
+def acl_user(tmp_path: Path, redis_port: int) -> Iterator[tuple[redis.Redis, str]]:
+    """A project whose Redis user (its password in the URL) may not DEL, so the probe's
+    round-trip fails; ``admin_url`` is the default user. Yields an admin client and the user;
+    the user and the probe keys the failed round-trips left are removed afterwards."""
+    user = f"envcheck-mcpfx-{uuid.uuid4().hex[:6]}"
+    admin = redis.Redis(port=redis_port)
+    acl = ("ACL", "SETUSER", user, "on", f">{SECRET}", "~*", "+@all", "-del")
+    admin.execute_command(*acl)  # type: ignore[no-untyped-call]
+    (tmp_path / "pyproject.toml").write_text(textwrap.dedent(f"""
+        [tool.envcheck.redis]
+        url = "redis://{user}:{SECRET}@127.0.0.1:{redis_port}/0"
+        admin_url = "redis://127.0.0.1:{redis_port}/0"
+        """))
+    try:
+        yield admin, user
+    finally:
+        admin.execute_command("ACL", "DELUSER", user)  # type: ignore[no-untyped-call]
+        for key in admin.scan_iter(match="envcheck:probe:*"):
+            admin.delete(key)
+        admin.close()
+
+
+def may_delete(admin: redis.Redis, user: str) -> bool:
+    """Whether the Redis ACL lets ``user`` DEL a probe key (asked without running it)."""
+    ask = ("ACL", "DRYRUN", user, "DEL", "envcheck:probe:x")
+    said = admin.execute_command(*ask)  # type: ignore[no-untyped-call]
+    return bool(said == b"OK")
+
+
+def test_plan_fixes_lists_the_fix_and_changes_nothing(
+    tmp_path: Path, postgres_server: PostgresCluster, missing_database: str
+) -> None:
+    async def session() -> list[dict[str, Any]]:
+        async with serving(tmp_path) as call:
+            return [await call("plan_fixes"), await call("plan_fixes", component="postgres")]
+
+    plan, again = anyio.run(session)
+    assert plan["verdict"] == "fixes planned"
+    assert plan["counts"]["fail"] == 1
+    assert (
+        plan["apply"] == "apply_fix is off: start `envcheck mcp serve --allow-fix` to apply fixes"
+    )
+    [fix] = plan["fixes"]
+    assert len(fix["id"]) == 12 and int(fix["id"], 16) >= 0
+    assert fix["checks"] == fix["heals"] == ["postgres/connect"]
+    [step] = fix["steps"]
+    assert step["kind"] == "sql" and step["where"] == "server"
+    assert step["statement"] == f"CREATE DATABASE {missing_database}"
+    assert step["database"] == "postgres" and step["needs"] == []
+    assert (fix["manual"], fix["privileged"], fix["needs"]) == (False, False, [])
+    assert fix["refused"] == "fix_disabled"
+    # planning twice names the fix alike, and nothing was created in between
+    assert again["fixes"] == plan["fixes"]
+    assert not database_exists(postgres_server, missing_database)
+    assert SECRET not in (tmp_path / "envcheck-report.json").read_text()
+
+
+def test_apply_fix_heals_by_id_and_refuses_an_id_not_planned(
+    tmp_path: Path, postgres_server: PostgresCluster, missing_database: str
+) -> None:
+    async def session() -> list[dict[str, Any]]:
+        async with serving(tmp_path, "--allow-fix") as call:
+            plan = await call("plan_fixes")
+            [fix] = plan["fixes"]
+            stale = await call("apply_fix", fix_id=STALE)
+            assert not database_exists(postgres_server, missing_database)
+            applied = await call("apply_fix", fix_id=fix["id"])
+            last = await call("last_report")
+            again = await call("apply_fix", fix_id=fix["id"])
+            return [plan, stale, applied, last, again]
+
+    plan, stale, applied, last, again = anyio.run(session)
+    [fix] = plan["fixes"]
+    assert fix["refused"] is None
+    assert plan["apply"] == (
+        "apply_fix applies fixes whose steps need no privilege (no --allow-privileged)"
+    )
+    # an id no plan has: refused, with the current plan to choose from
+    assert stale["verdict"] == "refused" and stale["refused"] == "not_planned"
+    assert stale["id"] == STALE and stale["applied"] is False
+    assert "call plan_fixes for the current ids" in stale["message"]
+    assert stale["plan"] == plan["fixes"]
+    # the planned one: applied, then re-checked
+    assert applied["verdict"] == "healed", applied
+    assert applied["id"] == fix["id"] and applied["fix"]["id"] == fix["id"]
+    assert applied["applied"] is True and applied["reason"] is None
+    [step] = applied["steps"]
+    assert step["kind"] == "sql" and step["ok"] is True
+    assert step["output"].startswith("done: ")
+    assert applied["healed"] == ["postgres/connect"] and applied["still_failing"] == []
+    assert applied["recheck"]["verdict"] == "passed"
+    assert applied["recheck"]["counts"]["fail"] == 0 and applied["recheck"]["problems"] == []
+    assert applied["plan"] == []
+    assert database_exists(postgres_server, missing_database)
+    # the report of the re-check holds the record of what was done
+    report = json.loads((tmp_path / "envcheck-report.json").read_text())
+    [record] = report["fixes"]
+    assert record["checks"] == record["healed"] == ["postgres/connect"]
+    assert record["applied"] is True and record["steps"] == applied["steps"]
+    assert all(check["status"] == "pass" for check in report["checks"])
+    assert last["verdict"] == "passed" and last["summary"] == applied["recheck"]["summary"]
+    assert SECRET not in json.dumps(report)
+    # healed, it is planned no more
+    assert again["verdict"] == "refused" and again["refused"] == "not_planned"
+    assert again["plan"] == []
+
+
+def test_a_privileged_fix_needs_allow_privileged(
+    tmp_path: Path, acl_user: tuple[redis.Redis, str]
+) -> None:
+    admin, user = acl_user
+
+    async def refused() -> list[dict[str, Any]]:
+        async with serving(tmp_path, "--allow-fix") as call:
+            plan = await call("plan_fixes", component="redis")
+            return [plan, await call("apply_fix", fix_id=plan["fixes"][0]["id"])]
+
+    async def allowed(fix_id: str) -> dict[str, Any]:
+        async with serving(tmp_path, "--allow-fix", "--allow-privileged") as call:
+            return await call("apply_fix", fix_id=fix_id, component="redis")
+
+    plan, refusal = anyio.run(refused)
+    [fix] = plan["fixes"]
+    assert fix["checks"] == ["redis/roundtrip"]
+    assert (fix["privileged"], fix["needs"], fix["refused"]) == (True, ["admin"], "privileged")
+    [step] = fix["steps"]
+    assert step["kind"] == "redis" and step["args"][:3] == ["ACL", "SETUSER", user]
+    assert refusal["verdict"] == "refused" and refusal["refused"] == "privileged"
+    assert refusal["applied"] is False and refusal["fix"]["id"] == fix["id"]
+    assert "--allow-privileged" in refusal["message"]
+    assert not may_delete(admin, user)
+
+    # the same id (a fix is named by its steps), on a server started with --allow-privileged
+    applied = anyio.run(allowed, fix["id"])
+    assert applied["verdict"] == "healed", applied
+    assert applied["healed"] == ["redis/roundtrip"]
+    assert [s["ok"] for s in applied["steps"]] == [True]
+    assert applied["recheck"]["verdict"] == "passed" and applied["plan"] == []
+    assert may_delete(admin, user)
+    report = (tmp_path / "envcheck-report.json").read_text()
+    assert json.loads(report)["fixes"][0]["healed"] == ["redis/roundtrip"]
+    assert SECRET not in report
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--allow-privileged"], "--allow-privileged goes with --allow-fix"),
+        (
+            ["--allow-fix", "--fix-timeout", "0"],
+            "--fix-timeout must be a positive number of seconds",
+        ),
+    ],
+)
+def test_fix_flags_are_checked_before_serving(tmp_path: Path, flags: list[str], said: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "envcheck.cli.main", "mcp", "serve", *flags],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines()[-1] == f"envcheck mcp: error: {said}"
