@@ -34,8 +34,9 @@ Call = Callable[..., Awaitable[dict[str, Any]]]
 
 
 @contextlib.asynccontextmanager
-async def serving(root: Path, *flags: str) -> AsyncIterator[Call]:
-    """`envcheck mcp serve FLAGS` in ``root``, through the SDK's client: ``await call(tool,
+async def serving(root: Path, *flags: str, **env: str) -> AsyncIterator[Call]:
+    """`envcheck mcp serve FLAGS` in ``root`` (with ``env`` set), through the SDK's client:
+    ``await call(tool,
     **arguments)`` is the tool's structured answer. Checks that the tools offered are those the
     flags allow, that each answer's text is its structured content, and that no answer holds
     :data:`SECRET`."""
@@ -46,7 +47,7 @@ async def serving(root: Path, *flags: str) -> AsyncIterator[Call]:
         command=sys.executable,
         args=["-m", "envcheck.cli.main", "mcp", "serve", "--timeout", "60", *flags],
         cwd=root,
-        env={"HOME": str(root), "PATH": os.environ.get("PATH", "")},
+        env={"HOME": str(root), "PATH": os.environ.get("PATH", ""), **env},
     )
     with anyio.fail_after(120):
         async with Client(server) as client:
@@ -226,6 +227,71 @@ def test_a_privileged_fix_needs_allow_privileged(
     report = (tmp_path / "envcheck-report.json").read_text()
     assert json.loads(report)["fixes"][0]["healed"] == ["redis/roundtrip"]
     assert SECRET not in report
+
+
+#: a project's own checks whose fixes fail: a command that prints the secret it is given through
+#: its environment and exits 3, and one that outlasts --fix-timeout (the next step never runs)
+FAILING = textwrap.dedent("""
+    import sys
+    import envcheck
+    from envcheck import kit
+
+    @envcheck.hookimpl
+    def envcheck_checks(config):
+        demo = kit.Component("demo", timeout=5.0)
+
+        def broken(ctx):
+            raise envcheck.CheckFailed("broken", fix=[kit.Command(
+                ["sh", "-c", "echo token=$TOKEN; exit 3"], env={"TOKEN": "${DEMO_SECRET}"}
+            )])
+
+        def slow(ctx):
+            raise envcheck.CheckFailed("slow", fix=[
+                kit.Command([sys.executable, "-c", "import time; time.sleep(30)"]),
+                kit.Command(["touch", "after.txt"]),
+            ])
+
+        yield demo.check("broken", broken)
+        yield demo.check("slow", slow)
+    """)
+
+
+def test_a_fix_whose_step_fails_is_not_healed(tmp_path: Path) -> None:
+    (tmp_path / "conftest.py").write_text(FAILING)
+    (tmp_path / "pyproject.toml").write_text("[tool.envcheck]\n")
+
+    async def session() -> list[dict[str, Any]]:
+        async with serving(
+            tmp_path, "--allow-fix", "--fix-timeout", "2", DEMO_SECRET=SECRET
+        ) as call:
+            plan = await call("plan_fixes")
+            ids = {fix["checks"][0]: fix["id"] for fix in plan["fixes"]}
+            return [
+                plan,
+                await call("apply_fix", fix_id=ids["demo/broken"]),
+                await call("apply_fix", fix_id=ids["demo/slow"]),
+            ]
+
+    plan, broken, slow = anyio.run(session)
+    assert sorted(fix["checks"][0] for fix in plan["fixes"]) == ["demo/broken", "demo/slow"]
+    assert all(fix["refused"] is None for fix in plan["fixes"])
+    assert broken["verdict"] == "not healed", broken
+    assert broken["reason"] == "a step failed" and broken["healed"] == []
+    assert broken["still_failing"] == ["demo/broken"]
+    [step] = broken["steps"]
+    assert (step["ok"], step["exit_code"]) == (False, 3)
+    assert step["output"].strip() == "token=***"
+    assert broken["recheck"]["verdict"] == "failed"
+    assert {fix["checks"][0] for fix in broken["plan"]} == {"demo/broken", "demo/slow"}
+    # the first step outlasts --fix-timeout: stopped, and the second never runs
+    assert slow["verdict"] == "not healed", slow
+    [stopped] = slow["steps"]
+    assert stopped["ok"] is False and stopped["exit_code"] is None
+    assert stopped["output"].strip().endswith("(stopped after 2 s)")
+    assert not (tmp_path / "after.txt").exists()
+    report = (tmp_path / "envcheck-report.json").read_text()
+    assert SECRET not in report
+    assert [fix["checks"] for fix in json.loads(report)["fixes"]] == [["demo/slow"]]
 
 
 @pytest.mark.parametrize(

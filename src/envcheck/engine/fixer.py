@@ -75,7 +75,7 @@ def _command(step: Command, config: EnvcheckConfig, timeout: float | None) -> St
     except subprocess.TimeoutExpired as exc:
         out = (exc.stdout or b"") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
         shown = out.decode(errors="replace") if isinstance(out, bytes) else out
-        return StepResult(False, f"{shown}\n(stopped after {limit:g} s)", None)
+        return StepResult(False, f"{shown}\n(stopped after {limit:.3g} s)", None)
     except OSError as exc:
         from envcheck.core import exec as _exec
 
