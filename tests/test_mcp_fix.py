@@ -36,8 +36,8 @@ Call = Callable[..., Awaitable[dict[str, Any]]]
 @contextlib.asynccontextmanager
 async def serving(root: Path, *flags: str, **env: str) -> AsyncIterator[Call]:
     """`envcheck mcp serve FLAGS` in ``root`` (with ``env`` set), through the SDK's client:
-    ``await call(tool,
-    **arguments)`` is the tool's structured answer. Checks that the tools offered are those the
+    ``await call(tool, **arguments)`` is the tool's structured answer (``{"error": text}`` with
+    ``error=True``, for a call the server must fail). Checks that the tools offered are those the
     flags allow, that each answer's text is its structured content, and that no answer holds
     :data:`SECRET`."""
     from mcp import Client, StdioServerParameters
@@ -54,12 +54,14 @@ async def serving(root: Path, *flags: str, **env: str) -> AsyncIterator[Call]:
             names = {tool.name for tool in (await client.list_tools()).tools}
             assert names == (TOOLS | {"apply_fix"} if "--allow-fix" in flags else TOOLS)
 
-            async def call(tool: str, **arguments: Any) -> dict[str, Any]:
+            async def call(tool: str, *, error: bool = False, **arguments: Any) -> dict[str, Any]:
                 result = await client.call_tool(tool, arguments)
-                assert not result.is_error, result.content
                 first = result.content[0]
                 assert isinstance(first, TextContent), first
                 assert SECRET not in first.text
+                assert result.is_error is error, result.content
+                if error:
+                    return {"error": first.text}
                 answer = result.structured_content
                 assert isinstance(answer, dict) and json.loads(first.text) == answer
                 return answer
@@ -119,9 +121,11 @@ def test_plan_fixes_lists_the_fix_and_changes_nothing(
 ) -> None:
     async def session() -> list[dict[str, Any]]:
         async with serving(tmp_path) as call:
-            return [await call("plan_fixes"), await call("plan_fixes", component="postgres")]
+            plan = await call("plan_fixes")
+            denied = await call("apply_fix", fix_id=plan["fixes"][0]["id"], error=True)
+            return [plan, await call("plan_fixes", component="postgres"), denied]
 
-    plan, again = anyio.run(session)
+    plan, again, denied = anyio.run(session)
     assert plan["verdict"] == "fixes planned"
     assert plan["counts"]["fail"] == 1
     assert (
@@ -136,6 +140,7 @@ def test_plan_fixes_lists_the_fix_and_changes_nothing(
     assert step["database"] == "postgres" and step["needs"] == []
     assert (fix["manual"], fix["privileged"], fix["needs"]) == (False, False, [])
     assert fix["refused"] == "fix_disabled"
+    assert denied == {"error": "Unknown tool: apply_fix"}  # not offered without --allow-fix
     # planning twice names the fix alike, and nothing was created in between
     assert again["fixes"] == plan["fixes"]
     assert not database_exists(postgres_server, missing_database)
