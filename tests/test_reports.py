@@ -353,8 +353,9 @@ def test_json_ci_field_follows_the_ci_variable(
 def test_markdown_evidence_shows_the_recording_date_of_a_replay(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Record against the mock with a key, then replay in CI without one: the headroom check has
-    more facts than the Facts column shows, and the Evidence column still gives the date."""
+    """Record against the mock with a key (--envcheck-record), then replay in CI without one: the
+    headroom check has more facts than the Facts column shows, and the Evidence column still gives
+    the date."""
     with MockLLM() as mock:
         pytester.makefile(
             ".toml",
@@ -362,7 +363,8 @@ def test_markdown_evidence_shows_the_recording_date_of_a_replay(
             "\nsmoke = true\n",
         )
         monkeypatch.setenv("OPENAI_API_KEY", "sk-proj-ReportDateCanary0000000000")
-        pytester.runpytest_subprocess("-m", "providers").assert_outcomes(passed=5)
+        record = ("-m", "providers", "--envcheck-record=new")  # a run with a key records nothing
+        pytester.runpytest_subprocess(*record).assert_outcomes(passed=5)
     monkeypatch.delenv("OPENAI_API_KEY")
     monkeypatch.setenv("CI", "true")
     result = pytester.runpytest_subprocess("-m", "providers", "--envcheck-report")

@@ -22,6 +22,11 @@ class Calls:
     """The check's HTTP calls: through its cassette when cassettes are on."""
 
     def __init__(self, ctx: Context, check: str) -> None:
+        # the component's client library, before anything is sent: missing, every check says
+        # which extra installs it (a skip where nobody asked for Ollama), not what the network
+        # answered without it
+        import ollama  # noqa: F401
+
         from envcheck.llm import _pool
 
         cfg: OllamaConfig = ctx.section
