@@ -310,3 +310,34 @@ def test_ollama_host_in_host_port_form(
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines([f"  PASS  server * Ollama * at {mock.base_url('ollama')}*"])
     assert mock.calls_to("ollama")
+
+
+def test_azure_openai_is_checked_from_its_clients_variables(
+    pytester: pytest.Pytester, mock: MockLLM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", "0123456789abcdef0123456789abcdef")
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", mock.base_url("openai"))
+    result = pytester.runpytest_inprocess(
+        "-v", "--envcheck-defaults", "-m", "providers", "--envcheck-report", *STRICT
+    )
+    result.assert_outcomes(passed=4)
+    assert mock.calls_to("openai")
+    settings = _report(pytester)["azure.key"]["facts"]["settings_from"]  # type: ignore[index]
+    assert settings == (
+        "the environment (no [tool.envcheck]): AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT"
+    )
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "base_url"),
+    [
+        ("https://team.openai.azure.com/", "https://team.openai.azure.com/openai/v1"),
+        ("https://team.openai.azure.com/openai", "https://team.openai.azure.com/openai/v1"),
+        ("https://team.openai.azure.com/openai/v1", "https://team.openai.azure.com/openai/v1"),
+        ("http://127.0.0.1:8080/openai", "http://127.0.0.1:8080/openai"),
+    ],
+)
+def test_an_azure_endpoint_means_its_v1_api(endpoint: str, base_url: str) -> None:
+    from envcheck.checks.providers.config import azure_v1
+
+    assert azure_v1(endpoint.rstrip("/")) == base_url
