@@ -222,3 +222,36 @@ def test_a_trickled_body_does_not_keep_a_check_past_its_timeout(
     assert "did not finish within its" not in str(check["summary"])
     result.stdout.fnmatch_lines([f"  FAIL  openai.auth * {said}"])
     assert server.sent <= 2**20  # the client stopped reading long before the end
+
+
+# -- 4. more MCP servers than one run checks: the first ones, and one verdict for the rest -----
+
+
+def test_more_mcp_servers_than_the_limit_get_one_verdict_naming_file_count_and_limit(
+    pytester: pytest.Pytester,
+) -> None:
+    """Before: every declared server got its six checks (10,000 servers did not finish in 200 s).
+    Now at most ``MAX_SERVERS`` are checked, in declaration order, and one verdict says how many
+    were left out, where they are declared and how to name the ones that matter."""
+    from envcheck.checks.mcp.config import MAX_SERVERS
+
+    count = MAX_SERVERS + 150
+    declared = {f"s{i}": {"command": f"no-such-mcp-server-{i}"} for i in range(count)}
+    (pytester.path / ".mcp.json").write_text(json.dumps({"mcpServers": declared}))
+    pytester.makepyprojecttoml("[tool.envcheck.mcp]\n")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--envcheck-report")
+    checks = report(pytester)
+    starts = sorted(int(name[1:].split("@")[0]) for name in checks if name.endswith(".start"))
+    assert starts == list(range(MAX_SERVERS))
+    path = pytester.path / ".mcp.json"
+    result.stdout.fnmatch_lines(
+        [
+            f"  FAIL  mcp/servers: {count} MCP servers declared ({count} in {path}): envcheck "
+            f"checks at most {MAX_SERVERS} per run, so the first {MAX_SERVERS} are checked and "
+            "150 are not",
+            "*fix: name the servers this project uses: set [[]tool.envcheck.mcp[]] discover = "
+            f"false and list them (at most {MAX_SERVERS}) under "
+            f"[[]tool.envcheck.mcp.servers.NAME[]], or remove the ones it does not use from {path}",
+        ]
+    )
+    assert result.ret == 1

@@ -65,3 +65,70 @@ def test_mock_faults_that_cannot_be_served_are_refused(spec: str, said: str) -> 
     assert "usage: envcheck mock serve" in done.stderr
     assert said in done.stderr
     assert "envcheck mock LLM API on" not in done.stdout
+
+
+# -- an .mcp.json that is there but cannot be read: one failing verdict naming it, never a hang --
+
+
+def make_mcp_json(kind: str, path: Path) -> None:
+    if kind in ("directory", "fifo", "loop"):
+        make_env(kind, path)
+    elif kind == "dangling":
+        path.symlink_to(path.parent / "gone.json")
+    elif kind == "unreadable":
+        path.write_text('{"mcpServers": {}}')
+        path.chmod(0)
+    elif kind == "latin-1":
+        path.write_bytes('{"mcpServers": {"caf\xe9": {"command": "x"}}}'.encode("latin-1"))
+    else:  # a sparse file larger than the bound: nothing of it is read
+        with path.open("wb") as handle:
+            handle.truncate(5 * 2**20)
+
+
+@pytest.mark.parametrize(
+    "kind, said, fix",
+    [
+        ("directory", "is a directory, not a file", "remove {path} or make it a JSON file"),
+        ("fifo", "is a named pipe (FIFO), not a file*", "remove {path} or make it a JSON file"),
+        ("loop", "cannot be read: it is a symlink loop", "remove {path} or make it a JSON file"),
+        (
+            "dangling",
+            "is a symlink to {dir}/gone.json, which does not exist",
+            "point {path} at an existing file, or remove it",
+        ),
+        pytest.param(
+            "unreadable",
+            "cannot be read: permission denied",
+            "let your user read it (chmod u+r {path}), or remove it",
+            marks=pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file"),
+        ),
+        ("latin-1", "is not UTF-8 text (byte 0xe9 at line 1)", "save {path} as UTF-8"),
+        (
+            "huge",
+            "is 5.0 MiB: envcheck reads client config files of at most 4 MiB",
+            "keep {path} under 4 MiB *discover = false*",
+        ),
+    ],
+)
+def test_an_mcp_json_that_cannot_be_read_fails_naming_it_and_the_fix(
+    pytester: pytest.Pytester, kind: str, said: str, fix: str
+) -> None:
+    """Before: a directory, a FIFO or a symlink loop read as "no MCP servers" (a skip, exit 0);
+    the other cases were a failure without a fix, or a traceback."""
+    pytester.makepyprojecttoml("[tool.envcheck.mcp]\n")
+    path = pytester.path / ".mcp.json"
+    make_mcp_json(kind, path)
+    try:
+        result = pytester.runpytest_subprocess("-m", "envcheck", "-p", "no:randomly", timeout=60)
+    finally:
+        if kind == "unreadable":
+            path.chmod(0o600)
+    values = {"path": str(path), "dir": str(pytester.path)}
+    result.stdout.fnmatch_lines(
+        [
+            f"  FAIL  mcp/discovery[[]mcp.json[]]: {path} {said.format(**values)}",
+            f"*fix: {fix.format(**values)}",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED

@@ -12,9 +12,11 @@ client expands nothing. VS Code's and Cursor's ``envFile`` becomes ``env_file``.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -71,6 +73,8 @@ class BrokenFile:
     line: int | None = None
     wrong_top: str | None = None
     servers: dict[str, Any] | None = None
+    #: what to do about it, when it is not "fix the file"
+    fix: str | None = None
 
     @property
     def client(self) -> str:
@@ -150,18 +154,110 @@ def candidate_files(rootdir: Path) -> list[tuple[str, Path]]:
     return files
 
 
+#: The largest client config file read, in bytes: a thousand servers take about 100 KiB.
+MAX_CONFIG_BYTES = 4 * 2**20
+
+
+class Unreadable(Exception):
+    """A client config file that is there but cannot be read: why, and what to do."""
+
+    def __init__(self, problem: str, fix: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.fix = fix
+
+
+def read_config(path: Path, limit: int = MAX_CONFIG_BYTES) -> str:
+    """The text of a client config file, read without ever blocking or reading more than
+    ``limit`` bytes: a directory, a named pipe (opening one for reading waits for a writer), a
+    symlink loop, a file without read permission, one that is not UTF-8 or is larger than
+    ``limit`` raises :class:`Unreadable`; a file that is not there raises ``FileNotFoundError``
+    (a dangling symlink is there: it says where it points)."""
+    remove = f"remove {path} or make it a JSON file"
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        if not path.is_symlink():
+            raise
+        target = os.readlink(path)
+        raise Unreadable(
+            f"is a symlink to {target}, which does not exist",
+            f"point {path} at an existing file, or remove it",
+        ) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise Unreadable("cannot be read: it is a symlink loop", remove) from None
+        raise Unreadable(f"cannot be read ({exc.strerror})", remove) from None
+    _regular(path, info.st_mode, remove)
+    if info.st_size > limit:
+        raise Unreadable(_too_large(info.st_size, limit), _narrow(path, limit))
+    try:
+        # O_NONBLOCK: should it have become a named pipe since the stat, opening does not wait
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except PermissionError:
+        raise Unreadable(
+            "cannot be read: permission denied",
+            f"let your user read it (chmod u+r {path}), or remove it",
+        ) from None
+    except OSError as exc:
+        raise Unreadable(f"cannot be read ({exc.strerror})", remove) from None
+    with os.fdopen(fd, "rb") as handle:
+        _regular(path, os.fstat(fd).st_mode, remove)
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise Unreadable(f"cannot be read ({exc.strerror})", remove) from None
+    if len(data) > limit:
+        raise Unreadable(_too_large(len(data), limit, more=True), _narrow(path, limit))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise Unreadable(
+            f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line})",
+            f"save {path} as UTF-8",
+        ) from None
+
+
+def _regular(path: Path, mode: int, remove: str) -> None:
+    if stat.S_ISDIR(mode):
+        raise Unreadable("is a directory, not a file", remove)
+    if stat.S_ISFIFO(mode):
+        raise Unreadable(
+            "is a named pipe (FIFO), not a file: reading it would wait for a writer", remove
+        )
+    if not stat.S_ISREG(mode):
+        raise Unreadable("is not a regular file", remove)
+
+
+def _too_large(size: int, limit: int, more: bool = False) -> str:
+    amount = "more than " if more else ""
+    return (
+        f"is {amount}{size / 2**20:.1f} MiB: envcheck reads client config files of at most "
+        f"{limit // 2**20} MiB"
+    )
+
+
+def _narrow(path: Path, limit: int) -> str:
+    return (
+        f"keep {path} under {limit // 2**20} MiB (declare only the servers this project uses), "
+        "or set [tool.envcheck.mcp] discover = false and list the servers to check under "
+        "[tool.envcheck.mcp.servers.NAME]"
+    )
+
+
 def discover(rootdir: Path) -> tuple[list[Discovered], list[BrokenFile]]:
     """Every server declared in the files that exist, and the files that could not be read."""
     found: list[Discovered] = []
     broken: list[BrokenFile] = []
     for label, path in candidate_files(rootdir):
-        if not path.is_file():
-            continue
         client = CLIENTS[label]
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            broken.append(BrokenFile(label, path, f"cannot be read: {exc}"))
+            text = read_config(path)
+        except FileNotFoundError:
+            continue
+        except Unreadable as exc:
+            broken.append(BrokenFile(label, path, exc.problem, fix=exc.fix))
             continue
         plain, extra = strip_jsonc(text)
         if extra is not None and label not in JSONC:

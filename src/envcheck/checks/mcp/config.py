@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 COMPONENT = "mcp"
 #: where a configured server is declared (``Server.origin``); discovered ones carry their label
 PYPROJECT = "pyproject"
+#: The most servers one run checks (configured ones first, then those of the client config files
+#: in their order); beyond it the ``servers`` check fails, saying how many were left out.
+MAX_SERVERS = 100
 
 
 class SmokeCallConfig(pydantic.BaseModel):

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 import pydantic
 
-from envcheck.checks.mcp.config import COMPONENT, PYPROJECT, McpConfig, McpServerConfig, Server
+from envcheck.checks.mcp.config import (
+    COMPONENT,
+    MAX_SERVERS,
+    PYPROJECT,
+    McpConfig,
+    McpServerConfig,
+    Server,
+)
 from envcheck.core import dotenv, interpolate, redact
 from envcheck.core.config import EnvcheckConfig
 from envcheck.core.fix import Edit, Fix, Manual, Step
@@ -37,22 +44,33 @@ def _relative(path: Path, config: EnvcheckConfig) -> str | None:
     """``path`` relative to the project root (where the fixer edits files), or ``None``."""
     try:
         return str(path.resolve().relative_to(Path(config.rootdir).resolve()))
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         return None
 
 
-def _pyproject_declared(config: EnvcheckConfig, name: str) -> Declared | None:
+def _pyproject_declared(config: EnvcheckConfig, name: str, prefix: str | None) -> Declared | None:
+    """Where server ``name`` of the configuration file is declared (``prefix``: the key prefix of
+    the ``mcp`` table in that file, from :func:`_toml_prefix`; ``None`` when it is not a file)."""
+    if prefix is None:
+        return None
     source = Path(config.source)
-    if not source.is_file():
-        return None
     relative = _relative(source, config)
-    prefix = "tool.envcheck." if source.name == "pyproject.toml" or _has_tool(source) else ""
     return Declared(
         path=relative or str(source),
         format="toml",
         key=f"{prefix}{COMPONENT}.servers.{name}",
         editable=relative is not None and "." not in name,
     )
+
+
+def _toml_prefix(config: EnvcheckConfig) -> str | None:
+    """``tool.envcheck.`` when the configuration file is a pyproject.toml (or has a ``tool``
+    table), ``""`` when it is envcheck's own file, ``None`` when there is no file (read once: a
+    project may configure many servers)."""
+    source = Path(config.source)
+    if not source.is_file():
+        return None
+    return "tool.envcheck." if source.name == "pyproject.toml" or _has_tool(source) else ""
 
 
 def _has_tool(source: Path) -> bool:
@@ -81,6 +99,14 @@ def servers(config: EnvcheckConfig) -> tuple[list[Server], list[Check]]:
     true): a project's ``.mcp.json`` is checked whenever envcheck runs."""
     cfg: McpConfig = config.section(COMPONENT) or McpConfig()
     root = project_dir(config)
+    prefix = _toml_prefix(config) if cfg.servers else None
+    configured = list(cfg.servers.items())
+    declared, broken = discovery.discover(root) if cfg.discover else ([], [])
+    problems: list[Check] = [_broken_file(bad, config) for bad in broken]
+    if len(configured) + len(declared) > MAX_SERVERS:
+        problems.append(_too_many(config, configured, declared))
+        configured = configured[:MAX_SERVERS]
+        declared = declared[: MAX_SERVERS - len(configured)]
     found = [
         Server(
             name,
@@ -89,16 +115,10 @@ def servers(config: EnvcheckConfig) -> tuple[list[Server], list[Check]]:
             f"[tool.envcheck.mcp.servers.{name}]",
             cfg.timeout,
             base=root,
-            declared=_pyproject_declared(config, name),
+            declared=_pyproject_declared(config, name, prefix),
         )
-        for name, table in cfg.servers.items()
+        for name, table in configured
     ]
-    problems: list[Check] = []
-    if not cfg.discover:
-        return [s for s in found if s.table.enabled], problems
-    declared, broken = discovery.discover(root)
-    for bad in broken:
-        problems.append(_broken_file(bad, config))
     seen = {_identity(s.table) for s in found}
     for item in declared:
         settings = f"{item.path} (server {item.name!r})"
@@ -134,6 +154,40 @@ def servers(config: EnvcheckConfig) -> tuple[list[Server], list[Check]]:
             )
         )
     return [s for s in found if s.table.enabled], problems
+
+
+def _too_many(
+    config: EnvcheckConfig,
+    configured: list[tuple[str, McpServerConfig]],
+    declared: list[discovery.Discovered],
+) -> Check:
+    """One verdict for a list of servers longer than :data:`MAX_SERVERS`: which files declare how
+    many, and how to narrow it down."""
+    counts: dict[str, int] = {}
+    if configured:
+        counts[f"{Path(config.source).name} [tool.envcheck.mcp.servers]"] = len(configured)
+    for item in declared:
+        counts[str(item.path)] = counts.get(str(item.path), 0) + 1
+    total = len(configured) + len(declared)
+    where = ", ".join(f"{count:,} in {path}" for path, count in counts.items())
+    summary = (
+        f"{total:,} MCP servers declared ({where}): envcheck checks at most {MAX_SERVERS} per "
+        f"run, so the first {MAX_SERVERS} are checked and {total - MAX_SERVERS:,} are not"
+    )
+    text = (
+        "name the servers this project uses: set [tool.envcheck.mcp] discover = false and list "
+        f"them (at most {MAX_SERVERS}) under [tool.envcheck.mcp.servers.NAME], or remove the "
+        f"ones it does not use from {', '.join(p for p in counts if not p.endswith(']'))}"
+    )
+    if not declared:
+        text = f"keep at most {MAX_SERVERS} servers in [tool.envcheck.mcp.servers]"
+    return _problem(
+        "servers",
+        summary,
+        Fix([Manual(text)], text=text),
+        why="each server is a process or a connection and six checks: thousands of them would "
+        "take longer than any run should, so the list is cut rather than the run",
+    )
 
 
 def _identity(table: McpServerConfig) -> tuple[Any, ...]:
@@ -193,7 +247,7 @@ def _broken_file(bad: discovery.BrokenFile, config: EnvcheckConfig) -> Check:
             Fix([Manual(text)], text=text),
             why=f"{bad.client} cannot read the file either, so it starts none of its servers",
         )
-    text = f"fix {bad.path}"
+    text = bad.fix or f"fix {bad.path}"
     return _problem(name, summary, Fix([Manual(text)], text=text))
 
 
