@@ -255,3 +255,83 @@ def test_more_mcp_servers_than_the_limit_get_one_verdict_naming_file_count_and_l
         ]
     )
     assert result.ret == 1
+
+
+# -- 3. a program's output is read as a bounded prefix and tail, never kept whole -------------
+
+FLOOD = (
+    "import sys, time\n"
+    "for _ in range(100):\n"
+    "    sys.stderr.buffer.write(b'e' * 1_000_000)\n"
+    "sys.stderr.write('\\nfatal: the real error\\n')\n"
+    "sys.stderr.flush()\n"
+    "time.sleep(float(sys.argv[1]))\n"
+    "sys.exit(3)\n"
+)
+
+
+@pytest.mark.parametrize(
+    "sleep, said",
+    [
+        (
+            0,
+            "`flood 0` exited with code 3: [[]... 98,885,911 bytes not kept ...] / eee*e… / "
+            "fatal: the real error",
+        ),
+        (60, "`flood 60` did not finish within 3 s"),
+    ],
+)
+def test_a_command_printing_100_mb_is_read_in_bounded_memory_and_ends_at_its_timeout(
+    tmp_path: Path, sleep: int, said: str
+) -> None:
+    """Before: ``run_command`` kept all 100 MB (and its decoded text) in memory."""
+    import fnmatch
+    import sys
+    import tracemalloc
+
+    from envcheck.core.model import CheckFailed
+    from envcheck.kit import run_command
+
+    flood = tmp_path / "flood"
+    flood.write_text(f"#!{sys.executable}\n{FLOOD}")
+    flood.chmod(0o755)
+    tracemalloc.start()
+    try:
+        with pytest.raises(CheckFailed) as failed:
+            run_command([str(flood), str(sleep)], timeout=3, what="the app", fix="fix flood")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    summary = failed.value.summary.replace(str(flood), "flood")
+    assert fnmatch.fnmatchcase(summary, said), summary
+    assert len(summary) < 1000
+    assert peak < 16 * 2**20
+
+
+def test_an_mcp_server_flooding_stderr_is_diagnosed_from_its_last_words(
+    pytester: pytest.Pytester,
+) -> None:
+    """Before: its stderr went to a temporary file, read back whole for the diagnosis."""
+    import sys
+    import tracemalloc
+
+    (pytester.path / "flood.py").write_text(FLOOD)
+    pytester.makepyprojecttoml(
+        f'[tool.envcheck.mcp.servers.flood]\ncommand = "{sys.executable}"\n'
+        'args = ["flood.py", "0"]\ntimeout = 20\n'
+    )
+    tracemalloc.start()
+    try:
+        result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-k", "flood.start")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    result.stdout.fnmatch_lines(
+        [
+            "  FAIL  mcp/flood.start: flood: * exited with code 3 before answering",
+            "*why: the server stopped during start-up; its stderr ends: *eee… / fatal: the real "
+            "error; *",
+        ]
+    )
+    assert peak < 64 * 2**20
+    assert result.ret == 1

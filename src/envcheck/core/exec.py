@@ -14,6 +14,10 @@ mount; ``ENOEXEC`` for a file that is not a program. Shared by every component t
 :func:`inspect` finds the same problems before starting anything (a file that ``shutil.which``
 skipped because it lacks the execute bit, a ``#!/usr/bin/env python9`` whose name is not on PATH,
 which ``env`` reports only as exit code 127).
+
+:func:`run` runs a program with its output bounded: at most :data:`MAX_OUTPUT` bytes of each stream
+kept from its start and :data:`OUTPUT_TAIL` from its end, the rest read and dropped, so a program
+that prints 100 MB costs no more memory than one that prints 1 MiB and still ends at its timeout.
 """
 
 from __future__ import annotations
@@ -25,8 +29,13 @@ import shlex
 import shutil
 import stat
 import struct
+import subprocess
+import threading
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 #: ELF ``e_machine`` values of the common CPUs, to name a binary built for another one
 _ELF_MACHINES = {3: "x86", 62: "x86_64", 40: "arm", 183: "aarch64", 243: "riscv", 21: "ppc64"}
@@ -304,3 +313,119 @@ def _not_a_program(program: str, file: Path) -> ExecProblem:
         f"it through one: sh {shown} / python3 {shown}",
         "ENOEXEC",
     )
+
+
+#: Bytes of each output stream of a program kept from its start ...
+MAX_OUTPUT = 2**20
+#: ... and from its end (where the error usually is), once it printed more than that.
+OUTPUT_TAIL = 2**16
+_CHUNK = 2**16
+
+
+class OutputSink:
+    """One output stream of a program, read to its end; what is kept is bounded: the first
+    ``limit`` bytes and the last ``tail`` bytes. ``total`` counts every byte read."""
+
+    def __init__(self, limit: int = MAX_OUTPUT, tail: int = OUTPUT_TAIL) -> None:
+        self.limit = limit
+        self.tail_size = tail
+        self.total = 0
+        self._head = bytearray()
+        self._tail = bytearray()
+        self._lock = threading.Lock()
+
+    def add(self, chunk: bytes) -> None:
+        with self._lock:
+            self.total += len(chunk)
+            room = self.limit - len(self._head)
+            if room > 0:
+                self._head += chunk[:room]
+                chunk = chunk[room:]
+            if chunk and self.tail_size:
+                self._tail += chunk[-self.tail_size :]
+                if len(self._tail) > self.tail_size:
+                    del self._tail[: len(self._tail) - self.tail_size]
+
+    @property
+    def cut(self) -> bool:
+        """Whether bytes were dropped."""
+        return self.total > len(self._head) + len(self._tail)
+
+    def text(self) -> str:
+        """What was kept, decoded (invalid UTF-8 replaced), with a mark where bytes were dropped."""
+        with self._lock:
+            head, tail, total = bytes(self._head), bytes(self._tail), self.total
+        if not tail:
+            return head.decode("utf-8", "replace")
+        dropped = total - len(head) - len(tail)
+        mark = f"\n[... {dropped:,} bytes not kept ...]\n" if dropped else ""
+        return head.decode("utf-8", "replace") + mark + tail.decode("utf-8", "replace")
+
+    def drain(self, stream: IO[bytes]) -> None:
+        """Read ``stream`` to its end (then close it), keeping what :meth:`add` keeps."""
+        try:
+            while chunk := stream.read1(_CHUNK):  # type: ignore[attr-defined]
+                self.add(chunk)
+        except (OSError, ValueError):
+            pass  # closed under us
+        finally:
+            stream.close()
+
+
+@dataclass(frozen=True)
+class Output:
+    """What :func:`run` saw of a program that ended by itself."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    #: bytes the program wrote to each stream (more than was kept when the ``*_cut`` flag is set)
+    stdout_bytes: int
+    stderr_bytes: int
+    stdout_cut: bool
+    stderr_cut: bool
+
+
+def run(
+    args: Sequence[str],
+    *,
+    timeout: float,
+    env: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+    limit: int = MAX_OUTPUT,
+) -> Output:
+    """Run ``args`` (no shell, stdin empty) for at most ``timeout`` seconds, its output bounded
+    (:class:`OutputSink`). Raises ``OSError`` when it cannot start (see :func:`diagnose`) and
+    ``subprocess.TimeoutExpired`` (its output so far attached, bounded) when it runs longer: it is
+    then killed. Output that a process it started still writes after it exited is not waited for
+    beyond ``timeout``."""
+    deadline = time.monotonic() + timeout
+    process = subprocess.Popen(
+        list(args),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(env) if env is not None else None,
+        cwd=cwd,
+    )
+    sinks = (OutputSink(limit), OutputSink(limit))
+    readers = []
+    for sink, stream in zip(sinks, (process.stdout, process.stderr)):
+        assert stream is not None
+        reader = threading.Thread(target=sink.drain, args=(stream,), daemon=True)
+        reader.start()
+        readers.append(reader)
+    try:
+        returncode = process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        for reader in readers:
+            reader.join(0.5)
+        raise subprocess.TimeoutExpired(
+            list(args), timeout, output=sinks[0].text(), stderr=sinks[1].text()
+        ) from None
+    for reader in readers:
+        reader.join(max(0.0, deadline - time.monotonic()))
+    out, err = sinks
+    return Output(returncode, out.text(), err.text(), out.total, err.total, out.cut, err.cut)

@@ -23,6 +23,10 @@ def run_command(
 ) -> str:
     """Run ``args`` (no shell), at most ``timeout`` seconds, and return its standard output.
 
+    At most 1 MiB of each output stream is kept (and the last 64 KiB of its standard error); the
+    rest is read and dropped (:func:`envcheck.core.exec.run`), so a program that prints 100 MB
+    ends at its timeout with a short message.
+
     Fails the check, naming ``what`` needs the program and giving ``fix``, when the program is
     not on PATH or cannot be started (a missing ``#!`` interpreter, no execute bit, a file that is
     not a program), hangs, or exits with a code other than 0 (its last lines of output shown,
@@ -32,14 +36,10 @@ def run_command(
         raise CheckFailed(f"{args[0]} is not on PATH", why=f"{what} needs it", fix=fix)
     shown = " ".join(args)
     try:
-        done = subprocess.run(
+        done = _exec.run(
             [program, *args[1:]],
-            capture_output=True,
-            text=True,
-            errors="replace",
             timeout=timeout,
-            stdin=subprocess.DEVNULL,
-            env=dict(env) if env is not None else None,
+            env=env,
             cwd=cwd,
         )
     except subprocess.TimeoutExpired:
@@ -51,10 +51,18 @@ def run_command(
     except OSError as exc:
         problem = _exec.diagnose(program, exc)
         raise CheckFailed(problem.summary, why=problem.why, fix=problem.hint) from None
+    if done.returncode == 0 and done.stdout_cut:
+        raise CheckFailed(
+            f"`{shown}` printed {done.stdout_bytes / 2**20:.1f} MiB on its standard output: "
+            f"envcheck reads at most {_exec.MAX_OUTPUT // 2**20} MiB of it",
+            why=f"{what} needs its whole answer, which would not fit",
+            fix=fix,
+        )
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        said = " / ".join(redact.clean(line.strip(), 160) for line in tail)
         raise CheckFailed(
-            f"`{shown}` exited with code {done.returncode}: " + redact.clean(" / ".join(tail), 500),
+            f"`{shown}` exited with code {done.returncode}: " + redact.clean(said, 500),
             why=f"{what} needs it to succeed",
             fix=fix,
         )

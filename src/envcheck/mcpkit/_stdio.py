@@ -10,17 +10,18 @@ that is still alive when envcheck's process ends.
 from __future__ import annotations
 
 import signal
-import tempfile
+import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.abc
 import anyio.to_thread
 
 from envcheck.core import redact
+from envcheck.core.exec import OutputSink
 from envcheck.mcpkit import _reaper
 
 if TYPE_CHECKING:
@@ -30,6 +31,13 @@ if TYPE_CHECKING:
 EXIT_GRACE = 0.5
 #: Lines of stderr kept for a diagnosis.
 STDERR_TAIL = 8
+#: Bytes of the server's stderr kept (its start, and as much again of its end); the rest is read
+#: and dropped, so a server that floods it neither blocks nor fills memory or disk.
+STDERR_KEPT = 2**16
+#: Lines of stdout that are not JSON-RPC kept (each one counted), and the longest line read
+#: whole: a longer one is not a message envcheck will parse, and is dropped as it arrives.
+GARBAGE_KEPT = 20
+MAX_LINE = 16 * 2**20
 
 
 @dataclass
@@ -41,17 +49,16 @@ class ChildState:
     stopping: bool = False
     hung_up: bool = False  # stdout ended or stdin broke: the server is probably exiting
     garbage: list[str] = field(default_factory=list)
-    stderr: IO[bytes] | None = None
-    stderr_text: str = ""
+    #: lines of stdout that were not JSON-RPC (only the first :data:`GARBAGE_KEPT` are kept)
+    garbage_count: int = 0
+    stderr: OutputSink = field(default_factory=lambda: OutputSink(STDERR_KEPT, STDERR_KEPT))
     #: the mark in the environment of the server's process tree (see :mod:`._reaper`)
     mark: str = ""
 
     def stderr_tail(self) -> str:
-        if self.stderr is not None and not self.stderr.closed:
-            self.stderr.seek(0)
-            self.stderr_text = self.stderr.read().decode("utf-8", "replace")
-        lines = [line for line in self.stderr_text.strip().splitlines() if line.strip()]
-        return redact.clean(" / ".join(s.strip() for s in lines[-STDERR_TAIL:]), 2000, tail=True)
+        lines = [line for line in self.stderr.text().strip().splitlines() if line.strip()]
+        shown = [redact.clean(s.strip(), 240) for s in lines[-STDERR_TAIL:]]
+        return redact.clean(" / ".join(shown), 2000, tail=True)
 
 
 @asynccontextmanager
@@ -62,7 +69,7 @@ async def stdio_transport(
     import mcp_types
     from mcp.shared.message import SessionMessage
 
-    state.stderr = tempfile.TemporaryFile()
+    state.stderr = OutputSink(STDERR_KEPT, STDERR_KEPT)
     state.mark = _reaper.new_mark()
     _reaper.hold_orphans()
     spawned = False
@@ -71,7 +78,7 @@ async def stdio_transport(
             argv,
             env={**env, _reaper.MARK: state.mark},
             cwd=cwd,
-            stderr=state.stderr,
+            stderr=subprocess.PIPE,
             start_new_session=True,
         )
         spawned = True
@@ -85,24 +92,25 @@ async def stdio_transport(
 
     async def read_stdout() -> None:
         assert process.stdout is not None
-        buffer = b""
+        buffer = bytearray()
+        skipping = False  # inside a line longer than MAX_LINE: dropped up to its end
         async with read_writer:
             try:
                 async for chunk in process.stdout:
-                    buffer += chunk
-                    *lines, buffer = buffer.split(b"\n")
-                    for raw in lines:
-                        line = raw.decode("utf-8", "replace").strip()
-                        if not line:
-                            continue
-                        try:
-                            message = mcp_types.jsonrpc_message_adapter.validate_json(
-                                line, by_name=False
-                            )
-                        except ValueError:
-                            state.garbage.append(redact.clean(line, 200))
-                            continue
-                        await read_writer.send(SessionMessage(message))
+                    start = 0
+                    while (end := chunk.find(b"\n", start)) != -1:
+                        if not skipping:
+                            buffer += chunk[start:end]
+                            await take(bytes(buffer))
+                        buffer.clear()
+                        skipping = False
+                        start = end + 1
+                    if not skipping:
+                        buffer += chunk[start:]
+                        if len(buffer) > MAX_LINE:
+                            note(f"a line of more than {MAX_LINE // 2**20} MiB (not read)")
+                            buffer.clear()
+                            skipping = True
             except (anyio.ClosedResourceError, anyio.BrokenResourceError, OSError):
                 pass
             # stdout ended: the server exited (or closed it); note how, for the diagnosis
@@ -110,6 +118,34 @@ async def stdio_transport(
             await _exited(process, EXIT_GRACE)
             if not state.stopping:
                 state.returncode = process.returncode
+
+    def note(line: str) -> None:
+        state.garbage_count += 1
+        if len(state.garbage) < GARBAGE_KEPT:
+            state.garbage.append(redact.clean(line, 200))
+
+    async def take(raw: bytes) -> None:
+        line = raw.decode("utf-8", "replace").strip()
+        if not line:
+            return
+        try:
+            message = mcp_types.jsonrpc_message_adapter.validate_json(line, by_name=False)
+        except ValueError:
+            note(line)
+            return
+        await read_writer.send(SessionMessage(message))
+
+    stderr_done = anyio.Event()
+
+    async def read_stderr() -> None:
+        assert process.stderr is not None
+        try:
+            async for chunk in process.stderr:
+                state.stderr.add(chunk)
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError, OSError):
+            pass
+        finally:
+            stderr_done.set()
 
     async def write_stdin() -> None:
         assert process.stdin is not None
@@ -126,11 +162,12 @@ async def stdio_transport(
         async with anyio.create_task_group() as group:
             group.start_soon(read_stdout)
             group.start_soon(write_stdin)
+            group.start_soon(read_stderr)
             try:
                 yield read_stream, write_stream
             finally:
                 with anyio.CancelScope(shield=True):
-                    await _stop(process, state)
+                    await _stop(process, state, stderr_done)
                 group.cancel_scope.cancel()
     finally:
         # a task cancelled before it ran never closed its end: every end is closed here
@@ -138,7 +175,7 @@ async def stdio_transport(
             end.close()
 
 
-async def _stop(process: anyio.abc.Process, state: ChildState) -> None:
+async def _stop(process: anyio.abc.Process, state: ChildState, stderr_done: anyio.Event) -> None:
     """Close stdin, give the server a moment, then SIGTERM and SIGKILL its whole group."""
     if state.hung_up:  # it is exiting by itself: learn its exit code
         await _exited(process, EXIT_GRACE)
@@ -164,9 +201,8 @@ async def _stop(process: anyio.abc.Process, state: ChildState) -> None:
         await anyio.to_thread.run_sync(_reaper.end_tree, leftovers)
     _reaper.untrack(process.pid)
     _reaper.release_orphans()
-    state.stderr_tail()
-    if state.stderr is not None:
-        state.stderr.close()
+    with anyio.move_on_after(EXIT_GRACE):  # its last words, still in the pipe
+        await stderr_done.wait()
     _close_transport(process)
 
 

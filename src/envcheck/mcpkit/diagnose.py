@@ -175,7 +175,8 @@ def stdio_failure(
         failed = CheckFailed(
             f"{spec.name}: printed non-protocol output on stdout: {shown!r}",
             why="stdout of a stdio MCP server carries only JSON-RPC messages; this server "
-            f"wrote {len(child.garbage)} other line(s) there, so no client can talk to it" + stderr,
+            f"wrote {child.garbage_count} other line(s) there, so no client can talk to it"
+            + stderr,
             fix=Fix([Manual(text)], text=text),
         )
         return probe.started(), failed

@@ -432,7 +432,7 @@ class Probe:
         }
         if self.child.garbage:
             return warn(
-                f"{summary}, but it printed {len(self.child.garbage)} non-protocol line(s) on "
+                f"{summary}, but it printed {self.child.garbage_count} non-protocol line(s) on "
                 f"stdout: {redact.clean(self.child.garbage[0], 60)!r}",
                 fix=Fix(
                     [Manual("make the server log to stderr, not stdout")],
