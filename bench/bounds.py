@@ -6,16 +6,26 @@ its square). Prints a Markdown table; exits non-zero when a goal is missed.
 
 - ``.env``: 2,000 to 100,000 lines, half of them secrets (``APP_TOKEN_n``): parsed, the secrets
   registered, then 100 failure texts redacted (each known secret is looked for in every output).
+- MCP servers: 100 to 10,000 stdio servers in ``.mcp.json`` whose command does not exist, one
+  ``envcheck`` run each (wall time of the process): at most ``MAX_SERVERS`` are checked, so the
+  time beyond the limit stays flat.
+- Program output: ``kit.run_command`` of a program that prints 1 to 100 MB to stderr and exits
+  1; time and peak memory (tracemalloc), next to ``subprocess.run(capture_output=True)``.
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
+from pathlib import Path
 
 from envcheck.core import dotenv, redact
+from envcheck.core.model import CheckFailed
 
 #: growth of time between the two largest sizes may be at most this much above the size factor
 LINEAR_SLACK = 1.6
@@ -53,6 +63,53 @@ def measure(run: Callable[[], None]) -> tuple[float, float]:
     return best, peak
 
 
+def mcp_servers(count: int) -> float:
+    """Seconds of one ``envcheck`` run over ``count`` servers whose command does not exist."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        servers = {f"s{i}": {"command": f"no-such-mcp-server-{i}"} for i in range(count)}
+        (root / ".mcp.json").write_text(json.dumps({"mcpServers": servers}))
+        (root / "pyproject.toml").write_text("[tool.envcheck.mcp]\n")
+        envcheck = Path(sys.executable).parent / "envcheck"
+        started = time.perf_counter()
+        subprocess.run(
+            [str(envcheck), "-p", "no:cacheprovider"],
+            cwd=root,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=600,
+        )
+        return time.perf_counter() - started
+
+
+FLOOD = (
+    "import sys\n"
+    "for _ in range(int(sys.argv[1])):\n"
+    "    sys.stderr.buffer.write(b'e' * 1_000_000)\n"
+    "sys.exit(1)\n"
+)
+
+
+def program_output(megabytes: int, bounded: bool) -> tuple[float, float]:
+    """Seconds and peak MiB of running a program that prints ``megabytes`` MB to stderr."""
+    from envcheck.kit import run_command
+
+    args = [sys.executable, "-c", FLOOD, str(megabytes)]
+    tracemalloc.start()
+    started = time.perf_counter()
+    if bounded:
+        try:
+            run_command(args, timeout=60, what="bench", fix="none")
+        except CheckFailed:
+            pass
+    else:
+        subprocess.run(args, capture_output=True, text=True, errors="replace", timeout=60)
+    seconds = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return seconds, peak
+
+
 def main() -> int:
     before = set(redact._secrets)
     missed = 0
@@ -74,6 +131,39 @@ def main() -> int:
     )
     redact._secrets.clear()
     redact._secrets.update(before)
+
+    from envcheck.checks.mcp.config import MAX_SERVERS
+
+    runs = {count: mcp_servers(count) for count in (100, 1_000, 10_000)}
+    for count, seconds in runs.items():
+        print(f"| MCP servers in .mcp.json | {count:,} | {seconds:.1f} s | | | | |")
+    growth = runs[10_000] / runs[100]
+    met = growth <= 2  # beyond MAX_SERVERS, more servers cost (almost) nothing
+    missed += not met
+    print(
+        f"| MCP servers in .mcp.json | 100 → 10,000 (limit {MAX_SERVERS}) | | | "
+        f"{growth:.1f}x for 100x | ≤ 2x | {'yes' if met else 'no'} |"
+    )
+
+    peaks = []
+    for megabytes in (1, 10, 100):
+        seconds, peak = program_output(megabytes, bounded=True)
+        peaks.append(peak)
+        print(
+            f"| program stderr (run_command) | {megabytes} MB | {seconds * 1000:.0f} ms | "
+            f"{peak:.1f} MiB | | | |"
+        )
+    seconds, peak = program_output(100, bounded=False)
+    print(
+        f"| program stderr (subprocess.run, unbounded) | 100 MB | {seconds * 1000:.0f} ms | "
+        f"{peak:.1f} MiB | | | |"
+    )
+    met = peaks[-1] <= 16
+    missed += not met
+    print(
+        f"| program stderr (run_command) | 1 → 100 MB | | {peaks[-1] / peaks[0]:.1f}x memory | | "
+        f"≤ 16 MiB | {'yes' if met else 'no'} |"
+    )
     return 1 if missed else 0
 
 
