@@ -146,9 +146,13 @@ print(ollama.Client().pull(sys.argv[2], stream=False).status)
 """
 
 
+@pytest.mark.parametrize("configured", ["OLLAMA_HOST", "pyproject"])
 def test_a_model_not_pulled_on_a_replayed_ollama_is_pulled(
-    pytester: pytest.Pytester, tmp_path: Path
+    pytester: pytest.Pytester, tmp_path: Path, configured: str
 ) -> None:
+    """The Ollama is named by OLLAMA_HOST, or by ``host`` in pyproject.toml with OLLAMA_HOST
+    unset: there the pull must name the host too (the ``ollama`` client pulls onto
+    127.0.0.1:11434 when OLLAMA_HOST is unset)."""
     model = "llama9:70b"
     pulled: set[str] = set()
 
@@ -174,19 +178,22 @@ def test_a_model_not_pulled_on_a_replayed_ollama_is_pulled(
     program = bin_dir / "ollama"
     program.write_text(OLLAMA.format(python=sys.executable))
     program.chmod(0o755)
-    pytester.makepyprojecttoml(textwrap.dedent(f"""
-            [tool.envcheck.ollama]
-            models = ["{model}"]
-            smoke = false
-            cassettes = false
-            timeout = 4.0
-            """))
     with Replay(routes) as replay:
-        env = {
-            **os.environ,
-            "OLLAMA_HOST": replay.url,
-            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-        }
+        env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+        env.pop("OLLAMA_HOST", None)
+        host = ""
+        if configured == "OLLAMA_HOST":
+            env["OLLAMA_HOST"] = replay.url
+        else:
+            host = f'host = "{replay.url}"'
+        pytester.makepyprojecttoml(textwrap.dedent(f"""
+                [tool.envcheck.ollama]
+                {host}
+                models = ["{model}"]
+                smoke = false
+                cassettes = false
+                timeout = 4.0
+                """))
         done = fix(pytester.path, "-m", "ollama", env=env)
         assert done.returncode == 0, done.stdout + done.stderr
         assert replay.calls_to("POST", "/api/pull")
@@ -194,9 +201,10 @@ def test_a_model_not_pulled_on_a_replayed_ollama_is_pulled(
     assert "1 healed, 0 still failing, 0 not applied" in done.stdout
     [record] = applied(pytester.path)
     assert record["checks"] == record["healed"] == [f"ollama/model[{model}]"]
-    assert [(s["text"], s["ok"], s["exit_code"]) for s in record["steps"]] == [
-        (f"ollama pull {model}", True, 0)
-    ]
+    command = f"ollama pull {model}"
+    if configured == "pyproject":
+        command = f"env OLLAMA_HOST={replay.url} {command}"
+    assert [(s["text"], s["ok"], s["exit_code"]) for s in record["steps"]] == [(command, True, 0)]
     assert statuses(pytester.path)[f"ollama/model[{model}]"] == "pass"
     assert "fail" not in statuses(pytester.path).values(), statuses(pytester.path)
 

@@ -75,7 +75,7 @@ def test_missing_model_cpu_placement_and_old_server(
         [
             "  FAIL  ollama/model[[]llama9:70b]: model llama9:70b is not pulled on "
             "http://127.0.0.1:*",
-            "        fix: ollama pull llama9:70b",
+            "        fix: OLLAMA_HOST=http://127.0.0.1:* ollama pull llama9:70b",
             "  WARN  gpu * deepseek-r1:8b on CPU*",
             "        fix: CPU inference is slow*",
         ]
@@ -216,7 +216,7 @@ def test_a_text_404_on_show_for_a_listed_model_is_not_a_missing_model(
             "        why: whatever answers there does not route /api/show: a proxy in front of "
             "Ollama*",
             "  FAIL  ollama/model[[]qwen3:4b]: model qwen3:4b is not pulled on http://127.0.0.1:*",
-            "        fix: ollama pull qwen3:4b",
+            "        fix: OLLAMA_HOST=http://127.0.0.1:*/ollama ollama pull qwen3:4b",
         ]
     )
     assert "ollama pull deepseek-r1:8b" not in result.stdout.str()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
+import shlex
 import socket
 
 from envcheck.checks.shared.errors import causes
@@ -22,6 +24,19 @@ RESTART_HINT = (
 CONFIGURE = "set OLLAMA_HOST=host:port, or add [tool.envcheck.ollama] host = ... to pyproject.toml"
 SERVE = Command(["ollama", "serve"])
 RESTART = Command(["systemctl", "restart", "ollama"], needs=frozenset({"sudo"}))
+
+
+def pull(host: str, model: str) -> tuple[Command, str]:
+    """``ollama pull MODEL`` onto ``host``, and how it reads. The ``ollama`` program pulls onto
+    its OLLAMA_HOST (else 127.0.0.1:11434): a host configured elsewhere (``[tool.envcheck.ollama]
+    host``, the project's .env) is named in the command, or the model lands on another server."""
+    from envcheck.checks.ollama.http import client_url
+
+    argv = ["ollama", "pull", model]
+    if client_url(os.environ.get("OLLAMA_HOST") or CLIENT_DEFAULT) != host:
+        argv = ["env", f"OLLAMA_HOST={host}", *argv]
+    shown = shlex.join(argv[1:] if argv[0] == "env" else argv)
+    return Command(argv, needs=frozenset({"network"})), shown
 
 
 def manual(text: str, ask: str | None = None) -> Fix:
@@ -105,14 +120,12 @@ def show_not_routed(
                 f"point {source} at Ollama itself, let the proxy forward /api/*, or upgrade Ollama"
             ),
         )
+    step, shown = pull(host, model)
     return CheckFailed(
         f"model {model} is not pulled on {host}",
         why=f"/api/show answered a plain-text 404 ({said.strip()!r}) and /api/tags does not "
         "list it",
-        fix=Fix(
-            [Command(["ollama", "pull", model], needs=frozenset({"network"}))],
-            text=f"ollama pull {model}",
-        ),
+        fix=Fix([step], text=shown),
     )
 
 
@@ -225,16 +238,15 @@ def generate_failure(
         )
     unable = _UNABLE.search(said)
     if status == 500 and unable:
-        text = (
-            f"{_log_text()}; then re-download the model: ollama pull {model}; then upgrade Ollama"
-        )
+        again, again_shown = pull(host, model)
+        text = f"{_log_text()}; then re-download the model: {again_shown}; then upgrade Ollama"
         return CheckFailed(
             f"Ollama at {host} is unable to load {model}'s model file",
             why=f"loading {unable['path']} failed before generation (the server said: {shown}): "
             "a damaged or partial download, a file this Ollama cannot read (made by a newer "
             "one), or a models directory it may not read; its log says which",
             fix=Fix(
-                [_log_step(), Command(["ollama", "pull", model], needs=frozenset({"network"}))],
+                [_log_step(), again],
                 text=text,
             ),
         )
@@ -317,12 +329,12 @@ def not_pulled(
     close = difflib.get_close_matches(model, names, n=3, cutoff=0.6)
     same = [n for n in names if n.split(":")[0] == base and n not in close]
     candidates = (close + same)[:3]
-    pull = Command(["ollama", "pull", model], needs=frozenset({"network"}))
+    pulling, shown = pull(host, model)
     if not candidates:
         return CheckFailed(
             f"model {model} is not pulled on {host}",
             why=clean(said, 200) + (f"; pulled: {', '.join(listed[:5])}" if listed else ""),
-            fix=Fix([pull], text=f"ollama pull {model}"),
+            fix=Fix([pulling], text=shown),
         )
     chosen = candidates[0]
     models = [chosen if m == model else m for m in configured]
