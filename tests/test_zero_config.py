@@ -12,6 +12,8 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -164,3 +166,112 @@ def test_zero_config_checks_what_init_writes(pytester: pytest.Pytester, project:
     for cid in before:
         assert before[cid]["description"] == after[cid]["description"], cid
     assert before["venv/python-version"]["summary"] == after["venv/python-version"]["summary"]
+
+
+@pytest.mark.usefixtures("no_poetry")
+def test_a_dependency_for_another_platform_or_python_is_neither_checked_nor_written(
+    pytester: pytest.Pytester,
+) -> None:
+    """Poetry's ``markers`` and ``python`` on a dependency say where it is installed: a package
+    Poetry leaves out here is not reported missing, by the zero-config run or by init's table."""
+    (pytester.path / "pyproject.toml").write_text(POETRY + textwrap.dedent("""
+            [tool.poetry.dependencies]
+            pydantic = {version = ">=2", python = ">=3.8"}
+            envcheck-demo-win = {version = "1", markers = "sys_platform == 'win32'"}
+            envcheck-demo-old = [{version = "1", python = "<3.8"}]
+
+            [tool.poetry.group.dev.dependencies]
+            black = "*"
+            envcheck-demo-winlint = {version = "1", markers = "sys_platform == 'win32'"}
+            """))
+    _envcheck(pytester, "-k", "package")
+    checks = _checks(pytester)
+    packages = sorted(cid for cid in checks if "package[" in cid)
+    assert packages == ["venv/dev-package[black]", "venv/package[pydantic]"]
+    assert all(checks[cid]["status"] == "pass" for cid in packages), checks
+    done = subprocess.run(
+        [sys.executable, "-m", "envcheck.cli.main", "init", "--yes"],
+        cwd=pytester.path,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    venv = tomllib.loads((pytester.path / "pyproject.toml").read_text())["tool"]["envcheck"]["venv"]
+    assert (venv["packages"], venv["dev_packages"]) == (["pydantic>=2"], ["black"])
+
+
+#: an installed third-party plugin (a dist-info with an ``envcheck`` entry point, as pip leaves
+#: it) whose defaults hook has the signature of before ``rootdir`` (``environ`` only), next to
+#: one that takes ``rootdir`` only
+_PLUGIN = """
+import pydantic
+import envcheck
+
+class Brokers(pydantic.BaseModel):
+    brokers: list[str]
+
+class Root(pydantic.BaseModel):
+    path: str
+
+@envcheck.hookimpl
+def envcheck_config_sections():
+    return {"kafka": Brokers, "rooted": Root}
+
+@envcheck.hookimpl
+def envcheck_default_config(environ):
+    if environ.get("KAFKA_BROKERS"):
+        return {"kafka": {"brokers": environ["KAFKA_BROKERS"].split(",")}}
+    return None
+
+@envcheck.hookimpl(specname="envcheck_default_config")
+def rooted_default(rootdir):
+    return {"rooted": {"path": str(rootdir)}}
+
+@envcheck.hookimpl
+def envcheck_checks(config):
+    kafka, rooted = config.section("kafka"), config.section("rooted")
+    if kafka is not None:
+        yield envcheck.Check(
+            name="brokers", component="kafka",
+            run=lambda ctx: envcheck.ok(f"brokers {' '.join(kafka.brokers)}"),
+        )
+    if rooted is not None:
+        yield envcheck.Check(
+            name="root", component="rooted", run=lambda ctx: envcheck.ok(f"root {rooted.path}")
+        )
+"""
+
+
+def test_a_plugin_whose_defaults_hook_takes_only_environ_still_adds_its_section(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``envcheck_default_config`` gained ``rootdir``: an implementation takes any subset of the
+    arguments, so a plugin written for ``(environ)`` keeps working, and one may take ``rootdir``."""
+    site = pytester.mkdir("site")
+    (site / "envcheck_demo_kafka.py").write_text(_PLUGIN)
+    info = site / "envcheck_demo_kafka-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: envcheck-demo-kafka\nVersion: 1.0\n"
+    )
+    (info / "entry_points.txt").write_text("[envcheck]\nkafka = envcheck_demo_kafka\n")
+    (info / "RECORD").write_text("")
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    monkeypatch.setenv("KAFKA_BROKERS", "a:9092,b:9092")
+    (pytester.path / "pyproject.toml").write_text(PLAIN)
+    result = pytester.run(
+        sys.executable,
+        "-m",
+        "envcheck.cli.main",
+        "-p",
+        "no:cacheprovider",
+        "-m",
+        "kafka or rooted",
+        "-v",
+    )
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines_random(
+        ["*PASS*brokers*brokers a:9092 b:9092*", f"*PASS*root*root {pytester.path}*"]
+    )

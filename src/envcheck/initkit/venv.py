@@ -7,6 +7,7 @@ fails on a derived setting names the project file, not a table nobody wrote.
 
 from __future__ import annotations
 
+import platform
 import re
 import sys
 import tomllib
@@ -15,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from packaging.markers import default_environment
+from packaging.markers import InvalidMarker, Marker, default_environment
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 #: the build backend of Poetry projects that declare everything in ``[project]`` (Poetry 2)
@@ -157,10 +159,11 @@ def _main_packages(
     for name, value in _table(poetry.get("dependencies")).items():
         if name.lower() == "python" or canonicalize_name(name) in seen:
             continue
-        if isinstance(value, Mapping) and value.get("optional"):
+        applies = _poetry_applies(value)
+        if applies is None or (isinstance(applies, Mapping) and applies.get("optional")):
             continue
         seen.add(canonicalize_name(name))
-        version = value.get("version") if isinstance(value, Mapping) else value
+        version = applies.get("version") if isinstance(applies, Mapping) else applies
         out.append(f"{name}{poetry_constraint(version) or ''}")
         places.append("[tool.poetry.dependencies]")
     return out, " and ".join(dict.fromkeys(places)) or None
@@ -171,9 +174,17 @@ def _dev_packages(
 ) -> tuple[list[str], str | None]:
     named: list[tuple[str, str]] = []
     group = _table(_table(_table(poetry.get("group")).get("dev")).get("dependencies"))
-    named += [(name, "[tool.poetry.group.dev.dependencies]") for name in group]
+    named += [
+        (name, "[tool.poetry.group.dev.dependencies]")
+        for name, value in group.items()
+        if _poetry_applies(value) is not None
+    ]
     old = _table(poetry.get("dev-dependencies"))
-    named += [(name, "[tool.poetry.dev-dependencies]") for name in old]
+    named += [
+        (name, "[tool.poetry.dev-dependencies]")
+        for name, value in old.items()
+        if _poetry_applies(value) is not None
+    ]
     for where, texts in (
         ("[dependency-groups] dev", _table(data.get("dependency-groups")).get("dev")),
         (
@@ -193,6 +204,40 @@ def _dev_packages(
             out.append(name)
             places.append(where)
     return out, " and ".join(dict.fromkeys(places)) or None
+
+
+def _poetry_applies(value: Any) -> Any:
+    """The Poetry dependency ``value`` as it applies on this platform: the constraint string,
+    the first table (of a multiple-constraints list) whose ``markers`` and ``python`` hold here, or
+    ``None`` when none does (``demo-win = {path = ..., markers = "sys_platform == 'win32'"}``
+    is not installed on Linux, so it is not checked there)."""
+    for candidate in value if isinstance(value, list) else [value]:
+        if not isinstance(candidate, Mapping):
+            return candidate
+        markers = candidate.get("markers")
+        if isinstance(markers, str) and markers.strip() and not _marker_holds(markers):
+            continue
+        python = poetry_constraint(candidate.get("python"))
+        if python and not _python_in(python):
+            continue
+        return candidate
+    return None
+
+
+def _marker_holds(text: str) -> bool:
+    try:
+        marker = Marker(text)
+    except InvalidMarker:
+        return True  # Poetry reports it; the package check still says what is installed
+    env: dict[str, str] = {k: str(v) for k, v in default_environment().items()}
+    return marker.evaluate({**env, "extra": ""})
+
+
+def _python_in(spec: str) -> bool:
+    try:
+        return SpecifierSet(spec).contains(platform.python_version(), prereleases=True)
+    except InvalidSpecifier:
+        return True
 
 
 def _valid_name(name: str) -> bool:
