@@ -11,6 +11,7 @@ import sys
 import textwrap
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -114,3 +115,47 @@ def test_a_redis_user_without_the_probes_rights_heals_through_the_admin(
             assert 0 < int(admin.ttl(key)) <= 30
             admin.delete(key)
         admin.close()
+
+
+def test_an_extension_the_role_may_create_heals_with_warnings(
+    pytester: pytest.Pytester, postgres_server: PostgresCluster
+) -> None:
+    """A configured extension not created yet is a warning (migrations often create it): plain
+    ``envcheck fix --yes`` says a warning's fix is there and changes nothing; with ``--warnings``
+    the database owner's ``CREATE EXTENSION`` runs and the re-check passes."""
+    suffix = uuid.uuid4().hex[:8]
+    db, role = f"envcheck_fx_ext_{suffix}", f"envcheck_fx_extrole_{suffix}"
+    postgres_server.sql(f"CREATE ROLE {role} LOGIN", f"CREATE DATABASE {db} OWNER {role}")
+    port = postgres_server.port
+    pytester.makepyprojecttoml(textwrap.dedent(f"""
+            [tool.envcheck.postgres]
+            dsn = "postgresql://{role}@127.0.0.1:{port}/{db}"
+            extensions = ["pgcrypto"]
+            """))
+    try:
+        plain = fix(pytester.path)
+        assert plain.returncode == 0, plain.stdout + plain.stderr
+        assert "1 fix(es) of warnings not planned: add --warnings" in plain.stdout
+        assert "envcheck fix: nothing to fix" in plain.stdout
+        assert not _has_extension(postgres_server, db, "pgcrypto")
+
+        done = fix(pytester.path, "--warnings")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "1 healed, 0 still failing, 0 not applied" in done.stdout
+        assert _has_extension(postgres_server, db, "pgcrypto")
+        fixes = report(pytester.path)["fixes"]
+        assert isinstance(fixes, list) and len(fixes) == 1
+        record: dict[str, Any] = fixes[0]
+        assert record["healed"] == ["postgres/extension[pgcrypto]"]
+        (step,) = record["steps"]
+        assert 'CREATE EXTENSION IF NOT EXISTS "pgcrypto"' in step["text"] and step["ok"]
+    finally:
+        postgres_server.sql(f"DROP DATABASE IF EXISTS {db}", f"DROP ROLE IF EXISTS {role}")
+
+
+def _has_extension(pg: PostgresCluster, db: str, name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(pg.dsn("postgres", db)) as conn:
+        found = conn.execute("SELECT 1 FROM pg_extension WHERE extname = %s", (name,)).fetchone()
+        return found is not None

@@ -43,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
         help="with --yes: also steps that need sudo, a database superuser or a Redis admin",
     )
     parser.add_argument(
+        "--warnings",
+        action="store_true",
+        help="also the fixes of warnings (an extension the role may create, a short timeout...), "
+        "after the failures'",
+    )
+    parser.add_argument(
         "--step-timeout", type=float, default=300.0, metavar="SECONDS", help="default: 300"
     )
     parser.add_argument(
@@ -67,7 +73,11 @@ def main(argv: Sequence[str]) -> int:
 
     failed = [r for r in collect.results if r["status"] == "fail"]
     print(f"envcheck fix: {len(collect.results)} checks ran, {len(failed)} failed")
-    planned = fixer.plan(collect.results)
+    planned = fixer.plan(collect.results, warnings=options.warnings)
+    if not options.warnings:
+        warned = len(fixer.plan(collect.results, warnings=True)) - len(planned)
+        if warned:
+            print(f"envcheck fix: {warned} fix(es) of warnings not planned: add --warnings")
     if not planned:
         print("envcheck fix: nothing to fix" if not failed else "envcheck fix: no fix is known")
         return code
@@ -89,7 +99,8 @@ def main(argv: Sequence[str]) -> int:
     done = code
     for round_ in range(ROUNDS):
         if round_:  # checks that were blocked by what the last round fixed may now fail
-            planned = [p for p in fixer.plan(results) if fixrun.fix_id(p) not in keys]
+            again = fixer.plan(results, warnings=options.warnings)
+            planned = [p for p in again if fixrun.fix_id(p) not in keys]
             if not planned:
                 break
             print("envcheck fix: checks that could not run before now fail:")

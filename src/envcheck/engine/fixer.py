@@ -166,14 +166,16 @@ class PlannedFix:
         return not self.fix.runnable
 
 
-def plan(results: Sequence[Mapping[str, Any]]) -> list[PlannedFix]:
-    """The fixes of the failed checks, in dependency order (a server must answer before a role is
-    made on it), each once however many checks share it. A fix written as prose only is a manual
-    step: listed, never run."""
-    failed = [r for r in results if r.get("status") == "fail" and (r.get("fix") or r.get("hint"))]
+def plan(results: Sequence[Mapping[str, Any]], *, warnings: bool = False) -> list[PlannedFix]:
+    """The fixes of the failed checks (and, with ``warnings``, of the warned ones, after them), in
+    dependency order (a server must answer before a role is made on it), each once however many
+    checks share it. A fix written as prose only is a manual step: listed, never run."""
+    wanted = ("fail", "warn") if warnings else ("fail",)
+    failed = [r for r in results if r.get("status") in wanted and (r.get("fix") or r.get("hint"))]
     depth = _depths(results)
     planned: dict[str, PlannedFix] = {}
-    for result in sorted(failed, key=lambda r: (depth.get(r["id"], 0), r["id"])):
+    order = sorted(failed, key=lambda r: (r["status"] != "fail", depth.get(r["id"], 0), r["id"]))
+    for result in order:
         data = result.get("fix")
         fix = fix_from_dict(data) if data else Fix((Manual(str(result["hint"])),))
         key = json.dumps(fix.to_dict()["steps"], sort_keys=True)
