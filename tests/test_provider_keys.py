@@ -296,7 +296,7 @@ def test_an_exported_key_is_checked_after_init_wrote_no_provider(
 )
 def test_ollama_host_means_what_it_means_to_the_ollama_client(host: str) -> None:
     client = pytest.importorskip("ollama._client")
-    from envcheck.checks.ollama.http import client_url
+    from envcheck.checks.ollama.address import client_url
 
     assert client_url(host) == client._parse_host(host)
 

@@ -9,6 +9,7 @@ import re
 import shlex
 import socket
 
+from envcheck.checks.ollama.address import client_url
 from envcheck.checks.shared.errors import causes
 from envcheck.core.fix import Command, Edit, Fix, Manual, Step
 from envcheck.core.model import CheckFailed, CheckSkipped
@@ -30,8 +31,6 @@ def pull(host: str, model: str) -> tuple[Command, str]:
     """``ollama pull MODEL`` onto ``host``, and how it reads. The ``ollama`` program pulls onto
     its OLLAMA_HOST (else 127.0.0.1:11434): a host configured elsewhere (``[tool.envcheck.ollama]
     host``, the project's .env) is named in the command, or the model lands on another server."""
-    from envcheck.checks.ollama.http import client_url
-
     argv = ["ollama", "pull", model]
     if client_url(os.environ.get("OLLAMA_HOST") or CLIENT_DEFAULT) != host:
         argv = ["env", f"OLLAMA_HOST={host}", *argv]

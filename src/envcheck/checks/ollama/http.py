@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from envcheck import cassettes
 from envcheck.checks.ollama import diagnose as _diagnose
+from envcheck.checks.ollama.address import client_url
 from envcheck.checks.ollama.config import COMPONENT, OllamaConfig
 from envcheck.core import interpolate as _interpolate
 from envcheck.core.model import CheckFailed, CheckSkipped, Context
@@ -82,29 +82,6 @@ class Calls:
         """Why the server did not answer: refused, unknown host, or connected but silent."""
         cfg: OllamaConfig = self.ctx.section
         return _diagnose.unreachable(self.host, self.source, cfg.timeout, cfg.required, exc)
-
-
-def client_url(host: str) -> str:
-    """The URL the ollama client makes of ``OLLAMA_HOST`` (or ``host``): without a scheme it is
-    http and port 11434 (``0.0.0.0``, ``example.com``, ``:8080``, ``[::1]``); with one, the
-    scheme's port (``http://h`` is port 80); no host is 127.0.0.1; no trailing slash."""
-    scheme, found, rest = host.strip().partition("://")
-    port = 11434
-    if not found:
-        scheme, rest = "http", host.strip()
-    else:
-        port = {"http": 80, "https": 443}.get(scheme, port)
-    authority, _, path = rest.partition("/")
-    parts = urlsplit(f"{scheme}://{authority}")
-    try:
-        port = parts.port or port
-    except ValueError:  # not a port number: left for the request to fail on, as it is
-        return f"{scheme}://{rest}".rstrip("/")
-    name = parts.hostname or "127.0.0.1"
-    if ":" in name:  # an IPv6 address, in the brackets a URL needs
-        name = f"[{name}]"
-    path = path.strip("/")
-    return f"{scheme}://{name}:{port}" + (f"/{path}" if path else "")
 
 
 def _observing(inner: httpx.BaseTransport) -> Any:
