@@ -161,6 +161,15 @@ def test_without_a_key_a_recording_is_replayed_and_counted_as_such(
     result.stdout.fnmatch_lines(["PASS  providers  4 pass (4 replayed)*"])
     report = _report(pytester)
     assert [c["evidence"] for c in report.values()] == ["replayed"] * 4
+    document = json.loads((pytester.path / "envcheck-report.json").read_text())
+    assert document["summary"] == {
+        "pass": 4,
+        "fail": 0,
+        "warn": 0,
+        "skip": 0,
+        "total": 4,
+        "replayed": 4,
+    }
     markdown = (pytester.path / "envcheck-report.md").read_text().splitlines()
     overview = next(line for line in markdown if line.startswith("- ") and "providers" in line)
     assert ": 4 passed (4 replayed)" in overview

@@ -49,7 +49,7 @@ def build_document(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             "virtualenv": sys.prefix if sys.prefix != sys.base_prefix else None,
         },
         "ci": in_ci(),
-        "summary": {**counts(results), "total": len(results)},
+        "summary": {**counts(results), "total": len(results), **_not_live(results)},
         "checks": [dict(result) for result in results],
     }
     # secrets masked and control characters removed in every string (also the Markdown's source)
@@ -157,3 +157,10 @@ def write_atomically(path: Path, text: str) -> str | None:
             pass
         return f"[Errno {exc.errno}] {exc.strerror}" if exc.errno else str(exc)
     return None
+
+
+def _not_live(results: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """How many passes and warnings came from a recording (``replayed``) or envcheck's mock
+    (``mocked``), not from the live service; only those that occurred."""
+    seen = [r.get("evidence") for r in results if r.get("status") in ("pass", "warn")]
+    return {kind: seen.count(kind) for kind in ("replayed", "mocked") if kind in seen}
