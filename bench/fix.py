@@ -29,7 +29,6 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -129,33 +128,13 @@ def stale_lock(scratch: Path) -> Iterator[Broken]:
 
 @contextmanager
 def model_not_pulled(scratch: Path) -> Iterator[Broken]:
-    from tests.test_fix_heals_project import OLLAMA, PULLED
-    from tests.verdicts.replay import Answer, Replay, Route, published
+    from tests.test_fix_heals_project import install_ollama, pulling_ollama
+    from tests.verdicts.replay import Replay
 
-    pulled: set[str] = set()
-
-    def pull(body: Any) -> Answer:
-        pulled.add(str(body.get("model") or body.get("name")))
-        return PULLED
-
-    def show(body: Any) -> Answer:
-        if str(body.get("model") or body.get("name")) in pulled:
-            return published("ollama--show-model-info")
-        return published("ollama--404-model-not-found")
-
-    routes: dict[str, Route] = {
-        "GET /api/version": published("ollama--version"),
-        "GET /api/tags": published("ollama--tags"),
-        "GET /api/ps": published("ollama--ps"),
-        "POST /api/show": show,
-        "POST /api/pull": pull,
-    }
+    routes, _ = pulling_ollama()
     bin_dir, project = scratch / "bin", scratch / "ollama"
-    bin_dir.mkdir()
+    install_ollama(bin_dir)
     project.mkdir()
-    program = bin_dir / "ollama"
-    program.write_text(OLLAMA.format(python=sys.executable))
-    program.chmod(0o755)
     (project / "pyproject.toml").write_text(
         '[tool.envcheck.ollama]\nmodels = ["llama9:70b"]\nsmoke = false\ncassettes = false\n'
     )

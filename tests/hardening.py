@@ -4,6 +4,7 @@ reports that strict JSON readers accept."""
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -12,6 +13,22 @@ import pytest
 USAGE = pytest.ExitCode.USAGE_ERROR
 #: the console script, run by this interpreter
 ENVCHECK = [sys.executable, "-m", "envcheck.cli.main"]
+
+
+def envcheck(
+    project: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The console script in ``project`` (``env``: else this process's), no terminal, its output
+    captured."""
+    return subprocess.run(
+        [*ENVCHECK, *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
 
 
 def no_traceback(result: pytest.RunResult) -> None:

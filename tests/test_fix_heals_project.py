@@ -146,14 +146,9 @@ print(ollama.Client().pull(sys.argv[2], stream=False).status)
 """
 
 
-@pytest.mark.parametrize("configured", ["OLLAMA_HOST", "pyproject"])
-def test_a_model_not_pulled_on_a_replayed_ollama_is_pulled(
-    pytester: pytest.Pytester, tmp_path: Path, configured: str
-) -> None:
-    """The Ollama is named by OLLAMA_HOST, or by ``host`` in pyproject.toml with OLLAMA_HOST
-    unset: there the pull must name the host too (the ``ollama`` client pulls onto
-    127.0.0.1:11434 when OLLAMA_HOST is unset)."""
-    model = "llama9:70b"
+def pulling_ollama() -> tuple[dict[str, Route], set[str]]:
+    """A replayed Ollama (its published answers) that knows a model once it was pulled; the set
+    holds what was pulled."""
     pulled: set[str] = set()
 
     def pull(body: Any) -> Answer:
@@ -161,8 +156,7 @@ def test_a_model_not_pulled_on_a_replayed_ollama_is_pulled(
         return PULLED
 
     def show(body: Any) -> Answer:
-        name = str(body.get("model") or body.get("name"))
-        if name in pulled:
+        if str(body.get("model") or body.get("name")) in pulled:
             return published("ollama--show-model-info")
         return published("ollama--404-model-not-found")
 
@@ -173,11 +167,28 @@ def test_a_model_not_pulled_on_a_replayed_ollama_is_pulled(
         "POST /api/show": show,
         "POST /api/pull": pull,
     }
-    bin_dir = tmp_path / "bin"
+    return routes, pulled
+
+
+def install_ollama(bin_dir: Path) -> None:
+    """The :data:`OLLAMA` program as ``bin_dir/ollama`` (``bin_dir`` made)."""
     bin_dir.mkdir()
     program = bin_dir / "ollama"
     program.write_text(OLLAMA.format(python=sys.executable))
     program.chmod(0o755)
+
+
+@pytest.mark.parametrize("configured", ["OLLAMA_HOST", "pyproject"])
+def test_a_model_not_pulled_on_a_replayed_ollama_is_pulled(
+    pytester: pytest.Pytester, tmp_path: Path, configured: str
+) -> None:
+    """The Ollama is named by OLLAMA_HOST, or by ``host`` in pyproject.toml with OLLAMA_HOST
+    unset: there the pull must name the host too (the ``ollama`` client pulls onto
+    127.0.0.1:11434 when OLLAMA_HOST is unset)."""
+    model = "llama9:70b"
+    routes, pulled = pulling_ollama()
+    bin_dir = tmp_path / "bin"
+    install_ollama(bin_dir)
     with Replay(routes) as replay:
         env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
         env.pop("OLLAMA_HOST", None)

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.hardening import envcheck
+
 POETRY_PROJECT = """\
 # the app's own comment, kept by init
 [tool.poetry]
@@ -49,15 +51,7 @@ def _init(
     for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "OLLAMA_HOST", "CI"):
         environ.pop(name, None)
     environ.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "envcheck.cli.main", "init", *args],
-        cwd=project,
-        env=environ,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
+    return envcheck(project, "init", *args, env=environ)
 
 
 def _table(project: Path) -> dict[str, Any]:

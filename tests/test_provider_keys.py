@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import pytest
 
 from envcheck import cassettes
 from envcheck.mock import MockLLM
+from tests.hardening import envcheck
 from tests.test_providers import STRICT, openai_toml
 
 KEY_A = "sk-proj-FirstKeyAlpha7Qz0000000000001"
@@ -219,17 +218,25 @@ def test_a_wrong_openai_base_url_is_fixed_where_it_was_set(
     assert "in [tool.envcheck.providers.openai]" not in result.stdout.str()
 
 
+def _zero_config_settings(
+    pytester: pytest.Pytester, mock: MockLLM, provider: str, section: str
+) -> str:
+    """Run the providers' zero-config checks (all 4 of ``section`` pass, talking to the mock's
+    ``provider`` API) and return the key check's ``settings_from`` fact."""
+    result = pytester.runpytest_inprocess(
+        "-v", "--envcheck-defaults", "-m", "providers", "--envcheck-report", *STRICT
+    )
+    result.assert_outcomes(passed=4)
+    assert mock.calls_to(provider)
+    return str(_report(pytester)[f"{section}.key"]["facts"]["settings_from"])  # type: ignore[index]
+
+
 def test_anthropic_base_url_is_read_and_named(
     pytester: pytest.Pytester, mock: MockLLM, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-EnvcheckAnthropicKey0000000003")
     monkeypatch.setenv("ANTHROPIC_BASE_URL", mock.base_url("anthropic"))
-    result = pytester.runpytest_inprocess(
-        "-v", "--envcheck-defaults", "-m", "providers", "--envcheck-report", *STRICT
-    )
-    result.assert_outcomes(passed=4)
-    assert mock.calls_to("anthropic")
-    settings = _report(pytester)["anthropic.key"]["facts"]["settings_from"]  # type: ignore[index]
+    settings = _zero_config_settings(pytester, mock, "anthropic", "anthropic")
     assert settings == "the environment (no [tool.envcheck]): ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL"
     # where nothing answers, the fix names the variable to check
     with MockLLM() as gone:
@@ -270,14 +277,7 @@ def test_an_exported_key_is_checked_after_init_wrote_no_provider(
     (pytester.path / "pyproject.toml").write_text(
         '[project]\nname = "app"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "envcheck.cli.main", "init", "--yes"],
-        cwd=pytester.path,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
+    done = envcheck(pytester.path, "init", "--yes")
     assert done.returncode == 0, done.stdout + done.stderr
     written = (pytester.path / "pyproject.toml").read_text()
     assert "[tool.envcheck" in written and "providers" not in written
@@ -326,12 +326,7 @@ def test_azure_openai_is_checked_from_its_clients_variables(
 ) -> None:
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", "0123456789abcdef0123456789abcdef")
     monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", mock.base_url("openai"))
-    result = pytester.runpytest_inprocess(
-        "-v", "--envcheck-defaults", "-m", "providers", "--envcheck-report", *STRICT
-    )
-    result.assert_outcomes(passed=4)
-    assert mock.calls_to("openai")
-    settings = _report(pytester)["azure.key"]["facts"]["settings_from"]  # type: ignore[index]
+    settings = _zero_config_settings(pytester, mock, "openai", "azure")
     assert settings == (
         "the environment (no [tool.envcheck]): AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT"
     )

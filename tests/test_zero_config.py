@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import textwrap
 import tomllib
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.hardening import envcheck
 
 PLAIN = """\
 [project]
@@ -151,14 +152,7 @@ def test_zero_config_checks_what_init_writes(pytester: pytest.Pytester, project:
     )
     _envcheck(pytester)
     before = _checks(pytester)
-    done = subprocess.run(
-        [sys.executable, "-m", "envcheck.cli.main", "init", "--yes"],
-        cwd=pytester.path,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
+    done = envcheck(pytester.path, "init", "--yes")
     assert done.returncode == 0, done.stdout + done.stderr
     _envcheck(pytester)
     after = _checks(pytester)
@@ -189,14 +183,7 @@ def test_a_dependency_for_another_platform_or_python_is_neither_checked_nor_writ
     packages = sorted(cid for cid in checks if "package[" in cid)
     assert packages == ["venv/dev-package[black]", "venv/package[pydantic]"]
     assert all(checks[cid]["status"] == "pass" for cid in packages), checks
-    done = subprocess.run(
-        [sys.executable, "-m", "envcheck.cli.main", "init", "--yes"],
-        cwd=pytester.path,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
+    done = envcheck(pytester.path, "init", "--yes")
     assert done.returncode == 0, done.stdout + done.stderr
     venv = tomllib.loads((pytester.path / "pyproject.toml").read_text())["tool"]["envcheck"]["venv"]
     assert (venv["packages"], venv["dev_packages"]) == (["pydantic>=2"], ["black"])
