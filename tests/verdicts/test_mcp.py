@@ -74,6 +74,35 @@ def config_shapes(w: World) -> None:
     assert after["mcp/clock@cursor.initialize"]["status"] == "pass", w.output
 
 
+@row("cfg-file-directory", "cfg-file-fifo", "cfg-file-loop")
+def config_not_files(w: World) -> None:
+    w.mcp["discover"] = True
+    (w.root / ".mcp.json").mkdir()
+    (w.root / ".cursor").mkdir()
+    os.mkfifo(w.root / ".cursor" / "mcp.json")  # opening it to read would wait for a writer
+    (w.root / ".vscode").mkdir()
+    loop = w.root / ".vscode" / "mcp.json"
+    loop.symlink_to(loop)
+    w.run()
+
+
+@row("cfg-file-dangling", "cfg-file-not-utf8", "cfg-file-too-large")
+def config_unreadable(w: World) -> None:
+    w.mcp["discover"] = True
+    (w.root / ".mcp.json").symlink_to(w.root / "gone.json")
+    w.file(".cursor/mcp.json", "x").write_bytes(b'{"mcpServers": {"caf\xe9": {}}}')
+    w.file(".vscode/mcp.json", "x").write_bytes(b" " * (4 * 2**20 + 1))
+    w.run()
+
+
+@row("cfg-too-many-servers")
+def config_too_many(w: World) -> None:
+    w.mcp["discover"] = True
+    servers = {f"s{n}": {"command": "envcheck-no-such-program"} for n in range(101)}
+    w.file(".mcp.json", {"mcpServers": servers})
+    w.run("-k", "servers")
+
+
 @row("cfg-input", "cfg-envfile-missing", "cfg-envfile")
 def config_vscode(w: World) -> None:
     w.mcp["discover"] = True
