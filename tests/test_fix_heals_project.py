@@ -245,3 +245,53 @@ def test_an_mcp_server_not_passed_its_variable_gets_it_in_mcp_json(
     found = statuses(pytester.path)
     assert found["mcp/needsenv@mcp.json.initialize"] == "pass", found
     assert "fail" not in found.values(), found
+
+
+def test_an_mcp_server_whose_variable_is_unset_gets_the_default_the_template_offers(
+    pytester: pytest.Pytester,
+) -> None:
+    """``.mcp.json`` passes ``${FX_API_URL}``, unset in the shell; the project's ``.env.example``
+    offers a value: the fix writes it as a default Claude Code itself expands
+    (``${FX_API_URL:-value}``), so the server starts in the client as in the re-check, and the
+    variable still wins once it is set."""
+    entry = {
+        "command": sys.executable,
+        "args": [FAULTY, "need-env=FX_API_URL"],
+        "env": {"FX_API_URL": "${FX_API_URL}"},
+    }
+    (pytester.path / ".mcp.json").write_text(json.dumps({"mcpServers": {"offered": entry}}))
+    (pytester.path / ".env.example").write_text(
+        "# copy to .env\nFX_API_URL=http://127.0.0.1:9/api\nFX_API_KEY=sk-from-the-template\n"
+    )
+    pytester.makepyprojecttoml("[tool.envcheck.mcp]\ntimeout = 8.0\n")
+    env = {k: v for k, v in os.environ.items() if k != "FX_API_URL"}
+    plan = subprocess.run(
+        [sys.executable, "-m", "envcheck.cli.main", "fix", "--dry-run", "-m", "mcp"],
+        cwd=pytester.path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    # the plan shows the edit as the diff it makes
+    assert (
+        '+        "FX_API_URL": "${FX_API_URL:-http://127.0.0.1:9/api}"' in plan.stdout
+    ), plan.stdout
+    assert json.loads((pytester.path / ".mcp.json").read_text())["mcpServers"]["offered"] == entry
+    done = fix(pytester.path, "-m", "mcp", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 healed, 0 still failing, 0 not applied" in done.stdout
+    [record] = applied(pytester.path)
+    assert record["checks"] == record["healed"] == ["mcp/offered@mcp.json.start"]
+    [step] = record["steps"]
+    assert (step["kind"], step["ok"]) == ("edit", True)
+    assert step["text"] == (
+        'set mcpServers.offered.env.FX_API_URL = "${FX_API_URL:-http://127.0.0.1:9/api}" '
+        "in .mcp.json"
+    )
+    written = json.loads((pytester.path / ".mcp.json").read_text())["mcpServers"]["offered"]
+    assert written["env"] == {"FX_API_URL": "${FX_API_URL:-http://127.0.0.1:9/api}"}
+    found = statuses(pytester.path)
+    assert found["mcp/offered@mcp.json.initialize"] == "pass", found
+    assert "fail" not in found.values(), found
+    assert "sk-from-the-template" not in (pytester.path / "envcheck-report.json").read_text()

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -166,6 +167,60 @@ def config_values(w: World) -> None:
     w.apply("mcp/win@mcp.json.start")  # command and args without the Windows wrapper
     after = w.rerun("win")
     assert after["mcp/win@mcp.json.initialize"]["status"] == "pass", w.output
+
+
+@row(
+    "cfg-var-default-written",
+    "cfg-var-default-offered",
+    "cfg-var-default-envfile",
+    "cfg-var-template-secret",
+    "cfg-var-template-placeholder",
+)
+def config_defaults(w: World) -> None:
+    """Unset variables where a default is written, or offered by the project's env template: the
+    fix gives the client itself the value (a default it expands, a line of its envFile); a secret
+    or a placeholder stays the person's export."""
+    w.mcp["discover"] = True
+    for name in ("FX_MODE", "FX_API_URL", "FX_FILED_URL", "FX_API_TOKEN", "FX_HOST"):
+        os.environ.pop(name, None)
+
+    def needs(name: str) -> dict[str, Any]:
+        return {**faulty(f"need-env={name}"), "env": {name: f"${{{name}}}"}}
+
+    w.file(
+        ".mcp.json",
+        {
+            "mcpServers": {
+                "defaulted": {**faulty("need-env=FX_MODE"), "env": {"FX_MODE": "${FX_MODE:-q}"}},
+                "offered": needs("FX_API_URL"),
+                "secretish": needs("FX_API_TOKEN"),
+                "placeheld": needs("FX_HOST"),
+            }
+        },
+    )
+    filed = {**faulty("need-env=FX_FILED_URL"), "env": {"FX_FILED_URL": "${env:FX_FILED_URL}"}}
+    filed["envFile"] = "${workspaceFolder}/.env.mcp"
+    w.file(".vscode/mcp.json", {"servers": {"filed": {"type": "stdio", **filed}}})
+    w.file(
+        ".env.example",
+        "FX_API_URL=http://127.0.0.1:9/api\nFX_FILED_URL=http://127.0.0.1:9/api\n"
+        "FX_API_TOKEN=tok-from-the-template\nFX_HOST=<your-host>\n",
+    )
+    w.run()
+    for check in ("mcp/secretish@mcp.json.start", "mcp/placeheld@mcp.json.start"):
+        fix = w.checks[check]["fix"]
+        assert [step["kind"] for step in fix["steps"]] == ["manual"], fix
+    assert "tok-from-the-template" not in json.dumps(w.checks)
+    w.apply("mcp/offered@mcp.json.start")
+    w.apply("mcp/filed@vscode.start")
+    written = json.loads((w.root / ".mcp.json").read_text())["mcpServers"]
+    assert written["offered"]["env"] == {"FX_API_URL": "${FX_API_URL:-http://127.0.0.1:9/api}"}
+    assert written["secretish"]["env"] == {"FX_API_TOKEN": "${FX_API_TOKEN}"}
+    assert (w.root / ".env.mcp").read_text() == "FX_FILED_URL=http://127.0.0.1:9/api\n"
+    assert json.loads((w.root / ".vscode/mcp.json").read_text())["servers"]["filed"]["env"] == {}
+    after = w.rerun("offered", "filed")
+    assert after["mcp/offered@mcp.json.initialize"]["status"] == "pass", w.output
+    assert after["mcp/filed@vscode.initialize"]["status"] == "pass", w.output
 
 
 # -- starting a stdio server -------------------------------------------------------------------

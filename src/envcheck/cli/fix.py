@@ -81,7 +81,8 @@ def main(argv: Sequence[str]) -> int:
     if not planned:
         print("envcheck fix: nothing to fix" if not failed else "envcheck fix: no fix is known")
         return code
-    _show_plan(planned)
+    root = collect.engine.config.rootdir if collect.engine is not None else None
+    _show_plan(planned, root)
     if options.dry_run:
         print("envcheck fix: --dry-run, nothing changed")
         return code
@@ -104,7 +105,7 @@ def main(argv: Sequence[str]) -> int:
             if not planned:
                 break
             print("envcheck fix: checks that could not run before now fail:")
-            _show_plan(planned)
+            _show_plan(planned, root)
         records, interrupted = _apply(planned, options, collect.engine)
         offered += list(zip(planned, records))
         keys |= {fixrun.fix_id(p) for p in planned}
@@ -124,7 +125,10 @@ def main(argv: Sequence[str]) -> int:
 ROUNDS = 3
 
 
-def _show_plan(planned: list[Any]) -> None:
+def _show_plan(planned: list[Any], rootdir: Path | None) -> None:
+    """The plan: each fix, its steps, and each file edit as the diff it makes."""
+    from envcheck.engine import fixer
+
     print("Plan (in dependency order):")
     for number, item in enumerate(planned, 1):
         tags = []
@@ -137,6 +141,9 @@ def _show_plan(planned: list[Any]) -> None:
         print(f"  {number}. for {', '.join(item.checks)}{label}")
         for step in item.fix.steps:
             print(f"       {'$' if step.where == 'local' else '>'} {step.render()}")
+            diff = fixer.preview(step, rootdir) if rootdir is not None else None
+            for line in (diff or "").splitlines():
+                print(f"         {line}")
 
 
 def _ask(number: int) -> str:

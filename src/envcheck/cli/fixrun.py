@@ -112,9 +112,17 @@ def refusal(item: PlannedFix, *, allow_privileged: bool) -> str | None:
     return None
 
 
-def describe(item: PlannedFix) -> dict[str, Any]:
-    """A planned fix as data (redacted): its id, the checks it answers and heals, its steps."""
+def describe(item: PlannedFix, rootdir: Path | None = None) -> dict[str, Any]:
+    """A planned fix as data (redacted): its id, the checks it answers and heals, its steps (with
+    ``rootdir``, each file edit with the ``diff`` it makes)."""
+    from envcheck.engine import fixer
+
     data = item.fix.to_dict()
+    if rootdir is not None:
+        for step, shown in zip(item.fix.steps, data["steps"]):
+            diff = fixer.preview(step, rootdir)
+            if diff is not None:
+                shown["diff"] = diff
     described: dict[str, Any] = redact.redact_any(
         {
             "id": fix_id(item),
@@ -299,12 +307,13 @@ def apply_one(
         tail = "\n".join(shown.strip().splitlines()[-15:])
         return {"outcome": "error", "exit_code": code, "output": redact.clean(tail)}
     planned = fixer.plan(collect.results)
-    plan = [describe(item) for item in planned]
+    root = collect.engine.config.rootdir
+    plan = [describe(item, root) for item in planned]
     found = [item for item in planned if fix_id(item) == wanted]
     if not found:
         return {"outcome": "refused", "refused": "not_planned", "plan": plan}
     item = found[0]
-    answer: dict[str, Any] = {"fix": describe(item), "plan": plan}
+    answer: dict[str, Any] = {"fix": describe(item, root), "plan": plan}
     refused = refusal(item, allow_privileged=allow_privileged)
     if refused:
         return {**answer, "outcome": "refused", "refused": refused}

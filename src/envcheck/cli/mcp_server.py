@@ -255,7 +255,9 @@ def _planned(ws: Workspace, document: dict[str, Any]) -> list[dict[str, Any]]:
     from envcheck.cli import fixrun
     from envcheck.engine import fixer
 
-    return _marked(ws, [fixrun.describe(item) for item in fixer.plan(document.get("checks", []))])
+    root = ws.config.parent if ws.config is not None else ws.directory
+    planned = fixer.plan(document.get("checks", []))
+    return _marked(ws, [fixrun.describe(item, root) for item in planned])
 
 
 def _marked(ws: Workspace, fixes: list[dict[str, Any]]) -> list[dict[str, Any]]:

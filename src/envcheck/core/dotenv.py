@@ -178,3 +178,57 @@ def origin(name: str, environ: Mapping[str, str], files: list[Path]) -> str:
             if name in layer:
                 return f"{name} in {path.name}"
     return name
+
+
+#: The env templates a project commits to say which variables it reads and what a developer copies
+#: into ``.env``: ``.env.example`` (dotenv-safe, Laravel, most READMEs), ``.env.sample``,
+#: ``.env.template`` (what the dotenv gem's ``dotenv -t`` writes) and ``.env.dist`` (Symfony).
+#: The first that offers a variable wins; none is ever read as the environment.
+TEMPLATE_FILES = (".env.example", ".env.sample", ".env.template", ".env.dist")
+#: the largest template read, in bytes (templates are a few hundred lines at most)
+_TEMPLATE_LIMIT = 256 * 1024
+#: what a value may hold to be offered: it is written unquoted into a ``.env`` line and into a
+#: ``${VAR:-default}``, so no space, quote, ``#``, ``$``, ``}`` or backslash
+_OFFERABLE = re.compile(r"[A-Za-z0-9_.,:/@%+=?&~\[\]-]+")
+#: a value that stands for one a person fills in
+_PLACEHOLDER = re.compile(
+    r"<[^>]*>|\.\.\.|^(x+|\*+|-+)$|\b((change|replace|fill)[-_]?me|your[-_]|(todo|fixme|example|"
+    r"dummy|placeholder|redacted|xxx+)\b)",
+    re.IGNORECASE,
+)
+
+
+def offered(rootdir: Path, name: str) -> tuple[Path, str] | None:
+    """The value the project's env template (:data:`TEMPLATE_FILES`) offers for ``name``, and
+    the template; ``None`` when none offers one that can be given without a person: never for a
+    name that says it holds a secret (``*_TOKEN``, ``*_KEY``, ``*_PASSWORD``...), a placeholder
+    (``<your-key>``, ``changeme``, ``https://api.example.com``), a value holding a URL's
+    password, one that refers to other variables (``${HOST}:5432``), nor an empty one."""
+    if redact.is_secret_name(name):
+        return None
+    line = re.compile(rf"^[ \t]*(?:export[ \t]+)?{re.escape(name)}[ \t]*=(?P<raw>.*)$", re.M)
+    for template in TEMPLATE_FILES:
+        path = rootdir / template
+        try:
+            if not path.is_file() or path.stat().st_size > _TEMPLATE_LIMIT:
+                continue
+            text = path.read_text(encoding="utf-8-sig")
+            values = parse(text, where=str(path))
+        except (OSError, UnicodeDecodeError, DotenvError):
+            continue
+        if name not in values:
+            continue
+        raw = [m.group("raw") for m in line.finditer(text)]
+        value = values[name]
+        if (raw and "$" in raw[-1]) or not offerable(value):
+            return None
+        return path, value
+    return None
+
+
+def offerable(value: str) -> bool:
+    """Whether a template's ``value`` may be given as a default without a person: not empty, not
+    a placeholder, no URL password, and only characters that need no quoting."""
+    if not _OFFERABLE.fullmatch(value) or _PLACEHOLDER.search(value):
+        return False
+    return not re.search(r"://[^/@]*:[^/@]*@", value)

@@ -91,7 +91,8 @@ def _inside(rootdir: Path, relative: str) -> Path:
     return path
 
 
-def _edit(step: Edit, rootdir: Path) -> StepResult:
+def _change(step: Edit, rootdir: Path) -> tuple[Path, str, str]:
+    """The file ``step`` edits, its text now and its text after the edit."""
     path = _inside(Path(rootdir), step.path)
     before = path.read_text(encoding="utf-8") if path.is_file() else ""
     if step.format == "toml":
@@ -100,6 +101,33 @@ def _edit(step: Edit, rootdir: Path) -> StepResult:
         after = _edit_json(before, step.key, step.value)
     else:
         after = _edit_dotenv(before, step.key, step.value)
+    return path, before, after
+
+
+def preview(step: Step, rootdir: Path) -> str | None:
+    """What applying ``step`` would change, as a unified diff of the file (redacted); ``None``
+    for a step that is not an edit, or an edit that cannot be made (the file is not valid JSON
+    or TOML, or lies outside the project). An empty text: the file already says it."""
+    import difflib
+
+    if not isinstance(step, Edit):
+        return None
+    try:
+        _path, before, after = _change(step, Path(rootdir))
+    except (StepRefused, OSError, ValueError, AttributeError, TypeError):
+        return None
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        f"a/{step.path}",
+        f"b/{step.path}",
+        n=1,
+    )
+    return redact.redact("".join(lines))
+
+
+def _edit(step: Edit, rootdir: Path) -> StepResult:
+    path, before, after = _change(step, Path(rootdir))
     if after != before:
         temporary = path.with_name(f".{path.name}.envcheck-fix")
         temporary.write_text(after, encoding="utf-8")

@@ -56,6 +56,8 @@ class Discovered:
     top: str = "mcpServers"
     #: the file has comments or trailing commas (JSONC): a program must not rewrite it as JSON
     jsonc: bool = False
+    #: the entry as written in the file (``table`` has the client's variables translated)
+    raw: dict[str, Any] = field(default_factory=dict)
 
     @property
     def check_name(self) -> str:
@@ -320,6 +322,7 @@ def _entry(name: str, label: str, path: Path, entry: Any, rootdir: Path) -> Disc
     if not isinstance(entry, dict):
         item.problem = "the entry is not an object"
         return item
+    item.raw = entry
     table: dict[str, Any] = {}
     if "command" in entry:
         table["command"] = entry["command"]

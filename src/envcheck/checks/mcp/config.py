@@ -98,7 +98,8 @@ class Server:
     the directory of the file that declared it (the project root), never the current directory.
     ``origin`` is :data:`PYPROJECT` or the label of the client config file (``cursor``...).
     ``declared`` is the file and entry a fix edits; ``expand`` is false where the client passes
-    ``${VAR}`` on as written (Claude Desktop expands nothing).
+    ``${VAR}`` on as written (Claude Desktop expands nothing); ``raw`` is the entry as its file
+    writes it (``None``: as ``table`` says, a table of ``[tool.envcheck.mcp.servers]``).
     """
 
     def __init__(
@@ -113,6 +114,7 @@ class Server:
         origin: str = PYPROJECT,
         declared: Declared | None = None,
         expand: bool = True,
+        raw: dict[str, Any] | None = None,
     ) -> None:
         self.name = name
         self.table = table
@@ -123,3 +125,4 @@ class Server:
         self.origin = origin
         self.declared = declared
         self.expand = expand
+        self.raw = raw

@@ -151,6 +151,7 @@ def servers(config: EnvcheckConfig) -> tuple[list[Server], list[Check]]:
                 origin=item.label,
                 declared=_file_declared(config, item),
                 expand=item.label != discovery.CLAUDE_DESKTOP,
+                raw=item.raw,
             )
         )
     return [s for s in found if s.table.enabled], problems
@@ -321,20 +322,130 @@ _EXPANDS = {
 }
 
 
-def _missing(server: Server, key: str, name: str) -> CheckFailed:
-    """A ``${NAME}`` of the declaration that names an unset variable: which one, who would
-    expand it, and the export that sets it (a placeholder, never a value)."""
+def _missing(server: Server, key: str, name: str, index: int | None = None) -> CheckFailed:
+    """A ``${NAME}`` of the declaration (at ``key``, item ``index`` of a list) that names an unset
+    variable: which one, who would expand it, and the export that sets it (a placeholder, never a
+    value); or, when the project's env template offers a value that is no secret, a change of the
+    declaration that gives it as a default the client itself uses (:func:`_offered_default`)."""
     client, syntax = _EXPANDS.get(server.origin, ("envcheck", "${{{}}}"))
     written = syntax.format(name)
     what = "your token" if redact.is_secret_name(name) else "the value"
     where = "the shell that starts " + (client if client != "envcheck" else "envcheck")
     text = f"export {name}=<{what}> in {where} (envcheck also reads it from the project's .env)"
-    return CheckFailed(
-        f"{server.name}: {key} refers to {written}, which is not set",
-        why=f"{server.settings} passes {written} to the server; {client} expands it from the "
-        f"environment, where {name} is empty or missing",
-        fix=Fix([Manual(f"export {name}=<{what}>")], text=text),
+    summary = f"{server.name}: {key} refers to {written}, which is not set"
+    why = (
+        f"{server.settings} passes {written} to the server; {client} expands it from the "
+        f"environment, where {name} is empty or missing"
     )
+    offered = _offered_default(server, key, name, index)
+    if offered is None:
+        return CheckFailed(
+            summary, why=why, fix=Fix([Manual(f"export {name}=<{what}>")], text=text)
+        )
+    said, steps, change = offered
+    return CheckFailed(
+        summary,
+        why=f"{why}; {said}",
+        fix=Fix(steps, text=f"{change}, or {text}"),
+    )
+
+
+def _offered_default(
+    server: Server, key: str, name: str, index: int | None
+) -> tuple[str, list[Step], str] | None:
+    """The project's env template's value for ``name``, given where the client takes it from:
+    what to say, the steps and their text; ``None`` when no template offers one that may be given
+    without a person (a secret's name, in the variable or in the key; a placeholder).
+
+    - Claude Code's ``.mcp.json`` and ``[tool.envcheck.mcp.servers]`` expand ``${NAME:-value}``:
+      the reference becomes ``${NAME:-value}`` in the file, so the client uses the value while
+      ``NAME`` is unset and the variable once it is set;
+    - VS Code and Cursor have no default syntax, but read the entry's ``envFile``: ``NAME`` goes
+      there, and the ``env`` entry that would pass the empty ``${env:NAME}`` over it goes away;
+    - otherwise (no ``envFile``, a file a program must not rewrite) the person exports the value.
+    """
+    field = key.rpartition(".")[2]
+    if key.startswith("headers.") or redact.is_secret_name(field):
+        return None
+    found = dotenv.offered(server.base, name)
+    if found is None:
+        return None
+    template, value = found
+    said = f"{template.name} offers {name}={value}"
+    declared = server.declared
+    written = _written(server, key, index)
+    export = Manual(f"export {name}={value}")
+    if server.origin in (PYPROJECT, "mcp.json"):
+        if declared is None or written is None or f"${{{name}}}" not in written:
+            return said, [export], f"export {name}={value} ({said})"
+        changed = written.replace(f"${{{name}}}", f"${{{name}:-{value}}}")
+        new: Any = changed
+        if index is not None:
+            items = list(_raw(server).get(key) or [])
+            new = [changed if i == index else item for i, item in enumerate(items)]
+        client = "envcheck" if server.origin == PYPROJECT else "Claude Code"
+        said += f": {client} uses it while {name} is unset"
+        text = _setting(server, key, new)
+        step: Step = (
+            Edit(path=declared.path, format=declared.format, key=f"{declared.key}.{key}", value=new)
+            if declared.editable
+            else Manual(text)
+        )
+        return said, [step], text
+    env_file = server.table.env_file
+    if (
+        server.origin in discovery.ENV_FILES
+        and key.startswith("env.")
+        and env_file is not None
+        and "${" not in env_file
+        and declared is not None
+        and declared.editable
+        and written is not None
+        and written.strip() == f"${{env:{name}}}"
+    ):
+        path = server.base / env_file
+        try:
+            relative = str(path.resolve().relative_to(server.base.resolve()))
+        except (ValueError, OSError, RuntimeError):
+            relative = None
+        if relative is not None:
+            said += f": {discovery.CLIENTS[server.origin]} reads the entry's envFile {env_file}"
+            steps: list[Step] = [
+                Edit(path=relative, format="dotenv", key=field, value=value),
+                Edit(path=declared.path, format="json", key=f"{declared.key}.{key}", value=None),
+            ]
+            text = f"add {field}={value} to {relative} and remove {key} from {server.settings}"
+            return said, steps, text
+    return said, [export], f"export {name}={value} ({said})"
+
+
+def _raw(server: Server) -> dict[str, Any]:
+    """The entry as its file writes it."""
+    return server.raw if server.raw is not None else server.table.model_dump()
+
+
+def _written(server: Server, key: str, index: int | None) -> str | None:
+    """The text at ``key`` (``env.NAME``, ``args`` item ``index``, ``url``) of the entry as its
+    file writes it, or ``None``."""
+    head, _, rest = key.partition(".")
+    value: Any = _raw(server).get(head)
+    if rest:
+        value = value.get(rest) if isinstance(value, dict) else None
+    if index is not None:
+        value = value[index] if isinstance(value, list) and index < len(value) else None
+    return value if isinstance(value, str) else None
+
+
+def _setting(server: Server, key: str, value: Any) -> str:
+    """How a person sets ``key`` of the entry to ``value``, in its file's syntax."""
+    head, _, rest = key.partition(".")
+    if server.origin == PYPROJECT:
+        shown = (
+            f"{head} = {{ {rest} = {json.dumps(value)} }}" if rest else f"{head} = {_toml(value)}"
+        )
+        return f"set {shown} in {server.settings}"
+    shown = json.dumps({rest: value} if rest else value)
+    return f'set "{head}": {shown} in {server.settings}'
 
 
 def resolve(ctx: Context, server: Server) -> ServerSpec:
@@ -344,7 +455,7 @@ def resolve(ctx: Context, server: Server) -> ServerSpec:
 
     table = server.table
 
-    def value(text: str, key: str, secret: bool = False) -> str:
+    def value(text: str, key: str, secret: bool = False, index: int | None = None) -> str:
         if not server.expand:  # the client passes it on as written
             if secret:
                 redact.register(text)
@@ -352,7 +463,7 @@ def resolve(ctx: Context, server: Server) -> ServerSpec:
         try:
             return interpolate.resolve(text, ctx.config.environ, secret=secret)
         except interpolate.MissingVariable as exc:
-            raise _missing(server, key, exc.name) from None
+            raise _missing(server, key, exc.name, index) from None
 
     call = None
     if table.call is not None:
@@ -373,7 +484,7 @@ def resolve(ctx: Context, server: Server) -> ServerSpec:
         settings=server.settings,
         transport=table.kind,
         command=command,
-        args=tuple(value(arg, "args") for arg in table.args),
+        args=tuple(value(arg, "args", index=i) for i, arg in enumerate(table.args)),
         env=env,
         cwd=cwd,
         url=value(table.url, "url") if table.url else None,
