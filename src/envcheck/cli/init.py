@@ -320,9 +320,10 @@ def _ignored(project: Path, name: str) -> bool:
     git = shutil.which("git")
     if root is not None and git is not None:
         try:
-            done = subprocess.run(
+            done = subprocess.run(  # only its exit code answers: what it prints is dropped
                 [git, "-C", str(project), "check-ignore", "-q", "--no-index", "--", name],
-                capture_output=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
                 timeout=_GIT_SECONDS,
                 stdin=subprocess.DEVNULL,
             )

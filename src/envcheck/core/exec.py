@@ -27,6 +27,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import stat
 import struct
 import subprocess
@@ -372,6 +373,24 @@ class OutputSink:
             stream.close()
 
 
+def cut_note(stream: str, total: int) -> str:
+    """The line that says a stream was cut: how much was printed, and what was kept."""
+    return (
+        f"[{stream}: {total / 2**20:.1f} MiB printed; envcheck kept its first "
+        f"{MAX_OUTPUT // 2**20} MiB and its last {OUTPUT_TAIL // 2**10} KiB]"
+    )
+
+
+def head_and_tail(text: str, limit: int, note: str) -> str:
+    """``text`` in at most ``limit`` characters: a quarter from its start, ``note`` between, the
+    rest from its end (where the error usually is)."""
+    if len(text) + len(note) + 2 <= limit:
+        return f"{text}\n{note}"
+    room = max(0, limit - len(note) - 2)
+    head = room // 4
+    return f"{text[:head]}\n{note}\n{text[len(text) - (room - head):]}"
+
+
 @dataclass(frozen=True)
 class Output:
     """What :func:`run` saw of a program that ended by itself."""
@@ -385,41 +404,58 @@ class Output:
     stdout_cut: bool
     stderr_cut: bool
 
+    @property
+    def cut(self) -> bool:
+        return self.stdout_cut or self.stderr_cut
+
+    @property
+    def notes(self) -> list[str]:
+        """A :func:`cut_note` for each stream that was cut."""
+        streams = [("stdout", self.stdout_cut, self.stdout_bytes)]
+        streams.append(("stderr", self.stderr_cut, self.stderr_bytes))
+        return [cut_note(name, total) for name, cut, total in streams if cut]
+
 
 def run(
     args: Sequence[str],
     *,
     timeout: float,
     env: Mapping[str, str] | None = None,
-    cwd: str | None = None,
+    cwd: str | os.PathLike[str] | None = None,
     limit: int = MAX_OUTPUT,
+    merge_stderr: bool = False,
+    new_session: bool = False,
+    interrupt: float | None = None,
 ) -> Output:
     """Run ``args`` (no shell, stdin empty) for at most ``timeout`` seconds, its output bounded
     (:class:`OutputSink`). Raises ``OSError`` when it cannot start (see :func:`diagnose`) and
     ``subprocess.TimeoutExpired`` (its output so far attached, bounded) when it runs longer: it is
-    then killed. Output that a process it started still writes after it exited is not waited for
-    beyond ``timeout``."""
+    then killed (with ``interrupt``, sent SIGINT first and given that many seconds to exit).
+    Output that a process it started still writes after it exited is not waited for beyond
+    ``timeout``. ``merge_stderr``: one stream, stderr into stdout (``stderr`` is then empty);
+    ``new_session``: the program runs in a session of its own (Ctrl-C does not reach it)."""
     deadline = time.monotonic() + timeout
     process = subprocess.Popen(
         list(args),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
         env=dict(env) if env is not None else None,
         cwd=cwd,
+        start_new_session=new_session,
     )
     sinks = (OutputSink(limit), OutputSink(limit))
     readers = []
     for sink, stream in zip(sinks, (process.stdout, process.stderr)):
-        assert stream is not None
+        if stream is None:
+            continue
         reader = threading.Thread(target=sink.drain, args=(stream,), daemon=True)
         reader.start()
         readers.append(reader)
     try:
         returncode = process.wait(timeout)
     except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        _stop(process, interrupt)
         for reader in readers:
             reader.join(0.5)
         raise subprocess.TimeoutExpired(
@@ -429,3 +465,15 @@ def run(
         reader.join(max(0.0, deadline - time.monotonic()))
     out, err = sinks
     return Output(returncode, out.text(), err.text(), out.total, err.total, out.cut, err.cut)
+
+
+def _stop(process: subprocess.Popen[bytes], interrupt: float | None) -> None:
+    if interrupt is not None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(interrupt)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+    process.kill()
+    process.wait()

@@ -18,6 +18,7 @@ from typing import Any
 
 import pluggy
 
+from envcheck.core import exec as _exec
 from envcheck.core import interpolate, redact
 from envcheck.core.config import EnvcheckConfig
 from envcheck.core.fix import Command, Edit, Fix, Manual, Step, StepResult, fix_from_dict
@@ -61,27 +62,19 @@ def _command(step: Command, config: EnvcheckConfig, timeout: float | None) -> St
     cwd = Path(config.rootdir) / step.cwd if step.cwd else Path(config.rootdir)
     limit = min(step.timeout, timeout) if timeout else step.timeout
     try:
-        done = subprocess.run(
-            list(step.argv),
-            env=env,
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=limit,
-            start_new_session=True,
-        )
+        # each stream read to its end, at most 1 MiB of its start and 64 KiB of its end kept
+        done = _exec.run(list(step.argv), env=env, cwd=cwd, timeout=limit, new_session=True)
     except subprocess.TimeoutExpired as exc:
         out = (exc.stdout or b"") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
         shown = out.decode(errors="replace") if isinstance(out, bytes) else out
         return StepResult(False, f"{shown}\n(stopped after {limit:.3g} s)", None)
     except OSError as exc:
-        from envcheck.core import exec as _exec
-
         problem = _exec.diagnose(step.argv[0], exc)
         return StepResult(False, f"{problem.summary}: {problem.why}", None)
-    return StepResult(done.returncode == 0, done.stdout + done.stderr, done.returncode)
+    output = done.stdout + done.stderr
+    if done.cut:  # the start, what was cut, the end: all of it within what is shown
+        output = _exec.head_and_tail(output, OUTPUT_LIMIT, " ".join(done.notes))
+    return StepResult(done.returncode == 0, output, done.returncode)
 
 
 def _inside(rootdir: Path, relative: str) -> Path:

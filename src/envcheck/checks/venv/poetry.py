@@ -27,6 +27,7 @@ from envcheck.checks.venv import diagnose as _diagnose
 from envcheck.checks.venv import fixes as _fixes
 from envcheck.checks.venv import poetry_batch as _poetry_batch
 from envcheck.core import exec as _exec
+from envcheck.core import redact
 from envcheck.core.fix import Edit, Manual
 from envcheck.core.model import CheckFailed, Context
 
@@ -49,11 +50,14 @@ class Answer:
     returncode: int
     at: str
     cached: bool = False
+    #: what was cut of the output (:func:`envcheck.core.exec.cut_note`), else ``""``
+    cut: str = ""
 
     @property
     def tail(self) -> str:
         lines = (self.stderr or self.stdout).strip().splitlines()[-3:]
-        return " / ".join(line.strip() for line in lines)
+        said = " / ".join(redact.shorten(line.strip(), 500) for line in lines)
+        return f"{said} {self.cut}" if self.cut else said
 
     @property
     def when(self) -> str:
@@ -260,6 +264,7 @@ def _known(ctx: Context, request: Request, *, take: bool = True) -> Answer | Non
         int(stored["returncode"]),
         str(stored["at"]),
         cached=True,
+        cut=str(stored.get("cut") or ""),
     )
     if not request.keeps(answer):
         return None
@@ -291,6 +296,7 @@ def _keep(ctx: Context, request: Request, answer: Answer) -> None:
         "stderr": answer.stderr,
         "returncode": answer.returncode,
         "at": answer.at,
+        "cut": answer.cut,
     }
     cache.set(_CACHE_PREFIX + request.name, kept)
 
@@ -305,10 +311,19 @@ def _batch(
         return {}
     if batch.timed_out and not batch.replies:  # the asked command hung, as a lone one would
         raise _hung(requests[0].args, limit)
-    return {
-        request.token: Answer(reply.stdout, reply.stderr, reply.returncode, at)
-        for request, reply in zip(requests, batch.replies)
-    }
+    answers = {request.token: _answer(reply, at) for request, reply in zip(requests, batch.replies)}
+    return {token: answer for token, answer in answers.items() if answer is not None}
+
+
+def _answer(reply: _poetry_batch.Reply, at: str) -> Answer | None:
+    """``None``: a successful answer too large to read whole (asked again on its own, where
+    the check that needs it says so)."""
+    kept = _exec.MAX_OUTPUT + _exec.OUTPUT_TAIL  # the driver keeps as much of each stream
+    if reply.returncode == 0 and reply.stdout_total > kept:
+        return None
+    totals = (("stdout", reply.stdout_total), ("stderr", reply.stderr_total))
+    notes = [_exec.cut_note(name, total) for name, total in totals if total > kept]
+    return Answer(reply.stdout, reply.stderr, reply.returncode, at, cut=" ".join(notes))
 
 
 def _now() -> str:
@@ -338,14 +353,7 @@ def _hung(args: Sequence[str], limit: float, waited: bool = False) -> CheckFaile
 def _spawn(program: str, args: Sequence[str], timeout: float, limit: float) -> Answer:
     at = _now()
     try:
-        done = subprocess.run(
-            [program, *args],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-            env=_diagnose.poetry_environ(),
-        )
+        done = _exec.run([program, *args], timeout=timeout, env=_diagnose.poetry_environ())
     except subprocess.TimeoutExpired:
         raise _hung(args, limit) from None
     except OSError as exc:
@@ -355,7 +363,23 @@ def _spawn(program: str, args: Sequence[str], timeout: float, limit: float) -> A
         found = _exec.inspect(program, reinstall=reinstall_command(program))
         if found is not None:
             raise _exec_failed(program, found)
-    return Answer(done.stdout, done.stderr, done.returncode, at)
+    if done.returncode == 0 and done.stdout_cut:  # what Poetry answered cannot be read whole
+        raise _too_much(args, done.stdout_bytes)
+    return Answer(done.stdout, done.stderr, done.returncode, at, cut=" ".join(done.notes))
+
+
+def _too_much(args: Sequence[str], printed: int) -> CheckFailed:
+    shown = " ".join(["poetry", *args])
+    return CheckFailed(
+        f"`{shown}` printed {printed / 2**20:.1f} MiB on its standard output: envcheck reads at "
+        f"most {_exec.MAX_OUTPUT // 2**20} MiB of it",
+        why="Poetry's answer is far larger than any Poetry command prints: the `poetry` on PATH "
+        "is not Poetry, or a plugin of it prints without end",
+        fix=_fixes.make(
+            Manual(f"run `{shown}` by hand to see what it prints"),
+            text=f"run `{shown}` by hand to see what it prints",
+        ),
+    )
 
 
 def env_path(ctx: Context, root: Path) -> tuple[Path | None, Answer]:

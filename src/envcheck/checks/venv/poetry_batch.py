@@ -23,15 +23,44 @@ from pathlib import Path
 from envcheck.checks.venv import diagnose as _diagnose
 from envcheck.core import exec as _exec
 
-#: runs in Poetry's own interpreter: ``DRIVER module function program marker commands-json``
+#: runs in Poetry's own interpreter: ``DRIVER module function program marker commands-json
+#: head tail``; each command's output is kept as :func:`envcheck.core.exec.run` keeps a
+#: program's: its first ``head`` and last ``tail`` characters, and how many it printed
 DRIVER = r"""
 import contextlib, importlib, io, json, sys, traceback
 module, function, program, marker = sys.argv[1:5]
 commands = json.loads(sys.argv[5])
+head, tail = int(sys.argv[6]), int(sys.argv[7])
 entry = getattr(importlib.import_module(module), function)
 real = sys.stdout
+
+class Kept(io.TextIOBase):
+    def __init__(self):
+        self.total, self.start, self.end, self.size = 0, io.StringIO(), [], 0
+    def writable(self):
+        return True
+    def write(self, text):
+        written = len(text)
+        self.total += written
+        room = head - self.start.tell()
+        if room > 0:
+            self.start.write(text[:room])
+            text = text[room:]
+        if text:
+            self.end.append(text[-tail:])
+            self.size += len(self.end[-1])
+            if self.size > 2 * tail:
+                self.end = ["".join(self.end)[-tail:]]
+                self.size = len(self.end[0])
+        return written
+    def value(self):
+        start, end = self.start.getvalue(), "".join(self.end)[-tail:]
+        dropped = self.total - len(start) - len(end)
+        mark = "\n[... %d characters not kept ...]\n" % dropped if dropped else ""
+        return start + mark + end
+
 for args in commands:
-    out, err = io.StringIO(), io.StringIO()
+    out, err = Kept(), Kept()
     sys.argv = [program, *args]
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
@@ -45,9 +74,13 @@ for args in commands:
             print(code, file=sys.stderr)
             code = 1
     code = 0 if code is None else code if isinstance(code, int) else 1
-    real.write(marker + json.dumps([code, out.getvalue(), err.getvalue()]) + "\n")
+    reply = [code, out.value(), err.value(), out.total, err.total]
+    real.write(marker + json.dumps(reply) + "\n")
     real.flush()
 """
+#: bytes of the driver's output read per command: both streams kept whole (each character
+#: JSON-escaped in at most 6 bytes)
+_REPLY_BYTES = 2 * 6 * (_exec.MAX_OUTPUT + _exec.OUTPUT_TAIL) + 2**12
 
 _IMPORT = re.compile(r"^from ([A-Za-z_][\w.]*) import ([A-Za-z_]\w*)[ \t]*\r?$", re.MULTILINE)
 
@@ -59,6 +92,9 @@ class Reply:
     returncode: int
     stdout: str
     stderr: str
+    #: characters the command printed on each stream (more than was kept when it was cut)
+    stdout_total: int = 0
+    stderr_total: int = 0
 
 
 @dataclass(frozen=True)
@@ -107,14 +143,14 @@ def run(program: str, commands: Sequence[Sequence[str]], timeout: float) -> Batc
     marker = f"@envcheck-{secrets.token_hex(8)}@"
     argv = [interpreter, "-c", DRIVER, module, function, program, marker]
     argv.append(json.dumps([list(args) for args in commands]))
+    argv += [str(_exec.MAX_OUTPUT), str(_exec.OUTPUT_TAIL)]
     timed_out = False
     try:
-        done = subprocess.run(
+        done = _exec.run(
             argv,
-            capture_output=True,
             timeout=timeout,
-            stdin=subprocess.DEVNULL,
             env=_diagnose.poetry_environ(),
+            limit=_REPLY_BYTES * len(commands),
         )
         output: bytes | str | None = done.stdout
     except subprocess.TimeoutExpired as exc:
@@ -134,10 +170,13 @@ def _replies(output: bytes | str | None, marker: str) -> list[Reply]:
         if not line.startswith(marker):
             continue
         try:
-            code, stdout, stderr = json.loads(line[len(marker) :])
+            code, stdout, stderr, out_total, err_total = json.loads(line[len(marker) :])
         except ValueError:
             break
-        if not (isinstance(code, int) and isinstance(stdout, str) and isinstance(stderr, str)):
+        texts = (stdout, stderr)
+        if not (isinstance(code, int) and all(isinstance(text, str) for text in texts)):
             break
-        replies.append(Reply(code, stdout, stderr))
+        if not (isinstance(out_total, int) and isinstance(err_total, int)):
+            break
+        replies.append(Reply(code, stdout, stderr, out_total, err_total))
     return replies

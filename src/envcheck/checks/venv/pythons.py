@@ -13,7 +13,11 @@ from pathlib import Path
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from envcheck.core import exec as _exec
+
 _NAME = re.compile(r"^python3\.(\d+)$")
+#: bytes of an interpreter's answer kept (a version number: a few bytes)
+_VERSION_BYTES = 4096
 
 
 def minors(spec: SpecifierSet) -> list[str]:
@@ -58,15 +62,13 @@ def find(spec: SpecifierSet, timeout: float = 2.0) -> tuple[Path, str] | None:
     fitting = [p for p in _candidates() if (m := _NAME.match(p.name)) and f"3.{m[1]}" in wanted]
     for path in fitting[:6]:  # each is asked for its exact version: a bounded few
         try:
-            done = subprocess.run(
+            done = _exec.run(
                 [str(path), "-c", "import platform; print(platform.python_version())"],
-                capture_output=True,
-                text=True,
                 timeout=timeout,
-                stdin=subprocess.DEVNULL,
+                limit=_VERSION_BYTES,
             )
             version = done.stdout.strip()
-            if done.returncode == 0 and Version(version) in spec:
+            if done.returncode == 0 and not done.cut and Version(version) in spec:
                 return path, version
         except (OSError, subprocess.TimeoutExpired, InvalidVersion):
             continue
