@@ -321,3 +321,242 @@ def test_fix_flags_are_checked_before_serving(tmp_path: Path, flags: list[str], 
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.splitlines()[-1] == f"envcheck mcp: error: {said}"
+
+
+# -- an apply_fix interrupted: the client cancels it, or the server gets SIGTERM --------------
+
+#: a project's own check whose fix's first step starts a process in a session of its own (out of
+#: the step's process group, re-parented once the step dies), writes both pids and waits; the
+#: second step must never run
+INTERRUPTED = textwrap.dedent("""
+    import sys
+    import envcheck
+    from envcheck import kit
+
+    STEP = (
+        "import os, subprocess, time\\n"
+        "child = subprocess.Popen(['sleep', '300'], start_new_session=True)\\n"
+        "open('step.pids.tmp', 'w').write(f'{os.getpid()} {child.pid}')\\n"
+        "os.replace('step.pids.tmp', 'step.pids')\\n"
+        "time.sleep(300)\\n"
+    )
+
+    @envcheck.hookimpl
+    def envcheck_checks(config):
+        demo = kit.Component("demo", timeout=5.0)
+
+        def slow(ctx):
+            raise envcheck.CheckFailed("slow", fix=[
+                kit.Command([sys.executable, "-c", STEP]),
+                kit.Command(["touch", "after.txt"]),
+            ])
+
+        yield demo.check("slow", slow)
+    """)
+
+
+class Wire:
+    """`envcheck mcp serve --allow-fix` spoken to line by line (JSON-RPC over stdio), so that a
+    test can cancel a call in flight and signal the server between two messages."""
+
+    def __init__(self, root: Path) -> None:
+        import queue
+        import threading
+
+        self.log = (root.parent / f"{root.name}-serve.log").open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "envcheck.cli.main", "mcp", "serve", "--allow-fix"],
+            cwd=root,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+            env={"HOME": str(root), "PATH": os.environ.get("PATH", "")},
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[dict[str, Any]] = []
+        assert self.process.stdout is not None
+        stdout = self.process.stdout
+
+        def read() -> None:
+            for line in stdout:
+                self.lines.put(line)
+
+        self.reader = threading.Thread(target=read, daemon=True)
+        self.reader.start()
+        self.ids = iter(range(1, 1000))
+        hello = self.request(
+            "initialize",
+            protocolVersion="2025-11-25",
+            capabilities={},
+            clientInfo={"name": "test", "version": "0"},
+        )
+        assert self.answer(hello)["result"]["serverInfo"]["name"] == "envcheck"
+        self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+
+    def send(self, message: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(message) + "\n")
+        self.process.stdin.flush()
+
+    def request(self, method: str, **params: Any) -> int:
+        number = next(self.ids)
+        self.send({"jsonrpc": "2.0", "id": number, "method": method, "params": params})
+        return number
+
+    def call(self, tool: str, **arguments: Any) -> int:
+        return self.request("tools/call", name=tool, arguments=arguments)
+
+    def answer(self, number: int, timeout: float = 120.0) -> dict[str, Any]:
+        import queue
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            for message in self.seen:
+                if message.get("id") == number:
+                    return message
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no answer to request {number}: {self.seen}") from None
+            self.seen.append(json.loads(line))
+
+    def result(self, number: int) -> dict[str, Any]:
+        answer = self.answer(number)
+        assert answer["result"]["isError"] is False, answer
+        found: dict[str, Any] = answer["result"]["structuredContent"]
+        return found
+
+    def close(self) -> None:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        with contextlib.suppress(OSError):
+            self.process.stdin.close()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.reader.join(10)
+        self.process.stdout.close()
+        self.log.close()
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a process that still runs (a zombie has ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def wait_for(path: Path, timeout: float = 120.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def interrupted_project(tmp_path: Path) -> Iterator[tuple[Path, Wire]]:
+    """A project whose one fix hangs in its first step, and a server on it with --allow-fix; the
+    step's processes are killed afterwards should the test have left them running."""
+    import signal
+
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "conftest.py").write_text(INTERRUPTED)
+    (root / "pyproject.toml").write_text("[tool.envcheck]\n")
+    wire = Wire(root)
+    try:
+        yield root, wire
+    finally:
+        wire.close()
+        if (root / "step.pids").exists():
+            for pid in (root / "step.pids").read_text().split():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(pid), signal.SIGKILL)
+
+
+def planned_fix(wire: Wire) -> tuple[str, str]:
+    """The id of the one planned fix, and when the report it was planned from was made."""
+    plan = wire.result(wire.call("plan_fixes"))
+    [fix] = plan["fixes"]
+    assert fix["checks"] == ["demo/slow"] and fix["refused"] is None, fix
+    report = json.loads(Path(plan["report"]).read_text())
+    return fix["id"], report["generated_at"]
+
+
+def assert_stopped(root: Path, step: dict[str, Any]) -> None:
+    """The step in flight was stopped, with the process it started; the next step never ran."""
+    step_pid, child_pid = (int(pid) for pid in (root / "step.pids").read_text().split())
+    assert not running(step_pid), "the step in flight still runs"
+    assert not running(child_pid), "the process the step started still runs (an orphan)"
+    assert not (root / "after.txt").exists()
+    assert step["kind"] == "command" and step["ok"] is False and step["exit_code"] is None
+    assert step["output"] == "stopped (2 process(es) of the step ended)", step
+
+
+def test_a_cancelled_apply_fix_stops_its_step_and_runs_nothing_else(
+    interrupted_project: tuple[Path, Wire],
+) -> None:
+    import time
+
+    root, wire = interrupted_project
+    fix_id, planned_at = planned_fix(wire)
+    number = wire.call("apply_fix", fix_id=fix_id)
+    wait_for(root / "step.pids")
+    wire.send(
+        {
+            "jsonrpc": "2.0",
+            "method": "notifications/cancelled",
+            "params": {"requestId": number, "reason": "the user stopped it"},
+        }
+    )
+    # the report records what was applied: the first step, stopped
+    deadline = time.monotonic() + 60
+    while True:
+        report = json.loads((root / "envcheck-report.json").read_text())
+        if report.get("fixes"):
+            break
+        assert time.monotonic() < deadline, "the report never recorded the fix"
+        time.sleep(0.05)
+    [record] = report["fixes"]
+    assert record["checks"] == ["demo/slow"] and record["healed"] == []
+    assert record["applied"] is True and record["reason"] == "interrupted while this step ran"
+    [step] = record["steps"]
+    assert_stopped(root, step)
+    assert report["generated_at"] == planned_at  # no re-check ran
+    # the server goes on serving, and never answers the cancelled call
+    last = wire.result(wire.call("last_report"))
+    assert last["problems"][0]["id"] == "demo/slow"
+    assert all(message.get("id") != number for message in wire.seen)
+    assert wire.process.poll() is None
+
+
+def test_sigterm_during_apply_fix_stops_its_step_and_answers_what_was_applied(
+    interrupted_project: tuple[Path, Wire],
+) -> None:
+    import signal
+
+    root, wire = interrupted_project
+    fix_id, planned_at = planned_fix(wire)
+    number = wire.call("apply_fix", fix_id=fix_id)
+    wait_for(root / "step.pids")
+    wire.process.send_signal(signal.SIGTERM)
+    answer = wire.result(number)
+    assert answer["verdict"] == "interrupted", answer
+    assert answer["applied"] is True and answer["reason"] == "interrupted while this step ran"
+    assert answer["healed"] == [] and answer["still_failing"] == ["demo/slow"]
+    assert "nothing else ran" in answer["message"]
+    [step] = answer["steps"]
+    assert_stopped(root, step)
+    assert wire.process.wait(30) == -signal.SIGTERM
+    report = json.loads((root / "envcheck-report.json").read_text())
+    assert answer["report"] == str(root / "envcheck-report.json")
+    assert report["generated_at"] == planned_at  # no re-check ran
+    [record] = report["fixes"]
+    assert record["steps"] == answer["steps"] and record["reason"] == answer["reason"]

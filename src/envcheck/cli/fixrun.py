@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import io
 import json
+import os
 import signal
 import sys
 import time
@@ -52,6 +53,9 @@ PYTEST_ARGS = (
 
 #: why a fix is not applied without a person: a manual step; a step needing a privilege
 MANUAL, PRIVILEGED = "manual", "privileged"
+#: the variable that marks every process of the step in flight (whatever it starts inherits it),
+#: so that an interruption stops them all, even those that left its process group or tree
+STEP_MARK = "ENVCHECK_FIX_STEP"
 
 
 class Stopped(BaseException):
@@ -183,6 +187,7 @@ def apply(
     ``deadline`` (a :func:`time.monotonic` time). ``echo`` is shown each step and how it went.
     Returns whether Ctrl-C or SIGTERM stopped it (the step in flight is recorded as stopped)."""
     from envcheck.engine import fixer
+    from envcheck.mcpkit import _reaper
 
     say = echo or (lambda line: None)
     record["applied"] = True
@@ -194,12 +199,16 @@ def apply(
                 record["reason"] = "out of time before this step"
                 break
         say(f"  {'$' if step.where == 'local' else '>'} {step.render()}")
+        started = time.monotonic()
+        mark = _reaper.new_mark()
+        os.environ[STEP_MARK] = mark  # the step's processes inherit it
         try:
             result = fixer.apply_step(step, config, pm, timeout=limit)
         except fixer.StepRefused as exc:
             record["reason"] = redact.redact(str(exc))
             break
         except (KeyboardInterrupt, Stopped):
+            ended = stop_step(mark)
             record["reason"] = "interrupted while this step ran"
             record["steps"].append(
                 {
@@ -207,11 +216,13 @@ def apply(
                     "text": step.render(),
                     "ok": False,
                     "exit_code": None,
-                    "duration": 0.0,
-                    "output": "stopped",
+                    "duration": round(time.monotonic() - started, 3),
+                    "output": f"stopped ({ended} process(es) of the step ended)",
                 }
             )
             return True
+        finally:
+            os.environ.pop(STEP_MARK, None)
         record["steps"].append(
             {
                 "kind": step.kind,
@@ -229,6 +240,17 @@ def apply(
             record["reason"] = "a step failed"
             break
     return False
+
+
+def stop_step(mark: str) -> int:
+    """End every process of the step marked ``mark`` (SIGTERM, then SIGKILL) and reap those that
+    are this process's children; how many there were. Only an interrupted step's: a step that
+    ended by itself may have started a server on purpose."""
+    from envcheck.mcpkit import _reaper
+
+    left = _reaper.marked(STEP_MARK, mark)
+    _reaper.end_tree(left)
+    return len(left)
 
 
 def recheck_command(target: Path, rest: Sequence[str], config: str | None) -> list[str]:

@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any
 from envcheck.core import redact
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from mcp.server.mcpserver import MCPServer
 
 REPORT = "envcheck-report"
@@ -82,6 +84,8 @@ class Workspace:
     fix_timeout: float = 300.0
     #: one run at a time writes the report and changes the environment
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    #: set on SIGTERM: the work in flight stops, and nothing else starts
+    stopping: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
     @property
     def report(self) -> Path:
@@ -308,30 +312,46 @@ def _fix_command(ws: Workspace, fix_id: str, component: str | None, result: Path
     return argv
 
 
-def apply_fix(ws: Workspace, fix_id: str, component: str | None) -> dict[str, Any]:
-    """Apply the planned fix ``fix_id`` (unless refused), then re-check."""
+def apply_fix(
+    ws: Workspace, fix_id: str, component: str | None, cancel: threading.Event | None = None
+) -> dict[str, Any]:
+    """Apply the planned fix ``fix_id`` (unless refused), then re-check. When ``cancel`` is set
+    (the client cancelled the call) or the server is stopping, the step in flight is stopped,
+    nothing else runs, and the report records what was applied."""
     with ws.lock:
-        answer = _apply_fix(ws, fix_id, component)
+        answer = _apply_fix(ws, fix_id, component, cancel or threading.Event())
     return dict(redact.redact_any(answer))
 
 
-def _apply_fix(ws: Workspace, fix_id: str, component: str | None) -> dict[str, Any]:
+def _apply_fix(
+    ws: Workspace, fix_id: str, component: str | None, cancel: threading.Event
+) -> dict[str, Any]:
     from envcheck.cli import fixrun
 
     unknown = _unknown(component)
     if unknown:
         return unknown
+
+    def stopped() -> bool:
+        return cancel.is_set() or ws.stopping.is_set()
+
+    if stopped():
+        return {"verdict": "interrupted", "id": fix_id, "applied": False, "steps": []}
     with tempfile.TemporaryDirectory(prefix="envcheck-fix-") as temporary:
         result = Path(temporary) / "result.json"
         argv = _fix_command(ws, fix_id, component, result)
         log.info("applying fix %s in %s", fix_id, ws.directory)
         # the checks before the fix, then its steps (the subprocess stops them at --fix-timeout)
-        code, output = run(argv, ws.directory, ws.timeout + ws.fix_timeout + STOP_GRACE)
+        code, output, interrupted = _run_fix(
+            argv, ws.directory, ws.timeout + ws.fix_timeout + STOP_GRACE, stopped
+        )
         try:
             found = json.loads(result.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             found = None
     tail = redact.clean("\n".join(output.strip().splitlines()[-OUTPUT_TAIL:]))
+    if interrupted:
+        return _interrupted(ws, fix_id, found, tail)
     if not isinstance(found, dict):
         message = (
             f"the fix did not finish within {ws.timeout + ws.fix_timeout:g} s"
@@ -376,6 +396,96 @@ def _apply_fix(ws: Workspace, fix_id: str, component: str | None) -> dict[str, A
         "still_failing": [c for c in record["checks"] if c not in record["healed"]],
         "recheck": summarize(document, ws.report),
         "plan": _planned(ws, document),
+    }
+
+
+def _run_fix(
+    argv: list[str], cwd: Path, timeout: float, stopped: Callable[[], bool]
+) -> tuple[int | None, str, bool]:
+    """Run the fix subprocess (``python -m envcheck.cli.fixrun apply``): its exit code (``None``
+    when it was stopped), the last lines of its output, and whether ``stopped()`` stopped it.
+
+    Stopping it is Ctrl-C's: it stops the step in flight and every process that step started
+    (:func:`envcheck.cli.fixrun.stop_step`), records it, and runs nothing else; past
+    :data:`STOP_GRACE` it is killed, with whatever it started. Its output goes to a file, of
+    which only the end is read (the output of a step is bounded by the subprocess itself)."""
+    import signal
+    import time
+
+    from envcheck.mcpkit import _reaper
+
+    deadline = time.monotonic() + timeout
+    with tempfile.TemporaryFile() as sink:
+        process = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,  # stdin is the protocol: the run must not read it
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+        code: int | None = None
+        interrupted = False
+        while True:
+            try:
+                code = process.wait(0.05)
+                break
+            except subprocess.TimeoutExpired:
+                interrupted = stopped()
+                if not interrupted and time.monotonic() < deadline:
+                    continue
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(STOP_GRACE)
+            except subprocess.TimeoutExpired:
+                left = _reaper.tree(process.pid)
+                process.kill()
+                process.wait()
+                _reaper.end_tree(left)
+            code = None
+            break
+        size = sink.seek(0, 2)
+        sink.seek(max(0, size - 64 * 1024))
+        output = sink.read().decode("utf-8", errors="replace")
+    return code, output, interrupted
+
+
+def _interrupted(
+    ws: Workspace, fix_id: str, found: dict[str, Any] | None, tail: str
+) -> dict[str, Any]:
+    """The answer to an ``apply_fix`` stopped by the client's cancellation or SIGTERM: what was
+    applied (the step in flight recorded as stopped), without a re-check (nothing else runs);
+    the last report gets the record in its ``fixes``."""
+    record = found.get("record") if isinstance(found, dict) else None
+    if not isinstance(record, dict):
+        return {
+            "verdict": "interrupted",
+            "id": fix_id,
+            "applied": False,
+            "steps": [],
+            "message": "stopped before any step of the fix ran; nothing was changed",
+            "output": tail,
+        }
+    from envcheck.cli import fixrun
+
+    record["healed"] = []
+    document = read_report(ws.report)
+    report = None
+    if document is not None:
+        document["fixes"] = [record]
+        if not fixrun.write_report(ws.directory / REPORT, document):
+            report = str(ws.report)
+    return {
+        "verdict": "interrupted",
+        "id": fix_id,
+        "fix": found.get("fix") if isinstance(found, dict) else None,
+        "applied": record["applied"],
+        "reason": record["reason"],
+        "steps": record["steps"],
+        "healed": [],
+        "still_failing": list(record["checks"]),
+        "message": "stopped while the fix ran: the step in flight was stopped with every process "
+        "it started, nothing else ran, and the checks were not run again",
+        "report": report,
     }
 
 
@@ -449,7 +559,15 @@ def build_server(ws: Workspace) -> MCPServer[Any]:
             ),
         )
         async def apply_fix_tool(fix_id: str, component: str | None = None) -> dict[str, Any]:
-            return await anyio.to_thread.run_sync(apply_fix, ws, fix_id, component)
+            cancel = threading.Event()
+            try:
+                # abandoned on cancellation: the thread sees ``cancel`` and stops the fix
+                return await anyio.to_thread.run_sync(
+                    apply_fix, ws, fix_id, component, cancel, abandon_on_cancel=True
+                )
+            except anyio.get_cancelled_exc_class():  # notifications/cancelled, or shutting down
+                cancel.set()
+                raise
 
     return server
 
@@ -468,5 +586,48 @@ def serve(ws: Workspace) -> int:
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(name)s: %(message)s")
     log.setLevel(logging.INFO)
     log.info("serving %s (pid %d)", ws.directory, os.getpid())
-    build_server(ws).run("stdio")
+    import anyio
+
+    anyio.run(_serve, ws)
     return 0
+
+
+#: Seconds the answer of the call SIGTERM stopped gets to reach the client before the server ends.
+ANSWER_GRACE = 0.5
+
+
+async def _serve(ws: Workspace) -> None:
+    """Serve over stdio; on SIGTERM, stop the work in flight (an ``apply_fix`` stops its step, runs
+    nothing else and answers what was applied), then end. When the client closes the connection,
+    the work in flight is stopped as well, and waited for."""
+    import signal
+
+    import anyio
+
+    server = build_server(ws)
+
+    async def on_sigterm() -> None:
+        with anyio.open_signal_receiver(signal.SIGTERM) as signals:
+            async for _ in signals:
+                log.info("SIGTERM: stopping the work in flight")
+                ws.stopping.set()
+                await anyio.to_thread.run_sync(_settle, ws)
+                await anyio.sleep(ANSWER_GRACE)
+                # then end as SIGTERM would have (stdin's reader cannot be cancelled)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                os.kill(os.getpid(), signal.SIGTERM)
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(on_sigterm)
+        await server.run_stdio_async()
+        group.cancel_scope.cancel()
+    if not ws.stopping.is_set():
+        ws.stopping.set()
+        await anyio.to_thread.run_sync(_settle, ws)
+        ws.stopping.clear()
+
+
+def _settle(ws: Workspace) -> None:
+    """Wait until the run in flight, told to stop, has stopped (at most a few grace periods)."""
+    if ws.lock.acquire(timeout=4 * STOP_GRACE):
+        ws.lock.release()

@@ -114,22 +114,45 @@ def tree(root: int, mark: str = "") -> set[int]:
             found.add(pid)
             pending.extend(children.get(pid, []))
     if mark:
-        needle = f"{MARK}={mark}".encode() + b"\0"
-        for pid in table:
-            if pid in found or pid == root or pid == os.getpid():
-                continue
-            try:
-                environ = Path(f"/proc/{pid}/environ").read_bytes()
-            except OSError:
-                continue
-            if b"\0" + needle in b"\0" + environ + b"\0":
-                found.add(pid)
-                pending = list(children.get(pid, []))
-                while pending:
-                    child = pending.pop()
-                    if child not in found:
-                        found.add(child)
-                        pending.extend(children.get(child, []))
+        found |= _marked(table, children, MARK, mark, found | {root})
+    return found
+
+
+def marked(variable: str, value: str) -> set[int]:
+    """Every process (but this one) that carries ``variable=value`` in its environment, and their
+    descendants: what something started with that mark left behind, wherever it was re-parented
+    (Linux ``/proc``; elsewhere none is found)."""
+    table = _table()
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _state) in table.items():
+        children.setdefault(parent, []).append(pid)
+    return _marked(table, children, variable, value, set())
+
+
+def _marked(
+    table: dict[int, tuple[int, str]],
+    children: dict[int, list[int]],
+    variable: str,
+    value: str,
+    skip: set[int],
+) -> set[int]:
+    found: set[int] = set()
+    needle = f"{variable}={value}".encode() + b"\0"
+    for pid in table:
+        if pid in skip or pid in found or pid == os.getpid():
+            continue
+        try:
+            environ = Path(f"/proc/{pid}/environ").read_bytes()
+        except OSError:
+            continue
+        if b"\0" + needle in b"\0" + environ + b"\0":
+            found.add(pid)
+            pending = list(children.get(pid, []))
+            while pending:
+                child = pending.pop()
+                if child not in found and child not in skip:
+                    found.add(child)
+                    pending.extend(children.get(child, []))
     return found
 
 
