@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import unprivileged
+
 
 def make_env(kind: str, path: Path) -> None:
     if kind == "directory":
@@ -96,11 +98,10 @@ def make_mcp_json(kind: str, path: Path) -> None:
             "is a symlink to {dir}/gone.json, which does not exist",
             "point {path} at an existing file, or remove it",
         ),
-        pytest.param(
+        (
             "unreadable",
             "cannot be read: permission denied",
             "let your user read it (chmod u+r {path}), or remove it",
-            marks=pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file"),
         ),
         ("latin-1", "is not UTF-8 text (byte 0xe9 at line 1)", "save {path} as UTF-8"),
         (
@@ -114,12 +115,18 @@ def test_an_mcp_json_that_cannot_be_read_fails_naming_it_and_the_fix(
     pytester: pytest.Pytester, kind: str, said: str, fix: str
 ) -> None:
     """Before: a directory, a FIFO or a symlink loop read as "no MCP servers" (a skip, exit 0);
-    the other cases were a failure without a fix, or a traceback."""
+    the other cases were a failure without a fix, or a traceback. The file the user may not read
+    is read by a run without root's power to read every file (tests/unprivileged.py)."""
     pytester.makepyprojecttoml("[tool.envcheck.mcp]\n")
     path = pytester.path / ".mcp.json"
     make_mcp_json(kind, path)
+    args = ("-m", "envcheck", "-p", "no:randomly", "-p", "no:cacheprovider")
     try:
-        result = pytester.runpytest_subprocess("-m", "envcheck", "-p", "no:randomly", timeout=60)
+        if kind == "unreadable":
+            prefix = unprivileged.command()
+            result = pytester.run(*prefix, sys.executable, "-m", "pytest", *args, timeout=60)
+        else:
+            result = pytester.runpytest_subprocess(*args, timeout=60)
     finally:
         if kind == "unreadable":
             path.chmod(0o600)

@@ -63,6 +63,9 @@ class World:
         self.checks: dict[str, dict[str, Any]] = {}
         self.after: dict[str, dict[str, Any]] = {}
         self.output = ""
+        #: words before the run's command (tests/unprivileged.py): a run without root's power
+        #: to read every file
+        self.prefix: list[str] = []
 
     # -- the project -------------------------------------------------------------------------
     def server(self, name: str, **table: Any) -> None:
@@ -133,9 +136,11 @@ class World:
         report = self.root / "envcheck-report.json"
         if report.exists():
             report.unlink()
-        result = self.pytester.runpytest_subprocess(
-            "-m", "mcp", "-p", "no:cacheprovider", "--envcheck-report", *args
-        )
+        options = ("-m", "mcp", "-p", "no:cacheprovider", "--envcheck-report", *args)
+        if self.prefix:
+            result = self.pytester.run(*self.prefix, sys.executable, "-m", "pytest", *options)
+        else:
+            result = self.pytester.runpytest_subprocess(*options)
         self.output = result.stdout.str() + result.stderr.str()
         assert report.is_file(), self.output
         checks = {c["id"]: c for c in json.loads(report.read_text())["checks"]}
@@ -215,6 +220,47 @@ def answering(
     thread.start()
     try:
         yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@contextmanager
+def flooding(content_type: str, size: int | None) -> Iterator[tuple[int, list[int]]]:
+    """An HTTP server on 127.0.0.1 that answers every request 200 ``content_type`` with ``size``
+    bytes (``None``: an event stream of comments without end) until the client hangs up; and the
+    bytes it sent, per answer."""
+    sent: list[int] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            self.send_response(200)
+            self.send_header("content-type", content_type)
+            if size is not None:
+                self.send_header("content-length", str(size))
+            self.end_headers()
+            chunk = b": " + b"x" * (2**16 - 4) + b"\n\n" if size is None else b" " * 2**16
+            sent.append(0)
+            try:
+                while size is None or sent[-1] < size:
+                    self.wfile.write(chunk)
+                    sent[-1] += len(chunk)
+            except OSError:  # the client stopped reading and hung up
+                pass
+
+        do_GET = do_POST = do_DELETE = _answer
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1]), sent
     finally:
         server.shutdown()
         server.server_close()

@@ -23,9 +23,11 @@ from typing import Any
 
 import pytest
 
+from envcheck.core.limits import MAX_MCP_HTTP_ANSWER
+from tests import unprivileged
 from tests.mcp_servers import EVERYTHING, TIME, alive, http_status_server, node
 from tests.servers import free_port, garbage_server, self_signed_certificate, silent_listener
-from tests.verdicts.mcp_world import World, answering, environment, faulty
+from tests.verdicts.mcp_world import World, answering, environment, faulty, flooding
 from tests.verdicts.table import Scenarios, verdict_problems
 
 SCENARIOS = Scenarios("mcp")
@@ -84,6 +86,14 @@ def config_not_files(w: World) -> None:
     (w.root / ".vscode").mkdir()
     loop = w.root / ".vscode" / "mcp.json"
     loop.symlink_to(loop)
+    w.run()
+
+
+@row("cfg-file-eacces")
+def config_not_readable(w: World) -> None:
+    w.mcp["discover"] = True
+    w.file(".mcp.json", {"mcpServers": {}}).chmod(0)
+    w.prefix = unprivileged.command()  # as root: without the power to read every file
     w.run()
 
 
@@ -423,6 +433,22 @@ def buffering_proxy(w: World) -> None:
     w.run()
     # issue 23: a buffering proxy is not "raise timeout"
     assert "timeout" not in w.checks["mcp/buffered.initialize"]["hint"]
+
+
+@row("http-too-large", "http-too-large-sse")
+def too_large(w: World) -> None:
+    with (
+        flooding("application/json", 100 * 2**20) as (huge, sent),
+        flooding("text/event-stream", None) as (endless, streamed),
+    ):
+        w.server("huge", url=f"http://127.0.0.1:{huge}/mcp")
+        w.server("endless", url=f"http://127.0.0.1:{endless}/sse", transport="sse")
+        w.run("-k", "huge or endless")
+    # the bound, not the timeout, ended them (a connection's start waits for the handshake); and
+    # reading stopped there (the sockets' buffers hold a few MiB more)
+    for name in ("huge", "endless"):
+        assert w.checks[f"mcp/{name}.start"]["duration"] < w.mcp["timeout"] / 2, w.output
+    assert max(sent + streamed) < MAX_MCP_HTTP_ANSWER + 16 * 2**20, (sent, streamed)
 
 
 # -- authorization -----------------------------------------------------------------------------

@@ -18,3 +18,10 @@ def timeout_problem(value: object) -> str | None:
     if value > MAX_TIMEOUT:
         return f"must be at most {MAX_TIMEOUT:g} s (got {value!r})"
     return None
+
+
+#: The most envcheck reads of one HTTP answer of an MCP server, in bytes (16 MiB): a response
+#: body, or an event stream over its whole life (MCP messages are far smaller; a server's list of
+#: tools is rarely over 1 MiB). Past it envcheck stops reading and says so (``mcp/NAME``: answer
+#: too large), so that an endless or huge answer cannot hold a check or exhaust memory.
+MAX_MCP_HTTP_ANSWER = 16 * 2**20

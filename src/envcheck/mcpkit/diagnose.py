@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from envcheck.core import exec as _exec
 from envcheck.core import redact
 from envcheck.core.fix import Fix, Manual, Step
+from envcheck.core.limits import MAX_MCP_HTTP_ANSWER
 from envcheck.core.model import CheckFailed, CheckSkipped, Outcome, ok
 from envcheck.mcpkit import command
 from envcheck.mcpkit import fixes as _fixes
@@ -225,6 +226,9 @@ def http_failure(
         return accepted, step_failed(probe, "initialize", attempt.cause)
     shown = ", ".join(str(s) for s in dict.fromkeys(statuses))
     answered = ok(f"{spec.url} answers HTTP ({shown})", statuses=list(statuses))
+    large = too_large(probe)
+    if large is not None:
+        return answered, large
     over = TRANSPORT_NAMES[attempt.transport]
     moved = _moved_away(spec, attempt)
     if moved is not None and 300 <= statuses[-1] < 400:  # the client did not follow it
@@ -745,8 +749,36 @@ def _answers_http(host: str, port: int, deadline: float) -> bool:
 
 
 # -- any transport -----------------------------------------------------------------------------
+def too_large(probe: Probe) -> CheckFailed | None:
+    """An HTTP answer larger than envcheck reads (reading stopped at the bound), else ``None``."""
+    url = next((a.too_large for a in probe.attempts if a.too_large), None)
+    if url is None:
+        return None
+    spec = probe.spec
+    bound = f"{MAX_MCP_HTTP_ANSWER // 2**20} MiB"
+    shown = redact.clean(url, 200)
+    text = (
+        f"see what {shown} sends (curl -sS --max-filesize 1000000 {shown}); check that "
+        f"{spec.url} is the server's MCP endpoint, and have the server's authors keep its answers "
+        "small"
+    )
+    return CheckFailed(
+        f"{spec.name}: answer too large: {shown} sent more than {bound} in one answer; envcheck "
+        "stopped reading it",
+        why=f"envcheck reads at most {bound} of one HTTP answer of an MCP server (a response body, "
+        "or an event stream over its life), so that an endless or huge answer cannot hold a check "
+        "or fill memory; MCP messages are far smaller: this is not an MCP server's answer, or the "
+        "server sends without end",
+        fix=Fix([Manual(text, ask="the server's authors")], text=text),
+        facts={"bound_bytes": MAX_MCP_HTTP_ANSWER},
+    )
+
+
 def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
     spec = probe.spec
+    large = too_large(probe)
+    if large is not None:
+        return large
     what = {"initialize": f"{probe.era or 'initialize'} (the handshake)"}.get(step, step)
     facts = {"waited_s": round(elapsed, 2)}
     stray = probe.wire.stray
@@ -833,6 +865,9 @@ def step_failed(probe: Probe, step: str, cause: BaseException) -> CheckFailed:
     spec = probe.spec
     if spec.transport == "stdio" and probe.child.returncode is not None:
         return exited(probe, step)
+    large = too_large(probe)
+    if large is not None:
+        return large
     if isinstance(cause, MCPError) and cause.code == REQUEST_TIMEOUT:
         return no_answer(probe, step, spec.timeout)
     if probe.wire.stray and not (isinstance(cause, MCPError) and cause.code != CONNECTION_CLOSED):

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from envcheck.core import redact
 from envcheck.core.fix import Fix, Manual
+from envcheck.core.limits import MAX_MCP_HTTP_ANSWER
 from envcheck.core.model import CheckFailed, CheckSkipped, Outcome, ok, warn
 from envcheck.mcpkit import command, diagnose, fixes
 from envcheck.mcpkit import steps as steps_
@@ -45,7 +46,12 @@ async def _note_json(response: Any, attempt: Attempt) -> None:
     client for the SDK): the evidence that the endpoint is not an MCP server."""
     import mcp_types
 
-    body = await response.aread()
+    from envcheck.mcpkit._capped import AnswerTooLarge
+
+    try:
+        body = await response.aread()
+    except AnswerTooLarge:
+        return  # the attempt holds it; the SDK, reading on, meets the same end
     if not body:
         return
     try:
@@ -315,6 +321,8 @@ class Probe:
     def _http_transport(self, attempt: Attempt) -> Any:
         import httpx2
 
+        from envcheck.mcpkit import _capped
+
         spec = self.spec
 
         async def record(response: httpx2.Response) -> None:
@@ -334,16 +342,21 @@ class Probe:
             if code in (429, 503) and response.headers.get("retry-after"):
                 attempt.retry_after = response.headers["retry-after"]
 
+        def too_large(url: str) -> None:
+            attempt.too_large = attempt.too_large or url
+
         def make_client(
             headers: dict[str, str] | None = None,
             timeout: httpx2.Timeout | None = None,
             auth: httpx2.Auth | None = None,
         ) -> httpx2.AsyncClient:
-            return httpx2.AsyncClient(
+            return _capped.client(
+                MAX_MCP_HTTP_ANSWER,
+                too_large,
                 headers={**(headers or {}), **spec.headers},
                 timeout=httpx2.Timeout(spec.timeout),
                 auth=auth,
-                event_hooks={"response": [record]},
+                hooks=[record],
             )
 
         if attempt.transport == "sse":
@@ -366,6 +379,8 @@ class Probe:
         import anyio
         import httpx2
 
+        from envcheck.mcpkit import _capped
+
         url = urllib.parse.urlsplit(self.spec.url or "")
         named = [
             urllib.parse.urljoin(self.spec.url or "", params["resource_metadata"])
@@ -379,12 +394,16 @@ class Probe:
             candidates = [root + path, root] if path else [root]
         attempt.metadata_url = named[0] if named else None
         with anyio.move_on_after(min(self.spec.timeout, 3.0)):
-            async with httpx2.AsyncClient(timeout=httpx2.Timeout(self.spec.timeout)) as client:
+            # what it sends is read up to the same bound; past it, the candidate is passed over
+            capped = _capped.client(
+                MAX_MCP_HTTP_ANSWER, lambda url: None, timeout=httpx2.Timeout(self.spec.timeout)
+            )
+            async with capped as client:
                 for candidate in candidates:
                     try:
                         response = await client.get(candidate)
                         document = response.json() if response.status_code == 200 else None
-                    except (httpx2.HTTPError, ValueError):
+                    except (httpx2.HTTPError, ValueError, _capped.AnswerTooLarge):
                         continue
                     if isinstance(document, dict) and "authorization_servers" in document:
                         attempt.metadata_url, attempt.metadata = candidate, document

@@ -96,6 +96,8 @@ class Attempt:
     session_lost: bool = False
     #: ``Retry-After`` of a 429 or 503
     retry_after: str | None = None
+    #: the URL of an answer larger than envcheck reads (``core.limits.MAX_MCP_HTTP_ANSWER``)
+    too_large: str | None = None
     #: 2xx JSON bodies that are not JSON-RPC messages (shortened)
     not_jsonrpc: list[str] = field(default_factory=list)
     #: the protected-resource metadata (RFC 9728) a 401 pointed to: its URL and what it says
