@@ -11,9 +11,12 @@ in each until it exits, and checks that the re-check passed:
   sync``; only that check, run from a virtualenv outside the project);
 - a replayed Ollama on which the configured model is not pulled (``ollama pull``: an ``ollama`` on
   PATH that posts /api/pull through Ollama's Python client);
-- an MCP server in ``.mcp.json`` not passed the variable it needs (an edit of ``.mcp.json``).
+- an MCP server in ``.mcp.json`` not passed the variable it needs (an edit of ``.mcp.json``);
+- an MCP server in ``.mcp.json`` whose ``${VAR}`` is unset while the project's ``.env.example``
+  offers a value (an edit of ``.mcp.json`` to ``${VAR:-value}``).
 
-Prints a Markdown table; exits non-zero when an environment was not healed.
+Prints a Markdown table; exits non-zero when an environment was not healed. Arguments name the
+scenarios to run (``python bench/fix.py mcp_variable mcp_default``); none: all of them.
 """
 
 from __future__ import annotations
@@ -156,7 +159,25 @@ def mcp_variable(scratch: Path) -> Iterator[Broken]:
     yield Broken("an MCP server not passed its variable", project, env, args=["-m", "mcp"])
 
 
-SCENARIOS = (servers, missing_package, stale_lock, model_not_pulled, mcp_variable)
+@contextmanager
+def mcp_default(scratch: Path) -> Iterator[Broken]:
+    project = scratch / "mcp-default"
+    project.mkdir()
+    faulty = str(ROOT / "tests" / "mcp-servers" / "faulty.py")
+    entry = {
+        "command": sys.executable,
+        "args": [faulty, "need-env=BENCH_API_URL"],
+        "env": {"BENCH_API_URL": "${BENCH_API_URL}"},
+    }
+    (project / ".mcp.json").write_text(json.dumps({"mcpServers": {"offered": entry}}))
+    (project / ".env.example").write_text("BENCH_API_URL=http://127.0.0.1:9/api\n")
+    (project / "pyproject.toml").write_text("[tool.envcheck.mcp]\ntimeout = 8.0\n")
+    env = {k: v for k, v in _env().items() if k != "BENCH_API_URL"}
+    label = "an MCP server's variable unset, a default in .env.example"
+    yield Broken(label, project, env, args=["-m", "mcp"])
+
+
+SCENARIOS = (servers, missing_package, stale_lock, model_not_pulled, mcp_variable, mcp_default)
 
 
 def heal(broken: Broken) -> tuple[bool, str]:
@@ -184,10 +205,16 @@ def heal(broken: Broken) -> tuple[bool, str]:
     )
 
 
-def main() -> int:
+def main(names: list[str]) -> int:
     rows = []
     everything_green = True
+    unknown = set(names) - {scenario.__name__ for scenario in SCENARIOS}
+    if unknown:
+        print(f"no such scenario: {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
     for scenario in SCENARIOS:
+        if names and scenario.__name__ not in names:
+            continue
         with tempfile.TemporaryDirectory(prefix="envcheck-bench-fix-") as scratch, ExitStack() as s:
             green, row = heal(s.enter_context(scenario(Path(scratch))))
         rows.append(row)
@@ -199,4 +226,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
