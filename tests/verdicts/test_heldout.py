@@ -2,9 +2,11 @@
 sources in ``replays/SOURCES.md``, files ``heldout--*``, and a few wire recordings), replayed after
 the tables were written to measure them. Each case says what a fully right verdict is: the check's
 status and words it must (and must not) say; the expectations were written before the first run.
-Two sets: the first (``heldout--*``), and a second (``heldout2--*``) collected after the first's
-fixes and run once before any further change. What a set found wrong was fixed afterwards (some
-answers became rows of the tables); the cases stay here as regressions.
+Three sets: the first (``heldout--*``), a second (``heldout2--*``) collected after the first's
+fixes, and a third (``heldout3--*``: the providers' own error pages and bug reports, Azure OpenAI,
+Groq, Together, OpenRouter, xAI, Ollama's server) collected after the second's fixes; each was
+committed with its expectations and run once before any further change. What a set found wrong
+was fixed afterwards (some answers became rows of the tables); the cases stay here as regressions.
 """
 
 from __future__ import annotations
@@ -332,6 +334,237 @@ OLLAMA_2 = [
         ("OLLAMA_MAX_QUEUE",),
     ),
 ]
+#: the third set (files ``heldout3--*``): written, with their expectations, after the second set's
+#: fixes, committed before the first run
+PROVIDERS_3 = [
+    Case(
+        "heldout3--openai-401-missing-scope-listing",
+        "openai",
+        "listing",
+        "auth",
+        "fail",
+        ("Missing scopes: api.model.read",),
+        ("permissions",),
+        never=("key not received",),
+    ),
+    Case(
+        "heldout3--openai-401-missing-scope-call",
+        "openai",
+        "smoke",
+        "smoke",
+        "fail",
+        ("Missing scopes: model.request",),
+        ("permissions",),
+        never=("set a valid key",),
+    ),
+    Case(
+        "heldout3--openai-403-project-model-access",
+        "openai",
+        "smoke",
+        "smoke",
+        "fail",
+        ("does not have access to model",),
+        ("project",),
+        never=("set a valid key",),
+    ),
+    Case(
+        "heldout3--anthropic-400-usage-limits",
+        "anthropic",
+        "smoke",
+        "smoke",
+        "fail",
+        ("API usage limits",),
+        ("console.anthropic.com",),
+        never=("model name", "base_url"),
+    ),
+    Case(
+        "heldout3--anthropic-401-oauth-token",
+        "anthropic",
+        "listing",
+        "auth",
+        "fail",
+        ("OAuth authentication is currently not supported",),
+        ("ANTHROPIC_API_KEY", "console.anthropic.com/settings/keys"),
+    ),
+    Case(
+        "heldout3--azure-403-firewall",
+        "azure",
+        "listing",
+        "auth",
+        "fail",
+        ("Virtual Network/Firewall rules",),
+        ("Networking",),
+        never=("key's permissions",),
+    ),
+    Case(
+        "heldout3--azure-403-vnet-endpoint",
+        "azure",
+        "listing",
+        "auth",
+        "fail",
+        ("A Virtual Network is configured",),
+        ("aka.ms/cogsvc-vnet",),
+        never=("key's permissions",),
+    ),
+    Case(
+        "heldout3--azure-429-token-rate-limit",
+        "azure",
+        "smoke",
+        "headroom",
+        "fail",
+        ("exceeded token rate limit",),
+        ("aka.ms/oai/quotaincrease",),
+    ),
+    Case(
+        "heldout3--azure-429-token-rate-limit",
+        "azure",
+        "smoke",
+        "smoke",
+        "skip",
+        ("headroom reports it",),
+    ),
+    Case(
+        "heldout3--azure-400-operation-not-supported",
+        "azure",
+        "smoke",
+        "smoke",
+        "fail",
+        ("does not work with the specified model",),
+        ("deployment",),
+        never=("context window", "set a valid key"),
+    ),
+    Case(
+        "heldout3--azure-400-content-filter",
+        "azure",
+        "smoke",
+        "smoke",
+        "fail",
+        ("content management policy",),
+        ("content filter",),
+        never=("model name", "set a valid key"),
+    ),
+    Case(
+        "heldout3--groq-400-model-decommissioned",
+        "groq",
+        "smoke",
+        "smoke",
+        "fail",
+        ("decommissioned",),
+        ("console.groq.com/docs/deprecations", "another model"),
+    ),
+    Case(
+        "heldout3--openrouter-401-user-not-found",
+        "openrouter",
+        "listing",
+        "auth",
+        "fail",
+        ("User not found",),
+        ("OPENROUTER_API_KEY",),
+        never=("key not received",),
+    ),
+    Case(
+        "heldout3--xai-404-model-no-access",
+        "xai",
+        "smoke",
+        "smoke",
+        "fail",
+        ("is listed but refused", "does not have access"),
+        never=("use a model this key can list",),
+    ),
+    Case(
+        "heldout3--gemini-400-location-billing",
+        "gemini",
+        "listing",
+        "auth",
+        "fail",
+        ("without a billing account linked",),
+        ("billing",),
+    ),
+    Case(
+        "heldout3--together-400-non-serverless",
+        "together",
+        "smoke",
+        "smoke",
+        "fail",
+        ("non-serverless",),
+        ("dedicated endpoint",),
+        never=("context window", "set a valid key"),
+    ),
+]
+
+
+@dataclass(frozen=True)
+class OllamaCase:
+    answer: str
+    model: str
+    place: str  # "model" (POST /api/show) or "smoke" (POST /api/generate)
+    says: tuple[str, ...]
+    fix: tuple[str, ...]
+    never: tuple[str, ...] = ()
+
+
+OLLAMA_3 = [
+    OllamaCase(
+        "heldout3--ollama-500-runner-stopped",
+        "llama3.2:latest",
+        "smoke",
+        ("unexpectedly stopped",),
+        ("journalctl -u ollama",),
+        ("ollama run",),
+    ),
+    OllamaCase(
+        "heldout3--ollama-401-cloud-unauthorized",
+        "gpt-oss:120b-cloud",
+        "smoke",
+        ("unauthorized",),
+        ("ollama signin",),
+        ("journalctl",),
+    ),
+    OllamaCase(
+        "heldout3--ollama-show-400-invalid-model-name",
+        "Llama 3.2",
+        "model",
+        ("invalid model name",),
+        ("llama3.2:latest",),
+        ("journalctl",),
+    ),
+    OllamaCase(
+        "heldout3--ollama-500-not-supported-version",
+        "llama3.2:latest",
+        "smoke",
+        ("not supported by your version of Ollama",),
+        ("install.sh",),
+    ),
+    OllamaCase(
+        "heldout3--ollama-500-signal-aborted",
+        "llama3.2:latest",
+        "smoke",
+        ("crashed", "signal: aborted"),
+        ("journalctl -u ollama",),
+    ),
+    OllamaCase(
+        "heldout3--ollama-500-exit-0xc000001d",
+        "llama3.2:latest",
+        "smoke",
+        ("crashed", "0xc000001d"),
+        ("journalctl -u ollama",),
+    ),
+    OllamaCase(
+        "heldout3--ollama-500-invalid-version",
+        "llama3.2:latest",
+        "smoke",
+        ("invalid version",),
+        ("journalctl -u ollama",),
+        ("ollama run",),
+    ),
+    OllamaCase(
+        "heldout3--ollama-500-cuda0-buffer",
+        "llama3.2:latest",
+        "smoke",
+        ("GPU memory", "unable to allocate CUDA0 buffer"),
+        ("nvidia-smi",),
+    ),
+]
 MODELS = {"anthropic": "claude-sonnet-4-5", "gemini": "gemini-2.5-flash"}
 #: the services of the held-out answers that the provider table does not name
 providers_table.BASES.setdefault("github", "/inference")
@@ -421,7 +654,33 @@ def test_second_held_out_ollama_answer(
     _run_ollama_case(answer, says, fix, never, pytester)
 
 
+@pytest.mark.parametrize("case", PROVIDERS_3, ids=_ids(PROVIDERS_3))
+def test_third_held_out_provider_answer(
+    case: Case, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _run_provider_case(case, pytester, monkeypatch)
+
+
+@pytest.mark.parametrize("case", OLLAMA_3, ids=[c.answer for c in OLLAMA_3])
+def test_third_held_out_ollama_answer(case: OllamaCase, pytester: pytest.Pytester) -> None:
+    if case.place == "model":
+        routes = {"POST /api/show": published(case.answer)}
+        ran = ollama_table.replayed(pytester, routes, [case.model], met="POST /api/show")
+    else:
+        routes = {"POST /api/generate": published(case.answer)}
+        ran = ollama_table.replayed(
+            pytester, routes, [case.model], smoke=True, met="POST /api/generate"
+        )
+    found = {c["id"]: c for c in ran.checks}[f"ollama/{case.place}[{case.model}]"]
+    said = f"{found['summary']} {found.get('why') or ''}"
+    hint = found.get("hint") or ""
+    assert found["status"] == "fail", ran.output
+    assert [w for w in case.says if w not in said] == [], found
+    assert [w for w in case.fix if w not in hint] == [], found
+    assert [w for w in case.never if w in said + hint] == [], found
+
+
 def test_places_are_known() -> None:
-    cases = PROVIDERS + PROVIDERS_2
+    cases = PROVIDERS + PROVIDERS_2 + PROVIDERS_3
     assert {c.place for c in cases} <= set(PLACES)
     assert all(published(c.answer).status >= 400 for c in cases)
