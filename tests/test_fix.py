@@ -62,7 +62,8 @@ PLUGIN = textwrap.dedent("""
                                            env={"TOKEN": "${DEMO_SECRET}"})])))
         if os.environ.get("DEMO_EXTRA") == "slow":
             yield demo.check("slow", lambda ctx: (_ for _ in ()).throw(envcheck.CheckFailed(
-                "slow", fix=[kit.Command(["sh", "-c", "touch slow-started; sleep 30"]),
+                "slow", fix=[kit.Command(["sh", "-c", "sleep 30 & echo $$ $! > slow.pids; "
+                                                      "touch slow-started; wait"]),
                              kit.Command(["touch", "after.txt"])])))
     """)
 
@@ -215,5 +216,6 @@ def test_sigterm_stops_the_step_in_flight_and_runs_nothing_else(
     assert not (root / "after.txt").exists()
     found = fixes(root)["demo/slow"]
     assert found["reason"] == "interrupted while this step ran"
-    leftover = subprocess.run(["pgrep", "-f", "sleep 30"], capture_output=True, text=True)
-    assert str(root) not in leftover.stdout  # the step's process is gone
+    for pid in (root / "slow.pids").read_text().split():  # the step's shell and its sleep
+        stat = Path(f"/proc/{pid}/stat")
+        assert not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] == "Z", pid
