@@ -109,6 +109,12 @@ def _not_routed(pytester: pytest.Pytester) -> Ran:
     return replayed(pytester, routes, [MODEL], met="GET /api/tags")
 
 
+@SCENARIOS.row("ollama-show-400-invalid-name")
+def _invalid_name(pytester: pytest.Pytester) -> Ran:
+    routes = {"POST /api/show": published("heldout3--ollama-show-400-invalid-model-name")}
+    return replayed(pytester, routes, ["llama3.2@latest"], met="GET /api/tags")
+
+
 for ident, answer in [
     ("ollama-generate-500-memory", "ollama--500-requires-more-memory"),
     ("ollama-generate-500-unknown-architecture", "ollama--500-unknown-architecture"),
@@ -121,6 +127,10 @@ for ident, answer in [
     ("ollama-generate-400-does-not-support-generate", "ollama--400-does-not-support-generate"),
     ("ollama-generate-503-busy", "ollama--503-server-busy"),
     ("ollama-generate-503-unavailable", "heldout2--ollama-503-cloud-overloaded"),
+    ("ollama-generate-500-too-new", "heldout3--ollama-500-not-supported-version"),
+    ("ollama-generate-500-gpu-buffer", "heldout3--ollama-500-cuda0-buffer"),
+    ("ollama-generate-500-runner-stopped", "heldout3--ollama-500-runner-stopped"),
+    ("ollama-generate-401-unauthorized", "heldout3--ollama-401-cloud-unauthorized"),
 ]:
     SCENARIOS.row(ident)(generate_answers(answer))
 
@@ -173,7 +183,9 @@ def test_outside_the_table_the_server_is_quoted_and_its_log_named(
     )
     assert "no cause is guessed" in smoke["why"]
     assert "journalctl -u ollama" in smoke["hint"]
-    assert [s["kind"] for s in smoke["fix"]["steps"]] == ["command", "command"]
+    # the server's log says why; `ollama run` would only repeat the same error
+    assert "ollama run" not in smoke["hint"]
+    assert [s["kind"] for s in smoke["fix"]["steps"]] == ["command"]
 
 
 def test_the_tag_typo_fix_is_applied_and_the_check_then_passes(pytester: pytest.Pytester) -> None:

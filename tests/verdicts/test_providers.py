@@ -207,6 +207,14 @@ def register(ident: str | Sequence[str], scenario: Scenario) -> None:
 register("openai-401-invalid-key", listing_answers("openai", "openai--401-invalid-api-key"))
 register("openai-401-key-not-received", listing_answers("openai", "openai--401-no-api-key"))
 register("openai-401-no-organization", listing_answers("openai", "openai--401-no-organization"))
+register(
+    "openai-401-missing-scope",
+    listing_answers("openai", "heldout3--openai-401-missing-scope-listing"),
+)
+register(
+    "openai-401-listed-missing-scope",
+    call_answers("openai", "gpt-4o-mini", "heldout3--openai-401-missing-scope-call"),
+)
 register("openai-403-country", listing_answers("openai", "openai--403-unsupported-country"))
 register(
     "openai-404-invalid-url-listing",
@@ -376,6 +384,17 @@ def _deployment(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> R
     return run(pytester, monkeypatch, Setup("azure", routes, model="gpt-4o-mini-prod", met=[chat]))
 
 
+register("azure-403-network-rules", listing_answers("azure", "heldout3--azure-403-firewall"))
+register("azure-403-no-reason", listing_answers("azure", "heldout3--azure-403-vnet-endpoint"))
+register(
+    "azure-400-operation-not-supported",
+    call_answers("azure", "gpt-4o-mini", "heldout3--azure-400-operation-not-supported"),
+)
+register(
+    "azure-400-content-filter",
+    call_answers("azure", "gpt-4o-mini", "heldout3--azure-400-content-filter"),
+)
+
 # -- OpenAI-compatible services ------------------------------------------------------------------
 
 register("xai-400-bad-key", listing_answers("xai", "xai--400-incorrect-api-key"))
@@ -397,7 +416,15 @@ register(
 )
 register("openrouter-429-rate-limit", listing_answers("openrouter", "openrouter--429-rate-limit"))
 register("groq-401-invalid-key", listing_answers("groq", "groq--401-invalid-api-key"))
+register(
+    "groq-400-model-decommissioned",
+    call_answers("groq", "gpt-4o-mini", "heldout3--groq-400-model-decommissioned"),
+)
 register("together-401-invalid-key", listing_answers("together", "together--401-invalid-api-key"))
+register(
+    "together-400-model-not-available",
+    call_answers("together", "gpt-4o-mini", "heldout3--together-400-non-serverless"),
+)
 register("together-429-credit-limit", listing_answers("together", "together--429-rate-limited"))
 register(
     "deepseek-401-authentication",

@@ -29,6 +29,13 @@ BILLING_PAGES = {
     "anthropic": "https://console.anthropic.com/settings/billing",
     "gemini": "https://aistudio.google.com/usage",
 }
+#: where an account's own limits and spending are set (what a vendor's answer about the account
+#: may point at)
+LIMITS_PAGES = {
+    "openai": "https://platform.openai.com/settings/organization/limits",
+    "anthropic": "https://console.anthropic.com/settings/limits",
+    "gemini": "https://aistudio.google.com/usage",
+}
 STATUS_PAGES = {
     "openai": "https://status.openai.com",
     "anthropic": "https://status.anthropic.com",
@@ -126,6 +133,22 @@ class RequestTooLarge(BadRequest):
     kind = "request too large"
 
 
+class ModelUnavailable(BadRequest):
+    """The service knows the model and will not run it for this request, as a structured code
+    says: retired (``model_decommissioned``), served only on a dedicated endpoint
+    (``model_not_available``), or a deployment whose model does not chat (Azure
+    ``OperationNotSupported``)."""
+
+    kind = "model unavailable"
+
+
+class ContentFiltered(BadRequest):
+    """A content filter in front of the model refused the prompt (``error.code =
+    content_filter``; Azure names the categories in ``innererror.content_filter_result``)."""
+
+    kind = "content filtered"
+
+
 class UnexpectedAnswer(ProviderError):
     """A status no row of the verdict table covers: reported as it came, no cause guessed."""
 
@@ -183,6 +206,8 @@ class Detail:
     quota_ids: list[str] = field(default_factory=list)  # Gemini QuotaFailure.violations
     retry_delay: float | None = None  # Gemini RetryInfo.retryDelay
     activation_url: str | None = None  # Gemini ErrorInfo.metadata.activationUrl
+    inner_code: str = ""  # Azure error.innererror.code
+    filtered: list[str] = field(default_factory=list)  # Azure content_filter_result, filtered
     json: bool = False  # the body was JSON (a proxy's text page is not)
 
     def fields(self) -> str:
@@ -191,6 +216,8 @@ class Detail:
         shown.append(f"error.code={self.code}" if self.code else "")
         shown.append(f"error.param={self.param}" if self.param else "")
         shown += [f"reason={r}" for r in self.reasons] + [f"quotaId={q}" for q in self.quota_ids]
+        shown.append(f"innererror.code={self.inner_code}" if self.inner_code else "")
+        shown += [f"filtered={f}" for f in self.filtered]
         return ", ".join(s for s in shown if s)
 
     @property
@@ -251,6 +278,14 @@ def detail(body: Any) -> Detail:
     for item in error.get("details") or []:
         if isinstance(item, Mapping):
             _gemini_detail(item, found)
+    inner = error.get("innererror")
+    if isinstance(inner, Mapping):  # Azure: the content filter's own code and categories
+        found.inner_code = _code(inner.get("code"))
+        result = inner.get("content_filter_result")
+        if isinstance(result, Mapping):
+            found.filtered = [
+                str(k) for k, v in result.items() if isinstance(v, Mapping) and v.get("filtered")
+            ]
     return found
 
 
@@ -297,7 +332,7 @@ def classify(
     keys = KEY_PAGES.get(api, "") if vendor else ""
     billing = BILLING_PAGES.get(api, "") if vendor else ""
     where = f" ({keys})" if keys else f" (in {provider}'s console)"
-    made = _Maker(provider, message, status, d, wait)
+    made = _Maker(provider, message, status, d, wait, headers)
 
     if status == 401 or "API_KEY_INVALID" in d.reasons or d.type == "authentication_error":
         if key_sent and status == 401 and not d.code and _says_no_key(message):
@@ -345,6 +380,15 @@ def classify(
         # words last: Anthropic answers an empty balance with a plain invalid_request_error
         fix = f"buy credits{f' ({billing})' if billing else where}"
         return made(QuotaExhausted, "the organization's credit balance is too low", fix)
+    if status == 400 and d.code in _MODEL_UNAVAILABLE:
+        return made(ModelUnavailable, _MODEL_UNAVAILABLE[d.code], None)
+    if status == 400 and d.code == "content_filter":
+        return made(
+            ContentFiltered,
+            "a content filter in front of the model refused the prompt (error.code="
+            "content_filter)",
+            None,
+        )
     too_long = d.code == "context_length_exceeded" or d.type == "exceed_context_size_error"
     if status == 400 and too_long:
         return made(
@@ -383,6 +427,7 @@ class _Maker:
     status: int
     detail: Detail
     wait: float | None
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     def __call__(
         self, cls: type[ProviderError], why: str | None, hint: str | None
@@ -402,9 +447,25 @@ class _Maker:
         )
 
 
+#: structured codes that a service knows the model and will not run it, and what each means
+_MODEL_UNAVAILABLE = {
+    "model_decommissioned": "the model is retired (error.code=model_decommissioned)",
+    "model_not_available": "the model is not served on the shared API (error.code="
+    "model_not_available): it runs only on an endpoint of its own",
+    "OperationNotSupported": "the deployment's model does not support this operation (error.code="
+    "OperationNotSupported): chat completions need a chat model",
+}
+
+#: a 401 that says which credential is wrong (the key itself), as opposed to one that refuses a
+#: credential it recognised (a restricted key's scopes, an OAuth token where a key belongs)
+KEY_INVALID = {"invalid_api_key", "API_KEY_INVALID", "authentication_error"}
+
+
 def _says_no_key(message: str) -> bool:
+    """No field says that no key arrived: only these phrases of the services that answer so
+    (OpenAI "You didn't provide an API key", OpenRouter "No auth credentials found")."""
     lowered = message.lower()
-    said = ("didn't provide an api key", "no auth", "auth credentials found", "missing", "no api")
+    said = ("didn't provide an api key", "no auth credentials", "auth credentials found")
     return any(s in lowered for s in said)
 
 
@@ -471,11 +532,27 @@ def _forbidden(made: _Maker, d: Detail, api: str, where: str) -> ProviderError:
             "key as leaked or blocked, create a new key there; about the project itself, ask "
             "Google's support",
         )
+    if d.type == "permission_error":  # Anthropic: the key's own permissions
+        return made(
+            PermissionDenied,
+            None,
+            f"check the key's permissions and the account{where}, and do what the answer says",
+        )
+    if (made.headers.get("policy-id") or "") == "ThrowExceptionDueToTrafficDenied":
+        # Azure AI services' network rules (Networking: firewalls and virtual networks)
+        return made(
+            PermissionDenied,
+            "the resource's network rules refuse requests from this machine's address (Azure's "
+            "policy-id: ThrowExceptionDueToTrafficDenied): the key was not looked at",
+            "allow this machine's public IP address in the resource's Networking settings "
+            "(Azure portal: the resource, Networking, Firewalls and virtual networks), or call "
+            "from a network the rules allow",
+        )
     return made(
         PermissionDenied,
-        None,
-        "the service recognised the key and refused this request: do what the answer says, "
-        f"and check the key's permissions and the account{where}",
+        "HTTP 403 without a structured reason: the service refused this request, and only its "
+        "words say why (the key, the account, or the network the request came from)",
+        "do what the answer says",
     )
 
 

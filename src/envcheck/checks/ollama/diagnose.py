@@ -159,13 +159,23 @@ def memory_failure(model: str, host: str, error: str) -> CheckFailed:
 #: the runner (llama.cpp) that loads and runs a model ended: "llama runner process has
 #: terminated: ..." (llm/server.go), "llama-server process has terminated: ..." (since 0.30)
 _TERMINATED = re.compile(r"llama(?:-server| runner) process has terminated")
-_NO_LONGER = re.compile(r"llama(?:-server| runner) process no longer running")
+_NO_LONGER = re.compile(
+    r"llama(?:-server| runner) process no longer running|^model runner has unexpectedly stopped"
+)
 _LOAD_TIMEOUT = re.compile(r"timed out waiting for llama(?:-server| runner) to start")
 _ARCHITECTURE = re.compile(r"unknown model architecture: '(?P<arch>[^']+)'")
 _UNABLE = re.compile(r"^unable to load model: (?P<path>\S+)")
 #: the GPU's allocator failing (llama.cpp's CUDA/ROCm backends print "CUDA error: out of memory",
 #: "cudaMalloc failed: out of memory"); system memory is ``out_of_memory``'s
-_GPU_MEMORY = re.compile(r"\b(?:CUDA|ROCm|HIP|cudaMalloc)\b[^;]*\bout of memory", re.IGNORECASE)
+_GPU_MEMORY = re.compile(
+    r"\b(?:CUDA|ROCm|HIP|cudaMalloc)\b[^;]*\bout of memory"
+    # llama.cpp's loader: "unable to allocate %s buffer", %s a GPU backend (CUDA0, ROCm1, Vulkan0)
+    r"|unable to allocate (?:CUDA|ROCm|HIP|Vulkan|Metal|SYCL)\d* buffer",
+    re.IGNORECASE,
+)
+#: the model file is newer than this Ollama ("this model is not supported by your version of
+#: Ollama. You may need to upgrade", the text Ollama's server gives a format it cannot load)
+_TOO_NEW = re.compile(r"not supported by your version of Ollama")
 LOG_COMMAND = ["journalctl", "-u", "ollama", "--no-pager", "-n", "100"]
 UPGRADE = "curl -fsSL https://ollama.com/install.sh | sh"
 
@@ -235,6 +245,22 @@ def generate_failure(
                 text=text,
             ),
         )
+    if status == 500 and _TOO_NEW.search(said):
+        return CheckFailed(
+            f"{model} is newer than the Ollama at {host} can load",
+            why=f"the model's format or architecture needs a newer Ollama; the server said: "
+            f"{shown}",
+            fix=Fix(
+                [
+                    Command(["sh", "-c", UPGRADE], needs=frozenset({"sudo", "network"})),
+                    Manual(f"if it still fails, use another model than {model}"),
+                ],
+                text=f"upgrade Ollama ({UPGRADE}); if the newest release still cannot load "
+                f"{model}, use another model",
+            ),
+        )
+    if status == 401:
+        return _unauthorized(model, host, shown)
     unable = _UNABLE.search(said)
     if status == 500 and unable:
         again, again_shown = pull(host, model)
@@ -303,12 +329,75 @@ def generate_failure(
             f"guessed; the server said: {shown}",
             fix=Fix([Manual("try again later"), _log_step()], text=text),
         )
-    text = f"{_log_text()}; then ollama run {model} 'hello' shows the server's own error"
+    text = f"{_log_text()}: the server logs why it answered so"
     return CheckFailed(
         f"{model} could not generate on {host}: HTTP {status}: {shown}",
         why=f"Ollama answered POST /api/generate with HTTP {status} and {shown!r}; no row of "
         "envcheck's verdict table covers this answer, so no cause is guessed",
-        fix=Fix([_log_step(), Command(["ollama", "run", model, "hello"])], text=text),
+        fix=Fix([_log_step()], text=text),
+    )
+
+
+def _unauthorized(model: str, host: str, shown: str) -> CheckFailed:
+    """HTTP 401: Ollama itself asks no credentials; a model it forwards to ollama.com (a cloud
+    model) needs the server signed in, and a proxy in front of it may ask its own."""
+    text = (
+        "sign the server in to ollama.com: ollama signin (as the user the server runs as); if a "
+        f"proxy in front of {host} asks credentials, give them to it"
+    )
+    return CheckFailed(
+        f"{model} was refused as unauthorized by the Ollama at {host}: HTTP 401: {shown}",
+        why="Ollama's own API takes no credentials: a 401 comes from ollama.com for a model the "
+        "server forwards there (a cloud model) while the server is not signed in, or from a "
+        "proxy in front of it",
+        fix=Fix([Command(["ollama", "signin"]), Manual(text)], text=text),
+    )
+
+
+def _normal(name: str) -> str:
+    return "".join(name.lower().split())
+
+
+def invalid_name(
+    host: str,
+    model: str,
+    said: str,
+    listed: list[str],
+    configured: list[str],
+    settings_file: str | None,
+) -> CheckFailed:
+    """``/api/show`` sends only the model's name: its 400 (``invalid model name``) is about the
+    name, which is not of the form ``name[:tag]``; a pulled model whose name it spells loosely
+    (``Llama 3.2`` for ``llama3.2:latest``) is most likely what was meant."""
+    wanted = _normal(model)
+    spelled = {name: _normal(name) for name in listed}
+    same = [n for n, k in spelled.items() if k.split(":")[0] == wanted.split(":")[0]]
+    near = difflib.get_close_matches(wanted, list(spelled.values()), n=3, cutoff=0.6)
+    candidates = list(dict.fromkeys(same + [n for n, k in spelled.items() if k in near]))[:3]
+    why = (
+        f"POST /api/show sends only the model's name, and Ollama answered HTTP 400: "
+        f"{clean(said, 200)}: {model!r} is not a model name (lowercase letters, digits, "
+        "'.', '-', '_', and an optional ':tag')"
+    )
+    if not candidates:
+        text = f"set models in [tool.envcheck.ollama] to names `ollama list` shows ({host})"
+        return CheckFailed(
+            f"{model!r} is not a valid Ollama model name",
+            why=why,
+            fix=Fix([Manual(text)], text=text),
+        )
+    chosen = candidates[0]
+    models = [chosen if m == model else m for m in configured]
+    text = f"set models = {json.dumps(models)} in [tool.envcheck.ollama] ({chosen} is pulled)"
+    step: Step = Manual(text)
+    if settings_file is not None:
+        step = Edit(
+            path=settings_file, format="toml", key="tool.envcheck.ollama.models", value=models
+        )
+    return CheckFailed(
+        f"{model!r} is not a valid Ollama model name; closest pulled: {', '.join(candidates)}",
+        why=why,
+        fix=Fix([step], text=text),
     )
 
 

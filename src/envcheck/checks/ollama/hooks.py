@@ -145,6 +145,16 @@ def model_check(model: str, ctx: Context) -> Outcome:
                     list(cfg.models),
                     _settings_file(ctx),
                 ) from None
+            if exc.status_code == 400:  # show sends only the name: the name is refused
+                cfg = ctx.section
+                raise _diagnose.invalid_name(
+                    calls.host,
+                    model,
+                    exc.error,
+                    _listed(calls),
+                    list(cfg.models),
+                    _settings_file(ctx),
+                ) from None
             raise CheckFailed(
                 f"Ollama refused to describe {model}: HTTP {exc.status_code}: {exc.error}",
                 why="Ollama answered POST /api/show with an error no row of envcheck's verdict "

@@ -163,6 +163,10 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
         return CheckFailed(summary, why=why, fix=Fix([Manual(text)], text=text))
     if isinstance(exc, llm.BadRequest) and sent is not None and sent.listing:
         return _listing_refused(p, exc, summary)
+    if isinstance(exc, llm.ModelUnavailable):
+        return _model_unavailable(p, exc, summary)
+    if isinstance(exc, llm.ContentFiltered):
+        return _content_filtered(p, exc, summary)
     if isinstance(exc, llm.ContextTooLong):
         return _context_too_small(p, exc, summary, sent)
     if isinstance(exc, llm.RequestTooLarge):
@@ -190,6 +194,11 @@ def fallback(p: Provider, exc: llm.ProviderError, sent: Sent | None) -> CheckFai
     )
     steps: list[Step] = [Manual(f"read the whole answer: {_curl(p, sent)}")]
     steps += [Manual(f"the answer links {url}") for url in exc.detail.urls[:2]]
+    limits = llm.LIMITS_PAGES.get(p.kind) if p.vendor else None
+    if limits and sent is not None and not sent.listing:
+        # envcheck's smoke request is the documented minimal one: an answer about the account
+        # (its limits, its spending) is settled where the account's limits are
+        steps.append(Manual(f"if it is about the account, its limits and spending: {limits}"))
     text = "; then ".join(step.render() for step in steps)
     return CheckFailed(summary, why=why, fix=Fix(steps, text=text))
 
@@ -231,6 +240,13 @@ def _key_fix(p: Provider, exc: llm.AuthenticationFailed) -> Fix:
     text = f"set a valid key: export {variable}=...  ({p.key_page})"
     if not p.key_variable:
         text = f"set a valid key as api_key in {p.table}  ({p.key_page})"
+    said = {exc.detail.code, exc.detail.type, *exc.detail.reasons}
+    if not said & llm.KEY_INVALID:
+        # no field says the key itself is wrong: a key that is recognised can lack permissions
+        text += (
+            "; if the key is valid, give it the permissions the answer names (a restricted "
+            "key's permissions or scopes, its role in the project)"
+        )
     if p.azure:  # Azure answers a wrong key and another resource's endpoint alike
         text += (
             "; the key must be one of this resource's (Keys and Endpoint in the Azure portal), "
@@ -243,7 +259,9 @@ def _forbidden_fix(p: Provider, exc: llm.PermissionDenied) -> Fix:
     text = exc.hint or f"check the key's permissions in {p.label}'s console"
     if isinstance(exc, llm.RegionNotSupported) and not exc.hint:
         text = "run from a supported country or region (a server there, or its VPN)"
-    return Fix([Manual(text)], text=text)
+    steps: list[Step] = [Manual(text)]
+    steps += [Manual(f"the answer links {url}") for url in exc.detail.urls[:2] if url not in text]
+    return Fix(steps, text="; then ".join(step.render() for step in steps))
 
 
 def edit_step(p: Provider, key: str, value: Any) -> Step:
@@ -304,11 +322,13 @@ def _key_refused_for_model(p: Provider, exc: llm.ProviderError) -> CheckFailed:
     why = (
         f"{p.label} lists the models for this very key (auth and model passed), and refused the "
         f"call of {p.model} with HTTP {exc.status}{f' ({fields})' if fields else ''}: the key is "
-        "accepted, this model is not open to it (not activated or not in the account's plan)"
+        "accepted, calling this model is not open to it (the model not activated or not in the "
+        "account's plan, or the key not allowed to call models)"
     )
     text = (
         f"open {p.model} to the key's account in {p.label}'s console (activate it, or a plan "
-        f"that includes it), or set another model in {p.table}"
+        "that includes it) and give the key the permissions the answer names (a restricted "
+        f"key must be allowed to call models), or set another model in {p.table}"
     )
     ask = f"whoever manages the {p.label} account"
     refused = f"{p.name}: {p.model} refused to this key{_tried(exc)}: {_message(exc)}"
@@ -352,6 +372,52 @@ def _listing_refused(p: Provider, exc: llm.ProviderError, summary: str) -> Check
     steps += [Manual(f"the answer links {url}") for url in exc.detail.urls[:1]]
     text = "; then ".join(step.render() for step in steps)
     return CheckFailed(summary, why=why, fix=Fix(steps, text=text))
+
+
+def _model_unavailable(p: Provider, exc: llm.ProviderError, summary: str) -> CheckFailed:
+    """A structured code says the service will not run this model here: retired, only on an
+    endpoint of its own, or (Azure) a deployment whose model does not chat."""
+    code = exc.detail.code
+    why = f"{p.label} refused to run {p.model} (HTTP {exc.status}): {exc.why}"
+    links = [u for u in exc.detail.urls if "fwlink" not in u][:1]
+    linked = f" (the answer links {links[0]})" if links else ""
+    if code == "OperationNotSupported":
+        text = (
+            f"set model to the name of a deployment of a chat model in {p.table} (Azure AI "
+            f"Foundry, Deployments), or deploy one; the deployment {p.model} serves a model that "
+            "does not chat"
+        )
+        ask = "whoever manages the Azure OpenAI resource"
+    elif code == "model_not_available":
+        text = (
+            f"create and start a dedicated endpoint for {p.model}{linked}, or set another model "
+            f"that the service runs on its shared API in {p.table}"
+        )
+        ask = f"whoever manages the {p.label} account"
+    else:
+        text = f"set another model in {p.table}{linked or ' (see the provider deprecations)'}"
+        ask = None
+    return CheckFailed(summary, why=why, fix=Fix([Manual(text, ask=ask)], text=text))
+
+
+def _content_filtered(p: Provider, exc: llm.ProviderError, summary: str) -> CheckFailed:
+    """The filter in front of the model refused envcheck's prompt ("Reply with OK."): a filter
+    that refuses that refuses everything, and is what needs looking at."""
+    categories = ", ".join(exc.detail.filtered) or "no category named"
+    why = (
+        f"{p.label}'s content filter refused envcheck's smoke prompt ('Reply with OK.') with "
+        f"HTTP {exc.status} (error.code=content_filter; filtered: {categories}): a filter that "
+        "refuses this prompt is misconfigured or stricter than any default"
+    )
+    text = (
+        f"check the content filter applied to {p.model} (Azure AI Foundry: Guardrails + "
+        "controls, Content filters): apply the default filter, or one of your own, to the "
+        "deployment"
+        if p.azure
+        else f"check the content filter settings of {p.label} for {p.model}"
+    )
+    ask = f"whoever manages the {p.label} resource"
+    return CheckFailed(summary, why=why, fix=Fix([Manual(text, ask=ask)], text=text))
 
 
 def _context_too_small(
