@@ -195,9 +195,9 @@ def fallback(p: Provider, exc: llm.ProviderError, sent: Sent | None) -> CheckFai
     steps: list[Step] = [Manual(f"read the whole answer: {_curl(p, sent)}")]
     steps += [Manual(f"the answer links {url}") for url in exc.detail.urls[:2]]
     limits = llm.LIMITS_PAGES.get(p.kind) if p.vendor else None
-    if limits and sent is not None and not sent.listing:
-        # envcheck's smoke request is the documented minimal one: an answer about the account
-        # (its limits, its spending) is settled where the account's limits are
+    if limits and exc.status == 400 and sent is not None and not sent.listing:
+        # envcheck's smoke request is the documented minimal one: a 400 to it may be about the
+        # account (its limits, its spending), which is settled where the account's limits are
         steps.append(Manual(f"if it is about the account, its limits and spending: {limits}"))
     text = "; then ".join(step.render() for step in steps)
     return CheckFailed(summary, why=why, fix=Fix(steps, text=text))
