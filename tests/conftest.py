@@ -14,6 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.children import (  # noqa: F401 - fixtures: the pytests the suite starts
+    _children_without_unused_plugins,
+    _pytester_without_unused_plugins,
+)
 from tests.servers import (  # noqa: F401 - fixtures: this process's own servers
     left_on_postgres,
     left_on_redis,

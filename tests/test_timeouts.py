@@ -150,6 +150,36 @@ def test_the_ini_limit_is_named_and_own_shorter_timeouts_are_kept(
     assert "lowered" not in default
 
 
+def test_time_a_test_spent_before_the_fixture_comes_off_its_wait(
+    pytester: pytest.Pytester,
+) -> None:
+    """pytest-timeout counts from the start of the test's setup: a fixture set up before
+    envcheck's (here one that takes 1 s of a 2 s limit) leaves envcheck less time to wait, and
+    the verdict is still envcheck's skip, not pytest-timeout's stack dump."""
+    with silent_listener() as port:
+        pytester.makepyprojecttoml(
+            f'[tool.envcheck.postgres]\ndsn = "postgresql://app@127.0.0.1:{port}/app"\n'
+            "timeout = 10\n"
+        )
+        pytester.makepyfile(test_app=textwrap.dedent("""
+                import time
+
+                import pytest
+
+                @pytest.fixture
+                def slow_first():
+                    time.sleep(1.0)
+
+                @pytest.mark.timeout(2)
+                def test_uses_the_database(slow_first, envcheck_postgres):
+                    envcheck_postgres.execute("SELECT 1")
+                """))
+        result = pytester.runpytest_subprocess("-p", "timeout", "test_app.py", "-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*SKIPPED*environment not ready: postgres/*"])
+    assert "Timeout" not in result.stdout.str().replace("timeout", "")
+
+
 def test_a_tests_own_timeout_marker_bounds_the_client_fixture(pytester: pytest.Pytester) -> None:
     with silent_listener() as port:
         pytester.makepyprojecttoml(

@@ -62,11 +62,15 @@ class SessionGate:
         if missing:
             component = missing[0].split("/", 1)[0]
             pytest.skip(f"{missing[0]} is not configured: add [tool.envcheck.{component}]")
-        from envcheck.pytest_plugin.timeouts import dependencies, item_limit
+        from envcheck.pytest_plugin.timeouts import dependencies, item_limit, left
 
-        limit = item_limit(request.node) if isinstance(request.node, pytest.Item) else None
-        if limit is not None:  # the test's own pytest-timeout limit bounds the wait
+        item = request.node if isinstance(request.node, pytest.Item) else None
+        limit = item_limit(item) if item is not None else None
+        if (
+            item is not None and limit is not None
+        ):  # the test's pytest-timeout limit bounds the wait
             engine.runner.limit({c: limit for c in dependencies(engine.checks, list(check_ids))})
+            limit = left(item, limit)
         results: list[CheckResult] = [engine.runner.result(cid, limit) for cid in check_ids]
         bad = [r for r in results if r.status in (Status.FAIL, Status.SKIP)]
         if bad:

@@ -7,6 +7,7 @@ envcheck installed. Everything heavier is imported only once envcheck has someth
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -263,6 +264,13 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     drain = session.config.stash.get(DRAIN_KEY, None)
     if drain is not None:
         drain.restore()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item) -> None:
+    from envcheck.pytest_plugin.timeouts import STARTED_KEY
+
+    item.stash[STARTED_KEY] = time.monotonic()
 
 
 @pytest.hookimpl(wrapper=True)

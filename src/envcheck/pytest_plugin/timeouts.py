@@ -13,9 +13,14 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from typing import Any
 
 import pytest
+
+#: when pytest began the item's protocol (pytest-timeout's timer starts there too): what the
+#: item's setup spent before a fixture waits for checks comes off that fixture's wait
+STARTED_KEY = pytest.StashKey[float]()
 
 
 def _seconds(value: Any) -> float | None:
@@ -50,6 +55,15 @@ def item_limit(item: pytest.Item) -> tuple[float, str] | None:
     if seconds is None:
         return None
     return seconds, f"pytest-timeout's {seconds:g} s limit ({source})"
+
+
+def left(item: pytest.Item, limit: tuple[float, str]) -> tuple[float, str]:
+    """``limit`` less what the item has spent since its protocol began (its earlier fixtures, a
+    slow machine): pytest-timeout counts from there, not from the fixture's own start."""
+    started = item.stash.get(STARTED_KEY, None)
+    if started is None:
+        return limit
+    return max(0.05, limit[0] - (time.monotonic() - started)), limit[1]
 
 
 def dependencies(checks: Any, check_ids: list[str]) -> set[str]:
