@@ -151,9 +151,14 @@ def prepare(monkeypatch: pytest.MonkeyPatch, setup: Setup, replay: Replay) -> st
 
 
 def envcheck(pytester: pytest.Pytester) -> tuple[list[dict[str, Any]], str]:
-    """Run the provider checks in a pytest session; the report's checks and the output, in
-    which no key may appear."""
-    result = pytester.runpytest_subprocess("-m", "providers", "--envcheck-report", *STRICT)
+    """Run the provider checks in a pytest session (in this process: no process boundary is
+    tested here); the report's checks and the output, in which no key may appear."""
+    from envcheck.llm import _pool
+
+    try:
+        result = pytester.runpytest_inprocess("-m", "providers", "--envcheck-report", *STRICT)
+    finally:
+        _pool.close_all()  # the run's shared clients: the next run has other proxies and servers
     output = result.stdout.str() + result.stderr.str()
     report_text = (pytester.path / "envcheck-report.json").read_text()
     leaked = [v for v in KEYS if KEYS[v] in output or KEYS[v] in report_text]
