@@ -92,8 +92,13 @@ def run_envcheck(
     report.unlink(missing_ok=True)  # a run that writes none must not be read as the last one's
     if prefix:
         result = pytester.run(*prefix, sys.executable, "-m", "pytest", *args, timeout=120)
-    else:
-        result = pytester.runpytest_subprocess(*args)
+    else:  # in this process (no process boundary is tested), its connections closed after it
+        from envcheck.checks.shared import server
+
+        try:
+            result = pytester.runpytest_inprocess(*args)
+        finally:
+            server.close_all(("redis",))
     assert report.exists(), f"envcheck wrote no report:\n{result.stdout.str()}{result.stderr.str()}"
     checks = json.loads(report.read_text())["checks"]
     texts = [result.stdout.str(), result.stderr.str(), report.read_text()]
