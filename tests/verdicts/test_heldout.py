@@ -22,6 +22,11 @@ repeats the error) and a GPU buffer that could not be allocated. After the fixes
 first: the 401's and 403's fields and Azure's policy-id header, error.code for a model that will
 not run, the request /api/show sends, Ollama's 401): 24 of 24, none wrong; eight answers became
 rows of the provider table and five of the Ollama table.
+
+The fourth set (``heldout4--*``: LiteLLM, Perplexity's edge, Cloudflare AI Gateway, nginx, an
+OpenAI organization header, Anthropic, Gemini's free tier and UNAUTHENTICATED, Groq's daily
+tokens, Fireworks, OpenRouter's key limit, Ollama runner crashes) was committed with its
+expectations after the third set's fixes and before its first run.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ class Case:
     fix: tuple[str, ...] = ()  # in the fix
     never: tuple[str, ...] = field(default=())  # in neither: a guessed cause or a wrong fix
     model: str = ""  # the model of a smoke call (else the provider's usual one)
+    extra: tuple[tuple[str, str], ...] = ()  # more settings of the section (TOML values)
 
 
 PROVIDERS = [
@@ -507,6 +513,156 @@ PROVIDERS_3 = [
     ),
 ]
 
+#: the fourth set (files ``heldout4--*``): written, with their expectations, after the third set's
+#: fixes, committed before the first run
+PROVIDERS_4 = [
+    Case(
+        "heldout4--litellm-401-invalid-proxy-token",
+        "litellm",
+        "listing",
+        "auth",
+        "fail",
+        ("Invalid proxy server token passed",),
+        ("LITELLM_API_KEY",),
+        never=("key not received",),
+    ),
+    Case(
+        "heldout4--perplexity-401-openresty-html",
+        "perplexity",
+        "listing",
+        "auth",
+        "fail",
+        ("401", "Authorization Required"),
+        ("PERPLEXITY_API_KEY",),
+        never=("<script", "__CF$cv$params"),
+    ),
+    Case(
+        "heldout4--gemini-429-free-tier-limit-0",
+        "gemini",
+        "smoke",
+        "headroom",
+        "fail",
+        ("RESOURCE_EXHAUSTED", "limit: 0"),
+        ("ai.google.dev/gemini-api/docs/rate-limits",),
+        never=("set a valid key",),
+        model="gemini-2.5-pro",
+    ),
+    Case(
+        "heldout4--gemini-429-free-tier-limit-0",
+        "gemini",
+        "smoke",
+        "smoke",
+        "skip",
+        ("headroom reports it",),
+        model="gemini-2.5-pro",
+    ),
+    Case(
+        "heldout4--groq-429-tokens-per-day",
+        "groq",
+        "smoke",
+        "headroom",
+        "fail",
+        ("Rate limit reached", "tokens per day"),
+        never=("set a valid key",),
+    ),
+    Case(
+        "heldout4--groq-429-tokens-per-day",
+        "groq",
+        "smoke",
+        "smoke",
+        "skip",
+        ("headroom reports it",),
+    ),
+    Case(
+        "heldout4--fireworks-404-not-deployed",
+        "fireworks",
+        "smoke",
+        "smoke",
+        "fail",
+        ("is listed but refused", "not deployed"),
+        never=("use a model this key can list", "base_url"),
+    ),
+    Case(
+        "heldout4--anthropic-401-x-api-key-required",
+        "anthropic",
+        "listing",
+        "auth",
+        "fail",
+        ("key not received", "x-api-key header is required"),
+        ("NO_PROXY=",),
+    ),
+    Case(
+        "heldout4--openai-401-invalid-organization",
+        "openai",
+        "listing",
+        "auth",
+        "fail",
+        ("invalid_organization",),
+        ("organization",),
+        never=("set a valid key",),
+        extra=(("organization", '"org-REDACTED"'),),
+    ),
+    Case(
+        "heldout4--openai-401-mismatched-organization",
+        "openai",
+        "listing",
+        "auth",
+        "fail",
+        ("mismatched_organization", "should match organization"),
+        ("organization",),
+        never=("set a valid key",),
+        extra=(("organization", '"org-REDACTED"'),),
+    ),
+    Case(
+        "heldout4--anthropic-400-organization-disabled",
+        "anthropic",
+        "smoke",
+        "smoke",
+        "fail",
+        ("This organization has been disabled",),
+        never=("model name", "base_url", "set a valid key"),
+    ),
+    Case(
+        "heldout4--gemini-401-unauthenticated",
+        "gemini",
+        "listing",
+        "auth",
+        "fail",
+        ("UNAUTHENTICATED", "Request had invalid authentication credentials"),
+        ("aistudio.google.com/apikey",),
+        never=("key not received",),
+    ),
+    Case(
+        "heldout4--nginx-502-bad-gateway",
+        "local",
+        "listing",
+        "auth",
+        "fail",
+        ("502", "Bad Gateway", "proxy"),
+        never=("<html", "set a valid key", "model name"),
+    ),
+    Case(
+        "heldout4--cloudflare-401-authentication-error",
+        "cloudflare",
+        "listing",
+        "auth",
+        "fail",
+        ("Authentication error",),
+        ("CLOUDFLARE_API_KEY",),
+        never=("key not received",),
+    ),
+    Case(
+        "heldout4--openrouter-403-key-limit",
+        "openrouter",
+        "smoke",
+        "smoke",
+        "fail",
+        ("Key limit exceeded",),
+        ("openrouter.ai/keys",),
+        never=("key's permissions", "set a valid key"),
+    ),
+]
+
 
 @dataclass(frozen=True)
 class OllamaCase:
@@ -580,6 +736,42 @@ OLLAMA_3 = [
         ("nvidia-smi",),
     ),
 ]
+#: the fourth set: written, with their expectations, after the third set's fixes, committed
+#: before the first run
+OLLAMA_4 = [
+    OllamaCase(
+        "heldout4--ollama-500-segfault",
+        "llama3.2:latest",
+        "smoke",
+        ("crashed", "segmentation fault"),
+        ("journalctl -u ollama",),
+        ("ollama run",),
+    ),
+    OllamaCase(
+        "heldout4--ollama-500-unknown-pre-tokenizer",
+        "llama3.2:latest",
+        "smoke",
+        ("pre-tokenizer", "refact"),
+        ("install.sh",),
+        ("ollama run",),
+    ),
+    OllamaCase(
+        "heldout4--ollama-500-tokenizer-merges",
+        "llama3.2:latest",
+        "smoke",
+        ("cannot find tokenizer merges",),
+        ("journalctl -u ollama",),
+        ("ollama run",),
+    ),
+    OllamaCase(
+        "heldout4--ollama-500-failed-create-context",
+        "llama3.2:latest",
+        "smoke",
+        ("crashed", "failed to create context"),
+        ("journalctl -u ollama",),
+        ("ollama run",),
+    ),
+]
 MODELS = {"anthropic": "claude-sonnet-4-5", "gemini": "gemini-2.5-flash"}
 #: the services of the held-out answers that the provider table does not name
 providers_table.BASES.setdefault("github", "/inference")
@@ -587,6 +779,14 @@ providers_table.HOSTS.setdefault("github", "models.github.ai")
 providers_table.KEYS.setdefault("GITHUB_API_KEY", "VerdictCanaryGithub000000000000000015")
 providers_table.BASES.setdefault("vllm", "/v1")
 providers_table.KEYS.setdefault("VLLM_API_KEY", "VerdictCanaryVllm00000000000000000016")
+providers_table.BASES.setdefault("litellm", "")
+providers_table.KEYS.setdefault("LITELLM_API_KEY", "sk-VerdictCanaryLitellm0000000000000017")
+providers_table.BASES.setdefault("perplexity", "")
+providers_table.HOSTS.setdefault("perplexity", "api.perplexity.ai")
+providers_table.KEYS.setdefault("PERPLEXITY_API_KEY", "pplx-VerdictCanaryPerplexity00000000018")
+providers_table.BASES.setdefault("cloudflare", "/v1/REDACTED/my-gateway/compat")
+providers_table.HOSTS.setdefault("cloudflare", "gateway.ai.cloudflare.com")
+providers_table.KEYS.setdefault("CLOUDFLARE_API_KEY", "VerdictCanaryCloudflare00000000000019")
 
 
 def _problems(case: Case, checks: list[dict[str, Any]]) -> list[str]:
@@ -605,11 +805,12 @@ def _problems(case: Case, checks: list[dict[str, Any]]) -> list[str]:
 def _run_provider_case(
     case: Case, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    more: dict[str, Any] = {"extra": dict(case.extra)} if case.extra else {}
     if case.place == "listing":
-        scenario = providers_table.listing_answers(case.name, case.answer)
+        scenario = providers_table.listing_answers(case.name, case.answer, **more)
     else:
         model = case.model or MODELS.get(case.name, "gpt-4o-mini")
-        scenario = providers_table.call_answers(case.name, model, case.answer)
+        scenario = providers_table.call_answers(case.name, model, case.answer, **more)
     ran = scenario(pytester, monkeypatch)
     problems = _problems(case, ran.checks)
     assert not problems, f"{problems}\n{ran.output}"
@@ -678,6 +879,22 @@ def test_third_held_out_provider_answer(
 
 @pytest.mark.parametrize("case", OLLAMA_3, ids=[c.answer for c in OLLAMA_3])
 def test_third_held_out_ollama_answer(case: OllamaCase, pytester: pytest.Pytester) -> None:
+    _run_ollama_place_case(case, pytester)
+
+
+@pytest.mark.parametrize("case", PROVIDERS_4, ids=_ids(PROVIDERS_4))
+def test_fourth_held_out_provider_answer(
+    case: Case, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _run_provider_case(case, pytester, monkeypatch)
+
+
+@pytest.mark.parametrize("case", OLLAMA_4, ids=[c.answer for c in OLLAMA_4])
+def test_fourth_held_out_ollama_answer(case: OllamaCase, pytester: pytest.Pytester) -> None:
+    _run_ollama_place_case(case, pytester)
+
+
+def _run_ollama_place_case(case: OllamaCase, pytester: pytest.Pytester) -> None:
     if case.place == "model":
         routes = {"POST /api/show": published(case.answer)}
         ran = ollama_table.replayed(pytester, routes, [case.model], met="POST /api/show")
@@ -696,6 +913,6 @@ def test_third_held_out_ollama_answer(case: OllamaCase, pytester: pytest.Pyteste
 
 
 def test_places_are_known() -> None:
-    cases = PROVIDERS + PROVIDERS_2 + PROVIDERS_3
+    cases = PROVIDERS + PROVIDERS_2 + PROVIDERS_3 + PROVIDERS_4
     assert {c.place for c in cases} <= set(PLACES)
     assert all(published(c.answer).status >= 400 for c in cases)
