@@ -26,7 +26,24 @@ rows of the provider table and five of the Ollama table.
 The fourth set (``heldout4--*``: LiteLLM, Perplexity's edge, Cloudflare AI Gateway, nginx, an
 OpenAI organization header, Anthropic, Gemini's free tier and UNAUTHENTICATED, Groq's daily
 tokens, Fireworks, OpenRouter's key limit, Ollama runner crashes) was committed with its
-expectations after the third set's fixes and before its first run.
+expectations after the third set's fixes and before its first run (commit dfaa971): 10 of 19
+fully right (53%), 5 partly, 4 wrong ("wrong": a wrong status or a phrase the case forbids).
+Fully right: litellm-401, gemini-429 smoke skip, groq-429 tokens per day (headroom and smoke),
+fireworks-404 not deployed (listed but refused), anthropic-400 organization disabled (the
+fallback), gemini-401 UNAUTHENTICATED, Ollama segfault, tokenizer merges, failed context.
+Wrong: both OpenAI organization 401s ("set a valid key" for an OpenAI-Organization header the
+key does not match: error.code was shown, not read); Perplexity's and nginx's HTML pages shown as
+markup and scripts (status and fix right). Partly: Gemini's free-tier limit 0 (the Help link
+not offered, "limit: 0" not shown), Anthropic's "x-api-key header is required" (a new key
+offered, not "key not received"), Cloudflare's errors[] envelope unread ("HTTP 401"), OpenRouter's
+403 key limit (the answer's page not offered; "its permissions do not cover this model" guessed),
+Ollama's unknown pre-tokenizer (the log, not the upgrade). After the fixes (an HTML page by its
+title, Cloudflare's errors[].message, Gemini's google.rpc.Help links, OpenAI's organization
+codes, 502 as the gateway's answer, a 403 for a listed model offers the answer's page, the
+pre-tokenizer as a model too new): 17 of 19, none wrong; the two left are told apart from a
+rightly refused key only by words of the message (xfail, strict). Rows from this set:
+openai-401-invalid-organization, openai-401-mismatched-organization (was "not reachable"),
+local-502-bad-gateway, ollama-generate-500-unknown-pre-tokenizer.
 """
 
 from __future__ import annotations
@@ -515,6 +532,11 @@ PROVIDERS_3 = [
 
 #: the fourth set (files ``heldout4--*``): written, with their expectations, after the third set's
 #: fixes, committed before the first run
+#: told apart from a rightly refused key or a plain rate limit only by words of the message
+WORDS_ONLY = {
+    "heldout4--gemini-429-free-tier-limit-0@smoke:headroom": "'limit: 0' is only in the message",
+    "heldout4--anthropic-401-x-api-key-required@listing:auth": "authentication_error, as a bad key",
+}
 PROVIDERS_4 = [
     Case(
         "heldout4--litellm-401-invalid-proxy-token",
@@ -882,7 +904,18 @@ def test_third_held_out_ollama_answer(case: OllamaCase, pytester: pytest.Pyteste
     _run_ollama_place_case(case, pytester)
 
 
-@pytest.mark.parametrize("case", PROVIDERS_4, ids=_ids(PROVIDERS_4))
+@pytest.mark.parametrize(
+    "case",
+    [
+        (
+            pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=WORDS_ONLY[i]))
+            if i in WORDS_ONLY
+            else c
+        )
+        for c, i in zip(PROVIDERS_4, _ids(PROVIDERS_4))
+    ],
+    ids=_ids(PROVIDERS_4),
+)
 def test_fourth_held_out_provider_answer(
     case: Case, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -128,6 +128,7 @@ for ident, answer in [
     ("ollama-generate-503-busy", "ollama--503-server-busy"),
     ("ollama-generate-503-unavailable", "heldout2--ollama-503-cloud-overloaded"),
     ("ollama-generate-500-too-new", "heldout3--ollama-500-not-supported-version"),
+    ("ollama-generate-500-unknown-pre-tokenizer", "heldout4--ollama-500-unknown-pre-tokenizer"),
     ("ollama-generate-500-gpu-buffer", "heldout3--ollama-500-cuda0-buffer"),
     ("ollama-generate-500-runner-stopped", "heldout3--ollama-500-runner-stopped"),
     ("ollama-generate-401-unauthorized", "heldout3--ollama-401-cloud-unauthorized"),

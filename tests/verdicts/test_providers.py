@@ -212,6 +212,15 @@ def register(ident: str | Sequence[str], scenario: Scenario) -> None:
 register("openai-401-invalid-key", listing_answers("openai", "openai--401-invalid-api-key"))
 register("openai-401-key-not-received", listing_answers("openai", "openai--401-no-api-key"))
 register("openai-401-no-organization", listing_answers("openai", "openai--401-no-organization"))
+ORGANIZATION = {"organization": '"org-REDACTED"'}  # sent as the OpenAI-Organization header
+register(
+    "openai-401-invalid-organization",
+    listing_answers("openai", "heldout4--openai-401-invalid-organization", extra=ORGANIZATION),
+)
+register(
+    "openai-401-mismatched-organization",
+    listing_answers("openai", "heldout4--openai-401-mismatched-organization", extra=ORGANIZATION),
+)
 register(
     "openai-401-missing-scope",
     listing_answers("openai", "heldout3--openai-401-missing-scope-listing"),
@@ -445,6 +454,7 @@ register(
     call_answers("mistral", "gpt-4o-mini", "heldout--mistral-401-model-not-activated"),
 )
 register("fireworks-500-listing", listing_answers("fireworks", "fireworks--500-listing"))
+register("local-502-bad-gateway", listing_answers("local", "heldout4--nginx-502-bad-gateway"))
 register("fireworks-401-apigee-fault", listing_answers("fireworks", "heldout--fireworks-401-fault"))
 
 # -- no (whole) answer ---------------------------------------------------------------------------

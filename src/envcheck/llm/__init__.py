@@ -19,6 +19,7 @@ from envcheck.llm._errors import (
     KEY_INVALID,
     KEY_PAGES,
     LIMITS_PAGES,
+    ORGANIZATION_CODES,
     STATUS_PAGES,
     AuthenticationFailed,
     BadRequest,
@@ -53,6 +54,7 @@ from envcheck.llm._retry import RetryPolicy, call_with_retry
 __all__ = [
     "BILLING_PAGES",
     "KEY_INVALID",
+    "ORGANIZATION_CODES",
     "KEY_PAGES",
     "LIMITS_PAGES",
     "STATUS_PAGES",

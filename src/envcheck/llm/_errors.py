@@ -209,6 +209,7 @@ class Detail:
     inner_code: str = ""  # Azure error.innererror.code
     filtered: list[str] = field(default_factory=list)  # Azure content_filter_result, filtered
     json: bool = False  # the body was JSON (a proxy's text page is not)
+    links: list[str] = field(default_factory=list)  # Gemini google.rpc.Help links[].url
 
     def fields(self) -> str:
         """The structured fields that decided, e.g. ``error.type=rate_limit_error``."""
@@ -223,7 +224,8 @@ class Detail:
     @property
     def urls(self) -> list[str]:
         """The links the answer gives (a verification page, a console, the docs)."""
-        return [u.rstrip(".,;:") for u in _URL.findall(self.message)]
+        said = [u.rstrip(".,;:") for u in _URL.findall(self.message)]
+        return self.links + [u for u in said if u not in self.links]
 
 
 def _text(value: Any) -> str:
@@ -252,7 +254,7 @@ def detail(body: Any) -> Detail:
         try:
             body = json.loads(body)
         except ValueError:
-            return Detail(message=redact.clean(body.strip(), 300))
+            return Detail(message=redact.clean(_page_title(body), 300))
     found = Detail(json=True)
     if isinstance(body, list) and body and isinstance(body[0], Mapping):
         body = body[0]  # Gemini streaming errors come as a one-element array
@@ -263,6 +265,11 @@ def detail(body: Any) -> Detail:
         found.message = _text(fault["faultstring"])
         errorcode = (fault.get("detail") or {}).get("errorcode")
         found.code = _code(errorcode) if isinstance(errorcode, str) else ""
+        return found
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], Mapping):
+        # Cloudflare's API envelope: {"success": false, "errors": [{"code": 10000, "message"}]}
+        found.message = _text(errors[0].get("message"))
         return found
     error = body.get("error", body)
     if isinstance(error, str):  # Ollama, xAI, vLLM's auth: {"error": "..."}
@@ -289,9 +296,26 @@ def detail(body: Any) -> Detail:
     return found
 
 
+def _page_title(text: str) -> str:
+    """A text answer as shown: an HTML page (a proxy's or an edge's error page) by its title,
+    not its markup and scripts."""
+    stripped = text.strip()
+    if not stripped.startswith("<"):
+        return stripped
+    title = _TITLE.search(stripped)
+    return " ".join(title.group(1).split()) if title else "an HTML page"
+
+
+_TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
 def _gemini_detail(item: Mapping[str, Any], found: Detail) -> None:
     kind = str(item.get("@type", ""))
-    if kind == _RPC + "RetryInfo":
+    if kind == _RPC + "Help":
+        for link in item.get("links") or []:
+            if isinstance(link, Mapping) and link.get("url"):
+                found.links.append(str(link["url"]))
+    elif kind == _RPC + "RetryInfo":
         found.retry_delay = duration(str(item.get("retryDelay", "")))
     elif kind == _RPC + "QuotaFailure":
         for violation in item.get("violations") or []:
@@ -342,6 +366,15 @@ def classify(
                 "gateway in between drops the Authorization header, or base_url redirects",
                 "send a request by hand and compare: curl -sS -H 'Authorization: Bearer $KEY' "
                 "<base_url>/models; set NO_PROXY for this host or fix the proxy",
+            )
+        if d.code in ORGANIZATION_CODES:
+            return made(
+                AuthenticationFailed,
+                f"the OpenAI-Organization header (organization, or OPENAI_ORG_ID) names an "
+                f"organization this key does not belong to (error.code={d.code})",
+                "set organization to the key's own organization id "
+                "(platform.openai.com/settings/organization/general), or remove it "
+                "(unset OPENAI_ORG_ID) to use the key's default organization",
             )
         if d.code == "no_organization":
             return made(
@@ -402,6 +435,13 @@ def classify(
         return made(Overloaded, None, "the service is unavailable for now; retry later")
     if status in (408, 504) or d.type == "DEADLINE_EXCEEDED":
         return made(ProviderTimeout, "the provider (or a gateway) gave up waiting", None)
+    if status == 502:
+        return made(
+            ServerError,
+            "HTTP 502 (Bad Gateway) comes from a proxy or gateway in front of the service: the "
+            "server behind it did not answer it",
+            "a provider-side failure; check its status page and retry later",
+        )
     if status >= 500:
         return made(
             ServerError, None, "a provider-side failure; check its status page and retry later"
@@ -455,6 +495,9 @@ _MODEL_UNAVAILABLE = {
     "OperationNotSupported": "the deployment's model does not support this operation (error.code="
     "OperationNotSupported): chat completions need a chat model",
 }
+
+#: OpenAI's 401 codes for an OpenAI-Organization header that the key does not match
+ORGANIZATION_CODES = {"invalid_organization", "mismatched_organization"}
 
 #: a 401 that says which credential is wrong (the key itself), as opposed to one that refuses a
 #: credential it recognised (a restricted key's scopes, an OAuth token where a key belongs)

@@ -175,7 +175,11 @@ _GPU_MEMORY = re.compile(
 )
 #: the model file is newer than this Ollama ("this model is not supported by your version of
 #: Ollama. You may need to upgrade", the text Ollama's server gives a format it cannot load)
-_TOO_NEW = re.compile(r"not supported by your version of Ollama")
+#: llama.cpp's loader names a pre-tokenizer its vocabulary code lacks ("error loading model
+#: vocabulary: unknown pre-tokenizer type: 'refact'"): a model converted for a newer llama.cpp
+_TOO_NEW = re.compile(
+    r"not supported by your version of Ollama|unknown pre-tokenizer type: '[^']+'"
+)
 LOG_COMMAND = ["journalctl", "-u", "ollama", "--no-pager", "-n", "100"]
 UPGRADE = "curl -fsSL https://ollama.com/install.sh | sh"
 

@@ -123,7 +123,9 @@ def _limited(
     quota = isinstance(exc, llm.QuotaExhausted)
     text = exc.hint or f"lower `rpm` for {p.name} in [tool.envcheck.providers], or wait"
     links = [u for u in exc.detail.urls if u not in text]
-    if not p.vendor and links:  # another service's own page, as its answer gives it
+    if exc.detail.links:  # the pages a structured field of the answer names (Gemini's Help)
+        links = [u for u in exc.detail.links if u not in text]
+    if (not p.vendor or exc.detail.links) and links:  # the service's own page, as it gives it
         text += f" (the answer links {links[0]})"
     ask = "whoever pays for the account" if quota else None
     steps: list[Step] = [Manual(text, ask=ask)]
@@ -236,6 +238,8 @@ def _compare_by_hand(p: Provider) -> Fix:
 def _key_fix(p: Provider, exc: llm.AuthenticationFailed) -> Fix:
     if exc.detail.code == "no_organization" and exc.hint:
         return Fix([Manual(exc.hint, ask="an owner of the OpenAI organization")], text=exc.hint)
+    if exc.detail.code in llm.ORGANIZATION_CODES and exc.hint:
+        return Fix([Manual(exc.hint)], text=exc.hint)
     variable = p.key_variable or f"api_key in {p.table}"
     text = f"set a valid key: export {variable}=...  ({p.key_page})"
     if not p.key_variable:
@@ -358,7 +362,12 @@ def _forbidden_for_model(p: Provider, exc: llm.ProviderError, summary: str) -> C
         f"{p.table}"
     )
     ask = f"whoever manages the {p.label} account"
-    return CheckFailed(summary, why=why, fix=Fix([Manual(text, ask=ask)], text=text))
+    steps: list[Step] = [Manual(text, ask=ask)]
+    # the answer's own pages (a key's limits, a model's terms): it may say why, in its words
+    steps += [Manual(f"or do what the answer says: {url}") for url in exc.detail.urls[:1]]
+    return CheckFailed(
+        summary, why=why, fix=Fix(steps, text="; ".join(step.render() for step in steps))
+    )
 
 
 def _listing_refused(p: Provider, exc: llm.ProviderError, summary: str) -> CheckFailed:
