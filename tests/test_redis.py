@@ -156,7 +156,7 @@ url = "http://127.0.0.1:6379/0"
             "  FAIL  redis/stopped.reachable: connection refused at 127.0.0.1:*",
             "        fix: start Redis: sudo systemctl start redis-server*",
             "  FAIL  redis/silent.reachable: 127.0.0.1:* accepted the connection but did not "
-            "answer",
+            "answer*",
             "  FAIL  redis/ssh.reachable: 127.0.0.1:* is not Redis: it answered like SSH "
             "('SSH-2.0-OpenSSH_9.2*",
             "  FAIL  redis/typo.reachable: tool.envcheck.redis.typo.url is not a valid Redis URL: "

@@ -65,8 +65,8 @@ def nothing_listens(exc: BaseException) -> bool:
 
 def looks_like(reply: bytes) -> str | None:
     """Which protocol a first answer is, from its bytes: ``PostgreSQL``, ``SSH``, ``TLS``,
-    ``HTTP`` or ``Redis`` (``None``: none of them). The one place both the postgres and the
-    redis components (and plugins) recognise what answered.
+    ``HTTP``, ``Redis`` or ``MySQL`` (``None``: none of them). The one place both the postgres
+    and the redis components (and plugins) recognise what answered.
 
     - PostgreSQL answers its SSLRequest with exactly one byte, ``S`` or ``N``, and then waits for
       the client (or, to a startup packet, with a framed ErrorResponse ``E`` + length + fields);
@@ -78,7 +78,10 @@ def looks_like(reply: bytes) -> str | None:
       an HTML page;
     - Redis answers in RESP: a simple string ``+``, an error ``-`` (``-ERR``, ``-NOAUTH``,
       ``-DENIED``), a bulk string ``$``, an array ``*`` or an integer ``:``, each line ending in
-      CRLF.
+      CRLF;
+    - MySQL and MariaDB greet first with a handshake packet: a 3-byte little-endian length, the
+      sequence number 0, protocol version 10, then the server's version, NUL-terminated
+      (MySQL's client/server protocol, Protocol::Handshake).
     """
     if reply in (b"S", b"N") or _pg_error(reply):
         return "PostgreSQL"
@@ -90,6 +93,8 @@ def looks_like(reply: bytes) -> str | None:
         return "HTTP"  # a status line, or (to an HTTP/0.9-style request) an HTML page
     if reply[:1] in (b"+", b"-", b"$", b"*", b":") and reply.endswith(b"\r\n"):
         return "Redis"
+    if len(reply) > 5 and reply[3] == 0 and reply[4] == 10 and int.from_bytes(reply[:3], "little"):
+        return "MySQL"
     return None
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import shlex
 import socket
 import ssl
@@ -59,10 +60,13 @@ _NAME_MISMATCH = {62, 64}
 CLASSES = {
     "08": ("connection exception", "network or protocol"),
     "0A": ("feature not supported", "protocol"),
+    "22": ("data exception", "settings"),
+    "23": ("integrity constraint violation", "data"),
     "25": ("invalid transaction state", "server state"),
     "28": ("invalid authorization specification", "login"),
     "3D": ("invalid catalog name", "database"),
     "3F": ("invalid schema name", "privilege"),
+    "40": ("transaction rollback", "server state"),
     "42": ("syntax error or access rule violation", "privilege"),
     "53": ("insufficient resources", "capacity"),
     "54": ("program limit exceeded", "capacity"),
@@ -70,6 +74,7 @@ CLASSES = {
     "57": ("operator intervention", "server state"),
     "58": ("system error", "server"),
     "F0": ("configuration file error", "server"),
+    "P0": ("PL/pgSQL error", "server"),
     "XX": ("internal error", "server"),
 }
 
@@ -107,6 +112,10 @@ class Lookup:
     db_limit: int = -1
     max_connections: int | None = None
     in_use: int | None = None
+    #: a role whose name differs from the wanted one only in case
+    similar_role: str | None = None
+    #: the role's password is stored as an MD5 hash (``None``: not seen, only a superuser may)
+    md5_secret: bool | None = None
 
     @property
     def expired(self) -> bool:
@@ -119,7 +128,10 @@ SELECT r.rolname IS NOT NULL, coalesce(r.rolcanlogin, false), r.rolvaliduntil,
        {password}, coalesce(r.rolconnlimit, -1),
        d.datname IS NOT NULL, coalesce(d.datallowconn, true), coalesce(d.datistemplate, false),
        coalesce(d.datconnlimit, -1), current_setting('max_connections')::int,
-       (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int
+       (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int,
+       (SELECT min(rolname) FROM pg_roles WHERE lower(rolname) = lower(%(user)s)
+        AND rolname <> %(user)s),
+       {md5}
 FROM (SELECT 1) AS one
 LEFT JOIN {roles} r ON r.rolname = %(user)s
 LEFT JOIN pg_database d ON d.datname = %(db)s
@@ -151,6 +163,7 @@ def look_up(t: Target, deadline: float, *, as_superuser: bool = True) -> Lookup 
                 ).fetchone() == (True,)
                 query = _LOOKUP.format(
                     password="r.rolpassword IS NOT NULL" if superuser else "NULL::bool",
+                    md5="r.rolpassword LIKE 'md5%%'" if superuser else "NULL::bool",
                     roles="pg_authid" if superuser else "pg_roles",
                 )
                 row = conn.execute(query, {"user": t.user, "db": t.dbname}).fetchone()
@@ -195,6 +208,58 @@ def explain_failure(
     return _explain(t, sqlstate or "", message, detail, stage, routine, can_create_db, lookup)
 
 
+#: a server message that names the setting it refuses (guc.c: ``parameter "%s"``,
+#: ``configuration parameter "%s"``)
+_PARAMETER = re.compile(r'parameter "([^"]+)"')
+#: ``-c name=value`` / ``--name=value`` in libpq's ``options``
+_OPTION = re.compile(r"(?:-c\s*|--)([A-Za-z_][A-Za-z0-9_.]*)=")
+
+
+def startup_params(t: Target) -> tuple[tuple[str, str], ...]:
+    """What libpq adds to its startup packet besides user, database and application name:
+    ``options`` (the DSN's, else ``PGOPTIONS``) and ``client_encoding`` (else
+    ``PGCLIENTENCODING``; ``auto`` is resolved by libpq from the locale, not sent as such)."""
+    found = []
+    options = t.params.get("options") or os.environ.get("PGOPTIONS")
+    if options:
+        found.append(("options", options))
+    encoding = t.params.get("client_encoding") or os.environ.get("PGCLIENTENCODING")
+    if encoding and encoding.lower() != "auto":
+        found.append(("client_encoding", encoding))
+    return tuple(found)
+
+
+def startup_setting_refused(t: Target, code: str, message: str, detail: str) -> CheckFailed | None:
+    """The server ended the login over a setting the startup packet carried (``options`` or
+    ``client_encoding``): any SQLSTATE whose message names that setting."""
+    named = _PARAMETER.search(message)
+    if not code or named is None:
+        return None
+    name = named.group(1)
+    sent = dict(startup_params(t))
+    in_options = name.lower() in {n.lower() for n in _OPTION.findall(sent.get("options", ""))}
+    if name == "client_encoding" and "client_encoding" in sent:
+        where = (
+            "client_encoding in " + t.source
+            if t.params.get("client_encoding")
+            else "PGCLIENTENCODING"
+        )
+        change = f"set client_encoding to an encoding the server knows (UTF8) in {where}"
+    elif in_options:
+        where = f"options in {t.source}" if t.params.get("options") else "PGOPTIONS"
+        change = f"remove -c {name}=... from {where}"
+    else:
+        return None
+    class_name = CLASSES.get(code[:2], ("", ""))[0]
+    return CheckFailed(
+        f"the server refuses the setting {name} that {where} sends at login "
+        f"(SQLSTATE {code}{': ' + class_name if class_name else ''})",
+        why="libpq puts it in the startup packet; the server applies it before the session "
+        "starts and ends the login when it cannot" + _said(message, detail),
+        fix=fix(t.edit_setting(change), text=change),
+    )
+
+
 def _explain(
     t: Target,
     code: str,
@@ -208,8 +273,11 @@ def _explain(
     similar: list[str] | None = None,
 ) -> CheckFailed:
     said = _said(message, detail)
+    refused = startup_setting_refused(t, code, message, detail)
+    if refused is not None:
+        return refused
     if code == "28P01":
-        return wrong_password(t, said, lookup)
+        return wrong_password(t, said, lookup, asked)
     if code == "28000" and (stage == AUTHENTICATED or routine == "InitializeSessionUserId"):
         return role_refused(t, said, lookup)
     if code == "28000" and routine == "auth_failed":
@@ -218,7 +286,7 @@ def _explain(
         return pg_hba_refuses(t, said, ssl_helps=None)
     if code == "3D000":
         return missing_database(t, said, can_create_db, similar)
-    if code == "42501":
+    if code == "42501" and routine in ("CheckMyDatabase", ""):
         grant = f"GRANT CONNECT ON DATABASE {ident(t.dbname)} TO {ident(t.user)}"
         step = t.superuser_sql(grant)
         return CheckFailed(
@@ -249,6 +317,52 @@ def _explain(
             ),
         )
     return login_fallback(t, code, message, detail)
+
+
+_ROLE_SETTINGS = """
+SELECT CASE WHEN s.setrole = 0 THEN 'database' WHEN s.setdatabase = 0 THEN 'user'
+            ELSE 'database user' END, c
+FROM pg_db_role_setting s, unnest(s.setconfig) AS c
+WHERE s.setrole IN (0, (SELECT oid FROM pg_roles WHERE rolname = %(user)s))
+  AND s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = %(db)s))
+  AND NOT (s.setrole = 0 AND s.setdatabase = 0)
+"""
+
+
+def setting_breaks_login(
+    t: Target, code: str, message: str, detail: str, deadline: float
+) -> CheckFailed | None:
+    """A login that fails after authentication with a SQLSTATE no verdict covers: a setting of
+    the role or the database (ALTER ROLE/DATABASE ... SET), applied at every login, whose value
+    the server's message quotes (``could not access file "x"``), read as a superuser."""
+    import psycopg
+
+    quoted = set(re.findall(r'"([^"]+)"', message + " " + detail))
+    if not quoted or deadline - time.monotonic() < 0.5:
+        return None
+    kwargs = t.connect_kwargs("envcheck diagnosis", deadline - time.monotonic())
+    kwargs.update(user=SUPERUSER, password="", dbname="postgres", target_session_attrs="any")
+    try:
+        with psycopg.connect(**kwargs) as conn:
+            rows = conn.execute(_ROLE_SETTINGS, {"user": t.user, "db": t.dbname}).fetchall()
+    except psycopg.Error:
+        return None
+    for scope, config in rows:
+        name, _, value = str(config).partition("=")
+        values = {v.strip().strip("'\"") for v in value.split(",")}
+        if name in quoted or values & quoted:
+            statement = _RESET[scope].format(user=ident(t.user), dbname=ident(t.dbname), name=name)
+            step = t.superuser_sql(statement)
+            class_name = CLASSES.get(code[:2], ("", ""))[0]
+            return CheckFailed(
+                f"every login of {t.login} fails on the setting {name} = {value} "
+                f"{setting_place(t, scope)} (SQLSTATE {code}"
+                + (f": {class_name})" if class_name else ")"),
+                why="the server applies the role's and the database's settings at each login and "
+                "ends the session when one fails (looked up as postgres)" + _said(message, detail),
+                fix=fix(step, text=f"as a superuser (or the role's owner): {step.render()}"),
+            )
+    return None
 
 
 def login_fallback(t: Target, code: str, message: str, detail: str = "") -> CheckFailed:
@@ -285,12 +399,16 @@ def _set_password(t: Target) -> Manual:
     )
 
 
-def wrong_password(t: Target, said: str, lookup: Lookup | None) -> CheckFailed:
+def wrong_password(
+    t: Target, said: str, lookup: Lookup | None, asked: int | None = None
+) -> CheckFailed:
     """28P01: the password is wrong, the role is missing, or its password expired or is unset;
     the server does not say which, the lookup does."""
     create = t.superuser_sql(f"CREATE ROLE {ident(t.user)} LOGIN")
     valid = t.superuser_sql(f"ALTER ROLE {ident(t.user)} VALID UNTIL 'infinity'")
     looked = f" (looked up as {lookup.by})" if lookup else ""
+    if lookup is not None and not lookup.role_exists and lookup.similar_role:
+        return _other_case(t, lookup, said)
     if lookup is not None and not lookup.role_exists:
         return CheckFailed(
             f"role {t.user!r} does not exist on {t.address}",
@@ -316,6 +434,22 @@ def wrong_password(t: Target, said: str, lookup: Lookup | None) -> CheckFailed:
             f"role {t.user!r} has no password, so password logins fail at {t.address}",
             why=f"the role exists but no password was ever set{looked}" + said,
             fix=fix(_set_password(t)),
+        )
+    if lookup is not None and lookup.md5_secret and asked == 10:
+        again = "PGOPTIONS='-c password_encryption=scram-sha-256' " + t.as_superuser(
+            chr(92) + "password " + ident(t.user)
+        )
+        return CheckFailed(
+            f"role {t.user!r} has its password stored as an MD5 hash, and the server asks for "
+            f"scram-sha-256 at {t.address}",
+            why="SCRAM authentication cannot check a password stored as an MD5 hash, so every "
+            f"password fails (28P01) until it is set again as SCRAM{looked}" + said,
+            fix=fix(
+                Manual(
+                    f"set the password again, hashed with SCRAM: {again}",
+                    ask="whoever manages the role (or a superuser)",
+                )
+            ),
         )
     if lookup is not None:
         return CheckFailed(
@@ -346,11 +480,24 @@ def wrong_password(t: Target, said: str, lookup: Lookup | None) -> CheckFailed:
     )
 
 
+def _other_case(t: Target, lookup: Lookup, said: str) -> CheckFailed:
+    other = lookup.similar_role
+    return CheckFailed(
+        f"role {t.user!r} does not exist on {t.address}; role {other!r} does: the names differ "
+        "only in case",
+        why="libpq sends the user name as written (a URL or user= keeps its case) and role names "
+        f"are case-sensitive (looked up as {lookup.by})" + said,
+        fix=fix(t.edit_setting(f"set the user to {other} in {t.source_of('user')}")),
+    )
+
+
 def role_refused(t: Target, said: str, lookup: Lookup | None) -> CheckFailed:
     """28000 after authentication: the role does not exist or is NOLOGIN."""
     create = t.superuser_sql(f"CREATE ROLE {ident(t.user)} LOGIN")
     allow = t.superuser_sql(f"ALTER ROLE {ident(t.user)} LOGIN")
     looked = f" (looked up as {lookup.by})" if lookup else ""
+    if lookup is not None and not lookup.role_exists and lookup.similar_role:
+        return _other_case(t, lookup, said)
     if lookup is not None and not lookup.role_exists:
         return CheckFailed(
             f"role {t.user!r} does not exist on {t.address}",
@@ -389,6 +536,23 @@ def method_failed(t: Target, said: str, asked: int | None) -> CheckFailed:
     cert, gss) or hands the password to another service (ldap, pam, radius)."""
     line = _hba_line(t)
     reload = t.superuser_sql("SELECT pg_reload_conf()")
+    cert = client_certificate(t)[0]
+    cn = certificate_cn(cert) if cert and "certificate" in said else None
+    if cert and cn is not None and cn != t.user:
+        return CheckFailed(
+            f"the client certificate {cert} is for CN={cn}, and the server's cert "
+            f"authentication wants CN={t.user}",
+            why="pg_hba.conf's cert method (or clientcert=verify-full) logs in the user whose "
+            "name is the certificate's CN, unless a pg_ident.conf map says otherwise" + said,
+            fix=fix(
+                Manual(
+                    f"use a client certificate whose CN is {t.user} (sslcert=, sslkey= in "
+                    f"{t.source}), or ask for a pg_ident.conf map from CN {cn} to {t.user} "
+                    "(map= on the pg_hba.conf line)",
+                    ask=ADMIN,
+                )
+            ),
+        )
     if asked == 3:
         summary = (
             f"the server checked {t.user!r}'s password with an outside service (ldap, pam, "
@@ -702,6 +866,142 @@ def _root_cert(t: Target) -> str:
     return found or str(Path.home() / ".postgresql" / "root.crt")
 
 
+def client_certificate(t: Target) -> tuple[str | None, str | None]:
+    """The client certificate and key libpq would use: sslcert/sslkey (PGSSLCERT/PGSSLKEY),
+    else ~/.postgresql/postgresql.crt and .key when they exist."""
+    home = Path.home() / ".postgresql"
+    cert = t.params.get("sslcert") or os.environ.get("PGSSLCERT")
+    key = t.params.get("sslkey") or os.environ.get("PGSSLKEY")
+    if not cert and (home / "postgresql.crt").is_file():
+        cert = str(home / "postgresql.crt")
+    if not key and cert:
+        key = str(home / "postgresql.key")
+    return cert, key
+
+
+def certificate_cn(path: str) -> str | None:
+    """The common name of the PEM certificate at ``path`` (``None``: unreadable)."""
+    try:
+        import _ssl  # the decoder behind SSLSocket.getpeercert(), for a file
+
+        decoded: Any = _ssl._test_decode_cert(path)  # type: ignore[attr-defined]
+    except (OSError, ssl.SSLError, AttributeError):
+        return None
+    for rdn in decoded.get("subject", ()):
+        for name, value in rdn:
+            if name == "commonName":
+                return str(value)
+    return None
+
+
+#: libpq's own words (fe-secure-openssl.c, fe-connect.c) for a failure on the client's side,
+#: before or during TLS: (words, the keyword at fault, what is wrong)
+_CLIENT_SIDE = (
+    (
+        "certificate present, but not private key file",
+        "sslkey",
+        "libpq found the client certificate but not its private key file",
+    ),
+    ("could not load private key file", "sslkey", "libpq could not load the private key file"),
+    ("could not open certificate file", "sslcert", "libpq could not open the client certificate"),
+    ("could not read certificate file", "sslcert", "libpq could not read the client certificate"),
+    (
+        "could not read root certificate file",
+        "sslrootcert",
+        "the root certificate file is not one libpq can read (no PEM certificate in it)",
+    ),
+    (
+        "could not load ssl certificate revocation list",
+        "sslcrl",
+        "libpq could not read the certificate revocation list",
+    ),
+)
+_QUOTED_FILE = re.compile(r'file "([^"]+)"')
+
+
+def client_side(t: Target, libpq: str) -> CheckFailed | None:
+    """libpq stopped on this side, for a file or a setting of the connection string: the
+    keyword is named from libpq's own words (no server was asked)."""
+    low = libpq.lower()
+    quoted = _QUOTED_FILE.search(libpq)
+    path = quoted.group(1) if quoted else None
+    if "private key file" in low and "group or world access" in low:
+        key = path or client_certificate(t)[1] or "the key file"
+        chmod = Command(["chmod", "600", key])
+        return CheckFailed(
+            f"libpq refuses the private key file {key}: it has group or world access",
+            why="libpq uses a client key only when group and others cannot read it (0600, or "
+            "0640 owned by root)",
+            fix=fix(chmod, text=f"chmod 600 {key}"),
+        )
+    for words, keyword, what in _CLIENT_SIDE:
+        if words in low:
+            named = f" {path}" if path else ""
+            return CheckFailed(
+                f"{what}{named} ({keyword} in {t.source_of(keyword)})",
+                why=f"libpq stops before logging in; libpq said: {libpq}",
+                fix=fix(t.edit_setting(f"set {keyword}= a readable file of the right kind")),
+            )
+    if "alert protocol version" in low or "unsupported protocol" in low:
+        bounds = [
+            f"{k}={t.params[k]}"
+            for k in ("ssl_min_protocol_version", "ssl_max_protocol_version")
+            if t.params.get(k)
+        ]
+        own = ", ".join(bounds) or "libpq's defaults (TLSv1.2 and up)"
+        return CheckFailed(
+            f"the TLS versions this client allows ({own}) and those of {t.address} do not meet",
+            why=f"the TLS handshake found no common protocol version; libpq said: {libpq}",
+            fix=fix(
+                t.edit_setting(
+                    (
+                        "drop or lower ssl_min_protocol_version"
+                        if any(b.startswith("ssl_min") for b in bounds)
+                        else "set ssl_min_protocol_version / ssl_max_protocol_version to versions "
+                        "the server allows"
+                    ),
+                ),
+                ask_admin(
+                    "or allow this TLS version on the server (ssl_min_protocol_version, "
+                    "ssl_max_protocol_version in postgresql.conf)"
+                ),
+            ),
+        )
+    cert = client_certificate(t)[0]
+    if "alert unknown ca" in low or "alert bad certificate" in low:
+        return CheckFailed(
+            f"{t.address} does not trust the client certificate {cert or '(none set)'}",
+            why="the server checks client certificates against its ssl_ca_file and refused this "
+            f"one during the TLS handshake; libpq said: {libpq}",
+            fix=fix(
+                Manual(
+                    "get a client certificate signed by the CA in the server's ssl_ca_file and "
+                    "set sslcert= and sslkey= to it",
+                    ask=ADMIN,
+                )
+            ),
+        )
+    if "alert certificate required" in low:
+        return CheckFailed(
+            f"{t.address} requires a client certificate, and this client sends none",
+            why="the server asks for a client certificate in the TLS handshake; libpq said: "
+            + libpq,
+            fix=fix(
+                Manual("set sslcert= and sslkey= to this client's certificate and key", ask=ADMIN)
+            ),
+        )
+    if "protocol version" in low and (
+        t.params.get("min_protocol_version") or "min_protocol_version" in low
+    ):
+        return CheckFailed(
+            f"{t.address} speaks an older protocol version than min_protocol_version="
+            f"{t.params.get('min_protocol_version', '?')} asks for",
+            why=f"libpq refuses a server below min_protocol_version; libpq said: {libpq}",
+            fix=fix(t.edit_setting("drop min_protocol_version (or set it to 3.0)")),
+        )
+    return None
+
+
 def verifies(t: Target) -> bool:
     """Whether libpq verifies the server's certificate: verify-ca and verify-full, and
     ``require`` when a root certificate file exists (libpq's documented rule)."""
@@ -715,6 +1015,12 @@ def tls_context(t: Target) -> ssl.SSLContext:
     """The TLS settings libpq uses for ``t.sslmode`` (verification for verify-*, and for
     require with a root certificate file)."""
     context = ssl.create_default_context()
+    cert, key = client_certificate(t)
+    if cert and os.path.isfile(cert):
+        try:  # libpq sends it when the server asks; its own failures are read from libpq's text
+            context.load_cert_chain(cert, key if key and os.path.isfile(key) else None)
+        except (OSError, ssl.SSLError):
+            pass
     if not verifies(t):
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
@@ -765,7 +1071,11 @@ def _certificate_failure(t: Target, exc: ssl.SSLCertVerificationError) -> CheckF
 def _attempts(t: Target, deadline: float) -> tuple[dict[str, _pgwire.Attempt | None], bool]:
     """Both attempts; returns them by kind and whether the server offers SSL."""
     login: dict[str, Any] = dict(
-        user=t.user, dbname=t.dbname, password=t.password, deadline=deadline
+        user=t.user,
+        dbname=t.dbname,
+        password=t.password,
+        deadline=deadline,
+        startup=startup_params(t),
     )
     found: dict[str, _pgwire.Attempt | None] = {}
     offered = False
@@ -788,6 +1098,9 @@ def diagnose_login(t: Target, exc: Exception, deadline: float) -> CheckFailed:
         "envcheck's own login in)",
         fix=fix(Manual(f"check {t.source}; compare with: {t.psql()}")),
     )
+    said_here = client_side(t, " ".join(str(exc).split()))
+    if said_here is not None:
+        return said_here
     if t.sslmode in ("verify-ca", "verify-full"):
         root = _root_cert(t)
         if root != "system" and not os.path.isfile(str(root)):
@@ -859,6 +1172,10 @@ def diagnose_login(t: Target, exc: Exception, deadline: float) -> CheckFailed:
     needs_lookup = code in ("28P01", "28000", "55000", "53300")
     lookup = look_up(t, deadline) if needs_lookup else None
     can_create, similar = _can_create_db(t) if code == "3D000" else (None, [])
+    if code and chosen.stage == AUTHENTICATED and code[:2] not in ("28", "3D", "53", "57"):
+        from_settings = setting_breaks_login(t, code, chosen.message, chosen.detail, deadline)
+        if from_settings is not None:
+            return from_settings
     return _explain(
         t,
         code,
@@ -934,6 +1251,23 @@ def _client_refused(
     """The server let envcheck's probe in, so libpq stopped for a rule of the connection
     string: ``target_session_attrs``, ``channel_binding``, ``require_auth``."""
     got_in = [a for a in attempts.values() if a is not None and a.stage == _pgwire.READY]
+    if got_in and (t.params.get("sslnegotiation") or os.environ.get("PGSSLNEGOTIATION")) == (
+        "direct"
+    ):
+        version = got_in[0].status.get("server_version", "")
+        major = version.split(".")[0]
+        older = major.isdigit() and int(major) < 17
+        return CheckFailed(
+            f"sslnegotiation=direct, and {t.address} "
+            + (
+                f"is PostgreSQL {version}: direct SSL needs PostgreSQL 17 or later"
+                if older
+                else "let envcheck in with the usual SSL negotiation only"
+            ),
+            why="with sslnegotiation=direct libpq starts TLS at once instead of asking with "
+            f"SSLRequest; libpq said: {' '.join(str(exc).split())}",
+            fix=fix(t.edit_setting("drop sslnegotiation=direct (or set sslnegotiation=postgres)")),
+        )
     wanted = t.params.get("target_session_attrs") or os.environ.get("PGTARGETSESSIONATTRS")
     if got_in and wanted in ("read-write", "primary"):
         status = got_in[0].status

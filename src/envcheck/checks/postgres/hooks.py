@@ -13,6 +13,8 @@ import functools
 import glob
 import math
 import os
+import re
+import sys
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -165,11 +167,44 @@ def _sockets(directory: str) -> list[str]:
     return sorted(glob.glob(os.path.join(glob.escape(directory), ".s.PGSQL.*[0-9]")))
 
 
+#: the longest Unix socket path the kernel takes (sockaddr_un.sun_path, less its NUL)
+_SUN_PATH_MAX = 107 if sys.platform.startswith("linux") else 103
+
+
 def _reach_socket(t: Target, cfg: PostgresConfig) -> Outcome:
     """A local socket: the directory, the socket file for the port, and whether it answers."""
     import socket as _socket
 
     path = os.path.join(t.host, f".s.PGSQL.{t.port}")
+    if len(os.fsencode(path)) > _SUN_PATH_MAX:
+        raise CheckFailed(
+            f"the socket path {path} is too long: {len(os.fsencode(path))} bytes, a Unix socket "
+            f"address holds at most {_SUN_PATH_MAX}",
+            why="libpq refuses it before connecting (Unix-domain socket path ... is too long); "
+            "the limit is the kernel's sockaddr_un",
+            fix=Fix(
+                [
+                    t.edit_setting(
+                        "set host=127.0.0.1 (TCP), or host= a shorter directory that holds the "
+                        "socket (a symlink to it, or a shorter unix_socket_directories)"
+                    )
+                ]
+            ),
+        )
+    if os.path.exists(t.host) and not os.path.isdir(t.host):
+        raise CheckFailed(
+            f"host={t.host} is not a directory: a host starting with / names the directory "
+            "of the server's socket",
+            why=f"libpq connects to {path}, and the system answers Not a directory",
+            fix=Fix(
+                [
+                    t.edit_setting(
+                        "set host= the directory that holds the server's socket (.s.PGSQL.PORT: "
+                        f"{', '.join(SOCKET_DIRS)} by default), or host=127.0.0.1 for TCP"
+                    )
+                ]
+            ),
+        )
     elsewhere = [s for d in dict.fromkeys((t.host, *SOCKET_DIRS)) for s in _sockets(d)]
     if not os.path.exists(path) and not cfg.required:
         raise _server.not_found("PostgreSQL", f"the socket {path}", CONFIGURE)
@@ -408,6 +443,16 @@ WHERE r.rolname = current_user
 """
 
 
+#: the extensions the default version of an extension requires that are not installed
+_MISSING_REQUIRED = """
+SELECT array_to_string(array(SELECT unnest(v.requires) EXCEPT SELECT extname FROM pg_extension),
+                       ', ')
+FROM pg_available_extension_versions v JOIN pg_available_extensions a
+  ON a.name = v.name AND a.default_version = v.version
+WHERE v.name = %s
+"""
+
+
 def extension_check(extension: str, instance: str, ctx: Context) -> Outcome:
     t = target(ctx, instance)
     with session(ctx, t) as conn:
@@ -424,11 +469,14 @@ def extension_check(extension: str, instance: str, ctx: Context) -> Outcome:
         ).fetchone()
         major = int(show(conn, "server_version_num")) // 10000
         may = conn.execute(_MAY_CREATE, (extension, extension)).fetchone()
+        missing = conn.execute(_MISSING_REQUIRED, (extension,)).fetchone()
     if installed:
         return ok(
             f"{extension} {text(installed[0])} installed in {t.dbname}", version=text(installed[0])
         )
     sql = f'CREATE EXTENSION IF NOT EXISTS "{extension}"'
+    if missing and missing[0]:  # it requires extensions not installed: CASCADE creates them
+        sql += " CASCADE"
     is_super, needs_super, trusted, can_create = may or (False, True, False, False)
     if is_super or (not needs_super and can_create) or (trusted and can_create):
         create: Step = t.sql(sql)
@@ -619,9 +667,20 @@ def _no_schema(conn: psycopg.Connection[Any], t: Target) -> CheckFailed:
 def _schema_refused(
     conn: psycopg.Connection[Any], t: Target, schema: str, exc: psycopg.Error
 ) -> CheckFailed:
-    """42501 on the probe table: which privilege on which schema, and who may grant it."""
-    row = conn.execute(_SCHEMA, (schema,)).fetchone()
+    """42501 on the probe table: which privilege on which object, and who may grant it. Only
+    the server's own privilege check (``aclcheck_error``: "permission denied for <kind> <name>")
+    names a privilege; a 42501 raised by anything else (an event trigger, a function) is shown
+    in the server's words."""
     said = str(getattr(exc.diag, "message_primary", "") or exc)
+    denied = _ACL_DENIED.fullmatch(said.strip())
+    if getattr(exc.diag, "source_function", None) != "aclcheck_error" or denied is None:
+        return _diagnose.query_failed(t, exc, "the write check's CREATE TABLE")
+    kind, name = denied.group(1), denied.group(2).strip('"')
+    if kind == "tablespace":
+        return _tablespace_refused(conn, t, name, said)
+    if kind != "schema":
+        return _diagnose.query_failed(t, exc, "the write check's CREATE TABLE")
+    row = conn.execute(_SCHEMA, (schema,)).fetchone()
     if schema in _SYSTEM_SCHEMAS:
         source = read_settings(conn, ("search_path",)).get("search_path", (0, "default"))[1]
         reset = _diagnose.reset_setting(t, "search_path", source)
@@ -657,6 +716,30 @@ def _schema_refused(
             [grant],
             text=f"as {owners}: {grant.render()}; or, if the application only writes tables "
             f"that exist, set {t.section}.write_check = false",
+        ),
+    )
+
+
+#: aclcheck_error's message (aclchk.c): "permission denied for schema app"
+_ACL_DENIED = re.compile(r"permission denied for ([a-z ]+?) (\S+)")
+
+
+def _tablespace_refused(
+    conn: psycopg.Connection[Any], t: Target, tablespace: str, said: str
+) -> CheckFailed:
+    """42501 on the tablespace that ``default_tablespace`` names for new tables."""
+    source = read_settings(conn, ("default_tablespace",)).get("default_tablespace", (0, ""))[1]
+    grant = t.superuser_sql(f"GRANT CREATE ON TABLESPACE {ident(tablespace)} TO {ident(t.user)}")
+    reset = _diagnose.reset_setting(t, "default_tablespace", source)
+    where = _diagnose.setting_place(t, source) if source else ""
+    return CheckFailed(
+        f"role {t.user} may not create tables in tablespace {tablespace}: no CREATE privilege "
+        f"on tablespace {tablespace}",
+        why=f"default_tablespace ({where}) sends new tables there; the server said: {said}",
+        fix=Fix(
+            [grant],
+            text=f"as the tablespace's owner or a superuser: {grant.render()}; or reset "
+            f"default_tablespace where it is set: {reset}",
         ),
     )
 

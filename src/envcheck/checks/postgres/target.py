@@ -5,6 +5,7 @@ and the commands and SQL steps that fixes print and send to it."""
 from __future__ import annotations
 
 import getpass
+import ipaddress
 import os
 import pwd
 import re
@@ -276,14 +277,16 @@ def target(ctx: Context, instance: str) -> Target:
     return parse_config(ctx.section, resolve, section, instance, rootdir=ctx.rootdir)
 
 
-def _invalid(source: str, what: str) -> CheckFailed:
+def _invalid(source: str, what: str, change: str | None = None) -> CheckFailed:
     return CheckFailed(
         f"{source} is not a valid PostgreSQL connection string: {what}",
         why="envcheck reads it with libpq's own parser, before any connection is made; its value "
         "is never shown (it holds the password)",
         fix=[
             Manual(
-                f"write {source} like {EXAMPLE} (or host=HOST port=5432 user=USER "
+                f"{change} in {source}"
+                if change
+                else f"write {source} like {EXAMPLE} (or host=HOST port=5432 user=USER "
                 f"dbname=DBNAME); {_pgdsn.ENCODE}"
             )
         ],
@@ -337,9 +340,11 @@ def parse_config(
     if addrs and not merged.get("host"):
         hosts = addrs
     problem = _address_problem(hosts, addrs, ports, bool(params.get("password")))
-    problem = problem or _choice_problem(merged)
     if problem:
         raise _invalid(source, problem)
+    choice = _choice_problem(merged)
+    if choice:
+        raise _invalid(source, *choice)
     if len(ports) == 1:
         ports = ports * len(hosts)
     candidates = tuple(
@@ -402,14 +407,60 @@ CHOICES = {
     ),
     "gssencmode": ("disable", "prefer", "require"),
     "channel_binding": ("disable", "prefer", "require"),
+    "sslnegotiation": ("postgres", "direct"),
+    "sslcertmode": ("disable", "allow", "require"),
+    "load_balance_hosts": ("disable", "random"),
+    "ssl_min_protocol_version": ("", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"),
+    "ssl_max_protocol_version": ("", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"),
 }
+#: keywords whose value libpq reads as an integer (fe-connect.c, parse_int_param)
+INTEGERS = (
+    "connect_timeout",
+    "keepalives",
+    "keepalives_idle",
+    "keepalives_interval",
+    "keepalives_count",
+    "tcp_user_timeout",
+)
+_INTEGER = re.compile(r"\s*[+-]?\d+\s*")
+#: a value short and plain enough to be shown (never a piece of a password)
+_SHOWN = re.compile(r"[A-Za-z0-9._:-]{1,40}")
 
 
-def _choice_problem(merged: Mapping[str, str]) -> str | None:
+def _shown(value: str) -> str:
+    return f" ({value!r})" if _SHOWN.fullmatch(value) else ""
+
+
+def _choice_problem(merged: Mapping[str, str]) -> tuple[str, str] | None:
+    """What libpq refuses about a keyword's value when it connects, and the change that fixes
+    it (the keyword named, its value shown when it cannot be a piece of a password)."""
     for key, allowed in CHOICES.items():
         value = merged.get(key)
         if value is not None and value not in allowed:
-            return f"its {key} is not one of {', '.join(allowed)}"
+            listed = ", ".join(a for a in allowed if a)
+            return (
+                f"its {key}{_shown(value)} is not one of {listed}",
+                f"set {key} to one of {listed} (or drop it)",
+            )
+    for key in INTEGERS:
+        value = merged.get(key)
+        if value is not None and not _INTEGER.fullmatch(value):
+            return (
+                f"its {key}{_shown(value)} is not an integer (libpq: invalid integer value)",
+                f"set {key} to a whole number (or drop it)",
+            )
+    for address in (merged.get("hostaddr") or "").split(","):
+        if not address:
+            continue
+        try:
+            ipaddress.ip_address(address.strip())
+        except ValueError:
+            return (
+                f"its hostaddr{_shown(address)} is not an IP address: hostaddr takes a numeric "
+                "address and is never looked up (libpq: could not parse network address)",
+                "put the name in host= and drop hostaddr, or set hostaddr to the server's IP "
+                "address",
+            )
     return None
 
 

@@ -88,11 +88,13 @@ def login_attempt(
     tls: ssl.SSLContext | None,
     deadline: float,
     server_hostname: str | None = None,
+    startup: tuple[tuple[str, str], ...] = (),
 ) -> Attempt | None:
     """One login, over TLS with ``tls`` (``None``: plain). ``None`` when the server offers no SSL.
     An empty ``user`` is the OS user and an empty ``dbname`` the user, as libpq sends them;
     ``server_hostname`` is the name the certificate must list (libpq's ``host`` when it connects to
-    ``hostaddr``; default: ``host``).
+    ``hostaddr``; default: ``host``). ``startup``: the other parameters libpq puts in its startup
+    packet (``options``, ``client_encoding``), so that the server judges them as it does libpq's.
 
     Raises :class:`ssl.SSLError` for a failed handshake, :class:`ProbeError` or :class:`OSError`
     for a conversation that did not happen."""
@@ -116,7 +118,7 @@ def login_attempt(
                     f"the connection ended during the TLS handshake ({exc})"
                 ) from exc
         try:
-            return _login(sock, user, dbname, password, tls is not None, deadline)
+            return _login(sock, user, dbname, password, tls is not None, deadline, startup)
         finally:
             if sock is not raw:
                 sock.close()
@@ -129,13 +131,15 @@ def _login(
     password: str | None,
     over_ssl: bool,
     deadline: float,
+    startup: tuple[tuple[str, str], ...] = (),
 ) -> Attempt:
     params = b"".join(
-        key + b"\0" + value.encode() + b"\0"
+        key.encode() + b"\0" + value.encode() + b"\0"
         for key, value in (
-            (b"user", user),
-            (b"database", dbname),
-            (b"application_name", "envcheck diagnosis"),
+            ("user", user),
+            ("database", dbname),
+            ("application_name", "envcheck diagnosis"),
+            *startup,
         )
     )
     body = struct.pack("!i", _PROTOCOL_3) + params + b"\0"

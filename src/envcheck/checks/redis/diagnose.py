@@ -8,6 +8,8 @@ file, and manual steps that say whom to ask. The table of every verdict is docs/
 
 from __future__ import annotations
 
+import socket
+import ssl
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -82,7 +84,12 @@ def _said(exc: ReplyError) -> str:
 
 
 def refused(t: Target, exc: ReplyError, conn: Resp | None = None) -> CheckFailed:
-    """An error reply to the very first PING."""
+    """An error reply to the very first PING, by its words (Redis's own fixed replies):
+    ``max number of clients reached`` is sent on accept, before any command is read."""
+    if exc.kind == "ERR" and UNKNOWN_COMMAND in exc.text.lower():
+        return renamed(t, exc)
+    if exc.kind == "ERR" and "max number of clients" not in exc.text.lower():
+        return fallback(t, exc)
     if exc.kind == "ERR":
         return CheckFailed(
             f"{t.address} refuses new clients: it answered PING with {exc.text!r}",
@@ -189,9 +196,30 @@ def refine(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFai
     if exc.kind == "foreign":
         found = _net.not_the_protocol(exc, t.host, t.port, "Redis", deadline)
         return with_fix(found, f"point {t.source} at the Redis port")
+    if exc.kind in ("silent", "closed") and not t.tls and t.port > 10000:
+        bus = cluster_bus_of(t, deadline)
+        if bus is not None:
+            return bus
+    if t.tls and exc.kind in ("tls", "closed") and client_certificate_required(t, deadline):
+        return CheckFailed(
+            f"{t.address} requires a client certificate (tls-auth-clients), and this client "
+            "sends none",
+            why="the server asks for a client certificate in the TLS handshake and closes the "
+            "connection without one (TLS alert: certificate required)",
+            fix=fix(
+                f"add ssl_certfile=/path/client.crt&ssl_keyfile=/path/client.key to {t.source} "
+                "(redis-py uses them for the TLS connection), with a certificate signed by the CA "
+                "the server trusts (tls-ca-cert-file)",
+                Manual(
+                    "get a client certificate signed by the CA in the server's tls-ca-cert-file "
+                    f"and add ssl_certfile= and ssl_keyfile= to {t.source}",
+                    ask=ASK_ADMIN,
+                ),
+            ),
+        )
     if exc.kind == "silent":
         return CheckFailed(
-            f"{t.address} accepted the connection but did not answer",
+            f"{t.address} accepted the connection but did not answer PING",
             why="a Redis that loads a large dataset answers only between chunks of the file, one "
             "that runs a long command (or is paused or stopped) answers nothing, and a port of "
             "another program may wait silently: which of these it is cannot be told without an "
@@ -209,6 +237,58 @@ def refine(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFai
             ),
         )
     return with_fix(exc, f"check that {t.address} really is Redis")
+
+
+def cluster_bus_of(t: Target, deadline: float) -> CheckFailed | None:
+    """The port is a Redis Cluster node's bus port (its port + 10000), which speaks the cluster's
+    binary protocol to other nodes and never answers a client: the node's own port says so."""
+    node = t.port - 10000
+    try:
+        with socket.create_connection((t.host, node), timeout=_left(deadline)) as sock:
+            sock.settimeout(_left(deadline))
+            sock.sendall(b"INFO cluster\r\n")
+            reply = sock.recv(512)
+    except OSError:
+        return None
+    if b"cluster_enabled:1" not in reply and not reply.startswith(b"-NOAUTH"):
+        return None
+    return CheckFailed(
+        f"{t.address} is the cluster bus port of the Redis Cluster node at {t.host}:{node}, "
+        "not a port for clients",
+        why="a cluster node talks to the other nodes on its port + 10000 in the cluster's own "
+        "binary protocol and never answers a client's PING there",
+        fix=fix(
+            f"use port {node} in {t.source}",
+            url_step(t, t.url_with(t.host, node)),
+        ),
+    )
+
+
+def client_certificate_required(t: Target, deadline: float) -> bool:
+    """Whether the TLS server asks for a client certificate and refuses the connection without
+    one: a handshake with this client's settings, then a read (TLS 1.3 sends the alert after the
+    client's Finished, so only a read sees it)."""
+    from envcheck.checks.redis.target import ssl_context
+
+    try:
+        context = ssl_context(t)
+        with socket.create_connection((t.host, t.port), timeout=_left(deadline)) as raw:
+            with context.wrap_socket(raw, server_hostname=t.host) as sock:
+                sock.settimeout(_left(deadline))
+                sock.recv(1)
+    except ssl.SSLError as exc:
+        return (
+            "CERTIFICATE_REQUIRED" in str(exc)
+            or "HANDSHAKE_FAILURE" in str(exc)
+            and ("certificate" in str(exc).lower())
+        )
+    except (OSError, CheckFailed):
+        return False
+    return False
+
+
+def _left(deadline: float) -> float:
+    return max(0.2, min(3.0, deadline - time.monotonic()))
 
 
 def untrusted(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFailed:
@@ -417,11 +497,20 @@ def _noperm(
             if command == "DEL" and key
             else ""
         )
+        # acl.c: "no permissions to access one of the keys" (a key pattern: ~, %R~, %W~) or
+        # "no permissions to run the '<cmd>' command"
+        on_keys = "access one of the keys" in exc.text
+        because = (
+            f"the user's key patterns (~, %R~ read, %W~ write) do not let it {command} "
+            f"{KEY_PREFIX}* keys"
+            if on_keys
+            else f"the user's ACL does not grant {command} on that key (the command, or the key "
+            "pattern)"
+        )
         return CheckFailed(
             f"ACL user {user!r} may not run {command} on envcheck's probe key "
             f"{KEY_PREFIX}* (NOPERM){stays}",
-            why=f"the user's ACL does not grant {command} on that key (the command, or the key "
-            f"pattern); the server said: {_said(exc)}",
+            why=f"{because}; the server said: {_said(exc)}",
             fix=fix(
                 f"as {ASK_ADMIN}: {step.render()} (a selector that grants SET/GET/DEL on "
                 f"{KEY_PREFIX}* keys only, whatever else the user may do)",
@@ -707,8 +796,29 @@ def sentinel(t: Target, conn: Resp, deadline: float) -> CheckFailed:
     )
 
 
+#: server.c processCommand's reply to a command it does not know (renamed or disabled)
+UNKNOWN_COMMAND = "unknown command"
+
+
+def renamed(t: Target, exc: ReplyError) -> CheckFailed:
+    """``ERR unknown command 'X'``: redis.conf renames or disables X (``rename-command``)."""
+    return CheckFailed(
+        f"{t.address} has no {exc.command} command: it is renamed or disabled",
+        why=f"redis.conf renames or disables it (rename-command {exc.command} ...): clients "
+        f"that send {exc.command}, like redis-py, fail the same way; the server said: "
+        f"{_said(exc)}",
+        fix=manual(
+            f"remove rename-command {exc.command} from redis.conf and restart the server, "
+            "or give the application the new name",
+            ask=ASK_ADMIN,
+        ),
+    )
+
+
 def _err(t: Target, exc: ReplyError, conn: Resp, deadline: float) -> CheckFailed:
-    """An ERR reply (a class that says nothing by itself): ask the server what it is."""
+    """An ERR reply (a class that says nothing by itself): its words, else ask the server."""
+    if UNKNOWN_COMMAND in exc.text.lower():
+        return renamed(t, exc)
     server = _info(conn, "server", deadline)
     if server.get("redis_mode") == "sentinel":
         return sentinel(t, conn, deadline)
@@ -719,15 +829,5 @@ def _err(t: Target, exc: ReplyError, conn: Resp, deadline: float) -> CheckFailed
     except (ReplyError, ConnectionLost):
         known = None
     if isinstance(known, list) and known and known[0] is None:
-        return CheckFailed(
-            f"{t.address} has no {exc.command} command: it is renamed or disabled "
-            "(COMMAND INFO knows no such command)",
-            why=f"redis.conf renames or disables it (rename-command {exc.command} ...): clients "
-            f"that send {exc.command}, like redis-py, fail the same way",
-            fix=manual(
-                f"remove rename-command {exc.command} from redis.conf and restart the server, "
-                "or give the application the new name",
-                ask=ASK_ADMIN,
-            ),
-        )
+        return renamed(t, exc)
     return fallback(t, exc)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from envcheck.checks.redis.config import RedisConfig, default_config
 from envcheck.checks.redis.diagnose import (
     KEY_PREFIX,
+    UNKNOWN_COMMAND,
 )
 from envcheck.checks.redis.diagnose import _info as _diagnose_info
 from envcheck.checks.redis.diagnose import (
@@ -43,7 +44,7 @@ from envcheck.checks.shared import server as _server
 from envcheck.checks.shared.config import older
 from envcheck.core import interpolate as _interpolate
 from envcheck.core.config import EnvcheckConfig
-from envcheck.core.fix import Manual, RedisCommand, StepResult
+from envcheck.core.fix import Manual, RedisCommand, Step, StepResult
 from envcheck.core.model import Check, CheckFailed, Context, Outcome, ok, warn
 from envcheck.kit import Component, _net
 
@@ -240,6 +241,13 @@ def reachable(instance: str, ctx: Context) -> Outcome:
     return ok(f"{t.host}:{t.port} answers as Redis over TLS (certificate verified)", **facts)
 
 
+def _protocol(t: Target) -> str:
+    """The RESP version the URL asks redis-py for (``protocol=``; empty: redis-py's default)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    return parse_qs(urlsplit(t.url).query).get("protocol", [""])[-1].strip()
+
+
 def _login(session: Session, t: Target, deadline: float) -> None:
     """AUTH (when the URL has a password) and SELECT (a database other than 0), once."""
     if session.ready:
@@ -250,7 +258,9 @@ def _login(session: Session, t: Target, deadline: float) -> None:
         try:
             conn.call(*args, deadline=deadline)
         except ReplyError as exc:
-            if exc.kind == "ERR" and not t.username:
+            # acl.c: "AUTH <password> called without any password configured for the default
+            # user"; another ERR (unknown command: AUTH renamed) is explained by its words
+            if exc.kind == "ERR" and not t.username and "without any password" in exc.text:
                 protect = t.cli("CONFIG", "SET", "requirepass", "PASSWORD", auth=False)
                 raise CheckFailed(
                     f"the URL sends a password, but {t.address} has none configured",
@@ -263,11 +273,27 @@ def _login(session: Session, t: Target, deadline: float) -> None:
                     ),
                 ) from None
             raise explain(t, exc, conn, deadline) from None
+    if _protocol(t) == "3":
+        # redis-py sends HELLO 3 on every new connection of a ?protocol=3 URL; HELLO 2 asks the
+        # same of the server (the command exists, the user may run it) without leaving RESP2
+        try:
+            conn.call("HELLO", "2", deadline=deadline)
+        except ReplyError as exc:
+            failed = explain(t, exc, conn, deadline)
+            drop = f"drop protocol=3 from {t.source} (RESP2 needs no HELLO)"
+            steps: list[Step] = [Manual(drop, ask=f"whoever sets {t.source}")]
+            steps += list(failed.fix.steps) if failed.fix is not None else []
+            raise CheckFailed(
+                failed.summary,
+                why="the URL asks for RESP3 (protocol=3), so redis-py sends HELLO first; "
+                f"{failed.why}",
+                fix=fix(f"{drop}; or {failed.fix or 'see the server'}", *steps),
+            ) from None
     if t.db:
         try:
             conn.call("SELECT", t.db, deadline=deadline)
         except ReplyError as exc:
-            if exc.kind != "ERR":
+            if exc.kind != "ERR" or UNKNOWN_COMMAND in exc.text.lower():
                 raise explain(t, exc, conn, deadline) from None
             server = _diagnose_info(conn, "server", deadline)
             if server.get("redis_mode") == "sentinel":

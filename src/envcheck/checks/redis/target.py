@@ -353,4 +353,18 @@ def ssl_context(t: Target) -> ssl.SSLContext:
                 why="it must be PEM: -----BEGIN CERTIFICATE----- blocks",
                 hint=f"check it: openssl x509 -in {tls.ca_file} -noout -subject",
             ) from None
+    query = parse_qs(urlsplit(t.url).query)
+    certfile = (query.get("ssl_certfile") or [""])[-1]
+    if certfile:  # redis-py presents it when the server asks (tls-auth-clients)
+        keyfile = (query.get("ssl_keyfile") or [""])[-1] or None
+        try:
+            context.load_cert_chain(certfile, keyfile)
+        except (OSError, ssl.SSLError) as exc:
+            raise CheckFailed(
+                f"the client certificate {certfile} cannot be used ({exc})",
+                why=f"ssl_certfile / ssl_keyfile in {t.source} name the certificate and key "
+                "redis-py presents",
+                hint=f"point ssl_certfile= and ssl_keyfile= in {t.source} at a PEM certificate "
+                "and its key",
+            ) from None
     return context
