@@ -498,3 +498,22 @@ def test_public_diagnosis_api(cluster: PostgresCluster, no_stored_password: None
         "3D000", "x", host="db", port=5433, user="app", dbname="app", can_create_db=True
     )
     assert explained.hint == "createdb -h db -p 5433 -U app app"
+
+
+def test_time_settings_are_read_as_the_server_reads_them(cluster: PostgresCluster) -> None:
+    """A role's ``statement_timeout = '1ms'`` is converted here, not by setting it on the check's
+    own session, where the server could cancel the query reading it back (under load, the settings
+    check then saw no timeout and passed; CI, 2026-12-05). Every form the server takes agrees."""
+    from envcheck.checks.postgres.session import time_ms
+
+    values = ["1ms", "1", "0", "1.5s", "2 min", "1h", "1d", "250us", "1500us", "2500us", ".5s"]
+    with cluster.connect() as conn:
+        for value in values:
+            conn.execute("SELECT set_config('lock_timeout', %s, false)", (value,))
+            row = conn.execute("SHOW lock_timeout").fetchone()
+            server = conn.execute(
+                "SELECT setting::int FROM pg_settings WHERE name = 'lock_timeout'"
+            ).fetchone()
+            assert row is not None and server is not None
+            assert time_ms(value) == server[0], (value, row[0])
+    assert time_ms("1 fortnight") is None and time_ms("") is None

@@ -104,7 +104,6 @@ def read_aside(
 
 
 _OPTION = re.compile(r"(?:-c\s*|--)([a-z_]+)=(\S+)")
-_UNITS = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000, "": 1}
 
 
 def given_options(t: Target, names: tuple[str, ...]) -> dict[str, tuple[int, str]]:
@@ -114,11 +113,27 @@ def given_options(t: Target, names: tuple[str, ...]) -> dict[str, tuple[int, str
 
 
 def _ms(value: str) -> int:
-    """A timeout setting's value (``1ms``, ``2s``, ``500``) in milliseconds."""
-    found = re.fullmatch(r"(\d+)\s*([a-z]*)", value.strip().strip("'\""))
-    if not found or found.group(2) not in _UNITS:
-        return 0
-    return int(found.group(1)) * _UNITS[found.group(2)]
+    """A timeout setting's value (``1ms``, ``2s``, ``500``) in milliseconds, 0 if unreadable."""
+    return time_ms(value) or 0
+
+
+#: the units of a time setting whose base unit is the millisecond, as the server's GUC parser
+#: takes them (case-sensitive, optional space after the number)
+_TIME_UNITS = {"us": 0.001, "ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
+
+
+def time_ms(value: str) -> int | None:
+    """A millisecond time setting (``1ms``, ``1.5 s``, ``500``) as the server reads it: the number
+    (fractions allowed) times its unit, rounded to a whole millisecond; None if not such a value.
+    Read here, not by setting it: ``SET LOCAL statement_timeout = '1ms'`` would let the server
+    cancel the very query that reads it back."""
+    found = re.fullmatch(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([a-z]*)", value.strip().strip("'\""))
+    if not found:
+        return None
+    unit = found.group(2)
+    if unit and unit not in _TIME_UNITS:
+        return None
+    return int(round(float(found.group(1)) * _TIME_UNITS.get(unit, 1)))
 
 
 #: a diagnosis connection is not stopped by what it diagnoses (its own session only)
@@ -179,6 +194,9 @@ def _default_of(conn: psycopg.Connection[Any], name: str) -> tuple[str, str]:
 
 def _as_ms(conn: psycopg.Connection[Any], name: str, value: str) -> str:
     """A setting's value (``1ms``, ``2s``, ``500``) in its base unit, as the server reads it."""
+    known = time_ms(value)
+    if known is not None:
+        return str(known)
     try:
         with conn.transaction():
             conn.execute(f"SET LOCAL {name} = {_literal(value)}")
