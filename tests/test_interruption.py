@@ -4,6 +4,8 @@ Redis round-trip leave no probe key on the server.
 
 from __future__ import annotations
 
+import _thread
+import os
 import re
 import signal
 import socket
@@ -11,8 +13,10 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import redis
@@ -156,3 +160,117 @@ def test_an_interrupted_run_leaves_no_probe_key(
     with redis.Redis("127.0.0.1", redis_port) as client:
         left = [key for key in proxy.keys if client.exists(key)]
     assert not left, f"the interrupted run left {left} on Redis"
+
+
+# -- a program a check runs does not outlive an interrupted run (issue 26) ---------------------
+
+
+def _alive_with(mark: str) -> list[int]:
+    """The live processes (zombies aside) whose environment holds ``mark``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if mark.encode() in environ and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def _gone(mark: str, within: float = 10.0) -> list[int]:
+    """The processes still marked ``mark`` once they had ``within`` seconds to end."""
+    deadline = time.monotonic() + within
+    while (left := _alive_with(mark)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left
+
+
+#: a program and the one it starts, both marked by the environment they inherit
+_TWO_SLEEPS = ["sh", "-c", "sleep 300 & sleep 300; wait"]
+
+
+class _Unwound(BaseException):
+    """What a SIGTERM handler raises to unwind the caller (as ``envcheck fix`` does)."""
+
+
+@pytest.mark.parametrize("how", ["KeyboardInterrupt", "SIGTERM handler"])
+def test_an_interrupted_wait_kills_the_program_and_what_it_started(how: str) -> None:
+    """Before: ``exec.run`` let the exception through and the program (and its child) ran on."""
+    from envcheck.core import exec as _exec
+
+    mark = f"envcheck-orphan-{uuid.uuid4().hex}"
+    env = {**os.environ, "ENVCHECK_TEST_MARK": mark}
+    raised: type[BaseException] = KeyboardInterrupt
+    if how == "KeyboardInterrupt":
+        timer = threading.Timer(0.5, _thread.interrupt_main)
+        previous = None
+    else:
+        raised = _Unwound
+
+        def unwind(signum: int, frame: object) -> None:
+            raise _Unwound()
+
+        previous = signal.signal(signal.SIGTERM, unwind)
+        timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM))
+    try:
+        timer.start()
+        started = time.monotonic()
+        with pytest.raises(raised):
+            _exec.run(_TWO_SLEEPS, timeout=60, env=env)
+        assert time.monotonic() - started < 10
+    finally:
+        timer.cancel()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    assert not _gone(mark), "the program or its child outlived the interrupted run"
+
+
+SLEEPER = """
+import os
+import envcheck
+from envcheck import kit
+
+@envcheck.hookimpl
+def envcheck_checks(config):
+    def sleeper(ctx):
+        kit.run_command(["sh", "-c", "touch started; sleep 300 & sleep 300; wait"],
+                        timeout=280, what="the sleeper", fix="none")
+    yield envcheck.Check(name="sleeper", component="zzz", run=sleeper, timeout=290)
+"""
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
+def test_a_check_program_does_not_outlive_an_interrupted_session(
+    pytester: pytest.Pytester, how: str
+) -> None:
+    """Before: the check's thread waited for ``sleep 300`` while pytest ended; the program (which
+    SIGINT or SIGTERM to pytest alone never reaches) ran on, re-parented."""
+    pytester.makeconftest(SLEEPER)
+    pytester.makepyprojecttoml("[tool.envcheck]\n")
+    mark = f"envcheck-orphan-{uuid.uuid4().hex}"
+    proc = popen_with_signals(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "zzz"],
+        cwd=pytester.path,
+        env={**os.environ, "ENVCHECK_TEST_MARK": mark},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (pytester.path / "started").exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert (pytester.path / "started").exists(), "the check never started its program"
+        assert len(_alive_with(mark)) >= 3  # pytest, the shell and its two sleeps
+        proc.send_signal(getattr(signal, how))
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode in (2, -signal.SIGTERM), out
+    assert not _gone(mark), f"the check's program outlived the {how}ed run:\n{out}"

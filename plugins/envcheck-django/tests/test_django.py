@@ -352,3 +352,28 @@ def test_redis_cache_with_a_wrong_password(
         "*fix: fix the password in CACHES[[]'default'] in */mysite/settings.py*",
     )
     assert "Wrong-pw-0815" not in result.stdout.str()
+
+
+def test_a_probe_flooding_stderr_is_shown_bounded_and_marked(
+    django_project: DjangoProject, run_checks: RunChecks
+) -> None:
+    """The settings module prints 100 MB on stderr, then the process dies without a report.
+    Before: all of it was kept (and its last line of 100 MB shown as the why)."""
+    django_project.append("""
+        import os, sys
+        for _ in range(100):
+            sys.stderr.write("e" * 1_000_000)
+        sys.stderr.write("\\nfatal: the real error\\n")
+        sys.stderr.flush()
+        os._exit(3)
+        """)
+    started = time.monotonic()
+    result = run_checks("[tool.envcheck.django]\ndatabases = []\ncaches = ['default']\n")
+    lines(
+        result,
+        "*FAIL  settings *the Django probe ended without a report (exit status 3)*",
+        "*fatal: the real error*",
+        "*[[]stderr: 95.4 MiB printed; envcheck kept its first 1 MiB and its last 64 KiB]*",
+    )
+    assert len(result.stdout.str()) < 100_000
+    assert time.monotonic() - started < 60

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -172,3 +174,81 @@ def test_a_jetbrains_plugin_folder_counts(
     result.stdout.fnmatch_lines(["  PASS  editor * Sourcegraph installed*"])
     report = json.loads((pytester.path / "envcheck-report.json").read_text())
     assert report["checks"][0]["facts"]["editors"] == ["PyCharm2025.2"]
+
+
+# -- a program that prints without end -----------------------------------------------------------
+
+#: prints 100 MB of one byte on stdout, then a last line, then exits
+FLOOD = """
+import sys
+for _ in range(100):
+    sys.stdout.buffer.write({byte!r} * 1_000_000)
+sys.stdout.write({last!r})
+sys.stdout.flush()
+"""
+
+
+def flooding(folder: Path, name: str, byte: bytes, last: str) -> Path:
+    """A stand-in ``name`` on PATH that prints 100 MB of ``byte``, then ``last``."""
+    folder.mkdir(exist_ok=True)
+    program = folder / name
+    program.write_text(f"#!{sys.executable}\n" + FLOOD.format(byte=byte, last=last))
+    program.chmod(0o755)
+    return program
+
+
+def in_process(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, int]:
+    """The checks run in this process, and the peak of the memory Python allocated meanwhile."""
+    tracemalloc.start()
+    try:
+        result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-v", *args)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return result, peak
+
+
+def test_a_src_printing_100_mb_is_read_bounded_and_says_so(
+    pytester: pytest.Pytester,
+    sourcegraph: Instance,
+    project: Callable[..., None],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """Before: ``src version``'s whole output was kept (100 MB, then decoded), and nothing said
+    that what was shown was a small part of it."""
+    flooding(tmp_path / "bin", "src", b"x", "\nusage: src [options]\n")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    only_src(pytester, sourcegraph, project)
+    result, peak = in_process(pytester, "-k", "src-cli")
+    result.stdout.fnmatch_lines(
+        [
+            "*FAIL  src-cli * did not print its version (it printed 'xxx*…')*",
+            "*why: the `src` on PATH is another program, or a src-cli too old to say; [[]stdout: "
+            "95.4 MiB printed; envcheck kept its first 1 MiB and its last 64 KiB]",
+        ]
+    )
+    assert peak < 32 * 2**20, f"{peak / 2**20:.0f} MiB"
+
+
+def test_code_listing_100_mb_of_extensions_is_read_bounded_and_says_so(
+    pytester: pytest.Pytester,
+    project: Callable[..., None],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """Before: ``code --list-extensions``'s whole output was kept, and an extension listed in the
+    middle of it looked absent without a word."""
+    flooding(tmp_path / "bin", "code", b"\n", "ms-python.python\n")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    project(endpoint=f'"{ENDPOINT}"', cassettes="false")
+    result, peak = in_process(pytester, "-k", "editor")
+    result.stdout.fnmatch_lines(
+        [
+            "  WARN  editor * no Sourcegraph extension in VS Code*",
+            "*why: `code --list-extensions`: stdout: 95.4 MiB printed; envcheck kept its first "
+            "1 MiB and its last 64 KiB",
+            "*fix: code --install-extension sourcegraph.cody-ai*",
+        ]
+    )
+    assert peak < 32 * 2**20, f"{peak / 2**20:.0f} MiB"

@@ -18,6 +18,9 @@ which ``env`` reports only as exit code 127).
 :func:`run` runs a program with its output bounded: at most :data:`MAX_OUTPUT` bytes of each stream
 kept from its start and :data:`OUTPUT_TAIL` from its end, the rest read and dropped, so a program
 that prints 100 MB costs no more memory than one that prints 1 MiB and still ends at its timeout.
+The program leads a process group of its own, and that group is killed whenever :func:`run` stops
+waiting for it early (its timeout, Ctrl-C, SIGTERM unwinding the caller, :func:`stop_all` at the
+end of an interrupted run), so that nothing it started outlives envcheck.
 """
 
 from __future__ import annotations
@@ -416,6 +419,15 @@ class Output:
         return [cut_note(name, total) for name, cut, total in streams if cut]
 
 
+class TimedOut(subprocess.TimeoutExpired):
+    """``subprocess.TimeoutExpired`` from :func:`run`, with what was seen of the program before it
+    was killed (``seen``: its output so far, bounded, and how much it printed)."""
+
+    def __init__(self, cmd: list[str], timeout: float, seen: Output) -> None:
+        super().__init__(cmd, timeout, output=seen.stdout, stderr=seen.stderr)
+        self.seen = seen
+
+
 def run(
     args: Sequence[str],
     *,
@@ -429,11 +441,15 @@ def run(
 ) -> Output:
     """Run ``args`` (no shell, stdin empty) for at most ``timeout`` seconds, its output bounded
     (:class:`OutputSink`). Raises ``OSError`` when it cannot start (see :func:`diagnose`) and
-    ``subprocess.TimeoutExpired`` (its output so far attached, bounded) when it runs longer: it is
+    :class:`TimedOut` (its output so far attached, bounded) when it runs longer: it is
     then killed (with ``interrupt``, sent SIGINT first and given that many seconds to exit).
     Output that a process it started still writes after it exited is not waited for beyond
     ``timeout``. ``merge_stderr``: one stream, stderr into stdout (``stderr`` is then empty);
-    ``new_session``: the program runs in a session of its own (Ctrl-C does not reach it)."""
+    ``new_session``: the program runs in a session of its own (otherwise in a process group of its
+    own: either way Ctrl-C at the terminal reaches envcheck, which then ends the group).
+
+    Any exception that ends the wait early (``KeyboardInterrupt``, the ``BaseException`` a SIGTERM
+    handler raises) kills the program's process group before it propagates."""
     deadline = time.monotonic() + timeout
     process = subprocess.Popen(
         list(args),
@@ -443,28 +459,76 @@ def run(
         env=dict(env) if env is not None else None,
         cwd=cwd,
         start_new_session=new_session,
+        process_group=None if new_session else 0,
     )
-    sinks = (OutputSink(limit), OutputSink(limit))
-    readers = []
-    for sink, stream in zip(sinks, (process.stdout, process.stderr)):
-        if stream is None:
-            continue
-        reader = threading.Thread(target=sink.drain, args=(stream,), daemon=True)
-        reader.start()
-        readers.append(reader)
+    with _LIVE_LOCK:
+        _LIVE[process.pid] = process
     try:
-        returncode = process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        _stop(process, interrupt)
+        sinks = (OutputSink(limit), OutputSink(limit))
+        readers = []
+        for sink, stream in zip(sinks, (process.stdout, process.stderr)):
+            if stream is None:
+                continue
+            reader = threading.Thread(target=sink.drain, args=(stream,), daemon=True)
+            reader.start()
+            readers.append(reader)
+        try:
+            returncode = process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            _stop(process, interrupt)
+            for reader in readers:
+                reader.join(0.5)
+            out, err = sinks
+            seen = Output(
+                process.returncode, out.text(), err.text(), out.total, err.total, out.cut, err.cut
+            )
+            raise TimedOut(list(args), timeout, seen) from None
         for reader in readers:
-            reader.join(0.5)
-        raise subprocess.TimeoutExpired(
-            list(args), timeout, output=sinks[0].text(), stderr=sinks[1].text()
-        ) from None
-    for reader in readers:
-        reader.join(max(0.0, deadline - time.monotonic()))
+            reader.join(max(0.0, deadline - time.monotonic()))
+    except BaseException:  # noqa: B036 - whatever stops the wait, the program must not outlive it
+        _kill_group(process)
+        raise
+    finally:
+        with _LIVE_LOCK:
+            _LIVE.pop(process.pid, None)
     out, err = sinks
     return Output(returncode, out.text(), err.text(), out.total, err.total, out.cut, err.cut)
+
+
+#: the programs :func:`run` is waiting for, by pid (what :func:`stop_all` ends)
+_LIVE: dict[int, subprocess.Popen[bytes]] = {}
+_LIVE_LOCK = threading.Lock()
+
+
+def stop_all() -> int:
+    """Kill the process group of every program :func:`run` is still waiting for (in any thread):
+    an interrupted run's checks cannot be unwound in their threads, but their programs can be
+    ended. Each :func:`run` then returns, or raises, as for a program killed by a signal. How
+    many programs there were."""
+    with _LIVE_LOCK:
+        running = list(_LIVE.values())
+    for process in running:
+        _kill_group(process, reap=False)
+    return len(running)
+
+
+def _kill_group(process: subprocess.Popen[bytes], *, reap: bool = True) -> None:
+    """SIGKILL to the program's process group (it leads one: see :func:`run`), then to the
+    program itself in case it left the group; reaped unless ``reap`` is false (another thread
+    waits for it)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except OSError:
+        pass  # the group is gone, or the program made itself a group of its own
+    try:
+        process.kill()
+    except OSError:
+        pass
+    if reap:
+        try:
+            process.wait(5.0)
+        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL is not ignored
+            pass
 
 
 def _stop(process: subprocess.Popen[bytes], interrupt: float | None) -> None:
@@ -472,8 +536,6 @@ def _stop(process: subprocess.Popen[bytes], interrupt: float | None) -> None:
         process.send_signal(signal.SIGINT)
         try:
             process.wait(interrupt)
-            return
         except subprocess.TimeoutExpired:
             pass
-    process.kill()
-    process.wait()
+    _kill_group(process)

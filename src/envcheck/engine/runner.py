@@ -11,8 +11,9 @@ else waits in a thread. Dependencies are handled iteratively and in linear time,
 ten thousand checks is as good as a chain of two.
 
 At session end (also after ``-x``, Ctrl-C or SIGTERM) :meth:`Runner.drain` starts nothing new,
-cancels the async checks still running and waits, bounded by their own deadlines, for the checks
-still running to finish their clean-up (a probe key deleted, a connection closed).
+kills the programs that checks still running wait for, cancels the async checks still running and
+waits, bounded by their own deadlines, for the checks still running to finish their clean-up (a
+probe key deleted, a connection closed).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from envcheck.core import exec as _exec
 from envcheck.core.config import EnvcheckConfig
 from envcheck.core.model import Check, CheckResult, Context, Status
 from envcheck.engine import output
@@ -196,10 +198,15 @@ class Runner:
         return sorted(runs, key=lambda run: -run[1])
 
     def drain(self, limit: float = DRAIN_LIMIT) -> None:
-        """Start nothing more; let the checks still running finish their clean-up (bounded)."""
+        """Start nothing more; let the checks still running finish their clean-up (bounded).
+
+        The programs they run (through :func:`envcheck.core.exec.run`) are killed first: a check's
+        thread cannot be interrupted, and a program waited for there would outlive the run."""
         with self._lock:
             self._closed = True
             runs = list(self._running.values())
+        if runs:
+            _exec.stop_all()
         for run in runs:
             if run.cancel is not None:
                 run.cancel()

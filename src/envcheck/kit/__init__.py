@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from envcheck.core.fix import Command, Edit, Fix, Manual, RedisCommand, Sql, Step
     from envcheck.core.redact import Secret, clean
     from envcheck.kit._builder import Component, not_configured, not_configured_fix
-    from envcheck.kit._commands import run_command
+    from envcheck.kit._commands import Ran, run, run_command
     from envcheck.kit._fixtures import EnvcheckFixtureError, FixtureTarget, require_checks
     from envcheck.kit._net import (
         ConversationFailed,
@@ -48,6 +48,8 @@ _EXPORTS = {
     "Component": "envcheck.kit._builder",
     "not_configured": "envcheck.kit._builder",
     "not_configured_fix": "envcheck.kit._builder",
+    "Ran": "envcheck.kit._commands",
+    "run": "envcheck.kit._commands",
     "run_command": "envcheck.kit._commands",
     "EnvcheckFixtureError": "envcheck.kit._fixtures",
     "FixtureTarget": "envcheck.kit._fixtures",
@@ -73,6 +75,7 @@ __all__ = [
     "FixtureTarget",
     "Manual",
     "Opened",
+    "Ran",
     "RedisCommand",
     "Refused",
     "Secret",
@@ -87,6 +90,7 @@ __all__ = [
     "not_configured_fix",
     "probe",
     "require_checks",
+    "run",
     "run_command",
     "speaks_tls",
 ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -20,7 +19,7 @@ from typing import Any
 
 from envcheck_django._config import SECTION, DjangoConfig, NoSettings, Project, project
 
-from envcheck import CheckFailed, Context
+from envcheck import CheckFailed, Context, kit
 
 PROBE = Path(__file__).with_name("_probe.py")
 _LOCK = threading.Lock()
@@ -61,36 +60,23 @@ def request(cfg: DjangoConfig, found: Project, mode: str = "check") -> dict[str,
 
 
 def run_probe(req: dict[str, Any], timeout: float) -> tuple[dict[str, Any], bool, str, int | None]:
-    """Run the probe; returns (document, timed out, stderr tail, exit status)."""
+    """Run the probe; returns (document, timed out, stderr tail, exit status). The tail is the
+    last lines of its stderr, each shortened, and says when the stderr was cut (the project's
+    code may print without end: envcheck keeps 1 MiB from its start and 64 KiB from its end)."""
     with tempfile.TemporaryDirectory(prefix="envcheck-django-") as tmp:
         out = Path(tmp) / "report.json"
         env = dict(os.environ, DJANGO_SETTINGS_MODULE=req["settings"], PYTHONUNBUFFERED="1")
-        timed_out = False
-        stderr = ""
-        code: int | None = None
-        try:
-            done = subprocess.run(
-                [sys.executable, str(PROBE), json.dumps(req), str(out)],
-                cwd=req["project_dir"],
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-                errors="replace",
-                timeout=timeout,
-            )
-            stderr, code = done.stderr, done.returncode
-        except subprocess.TimeoutExpired as exc:
-            timed_out = True
-            raw = exc.stderr or ""
-            stderr = raw.decode(errors="replace") if isinstance(raw, bytes) else raw
+        ran = kit.run(
+            [sys.executable, str(PROBE), json.dumps(req), str(out)],
+            timeout=timeout,
+            env=env,
+            cwd=req["project_dir"],
+        )
         try:
             doc = json.loads(out.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             doc = {}
-    tail = "\n".join(stderr.strip().splitlines()[-5:])
-    return doc, timed_out, tail, code
+    return doc, ran.timed_out, ran.last_lines("stderr"), ran.returncode
 
 
 def discover(cfg: DjangoConfig, rootdir: Path) -> tuple[list[str], list[str]]:

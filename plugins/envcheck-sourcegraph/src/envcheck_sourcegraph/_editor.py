@@ -11,14 +11,13 @@ import os
 import platform
 import re
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from envcheck_sourcegraph._config import COMPONENT, resolve
 
-from envcheck import CheckFailed, CheckSkipped, Context, Outcome, ok, warn
+from envcheck import CheckFailed, CheckSkipped, Context, Outcome, kit, ok, warn
 
 VSCODE_IDS = ("sourcegraph.cody-ai", "sourcegraph.sourcegraph")
 #: VS Code user settings that name the instance (Cody's older key, and the search extension's)
@@ -57,27 +56,26 @@ def jetbrains_folders() -> list[Path]:
     return [_config_base() / "JetBrains"]
 
 
-def vscode_extensions(timeout: float) -> tuple[bool, dict[str, str]]:
-    """(VS Code present, {Sourcegraph extension id: where it was seen})."""
+def vscode_extensions(timeout: float) -> tuple[bool, dict[str, str], list[str]]:
+    """(VS Code present, {Sourcegraph extension id: where it was seen}, what was cut of
+    ``code --list-extensions``'s output: its lines in the part envcheck did not keep are not
+    seen)."""
     found: dict[str, str] = {}
     present = False
+    cut: list[str] = []
     code = shutil.which("code")
     if code is not None:
         present = True
         try:
-            done = subprocess.run(
-                [code, "--list-extensions"],
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                stdin=subprocess.DEVNULL,
-            )
-            for line in done.stdout.splitlines():
+            ran = kit.run([code, "--list-extensions"], timeout=timeout)
+        except OSError:
+            pass  # the folders below still tell
+        else:
+            cut = [f"`code --list-extensions`: {note.strip('[]')}" for note in ran.notes]
+            for line in ran.stdout.splitlines():
                 ident = line.strip().split("@")[0].lower()
                 if ident in VSCODE_IDS:
                     found[ident] = "code --list-extensions"
-        except (OSError, subprocess.TimeoutExpired):
-            pass  # the folders below still tell
     for folder in vscode_extension_folders():
         if not folder.is_dir():
             continue
@@ -86,7 +84,7 @@ def vscode_extensions(timeout: float) -> tuple[bool, dict[str, str]]:
             match = _FOLDER_ID.match(entry.name.lower())
             if entry.is_dir() and match and match.group("id") in VSCODE_IDS:
                 found.setdefault(match.group("id"), str(entry))
-    return present, found
+    return present, found, cut
 
 
 def jetbrains_plugins() -> tuple[list[str], list[str]]:
@@ -166,7 +164,9 @@ def same_instance(a: str, b: str) -> bool:
 
 def editor_check(ctx: Context) -> Outcome:
     instance = resolve(ctx, with_token=False)  # an editor extension signs in by itself
-    has_vscode, extensions = vscode_extensions(min(5.0, ctx.remaining()))
+    has_vscode, extensions, cut = vscode_extensions(min(5.0, ctx.remaining()))
+    if cut:
+        ctx.fact("cut", cut)
     ides, plugins = jetbrains_plugins()
     if not has_vscode and not ides:
         raise CheckSkipped(
@@ -183,6 +183,7 @@ def editor_check(ctx: Context) -> Outcome:
             how.append("JetBrains: Settings > Plugins > Marketplace > 'Sourcegraph Cody'")
         return warn(
             f"no Sourcegraph extension in {', '.join(editors)}",
+            why="; ".join(cut) or None,
             hint="; ".join(how),
             editors=editors,
         )

@@ -11,7 +11,6 @@ import os
 import platform
 import re
 import shutil
-import subprocess
 
 from envcheck_sourcegraph._config import (
     COMPONENT,
@@ -50,30 +49,23 @@ def src_version(instance: Instance, program: str, timeout: float) -> str:
     env = {k: v for k, v in os.environ.items() if k != TOKEN_VARIABLE}
     env[ENDPOINT_VARIABLE] = _NOWHERE
     try:
-        done = subprocess.run(
-            [program, "version"],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-            env=env,
-        )
-        out = done.stdout
-    except subprocess.TimeoutExpired as exc:
-        # its own version comes first; the rest waits on the network, which is not ours to wait on
-        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout or ""
+        # its own version comes first; what it prints after it may wait on the network, which
+        # is not ours to wait on: at the timeout, what it printed until then is used
+        ran = kit.run([program, "version"], timeout=timeout, env=env)
     except OSError as exc:
         raise CheckFailed(
             f"cannot run {program}: {exc.strerror or exc}",
             why="the file on PATH is not a program this machine can run (errno " f"{exc.errno})",
             hint=install_hint(instance),
         ) from None
+    out = ran.stdout
     found = _CURRENT.search(out)
     if found is None:
         shown = kit.clean((out.strip().splitlines() or ["nothing"])[0], 80)
+        why = "the `src` on PATH is another program, or a src-cli too old to say"
         raise CheckFailed(
             f"`{program} version` did not print its version (it printed {shown!r})",
-            why="the `src` on PATH is another program, or a src-cli too old to say",
+            why="; ".join([why, *ran.notes]),
             hint=install_hint(instance),
         )
     return found.group(1)
