@@ -61,10 +61,15 @@ PLUGIN = textwrap.dedent("""
                 "broken", fix=[kit.Command(["sh", "-c", "echo token=$TOKEN; exit 3"],
                                            env={"TOKEN": "${DEMO_SECRET}"})])))
         if os.environ.get("DEMO_EXTRA") == "slow":
-            yield demo.check("slow", lambda ctx: (_ for _ in ()).throw(envcheck.CheckFailed(
-                "slow", fix=[kit.Command(["sh", "-c", "sleep 30 & echo $$ $! > slow.pids; "
-                                                      "touch slow-started; wait"]),
-                             kit.Command(["touch", "after.txt"])])))
+            def slow(ctx):
+                with open(ctx.rootdir / "slow.runs", "a") as runs:  # one line per run
+                    runs.write("ran\\n")
+                raise envcheck.CheckFailed("slow", fix=[
+                    kit.Command(["sh", "-c", "sleep 30 & echo $$ $! > slow.pids; "
+                                             "touch slow-started; wait"]),
+                    kit.Command(["touch", "after.txt"])])
+
+            yield demo.check("slow", slow)
     """)
 
 
@@ -193,9 +198,13 @@ def test_asks_once_per_fix_at_a_terminal(pytester: pytest.Pytester) -> None:
     assert found["demo/setting"]["reason"] == "not applied: you stopped"
 
 
-def test_sigterm_stops_the_step_in_flight_and_runs_nothing_else(
-    pytester: pytest.Pytester,
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGINT"])
+def test_an_interruption_stops_the_step_in_flight_and_runs_nothing_else(
+    pytester: pytest.Pytester, how: str
 ) -> None:
+    """SIGTERM (a cancelled job) or SIGINT (Ctrl-C) while a step runs: that step is stopped, no
+    other step and no re-check runs (before: the checks ran again), and the report says what was
+    applied."""
     root = project(pytester)
     proc = popen_with_signals(
         [sys.executable, "-m", "envcheck.cli.main", "fix", "--yes", "-k", "slow"],
@@ -205,17 +214,31 @@ def test_sigterm_stops_the_step_in_flight_and_runs_nothing_else(
         stderr=subprocess.STDOUT,
         text=True,
     )
-    deadline = time.monotonic() + 60
-    while not (root / "slow-started").exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert (root / "slow-started").exists()
-    proc.send_signal(signal.SIGTERM)
-    out, _ = proc.communicate(timeout=90)
+    try:
+        deadline = time.monotonic() + 60
+        while not (root / "slow-started").exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert (root / "slow-started").exists()
+        proc.send_signal(getattr(signal, how))
+        out, _ = proc.communicate(timeout=90)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
     assert proc.returncode == 2, out
-    assert "interrupted; nothing else was run" in out
+    assert (root / "slow.runs").read_text() == "ran\n", out  # the checks ran once: no re-check
+    assert "checking again" not in out
+    assert "interrupted; nothing else was run (no re-check)" in out
     assert not (root / "after.txt").exists()
+    assert "envcheck fix: 1 applied (not checked again), stopped by the interruption" in out
+    report = json.loads((root / "envcheck-report.json").read_text())
+    assert [c["id"] for c in report["checks"]] == ["demo/slow"]
     found = fixes(root)["demo/slow"]
+    assert found["applied"] is True and found["healed"] == []
     assert found["reason"] == "interrupted while this step ran"
+    steps = found["steps"]
+    assert isinstance(steps, list) and len(steps) == 1 and steps[0]["exit_code"] is None
+    assert str(steps[0]["output"]).startswith("stopped (")
     for pid in (root / "slow.pids").read_text().split():  # the step's shell and its sleep
         stat = Path(f"/proc/{pid}/stat")
         assert not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] == "Z", pid

@@ -5,7 +5,8 @@ timeout per step), then re-check and say what healed.
 need no privilege (``sudo``, a database superuser, a Redis admin) unless ``--allow-privileged``
 is given; manual steps are listed, never run. Secrets reach a step only through its environment,
 never its argv or the output. Ctrl-C or SIGTERM while a step runs stops that step and nothing else
-runs; the report (``fixes`` in the JSON) says what was applied.
+runs, not even the re-check; the report (``fixes`` in the JSON, added to the report of the last
+run of the checks) says what was applied, and the exit code is 2 (pytest's "interrupted").
 """
 
 from __future__ import annotations
@@ -110,7 +111,8 @@ def main(argv: Sequence[str]) -> int:
         offered += list(zip(planned, records))
         keys |= {fixrun.fix_id(p) for p in planned}
         if interrupted:
-            print("envcheck fix: interrupted; nothing else was run")
+            print("envcheck fix: interrupted; nothing else was run (no re-check)")
+            return _interrupted(options, offered, document or _first_report(collect.results))
         done, results, document = _recheck(options, rest)
         if document is None:
             return done or 1
@@ -222,6 +224,32 @@ def _recheck(
 def _target(options: argparse.Namespace) -> Path:
     target = Path(options.report)
     return target if target.is_absolute() else Path.cwd() / target
+
+
+def _first_report(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The report of the checks run before any fix (the in-process run writes none itself)."""
+    from envcheck.report import files
+
+    return files.build_document(results)
+
+
+def _interrupted(
+    options: argparse.Namespace,
+    offered: list[tuple[Any, dict[str, Any]]],
+    document: dict[str, Any],
+) -> int:
+    """Stopped while fixing: the report of the last run of the checks, with the fixes as far as
+    they went (what a re-check of earlier rounds healed; the rest is not re-checked)."""
+    fixrun.settle(offered, document)
+    records = [record for _, record in offered]
+    document["fixes"] = records
+    for problem in fixrun.write_report(_target(options), document):
+        print(f"envcheck fix: warning: {problem}", file=sys.stderr)
+    applied = [r for r in records if r["applied"]]
+    print(f"envcheck fix: {len(applied)} applied (not checked again), stopped by the interruption")
+    for record in applied:
+        print(f"  applied: {', '.join(record['checks'])} ({record['reason'] or 'done'})")
+    return INTERRUPTED
 
 
 def _summary(

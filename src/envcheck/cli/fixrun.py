@@ -217,7 +217,10 @@ def apply(
                     "ok": False,
                     "exit_code": None,
                     "duration": round(time.monotonic() - started, 3),
-                    "output": f"stopped ({ended} process(es) of the step ended)",
+                    # the step's process group was killed as the interruption left its wait
+                    # (core.exec.run); ``ended``: its processes that had left that group
+                    "output": f"stopped (its process group ended, and {ended} process(es) of "
+                    "the step outside it)",
                 }
             )
             return True
