@@ -14,8 +14,10 @@ import textwrap
 import time
 from pathlib import Path
 
+import jsonschema
 import pytest
 
+from envcheck.report import files
 from tests.servers import popen_with_signals
 
 SECRET = "fix-secret-Zq81xw"
@@ -233,6 +235,7 @@ def test_an_interruption_stops_the_step_in_flight_and_runs_nothing_else(
     assert "envcheck fix: 1 applied (not checked again), stopped by the interruption" in out
     report = json.loads((root / "envcheck-report.json").read_text())
     assert [c["id"] for c in report["checks"]] == ["demo/slow"]
+    jsonschema.validate(report, files.schema())
     found = fixes(root)["demo/slow"]
     assert found["applied"] is True and found["healed"] == []
     assert found["reason"] == "interrupted while this step ran"
