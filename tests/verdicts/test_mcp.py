@@ -233,6 +233,29 @@ def config_defaults(w: World) -> None:
     assert after["mcp/filed@vscode.initialize"]["status"] == "pass", w.output
 
 
+@row("cfg-var-bare-vscode", "cfg-var-bare-cursor")
+def config_bare_references(w: World) -> None:
+    """VS Code and Cursor expand only their own variables: a bare ${VAR} reaches the server as
+    written, however the variable is set. Before, envcheck expanded it and passed."""
+    w.mcp["discover"] = True
+    bare = {**faulty("need-env=FX_BARE_URL"), "env": {"FX_BARE_URL": "${FX_BARE_URL}"}}
+    w.file(".vscode/mcp.json", {"servers": {"bare": {"type": "stdio", **bare}}})
+    cursor = {**faulty("need-env=FX_BARE_HOST"), "env": {"FX_BARE_HOST": "${FX_BARE_HOST:-h}"}}
+    w.file(".cursor/mcp.json", {"mcpServers": {"barecur": cursor}})
+    with environment(FX_BARE_URL="http://127.0.0.1:9/api", FX_BARE_HOST="db.internal"):
+        w.run()
+        assert "http://127.0.0.1:9/api" not in json.dumps(w.checks["mcp/bare@vscode.start"])
+        w.apply("mcp/bare@vscode.start")
+        w.apply("mcp/barecur@cursor.start")
+        servers = json.loads((w.root / ".vscode/mcp.json").read_text())["servers"]
+        assert servers["bare"]["env"] == {"FX_BARE_URL": "${env:FX_BARE_URL}"}
+        entries = json.loads((w.root / ".cursor/mcp.json").read_text())["mcpServers"]
+        assert entries["barecur"]["env"] == {"FX_BARE_HOST": "${env:FX_BARE_HOST}"}
+        after = w.rerun("bare", "barecur")
+    assert after["mcp/bare@vscode.start"]["status"] == "pass", w.output
+    assert after["mcp/barecur@cursor.start"]["status"] == "pass", w.output
+
+
 # -- starting a stdio server -------------------------------------------------------------------
 @row(
     "proc-ENOENT-program",

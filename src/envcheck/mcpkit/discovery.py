@@ -7,7 +7,10 @@ error the client reports too); servers under ``"servers"`` in VS Code's file and
 in the others. Each entry is turned into the same table as ``[tool.envcheck.mcp.servers.NAME]``;
 the clients' variable syntaxes (``${env:VAR}``, ``${workspaceFolder}``, ``${userHome}``) become
 envcheck's (``${VAR}``), resolved only when a check runs, except in Claude Desktop's file, whose
-client expands nothing. VS Code's and Cursor's ``envFile`` becomes ``env_file``.
+client expands nothing. VS Code and Cursor pass a bare ``${VAR}`` (or ``${VAR:-default}``) on as
+written (VS Code's variable resolver leaves a name it does not know as it is; Cursor documents
+``${env:NAME}`` only): such a reference becomes a :func:`literal` marker, which the check puts back
+as the text itself. VS Code's and Cursor's ``envFile`` becomes ``env_file``.
 """
 
 from __future__ import annotations
@@ -37,6 +40,12 @@ TOP_KEYS = {"vscode": "servers"}
 #: the clients that read ``envFile``
 ENV_FILES = {"vscode", "cursor"}
 _ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
+#: the clients that expand only their own variables (``${env:VAR}``...), never a bare ``${VAR}``
+LITERAL_CLIENTS = {"vscode", "cursor"}
+_BARE_REF = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}")
+#: a bare reference kept as text: ``${ENVCHECK_LITERAL_<hex of the text>}``
+_LITERAL_PREFIX = "ENVCHECK_LITERAL_"
+LITERAL_REF = re.compile(r"\$\{" + _LITERAL_PREFIX + r"([0-9a-f]+)\}")
 _INPUT_REF = re.compile(r"\$\{input:([^}]+)\}")
 
 
@@ -342,8 +351,19 @@ def _entry(name: str, label: str, path: Path, entry: Any, rootdir: Path) -> Disc
     if entry.get("disabled") is True:
         table["enabled"] = False
     item.inputs = dict(_inputs(table, ()))
-    item.table = table if label == CLAUDE_DESKTOP else _translate(table, rootdir)
+    item.table = table if label == CLAUDE_DESKTOP else _translate(table, rootdir, label)
     return item
+
+
+def literal(text: str) -> str:
+    """The marker of text a client passes on as written (a bare ``${VAR}`` in VS Code's file):
+    a well-formed ``${NAME}`` that no environment sets, turned back by :func:`literal_text`."""
+    return "${" + _LITERAL_PREFIX + text.encode("utf-8").hex() + "}"
+
+
+def literal_text(marker: re.Match[str]) -> str:
+    """The text a :data:`LITERAL_REF` match stands for."""
+    return bytes.fromhex(marker.group(1)).decode("utf-8")
 
 
 def _transport(entry: dict[str, Any], label: str) -> str:
@@ -405,13 +425,27 @@ def _has_envcheck(pyproject: Path) -> bool:
     return isinstance(tool, dict) and "envcheck" in tool
 
 
-def _translate(value: Any, rootdir: Path) -> Any:
+def _predefined(rootdir: Path, label: str) -> dict[str, str]:
+    """The predefined variables a client resolves in an MCP entry, and their values here."""
+    found = {
+        "${workspaceFolder}": str(rootdir),
+        "${userHome}": str(Path(os.environ.get("HOME") or Path.home())),
+    }
+    if label in LITERAL_CLIENTS:
+        found.update({"${workspaceFolderBasename}": rootdir.name, "${pathSeparator}": os.sep})
+        found["${/}"] = os.sep
+    return found
+
+
+def _translate(value: Any, rootdir: Path, label: str) -> Any:
     if isinstance(value, str):
-        value = _ENV_REF.sub(r"${\1}", value)
-        value = value.replace("${workspaceFolder}", str(rootdir))
-        return value.replace("${userHome}", str(Path(os.environ.get("HOME") or Path.home())))
+        for name, replacement in _predefined(rootdir, label).items():
+            value = value.replace(name, replacement)
+        if label in LITERAL_CLIENTS:
+            value = _BARE_REF.sub(lambda found: literal(found.group(0)), value)
+        return _ENV_REF.sub(r"${\1}", value)
     if isinstance(value, dict):
-        return {k: _translate(v, rootdir) for k, v in value.items()}
+        return {k: _translate(v, rootdir, label) for k, v in value.items()}
     if isinstance(value, list):
-        return [_translate(v, rootdir) for v in value]
+        return [_translate(v, rootdir, label) for v in value]
     return value

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from envcheck import hookimpl
 from envcheck.checks.mcp.config import COMPONENT, McpConfig, Server
-from envcheck.checks.mcp.target import resolve, servers
+from envcheck.checks.mcp.target import literal_verdict, resolve, servers
 from envcheck.core.config import EnvcheckConfig
 from envcheck.core.fix import Fix, Manual
-from envcheck.core.model import Check, Context, Outcome, skip
+from envcheck.core.model import Check, CheckFailed, Context, Outcome, Status, skip, warn
 from envcheck.kit import Component
 from envcheck.mcpkit import _reaper, discovery
 
@@ -97,9 +97,25 @@ def server_checks(server: Server) -> Iterator[Check]:
 def _runner(server: Server, step: str) -> Any:
     def run(ctx: Context) -> Outcome:
         probe = probe_for(ctx, server)
-        outcome = probe.result(step, ctx.remaining() - 0.2)
         ctx.fact("source", server.settings)
-        return outcome
+        said = literal_verdict(server, probe.spec) if step == "start" else None
+        if said is None:
+            return probe.result(step, ctx.remaining() - 0.2)
+        # a bare ${VAR} in VS Code's or Cursor's file reaches the server as text, as it does
+        # from the client: the server is started so, and the start check says what it received
+        summary, why, fix = said
+        try:
+            outcome = probe.result(step, ctx.remaining() - 0.2)
+        except CheckFailed as failed:
+            raise CheckFailed(
+                failed.summary,
+                why="; ".join(filter(None, [failed.why, summary, why])),
+                fix=fix,
+                facts=failed.facts,
+            ) from None
+        if outcome.status is Status.SKIP:
+            return outcome
+        return warn(summary, why=why, fix=fix)
 
     return run
 

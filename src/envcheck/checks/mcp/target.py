@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -461,7 +462,16 @@ def resolve(ctx: Context, server: Server) -> ServerSpec:
                 redact.register(text)
             return text
         try:
-            return interpolate.resolve(text, ctx.config.environ, secret=secret)
+            if discovery.LITERAL_REF.search(text) is None:
+                return interpolate.resolve(text, ctx.config.environ, secret=secret)
+            # a bare ${VAR} of VS Code's or Cursor's file: the client passes it on as written
+            pieces = discovery.LITERAL_REF.split(text)
+            for at in range(0, len(pieces), 2):
+                if "${" in pieces[at]:
+                    pieces[at] = interpolate.resolve(pieces[at], ctx.config.environ, secret=secret)
+            for at in range(1, len(pieces), 2):
+                pieces[at] = bytes.fromhex(pieces[at]).decode("utf-8")
+            return "".join(pieces)
         except interpolate.MissingVariable as exc:
             raise _missing(server, key, exc.name, index) from None
 
@@ -495,6 +505,59 @@ def resolve(ctx: Context, server: Server) -> ServerSpec:
         origin=server.origin,
         declared=server.declared,
     )
+
+
+def literal_references(server: Server) -> list[tuple[str, str, str]]:
+    """The bare ``${VAR}`` references of a VS Code or Cursor entry, which the client passes to the
+    server as written: ``(key, text as written, the same with ${env:VAR})`` for each value that
+    holds one (``args`` as a whole list)."""
+    table = server.table
+    values: list[tuple[str, Any]] = [("command", table.command), ("cwd", table.cwd)]
+    values += [("url", table.url), ("envFile", table.env_file), ("args", table.args)]
+    values += [(f"env.{k}", v) for k, v in table.env.items()]
+    values += [(f"headers.{k}", v) for k, v in table.headers.items()]
+    found = []
+    for key, value in values:
+        shown = json.dumps(value) if isinstance(value, list) else value
+        if not isinstance(shown, str) or discovery.LITERAL_REF.search(shown) is None:
+            continue
+        written = discovery.LITERAL_REF.sub(discovery.literal_text, shown)
+        fixed = discovery.LITERAL_REF.sub(
+            lambda m: re.sub(
+                r"^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}$",
+                r"${env:\1}",
+                discovery.literal_text(m),
+            ),
+            shown,
+        )
+        found.append((key, written, fixed))
+    return found
+
+
+def literal_verdict(server: Server, spec: ServerSpec) -> tuple[str, str, Fix] | None:
+    """When a VS Code or Cursor entry holds a bare ``${VAR}``: what to say (the server receives the
+    text itself, evidently an unexpanded reference) and the fix (``${env:VAR}``, which the client
+    expands)."""
+    from envcheck.mcpkit import fixes
+
+    found = literal_references(server)
+    if not found:
+        return None
+    client = discovery.CLIENTS.get(server.origin, server.origin)
+    keys = ", ".join(f"{key} = {written}" for key, written, _ in found)
+    summary = f"{server.name}: the server receives {keys} as literal text"
+    why = (
+        f"{client} expands only its own variables (${{env:NAME}}, ${{workspaceFolder}}, "
+        f"${{userHome}}, ${{input:ID}}) and passes a bare ${{NAME}} on as written: evidently an "
+        "unexpanded reference"
+    )
+    steps: list[Step] = []
+    texts = []
+    for key, _, fixed in found:
+        value: Any = json.loads(fixed) if key == "args" else fixed
+        texts.append(fixes.setting(spec, key, value))
+        steps.append(fixes.set_step(spec, key, value))
+    return summary, why, Fix(steps, text="; ".join(texts))
 
 
 def _env_file(ctx: Context, server: Server, name: str) -> dict[str, str]:
