@@ -265,7 +265,10 @@ def test_a_check_program_does_not_outlive_an_interrupted_session(
         while not (pytester.path / "started").exists() and time.monotonic() < deadline:
             time.sleep(0.02)
         assert (pytester.path / "started").exists(), "the check never started its program"
-        assert len(_alive_with(mark)) >= 3  # pytest, the shell and its two sleeps
+        # pytest, the shell and its two sleeps ('started' is touched before the sleeps start)
+        while len(_alive_with(mark)) < 4 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(_alive_with(mark)) >= 4, "the check's program never started its two sleeps"
         proc.send_signal(getattr(signal, how))
         out, _ = proc.communicate(timeout=60)
     finally:
