@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +50,8 @@ class BrokenBase:
     executable: str
     #: there is no pyvenv.cfg at all: the directory is not a virtualenv (PEP 405)
     missing_cfg: bool = False
+    #: made on Windows (``Scripts\\python.exe``, a drive letter in ``home``): it runs nowhere else
+    windows: bool = False
 
     @property
     def minor(self) -> str:
@@ -70,7 +74,53 @@ def broken_base(env: Path) -> BrokenBase | None:
     raw = cfg.get("version_info") or cfg.get("version") or cfg.get("python-version") or ""
     version = ".".join(part for part in raw.split(".")[:3] if part.isdigit())
     executable = cfg.get("base-executable") or cfg.get("executable") or ""
-    return BrokenBase(env, home, version, executable)
+    windows = (env / "Scripts").is_dir() and not (env / "bin").is_dir()
+    windows = windows or bool(re.match(r"[A-Za-z]:[\\/]", home))
+    return BrokenBase(env, home, version, "" if windows else executable, windows=windows)
+
+
+def made_at(prefix: Path) -> Path | None:
+    """Where the virtualenv at ``prefix`` was made, as it recorded it: the path of pyvenv.cfg's
+    ``command`` (``python -m venv PATH``, ``-m virtualenv PATH``), else ``VIRTUAL_ENV`` in
+    ``bin/activate``. Its scripts' ``#!`` lines name that place."""
+    command = pyvenv_cfg(prefix).get("command", "")
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        words = []
+    if words and os.path.isabs(words[-1]):
+        return Path(words[-1])
+    try:
+        activate = (prefix / "bin" / "activate").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    for line in activate.splitlines():
+        key, sep, value = line.strip().partition("=")
+        if key in ("VIRTUAL_ENV", "export VIRTUAL_ENV") and sep:
+            value = value.strip().strip("'\"")
+            if os.path.isabs(value):
+                return Path(value)
+    return None
+
+
+def moved_from(prefix: Path) -> Path | None:
+    """The place the virtualenv at ``prefix`` was made and since moved from (gone now)."""
+    made = made_at(prefix)
+    if made is None or made.exists() or Path(os.path.normpath(made)) == prefix:
+        return None
+    return made
+
+
+def on_pythonpath(location: str) -> str | None:
+    """The ``PYTHONPATH`` entry a distribution's ``.dist-info`` directory (``location``) is in:
+    such entries come before site-packages on sys.path, so what is there is what imports."""
+    if not location:
+        return None
+    where = Path(location).parent.resolve()
+    for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+        if entry and Path(entry).resolve() == where:
+            return entry
+    return None
 
 
 def running_env() -> Path:

@@ -228,6 +228,29 @@ def rebuild(
     )
 
 
+def remake(ctx: Context, root: Path | None, env: Path) -> Fix:
+    """Make the virtualenv ``env`` again where it is now, with the Python it was made with (its
+    pyvenv.cfg says which), never with whichever Python comes first."""
+    cfg = _diagnose.pyvenv_cfg(env)
+    minor = ".".join((cfg.get("version_info") or cfg.get("version") or "3").split(".")[:2])
+    base = cfg.get("base-executable") or cfg.get("executable")
+    if not base:
+        base = str(Path(cfg.get("home", "/usr/bin")) / f"python{minor}")
+    remove = Command(["rm", "-rf", str(env)])
+    if ctx.section.poetry and root is not None:
+        return make(
+            remove,
+            poetry(root, ctx.rootdir, "env", "use", base),
+            poetry(root, ctx.rootdir, *install_args(root)),
+            then="poetry run pytest",
+        )
+    return make(
+        remove,
+        Command([base, "-m", "venv", str(env)]),
+        note="then install the project's packages into it again",
+    )
+
+
 def install_args(root: Path) -> tuple[str, ...]:
     """``install``, or ``install --no-root`` where the project itself cannot be installed."""
     return ("install", "--no-root") if _project.missing_package(root) else ("install",)
@@ -265,6 +288,19 @@ def broken_env(
     if python is None:
         found = _pythons.find(spec, timeout=min(2.0, ctx.remaining()))
         python = found[0] if found else None
+    if broken.windows:
+        rebuilt = rebuild(ctx, root, python, minor)
+        remove = Command(["rm", "-rf", str(broken.env)])
+        then = "poetry run pytest" if ctx.section.poetry else ""
+        return CheckFailed(
+            f"the project's Poetry environment {broken.env} was made on Windows (home = "
+            f"{broken.home}, Scripts\\python.exe): it cannot run here",
+            why="a virtualenv runs only on the system that made it (PEP 405: its pyvenv.cfg "
+            "names that system's interpreter, its layout is that system's); it came with a copy "
+            "of the project (a shared folder, an archive, WSL)",
+            fix=make(remove, *rebuilt.steps, then=then),
+            facts=facts,
+        )
     why = (
         f"its pyvenv.cfg says home = {broken.home} (Python {broken.version or '?'}), which no "
         "longer exists: the Python it was made with was removed or upgraded, so nothing in the "

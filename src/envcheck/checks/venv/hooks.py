@@ -292,6 +292,16 @@ def virtualenv(ctx: Context) -> Outcome:
             "the one checked here",
             fix=unset,
         )
+    moved = _diagnose.moved_from(prefix)
+    if moved is not None:
+        ctx.fact(**facts, made_at=str(moved))
+        return warn(
+            f"the virtualenv {prefix} was made at {moved}, which no longer exists: it was moved",
+            why="a virtualenv records where it was made (pyvenv.cfg, activate, the #! line of "
+            f"each script) and cannot be moved (PEP 405): `python -m pytest` works, but its "
+            f"scripts (pip, pytest, black...) start {moved}/bin/python and fail",
+            fix=_fixes.remake(ctx, root, prefix),
+        )
     return ok(f"in a virtualenv ({manager}) at {prefix}", **facts)
 
 
@@ -343,6 +353,14 @@ def poetry_env(ctx: Context) -> Outcome:
                     f"{_pythons.quoted(venv)}/bin/activate && {shlex.join(install.argv)} && "
                     "pytest",
                 ),
+            )
+        venv = root / ".venv"
+        if venv.is_symlink() and not venv.exists():
+            raise CheckFailed(
+                f"{venv} is a symbolic link to {os.readlink(venv)}, which does not exist",
+                why="Poetry uses the project's .venv only where it leads to an environment: it "
+                f"finds none for {root}; pytest runs from {here}",
+                fix=_fixes.make(Command(["rm", str(venv)]), install, then="poetry run pytest"),
             )
         raise CheckFailed(
             "Poetry has no environment for this project yet",

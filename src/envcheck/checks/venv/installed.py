@@ -8,6 +8,7 @@ version and ``Requires-Dist`` for every check that needs them.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 from collections.abc import Sequence
@@ -25,6 +26,8 @@ class Dist:
     requires: tuple[str, ...]
     #: its ``.dist-info`` directory ("" for a zip or egg)
     location: str = ""
+    #: its extras: ``Provides-Extra``, and those its requirements' markers name
+    extras: tuple[str, ...] = ()
 
 
 _lock = threading.Lock()
@@ -66,6 +69,22 @@ def find(name: str) -> Dist | None:
     with _index_lock:
         answers[name] = dist
     return dist
+
+
+def dist_info_dirs(name: str) -> list[Path]:
+    """Every ``.dist-info`` directory of ``name`` (canonical, by its directory name) on
+    sys.path, in sys.path order: more than one in a directory is a stale record."""
+    global _index
+    with _index_lock:
+        key = _key()
+        if _index is None or _index[0] != key:
+            _index = (key, _locate(), {})
+        return list(_index[1].get(name, []))
+
+
+def readable(metadata: Path) -> bool:
+    """Does this METADATA file name a project (as every reader needs)?"""
+    return _from_header(metadata) is not None
 
 
 def _locate() -> dict[str, list[Path]]:
@@ -141,7 +160,8 @@ def _from_header(path: Path) -> Dist | None:
     except OSError:
         return None
     name = version = ""
-    requires = []
+    requires: list[str] = []
+    extras: list[str] = []
     header = data.partition(b"\n\n")[0].decode("utf-8", errors="replace")
     for line in header.splitlines():
         key, _, value = line.partition(":")
@@ -152,7 +172,16 @@ def _from_header(path: Path) -> Dist | None:
             version = value.strip()
         elif key == "requires-dist":
             requires.append(value.strip())
-    return Dist(name, version, tuple(requires), str(path.parent)) if name else None
+        elif key == "provides-extra":
+            extras.append(value.strip())
+    if not name:
+        return None
+    extras += [e for r in requires for e in _MARKER_EXTRA.findall(r) if e not in extras]
+    return Dist(name, version, tuple(requires), str(path.parent), tuple(extras))
+
+
+#: ``extra == "name"`` in a requirement's marker (metadata before 2.1 may not list the extra)
+_MARKER_EXTRA = re.compile(r"""extra\s*==\s*["']([^"']+)["']""")
 
 
 def _from_importlib(dist: metadata.Distribution) -> Dist | None:

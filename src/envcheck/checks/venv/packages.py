@@ -24,12 +24,14 @@ from packaging.version import InvalidVersion, Version
 from envcheck.checks.venv import diagnose as _diagnose
 from envcheck.checks.venv import fixes as _fixes
 from envcheck.checks.venv import installed as _installed
+from envcheck.checks.venv import integrity as _integrity
 from envcheck.checks.venv import poetry as _poetry
 from envcheck.checks.venv import project as _project
 from envcheck.core.fix import Command, Fix, Manual, Step
 from envcheck.core.format import listed
 from envcheck.core.model import CheckFailed, CheckSkipped, Context, FactValue, Outcome, ok, warn
 
+_PYTHON = ".".join(map(str, sys.version_info[:3]))
 _CHANGED = "the environment was changed after `poetry install` (pip install/uninstall, an old env)"
 _T = TypeVar("_T")
 
@@ -165,6 +167,27 @@ def lock_drift(ctx: Context) -> Outcome:
         for name, p in sorted(parsed.packages.items())
         if name in installed and not _same_version(installed[name].version, p.version)
     ]
+    shadowed = [
+        (name, entry)
+        for name, p in sorted(parsed.packages.items())
+        if name in installed
+        and not _same_version(installed[name].version, p.version)
+        and (entry := _diagnose.on_pythonpath(installed[name].location))
+    ]
+    if shadowed:
+        name, entry = shadowed[0]
+        raise CheckFailed(
+            f"{installed[name].name} {installed[name].version} is imported from {entry}, a "
+            f"directory on PYTHONPATH, not the environment's (poetry.lock says "
+            f"{parsed.packages[name].version})",
+            why="PYTHONPATH comes before site-packages on sys.path: the application imports "
+            "that copy whatever the environment has, and `poetry install` does not change it",
+            fix=_fixes.make(
+                Manual(f"unset PYTHONPATH (or remove {entry} from it) in this shell"),
+                text=f"unset PYTHONPATH   (or remove {entry} from it)",
+            ),
+            facts={**dict(shadowed)},
+        )
     drift += _vcs_drift(parsed, installed)
     absent = [p for name, p in sorted(parsed.packages.items()) if name not in installed]
     missing = [
@@ -300,13 +323,44 @@ def _path_fix(ctx: Context, root: Path | None, name: str, gone: Path) -> Fix:
 
 def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
     req = Requirement(requirement)
-    dist = _installed.find(canonicalize_name(req.name))
+    name = canonicalize_name(req.name)
+    dist = _installed.find(name)
     root = _project.where(ctx).root
+    hurt = (
+        _integrity.unreadable(name)
+        if dist is None
+        else _integrity.damage(dist, _locked_version(ctx, root, name))
+    )
+    works = dist is not None and _satisfies(req, dist.version)
+    if hurt is not None and not (hurt.usable and works):
+        raise CheckFailed(hurt.summary, why=hurt.why, fix=_reinstall(ctx, root, name, hurt))
     if dist is not None and _satisfies(req, dist.version):
         gone = _moved_away(ctx, root, dist)
         if gone is not None:
             raise gone
+        if hurt is not None:
+            ctx.fact(version=dist.version)
+            return warn(hurt.summary, why=hurt.why, fix=_reinstall(ctx, root, name, hurt))
+        unknown = _unknown_extras(req, dist)
+        if unknown:
+            ctx.fact(version=dist.version)
+            return warn(unknown[0], why=unknown[1], fix=unknown[2])
         return ok(f"{req.name} {dist.version}", version=dist.version)
+    if dist is None and root is not None:
+        where = _project.read_project(root).elsewhere.get(name)
+        if where:
+            return warn(
+                f"{req.name} is not installed: {root / 'pyproject.toml'} declares it only with "
+                f"{where}",
+                why=f"that does not hold here (Python {_PYTHON} on {sys.platform}), so Poetry "
+                "neither locks nor installs it for this environment",
+                fix=_fixes.make(
+                    Manual(
+                        f"if {req.name} is needed here, change that condition in pyproject.toml; "
+                        "else remove it from the packages of [tool.envcheck.venv]"
+                    )
+                ),
+            )
     if dist is None:
         summary, facts = f"{req.name} is not installed", {}
     else:
@@ -336,6 +390,54 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
             )
             why = f"the Poetry environment has {req.name} {there.version}"
     raise CheckFailed(summary, why=f"{where}; {why}" if where else why, fix=fix, facts=facts)
+
+
+def _locked_version(ctx: Context, root: Path | None, name: str) -> str:
+    """The version poetry.lock has for ``name`` ("" without a lock or the package in it)."""
+    lock = (root or ctx.rootdir) / "poetry.lock"
+    if root is None or not ctx.section.poetry or not lock.is_file():
+        return ""
+    try:
+        locked = _project.read_lock(lock, ctx.config.extra.get("pytest_cache"), ctx)
+    except CheckFailed:
+        return ""  # the lock-file check says what is wrong with it
+    found = locked.packages.get(name)
+    return found.version if found else ""
+
+
+def _reinstall(ctx: Context, root: Path | None, name: str, hurt: _integrity.Damage) -> Fix:
+    """Remove the records ``hurt`` names; then (unless another, good record stays) install
+    ``name`` again: from poetry.lock in a Poetry project, else with this interpreter's pip."""
+    removes: list[Step] = [Command(["rm", "-rf", str(info)]) for info in hurt.remove]
+    if hurt.usable:
+        return _fixes.make(*removes, note=f"{name} {hurt.version} stays installed")
+    if root is not None and ctx.section.poetry:
+        install = _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root))
+        fix, _ = in_the_right_env(ctx, root, [*removes, install])
+        return _fixes.make(
+            *fix.steps, note=f"Poetry then installs {name} {hurt.version} again from poetry.lock"
+        )
+    pinned = f"{name}=={hurt.version}" if hurt.version else name
+    return _fixes.make(*removes, _fixes.pip_install(pinned))
+
+
+def _unknown_extras(req: Requirement, dist: _installed.Dist) -> tuple[str, str, Fix] | None:
+    """Extras ``req`` asks for that ``dist`` does not provide (PEP 685 compares them
+    normalized): pip installs nothing for them and only warns. (summary, why, fix)"""
+    provided = {canonicalize_name(e) for e in dist.extras}
+    unknown = sorted(e for e in req.extras if canonicalize_name(e) not in provided)
+    if not unknown:
+        return None
+    offered = ", ".join(sorted(dist.extras)) or "none"
+    what = " and ".join(repr(e) for e in unknown)
+    return (
+        f"{dist.name} {dist.version} provides no extra {what} (its extras: {offered})",
+        f"{req} asks for it; an extra names optional requirements the distribution declares "
+        "(Provides-Extra, PEP 508/685), and an unknown one installs nothing: pip only warns",
+        _fixes.make(
+            Manual(f"correct {req} in [tool.envcheck.venv]: {dist.name} provides {offered}"),
+        ),
+    )
 
 
 def _poetry_fix(ctx: Context, root: Path, req: Requirement, dev: bool) -> tuple[list[Step], str]:

@@ -80,6 +80,9 @@ class Project:
     #: the project's Python range as a PEP 440 specifier, and where it is written
     python: str | None
     python_from: str | None
+    #: canonical name -> its declarations' conditions, where none of them holds here (a Poetry
+    #: ``python``/``markers``/``platform``, a PEP 508 marker): never locked or installed here
+    elsewhere: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -296,28 +299,35 @@ def _read_project(document: dict[str, Any]) -> Project:
     project = document.get("project", {}) or {}
     poetry = document.get("tool", {}).get("poetry", {}) or {}
     declared: dict[str, set[str]] = {}
+    #: canonical name -> (condition, holds here) of each declaration; "" for none
+    conditions: dict[str, list[tuple[str, bool]]] = {}
 
-    def add(name: str, group: str) -> None:
+    def add(name: str, group: str, condition: tuple[str, bool] = ("", True)) -> None:
         if canonicalize_name(name) != "python":
             declared.setdefault(canonicalize_name(name), set()).add(group)
+            conditions.setdefault(canonicalize_name(name), []).append(condition)
+
+    def add_poetry(table: Any, group: str) -> None:
+        for name, spec in (table or {}).items():
+            for one in spec if isinstance(spec, list) else [spec]:
+                add(str(name), group, _poetry_condition(one))
 
     for line in project.get("dependencies", []) or []:
         try:
-            add(Requirement(str(line)).name, MAIN)
+            req = Requirement(str(line))
         except InvalidRequirement:
             continue
-    for name in poetry.get("dependencies", {}) or {}:
-        add(str(name), MAIN)
-    for name in poetry.get("dev-dependencies", {}) or {}:
-        add(str(name), "dev")
+        marker = req.marker
+        add(req.name, MAIN, (f"marker {marker}", _applies(str(marker))) if marker else ("", True))
+    add_poetry(poetry.get("dependencies", {}), MAIN)
+    add_poetry(poetry.get("dev-dependencies", {}), "dev")
     optional: set[str] = set()
     groups = {MAIN}
     for group, table in (poetry.get("group", {}) or {}).items():
         if not isinstance(table, dict):
             continue
         (optional if table.get("optional") else groups).add(str(group))
-        for name in table.get("dependencies", {}) or {}:
-            add(str(name), str(group))
+        add_poetry(table.get("dependencies", {}), str(group))
     if poetry.get("dev-dependencies"):
         groups.add("dev")
     # PEP 735 groups (Poetry >= 2.2): installed by default unless [tool.poetry.group.X] says
@@ -339,9 +349,46 @@ def _read_project(document: dict[str, Any]) -> Project:
             SpecifierSet(str(python))
         except InvalidSpecifier:
             python = None
+    elsewhere = {
+        name: "; ".join(text for text, _ in found)
+        for name, found in conditions.items()
+        if all(text and not holds for text, holds in found)
+    }
     return Project(
-        declared, groups, optional, str(python) if python else None, where if python else None
+        declared,
+        groups,
+        optional,
+        str(python) if python else None,
+        where if python else None,
+        elsewhere,
     )
+
+
+def _poetry_condition(spec: Any) -> tuple[str, bool]:
+    """A Poetry dependency's conditions as written (``python = "<3.11"``, ``markers``,
+    ``platform``) and whether they hold here; ``("", True)`` for none."""
+    if not isinstance(spec, dict):
+        return ("", True)
+    parts, holds = [], True
+    python = spec.get("python")
+    if python is not None:
+        parts.append(f'python = "{python}"')
+        pep = poetry_constraint(str(python))
+        try:
+            if pep and not SpecifierSet(pep).contains(_PYTHON, prereleases=True):
+                holds = False
+        except InvalidSpecifier:
+            pass
+    if spec.get("markers"):
+        parts.append(f'markers = "{spec["markers"]}"')
+        holds = holds and _applies(str(spec["markers"]))
+    if spec.get("platform"):
+        parts.append(f'platform = "{spec["platform"]}"')
+        holds = holds and str(spec["platform"]) == sys.platform
+    return (", ".join(parts), holds)
+
+
+_PYTHON = ".".join(map(str, sys.version_info[:3]))
 
 
 def poetry_constraint(text: str) -> str | None:
