@@ -158,14 +158,20 @@ class Scenarios:
     def runnable(self) -> list[Row]:
         return [r for r in self.table() if r.runs]
 
-    def mismatches(self) -> list[str]:
+    def mismatches(self, elsewhere: Iterable[str] = ()) -> list[str]:
         """Rows without a scenario and scenarios without a row (or for a row marked not
-        reachable)."""
+        reachable). ``elsewhere``: rows whose scenario is in another test (a held-out set)."""
         table = {r.id: r for r in self.table()}
+        other = set(elsewhere)
         problems = [
             f"docs/verdicts/{self.component}.md:{r.line}: row {r.id} has no scenario"
             for r in table.values()
-            if r.runs and r.id not in self.by_id
+            if r.runs and r.id not in self.by_id and r.id not in other
+        ]
+        problems += [
+            f"held-out case {ident} has no runnable row in docs/verdicts/{self.component}.md"
+            for ident in sorted(other)
+            if ident not in table or not table[ident].runs or ident in self.by_id
         ]
         problems += [
             f"scenario {ident} has no runnable row in docs/verdicts/{self.component}.md"

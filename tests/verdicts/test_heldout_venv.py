@@ -55,6 +55,7 @@ from typing import Any
 import pytest
 
 from tests.throwaway import make_wheel
+from tests.verdicts import table
 from tests.verdicts import test_venv as _venv
 from tests.verdicts.test_heldout_servers import Expect, grade
 from tests.verdicts.venv_lab import Lab, see_our_packages
@@ -365,3 +366,8 @@ def test_venv(ident: str, lab: Lab) -> None:
                 problems.append(f"after the fix {found['id']} is {again[found['id']]}")
     grade_of = verdict.grade if verdict.grade != "fully right" or not problems else "partly"
     assert grade_of == "fully right", f"{grade_of}: " + "\n".join(problems)
+    # since measured, each case is a row of docs/verdicts/venv.md: the row holds for the same run
+    row = {r.id: r for r in table.rows("venv")}[ident]
+    assert not table.verdict_problems(row, checks.values()), table.verdict_problems(
+        row, checks.values()
+    )

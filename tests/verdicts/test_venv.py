@@ -765,7 +765,10 @@ def python_no_overlap(lab: Lab) -> None:
 
 
 def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
-    assert not SCENARIOS.mismatches(), "\n".join(SCENARIOS.mismatches())
+    from tests.verdicts.test_heldout_venv import CASES  # its rows are run there
+
+    problems = SCENARIOS.mismatches(elsewhere=CASES)
+    assert not problems, "\n".join(problems)
 
 
 def _scenarios() -> list[tuple[str, Callable[[Lab], None]]]:
