@@ -44,6 +44,13 @@ pre-tokenizer as a model too new): 17 of 19, none wrong; the two left are told a
 rightly refused key only by words of the message (xfail, strict). Rows from this set:
 openai-401-invalid-organization, openai-401-mismatched-organization (was "not reachable"),
 local-502-bad-gateway, ollama-generate-500-unknown-pre-tokenizer.
+
+The fifth set (``heldout5--*``: OpenAI's billing_not_active 429 and account_deactivated 401, a
+Google API that takes no API keys (CREDENTIALS_MISSING), an Azure resource with key
+authentication disabled, OpenRouter's free models per day, and Ollama runners that stop on
+a model's tensor count, a GGML assertion, CUDA's PTX toolchain, an undefined symbol and a bare
+CUDA error) was committed with its expectations after the fourth set's fixes and before its
+first run.
 """
 
 from __future__ import annotations
@@ -686,6 +693,82 @@ PROVIDERS_4 = [
 ]
 
 
+#: the fifth set (files ``heldout5--*``): written, with their expectations, after the fourth set's
+#: fixes, committed before the first run
+PROVIDERS_5 = [
+    Case(
+        "heldout5--openai-429-billing-not-active",
+        "openai",
+        "listing",
+        "auth",
+        "pass",
+        ("key accepted",),
+    ),
+    Case(
+        "heldout5--openai-429-billing-not-active",
+        "openai",
+        "listing",
+        "headroom",
+        "fail",
+        ("billing_not_active", "Your account is not active"),
+        ("platform.openai.com/settings/organization/billing",),
+        never=("rate limited", "rpm"),
+    ),
+    Case(
+        "heldout5--openai-401-account-deactivated",
+        "openai",
+        "listing",
+        "auth",
+        "fail",
+        ("account_deactivated", "deactivated account"),
+        ("help.openai.com",),
+        never=("platform.openai.com/api-keys", "key not received"),
+    ),
+    Case(
+        "heldout5--gemini-401-credentials-missing",
+        "gemini",
+        "listing",
+        "auth",
+        "fail",
+        (
+            "CREDENTIALS_MISSING",
+            "API keys are not supported by this API",
+            "aiplatform.googleapis.com",
+        ),
+        ("base_url", "generativelanguage.googleapis.com"),
+        never=("aistudio.google.com/apikey", "key not received"),
+    ),
+    Case(
+        "heldout5--azure-403-authentication-type-disabled",
+        "azure",
+        "listing",
+        "auth",
+        "fail",
+        ("AuthenticationTypeDisabled", "Key based authentication is disabled"),
+        ("disableLocalAuth",),
+        never=("key's permissions", "export AZURE_API_KEY="),
+    ),
+    Case(
+        "heldout5--openrouter-429-free-models-per-day",
+        "openrouter",
+        "smoke",
+        "headroom",
+        "fail",
+        ("free-models-per-day",),
+        ("openrouter.ai/settings/credits",),
+        never=("rpm",),
+    ),
+    Case(
+        "heldout5--openrouter-429-free-models-per-day",
+        "openrouter",
+        "smoke",
+        "smoke",
+        "skip",
+        ("headroom reports it",),
+    ),
+]
+
+
 @dataclass(frozen=True)
 class OllamaCase:
     answer: str
@@ -792,6 +875,50 @@ OLLAMA_4 = [
         ("crashed", "failed to create context"),
         ("journalctl -u ollama",),
         ("ollama run",),
+    ),
+]
+#: the fifth set: written, with their expectations, after the fourth set's fixes, committed
+#: before the first run
+OLLAMA_5 = [
+    OllamaCase(
+        "heldout5--ollama-500-wrong-number-of-tensors",
+        "llama3.2:latest",
+        "smoke",
+        ("wrong number of tensors",),
+        ("install.sh",),
+        ("ollama run", "GPU memory"),
+    ),
+    OllamaCase(
+        "heldout5--ollama-500-ggml-assert",
+        "llama3.2:latest",
+        "smoke",
+        ("crashed", "GGML_ASSERT(tensor->op == GGML_OP_UNARY) failed"),
+        ("journalctl -u ollama",),
+        ("ollama run",),
+    ),
+    OllamaCase(
+        "heldout5--ollama-500-cuda-ptx-toolchain",
+        "llama3.2:latest",
+        "smoke",
+        ("the provided PTX was compiled with an unsupported toolchain",),
+        ("driver",),
+        ("GPU memory", "num_gpu", "ollama run"),
+    ),
+    OllamaCase(
+        "heldout5--ollama-500-undefined-symbol",
+        "llama3.2:latest",
+        "smoke",
+        ("undefined symbol: ggml_backend_cuda_reg",),
+        ("install.sh",),
+        ("ollama run", "ollama pull"),
+    ),
+    OllamaCase(
+        "heldout5--ollama-500-cuda-error",
+        "llama3.2:latest",
+        "smoke",
+        ("crashed", "CUDA error"),
+        ("journalctl -u ollama",),
+        ("GPU memory", "ollama run"),
     ),
 ]
 MODELS = {"anthropic": "claude-sonnet-4-5", "gemini": "gemini-2.5-flash"}
@@ -927,6 +1054,18 @@ def test_fourth_held_out_ollama_answer(case: OllamaCase, pytester: pytest.Pytest
     _run_ollama_place_case(case, pytester)
 
 
+@pytest.mark.parametrize("case", PROVIDERS_5, ids=_ids(PROVIDERS_5))
+def test_fifth_held_out_provider_answer(
+    case: Case, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _run_provider_case(case, pytester, monkeypatch)
+
+
+@pytest.mark.parametrize("case", OLLAMA_5, ids=[c.answer for c in OLLAMA_5])
+def test_fifth_held_out_ollama_answer(case: OllamaCase, pytester: pytest.Pytester) -> None:
+    _run_ollama_place_case(case, pytester)
+
+
 def _run_ollama_place_case(case: OllamaCase, pytester: pytest.Pytester) -> None:
     if case.place == "model":
         routes = {"POST /api/show": published(case.answer)}
@@ -946,6 +1085,7 @@ def _run_ollama_place_case(case: OllamaCase, pytester: pytest.Pytester) -> None:
 
 
 def test_places_are_known() -> None:
-    cases = PROVIDERS + PROVIDERS_2 + PROVIDERS_3 + PROVIDERS_4
+    cases = PROVIDERS + PROVIDERS_2 + PROVIDERS_3 + PROVIDERS_4 + PROVIDERS_5
     assert {c.place for c in cases} <= set(PLACES)
     assert all(published(c.answer).status >= 400 for c in cases)
+    assert all(published(c.answer).status >= 400 for c in OLLAMA_3 + OLLAMA_4 + OLLAMA_5)
