@@ -50,7 +50,16 @@ Google API that takes no API keys (CREDENTIALS_MISSING), an Azure resource with 
 authentication disabled, OpenRouter's free models per day, and Ollama runners that stop on
 a model's tensor count, a GGML assertion, CUDA's PTX toolchain, an undefined symbol and a bare
 CUDA error) was committed with its expectations after the fourth set's fixes and before its
-first run.
+first run (commit 9356c28): 4 of 12 fully right (33%), 4 partly, 4 wrong. Fully right:
+billing_not_active's auth (the key accepted), OpenRouter's smoke skip, Ollama's GGML assertion
+and bare CUDA error (a crash, the log). Wrong: OpenAI's billing_not_active 429 on headroom
+("rate limited", "lower rpm": its type and code were not read), OpenRouter's free-models-per-day
+("lower rpm" for a daily cap), account_deactivated ("set a valid key" from the account's key
+page: error.code was shown, not read), CREDENTIALS_MISSING (a new AI Studio key offered for an
+endpoint that takes no API keys; ErrorInfo.metadata.service not read). Partly: Azure's
+AuthenticationTypeDisabled ("do what the answer says": no way to turn key authentication back
+on), and on Ollama the tensor count (a crash and the log, not the upgrade), CUDA's PTX
+toolchain (not the driver) and an undefined symbol (not a reinstall).
 """
 
 from __future__ import annotations
