@@ -8,8 +8,10 @@ Each table row is one failure the component's source of truth can produce. Its c
 - ``cause shown``: every `` `fragment` `` must appear (case-insensitive) in that check's summary or
   why;
 - ``fix``: every `` `fragment` `` must appear in its fix text;
-- ``tested by``: ``real server``, ``replay: <source>`` (a recorded, published answer), or
-  ``not reachable: <reason>`` (listed so the next reader sees it was considered; not run).
+- ``tested by``: ``real server``, ``replay: <source>`` (a recorded, published answer),
+  ``held-out case (<test file>)`` (a case of a held-out set, run by that file, which asserts the
+  row on the case's own run), or ``not reachable: <reason>`` (listed so the next reader sees it
+  was considered; not run).
 
 A component's table test registers one scenario per row (:class:`Scenarios`); the test fails on a
 row without a scenario and on a scenario without a row, so a row without a test is not a verdict.
@@ -44,6 +46,11 @@ class Row:
     @property
     def runs(self) -> bool:
         return not self.tested_by.lower().startswith("not reachable")
+
+    @property
+    def held_out(self) -> bool:
+        """Run by a held-out set's case, not by the component's table test."""
+        return self.tested_by.lower().startswith("held-out case")
 
 
 def _cells(line: str) -> list[str]:
@@ -156,7 +163,8 @@ class Scenarios:
         return rows(self.component)
 
     def runnable(self) -> list[Row]:
-        return [r for r in self.table() if r.runs]
+        """The rows this table's test runs (a held-out case runs its own row)."""
+        return [r for r in self.table() if r.runs and not r.held_out]
 
     def mismatches(self, elsewhere: Iterable[str] = ()) -> list[str]:
         """Rows without a scenario and scenarios without a row (or for a row marked not

@@ -78,6 +78,7 @@ import redis
 
 from tests.servers import free_port, garbage_server, postgres_standby
 from tests.verdicts import redis_servers as rs
+from tests.verdicts import table
 from tests.verdicts.pg_lab import PASSWORD, TRUST_DB, Lab, Report, lab_cluster, passfile
 from tests.verdicts.test_redis import apply_steps, run_envcheck, section, with_admin
 
@@ -770,6 +771,11 @@ def test_postgres(ident: str, lab: Lab, tmp_path: Path) -> None:
         if expect.heals and grade(expect, report.checks).grade == "fully right":
             healed = _heal(lab, report, expect.check, case)
         judged(expect, report.checks, healed)
+        # since measured, each case is a row of docs/verdicts/postgres.md: it holds for the same run
+        row = {r.id: r for r in table.rows("postgres")}[ident]
+        assert not table.verdict_problems(row, report.checks), table.verdict_problems(
+            row, report.checks
+        )
 
 
 def _heal(lab: Lab, report: Report, check: str, case: PgCase) -> str | None:

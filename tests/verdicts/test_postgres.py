@@ -80,7 +80,10 @@ def lab(
 
 
 def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
-    assert not S.mismatches(), "\n".join(S.mismatches())
+    from tests.verdicts.test_heldout_servers import PG  # its rows are run there
+
+    problems = S.mismatches(elsewhere=PG)
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("row", S.runnable(), ids=ids(S.runnable()))
