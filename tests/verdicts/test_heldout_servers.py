@@ -58,6 +58,12 @@ their fix runs and must heal (stricter), 'key patterns' required of them (strict
 forbidden '+set'/'+get' dropped from them (the selector they print heals), and the database-limit
 case's forbidden 'max_connections' narrowed to 'raise max_connections' (looser: the grader error
 above).
+
+Since then every case is a row of its verdict table, with the same id (35 in
+docs/verdicts/postgres.md, section "The held-out set of 2026-12-05", 13 in docs/verdicts/redis.md),
+``tested by`` this file: the rows came from this held-out set (first run 11 of 48 fully right) and
+are tested here, each test asserting its row (status, cause and fix fragments) on the case's own
+run after grading it. The tables' own tests count these ids as scenarios run elsewhere.
 """
 
 from __future__ import annotations
@@ -1013,3 +1019,6 @@ def test_redis(ident: str, pytester: pytest.Pytester, tmp_path: Path) -> None:
             healed = None if after["status"] == "pass" else f"after the fix: {after['summary']}"
         judged(expect, checks, healed)
         assert "Traceback" not in output
+        # since measured, each case is a row of docs/verdicts/redis.md: it holds for the same run
+        row = {r.id: r for r in table.rows("redis")}[ident]
+        assert not table.verdict_problems(row, checks), table.verdict_problems(row, checks)
