@@ -222,6 +222,14 @@ register(
     listing_answers("openai", "heldout4--openai-401-mismatched-organization", extra=ORGANIZATION),
 )
 register(
+    "openai-401-account-deactivated",
+    listing_answers("openai", "heldout5--openai-401-account-deactivated"),
+)
+register(
+    ["openai-429-billing-not-active-auth", "openai-429-billing-not-active-headroom"],
+    listing_answers("openai", "heldout5--openai-429-billing-not-active"),
+)
+register(
     "openai-401-missing-scope",
     listing_answers("openai", "heldout3--openai-401-missing-scope-listing"),
 )
@@ -366,6 +374,10 @@ register(
     listing_answers("gemini", "gemini--429-per-minute-retry-info"),
 )
 register("gemini-429-per-day-headroom", listing_answers("gemini", "gemini--429-per-day"))
+register(
+    "gemini-401-credentials-missing",
+    listing_answers("gemini", "heldout5--gemini-401-credentials-missing"),
+)
 
 
 @SCENARIOS.row("gemini-404-model")
@@ -400,6 +412,10 @@ def _deployment(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> R
 
 register("azure-403-network-rules", listing_answers("azure", "heldout3--azure-403-firewall"))
 register("azure-403-no-reason", listing_answers("azure", "heldout3--azure-403-vnet-endpoint"))
+register(
+    "azure-403-key-authentication-disabled",
+    listing_answers("azure", "heldout5--azure-403-authentication-type-disabled"),
+)
 register(
     "azure-400-operation-not-supported",
     call_answers("azure", "gpt-4o-mini", "heldout3--azure-400-operation-not-supported"),

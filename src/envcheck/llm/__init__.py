@@ -16,6 +16,7 @@ The same pieces envcheck's provider checks use, for a team's own code::
 
 from envcheck.llm._errors import (
     BILLING_PAGES,
+    GEMINI_SERVICE,
     KEY_INVALID,
     KEY_PAGES,
     LIMITS_PAGES,
@@ -44,6 +45,7 @@ from envcheck.llm._errors import (
     RequestTooLarge,
     ServerError,
     UnexpectedAnswer,
+    WrongApi,
     classify,
     detail,
 )
@@ -53,6 +55,7 @@ from envcheck.llm._retry import RetryPolicy, call_with_retry
 
 __all__ = [
     "BILLING_PAGES",
+    "GEMINI_SERVICE",
     "KEY_INVALID",
     "ORGANIZATION_CODES",
     "KEY_PAGES",
@@ -83,6 +86,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "UnexpectedAnswer",
+    "WrongApi",
     "call_with_retry",
     "classify",
     "detail",

@@ -42,6 +42,8 @@ STATUS_PAGES = {
     "gemini": "https://aistudio.google.com/status",
 }
 GEMINI_REGIONS = "https://ai.google.dev/gemini-api/docs/available-regions"
+#: the Google API a Gemini API key is for (what ``ErrorInfo.metadata.service`` names for it)
+GEMINI_SERVICE = "generativelanguage.googleapis.com"
 OPENAI_COUNTRIES = "https://platform.openai.com/docs/supported-countries"
 _RPC = "type.googleapis.com/google.rpc."
 _URL = re.compile(r"https?://[^\s\"'<>`)\]]+")
@@ -90,6 +92,14 @@ class KeyNotReceived(AuthenticationFailed):
     """The server says no key came with the request, although one was sent."""
 
     kind = "key not received"
+
+
+class WrongApi(AuthenticationFailed):
+    """The API that answered takes no API keys (Google's ``reason = CREDENTIALS_MISSING`` from a
+    service its ``ErrorInfo.metadata.service`` names, not the one the key is for): ``base_url``
+    points at another API."""
+
+    kind = "API keys not taken here"
 
 
 class PermissionDenied(ProviderError):
@@ -206,6 +216,7 @@ class Detail:
     quota_ids: list[str] = field(default_factory=list)  # Gemini QuotaFailure.violations
     retry_delay: float | None = None  # Gemini RetryInfo.retryDelay
     activation_url: str | None = None  # Gemini ErrorInfo.metadata.activationUrl
+    service: str = ""  # Gemini ErrorInfo.metadata.service: the Google API that answered
     inner_code: str = ""  # Azure error.innererror.code
     filtered: list[str] = field(default_factory=list)  # Azure content_filter_result, filtered
     json: bool = False  # the body was JSON (a proxy's text page is not)
@@ -326,6 +337,8 @@ def _gemini_detail(item: Mapping[str, Any], found: Detail) -> None:
         metadata = item.get("metadata")
         if isinstance(metadata, Mapping) and metadata.get("activationUrl"):
             found.activation_url = str(metadata["activationUrl"])
+        if isinstance(metadata, Mapping) and metadata.get("service"):
+            found.service = str(metadata["service"])
 
 
 def classify(
@@ -376,6 +389,22 @@ def classify(
                 "(platform.openai.com/settings/organization/general), or remove it "
                 "(unset OPENAI_ORG_ID) to use the key's default organization",
             )
+        if d.code == "account_deactivated":
+            return made(
+                AuthenticationFailed,
+                "OpenAI deactivated the account this key belongs to (error.code="
+                "account_deactivated): every key of that account is refused, a new one too",
+                "ask OpenAI why the account was deactivated (help.openai.com, as the answer "
+                "says; its owner has an email about it), or use a key of another, active account",
+            )
+        if "CREDENTIALS_MISSING" in d.reasons and d.service and d.service != GEMINI_SERVICE:
+            return made(
+                WrongApi,
+                f"the API that answered is {d.service} (ErrorInfo.metadata.service), and it "
+                "takes no API keys (reason=CREDENTIALS_MISSING), only OAuth2 credentials: "
+                "base_url points at it, not at the API the key is for",
+                "point base_url at the API the key is for",
+            )
         if d.code == "no_organization":
             return made(
                 AuthenticationFailed,
@@ -384,6 +413,17 @@ def classify(
                 "help.openai.com, for a new organization)",
             )
         return made(AuthenticationFailed, None, f"check or rotate the API key{where}")
+    if d.code == "billing_not_active" or d.type == "billing_not_active":
+        fix = (
+            "activate the account's billing (a payment method, a paid plan)"
+            f"{f' ({billing})' if billing else where}"
+        )
+        return made(
+            QuotaExhausted,
+            "the account's billing is not active (error.code=billing_not_active): the key is "
+            "accepted, and no request is served until billing is set up (no retry helps)",
+            fix,
+        )
     quota_402 = status == 402 or d.code == "insufficient_quota" or d.type == "insufficient_quota"
     if quota_402:
         fix = f"add credits or raise the spending limit{f' ({billing})' if billing else where}"
@@ -574,6 +614,18 @@ def _forbidden(made: _Maker, d: Detail, api: str, where: str) -> ProviderError:
             "do what the answer says; if AI Studio (https://aistudio.google.com/apikey) shows the "
             "key as leaked or blocked, create a new key there; about the project itself, ask "
             "Google's support",
+        )
+    if d.code == "AuthenticationTypeDisabled":
+        # Azure AI services: the resource's local (key) authentication is off (disableLocalAuth)
+        return made(
+            PermissionDenied,
+            "the resource has key authentication disabled (error.code=AuthenticationTypeDisabled,"
+            " its disableLocalAuth property): it accepts Microsoft Entra ID tokens only, so no "
+            "api-key is looked at, a right one neither",
+            "turn key authentication back on for the resource (its disableLocalAuth property to "
+            "false: az resource update --ids <the resource's id> --set "
+            "properties.disableLocalAuth=false), or check it with a resource that allows keys; "
+            "envcheck's check sends an api-key, not an Entra ID token",
         )
     if d.type == "permission_error":  # Anthropic: the key's own permissions
         return made(

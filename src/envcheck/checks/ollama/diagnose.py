@@ -177,9 +177,19 @@ _GPU_MEMORY = re.compile(
 #: Ollama. You may need to upgrade", the text Ollama's server gives a format it cannot load)
 #: llama.cpp's loader names a pre-tokenizer its vocabulary code lacks ("error loading model
 #: vocabulary: unknown pre-tokenizer type: 'refact'"): a model converted for a newer llama.cpp
+#: and llama.cpp's loader finds more (or fewer) tensors in the file than its code for the
+#: architecture loads ("done_getting_tensors: wrong number of tensors; expected 724, got 723"):
+#: a model made for a newer llama.cpp (Llama 3.1's rope_freqs, deepseek-r1:70b before 0.3.1)
 _TOO_NEW = re.compile(
     r"not supported by your version of Ollama|unknown pre-tokenizer type: '[^']+'"
+    r"|done_getting_tensors: wrong number of tensors"
 )
+#: the CUDA runtime's cudaErrorUnsupportedPtxVersion (222): the runner's GPU code was compiled
+#: for a newer CUDA than the installed NVIDIA driver supports
+_CUDA_DRIVER = re.compile(r"the provided PTX was compiled with an unsupported toolchain")
+#: the dynamic loader's "<file>: undefined symbol: <name>": the runner and a library it loads
+#: are of different builds (a partial upgrade, a library directory of another release)
+_UNDEFINED_SYMBOL = re.compile(r": undefined symbol: (?P<symbol>\S+)")
 LOG_COMMAND = ["journalctl", "-u", "ollama", "--no-pager", "-n", "100"]
 UPGRADE = "curl -fsSL https://ollama.com/install.sh | sh"
 
@@ -300,6 +310,10 @@ def generate_failure(
     crashed = _TERMINATED.search(said) or _NO_LONGER.search(said)
     if status == 500 and crashed and _GPU_MEMORY.search(said):
         return _gpu_memory_failure(model, host, shown)
+    if status == 500 and crashed and _CUDA_DRIVER.search(said):
+        return _cuda_driver_failure(model, host, shown)
+    if status == 500 and crashed and _UNDEFINED_SYMBOL.search(said):
+        return _broken_install(model, host, shown)
     if status == 500 and crashed:
         when = "while loading it" if _TERMINATED.search(said) else "while it ran"
         text = f"{_log_text()}: it says why the runner ended"
@@ -339,6 +353,52 @@ def generate_failure(
         why=f"Ollama answered POST /api/generate with HTTP {status} and {shown!r}; no row of "
         "envcheck's verdict table covers this answer, so no cause is guessed",
         fix=Fix([_log_step()], text=text),
+    )
+
+
+def _cuda_driver_failure(model: str, host: str, shown: str) -> CheckFailed:
+    """CUDA's "the provided PTX was compiled with an unsupported toolchain": the NVIDIA driver is
+    older than the CUDA the runner was built with (or, on a Jetson, not the driver the official
+    build targets)."""
+    text = (
+        "update the NVIDIA driver to one that supports the CUDA version of Ollama's runner "
+        "(nvidia-smi shows the driver and the CUDA version it supports); on a Jetson, use an "
+        f"Ollama built for it; meanwhile CUDA_VISIBLE_DEVICES=-1 in the server's environment runs "
+        f"{model} on the CPU"
+    )
+    return CheckFailed(
+        f"Ollama's model runner cannot use the GPU on {host}: the NVIDIA driver is older than "
+        "its CUDA code",
+        why="the runner (llama.cpp) ended loading the model because the CUDA runtime refused "
+        "its GPU code (cudaErrorUnsupportedPtxVersion): it was compiled with a newer CUDA "
+        f"toolchain than the installed driver supports; the server said: {shown}",
+        fix=Fix(
+            [
+                Command(["nvidia-smi"]),
+                Manual("update the NVIDIA driver (its CUDA version, in nvidia-smi's header)"),
+                Manual("or set CUDA_VISIBLE_DEVICES=-1 for the server to run on the CPU"),
+            ],
+            text=text,
+        ),
+    )
+
+
+def _broken_install(model: str, host: str, shown: str) -> CheckFailed:
+    """The loader found a symbol missing: the runner and its libraries are of two releases."""
+    text = (
+        f"reinstall Ollama ({UPGRADE}), which replaces the runners and their libraries together "
+        "(on Linux, remove a lib/ollama directory left by another release first); then restart "
+        f"the server; {_log_text()}"
+    )
+    return CheckFailed(
+        f"Ollama's installation on {host} is broken: its runner cannot start ({model})",
+        why="the dynamic loader could not start the runner: a library it loads lacks a symbol "
+        "it needs (undefined symbol), so the runner and its libraries are of different builds "
+        f"(a partial upgrade, a library directory of another release); the server said: {shown}",
+        fix=Fix(
+            [Command(["sh", "-c", UPGRADE], needs=frozenset({"sudo", "network"})), _log_step()],
+            text=text,
+        ),
     )
 
 

@@ -143,6 +143,8 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
     why = _answered(p, exc)
     if exc.status is None:
         return CheckFailed(_transport_summary(p, exc, summary), why=why, fix=_transport_fix(exc))
+    if isinstance(exc, llm.WrongApi):
+        return CheckFailed(summary, why=why, fix=_wrong_api_fix(p, exc))
     if isinstance(exc, llm.KeyNotReceived):
         return CheckFailed(summary, why=why, fix=_compare_by_hand(p))
     if isinstance(exc, llm.AuthenticationFailed) and listed and sent and not sent.listing:
@@ -240,6 +242,10 @@ def _key_fix(p: Provider, exc: llm.AuthenticationFailed) -> Fix:
         return Fix([Manual(exc.hint, ask="an owner of the OpenAI organization")], text=exc.hint)
     if exc.detail.code in llm.ORGANIZATION_CODES and exc.hint:
         return Fix([Manual(exc.hint)], text=exc.hint)
+    if exc.detail.code == "account_deactivated" and exc.hint:
+        # the account, not the key: a new key of the same account is refused alike
+        ask = f"the owner of the {p.label} account"
+        return Fix([Manual(exc.hint, ask=ask)], text=exc.hint)
     variable = p.key_variable or f"api_key in {p.table}"
     text = f"set a valid key: export {variable}=...  ({p.key_page})"
     if not p.key_variable:
@@ -257,6 +263,28 @@ def _key_fix(p: Provider, exc: llm.AuthenticationFailed) -> Fix:
             f"and base_url this resource's endpoint (now {p.base_url})"
         )
     return Fix([Manual(text, ask=f"whoever manages the {p.label} account's keys")], text=text)
+
+
+def _wrong_api_fix(p: Provider, exc: llm.ProviderError) -> Fix:
+    """``base_url`` points at a Google API that takes no API keys (its ``ErrorInfo`` names it):
+    the key is for another API, the Gemini API for a Gemini key."""
+    service = exc.detail.service or "the API that answered"
+    if p.kind == "gemini":
+        target = f"https://{llm.GEMINI_SERVICE}"
+        text = (
+            f'set base_url = "{target}" in {p.table}, the Gemini API (now {p.base_url}): '
+            f"{service} takes OAuth2 credentials (a service account, gcloud), not this API key"
+        )
+        if p.base_url_variable:
+            text = f"unset {p.base_url_variable} or set it to {target}: {service} takes OAuth2 "
+            text += "credentials, not this API key"
+            return Fix([Manual(text)], text=text)
+        return Fix([edit_step(p, "base_url", target)], text=text)
+    text = (
+        f"point {base_url_setting(p)} (now {p.base_url}) at the API the key is for: {service} "
+        "takes OAuth2 credentials, not an API key"
+    )
+    return Fix([Manual(text)], text=text)
 
 
 def _forbidden_fix(p: Provider, exc: llm.PermissionDenied) -> Fix:
