@@ -487,7 +487,7 @@ def _other_case(t: Target, lookup: Lookup, said: str) -> CheckFailed:
         "only in case",
         why="libpq sends the user name as written (a URL or user= keeps its case) and role names "
         f"are case-sensitive (looked up as {lookup.by})" + said,
-        fix=fix(t.edit_setting(f"set the user to {other} in {t.source_of('user')}")),
+        fix=fix(Manual(f"set the user to {other} in {t.source_of('user')}")),
     )
 
 
@@ -949,22 +949,23 @@ def client_side(t: Target, libpq: str) -> CheckFailed | None:
             if t.params.get(k)
         ]
         own = ", ".join(bounds) or "libpq's defaults (TLSv1.2 and up)"
+        client = t.edit_setting(
+            "drop or lower ssl_min_protocol_version"
+            if any(b.startswith("ssl_min") for b in bounds)
+            else "set ssl_min_protocol_version / ssl_max_protocol_version to versions the "
+            "server allows"
+        )
+        server = ask_admin(
+            "allow a TLS version this client accepts on the server: ssl_min_protocol_version, "
+            "ssl_max_protocol_version in postgresql.conf"
+        )
         return CheckFailed(
             f"the TLS versions this client allows ({own}) and those of {t.address} do not meet",
             why=f"the TLS handshake found no common protocol version; libpq said: {libpq}",
             fix=fix(
-                t.edit_setting(
-                    (
-                        "drop or lower ssl_min_protocol_version"
-                        if any(b.startswith("ssl_min") for b in bounds)
-                        else "set ssl_min_protocol_version / ssl_max_protocol_version to versions "
-                        "the server allows"
-                    ),
-                ),
-                ask_admin(
-                    "or allow this TLS version on the server (ssl_min_protocol_version, "
-                    "ssl_max_protocol_version in postgresql.conf)"
-                ),
+                client,
+                server,
+                text=f"{client.render()}; or ask the server's administrator to {server.text}",
             ),
         )
     cert = client_certificate(t)[0]

@@ -227,8 +227,9 @@ def refine(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFai
             fix=fix(
                 "look at the server's log (loading: 'Loading RDB' ... 'DB loaded from disk') and, "
                 f"once it answers, {t.cli('INFO', 'persistence')} (loading:1, "
-                f"loading_eta_seconds); raise {t.section}.timeout if it is loading; check that "
-                f"{t.address} is Redis",
+                f"loading_eta_seconds); raise {t.section}.timeout if it is loading; a CLIENT "
+                "PAUSE ... ALL ends by itself when its time is up (until then nothing is "
+                f"answered, CLIENT UNPAUSE included); check that {t.address} is Redis",
                 Manual(
                     "look at the Redis server's log: loading a dataset, a long command, or another "
                     "program on this port",
@@ -581,10 +582,19 @@ def _oom(t: Target, exc: ReplyError, conn: Resp | None, deadline: float, *_: obj
     limit = memory.get("maxmemory", "?")
     proposal = str(max(used * 2, 64 * 1024 * 1024))
     step = admin_step(t, "CONFIG", "SET", "maxmemory", proposal, as_admin=False)
+    policy = memory.get("maxmemory_policy", "")
+    if policy.startswith("volatile-"):
+        evicts = (
+            f"the policy {policy} evicts only keys with an expiry (TTL), and none is left to "
+            "evict"
+        )
+    elif policy and policy != "noeviction":
+        evicts = f"the policy {policy} could not free enough memory"
+    else:
+        evicts = f"the policy is {policy or 'unknown (INFO memory did not say)'}"
     return CheckFailed(
         f"{t.address} is out of memory: writes are refused (OOM)",
-        why=f"used memory ({used} bytes) is above maxmemory ({limit} bytes) and the policy "
-        "is noeviction",
+        why=f"used memory ({used} bytes) is above maxmemory ({limit} bytes) and {evicts}",
         fix=fix(
             f"free memory or raise the limit: {step.render()} (and maxmemory in redis.conf)",
             step,
