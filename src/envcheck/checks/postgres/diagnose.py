@@ -1090,8 +1090,35 @@ def _attempts(t: Target, deadline: float) -> tuple[dict[str, _pgwire.Attempt | N
     return found, offered
 
 
+def answering(t: Target, deadline: float) -> Target:
+    """Of several hosts, the one libpq's failure is about: libpq goes on to the next host when a
+    connection cannot be made, and stops at the first that takes it (a login refused there is
+    the answer: "the remaining hosts are not tried"). ``t`` itself when it names one host or none
+    answers."""
+    if len(t.candidates) < 2:
+        return t
+    for host, port, hostaddr in t.candidates:
+        one = t.at(host, port, hostaddr)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        try:
+            if one.socket:
+                with socket.socket(socket.AF_UNIX) as sock:
+                    sock.settimeout(min(left, 2.0))
+                    sock.connect(f"{one.host}/.s.PGSQL.{one.port}")
+            else:
+                socket.create_connection((one.dial, one.port), timeout=min(left, 2.0)).close()
+        except OSError:
+            continue
+        return one
+    return t
+
+
 def diagnose_login(t: Target, exc: Exception, deadline: float) -> CheckFailed:
-    """Explain libpq's failure ``exc`` to log in to ``t``."""
+    """Explain libpq's failure ``exc`` to log in to ``t`` (of several hosts, the one that
+    answered: :func:`answering`)."""
+    t = answering(t, deadline)
     libpq = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     fallback = CheckFailed(
         f"cannot connect to {t.login}: {libpq}",
