@@ -550,3 +550,20 @@ def controlled_cluster(
             except AssertionError:
                 pass
         shutil.rmtree(root, ignore_errors=True)
+
+
+def for_one_test(
+    lab: Lab, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[Lab]:
+    """The lab for one test (a fixture's body): libpq's password file holding the superuser's
+    lines (fixes and look-ups log in as postgres through it, as libpq would), none of the
+    caller's libpq variables, and what the test made removed afterwards."""
+    lab.pytester = pytester
+    lab.monkeypatch = monkeypatch
+    monkeypatch.setenv("PGPASSFILE", str(passfile(lab, tmp_path / "pgpass")))
+    for name in ("PGSERVICEFILE", "PGSYSCONFDIR", "PGOPTIONS", "PGSSLROOTCERT"):
+        monkeypatch.delenv(name, raising=False)
+    try:
+        yield lab
+    finally:
+        lab.cleanup()

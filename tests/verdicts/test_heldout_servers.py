@@ -85,7 +85,7 @@ import redis
 from tests.servers import free_port, garbage_server, postgres_standby
 from tests.verdicts import redis_servers as rs
 from tests.verdicts import table
-from tests.verdicts.pg_lab import PASSWORD, TRUST_DB, Lab, Report, lab_cluster, passfile
+from tests.verdicts.pg_lab import PASSWORD, TRUST_DB, Lab, Report, for_one_test, lab_cluster
 from tests.verdicts.test_redis import apply_steps, run_envcheck, section, with_admin
 
 
@@ -747,15 +747,7 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 def lab(
     lab_server: Lab, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Iterator[Lab]:
-    lab_server.pytester = pytester
-    lab_server.monkeypatch = monkeypatch
-    monkeypatch.setenv("PGPASSFILE", str(passfile(lab_server, tmp_path / "pgpass")))
-    for name in ("PGSERVICEFILE", "PGSYSCONFDIR", "PGOPTIONS", "PGSSLROOTCERT"):
-        monkeypatch.delenv(name, raising=False)
-    try:
-        yield lab_server
-    finally:
-        lab_server.cleanup()
+    yield from for_one_test(lab_server, pytester, monkeypatch, tmp_path)
 
 
 def _placeholders(expect: Expect, names: dict[str, str]) -> Expect:

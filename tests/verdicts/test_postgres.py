@@ -41,6 +41,7 @@ from tests.verdicts.pg_lab import (
     controlled_cluster,
     error_response,
     fake_postgres,
+    for_one_test,
     lab_cluster,
     passfile,
     ssl_then_close,
@@ -61,22 +62,9 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 
 @pytest.fixture
 def lab(
-    lab_server: Lab,
-    pytester: pytest.Pytester,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
+    lab_server: Lab, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Iterator[Lab]:
-    """The lab, with libpq's password file holding the superuser's lines (fixes and look-ups
-    log in as postgres through it, as libpq would)."""
-    lab_server.pytester = pytester
-    lab_server.monkeypatch = monkeypatch
-    monkeypatch.setenv("PGPASSFILE", str(passfile(lab_server, tmp_path / "pgpass")))
-    for name in ("PGSERVICEFILE", "PGSYSCONFDIR", "PGOPTIONS", "PGSSLROOTCERT"):
-        monkeypatch.delenv(name, raising=False)
-    try:
-        yield lab_server
-    finally:
-        lab_server.cleanup()
+    yield from for_one_test(lab_server, pytester, monkeypatch, tmp_path)
 
 
 def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
