@@ -1,0 +1,424 @@
+"""Second held-out round for PostgreSQL and Redis (issue 21): breakages that no row of
+docs/verdicts/postgres.md or docs/verdicts/redis.md lists, each made on a real throwaway server,
+to measure whether the verdicts hold beyond the rows they were written for.
+
+How the set was made (2026-12-06), before reading how envcheck diagnoses anything, from the
+sources of truth: libpq's environment (PGCONNECT_TIMEOUT, PGSERVICE, PGTARGETSESSIONATTRS) and
+conninfo values (connect_timeout, load_balance_hosts, require_auth against a trust line), libpq's
+password file (a password with trailing whitespace), errcodes.txt at login and at the write
+(3D000 for a name with a trailing space, 3F000 for an empty search_path and for a schema of the
+search_path without USAGE, 25006 by ALTER ROLE ALL); Redis and redis-py: a URL with a user and no
+password, a URL option redis-py cannot read (db, protocol), a unix:// path that is a plain file,
+the default user off, an ACL user with no password at all. Every id was checked against the
+tables first (``grep '^| pg-'`` / ``'^| redis-'``): none is a row. The grading is round one's
+(``grade`` in tests/verdicts/test_heldout_servers.py): *fully right* when the check, status, the
+cause's and fix's words hold (and the fix, applied, heals where ``heals``), *wrong* when a
+forbidden word appears, a broken server passes or the plugin breaks, else *partly*.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+
+from tests.verdicts import redis_servers as rs
+from tests.verdicts.pg_lab import PASSWORD, Lab, for_one_test, lab_cluster, passfile
+from tests.verdicts.test_heldout_servers import (
+    CONNECT,
+    NOT_AUTH,
+    R_AUTH,
+    R_REACH,
+    WRITE,
+    Expect,
+    PgCase,
+    RedisCase,
+    _heal,
+    _placeholders,
+    grade,
+    judged,
+    kw,
+    login_fails,
+    write_fails,
+)
+from tests.verdicts.test_redis import apply_steps, run_envcheck, section, with_admin
+
+REACHABLE = "postgres/reachable"
+#: a reading of the DSN or of libpq's environment: the check that reads it, or the login
+READ = f"{REACHABLE}|{CONNECT}"
+
+PgMaker = Callable[[Lab, Path], AbstractContextManager[PgCase]]
+PG: dict[str, tuple[Expect, PgMaker]] = {}
+
+
+def pg(ident: str, expect: Expect) -> Callable[[Callable[[Lab, Path], Iterator[PgCase]]], PgMaker]:
+    def register(func: Callable[[Lab, Path], Iterator[PgCase]]) -> PgMaker:
+        made = contextmanager(func)
+        PG[ident] = (expect, made)
+        return made
+
+    return register
+
+
+def setenv(lab: Lab, name: str, value: str) -> None:
+    """``name`` in libpq's environment for this case (gone before the lab cleans up)."""
+    assert lab.monkeypatch is not None
+    monkeypatch = lab.monkeypatch
+    monkeypatch.setenv(name, value)
+    lab.cleanups.append(lambda: monkeypatch.delenv(name, raising=False))
+
+
+def fails(dsn: str, *words: str) -> None:
+    """The breakage is real: connecting as a program would (no timeout of ours) fails, saying
+    ``words``."""
+    with pytest.raises(psycopg.Error) as caught:
+        psycopg.connect(dsn).close()
+    for word in words:
+        assert word.lower() in str(caught.value).lower(), str(caught.value)
+
+
+def no_password(lab: Lab, user: str, db: str) -> str:
+    return f"host=127.0.0.1 port={lab.port} user={user} dbname={db}"
+
+
+# -- PostgreSQL: libpq's environment and conninfo ---------------------------------------------
+
+
+@pg(
+    "pg-env-connect-timeout",
+    Expect(READ, "fail", ("PGCONNECT_TIMEOUT", "abc"), ("PGCONNECT_TIMEOUT",), NOT_AUTH),
+)
+def _env_connect_timeout(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    dsn = kw(lab, user, db)
+    setenv(lab, "PGCONNECT_TIMEOUT", "abc")
+    fails(dsn, "connect_timeout")
+    yield PgCase(dsn)
+
+
+@pg(
+    "pg-dsn-load-balance-hosts",
+    Expect(
+        READ,
+        "fail",
+        ("load_balance_hosts", "envcheck_bogus"),
+        ("load_balance_hosts",),
+        (*NOT_AUTH, "DNS"),
+    ),
+)
+def _load_balance(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    dsn = kw(lab, user, db, load_balance_hosts="envcheck_bogus")
+    login_fails(dsn, "load_balance_hosts")
+    yield PgCase(dsn)
+
+
+@pg(
+    "pg-env-service-missing",
+    Expect(READ, "fail", ("PGSERVICE", "envcheck_nosuch"), ("PGSERVICE",), NOT_AUTH),
+)
+def _env_service(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    services = tmp / "pg_service.conf"
+    services.write_text(f"[envcheck_other]\nhost=127.0.0.1\nport={lab.port}\n")
+    setenv(lab, "PGSERVICEFILE", str(services))
+    setenv(lab, "PGSERVICE", "envcheck_nosuch")
+    dsn = kw(lab, user, db)
+    login_fails(dsn, "envcheck_nosuch")
+    yield PgCase(dsn)
+
+
+@pg(
+    "pg-env-target-session-attrs",
+    Expect(
+        READ,
+        "fail",
+        ("PGTARGETSESSIONATTRS", "standby"),
+        ("PGTARGETSESSIONATTRS",),
+        NOT_AUTH,
+    ),
+)
+def _env_tsa(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    setenv(lab, "PGTARGETSESSIONATTRS", "standby")
+    dsn = kw(lab, user, db)
+    login_fails(dsn, "not in hot standby mode")
+    yield PgCase(dsn)
+
+
+@pg(
+    "pg-require-auth-trust",
+    Expect(
+        CONNECT,
+        "fail",
+        ("require_auth", "trust"),
+        ("require_auth",),
+        ("password authentication failed", "\\password", "pg_ctl"),
+    ),
+)
+def _require_auth_trust(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app("lab_trust")
+    dsn = kw(lab, user, db, require_auth="scram-sha-256")
+    login_fails(dsn, "did not complete authentication")
+    yield PgCase(dsn)
+
+
+@pg(
+    "pg-28P01-passfile-trailing-space",
+    Expect(
+        CONNECT,
+        "fail",
+        ("{passfile}", "space"),
+        ("{passfile}",),
+        ("no password supplied", "pg_hba.conf"),
+    ),
+)
+def _passfile_space(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    path = passfile(lab, tmp / "envcheck-pgpass", f"127.0.0.1:{lab.port}:{db}:{user}:{PASSWORD} ")
+    setenv(lab, "PGPASSFILE", str(path))
+    dsn = no_password(lab, user, db)
+    login_fails(dsn, "password authentication failed")
+    yield PgCase(dsn, names={"passfile": str(path)})
+
+
+@pg(
+    "pg-3D000-trailing-space",
+    Expect(CONNECT, "fail", ("space",), ("{db}",), ("CREATE DATABASE", "createdb", *NOT_AUTH)),
+)
+def _db_space(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    dsn = kw(lab, user, db + " ")
+    login_fails(dsn, "does not exist")
+    yield PgCase(dsn, names={"db": db})
+
+
+# -- PostgreSQL: the write ------------------------------------------------------------------------
+
+
+@pg(
+    "pg-3F000-empty-search-path",
+    Expect(
+        WRITE,
+        "fail",
+        ("search_path",),
+        ("search_path",),
+        ("GRANT CREATE", "CREATE SCHEMA"),
+        heals=True,
+    ),
+)
+def _empty_search_path(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    lab.sql(f"ALTER ROLE {user} SET search_path = ''")
+    dsn = kw(lab, user, db)
+    write_fails(dsn, "3F000")
+    yield PgCase(dsn)
+
+
+@pg(
+    "pg-3F000-schema-no-usage",
+    Expect(
+        WRITE,
+        "fail",
+        ("USAGE", "{schema}"),
+        ("GRANT USAGE ON SCHEMA {schema}",),
+        ("CREATE SCHEMA", "does not exist"),
+        heals=True,
+    ),
+)
+def _schema_no_usage(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    owner = lab.role()
+    schema = "envcheck_theirs"
+    lab.sql(
+        f"CREATE SCHEMA {schema} AUTHORIZATION {owner}",
+        f"GRANT CREATE ON SCHEMA {schema} TO {user}",
+        f"ALTER ROLE {user} IN DATABASE {db} SET search_path = {schema}",
+        dbname=db,
+    )
+    dsn = kw(lab, user, db)
+    write_fails(dsn, "3F000")
+    yield PgCase(dsn, names={"schema": schema})
+
+
+@pg(
+    "pg-25006-all-roles",
+    Expect(
+        WRITE,
+        "fail",
+        ("read-only", "ALTER ROLE ALL"),
+        ("ALTER ROLE ALL",),
+        ("PGOPTIONS", "postgresql.conf"),
+        heals=True,
+    ),
+)
+def _all_roles(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    lab.sql(f"ALTER ROLE ALL IN DATABASE {db} SET default_transaction_read_only = on")
+    lab.cleanups.append(
+        lambda: lab.sql(f"ALTER ROLE ALL IN DATABASE {db} RESET default_transaction_read_only")
+    )
+    dsn = kw(lab, user, db)
+    write_fails(dsn, "25006")
+    yield PgCase(dsn)
+
+
+@pytest.fixture(scope="module")
+def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    with lab_cluster(tmp_path_factory.mktemp("heldout2-pglab")) as lab:
+        yield lab
+
+
+@pytest.fixture
+def lab(
+    lab_server: Lab, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[Lab]:
+    yield from for_one_test(lab_server, pytester, monkeypatch, tmp_path)
+
+
+@pytest.mark.parametrize("ident", sorted(PG))
+def test_postgres(ident: str, lab: Lab, tmp_path: Path) -> None:
+    expect, make = PG[ident]
+    with make(lab, tmp_path) as case:
+        expect = _placeholders(expect, case.names)
+        report = lab.run(case.dsn, case.extra)
+        healed = None
+        if expect.heals and grade(expect, report.checks).grade == "fully right":
+            healed = _heal(lab, report, expect.check, case)
+        judged(expect, report.checks, healed)
+
+
+# -- Redis ----------------------------------------------------------------------------------------
+
+RedisMaker = Callable[[Path], AbstractContextManager[RedisCase]]
+REDIS: dict[str, tuple[Expect, RedisMaker]] = {}
+R_ANY = f"{R_REACH}|{R_AUTH}"
+
+
+def rd(ident: str, expect: Expect) -> Callable[[Callable[[Path], Iterator[RedisCase]]], RedisMaker]:
+    def register(func: Callable[[Path], Iterator[RedisCase]]) -> RedisMaker:
+        made = contextmanager(func)
+        REDIS[ident] = (expect, made)
+        return made
+
+    return register
+
+
+def url_fails(url: str, error: type[Exception], *words: str) -> None:
+    """The breakage is real: redis-py, given ``url``, fails to PING with ``error`` saying
+    ``words``."""
+    with pytest.raises(error) as caught:
+        with redis.Redis.from_url(url, socket_timeout=10) as client:
+            client.ping()
+    for word in words:
+        assert word.lower() in str(caught.value).lower(), str(caught.value)
+
+
+@rd(
+    "redis-url-user-no-password",
+    Expect(R_AUTH, "fail", ("no password",), ("password",), ("ACL SETUSER",)),
+)
+def _user_no_password(tmp: Path) -> Iterator[RedisCase]:
+    with rs.running("--requirepass", rs.APP_PASSWORD) as server:
+        url = server.url(auth="default@")
+        url_fails(url, redis.AuthenticationError, "invalid username-password pair")
+        yield RedisCase(section(url))
+
+
+@rd(
+    "redis-url-db-not-number",
+    Expect(R_ANY, "fail", ("db", "abc"), ("db",), ("refused", "password", "Traceback")),
+)
+def _db_not_number(tmp: Path) -> Iterator[RedisCase]:
+    with rs.running() as server:
+        url = f"redis://127.0.0.1:{server.port}/0?db=abc"
+        url_fails(url, ValueError, "db")
+        yield RedisCase(section(url))
+
+
+@rd(
+    "redis-url-protocol-value",
+    Expect(
+        R_ANY,
+        "fail",
+        ("protocol", "4"),
+        ("protocol",),
+        ("refused", "password", "not Redis", "redis-server"),
+    ),
+)
+def _protocol_value(tmp: Path) -> Iterator[RedisCase]:
+    with rs.running() as server:
+        url = server.url() + "?protocol=4"
+        url_fails(url, redis.ConnectionError, "protocol")
+        yield RedisCase(section(url))
+
+
+@rd(
+    "redis-unix-not-socket",
+    Expect(R_REACH, "fail", ("not a socket",), ("unixsocket",), ("password", "NOAUTH")),
+)
+def _unix_not_socket(tmp: Path) -> Iterator[RedisCase]:
+    where = Path(tempfile.mkdtemp(prefix="envcheck-"))
+    path = where / "redis.sock"
+    path.write_text("not a socket\n")
+    url = f"unix://{path}"
+    url_fails(url, redis.ConnectionError, "refused")
+    try:
+        yield RedisCase(section(url))
+    finally:
+        shutil.rmtree(where, ignore_errors=True)
+
+
+@rd(
+    "redis-NOAUTH-default-off",
+    Expect(R_AUTH, "fail", ("default", "disabled"), ("user",), ("requirepass",)),
+)
+def _default_off(tmp: Path) -> Iterator[RedisCase]:
+    with rs.running() as server:
+        rs.add_admin(server)
+        with server.admin() as admin:
+            admin.execute_command("ACL", "SETUSER", "default", "off")
+        url_fails(server.url(), redis.AuthenticationError, "authenticated")
+        yield RedisCase(section(server.url(), with_admin(server)))
+
+
+@rd(
+    "redis-WRONGPASS-no-password-set",
+    Expect(
+        R_AUTH,
+        "fail",
+        ("app", "no password"),
+        ("ACL SETUSER app",),
+        ("ACL SETUSER app on",),
+    ),
+)
+def _no_password_set(tmp: Path) -> Iterator[RedisCase]:
+    with rs.running() as server:
+        rs.add_admin(server)
+        rs.add_user(server, "app", "+@all", "~*", "resetpass")
+        url = server.url(auth=f"app:{rs.APP_PASSWORD}@")
+        url_fails(url, redis.AuthenticationError, "invalid username-password pair")
+        yield RedisCase(section(url, with_admin(server)))
+
+
+@pytest.mark.parametrize("ident", sorted(REDIS))
+def test_redis(ident: str, pytester: pytest.Pytester, tmp_path: Path) -> None:
+    expect, make = REDIS[ident]
+    with make(tmp_path) as case:
+        pytester.makefile(".toml", pyproject=case.toml)
+        checks, output = run_envcheck(pytester)
+        healed = None
+        if expect.heals and grade(expect, checks).grade == "fully right":
+            found = next(c for c in checks if c["id"] == expect.check)
+            apply_steps(pytester, found["fix"]["steps"])
+            again, _ = run_envcheck(pytester)
+            after = next(c for c in again if c["id"] == expect.check)
+            healed = None if after["status"] == "pass" else f"after the fix: {after['summary']}"
+        judged(expect, checks, healed)
+        assert "Traceback" not in output
