@@ -8,6 +8,8 @@ import os
 import re
 import shlex
 import socket
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from envcheck.checks.ollama.address import client_url
 from envcheck.checks.shared.errors import causes
@@ -422,17 +424,25 @@ def _normal(name: str) -> str:
     return "".join(name.lower().split())
 
 
-def invalid_name(
-    host: str,
-    model: str,
-    said: str,
-    listed: list[str],
-    configured: list[str],
-    settings_file: str | None,
-) -> CheckFailed:
+@dataclass(frozen=True)
+class Refused:
+    """What ``/api/show`` refused (it sends only the model's name), and what the diagnosis
+    weighs it against: the pulled models, the configured ones, the file that configures them."""
+
+    host: str
+    model: str
+    said: str
+    listed: list[str]
+    configured: list[str]
+    settings_file: str | None
+
+
+def invalid_name(refused: Refused) -> CheckFailed:
     """``/api/show`` sends only the model's name: its 400 (``invalid model name``) is about the
     name, which is not of the form ``name[:tag]``; a pulled model whose name it spells loosely
     (``Llama 3.2`` for ``llama3.2:latest``) is most likely what was meant."""
+    host, model, said, listed = refused.host, refused.model, refused.said, refused.listed
+    configured, settings_file = refused.configured, refused.settings_file
     wanted = _normal(model)
     spelled = {name: _normal(name) for name in listed}
     same = [n for n, k in spelled.items() if k.split(":")[0] == wanted.split(":")[0]]
@@ -465,17 +475,12 @@ def invalid_name(
     )
 
 
-def not_pulled(
-    host: str,
-    model: str,
-    said: str,
-    listed: list[str],
-    configured: list[str],
-    settings_file: str | None,
-) -> CheckFailed:
+def not_pulled(refused: Refused) -> CheckFailed:
     """``/api/show`` answered 404 (``model '…' not found``): the model is not pulled. A pulled
     tag close to it (``deepseek-r1:8`` for ``deepseek-r1:8b``) is most likely what was meant:
     ``ollama pull`` of a mistyped tag would only fail with ``file does not exist``."""
+    host, model, said, listed = refused.host, refused.model, refused.said, refused.listed
+    configured, settings_file = refused.configured, refused.settings_file
     base = model.split(":")[0]
     names = [n for n in listed if n != model]
     close = difflib.get_close_matches(model, names, n=3, cutoff=0.6)
@@ -506,3 +511,11 @@ def not_pulled(
         f"{chosen} is the nearest name",
         fix=Fix([step], text=text),
     )
+
+
+#: ``/api/show``'s refusals by status: it sends only the name, so a 404 is a model not pulled
+#: and a 400 a name Ollama cannot read
+SHOW_REFUSALS: dict[int, Callable[[Refused], CheckFailed]] = {
+    404: not_pulled,
+    400: invalid_name,
+}

@@ -135,25 +135,18 @@ def model_check(model: str, ctx: Context) -> Outcome:
                 raise _diagnose.show_not_routed(
                     calls.host, calls.source, model, exc.error, listed
                 ) from None
-            if exc.status_code == 404:
+            diagnosis = _diagnose.SHOW_REFUSALS.get(exc.status_code)
+            if diagnosis is not None:
                 cfg: OllamaConfig = ctx.section
-                raise _diagnose.not_pulled(
-                    calls.host,
-                    model,
-                    exc.error,
-                    _listed(calls),
-                    list(cfg.models),
-                    _settings_file(ctx),
-                ) from None
-            if exc.status_code == 400:  # show sends only the name: the name is refused
-                cfg = ctx.section
-                raise _diagnose.invalid_name(
-                    calls.host,
-                    model,
-                    exc.error,
-                    _listed(calls),
-                    list(cfg.models),
-                    _settings_file(ctx),
+                raise diagnosis(
+                    _diagnose.Refused(
+                        calls.host,
+                        model,
+                        exc.error,
+                        _listed(calls),
+                        list(cfg.models),
+                        _settings_file(ctx),
+                    )
                 ) from None
             raise CheckFailed(
                 f"Ollama refused to describe {model}: HTTP {exc.status_code}: {exc.error}",
