@@ -14,6 +14,38 @@ tables first (``grep '^| pg-'`` / ``'^| redis-'``): none is a row. The grading i
 (``grade`` in tests/verdicts/test_heldout_servers.py): *fully right* when the check, status, the
 cause's and fix's words hold (and the fix, applied, heals where ``heals``), *wrong* when a
 forbidden word appears, a broken server passes or the plugin breaks, else *partly*.
+
+First run (envcheck at 394f766, the commit that added this file, before any change; graded by
+the rules above, 2026-12-06; every case's own proof held, none was changed): 2 of 16 fully right
+(pg-dsn-load-balance-hosts, redis-url-user-no-password), 6 partly, 8 wrong.
+Partly:
+- pg-28P01-passfile-trailing-space: "the password ... is wrong", fix "correct the password in
+  tool.envcheck.postgres.dsn" (the DSN has none: it came from PGPASSFILE; the space not named).
+- pg-3F000-schema-no-usage: fix "GRANT USAGE, CREATE ON SCHEMA ..." (right in substance; the
+  expected literal "GRANT USAGE ON SCHEMA" is not in it).
+- pg-env-service-missing: fix "add a [envcheck_nosuch] section" (PGSERVICE, which named it, not
+  named in the fix).
+- pg-env-target-session-attrs: "target_session_attrs=standby ... in tool.envcheck.postgres.dsn"
+  (it came from PGTARGETSESSIONATTRS; the DSN has none).
+- pg-require-auth-trust: "asks for none" (right in substance; the word trust is missing).
+- redis-unix-not-socket: "the file is left from a Redis that stopped", fix "start Redis" (a
+  plain file, never a socket).
+Wrong:
+- pg-25006-all-roles: "set for database (ALTER DATABASE ... SET)", fix ALTER DATABASE RESET (it
+  is ALTER ROLE ALL IN DATABASE; also hit the forbidden "PGOPTIONS", which the fix uses
+  legitimately to run psql: a grader imprecision, the cause is wrong regardless).
+- pg-3D000-trailing-space: fix "createdb ... 'name '" (creates a database with the space).
+- pg-3F000-empty-search-path: fix CREATE SCHEMA "" (search_path is empty, no schema is named).
+- pg-env-connect-timeout: postgres/reachable and postgres/connect pass with
+  PGCONNECT_TIMEOUT=abc (psycopg and libpq refuse it: the application cannot connect).
+- redis-NOAUTH-default-off: "the server has requirepass / ACL users", fix a password in the URL
+  (the default user is off; the admin URL was there to tell).
+- redis-WRONGPASS-no-password-set: fix lists "ACL SETUSER app on" among the guesses (the user is
+  on and has no password; the admin URL was there to tell).
+- redis-url-protocol-value: redis/reachable and redis/auth pass with ?protocol=4 (redis-py
+  refuses the URL).
+- redis-url-db-not-number: hit the forbidden "password" in the URL template of the fix (a grader
+  imprecision: the cause, "cannot read the value of its 'db' option", is right).
 """
 
 from __future__ import annotations
