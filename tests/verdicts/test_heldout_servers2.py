@@ -46,6 +46,25 @@ Wrong:
   refuses the URL).
 - redis-url-db-not-number: hit the forbidden "password" in the URL template of the fix (a grader
   imprecision: the cause, "cannot read the value of its 'db' option", is right).
+
+After the fixes of the commit that follows the first run: 16 of 16 fully right, none wrong, every
+proof unchanged. What envcheck reads now (structure, never a message's words): libpq's PG*
+variables for the keywords whose values libpq checks (PGCONNECT_TIMEOUT, PGLOADBALANCEHOSTS, ...)
+are checked like the DSN's and named as the variable; PGSERVICE and PGTARGETSESSIONATTRS are named
+where they set the service or the attribute; the password file's line is named when the password
+comes from it (and whitespace around it); pg_database is asked for the name without its
+whitespace; an empty search_path is reset, not "created"; a schema the role may CREATE in but not
+USE gets USAGE only; a require_auth that meets a login asked for nothing says trust; redis-py's
+?protocol= bound and the type of an unreadable query option; stat() of a unix:// path;
+``ACL GETUSER`` as admin_url's user when it is set (default user off; a user with no password).
+One expectation was corrected after the first run, a grader error: pg-25006-all-roles expected
+"ALTER ROLE ALL", but ALTER ROLE ALL IN DATABASE d SET writes the very pg_db_role_setting row ALTER
+DATABASE d SET writes (setrole 0; the case now proves it), so the first-run verdict, "set for
+database (ALTER DATABASE ... SET)" with ALTER DATABASE ... RESET, was right and heals; the forbidden
+"PGOPTIONS" (the fix's own session option) was dropped. Read that way the first run would have been
+3 of 16 fully right, 7 wrong. Each case is now a row of its table (10 in docs/verdicts/postgres.md,
+section "The held-out set of 2026-12-06", 6 in docs/verdicts/redis.md), asserted on the case's own
+run.
 """
 
 from __future__ import annotations
@@ -61,6 +80,7 @@ import pytest
 import redis
 
 from tests.verdicts import redis_servers as rs
+from tests.verdicts import table
 from tests.verdicts.pg_lab import PASSWORD, Lab, for_one_test, lab_cluster, passfile
 from tests.verdicts.test_heldout_servers import (
     CONNECT,
@@ -281,12 +301,15 @@ def _schema_no_usage(lab: Lab, tmp: Path) -> Iterator[PgCase]:
 
 @pg(
     "pg-25006-all-roles",
+    # corrected after the first run: ALTER ROLE ALL IN DATABASE d SET writes the row ALTER
+    # DATABASE d SET writes (pg_db_role_setting, setrole 0), so "set for the database" and
+    # ALTER DATABASE ... RESET are right; 'PGOPTIONS' is the fix's own session option
     Expect(
         WRITE,
         "fail",
-        ("read-only", "ALTER ROLE ALL"),
-        ("ALTER ROLE ALL",),
-        ("PGOPTIONS", "postgresql.conf"),
+        ("read-only", "ALTER DATABASE"),
+        ("ALTER DATABASE", "RESET default_transaction_read_only"),
+        ("postgresql.conf",),
         heals=True,
     ),
 )
@@ -296,6 +319,13 @@ def _all_roles(lab: Lab, tmp: Path) -> Iterator[PgCase]:
     lab.cleanups.append(
         lambda: lab.sql(f"ALTER ROLE ALL IN DATABASE {db} RESET default_transaction_read_only")
     )
+    with lab.pg.connect() as conn:
+        rows = conn.execute(
+            "SELECT s.setrole FROM pg_db_role_setting s JOIN pg_database d "
+            "ON d.oid = s.setdatabase WHERE d.datname = %s",
+            (db,),
+        ).fetchall()
+    assert rows == [(0,)], rows  # the database's own row, as ALTER DATABASE ... SET makes it
     dsn = kw(lab, user, db)
     write_fails(dsn, "25006")
     yield PgCase(dsn)
@@ -324,6 +354,11 @@ def test_postgres(ident: str, lab: Lab, tmp_path: Path) -> None:
         if expect.heals and grade(expect, report.checks).grade == "fully right":
             healed = _heal(lab, report, expect.check, case)
         judged(expect, report.checks, healed)
+        # since measured, each case is a row of docs/verdicts/postgres.md: it holds for the same run
+        row = {r.id: r for r in table.rows("postgres")}[ident]
+        assert not table.verdict_problems(row, report.checks), table.verdict_problems(
+            row, report.checks
+        )
 
 
 # -- Redis ----------------------------------------------------------------------------------------
@@ -454,3 +489,6 @@ def test_redis(ident: str, pytester: pytest.Pytester, tmp_path: Path) -> None:
             healed = None if after["status"] == "pass" else f"after the fix: {after['summary']}"
         judged(expect, checks, healed)
         assert "Traceback" not in output
+        # since measured, each case is a row of docs/verdicts/redis.md: it holds for the same run
+        row = {r.id: r for r in table.rows("redis")}[ident]
+        assert not table.verdict_problems(row, checks), table.verdict_problems(row, checks)

@@ -451,6 +451,35 @@ def wrong_password(
                 )
             ),
         )
+    entry = None if t.password_from else t.passfile_line
+    if lookup is not None and entry is not None and entry.usable:
+        padded = entry.password != entry.password.strip()
+        return CheckFailed(
+            f"the password for role {t.user!r} at {t.address} is wrong: it comes from the "
+            f"password file {entry.path}"
+            + (
+                ", and its line's password begins or ends with whitespace (a space or tab), "
+                "which libpq sends as part of the password"
+                if padded
+                else ""
+            ),
+            why="the connection string and PGPASSWORD give no password, so libpq takes the "
+            "file's line for this host, port, database and user; the role exists, may log in "
+            f"and its password has not expired{looked}" + said,
+            fix=fix(
+                Manual(
+                    (
+                        f"remove the whitespace around the password in {entry.path}'s line for "
+                        f"{t.user}"
+                        if padded
+                        else f"correct the password in {entry.path}'s line for {t.user}"
+                    )
+                    + "; or set a new one: "
+                    f"{t.as_superuser(chr(92) + 'password ' + ident(t.user))}",
+                    ask="whoever manages the role (or a superuser)",
+                )
+            ),
+        )
     if lookup is not None:
         return CheckFailed(
             f"the password for role {t.user!r} at {t.address} is wrong",
@@ -676,6 +705,20 @@ def missing_database(
     else:
         found = fix(
             other, text=f"{createdb}  (needs CREATEDB; otherwise as a superuser: " f"{as_super})"
+        )
+    spaced = [n for n in (similar or []) if n == t.dbname.strip()]
+    if spaced:
+        return CheckFailed(
+            f"database {t.dbname!r} does not exist on {t.address}; {spaced[0]!r} does: the name "
+            "in the connection has leading or trailing whitespace (a space, tab or newline)",
+            why="libpq sends the database name as written, whitespace included, and the server "
+            "matches it exactly" + said,
+            fix=fix(
+                t.edit_key(
+                    "dbname",
+                    f"set the database to {spaced[0]!r} (without the whitespace around it)",
+                )
+            ),
         )
     if similar:
         names = ", ".join(repr(n) for n in similar)
@@ -1273,6 +1316,12 @@ def tls_failed(t: Target, reason: str) -> CheckFailed:
     )
 
 
+def _set_by(t: Target, key: str) -> str:
+    """`` (from PGNAME)`` when libpq's environment, not the connection string, sets ``key``."""
+    name = t.from_environment.get(key)
+    return f" (from {name}, libpq's environment)" if name else ""
+
+
 def _client_refused(
     t: Target, attempts: dict[str, _pgwire.Attempt | None], exc: Exception
 ) -> CheckFailed | None:
@@ -1307,14 +1356,20 @@ def _client_refused(
             hosts = ", ".join(f"{h}:{p}" for h, p, _ in t.candidates) or t.address
             return CheckFailed(
                 f"no host of {t.source} is a writable primary ({hosts}): target_session_attrs="
-                f"{wanted} refuses " + ("a hot standby" if standby else "a read-only session"),
+                f"{wanted}{_set_by(t, 'target_session_attrs')} refuses "
+                + ("a hot standby" if standby else "a read-only session"),
                 why="libpq connects only to a server whose sessions are read-write; "
                 + (
                     "this one is a standby (in recovery)"
                     if standby
                     else "default_transaction_read_only is on"
                 ),
-                fix=fix(t.edit_setting("add the primary's host (or drop target_session_attrs)")),
+                fix=fix(
+                    t.edit_key(
+                        "target_session_attrs",
+                        "add the primary's host (or drop target_session_attrs)",
+                    )
+                ),
             )
     if got_in and wanted in ("standby", "read-only"):
         status = got_in[0].status
@@ -1325,13 +1380,15 @@ def _client_refused(
             return CheckFailed(
                 f"no host of {t.source} is a "
                 + ("standby" if wanted == "standby" else "read-only server")
-                + f" ({hosts}): target_session_attrs={wanted} refuses a writable primary",
+                + f" ({hosts}): target_session_attrs={wanted}"
+                + f"{_set_by(t, 'target_session_attrs')} refuses a writable primary",
                 why="libpq connects only to a server in hot standby (standby) or whose sessions "
                 "are read-only (read-only); this one is a primary",
                 fix=fix(
-                    t.edit_setting(
+                    t.edit_key(
+                        "target_session_attrs",
                         "add the standby's host, or use target_session_attrs=prefer-standby "
-                        "(falls back to the primary)"
+                        "(falls back to the primary)",
                     )
                 ),
             )
@@ -1368,8 +1425,10 @@ def _client_refused(
         methods = {a.asked for a in attempts.values() if a is not None}
         names = {None: "none", 0: "none", 3: "password", 5: "md5", 10: "scram-sha-256"}
         used = ", ".join(sorted({names.get(m, str(m)) for m in methods}))
+        # the probe got in without being asked for anything: its pg_hba.conf line is trust
+        trusted = " (its pg_hba.conf line is trust: no password is asked)" if used == "none" else ""
         return CheckFailed(
-            f"require_auth={required}, and {t.address} asks for {used} for {t.user!r}",
+            f"require_auth={required}, and {t.address} asks for {used} for {t.user!r}{trusted}",
             why="libpq refuses a server that authenticates with another method than "
             "require_auth allows",
             fix=fix(
@@ -1395,8 +1454,8 @@ def _can_create_db(t: Target) -> tuple[bool | None, list[str]]:
                 "SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user"
             ).fetchone()
             similar = conn.execute(
-                "SELECT datname FROM pg_database WHERE lower(datname) = lower(%s) "
-                "AND datname <> %s ORDER BY 1",
+                "SELECT datname FROM pg_database WHERE lower(btrim(datname, E' \\t\\r\\n')) = "
+                "lower(btrim(%s, E' \\t\\r\\n')) AND datname <> %s ORDER BY 1",
                 (t.dbname, t.dbname),
             ).fetchall()
     except psycopg.Error:

@@ -630,11 +630,13 @@ def _no_schema(conn: psycopg.Connection[Any], t: Target) -> CheckFailed:
     ]
     path = show(conn, "search_path")
     source = read_settings(conn, ("search_path",)).get("search_path", (0, "default"))[1]
-    unusable = [e for e, exists, usage, _ in entries if exists and not usage]
+    unusable = [(e, create) for e, exists, usage, create in entries if exists and not usage]
     if unusable:
-        schema = unusable[0]
+        schema, can_create = unusable[0]
+        # a role that has CREATE on it lacks only USAGE
+        privilege = "USAGE" if can_create else "USAGE, CREATE"
         grant = t.superuser_sql(
-            f"GRANT USAGE, CREATE ON SCHEMA {ident(schema)} TO {ident(t.user)}", database=t.dbname
+            f"GRANT {privilege} ON SCHEMA {ident(schema)} TO {ident(t.user)}", database=t.dbname
         )
         return CheckFailed(
             f"role {t.user} has no USAGE privilege on schema {schema} (its search_path is "
@@ -643,14 +645,23 @@ def _no_schema(conn: psycopg.Connection[Any], t: Target) -> CheckFailed:
             "CREATE TABLE fails with 'no schema has been selected to create in' (3F000)",
             fix=Fix([grant], text=f"as the schema's owner or a superuser: {grant.render()}"),
         )
-    missing_names = [e for e, exists, *_ in entries if not exists]
+    where = _diagnose.setting_place(t, source)
+    reset = _diagnose.reset_setting(t, "search_path", source)
+    if not any(e for e, *_ in entries):
+        # an empty search_path ('' or ""): no schema is named, none can be created for it
+        return CheckFailed(
+            f"the search_path of {t.user} is empty ({path}, set {where}): the application's "
+            "tables have no schema to go to",
+            why="CREATE TABLE without a schema goes to the first schema of the search_path; an "
+            "empty search_path names none (3F000: no schema has been selected to create in)",
+            fix=reset,
+        )
+    missing_names = [e for e, exists, *_ in entries if not exists and e]
     missing = "public" if "public" in missing_names else (missing_names or ["public"])[0]
     create = t.superuser_sql(
         f"CREATE SCHEMA IF NOT EXISTS {ident(missing)} AUTHORIZATION {ident(t.user)}",
         database=t.dbname,
     )
-    where = _diagnose.setting_place(t, source)
-    reset = _diagnose.reset_setting(t, "search_path", source)
     return CheckFailed(
         f"the search_path of {t.user} ({path}, set {where}) names no schema that exists: "
         "the application's tables have no schema to go to",

@@ -40,6 +40,14 @@ _ENVIRONMENT = {
     "sslmode": "PGSSLMODE",
     "sslrootcert": "PGSSLROOTCERT",
     "target_session_attrs": "PGTARGETSESSIONATTRS",
+    "connect_timeout": "PGCONNECT_TIMEOUT",
+    "load_balance_hosts": "PGLOADBALANCEHOSTS",
+    "gssencmode": "PGGSSENCMODE",
+    "channel_binding": "PGCHANNELBINDING",
+    "sslnegotiation": "PGSSLNEGOTIATION",
+    "sslcertmode": "PGSSLCERTMODE",
+    "ssl_min_protocol_version": "PGSSLMINPROTOCOLVERSION",
+    "ssl_max_protocol_version": "PGSSLMAXPROTOCOLVERSION",
 }
 _SIMPLE_IDENT = re.compile(r"[a-z_][a-z0-9_$]*")
 #: settings a fix's own session turns off, so that what it repairs does not stop it
@@ -108,7 +116,21 @@ class Target:
 
     @property
     def password_source(self) -> str:
-        return self.password_from or self.source
+        """Where the password libpq sends comes from: the config's password key, the DSN,
+        PGPASSWORD, or the password file's matching line."""
+        if self.password_from or self.params.get("password"):
+            return self.password_from or self.source
+        if os.environ.get("PGPASSWORD"):
+            return "PGPASSWORD"
+        entry = self.passfile_line
+        return f"the password file {entry.path}" if entry and entry.usable else self.source
+
+    @property
+    def passfile_line(self) -> PassfileEntry | None:
+        """The password file's line for this login, when no password is given otherwise."""
+        if self.params.get("password") or os.environ.get("PGPASSWORD"):
+            return None
+        return passfile_entry(self.passfile, self.host, self.port, self.dbname, self.user)
 
     @property
     def login(self) -> str:
@@ -217,6 +239,17 @@ class Target:
     def edit_setting(self, what: str, ask: str | None = None) -> Manual:
         """A manual step: change ``what`` in the setting the connection comes from."""
         return Manual(f"{what} in {self.source}", ask=ask)
+
+    def edit_key(self, key: str, what: str) -> Manual:
+        """A manual step: change ``what`` where ``key`` is set: the DSN, or the variable of
+        libpq's environment that sets it (unset there, it falls back to libpq's default)."""
+        name = self.from_environment.get(key)
+        if name:
+            return Manual(
+                f"{what}: it is set by {name} (libpq's environment): unset {name} "
+                "or change it where it is exported"
+            )
+        return self.edit_setting(what)
 
 
 @dataclass(frozen=True)
@@ -328,7 +361,8 @@ def parse_config(
     merged = dict(params)
     service = params.get("service") or env.get("PGSERVICE")
     if service:
-        merged = {**service_definition(service, source, env), **params}
+        named = source if params.get("service") else "PGSERVICE"
+        merged = {**service_definition(service, named, env), **params}
     from_environment: dict[str, str] = {}
     for key, name in _ENVIRONMENT.items():
         if not merged.get(key) and env.get(name):
@@ -344,7 +378,17 @@ def parse_config(
         raise _invalid(source, problem)
     choice = _choice_problem(merged)
     if choice:
-        raise _invalid(source, *choice)
+        key, refused, change = choice
+        variable = from_environment.get(key)
+        if variable:
+            raise CheckFailed(
+                f"{variable} (libpq's environment) is not valid: {refused}",
+                why="libpq reads its PG* variables for every keyword the connection string "
+                "does not set; it refuses this value before connecting, so the application "
+                "cannot connect either",
+                fix=[Manual(f"unset {variable}, or {change.replace(' (or drop it)', '')}")],
+            )
+        raise _invalid(source, refused, change)
     if len(ports) == 1:
         ports = ports * len(hosts)
     candidates = tuple(
@@ -431,14 +475,16 @@ def _shown(value: str) -> str:
     return f" ({value!r})" if _SHOWN.fullmatch(value) else ""
 
 
-def _choice_problem(merged: Mapping[str, str]) -> tuple[str, str] | None:
-    """What libpq refuses about a keyword's value when it connects, and the change that fixes
-    it (the keyword named, its value shown when it cannot be a piece of a password)."""
+def _choice_problem(merged: Mapping[str, str]) -> tuple[str, str, str] | None:
+    """The keyword libpq refuses the value of when it connects, what is wrong, and the change
+    that fixes it (the keyword named, its value shown when it cannot be a piece of a
+    password)."""
     for key, allowed in CHOICES.items():
         value = merged.get(key)
         if value is not None and value not in allowed:
             listed = ", ".join(a for a in allowed if a)
             return (
+                key,
                 f"its {key}{_shown(value)} is not one of {listed}",
                 f"set {key} to one of {listed} (or drop it)",
             )
@@ -446,6 +492,7 @@ def _choice_problem(merged: Mapping[str, str]) -> tuple[str, str] | None:
         value = merged.get(key)
         if value is not None and not _INTEGER.fullmatch(value):
             return (
+                key,
                 f"its {key}{_shown(value)} is not an integer (libpq: invalid integer value)",
                 f"set {key} to a whole number (or drop it)",
             )
@@ -456,6 +503,7 @@ def _choice_problem(merged: Mapping[str, str]) -> tuple[str, str] | None:
             ipaddress.ip_address(address.strip())
         except ValueError:
             return (
+                "hostaddr",
                 f"its hostaddr{_shown(address)} is not an IP address: hostaddr takes a numeric "
                 "address and is never looked up (libpq: could not parse network address)",
                 "put the name in host= and drop hostaddr, or set hostaddr to the server's IP "
@@ -491,7 +539,13 @@ def service_definition(service: str, source: str, env: Mapping[str, str]) -> dic
             + "] section there",
             fix=[
                 Manual(
-                    f"add a [{service}] section with host, port, dbname and user to " f"{user_file}"
+                    f"add a [{service}] section with host, port, dbname and user to {user_file}"
+                    + (
+                        "; or unset PGSERVICE (libpq's environment names the service: the "
+                        "connection string names none)"
+                        if source == "PGSERVICE"
+                        else ""
+                    )
                 )
             ],
         )

@@ -451,7 +451,76 @@ def fallback(t: Target, exc: ReplyError) -> CheckFailed:
     )
 
 
-def _noauth(t: Target, exc: ReplyError, *_: object) -> CheckFailed:
+def acl_user(t: Target, user: str, deadline: float) -> dict[str, Any] | None:
+    """``ACL GETUSER user`` as ``admin_url``'s user (read only), as a mapping of its fields
+    (``flags``, ``passwords``, ...); an empty mapping for no such user; None when there is no
+    admin_url or the look-up fails."""
+    if not t.admin_url:
+        return None
+    from envcheck.checks.redis.target import UrlError, parse_url, ssl_context
+
+    try:
+        admin = parse_url(t.admin_url)
+    except UrlError:
+        return None
+    if admin["path"]:
+        return None
+    budget = max(0.05, min(2.0, deadline - time.monotonic()))
+    try:
+        opened = _net.connect(
+            admin["host"],
+            admin["port"],
+            timeout=budget,
+            budget=budget,
+            what="Redis",
+            start_hint="",
+            tls=ssl_context(t) if admin["tls"] else None,
+        )
+    except (CheckFailed, OSError):
+        return None
+    conn = Resp(opened.sock, opened.reply)
+    until = time.monotonic() + budget
+    try:
+        if admin["password"] is not None:
+            auth = ["AUTH"] + ([admin["user"]] if admin["user"] else []) + [admin["password"]]
+            conn.call(*auth, deadline=until)
+        reply = conn.call("ACL", "GETUSER", user, deadline=until)
+    except (ReplyError, ConnectionLost):
+        return None
+    finally:
+        conn.close()
+    if not reply:
+        return {}
+    fields = list(reply)
+    return {
+        (k.decode(errors="replace") if isinstance(k, bytes) else str(k)): v
+        for k, v in zip(fields[::2], fields[1::2])
+    }
+
+
+def _texts(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else []
+    return [v.decode(errors="replace") if isinstance(v, bytes) else str(v) for v in items]
+
+
+def _noauth(
+    t: Target, exc: ReplyError, conn: Resp | None = None, deadline: float = 0.0, *_: object
+) -> CheckFailed:
+    if not t.has_password and not t.username:
+        default = acl_user(t, "default", deadline or time.monotonic() + 2)
+        if default is not None and "off" in _texts(default.get("flags")):
+            named = f"redis://USER:PASSWORD@{t.address}/{t.db}"
+            return CheckFailed(
+                f"the default user of {t.address} is disabled (off), and the URL names no user "
+                "(NOAUTH)",
+                why="every connection starts as the default user; with it off nothing is "
+                "allowed before AUTH with another user (ACL GETUSER default, as admin_url's "
+                "user, lists the flag off)",
+                fix=manual(
+                    f"name an enabled ACL user and its password in {t.source}: {named}",
+                    ask=f"{ASK_ADMIN} (for the user and password the application uses)",
+                ),
+            )
     text = f"put the password in {t.source}: redis://[USER]:PASSWORD@{t.address}/{t.db}"
     return CheckFailed(
         f"{t.address} requires a password (NOAUTH)",
@@ -460,8 +529,30 @@ def _noauth(t: Target, exc: ReplyError, *_: object) -> CheckFailed:
     )
 
 
-def _wrongpass(t: Target, *_: object) -> CheckFailed:
+def _wrongpass(
+    t: Target,
+    exc: ReplyError | None = None,
+    conn: Resp | None = None,
+    deadline: float = 0.0,
+    *_: object,
+) -> CheckFailed:
     user = t.username or "default"
+    found = acl_user(t, user, deadline or time.monotonic() + 2)
+    if found:
+        flags = _texts(found.get("flags"))
+        if "on" in flags and "nopass" not in flags and not _texts(found.get("passwords")):
+            # the user is on but has no password at all: every AUTH as it fails
+            give = t.cli("ACL", "SETUSER", user, ">PASSWORD", user=ADMIN)
+            return CheckFailed(
+                f"ACL user {user!r} at {t.address} has no password, so no AUTH as it succeeds "
+                "(WRONGPASS)",
+                why=f"ACL GETUSER {user} (as admin_url's user) lists no password and no "
+                "nopass flag: the user is enabled, but every password is refused",
+                fix=manual(
+                    f"give user {user} the password in {t.source}, as an administrator: {give}",
+                    ask=ASK_ADMIN,
+                ),
+            )
     who = f"user {t.username!r}" if t.username else "the default user"
     look = t.cli("ACL", "GETUSER", user, user=ADMIN)
     text = (

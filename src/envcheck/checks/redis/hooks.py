@@ -167,6 +167,18 @@ def _socket_failed(t: Target, exc: OSError, errno: Any) -> CheckFailed:
                 Manual("start Redis, or use the path of unixsocket in redis.conf"),
             ),
         )
+    if exc.errno == errno.ECONNREFUSED and not _is_socket(where):
+        # connect() on a path that exists but is no socket (a plain file, a FIFO) is refused
+        return CheckFailed(
+            f"{where} is not a socket: no Redis server can listen on it",
+            why="a unix:// URL must name the socket file Redis creates (unixsocket in "
+            "redis.conf); this path is another kind of file, so connecting is refused",
+            fix=fix(
+                f"set {t.source} to the path of unixsocket in redis.conf "
+                f"({t.cli('CONFIG', 'GET', 'unixsocket')})",
+                Manual(f"set {t.source} to the path of unixsocket in redis.conf"),
+            ),
+        )
     if exc.errno == errno.ECONNREFUSED:
         return CheckFailed(
             f"nothing listens on the socket {where}: the file is left from a Redis that stopped",
@@ -184,6 +196,16 @@ def _socket_failed(t: Target, exc: OSError, errno: Any) -> CheckFailed:
             ),
         )
     return with_fix(CheckFailed(f"cannot connect to the socket {where}: {exc.strerror}"))
+
+
+def _is_socket(path: str) -> bool:
+    """Whether ``path`` is a socket file (True when it cannot be looked at)."""
+    import stat
+
+    try:
+        return stat.S_ISSOCK(os.stat(path).st_mode)
+    except OSError:
+        return True
 
 
 def _session(ctx: Context, t: Target) -> Any:

@@ -28,7 +28,19 @@ _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]{0,30})://")
 
 
 class UrlError(ValueError):
-    """What is wrong with a Redis URL, in words that never quote its value."""
+    """What is wrong with a Redis URL, in words that never quote its value; ``change`` is the
+    edit that fixes it, when it is one option's value (not the URL's shape)."""
+
+    def __init__(self, message: str, change: str | None = None) -> None:
+        super().__init__(message)
+        self.change = change
+
+
+#: a query option's value short and plain enough to be shown: a piece of a password cut off by
+#: an unencoded ``?`` carries the ``@`` that follows it, so it never matches
+_SHOWN = re.compile(r"[A-Za-z0-9._-]{1,40}")
+#: what each of redis-py's query options takes, for the fix
+_KINDS: dict[Any, str] = {int: "a whole number", float: "a number of seconds"}
 
 
 @dataclass
@@ -72,6 +84,8 @@ class Target:
     path_ignored: bool = False
     #: the project file that holds the URL literally (``pyproject.toml``), which a fix may edit
     config_file: str | None = None
+    #: ``admin_url``, when set: a diagnosis may look at ACL users as that user (read only)
+    admin_url: str | None = field(default=None, repr=False)
 
     @property
     def address(self) -> str:
@@ -241,7 +255,14 @@ def _rejected(url: str) -> UrlError:
             try:
                 reader(values[0])
             except ValueError:
-                return UrlError(f"redis-py cannot read the value of its {option!r} option")
+                shown = f" ({values[0]!r})" if _SHOWN.fullmatch(values[0]) else ""
+                kind = _KINDS.get(reader, "another value")
+                example = " (db=0)" if option == "db" else ""
+                return UrlError(
+                    f"redis-py cannot read the value{shown} of its {option!r} option: it takes "
+                    f"{kind}",
+                    f"set ?{option}= to {kind}{example}, or drop the option",
+                )
     return UrlError("redis-py does not accept it")
 
 
@@ -252,6 +273,16 @@ def parse_url(url: str) -> dict[str, Any]:
         found = _redis_py_reads(url)
     except (ValueError, TypeError):
         raise _rejected(url) from None
+    protocol = found.get("protocol")
+    if protocol is not None and protocol not in (2, 3):
+        # redis-py's connection refuses it (AbstractConnection: "protocol must be either 2 or
+        # 3") before it sends anything: every connection of the URL fails
+        shown = f" ({protocol})" if isinstance(protocol, int) else ""
+        raise UrlError(
+            f"its protocol option{shown} is neither 2 nor 3: redis-py speaks RESP2 "
+            "(protocol=2, its default) or RESP3 (protocol=3) and refuses any other",
+            "set ?protocol=2 or ?protocol=3, or drop the option",
+        )
     scheme = url.split("://", 1)[0]
     path = found.get("path")
     if scheme == "unix" and not path:
@@ -286,9 +317,20 @@ def target(ctx: Context, instance: str) -> Target:
             f"{source} is not a valid Redis URL: {exc}",
             why="envcheck reads it the way redis-py (Redis.from_url) does, before any connection "
             "is made: the application cannot use it either",
-            fix=Fix(
-                [Manual(f"set {source} like {EXAMPLE}; {ENCODE}", ask="whoever sets " + source)],
-                text=f"set {source} like {EXAMPLE}; {ENCODE}",
+            fix=(
+                Fix(
+                    [Manual(f"{exc.change} in {source}", ask="whoever sets " + source)],
+                    text=f"{exc.change} in {source}",
+                )
+                if exc.change
+                else Fix(
+                    [
+                        Manual(
+                            f"set {source} like {EXAMPLE}; {ENCODE}", ask="whoever sets " + source
+                        )
+                    ],
+                    text=f"set {source} like {EXAMPLE}; {ENCODE}",
+                )
             ),
         ) from None
     if parts["password"]:
@@ -316,7 +358,20 @@ def target(ctx: Context, instance: str) -> Target:
         path=parts["path"],
         path_ignored=parts["path_ignored"],
         config_file=_config_file(ctx) if not refs and not getattr(cfg, "source", None) else None,
+        admin_url=_admin_url(ctx, section),
     )
+
+
+def _admin_url(ctx: Context, section: str) -> str | None:
+    """``admin_url`` resolved, or None (unset, or a reference that does not resolve: the
+    diagnosis then does without it)."""
+    value = getattr(ctx.section, "admin_url", None)
+    if not value:
+        return None
+    try:
+        return str(ctx.resolve(value, secret=True, key=f"{section}.admin_url"))
+    except Exception:  # noqa: B902 - an unresolvable admin_url only costs the look-up
+        return None
 
 
 def _config_file(ctx: Context) -> str | None:
