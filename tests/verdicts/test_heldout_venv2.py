@@ -41,6 +41,22 @@ python3.11, so the proof now asserts that disagreement and that ``bin/python3.12
 packages. Graded on the second run, before any change to envcheck. With the corrected proof,
 venv-user-site-shadows' ``never=("poetry install",)`` is doubtful: Poetry then installs 1.0 into
 the virtualenv, which comes first; the expectation is kept as committed.
+
+After the changes of the commit that records this: 13 of 14 fully right, the fix marked
+``heals`` (venv-develop-installed-copy) applied and re-checked; venv-user-site-shadows stays
+wrong by its committed expectation and is an xfail (``DOUBTFUL``): its cause is now right ("2.0
+is imported from the user site ..., include-system-site-packages = true"), its fix ``poetry
+install``, which running it showed heals (1.0 then imports), so its ``never`` was the mistake.
+The verdicts, from structure: a requirement's PEP 508 marker evaluated before anything is
+looked up; METADATA ``Requires-Python`` against the running Python; a METADATA ``Version`` that
+``packaging.version.Version`` rejects (``integrity.py``, its ``.dist-info`` removed before
+``poetry install``); a Poetry ``develop = true`` path dependency whose ``direct_url.json`` is not
+``dir_info`` ``editable``; ``{include-group}`` followed in PEP 735 groups (zero-config
+derivation); pyvenv.cfg bytes that are not UTF-8, and its ``version`` minor against the
+``pythonX.Y`` that ``bin/python`` leads to; ``virtualenvs.in-project = false`` (``poetry.toml``,
+``POETRY_VIRTUALENVS_IN_PROJECT``) while the project's ``.venv`` has a pyvenv.cfg; a
+``.dist-info`` in ``site.getusersitepackages()``. Each case is now a row of
+docs/verdicts/venv.md, asserted on the case's own run.
 """
 
 from __future__ import annotations
@@ -428,11 +444,25 @@ def chosen(expect: Expect, checks: Checks) -> dict[str, Any] | None:
     ) or checks.get(names[0])
 
 
+#: cases whose committed expectation running them showed wrong (kept as committed, not graded
+#: fully right): the reason
+DOUBTFUL = {
+    "venv-user-site-shadows": "its never=('poetry install',) is refuted: with demo-alpha only "
+    "in the user site, `poetry install` installs 1.0 into the virtualenv, whose site-packages "
+    "comes before the user site (tried after the run: 1.0 imports)",
+}
+
+
 @pytest.mark.parametrize("ident", sorted(CASES))
 def test_venv(ident: str, lab: Lab) -> None:
     expect, make = CASES[ident]
     made = make(lab)
     checks = made.run()
+    # since measured, each case is a row of docs/verdicts/venv.md: the row holds for the same run
+    row = {r.id: r for r in table.rows("venv")}[ident]
+    assert not table.verdict_problems(row, checks.values()), table.verdict_problems(
+        row, checks.values()
+    )
     verdict = grade(expect, list(checks.values()))
     problems = list(verdict.problems)
     if verdict.grade == "fully right" and expect.heals:
@@ -447,9 +477,7 @@ def test_venv(ident: str, lab: Lab) -> None:
             if again[found["id"]]["status"] != "pass":
                 problems.append(f"after the fix {found['id']} is {again[found['id']]}")
     grade_of = verdict.grade if verdict.grade != "fully right" or not problems else "partly"
+    if ident in DOUBTFUL:  # strict: a doubtful case graded fully right leaves DOUBTFUL
+        assert grade_of != "fully right", f"{ident} is fully right: remove it from DOUBTFUL"
+        pytest.xfail(f"{grade_of}: {DOUBTFUL[ident]}: " + "; ".join(problems))
     assert grade_of == "fully right", f"{grade_of}: " + "\n".join(problems)
-    row = {r.id: r for r in table.rows("venv")}.get(ident)
-    if row is not None:  # once measured, a case is a row: the row holds for the same run
-        assert not table.verdict_problems(row, checks.values()), table.verdict_problems(
-            row, checks.values()
-        )

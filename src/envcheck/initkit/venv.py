@@ -186,7 +186,7 @@ def _dev_packages(
         if _poetry_applies(value) is not None
     ]
     for where, texts in (
-        ("[dependency-groups] dev", _table(data.get("dependency-groups")).get("dev")),
+        ("[dependency-groups] dev", _group_lines(_table(data.get("dependency-groups")), "dev")),
         (
             "[project.optional-dependencies] dev",
             _table(_table(data.get("project")).get("optional-dependencies")).get("dev"),
@@ -204,6 +204,24 @@ def _dev_packages(
             out.append(name)
             places.append(where)
     return out, " and ".join(dict.fromkeys(places)) or None
+
+
+def _group_lines(groups: Mapping[str, Any], name: str, seen: frozenset[str] = frozenset()) -> Any:
+    """The requirement strings of the PEP 735 group ``name``, its ``{include-group = "..."}``
+    entries replaced by the lines of the group they name (a cycle is not followed)."""
+    lines = groups.get(name)
+    if not isinstance(lines, list):
+        return lines
+    out: list[Any] = []
+    for line in lines:
+        included = line.get("include-group") if isinstance(line, Mapping) else None
+        if isinstance(included, str):
+            if included not in seen and included != name:
+                more = _group_lines(groups, included, seen | {name})
+                out += more if isinstance(more, list) else []
+        else:
+            out.append(line)
+    return out
 
 
 def _poetry_applies(value: Any) -> Any:

@@ -52,6 +52,10 @@ class BrokenBase:
     missing_cfg: bool = False
     #: made on Windows (``Scripts\\python.exe``, a drive letter in ``home``): it runs nowhere else
     windows: bool = False
+    #: pyvenv.cfg is not UTF-8 (site.py reads it so at every start): the environment cannot start
+    undecodable: bool = False
+    #: the minor version ``bin/python`` is (``3.11``) where pyvenv.cfg names another one
+    runs: str = ""
 
     @property
     def minor(self) -> str:
@@ -61,6 +65,12 @@ class BrokenBase:
 def broken_base(env: Path) -> BrokenBase | None:
     """The environment at ``env`` cannot start: its ``bin/python`` leads nowhere, or the ``home``
     of its pyvenv.cfg (PEP 405) no longer exists."""
+    try:
+        (env / "pyvenv.cfg").read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return BrokenBase(env, "", "", "", undecodable=True)
+    except OSError:
+        pass
     cfg = pyvenv_cfg(env)
     if not cfg:
         if (env / "pyvenv.cfg").exists() or not (env / "bin").is_dir():
@@ -69,11 +79,17 @@ def broken_base(env: Path) -> BrokenBase | None:
     home = cfg.get("home", "")
     python = env / "bin" / "python"
     home_gone = bool(home) and not Path(home).is_dir()
-    if not home_gone and python.exists():
-        return None
     raw = cfg.get("version_info") or cfg.get("version") or cfg.get("python-version") or ""
     version = ".".join(part for part in raw.split(".")[:3] if part.isdigit())
     executable = cfg.get("base-executable") or cfg.get("executable") or ""
+    if not home_gone and python.exists():
+        # bin/python leads to pythonX.Y of another minor than pyvenv.cfg's version: upgraded in
+        # place (`python3.Z -m venv --upgrade` rewrites pyvenv.cfg, keeps the links)
+        runs = re.fullmatch(r"python(\d+\.\d+)", Path(os.path.realpath(python)).name)
+        said = ".".join(version.split(".")[:2])
+        if runs is None or not said or runs.group(1) == said:
+            return None
+        return BrokenBase(env, home, version, executable, runs=runs.group(1))
     windows = (env / "Scripts").is_dir() and not (env / "bin").is_dir()
     windows = windows or bool(re.match(r"[A-Za-z]:[\\/]", home))
     return BrokenBase(env, home, version, "" if windows else executable, windows=windows)
@@ -120,6 +136,20 @@ def on_pythonpath(location: str) -> str | None:
     for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep):
         if entry and Path(entry).resolve() == where:
             return entry
+    return None
+
+
+def in_user_site(location: str) -> str | None:
+    """The user site directory (PEP 370) a distribution's ``.dist-info`` (``location``) is in,
+    when it is on sys.path: a virtualenv has it there only with ``include-system-site-packages =
+    true``, after its own site-packages."""
+    import site
+
+    if not location or not site.ENABLE_USER_SITE:
+        return None
+    user = site.getusersitepackages()
+    if user and Path(location).parent.resolve() == Path(user).resolve():
+        return user
     return None
 
 

@@ -277,13 +277,29 @@ def broken_env(
             ),
             facts=facts,
         )
-    minor = broken.minor or "3"
+    if broken.undecodable:
+        install = poetry(root, ctx.rootdir, *install_args(root))
+        return CheckFailed(
+            f"the project's Poetry environment {broken.env} cannot start: its pyvenv.cfg is not "
+            "UTF-8 text",
+            why="PEP 405: site.py reads pyvenv.cfg as UTF-8 at every start of bin/python and stops "
+            "at anything else (an editor saved it as UTF-16, or it was overwritten); nothing in "
+            "the environment runs",
+            fix=make(
+                Manual(f"remove {broken.env} (or save its pyvenv.cfg as UTF-8 again)"),
+                install,
+                text=f"rm -r {shlex.quote(str(broken.env))} && {shlex.join(install.argv)}   "
+                "(or save its pyvenv.cfg as UTF-8 again)",
+            ),
+            facts=facts,
+        )
+    minor = broken.runs or broken.minor or "3"
     project = _project.read_project(root)
-    spec = SpecifierSet(f"=={minor}.*") if broken.minor else SpecifierSet()
+    spec = SpecifierSet(f"=={minor}.*") if broken.runs or broken.minor else SpecifierSet()
     if project.python:
         spec &= SpecifierSet(project.python)
     python: Path | None = None
-    if broken.executable and os.access(broken.executable, os.X_OK):
+    if broken.executable and os.access(broken.executable, os.X_OK) and not broken.runs:
         python = Path(broken.executable)
     if python is None:
         found = _pythons.find(spec, timeout=min(2.0, ctx.remaining()))
@@ -299,6 +315,23 @@ def broken_env(
             "names that system's interpreter, its layout is that system's); it came with a copy "
             "of the project (a shared folder, an archive, WSL)",
             fix=make(remove, *rebuilt.steps, then=then),
+            facts=facts,
+        )
+    if broken.runs:
+        remove = Command(["rm", "-rf", str(broken.env)])
+        rebuilt = rebuild(ctx, root, python, minor)
+        return CheckFailed(
+            f"the project's Poetry environment {broken.env} is two Pythons: its pyvenv.cfg says "
+            f"Python {broken.version} (home = {broken.home}), its bin/python is Python "
+            f"{broken.runs}",
+            why=f"it was upgraded in place to {broken.minor} (`python{broken.minor} -m venv "
+            f"--upgrade`): pyvenv.cfg (PEP 405) now names {broken.minor}, whose "
+            f"lib/python{broken.minor}/site-packages has none of the packages, while bin/python "
+            f"still runs {broken.runs} on lib/python{broken.runs}; tools that read pyvenv.cfg "
+            "and bin/python disagree about the environment",
+            fix=make(
+                remove, *rebuilt.steps, then="poetry run pytest" if ctx.section.poetry else ""
+            ),
             facts=facts,
         )
     why = (

@@ -355,6 +355,30 @@ def poetry_env(ctx: Context) -> Outcome:
                 ),
             )
         venv = root / ".venv"
+        unused = _not_in_project(root)
+        if unused is not None and (venv / "pyvenv.cfg").is_file():
+            config = _fixes.poetry(
+                root, ctx.rootdir, "config", "--local", "virtualenvs.in-project", "true"
+            )
+            raise CheckFailed(
+                f"Poetry has no environment for this project: it does not use {venv}, "
+                f"virtualenvs.in-project = false ({unused})",
+                why="with in-project = false Poetry keeps the project's environment in its "
+                f"virtualenvs.path and never looks at the project's .venv (left from before the "
+                f"setting, or made by hand); pytest runs from {here}",
+                fix=(
+                    _fixes.make(
+                        config,
+                        note=f"Poetry then uses {venv}; or keep the setting: remove {venv}, "
+                        "poetry install, poetry run pytest",
+                    )
+                    if unused.endswith("poetry.toml")
+                    else _fixes.make(
+                        Manual("unset POETRY_VIRTUALENVS_IN_PROJECT (or set it to true)"),
+                        text="unset POETRY_VIRTUALENVS_IN_PROJECT   (Poetry then uses .venv)",
+                    )
+                ),
+            )
         if venv.is_symlink() and not venv.exists():
             raise CheckFailed(
                 f"{venv} is a symbolic link to {os.readlink(venv)}, which does not exist",
@@ -426,6 +450,21 @@ def _outside_range(
         found[0] if found else None,
         minors[0] if minors else "3",
     )
+
+
+def _not_in_project(root: Path) -> str | None:
+    """Where ``virtualenvs.in-project = false`` is set for this project
+    (``POETRY_VIRTUALENVS_IN_PROJECT``, which wins, or the project's ``poetry.toml``)."""
+    value = os.environ.get("POETRY_VIRTUALENVS_IN_PROJECT", "").lower()
+    if value:
+        return "POETRY_VIRTUALENVS_IN_PROJECT" if value in ("false", "0") else None
+    try:
+        local = tomllib.loads((root / "poetry.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return None
+    if (local.get("virtualenvs") or {}).get("in-project") is False:
+        return str(root / "poetry.toml")
+    return None
 
 
 def _creates_no_env(root: Path) -> str | None:

@@ -28,6 +28,8 @@ class Dist:
     location: str = ""
     #: its extras: ``Provides-Extra``, and those its requirements' markers name
     extras: tuple[str, ...] = ()
+    #: its ``Requires-Python`` ("" for none)
+    requires_python: str = ""
 
 
 _lock = threading.Lock()
@@ -159,7 +161,7 @@ def _from_header(path: Path) -> Dist | None:
                 data += more
     except OSError:
         return None
-    name = version = ""
+    name = version = python = ""
     requires: list[str] = []
     extras: list[str] = []
     header = data.partition(b"\n\n")[0].decode("utf-8", errors="replace")
@@ -174,10 +176,12 @@ def _from_header(path: Path) -> Dist | None:
             requires.append(value.strip())
         elif key == "provides-extra":
             extras.append(value.strip())
+        elif key == "requires-python" and not python:
+            python = value.strip()
     if not name:
         return None
     extras += [e for r in requires for e in _MARKER_EXTRA.findall(r) if e not in extras]
-    return Dist(name, version, tuple(requires), str(path.parent), tuple(extras))
+    return Dist(name, version, tuple(requires), str(path.parent), tuple(extras), python)
 
 
 #: ``extra == "name"`` in a requirement's marker (metadata before 2.1 may not list the extra)

@@ -90,6 +90,18 @@ def damage(dist: _installed.Dist, wanted: str = "") -> Damage | None:
             versions[keep],
             usable=True,
         )
+    try:
+        Version(dist.version)
+    except InvalidVersion:
+        return Damage(
+            f"{dist.name} is installed with the version {dist.version!r}, which is not a PEP 440 "
+            "version",
+            f"{info.name}/METADATA says Version: {dist.version}; pip (24.1 and later) and Poetry "
+            "read versions by PEP 440, so no version requirement can hold for it and neither can "
+            "upgrade or compare it (a build that wrote a non-standard version, or a hand edit)",
+            (info,),
+            wanted,
+        )
     gone = _missing_files(info)
     if gone:
         shown = ", ".join(gone[:3]) + (f" (+{len(gone) - 3} more)" if len(gone) > 3 else "")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -188,6 +189,33 @@ def lock_drift(ctx: Context) -> Outcome:
             ),
             facts={**dict(shadowed)},
         )
+    user = [
+        (name, entry)
+        for name, p in sorted(parsed.packages.items())
+        if name in installed
+        and not _same_version(installed[name].version, p.version)
+        and (entry := _diagnose.in_user_site(installed[name].location))
+    ]
+    if user:
+        name, entry = user[0]
+        install = _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root), *_with(ctx, root))
+        fix, where = in_the_right_env(ctx, root, [install])
+        why = (
+            "the environment's pyvenv.cfg says include-system-site-packages = true, which keeps "
+            "the user site (PEP 370) on sys.path after the environment's own site-packages: the "
+            f"environment has no {installed[name].name}, so that copy is what imports"
+        )
+        raise CheckFailed(
+            f"{installed[name].name} {installed[name].version} is imported from the user site "
+            f"{entry}, not the environment (poetry.lock says {parsed.packages[name].version})",
+            why=f"{where}; {why}" if where else why,
+            fix=_fixes.make(
+                *fix.steps,
+                note=f"installs {installed[name].name} {parsed.packages[name].version} into the "
+                "environment, which comes before the user site",
+            ),
+            facts={**dict(user)},
+        )
     drift += _vcs_drift(parsed, installed)
     absent = [p for name, p in sorted(parsed.packages.items()) if name not in installed]
     missing = [
@@ -321,8 +349,70 @@ def _path_fix(ctx: Context, root: Path | None, name: str, gone: Path) -> Fix:
     )
 
 
+def _python_excluded(dist: _installed.Dist) -> CheckFailed | None:
+    """An installed distribution whose ``Requires-Python`` (METADATA) excludes this Python: pip
+    installs it here only with ``--ignore-requires-python`` (or it was copied from elsewhere)."""
+    if not dist.requires_python:
+        return None
+    try:
+        allowed = SpecifierSet(dist.requires_python)
+    except InvalidSpecifier:
+        return None
+    if allowed.contains(_PYTHON, prereleases=True):
+        return None
+    info = Path(dist.location).name if dist.location else dist.name
+    return CheckFailed(
+        f"{dist.name} {dist.version} is installed, but it requires Python "
+        f"{dist.requires_python}: this is Python {_PYTHON}",
+        why=f"{info}/METADATA says Requires-Python: {dist.requires_python}; pip refuses to "
+        "install it for this Python unless told --ignore-requires-python (or it came with "
+        "another environment's files), and it may use what this Python lacks",
+        fix=_fixes.make(
+            Manual(
+                f"install a version of {dist.name} whose Requires-Python allows Python "
+                f"{_PYTHON}, or run on a Python that {dist.requires_python} allows"
+            )
+        ),
+        facts={"version": dist.version, "requires_python": dist.requires_python},
+    )
+
+
+def _not_editable(ctx: Context, root: Path | None, dist: _installed.Dist) -> CheckFailed | None:
+    """A path dependency Poetry installs editable (``develop = true``) that is installed as a
+    copy (PEP 610: no ``dir_info`` with ``editable: true``): edits to its source are not seen."""
+    if root is None or not ctx.section.poetry:
+        return None
+    source = _project.declared_develop(root, canonicalize_name(dist.name))
+    if source is None or not source.is_dir():
+        return None
+    url = _diagnose.direct_url(dist.name, Path(dist.location)) if dist.location else None
+    if url is not None and url.kind == "dir" and url.editable:
+        return None
+    how = f"from {url.url}" if url is not None and url.url else "without a direct_url.json"
+    uninstall = Command([sys.executable, "-m", "pip", "uninstall", "--yes", dist.name])
+    install = _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root))
+    fix, where = in_the_right_env(ctx, root, [uninstall, install])
+    why = (
+        f"pyproject.toml declares {dist.name} with develop = true, so Poetry installs it "
+        f"editable (PEP 610 dir_info editable) and {source} is what imports; this copy ({how}: "
+        "a pip install or a wheel replaced the editable install) does not see edits there"
+    )
+    return CheckFailed(
+        f"{dist.name} {dist.version} is installed as a copy, not editable from {source}",
+        why=f"{where}; {why}" if where else why,
+        fix=_fixes.make(*fix.steps, note=f"Poetry then installs {dist.name} editable again"),
+        facts={"version": dist.version},
+    )
+
+
 def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
     req = Requirement(requirement)
+    if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+        return ok(
+            f"{req.name} is not needed here: its marker {req.marker} is false (Python "
+            f"{_PYTHON} on {sys.platform})",
+            marker=str(req.marker),
+        )
     name = canonicalize_name(req.name)
     dist = _installed.find(name)
     root = _project.where(ctx).root
@@ -335,7 +425,8 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
     if hurt is not None and not (hurt.usable and works):
         raise CheckFailed(hurt.summary, why=hurt.why, fix=_reinstall(ctx, root, name, hurt))
     if dist is not None and _satisfies(req, dist.version):
-        gone = _moved_away(ctx, root, dist)
+        gone = _moved_away(ctx, root, dist) or _python_excluded(dist)
+        gone = gone or _not_editable(ctx, root, dist)
         if gone is not None:
             raise gone
         if hurt is not None:

@@ -526,6 +526,30 @@ def declared_path(root: Path, name: str) -> tuple[str, Path] | None:
     return None
 
 
+def declared_develop(root: Path, name: str) -> Path | None:
+    """The directory of the path dependency ``name`` (canonical) that pyproject.toml declares
+    with ``develop = true`` (Poetry installs it editable), else ``None``."""
+    try:
+        data = document(root)
+    except ValueError:
+        return None
+    poetry = data.get("tool", {}).get("poetry", {}) or {}
+    tables = [poetry.get("dependencies", {}) or {}]
+    for table in (poetry.get("group", {}) or {}).values():
+        if isinstance(table, dict):
+            tables.append(table.get("dependencies", {}) or {})
+    for table in tables:
+        for key, value in table.items():
+            if (
+                canonicalize_name(str(key)) == name
+                and isinstance(value, dict)
+                and "path" in value
+                and value.get("develop") is True
+            ):
+                return (root / str(value["path"])).resolve()
+    return None
+
+
 def where(ctx: Context) -> Where:
     """The project of this run (:func:`locate` from pytest's rootdir and the running env)."""
     return locate(ctx.rootdir, Path(sys.prefix).resolve())
