@@ -386,9 +386,9 @@ def _not_editable(ctx: Context, root: Path | None, dist: _installed.Dist) -> Che
     if source is None or not source.is_dir():
         return None
     url = _diagnose.direct_url(dist.name, Path(dist.location)) if dist.location else None
-    if url is not None and url.kind == "dir" and url.editable:
-        return None
-    how = f"from {url.url}" if url is not None and url.url else "without a direct_url.json"
+    if url is None or url.kind == "invalid" or (url.kind == "dir" and url.editable):
+        return None  # no PEP 610 record (an installer before it): not known to be a copy
+    how = f"from {url.url}" if url.url else "without a direct_url.json"
     uninstall = Command([sys.executable, "-m", "pip", "uninstall", "--yes", dist.name])
     install = _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root))
     fix, where = in_the_right_env(ctx, root, [uninstall, install])
