@@ -62,12 +62,7 @@ from tests.verdicts.venv_lab import Lab, see_our_packages
 
 Checks = dict[str, dict[str, Any]]
 #: the venv lab's fixtures
-poetry_home, template, other_venv, lab = (
-    _venv.poetry_home,
-    _venv.template,
-    _venv.other_venv,
-    _venv.lab,
-)
+lab = _venv.lab
 libx_project = _venv.libx_project
 
 

@@ -13,31 +13,13 @@ from typing import Any
 
 import pytest
 
-from tests.throwaway import make_venv, make_wheel
+from tests.throwaway import make_wheel
 from tests.verdicts import table
-from tests.verdicts.venv_lab import POETRY, Lab, base_python, build_template, copied_python
+from tests.verdicts.venv_lab import POETRY, Lab, base_python, copied_python
 
 SCENARIOS = table.Scenarios("venv")
 row = SCENARIOS.row
 Checks = dict[str, dict[str, Any]]
-
-
-@pytest.fixture(scope="module")
-def poetry_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not os.access(POETRY, os.X_OK):
-        pytest.skip(f"no Poetry at {POETRY} (scripts/bootstrap installs it)")
-    return tmp_path_factory.mktemp("poetry-home")
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory, poetry_home: Path) -> Path:
-    return build_template(tmp_path_factory.mktemp("venv-template"), poetry_home)
-
-
-@pytest.fixture(scope="module")
-def other_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A virtualenv outside every project, seeing pytest and envcheck; scenarios only run it."""
-    return make_venv(tmp_path_factory.mktemp("other") / "other-venv")
 
 
 @pytest.fixture()
