@@ -18,7 +18,23 @@ and its status, words the cause must say, words the fix must hold, words no chec
 case proves its breakage first with the official MCP Python SDK's client (it fails, or for the
 two that are no breakage, it works). The expectations were committed before the first run.
 
-First run: (recorded after it).
+First run (envcheck at 9e65b4e, the commit that added this file, before any change; graded by
+the rules above, 2026-12-06): 13 cases, 7 fully right (init-no-capabilities, init-no-serverinfo,
+cfg-command-directory, cfg-args-string, auth-metadata-404, and the two that are no breakage:
+stdio-crlf, http-405-get), 2 partly, 4 wrong:
+
+- cfg-env-number, partly: failed and named env and string, but the fix ("fix the entry") did
+  not hold the quoted value;
+- http-session-404, partly: "the server answered tools/list with a JSON-RPC error (invalid
+  request)", the SDK's -32600 "Session terminated" taken for the server's own error; no 404, no
+  session;
+- jsonrpc-batch, wrong: "printed non-protocol output on stdout", fix "make the server log to
+  stderr" for a JSON array of responses;
+- jsonrpc-not-2.0, wrong: the same, for a response with ``"jsonrpc": "1.0"``;
+- stdio-multiline-json, wrong: the same, for a pretty-printed (multi-line) JSON response;
+- stdio-utf-16, wrong: the same, for UTF-16 JSON on stdout.
+
+No proof had to be changed.
 """
 
 from __future__ import annotations
