@@ -35,6 +35,16 @@ stdio-crlf, http-405-get), 2 partly, 4 wrong:
 - stdio-utf-16, wrong: the same, for UTF-16 JSON on stdout.
 
 No proof had to be changed.
+
+After (verdicts from structure, none from message words): 13 of 13 fully right, none wrong. A
+stdio line that is no JSON-RPC message is looked at for the shape of a message all the same
+(``envcheck.mcpkit._stdio.shape_of``: a UTF-16 byte-order mark or NUL bytes, bytes that are not
+UTF-8, a JSON array of objects, an object with ``id`` or ``method`` whose ``jsonrpc`` is not
+"2.0", lines from one starting ``{`` or ``[`` that join into one JSON value) and is diagnosed as
+that, with what the server must write instead; a 404 to a POST carrying the ``Mcp-Session-Id`` the
+server gave (``Attempt.session_lost``, recorded before and never read) is diagnosed as a lost
+session (sticky sessions, one instance or stateless); an entry whose ``env`` gives JSON numbers
+or booleans gets Edits that write them as the strings they stand for.
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ that is still alive when envcheck's process ends.
 
 from __future__ import annotations
 
+import codecs
+import json
 import signal
 import subprocess
 from collections.abc import AsyncIterator
@@ -54,6 +56,15 @@ class ChildState:
     stderr: OutputSink = field(default_factory=lambda: OutputSink(STDERR_KEPT, STDERR_KEPT))
     #: the mark in the environment of the server's process tree (see :mod:`._reaper`)
     mark: str = ""
+    #: what the first line that was not a message is, when it is a message in a shape MCP's
+    #: stdio transport does not take (see :func:`shape_of`): ``"utf-16"``, ``"not-utf-8"``,
+    #: ``"batch"``, ``"jsonrpc"`` (its ``jsonrpc`` member is ``shape_detail``), ``"multiline"``
+    #: (one message over ``shape_detail`` lines)
+    shape: str | None = None
+    shape_detail: str = ""
+    #: lines that are not messages since the last message, while they may be one message
+    #: written over several lines (the text of the first starts a JSON object or array)
+    pending: list[str] = field(default_factory=list)
 
     def stderr_tail(self) -> str:
         lines = [line for line in self.stderr.text().strip().splitlines() if line.strip()]
@@ -132,7 +143,10 @@ async def stdio_transport(
             message = mcp_types.jsonrpc_message_adapter.validate_json(line, by_name=False)
         except ValueError:
             note(line)
+            if state.shape is None:
+                shape_of(raw, line, state)
             return
+        state.pending.clear()
         await read_writer.send(SessionMessage(message))
 
     stderr_done = anyio.Event()
@@ -173,6 +187,52 @@ async def stdio_transport(
         # a task cancelled before it ran never closed its end: every end is closed here
         for end in (read_writer, read_stream, write_stream, write_reader):
             end.close()
+
+
+#: lines (and characters) of one message written over several lines that are looked at
+PENDING_LINES = 1000
+PENDING_CHARS = 2**20
+
+
+def shape_of(raw: bytes, line: str, state: ChildState) -> None:
+    """Note in ``state`` what the line ``raw`` (``line`` decoded), which is no JSON-RPC message,
+    is when it is a message all the same in a shape the stdio transport does not take: UTF-16
+    (a byte-order mark, NUL bytes) or bytes that are not UTF-8, a JSON array (a batch, removed
+    from MCP in 2025-06-18), an object whose ``jsonrpc`` is not ``"2.0"``, or a message written
+    over several lines (messages are newline-delimited, without embedded newlines)."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in raw:
+        state.shape = "utf-16"
+        return
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        state.shape = "not-utf-8"
+        return
+    if state.pending:  # inside what may be one message over several lines
+        state.pending.append(line)
+        text = "\n".join(state.pending)
+        if len(state.pending) > PENDING_LINES or len(text) > PENDING_CHARS:
+            state.pending.clear()
+            return
+        try:
+            json.loads(text)
+        except ValueError:
+            return
+        state.shape, state.shape_detail = "multiline", str(len(state.pending))
+        state.pending.clear()
+        return
+    try:
+        value = json.loads(line)
+    except ValueError:
+        if line.startswith(("{", "[")):
+            state.pending.append(line)
+        return
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        state.shape = "batch"
+    elif isinstance(value, dict) and ("method" in value or "id" in value):
+        version = value.get("jsonrpc")
+        if version != "2.0":
+            state.shape, state.shape_detail = "jsonrpc", json.dumps(version)
 
 
 async def _stop(process: anyio.abc.Process, state: ChildState, stderr_done: anyio.Event) -> None:

@@ -157,6 +157,62 @@ def exited(probe: Probe, during: str) -> CheckFailed:
     )
 
 
+#: what a stdio server wrote instead of newline-delimited UTF-8 JSON-RPC 2.0 messages, by the
+#: shape :func:`envcheck.mcpkit._stdio.shape_of` found: the summary, why no client takes it, and
+#: what the server must write instead (``{detail}``: the shape's detail)
+_SHAPES: dict[str, tuple[str, str, str]] = {
+    "utf-16": (
+        "writes UTF-16 on stdout, not UTF-8",
+        "its first line starts with a UTF-16 byte-order mark or holds NUL bytes; MCP's stdio "
+        "transport carries JSON-RPC messages encoded in UTF-8 only",
+        "make the server write its messages to stdout in UTF-8 (in Python: "
+        "sys.stdout.reconfigure(encoding='utf-8'); on Windows-built servers, the console "
+        "encoding), or update it to a version that does",
+    ),
+    "not-utf-8": (
+        "writes bytes on stdout that are not UTF-8",
+        "MCP's stdio transport carries JSON-RPC messages encoded in UTF-8 only, and the first "
+        "line the server wrote is not valid UTF-8",
+        "make the server write its messages to stdout in UTF-8, or update it to a version that "
+        "does",
+    ),
+    "batch": (
+        "answers with JSON arrays (JSON-RPC batches)",
+        "each line it wrote is an array of messages: MCP removed JSON-RPC batching in "
+        "2025-06-18, and a client takes one message per line, so it drops every answer",
+        "update the server (or its MCP SDK) to a version that writes one message per line, "
+        "not a batch array",
+    ),
+    "jsonrpc": (
+        'sends "jsonrpc": {detail}, not "2.0"',
+        'every MCP message is a JSON-RPC 2.0 message with "jsonrpc": "2.0"; a client drops a '
+        "message with any other version, so the answers never arrive",
+        'update the server (or its MCP SDK) to one that sends "jsonrpc": "2.0"',
+    ),
+    "multiline": (
+        "writes each JSON message over several lines ({detail} for one)",
+        "MCP's stdio transport delimits messages by newline and a message must not contain an "
+        "embedded newline: the server pretty-prints its JSON, so no line is a whole message",
+        "make the server write each message on one line (no indentation: in Python "
+        "json.dumps(message) without indent=), or update it to a version that does",
+    ),
+}
+
+
+def _misshapen(probe: Probe) -> CheckFailed:
+    """A stdio server that writes its messages in a shape no client takes."""
+    spec, child = probe.spec, probe.child
+    summary, why, text = _SHAPES[child.shape or ""]
+    tail = child.stderr_tail()
+    stderr = f"; its stderr ends: {tail}" if tail else ""
+    return CheckFailed(
+        f"{spec.name}: {summary.format(detail=child.shape_detail)}",
+        why=why.format(detail=child.shape_detail) + stderr,
+        fix=Fix([Manual(text)], text=text),
+        facts={"stdout_shape": child.shape},
+    )
+
+
 def stdio_failure(
     probe: Probe, cause: BaseException | None, elapsed: float
 ) -> tuple[StepResult, StepResult]:
@@ -164,6 +220,8 @@ def stdio_failure(
     if isinstance(cause, OSError) and child.pid is None:
         program = probe.program or spec.command or ""
         return command.exec_problem(spec, _exec.diagnose(program, cause)), blocked(spec, "start")
+    if child.shape is not None:
+        return probe.started(), _misshapen(probe)
     if child.garbage:
         tail = child.stderr_tail()
         stderr = f"; its stderr ends: {tail}" if tail else ""
@@ -857,6 +915,28 @@ def _stray_error(probe: Probe, step: str, error: dict[str, Any]) -> CheckFailed:
     )
 
 
+def _session_lost(probe: Probe, step: str) -> CheckFailed:
+    """A streamable HTTP server that answered 404 to a request carrying the ``Mcp-Session-Id``
+    it gave with the ``initialize`` result: the session is unknown where the request landed."""
+    spec = probe.spec
+    text = (
+        f"route every request of a session to the same instance of the server at "
+        f"{_hostport(spec)} (sticky sessions on the load balancer, keyed on the Mcp-Session-Id "
+        "header), run a single instance, or run the server stateless (no session id); then run "
+        "envcheck again"
+    )
+    return CheckFailed(
+        f"{spec.name}: {step} failed: the server answered 404 to its own session "
+        "(Mcp-Session-Id)",
+        why="the server gave an Mcp-Session-Id with the initialize result, then answered HTTP "
+        "404 to a request carrying it: by the Streamable HTTP transport, a 404 to a session id "
+        "means the session no longer exists (the client must start a new one), and this server "
+        "forgets it at once: replicas behind a load balancer without sticky sessions, or a "
+        "server that keeps no sessions",
+        fix=Fix([Manual(text)], text=text),
+    )
+
+
 def step_failed(probe: Probe, step: str, cause: BaseException) -> CheckFailed:
     import pydantic
     from mcp import MCPError
@@ -868,6 +948,8 @@ def step_failed(probe: Probe, step: str, cause: BaseException) -> CheckFailed:
     large = too_large(probe)
     if large is not None:
         return large
+    if spec.transport != "stdio" and any(a.session_lost for a in probe.attempts):
+        return _session_lost(probe, step)
     if isinstance(cause, MCPError) and cause.code == REQUEST_TIMEOUT:
         return no_answer(probe, step, spec.timeout)
     if probe.wire.stray and not (isinstance(cause, MCPError) and cause.code != CONNECTION_CLOSED):

@@ -337,7 +337,8 @@ class Probe:
                 attempt.challenges += response.headers.get_list("www-authenticate")
             if 300 <= code < 400 and response.headers.get("location"):
                 attempt.locations.append(response.headers["location"])
-            if code == 404 and response.request.headers.get("mcp-session-id"):
+            request = response.request
+            if code == 404 and request.method == "POST" and request.headers.get("mcp-session-id"):
                 attempt.session_lost = True
             if code in (429, 503) and response.headers.get("retry-after"):
                 attempt.retry_after = response.headers["retry-after"]

@@ -92,7 +92,7 @@ class Attempt:
     challenges: list[str] = field(default_factory=list)
     #: ``Location`` of the redirects (3xx)
     locations: list[str] = field(default_factory=list)
-    #: whether a request carrying a session id (``Mcp-Session-Id``) was answered 404
+    #: whether a POST carrying a session id (``Mcp-Session-Id``) was answered 404
     session_lost: bool = False
     #: ``Retry-After`` of a 429 or 503
     retry_after: str | None = None

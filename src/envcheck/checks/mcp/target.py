@@ -135,7 +135,11 @@ def servers(config: EnvcheckConfig) -> tuple[list[Server], list[Check]]:
         except pydantic.ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "entry"
-            problems.append(_bad_entry(item, settings, f"{where}: {first['msg']}"))
+            scalars = _scalar_env(item)
+            if scalars:
+                problems.append(_scalar_env_entry(item, settings, config, where, first, scalars))
+            else:
+                problems.append(_bad_entry(item, settings, f"{where}: {first['msg']}"))
             continue
         if _identity(table) in seen:
             continue  # the same server, already checked under another name
@@ -214,6 +218,43 @@ def _bad_entry(item: discovery.Discovered, settings: str, problem: str) -> Check
         f"{settings}: {problem}",
         Fix([Manual(text)], text=text),
         why=f"{discovery.CLIENTS[item.label]} cannot start a server from this entry either",
+    )
+
+
+def _scalar_env(item: discovery.Discovered) -> dict[str, str]:
+    """The values of the entry's ``env`` that are JSON numbers or booleans, as the strings they
+    stand for (an environment holds strings only)."""
+    env = item.raw.get("env") if isinstance(item.raw, dict) else None
+    if not isinstance(env, dict):
+        return {}
+    return {str(k): json.dumps(v) for k, v in env.items() if isinstance(v, (bool, int, float))}
+
+
+def _scalar_env_entry(
+    item: discovery.Discovered,
+    settings: str,
+    config: EnvcheckConfig,
+    where: str,
+    error: Any,
+    scalars: dict[str, str],
+) -> Check:
+    """An entry whose ``env`` gives a number or a boolean: quoted, it is the string meant."""
+    declared = _file_declared(config, item)
+    quoted = ", ".join(f'"{k}": "{v}"' for k, v in scalars.items())
+    text = f"write the env values of server {item.name!r} in {item.path} as strings: {quoted}"
+    steps: list[Step] = [Manual(text)]
+    if declared.editable and not any("." in k for k in scalars):
+        steps = [
+            Edit(path=declared.path, format="json", key=f"{declared.key}.env.{k}", value=v)
+            for k, v in scalars.items()
+        ]
+    return _problem(
+        f"{item.check_name}.start",
+        f"{settings}: {where}: {error['msg']}",
+        Fix(steps, text=text),
+        why="env holds environment variables, whose values are strings; "
+        f"{discovery.CLIENTS[item.label]} does not start a server whose env gives a number or "
+        "true/false",
     )
 
 
