@@ -20,8 +20,8 @@ two that are no breakage, it works). The expectations were committed before the 
 
 First run (envcheck at 9e65b4e, the commit that added this file, before any change; graded by
 the rules above, 2026-12-06): 13 cases, 7 fully right (init-no-capabilities, init-no-serverinfo,
-cfg-command-directory, cfg-args-string, auth-metadata-404, and the two that are no breakage:
-stdio-crlf, http-405-get), 2 partly, 4 wrong:
+cfg-command-directory, cfg-args-string, auth-metadata-404 (see below), and the two that are no
+breakage: stdio-crlf, http-405-get), 2 partly, 4 wrong:
 
 - cfg-env-number, partly: failed and named env and string, but the fix ("fix the entry") did
   not hold the quoted value;
@@ -45,6 +45,15 @@ that, with what the server must write instead; a 404 to a POST carrying the ``Mc
 server gave (``Attempt.session_lost``, recorded before and never read) is diagnosed as a lost
 session (sticky sessions, one instance or stateless); an entry whose ``env`` gives JSON numbers
 or booleans gets Edits that write them as the strings they stand for.
+
+Read again when the cases became rows of docs/verdicts/mcp.md (section 7): auth-metadata-404 was
+graded fully right by a grader error, its "404" found in the server's name (``meta404``); the
+verdict said "envcheck could not read it" of the metadata and offered a token as for any OAuth
+server, so it was partly right. Since: the status each metadata URL answered is kept
+(``Attempt.metadata_refused``), and a named metadata URL that answers an error fails with that
+status, says that no client (editors included) can find the authorization server, and asks the
+server's administrators to publish the document (RFC 9728). So the first run was 6 of 13 fully
+right, 3 partly, 4 wrong; after, 13 of 13.
 """
 
 from __future__ import annotations
@@ -68,6 +77,7 @@ from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from pydantic import ValidationError
 
+from tests.verdicts import table
 from tests.verdicts.mcp_world import World, answering
 from tests.verdicts.test_heldout_servers import Expect, grade
 
@@ -488,3 +498,7 @@ def test_heldout(pytester: pytest.Pytester, name: str) -> None:
         if failing:
             verdict.grade, verdict.problems = "wrong", failing
     assert verdict.grade == "fully right", f"{verdict.grade}: " + "\n".join(verdict.problems)
+    # since measured, each case is a row of docs/verdicts/mcp.md: the row holds for the same run
+    row = {r.id: r for r in table.rows("mcp")}[name]
+    problems = table.verdict_problems(row, checks)
+    assert not problems, problems

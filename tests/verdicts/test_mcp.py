@@ -585,7 +585,9 @@ def odd_servers(w: World) -> None:
 
 # -- the test of the table ---------------------------------------------------------------------
 def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
-    assert SCENARIOS.mismatches() == []
+    from tests.verdicts.test_heldout_mcp import CASES  # its rows are run there
+
+    assert SCENARIOS.mismatches(elsewhere=CASES) == []
 
 
 def _name(scenario: Callable[..., object]) -> str:

@@ -514,6 +514,28 @@ def _oauth(
     issuer = servers[0] if servers else "the authorization server"
     client = _fixes.CLIENTS.get(spec.origin)
     login = _signs_in(spec)
+    refused = attempt.metadata_refused.get(where) if attempt.metadata is None else None
+    if refused is not None and not sent:
+        # RFC 9728: a client finds the authorization server only through this document
+        token_step = _fixes.set_step(spec, "headers.Authorization", "Bearer ${TOKEN}")
+        ask = (
+            f"ask the server's administrators to publish its protected-resource metadata at "
+            f"{where} (RFC 9728: it names the authorization server)"
+        )
+        header = _fixes_credentials(spec).removesuffix(" (and export TOKEN)")
+        return CheckFailed(
+            f"{spec.name}: HTTP 401 from {spec.url}: it wants an OAuth sign-in, and its "
+            f"protected-resource metadata answers HTTP {refused}",
+            why="the server is OAuth-protected (its WWW-Authenticate challenge names "
+            f"resource_metadata = {where}), and that URL answered HTTP {refused}: no client "
+            f"({client or 'an editor'} included) can find the authorization server, so no "
+            "sign-in can start",
+            fix=Fix(
+                [Manual(ask), token_step, _fixes.export("TOKEN", "an access token")],
+                text=f"{ask}; meanwhile, with a token got another way: export it as TOKEN "
+                f"and {header}",
+            ),
+        )
     if sent:
         text = (
             f"get a new access token from {issuer} (for the resource {spec.url}) and put it "

@@ -403,6 +403,8 @@ class Probe:
                 for candidate in candidates:
                     try:
                         response = await client.get(candidate)
+                        if response.status_code != 200:
+                            attempt.metadata_refused[candidate] = response.status_code
                         document = response.json() if response.status_code == 200 else None
                     except (httpx2.HTTPError, ValueError, _capped.AnswerTooLarge):
                         continue

@@ -103,6 +103,8 @@ class Attempt:
     #: the protected-resource metadata (RFC 9728) a 401 pointed to: its URL and what it says
     metadata_url: str | None = None
     metadata: dict[str, Any] | None = None
+    #: the HTTP status each metadata URL tried answered with, when it was not 200
+    metadata_refused: dict[str, int] = field(default_factory=dict)
 
 
 class Probing(Protocol):
