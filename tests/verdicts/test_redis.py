@@ -356,6 +356,28 @@ def _tls_name(tmp: Path) -> Iterator[Case]:
         server.stop()
 
 
+def _hold_the_only_slot(context: ssl.SSLContext, port: int) -> ssl.SSLSocket:
+    """A TLS connection that took the server's one client slot (maxclients 1) and was answered.
+    The server may still be closing the connection its start-up check made: until it has, a new
+    connection is refused with a reset (seen in CI), so this tries again for a few seconds."""
+    deadline = time.monotonic() + 10
+    while True:
+        raw = socket.create_connection(("127.0.0.1", port))
+        try:
+            holder = context.wrap_socket(raw, server_hostname="127.0.0.1")
+            holder.sendall(b"PING\r\n")
+            answer = holder.recv(64)
+            if answer.startswith(b"+PONG"):
+                return holder
+            holder.close()
+            assert time.monotonic() < deadline, f"the slot was never free: {answer!r}"
+        except OSError:
+            raw.close()
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.05)
+
+
 @scenario("redis-tls-closed")
 def _tls_closed(tmp: Path) -> Iterator[Case]:
     if not redis_supports_tls():
@@ -365,11 +387,8 @@ def _tls_closed(tmp: Path) -> Iterator[Case]:
     server = rs.make("--port", "0", "--maxclients", "1", *rs.tls_args(cert, key, port), port=port)
     server.start()
     context = ssl.create_default_context(cafile=str(cert))
-    raw = socket.create_connection(("127.0.0.1", port))
-    holder = context.wrap_socket(raw, server_hostname="127.0.0.1")
+    holder = _hold_the_only_slot(context, port)
     try:
-        holder.sendall(b"PING\r\n")
-        holder.recv(16)
         yield Case(
             section(f"rediss://127.0.0.1:{port}/0", f'ca_file = "{cert}"'),
             person=lambda p: holder.close(),
