@@ -761,7 +761,12 @@ def _placeholders(expect: Expect, names: dict[str, str]) -> Expect:
 
 @pytest.mark.parametrize("ident", sorted(PG))
 def test_postgres(ident: str, lab: Lab, tmp_path: Path) -> None:
-    expect, make = PG[ident]
+    held_out_postgres(ident, *PG[ident], lab, tmp_path)
+
+
+def held_out_postgres(ident: str, expect: Expect, make: PgMaker, lab: Lab, tmp_path: Path) -> None:
+    """One PostgreSQL case: made, graded, its fix applied where it should heal, and its row of
+    docs/verdicts/postgres.md held against the same run."""
     with make(lab, tmp_path) as case:
         expect = _placeholders(expect, case.names)
         report = lab.run(case.dsn, case.extra)
@@ -998,7 +1003,14 @@ def _oom_volatile(tmp: Path) -> Iterator[RedisCase]:
 
 @pytest.mark.parametrize("ident", sorted(REDIS))
 def test_redis(ident: str, pytester: pytest.Pytester, tmp_path: Path) -> None:
-    expect, make = REDIS[ident]
+    held_out_redis(ident, *REDIS[ident], pytester, tmp_path)
+
+
+def held_out_redis(
+    ident: str, expect: Expect, make: RedisMaker, pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    """One Redis case: made, graded, its fix applied where it should heal, and its row of
+    docs/verdicts/redis.md held against the same run."""
     with make(tmp_path) as case:
         pytester.makefile(".toml", pyproject=case.toml)
         checks, output = run_envcheck(pytester)

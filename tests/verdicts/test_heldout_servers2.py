@@ -80,7 +80,6 @@ import pytest
 import redis
 
 from tests.verdicts import redis_servers as rs
-from tests.verdicts import table
 from tests.verdicts.pg_lab import PASSWORD, Lab, for_one_test, lab_cluster, passfile
 from tests.verdicts.test_heldout_servers import (
     CONNECT,
@@ -91,15 +90,13 @@ from tests.verdicts.test_heldout_servers import (
     Expect,
     PgCase,
     RedisCase,
-    _heal,
-    _placeholders,
-    grade,
-    judged,
+    held_out_postgres,
+    held_out_redis,
     kw,
     login_fails,
     write_fails,
 )
-from tests.verdicts.test_redis import apply_steps, run_envcheck, section, with_admin
+from tests.verdicts.test_redis import section, with_admin
 
 REACHABLE = "postgres/reachable"
 #: a reading of the DSN or of libpq's environment: the check that reads it, or the login
@@ -346,19 +343,7 @@ def lab(
 
 @pytest.mark.parametrize("ident", sorted(PG))
 def test_postgres(ident: str, lab: Lab, tmp_path: Path) -> None:
-    expect, make = PG[ident]
-    with make(lab, tmp_path) as case:
-        expect = _placeholders(expect, case.names)
-        report = lab.run(case.dsn, case.extra)
-        healed = None
-        if expect.heals and grade(expect, report.checks).grade == "fully right":
-            healed = _heal(lab, report, expect.check, case)
-        judged(expect, report.checks, healed)
-        # since measured, each case is a row of docs/verdicts/postgres.md: it holds for the same run
-        row = {r.id: r for r in table.rows("postgres")}[ident]
-        assert not table.verdict_problems(row, report.checks), table.verdict_problems(
-            row, report.checks
-        )
+    held_out_postgres(ident, *PG[ident], lab, tmp_path)
 
 
 # -- Redis ----------------------------------------------------------------------------------------
@@ -476,19 +461,4 @@ def _no_password_set(tmp: Path) -> Iterator[RedisCase]:
 
 @pytest.mark.parametrize("ident", sorted(REDIS))
 def test_redis(ident: str, pytester: pytest.Pytester, tmp_path: Path) -> None:
-    expect, make = REDIS[ident]
-    with make(tmp_path) as case:
-        pytester.makefile(".toml", pyproject=case.toml)
-        checks, output = run_envcheck(pytester)
-        healed = None
-        if expect.heals and grade(expect, checks).grade == "fully right":
-            found = next(c for c in checks if c["id"] == expect.check)
-            apply_steps(pytester, found["fix"]["steps"])
-            again, _ = run_envcheck(pytester)
-            after = next(c for c in again if c["id"] == expect.check)
-            healed = None if after["status"] == "pass" else f"after the fix: {after['summary']}"
-        judged(expect, checks, healed)
-        assert "Traceback" not in output
-        # since measured, each case is a row of docs/verdicts/redis.md: it holds for the same run
-        row = {r.id: r for r in table.rows("redis")}[ident]
-        assert not table.verdict_problems(row, checks), table.verdict_problems(row, checks)
+    held_out_redis(ident, *REDIS[ident], pytester, tmp_path)

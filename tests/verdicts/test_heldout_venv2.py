@@ -65,9 +65,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -75,22 +73,14 @@ from tests.throwaway import make_wheel
 from tests.verdicts import table
 from tests.verdicts import test_venv as _venv
 from tests.verdicts.test_heldout_servers import Expect, grade
+from tests.verdicts.test_heldout_venv import Case, Maker, chosen, site_packages
 from tests.verdicts.venv_lab import POETRY, Lab
 
-Checks = dict[str, dict[str, Any]]
 #: the venv lab's fixtures
 lab = _venv.lab
 libx_project = _venv.libx_project
 
 
-@dataclass
-class Case:
-    """How to run envcheck on the breakage (again after a fix)."""
-
-    run: Callable[[], Checks]
-
-
-Maker = Callable[[Lab], Case]
 CASES: dict[str, tuple[Expect, Maker]] = {}
 
 
@@ -100,10 +90,6 @@ def case(ident: str, expect: Expect) -> Callable[[Maker], Maker]:
         return func
 
     return register
-
-
-def site_packages(root: Path) -> Path:
-    return next((root / ".venv" / "lib").glob("python3*/site-packages"))
 
 
 def runs(argv: list[str], **env: str) -> subprocess.CompletedProcess[str]:
@@ -428,15 +414,6 @@ def in_project_false_stale(lab: Lab) -> Case:
 
 
 # -- the test ------------------------------------------------------------------------------------
-
-
-def chosen(expect: Expect, checks: Checks) -> dict[str, Any] | None:
-    """The check :func:`grade` judges."""
-    wanted, names = expect.status.split("|"), expect.check.split("|")
-    return next(
-        (checks[n] for n in names if n in checks and checks[n]["status"] in wanted),
-        next((checks[n] for n in names if n in checks and checks[n]["status"] != "pass"), None),
-    ) or checks.get(names[0])
 
 
 #: cases whose committed expectation running them showed wrong (kept as committed, not graded
