@@ -1,0 +1,564 @@
+"""The second held-out round of MCP breakages (issue 23): thirteen that no row of
+docs/verdicts/mcp.md lists (sections 1 to 7 grepped for each first), each made for real (a stdio
+server written here, a raw HTTP or SSE server on 127.0.0.1, a client file), to measure whether
+the ``mcp`` verdicts hold beyond the rows and the first held-out round they were written for.
+
+How the set was made (2026-12-06), before reading how envcheck diagnoses anything, from:
+
+- *Basic › Lifecycle* (2025-06-18, 2025-03-26): the server answers with another version it
+  supports, which the client may accept (life-older-version, a pass); the example error for an
+  unsupported version, -32602 with ``data.supported`` and ``data.requested``
+  (life-32602-version); the server may send logging notifications before the ``initialized``
+  notification (life-log-before-result, a pass);
+- *Transports › stdio*: the server writes its messages to stdout, stderr is for logs
+  (stdio-replies-on-stderr);
+- *Utilities › Pagination*: a ``nextCursor`` leads to the next page; one that leads back to itself
+  never ends (rpc-cursor-loop);
+- *Transports › Streamable HTTP*: a POST carrying a request is answered ``application/json`` or
+  ``text/event-stream`` (http-text-plain), 202 Accepted is for notifications and responses only
+  (http-202-request), a server that requires a session gives ``Mcp-Session-Id`` with the
+  ``initialize`` result and answers 400 to requests without it (http-session-not-returned);
+- *Transports › HTTP with SSE* (2024-11-05, kept for backwards compatibility): the ``endpoint``
+  event names where to POST; clients refuse an endpoint on another origin
+  (sse-endpoint-other-origin);
+- *Authorization* and RFC 9728: the protected-resource metadata's ``resource`` must be the URL
+  the client used (§3.3: otherwise the metadata MUST NOT be used; auth-metadata-other-resource),
+  and MCP requires its ``authorization_servers`` (auth-metadata-no-servers);
+- the client config formats: ``"type": "http"`` needs ``url`` (cfg-type-http-no-url), VS Code's
+  ``${input:ID}`` needs an entry of ``inputs`` with that id (cfg-input-undeclared).
+
+Each case states what a fully right verdict is (``Expect`` of test_heldout_servers.py, graded by
+its ``grade``): the check and its status, words the cause must say, words the fix must hold, words
+no check may say. Each proves its breakage first with the official MCP Python SDK's client (it
+fails, or for the two that are no breakage, it works), or, for the client files, by the file's
+own fields. The expectations were committed before the first run.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import ClientSession, StdioServerParameters, types
+from mcp.client.sse import sse_client
+from mcp.client.stdio import stdio_client
+
+from tests.verdicts import table
+from tests.verdicts.mcp_world import World
+from tests.verdicts.test_heldout_mcp import _sdk_http, _sdk_stdio, sdk_outcome
+from tests.verdicts.test_heldout_servers import Expect, grade
+
+
+@pytest.fixture(autouse=True)
+def _no_real_client_configs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Claude Desktop's config is looked up under HOME: never read the real one."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+
+
+# -- a stdio server with one oddity ----------------------------------------------------------------
+#: newline-delimited JSON-RPC over stdio; MODE (argv[1]) bends one thing of the protocol
+STDIO_SERVER = textwrap.dedent("""
+    import json, sys
+
+    MODE = sys.argv[1]
+    TOOLS = [{"name": "echo", "inputSchema": {"type": "object", "properties": {}}}]
+
+
+    def send(message):
+        out = sys.stderr if MODE == "stderr-replies" else sys.stdout
+        out.write(json.dumps(message) + "\\n")
+        out.flush()
+
+
+    for line in sys.stdin:
+        message = json.loads(line)
+        if "id" not in message or "method" not in message:
+            continue
+        ident, method = message["id"], message["method"]
+        params = message.get("params") or {}
+        if method == "initialize":
+            version = params.get("protocolVersion")
+            if MODE == "old-version":
+                version = "2024-11-05"
+            if MODE == "unsupported-version":
+                data = {"supported": ["2024-10-07"], "requested": version}
+                error = {"code": -32602, "message": "Unsupported protocol version", "data": data}
+                send({"jsonrpc": "2.0", "id": ident, "error": error})
+                continue
+            if MODE == "log-first":
+                log = {"level": "info", "logger": "heldout", "data": "starting up"}
+                send({"jsonrpc": "2.0", "method": "notifications/message", "params": log})
+            result = {
+                "protocolVersion": version,
+                "capabilities": {"tools": {}, "logging": {}},
+                "serverInfo": {"name": "heldout2", "version": "1.0"},
+            }
+            send({"jsonrpc": "2.0", "id": ident, "result": result})
+        elif method == "ping":
+            send({"jsonrpc": "2.0", "id": ident, "result": {}})
+        elif method == "tools/list":
+            result = {"tools": TOOLS}
+            if MODE == "cursor-loop":
+                result["nextCursor"] = "page-2"  # every page, the second included
+            send({"jsonrpc": "2.0", "id": ident, "result": result})
+        elif method == "tools/call":
+            content = [{"type": "text", "text": "ok"}]
+            send({"jsonrpc": "2.0", "id": ident, "result": {"content": content}})
+        else:
+            error = {"code": -32601, "message": "Method not found"}
+            send({"jsonrpc": "2.0", "id": ident, "error": error})
+    """)
+
+
+def stdio_script(root: Path) -> str:
+    path = root / "heldout2_server.py"
+    path.write_text(STDIO_SERVER)
+    return str(path)
+
+
+async def _sdk_pages(command: str, args: list[str]) -> str:
+    """Follow ``nextCursor`` with the SDK's client: "loops" when a cursor comes back."""
+    parameters = StdioServerParameters(command=command, args=args)
+    async with stdio_client(parameters) as (read, write):
+        async with ClientSession(read, write, 5.0) as session:
+            await session.initialize()
+            seen: set[str] = set()
+            cursor = (await session.list_tools()).next_cursor
+            while cursor is not None and len(seen) < 5:
+                if cursor in seen:
+                    return "loops"
+                seen.add(cursor)
+                page = types.PaginatedRequestParams(cursor=cursor)
+                cursor = (await session.list_tools(params=page)).next_cursor
+    return "ends"
+
+
+async def _sdk_sse(url: str) -> str:
+    async with sse_client(url, timeout=5.0) as (read, write):
+        async with ClientSession(read, write, 5.0) as session:
+            await session.initialize()
+            await session.list_tools()
+    return "works"
+
+
+# -- raw HTTP servers ------------------------------------------------------------------------------
+def _reply(message: dict[str, Any]) -> dict[str, Any]:
+    method, params = message["method"], message.get("params") or {}
+    reply: dict[str, Any] = {"jsonrpc": "2.0", "id": message["id"]}
+    if method == "initialize":
+        reply["result"] = {
+            "protocolVersion": params.get("protocolVersion"),
+            "capabilities": {"tools": {}},
+            "serverInfo": {"name": "heldout2-http", "version": "1.0"},
+        }
+    elif method == "tools/list":
+        reply["result"] = {"tools": [{"name": "echo", "inputSchema": {"type": "object"}}]}
+    elif method == "ping":
+        reply["result"] = {}
+    else:
+        reply["error"] = {"code": -32601, "message": "Method not found"}
+    return reply
+
+
+@contextmanager
+def streamable(mode: str) -> Iterator[int]:
+    """A streamable HTTP MCP server (405 to GET and DELETE) with one oddity, ``mode``:
+    ``"text-plain"`` (its JSON-RPC answers come as ``Content-Type: text/plain``),
+    ``"accepted"`` (202 Accepted, no body, to every POST, requests included),
+    ``"session-required"`` (requires a session, but the ``initialize`` answer carries no
+    ``Mcp-Session-Id``, as when a proxy drops the header: every later POST gets 400)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _send(self, status: int, body: bytes = b"", kind: str = "application/json") -> None:
+            self.send_response(status)
+            if status == 405:
+                self.send_header("allow", "POST")
+            if body:
+                self.send_header("content-type", kind)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+            self._send(405)
+
+        do_DELETE = do_GET
+
+        def do_POST(self) -> None:  # noqa: N802
+            message = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)))
+            if mode == "accepted":
+                self._send(202)
+                return
+            initialize = message.get("method") == "initialize"
+            if mode == "session-required" and not initialize:
+                # what the SDKs answer a request without a session (code -32000, id null)
+                error = {"code": -32000, "message": "Bad Request: No valid session ID provided"}
+                self._send(400, json.dumps({"jsonrpc": "2.0", "error": error, "id": None}).encode())
+                return
+            if "id" not in message:
+                self._send(202)
+                return
+            kind = "text/plain" if mode == "text-plain" else "application/json"
+            self._send(200, json.dumps(_reply(message)).encode(), kind)
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    with serving(Handler) as port:
+        yield port
+
+
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[int]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@contextmanager
+def sse_elsewhere(endpoint: str) -> Iterator[int]:
+    """An HTTP+SSE MCP server whose ``endpoint`` event names ``endpoint`` (on another origin);
+    the stream then stays open (comments every half second) until the client leaves."""
+    stop = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("cache-control", "no-cache")
+            self.end_headers()
+            try:
+                self.wfile.write(f"event: endpoint\ndata: {endpoint}\n\n".encode())
+                self.wfile.flush()
+                while not stop.wait(0.5):
+                    self.wfile.write(b": keep-alive\n\n")
+                    self.wfile.flush()
+            except OSError:  # the client hung up
+                return
+
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            self.send_response(404)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    with serving(Handler) as port:
+        try:
+            yield port
+        finally:
+            stop.set()
+            time.sleep(0.1)
+
+
+@contextmanager
+def protected(metadata: dict[str, Any]) -> Iterator[str]:
+    """An MCP endpoint answering 401 with ``resource_metadata`` naming its RFC 9728 document,
+    served by the same server, which answers ``metadata``; ``{url}`` in its values stands for the
+    endpoint's URL. Yields that URL."""
+    well_known = "/.well-known/oauth-protected-resource/mcp"
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            origin = f"http://{self.headers.get('host')}"
+            if self.path == well_known:
+                status, challenge = 200, None
+                document = {
+                    k: (v.format(url=f"{origin}/mcp") if isinstance(v, str) else v)
+                    for k, v in metadata.items()
+                }
+            else:
+                status, document = 401, {"error": "unauthorized"}
+                challenge = f'Bearer resource_metadata="{origin}{well_known}"'
+            body = json.dumps(document).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            if challenge:
+                self.send_header("www-authenticate", challenge)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_DELETE = _answer
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    with serving(Handler) as port:
+        yield f"http://127.0.0.1:{port}/mcp"
+
+
+# -- the cases -------------------------------------------------------------------------------------
+@dataclass
+class Case:
+    expect: Expect
+    #: makes the project in the world (and its servers, on ``stack``), proves the breakage is
+    #: real, and returns the server's name in the check ids
+    make: Callable[[World, ExitStack], str]
+
+
+CASES: dict[str, Case] = {}
+
+
+def case(name: str, expect: Expect) -> Callable[[Callable[[World, ExitStack], str]], None]:
+    def register(make: Callable[[World, ExitStack], str]) -> None:
+        CASES[name] = Case(expect, make)
+
+    return register
+
+
+def stdio_case(w: World, name: str, mode: str, *, breaks: bool = True) -> str:
+    script = stdio_script(w.root)
+    outcome = sdk_outcome(lambda: _sdk_stdio(sys.executable, [script, mode]))
+    assert outcome.startswith("fails") if breaks else outcome == "works", outcome
+    w.server(name, command=sys.executable, args=[script, mode], timeout=5.0)
+    return name
+
+
+def http_case(w: World, stack: ExitStack, name: str, mode: str) -> str:
+    port = stack.enter_context(streamable(mode))
+    url = f"http://127.0.0.1:{port}/mcp"
+    outcome = sdk_outcome(lambda: _sdk_http(url))
+    assert outcome.startswith("fails"), outcome
+    w.server(name, url=url, transport="http")
+    return name
+
+
+@case("life-older-version", Expect("mcp/older.tools", "pass"))
+def _older_version(w: World, stack: ExitStack) -> str:
+    return stdio_case(w, "older", "old-version", breaks=False)
+
+
+@case(
+    "life-32602-version",
+    Expect(
+        "mcp/oldonly.initialize",
+        "fail",
+        says=("protocol version", "2024-10-07"),
+        fix=("upgrade",),
+        never=("arguments", "exited", "log to stderr"),
+    ),
+)
+def _unsupported_version(w: World, stack: ExitStack) -> str:
+    return stdio_case(w, "oldonly", "unsupported-version")
+
+
+@case("life-log-before-result", Expect("mcp/chatty.tools", "pass"))
+def _log_first(w: World, stack: ExitStack) -> str:
+    return stdio_case(w, "chatty", "log-first", breaks=False)
+
+
+@case(
+    "stdio-replies-on-stderr",
+    Expect(
+        "mcp/wrongfd.initialize|mcp/wrongfd.start",
+        "fail",
+        says=("stderr", "stdout"),
+        never=("log to stderr", "raise timeout"),
+    ),
+)
+def _replies_on_stderr(w: World, stack: ExitStack) -> str:
+    return stdio_case(w, "wrongfd", "stderr-replies")
+
+
+@case(
+    "rpc-cursor-loop",
+    Expect(
+        "mcp/loop.tools",
+        "fail",
+        says=("nextCursor",),
+        never=("rejected the cursor", "raise timeout", "no answer"),
+    ),
+)
+def _cursor_loop(w: World, stack: ExitStack) -> str:
+    script = stdio_script(w.root)
+    outcome = sdk_outcome(lambda: _sdk_pages(sys.executable, [script, "cursor-loop"]))
+    assert outcome == "loops", outcome
+    w.server("loop", command=sys.executable, args=[script, "cursor-loop"], timeout=5.0)
+    return "loop"
+
+
+@case(
+    "http-text-plain",
+    Expect(
+        "mcp/textplain.initialize",
+        "fail",
+        says=("text/plain", "application/json"),
+        never=("not an MCP endpoint", "fix url", "wrong path"),
+    ),
+)
+def _text_plain(w: World, stack: ExitStack) -> str:
+    return http_case(w, stack, "textplain", "text-plain")
+
+
+@case(
+    "http-202-request",
+    Expect(
+        "mcp/accepts.initialize",
+        "fail",
+        says=("202",),
+        never=("raise timeout", "hung", "not an MCP endpoint"),
+    ),
+)
+def _accepted(w: World, stack: ExitStack) -> str:
+    return http_case(w, stack, "accepts", "accepted")
+
+
+@case(
+    "http-session-not-returned",
+    Expect(
+        "mcp/nosession.tools|mcp/nosession.initialize",
+        "fail",
+        says=("Mcp-Session-Id", "400"),
+        never=("rejected the MCP handshake", "sign in", "wrong path"),
+    ),
+)
+def _session_not_returned(w: World, stack: ExitStack) -> str:
+    return http_case(w, stack, "nosession", "session-required")
+
+
+@case(
+    "sse-endpoint-other-origin",
+    Expect(
+        "mcp/offsite.initialize",
+        "fail",
+        says=("endpoint", "mcp-messages.example.test"),
+        never=("buffers", "held back", "no event"),
+    ),
+)
+def _endpoint_elsewhere(w: World, stack: ExitStack) -> str:
+    endpoint = "http://mcp-messages.example.test:8080/messages/?session_id=4f2a"
+    port = stack.enter_context(sse_elsewhere(endpoint))
+    url = f"http://127.0.0.1:{port}/sse"
+    outcome = sdk_outcome(lambda: _sdk_sse(url))
+    assert outcome.startswith("fails") and "origin" in outcome, outcome
+    w.server("offsite", url=url, transport="sse")
+    return "offsite"
+
+
+@case(
+    "auth-metadata-other-resource",
+    Expect(
+        "mcp/elsewhere.initialize",
+        "fail",
+        says=("resource", "https://elsewhere.example.test/mcp"),
+        never=("get an access token from", "expired", "log in"),
+    ),
+)
+def _other_resource(w: World, stack: ExitStack) -> str:
+    metadata = {
+        "resource": "https://elsewhere.example.test/mcp",
+        "authorization_servers": ["https://auth.example.test"],
+    }
+    url = stack.enter_context(protected(metadata))
+    assert metadata["resource"] != url  # RFC 9728 §3.3: metadata for another resource
+    outcome = sdk_outcome(lambda: _sdk_http(url))
+    assert outcome.startswith("fails"), outcome
+    w.server("elsewhere", url=url, transport="http")
+    return "elsewhere"
+
+
+@case(
+    "auth-metadata-no-servers",
+    Expect(
+        "mcp/noas.initialize",
+        "fail",
+        says=("authorization_servers",),
+        never=("get an access token from", "expired", "log in"),
+    ),
+)
+def _no_authorization_servers(w: World, stack: ExitStack) -> str:
+    url = stack.enter_context(protected({"resource": "{url}"}))
+    outcome = sdk_outcome(lambda: _sdk_http(url))
+    assert outcome.startswith("fails"), outcome
+    w.server("noas", url=url, transport="http")
+    return "noas"
+
+
+@case(
+    "cfg-type-http-no-url",
+    Expect(
+        "mcp/typed@mcp.json.start|mcp/discovery[mcp.json]",
+        "fail|error",
+        says=("url", "http"),
+        fix=("type",),
+    ),
+)
+def _type_http_without_url(w: World, stack: ExitStack) -> str:
+    script = stdio_script(w.root)
+    # a stdio server's entry that says "type": "http": the client looks for a url, finds none
+    entry = {"type": "http", "command": sys.executable, "args": [script, "plain"]}
+    assert entry["type"] == "http" and "url" not in entry
+    w.mcp["discover"] = True
+    w.file(".mcp.json", {"mcpServers": {"typed": entry}})
+    return "typed@mcp.json"
+
+
+@case(
+    "cfg-input-undeclared",
+    Expect(
+        "mcp/undeclared@vscode.start",
+        "fail",
+        says=("api-token", "inputs"),
+        fix=("inputs",),
+    ),
+)
+def _input_undeclared(w: World, stack: ExitStack) -> str:
+    script = stdio_script(w.root)
+    entry = {
+        "command": sys.executable,
+        "args": [script, "plain"],
+        "env": {"API_TOKEN": "${input:api-token}"},
+    }
+    config: dict[str, Any] = {"inputs": [], "servers": {"undeclared": entry}}
+    assert not [i for i in config["inputs"] if i.get("id") == "api-token"]
+    w.mcp["discover"] = True
+    w.file(".vscode/mcp.json", config)
+    return "undeclared@vscode"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_heldout(pytester: pytest.Pytester, name: str) -> None:
+    with ExitStack() as stack:
+        w = World(pytester, stack)
+        server = CASES[name].make(w, stack)
+        checks = list(w.run().values())
+    expect = CASES[name].expect
+    verdict = grade(expect, checks)
+    if expect.status == "pass":
+        # a server that is not broken: every check of it passes (or is not run)
+        mine = [c for c in checks if c["id"].startswith(f"mcp/{server}.")]
+        assert mine, sorted(c["id"] for c in checks)
+        failing = [
+            f"{c['id']} {c['status']}: {c['summary']}"
+            for c in mine
+            if c["status"] not in ("pass", "skip")
+        ]
+        if failing:
+            verdict.grade, verdict.problems = "wrong", failing
+    assert verdict.grade == "fully right", f"{verdict.grade}: " + "\n".join(verdict.problems)
+    # since measured, each case is a row of docs/verdicts/mcp.md: the row holds for the same run
+    row = {r.id: r for r in table.rows("mcp")}[name]
+    problems = table.verdict_problems(row, checks)
+    assert not problems, problems
