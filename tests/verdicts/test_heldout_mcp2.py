@@ -32,6 +32,35 @@ its ``grade``): the check and its status, words the cause must say, words the fi
 no check may say. Each proves its breakage first with the official MCP Python SDK's client (it
 fails, or for the two that are no breakage, it works), or, for the client files, by the file's
 own fields. The expectations were committed before the first run.
+
+First run (envcheck at 84d3e22, the commit that added this file, before any change; graded by
+the rules above, 2026-12-06): 13 cases, 3 fully right (life-older-version and
+life-log-before-result, the two that are no breakage; http-202-request), 3 partly, 7 wrong:
+
+- cfg-input-undeclared, partly: skipped as "needs VS Code's prompt for api-token", with a
+  pyproject.toml entry as the fix, for an id no entry of ``inputs`` declares (VS Code cannot
+  resolve it, there is no prompt);
+- http-session-not-returned, partly: "the server closed the connection without answering", no
+  400, no ``Mcp-Session-Id``;
+- life-32602-version, partly: "MCP error -32602 ... (invalid params)" and "run it by hand", the
+  versions of ``data.supported`` not read;
+- auth-metadata-no-servers, wrong: "get an access token from the authorization server" when the
+  metadata names none (no client can start a sign-in);
+- auth-metadata-other-resource, wrong: "get an access token from https://auth.example.test" from
+  metadata whose ``resource`` is another URL, which RFC 9728 §3.3 forbids a client to use;
+- cfg-type-http-no-url, wrong: started as a stdio server and passed, while the entry says
+  ``"type": "http"`` and has no ``url``;
+- http-text-plain, wrong: "is not an MCP endpoint ... fix url" for an endpoint that answers
+  JSON-RPC with the wrong Content-Type;
+- rpc-cursor-loop, wrong: passed with "50 tools", the same page fifty times;
+- sse-endpoint-other-origin, wrong: "no event on the SSE stream ... a proxy buffers the stream"
+  when the ``endpoint`` event came and named another origin;
+- stdio-replies-on-stderr, wrong: "no answer to initialize ... raise timeout" while every answer
+  was on stderr.
+
+One proof was changed (not its expectation): sse-endpoint-other-origin asked the SDK's failure to
+say "origin"; the SDK's client raises that ValueError inside its reader task, logs it, and the
+caller sees a timeout.
 """
 
 from __future__ import annotations
@@ -452,7 +481,7 @@ def _endpoint_elsewhere(w: World, stack: ExitStack) -> str:
     port = stack.enter_context(sse_elsewhere(endpoint))
     url = f"http://127.0.0.1:{port}/sse"
     outcome = sdk_outcome(lambda: _sdk_sse(url))
-    assert outcome.startswith("fails") and "origin" in outcome, outcome
+    assert outcome.startswith("fails"), outcome
     w.server("offsite", url=url, transport="sse")
     return "offsite"
 
