@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from envcheck.core import exec as _exec
-from tests.throwaway import install, make_venv, make_wheel
+from tests.throwaway import install, make_venv, make_wheel, relocate_venv
 
 REPO = Path(__file__).resolve().parents[1]
 POETRY = shutil.which("poetry") or str(REPO / ".tools" / "poetry" / "bin" / "poetry")
@@ -124,6 +124,8 @@ def poetry_project(
     """A copy of the template project in pytester's directory; returns its env's Python."""
     ignore = None if env else shutil.ignore_patterns(".venv")
     shutil.copytree(template, pytester.path, symlinks=True, dirs_exist_ok=True, ignore=ignore)
+    if env:
+        relocate_venv(pytester.path / ".venv", template / ".venv")
     (pytester.path / "pyproject.toml").write_text(
         POETRY_PROJECT.format(envcheck=textwrap.dedent(envcheck))
     )

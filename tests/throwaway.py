@@ -56,3 +56,15 @@ def install(python: Path, *wheels: Path) -> None:
         + [str(wheel) for wheel in wheels],
         check=True,
     )
+
+
+def relocate_venv(venv: Path, made_at: Path) -> None:
+    """Make ``venv``, a copy of the virtualenv made at ``made_at``, what making it in place
+    gives: pyvenv.cfg and the scripts of ``bin/`` name ``venv`` (a copy names the original, so
+    its scripts would start the original's Python)."""
+    for path in [venv / "pyvenv.cfg", *(venv / "bin").iterdir()]:
+        if path.is_symlink() or not path.is_file():
+            continue
+        data = path.read_bytes()
+        if str(made_at).encode() in data:
+            path.write_bytes(data.replace(str(made_at).encode(), str(venv).encode()))

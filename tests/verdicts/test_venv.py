@@ -112,6 +112,26 @@ def virtual_env_file(lab: Lab) -> None:
     expect(found, "venv-virtual-env-file")
 
 
+@row("venv-copied-venv")
+def copied_venv(lab: Lab) -> None:
+    original = lab.project("", at=lab.tmp / "orig-app")
+    shutil.copytree(original, lab.app, symlinks=True)  # `cp -r orig-app app`: the original stays
+    assert str(original / ".venv") in pip_version(lab)  # the copy's pip is the original's
+    found = lab.run()
+    expect(found, "venv-copied-venv")
+    lab.apply(found["venv/virtualenv"])
+    assert status(lab.run(), "virtualenv") == "pass"
+    assert str(lab.app / ".venv") in pip_version(lab)
+
+
+def pip_version(lab: Lab) -> str:
+    """What the project's ``.venv/bin/pip --version`` says (the site-packages it works on)."""
+    pip = lab.app / ".venv" / "bin" / "pip"
+    return subprocess.run(
+        [str(pip), "--version"], capture_output=True, text=True, env=lab.env, check=True
+    ).stdout
+
+
 @row("venv-pep405-no-cfg")
 def no_pyvenv_cfg(lab: Lab) -> None:
     lab.project("")

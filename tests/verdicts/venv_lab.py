@@ -26,7 +26,7 @@ from envcheck.core.config import EnvcheckConfig, Settings
 from envcheck.core.fix import Command, Edit, Manual, Step, StepResult
 from envcheck.engine.fixer import apply_step
 from envcheck.engine.registry import make_plugin_manager
-from tests.throwaway import make_venv, make_wheel
+from tests.throwaway import make_venv, make_wheel, relocate_venv
 
 REPO = Path(__file__).resolve().parents[2]
 POETRY = shutil.which("poetry") or str(REPO / ".tools" / "poetry" / "bin" / "poetry")
@@ -133,6 +133,8 @@ class Lab:
         target = at or self.app
         ignore = None if env else shutil.ignore_patterns(".venv")
         shutil.copytree(self.template, target, symlinks=True, ignore=ignore)
+        if env:
+            relocate_venv(target / ".venv", self.template / ".venv")
         self.configure(envcheck, at=target)
         return target
 

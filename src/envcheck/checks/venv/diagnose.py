@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from envcheck.core import exec as _exec
+
 
 def pyvenv_cfg(prefix: Path) -> dict[str, str]:
     """The ``key = value`` lines of ``prefix/pyvenv.cfg`` (``{}`` when there is none)."""
@@ -125,6 +127,50 @@ def moved_from(prefix: Path) -> Path | None:
     if made is None or made.exists() or Path(os.path.normpath(made)) == prefix:
         return None
     return made
+
+
+@dataclass(frozen=True)
+class Copied:
+    """A virtualenv copied from another that still exists: the scripts whose ``#!`` line starts
+    that other environment's Python."""
+
+    made: Path
+    scripts: tuple[str, ...]
+
+
+def copied_from(prefix: Path) -> Copied | None:
+    """The virtualenv at ``prefix`` as a copy (``cp -r``) of the one it was made as, which still
+    exists elsewhere: its scripts' ``#!`` lines start that other environment's Python. A
+    recorded place that is this directory by another path (a link) is no copy, and neither is
+    one no script of ``bin/`` names."""
+    made = made_at(prefix)
+    if made is None or not made.exists():
+        return None
+    try:
+        if os.path.samefile(made, prefix):
+            return None
+    except OSError:
+        return None
+    scripts = []
+    try:
+        entries = sorted((prefix / "bin").iterdir())
+    except OSError:
+        return None
+    for entry in entries[:_SCRIPTS_READ]:
+        if entry.is_symlink() or not entry.is_file():
+            continue
+        shebang = _exec.read_shebang(entry)
+        if shebang is not None and _inside(Path(shebang.interpreter), made):
+            scripts.append(entry.name)
+    return Copied(made, tuple(scripts)) if scripts else None
+
+
+#: the entries of ``bin/`` read for their ``#!`` line (a virtualenv has tens)
+_SCRIPTS_READ = 500
+
+
+def _inside(path: Path, directory: Path) -> bool:
+    return path == directory or directory in path.parents
 
 
 def on_pythonpath(location: str) -> str | None:

@@ -302,6 +302,19 @@ def virtualenv(ctx: Context) -> Outcome:
             f"scripts (pip, pytest, black...) start {moved}/bin/python and fail",
             fix=_fixes.remake(ctx, root, prefix),
         )
+    copied = _diagnose.copied_from(prefix)
+    if copied is not None:
+        ctx.fact(**facts, made_at=str(copied.made))
+        shown = ", ".join(copied.scripts[:5]) + (", ..." if len(copied.scripts) > 5 else "")
+        return warn(
+            f"the virtualenv {prefix} is a copy of {copied.made}, which still exists: its "
+            f"scripts ({shown}) start {copied.made}'s Python",
+            why="a virtualenv records where it was made (pyvenv.cfg, activate, the #! line of "
+            "each script) and cannot be copied (PEP 405): `python -m pytest` runs here, but "
+            "each of those scripts, run directly or by `poetry run`, runs in the other "
+            "environment, with its packages",
+            fix=_fixes.remake(ctx, root, prefix),
+        )
     return ok(f"in a virtualenv ({manager}) at {prefix}", **facts)
 
 
