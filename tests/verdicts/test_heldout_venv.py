@@ -366,3 +366,21 @@ def test_venv(ident: str, lab: Lab) -> None:
     assert not table.verdict_problems(row, checks.values()), table.verdict_problems(
         row, checks.values()
     )
+
+
+@pytest.mark.parametrize("ident", ["venv-dot-venv-dangling-symlink", "venv-windows-virtualenv"])
+def test_a_fix_that_makes_the_environment_again_heals(ident: str, lab: Lab) -> None:
+    """The cases checked from another environment: their fix, applied, makes the project's
+    environment, and the checks run by it pass."""
+    expect, make = CASES[ident]
+    found = make(lab).run()[expect.check]
+    assert found["status"] == "fail", found
+    lab.apply(found)
+    see_our_packages(lab.python())  # the new environment sees pytest and envcheck
+    again = lab.run()
+    assert status_of(again, expect.check) == "pass", again[expect.check]
+    assert status_of(again, "venv/virtualenv") == "pass", again["venv/virtualenv"]
+
+
+def status_of(checks: Checks, ident: str) -> str:
+    return str(checks[ident]["status"])
