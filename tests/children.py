@@ -3,8 +3,9 @@ environment that none of those sessions uses are blocked in them.
 
 langsmith's plugin (it imports langsmith's client and its pydantic schemas) and hypothesis's
 (it imports hypothesis) cost a pytest start ~0.75 s of CPU together, against ~0.35 s for the
-rest (bench/README.md, "Test suite time"); the suite starts hundreds of pytest processes. The
-suite's own processes keep them (tests/test_redact.py uses hypothesis).
+rest (bench/README.md, "Test suite time"); anyio's (no test marks anything ``anyio``) ~0.05 s
+of the 0.27 s left. The suite starts hundreds of pytest processes. The suite's own processes
+keep them (tests/test_redact.py uses hypothesis).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 #: ``-p no:NAME`` for each plugin no pytest started by the suite needs (entry-point names)
-UNUSED_PLUGINS = "-p no:langsmith_plugin -p no:hypothesispytest"
+UNUSED_PLUGINS = "-p no:langsmith_plugin -p no:hypothesispytest -p no:anyio"
 
 
 @pytest.fixture(scope="session", autouse=True)
