@@ -9,22 +9,29 @@ import zipfile
 from pathlib import Path
 
 
-def make_wheel(directory: Path, name: str, version: str, requires: tuple[str, ...] = ()) -> Path:
-    """Build a minimal, valid pure-Python wheel (what any build backend would produce)."""
+def make_wheel(
+    directory: Path,
+    name: str,
+    version: str,
+    requires: tuple[str, ...] = (),
+    files: dict[str, str] | None = None,
+) -> Path:
+    """Build a minimal, valid pure-Python wheel (what any build backend would produce): its
+    package ``name`` with ``-`` as ``_``, or the ``files`` given (path in the wheel -> text)."""
     module = name.replace("-", "_")
     info = f"{module}-{version}.dist-info"
     wheel = directory / f"{module}-{version}-py3-none-any.whl"
     metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
     metadata += "".join(f"Requires-Dist: {req}\n" for req in requires)
-    files = {
-        f"{module}/__init__.py": f"__version__ = {version!r}\n",
+    content = {
+        **(files or {f"{module}/__init__.py": f"__version__ = {version!r}\n"}),
         f"{info}/METADATA": metadata,
         f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: envcheck-tests\n"
         "Root-Is-Purelib: true\nTag: py3-none-any\n",
     }
-    record = "".join(f"{path},,\n" for path in files) + f"{info}/RECORD,,\n"
+    record = "".join(f"{path},,\n" for path in content) + f"{info}/RECORD,,\n"
     with zipfile.ZipFile(wheel, "w") as archive:
-        for path, text in files.items():
+        for path, text in content.items():
             archive.writestr(path, text)
         archive.writestr(f"{info}/RECORD", record)
     return wheel

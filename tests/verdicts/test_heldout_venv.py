@@ -341,10 +341,10 @@ def chosen(expect: Expect, checks: Checks) -> dict[str, Any] | None:
     ) or checks.get(names[0])
 
 
-@pytest.mark.parametrize("ident", sorted(CASES))
-def test_venv(ident: str, lab: Lab) -> None:
-    expect, make = CASES[ident]
-    made = make(lab)
+def graded(expect: Expect, made: Case, lab: Lab) -> tuple[str, list[str], Checks]:
+    """The case's run graded (``fully right``, ``partly``, ``wrong``), what keeps it from fully
+    right, and the checks of the run; a fully right verdict whose fix ``heals`` has that fix
+    applied and its check run again (a fix that does not heal makes it partly right)."""
     checks = made.run()
     verdict = grade(expect, list(checks.values()))
     problems = list(verdict.problems)
@@ -360,6 +360,13 @@ def test_venv(ident: str, lab: Lab) -> None:
             if again[found["id"]]["status"] != "pass":
                 problems.append(f"after the fix {found['id']} is {again[found['id']]}")
     grade_of = verdict.grade if verdict.grade != "fully right" or not problems else "partly"
+    return grade_of, problems, checks
+
+
+@pytest.mark.parametrize("ident", sorted(CASES))
+def test_venv(ident: str, lab: Lab) -> None:
+    expect, make = CASES[ident]
+    grade_of, problems, checks = graded(expect, make(lab), lab)
     assert grade_of == "fully right", f"{grade_of}: " + "\n".join(problems)
     # since measured, each case is a row of docs/verdicts/venv.md: the row holds for the same run
     row = {r.id: r for r in table.rows("venv")}[ident]

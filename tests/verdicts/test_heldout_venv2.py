@@ -72,8 +72,8 @@ import pytest
 from tests.throwaway import make_wheel
 from tests.verdicts import table
 from tests.verdicts import test_venv as _venv
-from tests.verdicts.test_heldout_servers import Expect, grade
-from tests.verdicts.test_heldout_venv import Case, Maker, chosen, site_packages
+from tests.verdicts.test_heldout_servers import Expect
+from tests.verdicts.test_heldout_venv import Case, Maker, graded, site_packages
 from tests.verdicts.venv_lab import POETRY, Lab
 
 #: the venv lab's fixtures
@@ -428,27 +428,12 @@ DOUBTFUL = {
 @pytest.mark.parametrize("ident", sorted(CASES))
 def test_venv(ident: str, lab: Lab) -> None:
     expect, make = CASES[ident]
-    made = make(lab)
-    checks = made.run()
+    grade_of, problems, checks = graded(expect, make(lab), lab)
     # since measured, each case is a row of docs/verdicts/venv.md: the row holds for the same run
     row = {r.id: r for r in table.rows("venv")}[ident]
     assert not table.verdict_problems(row, checks.values()), table.verdict_problems(
         row, checks.values()
     )
-    verdict = grade(expect, list(checks.values()))
-    problems = list(verdict.problems)
-    if verdict.grade == "fully right" and expect.heals:
-        found = chosen(expect, checks)
-        assert found is not None
-        try:
-            lab.apply(found)
-        except AssertionError as exc:
-            problems.append(f"the fix did not apply: {exc}")
-        else:
-            again = made.run()
-            if again[found["id"]]["status"] != "pass":
-                problems.append(f"after the fix {found['id']} is {again[found['id']]}")
-    grade_of = verdict.grade if verdict.grade != "fully right" or not problems else "partly"
     if ident in DOUBTFUL:  # strict: a doubtful case graded fully right leaves DOUBTFUL
         assert grade_of != "fully right", f"{ident} is fully right: remove it from DOUBTFUL"
         pytest.xfail(f"{grade_of}: {DOUBTFUL[ident]}: " + "; ".join(problems))
