@@ -18,6 +18,19 @@ fix's words hold (and the fix, applied, heals where ``heals``), *wrong* when a f
 appears or a broken environment passes, else *partly*. One caution on independence: the person
 who wrote these cases had read parts of the venv component's code this session (its virtualenv
 check and pyvenv.cfg reading), not its package, consistency or lock checks.
+
+First run (envcheck at 40bb61b, the commit that added this file, before any change; 2026-12-06):
+**2 of 7 fully right** (venv-no-record, venv-dist-info-dir-not-normalized), 1 partly, 4 wrong.
+Partly: venv-lock-path-file-gone ("demo-gamma 1.0 is locked but not installed", the wheel the
+lock needs, which is gone, not named; its fix is a `poetry install` that fails). Wrong (a broken
+environment passed): venv-two-dists-one-file (demo-alpha "1.0" while demo-clash's file is what
+imports), venv-pth-import-fails and venv-sitecustomize-raises (venv/virtualenv "in a virtualenv"
+while every start of it prints an error), venv-local-module-shadows (demo-alpha "1.0" while the
+project's demo_alpha.py is what imports). One case was corrected after the first run, not its
+expectation: venv-dist-info-dir-not-normalized renamed the ``.dist-info`` but left its RECORD
+naming the old directory (an installer that chose that name records it); graded on its second
+run, before any change to envcheck (on the first it failed as "files its RECORD lists are gone",
+which was right for what had been made).
 """
 
 from __future__ import annotations
@@ -104,7 +117,10 @@ def no_record(lab: Lab) -> Case:
 def dist_info_not_normalized(lab: Lab) -> Case:
     lab.project('packages = ["demo-alpha"]')
     site = site_packages(lab.app)
-    (site / "demo_alpha-1.0.dist-info").rename(site / "Demo_Alpha-1.0.dist-info")
+    info = site / "Demo_Alpha-1.0.dist-info"
+    (site / "demo_alpha-1.0.dist-info").rename(info)
+    record = info / "RECORD"  # as the installer that chose the name wrote it
+    record.write_text(record.read_text().replace("demo_alpha-1.0.dist-info/", f"{info.name}/"))
     shown = subprocess.run(
         [str(lab.python()), "-m", "pip", "show", "demo-alpha"],
         capture_output=True,
