@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import subprocess
 import sys
 import sysconfig
@@ -29,12 +31,21 @@ def make_wheel(
         f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: envcheck-tests\n"
         "Root-Is-Purelib: true\nTag: py3-none-any\n",
     }
-    record = "".join(f"{path},,\n" for path in content) + f"{info}/RECORD,,\n"
+    record = "".join(
+        f"{path},{_digest(text)},{len(text.encode())}\n" for path, text in content.items()
+    )
+    record += f"{info}/RECORD,,\n"
     with zipfile.ZipFile(wheel, "w") as archive:
         for path, text in content.items():
             archive.writestr(path, text)
         archive.writestr(f"{info}/RECORD", record)
     return wheel
+
+
+def _digest(text: str) -> str:
+    """A RECORD hash (PEP 376/427): ``sha256=`` and the URL-safe base64 digest, unpadded."""
+    value = hashlib.sha256(text.encode()).digest()
+    return "sha256=" + base64.urlsafe_b64encode(value).decode().rstrip("=")
 
 
 def make_venv(directory: Path) -> Path:

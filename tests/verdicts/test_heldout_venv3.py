@@ -31,6 +31,17 @@ expectation: venv-dist-info-dir-not-normalized renamed the ``.dist-info`` but le
 naming the old directory (an installer that chose that name records it); graded on its second
 run, before any change to envcheck (on the first it failed as "files its RECORD lists are gone",
 which was right for what had been made).
+
+After the changes of the commit that records this: 7 of 7 fully right, none wrong, the fixes
+marked ``heals`` applied and re-checked; each case is now a row of docs/verdicts/venv.md,
+asserted on the case's own run. The verdicts, from structure: the paths two RECORDs of one site
+directory both list, with the file's hash against each record's (``integrity.overwritten``); the
+top-level modules a RECORD lists against where ``importlib.util.find_spec`` finds them
+(``integrity.shadowed``); a ``.pth`` ``import`` line's modules against ``find_spec``, and a
+``sitecustomize`` of a start-up directory missing from ``sys.modules``
+(``diagnose.failing_startup_hooks``); poetry.lock's ``[package.source]`` path of a package not
+installed against the project's directory. The test wheels now carry RECORD hashes (PEP 427),
+as every built wheel does.
 """
 
 from __future__ import annotations
@@ -43,6 +54,7 @@ from pathlib import Path
 import pytest
 
 from tests.throwaway import make_wheel
+from tests.verdicts import table
 from tests.verdicts import test_venv as _venv
 from tests.verdicts.test_heldout_servers import Expect
 from tests.verdicts.test_heldout_venv import Case, Maker, graded, site_packages
@@ -214,5 +226,10 @@ def lock_path_file_gone(lab: Lab) -> Case:
 @pytest.mark.parametrize("ident", sorted(CASES))
 def test_venv(ident: str, lab: Lab) -> None:
     expect, make = CASES[ident]
-    grade_of, problems, _ = graded(expect, make(lab), lab)
+    grade_of, problems, checks = graded(expect, make(lab), lab)
     assert grade_of == "fully right", f"{grade_of}: " + "\n".join(problems)
+    # since measured, each case is a row of docs/verdicts/venv.md: the row holds for the same run
+    row = {r.id: r for r in table.rows("venv")}[ident]
+    assert not table.verdict_problems(row, checks.values()), table.verdict_problems(
+        row, checks.values()
+    )

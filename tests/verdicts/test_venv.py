@@ -769,8 +769,9 @@ def python_no_overlap(lab: Lab) -> None:
 def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_venv import CASES  # its rows are run there
     from tests.verdicts.test_heldout_venv2 import CASES as CASES2
+    from tests.verdicts.test_heldout_venv3 import CASES as CASES3
 
-    problems = SCENARIOS.mismatches(elsewhere=[*CASES, *CASES2])
+    problems = SCENARIOS.mismatches(elsewhere=[*CASES, *CASES2, *CASES3])
     assert not problems, "\n".join(problems)
 
 

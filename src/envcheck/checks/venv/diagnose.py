@@ -21,6 +21,7 @@ import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from envcheck.core import exec as _exec
@@ -171,6 +172,95 @@ _SCRIPTS_READ = 500
 
 def _inside(path: Path, directory: Path) -> bool:
     return path == directory or directory in path.parents
+
+
+@dataclass(frozen=True)
+class StartupHook:
+    """A file Python runs at every start of this environment (a ``.pth`` line that imports,
+    ``sitecustomize``) that failed or will fail there."""
+
+    path: Path
+    what: str
+    pth: bool
+
+
+def failing_startup_hooks() -> list[StartupHook]:
+    """What site.py runs at start-up and fails: a ``.pth`` ``import`` line naming a module that
+    does not exist (site.py prints the error and skips the rest of that file), a
+    ``sitecustomize``/``usercustomize`` of a start-up directory that is not in ``sys.modules``
+    (site.py imported it and it raised). Read from the files and the import system; nothing of
+    them is run."""
+    import importlib.util
+    import site
+    import sysconfig
+
+    if sys.flags.no_site:
+        return []
+    dirs = [Path(d) for d in site.getsitepackages()]
+    user = site.getusersitepackages() if site.ENABLE_USER_SITE else ""
+    if user:
+        dirs.append(Path(user))
+    found = [hook for d in dirs for hook in _failing_pth(d, importlib.util.find_spec)]
+    starts = {*dirs, *(Path(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)}
+    starts |= {Path(sysconfig.get_paths()[k]) for k in ("stdlib", "platstdlib")}
+    for name in ("sitecustomize", "usercustomize"):
+        if name == "usercustomize" and not user:
+            continue
+        spec = importlib.util.find_spec(name) if name not in sys.modules else None
+        origin = Path(spec.origin) if spec is not None and spec.origin else None
+        if origin is not None and origin.parent in starts:
+            found.append(StartupHook(origin, f"{name} raised when this Python started", False))
+    return found
+
+
+#: ``.pth`` files read per site directory, and bytes read of each
+_PTH_READ, _PTH_BYTES = 200, 65536
+
+
+def _failing_pth(directory: Path, find_spec: Any) -> list[StartupHook]:
+    found = []
+    try:
+        files = sorted(directory.glob("*.pth"))[:_PTH_READ]
+    except OSError:
+        return []
+    for pth in files:
+        try:
+            with open(pth, "rb") as handle:
+                text = handle.read(_PTH_BYTES).decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.startswith(("import ", "import\t")):
+                continue
+            missing = _missing_imports(line, find_spec)
+            if missing:
+                what = f"line {number} imports {missing}, which is not installed"
+                found.append(StartupHook(pth, what, True))
+                break  # site.py stops reading the file at its first failing line
+    return found
+
+
+def _missing_imports(line: str, find_spec: Any) -> str:
+    """The first top-level module an ``import`` line of a ``.pth`` names that the import system
+    cannot find ("" if every one is found, or the line is not Python)."""
+    import ast
+
+    try:
+        tree = ast.parse(line)
+    except SyntaxError:
+        return ""
+    for node in ast.walk(tree):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names = [node.module]
+        for name in names:
+            top = name.split(".")[0]
+            try:
+                if find_spec(top) is None:
+                    return top
+            except (ImportError, ValueError):
+                return top
+    return ""
 
 
 def on_pythonpath(location: str) -> str | None:

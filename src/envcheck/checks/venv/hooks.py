@@ -315,7 +315,41 @@ def virtualenv(ctx: Context) -> Outcome:
             "environment, with its packages",
             fix=_fixes.remake(ctx, root, prefix),
         )
+    hooks = _diagnose.failing_startup_hooks()
+    if hooks:
+        return _startup_hook_fails(ctx, hooks, facts)
     return ok(f"in a virtualenv ({manager}) at {prefix}", **facts)
+
+
+def _startup_hook_fails(
+    ctx: Context, hooks: list[_diagnose.StartupHook], facts: dict[str, FactValue]
+) -> Outcome:
+    first = hooks[0]
+    more = f" (+{len(hooks) - 1} more)" if len(hooks) > 1 else ""
+    ctx.fact(**facts, startup_hooks=[str(h.path) for h in hooks])
+    if first.pth:
+        return warn(
+            f"{first.path} fails at every start of this Python: {first.what}{more}",
+            why="site.py runs each line of a .pth file that starts with `import` when Python "
+            "starts; one that fails prints an error and the rest of that file is skipped (a "
+            "hook left by an uninstalled or moved editable install, or by a removed tool)",
+            fix=_fixes.make(
+                Command(["rm", "-f", str(first.path)]),
+                note="reinstall the package that installed it if it is still needed",
+            ),
+        )
+    return warn(
+        f"{first.path} fails at every start of this Python: {first.what}{more}",
+        why="site.py imports sitecustomize (and usercustomize) when Python starts and only "
+        "prints what they raise; whatever it sets up (paths, variables, certificates, "
+        "instrumentation) is missing from every run",
+        fix=_fixes.make(
+            Manual(
+                f"correct or remove {first.path}; `python -c pass` in this environment shows "
+                "what it raises"
+            )
+        ),
+    )
 
 
 def _cached(answer: _poetry.Answer) -> dict[str, FactValue]:

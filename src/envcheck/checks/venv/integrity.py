@@ -8,7 +8,9 @@ leaves behind is told from that structure, without importing anything.
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,8 @@ class Damage:
     version: str
     #: the distribution still works as far as its files show (a stale second record)
     usable: bool = False
+    #: other distributions whose files replaced some of this one's (to remove first)
+    overwritten_by: tuple[str, ...] = ()
 
 
 def _version_of_dir(path: Path) -> str:
@@ -102,6 +106,22 @@ def damage(dist: _installed.Dist, wanted: str = "") -> Damage | None:
             (info,),
             wanted,
         )
+    taken = overwritten(info)
+    if taken:
+        path, other = taken[0]
+        others = tuple(dict.fromkeys(o for _, o in taken))
+        more = f" (+{len(taken) - 1} more)" if len(taken) > 1 else ""
+        return Damage(
+            f"{dist.name} {dist.version} is installed, but its file {path} is {other}'s{more}",
+            f"{info.name}/RECORD and the RECORD of {', '.join(others)} (PEP 376) both list "
+            f"{path}; the file there now is the one {', '.join(others)} wrote (its hash in "
+            f"{info.name}/RECORD no longer matches): pip overwrites a file another "
+            f"distribution installed without a word, so an import of {dist.name} runs "
+            f"{other}'s code",
+            (info,),
+            dist.version,
+            overwritten_by=others,
+        )
     gone = _missing_files(info)
     if gone:
         shown = ", ".join(gone[:3]) + (f" (+{len(gone) - 3} more)" if len(gone) > 3 else "")
@@ -140,3 +160,137 @@ def _missing_files(info: Path) -> list[str]:
         if not os.path.lexists(site / path):
             gone.append(path)
     return gone
+
+
+#: at most this many ``.dist-info`` directories of a site directory are read for shared files
+_RECORDS_READ = 3000
+
+
+def overwritten(info: Path) -> list[tuple[str, str]]:
+    """Files the RECORD of ``info`` lists that another distribution of the same site directory
+    also lists and wrote last: ``(path, other distribution's name)``, decided from the two
+    RECORDs' hashes against the file (only files listed twice are read)."""
+    mine = _record(info)
+    shared = _shared_files(info.parent)
+    found = []
+    for path, digest in mine.items():
+        owners = [o for o in shared.get(path, ()) if o[0] != info.name]
+        if not digest or not owners:
+            continue
+        now = _digest(info.parent / path)
+        if now is None or now == digest:
+            continue
+        # the owner whose digest is the file's; else one that recorded none (an installer may
+        # omit it), since this file is no longer the one this distribution wrote
+        other = next((name for _, name, d in owners if d == now), None) or next(
+            (name for _, name, d in owners if not d), None
+        )
+        if other is not None:
+            found.append((path, other))
+    return found
+
+
+def _record(info: Path) -> dict[str, str]:
+    """RECORD of ``info``: path -> ``sha256=...`` digest ("" when none), byte code and the
+    ``.dist-info`` directory itself aside."""
+    try:
+        with open(info / "RECORD", encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return {}
+    return {
+        row[0]: row[1] if len(row) > 1 else ""
+        for row in rows
+        if row and row[0] and not row[0].endswith(".pyc") and "__pycache__" not in row[0]
+        and not row[0].startswith(f"{info.name}/")
+    }
+
+
+#: site directory -> (its mtime, path -> [(dist-info name, distribution name, digest)] of the
+#: paths more than one RECORD lists)
+_SHARED: dict[Path, tuple[int, dict[str, list[tuple[str, str, str]]]]] = {}
+
+
+def _shared_files(site: Path) -> dict[str, list[tuple[str, str, str]]]:
+    """The paths of ``site`` that more than one ``.dist-info``'s RECORD lists (read once per
+    state of the directory: an install or uninstall changes its mtime)."""
+    try:
+        stamp = site.stat().st_mtime_ns
+    except OSError:
+        return {}
+    known = _SHARED.get(site)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    listed: dict[str, list[tuple[str, str, str]]] = {}
+    for n, info in enumerate(sorted(site.glob("*.dist-info"))):
+        if n >= _RECORDS_READ:
+            break
+        name = info.name[: -len(".dist-info")].partition("-")[0]
+        for path, digest in _record(info).items():
+            listed.setdefault(path, []).append((info.name, canonicalize_name(name), digest))
+    shared = {path: owners for path, owners in listed.items() if len(owners) > 1}
+    _SHARED[site] = (stamp, shared)
+    return shared
+
+
+def _digest(path: Path) -> str | None:
+    """``sha256=`` and the URL-safe base64 of the file's SHA-256, as RECORD writes it."""
+    try:
+        with open(path, "rb") as handle:
+            value = hashlib.file_digest(handle, "sha256").digest()
+    except OSError:
+        return None
+    return "sha256=" + base64.urlsafe_b64encode(value).decode().rstrip("=")
+
+
+#: top-level names some distributions install by mistake and no user imports from them
+_NOT_IMPORTED = frozenset({"tests", "test", "testing", "docs", "doc", "examples", "benchmarks"})
+
+
+def shadowed(info: Path) -> tuple[str, str] | None:
+    """A top-level module of the distribution at ``info`` that an import finds elsewhere first
+    (a file or package of the project earlier on ``sys.path``): ``(module, where it is found)``.
+    Asked of the import system itself (``importlib.util.find_spec``, which loads nothing for a
+    top-level name); only modules whose file the distribution installed in its site directory,
+    so an editable install (its code elsewhere by design) is never taken for one."""
+    import importlib.util
+
+    site = info.parent
+    for top, installed in _top_level(info).items():
+        try:
+            spec = importlib.util.find_spec(top)
+        except (ImportError, ValueError):
+            continue
+        origin = spec.origin if spec is not None else None
+        if not origin or not os.path.isabs(origin) or not (site / installed).is_file():
+            continue
+        # found in the distribution's own site directory (its compiled __init__ beside the
+        # .py of a mypyc build, or another distribution's file there): not a shadow
+        if not os.path.exists(origin) or _within(Path(origin), site):
+            continue
+        return top, origin
+    return None
+
+
+def _top_level(info: Path) -> dict[str, str]:
+    """The top-level modules RECORD says the distribution installed: module -> its file
+    (``name.py`` or ``name/__init__.py``) relative to the site directory."""
+    found: dict[str, str] = {}
+    for path in _record(info):
+        parts = path.split("/")
+        if len(parts) == 1 and parts[0].endswith(".py"):
+            name, file = parts[0][:-3], parts[0]
+        elif len(parts) == 2 and parts[1] == "__init__.py":
+            name, file = parts[0], path
+        else:
+            continue
+        if name.isidentifier() and name not in _NOT_IMPORTED:
+            found.setdefault(name, file)
+    return found
+
+
+def _within(path: Path, directory: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(directory.resolve())
+    except OSError:
+        return False

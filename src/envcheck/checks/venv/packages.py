@@ -234,6 +234,9 @@ def lock_drift(ctx: Context) -> Outcome:
     counted = f"groups {', '.join(sorted(groups))}"
     if project.optional_groups:
         counted += f"; optional groups not counted: {', '.join(sorted(project.optional_groups))}"
+    gone = [p for p in absent if p.wanted(groups) and p.path and not (root / p.path).exists()]
+    if gone:
+        raise _source_gone(ctx, root, gone, facts)
     if drift or missing:
         problems = drift + [f"{m} is locked but not installed" for m in missing]
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
@@ -260,6 +263,32 @@ def lock_drift(ctx: Context) -> Outcome:
         f"{facts['installed_and_locked']} installed packages match poetry.lock "
         f"({expected} expected here: {counted})",
         **facts,
+    )
+
+
+def _source_gone(
+    ctx: Context, root: Path, gone: list[_project.Locked], facts: dict[str, FactValue]
+) -> CheckFailed:
+    """Locked path dependencies that are not installed and whose file or directory is gone:
+    ``poetry install`` fails on them, so the fix starts with the path."""
+    first = gone[0]
+    where = root / first.path
+    more = f" (+{len(gone) - 1} more)" if len(gone) > 1 else ""
+    install = _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root))
+    return CheckFailed(
+        f"{first.name} {first.version} is locked but not installed, and poetry.lock installs it "
+        f"from {first.path}, which does not exist{more}",
+        why=f"poetry.lock's [package.source] for {first.name} is the path {where}; `poetry "
+        "install` reads it and fails while it is gone (moved, deleted, or a path of another "
+        "machine)",
+        fix=_fixes.make(
+            Manual(
+                f"put {Path(first.path).name} back at {where}, or point {first.name}'s path in "
+                "pyproject.toml at where it is now and run `poetry lock`"
+            ),
+            install,
+        ),
+        facts={**facts, "source_gone": [p.path for p in gone]},
     )
 
 
@@ -426,7 +455,7 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
         raise CheckFailed(hurt.summary, why=hurt.why, fix=_reinstall(ctx, root, name, hurt))
     if dist is not None and _satisfies(req, dist.version):
         gone = _moved_away(ctx, root, dist) or _python_excluded(dist)
-        gone = gone or _not_editable(ctx, root, dist)
+        gone = gone or _not_editable(ctx, root, dist) or _shadowed(dist)
         if gone is not None:
             raise gone
         if hurt is not None:
@@ -500,6 +529,8 @@ def _reinstall(ctx: Context, root: Path | None, name: str, hurt: _integrity.Dama
     """Remove the records ``hurt`` names; then (unless another, good record stays) install
     ``name`` again: from poetry.lock in a Poetry project, else with this interpreter's pip."""
     removes: list[Step] = [Command(["rm", "-rf", str(info)]) for info in hurt.remove]
+    if hurt.overwritten_by:
+        removes = [*_clashing(ctx, root, name, hurt.overwritten_by), *removes]
     if hurt.usable:
         return _fixes.make(*removes, note=f"{name} {hurt.version} stays installed")
     if root is not None and ctx.section.poetry:
@@ -510,6 +541,48 @@ def _reinstall(ctx: Context, root: Path | None, name: str, hurt: _integrity.Dama
         )
     pinned = f"{name}=={hurt.version}" if hurt.version else name
     return _fixes.make(*removes, _fixes.pip_install(pinned))
+
+
+def _shadowed(dist: _installed.Dist) -> CheckFailed | None:
+    """A module of ``dist`` that imports from elsewhere: a file or package earlier on sys.path
+    (the project's directory, under ``python -m pytest`` or pytest's rootdir insertion)."""
+    found = _integrity.shadowed(Path(dist.location)) if dist.location else None
+    if found is None:
+        return None
+    module, origin = found
+    return CheckFailed(
+        f"{dist.name} {dist.version} is installed, but `import {module}` finds {origin}, not "
+        f"{dist.name}'s {module}",
+        why=f"{Path(origin).parent} comes before {Path(dist.location).parent} on sys.path (the "
+        "project's own directory is first under `python -m pytest` and pytest's rootdir "
+        f"insertion), so its {Path(origin).name} shadows the installed package for the tests and "
+        "the application",
+        fix=_fixes.make(
+            Manual(
+                f"rename {origin} (and what imports it), so that `import {module}` finds "
+                f"{dist.name}"
+            )
+        ),
+        facts={"version": dist.version, "shadowed_by": origin},
+    )
+
+
+def _clashing(ctx: Context, root: Path | None, name: str, others: tuple[str, ...]) -> list[Step]:
+    """What removes the distributions that wrote over ``name``'s files: pip uninstalls one the
+    project does not lock; one it locks is a conflict of the project's own dependencies, which a
+    person settles."""
+    steps: list[Step] = []
+    for other in others:
+        if _locked_version(ctx, root, other):
+            steps.append(
+                Manual(
+                    f"{name} and {other} are both in poetry.lock and install the same files: "
+                    f"keep one of them in pyproject.toml"
+                )
+            )
+        else:
+            steps.append(Command([sys.executable, "-m", "pip", "uninstall", "--yes", other]))
+    return steps
 
 
 def _unknown_extras(req: Requirement, dist: _installed.Dist) -> tuple[str, str, Fix] | None:

@@ -46,6 +46,9 @@ class Locked:
     extra_only: bool
     #: a VCS dependency's locked commit (``[package.source] resolved_reference``), else ""
     commit: str = ""
+    #: a path dependency's file or directory (``[package.source] url`` of type ``file`` or
+    #: ``directory``, relative to the project), else ""
+    path: str = ""
 
     def wanted(self, groups: set[str]) -> bool | None:
         """Does ``poetry install`` put it in this environment with ``groups``? ``None``: the lock
@@ -203,7 +206,7 @@ def _to_cache(lock: Lock) -> dict[str, Any]:
     return {
         "version": lock.version,
         "packages": [
-            [p.name, p.version, list(p.groups), p.markers, p.extra_only, p.commit]
+            [p.name, p.version, list(p.groups), p.markers, p.extra_only, p.commit, p.path]
             for p in lock.packages.values()
         ],
     }
@@ -215,7 +218,8 @@ def _from_cache(path: Path, stored: object, key: dict[str, Any]) -> Lock | None:
         return None
     packages: dict[str, Locked] = {}
     try:
-        for name, version, groups, markers, extra_only, commit in stored["packages"]:
+        # an entry of an older envcheck (six fields) fails to unpack: the lock is read again
+        for name, version, groups, markers, extra_only, commit, where in stored["packages"]:
             if not (
                 isinstance(name, str)
                 and isinstance(version, str)
@@ -225,9 +229,12 @@ def _from_cache(path: Path, stored: object, key: dict[str, Any]) -> Lock | None:
                 and all(isinstance(k, str) and isinstance(v, str) for k, v in markers.items())
                 and isinstance(extra_only, bool)
                 and isinstance(commit, str)
+                and isinstance(where, str)
             ):
                 return None
-            packages[name] = Locked(name, version, tuple(groups), dict(markers), extra_only, commit)
+            packages[name] = Locked(
+                name, version, tuple(groups), dict(markers), extra_only, commit, where
+            )
         version = stored["version"]
     except (KeyError, TypeError, ValueError):
         return None
@@ -258,9 +265,11 @@ def _parse_lock(path: Path, data: bytes) -> Lock:
             markers = {str(g): str(m) for g, m in raw.items()}
         name = canonicalize_name(str(entry["name"]))
         source = entry.get("source")
-        commit = ""
+        commit = at = ""
         if isinstance(source, dict) and source.get("type") == "git":
             commit = str(source.get("resolved_reference") or "")
+        if isinstance(source, dict) and source.get("type") in ("file", "directory"):
+            at = str(source.get("url") or "")
         locked = Locked(
             name,
             str(entry["version"]),
@@ -268,6 +277,7 @@ def _parse_lock(path: Path, data: bytes) -> Lock:
             markers,
             bool(entry.get("optional", False)),
             commit,
+            at,
         )
         # one name may be locked twice, at versions for different platforms/Pythons
         # (django 5.2 where python_version < "3.13", 6.1 elsewhere): keep the one for here
