@@ -74,15 +74,22 @@ class Case:
 
 
 Maker = Callable[[Lab], Case]
-CASES: dict[str, tuple[Expect, Maker]] = {}
 
 
-def case(ident: str, expect: Expect) -> Callable[[Maker], Maker]:
-    def register(func: Maker) -> Maker:
-        CASES[ident] = (expect, func)
-        return func
+class Cases(dict[str, tuple[Expect, Maker]]):
+    """A held-out set: case id -> (its expectation, what makes it); ``@CASES.case(id, expect)``
+    registers a maker."""
 
-    return register
+    def case(self, ident: str, expect: Expect) -> Callable[[Maker], Maker]:
+        def register(func: Maker) -> Maker:
+            self[ident] = (expect, func)
+            return func
+
+        return register
+
+
+CASES = Cases()
+case = CASES.case
 
 
 def site_packages(root: Path) -> Path:

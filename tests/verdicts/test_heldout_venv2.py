@@ -64,7 +64,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -73,7 +72,7 @@ from tests.throwaway import make_wheel
 from tests.verdicts import table
 from tests.verdicts import test_venv as _venv
 from tests.verdicts.test_heldout_servers import Expect
-from tests.verdicts.test_heldout_venv import Case, Maker, graded, site_packages
+from tests.verdicts.test_heldout_venv import Case, Cases, graded, site_packages
 from tests.verdicts.venv_lab import POETRY, Lab
 
 #: the venv lab's fixtures
@@ -81,15 +80,8 @@ lab = _venv.lab
 libx_project = _venv.libx_project
 
 
-CASES: dict[str, tuple[Expect, Maker]] = {}
-
-
-def case(ident: str, expect: Expect) -> Callable[[Maker], Maker]:
-    def register(func: Maker) -> Maker:
-        CASES[ident] = (expect, func)
-        return func
-
-    return register
+CASES = Cases()
+case = CASES.case
 
 
 def runs(argv: list[str], **env: str) -> subprocess.CompletedProcess[str]:
