@@ -20,7 +20,36 @@ sentinel, a database index out of range, are rows already). The grading is round
 cause's and fix's words hold (and the fix, applied, heals where ``heals``), *wrong* when a
 forbidden word appears, a broken server passes or the plugin breaks, else *partly*.
 
-First run: not yet run.
+First run (envcheck at ea05337, the commit that added this file, before any change; graded by
+the rules above, 2026-12-06): 3 of 14 fully right (pg-3F000-options-search-path,
+pg-require-auth-negated, redis-tls-key-mismatch), 8 partly, 3 wrong. One case's construction was
+corrected, no expectation: pg-require-auth-negated's proof looked for "SASL" in libpq's text, but
+over SSL (sslmode=prefer) libpq names the mechanism, SCRAM-SHA-256-PLUS; it now looks for
+"authentication method requirement".
+Partly:
+- pg-22023-pg-global-tablespace: "SQLSTATE 22023 ... the settings layer failed", fix "look at the
+  server's log" (the role's default_tablespace, pg_global, not named; no RESET).
+- pg-env-sslrootcert-missing: "there is no file ...", fix "set sslrootcert= ... in
+  tool.envcheck.postgres.dsn" (the path came from PGSSLROOTCERT, not named).
+- pg-28000-sslcert-missing: "pg_hba.conf does not let ... in", fix "add 'host ... scram-sha-256'
+  to pg_hba.conf" (the sslcert file does not exist, so no certificate was sent: a wrong cause and
+  fix that no forbidden word caught).
+- pg-sslcertmode-require-no-cert: "libpq refused or failed the connection for a reason of its
+  own", fix "check tool.envcheck.postgres.dsn" (sslcertmode=require not named).
+- pg-sslpassword-wrong: fix "set sslkey= a readable file of the right kind" (the key is
+  encrypted; sslpassword does not open it).
+- pg-sslrootcert-system-require: fix "check tool.envcheck.postgres.dsn" (no verify-full).
+- redis-url-ssl-ca-certs-missing: fix "set tool.envcheck.redis.ca_file" (the URL's ssl_ca_certs,
+  a file that does not exist, not named).
+- redis-url-ssl-query: "plain Redis to a port that speaks TLS" (right in substance; ?ssl=true,
+  which redis-py refuses, not named).
+Wrong:
+- redis-WRONGPASS-percent-password: "the password is wrong, there is no such ACL user, or the
+  user is disabled", fix with "ACL SETUSER" (the password is right; redis-py percent-decodes the
+  URL's %41 to A).
+- redis-url-client-name-space: every check passes (redis-py's CLIENT SETNAME is refused: the
+  application cannot connect).
+- redis-url-ssl-cert-reqs: redis/reachable passes (redis-py refuses ssl_cert_reqs=bogus).
 """
 
 from __future__ import annotations
@@ -120,7 +149,7 @@ def _certmode_require(lab: Lab, tmp: Path) -> Iterator[PgCase]:
 def _require_auth_negated(lab: Lab, tmp: Path) -> Iterator[PgCase]:
     user, db = lab.app()
     dsn = kw(lab, user, db, require_auth="!scram-sha-256")
-    login_fails(dsn, "SASL")
+    login_fails(dsn, "authentication method requirement")
     yield PgCase(dsn)
 
 
