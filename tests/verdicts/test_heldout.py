@@ -69,6 +69,13 @@ openai-401-account-deactivated, openai-429-billing-not-active-auth and -headroom
 gemini-401-credentials-missing, azure-403-key-authentication-disabled,
 ollama-generate-500-wrong-number-of-tensors, ollama-generate-500-cuda-driver,
 ollama-generate-500-undefined-symbol.
+
+The sixth set (``heldout6--*``: Groq's 413 for tokens per minute, Mistral's invalid_model for a
+listed model, vLLM's own 401, OpenRouter's data policy 404, llama-server serving embeddings
+only (501), Google's CONSUMER_INVALID from another service, xAI's team without credits, and
+Ollama runners killed by a signal, missing a tensor, or ending with Windows' 0xc0000409 and
+0xc0000139) was committed with its expectations after the fifth set's fixes and before its
+first run.
 """
 
 from __future__ import annotations
@@ -794,6 +801,92 @@ PROVIDERS_5 = [
 ]
 
 
+#: the sixth set (files ``heldout6--*``): written, with their expectations, after the fifth set's
+#: fixes, committed before the first run
+PROVIDERS_6 = [
+    Case(
+        "heldout6--groq-413-tokens-per-minute",
+        "groq",
+        "smoke",
+        "headroom",
+        "fail",
+        ("rate limited", "tokens per minute (TPM)"),
+        never=("proxy", "set a valid key"),
+    ),
+    Case(
+        "heldout6--groq-413-tokens-per-minute",
+        "groq",
+        "smoke",
+        "smoke",
+        "skip",
+        ("headroom reports it",),
+    ),
+    Case(
+        "heldout6--mistral-400-invalid-model",
+        "mistral",
+        "smoke",
+        "smoke",
+        "fail",
+        ("is listed but refused", "Invalid model: mistral-medium-3.5"),
+        never=("set a valid key", "use a model this key can list"),
+    ),
+    Case(
+        "heldout6--vllm-401-unauthorized",
+        "vllm",
+        "listing",
+        "auth",
+        "fail",
+        ("authentication failed", "Unauthorized"),
+        ("VLLM_API_KEY",),
+        never=("key not received",),
+    ),
+    Case(
+        "heldout6--openrouter-404-data-policy",
+        "openrouter",
+        "smoke",
+        "smoke",
+        "fail",
+        ("No endpoints found matching your data policy",),
+        ("openrouter.ai/settings/privacy",),
+        never=("set a valid key", "model name"),
+    ),
+    Case(
+        "heldout6--llamacpp-501-embeddings-only",
+        "llamacpp",
+        "smoke",
+        "smoke",
+        "fail",
+        ("does not support completions",),
+        ("--embeddings",),
+        never=("server error", "set a valid key", "model name"),
+    ),
+    Case(
+        "heldout6--gemini-403-consumer-invalid",
+        "gemini",
+        "listing",
+        "auth",
+        "fail",
+        (
+            "CONSUMER_INVALID",
+            "Permission denied on resource project",
+            "cloudaicompanion.googleapis.com",
+        ),
+        ("base_url",),
+        never=("must be replaced by a new key", "leaked", "key's permissions"),
+    ),
+    Case(
+        "heldout6--xai-403-new-team-no-credits",
+        "xai",
+        "smoke",
+        "smoke",
+        "fail",
+        ("doesn't have any credits yet",),
+        ("console.x.ai",),
+        never=("no access to this API or model", "set a valid key"),
+    ),
+]
+
+
 @dataclass(frozen=True)
 class OllamaCase:
     answer: str
@@ -944,6 +1037,42 @@ OLLAMA_5 = [
         ("crashed", "CUDA error"),
         ("journalctl -u ollama",),
         ("GPU memory", "ollama run"),
+    ),
+]
+#: the sixth set: written, with their expectations, after the fifth set's fixes, committed
+#: before the first run
+OLLAMA_6 = [
+    OllamaCase(
+        "heldout6--ollama-500-signal-killed",
+        "llama3.2:latest",
+        "smoke",
+        ("signal: killed", "memory"),
+        ("journalctl -u ollama",),
+        ("ollama run",),
+    ),
+    OllamaCase(
+        "heldout6--ollama-500-missing-tensor",
+        "llama3.2:latest",
+        "smoke",
+        ("missing tensor 'output_norm'",),
+        ("install.sh",),
+        ("ollama run", "GPU memory"),
+    ),
+    OllamaCase(
+        "heldout6--ollama-500-exit-0xc0000409",
+        "llama3.2:latest",
+        "smoke",
+        ("crashed", "0xc0000409"),
+        ("journalctl -u ollama",),
+        ("ollama run",),
+    ),
+    OllamaCase(
+        "heldout6--ollama-500-exit-0xc0000139",
+        "llama3.2:latest",
+        "smoke",
+        ("0xc0000139",),
+        ("reinstall Ollama",),
+        ("ollama run", "GPU memory"),
     ),
 ]
 MODELS = {"anthropic": "claude-sonnet-4-5", "gemini": "gemini-2.5-flash"}
@@ -1102,6 +1231,18 @@ def test_fifth_held_out_ollama_answer(case: OllamaCase, pytester: pytest.Pyteste
     _run_ollama_place_case(case, pytester)
 
 
+@pytest.mark.parametrize("case", PROVIDERS_6, ids=_ids(PROVIDERS_6))
+def test_sixth_held_out_provider_answer(
+    case: Case, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _run_provider_case(case, pytester, monkeypatch)
+
+
+@pytest.mark.parametrize("case", OLLAMA_6, ids=[c.answer for c in OLLAMA_6])
+def test_sixth_held_out_ollama_answer(case: OllamaCase, pytester: pytest.Pytester) -> None:
+    _run_ollama_place_case(case, pytester)
+
+
 def _run_ollama_place_case(case: OllamaCase, pytester: pytest.Pytester) -> None:
     if case.place == "model":
         routes = {"POST /api/show": published(case.answer)}
@@ -1121,7 +1262,7 @@ def _run_ollama_place_case(case: OllamaCase, pytester: pytest.Pytester) -> None:
 
 
 def test_places_are_known() -> None:
-    cases = PROVIDERS + PROVIDERS_2 + PROVIDERS_3 + PROVIDERS_4 + PROVIDERS_5
+    cases = PROVIDERS + PROVIDERS_2 + PROVIDERS_3 + PROVIDERS_4 + PROVIDERS_5 + PROVIDERS_6
     assert {c.place for c in cases} <= set(PLACES)
     assert all(published(c.answer).status >= 400 for c in cases)
-    assert all(published(c.answer).status >= 400 for c in OLLAMA_3 + OLLAMA_4 + OLLAMA_5)
+    assert all(published(c.answer).status >= 400 for c in OLLAMA_3 + OLLAMA_4 + OLLAMA_5 + OLLAMA_6)
