@@ -75,7 +75,16 @@ listed model, vLLM's own 401, OpenRouter's data policy 404, llama-server serving
 only (501), Google's CONSUMER_INVALID from another service, xAI's team without credits, and
 Ollama runners killed by a signal, missing a tensor, or ending with Windows' 0xc0000409 and
 0xc0000139) was committed with its expectations after the fifth set's fixes and before its
-first run.
+first run (commit cf0987c): 4 of 12 fully right (33%), 5 partly, 3 wrong. Fully right: vLLM's
+401 (authentication failed, VLLM_API_KEY), OpenRouter's data policy 404 (the privacy page
+offered), xAI's team without credits, Ollama's 0xc0000409 (a crash, the log). Wrong: Groq's 413
+rate_limit_exceeded (smoke failed with the fallback and headroom skipped, though error.code says
+a rate limit: the key was accepted), llama-server's 501 not_supported_error ("server error" and
+"look at the log" for a server that serves embeddings only). Partly: Mistral's invalid_model
+for a listed model (the fallback, not "listed but refused"), Google's CONSUMER_INVALID (shown,
+yet called "without a structured reason"; ErrorInfo.metadata.service not read, so no base_url
+fix), and on Ollama a runner killed by a signal (the log, not memory), a missing tensor (the
+log, not the upgrade) and 0xc0000139 (the log, not a reinstall).
 """
 
 from __future__ import annotations
