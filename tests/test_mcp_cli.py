@@ -143,7 +143,9 @@ def test_list_finds_the_project_from_a_subdirectory(tmp_path: Path, envcheck_mcp
     (tmp_path / ".mcp.json").write_text(json.dumps({"mcpServers": {"clock": clock}}))
     (tmp_path / ".vscode").mkdir()
     prompted = {"command": TIME_SERVER, "env": {"TZ_TOKEN": "${input:tz}"}}
-    (tmp_path / ".vscode" / "mcp.json").write_text(json.dumps({"servers": {"tz": prompted}}))
+    tz = {"type": "promptString", "id": "tz", "description": "time zone token"}
+    vscode = {"inputs": [tz], "servers": {"tz": prompted}}
+    (tmp_path / ".vscode" / "mcp.json").write_text(json.dumps(vscode))
     sub = tmp_path / "src" / "app"
     sub.mkdir(parents=True)
     for args in (("list",), ("list", "--config", "../../pyproject.toml")):

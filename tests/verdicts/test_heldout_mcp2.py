@@ -61,6 +61,27 @@ life-log-before-result, the two that are no breakage; http-202-request), 3 partl
 One proof was changed (not its expectation): sse-endpoint-other-origin asked the SDK's failure to
 say "origin"; the SDK's client raises that ValueError inside its reader task, logs it, and the
 caller sees a timeout.
+
+After (verdicts from structure, none from message words): 13 of 13 fully right, none wrong, each
+case a row of docs/verdicts/mcp.md (section 8) asserted on its run. -32602 to ``initialize``
+whose ``data.supported`` shares no version with the client is a version mismatch; a stdio
+server's stderr line that is a JSON-RPC answer to a request envcheck sent means the answers go
+to the wrong stream; a ``nextCursor`` already asked for is a pagination loop; a 2xx answer whose
+body is a JSON-RPC message under another Content-Type is a mislabelled answer, not another
+endpoint; 400 to a POST without ``Mcp-Session-Id`` after a handshake whose answers carried none
+is a session the client never got; 202 to the POST of a JSON-RPC request (its body) is an answer
+that never comes; the SSE stream's ``endpoint`` event (read as the SDK reads the stream) on
+another origin is named; a ``resource_metadata`` document is kept whatever it lacks, and one for
+another resource (RFC 9728 §3.3) or without ``authorization_servers`` fails with no sign-in
+offered; a ``command`` entry whose ``type`` names a remote transport fails (Edit: remove
+``type``); an ``${input:ID}`` no ``inputs`` object declares fails (Edit: declare it).
+
+Read again when the cases became rows: http-202-request was graded fully right by its
+expectation, which asked only for "202"; its why ("the server answered initialize with a
+JSON-RPC error") took the SDK's own -32600 for the server's, and its fix was "read the server's
+log". Read strictly it was partly right, so the first run was 2 of 13 fully right, 4 partly, 7
+wrong. tests/test_mcp_cli.py's project used ``${input:tz}`` without declaring it in ``inputs``
+(a file VS Code refuses): it now declares it, and what it asserts is unchanged.
 """
 
 from __future__ import annotations

@@ -30,11 +30,22 @@ class AnswerTooLarge(httpx2.SSEError, httpx2.StreamError):
         self.limit = limit
 
 
+#: what a caller is shown of each chunk of an answer as it is read: the answer and the chunk
+Seen = Callable[[httpx2.Response, bytes], None]
+
+
 class _Capped(httpx2.AsyncByteStream):
-    def __init__(self, response: httpx2.Response, limit: int, over: Callable[[str], None]):
+    def __init__(
+        self,
+        response: httpx2.Response,
+        limit: int,
+        over: Callable[[str], None],
+        seen: Seen | None = None,
+    ):
         self._response = response
         self._limit = limit
         self._over = over
+        self._seen = seen
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         read = 0
@@ -45,6 +56,8 @@ class _Capped(httpx2.AsyncByteStream):
                 self._over(url)
                 await self._response.aclose()
                 raise AnswerTooLarge(url, self._limit)
+            if self._seen is not None:
+                self._seen(self._response, chunk)
             yield chunk
 
     async def aclose(self) -> None:
@@ -54,10 +67,11 @@ class _Capped(httpx2.AsyncByteStream):
 class _Through(httpx2.AsyncBaseTransport):
     """Sends through an ordinary client; each answer's body comes back through :class:`_Capped`."""
 
-    def __init__(self, limit: int, over: Callable[[str], None]) -> None:
+    def __init__(self, limit: int, over: Callable[[str], None], seen: Seen | None) -> None:
         self._client = httpx2.AsyncClient()
         self._limit = limit
         self._over = over
+        self._seen = seen
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         response = await self._client.send(request, stream=True)
@@ -67,7 +81,7 @@ class _Through(httpx2.AsyncBaseTransport):
         return httpx2.Response(
             response.status_code,
             headers=headers,
-            stream=_Capped(response, self._limit, self._over),
+            stream=_Capped(response, self._limit, self._over, self._seen),
             extensions=response.extensions,
             request=request,
         )
@@ -84,14 +98,16 @@ def client(
     headers: dict[str, str] | None = None,
     auth: httpx2.Auth | None = None,
     hooks: list[Callable[[httpx2.Response], Awaitable[None]]] | None = None,
+    seen: Seen | None = None,
 ) -> httpx2.AsyncClient:
     """A client (for the SDK's ``httpx_client_factory`` / ``http_client``) that reads at most
-    ``limit`` bytes of each answer; ``over(url)`` is called when one is larger."""
+    ``limit`` bytes of each answer; ``over(url)`` is called when one is larger, ``seen`` with
+    each chunk read."""
     options: dict[str, Any] = {"event_hooks": {"response": list(hooks or [])}}
     return httpx2.AsyncClient(
         headers=headers,
         timeout=timeout,
         auth=auth,
-        transport=_Through(limit, over),
+        transport=_Through(limit, over, seen),
         **options,
     )

@@ -333,6 +333,8 @@ def http_failure(
                 ),
             ),
         )
+    if attempt.mislabeled is not None:
+        return answered, _mislabeled(spec, attempt.mislabeled, over)
     foreign = [kind for kind in attempt.content_types if not _is_mcp_content(kind)]
     if foreign:
         kind = redact.clean(foreign[0].split(";")[0].strip() or "no content type", 60)
@@ -345,6 +347,64 @@ def http_failure(
     if attempt.cause is None:
         return answered, no_answer(probe, "initialize", attempt.elapsed)
     return answered, step_failed(probe, "initialize", attempt.cause)
+
+
+def _mislabeled(spec: ServerSpec, kind: str, over: str) -> CheckFailed:
+    """A 2xx answer that is a JSON-RPC message, sent with a Content-Type MCP does not use."""
+    shown = redact.clean(kind, 60)
+    text = (
+        f"make the server answer with Content-Type: application/json (or text/event-stream), "
+        f"not {shown}: upgrade it, or fix the proxy in front of {_hostport(spec)} that rewrites "
+        "the Content-Type"
+    )
+    return CheckFailed(
+        f"{spec.name}: {spec.url} answers JSON-RPC as {shown}: MCP clients take only "
+        "application/json or text/event-stream",
+        why=f"the body of the answer is a JSON-RPC message, but its Content-Type is {shown}; over "
+        f"{over} a client reads an answer only as application/json or text/event-stream and "
+        "refuses any other type",
+        fix=Fix([Manual(text, ask="whoever runs the server")], text=text),
+        facts={"content_type": shown},
+    )
+
+
+def _accepted_request(spec: ServerSpec, method: str) -> CheckFailed:
+    """HTTP 202 Accepted to the POST of a request: no answer follows it."""
+    shown = redact.clean(method, 60)
+    text = (
+        f"upgrade the server (or report it to its authors), or fix the proxy in front of "
+        f"{_hostport(spec)} that answers for it: a POST carrying a request must get its answer "
+        "(application/json or text/event-stream)"
+    )
+    return CheckFailed(
+        f"{spec.name}: HTTP 202 Accepted to the {shown} request: its answer never comes",
+        why="by the Streamable HTTP transport, 202 Accepted with no body is the answer to a POST "
+        "of notifications or responses; a POST carrying a request must be answered with its "
+        "JSON-RPC response (as application/json or on a text/event-stream), so the client "
+        "has nothing to wait for",
+        fix=Fix([Manual(text, ask="the server's authors")], text=text),
+    )
+
+
+def _session_not_given(probe: Probe, step: str) -> CheckFailed:
+    """A streamable HTTP server that answers 400 to requests without ``Mcp-Session-Id`` after a
+    handshake whose answer gave none."""
+    spec = probe.spec
+    method = METHODS.get(step, step)
+    text = (
+        f"make the proxy in front of {_hostport(spec)} pass the server's Mcp-Session-Id response "
+        "header through (for browser clients, also list it in Access-Control-Expose-Headers), "
+        "or run the server stateless (no session required)"
+    )
+    return CheckFailed(
+        f"{spec.name}: {step} failed: HTTP 400 to {method} without an Mcp-Session-Id, which "
+        "the initialize answer never gave",
+        why="the server requires a session (by the Streamable HTTP transport, a server that "
+        "requires one answers 400 to a request without Mcp-Session-Id), yet its answer to "
+        "initialize carried no Mcp-Session-Id header: the server does not send it, or a proxy "
+        "in front of it drops the header, so no client can send it back",
+        fix=Fix([Manual(text, ask="whoever runs the server")], text=text),
+    )
 
 
 def _wrong_transport(
@@ -536,6 +596,22 @@ def _oauth(
                 f"and {header}",
             ),
         )
+    unusable = _unusable_metadata(spec, attempt) if not sent else None
+    if unusable is not None:
+        # RFC 9728 / MCP authorization: a client cannot start a sign-in from this document
+        summary, why = unusable
+        token_step = _fixes.set_step(spec, "headers.Authorization", "Bearer ${TOKEN}")
+        ask = f"ask the server's administrators to fix its protected-resource metadata at {where}"
+        header = _fixes_credentials(spec).removesuffix(" (and export TOKEN)")
+        return CheckFailed(
+            f"{spec.name}: HTTP 401 from {spec.url}: it wants an OAuth sign-in, and {summary}",
+            why=f"{why}: no client ({client or 'an editor'} included) can start a sign-in",
+            fix=Fix(
+                [Manual(ask), token_step, _fixes.export("TOKEN", "an access token")],
+                text=f"{ask}; meanwhile, with a token got another way: export it as TOKEN "
+                f"and {header}",
+            ),
+        )
     if sent:
         text = (
             f"get a new access token from {issuer} (for the resource {spec.url}) and put it "
@@ -586,6 +662,45 @@ def _oauth(
             text=text,
         ),
     )
+
+
+def _unusable_metadata(spec: ServerSpec, attempt: Attempt) -> tuple[str, str] | None:
+    """Why the protected-resource metadata envcheck read cannot start a sign-in (the summary's
+    end and why), or ``None``: it names another resource (RFC 9728 §3.3: the client must not
+    use it), or no authorization server (the MCP authorization specification requires one)."""
+    metadata = attempt.metadata
+    if metadata is None:
+        return None
+    where = attempt.metadata_url or "the well-known URL"
+    resource = metadata.get("resource")
+    if isinstance(resource, str) and not _covers(resource, spec.url or ""):
+        shown = redact.clean(resource, 200)
+        return (
+            f"its protected-resource metadata is for another resource ({shown})",
+            f"the metadata at {where} says resource = {shown}, not {spec.url}: RFC 9728 (3.3) "
+            "tells clients not to use metadata whose resource is not the URL they asked, so "
+            f"they find no authorization server for it (if {shown} is the server's address, "
+            "url is the one to change)",
+        )
+    servers = metadata.get("authorization_servers")
+    if not isinstance(servers, list) or not [s for s in servers if isinstance(s, str)]:
+        return (
+            "its protected-resource metadata names no authorization server",
+            f"the metadata at {where} has no authorization_servers (the MCP authorization "
+            "specification requires at least one): it is the only place a client learns where "
+            "to sign in",
+        )
+    return None
+
+
+def _covers(resource: str, url: str) -> bool:
+    """Whether ``resource`` identifies ``url``: the same origin, and a path that is the URL's or
+    a parent of it (as the MCP SDKs compare them)."""
+    mine, theirs = urllib.parse.urlsplit(url), urllib.parse.urlsplit(resource)
+    if _origin(resource.lower()) != _origin(url.lower()):
+        return False
+    wanted = theirs.path.rstrip("/") + "/"
+    return (mine.path.rstrip("/") + "/").startswith(wanted)
 
 
 def forbidden(probe: Probe, attempt: Attempt) -> CheckFailed:
@@ -884,7 +999,13 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
             fix=Fix([look], text=text),
             facts=facts,
         )
+    on_stderr = _answers_on_stderr(probe)
+    if on_stderr:
+        return _replies_on_stderr(probe, on_stderr, facts)
     attempt = probe.attempts[-1]
+    elsewhere = _endpoint_elsewhere(spec, attempt)
+    if elsewhere is not None:
+        return _endpoint_refused(spec, elsewhere, facts)
     if spec.transport != "stdio" and "text/event-stream" in [
         kind.split(";")[0].strip().lower() for kind in attempt.content_types
     ]:
@@ -916,6 +1037,71 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
         why=why,
         fix=Fix([look, timeout_step], text=f"{text}, or {timeout_text}"),
         facts=facts,
+    )
+
+
+def _endpoint_elsewhere(spec: ServerSpec, attempt: Attempt) -> str | None:
+    """The SSE ``endpoint`` event's URL, when it is on another origin than the stream's."""
+    if attempt.endpoint is None:
+        return None
+    target = urllib.parse.urljoin(spec.url or "", attempt.endpoint)
+    return target if _origin(target) != _origin(spec.url or "") else None
+
+
+def _endpoint_refused(spec: ServerSpec, target: str, facts: dict[str, Any]) -> CheckFailed:
+    shown = redact.clean(target, 200)
+    scheme, netloc = _origin(spec.url or "")
+    text = (
+        f"make the server (or the proxy in front of it) announce its message endpoint on "
+        f"{scheme}://{netloc}, the origin clients connect to: a path such as /messages/ (behind "
+        "a proxy: the public host it is reached at), or set url to the server's own address"
+    )
+    return CheckFailed(
+        f"{spec.name}: the SSE endpoint event names {shown}, on another origin than {spec.url}",
+        why="over HTTP+SSE the server's endpoint event tells the client where to POST its "
+        "messages; MCP clients POST only to the origin of the stream (scheme, host and port) "
+        "and refuse this one, so the handshake never starts",
+        fix=Fix([Manual(text, ask="whoever runs the server")], text=text),
+        facts={**facts, "endpoint": shown},
+    )
+
+
+def _answers_on_stderr(probe: Probe) -> list[str]:
+    """The requests envcheck sent whose JSON-RPC answers (``"jsonrpc": "2.0"``, the request's
+    ``id``, a ``result`` or an ``error``) the stdio server wrote on stderr instead of stdout."""
+    import json
+
+    if probe.spec.transport != "stdio":
+        return []
+    answered = []
+    for line in probe.child.stderr.text().splitlines():
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
+        if (
+            isinstance(message, dict)
+            and message.get("jsonrpc") == "2.0"
+            and ("result" in message or "error" in message)
+            and message.get("id") in probe.wire.sent
+        ):
+            answered.append(probe.wire.sent[message["id"]])
+    return answered
+
+
+def _replies_on_stderr(probe: Probe, methods: list[str], facts: dict[str, Any]) -> CheckFailed:
+    spec = probe.spec
+    text = (
+        "make the server write its JSON-RPC messages to stdout, one per line (stderr is only "
+        "for its logs), or update it to a version that does"
+    )
+    return CheckFailed(
+        f"{spec.name}: writes its answers on stderr, not stdout: the answer to {methods[0]} "
+        "came on stderr",
+        why="MCP's stdio transport reads the server's messages from its stdout only; stderr is "
+        "for logs, which clients show or drop but never read as messages, so no answer arrives",
+        fix=Fix([Manual(text, ask="the server's authors")], text=text),
+        facts={**facts, "answered_on_stderr": methods},
     )
 
 
@@ -972,6 +1158,13 @@ def step_failed(probe: Probe, step: str, cause: BaseException) -> CheckFailed:
         return large
     if spec.transport != "stdio" and any(a.session_lost for a in probe.attempts):
         return _session_lost(probe, step)
+    if spec.transport != "stdio" and any(
+        a.sessionless_400 and not a.session_given for a in probe.attempts
+    ):
+        return _session_not_given(probe, step)
+    accepted = next((a.accepted_request for a in probe.attempts if a.accepted_request), None)
+    if spec.transport != "stdio" and accepted is not None:
+        return _accepted_request(spec, accepted)
     if isinstance(cause, MCPError) and cause.code == REQUEST_TIMEOUT:
         return no_answer(probe, step, spec.timeout)
     if probe.wire.stray and not (isinstance(cause, MCPError) and cause.code != CONNECTION_CLOSED):
@@ -1027,15 +1220,26 @@ def _version_problem(probe: Probe, step: str, cause: BaseException) -> CheckFail
     """No protocol version in common: the ``initialize`` result names one this client does not
     speak, or the server answered -32022 with the versions it does."""
     from mcp import MCPError
-    from mcp_types import UNSUPPORTED_PROTOCOL_VERSION
+    from mcp_types import INVALID_PARAMS, UNSUPPORTED_PROTOCOL_VERSION
 
     spec = probe.spec
     ours = sdk_versions()
     theirs: list[str] = []
+    data = cause.data if isinstance(cause, MCPError) and isinstance(cause.data, dict) else {}
     if isinstance(cause, MCPError) and cause.code == UNSUPPORTED_PROTOCOL_VERSION:
-        data = cause.data if isinstance(cause.data, dict) else {}
         theirs = [str(v) for v in data.get("supported") or [] if isinstance(v, str)]
         how = "answered -32022 (unsupported protocol version)"
+    elif (
+        isinstance(cause, MCPError)
+        and cause.code == INVALID_PARAMS
+        and step == "initialize"
+        and isinstance(data.get("supported"), list)
+        and not set(data["supported"]) & set(ours)
+    ):
+        # the lifecycle's error for a version the server does not support (2025-06-18 and
+        # earlier): -32602 whose data lists the versions it does
+        theirs = [str(v) for v in data["supported"] if isinstance(v, str)]
+        how = "answered initialize with -32602 (invalid params) and data.supported"
     elif step == "initialize" and isinstance(cause, RuntimeError):
         answered = probe.wire.results.get("initialize", {}).get("protocolVersion")
         if not isinstance(answered, str) or answered in ours:

@@ -47,6 +47,8 @@ _BARE_REF = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}")
 _LITERAL_PREFIX = "ENVCHECK_LITERAL_"
 LITERAL_REF = re.compile(r"\$\{" + _LITERAL_PREFIX + r"([0-9a-f]+)\}")
 _INPUT_REF = re.compile(r"\$\{input:([^}]+)\}")
+#: the ``type`` values of an entry that name a remote server (one reached at ``url``)
+REMOTE_TYPES = ("http", "sse", "streamable-http", "streamablehttp")
 
 
 @dataclass
@@ -67,6 +69,16 @@ class Discovered:
     jsonc: bool = False
     #: the entry as written in the file (``table`` has the client's variables translated)
     raw: dict[str, Any] = field(default_factory=dict)
+    #: the file's ``inputs`` (VS Code), which declare the ids ``${input:ID}`` may name
+    file_inputs: list[Any] = field(default_factory=list)
+    #: the ``type`` of a ``command`` entry that names a remote transport (it has no ``url``)
+    remote_type: str | None = None
+
+    @property
+    def undeclared_inputs(self) -> list[str]:
+        """The ``${input:ID}`` ids of the entry that no object of the file's ``inputs`` has."""
+        declared = {i.get("id") for i in self.file_inputs if isinstance(i, dict)}
+        return sorted({i for i in self.inputs.values() if i not in declared})
 
     @property
     def check_name(self) -> str:
@@ -319,9 +331,11 @@ def discover(rootdir: Path) -> tuple[list[Discovered], list[BrokenFile]]:
             else:
                 broken.append(BrokenFile(label, path, f'has no "{top}" object at the top'))
             continue
+        inputs = document.get("inputs") if label == "vscode" else None
         for name, entry in servers.items():
             item = _entry(str(name), label, path, entry, rootdir)
             item.top, item.jsonc = top, extra is not None
+            item.file_inputs = list(inputs) if isinstance(inputs, list) else []
             found.append(item)
     return found, broken
 
@@ -333,6 +347,20 @@ def _entry(name: str, label: str, path: Path, entry: Any, rootdir: Path) -> Disc
         return item
     item.raw = entry
     table: dict[str, Any] = {}
+    kind = str(entry.get("type") or "")
+    if (
+        "command" in entry
+        and "url" not in entry
+        and "serverUrl" not in entry
+        and kind.lower().replace("_", "-") in REMOTE_TYPES
+    ):
+        # "type": "http" or "sse" names a remote server: the client looks for its url
+        item.remote_type = kind
+        item.problem = (
+            f'"type": {json.dumps(kind)} declares a remote server, which needs "url", and the '
+            'entry has none (it has "command")'
+        )
+        return item
     if "command" in entry:
         table["command"] = entry["command"]
         table["args"] = entry.get("args", [])

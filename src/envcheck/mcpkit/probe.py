@@ -10,6 +10,7 @@ step is done. What a failure means is decided in :mod:`envcheck.mcpkit.diagnose`
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import urllib.parse
@@ -39,6 +40,45 @@ def _root_cause(exc: BaseException) -> BaseException:
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
     return exc
+
+
+_ENDPOINT_EVENT = re.compile(rb"(?:^|\n)event:[ \t]*endpoint\r?\ndata:[ \t]?([^\r\n]*)\r?\n")
+
+
+def _endpoint_event(stream: bytes) -> str | None:
+    """The ``data`` of the first ``endpoint`` event in the start of an SSE stream (HTTP+SSE: the
+    URL the client must POST its messages to), once a whole one has arrived."""
+    found = _ENDPOINT_EVENT.search(stream)
+    return found.group(1).decode("utf-8", "replace").strip() if found else None
+
+
+def _request_method(request: Any) -> str | None:
+    """The method of the JSON-RPC request a POST carried (``None`` for a notification or a
+    response, which have no answer to wait for)."""
+    import json
+
+    try:
+        message = json.loads(request.content or b"null")
+    except (ValueError, RuntimeError):  # RuntimeError: a streamed body, not read here
+        return None
+    if isinstance(message, dict) and "id" in message and isinstance(message.get("method"), str):
+        return str(message["method"])
+    return None
+
+
+async def _note_mislabeled(response: Any, attempt: Attempt, kind: str) -> None:
+    """Keep ``kind`` when a 2xx answer of a type MCP does not use is a JSON-RPC message all the
+    same: a server (or a proxy) that labels its answers wrongly, not another endpoint."""
+    import mcp_types
+
+    from envcheck.mcpkit._capped import AnswerTooLarge
+
+    try:
+        body = await response.aread()
+        mcp_types.jsonrpc_message_adapter.validate_json(body, by_name=False)
+    except (AnswerTooLarge, ValueError):
+        return
+    attempt.mislabeled = attempt.mislabeled or kind
 
 
 async def _note_json(response: Any, attempt: Attempt) -> None:
@@ -327,17 +367,31 @@ class Probe:
 
         async def record(response: httpx2.Response) -> None:
             code = response.status_code
+            request = response.request
+            if response.headers.get("mcp-session-id"):
+                attempt.session_given = True
+            if (
+                code == 400
+                and request.method == "POST"
+                and not request.headers.get("mcp-session-id")
+                and any(200 <= c < 300 for c in attempt.statuses)
+            ):
+                attempt.sessionless_400 = True
             attempt.statuses.append(code)
+            if code == 202 and request.method == "POST":
+                attempt.accepted_request = attempt.accepted_request or _request_method(request)
             if 200 <= code < 300:
                 kind = response.headers.get("content-type", "")
                 attempt.content_types.append(kind)
-                if kind.split(";")[0].strip().lower() == "application/json":
+                media = kind.split(";")[0].strip().lower()
+                if media == "application/json":
                     await _note_json(response, attempt)
+                elif media not in ("text/event-stream", ""):
+                    await _note_mislabeled(response, attempt, media)
             if code in (401, 403):
                 attempt.challenges += response.headers.get_list("www-authenticate")
             if 300 <= code < 400 and response.headers.get("location"):
                 attempt.locations.append(response.headers["location"])
-            request = response.request
             if code == 404 and request.method == "POST" and request.headers.get("mcp-session-id"):
                 attempt.session_lost = True
             if code in (429, 503) and response.headers.get("retry-after"):
@@ -345,6 +399,15 @@ class Probe:
 
         def too_large(url: str) -> None:
             attempt.too_large = attempt.too_large or url
+
+        stream = bytearray()  # the start of the SSE stream, for its endpoint event
+
+        def seen(response: httpx2.Response, chunk: bytes) -> None:
+            kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            if attempt.transport != "sse" or attempt.endpoint or kind != "text/event-stream":
+                return
+            stream.extend(chunk[: max(0, 65536 - len(stream))])
+            attempt.endpoint = _endpoint_event(bytes(stream))
 
         def make_client(
             headers: dict[str, str] | None = None,
@@ -358,6 +421,7 @@ class Probe:
                 timeout=httpx2.Timeout(spec.timeout),
                 auth=auth,
                 hooks=[record],
+                seen=seen,
             )
 
         if attempt.transport == "sse":
@@ -408,7 +472,11 @@ class Probe:
                         document = response.json() if response.status_code == 200 else None
                     except (httpx2.HTTPError, ValueError, _capped.AnswerTooLarge):
                         continue
-                    if isinstance(document, dict) and "authorization_servers" in document:
+                    if isinstance(document, dict) and (
+                        "authorization_servers" in document or candidate in named
+                    ):
+                        # a document at the URL the challenge names is the server's metadata,
+                        # whatever it lacks; at a well-known URL, only one that names servers
                         attempt.metadata_url, attempt.metadata = candidate, document
                         return
 

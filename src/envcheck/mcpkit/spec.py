@@ -105,6 +105,18 @@ class Attempt:
     metadata: dict[str, Any] | None = None
     #: the HTTP status each metadata URL tried answered with, when it was not 200
     metadata_refused: dict[str, int] = field(default_factory=dict)
+    #: the Content-Type of a 2xx answer that is a JSON-RPC message, when it is neither
+    #: application/json nor text/event-stream
+    mislabeled: str | None = None
+    #: whether an answer carried an ``Mcp-Session-Id``
+    session_given: bool = False
+    #: whether a POST without ``Mcp-Session-Id`` was answered 400 after a 2xx answer (a server
+    #: that requires the session it never gave)
+    sessionless_400: bool = False
+    #: the method of a JSON-RPC request whose POST was answered 202 Accepted (no answer follows)
+    accepted_request: str | None = None
+    #: the ``data`` of the SSE ``endpoint`` event, when the handshake over SSE got no answer
+    endpoint: str | None = None
 
 
 class Probing(Protocol):

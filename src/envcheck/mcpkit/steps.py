@@ -24,6 +24,24 @@ HANDSHAKE = "initialize"
 DISCOVER = "server/discover"
 
 
+def _cursor_loop(probe: Probe, cursor: str, pages: int) -> CheckFailed:
+    """A ``nextCursor`` that names a page already asked for: the listing never ends."""
+    spec = probe.spec
+    shown = redact.clean(cursor, 60)
+    text = (
+        "report it to the server's authors: its tools/list pagination loops (each nextCursor "
+        "must lead to a later page, and the last page must have none)"
+    )
+    return CheckFailed(
+        f"{spec.name}: tools/list pages loop: page {pages} gave nextCursor {shown!r} again",
+        why=f"envcheck asked for the cursor {shown!r} already, and the server answered with it "
+        "once more: by MCP's pagination, a client follows nextCursor until a page has none, so "
+        "a client listing its tools never ends (or stops at its own bound, with duplicates)",
+        fix=Fix([Manual(text, ask="the server's authors")], text=text),
+        facts={"cursor": shown, "pages": pages},
+    )
+
+
 async def tools(probe: Probe, client: Client) -> Outcome:
     import jsonschema
 
@@ -43,12 +61,16 @@ async def tools(probe: Probe, client: Client) -> Outcome:
         return skip(f"{spec.name} advertises no tools")
     tools = []
     cursor: str | None = None
+    sent: list[str] = []  # the cursors asked for, in order
     for _ in range(50):  # a paginator that never ends cannot hang the check
         page = await client.list_tools(cursor=cursor)
         tools.extend(page.tools)
         cursor = page.next_cursor
         if not cursor:
             break
+        if cursor in sent:
+            raise _cursor_loop(probe, cursor, len(sent) + 1)
+        sent.append(cursor)
     probe.tools = tools
     names = [tool.name for tool in tools]
     missing = [name for name in spec.expect_tools if name not in names]

@@ -124,7 +124,10 @@ def servers(config: EnvcheckConfig) -> tuple[list[Server], list[Check]]:
     for item in declared:
         settings = f"{item.path} (server {item.name!r})"
         if item.problem is not None:
-            problems.append(_bad_entry(item, settings, item.problem))
+            problems.append(_bad_entry(item, settings, item.problem, config))
+            continue
+        if item.undeclared_inputs:
+            problems.append(_undeclared_input(item, settings, config))
             continue
         if item.inputs:
             if item.name not in cfg.servers:  # once configured here, the prompt is not needed
@@ -139,7 +142,7 @@ def servers(config: EnvcheckConfig) -> tuple[list[Server], list[Check]]:
             if scalars:
                 problems.append(_scalar_env_entry(item, settings, config, where, first, scalars))
             else:
-                problems.append(_bad_entry(item, settings, f"{where}: {first['msg']}"))
+                problems.append(_bad_entry(item, settings, f"{where}: {first['msg']}", config))
             continue
         if _identity(table) in seen:
             continue  # the same server, already checked under another name
@@ -211,13 +214,57 @@ def _problem(name: str, summary: str, fix: Fix, why: str | None = None) -> Check
     return Check(name=name, component=COMPONENT, run=run, description="a declared MCP server")
 
 
-def _bad_entry(item: discovery.Discovered, settings: str, problem: str) -> Check:
+def _bad_entry(
+    item: discovery.Discovered, settings: str, problem: str, config: EnvcheckConfig
+) -> Check:
     text = f"fix the entry of server {item.name!r} in {item.path}"
+    steps: list[Step] = [Manual(text)]
+    if item.remote_type is not None:
+        # a program to start is a stdio server: without "type", every client takes it as one
+        text = (
+            f'remove "type": {json.dumps(item.remote_type)} from the entry of server '
+            f'{item.name!r} in {item.path} (with "command" it is a stdio server), or replace '
+            '"command" with the server\'s "url"'
+        )
+        declared = _file_declared(config, item)
+        steps = [Manual(text)]
+        if declared.editable:
+            steps = [
+                Edit(path=declared.path, format="json", key=f"{declared.key}.type", value=None)
+            ]
     return _problem(
         f"{item.check_name}.start",
         f"{settings}: {problem}",
-        Fix([Manual(text)], text=text),
+        Fix(steps, text=text),
         why=f"{discovery.CLIENTS[item.label]} cannot start a server from this entry either",
+    )
+
+
+def _undeclared_input(item: discovery.Discovered, settings: str, config: EnvcheckConfig) -> Check:
+    """A VS Code entry naming ``${input:ID}`` that no object of the file's ``inputs`` declares:
+    VS Code stops on the undefined input variable, with no prompt to show."""
+    missing = item.undeclared_inputs
+    added = [
+        {"type": "promptString", "id": input_id, "description": input_id, "password": True}
+        for input_id in missing
+    ]
+    text = (
+        f'declare {", ".join(missing)} in "inputs" of {item.path}: '
+        + ", ".join(json.dumps(a) for a in added)
+        + " (or fix the id the entry names)"
+    )
+    steps: list[Step] = [Manual(text)]
+    relative = _relative(item.path, config)
+    if relative is not None and not item.jsonc:
+        steps = [Edit(path=relative, format="json", key="inputs", value=item.file_inputs + added)]
+    refs = ", ".join(f"${{input:{i}}}" for i in missing)
+    return _problem(
+        f"{item.check_name}.start",
+        f'{settings}: refers to {refs}, which no entry of "inputs" declares',
+        Fix(steps, text=text),
+        why='VS Code resolves ${input:ID} only from an object of the file\'s "inputs" with that '
+        "id; for an id none has it reports an undefined input variable and does not start the "
+        "server (there is nothing to prompt for)",
     )
 
 
