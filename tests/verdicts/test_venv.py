@@ -770,8 +770,9 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_venv import CASES  # its rows are run there
     from tests.verdicts.test_heldout_venv2 import CASES as CASES2
     from tests.verdicts.test_heldout_venv3 import CASES as CASES3
+    from tests.verdicts.test_heldout_venv4 import CASES as CASES4
 
-    problems = SCENARIOS.mismatches(elsewhere=[*CASES, *CASES2, *CASES3])
+    problems = SCENARIOS.mismatches(elsewhere=[*CASES, *CASES2, *CASES3, *CASES4])
     assert not problems, "\n".join(problems)
 
 

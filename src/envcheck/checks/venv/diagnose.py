@@ -168,6 +168,40 @@ def copied_from(prefix: Path) -> Copied | None:
 
 #: the entries of ``bin/`` read for their ``#!`` line (a virtualenv has tens)
 _SCRIPTS_READ = 500
+_PYTHON_NAME = re.compile(r"(python|pypy)[0-9.]*[dmt]?")
+
+
+@dataclass(frozen=True)
+class ForeignScripts:
+    """Scripts of a virtualenv's ``bin/`` whose ``#!`` starts a Python outside it (written by
+    another interpreter's pip, e.g. ``python3 -m pip install --prefix .venv``)."""
+
+    interpreter: str
+    scripts: tuple[Path, ...]
+
+
+def foreign_scripts(prefix: Path) -> ForeignScripts | None:
+    """The first Python outside ``prefix`` that scripts of ``prefix/bin`` start, with those
+    scripts; ``#!/usr/bin/env python`` (whichever Python is first on PATH) and shell wrappers
+    are not counted."""
+    found: dict[str, list[Path]] = {}
+    try:
+        entries = sorted((prefix / "bin").iterdir())
+    except OSError:
+        return None
+    for entry in entries[:_SCRIPTS_READ]:
+        if entry.is_symlink() or not entry.is_file():
+            continue
+        shebang = _exec.read_shebang(entry)
+        if shebang is None or shebang.env_name is not None:
+            continue
+        interpreter = Path(shebang.interpreter)
+        if _PYTHON_NAME.fullmatch(interpreter.name) and not _inside(interpreter, prefix):
+            found.setdefault(shebang.interpreter, []).append(entry)
+    if not found:
+        return None
+    first, scripts = next(iter(found.items()))
+    return ForeignScripts(first, tuple(scripts))
 
 
 def _inside(path: Path, directory: Path) -> bool:

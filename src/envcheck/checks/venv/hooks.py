@@ -26,6 +26,7 @@ from envcheck.checks.venv import config as _config
 from envcheck.checks.venv import diagnose as _diagnose
 from envcheck.checks.venv import fixes as _fixes
 from envcheck.checks.venv import installed as _installed
+from envcheck.checks.venv import integrity as _integrity
 from envcheck.checks.venv import poetry as _poetry
 from envcheck.checks.venv import project as _project
 from envcheck.checks.venv import pythons as _pythons
@@ -38,7 +39,7 @@ from envcheck.checks.venv.packages import (
     with_groups,
 )
 from envcheck.core.config import EnvcheckConfig
-from envcheck.core.fix import Command, Edit, Manual
+from envcheck.core.fix import Command, Edit, Manual, Step
 from envcheck.core.model import (
     Check,
     CheckFailed,
@@ -315,10 +316,42 @@ def virtualenv(ctx: Context) -> Outcome:
             "environment, with its packages",
             fix=_fixes.remake(ctx, root, prefix),
         )
+    foreign = _diagnose.foreign_scripts(prefix)
+    if foreign is not None:
+        return _foreign_scripts(ctx, foreign, facts)
     hooks = _diagnose.failing_startup_hooks()
     if hooks:
         return _startup_hook_fails(ctx, hooks, facts)
     return ok(f"in a virtualenv ({manager}) at {prefix}", **facts)
+
+
+def _foreign_scripts(
+    ctx: Context, foreign: _diagnose.ForeignScripts, facts: dict[str, FactValue]
+) -> Outcome:
+    import site
+
+    sites = [Path(d) for d in site.getsitepackages()]
+    owners = sorted({o for s in foreign.scripts if (o := _integrity.owner_of(s, sites))})
+    names = [s.name for s in foreign.scripts]
+    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+    ctx.fact(**facts, foreign_interpreter=foreign.interpreter, foreign_scripts=names)
+    steps: list[Step] = [
+        Command(
+            [sys.executable, "-m", "pip", "install", "--force-reinstall", "--no-deps", owner],
+            needs=frozenset({"network"}),
+        )
+        for owner in owners
+    ]
+    if not steps:
+        steps = [Manual(f"install what wrote {shown} again with {sys.executable} -m pip")]
+    return warn(
+        f"{shown} in {foreign.scripts[0].parent} start {foreign.interpreter}, not this "
+        f"environment's Python" + (f" (installed by {', '.join(owners)})" if owners else ""),
+        why="pip writes a script's #! line for the Python that runs it: another interpreter's "
+        "pip installed into this environment (`pip install --prefix`, the pip of another "
+        "environment), and that Python does not see this environment's packages",
+        fix=_fixes.make(*steps, note="this environment's pip writes the scripts for its Python"),
+    )
 
 
 def _startup_hook_fails(

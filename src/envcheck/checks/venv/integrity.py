@@ -294,3 +294,16 @@ def _within(path: Path, directory: Path) -> bool:
         return path.resolve().is_relative_to(directory.resolve())
     except OSError:
         return False
+
+
+def owner_of(path: Path, sites: list[Path]) -> str | None:
+    """The distribution whose RECORD lists ``path`` (a script of ``bin/``, listed as
+    ``../../../bin/NAME``), among those of ``sites``."""
+    wanted = os.path.normpath(path)
+    for site in sites:
+        for n, info in enumerate(sorted(site.glob("*.dist-info"))):
+            if n >= _RECORDS_READ:
+                break
+            if any(os.path.normpath(site / p) == wanted for p in _record(info)):
+                return canonicalize_name(info.name[: -len(".dist-info")].partition("-")[0])
+    return None

@@ -8,6 +8,7 @@ so the fix says to run pytest there (``poetry run pytest``).
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import shlex
 import sys
@@ -237,6 +238,9 @@ def lock_drift(ctx: Context) -> Outcome:
     gone = [p for p in absent if p.wanted(groups) and p.path and not (root / p.path).exists()]
     if gone:
         raise _source_gone(ctx, root, gone, facts)
+    changed = [p for p in absent if p.wanted(groups) and _rebuilt(root, p)]
+    if changed:
+        raise _source_changed(ctx, root, changed, facts)
     if drift or missing:
         problems = drift + [f"{m} is locked but not installed" for m in missing]
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
@@ -289,6 +293,40 @@ def _source_gone(
             install,
         ),
         facts={**facts, "source_gone": [p.path for p in gone]},
+    )
+
+
+def _rebuilt(root: Path, locked: _project.Locked) -> bool:
+    """A locked path dependency's file whose hash is none poetry.lock records for it (a wheel
+    or archive built again under the same name): Poetry refuses to install it."""
+    where = root / locked.path
+    if not locked.path or not locked.hashes or not where.is_file():
+        return False
+    try:
+        with open(where, "rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return False
+    return f"sha256:{digest}" not in locked.hashes
+
+
+def _source_changed(
+    ctx: Context, root: Path, changed: list[_project.Locked], facts: dict[str, FactValue]
+) -> CheckFailed:
+    first = changed[0]
+    more = f" (+{len(changed) - 1} more)" if len(changed) > 1 else ""
+    return CheckFailed(
+        f"{first.name} {first.version} is locked but not installed, and the hash of "
+        f"{first.path} is not the one poetry.lock records for it{more}",
+        why=f"the file was built again under the same name after `poetry lock`; `poetry install` "
+        f"checks {Path(first.path).name} against poetry.lock's files and refuses it",
+        fix=_fixes.make(
+            _fixes.poetry(root, ctx.rootdir, "update", "--lock", *(p.name for p in changed)),
+            _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root)),
+            # a plain `poetry lock` keeps the hashes it recorded for an unchanged declaration
+            note="`poetry update --lock` records the file's new hash",
+        ),
+        facts={**facts, "source_changed": [p.path for p in changed]},
     )
 
 

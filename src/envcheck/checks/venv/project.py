@@ -49,6 +49,8 @@ class Locked:
     #: a path dependency's file or directory (``[package.source] url`` of type ``file`` or
     #: ``directory``, relative to the project), else ""
     path: str = ""
+    #: the ``hash`` of each of its ``files`` (``sha256:...``)
+    hashes: tuple[str, ...] = ()
 
     def wanted(self, groups: set[str]) -> bool | None:
         """Does ``poetry install`` put it in this environment with ``groups``? ``None``: the lock
@@ -206,7 +208,16 @@ def _to_cache(lock: Lock) -> dict[str, Any]:
     return {
         "version": lock.version,
         "packages": [
-            [p.name, p.version, list(p.groups), p.markers, p.extra_only, p.commit, p.path]
+            [
+                p.name,
+                p.version,
+                list(p.groups),
+                p.markers,
+                p.extra_only,
+                p.commit,
+                p.path,
+                list(p.hashes),
+            ]
             for p in lock.packages.values()
         ],
     }
@@ -218,8 +229,10 @@ def _from_cache(path: Path, stored: object, key: dict[str, Any]) -> Lock | None:
         return None
     packages: dict[str, Locked] = {}
     try:
-        # an entry of an older envcheck (six fields) fails to unpack: the lock is read again
-        for name, version, groups, markers, extra_only, commit, where in stored["packages"]:
+        # an entry of an older envcheck (fewer fields) fails to unpack: the lock is read again
+        for name, version, groups, markers, extra_only, commit, where, hashes in stored[
+            "packages"
+        ]:
             if not (
                 isinstance(name, str)
                 and isinstance(version, str)
@@ -230,11 +243,12 @@ def _from_cache(path: Path, stored: object, key: dict[str, Any]) -> Lock | None:
                 and isinstance(extra_only, bool)
                 and isinstance(commit, str)
                 and isinstance(where, str)
+                and isinstance(hashes, list)
+                and all(isinstance(h, str) for h in hashes)
             ):
                 return None
-            packages[name] = Locked(
-                name, version, tuple(groups), dict(markers), extra_only, commit, where
-            )
+            entry = (name, version, tuple(groups), dict(markers), extra_only, commit, where)
+            packages[name] = Locked(*entry, tuple(hashes))
         version = stored["version"]
     except (KeyError, TypeError, ValueError):
         return None
@@ -270,6 +284,10 @@ def _parse_lock(path: Path, data: bytes) -> Lock:
             commit = str(source.get("resolved_reference") or "")
         if isinstance(source, dict) and source.get("type") in ("file", "directory"):
             at = str(source.get("url") or "")
+        files = entry.get("files", ())
+        hashes = tuple(
+            str(f["hash"]) for f in files if isinstance(f, dict) and isinstance(f.get("hash"), str)
+        )
         locked = Locked(
             name,
             str(entry["version"]),
@@ -278,6 +296,7 @@ def _parse_lock(path: Path, data: bytes) -> Lock:
             bool(entry.get("optional", False)),
             commit,
             at,
+            hashes,
         )
         # one name may be locked twice, at versions for different platforms/Pythons
         # (django 5.2 where python_version < "3.13", 6.1 elsewhere): keep the one for here
