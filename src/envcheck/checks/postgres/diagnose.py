@@ -977,6 +977,9 @@ def client_side(t: Target, libpq: str) -> CheckFailed | None:
             "0640 owned by root)",
             fix=fix(chmod, text=f"chmod 600 {key}"),
         )
+    locked = _encrypted_key(t, path) if "private key file" in low else None
+    if locked is not None:
+        return locked
     for words, keyword, what in _CLIENT_SIDE:
         if words in low:
             named = f" {path}" if path else ""
@@ -1044,6 +1047,82 @@ def client_side(t: Target, libpq: str) -> CheckFailed | None:
             fix=fix(t.edit_setting("drop min_protocol_version (or set it to 3.0)")),
         )
     return None
+
+
+#: PEM headers of an encrypted private key (PKCS#8, and OpenSSL's traditional format)
+_ENCRYPTED_PEM = (b"-----BEGIN ENCRYPTED PRIVATE KEY-----", b"Proc-Type: 4,ENCRYPTED")
+
+
+def _encrypted_key(t: Target, path: str | None) -> CheckFailed | None:
+    """libpq could not load the client key, and the key file is encrypted: it opens only with
+    the passphrase in ``sslpassword`` (libpq asks no one for it)."""
+    key = path or client_certificate(t)[1]
+    try:
+        head = Path(key).read_bytes()[:4096] if key else b""
+    except OSError:
+        return None
+    if not any(marker in head for marker in _ENCRYPTED_PEM):
+        return None
+    given = bool(t.params.get("sslpassword"))
+    return CheckFailed(
+        f"the private key file {key} is encrypted, and "
+        + (
+            f"the sslpassword in {t.source} does not open it"
+            if given
+            else f"{t.source} sets no sslpassword to open it"
+        ),
+        why="libpq decrypts an encrypted client key with the connection's sslpassword and "
+        "stops before logging in when that fails",
+        fix=fix(
+            t.edit_setting(
+                "give the sslpassword keyword the key's passphrase (or point sslkey= at an "
+                "unencrypted key)"
+            )
+        ),
+    )
+
+
+def _absent_client_cert(t: Target, said: str) -> CheckFailed | None:
+    """The connection names a client certificate file that does not exist: libpq then sends no
+    certificate, without a word, and a line that needs one refuses the login."""
+    cert = t.params.get("sslcert") or os.environ.get("PGSSLCERT")
+    if not cert or os.path.exists(cert):
+        return None
+    origin = "sslcert in " + t.source if t.params.get("sslcert") else "PGSSLCERT"
+    return CheckFailed(
+        f"the client certificate file {cert} ({origin}) does not exist, so libpq sent no "
+        f"certificate, and {t.address} refused {t.login} without one",
+        why="libpq skips a client certificate file that is not there and connects without "
+        f"one{said}",
+        fix=fix(
+            t.edit_setting(
+                "set sslcert= and sslkey= to this client's certificate and key (files that exist)"
+            )
+        ),
+    )
+
+
+def _no_certificate_to_send(t: Target) -> CheckFailed | None:
+    """``sslcertmode=require`` and no client certificate file: libpq fails every connection
+    once the handshake is done, since it sent no certificate."""
+    mode = t.params.get("sslcertmode") or os.environ.get("PGSSLCERTMODE")
+    cert = client_certificate(t)[0]
+    if mode != "require" or (cert and os.path.isfile(cert)):
+        return None
+    missing = f"{cert} does not exist" if cert else "no sslcert, no ~/.postgresql/postgresql.crt"
+    return CheckFailed(
+        f"sslcertmode=require{_set_by(t, 'sslcertmode')}, and this client has no certificate "
+        f"to send ({missing})",
+        why="with sslcertmode=require libpq fails the connection unless it sent a client "
+        "certificate in the TLS handshake",
+        fix=fix(
+            t.edit_key(
+                "sslcertmode",
+                "set sslcert= and sslkey= to this client's certificate and key, or drop "
+                "sslcertmode=require",
+            )
+        ),
+    )
 
 
 def verifies(t: Target) -> bool:
@@ -1172,17 +1251,22 @@ def diagnose_login(t: Target, exc: Exception, deadline: float) -> CheckFailed:
     said_here = client_side(t, " ".join(str(exc).split()))
     if said_here is not None:
         return said_here
+    no_cert = _no_certificate_to_send(t)
+    if no_cert is not None:
+        return no_cert
     if t.sslmode in ("verify-ca", "verify-full"):
         root = _root_cert(t)
         if root != "system" and not os.path.isfile(str(root)):
             return CheckFailed(
-                f"sslmode={t.sslmode} needs the CA certificate, and there is no file {root}",
+                f"sslmode={t.sslmode} needs the CA certificate, and there is no file {root}"
+                + _set_by(t, "sslrootcert"),
                 why="libpq verifies the server's certificate against sslrootcert (default "
                 "~/.postgresql/root.crt)",
                 fix=fix(
-                    t.edit_setting(
+                    t.edit_key(
+                        "sslrootcert",
                         "set sslrootcert=/path/to/ca.pem (or sslrootcert=system "
-                        "for the machine's trust store)"
+                        "for the machine's trust store)",
                     )
                 ),
             )
@@ -1229,6 +1313,9 @@ def diagnose_login(t: Target, exc: Exception, deadline: float) -> CheckFailed:
         )
 
     if hba(chosen):
+        absent = _absent_client_cert(t, said)
+        if absent is not None:
+            return absent
         if order == ["ssl"] and plain is not None and not hba(plain) and plain.stage != BEFORE_AUTH:
             return pg_hba_refuses(t, said, ssl_helps=False, plain_only=True)
         helps: bool | None

@@ -611,6 +611,8 @@ def write(instance: str, ctx: Context) -> Outcome:
                 ).fetchone()
         except psycopg.errors.InsufficientPrivilege as exc:
             raise _schema_refused(conn, t, schema, exc) from None
+        except psycopg.errors.InvalidParameterValue as exc:
+            raise _shared_tablespace(conn, t, exc) from None
         except psycopg.errors.LockNotAvailable as exc:
             raise _blocked(conn, t, schema, exc, None if own_bound else configured) from None
         round_trip_ms = (time.monotonic() - started) * 1000
@@ -740,6 +742,33 @@ def _schema_refused(
 
 #: aclcheck_error's message (aclchk.c): "permission denied for schema app"
 _ACL_DENIED = re.compile(r"permission denied for ([a-z ]+?) (\S+)")
+
+
+#: the tablespace of the shared catalogs (its OID is fixed: GLOBALTABLESPACE_OID)
+_SHARED_TABLESPACE_OID = 1664
+
+
+def _shared_tablespace(conn: psycopg.Connection[Any], t: Target, exc: psycopg.Error) -> CheckFailed:
+    """22023 on the probe table while ``default_tablespace`` names the tablespace of the shared
+    catalogs (pg_global): no relation of a database may go there, whatever is granted."""
+    row = conn.execute(
+        "SELECT spcname FROM pg_tablespace WHERE oid = %s AND spcname = "
+        "current_setting('default_tablespace')",
+        (_SHARED_TABLESPACE_OID,),
+    ).fetchone()
+    if row is None:
+        return _diagnose.query_failed(t, exc, "the write check's CREATE TABLE")
+    name = text(row[0])
+    source = read_settings(conn, ("default_tablespace",)).get("default_tablespace", (0, ""))[1]
+    where = _diagnose.setting_place(t, source) if source else ""
+    said = str(getattr(exc.diag, "message_primary", "") or exc)
+    return CheckFailed(
+        f"the default_tablespace of {t.user} is {name} (set {where}): the tablespace of the "
+        "shared catalogs, where no table of a database may go",
+        why=f"CREATE TABLE without a tablespace goes to default_tablespace; {name} takes only "
+        f"the cluster's shared catalogs (SQLSTATE 22023); the server said: {said}",
+        fix=_diagnose.reset_setting(t, "default_tablespace", source),
+    )
 
 
 def _tablespace_refused(

@@ -488,6 +488,9 @@ def _choice_problem(merged: Mapping[str, str]) -> tuple[str, str, str] | None:
                 f"its {key}{_shown(value)} is not one of {listed}",
                 f"set {key} to one of {listed} (or drop it)",
             )
+    weak = _weak_with_system_roots(merged)
+    if weak is not None:
+        return weak
     for key in INTEGERS:
         value = merged.get(key)
         if value is not None and not _INTEGER.fullmatch(value):
@@ -510,6 +513,33 @@ def _choice_problem(merged: Mapping[str, str]) -> tuple[str, str, str] | None:
                 "address",
             )
     return None
+
+
+def _weak_with_system_roots(merged: Mapping[str, str]) -> tuple[str, str, str] | None:
+    """libpq 16+ (connectOptions2): ``sslrootcert=system`` trusts every CA of the machine, so
+    libpq refuses any sslmode but verify-full with it (it would check no host name)."""
+    mode = merged.get("sslmode")
+    if merged.get("sslrootcert") != "system" or mode in (None, "verify-full"):
+        return None
+    if mode not in CHOICES["sslmode"] or _libpq_version() < 160000:
+        return None
+    return (
+        "sslmode",
+        f"its sslmode ({mode!r}) is weaker than verify-full, and sslrootcert=system allows "
+        "only verify-full (libpq refuses the pair before connecting)",
+        "set sslmode=verify-full (or drop sslmode: with sslrootcert=system libpq defaults to "
+        "verify-full)",
+    )
+
+
+def _libpq_version() -> int:
+    """The version of the libpq psycopg uses (0: unknown)."""
+    try:
+        import psycopg
+
+        return int(psycopg.pq.version())
+    except Exception:  # noqa: B902 - no libpq: its rules are not applied
+        return 0
 
 
 def service_definition(service: str, source: str, env: Mapping[str, str]) -> dict[str, str]:

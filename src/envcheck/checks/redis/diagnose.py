@@ -529,6 +529,31 @@ def _noauth(
     )
 
 
+def _percent_decoded(t: Target, conn: Resp | None, deadline: float) -> CheckFailed | None:
+    """The URL's password holds percent-escapes that redis-py decodes before AUTH, and the
+    server accepts the password as written: AUTH with the undecoded password, on the
+    connection whose AUTH failed, tells."""
+    from urllib.parse import urlsplit
+
+    written = urlsplit(t.url).password
+    if conn is None or written is None or t.password is None or written == t.password:
+        return None
+    redact.register(written)
+    try:
+        conn.call("AUTH", *([t.username] if t.username else []), written, deadline=deadline)
+    except (ReplyError, ConnectionLost):
+        return None
+    return CheckFailed(
+        f"the password in {t.source} holds percent-escapes (%XX), which redis-py decodes "
+        f"before AUTH; {t.address} accepts the password as written, not decoded (WRONGPASS)",
+        why="Redis.from_url percent-decodes the URL's user name and password; AUTH with the "
+        "password as the URL spells it succeeds, so the password itself contains '%'",
+        fix=manual(
+            f"write each % of the password as %25 in {t.source}", ask=f"whoever sets {t.source}"
+        ),
+    )
+
+
 def _wrongpass(
     t: Target,
     exc: ReplyError | None = None,
@@ -536,6 +561,9 @@ def _wrongpass(
     deadline: float = 0.0,
     *_: object,
 ) -> CheckFailed:
+    decoded = _percent_decoded(t, conn, deadline or time.monotonic() + 2)
+    if decoded is not None:
+        return decoded
     user = t.username or "default"
     found = acl_user(t, user, deadline or time.monotonic() + 2)
     if found:

@@ -311,6 +311,9 @@ def _login(session: Session, t: Target, deadline: float) -> None:
                 f"{failed.why}",
                 fix=fix(f"{drop}; or {failed.fix or 'see the server'}", *steps),
             ) from None
+    name = _client_name(t)
+    if name is not None:
+        _set_name(conn, t, name, deadline)
     if t.db:
         try:
             conn.call("SELECT", t.db, deadline=deadline)
@@ -322,6 +325,40 @@ def _login(session: Session, t: Target, deadline: float) -> None:
                 raise sentinel(t, conn, deadline) from None
             raise no_such_db(conn, t, deadline) from None
     session.ready = True
+
+
+def _client_name(t: Target) -> str | None:
+    """The URL's ``client_name`` (redis-py names every new connection with it), or None."""
+    from urllib.parse import parse_qs, urlsplit
+
+    values = parse_qs(urlsplit(t.url).query).get("client_name")
+    return values[-1] if values else None
+
+
+def _set_name(conn: Resp, t: Target, name: str, deadline: float) -> None:
+    """CLIENT SETNAME, as redis-py sends it after AUTH for a URL with ``client_name``: an ERR
+    reply to it (not an unknown command) is the server refusing the name, and redis-py then
+    fails every connection."""
+    try:
+        conn.call("CLIENT", "SETNAME", name, deadline=deadline)
+    except ReplyError as exc:
+        if exc.kind != "ERR" or UNKNOWN_COMMAND in exc.text.lower():
+            raise explain(t, exc, conn, deadline) from None
+        raise CheckFailed(
+            f"{t.address} refuses the URL's client_name: CLIENT SETNAME was answered with "
+            f"{exc.kind}",
+            why="redis-py sends CLIENT SETNAME with ?client_name= on every new connection and "
+            "fails the connection when the server refuses the name (a name may not hold spaces, "
+            f"newlines or other special characters); the server said: {exc.text}",
+            fix=fix(
+                f"set ?client_name= in {t.source} to a name of letters, digits, '-', '_' or '.' "
+                "(no spaces), or drop the option",
+                Manual(
+                    f"set ?client_name= in {t.source} to a name without spaces, or drop it",
+                    ask=f"whoever sets {t.source}",
+                ),
+            ),
+        ) from None
 
 
 @contextmanager

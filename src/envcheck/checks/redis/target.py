@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import difflib
+import inspect
 import re
 import shlex
 import ssl
@@ -284,6 +285,9 @@ def parse_url(url: str) -> dict[str, Any]:
             "set ?protocol=2 or ?protocol=3, or drop the option",
         )
     scheme = url.split("://", 1)[0]
+    refused = _connection_refuses(scheme, found)
+    if refused is not None:
+        raise refused
     path = found.get("path")
     if scheme == "unix" and not path:
         raise UrlError("a unix:// URL needs the socket's path: unix:///run/redis/redis.sock")
@@ -299,6 +303,81 @@ def parse_url(url: str) -> dict[str, Any]:
         "db": db,
         "path_ignored": ignored,
     }
+
+
+#: the values redis-py's SSLConnection takes for ``ssl_cert_reqs`` as a string (any other
+#: raises RedisError when the connection is made)
+CERT_REQS = ("none", "optional", "required")
+#: what redis-py itself reads from a URL and never hands to the connection
+_READ_BY_POOL = frozenset({"connection_class", "username", "password", "host", "port", "path"})
+
+
+def _accepted(scheme: str) -> set[str] | None:
+    """The keywords redis-py's pool and the connection class of ``scheme`` take (their
+    ``__init__`` signatures along the class hierarchy); None without redis-py, or when one of
+    them takes any keyword."""
+    try:
+        from redis import connection as _conn
+    except ImportError:
+        return None
+    chosen = {"rediss": "SSLConnection", "unix": "UnixDomainSocketConnection"}
+    cls = getattr(_conn, chosen.get(scheme, "Connection"), None)
+    pool = getattr(_conn, "ConnectionPool", None)
+    if cls is None or pool is None:
+        return None
+    names: set[str] = set()
+    for klass in (*cls.__mro__, pool):
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        for name, param in inspect.signature(init).parameters.items():
+            if param.kind is param.VAR_POSITIONAL or name == "self":
+                continue
+            if param.kind is not param.VAR_KEYWORD:
+                names.add(name)
+    # only the end of the chain (AbstractConnection) must take no **kwargs: the others pass
+    # theirs on to it
+    last = cls.__mro__[-2].__dict__.get("__init__")
+    if last is not None and any(
+        p.kind is p.VAR_KEYWORD for p in inspect.signature(last).parameters.values()
+    ):
+        return None
+    return names
+
+
+def _connection_refuses(scheme: str, found: dict[str, Any]) -> UrlError | None:
+    """A query option redis-py reads from the URL and hands to its connection, which refuses it
+    when the first connection is made: an option the connection class does not take
+    (TypeError), or an ``ssl_cert_reqs`` it cannot map (RedisError)."""
+    accepted = _accepted(scheme)
+    for option, value in found.items():
+        if option in _READ_BY_POOL or accepted is None or option in accepted:
+            continue
+        shown = f" ({value!r})" if isinstance(value, str) and _SHOWN.fullmatch(value) else ""
+        tls_option = option.startswith("ssl") and scheme != "rediss"
+        why = (
+            f"its {option!r} option{shown} is a TLS option, and a {scheme}:// URL asks for no "
+            "TLS: redis-py hands the option to its plain connection, which refuses it"
+            if tls_option
+            else f"redis-py does not know its {option!r} option{shown}: Redis.from_url hands "
+            "every query option to the connection, which refuses one it does not take"
+        )
+        change = (
+            f"drop ?{option}= and use the rediss:// scheme (a URL asks for TLS with its scheme)"
+            if tls_option
+            else f"drop ?{option}="
+        )
+        return UrlError(why, change)
+    reqs = found.get("ssl_cert_reqs")
+    if scheme == "rediss" and isinstance(reqs, str) and reqs not in CERT_REQS:
+        shown = f" ({reqs!r})" if _SHOWN.fullmatch(reqs) else ""
+        listed = ", ".join(CERT_REQS)
+        return UrlError(
+            f"its ssl_cert_reqs option{shown} is not one of {listed}: redis-py refuses the value "
+            "when it makes the TLS connection",
+            f"set ?ssl_cert_reqs= to one of {listed} (lower case), or drop the option",
+        )
+    return None
 
 
 def target(ctx: Context, instance: str) -> Target:
@@ -396,11 +475,16 @@ def ssl_context(t: Target) -> ssl.SSLContext:
         try:
             context.load_verify_locations(cafile=tls.ca_file)
         except FileNotFoundError:
+            in_url = tls.ca_origin.startswith("ssl_ca_certs")
+            where = f"ssl_ca_certs= in {t.source}" if in_url else f"{t.section}.ca_file"
+            change = f"set {where} to the PEM file of the CA that signed the server's certificate"
             raise CheckFailed(
                 f"the CA file {tls.ca_file} does not exist",
                 why=f"{tls.ca_origin} names a file that is not there",
-                hint=f"set {t.section}.ca_file to the PEM file of the CA that signed the "
-                "server's certificate",
+                fix=Fix(
+                    [Manual(change, ask=f"whoever sets {t.source if in_url else t.section}")],
+                    text=change,
+                ),
             ) from None
         except ssl.SSLError as exc:
             raise CheckFailed(
