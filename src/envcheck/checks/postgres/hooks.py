@@ -658,8 +658,9 @@ def _no_schema(conn: psycopg.Connection[Any], t: Target) -> CheckFailed:
     reset = _diagnose.reset_setting(t, "search_path", source)
     if not any(e for e, *_ in entries):
         # an empty search_path ('' or ""): no schema is named, none can be created for it
+        shown = path or "''"  # SHOW prints nothing for search_path = ''
         return CheckFailed(
-            f"the search_path of {t.user} is empty ({path}, set {where}): the application's "
+            f"the search_path of {t.user} is empty ({shown}, set {where}): the application's "
             "tables have no schema to go to",
             why="CREATE TABLE without a schema goes to the first schema of the search_path; an "
             "empty search_path names none (3F000: no schema has been selected to create in)",

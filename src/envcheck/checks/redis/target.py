@@ -335,11 +335,11 @@ def _accepted(scheme: str) -> set[str] | None:
                 continue
             if param.kind is not param.VAR_KEYWORD:
                 names.add(name)
-    # only the end of the chain (AbstractConnection) must take no **kwargs: the others pass
-    # theirs on to it
-    last = cls.__mro__[-2].__dict__.get("__init__")
-    if last is not None and any(
-        p.kind is p.VAR_KEYWORD for p in inspect.signature(last).parameters.values()
+    # only the end of the chain (AbstractConnection, the last class that defines __init__)
+    # must take no **kwargs: the others pass theirs on to it
+    inits = [k.__dict__["__init__"] for k in cls.__mro__[:-1] if "__init__" in k.__dict__]
+    if not inits or any(
+        p.kind is p.VAR_KEYWORD for p in inspect.signature(inits[-1]).parameters.values()
     ):
         return None
     return names
