@@ -84,7 +84,16 @@ a rate limit: the key was accepted), llama-server's 501 not_supported_error ("se
 for a listed model (the fallback, not "listed but refused"), Google's CONSUMER_INVALID (shown,
 yet called "without a structured reason"; ErrorInfo.metadata.service not read, so no base_url
 fix), and on Ollama a runner killed by a signal (the log, not memory), a missing tensor (the
-log, not the upgrade) and 0xc0000139 (the log, not a reinstall).
+log, not the upgrade) and 0xc0000139 (the log, not a reinstall). After the fixes (Groq's
+error.code rate_limit_exceeded on a 413 as a limit the request alone exceeds, Mistral's
+error.type invalid_model for a listed model, HTTP 501 / not_supported_error as a request the
+server does not serve as started, Google's ErrorInfo reason CONSUMER_INVALID with the
+metadata.service that answered; on Ollama, which has no codes, Go's fixed text for SIGKILL,
+llama.cpp loader's "missing tensor" and Windows' STATUS_ENTRYPOINT_NOT_FOUND exit status): 12 of
+12, none wrong, none left to words only. Rows from this set: groq-413-tokens-per-minute-headroom
+and -smoke, mistral-400-listed-invalid-model, llamacpp-501-not-supported,
+gemini-403-consumer-invalid-other-api, ollama-generate-500-missing-tensor,
+ollama-generate-500-entrypoint-not-found, ollama-generate-500-killed.
 """
 
 from __future__ import annotations

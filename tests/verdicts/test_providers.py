@@ -378,6 +378,10 @@ register(
     "gemini-401-credentials-missing",
     listing_answers("gemini", "heldout5--gemini-401-credentials-missing"),
 )
+register(
+    "gemini-403-consumer-invalid-other-api",
+    listing_answers("gemini", "heldout6--gemini-403-consumer-invalid"),
+)
 
 
 @SCENARIOS.row("gemini-404-model")
@@ -432,6 +436,10 @@ register("xai-429-credits-headroom", listing_answers("xai", "xai--429-credits"))
 register("llamacpp-401-invalid-key", listing_answers("llamacpp", "llamacpp--401-invalid-api-key"))
 register("llamacpp-503-loading", listing_answers("llamacpp", "llamacpp--503-loading-model"))
 register(
+    "llamacpp-501-not-supported",
+    call_answers("llamacpp", "gpt-4o-mini", "heldout6--llamacpp-501-embeddings-only"),
+)
+register(
     "lmstudio-404-no-models-loaded",
     call_answers("lmstudio", "gpt-4o-mini", "lmstudio--404-no-models-loaded"),
 )
@@ -449,6 +457,10 @@ register("groq-401-invalid-key", listing_answers("groq", "groq--401-invalid-api-
 register(
     "groq-400-model-decommissioned",
     call_answers("groq", "gpt-4o-mini", "heldout3--groq-400-model-decommissioned"),
+)
+register(
+    ["groq-413-tokens-per-minute-headroom", "groq-413-tokens-per-minute-smoke"],
+    call_answers("groq", "gpt-4o-mini", "heldout6--groq-413-tokens-per-minute"),
 )
 register("together-401-invalid-key", listing_answers("together", "together--401-invalid-api-key"))
 register(
@@ -468,6 +480,10 @@ register("mistral-401-unauthorized", listing_answers("mistral", "mistral--401-un
 register(
     "mistral-401-listed-model-refused",
     call_answers("mistral", "gpt-4o-mini", "heldout--mistral-401-model-not-activated"),
+)
+register(
+    "mistral-400-listed-invalid-model",
+    call_answers("mistral", "gpt-4o-mini", "heldout6--mistral-400-invalid-model"),
 )
 register("fireworks-500-listing", listing_answers("fireworks", "fireworks--500-listing"))
 register("local-502-bad-gateway", listing_answers("local", "heldout4--nginx-502-bad-gateway"))

@@ -110,6 +110,13 @@ class RegionNotSupported(PermissionDenied):
     kind = "region not supported"
 
 
+class OtherApi(PermissionDenied):
+    """A Google API other than the one the key is for answered (``ErrorInfo.metadata.service``),
+    refusing the project the request carried (``CONSUMER_INVALID``): ``base_url`` points there."""
+
+    kind = "another API answered"
+
+
 class ModelNotFound(ProviderError):
     kind = "model not found"
 
@@ -159,6 +166,14 @@ class ContentFiltered(BadRequest):
     kind = "content filtered"
 
 
+class NotSupported(ProviderError):
+    """HTTP 501 / llama.cpp's ``not_supported_error``: the server, as it was started, does not
+    serve this kind of request (llama-server started with ``--embeddings`` serves no chat); no
+    retry helps."""
+
+    kind = "not served by this server"
+
+
 class UnexpectedAnswer(ProviderError):
     """A status no row of the verdict table covers: reported as it came, no cause guessed."""
 
@@ -168,6 +183,14 @@ class UnexpectedAnswer(ProviderError):
 class RateLimited(ProviderError):
     kind = "rate limited"
     retryable = True
+
+
+class OverRateLimit(RateLimited):
+    """A rate limit that the request alone exceeds (Groq's HTTP 413 with ``error.code =
+    rate_limit_exceeded``: its tokens, max_tokens included, are over the tier's per-minute
+    limit): the key was accepted, and waiting does not help."""
+
+    retryable = False
 
 
 class QuotaExhausted(ProviderError):
@@ -428,6 +451,16 @@ def classify(
     if quota_402:
         fix = f"add credits or raise the spending limit{f' ({billing})' if billing else where}"
         return made(QuotaExhausted, "the account is out of credit (no retry helps)", fix)
+    if status == 413 and d.code == "rate_limit_exceeded":
+        return made(
+            OverRateLimit,
+            "the request alone is over a per-minute token limit of the account's tier (HTTP "
+            "413 with error.code=rate_limit_exceeded): a limit of the account, not a body too "
+            "large for the server; the key was accepted, and waiting does not help",
+            "raise the account's tier (more tokens per minute)"
+            f"{f' ({billing})' if billing else where}, or send fewer tokens per request "
+            "(a smaller max_tokens counts too)",
+        )
     if status == 429:
         return _too_many(made, d, provider, billing or where.strip(" ()"))
     if status == 403:
@@ -453,6 +486,8 @@ def classify(
         # words last: Anthropic answers an empty balance with a plain invalid_request_error
         fix = f"buy credits{f' ({billing})' if billing else where}"
         return made(QuotaExhausted, "the organization's credit balance is too low", fix)
+    if status == 400 and d.type == "invalid_model":  # Mistral's type for a model it does not serve
+        return made(ModelNotFound, "the service does not serve the model it was asked for", None)
     if status == 400 and d.code in _MODEL_UNAVAILABLE:
         return made(ModelUnavailable, _MODEL_UNAVAILABLE[d.code], None)
     if status == 400 and d.code == "content_filter":
@@ -481,6 +516,14 @@ def classify(
             "HTTP 502 (Bad Gateway) comes from a proxy or gateway in front of the service: the "
             "server behind it did not answer it",
             "a provider-side failure; check its status page and retry later",
+        )
+    if status == 501 or d.type == "not_supported_error":
+        return made(
+            NotSupported,
+            "the server, as it was started, does not serve this kind of request (HTTP 501 Not "
+            "Implemented): not a failure of the server, and no retry helps; its answer says how "
+            "to start it",
+            f"restart the server as its answer says: {redact.clean(message, 300)}",
         )
     if status >= 500:
         return made(
@@ -580,6 +623,21 @@ def _forbidden(made: _Maker, d: Detail, api: str, where: str) -> ProviderError:
             "served",
             f"create a new key{where} and use it instead of this one",
         )
+    if "CONSUMER_INVALID" in d.reasons and d.service and d.service != GEMINI_SERVICE:
+        return made(
+            OtherApi,
+            f"the API that answered is {d.service} (ErrorInfo.metadata.service), not the Gemini "
+            "API, and it refuses the project the request carried (reason=CONSUMER_INVALID): "
+            "base_url points at it, not at the API the key is for",
+            "point base_url at the API the key is for",
+        )
+    if "CONSUMER_INVALID" in d.reasons:
+        return made(
+            PermissionDenied,
+            "the key's Google Cloud project does not exist any more, or is not one the caller "
+            "may use (reason=CONSUMER_INVALID): a key of a deleted project",
+            f"create a new key{where} (in a project that exists) and use it instead",
+        )
     if "API_KEY_SERVICE_BLOCKED" in d.reasons:
         return made(
             PermissionDenied,
@@ -643,6 +701,8 @@ def _forbidden(made: _Maker, d: Detail, api: str, where: str) -> ProviderError:
             "(Azure portal: the resource, Networking, Firewalls and virtual networks), or call "
             "from a network the rules allow",
         )
+    if d.reasons:  # a reason no row covers: shown (the fields), not explained
+        return made(PermissionDenied, None, "do what the answer says")
     return made(
         PermissionDenied,
         "HTTP 403 without a structured reason: the service refused this request, and only its "

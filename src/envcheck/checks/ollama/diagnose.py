@@ -181,10 +181,11 @@ _GPU_MEMORY = re.compile(
 #: vocabulary: unknown pre-tokenizer type: 'refact'"): a model converted for a newer llama.cpp
 #: and llama.cpp's loader finds more (or fewer) tensors in the file than its code for the
 #: architecture loads ("done_getting_tensors: wrong number of tensors; expected 724, got 723"):
-#: a model made for a newer llama.cpp (Llama 3.1's rope_freqs, deepseek-r1:70b before 0.3.1)
+#: a model made for a newer llama.cpp (Llama 3.1's rope_freqs, deepseek-r1:70b before 0.3.1),
+#: or lacks a tensor that code needs ("error loading model: missing tensor 'output_norm'")
 _TOO_NEW = re.compile(
     r"not supported by your version of Ollama|unknown pre-tokenizer type: '[^']+'"
-    r"|done_getting_tensors: wrong number of tensors"
+    r"|done_getting_tensors: wrong number of tensors|error loading model: missing tensor '[^']+'"
 )
 #: the CUDA runtime's cudaErrorUnsupportedPtxVersion (222): the runner's GPU code was compiled
 #: for a newer CUDA than the installed NVIDIA driver supports
@@ -192,6 +193,13 @@ _CUDA_DRIVER = re.compile(r"the provided PTX was compiled with an unsupported to
 #: the dynamic loader's "<file>: undefined symbol: <name>": the runner and a library it loads
 #: are of different builds (a partial upgrade, a library directory of another release)
 _UNDEFINED_SYMBOL = re.compile(r": undefined symbol: (?P<symbol>\S+)")
+#: Windows' loader, the same: the runner's exit status STATUS_ENTRYPOINT_NOT_FOUND (0xc0000139),
+#: a DLL it loads lacks a function it imports
+_ENTRYPOINT_NOT_FOUND = re.compile(r"exit status 0xc0000139\b")
+#: Go's text for a process ended by SIGKILL ("signal: killed"), which the runner cannot catch:
+#: sent by the kernel's out-of-memory killer (a container's memory limit alike), macOS under
+#: memory pressure, or a person or supervisor (kill -9)
+_KILLED = re.compile(r"process has terminated: signal: killed\b")
 LOG_COMMAND = ["journalctl", "-u", "ollama", "--no-pager", "-n", "100"]
 UPGRADE = "curl -fsSL https://ollama.com/install.sh | sh"
 
@@ -315,7 +323,12 @@ def generate_failure(
     if status == 500 and crashed and _CUDA_DRIVER.search(said):
         return _cuda_driver_failure(model, host, shown)
     if status == 500 and crashed and _UNDEFINED_SYMBOL.search(said):
-        return _broken_install(model, host, shown)
+        return _broken_install(model, host, shown, "a library it loads lacks a symbol it needs")
+    if status == 500 and crashed and _ENTRYPOINT_NOT_FOUND.search(said):
+        missing = "a DLL it loads lacks a function it imports (0xc0000139, Windows' "
+        return _broken_install(model, host, shown, missing + "STATUS_ENTRYPOINT_NOT_FOUND)")
+    if status == 500 and crashed and _KILLED.search(said):
+        return _killed(model, host, shown)
     if status == 500 and crashed:
         when = "while loading it" if _TERMINATED.search(said) else "while it ran"
         text = f"{_log_text()}: it says why the runner ended"
@@ -385,20 +398,44 @@ def _cuda_driver_failure(model: str, host: str, shown: str) -> CheckFailed:
     )
 
 
-def _broken_install(model: str, host: str, shown: str) -> CheckFailed:
+def _broken_install(model: str, host: str, shown: str, missing: str) -> CheckFailed:
     """The loader found a symbol missing: the runner and its libraries are of two releases."""
     text = (
-        f"reinstall Ollama ({UPGRADE}), which replaces the runners and their libraries together "
-        "(on Linux, remove a lib/ollama directory left by another release first); then restart "
-        f"the server; {_log_text()}"
+        f"reinstall Ollama ({UPGRADE}; on Windows, OllamaSetup.exe from ollama.com/download), "
+        "which replaces the runners and their libraries together (on Linux, remove a lib/ollama "
+        f"directory left by another release first); then restart the server; {_log_text()}"
     )
     return CheckFailed(
         f"Ollama's installation on {host} is broken: its runner cannot start ({model})",
-        why="the dynamic loader could not start the runner: a library it loads lacks a symbol "
-        "it needs (undefined symbol), so the runner and its libraries are of different builds "
-        f"(a partial upgrade, a library directory of another release); the server said: {shown}",
+        why=f"the dynamic loader could not start the runner: {missing}, so the runner and its "
+        "libraries are of different builds (a partial upgrade, a library directory of another "
+        f"release); the server said: {shown}",
         fix=Fix(
             [Command(["sh", "-c", UPGRADE], needs=frozenset({"sudo", "network"})), _log_step()],
+            text=text,
+        ),
+    )
+
+
+def _killed(model: str, host: str, shown: str) -> CheckFailed:
+    """The runner was ended by SIGKILL: as a rule the system, for memory."""
+    text = (
+        "look for the out-of-memory killer in the kernel's log: journalctl -k --no-pager | "
+        "grep -i 'out of memory' (on macOS, memory pressure in Activity Monitor); free memory "
+        f"or use a smaller model or quantization than {model}; {_log_text()}"
+    )
+    return CheckFailed(
+        f"Ollama's model runner was killed (SIGKILL) loading {model} (on {host})",
+        why="the runner process ended by SIGKILL, which it cannot catch: as a rule the system "
+        "ended it for memory (Linux's out-of-memory killer, a container's memory limit, macOS "
+        "under memory pressure), else a person or a supervisor (kill -9); the model may not "
+        f"fit this machine's memory; the server said: {shown}",
+        fix=Fix(
+            [
+                Command(["journalctl", "-k", "--no-pager", "-n", "200"], needs=frozenset({"sudo"})),
+                Manual(f"free memory, or use a smaller model or quantization than {model}"),
+                _log_step(),
+            ],
             text=text,
         ),
     )

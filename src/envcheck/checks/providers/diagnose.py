@@ -143,7 +143,7 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
     why = _answered(p, exc)
     if exc.status is None:
         return CheckFailed(_transport_summary(p, exc, summary), why=why, fix=_transport_fix(exc))
-    if isinstance(exc, llm.WrongApi):
+    if isinstance(exc, (llm.WrongApi, llm.OtherApi)):
         return CheckFailed(summary, why=why, fix=_wrong_api_fix(p, exc))
     if isinstance(exc, llm.KeyNotReceived):
         return CheckFailed(summary, why=why, fix=_compare_by_hand(p))
@@ -175,6 +175,8 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
         return _context_too_small(p, exc, summary, sent)
     if isinstance(exc, llm.RequestTooLarge):
         return _too_large(p, exc, summary, sent)
+    if isinstance(exc, llm.NotSupported):
+        return CheckFailed(summary, why=why, fix=manual(exc.hint or "do what the answer says"))
     if isinstance(exc, (llm.ServerError, llm.Overloaded, llm.ProviderTimeout)):
         return CheckFailed(summary, why=why, fix=_outage_fix(p, exc))
     return fallback(p, exc, sent)
@@ -266,24 +268,23 @@ def _key_fix(p: Provider, exc: llm.AuthenticationFailed) -> Fix:
 
 
 def _wrong_api_fix(p: Provider, exc: llm.ProviderError) -> Fix:
-    """``base_url`` points at a Google API that takes no API keys (its ``ErrorInfo`` names it):
-    the key is for another API, the Gemini API for a Gemini key."""
+    """``base_url`` points at a Google API other than the key's (its ``ErrorInfo`` names it): one
+    that takes no API keys, or one that refuses the request's project; the key is for another
+    API, the Gemini API for a Gemini key."""
     service = exc.detail.service or "the API that answered"
+    differs = "takes OAuth2 credentials (a service account, gcloud), not this API key"
+    if isinstance(exc, llm.OtherApi):
+        differs = "is another API than the one this key is for"
     if p.kind == "gemini":
         target = f"https://{llm.GEMINI_SERVICE}"
-        text = (
-            f'set base_url = "{target}" in {p.table}, the Gemini API (now {p.base_url}): '
-            f"{service} takes OAuth2 credentials (a service account, gcloud), not this API key"
-        )
+        text = f'set base_url = "{target}" in {p.table}, the Gemini API (now {p.base_url}): '
+        text += f"{service} {differs}"
         if p.base_url_variable:
-            text = f"unset {p.base_url_variable} or set it to {target}: {service} takes OAuth2 "
-            text += "credentials, not this API key"
+            text = f"unset {p.base_url_variable} or set it to {target}: {service} {differs}"
             return Fix([Manual(text)], text=text)
         return Fix([edit_step(p, "base_url", target)], text=text)
-    text = (
-        f"point {base_url_setting(p)} (now {p.base_url}) at the API the key is for: {service} "
-        "takes OAuth2 credentials, not an API key"
-    )
+    text = f"point {base_url_setting(p)} (now {p.base_url}) at the API the key is for: "
+    text += f"{service} {differs}"
     return Fix([Manual(text)], text=text)
 
 
@@ -333,11 +334,13 @@ def _deployment_fix(p: Provider) -> Fix:
 
 
 def _listed_but_refused(p: Provider, exc: llm.ProviderError, summary: str) -> CheckFailed:
-    """The listing shows the model, and calling it answers 404: not a wrong name."""
+    """The listing shows the model, and calling it answers that it does not know it (a 404, or
+    Mistral's 400 ``invalid_model``): not a wrong name."""
     fields = exc.detail.fields()
+    said = f"HTTP {exc.status}" + (f" ({fields})" if fields else "")
     why = (
         f"{p.label} lists {p.model} for this key (model passed), but refused to run it with "
-        f"HTTP 404{f' ({fields})' if fields else ''}: the key may see the model without being "
+        f"{said}: the key may see the model without being "
         "allowed to use it (access, organization verification), or it is retired, not deployed "
         "or not loaded; the answer says which"
     )
