@@ -47,8 +47,11 @@ def run(
     models: list[str],
     *,
     smoke: bool = False,
-    timeout: float = 4.0,
+    timeout: float = 15.0,
 ) -> tuple[list[dict[str, Any]], str]:
+    """The Ollama checks against ``host``. ``timeout``: every replayed answer comes at once, so
+    only a row about silence waits for it; the rest only need room on a loaded machine (a CI
+    run beside other work saw a replay answer after the 4 s this was)."""
     toml = (
         f'[tool.envcheck.ollama]\nhost = "{host}"\nmodels = {json.dumps(models)}\n'
         f"smoke = {'true' if smoke else 'false'}\ncassettes = false\ntimeout = {timeout}\n"
