@@ -12,6 +12,12 @@ appends a ``.pth`` line's directory after site-packages, so a distribution found
 is not what imports. Every id was checked against the table first. Caution on independence: the
 person who wrote these had written the third and fourth rounds' verdicts and read the project
 and lock checks' code.
+
+First run (envcheck at 2ca6b97, before any change; 2026-12-06): **2 of 4 fully right** (the two
+healthy neighbours pass), 0 partly, 2 wrong: venv-root-not-installed and
+venv-root-metadata-stale both passed every check (venv/project "pyproject.toml (pytest's
+rootdir)") while the project's own package does not import, or reports 0.1.0 for a project at
+0.2.0.
 """
 
 from __future__ import annotations
