@@ -1,0 +1,294 @@
+"""Fourth held-out round for PostgreSQL and Redis (issue 21): breakages that no row of
+docs/verdicts/postgres.md or docs/verdicts/redis.md lists, each made on a real throwaway server,
+to measure whether the verdicts hold beyond the rows they were written for.
+
+How the set was made (2026-12-06), before reading how envcheck diagnoses anything, from the
+sources of truth: libpq's conninfo keywords and their checks (fe-connect.c: a ``gssencmode`` and
+a ``channel_binding`` value it does not know, a ``hostaddr`` where nothing listens while ``host``
+names the server, ``replication=true``, which asks pg_hba.conf for a ``replication`` line),
+libpq's environment (PGCHANNELBINDING=require without SSL) and a role's attributes (NOINHERIT,
+its write privilege only through the role that owns the database); redis-py's URL (a
+``socket_timeout`` it cannot read, ``client_name`` met by an ACL rule ``-client|setname`` and by
+``rename-command CLIENT``, ``protocol=3`` met by a default user without HELLO and by a wrong
+password in HELLO's AUTH) and acl.c (``+@all -get``). Every id and its breakage was checked
+against the tables first (``grep '^| pg-'`` / ``'^| redis-'`` and their descriptions): none is a
+row (the brief's other ideas, datallowconn, lock_timeout, noeviction at maxmemory,
+replica-serve-stale-data, uncovered cluster slots, ``databases`` with an index out of range, a
+renamed HELLO, are rows already; REPLICATION-only login, session_replication_role,
+default_transaction_deferrable, temp_file_limit and row-level security stop nothing the probe
+does). The grading is round one's (``grade`` in tests/verdicts/test_heldout_servers.py): *fully
+right* when the check, status, the cause's and fix's words hold (and the fix, applied, heals
+where ``heals``), *wrong* when a forbidden word appears, a broken server passes or the plugin
+breaks, else *partly*.
+
+First run: not yet run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.verdicts import redis_servers as rs
+from tests.verdicts.pg_lab import Lab, for_one_test, lab_cluster
+from tests.verdicts.test_heldout_servers import (
+    CONNECT,
+    NOT_ACL,
+    NOT_AUTH,
+    R_AUTH,
+    R_REACH,
+    R_ROUND,
+    WRITE,
+    Expect,
+    PgCase,
+    RedisCase,
+    _acl_server,
+    held_out_postgres,
+    held_out_redis,
+    kw,
+    login_fails,
+    refuses,
+    renamed,
+    write_fails,
+)
+from tests.verdicts.test_heldout_servers2 import REACHABLE, READ, setenv, url_fails
+from tests.verdicts.test_redis import section, with_admin
+
+PgMaker = Callable[[Lab, Path], AbstractContextManager[PgCase]]
+PG: dict[str, tuple[Expect, PgMaker]] = {}
+
+
+def pg(ident: str, expect: Expect) -> Callable[[Callable[[Lab, Path], Iterator[PgCase]]], PgMaker]:
+    def register(func: Callable[[Lab, Path], Iterator[PgCase]]) -> PgMaker:
+        made = contextmanager(func)
+        PG[ident] = (expect, made)
+        return made
+
+    return register
+
+
+# -- PostgreSQL: libpq's conninfo and environment -----------------------------------------------
+
+
+@pg(
+    "pg-dsn-gssencmode-value",
+    Expect(READ, "fail", ("gssencmode", "envcheck_bogus"), ("gssencmode",), (*NOT_AUTH, "kinit")),
+)
+def _gssencmode_value(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    dsn = kw(lab, user, db, gssencmode="envcheck_bogus")
+    login_fails(dsn, "gssencmode")
+    yield PgCase(dsn)
+
+
+@pg(
+    "pg-dsn-channel-binding-value",
+    Expect(READ, "fail", ("channel_binding", "envcheck_bogus"), ("channel_binding",), NOT_AUTH),
+)
+def _channel_binding_value(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    dsn = kw(lab, user, db, channel_binding="envcheck_bogus")
+    login_fails(dsn, "channel_binding")
+    yield PgCase(dsn)
+
+
+@pg(
+    "pg-dsn-hostaddr-refused",
+    Expect(
+        REACHABLE,
+        "fail",
+        ("hostaddr", "127.0.0.2"),
+        ("hostaddr",),
+        ("systemctl start", "\\password", "pg_hba.conf"),
+    ),
+)
+def _hostaddr_refused(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    dsn = kw(lab, user, db, host="localhost", hostaddr="127.0.0.2")
+    login_fails(dsn, "refused")
+    yield PgCase(dsn)
+
+
+@pg(
+    "pg-env-channel-binding",
+    Expect(CONNECT, "fail", ("PGCHANNELBINDING",), ("PGCHANNELBINDING",), NOT_AUTH),
+)
+def _env_channel_binding(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    setenv(lab, "PGCHANNELBINDING", "require")
+    dsn = kw(lab, user, db, sslmode="disable")
+    login_fails(dsn, "channel binding")
+    yield PgCase(dsn)
+
+
+@pg(
+    "pg-28000-replication-connection",
+    Expect(CONNECT, "fail", ("replication",), ("replication=",), ("\\password", "CREATE ROLE")),
+)
+def _replication(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    dsn = kw(lab, user, db, replication="true")
+    login_fails(dsn, "replication connection")
+    yield PgCase(dsn)
+
+
+# -- PostgreSQL: the write ------------------------------------------------------------------------
+
+
+@pg(
+    "pg-42501-noinherit",
+    Expect(
+        WRITE,
+        "fail",
+        ("NOINHERIT", "{group}"),
+        ("INHERIT",),
+        ("pg_hba.conf", "CREATE ROLE"),
+        heals=True,
+    ),
+)
+def _noinherit(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    group = lab.role(password=None, attrs="NOLOGIN")
+    user = lab.role("lab_app", group, attrs="LOGIN NOINHERIT")
+    db = lab.database(group)
+    dsn = kw(lab, user, db)
+    write_fails(dsn, "42501")
+    yield PgCase(dsn, names={"group": group})
+
+
+@pytest.fixture(scope="module")
+def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    with lab_cluster(tmp_path_factory.mktemp("heldout4-pglab")) as lab:
+        yield lab
+
+
+@pytest.fixture
+def lab(
+    lab_server: Lab, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[Lab]:
+    yield from for_one_test(lab_server, pytester, monkeypatch, tmp_path)
+
+
+@pytest.mark.parametrize("ident", sorted(PG))
+def test_postgres(ident: str, lab: Lab, tmp_path: Path) -> None:
+    held_out_postgres(ident, *PG[ident], lab, tmp_path)
+
+
+# -- Redis ----------------------------------------------------------------------------------------
+
+RedisMaker = Callable[[Path], AbstractContextManager[RedisCase]]
+REDIS: dict[str, tuple[Expect, RedisMaker]] = {}
+R_ANY = f"{R_REACH}|{R_AUTH}"
+APP = f"app:{rs.APP_PASSWORD}@"
+
+
+def rd(ident: str, expect: Expect) -> Callable[[Callable[[Path], Iterator[RedisCase]]], RedisMaker]:
+    def register(func: Callable[[Path], Iterator[RedisCase]]) -> RedisMaker:
+        made = contextmanager(func)
+        REDIS[ident] = (expect, made)
+        return made
+
+    return register
+
+
+@rd(
+    "redis-url-socket-timeout-not-number",
+    Expect(
+        R_REACH, "fail", ("socket_timeout", "soon"), ("socket_timeout",), ("refused", "password")
+    ),
+)
+def _socket_timeout(tmp: Path) -> Iterator[RedisCase]:
+    with rs.running() as server:
+        url = server.url() + "?socket_timeout=soon"
+        url_fails(url, ValueError, "socket_timeout")
+        yield RedisCase(section(url))
+
+
+@rd(
+    "redis-NOPERM-client-setname",
+    Expect(R_AUTH, "fail", ("client_name", "NOPERM"), ("client_name",), ("WRONGPASS", "spaces")),
+)
+def _setname_denied(tmp: Path) -> Iterator[RedisCase]:
+    with _acl_server("+@all", "-client|setname", "~*", "&*") as server:
+        refuses(
+            server,
+            "CLIENT",
+            "SETNAME",
+            "envcheck-app",
+            says="no permissions",
+            username="app",
+            password=rs.APP_PASSWORD,
+        )
+        url = server.url(auth=APP) + "?client_name=envcheck-app"
+        url_fails(url, redis.RedisError)
+        yield RedisCase(section(url))
+
+
+@rd(
+    "redis-ERR-client-renamed-client-name",
+    Expect(R_AUTH, "fail", ("CLIENT", "renamed or disabled"), ("client_name",), NOT_ACL),
+)
+def _client_renamed(tmp: Path) -> Iterator[RedisCase]:
+    with rs.running(config=renamed("CLIENT")) as server:
+        refuses(server, "CLIENT", "SETNAME", "envcheck-app")
+        url = server.url() + "?client_name=envcheck-app"
+        url_fails(url, redis.RedisError)
+        yield RedisCase(section(url))
+
+
+@rd(
+    "redis-NOPERM-hello-default",
+    Expect(
+        R_AUTH, "fail", ("HELLO", "NOPERM"), ("protocol=3",), ("WRONGPASS", "renamed or disabled")
+    ),
+)
+def _hello_denied(tmp: Path) -> Iterator[RedisCase]:
+    with rs.running() as server:
+        with server.client() as client:
+            client.execute_command("ACL", "SETUSER", "default", "-hello")
+        refuses(server, "HELLO", "3", says="no permissions")
+        url = server.url() + "?protocol=3"
+        url_fails(url, redis.RedisError)
+        yield RedisCase(section(url))
+
+
+@rd(
+    "redis-WRONGPASS-hello",
+    Expect(
+        R_AUTH,
+        "fail",
+        ("WRONGPASS",),
+        ("password",),
+        ("renamed or disabled", "NOPERM", "protocol=3"),
+    ),
+)
+def _hello_wrongpass(tmp: Path) -> Iterator[RedisCase]:
+    with rs.running("--requirepass", rs.APP_PASSWORD) as server:
+        url = server.url(auth=":Wrong-pw-9@") + "?protocol=3"
+        url_fails(url, redis.AuthenticationError)
+        yield RedisCase(section(url))
+
+
+@rd(
+    "redis-NOPERM-GET-command",
+    Expect(
+        R_ROUND,
+        "fail",
+        ("GET", "NOPERM"),
+        ("ACL SETUSER",),
+        ("WRONGPASS", "key patterns"),
+        heals=True,
+    ),
+)
+def _get_denied(tmp: Path) -> Iterator[RedisCase]:
+    with _acl_server("+@all", "-get", "~*", "&*") as server:
+        refuses(server, "GET", "k", says="no permissions", username="app", password=rs.APP_PASSWORD)
+        yield RedisCase(section(server.url(auth=APP), with_admin(server)))
+
+
+@pytest.mark.parametrize("ident", sorted(REDIS))
+def test_redis(ident: str, pytester: pytest.Pytester, tmp_path: Path) -> None:
+    held_out_redis(ident, *REDIS[ident], pytester, tmp_path)
