@@ -18,6 +18,13 @@ healthy neighbours pass), 0 partly, 2 wrong: venv-root-not-installed and
 venv-root-metadata-stale both passed every check (venv/project "pyproject.toml (pytest's
 rootdir)") while the project's own package does not import, or reports 0.1.0 for a project at
 0.2.0.
+
+After the changes of the commit that records this: 4 of 4 fully right. The verdicts, from
+structure, on venv/project and only in the project's own environment (its ``.venv``, or its
+environment in Poetry's cache): the project's distribution missing, then whether what
+``packages`` includes imports (``importlib.util.find_spec``: FAIL when not, WARN when only the
+metadata is missing); its installed ``Version`` against pyproject.toml's literal ``version``.
+Each case is now a row of docs/verdicts/venv.md, asserted on its run.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from pathlib import Path
 import pytest
 
 from tests.throwaway import make_wheel
+from tests.verdicts import table
 from tests.verdicts import test_venv as _venv
 from tests.verdicts.test_heldout_servers import Expect
 from tests.verdicts.test_heldout_venv import Case, Cases, graded, site_packages
@@ -133,5 +141,10 @@ def older_copy_after(lab: Lab) -> Case:
 @pytest.mark.parametrize("ident", sorted(CASES))
 def test_venv(ident: str, lab: Lab) -> None:
     expect, make = CASES[ident]
-    grade_of, problems, _ = graded(expect, make(lab), lab)
+    grade_of, problems, checks = graded(expect, make(lab), lab)
     assert grade_of == "fully right", f"{grade_of}: " + "\n".join(problems)
+    # since measured, each case is a row of docs/verdicts/venv.md: the row holds for the same run
+    row = {r.id: r for r in table.rows("venv")}[ident]
+    assert not table.verdict_problems(row, checks.values()), table.verdict_problems(
+        row, checks.values()
+    )

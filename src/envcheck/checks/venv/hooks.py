@@ -19,7 +19,7 @@ from typing import Any
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 from envcheck import hookimpl
 from envcheck.checks.venv import config as _config
@@ -180,7 +180,80 @@ def project(ctx: Context) -> Outcome:
                 "poetry install",
             ),
         )
+    stale = _root_install(ctx, root, data) if ctx.section.poetry else None
+    if stale is not None:
+        ctx.fact(**facts)
+        return stale
     return ok(f"{root / 'pyproject.toml'} ({found.how})", **facts)
+
+
+def _root_install(ctx: Context, root: Path, data: dict[str, Any]) -> Outcome | None:
+    """The project itself as Poetry installs it (package-mode on: editable, with the version
+    pyproject.toml has then), judged in the project's own environment only: missing (``poetry
+    install --no-root``), or installed with another version than pyproject.toml's now."""
+    import importlib.util
+
+    poetry = data.get("tool", {}).get("poetry", {}) or {}
+    project = data.get("project", {}) or {}
+    name = project.get("name") or poetry.get("name")
+    if poetry.get("package-mode", True) is False or not isinstance(name, str) or not name:
+        return None
+    canonical = canonicalize_name(name)
+    prefix = Path(sys.prefix)
+    own = prefix == root / ".venv" or (
+        "pypoetry" in prefix.parts and prefix.name.startswith(f"{canonical}-")
+    )
+    if not own or not (root / "poetry.lock").is_file():
+        return None
+    install = _fixes.poetry(root, ctx.rootdir, "install")
+    dist = _installed.find(canonical)
+    if dist is None:
+        modules = _project.root_modules(data, canonical)
+        importable = [m for m in modules if _find_spec(importlib.util, m)]
+        why = (
+            "Poetry's package-mode is on (its default), so `poetry install` installs the project "
+            "itself, editable; an install of the dependencies only leaves it out"
+        )
+        if not importable:
+            raise CheckFailed(
+                f"the project {name} itself is not installed in {prefix}: `import "
+                f"{modules[0]}` fails here",
+                why=f"{why}, and its package is not on sys.path without it (a src layout)",
+                fix=_fixes.make(install, note="Poetry installs the project with its dependencies"),
+            )
+        return warn(
+            f"the project {name} itself is not installed in {prefix}",
+            why=f"{why}: `import {importable[0]}` works from the project's directory, but its "
+            "metadata (importlib.metadata.version, entry points, console scripts) is missing",
+            fix=_fixes.make(install, note="Poetry installs the project with its dependencies"),
+        )
+    declared = project.get("version") if "version" in project else poetry.get("version")
+    dynamic = "version" in (project.get("dynamic") or ())
+    if isinstance(declared, str) and not dynamic and not _same_version(declared, dist.version):
+        return warn(
+            f"the project {name} is installed at {dist.version}, but pyproject.toml says "
+            f"{declared}",
+            why="Poetry writes the project's metadata when it installs it (editable): its "
+            "version, entry points and console scripts stay those of that install until "
+            "`poetry install` runs again (importlib.metadata.version reports "
+            f"{dist.version})",
+            fix=_fixes.make(install),
+        )
+    return None
+
+
+def _find_spec(util: Any, module: str) -> bool:
+    try:
+        return util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _same_version(a: str, b: str) -> bool:
+    try:
+        return Version(a) == Version(b)
+    except InvalidVersion:
+        return a == b
 
 
 def _project_range(ctx: Context) -> _project.Project | None:

@@ -525,6 +525,20 @@ def missing_package(root: Path) -> str | None:
     return None if any(p.exists() for p in places) else module
 
 
+def root_modules(data: dict[str, Any], canonical: str) -> list[str]:
+    """The top-level modules Poetry installs as the project: ``packages``' ``include`` names
+    (``a/b`` is ``a``; globs and files aside), else the canonical name with underscores."""
+    poetry = data.get("tool", {}).get("poetry", {}) or {}
+    found = []
+    for entry in poetry.get("packages") or ():
+        include = entry.get("include") if isinstance(entry, dict) else None
+        if isinstance(include, str) and include and not any(c in include for c in "*?["):
+            top = include.split("/")[0].removesuffix(".py")
+            if top.isidentifier() and top not in found:
+                found.append(top)
+    return found or [canonical.replace("-", "_")]
+
+
 def declared_path(root: Path, name: str) -> tuple[str, Path] | None:
     """Where pyproject.toml says the path dependency ``name`` (canonical) is: the TOML key that
     holds it and the directory or file it names (resolved against the project)."""
