@@ -94,6 +94,13 @@ llama.cpp loader's "missing tensor" and Windows' STATUS_ENTRYPOINT_NOT_FOUND exi
 and -smoke, mistral-400-listed-invalid-model, llamacpp-501-not-supported,
 gemini-403-consumer-invalid-other-api, ollama-generate-500-missing-tensor,
 ollama-generate-500-entrypoint-not-found, ollama-generate-500-killed.
+
+The seventh set (``heldout7--*``: a model id refused by OpenRouter (no type, a numeric code),
+Perplexity (invalid_model), DeepSeek (invalid_request_error), Together (model_not_found) and a
+LiteLLM proxy; Together's dedicated endpoint that is not running; Azure's 404 "Resource not
+found" for a path it does not route; Ollama runners ending with Windows' 0xc0000005 and
+0xc0000022 and with exit status 2) was committed with its expectations after the sixth set's
+fixes and before its first run.
 """
 
 from __future__ import annotations
@@ -905,6 +912,77 @@ PROVIDERS_6 = [
 ]
 
 
+#: the seventh set: written, with their expectations, after the sixth set's fixes, committed
+#: before the first run
+PROVIDERS_7 = [
+    Case(
+        "heldout7--openrouter-400-not-valid-model-id",
+        "openrouter",
+        "smoke",
+        "smoke",
+        "fail",
+        ("is listed but refused", "claude-sonnet-4-6 is not a valid model ID"),
+        never=("set a valid key", "use a model this key can list"),
+    ),
+    Case(
+        "heldout7--perplexity-400-invalid-model",
+        "perplexity",
+        "smoke",
+        "smoke",
+        "fail",
+        ("is listed but refused", "Invalid model 'pplx-7b-chat'"),
+        never=("set a valid key", "use a model this key can list"),
+    ),
+    Case(
+        "heldout7--azure-404-resource-not-found",
+        "azure",
+        "listing",
+        "auth",
+        "fail",
+        ("Resource not found",),
+        ("base_url",),
+        never=("set a valid key", "key not received"),
+    ),
+    Case(
+        "heldout7--deepseek-400-model-not-exist",
+        "deepseek",
+        "smoke",
+        "smoke",
+        "fail",
+        ("is listed but refused", "Model Not Exist"),
+        never=("set a valid key",),
+    ),
+    Case(
+        "heldout7--together-404-model-not-found",
+        "together",
+        "smoke",
+        "smoke",
+        "fail",
+        ("is listed but refused", "Unable to access model togethercomputer/evo-1-131k-base"),
+        never=("set a valid key", "use a model this key can list"),
+    ),
+    Case(
+        "heldout7--together-400-endpoint-not-running",
+        "together",
+        "smoke",
+        "smoke",
+        "fail",
+        ("is not running",),
+        ("api.together.ai/models",),
+        never=("set a valid key", "model name", "use a model this key can list"),
+    ),
+    Case(
+        "heldout7--litellm-400-invalid-model-name",
+        "litellm",
+        "smoke",
+        "smoke",
+        "fail",
+        ("is listed but refused", "Invalid model name passed in model=Lite-GPT-12"),
+        never=("set a valid key",),
+    ),
+]
+
+
 @dataclass(frozen=True)
 class OllamaCase:
     answer: str
@@ -1093,6 +1171,34 @@ OLLAMA_6 = [
         ("ollama run", "GPU memory"),
     ),
 ]
+#: the seventh set: written, with their expectations, after the sixth set's fixes, committed
+#: before the first run
+OLLAMA_7 = [
+    OllamaCase(
+        "heldout7--ollama-500-exit-0xc0000005",
+        "llama3.2:latest",
+        "smoke",
+        ("crashed", "0xc0000005"),
+        ("journalctl -u ollama",),
+        ("ollama run",),
+    ),
+    OllamaCase(
+        "heldout7--ollama-500-exit-status-2",
+        "llama3.2:latest",
+        "smoke",
+        ("crashed", "exit status 2"),
+        ("journalctl -u ollama",),
+        ("ollama run",),
+    ),
+    OllamaCase(
+        "heldout7--ollama-500-exit-0xc0000022",
+        "llama3.2:latest",
+        "smoke",
+        ("0xc0000022", "access denied"),
+        ("journalctl -u ollama",),
+        ("ollama run", "GPU memory"),
+    ),
+]
 MODELS = {"anthropic": "claude-sonnet-4-5", "gemini": "gemini-2.5-flash"}
 #: the services of the held-out answers that the provider table does not name
 providers_table.BASES.setdefault("github", "/inference")
@@ -1261,6 +1367,18 @@ def test_sixth_held_out_ollama_answer(case: OllamaCase, pytester: pytest.Pyteste
     _run_ollama_place_case(case, pytester)
 
 
+@pytest.mark.parametrize("case", PROVIDERS_7, ids=_ids(PROVIDERS_7))
+def test_seventh_held_out_provider_answer(
+    case: Case, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _run_provider_case(case, pytester, monkeypatch)
+
+
+@pytest.mark.parametrize("case", OLLAMA_7, ids=[c.answer for c in OLLAMA_7])
+def test_seventh_held_out_ollama_answer(case: OllamaCase, pytester: pytest.Pytester) -> None:
+    _run_ollama_place_case(case, pytester)
+
+
 def _run_ollama_place_case(case: OllamaCase, pytester: pytest.Pytester) -> None:
     if case.place == "model":
         routes = {"POST /api/show": published(case.answer)}
@@ -1281,6 +1399,8 @@ def _run_ollama_place_case(case: OllamaCase, pytester: pytest.Pytester) -> None:
 
 def test_places_are_known() -> None:
     cases = PROVIDERS + PROVIDERS_2 + PROVIDERS_3 + PROVIDERS_4 + PROVIDERS_5 + PROVIDERS_6
+    cases += PROVIDERS_7
     assert {c.place for c in cases} <= set(PLACES)
     assert all(published(c.answer).status >= 400 for c in cases)
-    assert all(published(c.answer).status >= 400 for c in OLLAMA_3 + OLLAMA_4 + OLLAMA_5 + OLLAMA_6)
+    ollama = OLLAMA_3 + OLLAMA_4 + OLLAMA_5 + OLLAMA_6 + OLLAMA_7
+    assert all(published(c.answer).status >= 400 for c in ollama)
