@@ -100,7 +100,14 @@ Perplexity (invalid_model), DeepSeek (invalid_request_error), Together (model_no
 LiteLLM proxy; Together's dedicated endpoint that is not running; Azure's 404 "Resource not
 found" for a path it does not route; Ollama runners ending with Windows' 0xc0000005 and
 0xc0000022 and with exit status 2) was committed with its expectations after the sixth set's
-fixes and before its first run.
+fixes and before its first run (commit 459f185): 6 of 10 fully right (60%), 4 partly, none
+wrong. Fully right: Perplexity's invalid_model and Together's model_not_found ("listed but
+refused"), Together's dedicated_endpoint_not_running (its page offered), Azure's 404 "Resource
+not found" on the listing (base_url), Ollama's 0xc0000005 and exit status 2 (a crash, the log).
+Partly (the provider's words shown, no cause guessed, but not "listed but refused"): OpenRouter's
+"is not a valid model ID" (no type, a numeric code), DeepSeek's "Model Not Exist"
+(invalid_request_error, as every 400 of DeepSeek) and a LiteLLM proxy's "Invalid model name"
+(type "None"); and Ollama's 0xc0000022 called a crash, not access denied.
 """
 
 from __future__ import annotations
