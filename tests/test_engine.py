@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import types
 
 import pytest
 
@@ -243,3 +245,23 @@ def test_the_configured_timeout_applies_to_checks_that_set_none(pytester: pytest
     result = pytester.runpytest_subprocess("-m", "kafka")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*kafka/slow: did not finish within its 0.5 s timeout"])
+
+
+def test_a_tracer_set_for_new_threads_runs_in_the_checks_threads(pytester: pytest.Pytester) -> None:
+    """Coverage and debuggers install their tracer with ``threading.settrace``: each check's
+    thread gets it as a ``threading.Thread`` would, so a plugin's check code is measured (and a
+    breakpoint in it stops)."""
+    pytester.makeconftest(PLUGIN)
+    seen: set[str] = set()
+
+    def tracer(frame: types.FrameType, event: str, arg: object) -> None:
+        seen.add(frame.f_code.co_name)
+
+    previous = threading.gettrace()  # coverage's own, when the suite runs under it
+    threading.settrace(tracer)
+    try:
+        result = pytester.runpytest_inprocess("-m", "kafka", "-k", "good or broken")
+    finally:
+        threading.settrace(previous)
+    result.assert_outcomes(passed=1, failed=1, skipped=1, deselected=2)  # after-broken: blocked
+    assert {"good", "broken"} <= seen, sorted(seen)

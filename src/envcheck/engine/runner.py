@@ -6,9 +6,11 @@ block) that never holds the interpreter at exit. Those threads are started with
 the new thread has run, i.e. has taken the GIL, which costs ~20 ms a thread while other threads
 are busy (imports, the installed-packages scan), and the checks are started when they are. (A check
 that asks ``threading.current_thread()`` gets a ``Dummy-N`` thread object, as in any thread
-threading did not start.) One watchdog thread ends the checks that overrun their timeout; nothing
-else waits in a thread. Dependencies are handled iteratively and in linear time, so a chain of
-ten thousand checks is as good as a chain of two.
+threading did not start; a tracer or profiler set with ``threading.settrace``/``setprofile``, as
+coverage and debuggers do, is set in the check's thread as ``threading.Thread`` sets it.) One
+watchdog thread ends the checks that overrun their timeout; nothing else waits in a thread.
+Dependencies are handled iteratively and in linear time, so a chain of ten thousand checks is as
+good as a chain of two.
 
 At session end (also after ``-x``, Ctrl-C or SIGTERM) :meth:`Runner.drain` starts nothing new,
 kills the programs that checks still running wait for, cancels the async checks still running and
@@ -25,6 +27,7 @@ import inspect
 import itertools
 import os
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -291,7 +294,7 @@ class Runner:
                 return _results.make(check, Status.SKIP, "not run: the session ended first")
             self._running[id(run)] = run
         try:
-            _thread.start_new_thread(self._work, (run,))
+            start_thread(self._work, run)
         except RuntimeError as exc:  # the system refuses more threads
             run.finished.set()
             with self._lock:
@@ -448,3 +451,22 @@ class _Watchdog:
                 _, _, run = heapq.heappop(self._heap)
             if not run.settled:
                 self._expire(run)
+
+
+def start_thread(target: Callable[[Any], None], arg: Any) -> None:
+    """``target(arg)`` on a new thread, started without waiting for it to run; the tracer and
+    profiler ``threading.settrace``/``setprofile`` installed (coverage, a debugger) are set in it
+    first, as ``threading.Thread`` does for the threads it starts."""
+    trace, profile = threading.gettrace(), threading.getprofile()
+    if trace is None and profile is None:
+        _thread.start_new_thread(target, (arg,))
+    else:
+        _thread.start_new_thread(_hooked, (trace, profile, target, arg))
+
+
+def _hooked(trace: Any, profile: Any, target: Callable[[Any], None], arg: Any) -> None:
+    if trace is not None:
+        sys.settrace(trace)
+    if profile is not None:
+        sys.setprofile(profile)
+    target(arg)
