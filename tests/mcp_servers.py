@@ -8,14 +8,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from tests.servers import free_port
+from tests.servers import QuietHandler, free_port, serving
 
 HERE = Path(__file__).parent / "mcp-servers"
 #: mcp-server-time (PyPI), installed in this virtualenv by Poetry
@@ -83,30 +81,17 @@ def http_status_server(
     """An HTTP server that answers every request with ``status`` (401: wants credentials), the
     ``content_type`` and ``body`` given (a web page: ``200, "text/html"``)."""
 
-    class Handler(BaseHTTPRequestHandler):
+    headers = {"content-type": content_type, "www-authenticate": 'Bearer realm="mcp"'}
+
+    class Handler(QuietHandler):
         def _answer(self) -> None:
-            length = int(self.headers.get("content-length") or 0)
-            self.rfile.read(length)
-            self.send_response(status)
-            self.send_header("content-type", content_type)
-            self.send_header("www-authenticate", 'Bearer realm="mcp"')
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.body()
+            self.respond(status, body, headers)
 
         do_GET = do_POST = do_DELETE = _answer
 
-        def log_message(self, *args: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as port:
+        yield port
 
 
 def script(directory: Path, name: str, body: str) -> list[str]:

@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -568,18 +569,36 @@ def postgres_standby(primary: PostgresCluster) -> Iterator[PostgresCluster]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that logs nothing, with the two things test servers do."""
+
+    def body(self) -> bytes:
+        """The request's body (by its Content-Length)."""
+        return self.rfile.read(int(self.headers.get("content-length") or 0))
+
+    def respond(
+        self, status: int, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> None:
+        """``status`` with ``headers`` and ``body`` (its Content-Length added)."""
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+        return
+
+
 @contextmanager
-def http_server() -> Iterator[int]:
-    """A real HTTP server (http.server) on a free port: it waits for a full request line."""
-    import http.server
-
-    class Quiet(http.server.BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+def serving(handler: type[BaseHTTPRequestHandler], poll: float = 0.5) -> Iterator[int]:
+    """``handler`` served by a threading HTTP server on a free port of 127.0.0.1 (its threads
+    daemons, so a stream left open never holds the test up); yields the port."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": poll})
+    thread.daemon = True
     thread.start()
     try:
         yield int(server.server_address[1])
@@ -587,6 +606,13 @@ def http_server() -> Iterator[int]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+@contextmanager
+def http_server() -> Iterator[int]:
+    """A real HTTP server (http.server) on a free port: it waits for a full request line."""
+    with serving(QuietHandler, poll=0.1) as port:
+        yield port
 
 
 def namespaces_work() -> bool:

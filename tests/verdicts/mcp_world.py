@@ -5,25 +5,31 @@ applied through envcheck's step runner (:mod:`envcheck.engine.fixer`) before a r
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
+import textwrap
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
 
 from envcheck.core.config import EnvcheckConfig, Settings
 from envcheck.core.fix import Command, Edit, Step, StepResult
 from envcheck.engine import registry
 from envcheck.engine.fixer import apply_step
 from tests.mcp_servers import HERE, wait_port
-from tests.servers import free_port
+from tests.servers import QuietHandler, free_port, serving
+from tests.verdicts import table
+from tests.verdicts.test_heldout_servers import Expect, grade
 
 FAULTY = str(HERE / "faulty.py")
 SDK_SERVER = str(HERE / "sdk_server.py")
@@ -79,9 +85,9 @@ class World:
 
     def write_config(self) -> None:
         lines = ["[tool.envcheck.mcp]"] + [f"{k} = {toml(v)}" for k, v in self.mcp.items()]
-        for name, table in self.servers.items():
+        for name, entry in self.servers.items():
             lines.append(f"[tool.envcheck.mcp.servers.{json.dumps(name)}]")
-            lines += [f"{key} = {toml(value)}" for key, value in table.items()]
+            lines += [f"{key} = {toml(value)}" for key, value in entry.items()]
         (self.root / "pyproject.toml").write_text("\n".join(lines) + "\n")
 
     # -- servers -----------------------------------------------------------------------------
@@ -199,31 +205,15 @@ def answering(
     """An HTTP server on 127.0.0.1 that answers every request with ``status``, ``headers`` and
     ``body`` (what a gateway, a rate limiter or another API answers an MCP client)."""
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def _answer(self) -> None:
-            self.rfile.read(int(self.headers.get("content-length") or 0))
-            self.send_response(status)
-            self.send_header("content-type", content_type)
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.body()
+            self.respond(status, body, {"content-type": content_type, **(headers or {})})
 
         do_GET = do_POST = do_DELETE = _answer
 
-        def log_message(self, *args: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serving(Handler) as port:
+        yield port
 
 
 @contextmanager
@@ -233,9 +223,9 @@ def flooding(content_type: str, size: int | None) -> Iterator[tuple[int, list[in
     bytes it sent, per answer."""
     sent: list[int] = []
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def _answer(self) -> None:
-            self.rfile.read(int(self.headers.get("content-length") or 0))
+            self.body()
             self.send_response(200)
             self.send_header("content-type", content_type)
             if size is not None:
@@ -252,16 +242,212 @@ def flooding(content_type: str, size: int | None) -> Iterator[tuple[int, list[in
 
         do_GET = do_POST = do_DELETE = _answer
 
-        def log_message(self, *args: object) -> None:
-            return
+    with serving(Handler) as port:
+        yield port, sent
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+
+# -- the held-out rounds (tests/verdicts/test_heldout_mcp*.py) ---------------------------------
+#: the held-out rounds' stdio server: newline-delimited JSON-RPC; MODE (argv[1]) bends one thing
+#: of the protocol ("plain": none)
+STDIO_SERVER = textwrap.dedent("""
+    import json, sys
+
+    MODE = sys.argv[1]
+    TOOLS = [{"name": "echo", "inputSchema": {"type": "object", "properties": {}}}]
+
+
+    def send(message):
+        if MODE == "batch":
+            message = [message]
+        if MODE == "jsonrpc-1.0":
+            message = dict(message, jsonrpc="1.0")
+        if MODE == "multiline":
+            text = json.dumps(message, indent=2) + "\\n"
+        elif MODE == "crlf":
+            text = json.dumps(message) + "\\r\\n"
+        else:
+            text = json.dumps(message) + "\\n"
+        data = text.encode("utf-16" if MODE == "utf-16" else "utf-8")
+        out = sys.stderr if MODE == "stderr-replies" else sys.stdout
+        out.buffer.write(data)
+        out.buffer.flush()
+
+
+    def initialize(ident, params):
+        version = params.get("protocolVersion")
+        if MODE == "old-version":
+            version = "2024-11-05"
+        if MODE == "unsupported-version":
+            data = {"supported": ["2024-10-07"], "requested": version}
+            error = {"code": -32602, "message": "Unsupported protocol version", "data": data}
+            return send({"jsonrpc": "2.0", "id": ident, "error": error})
+        if MODE == "log-first":
+            log = {"level": "info", "logger": "heldout", "data": "starting up"}
+            send({"jsonrpc": "2.0", "method": "notifications/message", "params": log})
+        result = {
+            "protocolVersion": version,
+            "capabilities": {"tools": {}, "logging": {}},
+            "serverInfo": {"name": "heldout", "version": "1.0"},
+        }
+        if MODE == "no-capabilities":
+            del result["capabilities"]
+        if MODE == "no-serverinfo":
+            del result["serverInfo"]
+        send({"jsonrpc": "2.0", "id": ident, "result": result})
+
+
+    for line in sys.stdin:
+        message = json.loads(line)
+        if "id" not in message or "method" not in message:
+            continue
+        ident, method = message["id"], message["method"]
+        params = message.get("params") or {}
+        if method == "initialize":
+            initialize(ident, params)
+        elif method == "ping":
+            send({"jsonrpc": "2.0", "id": ident, "result": {}})
+        elif method == "tools/list":
+            result = {"tools": TOOLS}
+            if MODE == "cursor-loop":
+                result["nextCursor"] = "page-2"  # every page, the second included
+            send({"jsonrpc": "2.0", "id": ident, "result": result})
+        elif method == "tools/call":
+            content = [{"type": "text", "text": "ok"}]
+            send({"jsonrpc": "2.0", "id": ident, "result": {"content": content}})
+        else:
+            error = {"code": -32601, "message": "Method not found"}
+            send({"jsonrpc": "2.0", "id": ident, "error": error})
+    """)
+
+
+def stdio_script(root: Path) -> str:
+    path = root / "heldout_server.py"
+    path.write_text(STDIO_SERVER)
+    return str(path)
+
+
+def jsonrpc_reply(message: dict[str, Any]) -> dict[str, Any]:
+    """A healthy MCP server's answer to the JSON-RPC request ``message`` (one tool)."""
+    method, params = message["method"], message.get("params") or {}
+    reply: dict[str, Any] = {"jsonrpc": "2.0", "id": message["id"]}
+    if method == "initialize":
+        reply["result"] = {
+            "protocolVersion": params.get("protocolVersion"),
+            "capabilities": {"tools": {}},
+            "serverInfo": {"name": "heldout-http", "version": "1.0"},
+        }
+    elif method == "tools/list":
+        reply["result"] = {"tools": [{"name": "echo", "inputSchema": {"type": "object"}}]}
+    elif method == "ping":
+        reply["result"] = {}
+    elif method == "tools/call":
+        reply["result"] = {"content": [{"type": "text", "text": "ok"}]}
+    else:
+        reply["error"] = {"code": -32601, "message": "Method not found"}
+    return reply
+
+
+@pytest.fixture(autouse=True)
+def no_real_client_configs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Claude Desktop's config is looked up under HOME: never read the real one (autouse in
+    each module that imports it)."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+
+
+async def sdk_stdio(command: str, args: list[str]) -> str:
+    parameters = StdioServerParameters(command=command, args=args)
+    async with stdio_client(parameters) as (read, write):
+        async with ClientSession(read, write, 5.0) as session:
+            await session.initialize()
+            await session.list_tools()
+    return "works"
+
+
+async def sdk_http(url: str) -> str:
+    async with streamable_http_client(url) as streams:
+        read, write = streams[0], streams[1]
+        async with ClientSession(read, write, 5.0) as session:
+            await session.initialize()
+            await session.list_tools()
+    return "works"
+
+
+def sdk_outcome(attempt: Callable[[], Any]) -> str:
+    """What the official SDK's client makes of the server: "works", or how it failed."""
+
+    async def bounded() -> str:
+        result: str = await asyncio.wait_for(attempt(), 15)
+        return result
+
     try:
-        yield int(server.server_address[1]), sent
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+        return asyncio.run(bounded())
+    except BaseException as exc:  # noqa: B902 - an ExceptionGroup, a timeout, a McpError
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        return f"fails: {type(exc).__name__}: {exc}"
+
+
+def proven(outcome: str, breaks: bool) -> None:
+    """The SDK's client failed on a breakage, or worked on a healthy neighbour."""
+    assert outcome.startswith("fails") if breaks else outcome == "works", outcome
+
+
+def stdio_case(w: World, name: str, mode: str, *, breaks: bool = True) -> str:
+    """The held-out stdio server in ``mode``, proven with the SDK, as ``name``."""
+    script = stdio_script(w.root)
+    proven(sdk_outcome(lambda: sdk_stdio(sys.executable, [script, mode])), breaks)
+    w.server(name, command=sys.executable, args=[script, mode], timeout=5.0)
+    return name
+
+
+def http_case(w: World, url: str, name: str, *, breaks: bool = True) -> str:
+    """The streamable HTTP server at ``url``, proven with the SDK, as ``name``."""
+    proven(sdk_outcome(lambda: sdk_http(url)), breaks)
+    w.server(name, url=url, transport="http")
+    return name
+
+
+@dataclass
+class Case:
+    expect: Expect
+    #: makes the project in the world (and its servers, on ``stack``), proves the breakage is
+    #: real, and returns the server's name in the check ids
+    make: Callable[[World, ExitStack], str]
+
+
+class Cases(dict[str, Case]):
+    """A round's cases by name, registered with the decorator :meth:`case`."""
+
+    def case(
+        self, name: str, expect: Expect
+    ) -> Callable[[Callable[[World, ExitStack], str]], None]:
+        def register(make: Callable[[World, ExitStack], str]) -> None:
+            self[name] = Case(expect, make)
+
+        return register
+
+
+def run_case(pytester: pytest.Pytester, case: Case, name: str) -> None:
+    """One envcheck run of the case, graded; then the row of docs/verdicts/mcp.md named after
+    it holds for the same run."""
+    with ExitStack() as stack:
+        w = World(pytester, stack)
+        server = case.make(w, stack)
+        checks = list(w.run().values())
+    verdict = grade(case.expect, checks)
+    if case.expect.status == "pass":
+        # a server that is not broken: every check of it passes (or is not run)
+        mine = [c for c in checks if c["id"].startswith(f"mcp/{server}.")]
+        assert mine, sorted(c["id"] for c in checks)
+        failing = [
+            f"{c['id']} {c['status']}: {c['summary']}"
+            for c in mine
+            if c["status"] not in ("pass", "skip")
+        ]
+        if failing:
+            verdict.grade, verdict.problems = "wrong", failing
+    assert verdict.grade == "fully right", f"{verdict.grade}: " + "\n".join(verdict.problems)
+    row = {r.id: r for r in table.rows("mcp")}[name]
+    problems = table.verdict_problems(row, checks)
+    assert not problems, problems

@@ -58,148 +58,32 @@ right, 3 partly, 4 wrong; after, 13 of 13.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
-import textwrap
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from typing import Any
 
 import pytest
-from mcp import ClientSession, StdioServerParameters
-from mcp.client.stdio import stdio_client
-from mcp.client.streamable_http import streamable_http_client
+from mcp import StdioServerParameters
 from pydantic import ValidationError
 
-from tests.verdicts import table
-from tests.verdicts.mcp_world import World, answering
-from tests.verdicts.test_heldout_servers import Expect, grade
-
-
-@pytest.fixture(autouse=True)
-def _no_real_client_configs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Claude Desktop's config is looked up under HOME: never read the real one."""
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
-
-
-# -- a stdio server with one oddity ----------------------------------------------------------------
-#: newline-delimited JSON-RPC over stdio; MODE (argv[1]) bends one thing of the protocol
-STDIO_SERVER = textwrap.dedent("""
-    import json, sys
-
-    MODE = sys.argv[1]
-    TOOLS = [{"name": "echo", "inputSchema": {"type": "object", "properties": {}}}]
-
-
-    def send(message):
-        if MODE == "batch":
-            message = [message]
-        if MODE == "jsonrpc-1.0":
-            message = dict(message, jsonrpc="1.0")
-        if MODE == "multiline":
-            text = json.dumps(message, indent=2) + "\\n"
-        elif MODE == "crlf":
-            text = json.dumps(message) + "\\r\\n"
-        else:
-            text = json.dumps(message) + "\\n"
-        data = text.encode("utf-16" if MODE == "utf-16" else "utf-8")
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-
-
-    for line in sys.stdin:
-        message = json.loads(line)
-        if "id" not in message or "method" not in message:
-            continue
-        ident, method = message["id"], message["method"]
-        params = message.get("params") or {}
-        if method == "initialize":
-            result = {
-                "protocolVersion": params.get("protocolVersion"),
-                "capabilities": {"tools": {}},
-                "serverInfo": {"name": "heldout", "version": "1.0"},
-            }
-            if MODE == "no-capabilities":
-                del result["capabilities"]
-            if MODE == "no-serverinfo":
-                del result["serverInfo"]
-            send({"jsonrpc": "2.0", "id": ident, "result": result})
-        elif method == "ping":
-            send({"jsonrpc": "2.0", "id": ident, "result": {}})
-        elif method == "tools/list":
-            send({"jsonrpc": "2.0", "id": ident, "result": {"tools": TOOLS}})
-        elif method == "tools/call":
-            content = [{"type": "text", "text": "ok"}]
-            send({"jsonrpc": "2.0", "id": ident, "result": {"content": content}})
-        else:
-            error = {"code": -32601, "message": "Method not found"}
-            send({"jsonrpc": "2.0", "id": ident, "error": error})
-    """)
-
-
-def stdio_script(root: Path) -> str:
-    path = root / "heldout_server.py"
-    path.write_text(STDIO_SERVER)
-    return str(path)
-
-
-async def _sdk_stdio(command: str, args: list[str]) -> str:
-    parameters = StdioServerParameters(command=command, args=args)
-    async with stdio_client(parameters) as (read, write):
-        async with ClientSession(read, write, 5.0) as session:
-            await session.initialize()
-            await session.list_tools()
-    return "works"
-
-
-async def _sdk_http(url: str) -> str:
-    async with streamable_http_client(url) as streams:
-        read, write = streams[0], streams[1]
-        async with ClientSession(read, write, 5.0) as session:
-            await session.initialize()
-            await session.list_tools()
-    return "works"
-
-
-def sdk_outcome(attempt: Callable[[], Any]) -> str:
-    """What the official SDK's client makes of the server: "works", or how it failed."""
-
-    async def bounded() -> str:
-        result: str = await asyncio.wait_for(attempt(), 15)
-        return result
-
-    try:
-        return asyncio.run(bounded())
-    except BaseException as exc:  # noqa: B902 - an ExceptionGroup, a timeout, a McpError
-        if isinstance(exc, KeyboardInterrupt):
-            raise
-        return f"fails: {type(exc).__name__}: {exc}"
+from tests.servers import QuietHandler, serving
+from tests.verdicts.mcp_world import (  # noqa: F401 - the fixture is autouse here
+    Cases,
+    World,
+    answering,
+    http_case,
+    jsonrpc_reply,
+    no_real_client_configs,
+    run_case,
+    stdio_case,
+    stdio_script,
+)
+from tests.verdicts.test_heldout_servers import Expect
 
 
 # -- raw streamable HTTP servers -------------------------------------------------------------------
-def _jsonrpc_result(method: str, params: dict[str, Any]) -> dict[str, Any] | None:
-    if method == "initialize":
-        return {
-            "protocolVersion": params.get("protocolVersion"),
-            "capabilities": {"tools": {}},
-            "serverInfo": {"name": "heldout-http", "version": "1.0"},
-        }
-    if method == "tools/list":
-        return {"tools": [{"name": "echo", "inputSchema": {"type": "object"}}]}
-    if method == "ping":
-        return {}
-    if method == "tools/call":
-        return {"content": [{"type": "text", "text": "ok"}]}
-    return None
-
-
 @contextmanager
 def streamable(mode: str) -> Iterator[int]:
     """A streamable HTTP MCP server answering in ``application/json``. ``mode``: ``"no-get"``
@@ -208,86 +92,36 @@ def streamable(mode: str) -> Iterator[int]:
     it: the session is unknown, as behind a load balancer without sticky sessions)."""
     session = "b7d0c1a2e3f4"
 
-    class Handler(BaseHTTPRequestHandler):
-        def _plain(self, status: int, headers: dict[str, str] | None = None) -> None:
-            self.send_response(status)
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.send_header("content-length", "0")
-            self.end_headers()
-
+    class Handler(QuietHandler):
         def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
             if mode == "session-lost" and self.headers.get("mcp-session-id"):
-                self._plain(404)
+                self.respond(404)
                 return
-            self._plain(405, {"allow": "POST"})
+            self.respond(405, headers={"allow": "POST"})
 
         def do_DELETE(self) -> None:  # noqa: N802
-            self._plain(405, {"allow": "POST"})
+            self.respond(405, headers={"allow": "POST"})
 
         def do_POST(self) -> None:  # noqa: N802
-            message = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)))
+            message = json.loads(self.body())
             if mode == "session-lost" and self.headers.get("mcp-session-id"):
-                self._plain(404)
+                self.respond(404)
                 return
             if "id" not in message:
-                self._plain(202)
+                self.respond(202)
                 return
-            result = _jsonrpc_result(message["method"], message.get("params") or {})
-            reply: dict[str, Any] = {"jsonrpc": "2.0", "id": message["id"]}
-            if result is None:
-                reply["error"] = {"code": -32601, "message": "Method not found"}
-            else:
-                reply["result"] = result
-            body = json.dumps(reply).encode()
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
+            headers = {"content-type": "application/json"}
             if mode == "session-lost" and message["method"] == "initialize":
-                self.send_header("mcp-session-id", session)
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+                headers["mcp-session-id"] = session
+            self.respond(200, json.dumps(jsonrpc_reply(message)).encode(), headers)
 
-        def log_message(self, *args: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serving(Handler) as port:
+        yield port
 
 
 # -- the cases -------------------------------------------------------------------------------------
-@dataclass
-class Case:
-    expect: Expect
-    #: makes the project in the world (and its servers, on ``stack``), proves the breakage is
-    #: real, and returns the server's name in the check ids
-    make: Callable[[World, ExitStack], str]
-
-
-CASES: dict[str, Case] = {}
-
-
-def case(name: str, expect: Expect) -> Callable[[Callable[[World, ExitStack], str]], None]:
-    def register(make: Callable[[World, ExitStack], str]) -> None:
-        CASES[name] = Case(expect, make)
-
-    return register
-
-
-def stdio_case(w: World, name: str, mode: str, *, breaks: bool = True) -> str:
-    script = stdio_script(w.root)
-    outcome = sdk_outcome(lambda: _sdk_stdio(sys.executable, [script, mode]))
-    assert outcome.startswith("fails") if breaks else outcome == "works", outcome
-    w.server(name, command=sys.executable, args=[script, mode], timeout=5.0)
-    return name
+CASES = Cases()
+case = CASES.case
 
 
 @case(
@@ -434,11 +268,7 @@ def _env_number(w: World, stack: ExitStack) -> str:
 @case("http-405-get", Expect("mcp/noget.tools", "pass"))
 def _no_get(w: World, stack: ExitStack) -> str:
     port = stack.enter_context(streamable("no-get"))
-    url = f"http://127.0.0.1:{port}/mcp"
-    outcome = sdk_outcome(lambda: _sdk_http(url))
-    assert outcome == "works", outcome
-    w.server("noget", url=url, transport="http")
-    return "noget"
+    return http_case(w, f"http://127.0.0.1:{port}/mcp", "noget", breaks=False)
 
 
 @case(
@@ -452,11 +282,7 @@ def _no_get(w: World, stack: ExitStack) -> str:
 )
 def _session_lost(w: World, stack: ExitStack) -> str:
     port = stack.enter_context(streamable("session-lost"))
-    url = f"http://127.0.0.1:{port}/mcp"
-    outcome = sdk_outcome(lambda: _sdk_http(url))
-    assert outcome.startswith("fails"), outcome
-    w.server("lost", url=url, transport="http")
-    return "lost"
+    return http_case(w, f"http://127.0.0.1:{port}/mcp", "lost")
 
 
 @case(
@@ -474,31 +300,9 @@ def _metadata_404(w: World, stack: ExitStack) -> str:
     metadata = f"http://127.0.0.1:{missing}/.well-known/oauth-protected-resource/mcp"
     challenge = f'Bearer resource_metadata="{metadata}"'
     port = stack.enter_context(answering(401, {"www-authenticate": challenge}))
-    url = f"http://127.0.0.1:{port}/mcp"
-    outcome = sdk_outcome(lambda: _sdk_http(url))
-    assert outcome.startswith("fails"), outcome
-    w.server("meta404", url=url, transport="http")
-    return "meta404"
+    return http_case(w, f"http://127.0.0.1:{port}/mcp", "meta404")
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_heldout(pytester: pytest.Pytester, name: str) -> None:
-    with ExitStack() as stack:
-        w = World(pytester, stack)
-        server = CASES[name].make(w, stack)
-        checks = list(w.run().values())
-    expect = CASES[name].expect
-    verdict = grade(expect, checks)
-    if expect.status == "pass":
-        # a server that is not broken: every check of it passes (or is not run)
-        mine = [c for c in checks if c["id"].startswith(f"mcp/{server}.")]
-        assert mine, sorted(c["id"] for c in checks)
-        failing = [f"{c['id']} {c['status']}: {c['summary']}" for c in mine]
-        failing = [f for c, f in zip(mine, failing) if c["status"] not in ("pass", "skip")]
-        if failing:
-            verdict.grade, verdict.problems = "wrong", failing
-    assert verdict.grade == "fully right", f"{verdict.grade}: " + "\n".join(verdict.problems)
-    # since measured, each case is a row of docs/verdicts/mcp.md: the row holds for the same run
-    row = {r.id: r for r in table.rows("mcp")}[name]
-    problems = table.verdict_problems(row, checks)
-    assert not problems, problems
+    run_case(pytester, CASES[name], name)

@@ -88,14 +88,10 @@ from __future__ import annotations
 
 import json
 import sys
-import textwrap
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -103,78 +99,20 @@ from mcp import ClientSession, StdioServerParameters, types
 from mcp.client.sse import sse_client
 from mcp.client.stdio import stdio_client
 
-from tests.verdicts import table
-from tests.verdicts.mcp_world import World
-from tests.verdicts.test_heldout_mcp import _sdk_http, _sdk_stdio, sdk_outcome
-from tests.verdicts.test_heldout_servers import Expect, grade
-
-
-@pytest.fixture(autouse=True)
-def _no_real_client_configs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Claude Desktop's config is looked up under HOME: never read the real one."""
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
-
-
-# -- a stdio server with one oddity ----------------------------------------------------------------
-#: newline-delimited JSON-RPC over stdio; MODE (argv[1]) bends one thing of the protocol
-STDIO_SERVER = textwrap.dedent("""
-    import json, sys
-
-    MODE = sys.argv[1]
-    TOOLS = [{"name": "echo", "inputSchema": {"type": "object", "properties": {}}}]
-
-
-    def send(message):
-        out = sys.stderr if MODE == "stderr-replies" else sys.stdout
-        out.write(json.dumps(message) + "\\n")
-        out.flush()
-
-
-    for line in sys.stdin:
-        message = json.loads(line)
-        if "id" not in message or "method" not in message:
-            continue
-        ident, method = message["id"], message["method"]
-        params = message.get("params") or {}
-        if method == "initialize":
-            version = params.get("protocolVersion")
-            if MODE == "old-version":
-                version = "2024-11-05"
-            if MODE == "unsupported-version":
-                data = {"supported": ["2024-10-07"], "requested": version}
-                error = {"code": -32602, "message": "Unsupported protocol version", "data": data}
-                send({"jsonrpc": "2.0", "id": ident, "error": error})
-                continue
-            if MODE == "log-first":
-                log = {"level": "info", "logger": "heldout", "data": "starting up"}
-                send({"jsonrpc": "2.0", "method": "notifications/message", "params": log})
-            result = {
-                "protocolVersion": version,
-                "capabilities": {"tools": {}, "logging": {}},
-                "serverInfo": {"name": "heldout2", "version": "1.0"},
-            }
-            send({"jsonrpc": "2.0", "id": ident, "result": result})
-        elif method == "ping":
-            send({"jsonrpc": "2.0", "id": ident, "result": {}})
-        elif method == "tools/list":
-            result = {"tools": TOOLS}
-            if MODE == "cursor-loop":
-                result["nextCursor"] = "page-2"  # every page, the second included
-            send({"jsonrpc": "2.0", "id": ident, "result": result})
-        elif method == "tools/call":
-            content = [{"type": "text", "text": "ok"}]
-            send({"jsonrpc": "2.0", "id": ident, "result": {"content": content}})
-        else:
-            error = {"code": -32601, "message": "Method not found"}
-            send({"jsonrpc": "2.0", "id": ident, "error": error})
-    """)
-
-
-def stdio_script(root: Path) -> str:
-    path = root / "heldout2_server.py"
-    path.write_text(STDIO_SERVER)
-    return str(path)
+from tests.servers import QuietHandler, serving
+from tests.verdicts.mcp_world import (  # noqa: F401 - the fixture is autouse here
+    Cases,
+    World,
+    http_case,
+    jsonrpc_reply,
+    no_real_client_configs,
+    proven,
+    run_case,
+    sdk_outcome,
+    stdio_case,
+    stdio_script,
+)
+from tests.verdicts.test_heldout_servers import Expect
 
 
 async def _sdk_pages(command: str, args: list[str]) -> str:
@@ -203,24 +141,6 @@ async def _sdk_sse(url: str) -> str:
 
 
 # -- raw HTTP servers ------------------------------------------------------------------------------
-def _reply(message: dict[str, Any]) -> dict[str, Any]:
-    method, params = message["method"], message.get("params") or {}
-    reply: dict[str, Any] = {"jsonrpc": "2.0", "id": message["id"]}
-    if method == "initialize":
-        reply["result"] = {
-            "protocolVersion": params.get("protocolVersion"),
-            "capabilities": {"tools": {}},
-            "serverInfo": {"name": "heldout2-http", "version": "1.0"},
-        }
-    elif method == "tools/list":
-        reply["result"] = {"tools": [{"name": "echo", "inputSchema": {"type": "object"}}]}
-    elif method == "ping":
-        reply["result"] = {}
-    else:
-        reply["error"] = {"code": -32601, "message": "Method not found"}
-    return reply
-
-
 @contextmanager
 def streamable(mode: str) -> Iterator[int]:
     """A streamable HTTP MCP server (405 to GET and DELETE) with one oddity, ``mode``:
@@ -229,16 +149,10 @@ def streamable(mode: str) -> Iterator[int]:
     ``"session-required"`` (requires a session, but the ``initialize`` answer carries no
     ``Mcp-Session-Id``, as when a proxy drops the header: every later POST gets 400)."""
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def _send(self, status: int, body: bytes = b"", kind: str = "application/json") -> None:
-            self.send_response(status)
-            if status == 405:
-                self.send_header("allow", "POST")
-            if body:
-                self.send_header("content-type", kind)
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            headers = {"allow": "POST"} if status == 405 else {}
+            self.respond(status, body, {**headers, "content-type": kind} if body else headers)
 
         def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
             self._send(405)
@@ -246,7 +160,7 @@ def streamable(mode: str) -> Iterator[int]:
         do_DELETE = do_GET
 
         def do_POST(self) -> None:  # noqa: N802
-            message = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)))
+            message = json.loads(self.body())
             if mode == "accepted":
                 self._send(202)
                 return
@@ -260,27 +174,10 @@ def streamable(mode: str) -> Iterator[int]:
                 self._send(202)
                 return
             kind = "text/plain" if mode == "text-plain" else "application/json"
-            self._send(200, json.dumps(_reply(message)).encode(), kind)
-
-        def log_message(self, *args: object) -> None:
-            return
+            self._send(200, json.dumps(jsonrpc_reply(message)).encode(), kind)
 
     with serving(Handler) as port:
         yield port
-
-
-@contextmanager
-def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 @contextmanager
@@ -289,7 +186,7 @@ def sse_elsewhere(endpoint: str) -> Iterator[int]:
     the stream then stays open (comments every half second) until the client leaves."""
     stop = threading.Event()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:  # noqa: N802
             self.send_response(200)
             self.send_header("content-type", "text/event-stream")
@@ -305,13 +202,8 @@ def sse_elsewhere(endpoint: str) -> Iterator[int]:
                 return
 
         def do_POST(self) -> None:  # noqa: N802
-            self.rfile.read(int(self.headers.get("content-length") or 0))
-            self.send_response(404)
-            self.send_header("content-length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            return
+            self.body()
+            self.respond(404)
 
     with serving(Handler) as port:
         try:
@@ -328,71 +220,36 @@ def protected(metadata: dict[str, Any]) -> Iterator[str]:
     endpoint's URL. Yields that URL."""
     well_known = "/.well-known/oauth-protected-resource/mcp"
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def _answer(self) -> None:
-            self.rfile.read(int(self.headers.get("content-length") or 0))
+            self.body()
             origin = f"http://{self.headers.get('host')}"
+            headers = {"content-type": "application/json"}
             if self.path == well_known:
-                status, challenge = 200, None
+                status = 200
                 document = {
                     k: (v.format(url=f"{origin}/mcp") if isinstance(v, str) else v)
                     for k, v in metadata.items()
                 }
             else:
                 status, document = 401, {"error": "unauthorized"}
-                challenge = f'Bearer resource_metadata="{origin}{well_known}"'
-            body = json.dumps(document).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            if challenge:
-                self.send_header("www-authenticate", challenge)
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+                headers["www-authenticate"] = f'Bearer resource_metadata="{origin}{well_known}"'
+            self.respond(status, json.dumps(document).encode(), headers)
 
         do_GET = do_POST = do_DELETE = _answer
-
-        def log_message(self, *args: object) -> None:
-            return
 
     with serving(Handler) as port:
         yield f"http://127.0.0.1:{port}/mcp"
 
 
 # -- the cases -------------------------------------------------------------------------------------
-@dataclass
-class Case:
-    expect: Expect
-    #: makes the project in the world (and its servers, on ``stack``), proves the breakage is
-    #: real, and returns the server's name in the check ids
-    make: Callable[[World, ExitStack], str]
+CASES = Cases()
+case = CASES.case
 
 
-CASES: dict[str, Case] = {}
-
-
-def case(name: str, expect: Expect) -> Callable[[Callable[[World, ExitStack], str]], None]:
-    def register(make: Callable[[World, ExitStack], str]) -> None:
-        CASES[name] = Case(expect, make)
-
-    return register
-
-
-def stdio_case(w: World, name: str, mode: str, *, breaks: bool = True) -> str:
-    script = stdio_script(w.root)
-    outcome = sdk_outcome(lambda: _sdk_stdio(sys.executable, [script, mode]))
-    assert outcome.startswith("fails") if breaks else outcome == "works", outcome
-    w.server(name, command=sys.executable, args=[script, mode], timeout=5.0)
-    return name
-
-
-def http_case(w: World, stack: ExitStack, name: str, mode: str) -> str:
+def streamable_case(w: World, stack: ExitStack, name: str, mode: str) -> str:
     port = stack.enter_context(streamable(mode))
-    url = f"http://127.0.0.1:{port}/mcp"
-    outcome = sdk_outcome(lambda: _sdk_http(url))
-    assert outcome.startswith("fails"), outcome
-    w.server(name, url=url, transport="http")
-    return name
+    return http_case(w, f"http://127.0.0.1:{port}/mcp", name)
 
 
 @case("life-older-version", Expect("mcp/older.tools", "pass"))
@@ -459,7 +316,7 @@ def _cursor_loop(w: World, stack: ExitStack) -> str:
     ),
 )
 def _text_plain(w: World, stack: ExitStack) -> str:
-    return http_case(w, stack, "textplain", "text-plain")
+    return streamable_case(w, stack, "textplain", "text-plain")
 
 
 @case(
@@ -472,7 +329,7 @@ def _text_plain(w: World, stack: ExitStack) -> str:
     ),
 )
 def _accepted(w: World, stack: ExitStack) -> str:
-    return http_case(w, stack, "accepts", "accepted")
+    return streamable_case(w, stack, "accepts", "accepted")
 
 
 @case(
@@ -485,7 +342,7 @@ def _accepted(w: World, stack: ExitStack) -> str:
     ),
 )
 def _session_not_returned(w: World, stack: ExitStack) -> str:
-    return http_case(w, stack, "nosession", "session-required")
+    return streamable_case(w, stack, "nosession", "session-required")
 
 
 @case(
@@ -501,8 +358,7 @@ def _endpoint_elsewhere(w: World, stack: ExitStack) -> str:
     endpoint = "http://mcp-messages.example.test:8080/messages/?session_id=4f2a"
     port = stack.enter_context(sse_elsewhere(endpoint))
     url = f"http://127.0.0.1:{port}/sse"
-    outcome = sdk_outcome(lambda: _sdk_sse(url))
-    assert outcome.startswith("fails"), outcome
+    proven(sdk_outcome(lambda: _sdk_sse(url)), breaks=True)
     w.server("offsite", url=url, transport="sse")
     return "offsite"
 
@@ -523,10 +379,7 @@ def _other_resource(w: World, stack: ExitStack) -> str:
     }
     url = stack.enter_context(protected(metadata))
     assert metadata["resource"] != url  # RFC 9728 §3.3: metadata for another resource
-    outcome = sdk_outcome(lambda: _sdk_http(url))
-    assert outcome.startswith("fails"), outcome
-    w.server("elsewhere", url=url, transport="http")
-    return "elsewhere"
+    return http_case(w, url, "elsewhere")
 
 
 @case(
@@ -540,10 +393,7 @@ def _other_resource(w: World, stack: ExitStack) -> str:
 )
 def _no_authorization_servers(w: World, stack: ExitStack) -> str:
     url = stack.enter_context(protected({"resource": "{url}"}))
-    outcome = sdk_outcome(lambda: _sdk_http(url))
-    assert outcome.startswith("fails"), outcome
-    w.server("noas", url=url, transport="http")
-    return "noas"
+    return http_case(w, url, "noas")
 
 
 @case(
@@ -590,25 +440,4 @@ def _input_undeclared(w: World, stack: ExitStack) -> str:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_heldout(pytester: pytest.Pytester, name: str) -> None:
-    with ExitStack() as stack:
-        w = World(pytester, stack)
-        server = CASES[name].make(w, stack)
-        checks = list(w.run().values())
-    expect = CASES[name].expect
-    verdict = grade(expect, checks)
-    if expect.status == "pass":
-        # a server that is not broken: every check of it passes (or is not run)
-        mine = [c for c in checks if c["id"].startswith(f"mcp/{server}.")]
-        assert mine, sorted(c["id"] for c in checks)
-        failing = [
-            f"{c['id']} {c['status']}: {c['summary']}"
-            for c in mine
-            if c["status"] not in ("pass", "skip")
-        ]
-        if failing:
-            verdict.grade, verdict.problems = "wrong", failing
-    assert verdict.grade == "fully right", f"{verdict.grade}: " + "\n".join(verdict.problems)
-    # since measured, each case is a row of docs/verdicts/mcp.md: the row holds for the same run
-    row = {r.id: r for r in table.rows("mcp")}[name]
-    problems = table.verdict_problems(row, checks)
-    assert not problems, problems
+    run_case(pytester, CASES[name], name)

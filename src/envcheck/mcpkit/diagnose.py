@@ -363,7 +363,7 @@ def _mislabeled(spec: ServerSpec, kind: str, over: str) -> CheckFailed:
         why=f"the body of the answer is a JSON-RPC message, but its Content-Type is {shown}; over "
         f"{over} a client reads an answer only as application/json or text/event-stream and "
         "refuses any other type",
-        fix=Fix([Manual(text, ask="whoever runs the server")], text=text),
+        fix=_fixes.ask(text, "whoever runs the server"),
         facts={"content_type": shown},
     )
 
@@ -382,7 +382,7 @@ def _accepted_request(spec: ServerSpec, method: str) -> CheckFailed:
         "of notifications or responses; a POST carrying a request must be answered with its "
         "JSON-RPC response (as application/json or on a text/event-stream), so the client "
         "has nothing to wait for",
-        fix=Fix([Manual(text, ask="the server's authors")], text=text),
+        fix=_fixes.ask(text, "the server's authors"),
     )
 
 
@@ -403,7 +403,7 @@ def _session_not_given(probe: Probe, step: str) -> CheckFailed:
         "requires one answers 400 to a request without Mcp-Session-Id), yet its answer to "
         "initialize carried no Mcp-Session-Id header: the server does not send it, or a proxy "
         "in front of it drops the header, so no client can send it back",
-        fix=Fix([Manual(text, ask="whoever runs the server")], text=text),
+        fix=_fixes.ask(text, "whoever runs the server"),
     )
 
 
@@ -752,7 +752,7 @@ def forbidden(probe: Probe, attempt: Attempt) -> CheckFailed:
             why=f"the {', '.join(sent)} header was sent; the server understood the request and "
             "refuses it: the credentials are not allowed to use this server, or a policy (an "
             "IP allow-list, an Origin check) blocks it",
-            fix=Fix([Manual(text, ask="the server's administrators")], text=text),
+            fix=_fixes.ask(text, "the server's administrators"),
         )
     steps: list[Step] = [
         _fixes.set_step(
@@ -785,7 +785,7 @@ def _misdirected(spec: ServerSpec) -> CheckFailed:
         f"{spec.name}: HTTP 421 from {spec.url}: the server rejected the Host header {host}",
         why="421 Misdirected Request: the server's DNS-rebinding protection accepts only other "
         "Host values (MCP servers must validate Host/Origin on local HTTP endpoints)",
-        fix=Fix([Manual(text, ask="whoever runs the server")], text=text),
+        fix=_fixes.ask(text, "whoever runs the server"),
     )
 
 
@@ -882,7 +882,7 @@ def _unavailable(spec: ServerSpec, code: int, attempt: Attempt) -> CheckFailed:
     return CheckFailed(
         f"{spec.name}: HTTP {code} from {spec.url}: the server behind it does not answer",
         why=meaning,
-        fix=Fix([Manual(text, ask="whoever runs the server")], text=text),
+        fix=_fixes.ask(text, "whoever runs the server"),
     )
 
 
@@ -964,7 +964,7 @@ def too_large(probe: Probe) -> CheckFailed | None:
         "or an event stream over its life), so that an endless or huge answer cannot hold a check "
         "or fill memory; MCP messages are far smaller: this is not an MCP server's answer, or the "
         "server sends without end",
-        fix=Fix([Manual(text, ask="the server's authors")], text=text),
+        fix=_fixes.ask(text, "the server's authors"),
         facts={"bound_bytes": MAX_MCP_HTTP_ANSWER},
     )
 
@@ -987,7 +987,7 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
             f"({shown!r})",
             why="a JSON-RPC response carries the id of the request it answers; these match no "
             "request, so no answer arrives",
-            fix=Fix([Manual(text, ask="the server's authors")], text=text),
+            fix=_fixes.ask(text, "the server's authors"),
             facts=facts,
         )
     if spec.transport == "stdio" and probe.child.hung_up and probe.child.returncode is None:
@@ -1020,7 +1020,7 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
             why="the server answered HTTP 200 text/event-stream, then no event arrived: a proxy "
             "between envcheck and the server buffers the stream (it forwards events only when "
             "its buffer fills or the stream ends), or the server hung after the headers",
-            fix=Fix([Manual(text, ask="whoever runs the proxy")], text=text),
+            fix=_fixes.ask(text, "whoever runs the proxy"),
             facts=facts,
         )
     if spec.transport == "stdio":
@@ -1061,7 +1061,7 @@ def _endpoint_refused(spec: ServerSpec, target: str, facts: dict[str, Any]) -> C
         why="over HTTP+SSE the server's endpoint event tells the client where to POST its "
         "messages; MCP clients POST only to the origin of the stream (scheme, host and port) "
         "and refuse this one, so the handshake never starts",
-        fix=Fix([Manual(text, ask="whoever runs the server")], text=text),
+        fix=_fixes.ask(text, "whoever runs the server"),
         facts={**facts, "endpoint": shown},
     )
 
@@ -1100,7 +1100,7 @@ def _replies_on_stderr(probe: Probe, methods: list[str], facts: dict[str, Any]) 
         "came on stderr",
         why="MCP's stdio transport reads the server's messages from its stdout only; stderr is "
         "for logs, which clients show or drop but never read as messages, so no answer arrives",
-        fix=Fix([Manual(text, ask="the server's authors")], text=text),
+        fix=_fixes.ask(text, "the server's authors"),
         facts={**facts, "answered_on_stderr": methods},
     )
 
@@ -1119,7 +1119,7 @@ def _stray_error(probe: Probe, step: str, error: dict[str, Any]) -> CheckFailed:
         why=f"a JSON-RPC error without an id means the server could not tell which request it "
         f"answers ({meaning}): it could not read envcheck's {METHODS.get(step, step)} request; "
         f"its message: {redact.clean(str(error.get('message', '')), 120)!r}",
-        fix=Fix([Manual(text, ask="the server's authors")], text=text),
+        fix=_fixes.ask(text, "the server's authors"),
     )
 
 
@@ -1291,7 +1291,7 @@ def _invalid_answer(probe: Probe, step: str, cause: Any) -> CheckFailed:
             why=f"the MCP schema requires every tool's inputSchema to be a JSON Schema object of "
             f'type "object"; the SDK (and every client built on it) rejects the whole '
             f"{method} answer, so none of the {len(tools)} tool(s) can be used",
-            fix=Fix([Manual(text, ask="the server's authors")], text=text),
+            fix=_fixes.ask(text, "the server's authors"),
             facts={"tool": name, "field": field},
         )
     where = ".".join(loc) or "the result"
@@ -1301,7 +1301,7 @@ def _invalid_answer(probe: Probe, step: str, cause: Any) -> CheckFailed:
         f"{where}: {msg}",
         why=f"the SDK validates every answer against the protocol's schema and rejected this one "
         f"({where})",
-        fix=Fix([Manual(text, ask="the server's authors")], text=text),
+        fix=_fixes.ask(text, "the server's authors"),
     )
 
 

@@ -108,5 +108,10 @@ def fix(*steps: Step, text: str | None = None) -> Fix:
     return Fix(tuple(steps), text=text)
 
 
+def ask(text: str, who: str) -> Fix:
+    """A fix only ``who`` can make: ``text`` is both the step and the fix's words."""
+    return Fix([Manual(text, ask=who)], text=text)
+
+
 def shown(argv: list[str]) -> str:
     return shlex.join(argv)

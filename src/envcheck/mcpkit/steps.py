@@ -37,7 +37,7 @@ def _cursor_loop(probe: Probe, cursor: str, pages: int) -> CheckFailed:
         why=f"envcheck asked for the cursor {shown!r} already, and the server answered with it "
         "once more: by MCP's pagination, a client follows nextCursor until a page has none, so "
         "a client listing its tools never ends (or stops at its own bound, with duplicates)",
-        fix=Fix([Manual(text, ask="the server's authors")], text=text),
+        fix=_fixes.ask(text, "the server's authors"),
         facts={"cursor": shown, "pages": pages},
     )
 
@@ -98,7 +98,7 @@ async def tools(probe: Probe, client: Client) -> Outcome:
             f"{spec.name}: {len(invalid)} tool input schema(s) are not valid JSON Schema: "
             f"{invalid[0]}",
             why="clients reject or mis-call tools whose inputSchema is not a JSON Schema object",
-            fix=Fix([Manual(text, ask="the server's authors")], text=text),
+            fix=_fixes.ask(text, "the server's authors"),
             facts={"invalid": invalid},
         )
     return ok(
