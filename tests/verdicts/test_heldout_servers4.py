@@ -44,6 +44,19 @@ Wrong:
 - pg-dsn-hostaddr-refused: "connection refused at 127.0.0.2 ... PostgreSQL is not running", fix
   "sudo systemctl start postgresql" (the server runs; the DSN's hostaddr sends libpq to another
   address than host names).
+
+After the fixes of the commit that follows the first run: 11 of 11 fully right, none wrong, no
+expectation and no proof changed. What envcheck reads now (structure, never a message's words):
+connection refused at ``hostaddr`` while an address ``host`` resolves to answers SSLRequest as
+PostgreSQL on the same port; ``replication`` set to a physical value (true, on, yes, 1) while
+envcheck's own login without it is let in; ``channel_binding`` from PGCHANNELBINDING (and no
+pg_hba.conf line named when the login's line already asks for SCRAM: the authentication
+request); 42501 on the schema while a role the login is a member of (pg_has_role MEMBER, not
+USAGE) may create there (has_schema_privilege), pg_roles.rolinherit telling NOINHERIT. Redis:
+any refusal of the CLIENT SETNAME redis-py sends for ``?client_name=`` (NOPERM, a renamed
+CLIENT) names the option and offers to drop it. Each case is now a row of its table (6 in
+docs/verdicts/postgres.md, section "The held-out set of 2026-12-06 (issue 21, fourth round)", 5
+in docs/verdicts/redis.md), asserted on the case's own run.
 """
 
 from __future__ import annotations

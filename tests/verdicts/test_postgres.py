@@ -71,8 +71,9 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers import PG  # its rows are run there
     from tests.verdicts.test_heldout_servers2 import PG as PG2  # and the second round's
     from tests.verdicts.test_heldout_servers3 import PG as PG3  # and the third's
+    from tests.verdicts.test_heldout_servers4 import PG as PG4  # and the fourth's
 
-    problems = S.mismatches(elsewhere=[*PG, *PG2, *PG3])
+    problems = S.mismatches(elsewhere=[*PG, *PG2, *PG3, *PG4])
     assert not problems, "\n".join(problems)
 
 

@@ -192,8 +192,9 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers import REDIS  # its rows are run there
     from tests.verdicts.test_heldout_servers2 import REDIS as REDIS2  # and the second round's
     from tests.verdicts.test_heldout_servers3 import REDIS as REDIS3  # and the third's
+    from tests.verdicts.test_heldout_servers4 import REDIS as REDIS4  # and the fourth's
 
-    problems = SCENARIOS.mismatches(elsewhere=[*REDIS, *REDIS2, *REDIS3])
+    problems = SCENARIOS.mismatches(elsewhere=[*REDIS, *REDIS2, *REDIS3, *REDIS4])
     assert not problems, "\n".join(problems)
 
 

@@ -1403,6 +1403,13 @@ def tls_failed(t: Target, reason: str) -> CheckFailed:
     )
 
 
+#: AuthenticationSASL, the request of a scram-sha-256 pg_hba.conf line (protocol's 'R' code 10)
+_SCRAM_REQUEST = 10
+#: libpq's ``replication`` values that ask for a physical WAL sender (``database`` asks for a
+#: logical one, which pg_hba.conf matches by the database's name like any login)
+_PHYSICAL_REPLICATION = frozenset({"1", "true", "on", "yes"})
+
+
 def _set_by(t: Target, key: str) -> str:
     """`` (from PGNAME)`` when libpq's environment, not the connection string, sets ``key``."""
     name = t.from_environment.get(key)
@@ -1415,6 +1422,23 @@ def _client_refused(
     """The server let envcheck's probe in, so libpq stopped for a rule of the connection
     string: ``target_session_attrs``, ``channel_binding``, ``require_auth``."""
     got_in = [a for a in attempts.values() if a is not None and a.stage == _pgwire.READY]
+    physical = (t.params.get("replication") or "").lower() in _PHYSICAL_REPLICATION
+    if got_in and physical:
+        return CheckFailed(
+            f"replication={t.params['replication']} asks {t.address} for a physical "
+            f"replication connection (a WAL sender), and pg_hba.conf does not let {t.user!r} "
+            "make one; the same login without it is let in",
+            why="libpq sends replication in the startup packet; pg_hba.conf matches a physical "
+            "replication connection only by a line whose database is the keyword replication "
+            "(not all, not the database's name), and such a connection runs no SQL an "
+            "application needs",
+            fix=fix(
+                t.edit_setting(
+                    f"drop replication={t.params['replication']} (an application's connection "
+                    "is no replication connection)"
+                )
+            ),
+        )
     if got_in and (t.params.get("sslnegotiation") or os.environ.get("PGSSLNEGOTIATION")) == (
         "direct"
     ):
@@ -1490,10 +1514,13 @@ def _client_refused(
                 )
             ),
         )
-    binding = t.params.get("channel_binding")
+    binding = t.params.get("channel_binding") or os.environ.get("PGCHANNELBINDING")
     if binding == "require":
+        # the login's pg_hba.conf line already asks for SCRAM: only SSL is missing
+        scram = any(a is not None and a.asked == _SCRAM_REQUEST for a in attempts.values())
+        line = "" if scram else " (and a scram-sha-256 pg_hba.conf line)"
         return CheckFailed(
-            f"channel_binding=require, and {t.address} "
+            f"channel_binding=require{_set_by(t, 'channel_binding')}, and {t.address} "
             + (
                 "accepts this login without SCRAM over SSL"
                 if got_in
@@ -1501,9 +1528,9 @@ def _client_refused(
             ),
             why="channel binding needs SSL and the scram-sha-256 method; libpq stops otherwise",
             fix=fix(
-                t.edit_setting(
-                    "use sslmode=require (and a scram-sha-256 pg_hba.conf line), "
-                    "or drop channel_binding=require"
+                t.edit_key(
+                    "channel_binding",
+                    f"use sslmode=require{line}, or drop channel_binding=require",
                 )
             ),
         )

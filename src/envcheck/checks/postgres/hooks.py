@@ -145,12 +145,63 @@ def _reach(t: Target, cfg: PostgresConfig, ctx: Context) -> Outcome:
         found = _net.not_the_protocol(exc, t.dial, t.port, "PostgreSQL", deadline)
         raise with_steps(found) from None
     except _net.Refused as exc:
+        elsewhere = _hostaddr_elsewhere(t, deadline)
+        if elsewhere is not None:
+            raise elsewhere from None
         if not cfg.required:
             raise _server.not_found("PostgreSQL", t.address, CONFIGURE) from None
         raise CheckFailed(exc.summary, why=exc.why, fix=_start(t)) from None
     except CheckFailed as exc:  # DNS, silence
         raise with_steps(exc) from None
     return ok(f"{_name(t)} answers as PostgreSQL", tcp_connect_ms=round(latency, 1))
+
+
+def _answers_as_postgres(address: str, port: int, timeout: float) -> bool:
+    """Whether ``address``:``port`` answers SSLRequest as PostgreSQL does (one byte, S or N)."""
+    import socket as _socket
+
+    try:
+        with _socket.create_connection((address, port), timeout=timeout) as sock:
+            sock.sendall(_net.PG_SSL_REQUEST)
+            return sock.recv(1) in (b"S", b"N")
+    except OSError:
+        return False
+
+
+def _hostaddr_elsewhere(t: Target, deadline: float) -> CheckFailed | None:
+    """Connection refused at ``hostaddr``, while an address ``host`` resolves to answers as
+    PostgreSQL on the same port: libpq dials hostaddr and never looks host up, so the DSN sends
+    it to another address than the server's."""
+    import socket as _socket
+
+    if not t.hostaddr:
+        return None
+    try:
+        found = _socket.getaddrinfo(t.host, t.port, type=_socket.SOCK_STREAM)
+    except OSError:
+        return None
+    addresses = sorted({str(info[4][0]) for info in found} - {t.hostaddr})
+    for address in addresses:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        if _answers_as_postgres(address, t.port, min(left, 2.0)):
+            return CheckFailed(
+                f"connection refused at hostaddr {t.hostaddr}, port {t.port}, while {t.host} "
+                f"({address}) answers as PostgreSQL on that port",
+                why="libpq connects to hostaddr when it is set and uses host only for the "
+                "certificate's name and the password file, so the connection string sends it to "
+                f"another address than {t.host}'s",
+                fix=Fix(
+                    [
+                        t.edit_key(
+                            "hostaddr",
+                            f"set hostaddr={address} (the address of {t.host}), or drop hostaddr",
+                        )
+                    ]
+                ),
+            )
+    return None
 
 
 def with_steps(exc: CheckFailed) -> CheckFailed:
@@ -716,6 +767,9 @@ def _schema_refused(
         return _diagnose.query_failed(t, exc, "the write check's CREATE TABLE")
     _, owner, usage, create, num, db_owner = row
     owner, db_owner = text(owner), text(db_owner)
+    through = _not_inherited(conn, t, schema, int(num))
+    if through is not None:
+        return through
     privilege = "USAGE, CREATE" if not usage else "CREATE"
     grant = t.superuser_sql(
         f"GRANT {privilege} ON SCHEMA {ident(schema)} TO {ident(t.user)}", database=t.dbname
@@ -737,6 +791,54 @@ def _schema_refused(
             [grant],
             text=f"as {owners}: {grant.render()}; or, if the application only writes tables "
             f"that exist, set {t.section}.write_check = false",
+        ),
+    )
+
+
+#: the roles the login is a member of, without their privileges (pg_has_role: MEMBER but not
+#: USAGE), that may create in the schema; and whether the login role itself inherits
+_NOT_INHERITED = """
+SELECT r.rolinherit,
+       array(SELECT g.rolname::text FROM pg_roles g
+             WHERE g.oid <> r.oid
+               AND pg_has_role(r.oid, g.oid, 'MEMBER')
+               AND NOT pg_has_role(r.oid, g.oid, 'USAGE')
+               AND has_schema_privilege(g.oid, %s, 'CREATE')
+             ORDER BY 1)
+FROM pg_roles r WHERE r.rolname = current_user
+"""
+
+
+def _not_inherited(
+    conn: psycopg.Connection[Any], t: Target, schema: str, num: int
+) -> CheckFailed | None:
+    """42501 on the schema while a role the login is a member of may create there, and the
+    login does not inherit that role's privileges (NOINHERIT, or since PostgreSQL 16 a
+    membership granted WITH INHERIT FALSE): the right is there only after SET ROLE."""
+    row = conn.execute(_NOT_INHERITED, (schema,)).fetchone()
+    if row is None or not row[1]:
+        return None
+    inherits, groups = bool(row[0]), [text(g) for g in row[1]]
+    group = groups[0]
+    if not inherits and num < 160000:
+        step = t.superuser_sql(f"ALTER ROLE {ident(t.user)} INHERIT")
+        how = f"role {t.user} is NOINHERIT"
+    else:
+        step = t.superuser_sql(f"GRANT {ident(group)} TO {ident(t.user)} WITH INHERIT TRUE")
+        how = (
+            f"role {t.user} is NOINHERIT"
+            if not inherits
+            else f"the membership of {t.user} in {group} is granted WITH INHERIT FALSE"
+        )
+    return CheckFailed(
+        f"role {t.user} may not create tables in schema {schema}: {how}, and only {group} "
+        f"(of which it is a member) may create there",
+        why=f"a role uses the privileges of a role it is a member of only when it inherits them; "
+        f"otherwise only after SET ROLE {group}, which the application does not run",
+        fix=Fix(
+            [step],
+            text=f"as a superuser: {step.render()}; or let the application SET ROLE {group} "
+            "before it creates tables",
         ),
     )
 

@@ -343,7 +343,7 @@ def _set_name(conn: Resp, t: Target, name: str, deadline: float) -> None:
         conn.call("CLIENT", "SETNAME", name, deadline=deadline)
     except ReplyError as exc:
         if exc.kind != "ERR" or UNKNOWN_COMMAND in exc.text.lower():
-            raise explain(t, exc, conn, deadline) from None
+            raise _sent_for_name(t, explain(t, exc, conn, deadline)) from None
         raise CheckFailed(
             f"{t.address} refuses the URL's client_name: CLIENT SETNAME was answered with "
             f"{exc.kind}",
@@ -359,6 +359,20 @@ def _set_name(conn: Resp, t: Target, name: str, deadline: float) -> None:
                 ),
             ),
         ) from None
+
+
+def _sent_for_name(t: Target, failed: CheckFailed) -> CheckFailed:
+    """``failed`` (CLIENT SETNAME refused: NOPERM, a renamed CLIENT, ...) told as the URL's
+    ``client_name``'s doing: without the option redis-py sends no CLIENT SETNAME."""
+    drop = f"drop ?client_name= from {t.source} (without it redis-py sends no CLIENT SETNAME)"
+    steps: list[Step] = [Manual(drop, ask=f"whoever sets {t.source}")]
+    steps += list(failed.fix.steps) if failed.fix is not None else []
+    return CheckFailed(
+        failed.summary,
+        why="the URL's client_name makes redis-py send CLIENT SETNAME on every new connection, "
+        f"and the connection fails when it is refused; {failed.why}",
+        fix=fix(f"{drop}; or {failed.fix or 'see the server'}", *steps),
+    )
 
 
 @contextmanager
