@@ -138,6 +138,7 @@ for ident, answer in [
     ("ollama-generate-500-missing-tensor", "heldout6--ollama-500-missing-tensor"),
     ("ollama-generate-500-entrypoint-not-found", "heldout6--ollama-500-exit-0xc0000139"),
     ("ollama-generate-500-killed", "heldout6--ollama-500-signal-killed"),
+    ("ollama-generate-500-access-denied", "heldout7--ollama-500-exit-0xc0000022"),
     ("ollama-generate-500-gpu-buffer", "heldout3--ollama-500-cuda0-buffer"),
     ("ollama-generate-500-runner-stopped", "heldout3--ollama-500-runner-stopped"),
     ("ollama-generate-401-unauthorized", "heldout3--ollama-401-cloud-unauthorized"),

@@ -196,6 +196,9 @@ _UNDEFINED_SYMBOL = re.compile(r": undefined symbol: (?P<symbol>\S+)")
 #: Windows' loader, the same: the runner's exit status STATUS_ENTRYPOINT_NOT_FOUND (0xc0000139),
 #: a DLL it loads lacks a function it imports
 _ENTRYPOINT_NOT_FOUND = re.compile(r"exit status 0xc0000139\b")
+#: Windows refused the runner a file or library it opens: its exit status STATUS_ACCESS_DENIED
+#: (0xc0000022), set by the loader before the runner's own code ran
+_ACCESS_DENIED = re.compile(r"exit status 0xc0000022\b")
 #: Go's text for a process ended by SIGKILL ("signal: killed"), which the runner cannot catch:
 #: sent by the kernel's out-of-memory killer (a container's memory limit alike), macOS under
 #: memory pressure, or a person or supervisor (kill -9)
@@ -329,6 +332,8 @@ def generate_failure(
         return _broken_install(model, host, shown, missing + "STATUS_ENTRYPOINT_NOT_FOUND)")
     if status == 500 and crashed and _KILLED.search(said):
         return _killed(model, host, shown)
+    if status == 500 and crashed and _ACCESS_DENIED.search(said):
+        return _access_denied(model, host, shown)
     if status == 500 and crashed:
         when = "while loading it" if _TERMINATED.search(said) else "while it ran"
         text = f"{_log_text()}: it says why the runner ended"
@@ -412,6 +417,32 @@ def _broken_install(model: str, host: str, shown: str, missing: str) -> CheckFai
         f"release); the server said: {shown}",
         fix=Fix(
             [Command(["sh", "-c", UPGRADE], needs=frozenset({"sudo", "network"})), _log_step()],
+            text=text,
+        ),
+    )
+
+
+def _access_denied(model: str, host: str, shown: str) -> CheckFailed:
+    """Windows' STATUS_ACCESS_DENIED as the runner's exit status: it could not open its own
+    files, so neither the model nor the GPU is the cause."""
+    text = (
+        "let the account that runs Ollama read and execute its installation directory "
+        "(%LOCALAPPDATA%\\Programs\\Ollama, with the runners under lib\\ollama) and allow it in "
+        f"the antivirus or application control that may block it; then restart the server; "
+        f"{_log_text()}"
+    )
+    return CheckFailed(
+        f"Ollama's model runner was denied access to its own files on {host} ({model})",
+        why="Windows ended the runner with STATUS_ACCESS_DENIED (0xc0000022) before it loaded the "
+        "model: access denied to a file or library it opens (the installation directory's "
+        "permissions, or security software blocking or quarantining it); the model and the "
+        f"GPU are not the cause; the server said: {shown}",
+        fix=Fix(
+            [
+                Manual("let Ollama's account read and execute its installation directory"),
+                Manual("allow Ollama in the antivirus or application control"),
+                _log_step(),
+            ],
             text=text,
         ),
     )
