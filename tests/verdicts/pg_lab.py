@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -567,3 +567,22 @@ def for_one_test(
         yield lab
     finally:
         lab.cleanup()
+
+
+def lab_fixtures(directory: str, scope: Literal["session", "module"] = "module") -> tuple[Any, Any]:
+    """The fixtures ``lab_server`` (a cluster of its own, in ``directory``, for ``scope``) and
+    ``lab`` (that cluster for one test: :func:`for_one_test`), to assign by those names in a
+    test module."""
+
+    @pytest.fixture(scope=scope)
+    def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+        with lab_cluster(tmp_path_factory.mktemp(directory)) as lab:
+            yield lab
+
+    @pytest.fixture
+    def lab(
+        lab_server: Lab, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> Iterator[Lab]:
+        yield from for_one_test(lab_server, pytester, monkeypatch, tmp_path)
+
+    return lab_server, lab

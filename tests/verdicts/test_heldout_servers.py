@@ -85,7 +85,13 @@ import redis
 from tests.servers import free_port, garbage_server, postgres_standby
 from tests.verdicts import redis_servers as rs
 from tests.verdicts import table
-from tests.verdicts.pg_lab import PASSWORD, TRUST_DB, Lab, Report, for_one_test, lab_cluster
+from tests.verdicts.pg_lab import (
+    PASSWORD,
+    TRUST_DB,
+    Lab,
+    Report,
+    lab_fixtures,
+)
 from tests.verdicts.test_redis import apply_steps, run_envcheck, section, with_admin
 
 
@@ -165,16 +171,25 @@ class PgCase:
 
 
 PgMaker = Callable[[Lab, Path], AbstractContextManager[PgCase]]
-PG: dict[str, tuple[Expect, PgMaker]] = {}
 
 
-def pg(ident: str, expect: Expect) -> Callable[[Callable[[Lab, Path], Iterator[PgCase]]], PgMaker]:
-    def register(func: Callable[[Lab, Path], Iterator[PgCase]]) -> PgMaker:
-        made = contextmanager(func)
-        PG[ident] = (expect, made)
-        return made
+class PgCases(dict[str, tuple[Expect, PgMaker]]):
+    """A held-out set of PostgreSQL breakages: ``@PG.case(id, expect)`` registers a generator
+    that makes one (and undoes it after its ``yield``)."""
 
-    return register
+    def case(
+        self, ident: str, expect: Expect
+    ) -> Callable[[Callable[[Lab, Path], Iterator[PgCase]]], PgMaker]:
+        def register(func: Callable[[Lab, Path], Iterator[PgCase]]) -> PgMaker:
+            made = contextmanager(func)
+            self[ident] = (expect, made)
+            return made
+
+        return register
+
+
+PG = PgCases()
+pg = PG.case
 
 
 def kw(lab: Lab, user: str, db: str, **params: str) -> str:
@@ -737,17 +752,7 @@ def _several_hosts(lab: Lab, tmp: Path) -> Iterator[PgCase]:
     yield PgCase(dsn)
 
 
-@pytest.fixture(scope="module")
-def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    with lab_cluster(tmp_path_factory.mktemp("heldout-pglab")) as lab:
-        yield lab
-
-
-@pytest.fixture
-def lab(
-    lab_server: Lab, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> Iterator[Lab]:
-    yield from for_one_test(lab_server, pytester, monkeypatch, tmp_path)
+lab_server, lab = lab_fixtures("heldout-pglab")
 
 
 def _placeholders(expect: Expect, names: dict[str, str]) -> Expect:
@@ -809,16 +814,25 @@ class RedisCase:
 
 
 RedisMaker = Callable[[Path], AbstractContextManager[RedisCase]]
-REDIS: dict[str, tuple[Expect, RedisMaker]] = {}
 
 
-def rd(ident: str, expect: Expect) -> Callable[[Callable[[Path], Iterator[RedisCase]]], RedisMaker]:
-    def register(func: Callable[[Path], Iterator[RedisCase]]) -> RedisMaker:
-        made = contextmanager(func)
-        REDIS[ident] = (expect, made)
-        return made
+class RedisCases(dict[str, tuple[Expect, RedisMaker]]):
+    """A held-out set of Redis breakages: ``@REDIS.case(id, expect)`` registers a generator that
+    makes one (and undoes it after its ``yield``)."""
 
-    return register
+    def case(
+        self, ident: str, expect: Expect
+    ) -> Callable[[Callable[[Path], Iterator[RedisCase]]], RedisMaker]:
+        def register(func: Callable[[Path], Iterator[RedisCase]]) -> RedisMaker:
+            made = contextmanager(func)
+            self[ident] = (expect, made)
+            return made
+
+        return register
+
+
+REDIS = RedisCases()
+rd = REDIS.case
 
 
 def renamed(command: str) -> str:

@@ -71,8 +71,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -80,7 +79,7 @@ import pytest
 import redis
 
 from tests.verdicts import redis_servers as rs
-from tests.verdicts.pg_lab import PASSWORD, Lab, for_one_test, lab_cluster, passfile
+from tests.verdicts.pg_lab import PASSWORD, Lab, lab_fixtures, passfile
 from tests.verdicts.test_heldout_servers import (
     CONNECT,
     NOT_AUTH,
@@ -89,7 +88,9 @@ from tests.verdicts.test_heldout_servers import (
     WRITE,
     Expect,
     PgCase,
+    PgCases,
     RedisCase,
+    RedisCases,
     held_out_postgres,
     held_out_redis,
     kw,
@@ -102,17 +103,8 @@ REACHABLE = "postgres/reachable"
 #: a reading of the DSN or of libpq's environment: the check that reads it, or the login
 READ = f"{REACHABLE}|{CONNECT}"
 
-PgMaker = Callable[[Lab, Path], AbstractContextManager[PgCase]]
-PG: dict[str, tuple[Expect, PgMaker]] = {}
-
-
-def pg(ident: str, expect: Expect) -> Callable[[Callable[[Lab, Path], Iterator[PgCase]]], PgMaker]:
-    def register(func: Callable[[Lab, Path], Iterator[PgCase]]) -> PgMaker:
-        made = contextmanager(func)
-        PG[ident] = (expect, made)
-        return made
-
-    return register
+PG = PgCases()
+pg = PG.case
 
 
 def setenv(lab: Lab, name: str, value: str) -> None:
@@ -328,17 +320,7 @@ def _all_roles(lab: Lab, tmp: Path) -> Iterator[PgCase]:
     yield PgCase(dsn)
 
 
-@pytest.fixture(scope="module")
-def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    with lab_cluster(tmp_path_factory.mktemp("heldout2-pglab")) as lab:
-        yield lab
-
-
-@pytest.fixture
-def lab(
-    lab_server: Lab, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> Iterator[Lab]:
-    yield from for_one_test(lab_server, pytester, monkeypatch, tmp_path)
+lab_server, lab = lab_fixtures("heldout2-pglab")
 
 
 @pytest.mark.parametrize("ident", sorted(PG))
@@ -348,18 +330,9 @@ def test_postgres(ident: str, lab: Lab, tmp_path: Path) -> None:
 
 # -- Redis ----------------------------------------------------------------------------------------
 
-RedisMaker = Callable[[Path], AbstractContextManager[RedisCase]]
-REDIS: dict[str, tuple[Expect, RedisMaker]] = {}
+REDIS = RedisCases()
+rd = REDIS.case
 R_ANY = f"{R_REACH}|{R_AUTH}"
-
-
-def rd(ident: str, expect: Expect) -> Callable[[Callable[[Path], Iterator[RedisCase]]], RedisMaker]:
-    def register(func: Callable[[Path], Iterator[RedisCase]]) -> RedisMaker:
-        made = contextmanager(func)
-        REDIS[ident] = (expect, made)
-        return made
-
-    return register
 
 
 def url_fails(url: str, error: type[Exception], *words: str) -> None:

@@ -73,8 +73,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -82,7 +82,7 @@ import redis
 
 from tests.servers import free_port
 from tests.verdicts import redis_servers as rs
-from tests.verdicts.pg_lab import Lab, for_one_test, lab_cluster
+from tests.verdicts.pg_lab import Lab, lab_fixtures
 from tests.verdicts.test_heldout_servers import (
     CONNECT,
     NOT_AUTH,
@@ -91,7 +91,9 @@ from tests.verdicts.test_heldout_servers import (
     WRITE,
     Expect,
     PgCase,
+    PgCases,
     RedisCase,
+    RedisCases,
     _client_cert,
     held_out_postgres,
     held_out_redis,
@@ -102,17 +104,8 @@ from tests.verdicts.test_heldout_servers import (
 from tests.verdicts.test_heldout_servers2 import READ, setenv, url_fails
 from tests.verdicts.test_redis import section
 
-PgMaker = Callable[[Lab, Path], AbstractContextManager[PgCase]]
-PG: dict[str, tuple[Expect, PgMaker]] = {}
-
-
-def pg(ident: str, expect: Expect) -> Callable[[Callable[[Lab, Path], Iterator[PgCase]]], PgMaker]:
-    def register(func: Callable[[Lab, Path], Iterator[PgCase]]) -> PgMaker:
-        made = contextmanager(func)
-        PG[ident] = (expect, made)
-        return made
-
-    return register
+PG = PgCases()
+pg = PG.case
 
 
 def cert_user(lab: Lab) -> tuple[str, str]:
@@ -271,17 +264,7 @@ def _pg_global(lab: Lab, tmp: Path) -> Iterator[PgCase]:
     yield PgCase(dsn)
 
 
-@pytest.fixture(scope="module")
-def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    with lab_cluster(tmp_path_factory.mktemp("heldout3-pglab")) as lab:
-        yield lab
-
-
-@pytest.fixture
-def lab(
-    lab_server: Lab, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> Iterator[Lab]:
-    yield from for_one_test(lab_server, pytester, monkeypatch, tmp_path)
+lab_server, lab = lab_fixtures("heldout3-pglab")
 
 
 @pytest.mark.parametrize("ident", sorted(PG))
@@ -291,18 +274,9 @@ def test_postgres(ident: str, lab: Lab, tmp_path: Path) -> None:
 
 # -- Redis ----------------------------------------------------------------------------------------
 
-RedisMaker = Callable[[Path], AbstractContextManager[RedisCase]]
-REDIS: dict[str, tuple[Expect, RedisMaker]] = {}
+REDIS = RedisCases()
+rd = REDIS.case
 R_ANY = f"{R_REACH}|{R_AUTH}"
-
-
-def rd(ident: str, expect: Expect) -> Callable[[Callable[[Path], Iterator[RedisCase]]], RedisMaker]:
-    def register(func: Callable[[Path], Iterator[RedisCase]]) -> RedisMaker:
-        made = contextmanager(func)
-        REDIS[ident] = (expect, made)
-        return made
-
-    return register
 
 
 @contextmanager

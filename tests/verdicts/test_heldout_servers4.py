@@ -61,15 +61,14 @@ in docs/verdicts/redis.md), asserted on the case's own run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
 
 from tests.verdicts import redis_servers as rs
-from tests.verdicts.pg_lab import Lab, for_one_test, lab_cluster
+from tests.verdicts.pg_lab import Lab, lab_fixtures
 from tests.verdicts.test_heldout_servers import (
     CONNECT,
     NOT_ACL,
@@ -80,7 +79,9 @@ from tests.verdicts.test_heldout_servers import (
     WRITE,
     Expect,
     PgCase,
+    PgCases,
     RedisCase,
+    RedisCases,
     _acl_server,
     held_out_postgres,
     held_out_redis,
@@ -93,17 +94,8 @@ from tests.verdicts.test_heldout_servers import (
 from tests.verdicts.test_heldout_servers2 import REACHABLE, READ, setenv, url_fails
 from tests.verdicts.test_redis import section, with_admin
 
-PgMaker = Callable[[Lab, Path], AbstractContextManager[PgCase]]
-PG: dict[str, tuple[Expect, PgMaker]] = {}
-
-
-def pg(ident: str, expect: Expect) -> Callable[[Callable[[Lab, Path], Iterator[PgCase]]], PgMaker]:
-    def register(func: Callable[[Lab, Path], Iterator[PgCase]]) -> PgMaker:
-        made = contextmanager(func)
-        PG[ident] = (expect, made)
-        return made
-
-    return register
+PG = PgCases()
+pg = PG.case
 
 
 # -- PostgreSQL: libpq's conninfo and environment -----------------------------------------------
@@ -194,17 +186,7 @@ def _noinherit(lab: Lab, tmp: Path) -> Iterator[PgCase]:
     yield PgCase(dsn, names={"group": group})
 
 
-@pytest.fixture(scope="module")
-def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    with lab_cluster(tmp_path_factory.mktemp("heldout4-pglab")) as lab:
-        yield lab
-
-
-@pytest.fixture
-def lab(
-    lab_server: Lab, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> Iterator[Lab]:
-    yield from for_one_test(lab_server, pytester, monkeypatch, tmp_path)
+lab_server, lab = lab_fixtures("heldout4-pglab")
 
 
 @pytest.mark.parametrize("ident", sorted(PG))
@@ -214,19 +196,10 @@ def test_postgres(ident: str, lab: Lab, tmp_path: Path) -> None:
 
 # -- Redis ----------------------------------------------------------------------------------------
 
-RedisMaker = Callable[[Path], AbstractContextManager[RedisCase]]
-REDIS: dict[str, tuple[Expect, RedisMaker]] = {}
+REDIS = RedisCases()
+rd = REDIS.case
 R_ANY = f"{R_REACH}|{R_AUTH}"
 APP = f"app:{rs.APP_PASSWORD}@"
-
-
-def rd(ident: str, expect: Expect) -> Callable[[Callable[[Path], Iterator[RedisCase]]], RedisMaker]:
-    def register(func: Callable[[Path], Iterator[RedisCase]]) -> RedisMaker:
-        made = contextmanager(func)
-        REDIS[ident] = (expect, made)
-        return made
-
-    return register
 
 
 @rd(

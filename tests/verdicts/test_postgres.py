@@ -11,7 +11,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -41,8 +40,7 @@ from tests.verdicts.pg_lab import (
     controlled_cluster,
     error_response,
     fake_postgres,
-    for_one_test,
-    lab_cluster,
+    lab_fixtures,
     passfile,
     ssl_then_close,
     tls_listener,
@@ -54,17 +52,7 @@ CONNECT, REACHABLE, WRITE = "postgres/connect", "postgres/reachable", "postgres/
 SETTINGS, VERSION = "postgres/settings", "postgres/version"
 
 
-@pytest.fixture(scope="session")
-def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    with lab_cluster(tmp_path_factory.mktemp("pglab")) as lab:
-        yield lab
-
-
-@pytest.fixture
-def lab(
-    lab_server: Lab, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> Iterator[Lab]:
-    yield from for_one_test(lab_server, pytester, monkeypatch, tmp_path)
+lab_server, lab = lab_fixtures("pglab", "session")
 
 
 def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
