@@ -289,6 +289,8 @@ STDIO_SERVER = textwrap.dedent("""
             "capabilities": {"tools": {}, "logging": {}},
             "serverInfo": {"name": "heldout", "version": "1.0"},
         }
+        if MODE == "prompt-no-name":
+            result["capabilities"]["prompts"] = {}
         if MODE == "no-capabilities":
             del result["capabilities"]
         if MODE == "no-serverinfo":
@@ -296,21 +298,45 @@ STDIO_SERVER = textwrap.dedent("""
         send({"jsonrpc": "2.0", "id": ident, "result": result})
 
 
+    #: what tools/list answers in MODE instead of the tools (round 3)
+    TOOLS_ERRORS = {
+        "error-data": {
+            "code": -32603,
+            "message": "Internal error",
+            "data": {"detail": "DATABASE_URL is not set"},
+        },
+        "code-string": {"code": "E_INTERNAL", "message": "tools unavailable"},
+    }
+    if MODE == "output-array":
+        TOOLS[0]["outputSchema"] = {"type": "array", "items": {"type": "string"}}
+    initialized = False
+
     for line in sys.stdin:
         message = json.loads(line)
+        if message.get("method") == "notifications/initialized":
+            initialized = True
         if "id" not in message or "method" not in message:
             continue
         ident, method = message["id"], message["method"]
         params = message.get("params") or {}
-        if method == "initialize":
+        if MODE == "needs-initialized" and not initialized and method != "initialize":
+            error = {"code": -32600, "message": "not initialized"}
+            send({"jsonrpc": "2.0", "id": ident, "error": error})
+        elif method == "initialize":
             initialize(ident, params)
         elif method == "ping":
-            send({"jsonrpc": "2.0", "id": ident, "result": {}})
+            if MODE != "ping-silent":
+                send({"jsonrpc": "2.0", "id": ident, "result": {}})
+        elif method == "tools/list" and MODE in TOOLS_ERRORS:
+            send({"jsonrpc": "2.0", "id": ident, "error": TOOLS_ERRORS[MODE]})
         elif method == "tools/list":
             result = {"tools": TOOLS}
             if MODE == "cursor-loop":
                 result["nextCursor"] = "page-2"  # every page, the second included
             send({"jsonrpc": "2.0", "id": ident, "result": result})
+        elif method == "prompts/list":
+            prompt = {"description": "a prompt without its required name"}
+            send({"jsonrpc": "2.0", "id": ident, "result": {"prompts": [prompt]}})
         elif method == "tools/call":
             content = [{"type": "text", "text": "ok"}]
             send({"jsonrpc": "2.0", "id": ident, "result": {"content": content}})
