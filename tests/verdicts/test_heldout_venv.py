@@ -370,16 +370,21 @@ def graded(expect: Expect, made: Case, lab: Lab) -> tuple[str, list[str], Checks
     return grade_of, problems, checks
 
 
-@pytest.mark.parametrize("ident", sorted(CASES))
-def test_venv(ident: str, lab: Lab) -> None:
-    expect, make = CASES[ident]
+def fully_right_and_its_row(cases: Cases, ident: str, lab: Lab) -> None:
+    """The case graded fully right; and, since measured, a row of docs/verdicts/venv.md that
+    holds for the same run."""
+    expect, make = cases[ident]
     grade_of, problems, checks = graded(expect, make(lab), lab)
     assert grade_of == "fully right", f"{grade_of}: " + "\n".join(problems)
-    # since measured, each case is a row of docs/verdicts/venv.md: the row holds for the same run
     row = {r.id: r for r in table.rows("venv")}[ident]
     assert not table.verdict_problems(row, checks.values()), table.verdict_problems(
         row, checks.values()
     )
+
+
+@pytest.mark.parametrize("ident", sorted(CASES))
+def test_venv(ident: str, lab: Lab) -> None:
+    fully_right_and_its_row(CASES, ident, lab)
 
 
 @pytest.mark.parametrize("ident", ["venv-dot-venv-dangling-symlink", "venv-windows-virtualenv"])

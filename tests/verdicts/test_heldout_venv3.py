@@ -48,15 +48,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from tests.throwaway import make_wheel
-from tests.verdicts import table
 from tests.verdicts import test_venv as _venv
 from tests.verdicts.test_heldout_servers import Expect
-from tests.verdicts.test_heldout_venv import Case, Cases, graded, site_packages
+from tests.verdicts.test_heldout_venv import Case, Cases, fully_right_and_its_row, site_packages
 from tests.verdicts.venv_lab import POETRY, Lab
 
 #: the venv lab's fixtures
@@ -64,18 +62,6 @@ lab = _venv.lab
 
 CASES = Cases()
 case = CASES.case
-
-
-def python_says(lab: Lab, code: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """``python -c code`` in the project's environment (in ``cwd``)."""
-    return subprocess.run(
-        [str(lab.python()), "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=cwd or lab.tmp,
-        env={**os.environ, **lab.env},
-        timeout=60,
-    )
 
 
 # -- PEP 376 / 627: what is installed, and by whom ------------------------------------------------
@@ -98,7 +84,7 @@ def two_dists_one_file(lab: Lab) -> Case:
     )
     lab.pip(lab.python(), "install", "--no-index", "--no-deps", str(clash))
     # pip overwrote demo-alpha's file without a word: what imports is demo-clash's
-    assert python_says(lab, "import demo_alpha; print(demo_alpha.CLASH)").stdout.strip() == "True"
+    assert lab.python_says("import demo_alpha; print(demo_alpha.CLASH)").stdout.strip() == "True"
     return Case(lambda: lab.run())
 
 
@@ -107,11 +93,11 @@ def no_record(lab: Lab) -> Case:
     lab.project('packages = ["demo-alpha"]')
     (site_packages(lab.app) / "demo_alpha-1.0.dist-info" / "RECORD").unlink()
     # PEP 627: RECORD is optional; pip lists and imports it (it only refuses to uninstall it)
-    assert python_says(lab, "import demo_alpha").returncode == 0
+    assert lab.python_says("import demo_alpha").returncode == 0
     assert (
         "demo-alpha"
-        in python_says(
-            lab, "import importlib.metadata as m; print(m.version('demo-alpha') and 'demo-alpha')"
+        in lab.python_says(
+            "import importlib.metadata as m; print(m.version('demo-alpha') and 'demo-alpha')"
         ).stdout
     )
     return Case(lambda: lab.run())
@@ -155,7 +141,7 @@ def pth_import_fails(lab: Lab) -> Case:
     pth.write_text(
         "import __editable___libgone_1_0_finder; __editable___libgone_1_0_finder.install()\n"
     )
-    assert "__editable__.libgone-1.0.pth" in python_says(lab, "pass").stderr
+    assert "__editable__.libgone-1.0.pth" in lab.python_says("pass").stderr
     return Case(lambda: lab.run())
 
 
@@ -173,7 +159,7 @@ def sitecustomize_raises(lab: Lab) -> Case:
     (site_packages(lab.app) / "sitecustomize.py").write_text(
         "import os\nos.environ['APP_CA_BUNDLE']\n"  # a start-up hook whose variable is unset
     )
-    assert "sitecustomize" in python_says(lab, "pass").stderr
+    assert "sitecustomize" in lab.python_says("pass").stderr
     return Case(lambda: lab.run())
 
 
@@ -187,7 +173,7 @@ def sitecustomize_raises(lab: Lab) -> Case:
 def local_module_shadows(lab: Lab) -> Case:
     lab.project('packages = ["demo-alpha"]')
     (lab.app / "demo_alpha.py").write_text("SHADOW = True\n")  # a scratch file of the project
-    found = python_says(lab, "import demo_alpha; print(demo_alpha.__file__)", cwd=lab.app)
+    found = lab.python_says("import demo_alpha; print(demo_alpha.__file__)", cwd=lab.app)
     assert found.stdout.strip() == str(lab.app / "demo_alpha.py")
     return Case(lambda: lab.run())
 
@@ -217,11 +203,4 @@ def lock_path_file_gone(lab: Lab) -> Case:
 
 @pytest.mark.parametrize("ident", sorted(CASES))
 def test_venv(ident: str, lab: Lab) -> None:
-    expect, make = CASES[ident]
-    grade_of, problems, checks = graded(expect, make(lab), lab)
-    assert grade_of == "fully right", f"{grade_of}: " + "\n".join(problems)
-    # since measured, each case is a row of docs/verdicts/venv.md: the row holds for the same run
-    row = {r.id: r for r in table.rows("venv")}[ident]
-    assert not table.verdict_problems(row, checks.values()), table.verdict_problems(
-        row, checks.values()
-    )
+    fully_right_and_its_row(CASES, ident, lab)

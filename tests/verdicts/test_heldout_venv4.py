@@ -41,17 +41,12 @@ against poetry.lock's ``files`` hashes; the ``#!`` interpreter of each script of
 
 from __future__ import annotations
 
-import os
-import subprocess
-from pathlib import Path
-
 import pytest
 
 from tests.throwaway import make_wheel
-from tests.verdicts import table
 from tests.verdicts import test_venv as _venv
 from tests.verdicts.test_heldout_servers import Expect
-from tests.verdicts.test_heldout_venv import Case, Cases, graded, site_packages
+from tests.verdicts.test_heldout_venv import Case, Cases, fully_right_and_its_row, site_packages
 from tests.verdicts.venv_lab import POETRY, Lab, base_python
 
 #: the venv lab's fixtures
@@ -62,17 +57,6 @@ case = CASES.case
 #: the interpreter the lab's environments are made from: its pip, run with --prefix .venv,
 #: writes into the environment's site-packages and its scripts start that interpreter
 BASE_PYTHON = base_python()
-
-
-def runs(argv: list[str], lab: Lab, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        argv,
-        capture_output=True,
-        text=True,
-        cwd=cwd or lab.tmp,
-        env={**os.environ, **lab.env},
-        timeout=300,
-    )
 
 
 @case(
@@ -91,7 +75,7 @@ def lock_path_file_changed(lab: Lab) -> Case:
     wheels = lab.app / "wheels"
     (wheels / "demo_gamma-1.0-py3-none-any.whl").unlink()
     make_wheel(wheels, "demo-gamma", "1.0", files={"demo_gamma/__init__.py": "REBUILT = True\n"})
-    assert runs([POETRY, "install"], lab, cwd=lab.app).returncode != 0  # the hash is refused
+    assert lab.runs([POETRY, "install"], cwd=lab.app).returncode != 0  # the hash is refused
     return Case(lambda: lab.run())
 
 
@@ -107,7 +91,7 @@ def lock_path_file_changed(lab: Lab) -> Case:
 def script_of_another_python(lab: Lab) -> Case:
     if (
         not BASE_PYTHON.is_file()
-        or runs([str(BASE_PYTHON), "-m", "pip", "--version"], lab).returncode
+        or lab.runs([str(BASE_PYTHON), "-m", "pip", "--version"]).returncode
     ):
         pytest.skip(f"no pip for {BASE_PYTHON} to install with")
     lab.project("")
@@ -122,7 +106,7 @@ def script_of_another_python(lab: Lab) -> Case:
         },
     )
     venv = lab.app / ".venv"
-    done = runs(
+    done = lab.runs(
         [
             str(BASE_PYTHON),
             "-m",
@@ -134,13 +118,12 @@ def script_of_another_python(lab: Lab) -> Case:
             "--no-index",
             "--no-warn-script-location",
             str(tool),
-        ],
-        lab,
+        ]
     )
     assert done.returncode == 0, done.stderr
     script = venv / "bin" / "demo-tool"
     assert script.read_text().splitlines()[0] == f"#!{BASE_PYTHON}"
-    assert runs([str(script)], lab).returncode != 0  # that Python has no demo_tool
+    assert lab.runs([str(script)]).returncode != 0  # that Python has no demo_tool
     return Case(lambda: lab.run())
 
 
@@ -148,7 +131,7 @@ def script_of_another_python(lab: Lab) -> Case:
 def pth_directory_missing(lab: Lab) -> Case:
     lab.project("")
     (site_packages(lab.app) / "extra-paths.pth").write_text(str(lab.tmp / "no-such-dir") + "\n")
-    assert runs([str(lab.python()), "-c", "pass"], lab).stderr == ""  # site.py says nothing
+    assert lab.runs([str(lab.python()), "-c", "pass"]).stderr == ""  # site.py says nothing
     return Case(lambda: lab.run())
 
 
@@ -159,7 +142,7 @@ def sitecustomize_runs(lab: Lab) -> Case:
         "import os\nos.environ.setdefault('APP_READY', '1')\n"
     )
     assert (
-        runs([str(lab.python()), "-c", "import os; assert os.environ['APP_READY']"], lab).returncode
+        lab.runs([str(lab.python()), "-c", "import os; assert os.environ['APP_READY']"]).returncode
         == 0
     )
     return Case(lambda: lab.run())
@@ -171,18 +154,11 @@ def namespace_dir(lab: Lab) -> Case:
     (lab.app / "demo_alpha").mkdir()  # a data folder, no __init__.py: a namespace portion
     (lab.app / "demo_alpha" / "fixtures.json").write_text("{}\n")
     code = "import demo_alpha; print(demo_alpha.__file__)"
-    found = runs([str(lab.python()), "-c", code], lab, cwd=lab.app).stdout.strip()
+    found = lab.runs([str(lab.python()), "-c", code], cwd=lab.app).stdout.strip()
     assert found.endswith("site-packages/demo_alpha/__init__.py"), found
     return Case(lambda: lab.run())
 
 
 @pytest.mark.parametrize("ident", sorted(CASES))
 def test_venv(ident: str, lab: Lab) -> None:
-    expect, make = CASES[ident]
-    grade_of, problems, checks = graded(expect, make(lab), lab)
-    assert grade_of == "fully right", f"{grade_of}: " + "\n".join(problems)
-    # since measured, each case is a row of docs/verdicts/venv.md: the row holds for the same run
-    row = {r.id: r for r in table.rows("venv")}[ident]
-    assert not table.verdict_problems(row, checks.values()), table.verdict_problems(
-        row, checks.values()
-    )
+    fully_right_and_its_row(CASES, ident, lab)

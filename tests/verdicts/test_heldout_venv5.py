@@ -29,17 +29,12 @@ Each case is now a row of docs/verdicts/venv.md, asserted on its run.
 
 from __future__ import annotations
 
-import os
-import subprocess
-from pathlib import Path
-
 import pytest
 
 from tests.throwaway import make_wheel
-from tests.verdicts import table
 from tests.verdicts import test_venv as _venv
 from tests.verdicts.test_heldout_servers import Expect
-from tests.verdicts.test_heldout_venv import Case, Cases, graded, site_packages
+from tests.verdicts.test_heldout_venv import Case, Cases, fully_right_and_its_row, site_packages
 from tests.verdicts.venv_lab import Lab
 
 #: the venv lab's fixtures
@@ -47,17 +42,6 @@ lab = _venv.lab
 
 CASES = Cases()
 case = CASES.case
-
-
-def python_says(lab: Lab, code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(lab.python()), "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**os.environ, **lab.env},
-        timeout=60,
-    )
 
 
 def packaged(lab: Lab) -> None:
@@ -75,7 +59,7 @@ def packaged(lab: Lab) -> None:
     (lab.app / "README.md").write_text("demo\n")
     lab.poetry("lock")
     lab.poetry("install")
-    assert python_says(lab, "import demo_app", lab.tmp).returncode == 0
+    assert lab.python_says("import demo_app", lab.tmp).returncode == 0
 
 
 @case(
@@ -91,7 +75,7 @@ def packaged(lab: Lab) -> None:
 def root_not_installed(lab: Lab) -> Case:
     packaged(lab)
     lab.pip(lab.python(), "uninstall", "--yes", "demo-app")  # as `poetry install --no-root` left it
-    assert python_says(lab, "import demo_app", lab.app).returncode != 0  # src/ is not on sys.path
+    assert lab.python_says("import demo_app", lab.app).returncode != 0  # src/ is not on sys.path
     return Case(lambda: lab.run())
 
 
@@ -109,7 +93,7 @@ def root_metadata_stale(lab: Lab) -> Case:
     pyproject = lab.app / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('version = "0.1.0"', 'version = "0.2.0"'))
     code = "import importlib.metadata as m; print(m.version('demo-app'))"
-    assert python_says(lab, code, lab.tmp).stdout.strip() == "0.1.0"  # what the app reports
+    assert lab.python_says(code, lab.tmp).stdout.strip() == "0.1.0"  # what the app reports
     return Case(lambda: lab.run())
 
 
@@ -134,17 +118,10 @@ def older_copy_after(lab: Lab) -> Case:
     lab.pip(lab.python(), "install", "--no-index", "--no-deps", "--target", str(extra), str(old))
     (site_packages(lab.app) / "extra-site.pth").write_text(f"{extra}\n")
     code = "import importlib.metadata as m; print(m.version('demo-alpha'))"
-    assert python_says(lab, code, lab.tmp).stdout.strip() == "1.0"  # site-packages comes first
+    assert lab.python_says(code, lab.tmp).stdout.strip() == "1.0"  # site-packages comes first
     return Case(lambda: lab.run())
 
 
 @pytest.mark.parametrize("ident", sorted(CASES))
 def test_venv(ident: str, lab: Lab) -> None:
-    expect, make = CASES[ident]
-    grade_of, problems, checks = graded(expect, make(lab), lab)
-    assert grade_of == "fully right", f"{grade_of}: " + "\n".join(problems)
-    # since measured, each case is a row of docs/verdicts/venv.md: the row holds for the same run
-    row = {r.id: r for r in table.rows("venv")}[ident]
-    assert not table.verdict_problems(row, checks.values()), table.verdict_problems(
-        row, checks.values()
-    )
+    fully_right_and_its_row(CASES, ident, lab)

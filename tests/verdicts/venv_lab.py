@@ -164,6 +164,21 @@ class Lab:
             assert done.returncode == 0, f"poetry {' '.join(args)}: {done.stdout}{done.stderr}"
         return done.stdout + done.stderr
 
+    def runs(self, argv: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        """``argv`` with the lab's environment, in ``cwd`` (else the scenario's directory)."""
+        return subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            cwd=cwd or self.tmp,
+            env={**os.environ, **self.env},
+            timeout=300,
+        )
+
+    def python_says(self, code: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        """``python -c code`` in the project's environment."""
+        return self.runs([str(self.python()), "-c", code], cwd)
+
     def pip(self, python: Path, *args: str) -> None:
         subprocess.run(
             [str(python), "-m", "pip", "--disable-pip-version-check", "-q", *args],

@@ -20,6 +20,7 @@ import re
 import shlex
 import sys
 from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -152,18 +153,26 @@ def copied_from(prefix: Path) -> Copied | None:
             return None
     except OSError:
         return None
-    scripts = []
+    scripts = [
+        entry.name
+        for entry, shebang in _scripts(prefix)
+        if _inside(Path(shebang.interpreter), made)
+    ]
+    return Copied(made, tuple(scripts)) if scripts else None
+
+
+def _scripts(prefix: Path) -> Iterator[tuple[Path, _exec.Shebang]]:
+    """The files of ``prefix/bin`` (links aside) that start with a ``#!`` line, and that line."""
     try:
         entries = sorted((prefix / "bin").iterdir())
     except OSError:
-        return None
+        return
     for entry in entries[:_SCRIPTS_READ]:
         if entry.is_symlink() or not entry.is_file():
             continue
         shebang = _exec.read_shebang(entry)
-        if shebang is not None and _inside(Path(shebang.interpreter), made):
-            scripts.append(entry.name)
-    return Copied(made, tuple(scripts)) if scripts else None
+        if shebang is not None:
+            yield entry, shebang
 
 
 #: the entries of ``bin/`` read for their ``#!`` line (a virtualenv has tens)
@@ -185,15 +194,8 @@ def foreign_scripts(prefix: Path) -> ForeignScripts | None:
     scripts; ``#!/usr/bin/env python`` (whichever Python is first on PATH) and shell wrappers
     are not counted."""
     found: dict[str, list[Path]] = {}
-    try:
-        entries = sorted((prefix / "bin").iterdir())
-    except OSError:
-        return None
-    for entry in entries[:_SCRIPTS_READ]:
-        if entry.is_symlink() or not entry.is_file():
-            continue
-        shebang = _exec.read_shebang(entry)
-        if shebang is None or shebang.env_name is not None:
+    for entry, shebang in _scripts(prefix):
+        if shebang.env_name is not None:
             continue
         interpreter = Path(shebang.interpreter)
         if _PYTHON_NAME.fullmatch(interpreter.name) and not _inside(interpreter, prefix):
