@@ -34,6 +34,29 @@ its ``grade``): the check and its status, words the cause must say, words the fi
 no check may say. Each proves its breakage first with the official MCP Python SDK's client (it
 fails, or for the neighbours, it works) or by the fields of what the server sends. The
 expectations were committed before the first run.
+
+First run (envcheck at 1b2499c, the commit that added this file, before any change; graded by
+the rules above, 2026-12-06): 14 cases, 5 fully right (the three neighbours
+life-initialized-gate, http-sse-retry-id and cfg-vscode-dev; ping-never-answered,
+prompts-no-name), 4 partly, 5 wrong:
+
+- auth-401-no-challenge, partly: "no Authorization header was sent ... a token or API key",
+  nothing of the 401 without any WWW-Authenticate;
+- auth-challenge-scope, partly: "get an access token from .../as", the challenge's
+  ``scope="mcp:tools"`` not asked for;
+- auth-pkce-no-s256, partly: the OAuth sign-in verdict, the authorization server's
+  ``code_challenge_methods_supported`` (``["plain"]``) not read;
+- rpc-32603-data, partly: "MCP error -32603: Internal error", the error's ``data`` (the detail)
+  not shown;
+- auth-as-metadata-404, wrong: "get an access token from .../as" from an authorization server
+  whose RFC 8414 metadata answers 404 (no client can sign in there);
+- cfg-claude-desktop-literal-var, wrong: passed, the server given ``${FX_DESK_URL}`` as text;
+- http-protocol-version-400, wrong: "HTTP 400 to tools/list without an Mcp-Session-Id ... a
+  proxy drops the header", for a 400 to the ``MCP-Protocol-Version`` header envcheck sent;
+- rpc-error-code-not-integer, wrong: "no answer to tools ... raise timeout" for an answer
+  whose ``error.code`` is a string;
+- tools-output-schema-not-object, wrong: named outputSchema.type, but its why says "every
+  tool's inputSchema" must be an object.
 """
 
 from __future__ import annotations
