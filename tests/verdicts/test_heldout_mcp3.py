@@ -57,6 +57,24 @@ prompts-no-name), 4 partly, 5 wrong:
   whose ``error.code`` is a string;
 - tools-output-schema-not-object, wrong: named outputSchema.type, but its why says "every
   tool's inputSchema" must be an object.
+
+Read strictly, ping-never-answered was fully right by its expectation only: its why ("may wait
+for input it never gets, or speak another protocol") and fix ("raise timeout") are those of a
+server that never answered anything, for one that answered the handshake and tools/list; so
+the first run was 4 of 14 fully right, 5 partly, 5 wrong.
+
+After (verdicts from structure, none from message words): 9 of 14 fully right. A ping that
+gets no answer on a connection where other requests were answered is a server that skips ping
+(report it to its authors), not a hung one; a JSON-RPC error's ``data`` is shown (the why); the
+field of a tool's schema error (``outputSchema``) names the schema in the why; a 401 whose
+answer has no ``WWW-Authenticate`` header says so; the challenge's ``scope`` parameter is the
+scope the fix asks for. These nine are rows of docs/verdicts/mcp.md (section 9, ``ROWS``).
+Left, each an expected failure (strict xfail, its expectation unchanged): auth-as-metadata-404 and
+auth-pkce-no-s256 (envcheck does not read the authorization server's RFC 8414 metadata),
+cfg-claude-desktop-literal-var (Claude Desktop's bare ``${VAR}`` is not warned about),
+http-protocol-version-400 (a 400 to the ``MCP-Protocol-Version`` header is taken for a missing
+session), rpc-error-code-not-integer (the SDK drops the invalid answer; envcheck reports a
+timeout).
 """
 
 from __future__ import annotations
@@ -397,6 +415,28 @@ def _vscode_dev(w: World, stack: ExitStack) -> str:
     return "devmode@vscode"
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+#: the cases that are rows of docs/verdicts/mcp.md (section 9): the ones fully right since
+ROWS = (
+    "life-initialized-gate",
+    "ping-never-answered",
+    "rpc-32603-data",
+    "tools-output-schema-not-object",
+    "prompts-no-name",
+    "http-sse-retry-id",
+    "auth-401-no-challenge",
+    "auth-challenge-scope",
+    "cfg-vscode-dev",
+)
+
+
+def _measured(name: str) -> Any:
+    """A case not yet fully right stays measured, its expectation unchanged: an expected failure
+    (strict: once envcheck gets it right, the case must become a row)."""
+    if name in ROWS:
+        return name
+    return pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="not yet fully right"))
+
+
+@pytest.mark.parametrize("name", [_measured(n) for n in sorted(CASES)])
 def test_heldout(pytester: pytest.Pytester, name: str) -> None:
     run_case(pytester, CASES[name], name)

@@ -11,6 +11,7 @@ verdict carries a :class:`~envcheck.core.fix.Fix` (:mod:`.fixes`).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -500,10 +501,16 @@ def unauthorized(probe: Probe, attempt: Attempt) -> CheckFailed | CheckSkipped:
     steps: list[Step] = [_fixes.set_step(spec, "headers.Authorization", f"Bearer {token}")]
     if not token.startswith("<"):
         steps.append(_fixes.export("TOKEN", "your token"))
+    # RFC 9110 (11.6.1): a 401 carries WWW-Authenticate; without it no scheme is named
+    bare = (
+        ""
+        if attempt.challenges
+        else "its 401 carries no WWW-Authenticate header, so it names no scheme; "
+    )
     return CheckFailed(
         f"{spec.name}: HTTP 401 from {spec.url}: the server refused the credentials",
-        why="no Authorization header was sent, and the server wants one (no OAuth metadata is "
-        "advertised: a token or API key issued by the service)",
+        why=f"{bare}no Authorization header was sent, and the server wants one (no OAuth "
+        "metadata is advertised: a token or API key issued by the service)",
         fix=Fix(steps, text=_fixes_credentials(spec)),
     )
 
@@ -645,17 +652,21 @@ def _oauth(
         )
     token_step = _fixes.set_step(spec, "headers.Authorization", "Bearer ${TOKEN}")
     header = _fixes_credentials(spec).removesuffix(" (and export TOKEN)")
+    # the challenge's scope parameter (MCP authorization): the scopes the token must carry
+    wanted = redact.clean(params.get("scope", ""), 200)
+    scoped = f" with the scope {wanted}" if wanted else ""
     text = (
-        f"get an access token from {issuer} for the resource {spec.url} (envcheck does not run "
-        f"OAuth sign-ins), export it as TOKEN and {header}"
+        f"get an access token{scoped} from {issuer} for the resource {spec.url} (envcheck does "
+        f"not run OAuth sign-ins), export it as TOKEN and {header}"
     )
     return CheckFailed(
         f"{spec.name}: HTTP 401 from {spec.url}: the server wants an OAuth sign-in",
         why="the server is OAuth-protected (its WWW-Authenticate challenge names "
-        f"resource_metadata, the MCP authorization specification) and no token was sent; {points}",
+        f"resource_metadata, the MCP authorization specification) and no token was sent; {points}"
+        + (f"; the challenge asks for scope={wanted}" if wanted else ""),
         fix=Fix(
             [
-                Manual(f"get an access token from {issuer} for {spec.url}"),
+                Manual(f"get an access token{scoped} from {issuer} for {spec.url}"),
                 token_step,
                 _fixes.export("TOKEN", "the access token"),
             ],
@@ -1023,6 +1034,18 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
             fix=_fixes.ask(text, "whoever runs the proxy"),
             facts=facts,
         )
+    answered = [method for method in probe.wire.results if method != "ping"]
+    if step == "ping" and answered:
+        # it answers other requests on this connection: the server skips ping, it is not hung
+        text = "report it to the server's authors: it does not answer ping"
+        return CheckFailed(
+            f"{spec.name}: no answer to ping within {spec.timeout:g} s",
+            why=f"the server answered {', '.join(answered)} on this connection, but not ping, "
+            "which the specification requires every server to answer promptly (clients use it "
+            "to tell a live server from a hung one)",
+            fix=_fixes.ask(text, "the server's authors"),
+            facts=facts,
+        )
     if spec.transport == "stdio":
         why = (
             f"the server is running (pid {probe.child.pid}) but sent no answer: it may wait "
@@ -1282,15 +1305,26 @@ def _invalid_answer(probe: Probe, step: str, cause: Any) -> CheckFailed:
         tool = tools[index] if index < len(tools) and isinstance(tools[index], dict) else {}
         name = redact.clean(str(tool.get("name", f"#{index}")), 80)
         field = ".".join(loc[2:]) or "the entry"
+        # the schema the error is in (inputSchema, outputSchema): both must be of type object
+        schema = loc[2] if len(loc) > 2 and loc[2].endswith("Schema") else None
+        rule = (
+            f'{field} must be a JSON Schema object with "type": "object"'
+            if schema
+            else f"{field} must match the MCP schema"
+        )
         text = (
-            f"fix the definition of tool {name} in the server ({field} must be a JSON Schema "
-            'object with "type": "object"), or report it to the server\'s authors'
+            f"fix the definition of tool {name} in the server ({rule}), or report it to the "
+            "server's authors"
+        )
+        required = (
+            f'every tool\'s {schema} to be a JSON Schema object of type "object"'
+            if schema
+            else f"every tool's {field} to match its type"
         )
         return CheckFailed(
             f"{spec.name}: tool {name!r} has an invalid {field}: {msg}",
-            why=f"the MCP schema requires every tool's inputSchema to be a JSON Schema object of "
-            f'type "object"; the SDK (and every client built on it) rejects the whole '
-            f"{method} answer, so none of the {len(tools)} tool(s) can be used",
+            why=f"the MCP schema requires {required}; the SDK (and every client built on it) "
+            f"rejects the whole {method} answer, so none of the {len(tools)} tool(s) can be used",
             fix=_fixes.ask(text, "the server's authors"),
             facts={"tool": name, "field": field},
         )
@@ -1329,6 +1363,12 @@ def _rpc_error(probe: Probe, step: str, cause: Any) -> CheckFailed:
         why = f"the server answered {method} with {kind}"
     else:
         why = f"the server answered {method} with a JSON-RPC error ({meaning})"
+    if cause.data is not None and code not in (
+        URL_ELICITATION_REQUIRED,
+        MISSING_REQUIRED_CLIENT_CAPABILITY,
+    ):
+        # JSON-RPC's error.data holds what the server adds about the error: its own detail
+        why += f"; its error data: {redact.clean(json.dumps(cause.data, default=str), 300)}"
     look_text, look = _look(spec)
     steps: list[Step] = [look]
     text = look_text
