@@ -63,15 +63,16 @@ for input it never gets, or speak another protocol") and fix ("raise timeout") a
 server that never answered anything, for one that answered the handshake and tools/list; so
 the first run was 4 of 14 fully right, 5 partly, 5 wrong.
 
-After (verdicts from structure, none from message words): 9 of 14 fully right. A ping that
+After (verdicts from structure, none from message words): 10 of 14 fully right. Every
+``${...}`` of a Claude Desktop entry (which expands no variables) is the literal text it is:
+the start check warns, and the fix is the value itself in the file. A ping that
 gets no answer on a connection where other requests were answered is a server that skips ping
 (report it to its authors), not a hung one; a JSON-RPC error's ``data`` is shown (the why); the
 field of a tool's schema error (``outputSchema``) names the schema in the why; a 401 whose
 answer has no ``WWW-Authenticate`` header says so; the challenge's ``scope`` parameter is the
-scope the fix asks for. These nine are rows of docs/verdicts/mcp.md (section 9, ``ROWS``).
+scope the fix asks for. These ten are rows of docs/verdicts/mcp.md (section 9, ``ROWS``).
 Left, each an expected failure (strict xfail, its expectation unchanged): auth-as-metadata-404 and
 auth-pkce-no-s256 (envcheck does not read the authorization server's RFC 8414 metadata),
-cfg-claude-desktop-literal-var (Claude Desktop's bare ``${VAR}`` is not warned about),
 http-protocol-version-400 (a 400 to the ``MCP-Protocol-Version`` header is taken for a missing
 session), rpc-error-code-not-integer (the SDK drops the invalid answer; envcheck reports a
 timeout).
@@ -426,6 +427,7 @@ ROWS = (
     "auth-401-no-challenge",
     "auth-challenge-scope",
     "cfg-vscode-dev",
+    "cfg-claude-desktop-literal-var",
 )
 
 

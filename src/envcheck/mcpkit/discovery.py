@@ -379,8 +379,25 @@ def _entry(name: str, label: str, path: Path, entry: Any, rootdir: Path) -> Disc
     if entry.get("disabled") is True:
         table["enabled"] = False
     item.inputs = dict(_inputs(table, ()))
-    item.table = table if label == CLAUDE_DESKTOP else _translate(table, rootdir, label)
+    item.table = (
+        _as_written(table) if label == CLAUDE_DESKTOP else _translate(table, rootdir, label)
+    )
     return item
+
+
+#: any ``${...}``: Claude Desktop expands no variable syntax at all
+_ANY_REF = re.compile(r"\$\{[^}]+\}")
+
+
+def _as_written(value: Any) -> Any:
+    """A Claude Desktop entry: every ``${...}`` reaches the server as written (a literal)."""
+    if isinstance(value, str):
+        return _ANY_REF.sub(lambda found: literal(found.group(0)), value)
+    if isinstance(value, dict):
+        return {k: _as_written(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_written(v) for v in value]
+    return value
 
 
 def literal(text: str) -> str:

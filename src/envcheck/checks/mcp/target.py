@@ -634,6 +634,14 @@ def literal_verdict(server: Server, spec: ServerSpec) -> tuple[str, str, Fix] | 
     client = discovery.CLIENTS.get(server.origin, server.origin)
     keys = ", ".join(f"{key} = {written}" for key, written, _ in found)
     summary = f"{server.name}: the server receives {keys} as literal text"
+    if server.origin == discovery.CLAUDE_DESKTOP:
+        # no variable syntax there: the value itself is what the file must hold
+        text = (
+            f"write the values themselves in place of {', '.join(w for _, w, _ in found)} in "
+            f"{server.settings} (Claude Desktop expands no variables)"
+        )
+        why = f"{client} expands no variables: it passes ${{...}} on to the server as written"
+        return summary, why, Fix([Manual(text)], text=text)
     why = (
         f"{client} expands only its own variables (${{env:NAME}}, ${{workspaceFolder}}, "
         f"${{userHome}}, ${{input:ID}}) and passes a bare ${{NAME}} on as written: evidently an "
