@@ -1291,6 +1291,18 @@ def _ids(cases: list[Case]) -> list[str]:
     return [f"{c.answer}@{c.place}:{c.check}" for c in cases]
 
 
+def _marked(cases: list[Case], words_only: dict[str, str]) -> list[Any]:
+    """``cases``, those told apart from a right verdict only by words as strict xfails."""
+    return [
+        (
+            pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=words_only[i]))
+            if i in words_only
+            else c
+        )
+        for c, i in zip(cases, _ids(cases))
+    ]
+
+
 @pytest.mark.parametrize("case", PROVIDERS, ids=_ids(PROVIDERS))
 def test_held_out_provider_answer(
     case: Case, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
@@ -1335,18 +1347,7 @@ def test_third_held_out_ollama_answer(case: OllamaCase, pytester: pytest.Pyteste
     _run_ollama_place_case(case, pytester)
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        (
-            pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=WORDS_ONLY[i]))
-            if i in WORDS_ONLY
-            else c
-        )
-        for c, i in zip(PROVIDERS_4, _ids(PROVIDERS_4))
-    ],
-    ids=_ids(PROVIDERS_4),
-)
+@pytest.mark.parametrize("case", _marked(PROVIDERS_4, WORDS_ONLY), ids=_ids(PROVIDERS_4))
 def test_fourth_held_out_provider_answer(
     case: Case, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -1358,18 +1359,7 @@ def test_fourth_held_out_ollama_answer(case: OllamaCase, pytester: pytest.Pytest
     _run_ollama_place_case(case, pytester)
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        (
-            pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=WORDS_ONLY_5[i]))
-            if i in WORDS_ONLY_5
-            else c
-        )
-        for c, i in zip(PROVIDERS_5, _ids(PROVIDERS_5))
-    ],
-    ids=_ids(PROVIDERS_5),
-)
+@pytest.mark.parametrize("case", _marked(PROVIDERS_5, WORDS_ONLY_5), ids=_ids(PROVIDERS_5))
 def test_fifth_held_out_provider_answer(
     case: Case, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -1393,18 +1383,7 @@ def test_sixth_held_out_ollama_answer(case: OllamaCase, pytester: pytest.Pyteste
     _run_ollama_place_case(case, pytester)
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        (
-            pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=WORDS_ONLY_7[i]))
-            if i in WORDS_ONLY_7
-            else c
-        )
-        for c, i in zip(PROVIDERS_7, _ids(PROVIDERS_7))
-    ],
-    ids=_ids(PROVIDERS_7),
-)
+@pytest.mark.parametrize("case", _marked(PROVIDERS_7, WORDS_ONLY_7), ids=_ids(PROVIDERS_7))
 def test_seventh_held_out_provider_answer(
     case: Case, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
