@@ -211,12 +211,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             limits[item.check.id] = limit
     if limits:
         built.runner.limit(limits)
-    built.runner.start(item.check.id for item in items)
     from envcheck.engine.runner import SignalDrain
 
+    # before any check starts: a SIGTERM that comes while the checks are being started still
+    # drains them and writes the report
     drain = SignalDrain(built.runner, lambda signum: _report_interrupted(session, items, signum))
     drain.install()
     session.config.stash[DRAIN_KEY] = drain
+    built.runner.start(item.check.id for item in items)
 
 
 def _report_interrupted(session: pytest.Session, items: list[Any], signum: int) -> None:
