@@ -196,7 +196,7 @@ class Trickle:
         # 20 MB of an error, 64 KiB every 0.2 s (over a minute in all): cut at 64 KiB
         (401, 2**16, 0.2, "openai: authentication failed*"),
         # a models list trickled a byte every 0.05 s: each byte in time, the whole never
-        (200, 1, 0.05, "openai: timeout: no answer from * in 4.8 s*"),
+        (200, 1, 0.05, "openai: timeout: no answer from * in * s*"),
     ],
 )
 def test_a_trickled_body_does_not_keep_a_check_past_its_timeout(
