@@ -17,13 +17,16 @@ def make_wheel(
     version: str,
     requires: tuple[str, ...] = (),
     files: dict[str, str] | None = None,
+    extras: tuple[str, ...] = (),
 ) -> Path:
     """Build a minimal, valid pure-Python wheel (what any build backend would produce): its
-    package ``name`` with ``-`` as ``_``, or the ``files`` given (path in the wheel -> text)."""
+    package ``name`` with ``-`` as ``_``, or the ``files`` given (path in the wheel -> text);
+    ``extras`` its ``Provides-Extra`` (their requirements in ``requires``, with ``extra ==``)."""
     module = name.replace("-", "_")
     info = f"{module}-{version}.dist-info"
     wheel = directory / f"{module}-{version}-py3-none-any.whl"
     metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    metadata += "".join(f"Provides-Extra: {extra}\n" for extra in extras)
     metadata += "".join(f"Requires-Dist: {req}\n" for req in requires)
     content = {
         **(files or {f"{module}/__init__.py": f"__version__ = {version!r}\n"}),
