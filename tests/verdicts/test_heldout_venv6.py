@@ -18,6 +18,20 @@ Every id was checked against the table first (``grep '^| venv-'``): none is a ro
 round one's (``grade`` in tests/verdicts/test_heldout_servers.py). Caution on independence: the
 person who wrote these had read the venv component's consistency and local-installs checks.
 
+First run (envcheck at 10bbbe9, the commit that added this file, before any change;
+2026-12-06): **4 of 11 fully right** (the three healthy neighbours, and
+venv-in-project-false-from-the-environment), 3 partly, 4 wrong. Partly:
+venv-no-record-blocks-the-update ("demo-alpha 0.9 installed, lock says 1.0", fix ``poetry
+install``, which fails on the distribution without RECORD), venv-lock-local-version (the
+drift of demo-dev 1.0+patched hidden behind "(+1 more)"), venv-lock-marker-excludes-a-requirement
+("demo-beta 1.0 requires demo-gamma>=1, which is not installed", fix ``poetry sync``, which
+leaves it out again: the lock's marker not named). Wrong (a broken environment passed):
+venv-record-hash-differs (demo-alpha "1.0" with an edited file), venv-installed-build-not-the-
+locked-one (lock-drift "4 installed packages match poetry.lock" with an old build installed),
+venv-pep660-finder-mapping-gone (libf "1.0" while ``import libf`` fails),
+venv-requires-dist-extra-not-installed (consistency "all requirements met" while demo-fast,
+needed through ``demo-ext[fast]``, is missing).
+
 Cost (issue 20): the cases of a world are made in one copy of the template project and judged
 by one envcheck run (a case that needs another environment gets a run of its own); a fix marked
 ``heals`` is applied there and checked by one more run. The worlds are built once per session,
