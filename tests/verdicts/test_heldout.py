@@ -132,7 +132,17 @@ and on Ollama 0xc0000135 (a crash and the log, not a missing DLL), the noexec te
 (the log, not OLLAMA_TMPDIR), llama3.2-vision's old format (the log, not a re-download), a cloud
 model with cloud disabled on /api/show (the log, not OLLAMA_NO_CLOUD) and ollama.com's 403 for a
 subscription (the log, not the answer's upgrade page). Wall time of the set's tests: 18.7 s on -n 2
-beside other work (the six Ollama cases run pytest in a subprocess, about 2.2 s each).
+beside other work (the six Ollama cases run pytest in a subprocess, about 2.2 s each). After the
+fixes (Together's listing read as the array its OpenAPI spec gives; OpenRouter's
+error.metadata.provider_name and metadata.raw read as the refusing provider and its own answer; on
+Ollama, which has no codes, the fixed texts of its source: Windows' STATUS_DLL_NOT_FOUND exit
+status, llm/server.go's noexec text naming OLLAMA_TMPDIR, server/routes.go's 'no longer compatible'
+(a re-download), internal/cloud's 'ollama cloud is disabled' 403 and any other 403 as ollama.com's
+or a proxy's, whose page the answer links): 9 of 9, none wrong; the thinking model's smoke now says
+the tokens went on thinking. Rows from this set, asserted on the cases' own runs (PROVIDER_ROWS_8,
+OLLAMA_ROWS_8): openrouter-400-upstream-error, together-200-models-array-auth and -model,
+ollama-show-403-cloud-disabled, ollama-generate-500-dll-not-found, ollama-generate-500-noexec,
+ollama-generate-500-no-longer-compatible, ollama-generate-403-forbidden.
 """
 
 from __future__ import annotations
@@ -145,6 +155,7 @@ import pytest
 from tests.verdicts import test_ollama as ollama_table
 from tests.verdicts import test_providers as providers_table
 from tests.verdicts.replay import published
+from tests.verdicts.table import rows, verdict_problems
 
 PLACES = ("listing", "smoke")
 
@@ -1338,6 +1349,19 @@ OLLAMA_8 = [
         status="pass",
     ),
 ]
+#: the eighth set's cases that are rows of the verdict tables, asserted on the case's own run
+PROVIDER_ROWS_8 = {
+    "heldout8--openrouter-400-upstream-location@smoke:smoke": "openrouter-400-upstream-error",
+    "heldout8--together-200-models-array@listing:auth": "together-200-models-array-auth",
+    "heldout8--together-200-models-array@listing:model": "together-200-models-array-model",
+}
+OLLAMA_ROWS_8 = {
+    "heldout8--ollama-500-exit-0xc0000135": "ollama-generate-500-dll-not-found",
+    "heldout8--ollama-500-noexec-tmpdir": "ollama-generate-500-noexec",
+    "heldout8--ollama-500-no-longer-compatible": "ollama-generate-500-no-longer-compatible",
+    "heldout8--ollama-show-403-cloud-disabled": "ollama-show-403-cloud-disabled",
+    "heldout8--ollama-403-subscription-required": "ollama-generate-403-forbidden",
+}
 MODELS = {"anthropic": "claude-sonnet-4-5", "gemini": "gemini-2.5-flash"}
 #: the services of the held-out answers that the provider table does not name
 providers_table.BASES.setdefault("github", "/inference")
@@ -1381,6 +1405,9 @@ def _run_provider_case(
         scenario = providers_table.call_answers(case.name, model, case.answer, **more)
     ran = scenario(pytester, monkeypatch)
     problems = _problems(case, ran.checks)
+    row = PROVIDER_ROWS_8.get(_ids([case])[0])
+    if row is not None:  # a row of docs/verdicts/providers.md: its cause and fix too
+        problems += verdict_problems({r.id: r for r in rows("providers")}[row], ran.checks)
     assert not problems, f"{problems}\n{ran.output}"
 
 
@@ -1538,6 +1565,9 @@ def _run_ollama_place_case(case: OllamaCase, pytester: pytest.Pytester) -> None:
     assert [w for w in case.says if w not in said] == [], found
     assert [w for w in case.fix if w not in hint] == [], found
     assert [w for w in case.never if w in said + hint] == [], found
+    row = OLLAMA_ROWS_8.get(case.answer)
+    if row is not None:  # a row of docs/verdicts/ollama.md: its cause and fix too
+        assert verdict_problems({r.id: r for r in rows("ollama")}[row], ran.checks) == []
 
 
 def test_places_are_known() -> None:

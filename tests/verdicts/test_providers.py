@@ -530,7 +530,9 @@ def _dns(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Ran:
 
 
 def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
-    assert not SCENARIOS.mismatches()
+    from tests.verdicts.test_heldout import PROVIDER_ROWS_8  # their rows are run there
+
+    assert not SCENARIOS.mismatches(elsewhere=PROVIDER_ROWS_8.values())
 
 
 @pytest.mark.parametrize("row", SCENARIOS.runnable(), ids=ids(SCENARIOS.runnable()))

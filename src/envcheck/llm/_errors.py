@@ -244,6 +244,10 @@ class Detail:
     filtered: list[str] = field(default_factory=list)  # Azure content_filter_result, filtered
     json: bool = False  # the body was JSON (a proxy's text page is not)
     links: list[str] = field(default_factory=list)  # Gemini google.rpc.Help links[].url
+    #: OpenRouter's error.metadata.provider_name: the provider it routed the call to, which
+    #: refused it; ``upstream_said`` is that provider's own answer (error.metadata.raw), read
+    upstream: str = ""
+    upstream_said: Detail | None = None
 
     def fields(self) -> str:
         """The structured fields that decided, e.g. ``error.type=rate_limit_error``."""
@@ -253,6 +257,9 @@ class Detail:
         shown += [f"reason={r}" for r in self.reasons] + [f"quotaId={q}" for q in self.quota_ids]
         shown.append(f"innererror.code={self.inner_code}" if self.inner_code else "")
         shown += [f"filtered={f}" for f in self.filtered]
+        shown.append(f"metadata.provider_name={self.upstream}" if self.upstream else "")
+        inner = self.upstream_said.fields() if self.upstream_said is not None else ""
+        shown.append(f"its {inner}" if inner else "")
         return ", ".join(s for s in shown if s)
 
     @property
@@ -319,6 +326,14 @@ def detail(body: Any) -> Detail:
     for item in error.get("details") or []:
         if isinstance(item, Mapping):
             _gemini_detail(item, found)
+    metadata = error.get("metadata")
+    if isinstance(metadata, Mapping) and metadata.get("provider_name"):
+        # OpenRouter: "Provider returned error", the provider (metadata.provider_name) and its
+        # own answer, verbatim (metadata.raw: its JSON as a string, or its text)
+        found.upstream = str(metadata["provider_name"])
+        raw = metadata.get("raw")
+        if raw:
+            found.upstream_said = detail(raw if isinstance(raw, str) else json.dumps(raw))
     inner = error.get("innererror")
     if isinstance(inner, Mapping):  # Azure: the content filter's own code and categories
         found.inner_code = _code(inner.get("code"))
@@ -385,6 +400,9 @@ def classify(
     api = kind or provider
     d = detail(body)
     message = d.message or f"HTTP {status}"
+    said = d.upstream_said.message if d.upstream_said is not None else ""
+    if d.upstream and said and said not in message:  # what the provider behind it said
+        message = f"{message}: {d.upstream}: {said}"
     wait = retry_after(headers)
     if wait is None:
         wait = d.retry_delay

@@ -199,6 +199,21 @@ _ENTRYPOINT_NOT_FOUND = re.compile(r"exit status 0xc0000139\b")
 #: Windows refused the runner a file or library it opens: its exit status STATUS_ACCESS_DENIED
 #: (0xc0000022), set by the loader before the runner's own code ran
 _ACCESS_DENIED = re.compile(r"exit status 0xc0000022\b")
+#: Windows' loader could not find a DLL the runner needs: its exit status STATUS_DLL_NOT_FOUND
+#: (0xc0000135), set before the runner's own code ran
+_DLL_NOT_FOUND = re.compile(r"exit status 0xc0000135\b")
+#: llm/server.go (0.1.34 to 0.5.7, which started its runners from a temporary directory): "unable
+#: to start server ...: permission denied.  <dir> may have noexec set.  Set OLLAMA_TMPDIR for
+#: server to a writable executable directory"
+_NOEXEC = re.compile(r"may have noexec set")
+#: server/routes.go (scheduleRunner): a model pulled in a format this Ollama no longer loads ("'…'
+#: is no longer compatible with your version of Ollama and has been replaced by a newer version.
+#: To re-download, run 'ollama pull …'")
+_NO_LONGER_COMPATIBLE = re.compile(r"is no longer compatible with your version of Ollama")
+#: internal/cloud/policy.go's DisabledMessagePrefix: the server's own 403 for a cloud model while
+#: its cloud features are off (OLLAMA_NO_CLOUD, or its settings), on /api/show and /api/generate
+CLOUD_DISABLED = "ollama cloud is disabled"
+_URL = re.compile(r"https?://[^\s\"'<>`)\]]+")
 #: Go's text for a process ended by SIGKILL ("signal: killed"), which the runner cannot catch:
 #: sent by the kernel's out-of-memory killer (a container's memory limit alike), macOS under
 #: memory pressure, or a person or supervisor (kill -9)
@@ -288,6 +303,14 @@ def generate_failure(
         )
     if status == 401:
         return _unauthorized(model, host, shown)
+    if status == 403 and said.startswith(CLOUD_DISABLED):
+        return cloud_disabled(model, host, "POST /api/generate", shown)
+    if status == 403:
+        return _forbidden(model, host, shown)
+    if status == 500 and _NOEXEC.search(said):
+        return _noexec(model, host, shown)
+    if status == 500 and _NO_LONGER_COMPATIBLE.search(said):
+        return _no_longer_compatible(model, host, shown)
     unable = _UNABLE.search(said)
     if status == 500 and unable:
         again, again_shown = pull(host, model)
@@ -334,6 +357,14 @@ def generate_failure(
         return _killed(model, host, shown)
     if status == 500 and crashed and _ACCESS_DENIED.search(said):
         return _access_denied(model, host, shown)
+    if status == 500 and crashed and _DLL_NOT_FOUND.search(said):
+        missing = "a DLL it needs was not found (0xc0000135, Windows' STATUS_DLL_NOT_FOUND)"
+        because = (
+            "its installation is incomplete, or a runtime it links to is not installed (the "
+            "Visual C++ runtime; a third-party build's GPU runtime, such as oneAPI for "
+            "IPEX-LLM's)"
+        )
+        return _broken_install(model, host, shown, missing, because)
     if status == 500 and crashed:
         when = "while loading it" if _TERMINATED.search(said) else "while it ran"
         text = f"{_log_text()}: it says why the runner ended"
@@ -403,8 +434,16 @@ def _cuda_driver_failure(model: str, host: str, shown: str) -> CheckFailed:
     )
 
 
-def _broken_install(model: str, host: str, shown: str, missing: str) -> CheckFailed:
-    """The loader found a symbol missing: the runner and its libraries are of two releases."""
+def _broken_install(
+    model: str,
+    host: str,
+    shown: str,
+    missing: str,
+    because: str = "the runner and its libraries are of different builds (a partial upgrade, a "
+    "library directory of another release)",
+) -> CheckFailed:
+    """The loader found a symbol or a library missing: the runner and its libraries are of two
+    releases, or part of what it loads is not installed."""
     text = (
         f"reinstall Ollama ({UPGRADE}; on Windows, OllamaSetup.exe from ollama.com/download), "
         "which replaces the runners and their libraries together (on Linux, remove a lib/ollama "
@@ -412,13 +451,91 @@ def _broken_install(model: str, host: str, shown: str, missing: str) -> CheckFai
     )
     return CheckFailed(
         f"Ollama's installation on {host} is broken: its runner cannot start ({model})",
-        why=f"the dynamic loader could not start the runner: {missing}, so the runner and its "
-        "libraries are of different builds (a partial upgrade, a library directory of another "
-        f"release); the server said: {shown}",
+        why=f"the dynamic loader could not start the runner: {missing}, so {because}; the "
+        f"server said: {shown}",
         fix=Fix(
             [Command(["sh", "-c", UPGRADE], needs=frozenset({"sudo", "network"})), _log_step()],
             text=text,
         ),
+    )
+
+
+def _noexec(model: str, host: str, shown: str) -> CheckFailed:
+    """The runner could not be started from the temporary directory it was extracted to: its
+    filesystem is mounted noexec (llm/server.go's own words say so and name OLLAMA_TMPDIR)."""
+    text = (
+        "set OLLAMA_TMPDIR for the server to a directory it may write to on a filesystem that "
+        "allows executing programs (sudo systemctl edit ollama: [Service] "
+        'Environment="OLLAMA_TMPDIR=/usr/share/ollama/tmp"; the directory owned by the user the '
+        "server runs as), then restart the server; or upgrade Ollama (0.5.8 and later no longer "
+        f"start runners from a temporary directory): {UPGRADE}"
+    )
+    return CheckFailed(
+        f"Ollama at {host} cannot start its model runner for {model}: the directory it starts "
+        "runners from does not allow executing programs (noexec)",
+        why="this Ollama extracts its runners to a temporary directory (OLLAMA_TMPDIR, else the "
+        "system's /tmp) and starts them there; that filesystem is mounted noexec, so the start "
+        f"is refused (permission denied); the model is not the cause; the server said: {shown}",
+        fix=Fix(
+            [
+                Manual("set OLLAMA_TMPDIR for the server to a writable directory that allows exec"),
+                Command(["systemctl", "restart", "ollama"], needs=frozenset({"sudo"})),
+            ],
+            text=text,
+        ),
+    )
+
+
+def _no_longer_compatible(model: str, host: str, shown: str) -> CheckFailed:
+    """A model pulled in a format this Ollama no longer loads: it has to be downloaded again."""
+    again, again_shown = pull(host, model)
+    text = (
+        f"download the model again in the current format: {again_shown} (the server's own "
+        "words above name the model it was replaced by)"
+    )
+    return CheckFailed(
+        f"{model} was pulled in a format the Ollama at {host} no longer loads",
+        why="Ollama refuses to load a model downloaded in an older format that a newer version "
+        "of the model replaced (server/routes.go: llama3.2-vision's, with a separate vision "
+        f"projector); a fresh download fixes it; the server said: {shown}",
+        fix=Fix([again], text=text),
+    )
+
+
+def cloud_disabled(model: str, host: str, request: str, shown: str) -> CheckFailed:
+    """The server's own 403 for a cloud model while its cloud features are off."""
+    text = (
+        f"to use {model}, turn the server's cloud features on: remove OLLAMA_NO_CLOUD from its "
+        "environment (sudo systemctl edit ollama) and turn Cloud on in its settings, then "
+        f"restart it; else drop {model} from models in [tool.envcheck.ollama]"
+    )
+    return CheckFailed(
+        f"{model} is a cloud model, and the Ollama at {host} has its cloud features disabled",
+        why=f"Ollama answered {request} with HTTP 403: {shown}: the server runs with cloud "
+        "disabled (OLLAMA_NO_CLOUD, or its own settings), so it neither describes nor runs a "
+        "model that runs on ollama.com",
+        fix=Fix([Manual(text)], text=text),
+    )
+
+
+def _forbidden(model: str, host: str, shown: str) -> CheckFailed:
+    """HTTP 403 other than the server's own (cloud disabled): ollama.com's answer for a cloud
+    model, which the server passes on with its status, or a proxy's."""
+    links = list(dict.fromkeys(u.rstrip(".,;:") for u in _URL.findall(shown)))
+    page = f" (it links {links[0]})" if links else ""
+    text = (
+        f"do what the answer says{page}: for a cloud model, a plan of the signed-in ollama.com "
+        f"account that includes {model}, or another model; if a proxy in front of {host} "
+        "answered, its access rules"
+    )
+    return CheckFailed(
+        f"{model} was refused (HTTP 403) through the Ollama at {host}: {shown}",
+        why="Ollama's own API forbids nothing but a cloud model while cloud is disabled, and "
+        f"says so ('{CLOUD_DISABLED}'); this 403 is ollama.com's, which the server forwards a "
+        "cloud model's request to and whose answer it passes on (server/routes.go), or a "
+        "proxy's in front of the server: the account or the proxy refused the model, not the "
+        "local server",
+        fix=Fix([Manual(text)], text=text),
     )
 
 

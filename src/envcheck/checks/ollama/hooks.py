@@ -23,6 +23,7 @@ from envcheck.checks.shared.config import older
 from envcheck.core.config import EnvcheckConfig
 from envcheck.core.fix import Command, Fix
 from envcheck.core.model import Check, CheckFailed, CheckSkipped, Context, Outcome, ok, warn
+from envcheck.core.redact import clean
 from envcheck.kit import Component, not_configured
 
 _THINK = re.compile(r"<think>.*?</think>", re.S)
@@ -135,6 +136,10 @@ def model_check(model: str, ctx: Context) -> Outcome:
                 raise _diagnose.show_not_routed(
                     calls.host, calls.source, model, exc.error, listed
                 ) from None
+            if exc.status_code == 403 and exc.error.startswith(_diagnose.CLOUD_DISABLED):
+                raise _diagnose.cloud_disabled(
+                    model, calls.host, "POST /api/show", clean(exc.error, 300)
+                ) from None
             diagnosis = _diagnose.SHOW_REFUSALS.get(exc.status_code)
             if diagnosis is not None:
                 cfg: OllamaConfig = ctx.section
@@ -201,6 +206,8 @@ def smoke(model: str, ctx: Context) -> Outcome:
             ),
         )
     what = "reasoned, then answered" if thought else "answered"
+    if thought and not visible:  # num_predict went on thinking: the model runs, no text yet
+        what = "reasoned (the 32 tokens asked for went on its thinking, before any answer text)"
     return ok(
         f"{model} {what} in {latency} ms",
         latency_ms=latency,

@@ -192,9 +192,16 @@ def fallback(p: Provider, exc: llm.ProviderError, sent: Sent | None) -> CheckFai
         + f"{_tried(exc)}: {_message(exc)}"
     )
     described = sent.described() if sent is not None else "envcheck's request"
+    upstream = exc.detail.upstream
     why = (
         f"{p.label} refused {described} with HTTP {exc.status}"
         + (f" ({fields})" if fields else "")
+        + (
+            f": the provider it routed the call to, {upstream} (metadata.provider_name), refused"
+            " it, and its own answer (metadata.raw) is quoted above"
+            if upstream
+            else ""
+        )
         + "; no row of envcheck's verdict table covers this answer, so no cause is guessed: "
         "the provider's own words above are what is known"
     )

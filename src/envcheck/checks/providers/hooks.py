@@ -168,7 +168,10 @@ def _list_models(s: Session, want: str | None = None) -> list[str]:
     kind = s.provider.kind
     if kind == "openai":
         listed = s.json(s.call("GET", "/models", listing=True))
-        return [str(m["id"]) for m in listed.get("data", [])]
+        # OpenAI's {"object": "list", "data": [...]}; Together answers the array itself (its
+        # OpenAPI spec's ModelInfoList)
+        entries = listed if isinstance(listed, list) else listed.get("data", [])
+        return [str(m["id"]) for m in entries]
     if kind == "anthropic":
         ids: list[str] = []
         path = "/v1/models"
