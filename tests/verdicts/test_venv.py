@@ -772,8 +772,9 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_venv3 import CASES as CASES3
     from tests.verdicts.test_heldout_venv4 import CASES as CASES4
     from tests.verdicts.test_heldout_venv5 import CASES as CASES5
+    from tests.verdicts.test_heldout_venv6 import CASES as CASES6
 
-    problems = SCENARIOS.mismatches(elsewhere=[*CASES, *CASES2, *CASES3, *CASES4, *CASES5])
+    problems = SCENARIOS.mismatches(elsewhere=[*CASES, *CASES2, *CASES3, *CASES4, *CASES5, *CASES6])
     assert not problems, "\n".join(problems)
 
 

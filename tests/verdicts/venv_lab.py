@@ -99,7 +99,9 @@ def build_template(root: Path, poetry_home: Path) -> Path:
     for name in WHEELS:
         make_wheel(wheels, name, "1.0", requires=("demo-gamma>=1",) if name == "demo-beta" else ())
     (app / "pyproject.toml").write_text(PROJECT.format(wheels="wheels", envcheck=""))
-    env = base_env(poetry_home)
+    # one package at a time: Poetry's parallel installer now and then leaves a package without
+    # its direct_url.json (PEP 610), which the copies' verdicts read
+    env = {**base_env(poetry_home), "POETRY_INSTALLER_PARALLEL": "false"}
     for command in (["lock"], ["install"]):
         subprocess.run([POETRY, *command], cwd=app, check=True, env=env, capture_output=True)
     see_our_packages(app / ".venv" / "bin" / "python")

@@ -19,8 +19,8 @@ import os
 import re
 import shlex
 import sys
-from dataclasses import dataclass
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -372,6 +372,8 @@ class DirectUrl:
     editable: bool = False
     commit: str = ""
     problem: str = ""
+    #: ``archive_info`` hashes of the archive it was installed from, as ``sha256:<hex>``
+    hashes: tuple[str, ...] = ()
 
     @property
     def path(self) -> Path | None:
@@ -408,10 +410,26 @@ def direct_url(dist: str, dist_info: Path) -> DirectUrl | None:
                 kind,
                 editable=bool(info.get("editable", False)),
                 commit=str(info.get("commit_id", "")),
+                hashes=_archive_hashes(info),
             )
     return DirectUrl(
         dist, url, "invalid", problem=f"{file} has none of dir_info, archive_info, vcs_info"
     )
+
+
+def _archive_hashes(info: dict[str, Any]) -> tuple[str, ...]:
+    """PEP 610 ``archive_info``: ``hashes`` (``{"sha256": hex}``), or the older ``hash``
+    (``sha256=hex``), as ``sha256:hex`` (poetry.lock's form)."""
+    found = info.get("hashes")
+    hashes = (
+        [f"{k}:{v}" for k, v in found.items() if isinstance(v, str)]
+        if isinstance(found, dict)
+        else []
+    )
+    legacy = info.get("hash")
+    if isinstance(legacy, str) and "=" in legacy:
+        hashes.append(legacy.replace("=", ":", 1))
+    return tuple(dict.fromkeys(hashes))
 
 
 def poetry_errors(output: str) -> tuple[list[str], list[str]]:

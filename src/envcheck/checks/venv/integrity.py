@@ -35,6 +35,8 @@ class Damage:
     usable: bool = False
     #: other distributions whose files replaced some of this one's (to remove first)
     overwritten_by: tuple[str, ...] = ()
+    #: its files are not what it installed: uninstall it (its RECORD is good), then install it
+    uninstall: bool = False
 
 
 def _version_of_dir(path: Path) -> str:
@@ -134,7 +136,49 @@ def damage(dist: _installed.Dist, wanted: str = "") -> Damage | None:
             (info,),
             dist.version,
         )
+    edited = changed_files(info)
+    if edited:
+        more = f" (+{len(edited) - 1} more)" if len(edited) > 1 else ""
+        return Damage(
+            f"{dist.name} {dist.version} is installed, but its file {edited[0]} is not the one "
+            f"its RECORD lists{more}",
+            f"{info.name}/RECORD (PEP 376) holds the size and sha256 of each file the installer "
+            "wrote, and that file has changed since (edited in place): what imports is not "
+            f"{dist.name} {dist.version} as it was built, and neither pip (already satisfied) "
+            "nor `poetry install` (nothing to update) replaces a file of an installed version",
+            (),
+            dist.version,
+            usable=True,
+            uninstall=True,
+        )
     return None
+
+
+#: at most this many bytes of one distribution's files are hashed (sizes are always compared)
+_HASHED = 4 * 1024 * 1024
+
+
+def changed_files(info: Path) -> list[str]:
+    """Files of its site directory that RECORD lists with a hash and that differ from it: by
+    size (a ``stat``), else, for files of equal size, by sha256 (within :data:`_HASHED` bytes).
+    Byte code, the ``.dist-info`` itself and files outside the site directory (scripts, whose
+    ``#!`` lines the scripts check reads) aside."""
+    site = info.parent
+    found, budget = [], _HASHED
+    for path, digest, size in _record_rows(info):
+        if not digest.startswith("sha256=") or path.startswith(("../", "/")):
+            continue
+        try:
+            actual = os.stat(site / path).st_size
+        except OSError:
+            continue  # gone: _missing_files says so
+        if size.isdigit() and int(size) != actual:
+            found.append(path)
+        elif actual <= budget:
+            budget -= actual
+            if _digest(site / path) not in (None, digest):
+                found.append(path)
+    return found
 
 
 def _same(a: str, b: str) -> bool:
@@ -193,17 +237,26 @@ def overwritten(info: Path) -> list[tuple[str, str]]:
 def _record(info: Path) -> dict[str, str]:
     """RECORD of ``info``: path -> ``sha256=...`` digest ("" when none), byte code and the
     ``.dist-info`` directory itself aside."""
+    return {path: digest for path, digest, _ in _record_rows(info)}
+
+
+def _record_rows(info: Path) -> list[tuple[str, str, str]]:
+    """RECORD of ``info`` as ``(path, digest, size)`` ("" for a field not given), byte code
+    and the ``.dist-info`` directory itself aside."""
     try:
         with open(info / "RECORD", encoding="utf-8", newline="") as handle:
             rows = list(csv.reader(handle))
     except (OSError, UnicodeDecodeError, csv.Error):
-        return {}
-    return {
-        row[0]: row[1] if len(row) > 1 else ""
+        return []
+    return [
+        (row[0], row[1] if len(row) > 1 else "", row[2] if len(row) > 2 else "")
         for row in rows
-        if row and row[0] and not row[0].endswith(".pyc") and "__pycache__" not in row[0]
+        if row
+        and row[0]
+        and not row[0].endswith(".pyc")
+        and "__pycache__" not in row[0]
         and not row[0].startswith(f"{info.name}/")
-    }
+    ]
 
 
 #: site directory -> (its mtime, path -> [(dist-info name, distribution name, digest)] of the
@@ -287,6 +340,41 @@ def _top_level(info: Path) -> dict[str, str]:
         if name.isidentifier() and name not in _NOT_IMPORTED:
             found.setdefault(name, file)
     return found
+
+
+def unmapped(info: Path) -> tuple[str, str, str] | None:
+    """A name the import hook of an editable install (PEP 660, setuptools' ``__editable___*
+    _finder.py`` that its RECORD lists) maps to a path that does not exist: ``(module, path,
+    finder file)``. The mapping is read as the literal it is (``MAPPING = {...}``), never run."""
+    import ast
+
+    site = info.parent
+    for path in _record(info):
+        if "/" in path or not (path.startswith("__editable___") and path.endswith("_finder.py")):
+            continue
+        try:
+            tree = ast.parse((site / path).read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, value = node.target, node.value
+            else:
+                continue
+            if not isinstance(target, ast.Name) or target.id != "MAPPING":
+                continue
+            try:
+                mapping = ast.literal_eval(value)
+            except (ValueError, TypeError, SyntaxError, RecursionError):
+                continue
+            if not isinstance(mapping, dict):
+                continue
+            for module, where in sorted(mapping.items()):
+                if isinstance(where, str) and not os.path.exists(where):
+                    return str(module), where, path
+    return None
 
 
 def _within(path: Path, directory: Path) -> bool:

@@ -166,8 +166,21 @@ def lock_drift(ctx: Context) -> Outcome:
     groups = project.default_groups
     drift = [
         f"{name} {installed[name].version} installed, lock says {p.version}"
+        + _unrecorded(installed[name])[1]
         for name, p in sorted(parsed.packages.items())
         if name in installed and not _same_version(installed[name].version, p.version)
+    ]
+    # what pip cannot uninstall (Poetry updates with pip), and builds the lock no longer has
+    removes: list[Step] = [
+        Command(["rm", "-rf", str(info)])
+        for name, p in sorted(parsed.packages.items())
+        if name in installed
+        and not _same_version(installed[name].version, p.version)
+        and (info := _unrecorded(installed[name])[0]) is not None
+    ]
+    stale = _stale_builds(parsed, installed)
+    removes += [
+        Command([sys.executable, "-m", "pip", "uninstall", "--yes", name]) for name, _ in stale
     ]
     shadowed = [
         (name, entry)
@@ -217,7 +230,7 @@ def lock_drift(ctx: Context) -> Outcome:
             ),
             facts={**dict(user)},
         )
-    drift += _vcs_drift(parsed, installed)
+    drift += _vcs_drift(parsed, installed) + [text for _, text in stale]
     absent = [p for name, p in sorted(parsed.packages.items()) if name not in installed]
     missing = [
         f"{p.name} {p.version} ({', '.join(g for g in p.groups if g in groups)})"
@@ -243,12 +256,12 @@ def lock_drift(ctx: Context) -> Outcome:
         raise _source_changed(ctx, root, changed, facts)
     if drift or missing:
         problems = drift + [f"{m} is locked but not installed" for m in missing]
-        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        more = f" (+{len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""
         install = _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root), *_with(ctx, root))
-        fix, where = in_the_right_env(ctx, root, [install])
+        fix, where = in_the_right_env(ctx, root, [*removes, install])
         why = f"{_CHANGED}; counted: {counted}, packages whose markers fit this platform"
         raise CheckFailed(
-            f"{problems[0]}{more}",
+            "; ".join(problems[:_SHOWN]) + more,
             why=f"{where}; {why}" if where else why,
             fix=fix,
             facts={**facts, "drift": drift, "missing": missing},
@@ -268,6 +281,61 @@ def lock_drift(ctx: Context) -> Outcome:
         f"({expected} expected here: {counted})",
         **facts,
     )
+
+
+#: the problems a summary names (the facts have every one)
+_SHOWN = 5
+
+
+def _unrecorded(dist: _installed.Dist) -> tuple[Path | None, str]:
+    """A ``.dist-info`` without RECORD (PEP 627: an installer that keeps none names itself in
+    INSTALLER): pip refuses to uninstall it, so neither pip nor Poetry can update it. Returns
+    the directory and what to add to its drift ((None, "") when it has a RECORD)."""
+    info = Path(dist.location) if dist.location else None
+    if info is None or not info.name.endswith(".dist-info") or (info / "RECORD").exists():
+        return None, ""
+    try:
+        by = (info / "INSTALLER").read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        by = ""
+    who = f"installed by {by}" if by else "its installer kept no record"
+    return info, (
+        f" ({info.name} has no RECORD, {who}: pip cannot uninstall it, so `poetry install` "
+        "fails on it)"
+    )
+
+
+def _stale_builds(
+    parsed: _project.Lock, installed: Mapping[str, _installed.Dist]
+) -> list[tuple[str, str]]:
+    """Distributions installed from an archive (PEP 610 ``archive_info.hashes``) whose hash is
+    none of those poetry.lock records for the same version: the file was built again and
+    locked since, and Poetry, seeing the version installed, does not reinstall it."""
+    found = []
+    for name, locked in sorted(parsed.packages.items()):
+        dist = installed.get(name)
+        if not locked.hashes or dist is None or not dist.location:
+            continue
+        if not _same_version(dist.version, locked.version):
+            continue  # a drift of its own
+        url = _diagnose.direct_url(dist.name, Path(dist.location))
+        if url is None or url.kind != "archive" or not url.hashes:
+            continue
+        kinds = {h.partition(":")[0] for h in locked.hashes}
+        if set(url.hashes) & set(locked.hashes) or not any(
+            h.partition(":")[0] in kinds for h in url.hashes
+        ):
+            continue
+        file = url.path.name if url.path is not None else url.url
+        found.append(
+            (
+                name,
+                f"{name} {dist.version} was installed from a build of {file} whose hash is not "
+                "one poetry.lock records for it (built again and locked since: `poetry install` "
+                "sees the version installed and keeps the old build)",
+            )
+        )
+    return found
 
 
 def _source_gone(
@@ -379,7 +447,21 @@ def _moved_away(ctx: Context, root: Path | None, dist: _installed.Dist) -> Check
     if url is None or url.kind != "dir" or not url.editable or url.path is None:
         return None
     if url.path.is_dir():
-        return None
+        unmapped = _integrity.unmapped(Path(dist.location))
+        if unmapped is None:
+            return None
+        module, mapped, finder = unmapped
+        return CheckFailed(
+            f"{dist.name} {dist.version} is installed editable from {url.path}, but its import "
+            f"hook maps {module} to {mapped}, which no longer exists",
+            why=f"{finder} (PEP 660, listed in its RECORD) finds {module} only there, so `import "
+            f"{module}` fails: the project's layout changed since the editable install",
+            fix=_fixes.make(
+                Command([sys.executable, "-m", "pip", "install", "-e", str(url.path)]),
+                note="the editable install is made again for the project's layout",
+            ),
+            facts={"version": dist.version, "url": url.url, "mapped": mapped},
+        )
     return CheckFailed(
         f"{dist.name} {dist.version} is installed editable from {url.path}, which no longer "
         "exists",
@@ -569,7 +651,9 @@ def _reinstall(ctx: Context, root: Path | None, name: str, hurt: _integrity.Dama
     removes: list[Step] = [Command(["rm", "-rf", str(info)]) for info in hurt.remove]
     if hurt.overwritten_by:
         removes = [*_clashing(ctx, root, name, hurt.overwritten_by), *removes]
-    if hurt.usable:
+    if hurt.uninstall:
+        removes = [Command([sys.executable, "-m", "pip", "uninstall", "--yes", name]), *removes]
+    elif hurt.usable:
         return _fixes.make(*removes, note=f"{name} {hurt.version} stays installed")
     if root is not None and ctx.section.poetry:
         install = _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root))
@@ -720,7 +804,9 @@ def _requirement_here(line: str) -> Requirement | None:
     return req
 
 
-def _broken_requirements() -> Iterator[tuple[str, Requirement]]:
+def _broken_requirements() -> Iterator[tuple[str, Requirement, bool]]:
+    """Each requirement of an installed distribution that is not met: what to say, the
+    requirement, and whether only a requirement's extra asks for it (pip check misses those)."""
     installed = _installed.installed()
     for dist in installed.values():
         for line in dist.requires:
@@ -730,23 +816,71 @@ def _broken_requirements() -> Iterator[tuple[str, Requirement]]:
             have = installed.get(canonicalize_name(req.name))
             head = f"{dist.name} {dist.version} requires {req}"
             if have is None:
-                yield f"{head}, which is not installed", req
+                yield f"{head}, which is not installed", req, False
             elif not _satisfies(req, have.version):
-                yield f"{head}, but {req.name} {have.version} is installed", req
+                yield f"{head}, but {req.name} {have.version} is installed", req, False
+            else:
+                for extra, needed in _for_extras(req, have):
+                    there = installed.get(canonicalize_name(needed.name))
+                    if there is None or not _satisfies(needed, there.version):
+                        now = "not installed" if there is None else f"{there.version} installed"
+                        yield (
+                            f"{head}, but {needed.name}, which {have.name}'s extra {extra!r} "
+                            f"requires ({needed}), is {now}",
+                            needed,
+                            True,
+                        )
+
+
+def _for_extras(req: Requirement, dist: _installed.Dist) -> Iterator[tuple[str, Requirement]]:
+    """What ``req``'s extras add (PEP 508: ``dist``'s ``Requires-Dist`` whose marker holds with
+    ``extra`` set to one of them, and not without it), each without its marker. pip check does
+    not follow them."""
+    for extra in sorted(req.extras):
+        for line in dist.requires:
+            if "extra" not in line.partition(";")[2]:
+                continue
+            try:
+                needed = Requirement(line)
+            except InvalidRequirement:
+                continue
+            marker = needed.marker
+            if marker is None or marker.evaluate({"extra": ""}):
+                continue  # needed anyway: checked as the distribution's own requirement
+            if marker.evaluate({"extra": canonicalize_name(extra)}) or marker.evaluate(
+                {"extra": extra}
+            ):
+                needed.marker = None
+                yield extra, needed
 
 
 def consistency(ctx: Context) -> Outcome:
     found = sorted(_broken_requirements(), key=lambda b: b[0])
-    broken = [text for text, _ in found]
+    broken = [text for text, _, _ in found]
     total = len(_installed.installed())
     if broken:
         more = "".join(f"; {text}" for text in broken[1:])  # every one, none hidden
-        why = "the installed set is inconsistent (what `pip check` reports)"
+        why = "the installed set is inconsistent (what `pip check` reports"
+        why += (
+            "; it does not follow a requirement's extras, and misses some of these)"
+            if any(extra for _, _, extra in found)
+            else ")"
+        )
+        wanted = ", ".join(dict.fromkeys(str(req) for _, req, _ in found))
         root = _project.where(ctx).root
         if ctx.section.poetry and root is not None:
-            sync = _fixes.poetry(root, ctx.rootdir, "sync", *_with(ctx, root))
-            fix, where = in_the_right_env(ctx, root, [sync])
-            fix = _fixes.make(*fix.steps, text=f"{fix}   (or install the versions named above)")
+            excluded = _excluded_by_lock(ctx, root, [req for _, req, _ in found])
+            if excluded:
+                why = f"{why}; {excluded}"
+                steps = [_fixes.poetry(root, ctx.rootdir, "lock")]
+                steps.append(
+                    _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root), *_with(ctx, root))
+                )
+                fix, where = in_the_right_env(ctx, root, steps)
+            else:
+                sync = _fixes.poetry(root, ctx.rootdir, "sync", *_with(ctx, root))
+                fix, where = in_the_right_env(ctx, root, [sync])
+                fix = _fixes.make(*fix.steps, text=f"{fix}   (or install {wanted})")
             why = f"{where}; {why}" if where else why
         else:
             fix = _fixes.make(_fixes.pip_install(str(found[0][1])))
@@ -757,6 +891,36 @@ def consistency(ctx: Context) -> Outcome:
             facts={"packages": total, "broken": broken},
         )
     return ok(f"{total} installed packages, all requirements met", packages=total)
+
+
+def _excluded_by_lock(ctx: Context, root: Path, unmet: list[Requirement]) -> str:
+    """Unmet requirements that poetry.lock has only where its markers hold, which is not here
+    (poetry.lock 2.x per-package ``markers``): Poetry leaves them out, ``poetry sync`` too,
+    while an installed package needs them here; "" for none."""
+    lock = root / "poetry.lock"
+    if not lock.is_file():
+        return ""
+    try:
+        parsed = _project.read_lock(lock, ctx.config.extra.get("pytest_cache"), ctx)
+    except CheckFailed:
+        return ""  # the lock-file check says what is wrong with it
+    groups = _project.read_project(root).default_groups
+    said = []
+    for req in unmet:
+        locked = parsed.packages.get(canonicalize_name(req.name))
+        markers = sorted({m for m in locked.markers.values() if m}) if locked else []
+        if locked is None or not markers or locked.wanted(groups) is not False:
+            continue
+        if locked.extra_only or not set(locked.groups) & groups:
+            continue  # left out for its group or an extra, not for its markers
+        said.append(
+            f"poetry.lock installs {locked.name} {locked.version} only where "
+            f"{' or '.join(markers)} holds, which is not here (Python {_PYTHON} on "
+            f"{sys.platform}), so Poetry leaves it out (`poetry sync` too): the lock's markers "
+            "are not what the requirements say (an edited or hand-merged lock); `poetry lock` "
+            "resolves them again"
+        )
+    return "; ".join(said)
 
 
 def local_installs(ctx: Context) -> Outcome:
