@@ -179,10 +179,12 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
         return CheckFailed(summary, why=why, fix=manual(exc.hint or "do what the answer says"))
     if isinstance(exc, (llm.ServerError, llm.Overloaded, llm.ProviderTimeout)):
         return CheckFailed(summary, why=why, fix=_outage_fix(p, exc))
-    return fallback(p, exc, sent)
+    return fallback(p, exc, sent, listed=listed)
 
 
-def fallback(p: Provider, exc: llm.ProviderError, sent: Sent | None) -> CheckFailed:
+def fallback(
+    p: Provider, exc: llm.ProviderError, sent: Sent | None, *, listed: bool = False
+) -> CheckFailed:
     """The honest fallback: what came back, to which request, and how to see it whole."""
     fields = exc.detail.fields()
     line = sent.line if sent is not None else "its request"
@@ -192,6 +194,9 @@ def fallback(p: Provider, exc: llm.ProviderError, sent: Sent | None) -> CheckFai
         + f"{_tried(exc)}: {_message(exc)}"
     )
     described = sent.described() if sent is not None else "envcheck's request"
+    # which request met it, and what the listing showed: facts, not a cause (a 400 to a listed
+    # model's minimal request may be about the model or about a parameter)
+    shown = listed and sent is not None and not sent.listing
     upstream = exc.detail.upstream
     why = (
         f"{p.label} refused {described} with HTTP {exc.status}"
@@ -202,6 +207,7 @@ def fallback(p: Provider, exc: llm.ProviderError, sent: Sent | None) -> CheckFai
             if upstream
             else ""
         )
+        + (f"; its model listing shows {p.model} for this key" if shown else "")
         + "; no row of envcheck's verdict table covers this answer, so no cause is guessed: "
         "the provider's own words above are what is known"
     )
