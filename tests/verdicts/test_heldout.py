@@ -1359,6 +1359,24 @@ OLLAMA_8 = [
         ("ollama.com/upgrade",),
         ("ollama signin", "ollama pull", "GPU memory"),
     ),
+    # added after the first run, in place of two answers that repeated earlier sets'; their
+    # expectations were committed before their own first run
+    OllamaCase(
+        "heldout8--ollama-500-check-tensor-dims",
+        "llama3.2:latest",
+        "smoke",
+        ("has wrong shape",),
+        ("install.sh",),
+        ("ollama run", "GPU memory"),
+    ),
+    OllamaCase(
+        "heldout8--ollama-500-fork-exec-permission-denied",
+        "llama3.2:latest",
+        "smoke",
+        ("permission denied",),
+        ("OLLAMA_TMPDIR",),
+        ("ollama run", "GPU memory", "ollama pull"),
+    ),
     OllamaCase(
         "heldout8--ollama-200-thinking-only",
         "qwen3.5:9b",
