@@ -537,7 +537,16 @@ def world(name: str, request: pytest.FixtureRequest) -> dict[str, Any]:
     factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
     base = factory.getbasetemp()
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    order = [name, *(w for w in WORLDS if w != name)]
+    # the worlds of the tests this session runs (after -k and the like), this one first
+    wanted = {
+        CASES[str(item.callspec.params["ident"])].world
+        for item in request.session.items
+        if isinstance(item, pytest.Function)
+        and item.module is not None
+        and item.module.__name__ == __name__
+        and item.callspec.params.get("ident") in CASES
+    }
+    order = [name, *(w for w in WORLDS if w != name and w in wanted)]
     deadline = time.monotonic() + 600
     while not (shared / f"venv6-{name}.json").exists():
         for other in order:
