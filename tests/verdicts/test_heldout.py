@@ -114,37 +114,42 @@ none wrong; the three refused model ids are told apart from any other malformed 
 by words of the message (xfail, strict). Row from this set: ollama-generate-500-access-denied.
 
 The eighth set (``heldout8--*``: Fireworks' 412 for a suspended account, an upstream's refusal
-inside OpenRouter's metadata.raw; Ollama runners ending with Windows' 0xc0000135 or refused by a
-noexec temporary directory, llama3.2-vision's old format, a cloud model with cloud disabled (on
-/api/show) or without a subscription; and two healthy neighbours: Together's model listing as a
-bare JSON array, a thinking model whose num_predict went on thinking) was committed with its
-expectations after the seventh set's fixes and before its first run (commit b6b32f5). Two of its
-answers turned out, after that run, to repeat earlier sets' (Anthropic's ``forbidden`` 403 is
-heldout--anthropic-403-request-not-allowed, Gemini's expired key heldout2--gemini-400-key-expired:
-the earlier replays had not been searched, only the tables); they were dropped, and the set is the
-other 9 (7 answers, 2 neighbours). First run: 2 of 9 fully right (22%), 6 partly, 1 wrong. Fully
-right: Fireworks' 412 (the fallback, with the answer's billing page), the thinking model's empty
-response (passes as reasoned). Wrong: Together's bare-array listing, a healthy answer its own
-OpenAPI spec documents, failed auth with the check's own AttributeError (and skipped model). Partly
-(the words shown, no cause guessed, but not the fix the answer's structure gives): OpenRouter's
-upstream refusal (only "Provider returned error": metadata.provider_name and metadata.raw unread),
-and on Ollama 0xc0000135 (a crash and the log, not a missing DLL), the noexec temporary directory
-(the log, not OLLAMA_TMPDIR), llama3.2-vision's old format (the log, not a re-download), a cloud
-model with cloud disabled on /api/show (the log, not OLLAMA_NO_CLOUD) and ollama.com's 403 for a
-subscription (the log, not the answer's upgrade page). Wall time of the set's tests: 18.7 s on -n 2
-beside other work (the six Ollama cases run pytest in a subprocess, about 2.2 s each). After the
-fixes (Together's listing read as the array its OpenAPI spec gives; OpenRouter's
+inside OpenRouter's metadata.raw; Ollama runners ending with Windows' 0xc0000135, refused by a
+noexec temporary directory (0.1.34's text naming OLLAMA_TMPDIR, and 0.1.33's bare fork/exec
+permission denied) or by llama.cpp's check_tensor_dims, llama3.2-vision's old format, a cloud model
+with cloud disabled (on /api/show) or without a subscription; and two healthy neighbours:
+Together's model listing as a bare JSON array, a thinking model whose num_predict went on thinking)
+was committed with its expectations after the seventh set's fixes and before its first run (commit
+b6b32f5). Two of its first answers turned out, after that run, to repeat earlier sets' (Anthropic's
+``forbidden`` 403 is heldout--anthropic-403-request-not-allowed, Gemini's expired key
+heldout2--gemini-400-key-expired: the earlier replays had not been searched, only the tables); they
+were dropped, and two unlisted answers (check_tensor_dims, 0.1.33's fork/exec) took their place,
+their expectations committed before their own first run (commit 7040794). First run, the set's 11
+(9 answers, 2 neighbours): 2 fully right (18%), 8 partly, 1 wrong. Fully right: Fireworks' 412 (the
+fallback, with the answer's billing page), the thinking model's empty response (passes as
+reasoned). Wrong: Together's bare-array listing, a healthy answer its own OpenAPI spec documents,
+failed auth with the check's own AttributeError (and skipped model). Partly (the words shown, no
+cause guessed, but not the fix the answer's structure gives): OpenRouter's upstream refusal (only
+"Provider returned error": metadata.provider_name and metadata.raw unread), and on Ollama
+0xc0000135 (a crash and the log, not a missing DLL), both noexec answers (the log, not
+OLLAMA_TMPDIR), check_tensor_dims (a crash, not a model too new), llama3.2-vision's old format (the
+log, not a re-download), a cloud model with cloud disabled on /api/show (the log, not
+OLLAMA_NO_CLOUD) and ollama.com's 403 for a subscription (the log, not the answer's upgrade page).
+After the fixes (Together's listing read as the array its OpenAPI spec gives; OpenRouter's
 error.metadata.provider_name and metadata.raw read as the refusing provider and its own answer; on
-Ollama, which has no codes, the fixed texts of its source: Windows' STATUS_DLL_NOT_FOUND exit
-status, llm/server.go's noexec text naming OLLAMA_TMPDIR, server/routes.go's 'no longer compatible'
-(a re-download), internal/cloud's 'ollama cloud is disabled' 403 and any other 403 as ollama.com's
-or a proxy's, whose page the answer links): 9 of 9, none wrong; the thinking model's smoke now says
-the tokens went on thinking. Wall time after (the set's 10 tests, which also assert their rows):
-12.3 s on -n 2 at a load of 2.7 on 2 cores, 7.2 s quieter. Rows from this set, asserted on the
-cases' own runs (PROVIDER_ROWS_8, OLLAMA_ROWS_8): openrouter-400-upstream-error,
-together-200-models-array-auth and -model, ollama-show-403-cloud-disabled,
-ollama-generate-500-dll-not-found, ollama-generate-500-noexec,
-ollama-generate-500-no-longer-compatible, ollama-generate-403-forbidden.
+Ollama, which has no codes, the fixed texts of its source and of what it runs: Windows'
+STATUS_DLL_NOT_FOUND exit status, llm/server.go's noexec text and, before it, its "error starting
+the external llama server" with Go's fork/exec permission denied, llama.cpp's check_tensor_dims,
+server/routes.go's 'no longer compatible' (a re-download), internal/cloud's 'ollama cloud is
+disabled' 403, and any other 403 as ollama.com's or a proxy's, whose page the answer links): 11 of
+11, none wrong; the thinking model's smoke now says the tokens went on thinking. Rows from this
+set, asserted on the cases' own runs (PROVIDER_ROWS_8, OLLAMA_ROWS_8):
+openrouter-400-upstream-error, together-200-models-array-auth and -model,
+ollama-show-403-cloud-disabled, ollama-generate-500-dll-not-found, ollama-generate-500-noexec,
+ollama-generate-500-exec-denied, ollama-generate-500-wrong-shape,
+ollama-generate-500-no-longer-compatible, ollama-generate-403-forbidden. Wall time of the set's
+tests (which also assert their rows): 8.7 to 9.5 s on -n 2 (10.3 to 11.2 s with pytest's start)
+beside other work at a load of 2.3 on 2 cores; 21 s once when another run overlapped.
 
 The six words-only cases (strict xfails), looked at once more for structure during the eighth
 round: none has any. Gemini's free-tier 'limit: 0' (heldout4) is a RESOURCE_EXHAUSTED whose replay
@@ -1279,7 +1284,8 @@ OLLAMA_7 = [
     ),
 ]
 #: the eighth set (files ``heldout8--*``): written, with their expectations, after the seventh
-#: set's fixes, committed before the first run; the last two of each list are healthy neighbours
+#: set's fixes, committed before the first run; the healthy neighbours are the last two cases of
+#: PROVIDERS_8 (one answer, two checks) and the last of OLLAMA_8
 PROVIDERS_8 = [
     Case(
         "heldout8--fireworks-412-account-suspended",
@@ -1396,6 +1402,8 @@ PROVIDER_ROWS_8 = {
 OLLAMA_ROWS_8 = {
     "heldout8--ollama-500-exit-0xc0000135": "ollama-generate-500-dll-not-found",
     "heldout8--ollama-500-noexec-tmpdir": "ollama-generate-500-noexec",
+    "heldout8--ollama-500-fork-exec-permission-denied": "ollama-generate-500-exec-denied",
+    "heldout8--ollama-500-check-tensor-dims": "ollama-generate-500-wrong-shape",
     "heldout8--ollama-500-no-longer-compatible": "ollama-generate-500-no-longer-compatible",
     "heldout8--ollama-show-403-cloud-disabled": "ollama-show-403-cloud-disabled",
     "heldout8--ollama-403-subscription-required": "ollama-generate-403-forbidden",

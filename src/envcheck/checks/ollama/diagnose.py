@@ -186,6 +186,9 @@ _GPU_MEMORY = re.compile(
 _TOO_NEW = re.compile(
     r"not supported by your version of Ollama|unknown pre-tokenizer type: '[^']+'"
     r"|done_getting_tensors: wrong number of tensors|error loading model: missing tensor '[^']+'"
+    # or finds a tensor of another shape than its code for the architecture expects
+    # ("check_tensor_dims: tensor 'blk.0.attn_q.weight' has wrong shape": Mistral Nemo on 0.2.5)
+    r"|check_tensor_dims: tensor '[^']+' has wrong shape"
 )
 #: the CUDA runtime's cudaErrorUnsupportedPtxVersion (222): the runner's GPU code was compiled
 #: for a newer CUDA than the installed NVIDIA driver supports
@@ -206,6 +209,12 @@ _DLL_NOT_FOUND = re.compile(r"exit status 0xc0000135\b")
 #: to start server ...: permission denied.  <dir> may have noexec set.  Set OLLAMA_TMPDIR for
 #: server to a writable executable directory"
 _NOEXEC = re.compile(r"may have noexec set")
+#: the same refusal before that text (llm/server.go at 0.1.32/0.1.33: "error starting the external
+#: llama server: %v", %v Go's "fork/exec <runner>: permission denied"), the error 0.1.34 added the
+#: noexec hint to
+_EXEC_DENIED = re.compile(
+    r"^error starting the external llama server: fork/exec \S+: permission denied"
+)
 #: server/routes.go (scheduleRunner): a model pulled in a format this Ollama no longer loads ("'…'
 #: is no longer compatible with your version of Ollama and has been replaced by a newer version.
 #: To re-download, run 'ollama pull …'")
@@ -307,8 +316,8 @@ def generate_failure(
         return cloud_disabled(model, host, "POST /api/generate", shown)
     if status == 403:
         return _forbidden(model, host, shown)
-    if status == 500 and _NOEXEC.search(said):
-        return _noexec(model, host, shown)
+    if status == 500 and (_NOEXEC.search(said) or _EXEC_DENIED.search(said)):
+        return _noexec(model, host, shown, named=bool(_NOEXEC.search(said)))
     if status == 500 and _NO_LONGER_COMPATIBLE.search(said):
         return _no_longer_compatible(model, host, shown)
     unable = _UNABLE.search(said)
@@ -460,9 +469,10 @@ def _broken_install(
     )
 
 
-def _noexec(model: str, host: str, shown: str) -> CheckFailed:
+def _noexec(model: str, host: str, shown: str, *, named: bool = True) -> CheckFailed:
     """The runner could not be started from the temporary directory it was extracted to: its
-    filesystem is mounted noexec (llm/server.go's own words say so and name OLLAMA_TMPDIR)."""
+    filesystem is mounted noexec (llm/server.go's own words say so and name OLLAMA_TMPDIR;
+    ``named``), or, before those words, Go's ``fork/exec <runner>: permission denied``."""
     text = (
         "set OLLAMA_TMPDIR for the server to a directory it may write to on a filesystem that "
         "allows executing programs (sudo systemctl edit ollama: [Service] "
@@ -470,12 +480,20 @@ def _noexec(model: str, host: str, shown: str) -> CheckFailed:
         "server runs as), then restart the server; or upgrade Ollama (0.5.8 and later no longer "
         f"start runners from a temporary directory): {UPGRADE}"
     )
+    refused = (
+        "that filesystem is mounted noexec, so the start is refused (permission denied)"
+        if named
+        else "the system refused to execute it (Go's fork/exec ...: permission denied): as a "
+        "rule that filesystem is mounted noexec (the next release's text for this very error "
+        "says so, llm/server.go)"
+    )
     return CheckFailed(
         f"Ollama at {host} cannot start its model runner for {model}: the directory it starts "
-        "runners from does not allow executing programs (noexec)",
+        "runners from does not allow executing programs "
+        + ("(noexec)" if named else "(permission denied)"),
         why="this Ollama extracts its runners to a temporary directory (OLLAMA_TMPDIR, else the "
-        "system's /tmp) and starts them there; that filesystem is mounted noexec, so the start "
-        f"is refused (permission denied); the model is not the cause; the server said: {shown}",
+        f"system's /tmp) and starts them there; {refused}; the model is not the cause; the "
+        f"server said: {shown}",
         fix=Fix(
             [
                 Manual("set OLLAMA_TMPDIR for the server to a writable directory that allows exec"),
