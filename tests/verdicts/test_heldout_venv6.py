@@ -476,15 +476,6 @@ def requires_dist_marker_false(lab: Lab) -> None:
 
 # -- the worlds ----------------------------------------------------------------------------------
 
-#: the suite's pytest plugins that the lab's environment sees but envcheck's run does not need
-#: (their imports are a fifth of a run)
-QUIET = tuple(
-    arg
-    for name in ("xdist", "xdist.looponfail", "anyio", "hypothesispytest", "pytest_cov")
-    + ("langsmith_plugin", "timeout", "platformdirs")
-    for arg in ("-p", f"no:{name}")
-)
-
 
 def build_world(name: str, lab: Lab) -> dict[str, Any]:
     """The world's cases made in one copy of the project and judged by one run per
@@ -501,7 +492,7 @@ def build_world(name: str, lab: Lab) -> dict[str, Any]:
     checks: dict[str, Checks] = {}
     for ident, held in members.items():
         if held.env not in runs:
-            runs[held.env] = lab.run(None, *QUIET, env=dict(held.env))
+            runs[held.env] = lab.run(env=dict(held.env))
         checks[ident] = runs[held.env]
     healed: dict[str, list[str]] = {}
     applied: dict[str, str] = {}
@@ -519,7 +510,7 @@ def build_world(name: str, lab: Lab) -> dict[str, Any]:
         else:
             applied[ident] = found["id"]
     if applied:
-        again = lab.run(None, *QUIET)
+        again = lab.run()
         for ident, check in applied.items():
             ok = again[check]["status"] == "pass"
             healed[ident] = [] if ok else [f"after the fix: {again[check]}"]

@@ -64,6 +64,16 @@ demo-doc = {{ path = "{wheels}/demo_doc-1.0-py3-none-any.whl" }}
 """
 
 
+#: the suite's own pytest plugins, which every lab environment sees through its ``.pth`` and
+#: envcheck's run does not need: importing them was a fifth of a run
+QUIET = tuple(
+    arg
+    for name in ("xdist", "xdist.looponfail", "anyio", "hypothesispytest", "pytest_cov")
+    + ("langsmith_plugin", "timeout", "platformdirs")
+    for arg in ("-p", f"no:{name}")
+)
+
+
 def see_our_packages(python: Path) -> None:
     """Let the environment of ``python`` import this run's pytest and envcheck (behind its own
     packages), as a project that has them as dev dependencies would."""
@@ -218,6 +228,7 @@ class Lab:
                 *command,
                 "-p",
                 "no:cacheprovider",
+                *QUIET,
                 "--envcheck-only",
                 "-m",
                 "venv",
