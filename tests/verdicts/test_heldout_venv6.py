@@ -201,12 +201,12 @@ def installed_build_not_locked(lab: Lab) -> None:
     assert lab.python_says(code).stdout.strip() == "False"  # the old build is what imports
 
 
-FINDER = '''"""An editable install's import hook (PEP 660), as setuptools writes one."""
+FINDER = '''"""An editable install's import hook (PEP 660), shaped as setuptools writes one."""
 import importlib.util
 import sys
 from pathlib import Path
 
-MAPPING = {mapping!r}
+MAPPING: dict[str, str] = {mapping!r}
 
 
 class _EditableFinder:
