@@ -51,7 +51,9 @@ Cost (issue 20): the cases of a world are made in one copy of the template proje
 by one envcheck run (a case that needs another environment gets a run of its own); a fix marked
 ``heals`` is applied there and checked by one more run. The worlds are built once per session,
 whichever pytest-xdist worker needs one first (a claimed directory), the other worker building
-another world meanwhile.
+another world meanwhile. Measured on ``-n 2`` beside other sessions' runs: 21 to 37 s wall
+(about 30 s of user CPU), of which the session's venv template, shared with the other venv
+modules in a full run, is about 4 s per worker; five envcheck runs in all.
 """
 
 from __future__ import annotations
