@@ -603,3 +603,18 @@ def test_outside_the_table_the_answer_is_reported_as_it_came(
         assert "model name" not in smoke["hint"] and "base_url" not in smoke["hint"]
         if words:
             assert words in smoke["summary"], smoke
+
+
+def test_an_anthropic_403_of_another_type_than_permission_error_is_not_the_models(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Anthropic's error table has one 403 type, permission_error; a 403 of another (an edge's
+    ``forbidden`` "Request not allowed", published for a messages call) to the call of a listed
+    model is reported as a 403 without a structured reason, not as the model's permissions."""
+    answer = "heldout--anthropic-403-request-not-allowed"
+    ran = call_answers("anthropic", "claude-sonnet-4-5", answer)(pytester, monkeypatch)
+    smoke = {c["id"]: c for c in ran.checks}["providers/anthropic.smoke"]
+    said = f"{smoke['summary']} {smoke['why']} {smoke['hint']}"
+    assert smoke["status"] == "fail", ran.output
+    assert "Request not allowed" in said and "without a structured reason" in said, smoke
+    assert "permissions do not cover" not in said and "set a valid key" not in said, smoke

@@ -151,7 +151,7 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
         return _key_refused_for_model(p, exc)
     if isinstance(exc, llm.AuthenticationFailed):
         return CheckFailed(summary, why=why, fix=_key_fix(p, exc))
-    if _model_forbidden(exc, listed, sent):
+    if _model_forbidden(exc, listed, sent) and _anthropic_own(p, exc):
         return _forbidden_for_model(p, exc, summary)
     if isinstance(exc, llm.PermissionDenied):
         return CheckFailed(summary, why=why, fix=_forbidden_fix(p, exc))
@@ -388,6 +388,13 @@ def _model_forbidden(exc: llm.ProviderError, listed: bool, sent: Sent | None) ->
     if not isinstance(exc, llm.PermissionDenied) or isinstance(exc, llm.RegionNotSupported):
         return False
     return listed and sent is not None and not sent.listing and not exc.detail.reasons
+
+
+def _anthropic_own(p: Provider, exc: llm.ProviderError) -> bool:
+    """Whether a 403 is the Anthropic API's own about the key's permissions: its error table has
+    one 403 type, ``permission_error``; another (an edge's ``forbidden`` "Request not allowed",
+    which its reporters met outside the supported regions) says nothing about the model."""
+    return p.kind != "anthropic" or exc.detail.type == "permission_error"
 
 
 def _forbidden_for_model(p: Provider, exc: llm.ProviderError, summary: str) -> CheckFailed:
