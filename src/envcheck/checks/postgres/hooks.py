@@ -13,7 +13,6 @@ import functools
 import glob
 import math
 import os
-import re
 import sys
 import time
 import uuid
@@ -740,17 +739,21 @@ def _schema_refused(
     conn: psycopg.Connection[Any], t: Target, schema: str, exc: psycopg.Error
 ) -> CheckFailed:
     """42501 on the probe table: which privilege on which object, and who may grant it. Only
-    the server's own privilege check (``aclcheck_error``: "permission denied for <kind> <name>")
+    the server's own privilege check (``aclcheck_error``, named by the error's routine field)
     names a privilege; a 42501 raised by anything else (an event trigger, a function) is shown
-    in the server's words."""
+    in the server's words. Which object refused is asked of the server, not read from its
+    message: DefineRelation checks CREATE on the schema first, then on default_tablespace (the
+    database's default tablespace needs no grant)."""
     said = str(getattr(exc.diag, "message_primary", "") or exc)
-    denied = _ACL_DENIED.fullmatch(said.strip())
-    if getattr(exc.diag, "source_function", None) != "aclcheck_error" or denied is None:
+    if getattr(exc.diag, "source_function", None) != "aclcheck_error":
         return _diagnose.query_failed(t, exc, "the write check's CREATE TABLE")
-    kind, name = denied.group(1), denied.group(2).strip('"')
-    if kind == "tablespace":
-        return _tablespace_refused(conn, t, name, said)
-    if kind != "schema":
+    refused = conn.execute(_REFUSED, (schema,)).fetchone()
+    if refused is None:
+        return _diagnose.query_failed(t, exc, "the write check's CREATE TABLE")
+    schema_ok, tablespace = bool(refused[0]), text(refused[1]) if refused[1] else None
+    if schema_ok and tablespace is not None:
+        return _tablespace_refused(conn, t, tablespace, said)
+    if schema_ok:
         return _diagnose.query_failed(t, exc, "the write check's CREATE TABLE")
     row = conn.execute(_SCHEMA, (schema,)).fetchone()
     if schema in _SYSTEM_SCHEMAS:
@@ -843,8 +846,17 @@ def _not_inherited(
     )
 
 
-#: aclcheck_error's message (aclchk.c): "permission denied for schema app"
-_ACL_DENIED = re.compile(r"permission denied for ([a-z ]+?) (\S+)")
+#: which object refused the probe table's CREATE: CREATE on its schema (NULL when the schema is
+#: gone), and the default_tablespace that refuses CREATE (NULL when it is unset, is the
+#: database's own, or grants CREATE)
+_REFUSED = """
+SELECT coalesce((SELECT has_schema_privilege(n.oid, 'CREATE') FROM pg_namespace n
+                 WHERE n.nspname = %s), false),
+       (SELECT s.spcname FROM pg_tablespace s, pg_database d
+         WHERE s.spcname = current_setting('default_tablespace')
+           AND d.datname = current_database() AND s.oid <> d.dattablespace
+           AND NOT has_tablespace_privilege(s.oid, 'CREATE'))
+"""
 
 
 #: the tablespace of the shared catalogs (its OID is fixed: GLOBALTABLESPACE_OID)
