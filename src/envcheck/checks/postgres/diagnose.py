@@ -939,26 +939,28 @@ def certificate_cn(path: str) -> str | None:
 
 #: libpq's own words (fe-secure-openssl.c, fe-connect.c) for a failure on the client's side,
 #: before or during TLS: (words, the keyword at fault, what is wrong)
+#: libpq's own format strings for a client file it cannot use, up to the file name
+#: (src/interfaces/libpq/fe-secure-openssl.c, initialize_SSL: libpq_append_conn_error). No
+#: SQLSTATE, no server: libpq gives only this text, so it is matched exactly (case and quote
+#: included), never by a loose word. A missing or unreadable sslcrl is not among them: libpq
+#: ignores a CRL it cannot load ("if not found, silently ignore").
 _CLIENT_SIDE = (
     (
-        "certificate present, but not private key file",
+        'certificate present, but not private key file "',
         "sslkey",
         "libpq found the client certificate but not its private key file",
     ),
-    ("could not load private key file", "sslkey", "libpq could not load the private key file"),
-    ("could not open certificate file", "sslcert", "libpq could not open the client certificate"),
-    ("could not read certificate file", "sslcert", "libpq could not read the client certificate"),
+    ('could not load private key file "', "sslkey", "libpq could not load the private key file"),
+    ('could not open certificate file "', "sslcert", "libpq could not open the client certificate"),
+    ('could not read certificate file "', "sslcert", "libpq could not read the client certificate"),
     (
-        "could not read root certificate file",
+        'could not read root certificate file "',
         "sslrootcert",
         "the root certificate file is not one libpq can read (no PEM certificate in it)",
     ),
-    (
-        "could not load ssl certificate revocation list",
-        "sslcrl",
-        "libpq could not read the certificate revocation list",
-    ),
 )
+#: fe-secure-openssl.c, initialize_SSL: 'private key file "%s" has group or world access; ...'
+_KEY_ACCESS = ('private key file "', '" has group or world access;')
 _QUOTED_FILE = re.compile(r'file "([^"]+)"')
 
 
@@ -968,7 +970,7 @@ def client_side(t: Target, libpq: str) -> CheckFailed | None:
     low = libpq.lower()
     quoted = _QUOTED_FILE.search(libpq)
     path = quoted.group(1) if quoted else None
-    if "private key file" in low and "group or world access" in low:
+    if _KEY_ACCESS[0] in libpq and _KEY_ACCESS[1] in libpq:
         key = path or client_certificate(t)[1] or "the key file"
         chmod = Command(["chmod", "600", key])
         return CheckFailed(
@@ -977,11 +979,11 @@ def client_side(t: Target, libpq: str) -> CheckFailed | None:
             "0640 owned by root)",
             fix=fix(chmod, text=f"chmod 600 {key}"),
         )
-    locked = _encrypted_key(t, path) if "private key file" in low else None
+    locked = _encrypted_key(t, path) if _CLIENT_SIDE[1][0] in libpq else None
     if locked is not None:
         return locked
     for words, keyword, what in _CLIENT_SIDE:
-        if words in low:
+        if words in libpq:
             named = f" {path}" if path else ""
             return CheckFailed(
                 f"{what}{named} ({keyword} in {t.source_of(keyword)})",
