@@ -959,6 +959,10 @@ _CLIENT_SIDE = (
         "the root certificate file is not one libpq can read (no PEM certificate in it)",
     ),
 )
+_MIN_PROTOCOL = (
+    "server only supports protocol version ",
+    ', but "min_protocol_version" was set to ',
+)
 #: fe-secure-openssl.c, initialize_SSL: 'private key file "%s" has group or world access; ...'
 _KEY_ACCESS = ('private key file "', '" has group or world access;')
 _QUOTED_FILE = re.compile(r'file "([^"]+)"')
@@ -1039,9 +1043,9 @@ def client_side(t: Target, libpq: str) -> CheckFailed | None:
                 Manual("set sslcert= and sslkey= to this client's certificate and key", ask=ADMIN)
             ),
         )
-    if "protocol version" in low and (
-        t.params.get("min_protocol_version") or "min_protocol_version" in low
-    ):
+    # libpq 18, fe-protocol3.c: 'server only supports protocol version %d.%d, but
+    # "min_protocol_version" was set to %d.%d' (no SQLSTATE: libpq's own refusal)
+    if _MIN_PROTOCOL[0] in libpq and _MIN_PROTOCOL[1] in libpq:
         return CheckFailed(
             f"{t.address} speaks an older protocol version than min_protocol_version="
             f"{t.params.get('min_protocol_version', '?')} asks for",
