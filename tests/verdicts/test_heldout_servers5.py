@@ -11,7 +11,16 @@ tables first (``grep '^| pg-'`` / ``'^| redis-'``): none is a row. The grading i
 (``grade`` in tests/verdicts/test_heldout_servers.py). The expectations were committed before
 envcheck first ran on this file.
 
-First run: not yet run (see the commit that follows).
+First run (envcheck at 9180236, the commit before 48af1aa that added this file, graded by the rules
+above, 2026-12-06): 5 of 5 fully right (pg-role-search-path-missing-schema: "names no schema that
+exists", fix on search_path; redis-NOPERM-selector-other-keys: "may not run SET ... (NOPERM)", fix
+ACL SETUSER; the three healthy neighbours pass), none partly, none wrong; nothing to fix. Each case
+is a row of its table (3 in docs/verdicts/postgres.md, section "The held-out set of 2026-12-06
+(issue 21, fifth round)", 2 in docs/verdicts/redis.md), asserted on the case's own run.
+Cost: 5 passed in 8.6 s wall on -n 2 (the lab's start, ~5 s, is most of it).
+The set is small (5 of the ~12 asked): the rest of the brief's ideas were rows already
+(target_session_attrs, load_balance_hosts, require_auth, keepalives, options=-c, %R~/%W~,
+NOREPLICAS, BUSY, READONLY, rename-command) or were not made before the deadline.
 """
 
 from __future__ import annotations
