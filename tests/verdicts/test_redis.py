@@ -193,8 +193,9 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers2 import REDIS as REDIS2  # and the second round's
     from tests.verdicts.test_heldout_servers3 import REDIS as REDIS3  # and the third's
     from tests.verdicts.test_heldout_servers4 import REDIS as REDIS4  # and the fourth's
+    from tests.verdicts.test_heldout_servers5 import REDIS as REDIS5  # and the fifth's
 
-    problems = SCENARIOS.mismatches(elsewhere=[*REDIS, *REDIS2, *REDIS3, *REDIS4])
+    problems = SCENARIOS.mismatches(elsewhere=[*REDIS, *REDIS2, *REDIS3, *REDIS4, *REDIS5])
     assert not problems, "\n".join(problems)
 
 
