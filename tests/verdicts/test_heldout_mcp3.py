@@ -71,11 +71,13 @@ gets no answer on a connection where other requests were answered is a server th
 field of a tool's schema error (``outputSchema``) names the schema in the why; a 401 whose
 answer has no ``WWW-Authenticate`` header says so; the challenge's ``scope`` parameter is the
 scope the fix asks for. These ten are rows of docs/verdicts/mcp.md (section 9, ``ROWS``).
-Left, each an expected failure (strict xfail, its expectation unchanged): auth-as-metadata-404 and
-auth-pkce-no-s256 (envcheck does not read the authorization server's RFC 8414 metadata),
-http-protocol-version-400 (a 400 to the ``MCP-Protocol-Version`` header is taken for a missing
-session), rpc-error-code-not-integer (the SDK drops the invalid answer; envcheck reports a
-timeout).
+Then 14 of 14: a stdio line whose error ``code`` is not an integer (dropped by the SDK) is
+named with the server's code and message, not a timeout; a 400 to a request carrying
+``MCP-Protocol-Version`` whose read-only request, sent once more without the header, is answered
+2xx is the header refused (not a missing session); the authorization server's RFC 8414 / OpenID
+Connect Discovery metadata is read (3 s, the answer cap, http(s) only, no redirects): every URL
+answering 404, or ``code_challenge_methods_supported`` without ``S256``, is the verdict. Rows in
+section 9; none left.
 """
 
 from __future__ import annotations
@@ -428,6 +430,10 @@ ROWS = (
     "auth-challenge-scope",
     "cfg-vscode-dev",
     "cfg-claude-desktop-literal-var",
+    "auth-as-metadata-404",
+    "auth-pkce-no-s256",
+    "http-protocol-version-400",
+    "rpc-error-code-not-integer",
 )
 
 

@@ -59,7 +59,8 @@ class ChildState:
     #: what the first line that was not a message is, when it is a message in a shape MCP's
     #: stdio transport does not take (see :func:`shape_of`): ``"utf-16"``, ``"not-utf-8"``,
     #: ``"batch"``, ``"jsonrpc"`` (its ``jsonrpc`` member is ``shape_detail``), ``"multiline"``
-    #: (one message over ``shape_detail`` lines)
+    #: (one message over ``shape_detail`` lines), ``"error-code"`` (an error whose code is not an
+    #: integer; its code and message are ``shape_detail``)
     shape: str | None = None
     shape_detail: str = ""
     #: lines that are not messages since the last message, while they may be one message
@@ -231,8 +232,20 @@ def shape_of(raw: bytes, line: str, state: ChildState) -> None:
         state.shape = "batch"
     elif isinstance(value, dict) and ("method" in value or "id" in value):
         version = value.get("jsonrpc")
+        error = value.get("error")
         if version != "2.0":
             state.shape, state.shape_detail = "jsonrpc", json.dumps(version)
+        elif isinstance(error, dict) and not _is_integer(error.get("code")):
+            # JSON-RPC 2.0 (5.1): an error's code MUST be an integer; clients drop the answer
+            code, words = json.dumps(error.get("code")), error.get("message")
+            detail = f"code {redact.clean(code, 40)}"
+            if isinstance(words, str):
+                detail += f", message {redact.clean(words, 160)!r}"
+            state.shape, state.shape_detail = "error-code", detail
+
+
+def _is_integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 async def _stop(process: anyio.abc.Process, state: ChildState, stderr_done: anyio.Event) -> None:

@@ -190,6 +190,13 @@ _SHAPES: dict[str, tuple[str, str, str]] = {
         "message with any other version, so the answers never arrive",
         'update the server (or its MCP SDK) to one that sends "jsonrpc": "2.0"',
     ),
+    "error-code": (
+        "answered with an invalid JSON-RPC error (code not an integer): {detail}",
+        "a JSON-RPC 2.0 error's code must be an integer; a client drops an answer whose code is "
+        "not (as the MCP SDKs do), so the request it answers never gets its answer",
+        "report it to the server's authors: its JSON-RPC errors must carry an integer code "
+        "(e.g. -32603, Internal error), with their words in message; or update the server",
+    ),
     "multiline": (
         "writes each JSON message over several lines ({detail} for one)",
         "MCP's stdio transport delimits messages by newline and a message must not contain an "
@@ -619,6 +626,23 @@ def _oauth(
                 f"and {header}",
             ),
         )
+    issuer_problem = _unusable_issuer(attempt) if not sent else None
+    if issuer_problem is not None:
+        # the MCP authorization specification: the client reads the authorization server's
+        # RFC 8414 (or OpenID Connect Discovery) metadata before it can start a sign-in
+        summary, why, ask = issuer_problem
+        token_step = _fixes.set_step(spec, "headers.Authorization", "Bearer ${TOKEN}")
+        header = _fixes_credentials(spec).removesuffix(" (and export TOKEN)")
+        return CheckFailed(
+            f"{spec.name}: HTTP 401 from {spec.url}: it wants an OAuth sign-in, and {summary}",
+            why=f"{why}: no client ({client or 'an editor'} included) can start a sign-in "
+            f"there; {points}",
+            fix=Fix(
+                [Manual(ask), token_step, _fixes.export("TOKEN", "an access token")],
+                text=f"{ask}; meanwhile, with a token got another way: export it as TOKEN "
+                f"and {header}",
+            ),
+        )
     if sent:
         text = (
             f"get a new access token from {issuer} (for the resource {spec.url}) and put it "
@@ -700,6 +724,46 @@ def _unusable_metadata(spec: ServerSpec, attempt: Attempt) -> tuple[str, str] | 
             f"the metadata at {where} has no authorization_servers (the MCP authorization "
             "specification requires at least one): it is the only place a client learns where "
             "to sign in",
+        )
+    return None
+
+
+def _unusable_issuer(attempt: Attempt) -> tuple[str, str, str] | None:
+    """Why the authorization server the resource's metadata names cannot run a sign-in (the
+    summary's end, why, and what to ask its administrators), or ``None``: its metadata (RFC 8414,
+    OpenID Connect Discovery) answers an HTTP error at every URL a client tries, or it lists
+    ``code_challenge_methods_supported`` without ``S256`` (MCP clients use PKCE with S256)."""
+    _, servers, _ = _metadata_facts(attempt)
+    if not servers:
+        return None
+    issuer = redact.clean(servers[0], 200)
+    if attempt.issuer_metadata is None:
+        refused = attempt.issuer_refused
+        if not refused:
+            return None  # not reached (or not an http(s) issuer): nothing established
+        codes = ", ".join(str(c) for c in sorted(set(refused.values())))
+        first = next(iter(refused))
+        return (
+            f"its authorization server's metadata answers HTTP {codes}",
+            f"the authorization server {issuer} publishes no metadata where clients look for "
+            f"it (RFC 8414 oauth-authorization-server, OpenID Connect Discovery "
+            f"openid-configuration): {', '.join(refused)} answered HTTP {codes}; the metadata "
+            "is where a client learns the server's authorization and token endpoints",
+            f"ask the administrators of the authorization server {issuer} to publish its "
+            f"metadata at {first} (RFC 8414)",
+        )
+    methods = attempt.issuer_metadata.get("code_challenge_methods_supported")
+    if isinstance(methods, list) and "S256" not in methods:
+        where = attempt.issuer_metadata_url or issuer
+        shown = redact.clean(json.dumps(methods), 120)
+        return (
+            "its authorization server does not offer PKCE with S256",
+            f"the authorization server's metadata at {where} lists "
+            f"code_challenge_methods_supported = {shown}, without S256: MCP clients must use "
+            "PKCE with S256 (the MCP authorization specification), and refuse a server that "
+            "does not offer it",
+            f"ask the administrators of the authorization server {issuer} to enable PKCE with "
+            'S256 (code_challenge_methods_supported: ["S256"])',
         )
     return None
 
@@ -985,6 +1049,8 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
     large = too_large(probe)
     if large is not None:
         return large
+    if spec.transport == "stdio" and probe.child.shape == "error-code":
+        return _misshapen(probe)
     what = {"initialize": f"{probe.era or 'initialize'} (the handshake)"}.get(step, step)
     facts = {"waited_s": round(elapsed, 2)}
     stray = probe.wire.stray
@@ -1146,6 +1212,27 @@ def _stray_error(probe: Probe, step: str, error: dict[str, Any]) -> CheckFailed:
     )
 
 
+def _version_header_refused(probe: Probe, step: str, version: str, method: str) -> CheckFailed:
+    """A streamable HTTP server that answered 400 to a request carrying the
+    ``MCP-Protocol-Version`` header, and 2xx to the same request without it."""
+    spec = probe.spec
+    text = (
+        f"update the server at {_hostport(spec)} (or its MCP SDK) to one that accepts the "
+        f"MCP-Protocol-Version header with the version it negotiates ({version}), or make the "
+        "proxy in front of it pass that header unchanged; report it to the server's authors"
+    )
+    return CheckFailed(
+        f"{spec.name}: {step} failed: HTTP 400 to {method} carrying MCP-Protocol-Version: "
+        f"{version}, which the server agreed to in initialize",
+        why="the Streamable HTTP transport has clients send the negotiated version in the "
+        "MCP-Protocol-Version header on every request after initialize; the server answered "
+        f"400 to {method} with that header and answered the same request without it, so it "
+        "refuses the very version it negotiated (every current client sends the header)",
+        fix=_fixes.ask(text, "the server's authors"),
+        facts={"protocol_version_header": version},
+    )
+
+
 def _session_lost(probe: Probe, step: str) -> CheckFailed:
     """A streamable HTTP server that answered 404 to a request carrying the ``Mcp-Session-Id``
     it gave with the ``initialize`` result: the session is unknown where the request landed."""
@@ -1181,6 +1268,9 @@ def step_failed(probe: Probe, step: str, cause: BaseException) -> CheckFailed:
         return large
     if spec.transport != "stdio" and any(a.session_lost for a in probe.attempts):
         return _session_lost(probe, step)
+    refused = next((a.version_refused for a in probe.attempts if a.version_refused), None)
+    if spec.transport != "stdio" and refused is not None:
+        return _version_header_refused(probe, step, *refused)
     if spec.transport != "stdio" and any(
         a.sessionless_400 and not a.session_given for a in probe.attempts
     ):

@@ -100,6 +100,39 @@ async def _note_json(response: Any, attempt: Attempt) -> None:
         attempt.not_jsonrpc.append(redact.clean(body.decode("utf-8", "replace"), 120))
 
 
+#: requests that change nothing on the server: the ones sent again to learn what a 400 refused
+_READ_ONLY = frozenset(
+    {"tools/list", "resources/list", "resources/templates/list", "prompts/list", "ping"}
+)
+
+
+async def _without_version(request: Any, attempt: Attempt, timeout: float) -> None:
+    """A POST carrying ``MCP-Protocol-Version`` was answered 400: send the same read-only request
+    once more without that header (the Streamable HTTP transport: a server that gets none assumes
+    2025-03-26). A 2xx answer then means the 400 refused the header, whatever the body says."""
+    import httpx2
+
+    from envcheck.mcpkit import _capped
+
+    method = _request_method(request)
+    if method not in _READ_ONLY:
+        return
+    version = request.headers["mcp-protocol-version"]
+    skipped = ("mcp-protocol-version", "content-length", "host", "transfer-encoding")
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in skipped}
+    capped = _capped.client(
+        MAX_MCP_HTTP_ANSWER, lambda url: None, timeout=httpx2.Timeout(min(timeout, 3.0))
+    )
+    try:
+        async with capped as client:
+            answer = await client.post(str(request.url), content=request.content, headers=headers)
+            await answer.aread()
+    except (httpx2.HTTPError, _capped.AnswerTooLarge):
+        return
+    if 200 <= answer.status_code < 300:
+        attempt.version_refused = (redact.clean(version, 40), method)
+
+
 class Probe:
     """Runs the steps once in its own thread and event loop; checks wait for their step."""
 
@@ -192,6 +225,7 @@ class Probe:
                 self.other_transport = other
         if 401 in first.statuses or 403 in first.statuses:
             await self._read_resource_metadata(first)
+            await self._read_issuer_metadata(first)
         self._set_failed_start(diagnose.http_failure(self, first, fallback))
 
     async def _session(self, attempt: Attempt) -> bool:
@@ -378,6 +412,13 @@ class Probe:
             ):
                 attempt.sessionless_400 = True
             attempt.statuses.append(code)
+            if (
+                code == 400
+                and request.method == "POST"
+                and request.headers.get("mcp-protocol-version")
+                and attempt.version_refused is None
+            ):
+                await _without_version(request, attempt, spec.timeout)
             if code == 202 and request.method == "POST":
                 attempt.accepted_request = attempt.accepted_request or _request_method(request)
             if 200 <= code < 300:
@@ -479,6 +520,47 @@ class Probe:
                         # whatever it lacks; at a well-known URL, only one that names servers
                         attempt.metadata_url, attempt.metadata = candidate, document
                         return
+
+    async def _read_issuer_metadata(self, attempt: Attempt) -> None:
+        """The metadata of the first authorization server the resource's metadata names, at the
+        URLs the MCP authorization specification tells clients to try: RFC 8414's
+        ``oauth-authorization-server``, then OpenID Connect Discovery's ``openid-configuration``
+        (inserted after the host, then appended to the issuer's path). Only an http(s) issuer
+        is read, redirects are not followed, each answer is read up to the same bound."""
+        import anyio
+        import httpx2
+
+        from envcheck.mcpkit import _capped
+
+        servers = (attempt.metadata or {}).get("authorization_servers")
+        issuer = servers[0] if isinstance(servers, list) and servers else None
+        if not isinstance(issuer, str):
+            return
+        parts = urllib.parse.urlsplit(issuer)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return
+        origin, path = f"{parts.scheme}://{parts.netloc}", parts.path.rstrip("/")
+        candidates = [
+            f"{origin}/.well-known/oauth-authorization-server{path}",
+            f"{origin}/.well-known/openid-configuration{path}",
+        ]
+        if path:
+            candidates.append(f"{origin}{path}/.well-known/openid-configuration")
+        with anyio.move_on_after(min(self.spec.timeout, 3.0)):
+            capped = _capped.client(
+                MAX_MCP_HTTP_ANSWER, lambda url: None, timeout=httpx2.Timeout(self.spec.timeout)
+            )
+            async with capped as client:
+                for candidate in candidates:
+                    try:
+                        response = await client.get(candidate)
+                        document = response.json() if response.status_code == 200 else None
+                    except (httpx2.HTTPError, ValueError, _capped.AnswerTooLarge):
+                        continue
+                    if isinstance(document, dict):
+                        attempt.issuer_metadata_url, attempt.issuer_metadata = candidate, document
+                        return
+                    attempt.issuer_refused[candidate] = response.status_code
 
     # -- what the handshake showed -------------------------------------------------------------
     def started(self) -> Outcome:

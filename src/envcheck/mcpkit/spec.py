@@ -105,6 +105,12 @@ class Attempt:
     metadata: dict[str, Any] | None = None
     #: the HTTP status each metadata URL tried answered with, when it was not 200
     metadata_refused: dict[str, int] = field(default_factory=dict)
+    #: the metadata of the first authorization server the resource's metadata names (RFC 8414,
+    #: or OpenID Connect Discovery): its URL and what it says
+    issuer_metadata_url: str | None = None
+    issuer_metadata: dict[str, Any] | None = None
+    #: the HTTP status each of the authorization server's metadata URLs answered, when not 200
+    issuer_refused: dict[str, int] = field(default_factory=dict)
     #: the Content-Type of a 2xx answer that is a JSON-RPC message, when it is neither
     #: application/json nor text/event-stream
     mislabeled: str | None = None
@@ -113,6 +119,9 @@ class Attempt:
     #: whether a POST without ``Mcp-Session-Id`` was answered 400 after a 2xx answer (a server
     #: that requires the session it never gave)
     sessionless_400: bool = False
+    #: the ``MCP-Protocol-Version`` a POST carried when it was answered 400 and the same request
+    #: without that header was answered 2xx, and the request's method
+    version_refused: tuple[str, str] | None = None
     #: the method of a JSON-RPC request whose POST was answered 202 Accepted (no answer follows)
     accepted_request: str | None = None
     #: the ``data`` of the SSE ``endpoint`` event, when the handshake over SSE got no answer
