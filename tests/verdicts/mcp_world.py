@@ -309,12 +309,43 @@ STDIO_SERVER = textwrap.dedent("""
     }
     if MODE == "output-array":
         TOOLS[0]["outputSchema"] = {"type": "array", "items": {"type": "string"}}
+    if MODE == "name-space":
+        TOOLS[0]["name"] = "get weather"
+    if MODE == "name-twice":
+        TOOLS.append(dict(TOOLS[0], description="the same name again"))
+    #: the request the server sends the client before it answers tools/list in MODE (round 4)
+    ASKS = {
+        "ask-ping": ("ping", {}),
+        "ask-sampling": (
+            "sampling/createMessage",
+            {
+                "messages": [{"role": "user", "content": {"type": "text", "text": "hi"}}],
+                "maxTokens": 50,
+            },
+        ),
+    }
+
+
+    def ask(method, params):
+        # sends the client ``method``; its answer: the next response with the request's id
+        ident = "srv-1"
+        send({"jsonrpc": "2.0", "id": ident, "method": method, "params": params})
+        for line in sys.stdin:
+            reply = json.loads(line)
+            if reply.get("id") == ident and "method" not in reply:
+                return reply
+        return {}
+
+
     initialized = False
 
     for line in sys.stdin:
         message = json.loads(line)
         if message.get("method") == "notifications/initialized":
             initialized = True
+            if MODE == "notify-error":  # JSON-RPC: a notification is never answered
+                error = {"code": -32601, "message": "Method not found"}
+                send({"jsonrpc": "2.0", "id": None, "error": error})
         if "id" not in message or "method" not in message:
             continue
         ident, method = message["id"], message["method"]
@@ -327,6 +358,9 @@ STDIO_SERVER = textwrap.dedent("""
         elif method == "ping":
             if MODE != "ping-silent":
                 send({"jsonrpc": "2.0", "id": ident, "result": {}})
+        elif method == "tools/list" and MODE in ASKS and "result" not in ask(*ASKS[MODE]):
+            error = {"code": -32603, "message": "Internal error"}
+            send({"jsonrpc": "2.0", "id": ident, "error": error})
         elif method == "tools/list" and MODE in TOOLS_ERRORS:
             send({"jsonrpc": "2.0", "id": ident, "error": TOOLS_ERRORS[MODE]})
         elif method == "tools/list":
