@@ -20,7 +20,25 @@ written (``checks/providers/hooks.py``: the listing, the smoke call with ``max_t
 headroom's request; ``checks/ollama/hooks.py``: show, generate), and a grep of
 ``llm/_errors.py`` for how a QuotaFailure is read; not how an answer is diagnosed.
 
-The expectations were committed before envcheck's first run on them.
+The expectations were committed before envcheck's first run on them (commit 1a6a257).
+
+First run (envcheck at 359bed2, before any change): 5 of 11 fully right (45%), 4 partly, 2 wrong;
+of the 8 failure answers, 2 fully right. Fully right: LiteLLM's budget_exceeded on the smoke call
+(skipped: headroom reports it), vLLM's missing chat template (the honest fallback: HTTP 400,
+BadRequestError, the server's words, no cause guessed; only the message says it), and the three
+healthy neighbours (the thinking model's empty MAX_TOKENS answer passes; the listing without
+created/owned_by passes auth and model). Wrong: Google's RESOURCE_EXHAUSTED whose ErrorInfo says
+quota_limit_value 0 ("without naming the quota", "lower rpm, or wait": ErrorInfo.metadata's
+quota_limit and quota_limit_value were not read, and no wait or rate helps a limit of zero), and
+LiteLLM's 429 of type budget_exceeded ("a per-minute or concurrency limit: it clears by itself",
+"lower rpm": error.type was shown, not read). Partly: Groq's organization_restricted (code and
+words shown, no cause guessed, but the fix is a curl of the answer, not the support the answer
+and its code name), the local server's 501 page (the HTML page's title "Error response" shown, not
+its "Unsupported method ('GET')"; "restart the server as its answer says" for an answer that says
+nothing of starting: a guess from llama.cpp's not_supported_error), and on Ollama rocBLAS's "Could
+not initialize Tensile host: No devices found" (a crash and the log, not ROCm without a usable
+GPU) and 0.30's "llama-server binary not found" (the fallback and the log, not a broken
+installation).
 """
 
 from __future__ import annotations
