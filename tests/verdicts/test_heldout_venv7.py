@@ -25,7 +25,21 @@ checked against the table first (``grep '^| venv-'``): none is a row. The gradin
 (``grade`` in tests/verdicts/test_heldout_servers.py). Caution on independence: the person who
 wrote these had read the venv component's table and the earlier rounds, not its new code.
 
-First run: not yet run.
+First run (envcheck at 6222892, the commit that added this file, before any change;
+2026-12-06): **4 of 11 fully right** (the four healthy neighbours), 4 partly, 3 wrong; of the
+seven breakages none fully right. Partly: venv-egg-link-project-gone ("libe is not installed ...
+pyproject.toml does not declare it", fix ``poetry add libe``: the egg-link left behind not named,
+and libe is on no index), venv-pep668-externally-managed (fix ``.../python3.11 -m pip install
+'demo-missing>=1'``, which pip refuses on this externally managed Python),
+venv-base-binary-gone-home-stays (the fix ``poetry env use`` + ``poetry install`` is right, but
+the cause says pyvenv.cfg's ``home`` "no longer exists" while that directory is there: only the
+interpreter file in it is gone; graded partly by the words, a false detail),
+venv-pth-inserts-before-site-packages ("demo-alpha 0.9 installed, lock says 1.0", fix ``poetry
+install``, which changes nothing: the old checkout a ``.pth`` line puts first not named). Wrong
+(a broken environment passed): venv-wheel-tag-other-python (demo-speed "1.0" while its import
+fails and ``pip check`` exits 1), venv-namespace-portion-shadowed (libns "1.0" while ``import
+ns.b`` fails), venv-pth-import-raises (virtualenv "in a virtualenv" while site.py reports the
+``.pth`` failing at every start).
 
 Cost (issue 20): the cases of a world are made in one copy of the template project and judged
 by one envcheck run; a fix marked ``heals`` is applied there and checked by one more run. The
