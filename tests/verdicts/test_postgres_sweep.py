@@ -1,0 +1,198 @@
+"""Every error SQLSTATE PostgreSQL defines, answered to a login: the whole failure space of
+errcodes.txt (the installed server's own list, ``pg_config --sharedir``), not the rows someone
+met.
+
+One fake server answers each startup packet with the FATAL ErrorResponse of the SQLSTATE its
+user name carries (user ``s28P01`` gets 28P01) and words that are that code's condition name, so
+no verdict can come from a word it knows. One envcheck session checks one postgres instance per
+code. For every code: ``connect`` fails (a refused login is never a pass, a skip or an error of
+envcheck's own); a code that a row of docs/verdicts/postgres.md names keeps that row's verdict
+(its own scenario asserts it); every other code gets the honest fallback: the SQLSTATE and its
+class, the layer, and the server's words verbatim. Codes are the server's; how the server frames
+them is PostgreSQL's protocol (an ErrorResponse with fields S, V, C and M).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.servers import _postgres_bindir
+
+TABLE = Path(__file__).resolve().parents[2] / "docs" / "verdicts" / "postgres.md"
+PASSWORD = "Sweep-pw-Never-Shown-7"
+
+
+def errcodes() -> dict[str, str]:
+    """SQLSTATE -> condition name, for every code of severity E in the server's errcodes.txt."""
+    bindir = _postgres_bindir()
+    share = subprocess.run(
+        [str(bindir / "pg_config"), "--sharedir"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    path = Path(share) / "errcodes.txt"
+    if not path.is_file():
+        pytest.skip(f"the PostgreSQL server's errcodes.txt is not installed ({path})")
+    codes: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        fields = line.split()
+        if len(fields) == 4 and fields[1] == "E" and len(fields[0]) == 5:
+            codes.setdefault(fields[0], fields[3])
+    return codes
+
+
+def table_codes() -> set[str]:
+    """The SQLSTATEs the rows of docs/verdicts/postgres.md name in their source entry."""
+    found: set[str] = set()
+    for line in TABLE.read_text().splitlines():
+        cells = line.split("|")
+        if line.startswith("| pg-") and len(cells) > 3:
+            found.update(re.findall(r"\b[0-9][0-9A-Z]{4}\b", cells[2]))
+    return found
+
+
+def words(condition: str) -> str:
+    return f"{condition.replace('_', ' ')} (sweep)"
+
+
+#: the fake server, in a process of its own (one envcheck session checks every code at once):
+#: ``python -c SERVER codes.json``; prints its port, answers until stdin closes
+SERVER = r"""
+import asyncio, json, sys
+
+codes = json.loads(open(sys.argv[1]).read())
+
+def error_response(sqlstate, message):
+    fields = [b"SFATAL", b"VFATAL", b"C" + sqlstate.encode(), b"M" + message.encode()]
+    body = b"\0".join(fields) + b"\0\0"
+    return b"E" + (len(body) + 4).to_bytes(4, "big") + body
+
+async def one(reader, writer):
+    try:
+        while True:
+            head = await reader.readexactly(8)
+            length = int.from_bytes(head[:4], "big")
+            if int.from_bytes(head[4:8], "big") in (80877103, 80877104):
+                writer.write(b"N")  # SSLRequest, GSSENCRequest: no
+                continue
+            parts = (await reader.readexactly(length - 8)).split(b"\0")
+            params = {parts[i].decode(): parts[i + 1].decode()
+                      for i in range(0, len(parts) - 1, 2) if parts[i]}
+            user = params.get("user", "")
+            code, said = user[1:], codes.get(user[1:])
+            if said is None:
+                code, said = "28P01", "password authentication failed for user"
+            elif user[0] == "a":  # after authentication: AuthenticationOk, then the error
+                writer.write(b"R" + (8).to_bytes(4, "big") + (0).to_bytes(4, "big"))
+            writer.write(error_response(code, said))
+            await writer.drain()
+            break
+    except (asyncio.IncompleteReadError, OSError):
+        pass
+    writer.close()
+
+async def main():
+    server = await asyncio.start_server(one, "127.0.0.1", 0, backlog=1024)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    server.close()
+
+asyncio.run(main())
+"""
+
+
+@contextmanager
+def answering_by_user(codes: dict[str, str], directory: Path) -> Iterator[int]:
+    """A server that refuses SSL and answers a startup packet from user ``s<SQLSTATE>`` with
+    that code's ErrorResponse (any other user: 28P01, as a server refuses a password)."""
+    table = directory / "sweep-codes.json"
+    table.write_text(json.dumps({code: words(name) for code, name in codes.items()}))
+    with subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(table)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            yield int(proc.stdout.readline())
+        finally:
+            proc.stdin.close()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:  # pragma: no cover - a stuck server
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+
+
+#: where the server refuses: the user name's first letter (``b`` before authentication, as
+#: pg_hba.conf and the connection slots refuse; ``a`` after AuthenticationOk, as the database,
+#: the role's attributes and its settings refuse)
+STAGES = {"b": "before authentication", "a": "after authentication"}
+
+
+def test_every_sqlstate_at_login_fails_with_its_row_or_the_honest_fallback(
+    pytester: pytest.Pytester,
+) -> None:
+    from envcheck.checks.postgres.diagnose import CLASSES
+    from envcheck.checks.shared import server
+
+    codes = errcodes()
+    assert len(codes) > 200, f"errcodes.txt lists only {len(codes)} error codes"
+    rows = table_codes()
+    users = [f"{stage}{code}" for stage in STAGES for code in codes]
+    with answering_by_user(codes, pytester.path) as port:
+        toml = "".join(
+            f"[tool.envcheck.postgres.{user}]\n"
+            f'dsn = "postgresql://{user}:{PASSWORD}@127.0.0.1:{port}/db?sslmode=disable"\n'
+            "timeout = 30.0\n"  # hundreds of instances are checked at once, on a busy machine
+            for user in users
+        )
+        pytester.makefile(".toml", pyproject=toml)
+        try:
+            pytester.runpytest_inprocess(
+                "-m",
+                "postgres",
+                "-k",
+                "connect",
+                "-p",
+                "no:cacheprovider",
+                "--envcheck-report",
+                "-q",
+            )
+        finally:
+            server.close_all(("postgres",))
+    report = pytester.path / "envcheck-report.json"
+    assert report.is_file(), "envcheck wrote no report"
+    checks = {c["id"]: c for c in json.loads(report.read_text())["checks"]}
+    problems, fallbacks = [], 0
+    for user in users:
+        code, condition, stage = user[1:], codes[user[1:]], STAGES[user[0]]
+        found = checks.get(f"postgres/{user}.connect")
+        if found is None:
+            problems.append(f"{code} {stage}: no check postgres/{user}.connect")
+            continue
+        text = f"{found['summary']} | {found.get('why') or ''} | {found.get('hint') or ''}"
+        if found["status"] != "fail":
+            problems.append(f"{code} {stage}: connect is {found['status']}: {text}")
+        elif "bug" in text.lower() or "Traceback" in text:
+            problems.append(f"{code} {stage}: envcheck's own error: {text}")
+        elif PASSWORD in json.dumps(found):
+            problems.append(f"{code} {stage}: the password is shown")
+        elif code not in rows:
+            fallbacks += 1
+            name, layer = CLASSES.get(code[:2], ("", "login"))
+            wanted = [f"SQLSTATE {code}", words(condition), f"the {layer} layer"]
+            wanted += [name] if name else []
+            missing = [w for w in wanted if w not in text]
+            if missing:
+                problems.append(f"{code} {stage}: not the fallback (missing {missing}): {text}")
+    assert not problems, f"{len(problems)} of {len(users)} logins:\n" + "\n".join(problems)
+    assert fallbacks > 300, f"only {fallbacks} logins reached the fallback"
