@@ -184,8 +184,22 @@ OLLAMA = [
     ),
 ]
 #: the cases that are rows of the verdict tables, asserted on the case's own run
-PROVIDER_ROWS_9: dict[str, str] = {}
-OLLAMA_ROWS_9: dict[str, str] = {}
+PROVIDER_ROWS_9 = {
+    "heldout9--gemini-429-quota-limit-value-0@smoke:headroom": "gemini-429-quota-limit-zero",
+    "heldout9--litellm-429-budget-exceeded@smoke:headroom": "litellm-budget-exceeded-headroom",
+    "heldout9--litellm-429-budget-exceeded@smoke:smoke": "litellm-budget-exceeded-smoke",
+    "heldout9--groq-400-organization-restricted@smoke:smoke": "groq-400-organization-restricted",
+    "heldout9--local-501-listing-not-implemented@listing:auth": "local-501-not-implemented",
+    "heldout9--gemini-200-max-tokens-thinking@smoke:smoke": "gemini-200-max-tokens-thinking",
+    "heldout9--local-200-models-without-owner@listing:auth": "local-200-models-without-owner-auth",
+    "heldout9--local-200-models-without-owner@listing:model": (
+        "local-200-models-without-owner-model"
+    ),
+}
+OLLAMA_ROWS_9 = {
+    "heldout9--ollama-500-rocm-no-devices": "ollama-generate-500-rocm-no-device",
+    "heldout9--ollama-500-llama-server-not-found": "ollama-generate-500-llama-server-missing",
+}
 #: told apart from a right verdict only by words of the message (strict xfails, with the reason)
 WORDS_ONLY_9: dict[str, str] = {}
 

@@ -167,8 +167,10 @@ def _dns(pytester: pytest.Pytester) -> Ran:
 
 def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout import OLLAMA_ROWS_8  # their rows are run there
+    from tests.verdicts.test_heldout_providers9 import OLLAMA_ROWS_9
 
-    assert not SCENARIOS.mismatches(elsewhere=OLLAMA_ROWS_8.values())
+    held_out = [*OLLAMA_ROWS_8.values(), *OLLAMA_ROWS_9.values()]
+    assert not SCENARIOS.mismatches(elsewhere=held_out)
 
 
 @pytest.mark.parametrize("row", SCENARIOS.runnable(), ids=ids(SCENARIOS.runnable()))

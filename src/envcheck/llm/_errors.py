@@ -9,6 +9,7 @@ nothing else tells, the message. See docs/providers.md and docs/verdicts/provide
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Mapping
@@ -197,6 +198,14 @@ class QuotaExhausted(ProviderError):
     kind = "quota exhausted"
 
 
+class AccountRestricted(ProviderError):
+    """The provider restricted the account (Groq's ``error.code = organization_restricted``): the
+    key is recognised, and no request of the account is served; no key, model or retry helps,
+    only the provider's support."""
+
+    kind = "account restricted"
+
+
 class Overloaded(ProviderError):
     kind = "overloaded"
     retryable = True
@@ -237,6 +246,9 @@ class Detail:
     param: str = ""  # OpenAI error.param
     reasons: list[str] = field(default_factory=list)  # Gemini ErrorInfo.reason
     quota_ids: list[str] = field(default_factory=list)  # Gemini QuotaFailure.violations
+    #: the limits of those quotas, as the answer names them (QuotaFailure's ``quotaValue``,
+    #: ErrorInfo.metadata's ``quota_limit_value`` in Google's older RATE_LIMIT_EXCEEDED form)
+    quota_limits: list[tuple[str, str]] = field(default_factory=list)
     retry_delay: float | None = None  # Gemini RetryInfo.retryDelay
     activation_url: str | None = None  # Gemini ErrorInfo.metadata.activationUrl
     service: str = ""  # Gemini ErrorInfo.metadata.service: the Google API that answered
@@ -255,6 +267,7 @@ class Detail:
         shown.append(f"error.code={self.code}" if self.code else "")
         shown.append(f"error.param={self.param}" if self.param else "")
         shown += [f"reason={r}" for r in self.reasons] + [f"quotaId={q}" for q in self.quota_ids]
+        shown += [f"{name}={value}" for name, value in self.quota_limits]
         shown.append(f"innererror.code={self.inner_code}" if self.inner_code else "")
         shown += [f"filtered={f}" for f in self.filtered]
         shown.append(f"metadata.provider_name={self.upstream}" if self.upstream else "")
@@ -346,16 +359,25 @@ def detail(body: Any) -> Detail:
 
 
 def _page_title(text: str) -> str:
-    """A text answer as shown: an HTML page (a proxy's or an edge's error page) by its title,
-    not its markup and scripts."""
+    """A text answer as shown: an HTML page (a proxy's, an edge's or a web framework's error
+    page) by its title and the text it shows, not its markup and scripts."""
     stripped = text.strip()
     if not stripped.startswith("<"):
         return stripped
     title = _TITLE.search(stripped)
-    return " ".join(title.group(1).split()) if title else "an HTML page"
+    heading = " ".join(html.unescape(title.group(1)).split()) if title else ""
+    shown = " ".join(html.unescape(_TAG.sub(" ", _UNSHOWN.sub(" ", stripped))).split())
+    if heading and shown.startswith(heading):  # the title repeated as the page's heading
+        shown = shown[len(heading) :].strip()
+    return ": ".join(part for part in (heading, shown) if part) or "an HTML page"
 
 
 _TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+#: what a page does not show: its head (the title included), scripts, styles, comments
+_UNSHOWN = re.compile(
+    r"<(head|script|style|noscript)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL
+)
+_TAG = re.compile(r"<[^>]*>")
 
 
 def _gemini_detail(item: Mapping[str, Any], found: Detail) -> None:
@@ -370,9 +392,17 @@ def _gemini_detail(item: Mapping[str, Any], found: Detail) -> None:
         for violation in item.get("violations") or []:
             if isinstance(violation, Mapping) and violation.get("quotaId"):
                 found.quota_ids.append(str(violation["quotaId"]))
+            if isinstance(violation, Mapping) and violation.get("quotaValue") is not None:
+                found.quota_limits.append(("quotaValue", str(violation["quotaValue"])))
     elif item.get("reason"):  # ErrorInfo (older answers lack the @type)
         found.reasons.append(str(item["reason"]))
         metadata = item.get("metadata")
+        if isinstance(metadata, Mapping) and metadata.get("quota_limit"):
+            # Google's older RESOURCE_EXHAUSTED names its quota here (reason RATE_LIMIT_EXCEEDED,
+            # no QuotaFailure): quota_limit is the quota's id, quota_limit_value its limit
+            found.quota_ids.append(str(metadata["quota_limit"]))
+            if metadata.get("quota_limit_value") is not None:
+                found.quota_limits.append(("quota_limit_value", str(metadata["quota_limit_value"])))
         if isinstance(metadata, Mapping) and metadata.get("activationUrl"):
             found.activation_url = str(metadata["activationUrl"])
         if isinstance(metadata, Mapping) and metadata.get("service"):
@@ -454,6 +484,26 @@ def classify(
                 "help.openai.com, for a new organization)",
             )
         return made(AuthenticationFailed, None, f"check or rotate the API key{where}")
+    if d.type == "budget_exceeded":
+        # LiteLLM's proxy: a spend budget it enforces ran out; it answers before calling any
+        # provider, 422 by default, 429 or 400 in older releases (docs.litellm.ai/docs/proxy/
+        # budget_exceeded_errors); the key was accepted
+        return made(
+            QuotaExhausted,
+            "a spend budget of the proxy ran out (error.type=budget_exceeded): the proxy "
+            "refuses before calling any provider, and no retry helps until the budget resets "
+            "(its budget_duration) or is raised",
+            "ask whoever administers the proxy to raise the budget the message names (the "
+            "max_budget of that key, user, team or model), or wait for it to reset",
+        )
+    if d.code == "organization_restricted":
+        return made(
+            AccountRestricted,
+            "the provider restricted the organization (the account) this key belongs to "
+            "(error.code=organization_restricted): the key is recognised, and no request of the "
+            "account is served; no other key, model or retry helps",
+            f"reach out to {provider}'s support about the account, as the answer says",
+        )
     if d.code == "billing_not_active" or d.type == "billing_not_active":
         fix = (
             "activate the account's billing (a payment method, a paid plan)"
@@ -534,6 +584,16 @@ def classify(
             "HTTP 502 (Bad Gateway) comes from a proxy or gateway in front of the service: the "
             "server behind it did not answer it",
             "a provider-side failure; check its status page and retry later",
+        )
+    if status == 501 and d.type != "not_supported_error":
+        what = f"{request[0]} {request[1]}" if request else "this request"
+        return made(
+            NotSupported,
+            f"the server does not implement {what} (HTTP 501 Not Implemented): a version of it "
+            "older than this route, or another kind of server than base_url should name; not a "
+            "failure of the server, and no retry helps",
+            f"upgrade the server to a version that serves {what}, or point base_url at a server "
+            "that does",
         )
     if status == 501 or d.type == "not_supported_error":
         return made(
@@ -733,6 +793,17 @@ def _too_many(made: _Maker, d: Detail, provider: str, billing: str) -> ProviderE
     """A 429: a rate limit (retry after the wait) unless the structure says the quota is gone."""
     per_day = [q for q in d.quota_ids if "PerDay" in q]
     short = [q for q in d.quota_ids if "PerMinute" in q or "PerSecond" in q]
+    zero = [f"{name}=0" for name, value in d.quota_limits if value == "0"]
+    if zero:
+        quota = f" ({', '.join(d.quota_ids)})" if d.quota_ids else ""
+        return made(
+            QuotaExhausted,
+            f"the quota{quota} has a limit of 0 for this project ({zero[0]}): no such request "
+            "is allowed at all, so neither waiting nor a lower rate helps; the project has no "
+            "quota for this kind of request (for this model, or in this region)",
+            f"enable billing on the key's project or ask for a higher quota ({billing}), or use "
+            "a model (or region) the project has a quota for",
+        )
     if per_day and not short:
         return made(
             QuotaExhausted,

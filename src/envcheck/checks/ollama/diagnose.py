@@ -193,6 +193,15 @@ _TOO_NEW = re.compile(
 #: the CUDA runtime's cudaErrorUnsupportedPtxVersion (222): the runner's GPU code was compiled
 #: for a newer CUDA than the installed NVIDIA driver supports
 _CUDA_DRIVER = re.compile(r"the provided PTX was compiled with an unsupported toolchain")
+#: the ROCm runtime gave the runner no GPU it can use: rocBLAS's "Could not initialize Tensile
+#: host: No devices found", HIP's hipErrorNoDevice text "no ROCm-capable device is detected"
+_ROCM_NO_DEVICE = re.compile(
+    r"Could not initialize Tensile host: No devices found|no ROCm-capable device is detected"
+)
+#: llm/llama_server.go (0.30 on, which loads models with llama.cpp's llama-server): the binary it
+#: starts is not in the installation ("error starting llama-server: llama-server binary not
+#: found")
+_LLAMA_SERVER_MISSING = re.compile(r"llama-server binary not found")
 #: the dynamic loader's "<file>: undefined symbol: <name>": the runner and a library it loads
 #: are of different builds (a partial upgrade, a library directory of another release)
 _UNDEFINED_SYMBOL = re.compile(r": undefined symbol: (?P<symbol>\S+)")
@@ -357,6 +366,18 @@ def generate_failure(
         return _gpu_memory_failure(model, host, shown)
     if status == 500 and crashed and _CUDA_DRIVER.search(said):
         return _cuda_driver_failure(model, host, shown)
+    if status == 500 and crashed and _ROCM_NO_DEVICE.search(said):
+        return _rocm_no_device(model, host, shown)
+    if status == 500 and _LLAMA_SERVER_MISSING.search(said):
+        return _broken_install(
+            model,
+            host,
+            shown,
+            "the llama-server binary it starts to load a model is not in its installation",
+            "the installation is incomplete (an upgrade or an install that did not finish, or "
+            "files removed after it)",
+            by="Ollama could not start its runner",
+        )
     if status == 500 and crashed and _UNDEFINED_SYMBOL.search(said):
         return _broken_install(model, host, shown, "a library it loads lacks a symbol it needs")
     if status == 500 and crashed and _ENTRYPOINT_NOT_FOUND.search(said):
@@ -443,6 +464,40 @@ def _cuda_driver_failure(model: str, host: str, shown: str) -> CheckFailed:
     )
 
 
+def _rocm_no_device(model: str, host: str, shown: str) -> CheckFailed:
+    """The ROCm runtime found no AMD GPU the runner can use (rocBLAS's "Could not initialize
+    Tensile host: No devices found"): the GPU is not visible to the server, or is one ROCm's
+    libraries do not support."""
+    text = (
+        "rocminfo lists the GPUs ROCm sees (run it as the server's user, or in its container); "
+        "if none: in a container, pass --device /dev/kfd --device /dev/dri (with SELinux: sudo "
+        "setsebool container_use_devices=1); on the host, add the server's user to the render "
+        "and video groups; for a GPU ROCm's libraries do not support, set "
+        "HSA_OVERRIDE_GFX_VERSION for the server to a supported target (Ollama's GPU docs: "
+        "https://github.com/ollama/ollama/blob/main/docs/gpu.mdx); meanwhile "
+        f"ROCR_VISIBLE_DEVICES=-1 in the server's environment runs {model} on the CPU"
+    )
+    return CheckFailed(
+        f"Ollama's model runner found no AMD GPU it can use on {host} (ROCm), loading {model}",
+        why="the runner (llama.cpp's ROCm backend) ended while loading the model because the ROCm "
+        "runtime gave it no usable GPU: the GPU is not visible to the server (a container "
+        "without /dev/kfd and /dev/dri, a user outside the render group) or is one ROCm's "
+        f"libraries do not support; not the model, not memory; the server said: {shown}",
+        fix=Fix(
+            [
+                Command(["rocminfo"]),
+                Manual(
+                    "make the GPU visible to the server (a container: --device /dev/kfd "
+                    "--device /dev/dri; the host: the render and video groups)"
+                ),
+                Manual("for a GPU ROCm does not support, set HSA_OVERRIDE_GFX_VERSION"),
+                Manual("or set ROCR_VISIBLE_DEVICES=-1 for the server to run on the CPU"),
+            ],
+            text=text,
+        ),
+    )
+
+
 def _broken_install(
     model: str,
     host: str,
@@ -450,18 +505,20 @@ def _broken_install(
     missing: str,
     because: str = "the runner and its libraries are of different builds (a partial upgrade, a "
     "library directory of another release)",
+    *,
+    by: str = "the dynamic loader could not start the runner",
 ) -> CheckFailed:
     """The loader found a symbol or a library missing: the runner and its libraries are of two
     releases, or part of what it loads is not installed."""
     text = (
-        f"reinstall Ollama ({UPGRADE}; on Windows, OllamaSetup.exe from ollama.com/download), "
+        f"reinstall Ollama ({UPGRADE}; on Windows, OllamaSetup.exe, on macOS, the app, from "
+        "ollama.com/download), "
         "which replaces the runners and their libraries together (on Linux, remove a lib/ollama "
         f"directory left by another release first); then restart the server; {_log_text()}"
     )
     return CheckFailed(
         f"Ollama's installation on {host} is broken: its runner cannot start ({model})",
-        why=f"the dynamic loader could not start the runner: {missing}, so {because}; the "
-        f"server said: {shown}",
+        why=f"{by}: {missing}, so {because}; the server said: {shown}",
         fix=Fix(
             [Command(["sh", "-c", UPGRADE], needs=frozenset({"sudo", "network"})), _log_step()],
             text=text,

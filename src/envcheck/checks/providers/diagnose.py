@@ -155,6 +155,9 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
         return _forbidden_for_model(p, exc, summary)
     if isinstance(exc, llm.PermissionDenied):
         return CheckFailed(summary, why=why, fix=_forbidden_fix(p, exc))
+    if isinstance(exc, llm.AccountRestricted):
+        text = exc.hint or "do what the answer says"
+        return CheckFailed(summary, why=why, fix=manual(text, ask="the owner of the account"))
     if isinstance(exc, llm.EndpointNotFound):
         return CheckFailed(summary, why=why, fix=_base_url_fix(p))
     if isinstance(exc, llm.DeploymentNotFound):
