@@ -41,9 +41,30 @@ fails and ``pip check`` exits 1), venv-namespace-portion-shadowed (libns "1.0" w
 ns.b`` fails), venv-pth-import-raises (virtualenv "in a virtualenv" while site.py reports the
 ``.pth`` failing at every start).
 
+After the changes of the commit that records this: **11 of 11 fully right**, none wrong; the
+fix of venv-namespace-portion-shadowed (a pip uninstall of the package whose ``__init__.py``
+ends the namespace) applied and re-checked (``heals``, added after the first run). Each case is
+now a row of docs/verdicts/venv.md, asserted on its run. The verdicts, from structure: a
+``WHEEL``'s ``Tag`` lines against ``packaging.tags.sys_tags()`` and RECORD's extension modules
+against ``importlib.machinery.EXTENSION_SUFFIXES``; the ``.pth`` import lines run once more as
+site.py runs them, in a child interpreter (``-S``, this sys.path), whose exit status and the
+classes of what they raise are the answer, and RECORD naming the distribution that owns the
+file; an ``.egg-link`` whose first line names a directory that is gone; a distribution's
+package directories (RECORD, its ``.pth`` path lines) against ``find_spec(top)
+.submodule_search_locations``, RECORD naming the owner of what imports instead; a drifted
+``.dist-info`` in a directory before the first site directory on ``sys.path`` (not PYTHONPATH,
+outside ``sys.prefix``) and the ``.pth`` whose text names it; ``bin/python``'s target gone while
+pyvenv.cfg ``home`` exists (no longer "home no longer exists"); ``EXTERNALLY-MANAGED`` in the
+stdlib directory outside a virtualenv turning every pip fix into a virtualenv and its pip.
+Not fixed here: the consistency check does not report wheels built for another interpreter
+(``pip check`` does); the package check does.
+
 Cost (issue 20): the cases of a world are made in one copy of the template project and judged
 by one envcheck run; a fix marked ``heals`` is applied there and checked by one more run. The
-worlds are built once per session, whichever pytest-xdist worker needs one first.
+worlds are built once per session, whichever pytest-xdist worker needs one first. Measured on
+``-n 2`` beside other sessions' runs: first run 19 s wall, 16.5 s user CPU; after the changes
+(five envcheck runs: four worlds and one re-run after the healing fix) 29 to 71 s wall on a
+loaded machine, 21.5 s user + 5.4 s system CPU.
 """
 
 from __future__ import annotations
@@ -258,7 +279,9 @@ def egg_link_project_gone(lab: Lab) -> None:
 @case(
     "venv-namespace-portion-shadowed",
     "installed",
-    Expect("venv/package[libns]", "fail", ("ns/__init__.py", "demo-nsa"), ("demo-nsa",)),
+    Expect(
+        "venv/package[libns]", "fail", ("ns/__init__.py", "demo-nsa"), ("demo-nsa",), heals=True
+    ),
 )
 def namespace_portion_shadowed(lab: Lab) -> None:
     """PEP 420: libns (editable, ``src/ns/b``) is a portion of the namespace package ``ns``;

@@ -773,8 +773,11 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_venv4 import CASES as CASES4
     from tests.verdicts.test_heldout_venv5 import CASES as CASES5
     from tests.verdicts.test_heldout_venv6 import CASES as CASES6
+    from tests.verdicts.test_heldout_venv7 import CASES as CASES7
 
-    problems = SCENARIOS.mismatches(elsewhere=[*CASES, *CASES2, *CASES3, *CASES4, *CASES5, *CASES6])
+    problems = SCENARIOS.mismatches(
+        elsewhere=[*CASES, *CASES2, *CASES3, *CASES4, *CASES5, *CASES6, *CASES7]
+    )
     assert not problems, "\n".join(problems)
 
 

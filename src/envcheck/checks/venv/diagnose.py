@@ -60,6 +60,9 @@ class BrokenBase:
     undecodable: bool = False
     #: the minor version ``bin/python`` is (``3.11``) where pyvenv.cfg names another one
     runs: str = ""
+    #: the file ``bin/python`` leads to, which is gone while ``home`` stays (the interpreter
+    #: removed from a directory that is still there, as ``/usr/bin``)
+    target: str = ""
 
     @property
     def minor(self) -> str:
@@ -96,7 +99,12 @@ def broken_base(env: Path) -> BrokenBase | None:
         return BrokenBase(env, home, version, executable, runs=runs.group(1))
     windows = (env / "Scripts").is_dir() and not (env / "bin").is_dir()
     windows = windows or bool(re.match(r"[A-Za-z]:[\\/]", home))
-    return BrokenBase(env, home, version, "" if windows else executable, windows=windows)
+    target = ""
+    if not home_gone and not windows and python.is_symlink():
+        target = os.path.realpath(python)
+    return BrokenBase(
+        env, home, version, "" if windows else executable, windows=windows, target=target
+    )
 
 
 def made_at(prefix: Path) -> Path | None:
@@ -218,6 +226,8 @@ class StartupHook:
     path: Path
     what: str
     pth: bool
+    #: the class of the exception its ``import`` line raised ("" when a module is missing)
+    raised: str = ""
 
 
 def failing_startup_hooks() -> list[StartupHook]:
@@ -237,6 +247,7 @@ def failing_startup_hooks() -> list[StartupHook]:
     if user:
         dirs.append(Path(user))
     found = [hook for d in dirs for hook in _failing_pth(d, importlib.util.find_spec)]
+    found += _raising_pth(dirs, {hook.path for hook in found})
     starts = {*dirs, *(Path(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)}
     starts |= {Path(sysconfig.get_paths()[k]) for k in ("stdlib", "platstdlib")}
     for name in ("sitecustomize", "usercustomize"):
@@ -276,6 +287,80 @@ def _failing_pth(directory: Path, find_spec: Any) -> list[StartupHook]:
     return found
 
 
+#: site.py's handling of a .pth file's ``import`` lines, run in a fresh interpreter without
+#: site (``-S``) on this one's sys.path: each line executed in order, a file left at its first
+#: line that raises (site.py catches ``Exception``); prints [[file, line number, class], ...]
+_RUN_PTH = """
+import json, sys
+sys.path[:] = json.loads(sys.argv[2])
+out = []
+for pth in json.loads(sys.argv[1]):
+    try:
+        with open(pth, "rb") as handle:
+            text = handle.read(%d).decode("utf-8", "replace")
+    except OSError:
+        continue
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.startswith(("import ", "import\\t")):
+            try:
+                exec(line)
+            except Exception as exc:  # noqa: B902 (what site.py catches)
+                out.append([pth, number, type(exc).__name__])
+                break
+sys.stdout.write("\\n" + json.dumps(out))
+""" % (_PTH_BYTES)
+
+
+def _raising_pth(dirs: list[Path], failing: set[Path]) -> list[StartupHook]:
+    """The ``.pth`` files of ``dirs`` whose ``import`` lines name modules that exist, but raise
+    when run: Python runs them at every start anyway, so they are run once more here, as
+    site.py runs them, in a child interpreter (its exit status and the classes it prints are
+    the answer; the text of what they raise is not read)."""
+    import json
+    import subprocess
+
+    files = []
+    for directory in dirs:
+        try:
+            pths = sorted(directory.glob("*.pth"))[:_PTH_READ]
+        except OSError:
+            continue
+        for pth in pths:
+            if pth in failing:
+                continue
+            try:
+                with open(pth, "rb") as handle:
+                    head = handle.read(_PTH_BYTES)
+            except OSError:
+                continue
+            if any(line.startswith((b"import ", b"import\t")) for line in head.splitlines()):
+                files.append(str(pth))
+    if not files:
+        return []
+    try:
+        done = subprocess.run(
+            [sys.executable, "-S", "-c", _RUN_PTH, json.dumps(files), json.dumps(sys.path)],
+            capture_output=True,
+            timeout=_PTH_TIMEOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    try:
+        raised = json.loads(done.stdout.rsplit(b"\n", 1)[-1]) if done.returncode == 0 else []
+    except ValueError:
+        return []
+    return [
+        StartupHook(Path(path), f"line {number} raises {name}", True, raised=str(name))
+        for path, number, name in raised
+        if isinstance(path, str) and isinstance(number, int) and isinstance(name, str)
+    ]
+
+
+#: how long the child interpreter running the .pth files' import lines may take
+_PTH_TIMEOUT = 10.0
+
+
 def _missing_imports(line: str, find_spec: Any) -> str:
     """The first top-level module an ``import`` line of a ``.pth`` names that the import system
     cannot find ("" if every one is found, or the line is not Python)."""
@@ -299,6 +384,20 @@ def _missing_imports(line: str, find_spec: Any) -> str:
     return ""
 
 
+def externally_managed() -> Path | None:
+    """The ``EXTERNALLY-MANAGED`` file (PEP 668) of this interpreter's stdlib directory when it
+    runs outside a virtualenv (pip ignores the file inside one): pip then refuses to install."""
+    import sysconfig
+
+    if sys.prefix != sys.base_prefix:
+        return None
+    try:
+        marker = Path(sysconfig.get_path("stdlib")) / "EXTERNALLY-MANAGED"
+    except (KeyError, TypeError):
+        return None
+    return marker if marker.is_file() else None
+
+
 def on_pythonpath(location: str) -> str | None:
     """The ``PYTHONPATH`` entry a distribution's ``.dist-info`` directory (``location``) is in:
     such entries come before site-packages on sys.path, so what is there is what imports."""
@@ -309,6 +408,45 @@ def on_pythonpath(location: str) -> str | None:
         if entry and Path(entry).resolve() == where:
             return entry
     return None
+
+
+def put_first(location: str) -> tuple[Path, Path | None] | None:
+    """A distribution's ``.dist-info`` (``location``) in a directory outside this environment
+    that comes before its site-packages on sys.path, not through PYTHONPATH: code put it there
+    (site.py appends a ``.pth`` path line's directory, but an ``import`` line can insert one
+    first). Returns the directory and the ``.pth`` file of a site directory whose text names
+    it (None when none does)."""
+    import site
+
+    if not location:
+        return None
+    where = Path(location).parent
+    sites = [Path(d) for d in site.getsitepackages()]
+    try:
+        resolved = [Path(p).resolve() for p in sys.path if p]
+        here = where.resolve()
+        first_site = min(resolved.index(s.resolve()) for s in sites if s.resolve() in resolved)
+    except (OSError, ValueError):
+        return None
+    prefix = Path(sys.prefix).resolve()
+    if here not in resolved or here == prefix or prefix in here.parents:
+        return None
+    if resolved.index(here) > first_site:
+        return None
+    for directory in sites:
+        try:
+            pths = sorted(directory.glob("*.pth"))[:_PTH_READ]
+        except OSError:
+            continue
+        for pth in pths:
+            try:
+                with open(pth, "rb") as handle:
+                    text = handle.read(_PTH_BYTES).decode("utf-8", errors="replace")
+            except OSError:
+                continue
+            if str(where) in text or str(here) in text:
+                return where, pth
+    return where, None
 
 
 def in_user_site(location: str) -> str | None:

@@ -45,6 +45,26 @@ def pip_install(requirement: str) -> Command:
     )
 
 
+def pip_steps(requirement: str, where: Path) -> tuple[list[Step], str]:
+    """What installs ``requirement`` for this interpreter: its pip; outside a virtualenv on an
+    externally managed Python (PEP 668), whose pip refuses to install, a virtualenv at
+    ``where/.venv`` first and that environment's pip. Returns (steps, a note for the fix)."""
+    marker = _diagnose.externally_managed()
+    if marker is None:
+        return [pip_install(requirement)], ""
+    venv = where / ".venv"
+    install = Command(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", requirement],
+        timeout=POETRY_TIMEOUT,
+        needs=frozenset({"network"}),
+    )
+    note = (
+        f"{marker} marks {sys.executable} as externally managed (PEP 668): its pip refuses to "
+        f"install into it; run the tests with {venv}/bin/python -m pytest"
+    )
+    return [Command([sys.executable, "-m", "venv", str(venv)]), install], note
+
+
 def _shown(step: Step) -> str:
     if isinstance(step, Command):
         return shlex.join(step.argv)
@@ -332,6 +352,18 @@ def broken_env(
             fix=make(
                 remove, *rebuilt.steps, then="poetry run pytest" if ctx.section.poetry else ""
             ),
+            facts=facts,
+        )
+    if broken.target:
+        return CheckFailed(
+            f"the project's Poetry environment {broken.env} is broken: its bin/python leads to "
+            f"{broken.target}, which no longer exists",
+            why=f"the base interpreter (Python {broken.version or '?'}) was removed from "
+            f"{broken.home}, which is still there (its pyvenv.cfg home, PEP 405): a system "
+            "upgrade or an uninstall took that Python away, so nothing in the environment "
+            "starts; Poetry's `env info --path` still names the environment, and a plain "
+            "`poetry install` would quietly make it again with another Python",
+            fix=rebuild(ctx, root, python, minor),
             facts=facts,
         )
     why = (

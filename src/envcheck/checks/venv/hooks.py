@@ -433,6 +433,28 @@ def _startup_hook_fails(
     first = hooks[0]
     more = f" (+{len(hooks) - 1} more)" if len(hooks) > 1 else ""
     ctx.fact(**facts, startup_hooks=[str(h.path) for h in hooks])
+    if first.pth and first.raised:
+        import site
+
+        sites = [Path(d) for d in site.getsitepackages()]
+        owner = _integrity.owner_of(first.path, sites)
+        by = f" (installed by {owner})" if owner else ""
+        remedy = (
+            f"give {owner} what its hook needs, or uninstall it: {sys.executable} -m pip "
+            f"uninstall {owner}"
+            if owner
+            else f"correct or remove {first.path}"
+        )
+        return warn(
+            f"{first.path}{by} fails at every start of this Python: {first.what}{more}",
+            why="site.py runs each line of a .pth file that starts with `import` when Python "
+            f"starts; this one's modules are installed, but running it raises {first.raised}: "
+            "site.py prints the traceback at every start, skips the rest of that file, and "
+            "whatever the hook sets up is missing from every run",
+            fix=_fixes.make(
+                Manual(f"`{sys.executable} -c pass` shows what it raises; {remedy}"),
+            ),
+        )
     if first.pth:
         return warn(
             f"{first.path} fails at every start of this Python: {first.what}{more}",

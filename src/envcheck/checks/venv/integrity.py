@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import base64
 import csv
+import functools
 import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -375,6 +377,162 @@ def unmapped(info: Path) -> tuple[str, str, str] | None:
                 if isinstance(where, str) and not os.path.exists(where):
                     return str(module), where, path
     return None
+
+
+def foreign_build(info: Path) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The distribution at ``info`` was built for another interpreter or platform: none of the
+    ``Tag`` lines of its ``WHEEL`` (PEP 427; compressed tag sets expanded, PEP 425) is a tag this
+    interpreter supports (``packaging.tags.sys_tags``, what pip installs by and ``pip check``
+    compares with). Returns (its tags, its compiled modules whose file suffix this Python does
+    not import) or None."""
+    import importlib.machinery
+
+    from packaging.tags import parse_tag
+
+    try:
+        text = (info / "WHEEL").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    tags = []
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip().lower() == "tag" and value.strip():
+            tags.append(value.strip())
+    if not tags:
+        return None
+    supported = _supported_tags()
+    for tag in tags:
+        try:
+            if parse_tag(tag) & supported:
+                return None
+        except ValueError:
+            return None  # not a tag: not for this check to judge
+    # an extension module's file suffix carries its ABI (``.cpython-312-x86_64-linux-gnu.so``,
+    # ``.abi3.so``): one this Python does not list is never loaded
+    suffixes = set(importlib.machinery.EXTENSION_SUFFIXES)
+    compiled = tuple(
+        path
+        for path in _record(info)
+        if path.endswith((".so", ".pyd"))
+        and "." + path.rsplit("/", 1)[-1].partition(".")[2] not in suffixes
+    )
+    return tuple(tags), compiled
+
+
+@functools.cache
+def _supported_tags() -> frozenset[Any]:
+    from packaging.tags import sys_tags
+
+    return frozenset(sys_tags())
+
+
+def stale_egg_link(name: str, sites: list[Path]) -> tuple[Path, Path] | None:
+    """A legacy development install of ``name`` (setuptools' ``setup.py develop``, ``pip install
+    -e`` before PEP 660) whose project is gone: its ``NAME.egg-link`` in a site directory names
+    the project's directory (first line), which holds the only metadata (``NAME.egg-info``) and
+    is gone. Returns (the egg-link, the directory it names)."""
+    for site in sites:
+        try:
+            links = sorted(site.glob("*.egg-link"))
+        except OSError:
+            continue
+        for link in links:
+            if canonicalize_name(link.stem) != name:
+                continue
+            try:
+                first = link.read_text(encoding="utf-8", errors="replace").splitlines()[:1]
+            except OSError:
+                continue
+            if first and first[0].strip() and not os.path.exists(first[0].strip()):
+                return link, Path(first[0].strip())
+    return None
+
+
+def portion_shadowed(info: Path) -> tuple[str, Path, str] | None:
+    """A top-level package directory of the distribution at ``info`` that ``import NAME`` does
+    not reach: the import system finds a package NAME whose ``__path__`` does not hold it (a
+    regular package ``NAME/__init__.py`` elsewhere ends the namespace package, PEP 420, that
+    this directory was a portion of; or a package earlier on sys.path). Its directories are
+    read from RECORD (in its site directory) and from the path lines of the ``.pth`` files RECORD
+    lists (an editable install). Asked of ``importlib.util.find_spec``, which runs nothing for a
+    top-level name. Returns (NAME, the distribution's directory, what imports as NAME)."""
+    import importlib.util
+
+    site = info.parent
+    record = _record(info)
+    candidates: dict[str, Path] = {}
+    for path in record:
+        parts = path.split("/")
+        top = parts[0]
+        if len(parts) >= 2 and top.isidentifier() and top not in _NOT_IMPORTED:
+            candidates.setdefault(top, site / top)
+    for path in record:
+        if "/" in path or not path.endswith(".pth"):
+            continue
+        for directory in _pth_directories(site / path):
+            for child in _package_dirs(directory):
+                candidates.setdefault(child.name, child)
+    for top, directory in sorted(candidates.items()):
+        if not directory.is_dir():
+            continue
+        try:
+            spec = importlib.util.find_spec(top)
+        except (ImportError, ValueError):
+            continue
+        if spec is None or spec.submodule_search_locations is None:
+            continue
+        locations = [Path(p) for p in spec.submodule_search_locations]
+        if any(_same_dir(p, directory) for p in locations):
+            continue
+        origin = spec.origin if spec.origin and os.path.isabs(spec.origin) else ""
+        return top, directory, origin or str(locations[0] if locations else "")
+    return None
+
+
+def _pth_directories(pth: Path) -> list[Path]:
+    """The directories the path lines of ``pth`` add to sys.path (site.py skips the others)."""
+    try:
+        text = pth.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    found = []
+    for line in text.splitlines()[:20]:
+        line = line.strip()
+        if not line or line.startswith(("#", "import ", "import\t")):
+            continue
+        path = Path(line) if os.path.isabs(line) else pth.parent / line
+        if path.is_dir():
+            found.append(path)
+    return found
+
+
+def _package_dirs(directory: Path) -> list[Path]:
+    """The import packages directly in ``directory``: directories named as identifiers that
+    hold Python files (an ``__init__.py``, or modules or packages of a namespace portion)."""
+    found = []
+    try:
+        children = sorted(directory.iterdir())[:_CHILDREN_READ]
+    except OSError:
+        return []
+    for child in children:
+        if not child.name.isidentifier() or child.name in _NOT_IMPORTED or not child.is_dir():
+            continue
+        if (child / "__init__.py").is_file() or any(child.glob("*.py")):
+            found.append(child)
+        elif any(child.glob("*/__init__.py")):
+            found.append(child)
+    return found
+
+
+#: entries of a directory an editable install adds that are looked at
+_CHILDREN_READ = 100
+
+
+def _same_dir(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
 
 
 def _within(path: Path, directory: Path) -> bool:

@@ -203,6 +203,38 @@ def lock_drift(ctx: Context) -> Outcome:
             ),
             facts={**dict(shadowed)},
         )
+    first = [
+        (name, found)
+        for name, p in sorted(parsed.packages.items())
+        if name in installed
+        and not _same_version(installed[name].version, p.version)
+        and (found := _diagnose.put_first(installed[name].location))
+    ]
+    if first:
+        name, (directory, pth) = first[0]
+        dist = installed[name]
+        by = (
+            f"{pth} runs code at every start that puts {directory} first (site.py runs a .pth "
+            "line that starts with `import`; a path line would only be appended)"
+            if pth
+            else f"something run at start-up (sitecustomize, a .pth import line) put {directory} "
+            "there"
+        )
+        remedy = (
+            f"remove the line of {pth} that puts {directory} on sys.path (or the file, if it "
+            "holds nothing else)"
+            if pth
+            else f"find what puts {directory} on sys.path at start-up and remove it"
+        )
+        raise CheckFailed(
+            f"{dist.name} {dist.version} is imported from {directory}, which comes before the "
+            f"environment's site-packages on sys.path (poetry.lock says "
+            f"{parsed.packages[name].version})",
+            why=f"{by}: the application imports that copy whatever the environment has, and "
+            "`poetry install` does not change it",
+            fix=_fixes.make(Manual(remedy)),
+            facts={name: str(directory), "pth": str(pth or "")},
+        )
     user = [
         (name, entry)
         for name, p in sorted(parsed.packages.items())
@@ -575,7 +607,8 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
         raise CheckFailed(hurt.summary, why=hurt.why, fix=_reinstall(ctx, root, name, hurt))
     if dist is not None and _satisfies(req, dist.version):
         gone = _moved_away(ctx, root, dist) or _python_excluded(dist)
-        gone = gone or _not_editable(ctx, root, dist) or _shadowed(dist)
+        gone = gone or _foreign_build(ctx, root, dist) or _not_editable(ctx, root, dist)
+        gone = gone or _shadowed(dist) or _portion_shadowed(ctx, root, dist)
         if gone is not None:
             raise gone
         if hurt is not None:
@@ -602,6 +635,9 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
                 ),
             )
     if dist is None:
+        linked = _egg_link_gone(ctx, root, req.name)
+        if linked is not None:
+            raise linked
         summary, facts = f"{req.name} is not installed", {}
     else:
         summary = f"{req.name} {dist.version} is installed, but {requirement} is required"
@@ -610,9 +646,8 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
         why = f"the project requires {requirement}"
         if ctx.section.poetry:
             why += f" (no Poetry project: {_project.where(ctx).how})"
-        raise CheckFailed(
-            summary, why=why, fix=_fixes.make(_fixes.pip_install(requirement)), facts=facts
-        )
+        steps, note = _fixes.pip_steps(requirement, root or ctx.rootdir)
+        raise CheckFailed(summary, why=why, fix=_fixes.make(*steps, note=note), facts=facts)
     steps, why = _poetry_fix(ctx, root, req, dev)
     fix, where = in_the_right_env(ctx, root, steps)
     expected = _env_or_none(ctx, root) if where is not None else None
@@ -662,7 +697,8 @@ def _reinstall(ctx: Context, root: Path | None, name: str, hurt: _integrity.Dama
             *fix.steps, note=f"Poetry then installs {name} {hurt.version} again from poetry.lock"
         )
     pinned = f"{name}=={hurt.version}" if hurt.version else name
-    return _fixes.make(*removes, _fixes.pip_install(pinned))
+    steps, note = _fixes.pip_steps(pinned, root or ctx.rootdir)
+    return _fixes.make(*removes, *steps, note=note)
 
 
 def _shadowed(dist: _installed.Dist) -> CheckFailed | None:
@@ -686,6 +722,109 @@ def _shadowed(dist: _installed.Dist) -> CheckFailed | None:
             )
         ),
         facts={"version": dist.version, "shadowed_by": origin},
+    )
+
+
+def _foreign_build(ctx: Context, root: Path | None, dist: _installed.Dist) -> CheckFailed | None:
+    """``dist`` was built for another interpreter or platform (its WHEEL tags): installed by
+    another Python's pip (``--target``, ``--python-version``, a copied site-packages)."""
+    found = _integrity.foreign_build(Path(dist.location)) if dist.location else None
+    if found is None:
+        return None
+    tags, compiled = found
+    here = f"{sys.implementation.name} {_PYTHON} on {sys.platform}"
+    why = (
+        "its WHEEL (PEP 427) names no tag this interpreter supports (what pip installs by; "
+        "`pip check` reports it as not supported on this platform): another Python's pip put it "
+        "here (`pip install --target` or `--python-version`, a copied site-packages)"
+    )
+    if compiled:
+        shown = ", ".join(Path(c).name for c in compiled[:3])
+        why += f", and Python {sys.version_info[0]}.{sys.version_info[1]} does not load its "
+        why += f"compiled modules ({shown}), so importing them fails"
+    uninstall = Command([sys.executable, "-m", "pip", "uninstall", "--yes", dist.name])
+    if root is not None and ctx.section.poetry and _locked_version(ctx, root, dist.name):
+        install = _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root))
+        fix, where = in_the_right_env(ctx, root, [uninstall, install])
+        fix = _fixes.make(*fix.steps, note=f"Poetry then installs the build of {dist.name} for it")
+        why = f"{where}; {why}" if where else why
+    else:
+        steps, note = _fixes.pip_steps(f"{dist.name}=={dist.version}", root or ctx.rootdir)
+        fix = _fixes.make(uninstall, *steps, note=note or f"pip picks the build for {here}")
+    return CheckFailed(
+        f"{dist.name} {dist.version} is installed, but it was built for {', '.join(tags[:3])}, "
+        f"not for this Python ({here})",
+        why=why,
+        fix=fix,
+        facts={"version": dist.version, "tags": list(tags)},
+    )
+
+
+def _portion_shadowed(ctx: Context, root: Path | None, dist: _installed.Dist) -> CheckFailed | None:
+    """A package directory of ``dist`` that ``import`` does not reach: another package of that
+    name found first, typically a regular package whose ``__init__.py`` ends the namespace
+    package (PEP 420) that ``dist``'s directory is a portion of."""
+    import site
+
+    found = _integrity.portion_shadowed(Path(dist.location)) if dist.location else None
+    if found is None:
+        return None
+    module, directory, origin = found
+    sites = [Path(d) for d in site.getsitepackages()]
+    owner = _integrity.owner_of(Path(origin), sites) if origin else None
+    regular = origin.endswith("__init__.py")
+    by = f" ({owner}'s)" if owner else ""
+    why = (
+        f"{origin}{by} is a regular package, and its __init__.py ends the namespace package "
+        f"(PEP 420) that {directory} is a portion of: only its own directory is searched for "
+        f"{module}'s submodules"
+        if regular and not (directory / "__init__.py").exists()
+        else f"{Path(origin).parent if regular else origin} comes first on sys.path"
+    )
+    if owner:
+        steps = _clashing(ctx, root, dist.name, (owner,))
+        note = f"then `import {module}` reaches {dist.name}'s {module} again"
+        fix = _fixes.make(*steps, note=note)
+    else:
+        fix = _fixes.make(
+            Manual(f"remove or rename {origin}, so that `import {module}` reaches " f"{directory}")
+        )
+    return CheckFailed(
+        f"{dist.name} {dist.version} is installed, but `import {module}` finds {origin}, not "
+        f"{dist.name}'s {directory}",
+        why=why,
+        fix=fix,
+        facts={"version": dist.version, "shadowed_by": origin},
+    )
+
+
+def _egg_link_gone(ctx: Context, root: Path | None, name: str) -> CheckFailed | None:
+    """``name`` is not installed, and a legacy development install of it is left: its
+    ``.egg-link`` names a project directory that no longer exists."""
+    import site
+
+    sites = [Path(d) for d in site.getsitepackages()]
+    if site.ENABLE_USER_SITE and site.getusersitepackages():
+        sites.append(Path(site.getusersitepackages()))
+    found = _integrity.stale_egg_link(canonicalize_name(name), sites)
+    if found is None:
+        return None
+    link, gone = found
+    python = sys.executable
+    return CheckFailed(
+        f"{name} is not installed: {link.name} (a `setup.py develop` install) names {gone}, "
+        "which no longer exists",
+        why=f"a legacy development install keeps {name}'s metadata ({name}.egg-info) and code in "
+        f"the project's directory and only points there ({link}, and a line of "
+        "easy-install.pth): with the directory moved or deleted, neither importlib.metadata, "
+        f"pip nor `import` finds {name}",
+        fix=_fixes.make(
+            Manual(
+                f"move the project back to {gone}; or, where it lives now: rm -f "
+                f"{shlex.quote(str(link))} && {python} -m pip install -e <its directory>"
+            )
+        ),
+        facts={"egg_link": str(link), "gone": str(gone)},
     )
 
 
@@ -883,7 +1022,8 @@ def consistency(ctx: Context) -> Outcome:
                 fix = _fixes.make(*fix.steps, text=f"{fix}   (or install {wanted})")
             why = f"{where}; {why}" if where else why
         else:
-            fix = _fixes.make(_fixes.pip_install(str(found[0][1])))
+            installs, note = _fixes.pip_steps(str(found[0][1]), root or ctx.rootdir)
+            fix = _fixes.make(*installs, note=note)
         raise CheckFailed(
             f"{broken[0]}{more}",
             why=why,
