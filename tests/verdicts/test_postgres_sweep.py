@@ -1,15 +1,20 @@
-"""Every error SQLSTATE PostgreSQL defines, answered to a login: the whole failure space of
-errcodes.txt (the installed server's own list, ``pg_config --sharedir``), not the rows someone
-met.
+"""Every error SQLSTATE PostgreSQL defines, on a login and on the write check's probe: the
+whole failure space of errcodes.txt (the installed server's own list, ``pg_config --sharedir``),
+not the rows someone met. The words are only each code's condition name, so no verdict can come
+from a word it knows.
 
-One fake server answers each startup packet with the FATAL ErrorResponse of the SQLSTATE its
-user name carries (user ``s28P01`` gets 28P01) and words that are that code's condition name, so
-no verdict can come from a word it knows. One envcheck session checks one postgres instance per
-code. For every code: ``connect`` fails (a refused login is never a pass, a skip or an error of
-envcheck's own); a code that a row of docs/verdicts/postgres.md names keeps that row's verdict
-(its own scenario asserts it); every other code gets the honest fallback: the SQLSTATE and its
-class, the layer, and the server's words verbatim. Codes are the server's; how the server frames
-them is PostgreSQL's protocol (an ErrorResponse with fields S, V, C and M).
+- Login: one fake server answers each startup packet with the FATAL ErrorResponse of the code
+  its user name carries (``b28P01`` before authentication, as pg_hba.conf and the connection
+  slots refuse; ``a28P01`` after AuthenticationOk, as the database, the role and its settings
+  refuse). ``connect`` must fail.
+- The write probe: a real server (a cluster of this test's own) raises each code on the probe's
+  CREATE TABLE (an event trigger of its database, for roles ``w<code>``). ``connect`` and
+  ``version`` must pass and ``write`` fail.
+
+A code a row of docs/verdicts/postgres.md names keeps that row's verdict (its own scenario
+asserts it); every other code must get the honest fallback: the SQLSTATE and its class, the
+layer, the server's words verbatim (and, on the probe, which statement failed); never envcheck's
+own error, never the password.
 """
 
 from __future__ import annotations
@@ -68,10 +73,12 @@ import asyncio, json, sys
 
 codes = json.loads(open(sys.argv[1]).read())
 
-def error_response(sqlstate, message):
-    fields = [b"SFATAL", b"VFATAL", b"C" + sqlstate.encode(), b"M" + message.encode()]
-    body = b"\0".join(fields) + b"\0\0"
-    return b"E" + (len(body) + 4).to_bytes(4, "big") + body
+def message(kind, body):
+    return kind + (len(body) + 4).to_bytes(4, "big") + body
+
+def error_response(sqlstate, said, severity=b"FATAL"):
+    fields = [b"S" + severity, b"V" + severity, b"C" + sqlstate.encode(), b"M" + said.encode()]
+    return message(b"E", b"\0".join(fields) + b"\0\0")
 
 async def one(reader, writer):
     try:
@@ -89,7 +96,7 @@ async def one(reader, writer):
             if said is None:
                 code, said = "28P01", "password authentication failed for user"
             elif user[0] == "a":  # after authentication: AuthenticationOk, then the error
-                writer.write(b"R" + (8).to_bytes(4, "big") + (0).to_bytes(4, "big"))
+                writer.write(message(b"R", (0).to_bytes(4, "big")))
             writer.write(error_response(code, said))
             await writer.drain()
             break
@@ -196,3 +203,93 @@ def test_every_sqlstate_at_login_fails_with_its_row_or_the_honest_fallback(
                 problems.append(f"{code} {stage}: not the fallback (missing {missing}): {text}")
     assert not problems, f"{len(problems)} of {len(users)} logins:\n" + "\n".join(problems)
     assert fallbacks > 300, f"only {fallbacks} logins reached the fallback"
+
+
+#: a real server raises the code on the write check's CREATE TABLE: an event trigger of the
+#: sweep's database, for roles named ``w<sqlstate>`` (lower case), with the code's words
+RAISE = """
+CREATE TABLE sweep_codes (code text PRIMARY KEY, words text NOT NULL);
+CREATE FUNCTION sweep_raise() RETURNS event_trigger LANGUAGE plpgsql AS $$
+DECLARE found sweep_codes;
+BEGIN
+  SELECT * INTO found FROM sweep_codes WHERE code = upper(substr(current_user, 2));
+  IF found.code IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = found.code, MESSAGE = found.words;
+  END IF;
+END $$;
+CREATE EVENT TRIGGER sweep_raise ON ddl_command_start WHEN TAG IN ('CREATE TABLE')
+  EXECUTE FUNCTION sweep_raise();
+"""
+
+
+def test_every_sqlstate_on_the_write_probe_fails_with_its_row_or_the_honest_fallback(
+    pytester: pytest.Pytester,
+) -> None:
+    """A real server (its own cluster: one connection per code at once) refuses the write
+    check's CREATE TABLE with each code (role ``w<sqlstate>``, its database's event trigger):
+    ``write`` fails with the row's verdict or the fallback, the checks before it pass."""
+    import psycopg
+
+    from envcheck.checks.postgres.diagnose import CLASSES
+    from envcheck.checks.shared import server
+    from tests.servers import postgres_cluster
+
+    codes = {c: w for c, w in errcodes().items() if not c.startswith(("00", "01", "02"))}
+    rows = table_codes()
+    hba = "host all all 127.0.0.1/32 trust"
+    with postgres_cluster(
+        hba, settings=("max_connections=600",), local="local all all trust"
+    ) as pg:
+        pg.sql("CREATE DATABASE sweep")
+        with psycopg.connect(pg.dsn("postgres", "sweep", pg.password), autocommit=True) as conn:
+            conn.execute(RAISE)
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO sweep_codes VALUES (%s, %s)",
+                    [(code, words(name)) for code, name in codes.items()],
+                )
+            for code in codes:
+                conn.execute(f"CREATE ROLE w{code.lower()} LOGIN")
+            conn.execute("GRANT CREATE, USAGE ON SCHEMA public TO PUBLIC")
+            conn.execute("GRANT SELECT ON sweep_codes TO PUBLIC")
+        toml = "".join(
+            f"[tool.envcheck.postgres.w{code}]\n"
+            f'dsn = "{pg.dsn(f"w{code.lower()}", "sweep")}"\n'
+            "timeout = 30.0\n"  # hundreds of instances are checked at once, on a busy machine
+            for code in codes
+        )
+        pytester.makefile(".toml", pyproject=toml)
+        try:
+            pytester.runpytest_inprocess(
+                "-m", "postgres", "-p", "no:cacheprovider", "--envcheck-report", "-q"
+            )
+        finally:
+            server.close_all(("postgres",))
+    report = pytester.path / "envcheck-report.json"
+    assert report.is_file(), "envcheck wrote no report"
+    checks = {c["id"]: c for c in json.loads(report.read_text())["checks"]}
+    problems, fallbacks = [], 0
+    for code, condition in codes.items():
+        before = [checks.get(f"postgres/w{code}.{n}", {}) for n in ("connect", "version")]
+        if any(c.get("status") != "pass" for c in before):
+            problems.append(f"{code}: a check before the write does not pass: {before}")
+            continue
+        found = checks.get(f"postgres/w{code}.write")
+        if found is None:
+            problems.append(f"{code}: no check postgres/w{code}.write")
+            continue
+        text = f"{found['summary']} | {found.get('why') or ''} | {found.get('hint') or ''}"
+        if found["status"] != "fail":
+            problems.append(f"{code}: write is {found['status']}: {text}")
+        elif "bug" in text.lower() or "Traceback" in text:
+            problems.append(f"{code}: envcheck's own error: {text}")
+        elif code not in rows:
+            fallbacks += 1
+            class_name, layer = CLASSES.get(code[:2], ("", "server"))
+            wanted = [f"SQLSTATE {code}", words(condition), f"the {layer} layer", "CREATE TABLE"]
+            wanted += [class_name] if class_name else []
+            missing = [w for w in wanted if w not in text]
+            if missing:
+                problems.append(f"{code}: not the fallback (missing {missing}): {text}")
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
+    assert fallbacks > 200, f"only {fallbacks} verdicts were the fallback"

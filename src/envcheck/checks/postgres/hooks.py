@@ -24,6 +24,7 @@ from envcheck.checks.postgres import diagnose as _diagnose
 from envcheck.checks.postgres.config import CONFIGURE, PostgresConfig, default_config
 from envcheck.checks.postgres.session import (
     APPLICATION_NAME,
+    explain_query,
     read_aside,
     read_settings,
     session,
@@ -650,12 +651,15 @@ def write(instance: str, ctx: Context) -> Outcome:
         bound = max(100, int(ctx.remaining() * LOCK_SHARE * 1000))
         own_bound = not configured[0] or configured[0] > bound
         started = time.monotonic()
+        statement = "CREATE TABLE"  # the probe's statement that ran last: a failure names it
         try:
             with conn.transaction(force_rollback=True):
                 if own_bound:
                     conn.execute(f"SET LOCAL lock_timeout = {bound}")
                 conn.execute(f"CREATE TABLE {ident(schema)}.{table} (id int, note text)")
+                statement = "INSERT"
                 conn.execute(f"INSERT INTO {ident(schema)}.{table} VALUES (1, 'envcheck')")
+                statement = "SELECT"
                 back = conn.execute(
                     f"SELECT note FROM {ident(schema)}.{table} WHERE id = 1"
                 ).fetchone()
@@ -665,6 +669,10 @@ def write(instance: str, ctx: Context) -> Outcome:
             raise _shared_tablespace(conn, t, exc) from None
         except psycopg.errors.LockNotAvailable as exc:
             raise _blocked(conn, t, schema, exc, None if own_bound else configured) from None
+        except psycopg.Error as exc:
+            if not getattr(exc, "sqlstate", None):
+                raise  # no answer from the server: the session's own diagnosis
+            raise explain_query(ctx, t, exc, f"the write check's {statement}") from None
         round_trip_ms = (time.monotonic() - started) * 1000
     if not back or text(back[0]) != "envcheck":
         raise CheckFailed(
