@@ -242,7 +242,9 @@ def _initialized_gate(w: World, stack: ExitStack) -> str:
 def _ping_silent(w: World, stack: ExitStack) -> str:
     script = stdio_script(w.root)
     proven(sdk_outcome(lambda: _sdk_ping(sys.executable, [script, "ping-silent"])), True)
-    w.server("mute", command=sys.executable, args=[script, "ping-silent"], timeout=5.0)
+    # the shortest timeout that still leaves the handshake and tools/list ample time: the case
+    # waits it out on ping
+    w.server("mute", command=sys.executable, args=[script, "ping-silent"], timeout=2.0)
     return "mute"
 
 

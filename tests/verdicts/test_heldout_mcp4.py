@@ -58,6 +58,18 @@ the eight breakages, 2 fully right. No process of any case outlived its run.
 - tools-name-invalid-chars, wrong: passed ("1 tools, input schemas valid") with the tool
   ``get weather``;
 - tools-name-duplicate, wrong: passed ("2 tools") with ``echo`` listed twice.
+
+After (verdicts from structure, none from message words): 12 of 12 fully right. What the HTTP
+answer to the POST of the step's own request held decides, by that request's method: a body
+that is a JSON-RPC error whose ``code`` is not an integer (the stdio rule of round 3, one
+function for both transports), a 2xx ``application/json`` with an empty body, an SSE stream
+that ended with no response for it (whether its events had ids, from the stream's ``id``
+fields); the wire keeps the requests the server sends the client while envcheck's requests
+wait, and the client's error answers to them, so a JSON-RPC error after a refused request of a
+client capability envcheck did not declare in ``initialize`` (roots, sampling, elicitation)
+names that request and capability; ``tools/list`` warns on names outside 2025-11-25's
+``[A-Za-z0-9_.-]{1,128}`` and on a name listed more than once. The twelve are rows of
+docs/verdicts/mcp.md (section 10, ``ROWS``), asserted on each case's run; none left.
 """
 
 from __future__ import annotations
@@ -347,7 +359,20 @@ def _vscode_cwd(w: World, stack: ExitStack) -> str:
 
 
 #: the cases that are rows of docs/verdicts/mcp.md (section 10): the ones fully right since
-ROWS: tuple[str, ...] = ()
+ROWS = (
+    "cfg-vscode-cwd-workspacefolder",
+    "http-200-empty-body",
+    "http-403-no-challenge",
+    "http-415-content-type",
+    "http-rpc-code-not-integer",
+    "http-sse-ends-without-answer",
+    "http-sse-request-before-answer",
+    "rpc-error-to-notification",
+    "srv-ping-before-answer",
+    "srv-request-undeclared-sampling",
+    "tools-name-duplicate",
+    "tools-name-invalid-chars",
+)
 
 
 def _measured(name: str) -> Any:

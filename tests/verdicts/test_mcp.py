@@ -588,8 +588,9 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_mcp import CASES  # their rows are run there
     from tests.verdicts.test_heldout_mcp2 import CASES as CASES2
     from tests.verdicts.test_heldout_mcp3 import ROWS as ROWS3
+    from tests.verdicts.test_heldout_mcp4 import ROWS as ROWS4
 
-    assert SCENARIOS.mismatches(elsewhere=[*CASES, *CASES2, *ROWS3]) == []
+    assert SCENARIOS.mismatches(elsewhere=[*CASES, *CASES2, *ROWS3, *ROWS4]) == []
 
 
 def _name(scenario: Callable[..., object]) -> str:

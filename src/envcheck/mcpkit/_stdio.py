@@ -232,16 +232,25 @@ def shape_of(raw: bytes, line: str, state: ChildState) -> None:
         state.shape = "batch"
     elif isinstance(value, dict) and ("method" in value or "id" in value):
         version = value.get("jsonrpc")
-        error = value.get("error")
         if version != "2.0":
             state.shape, state.shape_detail = "jsonrpc", json.dumps(version)
-        elif isinstance(error, dict) and not _is_integer(error.get("code")):
-            # JSON-RPC 2.0 (5.1): an error's code MUST be an integer; clients drop the answer
-            code, words = json.dumps(error.get("code")), error.get("message")
-            detail = f"code {redact.clean(code, 40)}"
-            if isinstance(words, str):
-                detail += f", message {redact.clean(words, 160)!r}"
-            state.shape, state.shape_detail = "error-code", detail
+        else:
+            detail = invalid_error_code(value)
+            if detail is not None:
+                state.shape, state.shape_detail = "error-code", detail
+
+
+def invalid_error_code(message: object) -> str | None:
+    """For a JSON-RPC 2.0 error whose ``code`` is not an integer (JSON-RPC 2.0, 5.1: it MUST be
+    one; clients drop such an answer): its code and message, shown; else ``None``."""
+    error = message.get("error") if isinstance(message, dict) else None
+    if not isinstance(error, dict) or _is_integer(error.get("code")):
+        return None
+    code, words = json.dumps(error.get("code")), error.get("message")
+    detail = f"code {redact.clean(code, 40)}"
+    if isinstance(words, str):
+        detail += f", message {redact.clean(words, 160)!r}"
+    return detail
 
 
 def _is_integer(value: object) -> bool:

@@ -37,6 +37,13 @@ class Wire:
     stray: list[dict[str, Any]] = field(default_factory=list)
     #: ids of answers (results or errors) that match no request envcheck sent
     unmatched: list[Any] = field(default_factory=list)
+    #: the requests the server sent the client: the server's id -> its method, and the methods
+    #: of envcheck's requests then waiting for their answer
+    asked: dict[Any, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    #: the server's request id -> the code of the error the client answered it with
+    refused: dict[Any, int] = field(default_factory=dict)
+    #: ids of envcheck's requests that got their answer
+    answered: set[Any] = field(default_factory=set)
 
     def saw_sent(self, message: Any) -> None:
         method, ident = getattr(message, "method", None), getattr(message, "id", None)
@@ -44,12 +51,25 @@ class Wire:
             self.sent[ident] = method
             params = getattr(message, "params", None)
             self.params[method] = params if isinstance(params, dict) else {}
+        error = getattr(message, "error", None)
+        if method is None and error is not None and ident in self.asked:
+            self.refused[ident] = getattr(error, "code", 0)
+
+    def waiting(self) -> tuple[str, ...]:
+        """The methods of envcheck's requests still waiting for their answer."""
+        return tuple(m for i, m in self.sent.items() if i not in self.answered)
 
     def saw_received(self, message: Any) -> None:
         ident = getattr(message, "id", None)
         error = getattr(message, "error", None)
         result = getattr(message, "result", None)
+        asked = getattr(message, "method", None)
+        if isinstance(asked, str) and ident is not None:  # a request of the server's
+            self.asked[ident] = (asked, self.waiting())
+            return
         method = self.sent.get(ident) if ident is not None else None
+        if method is not None:
+            self.answered.add(ident)
         if error is not None:
             body = error.model_dump(mode="json", exclude_none=True)
             if method is not None:

@@ -1233,6 +1233,75 @@ def _version_header_refused(probe: Probe, step: str, version: str, method: str) 
     )
 
 
+def _unusable_http_answer(probe: Probe, step: str, cause: BaseException) -> CheckFailed | None:
+    """The POST of the step's request was answered, but its answer holds no usable response: a
+    JSON-RPC error whose code is not an integer, an empty body, or an SSE stream that ended
+    before the response."""
+    from mcp import MCPError
+    from mcp_types import CONNECTION_CLOSED
+
+    spec, method = probe.spec, METHODS.get(step, step)
+    invalid = [
+        a.invalid_error[1]
+        for a in probe.attempts
+        if a.invalid_error and a.invalid_error[0] == method
+    ]
+    if invalid:
+        _, why, text = _SHAPES["error-code"]
+        return CheckFailed(
+            f"{spec.name}: {step} failed: the answer to {method} is an invalid JSON-RPC error "
+            f"(code not an integer): {invalid[0]}",
+            why=why,
+            fix=_fixes.ask(text, "the server's authors"),
+            facts={"invalid_error": invalid[0]},
+        )
+    empty = [a.empty_answers[method] for a in probe.attempts if method in a.empty_answers]
+    if empty:
+        text = (
+            f"report it to the server's authors (or whoever runs the proxy in front of "
+            f"{_hostport(spec)}): a POST carrying a JSON-RPC request must be answered with its "
+            "response, in application/json or text/event-stream"
+        )
+        return CheckFailed(
+            f"{spec.name}: {step} failed: HTTP {empty[0]} with an empty body to {method}",
+            why=f"the server answered the POST of the {method} request {empty[0]} "
+            "application/json without a body: no JSON-RPC response came (a request is "
+            "answered with its response; only notifications and responses get 202 Accepted "
+            "without a body), so no client "
+            "gets an answer; a server whose handler returned nothing, or a proxy that drops "
+            "bodies",
+            fix=_fixes.ask(text, "the server's authors"),
+        )
+    # (the SDK itself passes on a CONNECTION_CLOSED error for the request: no server's answer)
+    if (
+        isinstance(cause, MCPError)
+        and cause.code == CONNECTION_CLOSED
+        and method not in probe.wire.results
+        and any(method in a.streamed for a in probe.attempts)
+    ):
+        text = (
+            f"report it to the server's authors: its SSE answer to {method} must carry the "
+            "response before the stream ends (a server that closes streams early gives event "
+            "ids and retry, so clients resume with Last-Event-ID); or raise the read timeout of "
+            f"the proxy in front of {_hostport(spec)} if one cuts long streams"
+        )
+        return CheckFailed(
+            f"{spec.name}: {step} failed: the SSE stream answering {method} ended without its "
+            "response",
+            why=f"the server answered the POST of {method} with an SSE stream (text/event-stream) "
+            "and the stream ended before the JSON-RPC response came"
+            + (
+                " (its events carried ids, and resuming it brought no response)"
+                if any(a.event_ids for a in probe.attempts)
+                else ", its events without an id to resume it from"
+            )
+            + ": the server closes the stream early (its handler failed after it started), or "
+            "a proxy between envcheck and the server cut it",
+            fix=_fixes.ask(text, "the server's authors"),
+        )
+    return None
+
+
 def _session_lost(probe: Probe, step: str) -> CheckFailed:
     """A streamable HTTP server that answered 404 to a request carrying the ``Mcp-Session-Id``
     it gave with the ``initialize`` result: the session is unknown where the request landed."""
@@ -1278,6 +1347,10 @@ def step_failed(probe: Probe, step: str, cause: BaseException) -> CheckFailed:
     accepted = next((a.accepted_request for a in probe.attempts if a.accepted_request), None)
     if spec.transport != "stdio" and accepted is not None:
         return _accepted_request(spec, accepted)
+    if spec.transport != "stdio":
+        unusable = _unusable_http_answer(probe, step, cause)
+        if unusable is not None:
+            return unusable
     if isinstance(cause, MCPError) and cause.code == REQUEST_TIMEOUT:
         return no_answer(probe, step, spec.timeout)
     if probe.wire.stray and not (isinstance(cause, MCPError) and cause.code != CONNECTION_CLOSED):
@@ -1512,6 +1585,11 @@ def _rpc_error(probe: Probe, step: str, cause: Any) -> CheckFailed:
         tail = probe.child.stderr_tail()
         if tail:
             why += f"; its stderr ends: {tail}"
+    asked = _asked_undeclared(probe, method)
+    if asked is not None:
+        asked_why, text = asked
+        why += f"; {asked_why}"
+        steps = [Manual(text, ask="the server's authors")]
     if spec.transport == "stdio" and code not in (URL_ELICITATION_REQUIRED, METHOD_NOT_FOUND):
         # a variable of this shell that the server names and did not get is the likely cause
         env_why, env_hint, env_step = environment(spec, probe.child.stderr_tail())
@@ -1519,6 +1597,44 @@ def _rpc_error(probe: Probe, step: str, cause: Any) -> CheckFailed:
             why, text = f"{why}; {env_why}", f"{env_hint}; or {text}"
             steps = [env_step]
     return CheckFailed(summary, why=why, fix=Fix(steps, text=text), facts={"rpc_code": code})
+
+
+#: the requests a server sends its client, by the client capability each needs (schema.ts:
+#: ClientCapabilities; *Client › Roots*, *Sampling*, *Elicitation*)
+CLIENT_CAPABILITIES = {
+    "roots/list": "roots",
+    "sampling/createMessage": "sampling",
+    "elicitation/create": "elicitation",
+}
+
+
+def _asked_undeclared(probe: Probe, method: str) -> tuple[str, str] | None:
+    """While envcheck's ``method`` waited, the server sent envcheck a request of a client
+    capability envcheck did not declare in ``initialize``, and envcheck answered it with an
+    error: why (the request, the capability) and the fix's words."""
+    wire = probe.wire
+    declared = wire.params.get("initialize", {}).get("capabilities")
+    offered = declared if isinstance(declared, dict) else {}
+    for ident, (request, waiting) in wire.asked.items():
+        capability = CLIENT_CAPABILITIES.get(request)
+        if capability is None or capability in offered or method not in waiting:
+            continue
+        if ident not in wire.refused:
+            continue
+        why = (
+            f"before answering {method}, the server sent envcheck a {request} request, which "
+            f"needs the client capability {capability}; envcheck did not declare {capability} "
+            f"in initialize and answered it with error {wire.refused[ident]} (by the MCP "
+            "lifecycle both sides use only the capabilities negotiated there): the server "
+            f"depends on {capability} without checking that the client offers it"
+        )
+        text = (
+            f"report it to the server's authors: it sends {request} to clients that do not "
+            f"declare {capability}, and fails {method} when refused; meanwhile use it from a "
+            f"client that offers {capability}"
+        )
+        return why, text
+    return None
 
 
 def _not_from_server(probe: Probe, step: str, cause: Any) -> CheckFailed:

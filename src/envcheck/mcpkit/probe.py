@@ -24,7 +24,7 @@ from envcheck.core.limits import MAX_MCP_HTTP_ANSWER
 from envcheck.core.model import CheckFailed, CheckSkipped, Outcome, ok, warn
 from envcheck.mcpkit import command, diagnose, fixes
 from envcheck.mcpkit import steps as steps_
-from envcheck.mcpkit._stdio import EXIT_GRACE, ChildState, stdio_transport
+from envcheck.mcpkit._stdio import EXIT_GRACE, ChildState, invalid_error_code, stdio_transport
 from envcheck.mcpkit._wire import Wire, observed
 from envcheck.mcpkit.spec import OTHER, STEPS, Attempt, ServerSpec
 from envcheck.mcpkit.steps import DISCOVER, HANDSHAKE
@@ -43,6 +43,10 @@ def _root_cause(exc: BaseException) -> BaseException:
 
 
 _ENDPOINT_EVENT = re.compile(rb"(?:^|\n)event:[ \t]*endpoint\r?\ndata:[ \t]?([^\r\n]*)\r?\n")
+
+
+#: an SSE event's ``id`` field (a line of its own): what a client resumes a stream from
+_EVENT_ID = re.compile(rb"(?:^|\n)id:")
 
 
 def _endpoint_event(stream: bytes) -> str | None:
@@ -83,7 +87,10 @@ async def _note_mislabeled(response: Any, attempt: Attempt, kind: str) -> None:
 
 async def _note_json(response: Any, attempt: Attempt) -> None:
     """Keep a JSON answer that is not a JSON-RPC message (the body is read here, and kept by the
-    client for the SDK): the evidence that the endpoint is not an MCP server."""
+    client for the SDK): the evidence that the endpoint is not an MCP server; a JSON-RPC error
+    whose code is not an integer, and an empty answer to a request, by the request's method."""
+    import json
+
     import mcp_types
 
     from envcheck.mcpkit._capped import AnswerTooLarge
@@ -92,11 +99,20 @@ async def _note_json(response: Any, attempt: Attempt) -> None:
         body = await response.aread()
     except AnswerTooLarge:
         return  # the attempt holds it; the SDK, reading on, meets the same end
-    if not body:
+    method = _request_method(response.request)
+    if not body.strip():
+        if method is not None and response.status_code != 202:
+            attempt.empty_answers[method] = response.status_code
         return
     try:
         mcp_types.jsonrpc_message_adapter.validate_json(body, by_name=False)
     except ValueError:
+        try:
+            detail = invalid_error_code(json.loads(body))
+        except ValueError:
+            detail = None
+        if detail is not None and method is not None:
+            attempt.invalid_error = attempt.invalid_error or (method, detail)
         attempt.not_jsonrpc.append(redact.clean(body.decode("utf-8", "replace"), 120))
 
 
@@ -425,6 +441,9 @@ class Probe:
                 kind = response.headers.get("content-type", "")
                 attempt.content_types.append(kind)
                 media = kind.split(";")[0].strip().lower()
+                method = _request_method(request) if request.method == "POST" else None
+                if media == "text/event-stream" and method is not None:
+                    attempt.streamed.append(method)
                 if media == "application/json":
                     await _note_json(response, attempt)
                 elif media not in ("text/event-stream", ""):
@@ -445,6 +464,8 @@ class Probe:
 
         def seen(response: httpx2.Response, chunk: bytes) -> None:
             kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            if kind == "text/event-stream" and _EVENT_ID.search(chunk):
+                attempt.event_ids = True
             if attempt.transport != "sse" or attempt.endpoint or kind != "text/event-stream":
                 return
             stream.extend(chunk[: max(0, 65536 - len(stream))])

@@ -126,6 +126,16 @@ class Attempt:
     accepted_request: str | None = None
     #: the ``data`` of the SSE ``endpoint`` event, when the handshake over SSE got no answer
     endpoint: str | None = None
+    #: the method of each JSON-RPC request whose POST was answered 2xx ``application/json`` with
+    #: an empty body (no answer in it), and that status
+    empty_answers: dict[str, int] = field(default_factory=dict)
+    #: a JSON-RPC error answering a POST whose ``code`` is not an integer: the request's method
+    #: and the error's code and message (see :func:`envcheck.mcpkit._stdio.invalid_error_code`)
+    invalid_error: tuple[str, str] | None = None
+    #: the methods of the JSON-RPC requests whose POST was answered with an SSE stream
+    streamed: list[str] = field(default_factory=list)
+    #: whether an SSE stream's events carried an ``id`` (a stream a client may resume)
+    event_ids: bool = False
 
 
 class Probing(Protocol):

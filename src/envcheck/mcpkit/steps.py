@@ -5,13 +5,15 @@ the protocol has no ping) and the optional smoke ``call``."""
 from __future__ import annotations
 
 import json
+import re
 import time
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from envcheck.core import redact
 from envcheck.core.fix import Fix, Manual
 from envcheck.core.format import listed
-from envcheck.core.model import CheckFailed, Outcome, ok, skip
+from envcheck.core.model import CheckFailed, Outcome, ok, skip, warn
 from envcheck.mcpkit import fixes as _fixes
 
 if TYPE_CHECKING:
@@ -101,9 +103,60 @@ async def tools(probe: Probe, client: Client) -> Outcome:
             fix=_fixes.ask(text, "the server's authors"),
             facts={"invalid": invalid},
         )
+    named = _tool_names(probe, names)
+    if named is not None:
+        return named
     return ok(
         f"{len(names)} tools, input schemas valid"
         + (f"; expected present: {', '.join(spec.expect_tools)}" if spec.expect_tools else ""),
+        tools=len(names),
+        tool_names=names[:50],
+    )
+
+
+#: *Server › Tools* (2025-11-25, SEP-986): a tool name SHOULD be 1 to 128 of these characters
+TOOL_NAME = re.compile(r"[A-Za-z0-9_.-]{1,128}")
+
+
+def _tool_names(probe: Probe, names: list[str]) -> Outcome | None:
+    """A warning for tool names outside the specification's rules: characters outside
+    ``A-Za-z0-9_-.`` or a length outside 1 to 128, and a name listed more than once (names
+    SHOULD be unique within a server)."""
+    spec = probe.spec
+    odd = list(dict.fromkeys(n for n in names if not TOOL_NAME.fullmatch(n)))
+    twice = [n for n, count in Counter(names).items() if count > 1]
+    if not odd and not twice:
+        return None
+    shown = [repr(redact.clean(n, 60)) for n in odd]
+    doubled = [repr(redact.clean(n, 60)) for n in twice]
+    problems, why, fixes = [], [], []
+    if odd:
+        problems.append(f"tool name(s) outside the specification's characters: {listed(shown, 5)}")
+        why.append(
+            "MCP (2025-11-25, Server › Tools) has tool names be 1 to 128 characters of A-Z, "
+            "a-z, 0-9, _, - and .; clients pass them on to LLM APIs, whose tool names are "
+            "narrower still (^[a-zA-Z0-9_-]{1,64}$ at OpenAI and Anthropic), so a client "
+            "refuses, renames or drops such a tool"
+        )
+        renamed = re.sub(r"[^A-Za-z0-9_.-]", "_", odd[0])[:128] or "tool"
+        fixes.append(f"rename tool {shown[0]} (e.g. {renamed!r})")
+    if twice:
+        counts = Counter(names)
+        problems.append(
+            "tool name(s) listed more than once: "
+            + listed([f"{d} ({counts[n]} times)" for d, n in zip(doubled, twice)], 5)
+        )
+        why.append(
+            "tool names should be unique within a server (MCP 2025-11-25, Server › Tools): a "
+            "client calls a tool by its name, so it keeps one of the same-named tools and "
+            "cannot call the others"
+        )
+        fixes.append(f"give each tool named {doubled[0]} a name of its own")
+    text = f"{' and '.join(fixes)} in the server, or report it to the server's authors"
+    return warn(
+        f"{spec.name}: {'; '.join(problems)}",
+        why="; ".join(why),
+        fix=_fixes.ask(text, "the server's authors"),
         tools=len(names),
         tool_names=names[:50],
     )
