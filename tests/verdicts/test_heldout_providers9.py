@@ -39,6 +39,32 @@ nothing of starting: a guess from llama.cpp's not_supported_error), and on Ollam
 not initialize Tensile host: No devices found" (a crash and the log, not ROCm without a usable
 GPU) and 0.30's "llama-server binary not found" (the fallback and the log, not a broken
 installation).
+
+After the fixes (commit 0cf4fd0, structure first): Google's ErrorInfo.metadata quota_limit and
+quota_limit_value (and QuotaFailure's quotaValue) are read, and a limit of 0 is a project without
+quota for the request (billing or a quota request; neither waiting nor a lower rate helps); a
+LiteLLM proxy's error.type budget_exceeded, whatever its status (422 by default, 429 or 400 in
+older releases), is a spent budget (the key accepted; its administrator raises it); error.code
+organization_restricted is an account the provider restricted (its support); a 501 other than
+llama.cpp's not_supported_error is a route the server does not implement (upgrade it, or point
+base_url at one that does), and an HTML page is shown by its title and the text it shows, not
+its title alone; on Ollama, which has no codes, the fixed texts of what it runs: rocBLAS's "Could
+not initialize Tensile host: No devices found" (and HIP's "no ROCm-capable device is detected")
+is ROCm without a usable GPU (rocminfo, /dev/kfd and /dev/dri, HSA_OVERRIDE_GFX_VERSION,
+ROCR_VISIBLE_DEVICES=-1, as Ollama's docs/gpu.mdx gives them), and llm/llama_server.go's
+"llama-server binary not found" a broken installation (reinstall). 11 of 11 fully right, none
+wrong, none left to words only; vLLM's chat template keeps the honest fallback, which is its
+fully right verdict (BadRequestError is vLLM's type for every 400: only the words say what is
+wrong). The healthy thinking answer now also says its output tokens went on thinking (Gemini's
+finishReason MAX_TOKENS without a text part and thoughtsTokenCount; OpenAI's finish_reason
+length without content and reasoning_tokens). Rows, asserted on the cases' own runs
+(PROVIDER_ROWS_9, OLLAMA_ROWS_9): gemini-429-quota-limit-zero, gemini-200-max-tokens-thinking,
+litellm-budget-exceeded-headroom and -smoke, groq-400-organization-restricted,
+local-501-not-implemented, local-200-models-without-owner-auth and -model,
+ollama-generate-500-rocm-no-device, ollama-generate-500-llama-server-missing.
+
+Cost: 12 tests, in-process sessions against one replay server each; 5.6 s user CPU and 13.6 s
+wall alone (10.9 s in pytest), 10.6 s CPU and 31 s wall on -n 2 beside other agents' work.
 """
 
 from __future__ import annotations

@@ -306,11 +306,43 @@ def smoke_check(name: str, ctx: Context) -> Outcome:
         tokens = usage.get("total_tokens") or usage.get("totalTokenCount")
         if tokens is None and "output_tokens" in usage:
             tokens = int(usage.get("input_tokens", 0)) + int(usage["output_tokens"])
+        thought = _thinking_only(data)
+        # a thinking model whose few output tokens went on thinking: it runs, no text yet
+        spent = (
+            f" (its output tokens went on thinking: {thought} thinking tokens)" if thought else ""
+        )
         return ok(
-            f"{s.provider.model} answered in {latency:.0f} ms", latency_ms=latency, tokens=tokens
+            f"{s.provider.model} answered in {latency:.0f} ms{spent}",
+            latency_ms=latency,
+            tokens=tokens,
         )
 
     return with_session(name, "smoke", ctx, work)
+
+
+def _thinking_only(data: Any) -> int | None:
+    """The thinking tokens of an answer cut at its token limit before any text (Gemini's
+    ``finishReason`` MAX_TOKENS without a text part and ``thoughtsTokenCount``; OpenAI's
+    ``finish_reason`` length without content and ``reasoning_tokens``), else None."""
+    if not isinstance(data, dict):
+        return None
+    candidates, choices = data.get("candidates"), data.get("choices")
+    if isinstance(candidates, list) and candidates and isinstance(candidates[0], dict):
+        first = candidates[0]
+        parts = (first.get("content") or {}).get("parts") or []
+        text = any(isinstance(p, dict) and p.get("text") for p in parts)
+        if first.get("finishReason") == "MAX_TOKENS" and not text:
+            count = (data.get("usageMetadata") or {}).get("thoughtsTokenCount")
+            return int(count) if isinstance(count, int) and count > 0 else None
+    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+        first = choices[0]
+        if first.get("finish_reason") == "length" and not (first.get("message") or {}).get(
+            "content"
+        ):
+            usage = data.get("usage") or {}
+            count = (usage.get("completion_tokens_details") or {}).get("reasoning_tokens")
+            return int(count) if isinstance(count, int) and count > 0 else None
+    return None
 
 
 _HEADROOM = {
