@@ -56,10 +56,10 @@ ROCR_VISIBLE_DEVICES=-1, as Ollama's docs/gpu.mdx gives them), and llm/llama_ser
 wrong, none left to words only; vLLM's chat template keeps the honest fallback, which is its
 fully right verdict (BadRequestError is vLLM's type for every 400: only the words say what is
 wrong). The healthy thinking answer now also says its output tokens went on thinking (Gemini's
-finishReason MAX_TOKENS without a text part and thoughtsTokenCount; OpenAI's finish_reason
-length without content and reasoning_tokens). Rows, asserted on the cases' own runs
-(PROVIDER_ROWS_9, OLLAMA_ROWS_9): gemini-429-quota-limit-zero, gemini-200-max-tokens-thinking,
-litellm-budget-exceeded-headroom and -smoke, groq-400-organization-restricted,
+finishReason MAX_TOKENS without a text part, and thoughtsTokenCount). Rows, asserted on the
+cases' own runs (PROVIDER_ROWS_9, OLLAMA_ROWS_9): gemini-429-quota-limit-zero,
+gemini-200-max-tokens-thinking, litellm-budget-exceeded-headroom and -smoke,
+groq-400-organization-restricted,
 local-501-not-implemented, local-200-models-without-owner-auth and -model,
 ollama-generate-500-rocm-no-device, ollama-generate-500-llama-server-missing.
 

@@ -321,11 +321,19 @@ def smoke_check(name: str, ctx: Context) -> Outcome:
 
 
 def _thinking_only(data: Any) -> int | None:
-    """The thinking tokens of an answer cut at its token limit before any text (Gemini's
-    ``finishReason`` MAX_TOKENS without a text part and ``thoughtsTokenCount``; OpenAI's
-    ``finish_reason`` length without content and ``reasoning_tokens``), else None."""
-    if not isinstance(data, dict):
+    """The thinking tokens of a Gemini answer cut at its token limit before any text
+    (``finishReason`` MAX_TOKENS, no text part, ``usageMetadata.thoughtsTokenCount``), else
+    None."""
+    candidates = data.get("candidates") if isinstance(data, dict) else None
+    if not (isinstance(candidates, list) and candidates and isinstance(candidates[0], dict)):
         return None
+    first = candidates[0]
+    parts = (first.get("content") or {}).get("parts") or []
+    text = any(isinstance(p, dict) and p.get("text") for p in parts)
+    if first.get("finishReason") != "MAX_TOKENS" or text:
+        return None
+    count = (data.get("usageMetadata") or {}).get("thoughtsTokenCount")
+    return int(count) if isinstance(count, int) and count > 0 else None
     candidates, choices = data.get("candidates"), data.get("choices")
     if isinstance(candidates, list) and candidates and isinstance(candidates[0], dict):
         first = candidates[0]
