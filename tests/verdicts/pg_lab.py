@@ -266,7 +266,8 @@ class Lab:
 
 
 @contextmanager
-def lab_cluster(tmp: Path) -> Iterator[Lab]:
+def lab_cluster(tmp: Path, extra: tuple[str, ...] = ()) -> Iterator[Lab]:
+    """The lab's cluster; ``extra``: more server settings (``name=value``) for the whole file."""
     certificate = make_certificate(tmp)
     ldap = free_port()
     # relative to the data directory, where postgres_cluster copies the certificate
@@ -274,7 +275,7 @@ def lab_cluster(tmp: Path) -> Iterator[Lab]:
     with postgres_cluster(
         HBA.replace("{ldap}", str(ldap)),
         certificate=_servers_certificate(certificate),
-        settings=settings + ("max_connections=30",),
+        settings=settings + ("max_connections=30", *extra),
         local=LOCAL,
     ) as pg:
         pg.sql(*(f"CREATE ROLE {group} NOLOGIN" for group in GROUPS))

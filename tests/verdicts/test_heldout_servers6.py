@@ -1,0 +1,356 @@
+"""Sixth held-out round for PostgreSQL and Redis (issue 21): breakages that no row of
+docs/verdicts/postgres.md or docs/verdicts/redis.md lists, and healthy neighbours, each made on a
+real throwaway server and proved with the real client (psycopg, redis-py) first.
+
+How the set was made (2026-12-06), from the sources of truth before reading how envcheck
+diagnoses them (of envcheck's code only the round machinery of the earlier round files and the
+tables' rows were read):
+
+- The whole PostgreSQL lab of this file answers in German (``lc_messages = de_DE.UTF-8``; the
+  locale is built with ``localedef`` into a directory of the file's own, handed to the server by
+  ``LOCPATH``; Debian's postgresql-15 ships the ``de`` catalogue). The server's words change, its
+  SQLSTATEs and the error fields do not: a verdict read from structure holds, one read from
+  English words does not. Three of the cases are kinds a row lists in English (28P01, 42501 on
+  schema public, 22023 for a DSN option) and are here only for the language, which no row covers.
+- guc.c's ``role`` setting (``ALTER ROLE ... SET role``: every session of the role runs as
+  another role), ``search_path = pg_temp`` (namespace.c: a table created without a schema goes
+  to the session's temporary schema and vanishes with the session), a database's
+  ``default_tablespace`` naming no tablespace (the check hook drops the value at login: healthy),
+  and syncrep.c: ``synchronous_standby_names`` naming a standby that is not connected, so every
+  COMMIT that wrote waits (forever) for it when the session's ``synchronous_commit`` is on (the
+  lab's default is ``local``, which does not wait: the healthy neighbour).
+- Redis (server.c / evict.c / replication.c / redis.conf): a replica with ``replica-read-only
+  no`` (writes are accepted, never reach the primary and vanish at the next full sync),
+  ``-OOM`` under ``maxmemory-policy allkeys-lru`` with no key to evict (the row
+  redis-OOM-volatile is the volatile policy's), and ``io-threads 2`` with
+  ``io-threads-do-reads yes`` (healthy).
+
+Each id and its breakage was grepped in the tables first (ids and descriptions: ``role =``,
+``pg_temp``, ``synchronous``, ``lc_messages``, ``replica-read-only``, ``allkeys``,
+``io-threads``): none is a row. The grading is round one's (``grade`` in
+tests/verdicts/test_heldout_servers.py). The expectations were committed before envcheck first
+ran on this file.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+
+from tests.verdicts import redis_servers as rs
+from tests.verdicts.pg_lab import Lab, for_one_test, lab_cluster
+from tests.verdicts.test_heldout_servers import (
+    CONNECT,
+    NOT_AUTH,
+    R_ROUND,
+    WRITE,
+    Expect,
+    PgCase,
+    PgCases,
+    RedisCase,
+    RedisCases,
+    held_out_postgres,
+    held_out_redis,
+    kw,
+    login_fails,
+    write_fails,
+)
+from tests.verdicts.test_redis import section
+
+#: the lab's server settings for the whole file: German messages; a synchronous standby named
+#: that never connects, which commits wait for only where a role asks (synchronous_commit on)
+GERMAN = "de_DE.UTF-8"
+LAB_SETTINGS = (
+    f"lc_messages={GERMAN}",
+    "synchronous_standby_names=envcheck_nosuch",
+    "synchronous_commit=local",
+)
+
+
+def german_locale() -> Path:
+    """A directory holding de_DE.UTF-8 (and C.utf8) for ``LOCPATH``, readable by the server's
+    owner; skipped where glibc's de_DE source or localedef is missing."""
+    localedef = shutil.which("localedef")
+    if localedef is None or not Path("/usr/share/i18n/locales/de_DE").exists():
+        pytest.skip("needs glibc's localedef and the de_DE locale source")
+    if not list(Path("/usr/share/locale/de/LC_MESSAGES").glob("postgres-*.mo")):
+        pytest.skip("needs PostgreSQL's German message catalogue")
+    where = Path(tempfile.mkdtemp(prefix="envcheck-locale-"))
+    subprocess.run(
+        [localedef, "-i", "de_DE", "-f", "UTF-8", str(where / GERMAN)],
+        check=True,
+        capture_output=True,
+    )
+    for builtin in Path("/usr/lib/locale").glob("C.utf8"):
+        shutil.copytree(builtin, where / builtin.name)
+    for path in [where, *where.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return where
+
+
+@pytest.fixture(scope="module")
+def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    locales = german_locale()
+    try:
+        with pytest.MonkeyPatch.context() as env:
+            # the postmaster is started with this process's environment; only it needs LOCPATH
+            env.setenv("LOCPATH", str(locales))
+            started = lab_cluster(tmp_path_factory.mktemp("heldout6-pglab"), LAB_SETTINGS)
+            lab = started.__enter__()
+        try:
+            yield lab
+        finally:
+            started.__exit__(None, None, None)
+    finally:
+        shutil.rmtree(locales, ignore_errors=True)
+
+
+@pytest.fixture
+def lab(
+    lab_server: Lab, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[Lab]:
+    yield from for_one_test(lab_server, pytester, monkeypatch, tmp_path)
+
+
+PG = PgCases()
+pg = PG.case
+
+
+# -- PostgreSQL in German: the server's words change, the structure does not ---------------------
+
+
+@pg(
+    "pg-de-28P01-wrong-password",
+    Expect(CONNECT, "fail", ("is wrong",), ("correct the password",), ("pg_hba.conf", "pg_ctl")),
+)
+def _de_wrong_password(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    dsn = kw(lab, user, db, password="Not-the-password-3")
+    login_fails(dsn, "Passwort-Authentifizierung")
+    yield PgCase(dsn)
+
+
+@pg(
+    "pg-de-42501-public",
+    Expect(
+        WRITE,
+        "fail",
+        ("public", "CREATE"),
+        ("GRANT CREATE ON SCHEMA public",),
+        ("pg_hba.conf", "CREATE ROLE"),
+        heals=True,
+    ),
+)
+def _de_public(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user = lab.role("lab_app")
+    db = lab.database()
+    dsn = kw(lab, user, db)
+    write_fails(dsn, "42501")
+    yield PgCase(dsn)
+
+
+@pg(
+    "pg-de-22023-options",
+    Expect(CONNECT, "fail", ("lock_timeout",), ("options",), NOT_AUTH),
+)
+def _de_options(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    dsn = kw(lab, user, db, options="-c lock_timeout=soon")
+    login_fails(dsn, "ungültiger Wert")
+    yield PgCase(dsn)
+
+
+# -- PostgreSQL: a role's and a database's settings ---------------------------------------------
+
+
+@pg(
+    "pg-role-setting-role",
+    Expect(
+        WRITE,
+        "fail",
+        ("{group}", "role"),
+        ("RESET role",),
+        ("pg_hba.conf", "since PostgreSQL 15"),
+        heals=True,
+    ),
+)
+def _setting_role(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    group = lab.role(password=None, attrs="NOLOGIN")
+    user, db = lab.app(group)
+    lab.sql(f"ALTER ROLE {user} SET role = {group}")
+    dsn = kw(lab, user, db)
+    with psycopg.connect(dsn, connect_timeout=10) as conn:
+        assert conn.execute("SELECT current_user, session_user").fetchone() == (group, user)
+    write_fails(dsn, "42501")
+    yield PgCase(dsn, names={"group": group})
+
+
+@pg(
+    "pg-role-search-path-pg-temp",
+    Expect(
+        WRITE,
+        "warn|fail",
+        ("pg_temp",),
+        ("search_path",),
+        ("names no schema that exists",),
+        heals=True,
+    ),
+)
+def _pg_temp(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    lab.sql(f"ALTER ROLE {user} SET search_path = pg_temp")
+    dsn = kw(lab, user, db)
+    with psycopg.connect(dsn, connect_timeout=10) as conn:
+        conn.execute("CREATE TABLE envcheck_heldout_proof (id int)")
+        persistence = conn.execute(
+            "SELECT relpersistence FROM pg_class WHERE relname = 'envcheck_heldout_proof'"
+        ).fetchone()
+        assert persistence == ("t",), persistence
+        conn.rollback()
+    yield PgCase(dsn)
+
+
+@pg("pg-database-default-tablespace-missing-healthy", Expect(WRITE, "pass"))
+def _tablespace_missing(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    lab.sql(f"ALTER DATABASE {db} SET default_tablespace = envcheck_nosuch")
+    dsn = kw(lab, user, db)
+    with psycopg.connect(dsn, connect_timeout=10) as conn:
+        assert conn.execute("SHOW default_tablespace").fetchone() == ("",)
+    yield PgCase(dsn)
+
+
+def commit_waits(lab: Lab, dsn: str) -> bool:
+    """Whether a COMMIT that wrote waits for a synchronous standby: the committing session is
+    seen waiting on ``SyncRep`` (pg_stat_activity) and is then cancelled, which syncrep.c
+    answers with a WARNING (the commit stays local). statement_timeout cannot end the wait:
+    postgres.c disables it before the COMMIT."""
+    with psycopg.connect(dsn, connect_timeout=10) as conn:
+        pid = conn.info.backend_pid
+        conn.execute("CREATE TEMP TABLE envcheck_heldout_proof (id int) ON COMMIT DROP")
+        committing = threading.Thread(target=conn.commit)
+        committing.start()
+        su = lab.dsn("postgres", "postgres", lab.pg.password)
+        with psycopg.connect(su, autocommit=True, connect_timeout=10) as admin:
+            for _ in range(250):
+                if not committing.is_alive():
+                    return False
+                waits = admin.execute(
+                    "SELECT wait_event FROM pg_stat_activity WHERE pid = %s", (pid,)
+                ).fetchone()
+                if waits == ("SyncRep",):
+                    admin.execute("SELECT pg_cancel_backend(%s)", (pid,))
+                    committing.join(10)
+                    return True
+                time.sleep(0.02)
+        raise AssertionError("the COMMIT neither returned nor waited for a standby")
+
+
+@pg(
+    "pg-synchronous-standby-missing",
+    Expect(
+        WRITE,
+        "fail",
+        ("synchronous_standby_names", "envcheck_nosuch"),
+        ("synchronous_commit",),
+        ("pg_hba.conf",),
+        heals=True,
+    ),
+)
+def _sync_missing(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    lab.sql(f"ALTER ROLE {user} SET synchronous_commit = on")
+    dsn = kw(lab, user, db)
+    assert commit_waits(lab, dsn)
+    yield PgCase(dsn)
+
+
+@pg("pg-synchronous-commit-local-healthy", Expect(WRITE, "pass"))
+def _sync_local(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    lab.sql(f"ALTER ROLE {user} SET synchronous_commit = local")
+    dsn = kw(lab, user, db)
+    assert not commit_waits(lab, dsn)
+    yield PgCase(dsn)
+
+
+@pytest.mark.parametrize("ident", sorted(PG))
+def test_postgres(ident: str, lab: Lab, tmp_path: Path) -> None:
+    held_out_postgres(ident, *PG[ident], lab, tmp_path)
+
+
+# -- Redis ----------------------------------------------------------------------------------------
+
+REDIS = RedisCases()
+rd = REDIS.case
+
+
+def link_up(replica: rs.Server) -> None:
+    """Wait (bounded) until the replica's link to its primary is up: the breakage is made."""
+    with replica.client() as client:
+        for _ in range(200):
+            if client.info("replication").get("master_link_status") == "up":
+                return
+            time.sleep(0.05)
+    raise AssertionError("the replica's link never came up")
+
+
+@rd(
+    "redis-writable-replica",
+    Expect(R_ROUND, "warn|fail", ("replica", "replica-read-only"), ("primary",)),
+)
+def _writable_replica(tmp: Path) -> Iterator[RedisCase]:
+    with (
+        rs.running() as primary,
+        rs.running(
+            "--replicaof", "127.0.0.1", str(primary.port), "--replica-read-only", "no"
+        ) as replica,
+    ):
+        link_up(replica)
+        with replica.client() as client:
+            assert client.set("envcheck:heldout:proof", "v")
+        with primary.client() as client:
+            assert client.get("envcheck:heldout:proof") is None
+        yield RedisCase(section(replica.url()))
+
+
+@rd(
+    "redis-OOM-allkeys-nothing-to-evict",
+    Expect(
+        R_ROUND,
+        "fail",
+        ("OOM", "allkeys-lru"),
+        ("maxmemory",),
+        ("evicts only keys with an expiry",),
+        heals=True,
+    ),
+)
+def _oom_allkeys(tmp: Path) -> Iterator[RedisCase]:
+    with rs.running("--maxmemory", "1", "--maxmemory-policy", "allkeys-lru") as server:
+        with server.client() as client:
+            assert client.dbsize() == 0
+            with pytest.raises(redis.exceptions.OutOfMemoryError):
+                client.set("envcheck:heldout:proof", "v")
+        yield RedisCase(section(server.url()))
+
+
+@rd("redis-io-threads-healthy", Expect(R_ROUND, "pass"))
+def _io_threads(tmp: Path) -> Iterator[RedisCase]:
+    with rs.running("--io-threads", "2", "--io-threads-do-reads", "yes") as server:
+        with server.client() as client:
+            assert client.config_get("io-threads") == {"io-threads": "2"}
+        yield RedisCase(section(server.url()))
+
+
+@pytest.mark.parametrize("ident", sorted(REDIS))
+def test_redis(ident: str, pytester: pytest.Pytester, tmp_path: Path) -> None:
+    held_out_redis(ident, *REDIS[ident], pytester, tmp_path)
