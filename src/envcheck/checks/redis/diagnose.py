@@ -451,6 +451,27 @@ def fallback(t: Target, exc: ReplyError) -> CheckFailed:
     )
 
 
+def contradicted(t: Target, exc: ReplyError, evidence: str) -> CheckFailed:
+    """An error class whose meaning the server's own state (or the request it answered) does
+    not bear out: the honest fallback, with what was read that contradicts the class."""
+    return CheckFailed(
+        f"{t.where}: {exc.command} was refused ({exc.kind}): {_said(exc)}",
+        why=f"{exc.kind} would mean a specific state of the server, but {evidence}; the reply "
+        "may come from a proxy or managed service in front of Redis, or the state changed "
+        "meanwhile, so the server's own words are shown",
+        fix=manual(
+            f"run the checks again; if it stays, send the same command to the server itself, "
+            f"bypassing any proxy: {t.cli(exc.command)}; and look up {exc.kind} in the "
+            "server's log",
+            ask=ASK_ADMIN,
+        ),
+    )
+
+
+#: the commands whose reply can be WRONGPASS (acl.c: AUTH, and HELLO's AUTH option)
+_AUTHENTICATING = frozenset({"AUTH", "HELLO"})
+
+
 def acl_user(t: Target, user: str, deadline: float) -> dict[str, Any] | None:
     """``ACL GETUSER user`` as ``admin_url``'s user (read only), as a mapping of its fields
     (``flags``, ``passwords``, ...); an empty mapping for no such user; None when there is no
@@ -506,6 +527,17 @@ def _texts(value: Any) -> list[str]:
 def _noauth(
     t: Target, exc: ReplyError, conn: Resp | None = None, deadline: float = 0.0, *_: object
 ) -> CheckFailed:
+    if t.has_password:
+        return contradicted(
+            t,
+            exc,
+            (
+                f"envcheck sent AUTH with the password of {t.source} on this connection before "
+                f"{exc.command} (the server did not refuse it)"
+                if exc.command not in _AUTHENTICATING
+                else f"the reply answers {exc.command} itself, which carried the password"
+            ),
+        )
     if not t.has_password and not t.username:
         default = acl_user(t, "default", deadline or time.monotonic() + 2)
         if default is not None and "off" in _texts(default.get("flags")):
@@ -561,6 +593,10 @@ def _wrongpass(
     deadline: float = 0.0,
     *_: object,
 ) -> CheckFailed:
+    if exc is not None and exc.command not in _AUTHENTICATING:
+        return contradicted(
+            t, exc, f"WRONGPASS answers AUTH (or HELLO with AUTH), and it answered {exc.command}"
+        )
     decoded = _percent_decoded(t, conn, deadline or time.monotonic() + 2)
     if decoded is not None:
         return decoded
@@ -650,6 +686,8 @@ def _readonly(
     t: Target, exc: ReplyError, conn: Resp | None, deadline: float, *_: object
 ) -> CheckFailed:
     repl = _info(conn, "replication", deadline)
+    if repl.get("role") == "master":
+        return contradicted(t, exc, "INFO replication on this connection says role:master")
     host, port = repl.get("master_host"), repl.get("master_port", "")
     link = repl.get("master_link_status", "unknown")
     if host is None or not port.isdigit():
@@ -697,6 +735,10 @@ def _readonly(
 
 def _oom(t: Target, exc: ReplyError, conn: Resp | None, deadline: float, *_: object) -> CheckFailed:
     memory = _info(conn, "memory", deadline)
+    if memory.get("maxmemory") == "0":
+        return contradicted(
+            t, exc, "INFO memory on this connection says maxmemory:0 (no memory limit)"
+        )
     used = int(memory.get("used_memory", "0") or 0)
     limit = memory.get("maxmemory", "?")
     proposal = str(max(used * 2, 64 * 1024 * 1024))
@@ -709,11 +751,24 @@ def _oom(t: Target, exc: ReplyError, conn: Resp | None, deadline: float, *_: obj
         )
     elif policy and policy != "noeviction":
         evicts = f"the policy {policy} could not free enough memory"
+        if policy.startswith("allkeys-") and _info(conn, "keyspace", deadline) == {}:
+            # INFO keyspace lists a line per database that holds keys: none, nothing to evict
+            evicts += (
+                ": there is no key to evict (INFO keyspace lists none), the memory is the "
+                "server's own and its clients'"
+            )
     else:
         evicts = f"the policy is {policy or 'unknown (INFO memory did not say)'}"
+    why = f"used memory ({used} bytes) is above maxmemory ({limit} bytes) and {evicts}"
+    if not memory:
+        why = (
+            "OOM means used memory is above maxmemory and the eviction policy could not free "
+            f"enough; INFO memory could not be read here to say how much (the server said: "
+            f"{_said(exc)})"
+        )
     return CheckFailed(
         f"{t.address} is out of memory: writes are refused (OOM)",
-        why=f"used memory ({used} bytes) is above maxmemory ({limit} bytes) and {evicts}",
+        why=why,
         fix=fix(
             f"free memory or raise the limit: {step.render()} (and maxmemory in redis.conf)",
             step,
@@ -726,6 +781,13 @@ def _loading(
     t: Target, exc: ReplyError, conn: Resp | None, deadline: float, *_: object
 ) -> CheckFailed:
     persistence = _info(conn, "persistence", deadline)
+    if persistence.get("loading") == "0":
+        return contradicted(
+            t,
+            exc,
+            "INFO persistence on this connection says loading:0 (no load is running: one may "
+            "have ended since)",
+        )
     eta = persistence.get("loading_eta_seconds")
     done = persistence.get("loading_loaded_perc")
     progress = f": {done}% loaded, about {eta} s to go" if eta and done else ""
@@ -776,6 +838,13 @@ def _misconf(
     persistence = _info(conn, "persistence", deadline)
     rdb = persistence.get("rdb_last_bgsave_status", "?")
     aof = persistence.get("aof_last_write_status", "?")
+    if rdb == "ok" and aof == "ok":
+        return contradicted(
+            t,
+            exc,
+            "INFO persistence on this connection says the last saves succeeded "
+            "(rdb_last_bgsave_status:ok, aof_last_write_status:ok)",
+        )
     retry = admin_step(t, "BGSAVE", as_admin=False)
     return CheckFailed(
         f"{t.address} cannot save to disk and refuses writes (MISCONF): "
@@ -801,6 +870,14 @@ def _noreplicas(
     t: Target, exc: ReplyError, conn: Resp | None, deadline: float, *_: object
 ) -> CheckFailed:
     repl = _info(conn, "replication", deadline)
+    if repl.get("role") and "min_slaves_good_slaves" not in repl:
+        # replication.c lists min_slaves_good_slaves only while min-replicas-to-write is set
+        return contradicted(
+            t,
+            exc,
+            "INFO replication on this connection lists no min_slaves_good_slaves "
+            "(min-replicas-to-write is not set)",
+        )
     good = repl.get("min_slaves_good_slaves", repl.get("connected_slaves", "?"))
     step = admin_step(t, "CONFIG", "SET", "min-replicas-to-write", "0", as_admin=False)
     return CheckFailed(
@@ -836,6 +913,11 @@ def _cluster_info(conn: Resp | None, deadline: float) -> dict[str, str]:
 def _clusterdown(
     t: Target, exc: ReplyError, conn: Resp | None, deadline: float, *_: object
 ) -> CheckFailed:
+    server = _info(conn, "server", deadline)
+    if server.get("redis_mode") not in (None, "cluster"):
+        return contradicted(
+            t, exc, f"INFO server on this connection says redis_mode:{server['redis_mode']}"
+        )
     cluster = _cluster_info(conn, deadline)
     assigned = cluster.get("cluster_slots_assigned", "?")
     state = cluster.get("cluster_state", "?")
