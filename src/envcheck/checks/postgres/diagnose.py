@@ -22,6 +22,7 @@ import shlex
 import socket
 import ssl
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -229,14 +230,39 @@ def startup_params(t: Target) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
+#: the SQLSTATEs guc.c ends a login with over a setting it cannot apply: unknown (42704), a
+#: value it cannot read (22023), one that cannot change now (55P02), one the role may not set
+#: (42501)
+SETTING_STATES = ("42704", "22023", "55P02", "42501")
+#: an identifier in a server message: a setting's name is quoted in it verbatim in any language
+#: (``"work_mem"``, ``»work_mem«``, ``« work_mem »``)
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
+def _refused_name(code: str, message: str, sent: Mapping[str, str]) -> str | None:
+    """The setting a login failure names: guc.c's English ``parameter "%s"``; else, for the
+    SQLSTATEs of a refused setting, the one setting the startup packet carried whose name is a
+    token of the message (the server's words may be in any language; the name is the user's)."""
+    named = _PARAMETER.search(message)
+    if named is not None:
+        return named.group(1)
+    if code not in SETTING_STATES:
+        return None
+    carried = {n.lower(): n for n in _OPTION.findall(sent.get("options", ""))}
+    if "client_encoding" in sent:
+        carried["client_encoding"] = "client_encoding"
+    tokens = {token.lower() for token in _IDENTIFIER.findall(message)}
+    found = [carried[n] for n in carried if n in tokens]
+    return found[0] if len(found) == 1 else None
+
+
 def startup_setting_refused(t: Target, code: str, message: str, detail: str) -> CheckFailed | None:
     """The server ended the login over a setting the startup packet carried (``options`` or
     ``client_encoding``): any SQLSTATE whose message names that setting."""
-    named = _PARAMETER.search(message)
-    if not code or named is None:
-        return None
-    name = named.group(1)
     sent = dict(startup_params(t))
+    name = _refused_name(code, message, sent) if code else None
+    if name is None:
+        return None
     in_options = name.lower() in {n.lower() for n in _OPTION.findall(sent.get("options", ""))}
     if name == "client_encoding" and "client_encoding" in sent:
         where = (
@@ -1628,7 +1654,7 @@ def reset_setting(t: Target, name: str, setting_source: str, value: str = "off")
     the server's), in a session where the setting itself is off."""
     statement = _RESET.get(setting_source, "")
     # the fixing session must not be stopped by what it fixes
-    stops = name in TIMEOUTS or name == "default_transaction_read_only"
+    stops = name in TIMEOUTS or name in ("default_transaction_read_only", "role")
     options = f"-c {name}={value}" if stops else None
     if setting_source == "client":
         return fix(t.edit_setting(f"remove -c {name}=... from options (and from PGOPTIONS)"))

@@ -663,7 +663,14 @@ def write(instance: str, ctx: Context) -> Outcome:
                 back = conn.execute(
                     f"SELECT note FROM {ident(schema)}.{table} WHERE id = 1"
                 ).fetchone()
+                persistence = conn.execute(
+                    "SELECT relpersistence FROM pg_class WHERE oid = %s::regclass",
+                    (f"{ident(schema)}.{table}",),
+                ).fetchone()
         except psycopg.errors.InsufficientPrivilege as exc:
+            acting = _acting_role(conn, t, schema, exc)
+            if acting is not None:
+                raise acting from None
             raise _schema_refused(conn, t, schema, exc) from None
         except psycopg.errors.InvalidParameterValue as exc:
             raise _shared_tablespace(conn, t, exc) from None
@@ -674,6 +681,11 @@ def write(instance: str, ctx: Context) -> Outcome:
                 raise  # no answer from the server: the session's own diagnosis
             raise explain_query(ctx, t, exc, f"the write check's {statement}") from None
         round_trip_ms = (time.monotonic() - started) * 1000
+        if persistence == ("t",):
+            raise _temporary_schema(conn, t, schema)
+        waits = _commit_waits(conn, t)
+        if waits is not None:
+            raise waits
     if not back or text(back[0]) != "envcheck":
         raise CheckFailed(
             f"{t.login} did not return the row it was given",
@@ -685,6 +697,122 @@ def write(instance: str, ctx: Context) -> Outcome:
         f"table created in schema {schema}, written, read and rolled back",
         schema=schema,
         round_trip_ms=round(round_trip_ms, 2),
+    )
+
+
+def _temporary_schema(conn: psycopg.Connection[Any], t: Target, schema: str) -> CheckFailed:
+    """The probe table, created without TEMP and without a schema, is temporary: the
+    search_path puts ``pg_temp`` first (namespace.c: a relation created in the session's
+    temporary schema is temporary), so the application's tables vanish with its session."""
+    path = show(conn, "search_path")
+    source = read_settings(conn, ("search_path",)).get("search_path", (0, "default"))[1]
+    return CheckFailed(
+        f"the search_path of {t.user} ({path}, set {_diagnose.setting_place(t, source)}) "
+        f"puts pg_temp first: tables the application creates go to the session's temporary "
+        f"schema ({schema}) and vanish when its session ends",
+        why="CREATE TABLE without a schema goes to the first schema of the search_path; in "
+        "pg_temp, the session's own temporary schema, every table is temporary (the write "
+        "check's table was created there, and is temporary)",
+        fix=_diagnose.reset_setting(t, "search_path", source),
+    )
+
+
+#: what makes a COMMIT wait for a synchronous standby (syncrep.c: SyncRepRequested and a
+#: standby named), and how many walsenders may be that standby (sync or quorum; a NULL state
+#: is one this role may not see: pg_read_all_stats)
+_SYNC_WAIT = """
+SELECT current_setting('synchronous_commit'), current_setting('synchronous_standby_names'),
+       current_setting('max_wal_senders')::int,
+       (SELECT count(*) FROM pg_stat_replication
+         WHERE sync_state IS NULL OR sync_state IN ('sync', 'quorum'))
+"""
+#: the synchronous_commit levels that wait for a standby (``local`` and ``off`` do not)
+_WAITING_LEVELS = ("on", "remote_write", "remote_apply")
+
+
+def _commit_waits(conn: psycopg.Connection[Any], t: Target) -> CheckFailed | None:
+    """Every COMMIT of this session that wrote would wait for a synchronous standby that is not
+    connected: ``synchronous_standby_names`` names one, ``synchronous_commit`` waits for it, and
+    pg_stat_replication shows no walsender that is (or may be) synchronous. The write check
+    rolls back, so it never waits itself; the application's commits would hang."""
+    row = conn.execute(_SYNC_WAIT).fetchone()
+    if row is None:
+        return None
+    level, names, senders, candidates = text(row[0]), text(row[1]).strip(), int(row[2]), row[3]
+    if level not in _WAITING_LEVELS or not names or senders <= 0 or candidates:
+        return None
+    source = read_settings(conn, ("synchronous_commit",)).get("synchronous_commit", (0, ""))[1]
+    local = "synchronous_commit = local"
+    if source == "client":
+        steps: list[Step] = [
+            t.edit_setting("remove -c synchronous_commit=... from options (and from PGOPTIONS)")
+        ]
+    elif source == "database user":
+        steps = [t.sql(f"ALTER ROLE {ident(t.user)} IN DATABASE {ident(t.dbname)} SET {local}")]
+    else:
+        steps = [t.sql(f"ALTER ROLE {ident(t.user)} SET {local}")]
+    clear = t.superuser_sql("ALTER SYSTEM RESET synchronous_standby_names")
+    reload = t.superuser_sql("SELECT pg_reload_conf()")
+    return CheckFailed(
+        f"every COMMIT of {t.user} that writes waits for a synchronous standby that is not "
+        f"connected (synchronous_standby_names = '{names}'): the application's writes hang",
+        why=f"synchronous_commit is {level} (set {_diagnose.setting_place(t, source)}), so "
+        "a COMMIT waits until a standby named in synchronous_standby_names confirms it; "
+        "pg_stat_replication shows no such standby (the write check rolls back, so it did not "
+        "wait itself)",
+        fix=Fix(
+            steps,
+            text=f"start the standby that synchronous_standby_names names; or, as a superuser, "
+            f"clear it: {clear.render()}; then {reload.render()}; or let this role's "
+            f"commits not wait: {'; '.join(s.render() for s in steps)}",
+        ),
+    )
+
+
+#: the role a session runs as when it is not the login role, and where ``role`` is set for it
+#: (``role`` is not in pg_settings: GUC_NO_SHOW_ALL; its defaults are in pg_db_role_setting)
+_ACTING = """
+SELECT current_user::text, session_user::text,
+       (SELECT CASE WHEN s.setrole <> 0 AND s.setdatabase <> 0 THEN 'database user'
+                    WHEN s.setrole <> 0 THEN 'user' ELSE 'database' END
+        FROM pg_db_role_setting s, unnest(s.setconfig) AS cfg
+        WHERE s.setdatabase IN (0, (SELECT oid FROM pg_database
+                                    WHERE datname = current_database()))
+          AND s.setrole IN (0, (SELECT oid FROM pg_roles WHERE rolname = session_user))
+          AND cfg LIKE 'role=%'
+        ORDER BY s.setrole = 0, s.setdatabase = 0 LIMIT 1)
+"""
+
+
+def _acting_role(
+    conn: psycopg.Connection[Any], t: Target, schema: str, exc: psycopg.Error
+) -> CheckFailed | None:
+    """42501 while the session runs as another role than the login (``current_user`` is not
+    ``session_user``): a ``role`` setting (ALTER ROLE/DATABASE ... SET role, or ``-c role=`` in
+    the options) makes every session SET ROLE at login, and privileges are that role's."""
+    row = conn.execute(_ACTING).fetchone()
+    if row is None or text(row[0]) == text(row[1]):
+        return None
+    acting = text(row[0])
+    if row[2] is not None:
+        source = text(row[2])
+    elif "role" in _from_options(t, ("role",)):
+        source = "client"
+    else:
+        return None
+    reset = _diagnose.reset_setting(t, "role", source, value="none")
+    said = str(getattr(exc.diag, "message_primary", "") or exc)
+    return CheckFailed(
+        f"the sessions of {t.user} run as role {acting} (its setting role = {acting}, set "
+        f"{_diagnose.setting_place(t, source)}), and {acting} may not create tables in schema "
+        f"{schema}",
+        why=f"the role setting makes every session SET ROLE {acting} at login; privileges are "
+        f"then checked for {acting}, not for {t.user}; the server said: {said}",
+        fix=Fix(
+            reset.steps,
+            text=f"{reset.text}; or, as the schema's owner or a superuser, let {acting} create "
+            f"there: GRANT CREATE ON SCHEMA {ident(schema)} TO {ident(acting)}",
+        ),
     )
 
 

@@ -50,10 +50,11 @@ _ENVIRONMENT = {
     "ssl_max_protocol_version": "PGSSLMAXPROTOCOLVERSION",
 }
 _SIMPLE_IDENT = re.compile(r"[a-z_][a-z0-9_$]*")
-#: settings a fix's own session turns off, so that what it repairs does not stop it
+#: settings a fix's own session turns off (or resets: a role's ``role``; a commit that waits for a
+#: synchronous standby), so that what it repairs does not stop it
 FIX_OPTIONS = (
     "-c default_transaction_read_only=off -c statement_timeout=0 -c lock_timeout=0 "
-    "-c idle_session_timeout=0"
+    "-c idle_session_timeout=0 -c role=none -c synchronous_commit=local"
 )
 
 

@@ -751,8 +751,7 @@ def _oom(t: Target, exc: ReplyError, conn: Resp | None, deadline: float, *_: obj
         )
     elif policy and policy != "noeviction":
         evicts = f"the policy {policy} could not free enough memory"
-        if policy.startswith("allkeys-") and _info(conn, "keyspace", deadline) == {}:
-            # INFO keyspace lists a line per database that holds keys: none, nothing to evict
+        if policy.startswith("allkeys-") and _no_keys(conn, deadline):
             evicts += (
                 ": there is no key to evict (INFO keyspace lists none), the memory is the "
                 "server's own and its clients'"
@@ -775,6 +774,17 @@ def _oom(t: Target, exc: ReplyError, conn: Resp | None, deadline: float, *_: obj
         ),
         facts={"used_memory": used},
     )
+
+
+def _no_keys(conn: Resp | None, deadline: float) -> bool:
+    """Whether the server holds no key at all: ``INFO keyspace`` lists a line per database that
+    holds keys, and lists none (False when it cannot be read)."""
+    if conn is None:
+        return False
+    try:
+        return info(conn, "keyspace", max(deadline, time.monotonic() + 0.5)) == {}
+    except (ReplyError, ConnectionLost):
+        return False
 
 
 def _loading(

@@ -486,6 +486,8 @@ def roundtrip(instance: str, ctx: Context) -> Outcome:
                 )
             back, failure = _get_and_delete(conn, t, key, deadline)
             elapsed = (time.monotonic() - started) * 1000
+            # a replica that took the write is one with replica-read-only no
+            repl = _diagnose_info(conn, "replication", deadline) if written else {}
     except ConnectionLost as exc:
         raise _write_blocked(ctx, t, key, deadline, exc) from None
     if failure is not None:
@@ -497,7 +499,32 @@ def roundtrip(instance: str, ctx: Context) -> Outcome:
             "a module in between, or something that deletes keys at once",
             fix=manual(f"look at what runs between: {t.cli('GET', key)}", ask=ADMIN_WHO),
         )
+    if repl.get("role") == "slave" and failure is None:
+        return _writable_replica(t, repl, elapsed)
     return ok("SET/GET/DEL of a 30 s probe key, deleted", round_trip_ms=round(elapsed, 2))
+
+
+def _writable_replica(t: Target, repl: Mapping[str, str], elapsed: float) -> Outcome:
+    """The write was accepted by a replica (``INFO replication`` says ``role:slave``): a
+    replica with ``replica-read-only no`` keeps writes to itself (replication.c never sends a
+    replica's writes up), and its next full sync from the primary drops them."""
+    host, port = repl.get("master_host", ""), repl.get("master_port", "")
+    link = repl.get("master_link_status", "unknown")
+    primary = f"{host}:{port}" if host and port.isdigit() else "its primary"
+    text = f"point {t.source} at the primary ({primary}), where writes are kept and replicated"
+    steps: list[Step] = [url_step(t, t.url_with(host, int(port)))] if port.isdigit() else []
+    step = admin_step(t, "CONFIG", "SET", "replica-read-only", "yes", as_admin=False)
+    return warn(
+        f"{t.address} is a replica of {primary} (link to it: {link}) that accepts writes "
+        "(replica-read-only no): SET/GET/DEL of the probe key worked here, but the "
+        "application's writes would never reach the primary",
+        why="a replica's own writes are not replicated to its primary or to other replicas, "
+        "and its next full sync from the primary replaces its dataset, dropping them",
+        fix=fix(f"{text}; then make the replica read-only again: {step.render()}", *steps),
+        round_trip_ms=round(elapsed, 2),
+        master_host=host,
+        master_link_status=link,
+    )
 
 
 ADMIN_WHO = "the Redis administrator"
