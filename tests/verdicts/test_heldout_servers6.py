@@ -70,7 +70,7 @@ import pytest
 import redis
 
 from tests.verdicts import redis_servers as rs
-from tests.verdicts.pg_lab import Lab, for_one_test, lab_cluster
+from tests.verdicts.pg_lab import PASSWORD, Lab, for_one_test, lab_cluster
 from tests.verdicts.test_heldout_servers import (
     CONNECT,
     NOT_AUTH,
@@ -87,7 +87,7 @@ from tests.verdicts.test_heldout_servers import (
     login_fails,
     write_fails,
 )
-from tests.verdicts.test_redis import section
+from tests.verdicts.test_redis import apply_steps, run_envcheck, section
 
 #: the lab's server settings for the whole file: German messages; a synchronous standby named
 #: that never connects, which commits wait for only where a role asks (synchronous_commit on)
@@ -311,6 +311,25 @@ def test_postgres(ident: str, lab: Lab, tmp_path: Path) -> None:
     held_out_postgres(ident, *PG[ident], lab, tmp_path)
 
 
+#: the person's step of the two cases whose fix is a manual edit of the DSN, as the person does it
+PERSON = {
+    "pg-de-28P01-wrong-password": ("correct the password", ("Not-the-password-3", PASSWORD)),
+    "pg-de-22023-options": ("remove -c lock_timeout=", (" options='-c lock_timeout=soon'", "")),
+}
+
+
+@pytest.mark.parametrize("ident", sorted(PERSON))
+def test_person_fix_heals(ident: str, lab: Lab, tmp_path: Path) -> None:
+    """The printed fix is a person's edit of the DSN: made as printed, the login passes."""
+    expect, make = PG[ident]
+    says, (old, new) = PERSON[ident]
+    with make(lab, tmp_path) as case:
+        check = lab.run(case.dsn, case.extra).check(expect.check)
+        assert check["status"] == "fail" and says in (check.get("hint") or ""), check
+        assert old in case.dsn
+        assert lab.run(case.dsn.replace(old, new), case.extra).check(WRITE)["status"] == "pass"
+
+
 # -- Redis ----------------------------------------------------------------------------------------
 
 REDIS = RedisCases()
@@ -377,3 +396,16 @@ def _io_threads(tmp: Path) -> Iterator[RedisCase]:
 @pytest.mark.parametrize("ident", sorted(REDIS))
 def test_redis(ident: str, pytester: pytest.Pytester, tmp_path: Path) -> None:
     held_out_redis(ident, *REDIS[ident], pytester, tmp_path)
+
+
+def test_writable_replica_fix_heals(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """The writable replica's fix, applied as ``envcheck fix`` does (an edit of the URL in
+    pyproject.toml): the round-trip then runs on the primary and passes."""
+    with _writable_replica(tmp_path) as case:
+        pytester.makefile(".toml", pyproject=case.toml)
+        checks, _ = run_envcheck(pytester)
+        found = next(c for c in checks if c["id"] == R_ROUND)
+        assert found["status"] == "warn", found
+        apply_steps(pytester, found["fix"]["steps"])
+        again, _ = run_envcheck(pytester)
+        assert next(c for c in again if c["id"] == R_ROUND)["status"] == "pass", again

@@ -61,8 +61,9 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers3 import PG as PG3  # and the third's
     from tests.verdicts.test_heldout_servers4 import PG as PG4  # and the fourth's
     from tests.verdicts.test_heldout_servers5 import PG as PG5  # and the fifth's
+    from tests.verdicts.test_heldout_servers6 import PG as PG6  # and the sixth's
 
-    problems = S.mismatches(elsewhere=[*PG, *PG2, *PG3, *PG4, *PG5])
+    problems = S.mismatches(elsewhere=[*PG, *PG2, *PG3, *PG4, *PG5, *PG6])
     assert not problems, "\n".join(problems)
 
 

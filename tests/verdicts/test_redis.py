@@ -194,8 +194,9 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers3 import REDIS as REDIS3  # and the third's
     from tests.verdicts.test_heldout_servers4 import REDIS as REDIS4  # and the fourth's
     from tests.verdicts.test_heldout_servers5 import REDIS as REDIS5  # and the fifth's
+    from tests.verdicts.test_heldout_servers6 import REDIS as REDIS6  # and the sixth's
 
-    problems = SCENARIOS.mismatches(elsewhere=[*REDIS, *REDIS2, *REDIS3, *REDIS4, *REDIS5])
+    problems = SCENARIOS.mismatches(elsewhere=[*REDIS, *REDIS2, *REDIS3, *REDIS4, *REDIS5, *REDIS6])
     assert not problems, "\n".join(problems)
 
 
