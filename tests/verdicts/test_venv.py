@@ -773,7 +773,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_venv4 import CASES as CASES4
     from tests.verdicts.test_heldout_venv5 import CASES as CASES5
     from tests.verdicts.test_heldout_venv6 import CASES as CASES6
-    from tests.verdicts.test_heldout_venv7 import CASES as CASES7
+    from tests.verdicts.test_heldout_venv7 import ASSERTED as CASES7
 
     problems = SCENARIOS.mismatches(
         elsewhere=[*CASES, *CASES2, *CASES3, *CASES4, *CASES5, *CASES6, *CASES7]

@@ -997,6 +997,8 @@ def consistency(ctx: Context) -> Outcome:
     found = sorted(_broken_requirements(), key=lambda b: b[0])
     broken = [text for text, _, _ in found]
     total = len(_installed.installed())
+    if not broken:
+        _foreign_builds(ctx)
     if broken:
         more = "".join(f"; {text}" for text in broken[1:])  # every one, none hidden
         why = "the installed set is inconsistent (what `pip check` reports"
@@ -1031,6 +1033,31 @@ def consistency(ctx: Context) -> Outcome:
             facts={"packages": total, "broken": broken},
         )
     return ok(f"{total} installed packages, all requirements met", packages=total)
+
+
+def _foreign_builds(ctx: Context) -> None:
+    """Fail on installed distributions built for another interpreter or platform (their WHEEL
+    tags), which ``pip check`` reports as not supported here: a dependency nobody lists among
+    the packages to check is found too."""
+    root = _project.where(ctx).root
+    foreign = [
+        dist
+        for _, dist in sorted(_installed.installed().items())
+        if dist.location and _integrity.foreign_build(Path(dist.location)) is not None
+    ]
+    if not foreign:
+        return
+    first = _foreign_build(ctx, root, foreign[0])
+    if first is None:
+        return
+    others = [f"{d.name} {d.version}" for d in foreign[1:]]
+    also = f" (also: {listed(others, 5)})" if others else ""
+    raise CheckFailed(
+        f"{first.summary}{also}",
+        why=first.why,
+        fix=first.fix,
+        facts={"foreign_builds": [f"{d.name} {d.version}" for d in foreign]},
+    )
 
 
 def _excluded_by_lock(ctx: Context, root: Path, unmet: list[Requirement]) -> str:
