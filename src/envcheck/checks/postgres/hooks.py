@@ -790,6 +790,8 @@ def _acting_role(
     """42501 while the session runs as another role than the login (``current_user`` is not
     ``session_user``): a ``role`` setting (ALTER ROLE/DATABASE ... SET role, or ``-c role=`` in
     the options) makes every session SET ROLE at login, and privileges are that role's."""
+    if getattr(exc.diag, "source_function", None) != "aclcheck_error":
+        return None  # not the server's privilege check (an event trigger, a function)
     row = conn.execute(_ACTING).fetchone()
     if row is None or text(row[0]) == text(row[1]):
         return None
