@@ -316,6 +316,11 @@ STDIO_SERVER = textwrap.dedent("""
     #: the request the server sends the client before it answers tools/list in MODE (round 4)
     ASKS = {
         "ask-ping": ("ping", {}),
+        "ask-roots": ("roots/list", {}),
+        "ask-elicitation-hang": (
+            "elicitation/create",
+            {"message": "Which account?", "requestedSchema": {"type": "object", "properties": {}}},
+        ),
         "ask-sampling": (
             "sampling/createMessage",
             {
@@ -355,12 +360,16 @@ STDIO_SERVER = textwrap.dedent("""
             send({"jsonrpc": "2.0", "id": ident, "error": error})
         elif method == "initialize":
             initialize(ident, params)
+        elif method == "ping" and MODE == "code-string-ping":
+            error = {"code": "E_PING", "message": "ping unavailable"}
+            send({"jsonrpc": "2.0", "id": ident, "error": error})
         elif method == "ping":
             if MODE != "ping-silent":
                 send({"jsonrpc": "2.0", "id": ident, "result": {}})
         elif method == "tools/list" and MODE in ASKS and "result" not in ask(*ASKS[MODE]):
-            error = {"code": -32603, "message": "Internal error"}
-            send({"jsonrpc": "2.0", "id": ident, "error": error})
+            if not MODE.endswith("-hang"):  # else it waits for what it never gets
+                error = {"code": -32603, "message": "Internal error"}
+                send({"jsonrpc": "2.0", "id": ident, "error": error})
         elif method == "tools/list" and MODE in TOOLS_ERRORS:
             send({"jsonrpc": "2.0", "id": ident, "error": TOOLS_ERRORS[MODE]})
         elif method == "tools/list":

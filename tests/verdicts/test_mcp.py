@@ -27,7 +27,14 @@ from envcheck.core.limits import MAX_MCP_HTTP_ANSWER
 from tests import unprivileged
 from tests.mcp_servers import EVERYTHING, TIME, alive, http_status_server, node
 from tests.servers import free_port, garbage_server, self_signed_certificate, silent_listener
-from tests.verdicts.mcp_world import World, answering, environment, faulty, flooding
+from tests.verdicts.mcp_world import (
+    World,
+    answering,
+    environment,
+    faulty,
+    flooding,
+    stdio_script,
+)
 from tests.verdicts.table import Scenarios, verdict_problems
 
 SCENARIOS = Scenarios("mcp")
@@ -581,6 +588,18 @@ def odd_servers(w: World) -> None:
     w.server("cwdfile", **faulty(), cwd="afile")
     w.server("winpath", command="C:\\tools\\mcp-server.exe")
     w.run()
+
+
+@row("srv-request-undeclared-roots", "srv-request-undeclared-wait", "rpc-error-code-other-request")
+def server_requests(w: World) -> None:
+    script = stdio_script(w.root)
+    w.server("roots", command=sys.executable, args=[script, "ask-roots"])
+    w.server("elicits", command=sys.executable, args=[script, "ask-elicitation-hang"], timeout=2.0)
+    w.server("pingcode", command=sys.executable, args=[script, "code-string-ping"])
+    w.run()
+    # the invalid error answers ping's id only: the tools of that server are listed
+    assert w.checks["mcp/pingcode.tools"]["status"] == "pass", w.output
+    assert "timeout" not in w.checks["mcp/elicits.tools"]["hint"]
 
 
 # -- the test of the table ---------------------------------------------------------------------

@@ -63,6 +63,9 @@ class ChildState:
     #: integer; its code and message are ``shape_detail``)
     shape: str | None = None
     shape_detail: str = ""
+    #: the id of each request the server answered with an error whose code is not an integer,
+    #: and that error's code and message (see :func:`invalid_error_code`)
+    invalid_errors: dict[str | int, str] = field(default_factory=dict)
     #: lines that are not messages since the last message, while they may be one message
     #: written over several lines (the text of the first starts a JSON object or array)
     pending: list[str] = field(default_factory=list)
@@ -146,6 +149,11 @@ async def stdio_transport(
             note(line)
             if state.shape is None:
                 shape_of(raw, line, state)
+            answered = _invalid_answer(line, state)
+            if answered is not None:
+                # the request gets an answer the session takes at once (the diagnosis tells
+                # it by the id), rather than waiting out its timeout for one that was dropped
+                await read_writer.send(SessionMessage(answered))
             return
         state.pending.clear()
         await read_writer.send(SessionMessage(message))
@@ -238,6 +246,27 @@ def shape_of(raw: bytes, line: str, state: ChildState) -> None:
             detail = invalid_error_code(value)
             if detail is not None:
                 state.shape, state.shape_detail = "error-code", detail
+
+
+def _invalid_answer(line: str, state: ChildState) -> Any:
+    """For a line that answers a request (its ``id``) with a JSON-RPC error whose code is not an
+    integer: the request's id noted in ``state``, and an internal error for that id that the
+    session takes; else ``None``."""
+    import mcp_types
+
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None
+    detail = invalid_error_code(value)
+    ident = value.get("id") if isinstance(value, dict) else None
+    if detail is None or not isinstance(ident, (str, int)) or isinstance(ident, bool):
+        return None
+    state.invalid_errors[ident] = detail
+    error = mcp_types.ErrorData(
+        code=mcp_types.INTERNAL_ERROR, message="invalid JSON-RPC error (code not an integer)"
+    )
+    return mcp_types.JSONRPCError(jsonrpc="2.0", id=ident, error=error)
 
 
 def invalid_error_code(message: object) -> str | None:

@@ -1049,8 +1049,9 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
     large = too_large(probe)
     if large is not None:
         return large
-    if spec.transport == "stdio" and probe.child.shape == "error-code":
-        return _misshapen(probe)
+    invalid = _invalid_error(probe, step)
+    if invalid is not None:
+        return invalid
     what = {"initialize": f"{probe.era or 'initialize'} (the handshake)"}.get(step, step)
     facts = {"waited_s": round(elapsed, 2)}
     stray = probe.wire.stray
@@ -1098,6 +1099,15 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
             "between envcheck and the server buffers the stream (it forwards events only when "
             "its buffer fills or the stream ends), or the server hung after the headers",
             fix=_fixes.ask(text, "whoever runs the proxy"),
+            facts=facts,
+        )
+    asked = _asked_undeclared(probe, METHODS.get(step, step))
+    if asked is not None:
+        asked_why, text = asked
+        return CheckFailed(
+            f"{spec.name}: no answer to {METHODS.get(step, step)} within {spec.timeout:g} s",
+            why=asked_why,
+            fix=_fixes.ask(text, "the server's authors"),
             facts=facts,
         )
     answered = [method for method in probe.wire.results if method != "ping"]
@@ -1233,6 +1243,32 @@ def _version_header_refused(probe: Probe, step: str, version: str, method: str) 
     )
 
 
+def _invalid_error(probe: Probe, step: str) -> CheckFailed | None:
+    """The server answered the step's request (tied by its id over stdio, by the POST that
+    carried it over HTTP) with a JSON-RPC error whose code is not an integer."""
+    spec, method = probe.spec, METHODS.get(step, step)
+    if spec.transport == "stdio":
+        ids = [ident for ident, sent in probe.wire.sent.items() if sent == method]
+        invalid = [probe.child.invalid_errors[i] for i in ids if i in probe.child.invalid_errors]
+    else:
+        invalid = [
+            a.invalid_error[1]
+            for a in probe.attempts
+            if a.invalid_error and a.invalid_error[0] == method
+        ]
+    if not invalid:
+        return None
+    _, why, text = _SHAPES["error-code"]
+    tail = probe.child.stderr_tail() if spec.transport == "stdio" else ""
+    return CheckFailed(
+        f"{spec.name}: {step} failed: the answer to {method} is an invalid JSON-RPC error "
+        f"(code not an integer): {invalid[0]}",
+        why=why + (f"; its stderr ends: {tail}" if tail else ""),
+        fix=_fixes.ask(text, "the server's authors"),
+        facts={"invalid_error": invalid[0]},
+    )
+
+
 def _unusable_http_answer(probe: Probe, step: str, cause: BaseException) -> CheckFailed | None:
     """The POST of the step's request was answered, but its answer holds no usable response: a
     JSON-RPC error whose code is not an integer, an empty body, or an SSE stream that ended
@@ -1241,20 +1277,6 @@ def _unusable_http_answer(probe: Probe, step: str, cause: BaseException) -> Chec
     from mcp_types import CONNECTION_CLOSED
 
     spec, method = probe.spec, METHODS.get(step, step)
-    invalid = [
-        a.invalid_error[1]
-        for a in probe.attempts
-        if a.invalid_error and a.invalid_error[0] == method
-    ]
-    if invalid:
-        _, why, text = _SHAPES["error-code"]
-        return CheckFailed(
-            f"{spec.name}: {step} failed: the answer to {method} is an invalid JSON-RPC error "
-            f"(code not an integer): {invalid[0]}",
-            why=why,
-            fix=_fixes.ask(text, "the server's authors"),
-            facts={"invalid_error": invalid[0]},
-        )
     empty = [a.empty_answers[method] for a in probe.attempts if method in a.empty_answers]
     if empty:
         text = (
@@ -1332,6 +1354,9 @@ def step_failed(probe: Probe, step: str, cause: BaseException) -> CheckFailed:
     spec = probe.spec
     if spec.transport == "stdio" and probe.child.returncode is not None:
         return exited(probe, step)
+    invalid = _invalid_error(probe, step)
+    if invalid is not None:
+        return invalid
     large = too_large(probe)
     if large is not None:
         return large
@@ -1622,10 +1647,10 @@ def _asked_undeclared(probe: Probe, method: str) -> tuple[str, str] | None:
         if ident not in wire.refused:
             continue
         why = (
-            f"before answering {method}, the server sent envcheck a {request} request, which "
-            f"needs the client capability {capability}; envcheck did not declare {capability} "
-            f"in initialize and answered it with error {wire.refused[ident]} (by the MCP "
-            "lifecycle both sides use only the capabilities negotiated there): the server "
+            f"before answering {method}, the server sent envcheck its own request {request}, "
+            f"which needs the client capability {capability}; envcheck did not declare "
+            f"{capability} in initialize and answered it with error {wire.refused[ident]} (by "
+            "the MCP lifecycle both sides use only the capabilities negotiated there): the server "
             f"depends on {capability} without checking that the client offers it"
         )
         text = (
