@@ -328,6 +328,63 @@ def _sync_local(lab: Lab, tmp: Path) -> Iterator[PgCase]:
     yield PgCase(dsn)
 
 
+# -- an addendum, after the first fixes: the same classes met elsewhere (a database's setting, the
+# connection's options) and one more German login; expectations committed before their first run
+
+
+@pg(
+    "pg-database-setting-role",
+    Expect(
+        WRITE,
+        "fail",
+        ("{group}", "ALTER DATABASE"),
+        ("RESET role",),
+        ("pg_hba.conf", "since PostgreSQL 15"),
+        heals=True,
+    ),
+)
+def _database_role(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    group = lab.role(password=None, attrs="NOLOGIN")
+    user, db = lab.app(group)
+    lab.sql(f"ALTER DATABASE {db} SET role = {group}")
+    dsn = kw(lab, user, db)
+    with psycopg.connect(dsn, connect_timeout=10) as conn:
+        assert conn.execute("SELECT current_user").fetchone() == (group,)
+    write_fails(dsn, "42501")
+    yield PgCase(dsn, names={"group": group})
+
+
+@pg(
+    "pg-options-synchronous-commit",
+    Expect(
+        WRITE,
+        "fail",
+        ("synchronous_standby_names", "by the connection itself"),
+        ("remove -c synchronous_commit",),
+        ("pg_hba.conf",),
+    ),
+)
+def _options_sync(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    dsn = kw(lab, user, db, options="-c synchronous_commit=remote_apply")
+    assert commit_waits(lab, dsn)
+    yield PgCase(dsn)
+
+
+@pg(
+    "pg-de-3D000-case",
+    Expect(CONNECT, "fail", ("differ only in case",), ("exact case",), NOT_AUTH),
+)
+def _de_database_case(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user = lab.role("lab_app")
+    name = f"Envcheck_{lab.name('d')[9:]}"
+    lab.sql(f'CREATE DATABASE "{name}" OWNER {user}')
+    lab.cleanups.append(lambda: lab.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    dsn = kw(lab, user, name.lower())
+    login_fails(dsn, "existiert nicht")
+    yield PgCase(dsn)
+
+
 @pytest.mark.parametrize("ident", sorted(PG))
 def test_postgres(ident: str, lab: Lab, tmp_path: Path) -> None:
     held_out_postgres(ident, *PG[ident], lab, tmp_path)
@@ -337,6 +394,10 @@ def test_postgres(ident: str, lab: Lab, tmp_path: Path) -> None:
 PERSON = {
     "pg-de-28P01-wrong-password": ("correct the password", ("Not-the-password-3", PASSWORD)),
     "pg-de-22023-options": ("remove -c lock_timeout=", (" options='-c lock_timeout=soon'", "")),
+    "pg-options-synchronous-commit": (
+        "remove -c synchronous_commit=",
+        (" options='-c synchronous_commit=remote_apply'", ""),
+    ),
 }
 
 
