@@ -73,7 +73,14 @@ pg-synchronous-standby-missing, redis-OOM-allkeys-nothing-to-evict), the person'
 ``test_writable_replica_fix_heals``; each re-run passes. Each case is a row (8 in
 docs/verdicts/postgres.md, 3 in docs/verdicts/redis.md, section "The held-out set of 2026-12-06
 (issue 21, sixth round)").
-Cost after: 14 tests in 30 s wall on -n 2 (user CPU 14 s, system 4 s, of which building the
+Addendum (5ab3ec1, after those fixes; the same classes met elsewhere, and one more German login,
+expectations committed before their first run): pg-database-setting-role (``ALTER DATABASE ...
+SET role``; its fix, ALTER DATABASE ... RESET role as a superuser, applied and healing),
+pg-options-synchronous-commit (``-c synchronous_commit=remote_apply`` in the DSN's options; the
+person's edit made by ``test_person_fix_heals``) and pg-de-3D000-case (a database name that
+differs only in case, in German): first run (envcheck at c5d44c6) 3 of 3 fully right. With it the
+round is 14 cases: first runs 9 of 14 fully right, 1 partly, 4 wrong; now 14 of 14.
+Cost after: 18 tests in 38 s wall on -n 2 (user CPU 15 s, system 5 s, of which building the
 German locale with localedef is about 1.5 s).
 """
 
