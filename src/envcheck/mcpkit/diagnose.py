@@ -1251,11 +1251,7 @@ def _invalid_error(probe: Probe, step: str) -> CheckFailed | None:
         ids = [ident for ident, sent in probe.wire.sent.items() if sent == method]
         invalid = [probe.child.invalid_errors[i] for i in ids if i in probe.child.invalid_errors]
     else:
-        invalid = [
-            a.invalid_error[1]
-            for a in probe.attempts
-            if a.invalid_error and a.invalid_error[0] == method
-        ]
+        invalid = [a.invalid_errors[method] for a in probe.attempts if method in a.invalid_errors]
     if not invalid:
         return None
     _, why, text = _SHAPES["error-code"]

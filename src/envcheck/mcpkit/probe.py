@@ -112,7 +112,7 @@ async def _note_json(response: Any, attempt: Attempt) -> None:
         except ValueError:
             detail = None
         if detail is not None and method is not None:
-            attempt.invalid_error = attempt.invalid_error or (method, detail)
+            attempt.invalid_errors.setdefault(method, detail)
         attempt.not_jsonrpc.append(redact.clean(body.decode("utf-8", "replace"), 120))
 
 

@@ -129,9 +129,9 @@ class Attempt:
     #: the method of each JSON-RPC request whose POST was answered 2xx ``application/json`` with
     #: an empty body (no answer in it), and that status
     empty_answers: dict[str, int] = field(default_factory=dict)
-    #: a JSON-RPC error answering a POST whose ``code`` is not an integer: the request's method
-    #: and the error's code and message (see :func:`envcheck.mcpkit._stdio.invalid_error_code`)
-    invalid_error: tuple[str, str] | None = None
+    #: the JSON-RPC errors answering POSTs whose ``code`` is not an integer: the request's
+    #: method -> the error's code and message (:func:`envcheck.mcpkit._stdio.invalid_error_code`)
+    invalid_errors: dict[str, str] = field(default_factory=dict)
     #: the methods of the JSON-RPC requests whose POST was answered with an SSE stream
     streamed: list[str] = field(default_factory=list)
     #: whether an SSE stream's events carried an ``id`` (a stream a client may resume)
