@@ -130,6 +130,26 @@ def show_not_routed(
     )
 
 
+def refused_elsewhere(host: str, request: str, status: int, said: str) -> CheckFailed:
+    """An error in Ollama's shape (``{"error": "<text>"}``) to a request Ollama itself always
+    answers (``GET /api/version``, ``GET /api/ps``: server/routes.go has no error for them):
+    quoted, with no cause guessed."""
+    shown = clean(" ".join(said.split()), 300)
+    method, _, path = request.partition(" ")
+    text = (
+        f"read the whole answer: curl -sS -i {host}{path}; then {_log_text()} (or the log of a "
+        f"proxy in front of {host})"
+    )
+    return CheckFailed(
+        f"Ollama at {host} refused {request}: HTTP {status}: {shown}",
+        why=f"{request} is answered by Ollama without an error of its own (server/routes.go), "
+        f"and it came back HTTP {status} in Ollama's error shape: a proxy or gateway in front "
+        "of it, or another server speaking its API, refused it; no row of envcheck's verdict "
+        "table covers this answer, so no cause is guessed",
+        fix=Fix([Manual(text), _log_step()], text=text),
+    )
+
+
 def out_of_memory(error: str) -> bool:
     return _MEMORY.search(error) is not None
 
@@ -697,12 +717,54 @@ class Refused:
     settings_file: str | None
 
 
+#: a model name as Ollama parses it (types/model/name.go: ``[host/][namespace/]model[:tag]``,
+#: each part 1 to 80 characters, the first a letter, digit or '_', then letters, digits, '_',
+#: '-', '.'; no '.' in the namespace, ':' only in the host's port)
+_PART = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}"
+_VALID_NAME = re.compile(
+    r"^(?:[A-Za-z0-9_][A-Za-z0-9_.:-]{0,349}/)?(?:[A-Za-z0-9_][A-Za-z0-9_-]{0,79}/)?"
+    rf"{_PART}(?::{_PART})?$"
+)
+
+
+def valid_name(model: str) -> bool:
+    """Whether Ollama's own parser reads ``model`` as a model name."""
+    return _VALID_NAME.match(model) is not None
+
+
+def show_contradicted(refused: Refused, status: int, against: str, meaning: str) -> CheckFailed:
+    """The honest fallback for a refusal of ``/api/show`` whose usual cause what envcheck knows
+    contradicts: the status and the server's words verbatim, what they would mean, and why that
+    does not fit."""
+    said = clean(refused.said, 300)
+    text = (
+        f"read the whole answer: curl -sS -i {refused.host}/api/show -d "
+        f"'{json.dumps({'model': refused.model})}'; then {_log_text()}"
+    )
+    return CheckFailed(
+        f"Ollama refused to describe {refused.model}: HTTP {status}: {said}",
+        why=f"Ollama answered POST /api/show (which sends only the name {refused.model!r}) with "
+        f"HTTP {status}: that would mean {meaning}, but {against}: the answer contradicts what "
+        "the request and the server's own listing show, so no cause is guessed (a proxy in "
+        "front of Ollama, or another server speaking its API, may answer for it)",
+        fix=Fix([Manual(text), _log_step()], text=text),
+    )
+
+
 def invalid_name(refused: Refused) -> CheckFailed:
     """``/api/show`` sends only the model's name: its 400 (``invalid model name``) is about the
     name, which is not of the form ``name[:tag]``; a pulled model whose name it spells loosely
     (``Llama 3.2`` for ``llama3.2:latest``) is most likely what was meant."""
     host, model, said, listed = refused.host, refused.model, refused.said, refused.listed
     configured, settings_file = refused.configured, refused.settings_file
+    if valid_name(model):
+        return show_contradicted(
+            refused,
+            400,
+            f"{model!r} is a valid name by Ollama's own rules ([host/][namespace/]model[:tag], "
+            "types/model/name.go)",
+            "a name Ollama cannot read",
+        )
     wanted = _normal(model)
     spelled = {name: _normal(name) for name in listed}
     same = [n for n, k in spelled.items() if k.split(":")[0] == wanted.split(":")[0]]
@@ -741,6 +803,14 @@ def not_pulled(refused: Refused) -> CheckFailed:
     ``ollama pull`` of a mistyped tag would only fail with ``file does not exist``."""
     host, model, said, listed = refused.host, refused.model, refused.said, refused.listed
     configured, settings_file = refused.configured, refused.settings_file
+    pulled = set(listed) | {n.removesuffix(":latest") for n in listed}
+    if model in pulled or f"{model}:latest" in pulled:
+        return show_contradicted(
+            refused,
+            404,
+            f"GET /api/tags on the same server lists {model} as pulled",
+            "a model that is not pulled",
+        )
     base = model.split(":")[0]
     names = [n for n in listed if n != model]
     close = difflib.get_close_matches(model, names, n=3, cutoff=0.6)
@@ -750,7 +820,8 @@ def not_pulled(refused: Refused) -> CheckFailed:
     if not candidates:
         return CheckFailed(
             f"model {model} is not pulled on {host}",
-            why=clean(said, 200) + (f"; pulled: {', '.join(listed[:5])}" if listed else ""),
+            why=f"POST /api/show answered HTTP 404: {clean(said, 200)}"
+            + (f"; pulled: {', '.join(listed[:5])}" if listed else ""),
             fix=Fix([pulling], text=shown),
         )
     chosen = candidates[0]
@@ -767,7 +838,8 @@ def not_pulled(refused: Refused) -> CheckFailed:
         )
     return CheckFailed(
         f"model {model} is not pulled on {host}; closest pulled: {', '.join(candidates)}",
-        why=f"{clean(said, 200)}; /api/tags lists {len(listed)} pulled models, and "
+        why=f"POST /api/show answered HTTP 404: {clean(said, 200)}; /api/tags lists "
+        f"{len(listed)} pulled models, and "
         f"{chosen} is the nearest name",
         fix=Fix([step], text=text),
     )

@@ -86,6 +86,11 @@ def server(ctx: Context) -> Outcome:
             except (httpx.TransportError, OSError) as exc:
                 raise calls.unreachable(exc) from None
             latency = round((time.monotonic() - started) * 1000, 1)
+        said = _error_text(answer)
+        if answer.status_code >= 400 and said is not None:  # Ollama's shape, {"error": "..."}
+            raise _diagnose.refused_elsewhere(
+                calls.host, "GET /api/version", answer.status_code, said
+            )
         try:
             version = str(answer.json()["version"])
         except (ValueError, KeyError, TypeError):
@@ -120,6 +125,16 @@ def server(ctx: Context) -> Outcome:
             facts={"version": version},
         )
     return ok(f"Ollama {version} at {calls.host}", version=version, latency_ms=latency)
+
+
+def _error_text(answer: Any) -> str | None:
+    """The text of an answer in Ollama's error shape (``{"error": "<text>"}``), else None."""
+    try:
+        body = answer.json()
+    except ValueError:
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, str) else None
 
 
 def model_check(model: str, ctx: Context) -> Outcome:
@@ -243,11 +258,18 @@ def _listed(calls: Calls) -> list[str]:
 
 
 def gpu(ctx: Context) -> Outcome:
+    import httpx
+    import ollama
+
     calls = Calls(ctx, "gpu")
     try:
         try:
             running = calls.client().ps()
-        except OSError as exc:
+        except ollama.ResponseError as exc:
+            raise _diagnose.refused_elsewhere(
+                calls.host, "GET /api/ps", exc.status_code, exc.error or ""
+            ) from None
+        except (OSError, httpx.TransportError) as exc:
             raise calls.unreachable(exc) from None
     finally:
         calls.finish()

@@ -143,6 +143,9 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
     why = _answered(p, exc)
     if exc.status is None:
         return CheckFailed(_transport_summary(p, exc, summary), why=why, fix=_transport_fix(exc))
+    against = _contradiction(p, exc, sent, listed)
+    if against is not None:
+        return contradicted(p, exc, sent, *against)
     if isinstance(exc, (llm.WrongApi, llm.OtherApi)):
         return CheckFailed(summary, why=why, fix=_wrong_api_fix(p, exc))
     if isinstance(exc, llm.KeyNotReceived):
@@ -183,6 +186,88 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
     if isinstance(exc, (llm.ServerError, llm.Overloaded, llm.ProviderTimeout)):
         return CheckFailed(summary, why=why, fix=_outage_fix(p, exc))
     return fallback(p, exc, sent, listed=listed)
+
+
+#: what each class means about the request it answered: a model, a body, a prompt that the
+#: model listing (GET, no body) does not carry
+_ABOUT_THE_REQUEST: tuple[tuple[type[llm.ProviderError], str], ...] = (
+    (llm.ContextTooLong, "the request does not fit the model's context window"),
+    (llm.RequestTooLarge, "the request body is over a size limit"),
+    (llm.ContentFiltered, "a content filter refused the prompt"),
+    (llm.ModelUnavailable, "the service will not run the model it was asked for"),
+    (llm.ModelNotFound, "the service does not know the model it was asked for"),
+)
+#: Google's ErrorInfo reasons about the key or its project as a whole (every request of the key
+#: to this API is refused alike)
+_KEY_REASONS = {
+    "CONSUMER_SUSPENDED",
+    "CONSUMER_INVALID",
+    "SERVICE_DISABLED",
+    "API_KEY_SERVICE_BLOCKED",
+    "API_KEY_INVALID",
+    "API_KEY_HTTP_REFERRER_BLOCKED",
+    "API_KEY_IP_ADDRESS_BLOCKED",
+    "API_KEY_ANDROID_APP_BLOCKED",
+    "API_KEY_IOS_APP_BLOCKED",
+}
+#: OpenAI's codes about the key, its organization or its account as a whole
+_KEY_CODES = (
+    llm.KEY_INVALID
+    | llm.ORGANIZATION_CODES
+    | {
+        "account_deactivated",
+        "no_organization",
+        "unsupported_country_region_territory",
+    }
+)
+
+
+def _contradiction(
+    p: Provider, exc: llm.ProviderError, sent: Sent | None, listed: bool
+) -> tuple[str, str] | None:
+    """What the answer's class would mean and what about the request contradicts it, when the
+    request (or the same key's listing) rules the class out: a class about the model, the body
+    or the prompt met by the model listing, which sends none; a refusal of the key itself (its
+    fields say invalid, suspended, disabled, blocked, another organization, a country) to the
+    call of a model, after the listing with this very key was answered."""
+    if sent is None:
+        return None
+    if sent.listing:
+        for cls, meaning in _ABOUT_THE_REQUEST:
+            if isinstance(exc, cls):
+                return meaning, f"{sent.described()} sends no model, no prompt and no body"
+        return None
+    if not listed or exc.status not in (400, 401, 403):
+        return None
+    said = {exc.detail.code, exc.detail.type} & _KEY_CODES
+    reasons = set(exc.detail.reasons) & _KEY_REASONS
+    if isinstance(exc, llm.KeyNotReceived) or said or reasons:
+        field = ", ".join(sorted(said | reasons)) or "no key received"
+        return (
+            f"the key itself (or its project, account or network) is refused ({field}), for "
+            "every request",
+            f"the model listing with this very key, from this machine, was answered (auth and "
+            f"model passed) before {sent.line}",
+        )
+    return None
+
+
+def contradicted(
+    p: Provider, exc: llm.ProviderError, sent: Sent | None, meaning: str, against: str
+) -> CheckFailed:
+    """The honest fallback for an answer whose class the request it answered contradicts: what
+    came back, to which request, what its class would mean and what rules that out."""
+    made = fallback(p, exc, sent)
+    fields = exc.detail.fields()
+    described = sent.described() if sent is not None else "envcheck's request"
+    why = (
+        f"{p.label} refused {described} with HTTP {exc.status}"
+        + (f" ({fields})" if fields else "")
+        + f": that would mean {meaning}, but {against}: the answer contradicts the request it "
+        "was given, so no cause is guessed: the provider's own words above are what is known "
+        "(a proxy or gateway in front of the service may answer for it)"
+    )
+    return CheckFailed(made.summary, why=why, fix=made.fix)
 
 
 def fallback(
@@ -426,9 +511,12 @@ def _forbidden_for_model(p: Provider, exc: llm.ProviderError, summary: str) -> C
 
 def _listing_refused(p: Provider, exc: llm.ProviderError, summary: str) -> CheckFailed:
     """A 400 (or other 4xx) to the model listing: it sends only the key and the URL."""
+    fields = exc.detail.fields()
     why = (
-        f"{p.label} refused the model listing with HTTP {exc.status}: that request sends no "
-        "model and no body, only the key and base_url, so one of these is what it refused"
+        f"{p.label} refused the model listing with HTTP {exc.status}"
+        + (f" ({fields})" if fields else "")
+        + ": that request sends no model and no body, only the key and base_url, so one of "
+        "these is what it refused"
     )
     key = f"check the key ({p.key_variable or f'api_key in {p.table}'}): {p.key_page}"
     steps: list[Step] = [Manual(key), Manual(f"check {base_url_setting(p)} (now {p.base_url})")]
@@ -487,10 +575,12 @@ def _context_too_small(
     p: Provider, exc: llm.ProviderError, summary: str, sent: Sent | None
 ) -> CheckFailed:
     size = f"{sent.size}-byte " if sent is not None else ""
+    fields = exc.detail.fields()
     why = (
         f"{p.label} says envcheck's {size}smoke request (one short message, max_tokens 5) does "
-        "not fit the context window it gives the model (error.code=context_length_exceeded): "
-        "the window the server loaded the model with is tiny, not the request too long"
+        f"not fit the context window it gives the model (HTTP {exc.status}"
+        + (f", {fields}" if fields else "")
+        + "): the window the server loaded the model with is tiny, not the request too long"
     )
     text = (
         f"give {p.model} a larger context window where it is served: vLLM --max-model-len, "

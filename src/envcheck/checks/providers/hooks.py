@@ -362,7 +362,9 @@ _HEADROOM = {
 def headroom_check(name: str, ctx: Context) -> Outcome:
     def work(s: Session) -> Outcome:
         p = s.provider
-        response = _smoke(s) if p.cfg.smoke else s.call("GET", models_path(p), listing=True)
+        # the request that met auth's limit, else the smoke call (the one that spends tokens)
+        smoke = p.cfg.smoke and not _auth_limited(ctx, name)
+        response = _smoke(s) if smoke else s.call("GET", models_path(p), listing=True)
         pattern = _HEADROOM.get(p.kind)
         facts: dict[str, FactValue] = {}
         lowest: tuple[float, str] | None = None
@@ -394,6 +396,16 @@ def headroom_check(name: str, ctx: Context) -> Outcome:
         return ok(summary, **facts)
 
     return with_session(name, "headroom", ctx, work)
+
+
+def _auth_limited(ctx: Context, name: str) -> bool:
+    """Whether ``auth`` passed on a limit (a 429 or 402 to the model listing, which only an
+    accepted key gets): then the listing is the request whose limit headroom reports."""
+    try:
+        result = ctx.dependency(f"{COMPONENT}/{name}.auth")
+    except KeyError:
+        return False
+    return "accepted_with" in result.facts
 
 
 def _percent(share: float) -> str:
