@@ -379,7 +379,9 @@ def _compat() -> list[Error]:
 
 
 ERRORS = OPENAI + ANTHROPIC + GEMINI + _compat()
-REQUESTS = ("listing", "call")
+#: the request that gets the error: the model listing (auth, model; and headroom when smoke is
+#: off, the third kind), or the smoke call (smoke, and headroom with it)
+REQUESTS = ("listing", "call", "listing, smoke off")
 
 #: Ollama's error answers: (status, text, source); ``{model}`` is the model the request named
 OLLAMA = [
@@ -445,6 +447,9 @@ def serving(respond: Respond) -> Iterator[tuple[str, list[str]]]:
             with lock:
                 log.append(f"{self.command} {path}")
             answer = respond(self.command, path, body)
+            if answer.how == "close":  # read, never answered: the connection just closes
+                self.close_connection = True
+                return
             self.send_response(answer.status)
             for name, value in answer.headers.items():
                 self.send_header(name, value)
@@ -516,6 +521,7 @@ def provider_problems(
     error: Error, request: str, checks: Mapping[str, dict[str, Any]]
 ) -> list[str]:
     """What is wrong with the verdicts of one instance that met ``error`` on ``request``."""
+    asked = request.split(",")[0]
     status = {name: c["status"] for name, c in checks.items()}
     shown = {name: text(c) for name, c in checks.items()}
     failed = [n for n, s in status.items() if s in ("fail", "warn")]
@@ -523,13 +529,13 @@ def provider_problems(
     if any(own_error(t) for t in shown.values()):
         problems.append("envcheck's own error")
     limit = error.status in (402, 429)
-    if request == "listing" and limit:
+    if asked == "listing" and limit:
         if status.get("auth") != "pass":
             problems.append(f"a {error.status} proves the key: auth is {status.get('auth')}")
         if status.get("headroom") not in ("fail", "warn"):
             problems.append(f"headroom does not carry the {error.status}")
-    elif request == "listing":
-        for name in ("auth", "model"):
+    elif asked == "listing":
+        for name in ("auth", "model", "headroom"):
             if status.get(name) == "pass":
                 problems.append(f"{name} passed on its request's error")
         for name in failed:
@@ -549,7 +555,7 @@ def provider_problems(
             w in shown.get("smoke", "").lower() for w in KEY_WORDS
         ):
             problems.append(f"the key is blamed after its listing passed: {shown['smoke']}")
-    owner = "headroom" if limit else ("auth" if request == "listing" else "smoke")
+    owner = "headroom" if limit else ("auth" if asked == "listing" else "smoke")
     said = shown.get(owner, "")
     if status.get(owner) in ("fail", "warn"):
         missing = [f for f in error.fields if f not in said]
@@ -559,7 +565,7 @@ def provider_problems(
             missing.append("the message")
         if missing:
             problems.append(f"{owner} does not name {', '.join(missing)}: {said}")
-    ruled_out = {"listing": "body", "call": "key"}[request]
+    ruled_out = {"listing": "body", "call": "key"}[asked]
     # the honest fallback: what contradicts the class, or (a class no row reads) no class at all
     if error.means == ruled_out and "no cause is guessed" not in said:
         problems.append(f"{owner} is not the honest fallback: {said}")
@@ -576,7 +582,7 @@ def _provider_responder(plans: list[tuple[Error, str]]) -> Respond:
             return _json(404, {"error": "no such instance"})
         error, request = plans[int(match[1])]
         asked = "listing" if method == "GET" else "call"
-        if asked == request:
+        if asked == request.split(",")[0]:
             return _json(error.status, error.body)
         return healthy_lists[error.api] if asked == "listing" else healthy_calls[error.api]
 
@@ -606,8 +612,9 @@ def test_every_documented_provider_error_to_every_request(
                 f'api_key = "${{SWEEP_{e.api.upper()}_KEY}}"\n'
                 f'base_url = "{_base(url, e.api, i)}"\n'
                 f'model = "{MODELS[e.api]}"\n'
-                "smoke = true\ncassettes = false\nretries = 0\ntimeout = 30.0\n"
-                for i, (e, _) in enumerate(plans)
+                f"smoke = {'false' if 'smoke off' in r else 'true'}\n"
+                "cassettes = false\nretries = 0\ntimeout = 30.0\n"
+                for i, (e, r) in enumerate(plans)
             ),
         )
         checks = report(pytester, "providers", list(KEYS.values()))
@@ -747,3 +754,56 @@ def test_every_ollama_error_to_every_request(pytester: pytest.Pytester) -> None:
                     problems += [f"{OLLAMA[i][:2]} to {request}: {p}" for p in found]
                     pairs += 1
     assert not problems, f"{len(problems)} problems in {pairs} pairs:\n" + "\n".join(problems)
+
+
+#: a request read and never answered: the connection closes (a server that crashed mid-request)
+CLOSED = Answer(0, b"", how="close")
+
+
+def test_a_connection_closed_mid_request_is_not_a_missing_server(
+    pytester: pytest.Pytester,
+) -> None:
+    """The server answered the other requests; one of them is read and the connection closed:
+    the check that sent it fails saying so, never "no Ollama answers" nor "start it"."""
+
+    def closing(target: str) -> Respond:
+        healthy = _ollama_responder(None, None)
+
+        def respond(method: str, path: str, body: Any) -> Answer:
+            model = str((body or {}).get("model") or "")
+            if f"{method} {path}" == target:
+                return CLOSED
+            if target == "model" and (  # show of close-N, generate of closegen-N
+                model.startswith("close-") or (path == "/api/generate" and "closegen" in model)
+            ):
+                return CLOSED
+            return healthy(method, path, body)
+
+        return respond
+
+    problems = []
+    for target, models, owners in (
+        ("GET /api/version", [], ["server"]),
+        ("GET /api/ps", ["show-0:latest"], ["gpu"]),
+        (
+            "model",
+            ["close-0:latest", "closegen-0:latest"],
+            ["model[close-0:latest]", "smoke[closegen-0:latest]"],
+        ),
+    ):
+        with serving(closing(target)) as (url, _):
+            toml = (
+                f'[tool.envcheck.ollama]\nhost = "{url}"\nmodels = {json.dumps(models)}\n'
+                "smoke = true\ncassettes = false\ntimeout = 30.0\nsmoke_timeout = 30.0\n"
+            )
+            pytester.makefile(".toml", pyproject=toml)
+            checks = {c["id"].split("/", 1)[1]: c for c in report(pytester, "ollama", [])}
+        for owner in owners:
+            shown = text(checks[owner])
+            if checks[owner]["status"] != "fail" or "closed the connection" not in shown:
+                problems.append(f"{target}: {owner} is {checks[owner]['status']}: {shown}")
+            if "start it: ollama serve" in shown or "no Ollama server answers" in shown:
+                problems.append(f"{target}: {owner} says no server answers: {shown}")
+            if own_error(shown):
+                problems.append(f"{target}: {owner}: envcheck's own error: {shown}")
+    assert not problems, "\n".join(problems)

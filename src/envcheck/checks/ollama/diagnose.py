@@ -78,6 +78,23 @@ def unreachable(
                 text=RESTART_HINT,
             ),
         )
+    # the connection opened, and closed before the answer was whole (a reset, or no response):
+    # the server was reached, so neither "nothing listens" nor "start it" fits
+    closed = {"ReadError", "WriteError", "RemoteProtocolError", "ConnectionResetError"}
+    if not refused and closed & {type(c).__name__ for c in chain}:
+        before = "without sending a response" in text
+        text_fix = (
+            f"{_log_text()}: the server (or a proxy in front of it) ended the request there; "
+            "retrying sends it again"
+        )
+        return CheckFailed(
+            f"Ollama at {host} closed the connection "
+            + ("before answering" if before else "before its answer was complete"),
+            why=f"{host} was reached (the connection opened), and the server or a proxy in "
+            f"between closed it: {type(exc).__name__}: {clean(str(exc), 120)}; a server that "
+            "crashed or restarted mid-request, or a proxy's own limit",
+            fix=Fix([_log_step()], text=text_fix),
+        )
     if refused and not required:
         return CheckSkipped(
             f"not found: no Ollama at {host} (the client's default address; nothing listens "
