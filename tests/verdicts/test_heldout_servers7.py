@@ -1,0 +1,691 @@
+"""Seventh held-out round for PostgreSQL and Redis (issue 21): what sits between the application
+and the server, made for real. Breakages that no row of docs/verdicts/postgres.md or
+docs/verdicts/redis.md lists, and healthy neighbours, each made on a real throwaway server (and a
+real PgBouncer or twemproxy in front of it) and proved with the real client (psycopg, redis-py)
+first.
+
+How the set was made (2026-12-06), from the sources and the programs themselves before reading how
+envcheck diagnoses them (of envcheck's code only the round machinery of the earlier round files,
+the tables' rows and the one 08P01 branch that row pg-08P01-pooler names were read):
+
+- PgBouncer 1.18 (Debian bookworm's ``pgbouncer``; src/client.c, src/objects.c, src/janitor.c):
+  every error it makes itself is an ErrorResponse with SQLSTATE 08P01 and its own words
+  (``no more connections allowed (max_client_conn)``, ``no such database: %s``,
+  ``query_wait_timeout``), so only its fixed words tell them apart. Seen on the wire: a database
+  missing from ``[databases]`` is answered after the client's SCRAM exchange; with the server
+  behind it down, a fresh pool answers the login itself with FATAL ``query_wait_timeout`` after
+  ``query_wait_timeout`` seconds; with a pool full (``default_pool_size`` sessions held) or with
+  an ``auth_file`` whose password the server no longer takes, the login succeeds (the pool knows
+  the server's parameters) and the first query gets FATAL ``query_wait_timeout``. In
+  ``pool_mode = transaction`` two idle client sessions share one server backend
+  (``pg_backend_pid()`` is the same), a session's ``SET`` is seen by the other client, and
+  psycopg's automatic server-side prepare (``prepare_threshold`` 5) fails in the other client
+  with 42P05 ``prepared statement "_pg3_0" already exists``; ``pool_mode = session`` is the
+  healthy neighbour.
+- PostgreSQL's hba.c / auth.c: ``clientcert=verify-full`` on a ``scram-sha-256`` line (no row
+  has the option): no client certificate → 28000 ``connection requires a valid client
+  certificate``; a certificate of the right CA for another CN → 28000 ``certificate validation
+  (clientcert=verify-full) failed for user "%s": CN mismatch``. A server whose
+  ``password_encryption`` is ``md5`` (ALTER SYSTEM): a password set again there is stored as MD5
+  again, so the row pg-28P01-md5-secret's class meets a server where the obvious re-set does not
+  heal.
+- twemproxy 0.5.0 (Debian's ``nutcracker``; nc_redis.c): ``PING`` is answered by the proxy
+  itself; commands it does not proxy (INFO, CONFIG, SELECT, HELLO, CLIENT, ACL) are answered by
+  closing the connection, no error reply; when the Redis server behind it refuses, SET/GET get
+  ``-ERR Connection refused``. A Redis ACL user with two passwords (a rotation) is the healthy
+  neighbour.
+
+Each id and its breakage was grepped in the tables first (``pgbouncer``, ``pooler``, ``proxy``,
+``twemproxy``, ``clientcert``, ``verify-full``, ``08P01``, ``prepared``, ``rotat``): the only
+pooler row is pg-08P01-pooler (``unsupported startup parameter``, a replay), whose class none of
+these is. The grading is round one's (``grade`` in tests/verdicts/test_heldout_servers.py); a
+case with ``ALSO`` expectations is fully right only when they hold too. The expectations were
+committed before envcheck first ran on this file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests.servers import free_port, need
+from tests.verdicts import redis_servers as rs
+from tests.verdicts.pg_lab import PASSWORD, Lab, for_one_test, lab_cluster
+from tests.verdicts.test_heldout_servers import (
+    CONNECT,
+    NOT_ACL,
+    NOT_AUTH,
+    R_AUTH,
+    R_ROUND,
+    R_VERSION,
+    REACHABLE,
+    SETTINGS,
+    WRITE,
+    Expect,
+    PgCase,
+    PgCases,
+    RedisCase,
+    RedisCases,
+    _client_cert,
+    grade,
+    held_out_postgres,
+    held_out_redis,
+    kw,
+    login_fails,
+)
+from tests.verdicts.test_redis import run_envcheck, section
+
+VERSION = "postgres/version"
+#: the group whose pg_hba.conf line asks for scram-sha-256 and a client certificate (verify-full)
+CLIENTCERT = "envcheck_lab7_clientcert"
+#: the lab's TCP lines get this one first (the group's members log in with SSL only)
+CLIENTCERT_HBA = f"hostssl all +{CLIENTCERT} 127.0.0.1/32 scram-sha-256 clientcert=verify-full\n"
+
+#: what a case made and a person's fix needs again (the pooler, the proxy's Redis server)
+LIVE: dict[str, Any] = {}
+
+
+@pytest.fixture(scope="module")
+def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    with lab_cluster(tmp_path_factory.mktemp("heldout7-pglab")) as lab:
+        lab.sql(f"CREATE ROLE {CLIENTCERT} NOLOGIN")
+        hba = lab.pg.data / "pg_hba.conf"
+        hba.write_text(CLIENTCERT_HBA + hba.read_text())
+        lab.sql("SELECT pg_reload_conf()")
+        yield lab
+
+
+@pytest.fixture
+def lab(
+    lab_server: Lab, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[Lab]:
+    LIVE.clear()
+    yield from for_one_test(lab_server, pytester, monkeypatch, tmp_path)
+
+
+# -- PgBouncer, for real -------------------------------------------------------------------------
+
+
+@dataclass
+class Bouncer:
+    """One pgbouncer process in front of the lab (its own directory, port, ini and auth_file).
+    As root it runs as the ``postgres`` user (pgbouncer refuses root)."""
+
+    directory: Path
+    port: int
+    databases: dict[str, str]
+    users: dict[str, str]
+    settings: dict[str, str] = field(default_factory=dict)
+    proc: subprocess.Popen[bytes] | None = None
+
+    def write(self) -> None:
+        settings = {
+            "listen_addr": "127.0.0.1",
+            "listen_port": str(self.port),
+            "unix_socket_dir": "",
+            "auth_type": "scram-sha-256",
+            "auth_file": str(self.directory / "userlist.txt"),
+            "pool_mode": "session",
+            "logfile": str(self.directory / "pgbouncer.log"),
+            "pidfile": str(self.directory / "pgbouncer.pid"),
+            "server_connect_timeout": "1",
+            "server_login_retry": "1",
+            "query_wait_timeout": "2",
+            **self.settings,
+        }
+        ini = ["[databases]", *(f"{k} = {v}" for k, v in self.databases.items()), "[pgbouncer]"]
+        ini += [f"{k} = {v}" for k, v in settings.items()]
+        (self.directory / "pgbouncer.ini").write_text("\n".join(ini) + "\n")
+        users = "".join(f'"{u}" "{p}"\n' for u, p in self.users.items())
+        (self.directory / "userlist.txt").write_text(users)
+        if os.geteuid() == 0:
+            for path in (self.directory, *self.directory.iterdir()):
+                shutil.chown(path, "postgres", "postgres")
+
+    def start(self) -> None:
+        binary = shutil.which("pgbouncer") or (
+            "/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None
+        )
+        if binary is None:
+            need("pgbouncer: scripts/services installs it")
+        assert binary is not None
+        self.write()
+        as_postgres: dict[str, Any] = (
+            {"user": "postgres", "group": "postgres", "extra_groups": []}
+            if os.geteuid() == 0
+            else {}
+        )
+        self.proc = subprocess.Popen(
+            [binary, str(self.directory / "pgbouncer.ini")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            **as_postgres,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, self.log()
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.01)
+        raise AssertionError(f"pgbouncer did not listen within 10 s: {self.log()}")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(10)
+
+    def restart(self) -> None:
+        """What the pooler's administrator does after editing pgbouncer.ini or its auth_file."""
+        self.stop()
+        self.start()
+
+    def log(self) -> str:
+        path = self.directory / "pgbouncer.log"
+        return path.read_text()[-1500:] if path.exists() else ""
+
+
+@contextmanager
+def bouncer(lab: Lab, user: str, db: str, **settings: str) -> Iterator[Bouncer]:
+    """PgBouncer in front of the lab for ``user`` (its password in the auth_file) and ``db``."""
+    where = Path(tempfile.mkdtemp(prefix="envcheck-pgbouncer-"))
+    made = Bouncer(
+        where,
+        free_port(),
+        {db: f"host=127.0.0.1 port={lab.port} dbname={db}"},
+        {user: PASSWORD},
+        settings,
+    )
+    made.start()
+    LIVE["bouncer"] = made
+    try:
+        yield made
+    finally:
+        made.stop()
+        shutil.rmtree(where, ignore_errors=True)
+
+
+def via(lab: Lab, pooler: Bouncer, user: str, db: str) -> str:
+    """The application's DSN: the pooler's port."""
+    return kw(lab, user, db, port=str(pooler.port))
+
+
+PG = PgCases()
+pg = PG.case
+#: more than one check a fully right verdict needs (graded with the case)
+ALSO: dict[str, tuple[Expect, ...]] = {}
+#: a pooler's own error is no server login problem, no missing database, no server setting
+NOT_SERVER = (*NOT_AUTH, "CREATE DATABASE", "CREATE ROLE", "raise max_connections")
+
+
+@pg(
+    "pgb-transaction-pooling",
+    Expect(
+        f"{CONNECT}|{SETTINGS}|{WRITE}",
+        "warn|fail",
+        ("pooler", "transaction"),
+        ("pool_mode",),
+        ("pg_hba.conf",),
+    ),
+)
+def _transaction_pooling(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    with bouncer(lab, user, db, pool_mode="transaction") as pooler:
+        dsn = via(lab, pooler, user, db)
+        with (
+            psycopg.connect(dsn, autocommit=True) as one,
+            psycopg.connect(dsn, autocommit=True) as two,
+        ):
+            first = one.execute("SELECT pg_backend_pid()").fetchone()
+            assert two.execute("SELECT pg_backend_pid()").fetchone() == first
+            one.execute("SET search_path = envcheck_elsewhere")
+            assert two.execute("SHOW search_path").fetchone() == ("envcheck_elsewhere",)
+            one.execute("RESET search_path")
+            for i in range(6):
+                one.execute("SELECT %s::int", (i,))
+            with pytest.raises(psycopg.Error) as caught:
+                for i in range(6):
+                    two.execute("SELECT %s::int", (i,))
+            assert caught.value.sqlstate == "42P05", caught.value
+        yield PgCase(dsn)
+
+
+@pg("pgb-session-pooling-healthy", Expect(WRITE, "pass"))
+def _session_pooling(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    with bouncer(lab, user, db) as pooler:
+        dsn = via(lab, pooler, user, db)
+        with (
+            psycopg.connect(dsn, autocommit=True) as one,
+            psycopg.connect(dsn, autocommit=True) as two,
+        ):
+            assert (
+                one.execute("SELECT pg_backend_pid()").fetchone()
+                != two.execute("SELECT pg_backend_pid()").fetchone()
+            )
+        yield PgCase(dsn)
+
+
+ALSO["pgb-session-pooling-healthy"] = (Expect(CONNECT, "pass"), Expect(SETTINGS, "pass|warn"))
+
+
+@pg(
+    "pgb-max-client-conn",
+    Expect(
+        f"{CONNECT}|{REACHABLE}",
+        "fail",
+        ("max_client_conn",),
+        ("max_client_conn",),
+        NOT_SERVER,
+    ),
+)
+def _max_client_conn(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    with bouncer(lab, user, db, max_client_conn="2") as pooler:
+        dsn = via(lab, pooler, user, db)
+        with psycopg.connect(dsn), psycopg.connect(dsn):
+            login_fails(dsn, "no more connections allowed (max_client_conn)")
+            yield PgCase(dsn)
+
+
+@pg(
+    "pgb-no-such-database",
+    Expect(
+        f"{CONNECT}|{REACHABLE}",
+        "fail",
+        ("no such database", "[databases]"),
+        ("[databases]",),
+        NOT_SERVER,
+    ),
+)
+def _no_such_database(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    with bouncer(lab, user, db) as pooler:
+        other = lab.database(user)
+        dsn = via(lab, pooler, user, other)
+        with psycopg.connect(kw(lab, user, other)):
+            pass  # the server has it; the pooler does not list it
+        login_fails(dsn, f"no such database: {other}")
+        yield PgCase(dsn, names={"db": other})
+
+
+#: a pooler's query_wait_timeout: the pooler could not give the session a server connection
+WAITED = Expect(
+    f"{CONNECT}|{VERSION}",
+    "fail",
+    ("query_wait_timeout", "pooler"),
+    ("log",),
+    (*NOT_SERVER, "correct the password"),
+)
+
+
+@pg("pgb-server-down", WAITED)
+def _server_down(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    with bouncer(lab, user, db) as pooler:
+        pooler.databases[db] = f"host=127.0.0.1 port={free_port()} dbname={db}"
+        pooler.restart()
+        dsn = via(lab, pooler, user, db)
+        login_fails(dsn, "query_wait_timeout")
+        yield PgCase(dsn)
+
+
+@pg("pgb-auth-file-stale", WAITED)
+def _auth_file_stale(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    with bouncer(lab, user, db) as pooler:
+        dsn = via(lab, pooler, user, db)
+        with psycopg.connect(dsn) as conn:  # the pool learns the server's parameters
+            conn.execute("SELECT 1")
+        lab.sql(f"ALTER ROLE {user} PASSWORD 'Rotated-pw-Never-Shown-8'")
+        lab.sql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{user}'")
+        with psycopg.connect(dsn) as conn:
+            with pytest.raises(psycopg.OperationalError) as caught:
+                conn.execute("SELECT 1")
+        assert caught.value.sqlstate == "08P01" and "query_wait_timeout" in str(caught.value)
+        yield PgCase(dsn)
+
+
+@pg("pgb-pool-full", WAITED)
+def _pool_full(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    with bouncer(lab, user, db, default_pool_size="1") as pooler:
+        dsn = via(lab, pooler, user, db)
+        with psycopg.connect(dsn) as holder:
+            holder.execute("SELECT 1")  # a session holds the pool's one server connection
+            with psycopg.connect(dsn) as conn:
+                with pytest.raises(psycopg.OperationalError) as caught:
+                    conn.execute("SELECT 1")
+            assert "query_wait_timeout" in str(caught.value)
+            yield PgCase(dsn)
+
+
+# -- PostgreSQL: clientcert=verify-full, password_encryption = md5 --------------------------------
+
+
+@pg(
+    "pg-28000-clientcert-missing",
+    Expect(
+        CONNECT,
+        "fail",
+        ("client certificate",),
+        ("sslcert",),
+        ("\\password", "CREATE ROLE", "correct the password"),
+    ),
+)
+def _clientcert_missing(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user = lab.role(CLIENTCERT)
+    db = lab.database(user)
+    dsn = kw(lab, user, db, sslmode="require")
+    login_fails(dsn, "requires a valid client certificate")
+    yield PgCase(dsn)
+
+
+@pg(
+    "pg-28000-clientcert-cn-mismatch",
+    Expect(
+        CONNECT,
+        "fail",
+        ("CN", "envcheck-other-cn"),
+        ("CN",),
+        ("\\password", "CREATE ROLE", "correct the password", "sslrootcert"),
+    ),
+)
+def _clientcert_cn(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user = lab.role(CLIENTCERT)
+    db = lab.database(user)
+    crt, key = _client_cert(tmp, "envcheck-other-cn", lab)
+    dsn = kw(lab, user, db, sslmode="require", sslcert=str(crt), sslkey=str(key))
+    login_fails(dsn, "CN mismatch")
+    yield PgCase(dsn)
+
+
+@pg(
+    "pg-28P01-md5-server-encryption",
+    Expect(
+        CONNECT,
+        "fail",
+        ("md5",),
+        ("password_encryption",),
+        ("does not exist", "pg_hba.conf"),
+    ),
+)
+def _md5_server(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    lab.sql("ALTER SYSTEM SET password_encryption = 'md5'", "SELECT pg_reload_conf()")
+    lab.cleanups.append(
+        lambda: lab.sql("ALTER SYSTEM RESET password_encryption", "SELECT pg_reload_conf()")
+    )
+    lab.sql(f"ALTER ROLE {user} PASSWORD '{PASSWORD}'")
+    with lab.pg.connect() as conn:
+        stored = conn.execute(
+            "SELECT left(rolpassword, 3) FROM pg_authid WHERE rolname = %s", (user,)
+        ).fetchone()
+    assert stored == ("md5",), stored
+    dsn = kw(lab, user, db)
+    login_fails(dsn, "password authentication failed")
+    yield PgCase(dsn)
+
+
+@pytest.mark.parametrize("ident", sorted(PG))
+def test_postgres(ident: str, lab: Lab, tmp_path: Path) -> None:
+    for also in ALSO.get(ident, ()):
+        with PG[ident][1](lab, tmp_path) as case:
+            found = grade(also, lab.run(case.dsn, case.extra).checks)
+            assert found.grade == "fully right", (also.check, found.problems)
+    held_out_postgres(ident, *PG[ident], lab, tmp_path)
+
+
+# -- the person's fixes, executed against the broken setup ---------------------------------------
+
+
+def _pool_session(lab: Lab, case: PgCase) -> str:
+    LIVE["bouncer"].settings["pool_mode"] = "session"
+    LIVE["bouncer"].restart()
+    return case.dsn
+
+
+def _more_clients(lab: Lab, case: PgCase) -> str:
+    LIVE["bouncer"].settings["max_client_conn"] = "20"
+    LIVE["bouncer"].restart()
+    return case.dsn
+
+
+def _add_database(lab: Lab, case: PgCase) -> str:
+    db = case.names["db"]
+    LIVE["bouncer"].databases[db] = f"host=127.0.0.1 port={lab.port} dbname={db}"
+    LIVE["bouncer"].restart()
+    return case.dsn
+
+
+def _server_back(lab: Lab, case: PgCase) -> str:
+    pooler: Bouncer = LIVE["bouncer"]
+    pooler.databases = {
+        db: target.replace(target.split("port=")[1].split()[0], str(lab.port))
+        for db, target in pooler.databases.items()
+    }
+    pooler.restart()
+    return case.dsn
+
+
+def _auth_file_current(lab: Lab, case: PgCase) -> str:
+    pooler: Bouncer = LIVE["bouncer"]
+    (user,) = pooler.users
+    lab.sql(f"ALTER ROLE {user} PASSWORD '{PASSWORD}'")  # the password the application has
+    pooler.restart()
+    return case.dsn
+
+
+def _bigger_pool(lab: Lab, case: PgCase) -> str:
+    LIVE["bouncer"].settings["default_pool_size"] = "5"
+    LIVE["bouncer"].restart()
+    return case.dsn
+
+
+def _certificate(lab: Lab, case: PgCase) -> str:
+    user = case.dsn.split("user='")[1].split("'")[0]
+    where = Path(tempfile.mkdtemp(prefix="envcheck-cert-"))
+    crt, key = _client_cert(where, user, lab)
+    lab.cleanups.append(lambda: shutil.rmtree(where, ignore_errors=True))
+    base = case.dsn.split(" sslcert=")[0]
+    return f"{base} sslcert='{crt}' sslkey='{key}'"
+
+
+def _scram_again(lab: Lab, case: PgCase) -> str:
+    user = case.dsn.split("user='")[1].split("'")[0]
+    lab.sql("ALTER SYSTEM SET password_encryption = 'scram-sha-256'", "SELECT pg_reload_conf()")
+    lab.sql(f"ALTER ROLE {user} PASSWORD '{PASSWORD}'")
+    return case.dsn
+
+
+#: (words the printed fix holds, what the person or the pooler's administrator then does)
+PERSON: dict[str, tuple[str, Callable[[Lab, PgCase], str]]] = {
+    "pgb-transaction-pooling": ("pool_mode", _pool_session),
+    "pgb-max-client-conn": ("max_client_conn", _more_clients),
+    "pgb-no-such-database": ("[databases]", _add_database),
+    "pgb-server-down": ("log", _server_back),
+    "pgb-auth-file-stale": ("log", _auth_file_current),
+    "pgb-pool-full": ("log", _bigger_pool),
+    "pg-28000-clientcert-missing": ("sslcert", _certificate),
+    "pg-28000-clientcert-cn-mismatch": ("CN", _certificate),
+    "pg-28P01-md5-server-encryption": ("password_encryption", _scram_again),
+}
+
+
+@pytest.mark.parametrize("ident", sorted(PERSON))
+def test_person_fix_heals(ident: str, lab: Lab, tmp_path: Path) -> None:
+    """The printed fix, done as printed against the broken setup: every check passes after."""
+    expect, make = PG[ident]
+    says, act = PERSON[ident]
+    with make(lab, tmp_path) as case:
+        report = lab.run(case.dsn, case.extra)
+        failing = [c for c in report.checks if c["status"] in ("fail", "warn")]
+        assert failing and any(says.lower() in (c.get("hint") or "").lower() for c in failing)
+        dsn = act(lab, case)
+        after = lab.run(dsn, case.extra)
+        assert [c for c in after.checks if c["status"] not in ("pass", "skip")] == [], after.checks
+
+
+# -- Redis behind twemproxy, and a password rotation ---------------------------------------------
+
+REDIS = RedisCases()
+rd = REDIS.case
+R_ALSO: dict[str, tuple[Expect, ...]] = {}
+
+
+@contextmanager
+def twemproxy(backend: int) -> Iterator[int]:
+    """twemproxy (nutcracker) on a free port in front of 127.0.0.1:``backend``."""
+    binary = shutil.which("nutcracker") or (
+        "/usr/sbin/nutcracker" if Path("/usr/sbin/nutcracker").exists() else None
+    )
+    if binary is None:
+        need("nutcracker (twemproxy): scripts/services installs it")
+    assert binary is not None
+    where = Path(tempfile.mkdtemp(prefix="envcheck-twemproxy-"))
+    port = free_port()
+    (where / "nutcracker.yml").write_text(
+        "pool:\n"
+        f"  listen: 127.0.0.1:{port}\n"
+        "  redis: true\n  hash: fnv1a_64\n  distribution: ketama\n  timeout: 2000\n"
+        "  server_retry_timeout: 1000\n  server_failure_limit: 1\n  auto_eject_hosts: false\n"
+        f"  servers:\n   - 127.0.0.1:{backend}:1\n"
+    )
+    proc = subprocess.Popen(
+        [binary, "-c", str(where / "nutcracker.yml"), "-s", str(free_port())]
+        + ["-o", str(where / "nutcracker.log")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            assert proc.poll() is None and time.monotonic() < deadline, "nutcracker did not start"
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.01)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        shutil.rmtree(where, ignore_errors=True)
+
+
+def closes_on(port: int, *command: str) -> None:
+    """The proxy answers ``command`` by closing the connection (no reply)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(
+            f"*{len(command)}\r\n".encode()
+            + b"".join(f"${len(p)}\r\n{p}\r\n".encode() for p in command)
+        )
+        assert sock.recv(100) == b""
+
+
+@rd(
+    "redis-twemproxy-no-info",
+    Expect(
+        R_VERSION,
+        "warn|skip",
+        ("INFO", "proxy"),
+        (),
+        ("restart", "maxclients", "protected mode", "NOPERM", "ACL SETUSER", "crash"),
+    ),
+)
+def _twemproxy(tmp: Path) -> Iterator[RedisCase]:
+    with rs.running() as server, twemproxy(server.port) as port:
+        proxied = rs.Server(port, server.directory, [])
+        with proxied.client() as client:
+            assert client.ping() and client.set("envcheck:heldout:proof", "v")
+            assert client.delete("envcheck:heldout:proof") == 1
+        closes_on(port, "INFO", "server")
+        closes_on(port, "CONFIG", "GET", "maxmemory-policy")
+        yield RedisCase(section(f"redis://127.0.0.1:{port}/0"))
+
+
+R_ALSO["redis-twemproxy-no-info"] = (Expect(R_ROUND, "pass"),)
+
+
+@rd(
+    "redis-twemproxy-server-down",
+    Expect(
+        R_ROUND,
+        "fail",
+        ("Connection refused", "proxy"),
+        ("proxy",),
+        (*NOT_ACL, "maxclients", "OOM"),
+    ),
+)
+def _twemproxy_down(tmp: Path) -> Iterator[RedisCase]:
+    server = rs.make()
+    server.start()
+    try:
+        with twemproxy(server.port) as port:
+            server.stop()
+            proxied = rs.Server(port, server.directory, [])
+            with proxied.client() as client:
+                assert client.ping()
+                with pytest.raises(Exception) as caught:
+                    client.set("envcheck:heldout:proof", "v")
+            assert "Connection refused" in str(caught.value), caught.value
+            LIVE["redis"] = server
+            yield RedisCase(section(f"redis://127.0.0.1:{port}/0"))
+    finally:
+        server.stop()
+        shutil.rmtree(server.directory, ignore_errors=True)
+
+
+@rd("redis-acl-two-passwords-healthy", Expect(R_ROUND, "pass"))
+def _two_passwords(tmp: Path) -> Iterator[RedisCase]:
+    with rs.running() as server:
+        rs.add_admin(server)
+        old, new = "Old-pw-never-shown-52", "New-pw-never-shown-53"
+        with server.admin() as client:
+            client.execute_command(
+                "ACL", "SETUSER", "app", "on", f">{old}", f">{new}", "~*", "&*", "+@all"
+            )
+        for password in (old, new):
+            with server.client(username="app", password=password) as client:
+                assert client.ping()
+        yield RedisCase(section(server.url(auth=f"app:{old}@")))
+
+
+R_ALSO["redis-acl-two-passwords-healthy"] = (Expect(R_AUTH, "pass"),)
+
+
+@pytest.mark.parametrize("ident", sorted(REDIS))
+def test_redis(ident: str, pytester: pytest.Pytester, tmp_path: Path) -> None:
+    for also in R_ALSO.get(ident, ()):
+        with REDIS[ident][1](tmp_path) as case:
+            pytester.makefile(".toml", pyproject=case.toml)
+            checks, _ = run_envcheck(pytester)
+            found = grade(also, checks)
+            assert found.grade == "fully right", (also.check, found.problems)
+    held_out_redis(ident, *REDIS[ident], pytester, tmp_path)
+
+
+def test_twemproxy_server_down_fix_heals(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """The printed fix (start the Redis server behind the proxy), done: the round-trip passes."""
+    with _twemproxy_down(tmp_path) as case:
+        pytester.makefile(".toml", pyproject=case.toml)
+        checks, _ = run_envcheck(pytester)
+        found = next(c for c in checks if c["id"] == R_ROUND)
+        assert found["status"] == "fail" and "proxy" in (found.get("hint") or ""), found
+        LIVE["redis"].start()
+        again, _ = run_envcheck(pytester)
+        assert next(c for c in again if c["id"] == R_ROUND)["status"] == "pass", again
