@@ -60,7 +60,8 @@ class ChildState:
     #: stdio transport does not take (see :func:`shape_of`): ``"utf-16"``, ``"not-utf-8"``,
     #: ``"batch"``, ``"jsonrpc"`` (its ``jsonrpc`` member is ``shape_detail``), ``"multiline"``
     #: (one message over ``shape_detail`` lines), ``"error-code"`` (an error whose code is not an
-    #: integer; its code and message are ``shape_detail``)
+    #: integer; its code and message are ``shape_detail``), ``"result-type"`` (a response whose
+    #: result is not an object: its id and what it holds, as JSON, are ``shape_detail``)
     shape: str | None = None
     shape_detail: str = ""
     #: the id of each request the server answered with an error whose code is not an integer,
@@ -246,6 +247,8 @@ def shape_of(raw: bytes, line: str, state: ChildState) -> None:
             detail = invalid_error_code(value)
             if detail is not None:
                 state.shape, state.shape_detail = "error-code", detail
+            elif (held := result_not_object(value)) is not None:
+                state.shape, state.shape_detail = "result-type", json.dumps([value["id"], held])
 
 
 def _invalid_answer(line: str, state: ChildState) -> Any:
@@ -280,6 +283,28 @@ def invalid_error_code(message: object) -> str | None:
     if isinstance(words, str):
         detail += f", message {redact.clean(words, 160)!r}"
     return detail
+
+
+#: what a JSON value is, as a verdict says it
+_KINDS = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+
+
+def result_not_object(message: object) -> str | None:
+    """For a JSON-RPC 2.0 response (an ``id``, no ``method``) that carries no error and whose
+    ``result`` is not an object, or that has neither ``result`` nor ``error`` (JSON-RPC 2.0, 5:
+    exactly one of them; MCP's results are objects): what it holds instead; else ``None``."""
+    if not isinstance(message, dict) or message.get("jsonrpc") != "2.0":
+        return None
+    if "id" not in message or "method" in message or "error" in message:
+        return None
+    if "result" not in message:
+        return "neither a result nor an error"
+    result = message["result"]
+    if isinstance(result, dict):
+        return None
+    return "a result that is " + (
+        "null" if result is None else _KINDS.get(type(result), "not an object")
+    )
 
 
 def _is_integer(value: object) -> bool:

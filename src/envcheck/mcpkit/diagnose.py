@@ -61,6 +61,37 @@ RPC_MEANINGS = {
 }
 
 
+def step_method(probe: Probe, step: str) -> str:
+    """The request of ``step`` that failed: the resources check sends resources/list, then
+    resources/templates/list once the list came (the last of them sent is the one that failed)."""
+    if step == "resources" and "resources/templates/list" in probe.wire.params:
+        return "resources/templates/list"
+    return METHODS.get(step, step)
+
+
+#: what an HTTP error status to a request says (RFC 9110, RFC 6585; the Streamable HTTP
+#: transport for 400, 404, 405 and 406)
+HTTP_MEANINGS = {
+    400: "bad request: it could not accept the request",
+    401: "unauthorized: the request's credentials are missing or not accepted",
+    403: "forbidden: it understood the request and refuses it to these credentials",
+    404: "not found",
+    405: "method not allowed: it takes no POST there",
+    406: "not acceptable: it cannot answer in a type the request's Accept header lists "
+    "(application/json, text/event-stream)",
+    409: "conflict with the state of the session",
+    413: "content too large: the request's body is over its limit",
+    415: "unsupported media type: it does not take the request's Content-Type "
+    "(application/json)",
+    421: "misdirected request: it serves no such host here (the Host header, a TLS name)",
+    429: "too many requests: it rate-limits this client",
+    500: "internal server error: it failed while handling the request",
+    502: "bad gateway: a proxy in front of the server got no valid answer from it",
+    503: "service unavailable: overloaded, or down for maintenance",
+    504: "gateway timeout: a proxy in front of the server got no answer from it in time",
+}
+
+
 def describe(exc: BaseException) -> str:
     text = redact.clean(str(exc).strip(), 200)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
@@ -197,6 +228,13 @@ _SHAPES: dict[str, tuple[str, str, str]] = {
         "report it to the server's authors: its JSON-RPC errors must carry an integer code "
         "(e.g. -32603, Internal error), with their words in message; or update the server",
     ),
+    "result-type": (
+        "answered {detail}",
+        "a JSON-RPC 2.0 response carries exactly one of result and error, and every MCP result "
+        "is an object (schema.ts): a client drops this answer, so the request never gets one",
+        "report it to the server's authors: every answer must carry a result object (or an "
+        "error); or update the server",
+    ),
     "multiline": (
         "writes each JSON message over several lines ({detail} for one)",
         "MCP's stdio transport delimits messages by newline and a message must not contain an "
@@ -213,9 +251,13 @@ def _misshapen(probe: Probe) -> CheckFailed:
     summary, why, text = _SHAPES[child.shape or ""]
     tail = child.stderr_tail()
     stderr = f"; its stderr ends: {tail}" if tail else ""
+    detail = child.shape_detail
+    if child.shape == "result-type":
+        ident, held = json.loads(detail)
+        detail = f"{probe.wire.sent.get(ident, 'a request')} with {held}"
     return CheckFailed(
-        f"{spec.name}: {summary.format(detail=child.shape_detail)}",
-        why=why.format(detail=child.shape_detail) + stderr,
+        f"{spec.name}: {summary.format(detail=detail)}",
+        why=why.format(detail=detail) + stderr,
         fix=Fix([Manual(text)], text=text),
         facts={"stdout_shape": child.shape},
     )
@@ -398,7 +440,7 @@ def _session_not_given(probe: Probe, step: str) -> CheckFailed:
     """A streamable HTTP server that answers 400 to requests without ``Mcp-Session-Id`` after a
     handshake whose answer gave none."""
     spec = probe.spec
-    method = METHODS.get(step, step)
+    method = step_method(probe, step)
     text = (
         f"make the proxy in front of {_hostport(spec)} pass the server's Mcp-Session-Id response "
         "header through (for browser clients, also list it in Access-Control-Expose-Headers), "
@@ -1101,11 +1143,11 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
             fix=_fixes.ask(text, "whoever runs the proxy"),
             facts=facts,
         )
-    asked = _asked_undeclared(probe, METHODS.get(step, step))
+    asked = _asked_undeclared(probe, step_method(probe, step))
     if asked is not None:
         asked_why, text = asked
         return CheckFailed(
-            f"{spec.name}: no answer to {METHODS.get(step, step)} within {spec.timeout:g} s",
+            f"{spec.name}: no answer to {step_method(probe, step)} within {spec.timeout:g} s",
             why=asked_why,
             fix=_fixes.ask(text, "the server's authors"),
             facts=facts,
@@ -1216,7 +1258,7 @@ def _stray_error(probe: Probe, step: str, error: dict[str, Any]) -> CheckFailed:
         f"{spec.name}: {step} failed: the server answered MCP error {code} to no request "
         '("id": null)',
         why=f"a JSON-RPC error without an id means the server could not tell which request it "
-        f"answers ({meaning}): it could not read envcheck's {METHODS.get(step, step)} request; "
+        f"answers ({meaning}): it could not read envcheck's {step_method(probe, step)} request; "
         f"its message: {redact.clean(str(error.get('message', '')), 120)!r}",
         fix=_fixes.ask(text, "the server's authors"),
     )
@@ -1246,7 +1288,7 @@ def _version_header_refused(probe: Probe, step: str, version: str, method: str) 
 def _invalid_error(probe: Probe, step: str) -> CheckFailed | None:
     """The server answered the step's request (tied by its id over stdio, by the POST that
     carried it over HTTP) with a JSON-RPC error whose code is not an integer."""
-    spec, method = probe.spec, METHODS.get(step, step)
+    spec, method = probe.spec, step_method(probe, step)
     if spec.transport == "stdio":
         ids = [ident for ident, sent in probe.wire.sent.items() if sent == method]
         invalid = [probe.child.invalid_errors[i] for i in ids if i in probe.child.invalid_errors]
@@ -1272,7 +1314,7 @@ def _unusable_http_answer(probe: Probe, step: str, cause: BaseException) -> Chec
     from mcp import MCPError
     from mcp_types import CONNECTION_CLOSED
 
-    spec, method = probe.spec, METHODS.get(step, step)
+    spec, method = probe.spec, step_method(probe, step)
     empty = [a.empty_answers[method] for a in probe.attempts if method in a.empty_answers]
     if empty:
         text = (
@@ -1320,6 +1362,92 @@ def _unusable_http_answer(probe: Probe, step: str, cause: BaseException) -> Chec
     return None
 
 
+def _the_servers_error(probe: Probe, step: str, code: int) -> bool:
+    """Whether ``code`` came from the server as the answer to the step's request (a JSON-RPC
+    error over the wire), not from the SDK, which uses -32000 and -32001 for a closed connection
+    and a timeout: over stdio the wire holds only the server's lines; over HTTP the 2xx JSON
+    answer of the request's POST carried it."""
+    from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
+
+    if code not in (CONNECTION_CLOSED, REQUEST_TIMEOUT):
+        return False
+    method = step_method(probe, step)
+    if probe.spec.transport == "stdio":
+        return probe.wire.errors.get(method, {}).get("code") == code
+    return any(a.rpc_errors.get(method) == code for a in probe.attempts)
+
+
+def _result_not_object(probe: Probe, step: str, held: str) -> CheckFailed:
+    """The request's answer is a JSON-RPC response with the request's id, but its result is
+    not an object (or it has neither result nor error)."""
+    spec, method = probe.spec, step_method(probe, step)
+    text = (
+        f"report it to the server's authors: its answer to {method} must carry a result object "
+        "(or an error)"
+    )
+    return CheckFailed(
+        f"{spec.name}: {step} failed: the answer to {method} has {held}",
+        why=f"the server answered {method} with a JSON-RPC response (the request's id) that has "
+        f"{held}: a JSON-RPC 2.0 response carries exactly one of result and error, and every "
+        "MCP result is an object (schema.ts), so clients drop the answer and the request never "
+        "gets one",
+        fix=_fixes.ask(text, "the server's authors"),
+        facts={"answer": held},
+    )
+
+
+def _refused_request(probe: Probe, step: str) -> CheckFailed | None:
+    """The POST of the step's request was answered with an HTTP error status after the
+    handshake was answered on the same endpoint: the status's meaning, named, and the answer's
+    words (a 404 to the session's own id is :func:`_session_lost`)."""
+    spec, method = probe.spec, step_method(probe, step)
+    found = [a for a in probe.attempts if method in a.refused_requests]
+    if not found:
+        return None
+    attempt = found[0]
+    status, media, shown = attempt.refused_requests[method]
+    if status == 404 and attempt.session_lost:
+        return None
+    meaning = HTTP_MEANINGS.get(
+        status, "a server error" if status >= 500 else "the request was refused"
+    )
+    said = f" ({media or 'no Content-Type'}: {shown!r})" if shown else ""
+    why = (
+        f"the server answered the handshake on this endpoint, then the POST of {method} with "
+        f"HTTP {status} ({meaning}){said}"
+    )
+    look_text, look = _look(spec)
+    steps: list[Step] = [look]
+    text = look_text
+    sent = _sent_credentials(spec)
+    if status == 401:
+        how = f"with the same {' and '.join(sent)}" if sent else "without credentials"
+        why += (
+            f": the handshake was accepted {how}, so the credentials were taken for it and "
+            f"refused for {method}: they expired within the session, or {method} needs "
+            "credentials (or a scope) the handshake did not"
+        )
+        text = f"check the credentials the server wants for {method}; {look_text}"
+    elif status == 403:
+        challenge = " ".join(attempt.challenges)
+        why += (
+            "; the credentials were accepted (403 is not a failed authentication): they are not "
+            f"allowed {method}"
+            + (f" (its WWW-Authenticate: {redact.clean(challenge, 160)})" if challenge else "")
+        )
+        text = f"ask the server's administrators for access to {method}; {look_text}"
+    elif status in (429, 503) and attempt.retry_after:
+        why += f"; it asks to retry after {redact.clean(attempt.retry_after, 40)}"
+        text = f"run envcheck again after {redact.clean(attempt.retry_after, 40)} s; {look_text}"
+    steps = [Manual(text)] if text != look_text else steps
+    return CheckFailed(
+        f"{spec.name}: {step} failed: HTTP {status} to {method}",
+        why=why,
+        fix=Fix(steps, text=text),
+        facts={"status": status, "method": method},
+    )
+
+
 def _session_lost(probe: Probe, step: str) -> CheckFailed:
     """A streamable HTTP server that answered 404 to a request carrying the ``Mcp-Session-Id``
     it gave with the ``initialize`` result: the session is unknown where the request landed."""
@@ -1331,8 +1459,8 @@ def _session_lost(probe: Probe, step: str) -> CheckFailed:
         "envcheck again"
     )
     return CheckFailed(
-        f"{spec.name}: {step} failed: the server answered 404 to its own session "
-        "(Mcp-Session-Id)",
+        f"{spec.name}: {step} failed: the server answered 404 to {step_method(probe, step)} "
+        "in its own session (Mcp-Session-Id)",
         why="the server gave an Mcp-Session-Id with the initialize result, then answered HTTP "
         "404 to a request carrying it: by the Streamable HTTP transport, a 404 to a session id "
         "means the session no longer exists (the client must start a new one), and this server "
@@ -1369,9 +1497,25 @@ def step_failed(probe: Probe, step: str, cause: BaseException) -> CheckFailed:
     if spec.transport != "stdio" and accepted is not None:
         return _accepted_request(spec, accepted)
     if spec.transport != "stdio":
+        status_refused = _refused_request(probe, step)
+        if status_refused is not None:
+            return status_refused
+    if spec.transport != "stdio":
         unusable = _unusable_http_answer(probe, step, cause)
         if unusable is not None:
             return unusable
+    if isinstance(cause, MCPError) and _the_servers_error(probe, step, cause.code):
+        # the server's own -32000 or -32001, not the SDK's "connection closed" or "timed out"
+        return _rpc_error(probe, step, cause)
+    if spec.transport != "stdio":
+        held = [
+            a.bad_results[m]
+            for a in probe.attempts
+            for m in [step_method(probe, step)]
+            if m in a.bad_results
+        ]
+        if held:
+            return _result_not_object(probe, step, held[0])
     if isinstance(cause, MCPError) and cause.code == REQUEST_TIMEOUT:
         return no_answer(probe, step, spec.timeout)
     if probe.wire.stray and not (isinstance(cause, MCPError) and cause.code != CONNECTION_CLOSED):
@@ -1477,7 +1621,7 @@ def _version_problem(probe: Probe, step: str, cause: BaseException) -> CheckFail
 def _invalid_answer(probe: Probe, step: str, cause: Any) -> CheckFailed:
     """The server's answer does not match the MCP schema (the SDK rejected all of it)."""
     spec = probe.spec
-    method = METHODS.get(step, step)
+    method = step_method(probe, step)
     first = cause.errors()[0] if cause.errors() else {"loc": (), "msg": str(cause)}
     loc = [str(part) for part in first.get("loc", ())]
     msg = redact.clean(str(first.get("msg", "")), 120)
@@ -1533,7 +1677,7 @@ def _rpc_error(probe: Probe, step: str, cause: Any) -> CheckFailed:
     )
 
     spec = probe.spec
-    code, method = cause.code, METHODS.get(step, step)
+    code, method = cause.code, step_method(probe, step)
     summary = f"{spec.name}: {step} failed: MCP error {code}: {redact.clean(cause.message, 200)}"
     if code == -32700 and any(a.not_jsonrpc for a in probe.attempts):
         return _not_from_server(probe, step, cause)  # the SDK's own: the answer is not JSON-RPC
@@ -1664,7 +1808,7 @@ def _not_from_server(probe: Probe, step: str, cause: Any) -> CheckFailed:
     from mcp_types import PARSE_ERROR
 
     spec = probe.spec
-    method = METHODS.get(step, step)
+    method = step_method(probe, step)
     kinds = [k.split(";")[0].strip() for a in probe.attempts for k in a.content_types]
     if cause.code == PARSE_ERROR:
         text = (

@@ -21,10 +21,16 @@ from typing import TYPE_CHECKING, Any
 from envcheck.core import redact
 from envcheck.core.fix import Fix, Manual
 from envcheck.core.limits import MAX_MCP_HTTP_ANSWER
-from envcheck.core.model import CheckFailed, CheckSkipped, Outcome, ok, warn
+from envcheck.core.model import CheckFailed, CheckSkipped, Outcome, Status, ok, warn
 from envcheck.mcpkit import command, diagnose, fixes
 from envcheck.mcpkit import steps as steps_
-from envcheck.mcpkit._stdio import EXIT_GRACE, ChildState, invalid_error_code, stdio_transport
+from envcheck.mcpkit._stdio import (
+    EXIT_GRACE,
+    ChildState,
+    invalid_error_code,
+    result_not_object,
+    stdio_transport,
+)
 from envcheck.mcpkit._wire import Wire, observed
 from envcheck.mcpkit.spec import OTHER, STEPS, Attempt, ServerSpec
 from envcheck.mcpkit.steps import DISCOVER, HANDSHAKE
@@ -70,6 +76,19 @@ def _request_method(request: Any) -> str | None:
     return None
 
 
+def _notification_method(request: Any) -> str | None:
+    """The method of the JSON-RPC notification a POST carried (no id), else ``None``."""
+    import json
+
+    try:
+        message = json.loads(request.content or b"null")
+    except (ValueError, RuntimeError):
+        return None
+    if isinstance(message, dict) and "id" not in message and isinstance(message.get("method"), str):
+        return str(message["method"])
+    return None
+
+
 async def _note_mislabeled(response: Any, attempt: Attempt, kind: str) -> None:
     """Keep ``kind`` when a 2xx answer of a type MCP does not use is a JSON-RPC message all the
     same: a server (or a proxy) that labels its answers wrongly, not another endpoint."""
@@ -105,15 +124,53 @@ async def _note_json(response: Any, attempt: Attempt) -> None:
             attempt.empty_answers[method] = response.status_code
         return
     try:
+        message = json.loads(body)
+    except ValueError:
+        message = None
+    try:
         mcp_types.jsonrpc_message_adapter.validate_json(body, by_name=False)
     except ValueError:
-        try:
-            detail = invalid_error_code(json.loads(body))
-        except ValueError:
-            detail = None
+        detail = invalid_error_code(message)
         if detail is not None and method is not None:
             attempt.invalid_errors.setdefault(method, detail)
+        held = result_not_object(message)
+        if held is not None and method is not None:
+            attempt.bad_results.setdefault(method, held)
         attempt.not_jsonrpc.append(redact.clean(body.decode("utf-8", "replace"), 120))
+        return
+    error = message.get("error") if isinstance(message, dict) else None
+    if method is not None and isinstance(error, dict) and isinstance(error.get("code"), int):
+        attempt.rpc_errors[method] = error["code"]
+
+
+async def _note_refused(response: Any, attempt: Attempt) -> None:
+    """Keep the HTTP error status a POST of a JSON-RPC request was answered with, by the
+    request's method: its media type and the start of its body (a JSON-RPC error's code and
+    message, a gateway's page, a line of text), shown."""
+    import json
+
+    from envcheck.mcpkit._capped import AnswerTooLarge
+
+    method = _request_method(response.request)
+    if method is None or method in attempt.refused_requests:
+        return
+    media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        body = await response.aread()
+    except AnswerTooLarge:
+        body = b""
+    shown = redact.clean(" ".join(body.decode("utf-8", "replace").split()), 160)
+    try:
+        message = json.loads(body)
+    except ValueError:
+        message = None
+    error = message.get("error") if isinstance(message, dict) else None
+    if isinstance(error, dict) and "code" in error:
+        code, words = json.dumps(error.get("code")), error.get("message")
+        shown = f"JSON-RPC error {redact.clean(code, 40)}" + (
+            f": {redact.clean(words, 160)}" if isinstance(words, str) else ""
+        )
+    attempt.refused_requests[method] = (response.status_code, media, shown)
 
 
 #: requests that change nothing on the server: the ones sent again to learn what a 400 refused
@@ -273,7 +330,10 @@ class Probe:
                 ) as client:
                     latency = round((time.monotonic() - started) * 1000)
                     self._set("start", self.started())
-                    self._set("initialize", self._initialized(client, latency))
+                    outcome = self._initialized(client, latency)
+                    if spec.transport != "stdio":
+                        outcome = await self._notice_refused(attempt, outcome)
+                    self._set("initialize", outcome)
                     for index, (step, run) in enumerate(steps):
                         started = time.monotonic()
                         scope.deadline = anyio.current_time() + spec.timeout
@@ -303,6 +363,37 @@ class Probe:
                 return self._handshake_failed(attempt)
             self._set(step, diagnose.no_answer(self, step, time.monotonic() - started))
         return True
+
+    async def _notice_refused(self, attempt: Attempt, outcome: Outcome) -> Outcome:
+        """A warning when the POST of the ``initialized`` notification was answered with an HTTP
+        error status: the server did not accept it (waits briefly for that answer: the SDK sends
+        the notification after the handshake returns)."""
+        import anyio
+
+        with anyio.move_on_after(min(self.spec.timeout, 2.0)):
+            while not attempt.notices_answered:
+                await anyio.sleep(0.01)
+        if not attempt.refused_notices or outcome.status is not Status.PASS:
+            return outcome
+        method, status = next(iter(attempt.refused_notices.items()))
+        meaning = diagnose.HTTP_MEANINGS.get(status, "refused")
+        text = (
+            f"report it to the server's authors: the POST of {method} must be answered 202 "
+            "Accepted"
+        )
+        why = (
+            "by the Streamable HTTP transport a server answers a notification it accepts with "
+            "202 Accepted and one it does not accept with an error status: it refused "
+            f"{method} ({status}: {meaning}), which ends the handshake, and served the later "
+            "requests all the same; a client that stops at the refusal cannot use it"
+        )
+        return Outcome(
+            Status.WARN,
+            f"{outcome.summary}, but it answered the {method} notification with HTTP {status}",
+            outcome.facts,
+            why=why,
+            fix=fixes.ask(text, "the server's authors"),
+        )
 
     def _handshake_failed(self, attempt: Attempt) -> bool:
         if self.spec.transport == "stdio":
@@ -435,6 +526,13 @@ class Probe:
                 and attempt.version_refused is None
             ):
                 await _without_version(request, attempt, spec.timeout)
+            notice = _notification_method(request) if request.method == "POST" else None
+            if notice is not None:
+                attempt.notices_answered += 1
+                if code >= 400:
+                    attempt.refused_notices.setdefault(notice, code)
+            elif code >= 400 and request.method == "POST":
+                await _note_refused(response, attempt)
             if code == 202 and request.method == "POST":
                 attempt.accepted_request = attempt.accepted_request or _request_method(request)
             if 200 <= code < 300:

@@ -136,6 +136,20 @@ class Attempt:
     streamed: list[str] = field(default_factory=list)
     #: whether an SSE stream's events carried an ``id`` (a stream a client may resume)
     event_ids: bool = False
+    #: the method of each JSON-RPC request whose POST was answered with an HTTP error status
+    #: (4xx, 5xx): that status, the answer's media type and the start of its body, shown
+    refused_requests: dict[str, tuple[int, str, str]] = field(default_factory=dict)
+    #: the method of each JSON-RPC request a 2xx ``application/json`` answer carried a
+    #: well-formed JSON-RPC error for: the error's code (the server's own, not the SDK's)
+    rpc_errors: dict[str, int] = field(default_factory=dict)
+    #: the method of each JSON-RPC request answered by a response (its id) whose ``result`` is
+    #: not an object, or that has neither ``result`` nor ``error``: what it holds instead
+    bad_results: dict[str, str] = field(default_factory=dict)
+    #: the method of each JSON-RPC notification whose POST was answered with an HTTP error
+    #: status (it was not accepted), and that status
+    refused_notices: dict[str, int] = field(default_factory=dict)
+    #: how many POSTs of notifications got an answer
+    notices_answered: int = 0
 
 
 class Probing(Protocol):
