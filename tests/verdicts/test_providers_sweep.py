@@ -4,16 +4,19 @@ the failure space of the providers' own error specifications, not the rows someo
 The errors are data below, each list with the URL of the specification it is taken from, each
 body in that provider's documented shape: OpenAI's error codes (status x ``error.type`` x
 ``error.code``), Anthropic's error types, Gemini's (HTTP status x ``google.rpc`` status, with the
-``ErrorInfo`` reasons and quota ids of its troubleshooting guide), the shapes OpenAI-compatible
+``ErrorInfo`` reasons and quota ids of its troubleshooting guide and every reason of
+google.api.ErrorReason), the shapes OpenAI-compatible
 servers answer at another ``base_url`` (llama.cpp's typed errors, vLLM's ``ErrorResponse``, a bare
 ``{"error": "..."}``, crossed with every status they use), and Ollama's error answers as its
 server's source writes them (server/routes.go, server/sched.go: ``{"error": "<text>"}``).
 
 A local server (in this process) answers ONE request kind of one provider instance with ONE error
-and everything else healthily, with the providers' own recorded answers: the model listing and
-the smoke call (which the headroom check sends again) for the providers, one session with an
-instance per (error, request); ``/api/version``, ``/api/show``, ``/api/generate`` and ``/api/ps``
-for Ollama, whose one server per session is shared by models named per (error, request).
+and everything else healthily, with the providers' own recorded answers: the model listing (of
+an instance with smoke, and of one without, whose headroom check asks the listing) and the smoke
+call (which the headroom check sends again) for the providers, one session with an instance per
+(error, request); ``/api/version``, ``/api/show``, ``/api/generate`` and ``/api/ps``
+for Ollama, whose one server per session is shared by models named per (error, request). A
+last test closes the connection after reading one Ollama request: never "no server answers".
 
 For every pair (issue 22, section 2, "the request decides what can be wrong"):
 
@@ -27,7 +30,8 @@ For every pair (issue 22, section 2, "the request decides what can be wrong"):
   ``error.code``, google.rpc status and reason) and quotes its message;
 - never envcheck's own error, never the key;
 - where the error's class is contradicted by the request it answered (it means a model, a body,
-  a prompt or a key that the request did not carry, or that the same key's listing contradicts),
+  a prompt or an access token that the request did not carry, or a refusal of the key that the
+  same key's answered listing contradicts),
   the verdict is the honest fallback: the status, the fields, the words, which request, and what
   contradicts the class.
 """
@@ -120,12 +124,22 @@ KEY_FIELDS = {
     "SERVICE_DISABLED",
     "API_KEY_SERVICE_BLOCKED",
     "CONSUMER_SUSPENDED",
+    "CONSUMER_INVALID",
+    "API_KEY_HTTP_REFERRER_BLOCKED",
+    "API_KEY_IP_ADDRESS_BLOCKED",
+    "API_KEY_ANDROID_APP_BLOCKED",
+    "API_KEY_IOS_APP_BLOCKED",
 }
+#: fields about a credential envcheck's requests never carry (an OAuth access token: they send
+#: an API key): contradicted on every request
+TOKEN_FIELDS = {"ACCESS_TOKEN_EXPIRED"}
 
 
 def means(status: int, fields: tuple[str, ...]) -> str:
     if status == 413 or set(fields) & BODY_FIELDS:
         return "body"
+    if set(fields) & TOKEN_FIELDS:
+        return "token"
     return "key" if set(fields) & KEY_FIELDS else ""
 
 
@@ -313,6 +327,52 @@ GEMINI = [
     gemini(500, "INTERNAL", "An internal error has occurred."),
     gemini(503, "UNAVAILABLE", "The model is overloaded. Please try again later."),
     gemini(504, "DEADLINE_EXCEEDED", "Deadline expired before operation could complete."),
+]
+#: the rest of google.api.ErrorReason (the reasons of the googleapis.com domain, GOOGLE_REASONS),
+#: each with the google.rpc status its definition implies: a denial PERMISSION_DENIED (403), a
+#: quota RESOURCE_EXHAUSTED (429), an expired token UNAUTHENTICATED (401)
+GOOGLE_ERROR_REASONS = [
+    (403, "PERMISSION_DENIED", "BILLING_DISABLED"),
+    (403, "PERMISSION_DENIED", "API_KEY_HTTP_REFERRER_BLOCKED"),
+    (403, "PERMISSION_DENIED", "API_KEY_IP_ADDRESS_BLOCKED"),
+    (403, "PERMISSION_DENIED", "API_KEY_ANDROID_APP_BLOCKED"),
+    (403, "PERMISSION_DENIED", "API_KEY_IOS_APP_BLOCKED"),
+    (429, "RESOURCE_EXHAUSTED", "RATE_LIMIT_EXCEEDED"),
+    (429, "RESOURCE_EXHAUSTED", "RESOURCE_QUOTA_EXCEEDED"),
+    (403, "PERMISSION_DENIED", "LOCATION_TAX_POLICY_VIOLATED"),
+    (403, "PERMISSION_DENIED", "USER_PROJECT_DENIED"),
+    (403, "PERMISSION_DENIED", "CONSUMER_INVALID"),
+    (403, "PERMISSION_DENIED", "SECURITY_POLICY_VIOLATED"),
+    (401, "UNAUTHENTICATED", "ACCESS_TOKEN_EXPIRED"),
+]
+GEMINI += [
+    Error(
+        "gemini",
+        status,
+        {
+            "error": {
+                "code": status,
+                "message": f"The request was denied ({reason.lower().replace('_', ' ')}).",
+                "status": rpc,
+                "details": [
+                    {
+                        "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                        "reason": reason,
+                        "domain": "googleapis.com",
+                        "metadata": {
+                            "consumer": "projects/123",
+                            "service": "generativelanguage.googleapis.com",
+                        },
+                    }
+                ],
+            }
+        },
+        f"The request was denied ({reason.lower().replace('_', ' ')}).",
+        (rpc, reason),
+        GOOGLE_REASONS,
+        means(status, (rpc, reason)),
+    )
+    for status, rpc, reason in GOOGLE_ERROR_REASONS
 ]
 #: llama.cpp server's error types and their statuses
 LLAMACPP_TYPES = [
@@ -567,7 +627,7 @@ def provider_problems(
             problems.append(f"{owner} does not name {', '.join(missing)}: {said}")
     ruled_out = {"listing": "body", "call": "key"}[asked]
     # the honest fallback: what contradicts the class, or (a class no row reads) no class at all
-    if error.means == ruled_out and "no cause is guessed" not in said:
+    if error.means in (ruled_out, "token") and "no cause is guessed" not in said:
         problems.append(f"{owner} is not the honest fallback: {said}")
     return problems
 

@@ -210,6 +210,13 @@ _KEY_REASONS = {
     "API_KEY_ANDROID_APP_BLOCKED",
     "API_KEY_IOS_APP_BLOCKED",
 }
+#: Google's ErrorInfo reasons about an OAuth access token, which envcheck's requests never carry
+#: (they send an API key)
+_TOKEN_REASONS = {
+    "ACCESS_TOKEN_EXPIRED",
+    "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+    "ACCESS_TOKEN_TYPE_UNSUPPORTED",
+}
 #: OpenAI's codes about the key, its organization or its account as a whole
 _KEY_CODES = (
     llm.KEY_INVALID
@@ -232,6 +239,13 @@ def _contradiction(
     call of a model, after the listing with this very key was answered."""
     if sent is None:
         return None
+    tokens = sorted(set(exc.detail.reasons) & _TOKEN_REASONS)
+    if tokens:
+        return (
+            f"an OAuth access token that is refused (reason={tokens[0]})",
+            f"{sent.described()} carries an API key ({_header(p).split(':')[0]}), no access "
+            "token: something between envcheck and the service (a proxy, a gateway) sent one",
+        )
     if sent.listing:
         for cls, meaning in _ABOUT_THE_REQUEST:
             if isinstance(exc, cls):
