@@ -512,6 +512,9 @@ class DirectUrl:
     problem: str = ""
     #: ``archive_info`` hashes of the archive it was installed from, as ``sha256:<hex>``
     hashes: tuple[str, ...] = ()
+    #: a field PEP 610 requires is missing, or the file is no JSON object: readers that index
+    #: it (Poetry's installed repository: ``url``, ``vcs_info``'s ``vcs`` and ``commit_id``) stop
+    fatal: bool = False
 
     @property
     def path(self) -> Path | None:
@@ -531,16 +534,23 @@ def direct_url(dist: str, dist_info: Path) -> DirectUrl | None:
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
-        return DirectUrl(dist, "", "invalid", problem=f"{file} cannot be read ({exc})")
+        return DirectUrl(dist, "", "invalid", problem=f"{file} cannot be read ({exc})", fatal=True)
     try:
         data = json.loads(text)
     except ValueError as exc:
-        return DirectUrl(dist, "", "invalid", problem=f"{file} is not valid JSON ({exc})")
+        problem = f"{file} is not valid JSON ({exc})"
+        return DirectUrl(dist, "", "invalid", problem=problem, fatal=True)
     if not isinstance(data, dict) or not isinstance(data.get("url"), str):
-        return DirectUrl(dist, "", "invalid", problem=f"{file} has no 'url' (PEP 610)")
+        problem = f"{file} has no 'url' (PEP 610)"
+        return DirectUrl(dist, "", "invalid", problem=problem, fatal=True)
     url = data["url"]
     for key, kind in (("dir_info", "dir"), ("archive_info", "archive"), ("vcs_info", "vcs")):
         info = data.get(key)
+        if isinstance(info, dict) and kind == "vcs":
+            lacking = [k for k in ("vcs", "commit_id") if not isinstance(info.get(k), str)]
+            if lacking:
+                problem = f"{file} has a vcs_info without {' and '.join(lacking)} (PEP 610)"
+                return DirectUrl(dist, url, "invalid", problem=problem, fatal=True)
         if isinstance(info, dict):
             return DirectUrl(
                 dist,

@@ -89,6 +89,31 @@ def readable(metadata: Path) -> bool:
     return _from_header(metadata) is not None
 
 
+def named(metadata: Path) -> str:
+    """The ``Name`` of a readable METADATA ("" when it is not readable)."""
+    found = _from_header(metadata)
+    return found.name if found is not None else ""
+
+
+def metadata_problem(metadata: Path) -> str:
+    """Why no reader takes this METADATA file: what its ``.dist-info`` "has" ("" when it is
+    readable)."""
+    if not os.path.lexists(metadata):
+        return "no METADATA"
+    try:
+        data = metadata.read_bytes()
+    except OSError as exc:
+        return f"a METADATA that cannot be read ({exc.strerror or type(exc).__name__})"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return (
+            f"a METADATA that is not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}), "
+            "which importlib.metadata raises UnicodeDecodeError on"
+        )
+    return "" if readable(metadata) else "a METADATA without a Name"
+
+
 def _locate() -> dict[str, list[Path]]:
     """dist-info directories by the canonical name in their directory name, in sys.path order."""
     found: dict[str, list[Path]] = {}
@@ -164,7 +189,10 @@ def _from_header(path: Path) -> Dist | None:
     name = version = python = ""
     requires: list[str] = []
     extras: list[str] = []
-    header = data.partition(b"\n\n")[0].decode("utf-8", errors="replace")
+    try:  # importlib.metadata reads METADATA as UTF-8 and raises on any other byte
+        header = data.partition(b"\n\n")[0].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
     for line in header.splitlines():
         key, _, value = line.partition(":")
         key = key.lower()

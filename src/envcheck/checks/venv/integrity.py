@@ -54,18 +54,30 @@ def _version_key(version: str) -> tuple[int, Version | str]:
 
 
 def unreadable(name: str) -> Damage | None:
-    """A ``.dist-info`` of ``name`` (canonical) that no reader takes: no METADATA, or one without
-    a ``Name``. ``None`` when there is none (the project is simply not installed)."""
+    """A ``.dist-info`` of ``name`` (canonical) that no reader takes: no METADATA, one that
+    cannot be read or is not UTF-8, one without a ``Name``, or one whose ``Name`` is another
+    project's. ``None`` when there is none (the project is simply not installed)."""
     for info in _installed.dist_info_dirs(name):
         metadata = info / "METADATA"
         if _installed.readable(metadata):
-            continue
-        what = "has no METADATA" if not metadata.exists() else "has a METADATA without a Name"
+            other = _installed.named(metadata)
+            if canonicalize_name(other) == name:
+                continue
+            return Damage(
+                f"{name} is installed, but {info.name}/METADATA says Name: {other}",
+                f"{info.parent} holds that record of {name} under its directory's name, while "
+                f"its METADATA names {other} (Recording installed projects: the directory is "
+                "named after the METADATA's project); Poetry and the installed set go by the "
+                f"Name, so Poetry takes {name} for not installed and installs it again over it",
+                (info,),
+                _version_of_dir(info),
+            )
+        what = _installed.metadata_problem(metadata) or "a METADATA no reader takes"
         return Damage(
-            f"{name} is installed but unreadable: {info.name} {what}",
+            f"{name} is installed but unreadable: {info.name} has {what}",
             f"{info.parent} holds that record of {name}; importlib.metadata, pip and Poetry take "
-            "a .dist-info without a readable METADATA (PEP 627) as nothing installed, while its "
-            "files may still be there (an interrupted install or a hand edit)",
+            "a .dist-info without a readable METADATA (PEP 627) as nothing installed, or stop "
+            "on it, while its files may still be there (an interrupted install or a hand edit)",
             (info,),
             _version_of_dir(info),
         )
@@ -97,6 +109,40 @@ def damage(dist: _installed.Dist, wanted: str = "") -> Damage | None:
             stale,
             versions[keep],
             usable=True,
+        )
+    head = info.name[: -len(".dist-info")].partition("-")[0]
+    if info.name.endswith(".dist-info") and canonicalize_name(head) != name:
+        return Damage(
+            f"{dist.name} {dist.version} is installed, but its record's directory {info.name} "
+            "does not name it",
+            f"a .dist-info directory is named NAME-VERSION, '-' in the name escaped as '_' "
+            f"(Recording installed projects; binary distribution format): importlib.metadata"
+            f".version({dist.name!r}) looks the project up by that name and does not find it, "
+            f"and pip reads {head!r} as the project and the rest as its version (and stops on "
+            "it for the whole environment)",
+            (info,),
+            wanted or dist.version,
+        )
+    problem = _installed.metadata_problem(info / "METADATA")
+    if problem:
+        return Damage(
+            f"{dist.name} {dist.version} is installed, but its {info.name} has {problem}",
+            f"importlib.metadata, pip and Poetry read all of {info.name}/METADATA (Core "
+            "metadata: UTF-8); `import importlib.metadata; version(...)` and `poetry install` "
+            "stop on it",
+            (info,),
+            wanted or dist.version,
+        )
+    tags = bad_tags(info)
+    if tags:
+        return Damage(
+            f"{dist.name} {dist.version} is installed, but its WHEEL says Tag: {tags[0]}, "
+            "which is not a PEP 425 tag",
+            f"{info.name}/WHEEL (binary distribution format) names each tag as "
+            "python-abi-platform; `pip check` reads the tags of every installed distribution "
+            "and stops on this one, for the whole environment",
+            (info,),
+            wanted or dist.version,
         )
     try:
         Version(dist.version)
@@ -200,9 +246,11 @@ def _missing_files(info: Path) -> list[str]:
     site = info.parent
     gone = []
     for row in rows:
-        if not row or not row[0] or row[0].endswith(".pyc") or "__pycache__" in row[0]:
-            continue
+        if len(row) != 3 or not row[0] or row[0].endswith(".pyc") or "__pycache__" in row[0]:
+            continue  # a row is path,hash,size: anything else is not a file it lists
         path = row[0]
+        if _in_record_dir(path):
+            continue  # the .dist-info's own files: METADATA is judged by itself, the rest optional
         if not os.path.lexists(site / path):
             gone.append(path)
     return gone
@@ -251,14 +299,20 @@ def _record_rows(info: Path) -> list[tuple[str, str, str]]:
     except (OSError, UnicodeDecodeError, csv.Error):
         return []
     return [
-        (row[0], row[1] if len(row) > 1 else "", row[2] if len(row) > 2 else "")
+        (row[0], row[1], row[2])
         for row in rows
-        if row
+        if len(row) == 3
         and row[0]
         and not row[0].endswith(".pyc")
         and "__pycache__" not in row[0]
-        and not row[0].startswith(f"{info.name}/")
+        and not _in_record_dir(row[0])
     ]
+
+
+def _in_record_dir(path: str) -> bool:
+    """A RECORD row of a ``.dist-info`` directory's own files (under whatever name the
+    directory had when RECORD was written)."""
+    return path.split("/", 1)[0].endswith(".dist-info")
 
 
 #: site directory -> (its mtime, path -> [(dist-info name, distribution name, digest)] of the
@@ -389,15 +443,7 @@ def foreign_build(info: Path) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
 
     from packaging.tags import parse_tag
 
-    try:
-        text = (info / "WHEEL").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    tags = []
-    for line in text.splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip().lower() == "tag" and value.strip():
-            tags.append(value.strip())
+    tags = _wheel_tags(info)
     if not tags:
         return None
     supported = _supported_tags()
@@ -417,6 +463,34 @@ def foreign_build(info: Path) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
         and "." + path.rsplit("/", 1)[-1].partition(".")[2] not in suffixes
     )
     return tuple(tags), compiled
+
+
+def _wheel_tags(info: Path) -> list[str]:
+    """The ``Tag`` lines of ``info``'s WHEEL ([] without one)."""
+    try:
+        text = (info / "WHEEL").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    tags = []
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip().lower() == "tag" and value.strip():
+            tags.append(value.strip())
+    return tags
+
+
+def bad_tags(info: Path) -> list[str]:
+    """``Tag`` lines of ``info``'s WHEEL that are not PEP 425 tags (``pip check`` stops on
+    them)."""
+    from packaging.tags import parse_tag
+
+    bad = []
+    for tag in _wheel_tags(info):
+        try:
+            parse_tag(tag)
+        except ValueError:
+            bad.append(tag)
+    return bad
 
 
 @functools.cache
@@ -552,4 +626,93 @@ def owner_of(path: Path, sites: list[Path]) -> str | None:
                 break
             if any(os.path.normpath(site / p) == wanted for p in _record(info)):
                 return canonicalize_name(info.name[: -len(".dist-info")].partition("-")[0])
+    return None
+
+
+@dataclass(frozen=True)
+class PathHook:
+    """A ``.pth`` file a distribution's RECORD lists (an editable install's path hook)."""
+
+    file: Path
+    #: the directories its path lines name (absolute), whether they exist or not
+    directories: tuple[Path, ...]
+    #: it has ``import`` lines (an import hook: site.py runs them)
+    imports: bool
+
+
+def path_hooks(info: Path) -> list[PathHook]:
+    """The ``.pth`` files in its site directory that the RECORD of ``info`` lists."""
+    site = info.parent
+    hooks = []
+    for path in _record(info):
+        if "/" in path or not path.endswith(".pth"):
+            continue
+        try:
+            text = (site / path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        directories, imports = [], False
+        for line in text.splitlines()[:20]:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if line.startswith(("import ", "import\t")):
+                imports = True
+                continue
+            directories.append(Path(line) if os.path.isabs(line) else site / line)
+        hooks.append(PathHook(site / path, tuple(directories), imports))
+    return hooks
+
+
+#: at most this many entry points of one distribution are looked up
+_ENTRY_POINTS_READ = 100
+
+
+def unresolved_entry_point(info: Path) -> tuple[str, str, str, str] | None:
+    """An entry point of ``info``'s ``entry_points.txt`` (the entry points specification: an
+    INI file, ``name = module:attr``) whose module the import system does not find: ``(group,
+    name, its value, the module part not found)``. Looked up as an import would, without
+    running anything: ``find_spec`` of the top-level name, then each submodule in its parent's
+    ``submodule_search_locations``."""
+    import importlib.machinery
+    import importlib.util
+
+    try:
+        text = (info / "entry_points.txt").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    group, seen = "", 0
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            group = line[1:-1].strip()
+            continue
+        name, sep, value = line.partition("=")
+        if not sep or not group:
+            continue
+        seen += 1
+        if seen > _ENTRY_POINTS_READ:
+            break
+        module = value.partition(":")[0].partition("[")[0].strip()
+        parts = module.split(".")
+        if not module or not all(p.isidentifier() for p in parts):
+            continue
+        try:
+            spec = importlib.util.find_spec(parts[0])
+        except (ImportError, ValueError):
+            continue
+        done = parts[0]
+        for part in parts[1:]:
+            if spec is None or spec.submodule_search_locations is None:
+                break
+            locations = list(spec.submodule_search_locations)
+            try:
+                spec = importlib.machinery.PathFinder.find_spec(f"{done}.{part}", locations)
+            except (ImportError, ValueError, KeyError, AttributeError):
+                break  # a namespace portion the path finder wants its parent imported for
+            done = f"{done}.{part}"
+        if spec is None:
+            return group, name.strip(), value.strip(), done
     return None

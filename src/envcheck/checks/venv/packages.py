@@ -478,6 +478,24 @@ def _moved_away(ctx: Context, root: Path | None, dist: _installed.Dist) -> Check
     url = _diagnose.direct_url(dist.name, Path(dist.location))
     if url is None or url.kind != "dir" or not url.editable or url.path is None:
         return None
+    hooks = _integrity.path_hooks(Path(dist.location))
+    reached = [d for h in hooks for d in h.directories if d.is_dir()]
+    if url.path.is_dir() and hooks and not reached and not any(h.imports for h in hooks):
+        hook = hooks[0]
+        named = ", ".join(str(d) for d in hook.directories)
+        what = f"names {named}, which no longer exists" if named else "names no directory"
+        return CheckFailed(
+            f"{dist.name} {dist.version} is installed editable from {url.path}, but its path "
+            f"hook {hook.file.name} {what}",
+            why=f"{hook.file} (PEP 660, listed in its RECORD) is what puts the project's code on "
+            "sys.path (site.py adds each existing directory a .pth line names and skips the "
+            f"others without a word), so `import` of {dist.name}'s modules fails: the project's "
+            "layout changed since the editable install, or the file was edited",
+            fix=_editable_again(ctx, root, dist.name, url.path),
+            facts={"version": dist.version, "url": url.url, "pth": str(hook.file)},
+        )
+    if not url.path.is_dir() and reached:
+        return None  # the path hook still reaches the code: local-installs notes the record
     if url.path.is_dir():
         unmapped = _integrity.unmapped(Path(dist.location))
         if unmapped is None:
@@ -501,6 +519,79 @@ def _moved_away(ctx: Context, root: Path | None, dist: _installed.Dist) -> Check
         f"is not, so `import {dist.name.replace('-', '_')}` fails",
         fix=_path_fix(ctx, root, dist.name, url.path),
         facts={"version": dist.version, "url": url.url},
+    )
+
+
+def _editable_again(ctx: Context, root: Path | None, name: str, source: Path) -> Fix:
+    """Make the editable install of ``name`` from ``source`` again: Poetry sees the version
+    installed and keeps it, so pip removes it first."""
+    uninstall = Command([sys.executable, "-m", "pip", "uninstall", "--yes", name])
+    if root is not None and ctx.section.poetry and _locked_version(ctx, root, name):
+        install = _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root))
+        fix, _ = in_the_right_env(ctx, root, [uninstall, install])
+        return _fixes.make(*fix.steps, note=f"Poetry then installs {name} editable again")
+    again = Command([sys.executable, "-m", "pip", "install", "-e", str(source)])
+    return _fixes.make(uninstall, again)
+
+
+def _reinstalled(ctx: Context, root: Path | None, dist: _installed.Dist) -> Fix:
+    """Remove ``dist`` with pip and install it again (from poetry.lock in a Poetry project that
+    locks it, else this interpreter's pip)."""
+    uninstall = Command([sys.executable, "-m", "pip", "uninstall", "--yes", dist.name])
+    if root is not None and ctx.section.poetry and _locked_version(ctx, root, dist.name):
+        install = _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root))
+        fix, _ = in_the_right_env(ctx, root, [uninstall, install])
+        return _fixes.make(*fix.steps, note=f"Poetry then installs {dist.name} again")
+    steps, note = _fixes.pip_steps(f"{dist.name}=={dist.version}", root or ctx.rootdir)
+    return _fixes.make(uninstall, *steps, note=note)
+
+
+def _bad_direct_url(ctx: Context, root: Path | None, dist: _installed.Dist) -> CheckFailed | None:
+    """A ``direct_url.json`` (PEP 610) without a field it requires, or no JSON object: Poetry
+    reads every installed distribution's when it compares the environment with poetry.lock."""
+    if not dist.location:
+        return None
+    url = _diagnose.direct_url(dist.name, Path(dist.location))
+    if url is None or url.kind != "invalid" or not url.fatal:
+        return None
+    return CheckFailed(
+        f"{dist.name} {dist.version} is installed, but its direct_url.json is not what PEP 610 "
+        f"describes: {url.problem}",
+        why="PEP 610 records where a distribution came from (url and one of dir_info, "
+        "archive_info, vcs_info with its vcs and commit_id); Poetry reads every installed "
+        "distribution's when it compares the environment with poetry.lock, and `poetry install` "
+        "stops on this one, for every package",
+        fix=_reinstalled(ctx, root, dist),
+        facts={"version": dist.version},
+    )
+
+
+def _entry_point_gone(ctx: Context, root: Path | None, dist: _installed.Dist) -> CheckFailed | None:
+    """An entry point (``entry_points.txt``) whose module the import system does not find: its
+    console script or plugin fails when it is loaded."""
+    found = _integrity.unresolved_entry_point(Path(dist.location)) if dist.location else None
+    if found is None:
+        return None
+    group, name, value, module = found
+    url = _diagnose.direct_url(dist.name, Path(dist.location))
+    editable = url is not None and url.kind == "dir" and url.editable and url.path is not None
+    if editable and url is not None and url.path is not None:
+        fix = _fixes.make(
+            Manual(
+                f"put {module} back in {url.path} (or correct {name}'s entry point in its "
+                "pyproject.toml and install it again)"
+            )
+        )
+    else:
+        fix = _reinstalled(ctx, root, dist)
+    info = Path(dist.location).name
+    return CheckFailed(
+        f"{dist.name} {dist.version} is installed, but its entry point {name} ({group}) names "
+        f"{module}, which import does not find",
+        why=f"{info}/entry_points.txt says {name} = {value} (the entry points specification); "
+        f"its console script and whatever loads the {group} group import {module} and fail",
+        fix=fix,
+        facts={"version": dist.version, "entry_point": f"{name} = {value}"},
     )
 
 
@@ -609,6 +700,7 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
         gone = _moved_away(ctx, root, dist) or _python_excluded(dist)
         gone = gone or _foreign_build(ctx, root, dist) or _not_editable(ctx, root, dist)
         gone = gone or _shadowed(dist) or _portion_shadowed(ctx, root, dist)
+        gone = gone or _bad_direct_url(ctx, root, dist) or _entry_point_gone(ctx, root, dist)
         if gone is not None:
             raise gone
         if hurt is not None:
@@ -993,9 +1085,57 @@ def _for_extras(req: Requirement, dist: _installed.Dist) -> Iterator[tuple[str, 
                 yield extra, needed
 
 
+@functools.lru_cache(maxsize=4096)
+def _invalid(line: str) -> bool:
+    try:
+        Requirement(line)
+    except InvalidRequirement:
+        return True
+    return False
+
+
+def _unreadable_records() -> Iterator[tuple[_installed.Dist, str, str]]:
+    """Installed distributions whose records ``pip check`` cannot read: a ``Requires-Dist``
+    that is not a PEP 508 requirement (pip: "Error parsing dependencies", exit 1), a WHEEL
+    ``Tag`` that is not a PEP 425 tag (pip check stops). (distribution, what, why)"""
+    for dist in _installed.installed().values():
+        for line in dist.requires:
+            if _invalid(line):
+                yield (
+                    dist,
+                    f"{dist.name} {dist.version} declares Requires-Dist: {line}, which is not a "
+                    "PEP 508 requirement",
+                    "its METADATA (core metadata) lists each requirement as PEP 508 says; pip "
+                    "check reports that it cannot parse it (and exits 1), and no tool knows "
+                    "what it needs",
+                )
+                break
+        tags = _integrity.bad_tags(Path(dist.location)) if dist.location else []
+        if tags:
+            yield (
+                dist,
+                f"{dist.name} {dist.version} has a WHEEL that says Tag: {tags[0]}, which is not "
+                "a PEP 425 tag",
+                "pip check reads the tags of every installed distribution and stops on this "
+                "one, for the whole environment",
+            )
+
+
 def consistency(ctx: Context) -> Outcome:
+    unreadable = sorted(_unreadable_records(), key=lambda u: u[1])
     found = sorted(_broken_requirements(), key=lambda b: b[0])
     broken = [text for text, _, _ in found]
+    if unreadable:
+        dist, what, why = unreadable[0]
+        root = _project.where(ctx).root
+        # every one, none hidden: the requirements not met too
+        more = "".join(f"; {text}" for text in [u[1] for u in unreadable[1:]] + broken)
+        raise CheckFailed(
+            f"{what}{more}",
+            why=why,
+            fix=_reinstalled(ctx, root, dist),
+            facts={"unreadable": [text for _, text, _ in unreadable], "broken": broken},
+        )
     total = len(_installed.installed())
     if not broken:
         _foreign_builds(ctx)
