@@ -1459,8 +1459,8 @@ def _session_lost(probe: Probe, step: str) -> CheckFailed:
         "envcheck again"
     )
     return CheckFailed(
-        f"{spec.name}: {step} failed: the server answered 404 to {step_method(probe, step)} "
-        "in its own session (Mcp-Session-Id)",
+        f"{spec.name}: {step} failed: the server answered 404 to its own session "
+        f"(Mcp-Session-Id), to {step_method(probe, step)}",
         why="the server gave an Mcp-Session-Id with the initialize result, then answered HTTP "
         "404 to a request carrying it: by the Streamable HTTP transport, a 404 to a session id "
         "means the session no longer exists (the client must start a new one), and this server "

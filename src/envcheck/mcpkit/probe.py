@@ -377,6 +377,10 @@ class Probe:
             return outcome
         method, status = next(iter(attempt.refused_notices.items()))
         meaning = diagnose.HTTP_MEANINGS.get(status, "refused")
+        if status == 404 and attempt.session_lost:
+            meaning = (
+                "to the Mcp-Session-Id it gave: by the transport, its session no longer exists"
+            )
         text = (
             f"report it to the server's authors: the POST of {method} must be answered 202 "
             "Accepted"
@@ -384,8 +388,9 @@ class Probe:
         why = (
             "by the Streamable HTTP transport a server answers a notification it accepts with "
             "202 Accepted and one it does not accept with an error status: it refused "
-            f"{method} ({status}: {meaning}), which ends the handshake, and served the later "
-            "requests all the same; a client that stops at the refusal cannot use it"
+            f"{method} ({status}: {meaning}), the notification that completes the handshake, "
+            "and served the later requests all the same; a client that stops at the refusal "
+            "cannot use it"
         )
         return Outcome(
             Status.WARN,
