@@ -282,6 +282,7 @@ def http(plans):
                 return self.answer(200, answer, ctype, session)
             self.answer(200, answer, "application/json", session)
 
+    ThreadingHTTPServer.request_queue_size = 512  # a hundred clients connect at once
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     print(server.server_address[1], flush=True)
