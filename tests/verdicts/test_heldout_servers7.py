@@ -407,7 +407,7 @@ def _pool_full(lab: Lab, tmp: Path) -> Iterator[PgCase]:
     user, db = lab.app()
     with bouncer(lab, user, db, default_pool_size="1") as pooler:
         dsn = via(lab, pooler, user, db)
-        with psycopg.connect(dsn) as holder:
+        with psycopg.connect(dsn, autocommit=True) as holder:
             holder.execute("SELECT 1")  # a session holds the pool's one server connection
             with psycopg.connect(dsn) as conn:
                 with pytest.raises(psycopg.OperationalError) as caught:
@@ -647,14 +647,28 @@ def twemproxy(backend: int) -> Iterator[int]:
         shutil.rmtree(where, ignore_errors=True)
 
 
-def reply(port: int, *command: str) -> bytes:
-    """What the proxy answers ``command`` on a connection of its own (b"": it closed it)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+def reply(port: int, *command: str, timeout: float = 5.0) -> bytes:
+    """What the proxy answers ``command`` on a connection of its own (b"": it closed it; "(no
+    answer)": none within ``timeout``)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
         sock.sendall(
             f"*{len(command)}\r\n".encode()
             + b"".join(f"${len(p)}\r\n{p}\r\n".encode() for p in command)
         )
-        return sock.recv(100)
+        try:
+            return sock.recv(100)
+        except TimeoutError:
+            return b"(no answer)"
+
+
+def forwards(port: int) -> None:
+    """Wait (bounded) until the proxy forwards a write again: it reconnects to a server that
+    failed only on a later request (its server_retry_timeout)."""
+    deadline = time.monotonic() + 10
+    while reply(port, "SET", "envcheck:heldout:proof", "v", timeout=0.5) != b"+OK\r\n":
+        assert time.monotonic() < deadline, "the proxy never forwarded again"
+        time.sleep(0.05)
+    assert reply(port, "DEL", "envcheck:heldout:proof") == b":1\r\n"
 
 
 def closes_on(port: int, *command: str) -> None:
@@ -751,5 +765,25 @@ def test_twemproxy_server_down_fix_heals(pytester: pytest.Pytester, tmp_path: Pa
         found = next(c for c in checks if c["id"] == R_ROUND)
         assert found["status"] == "fail" and "proxy" in (found.get("hint") or ""), found
         LIVE["redis"].start()
+        port = int(case.toml.split("127.0.0.1:")[1].split("/")[0])
+        forwards(port)
         again, _ = run_envcheck(pytester)
         assert next(c for c in again if c["id"] == R_ROUND)["status"] == "pass", again
+
+
+def test_the_pgbouncer_texts_a_verdict_keys_on_are_pgbouncers_own() -> None:
+    """Where only PgBouncer's words tell its refusals apart (all 08P01), they are its own: read
+    from the pgbouncer binary the tests start (as test_source_words.py does for libpq's)."""
+    from envcheck.checks.postgres.diagnose import CLIENT_CERT_REQUIRED, POOLER_WORDS
+
+    binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    if not Path(binary).exists():
+        need("pgbouncer: scripts/services installs it")
+    found = Path(binary).read_bytes()
+    words = [w.rstrip(": ") + (": %s" if w.endswith(": ") else "") for w in POOLER_WORDS]
+    missing = [w for w in words if w.encode() not in found]
+    assert not missing, f"not in {binary}: {missing}"
+    from tests.servers import _postgres_bindir
+
+    server = (_postgres_bindir() / "postgres").read_bytes()
+    assert CLIENT_CERT_REQUIRED.encode() in server

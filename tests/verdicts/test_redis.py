@@ -195,8 +195,11 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers4 import REDIS as REDIS4  # and the fourth's
     from tests.verdicts.test_heldout_servers5 import REDIS as REDIS5  # and the fifth's
     from tests.verdicts.test_heldout_servers6 import REDIS as REDIS6  # and the sixth's
+    from tests.verdicts.test_heldout_servers7 import REDIS as REDIS7  # and the seventh's
 
-    problems = SCENARIOS.mismatches(elsewhere=[*REDIS, *REDIS2, *REDIS3, *REDIS4, *REDIS5, *REDIS6])
+    problems = SCENARIOS.mismatches(
+        elsewhere=[*REDIS, *REDIS2, *REDIS3, *REDIS4, *REDIS5, *REDIS6, *REDIS7]
+    )
     assert not problems, "\n".join(problems)
 
 

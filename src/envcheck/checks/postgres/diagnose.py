@@ -302,6 +302,11 @@ def _explain(
     refused = startup_setting_refused(t, code, message, detail)
     if refused is not None:
         return refused
+    pooled = pooler_refused(t, code, message)
+    if pooled is not None:
+        return pooled
+    if code == "28000" and CLIENT_CERT_REQUIRED in message:
+        return client_certificate_required(t, said)
     if code == "28P01":
         return wrong_password(t, said, lookup, asked)
     if code == "28000" and (stage == AUTHENTICATED or routine == "InitializeSessionUserId"):
@@ -477,6 +482,9 @@ def wrong_password(
                 )
             ),
         )
+    mismatch = cn_mismatch(t, said, reported_as_password=True)
+    if mismatch is not None:
+        return mismatch
     entry = None if t.password_from else t.passfile_line
     if lookup is not None and entry is not None and entry.usable:
         padded = entry.password != entry.password.strip()
@@ -586,28 +594,49 @@ def role_refused(t: Target, said: str, lookup: Lookup | None) -> CheckFailed:
     )
 
 
+def cn_mismatch(t: Target, said: str, reported_as_password: bool = False) -> CheckFailed | None:
+    """The client certificate the login sends is issued to another CN than the role: the cert
+    method, or clientcert=verify-full on a password line, refuses it. auth.c reports a failed
+    clientcert=verify-full check as the line's own method failing, so on a password line the
+    client reads 28P01, a wrong password (the CN mismatch is in the server's log only)."""
+    cert = client_certificate(t)[0]
+    cn = certificate_cn(cert) if cert else None
+    if not cert or cn is None or cn == t.user:
+        return None
+    why = (
+        "pg_hba.conf's cert method (or clientcert=verify-full) logs in the user whose name is "
+        "the certificate's CN, unless a pg_ident.conf map says otherwise"
+    )
+    if reported_as_password:
+        why += (
+            "; on a password line with clientcert=verify-full the server reports the failed "
+            "certificate check as the password method failing (28P01), so it reads like a wrong "
+            "password while the role exists, may log in and has a password (only where no line "
+            "asks for the certificate is the password itself at fault)"
+        )
+    return CheckFailed(
+        f"the client certificate {cert} is for CN={cn}, and the server's cert "
+        f"authentication wants CN={t.user}",
+        why=why + said,
+        fix=fix(
+            Manual(
+                f"use a client certificate whose CN is {t.user} (sslcert=, sslkey= in "
+                f"{t.source}), or ask for a pg_ident.conf map from CN {cn} to {t.user} "
+                "(map= on the pg_hba.conf line)",
+                ask=ADMIN,
+            )
+        ),
+    )
+
+
 def method_failed(t: Target, said: str, asked: int | None) -> CheckFailed:
     """28000 from ``auth_failed``: pg_hba.conf's method is not a password method (ident, peer,
     cert, gss) or hands the password to another service (ldap, pam, radius)."""
     line = _hba_line(t)
     reload = t.superuser_sql("SELECT pg_reload_conf()")
-    cert = client_certificate(t)[0]
-    cn = certificate_cn(cert) if cert and "certificate" in said else None
-    if cert and cn is not None and cn != t.user:
-        return CheckFailed(
-            f"the client certificate {cert} is for CN={cn}, and the server's cert "
-            f"authentication wants CN={t.user}",
-            why="pg_hba.conf's cert method (or clientcert=verify-full) logs in the user whose "
-            "name is the certificate's CN, unless a pg_ident.conf map says otherwise" + said,
-            fix=fix(
-                Manual(
-                    f"use a client certificate whose CN is {t.user} (sslcert=, sslkey= in "
-                    f"{t.source}), or ask for a pg_ident.conf map from CN {cn} to {t.user} "
-                    "(map= on the pg_hba.conf line)",
-                    ask=ADMIN,
-                )
-            ),
-        )
+    mismatch = cn_mismatch(t, said) if "certificate" in said else None
+    if mismatch is not None:
+        return mismatch
     if asked == 3:
         summary = (
             f"the server checked {t.user!r}'s password with an outside service (ldap, pam, "
@@ -920,11 +949,17 @@ def login_timeout(t: Target, seconds: float) -> CheckFailed:
         f"{t.host}:{t.port} accepted the connection but did not complete the login within "
         f"{seconds:g} s",
         why="the server (or a proxy or pooler in front of it) is overloaded or stuck: out of "
-        "worker processes, waiting on a lock, or on a slow authentication backend (LDAP, PAM)",
+        "worker processes, waiting on a lock, or on a slow authentication backend (LDAP, PAM); "
+        "a pooler (PgBouncer) holds a login until a server connection is free, up to its "
+        "query_wait_timeout, when the server behind it is down, refuses the pooler's own login "
+        "or its pool is full",
         fix=fix(
             wait,
-            ask_admin("look at the server's log and load"),
-            text=f"look at the server's log and load; `{wait.render()}` tells whether it lets "
+            ask_admin("look at the server's log and load (behind a pooler: the pooler's log)"),
+            text=f"look at the server's log and load (behind a pooler such as PgBouncer: its "
+            "log and SHOW POOLS on its admin console, then the server it forwards to, the role's "
+            "password in its auth_file, or its default_pool_size); "
+            f"`{wait.render()}` tells whether it lets "
             f"anyone in; if logins are just slow, raise {t.section}.timeout",
         ),
     )
@@ -1348,6 +1383,8 @@ def diagnose_login(t: Target, exc: Exception, deadline: float) -> CheckFailed:
         absent = _absent_client_cert(t, said)
         if absent is not None:
             return absent
+        if CLIENT_CERT_REQUIRED in (chosen.message or ""):
+            return client_certificate_required(t, said)
         if order == ["ssl"] and plain is not None and not hba(plain) and plain.stage != BEFORE_AUTH:
             return pg_hba_refuses(t, said, ssl_helps=False, plain_only=True)
         helps: bool | None
@@ -1720,6 +1757,9 @@ def query_failed(t: Target, exc: psycopg.Error, what: str) -> CheckFailed:
     words = str(getattr(diag, "message_primary", None) or exc).strip()
     words = (words.splitlines() or [type(exc).__name__])[0]
     name, layer = CLASSES.get(code[:2], ("", "server"))
+    pooled = pooler_refused(t, code, words)
+    if pooled is not None:
+        return pooled
     if code == "53100":
         summary = f"{what} on {t.login} failed: the server's disk is full (SQLSTATE 53100)"
     elif code == "53200":
@@ -1752,4 +1792,121 @@ def lost(t: Target, exc: BaseException) -> CheckFailed:
         f"lost the connection to {t.login}: {getattr(exc, 'sqlstate', None) or type(exc).__name__}",
         why=text.splitlines()[0] if text else "the server closed it",
         fix=fix(Manual(f"look at the server's log; try: {t.psql()}", ask=ADMIN)),
+    )
+
+
+# -- a pooler's own refusals (PgBouncer) ----------------------------------------------------------
+
+#: the server's words (auth.c, ClientAuthentication) for a line with clientcert=verify-ca or
+#: verify-full, or the cert method, met without a client certificate: the same 28000 and routine
+#: as a missing pg_hba.conf line, so only the words tell them apart
+CLIENT_CERT_REQUIRED = "connection requires a valid client certificate"
+
+
+def client_certificate_required(t: Target, said: str) -> CheckFailed:
+    """28000: pg_hba.conf's line asks for a client certificate and the login sent none."""
+    cert, _ = client_certificate(t)
+    hba = pg_hba_refuses(t, said, ssl_helps=None)
+    sends = f"sends {cert}, which the server did not accept" if cert else "sends none"
+    text = (
+        f"set sslcert= and sslkey= in {t.source} to a client certificate and its key signed by "
+        f"the CA in the server's ssl_ca_file (its CN must be {t.user} for clientcert=verify-full "
+        "or the cert method); ask the database administrator for one"
+    )
+    steps = list(hba.fix.steps) if hba.fix is not None else []
+    return CheckFailed(
+        f"pg_hba.conf's line for {t.login} requires a client certificate (a line that requires "
+        f"a client certificate: clientcert=verify-ca/verify-full or the cert method), and "
+        f"{t.source} {sends}",
+        why="libpq sends a client certificate only when sslcert and sslkey (or "
+        "~/.postgresql/postgresql.crt and .key) exist; the server then checks it against its "
+        "ssl_ca_file before the line's method runs" + said,
+        fix=Fix(
+            [t.edit_setting(text), *steps],
+            text=f"{text}; or {hba.hint}" if hba.hint else text,
+        ),
+    )
+
+
+#: PgBouncer's own refusals (src/client.c, src/objects.c, src/janitor.c: disconnect_client /
+#: send_pooler_error): every one is SQLSTATE 08P01 with its fixed English words, so only the
+#: words tell them apart. Each: its words, what they mean, what the pooler's administrator does.
+POOLER_WORDS: dict[str, tuple[str, str]] = {
+    "no more connections allowed (max_client_conn)": (
+        "its max_client_conn is reached: it accepts no more client connections",
+        "max_client_conn in pgbouncer.ini's [pgbouncer] section limits the client connections "
+        "of all databases together (the pooler's limit, not the server's max_connections)",
+    ),
+    "no such database: ": (
+        "the [databases] section of its pgbouncer.ini lists no database {db!r} (and no '*' "
+        "entry for any database)",
+        "PgBouncer serves only the databases its [databases] section names; the server behind "
+        "it may well have the database",
+    ),
+    "query_wait_timeout": (
+        "it got no server connection for this session within its query_wait_timeout",
+        "PgBouncer holds a client until a server connection is free: the server behind it is "
+        "down or refuses PgBouncer's own login (a stale password for the role in its "
+        "auth_file), or the pool is full (default_pool_size, "
+        "max_db_connections or max_user_connections sessions all in use)",
+    ),
+    "server login has been failing, try again later (server_login_retry)": (
+        "its own logins to the PostgreSQL server behind it have been failing",
+        "PgBouncer logs in to the server with the role's password from its auth_file (or "
+        "auth_query); when that login fails (a password changed on the server but not in the "
+        "auth_file, the server down or refusing the pooler) it refuses sessions for "
+        "server_login_retry seconds, else it lets them wait up to query_wait_timeout",
+    ),
+    "client_login_timeout (server down)": (
+        "the PostgreSQL server behind it did not answer within client_login_timeout",
+        "PgBouncer could not reach the server its [databases] entry names",
+    ),
+}
+
+#: what to look at, for each refusal above (the pooler's administrator)
+_POOLER_FIX = {
+    "no more connections allowed (max_client_conn)": (
+        "raise max_client_conn in pgbouncer.ini's [pgbouncer] section and reload PgBouncer "
+        "(RELOAD on its admin console, or systemctl reload pgbouncer), or close idle clients "
+        "(SHOW CLIENTS on the admin console lists them)"
+    ),
+    "no such database: ": (
+        "add '{db} = host=<server> port=<port> dbname={db}' to the [databases] section of "
+        "pgbouncer.ini and reload PgBouncer (RELOAD on its admin console), or use a database "
+        "the [databases] section lists in {source}"
+    ),
+}
+_POOLER_LOOK = (
+    "look at PgBouncer's log (logfile in pgbouncer.ini) for 'login failed' and 'closing "
+    "because' lines, and SHOW POOLS on its admin console (cl_waiting, sv_active); then fix what "
+    "it names: the server's address in [databases], the role's password in the auth_file "
+    "(it must be the server's), or default_pool_size"
+)
+
+
+def pooler_refused(t: Target, code: str, message: str) -> CheckFailed | None:
+    """08P01 with one of PgBouncer's own refusals (:data:`POOLER_WORDS`): the pooler's limit or
+    configuration, named, with what its administrator changes."""
+    if code != "08P01":
+        return None
+    text = message.strip()
+    for words, (what, why) in POOLER_WORDS.items():
+        if text == words or (words.endswith(": ") and text.startswith(words)):
+            db = text[len(words) :] if words.endswith(": ") else t.dbname
+            look = _POOLER_FIX.get(words, _POOLER_LOOK).format(db=db, source=t.source)
+            return CheckFailed(
+                f"the pooler at {t.address} (PgBouncer) refused {t.login}: " + what.format(db=db),
+                why=f"{why}; the pooler said: {text}",
+                fix=fix(Manual(look, ask="the pooler's administrator")),
+            )
+    return None
+
+
+def pooled_backend(t: Target, pid: int) -> str:
+    """Two sessions of this client served by one server backend: a pooler in transaction (or
+    statement) pooling mode. What that means for the application."""
+    return (
+        f"a pooler in transaction (or statement) pooling mode sits in front of PostgreSQL at "
+        f"{t.address}: two sessions of this client were served by one server backend (pid "
+        f"{pid})"
     )

@@ -334,13 +334,54 @@ def connect(instance: str, ctx: Context) -> Outcome:
         query_ms = (time.monotonic() - started) * 1000
         server = conn.info.parameter_status("server_version") or b"?"
         host = conn.info.host
+        shared_pid = _shared_backend(ctx, t, conn)
     where = t.login if host in (t.host, t.dial) or not host else t.login.replace(t.host, host)
-    return ok(
-        f"connected to {where} (PostgreSQL {text(server)})",
-        server_version=text(server),
-        connect_ms=round(connect_ms, 1),
-        query_ms=round(query_ms, 2),
-    )
+    facts: dict[str, Any] = {
+        "server_version": text(server),
+        "connect_ms": round(connect_ms, 1),
+        "query_ms": round(query_ms, 2),
+    }
+    if shared_pid is not None:
+        return warn(
+            _diagnose.pooled_backend(t, shared_pid),
+            why="between transactions the pooler hands the server connection to other "
+            "clients, so session state does not stick: SET (search_path, timezone, ...), "
+            "server-side prepared statements (psycopg prepares a statement it ran "
+            "prepare_threshold times, then fails with 42P05 or 26000 on another client's "
+            "backend), advisory locks, LISTEN, WITH HOLD cursors and temporary tables",
+            fix=_diagnose.fix(
+                Manual(
+                    "give this application session pooling (pool_mode = session for its database "
+                    "or user in pgbouncer.ini, or another port of the pooler), or keep it free of "
+                    "session state: psycopg with prepare_threshold=None (Django: OPTIONS "
+                    "{'prepare_threshold': None} and DISABLE_SERVER_SIDE_CURSORS = True), SET "
+                    "LOCAL inside transactions",
+                    ask="the pooler's administrator",
+                )
+            ),
+            pooled_backend_pid=shared_pid,
+            **facts,
+        )
+    return ok(f"connected to {where} (PostgreSQL {text(server)})", **facts)
+
+
+def _shared_backend(ctx: Context, t: Target, conn: psycopg.Connection[Any]) -> int | None:
+    """The server backend's pid when a second session of this client, opened while the first
+    is idle, is served by the same backend: PostgreSQL gives every session a process of its
+    own, a pooler in transaction or statement mode hands an idle one's backend to the next
+    client. None: another backend (or no answer)."""
+    import psycopg
+
+    try:
+        first = conn.execute("SELECT pg_backend_pid()").fetchone()
+        kwargs = t.connect_kwargs(
+            f"{APPLICATION_NAME} {ctx.check.component}/{t.instance}", ctx.remaining()
+        )
+        with psycopg.connect(**kwargs, autocommit=True) as other:
+            second = other.execute("SELECT pg_backend_pid()").fetchone()
+    except psycopg.Error:
+        return None
+    return int(first[0]) if first is not None and first == second else None
 
 
 def version(instance: str, ctx: Context) -> Outcome:

@@ -8,6 +8,8 @@ file, and manual steps that say whom to ask. The table of every verdict is docs/
 
 from __future__ import annotations
 
+import errno
+import os
 import socket
 import ssl
 import time
@@ -429,6 +431,8 @@ def explain(
 ) -> CheckFailed:
     """An error reply, by its class (first word) and the request it answered."""
     deadline = deadline or time.monotonic() + 2
+    if exc.kind == "ERR" and exc.text.partition(" ")[2] in _OS_ERRORS:
+        return proxy_unreached(t, exc)
     handler = _BY_CLASS.get(exc.kind)
     if handler is not None:
         return handler(t, exc, conn, deadline, key)
@@ -1052,3 +1056,69 @@ def _err(t: Target, exc: ReplyError, conn: Resp, deadline: float) -> CheckFailed
     if isinstance(known, list) and known and known[0] is None:
         return renamed(t, exc)
     return fallback(t, exc)
+
+
+#: every text the C library gives an errno (strerror): an ERR whose whole text is one of them is
+#: no Redis reply but a proxy's (twemproxy's nc_server: the errno of its connect to the server)
+_OS_ERRORS = frozenset(os.strerror(code) for code in errno.errorcode)
+
+
+def proxy_unreached(t: Target, exc: ReplyError) -> CheckFailed:
+    """ERR <strerror>: a proxy in front of Redis answered for the server it could not reach."""
+    said = exc.text.partition(" ")[2]
+    return CheckFailed(
+        f"{t.where}: {exc.command} was answered by a proxy in front of Redis that could not "
+        f"reach its Redis server: {said}",
+        why=f"Redis never answers a command with an operating system error alone ({exc.text!r}); "
+        "a proxy such as twemproxy (nutcracker) does, when its own connection to the Redis "
+        "server it forwards to fails (PING is answered by the proxy itself, so it looks up)",
+        fix=manual(
+            "start the Redis server the proxy forwards to, or correct its address in the proxy's "
+            "configuration (twemproxy: the pool's servers: list in nutcracker.yml); then run the "
+            "checks again",
+            ask="the proxy's administrator",
+        ),
+    )
+
+
+class ProxyHungUp(CheckFailed):
+    """A command the server hung up on while a new connection answers PING: a proxy that does
+    not forward the command (see :func:`hung_up`)."""
+
+
+def hung_up(t: Target, lost: ConnectionLost, deadline: float) -> ProxyHungUp | None:
+    """The server closed the connection on ``lost.command`` (no error reply, no timeout), and a
+    new connection's PING (a RESP array, as redis-py sends) is answered: Redis itself answers a
+    command it refuses with an error reply and keeps the connection, a proxy that forwards only
+    the data commands hangs up. None: the server is gone or blocked as well."""
+    if not lost.closed or not lost.command or t.path or t.tls:
+        return None
+    ping = b"*1\r\n$4\r\nPING\r\n"
+    if not _net.answers(t.host, t.port, ping, lambda reply: reply[:1] == b"+", deadline):
+        return None
+    setinfo = b"*4\r\n$6\r\nCLIENT\r\n$7\r\nSETINFO\r\n$8\r\nLIB-NAME\r\n$8\r\nredis-py\r\n"
+    client_too = not _net.answers(t.host, t.port, setinfo, is_resp, deadline)
+    redis_py = (
+        "; it hangs up on CLIENT SETINFO too, which redis-py (5 and later) sends on every new "
+        "connection: an application on redis-py's defaults cannot connect through it "
+        "(redis.Redis(..., driver_info=None) sends none)"
+        if client_too
+        else ""
+    )
+    return ProxyHungUp(
+        f"{t.address} hung up on {lost.command} but answers PING on a new connection: a proxy "
+        f"in front of Redis (such as twemproxy) that does not forward {lost.command}",
+        why=f"Redis answers a command it refuses with an error reply and keeps the connection; "
+        f"a proxy that forwards only the data commands closes it instead{redis_py}",
+        fix=manual(
+            f"{lost.command} must go to the Redis server itself, not through the proxy: run it "
+            "against the server's own address to check it"
+            + (
+                "; connect redis-py clients with driver_info=None (or lib_name=None, "
+                "lib_version=None on redis-py 5 to 7)"
+                if client_too
+                else ""
+            ),
+            ask="the proxy's administrator",
+        ),
+    )

@@ -25,9 +25,11 @@ from envcheck.checks.redis.diagnose import (
 )
 from envcheck.checks.redis.diagnose import _info as _diagnose_info
 from envcheck.checks.redis.diagnose import (
+    ProxyHungUp,
     admin_step,
     explain,
     fix,
+    hung_up,
     is_resp,
     manual,
     no_such_db,
@@ -52,6 +54,9 @@ if TYPE_CHECKING:
     import redis as redis_lib
 
 COMPONENT = "redis"
+#: the first command, framed as redis-py frames every command (a RESP array): an inline "PING\r\n"
+#: is Redis's telnet form, which proxies such as twemproxy do not parse (they hang up)
+PING_ARRAY = b"*1\r\n$4\r\nPING\r\n"
 START_HINT = (
     "start Redis: sudo systemctl start redis-server  (without systemd: redis-server --daemonize "
     "yes; in Docker: docker start <container>)"
@@ -101,7 +106,7 @@ def _open(ctx: Context, t: Target) -> Session:
             budget=max(0.05, ctx.remaining() - 0.1),
             what="Redis",
             start_hint=START_HINT,
-            hello=b"PING\r\n",
+            hello=PING_ARRAY,
             understands=is_resp,
             tls=ssl_context(t) if t.tls else None,
         )
@@ -210,7 +215,7 @@ def _is_socket(path: str) -> bool:
 
 def _session(ctx: Context, t: Target) -> Any:
     holder = _server.shared((COMPONENT, t.instance, t.url), Session.close)
-    return holder.use(ctx, lambda: _open(ctx, t))
+    return holder.use(ctx, lambda: _open(ctx, t), alive=lambda s: not s.conn.lost)
 
 
 def reachable(instance: str, ctx: Context) -> Outcome:
@@ -383,6 +388,9 @@ def _ready(ctx: Context, t: Target) -> Iterator[Session]:
         with _session(ctx, t) as session:
             yield session
     except ConnectionLost as exc:
+        proxy = hung_up(t, exc, _server.deadline_of(ctx))
+        if proxy is not None:
+            raise proxy from None
         raise CheckFailed(
             f"{t.address} stopped answering: {exc}",
             why="the server closed the connection, or it is blocked (a long command, a paused "
@@ -433,12 +441,21 @@ def _info(session: Session, t: Target, deadline: float, section: str) -> dict[st
         raise explain(t, exc, session.conn, deadline) from None
 
 
+def _not_forwarded(proxy: ProxyHungUp) -> Outcome:
+    """INFO or CONFIG not forwarded by a proxy: what the check reads is not to be had through
+    it, the data path may well work (the round-trip says)."""
+    return warn(proxy.summary, why=proxy.why, fix=proxy.fix)
+
+
 def version(instance: str, ctx: Context) -> Outcome:
     t = target(ctx, instance)
     deadline = _server.deadline_of(ctx)
-    with _ready(ctx, t) as session:
-        server = _info(session, t, deadline, "server")
-        repl = _info(session, t, deadline, "replication")
+    try:
+        with _ready(ctx, t) as session:
+            server = _info(session, t, deadline, "server")
+            repl = _info(session, t, deadline, "replication")
+    except ProxyHungUp as proxy:
+        return _not_forwarded(proxy)
     have = server.get("redis_version", "?")
     mode = server.get("redis_mode", "standalone")
     role = "replica" if repl.get("role") == "slave" else "primary"
@@ -563,6 +580,8 @@ def _write_blocked(
             _login(session, t, deadline)
             session.conn.call("GET", key, deadline=deadline)
             repl = _diagnose_info(session.conn, "replication", deadline)
+    except ReplyError as refused_read:
+        return explain(t, refused_read)
     except (ConnectionLost, CheckFailed):
         return CheckFailed(
             f"{t.address} stopped answering: {exc}",
@@ -610,7 +629,7 @@ def _elsewhere(
         budget=max(0.05, deadline - time.monotonic()),
         what="Redis",
         start_hint=START_HINT,
-        hello=b"PING\r\n",
+        hello=PING_ARRAY,
         understands=is_resp,
         tls=ssl_context(node) if node.tls else None,
     )
@@ -655,14 +674,17 @@ def _elsewhere(
 def configuration(instance: str, ctx: Context) -> Outcome:
     t = target(ctx, instance)
     deadline = _server.deadline_of(ctx)
-    with _ready(ctx, t) as session:
-        memory = _info(session, t, deadline, "memory")
-        persistence = _info(session, t, deadline, "persistence")
-        try:
-            reply = session.conn.call("CONFIG", "GET", "save", deadline=deadline)
-            save = (reply[1].decode() if len(reply) > 1 else "") if reply else ""
-        except ReplyError:  # CONFIG is often disabled on managed Redis
-            save = "unknown"
+    try:
+        with _ready(ctx, t) as session:
+            memory = _info(session, t, deadline, "memory")
+            persistence = _info(session, t, deadline, "persistence")
+            try:
+                reply = session.conn.call("CONFIG", "GET", "save", deadline=deadline)
+                save = (reply[1].decode() if len(reply) > 1 else "") if reply else ""
+            except ReplyError:  # CONFIG is often disabled on managed Redis
+                save = "unknown"
+    except ProxyHungUp as proxy:
+        return _not_forwarded(proxy)
     policy = memory.get("maxmemory_policy", "unknown")
     maxmemory = int(memory.get("maxmemory", "0") or 0)
     aof = persistence.get("aof_enabled", "0") == "1"

@@ -23,7 +23,11 @@ class ReplyError(Exception):
 
 
 class ConnectionLost(Exception):
-    """The server closed the connection, or did not answer in time."""
+    """The server closed the connection, or did not answer in time. ``closed``: it hung up
+    (no timeout); ``command``: the command whose answer was awaited."""
+
+    closed = False
+    command = ""
 
 
 class Resp:
@@ -33,6 +37,8 @@ class Resp:
         self.sock = sock
         self.buffer = bytearray(initial)
         self.deadline = time.monotonic() + 3600.0
+        #: the connection was lost (closed, reset or timed out): no later answer can be trusted
+        self.lost = False
 
     def close(self) -> None:
         try:
@@ -51,8 +57,13 @@ class Resp:
             self.sock.settimeout(max(0.05, self.deadline - time.monotonic()))
             self.sock.sendall(wire)
         except OSError as exc:
+            self.lost = True
             raise ConnectionLost(f"sending {name} failed: {exc}") from None
-        return self.read(name)
+        try:
+            return self.read(name)
+        except ConnectionLost as lost:
+            lost.command = lost.command or name
+            raise
 
     def read(self, command: str = "PING") -> Any:
         line = self._line()
@@ -76,11 +87,16 @@ class Resp:
         try:
             chunk = self.sock.recv(65536)
         except (socket.timeout, TimeoutError):
+            self.lost = True
             raise ConnectionLost("no answer in time") from None
         except OSError as exc:
+            self.lost = True
             raise ConnectionLost(str(exc)) from None
         if not chunk:
-            raise ConnectionLost("the server closed the connection")
+            self.lost = True
+            hung_up = ConnectionLost("the server closed the connection")
+            hung_up.closed = True
+            raise hung_up
         self.buffer += chunk
 
     def _line(self) -> bytes:

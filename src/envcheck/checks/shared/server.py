@@ -130,10 +130,13 @@ class Shared(Generic[T]):
         self._timer: threading.Timer | None = None
 
     @contextmanager
-    def use(self, ctx: Context, opener: Callable[[], T]) -> Iterator[T]:
-        """The connection (opened with ``opener`` if there is none), exclusively, for as long as
-        the ``with`` block runs. An exception other than a diagnosis closes it; a check that
-        waited for it past its deadline fails saying so."""
+    def use(
+        self, ctx: Context, opener: Callable[[], T], alive: Callable[[T], bool] | None = None
+    ) -> Iterator[T]:
+        """The connection (opened with ``opener`` if there is none, or if ``alive`` says the one
+        held is not: a diagnosis may have swallowed its loss), exclusively, for as long as the
+        ``with`` block runs. An exception other than a diagnosis closes it; a check that waited
+        for it past its deadline fails saying so."""
         if not self._lock.acquire(timeout=max(0.0, ctx.remaining() - 0.05)):
             raise CheckFailed(
                 "another check of this server held envcheck's connection until this check's "
@@ -147,6 +150,8 @@ class Shared(Generic[T]):
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
+            if self._conn is not None and alive is not None and not alive(self._conn):
+                self._close_locked()
             if self._conn is None:
                 self._conn = opener()
             try:
