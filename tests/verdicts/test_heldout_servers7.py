@@ -325,6 +325,21 @@ def _session_pooling(lab: Lab, tmp: Path) -> Iterator[PgCase]:
 ALSO["pgb-session-pooling-healthy"] = (Expect(CONNECT, "pass"), Expect(SETTINGS, "pass|warn"))
 
 
+# an addendum after the fixes (committed before its first run): the transaction-pooling probe's
+# second session must not be held by a pooler whose one server connection the first one holds
+@pg("pgb-session-pool-of-one-healthy", Expect(CONNECT, "pass"))
+def _pool_of_one(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    with bouncer(lab, user, db, default_pool_size="1") as pooler:
+        dsn = via(lab, pooler, user, db)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+        yield PgCase(dsn)
+
+
+ALSO["pgb-session-pool-of-one-healthy"] = (Expect(WRITE, "pass"),)
+
+
 @pg(
     "pgb-max-client-conn",
     Expect(
