@@ -8,7 +8,8 @@ body in that provider's documented shape: OpenAI's error codes (status x ``error
 google.api.ErrorReason), the shapes OpenAI-compatible
 servers answer at another ``base_url`` (llama.cpp's typed errors, vLLM's ``ErrorResponse``, a bare
 ``{"error": "..."}``, crossed with every status they use), and Ollama's error answers as its
-server's source writes them (server/routes.go, server/sched.go: ``{"error": "<text>"}``).
+server's source writes them (server/routes.go, server/sched.go, llm/llama_server.go:
+``{"error": "<text>"}``).
 
 A local server (in this process) answers ONE request kind of one provider instance with ONE error
 and everything else healthily, with the providers' own recorded answers: the model listing (of
@@ -90,6 +91,8 @@ VLLM_SPEC = (
 OLLAMA_COMMIT = "fb30760996871fa9460115c753afd2c60d4ab0f7"
 OLLAMA_SPEC = f"https://github.com/ollama/ollama/blob/{OLLAMA_COMMIT}/server/routes.go"
 OLLAMA_SCHED = f"https://github.com/ollama/ollama/blob/{OLLAMA_COMMIT}/server/sched.go"
+OLLAMA_RUNNER = f"https://github.com/ollama/ollama/blob/{OLLAMA_COMMIT}/llm/llama_server.go"
+OLLAMA_LLM = f"https://github.com/ollama/ollama/blob/{OLLAMA_COMMIT}/llm/server.go"
 
 
 @dataclass(frozen=True)
@@ -466,6 +469,19 @@ OLLAMA = [
     (500, "model list cache unavailable", OLLAMA_SPEC),
     (503, "server busy, please try again.  maximum pending requests exceeded", OLLAMA_SCHED),
     (503, "account unavailable", OLLAMA_SPEC),
+    # the runner's errors, which the scheduler answers with 500 (handleScheduleError's default)
+    (500, "unable to load full model on GPU", OLLAMA_LLM),
+    (500, "llama-server process has terminated: exit status 2", OLLAMA_RUNNER),
+    (500, "llama-server process no longer running: exit status 1 ", OLLAMA_RUNNER),
+    (500, "timed out waiting for llama-server to start - progress 0.00 - ", OLLAMA_RUNNER),
+    (500, "llama-server reported out-of-memory during startup: cudaMalloc failed", OLLAMA_RUNNER),
+    (500, "no slots available after 10 retries", OLLAMA_RUNNER),
+    (
+        500,
+        "model runner has unexpectedly stopped, this may be due to resource limitations or an "
+        "internal error, check ollama server logs for details",
+        OLLAMA_RUNNER,
+    ),
 ]
 OLLAMA_REQUESTS = ("GET /api/version", "POST /api/show", "POST /api/generate", "GET /api/ps")
 

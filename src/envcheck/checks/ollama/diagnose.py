@@ -317,7 +317,19 @@ def _gpu_memory_failure(model: str, host: str, shown: str) -> CheckFailed:
 def generate_failure(
     model: str, host: str, status: int | None, error: str
 ) -> CheckFailed | CheckSkipped:
-    """What Ollama's answer to ``POST /api/generate`` means (its status and its error text)."""
+    """What Ollama's answer to ``POST /api/generate`` means (its status and its error text); a
+    verdict that quotes the server names the status too."""
+    found = _generate_failure(model, host, status, error)
+    said = found.summary if isinstance(found, CheckFailed) else found.reason
+    why = found.why or ""
+    if status is not None and f"HTTP {status}" not in f"{said} {why}":
+        found.why = why.replace("the server said: ", f"the server said (HTTP {status}): ", 1)
+    return found
+
+
+def _generate_failure(
+    model: str, host: str, status: int | None, error: str
+) -> CheckFailed | CheckSkipped:
     said = error.strip()
     shown = clean(" ".join(said.split()), 300)
     if status == 500 and out_of_memory(said):
