@@ -26,15 +26,17 @@ fails or warns naming it, and names the file or field the mutation touched); one
 working is failed by no check that names it; no check is envcheck's own error. Five printed
 fixes (commands) are run in the lab, every other mutation undone first, and the re-run passes.
 
-First run (envcheck at dd17240, before any change; 2026-12-06): 20 of 71 mutations broke an
+First run (envcheck at dd17240, before any change; 2026-12-06): 19 of 71 mutations broke an
 invariant: 9 false passes (metadata-undecodable, metadata-requires-invalid,
 entry-points-target-gone, wheel-tag-not-a-tag, direct-url-not-json, direct-url-no-url,
 direct-url-vcs-no-commit, editable-src-moved, editable-package-gone), 9 false alarms
 (info-dir-other-version, info-dir-no-version, info-dir-case, installer-gone, entry-points-gone,
 wheel-gone, direct-url-gone: RECORD's rows of the .dist-info's own files; record-not-csv;
-direct-url-editable-url-elsewhere), 2 broken ones whose verdict did not name the field
-(info-dir-dashed: "files its RECORD lists are gone"; metadata-other-name: "not installed"), none
-envcheck's own error. After the changes of the commit that adds this file: none.
+direct-url-editable-url-elsewhere), 1 broken one whose verdict did not name the field
+(metadata-other-name: "not installed"), none envcheck's own error. info-dir-dashed failed as
+"files its RECORD lists are gone" (its own files under the escaped name): a wrong cause that
+the words let through, and a false pass once those rows no longer count. After the changes of
+the commit that adds this file: none.
 
 Applied one at a time, the five fixes would not heal: each ends in ``poetry install``, which
 stops on the next one's record (the ``vcs_info`` without ``commit_id``), and the next one's ``pip
