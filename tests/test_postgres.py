@@ -435,7 +435,7 @@ timeout = 3.0
             "complete the login within 2 s",
             f"*fix: look at the server's log and load; `pg_isready -h 127.0.0.1 -p {busy} -t "
             "10` tells whether it lets anyone in; if logins are just slow, raise "
-            "tool.envcheck.postgres.busy.timeout",
+            "tool.envcheck.postgres.busy.timeout; behind a pooler such as PgBouncer: its log*",
         ]
     )
     checks = json.loads((pytester.path / "envcheck-report.json").read_text())["checks"]

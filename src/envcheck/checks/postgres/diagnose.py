@@ -956,11 +956,10 @@ def login_timeout(t: Target, seconds: float) -> CheckFailed:
         fix=fix(
             wait,
             ask_admin("look at the server's log and load (behind a pooler: the pooler's log)"),
-            text=f"look at the server's log and load (behind a pooler such as PgBouncer: its "
-            "log and SHOW POOLS on its admin console, then the server it forwards to, the role's "
-            "password in its auth_file, or its default_pool_size); "
-            f"`{wait.render()}` tells whether it lets "
-            f"anyone in; if logins are just slow, raise {t.section}.timeout",
+            text=f"look at the server's log and load; `{wait.render()}` tells whether it lets "
+            f"anyone in; if logins are just slow, raise {t.section}.timeout; behind a pooler "
+            "such as PgBouncer: its log and SHOW POOLS on its admin console, then the server it "
+            "forwards to, the role's password in its auth_file, or its default_pool_size",
         ),
     )
 

@@ -369,7 +369,10 @@ def _shared_backend(ctx: Context, t: Target, conn: psycopg.Connection[Any]) -> i
     """The server backend's pid when a second session of this client, opened while the first
     is idle, is served by the same backend: PostgreSQL gives every session a process of its
     own, a pooler in transaction or statement mode hands an idle one's backend to the next
-    client. None: another backend (or no answer)."""
+    client. None: another backend, or no answer soon (a pooler whose pool is full holds the
+    second session's query; it is not waited for: at most a second)."""
+    import select
+
     import psycopg
 
     try:
@@ -377,11 +380,27 @@ def _shared_backend(ctx: Context, t: Target, conn: psycopg.Connection[Any]) -> i
         kwargs = t.connect_kwargs(
             f"{APPLICATION_NAME} {ctx.check.component}/{t.instance}", ctx.remaining()
         )
-        with psycopg.connect(**kwargs, autocommit=True) as other:
-            second = other.execute("SELECT pg_backend_pid()").fetchone()
-    except psycopg.Error:
+        other = psycopg.connect(**kwargs, autocommit=True)
+        try:
+            pq = other.pgconn
+            pq.send_query(b"SELECT pg_backend_pid()")
+            deadline = time.monotonic() + min(1.0, max(0.05, ctx.remaining() / 4))
+            while True:
+                pq.consume_input()
+                if not pq.is_busy():
+                    break
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([pq.socket], [], [], left)[0]:
+                    return None  # closed below, mid-query: the pooler drops the waiting client
+            result = pq.get_result()
+            value = result.get_value(0, 0) if result is not None and result.ntuples else None
+        finally:
+            other.close()
+    except (psycopg.Error, OSError):
         return None
-    return int(first[0]) if first is not None and first == second else None
+    if first is None or value is None:
+        return None
+    return int(first[0]) if str(first[0]) == bytes(value).decode() else None
 
 
 def version(instance: str, ctx: Context) -> Outcome:
