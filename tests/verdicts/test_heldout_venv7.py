@@ -572,7 +572,7 @@ def build_world(name: str, lab: Lab) -> dict[str, Any]:
         check = chosen(held.expect, checks[ident])
         assert check is not None, ident
         try:
-            lab.apply(check, **(HEAL_ENV[ident](lab) if ident in HEAL_ENV else {}))
+            lab.apply(check, None, **(HEAL_ENV[ident](lab) if ident in HEAL_ENV else {}))
         except AssertionError as exc:
             healed[ident] = [f"the fix did not apply: {exc}"]
         else:
