@@ -22,10 +22,10 @@ from envcheck.checks.redis.config import RedisConfig, default_config
 from envcheck.checks.redis.diagnose import (
     KEY_PREFIX,
     UNKNOWN_COMMAND,
+    ProxyHungUp,
 )
 from envcheck.checks.redis.diagnose import _info as _diagnose_info
 from envcheck.checks.redis.diagnose import (
-    ProxyHungUp,
     admin_step,
     explain,
     fix,
