@@ -104,7 +104,7 @@ def script(directory: Path, name: str, body: str) -> list[str]:
     return [sys.executable, str(path)]
 
 
-def pid_of(directory: Path, name: str, timeout: float = 10.0) -> int:
+def pid_of(directory: Path, name: str, timeout: float = 30.0) -> int:
     path = directory / f"{name}.pid"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
