@@ -24,14 +24,15 @@ One fake server (``SERVER``: a stdio process per pair, ``python -S``; one HTTP p
 HTTP pairs, by path) answers ONE request of one server with ONE fault and everything else
 healthily. envcheck checks up to 100 servers per run, so the pairs are checked in a few sessions.
 
-For every pair: the check that sent the faulted request fails or warns (the GET stream is
-optional: a refused GET only loses server-initiated messages and must fail nothing; a 405 there,
-and a refused DELETE, are what the transport allows; ``server/discover`` answered with an error
-falls back to ``initialize``); never envcheck's own error; the failing check names the request's
-method and the code or status, and quotes the server's message for JSON-RPC errors; 401 speaks of
-credentials, 403 never says the token is wrong, a 404 to a POST with a session is the session's
-end; nothing says "not an MCP endpoint" when the server answered well-formed JSON-RPC to an
-earlier request; no server process outlives the run; the bearer token is never shown.
+For every pair: the check that sent the faulted request fails or warns (a GET stream refused with
+anything but 405, the transport's "no stream", warns on ``initialize`` and fails nothing: only
+what the server sends on its own is lost; a refused DELETE fails nothing; ``server/discover``
+answered with an error falls back to ``initialize``); never envcheck's own error; the failing
+check names the request's method and the code or status, and quotes the server's message for
+JSON-RPC errors; 401 speaks of credentials, 403 never says the token is wrong, a 404 to a POST
+with a session is the session's end; nothing says "not an MCP endpoint" when the server answered
+well-formed JSON-RPC to an earlier request; no server process outlives the run; the bearer token
+is never shown.
 """
 
 from __future__ import annotations
@@ -210,6 +211,8 @@ def reply(message, fault):
             error, result = fault["error"], None
         elif "result" in fault:
             error, result = None, fault["result"]
+        elif fault.get("omit"):
+            return {"jsonrpc": "2.0", "id": ident}
     if error is not None:
         return {"jsonrpc": "2.0", "id": ident, "error": error}
     return {"jsonrpc": "2.0", "id": ident, "result": result}
@@ -319,6 +322,7 @@ def plans() -> list[dict[str, Any]]:
                 error = {"code": code, "message": f"sweep refusal {n} of {method}"}
                 found.append({"transport": transport, "on": method, "error": error})
         for method, results in MALFORMED.items():
+            found.append({"transport": transport, "on": method, "omit": True})
             for result in results:
                 found.append({"transport": transport, "on": method, "result": result})
     for status, headers in STATUSES:
@@ -398,9 +402,14 @@ def problems_of(fault: dict[str, Any], checks: dict[str, dict[str, Any]]) -> lis
             found.append(f"an error to server/discover failed a check: {hard}")
         return found
     if on in ("GET", "DELETE"):
-        # the GET stream is optional (405 allowed), a DELETE refused ends nothing a client needs
+        # the requests are answered: a refused GET stream loses only what the server sends on
+        # its own, a refused DELETE ends nothing a client needs
         if hard:
             found.append(f"a refused {on} failed a check: {hard}")
+        if on == "GET" and fault["status"] != 405:  # 405: the transport's "no stream"
+            said = texts.get("initialize", "")
+            if "GET" not in said or str(fault["status"]) not in said:
+                found.append(f"initialize does not warn of the refused GET stream: {texts}")
         return found
     if fault.get("ctype") == "text/event-stream" and "status" not in fault:
         if failed:
@@ -429,6 +438,13 @@ def problems_of(fault: dict[str, Any], checks: dict[str, dict[str, Any]]) -> lis
             found.append(f"the verdict does not name HTTP {status}: {verdict[:300]}")
         if status == 403 and "wrong" in verdict:
             found.append(f"403 said the credentials are wrong: {verdict[:300]}")
+        if status == 401 and not any(
+            w in verdict.lower() for w in ("credential", "authoriz", "token", "oauth")
+        ):
+            found.append(f"401 not about credentials: {verdict[:300]}")
+        if status == 404 and on not in ("initialize", "notifications/initialized"):
+            if "session" not in verdict:  # the request carried the session id the server gave
+                found.append(f"404 to the session's request not the session's end: {verdict[:300]}")
     if on != "initialize" and "not an MCP endpoint" in verdict:
         found.append(f"'not an MCP endpoint' after a good handshake: {verdict[:300]}")
     return found

@@ -366,15 +366,51 @@ class Probe:
 
     async def _notice_refused(self, attempt: Attempt, outcome: Outcome) -> Outcome:
         """A warning when the POST of the ``initialized`` notification was answered with an HTTP
-        error status: the server did not accept it (waits briefly for that answer: the SDK sends
-        the notification after the handshake returns)."""
+        error status (the server did not accept it), or the GET of the server's SSE stream with
+        neither a stream nor 405: waits briefly for those answers (the SDK sends both after the
+        handshake returns; the GET only when the server gave a session id)."""
         import anyio
 
         with anyio.move_on_after(min(self.spec.timeout, 2.0)):
-            while not attempt.notices_answered:
+            while not attempt.notices_answered or (
+                attempt.session_given and attempt.stream_answer is None
+            ):
                 await anyio.sleep(0.01)
-        if not attempt.refused_notices or outcome.status is not Status.PASS:
+        if outcome.status is not Status.PASS:
             return outcome
+        if attempt.refused_notices:
+            return self._notice_warning(attempt, outcome)
+        stream = attempt.stream_answer
+        if (
+            stream is None
+            or stream[0] == 405
+            or (200 <= stream[0] < 300 and stream[1] == "text/event-stream")
+        ):
+            return outcome
+        status, media = stream
+        meaning = diagnose.HTTP_MEANINGS.get(status, "refused" if status >= 400 else "no stream")
+        text = (
+            "report it to the server's authors (or whoever runs the proxy in front of it): the "
+            "GET of its MCP endpoint must answer an SSE stream (text/event-stream) or 405"
+        )
+        why = (
+            "after the handshake a client opens the server's SSE stream with a GET of the "
+            "endpoint, for the notifications and requests the server sends on its own; by the "
+            "Streamable HTTP transport the server answers it with text/event-stream, or 405 "
+            f"when it offers none; it answered {status} ({meaning}"
+            + (f", {media}" if media else "")
+            + "), so those messages never arrive (tools/list_changed, progress, its requests); "
+            "the requests themselves were answered"
+        )
+        return Outcome(
+            Status.WARN,
+            f"{outcome.summary}, but it answered the GET of its SSE stream with HTTP {status}",
+            outcome.facts,
+            why=why,
+            fix=fixes.ask(text, "the server's authors"),
+        )
+
+    def _notice_warning(self, attempt: Attempt, outcome: Outcome) -> Outcome:
         method, status = next(iter(attempt.refused_notices.items()))
         meaning = diagnose.HTTP_MEANINGS.get(status, "refused")
         if status == 404 and attempt.session_lost:
@@ -531,6 +567,9 @@ class Probe:
                 and attempt.version_refused is None
             ):
                 await _without_version(request, attempt, spec.timeout)
+            if request.method == "GET" and attempt.transport == "http":
+                media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                attempt.stream_answer = attempt.stream_answer or (code, media)
             notice = _notification_method(request) if request.method == "POST" else None
             if notice is not None:
                 attempt.notices_answered += 1

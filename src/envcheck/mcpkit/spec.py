@@ -150,6 +150,9 @@ class Attempt:
     refused_notices: dict[str, int] = field(default_factory=dict)
     #: how many POSTs of notifications got an answer
     notices_answered: int = 0
+    #: the answer to the GET that opens the server's SSE stream (streamable HTTP, after the
+    #: handshake): its status and media type, once it came
+    stream_answer: tuple[int, str] | None = None
 
 
 class Probing(Protocol):
