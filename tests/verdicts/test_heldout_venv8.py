@@ -27,7 +27,17 @@ read the venv component's table and the earlier rounds, and of envcheck's code o
 ``src/envcheck/checks/venv/project.py`` that reads ``[dependency-groups]`` (seen while looking
 for where include-group is followed).
 
-First run: to be graded (the expectations are committed before envcheck runs on them).
+First run (envcheck at 9065436, the commit that added this file, before any change;
+2026-12-06): **6 of 9 fully right**, none partly, 3 wrong; of the five breakages two fully right
+(round 7, before the sweep: none of seven). Fully right: venv-sourceless-pyc-shadows (FAIL
+"``import demo_alpha`` finds .../app/demo_alpha.pyc", the project's directory first on
+``sys.path`` named), venv-usercustomize-raises (WARN "usercustomize.py fails at every start"),
+and the four healthy neighbours. Wrong (a broken project passed): venv-include-group-cycle and
+venv-include-group-unknown (venv/project "pyproject.toml (pytest's rootdir)": the includes that
+pip refuses to resolve not read), venv-script-sh-trampoline-other-python (venv/virtualenv "in a
+virtualenv": the ``#!`` line of each script is read, and a ``/bin/sh`` trampoline's ``exec``
+line names the other Python). One proof was corrected after the first run, not its expectation:
+venv-user-install-not-seen wrote its wheel into a directory it had not made yet.
 """
 
 from __future__ import annotations
@@ -302,6 +312,7 @@ def user_install_not_seen(lab: Lab) -> None:
     ``include-system-site-packages = false``: the user site is not on its ``sys.path``, the
     locked 1.0 imports."""
     lab.env.update(with_user_base(lab))
+    (lab.tmp / "v2").mkdir()
     wheel = make_wheel(lab.tmp / "v2", "demo-alpha", "2.0")
     done = lab.runs(
         [str(BASE_PYTHON), "-m", "pip", "install", "--user", "--no-deps", "--no-index", str(wheel)]
