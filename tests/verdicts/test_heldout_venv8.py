@@ -196,7 +196,13 @@ def include_group_diamond(lab: Lab) -> None:
 @case(
     "venv-sourceless-pyc-shadows",
     "installed",
-    Expect("venv/package[demo-alpha]", "fail|warn", ("demo_alpha.pyc",), ("demo_alpha.pyc",)),
+    Expect(
+        "venv/package[demo-alpha]",
+        "fail|warn",
+        ("demo_alpha.pyc",),
+        ("demo_alpha.pyc",),
+        heals=True,
+    ),
 )
 def sourceless_pyc_shadows(lab: Lab) -> None:
     """The import system's sourceless loader: ``demo_alpha.pyc`` (no ``.py`` beside it: a

@@ -180,7 +180,26 @@ def _scripts(prefix: Path) -> Iterator[tuple[Path, _exec.Shebang]]:
             continue
         shebang = _exec.read_shebang(entry)
         if shebang is not None:
-            yield entry, shebang
+            yield entry, _trampoline(entry, shebang) or shebang
+
+
+def _trampoline(entry: Path, shebang: _exec.Shebang) -> _exec.Shebang | None:
+    """The Python a ``/bin/sh`` trampoline starts, as distlib (pip) and uv write a script whose
+    interpreter's path has a blank or is longer than a ``#!`` line allows: line 2 is ``'''exec'
+    "<python>" "$0" "$@"`` (shell words ``exec``, the interpreter, ``$0``, ``$@``), line 3 ``'
+    '''``, which make the rest Python."""
+    if Path(shebang.interpreter).name != "sh" or shebang.argument:
+        return None
+    try:
+        with open(entry, "rb") as handle:
+            lines = handle.read(4096).decode("utf-8", errors="replace").split("\n")[1:3]
+        words = shlex.split(lines[0]) if len(lines) == 2 else []
+    except (OSError, ValueError):
+        return None
+    if len(words) == 4 and words[0] == "exec" and words[2:] == ["$0", "$@"]:
+        if lines[1].strip() == "' '''" and Path(words[1]).is_absolute():
+            return _exec.Shebang(shebang.line, words[1], "")
+    return None
 
 
 #: the entries of ``bin/`` read for their ``#!`` line (a virtualenv has tens)

@@ -156,6 +156,23 @@ def project(ctx: Context) -> Outcome:
             fix=_fixes.make(Manual(f"correct the TOML of {root / 'pyproject.toml'}")),
             facts=facts,
         ) from None
+    group_errors = _project.dependency_group_errors(data)
+    if group_errors:
+        pyproject = root / "pyproject.toml"
+        raise CheckFailed(
+            f"{pyproject}'s [dependency-groups] cannot be resolved: " + "; ".join(group_errors),
+            why="PEP 735: an include-group must name a group of [dependency-groups], and includes "
+            "must not lead back to the group they start from; pip install --group, uv sync and "
+            "Poetry refuse the groups involved and install none of them",
+            fix=_fixes.make(
+                Manual(
+                    f"correct [dependency-groups] in {pyproject}: name an existing group in each "
+                    "include-group, and list the shared requirements in one group that the "
+                    "others include, instead of groups that include each other"
+                )
+            ),
+            facts=facts,
+        )
     module = _project.missing_package(root) if ctx.section.poetry else None
     if module is not None:
         name = (data.get("project") or {}).get("name") or data["tool"]["poetry"]["name"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.machinery
 import re
 import shlex
 import sys
@@ -800,19 +801,36 @@ def _shadowed(dist: _installed.Dist) -> CheckFailed | None:
     if found is None:
         return None
     module, origin = found
+    # compiled code with no source beside it (the sourceless loader's): residue, removed
+    sourceless = Path(origin).suffix in importlib.machinery.BYTECODE_SUFFIXES and not any(
+        Path(origin).with_suffix(suffix).exists() for suffix in importlib.machinery.SOURCE_SUFFIXES
+    )
+    fix = (
+        _fixes.make(
+            Command(["rm", "-f", origin]),
+            note=f"compiled code whose source is gone; then `import {module}` finds {dist.name}",
+        )
+        if sourceless
+        else _fixes.make(
+            Manual(
+                f"rename {origin} (and what imports it), so that `import {module}` finds "
+                f"{dist.name}"
+            )
+        )
+    )
     return CheckFailed(
         f"{dist.name} {dist.version} is installed, but `import {module}` finds {origin}, not "
         f"{dist.name}'s {module}",
         why=f"{Path(origin).parent} comes before {Path(dist.location).parent} on sys.path (the "
         "project's own directory is first under `python -m pytest` and pytest's rootdir "
         f"insertion), so its {Path(origin).name} shadows the installed package for the tests and "
-        "the application",
-        fix=_fixes.make(
-            Manual(
-                f"rename {origin} (and what imports it), so that `import {module}` finds "
-                f"{dist.name}"
-            )
+        "the application"
+        + (
+            " (compiled bytecode without its source, which Python still imports)"
+            if sourceless
+            else ""
         ),
+        fix=fix,
         facts={"version": dist.version, "shadowed_by": origin},
     )
 

@@ -230,9 +230,7 @@ def _from_cache(path: Path, stored: object, key: dict[str, Any]) -> Lock | None:
     packages: dict[str, Locked] = {}
     try:
         # an entry of an older envcheck (fewer fields) fails to unpack: the lock is read again
-        for name, version, groups, markers, extra_only, commit, where, hashes in stored[
-            "packages"
-        ]:
+        for name, version, groups, markers, extra_only, commit, where, hashes in stored["packages"]:
             if not (
                 isinstance(name, str)
                 and isinstance(version, str)
@@ -498,6 +496,51 @@ def document(root: Path) -> dict[str, Any]:
         while len(_documents) > _MEMO_KEPT:
             del _documents[next(iter(_documents))]
     return parsed
+
+
+def dependency_group_errors(data: dict[str, Any]) -> list[str]:
+    """What PEP 735 makes an error in ``[dependency-groups]``, which installers refuse (``pip
+    install --group``, ``uv sync``, Poetry): an ``{include-group = ...}`` naming no group of the
+    table, and includes that lead back to the group they start from. Group names compare
+    normalized (PEP 503). A group reached along two paths (a diamond) is no error."""
+    groups = data.get("dependency-groups")
+    if not isinstance(groups, dict):
+        return []
+    names: dict[str, str] = {canonicalize_name(str(name)): str(name) for name in groups}
+    includes: dict[str, list[str]] = {}
+    errors: list[str] = []
+    for name, lines in groups.items():
+        own = canonicalize_name(str(name))
+        includes[own] = []
+        for line in lines if isinstance(lines, list) else []:
+            target = line.get("include-group") if isinstance(line, dict) else None
+            if not isinstance(target, str):
+                continue
+            if canonicalize_name(target) not in names:
+                errors.append(
+                    f'group {name} has {{include-group = "{target}"}}, but [dependency-groups] '
+                    f"has no group {target}"
+                )
+            else:
+                includes[own].append(canonicalize_name(target))
+    state: dict[str, int] = {}  # 1: on the path being followed, 2: done
+    cycles: list[str] = []
+
+    def follow(group: str, path: list[str]) -> None:
+        state[group] = 1
+        for target in includes.get(group, []):
+            if state.get(target) == 1:
+                loop = path[path.index(target) :] + [target]
+                cycles.append(" -> ".join(names[g] for g in loop))
+            elif target not in state:
+                follow(target, [*path, target])
+        state[group] = 2
+
+    for group in includes:
+        if group not in state:
+            follow(group, [group])
+    errors += [f"include-group cycle: {cycle}" for cycle in cycles]
+    return errors
 
 
 def missing_package(root: Path) -> str | None:
