@@ -168,8 +168,9 @@ def _dns(pytester: pytest.Pytester) -> Ran:
 def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout import OLLAMA_ROWS_8  # their rows are run there
     from tests.verdicts.test_heldout_providers9 import OLLAMA_ROWS_9
+    from tests.verdicts.test_heldout_providers10 import OLLAMA_ROWS_10
 
-    held_out = [*OLLAMA_ROWS_8.values(), *OLLAMA_ROWS_9.values()]
+    held_out = [*OLLAMA_ROWS_8.values(), *OLLAMA_ROWS_9.values(), *OLLAMA_ROWS_10.values()]
     assert not SCENARIOS.mismatches(elsewhere=held_out)
 
 

@@ -532,8 +532,9 @@ def _dns(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Ran:
 def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout import PROVIDER_ROWS_8  # their rows are run there
     from tests.verdicts.test_heldout_providers9 import PROVIDER_ROWS_9
+    from tests.verdicts.test_heldout_providers10 import PROVIDER_ROWS_10
 
-    held_out = [*PROVIDER_ROWS_8.values(), *PROVIDER_ROWS_9.values()]
+    held_out = [*PROVIDER_ROWS_8.values(), *PROVIDER_ROWS_9.values(), *PROVIDER_ROWS_10.values()]
     assert not SCENARIOS.mismatches(elsewhere=held_out)
 
 

@@ -358,6 +358,11 @@ def detail(body: Any) -> Detail:
     return found
 
 
+def page_text(text: str) -> str:
+    """A text answer as shown (an HTML page by its title and the text it shows)."""
+    return _page_title(text)
+
+
 def _page_title(text: str) -> str:
     """A text answer as shown: an HTML page (a proxy's, an edge's or a web framework's error
     page) by its title and the text it shows, not its markup and scripts."""

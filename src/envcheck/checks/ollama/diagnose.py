@@ -16,6 +16,7 @@ from envcheck.checks.shared.errors import causes
 from envcheck.core.fix import Command, Edit, Fix, Manual, Step
 from envcheck.core.model import CheckFailed, CheckSkipped
 from envcheck.core.redact import clean
+from envcheck.llm._errors import page_text
 
 #: where the ollama client looks when OLLAMA_HOST is not set
 CLIENT_DEFAULT = "http://127.0.0.1:11434"
@@ -477,12 +478,70 @@ def _generate_failure(
             f"guessed; the server said: {shown}",
             fix=Fix([Manual("try again later"), _log_step()], text=text),
         )
+    page = said.startswith("<")
+    if status in _GATEWAY or page:
+        return _gateway(model, host, status, clean(page_text(said), 300) if page else shown)
     text = f"{_log_text()}: the server logs why it answered so"
     return CheckFailed(
         f"{model} could not generate on {host}: HTTP {status}: {shown}",
         why=f"Ollama answered POST /api/generate with HTTP {status} and {shown!r}; no row of "
         "envcheck's verdict table covers this answer, so no cause is guessed",
         fix=Fix([_log_step()], text=text),
+    )
+
+
+#: statuses only a proxy or gateway answers: Ollama's own server answers its errors with 4xx,
+#: 500 or 503, as JSON {"error": ...} (docs/api/errors.mdx)
+_GATEWAY = (502, 504)
+
+
+def _gateway(model: str, host: str, status: int | None, shown: str) -> CheckFailed:
+    """HTTP 502 or 504, or an HTML page: not Ollama's answer but that of a proxy or gateway at
+    ``host`` (or of another web server there); what it means depends on the status alone."""
+    not_ollama = (
+        f"HTTP {status} is a proxy's or gateway's answer, not Ollama's (Ollama answers its "
+        "errors with 4xx, 500 or 503 and a JSON body)"
+        if status in _GATEWAY
+        else "an HTML page is not Ollama's answer (Ollama answers its errors as JSON)"
+    )
+    logs = "the proxy's own log says what it met"
+    if status == 504:
+        text = (
+            "raise the proxy's timeout for the answer (nginx: proxy_read_timeout; HAProxy: "
+            "timeout server; Traefik/Caddy: their response-header timeouts) above the model's "
+            f"load time, or point the Ollama host (OLLAMA_HOST, or host in [tool.envcheck.ollama]) "
+            f"at Ollama itself to check; {logs}"
+        )
+        return CheckFailed(
+            f"a proxy or gateway in front of the Ollama at {host} gave up waiting for it "
+            f"({model}): HTTP 504: {shown}",
+            why=f"{not_ollama}: the proxy waited for Ollama's answer longer than its own timeout "
+            "allows; Ollama sends nothing until the model is loaded, which can take minutes",
+            fix=Fix([Manual(text)], text=text),
+        )
+    if status == 502:
+        text = (
+            "check that Ollama runs where the proxy forwards to (curl <that address>/api/version "
+            "from the proxy's host), and raise the proxy's timeout for the answer's headers if it "
+            f"gave up waiting; {logs}"
+        )
+        return CheckFailed(
+            f"a proxy or gateway in front of the Ollama at {host} got no valid answer from it "
+            f"({model}): HTTP 502: {shown}",
+            why=f"{not_ollama}: the proxy could not reach Ollama, its connection to Ollama "
+            "failed, or Ollama did not answer within the proxy's timeout",
+            fix=Fix([Manual(text)], text=text),
+        )
+    text = (
+        f"point the Ollama host at Ollama itself (curl {host}/api/version answers its version), "
+        f"or fix the routing of the proxy or web server there; {logs}"
+    )
+    return CheckFailed(
+        f"{model} could not generate on {host}: a proxy or another web server answered HTTP "
+        f"{status}: {shown}",
+        why=f"{not_ollama}: the address is a proxy or web server in front of Ollama, or not "
+        "Ollama at all",
+        fix=Fix([Manual(text)], text=text),
     )
 
 
