@@ -143,6 +143,16 @@ PROVIDERS = [
         ("400", "INVALID_ARGUMENT", "Unknown name"),
         never=("set a valid key", "model name", '[{"error"', "Traceback"),
     ),
+    # the addendum (expectations committed before its own first run)
+    Case(
+        "heldout10--anthropic-524-cloudflare-timeout",
+        "anthropic",
+        "smoke",
+        "smoke",
+        "fail",
+        ("524", "A timeout occurred"),
+        never=("<!DOCTYPE", "<meta", "set a valid key", "model name", "check its permissions"),
+    ),
 ]
 OLLAMA = [
     OllamaCase(
@@ -156,6 +166,12 @@ OLLAMA = [
         ("502", "timeout awaiting response headers", "proxy"),
         ("timeout",),
         ("ollama pull", "GPU memory", "reinstall Ollama", "num_gpu"),
+    ),
+    OllamaCase(  # the addendum
+        "heldout10--ollama-500-cuda-illegal-memory-access",
+        ("illegal memory access",),
+        ("upgrade",),
+        ("ran out of GPU memory", "num_gpu", "smaller model", "ollama pull"),
     ),
 ]
 #: the cases that are rows of the verdict tables, asserted on the case's own run
