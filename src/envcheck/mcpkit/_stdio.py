@@ -147,14 +147,16 @@ async def stdio_transport(
         try:
             message = mcp_types.jsonrpc_message_adapter.validate_json(line, by_name=False)
         except ValueError:
-            note(line)
             if state.shape is None:
                 shape_of(raw, line, state)
             answered = _invalid_answer(line, state)
-            if answered is not None:
-                # the request gets an answer the session takes at once (the diagnosis tells
-                # it by the id), rather than waiting out its timeout for one that was dropped
-                await read_writer.send(SessionMessage(answered))
+            if answered is None:
+                note(line)
+                return
+            # an answer to a request (its id), not stray output: the request gets an answer the
+            # session takes at once (the diagnosis tells it by the id), rather than waiting out
+            # its timeout for one that was dropped
+            await read_writer.send(SessionMessage(answered))
             return
         state.pending.clear()
         await read_writer.send(SessionMessage(message))
