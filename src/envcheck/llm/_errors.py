@@ -358,6 +358,35 @@ def detail(body: Any) -> Detail:
     return found
 
 
+#: Cloudflare's own 5xx statuses (developers.cloudflare.com/support/troubleshooting/http-status-
+#: codes/cloudflare-5xx-errors): what each says of the server behind it, and what helps
+_CLOUDFLARE = {
+    520: (
+        "the server behind it answered something Cloudflare could not use (or closed the "
+        "connection)",
+        "retry later; the log of the server behind Cloudflare says what it answered",
+    ),
+    521: (
+        "the server behind it refused Cloudflare's connection (it is down, or refuses "
+        "Cloudflare's addresses)",
+        "retry later; the server behind Cloudflare is not accepting connections",
+    ),
+    522: (
+        "Cloudflare could not connect to the server behind it in time",
+        "retry later; the server behind Cloudflare is not reachable from it",
+    ),
+    523: (
+        "Cloudflare cannot reach the server behind it (its address or route is wrong)",
+        "the service's DNS or origin address is wrong: its operator fixes it",
+    ),
+    524: (
+        "Cloudflare reached the server behind it, which did not answer within Cloudflare's "
+        "100 s",
+        "retry later: the server behind Cloudflare was too slow to answer; its operator sees why",
+    ),
+}
+
+
 def page_text(text: str) -> str:
     """A text answer as shown (an HTML page by its title and the text it shows)."""
     return _page_title(text)
@@ -581,6 +610,12 @@ def classify(
         return made(Overloaded, None, "the provider is overloaded; retry later")
     if status == 503 and d.type in ("UNAVAILABLE", "unavailable_error"):
         return made(Overloaded, None, "the service is unavailable for now; retry later")
+    if status in _CLOUDFLARE:  # Cloudflare's own statuses, about the server behind it
+        what, fix = _CLOUDFLARE[status]
+        said = f"HTTP {status} is Cloudflare's, in front of the service: {what}"
+        if status in (522, 524):
+            return made(ProviderTimeout, said, fix)
+        return made(ServerError, said, fix)
     if status in (408, 504) or d.type == "DEADLINE_EXCEEDED":
         return made(ProviderTimeout, "the provider (or a gateway) gave up waiting", None)
     if status == 502:

@@ -231,6 +231,9 @@ _TOO_NEW = re.compile(
 #: the CUDA runtime's cudaErrorUnsupportedPtxVersion (222): the runner's GPU code was compiled
 #: for a newer CUDA than the installed NVIDIA driver supports
 _CUDA_DRIVER = re.compile(r"the provided PTX was compiled with an unsupported toolchain")
+#: ggml-cuda's report of a failed CUDA call, "CUDA error: <cudaGetErrorString's text>" (out of
+#: memory and the PTX toolchain are read before it): a fault of the GPU code, not of memory
+_CUDA_FAULT = re.compile(r"CUDA error: (?P<what>[^\n]+?)(?:\s+current device:|\n|$)")
 #: the ROCm runtime gave the runner no GPU it can use: rocBLAS's "Could not initialize Tensile
 #: host: No devices found", HIP's hipErrorNoDevice text "no ROCm-capable device is detected"
 _ROCM_NO_DEVICE = re.compile(
@@ -416,6 +419,9 @@ def _generate_failure(
         return _gpu_memory_failure(model, host, shown)
     if status == 500 and crashed and _CUDA_DRIVER.search(said):
         return _cuda_driver_failure(model, host, shown)
+    fault = _CUDA_FAULT.search(said)
+    if status == 500 and crashed and fault:
+        return _cuda_fault(model, host, shown, fault["what"].strip())
     if status == 500 and crashed and _ROCM_NO_DEVICE.search(said):
         return _rocm_no_device(model, host, shown)
     if status == 500 and _LLAMA_SERVER_MISSING.search(said):
@@ -566,6 +572,33 @@ def _cuda_driver_failure(model: str, host: str, shown: str) -> CheckFailed:
                 Command(["nvidia-smi"]),
                 Manual("update the NVIDIA driver (its CUDA version, in nvidia-smi's header)"),
                 Manual("or set CUDA_VISIBLE_DEVICES=-1 for the server to run on the CPU"),
+            ],
+            text=text,
+        ),
+    )
+
+
+def _cuda_fault(model: str, host: str, shown: str, what: str) -> CheckFailed:
+    """A CUDA call of the runner failed ("CUDA error: an illegal memory access was
+    encountered", ...): a fault in the GPU code of this build or the driver, which a newer Ollama
+    or NVIDIA driver fixes as a rule; not the model, not a lack of GPU memory."""
+    text = (
+        f"upgrade Ollama ({UPGRADE}) and the NVIDIA driver (nvidia-smi shows it); if it still "
+        "crashes, CUDA_VISIBLE_DEVICES=-1 in the server's environment runs on the CPU; "
+        f"{_log_text()}"
+    )
+    return CheckFailed(
+        f"Ollama's model runner crashed in its CUDA code ({model} on {host}): CUDA error: {what}",
+        why=f"a CUDA call of the runner (llama.cpp's GPU code) failed with '{what}': a fault of "
+        "this Ollama's GPU code or of the NVIDIA driver (or of the hardware), not the model and "
+        f"not a lack of GPU memory; the server said: {shown}",
+        fix=Fix(
+            [
+                Command(["sh", "-c", UPGRADE], needs=frozenset({"sudo", "network"})),
+                Command(["nvidia-smi"]),
+                Manual("update the NVIDIA driver if a newer one exists"),
+                Manual("if it still crashes, set CUDA_VISIBLE_DEVICES=-1 for the server (CPU)"),
+                _log_step(),
             ],
             text=text,
         ),

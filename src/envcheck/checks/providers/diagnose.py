@@ -631,8 +631,13 @@ def _outage_fix(p: Provider, exc: llm.ProviderError) -> Fix:
         return Fix([Manual(text)], text=text)
     page = llm.STATUS_PAGES.get(p.kind) if p.vendor else None
     text = exc.hint or "retry later"
-    if page:
+    if page and (p.default_endpoint or p.local):
         text = f"{text} (status: {page})"
+    elif page:  # [providers.anthropic] pointed at a relay or gateway: its status, not the vendor's
+        text = (
+            f"{text} (base_url points at {p.host}, not {p.kind}'s own API: its operator's "
+            f"status decides; {p.kind}'s own is {page})"
+        )
     return Fix([Manual(text)], text=text)
 
 
