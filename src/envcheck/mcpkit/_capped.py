@@ -75,8 +75,12 @@ class _Through(httpx2.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         response = await self._client.send(request, stream=True)
+        # the headers' bytes as sent: a value outside ASCII (which httpx cannot encode again
+        # from text) reaches the hooks and the SDK, whose diagnosis names it
         headers = [
-            (k, v) for k, v in response.headers.multi_items() if k.lower() not in _BODY_HEADERS
+            (k, v)
+            for k, v in response.headers.raw
+            if k.lower().decode("latin-1") not in _BODY_HEADERS
         ]
         return httpx2.Response(
             response.status_code,

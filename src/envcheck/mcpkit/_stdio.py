@@ -67,6 +67,9 @@ class ChildState:
     #: the id of each request the server answered with an error whose code is not an integer,
     #: and that error's code and message (see :func:`invalid_error_code`)
     invalid_errors: dict[str | int, str] = field(default_factory=dict)
+    #: the id of each request whose answer held bytes that are not UTF-8, and where the first
+    #: such byte was (see :func:`not_utf8_at`)
+    not_utf8: dict[str | int, str] = field(default_factory=dict)
     #: lines that are not messages since the last message, while they may be one message
     #: written over several lines (the text of the first starts a JSON object or array)
     pending: list[str] = field(default_factory=list)
@@ -159,6 +162,19 @@ async def stdio_transport(
             await read_writer.send(SessionMessage(answered))
             return
         state.pending.clear()
+        bad = not_utf8_at(raw)
+        ident = getattr(message, "id", None)
+        if bad is not None and getattr(message, "method", None) is None and ident is not None:
+            # an answer a client cannot decode (the SDKs read stdout as strict UTF-8): its
+            # request fails at once, as in a client, and the diagnosis tells it by the id
+            state.not_utf8[ident] = bad
+            error = mcp_types.ErrorData(
+                code=mcp_types.INTERNAL_ERROR, message="answer not UTF-8 (undecodable bytes)"
+            )
+            await read_writer.send(
+                SessionMessage(mcp_types.JSONRPCError(jsonrpc="2.0", id=ident, error=error))
+            )
+            return
         await read_writer.send(SessionMessage(message))
 
     stderr_done = anyio.Event()
@@ -206,6 +222,15 @@ PENDING_LINES = 1000
 PENDING_CHARS = 2**20
 
 
+def not_utf8_at(raw: bytes) -> str | None:
+    """Where the line ``raw`` stops being UTF-8 (the byte and its offset), or ``None``."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"byte 0x{raw[exc.start]:02X} at offset {exc.start}"
+    return None
+
+
 def shape_of(raw: bytes, line: str, state: ChildState) -> None:
     """Note in ``state`` what the line ``raw`` (``line`` decoded), which is no JSON-RPC message,
     is when it is a message all the same in a shape the stdio transport does not take: UTF-16
@@ -215,6 +240,14 @@ def shape_of(raw: bytes, line: str, state: ChildState) -> None:
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in raw:
         state.shape = "utf-16"
         return
+    if raw.startswith(codecs.BOM_UTF8):
+        try:
+            json.loads(raw[len(codecs.BOM_UTF8) :])
+        except ValueError:
+            pass
+        else:  # a message after the mark: the mark alone makes it no JSON text to a client
+            state.shape = "utf-8-bom"
+            return
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -201,6 +201,17 @@ _SHAPES: dict[str, tuple[str, str, str]] = {
         "sys.stdout.reconfigure(encoding='utf-8'); on Windows-built servers, the console "
         "encoding), or update it to a version that does",
     ),
+    "utf-8-bom": (
+        "starts its stdout with a UTF-8 byte order mark (BOM) before a JSON-RPC message",
+        "its first line is a JSON-RPC message preceded by the bytes EF BB BF (a UTF-8 BOM); "
+        "MCP's stdio transport carries newline-delimited JSON, and JSON text must not begin "
+        "with a BOM (RFC 8259 section 8.1), so a client cannot parse that message and waits for "
+        "an answer that never comes",
+        "make the server write UTF-8 without a BOM to stdout (in Python: not encoding "
+        "'utf-8-sig', e.g. sys.stdout.reconfigure(encoding='utf-8'); in .NET: new "
+        "UTF8Encoding(false); on Windows, PowerShell's UTF-8 output with BOM), or update it to "
+        "a version that does",
+    ),
     "not-utf-8": (
         "writes bytes on stdout that are not UTF-8",
         "MCP's stdio transport carries JSON-RPC messages encoded in UTF-8 only, and the first "
@@ -433,6 +444,26 @@ def _accepted_request(spec: ServerSpec, method: str) -> CheckFailed:
         "JSON-RPC response (as application/json or on a text/event-stream), so the client "
         "has nothing to wait for",
         fix=_fixes.ask(text, "the server's authors"),
+    )
+
+
+def session_not_visible(probe: Probe, step: str, value: str) -> CheckFailed:
+    """A streamable HTTP server whose ``Mcp-Session-Id`` holds bytes outside visible ASCII."""
+    spec = probe.spec
+    text = (
+        f"report it to the server's authors (or whoever runs the proxy in front of "
+        f"{_hostport(spec)}): the Mcp-Session-Id must hold only visible ASCII characters "
+        "(0x21 to 0x7E), e.g. a UUID, a JWT or a hex or base64url string"
+    )
+    return CheckFailed(
+        f"{spec.name}: {step} failed: the server's Mcp-Session-Id header {value} holds bytes "
+        "outside visible ASCII",
+        why="the Streamable HTTP transport requires a session ID of visible ASCII characters "
+        "only (0x21 to 0x7E), because the client sends it back in the Mcp-Session-Id header of "
+        "every later request; this one holds a byte outside that range (non-ASCII, a space or a "
+        "control character), which HTTP clients refuse to send (the MCP SDKs fail to encode it)",
+        fix=_fixes.ask(text, "the server's authors"),
+        facts={"session_id_bytes": value},
     )
 
 
@@ -1307,6 +1338,29 @@ def _invalid_error(probe: Probe, step: str) -> CheckFailed | None:
     )
 
 
+def _not_utf8_answer(probe: Probe, step: str) -> CheckFailed | None:
+    """The stdio server answered the step's request (tied by its id) with a line holding bytes
+    that are not UTF-8."""
+    spec, method = probe.spec, step_method(probe, step)
+    if spec.transport != "stdio":
+        return None
+    ids = [ident for ident, sent in probe.wire.sent.items() if sent == method]
+    bad = [probe.child.not_utf8[i] for i in ids if i in probe.child.not_utf8]
+    if not bad:
+        return None
+    _, why, text = _SHAPES["not-utf-8"]
+    tail = probe.child.stderr_tail()
+    return CheckFailed(
+        f"{spec.name}: {step} failed: the answer to {method} is not UTF-8 ({bad[0]})",
+        why="MCP's stdio transport carries JSON-RPC messages encoded in UTF-8 only; the line "
+        f"answering {method} holds bytes that are not (text in a legacy encoding such as "
+        "Latin-1 or cp1252), and a client that decodes stdout as UTF-8 (the MCP SDKs) fails on "
+        "it" + (f"; its stderr ends: {tail}" if tail else ""),
+        fix=_fixes.ask(text, "the server's authors"),
+        facts={"not_utf8": bad[0]},
+    )
+
+
 def _unusable_http_answer(probe: Probe, step: str, cause: BaseException) -> CheckFailed | None:
     """The POST of the step's request was answered, but its answer holds no usable response: a
     JSON-RPC error whose code is not an integer, an empty body, or an SSE stream that ended
@@ -1478,9 +1532,14 @@ def step_failed(probe: Probe, step: str, cause: BaseException) -> CheckFailed:
     spec = probe.spec
     if spec.transport == "stdio" and probe.child.returncode is not None:
         return exited(probe, step)
-    invalid = _invalid_error(probe, step)
+    invalid = _invalid_error(probe, step) or _not_utf8_answer(probe, step)
     if invalid is not None:
         return invalid
+    not_visible = next(
+        (a.session_not_visible for a in probe.attempts if a.session_not_visible), None
+    )
+    if spec.transport != "stdio" and not_visible is not None:
+        return session_not_visible(probe, step, not_visible)
     large = too_large(probe)
     if large is not None:
         return large

@@ -333,6 +333,18 @@ class Probe:
                     outcome = self._initialized(client, latency)
                     if spec.transport != "stdio":
                         outcome = await self._notice_refused(attempt, outcome)
+                    if attempt.session_not_visible is not None:
+                        # the session the handshake gave cannot be sent back: no later request
+                        # of any client reaches the server
+                        self._set(
+                            "initialize",
+                            diagnose.session_not_visible(
+                                self, "initialize", attempt.session_not_visible
+                            ),
+                        )
+                        for later, _ in steps:
+                            self._set(later, diagnose.blocked(spec, "initialize"))
+                        steps = []
                     self._set("initialize", outcome)
                     for index, (step, run) in enumerate(steps):
                         started = time.monotonic()
@@ -552,6 +564,9 @@ class Probe:
             request = response.request
             if response.headers.get("mcp-session-id"):
                 attempt.session_given = True
+            for name, value in response.headers.raw:
+                if name.lower() == b"mcp-session-id" and any(b < 0x21 or b > 0x7E for b in value):
+                    attempt.session_not_visible = repr(value)[1:]
             if (
                 code == 400
                 and request.method == "POST"

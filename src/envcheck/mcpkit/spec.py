@@ -116,6 +116,9 @@ class Attempt:
     mislabeled: str | None = None
     #: whether an answer carried an ``Mcp-Session-Id``
     session_given: bool = False
+    #: an ``Mcp-Session-Id`` an answer carried with bytes outside visible ASCII (0x21 to 0x7E,
+    #: which the transport requires), as Python shows its bytes
+    session_not_visible: str | None = None
     #: whether a POST without ``Mcp-Session-Id`` was answered 400 after a 2xx answer (a server
     #: that requires the session it never gave)
     sessionless_400: bool = False
