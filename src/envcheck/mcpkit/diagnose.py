@@ -1399,6 +1399,23 @@ def _unusable_http_answer(probe: Probe, step: str, cause: BaseException) -> Chec
             "ids and retry, so clients resume with Last-Event-ID); or raise the read timeout of "
             f"the proxy in front of {_hostport(spec)} if one cuts long streams"
         )
+        others = [e for a in probe.attempts for e in a.other_events]
+        if others:
+            text = (
+                f"report it to the server's authors: its SSE answer to {method} must carry the "
+                "JSON-RPC response in an event of type message (or with no event: field), "
+                f"not {others[0]!r}"
+            )
+            return CheckFailed(
+                f"{spec.name}: {step} failed: the SSE stream answering {method} sent its events "
+                f"as event: {others[0]}, not event: message",
+                why=f"the server answered the POST of {method} with an SSE stream whose events "
+                f"are of type {', '.join(map(repr, others))}; clients take JSON-RPC messages "
+                "only from message events (the SSE default type) and skip other types, so the "
+                "response the stream held never reached the client",
+                fix=_fixes.ask(text, "the server's authors"),
+                facts={"sse_event_types": others},
+            )
         return CheckFailed(
             f"{spec.name}: {step} failed: the SSE stream answering {method} ended without its "
             "response",

@@ -53,6 +53,8 @@ _ENDPOINT_EVENT = re.compile(rb"(?:^|\n)event:[ \t]*endpoint\r?\ndata:[ \t]?([^\
 
 #: an SSE event's ``id`` field (a line of its own): what a client resumes a stream from
 _EVENT_ID = re.compile(rb"(?:^|\n)id:")
+#: an SSE event's type field (``event:``)
+_EVENT_TYPE = re.compile(rb"(?:^|\n)event:[ ]?([^\r\n]*)")
 
 
 def _endpoint_event(stream: bytes) -> str | None:
@@ -623,6 +625,11 @@ class Probe:
             kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
             if kind == "text/event-stream" and _EVENT_ID.search(chunk):
                 attempt.event_ids = True
+            if kind == "text/event-stream" and response.request.method == "POST":
+                for found in _EVENT_TYPE.findall(chunk):
+                    name = found.decode("utf-8", "replace").strip()
+                    if name not in ("", "message") and name not in attempt.other_events:
+                        attempt.other_events.append(redact.clean(name, 40))
             if attempt.transport != "sse" or attempt.endpoint or kind != "text/event-stream":
                 return
             stream.extend(chunk[: max(0, 65536 - len(stream))])

@@ -139,6 +139,9 @@ class Attempt:
     streamed: list[str] = field(default_factory=list)
     #: whether an SSE stream's events carried an ``id`` (a stream a client may resume)
     event_ids: bool = False
+    #: the SSE event types (``event:`` fields) of streams answering POSTs that are not
+    #: ``message``, the type (and default) a client takes a JSON-RPC message from
+    other_events: list[str] = field(default_factory=list)
     #: the method of each JSON-RPC request whose POST was answered with an HTTP error status
     #: (4xx, 5xx): that status, the answer's media type and the start of its body, shown
     refused_requests: dict[str, tuple[int, str, str]] = field(default_factory=dict)

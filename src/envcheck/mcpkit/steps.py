@@ -8,7 +8,7 @@ import json
 import re
 import time
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from envcheck.core import redact
 from envcheck.core.fix import Fix, Manual
@@ -44,6 +44,35 @@ def _cursor_loop(probe: Probe, cursor: str, pages: int) -> CheckFailed:
     )
 
 
+#: the pages of tools/list envcheck follows before it calls the listing endless
+PAGES = 50
+
+
+def _cursor_endless(probe: Probe, sent: list[str], repeating: int, names: list[str]) -> CheckFailed:
+    """Every page of ``tools/list`` gave a new ``nextCursor``, up to envcheck's bound."""
+    spec = probe.spec
+    first, last = (redact.clean(c, 40) for c in (sent[0], sent[-1]))
+    again = (
+        f"; {repeating} of the pages after the first listed only tools already listed "
+        f"({listed(names, 6)})"
+        if repeating
+        else ""
+    )
+    text = (
+        "report it to the server's authors: its tools/list pagination never ends (each "
+        "nextCursor must lead to a later page of other tools, and the last page must have none)"
+    )
+    return CheckFailed(
+        f"{spec.name}: tools/list pages never end: {PAGES} pages, each with a new nextCursor "
+        f"({first!r} ... {last!r}){again}",
+        why="by MCP's pagination a client follows nextCursor until a page has none; this server "
+        f"gave a new cursor on each of {PAGES} pages, so a client listing its tools never ends "
+        "(or stops at its own bound with a partial, repeated list)",
+        fix=_fixes.ask(text, "the server's authors"),
+        facts={"pages": PAGES, "repeating_pages": repeating},
+    )
+
+
 async def tools(probe: Probe, client: Client) -> Outcome:
     import jsonschema
 
@@ -61,11 +90,15 @@ async def tools(probe: Probe, client: Client) -> Outcome:
                 fix=Fix([Manual(text)], text=text),
             )
         return skip(f"{spec.name} advertises no tools")
-    tools = []
+    tools: list[Any] = []
     cursor: str | None = None
     sent: list[str] = []  # the cursors asked for, in order
-    for _ in range(50):  # a paginator that never ends cannot hang the check
+    repeating = 0  # pages after the first that listed no tool name not listed before
+    for _ in range(PAGES):  # a paginator that never ends cannot hang the check
         page = await client.list_tools(cursor=cursor)
+        known = {tool.name for tool in tools}
+        if tools and page.tools and all(tool.name in known for tool in page.tools):
+            repeating += 1
         tools.extend(page.tools)
         cursor = page.next_cursor
         if not cursor:
@@ -73,6 +106,8 @@ async def tools(probe: Probe, client: Client) -> Outcome:
         if cursor in sent:
             raise _cursor_loop(probe, cursor, len(sent) + 1)
         sent.append(cursor)
+    else:
+        raise _cursor_endless(probe, sent, repeating, sorted({tool.name for tool in tools}))
     probe.tools = tools
     names = [tool.name for tool in tools]
     missing = [name for name in spec.expect_tools if name not in names]
