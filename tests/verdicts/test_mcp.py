@@ -608,8 +608,9 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_mcp2 import CASES as CASES2
     from tests.verdicts.test_heldout_mcp3 import ROWS as ROWS3
     from tests.verdicts.test_heldout_mcp4 import ROWS as ROWS4
+    from tests.verdicts.test_heldout_mcp5 import ROWS as ROWS5
 
-    assert SCENARIOS.mismatches(elsewhere=[*CASES, *CASES2, *ROWS3, *ROWS4]) == []
+    assert SCENARIOS.mismatches(elsewhere=[*CASES, *CASES2, *ROWS3, *ROWS4, *ROWS5]) == []
 
 
 def _name(scenario: Callable[..., object]) -> str:
