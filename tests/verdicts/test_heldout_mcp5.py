@@ -79,7 +79,8 @@ hands on the bytes) and fails ``initialize``, the later steps blocked; ``tools/l
 has a new cursor after 50 pages fails, counting the pages that listed only tools listed before;
 the ``event:`` fields of an SSE stream answering a POST are kept, and a response lost in an event
 of another type than ``message`` is named by that type. The rules are by class (any byte outside
-0x21 to 0x7E, any event type but ``message``, any walk of 50 new cursors), each tested here by one example.
+0x21 to 0x7E, any event type but ``message``, any walk of 50 new cursors), each tested here by
+one example.
 """
 
 from __future__ import annotations
