@@ -81,6 +81,9 @@ the ``event:`` fields of an SSE stream answering a POST are kept, and a response
 of another type than ``message`` is named by that type. The rules are by class (any byte outside
 0x21 to 0x7E, any event type but ``message``, any walk of 50 new cursors), each tested here by
 one example.
+
+Cost (``-n 2``): 9 cases, none waits out a timeout but stdio-utf8-bom (its dropped answer to
+the 5 s initialize timeout, as in a client); 35 s wall and 23 s CPU beside other agents' runs.
 """
 
 from __future__ import annotations
