@@ -61,11 +61,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
-import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -78,7 +76,7 @@ from tests.throwaway import make_wheel
 from tests.verdicts import table
 from tests.verdicts.test_heldout_servers import Expect, grade
 from tests.verdicts.test_heldout_venv import chosen, site_packages
-from tests.verdicts.venv_lab import POETRY, Lab
+from tests.verdicts.venv_lab import POETRY, Lab, claimed_world
 
 Checks = dict[str, dict[str, Any]]
 Make = Callable[[Lab], None]
@@ -523,52 +521,9 @@ _BUILT: dict[str, dict[str, Any]] = {}
 
 
 def world(name: str, request: pytest.FixtureRequest) -> dict[str, Any]:
-    """World ``name``'s result, built by whichever worker claims it first (the session's shared
-    temporary directory); while another worker builds it, this one builds a world not claimed."""
-    if name in _BUILT:
-        return _BUILT[name]
-    factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
-    base = factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    # the worlds of the tests this session runs (after -k and the like), this one first
-    wanted = {
-        CASES[str(item.callspec.params["ident"])].world
-        for item in request.session.items
-        if isinstance(item, pytest.Function)
-        and item.module is not None
-        and item.module.__name__ == __name__
-        and item.callspec.params.get("ident") in CASES
-    }
-    order = [name, *(w for w in WORLDS if w != name and w in wanted)]
-    deadline = time.monotonic() + 600
-    while not (shared / f"venv6-{name}.json").exists():
-        for other in order:
-            if (shared / f"venv6-{other}.json").exists():
-                continue
-            try:
-                (shared / f"venv6-{other}").mkdir()
-            except FileExistsError:
-                continue
-            with pytest.MonkeyPatch.context() as monkeypatch:
-                lab = Lab(
-                    shared / f"venv6-{other}",
-                    request.getfixturevalue("template"),
-                    request.getfixturevalue("poetry_home"),
-                    monkeypatch,
-                )
-                result: dict[str, Any] = {"error": "see the test whose worker made it"}
-                try:
-                    result = build_world(other, lab)
-                finally:
-                    part = shared / f"venv6-{other}.part"
-                    part.write_text(json.dumps(result))
-                    part.rename(shared / f"venv6-{other}.json")
-            break
-        else:
-            assert time.monotonic() < deadline, f"world {name} was never built"
-            time.sleep(0.2)
-    _BUILT[name] = json.loads((shared / f"venv6-{name}.json").read_text())
-    return _BUILT[name]
+    """World ``name``'s result (venv_lab.claimed_world: built once per session)."""
+    world_of = {ident: held.world for ident, held in CASES.items()}
+    return claimed_world("venv6", name, request, WORLDS, world_of, build_world, _BUILT, other=False)
 
 
 @pytest.mark.parametrize("ident", sorted(CASES))

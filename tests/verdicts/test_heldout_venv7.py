@@ -79,13 +79,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
 import sys
 import sysconfig
-import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -99,7 +97,7 @@ from tests.verdicts import table
 from tests.verdicts.test_heldout_servers import Expect, grade
 from tests.verdicts.test_heldout_venv import chosen, site_packages
 from tests.verdicts.test_heldout_venv6 import HeldCases, installed_here, outcomes
-from tests.verdicts.venv_lab import Lab, copied_python, see_our_packages
+from tests.verdicts.venv_lab import Lab, claimed_world, copied_python, see_our_packages
 
 Checks = dict[str, dict[str, Any]]
 
@@ -589,53 +587,9 @@ _BUILT: dict[str, dict[str, Any]] = {}
 
 
 def world(name: str, request: pytest.FixtureRequest) -> dict[str, Any]:
-    """World ``name``'s result, built by whichever worker claims it first (the session's shared
-    temporary directory); while another worker builds it, this one builds a world not claimed."""
-    if name in _BUILT:
-        return _BUILT[name]
-    factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
-    base = factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    wanted = {
-        CASES[str(item.callspec.params["ident"])].world
-        for item in request.session.items
-        if isinstance(item, pytest.Function)
-        and item.module is not None
-        and item.module.__name__ == __name__
-        and hasattr(item, "callspec")
-        and item.callspec.params.get("ident") in CASES
-    }
-    order = [name, *(w for w in WORLDS if w != name and w in wanted)]
-    deadline = time.monotonic() + 600
-    while not (shared / f"venv7-{name}.json").exists():
-        for other in order:
-            if (shared / f"venv7-{other}.json").exists():
-                continue
-            try:
-                (shared / f"venv7-{other}").mkdir()
-            except FileExistsError:
-                continue
-            with pytest.MonkeyPatch.context() as monkeypatch:
-                lab = Lab(
-                    shared / f"venv7-{other}",
-                    request.getfixturevalue("template"),
-                    request.getfixturevalue("poetry_home"),
-                    monkeypatch,
-                    request.getfixturevalue("other_venv"),
-                )
-                result: dict[str, Any] = {"error": "see the test whose worker made it"}
-                try:
-                    result = build_world(other, lab)
-                finally:
-                    part = shared / f"venv7-{other}.part"
-                    part.write_text(json.dumps(result))
-                    part.rename(shared / f"venv7-{other}.json")
-            break
-        else:
-            assert time.monotonic() < deadline, f"world {name} was never built"
-            time.sleep(0.2)
-    _BUILT[name] = json.loads((shared / f"venv7-{name}.json").read_text())
-    return _BUILT[name]
+    """World ``name``'s result (venv_lab.claimed_world: built once per session)."""
+    world_of = {ident: held.world for ident, held in CASES.items()}
+    return claimed_world("venv7", name, request, WORLDS, world_of, build_world, _BUILT)
 
 
 @pytest.mark.parametrize("ident", sorted(CASES))

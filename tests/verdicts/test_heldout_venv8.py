@@ -61,10 +61,7 @@ runs, first run 14 to 22 s wall, 12.3 s user + 2.7 s system CPU; now 36 s wall, 
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,7 +74,7 @@ from tests.verdicts import table
 from tests.verdicts.test_heldout_servers import Expect, grade
 from tests.verdicts.test_heldout_venv import chosen
 from tests.verdicts.test_heldout_venv6 import HeldCases, installed_here, outcomes
-from tests.verdicts.venv_lab import Lab, base_python
+from tests.verdicts.venv_lab import Lab, base_python, claimed_world
 
 Checks = dict[str, dict[str, Any]]
 
@@ -419,53 +416,9 @@ _BUILT: dict[str, dict[str, Any]] = {}
 
 
 def world(name: str, request: pytest.FixtureRequest) -> dict[str, Any]:
-    """World ``name``'s result, built by whichever worker claims it first (the session's shared
-    temporary directory); while another worker builds it, this one builds a world not claimed."""
-    if name in _BUILT:
-        return _BUILT[name]
-    factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
-    base = factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    wanted = {
-        CASES[str(item.callspec.params["ident"])].world
-        for item in request.session.items
-        if isinstance(item, pytest.Function)
-        and item.module is not None
-        and item.module.__name__ == __name__
-        and hasattr(item, "callspec")
-        and item.callspec.params.get("ident") in CASES
-    }
-    order = [name, *(w for w in WORLDS if w != name and w in wanted)]
-    deadline = time.monotonic() + 600
-    while not (shared / f"venv8-{name}.json").exists():
-        for other in order:
-            if (shared / f"venv8-{other}.json").exists():
-                continue
-            try:
-                (shared / f"venv8-{other}").mkdir()
-            except FileExistsError:
-                continue
-            with pytest.MonkeyPatch.context() as monkeypatch:
-                lab = Lab(
-                    shared / f"venv8-{other}",
-                    request.getfixturevalue("template"),
-                    request.getfixturevalue("poetry_home"),
-                    monkeypatch,
-                    request.getfixturevalue("other_venv"),
-                )
-                result: dict[str, Any] = {"error": "see the test whose worker made it"}
-                try:
-                    result = build_world(other, lab)
-                finally:
-                    part = shared / f"venv8-{other}.part"
-                    part.write_text(json.dumps(result))
-                    part.rename(shared / f"venv8-{other}.json")
-            break
-        else:
-            assert time.monotonic() < deadline, f"world {name} was never built"
-            time.sleep(0.2)
-    _BUILT[name] = json.loads((shared / f"venv8-{name}.json").read_text())
-    return _BUILT[name]
+    """World ``name``'s result (venv_lab.claimed_world: built once per session)."""
+    world_of = {ident: held.world for ident, held in CASES.items()}
+    return claimed_world("venv8", name, request, WORLDS, world_of, build_world, _BUILT)
 
 
 @pytest.mark.parametrize("ident", sorted(CASES))

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import sysconfig
 import textwrap
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -316,3 +317,67 @@ def base_python() -> Path:
     """This run's base interpreter (no virtualenv)."""
     minor = f"{sys.version_info.major}.{sys.version_info.minor}"
     return Path(sys.base_prefix) / "bin" / f"python{minor}"
+
+
+def claimed_world(
+    prefix: str,
+    name: str,
+    request: pytest.FixtureRequest,
+    worlds: Iterable[str],
+    world_of: Mapping[str, str],
+    build: Any,
+    built: dict[str, dict[str, Any]],
+    *,
+    other: bool = True,
+) -> dict[str, Any]:
+    """The result of world ``name`` of a held-out module (``build(name, lab)``, its cases'
+    world in ``world_of``), built once per session by whichever pytest-xdist worker claims it
+    first (a directory ``<prefix>-<world>`` in the session's shared temporary directory); while
+    another worker builds it, this one builds a world of this session's tests nobody claimed.
+    ``other``: the lab gets the ``other_venv`` fixture (a second interpreter's virtualenv)."""
+    if name in built:
+        return built[name]
+    factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
+    base = factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    module = request.node.module.__name__ if request.node.module is not None else ""
+    wanted = {  # the worlds of the tests this session runs (after -k and the like)
+        world_of[str(item.callspec.params["ident"])]
+        for item in request.session.items
+        if isinstance(item, pytest.Function)
+        and item.module is not None
+        and item.module.__name__ == module
+        and hasattr(item, "callspec")
+        and item.callspec.params.get("ident") in world_of
+    }
+    order = [name, *(w for w in worlds if w != name and w in wanted)]
+    deadline = time.monotonic() + 600
+    while not (shared / f"{prefix}-{name}.json").exists():
+        for next_world in order:
+            if (shared / f"{prefix}-{next_world}.json").exists():
+                continue
+            try:
+                (shared / f"{prefix}-{next_world}").mkdir()
+            except FileExistsError:
+                continue
+            with pytest.MonkeyPatch.context() as monkeypatch:
+                lab = Lab(
+                    shared / f"{prefix}-{next_world}",
+                    request.getfixturevalue("template"),
+                    request.getfixturevalue("poetry_home"),
+                    monkeypatch,
+                    request.getfixturevalue("other_venv") if other else None,
+                )
+                result: dict[str, Any] = {"error": "see the test whose worker made it"}
+                try:
+                    result = build(next_world, lab)
+                finally:
+                    part = shared / f"{prefix}-{next_world}.part"
+                    part.write_text(json.dumps(result))
+                    part.rename(shared / f"{prefix}-{next_world}.json")
+            break
+        else:
+            assert time.monotonic() < deadline, f"world {name} was never built"
+            time.sleep(0.2)
+    built[name] = json.loads((shared / f"{prefix}-{name}.json").read_text())
+    return built[name]
