@@ -85,7 +85,7 @@ import subprocess
 import sys
 import sysconfig
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,7 +96,7 @@ from tests.throwaway import make_wheel
 from tests.verdicts import table
 from tests.verdicts.test_heldout_servers import Expect, grade
 from tests.verdicts.test_heldout_venv import chosen, site_packages
-from tests.verdicts.test_heldout_venv6 import HeldCases, installed_here, outcomes
+from tests.verdicts.test_heldout_venv6 import Held, HeldCases, installed_here, outcomes
 from tests.verdicts.venv_lab import Lab, claimed_world, copied_python, see_our_packages
 
 Checks = dict[str, dict[str, Any]]
@@ -547,14 +547,22 @@ WORLDS = {
 
 
 def build_world(name: str, lab: Lab) -> dict[str, Any]:
-    """The world's cases made in one copy of the project and judged by one run; then the fixes
-    of the cases marked ``heals`` (graded fully right) applied, in turn, and one more run, in
-    which each of their checks must pass."""
-    spec = WORLDS[name]
+    members = {ident: held for ident, held in CASES.items() if held.world == name}
+    return judge_world(WORLDS[name], members, lab, HEAL_ENV)
+
+
+def judge_world(
+    spec: World,
+    members: Mapping[str, Held],
+    lab: Lab,
+    heal_env: Mapping[str, Callable[[Lab], dict[str, str]]],
+) -> dict[str, Any]:
+    """A world's cases (``members``) made in one copy of the project and judged by one run;
+    then the fixes of the cases marked ``heals`` (graded fully right) applied, in turn (with
+    ``heal_env``'s variables), and one more run, in which each of their checks must pass."""
     lab.project(spec.config, env=spec.env)
     if spec.env:
         installed_here(lab)
-    members = {ident: held for ident, held in CASES.items() if held.world == name}
     for held in members.values():
         held.make(lab)
     run = spec.run or (lambda lab_: lab_.run())
@@ -570,7 +578,7 @@ def build_world(name: str, lab: Lab) -> dict[str, Any]:
         check = chosen(held.expect, checks[ident])
         assert check is not None, ident
         try:
-            lab.apply(check, None, **(HEAL_ENV[ident](lab) if ident in HEAL_ENV else {}))
+            lab.apply(check, None, **(heal_env[ident](lab) if ident in heal_env else {}))
         except AssertionError as exc:
             healed[ident] = [f"the fix did not apply: {exc}"]
         else:

@@ -63,7 +63,6 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +71,8 @@ import pytest
 from tests.throwaway import make_wheel
 from tests.verdicts import table
 from tests.verdicts.test_heldout_servers import Expect, grade
-from tests.verdicts.test_heldout_venv import chosen
-from tests.verdicts.test_heldout_venv6 import HeldCases, installed_here, outcomes
+from tests.verdicts.test_heldout_venv6 import HeldCases, outcomes
+from tests.verdicts.test_heldout_venv7 import World, judge_world
 from tests.verdicts.venv_lab import Lab, base_python, claimed_world
 
 Checks = dict[str, dict[str, Any]]
@@ -82,17 +81,6 @@ CASES = HeldCases()
 case = CASES.case
 
 BASE_PYTHON = base_python()
-
-
-@dataclass(frozen=True)
-class World:
-    """A world's ``[tool.envcheck.venv]`` and the run that judges it (default: pytest of the
-    project's environment)."""
-
-    config: str
-    run: Callable[[Lab], Checks] | None = None
-    #: the run after the healing fixes (default: the same as ``run``)
-    again: Callable[[Lab], Checks] | None = None
 
 
 #: what a case's fix is applied with
@@ -377,39 +365,8 @@ WORLDS = {
 
 
 def build_world(name: str, lab: Lab) -> dict[str, Any]:
-    """The world's cases made in one copy of the project and judged by one run; then the fixes
-    of the cases marked ``heals`` (graded fully right) applied, in turn, and one more run, in
-    which each of their checks must pass."""
-    spec = WORLDS[name]
-    lab.project(spec.config)
-    installed_here(lab)
     members = {ident: held for ident, held in CASES.items() if held.world == name}
-    for held in members.values():
-        held.make(lab)
-    run = spec.run or (lambda lab_: lab_.run())
-    found = run(lab)
-    checks = {ident: found for ident in members}
-    healed: dict[str, list[str]] = {}
-    applied: dict[str, str] = {}
-    for ident, held in members.items():
-        if not held.expect.heals:
-            continue
-        if grade(held.expect, list(checks[ident].values())).grade != "fully right":
-            continue
-        check = chosen(held.expect, checks[ident])
-        assert check is not None, ident
-        try:
-            lab.apply(check, None, **(HEAL_ENV[ident](lab) if ident in HEAL_ENV else {}))
-        except AssertionError as exc:
-            healed[ident] = [f"the fix did not apply: {exc}"]
-        else:
-            applied[ident] = check["id"]
-    if applied:
-        again = (spec.again or run)(lab)
-        for ident, check_id in applied.items():
-            ok = again[check_id]["status"] == "pass"
-            healed[ident] = [] if ok else [f"after the fix: {again[check_id]}"]
-    return {"checks": checks, "healed": healed}
+    return judge_world(WORLDS[name], members, lab, HEAL_ENV)
 
 
 _BUILT: dict[str, dict[str, Any]] = {}
