@@ -10,6 +10,9 @@ Imported only when an HTTP server is checked.
 
 from __future__ import annotations
 
+import os
+import ssl
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -68,7 +71,7 @@ class _Through(httpx2.AsyncBaseTransport):
     """Sends through an ordinary client; each answer's body comes back through :class:`_Capped`."""
 
     def __init__(self, limit: int, over: Callable[[str], None], seen: Seen | None) -> None:
-        self._client = httpx2.AsyncClient()
+        self._client = httpx2.AsyncClient(verify=default_ssl_context())
         self._limit = limit
         self._over = over
         self._seen = seen
@@ -92,6 +95,21 @@ class _Through(httpx2.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+_contexts: dict[tuple[str | None, ...], ssl.SSLContext] = {}
+_contexts_lock = threading.Lock()
+
+
+def default_ssl_context() -> ssl.SSLContext:
+    """httpx's default context (the CA bundle, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``), made
+    once per value of those variables: loading the bundle costs tens of milliseconds, once per
+    client otherwise, and a context is safe to share between connections and threads."""
+    key = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    with _contexts_lock:
+        if key not in _contexts:
+            _contexts[key] = httpx2.create_ssl_context()
+        return _contexts[key]
 
 
 def client(

@@ -59,7 +59,8 @@ class ChildState:
     #: what the first line that was not a message is, when it is a message in a shape MCP's
     #: stdio transport does not take (see :func:`shape_of`): ``"utf-16"``, ``"not-utf-8"``,
     #: ``"batch"``, ``"jsonrpc"`` (its ``jsonrpc`` member is ``shape_detail``), ``"multiline"``
-    #: (one message over ``shape_detail`` lines), ``"error-code"`` (an error whose code is not an
+    #: (one message over ``shape_detail`` lines), ``"unreadable"`` (a response the SDK's model
+    #: rejects: its id and why, as JSON), ``"error-code"`` (an error whose code is not an
     #: integer; its code and message are ``shape_detail``), ``"result-type"`` (a response whose
     #: result is not an object: its id and what it holds, as JSON, are ``shape_detail``)
     shape: str | None = None
@@ -284,6 +285,25 @@ def shape_of(raw: bytes, line: str, state: ChildState) -> None:
                 state.shape, state.shape_detail = "error-code", detail
             elif (held := result_not_object(value)) is not None:
                 state.shape, state.shape_detail = "result-type", json.dumps([value["id"], held])
+            elif "id" in value and "method" not in value:
+                # a response the SDK's model rejects although it is JSON (a lone surrogate
+                # escaped in a string, a field of another type): its id and the first reason
+                state.shape = "unreadable"
+                state.shape_detail = json.dumps([value["id"], unreadable_reason(line)])
+
+
+def unreadable_reason(line: str) -> str:
+    """The first reason the SDK's message model gives for rejecting ``line``, shown."""
+    import mcp_types
+    import pydantic
+
+    try:
+        mcp_types.jsonrpc_message_adapter.validate_json(line, by_name=False)
+    except pydantic.ValidationError as exc:
+        for first in exc.errors()[:1]:
+            where = ".".join(str(p) for p in first["loc"])
+            return redact.clean(f"{where}: {first['msg']}".strip(": "), 160)
+    return "rejected"
 
 
 def _invalid_answer(line: str, state: ChildState) -> Any:

@@ -23,7 +23,7 @@ from envcheck.core import exec as _exec
 from envcheck.core import redact
 from envcheck.core.fix import Fix, Manual, Step
 from envcheck.core.limits import MAX_MCP_HTTP_ANSWER
-from envcheck.core.model import CheckFailed, CheckSkipped, Outcome, ok
+from envcheck.core.model import CheckFailed, CheckSkipped, Outcome, Status, ok
 from envcheck.mcpkit import command
 from envcheck.mcpkit import fixes as _fixes
 
@@ -246,6 +246,14 @@ _SHAPES: dict[str, tuple[str, str, str]] = {
         "report it to the server's authors: every answer must carry a result object (or an "
         "error); or update the server",
     ),
+    "unreadable": (
+        "answered {detail}",
+        "the line is JSON and a JSON-RPC 2.0 response, but not one the MCP schema reads (the "
+        "SDK's own message model rejects it: {reason}), so a client drops the answer and the "
+        "request never gets one",
+        "report it to the server's authors: its answer must be valid JSON-RPC as MCP's schema "
+        "defines it (strings of Unicode characters, fields of their types); or update the server",
+    ),
     "multiline": (
         "writes each JSON message over several lines ({detail} for one)",
         "MCP's stdio transport delimits messages by newline and a message must not contain an "
@@ -263,12 +271,16 @@ def _misshapen(probe: Probe) -> CheckFailed:
     tail = child.stderr_tail()
     stderr = f"; its stderr ends: {tail}" if tail else ""
     detail = child.shape_detail
+    reason = ""
     if child.shape == "result-type":
         ident, held = json.loads(detail)
         detail = f"{probe.wire.sent.get(ident, 'a request')} with {held}"
+    if child.shape == "unreadable":
+        ident, reason = json.loads(detail)
+        detail = f"{probe.wire.sent.get(ident, 'a request')} with a message MCP cannot read"
     return CheckFailed(
         f"{spec.name}: {summary.format(detail=detail)}",
-        why=why.format(detail=detail) + stderr,
+        why=why.format(detail=detail, reason=reason) + stderr,
         fix=Fix([Manual(text)], text=text),
         facts={"stdout_shape": child.shape},
     )
@@ -460,10 +472,30 @@ def session_not_visible(probe: Probe, step: str, value: str) -> CheckFailed:
         "outside visible ASCII",
         why="the Streamable HTTP transport requires a session ID of visible ASCII characters "
         "only (0x21 to 0x7E), because the client sends it back in the Mcp-Session-Id header of "
-        "every later request; this one holds a byte outside that range (non-ASCII, a space or a "
-        "control character), which HTTP clients refuse to send (the MCP SDKs fail to encode it)",
+        "every later request; this one holds a byte outside that range (non-ASCII or a control "
+        "character), which HTTP clients refuse to send (the MCP SDKs fail to encode it)",
         fix=_fixes.ask(text, "the server's authors"),
         facts={"session_id_bytes": value},
+    )
+
+
+def session_spaced(probe: Probe, outcome: Outcome, value: str) -> Outcome:
+    """A warning for an ``Mcp-Session-Id`` that holds spaces or tabs: outside what the transport
+    allows, yet sent back and served (the later requests were answered)."""
+    text = (
+        f"report it to the server's authors (or whoever runs the proxy in front of "
+        f"{_hostport(probe.spec)}): the Mcp-Session-Id must hold only visible ASCII characters "
+        "(0x21 to 0x7E), without spaces, e.g. a UUID, a JWT or a hex or base64url string"
+    )
+    return Outcome(
+        Status.WARN,
+        f"{outcome.summary}, but its Mcp-Session-Id header {value} holds spaces or tabs",
+        outcome.facts,
+        why="the Streamable HTTP transport requires a session ID of visible ASCII characters "
+        "only (0x21 to 0x7E); this one holds a space or a tab, which the client sent back and "
+        "the server accepted, but a proxy or a client that trims or checks the header loses "
+        "the session",
+        fix=_fixes.ask(text, "the server's authors"),
     )
 
 
@@ -1576,13 +1608,14 @@ def step_failed(probe: Probe, step: str, cause: BaseException) -> CheckFailed:
         status_refused = _refused_request(probe, step)
         if status_refused is not None:
             return status_refused
+    if isinstance(cause, MCPError) and _the_servers_error(probe, step, cause.code):
+        # the server's own -32000 or -32001 (in a JSON answer or an SSE stream's event), not
+        # the SDK's "connection closed" or "timed out"
+        return _rpc_error(probe, step, cause)
     if spec.transport != "stdio":
         unusable = _unusable_http_answer(probe, step, cause)
         if unusable is not None:
             return unusable
-    if isinstance(cause, MCPError) and _the_servers_error(probe, step, cause.code):
-        # the server's own -32000 or -32001, not the SDK's "connection closed" or "timed out"
-        return _rpc_error(probe, step, cause)
     if spec.transport != "stdio":
         held = [
             a.bad_results[m]

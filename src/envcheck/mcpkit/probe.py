@@ -14,7 +14,8 @@ import re
 import threading
 import time
 import urllib.parse
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +56,35 @@ _ENDPOINT_EVENT = re.compile(rb"(?:^|\n)event:[ \t]*endpoint\r?\ndata:[ \t]?([^\
 _EVENT_ID = re.compile(rb"(?:^|\n)id:")
 #: an SSE event's type field (``event:``)
 _EVENT_TYPE = re.compile(rb"(?:^|\n)event:[ ]?([^\r\n]*)")
+
+
+#: the bytes of an SSE answer to a POST read for the JSON-RPC errors its events carry
+SSE_KEPT = 2**18
+
+
+def sse_events(stream: bytes) -> list[tuple[str, str]]:
+    """The complete events at the start of an SSE stream, as (type, data), by the WHATWG
+    parsing rules (HTML, *Server-sent events*: one leading BOM dropped; lines end in CRLF, LF or
+    CR; ``:`` starts a comment; one space after the colon dropped; ``data`` lines joined with
+    LF; an event is dispatched at a blank line, only when it has data; type ``message`` by
+    default)."""
+    text = stream.decode("utf-8", "replace").removeprefix("\ufeff")
+    lines = re.split(r"\r\n|\r|\n", text)[:-1]  # the last is not ended yet
+    events: list[tuple[str, str]] = []
+    kind, data = "", list[str]()
+    for line in lines:
+        if not line:
+            if data:
+                events.append((kind or "message", "\n".join(data)))
+            kind, data = "", list[str]()
+            continue
+        name, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if name == "event":
+            kind = value
+        elif name == "data":
+            data.append(value)
+    return events
 
 
 def _endpoint_event(stream: bytes) -> str | None:
@@ -206,6 +236,16 @@ async def _without_version(request: Any, attempt: Attempt, timeout: float) -> No
         return
     if 200 <= answer.status_code < 300:
         attempt.version_refused = (redact.clean(version, 40), method)
+
+
+@asynccontextmanager
+async def _streamable_http(url: str, http: Any) -> AsyncIterator[Any]:
+    """The SDK's streamable HTTP transport over ``http``, closed with it (the SDK leaves a
+    client it was given open, and its connections with it)."""
+    from mcp.client.streamable_http import streamable_http_client
+
+    async with http, streamable_http_client(url, http_client=http) as streams:
+        yield streams
 
 
 class Probe:
@@ -394,6 +434,8 @@ class Probe:
             return outcome
         if attempt.refused_notices:
             return self._notice_warning(attempt, outcome)
+        if attempt.session_spaced is not None:
+            return diagnose.session_spaced(self, outcome, attempt.session_spaced)
         stream = attempt.stream_answer
         if (
             stream is None
@@ -567,7 +609,13 @@ class Probe:
             if response.headers.get("mcp-session-id"):
                 attempt.session_given = True
             for name, value in response.headers.raw:
-                if name.lower() == b"mcp-session-id" and any(b < 0x21 or b > 0x7E for b in value):
+                if name.lower() != b"mcp-session-id" or all(0x21 <= b <= 0x7E for b in value):
+                    continue
+                # a field value may hold spaces and tabs, which a client sends back as they came;
+                # other bytes outside visible ASCII it cannot send (the SDKs fail to encode them)
+                if all(0x20 <= b <= 0x7E or b == 0x09 for b in value):
+                    attempt.session_spaced = repr(value)[1:]
+                else:
                     attempt.session_not_visible = repr(value)[1:]
             if (
                 code == 400
@@ -620,9 +668,31 @@ class Probe:
             attempt.too_large = attempt.too_large or url
 
         stream = bytearray()  # the start of the SSE stream, for its endpoint event
+        answers: dict[int, bytearray] = {}  # the start of each SSE answer to a POST
+
+        def errors_in(response: httpx2.Response, chunk: bytes) -> None:
+            # a JSON-RPC error the stream carried, kept by the request's method as the JSON
+            # answer's is: the server's -32000 or -32001 told from the SDK's own
+            import json
+
+            method = _request_method(response.request)
+            kept = answers.setdefault(id(response), bytearray())
+            if method is None or len(kept) >= SSE_KEPT:
+                return
+            kept.extend(chunk[: SSE_KEPT - len(kept)])
+            for kind, data in sse_events(bytes(kept)):
+                try:
+                    message = json.loads(data) if kind == "message" else None
+                except ValueError:
+                    continue
+                error = message.get("error") if isinstance(message, dict) else None
+                if isinstance(error, dict) and isinstance(error.get("code"), int):
+                    attempt.rpc_errors.setdefault(method, error["code"])
 
         def seen(response: httpx2.Response, chunk: bytes) -> None:
             kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            if kind == "text/event-stream" and response.request.method == "POST":
+                errors_in(response, chunk)
             if kind == "text/event-stream" and _EVENT_ID.search(chunk):
                 attempt.event_ids = True
             if kind == "text/event-stream" and response.request.method == "POST":
@@ -659,9 +729,7 @@ class Probe:
                 sse_read_timeout=spec.timeout,
                 httpx_client_factory=make_client,
             )
-        from mcp.client.streamable_http import streamable_http_client
-
-        return streamable_http_client(spec.url or "", http_client=make_client())
+        return _streamable_http(spec.url or "", make_client())
 
     async def _read_resource_metadata(self, attempt: Attempt) -> None:
         """The protected-resource metadata (RFC 9728) of an HTTP server that answered 401/403:

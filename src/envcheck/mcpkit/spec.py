@@ -118,6 +118,9 @@ class Attempt:
     session_given: bool = False
     #: an ``Mcp-Session-Id`` an answer carried with bytes outside visible ASCII (0x21 to 0x7E,
     #: which the transport requires), as Python shows its bytes
+    #: an Mcp-Session-Id that holds spaces or tabs (outside 0x21 to 0x7E, which the transport
+    #: requires, but bytes an HTTP client still sends back): its bytes, shown
+    session_spaced: str | None = None
     session_not_visible: str | None = None
     #: whether a POST without ``Mcp-Session-Id`` was answered 400 after a 2xx answer (a server
     #: that requires the session it never gave)

@@ -8,6 +8,7 @@ import json
 import re
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from envcheck.core import redact
@@ -26,51 +27,91 @@ HANDSHAKE = "initialize"
 DISCOVER = "server/discover"
 
 
-def _cursor_loop(probe: Probe, cursor: str, pages: int) -> CheckFailed:
+def _cursor_loop(probe: Probe, method: str, cursor: str, pages: int) -> CheckFailed:
     """A ``nextCursor`` that names a page already asked for: the listing never ends."""
     spec = probe.spec
     shown = redact.clean(cursor, 60)
     text = (
-        "report it to the server's authors: its tools/list pagination loops (each nextCursor "
+        f"report it to the server's authors: its {method} pagination loops (each nextCursor "
         "must lead to a later page, and the last page must have none)"
     )
     return CheckFailed(
-        f"{spec.name}: tools/list pages loop: page {pages} gave nextCursor {shown!r} again",
+        f"{spec.name}: {method} pages loop: page {pages} gave nextCursor {shown!r} again",
         why=f"envcheck asked for the cursor {shown!r} already, and the server answered with it "
         "once more: by MCP's pagination, a client follows nextCursor until a page has none, so "
-        "a client listing its tools never ends (or stops at its own bound, with duplicates)",
+        f"a client listing its {_ITEMS[method]} never ends (or stops at its own bound, with "
+        "duplicates)",
         fix=_fixes.ask(text, "the server's authors"),
         facts={"cursor": shown, "pages": pages},
     )
 
 
-#: the pages of tools/list envcheck follows before it calls the listing endless
+#: the pages of a listing envcheck follows before it calls the listing endless
 PAGES = 50
+#: what each paginated listing lists
+_ITEMS = {
+    "tools/list": "tools",
+    "resources/list": "resources",
+    "resources/templates/list": "resource templates",
+    "prompts/list": "prompts",
+}
 
 
-def _cursor_endless(probe: Probe, sent: list[str], repeating: int, names: list[str]) -> CheckFailed:
-    """Every page of ``tools/list`` gave a new ``nextCursor``, up to envcheck's bound."""
+def _cursor_endless(
+    probe: Probe, method: str, sent: list[str], repeating: int, names: list[str]
+) -> CheckFailed:
+    """Every page of a listing gave a new ``nextCursor``, up to envcheck's bound."""
     spec = probe.spec
+    what = _ITEMS[method]
     first, last = (redact.clean(c, 40) for c in (sent[0], sent[-1]))
     again = (
-        f"; {repeating} of the pages after the first listed only tools already listed "
+        f"; {repeating} of the pages after the first listed only {what} already listed "
         f"({listed(names, 6)})"
         if repeating
         else ""
     )
     text = (
-        "report it to the server's authors: its tools/list pagination never ends (each "
-        "nextCursor must lead to a later page of other tools, and the last page must have none)"
+        f"report it to the server's authors: its {method} pagination never ends (each "
+        f"nextCursor must lead to a later page of other {what}, and the last page must have none)"
     )
     return CheckFailed(
-        f"{spec.name}: tools/list pages never end: {PAGES} pages, each with a new nextCursor "
+        f"{spec.name}: {method} pages never end: {PAGES} pages, each with a new nextCursor "
         f"({first!r} ... {last!r}){again}",
         why="by MCP's pagination a client follows nextCursor until a page has none; this server "
-        f"gave a new cursor on each of {PAGES} pages, so a client listing its tools never ends "
+        f"gave a new cursor on each of {PAGES} pages, so a client listing its {what} never ends "
         "(or stops at its own bound with a partial, repeated list)",
         fix=_fixes.ask(text, "the server's authors"),
         facts={"pages": PAGES, "repeating_pages": repeating},
     )
+
+
+async def every_page(
+    probe: Probe,
+    method: str,
+    list_page: Callable[[str | None], Awaitable[Any]],
+    items: Callable[[Any], list[Any]],
+    key: Callable[[Any], str],
+) -> list[Any]:
+    """Every item of a paginated listing (*Utilities › Pagination*), as a client reads it:
+    following ``nextCursor`` until a page has none, up to :data:`PAGES` pages; a cursor asked
+    for already, or a new one on every page, fails the listing."""
+    found: list[Any] = []
+    cursor: str | None = None
+    sent: list[str] = []  # the cursors asked for, in order
+    repeating = 0  # pages after the first that listed no item not listed before
+    for _ in range(PAGES):  # a paginator that never ends cannot hang the check
+        page = await list_page(cursor)
+        known = {key(item) for item in found}
+        if found and items(page) and all(key(item) in known for item in items(page)):
+            repeating += 1
+        found.extend(items(page))
+        cursor = page.next_cursor
+        if not cursor:
+            return found
+        if cursor in sent:
+            raise _cursor_loop(probe, method, cursor, len(sent) + 1)
+        sent.append(cursor)
+    raise _cursor_endless(probe, method, sent, repeating, sorted({key(i) for i in found}))
 
 
 async def tools(probe: Probe, client: Client) -> Outcome:
@@ -90,24 +131,13 @@ async def tools(probe: Probe, client: Client) -> Outcome:
                 fix=Fix([Manual(text)], text=text),
             )
         return skip(f"{spec.name} advertises no tools")
-    tools: list[Any] = []
-    cursor: str | None = None
-    sent: list[str] = []  # the cursors asked for, in order
-    repeating = 0  # pages after the first that listed no tool name not listed before
-    for _ in range(PAGES):  # a paginator that never ends cannot hang the check
-        page = await client.list_tools(cursor=cursor)
-        known = {tool.name for tool in tools}
-        if tools and page.tools and all(tool.name in known for tool in page.tools):
-            repeating += 1
-        tools.extend(page.tools)
-        cursor = page.next_cursor
-        if not cursor:
-            break
-        if cursor in sent:
-            raise _cursor_loop(probe, cursor, len(sent) + 1)
-        sent.append(cursor)
-    else:
-        raise _cursor_endless(probe, sent, repeating, sorted({tool.name for tool in tools}))
+    tools = await every_page(
+        probe,
+        "tools/list",
+        lambda cursor: client.list_tools(cursor=cursor),
+        lambda page: list(page.tools),
+        lambda tool: str(tool.name),
+    )
     probe.tools = tools
     names = [tool.name for tool in tools]
     missing = [name for name in spec.expect_tools if name not in names]
@@ -200,17 +230,35 @@ def _tool_names(probe: Probe, names: list[str]) -> Outcome | None:
 async def resources(probe: Probe, client: Client) -> Outcome:
     if client.server_capabilities.resources is None:
         return skip(f"{probe.spec.name} advertises no resources")
-    listed = await client.list_resources()
-    templates = await client.list_resource_templates()
-    count, shapes = len(listed.resources), len(templates.resource_templates)
+    found = await every_page(
+        probe,
+        "resources/list",
+        lambda cursor: client.list_resources(cursor=cursor),
+        lambda page: list(page.resources),
+        lambda resource: str(resource.uri),
+    )
+    templates = await every_page(
+        probe,
+        "resources/templates/list",
+        lambda cursor: client.list_resource_templates(cursor=cursor),
+        lambda page: list(page.resource_templates),
+        lambda template: str(template.uri_template),
+    )
+    count, shapes = len(found), len(templates)
     return ok(f"{count} resources, {shapes} templates", resources=count, resource_templates=shapes)
 
 
 async def prompts(probe: Probe, client: Client) -> Outcome:
     if client.server_capabilities.prompts is None:
         return skip(f"{probe.spec.name} advertises no prompts")
-    listed = await client.list_prompts()
-    return ok(f"{len(listed.prompts)} prompts", prompts=len(listed.prompts))
+    prompts = await every_page(
+        probe,
+        "prompts/list",
+        lambda cursor: client.list_prompts(cursor=cursor),
+        lambda page: list(page.prompts),
+        lambda prompt: str(prompt.name),
+    )
+    return ok(f"{len(prompts)} prompts", prompts=len(prompts))
 
 
 async def ping(probe: Probe, client: Client) -> Outcome:
