@@ -194,6 +194,7 @@ def explain_failure(
     routine: str = "",
     detail: str = "",
     lookup: Lookup | None = None,
+    foreign: bool = False,
 ) -> CheckFailed:
     """Explain a failed PostgreSQL login the way the ``postgres`` component does.
 
@@ -202,11 +203,15 @@ def explain_failure(
     ``"startup"`` when the error came before authentication finished and ``"authenticated"`` when
     after (``None``: unknown); ``routine`` the server routine that reported it (field ``R``);
     ``source`` names the setting a user edits (e.g. ``DATABASE_URL``). ``can_create_db``: whether
-    ``user`` may create databases (``None``: unknown); ``lookup``: what the catalogs say.
+    ``user`` may create databases (``None``: unknown); ``lookup``: what the catalogs say;
+    ``foreign``: the error lacks the fields every error of PostgreSQL's own backend carries (``V``,
+    ``R``), so a program in front of the server wrote it.
     """
     user = user or os_user()
     t = Target(host, port, user, dbname or user, source, sslmode)
-    return _explain(t, sqlstate or "", message, detail, stage, routine, can_create_db, lookup)
+    return _explain(
+        t, sqlstate or "", message, detail, stage, routine, can_create_db, lookup, foreign=foreign
+    )
 
 
 #: a server message that names the setting it refuses (guc.c: ``parameter "%s"``,
@@ -297,6 +302,7 @@ def _explain(
     lookup: Lookup | None,
     asked: int | None = None,
     similar: list[str] | None = None,
+    foreign: bool = False,
 ) -> CheckFailed:
     said = _said(message, detail)
     refused = startup_setting_refused(t, code, message, detail)
@@ -305,6 +311,8 @@ def _explain(
     pooled = pooler_refused(t, code, message)
     if pooled is not None:
         return pooled
+    if code == "08P01" and foreign:
+        return pooler_answered(t, code, message, f"the login of {t.login}")
     if code == "28000" and CLIENT_CERT_REQUIRED in message:
         return client_certificate_required(t, said)
     if code == "28P01":
@@ -1402,7 +1410,7 @@ def diagnose_login(t: Target, exc: Exception, deadline: float) -> CheckFailed:
         from_settings = setting_breaks_login(t, code, chosen.message, chosen.detail, deadline)
         if from_settings is not None:
             return from_settings
-    return _explain(
+    verdict = _explain(
         t,
         code,
         chosen.message,
@@ -1413,7 +1421,13 @@ def diagnose_login(t: Target, exc: Exception, deadline: float) -> CheckFailed:
         lookup,
         chosen.asked,
         similar,
+        foreign=not chosen.backend,
     )
+    if chosen.message and chosen.message not in libpq and " ".join(str(exc).split()):
+        # the client's own login met another answer than envcheck's second one (a pooler that
+        # relayed a refusal once, then holds the next login): both are shown
+        verdict.why = f"{verdict.why or ''}; the client's own login was answered: {libpq}"
+    return verdict
 
 
 def needs_password(t: Target) -> CheckFailed:
@@ -1759,6 +1773,8 @@ def query_failed(t: Target, exc: psycopg.Error, what: str) -> CheckFailed:
     pooled = pooler_refused(t, code, words)
     if pooled is not None:
         return pooled
+    if code == "08P01" and diag is not None and not from_backend(diag):
+        return pooler_answered(t, code, words, what)
     if code == "53100":
         summary = f"{what} on {t.login} failed: the server's disk is full (SQLSTATE 53100)"
     elif code == "53200":
@@ -1836,7 +1852,7 @@ POOLER_WORDS: dict[str, tuple[str, str]] = {
         "max_client_conn in pgbouncer.ini's [pgbouncer] section limits the client connections "
         "of all databases together (the pooler's limit, not the server's max_connections)",
     ),
-    "no such database: ": (
+    "no such database: %s": (
         "the [databases] section of its pgbouncer.ini lists no database {db!r} (and no '*' "
         "entry for any database)",
         "PgBouncer serves only the databases its [databases] section names; the server behind "
@@ -1860,6 +1876,27 @@ POOLER_WORDS: dict[str, tuple[str, str]] = {
         "the PostgreSQL server behind it did not answer within client_login_timeout",
         "PgBouncer could not reach the server its [databases] entry names",
     ),
+    'database "%s" is disabled': (
+        "its database {db!r} is disabled (DISABLE on its admin console)",
+        "PgBouncer refuses every new client of a database DISABLEd on its admin console until "
+        "an ENABLE",
+    ),
+    "transaction blocks not allowed in statement pooling mode": (
+        "it pools this database in statement mode (pool_mode = statement), which refuses every "
+        "transaction block",
+        "psycopg outside autocommit, Django and SQLAlchemy open a transaction for their "
+        "statements; statement pooling hands each statement to any server connection",
+    ),
+    "SASL authentication failed": (
+        "the password for {user} is not the one its auth_file (or auth_query) holds",
+        "PgBouncer checks the client's password itself, against its auth_file or auth_query's "
+        "answer, before any server connection; a user it does not list is refused the same way",
+    ),
+    "password authentication failed": (
+        "the password for {user} is not the one its auth_file (or auth_query) holds",
+        "PgBouncer checks the client's password itself, against its auth_file or auth_query's "
+        "answer, before any server connection; a user it does not list is refused the same way",
+    ),
 }
 
 #: what to look at, for each refusal above (the pooler's administrator)
@@ -1869,17 +1906,37 @@ _POOLER_FIX = {
         "(RELOAD on its admin console, or systemctl reload pgbouncer), or close idle clients "
         "(SHOW CLIENTS on the admin console lists them)"
     ),
-    "no such database: ": (
+    "no such database: %s": (
         "add '{db} = host=<server> port=<port> dbname={db}' to the [databases] section of "
         "pgbouncer.ini and reload PgBouncer (RELOAD on its admin console), or use a database "
         "the [databases] section lists in {source}"
     ),
+    'database "%s" is disabled': (
+        "on PgBouncer's admin console (psql -p <the pooler's port> -U <a user of its "
+        "admin_users> pgbouncer): ENABLE {db} (SHOW DATABASES lists the disabled ones)"
+    ),
+    "transaction blocks not allowed in statement pooling mode": (
+        "set pool_mode = transaction (or session) for this database in pgbouncer.ini (the "
+        "[pgbouncer] section, or pool_mode= on the database's line in [databases]) and reload "
+        "PgBouncer (RELOAD on its admin console)"
+    ),
+    "SASL authentication failed": (
+        "correct the password in {source}; or the pooler's administrator puts the role's server "
+        "password in PgBouncer's auth_file (or its auth_query's role may read it) and reloads "
+        "PgBouncer (RELOAD on its admin console)"
+    ),
+    "password authentication failed": (
+        "correct the password in {source}; or the pooler's administrator puts the role's server "
+        "password in PgBouncer's auth_file (or its auth_query's role may read it) and reloads "
+        "PgBouncer (RELOAD on its admin console)"
+    ),
 }
 _POOLER_LOOK = (
     "look at PgBouncer's log (logfile in pgbouncer.ini) for 'login failed' and 'closing "
-    "because' lines, and SHOW POOLS on its admin console (cl_waiting, sv_active); then fix what "
-    "it names: the server's address in [databases], the role's password in the auth_file "
-    "(it must be the server's), or default_pool_size"
+    "because' lines, and SHOW POOLS on its admin console (cl_waiting, sv_active) and SHOW "
+    "DATABASES (paused); then fix what it names: the server's address in [databases], the "
+    "role's password in the auth_file (it must be the server's), default_pool_size, or a "
+    "database PAUSEd on the admin console (RESUME <db>)"
 )
 
 
@@ -1890,15 +1947,55 @@ def pooler_refused(t: Target, code: str, message: str) -> CheckFailed | None:
         return None
     text = message.strip()
     for words, (what, why) in POOLER_WORDS.items():
-        if text == words or (words.endswith(": ") and text.startswith(words)):
-            db = text[len(words) :] if words.endswith(": ") else t.dbname
-            look = _POOLER_FIX.get(words, _POOLER_LOOK).format(db=db, source=t.source)
-            return CheckFailed(
-                f"the pooler at {t.address} (PgBouncer) refused {t.login}: " + what.format(db=db),
-                why=f"{why}; the pooler said: {text}",
-                fix=fix(Manual(look, ask="the pooler's administrator")),
-            )
+        head, placeholder, tail = words.partition("%s")
+        if placeholder:
+            known = len(text) > len(head) + len(tail)
+            if not (known and text.startswith(head) and text.endswith(tail)):
+                continue
+            db = text[len(head) : len(text) - len(tail)]
+        elif text == words:
+            db = t.dbname
+        else:
+            continue
+        look = _POOLER_FIX.get(words, _POOLER_LOOK).format(db=db, source=t.source)
+        return CheckFailed(
+            f"the pooler at {t.address} (PgBouncer) refused {t.login}: "
+            + what.format(db=db, user=t.user),
+            why=f"{why}; the pooler said: {text}",
+            fix=fix(Manual(look, ask="the pooler's administrator")),
+        )
     return None
+
+
+def from_backend(diag: Any) -> bool:
+    """A query error's fields (psycopg's ``Diagnostic``) hold the non-localized severity (``V``)
+    or the reporting routine (``R``), as every error of PostgreSQL's own backend does."""
+    return bool(diag.severity_nonlocalized or diag.source_function)
+
+
+def pooler_answered(t: Target, code: str, words: str, what: str) -> CheckFailed:
+    """08P01 without the fields PostgreSQL's backend always sends: a pooler or proxy in front of
+    the server refused ``what`` itself (PgBouncer answers every refusal of its own so, and relays
+    the server's refusal of its own login so, with the server's words). Its words, verbatim, and
+    where the pooler says more."""
+    return CheckFailed(
+        f"a pooler or proxy at {t.address}, not PostgreSQL itself, refused {what}: protocol "
+        f"violation ({code}), the pooler's own answer",
+        why="the error carries none of the fields every error of PostgreSQL's own backend does "
+        "(the severity V, the reporting routine R): a program in front of the server wrote it "
+        "(PgBouncer answers its own refusals so, and the server's refusal of PgBouncer's own "
+        f"login to it with the server's words); the pooler said: {words}",
+        fix=fix(
+            Manual(
+                f"look up these words in the pooler's log (PgBouncer: the logfile in "
+                f"pgbouncer.ini, a 'closing because: {words}' or 'login failed' line) and fix "
+                "what it names in the pooler's configuration (pgbouncer.ini, its auth_file) or "
+                "on the server behind it; to compare, connect directly to the PostgreSQL server, "
+                f"bypassing the pooler: {t.psql('SELECT 1')}",
+                ask="the pooler's administrator",
+            )
+        ),
+    )
 
 
 def pooled_backend(t: Target, pid: int) -> str:

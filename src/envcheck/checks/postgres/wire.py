@@ -51,6 +51,9 @@ class Attempt:
     #: the ParameterStatus values the server reported (``in_hot_standby``,
     #: ``default_transaction_read_only``, ``server_version`` ...)
     status: dict[str, str] = field(default_factory=dict)
+    #: the error carries field ``V`` or ``R``, as every error of PostgreSQL's own backend does
+    #: (9.6 and later); a pooler's own (PgBouncer's ``send_pooler_error``: S, C and M only) does not
+    backend: bool = True
 
 
 class ProbeError(Exception):
@@ -162,6 +165,7 @@ def _login(
                 detail=fields.get("D", ""),
                 asked=asked,
                 status=status,
+                backend="V" in fields or "R" in fields,
             )
         if kind == b"Z":
             _terminate(sock)

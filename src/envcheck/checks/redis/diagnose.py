@@ -90,6 +90,8 @@ def refused(t: Target, exc: ReplyError, conn: Resp | None = None) -> CheckFailed
     ``max number of clients reached`` is sent on accept, before any command is read."""
     if exc.kind == "ERR" and UNKNOWN_COMMAND in exc.text.lower():
         return renamed(t, exc)
+    if exc.kind == "ERR" and exc.text.partition(" ")[2] in _OS_ERRORS:
+        return proxy_unreached(t, exc)
     if exc.kind == "ERR" and "max number of clients" not in exc.text.lower():
         return fallback(t, exc)
     if exc.kind == "ERR":
@@ -557,12 +559,104 @@ def _noauth(
                     ask=f"{ASK_ADMIN} (for the user and password the application uses)",
                 ),
             )
+    if exc.command not in ("PING", *_AUTHENTICATING):
+        fresh = unauthenticated(t, deadline or time.monotonic() + 2)
+        if fresh is not None and fresh[0] == b"+PONG" and fresh[1].startswith(b"-NOAUTH"):
+            return proxy_without_password(t, exc)
     text = f"put the password in {t.source}: redis://[USER]:PASSWORD@{t.address}/{t.db}"
     return CheckFailed(
         f"{t.address} requires a password (NOAUTH)",
-        why="the URL has no password, and the server has requirepass / ACL users",
+        why="the URL has no password, and the server has requirepass / ACL users; the server "
+        f"said: {exc.text}",
         fix=manual(text, ask=f"{ASK_ADMIN} (for the user and password the application uses)"),
     )
+
+
+def unauthenticated(t: Target, deadline: float) -> tuple[bytes, bytes] | None:
+    """The first lines of what a new connection without AUTH is answered to PING and to GET of a
+    key nobody sets (Redis with a password refuses both with NOAUTH; a proxy such as twemproxy
+    answers PING itself and forwards GET). None: not plain TCP, or no two answers."""
+    if t.path or t.tls:
+        return None
+    ask = b"*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$21\r\nenvcheck:noauth-probe\r\n"
+    got = b""
+    try:
+        with socket.create_connection((t.host, t.port), timeout=_left(deadline)) as sock:
+            sock.sendall(ask)
+            while got.count(b"\r\n") < 2:
+                sock.settimeout(_left(deadline))
+                more = sock.recv(512)
+                if not more:
+                    break
+                got += more
+    except OSError:
+        return None
+    lines = got.split(b"\r\n")
+    return (lines[0], lines[1]) if len(lines) > 2 else None
+
+
+def proxy_without_password(t: Target, exc: ReplyError) -> CheckFailed:
+    """A new connection without AUTH gets PONG but NOAUTH for GET: what answers PING (and AUTH)
+    is a proxy without a password, and the Redis server behind it requires one."""
+    return CheckFailed(
+        f"{t.where}: a proxy in front of Redis answers PING itself without a password, and the "
+        f"Redis server it forwards to requires one: {exc.command} was refused ({exc.kind})",
+        why="on a new connection without AUTH, PING is answered PONG and GET is refused "
+        "NOAUTH; Redis with a password refuses both, so PING was answered by something in "
+        "front of it (twemproxy answers PING and AUTH itself and sends the server no password "
+        f"unless its pool has redis_auth); the server said: {exc.text}",
+        fix=manual(
+            "give the proxy the Redis server's password (twemproxy: redis_auth: <the server's "
+            "requirepass> in the pool's section of nutcracker.yml, then restart it); the proxy "
+            f"then asks its clients for that password: put it in {t.source} "
+            f"(redis://:PASSWORD@{t.address}/{t.db})",
+            ask="the proxy's administrator",
+        ),
+    )
+
+
+def auth_err(t: Target, exc: ReplyError, deadline: float) -> CheckFailed | None:
+    """AUTH answered with ERR, not Redis 6's WRONGPASS: the one-argument AUTH of Redis before 6
+    and of proxies (twemproxy's nc_redis.c). What a new connection without AUTH is answered
+    decides: PING refused (NOAUTH), the password is not the one wanted; PING and GET answered,
+    none is needed; PING answered and GET refused, a proxy without a password in front of a
+    server that requires one. None: none of these."""
+    if exc.kind != "ERR" or exc.command != "AUTH" or UNKNOWN_COMMAND in exc.text.lower():
+        return None
+    fresh = unauthenticated(t, deadline)
+    if fresh is None:
+        return None
+    ping, get = fresh
+    said = f"AUTH was answered: {exc.text}"
+    if ping.startswith(b"-NOAUTH"):
+        named = (
+            f"; with a user name ({t.username!r}): AUTH <user> <password> is Redis 6's ACL form, "
+            "Redis before 6 and twemproxy take AUTH <password> only"
+            if t.username
+            else ""
+        )
+        return CheckFailed(
+            f"{t.address} refused the password of {t.source} (AUTH answered ERR)",
+            why="a new connection without AUTH is refused PING (NOAUTH): what answers requires "
+            f"a password, and AUTH with this one was refused{named}; {said}",
+            fix=manual(
+                f"correct the password in {t.source} (redis://:PASSWORD@{t.address}/{t.db})",
+                ask=f"{ASK_ADMIN} (for the password the application uses)",
+            ),
+        )
+    if ping == b"+PONG" and get[:1] in (b"$", b"+", b":", b"*", b"_"):
+        return CheckFailed(
+            f"the URL sends a password, but {t.address} needs none (AUTH answered ERR)",
+            why="a new connection without AUTH is answered PING and GET: nothing there asks for "
+            f"a password, and redis-py fails the connection when AUTH is refused; {said}",
+            fix=fix(
+                f"remove the password from {t.source}",
+                url_step(t, t.url_with(t.host, t.port).replace(":PASSWORD@", "@")),
+            ),
+        )
+    if ping == b"+PONG" and get.startswith(b"-NOAUTH"):
+        return proxy_without_password(t, exc)
+    return None
 
 
 def _percent_decoded(t: Target, conn: Resp | None, deadline: float) -> CheckFailed | None:
@@ -1066,6 +1160,21 @@ _OS_ERRORS = frozenset(os.strerror(code) for code in errno.errorcode)
 def proxy_unreached(t: Target, exc: ReplyError) -> CheckFailed:
     """ERR <strerror>: a proxy in front of Redis answered for the server it could not reach."""
     said = exc.text.partition(" ")[2]
+    if said == os.strerror(errno.ETIMEDOUT):
+        return CheckFailed(
+            f"{t.where}: {exc.command} was answered by a proxy in front of Redis whose Redis "
+            f"server did not answer in time: {said}",
+            why=f"Redis never answers a command with an operating system error alone "
+            f"({exc.text!r}); a proxy such as twemproxy does when the server it forwards to "
+            "does not answer within the pool's timeout (the server blocked or overloaded, or "
+            "the address a host that drops packets)",
+            fix=manual(
+                "look at the Redis server behind the proxy (its latency, SLOWLOG GET, a long "
+                "command or a save), or raise the pool's timeout (twemproxy: timeout: in "
+                "milliseconds in nutcracker.yml); then run the checks again",
+                ask="the proxy's administrator",
+            ),
+        )
     return CheckFailed(
         f"{t.where}: {exc.command} was answered by a proxy in front of Redis that could not "
         f"reach its Redis server: {said}",
@@ -1078,6 +1187,30 @@ def proxy_unreached(t: Target, exc: ReplyError) -> CheckFailed:
             "checks again",
             ask="the proxy's administrator",
         ),
+    )
+
+
+#: what redis-py sends first on every new connection: HELLO 3 (redis-py 8, whose default is
+#: RESP3), CLIENT SETINFO (5 and later)
+HANDSHAKE = {
+    "HELLO 3": b"*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n",
+    "CLIENT SETINFO": (
+        b"*4\r\n$6\r\nCLIENT\r\n$7\r\nSETINFO\r\n$8\r\nLIB-NAME\r\n$8\r\nredis-py\r\n"
+    ),
+}
+#: the redis-py arguments that leave each out
+WITHOUT = {"HELLO 3": "protocol=2", "CLIENT SETINFO": "driver_info=None"}
+
+
+def dropped_handshake(host: str, port: int, deadline: float) -> tuple[str, ...]:
+    """Which of redis-py's first commands (:data:`HANDSHAKE`) a new connection is hung up on
+    while another's PING is answered: a proxy that does not forward them (twemproxy closes the
+    connection), through which redis-py on its defaults cannot connect."""
+    ping = b"*1\r\n$4\r\nPING\r\n"
+    if not _net.answers(host, port, ping, is_resp, deadline):
+        return ()
+    return tuple(
+        name for name, ask in HANDSHAKE.items() if not _net.answers(host, port, ask, bool, deadline)
     )
 
 
@@ -1094,15 +1227,29 @@ def hung_up(t: Target, lost: ConnectionLost, deadline: float) -> ProxyHungUp | N
     if not lost.closed or not lost.command or t.path or t.tls:
         return None
     ping = b"*1\r\n$4\r\nPING\r\n"
-    if not _net.answers(t.host, t.port, ping, lambda reply: reply[:1] == b"+", deadline):
+    # any reply will do (NOAUTH too: a proxy with a password refuses PING before AUTH)
+    if not _net.answers(t.host, t.port, ping, is_resp, deadline):
         return None
-    setinfo = b"*4\r\n$6\r\nCLIENT\r\n$7\r\nSETINFO\r\n$8\r\nLIB-NAME\r\n$8\r\nredis-py\r\n"
-    client_too = not _net.answers(t.host, t.port, setinfo, is_resp, deadline)
+    if lost.command == "AUTH" and t.username:
+        return ProxyHungUp(
+            f"{t.address} hung up on AUTH with a user name but answers PING on a new "
+            "connection: a proxy in front of Redis (such as twemproxy) that takes AUTH "
+            "<password> only",
+            why="AUTH <user> <password> is Redis 6's ACL form; Redis refuses what it cannot "
+            "run with an error reply and keeps the connection, twemproxy closes it",
+            fix=fix(
+                f"drop the user name from {t.source} and give the proxy's password alone "
+                f"(redis://:PASSWORD@{t.address}/{t.db})",
+                url_step(t, t.url_with(t.host, t.port).replace(f"{t.username}:", ":", 1)),
+            ),
+        )
+    dropped = dropped_handshake(t.host, t.port, deadline)
+    kwargs = ", ".join(WITHOUT[name] for name in dropped)
     redis_py = (
-        "; it hangs up on CLIENT SETINFO too, which redis-py (5 and later) sends on every new "
-        "connection: an application on redis-py's defaults cannot connect through it "
-        "(redis.Redis(..., driver_info=None) sends none)"
-        if client_too
+        f"; it hangs up on {' and '.join(dropped)} too, which redis-py sends first on every "
+        "new connection: an application on redis-py's defaults cannot connect through it "
+        f"(redis.Redis(..., {kwargs}) sends none)"
+        if dropped
         else ""
     )
     return ProxyHungUp(
@@ -1114,9 +1261,9 @@ def hung_up(t: Target, lost: ConnectionLost, deadline: float) -> ProxyHungUp | N
             f"{lost.command} must go to the Redis server itself, not through the proxy: run it "
             "against the server's own address to check it"
             + (
-                "; connect redis-py clients with driver_info=None (or lib_name=None, "
+                f"; connect redis-py clients with {kwargs} (driver_info=None: lib_name=None, "
                 "lib_version=None on redis-py 5 to 7)"
-                if client_too
+                if dropped
                 else ""
             ),
             ask="the proxy's administrator",

@@ -27,6 +27,8 @@ from envcheck.checks.redis.diagnose import (
 from envcheck.checks.redis.diagnose import _info as _diagnose_info
 from envcheck.checks.redis.diagnose import (
     admin_step,
+    auth_err,
+    dropped_handshake,
     explain,
     fix,
     hung_up,
@@ -299,7 +301,7 @@ def _login(session: Session, t: Target, deadline: float) -> None:
                         url_step(t, t.url_with(t.host, t.port).replace(":PASSWORD@", "@")),
                     ),
                 ) from None
-            raise explain(t, exc, conn, deadline) from None
+            raise (auth_err(t, exc, deadline) or explain(t, exc, conn, deadline)) from None
     if _protocol(t) == "3":
         # redis-py sends HELLO 3 on every new connection of a ?protocol=3 URL; HELLO 2 asks the
         # same of the server (the command exists, the user may run it) without leaving RESP2
@@ -728,9 +730,35 @@ def open_client(
             cfg, url, section, section, rootdir, lambda value: _interpolate.resolve(value, env)
         )
         extra = options.client_kwargs()
+    else:
+        extra = _without_setinfo(redis, url, cfg.timeout)
     return redis.Redis.from_url(
         url, socket_connect_timeout=cfg.timeout, socket_timeout=cfg.timeout, **extra
     )
+
+
+def _without_setinfo(redis: Any, url: str, timeout: float) -> dict[str, Any]:
+    """redis-py's arguments that leave out the first commands of its handshake a proxy in front
+    of Redis hangs up on (twemproxy: HELLO, CLIENT): ``protocol=2`` (no HELLO 3, redis-py 8's
+    default) unless the URL asks for a protocol, ``driver_info=None`` (redis-py 7.1 and later;
+    ``lib_name`` and ``lib_version`` None on 5 to 7) for CLIENT SETINFO. None needed elsewhere."""
+    import inspect
+    from urllib.parse import parse_qs, urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme != "redis" or not parts.hostname:
+        return {}
+    deadline = time.monotonic() + min(timeout, 5.0)
+    dropped = dropped_handshake(parts.hostname, parts.port or 6379, deadline)
+    extra: dict[str, Any] = {}
+    if "HELLO 3" in dropped and "protocol" not in parse_qs(parts.query):
+        extra["protocol"] = 2
+    if "CLIENT SETINFO" in dropped:
+        if "driver_info" in inspect.signature(redis.Redis.__init__).parameters:
+            extra["driver_info"] = None
+        else:
+            extra.update(lib_name=None, lib_version=None)
+    return extra
 
 
 def _apply_command(cfg: RedisConfig, step: RedisCommand, config: EnvcheckConfig) -> StepResult:
