@@ -1,0 +1,375 @@
+"""Eighth held-out round for PostgreSQL and Redis (issue 21), after the pooler sweep
+(tests/verdicts/test_pooler_sweep.py): kinds outside the three sweeps (a code or reply of the
+server, a pooler's or proxy's answer) and the earlier rounds: certificates whose time or
+revocation is wrong, a libpq option checked on the client's side of a Unix socket, an extension
+that is installed but cannot work, and ACL users redis-py connects as. Each made on a real
+throwaway server and proved with the real client (psycopg, redis-py) first.
+
+How the set was made (2026-12-06), from the sources of truth before reading how envcheck
+diagnoses them (of envcheck's code only the round machinery of the earlier round files and the
+tables' rows were read):
+
+- libpq (fe-secure-openssl.c: the server's certificate checked by OpenSSL, ``sslcrl`` loaded into
+  the verify store with CRL checking on; fe-connect.c: ``requirepeer`` compared with the socket
+  peer's user name from ``getpeereid``): the server's certificate expired (verify-full, the
+  certificate as sslrootcert), not yet valid (a clock behind the server's), revoked by the CRL in
+  ``sslcrl``, and a CRL that revokes another serial (healthy); ``requirepeer`` naming a user that
+  does not run the server.
+- pg_stat_statements.c: ``pg_stat_statements must be loaded via shared_preload_libraries``
+  (55000) on every use of the view when the extension is created but the library is not
+  preloaded; an extension created in a schema of its own (``CREATE EXTENSION pgcrypto SCHEMA``,
+  healthy: it is installed).
+- Redis TLS (tls.c: OpenSSL verifies the client side): the server's certificate expired; acl.c:
+  an ACL user without ``HELLO`` (redis-py 8 opens with HELLO 3 and falls back to RESP2 on an error
+  reply) and one without ``CLIENT`` (redis-py ignores an error reply to CLIENT SETINFO): both
+  healthy for redis-py.
+
+Each id and its breakage was grepped in the tables and earlier rounds first (``expired``,
+``not yet valid``, ``revoked``, ``sslcrl``, ``requirepeer``, ``shared_preload``,
+``pg_stat_statements``, ``SCHEMA``, ``-hello``, ``-client``): none is a row (``expired`` is the
+role's VALID UNTIL and a timeout; ``-hello`` was met only with ``?protocol=3``). The grading is
+round one's (``grade`` in tests/verdicts/test_heldout_servers.py). The expectations were
+committed before envcheck first ran on this file.
+"""
+
+from __future__ import annotations
+
+import datetime
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+
+from tests.servers import free_port
+from tests.verdicts import redis_servers as rs
+from tests.verdicts.pg_lab import CERT_NAME, Lab, for_one_test, lab_cluster
+from tests.verdicts.test_heldout_servers import (
+    CONNECT,
+    R_AUTH,
+    R_REACH,
+    R_ROUND,
+    WRITE,
+    Expect,
+    PgCase,
+    PgCases,
+    RedisCase,
+    RedisCases,
+    grade,
+    held_out_postgres,
+    held_out_redis,
+    kw,
+    login_fails,
+)
+from tests.verdicts.test_redis import run_envcheck, section
+
+
+@pytest.fixture(scope="module")
+def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    with lab_cluster(tmp_path_factory.mktemp("heldout8-pglab")) as lab:
+        yield lab
+
+
+@pytest.fixture
+def lab(
+    lab_server: Lab, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[Lab]:
+    yield from for_one_test(lab_server, pytester, monkeypatch, tmp_path)
+
+
+# -- certificates made with cryptography: the times and serials a case needs ----------------------
+
+
+def certificate(
+    directory: Path,
+    name: str,
+    *,
+    start: datetime.timedelta,
+    end: datetime.timedelta,
+    host: str = CERT_NAME,
+) -> tuple[Path, Path]:
+    """A self-signed certificate (its own CA) for 127.0.0.1 and ``host``, valid from now +
+    ``start`` to now + ``end`` (negative: in the past)."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now + start)
+        .not_valid_after(now + end)
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName(host), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    crt, pem = directory / f"{name}.crt", directory / f"{name}.key"
+    crt.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    pem.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    pem.chmod(0o600)
+    return crt, pem
+
+
+def crl(directory: Path, issuer_crt: Path, issuer_key: Path, serial: int | None) -> Path:
+    """A CRL of the lab's CA (its own certificate) revoking ``serial`` (None: the CA's own)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    ca = x509.load_pem_x509_certificate(issuer_crt.read_bytes())
+    key = serialization.load_pem_private_key(issuer_key.read_bytes(), password=None)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    revoked = (
+        x509.RevokedCertificateBuilder()
+        .serial_number(ca.serial_number if serial is None else serial)
+        .revocation_date(now - datetime.timedelta(hours=1))
+        .build()
+    )
+    made = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca.subject)
+        .last_update(now - datetime.timedelta(hours=1))
+        .next_update(now + datetime.timedelta(days=1))
+        .add_revoked_certificate(revoked)
+        .sign(key, hashes.SHA256())  # type: ignore[arg-type]
+    )
+    path = directory / "lab.crl"
+    path.write_bytes(made.public_bytes(serialization.Encoding.PEM))
+    return path
+
+
+def serve_certificate(lab: Lab, crt: Path, key: Path) -> None:
+    """The lab's server presents ``crt`` from now on (ssl_cert_file, a reload); the lab's own
+    certificate again when the case ends."""
+    for source, name in ((crt, "heldout8.crt"), (key, "heldout8.key")):
+        target = lab.pg.data / name
+        shutil.copy(source, target)
+        target.chmod(0o600)
+        if lab.pg.owner:
+            shutil.chown(target, lab.pg.owner)
+    lab.sql(
+        "ALTER SYSTEM SET ssl_cert_file = 'heldout8.crt'",
+        "ALTER SYSTEM SET ssl_key_file = 'heldout8.key'",
+        "SELECT pg_reload_conf()",
+    )
+
+    def back() -> None:
+        lab.sql(
+            "ALTER SYSTEM RESET ssl_cert_file",
+            "ALTER SYSTEM RESET ssl_key_file",
+            "SELECT pg_reload_conf()",
+        )
+
+    lab.cleanups.append(back)
+
+
+DAY = datetime.timedelta(days=1)
+PG = PgCases()
+pg = PG.case
+ALSO: dict[str, tuple[Expect, ...]] = {}
+#: a certificate's verdict never lowers verification nor blames the login
+NOT_LOWER = ("sslmode=require", "sslmode=prefer", "sslmode=disable", "pg_hba.conf", "password")
+
+
+@pg(
+    "pg-server-cert-expired",
+    Expect(CONNECT, "fail", ("expired",), ("ssl_cert_file",), NOT_LOWER),
+)
+def _expired(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    crt, key = certificate(tmp, "expired", start=-10 * DAY, end=-DAY)
+    serve_certificate(lab, crt, key)
+    dsn = kw(lab, user, db, host=CERT_NAME, hostaddr="127.0.0.1", sslmode="verify-full")
+    dsn += f" sslrootcert='{crt}'"
+    login_fails(dsn, "certificate has expired")
+    yield PgCase(dsn)
+
+
+@pg(
+    "pg-server-cert-not-yet-valid",
+    Expect(CONNECT, "fail", ("not yet valid", "clock"), ("clock",), NOT_LOWER),
+)
+def _not_yet(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    crt, key = certificate(tmp, "future", start=DAY, end=30 * DAY)
+    serve_certificate(lab, crt, key)
+    dsn = kw(lab, user, db, host=CERT_NAME, hostaddr="127.0.0.1", sslmode="verify-full")
+    dsn += f" sslrootcert='{crt}'"
+    login_fails(dsn, "certificate is not yet valid")
+    yield PgCase(dsn)
+
+
+@pg(
+    "pg-server-cert-revoked",
+    Expect(CONNECT, "fail", ("revoked", "sslcrl"), ("certificate",), NOT_LOWER),
+)
+def _revoked(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    revoking = crl(tmp, lab.certificate.cert, lab.certificate.key, None)
+    dsn = kw(lab, user, db, sslmode="verify-ca", sslrootcert=str(lab.certificate.cert))
+    dsn += f" sslcrl='{revoking}'"
+    login_fails(dsn, "certificate revoked")
+    yield PgCase(dsn)
+
+
+@pg("pg-crl-other-serial-healthy", Expect(CONNECT, "pass"))
+def _crl_healthy(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    other = crl(tmp, lab.certificate.cert, lab.certificate.key, 4242)
+    dsn = kw(lab, user, db, sslmode="verify-ca", sslrootcert=str(lab.certificate.cert))
+    dsn += f" sslcrl='{other}'"
+    psycopg.connect(dsn).close()
+    yield PgCase(dsn)
+
+
+ALSO["pg-crl-other-serial-healthy"] = (Expect(WRITE, "pass"),)
+
+
+@pg(
+    "pg-requirepeer-mismatch",
+    Expect(
+        CONNECT,
+        "fail",
+        ("requirepeer", "postgres"),
+        ("requirepeer",),
+        ("pg_hba.conf", "correct the password", "start PostgreSQL"),
+    ),
+)
+def _requirepeer(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    dsn = kw(lab, user, db, host=str(lab.pg.socket_dir), requirepeer="envcheck_nobody")
+    login_fails(dsn, "requirepeer")
+    yield PgCase(dsn)
+
+
+@pg(
+    "pg-ext-not-preloaded",
+    Expect(
+        "postgres/extension[pg_stat_statements]",
+        "fail|warn",
+        ("shared_preload_libraries",),
+        ("shared_preload_libraries",),
+        ("CREATE EXTENSION",),
+    ),
+)
+def _not_preloaded(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    lab.sql("CREATE EXTENSION pg_stat_statements", dbname=db)
+    with psycopg.connect(kw(lab, user, db)) as conn:
+        with pytest.raises(psycopg.Error) as caught:
+            conn.execute("SELECT count(*) FROM pg_stat_statements")
+    assert caught.value.sqlstate == "55000", caught.value
+    yield PgCase(kw(lab, user, db), 'extensions = ["pg_stat_statements"]\n')
+
+
+@pg("pg-ext-own-schema-healthy", Expect("postgres/extension[pgcrypto]", "pass"))
+def _own_schema(lab: Lab, tmp: Path) -> Iterator[PgCase]:
+    user, db = lab.app()
+    lab.sql("CREATE SCHEMA crypto", "CREATE EXTENSION pgcrypto SCHEMA crypto", dbname=db)
+    with psycopg.connect(kw(lab, user, db)) as conn:
+        assert conn.execute("SELECT length(crypto.gen_random_bytes(4))").fetchone() == (4,)
+    yield PgCase(kw(lab, user, db), 'extensions = ["pgcrypto"]\n')
+
+
+@pytest.mark.parametrize("ident", sorted(PG))
+def test_postgres(ident: str, lab: Lab, tmp_path: Path) -> None:
+    for also in ALSO.get(ident, ()):
+        with PG[ident][1](lab, tmp_path) as case:
+            found = grade(also, lab.run(case.dsn, case.extra).checks)
+            assert found.grade == "fully right", (also.check, found.problems)
+    held_out_postgres(ident, *PG[ident], lab, tmp_path)
+
+
+# -- Redis -------------------------------------------------------------------------------------
+
+REDIS = RedisCases()
+rd = REDIS.case
+R_ALSO: dict[str, tuple[Expect, ...]] = {}
+
+
+@rd(
+    "redis-tls-server-cert-expired",
+    Expect(
+        R_REACH,
+        "fail",
+        ("expired",),
+        ("tls-cert-file",),
+        ("tls_verify = false", "--insecure", "password", "not Redis"),
+    ),
+)
+def _redis_expired(tmp: Path) -> Iterator[RedisCase]:
+    crt, key = certificate(tmp, "redis-expired", start=-10 * DAY, end=-DAY, host="localhost")
+    port = free_port()
+    server = rs.make("--port", "0", *rs.tls_args(crt, key, port), port=port)
+    server.start()
+    try:
+        client = redis.Redis("127.0.0.1", port, ssl=True, ssl_ca_certs=str(crt))
+        with pytest.raises(redis.ConnectionError) as caught:
+            client.ping()
+        assert "certificate has expired" in str(caught.value), caught.value
+        yield RedisCase(section(f"rediss://127.0.0.1:{port}/0", f'ca_file = "{crt}"'))
+    finally:
+        server.stop()
+        shutil.rmtree(server.directory, ignore_errors=True)
+
+
+def _acl_user(tmp: Path, rule: str) -> Iterator[RedisCase]:
+    with rs.running() as server:
+        rs.add_admin(server)
+        password = "Acl-pw-never-shown-81"
+        with server.admin() as admin:
+            admin.execute_command(
+                "ACL", "SETUSER", "app", "on", f">{password}", "~*", "&*", "+@all", rule
+            )
+        # redis-py on its defaults (8: HELLO 3 first, CLIENT SETINFO) works as this user
+        url = server.url(auth=f"app:{password}@")
+        with redis.Redis.from_url(url) as client:
+            assert client.set("envcheck:heldout8", "v") and client.get("envcheck:heldout8")
+            client.delete("envcheck:heldout8")
+        yield RedisCase(section(url))
+
+
+@rd("redis-acl-no-hello-healthy", Expect(R_AUTH, "pass"))
+def _no_hello(tmp: Path) -> Iterator[RedisCase]:
+    yield from _acl_user(tmp, "-hello")
+
+
+@rd("redis-acl-no-client-healthy", Expect(R_AUTH, "pass"))
+def _no_client(tmp: Path) -> Iterator[RedisCase]:
+    yield from _acl_user(tmp, "-client")
+
+
+R_ALSO["redis-acl-no-hello-healthy"] = (Expect(R_ROUND, "pass"),)
+R_ALSO["redis-acl-no-client-healthy"] = (Expect(R_ROUND, "pass"),)
+
+
+@pytest.mark.parametrize("ident", sorted(REDIS))
+def test_redis(ident: str, pytester: pytest.Pytester, tmp_path: Path) -> None:
+    for also in R_ALSO.get(ident, ()):
+        with REDIS[ident][1](tmp_path) as case:
+            pytester.makefile(".toml", pyproject=case.toml)
+            checks, _ = run_envcheck(pytester)
+            found = grade(also, checks)
+            assert found.grade == "fully right", (also.check, found.problems)
+    held_out_redis(ident, *REDIS[ident], pytester, tmp_path)
