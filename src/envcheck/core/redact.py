@@ -44,9 +44,13 @@ _SECRET_WORDS = {
 # read by a pattern anchored right after the word
 _KEY_WORDS = ("password", "passwd", "apikey", "api_key", "api-key", "token", "secret")
 _KEY_VALUE_TAIL = re.compile(r"\s*[=:]\s*(?P<val>[^\s&;,'\"]+)")
-# "Bearer X", "Basic X" in headers and messages
+# "Bearer X", "Basic X" in headers and messages; not the parameters of a challenge, which hold no
+# secret (`Basic realm="corp"`: RFC 7617's realm and charset, RFC 6750's scope and error ones)
 _AUTH_WORDS = ("Bearer", "Basic")
-_AUTH_TAIL = re.compile(r"\s+(?P<val>[A-Za-z0-9._~+/=-]{6,})")
+_AUTH_TAIL = re.compile(
+    r"\s+(?!(?:realm|charset|scope|error(?:_description|_uri)?)\s*=)"
+    r"(?P<val>[A-Za-z0-9._~+/=-]{6,})"
+)
 # values that stand for a secret in hints: "export OPENAI_API_KEY=...", "token=$TOKEN", "<key>"
 _PLACEHOLDER_STARTS = ("...", "…", MASK, "$", "<", "{", "REDACTED")
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)

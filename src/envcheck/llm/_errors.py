@@ -236,6 +236,24 @@ class MalformedResponse(ProviderError):
     kind = "malformed response"
 
 
+class Intermediary(ProviderError):
+    """The answer is the page of what stands between the client and the service (a proxy, a
+    gateway, a CDN: its headers say so, and its body is not the API's JSON), refusing the
+    request before the service saw it: it says nothing of the key, the model or the account.
+    ``layer`` is ``proxy`` or ``gateway``, ``who`` the software and the header naming it."""
+
+    kind = "refused before the service"
+    layer = "gateway"
+    who = ""
+
+
+class Redirected(ProviderError):
+    """A 3xx to the request: envcheck does not follow it (the key would go where it points)."""
+
+    kind = "redirected"
+    location = ""
+
+
 @dataclass
 class Detail:
     """What an error body says, field by field (empty strings where it says nothing)."""
@@ -460,7 +478,59 @@ def classify(
     ``anthropic``, ``gemini``; default: ``provider``): the vendor's own console pages are
     given only when they are the same. ``listing``: the request was the model listing (it sends
     no model, so a 404 there means the URL, and a 400 the key or the URL). ``key_sent``: the
-    request carried a key. ``request``: its method and path, which an answer may echo."""
+    request carried a key. ``request``: its method and path, which an answer may echo.
+
+    An answer that is a proxy's or a gateway's own page (not JSON, and its headers name it) is
+    never read as the service's: a proxy's at any status, a gateway's refusal (401, 402, 403,
+    407, 429) as :class:`Intermediary`; a gateway's 5xx keeps its class, and its ``why`` names
+    the gateway."""
+    from envcheck.llm import _between
+
+    d = detail(body)
+    found = _between.front(status, headers, d.json)
+    if found is not None and (found[0] == "proxy" or status in (401, 402, 403, 407, 429)):
+        layer, who = found
+        said = d.message or f"HTTP {status}"
+        made = Intermediary(
+            provider,
+            said,
+            status=status,
+            why=f"HTTP {status} is the page of {who}, not the service's JSON answer: the {layer} "
+            "refused the request before the service saw it, so it says nothing of the key, the "
+            "model or the account",
+            detail=d,
+        )
+        made.layer, made.who = layer, who
+        return made
+    error = _classify(
+        provider,
+        status,
+        headers,
+        body,
+        kind=kind,
+        listing=listing,
+        key_sent=key_sent,
+        request=request,
+    )
+    if found is not None:
+        error.why = (
+            f"{error.why}; " if error.why else ""
+        ) + f"HTTP {status} is the page of {found[1]}, not the service's JSON answer"
+    return error
+
+
+def _classify(
+    provider: str,
+    status: int,
+    headers: Mapping[str, str],
+    body: Any,
+    *,
+    kind: str | None = None,
+    listing: bool = False,
+    key_sent: bool = False,
+    request: tuple[str, str] | None = None,
+) -> ProviderError:
+    """The class of an answer that is the service's own (see :func:`classify`)."""
     api = kind or provider
     d = detail(body)
     message = d.message or f"HTTP {status}"

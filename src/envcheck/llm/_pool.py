@@ -40,6 +40,9 @@ MAX_BODY = 4 * 2**20
 MAX_ERROR_BODY = 64 * 2**10
 #: the key in a response's ``extensions`` set when its body was cut: the bytes that were read
 CUT = "envcheck_body_cut"
+#: the key in a response's ``extensions`` set when its body came in a content coding httpx here
+#: has no decoder for (``br`` without brotli, ``zstd`` without zstandard): handed on as sent
+UNDECODED = "envcheck_undecoded"
 #: headers that describe the body as sent, not as read (it is handed on decoded and whole)
 _BODY_HEADERS = ("content-encoding", "content-length", "transfer-encoding")
 
@@ -115,7 +118,16 @@ def shared(url: str) -> httpx.Client:
             jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
             tls = may_use_tls(url)
             verify = ssl_context() if tls else _plain_http_context()
-            client = httpx.Client(verify=verify, cookies=jar)
+            try:
+                client = httpx.Client(verify=verify, cookies=jar)
+            except (ImportError, ValueError) as exc:  # the environment's proxies: no client
+                from envcheck.core.model import CheckFailed
+                from envcheck.llm import _between
+
+                said = _between.proxy_setting(exc)
+                if said is None:
+                    raise
+                raise CheckFailed(said[0], why=said[1], fix=said[2]) from None
             _CLIENTS[key] = client
         return client
 
@@ -141,6 +153,7 @@ def bounded(client: httpx.Client, request: httpx.Request) -> httpx.Response:
     timeouts = request.extensions.get("timeout") or {}
     budget = timeouts.get("read")
     response = client.send(request, stream=True)
+    coding = response.headers.get("content-encoding", "")
     try:
         limit = MAX_ERROR_BODY if response.status_code >= 400 else MAX_BODY
         body = bytearray()
@@ -156,9 +169,18 @@ def bounded(client: httpx.Client, request: httpx.Request) -> httpx.Response:
                     f"({len(body)} bytes read)",
                     request=request,
                 )
+    except httpx.DecodingError as exc:  # say which coding: the exception names only zlib's words
+        raise httpx.DecodingError(
+            f"HTTP {response.status_code} with Content-Encoding: {coding}, whose body does not "
+            f"decode as {coding}: {exc}",
+            request=request,
+        ) from exc
     finally:
         response.close()
     extensions = {k: v for k, v in response.extensions.items() if k != "network_stream"}
+    unknown = [c for c in _codings(coding) if c not in _decoders()]
+    if unknown:
+        extensions[UNDECODED] = ", ".join(unknown)
     if cut:
         del body[limit:]
         extensions[CUT] = limit
@@ -170,6 +192,23 @@ def bounded(client: httpx.Client, request: httpx.Request) -> httpx.Response:
         request=request,
         extensions=extensions,
     )
+
+
+def _codings(header: str) -> list[str]:
+    return [c.strip().lower() for c in header.split(",") if c.strip()]
+
+
+def _decoders() -> set[str]:
+    """The content codings httpx here decodes (and asks for in Accept-Encoding)."""
+    from httpx._decoders import SUPPORTED_DECODERS
+
+    return set(SUPPORTED_DECODERS) | {"identity"}
+
+
+def undecoded(response: httpx.Response) -> str | None:
+    """The content codings of an answer handed on undecoded (see :data:`UNDECODED`)."""
+    value = response.extensions.get(UNDECODED)
+    return value if isinstance(value, str) else None
 
 
 def was_cut(response: httpx.Response) -> int | None:

@@ -8,14 +8,16 @@ import os
 import re
 import shlex
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from envcheck.checks.ollama.address import client_url
 from envcheck.checks.shared.errors import causes
 from envcheck.core.fix import Command, Edit, Fix, Manual, Step
 from envcheck.core.model import CheckFailed, CheckSkipped
 from envcheck.core.redact import clean
+from envcheck.llm import _between
 from envcheck.llm._errors import page_text
 
 #: where the ollama client looks when OLLAMA_HOST is not set
@@ -53,11 +55,127 @@ _MEMORY = re.compile(
 )
 
 
+class Between(ConnectionError):
+    """An answer that is not Ollama's, found where it is read (the check's transport): a
+    redirect, a body that does not decode or is not JSON or lacks the field Ollama's API defines,
+    a proxy's or a gateway's page. A ``ConnectionError``, so that each request's handler of a
+    failed transport reads it; :meth:`failed` is its verdict."""
+
+    def __init__(self, summary: str, why: str, fix: str) -> None:
+        super().__init__(summary)
+        self.summary, self.why, self.fix = summary, why, fix
+
+    def failed(self) -> CheckFailed:
+        return CheckFailed(self.summary, why=self.why, fix=manual(self.fix))
+
+
+#: the field Ollama's answer to each request holds (docs/api.md), when it is its answer
+ANSWER_FIELDS = {
+    "/api/version": "version",
+    "/api/tags": "models",
+    "/api/ps": "models",
+    "/api/show": "details",
+    "/api/generate": "response",
+}
+#: the package that gives httpx a decoder for a content coding it lacks
+_DECODERS = {"br": "brotli", "zstd": "zstandard"}
+
+
+def between(
+    host: str,
+    source: str,
+    line: str,
+    url: str,
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    undecoded: str | None,
+) -> Between | None:
+    """What in an answer to ``line`` (``POST /api/show``) shows it is not Ollama's, from its
+    structure: its status (a redirect), its content coding, its headers (a proxy's or a
+    gateway's), the JSON and the field Ollama's API defines for the request; None when it is
+    Ollama's (or what Ollama's errors look like: JSON)."""
+    where = f"{host} answered {line}"
+    if undecoded:
+        package = _DECODERS.get(undecoded.split(",")[0].strip())
+        fix = f"pip install {package} (httpx then decodes {undecoded}); or " if package else ""
+        return Between(
+            f"{where} with a body in Content-Encoding: {undecoded}, which this client cannot "
+            "decode",
+            "transport: Ollama sends no such coding; a proxy or gateway in front of it re-encoded "
+            "the answer, although the request's Accept-Encoding did not offer it",
+            fix + "have the proxy or gateway honour Accept-Encoding",
+        )
+    location = headers.get("location")
+    if status in (301, 302, 303, 307, 308) and location:
+        return Between(
+            f"{where} with HTTP {status}, a redirect to {location}",
+            "Ollama's API does not redirect: a proxy, a gateway or another web server at "
+            f"{host} sent it; envcheck does not follow it (nor does it guess that the target "
+            "is an Ollama)",
+            f"if {location} is where Ollama serves, set {source} to it; otherwise point {source} "
+            "at Ollama",
+        )
+    try:
+        data, is_json = (json.loads(body), True) if body.strip() else (None, False)
+    except ValueError:
+        data, is_json = None, False
+    field = ANSWER_FIELDS.get(line.split(" ", 1)[-1])
+    via = _between.route(url)
+    found = _between.front(status, headers, is_json)
+    if found is None and via is not None and not via.tunnel and not is_json and status >= 400:
+        found = ("proxy", via.described())
+    shown = clean(page_text(body.decode("utf-8", "replace")), 200)
+    if found is not None and status >= 400:
+        layer, who = found
+        through = f"; the request went through {via.described()}" if via is not None else ""
+        name = urlsplit(url).hostname or host
+        fix = (
+            f"the proxy refuses {name}: ask its administrators, or, as Ollama is reachable "
+            f"without it, {_between.no_proxy_with(name)}"
+            if layer == "proxy"
+            else f"look at {who.split(' (')[0]}'s log at {host} and at the Ollama behind it "
+            "(its log: journalctl -u ollama), or point the client past the gateway"
+        )
+        return Between(
+            f"HTTP {status} to {line} from {who}: {shown}",
+            f'not Ollama\'s answer (Ollama writes its errors as JSON, {{"error": ...}}): the '
+            f"{layer} in front of it answered in its place, so nothing is known of Ollama or "
+            f"the model{through}",
+            fix,
+        )
+    if 200 <= status < 300 and field and not is_json:
+        through = f"; it came through {via.described()}" if via is not None else ""
+        kind = headers.get("content-type", "no content type")
+        return Between(
+            f"{where} with HTTP {status} ({kind}) that is not JSON: {shown!r}",
+            "Ollama answers JSON: another service, a captive portal's sign-in page or a "
+            f"proxy's page answered{through}",
+            f"point {source} at Ollama (default {CLIENT_DEFAULT})",
+        )
+    if 200 <= status < 300 and field and not (isinstance(data, dict) and field in data):
+        return Between(
+            f"{where} with HTTP {status} and JSON that is not the shape of Ollama's answer (no "
+            f"`{field}`): {clean(json.dumps(data)[:120], 120)}",
+            f"Ollama's answer to {line} holds `{field}` (docs/api.md); this came from something "
+            "else at that address (another service, a gateway's or a stub's answer)",
+            f"point {source} at Ollama (default {CLIENT_DEFAULT})",
+        )
+    return None
+
+
 def unreachable(
     host: str, source: str, timeout: float, required: bool, exc: BaseException
 ) -> CheckFailed | CheckSkipped:
-    """Refused (*not found* at an address nobody chose), unknown host, silent, or hung."""
+    """Refused (*not found* at an address nobody chose), unknown host, silent, or hung; an
+    answer that is not Ollama's (:class:`Between`); a proxy or TLS that stood in the way."""
     chain = causes(exc)
+    for cause in chain:
+        if isinstance(cause, Between):
+            return cause.failed()
+    layer = _layer(host, source, chain)
+    if layer is not None:
+        return layer
     text = " ".join(str(c) for c in chain).lower()
     names = " ".join(type(c).__name__ for c in chain)
     timed_out = "Timeout" in names or any(isinstance(c, TimeoutError) for c in chain)
@@ -120,6 +238,34 @@ def unreachable(
             else Fix([SERVE, Manual(elsewhere)], text=f"{SERVE_HINT}, or {elsewhere}")
         ),
     )
+
+
+def _layer(host: str, source: str, chain: list[BaseException]) -> CheckFailed | None:
+    """A proxy that refused the tunnel or cannot be reached, a certificate refused: the request
+    never reached Ollama."""
+    parts = urlsplit(host)
+    name = parts.hostname or host
+    where = f"{name}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+    via = _between.route(host)
+    refused = next((c for c in chain if type(c).__name__ == "ProxyError"), None)
+    if refused is not None:
+        why, fix = _between.connect_refused(str(refused), where, via)
+        return CheckFailed(f"cannot reach Ollama at {host}: the proxy refused", why=why, fix=fix)
+    if via is not None and any(
+        isinstance(c, (ConnectionRefusedError, socket.gaierror)) for c in chain
+    ):
+        return CheckFailed(
+            f"cannot reach Ollama at {host}: {via.described()} cannot be reached",
+            why=f"every request to {name} goes through {via.described()}, and it could not be "
+            f"reached ({chain[-1]})",
+            fix=f"check the proxy URL in {via.variable}, or, as Ollama is reachable without a "
+            f"proxy, {_between.no_proxy_with(name)}",
+        )
+    refused_tls = _between.certificate(chain, where)
+    if refused_tls is not None:
+        why, fix = refused_tls
+        return CheckFailed(f"cannot reach Ollama at {host}: TLS", why=why, fix=fix)
+    return None
 
 
 def show_not_routed(

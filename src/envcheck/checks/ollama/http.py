@@ -36,7 +36,7 @@ class Calls:
         self.ctx = ctx
         self.cassette: cassettes.Cassette | None = None
         self.opened: list[Any] = []  # the clients this check made, closed in finish()
-        self.observed = _observing(_pool.transport(self.host))
+        self.observed = _observing(_pool.transport(self.host), self.host, self.source)
         transport: httpx.BaseTransport = self.observed
         path = Path(ctx.rootdir) / "cassettes" / COMPONENT / f"{check}.yaml"
         # live unless --envcheck-record asks (or, on CI, this check's recording exists)
@@ -84,10 +84,14 @@ class Calls:
         return _diagnose.unreachable(self.host, self.source, cfg.timeout, cfg.required, exc)
 
 
-def _observing(inner: httpx.BaseTransport) -> Any:
+def _observing(inner: httpx.BaseTransport, host: str, source: str) -> Any:
+    """The check's transport: it remembers what the answers were, raises
+    :class:`~envcheck.checks.ollama.diagnose.Between` for an answer that is not Ollama's, and
+    hands on an HTML error page as the text it shows (its title and words, not its markup)."""
     import httpx
 
     from envcheck.llm import _pool
+    from envcheck.llm._errors import page_text
     from envcheck.mock._providers import MOCK_HEADER
 
     class Observing(httpx.BaseTransport):
@@ -97,10 +101,42 @@ def _observing(inner: httpx.BaseTransport) -> Any:
             self.cut: int | None = None  # the bytes read of a body cut at the bound
 
         def handle_request(self, request: httpx.Request) -> httpx.Response:
-            response = inner.handle_request(request)
+            line = f"{request.method} {request.url.path}"
+            try:
+                response = inner.handle_request(request)
+            except httpx.DecodingError as exc:
+                raise _diagnose.Between(
+                    f"{host} answered {line} with a body that does not decode",
+                    f"transport: {exc}: damaged on the way (a proxy or gateway that re-encodes "
+                    "it) or by the server",
+                    "retry; if it persists, compare by hand: curl -sS --compressed "
+                    f"{request.url}",
+                ) from None
             self.cut = _pool.was_cut(response) or self.cut
             self.mocked = self.mocked or MOCK_HEADER in response.headers
             self.last_json = "json" in response.headers.get("content-type", "")
+            if _pool.was_cut(response) is None:
+                found = _diagnose.between(
+                    host,
+                    source,
+                    line,
+                    str(request.url),
+                    response.status_code,
+                    response.headers,
+                    response.content,
+                    _pool.undecoded(response),
+                )
+                if found is not None:
+                    raise found
+            if response.status_code >= 400 and response.content[:1] == b"<":
+                shown = page_text(response.text).encode()
+                return httpx.Response(
+                    response.status_code,
+                    headers=[(k, v) for k, v in response.headers.items() if k != "content-length"],
+                    content=shown,
+                    request=request,
+                    extensions=response.extensions,
+                )
             return response
 
         def close(self) -> None:

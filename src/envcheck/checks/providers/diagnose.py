@@ -28,6 +28,8 @@ from envcheck.checks.shared.errors import causes
 from envcheck.core import redact
 from envcheck.core.fix import Command, Edit, Fix, Manual, Step
 from envcheck.core.model import CheckFailed, CheckSkipped, Outcome, ok
+from envcheck.llm import _between
+from envcheck.llm._errors import page_text
 
 #: the model listing is what ``auth``, ``model`` and (without smoke) ``headroom`` send
 LISTING_CHECKS = ("auth", "model", "headroom")
@@ -68,6 +70,7 @@ def verdict(
     the rest; anything else fails the check that met it (``headroom`` leaves it to the check whose
     request it is)."""
     sent: Sent | None = getattr(exc, "sent", None)
+    exc = _proxy_page(exc, sent)
     if isinstance(exc, (llm.RateLimited, llm.QuotaExhausted)):
         return _limited(p, exc, check, sent)
     if check == "headroom":
@@ -143,6 +146,10 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
     why = _answered(p, exc)
     if exc.status is None:
         return CheckFailed(_transport_summary(p, exc, summary), why=why, fix=_transport_fix(exc))
+    if isinstance(exc, llm.Intermediary):
+        return _intermediary(p, exc, sent)
+    if isinstance(exc, llm.Redirected):
+        return CheckFailed(summary, why=why, fix=manual(exc.hint or "check base_url"))
     against = _contradiction(p, exc, sent, listed)
     if against is not None:
         return contradicted(p, exc, sent, *against)
@@ -322,6 +329,170 @@ def fallback(
         steps.append(Manual(f"if it is about the account, its limits and spending: {limits}"))
     text = "; then ".join(step.render() for step in steps)
     return CheckFailed(summary, why=why, fix=Fix(steps, text=text))
+
+
+def _through(sent: Sent | None) -> _between.Route | None:
+    """The proxy an answer came back through in-band (an ``http://`` URL: the proxy sees the
+    request and may answer it itself); None for a direct request or a CONNECT tunnel."""
+    via = _between.route(sent.url) if sent is not None else None
+    return via if via is not None and not via.tunnel else None
+
+
+#: the statuses whose class would be about the key, the account or its limits
+_REFUSALS = (401, 402, 403, 407, 429)
+
+
+def _proxy_page(exc: llm.ProviderError, sent: Sent | None) -> llm.ProviderError:
+    """A refusal that is not JSON, to a request that went through a proxy in-band, as the
+    proxy's (an API answers JSON; the proxy saw the request and may answer it itself)."""
+    via = _through(sent)
+    if via is None or exc.status not in _REFUSALS or exc.detail.json:
+        return exc
+    if isinstance(exc, llm.Intermediary):
+        return exc
+    made = llm.Intermediary(
+        exc.provider,
+        exc.message,
+        status=exc.status,
+        why=f"HTTP {exc.status} is not the service's JSON answer, and the request went through "
+        f"{via.described()}: a page of that proxy (or of what stands behind it), refusing the "
+        "request before the service saw it, so it says nothing of the key, the model or the "
+        "account",
+        detail=exc.detail,
+    )
+    made.layer, made.who = "proxy", via.described()
+    made.sent = sent  # type: ignore[attr-defined]
+    for name in ("elapsed", "tries", "retries"):
+        setattr(made, name, getattr(exc, name, None))
+    return made
+
+
+def _intermediary(p: Provider, exc: llm.ProviderError, sent: Sent | None) -> CheckFailed:
+    """A proxy's or a gateway's own refusal: its status, its page's words and the header that
+    names it; the fix is the layer's (the proxy's credentials or NO_PROXY, the gateway's
+    operator), never the key's."""
+    layer = getattr(exc, "layer", "gateway")
+    who = getattr(exc, "who", "") or "a proxy or gateway"
+    line = sent.line if sent is not None else "its request"
+    summary = f"{p.name}: HTTP {exc.status} to {line} from {who}: {_message(exc)}"
+    via = _through(sent)
+    why = exc.why or ""
+    if via is not None and via.described() not in why:
+        why += f"; the request went through {via.described()}"
+    if layer == "proxy" or via is not None:
+        where = via.variable if via is not None else "HTTP_PROXY / HTTPS_PROXY"
+        if exc.status == 407:
+            text = (
+                f"give the proxy the credentials it asks for, in the proxy URL of {where} "
+                f"(http://USER:PASSWORD@host:port); or, if {p.host} is reachable without the "
+                f"proxy, {_between.no_proxy_with(p.host)}"
+            )
+        else:
+            text = (
+                f"the proxy's rules refuse {p.host}: ask its administrators to allow it; or, if "
+                f"{p.host} is reachable without the proxy, {_between.no_proxy_with(p.host)}"
+            )
+    elif exc.status == 429:
+        text = (
+            f"{who} limits the requests from this machine's address: wait and retry; if it "
+            f"persists, ask whoever runs {p.host}"
+        )
+    else:
+        text = (
+            f"{who} in front of {p.host} refused this machine's request (its rules: the "
+            f"address, the network, the client): ask whoever runs {p.host}, quoting the page's "
+            "ray or request id, or run from another network"
+        )
+    return CheckFailed(summary, why=why, fix=manual(text))
+
+
+def redirected(p: Provider, response: Any) -> llm.Redirected:
+    """A 3xx answer: where it points, and why envcheck does not follow it."""
+    location = str(response.headers.get("location", ""))
+    target = str(response.request.url)
+    same = urlsplit(location).netloc in ("", urlsplit(target).netloc)
+    where = "another path of the same host" if same else "another host"
+    made = llm.Redirected(
+        p.name,
+        f"HTTP {response.status_code} redirect of {target} to {location}",
+        status=response.status_code,
+        why=f"{p.label} answered HTTP {response.status_code} with Location: {location} ({where}): "
+        "envcheck does not follow a redirect, as a request with the key must not go where an "
+        "answer says (the SDKs follow it; a gateway or a moved service sends it)",
+        hint=f"if {location} is the service's address, set base_url in {p.table} to it (the "
+        "part before the API's paths); otherwise ask whoever runs "
+        f"{p.host} why it redirects",
+    )
+    made.location = location
+    return made
+
+
+def undecodable(p: Provider, url: str, exc: Exception) -> llm.MalformedResponse:
+    """A body whose Content-Encoding does not decode (a corrupt gzip): the transport's fault."""
+    where = urlsplit(url).netloc
+    return llm.MalformedResponse(
+        p.name,
+        f"the answer of {url} does not decode",
+        why=f"transport: {redact.clean(str(exc), 200)}: the body was damaged on the way (a "
+        f"proxy or gateway that re-encodes it) or by {where} itself",
+        hint=f"compare by hand: curl -sS --compressed -o /dev/null -w '%{{http_code}}' {url}; "
+        "retry, and if it persists ask whoever runs the server or the gateway in front of it",
+    )
+
+
+#: the package that gives httpx a decoder for a content coding it lacks
+_DECODER_PACKAGES = {"br": "brotli", "zstd": "zstandard"}
+
+
+def not_json(p: Provider, response: Any) -> CheckFailed:
+    """An answer to read as JSON that is not: an HTML page by its title, a coding this client
+    cannot decode by its name, through which proxy it came."""
+    from envcheck.llm import _pool
+
+    url = str(response.request.url)
+    coding = _pool.undecoded(response)
+    sent = Sent(response.request.method, "", url, False)
+    via = _through(sent)
+    through = f"; it came through {via.described()}" if via is not None else ""
+    if coding:
+        package = _DECODER_PACKAGES.get(coding.split(",")[0].strip())
+        accepted = response.request.headers.get("accept-encoding", "")
+        summary = (
+            f"{p.name} answered {url} with a body in Content-Encoding: {coding}, which this "
+            "client cannot decode, so it is not JSON here"
+        )
+        why = (
+            f"transport: the client asked for Accept-Encoding: {accepted}, and the server (or a "
+            f"gateway in front of it) sent {coding} anyway{through}"
+        )
+        text = f"pip install {package} (httpx then decodes {coding})" if package else ""
+        text = (text + "; or " if text else "") + "have the server or gateway honour "
+        text += "Accept-Encoding"
+        return CheckFailed(summary, why=why, fix=manual(text))
+    shown = redact.clean(page_text(response.text), 120)
+    kind = response.headers.get("content-type", "no content type")
+    return CheckFailed(
+        f"{p.name} answered {url} with something that is not JSON (HTTP "
+        f"{response.status_code}, {kind}): {shown!r}",
+        why="base_url points at something that is not this provider's API (a proxy error page, "
+        f"a captive portal's sign-in page), or the answer was cut short{through}",
+        fix=manual(f"check base_url of {p.table}"),
+    )
+
+
+def wrong_shape(p: Provider, response: Any, data: Any, fields: tuple[str, ...]) -> CheckFailed:
+    """A 200 whose JSON is not this API's answer to the request (the field the API defines for it
+    is missing): not the provider's answer, whatever sent it."""
+    url = str(response.request.url)
+    shown = redact.clean(json.dumps(data)[:120], 120)
+    wanted = " or ".join(f"`{f}`" for f in fields)
+    return CheckFailed(
+        f"{p.name} answered {url} with HTTP {response.status_code} and JSON that is not the shape "
+        f"of this API's answer (no {wanted}): {shown}",
+        why=f"the {p.kind} API answers this request with {wanted}; this JSON came from "
+        "something else at base_url (another service, a gateway's or a stub's answer)",
+        fix=manual(f"check base_url of {p.table}"),
+    )
 
 
 # -- fixes ---------------------------------------------------------------------------------------
@@ -700,17 +871,31 @@ def unreachable(p: Provider, url: str, exc: Exception) -> llm.ConnectionFailed:
     chain = causes(exc)
     fix = f"check {base_url_setting(p)}"
     resolve_host = None
+    via = _between.route(url)
     tls = [c for c in chain if isinstance(c, ssl.SSLError)]
-    if tls:
+    refused_tls = _between.certificate(chain, where)
+    if isinstance(exc, httpx.ProxyError) or any(isinstance(c, httpx.ProxyError) for c in chain):
+        why, fix = _between.connect_refused(str(exc), where, via)
+    elif via is not None and not tls and _refused_or_unknown(chain):
+        why = (
+            f"{via.described()} could not be reached ({chain[-1]}): every request to {host} "
+            "goes through it, and none got there"
+        )
+        fix = (
+            f"check the proxy URL in {via.variable} (its host and port), or, if {host} is "
+            f"reachable without a proxy, {_between.no_proxy_with(host)}"
+        )
+    elif refused_tls is not None:
+        why, fix = refused_tls
+        if via is not None:
+            why += f" (through {via.described()}: a proxy that intercepts TLS presents its own)"
+    elif tls:
         reasons = {str(getattr(c, "reason", "") or "") for c in tls}
         if reasons & _PLAIN_HTTP:  # OpenSSL read an HTTP answer where a TLS record belongs
             plain = url.replace("https://", "http://", 1)
             why = f"base_url says https, but {where} answers in plain HTTP (not TLS)"
             fix = f'set base_url = "{plain.removesuffix(models_path(p))}" (http), or point it at '
             fix += "the TLS port"
-        elif any(isinstance(c, ssl.SSLCertVerificationError) for c in chain):
-            why = f"the TLS certificate of {where} is not trusted (self-signed or another CA)"
-            fix = "give the CA to Python (SSL_CERT_FILE=/path/ca.pem) or fix the certificate"
         else:
             why = f"the TLS handshake with {where} failed ({', '.join(sorted(reasons))})"
     elif any(isinstance(c, ConnectionRefusedError) for c in chain):
@@ -721,14 +906,15 @@ def unreachable(p: Provider, url: str, exc: Exception) -> llm.ConnectionFailed:
         why += "inside a VPN or container network"
         fix = f"check the host in base_url; `getent hosts {host}` must print an address"
         resolve_host = host
-    elif any(type(c).__name__ == "ProxyError" for c in chain):
-        why = "the HTTP(S) proxy from the environment refused or failed the connection"
-        fix = f"check HTTPS_PROXY / HTTP_PROXY, or add {host} to NO_PROXY"
     else:
         why = f"the connection to {where} failed: {chain[-1]}"
     made = llm.ConnectionFailed(p.name, f"cannot reach {url}", hint=fix, why=why)
     made.resolve_host = resolve_host  # type: ignore[attr-defined]
     return made
+
+
+def _refused_or_unknown(chain: list[BaseException]) -> bool:
+    return any(isinstance(c, (ConnectionRefusedError, socket.gaierror)) for c in chain)
 
 
 def timeout(p: Provider, url: str, exc: Exception, waited: float) -> llm.ProviderTimeout:

@@ -31,7 +31,16 @@ from envcheck.checks.providers.config import (
 from envcheck.checks.providers.http import Session, with_session
 from envcheck.core.config import EnvcheckConfig
 from envcheck.core.fix import Fix, Manual
-from envcheck.core.model import Check, CheckFailed, Context, FactValue, Outcome, Status, ok
+from envcheck.core.model import (
+    Check,
+    CheckFailed,
+    CheckSkipped,
+    Context,
+    FactValue,
+    Outcome,
+    Status,
+    ok,
+)
 from envcheck.kit import Component, not_configured
 from envcheck.llm import _anthropic as anthropic_models
 
@@ -167,17 +176,19 @@ def _list_models(s: Session, want: str | None = None) -> list[str]:
     """Model ids visible to this key; stops paging once ``want`` is found."""
     kind = s.provider.kind
     if kind == "openai":
-        listed = s.json(s.call("GET", "/models", listing=True))
+        response = s.call("GET", "/models", listing=True)
+        listed = s.json(response)
         # OpenAI's {"object": "list", "data": [...]}; Together answers the array itself (its
         # OpenAPI spec's ModelInfoList)
-        entries = listed if isinstance(listed, list) else listed.get("data", [])
+        entries = listed if isinstance(listed, list) else s.shaped(listed, response, "data")["data"]
         return [str(m["id"]) for m in entries]
     if kind == "anthropic":
         ids: list[str] = []
         path = "/v1/models"
         for _ in range(10):
-            page = s.json(s.call("GET", path, listing=True))
-            ids += [str(m["id"]) for m in page.get("data", [])]
+            response = s.call("GET", path, listing=True)
+            page = s.shaped(s.json(response), response, "data")
+            ids += [str(m["id"]) for m in page["data"]]
             if not page.get("has_more") or (want and anthropic_models.resolve(want, ids)):
                 break
             path = f"/v1/models?after_id={page.get('last_id')}"
@@ -185,8 +196,9 @@ def _list_models(s: Session, want: str | None = None) -> list[str]:
     names: list[str] = []
     path = "/v1beta/models"
     for _ in range(10):
-        page = s.json(s.call("GET", path, listing=True))
-        names += [str(m["name"]).removeprefix("models/") for m in page.get("models", [])]
+        response = s.call("GET", path, listing=True)
+        page = s.shaped(s.json(response), response, "models")
+        names += [str(m["name"]).removeprefix("models/") for m in page["models"]]
         token = page.get("nextPageToken")
         if not token or want is None or want in names:
             break
@@ -297,10 +309,21 @@ def _smoke(s: Session) -> httpx.Response:
         return s.call("POST", path, body)
 
 
+#: the field each API's answer to the smoke call holds (OpenAI's chat completion ``choices``,
+#: Anthropic's message ``content``, Gemini's ``candidates``, or ``promptFeedback`` alone when it
+#: blocked the prompt)
+_ANSWER_FIELDS = {
+    "openai": ("choices",),
+    "anthropic": ("content",),
+    "gemini": ("candidates", "promptFeedback"),
+}
+
+
 def smoke_check(name: str, ctx: Context) -> Outcome:
     def work(s: Session) -> Outcome:
         started = time.monotonic()
-        data = s.json(_smoke(s))
+        response = _smoke(s)
+        data = s.shaped(s.json(response), response, *_ANSWER_FIELDS[s.provider.kind])
         latency = round((time.monotonic() - started) * 1000, 1)
         usage = data.get("usage") or data.get("usageMetadata") or {}
         tokens = usage.get("total_tokens") or usage.get("totalTokenCount")
@@ -365,6 +388,18 @@ def headroom_check(name: str, ctx: Context) -> Outcome:
         # the request that met auth's limit, else the smoke call (the one that spends tokens)
         smoke = p.cfg.smoke and not _auth_limited(ctx, name)
         response = _smoke(s) if smoke else s.call("GET", models_path(p), listing=True)
+        fields = _ANSWER_FIELDS[p.kind] if smoke else ("data", "models")
+        try:  # the headers of an answer that is not the API's are not its rate limits
+            data = s.json(response)
+            if smoke or not isinstance(data, list):  # (Together lists models as a bare array)
+                s.shaped(data, response, *fields)
+        except CheckFailed as exc:
+            owner = "smoke" if smoke else "auth"
+            raise CheckSkipped(
+                f"rate limits not read: the answer to its request is not the {p.kind} API's; "
+                f"{p.name}.{owner} reports why",
+                why=exc.summary,
+            ) from None
         pattern = _HEADROOM.get(p.kind)
         facts: dict[str, FactValue] = {}
         lowest: tuple[float, str] | None = None

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from envcheck import cassettes, llm
 from envcheck.checks.providers import diagnose
 from envcheck.checks.providers.config import COMPONENT, Provider, resolve
-from envcheck.core import redact
 from envcheck.core.model import CheckFailed, CheckSkipped, Context, Outcome
 
 if TYPE_CHECKING:
@@ -99,6 +98,9 @@ class Session:
             except httpx.TransportError as exc:
                 self.sent += 1
                 raise diagnose.unreachable(p, url, exc) from None
+            except httpx.DecodingError as exc:
+                self.sent += 1
+                raise diagnose.undecodable(p, url, exc) from None
             from_cassette = self.cassette is not None and self.cassette.replayed > replayed
             if not from_cassette:
                 self.sent += 1
@@ -106,6 +108,8 @@ class Session:
             cut = _pool.was_cut(response)
             if cut is not None:  # what was read is a prefix: not evidence of what it says
                 self.ctx.fact("body_cut_at_bytes", cut)
+            if response.is_redirect:  # never followed: the key would go where it points
+                raise diagnose.redirected(p, response)
             if response.status_code >= 400:
                 error = llm.classify(
                     p.name,
@@ -163,16 +167,14 @@ class Session:
         try:
             return response.json()
         except ValueError:
-            shown = redact.clean(response.text, 60)
-            raise CheckFailed(
-                f"{self.provider.name} answered {response.request.url} with something that is not "
-                f"JSON: {shown!r}",
-                why="base_url points at something that is not this provider's API (a proxy "
-                "error page, a captive portal), or the answer was cut short",
-                fix=diagnose.manual(
-                    f"check base_url of [tool.envcheck.providers.{self.provider.name}]"
-                ),
-            ) from None
+            raise diagnose.not_json(self.provider, response) from None
+
+    def shaped(self, data: Any, response: httpx.Response, *fields: str) -> Any:
+        """``data`` when it is an object holding one of ``fields`` as the API defines it (an
+        array or an object), else the failure of an answer that is JSON but not this API's."""
+        if isinstance(data, dict) and any(isinstance(data.get(f), (list, dict)) for f in fields):
+            return data
+        raise diagnose.wrong_shape(self.provider, response, data, fields)
 
     def finish(self) -> None:
         self.client.close()
