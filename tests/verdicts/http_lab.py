@@ -58,6 +58,14 @@ def http(status: int, reason: str, headers: Mapping[str, str], body: bytes | str
     return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + data
 
 
+#: what Go's net/http (Ollama's server) writes to a request it cannot parse, then closes
+#: (net/http/server.go: "HTTP/1.1 " + publicErr + errorHeaders + publicErr)
+_GO_BAD_REQUEST = (
+    b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Connection: close\r\n\r\n400 Bad Request"
+)
+
+
 def healthy_wire(answer: Answer) -> bytes:
     return http(answer.status, "OK", dict(answer.headers), answer.body)
 
@@ -155,6 +163,9 @@ class Lab:
             if not chunk:
                 return None
             data += chunk
+            if data[:1] == b"\x16":  # a TLS ClientHello to a plain port: as Go's net/http answers
+                conn.sendall(_GO_BAD_REQUEST)
+                return None
         head, _, body = data.partition(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         method, target, _ = lines[0].split(" ", 2)
@@ -200,8 +211,11 @@ class Lab:
                     inner = self.intercept.wrap_socket(conn, server_side=True)
                 except (ssl.SSLError, OSError):  # the client refused the proxy's certificate
                     return False
-                while self._one(inner):
-                    pass
+                try:
+                    while self._one(inner):
+                        pass
+                finally:
+                    inner.close()
                 return False
             return self._write(conn, plan[0]) and False
         if plan is not None:
