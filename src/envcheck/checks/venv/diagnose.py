@@ -89,12 +89,19 @@ def broken_base(env: Path) -> BrokenBase | None:
     raw = cfg.get("version_info") or cfg.get("version") or cfg.get("python-version") or ""
     version = ".".join(part for part in raw.split(".")[:3] if part.isdigit())
     executable = cfg.get("base-executable") or cfg.get("executable") or ""
+    if home_gone and python.exists() and _starts(env, python):
+        # PEP 405 gives `home` to find the standard library by; an interpreter that finds it
+        # anyway (its build prefix) runs, and Poetry and pip with it
+        home_gone = False
     if not home_gone and python.exists():
         # bin/python leads to pythonX.Y of another minor than pyvenv.cfg's version: upgraded in
-        # place (`python3.Z -m venv --upgrade` rewrites pyvenv.cfg, keeps the links)
+        # place (`python3.Z -m venv --upgrade` rewrites pyvenv.cfg, adds bin/python3.Z and keeps
+        # the links); a version in pyvenv.cfg alone is only text no interpreter reads
         runs = re.fullmatch(r"python(\d+\.\d+)", Path(os.path.realpath(python)).name)
         said = ".".join(version.split(".")[:2])
         if runs is None or not said or runs.group(1) == said:
+            return None
+        if not (env / "bin" / f"python{said}").exists():
             return None
         return BrokenBase(env, home, version, executable, runs=runs.group(1))
     windows = (env / "Scripts").is_dir() and not (env / "bin").is_dir()
@@ -105,6 +112,39 @@ def broken_base(env: Path) -> BrokenBase | None:
     return BrokenBase(
         env, home, version, "" if windows else executable, windows=windows, target=target
     )
+
+
+def _starts(env: Path, python: Path) -> bool:
+    """Whether ``python`` starts and finds its standard library (the running interpreter, or
+    one started to see)."""
+    import subprocess
+
+    if Path(sys.prefix).resolve() == env.resolve():
+        return True
+    try:
+        done = subprocess.run(
+            [str(python), "-I", "-c", "import encodings"], capture_output=True, timeout=10
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def env_version(env: Path) -> str:
+    """The Python version the environment at ``env`` runs: this interpreter's when it is the
+    running one; else pyvenv.cfg's ``version_info``/``version``, unless the interpreter
+    ``bin/python`` leads to (``pythonX.Y``) is another minor, which is then the answer."""
+    import platform
+
+    if Path(sys.prefix).resolve() == env.resolve():
+        return platform.python_version()
+    cfg = pyvenv_cfg(env)
+    raw = cfg.get("version_info") or cfg.get("version") or ""
+    version = ".".join(part for part in raw.split(".")[:3] if part.isdigit())
+    runs = re.fullmatch(r"python(\d+\.\d+)", Path(os.path.realpath(env / "bin" / "python")).name)
+    if runs is not None and not f"{version}.".startswith(f"{runs.group(1)}."):
+        return runs.group(1)
+    return version
 
 
 def made_at(prefix: Path) -> Path | None:
@@ -425,6 +465,16 @@ def on_pythonpath(location: str) -> str | None:
     where = Path(location).parent.resolve()
     for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep):
         if entry and Path(entry).resolve() == where:
+            return entry
+    return None
+
+
+def pythonpath_entry(origin: str) -> str | None:
+    """The ``PYTHONPATH`` entry a module's file (``origin``) was found under: its directory, or
+    the package directory's parent, is that entry."""
+    path = Path(origin).resolve()
+    for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+        if entry and Path(entry).resolve() in (path.parent, path.parent.parent):
             return entry
     return None
 

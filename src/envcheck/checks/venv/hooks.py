@@ -173,6 +173,21 @@ def project(ctx: Context) -> Outcome:
             ),
             facts=facts,
         )
+    wrong = _project.field_errors(data, root)
+    if wrong:
+        pyproject = root / "pyproject.toml"
+        raise CheckFailed(
+            f"{pyproject} declares what no installer accepts: " + "; ".join(wrong),
+            why="pip, uv and build read [project] with packaging (PEP 621: requires-python a "
+            "PEP 440 specifier, each dependency a PEP 508 requirement) and refuse the project "
+            "on the first field they cannot read; Poetry locks and installs path dependencies "
+            "only from files that exist",
+            fix=_fixes.make(
+                Manual(f"correct {'; '.join(w.split(':')[0] for w in wrong)} in {pyproject}"),
+                note="then `poetry lock`, which cannot lock the project before",
+            ),
+            facts=facts,
+        )
     module = _project.missing_package(root) if ctx.section.poetry else None
     if module is not None:
         name = (data.get("project") or {}).get("name") or data["tool"]["poetry"]["name"]
@@ -624,10 +639,7 @@ def _outside_range(
     """The environment's Python (pyvenv.cfg) is outside the project's own range: its version,
     the range, where the range is written, a Python in range on this machine and its minor."""
     project = _project.read_project(root)
-    version = _diagnose.pyvenv_cfg(env).get("version_info") or _diagnose.pyvenv_cfg(env).get(
-        "version", ""
-    )
-    version = ".".join(p for p in version.split(".")[:3] if p.isdigit())
+    version = _diagnose.env_version(env)
     if not project.python or not version:
         return None
     spec = SpecifierSet(project.python)
@@ -711,8 +723,19 @@ def lock_file(ctx: Context) -> Outcome:
             ),
         )
     version = str(metadata.get("lock-version", ""))
-    readable = version and version.split(".")[0].isdigit() and 1 <= int(version.split(".")[0]) < 3
-    if not readable:
+    major = version.split(".")[0]
+    if not major.isdigit() or int(major) < 1:
+        raise CheckFailed(
+            f"{lock} has lock-version {version or '(none)'}, which no Poetry reads",
+            why="Poetry reads the lock file's format from [metadata] lock-version; without one "
+            "(or with one that is no version) it refuses the file: `poetry install` fails (the "
+            "lock file is not compatible with the current version of Poetry)",
+            fix=_fixes.make(
+                _fixes.poetry(root, ctx.rootdir, "lock", "--regenerate"),
+                note="writes it anew: Poetry cannot read this one",
+            ),
+        )
+    if int(major) >= 3:
         raise CheckFailed(
             f"{lock} has lock-version {version or '(none)'}, which Poetry 2 cannot read",
             why="Poetry 2 reads lock-version 1.x and 2.x; a newer format was written by a newer "

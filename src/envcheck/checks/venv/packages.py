@@ -236,6 +236,16 @@ def lock_drift(ctx: Context) -> Outcome:
             fix=_fixes.make(Manual(remedy)),
             facts={name: str(directory), "pth": str(pth or "")},
         )
+    # the locked version is installed, but an import finds another copy of its code first
+    hidden = [
+        hiding
+        for name, p in sorted(parsed.packages.items())
+        if name in installed
+        and _same_version(installed[name].version, p.version)
+        and (hiding := _shadowed(installed[name])) is not None
+    ]
+    if hidden:
+        raise hidden[0]
     user = [
         (name, entry)
         for name, p in sorted(parsed.packages.items())
@@ -805,6 +815,20 @@ def _shadowed(dist: _installed.Dist) -> CheckFailed | None:
     sourceless = Path(origin).suffix in importlib.machinery.BYTECODE_SUFFIXES and not any(
         Path(origin).with_suffix(suffix).exists() for suffix in importlib.machinery.SOURCE_SUFFIXES
     )
+    entry = _diagnose.pythonpath_entry(origin)
+    if entry is not None:
+        return CheckFailed(
+            f"{dist.name} {dist.version} is installed, but `import {module}` finds {origin}, "
+            f"under {entry}, a directory on PYTHONPATH",
+            why="PYTHONPATH comes before site-packages on sys.path: the tests and the "
+            f"application import that copy of {module} whatever the environment has, and "
+            "`poetry install` does not change it",
+            fix=_fixes.make(
+                Manual(f"unset PYTHONPATH (or remove {entry} from it) in this shell"),
+                text=f"unset PYTHONPATH   (or remove {entry} from it)",
+            ),
+            facts={"version": dist.version, "shadowed_by": origin, "pythonpath": entry},
+        )
     fix = (
         _fixes.make(
             Command(["rm", "-f", origin]),

@@ -133,10 +133,13 @@ def settings_key(root: Path) -> list[str]:
         os.environ.get("POETRY_CONFIG_DIR")
         or Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "pypoetry"
     )
+    # the environment Poetry is started with (a VIRTUAL_ENV naming another environment is
+    # not passed on); POETRY_ACTIVE only labels a `poetry shell` and is no setting
     shell = sorted(
         f"{k}={v}"
-        for k, v in os.environ.items()
-        if k.startswith("POETRY_") or k in ("VIRTUAL_ENV", "CONDA_PREFIX", "PATH")
+        for k, v in _diagnose.poetry_environ().items()
+        if (k.startswith("POETRY_") and k != "POETRY_ACTIVE")
+        or k in ("VIRTUAL_ENV", "CONDA_PREFIX", "PATH")
     )
     return [
         digest(root / "poetry.toml"),

@@ -506,15 +506,35 @@ def dependency_group_errors(data: dict[str, Any]) -> list[str]:
     groups = data.get("dependency-groups")
     if not isinstance(groups, dict):
         return []
-    names: dict[str, str] = {canonicalize_name(str(name)): str(name) for name in groups}
+    names: dict[str, str] = {}
     includes: dict[str, list[str]] = {}
     errors: list[str] = []
+    for name in groups:
+        own = canonicalize_name(str(name))
+        if own in names:
+            errors.append(
+                f"groups {names[own]} and {name} are one name once normalized (PEP 503): "
+                "duplicate group names"
+            )
+        names.setdefault(own, str(name))
     for name, lines in groups.items():
         own = canonicalize_name(str(name))
         includes[own] = []
-        for line in lines if isinstance(lines, list) else []:
+        if not isinstance(lines, list):
+            errors.append(f"group {name} is a {type(lines).__name__}, not a list")
+            continue
+        for line in lines:
+            if isinstance(line, str):
+                problem = requirement_error(line)
+                if problem:
+                    errors.append(f"group {name}: {problem}")
+                continue
             target = line.get("include-group") if isinstance(line, dict) else None
-            if not isinstance(target, str):
+            if not isinstance(target, str) or set(line) != {"include-group"}:
+                errors.append(
+                    f"group {name} has {line!r}: an entry is a PEP 508 string or a table "
+                    "with exactly one key, include-group, whose value is a group's name"
+                )
                 continue
             if canonicalize_name(target) not in names:
                 errors.append(
@@ -543,6 +563,72 @@ def dependency_group_errors(data: dict[str, Any]) -> list[str]:
     return errors
 
 
+def requirement_error(text: str) -> str | None:
+    """Why ``text`` is no PEP 508 requirement (packaging's own words), or ``None``."""
+    try:
+        Requirement(text)
+    except InvalidRequirement as exc:
+        first = str(exc).splitlines()[0]
+        return f"{text!r} is not a PEP 508 requirement ({first})"
+    return None
+
+
+def field_errors(data: dict[str, Any], root: Path) -> list[str]:
+    """The fields of ``[project]`` that installers and build front-ends read with packaging and
+    refuse (pip, uv, build; PEP 621 with PEP 440 and PEP 508), and the path dependencies of
+    ``[tool.poetry]`` that name nothing (Poetry cannot lock or install them). Poetry's own
+    fields are left to ``poetry check``, which reads them with Poetry's grammar."""
+    errors: list[str] = []
+    project = data.get("project")
+    if isinstance(project, dict):
+        python = project.get("requires-python")
+        if python is not None:
+            try:
+                SpecifierSet(str(python))
+                if not isinstance(python, str):
+                    raise InvalidSpecifier(repr(python))
+            except InvalidSpecifier:
+                errors.append(
+                    f"[project] requires-python = {python!r} is not a PEP 440 version "
+                    "specifier (an operator and a version: >=3.11, ==3.11.*, ~=3.11)"
+                )
+        lists: list[tuple[str, Any]] = []
+        if "dependencies" in project:
+            lists.append(("[project] dependencies", project["dependencies"]))
+        extras = project.get("optional-dependencies")
+        if isinstance(extras, dict):
+            lists += [(f"[project.optional-dependencies] {k}", v) for k, v in extras.items()]
+        for where, listed in lists:
+            if not isinstance(listed, list):
+                errors.append(f"{where} is a {type(listed).__name__}, not a list of requirements")
+                continue
+            for item in listed:
+                problem = requirement_error(item) if isinstance(item, str) else f"{item!r}"
+                if problem:
+                    errors.append(f"{where}: {problem}")
+    errors += _missing_paths(data, root)
+    return errors
+
+
+def _missing_paths(data: dict[str, Any], root: Path) -> list[str]:
+    poetry = (data.get("tool") or {}).get("poetry") or {}
+    tables = [("tool.poetry.dependencies", poetry.get("dependencies"))]
+    for group, body in (poetry.get("group") or {}).items():
+        if isinstance(body, dict):
+            tables.append((f"tool.poetry.group.{group}.dependencies", body.get("dependencies")))
+    errors = []
+    for where, table in tables:
+        for name, spec in table.items() if isinstance(table, dict) else ():
+            for one in spec if isinstance(spec, list) else [spec]:
+                path = one.get("path") if isinstance(one, dict) else None
+                if isinstance(path, str) and not (root / path).exists():
+                    errors.append(
+                        f"{where}.{name}: path {path} does not exist (in {root}): Poetry cannot "
+                        "lock or install it"
+                    )
+    return errors
+
+
 def missing_package(root: Path) -> str | None:
     """The module Poetry would install as the project itself when no file or folder of that name
     exists (``poetry install`` then fails on the root); ``None`` when the root installs, or when
@@ -553,7 +639,8 @@ def missing_package(root: Path) -> str | None:
     except ValueError:
         return None
     poetry = data.get("tool", {}).get("poetry", {}) or {}
-    if poetry.get("package-mode", True) is False or poetry.get("packages"):
+    # a package-mode that is no boolean is Poetry's schema error, which `poetry check` names
+    if poetry.get("package-mode", True) is not True or poetry.get("packages"):
         return None
     name = (data.get("project", {}) or {}).get("name") or poetry.get("name")
     if not isinstance(name, str) or not name:
