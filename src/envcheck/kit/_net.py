@@ -173,12 +173,22 @@ class ConversationFailed(CheckFailed):
     """
 
     def __init__(
-        self, kind: str, summary: str, *, why: str, hint: str, detail: str = "", reply: bytes = b""
+        self,
+        kind: str,
+        summary: str,
+        *,
+        why: str,
+        hint: str,
+        detail: str = "",
+        reply: bytes = b"",
+        verify_code: int | None = None,
     ) -> None:
         super().__init__(summary, why=why, hint=hint)
         self.kind = kind
         self.detail = detail
         self.reply = reply
+        #: ``untrusted``: OpenSSL's verify result (X509_V_ERR_*: 10 expired, 9 not yet valid...)
+        self.verify_code = verify_code
 
 
 def probe(
@@ -311,6 +321,7 @@ def handshake(
             "another host name",
             hint=f"give the checks the CA certificate that signed {what}'s certificate",
             detail=reason,
+            verify_code=exc.verify_code,
         ) from None
     except (socket.timeout, TimeoutError):
         raise ConversationFailed(

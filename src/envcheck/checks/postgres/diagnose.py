@@ -1226,11 +1226,145 @@ def tls_context(t: Target) -> ssl.SSLContext:
     root = _root_cert(t)
     if root != "system":
         context.load_verify_locations(cafile=root)
+    crl, crldir = _crl(t)
+    if crl or crldir:
+        # libpq (fe-secure-openssl.c) loads them into the store and checks the whole chain
+        try:
+            context.load_verify_locations(cafile=crl, capath=crldir)
+            context.verify_flags |= ssl.VERIFY_CRL_CHECK_CHAIN
+        except (OSError, ssl.SSLError):
+            pass  # libpq's own failure to read them is read from its text
     return context
+
+
+def requirepeer_refused(t: Target, deadline: float) -> CheckFailed | None:
+    """``requirepeer`` names another user than the one whose process holds the server's socket
+    (its peer credentials, SO_PEERCRED): libpq compares them before it sends anything, so no
+    server rule is involved. None: no requirepeer, no socket, or they agree."""
+    import pwd
+    import struct
+
+    wanted = t.params.get("requirepeer") or os.environ.get("PGREQUIREPEER")
+    option = getattr(socket, "SO_PEERCRED", None)
+    if not wanted or not t.socket or option is None:
+        return None
+    path = os.path.join(t.host, f".s.PGSQL.{t.port}")
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(max(0.05, deadline - time.monotonic()))
+            sock.connect(path)
+            _, uid, _ = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, option, 12))
+        actual = pwd.getpwuid(uid).pw_name
+    except (OSError, KeyError, struct.error):
+        return None
+    if actual == wanted:
+        return None
+    return CheckFailed(
+        f"requirepeer={wanted} in {t.source}, but the server's socket {path} is held by a "
+        f"process of the user {actual!r}",
+        why="libpq asks the socket for its peer's user (getpeereid) and refuses the connection "
+        "before sending anything when it is not requirepeer's: a check, on this side, that the "
+        "socket belongs to the server one expects (no server rule is involved)",
+        fix=fix(
+            t.edit_key(
+                "requirepeer",
+                f"set requirepeer={actual} if the server run by {actual} is the one meant (or "
+                "drop requirepeer); otherwise the socket directory belongs to another server: "
+                "correct host",
+            )
+        ),
+    )
+
+
+def _crl(t: Target) -> tuple[str | None, str | None]:
+    """The revocation lists libpq checks the server's certificate against: sslcrl / sslcrldir
+    (PGSSLCRL, PGSSLCRLDIR), else ~/.postgresql/root.crl when it exists."""
+    crl = t.params.get("sslcrl") or os.environ.get("PGSSLCRL")
+    crldir = t.params.get("sslcrldir") or os.environ.get("PGSSLCRLDIR")
+    default = Path.home() / ".postgresql" / "root.crl"
+    if not crl and not crldir and default.is_file():
+        crl = str(default)
+    return (crl if crl and os.path.isfile(crl) else None), (
+        crldir if crldir and os.path.isdir(crldir) else None
+    )
+
+
+#: OpenSSL's verify results (X509_V_ERR_*) of a certificate that verified but whose time is off,
+#: that a revocation list revokes, or whose revocation lists are missing or out of date
+_NOT_YET_VALID, _EXPIRED, _REVOKED = 9, 10, 23
+_NO_CRL, _CRL_NOT_YET_VALID, _CRL_EXPIRED = 3, 11, 12
 
 
 def _certificate_failure(t: Target, exc: ssl.SSLCertVerificationError) -> CheckFailed:
     reason = str(exc.verify_message or exc.reason or exc)
+    dates = (
+        f"openssl s_client -connect {t.dial}:{t.port} -starttls postgres | openssl x509 -noout "
+        "-dates -serial"
+    )
+    if exc.verify_code == _EXPIRED:
+        return CheckFailed(
+            f"the certificate of {t.host}:{t.port} expired (sslmode={t.sslmode}): {reason}",
+            why=f"a certificate of the server's chain (its own, or the CA's in {_root_cert(t)}) "
+            "is past its end date (notAfter); its signature verified, only its time is over",
+            fix=fix(
+                Manual(
+                    "renew the server's certificate (ssl_cert_file in postgresql.conf, then "
+                    "SELECT pg_reload_conf()), or the CA certificate in sslrootcert if that is "
+                    f"the one that expired; see the dates: {dates}",
+                    ask=ADMIN,
+                )
+            ),
+        )
+    if exc.verify_code == _NOT_YET_VALID:
+        return CheckFailed(
+            f"the certificate of {t.host}:{t.port} is not valid yet (sslmode={t.sslmode}): "
+            f"{reason}",
+            why="a certificate of the server's chain starts (notBefore) later than this "
+            "machine's clock says it is now: the clock here is behind, or the certificate was "
+            "issued with a start in the future",
+            fix=fix(
+                Manual(
+                    "check this machine's clock (date -u; timedatectl: NTP synchronized) against "
+                    f"the certificate's start: {dates}; or have the server's certificate "
+                    "(ssl_cert_file) issued to start now",
+                    ask=ADMIN,
+                )
+            ),
+        )
+    crl, crldir = _crl(t)
+    lists = " and ".join(
+        f"{name} ({path})" for name, path in (("sslcrl", crl), ("sslcrldir", crldir)) if path
+    )
+    if exc.verify_code == _REVOKED:
+        return CheckFailed(
+            f"the certificate of {t.host}:{t.port} is revoked by the revocation list in "
+            f"{lists or 'sslcrl'}: {reason}",
+            why="libpq checks the server's certificate chain against the certificate "
+            "revocation lists sslcrl / sslcrldir name, and one of them revokes it",
+            fix=fix(
+                Manual(
+                    "the server's administrator replaces the revoked certificate "
+                    "(ssl_cert_file in postgresql.conf, then SELECT pg_reload_conf()); if the "
+                    f"list is not the one to use, point sslcrl at the current one; see the "
+                    f"certificate's serial: {dates}",
+                    ask=ADMIN,
+                )
+            ),
+        )
+    if exc.verify_code in (_NO_CRL, _CRL_NOT_YET_VALID, _CRL_EXPIRED) and lists:
+        return CheckFailed(
+            f"the revocation list in {lists} cannot be used to check the certificate of "
+            f"{t.host}:{t.port}: {reason}",
+            why="with sslcrl or sslcrldir set, libpq needs a current revocation list from the "
+            "CA of every certificate in the server's chain",
+            fix=fix(
+                t.edit_key(
+                    "sslcrl",
+                    "point sslcrl at the current revocation list of the CA that signed the "
+                    "server's certificate (or drop sslcrl / sslcrldir)",
+                )
+            ),
+        )
     if exc.verify_code in _NAME_MISMATCH:
         return CheckFailed(
             f"the certificate of {t.host}:{t.port} is not issued for {t.host!r} "
@@ -1344,6 +1478,9 @@ def diagnose_login(t: Target, exc: Exception, deadline: float) -> CheckFailed:
                     )
                 ),
             )
+    peer = requirepeer_refused(t, deadline)
+    if peer is not None:
+        return peer
     try:
         attempts, offered = _attempts(t, deadline)
     except ssl.SSLCertVerificationError as cert:

@@ -561,6 +561,28 @@ WHERE r.rolname = current_user
 """
 
 
+#: extensions that work only with their library in shared_preload_libraries (each one's own
+#: documentation says so): extension -> (the library's name there, the prefix of the settings
+#: the library defines once loaded)
+PRELOADED = {
+    # PostgreSQL's docs, F.32: "The module must be loaded by adding pg_stat_statements to
+    # shared_preload_libraries"
+    "pg_stat_statements": ("pg_stat_statements", "pg_stat_statements"),
+    # pg_cron's README: "add pg_cron to shared_preload_libraries"; its settings are cron.*
+    "pg_cron": ("pg_cron", "cron"),
+    # TimescaleDB's install docs: shared_preload_libraries = 'timescaledb'
+    "timescaledb": ("timescaledb", "timescaledb"),
+    # Citus's docs: citus in shared_preload_libraries (first)
+    "citus": ("citus", "citus"),
+    # pgAudit's README: "pgAudit must be loaded in shared_preload_libraries"
+    "pgaudit": ("pgaudit", "pgaudit"),
+    # pg_wait_sampling's README: shared_preload_libraries = 'pg_wait_sampling'
+    "pg_wait_sampling": ("pg_wait_sampling", "pg_wait_sampling"),
+    # pglogical's README: shared_preload_libraries = 'pglogical'
+    "pglogical": ("pglogical", "pglogical"),
+}
+
+
 #: the extensions the default version of an extension requires that are not installed
 _MISSING_REQUIRED = """
 SELECT array_to_string(array(SELECT unnest(v.requires) EXCEPT SELECT extname FROM pg_extension),
@@ -569,6 +591,38 @@ FROM pg_available_extension_versions v JOIN pg_available_extensions a
   ON a.name = v.name AND a.default_version = v.version
 WHERE v.name = %s
 """
+
+
+#: what the step's list needs where shared_preload_libraries could not be read
+_KEEP = " (with what SHOW shared_preload_libraries lists before it)"
+
+
+def not_preloaded(
+    t: Target, extension: str, version: str, library: str, preloaded: tuple[Any, ...] | None
+) -> Outcome:
+    """An installed extension whose library the server has not loaded: its settings are not
+    there, so shared_preload_libraries (read at start) does not name it."""
+    current = text(preloaded[0]) if preloaded else None
+    names = [n.strip() for n in (current or "").split(",") if n.strip()]
+    wanted = ", ".join([*names, library])
+    step = t.superuser_sql(f"ALTER SYSTEM SET shared_preload_libraries = '{wanted}'")
+    shown = (
+        f"shared_preload_libraries is {current!r}"
+        if current is not None
+        else "shared_preload_libraries is readable by superusers only"
+    )
+    raise CheckFailed(
+        f"{extension} {version} is installed in {t.dbname}, but the server has not loaded its "
+        f"library {library!r} (shared_preload_libraries)",
+        why=f"{extension} works only when the server loads {library} at start "
+        f"(shared_preload_libraries): none of its settings exist, and every use of it fails "
+        f"(55000 object_not_in_prerequisite_state); {shown}",
+        fix=Fix(
+            [step, Manual("then restart PostgreSQL (a reload is not enough)", ask=_diagnose.ADMIN)],
+            text=f"{step.render()}{'' if current is not None else _KEEP}; then restart "
+            "PostgreSQL (shared_preload_libraries is read at start only)",
+        ),
+    )
 
 
 def extension_check(extension: str, instance: str, ctx: Context) -> Outcome:
@@ -588,6 +642,17 @@ def extension_check(extension: str, instance: str, ctx: Context) -> Outcome:
         major = int(show(conn, "server_version_num")) // 10000
         may = conn.execute(_MAY_CREATE, (extension, extension)).fetchone()
         missing = conn.execute(_MISSING_REQUIRED, (extension,)).fetchone()
+        library, prefix = PRELOADED.get(extension, (None, ""))
+        # a library's own settings exist once the server has loaded it (its _PG_init defines
+        # them); shared_preload_libraries itself is readable by superusers only
+        loaded = conn.execute(
+            "SELECT count(*) > 0 FROM pg_settings WHERE name LIKE %s", (prefix + ".%",)
+        ).fetchone()
+        preloaded = conn.execute(
+            "SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries'"
+        ).fetchone()
+    if installed and library and loaded == (False,):
+        return not_preloaded(t, extension, text(installed[0]), library, preloaded)
     if installed:
         return ok(
             f"{extension} {text(installed[0])} installed in {t.dbname}", version=text(installed[0])

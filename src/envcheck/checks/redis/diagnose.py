@@ -299,6 +299,8 @@ def _left(deadline: float) -> float:
 def untrusted(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFailed:
     """The certificate did not verify: find out (by a second handshake without the name check)
     whether it is signed by a trusted CA for another name, or not trusted at all."""
+    if exc.verify_code in _OUT_OF_TIME:
+        return out_of_time(t, exc.detail, exc.verify_code)
     names = _certificate_names(t, deadline)
     if names is not None:
         shown = ", ".join(names) or "no DNS name or IP address"
@@ -338,6 +340,39 @@ def untrusted(exc: _net.ConversationFailed, t: Target, deadline: float) -> Check
         exc.summary,
         why=exc.why,
         fix=fix(text, Manual(text, ask=f"{ASK_ADMIN} (for the CA certificate)")),
+    )
+
+
+#: OpenSSL's verify results for a certificate outside its validity (X509_V_ERR_CERT_NOT_YET_VALID,
+#: X509_V_ERR_CERT_HAS_EXPIRED): the signature verified, the dates did not
+_OUT_OF_TIME = {9: "not valid yet", 10: "expired"}
+
+
+def out_of_time(t: Target, reason: str, code: int) -> CheckFailed:
+    """A certificate of the server's chain that is past its end date, or before its start."""
+    late = code == 10
+    return CheckFailed(
+        f"the TLS certificate of {t.address} {_OUT_OF_TIME[code]}: {reason}",
+        why=(
+            "a certificate of the server's chain (its own, or the CA's) is past its end date "
+            "(notAfter); it is the one verification trusts, only its time is over"
+            if late
+            else "a certificate of the server's chain starts later (notBefore) than this "
+            "machine's clock says it is now: this clock is behind, or the certificate was "
+            "issued with a start in the future"
+        ),
+        fix=manual(
+            (
+                "renew the server's certificate (tls-cert-file in redis.conf, then CONFIG SET "
+                "tls-cert-file or a restart), or the CA certificate in ca_file if that one "
+                "expired; see the dates: "
+                if late
+                else "check this machine's clock (date -u; timedatectl) and the certificate's "
+                "start (tls-cert-file in redis.conf): "
+            )
+            + f"openssl s_client -connect {t.host}:{t.port} | openssl x509 -noout -dates",
+            ask=ASK_ADMIN,
+        ),
     )
 
 
