@@ -29,7 +29,20 @@ round one's (``grade`` in tests/verdicts/test_heldout_servers.py). Caution on in
 person who wrote these had just written the project sweep and the changes after it, so knew
 envcheck's reading of ``[project]``, ``[dependency-groups]``, ``pyvenv.cfg`` and ``.pth`` files.
 
-First run: see below (written after it).
+First run (envcheck at c5f055e, the project sweep's commit, before any change; 2026-12-06):
+**5 of 10 fully right** (the four healthy neighbours and venv-requires-poetry-newer, Poetry's
+own words with the constraint), 2 partly, 3 wrong; of the six breakages one fully right (round 8,
+after the record sweep: 2 of 5). Partly: venv-poetry-source-undeclared (lock-file "poetry.lock
+is not in step with pyproject.toml", fix ``poetry lock && poetry sync``, which fails on the
+undeclared source: the stale lock was taken for the whole answer while Poetry also named the
+invalid source), venv-poetry-include-groups-unknown (Poetry's words named, the fix only "correct
+what Poetry names"). Wrong: venv-pth-bom-path-skipped (local-installs "its path hook names
+.../site-packages/\ufeff/...-src, which no longer exists": the byte-order mark read as part of
+the path, the directory said to be gone while it is there), venv-unchecked-pyc-stale (a false
+pass: package[demo-alpha] "demo-alpha 1.0" while its import runs 0.9's bytecode),
+venv-base-python3-now-other-minor ("it was upgraded in place to 3.11 (``python3.11 -m venv
+--upgrade``)": the story of the other two-Pythons case, told backwards for a base link that now
+leads to 3.12).
 """
 
 from __future__ import annotations
