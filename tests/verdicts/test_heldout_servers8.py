@@ -62,6 +62,30 @@ Wrong:
 - pg-ext-not-preloaded: PASS "pg_stat_statements 1.10 installed" (every use of it fails with
   55000 until shared_preload_libraries loads it).
 Cost of the first run: 10 tests in 60 s wall on -n 2 (user CPU 14 s, with the lab's start).
+
+After the fixes of ab35d21: 10 of 10 fully right, none wrong; no expectation changed. One proof
+changed after the fixes: pg-requirepeer-mismatch logs in as the superuser over the socket's
+scram-sha-256 line instead of a member of lab_app (whose socket line is ``peer``), so that the
+printed fix (requirepeer set to the server's user) can heal; the code before the fixes (8e6fc5b)
+graded this form partly: libpq's text quoted ("cannot connect ...: requirepeer specifies
+...") with "libpq refused or failed the connection for a reason of its own", the fix "check
+tool.envcheck.postgres.dsn". What envcheck reads now (structure):
+- OpenSSL's verify result of the server's certificate (``verify_code``): 10 expired and 9 not yet
+  valid name the dates and who renews (ssl_cert_file, tls-cert-file; the clock), 23 revoked names
+  the list; envcheck's own login loads ``sslcrl`` / ``sslcrldir`` (PGSSLCRL, PGSSLCRLDIR,
+  ~/.postgresql/root.crl) into its TLS context with CRL checks on the chain, as libpq does, so a
+  revocation is met there too; 3, 11 and 12 name a list that does not fit.
+- ``requirepeer``: the socket's peer credentials (SO_PEERCRED) read before any login and compared.
+- An installed extension of those whose documentation says they need shared_preload_libraries
+  (``PRELOADED`` in postgres/hooks.py) whose library defines none of its settings in pg_settings:
+  not loaded; FAIL with ALTER SYSTEM and a restart (shared_preload_libraries itself is readable
+  by superusers only).
+Rows: 7 in docs/verdicts/postgres.md and 3 in docs/verdicts/redis.md, section "The held-out set
+of 2026-12-06 (issue 21, eighth round)". Fixes executed: ``test_person_fix_heals`` (the server's
+certificate renewed for the expired and the not-yet-valid cases, requirepeer set to the server's
+user) and ``test_redis_expired_certificate_renewed``; not executed: pg-ext-not-preloaded's (its
+ALTER SYSTEM needs a restart of the shared lab) and pg-server-cert-revoked's (a self-signed
+certificate replaced means a new CA and a new list).
 """
 
 from __future__ import annotations
@@ -302,8 +326,15 @@ ALSO["pg-crl-other-serial-healthy"] = (Expect(WRITE, "pass"),)
     ),
 )
 def _requirepeer(lab: Lab, tmp: Path) -> Iterator[PgCase]:
-    user, db = lab.app()
-    dsn = kw(lab, user, db, host=str(lab.pg.socket_dir), requirepeer="envcheck_nobody")
+    # the superuser's socket line (scram-sha-256) lets the login in once requirepeer agrees
+    dsn = kw(
+        lab,
+        "postgres",
+        "postgres",
+        host=str(lab.pg.socket_dir),
+        password=lab.pg.password,
+        requirepeer="envcheck_nobody",
+    )
     login_fails(dsn, "requirepeer")
     yield PgCase(dsn)
 
@@ -423,3 +454,63 @@ def test_redis(ident: str, pytester: pytest.Pytester, tmp_path: Path) -> None:
             found = grade(also, checks)
             assert found.grade == "fully right", (also.check, found.problems)
     held_out_redis(ident, *REDIS[ident], pytester, tmp_path)
+
+
+# -- the person's fixes, executed against the broken setup ---------------------------------------
+
+
+def _renewed(lab: Lab, case: PgCase, tmp: Path) -> str:
+    """The server's administrator renews the self-signed certificate (valid from now on); the
+    application's sslrootcert is the new one, as it must be for a self-signed certificate."""
+    crt, key = certificate(tmp, "renewed", start=-datetime.timedelta(minutes=5), end=30 * DAY)
+    serve_certificate(lab, crt, key)
+    return case.dsn.split(" sslrootcert=")[0] + f" sslrootcert='{crt}'"
+
+
+def _peer(lab: Lab, case: PgCase, tmp: Path) -> str:
+    owner = lab.pg.owner or __import__("getpass").getuser()
+    return case.dsn.replace("requirepeer='envcheck_nobody'", f"requirepeer='{owner}'")
+
+
+#: (words the printed fix holds, what the person or the server's administrator then does)
+PERSON = {
+    "pg-server-cert-expired": ("ssl_cert_file", _renewed),
+    "pg-server-cert-not-yet-valid": ("ssl_cert_file", _renewed),
+    "pg-requirepeer-mismatch": ("set requirepeer=", _peer),
+}
+
+
+@pytest.mark.parametrize("ident", sorted(PERSON))
+def test_person_fix_heals(ident: str, lab: Lab, tmp_path: Path) -> None:
+    """The printed fix, done as printed against the broken setup: every check passes after."""
+    _, make = PG[ident]
+    says, act = PERSON[ident]
+    with make(lab, tmp_path) as case:
+        report = lab.run(case.dsn, case.extra)
+        failing = [c for c in report.checks if c["status"] == "fail"]
+        assert failing and any(says in (c.get("hint") or "") for c in failing), failing
+        dsn = act(lab, case, tmp_path)
+        after = lab.run(dsn, case.extra)
+        assert [c for c in after.checks if c["status"] not in ("pass", "skip")] == [], after.checks
+
+
+def test_redis_expired_certificate_renewed(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """The printed fix (renew the server's certificate, tls-cert-file): the checks pass."""
+    with _redis_expired(tmp_path) as case:
+        pytester.makefile(".toml", pyproject=case.toml)
+        checks, _ = run_envcheck(pytester)
+        found = next(c for c in checks if c["id"] == R_REACH)
+        assert "tls-cert-file" in (found.get("hint") or ""), found
+    crt, key = certificate(tmp_path, "redis-renewed", start=-DAY, end=30 * DAY, host="localhost")
+    port = free_port()
+    server = rs.make("--port", "0", *rs.tls_args(crt, key, port), port=port)
+    server.start()
+    try:
+        pytester.makefile(
+            ".toml", pyproject=section(f"rediss://127.0.0.1:{port}/0", f'ca_file = "{crt}"')
+        )
+        again, _ = run_envcheck(pytester)
+        assert [c for c in again if c["status"] == "fail"] == [], again
+    finally:
+        server.stop()
+        shutil.rmtree(server.directory, ignore_errors=True)

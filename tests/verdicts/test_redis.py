@@ -196,9 +196,10 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers5 import REDIS as REDIS5  # and the fifth's
     from tests.verdicts.test_heldout_servers6 import REDIS as REDIS6  # and the sixth's
     from tests.verdicts.test_heldout_servers7 import REDIS as REDIS7  # and the seventh's
+    from tests.verdicts.test_heldout_servers8 import REDIS as REDIS8  # and the eighth's
 
     problems = SCENARIOS.mismatches(
-        elsewhere=[*REDIS, *REDIS2, *REDIS3, *REDIS4, *REDIS5, *REDIS6, *REDIS7]
+        elsewhere=[*REDIS, *REDIS2, *REDIS3, *REDIS4, *REDIS5, *REDIS6, *REDIS7, *REDIS8]
     )
     assert not problems, "\n".join(problems)
 
