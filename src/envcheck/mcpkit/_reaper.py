@@ -22,9 +22,8 @@ import signal
 import sys
 import threading
 import time
-from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NamedTuple
 
 #: the variable that marks a server's process tree (inherited by everything it starts)
 MARK = "ENVCHECK_MCP_SERVER"
@@ -81,9 +80,15 @@ def _set_subreaper(value: int) -> bool:
         return False
 
 
-def _table() -> dict[int, tuple[int, str]]:
-    """``pid -> (parent pid, state)`` of every process this user can see (Linux ``/proc``)."""
-    found: dict[int, tuple[int, str]] = {}
+class _Entry(NamedTuple):
+    parent: int
+    state: str
+    started: int  # clock ticks after boot
+
+
+def _table() -> dict[int, _Entry]:
+    """Every process this user can see (Linux ``/proc``): its parent, state and start time."""
+    found: dict[int, _Entry] = {}
     try:
         entries = os.listdir("/proc")
     except OSError:
@@ -92,11 +97,18 @@ def _table() -> dict[int, tuple[int, str]]:
         if not entry.isdigit():
             continue
         try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            found[int(entry)] = (int(fields[1]), fields[0])
+            fields = _read(f"/proc/{entry}/stat").rsplit(b")", 1)[1].split()
+            # after the name: state (3), ppid (4), ..., starttime (22), numbered from 1
+            found[int(entry)] = _Entry(int(fields[1]), fields[0].decode(), int(fields[19]))
         except (OSError, IndexError, ValueError):
             continue
     return found
+
+
+def _read(path: str) -> bytes:
+    """A small /proc file's bytes (read for every process, many times a run: no pathlib)."""
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 def tree(root: int, mark: str = "") -> set[int]:
@@ -104,8 +116,8 @@ def tree(root: int, mark: str = "") -> set[int]:
     carries ``mark`` in its environment (the ones that left the tree)."""
     table = _table()
     children: dict[int, list[int]] = {}
-    for pid, (parent, _state) in table.items():
-        children.setdefault(parent, []).append(pid)
+    for pid, entry in table.items():
+        children.setdefault(entry.parent, []).append(pid)
     found: set[int] = set()
     pending = list(children.get(root, []))
     while pending:
@@ -114,7 +126,10 @@ def tree(root: int, mark: str = "") -> set[int]:
             found.add(pid)
             pending.extend(children.get(pid, []))
     if mark:
-        found |= _marked(table, children, MARK, mark, found | {root})
+        # what carries the mark was started by ``root`` or its children: not before ``root``
+        # (the environments of older processes are not read, on a machine running hundreds)
+        since = table[root].started if root in table else 0
+        found |= _marked(table, children, MARK, mark, found | {root}, since)
     return found
 
 
@@ -124,25 +139,26 @@ def marked(variable: str, value: str) -> set[int]:
     (Linux ``/proc``; elsewhere none is found)."""
     table = _table()
     children: dict[int, list[int]] = {}
-    for pid, (parent, _state) in table.items():
-        children.setdefault(parent, []).append(pid)
+    for pid, entry in table.items():
+        children.setdefault(entry.parent, []).append(pid)
     return _marked(table, children, variable, value, set())
 
 
 def _marked(
-    table: dict[int, tuple[int, str]],
+    table: dict[int, _Entry],
     children: dict[int, list[int]],
     variable: str,
     value: str,
     skip: set[int],
+    since: int = 0,
 ) -> set[int]:
     found: set[int] = set()
     needle = f"{variable}={value}".encode() + b"\0"
-    for pid in table:
-        if pid in skip or pid in found or pid == os.getpid():
+    for pid, entry in table.items():
+        if pid in skip or pid in found or pid == os.getpid() or entry.started < since:
             continue
         try:
-            environ = Path(f"/proc/{pid}/environ").read_bytes()
+            environ = _read(f"/proc/{pid}/environ")
         except OSError:
             continue
         if b"\0" + needle in b"\0" + environ + b"\0":
@@ -158,7 +174,7 @@ def _marked(
 
 def _living(pids: set[int]) -> set[int]:
     table = _table()
-    return {pid for pid in pids if pid in table and table[pid][1] != "Z"}
+    return {pid for pid in pids if pid in table and table[pid].state != "Z"}
 
 
 def end_tree(pids: set[int], grace: float = 0.5) -> None:
@@ -179,7 +195,7 @@ def reap(pids: set[int], within: float = 1.0) -> None:
     nothing is left as a zombie (only these pids: never ``waitpid(-1)``, which would steal the
     status of a child someone else waits for)."""
     me = os.getpid()
-    mine = {pid for pid, (parent, _s) in _table().items() if pid in pids and parent == me}
+    mine = {pid for pid, entry in _table().items() if pid in pids and entry.parent == me}
     deadline = time.monotonic() + within
     while mine and time.monotonic() < deadline:
         for pid in list(mine):
