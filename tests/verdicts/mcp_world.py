@@ -181,6 +181,33 @@ class World:
         return self.after
 
 
+def run_in_process(
+    root: Path, config: str, secret: str, *, log_capture: bool = True
+) -> list[dict[str, Any]]:
+    """One envcheck run (``-m mcp``) over ``config`` written as ``root``'s pyproject.toml, in this
+    process through ``pytest.main`` (not pytester's run, which forgets the modules a session
+    imported, so that every test using it imports first all envcheck may use); the checks of its
+    JSON report, which must not hold ``secret``. ``log_capture``: pytest's, a tenth of a run of a
+    hundred servers (envcheck redacts its records either way)."""
+    (root / "pyproject.toml").write_text(config)
+    report = root / "envcheck-report.json"
+    report.unlink(missing_ok=True)
+    options = ["-m", "mcp", "-p", "no:cacheprovider", "--envcheck-report", "-q", "-s", "-rN"]
+    if not log_capture:
+        options += ["-p", "no:logging"]
+    here = os.getcwd()
+    os.chdir(root)
+    try:
+        pytest.main([*options, "--rootdir", str(root), "-c", str(root / "pyproject.toml")])
+    finally:
+        os.chdir(here)
+    assert report.is_file(), "envcheck wrote no report"
+    text = report.read_text()
+    assert secret not in text, "the secret is in the report"
+    checks: list[dict[str, Any]] = json.loads(text)["checks"]
+    return checks
+
+
 @contextmanager
 def environment(**values: str) -> Iterator[None]:
     saved = {name: os.environ.get(name) for name in values}

@@ -43,6 +43,27 @@ pass: package[demo-alpha] "demo-alpha 1.0" while its import runs 0.9's bytecode)
 venv-base-python3-now-other-minor ("it was upgraded in place to 3.11 (``python3.11 -m venv
 --upgrade``)": the story of the other two-Pythons case, told backwards for a base link that now
 leads to 3.12).
+
+After the changes of the commit that records this: **10 of 10 fully right**, none wrong. Two
+printed fixes are applied in the world and re-checked by one more run (``heals``, added after
+the first run): venv-pth-bom-path-skipped (this interpreter strips the BOM from the ``.pth``)
+and venv-unchecked-pyc-stale (``rm -f`` the ``.pyc``). The verdicts, from structure: a RECORD
+``.pth`` read as bytes, a UTF-8 BOM before its first line on a Python before 3.13 hiding the
+directory that line names (``integrity.PathHook.hidden``); the ``__pycache__`` header of a
+distribution's top-level modules, flags ``0b01`` (hash-based, unchecked) and a source hash that
+is not ``importlib.util.source_hash`` of the file there (``integrity.stale_bytecode``), in the
+package check and lock-drift; the links ``bin/python`` goes through, the last one outside the
+environment named when ``bin/python<pyvenv.cfg's minor>`` leads to another minor too (no
+``venv --upgrade`` made it), the rebuild with the made-with minor (``diagnose._moved_link``);
+a dependency's ``source`` against the ``[[tool.poetry.source]]`` names and a group's
+``include-groups`` against the groups defined (``project._missing_paths``), which the
+lock-file check's fix now names instead of "run poetry lock" (a stale lock is the verdict only
+when it is all Poetry and envcheck find).
+
+Cost: one copy of the template project, four project directories of two files, one start of
+the environment's interpreter for all ten (one Poetry process), one more after the two fixes:
+on ``-p no:xdist`` beside other sessions' runs, 6.9 s user + 1.6 s system CPU (the template's
+build, shared with the other venv modules, included), 46 to 54 s wall.
 """
 
 from __future__ import annotations
@@ -150,6 +171,7 @@ def editable(lab: Lab, name: str, pth: bytes) -> Path:
         ("BOM", "__editable__.demo_local_a-1.0.pth"),
         (".pth",),
         never=("moved", "no longer exists"),
+        heals=True,
     ),
 )
 def pth_bom(lab: Lab) -> None:
@@ -178,6 +200,7 @@ def pth_crlf(lab: Lab) -> None:
         "fail|warn",
         ("unchecked", "demo_alpha"),
         (".pyc",),
+        heals=True,
     ),
 )
 def unchecked_pyc(lab: Lab) -> None:
@@ -399,7 +422,36 @@ def world(
                     held.prove(lab, found["poetry"])
             except AssertionError as exc:
                 proofs[ident] = str(exc)
-        return {"lab": lab, "found": found, "proofs": proofs}
+        return {"found": found, "proofs": proofs, "healed": heal(lab, found)}
+
+
+def heal(lab: Lab, found: dict[str, Any]) -> dict[str, list[str]]:
+    """The fixes of the cases marked ``heals`` that are fully right, applied in turn (envcheck's
+    step runner), then one more run of the environment's project: each of their checks passes."""
+    applied: dict[str, str] = {}
+    problems: dict[str, list[str]] = {}
+    for ident, held in CASES.items():
+        checks: Checks = found["results"][held.project]["checks"]
+        if (
+            not held.expect.heals
+            or grade(held.expect, list(checks.values())).grade != "fully right"
+        ):
+            continue
+        names = held.expect.check.split("|")
+        check = next(checks[n] for n in names if n in checks and checks[n]["status"] != "pass")
+        try:
+            lab.apply(check)
+        except AssertionError as exc:
+            problems[ident] = [f"the fix did not apply: {exc}"]
+        else:
+            applied[ident] = check["id"]
+    if applied:
+        again = run_jobs(lab, [{"ident": "env", "root": str(lab.app)}], "venv9-healed", START_ENV)
+        checks = again.get("results", {}).get("env", {}).get("checks", {})
+        for ident, check_id in applied.items():
+            status = checks.get(check_id, {}).get("status")
+            problems[ident] = [] if status == "pass" else [f"after the fix: {checks.get(check_id)}"]
+    return problems
 
 
 @pytest.mark.parametrize("ident", sorted(CASES))
@@ -410,11 +462,13 @@ def test_venv(ident: str, world: dict[str, Any]) -> None:
     assert "checks" in result, result
     checks: Checks = result["checks"]
     verdict = grade(held.expect, list(checks.values()))
-    assert verdict.grade == "fully right", f"{verdict.grade}: " + "\n".join(verdict.problems)
+    problems = verdict.problems + world["healed"].get(ident, [])
+    grade_of = "partly" if verdict.grade == "fully right" and problems else verdict.grade
+    assert grade_of == "fully right", f"{grade_of}: " + "\n".join(problems)
     rows = {r.id: r for r in table.rows("venv")}
     assert ident in rows, f"{ident} is no row of docs/verdicts/venv.md yet"
-    problems = table.verdict_problems(rows[ident], checks.values())
-    assert not problems, problems
+    wrong = table.verdict_problems(rows[ident], checks.values())
+    assert not wrong, wrong
 
 
 #: the rows of docs/verdicts/venv.md this module asserts

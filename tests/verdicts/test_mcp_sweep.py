@@ -22,7 +22,10 @@ schema.ts, *Base Protocol › Transports*, *Authorization*):
 
 One fake server (``SERVER``: a stdio process per pair, ``python -S``; one HTTP process for all
 HTTP pairs, by path) answers ONE request of one server with ONE fault and everything else
-healthily. envcheck checks up to 100 servers per run, so the pairs are checked in a few sessions.
+healthily. envcheck checks up to 100 servers per run, so the pairs are checked in a few sessions,
+in this process (``run_in_process``): 35 CPU-s with ``-p no:xdist`` (55 when each session was a
+pytest subprocess and envcheck loaded the CA bundle and read every process's environment for
+each server).
 
 For every pair: the check that sent the faulted request fails or warns (a GET stream refused with
 anything but 405, the transport's "no stream", warns on ``initialize`` and fails nothing: only
@@ -47,6 +50,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.verdicts.mcp_world import (  # noqa: F401 - the fixture is autouse here
+    no_real_client_configs,
+    run_in_process,
+)
 
 TOKEN = "Sweep-mcp-Token-Never-Shown-4711"
 #: every request the checks send to a healthy server (a healthy run's log, in order)
@@ -366,7 +374,8 @@ def toml(value: Any) -> str:
 def server_table(i: int, fault: dict[str, Any], port: int, pids: Path) -> str:
     lines = [f"[tool.envcheck.mcp.servers.x{i}]"]
     if fault["transport"] == "stdio":
-        argv = ["-S", "-c", SERVER, "stdio", json.dumps({**fault, "pids": str(pids)})]
+        script = str(pids.parent / "sweep_server.py")
+        argv = ["-S", script, "stdio", json.dumps({**fault, "pids": str(pids)})]
         lines += [f"command = {toml(sys.executable)}", f"args = {toml(argv)}"]
     else:
         lines += [
@@ -450,34 +459,23 @@ def problems_of(fault: dict[str, Any], checks: dict[str, dict[str, Any]]) -> lis
     return found
 
 
-def test_every_fault_of_every_request(pytester: pytest.Pytester) -> None:
+def test_every_fault_of_every_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     faults = plans()
-    pids = pytester.path / "pids"
+    pids = tmp_path / "pids"
     pids.mkdir()
+    (tmp_path / "sweep_server.py").write_text(SERVER)
     by_server: dict[int, dict[str, dict[str, Any]]] = {}
-    output = ""
-    with http_server(faults, pytester.path) as port:
+    with http_server(faults, tmp_path) as port:
         for first in range(0, len(faults), 100):
             chunk = range(first, min(first + 100, len(faults)))
-            pytester.makefile(
-                ".toml",
-                pyproject="[tool.envcheck.mcp]\ndiscover = false\ntimeout = 20.0\n"
-                + "".join(server_table(i, faults[i], port, pids) for i in chunk),
+            config = "[tool.envcheck.mcp]\ndiscover = false\ntimeout = 20.0\n" + "".join(
+                server_table(i, faults[i], port, pids) for i in chunk
             )
-            report = pytester.path / "envcheck-report.json"
-            if report.exists():
-                report.unlink()
-            result = pytester.runpytest_subprocess(
-                "-m", "mcp", "-p", "no:cacheprovider", "--envcheck-report", "-q"
-            )
-            output += result.stdout.str() + result.stderr.str()
-            assert report.is_file(), output[-3000:]
-            text = report.read_text()
-            assert TOKEN not in text, "the bearer token is in the report"
-            for check in json.loads(text)["checks"]:
+            for check in run_in_process(tmp_path, config, TOKEN):
                 name, _, step = check["id"].split("/", 1)[1].partition(".")
                 by_server.setdefault(int(name[1:]), {})[step] = check
-    assert TOKEN not in output, "the bearer token is in the output"
+    output = capsys.readouterr()
+    assert TOKEN not in output.out + output.err, "the bearer token is in the output"
     alive = []
     for pid in os.listdir(pids):
         try:

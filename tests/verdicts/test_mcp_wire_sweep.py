@@ -83,7 +83,10 @@ from typing import Any
 import anyio
 import pytest
 
-from tests.verdicts.mcp_world import no_real_client_configs  # noqa: F401 - autouse here
+from tests.verdicts.mcp_world import (  # noqa: F401 - the fixture is autouse here
+    no_real_client_configs,
+    run_in_process,
+)
 
 TOKEN = "Wire-sweep-mcp-Token-Never-Shown-0815"
 #: seconds a request waits for its answer, in envcheck and in the judge
@@ -647,30 +650,6 @@ def problems_of(
     return found
 
 
-def envcheck_run(root: Path, config: str) -> list[dict[str, Any]]:
-    """One envcheck run through pytest over ``config``, in this process (``pytest.main``: not
-    pytester's, which forgets the modules a session imported and so has every test import all
-    envcheck may use first); the checks of its JSON report."""
-    (root / "pyproject.toml").write_text(config)
-    report = root / "envcheck-report.json"
-    report.unlink(missing_ok=True)
-    here = os.getcwd()
-    os.chdir(root)
-    try:
-        pytest.main(
-            ["-m", "mcp", "-p", "no:cacheprovider", "-p", "no:logging", "--envcheck-report"]
-            + ["-q", "-s", "-rN"]
-            + ["--rootdir", str(root), "-c", str(root / "pyproject.toml")]
-        )
-    finally:
-        os.chdir(here)
-    assert report.is_file(), "envcheck wrote no report"
-    text = report.read_text()
-    assert TOKEN not in text, "the bearer token is in the report"
-    checks: list[dict[str, Any]] = json.loads(text)["checks"]
-    return checks
-
-
 def test_every_wire_fault(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     faults = plans()
     pids = tmp_path / "pids"
@@ -684,7 +663,7 @@ def test_every_wire_fault(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
             config = f"[tool.envcheck.mcp]\ndiscover = false\ntimeout = {TIMEOUT}\n" + "".join(
                 server_table(i, faults[i], port, pids) for i in chunk
             )
-            for check in envcheck_run(tmp_path, config):
+            for check in run_in_process(tmp_path, config, TOKEN, log_capture=False):
                 name, _, step = check["id"].split("/", 1)[1].partition(".")
                 by_server.setdefault(int(name[1:]), {})[step] = check
     output = capsys.readouterr()

@@ -63,6 +63,9 @@ class BrokenBase:
     #: the file ``bin/python`` leads to, which is gone while ``home`` stays (the interpreter
     #: removed from a directory that is still there, as ``/usr/bin``)
     target: str = ""
+    #: with ``runs``: the link outside the environment that now leads to that other minor (an
+    #: unversioned ``python3`` a system upgrade moved), where no ``venv --upgrade`` took place
+    link: str = ""
 
     @property
     def minor(self) -> str:
@@ -103,7 +106,11 @@ def broken_base(env: Path) -> BrokenBase | None:
             return None
         if not (env / "bin" / f"python{said}").exists():
             return None
-        return BrokenBase(env, home, version, executable, runs=runs.group(1))
+        # `python3.Z -m venv --upgrade` links bin/python3.Z to a python3.Z; when that link also
+        # ends in the other minor, the link bin/python goes through was moved instead
+        upgraded = Path(os.path.realpath(env / "bin" / f"python{said}")).name == f"python{said}"
+        link = "" if upgraded else _moved_link(env / "bin" / "python", env)
+        return BrokenBase(env, home, version, executable, runs=runs.group(1), link=link)
     windows = (env / "Scripts").is_dir() and not (env / "bin").is_dir()
     windows = windows or bool(re.match(r"[A-Za-z]:[\\/]", home))
     target = ""
@@ -112,6 +119,23 @@ def broken_base(env: Path) -> BrokenBase | None:
     return BrokenBase(
         env, home, version, "" if windows else executable, windows=windows, target=target
     )
+
+
+def _moved_link(python: Path, env: Path) -> str:
+    """The last link on the way from ``python`` to the interpreter it starts: outside ``env``,
+    the one whose target is that interpreter (``base/bin/python3`` -> ``python3.12``)."""
+    path, last = python, ""
+    for _ in range(20):
+        if not path.is_symlink():
+            break
+        if not _within_env(path, env):
+            last = str(path)
+        path = Path(os.path.normpath(os.path.join(path.parent, os.readlink(path))))
+    return last
+
+
+def _within_env(path: Path, env: Path) -> bool:
+    return Path(os.path.normpath(path)).is_relative_to(Path(os.path.normpath(env)))
 
 
 def _starts(env: Path, python: Path) -> bool:

@@ -313,13 +313,15 @@ def broken_env(
             ),
             facts=facts,
         )
-    minor = broken.runs or broken.minor or "3"
+    # a moved base link: the packages are the made-with minor's, so that minor again
+    minor = (broken.minor if broken.link else broken.runs) or broken.minor or "3"
     project = _project.read_project(root)
     spec = SpecifierSet(f"=={minor}.*") if broken.runs or broken.minor else SpecifierSet()
     if project.python:
         spec &= SpecifierSet(project.python)
     python: Path | None = None
-    if broken.executable and os.access(broken.executable, os.X_OK) and not broken.runs:
+    usable = broken.executable and os.access(broken.executable, os.X_OK)
+    if usable and (broken.link or not broken.runs):
         python = Path(broken.executable)
     if python is None:
         found = _pythons.find(spec, timeout=min(2.0, ctx.remaining()))
@@ -335,6 +337,23 @@ def broken_env(
             "names that system's interpreter, its layout is that system's); it came with a copy "
             "of the project (a shared folder, an archive, WSL)",
             fix=make(remove, *rebuilt.steps, then=then),
+            facts=facts,
+        )
+    if broken.runs and broken.link:
+        remove = Command(["rm", "-rf", str(broken.env)])
+        rebuilt = rebuild(ctx, root, python, minor)
+        return CheckFailed(
+            f"the project's Poetry environment {broken.env} was made with Python "
+            f"{broken.version}, but its bin/python now starts Python {broken.runs}: "
+            f"{broken.link} leads to {os.path.realpath(broken.link)}",
+            why=f"PEP 405: bin/python is a link to the interpreter the environment was made with "
+            f"(pyvenv.cfg: version {broken.version}, home = {broken.home}); {broken.link} now "
+            f"leads to Python {broken.runs} (a system upgrade or another install moved it), "
+            f"which looks for lib/python{broken.runs}/site-packages, where none of the "
+            f"environment's packages are (they are under lib/python{broken.minor})",
+            fix=make(
+                remove, *rebuilt.steps, then="poetry run pytest" if ctx.section.poetry else ""
+            ),
             facts=facts,
         )
     if broken.runs:

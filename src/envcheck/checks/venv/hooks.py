@@ -183,7 +183,7 @@ def project(ctx: Context) -> Outcome:
             "on the first field they cannot read; Poetry locks and installs path dependencies "
             "only from files that exist",
             fix=_fixes.make(
-                Manual(f"correct {'; '.join(w.split(':')[0] for w in wrong)} in {pyproject}"),
+                Manual(f"correct in {pyproject}: " + "; ".join(wrong)),
                 note="then `poetry lock`, which cannot lock the project before",
             ),
             facts=facts,
@@ -758,7 +758,13 @@ def lock_file(ctx: Context) -> Outcome:
     )
     more = f" ({len(warnings)} warnings not shown: `poetry check`)" if warnings else ""
     why = f"`poetry check --lock` exited with code {answer.returncode}: {said}{more}"
-    if any(_diagnose.STALE_LOCK in e for e in errors):
+    # what envcheck reads as Poetry cannot use (the lock can only be made once they are right)
+    try:
+        wrong = _project.field_errors(_project.document(root), root)
+    except ValueError:
+        wrong = []
+    stale = [e for e in errors if _diagnose.STALE_LOCK in e]
+    if stale and len(stale) == len(errors) and not wrong:
         sync = _fixes.poetry(root, ctx.rootdir, "sync", *_with(ctx, root))
         raise CheckFailed(
             "poetry.lock is not in step with pyproject.toml" + answer.note(),
@@ -766,13 +772,21 @@ def lock_file(ctx: Context) -> Outcome:
             fix=_fixes.make(relock, sync),
             facts=_cached(answer),
         )
+    fix = (
+        _fixes.make(
+            Manual(f"correct in {root / 'pyproject.toml'}: " + "; ".join(wrong)),
+            note="then `poetry lock`: Poetry cannot lock the project before",
+        )
+        if wrong
+        else _fixes.make(
+            Manual("correct what Poetry names in pyproject.toml (`poetry check` lists it)"),
+            text="correct what Poetry names in pyproject.toml (`poetry check` lists it)",
+        )
+    )
     raise CheckFailed(
         f"`poetry check --lock` reports errors in {root / 'pyproject.toml'}" + answer.note(),
         why=why,
-        fix=_fixes.make(
-            Manual("correct what Poetry names in pyproject.toml (`poetry check` lists it)"),
-            text="correct what Poetry names in pyproject.toml (`poetry check` lists it)",
-        ),
+        fix=fix,
         facts=_cached(answer),
     )
 

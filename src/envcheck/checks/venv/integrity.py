@@ -9,10 +9,12 @@ leaves behind is told from that structure, without importing anything.
 from __future__ import annotations
 
 import base64
+import codecs
 import csv
 import functools
 import hashlib
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -381,6 +383,33 @@ def shadowed(info: Path) -> tuple[str, str] | None:
     return None
 
 
+def stale_bytecode(info: Path) -> tuple[str, str] | None:
+    """A top-level module of the distribution at ``info`` whose cached bytecode is a hash-based
+    ``.pyc`` with the check flag off (PEP 552 *unchecked*) compiled from another source than the
+    file now there: the import system loads it without reading the source, so the module runs
+    that other code. ``(source, pyc)``; the header's flags and hash decide, nothing is run."""
+    import _imp
+    import importlib.util
+
+    if _imp.check_hash_based_pycs == "always":  # --check-hash-based-pycs always: all checked
+        return None
+    site = info.parent
+    for file in _top_level(info).values():
+        source = site / file
+        try:
+            pyc = Path(importlib.util.cache_from_source(str(source)))
+            with open(pyc, "rb") as handle:
+                header = handle.read(16)
+            flags = int.from_bytes(header[4:8], "little")
+            if header[:4] != importlib.util.MAGIC_NUMBER or flags & 0b11 != 0b01:
+                continue
+            if header[8:16] != importlib.util.source_hash(source.read_bytes()):
+                return str(source), str(pyc)
+        except (OSError, ValueError, NotImplementedError):
+            continue
+    return None
+
+
 def _top_level(info: Path) -> dict[str, str]:
     """The top-level modules RECORD says the distribution installed: module -> its file
     (``name.py`` or ``name/__init__.py``) relative to the site directory."""
@@ -638,6 +667,10 @@ class PathHook:
     directories: tuple[Path, ...]
     #: it has ``import`` lines (an import hook: site.py runs them)
     imports: bool
+    #: the directory its first line names, which a UTF-8 byte-order mark before it hides: this
+    #: Python's site.py keeps the mark (before 3.13 it reads ``.pth`` files as UTF-8, not
+    #: ``utf-8-sig``), so that line names nothing and is skipped (not in ``directories``)
+    hidden: Path | None = None
 
 
 def path_hooks(info: Path) -> list[PathHook]:
@@ -648,19 +681,26 @@ def path_hooks(info: Path) -> list[PathHook]:
         if "/" in path or not path.endswith(".pth"):
             continue
         try:
-            text = (site / path).read_text(encoding="utf-8", errors="replace")
+            data = (site / path).read_bytes()
         except OSError:
             continue
-        directories, imports = [], False
-        for line in text.splitlines()[:20]:
+        bom = data.startswith(codecs.BOM_UTF8) and sys.version_info < (3, 13)
+        text = data.decode("utf-8-sig", errors="replace")
+        directories, imports, hidden = [], False, None
+        for number, line in enumerate(text.splitlines()[:20]):
             line = line.strip()
-            if not line or line.startswith("#"):
+            if not line or (line.startswith("#") and not (bom and number == 0)):
+                continue
+            if bom and number == 0:  # site.py reads "\ufeff" + line: a path that is not there
+                hidden = None if line.startswith(("import ", "import\t", "#")) else Path(line)
                 continue
             if line.startswith(("import ", "import\t")):
                 imports = True
                 continue
             directories.append(Path(line) if os.path.isabs(line) else site / line)
-        hooks.append(PathHook(site / path, tuple(directories), imports))
+        if hidden is not None and not hidden.is_absolute():
+            hidden = site / hidden
+        hooks.append(PathHook(site / path, tuple(directories), imports, hidden))
     return hooks
 
 

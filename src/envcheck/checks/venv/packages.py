@@ -242,7 +242,8 @@ def lock_drift(ctx: Context) -> Outcome:
         for name, p in sorted(parsed.packages.items())
         if name in installed
         and _same_version(installed[name].version, p.version)
-        and (hiding := _shadowed(installed[name])) is not None
+        and (hiding := _shadowed(installed[name]) or _stale_bytecode(installed[name]))
+        is not None
     ]
     if hidden:
         raise hidden[0]
@@ -491,6 +492,26 @@ def _moved_away(ctx: Context, root: Path | None, dist: _installed.Dist) -> Check
         return None
     hooks = _integrity.path_hooks(Path(dist.location))
     reached = [d for h in hooks for d in h.directories if d.is_dir()]
+    hidden = [h for h in hooks if h.hidden is not None and h.hidden.is_dir()]
+    if url.path.is_dir() and hidden and not reached and not any(h.imports for h in hooks):
+        hook = hidden[0]
+        strip = "import pathlib, sys; p = pathlib.Path(sys.argv[1]); "
+        strip += "p.write_bytes(p.read_bytes().removeprefix(b'\\xef\\xbb\\xbf'))"
+        return CheckFailed(
+            f"{dist.name} {dist.version} is installed editable from {url.path}, but its path "
+            f"hook {hook.file.name} starts with a UTF-8 byte-order mark (BOM), so site.py skips "
+            f"its line naming {hook.hidden}",
+            why=f"site.py of Python {sys.version_info[0]}.{sys.version_info[1]} reads {hook.file} "
+            "as UTF-8 and keeps the BOM (3.13 and later remove it): the line is read as "
+            f"'\\ufeff{hook.hidden}', a path that is not there, and skipped without a word; "
+            f"the directory exists, but `import` of {dist.name}'s modules fails (an editor "
+            "that saved the file with a BOM)",
+            fix=_fixes.make(
+                Command([sys.executable, "-c", strip, str(hook.file)]),
+                note="removes the BOM; the next start of Python adds the directory",
+            ),
+            facts={"version": dist.version, "url": url.url, "pth": str(hook.file)},
+        )
     if url.path.is_dir() and hooks and not reached and not any(h.imports for h in hooks):
         hook = hooks[0]
         named = ", ".join(str(d) for d in hook.directories)
@@ -710,7 +731,8 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
     if dist is not None and _satisfies(req, dist.version):
         gone = _moved_away(ctx, root, dist) or _python_excluded(dist)
         gone = gone or _foreign_build(ctx, root, dist) or _not_editable(ctx, root, dist)
-        gone = gone or _shadowed(dist) or _portion_shadowed(ctx, root, dist)
+        gone = gone or _shadowed(dist) or _stale_bytecode(dist)
+        gone = gone or _portion_shadowed(ctx, root, dist)
         gone = gone or _bad_direct_url(ctx, root, dist) or _entry_point_gone(ctx, root, dist)
         if gone is not None:
             raise gone
@@ -856,6 +878,28 @@ def _shadowed(dist: _installed.Dist) -> CheckFailed | None:
         ),
         fix=fix,
         facts={"version": dist.version, "shadowed_by": origin},
+    )
+
+
+def _stale_bytecode(dist: _installed.Dist) -> CheckFailed | None:
+    """A module of ``dist`` whose cached bytecode (PEP 552, unchecked) is of other code."""
+    found = _integrity.stale_bytecode(Path(dist.location)) if dist.location else None
+    if found is None:
+        return None
+    source, pyc = found
+    return CheckFailed(
+        f"{dist.name} {dist.version} is installed, but `import` runs {pyc}, bytecode of "
+        f"another {Path(source).name} than the one there",
+        why=f"{Path(pyc).name} is a hash-based .pyc with the check flag off (PEP 552, unchecked: "
+        "`py_compile --invalidation-mode unchecked-hash`, as reproducible builds write it), "
+        f"whose source hash is not {source}'s: the import system loads it without reading the "
+        "source, so the module runs older code than the installed file (edited or reinstalled "
+        "after the bytecode was written)",
+        fix=_fixes.make(
+            Command(["rm", "-f", pyc]),
+            note="Python compiles the source again at the next import",
+        ),
+        facts={"version": dist.version, "source": source, "pyc": pyc},
     )
 
 

@@ -611,11 +611,19 @@ def field_errors(data: dict[str, Any], root: Path) -> list[str]:
 
 
 def _missing_paths(data: dict[str, Any], root: Path) -> list[str]:
+    """Poetry's references that name nothing: a path dependency's path, a dependency's
+    ``source`` no ``[[tool.poetry.source]]`` declares, a group's ``include-groups`` naming no
+    group (Poetry cannot lock or install the project; ``poetry lock`` fails too)."""
     poetry = (data.get("tool") or {}).get("poetry") or {}
+    if not isinstance(poetry, dict):
+        return []
+    groups: dict[str, Any] = poetry["group"] if isinstance(poetry.get("group"), dict) else {}
     tables = [("tool.poetry.dependencies", poetry.get("dependencies"))]
-    for group, body in (poetry.get("group") or {}).items():
+    for group, body in groups.items():
         if isinstance(body, dict):
             tables.append((f"tool.poetry.group.{group}.dependencies", body.get("dependencies")))
+    sources: list[Any] = poetry["source"] if isinstance(poetry.get("source"), list) else []
+    declared = {s.get("name") for s in sources if isinstance(s, dict)} | {"pypi", "PyPI"}
     errors = []
     for where, table in tables:
         for name, spec in table.items() if isinstance(table, dict) else ():
@@ -626,6 +634,24 @@ def _missing_paths(data: dict[str, Any], root: Path) -> list[str]:
                         f"{where}.{name}: path {path} does not exist (in {root}): Poetry cannot "
                         "lock or install it"
                     )
+                source = one.get("source") if isinstance(one, dict) else None
+                if isinstance(source, str) and source not in declared:
+                    errors.append(
+                        f'{where}.{name}: source = "{source}", but no [[tool.poetry.source]] '
+                        f'has name = "{source}" (declare it with its url, or drop source)'
+                    )
+    known = {canonicalize_name(str(g)) for g in groups} | {"main"}
+    pep735 = data.get("dependency-groups")
+    if isinstance(pep735, dict):
+        known |= {canonicalize_name(str(g)) for g in pep735}
+    for group, body in groups.items():
+        included = body.get("include-groups") if isinstance(body, dict) else None
+        for target in included if isinstance(included, list) else []:
+            if canonicalize_name(str(target)) not in known:
+                errors.append(
+                    f"tool.poetry.group.{group}.include-groups: group {target} is not defined "
+                    "(define it, or remove it from include-groups)"
+                )
     return errors
 
 
