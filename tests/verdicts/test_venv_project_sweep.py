@@ -75,7 +75,10 @@ Cost (issue 20): the project and shell mutations are copies of two files each (t
 shared through a ``.venv`` link) judged by one interpreter (``venv_project_runner.py``: every
 project after the other, one Poetry process for all the questions, one more for the fixes);
 each start-up mutation is one more start of the template's interpreter (applied in place and
-put back), Poetry's answers read from the first run's cache.
+put back), Poetry's answers read from the first run's cache. Measured with ``-p no:xdist`` beside
+other sessions' runs: 9.4 to 12.1 s user + 1.5 to 1.8 s system CPU, 25 to 40 s wall, of which
+the template's build (shared with the other venv modules) is 2.3 s; the first version, one
+copy of the environment and a ``show`` of every project, was 20 s.
 """
 
 from __future__ import annotations
