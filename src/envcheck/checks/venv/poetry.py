@@ -394,12 +394,52 @@ def env_path(ctx: Context, root: Path) -> tuple[Path | None, Answer]:
         return path, answer
     if answer.returncode == 0 or (answer.returncode == 1 and not answer.stderr.strip()):
         return None, answer  # no env: Poetry prints nothing and exits 1 (or names a lost dir)
+    excluded = _excluded_poetry(ctx, program, root)
+    if excluded is not None:
+        raise excluded
     raise CheckFailed(
         f"`poetry env info --path` exited with code {answer.returncode}: {answer.tail}",
         why=f"Poetry could not tell which environment belongs to {root}",
         fix=_fixes.make(
             Manual(f"cd {shlex.quote(str(root))} && poetry env info   (shows Poetry's full error)"),
             text=f"cd {shlex.quote(str(root))} && poetry env info   (shows Poetry's full error)",
+        ),
+    )
+
+
+def _excluded_poetry(ctx: Context, program: str, root: Path) -> CheckFailed | None:
+    """``[tool.poetry] requires-poetry`` (Poetry 2) that this Poetry's version is outside:
+    Poetry reads it first and stops every command of the project."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    from envcheck.checks.venv import project as _project
+
+    try:
+        poetry = (_project.document(root).get("tool") or {}).get("poetry") or {}
+    except ValueError:
+        return None
+    text = poetry.get("requires-poetry") if isinstance(poetry, dict) else None
+    spec = _project.poetry_constraint(text) if isinstance(text, str) else None
+    words = ask(ctx, program, version_request(program)).stdout.strip().split()
+    try:
+        version = Version(words[-1].rstrip(")")) if words else None
+        if spec is None or version is None or version in SpecifierSet(spec):
+            return None
+    except (InvalidSpecifier, InvalidVersion):
+        return None
+    pyproject = root / "pyproject.toml"
+    return CheckFailed(
+        f"{pyproject}'s requires-poetry = {text!r} excludes this Poetry {version} ({program})",
+        why="Poetry 2 reads [tool.poetry] requires-poetry before anything else and stops every "
+        "command of the project when its own version is outside it: no environment, lock or "
+        "install until the two agree",
+        fix=_fixes.make(
+            Manual(
+                f"install a Poetry that satisfies {text} (`poetry self update` when a release "
+                f"does), or relax requires-poetry in {pyproject} if Poetry {version} is the one "
+                "the team uses"
+            )
         ),
     )
 
