@@ -699,8 +699,10 @@ def test_key_plausibility(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyP
     result.assert_outcomes(passed=2, failed=2, deselected=12)
     result.stdout.fnmatch_lines_random(
         [
-            "  FAIL  openai.key * the openai key has surrounding whitespace or quotes  *",
-            "  FAIL  gemini.key * the gemini key has surrounding whitespace or quotes  *",
+            "  FAIL  openai.key * the openai key has surrounding whitespace or quotes: a double "
+            "quote  *",
+            "  FAIL  gemini.key * the gemini key has surrounding whitespace or quotes: a line "
+            "feed  *",
             "  WARN  anthropic.key * the anthropic key looks like an OpenAI key (sk-…), not an "
             "Anthropic key (sk-ant-…)  *",
             "        why: https://api.anthropic.com refuses any other provider's key",

@@ -54,7 +54,23 @@ server" (OpenSSL's alert ``TLSV13_ALERT_CERTIFICATE_REQUIRED`` quoted, read as a
 ``https://`` host to Ollama's plain port was "no Ollama server answers ... start it: ollama
 serve". The plain port's case as first built hung (the lab waited for a request head) and met
 ``UNEXPECTED_EOF_WHILE_READING``; Go's net/http answers 400 to bytes it cannot parse, which the
-lab now does (OpenSSL then reads ``WRONG_VERSION_NUMBER``): the same verdict on both.
+lab now does (OpenSSL then reads ``WRONG_VERSION_NUMBER``): the same verdict on both. Two
+assertions of the grader were its own, corrected after the first run: the fix is read from the
+hint and the fix (not the fix alone), and "start it: ollama serve" is the words never to say (not
+"ollama serve", which "Ollama serves plain HTTP" holds).
+
+After the fixes (structure first): the key check names the characters around or inside the key
+(a carriage return: a CRLF line ending, which HTTP forbids in a header; the fix names sed and
+dos2unix), never the key; a NO_PROXY entry that is an address range holding the host is named
+beside the proxy (httpx reads no ranges; llm/_between.Route.unread), with the NO_PROXY fix that
+works when run; OpenSSL's ``TLSV13_ALERT_CERTIFICATE_REQUIRED`` is a server requiring a client
+certificate (llm/_between.client_certificate), before a close is read as a close; Ollama reads
+OpenSSL's plain-HTTP reasons as the providers do (set the host to http://). 11 of 11 fully right.
+Rows (PROVIDER_ROWS_11, OLLAMA_ROWS_11), asserted on these runs: key-carriage-return,
+tls-intercepting-proxy, tls-client-certificate-required, tls-intermediate-not-sent,
+smoke-answered-as-sse, ollama-no-proxy-cidr, ollama-https-plain-port.
+
+Cost: 3 tests, five in-process envcheck runs against one lab; 5.1 s CPU (user + system) alone.
 """
 
 from __future__ import annotations
@@ -72,6 +88,7 @@ import pytest
 
 from tests.verdicts.http_lab import PROXY_SECRET, PROXY_USER, Fault, Lab, healthy_wire, http, lab
 from tests.verdicts.replay import published
+from tests.verdicts.table import rows, verdict_problems
 from tests.verdicts.test_providers_http_sweep import (
     PROXY,
     _by_instance,
@@ -96,7 +113,13 @@ RFC8259_BOM = "https://www.rfc-editor.org/rfc/rfc8259#section-8.1"
 RFC9110_CODING = "https://www.rfc-editor.org/rfc/rfc9110#section-8.4"
 
 #: what no verdict here may say (a cause of the provider's or Ollama's own)
-PROVIDER_CAUSES = ("rotate", "set a valid key", "model not found", "quota", "ollama serve")
+PROVIDER_CAUSES = (
+    "rotate",
+    "set a valid key",
+    "model not found",
+    "quota",
+    "start it: ollama serve",
+)
 
 
 @dataclass(frozen=True)
@@ -185,6 +208,18 @@ CASES = [
     Case("ollama-no-proxy-star", HTTPX_PROXIES, "server", "pass"),
 ]
 BY_NAME = {case.name: case for case in CASES}
+#: the rows of docs/verdicts/providers.md and ollama.md these cases run (their cause and fix too)
+PROVIDER_ROWS_11 = {
+    "key-ends-in-carriage-return": "key-carriage-return",
+    "tls-intercepting-proxy": "tls-intercepting-proxy",
+    "client-certificate-required": "tls-client-certificate-required",
+    "intermediate-not-sent": "tls-intermediate-not-sent",
+    "smoke-answered-as-sse": "smoke-answered-as-sse",
+}
+OLLAMA_ROWS_11 = {
+    "ollama-no-proxy-cidr": "ollama-no-proxy-cidr",
+    "ollama-https-to-plain-port": "ollama-https-plain-port",
+}
 
 
 # -- certificates ----------------------------------------------------------------------------------
@@ -374,12 +409,18 @@ def _toml(world: World, plans: list[tuple[Fault, str, str]]) -> str:
     return toml.replace("${SWEEP_OPENAI_KEY}", "${HELD_OPENAI_KEY}", 1)
 
 
+def _row(case: Case, checks: dict[str, dict[str, Any]]) -> list[str]:
+    """The case's row of docs/verdicts/ollama.md, against the session's report."""
+    row = {r.id: r for r in rows("ollama")}[OLLAMA_ROWS_11[case.name]]
+    return verdict_problems(row, [{**c, "id": f"ollama/{k}"} for k, c in checks.items()])
+
+
 def grade(case: Case, check: dict[str, Any] | None) -> list[str]:
     if check is None:
         return [f"{case.name}: no {case.check} check"]
     shown = text(check)
     cause = " ".join(str(check.get(k) or "") for k in ("summary", "why"))
-    fix = shown.split(" | ", 3)[-1] if " | " in shown else ""
+    fix = " | ".join(shown.split(" | ")[2:])  # the hint and the fix
     problems = []
     if own_error(shown):
         problems.append("envcheck's own error")
@@ -405,9 +446,13 @@ def test_eleventh_held_out_provider_breakages(
     monkeypatch.setenv("HELD_OPENAI_KEY", KEYS["openai"] + "\r")
     checks = _by_instance(_run(pytester, "providers", toml))
     problems = []
+    table = {r.id: r for r in rows("providers")}
+    report = [c for by in checks.values() for c in by.values()]
     for name, i in index.items():
         case = BY_NAME[name]
         problems += grade(case, checks.get(f"i{i}", {}).get(case.check))
+        if name in PROVIDER_ROWS_11:
+            problems += verdict_problems(table[PROVIDER_ROWS_11[name]], report)
     # the printed fixes, run: the key without its carriage return; a bundle with the CAs named
     monkeypatch.setenv("HELD_OPENAI_KEY", KEYS["openai"])
     # SSL_CERT_FILE (the variable the fixes name), a bundle with the CAs they ask for
@@ -433,7 +478,7 @@ def test_eleventh_held_out_ollama_breakages(
     host = f"http://127.0.0.1:{server.port}"
     checks = _ollama(pytester, host, [])
     case = BY_NAME["ollama-no-proxy-cidr"]
-    problems += grade(case, checks.get("server"))
+    problems += grade(case, checks.get("server")) + _row(case, checks)
     printed = re.search(r"\bNO_PROXY=(\S+?)[;,]?(?:\s|$)", text(checks.get("server", {})))
     if printed is not None:
         monkeypatch.setenv("NO_PROXY", printed[1])
@@ -444,7 +489,8 @@ def test_eleventh_held_out_ollama_breakages(
     _env(monkeypatch)
     server.default = None
     checks = _ollama(pytester, f"https://127.0.0.1:{server.port}", [])
-    problems += grade(BY_NAME["ollama-https-to-plain-port"], checks.get("server"))
+    case = BY_NAME["ollama-https-to-plain-port"]
+    problems += grade(case, checks.get("server")) + _row(case, checks)
     # NO_PROXY=* with a proxy that is down: no proxy for any host
     _env(monkeypatch, HTTP_PROXY=f"http://{PROXY_USER}:{PROXY_SECRET}@127.0.0.1:9", NO_PROXY="*")
     checks = _ollama(pytester, host, [])

@@ -533,8 +533,10 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout import PROVIDER_ROWS_8  # their rows are run there
     from tests.verdicts.test_heldout_providers9 import PROVIDER_ROWS_9
     from tests.verdicts.test_heldout_providers10 import PROVIDER_ROWS_10
+    from tests.verdicts.test_heldout_providers11 import PROVIDER_ROWS_11
 
     held_out = [*PROVIDER_ROWS_8.values(), *PROVIDER_ROWS_9.values(), *PROVIDER_ROWS_10.values()]
+    held_out += list(PROVIDER_ROWS_11.values())
     assert not SCENARIOS.mismatches(elsewhere=held_out)
 
 

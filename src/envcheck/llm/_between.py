@@ -43,9 +43,18 @@ class Route:
     address: str  # host:port of the proxy (never its user or password)
     variable: str  # where it came from: HTTPS_PROXY, http_proxy, ALL_PROXY
     tunnel: bool  # an https URL: a CONNECT tunnel (the proxy never sees the answer)
+    #: a NO_PROXY entry that holds the host as a range (``127.0.0.0/8``), which httpx does not
+    #: read as one (curl does): why the request went through the proxy all the same
+    unread: str = ""
 
     def described(self) -> str:
-        return f"the proxy at {self.address} ({self.variable})"
+        said = f"the proxy at {self.address} ({self.variable})"
+        if self.unread:
+            said += (
+                f"; NO_PROXY's {self.unread} holds this address, but httpx reads no address "
+                "ranges in NO_PROXY (only hosts, domains and single addresses)"
+            )
+        return said
 
 
 def route(url: str) -> Route | None:
@@ -66,8 +75,29 @@ def route(url: str) -> Route | None:
         parsed = httpx.URL(proxy if "://" in proxy else f"http://{proxy}")
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
         scheme = pattern.pattern.partition("://")[0]
-        return Route(f"{parsed.host}:{port}", _variable(scheme), target.scheme == "https")
+        unread = _range_holding(target.host)
+        return Route(f"{parsed.host}:{port}", _variable(scheme), target.scheme == "https", unread)
     return None
+
+
+def _range_holding(host: str) -> str:
+    """The NO_PROXY entry that is an address range holding ``host`` (an address), else ''."""
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return ""
+    held = os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or ""
+    for entry in (e.strip() for e in held.split(",")):
+        if "/" not in entry:
+            continue
+        try:
+            if address in ipaddress.ip_network(entry, strict=False):
+                return entry
+        except ValueError:
+            continue
+    return ""
 
 
 def _variable(scheme: str) -> str:
@@ -140,6 +170,40 @@ def front(status: int, headers: Mapping[str, str], is_json: bool) -> tuple[str, 
     if "cloudfront" in cache.lower():
         return "gateway", f"{FRONTS['cloudfront']} (X-Cache: {cache})"
     return None
+
+
+#: OpenSSL's reasons when the server answered in plain text where a TLS record belongs
+_PLAIN_HTTP = {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG"}
+_PLAIN_HTTP |= {"HTTP_REQUEST", "UNEXPECTED_RECORD"}
+#: OpenSSL's reasons for the alert a server sends when it requires a client certificate (TLS
+#: 1.3's certificate_required, RFC 8446 section 6.2; TLS 1.2 servers send handshake_failure)
+_CLIENT_CERTIFICATE = {"TLSV13_ALERT_CERTIFICATE_REQUIRED"}
+
+
+def tls_reasons(chain: Sequence[BaseException]) -> set[str]:
+    """OpenSSL's reasons in an exception chain (``WRONG_VERSION_NUMBER``)."""
+    return {str(getattr(c, "reason", "") or "") for c in chain if isinstance(c, ssl.SSLError)}
+
+
+def plain_http(chain: Sequence[BaseException]) -> bool:
+    """Whether OpenSSL read an HTTP answer where a TLS record belongs (https to a plain port)."""
+    return bool(tls_reasons(chain) & _PLAIN_HTTP)
+
+
+def client_certificate(chain: Sequence[BaseException], where: str) -> tuple[str, str] | None:
+    """Why and fix when the server ended the TLS session for want of a client certificate."""
+    found = tls_reasons(chain) & _CLIENT_CERTIFICATE
+    if not found:
+        return None
+    return (
+        f"TLS: {where} requires a client certificate (mutual TLS: OpenSSL's alert "
+        f"{sorted(found)[0]}) and ended the session, as the client sent none: the request never "
+        "reached the service, so nothing is known of the key or the model",
+        f"{where} takes only clients with a client certificate it trusts (a company gateway): "
+        "use an address of the service that does not require one from this machine, or give the "
+        "application's HTTP client the certificate its operator issues (httpx: "
+        "verify=ssl_context with load_cert_chain(cert, key)); envcheck itself sends none",
+    )
 
 
 #: OpenSSL's verification codes (x509_vfy.h): what each says, and who can fix it

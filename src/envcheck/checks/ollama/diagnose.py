@@ -250,7 +250,9 @@ def _layer(host: str, source: str, chain: list[BaseException]) -> CheckFailed | 
     refused = next((c for c in chain if type(c).__name__ == "ProxyError"), None)
     if refused is not None:
         why, fix = _between.connect_refused(str(refused), where, via)
-        return CheckFailed(f"cannot reach Ollama at {host}: the proxy refused", why=why, fix=fix)
+        return CheckFailed(
+            f"cannot reach Ollama at {host}: the proxy refused", why=why, fix=manual(fix)
+        )
     if via is not None and any(
         isinstance(c, (ConnectionRefusedError, socket.gaierror)) for c in chain
     ):
@@ -258,13 +260,26 @@ def _layer(host: str, source: str, chain: list[BaseException]) -> CheckFailed | 
             f"cannot reach Ollama at {host}: {via.described()} cannot be reached",
             why=f"every request to {name} goes through {via.described()}, and it could not be "
             f"reached ({chain[-1]})",
-            fix=f"check the proxy URL in {via.variable}, or, as Ollama is reachable without a "
-            f"proxy, {_between.no_proxy_with(name)}",
+            fix=manual(
+                f"check the proxy URL in {via.variable}, or, as Ollama is reachable without a "
+                f"proxy, {_between.no_proxy_with(name)}"
+            ),
         )
-    refused_tls = _between.certificate(chain, where)
+    refused_tls = _between.certificate(chain, where) or _between.client_certificate(chain, where)
     if refused_tls is not None:
         why, fix = refused_tls
-        return CheckFailed(f"cannot reach Ollama at {host}: TLS", why=why, fix=fix)
+        return CheckFailed(f"cannot reach Ollama at {host}: TLS", why=why, fix=manual(fix))
+    if _between.plain_http(chain):
+        plain = f"http://{parts.netloc}{parts.path}"
+        return CheckFailed(
+            f"{host} answers in plain HTTP, not TLS",
+            why=f"{source} says https, but {where} answered the TLS handshake in plain HTTP "
+            "(OpenSSL: WRONG_VERSION_NUMBER): Ollama serves plain HTTP; TLS, where there is one, "
+            "is a proxy's in front of it",
+            fix=manual(
+                f"set {source} to {plain} (or to the address of the TLS proxy in front of Ollama)"
+            ),
+        )
     return None
 
 

@@ -338,15 +338,22 @@ def _through(sent: Sent | None) -> _between.Route | None:
     return via if via is not None and not via.tunnel else None
 
 
-#: the statuses whose class would be about the key, the account or its limits
-_REFUSALS = (401, 402, 403, 407, 429)
+#: the statuses a proxy answers a request it refuses with (its policy: 403; its credentials:
+#: 407): through a proxy in-band, such an answer that is not JSON is read as the proxy's. A 401
+#: or 429 that is not JSON is no proxy's own (a service's edge sends them too, GitHub's text
+#: 429, Perplexity's openresty 401): those keep their class, and the proxy is named beside them
+_PROXY_REFUSALS = (403, 407)
 
 
 def _proxy_page(exc: llm.ProviderError, sent: Sent | None) -> llm.ProviderError:
     """A refusal that is not JSON, to a request that went through a proxy in-band, as the
     proxy's (an API answers JSON; the proxy saw the request and may answer it itself)."""
     via = _through(sent)
-    if via is None or exc.status not in _REFUSALS or exc.detail.json:
+    if via is None or exc.detail.json:
+        return exc
+    if exc.status not in _PROXY_REFUSALS:
+        if exc.why and via.described() not in exc.why:
+            exc.why += f"; it is not JSON, and the request went through {via.described()}"
         return exc
     if isinstance(exc, llm.Intermediary):
         return exc
@@ -841,11 +848,6 @@ def _transport_fix(exc: llm.ProviderError) -> Fix:
     return Fix(steps, text=text)
 
 
-#: OpenSSL's reasons when the server answered in plain text where a TLS record belongs
-_PLAIN_HTTP = {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG"}
-_PLAIN_HTTP |= {"HTTP_REQUEST", "UNEXPECTED_RECORD"}
-
-
 def unreachable(p: Provider, url: str, exc: Exception) -> llm.ConnectionFailed:
     """Why a request got no (whole) answer, from the exception's type and causes (errno, SSL):
     not reached at all, or reached and closed before the answer was complete."""
@@ -854,6 +856,10 @@ def unreachable(p: Provider, url: str, exc: Exception) -> llm.ConnectionFailed:
     parts = urlsplit(url)
     host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
     where = f"{host}:{port}"
+    mutual = _between.client_certificate(causes(exc), where)
+    if mutual is not None:
+        why, fix = mutual
+        return llm.ConnectionFailed(p.name, f"cannot reach {url}: TLS", hint=fix, why=why)
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
         before = "without sending a response" in str(exc)
         when = "before answering" if before else "mid-answer"
@@ -890,8 +896,8 @@ def unreachable(p: Provider, url: str, exc: Exception) -> llm.ConnectionFailed:
         if via is not None:
             why += f" (through {via.described()}: a proxy that intercepts TLS presents its own)"
     elif tls:
-        reasons = {str(getattr(c, "reason", "") or "") for c in tls}
-        if reasons & _PLAIN_HTTP:  # OpenSSL read an HTTP answer where a TLS record belongs
+        reasons = _between.tls_reasons(chain)
+        if _between.plain_http(chain):  # OpenSSL read an HTTP answer where a TLS record belongs
             plain = url.replace("https://", "http://", 1)
             why = f"base_url says https, but {where} answers in plain HTTP (not TLS)"
             fix = f'set base_url = "{plain.removesuffix(models_path(p))}" (http), or point it at '

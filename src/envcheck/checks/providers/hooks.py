@@ -124,12 +124,29 @@ def key_check(name: str, ctx: Context) -> Outcome:
             why=why if mode == "all" and replayable else why + " instead",
             fix=_diagnose.manual(f"export {variable}=...  ({p.key_page})"),
         )
-    if p.key != p.key.strip() or p.key[:1] in "\"'" or p.key[-1:] in "\"'":
+    stray = _stray(p.key)
+    if stray:
+        crlf = "\r" in p.key
+        why = (
+            "a CRLF line ending: the file or script it was read from was saved with Windows line "
+            "endings; HTTP forbids the character in a header (RFC 9110 section 5.5), so no "
+            "request can carry the key"
+            if crlf
+            else "copied with its quotes or a newline from a .env file: the provider would "
+            "reject it as an invalid key"
+        )
+        text = f"export {variable}=<the key itself, without quotes>"
+        if crlf:
+            text = (
+                f"export {variable}=<the key itself, without a carriage return>; in the file it "
+                "comes from: sed -i 's/\\r$//' FILE (or dos2unix FILE)"
+            )
+        inside = any(ord(c) < 0x20 or ord(c) == 0x7F for c in p.key.strip())
+        held = "holds inside it" if inside else "has surrounding whitespace or quotes:"
         raise CheckFailed(
-            f"the {name} key has surrounding whitespace or quotes",
-            why="copied with its quotes or a newline from a .env file: the provider would "
-            "reject it as an invalid key",
-            fix=_diagnose.manual(f"export {variable}=<the key itself, without quotes>"),
+            f"the {name} key {held} {', '.join(sorted(set(stray)))}",
+            why=why,
+            fix=_diagnose.manual(text),
         )
     facts: dict[str, FactValue] = {"key_length": len(p.key), "base_url": p.base_url}
     looks_like = _key_kind(p.key)
@@ -164,6 +181,26 @@ def _key_names(p: Provider, variable: str) -> str:
 
 def _a(kind: str) -> str:
     return f"{'an' if kind in ('openai', 'anthropic') else 'a'} {TITLE[kind]}"
+
+
+#: the characters a key copied from a file or a terminal may carry with it, by name
+_STRAY = {
+    "\r": "a carriage return",
+    "\n": "a line feed",
+    "\t": "a tab",
+    " ": "a space",
+    '"': "a double quote",
+    "'": "a single quote",
+}
+
+
+def _stray(key: str) -> list[str]:
+    """The names of what is around the key (whitespace, quotes at its ends) or inside it (a
+    control character, which no HTTP header may hold): never the key itself."""
+    found = [c for c in key[: len(key) - len(key.lstrip())] + key[len(key.rstrip()) :]]
+    found += [c for c in key[:1] + key[-1:] if c in "\"'"]
+    found += [c for c in key.strip() if ord(c) < 0x20 or ord(c) == 0x7F]
+    return [_STRAY.get(c, f"the control character U+{ord(c):04X}") for c in found]
 
 
 def _key_kind(key: str) -> str | None:
