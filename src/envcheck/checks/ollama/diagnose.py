@@ -123,7 +123,11 @@ def between(
     field = ANSWER_FIELDS.get(line.split(" ", 1)[-1])
     via = _between.route(url)
     found = _between.front(status, headers, is_json)
-    if found is None and via is not None and not via.tunnel and not is_json and status >= 400:
+    # through a proxy in-band, a page that is not JSON refusing by a proxy's statuses (its
+    # policy, 403; its credentials, 407) is the proxy's; Go's own text 404 for a route Ollama
+    # lacks is not (it keeps its reading: a route not served)
+    refused = status in (403, 407)
+    if found is None and via is not None and not via.tunnel and not is_json and refused:
         found = ("proxy", via.described())
     shown = clean(page_text(body.decode("utf-8", "replace")), 200)
     if found is not None and status >= 400:
