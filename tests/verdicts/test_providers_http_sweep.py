@@ -30,7 +30,7 @@ own error; the layer named (proxy, gateway, TLS, transport), with the answer's s
 verbatim (an HTML page by its title, no markup, bounded); a proxy's or a gateway's answer is never
 blamed on the key, the model or the quota; never a secret (the keys, the proxy's password).
 
-First run (envcheck at 5c99aa8's code, before llm/_between.py), on a wider matrix (every fault to
+First run (envcheck at 84a957c, before llm/_between.py), on a wider matrix (every fault to
 every API and both requests: 312 pairs; Ollama in 14 sessions: 77 pairs): 152 provider pairs
 and 50 Ollama pairs wrong (docs/verdicts/README.md lists them); now none. Cost: 4 tests, 9
 in-process envcheck runs against one lab; 8.0 s CPU (user + system) alone.
