@@ -61,12 +61,29 @@ not partly. So 5 of 10 (1 of 6 breakages) fully right read strictly, 1 partly, 4
 - http-content-encoding-not-applied, wrong (partly by the words): no check failed; ``tools`` and
   every later step were skipped, "the connection ended before this step": the SDK's transport
   raised httpx's DecodingError in its task group, which ended the session under the step.
+
+After (verdicts from structure, none from message words): 10 of 10 fully right, each a row of
+docs/verdicts/mcp.md (section 12, ``ROWS``) asserted on the run. The smoke call's answer is read
+from the wire against the tool's own ``tools/list`` entry (``diagnose._call_problem``): a tool
+whose ``execution.taskSupport`` is ``"required"`` answered with an error is that, with an edit that
+removes ``call`` (executed here by envcheck's fixer; the re-run passes); a content block of a type
+schema.ts does not define is named by its type; a tool with an ``outputSchema`` whose result has
+no ``structuredContent``, or one that does not validate (jsonschema, the path and the first
+error), is named so. Over HTTP, the ``Content-Encoding`` an answer came with is kept by the
+request's method, and httpx's DecodingError names it; a transport failure that ends the session
+under a step fails that step (the later ones blocked) instead of skipping every one as "the
+connection ended". The rules are by class (any tool's task support, any undefined block type, any
+schema, any coding), each tested here by one example.
+
+Cost: one envcheck run of ten servers in process, and two of one server for the executed fix:
+about 5 CPU-s (``-p no:xdist``).
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import os
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -76,10 +93,12 @@ from typing import Any
 import pytest
 
 from tests.servers import QuietHandler, serving
+from tests.verdicts import table
 from tests.verdicts.mcp_world import (  # noqa: F401 - the fixture is autouse here
     jsonrpc_reply,
     no_real_client_configs,
     run_in_process,
+    step_of,
 )
 from tests.verdicts.test_heldout_mcp4 import _processes_of
 from tests.verdicts.test_heldout_servers import Expect, grade
@@ -280,6 +299,10 @@ CASES: dict[str, tuple[str, str, str, str | None, Expect]] = {
 }
 
 
+#: the cases that are rows of docs/verdicts/mcp.md (section 12)
+ROWS = tuple(sorted(CASES))
+
+
 def _table(name: str, transport: str, mode: str, script: Path, port: int) -> str:
     lines = [f"[tool.envcheck.mcp.servers.{name}]"]
     if transport == "stdio":
@@ -341,6 +364,48 @@ def test_heldout(round6: dict[str, Any], name: str) -> None:
     assert verdict.grade == "fully right", (
         f"{verdict.grade}: " + "\n".join(verdict.problems) + "\n" + summary
     )
+    if name in ROWS:
+        row = {r.id: r for r in table.rows("mcp")}[name]
+        assert not table.verdict_problems(row, mine), table.verdict_problems(row, mine)
+
+
+def test_the_printed_fix_of_the_task_required_call_works(tmp_path: Path) -> None:
+    """call-tool-requires-task's fix, executed as envcheck prints it (its edit of the project's
+    pyproject.toml, applied by envcheck's fixer), and envcheck run again: it passes."""
+    from envcheck.core.config import EnvcheckConfig, Settings
+    from envcheck.engine import registry
+    from envcheck.engine.fixer import apply_step
+
+    script = tmp_path / "heldout6_server.py"
+    script.write_text(SERVER)
+    config = "[tool.envcheck.mcp]\ndiscover = false\ntimeout = 5.0\n" + _table(
+        "tasked", "stdio", "task-required", script, 0
+    )
+    before = {c["id"]: c for c in run_in_process(tmp_path, config, TOKEN)}
+    fix = before["mcp/tasked.call"]["fix"]
+    assert before["mcp/tasked.call"]["status"] == "fail" and fix["runnable"], fix
+    settings = EnvcheckConfig(
+        sections={}, settings=Settings(), rootdir=tmp_path, source=str(tmp_path / "pyproject.toml")
+    )
+    pm = registry.make_plugin_manager()
+    results = [apply_step(step_of(s), settings, pm) for s in fix["steps"]]
+    assert all(r.ok for r in results), results
+    (tmp_path / "envcheck-report.json").unlink()
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        pytest.main(["-m", "mcp", "-p", "no:cacheprovider", "--envcheck-report", "-q", "-s"])
+    finally:
+        os.chdir(here)
+    after = {
+        c["id"]: c for c in json.loads((tmp_path / "envcheck-report.json").read_text())["checks"]
+    }
+    failing = [
+        f"{i} {c['status']}" for i, c in after.items() if c["status"] not in ("pass", "skip")
+    ]
+    # the server passes; with no smoke call configured, there is no call check
+    assert not failing and "mcp/tasked.tools" in after, (failing, sorted(after))
+    assert after.get("mcp/tasked.call", {"status": "skip"})["status"] == "skip", sorted(after)
 
 
 def test_no_process_outlives_the_run(round6: dict[str, Any]) -> None:

@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx2
 
+#: the key of an answer's extensions that holds its ``Content-Encoding`` as sent (or ``None``)
+CODING = "envcheck.content_encoding"
 #: headers that describe the body as sent, not as handed on (decoded)
 _BODY_HEADERS = ("content-encoding", "content-length", "transfer-encoding")
 
@@ -89,7 +91,8 @@ class _Through(httpx2.AsyncBaseTransport):
             response.status_code,
             headers=headers,
             stream=_Capped(response, self._limit, self._over, self._seen),
-            extensions=response.extensions,
+            # the coding the body came in, which the handed-on answer (decoded) no longer names
+            extensions={**response.extensions, CODING: response.headers.get("content-encoding")},
             request=request,
         )
 

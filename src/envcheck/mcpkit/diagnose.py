@@ -1573,6 +1573,125 @@ def _session_lost(probe: Probe, step: str) -> CheckFailed:
     )
 
 
+#: the content block types of a tool's result (schema.ts ``ContentBlock``, 2025-06-18 on)
+CONTENT_TYPES = ("text", "image", "audio", "resource_link", "resource")
+
+
+def _call_problem(probe: Probe) -> CheckFailed | None:
+    """What the smoke call's answer is, read from the wire against the tool's own definition
+    (from tools/list): a plain call of a tool that requires task-augmented execution
+    (2025-11-25, ``execution.taskSupport``), a content block of a type MCP does not define, or a
+    result without, or with non-conforming, ``structuredContent`` for a tool that declares an
+    ``outputSchema`` (*Server › Tools › Output Schema*: it MUST conform; clients validate it)."""
+    import jsonschema
+
+    spec, call = probe.spec, probe.spec.call
+    if call is None:
+        return None
+    tool = next((t for t in probe.tools if t.name == call.tool), None)
+    shown = repr(redact.clean(call.tool, 60))
+    ask = f"report it to the server's authors: tool {shown}"
+    error = probe.wire.errors.get("tools/call")
+    execution = getattr(tool, "execution", None)
+    if error is not None and getattr(execution, "task_support", None) == "required":
+        words = redact.clean(str(error.get("message", "")), 160)
+        text = (
+            f"set call.tool in {spec.settings} to a tool whose execution.taskSupport is not "
+            '"required" (envcheck calls tools plainly, not as tasks), or remove call'
+        )
+        return CheckFailed(
+            f"{spec.name}: call failed: tool {shown} requires task-augmented execution "
+            f"(execution.taskSupport \"required\"): error {error.get('code')}: {words!r}",
+            why="its tools/list entry says the tool must be called as a task (MCP 2025-11-25, "
+            "Server › Tools › execution.taskSupport), and a server answers a plain tools/call of "
+            "such a tool with an error (-32601): the server works, the smoke call cannot be made "
+            "this way",
+            fix=Fix([_fixes.set_step(spec, "call", None, text)], text=text),
+            facts={"task_support": "required"},
+        )
+    result = probe.wire.results.get("tools/call")
+    if result is None or tool is None:
+        return None
+    blocks = result.get("content")
+    odd = [
+        (i, b.get("type"))
+        for i, b in enumerate(blocks if isinstance(blocks, list) else [])
+        if isinstance(b, dict) and b.get("type") not in CONTENT_TYPES
+    ]
+    if odd:
+        index, kind = odd[0]
+        named = redact.clean(json.dumps(kind), 40)
+        return CheckFailed(
+            f"{spec.name}: call failed: the answer to tools/call holds content block {index} of "
+            f"type {named}, which MCP does not define",
+            why=f"a tool's result content is a list of blocks of type {', '.join(CONTENT_TYPES)} "
+            "(schema.ts, ContentBlock); the SDK rejects the whole result for one block of "
+            "another type, so no client can read the call's answer",
+            fix=_fixes.ask(
+                f"{ask} answers with a content block of type {named}; it must use one MCP "
+                "defines (text with a link, or resource_link, for a video)",
+                "the server's authors",
+            ),
+            facts={"content_type": kind},
+        )
+    schema = getattr(tool, "output_schema", None)
+    if schema is None or result.get("isError"):
+        return None
+    ask += " declares an outputSchema; its result must carry structuredContent conforming to it"
+    if "structuredContent" not in result:
+        return CheckFailed(
+            f"{spec.name}: call failed: tool {shown} declares an outputSchema but its result "
+            "has no structuredContent",
+            why="a tool that declares an outputSchema must return structuredContent that "
+            "conforms to it (MCP 2025-06-18, Server › Tools › Output Schema), and clients "
+            "validate it: the SDK rejects this result",
+            fix=_fixes.ask(ask, "the server's authors"),
+        )
+    try:
+        found = jsonschema.validators.validator_for(schema)(schema).iter_errors(
+            result["structuredContent"]
+        )
+        first = jsonschema.exceptions.best_match(found)
+    except jsonschema.SchemaError:
+        return None
+    if first is None:
+        return None
+    where = "/".join(str(p) for p in first.absolute_path) or "(the whole value)"
+    return CheckFailed(
+        f"{spec.name}: call failed: the structuredContent of tool {shown} does not conform to "
+        f"its outputSchema at {redact.clean(where, 60)}: {redact.clean(first.message, 160)}",
+        why="a tool that declares an outputSchema must return structuredContent that conforms "
+        "to it (MCP 2025-06-18, Server › Tools › Output Schema), and clients validate it: the "
+        "SDK rejects this result",
+        fix=_fixes.ask(ask, "the server's authors"),
+        facts={"structured_content_error": redact.clean(first.message, 160)},
+    )
+
+
+def _undecodable(probe: Probe, step: str, cause: BaseException) -> CheckFailed | None:
+    """An HTTP answer whose body the client could not decode by its ``Content-Encoding``."""
+    import httpx2
+
+    if probe.spec.transport == "stdio" or not isinstance(cause, httpx2.DecodingError):
+        return None
+    spec, method = probe.spec, step_method(probe, step)
+    coding = next((a.encodings[method] for a in probe.attempts if method in a.encodings), "")
+    said = f"Content-Encoding: {coding}" if coding else "its Content-Encoding"
+    text = (
+        f"report it to the server's authors (or whoever runs the proxy in front of "
+        f"{_hostport(spec)}): the answers must be encoded as their Content-Encoding says"
+    )
+    return CheckFailed(
+        f"{spec.name}: {step} failed: the answer to {method} says {said} but its body is not "
+        "encoded so",
+        why="an HTTP client decodes a body by its Content-Encoding (RFC 9110 §8.4) and this "
+        f"one could not be ({redact.clean(str(cause), 120)}): the server or a proxy set the "
+        "header without compressing the body, or compressed it twice",
+        fix=_fixes.ask(text, "the server's authors"),
+        facts={"content_encoding": coding},
+    )
+
+
 def step_failed(probe: Probe, step: str, cause: BaseException) -> CheckFailed:
     import pydantic
     from mcp import MCPError
@@ -1581,7 +1700,12 @@ def step_failed(probe: Probe, step: str, cause: BaseException) -> CheckFailed:
     spec = probe.spec
     if spec.transport == "stdio" and probe.child.returncode is not None:
         return exited(probe, step)
-    invalid = _invalid_error(probe, step) or _not_utf8_answer(probe, step)
+    invalid = (
+        _invalid_error(probe, step)
+        or _not_utf8_answer(probe, step)
+        or _undecodable(probe, step, cause)
+        or (_call_problem(probe) if step == "call" else None)
+    )
     if invalid is not None:
         return invalid
     not_visible = next(

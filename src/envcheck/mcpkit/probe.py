@@ -407,7 +407,14 @@ class Probe:
                 # leaving the client closes the session and reaps a stdio server right away
         except Exception as exc:  # noqa: B902 - the handshake failed: diagnosed below
             if "initialize" in self._results:
-                return True  # closing failed after every step was settled
+                # the transport failed under a later step (its task group ended the session):
+                # that step failed, the ones after it are blocked; or closing failed after
+                # every step was settled
+                if step not in self._results:
+                    self._set(step, diagnose.step_failed(self, step, _root_cause(exc)))
+                for later, _ in steps:
+                    self._set(later, diagnose.blocked(spec, step))
+                return True
             attempt.cause = _root_cause(exc)
             attempt.elapsed = time.monotonic() - started
             return self._handshake_failed(attempt)
@@ -649,6 +656,9 @@ class Probe:
                 attempt.content_types.append(kind)
                 media = kind.split(";")[0].strip().lower()
                 method = _request_method(request) if request.method == "POST" else None
+                coding = response.extensions.get(_capped.CODING)
+                if method is not None and coding:
+                    attempt.encodings[method] = redact.clean(coding, 40)
                 if media == "text/event-stream" and method is not None:
                     attempt.streamed.append(method)
                 if media == "application/json":

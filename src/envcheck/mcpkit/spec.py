@@ -86,6 +86,8 @@ class Attempt:
     transport: str
     statuses: list[int] = field(default_factory=list)
     content_types: list[str] = field(default_factory=list)  # of the 2xx answers
+    #: the ``Content-Encoding`` of a 2xx answer to a request's POST, by the request's method
+    encodings: dict[str, str] = field(default_factory=dict)
     cause: BaseException | None = None
     elapsed: float = 0.0
     #: ``WWW-Authenticate`` of the 401 and 403 answers
