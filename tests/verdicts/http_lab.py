@@ -58,6 +58,8 @@ def http(status: int, reason: str, headers: Mapping[str, str], body: bytes | str
     return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + data
 
 
+#: OpenSSH's greeting (RFC 4253 section 4.2: the identification string, sent on connect)
+SSH_GREETING = b"SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13\r\n"
 #: what Go's net/http (Ollama's server) writes to a request it cannot parse, then closes
 #: (net/http/server.go: "HTTP/1.1 " + publicErr + errorHeaders + publicErr)
 _GO_BAD_REQUEST = (
@@ -94,6 +96,9 @@ class Lab:
         #: proxy: 200, then its own certificate for the target)
         self.intercept: ssl.SSLContext | None = None
         self.port = self._listen(None)
+        #: a port where another service listens: OpenSSH's greeting on connect, and its words on
+        #: a request it cannot read (then it closes)
+        self.banner_port = self._listen(None, banner=SSH_GREETING)
         self.tls_ports = {
             name: self.tls(self.certs[name], self.certs[name + "-key"])
             for name in ("good", "self", "host", "old")
@@ -111,17 +116,17 @@ class Lab:
 
     # -- listening ---------------------------------------------------------------------------
 
-    def _listen(self, context: ssl.SSLContext | None) -> int:
+    def _listen(self, context: ssl.SSLContext | None, banner: bytes = b"") -> int:
         sock = socket.socket()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         sock.listen(512)
         sock.settimeout(0.1)
         self._listeners.append(sock)
-        threading.Thread(target=self._accept, args=(sock, context), daemon=True).start()
+        threading.Thread(target=self._accept, args=(sock, context, banner), daemon=True).start()
         return int(sock.getsockname()[1])
 
-    def _accept(self, sock: socket.socket, context: ssl.SSLContext | None) -> None:
+    def _accept(self, sock: socket.socket, context: ssl.SSLContext | None, banner: bytes) -> None:
         while not self._stop.is_set():
             try:
                 conn, _ = sock.accept()
@@ -129,7 +134,20 @@ class Lab:
                 continue
             except OSError:
                 return
-            threading.Thread(target=self._serve, args=(conn, context), daemon=True).start()
+            serve = self._greet if banner else self._serve
+            args = (conn, banner) if banner else (conn, context)
+            threading.Thread(target=serve, args=args, daemon=True).start()
+
+    def _greet(self, conn: socket.socket, banner: bytes) -> None:
+        """Another protocol's server: it speaks first, and ends what it cannot read."""
+        with conn:
+            try:
+                conn.settimeout(5)
+                conn.sendall(banner)
+                if conn.recv(65536):
+                    conn.sendall(b"Invalid SSH identification string.\r\n")
+            except OSError:
+                pass
 
     def close(self) -> None:
         self._stop.set()

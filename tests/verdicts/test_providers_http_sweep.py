@@ -515,13 +515,16 @@ TRANSPORT = [
         ),
         names=("br",),
     ),
-    # an SSH server's banner, and its words on the request it cannot read; h11 keeps none of it
+    # another service on the port: OpenSSH greets on connect, and ends a request it cannot read
+    # (h11 keeps none of it: envcheck reads the greeting on a new connection)
     Fault(
         "not-http",
         "transport",
-        RFC9112,
-        b"SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13\r\nInvalid SSH identification string.\r\n",
-        names=("closed the connection",),
+        "https://www.rfc-editor.org/rfc/rfc4253#section-4.2",
+        how="tls",
+        via="banner",
+        shows=("SSH-2.0-OpenSSH_9.6p1",),
+        names=("does not speak HTTP",),
     ),
     Fault(
         "html-200",
@@ -740,6 +743,8 @@ def _base(server: Lab, fault: Fault, api: str, i: int, host: str = "") -> str:
         root = f"http://{host or f'i{i}.proxied.test'}/i{i}"
     elif fault.via == "connect":
         root = f"https://i{i}.proxied.test/i{i}"
+    elif fault.via == "banner":
+        root = f"http://127.0.0.1:{server.banner_port}/i{i}"
     elif fault.via.startswith("tls:"):
         root = f"https://127.0.0.1:{server.tls_ports[fault.via[4:]]}/i{i}"
     else:
@@ -829,7 +834,9 @@ def test_every_http_layer_fault_to_every_request(
         (fault, APIS[k % 4], request)
         for k, fault in enumerate(GATEWAY + PROXY + TRANSPORT + TLS)
         for request in (
-            ("any",) if fault.via == "connect" or fault.layer == "TLS" else ("listing", "call")
+            ("any",)
+            if fault.via in ("connect", "banner") or fault.layer == "TLS"
+            else ("listing", "call")
         )
     ]
     plans += [(fault, api, "none") for fault in (HEALTHY_TLS, HEALTHY_PROXIED) for api in APIS]
@@ -854,13 +861,12 @@ def test_every_http_layer_fault_to_every_request(
 #: what an answer of the layer between envcheck and Ollama is never blamed on
 OLLAMA_CAUSES = ("ollama pull", "not pulled", "more system memory", "start it: ollama serve")
 #: the response faults of the origin (what a gateway or the transport answers in Ollama's place)
-ORIGIN = [f for f in GATEWAY + TRANSPORT if f.how != "hang"]
-#: the faults of /api/version and /api/ps (a session each): a gateway's page, a body that is
-#: not JSON, one that does not decode, JSON of another shape (the rest as on /api/show)
+ORIGIN = [f for f in GATEWAY + TRANSPORT if f.how not in ("hang", "tls")]
+#: the faults of /api/version and /api/ps (a session each): a page that is not JSON where
+#: Ollama's version belongs, JSON of another shape where its running models do (the rest reach
+#: them through the same transport as on /api/show and /api/generate)
 SESSION_FAULTS = (
-    ("nginx-502", "/api/version"),
     ("html-200", "/api/version"),
-    ("gzip-corrupt", "/api/ps"),
     ("json-200-wrong-shape", "/api/ps"),
 )
 
@@ -924,11 +930,12 @@ def test_every_http_layer_fault_to_every_ollama_request(
         pairs += 1
     # the layers in front of every request: a proxy (in-band and CONNECT), TLS
     proxy = _proxy(server.port)
-    by_name = {f.name: f for f in PROXY + TLS}
+    by_name = {f.name: f for f in PROXY + TLS + TRANSPORT}
     for name, host, env in (
         ("squid-403-denied", f"http://localhost:{server.port}", {"HTTP_PROXY": proxy}),
         ("connect-407", "https://ollama.proxied.test:11434", {"HTTPS_PROXY": proxy}),
         ("tls-self-signed", f"https://127.0.0.1:{server.tls_ports['self']}", {}),
+        ("not-http", f"http://127.0.0.1:{server.banner_port}", {}),
     ):
         _env(monkeypatch, NO_PROXY="127.0.0.1", SSL_CERT_FILE=server.certs["ca"], **env)
         server.default = (by_name[name], "any")

@@ -284,3 +284,27 @@ def proxy_setting(exc: Exception) -> tuple[str, str, str] | None:
                 f"set {variable} to the proxy's http:// or socks5:// URL",
             )
     return None
+
+
+def other_protocol(url: str, wait: float = 0.5) -> str | None:
+    """What the server at ``url`` says on a new connection before it is asked anything, when
+    that is not HTTP (SSH's, SMTP's, FTP's or a database's greeting): read to tell "another
+    service listens there" from a server that closed before answering. None when it says nothing
+    within ``wait`` s, speaks HTTP, or a proxy stands in between (the probe would go around it)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme != "http" or parts.hostname is None or route(url) is not None:
+        return None
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 80), timeout=wait) as sock:
+            sock.settimeout(wait)
+            said = sock.recv(256)
+    except OSError:
+        return None
+    if not said or said.startswith(b"HTTP/"):
+        return None
+    line = said.split(b"\n", 1)[0].rstrip(b"\r")
+    shown = "".join(chr(b) if 32 <= b < 127 else f"\\x{b:02x}" for b in line[:80])
+    return shown

@@ -206,6 +206,15 @@ def unreachable(
     closed = {"ReadError", "WriteError", "RemoteProtocolError", "ConnectionResetError"}
     if not refused and closed & {type(c).__name__ for c in chain}:
         before = "without sending a response" in text
+        greeting = _between.other_protocol(host) if before else None
+        if greeting is not None:
+            return CheckFailed(
+                f"{host} does not speak HTTP: it greets a new connection with {greeting!r}",
+                why="transport: it closed the request without an HTTP answer, and on a new "
+                "connection it speaks first, not HTTP: another service (SSH, mail, a database) "
+                "listens on that port, not Ollama",
+                fix=manual(f"point {source} at Ollama (default {CLIENT_DEFAULT})"),
+            )
         text_fix = (
             f"{_log_text()}: the server (or a proxy in front of it) ended the request there; "
             "retrying sends it again"

@@ -862,6 +862,17 @@ def unreachable(p: Provider, url: str, exc: Exception) -> llm.ConnectionFailed:
         return llm.ConnectionFailed(p.name, f"cannot reach {url}: TLS", hint=fix, why=why)
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
         before = "without sending a response" in str(exc)
+        greeting = _between.other_protocol(url) if before else None
+        if greeting is not None:
+            return llm.ConnectionFailed(
+                p.name,
+                f"{where} does not speak HTTP: it greets a new connection with {greeting!r}",
+                hint=f"point {base_url_setting(p)} at the service's HTTP port: another service "
+                f"listens on {where}",
+                why=f"transport: {where} closed the request without an HTTP answer, and on a new "
+                f"connection it speaks first, not HTTP ({greeting!r}): another service (SSH, "
+                "mail, a database) listens on that port",
+            )
         when = "before answering" if before else "mid-answer"
         why = (
             f"{where} was reached (the connection opened), and the server or a proxy in between "
