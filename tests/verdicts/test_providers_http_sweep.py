@@ -32,8 +32,9 @@ blamed on the key, the model or the quota; never a secret (the keys, the proxy's
 
 First run (envcheck at 84a957c, before llm/_between.py), on a wider matrix (every fault to
 every API and both requests: 312 pairs; Ollama in 14 sessions: 77 pairs): 152 provider pairs
-and 50 Ollama pairs wrong (docs/verdicts/README.md lists them); now none. Cost: 4 tests, 9
-in-process envcheck runs against one lab; 8.0 s CPU (user + system) alone.
+and 50 Ollama pairs wrong (docs/verdicts/README.md lists them); now none. Cost: 4 tests, 10
+in-process envcheck runs against one lab; 8.3 to 9.1 s CPU (user + system) alone, on a
+machine under load (load average 4 to 12).
 """
 
 from __future__ import annotations
