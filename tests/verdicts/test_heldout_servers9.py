@@ -44,7 +44,63 @@ tests/verdicts/test_heldout_servers.py); a healthy case is fully right when ever
 instance passes. One envcheck run per server state: the six PostgreSQL cases as six instances of
 one run on one lab, the AOF and both healthy Redis cases as three instances of one run, the
 socket case in a process of its own (it must run without root's capabilities). The expectations
-were committed before envcheck first ran on this file.
+were committed before envcheck first ran on this file (85098db).
+
+One proof was corrected after that commit, no expectation: PostgreSQL 15 writes every byte of an
+``application_name`` outside printable ASCII as ``?`` (pg_clean_ascii) before cutting it to 63
+bytes, so the proof of pg-application-name-long-healthy reads ``envcheck-app-`` and 50 ``?``.
+
+First run (envcheck at 85098db, before any change; graded by the rules above, 2026-12-06):
+6 of 10 fully right (pg-sslnegotiation-direct-weak-sslmode, the three PostgreSQL healthy
+neighbours, redis-unix-socket-perm, redis-url-protocol-3-healthy), 1 partly, 3 wrong.
+Partly:
+- pg-role-client-encoding-no-python-codec: FAIL postgres/connect "the server refused the connect
+  check's query (NotSupportedError) ... the server layer failed; the server said: codec not
+  available in Python: 'EUC_TW'", fix "look at the server's log around this time for this
+  SQLSTATE" (read for substance a wrong layer: psycopg refused it in the client; neither the
+  role's client_encoding nor a fix named).
+Wrong:
+- pg-database-collation-version-mismatch: PASS "connected to ..." (every login gets the server's
+  WARNING; psycopg drops a notice of the login).
+- redis-MISCONF-aof-write-error: "cannot save to disk ... stop-writes-on-bgsave-error is yes and
+  the last save failed", fix "... then save again: redis-cli ... BGSAVE" (the RDB's verdict, though
+  INFO said ``rdb_last_bgsave_status:ok, aof_last_write_status:err``).
+- redis-tls-cert-reqs-none-healthy (now redis-tls-cert-reqs-none-unverified): WARN
+  redis/reachable "answers as Redis over TLS, but its certificate is NOT verified
+  (ssl_cert_reqs=none in ...)", fix "set ...ca_file to the CA"; the other checks passed. Wrong by
+  the expectation committed (every check passes); see below.
+Cost of the first run: 10 cases in 3 tests.
+
+Two expectations changed after the first run, both recorded here. The AOF case's forbidden
+"BGSAVE" became "save again" (the BGSAVE fix's words; "BGSAVE" also matched the structural
+``rdb_last_bgsave_status:ok`` the right verdict quotes: looser, a grader error; the first run's
+verdict was wrong either way). The ``ssl_cert_reqs=none`` case was expected to pass outright;
+envcheck's warning that the certificate is not verified is its deliberate verdict (redis/hooks.py,
+``tls_options.verify``), true, and fails nothing: the case now expects that WARN (naming the
+option and ``ca_file``) and every other check passing, and its row lists it. Read that way the
+first run would have been 7 of 10 fully right.
+
+After the fixes of the commit that follows the first run: 10 of 10 fully right, every proof
+unchanged. What envcheck reads now (structure, never a message's words):
+- the connect check compares ``pg_database.datcollversion`` with
+  ``pg_database_collation_actual_version(oid)`` (PostgreSQL 15+) and WARNs on a difference with
+  REINDEX DATABASE and ALTER DATABASE ... REFRESH COLLATION VERSION (SQL steps as a superuser);
+- a session whose ``client_encoding`` psycopg has no codec for (``conn.info.encoding`` raises
+  NotSupportedError) fails postgres/connect naming the value (libpq's ParameterStatus) and where
+  it is set (pg_db_role_setting, read on a session that asks for UTF8; the DSN or
+  PGCLIENTENCODING), with the RESET where it is set; a fix's own session asks for UTF8;
+- MISCONF with ``aof_last_write_status:err`` and the RDB save fine names the append-only file,
+  the server's words (strerror) verbatim, and a manual fix (free space where ``dir`` and
+  ``appenddirname`` say; Redis writes again by itself), not BGSAVE.
+The printed fixes executed here: the collation's REINDEX and REFRESH and the role's RESET
+client_encoding (SQL steps through envcheck's step runner; the instances pass on a second run),
+the AOF's room on the disk (the file size limit lifted: Redis writes the file again within a
+second by itself, as the fix says, and every check passes), the socket opened to others (mode
+777, what ``unixsocketperm 777`` makes; envcheck without root's capabilities then passes).
+Rows: 6 in docs/verdicts/postgres.md, 4 in docs/verdicts/redis.md, section "The held-out set of
+2026-12-06 (issue 21, ninth round)", asserted on each case's own run.
+Cost (``/usr/bin/time`` on ``pytest <this file> -p no:xdist``): 6.1 s user, 4.4 s system (the
+lab's start is most of it), 14 s wall.
 """
 
 from __future__ import annotations
@@ -57,7 +113,6 @@ import signal
 import socket
 import stat
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -192,7 +247,7 @@ def _latest(lab: Lab, tmp: Path) -> Made:
     return Made(dsn)
 
 
-#: 100 bytes: 40 two-byte letters and 20 ASCII ones; the server keeps 63 (a whole letter)
+#: 100 bytes: 40 two-byte letters and 20 ASCII ones
 LONG_NAME = "envcheck-app-" + "é" * 40 + "-" * 7
 
 
@@ -203,7 +258,8 @@ def _long_name(lab: Lab, tmp: Path) -> Made:
     dsn = kw(lab, user, db, application_name=LONG_NAME)
     with psycopg.connect(dsn) as conn:
         shown = conn.execute("SHOW application_name").fetchone()
-    assert shown and len(shown[0].encode()) <= 63 and LONG_NAME.startswith(shown[0]), shown
+    # PostgreSQL 15 writes each byte outside printable ASCII as '?' (pg_clean_ascii), then cuts
+    assert shown and shown[0] == "envcheck-app-" + "?" * 50, shown
     return Made(dsn)
 
 
@@ -308,7 +364,7 @@ def report_grades(verdicts: dict[str, Verdict]) -> None:
 # -- Redis -----------------------------------------------------------------------------------------
 
 #: a disk that refuses the AOF is no password, memory or RDB problem
-NOT_RDB = ("stop-writes-on-bgsave-error", "BGSAVE", "maxmemory", "WRONGPASS", "NOAUTH")
+NOT_RDB = ("stop-writes-on-bgsave-error", "save again", "maxmemory", "WRONGPASS", "NOAUTH")
 REDIS: dict[str, Expect] = {
     "redis-MISCONF-aof-write-error": Expect(
         f"{R_REACH}|{R_AUTH}|{R_ROUND}",
@@ -325,15 +381,20 @@ REDIS: dict[str, Expect] = {
         ("start Redis", "password", "is not a socket"),
     ),
     "redis-url-protocol-3-healthy": Expect(R_ROUND, "pass"),
-    "redis-tls-cert-reqs-none-healthy": Expect(R_ROUND, "pass"),
+    "redis-tls-cert-reqs-none-unverified": Expect(
+        R_REACH, "warn", ("NOT verified", "ssl_cert_reqs=none"), ("ca_file",)
+    ),
 }
+#: the other checks a fully right verdict needs, on the same run
+ALSO = {"redis-tls-cert-reqs-none-unverified": (Expect(R_AUTH, "pass"), Expect(R_ROUND, "pass"))}
 HEALTHY_REDIS = (R_REACH, R_AUTH, R_ROUND)
 
 
 def _ignore_xfsz_and_limit() -> None:
     # the file size limit makes the AOF's write short, as a full disk does; SIGXFSZ would kill
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))
+    # the soft limit only: lifting it again (the fix) needs no privilege here
+    resource.setrlimit(resource.RLIMIT_FSIZE, (65536, resource.RLIM_INFINITY))
 
 
 @contextmanager
@@ -382,9 +443,8 @@ def space_freed(server: rs.Server) -> None:
     """The person's fix played: room on the disk again (the limit lifted); Redis retries the
     write by itself."""
     assert server.proc is not None
-    subprocess.run(
-        ["prlimit", f"--pid={server.proc.pid}", "--fsize=unlimited"], check=True, timeout=30
-    )
+    unlimited = (resource.RLIM_INFINITY, resource.RLIM_INFINITY)
+    resource.prlimit(server.proc.pid, resource.RLIMIT_FSIZE, unlimited)
     with server.client() as client:
         deadline = time.monotonic() + 10
         while client.info("persistence")["aof_last_write_status"] != "ok":
@@ -416,7 +476,7 @@ def test_redis_three_instances(pytester: pytest.Pytester, tmp_path: Path) -> Non
         urls = {
             "redis-MISCONF-aof-write-error": full.url(),
             "redis-url-protocol-3-healthy": resp3_url,
-            "redis-tls-cert-reqs-none-healthy": none_url,
+            "redis-tls-cert-reqs-none-unverified": none_url,
         }
         pytester.makefile(
             ".toml",
@@ -430,6 +490,11 @@ def test_redis_three_instances(pytester: pytest.Pytester, tmp_path: Path) -> Non
             )
             for ident in urls
         }
+        for ident, also in ALSO.items():
+            for expect in also:
+                found = grade(expect, of_instance(checks, "redis", instance(ident)))
+                if found.grade != "fully right":
+                    verdicts[ident] = found
         aof = "redis-MISCONF-aof-write-error"
         if verdicts[aof].grade == "fully right":
             space_freed(full)
@@ -467,21 +532,18 @@ def socket_of_another_user(tmp: Path) -> Iterator[Path]:
 def test_redis_socket_of_another_user(pytester: pytest.Pytester, tmp_path: Path) -> None:
     """envcheck without root's power over file modes (as any user) on a socket it may not open;
     the person's fix (the socket opened to others) played, and the run passing."""
-    prefix = tuple(unprivileged.command())
+    # envcheck alone (no other pytest plugin of this environment loaded): a third of the cost
+    alone = ("PYTEST_DISABLE_PLUGIN_AUTOLOAD=1", "PYTEST_PLUGINS=envcheck.pytest_plugin.plugin")
+    prefix = ("env", *alone, *unprivileged.command())
     ident = "redis-unix-socket-perm"
     with socket_of_another_user(tmp_path) as path:
+        # the real client of the command line (redis-py's own refusal is the same connect(2))
+        cli = shutil.which("redis-cli")
+        assert cli is not None, "needs redis-cli"
         proof = subprocess.run(
-            [
-                *prefix,
-                sys.executable,
-                "-c",
-                f"import redis; redis.Redis(unix_socket_path={str(path)!r}).ping()",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
+            [*prefix, cli, "-s", str(path), "PING"], capture_output=True, text=True, timeout=60
         )
-        assert "Permission denied" in proof.stderr, proof.stderr[-500:]
+        assert "Permission denied" in proof.stdout + proof.stderr, proof
         pytester.makefile(".toml", pyproject=f'[tool.envcheck.redis]\nurl = "unix://{path}"\n')
         checks, output = run_envcheck(pytester, prefix)
         assert "Traceback" not in output

@@ -197,9 +197,20 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers6 import REDIS as REDIS6  # and the sixth's
     from tests.verdicts.test_heldout_servers7 import REDIS as REDIS7  # and the seventh's
     from tests.verdicts.test_heldout_servers8 import REDIS as REDIS8  # and the eighth's
+    from tests.verdicts.test_heldout_servers9 import REDIS as REDIS9  # and the ninth's
 
     problems = SCENARIOS.mismatches(
-        elsewhere=[*REDIS, *REDIS2, *REDIS3, *REDIS4, *REDIS5, *REDIS6, *REDIS7, *REDIS8]
+        elsewhere=[
+            *REDIS,
+            *REDIS2,
+            *REDIS3,
+            *REDIS4,
+            *REDIS5,
+            *REDIS6,
+            *REDIS7,
+            *REDIS8,
+            *REDIS9,
+        ]
     )
     assert not problems, "\n".join(problems)
 

@@ -1885,6 +1885,58 @@ TIMEOUTS = {
 }
 
 
+def no_python_codec(t: Target, encoding: str, setting_source: str) -> CheckFailed:
+    """The session's ``client_encoding`` is one the server converts to but Python has no codec
+    for: psycopg encodes each query and decodes each answer with a Python codec, so every
+    statement fails in the client (NotSupportedError) before it is sent."""
+    place = (
+        f"by the connection itself (client_encoding in {t.source_of('client_encoding')})"
+        if setting_source == "client"
+        else setting_place(t, setting_source)
+    )
+    if setting_source == "client":
+        how = fix(t.edit_key("client_encoding", "set client_encoding=UTF8 (or remove it)"))
+    else:
+        how = reset_setting(t, "client_encoding", setting_source)
+    return CheckFailed(
+        f"the session's client_encoding is {encoding}, set {place}: psycopg cannot use it "
+        "(Python has no codec for it)",
+        why=f"the server converts text to {encoding} for this session, and psycopg encodes "
+        "every query and decodes every answer with a Python codec: each statement of the "
+        "application fails in the client (NotSupportedError) before it reaches the server",
+        fix=how,
+        facts={"client_encoding": encoding, "client_encoding_source": setting_source},
+    )
+
+
+def collation_mismatch(t: Target, recorded: str, actual: str | None) -> tuple[str, str, Fix]:
+    """A database whose recorded collation version (``pg_database.datcollversion``) is not the
+    one the collation library provides now (postinit.c warns at every login): its text indexes
+    may be ordered by other rules than the queries use. Summary, why and the fix (REINDEX, then
+    record the version, as the database's owner or a superuser)."""
+    now = f"the library now provides {actual}" if actual else "the library now provides none"
+    reindex = t.sql(f"REINDEX DATABASE {ident(t.dbname)}", role=SUPERUSER, needs={"superuser"})
+    refresh = t.sql(
+        f"ALTER DATABASE {ident(t.dbname)} REFRESH COLLATION VERSION",
+        role=SUPERUSER,
+        needs={"superuser"},
+    )
+    steps: list[Step] = [reindex, refresh]
+    return (
+        f"database {t.dbname} has a collation version mismatch: it was created with collation "
+        f"version {recorded}, {now}",
+        "the collation library (glibc or ICU) changed since the database recorded its version: "
+        "indexes on text built with the old ordering may return wrong results or miss rows, "
+        "and the server warns at every login",
+        Fix(
+            steps,
+            text="as the database's owner or a superuser, rebuild what uses the default "
+            "collation, then record the version: "
+            + "; then ".join(step.render() for step in steps),
+        ),
+    )
+
+
 def short_timeout(t: Target, name: str, ms: int, setting_source: str) -> Fix:
     return reset_setting(t, name, setting_source, value="0")
 

@@ -335,6 +335,7 @@ def connect(instance: str, ctx: Context) -> Outcome:
         server = conn.info.parameter_status("server_version") or b"?"
         host = conn.info.host
         shared_pid = _shared_backend(ctx, t, conn)
+        collation = _collation_versions(conn)
     where = t.login if host in (t.host, t.dial) or not host else t.login.replace(t.host, host)
     facts: dict[str, Any] = {
         "server_version": text(server),
@@ -362,7 +363,31 @@ def connect(instance: str, ctx: Context) -> Outcome:
             pooled_backend_pid=shared_pid,
             **facts,
         )
+    if collation is not None:
+        summary, why, repair = _diagnose.collation_mismatch(t, *collation)
+        return warn(summary, why=why, fix=repair, **facts)
     return ok(f"connected to {where} (PostgreSQL {text(server)})", **facts)
+
+
+def _collation_versions(conn: psycopg.Connection[Any]) -> tuple[str, str | None] | None:
+    """The database's recorded collation version and the one its library provides now, when
+    they differ (PostgreSQL 15+ records it: ``pg_database.datcollversion``); None when they
+    agree, nothing is recorded or the server cannot tell."""
+    import psycopg
+
+    if conn.info.server_version < 150000:
+        return None
+    try:
+        row = conn.execute(
+            "SELECT datcollversion, pg_database_collation_actual_version(oid) "
+            "FROM pg_database WHERE datname = current_database()"
+        ).fetchone()
+    except psycopg.Error:
+        return None
+    if row is None or row[0] is None:
+        return None
+    recorded, actual = text(row[0]), None if row[1] is None else text(row[1])
+    return None if recorded == actual else (recorded, actual)
 
 
 def _shared_backend(ctx: Context, t: Target, conn: psycopg.Connection[Any]) -> int | None:
@@ -1245,6 +1270,8 @@ def open_connection(
     if purpose == "fix":
         kwargs["options"] = (kwargs.get("options", "") + " " + FIX_OPTIONS).strip()
         kwargs["target_session_attrs"] = "any"
+        # a client_encoding without a Python codec (a role's default) would stop the fix too
+        kwargs["client_encoding"] = "UTF8"
     return psycopg.connect(**kwargs)
 
 

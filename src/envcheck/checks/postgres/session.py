@@ -4,6 +4,7 @@ query that fails is explained by its SQLSTATE (:mod:`.diagnose`)."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -170,19 +171,9 @@ WHERE s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_
 def _default_of(conn: psycopg.Connection[Any], name: str) -> tuple[str, str]:
     """What ``name`` would be without this session's options: a role or database default (from
     pg_db_role_setting), else the server's (``reset_val`` and ``source`` of the configuration)."""
-    rows = conn.execute(_DEFAULTS, (f"{name}=%",)).fetchall()
-    ranked = sorted(
-        ((bool(no_role), bool(no_db), text(cfg)) for no_role, no_db, cfg in rows),
-        key=lambda r: (r[0], r[1]),
-    )
-    if ranked:
-        no_role, no_db, cfg = ranked[0]
-        value = cfg.split("=", 1)[1]
-        source = (
-            "database user"
-            if not no_role and not no_db
-            else "user" if not no_role else ("database")
-        )
+    found = _role_or_database_default(conn, name)
+    if found is not None:
+        value, source = found
         return _as_ms(conn, name, value), source
     row = conn.execute(
         "SELECT reset_val, CASE WHEN reset_val = boot_val THEN 'default' "
@@ -190,6 +181,21 @@ def _default_of(conn: psycopg.Connection[Any], name: str) -> tuple[str, str]:
         (name,),
     ).fetchone()
     return (text(row[0]), text(row[1])) if row else ("0", "default")
+
+
+def _role_or_database_default(conn: psycopg.Connection[Any], name: str) -> tuple[str, str] | None:
+    """The role or database default of ``name`` that applies to this session (the most specific
+    of pg_db_role_setting's rows) and its pg_settings source name, or None."""
+    rows = conn.execute(_DEFAULTS, (f"{name}=%",)).fetchall()
+    ranked = sorted(
+        ((bool(no_role), bool(no_db), text(cfg)) for no_role, no_db, cfg in rows),
+        key=lambda r: (r[0], r[1]),
+    )
+    if not ranked:
+        return None
+    no_role, no_db, cfg = ranked[0]
+    source = "database user" if not no_role and not no_db else "user" if not no_role else "database"
+    return cfg.split("=", 1)[1], source
 
 
 def _as_ms(conn: psycopg.Connection[Any], name: str, value: str) -> str:
@@ -233,11 +239,38 @@ def _open(ctx: Context, t: Target) -> psycopg.Connection[Any]:
     )
     timeout = int(kwargs["connect_timeout"])
     try:
-        return psycopg.connect(**kwargs, autocommit=True)
+        conn = psycopg.connect(**kwargs, autocommit=True)
     except psycopg.errors.ConnectionTimeout:
         raise _diagnose.login_timeout(t, timeout) from None
     except psycopg.OperationalError as exc:
         raise _diagnose.diagnose_login(t, exc, _server.deadline_of(ctx)) from None
+    try:
+        conn.info.encoding  # psycopg's codec for the session's client_encoding
+    except psycopg.NotSupportedError:
+        # libpq's own copy: psycopg's parameter_status needs the codec itself
+        encoding = text(conn.pgconn.parameter_status(b"client_encoding") or b"?")
+        conn.close()
+        raise _diagnose.no_python_codec(t, encoding, _encoding_source(ctx, t)) from None
+    return conn
+
+
+def _encoding_source(ctx: Context, t: Target) -> str:
+    """Where the session's client_encoding comes from (pg_settings' words): the connection's own
+    (the DSN, PGCLIENTENCODING), else a role or database default, else the server's. Read on a
+    connection of its own that asks for UTF8 (the startup packet's value wins over the
+    defaults, which stay readable in pg_db_role_setting)."""
+    import psycopg
+
+    if t.params.get("client_encoding") or os.environ.get("PGCLIENTENCODING"):
+        return "client"
+    kwargs = t.connect_kwargs(f"{APPLICATION_NAME} diagnosis", ctx.remaining())
+    kwargs["client_encoding"] = "UTF8"
+    try:
+        with psycopg.connect(**kwargs, autocommit=True) as conn:
+            found = _role_or_database_default(conn, "client_encoding")
+    except psycopg.Error:
+        return "unknown"
+    return found[1] if found else "configuration file"
 
 
 def text(value: Any) -> str:

@@ -988,6 +988,8 @@ def _misconf(
             "INFO persistence on this connection says the last saves succeeded "
             "(rdb_last_bgsave_status:ok, aof_last_write_status:ok)",
         )
+    if aof == "err" and rdb != "err":
+        return _aof_write_failed(t, exc, rdb)
     retry = admin_step(t, "BGSAVE", as_admin=False)
     return CheckFailed(
         f"{t.address} cannot save to disk and refuses writes (MISCONF): "
@@ -1006,6 +1008,29 @@ def _misconf(
             retry,
         ),
         facts={"rdb_last_bgsave_status": rdb, "aof_last_write_status": aof},
+    )
+
+
+def _aof_write_failed(t: Target, exc: ReplyError, rdb: str) -> CheckFailed:
+    """MISCONF from a server whose last write to the append-only file failed (INFO persistence
+    ``aof_last_write_status:err``, the RDB save fine): aof.c keeps the unwritten part and tries
+    again every second; until a write succeeds, writes and PING are refused, whatever
+    stop-writes-on-bgsave-error says. The reply carries the write's error (strerror) verbatim."""
+    return CheckFailed(
+        f"{t.address} cannot write its append-only file (AOF) and refuses writes and PING "
+        f"(MISCONF): aof_last_write_status:err, rdb_last_bgsave_status:{rdb}; the server said: "
+        f"{_said(exc)}",
+        why="with appendonly yes, Redis refuses writes while the last write to the append-only "
+        "file failed (a full disk, a file size limit, an I/O error); it writes the file again "
+        "by itself every second and accepts writes once that succeeds",
+        fix=manual(
+            "free space on the disk that holds the append-only file (or repair what the server's "
+            f"words name): its directory is appenddirname under dir, "
+            f"{t.cli('CONFIG', 'GET', 'dir')} and {t.cli('CONFIG', 'GET', 'appenddirname')}; "
+            "no command is needed afterwards: Redis writes the file again within a second",
+            ask=ASK_ADMIN,
+        ),
+        facts={"rdb_last_bgsave_status": rdb, "aof_last_write_status": "err"},
     )
 
 
