@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,6 +50,7 @@ from typing import Any
 
 import pytest
 
+from tests.verdicts.child_server import child_server
 from tests.verdicts.mcp_world import (  # noqa: F401 - the fixture is autouse here
     no_real_client_configs,
     run_in_process,
@@ -346,25 +346,8 @@ def plans() -> list[dict[str, Any]]:
 
 @contextmanager
 def http_server(faults: list[dict[str, Any]], directory: Path) -> Iterator[int]:
-    table = directory / "sweep-plans.json"
-    table.write_text(json.dumps(faults))
-    with subprocess.Popen(
-        [sys.executable, "-S", "-c", SERVER, "http", str(table)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    ) as proc:
-        assert proc.stdin is not None and proc.stdout is not None
-        try:
-            yield int(proc.stdout.readline())
-        finally:
-            proc.stdin.close()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:  # pragma: no cover - a stuck server
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
+    with child_server(SERVER, faults, directory / "sweep-plans.json", "http") as port:
+        yield port
 
 
 def toml(value: Any) -> str:

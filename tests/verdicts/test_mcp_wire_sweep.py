@@ -73,7 +73,6 @@ import functools
 import json
 import os
 import ssl
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import AsyncExitStack, contextmanager
@@ -83,6 +82,7 @@ from typing import Any
 import anyio
 import pytest
 
+from tests.verdicts.child_server import child_server
 from tests.verdicts.mcp_world import (  # noqa: F401 - the fixture is autouse here
     no_real_client_configs,
     run_in_process,
@@ -539,25 +539,8 @@ def judge(targets: list[Any]) -> list[tuple[str, str] | None]:
 # -- the runs ------------------------------------------------------------------------------------
 @contextmanager
 def http_server(faults: list[dict[str, Any]], directory: Path) -> Iterator[int]:
-    table = directory / "wire-plans.json"
-    table.write_text(json.dumps(faults))
-    with subprocess.Popen(
-        [sys.executable, "-S", "-c", SERVER, "http", str(table)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    ) as proc:
-        assert proc.stdin is not None and proc.stdout is not None
-        try:
-            yield int(proc.stdout.readline())
-        finally:
-            proc.stdin.close()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:  # pragma: no cover - a stuck server
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
+    with child_server(SERVER, faults, directory / "wire-plans.json", "http") as port:
+        yield port
 
 
 def stdio_argv(fault: dict[str, Any], pids: Path) -> list[str]:

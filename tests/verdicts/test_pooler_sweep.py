@@ -63,7 +63,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -76,6 +75,7 @@ import psycopg
 import pytest
 
 from tests.servers import free_port, need, postgres_cluster, redis_server
+from tests.verdicts.child_server import child_server
 from tests.verdicts.test_heldout_servers7 import Bouncer, reply
 from tests.verdicts.test_redis_sweep import proxies
 
@@ -264,25 +264,8 @@ asyncio.run(main())
 
 @contextmanager
 def fake_pgbouncer(texts: list[str], directory: Path) -> Iterator[int]:
-    table = directory / "pooler-texts.json"
-    table.write_text(json.dumps(texts))
-    with subprocess.Popen(
-        [sys.executable, "-S", "-c", FAKE, str(table)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    ) as proc:
-        assert proc.stdin is not None and proc.stdout is not None
-        try:
-            yield int(proc.stdout.readline())
-        finally:
-            proc.stdin.close()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:  # pragma: no cover - a stuck fake
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
+    with child_server(FAKE, texts, directory / "pooler-texts.json") as port:
+        yield port
 
 
 def run(

@@ -23,7 +23,6 @@ import functools
 import json
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +31,7 @@ from typing import Any
 import pytest
 
 from tests.servers import _postgres_bindir
+from tests.verdicts.child_server import child_server
 
 TABLE = Path(__file__).resolve().parents[2] / "docs" / "verdicts" / "postgres.md"
 PASSWORD = "Sweep-pw-Never-Shown-7"
@@ -121,25 +121,9 @@ asyncio.run(main())
 def answering_by_user(codes: dict[str, str], directory: Path) -> Iterator[int]:
     """A server that refuses SSL and answers a startup packet from user ``s<SQLSTATE>`` with
     that code's ErrorResponse (any other user: 28P01, as a server refuses a password)."""
-    table = directory / "sweep-codes.json"
-    table.write_text(json.dumps({code: words(name) for code, name in codes.items()}))
-    with subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(table)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    ) as proc:
-        assert proc.stdin is not None and proc.stdout is not None
-        try:
-            yield int(proc.stdout.readline())
-        finally:
-            proc.stdin.close()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:  # pragma: no cover - a stuck server
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
+    plan = {code: words(name) for code, name in codes.items()}
+    with child_server(SERVER, plan, directory / "sweep-codes.json", site=True) as port:
+        yield port
 
 
 def checked(
