@@ -97,6 +97,9 @@ def base_env(poetry_home: Path) -> dict[str, str]:
     env["POETRY_VIRTUALENVS_IN_PROJECT"] = "1"
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.pop("CI", None)
+    # no keyring: the lab's wheels are local paths, and keyring's backend probing costs every
+    # `poetry lock` / `poetry install` three ldconfig + gcc + ld starts
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
     return env
 
 
@@ -227,8 +230,11 @@ class Lab:
         done = subprocess.run(
             [
                 *command,
-                "-p",
-                "no:cacheprovider",
+                # pytest's cache, one per scenario: a run after a fix gets the answers the run
+                # before it kept (Poetry's, the parsed lock) only where their inputs did not
+                # change, as a user's second `pytest -m venv` does; a first run finds it empty
+                "-o",
+                f"cache_dir={self.tmp / 'pytest-cache'}",
                 *QUIET,
                 "--envcheck-only",
                 "-m",
