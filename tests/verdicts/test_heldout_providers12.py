@@ -1,0 +1,300 @@
+"""The twelfth held-out set for LLM providers and Ollama (issue 22): settings read the way the
+official clients read them, and answers of kinds no row of docs/verdicts/providers.md or
+docs/verdicts/ollama.md lists, no earlier held-out set made, and neither sweep covers
+(tests/verdicts/test_providers_sweep.py: the providers' documented errors;
+tests/verdicts/test_providers_http_sweep.py: what lies between the client and the server). Each
+answer is replayed verbatim (files ``replays/heldout12--*``, their sources in
+``replays/SOURCES.md``) by one local server per session, to in-process envcheck sessions: one for
+the providers (three instances), two for Ollama.
+
+- ``ANTHROPIC_BASE_URL`` ending in ``/v1`` (``https://api.anthropic.com/v1``, as OpenAI's
+  base URLs do): anthropic-sdk-python adds ``/v1/messages`` to it, so every request goes to
+  ``/v1/v1/...``, which Anthropic answers 404 ``not_found_error`` "Not Found" (the body as
+  published in flexigpt-vscode-extension#8, litellm#2016);
+- Ollama's ``/api/tags`` answering ``{"models":[]}`` for a configured model (open-webui#3830:
+  the server reads another store than the one the models were pulled into, OLLAMA_MODELS or a
+  second server; ollama#6098);
+- an Ollama before 0.1.38 answering ``{"models": null}`` for an empty store (ollama#4424).
+
+Healthy neighbours, which the official clients accept and envcheck must pass: a Gemini model
+named with its resource prefix (``models/gemini-2.5-flash``: google-genai's ``t_model`` keeps a
+``models/`` name as it is, and the listing names every model so); ``OPENAI_BASE_URL`` naming a
+gateway's path (``http://host/openai/v1``: openai-python reads it when no base_url is given);
+``OLLAMA_HOST`` as a bare port (``:PORT``, ollama-python's ``_parse_host``: 127.0.0.1) and as
+``0.0.0.0:PORT`` (the server's own listen form, which a client on Linux reaches as the local
+host); ``/api/ps`` with a model wholly in VRAM (nirmato-ollama#13); and LocalAI's
+Ollama-compatible ``/api/ps``, whose entries carry neither ``size`` nor ``size_vram`` (LocalAI
+cannot tell; issue 11969), where placement cannot be told and is not "CPU".
+
+Each case says what a fully right verdict is: the check's status, words its cause must say, words
+its fix must hold, words neither may say; where a fix is printed it is run (the setting changed
+as printed, envcheck run again, the check passes). Of envcheck's code, only the requests the
+checks send and where settings are read (checks/providers/config.py's variables,
+checks/ollama/address.py) had been read before the expectations were written.
+
+Expectations committed before envcheck's first run on them (commit: see git log).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.verdicts.replay import Answer, Replay, published
+from tests.verdicts.test_providers import KEYS, STRICT
+from tests.verdicts.test_providers_sweep import own_error, text
+
+ANTHROPIC_BASE = (
+    "https://github.com/anthropics/anthropic-sdk-python/blob/main/src/anthropic/_client.py"
+)
+GENAI_MODELS = "https://github.com/googleapis/python-genai/blob/main/google/genai/_transformers.py"
+OPENAI_CLIENT = "https://github.com/openai/openai-python/blob/main/src/openai/_client.py"
+OLLAMA_CLIENT = "https://github.com/ollama/ollama-python/blob/main/ollama/_client.py"
+OLLAMA_TAGS_EMPTY = "https://github.com/open-webui/open-webui/issues/3830"
+OLLAMA_TAGS_NULL = "https://github.com/ollama/ollama/pull/4424"
+OLLAMA_PS = "https://github.com/nirmato/nirmato-ollama/issues/13"
+LOCALAI_PS = "https://github.com/mudler/LocalAI/issues/11969"
+
+#: what no verdict here may say (a cause of another kind)
+WRONG_CAUSES = ("set a valid key", "rotate", "quota", "start it: ollama serve")
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    source: str
+    check: str  # the check's id in the report
+    status: str
+    says: tuple[str, ...] = ()  # words the cause (summary + why) must hold
+    fix: tuple[str, ...] = ()  # words the hint / fix must hold
+    never: tuple[str, ...] = WRONG_CAUSES
+    runs_fix: bool = False
+
+
+PROVIDER_CASES = [
+    Case(
+        "anthropic-base-url-ends-in-v1",
+        ANTHROPIC_BASE,
+        "providers/anthropic.auth",
+        "fail",
+        says=("base_url", "/v1/v1/models", "ANTHROPIC_BASE_URL"),
+        fix=("ANTHROPIC_BASE_URL=",),
+        never=WRONG_CAUSES + ("is not available", "closest:"),
+        runs_fix=True,
+    ),
+    Case("gemini-model-with-prefix-model", GENAI_MODELS, "providers/gemini.model", "pass"),
+    Case("gemini-model-with-prefix-smoke", GENAI_MODELS, "providers/gemini.smoke", "pass"),
+    Case("openai-base-url-gateway-path", OPENAI_CLIENT, "providers/openai.smoke", "pass"),
+]
+#: Ollama's first session (OLLAMA_HOST=":PORT", an empty store, LocalAI's /api/ps)
+OLLAMA_FIRST = [
+    Case("ollama-host-bare-port", OLLAMA_CLIENT, "ollama/server", "pass"),
+    Case(
+        "ollama-store-empty",
+        OLLAMA_TAGS_EMPTY,
+        "ollama/model[llama3.2:latest]",
+        "fail",
+        says=("is not pulled", "no model", "OLLAMA_MODELS"),
+        fix=("ollama pull llama3.2:latest",),
+        never=WRONG_CAUSES + ("closest",),
+    ),
+    Case(
+        "localai-ps-without-sizes",
+        LOCALAI_PS,
+        "ollama/gpu",
+        "skip",
+        says=("size",),
+        never=WRONG_CAUSES + ("on CPU", "nvidia-smi"),
+    ),
+]
+#: Ollama's second session (OLLAMA_HOST="0.0.0.0:PORT", {"models": null}, a model on the GPU)
+OLLAMA_SECOND = [
+    Case("ollama-host-all-interfaces", OLLAMA_CLIENT, "ollama/server", "pass"),
+    Case(
+        "ollama-tags-null",
+        OLLAMA_TAGS_NULL,
+        "ollama/model[llama3.2:latest]",
+        "fail",
+        says=("is not pulled",),
+        fix=("ollama pull llama3.2:latest",),
+        never=WRONG_CAUSES + ("closest",),
+    ),
+    Case("ollama-ps-on-gpu", OLLAMA_PS, "ollama/gpu", "pass", says=("on GPU",)),
+]
+CASES = PROVIDER_CASES + OLLAMA_FIRST + OLLAMA_SECOND
+
+
+def grade(case: Case, check: dict[str, Any] | None) -> list[str]:
+    if check is None:
+        return [f"{case.name}: no {case.check} check"]
+    shown = text(check)
+    cause = " ".join(str(check.get(k) or "") for k in ("summary", "why"))
+    fix = " | ".join(shown.split(" | ")[2:])  # the hint and the fix
+    problems = []
+    if own_error(shown):
+        problems.append("envcheck's own error")
+    if check["status"] != case.status:
+        problems.append(f"{case.check} is {check['status']}, not {case.status}")
+    problems += [f"the cause does not say {w!r}" for w in case.says if w not in cause]
+    problems += [f"the fix does not hold {w!r}" for w in case.fix if w not in fix]
+    problems += [f"says {w!r}" for w in case.never if w.lower() in shown.lower()]
+    return [f"{case.name}: {p}: {shown}" for p in problems]
+
+
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "NO_PROXY",
+        "OPENAI_BASE_URL",
+        "OPENAI_ORG_ID",
+        "OPENAI_PROJECT_ID",
+        "ANTHROPIC_BASE_URL",
+        "GOOGLE_API_KEY",
+        "GOOGLE_GEMINI_BASE_URL",
+        "OLLAMA_HOST",
+    ):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    for variable in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY"):
+        monkeypatch.setenv(variable, KEYS[variable])
+
+
+def _run(pytester: pytest.Pytester, marker: str, toml: str) -> dict[str, dict[str, Any]]:
+    """One in-process envcheck session; its checks by id. No key may be in what it shows."""
+    from envcheck.llm import _pool
+
+    _pool.close_all()
+    pytester.makefile(".toml", pyproject=toml)
+    try:
+        result = pytester.runpytest_inprocess("-m", marker, "--envcheck-report", *STRICT)
+    finally:
+        _pool.close_all()
+    output = result.stdout.str() + result.stderr.str()
+    written = (pytester.path / "envcheck-report.json").read_text()
+    leaked = [k for k in KEYS.values() if k in output or k in written]
+    assert not leaked, f"a key is in the output: {leaked}"
+    return {c["id"]: c for c in json.loads(written)["checks"]}
+
+
+PROVIDERS_TOML = """\
+[tool.envcheck.providers.anthropic]
+model = "claude-sonnet-4-5-20250929"
+smoke = true
+cassettes = false
+retries = 0
+timeout = 20.0
+
+[tool.envcheck.providers.openai]
+model = "gpt-3.5-turbo"
+smoke = true
+cassettes = false
+retries = 0
+timeout = 20.0
+
+[tool.envcheck.providers.gemini]
+base_url = "{url}"
+model = "models/gemini-2.5-flash"
+smoke = true
+cassettes = false
+retries = 0
+timeout = 20.0
+"""
+
+
+@pytest.fixture
+def provider_server() -> Iterator[Replay]:
+    routes: dict[str, Any] = {
+        # ANTHROPIC_BASE_URL=<server>/v1: the client's own /v1 comes after it
+        "GET /v1/v1/models": published("heldout12--anthropic-404-route-not-found"),
+        "POST /v1/v1/messages": published("heldout12--anthropic-404-route-not-found"),
+        "GET /v1/models": published("anthropic--models-list"),
+        "POST /v1/messages": published("anthropic--message-ok"),
+        # OPENAI_BASE_URL=<server>/openai/v1: a gateway's path
+        "GET /openai/v1/models": published("openai--models-list"),
+        "POST /openai/v1/chat/completions": published("openai--chat-ok"),
+        "GET /v1beta/models": published("gemini--models-list"),
+        "POST /v1beta/models/gemini-2.5-flash:generateContent": published("gemini--generate-ok"),
+    }
+    with Replay(routes) as replay:
+        yield replay
+
+
+def test_twelfth_held_out_provider_settings(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, provider_server: Replay
+) -> None:
+    url = provider_server.url
+    _clean_environment(monkeypatch)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", f"{url}/v1")
+    monkeypatch.setenv("OPENAI_BASE_URL", f"{url}/openai/v1")
+    toml = PROVIDERS_TOML.format(url=url)
+    checks = _run(pytester, "providers", toml)
+    problems = [p for case in PROVIDER_CASES for p in grade(case, checks.get(case.check))]
+    # the printed fix, run: ANTHROPIC_BASE_URL as the fix names it
+    case = PROVIDER_CASES[0]
+    shown = text(checks.get(case.check) or {})
+    printed = re.search(r"\bANTHROPIC_BASE_URL=[\"']?(\S+?)[\"']?(?:[;,|]|\s|$)", shown)
+    if printed is None:
+        problems.append(f"{case.name}: no ANTHROPIC_BASE_URL= to run: {shown}")
+    else:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", printed[1])
+        again = _run(pytester, "providers", toml).get(case.check) or {}
+        if again.get("status") != "pass":
+            problems.append(f"{case.name}: the fix, run, does not pass: {text(again)}")
+    assert not problems, "\n".join(problems)
+
+
+OLLAMA_TOML = """\
+[tool.envcheck.ollama]
+models = ["llama3.2:latest"]
+cassettes = false
+timeout = 20.0
+"""
+
+
+def _ollama_routes(tags: str, ps: str) -> dict[str, Answer]:
+    return {
+        "GET /api/version": published("ollama--version"),
+        "GET /api/tags": published(tags),
+        "GET /api/ps": published(ps),
+        "POST /api/show": published("ollama--404-model-not-found"),
+    }
+
+
+def test_twelfth_held_out_ollama(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _clean_environment(monkeypatch)
+    problems = []
+    first = _ollama_routes("heldout12--ollama-tags-empty", "heldout12--localai-ps-no-sizes")
+    with Replay(first) as replay:
+        monkeypatch.setenv("OLLAMA_HOST", f":{replay.url.rsplit(':', 1)[1]}")
+        checks = _run(pytester, "ollama", OLLAMA_TOML)
+        if not replay.calls_to("GET", "/api/version"):
+            problems.append("OLLAMA_HOST=:PORT: the server was never asked")
+    problems += [p for case in OLLAMA_FIRST for p in grade(case, checks.get(case.check))]
+    second = _ollama_routes("heldout12--ollama-tags-null", "heldout12--ollama-ps-on-gpu")
+    with Replay(second) as replay:
+        monkeypatch.setenv("OLLAMA_HOST", f"0.0.0.0:{replay.url.rsplit(':', 1)[1]}")
+        checks = _run(pytester, "ollama", OLLAMA_TOML)
+        if not replay.calls_to("GET", "/api/version"):
+            problems.append("OLLAMA_HOST=0.0.0.0:PORT: the server was never asked")
+    problems += [p for case in OLLAMA_SECOND for p in grade(case, checks.get(case.check))]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_twelfth_set_is_what_it_says() -> None:
+    replays = Path(__file__).parent / "replays"
+    files = sorted(p.name for p in replays.glob("heldout12--*.json"))
+    assert len(files) == 5
+    sources = (replays / "SOURCES.md").read_text()
+    assert all(f"`{name}`" in sources for name in files)
+    assert len(CASES) == 10 and sum(c.status == "fail" for c in CASES) == 3
+    assert all(c.source.startswith("https://") for c in CASES)
