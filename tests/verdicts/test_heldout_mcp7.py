@@ -1,0 +1,471 @@
+"""The seventh held-out round of MCP breakages, after six rounds and both sweeps: six breakages
+that no row of docs/verdicts/mcp.md, no earlier round and no sweep pair lists (their ids,
+descriptions and fault lists grepped first for instructions, _meta, GET, userinfo, envFile, npx,
+stdout), and four healthy neighbours, each made for real (a stdio server of this file, an HTTP
+server on 127.0.0.1, a VS Code ``.vscode/mcp.json``, a real npm package run by ``npx``). One of
+the six (stdio-json-log-lines) is a warning: the SDK's client logs it and goes on.
+
+How the set was made (2026-12-06), from the MCP specification (2025-06-18, 2025-11-25:
+schema.ts), the WHATWG Fetch standard, npm's ``npm exec`` and VS Code's configuration format:
+
+- *Basic › Lifecycle*: ``InitializeResult.instructions`` is an optional string; here a list of
+  strings (init-instructions-not-string); a string of 4 MiB, a server pasting its manual, is
+  still one (init-instructions-huge, a pass);
+- *Basic › _meta*: ``_meta`` is an object wherever it appears; here ``"_meta": "trace-7f3a"`` in
+  the ``tools/list`` result (result-meta-not-object); objects in every place the schema allows
+  one (the initialize result, a tool, a list result, a call result, a content block), with
+  reserved ``io.modelcontextprotocol/`` keys (meta-everywhere, a pass);
+- *Transports › stdio*: the server MUST NOT write anything to stdout that is not a valid MCP
+  message; here a structured logger's JSON lines (``{"level": 30, "msg": ...}``, pino's shape),
+  one before the handshake, one before the ``tools/list`` answer (stdio-json-log-lines: the
+  SDK's client goes on, a warning as for non-JSON noise, not a protocol failure);
+- *Transports › Streamable HTTP › Listening for messages*: after the handshake the client may
+  GET the endpoint for an SSE stream on which the server sends notifications and requests; here
+  the stream carries ``notifications/tools/list_changed``, a ``ping`` and a
+  ``sampling/createMessage`` (to a client that declared no sampling, which answers it with an
+  error) and stays open (http-get-stream-server-messages, a pass: the SDK's client answers and
+  goes on);
+- WHATWG Fetch, *Request constructor*: "If parsedURL includes credentials, then throw a
+  TypeError" — a ``url`` with ``user:password@`` is refused by every fetch-based client (VS
+  Code, Claude Code, the TypeScript SDK), proven here with node's ``Request``
+  (cfg-url-userinfo; its password is a secret and must not be shown); the same credentials in
+  ``headers`` (``Authorization: Basic ...``), which fetch sends (cfg-headers-basic, a pass);
+- VS Code's ``envFile`` names a file; here a directory (``.env.d/``) (cfg-envfile-directory);
+- ``npx -y <package>`` runs the package's ``bin``; a package without one makes npm exit 1,
+  "could not determine executable to run" (npx-bin-missing).
+
+Each case states what a fully right verdict is (``Expect`` of test_heldout_servers.py, graded by
+its ``grade`` on the case's own server's checks). The SDK's client proves the breakages and the
+neighbours of the MCP cases; node's fetch, the file system and npx themselves prove the config
+cases. All ten are checked in one envcheck run, in process.
+
+First run: (to be graded).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.servers import QuietHandler, serving
+from tests.verdicts.mcp_world import jsonrpc_reply, run_in_process
+from tests.verdicts.test_heldout_mcp4 import _processes_of
+from tests.verdicts.test_heldout_servers import Expect, grade
+from tests.verdicts.test_mcp_wire_sweep import judge
+
+#: the password of cfg-url-userinfo's URL: a secret no check may show
+PASSWORD = "pw-Hq2vZ9xK"
+#: the same credentials as VS Code sends them, in an Authorization header (cfg-headers-basic)
+BASIC = base64.b64encode(f"envcheck:{PASSWORD}".encode()).decode()
+
+#: this round's stdio server: newline-delimited JSON-RPC, one tool "echo"; MODE bends one thing
+SERVER = textwrap.dedent("""
+    import json, sys
+
+    MODE = sys.argv[1]
+    TOOL = {"name": "echo", "inputSchema": {"type": "object"}}
+    META = {"io.modelcontextprotocol/related-task": {"taskId": "t-1"}, "example.com/trace": "a1"}
+    if MODE == "meta":
+        TOOL["_meta"] = dict(META)
+
+
+    def send(message):
+        sys.stdout.write(json.dumps(message) + "\\n")
+        sys.stdout.flush()
+
+
+    def log(words):
+        # pino's shape: a structured logger writing its JSON lines to stdout
+        sys.stdout.write(json.dumps({"level": 30, "time": 1765000000000, "msg": words}) + "\\n")
+        sys.stdout.flush()
+
+
+    if MODE == "json-logs":
+        log("server started")
+    for line in sys.stdin:
+        message = json.loads(line)
+        if "id" not in message or "method" not in message:
+            continue
+        ident, method = message["id"], message["method"]
+        params = message.get("params") or {}
+        reply = {"jsonrpc": "2.0", "id": ident}
+        if method == "initialize":
+            result = {
+                "protocolVersion": params.get("protocolVersion"),
+                "capabilities": {"tools": {}},
+                "serverInfo": {"name": "heldout7", "version": "1.0"},
+            }
+            if MODE == "instructions-list":
+                result["instructions"] = ["Use echo to test.", "Nothing else."]
+            if MODE == "instructions-huge":
+                result["instructions"] = "Use echo to test; it answers ok. " * 131072
+            if MODE == "meta":
+                result["_meta"] = dict(META)
+            reply["result"] = result
+        elif method == "tools/list":
+            if MODE == "json-logs":
+                log("tools/list")
+            reply["result"] = {"tools": [TOOL]}
+            if MODE == "meta-string":
+                reply["result"]["_meta"] = "trace-7f3a"
+            if MODE == "meta":
+                reply["result"]["_meta"] = dict(META)
+        elif method == "ping":
+            reply["result"] = {}
+        elif method == "tools/call":
+            result = {"content": [{"type": "text", "text": "ok"}]}
+            if MODE == "meta":
+                result = {"content": [{"type": "text", "text": "ok", "_meta": dict(META)}],
+                          "_meta": dict(META)}
+            reply["result"] = result
+        else:
+            reply["error"] = {"code": -32601, "message": "Method not found"}
+        send(reply)
+    """)
+
+
+class Handler(QuietHandler):
+    """A streamable HTTP MCP server at ``/<mode>/mcp`` that gives a session id; ``mode``:
+    ``plain`` (405 to the GET), ``getstream`` (the GET is answered with an SSE stream carrying
+    ``notifications/tools/list_changed``, a ``ping`` and a ``sampling/createMessage``, left open
+    until the client goes or 8 s pass). The client's answers to the stream's requests are kept
+    in ``ANSWERS``."""
+
+    ANSWERS: list[dict[str, Any]] = []
+    LOCK = threading.Lock()
+
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+        mode = self.path.strip("/").split("/")[0]
+        if mode != "getstream" or "text/event-stream" not in (self.headers.get("accept") or ""):
+            self.respond(405, headers={"allow": "POST, DELETE"})
+            return
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("cache-control", "no-cache")
+        self.end_headers()
+        changed = {"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}
+        ping = {"jsonrpc": "2.0", "id": "srv-ping-1", "method": "ping"}
+        sampling = {
+            "jsonrpc": "2.0",
+            "id": "srv-sampling-1",
+            "method": "sampling/createMessage",
+            "params": {
+                "messages": [{"role": "user", "content": {"type": "text", "text": "hi"}}],
+                "maxTokens": 10,
+            },
+        }
+        try:
+            for n, message in enumerate((changed, ping, sampling)):
+                self.wfile.write(f"id: {n}\ndata: {json.dumps(message)}\n\n".encode())
+                self.wfile.flush()
+            deadline = time.monotonic() + 8
+            while time.monotonic() < deadline:
+                time.sleep(0.25)
+                self.wfile.write(b": keep-alive\n\n")
+                self.wfile.flush()
+        except OSError:
+            return
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self.respond(200)
+
+    def do_POST(self) -> None:  # noqa: N802
+        message = json.loads(self.body())
+        if "method" not in message:
+            with self.LOCK:
+                self.ANSWERS.append(message)
+            self.respond(202)
+            return
+        if "id" not in message:
+            self.respond(202)
+            return
+        data = json.dumps(jsonrpc_reply(message)).encode()
+        headers = {"content-type": "application/json", "mcp-session-id": "heldout7-session"}
+        self.respond(200, data, headers)
+
+
+#: case name -> (server name, where it is declared, mode, the request the SDK's client fails
+#: on or None (the MCP cases; None for the config cases, proven otherwise), the expected verdict)
+CASES: dict[str, tuple[str, str, str, str | None, Expect]] = {
+    "init-instructions-not-string": (
+        "manual",
+        "stdio",
+        "instructions-list",
+        "initialize",
+        Expect(
+            "mcp/manual.initialize",
+            "fail",
+            says=("instructions",),
+            never=("raise timeout", "not an MCP", "log to stderr", "can explain"),
+        ),
+    ),
+    "init-instructions-huge": (
+        "verbose",
+        "stdio",
+        "instructions-huge",
+        None,
+        Expect("mcp/verbose.tools", "pass", never=("it answers ok. Use echo",)),
+    ),
+    "result-meta-not-object": (
+        "traced",
+        "stdio",
+        "meta-string",
+        "tools/list",
+        Expect(
+            "mcp/traced.tools",
+            "fail",
+            says=("_meta", "tools/list"),
+            never=("raise timeout", "not an MCP", "log to stderr", "can explain"),
+        ),
+    ),
+    "meta-everywhere": ("metas", "stdio", "meta", None, Expect("mcp/metas.call", "pass")),
+    "stdio-json-log-lines": (
+        "pino",
+        "stdio",
+        "json-logs",
+        None,
+        Expect(
+            "mcp/pino.initialize",
+            "warn",
+            says=("stdout",),
+            fix=("stderr",),
+            never=("jsonrpc", "not an MCP", "raise timeout"),
+        ),
+    ),
+    "http-get-stream-server-messages": (
+        "listener",
+        "http",
+        "getstream",
+        None,
+        Expect("mcp/listener.tools", "pass", never=("raise timeout", "sampling")),
+    ),
+    "cfg-url-userinfo": (
+        "userinfo",
+        "vscode",
+        "plain",
+        None,
+        Expect(
+            "mcp/userinfo@vscode.start|mcp/userinfo@vscode.initialize",
+            "fail",
+            says=("credentials", "url"),
+            fix=("headers", "Authorization"),
+            never=(PASSWORD, "raise timeout", "not an MCP"),
+        ),
+    ),
+    "cfg-headers-basic": (
+        "basic",
+        "vscode",
+        "plain",
+        None,
+        Expect("mcp/basic@vscode.tools", "pass", never=(PASSWORD, BASIC)),
+    ),
+    "cfg-envfile-directory": (
+        "envdir",
+        "vscode",
+        "plain",
+        None,
+        Expect(
+            "mcp/envdir@vscode.start",
+            "fail",
+            says=("envFile", "directory"),
+            fix=("envFile",),
+            never=("does not exist", "raise timeout"),
+        ),
+    ),
+    "npx-bin-missing": (
+        "weather",
+        "vscode",
+        "npx",
+        None,
+        Expect(
+            "mcp/weather@vscode.start",
+            "fail",
+            says=("bin",),
+            never=("install Node.js", "not found", "raise timeout", "log to stderr"),
+        ),
+    ),
+}
+
+#: the neighbours: the client accepts them, envcheck must pass them (or warn, as the SDK's
+#: client logs and goes on)
+NEIGHBOURS = (
+    "init-instructions-huge",
+    "meta-everywhere",
+    "http-get-stream-server-messages",
+    "cfg-headers-basic",
+)
+
+
+def _stdio_table(name: str, mode: str, script: Path) -> str:
+    lines = [f"[tool.envcheck.mcp.servers.{name}]"]
+    lines += [f"command = {json.dumps(sys.executable)}"]
+    lines += [f"args = {json.dumps(['-S', str(script), mode])}"]
+    lines.append('call = { tool = "echo", arguments = {} }')
+    return "\n".join(lines) + "\n"
+
+
+def _vscode(root: Path, script: Path, port: int, package: Path) -> dict[str, Any]:
+    """The round's ``.vscode/mcp.json`` servers."""
+    (root / ".env.d").mkdir()
+    (root / ".env.d" / "local.env").write_text("HELDOUT7_URL=http://127.0.0.1:9/api\n")
+    return {
+        "userinfo": {
+            "type": "http",
+            "url": f"http://envcheck:{PASSWORD}@127.0.0.1:{port}/plain/mcp",
+        },
+        "basic": {
+            "type": "http",
+            "url": f"http://127.0.0.1:{port}/plain/mcp",
+            "headers": {"Authorization": f"Basic {BASIC}"},
+        },
+        "envdir": {
+            "type": "stdio",
+            "command": sys.executable,
+            "args": ["-S", str(script), "plain"],
+            "envFile": "${workspaceFolder}/.env.d",
+        },
+        "weather": {"type": "stdio", "command": "npx", "args": ["-y", str(package)]},
+    }
+
+
+def _basic_works(port: int) -> bool:
+    """node's fetch sends the header form of the same credentials (and the server answers)."""
+    script = (
+        "fetch(process.argv[1], {method: 'POST', headers: {Authorization: process.argv[2], "
+        "'content-type': 'application/json', accept: 'application/json, text/event-stream'}, "
+        "body: JSON.stringify({jsonrpc: '2.0', id: 1, method: 'ping'})})"
+        ".then(r => process.exit(r.status === 200 ? 0 : 1), () => process.exit(2))"
+    )
+    url = f"http://127.0.0.1:{port}/plain/mcp"
+    done = subprocess.run(["node", "-e", script, url, f"Basic {BASIC}"], capture_output=True)
+    return done.returncode == 0
+
+
+def _package(root: Path) -> Path:
+    """An npm package whose package.json has ``main`` and no ``bin`` (a library)."""
+    package = root / "weather-mcp"
+    package.mkdir()
+    manifest = {"name": "weather-mcp", "version": "1.0.0", "main": "index.js"}
+    (package / "package.json").write_text(json.dumps(manifest))
+    (package / "index.js").write_text("module.exports = {};\n")
+    return package
+
+
+@pytest.fixture(scope="module")
+def round7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The ten servers proven (the SDK's client, node's fetch, the file system, npx), then
+    checked in one envcheck run: the proofs per case, the checks, the processes left."""
+    from mcp import StdioServerParameters
+
+    root = tmp_path_factory.mktemp("heldout7")
+    script = root / "heldout7_server.py"
+    script.write_text(SERVER)
+    package = _package(root)
+    before = _processes_of(root)
+    with pytest.MonkeyPatch.context() as mp, serving(Handler) as port:
+        # no real client config under HOME; npm's cache and logs under the round's root
+        mp.setenv("HOME", str(root / "home"))
+        mp.delenv("XDG_CONFIG_HOME", raising=False)
+        mcp_cases = [n for n, c in CASES.items() if c[1] in ("stdio", "http")]
+        targets: list[Any] = []
+        for name in mcp_cases:
+            _, transport, mode, _, _ = CASES[name]
+            if transport == "stdio":
+                targets.append(
+                    StdioServerParameters(command=sys.executable, args=["-S", str(script), mode])
+                )
+            else:
+                targets.append(f"http://127.0.0.1:{port}/{mode}/mcp")
+        sdk: dict[str, Any] = dict(zip(mcp_cases, judge(targets)))
+        answered = [a.get("id") for a in Handler.ANSWERS]
+        servers = _vscode(root, script, port, package)
+        fetch = subprocess.run(
+            ["node", "-e", "new Request(process.argv[1])", servers["userinfo"]["url"]],
+            capture_output=True,
+            text=True,
+        )
+        npx = subprocess.run(
+            ["npx", "-y", str(package)], capture_output=True, text=True, cwd=root, timeout=60
+        )
+        proofs = {
+            # node's fetch refuses the URL (a TypeError), as VS Code's does
+            "cfg-url-userinfo": fetch.returncode != 0 and "TypeError" in fetch.stderr,
+            "cfg-headers-basic": (
+                "basic",
+                "vscode",
+                "plain",
+                None,
+                Expect("mcp/basic@vscode.tools", "pass", never=(PASSWORD, BASIC)),
+            ),
+            "cfg-envfile-directory": (root / ".env.d").is_dir(),
+            "npx-bin-missing": npx.returncode != 0,
+        }
+        (root / ".vscode").mkdir()
+        (root / ".vscode" / "mcp.json").write_text(json.dumps({"servers": servers}, indent=2))
+        config = "[tool.envcheck.mcp]\ntimeout = 5.0\n" + "".join(
+            _stdio_table(name, mode, script)
+            for name, transport, mode, _, _ in CASES.values()
+            if transport == "stdio"
+        )
+        config += (
+            f'[tool.envcheck.mcp.servers.listener]\nurl = "http://127.0.0.1:{port}/getstream/mcp"'
+            '\ntransport = "http"\n'
+        )
+        checks = run_in_process(root, config, PASSWORD)
+    yield {
+        "sdk": sdk,
+        "proofs": proofs,
+        "answered": answered,
+        "checks": checks,
+        "left": _processes_of(root) - before,
+    }
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_heldout(round7: dict[str, Any], name: str) -> None:
+    server, where, _, fails_on, expect = CASES[name]
+    if where in ("stdio", "http"):
+        sdk = round7["sdk"][name]
+        # the breakage is real: the SDK's client fails on the request named, or works
+        assert (sdk and sdk[0]) == fails_on, sdk
+    else:
+        assert round7["proofs"][name], round7["proofs"]
+    mine = [
+        c
+        for c in round7["checks"]
+        if c["id"].startswith(f"mcp/{server}.") or c["id"].startswith(f"mcp/{server}@")
+    ]
+    assert mine, sorted(c["id"] for c in round7["checks"])
+    summary = "\n".join(
+        f"  {c['id']} {c['status']}: {c['summary']} | {c.get('why') or ''} | {c.get('hint') or ''}"
+        for c in mine
+    )
+    print(summary)  # what a user sees of the case's server, shown with -rA
+    verdict = grade(expect, mine)
+    if name in NEIGHBOURS:
+        failing = [f"{c['id']} {c['status']}" for c in mine if c["status"] not in ("pass", "skip")]
+        if failing:
+            verdict.grade, verdict.problems = "wrong", failing
+    assert verdict.grade == "fully right", (
+        f"{verdict.grade}: " + "\n".join(verdict.problems) + "\n" + summary
+    )
+
+
+def test_the_sdk_answered_the_get_streams_requests(round7: dict[str, Any]) -> None:
+    """The neighbour is what it says: the SDK's client read the GET stream and answered both of
+    the server's requests there (the ping with a result, the sampling with an error)."""
+    assert {"srv-ping-1", "srv-sampling-1"} <= set(round7["answered"]), round7["answered"]
+
+
+def test_no_process_outlives_the_run(round7: dict[str, Any]) -> None:
+    assert not round7["left"], f"processes outlived the run: {sorted(round7['left'])}"
