@@ -39,7 +39,23 @@ its ``grade`` on the case's own server's checks). The SDK's client proves the br
 neighbours of the MCP cases; node's fetch, the file system and npx themselves prove the config
 cases. All ten are checked in one envcheck run, in process.
 
-First run: (to be graded).
+First run (envcheck at 02078f0, the commit that added this file, before any change; graded by
+the rules above, 2026-12-06): 10 cases, 7 fully right (the four neighbours init-instructions-huge,
+meta-everywhere, http-get-stream-server-messages, cfg-headers-basic; init-instructions-not-string
+"the answer to initialize does not match the MCP schema: instructions: Input should be a valid
+string", result-meta-not-object "... tools/list ...: _meta: Input should be a valid dictionary",
+stdio-json-log-lines WARN "printed 1 non-protocol line(s) on stdout", fix "log to stderr"), 1
+partly, 2 wrong; of the six breakages, 3 fully right. No process outlived the run; the password
+was in no check.
+
+- npx-bin-missing, partly: "`npx -y .../weather-mcp` exited with code 1 before answering", npm's
+  own words in the fallback ("npm error could not determine executable to run"), fix "run ... by
+  hand to see the error": nothing read from the package (its package.json has no ``bin``);
+- cfg-envfile-directory, wrong: "envFile .../.env.d does not exist", fix "create .../.env.d with
+  the server's variables" for a path that exists, a directory (a wrong cause, a fix that cannot
+  be carried out);
+- cfg-url-userinfo, wrong: a false pass ("http://***@127.0.0.1:.../plain/mcp answers"): envcheck's
+  own client (httpx) sends the URL's credentials as Basic, VS Code's fetch refuses the URL.
 """
 
 from __future__ import annotations
