@@ -32,7 +32,24 @@ as printed, envcheck run again, the check passes). Of envcheck's code, only the 
 checks send and where settings are read (checks/providers/config.py's variables,
 checks/ollama/address.py) had been read before the expectations were written.
 
-Expectations committed before envcheck's first run on them (commit: see git log).
+Expectations committed before envcheck's first run on them (commit f985d63).
+
+First run (envcheck at f985d63, before any change): 5 of 10 fully right (50%), 2 partly, 3 wrong;
+of the 3 breakages, 1 fully right. Fully right: OPENAI_BASE_URL with a gateway's path (auth,
+model and smoke pass), OLLAMA_HOST=":PORT" and "0.0.0.0:PORT" (the server asked and passed),
+``{"models": null}`` (no error of envcheck's own: "is not pulled", ``ollama pull``), a model
+wholly in VRAM ("on GPU"). Partly: ANTHROPIC_BASE_URL ending in /v1 was "wrong base_url" with
+the variable and its value named, but guessed the opposite ("a missing /v1?") though the path it
+asked, ``/v1/v1/models``, shows the doubled /v1, and its fix was "check ANTHROPIC_BASE_URL", no
+value to run; an empty store (``{"models":[]}``) was "is not pulled" with ``ollama pull``, but
+not that the server lists no model at all, which is a store the server reads other than the
+one the models were pulled into (OLLAMA_MODELS, another server). Wrong: a Gemini model named
+``models/gemini-2.5-flash`` (as google-genai accepts it and the listing names it) was "not
+available ... closest: gemini-2.5-flash", a false alarm, and its smoke check skipped for it;
+LocalAI's /api/ps entries without size or size_vram were WARN "on CPU" with nvidia-smi, a
+placement the answer does not tell.
+
+Cost (first run): 3 tests, three in-process envcheck sessions; 5.5 s CPU (user + system) alone.
 """
 
 from __future__ import annotations
