@@ -74,6 +74,7 @@ from typing import Any
 import pytest
 
 from tests.servers import QuietHandler, serving
+from tests.verdicts import table
 from tests.verdicts.mcp_world import jsonrpc_reply, run_in_process
 from tests.verdicts.test_heldout_mcp4 import _processes_of
 from tests.verdicts.test_heldout_servers import Expect, grade
@@ -312,6 +313,9 @@ CASES: dict[str, tuple[str, str, str, str | None, Expect]] = {
     ),
 }
 
+#: the cases that are rows of docs/verdicts/mcp.md (section 13)
+ROWS = tuple(sorted(CASES))
+
 #: the neighbours: the client accepts them, envcheck must pass them (or warn, as the SDK's
 #: client logs and goes on)
 NEIGHBOURS = (
@@ -443,6 +447,7 @@ def round7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         "proofs": proofs,
         "answered": answered,
         "checks": checks,
+        "root": root,
         "left": _processes_of(root) - before,
     }
 
@@ -474,6 +479,40 @@ def test_heldout(round7: dict[str, Any], name: str) -> None:
             verdict.grade, verdict.problems = "wrong", failing
     assert verdict.grade == "fully right", (
         f"{verdict.grade}: " + "\n".join(verdict.problems) + "\n" + summary
+    )
+    if name in ROWS:
+        row = {r.id: r for r in table.rows("mcp")}[name]
+        assert not table.verdict_problems(row, mine), table.verdict_problems(row, mine)
+
+
+def test_the_printed_fixes_of_the_config_cases_work(round7: dict[str, Any]) -> None:
+    """cfg-url-userinfo's and cfg-envfile-directory's fixes (Manual: VS Code's file is JSON with
+    comments, which envcheck does not rewrite), carried out as printed: the url without its
+    credentials and the header the fix names; envFile set to the file the fix names. envcheck
+    run again over the fixed entries: both pass."""
+    by_id = {c["id"]: c for c in round7["checks"]}
+    userinfo, envdir = by_id["mcp/userinfo@vscode.start"], by_id["mcp/envdir@vscode.start"]
+    root: Path = round7["root"]
+    servers = json.loads((root / ".vscode" / "mcp.json").read_text())["servers"]
+    bare = servers["basic"]["url"]  # the same server's URL, without credentials
+    assert f'"url": "{bare}"' in userinfo["hint"] and '"Authorization": "Basic' in userinfo["hint"]
+    named = root / ".env.d" / "local.env"
+    assert f"e.g. {named}" in envdir["hint"], envdir["hint"]
+    fixed = {
+        "userinfo": {"type": "http", "url": bare, "headers": {"Authorization": f"Basic {BASIC}"}},
+        "envdir": {**servers["envdir"], "envFile": str(named)},
+    }
+    (root / ".vscode" / "mcp.json").write_text(json.dumps({"servers": fixed}))
+    with pytest.MonkeyPatch.context() as mp, serving(Handler) as port:
+        mp.setenv("HOME", str(root / "home"))
+        text = json.dumps({"servers": fixed}).replace(bare.split("/")[2], f"127.0.0.1:{port}")
+        (root / ".vscode" / "mcp.json").write_text(text)
+        after = run_in_process(root, "[tool.envcheck.mcp]\ntimeout = 5.0\n", PASSWORD)
+    failing = [f"{c['id']} {c['status']}" for c in after if c["status"] not in ("pass", "skip")]
+    ids = {c["id"] for c in after}
+    assert not failing and {"mcp/userinfo@vscode.tools", "mcp/envdir@vscode.tools"} <= ids, (
+        failing,
+        sorted(ids),
     )
 
 

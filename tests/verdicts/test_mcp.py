@@ -610,8 +610,9 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_mcp4 import ROWS as ROWS4
     from tests.verdicts.test_heldout_mcp5 import ROWS as ROWS5
     from tests.verdicts.test_heldout_mcp6 import ROWS as ROWS6
+    from tests.verdicts.test_heldout_mcp7 import ROWS as ROWS7
 
-    elsewhere = [*CASES, *CASES2, *ROWS3, *ROWS4, *ROWS5, *ROWS6]
+    elsewhere = [*CASES, *CASES2, *ROWS3, *ROWS4, *ROWS5, *ROWS6, *ROWS7]
     assert SCENARIOS.mismatches(elsewhere=elsewhere) == []
 
 

@@ -185,3 +185,104 @@ def install_hint(command: str) -> str:
     if name.startswith("mcp-server-"):
         return f"install it: pip install {name} (or: poetry add --group dev {name})"
     return f"install {name} or put it on PATH"
+
+
+#: ``npx``'s options that take a value (the rest of its options are flags)
+_NPX_VALUED = {"-p", "--package", "-c", "--call", "--cache", "--registry", "--userconfig"}
+
+
+def _npx_package(spec: ServerSpec) -> tuple[str, bool] | None:
+    """The package ``npx`` is asked to run and whether ``--package``/``--call`` names the program
+    apart from it; ``None`` when the command is not ``npx``/``npm exec``."""
+    args = list(spec.args)
+    name = Path(spec.command or "").name.lower()
+    if name in ("npm", "npm.cmd") and args[:1] in (["exec"], ["x"]):
+        args = args[1:]
+    elif name not in ("npx", "npx.cmd"):
+        return None
+    explicit = False
+    while args and args[0].startswith("-") and args[0] != "--":
+        option = args.pop(0)
+        key = option.split("=", 1)[0]
+        explicit = explicit or key in ("-p", "--package", "-c", "--call")
+        if key in _NPX_VALUED and "=" not in option and args:
+            args.pop(0)
+    if args[:1] == ["--"]:
+        args = args[1:]
+    return (args[0], explicit) if args else None
+
+
+def _manifest(spec: ServerSpec, package: str) -> Path | None:
+    """The ``package.json`` of the package ``npx`` fetched: a local directory as given, else the
+    copy in npx's cache (``<npm cache>/_npx/<hash>/node_modules/<name>``)."""
+    base = Path(spec.cwd or ".")
+    local = package[5:] if package.startswith("file:") else package
+    if local.startswith((".", "/", "~")):
+        path = (base / Path(local).expanduser()) / "package.json"
+        return path if path.is_file() else None
+    name = package
+    if "@" in package[1:]:
+        name = package[: package.index("@", 1)]  # react@18, @scope/name@1.2
+    cache = spec.env.get("npm_config_cache") or os.environ.get("npm_config_cache")
+    home = spec.env.get("HOME") or os.environ.get("HOME") or str(Path.home())
+    root = Path(cache) if cache else Path(home) / ".npm"
+    try:
+        found = sorted((root / "_npx").glob(f"*/node_modules/{name}/package.json"))
+    except OSError:
+        return None
+    return found[-1] if found else None
+
+
+def npx_without_program(spec: ServerSpec) -> CheckFailed | None:
+    """``npx -y <package>`` whose package has no program npx can choose: npm runs the package's
+    only ``bin``, else the one named after the package (its name without the scope); a package
+    with no ``bin`` (a library) or several, none of that name, gives npx nothing to run, and it
+    exits 1 before the server could start. Read from the package's own ``package.json``."""
+    found = _npx_package(spec)
+    if found is None or found[1]:
+        return None
+    package = found[0]
+    manifest = _manifest(spec, package)
+    if manifest is None:
+        return None
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    name = str(data.get("name") or package)
+    bins = data.get("bin")
+    if isinstance(bins, str):
+        return None  # one program, named after the package
+    programs = sorted(str(k) for k in bins) if isinstance(bins, dict) else []
+    if len(programs) == 1 or name.rsplit("/", 1)[-1] in programs:
+        return None
+    args = list(spec.args)
+    where = args.index(package)
+    if programs:
+        problem = (
+            f'package {name} has several programs ({", ".join(programs)}) in its "bin", '
+            "none named after the package"
+        )
+        rest = args[:where] + [f"--package={package}", programs[0]] + args[where + 1 :]
+        text = (
+            f"name the program: args {json.dumps(rest)} in {spec.settings} (or another of "
+            f"{', '.join(programs)})"
+        )
+        steps: list[Step] = [_fixes.set_step(spec, "args", rest)]
+    else:
+        problem = f'package {name} has no "bin" in its package.json: it declares no program'
+        text = (
+            f"name the package that provides the server's program in the args of {spec.settings} "
+            f"(the npx line of the server's documentation); {name} is a library"
+            + (f" (its main file: {data['main']})" if isinstance(data.get("main"), str) else "")
+        )
+        steps = [Manual(text)]
+    return CheckFailed(
+        f"{spec.name}: `{spec.where}`: {problem}, so npx has nothing to run",
+        why=f"npx runs a package's only bin, or the one named after the package ({manifest}); "
+        "it exited 1 before any server started",
+        fix=Fix(steps, text=text),
+        facts={"exit_code": 1},
+    )

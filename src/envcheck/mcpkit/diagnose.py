@@ -175,6 +175,10 @@ def exited(probe: Probe, during: str) -> CheckFailed:
         problem = _exec.inspect(spec.command, path=spec.env.get("PATH") or os.environ.get("PATH"))
         if problem is not None:
             return command.exec_problem(spec, problem)
+    if during == "start" and code == 1:
+        npx = command.npx_without_program(spec)
+        if npx is not None:
+            return npx
     env_why, env_hint, env_step = environment(spec, tail)
     when = "before answering" if during == "start" else f"during {during}"
     stage = "during start-up" if during == "start" else "after the handshake"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import urllib.parse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -143,6 +144,9 @@ def servers(config: EnvcheckConfig) -> tuple[list[Server], list[Check]]:
                 problems.append(_scalar_env_entry(item, settings, config, where, first, scalars))
             else:
                 problems.append(_bad_entry(item, settings, f"{where}: {first['msg']}", config))
+            continue
+        if table.url is not None and _without_credentials(table.url) is not None:
+            problems.append(_credentials_in_url(item, settings, table.url))
             continue
         if _identity(table) in seen:
             continue  # the same server, already checked under another name
@@ -661,6 +665,8 @@ def _env_file(ctx: Context, server: Server, name: str) -> dict[str, str]:
     client reads it."""
     path = server.base / name
     key = "envFile" if server.origin != PYPROJECT else "env_file"
+    if path.is_dir():
+        raise _env_file_directory(server, path, key)
     if not path.is_file():
         text = (
             f"create {path} with the server's variables (NAME=value lines), or fix {key} in "
@@ -680,3 +686,57 @@ def _env_file(ctx: Context, server: Server, name: str) -> dict[str, str]:
             f"{server.name}: {key} {path} cannot be read: {exc}",
             fix=Fix([Manual(text)], text=text),
         ) from None
+
+
+def _env_file_directory(server: Server, path: Path, key: str) -> CheckFailed:
+    """An ``envFile`` that names a directory: it exists, so neither "create it" nor "it is
+    missing" is true; the entry must name one of the files in it (or another file)."""
+    try:
+        inside = sorted(p.name for p in path.iterdir() if p.is_file())
+    except OSError:
+        inside = []
+    files = f" (it holds {', '.join(inside[:5])})" if inside else " (it holds no file)"
+    text = f"set {key} in {server.settings} to a file of NAME=value lines, not the directory"
+    if inside:
+        text += f", e.g. {path / inside[0]}"
+    client = discovery.CLIENTS.get(server.origin, "envcheck")
+    return CheckFailed(
+        f"{server.name}: {key} {path} is a directory, not a file{files}",
+        why=f"{server.settings} loads the server's variables from one file; {client} cannot "
+        "read a directory as one and does not start the server",
+        fix=Fix([Manual(text)], text=text),
+    )
+
+
+def _without_credentials(url: str) -> str | None:
+    """``url`` without its ``user:password@`` part, or ``None`` when it has none."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return None
+    if "@" not in parts.netloc:
+        return None
+    return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def _credentials_in_url(item: discovery.Discovered, settings: str, url: str) -> Check:
+    """A client file's ``url`` with ``user:password@``: every client that reads these files
+    connects with fetch, and fetch refuses such a URL before any request (WHATWG Fetch, the
+    Request constructor: "If parsedURL includes credentials, then throw a TypeError"). The
+    credentials go in an ``Authorization`` header; they are never shown."""
+    bare = _without_credentials(url) or ""
+    client = discovery.CLIENTS[item.label]
+    text = (
+        f'in the entry of server {item.name!r} in {item.path}, set "url": {json.dumps(bare)} and '
+        '"headers": {"Authorization": "Basic <base64 of user:password>"} '
+        "(printf '%s' 'user:password' | base64), or the token the server takes "
+        '("Bearer <token>"); an "${input:...}" keeps the password out of the file'
+    )
+    return _problem(
+        f"{item.check_name}.start",
+        f"{settings}: the url holds credentials (user:password@{bare.split('://', 1)[-1]}), which "
+        f"{client} refuses",
+        Fix([Manual(text)], text=text),
+        why=f"{client} connects with fetch, which does not take a URL that includes credentials "
+        "(a TypeError before any request); they are sent as an Authorization header instead",
+    )
