@@ -56,6 +56,23 @@ was in no check.
   be carried out);
 - cfg-url-userinfo, wrong: a false pass ("http://***@127.0.0.1:.../plain/mcp answers"): envcheck's
   own client (httpx) sends the URL's credentials as Basic, VS Code's fetch refuses the URL.
+
+After (verdicts from structure, none from npm's or anyone's words): 10 of 10 fully right, each
+a row of docs/verdicts/mcp.md (section 13, ``ROWS``) asserted on the run. A client file's ``url``
+whose authority holds ``user:password@`` fails ``start`` (read with urllib.parse; the summary
+names ``user:password@`` and the URL without them, never the values), the fix the
+``Authorization`` header; an ``envFile`` that is a directory is named so, with the files in it,
+and the fix names one; a server started by ``npx``/``npm exec`` that exits 1 at start has its
+package's ``package.json`` read (a local path as given, else npx's cache
+``<npm cache>/_npx/*/node_modules/<name>``) with npm's own choice of program (the only ``bin``,
+or the one named after the package): no ``bin`` is a library, several with none of that name
+need ``--package=PKG PROGRAM``. That second branch is an eleventh case added after the first
+run (npx-bin-ambiguous, in Claude Code's ``.mcp.json``), not counted in the grades. The fixes
+of the three config cases are carried out as printed and envcheck run again: they pass.
+
+Cost: one envcheck run of all the servers in process, the SDK's client over the seven MCP
+servers, node and npx for the proofs, and one more envcheck run over the fixed entries: about 6
+CPU-s (``-p no:xdist``).
 """
 
 from __future__ import annotations
@@ -311,6 +328,20 @@ CASES: dict[str, tuple[str, str, str, str | None, Expect]] = {
             never=("install Node.js", "not found", "raise timeout", "log to stderr"),
         ),
     ),
+    # added after the first run, for the rule's other branch (not graded by the first run)
+    "npx-bin-ambiguous": (
+        "toolbox",
+        "claude",
+        "npx",
+        None,
+        Expect(
+            "mcp/toolbox@mcp.json.start",
+            "fail",
+            says=("toolbox-cli", "toolbox-mcp"),
+            fix=("--package=",),
+            never=("install Node.js", "not found", "raise timeout", "log to stderr"),
+        ),
+    ),
 }
 
 #: the cases that are rows of docs/verdicts/mcp.md (section 13)
@@ -381,6 +412,43 @@ def _package(root: Path) -> Path:
     return package
 
 
+#: toolbox's MCP server program: newline-delimited JSON-RPC over stdio, one tool
+TOOLBOX_SERVER = textwrap.dedent("""\
+    #!/usr/bin/env node
+    const lines = require("readline").createInterface({ input: process.stdin });
+    lines.on("line", (line) => {
+      const m = JSON.parse(line);
+      if (m.id === undefined || !m.method) return;
+      const r = { jsonrpc: "2.0", id: m.id };
+      if (m.method === "initialize") {
+        r.result = { protocolVersion: m.params.protocolVersion, capabilities: { tools: {} },
+                     serverInfo: { name: "toolbox", version: "1.0" } };
+      } else if (m.method === "tools/list") {
+        r.result = { tools: [{ name: "echo", inputSchema: { type: "object" } }] };
+      } else if (m.method === "ping") {
+        r.result = {};
+      } else {
+        r.error = { code: -32601, message: "Method not found" };
+      }
+      process.stdout.write(JSON.stringify(r) + "\\n");
+    });
+    """)
+
+
+def _toolbox(root: Path) -> Path:
+    """An npm package with two programs, neither named after it: a CLI and the MCP server."""
+    package = root / "toolbox"
+    package.mkdir()
+    bins = {"toolbox-cli": "cli.js", "toolbox-mcp": "server.js"}
+    manifest = {"name": "toolbox", "version": "1.0.0", "bin": bins}
+    (package / "package.json").write_text(json.dumps(manifest))
+    (package / "cli.js").write_text("#!/usr/bin/env node\nconsole.log('usage: toolbox');\n")
+    (package / "server.js").write_text(TOOLBOX_SERVER)
+    for name in bins.values():
+        (package / name).chmod(0o755)
+    return package
+
+
 @pytest.fixture(scope="module")
 def round7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The ten servers proven (the SDK's client, node's fetch, the file system, npx), then
@@ -417,6 +485,10 @@ def round7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         npx = subprocess.run(
             ["npx", "-y", str(package)], capture_output=True, text=True, cwd=root, timeout=60
         )
+        toolbox = _toolbox(root)
+        npx2 = subprocess.run(
+            ["npx", "-y", str(toolbox)], capture_output=True, text=True, cwd=root, timeout=60
+        )
         proofs = {
             # node's fetch refuses the URL (a TypeError), as VS Code's does
             "cfg-url-userinfo": fetch.returncode != 0 and "TypeError" in fetch.stderr,
@@ -429,7 +501,10 @@ def round7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             ),
             "cfg-envfile-directory": (root / ".env.d").is_dir(),
             "npx-bin-missing": npx.returncode != 0,
+            "npx-bin-ambiguous": npx2.returncode != 0,
         }
+        claude = {"command": "npx", "args": ["-y", str(toolbox)]}
+        (root / ".mcp.json").write_text(json.dumps({"mcpServers": {"toolbox": claude}}))
         (root / ".vscode").mkdir()
         (root / ".vscode" / "mcp.json").write_text(json.dumps({"servers": servers}, indent=2))
         config = "[tool.envcheck.mcp]\ntimeout = 5.0\n" + "".join(
@@ -486,10 +561,11 @@ def test_heldout(round7: dict[str, Any], name: str) -> None:
 
 
 def test_the_printed_fixes_of_the_config_cases_work(round7: dict[str, Any]) -> None:
-    """cfg-url-userinfo's and cfg-envfile-directory's fixes (Manual: VS Code's file is JSON with
-    comments, which envcheck does not rewrite), carried out as printed: the url without its
-    credentials and the header the fix names; envFile set to the file the fix names. envcheck
-    run again over the fixed entries: both pass."""
+    """cfg-url-userinfo's, cfg-envfile-directory's and npx-bin-ambiguous's fixes (Manual: VS
+    Code's file is JSON with comments, which envcheck does not rewrite; which program is the
+    server only its documentation says), carried out as printed: the url without its credentials
+    and the header the fix names; envFile set to the file the fix names; the args printed, with
+    the server's program for PROGRAM. envcheck run again over the fixed entries: all pass."""
     by_id = {c["id"]: c for c in round7["checks"]}
     userinfo, envdir = by_id["mcp/userinfo@vscode.start"], by_id["mcp/envdir@vscode.start"]
     root: Path = round7["root"]
@@ -498,6 +574,13 @@ def test_the_printed_fixes_of_the_config_cases_work(round7: dict[str, Any]) -> N
     assert f'"url": "{bare}"' in userinfo["hint"] and '"Authorization": "Basic' in userinfo["hint"]
     named = root / ".env.d" / "local.env"
     assert f"e.g. {named}" in envdir["hint"], envdir["hint"]
+    toolbox = by_id["mcp/toolbox@mcp.json.start"]
+    printed = ["-y", f"--package={root / 'toolbox'}", "PROGRAM"]
+    assert json.dumps(printed) in toolbox["hint"], toolbox["hint"]
+    # PROGRAM: of the two the fix lists, the one that is the MCP server
+    args = [a.replace("PROGRAM", "toolbox-mcp") for a in printed]
+    claude = {"mcpServers": {"toolbox": {"command": "npx", "args": args}}}
+    (root / ".mcp.json").write_text(json.dumps(claude))
     fixed = {
         "userinfo": {"type": "http", "url": bare, "headers": {"Authorization": f"Basic {BASIC}"}},
         "envdir": {**servers["envdir"], "envFile": str(named)},
@@ -510,7 +593,12 @@ def test_the_printed_fixes_of_the_config_cases_work(round7: dict[str, Any]) -> N
         after = run_in_process(root, "[tool.envcheck.mcp]\ntimeout = 5.0\n", PASSWORD)
     failing = [f"{c['id']} {c['status']}" for c in after if c["status"] not in ("pass", "skip")]
     ids = {c["id"] for c in after}
-    assert not failing and {"mcp/userinfo@vscode.tools", "mcp/envdir@vscode.tools"} <= ids, (
+    fixed_ids = {
+        "mcp/userinfo@vscode.tools",
+        "mcp/envdir@vscode.tools",
+        "mcp/toolbox@mcp.json.tools",
+    }
+    assert not failing and fixed_ids <= ids, (
         failing,
         sorted(ids),
     )

@@ -265,12 +265,13 @@ def npx_without_program(spec: ServerSpec) -> CheckFailed | None:
             f'package {name} has several programs ({", ".join(programs)}) in its "bin", '
             "none named after the package"
         )
-        rest = args[:where] + [f"--package={package}", programs[0]] + args[where + 1 :]
+        # which of them is the server only its documentation says: the person names it
+        rest = args[:where] + [f"--package={package}", "PROGRAM"] + args[where + 1 :]
         text = (
-            f"name the program: args {json.dumps(rest)} in {spec.settings} (or another of "
-            f"{', '.join(programs)})"
+            f"name the program: args {json.dumps(rest)} in {spec.settings}, PROGRAM the one of "
+            f"{', '.join(programs)} that is the MCP server"
         )
-        steps: list[Step] = [_fixes.set_step(spec, "args", rest)]
+        steps: list[Step] = [Manual(text)]
     else:
         problem = f'package {name} has no "bin" in its package.json: it declares no program'
         text = (
