@@ -26,6 +26,11 @@ from tests.servers import (  # noqa: F401 - fixtures: this process's own servers
     redis_port,
     redis_url,
 )
+from tests.venv_template import (  # noqa: F401 - fixtures: the venv lab's template project
+    other_venv,
+    poetry_home,
+    template,
+)
 
 #: the machine's servers at their default addresses (scripts/services starts them): the suite
 #: starts its own (tests/servers.py); only checks of envcheck's defaults may reach these

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -16,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from tests.throwaway import make_venv
+from tests.throwaway import make_venv, relocate_venv
 from tests.verdicts.replay import Answer, Replay, Route, published
-from tests.verdicts.venv_lab import POETRY, base_env, build_template
+from tests.verdicts.venv_lab import POETRY, base_env
 
 FAULTY = str(Path(__file__).resolve().parent / "mcp-servers" / "faulty.py")
 
@@ -56,14 +57,16 @@ def applied(root: Path) -> list[dict[str, Any]]:
 
 
 @pytest.fixture()
-def poetry_project(tmp_path: Path) -> tuple[Path, dict[str, str]]:
-    """A locked, installed Poetry project (``.venv`` in it, which sees pytest and envcheck) and
-    the environment to run Poetry and envcheck in (never the suite's own VIRTUAL_ENV)."""
-    if not os.access(POETRY, os.X_OK):
-        pytest.skip(f"no Poetry at {POETRY} (scripts/bootstrap installs it)")
-    home = tmp_path / "poetry-home"
-    home.mkdir()
-    return build_template(tmp_path, home), base_env(home)
+def poetry_project(
+    tmp_path: Path, template: Path, poetry_home: Path
+) -> tuple[Path, dict[str, str]]:
+    """A copy of the venv lab's locked, installed Poetry project (``.venv`` in it, which sees
+    pytest and envcheck) and the environment to run Poetry and envcheck in (never the suite's
+    own VIRTUAL_ENV)."""
+    app = tmp_path / "app"
+    shutil.copytree(template, app, symlinks=True)
+    relocate_venv(app / ".venv", template / ".venv")
+    return app, base_env(poetry_home)
 
 
 def test_a_locked_dev_package_missing_from_the_venv_is_installed(

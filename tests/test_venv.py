@@ -21,7 +21,6 @@ from tests.throwaway import install, make_venv, make_wheel, relocate_venv
 
 REPO = Path(__file__).resolve().parents[1]
 POETRY = shutil.which("poetry") or str(REPO / ".tools" / "poetry" / "bin" / "poetry")
-LOCAL_WHEELS = ("demo-alpha", "demo-beta", "demo-gamma", "demo-win", "demo-dev", "demo-doc")
 POETRY_PROJECT = """
 [project]
 name = "demo-app"
@@ -68,7 +67,7 @@ def venv_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def poetry_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def poetry_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Poetry's cache and envs for this module only: the machine's stay untouched."""
     if not os.access(POETRY, os.X_OK):
         pytest.skip(f"no Poetry at {POETRY} (scripts/bootstrap installs it)")
@@ -76,41 +75,24 @@ def poetry_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture()
-def poetry_path(monkeypatch: pytest.MonkeyPatch, poetry_home: Path) -> None:
+def poetry_path(monkeypatch: pytest.MonkeyPatch, poetry_cache: Path) -> None:
     monkeypatch.setenv("PATH", f"{Path(POETRY).parent}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("POETRY_CACHE_DIR", str(poetry_home))
+    monkeypatch.setenv("POETRY_CACHE_DIR", str(poetry_cache))
     monkeypatch.delenv("VIRTUAL_ENV", raising=False)
     monkeypatch.delenv("POETRY_ACTIVE", raising=False)
 
 
 @pytest.fixture(scope="module")
-def poetry_template(tmp_path_factory: pytest.TempPathFactory, poetry_home: Path) -> Path:
+def poetry_template(tmp_path_factory: pytest.TempPathFactory, template: Path) -> Path:
     """A real Poetry project (local wheels only, so no network) with its env in ``.venv``:
     main demo-alpha, demo-beta -> demo-gamma, demo-win only on Windows; dev group demo-dev;
-    optional group docs demo-doc. The env also sees this test run's pytest and envcheck."""
+    optional group docs demo-doc. The env also sees this test run's pytest and envcheck.
+    A copy of the venv lab's template (tests/venv_template.py), the same declarations locked
+    and installed by the real Poetry: its lock holds for :data:`POETRY_PROJECT`."""
     root = tmp_path_factory.mktemp("poetry-project")
-    wheels = root / "wheels"
-    wheels.mkdir()
-    for name in LOCAL_WHEELS:
-        make_wheel(wheels, name, "1.0", requires=("demo-gamma>=1",) if name == "demo-beta" else ())
+    shutil.copytree(template, root, symlinks=True, dirs_exist_ok=True)
+    relocate_venv(root / ".venv", template / ".venv")
     (root / "pyproject.toml").write_text(POETRY_PROJECT.format(envcheck="consistency = true"))
-    # never the virtualenv pytest runs in (under `poetry run pytest` VIRTUAL_ENV names it, and
-    # Poetry would install the template's packages there instead of the template's own .venv)
-    inherited = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "POETRY_ACTIVE")}
-    env = {**inherited, "POETRY_CACHE_DIR": str(poetry_home), "POETRY_VIRTUALENVS_IN_PROJECT": "1"}
-    for command in (["lock"], ["install"]):
-        subprocess.run(
-            [POETRY, "-C", str(root), *command], check=True, env=env, capture_output=True
-        )
-    python = root / ".venv" / "bin" / "python"
-    purelib = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    ours = sysconfig.get_paths()["purelib"]
-    Path(purelib, "zz_envcheck_tests.pth").write_text(f"import site; site.addsitedir({ours!r})\n")
     # pytest is a dev dependency of a real project: `poetry run pytest` finds it in the env
     script = root / ".venv" / "bin" / "pytest"
     script.write_text('#!/bin/sh\nexec "$(dirname "$0")/python" -m pytest "$@"\n')
