@@ -49,7 +49,30 @@ available ... closest: gemini-2.5-flash", a false alarm, and its smoke check ski
 LocalAI's /api/ps entries without size or size_vram were WARN "on CPU" with nvidia-smi, a
 placement the answer does not tell.
 
-Cost (first run): 3 tests, three in-process envcheck sessions; 5.5 s CPU (user + system) alone.
+One assertion of the grader was its own, corrected after the first run: the printed
+ANTHROPIC_BASE_URL= is read from the hint and the fix, not the cause (once the cause named the
+variable with its value, the search found that first).
+
+After the fixes (structure first): a 404 to a path that holds a version segment twice in a row
+(``/v1/v1/models``: llm/_errors.doubled_segment) is base_url already ending in the version its
+client adds, and the fix removes it, as ``export ANTHROPIC_BASE_URL=...`` when the variable set
+it (run: passes), an edit of base_url otherwise; an EndpointNotFound names the variable base_url
+came from, with its value. A Gemini model is read as google-genai reads it: ``models/NAME`` and
+``NAME`` are one model (checks/providers/config.py). On Ollama, the listing behind a refused
+``/api/show`` is read from ``GET /api/tags`` itself (``{"models": null}`` is an empty store,
+which the ollama client refuses to read), and a listing that answers with no model at all is a
+store nothing was pulled into: "lists no model at all", OLLAMA_MODELS or another server, beside
+``ollama pull``; ``/api/ps`` entries without a size are placements that cannot be told (skip),
+never "on CPU" (an entry with a size and no size_vram is still CPU: Ollama before 0.1.42 omitted
+a 0). 10 of 10 fully right. Rows (PROVIDER_ROWS_12, OLLAMA_ROWS_12), asserted on these runs:
+anthropic-404-base-url-doubled-v1, gemini-200-model-resource-name, ollama-show-404-store-empty,
+ollama-ps-without-sizes.
+
+Not executed: the empty store's ``ollama pull`` (it needs the network and a real server; a
+replay cannot take a pull).
+
+Cost: 3 tests, four in-process envcheck sessions (the providers' run twice: the fix run) and one
+replay server each; 4.1 s CPU (user + system) alone, 4.6 s wall (5.5 s on the first run).
 """
 
 from __future__ import annotations
@@ -64,6 +87,7 @@ from typing import Any
 import pytest
 
 from tests.verdicts.replay import Answer, Replay, published
+from tests.verdicts.table import rows, verdict_problems
 from tests.verdicts.test_providers import KEYS, STRICT
 from tests.verdicts.test_providers_sweep import own_error, text
 
@@ -145,6 +169,28 @@ OLLAMA_SECOND = [
     Case("ollama-ps-on-gpu", OLLAMA_PS, "ollama/gpu", "pass", says=("on GPU",)),
 ]
 CASES = PROVIDER_CASES + OLLAMA_FIRST + OLLAMA_SECOND
+#: the rows of docs/verdicts/providers.md and ollama.md these cases run (their cause and fix too)
+PROVIDER_ROWS_12 = {
+    "anthropic-base-url-ends-in-v1": "anthropic-404-base-url-doubled-v1",
+    "gemini-model-with-prefix-model": "gemini-200-model-resource-name",
+}
+OLLAMA_ROWS_12 = {
+    "ollama-store-empty": "ollama-show-404-store-empty",
+    "ollama-tags-null": "ollama-show-404-store-empty",
+    "localai-ps-without-sizes": "ollama-ps-without-sizes",
+}
+
+
+def _rows(component: str, names: dict[str, str], cases: list[Case], checks: Any) -> list[str]:
+    """The cases' rows of docs/verdicts/<component>.md, against the session's report."""
+    table = {r.id: r for r in rows(component)}
+    report = list(checks.values())
+    return [
+        f"{case.name}: {problem}"
+        for case in cases
+        if case.name in names
+        for problem in verdict_problems(table[names[case.name]], report)
+    ]
 
 
 def grade(case: Case, check: dict[str, Any] | None) -> list[str]:
@@ -254,10 +300,12 @@ def test_twelfth_held_out_provider_settings(
     toml = PROVIDERS_TOML.format(url=url)
     checks = _run(pytester, "providers", toml)
     problems = [p for case in PROVIDER_CASES for p in grade(case, checks.get(case.check))]
+    problems += _rows("providers", PROVIDER_ROWS_12, PROVIDER_CASES, checks)
     # the printed fix, run: ANTHROPIC_BASE_URL as the fix names it
     case = PROVIDER_CASES[0]
     shown = text(checks.get(case.check) or {})
-    printed = re.search(r"\bANTHROPIC_BASE_URL=[\"']?(\S+?)[\"']?(?:[;,|]|\s|$)", shown)
+    fix = " | ".join(shown.split(" | ")[2:])  # the hint and the fix, not the cause
+    printed = re.search(r"\bANTHROPIC_BASE_URL=[\"']?(\S+?)[\"']?(?:[;,|]|\s|$)", fix)
     if printed is None:
         problems.append(f"{case.name}: no ANTHROPIC_BASE_URL= to run: {shown}")
     else:
@@ -297,6 +345,7 @@ def test_twelfth_held_out_ollama(
         if not replay.calls_to("GET", "/api/version"):
             problems.append("OLLAMA_HOST=:PORT: the server was never asked")
     problems += [p for case in OLLAMA_FIRST for p in grade(case, checks.get(case.check))]
+    problems += _rows("ollama", OLLAMA_ROWS_12, OLLAMA_FIRST, checks)
     second = _ollama_routes("heldout12--ollama-tags-null", "heldout12--ollama-ps-on-gpu")
     with Replay(second) as replay:
         monkeypatch.setenv("OLLAMA_HOST", f"0.0.0.0:{replay.url.rsplit(':', 1)[1]}")
@@ -304,6 +353,7 @@ def test_twelfth_held_out_ollama(
         if not replay.calls_to("GET", "/api/version"):
             problems.append("OLLAMA_HOST=0.0.0.0:PORT: the server was never asked")
     problems += [p for case in OLLAMA_SECOND for p in grade(case, checks.get(case.check))]
+    problems += _rows("ollama", OLLAMA_ROWS_12, OLLAMA_SECOND, checks)
     assert not problems, "\n".join(problems)
 
 

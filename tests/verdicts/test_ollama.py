@@ -170,9 +170,10 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_providers9 import OLLAMA_ROWS_9
     from tests.verdicts.test_heldout_providers10 import OLLAMA_ROWS_10
     from tests.verdicts.test_heldout_providers11 import OLLAMA_ROWS_11
+    from tests.verdicts.test_heldout_providers12 import OLLAMA_ROWS_12
 
     held_out = [*OLLAMA_ROWS_8.values(), *OLLAMA_ROWS_9.values(), *OLLAMA_ROWS_10.values()]
-    held_out += list(OLLAMA_ROWS_11.values())
+    held_out += [*OLLAMA_ROWS_11.values(), *OLLAMA_ROWS_12.values()]
     assert not SCENARIOS.mismatches(elsewhere=held_out)
 
 

@@ -54,6 +54,7 @@ from envcheck.llm._errors import (
     WrongApi,
     classify,
     detail,
+    doubled_segment,
 )
 from envcheck.llm._headers import retry_after
 from envcheck.llm._limiter import RateLimiter
@@ -77,6 +78,7 @@ __all__ = [
     "DeploymentNotFound",
     "Detail",
     "EndpointNotFound",
+    "doubled_segment",
     "Intermediary",
     "KeyNotReceived",
     "MalformedResponse",

@@ -949,11 +949,30 @@ def _echoes(message: str, request: tuple[str, str] | None) -> bool:
     return f"{method} {path}" in message
 
 
+def doubled_segment(path: str) -> str | None:
+    """``/v1`` when the path asked holds a version segment twice in a row (``/v1/v1/models``):
+    base_url already ends in the version its client adds to every path."""
+    parts = [part for part in path.split("/") if part]
+    for first, second in zip(parts, parts[1:]):
+        if first == second and re.fullmatch(r"v\d+(?:(?:alpha|beta)\d*)?", first):
+            return f"/{first}"
+    return None
+
+
 def _not_found(
     made: _Maker, d: Detail, listing: bool, request: tuple[str, str] | None
 ) -> ProviderError:
     if listing or d.code == "unknown_url" or not d.json or _echoes(d.message, request):
         what = "the model listing" if listing else "this URL"
+        method, path = request or ("", "")
+        twice = doubled_segment(path)
+        if twice is not None:
+            return made(
+                EndpointNotFound,
+                f"{what} answered 404 to {method} {path}, which holds {twice} twice: base_url "
+                f"already ends in {twice}, and the client adds its own",
+                f"remove the trailing {twice} from base_url",
+            )
         return made(
             EndpointNotFound,
             f"{what} answered 404"

@@ -1010,6 +1010,8 @@ class Refused:
     listed: list[str]
     configured: list[str]
     settings_file: str | None
+    #: ``GET /api/tags`` answered, and listed no model at all
+    store_empty: bool = False
 
 
 #: a model name as Ollama parses it (types/model/name.go: ``[host/][namespace/]model[:tag]``,
@@ -1112,6 +1114,22 @@ def not_pulled(refused: Refused) -> CheckFailed:
     same = [n for n in names if n.split(":")[0] == base and n not in close]
     candidates = (close + same)[:3]
     pulling, shown = pull(host, model)
+    if not candidates and refused.store_empty:
+        # an empty listing is a store nothing was pulled into: new, or not the one the models
+        # were pulled into (the server's OLLAMA_MODELS, or another server at this address)
+        return CheckFailed(
+            f"model {model} is not pulled on {host}, which lists no model at all",
+            why=f"POST /api/show answered HTTP 404: {clean(said, 200)}; GET /api/tags lists no "
+            "model at all: nothing was pulled into the store this server reads (if models were "
+            "pulled before, the server now reads another directory, its OLLAMA_MODELS, or "
+            "another server answers at this address)",
+            fix=Fix(
+                [pulling],
+                text=f"{shown}; if the models were pulled before, start the server with the "
+                "OLLAMA_MODELS that holds them (ollama serve reads it; for the service: "
+                "systemctl edit ollama)",
+            ),
+        )
     if not candidates:
         return CheckFailed(
             f"model {model} is not pulled on {host}",

@@ -158,14 +158,16 @@ def model_check(model: str, ctx: Context) -> Outcome:
             diagnosis = _diagnose.SHOW_REFUSALS.get(exc.status_code)
             if diagnosis is not None:
                 cfg: OllamaConfig = ctx.section
+                listing = _listing(calls)
                 raise diagnosis(
                     _diagnose.Refused(
                         calls.host,
                         model,
                         exc.error,
-                        _listed(calls),
+                        listing or [],
                         list(cfg.models),
                         _settings_file(ctx),
+                        store_empty=listing == [],
                     )
                 ) from None
             raise CheckFailed(
@@ -250,11 +252,29 @@ def _settings_file(ctx: Context) -> str | None:
         return None
 
 
-def _listed(calls: Calls) -> list[str]:
+def _listing(calls: Calls) -> list[str] | None:
+    """The pulled models, read from ``GET /api/tags`` as Ollama writes it (``{"models": null}``
+    is an empty store of Ollama before 0.1.38, which the ollama client refuses to read); None
+    when it did not answer a listing."""
     try:
-        return [str(m.model) for m in calls.client().list().models]
-    except Exception:  # noqa: B902 - the 404 itself is the finding
-        return []
+        with calls.http() as http:
+            answer = http.get("/api/tags")
+        body = answer.json() if answer.status_code == 200 else None
+    except Exception:  # noqa: B902 - the refusal being diagnosed is the finding, not this
+        return None
+    if not isinstance(body, dict) or "models" not in body:
+        return None
+    models = body["models"] if body["models"] is not None else []
+    if not isinstance(models, list):
+        return None
+    entries = [e for e in models if isinstance(e, dict)]
+    return [
+        str(e.get("model") or e.get("name")) for e in entries if e.get("model") or e.get("name")
+    ]
+
+
+def _listed(calls: Calls) -> list[str]:
+    return _listing(calls) or []
 
 
 def gpu(ctx: Context) -> Outcome:
@@ -280,6 +300,17 @@ def gpu(ctx: Context) -> Outcome:
             hint=f"ollama run {ctx.section.models[0] if ctx.section.models else 'MODEL'} 'hi', "
             "then check again",
         )
+    # a size is what tells a placement: Ollama omits size_vram when it is 0 (before 0.1.42), an
+    # Ollama-compatible server that cannot tell (LocalAI) sends neither
+    unsized = [str(entry.model) for entry in loaded if not entry.size]
+    if len(unsized) == len(loaded):
+        raise CheckSkipped(
+            f"{calls.host} reports no size for {', '.join(unsized)} (GET /api/ps without size "
+            "or size_vram), so where it runs cannot be told",
+            why="Ollama sends both for every loaded model; a server compatible with its API "
+            "(LocalAI) may not",
+        )
+    loaded = [entry for entry in loaded if entry.size]
     placements = {}
     for entry in loaded:
         size, vram = int(entry.size or 0), int(entry.size_vram or 0)

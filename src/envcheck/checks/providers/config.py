@@ -202,6 +202,10 @@ def resolve(name: str, ctx: Context) -> Provider:
     raw_base = cfg.base_url or from_client(spec.base_url_variable) or spec.base_url
     base = azure_v1(ctx.resolve(raw_base, key=f"{where}.base_url").rstrip("/"))
     model = ctx.resolve(cfg.model or spec.default_model, key=f"{where}.model")
+    if kind == "gemini":
+        # google-genai (_transformers.t_model) takes ``models/gemini-2.5-flash`` and
+        # ``gemini-2.5-flash`` as the same model: the API's resource name, and its short form
+        model = model.removeprefix("models/")
     refs = _interpolate.references(raw_key)
     found = Provider(name, kind, spec, cfg, base, key, refs[0] if refs else None, model)
     base_refs = _interpolate.references(raw_base)

@@ -169,7 +169,10 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
         text = exc.hint or "do what the answer says"
         return CheckFailed(summary, why=why, fix=manual(text, ask="the owner of the account"))
     if isinstance(exc, llm.EndpointNotFound):
-        return CheckFailed(summary, why=why, fix=_base_url_fix(p))
+        asked = urlsplit(sent.url).path if sent is not None else ""
+        if p.base_url_variable:  # where base_url came from: the app's client reads it too
+            why = f"{why} (base_url is {p.base_url_variable}={p.base_url})"
+        return CheckFailed(summary, why=why, fix=_base_url_fix(p, asked))
     if isinstance(exc, llm.DeploymentNotFound):
         return CheckFailed(summary, why=why, fix=_deployment_fix(p))
     if isinstance(exc, llm.ModelNotFound) and listed:
@@ -607,7 +610,15 @@ def base_url_setting(p: Provider) -> str:
     return p.base_url_variable or f"base_url in {p.table}"
 
 
-def _base_url_fix(p: Provider) -> Fix:
+def _base_url_fix(p: Provider, asked: str = "") -> Fix:
+    twice = llm.doubled_segment(asked)
+    if twice is not None and urlsplit(p.base_url).path.rstrip("/").endswith(twice):
+        # the client adds the version itself (anthropic-sdk-python: /v1/messages): without it
+        fixed = p.base_url.rstrip("/").removesuffix(twice)
+        if p.base_url_variable:
+            text = f"export {p.base_url_variable}={fixed}  (the app's client reads it too)"
+            return Fix([Manual(text)], text=text)
+        return Fix([edit_step(p, "base_url", fixed)], text=f'set base_url = "{fixed}" in {p.table}')
     if p.kind == "openai" and not urlsplit(p.base_url).path.rstrip("/").endswith("/v1"):
         fixed = f"{p.base_url}/v1"
         if p.base_url_variable:
