@@ -15,12 +15,13 @@ length of the text.
 from __future__ import annotations
 
 import base64
-import os
 import re
 import string
 import threading
 from typing import Any
 from urllib.parse import unquote
+
+from envcheck.core import environ
 
 MASK = "***"
 ELLIPSIS = "…"
@@ -167,7 +168,7 @@ def _load_environment() -> None:
     global _env_loaded
     if _env_loaded:
         return
-    for name, value in os.environ.items():
+    for name, value in environ.snapshot().items():
         if is_secret_name(name) and len(value) >= 6:
             register(value)
         elif "://" in value:

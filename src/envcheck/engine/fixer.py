@@ -18,6 +18,7 @@ from typing import Any
 
 import pluggy
 
+from envcheck.core import environ
 from envcheck.core import exec as _exec
 from envcheck.core import interpolate, redact
 from envcheck.core.config import EnvcheckConfig
@@ -56,7 +57,7 @@ def apply_step(
 
 
 def _command(step: Command, config: EnvcheckConfig, timeout: float | None) -> StepResult:
-    env = dict(os.environ)
+    env = environ.snapshot()
     for name, value in step.env.items():
         env[name] = interpolate.resolve(value, config.environ, secret=True)
     cwd = Path(config.rootdir) / step.cwd if step.cwd else Path(config.rootdir)

@@ -17,6 +17,8 @@ import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from envcheck.core.environ import consistent
+
 #: ``Server`` header values (their first token) of software that stands in front of a service,
 #: and what it is; an answer of theirs that is not JSON is their own page
 FRONTS = {
@@ -64,7 +66,7 @@ def route(url: str) -> Route | None:
 
     target = httpx.URL(url)
     mounts = sorted(
-        ((URLPattern(key), proxy) for key, proxy in get_environment_proxies().items()),
+        ((URLPattern(key), proxy) for key, proxy in consistent(get_environment_proxies).items()),
         key=lambda item: item[0],
     )
     for pattern, proxy in mounts:
@@ -262,7 +264,7 @@ def proxy_setting(exc: Exception) -> tuple[str, str, str] | None:
     from httpx._utils import get_environment_proxies
 
     schemes = {"http", "https", "socks5", "socks5h"}
-    for key, proxy in get_environment_proxies().items():
+    for key, proxy in consistent(get_environment_proxies).items():
         if proxy is None:
             continue
         parsed = httpx.URL(proxy if "://" in proxy else f"http://{proxy}")

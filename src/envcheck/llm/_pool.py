@@ -27,6 +27,8 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from envcheck.core.environ import consistent
+
 if TYPE_CHECKING:
     import httpx
 
@@ -119,7 +121,7 @@ def shared(url: str) -> httpx.Client:
             tls = may_use_tls(url)
             verify = ssl_context() if tls else _plain_http_context()
             try:
-                client = httpx.Client(verify=verify, cookies=jar)
+                client = consistent(lambda: httpx.Client(verify=verify, cookies=jar))
             except (ImportError, ValueError) as exc:  # the environment's proxies: no client
                 from envcheck.core.model import CheckFailed
                 from envcheck.llm import _between

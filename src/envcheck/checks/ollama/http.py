@@ -11,6 +11,7 @@ from envcheck.checks.ollama import diagnose as _diagnose
 from envcheck.checks.ollama.address import client_url
 from envcheck.checks.ollama.config import COMPONENT, OllamaConfig
 from envcheck.core import interpolate as _interpolate
+from envcheck.core.environ import consistent
 from envcheck.core.model import CheckFailed, CheckSkipped, Context
 
 if TYPE_CHECKING:
@@ -57,7 +58,11 @@ class Calls:
     def http(self) -> httpx.Client:
         import httpx
 
-        made = httpx.Client(base_url=self.host, timeout=self._timeout(), transport=self.transport)
+        made = consistent(
+            lambda: httpx.Client(
+                base_url=self.host, timeout=self._timeout(), transport=self.transport
+            )
+        )
         self.opened.append(made)
         return made
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from envcheck import cassettes, llm
 from envcheck.checks.providers import diagnose
 from envcheck.checks.providers.config import COMPONENT, Provider, resolve
+from envcheck.core.environ import consistent
 from envcheck.core.model import CheckFailed, CheckSkipped, Context, Outcome
 
 if TYPE_CHECKING:
@@ -218,12 +219,12 @@ def session(name: str, check: str, ctx: Context) -> Session:
     # each attempt gets its share of the check's timeout, so that retries fit inside it
     share = p.cfg.timeout / (p.cfg.retries + 1)
     timeout = httpx.Timeout(max(0.5, min(share, ctx.remaining() - 0.3)))
-    client = httpx.Client(timeout=timeout, transport=transport)
+    client = consistent(lambda: httpx.Client(timeout=timeout, transport=transport))
     made = Session(p, ctx, check, cassette, client, limiter)
     made.attempt_timeout = max(0.5, share)
     if cassette is not None:  # (a client over a given transport costs nothing to make)
         through = cassette.transport(transport, made._acquire)
-        made.client = httpx.Client(timeout=timeout, transport=through)
+        made.client = consistent(lambda: httpx.Client(timeout=timeout, transport=through))
     return made
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from envcheck.core import environ
 from envcheck.core import exec as _exec
 
 
@@ -586,7 +587,7 @@ def stale_virtual_env(environ: dict[str, str] | None = None) -> StaleVirtualEnv 
 def poetry_environ() -> dict[str, str]:
     """The environment Poetry runs in: this one, without a ``VIRTUAL_ENV`` that names another
     environment than pytest's (Poetry would answer for, or install into, that one)."""
-    env = {**os.environ, "NO_COLOR": "1"}
+    env = {**environ.snapshot(), "NO_COLOR": "1"}
     if stale_virtual_env() is not None:
         env.pop("VIRTUAL_ENV", None)
     return env
