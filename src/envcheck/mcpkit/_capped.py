@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx2
 
+from envcheck.core.environ import consistent
+
 #: the key of an answer's extensions that holds its ``Content-Encoding`` as sent (or ``None``)
 CODING = "envcheck.content_encoding"
 #: headers that describe the body as sent, not as handed on (decoded)
@@ -73,7 +75,8 @@ class _Through(httpx2.AsyncBaseTransport):
     """Sends through an ordinary client; each answer's body comes back through :class:`_Capped`."""
 
     def __init__(self, limit: int, over: Callable[[str], None], seen: Seen | None) -> None:
-        self._client = httpx2.AsyncClient(verify=default_ssl_context())
+        # (built again should pytest remove PYTEST_CURRENT_TEST while it reads the proxies)
+        self._client = consistent(lambda: httpx2.AsyncClient(verify=default_ssl_context()))
         self._limit = limit
         self._over = over
         self._seen = seen
@@ -129,10 +132,9 @@ def client(
     ``limit`` bytes of each answer; ``over(url)`` is called when one is larger, ``seen`` with
     each chunk read."""
     options: dict[str, Any] = {"event_hooks": {"response": list(hooks or [])}}
-    return httpx2.AsyncClient(
-        headers=headers,
-        timeout=timeout,
-        auth=auth,
-        transport=_Through(limit, over, seen),
-        **options,
+    through = _Through(limit, over, seen)
+    return consistent(
+        lambda: httpx2.AsyncClient(
+            headers=headers, timeout=timeout, auth=auth, transport=through, **options
+        )
     )

@@ -429,10 +429,11 @@ class Probe:
         """A warning when the POST of the ``initialized`` notification was answered with an HTTP
         error status (the server did not accept it), or the GET of the server's SSE stream with
         neither a stream nor 405: waits briefly for those answers (the SDK sends both after the
-        handshake returns; the GET only when the server gave a session id)."""
+        handshake returns; the GET only when the server gave a session id): up to 5 s, which a
+        loaded machine needs and a healthy server never costs."""
         import anyio
 
-        with anyio.move_on_after(min(self.spec.timeout, 2.0)):
+        with anyio.move_on_after(min(self.spec.timeout, 5.0)):
             while not attempt.notices_answered or (
                 attempt.session_given and attempt.stream_answer is None
             ):
