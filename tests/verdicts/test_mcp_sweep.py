@@ -449,8 +449,8 @@ def test_every_fault_of_every_request(tmp_path: Path, capsys: pytest.CaptureFixt
     (tmp_path / "sweep_server.py").write_text(SERVER)
     by_server: dict[int, dict[str, dict[str, Any]]] = {}
     with http_server(faults, tmp_path) as port:
-        for first in range(0, len(faults), 100):
-            chunk = range(first, min(first + 100, len(faults)))
+        for first in range(0, len(faults), 50):
+            chunk = range(first, min(first + 50, len(faults)))
             config = "[tool.envcheck.mcp]\ndiscover = false\ntimeout = 20.0\n" + "".join(
                 server_table(i, faults[i], port, pids) for i in chunk
             )
