@@ -1,0 +1,580 @@
+"""The eighth held-out round of MCP breakages, after seven rounds and both sweeps: seven
+breakages that no row of docs/verdicts/mcp.md, no earlier round and no sweep pair lists (their
+ids, descriptions and fault lists grepped first for 301, buffer/flush/PYTHONUNBUFFERED, issuer,
+npx.cmd/.cmd, workspaceFolder, claude_desktop/url, elicitation and "before initialized", stderr,
+$ref/$defs, 308), and four healthy neighbours, each made for real (a stdio server of this file,
+an HTTP server on 127.0.0.1, Claude Code's ``.mcp.json``, Claude Desktop's
+``claude_desktop_config.json``, a real npm package run by ``npx``). Candidates the brief offered
+that were already rows were left out (structuredContent against outputSchema, undeclared
+elicitation/sampling/roots during ``tools/list``, a BOM on stdout, duplicate tool names, a
+non-ASCII ``Mcp-Session-Id``, an ``MCP-Protocol-Version`` the server refuses, a missing
+``envFile``, a ``cwd`` that does not exist, ``${input:...}``). A grep of envcheck's sources for
+the key words (not its diagnosis, which was not read) found ``npx.cmd`` in mcpkit/command.py:
+that case may be handled already; it stays, as no row or test says so.
+
+How the set was made (2026-12-07), from the MCP specification (2025-06-18, 2025-11-25), RFC 8414,
+nginx's documentation, the official Python SDK's client and the client formats:
+
+- nginx (``location``): "If a location is defined by a prefix string that ends with the slash
+  character, and requests are processed by ... proxy_pass ..., in response to a request with URI
+  equal to this string, but without the trailing slash, a permanent redirect with the code 301
+  will be returned"; a 301 (as a 302) turns a POST into a GET in every HTTP client that follows
+  it (fetch, httpx): the MCP request never reaches the server (http-301-post-becomes-get). A
+  308, which keeps the method and the body, is a neighbour (http-308-trailing-slash, a pass;
+  round 6's 307 was one too);
+- *Transports › stdio*: the server writes its messages to stdout; a Python server that writes
+  them without flushing, stdout being a pipe, holds them in its 8 KiB buffer until it exits: the
+  client never sees the answer to ``initialize`` (stdio-stdout-block-buffered; the real
+  ``print()`` of a hand-written server run without ``-u``). Its neighbour: a server that floods
+  stderr (1 MiB before the handshake, 256 KiB before the ``tools/list`` answer, sixteen times a
+  pipe's buffer) and answers well: a client that reads stderr, or hands it on, is not blocked
+  by it (stdio-stderr-flood, a pass);
+- *Basic › Lifecycle* (initialization): "The server SHOULD NOT send requests other than pings
+  and logging before receiving the initialized notification"; here ``elicitation/create`` before
+  the ``initialize`` answer, to a client that declared no elicitation, and -32603 to
+  ``initialize`` when refused (srv-request-before-initialized); a ``ping`` there, which the rule
+  allows, is the neighbour (srv-ping-before-initialize-result, a pass);
+- *Server › Tools › Output Schema*: an ``outputSchema`` is a JSON Schema; the Python SDK's
+  FastMCP writes a nested model's as ``$defs`` and ``$ref``; here ``structuredContent``
+  conforming to such a schema (call-output-schema-refs, a pass);
+- *Basic › Authorization* and RFC 8414 §3.3: "The issuer value returned MUST be identical to the
+  authorization server's issuer identifier value into which the well-known URI string was
+  inserted ... If these values are not identical, the data contained in the response MUST NOT
+  be used"; here the resource metadata names ``/tenant-a`` and the metadata found there says
+  ``"issuer": ".../tenant-b"`` (a proxy or tenant mix-up): the SDK's OAuth client stops before
+  any sign-in (auth-as-issuer-mismatch);
+- the client formats: a ``.mcp.json`` written on Windows with ``"command": "npx.cmd"`` (the
+  wrapper Windows needs; there is none here, exec gives ENOENT: cfg-command-npx-cmd); a
+  ``.mcp.json`` copied from VS Code's file with ``${workspaceFolder}`` in ``args``: Claude Code
+  expands ``${VAR}`` from its environment only, no such variable is set, and "Claude Code will
+  fail to parse the config" (cfg-claude-code-workspacefolder); a ``url`` entry in Claude
+  Desktop's file, which starts stdio servers only (remote servers are Settings › Connectors,
+  which cannot reach 127.0.0.1; ``mcp-remote`` bridges a local one over stdio:
+  cfg-claude-desktop-url).
+
+Each case states what a fully right verdict is (``Expect`` of test_heldout_servers.py, graded by
+its ``grade`` on the case's own server's checks). The SDK's client proves the MCP cases (it
+fails on the request named, or, for the neighbours, works; its OAuth client refuses the
+issuer's metadata and never registers); exec, the environment and the published client rules
+prove the config cases. All eleven are checked in one envcheck run, in process.
+
+First run: not yet (the expectations are committed before it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.servers import QuietHandler, serving
+from tests.verdicts import table
+from tests.verdicts.mcp_world import jsonrpc_reply, run_in_process
+from tests.verdicts.test_heldout_mcp4 import _processes_of
+from tests.verdicts.test_heldout_mcp7 import TOOLBOX_SERVER
+from tests.verdicts.test_heldout_servers import Expect, grade
+from tests.verdicts.test_mcp_wire_sweep import judge
+
+#: a token no check may show (the judge's Authorization header; none is needed here)
+SECRET = "Heldout8-never-shown-5150"
+
+#: this round's stdio server: newline-delimited JSON-RPC, one tool "echo"; MODE bends one thing
+SERVER = textwrap.dedent("""
+    import json, sys
+
+    MODE = sys.argv[1]
+    TOOL = {"name": "echo", "inputSchema": {"type": "object"}}
+    if MODE == "refs":  # the shape FastMCP gives a tool returning a nested pydantic model
+        TOOL["outputSchema"] = {
+            "type": "object",
+            "title": "Weather",
+            "properties": {"city": {"type": "string"}, "reading": {"$ref": "#/$defs/Reading"}},
+            "required": ["city", "reading"],
+            "$defs": {
+                "Reading": {
+                    "type": "object",
+                    "title": "Reading",
+                    "properties": {"celsius": {"type": "number"}, "at": {"type": "string"}},
+                    "required": ["celsius", "at"],
+                }
+            },
+        }
+    STRUCTURED = {"city": "Oslo", "reading": {"celsius": -3.5, "at": "2026-12-07T00:00:00Z"}}
+
+
+    def send(message):
+        sys.stdout.write(json.dumps(message) + "\\n")
+        if MODE != "blockbuf":  # a server that never flushes: stdout is a pipe, block-buffered
+            sys.stdout.flush()
+
+
+    def flood(size):
+        line = "DEBUG heldout8 " + "x" * 100 + "\\n"
+        sys.stderr.write(line * (size // len(line)))
+        sys.stderr.flush()
+
+
+    def ask(ident, method, params):
+        # sends the client a request; its answer: the next response with the request's id
+        send({"jsonrpc": "2.0", "id": ident, "method": method, "params": params})
+        for line in sys.stdin:
+            reply = json.loads(line)
+            if reply.get("id") == ident and "method" not in reply:
+                return reply
+        return {}
+
+
+    if MODE == "stderr-flood":
+        flood(2**20)
+    for line in sys.stdin:
+        message = json.loads(line)
+        if "id" not in message or "method" not in message:
+            continue
+        ident, method = message["id"], message["method"]
+        params = message.get("params") or {}
+        reply = {"jsonrpc": "2.0", "id": ident}
+        if method == "initialize":
+            reply["result"] = {
+                "protocolVersion": params.get("protocolVersion"),
+                "capabilities": {"tools": {}},
+                "serverInfo": {"name": "heldout8", "version": "1.0"},
+            }
+            if MODE == "elicit-first":
+                schema = {"type": "object", "properties": {"apiKey": {"type": "string"}}}
+                asked = {"message": "Your API key?", "requestedSchema": schema}
+                if "result" not in ask("srv-elicit-1", "elicitation/create", asked):
+                    del reply["result"]
+                    reply["error"] = {"code": -32603, "message": "Internal error"}
+            if MODE == "ping-first" and "result" not in ask("srv-ping-1", "ping", {}):
+                del reply["result"]
+                reply["error"] = {"code": -32603, "message": "Internal error"}
+        elif method == "tools/list":
+            if MODE == "stderr-flood":
+                flood(2**18)
+            reply["result"] = {"tools": [TOOL]}
+        elif method == "ping":
+            reply["result"] = {}
+        elif method == "tools/call":
+            result = {"content": [{"type": "text", "text": "ok"}]}
+            if MODE == "refs":
+                result = {
+                    "content": [{"type": "text", "text": json.dumps(STRUCTURED)}],
+                    "structuredContent": STRUCTURED,
+                }
+            reply["result"] = result
+        else:
+            reply["error"] = {"code": -32601, "message": "Method not found"}
+        send(reply)
+    """)
+
+
+class Handler(QuietHandler):
+    """The round's HTTP servers, by the first part of the path:
+
+    - ``/plain/mcp``: a healthy streamable HTTP MCP server (405 to the GET);
+    - ``/moved301/mcp`` and ``/moved308/mcp``: that status to every request, ``Location`` the same
+      path with a trailing slash (nginx's answer for a ``location /moved301/mcp/`` behind
+      ``proxy_pass``); the path with the slash is the healthy server;
+    - ``/issuer/mcp``: 401 with ``WWW-Authenticate: Bearer resource_metadata=...``; the resource
+      metadata (RFC 9728, at the URL named) names the authorization server ``/tenant-a``, whose
+      RFC 8414 metadata (``/.well-known/oauth-authorization-server/tenant-a``) gives the issuer
+      ``/tenant-b``; every other path 404.
+
+    Every request is kept in ``SEEN`` as (method, path)."""
+
+    SEEN: list[tuple[str, str]] = []
+    LOCK = threading.Lock()
+
+    def _base(self) -> str:
+        return f"http://{self.headers.get('host')}"
+
+    def _route(self, method: str) -> None:
+        with self.LOCK:
+            self.SEEN.append((method, self.path))
+        body = self.body() if method == "POST" else b""
+        path = self.path.split("?")[0]
+        if path in ("/moved301/mcp", "/moved308/mcp"):
+            status = 301 if "301" in path else 308
+            self.respond(status, headers={"location": f"{self._base()}{path}/"})
+        elif path == "/issuer/mcp":
+            metadata = f"{self._base()}/.well-known/oauth-protected-resource/issuer/mcp"
+            challenge = f'Bearer resource_metadata="{metadata}"'
+            self.respond(401, b"", {"www-authenticate": challenge})
+        elif path == "/.well-known/oauth-protected-resource/issuer/mcp":
+            document = {
+                "resource": f"{self._base()}/issuer/mcp",
+                "authorization_servers": [f"{self._base()}/tenant-a"],
+                "bearer_methods_supported": ["header"],
+            }
+            self.respond(200, json.dumps(document).encode(), {"content-type": "application/json"})
+        elif path == "/.well-known/oauth-authorization-server/tenant-a":
+            base = f"{self._base()}/tenant-b"
+            document = {
+                "issuer": base,
+                "authorization_endpoint": f"{base}/authorize",
+                "token_endpoint": f"{base}/token",
+                "registration_endpoint": f"{base}/register",
+                "response_types_supported": ["code"],
+                "grant_types_supported": ["authorization_code", "refresh_token"],
+                "code_challenge_methods_supported": ["S256"],
+            }
+            self.respond(200, json.dumps(document).encode(), {"content-type": "application/json"})
+        elif path in ("/plain/mcp", "/moved301/mcp/", "/moved308/mcp/") and method == "POST":
+            message = json.loads(body)
+            if "id" not in message or "method" not in message:
+                self.respond(202)
+                return
+            data = json.dumps(jsonrpc_reply(message)).encode()
+            self.respond(200, data, {"content-type": "application/json"})
+        elif path in ("/plain/mcp", "/moved301/mcp/", "/moved308/mcp/"):
+            self.respond(405, headers={"allow": "POST"})
+        else:
+            self.respond(404, b"not found", {"content-type": "text/plain"})
+
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+        self._route("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._route("POST")
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._route("DELETE")
+
+
+#: case name -> (server name, where it is declared, mode or path, the request the SDK's client
+#: fails on or None (the MCP cases; None for the config and auth cases, proven otherwise), the
+#: expected verdict)
+CASES: dict[str, tuple[str, str, str, str | None, Expect]] = {
+    "http-301-post-becomes-get": (
+        "slash301",
+        "http",
+        "moved301",
+        "initialize",
+        Expect(
+            "mcp/slash301.initialize",
+            "fail",
+            says=("301", "/moved301/mcp/"),
+            fix=("/moved301/mcp/",),
+            never=("another origin", "raise timeout", 'transport = "sse"', "not an MCP"),
+        ),
+    ),
+    "http-308-trailing-slash": (
+        "slash308",
+        "http",
+        "moved308",
+        None,
+        Expect("mcp/slash308.tools", "pass"),
+    ),
+    "stdio-stdout-block-buffered": (
+        "blockbuf",
+        "stdio",
+        "blockbuf",
+        "initialize",
+        Expect(
+            "mcp/blockbuf.initialize",
+            "fail",
+            says=("stdout", "buffer"),
+            fix=("PYTHONUNBUFFERED",),
+            never=("raise timeout", "log to stderr", "not an MCP"),
+        ),
+    ),
+    "stdio-stderr-flood": (
+        "flood",
+        "stdio",
+        "stderr-flood",
+        None,
+        Expect("mcp/flood.tools", "pass"),
+    ),
+    "srv-request-before-initialized": (
+        "elicitinit",
+        "stdio",
+        "elicit-first",
+        "initialize",
+        Expect(
+            "mcp/elicitinit.initialize",
+            "fail",
+            says=("elicitation/create", "before"),
+            fix=("elicitation",),
+            never=("raise timeout", "upgrade the MCP SDK", "not an MCP"),
+        ),
+    ),
+    "srv-ping-before-initialize-result": (
+        "pingfirst",
+        "stdio",
+        "ping-first",
+        None,
+        Expect("mcp/pingfirst.tools", "pass"),
+    ),
+    "call-output-schema-refs": ("refs", "stdio", "refs", None, Expect("mcp/refs.call", "pass")),
+    "auth-as-issuer-mismatch": (
+        "issuer",
+        "oauth",
+        "issuer",
+        None,
+        Expect(
+            "mcp/issuer.initialize",
+            "fail",
+            says=("issuer", "tenant-b"),
+            fix=("issuer",),
+            never=("raise timeout", "not an MCP", "answers HTTP 404"),
+        ),
+    ),
+    "cfg-command-npx-cmd": (
+        "wintool",
+        "claude",
+        "npx.cmd",
+        None,
+        Expect(
+            "mcp/wintool@mcp.json.start",
+            "fail",
+            says=("npx.cmd", "Windows"),
+            fix=('"npx"',),
+            never=("pip install", "npm install -g", "raise timeout"),
+        ),
+    ),
+    "cfg-claude-code-workspacefolder": (
+        "wsvar",
+        "claude",
+        "plain",
+        None,
+        Expect(
+            "mcp/wsvar@mcp.json.start|mcp/discovery[mcp.json]",
+            "fail",
+            says=("${workspaceFolder}", "VS Code"),
+            fix=("scripts/heldout8_server.py",),
+            never=("export workspaceFolder", "raise timeout"),
+        ),
+    ),
+    "cfg-claude-desktop-url": (
+        "remote",
+        "desktop",
+        "plain",
+        None,
+        Expect(
+            "mcp/remote@claude-desktop.start",
+            "fail",
+            says=("Claude Desktop",),
+            fix=("mcp-remote",),
+            never=("raise timeout", "not an MCP"),
+        ),
+    ),
+}
+
+#: the cases that are rows of docs/verdicts/mcp.md (section 14), once fully right
+ROWS: tuple[str, ...] = ()
+
+#: the neighbours: the client accepts them, envcheck must pass them
+NEIGHBOURS = (
+    "http-308-trailing-slash",
+    "stdio-stderr-flood",
+    "srv-ping-before-initialize-result",
+    "call-output-schema-refs",
+)
+
+
+def _stdio_table(name: str, mode: str, script: Path) -> str:
+    lines = [f"[tool.envcheck.mcp.servers.{name}]"]
+    lines += [f"command = {json.dumps(sys.executable)}"]
+    lines += [f"args = {json.dumps(['-S', str(script), mode])}"]
+    if mode == "refs":
+        lines.append('call = { tool = "echo", arguments = {} }')
+    return "\n".join(lines) + "\n"
+
+
+def _http_table(name: str, url: str) -> str:
+    return f'[tool.envcheck.mcp.servers.{name}]\nurl = "{url}"\ntransport = "http"\n'
+
+
+def _package(root: Path) -> Path:
+    """An npm package whose only program, named after it, is an MCP server (node, stdio)."""
+    package = root / "clock-mcp"
+    package.mkdir()
+    manifest = {"name": "clock-mcp", "version": "1.0.0", "bin": {"clock-mcp": "server.js"}}
+    (package / "package.json").write_text(json.dumps(manifest))
+    (package / "server.js").write_text(TOOLBOX_SERVER)
+    (package / "server.js").chmod(0o755)
+    return package
+
+
+def _oauth_refuses(url: str) -> tuple[str, bool]:
+    """The SDK's OAuth client against ``url``: the exception that ends it, and whether it got as
+    far as a sign-in (its redirect handler called)."""
+    import anyio
+    import httpx2
+    from mcp import Client
+    from mcp.client.auth import OAuthClientProvider
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
+
+    redirected: list[str] = []
+
+    class Memory:
+        async def get_tokens(self) -> OAuthToken | None:
+            return None
+
+        async def set_tokens(self, tokens: OAuthToken) -> None:
+            return None
+
+        async def get_client_info(self) -> OAuthClientInformationFull | None:
+            return None
+
+        async def set_client_info(self, client_info: OAuthClientInformationFull) -> None:
+            return None
+
+    async def redirect(authorization_url: str) -> None:
+        redirected.append(authorization_url)
+        raise RuntimeError("no person to sign in")
+
+    async def walk() -> str:
+        provider = OAuthClientProvider(
+            server_url=url,
+            client_metadata=OAuthClientMetadata(
+                client_name="heldout8",
+                redirect_uris=["http://127.0.0.1:9/callback"],  # type: ignore[list-item]
+            ),
+            storage=Memory(),
+            redirect_handler=redirect,
+        )
+        try:
+            with anyio.fail_after(20):
+                async with httpx2.AsyncClient(auth=provider, timeout=5.0) as http:
+                    async with Client(streamable_http_client(url, http_client=http)):
+                        return "works"
+        except BaseException as exc:  # noqa: B902,B036 - an ExceptionGroup, a timeout
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+                exc = exc.exceptions[0]
+            return f"{type(exc).__name__}: {exc}"
+
+    outcome = anyio.run(walk)
+    return outcome, bool(redirected)
+
+
+@pytest.fixture(scope="module")
+def round8(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The eleven servers proven (the SDK's client, its OAuth client, exec, the environment),
+    then checked in one envcheck run: the proofs per case, the checks, the processes left."""
+    from mcp import StdioServerParameters
+
+    root = tmp_path_factory.mktemp("heldout8")
+    (root / "scripts").mkdir()
+    script = root / "scripts" / "heldout8_server.py"
+    script.write_text(SERVER)
+    package = _package(root)
+    before = _processes_of(root)
+    with pytest.MonkeyPatch.context() as mp, serving(Handler) as port:
+        # no real client config under HOME; npm's cache and logs under the round's root
+        home = root / "home"
+        mp.setenv("HOME", str(home))
+        mp.delenv("XDG_CONFIG_HOME", raising=False)
+        mp.delenv("workspaceFolder", raising=False)
+        base = f"http://127.0.0.1:{port}"
+        mcp_cases = [n for n, c in CASES.items() if c[1] in ("stdio", "http")]
+        targets: list[Any] = []
+        for name in mcp_cases:
+            _, transport, mode, _, _ = CASES[name]
+            if transport == "stdio":
+                targets.append(
+                    StdioServerParameters(command=sys.executable, args=["-S", str(script), mode])
+                )
+            else:
+                targets.append(f"{base}/{mode}/mcp")
+        # the server Claude Desktop's entry names is healthy: the breakage is the entry's kind
+        sdk: dict[str, Any] = dict(
+            zip([*mcp_cases, "plain"], judge([*targets, f"{base}/plain/mcp"]))
+        )
+        Handler.SEEN.clear()
+        oauth, signed_in = _oauth_refuses(f"{base}/issuer/mcp")
+        registered = [s for s in Handler.SEEN if "register" in s[1] or "tenant-b" in s[1]]
+        try:
+            subprocess.run(["npx.cmd", "--version"], capture_output=True)
+            npx_cmd = "runs"
+        except FileNotFoundError:
+            npx_cmd = "ENOENT"
+        proofs = {
+            # the SDK's OAuth client refuses the metadata: no sign-in, nothing sent to tenant-b
+            "auth-as-issuer-mismatch": oauth.startswith("OAuthFlowError")
+            and "issuer" in oauth
+            and not signed_in
+            and not registered,
+            # exec of npx.cmd fails ENOENT as Claude Code's spawn does (npx itself is here)
+            "cfg-command-npx-cmd": npx_cmd == "ENOENT",
+            # Claude Code expands ${VAR} from its environment: no variable workspaceFolder
+            "cfg-claude-code-workspacefolder": "workspaceFolder" not in os.environ,
+            # the entry has a url and no command, and the server at the url works
+            "cfg-claude-desktop-url": sdk["plain"] is None,
+        }
+        claude = {
+            "wintool": {"command": "npx.cmd", "args": ["-y", str(package)]},
+            "wsvar": {
+                "command": sys.executable,
+                "args": ["-S", "${workspaceFolder}/scripts/heldout8_server.py", "plain"],
+            },
+        }
+        (root / ".mcp.json").write_text(json.dumps({"mcpServers": claude}, indent=2))
+        desktop = home / ".config" / "Claude" / "claude_desktop_config.json"
+        desktop.parent.mkdir(parents=True)
+        desktop.write_text(json.dumps({"mcpServers": {"remote": {"url": f"{base}/plain/mcp"}}}))
+        config = "[tool.envcheck.mcp]\ntimeout = 5.0\n"
+        for name, transport, mode, _, _ in CASES.values():
+            if transport == "stdio":
+                config += _stdio_table(name, mode, script)
+            elif transport in ("http", "oauth"):
+                config += _http_table(name, f"{base}/{mode}/mcp")
+        checks = run_in_process(root, config, SECRET)
+    yield {
+        "sdk": sdk,
+        "oauth": oauth,
+        "proofs": proofs,
+        "checks": checks,
+        "root": root,
+        "left": _processes_of(root) - before,
+    }
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_heldout(round8: dict[str, Any], name: str) -> None:
+    server, where, _, fails_on, expect = CASES[name]
+    if where in ("stdio", "http"):
+        sdk = round8["sdk"][name]
+        # the breakage is real: the SDK's client fails on the request named, or works
+        assert (sdk and sdk[0]) == fails_on, sdk
+    else:
+        assert round8["proofs"][name], (round8["proofs"], round8["oauth"])
+    mine = [
+        c
+        for c in round8["checks"]
+        if c["id"].startswith(f"mcp/{server}.")
+        or c["id"].startswith(f"mcp/{server}@")
+        or (name == "cfg-claude-code-workspacefolder" and c["id"] == "mcp/discovery[mcp.json]")
+    ]
+    assert mine, sorted(c["id"] for c in round8["checks"])
+    summary = "\n".join(
+        f"  {c['id']} {c['status']}: {c['summary']} | {c.get('why') or ''} | {c.get('hint') or ''}"
+        for c in mine
+    )
+    print(summary)  # what a user sees of the case's server, shown with -rA
+    verdict = grade(expect, mine)
+    if name in NEIGHBOURS:
+        failing = [f"{c['id']} {c['status']}" for c in mine if c["status"] not in ("pass", "skip")]
+        if failing:
+            verdict.grade, verdict.problems = "wrong", failing
+    assert verdict.grade == "fully right", (
+        f"{verdict.grade}: " + "\n".join(verdict.problems) + "\n" + summary
+    )
+    if name in ROWS:
+        row = {r.id: r for r in table.rows("mcp")}[name]
+        assert not table.verdict_problems(row, mine), table.verdict_problems(row, mine)
+
+
+def test_no_process_outlives_the_run(round8: dict[str, Any]) -> None:
+    assert not round8["left"], f"processes outlived the run: {sorted(round8['left'])}"
