@@ -55,7 +55,20 @@ one's (``grade`` in tests/verdicts/test_heldout_servers.py). Caution on independ
 who wrote these had read the earlier rounds, both sweeps and the table, and of envcheck's code
 only the names of the venv checks and the runner's Poetry batch; not how any check decides.
 
-Expectations committed before the first run: (this commit).
+Expectations committed before the first run: e9c17e6.
+
+First run (envcheck at e9c17e6, before any change; 2026-12-07): **4 of 10 fully right** (the
+four healthy neighbours), 1 partly, 5 wrong; of the six breakages none fully right (round 9:
+1 of 6). Partly: venv-poetry-python-not-subset (lock-file and poetry-env quote Poetry's words,
+the fix only "correct what Poetry names in pyproject.toml"). Wrong: venv-lock-merge-conflict
+(lock-file and lock-drift "poetry.lock is not valid TOML (Invalid statement (at line 100,
+column 1))", fix ``poetry lock --regenerate``: git's conflict markers not seen, every locked
+version thrown away); four false passes: venv-extension-library-missing
+(package[demo-native] "demo-native 1.0" while its import fails on libdemonative.so.1),
+venv-script-not-executable (dev-package[demo-tool] "demo-tool 1.0" while ``demo-tool`` cannot
+start), venv-requires-plugins-missing (poetry "Poetry 2.5.1" while the plugin the project
+requires is nowhere), venv-pylock-drift (package[demo-alpha] "demo-alpha 1.0", pylock.toml not
+read; no lock-drift check for a project without Poetry).
 """
 
 from __future__ import annotations
