@@ -49,6 +49,19 @@ def _root_cause(exc: BaseException) -> BaseException:
     return exc
 
 
+def _unreadable(exc: BaseException) -> bool:
+    """Whether ``exc`` only says an answer could not be had or read (the connection, HTTP, a
+    body too large or not JSON), also when anyio's task groups wrapped it (a connect failing
+    as its deadline passes): evidence that is missing, not an error of the probe."""
+    import httpx2
+
+    from envcheck.mcpkit import _capped
+
+    if isinstance(exc, BaseExceptionGroup):
+        return all(_unreadable(leaf) for leaf in exc.exceptions)
+    return isinstance(exc, (httpx2.HTTPError, ValueError, OSError, _capped.AnswerTooLarge))
+
+
 _ENDPOINT_EVENT = re.compile(rb"(?:^|\n)event:[ \t]*endpoint\r?\ndata:[ \t]?([^\r\n]*)\r?\n")
 
 
@@ -232,7 +245,9 @@ async def _without_version(request: Any, attempt: Attempt, timeout: float) -> No
         async with capped as client:
             answer = await client.post(str(request.url), content=request.content, headers=headers)
             await answer.aread()
-    except (httpx2.HTTPError, _capped.AnswerTooLarge):
+    except Exception as exc:  # noqa: B902 - only what says no answer could be read
+        if not _unreadable(exc):
+            raise
         return
     if 200 <= answer.status_code < 300:
         attempt.version_refused = (redact.clean(version, 40), method)
@@ -775,7 +790,9 @@ class Probe:
                         if response.status_code != 200:
                             attempt.metadata_refused[candidate] = response.status_code
                         document = response.json() if response.status_code == 200 else None
-                    except (httpx2.HTTPError, ValueError, _capped.AnswerTooLarge):
+                    except Exception as exc:  # noqa: B902 - only what says none was read
+                        if not _unreadable(exc):
+                            raise
                         continue
                     if isinstance(document, dict) and (
                         "authorization_servers" in document or candidate in named
@@ -819,7 +836,9 @@ class Probe:
                     try:
                         response = await client.get(candidate)
                         document = response.json() if response.status_code == 200 else None
-                    except (httpx2.HTTPError, ValueError, _capped.AnswerTooLarge):
+                    except Exception as exc:  # noqa: B902 - only what says none was read
+                        if not _unreadable(exc):
+                            raise
                         continue
                     if isinstance(document, dict):
                         attempt.issuer_metadata_url, attempt.issuer_metadata = candidate, document
