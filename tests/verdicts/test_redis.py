@@ -198,6 +198,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers7 import REDIS as REDIS7  # and the seventh's
     from tests.verdicts.test_heldout_servers8 import REDIS as REDIS8  # and the eighth's
     from tests.verdicts.test_heldout_servers9 import REDIS as REDIS9  # and the ninth's
+    from tests.verdicts.test_heldout_servers10 import REDIS as REDIS10  # and the tenth's
 
     problems = SCENARIOS.mismatches(
         elsewhere=[
@@ -210,6 +211,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
             *REDIS7,
             *REDIS8,
             *REDIS9,
+            *REDIS10,
         ]
     )
     assert not problems, "\n".join(problems)

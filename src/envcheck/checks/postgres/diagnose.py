@@ -37,6 +37,7 @@ from envcheck.checks.postgres.target import (
     passfile_entry,
 )
 from envcheck.checks.postgres.wire import AUTHENTICATED, BEFORE_AUTH
+from envcheck.checks.shared import tls as _tls
 from envcheck.core.fix import Command, Fix, Manual, Step
 from envcheck.core.model import CheckFailed
 
@@ -117,6 +118,8 @@ class Lookup:
     similar_role: str | None = None
     #: the role's password is stored as an MD5 hash (``None``: not seen, only a superuser may)
     md5_secret: bool | None = None
+    #: the database's owner (``None``: no such database)
+    db_owner: str | None = None
 
     @property
     def expired(self) -> bool:
@@ -132,7 +135,7 @@ SELECT r.rolname IS NOT NULL, coalesce(r.rolcanlogin, false), r.rolvaliduntil,
        (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int,
        (SELECT min(rolname) FROM pg_roles WHERE lower(rolname) = lower(%(user)s)
         AND rolname <> %(user)s),
-       {md5}
+       {md5}, pg_get_userbyid(d.datdba)::text
 FROM (SELECT 1) AS one
 LEFT JOIN {roles} r ON r.rolname = %(user)s
 LEFT JOIN pg_database d ON d.datname = %(db)s
@@ -335,6 +338,10 @@ def _explain(
             "granted back" + said,
             fix=fix(step, text=f"as the database's owner or a superuser: {step.render()}"),
         )
+    if code == "55000" and (
+        routine == "InitPostgres" or (lookup is not None and lookup.db_limit == INVALID_DB)
+    ):
+        return invalid_database(t, said, lookup)
     if code == "55000" and routine in ("CheckMyDatabase", ""):
         return closed_database(t, said, lookup)
     if code == "53300":
@@ -494,6 +501,27 @@ def wrong_password(
     if mismatch is not None:
         return mismatch
     entry = None if t.password_from else t.passfile_line
+    if entry is not None and entry.usable and entry.shadowed is not None:
+        later, fields = entry.shadowed
+        shown_later = ":".join(fields) + ":…"
+        return CheckFailed(
+            f"the password for role {t.user!r} at {t.address} is refused: libpq took it from "
+            f"line {entry.line} of the password file {entry.path} ({entry.shown}), the first "
+            f"line that matches; line {later} ({shown_later}) names this login more exactly "
+            "and is never read",
+            why="the connection string and PGPASSWORD give no password, so libpq reads the "
+            "password file from the top and takes the first line whose host, port, database and "
+            f"user match (* matches anything); line {entry.line}'s password is refused{looked}"
+            + said,
+            fix=fix(
+                Manual(
+                    f"in {entry.path}, move line {later} ({shown_later}) above line "
+                    f"{entry.line} ({entry.shown}): libpq takes the first line that matches; or "
+                    f"correct the password on line {entry.line} if it is meant for this login too",
+                    ask="whoever owns the password file",
+                )
+            ),
+        )
     if lookup is not None and entry is not None and entry.usable:
         padded = entry.password != entry.password.strip()
         return CheckFailed(
@@ -800,6 +828,40 @@ def missing_database(
         f"database {t.dbname!r} does not exist on {t.address}",
         why="the server is up and accepted the login, but has no such database" + said,
         fix=found,
+    )
+
+
+#: pg_database.datconnlimit of a database a DROP DATABASE did not finish (DATCONNLIMIT_INVALID_DB,
+#: PostgreSQL 15.4, 14.9, 13.12, 12.16, 11.21 and later)
+INVALID_DB = -2
+
+
+def invalid_database(t: Target, said: str, lookup: Lookup | None) -> CheckFailed:
+    """55000 from InitPostgres: the database is marked invalid (``datconnlimit = -2``), which a
+    DROP DATABASE that was interrupted (a cancel, a crash) leaves: part of its files are gone,
+    no one may connect, ALTER DATABASE is refused; only DROP DATABASE removes it."""
+    name = ident(t.dbname)
+    owner = lookup.db_owner if lookup is not None and lookup.db_owner else t.user
+    drop = t.superuser_sql(f"DROP DATABASE {name}", repeatable=False)
+    create = t.superuser_sql(f"CREATE DATABASE {name} OWNER {ident(owner)}", repeatable=False)
+    seen = (
+        f" (pg_database.datconnlimit is {INVALID_DB})"
+        if lookup is not None and lookup.db_limit == INVALID_DB
+        else ""
+    )
+    return CheckFailed(
+        f"database {t.dbname!r} on {t.address} is invalid{seen}: a DROP DATABASE of it did not "
+        "finish",
+        why="DROP DATABASE marks the database invalid before it removes its files; interrupted "
+        "(cancelled, the server crashed or was stopped), it leaves the database half removed: "
+        "nobody may connect to it and ALTER DATABASE refuses it; its data is not to be trusted, "
+        "DROP DATABASE (again) is the only thing that works on it" + said,
+        fix=fix(
+            drop,
+            create,
+            text=f"as a superuser, drop it and create it again (then the application's "
+            f"migrations or a restore fill it): {drop.render()}; {create.render()}",
+        ),
     )
 
 
@@ -1295,7 +1357,92 @@ _NOT_YET_VALID, _EXPIRED, _REVOKED = 9, 10, 23
 _NO_CRL, _CRL_NOT_YET_VALID, _CRL_EXPIRED = 3, 11, 12
 
 
-def _certificate_failure(t: Target, exc: ssl.SSLCertVerificationError) -> CheckFailed:
+def _sent_chain(t: Target, deadline: float) -> tuple[_tls.Certificate, ...] | None:
+    """The certificates the server sends after SSLRequest (none verified)."""
+    try:
+        with _pgwire.connect(t.dial, t.port, deadline) as raw:
+            if _pgwire.ask_ssl(raw, deadline)[:1] != b"S":
+                return None
+            return _tls.sent_chain(raw, t.host)
+    except OSError:
+        return None
+
+
+def _issuer_unknown(
+    t: Target, exc: ssl.SSLCertVerificationError, deadline: float
+) -> CheckFailed | None:
+    """OpenSSL found no trusted issuer above what the server sent (verify result 2 or 20), or
+    sslrootcert=system trusts none: read the chain the server sends and the CAs sslrootcert
+    trusts to tell a chain the server cut short from a trust in another CA, and name the
+    missing issuer."""
+    root = _root_cert(t)
+    if exc.verify_code not in _tls.ISSUER_UNKNOWN and root != "system":
+        return None
+    reason = str(exc.verify_message or exc.reason or exc)
+    sent = _sent_chain(t, deadline)
+    if root == "system":
+        top = sent[-1] if sent else None
+        issued = f" ({top.issuer}, which issued {top.subject})" if top else ""
+        return CheckFailed(
+            f"the certificate of {t.host}:{t.port} is not trusted by this system's CA store "
+            f"(sslrootcert=system{_set_by(t, 'sslrootcert')}, sslmode={t.sslmode}): {reason}",
+            why="sslrootcert=system makes libpq trust the CAs of OpenSSL's default store (the "
+            "system's bundle, or SSL_CERT_FILE / SSL_CERT_DIR when set) and no CA there issued "
+            f"the server's chain{issued}: a server with a CA of its own (a local, test or "
+            "company server) is never trusted so",
+            fix=fix(
+                t.edit_key(
+                    "sslrootcert",
+                    "set sslrootcert=/path/to/ca.pem, the file of the CA that issued the "
+                    f"server's certificate{issued}, instead of sslrootcert=system (or add that CA "
+                    "to the system's store: /usr/local/share/ca-certificates, then "
+                    "update-ca-certificates)",
+                )
+            ),
+        )
+    missing = _tls.gap(sent, _tls.ca_subjects(root))
+    if missing is None:
+        return None
+    held = missing.described(f"sslrootcert ({root})")
+    if missing.alone:
+        return CheckFailed(
+            f"the certificate of {t.host}:{t.port} is not trusted (sslmode={t.sslmode}): "
+            f"{reason}: the server sends its own certificate without the certificate of its "
+            f"issuer {missing.issuer}",
+            why=f"{held}; when {missing.issuer} is an intermediate CA below a CA of sslrootcert, "
+            "the server must send it after its own certificate (ssl_cert_file holds the chain: "
+            "the server's certificate, then the intermediate's), since libpq trusts only a chain "
+            "that reaches a CA in sslrootcert",
+            fix=fix(
+                Manual(
+                    "put the whole chain in the server's ssl_cert_file (its certificate, then "
+                    f"the certificate of {missing.issuer} and of any CA between it and the "
+                    "root), then SELECT pg_reload_conf(); until then, this client can trust "
+                    f"the chain by adding the certificate of {missing.issuer} to {root} beside "
+                    "its root",
+                    ask=ADMIN,
+                )
+            ),
+        )
+    return CheckFailed(
+        f"the certificate of {t.host}:{t.port} is not trusted (sslmode={t.sslmode}): {reason}: "
+        f"its chain ends at a certificate issued by {missing.issuer}, a CA that {root} does not "
+        "hold",
+        why=f"{held}; sslrootcert holds another CA than the one the server's chain leads to",
+        fix=fix(
+            t.edit_key(
+                "sslrootcert",
+                f"set sslrootcert to the file of the CA {missing.issuer} (check: openssl "
+                f"s_client -connect {t.dial}:{t.port} -starttls postgres -CAfile FILE "
+                "-verify_return_error)",
+            )
+        ),
+    )
+
+
+def _certificate_failure(
+    t: Target, exc: ssl.SSLCertVerificationError, deadline: float
+) -> CheckFailed:
     reason = str(exc.verify_message or exc.reason or exc)
     dates = (
         f"openssl s_client -connect {t.dial}:{t.port} -starttls postgres | openssl x509 -noout "
@@ -1379,6 +1526,9 @@ def _certificate_failure(t: Target, exc: ssl.SSLCertVerificationError) -> CheckF
                 )
             ),
         )
+    unknown = _issuer_unknown(t, exc, deadline)
+    if unknown is not None:
+        return unknown
     because = (
         "; with sslmode=require libpq verifies the certificate as verify-ca does once a root "
         "certificate file exists"
@@ -1484,7 +1634,7 @@ def diagnose_login(t: Target, exc: Exception, deadline: float) -> CheckFailed:
     try:
         attempts, offered = _attempts(t, deadline)
     except ssl.SSLCertVerificationError as cert:
-        return _certificate_failure(t, cert)
+        return _certificate_failure(t, cert, deadline)
     except ssl.SSLError as tls:
         return tls_failed(t, str(getattr(tls, "reason", None) or tls))
     except (_pgwire.ProbeError, OSError, socket.timeout) as probe:
@@ -1624,6 +1774,15 @@ def tls_failed(t: Target, reason: str) -> CheckFailed:
 
 #: AuthenticationSASL, the request of a scram-sha-256 pg_hba.conf line (protocol's 'R' code 10)
 _SCRAM_REQUEST = 10
+_MD5_REQUEST = 5
+#: the server's authentication requests (AuthenticationRequest codes) that carry no SCRAM, by the
+#: pg_hba.conf method that sends them, and why no channel is bound with it
+_NOT_SCRAM = {
+    0: ("trust", "a trust line authenticates nobody: the server says AuthenticationOk at once"),
+    3: ("password", "a password line asks for the password in clear text"),
+    5: ("md5", "an md5 line asks for an MD5 hash when the role's password is stored as MD5"),
+    7: ("gss", "a gss line authenticates with Kerberos"),
+}
 #: libpq's ``replication`` values that ask for a physical WAL sender (``database`` asks for a
 #: logical one, which pg_hba.conf matches by the database's name like any login)
 _PHYSICAL_REPLICATION = frozenset({"1", "true", "on", "yes"})
@@ -1738,6 +1897,33 @@ def _client_refused(
         # the login's pg_hba.conf line already asks for SCRAM: only SSL is missing
         scram = any(a is not None and a.asked == _SCRAM_REQUEST for a in attempts.values())
         line = "" if scram else " (and a scram-sha-256 pg_hba.conf line)"
+        over_ssl = [a for a in got_in if a.ssl]
+        asked = over_ssl[0].asked if over_ssl else None
+        if over_ssl and asked != _SCRAM_REQUEST:
+            # SSL is there; the server's authentication request (none: trust) has no SCRAM
+            method, why = _NOT_SCRAM.get(asked or 0, (f"method {asked}", ""))
+            return CheckFailed(
+                f"channel_binding=require{_set_by(t, 'channel_binding')}, and {t.address} "
+                f"accepts this login without SCRAM over SSL: the pg_hba.conf line it matches is "
+                f"{method}",
+                why=f"channel binding is part of the SCRAM exchange (SCRAM-SHA-256-PLUS); {why}, "
+                "so libpq refuses the server it cannot authenticate",
+                fix=fix(
+                    t.edit_key(
+                        "channel_binding",
+                        "drop channel_binding=require for this server (or set "
+                        f"channel_binding=prefer), or have it matched by a scram-sha-256 "
+                        f"pg_hba.conf line instead of {method}"
+                        + (
+                            " (or, behind the md5 line, set the role's password again with "
+                            "password_encryption = scram-sha-256: an md5 line runs SCRAM for a "
+                            "SCRAM secret)"
+                            if asked == _MD5_REQUEST
+                            else ""
+                        ),
+                    )
+                ),
+            )
         return CheckFailed(
             f"channel_binding=require{_set_by(t, 'channel_binding')}, and {t.address} "
             + (

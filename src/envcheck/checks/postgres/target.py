@@ -260,6 +260,17 @@ class PassfileEntry:
     path: str
     password: str
     mode: int
+    #: the line's number in the file (1 the first) and its four fields before the password
+    line: int = 0
+    fields: tuple[str, ...] = ()
+    #: a later line that matches the login too and names more of it (fewer ``*`` fields): its
+    #: number and fields; libpq never reads it, it takes the first line that matches
+    shadowed: tuple[int, tuple[str, ...]] | None = None
+
+    @property
+    def shown(self) -> str:
+        """The line without its password."""
+        return ":".join(self.fields) + ":…"
 
     @property
     def usable(self) -> bool:
@@ -280,7 +291,8 @@ def passfile_entry(path: str, host: str, port: int, dbname: str, user: str) -> P
         return None
     # libpq matches the default socket directory as "localhost", any other one by its path
     wanted = ["localhost" if host == SOCKET_DIRS[0] else host, str(port), dbname, user]
-    for line in lines:
+    first: PassfileEntry | None = None
+    for number, line in enumerate(lines, start=1):
         if not line or line.startswith("#"):
             continue
         fields: list[str] = []
@@ -297,8 +309,12 @@ def passfile_entry(path: str, host: str, port: int, dbname: str, user: str) -> P
                 current += char
         fields.append(current)
         if len(fields) == 5 and all(f in ("*", w) for f, w in zip(fields, wanted)):
-            return PassfileEntry(path, fields[4], stat.S_IMODE(mode))
-    return None
+            shown = tuple(fields[:4])
+            if first is None:
+                first = PassfileEntry(path, fields[4], stat.S_IMODE(mode), number, shown)
+            elif shown.count("*") < first.fields.count("*"):
+                return replace(first, shadowed=(number, shown))
+    return first
 
 
 def target(ctx: Context, instance: str) -> Target:

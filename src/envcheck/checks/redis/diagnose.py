@@ -18,6 +18,7 @@ from typing import Any
 
 from envcheck.checks.redis.resp import ConnectionLost, ReplyError, Resp, info
 from envcheck.checks.redis.target import Target
+from envcheck.checks.shared import tls as _tls
 from envcheck.core import redact
 from envcheck.core.fix import Command, Edit, Fix, Manual, RedisCommand, Step
 from envcheck.core.model import CheckFailed
@@ -325,6 +326,9 @@ def untrusted(exc: _net.ConversationFailed, t: Target, deadline: float) -> Check
             ),
         )
     ca = t.tls_options.ca_file
+    cut = chain_cut_short(exc, t, deadline)
+    if cut is not None:
+        return cut
     text = (
         f"{t.tls_options.ca_origin} ({ca}) does not hold the CA that signed the server's "
         f"certificate: set {t.section}.ca_file to the PEM file of that CA"
@@ -339,6 +343,51 @@ def untrusted(exc: _net.ConversationFailed, t: Target, deadline: float) -> Check
     return CheckFailed(
         exc.summary,
         why=exc.why,
+        fix=fix(text, Manual(text, ask=f"{ASK_ADMIN} (for the CA certificate)")),
+    )
+
+
+def chain_cut_short(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFailed | None:
+    """OpenSSL found no trusted issuer above what the server sent (verify result 2 or 20) while
+    a CA file is set: the chain the server sends and the CAs of the file tell a server that
+    sends its certificate without its intermediate (tls-cert-file without the chain) from a CA
+    file that holds another CA, and name the missing issuer."""
+    ca = t.tls_options.ca_file
+    if exc.verify_code not in _tls.ISSUER_UNKNOWN or not ca:
+        return None
+    try:
+        with socket.create_connection((t.host, t.port), timeout=_left(deadline)) as raw:
+            sent = _tls.sent_chain(raw, t.host)
+    except OSError:
+        return None
+    missing = _tls.gap(sent, _tls.ca_subjects(ca))
+    if missing is None:
+        return None
+    held = missing.described(f"{t.tls_options.ca_origin} ({ca})")
+    if missing.alone:
+        text = (
+            "put the whole chain in the server's tls-cert-file (its certificate, then the "
+            f"certificate of {missing.issuer} and of any CA between it and the root), then "
+            "CONFIG SET tls-cert-file or a restart; until then, this client can trust the chain "
+            f"by adding the certificate of {missing.issuer} to {ca} beside its root"
+        )
+        return CheckFailed(
+            f"{exc.summary}: the server sends its own certificate without the certificate of "
+            f"its issuer {missing.issuer}",
+            why=f"{held}; when {missing.issuer} is an intermediate CA below a CA of the file, "
+            "the server must send it after its own certificate (Redis sends what tls-cert-file "
+            "holds: the certificate, then the intermediate's), since verification trusts only "
+            "a chain that reaches a CA of the file",
+            fix=fix(text, Manual(text, ask=ASK_ADMIN)),
+        )
+    text = (
+        f"point {t.tls_options.ca_origin} at the file of the CA {missing.issuer} (check: openssl "
+        f"s_client -connect {t.host}:{t.port} -CAfile FILE -verify_return_error)"
+    )
+    return CheckFailed(
+        f"{exc.summary}: its chain ends at a certificate issued by {missing.issuer}, a CA that "
+        f"{ca} does not hold",
+        why=f"{held}; the file holds another CA than the one the server's chain leads to",
         fix=fix(text, Manual(text, ask=f"{ASK_ADMIN} (for the CA certificate)")),
     )
 
