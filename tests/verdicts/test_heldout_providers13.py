@@ -78,6 +78,33 @@ Ollama's version: another service listens there", the path asked (/api/api/versi
 One setting of the grader was its own, corrected after the first run: the Ollama sessions did not
 set ``smoke = true`` (off by default), so the first run had no smoke check for the two cloud
 models; with it set, and no change to envcheck, their first verdicts are the ones graded above.
+
+After the fixes (structure first): a 404 to the call of a listed model that names the model as
+the parameter at fault (``error.param`` "model") without ``error.code`` ``model_not_found``
+(OpenAI's code for a model it does not know or the key may not use) is a model the endpoint does
+not run (providers/diagnose.not_served_here: completions, embedding, audio, realtime or
+Responses-only models alike), fixed by a chat model the listing shows (the kind's default,
+gpt-4o-mini, when listed: ``model = "..."``, run: passes); a model Gemini's listing shows with
+``supportedGenerationMethods`` that lack generateContent fails the model check (what it serves
+named; ``model = "gemini-2.5-flash"``, run: passes), and the smoke check is skipped behind it.
+On Ollama, whose own server answers no 429: a 429 is ollama.com's usage limit for a cloud model
+(or a proxy's rate limit), on generate and on show: wait for the reset, a higher plan (the
+answer's link), or a local model, never the server's log; a 404 to a route the release the server
+reports predates (``GET /api/ps`` before 0.1.38, diagnose.ROUTE_SINCE) skips the gpu check with
+the version and the upgrade; a 404 to ``/api/version`` under a host that carries a path, where
+the same server's origin answers Ollama's version, is the path (named, with the path asked and
+the version found), fixed by ``export OLLAMA_HOST=<origin>`` (run: passes). 10 of 10 fully right.
+Rows (PROVIDER_ROWS_13, OLLAMA_ROWS_13), asserted on these runs:
+openai-404-listed-not-a-chat-model, openai-404-listed-responses-only,
+gemini-200-listed-not-for-generate-content, ollama-generate-429-cloud-limit,
+ollama-ps-404-before-route, ollama-version-404-host-path.
+
+Not executed: the cloud limit's fix (a reset or a plan on ollama.com) and the old release's
+upgrade (the network and a real server).
+
+Cost: 3 tests, seven in-process envcheck sessions (the providers' run twice: the fix run; Ollama
+under /ollama, under /api, under /v1, the printed OLLAMA_HOST, and 0.1.32) against three replay
+servers; 3.6 s CPU (user + system) alone, 3.8 s wall.
 """
 
 from __future__ import annotations
@@ -92,6 +119,7 @@ from typing import Any
 import pytest
 
 from tests.verdicts.replay import Answer, Replay, published
+from tests.verdicts.table import rows, verdict_problems
 from tests.verdicts.test_providers import KEYS, STRICT
 from tests.verdicts.test_providers_sweep import own_error, text
 
@@ -228,6 +256,30 @@ OLLAMA_HOST_V1 = Case(
     runs_fix=True,
 )
 CASES = PROVIDER_CASES + OLLAMA_CLOUD + OLLAMA_OLD + [OLLAMA_HOST_API, OLLAMA_HOST_V1]
+#: the rows of docs/verdicts/providers.md and ollama.md these cases run (their cause and fix too)
+PROVIDER_ROWS_13 = {
+    "openai-not-a-chat-model": "openai-404-listed-not-a-chat-model",
+    "openai-responses-only": "openai-404-listed-responses-only",
+    "gemini-embedding-model": "gemini-200-listed-not-for-generate-content",
+}
+OLLAMA_ROWS_13 = {
+    "ollama-cloud-usage-limit": "ollama-generate-429-cloud-limit",
+    "ollama-no-api-ps": "ollama-ps-404-before-route",
+    "ollama-host-ends-in-api": "ollama-version-404-host-path",
+    "ollama-host-openai-path": "ollama-version-404-host-path",
+}
+
+
+def _rows(component: str, names: dict[str, str], cases: list[Case], checks: Any) -> list[str]:
+    """The cases' rows of docs/verdicts/<component>.md, against the session's report."""
+    table = {r.id: r for r in rows(component)}
+    report = list(checks.values())
+    return [
+        f"{case.name}: {problem}"
+        for case in cases
+        if case.name in names
+        for problem in verdict_problems(table[names[case.name]], report)
+    ]
 
 
 def _statuses(check: dict[str, Any] | None) -> str:
@@ -374,6 +426,7 @@ def test_thirteenth_held_out_providers(
     _clean_environment(monkeypatch)
     checks = _run(pytester, "providers", _providers_toml(url, MODELS))
     problems = [p for case in PROVIDER_CASES for p in grade(case, checks)]
+    problems += _rows("providers", PROVIDER_ROWS_13, PROVIDER_CASES, checks)
     # the printed fixes, run: each instance's model as its fix names it
     fixed = dict(MODELS)
     for case in PROVIDER_CASES:
@@ -454,11 +507,13 @@ def test_thirteenth_held_out_ollama(
         if not replay.calls_to("GET", "/ollama/api/version"):
             problems.append("OLLAMA_HOST=.../ollama: /ollama/api/version was never asked")
         problems += [p for case in OLLAMA_CLOUD for p in grade(case, checks)]
+        problems += _rows("ollama", OLLAMA_ROWS_13, OLLAMA_CLOUD, checks)
         printed: dict[str, str | None] = {}
         for case, path in ((OLLAMA_HOST_API, "/api"), (OLLAMA_HOST_V1, "/v1")):
             monkeypatch.setenv("OLLAMA_HOST", f"{replay.url}{path}")
             checks = _run(pytester, "ollama", toml)
             problems += grade(case, checks)
+            problems += _rows("ollama", OLLAMA_ROWS_13, [case], checks)
             printed[case.name] = _printed_host(case, checks)
         # the printed fixes, run (the same server: one run for each value printed)
         for value in sorted({v for v in printed.values() if v}):
@@ -478,6 +533,7 @@ def test_thirteenth_held_out_ollama(
         monkeypatch.setenv("OLLAMA_HOST", replay.url)
         checks = _run(pytester, "ollama", OLLAMA_TOML.format(models='"llama3:latest"'))
     problems += [p for case in OLLAMA_OLD for p in grade(case, checks)]
+    problems += _rows("ollama", OLLAMA_ROWS_13, OLLAMA_OLD, checks)
     assert not problems, "\n".join(problems)
 
 

@@ -342,6 +342,70 @@ def refused_elsewhere(host: str, request: str, status: int, said: str) -> CheckF
     )
 
 
+#: routes the ollama checks ask that some releases lack: the release that added each
+#: (``GET /api/ps``: https://github.com/ollama/ollama/pull/4327, ``ollama ps``, in 0.1.38)
+ROUTE_SINCE = {"GET /api/ps": "0.1.38"}
+
+
+def route_missing(host: str, request: str, status: int, said: str, version: str) -> CheckSkipped:
+    """A 404 to a route the server's reported release predates (:data:`ROUTE_SINCE`): what the
+    check reads cannot be read from this Ollama; nothing is wrong with it otherwise."""
+    since = ROUTE_SINCE[request]
+    shown = clean(" ".join(said.split()), 120)
+    return CheckSkipped(
+        f"Ollama {version} at {host} has no {request} (added in {since}), so where models run "
+        "cannot be read",
+        why=f"{host} answered {request} with HTTP {status} ({shown}) and reports version "
+        f"{version} (GET /api/version), a release older than the route",
+        hint=f"upgrade Ollama to {since} or later ({UPGRADE}) to have it checked",
+    )
+
+
+def host_path(
+    host: str, source: str, origin: str, request: str, status: int, version: str
+) -> CheckFailed:
+    """The host carries a path under which Ollama serves nothing (``http://h:11434/api``, the
+    OpenAI-compatible ``.../v1``): the ollama clients keep it and put their own ``/api/...``
+    after it, and the same server's origin answers Ollama's version."""
+    path = urlsplit(host).path
+    method, _, route = request.partition(" ")
+    asked = f"{path}{route}"
+    variable = source if source.isupper() else None
+    if variable:
+        text = f"export {variable}={origin}  (without {path}: the ollama clients add /api/...)"
+    else:
+        text = f'set host = "{origin}" in [tool.envcheck.ollama] (without {path})'
+    return CheckFailed(
+        f"{host} has the path {path}, under which Ollama serves nothing: {method} {asked} "
+        f"answered HTTP {status}",
+        why=f"the ollama clients keep the path of {source} ({host}) and add their own "
+        f"/api/... after it, so they asked {asked}; the same server at {origin} answers "
+        f"{request} with Ollama {version}: the path, not the server, is wrong",
+        fix=Fix([Manual(text)], text=text),
+    )
+
+
+def rate_limited(model: str, host: str, request: str, shown: str) -> CheckFailed:
+    """HTTP 429: Ollama itself limits no rate (its errors are 4xx for a request, 500 and 503):
+    ollama.com's usage limit for a cloud model, whose answer the server passes on with its
+    status (server/cloud_proxy.go, routes.go), or a proxy's rate limit in front of it."""
+    links = list(dict.fromkeys(u.rstrip(".,;:") for u in _URL.findall(shown)))
+    page = f" (the answer links {links[0]})" if links else ""
+    text = (
+        f"wait until the ollama.com account's usage limit resets (https://ollama.com/settings "
+        f"shows its usage), or a plan with higher limits{page}, or use a local model instead of "
+        f"{model}; if a proxy in front of {host} limits requests, its rate limit"
+    )
+    return CheckFailed(
+        f"{model} was rate limited (HTTP 429) through the Ollama at {host}: {shown}",
+        why=f"Ollama's own server limits no rate: a 429 to {request} is ollama.com's for a cloud "
+        "model (a session, hourly or weekly usage limit of the signed-in account), passed on "
+        "with its status, or a proxy's in front of the server; the local server and the model "
+        "are not the cause, and it clears with time or a higher plan",
+        fix=Fix([Manual(text, ask="the owner of the ollama.com account")], text=text),
+    )
+
+
 def out_of_memory(error: str) -> bool:
     return _MEMORY.search(error) is not None
 
@@ -548,6 +612,8 @@ def _generate_failure(
         )
     if status == 401:
         return _unauthorized(model, host, shown)
+    if status == 429:
+        return rate_limited(model, host, "POST /api/generate", shown)
     if status == 403 and said.startswith(CLOUD_DISABLED):
         return cloud_disabled(model, host, "POST /api/generate", shown)
     if status == 403:

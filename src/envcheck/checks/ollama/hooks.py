@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from envcheck import hookimpl
 from envcheck.checks.ollama import diagnose as _diagnose
@@ -94,6 +95,12 @@ def server(ctx: Context) -> Outcome:
         try:
             version = str(answer.json()["version"])
         except (ValueError, KeyError, TypeError):
+            elsewhere = _origin_version(calls) if answer.status_code == 404 else None
+            if elsewhere is not None:  # the host's path is what is wrong, not the server
+                origin, found = elsewhere
+                raise _diagnose.host_path(
+                    calls.host, calls.source, origin, "GET /api/version", 404, found
+                ) from None
             raise CheckFailed(
                 f"{calls.host} answered /api/version with HTTP {answer.status_code}, not Ollama's "
                 "version",
@@ -127,6 +134,22 @@ def server(ctx: Context) -> Outcome:
     return ok(f"Ollama {version} at {calls.host}", version=version, latency_ms=latency)
 
 
+def _origin_version(calls: Calls) -> tuple[str, str] | None:
+    """When the host carries a path: the server's origin and the version Ollama reports there
+    (``GET /api/version`` without the path), else None."""
+    parts = urlsplit(calls.host)
+    if parts.path.strip("/") == "":
+        return None
+    origin = f"{parts.scheme}://{parts.netloc}"
+    try:
+        with calls.http(origin) as http:
+            answer = http.get("/api/version")
+        version = answer.json()["version"] if answer.status_code == 200 else None
+    except Exception:  # noqa: B902 - the 404 being diagnosed is the finding, not this
+        return None
+    return (origin, str(version)) if isinstance(version, str) else None
+
+
 def _error_text(answer: Any) -> str | None:
     """The text of an answer in Ollama's error shape (``{"error": "<text>"}``), else None."""
     try:
@@ -150,6 +173,10 @@ def model_check(model: str, ctx: Context) -> Outcome:
                 listed = _listed(calls)
                 raise _diagnose.show_not_routed(
                     calls.host, calls.source, model, exc.error, listed
+                ) from None
+            if exc.status_code == 429:
+                raise _diagnose.rate_limited(
+                    model, calls.host, "POST /api/show", clean(exc.error, 300)
                 ) from None
             if exc.status_code == 403 and exc.error.startswith(_diagnose.CLOUD_DISABLED):
                 raise _diagnose.cloud_disabled(
@@ -277,6 +304,15 @@ def _listed(calls: Calls) -> list[str]:
     return _listing(calls) or []
 
 
+def _server_version(ctx: Context) -> str | None:
+    """The release the server check read (a build from source, 0.0.0, tells none)."""
+    try:
+        version = ctx.dependency(f"{COMPONENT}/server").facts.get("version")
+    except KeyError:
+        return None
+    return str(version) if version and version != "0.0.0" else None
+
+
 def gpu(ctx: Context) -> Outcome:
     import httpx
     import ollama
@@ -286,6 +322,12 @@ def gpu(ctx: Context) -> Outcome:
         try:
             running = calls.client().ps()
         except ollama.ResponseError as exc:
+            version = _server_version(ctx)
+            since = _diagnose.ROUTE_SINCE["GET /api/ps"]
+            if exc.status_code == 404 and version and older(version, since):
+                raise _diagnose.route_missing(
+                    calls.host, "GET /api/ps", 404, exc.error or "", version
+                ) from None
             raise _diagnose.refused_elsewhere(
                 calls.host, "GET /api/ps", exc.status_code, exc.error or ""
             ) from None

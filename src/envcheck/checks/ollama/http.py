@@ -55,12 +55,13 @@ class Calls:
         self.opened.append(made)
         return made
 
-    def http(self) -> httpx.Client:
+    def http(self, base: str | None = None) -> httpx.Client:
+        """An httpx client for the host (or ``base``, another URL of the same server)."""
         import httpx
 
         made = consistent(
             lambda: httpx.Client(
-                base_url=self.host, timeout=self._timeout(), transport=self.transport
+                base_url=base or self.host, timeout=self._timeout(), transport=self.transport
             )
         )
         self.opened.append(made)

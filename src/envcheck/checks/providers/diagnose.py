@@ -15,6 +15,7 @@ An answer no rule covers gets the honest fallback: the status, the fields, the p
 
 from __future__ import annotations
 
+import difflib
 import json
 import socket
 import ssl
@@ -175,6 +176,8 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
         return CheckFailed(summary, why=why, fix=_base_url_fix(p, asked))
     if isinstance(exc, llm.DeploymentNotFound):
         return CheckFailed(summary, why=why, fix=_deployment_fix(p))
+    if isinstance(exc, llm.ModelNotFound) and listed and not_served_here(exc):
+        return not_served_here_failure(p, exc, None)
     if isinstance(exc, llm.ModelNotFound) and listed:
         refused = f"{p.name}: {p.model} is listed but refused{_tried(exc)}: {_message(exc)}"
         return _listed_but_refused(p, exc, refused)
@@ -635,6 +638,71 @@ def _deployment_fix(p: Provider) -> Fix:
         f"Foundry, Deployments), or set model to the name of one of its deployments in {p.table}"
     )
     return Fix([Manual(text, ask="whoever manages the Azure OpenAI resource")], text=text)
+
+
+def not_served_here(exc: llm.ProviderError) -> bool:
+    """A 404 to the call of a model that names the model as the parameter at fault
+    (``error.param`` "model") without ``error.code`` ``model_not_found``, which OpenAI gives a
+    model it does not know or the key may not use: the model exists, this endpoint (Chat
+    Completions) does not run it (a completions, embedding, audio or realtime model, or one only
+    the Responses API serves)."""
+    sent: Sent | None = getattr(exc, "sent", None)
+    if exc.status != 404 or sent is None or sent.listing:
+        return False
+    return exc.detail.param == "model" and not exc.detail.code
+
+
+def not_served_here_failure(p: Provider, exc: llm.ProviderError, chat: str | None) -> CheckFailed:
+    """The model is listed and :func:`not_served_here`: set a model this endpoint runs."""
+    sent: Sent | None = getattr(exc, "sent", None)
+    line = sent.line if sent is not None else "the smoke call"
+    why = (
+        f"{p.label} lists {p.model} for this key (model passed) and answered {line} with HTTP "
+        f"404 naming the model as the parameter at fault (error.param=model) without "
+        "error.code=model_not_found, which it gives a model it does not know or the key may not "
+        "use: the model exists, and this endpoint does not run it; envcheck's smoke call is the "
+        "Chat Completions request a chat client sends"
+    )
+    if chat is not None:
+        step: Step = edit_step(p, "model", chat)
+        text = f'set model = "{chat}" in {p.table} (a chat model {p.label} lists)'
+    else:
+        text = f"set model to a chat model {p.label} lists, in {p.table}"
+        step = Manual(text)
+    text += f"; an app that calls {p.model} through the API the answer names needs no change"
+    return CheckFailed(
+        f"{p.name}: {p.model} is listed, but {line} does not serve it{_tried(exc)}: "
+        f"{_message(exc)}",
+        why=why,
+        fix=Fix([step], text=text),
+    )
+
+
+def not_generating(p: Provider, served: list[str], generating: list[str]) -> CheckFailed:
+    """Gemini's listing shows the model with methods (``supportedGenerationMethods``) that do not
+    include generateContent, which a text generation call is (an embedding model: embedContent)."""
+    close = difflib.get_close_matches(p.model, generating, n=1, cutoff=0.0)
+    default = p.spec.default_model
+    choice = default if default in generating else (close[0] if close else None)
+    why = (
+        f"{p.label}'s model listing gives each model the methods it serves "
+        f"(supportedGenerationMethods): {p.model} serves {', '.join(served) or 'none'}, not "
+        "generateContent, the method of a text generation call (envcheck's smoke call, "
+        "google-genai's generate_content), which the API answers for it with 404 NOT_FOUND"
+    )
+    if choice is not None:
+        step: Step = edit_step(p, "model", choice)
+        text = f'set model = "{choice}" in {p.table} (the listing shows it with generateContent)'
+    else:
+        text = f"set model to one the listing shows with generateContent, in {p.table}"
+        step = Manual(text)
+    return CheckFailed(
+        f"{p.name}: {p.model} is listed, but not for generateContent: it serves "
+        f"{', '.join(served) or 'no method'}",
+        why=why,
+        fix=Fix([step], text=text),
+        facts={"methods": ", ".join(served)},
+    )
 
 
 def _listed_but_refused(p: Provider, exc: llm.ProviderError, summary: str) -> CheckFailed:

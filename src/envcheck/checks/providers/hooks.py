@@ -28,7 +28,9 @@ from envcheck.checks.providers.config import (
     models_path,
     resolve,
 )
-from envcheck.checks.providers.http import Session, with_session
+from envcheck.checks.providers.http import Session
+from envcheck.checks.providers.http import listed as model_listed
+from envcheck.checks.providers.http import with_session
 from envcheck.core.config import EnvcheckConfig
 from envcheck.core.fix import Fix, Manual
 from envcheck.core.model import (
@@ -209,8 +211,11 @@ def _key_kind(key: str) -> str | None:
     return next((k for k in kinds if key.startswith(SPECS[k].key_prefix)), None)
 
 
-def _list_models(s: Session, want: str | None = None) -> list[str]:
-    """Model ids visible to this key; stops paging once ``want`` is found."""
+def _list_models(
+    s: Session, want: str | None = None, methods: dict[str, list[str]] | None = None
+) -> list[str]:
+    """Model ids visible to this key; stops paging once ``want`` is found. Gemini's listing also
+    gives each model the methods it serves (``supportedGenerationMethods``): into ``methods``."""
     kind = s.provider.kind
     if kind == "openai":
         response = s.call("GET", "/models", listing=True)
@@ -236,6 +241,12 @@ def _list_models(s: Session, want: str | None = None) -> list[str]:
         response = s.call("GET", path, listing=True)
         page = s.shaped(s.json(response), response, "models")
         names += [str(m["name"]).removeprefix("models/") for m in page["models"]]
+        if methods is not None:
+            methods.update(
+                (str(m["name"]).removeprefix("models/"), [str(x) for x in served])
+                for m in page["models"]
+                if isinstance(served := m.get("supportedGenerationMethods"), list)
+            )
         token = page.get("nextPageToken")
         if not token or want is None or want in names:
             break
@@ -260,8 +271,14 @@ def auth_check(name: str, ctx: Context) -> Outcome:
 def model_check(name: str, ctx: Context) -> Outcome:
     def work(s: Session) -> Outcome:
         p = s.provider
-        models = _list_models(s, p.model)
+        methods: dict[str, list[str]] = {}
+        models = _list_models(s, p.model, methods)
         found = anthropic_models.resolve(p.model, models) if p.kind == "anthropic" else None
+        served = methods.get(p.model)
+        if p.model in models and served is not None and _GENERATE not in served:
+            # the listing says what the model serves: not the smoke call's generateContent
+            generating = [m for m in models if _GENERATE in methods.get(m, [])]
+            raise _diagnose.not_generating(p, served, generating)
         if p.model in models or found:
             return ok(
                 f"{p.model} is available"
@@ -287,6 +304,10 @@ def model_check(name: str, ctx: Context) -> Outcome:
         )
 
     return with_session(name, "model", ctx, work)
+
+
+#: the Gemini method a text generation call (the smoke call, google-genai's generate_content) is
+_GENERATE = "generateContent"
 
 
 def candidates(want: str, listed: list[str], n: int = 3) -> list[str]:
@@ -359,7 +380,16 @@ _ANSWER_FIELDS = {
 def smoke_check(name: str, ctx: Context) -> Outcome:
     def work(s: Session) -> Outcome:
         started = time.monotonic()
-        response = _smoke(s)
+        try:
+            response = _smoke(s)
+        except llm.ModelNotFound as exc:
+            if not (_diagnose.not_served_here(exc) and model_listed(ctx, name)):
+                raise
+            # a model this endpoint does not run: a chat model of the listing to name instead
+            default = s.provider.spec.default_model
+            known = default != s.provider.model and default in _list_models(s, default)
+            chat = default if known else None
+            raise _diagnose.not_served_here_failure(s.provider, exc, chat) from None
         data = s.shaped(s.json(response), response, *_ANSWER_FIELDS[s.provider.kind])
         latency = round((time.monotonic() - started) * 1000, 1)
         usage = data.get("usage") or data.get("usageMetadata") or {}

@@ -237,7 +237,7 @@ def with_session(
     try:
         return work(s)
     except llm.ProviderError as exc:
-        found = diagnose.verdict(s.provider, exc, check, listed=_listed(ctx, name))
+        found = diagnose.verdict(s.provider, exc, check, listed=listed(ctx, name))
         if isinstance(found, (CheckFailed, CheckSkipped)):
             raise found from None
         return found
@@ -245,7 +245,7 @@ def with_session(
         s.finish()
 
 
-def _listed(ctx: Context, name: str) -> bool:
+def listed(ctx: Context, name: str) -> bool:
     """Whether this check runs after ``model`` passed (the model is listed for the key)."""
     try:
         result = ctx.dependency(f"{COMPONENT}/{name}.model")
