@@ -27,8 +27,10 @@ from envcheck.checks.venv import diagnose as _diagnose
 from envcheck.checks.venv import fixes as _fixes
 from envcheck.checks.venv import installed as _installed
 from envcheck.checks.venv import integrity as _integrity
+from envcheck.checks.venv import plugins as _plugins
 from envcheck.checks.venv import poetry as _poetry
 from envcheck.checks.venv import project as _project
+from envcheck.checks.venv import pylock as _pylock
 from envcheck.checks.venv import pythons as _pythons
 from envcheck.checks.venv.config import COMPONENT, VenvConfig
 from envcheck.checks.venv.packages import (
@@ -109,6 +111,14 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
             *in_venv,
             timeout=section.timeout,
         )
+    elif _pylock.locate(config.rootdir) is not None:
+        yield make.check(
+            "lock-drift",
+            _pylock.drift,
+            f"installed versions match {_pylock.NAME}",
+            *in_venv,
+            timeout=section.timeout,
+        )
     for requirement in section.packages:
         yield make.check(
             f"package[{Requirement(requirement).name}]",
@@ -150,10 +160,29 @@ def project(ctx: Context) -> Outcome:
     try:
         data = _project.document(root)
     except ValueError as exc:
+        pyproject = root / "pyproject.toml"
+        try:
+            lines = _project.conflict_lines(pyproject.read_bytes())
+        except OSError:
+            lines = []
+        if lines:
+            raise CheckFailed(
+                f"{pyproject} holds git's merge conflict markers (lines "
+                f"{', '.join(map(str, lines[:6]))}): a merge left it unresolved",
+                why=f"TOML cannot read the markers: Poetry, pip and envcheck cannot read the "
+                f"project (found as {found.how})",
+                fix=_fixes.make(
+                    Manual(
+                        f"resolve the conflict in {pyproject} (keep what both sides meant), "
+                        "`git add` it, then `poetry lock` if poetry.lock conflicted too"
+                    )
+                ),
+                facts=facts,
+            ) from None
         raise CheckFailed(
             str(exc),
             why=f"Poetry, pip and envcheck cannot read the project (found as {found.how})",
-            fix=_fixes.make(Manual(f"correct the TOML of {root / 'pyproject.toml'}")),
+            fix=_fixes.make(Manual(f"correct the TOML of {pyproject}")),
             facts=facts,
         ) from None
     group_errors = _project.dependency_group_errors(data)
@@ -531,6 +560,28 @@ def poetry_installed(ctx: Context) -> Outcome:
             fix=_fixes.reinstall_poetry(program),
         )
     version = words[-1].rstrip(")")
+    if root is not None:
+        lacking, places = _plugins.missing(program, root)
+        if lacking:
+            shown = ", ".join(
+                f"{m.name} ({m.wanted}" + (f"; {m.found} found)" if m.found else ")")
+                for m in lacking
+            )
+            ctx.fact(version=version, **_cached(answer))
+            return warn(
+                f"Poetry {version} lacks the plugins {root / 'pyproject.toml'} requires "
+                f"([tool.poetry.requires-plugins]): {shown}",
+                why="Poetry installs a project's required plugins into its plugin cache "
+                f"({root / _plugins.CACHE}) only on `poetry install`; neither that cache nor "
+                f"Poetry's environment ({', '.join(map(str, places[:-1]))}) has "
+                + ("them" if len(lacking) > 1 else "it")
+                + ", so every other Poetry command of this project runs without the plugin's "
+                "commands and hooks",
+                fix=_fixes.make(
+                    _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root)),
+                    note=f"installs the required plugins into {_plugins.CACHE} first",
+                ),
+            )
     return ok(f"Poetry {version}{answer.note()}", version=version, **_cached(answer))
 
 
@@ -689,6 +740,9 @@ def _lock_metadata(ctx: Context, lock: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(lock.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        conflict = _project.lock_conflict(lock, lock.read_bytes()) if lock.is_file() else None
+        if conflict is not None:
+            raise conflict from None
         raise CheckFailed(
             f"{lock} is not valid TOML ({exc})",
             why="Poetry cannot read the lock file: `poetry install` fails",

@@ -311,6 +311,28 @@ def _record_rows(info: Path) -> list[tuple[str, str, str]]:
     ]
 
 
+def recorded(info: Path) -> list[str]:
+    """The paths ``info``'s RECORD lists (relative to its site directory), byte code and the
+    ``.dist-info`` directory's own files aside."""
+    return [path for path, _, _ in _record_rows(info)]
+
+
+def unexecutable(info: Path) -> list[str]:
+    """The scripts of ``info``'s distribution (RECORD's files in the environment's scripts
+    directory: pip's console and GUI scripts, a wheel's ``.data/scripts``) that are there but
+    cannot be started: no execute bit for this user (EACCES)."""
+    import sysconfig
+
+    scripts = os.path.normpath(sysconfig.get_path("scripts"))
+    found = []
+    for path in recorded(info):
+        full = os.path.normpath(os.path.join(info.parent, path))
+        if os.path.dirname(full) == scripts and os.path.isfile(full):
+            if not os.access(full, os.X_OK):
+                found.append(full)
+    return found
+
+
 def _in_record_dir(path: str) -> bool:
     """A RECORD row of a ``.dist-info`` directory's own files (under whatever name the
     directory had when RECORD was written)."""

@@ -242,8 +242,7 @@ def lock_drift(ctx: Context) -> Outcome:
         for name, p in sorted(parsed.packages.items())
         if name in installed
         and _same_version(installed[name].version, p.version)
-        and (hiding := _shadowed(installed[name]) or _stale_bytecode(installed[name]))
-        is not None
+        and (hiding := _shadowed(installed[name]) or _stale_bytecode(installed[name])) is not None
     ]
     if hidden:
         raise hidden[0]
@@ -627,6 +626,56 @@ def _entry_point_gone(ctx: Context, root: Path | None, dist: _installed.Dist) ->
     )
 
 
+def _not_executable(dist: _installed.Dist) -> CheckFailed | None:
+    """Scripts of ``dist`` that lost their execute bit (an environment restored from an
+    archive or a CI artifact that keeps no file modes): the command cannot be started."""
+    found = _integrity.unexecutable(Path(dist.location)) if dist.location else []
+    if not found:
+        return None
+    return CheckFailed(
+        f"{dist.name} {dist.version} is installed, but its script {listed(found, 3)} cannot be "
+        "started: not executable (no execute bit)",
+        why="the file pip wrote is there, but exec refuses it (EACCES: Permission denied); its "
+        "mode was lost after the install (an environment copied from an archive or a CI "
+        "artifact, which keep no file modes; `python -m` of the module still works)",
+        fix=_fixes.make(Command(["chmod", "+x", *found])),
+        facts={"version": dist.version, "not_executable": found},
+    )
+
+
+def _library_missing(dist: _installed.Dist) -> CheckFailed | None:
+    """A compiled module of ``dist`` that does not load: a shared library it needs is found in
+    none of the places the dynamic loader looks (removed or upgraded, or never installed on
+    this machine: a build made elsewhere, a container's runtime stage)."""
+    from envcheck.checks.venv import native as _native
+
+    found = _native.unresolved(Path(dist.location)) if dist.location else None
+    if found is None:
+        return None
+    others = f"; there now: {', '.join(found.others)}" if found.others else ""
+    why = (
+        f"{found.file} needs {found.library} (its ELF DT_NEEDED), which the dynamic loader "
+        f"finds in none of {listed(list(found.searched), 4)}, LD_LIBRARY_PATH or "
+        f"/etc/ld.so.cache{others}: `import` of that module fails (ImportError), while "
+        f"{dist.name}'s metadata and files are intact, so reinstalling the same build changes "
+        "nothing"
+    )
+    return CheckFailed(
+        f"{dist.name} {dist.version} is installed, but its compiled module needs "
+        f"{found.library}, which is not on this machine",
+        why=why,
+        fix=_fixes.make(
+            Manual(
+                f"install the system package that provides {found.library} (apt-file search "
+                f"{found.library}; dnf provides '*/{found.library}'), or build {dist.name} "
+                f"against the library there is: {sys.executable} -m pip install "
+                f"--force-reinstall --no-binary {dist.name} {dist.name}=={dist.version}"
+            )
+        ),
+        facts={"version": dist.version, "library": found.library, "file": found.file},
+    )
+
+
 def _path_fix(ctx: Context, root: Path | None, name: str, gone: Path) -> Fix:
     """Put the path dependency ``name`` back: reinstall from where pyproject.toml now says it
     is, or (it says the old place too) move it back or name the new place first."""
@@ -734,6 +783,7 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
         gone = gone or _shadowed(dist) or _stale_bytecode(dist)
         gone = gone or _portion_shadowed(ctx, root, dist)
         gone = gone or _bad_direct_url(ctx, root, dist) or _entry_point_gone(ctx, root, dist)
+        gone = gone or _not_executable(dist) or _library_missing(dist)
         if gone is not None:
             raise gone
         if hurt is not None:

@@ -253,12 +253,93 @@ def _from_cache(path: Path, stored: object, key: dict[str, Any]) -> Lock | None:
     return Lock(path, version, packages) if isinstance(version, str) else None
 
 
+#: git's conflict markers (git-merge(1), "How conflicts are presented"): seven ``<``, ``|``, ``=``
+#: or ``>`` that start a line, then a space (and the side's name) or the line's end
+_CONFLICT = re.compile(rb"^(<{7}|\|{7}|={7}|>{7})(?:[ \t]|\r?$)", re.M)
+
+
+def conflict_lines(data: bytes) -> list[int]:
+    """The line numbers (from 1) of git's conflict markers in ``data``, when it has both an
+    opening ``<<<<<<<`` and a closing ``>>>>>>>``; else none."""
+    found = [
+        (m.group(1)[:1], data.count(b"\n", 0, m.start()) + 1) for m in _CONFLICT.finditer(data)
+    ]
+    kinds = {kind for kind, _ in found}
+    return [line for _, line in found] if {b"<", b">"} <= kinds else []
+
+
+def _unmerged(path: Path) -> bool:
+    """git's index holds ``path`` unmerged with both sides (stages 2 and 3): a merge, rebase or
+    cherry-pick stopped on it and ``git checkout --theirs/--ours`` can take either side."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "ls-files", "--unmerged", "-z", "--", path.name],
+            cwd=path.parent,
+            capture_output=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    stages = {entry.split(b"\t")[0].split(b" ")[-1] for entry in done.stdout.split(b"\0") if entry}
+    return done.returncode == 0 and {b"2", b"3"} <= stages
+
+
+def lock_conflict(path: Path, data: bytes) -> CheckFailed | None:
+    """poetry.lock left with git's conflict markers: what went wrong and the fix that keeps the
+    locked versions (one side's whole lock, then ``poetry lock``, which re-resolves only what
+    pyproject.toml changed); ``None`` when the file has no markers."""
+    lines = conflict_lines(data)
+    if not lines:
+        return None
+    where = ", ".join(map(str, lines[:6])) + (" ..." if len(lines) > 6 else "")
+    relock = Command(
+        ["poetry", "lock"], cwd=str(path.parent), timeout=600.0, needs=frozenset({"network"})
+    )
+    why = (
+        "git merged two versions of the lock file and stopped where both changed it (a "
+        "content-hash at least): TOML cannot read the markers, so Poetry cannot read the lock "
+        "(`poetry install` and `poetry lock` fail). Each side is a whole lock of its branch; "
+        "merging the lines by hand makes a lock Poetry never wrote"
+    )
+    if _unmerged(path):
+        fix = Fix(
+            (
+                Command(["git", "checkout", "--theirs", "--", path.name], cwd=str(path.parent)),
+                relock,
+            ),
+            text=f"cd {path.parent} && git checkout --theirs -- {path.name} && poetry lock   "
+            "(the merged branch's lock; Poetry then locks what the merged pyproject.toml adds, "
+            f"keeping every other locked version; then git add {path.name})",
+        )
+    else:
+        fix = Fix(
+            (
+                Manual(
+                    f"take one side's whole {path.name} (git checkout <commit> -- {path.name}, "
+                    "or keep one side of every conflict), then run `poetry lock` in "
+                    f"{path.parent}: it keeps the locked versions"
+                ),
+            ),
+        )
+    return CheckFailed(
+        f"{path} holds git's merge conflict markers (lines {where}): a merge left it unresolved",
+        why=why,
+        fix=fix,
+        facts={"conflict_lines": lines[:20]},
+    )
+
+
 def _parse_lock(path: Path, data: bytes) -> Lock:
     try:
         # universal newlines, as Path.read_text reads it
         text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
         document = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        conflict = lock_conflict(path, data)
+        if conflict is not None:
+            raise conflict from None
         raise CheckFailed(
             f"{path} is not valid TOML ({exc})",
             fix=Fix(
@@ -607,7 +688,65 @@ def field_errors(data: dict[str, Any], root: Path) -> list[str]:
                 if problem:
                     errors.append(f"{where}: {problem}")
     errors += _missing_paths(data, root)
+    errors += _python_not_within(data)
     return errors
+
+
+#: the Pythons a range is tried at (what its bounds can separate): every 2.x/3.x/4.x minor at
+#: the patch releases 0, 1 and a late one, and each version the ranges name, with its neighbours
+_TRIED = [
+    f"{major}.{minor}.{patch}" for major in (2, 3, 4) for minor in range(31) for patch in (0, 1, 99)
+]
+
+
+def _allowed(constraint: str, tried: list[str]) -> set[str] | None:
+    """The versions of ``tried`` that Poetry's ``constraint`` allows (its ``||`` alternatives
+    each a specifier); ``None`` when a part cannot be read."""
+    allowed: set[str] = set()
+    for part in re.split(r"\s*\|\|?\s*", constraint):
+        pep = poetry_constraint(part) if part.strip() not in ("", "*") else ""
+        if pep is None:
+            return None
+        try:
+            spec = SpecifierSet(pep)
+        except InvalidSpecifier:
+            return None
+        allowed |= {v for v in tried if spec.contains(v, prereleases=True)}
+    return allowed
+
+
+def _python_not_within(data: dict[str, Any]) -> list[str]:
+    """poetry-core 2: with ``[project] requires-python``, ``python`` in
+    ``[tool.poetry.dependencies]`` may only narrow it (a range for locking); a Python it allows
+    that requires-python does not makes every Poetry command of the project stop."""
+    project = data.get("project")
+    poetry = (data.get("tool") or {}).get("poetry")
+    dependencies = poetry.get("dependencies") if isinstance(poetry, dict) else None
+    python = dependencies.get("python") if isinstance(dependencies, dict) else None
+    requires = project.get("requires-python") if isinstance(project, dict) else None
+    if not isinstance(python, str) or not isinstance(requires, str):
+        return []
+    named = re.findall(r"\d+(?:\.\d+)*", f"{python} {requires}")
+    tried = list(_TRIED)
+    for version in named:
+        numbers = [int(n) for n in version.split(".")][:3] + [0] * (3 - len(version.split(".")))
+        major, minor, patch = numbers[:3]
+        tried += [f"{major}.{minor}.{patch}", f"{major}.{minor}.{patch + 1}"]
+        tried += [f"{major}.{minor - 1}.99"] if minor else []
+    try:
+        wanted = {v for v in tried if SpecifierSet(requires).contains(v, prereleases=True)}
+    except InvalidSpecifier:
+        return []  # field_errors names requires-python itself
+    allowed = _allowed(python, tried)
+    if allowed is None or allowed <= wanted:
+        return []
+    outside = sorted(allowed - wanted, key=lambda v: tuple(int(n) for n in v.split(".")))
+    return [
+        f'[tool.poetry.dependencies] python = "{python}" allows Pythons that [project] '
+        f'requires-python = "{requires}" excludes ({outside[0]}, ...): Poetry 2 takes it as a '
+        "narrower range for locking only and stops on it (make it a subset of requires-python, "
+        "or remove it)"
+    ]
 
 
 def _missing_paths(data: dict[str, Any], root: Path) -> list[str]:

@@ -1,0 +1,208 @@
+"""PEP 751 lock files (``pylock.toml``, written by ``pip lock``, ``uv export``, PDM): the
+project's pinned packages, and the ``lock-drift`` check of a project without Poetry that has
+one. Each ``[[packages]]`` entry names a package and its version, and a ``marker`` for the
+environments it is installed in; the file's ``environments`` and ``requires-python`` say which
+environments it is for. ``pip install -r pylock.toml`` (pip 26.1+) installs those versions."""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from envcheck.checks.venv import fixes as _fixes
+from envcheck.checks.venv import installed as _installed
+from envcheck.checks.venv import project as _project
+from envcheck.core.fix import Command, Manual
+from envcheck.core.format import listed
+from envcheck.core.model import CheckFailed, CheckSkipped, Context, Outcome, ok
+
+NAME = "pylock.toml"
+_PYTHON = ".".join(map(str, sys.version_info[:3]))
+#: the drift a summary names (the facts have all of it)
+_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Pinned:
+    name: str
+    #: "" where the entry has none (a directory or VCS source)
+    version: str
+    marker: str
+
+
+@dataclass(frozen=True)
+class Pylock:
+    path: Path
+    packages: tuple[Pinned, ...]
+    environments: tuple[str, ...]
+    requires_python: str
+    default_groups: tuple[str, ...]
+
+
+def locate(rootdir: Path) -> Path | None:
+    """The ``pylock.toml`` of the project the venv checks judge (pytest's rootdir, or the
+    running virtualenv's project), if it has one."""
+    root = _project.locate(rootdir, Path(sys.prefix).resolve()).root
+    path = root / NAME if root is not None else None
+    return path if path is not None and path.is_file() else None
+
+
+def read(path: Path) -> Pylock:
+    """``path`` as PEP 751 defines it (``ValueError``: not TOML, or a ``lock-version`` whose
+    major version is not 1, which installers refuse)."""
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        raise ValueError(f"{path} is not valid TOML ({exc})") from None
+    version = str(data.get("lock-version", ""))
+    if version.split(".")[0] != "1":
+        raise ValueError(f"{path} has lock-version {version or '(none)'}; PEP 751 defines 1.x")
+    packages = []
+    for entry in data.get("packages") or ():
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+            packages.append(
+                Pinned(
+                    str(entry["name"]),
+                    str(entry.get("version") or ""),
+                    str(entry.get("marker") or ""),
+                )
+            )
+    environments = data.get("environments")
+    groups = data.get("default-groups")
+    return Pylock(
+        path,
+        tuple(packages),
+        tuple(str(e) for e in environments) if isinstance(environments, list) else (),
+        str(data.get("requires-python") or ""),
+        tuple(str(g) for g in groups) if isinstance(groups, list) else (),
+    )
+
+
+def _holds(marker: str, groups: tuple[str, ...]) -> bool | None:
+    """Does ``marker`` hold here, in the lock file's context (no extras, the default groups:
+    PEP 751's ``extras`` and ``dependency_groups`` variables)? ``None``: cannot be told."""
+    if not marker:
+        return True
+    try:
+        parsed = Marker(marker)
+    except InvalidMarker:
+        return None
+    context: dict[str, Any] = {"extras": frozenset(), "dependency_groups": frozenset(groups)}
+    evaluate: Any = parsed.evaluate  # the context argument: packaging 25+
+    try:
+        return bool(evaluate(context, "lock_file"))
+    except TypeError:  # a packaging without the lock file context
+        try:
+            return parsed.evaluate({"extra": ""})
+        except UndefinedEnvironmentName:
+            return None
+    except UndefinedEnvironmentName:
+        return None
+
+
+def _same(a: str, b: str) -> bool:
+    try:
+        return Version(a) == Version(b)
+    except InvalidVersion:
+        return a == b
+
+
+def drift(ctx: Context) -> Outcome:
+    """The ``lock-drift`` check of a project without Poetry that has a ``pylock.toml``."""
+    path = locate(ctx.rootdir)
+    if path is None:
+        raise CheckSkipped(f"no {NAME} in the project to compare with")
+    install = Command(
+        [sys.executable, "-m", "pip", "install", "-r", str(path)],
+        timeout=_fixes.POETRY_TIMEOUT,
+        needs=frozenset({"network"}),
+    )
+    try:
+        lock = read(path)
+    except ValueError as exc:
+        raise CheckFailed(
+            str(exc),
+            why="pip and uv refuse a lock file they cannot read",
+            fix=_fixes.make(Manual(f"write {path} again with the tool that made it (pip lock)")),
+        ) from None
+    if lock.environments and not any(_holds(m, lock.default_groups) for m in lock.environments):
+        raise CheckFailed(
+            f"{path} is for other environments: {listed(list(lock.environments), 3)}",
+            why=f"PEP 751: an installer refuses a lock whose environments markers are all false "
+            f"here (Python {_PYTHON} on {sys.platform})",
+            fix=_fixes.make(Manual(f"lock for this environment too (e.g. pip lock -o {path})")),
+        )
+    try:
+        excluded = bool(lock.requires_python) and not SpecifierSet(lock.requires_python).contains(
+            _PYTHON, prereleases=True
+        )
+    except InvalidSpecifier:
+        excluded = False
+    if excluded:
+        raise CheckFailed(
+            f"{path} requires Python {lock.requires_python}, not {_PYTHON}",
+            why="PEP 751: an installer refuses a lock whose requires-python excludes the "
+            "interpreter",
+            fix=_fixes.make(Manual(f"lock for Python {_PYTHON} too, or use a Python it allows")),
+        )
+    installed = _installed.installed()
+    here = [p for p in lock.packages if _holds(p.marker, lock.default_groups)]
+    wrong = [
+        f"{installed[canonicalize_name(p.name)].name} "
+        f"{installed[canonicalize_name(p.name)].version} installed, {NAME} says {p.version}"
+        for p in here
+        if canonicalize_name(p.name) in installed
+        and p.version
+        and not _same(installed[canonicalize_name(p.name)].version, p.version)
+    ]
+    missing = [
+        f"{p.name} {p.version} is locked but not installed".replace("  ", " ")
+        for p in here
+        if canonicalize_name(p.name) not in installed
+    ]
+    facts: dict[str, Any] = {
+        "lock": str(path),
+        "locked": len(lock.packages),
+        "expected_here": len(here),
+    }
+    problems = wrong + missing
+    pip = _installed.find("pip")
+    try:
+        reads = pip is not None and Version(pip.version) >= Version("26.1")
+    except InvalidVersion:
+        reads = False
+    if problems and not reads:
+        # pip reads pylock.toml (-r) since 26.1
+        upgrade = Command(
+            [sys.executable, "-m", "pip", "install", "pip>=26.1"],
+            timeout=_fixes.POETRY_TIMEOUT,
+            needs=frozenset({"network"}),
+        )
+        steps = [upgrade, install]
+    else:
+        steps = [install]
+    if problems:
+        more = f" (+{len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""
+        raise CheckFailed(
+            "; ".join(problems[:_SHOWN]) + more,
+            why=f"PEP 751: {path} pins each package it installs here (its marker true for Python "
+            f"{_PYTHON} on {sys.platform}); the environment was installed from another version "
+            "of it (it was locked again since) or changed after",
+            fix=_fixes.make(
+                *steps, note=f"installs the versions {path.name} pins; uv: uv pip install -r {path}"
+            ),
+            facts={**facts, "drift": wrong, "missing": missing},
+        )
+    return ok(
+        f"{len(here)} installed packages match {path} "
+        f"({len(lock.packages) - len(here)} for other environments)",
+        **facts,
+    )
