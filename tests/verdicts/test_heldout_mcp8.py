@@ -84,6 +84,40 @@ So 5 of 11 (1 of 7 breakages) fully right read strictly, 3 partly, 3 wrong.
   in Claude Code's ``.mcp.json``, which Claude Code reads as an unset environment variable);
 - cfg-claude-desktop-url, wrong: a false pass ("http://127.0.0.1:.../plain/mcp answers"): a
   ``url`` entry in Claude Desktop's file, which starts stdio servers only.
+
+After (verdicts from structure, none from a message's words): 11 of 11 fully right, each a row
+of docs/verdicts/mcp.md (section 14, ``ROWS``) asserted on the run.
+
+- A redirect not followed names its status; a 301, 302 or 303 (the statuses after which a
+  client re-sends a POST as a GET without its body, RFC 9110 §15.4) is said to be one, against
+  307/308; the fix is the url it points to, as before.
+- The stdio transport keeps the ids of envcheck's requests the server has not answered; when
+  the session ends with one outstanding (a step's timeout), the reader of stdout outlives the
+  cancelled session (a shielded scope, ended after the server's), envcheck closes the server's
+  stdin and waits for its exit, and what it writes then is read to the end (one bound of 3 s,
+  ``LATE_GRACE``: an event, the exit, ends the wait; only a server already waited on pays it,
+  and the checks' grace grew by as much). An answer to an outstanding request that comes only
+  then is held-back output: "the server holds its stdout in a buffer"; for a Python program (an
+  interpreter, a runner of one such as uv, or a script whose ``#!`` names one) the fix is
+  ``PYTHONUNBUFFERED = "1"`` in the entry's env (an Edit), else the server's authors flush.
+- A command not found that ends in a Windows PATHEXT ending (``.cmd``, ``.bat``, ``.exe``,
+  ``.com``, ``.ps1``) is the Windows name of a program: the fix sets the command to its stem
+  (an Edit), naming whether that is on PATH here.
+- In Claude Code's ``.mcp.json`` VS Code's predefined variables (``${workspaceFolder}``,
+  ``${userHome}``, ...) are no longer expanded (Claude Code expands environment variables
+  only); one that no environment variable sets is named as VS Code's, and the fix is the value
+  without it (a path relative to the project root, where Claude Code runs; ``${HOME}`` for
+  ``${userHome}``), an Edit of every item of the key that uses it.
+- A ``url`` entry of Claude Desktop's file fails ``start``: its fix is the ``mcp-remote``
+  bridge, and for a public URL Settings › Connectors first (the host decides: loopback,
+  private or a bare name is local).
+- The authorization server's metadata is read for its ``issuer``: one that is not the issuer
+  the resource metadata names (RFC 8414 §3.3, compared without a trailing slash) is why no
+  sign-in can start; the fix is the administrators' (make them agree), and meanwhile a token.
+
+The printed fixes of the four cases whose fix is an edit of the project's files (the 301, the
+buffered server, npx.cmd, ${workspaceFolder}) are carried out by envcheck's fixer and envcheck
+run again over those servers: they pass.
 """
 
 from __future__ import annotations
@@ -393,8 +427,8 @@ CASES: dict[str, tuple[str, str, str, str | None, Expect]] = {
     ),
 }
 
-#: the cases that are rows of docs/verdicts/mcp.md (section 14), once fully right
-ROWS: tuple[str, ...] = ()
+#: the cases that are rows of docs/verdicts/mcp.md (section 14)
+ROWS = tuple(sorted(CASES))
 
 #: the neighbours: the client accepts them, envcheck must pass them
 NEIGHBOURS = (
@@ -557,6 +591,8 @@ def round8(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
                 config += _http_table(name, f"{base}/{mode}/mcp")
         checks = run_in_process(root, config, SECRET)
     yield {
+        "base": base,
+        "script": script,
         "sdk": sdk,
         "oauth": oauth,
         "proofs": proofs,
@@ -599,6 +635,60 @@ def test_heldout(round8: dict[str, Any], name: str) -> None:
     if name in ROWS:
         row = {r.id: r for r in table.rows("mcp")}[name]
         assert not table.verdict_problems(row, mine), table.verdict_problems(row, mine)
+
+
+def _apply(check: dict[str, Any], root: Path) -> None:
+    """The structured fix of ``check`` carried out as ``envcheck fix`` carries it out."""
+    from envcheck.core.config import EnvcheckConfig, Settings
+    from envcheck.engine import registry
+    from envcheck.engine.fixer import apply_step
+    from tests.verdicts.mcp_world import step_of
+
+    steps = [s for s in check["fix"]["steps"] if s["kind"] != "manual"]
+    assert steps, check["fix"]
+    config = EnvcheckConfig(
+        sections={}, settings=Settings(), rootdir=root, source=str(root / "pyproject.toml")
+    )
+    results = [apply_step(step_of(s), config, registry.make_plugin_manager()) for s in steps]
+    assert all(r.ok for r in results), results
+
+
+def test_the_printed_fixes_work(round8: dict[str, Any]) -> None:
+    """The fixes that are edits of files of the project, carried out by envcheck's fixer as
+    printed: the url the 301 points to, PYTHONUNBUFFERED in the buffered server's env, npx for
+    npx.cmd, the path without ${workspaceFolder} (whose fix names the relative path); envcheck
+    run again over those four servers (pyproject.toml holding only theirs): they pass. (The
+    issuer's fix is its administrators', Claude Desktop's is outside the project and needs
+    mcp-remote from npm: not carried out.)"""
+    by_id = {c["id"]: c for c in round8["checks"]}
+    root: Path = round8["root"]
+    wsvar = by_id["mcp/wsvar@mcp.json.start"]
+    assert '"args": ["-S", "scripts/heldout8_server.py", "plain"]' in wsvar["hint"], wsvar
+    with pytest.MonkeyPatch.context() as mp, serving(Handler) as port:
+        mp.setenv("HOME", str(root / "home-after"))
+        mp.delenv("XDG_CONFIG_HOME", raising=False)
+        config = "[tool.envcheck.mcp]\ntimeout = 5.0\n"
+        config += _stdio_table("blockbuf", "blockbuf", round8["script"])
+        config += _http_table("slash301", f"{round8['base']}/legacy/mcp")
+        (root / "pyproject.toml").write_text(config)
+        for name in ("slash301", "blockbuf", "wintool@mcp.json", "wsvar@mcp.json"):
+            step = "start" if "@" in name else "initialize"
+            _apply(by_id[f"mcp/{name}.{step}"], root)
+        text = (root / "pyproject.toml").read_text()
+        text = text.replace(round8["base"], f"http://127.0.0.1:{port}")
+        assert "PYTHONUNBUFFERED" in text and "/legacy/mcp/" in text, text
+        after = run_in_process(root, text, SECRET)
+    failing = [f"{c['id']} {c['status']}" for c in after if c["status"] not in ("pass", "skip")]
+    fixed = {
+        "mcp/slash301.tools",
+        "mcp/blockbuf.tools",
+        "mcp/wintool@mcp.json.tools",
+        "mcp/wsvar@mcp.json.tools",
+    }
+    assert not failing and fixed <= {c["id"] for c in after}, (
+        failing,
+        sorted(c["id"] for c in after),
+    )
 
 
 def test_no_process_outlives_the_run(round8: dict[str, Any]) -> None:

@@ -611,8 +611,9 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_mcp5 import ROWS as ROWS5
     from tests.verdicts.test_heldout_mcp6 import ROWS as ROWS6
     from tests.verdicts.test_heldout_mcp7 import ROWS as ROWS7
+    from tests.verdicts.test_heldout_mcp8 import ROWS as ROWS8
 
-    elsewhere = [*CASES, *CASES2, *ROWS3, *ROWS4, *ROWS5, *ROWS6, *ROWS7]
+    elsewhere = [*CASES, *CASES2, *ROWS3, *ROWS4, *ROWS5, *ROWS6, *ROWS7, *ROWS8]
     assert SCENARIOS.mismatches(elsewhere=elsewhere) == []
 
 

@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 
 #: Seconds a server gets to exit by itself once its stdin is closed, then again after SIGTERM.
 EXIT_GRACE = 0.5
+#: Seconds a server that left a request of envcheck's unanswered gets to exit by itself once its
+#: stdin is closed: one that holds its stdout in a buffer writes the answers as it exits (a
+#: bound, not a sleep: the wait ends when it exits; only a server already waited on pays it)
+LATE_GRACE = 3.0
 #: Lines of stderr kept for a diagnosis.
 STDERR_TAIL = 8
 #: Bytes of the server's stderr kept (its start, and as much again of its end); the rest is read
@@ -74,6 +78,12 @@ class ChildState:
     #: lines that are not messages since the last message, while they may be one message
     #: written over several lines (the text of the first starts a JSON object or array)
     pending: list[str] = field(default_factory=list)
+    #: the ids of envcheck's requests the server has not answered (yet)
+    outstanding: set[str | int] = field(default_factory=set)
+    #: the ids of envcheck's requests whose answers came only once envcheck had stopped waiting
+    #: and closed the server's stdin: the server held them (in a stdout buffer it flushes as it
+    #: exits)
+    late: list[str | int] = field(default_factory=list)
 
     def stderr_tail(self) -> str:
         lines = [line for line in self.stderr.text().strip().splitlines() if line.strip()]
@@ -110,10 +120,20 @@ async def stdio_transport(
     read_writer, read_stream = anyio.create_memory_object_stream[SessionMessage | Exception](0)
     write_stream, write_reader = anyio.create_memory_object_stream[SessionMessage](0)
 
+    stdout_done = anyio.Event()
+    # the reader of stdout outlives a cancelled session (a step's timeout): what the server writes
+    # as it exits, once envcheck has closed its stdin, is read too; ended after the server's
+    reading = anyio.CancelScope(shield=True)
+
     async def read_stdout() -> None:
         assert process.stdout is not None
         buffer = bytearray()
         skipping = False  # inside a line longer than MAX_LINE: dropped up to its end
+        with reading:
+            await read_lines(buffer, skipping)
+
+    async def read_lines(buffer: bytearray, skipping: bool) -> None:
+        assert process.stdout is not None
         async with read_writer:
             try:
                 async for chunk in process.stdout:
@@ -133,8 +153,11 @@ async def stdio_transport(
                             skipping = True
             except (anyio.ClosedResourceError, anyio.BrokenResourceError, OSError):
                 pass
-            # stdout ended: the server exited (or closed it); note how, for the diagnosis
-            state.hung_up = True
+            # stdout ended: the server exited (or closed it); note how, for the diagnosis (not
+            # when envcheck closed its stdin: then the end is envcheck's doing)
+            if not state.stopping:
+                state.hung_up = True
+            stdout_done.set()
             await _exited(process, EXIT_GRACE)
             if not state.stopping:
                 state.returncode = process.returncode
@@ -151,6 +174,8 @@ async def stdio_transport(
         try:
             message = mcp_types.jsonrpc_message_adapter.validate_json(line, by_name=False)
         except ValueError:
+            if state.stopping:  # nobody reads any more: what it is no longer matters
+                return
             if state.shape is None:
                 shape_of(raw, line, state)
             answered = _invalid_answer(line, state)
@@ -165,6 +190,12 @@ async def stdio_transport(
         state.pending.clear()
         bad = not_utf8_at(raw)
         ident = getattr(message, "id", None)
+        if ident is not None and getattr(message, "method", None) is None:
+            if state.stopping and ident in state.outstanding:
+                state.late.append(ident)  # the session is over: nobody takes it any more
+            state.outstanding.discard(ident)
+        if state.stopping:
+            return
         if bad is not None and getattr(message, "method", None) is None and ident is not None:
             # an answer a client cannot decode (the SDKs read stdout as strict UTF-8): its
             # request fails at once, as in a client, and the diagnosis tells it by the id
@@ -195,7 +226,11 @@ async def stdio_transport(
         try:
             async with write_reader:
                 async for message in write_reader:
-                    data = message.message.model_dump_json(by_alias=True, exclude_unset=True)
+                    sent = message.message
+                    data = sent.model_dump_json(by_alias=True, exclude_unset=True)
+                    ident = getattr(sent, "id", None)
+                    if ident is not None and getattr(sent, "method", None) is not None:
+                        state.outstanding.add(ident)
                     await process.stdin.send((data + "\n").encode())
         except (anyio.ClosedResourceError, anyio.BrokenResourceError, OSError):
             state.hung_up = True
@@ -210,7 +245,8 @@ async def stdio_transport(
                 yield read_stream, write_stream
             finally:
                 with anyio.CancelScope(shield=True):
-                    await _stop(process, state, stderr_done)
+                    await _stop(process, state, stderr_done, stdout_done)
+                reading.cancel()
                 group.cancel_scope.cancel()
     finally:
         # a task cancelled before it ran never closed its end: every end is closed here
@@ -366,8 +402,15 @@ def _is_integer(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-async def _stop(process: anyio.abc.Process, state: ChildState, stderr_done: anyio.Event) -> None:
-    """Close stdin, give the server a moment, then SIGTERM and SIGKILL its whole group."""
+async def _stop(
+    process: anyio.abc.Process,
+    state: ChildState,
+    stderr_done: anyio.Event,
+    stdout_done: anyio.Event,
+) -> None:
+    """Close stdin, give the server a moment (longer when it left a request unanswered: the
+    answers it held come as it exits), then SIGTERM and SIGKILL its whole group."""
+    held = bool(state.outstanding) and not state.hung_up
     if state.hung_up:  # it is exiting by itself: learn its exit code
         await _exited(process, EXIT_GRACE)
     if state.returncode is None and process.returncode is not None:
@@ -380,6 +423,10 @@ async def _stop(process: anyio.abc.Process, state: ChildState, stderr_done: anyi
             await process.stdin.aclose()
     except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError):
         pass
+    if held:  # its exit, and what it wrote as it exited read to the end: one bound for both
+        with anyio.move_on_after(LATE_GRACE):
+            if await _exited(process, LATE_GRACE):
+                await stdout_done.wait()
     for sig in (None, signal.SIGTERM, signal.SIGKILL):
         if sig is not None:
             _reaper.kill_group(process.pid, sig)

@@ -38,7 +38,7 @@ def find_command(spec: ServerSpec) -> str:
         if found is None:
             found = _unusable_on_path(command, path)
     if found is None:
-        windows = windows_shell(spec) or windows_path(spec)
+        windows = windows_shell(spec) or windows_path(spec) or windows_suffix(spec, path)
         if windows is not None:
             raise windows
         text = install_hint(command) + f", or fix command in {spec.settings}"
@@ -132,6 +132,34 @@ def windows_path(spec: ServerSpec) -> CheckFailed | None:
         why="the entry was written on Windows (a drive letter, backslashes); there is no such "
         "file here",
         fix=Fix([Manual(text)], text=text),
+        facts={"errno": "ENOENT"},
+    )
+
+
+#: the endings Windows finds programs by (PATHEXT), which a shared config file may spell out
+WINDOWS_SUFFIXES = (".cmd", ".bat", ".exe", ".com", ".ps1")
+
+
+def windows_suffix(spec: ServerSpec, path: str) -> CheckFailed | None:
+    """``"command": "npx.cmd"`` (``uvx.exe``, ``node.exe``) not found here: the Windows file of
+    a program (Windows finds programs by PATHEXT endings; npx is a ``.cmd`` wrapper there), which
+    is found by its bare name elsewhere."""
+    command = spec.command or ""
+    stem, suffix = os.path.splitext(command)
+    if sys.platform == "win32" or not stem or suffix.lower() not in WINDOWS_SUFFIXES:
+        return None
+    found = shutil.which(stem, path=path)
+    text = f"{_fixes.setting(spec, 'command', stem)} ({command} is {stem}'s name on Windows"
+    text += "; a Windows user keeps it in their own config)"
+    if found is None:
+        text += f"; then {install_hint(stem)}"
+    here = f"{stem} is on PATH here ({found})" if found else f"{stem} is not on PATH here either"
+    return CheckFailed(
+        f"{spec.name}: `{command}` is a Windows program name: there is no {command} on "
+        f"{sys.platform}",
+        why=f"the entry was written on Windows, where programs carry a {suffix} ending (npx "
+        f"is npx.cmd there); here the program is {stem}: {here}",
+        fix=Fix([_fixes.set_step(spec, "command", stem)], text=text),
         facts={"errno": "ENOENT"},
     )
 

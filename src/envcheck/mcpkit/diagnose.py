@@ -367,7 +367,7 @@ def http_failure(
     over = TRANSPORT_NAMES[attempt.transport]
     moved = _moved_away(spec, attempt)
     if moved is not None and 300 <= statuses[-1] < 400:  # the client did not follow it
-        return answered, _redirected(spec, moved, followed=False)
+        return answered, _redirected(spec, moved, followed=False, status=statuses[-1])
     if moved is not None and (401 in statuses or 403 in statuses) and spec.headers:
         return answered, _redirected(spec, moved, dropped=sorted(spec.headers))
     if 401 in statuses:
@@ -861,6 +861,23 @@ def _unusable_issuer(attempt: Attempt) -> tuple[str, str, str] | None:
             f"ask the administrators of the authorization server {issuer} to publish its "
             f"metadata at {first} (RFC 8414)",
         )
+    stated = attempt.issuer_metadata.get("issuer")
+    if not isinstance(stated, str) or stated.rstrip("/") != servers[0].rstrip("/"):
+        # RFC 8414 §3.3: the issuer the metadata states must be the one its well-known URL was
+        # made from, else the metadata MUST NOT be used (the MCP SDKs refuse it)
+        where = attempt.issuer_metadata_url or issuer
+        shown = redact.clean(stated, 200) if isinstance(stated, str) else "none"
+        return (
+            f"its authorization server's metadata names another issuer ({shown})",
+            f"the resource's metadata names the authorization server {issuer}, but the metadata "
+            f"found for it at {where} states the issuer {shown}: by RFC 8414 (§3.3) the issuer "
+            "in the metadata must be identical to the one its well-known URL was made from, "
+            "and a client must not use metadata that names another (a proxy or tenant mix-up, "
+            "or an issuer URL that changed)",
+            f"ask the administrators to make them agree: the authorization server's metadata "
+            f"must state issuer {issuer}, or the resource's metadata must name the issuer the "
+            f"authorization server has (authorization_servers: [{json.dumps(shown)}])",
+        )
     methods = attempt.issuer_metadata.get("code_challenge_methods_supported")
     if isinstance(methods, list) and "S256" not in methods:
         where = attempt.issuer_metadata_url or issuer
@@ -985,17 +1002,33 @@ def _origin(url: str) -> tuple[str, str]:
     return parts.scheme, parts.netloc
 
 
+#: the redirects after which an HTTP client sends a GET without the body (RFC 9110 §15.4: a
+#: 301 or 302 to a POST may, a 303 must; fetch and httpx do): the MCP request never arrives
+METHOD_CHANGING = {301: "Moved Permanently", 302: "Found", 303: "See Other"}
+
+
 def _redirected(
-    spec: ServerSpec, target: str, dropped: list[str] | None = None, followed: bool = True
+    spec: ServerSpec,
+    target: str,
+    dropped: list[str] | None = None,
+    followed: bool = True,
+    status: int | None = None,
 ) -> CheckFailed:
     shown = redact.clean(target, 200)
     other = _origin(target) != _origin(spec.url or "")
     if not followed:
-        why = f"the endpoint answers with a redirect to {shown}" + (
+        code = f"HTTP {status} " if status else ""
+        reason = METHOD_CHANGING.get(status or 0)
+        changes = (
+            f" ({reason}): an HTTP client that follows a {status} turns the POST into a GET "
+            "without its body, so the MCP request never arrives (only 307 and 308 keep the "
+            "method); MCP clients do not follow it: the url must be the one the server answers at"
+        )
+        why = f"the endpoint answers {code}with a redirect to {shown}" + (
             ", another origin: MCP clients do not follow a redirect to another host or "
             "port (the request and its credentials would go elsewhere)"
             if other
-            else ", and the redirect was not followed"
+            else (changes if reason else ", and the redirect was not followed")
         )
     elif dropped and other:
         why = (
@@ -1010,6 +1043,7 @@ def _redirected(
         )
     return CheckFailed(
         f"{spec.name}: {spec.url} redirects to {shown}"
+        + (f" (HTTP {status})" if status and not followed else "")
         + (" (another origin: the credentials are dropped)" if dropped and other else "")
         + ("" if followed else " (another origin: not followed)" if other else ""),
         why=why,
@@ -1177,6 +1211,8 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
             fix=_fixes.ask(text, "the server's authors"),
             facts=facts,
         )
+    if spec.transport == "stdio" and probe.child.late:
+        return _held_back(probe, step, facts)
     if spec.transport == "stdio" and probe.child.hung_up and probe.child.returncode is None:
         text, look = _look(spec)
         return CheckFailed(
@@ -1245,6 +1281,65 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
         why=why,
         fix=Fix([look, timeout_step], text=f"{text}, or {timeout_text}"),
         facts=facts,
+    )
+
+
+#: programs that run a Python server (an interpreter, or a tool that runs one in its environment)
+PYTHON_RUNNERS = {"uv", "uvx", "poetry", "pipx", "pdm", "hatch", "rye", "pipenv", "conda"}
+
+
+def _python_server(probe: Probe) -> bool:
+    """Whether the stdio server is a Python program: its command is an interpreter or a runner of
+    one, or a script whose ``#!`` line names one."""
+    program = probe.program or probe.spec.command or ""
+    name = os.path.basename(program).lower()
+    if re.fullmatch(r"python[0-9.]*(\.exe)?|pypy[0-9.]*", name) or name in PYTHON_RUNNERS:
+        return True
+    try:
+        with open(program, "rb") as handle:
+            first = handle.readline(256)
+    except OSError:
+        return False
+    return first.startswith(b"#!") and b"python" in first
+
+
+def _held_back(probe: Probe, step: str, facts: dict[str, Any]) -> CheckFailed:
+    """A stdio server whose answers came only once envcheck closed its stdin, as it exited: it
+    holds what it writes to stdout in a buffer (a pipe is block-buffered, not line-buffered) and
+    flushes it at exit; a client, waiting for each answer, never gets one."""
+    spec = probe.spec
+    method = step_method(probe, step)
+    why = (
+        f"the server wrote its answer to {method} only when envcheck, after {spec.timeout:g} s, "
+        "closed its stdin and it exited: it keeps what it writes to stdout in a buffer (stdout "
+        "is a pipe, not a terminal, so it is block-buffered) and flushes it only at exit; a "
+        "client waits for each answer before it sends the next request, so it never gets one"
+    )
+    if _python_server(probe):
+        value = {"PYTHONUNBUFFERED": "1"}
+        where = (
+            f'env = {{ PYTHONUNBUFFERED = "1" }} in {spec.settings}'
+            if spec.origin == "pyproject"
+            else f'"env": {{"PYTHONUNBUFFERED": "1"}} in {spec.settings}'
+        )
+        text = (
+            f"set {where} (Python then writes stdout unbuffered), and tell the server's authors "
+            "to flush stdout after each message (print(..., flush=True))"
+        )
+        step_ = _fixes.set_step(spec, "env.PYTHONUNBUFFERED", value["PYTHONUNBUFFERED"], text)
+        fix = Fix([step_], text=text)
+    else:
+        text = (
+            "report it to the server's authors: it must flush stdout after each message it "
+            "writes (C: fflush, or setvbuf to line buffering; Go: Flush the bufio.Writer)"
+        )
+        fix = _fixes.ask(text, "the server's authors")
+    return CheckFailed(
+        f"{spec.name}: no answer to {method} within {spec.timeout:g} s: the server holds its "
+        "stdout in a buffer",
+        why=why,
+        fix=fix,
+        facts={**facts, "late_answers": len(probe.child.late)},
     )
 
 

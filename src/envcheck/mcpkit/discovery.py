@@ -470,8 +470,24 @@ def _has_envcheck(pyproject: Path) -> bool:
     return isinstance(tool, dict) and "envcheck" in tool
 
 
+#: VS Code's (and Cursor's) predefined variables an MCP entry may use, and what each is without
+#: them, in a file whose client expands only environment variables (Claude Code's): a path from
+#: the project root, where the client runs, for ``${workspaceFolder}``
+CLIENT_VARIABLES = {
+    "workspaceFolder": ".",
+    "workspaceRoot": ".",
+    "userHome": "${HOME}",
+    "pathSeparator": "/",
+    "cwd": ".",
+}
+
+
 def _predefined(rootdir: Path, label: str) -> dict[str, str]:
-    """The predefined variables a client resolves in an MCP entry, and their values here."""
+    """The predefined variables a client resolves in an MCP entry, and their values here (none
+    in Claude Code's ``.mcp.json``: it expands environment variables only, ``${VAR}`` and
+    ``${VAR:-default}``, so ``${workspaceFolder}`` there names a variable of the environment)."""
+    if label == "mcp.json":
+        return {}
     found = {
         "${workspaceFolder}": str(rootdir),
         "${userHome}": str(Path(os.environ.get("HOME") or Path.home())),

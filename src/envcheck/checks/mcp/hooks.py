@@ -21,12 +21,14 @@ from envcheck.core.fix import Fix, Manual
 from envcheck.core.model import Check, CheckFailed, Context, Outcome, Status, skip, warn
 from envcheck.kit import Component
 from envcheck.mcpkit import _reaper, discovery
+from envcheck.mcpkit._stdio import LATE_GRACE
 
 if TYPE_CHECKING:
     from envcheck.mcpkit.probe import Probe
 
-#: Beyond a server's timeout, what its checks allow for starting and reaping the process.
-GRACE = 3.0
+#: Beyond a server's timeout, what its checks allow for starting and reaping the process (and,
+#: for a stdio server that left a request unanswered, for the answers it writes as it exits).
+GRACE = 3.0 + LATE_GRACE
 _probes_lock = threading.Lock()
 
 

@@ -148,6 +148,9 @@ def servers(config: EnvcheckConfig) -> tuple[list[Server], list[Check]]:
         if table.url is not None and _without_credentials(table.url) is not None:
             problems.append(_credentials_in_url(item, settings, table.url))
             continue
+        if table.url is not None and item.label == discovery.CLAUDE_DESKTOP:
+            problems.append(_desktop_remote(item, settings, table.url, config))
+            continue
         if _identity(table) in seen:
             continue  # the same server, already checked under another name
         seen.add(_identity(table))
@@ -422,6 +425,8 @@ def _missing(server: Server, key: str, name: str, index: int | None = None) -> C
     declaration that gives it as a default the client itself uses (:func:`_offered_default`)."""
     client, syntax = _EXPANDS.get(server.origin, ("envcheck", "${{{}}}"))
     written = syntax.format(name)
+    if server.origin == "mcp.json" and name in discovery.CLIENT_VARIABLES:
+        return _client_variable(server, key, name, index)
     what = "your token" if redact.is_secret_name(name) else "the value"
     where = "the shell that starts " + (client if client != "envcheck" else "envcheck")
     text = f"export {name}=<{what}> in {where} (envcheck also reads it from the project's .env)"
@@ -441,6 +446,54 @@ def _missing(server: Server, key: str, name: str, index: int | None = None) -> C
         why=f"{why}; {said}",
         fix=Fix(steps, text=f"{change}, or {text}"),
     )
+
+
+def _without_variable(text: str, name: str) -> str:
+    """``text`` with VS Code's predefined variable ``name`` replaced by what it is without it
+    (``${workspaceFolder}/x`` is ``x``, relative to the project root)."""
+    if discovery.CLIENT_VARIABLES[name] == ".":
+        text = re.sub(r"\$\{" + name + r"\}[/\\]+", "", text)
+    return text.replace(f"${{{name}}}", discovery.CLIENT_VARIABLES[name])
+
+
+def _client_variable(server: Server, key: str, name: str, index: int | None) -> CheckFailed:
+    """``${workspaceFolder}`` (another of VS Code's predefined variables) in Claude Code's
+    ``.mcp.json``: Claude Code expands environment variables only, none has that name, and it
+    does not start the server; the entry copied from VS Code's file. The fix: the value without
+    it (a path relative to the project root, where Claude Code runs and starts its servers;
+    ``${HOME}`` for ``${userHome}``), in every place of the entry's key that uses it."""
+    head = key.partition(".")[0]
+    raw: Any = _raw(server).get(head)
+    new: Any
+    if index is not None and isinstance(raw, list):
+        new = [_without_variable(v, name) if isinstance(v, str) else v for v in raw]
+        target = head
+    else:
+        written = _written(server, key, None)
+        new, target = (_without_variable(written, name) if written else None), key
+    ref = f"${{{name}}}"
+    summary = f"{server.name}: {key} refers to {ref}, which Claude Code does not expand"
+    why = (
+        f"{ref} is one of VS Code's (and Cursor's) predefined variables; Claude Code expands only "
+        f"environment variables in {server.settings} (${{VAR}}, ${{VAR:-default}}), none is "
+        f"named {name}, so it cannot read the entry and does not start the server (an entry "
+        "copied from VS Code's file)"
+    )
+    declared = server.declared
+    if new is None or declared is None:
+        text = f"remove {ref} from {key} in {server.settings} (Claude Code starts servers in the "
+        text += "project root: a relative path is taken from there)"
+        return CheckFailed(summary, why=why, fix=Fix([Manual(text)], text=text))
+    text = _setting(server, target, new) + (
+        " (Claude Code runs in the project root and starts its servers there: a relative path "
+        "is taken from it)"
+    )
+    step: Step = (
+        Edit(path=declared.path, format=declared.format, key=f"{declared.key}.{target}", value=new)
+        if declared.editable
+        else Manual(text)
+    )
+    return CheckFailed(summary, why=why, fix=Fix([step], text=text))
 
 
 def _offered_default(
@@ -717,6 +770,58 @@ def _without_credentials(url: str) -> str | None:
     if "@" not in parts.netloc:
         return None
     return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def _local_host(url: str) -> bool:
+    """Whether ``url``'s host is this machine or a private network (no cloud service reaches
+    it)."""
+    import ipaddress
+
+    host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal", ".lan")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "." not in host  # a bare name: a machine of the local network
+    return address.is_private or address.is_loopback or address.is_link_local
+
+
+def _desktop_remote(
+    item: discovery.Discovered, settings: str, url: str, config: EnvcheckConfig
+) -> Check:
+    """A ``url`` entry in Claude Desktop's ``claude_desktop_config.json``: Claude Desktop starts
+    the servers of that file over stdio only (``command``); a remote server is a custom connector
+    (Settings › Connectors), which Anthropic's cloud reaches, so only a public URL; a local one is
+    bridged over stdio by ``mcp-remote``."""
+    bridged = {"command": "npx", "args": ["-y", "mcp-remote", url]}
+    headers = item.raw.get("headers") if isinstance(item.raw, dict) else None
+    bridge = f"replace the entry of server {item.name!r} in {item.path} with {json.dumps(bridged)}"
+    if headers:
+        bridge += ' (each of its headers as two more args: "--header", "NAME:VALUE")'
+    local = _local_host(url)
+    if local:
+        text = f"{bridge}: mcp-remote runs as a stdio server and connects to the URL"
+    else:
+        text = (
+            f"add {url} in Claude Desktop's Settings › Connectors (Add custom connector) and "
+            f"remove the entry of server {item.name!r} from {item.path}; or {bridge} (mcp-remote "
+            "runs as a stdio server and connects to the URL)"
+        )
+    declared = _file_declared(config, item)
+    steps: list[Step] = [Manual(text)]
+    if local and declared.editable and not headers:
+        steps = [Edit(path=declared.path, format="json", key=declared.key, value=bridged)]
+    return _problem(
+        f"{item.check_name}.start",
+        f"{settings}: a url entry ({url}): Claude Desktop starts only stdio servers from its "
+        "config file",
+        Fix(steps, text=text),
+        why="claude_desktop_config.json declares the programs Claude Desktop starts (command, "
+        "args, env); it does not connect to a url given there (the entry is dropped or refused): "
+        "remote servers are custom connectors, reached from Anthropic's cloud"
+        + (", which cannot reach this host" if local else ""),
+    )
 
 
 def _credentials_in_url(item: discovery.Discovered, settings: str, url: str) -> Check:
