@@ -77,7 +77,6 @@ replay server each; 4.1 s CPU (user + system) alone, 4.6 s wall (5.5 s on the fi
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -86,9 +85,9 @@ from typing import Any
 
 import pytest
 
+from tests.verdicts.provider_runs import clean_environment, run
 from tests.verdicts.replay import Answer, Replay, published
 from tests.verdicts.table import rows, verdict_problems
-from tests.verdicts.test_providers import KEYS, STRICT
 from tests.verdicts.test_providers_sweep import own_error, text
 
 ANTHROPIC_BASE = (
@@ -210,43 +209,6 @@ def grade(case: Case, check: dict[str, Any] | None) -> list[str]:
     return [f"{case.name}: {p}: {shown}" for p in problems]
 
 
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "NO_PROXY",
-        "OPENAI_BASE_URL",
-        "OPENAI_ORG_ID",
-        "OPENAI_PROJECT_ID",
-        "ANTHROPIC_BASE_URL",
-        "GOOGLE_API_KEY",
-        "GOOGLE_GEMINI_BASE_URL",
-        "OLLAMA_HOST",
-    ):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
-    for variable in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY"):
-        monkeypatch.setenv(variable, KEYS[variable])
-
-
-def _run(pytester: pytest.Pytester, marker: str, toml: str) -> dict[str, dict[str, Any]]:
-    """One in-process envcheck session; its checks by id. No key may be in what it shows."""
-    from envcheck.llm import _pool
-
-    _pool.close_all()
-    pytester.makefile(".toml", pyproject=toml)
-    try:
-        result = pytester.runpytest_inprocess("-m", marker, "--envcheck-report", *STRICT)
-    finally:
-        _pool.close_all()
-    output = result.stdout.str() + result.stderr.str()
-    written = (pytester.path / "envcheck-report.json").read_text()
-    leaked = [k for k in KEYS.values() if k in output or k in written]
-    assert not leaked, f"a key is in the output: {leaked}"
-    return {c["id"]: c for c in json.loads(written)["checks"]}
-
-
 PROVIDERS_TOML = """\
 [tool.envcheck.providers.anthropic]
 model = "claude-sonnet-4-5-20250929"
@@ -294,11 +256,11 @@ def test_twelfth_held_out_provider_settings(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, provider_server: Replay
 ) -> None:
     url = provider_server.url
-    _clean_environment(monkeypatch)
+    clean_environment(monkeypatch)
     monkeypatch.setenv("ANTHROPIC_BASE_URL", f"{url}/v1")
     monkeypatch.setenv("OPENAI_BASE_URL", f"{url}/openai/v1")
     toml = PROVIDERS_TOML.format(url=url)
-    checks = _run(pytester, "providers", toml)
+    checks = run(pytester, "providers", toml)
     problems = [p for case in PROVIDER_CASES for p in grade(case, checks.get(case.check))]
     problems += _rows("providers", PROVIDER_ROWS_12, PROVIDER_CASES, checks)
     # the printed fix, run: ANTHROPIC_BASE_URL as the fix names it
@@ -310,7 +272,7 @@ def test_twelfth_held_out_provider_settings(
         problems.append(f"{case.name}: no ANTHROPIC_BASE_URL= to run: {shown}")
     else:
         monkeypatch.setenv("ANTHROPIC_BASE_URL", printed[1])
-        again = _run(pytester, "providers", toml).get(case.check) or {}
+        again = run(pytester, "providers", toml).get(case.check) or {}
         if again.get("status") != "pass":
             problems.append(f"{case.name}: the fix, run, does not pass: {text(again)}")
     assert not problems, "\n".join(problems)
@@ -336,12 +298,12 @@ def _ollama_routes(tags: str, ps: str) -> dict[str, Answer]:
 def test_twelfth_held_out_ollama(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _clean_environment(monkeypatch)
+    clean_environment(monkeypatch)
     problems = []
     first = _ollama_routes("heldout12--ollama-tags-empty", "heldout12--localai-ps-no-sizes")
     with Replay(first) as replay:
         monkeypatch.setenv("OLLAMA_HOST", f":{replay.url.rsplit(':', 1)[1]}")
-        checks = _run(pytester, "ollama", OLLAMA_TOML)
+        checks = run(pytester, "ollama", OLLAMA_TOML)
         if not replay.calls_to("GET", "/api/version"):
             problems.append("OLLAMA_HOST=:PORT: the server was never asked")
     problems += [p for case in OLLAMA_FIRST for p in grade(case, checks.get(case.check))]
@@ -349,7 +311,7 @@ def test_twelfth_held_out_ollama(
     second = _ollama_routes("heldout12--ollama-tags-null", "heldout12--ollama-ps-on-gpu")
     with Replay(second) as replay:
         monkeypatch.setenv("OLLAMA_HOST", f"0.0.0.0:{replay.url.rsplit(':', 1)[1]}")
-        checks = _run(pytester, "ollama", OLLAMA_TOML)
+        checks = run(pytester, "ollama", OLLAMA_TOML)
         if not replay.calls_to("GET", "/api/version"):
             problems.append("OLLAMA_HOST=0.0.0.0:PORT: the server was never asked")
     problems += [p for case in OLLAMA_SECOND for p in grade(case, checks.get(case.check))]

@@ -118,9 +118,9 @@ from typing import Any
 
 import pytest
 
+from tests.verdicts.provider_runs import clean_environment, run
 from tests.verdicts.replay import Answer, Replay, published
 from tests.verdicts.table import rows, verdict_problems
-from tests.verdicts.test_providers import KEYS, STRICT
 from tests.verdicts.test_providers_sweep import own_error, text
 
 NOT_CHAT = "https://github.com/Chanzhaoyu/chatgpt-web/issues/1428"
@@ -308,43 +308,6 @@ def grade(case: Case, checks: dict[str, dict[str, Any]]) -> list[str]:
     return [f"{case.name}: {p}: {shown}" for p in problems]
 
 
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "NO_PROXY",
-        "OPENAI_BASE_URL",
-        "OPENAI_ORG_ID",
-        "OPENAI_PROJECT_ID",
-        "ANTHROPIC_BASE_URL",
-        "GOOGLE_API_KEY",
-        "GOOGLE_GEMINI_BASE_URL",
-        "OLLAMA_HOST",
-    ):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
-    for variable in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY"):
-        monkeypatch.setenv(variable, KEYS[variable])
-
-
-def _run(pytester: pytest.Pytester, marker: str, toml: str) -> dict[str, dict[str, Any]]:
-    """One in-process envcheck session; its checks by id. No key may be in what it shows."""
-    from envcheck.llm import _pool
-
-    _pool.close_all()
-    pytester.makefile(".toml", pyproject=toml)
-    try:
-        result = pytester.runpytest_inprocess("-m", marker, "--envcheck-report", *STRICT)
-    finally:
-        _pool.close_all()
-    output = result.stdout.str() + result.stderr.str()
-    written = (pytester.path / "envcheck-report.json").read_text()
-    leaked = [k for k in KEYS.values() if k in output or k in written]
-    assert not leaked, f"a key is in the output: {leaked}"
-    return {c["id"]: c for c in json.loads(written)["checks"]}
-
-
 # -- the providers -------------------------------------------------------------------------------
 
 #: the instances and their models (the first run's)
@@ -423,8 +386,8 @@ def test_thirteenth_held_out_providers(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, provider_server: Replay
 ) -> None:
     url = provider_server.url
-    _clean_environment(monkeypatch)
-    checks = _run(pytester, "providers", _providers_toml(url, MODELS))
+    clean_environment(monkeypatch)
+    checks = run(pytester, "providers", _providers_toml(url, MODELS))
     problems = [p for case in PROVIDER_CASES for p in grade(case, checks)]
     problems += _rows("providers", PROVIDER_ROWS_13, PROVIDER_CASES, checks)
     # the printed fixes, run: each instance's model as its fix names it
@@ -439,7 +402,7 @@ def test_thirteenth_held_out_providers(
         else:
             fixed[case.check.split("/")[1].split(".")[0]] = printed[1]
     if fixed != MODELS:
-        again = _run(pytester, "providers", _providers_toml(url, fixed))
+        again = run(pytester, "providers", _providers_toml(url, fixed))
         for case in PROVIDER_CASES:
             instance = case.check.split("/")[1].split(".")[0]
             if not case.runs_fix or fixed[instance] == MODELS[instance]:
@@ -498,12 +461,12 @@ def _printed_host(case: Case, checks: dict[str, dict[str, Any]]) -> str | None:
 def test_thirteenth_held_out_ollama(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _clean_environment(monkeypatch)
+    clean_environment(monkeypatch)
     problems: list[str] = []
     toml = OLLAMA_TOML.format(models=CLOUD_MODELS)
     with Replay(_cloud_routes()) as replay:
         monkeypatch.setenv("OLLAMA_HOST", f"{replay.url}/ollama")
-        checks = _run(pytester, "ollama", toml)
+        checks = run(pytester, "ollama", toml)
         if not replay.calls_to("GET", "/ollama/api/version"):
             problems.append("OLLAMA_HOST=.../ollama: /ollama/api/version was never asked")
         problems += [p for case in OLLAMA_CLOUD for p in grade(case, checks)]
@@ -511,14 +474,14 @@ def test_thirteenth_held_out_ollama(
         printed: dict[str, str | None] = {}
         for case, path in ((OLLAMA_HOST_API, "/api"), (OLLAMA_HOST_V1, "/v1")):
             monkeypatch.setenv("OLLAMA_HOST", f"{replay.url}{path}")
-            checks = _run(pytester, "ollama", toml)
+            checks = run(pytester, "ollama", toml)
             problems += grade(case, checks)
             problems += _rows("ollama", OLLAMA_ROWS_13, [case], checks)
             printed[case.name] = _printed_host(case, checks)
         # the printed fixes, run (the same server: one run for each value printed)
         for value in sorted({v for v in printed.values() if v}):
             monkeypatch.setenv("OLLAMA_HOST", value)
-            again = _run(pytester, "ollama", toml).get("ollama/server") or {}
+            again = run(pytester, "ollama", toml).get("ollama/server") or {}
             if again.get("status") != "pass":
                 problems.append(f"OLLAMA_HOST={value}, as printed, does not pass: {text(again)}")
         problems += [f"{name}: no OLLAMA_HOST= to run" for name, v in printed.items() if not v]
@@ -531,7 +494,7 @@ def test_thirteenth_held_out_ollama(
     }
     with Replay(old) as replay:
         monkeypatch.setenv("OLLAMA_HOST", replay.url)
-        checks = _run(pytester, "ollama", OLLAMA_TOML.format(models='"llama3:latest"'))
+        checks = run(pytester, "ollama", OLLAMA_TOML.format(models='"llama3:latest"'))
     problems += [p for case in OLLAMA_OLD for p in grade(case, checks)]
     problems += _rows("ollama", OLLAMA_ROWS_13, OLLAMA_OLD, checks)
     assert not problems, "\n".join(problems)
