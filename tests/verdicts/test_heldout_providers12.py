@@ -85,10 +85,9 @@ from typing import Any
 
 import pytest
 
-from tests.verdicts.provider_runs import clean_environment, run
+from tests.verdicts.provider_runs import clean_environment, grade, row_problems, run
 from tests.verdicts.replay import Answer, Replay, published
-from tests.verdicts.table import rows, verdict_problems
-from tests.verdicts.test_providers_sweep import own_error, text
+from tests.verdicts.test_providers_sweep import text
 
 ANTHROPIC_BASE = (
     "https://github.com/anthropics/anthropic-sdk-python/blob/main/src/anthropic/_client.py"
@@ -180,35 +179,6 @@ OLLAMA_ROWS_12 = {
 }
 
 
-def _rows(component: str, names: dict[str, str], cases: list[Case], checks: Any) -> list[str]:
-    """The cases' rows of docs/verdicts/<component>.md, against the session's report."""
-    table = {r.id: r for r in rows(component)}
-    report = list(checks.values())
-    return [
-        f"{case.name}: {problem}"
-        for case in cases
-        if case.name in names
-        for problem in verdict_problems(table[names[case.name]], report)
-    ]
-
-
-def grade(case: Case, check: dict[str, Any] | None) -> list[str]:
-    if check is None:
-        return [f"{case.name}: no {case.check} check"]
-    shown = text(check)
-    cause = " ".join(str(check.get(k) or "") for k in ("summary", "why"))
-    fix = " | ".join(shown.split(" | ")[2:])  # the hint and the fix
-    problems = []
-    if own_error(shown):
-        problems.append("envcheck's own error")
-    if check["status"] != case.status:
-        problems.append(f"{case.check} is {check['status']}, not {case.status}")
-    problems += [f"the cause does not say {w!r}" for w in case.says if w not in cause]
-    problems += [f"the fix does not hold {w!r}" for w in case.fix if w not in fix]
-    problems += [f"says {w!r}" for w in case.never if w.lower() in shown.lower()]
-    return [f"{case.name}: {p}: {shown}" for p in problems]
-
-
 PROVIDERS_TOML = """\
 [tool.envcheck.providers.anthropic]
 model = "claude-sonnet-4-5-20250929"
@@ -261,8 +231,8 @@ def test_twelfth_held_out_provider_settings(
     monkeypatch.setenv("OPENAI_BASE_URL", f"{url}/openai/v1")
     toml = PROVIDERS_TOML.format(url=url)
     checks = run(pytester, "providers", toml)
-    problems = [p for case in PROVIDER_CASES for p in grade(case, checks.get(case.check))]
-    problems += _rows("providers", PROVIDER_ROWS_12, PROVIDER_CASES, checks)
+    problems = [p for case in PROVIDER_CASES for p in grade(case, checks)]
+    problems += row_problems("providers", PROVIDER_ROWS_12, PROVIDER_CASES, checks)
     # the printed fix, run: ANTHROPIC_BASE_URL as the fix names it
     case = PROVIDER_CASES[0]
     shown = text(checks.get(case.check) or {})
@@ -306,16 +276,16 @@ def test_twelfth_held_out_ollama(
         checks = run(pytester, "ollama", OLLAMA_TOML)
         if not replay.calls_to("GET", "/api/version"):
             problems.append("OLLAMA_HOST=:PORT: the server was never asked")
-    problems += [p for case in OLLAMA_FIRST for p in grade(case, checks.get(case.check))]
-    problems += _rows("ollama", OLLAMA_ROWS_12, OLLAMA_FIRST, checks)
+    problems += [p for case in OLLAMA_FIRST for p in grade(case, checks)]
+    problems += row_problems("ollama", OLLAMA_ROWS_12, OLLAMA_FIRST, checks)
     second = _ollama_routes("heldout12--ollama-tags-null", "heldout12--ollama-ps-on-gpu")
     with Replay(second) as replay:
         monkeypatch.setenv("OLLAMA_HOST", f"0.0.0.0:{replay.url.rsplit(':', 1)[1]}")
         checks = run(pytester, "ollama", OLLAMA_TOML)
         if not replay.calls_to("GET", "/api/version"):
             problems.append("OLLAMA_HOST=0.0.0.0:PORT: the server was never asked")
-    problems += [p for case in OLLAMA_SECOND for p in grade(case, checks.get(case.check))]
-    problems += _rows("ollama", OLLAMA_ROWS_12, OLLAMA_SECOND, checks)
+    problems += [p for case in OLLAMA_SECOND for p in grade(case, checks)]
+    problems += row_problems("ollama", OLLAMA_ROWS_12, OLLAMA_SECOND, checks)
     assert not problems, "\n".join(problems)
 
 

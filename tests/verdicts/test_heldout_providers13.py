@@ -118,10 +118,9 @@ from typing import Any
 
 import pytest
 
-from tests.verdicts.provider_runs import clean_environment, run
+from tests.verdicts.provider_runs import clean_environment, grade, row_problems, run
 from tests.verdicts.replay import Answer, Replay, published
-from tests.verdicts.table import rows, verdict_problems
-from tests.verdicts.test_providers_sweep import own_error, text
+from tests.verdicts.test_providers_sweep import text
 
 NOT_CHAT = "https://github.com/Chanzhaoyu/chatgpt-web/issues/1428"
 RESPONSES_ONLY = "https://github.com/n8n-io/n8n/issues/18352"
@@ -270,44 +269,6 @@ OLLAMA_ROWS_13 = {
 }
 
 
-def _rows(component: str, names: dict[str, str], cases: list[Case], checks: Any) -> list[str]:
-    """The cases' rows of docs/verdicts/<component>.md, against the session's report."""
-    table = {r.id: r for r in rows(component)}
-    report = list(checks.values())
-    return [
-        f"{case.name}: {problem}"
-        for case in cases
-        if case.name in names
-        for problem in verdict_problems(table[names[case.name]], report)
-    ]
-
-
-def _statuses(check: dict[str, Any] | None) -> str:
-    return str((check or {}).get("status"))
-
-
-def grade(case: Case, checks: dict[str, dict[str, Any]]) -> list[str]:
-    check = checks.get(case.check)
-    if check is None:
-        return [f"{case.name}: no {case.check} check"]
-    shown = text(check)
-    cause = " ".join(str(check.get(k) or "") for k in ("summary", "why"))
-    fix = " | ".join(shown.split(" | ")[2:])  # the hint and the fix
-    problems = []
-    if own_error(shown):
-        problems.append("envcheck's own error")
-    if check["status"] not in case.status.split("|"):
-        problems.append(f"{case.check} is {check['status']}, not {case.status}")
-    problems += [f"the cause does not say {w!r}" for w in case.says if w not in cause]
-    problems += [f"the fix does not hold {w!r}" for w in case.fix if w not in fix]
-    problems += [f"says {w!r}" for w in case.never if w.lower() in shown.lower()]
-    for other, allowed in case.also:
-        got = checks.get(other)
-        if got is None or got["status"] not in allowed.split("|") or own_error(text(got)):
-            problems.append(f"{other} is {_statuses(got)}, not {allowed}: {text(got or {})}")
-    return [f"{case.name}: {p}: {shown}" for p in problems]
-
-
 # -- the providers -------------------------------------------------------------------------------
 
 #: the instances and their models (the first run's)
@@ -389,7 +350,7 @@ def test_thirteenth_held_out_providers(
     clean_environment(monkeypatch)
     checks = run(pytester, "providers", _providers_toml(url, MODELS))
     problems = [p for case in PROVIDER_CASES for p in grade(case, checks)]
-    problems += _rows("providers", PROVIDER_ROWS_13, PROVIDER_CASES, checks)
+    problems += row_problems("providers", PROVIDER_ROWS_13, PROVIDER_CASES, checks)
     # the printed fixes, run: each instance's model as its fix names it
     fixed = dict(MODELS)
     for case in PROVIDER_CASES:
@@ -470,13 +431,13 @@ def test_thirteenth_held_out_ollama(
         if not replay.calls_to("GET", "/ollama/api/version"):
             problems.append("OLLAMA_HOST=.../ollama: /ollama/api/version was never asked")
         problems += [p for case in OLLAMA_CLOUD for p in grade(case, checks)]
-        problems += _rows("ollama", OLLAMA_ROWS_13, OLLAMA_CLOUD, checks)
+        problems += row_problems("ollama", OLLAMA_ROWS_13, OLLAMA_CLOUD, checks)
         printed: dict[str, str | None] = {}
         for case, path in ((OLLAMA_HOST_API, "/api"), (OLLAMA_HOST_V1, "/v1")):
             monkeypatch.setenv("OLLAMA_HOST", f"{replay.url}{path}")
             checks = run(pytester, "ollama", toml)
             problems += grade(case, checks)
-            problems += _rows("ollama", OLLAMA_ROWS_13, [case], checks)
+            problems += row_problems("ollama", OLLAMA_ROWS_13, [case], checks)
             printed[case.name] = _printed_host(case, checks)
         # the printed fixes, run (the same server: one run for each value printed)
         for value in sorted({v for v in printed.values() if v}):
@@ -496,7 +457,7 @@ def test_thirteenth_held_out_ollama(
         monkeypatch.setenv("OLLAMA_HOST", replay.url)
         checks = run(pytester, "ollama", OLLAMA_TOML.format(models='"llama3:latest"'))
     problems += [p for case in OLLAMA_OLD for p in grade(case, checks)]
-    problems += _rows("ollama", OLLAMA_ROWS_13, OLLAMA_OLD, checks)
+    problems += row_problems("ollama", OLLAMA_ROWS_13, OLLAMA_OLD, checks)
     assert not problems, "\n".join(problems)
 
 
