@@ -235,6 +235,30 @@ SERVER = textwrap.dedent("""
     """)
 
 
+#: a stdio server in Perl, whose stdout to a pipe is block-buffered as Python's is (no ``$| = 1``):
+#: the neighbourhood of stdio-stdout-block-buffered that is not Python (no PYTHONUNBUFFERED)
+PERL_SERVER = textwrap.dedent("""\
+    use JSON::PP;
+    while (my $line = <STDIN>) {
+        my $m = decode_json($line);
+        next unless defined $m->{id} && defined $m->{method};
+        my $r = {jsonrpc => "2.0", id => $m->{id}};
+        if ($m->{method} eq "initialize") {
+            $r->{result} = {protocolVersion => $m->{params}{protocolVersion},
+                            capabilities => {tools => {}},
+                            serverInfo => {name => "perlbuf", version => "1.0"}};
+        } elsif ($m->{method} eq "tools/list") {
+            $r->{result} = {tools => []};
+        } elsif ($m->{method} eq "ping") {
+            $r->{result} = {};
+        } else {
+            $r->{error} = {code => -32601, message => "Method not found"};
+        }
+        print encode_json($r), "\n";
+    }
+    """)
+
+
 class Handler(QuietHandler):
     """The round's HTTP servers, by the first part of the path:
 
@@ -547,6 +571,10 @@ def round8(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
                 )
             else:
                 targets.append(f"{base}/{mode}/mcp")
+        perl = root / "scripts" / "perlbuf.pl"
+        perl.write_text(PERL_SERVER)
+        targets.append(StdioServerParameters(command="perl", args=[str(perl)]))
+        mcp_cases.append("perlbuf")
         # the server Claude Desktop's entry names is healthy: the breakage is the entry's kind
         sdk: dict[str, Any] = dict(
             zip([*mcp_cases, "plain"], judge([*targets, f"{base}/plain/mcp"]))
@@ -584,6 +612,7 @@ def round8(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         desktop.parent.mkdir(parents=True)
         desktop.write_text(json.dumps({"mcpServers": {"remote": {"url": f"{base}/plain/mcp"}}}))
         config = "[tool.envcheck.mcp]\ntimeout = 5.0\n"
+        config += f'[tool.envcheck.mcp.servers.perlbuf]\ncommand = "perl"\nargs = ["{perl}"]\n'
         for name, transport, mode, _, _ in CASES.values():
             if transport == "stdio":
                 config += _stdio_table(name, mode, script)
@@ -635,6 +664,19 @@ def test_heldout(round8: dict[str, Any], name: str) -> None:
     if name in ROWS:
         row = {r.id: r for r in table.rows("mcp")}[name]
         assert not table.verdict_problems(row, mine), table.verdict_problems(row, mine)
+
+
+def test_a_buffering_server_that_is_not_python_is_its_authors_to_fix(
+    round8: dict[str, Any],
+) -> None:
+    """Added after the first run, for the rule's other branch (not graded): a Perl server whose
+    stdout is block-buffered fails the SDK's handshake alike; envcheck names the buffer, and the
+    fix is its authors' (flush), not PYTHONUNBUFFERED."""
+    assert round8["sdk"]["perlbuf"] and round8["sdk"]["perlbuf"][0] == "initialize"
+    found = {c["id"]: c for c in round8["checks"]}["mcp/perlbuf.initialize"]
+    assert found["status"] == "fail", found
+    assert "holds its stdout in a buffer" in found["summary"], found
+    assert "flush" in found["hint"] and "PYTHONUNBUFFERED" not in found["hint"], found
 
 
 def _apply(check: dict[str, Any], root: Path) -> None:
@@ -693,3 +735,77 @@ def test_the_printed_fixes_work(round8: dict[str, Any]) -> None:
 
 def test_no_process_outlives_the_run(round8: dict[str, Any]) -> None:
     assert not round8["left"], f"processes outlived the run: {sorted(round8['left'])}"
+
+
+# -- the neighbourhood of the fixes, without a server (cheap) ------------------------------------
+@pytest.mark.parametrize(
+    ("status", "changes"), [(301, True), (302, True), (303, True), (307, False), (308, False)]
+)
+def test_a_redirect_not_followed_says_whether_it_turns_the_post_into_a_get(
+    status: int, changes: bool
+) -> None:
+    from envcheck.mcpkit.diagnose import _redirected
+    from envcheck.mcpkit.spec import ServerSpec
+
+    spec = ServerSpec("moved", "[tool.envcheck.mcp.servers.moved]", "http", url="http://h/mcp")
+    failed = _redirected(spec, "http://h/mcp/", followed=False, status=status)
+    assert f"(HTTP {status})" in failed.summary
+    assert ("turns the POST into a GET" in (failed.why or "")) is changes, failed.why
+    assert failed.fix is not None and 'set url = "http://h/mcp/"' in (failed.fix.text or "")
+
+
+@pytest.mark.parametrize(
+    ("command", "stem"),
+    [
+        ("npx.cmd", "npx"),
+        ("uvx.exe", "uvx"),
+        ("node.EXE", "node"),
+        ("run-server.bat", "run-server"),
+    ],
+)
+def test_a_windows_program_name_is_its_stem(command: str, stem: str) -> None:
+    from envcheck.mcpkit.command import windows_suffix
+    from envcheck.mcpkit.spec import ServerSpec
+
+    spec = ServerSpec("w", "[tool.envcheck.mcp.servers.w]", "stdio", command=command)
+    failed = windows_suffix(spec, os.environ.get("PATH", ""))
+    assert failed is not None and "Windows" in failed.summary
+    assert failed.fix is not None and f"set command = {json.dumps(stem)}" in (failed.fix.text or "")
+    plain = ServerSpec("w", "[tool.envcheck.mcp.servers.w]", "stdio", command="server.py")
+    assert windows_suffix(plain, os.environ.get("PATH", "")) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("http://127.0.0.1:8080/mcp", True),
+        ("http://localhost:3000/mcp", True),
+        ("http://10.1.2.3/mcp", True),
+        ("http://mcp-box:9000/mcp", True),
+        ("https://mcp.example.com/mcp", False),
+        ("https://93.184.215.14/mcp", False),
+    ],
+)
+def test_claude_desktops_remote_fix_depends_on_who_can_reach_the_host(
+    url: str, local: bool
+) -> None:
+    from envcheck.checks.mcp.target import _local_host
+
+    assert _local_host(url) is local
+
+
+@pytest.mark.parametrize(
+    ("written", "name", "without"),
+    [
+        ("${workspaceFolder}/scripts/server.py", "workspaceFolder", "scripts/server.py"),
+        ("${workspaceFolder}", "workspaceFolder", "."),
+        ("--root=${workspaceFolder}/data", "workspaceFolder", "--root=data"),
+        ("${userHome}/.config/srv.toml", "userHome", "${HOME}/.config/srv.toml"),
+    ],
+)
+def test_a_vscode_variable_in_claude_codes_file_is_replaced_by_what_it_means_there(
+    written: str, name: str, without: str
+) -> None:
+    from envcheck.checks.mcp.target import _without_variable
+
+    assert _without_variable(written, name) == without
