@@ -154,6 +154,21 @@ def judged(expect: Expect, checks: list[dict[str, Any]], healed: str | None = No
     assert verdict.grade == "fully right", f"{verdict.grade}: " + "\n".join(verdict.problems)
 
 
+def fully_right_row(
+    component: str, ident: str, expect: Expect, checks: list[dict[str, Any]], healed: list[str]
+) -> None:
+    """A held-out case graded fully right (``healed``: what its executed fix left wrong), and
+    its row of docs/verdicts/<component>.md (with the same id) holding on the same checks."""
+    verdict = grade(expect, checks)
+    problems = verdict.problems + healed
+    grade_of = "partly" if verdict.grade == "fully right" and problems else verdict.grade
+    assert grade_of == "fully right", f"{grade_of}: " + "\n".join(problems)
+    rows = {r.id: r for r in table.rows(component)}
+    assert ident in rows, f"{ident} is no row of docs/verdicts/{component}.md yet"
+    wrong = table.verdict_problems(rows[ident], checks)
+    assert not wrong, wrong
+
+
 # -- PostgreSQL -----------------------------------------------------------------------------------
 
 CONNECT, REACHABLE, WRITE = "postgres/connect", "postgres/reachable", "postgres/write"

@@ -94,7 +94,7 @@ import pytest
 
 from tests.throwaway import make_wheel
 from tests.verdicts import table
-from tests.verdicts.test_heldout_servers import Expect, grade
+from tests.verdicts.test_heldout_servers import Expect, fully_right_row, grade
 from tests.verdicts.test_heldout_venv import chosen, site_packages
 from tests.verdicts.test_heldout_venv6 import Held, HeldCases, installed_here, outcomes
 from tests.verdicts.venv_lab import Lab, claimed_world, copied_python, see_our_packages
@@ -606,15 +606,8 @@ def test_venv(ident: str, request: pytest.FixtureRequest) -> None:
     result = world(held.world, request)
     assert "error" not in result, f"world {held.world} was not made:\n{result.get('error')}"
     checks: Checks = result["checks"][ident]
-    verdict = grade(held.expect, list(checks.values()))
-    problems = verdict.problems + result["healed"].get(ident, [])
-    grade_of = "partly" if verdict.grade == "fully right" and problems else verdict.grade
-    assert grade_of == "fully right", f"{grade_of}: " + "\n".join(problems)
-    rows = {r.id: r for r in table.rows("venv")}
-    assert ident in rows, f"{ident} is no row of docs/verdicts/venv.md yet"
-    assert not table.verdict_problems(rows[ident], checks.values()), table.verdict_problems(
-        rows[ident], checks.values()
-    )
+    healed = result["healed"].get(ident, [])
+    fully_right_row("venv", ident, held.expect, list(checks.values()), healed)
 
 
 def test_consistency_names_a_foreign_build(request: pytest.FixtureRequest) -> None:

@@ -80,8 +80,7 @@ from typing import Any
 
 import pytest
 
-from tests.verdicts import table
-from tests.verdicts.test_heldout_servers import Expect, grade
+from tests.verdicts.test_heldout_servers import Expect, fully_right_row, grade
 from tests.verdicts.test_venv_project_sweep import copy_project, run, run_jobs
 from tests.verdicts.venv_lab import Lab
 
@@ -461,14 +460,8 @@ def test_venv(ident: str, world: dict[str, Any]) -> None:
     result = world["found"]["results"][held.project]
     assert "checks" in result, result
     checks: Checks = result["checks"]
-    verdict = grade(held.expect, list(checks.values()))
-    problems = verdict.problems + world["healed"].get(ident, [])
-    grade_of = "partly" if verdict.grade == "fully right" and problems else verdict.grade
-    assert grade_of == "fully right", f"{grade_of}: " + "\n".join(problems)
-    rows = {r.id: r for r in table.rows("venv")}
-    assert ident in rows, f"{ident} is no row of docs/verdicts/venv.md yet"
-    wrong = table.verdict_problems(rows[ident], checks.values())
-    assert not wrong, wrong
+    healed = world["healed"].get(ident, [])
+    fully_right_row("venv", ident, held.expect, list(checks.values()), healed)
 
 
 #: the rows of docs/verdicts/venv.md this module asserts
