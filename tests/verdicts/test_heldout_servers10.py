@@ -153,7 +153,6 @@ from cryptography.x509.oid import NameOID
 
 from tests.servers import free_port
 from tests.verdicts import redis_servers as rs
-from tests.verdicts import table
 from tests.verdicts.pg_lab import CERT_NAME, PASSWORD, Lab, Report, lab_fixtures
 from tests.verdicts.test_heldout_servers import (
     CONNECT,
@@ -176,6 +175,7 @@ from tests.verdicts.test_heldout_servers9 import (
     of_instance,
     redis_section,
     report_grades,
+    rows_hold,
     run_pg,
 )
 from tests.verdicts.test_redis import run_envcheck
@@ -436,12 +436,7 @@ def test_postgres(lab: Lab, tmp_path: Path) -> None:
             if left:
                 verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
     report_grades(verdicts)
-    rows = {r.id: r for r in table.rows("postgres")}
-    for ident in PG:
-        problems = table.verdict_problems(
-            rows[ident], of_instance(checks, "postgres", instance(ident))
-        )
-        assert not problems, (ident, problems)
+    rows_hold("postgres", PG, checks)
 
 
 # -- Redis: three instances of one envcheck run ---------------------------------------------------
@@ -525,12 +520,7 @@ def test_redis(pytester: pytest.Pytester, tmp_path: Path) -> None:
             if left:
                 verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
     report_grades(verdicts)
-    rows = {r.id: r for r in table.rows("redis")}
-    for ident in REDIS:
-        problems = table.verdict_problems(
-            rows[ident], of_instance(checks, "redis", instance(ident))
-        )
-        assert not problems, (ident, problems)
+    rows_hold("redis", REDIS, checks)
 
 
 # -- the neighbourhood of the chain verdict, from the structure it reads ---------------------------

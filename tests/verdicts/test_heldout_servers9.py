@@ -116,7 +116,7 @@ import socket
 import stat
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -289,6 +289,16 @@ def of_instance(checks: list[dict[str, Any]], component: str, name: str) -> list
     ]
 
 
+def rows_hold(component: str, idents: Iterable[str], checks: list[dict[str, Any]]) -> None:
+    """Each case's row of docs/verdicts/<component>.md (same id) holds on its instance's checks."""
+    rows = {r.id: r for r in table.rows(component)}
+    for ident in idents:
+        problems = table.verdict_problems(
+            rows[ident], of_instance(checks, component, instance(ident))
+        )
+        assert not problems, (ident, problems)
+
+
 def run_pg(lab: Lab, made: dict[str, Made]) -> list[dict[str, Any]]:
     """One envcheck session over every case's instance (in this process): the report's checks."""
     from envcheck.checks.shared import server
@@ -350,11 +360,7 @@ def test_postgres(lab: Lab, tmp_path: Path) -> None:
             if left:
                 verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
     report_grades(verdicts)
-    rows = {r.id: r for r in table.rows("postgres")}
-    for ident in PG:
-        mine = of_instance(checks, "postgres", instance(ident))
-        problems = table.verdict_problems(rows[ident], mine)
-        assert not problems, (ident, problems)
+    rows_hold("postgres", PG, checks)
 
 
 def report_grades(verdicts: dict[str, Verdict]) -> None:
@@ -506,11 +512,7 @@ def test_redis_three_instances(pytester: pytest.Pytester, tmp_path: Path) -> Non
             if left:
                 verdicts[aof] = Verdict("partly", [f"after the fix: {left}"])
     report_grades(verdicts)
-    rows = {r.id: r for r in table.rows("redis")}
-    for ident in urls:
-        mine = of_instance(checks, "redis", instance(ident))
-        problems = table.verdict_problems(rows[ident], mine)
-        assert not problems, (ident, problems)
+    rows_hold("redis", urls, checks)
 
 
 @contextmanager
