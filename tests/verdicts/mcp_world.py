@@ -547,3 +547,28 @@ def run_case(pytester: pytest.Pytester, case: Case, name: str) -> None:
     row = {r.id: r for r in table.rows("mcp")}[name]
     problems = table.verdict_problems(row, checks)
     assert not problems, problems
+
+
+def judge_server(
+    expect: Expect, mine: list[dict[str, Any]], *, healthy: bool, row: str | None
+) -> None:
+    """A held-out case's verdict over its server's checks ``mine``: fully right by ``expect``
+    (tests/verdicts/test_heldout_servers.py's grade); for a ``healthy`` neighbour nothing fails or
+    warns; ``row``: its row of docs/verdicts/mcp.md holds on the same checks. What a user sees of
+    the server is printed (shown with -rA)."""
+    summary = "\n".join(
+        f"  {c['id']} {c['status']}: {c['summary']} | {c.get('why') or ''} | {c.get('hint') or ''}"
+        for c in mine
+    )
+    print(summary)
+    verdict = grade(expect, mine)
+    if healthy:
+        failing = [f"{c['id']} {c['status']}" for c in mine if c["status"] not in ("pass", "skip")]
+        if failing:
+            verdict.grade, verdict.problems = "wrong", failing
+    assert verdict.grade == "fully right", (
+        f"{verdict.grade}: " + "\n".join(verdict.problems) + "\n" + summary
+    )
+    if row is not None:
+        found = {r.id: r for r in table.rows("mcp")}[row]
+        assert not table.verdict_problems(found, mine), table.verdict_problems(found, mine)

@@ -93,15 +93,15 @@ from typing import Any
 import pytest
 
 from tests.servers import QuietHandler, serving
-from tests.verdicts import table
 from tests.verdicts.mcp_world import (  # noqa: F401 - the fixture is autouse here
     jsonrpc_reply,
+    judge_server,
     no_real_client_configs,
     run_in_process,
     step_of,
 )
 from tests.verdicts.test_heldout_mcp4 import _processes_of
-from tests.verdicts.test_heldout_servers import Expect, grade
+from tests.verdicts.test_heldout_servers import Expect
 from tests.verdicts.test_mcp_wire_sweep import TOKEN, judge
 
 #: this round's stdio server: newline-delimited JSON-RPC, one tool "echo"; MODE bends one thing
@@ -351,22 +351,8 @@ def test_heldout(round6: dict[str, Any], name: str) -> None:
     assert (sdk and sdk[0]) == fails_on, sdk
     mine = [c for c in round6["checks"] if c["id"].startswith(f"mcp/{server}.")]
     assert mine, sorted(c["id"] for c in round6["checks"])
-    summary = "\n".join(
-        f"  {c['id']} {c['status']}: {c['summary']} | {c.get('why') or ''} | {c.get('hint') or ''}"
-        for c in mine
-    )
-    print(summary)  # what a user sees of the case's server, shown with -rA
-    verdict = grade(expect, mine)
-    if expect.status == "pass":
-        failing = [f"{c['id']} {c['status']}" for c in mine if c["status"] not in ("pass", "skip")]
-        if failing:
-            verdict.grade, verdict.problems = "wrong", failing
-    assert verdict.grade == "fully right", (
-        f"{verdict.grade}: " + "\n".join(verdict.problems) + "\n" + summary
-    )
-    if name in ROWS:
-        row = {r.id: r for r in table.rows("mcp")}[name]
-        assert not table.verdict_problems(row, mine), table.verdict_problems(row, mine)
+    row = name if name in ROWS else None
+    judge_server(expect, mine, healthy=expect.status == "pass", row=row)
 
 
 def test_the_printed_fix_of_the_task_required_call_works(tmp_path: Path) -> None:

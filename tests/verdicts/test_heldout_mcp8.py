@@ -143,11 +143,10 @@ from typing import Any
 import pytest
 
 from tests.servers import QuietHandler, serving
-from tests.verdicts import table
-from tests.verdicts.mcp_world import jsonrpc_reply, run_in_process
+from tests.verdicts.mcp_world import jsonrpc_reply, judge_server, run_in_process
 from tests.verdicts.test_heldout_mcp4 import _processes_of
 from tests.verdicts.test_heldout_mcp7 import TOOLBOX_SERVER
-from tests.verdicts.test_heldout_servers import Expect, grade
+from tests.verdicts.test_heldout_servers import Expect
 from tests.verdicts.test_mcp_wire_sweep import judge
 
 #: a token no check may show (the judge's Authorization header; none is needed here)
@@ -656,22 +655,8 @@ def test_heldout(round8: dict[str, Any], name: str) -> None:
         or (name == "cfg-claude-code-workspacefolder" and c["id"] == "mcp/discovery[mcp.json]")
     ]
     assert mine, sorted(c["id"] for c in round8["checks"])
-    summary = "\n".join(
-        f"  {c['id']} {c['status']}: {c['summary']} | {c.get('why') or ''} | {c.get('hint') or ''}"
-        for c in mine
-    )
-    print(summary)  # what a user sees of the case's server, shown with -rA
-    verdict = grade(expect, mine)
-    if name in NEIGHBOURS:
-        failing = [f"{c['id']} {c['status']}" for c in mine if c["status"] not in ("pass", "skip")]
-        if failing:
-            verdict.grade, verdict.problems = "wrong", failing
-    assert verdict.grade == "fully right", (
-        f"{verdict.grade}: " + "\n".join(verdict.problems) + "\n" + summary
-    )
-    if name in ROWS:
-        row = {r.id: r for r in table.rows("mcp")}[name]
-        assert not table.verdict_problems(row, mine), table.verdict_problems(row, mine)
+    row = name if name in ROWS else None
+    judge_server(expect, mine, healthy=name in NEIGHBOURS, row=row)
 
 
 def test_a_buffering_server_that_is_not_python_is_its_authors_to_fix(
