@@ -49,8 +49,8 @@ class Row:
 
     @property
     def held_out(self) -> bool:
-        """Run by a held-out set's case, not by the component's table test."""
-        return self.tested_by.lower().startswith("held-out case")
+        """Run by a held-out set's case or a sweep, not by the component's table test."""
+        return self.tested_by.lower().startswith(("held-out case", "sweep"))
 
 
 def _cells(line: str) -> list[str]:

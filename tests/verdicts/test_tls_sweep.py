@@ -97,9 +97,10 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from tests.servers import free_port
 from tests.verdicts import redis_servers as rs
+from tests.verdicts import table
 from tests.verdicts.pg_lab import PASSWORD, Lab, lab_fixtures
 from tests.verdicts.test_heldout_servers9 import instance, of_instance, redis_section
-from tests.verdicts.test_redis import run_envcheck
+from tests.verdicts.test_redis import apply_steps, run_envcheck
 
 lab_server, lab = lab_fixtures("tls-sweep-pglab")
 
@@ -466,6 +467,33 @@ UNREACHABLE_WHY = {
         68,
     ),
 }
+
+
+#: the rows of docs/verdicts/postgres.md and redis.md this sweep holds (section "The TLS sweep"),
+#: each asserted on the report of the pair named
+PG_ROWS = {
+    "pg-tls-self-signed": "selfsigned",
+    "pg-tls-self-signed-in-chain": "in_chain",
+    "pg-tls-chain-refused": "pathlen",
+    "pg-tls-crl-unusable": "crl_badsig",
+    "pg-tls-no-cipher": "no_cipher",
+}
+REDIS_ROWS = {
+    "redis-tls-self-signed-in-chain": "in_chain",
+    "redis-tls-chain-refused": "notca",
+    "redis-tls-min-version": "min_tls13",
+    "redis-tls-no-cipher": "no_cipher",
+    "redis-tls-client-cert-refused": "cert_other_ca",
+}
+#: the Redis pairs whose fix is an edit of the client's URL, run and re-checked
+REDIS_HEALED = ("min_tls13", "cert_other_ca")
+
+
+def assert_rows(component: str, rows: dict[str, str], checks: list[dict[str, Any]]) -> None:
+    by_id = {row.id: row for row in table.rows(component)}
+    for ident, name in rows.items():
+        problems = table.verdict_problems(by_id[ident], of_instance(checks, component, name))
+        assert not problems, (ident, problems)
 
 
 def test_every_verify_code_is_considered() -> None:
@@ -1102,6 +1130,7 @@ def pg_states(lab: Lab, pki: PKI) -> list[tuple[str, dict[str, str], list[Pair]]
 def test_postgres(lab: Lab, tmp_path: Path) -> None:
     pki = make_pki(tmp_path)
     tally = Tally()
+    seen: list[dict[str, Any]] = []
     try:
         for state, settings, pairs in pg_states(lab, pki):
             cert, key = settings.pop("cert"), settings.pop("key")
@@ -1116,6 +1145,7 @@ def test_postgres(lab: Lab, tmp_path: Path) -> None:
                     )
                     assert code == pair.kind.code, (pair.name, code)
             checks = run_pg(lab, pairs)
+            seen += checks
             for pair in pairs:
                 mine = of_instance(checks, "postgres", instance(pair.name))
                 tally.add(pair, broken(pair, mine, [PASSWORD, *pki.secret_lines]))
@@ -1124,6 +1154,7 @@ def test_postgres(lab: Lab, tmp_path: Path) -> None:
     print(tally.summary())
     for name, problems in tally.wrong().items():
         print(name, problems)
+    assert_rows("postgres", PG_ROWS, seen)
     assert not tally.wrong(), tally.summary()
 
 
@@ -1208,8 +1239,8 @@ def redis_pairs(stack: ExitStack, pki: PKI) -> list[Pair]:
         r(
             "client-cert-other-ca",
             "cert_other_ca",
-            url(
-                chain,
+            url(  # chain3: its healed URL is no other instance's (a URL is redacted as a whole)
+                chain3,
                 query=f"{root}&ssl_certfile={f['client-other']}"
                 f"&ssl_keyfile={f['client-other.key']}",
             ),
@@ -1254,10 +1285,32 @@ def test_redis(pytester: pytest.Pytester, tmp_path: Path) -> None:
         for pair in pairs:
             mine = of_instance(checks, "redis", instance(pair.name))
             tally.add(pair, broken(pair, mine, pki.secret_lines))
-    print(tally.summary())
-    for name, problems in tally.wrong().items():
-        print(name, problems)
-    assert not tally.wrong(), tally.summary()
+        print(tally.summary())
+        for name, problems in tally.wrong().items():
+            print(name, problems)
+        assert not tally.wrong(), tally.summary()
+        assert_rows("redis", REDIS_ROWS, checks)
+        # the fixes that edit the client's URL, carried out (envcheck's own steps), then run
+        healed = [p for p in pairs if p.name in REDIS_HEALED]
+        pytester.makefile(
+            ".toml",
+            pyproject="".join(redis_section(instance(p.name), p.target) for p in healed),
+        )
+        for pair in healed:
+            (failed,) = [
+                c
+                for c in of_instance(checks, "redis", instance(pair.name))
+                if c["id"] == pair.check
+            ]
+            assert apply_steps(pytester, failed["fix"]["steps"]), pair.name
+        again, _ = run_envcheck(pytester)
+        for pair in healed:
+            failing = [
+                c["summary"]
+                for c in of_instance(again, "redis", instance(pair.name))
+                if c["status"] == "fail"
+            ]
+            assert not failing, (pair.name, failing)
 
 
 def test_weak_certificates_not_served(tmp_path: Path) -> None:

@@ -1354,7 +1354,6 @@ def _crl(t: Target) -> tuple[str | None, str | None]:
 #: OpenSSL's verify results (X509_V_ERR_*) of a certificate that verified but whose time is off,
 #: that a revocation list revokes, or whose revocation lists are missing or out of date
 _NOT_YET_VALID, _EXPIRED, _REVOKED = 9, 10, 23
-_NO_CRL, _CRL_NOT_YET_VALID, _CRL_EXPIRED = 3, 11, 12
 
 
 def _sent_chain(t: Target, deadline: float) -> tuple[_tls.Certificate, ...] | None:
@@ -1444,15 +1443,22 @@ def _certificate_failure(
     t: Target, exc: ssl.SSLCertVerificationError, deadline: float
 ) -> CheckFailed:
     reason = str(exc.verify_message or exc.reason or exc)
+    code = exc.verify_code
+    said = _tls.verify_words(code, reason)
+    sent = _sent_chain(t, deadline)
+    chain = _tls.chain_words(sent)
     dates = (
         f"openssl s_client -connect {t.dial}:{t.port} -starttls postgres | openssl x509 -noout "
         "-dates -serial"
     )
-    if exc.verify_code == _EXPIRED:
+    late = _tls.out_of_time(sent, code)
+    which = f" ({late.subject}: {_tls.dates(late)})" if late else ""
+    if code == _EXPIRED:
         return CheckFailed(
-            f"the certificate of {t.host}:{t.port} expired (sslmode={t.sslmode}): {reason}",
+            f"the certificate of {t.host}:{t.port} expired{which} (sslmode={t.sslmode}): {said}",
             why=f"a certificate of the server's chain (its own, or the CA's in {_root_cert(t)}) "
-            "is past its end date (notAfter); its signature verified, only its time is over",
+            f"is past its end date (notAfter); its signature verified, only its time is over; "
+            f"{chain}",
             fix=fix(
                 Manual(
                     "renew the server's certificate (ssl_cert_file in postgresql.conf, then "
@@ -1462,13 +1468,13 @@ def _certificate_failure(
                 )
             ),
         )
-    if exc.verify_code == _NOT_YET_VALID:
+    if code == _NOT_YET_VALID:
         return CheckFailed(
-            f"the certificate of {t.host}:{t.port} is not valid yet (sslmode={t.sslmode}): "
-            f"{reason}",
+            f"the certificate of {t.host}:{t.port} is not valid yet{which} "
+            f"(sslmode={t.sslmode}): {said}",
             why="a certificate of the server's chain starts (notBefore) later than this "
             "machine's clock says it is now: the clock here is behind, or the certificate was "
-            "issued with a start in the future",
+            f"issued with a start in the future; {chain}",
             fix=fix(
                 Manual(
                     "check this machine's clock (date -u; timedatectl: NTP synchronized) against "
@@ -1478,6 +1484,9 @@ def _certificate_failure(
                 )
             ),
         )
+    found = _tls.refusal(code, reason, sent, f"sslrootcert ({_root_cert(t)})")
+    if found is not None and found.side != "crl":
+        return _refused_chain(t, found, sent)
     crl, crldir = _crl(t)
     lists = " and ".join(
         f"{name} ({path})" for name, path in (("sslcrl", crl), ("sslcrldir", crldir)) if path
@@ -1485,9 +1494,9 @@ def _certificate_failure(
     if exc.verify_code == _REVOKED:
         return CheckFailed(
             f"the certificate of {t.host}:{t.port} is revoked by the revocation list in "
-            f"{lists or 'sslcrl'}: {reason}",
+            f"{lists or 'sslcrl'}: {said}",
             why="libpq checks the server's certificate chain against the certificate "
-            "revocation lists sslcrl / sslcrldir name, and one of them revokes it",
+            f"revocation lists sslcrl / sslcrldir name, and one of them revokes it; {chain}",
             fix=fix(
                 Manual(
                     "the server's administrator replaces the revoked certificate "
@@ -1498,12 +1507,12 @@ def _certificate_failure(
                 )
             ),
         )
-    if exc.verify_code in (_NO_CRL, _CRL_NOT_YET_VALID, _CRL_EXPIRED) and lists:
+    if exc.verify_code in _tls.CRL and lists:
         return CheckFailed(
             f"the revocation list in {lists} cannot be used to check the certificate of "
-            f"{t.host}:{t.port}: {reason}",
-            why="with sslcrl or sslcrldir set, libpq needs a current revocation list from the "
-            "CA of every certificate in the server's chain",
+            f"{t.host}:{t.port}: {said}",
+            why="with sslcrl or sslcrldir set, libpq needs a current revocation list, signed by "
+            f"the CA, from the CA of every certificate in the server's chain; {chain}",
             fix=fix(
                 t.edit_key(
                     "sslcrl",
@@ -1536,14 +1545,61 @@ def _certificate_failure(
         else ""
     )
     return CheckFailed(
-        f"the certificate of {t.host}:{t.port} is not trusted (sslmode={t.sslmode}): {reason}",
-        why=f"it is not signed by the CA in {_root_cert(t)} (self-signed, another CA, or "
-        f"expired){because}",
+        f"the certificate of {t.host}:{t.port} is not trusted (sslmode={t.sslmode}): {said}",
+        why=f"OpenSSL refused the server's chain against sslrootcert ({_root_cert(t)})"
+        f"{because}; {chain or 'the chain the server sends could not be read'}",
         fix=fix(
             t.edit_setting(
-                "set sslrootcert=/path/to/ca.pem to the CA that signed the server's certificate "
-                f"(check: openssl s_client -connect {t.dial}:{t.port} -starttls postgres -CAfile "
-                "/path/to/ca.pem -verify_return_error)"
+                "set sslrootcert=/path/to/ca.pem to the CA that signed the server's certificate, "
+                "or have the server's certificate (ssl_cert_file) issued by a CA sslrootcert "
+                f"holds (check: openssl s_client -connect {t.dial}:{t.port} -starttls postgres "
+                "-CAfile /path/to/ca.pem -verify_return_error)"
+            )
+        ),
+    )
+
+
+def _refused_chain(
+    t: Target, found: _tls.Refusal, sent: tuple[_tls.Certificate, ...] | None
+) -> CheckFailed:
+    """A verify result that names the side to mend without a further look-up: a self-signed
+    certificate sslrootcert does not hold, or a chain refused for what it holds."""
+    check = (
+        f"openssl s_client -connect {t.dial}:{t.port} -starttls postgres -CAfile "
+        f"{_root_cert(t)} -verify_return_error"
+    )
+    if found.side == "trust":
+        own = sent[-1].subject if sent else "the server's CA"
+        because = (
+            "; with sslmode=require libpq verifies the certificate as verify-ca does once a root "
+            "certificate file exists"
+            if t.sslmode == "require"
+            else ""
+        )
+        what = found.what.replace("is not trusted:", f"is not trusted (sslmode={t.sslmode}):", 1)
+        return CheckFailed(
+            f"the certificate of {t.host}:{t.port} {what}",
+            why=found.why + because,
+            fix=fix(
+                t.edit_key(
+                    "sslrootcert",
+                    f"set sslrootcert=/path/to/ca.pem, a file holding the certificate of {own} "
+                    "if it is the server's own CA, or have the server's certificate "
+                    "(ssl_cert_file in postgresql.conf) issued by a CA sslrootcert holds "
+                    f"(check: {check})",
+                )
+            ),
+        )
+    return CheckFailed(
+        f"the certificate of {t.host}:{t.port} {found.what}",
+        why=found.why,
+        fix=fix(
+            Manual(
+                "the server's administrator issues the server's certificate again (or the CA "
+                "of its chain) so that the chain verifies, puts it with its chain in "
+                "ssl_cert_file (postgresql.conf), then SELECT pg_reload_conf(); lowering "
+                f"sslmode only hides it (check: {check})",
+                ask=ADMIN,
             )
         ),
     )
@@ -1636,7 +1692,7 @@ def diagnose_login(t: Target, exc: Exception, deadline: float) -> CheckFailed:
     except ssl.SSLCertVerificationError as cert:
         return _certificate_failure(t, cert, deadline)
     except ssl.SSLError as tls:
-        return tls_failed(t, str(getattr(tls, "reason", None) or tls))
+        return tls_failed(t, str(getattr(tls, "reason", None) or tls), deadline)
     except (_pgwire.ProbeError, OSError, socket.timeout) as probe:
         return CheckFailed(
             fallback.summary,
@@ -1758,7 +1814,11 @@ def needs_password(t: Target) -> CheckFailed:
     )
 
 
-def tls_failed(t: Target, reason: str) -> CheckFailed:
+def tls_failed(t: Target, reason: str, deadline: float | None = None) -> CheckFailed:
+    if reason == _tls.HANDSHAKE_FAILURE and deadline is not None and not t.socket:
+        refused = _no_cipher(t, deadline)
+        if refused is not None:
+            return refused
     return CheckFailed(
         f"the TLS handshake with {t.address} failed after the server accepted SSL: {reason}",
         why="the TLS layer failed: the server (or a proxy in front of it) answered the SSL "
@@ -1767,6 +1827,38 @@ def tls_failed(t: Target, reason: str) -> CheckFailed:
             ask_admin(
                 f"look at the server's (or the proxy's) log for TLS errors; compare without TLS: "
                 f"{t.psql(options=None)} with sslmode=disable"
+            )
+        ),
+    )
+
+
+def _no_cipher(t: Target, deadline: float) -> CheckFailed | None:
+    """The server answered the ClientHello with the handshake_failure alert, and a handshake
+    offering every cipher suite and group OpenSSL has fails too: the server's own settings
+    leave no cipher it can use (ssl_ciphers against its certificate's key and TLS versions)."""
+
+    def opened() -> socket.socket | None:
+        raw = _pgwire.connect(t.dial, t.port, deadline)
+        if _pgwire.ask_ssl(raw, deadline)[:1] != b"S":
+            raw.close()
+            return None
+        return raw
+
+    if _tls.any_cipher_agrees(opened, t.host) is not False:
+        return None
+    return CheckFailed(
+        f"{t.address} agrees on no cipher suite: it ends every TLS handshake with the alert "
+        f"handshake failure ({_tls.HANDSHAKE_FAILURE})",
+        why="a handshake offering every cipher suite and group OpenSSL has (TLS 1.0 to 1.3, "
+        "security level 0) is refused the same way, so no client gets in: the server's "
+        "ssl_ciphers (TLS 1.2 and below) leave no cipher that fits its certificate's key (an EC "
+        "key needs ECDSA suites, an RSA key RSA ones) within ssl_min_protocol_version / "
+        "ssl_max_protocol_version",
+        fix=fix(
+            ask_admin(
+                "set ssl_ciphers in postgresql.conf to suites for the certificate's key (the "
+                "default HIGH:MEDIUM:+3DES:!aNULL), or allow TLS 1.3 (ssl_max_protocol_version), "
+                "then SELECT pg_reload_conf(); see the server's log (no shared cipher)"
             )
         ),
     )

@@ -62,6 +62,16 @@ def manual(text: str, ask: str | None = None) -> Fix:
     return Fix((Manual(text, ask=ask),), text=text)
 
 
+def url_without(t: Target, *names: str) -> str:
+    """The instance's URL without the query options ``names`` (the others kept; the password
+    as the placeholder PASSWORD)."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit
+
+    kept = [(k, v) for k, v in parse_qsl(urlsplit(t.url).query) if k not in names]
+    query = urlencode(kept, safe="/:")
+    return t.url_with(t.host, t.port) + (f"?{query}" if query else "")
+
+
 def url_step(t: Target, url: str) -> Step:
     """Set the instance's URL to ``url``: an edit of the project file when the URL is written
     there literally and ``url`` needs no password, else what to set, by hand."""
@@ -183,6 +193,9 @@ def refine(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFai
     if exc.kind == "untrusted":
         return untrusted(exc, t, deadline)
     if t.tls and exc.kind == "tls":
+        settings = tls_settings_refused(exc, t, deadline)
+        if settings is not None:
+            return settings
         return CheckFailed(
             f"{t.address} ended the TLS handshake: {exc.detail or exc.summary}",
             why="a Redis TLS port closes a new connection without a word when maxclients is "
@@ -205,6 +218,10 @@ def refine(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFai
         bus = cluster_bus_of(t, deadline)
         if bus is not None:
             return bus
+    if t.tls and exc.kind == "closed":
+        refused = client_certificate_refused(t, deadline)
+        if refused is not None:
+            return refused
     if t.tls and exc.kind in ("tls", "closed") and client_certificate_required(t, deadline):
         return CheckFailed(
             f"{t.address} requires a client certificate (tls-auth-clients), and this client "
@@ -293,6 +310,140 @@ def client_certificate_required(t: Target, deadline: float) -> bool:
     return False
 
 
+#: OpenSSL's reasons for TLS versions that do not meet: the server's protocol_version alert
+#: (70), and the client's own refusal of the version the server chose
+_PROTOCOL_VERSION = frozenset(
+    {"TLSV1_ALERT_PROTOCOL_VERSION", "UNSUPPORTED_PROTOCOL", "WRONG_SSL_VERSION"}
+)
+
+
+def tls_settings_refused(
+    exc: _net.ConversationFailed, t: Target, deadline: float
+) -> CheckFailed | None:
+    """The handshake met a TLS version or cipher refusal (OpenSSL's reason): the URL's
+    ``ssl_min_version`` above the server's ``tls-protocols`` (a handshake without it gets
+    through), or a server whose ``tls-ciphers`` leave no usable suite (no handshake does)."""
+    from envcheck.checks.redis.target import min_version
+
+    least = min_version(t)
+
+    def opened() -> socket.socket:
+        return socket.create_connection((t.host, t.port), timeout=_left(deadline))
+
+    if exc.detail in _PROTOCOL_VERSION and least is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        try:
+            with opened() as raw, context.wrap_socket(raw, server_hostname=t.host) as tls:
+                spoken = tls.version() or "another version"
+        except (OSError, ssl.SSLError):
+            return None
+        version = least.name.replace("_", ".")
+        text = (
+            f"drop ssl_min_version={int(least)} from {t.source} (the server speaks {spoken}), "
+            "or have the server allow it (tls-protocols in redis.conf)"
+        )
+        return CheckFailed(
+            f"{t.address} does not speak {version} or later, which ssl_min_version="
+            f"{int(least)} in {t.source} asks for: the TLS handshake ended with {exc.detail}",
+            why=f"redis-py makes ssl_min_version its TLS context's minimum_version; a handshake "
+            f"without that bound gets through with {spoken}, so the server's tls-protocols "
+            "leave out the TLS versions the URL allows",
+            fix=fix(
+                text,
+                url_step(t, url_without(t, "ssl_min_version")),
+                Manual(
+                    f"or add {version} to tls-protocols in redis.conf (CONFIG "
+                    "SET tls-protocols)",
+                    ask=ASK_ADMIN,
+                ),
+            ),
+        )
+    if exc.detail == _tls.HANDSHAKE_FAILURE and _tls.any_cipher_agrees(opened, t.host) is False:
+        text = (
+            "set tls-ciphers (TLS 1.2) in redis.conf to suites for the certificate's key (or "
+            "drop it for OpenSSL's default), or allow TLS 1.3 in tls-protocols; CONFIG SET "
+            "tls-ciphers applies it"
+        )
+        return CheckFailed(
+            f"{t.address} agrees on no cipher suite: it ends every TLS handshake with the alert "
+            f"handshake failure ({exc.detail})",
+            why="a handshake offering every cipher suite and group OpenSSL has (TLS 1.0 to 1.3, "
+            "security level 0) is refused the same way, so no client gets in: the server's "
+            "tls-ciphers / tls-ciphersuites leave no suite that fits its certificate's key (an "
+            "EC key needs ECDSA suites, an RSA key RSA ones) within tls-protocols",
+            fix=fix(text, Manual(text, ask=ASK_ADMIN)),
+        )
+    return None
+
+
+def client_certificate_refused(t: Target, deadline: float) -> CheckFailed | None:
+    """The server closed the connection after a handshake in which this client sent the
+    certificate of ``ssl_certfile``, and answers PING on a TLS connection without it
+    (tls-auth-clients optional): it refuses that certificate (tls-ca-cert-file does not
+    verify it; TLS 1.3 sends that alert after the handshake, as a close)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from envcheck.checks.redis.target import ssl_context
+
+    certfile = (parse_qs(urlsplit(t.url).query).get("ssl_certfile") or [""])[-1]
+    if not certfile:
+        return None
+    try:
+        context = ssl_context(t)
+    except CheckFailed:
+        return None
+    plain = ssl.create_default_context()
+    plain.check_hostname, plain.verify_mode = context.check_hostname, context.verify_mode
+    ca = t.tls_options.ca_file
+    if ca:
+        plain.load_verify_locations(cafile=ca)
+    try:
+        with socket.create_connection((t.host, t.port), timeout=_left(deadline)) as raw:
+            with plain.wrap_socket(raw, server_hostname=t.host) as tls:
+                tls.settimeout(_left(deadline))
+                tls.sendall(b"PING\r\n")
+                answered = is_resp(tls.recv(64))
+    except (OSError, ssl.SSLError):
+        return None
+    if not answered:
+        return None
+    subject = _certificate_subject(certfile)
+    shown = f" ({subject})" if subject else ""
+    text = (
+        f"point ssl_certfile= and ssl_keyfile= in {t.source} at a certificate signed by the CA "
+        "of the server's tls-ca-cert-file, or drop them (the server does not require one: "
+        "tls-auth-clients optional)"
+    )
+    return CheckFailed(
+        f"{t.address} refuses the client certificate {certfile}{shown}: it closes the "
+        "connection once the certificate is sent, and answers PING without it",
+        why="with tls-auth-clients yes or optional Redis verifies a client certificate it is "
+        "sent against tls-ca-cert-file and drops the connection when it does not verify (over "
+        "TLS 1.3 the alert, unknown ca, comes after the handshake, so the client sees a close)",
+        fix=fix(
+            text,
+            url_step(t, url_without(t, "ssl_certfile", "ssl_keyfile")),
+            Manual(
+                "or add the CA that signed this client's certificate to tls-ca-cert-file (or issue "
+                "the client a certificate from the CA there)",
+                ask=ASK_ADMIN,
+            ),
+        ),
+    )
+
+
+def _certificate_subject(path: str) -> str | None:
+    try:
+        import _ssl  # the decoder behind SSLSocket.getpeercert(), for a file
+
+        decoded: Any = _ssl._test_decode_cert(path)  # type: ignore[attr-defined]
+    except (OSError, ssl.SSLError, AttributeError):
+        return None
+    return _tls.distinguished_name(decoded.get("subject")) or None
+
+
 def _left(deadline: float) -> float:
     return max(0.2, min(3.0, deadline - time.monotonic()))
 
@@ -300,8 +451,39 @@ def _left(deadline: float) -> float:
 def untrusted(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFailed:
     """The certificate did not verify: find out (by a second handshake without the name check)
     whether it is signed by a trusted CA for another name, or not trusted at all."""
+    sent = _sent(t, deadline)
     if exc.verify_code in _OUT_OF_TIME:
-        return out_of_time(t, exc.detail, exc.verify_code)
+        return out_of_time(t, exc.detail, exc.verify_code, sent)
+    ca = t.tls_options.ca_file
+    trust = f"{t.tls_options.ca_origin} ({ca})" if ca else "this machine's CA store"
+    found = _tls.refusal(exc.verify_code, exc.detail, sent, trust)
+    if found is not None and found.side == "server":
+        text = (
+            "the server's administrator issues the server's certificate again (or the CA of "
+            "its chain) so that the chain verifies, and puts it with its chain in tls-cert-file "
+            "(redis.conf; CONFIG SET tls-cert-file or a restart); turning verification off only "
+            f"hides it (check: openssl s_client -connect {t.host}:{t.port} -CAfile FILE "
+            "-verify_return_error)"
+        )
+        return CheckFailed(
+            f"the TLS certificate of {t.address} {found.what}",
+            why=found.why,
+            fix=fix(text, Manual(text, ask=ASK_ADMIN)),
+        )
+    if found is not None and found.side == "trust":
+        own = sent[-1].subject if sent else "the server's CA"
+        where = t.tls_options.ca_origin if ca else f"{t.section}.ca_file"
+        text = (
+            f"set {where} to the PEM file of {own} if it is the server's own CA, or have the "
+            "server's certificate (tls-cert-file) issued by a CA that file "
+            f"holds (check: openssl s_client -connect {t.host}:{t.port} -CAfile FILE "
+            "-verify_return_error)"
+        )
+        return CheckFailed(
+            f"the TLS certificate of {t.address} {found.what}",
+            why=found.why,
+            fix=fix(text, Manual(text, ask=f"{ASK_ADMIN} (for the CA certificate)")),
+        )
     names = _certificate_names(t, deadline)
     if names is not None:
         shown = ", ".join(names) or "no DNS name or IP address"
@@ -325,7 +507,6 @@ def untrusted(exc: _net.ConversationFailed, t: Target, deadline: float) -> Check
                 *steps,
             ),
         )
-    ca = t.tls_options.ca_file
     cut = chain_cut_short(exc, t, deadline)
     if cut is not None:
         return cut
@@ -341,10 +522,20 @@ def untrusted(exc: _net.ConversationFailed, t: Target, deadline: float) -> Check
         "-verify_return_error)"
     )
     return CheckFailed(
-        exc.summary,
-        why=exc.why,
+        f"{exc.summary} ({_tls.verify_words(exc.verify_code, exc.detail)})",
+        why=f"OpenSSL refused the server's chain against {trust}; "
+        + (_tls.chain_words(sent) or "the chain the server sends could not be read"),
         fix=fix(text, Manual(text, ask=f"{ASK_ADMIN} (for the CA certificate)")),
     )
+
+
+def _sent(t: Target, deadline: float) -> tuple[_tls.Certificate, ...] | None:
+    """The certificates the server sends (none verified)."""
+    try:
+        with socket.create_connection((t.host, t.port), timeout=_left(deadline)) as raw:
+            return _tls.sent_chain(raw, t.host)
+    except OSError:
+        return None
 
 
 def chain_cut_short(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFailed | None:
@@ -394,14 +585,19 @@ def chain_cut_short(exc: _net.ConversationFailed, t: Target, deadline: float) ->
 
 #: OpenSSL's verify results for a certificate outside its validity (X509_V_ERR_CERT_NOT_YET_VALID,
 #: X509_V_ERR_CERT_HAS_EXPIRED): the signature verified, the dates did not
-_OUT_OF_TIME = {9: "not valid yet", 10: "expired"}
+_OUT_OF_TIME = {9: "is not valid yet", 10: "expired"}
 
 
-def out_of_time(t: Target, reason: str, code: int) -> CheckFailed:
+def out_of_time(
+    t: Target, reason: str, code: int, sent: tuple[_tls.Certificate, ...] | None = None
+) -> CheckFailed:
     """A certificate of the server's chain that is past its end date, or before its start."""
     late = code == 10
+    off = _tls.out_of_time(sent, code)
+    which = f" ({off.subject}: {_tls.dates(off)})" if off else ""
     return CheckFailed(
-        f"the TLS certificate of {t.address} {_OUT_OF_TIME[code]}: {reason}",
+        f"the TLS certificate of {t.address} {_OUT_OF_TIME[code]}{which}: "
+        f"{_tls.verify_words(code, reason)}",
         why=(
             "a certificate of the server's chain (its own, or the CA's) is past its end date "
             "(notAfter); it is the one verification trusts, only its time is over"

@@ -465,6 +465,16 @@ def _config_file(ctx: Context) -> str | None:
         return None
 
 
+def min_version(t: Target) -> ssl.TLSVersion | None:
+    """``ssl_min_version`` of the URL (an ``ssl.TLSVersion`` number: 771 TLS 1.2, 772 TLS
+    1.3), which redis-py sets as its context's minimum; ``None`` when absent or not one."""
+    given = (parse_qs(urlsplit(t.url).query).get("ssl_min_version") or [""])[-1]
+    try:
+        return ssl.TLSVersion(int(given))
+    except ValueError:
+        return None
+
+
 def ssl_context(t: Target) -> ssl.SSLContext:
     """The TLS settings redis-py will use for ``t`` (see ``Connection._wrap_socket_with_ssl``)."""
     tls = t.tls_options
@@ -493,6 +503,12 @@ def ssl_context(t: Target) -> ssl.SSLContext:
                 hint=f"check it: openssl x509 -in {tls.ca_file} -noout -subject",
             ) from None
     query = parse_qs(urlsplit(t.url).query)
+    least = min_version(t)
+    if least is not None:  # redis-py: context.minimum_version = ssl_min_version
+        try:
+            context.minimum_version = least
+        except (ValueError, ssl.SSLError):
+            pass  # a value redis-py refuses too: reading the URL names it
     certfile = (query.get("ssl_certfile") or [""])[-1]
     if certfile:  # redis-py presents it when the server asks (tls-auth-clients)
         keyfile = (query.get("ssl_keyfile") or [""])[-1] or None

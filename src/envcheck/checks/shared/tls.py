@@ -1,8 +1,14 @@
-"""What a TLS server sends and what a CA file holds, read without trusting either: the structure
-behind OpenSSL's verify results 2 and 20 (the issuer of the last certificate the server sent is
-neither sent nor trusted). A server that sends its own certificate without the intermediate CA
-that issued it fails so, and so does a client that trusts another CA: the chain the server sends,
-each certificate's subject and issuer, and the subjects of the trusted CAs tell which."""
+"""What a TLS server sends and what a CA file holds, read without trusting either, and what
+OpenSSL's verify result (``X509_V_ERR_*``, include/openssl/x509_vfy.h) says about them.
+
+The structure behind OpenSSL's verify results 2 and 20 (the issuer of the last certificate the
+server sent is neither sent nor trusted): a server that sends its own certificate without the
+intermediate CA that issued it fails so, and so does a client that trusts another CA: the chain
+the server sends, each certificate's subject and issuer, and the subjects of the trusted CAs tell
+which. The other results are grouped by who can mend them (:data:`SERVER_CHAIN`: the server's
+certificate or its chain is refused for what it is, whatever the client trusts; :data:`CRL`: the
+client's revocation lists; 18 and 19: a self-signed certificate the client does not trust), and
+:func:`refusal` says what a result establishes, naming the certificates the server sends."""
 
 from __future__ import annotations
 
@@ -14,18 +20,63 @@ from typing import Any
 #: OpenSSL's verify results (X509_V_ERR_*) for an issuer found nowhere:
 #: UNABLE_TO_GET_ISSUER_CERT and UNABLE_TO_GET_ISSUER_CERT_LOCALLY
 ISSUER_UNKNOWN = frozenset({2, 20})
+#: DEPTH_ZERO_SELF_SIGNED_CERT, SELF_SIGNED_CERT_IN_CHAIN
+SELF_SIGNED, SELF_SIGNED_IN_CHAIN = 18, 19
+#: CERT_NOT_YET_VALID, CERT_HAS_EXPIRED
+NOT_YET_VALID, EXPIRED = 9, 10
+#: the client's revocation lists cannot be used: UNABLE_TO_GET_CRL, UNABLE_TO_DECRYPT_CRL_SIGNATURE,
+#: CRL_SIGNATURE_FAILURE, CRL_NOT_YET_VALID, CRL_HAS_EXPIRED, ERROR_IN_CRL_LAST_UPDATE_FIELD,
+#: ERROR_IN_CRL_NEXT_UPDATE_FIELD, UNABLE_TO_GET_CRL_ISSUER, KEYUSAGE_NO_CRL_SIGN,
+#: UNHANDLED_CRITICAL_CRL_EXTENSION, DIFFERENT_CRL_SCOPE, CRL_PATH_VALIDATION_ERROR
+CRL = frozenset({3, 5, 8, 11, 12, 15, 16, 33, 35, 36, 44, 54})
+#: the server's chain is refused for what a certificate of it is, whatever the client trusts
+#: (x509_vfy.c: check_chain, check_key_level / check_sig_level, internal_verify), with what the
+#: result means in OpenSSL's terms
+SERVER_CHAIN = {
+    4: "a signature in the chain cannot be decrypted",
+    6: "an issuer's public key cannot be decoded",
+    7: "a certificate's signature does not verify with its issuer's key",
+    13: "a certificate's notBefore field is malformed",
+    14: "a certificate's notAfter field is malformed",
+    22: "the chain is longer than the verification depth allows",
+    24: "an issuer's certificate has no usable public key",
+    25: "a CA of the chain has more CAs below it than its basicConstraints pathLenConstraint "
+    "allows",
+    26: "a certificate of the chain is not made for this use: its extendedKeyUsage or keyUsage "
+    "leaves out a TLS server's (serverAuth, digitalSignature / keyEncipherment)",
+    29: "a certificate's issuer name is not its issuer's subject",
+    30: "a certificate's authorityKeyIdentifier is not its issuer's subjectKeyIdentifier",
+    32: "a CA of the chain has a keyUsage without keyCertSign",
+    34: "a certificate has a critical extension OpenSSL does not handle",
+    37: "a certificate that is not a CA is used as one",
+    41: "a certificate has an invalid extension",
+    66: "the server's key is smaller than this client's security level allows",
+    67: "a CA's key is smaller than this client's security level allows",
+    68: "a certificate is signed with a digest this client's security level refuses (SHA-1, MD5)",
+    76: "a certificate is signed with an algorithm OpenSSL does not support",
+    77: "a certificate's signature algorithm does not match its issuer's key",
+    79: "a certificate that signs another in the chain is not a CA: its basicConstraints say "
+    "CA:FALSE, or its keyUsage leaves out keyCertSign",
+}
 
 
 @dataclass(frozen=True)
 class Certificate:
-    """One certificate of a chain, by its distinguished names (``CN=name, O=org``)."""
+    """One certificate of a chain, by its distinguished names (``CN=name, O=org``) and, when
+    known, its validity (seconds since the epoch)."""
 
     subject: str
     issuer: str
+    not_before: float | None = None
+    not_after: float | None = None
 
     @property
     def self_signed(self) -> bool:
         return self.subject == self.issuer
+
+    @property
+    def named(self) -> str:
+        return f"{self.subject} (issued by {self.issuer})"
 
 
 @dataclass(frozen=True)
@@ -89,6 +140,8 @@ def sent_chain(raw: socket.socket, server_hostname: str | None) -> tuple[Certifi
                     Certificate(
                         distinguished_name(info.get("subject")),
                         distinguished_name(info.get("issuer")),
+                        _seconds(info.get("notBefore")),
+                        _seconds(info.get("notAfter")),
                     )
                 )
             return tuple(found)
@@ -119,3 +172,143 @@ def gap(sent: tuple[Certificate, ...] | None, trusted: tuple[str, ...] | None) -
     if top.self_signed or top.issuer in trusted:
         return None
     return Gap(sent, top.issuer, trusted)
+
+
+def _seconds(when: Any) -> float | None:
+    try:
+        return float(ssl.cert_time_to_seconds(str(when)))
+    except (ValueError, TypeError):
+        return None
+
+
+def chain_words(sent: tuple[Certificate, ...] | None) -> str:
+    """The chain the server sends, its own certificate first (empty when unknown)."""
+    if not sent:
+        return ""
+    return "the server sends " + " <- ".join(c.named for c in sent)
+
+
+def verify_words(code: int | None, message: str) -> str:
+    """OpenSSL's verify result as OpenSSL gives it: its number and text."""
+    return f"OpenSSL's verify result {code} ({message})" if code is not None else message
+
+
+def out_of_time(
+    sent: tuple[Certificate, ...] | None, code: int | None, now: float | None = None
+) -> Certificate | None:
+    """The certificate the server sends whose validity excludes now (9: starts later, 10:
+    ended), from its own dates; ``None`` when none of those sent (a trusted CA's, then)."""
+    import time
+
+    moment = time.time() if now is None else now
+    for cert in sent or ():
+        if code == EXPIRED and cert.not_after is not None and cert.not_after < moment:
+            return cert
+        if code == NOT_YET_VALID and cert.not_before is not None and cert.not_before > moment:
+            return cert
+    return None
+
+
+def dates(cert: Certificate) -> str:
+    """``notBefore ... notAfter ...`` of ``cert`` (UTC)."""
+    import time
+
+    shown = []
+    for name, value in (("notBefore", cert.not_before), ("notAfter", cert.not_after)):
+        if value is not None:
+            shown.append(f"{name} {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(value))}")
+    return ", ".join(shown)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """What a verify result establishes: ``what`` (after "the certificate of HOST"), ``why``,
+    and who mends it: ``server`` (its certificate file), ``trust`` (the client's CA file) or
+    ``crl`` (the client's revocation lists)."""
+
+    what: str
+    why: str
+    side: str
+
+
+def refusal(
+    code: int | None, message: str, sent: tuple[Certificate, ...] | None, trust: str
+) -> Refusal | None:
+    """The verdict's substance for the results that need no other look-up: a self-signed
+    certificate (18, 19), the server's chain refused for what it is (:data:`SERVER_CHAIN`), a
+    revocation list that cannot be used (:data:`CRL`). ``trust`` names the client's CA file
+    (``sslrootcert (/path)``). ``None`` for the other results."""
+    said = verify_words(code, message)
+    chain = chain_words(sent)
+    if code == SELF_SIGNED:
+        own = sent[0].subject if sent else "its own certificate"
+        return Refusal(
+            f"is not trusted: it is self-signed ({own}, its own issuer), and {trust} does not "
+            f"hold it: {said}",
+            f"{chain or 'the server sends a self-signed certificate'}; a self-signed "
+            "certificate verifies only when the client trusts that very certificate",
+            "trust",
+        )
+    if code == SELF_SIGNED_IN_CHAIN:
+        top = next((c for c in reversed(sent or ()) if c.self_signed), None)
+        root = top.subject if top else "a self-signed CA"
+        return Refusal(
+            f"is not trusted: its chain leads to the self-signed CA {root}, which {trust} does "
+            f"not hold: {said}",
+            f"{chain or 'the server sends its chain up to a self-signed CA'}; the client trusts "
+            f"only the CAs of {trust}",
+            "trust",
+        )
+    if code in SERVER_CHAIN:
+        return Refusal(
+            f"is refused for what its chain holds: {said}",
+            f"{SERVER_CHAIN[code]}; {chain or 'the chain the server sends could not be read'}; "
+            "this does not depend on which CAs the client trusts: the server's certificate (or "
+            "a CA of its chain) must be issued again",
+            "server",
+        )
+    if code in CRL:
+        return Refusal(
+            f"cannot be checked against the client's revocation lists: {said}",
+            "the client checks every certificate of the chain against its issuer's certificate "
+            f"revocation list, and the lists it reads do not serve (missing for one issuer, "
+            f"badly signed, or outside their own dates); {chain}".rstrip("; "),
+            "crl",
+        )
+    return None
+
+
+#: OpenSSL's reason for the handshake_failure alert (40): the server found nothing acceptable in
+#: what the client offers (cipher suites, groups, signature algorithms), or, in TLS 1.2, refused
+#: the client's certificate
+HANDSHAKE_FAILURE = "SSLV3_ALERT_HANDSHAKE_FAILURE"
+
+
+def any_cipher_agrees(opened: Any, server_hostname: str | None) -> bool | None:
+    """Whether a handshake that offers every cipher suite and group this OpenSSL has (security
+    level 0, TLS 1.0 to 1.3, no client certificate, nothing verified) gets through on the socket
+    ``opened()`` returns (connected, ready for TLS); ``None`` when no socket opens. ``False``
+    tells that the server agrees with no client: its own cipher settings leave none usable."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        context.set_ciphers("ALL:@SECLEVEL=0")
+        context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+    except (ssl.SSLError, ValueError):
+        pass
+    try:
+        raw = opened()
+    except OSError:
+        return None
+    if raw is None:
+        return None
+    try:
+        with context.wrap_socket(raw, server_hostname=server_hostname):
+            return True
+    except ssl.SSLError:
+        return False
+    except OSError:
+        return None
+    finally:
+        raw.close()
