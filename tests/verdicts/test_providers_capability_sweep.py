@@ -278,6 +278,7 @@ def _gemini_pairs() -> list[Pair]:
         name = str(m["name"]).removeprefix("models/")
         instance = f"gm_{len(pairs)}"
         if name == TTS:
+            instance = "gm_tts"
             answer = "capability--gemini-400-tts-response-modalities"
             pairs.append(Pair(instance, name, "TTS", answer, GEMINI_TTS_SOURCE))
             continue

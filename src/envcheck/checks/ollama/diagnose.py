@@ -342,9 +342,51 @@ def refused_elsewhere(host: str, request: str, status: int, said: str) -> CheckF
     )
 
 
-#: routes the ollama checks ask that some releases lack: the release that added each
-#: (``GET /api/ps``: https://github.com/ollama/ollama/pull/4327, ``ollama ps``, in 0.1.38)
-ROUTE_SINCE = {"GET /api/ps": "0.1.38"}
+#: every route the ollama checks ask, and the release that added it: the first tag holding the
+#: commit that added it to server/routes.go (``GET /api/ps``: ollama#4327, ``ollama ps``,
+#: 6845988; ``GET /api/version``: 1ebdbd9 "server: add version handler"). A server that answers
+#: ``/api/version`` routes the others older than 0.1.14.
+ROUTE_SINCE = {
+    "POST /api/generate": "0.0.1",
+    "GET /api/tags": "0.0.6",
+    "POST /api/show": "0.0.18",
+    "GET /api/version": "0.1.14",
+    "GET /api/ps": "0.1.38",
+}
+#: what Ollama's router answers to ``GET /`` (server/routes.go, every release since 0.0.1)
+ROOT_ANSWER = "Ollama is running"
+
+
+def before_version_route(host: str, status: int) -> CheckFailed:
+    """``GET /api/version`` unrouted (a 404 that is not Ollama's JSON) by a server whose ``GET /``
+    answers Ollama's own root text: an Ollama older than the route (:data:`ROUTE_SINCE`)."""
+    since = ROUTE_SINCE["GET /api/version"]
+    return CheckFailed(
+        f"the Ollama at {host} has no GET /api/version (added in {since}): a release older than "
+        f"{since}",
+        why=f"{host} answered GET /api/version with HTTP {status}, not Ollama's version, and "
+        f"GET / with Ollama's own {ROOT_ANSWER!r}: an Ollama before the version route, whose "
+        "release envcheck cannot read",
+        fix=Fix(
+            [Command(["sh", "-c", UPGRADE], needs=frozenset({"sudo", "network"}))],
+            text=f"upgrade Ollama to {since} or later: {UPGRADE}",
+        ),
+    )
+
+
+def not_generating(
+    model: str, capabilities: list[str], error: str, status: int, others: list[str]
+) -> CheckSkipped:
+    """``POST /api/generate`` refused for a model whose ``/api/show`` ``capabilities`` lack
+    ``completion`` (an embedding model): nothing to smoke-test with this request."""
+    shown = clean(" ".join(error.split()), 200)
+    other = f"; a model that generates: smoke-test {others[0]}" if others else ""
+    return CheckSkipped(
+        f"{model} does not generate text: /api/show gives its capabilities as "
+        f"{', '.join(capabilities) or 'none'}, without completion, which POST /api/generate needs",
+        why=f"Ollama answered POST /api/generate with HTTP {status}: {shown}",
+        hint=f"{model} serves /api/embed (an embedding model) and needs no smoke test{other}",
+    )
 
 
 def route_missing(host: str, request: str, status: int, said: str, version: str) -> CheckSkipped:

@@ -101,6 +101,8 @@ def server(ctx: Context) -> Outcome:
                 raise _diagnose.host_path(
                     calls.host, calls.source, origin, "GET /api/version", 404, found
                 ) from None
+            if answer.status_code == 404 and _root_is_ollama(calls):
+                raise _diagnose.before_version_route(calls.host, 404) from None
             raise CheckFailed(
                 f"{calls.host} answered /api/version with HTTP {answer.status_code}, not Ollama's "
                 "version",
@@ -148,6 +150,16 @@ def _origin_version(calls: Calls) -> tuple[str, str] | None:
     except Exception:  # noqa: B902 - the 404 being diagnosed is the finding, not this
         return None
     return (origin, str(version)) if isinstance(version, str) else None
+
+
+def _root_is_ollama(calls: Calls) -> bool:
+    """Whether ``GET /`` of the host answers what Ollama's router answers there."""
+    try:
+        with calls.http() as http:
+            answer = http.get("/")
+    except Exception:  # noqa: B902 - the 404 being diagnosed is the finding, not this
+        return False
+    return answer.status_code == 200 and answer.text.strip() == _diagnose.ROOT_ANSWER
 
 
 def _error_text(answer: Any) -> str | None:
@@ -217,6 +229,8 @@ def model_check(model: str, ctx: Context) -> Outcome:
         "context_length": context,
     }
     described = ", ".join(str(v) for v in facts.values() if v)
+    if shown.capabilities is not None:  # Ollama 0.6.4 and later
+        facts["capabilities"] = [str(c) for c in shown.capabilities]
     return ok(f"{model} pulled ({described})", **facts)
 
 
@@ -232,6 +246,16 @@ def smoke(model: str, ctx: Context) -> Outcome:
                 model=model, prompt="Say hello.", options={"num_predict": 32}, stream=False
             )
         except ollama.ResponseError as exc:
+            capabilities = _capabilities(ctx, model)
+            if (
+                exc.status_code == 400
+                and capabilities is not None
+                and "completion" not in capabilities
+            ):
+                others = _generating(calls, [m for m in ctx.section.models if m != model])
+                raise _diagnose.not_generating(
+                    model, capabilities, exc.error or "", exc.status_code, others
+                ) from None
             failed = _diagnose.generate_failure(model, calls.host, exc.status_code, exc.error or "")
             raise failed from None
         except (OSError, httpx.TransportError) as exc:
@@ -258,6 +282,28 @@ def smoke(model: str, ctx: Context) -> Outcome:
         thinking=thought,
         answer_chars=len(visible),
     )
+
+
+def _capabilities(ctx: Context, model: str) -> list[str] | None:
+    """What the model check read from ``/api/show``'s ``capabilities`` (None: not given)."""
+    try:
+        found = ctx.dependency(f"{COMPONENT}/model[{model}]").facts.get("capabilities")
+    except KeyError:
+        return None
+    return [str(c) for c in found] if isinstance(found, list) else None
+
+
+def _generating(calls: Calls, models: list[str]) -> list[str]:
+    """Those of ``models`` whose ``/api/show`` capabilities hold completion."""
+    found = []
+    for model in models:
+        try:
+            shown = calls.client().show(model)
+        except Exception:  # noqa: B902 - a model not described is not named
+            continue
+        if "completion" in [str(c) for c in shown.capabilities or []]:
+            found.append(model)
+    return found
 
 
 def _settings_from(ctx: Context) -> str:

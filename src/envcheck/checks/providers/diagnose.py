@@ -176,7 +176,7 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
         return CheckFailed(summary, why=why, fix=_base_url_fix(p, asked))
     if isinstance(exc, llm.DeploymentNotFound):
         return CheckFailed(summary, why=why, fix=_deployment_fix(p))
-    if isinstance(exc, llm.ModelNotFound) and listed and not_served_here(exc):
+    if isinstance(exc, (llm.ModelNotFound, llm.BadRequest)) and listed and not_served_here(exc):
         return not_served_here_failure(p, exc, None)
     if isinstance(exc, llm.ModelNotFound) and listed:
         refused = f"{p.name}: {p.model} is listed but refused{_tried(exc)}: {_message(exc)}"
@@ -641,27 +641,35 @@ def _deployment_fix(p: Provider) -> Fix:
 
 
 def not_served_here(exc: llm.ProviderError) -> bool:
-    """A 404 to the call of a model that names the model as the parameter at fault
-    (``error.param`` "model") without ``error.code`` ``model_not_found``, which OpenAI gives a
-    model it does not know or the key may not use: the model exists, this endpoint (Chat
-    Completions) does not run it (a completions, embedding, audio or realtime model, or one only
-    the Responses API serves)."""
+    """An answer to the call of a model that names the model as the parameter at fault
+    (``error.param`` "model"): a 404 without ``error.code`` ``model_not_found``, which OpenAI gives
+    a model it does not know or the key may not use, or a 400 with ``error.code``
+    ``invalid_value`` (the model is not a value this request may name). The model exists, and
+    the request (Chat Completions, text in and text out) cannot run it: a completions, embedding,
+    audio, realtime or image model, or one only the Responses API serves."""
     sent: Sent | None = getattr(exc, "sent", None)
-    if exc.status != 404 or sent is None or sent.listing:
+    if sent is None or sent.listing or exc.detail.param != "model":
         return False
-    return exc.detail.param == "model" and not exc.detail.code
+    if exc.status == 404:
+        return not exc.detail.code
+    return exc.status == 400 and exc.detail.code == "invalid_value"
 
 
 def not_served_here_failure(p: Provider, exc: llm.ProviderError, chat: str | None) -> CheckFailed:
     """The model is listed and :func:`not_served_here`: set a model this endpoint runs."""
     sent: Sent | None = getattr(exc, "sent", None)
     line = sent.line if sent is not None else "the smoke call"
+    said = (
+        "without error.code=model_not_found, which it gives a model it does not know or the key "
+        "may not use"
+        if exc.status == 404
+        else "with error.code=invalid_value: the model is not a value this request may name"
+    )
     why = (
         f"{p.label} lists {p.model} for this key (model passed) and answered {line} with HTTP "
-        f"404 naming the model as the parameter at fault (error.param=model) without "
-        "error.code=model_not_found, which it gives a model it does not know or the key may not "
-        "use: the model exists, and this endpoint does not run it; envcheck's smoke call is the "
-        "Chat Completions request a chat client sends"
+        f"{exc.status} naming the model as the parameter at fault (error.param=model) {said}: "
+        "the model exists, and this endpoint does not run it as envcheck calls it (text in, "
+        "text out); envcheck's smoke call is the Chat Completions request a chat client sends"
     )
     if chat is not None:
         step: Step = edit_step(p, "model", chat)
@@ -670,11 +678,51 @@ def not_served_here_failure(p: Provider, exc: llm.ProviderError, chat: str | Non
         text = f"set model to a chat model {p.label} lists, in {p.table}"
         step = Manual(text)
     text += f"; an app that calls {p.model} through the API the answer names needs no change"
+    text += " (or with the input it names)" if exc.status == 400 else ""
     return CheckFailed(
         f"{p.name}: {p.model} is listed, but {line} does not serve it{_tried(exc)}: "
         f"{_message(exc)}",
         why=why,
         fix=Fix([step], text=text),
+    )
+
+
+def argument_refused(exc: llm.ProviderError) -> bool:
+    """A 400 to the smoke call whose structure names no field, reason or code at fault (Gemini's
+    INVALID_ARGUMENT without ErrorInfo, OpenAI's invalid_request_error without param or code):
+    envcheck's request is the documented minimal one, so either the model takes other arguments
+    or the request is refused for all models; :func:`request_not_taken` is given only when the
+    same request runs on another model the listing shows."""
+    sent: Sent | None = getattr(exc, "sent", None)
+    if exc.status != 400 or sent is None or sent.listing or not isinstance(exc, llm.BadRequest):
+        return False
+    d = exc.detail
+    return d.json and not (d.param or d.code or d.reasons or d.quota_ids or d.filtered)
+
+
+def request_not_taken(p: Provider, exc: llm.ProviderError, other: str) -> CheckFailed:
+    """:func:`argument_refused` for this model while the same request to ``other`` (listed)
+    answered: the model takes other arguments than a text call (a speech model that answers
+    audio only, one that needs audio in)."""
+    sent: Sent | None = getattr(exc, "sent", None)
+    line = sent.line if sent is not None else "the smoke call"
+    fields = exc.detail.fields()
+    why = (
+        f"{p.label} lists {p.model} for this key (model passed) and refused {line} with HTTP 400"
+        + (f" ({fields})" if fields else "")
+        + f", naming no field at fault, while the same request for {other}, which the listing "
+        "also shows, answered: the request is sound, and this model takes other arguments than "
+        "a text call (text in, text out); its words say which"
+    )
+    text = (
+        f'set model = "{other}" in {p.table} (the same request runs on it); an app that calls '
+        f"{p.model} with the arguments the answer names needs no change"
+    )
+    return CheckFailed(
+        f"{p.name}: {p.model} is listed, but refuses {line} as envcheck sends it{_tried(exc)}: "
+        f"{_message(exc)}",
+        why=why,
+        fix=Fix([edit_step(p, "model", other)], text=text),
     )
 
 
@@ -710,6 +758,8 @@ def _listed_but_refused(p: Provider, exc: llm.ProviderError, summary: str) -> Ch
     Mistral's 400 ``invalid_model``): not a wrong name."""
     fields = exc.detail.fields()
     said = f"HTTP {exc.status}" + (f" ({fields})" if fields else "")
+    sent: Sent | None = getattr(exc, "sent", None)
+    said += f" to {sent.line}" if sent is not None else ""
     why = (
         f"{p.label} lists {p.model} for this key (model passed), but refused to run it with "
         f"{said}: the key may see the model without being "

@@ -382,14 +382,19 @@ def smoke_check(name: str, ctx: Context) -> Outcome:
         started = time.monotonic()
         try:
             response = _smoke(s)
-        except llm.ModelNotFound as exc:
-            if not (_diagnose.not_served_here(exc) and model_listed(ctx, name)):
+        except (llm.ModelNotFound, llm.BadRequest) as exc:
+            if not model_listed(ctx, name):
                 raise
-            # a model this endpoint does not run: a chat model of the listing to name instead
-            default = s.provider.spec.default_model
-            known = default != s.provider.model and default in _list_models(s, default)
-            chat = default if known else None
-            raise _diagnose.not_served_here_failure(s.provider, exc, chat) from None
+            if _diagnose.not_served_here(exc):
+                # a model this endpoint does not run: a chat model of the listing to name instead
+                default = s.provider.spec.default_model
+                known = default != s.provider.model and default in _list_models(s, default)
+                chat = default if known else None
+                raise _diagnose.not_served_here_failure(s.provider, exc, chat) from None
+            other = _runs_instead(s) if _diagnose.argument_refused(exc) else None
+            if other is None:
+                raise
+            raise _diagnose.request_not_taken(s.provider, exc, other) from None
         data = s.shaped(s.json(response), response, *_ANSWER_FIELDS[s.provider.kind])
         latency = round((time.monotonic() - started) * 1000, 1)
         usage = data.get("usage") or data.get("usageMetadata") or {}
@@ -408,6 +413,28 @@ def smoke_check(name: str, ctx: Context) -> Outcome:
         )
 
     return with_session(name, "smoke", ctx, work)
+
+
+def _runs_instead(s: Session) -> str | None:
+    """The kind's default model, when the listing shows it (on Gemini: with generateContent)
+    and the same smoke request to it answers; else None."""
+    p = s.provider
+    other = p.spec.default_model
+    methods: dict[str, list[str]] = {}
+    if other == p.model or other not in _list_models(s, other, methods):
+        return None
+    if p.kind == "gemini" and _GENERATE not in methods.get(other, [_GENERATE]):
+        return None
+    path, body = _smoke_request(p)
+    if p.kind == "gemini":
+        path = path.replace(f"/models/{p.model}:", f"/models/{other}:")
+    else:
+        body = {**body, "model": other}
+    try:
+        s.call("POST", path, body)
+    except llm.ProviderError:
+        return None
+    return other
 
 
 def _thinking_only(data: Any) -> int | None:
