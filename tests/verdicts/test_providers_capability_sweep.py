@@ -60,6 +60,7 @@ import pytest
 from envcheck.checks.ollama import diagnose as ollama_diagnose
 from tests.verdicts.provider_runs import clean_environment, run
 from tests.verdicts.replay import RECORDINGS, Answer, Replay, published
+from tests.verdicts.table import rows, verdict_problems
 from tests.verdicts.test_providers_sweep import own_error, text
 
 OLLAMA_AT = "https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7"
@@ -376,6 +377,23 @@ COMPAT_PAIRS = [
 ]
 
 
+#: the rows of docs/verdicts/providers.md and ollama.md this sweep runs (instance or session ->
+#: row), asserted on its runs like the held-out sets' rows
+PROVIDER_ROWS_CAPABILITY = {
+    "oa_audio": "openai-400-listed-audio-only",
+    "gm_tts": "gemini-400-listed-refuses-text-request",
+}
+OLLAMA_ROWS_CAPABILITY = {
+    "0.11.10": "ollama-generate-400-no-completion-capability",
+    "0.1.13": "ollama-version-404-before-route",
+}
+
+
+def row_problems(component: str, row: str, checks: dict[str, dict[str, Any]]) -> list[str]:
+    table = {r.id: r for r in rows(component)}
+    return verdict_problems(table[row], list(checks.values()))
+
+
 # -- the servers ---------------------------------------------------------------------------------
 
 
@@ -648,6 +666,11 @@ def test_capability_sweep_providers(
     models = {p.instance: p.model for p in ALL_PAIRS}
     checks = run(pytester, "providers", _toml(servers, models))
     problems = [p for pair in ALL_PAIRS for p in pair_problems(pair, checks, servers)]
+    problems += [
+        p
+        for row in PROVIDER_ROWS_CAPABILITY.values()
+        for p in row_problems("providers", row, checks)
+    ]
     # the printed fixes, run: each refused instance's model as its fix names it
     fixed = dict(models)
     for pair in ALL_PAIRS:
@@ -762,6 +785,8 @@ def test_capability_sweep_ollama(
             monkeypatch.setenv("OLLAMA_HOST", replay.url)
             checks = run(pytester, "ollama", toml)
         problems += [f"Ollama {version}: {p}" for p in ollama_problems(checks, capabilities)]
+        if version in OLLAMA_ROWS_CAPABILITY:
+            problems += row_problems("ollama", OLLAMA_ROWS_CAPABILITY[version], checks)
     # every route × the release that added it: diagnose.ROUTE_SINCE must say each
     for route, (since, _) in ROUTES.items():
         if ollama_diagnose.ROUTE_SINCE.get(route) != since:
@@ -773,7 +798,9 @@ def test_capability_sweep_ollama(
     routes["GET /api/version"] = published("capability--ollama-version-0.1.13")
     with Replay(routes) as replay:
         monkeypatch.setenv("OLLAMA_HOST", replay.url)
-        server = run(pytester, "ollama", toml).get("ollama/server") or {}
+        checks = run(pytester, "ollama", toml)
+    problems += row_problems("ollama", OLLAMA_ROWS_CAPABILITY["0.1.13"], checks)
+    server = checks.get("ollama/server") or {}
     shown = text(server)
     if server.get("status") != "fail" or "0.1.14" not in shown or "another service" in shown:
         problems.append(
