@@ -1368,7 +1368,10 @@ def _sent_chain(t: Target, deadline: float) -> tuple[_tls.Certificate, ...] | No
 
 
 def _issuer_unknown(
-    t: Target, exc: ssl.SSLCertVerificationError, deadline: float
+    t: Target,
+    exc: ssl.SSLCertVerificationError,
+    deadline: float,
+    sent: tuple[_tls.Certificate, ...] | None = None,
 ) -> CheckFailed | None:
     """OpenSSL found no trusted issuer above what the server sent (verify result 2 or 20), or
     sslrootcert=system trusts none: read the chain the server sends and the CAs sslrootcert
@@ -1378,7 +1381,7 @@ def _issuer_unknown(
     if exc.verify_code not in _tls.ISSUER_UNKNOWN and root != "system":
         return None
     reason = str(exc.verify_message or exc.reason or exc)
-    sent = _sent_chain(t, deadline)
+    sent = sent if sent is not None else _sent_chain(t, deadline)
     if root == "system":
         top = sent[-1] if sent else None
         issued = f" ({top.issuer}, which issued {top.subject})" if top else ""
@@ -1535,7 +1538,7 @@ def _certificate_failure(
                 )
             ),
         )
-    unknown = _issuer_unknown(t, exc, deadline)
+    unknown = _issuer_unknown(t, exc, deadline, sent)
     if unknown is not None:
         return unknown
     because = (

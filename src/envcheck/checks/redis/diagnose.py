@@ -507,7 +507,7 @@ def untrusted(exc: _net.ConversationFailed, t: Target, deadline: float) -> Check
                 *steps,
             ),
         )
-    cut = chain_cut_short(exc, t, deadline)
+    cut = chain_cut_short(exc, t, deadline, sent)
     if cut is not None:
         return cut
     text = (
@@ -538,7 +538,12 @@ def _sent(t: Target, deadline: float) -> tuple[_tls.Certificate, ...] | None:
         return None
 
 
-def chain_cut_short(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFailed | None:
+def chain_cut_short(
+    exc: _net.ConversationFailed,
+    t: Target,
+    deadline: float,
+    sent: tuple[_tls.Certificate, ...] | None = None,
+) -> CheckFailed | None:
     """OpenSSL found no trusted issuer above what the server sent (verify result 2 or 20) while
     a CA file is set: the chain the server sends and the CAs of the file tell a server that
     sends its certificate without its intermediate (tls-cert-file without the chain) from a CA
@@ -546,11 +551,7 @@ def chain_cut_short(exc: _net.ConversationFailed, t: Target, deadline: float) ->
     ca = t.tls_options.ca_file
     if exc.verify_code not in _tls.ISSUER_UNKNOWN or not ca:
         return None
-    try:
-        with socket.create_connection((t.host, t.port), timeout=_left(deadline)) as raw:
-            sent = _tls.sent_chain(raw, t.host)
-    except OSError:
-        return None
+    sent = sent if sent is not None else _sent(t, deadline)
     missing = _tls.gap(sent, _tls.ca_subjects(ca))
     if missing is None:
         return None
