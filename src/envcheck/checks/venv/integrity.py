@@ -14,6 +14,7 @@ import csv
 import functools
 import hashlib
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,7 @@ class Damage:
 
     summary: str
     why: str
-    #: ``.dist-info`` directories a reinstall must not find (stale or broken)
+    #: ``.dist-info`` directories (or dangling links) a reinstall must not find
     remove: tuple[Path, ...]
     #: the version to reinstall ("" if unknown)
     version: str
@@ -186,6 +187,22 @@ def damage(dist: _installed.Dist, wanted: str = "") -> Damage | None:
             (info,),
             dist.version,
         )
+    unusable = unusable_files(info)
+    if unusable:
+        first = unusable[0]
+        more = f" (+{len(unusable) - 1} more)" if len(unusable) > 1 else ""
+        return Damage(
+            f"{dist.name} {dist.version} is installed, but its file {first.path} {first.what}"
+            f"{more}",
+            f"{info.name}/RECORD (PEP 376) lists {first.path} as a file the installer wrote; "
+            f"{first.why}, so an import of {dist.name} (or whatever reads that file) fails "
+            "while importlib.metadata, pip and Poetry count it as installed",
+            # pip's uninstall leaves a link whose target is gone (it removes what exists),
+            # and an installer then writes through it: removed by itself
+            tuple(info.parent / p.path for p in unusable if p.kind == "dangling"),
+            dist.version,
+            uninstall=True,
+        )
     edited = changed_files(info)
     if edited:
         more = f" (+{len(edited) - 1} more)" if len(edited) > 1 else ""
@@ -317,20 +334,139 @@ def recorded(info: Path) -> list[str]:
     return [path for path, _, _ in _record_rows(info)]
 
 
-def unexecutable(info: Path) -> list[str]:
-    """The scripts of ``info``'s distribution (RECORD's files in the environment's scripts
-    directory: pip's console and GUI scripts, a wheel's ``.data/scripts``) that are there but
-    cannot be started: no execute bit for this user (EACCES)."""
+@dataclass(frozen=True)
+class FileProblem:
+    """A file RECORD lists that is there by name but cannot be used."""
+
+    #: as RECORD lists it (relative to the site directory), or the script's full path
+    path: str
+    #: what is wrong with it, as the end of a sentence naming it
+    what: str
+    #: why that stops what uses it
+    why: str
+    #: ``dangling``, ``unreadable``, ``not-executable``, ``interpreter``, ``not-a-program``
+    kind: str
+
+
+def _scripts_dir() -> str:
     import sysconfig
 
-    scripts = os.path.normpath(sysconfig.get_path("scripts"))
-    found = []
+    return os.path.normpath(sysconfig.get_path("scripts"))
+
+
+def _dangling(full: str) -> FileProblem | None:
+    """``full`` is a symbolic link whose target does not exist."""
+    if not os.path.islink(full) or os.path.exists(full):
+        return None
+    try:
+        target = os.readlink(full)
+    except OSError:
+        target = "?"
+    return FileProblem(
+        full,
+        f"is a symbolic link to {target}, which does not exist",
+        "opening it fails (ENOENT): what it pointed to was removed, or lives on a volume "
+        "that is not there",
+        "dangling",
+    )
+
+
+def unusable_files(info: Path) -> list[FileProblem]:
+    """Files of ``info``'s RECORD outside the scripts directory (the scripts are
+    :func:`script_problems`') that exist by name and cannot be opened: a symbolic link whose
+    target is gone, a file this user may not read (its mode, after a restore as another
+    user). One ``lstat`` and one ``access`` per file; byte code and the ``.dist-info`` aside."""
+    site, scripts, found = info.parent, _scripts_dir(), []
+    for path, _, _ in _record_rows(info):
+        full = os.path.normpath(os.path.join(site, path))
+        if os.path.dirname(full) == scripts:
+            continue
+        dangling = _dangling(full)
+        if dangling is not None:
+            found.append(FileProblem(path, dangling.what, dangling.why, "dangling"))
+        elif os.path.isfile(full) and not os.access(full, os.R_OK):
+            mode = oct(os.stat(full).st_mode & 0o777)[2:]
+            found.append(
+                FileProblem(
+                    path,
+                    f"cannot be read by this user (mode {mode})",
+                    "opening it fails (EACCES: Permission denied)",
+                    "unreadable",
+                )
+            )
+    return found
+
+
+def script_problems(info: Path) -> list[FileProblem]:
+    """The scripts of ``info``'s distribution (RECORD's files in the environment's scripts
+    directory: the console and GUI scripts an installer writes from ``entry_points.txt``, a
+    wheel's ``.data/scripts``) that are there by name and cannot be started, read from the
+    file (nothing is run): a symbolic link to nothing, no execute bit (EACCES), not readable
+    (the interpreter cannot open it), a ``#!`` interpreter (or the one distlib's ``/bin/sh``
+    trampoline ``exec``s) that does not exist (ENOENT), no ``#!`` and no ELF header
+    (ENOEXEC)."""
+    from envcheck.checks.venv import diagnose as _diagnose
+    from envcheck.core import exec as _exec
+
+    scripts, found = _scripts_dir(), []
     for path in recorded(info):
         full = os.path.normpath(os.path.join(info.parent, path))
-        if os.path.dirname(full) == scripts and os.path.isfile(full):
-            if not os.access(full, os.X_OK):
-                found.append(full)
+        if os.path.dirname(full) != scripts or not os.path.lexists(full):
+            continue
+        dangling = _dangling(full)
+        if dangling is not None:
+            found.append(dangling)
+            continue
+        if not os.path.isfile(full):
+            continue
+        if not os.access(full, os.X_OK):
+            found.append(
+                FileProblem(
+                    full,
+                    "not executable (no execute bit)",
+                    "exec refuses it (EACCES: Permission denied); its mode was lost after the "
+                    "install (an environment copied from an archive or a CI artifact, which "
+                    "keep no file modes; `python -m` of the module still works)",
+                    "not-executable",
+                )
+            )
+            continue
+        if not os.access(full, os.R_OK):
+            mode = oct(os.stat(full).st_mode & 0o777)[2:]
+            found.append(
+                FileProblem(
+                    full,
+                    f"cannot be read by this user (mode {mode})",
+                    "the kernel starts its #! interpreter, which then cannot open the script "
+                    "(EACCES: Permission denied)",
+                    "unreadable",
+                )
+            )
+            continue
+        shebang = _exec.read_shebang(full)
+        target = _diagnose._trampoline(Path(full), shebang) if shebang is not None else None
+        if target is not None and not os.path.exists(target.interpreter):
+            found.append(
+                FileProblem(
+                    full,
+                    f"starts {target.interpreter} (its /bin/sh trampoline's exec), which does "
+                    "not exist",
+                    "the shell's exec of a missing program fails (127): the environment was "
+                    "moved or its Python removed since the install",
+                    "interpreter",
+                )
+            )
+            continue
+        problem = _exec.inspect(full)
+        if problem is not None:
+            kind = {"ENOENT": "interpreter", "ENOEXEC": "not-a-program"}.get(problem.code, "")
+            found.append(FileProblem(full, problem.summary, problem.why, kind))
     return found
+
+
+def unexecutable(info: Path) -> list[str]:
+    """The scripts of ``info``'s distribution that lost their execute bit (EACCES)."""
+    return [p.path for p in script_problems(info) if p.kind == "not-executable"]
 
 
 def _in_record_dir(path: str) -> bool:
@@ -778,3 +914,150 @@ def unresolved_entry_point(info: Path) -> tuple[str, str, str, str] | None:
         if spec is None:
             return group, name.strip(), value.strip(), done
     return None
+
+
+#: module sources larger than this are not parsed for an entry point's attribute
+_SOURCE_READ = 256 * 1024
+#: the entry point groups an installer writes scripts for
+_SCRIPT_GROUPS = ("console_scripts", "gui_scripts")
+
+
+def _spec_without_import(module: str) -> Any:
+    """The spec of ``module`` as an import would find it, importing nothing: ``find_spec`` of
+    the top-level name (which runs nothing), then each submodule in its parent's
+    ``submodule_search_locations`` (``find_spec`` of a dotted name would import the parent).
+    ``None`` when not found or not decidable."""
+    import importlib.machinery
+    import importlib.util
+
+    parts = module.split(".")
+    if not all(p.isidentifier() for p in parts):
+        return None
+    try:
+        spec = importlib.util.find_spec(parts[0])
+        done = parts[0]
+        for part in parts[1:]:
+            if spec is None or spec.submodule_search_locations is None:
+                return None
+            locations = list(spec.submodule_search_locations)
+            spec = importlib.machinery.PathFinder.find_spec(f"{done}.{part}", locations)
+            done = f"{done}.{part}"
+    except (ImportError, ValueError, KeyError, AttributeError):
+        return None
+    return spec
+
+
+def undefined_entry_attr(info: Path) -> tuple[str, str, str, str, str] | None:
+    """A script entry point of ``info``'s ``entry_points.txt`` (``[console_scripts]``,
+    ``[gui_scripts]``: ``name = module:attr``) whose module is found but does not bind
+    ``attr``: ``(group, name, value, attr, the module's file)``. Read from the module's source
+    (``ast``: any ``def``, ``class``, assignment or import of that name), never run; a module
+    that could bind names otherwise (``from x import *``, ``__getattr__``, ``globals()``,
+    ``setattr``), a compiled module or a source over :data:`_SOURCE_READ` is taken to bind
+    it."""
+    try:
+        text = (info / "entry_points.txt").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    group, seen = "", 0
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("[") and line.endswith("]"):
+            group = line[1:-1].strip()
+            continue
+        name, sep, value = line.partition("=")
+        if not sep or not group or line.startswith(("#", ";")):
+            continue
+        seen += 1
+        if seen > _ENTRY_POINTS_READ:
+            break
+        module, colon, attr = value.partition("[")[0].strip().partition(":")
+        first = attr.strip().split(".")[0]
+        if not colon or not first.isidentifier() or group not in _SCRIPT_GROUPS:
+            continue
+        spec = _spec_without_import(module.strip())
+        origin = spec.origin if spec is not None else None
+        if not origin or not origin.endswith(".py"):
+            continue
+        try:
+            if os.path.getsize(origin) > _SOURCE_READ:
+                continue
+            source = Path(origin).read_bytes()
+        except OSError:
+            continue
+        if _bound(source, first) is False:
+            return group, name.strip(), value.strip(), first, origin
+    return None
+
+
+def _bound(source: bytes, name: str) -> bool | None:
+    """Whether the module ``source`` binds ``name`` at its top level: a ``def``/``class``
+    line or an assignment at the start of a line decides at once (most entry points); a
+    name that is nowhere in the text, in a module with no way to bind it otherwise, is not
+    bound; else the parsed module decides (:func:`_defines`)."""
+    import ast
+
+    head = re.compile(
+        rb"^(?:(?:async\s+)?def|class)\s+"
+        + re.escape(name.encode())
+        + rb"\b|^"
+        + re.escape(name.encode())
+        + rb"\s*(?::|=(?!=))",
+        re.M,
+    )
+    if head.search(source):
+        return True
+    cannot_tell = (b"import *", b"__getattr__", b"globals(", b"setattr(", b"sys.modules[")
+    if any(word in source for word in cannot_tell):
+        return None
+    if name.encode() not in source:
+        return False
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    return _defines(tree.body, name)
+
+
+def _defines(body: list[Any], name: str) -> bool | None:
+    """Whether the statements ``body`` bind ``name`` at module level (in any branch of an
+    ``if``, ``try``, ``with`` or loop; function and class bodies are not looked into): True,
+    False, or None when the source cannot tell (``from x import *``, ``__getattr__``)."""
+    import ast
+
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if node.name in (name, "__getattr__"):
+                return True
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                if alias.name == "*":
+                    return None
+                if (alias.asname or alias.name.split(".")[0]) == name:
+                    return True
+        elif isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
+            return True
+        elif isinstance(node, ast.Global) and name in node.names:
+            return True
+        stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def installs_modules(info: Path) -> bool:
+    """Whether ``info``'s RECORD lists a module or package of its own in its site directory
+    (a ``.py``, a compiled module, a package's files), beside any ``.pth`` hook."""
+    import importlib.machinery
+
+    suffixes = tuple(importlib.machinery.all_suffixes())
+    for path in recorded(info):
+        if path.startswith(("../", "/")) or path.endswith(".pth"):
+            continue
+        if "/" in path or path.endswith(suffixes):
+            if not path.split("/", 1)[0].startswith("__editable__"):
+                return True
+    return False

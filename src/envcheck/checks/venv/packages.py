@@ -488,7 +488,7 @@ def _moved_away(ctx: Context, root: Path | None, dist: _installed.Dist) -> Check
         return None
     url = _diagnose.direct_url(dist.name, Path(dist.location))
     if url is None or url.kind != "dir" or not url.editable or url.path is None:
-        return None
+        return _hook_gone(dist)
     hooks = _integrity.path_hooks(Path(dist.location))
     reached = [d for h in hooks for d in h.directories if d.is_dir()]
     hidden = [h for h in hooks if h.hidden is not None and h.hidden.is_dir()]
@@ -550,6 +550,58 @@ def _moved_away(ctx: Context, root: Path | None, dist: _installed.Dist) -> Check
         f"is not, so `import {dist.name.replace('-', '_')}` fails",
         fix=_path_fix(ctx, root, dist.name, url.path),
         facts={"version": dist.version, "url": url.url},
+    )
+
+
+def _hook_gone(dist: _installed.Dist) -> CheckFailed | None:
+    """A distribution whose code only a hook reaches (an editable wheel, PEP 660, however it
+    was installed: no ``direct_url.json`` saying so is needed) where that hook names nothing:
+    a finder whose ``MAPPING`` names a path that does not exist, or ``.pth`` path lines none
+    of whose directories exist while RECORD installed no module of its own."""
+    info = Path(dist.location)
+    unmapped = _integrity.unmapped(info)
+    python = shlex.quote(sys.executable)
+    if unmapped is not None:
+        module, mapped, finder = unmapped
+        return CheckFailed(
+            f"{dist.name} {dist.version} is installed, but its import hook {finder} maps "
+            f"{module} to {mapped}, which no longer exists",
+            why=f"{info.parent / finder} (an editable install's finder, PEP 660, listed in "
+            f"{info.name}/RECORD) finds {module} only there, so `import {module}` fails: the "
+            "project was moved or its layout changed since the editable install",
+            fix=_fixes.make(
+                Manual(
+                    f"move the project back so that {mapped} exists, or install {dist.name} "
+                    f"again from where it is now: {python} -m pip install -e <its directory>"
+                )
+            ),
+            facts={"version": dist.version, "mapped": mapped, "finder": finder},
+        )
+    hooks = _integrity.path_hooks(info)
+    named = [d for h in hooks for d in h.directories]
+    if (
+        not named
+        or any(h.imports for h in hooks)
+        or any(d.is_dir() for d in named)
+        or _integrity.installs_modules(info)
+    ):
+        return None
+    hook = next(h for h in hooks if h.directories)
+    return CheckFailed(
+        f"{dist.name} {dist.version} is installed, but its path hook {hook.file.name} names "
+        f"{hook.directories[0]}, which no longer exists",
+        why=f"{hook.file} (listed in {info.name}/RECORD) is what puts {dist.name}'s code on "
+        "sys.path (an editable install, PEP 660): site.py adds each existing directory a .pth "
+        "line names and skips the others without a word, and RECORD installed no module of "
+        f"its own, so `import` of {dist.name}'s modules fails: the project was moved",
+        fix=_fixes.make(
+            Manual(
+                f"move the project back so that {hook.directories[0]} exists, or install "
+                f"{dist.name} again from where it is now: {python} -m pip install -e "
+                "<its directory>"
+            )
+        ),
+        facts={"version": dist.version, "pth": str(hook.file)},
     )
 
 
@@ -626,20 +678,59 @@ def _entry_point_gone(ctx: Context, root: Path | None, dist: _installed.Dist) ->
     )
 
 
-def _not_executable(dist: _installed.Dist) -> CheckFailed | None:
-    """Scripts of ``dist`` that lost their execute bit (an environment restored from an
-    archive or a CI artifact that keeps no file modes): the command cannot be started."""
-    found = _integrity.unexecutable(Path(dist.location)) if dist.location else []
+def _entry_attr_undefined(
+    ctx: Context, root: Path | None, dist: _installed.Dist
+) -> CheckFailed | None:
+    """An entry point (``entry_points.txt``) whose module is there but does not define the
+    attribute it names: its console script or plugin fails when it is loaded."""
+    found = _integrity.undefined_entry_attr(Path(dist.location)) if dist.location else None
+    if found is None:
+        return None
+    group, name, value, attr, origin = found
+    info = Path(dist.location).name
+    return CheckFailed(
+        f"{dist.name} {dist.version} is installed, but its entry point {name} ({group}) names "
+        f"{attr}, which {origin} does not define",
+        why=f"{info}/entry_points.txt says {name} = {value} (the entry points specification: "
+        f"module:attr); the module is there and defines no {attr} at its top level, so the "
+        f"console script an installer writes from it, and whatever loads the {group} group, "
+        "fail with ImportError or AttributeError",
+        fix=_reinstalled(ctx, root, dist),
+        facts={"version": dist.version, "entry_point": f"{name} = {value}", "module": origin},
+    )
+
+
+def _script_broken(ctx: Context, root: Path | None, dist: _installed.Dist) -> CheckFailed | None:
+    """Scripts of ``dist`` that are there and cannot be started (read from the files: their
+    mode, their ``#!`` line, where their link leads). Only the execute bit lost is fixed with
+    ``chmod``; any other damage by installing the distribution again, which writes its scripts
+    for this environment's Python."""
+    found = _integrity.script_problems(Path(dist.location)) if dist.location else []
     if not found:
         return None
+    first = found[0]
+    paths = [p.path for p in found]
+    if all(p.kind == "not-executable" for p in found):
+        return CheckFailed(
+            f"{dist.name} {dist.version} is installed, but its script {listed(paths, 3)} cannot "
+            "be started: not executable (no execute bit)",
+            why="the file pip wrote is there, but " + first.why,
+            fix=_fixes.make(Command(["chmod", "+x", *paths])),
+            facts={"version": dist.version, "not_executable": paths},
+        )
+    more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
+    fix = _reinstalled(ctx, root, dist)
+    # pip's uninstall leaves a link whose target is gone, and the installer writes through it
+    dangling = [p.path for p in found if p.kind == "dangling"]
+    links = [Command(["rm", "-f", *dangling])] if dangling else []
     return CheckFailed(
-        f"{dist.name} {dist.version} is installed, but its script {listed(found, 3)} cannot be "
-        "started: not executable (no execute bit)",
-        why="the file pip wrote is there, but exec refuses it (EACCES: Permission denied); its "
-        "mode was lost after the install (an environment copied from an archive or a CI "
-        "artifact, which keep no file modes; `python -m` of the module still works)",
-        fix=_fixes.make(Command(["chmod", "+x", *found])),
-        facts={"version": dist.version, "not_executable": found},
+        f"{dist.name} {dist.version} is installed, but its script {first.path} cannot be "
+        f"started: {first.what}{more}",
+        why=f"{first.why}; {Path(dist.location).name}/RECORD lists it as a script the "
+        "installer wrote (from entry_points.txt or the wheel's scripts), which only writing "
+        "it again for this environment's Python mends",
+        fix=_fixes.make(*links, *_reinstalled(ctx, root, dist).steps) if links else fix,
+        facts={"version": dist.version, "script": first.path, "problem": first.kind},
     )
 
 
@@ -783,7 +874,8 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
         gone = gone or _shadowed(dist) or _stale_bytecode(dist)
         gone = gone or _portion_shadowed(ctx, root, dist)
         gone = gone or _bad_direct_url(ctx, root, dist) or _entry_point_gone(ctx, root, dist)
-        gone = gone or _not_executable(dist) or _library_missing(dist)
+        gone = gone or _entry_attr_undefined(ctx, root, dist)
+        gone = gone or _script_broken(ctx, root, dist) or _library_missing(dist)
         if gone is not None:
             raise gone
         if hurt is not None:
