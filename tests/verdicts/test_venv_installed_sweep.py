@@ -107,6 +107,7 @@ import pytest
 
 from tests import unprivileged
 from tests.throwaway import make_wheel
+from tests.verdicts import table
 from tests.verdicts.test_heldout_venv10 import binary_wheel, cc
 from tests.verdicts.venv_lab import Lab
 
@@ -842,6 +843,35 @@ def judge(checks: Checks, said: dict[str, dict[str, str]]) -> list[str]:
     return problems
 
 
+#: the rows of docs/verdicts/venv.md this sweep asserts (on its one envcheck run): row -> pair
+ROWS = {
+    "venv-record-file-dangling-link": "module-dangling-symlink",
+    "venv-record-file-unreadable": "module-unreadable",
+    "venv-script-interpreter-gone": "script-interpreter-gone",
+    "venv-script-dangling-link": "script-dangling-symlink",
+    "venv-script-not-a-program": "script-empty",
+    "venv-script-unreadable": "script-unreadable",
+    "venv-entry-point-attr-missing": "entry-attr-missing",
+    "venv-editable-wheel-pth-moved": "pth-project-moved",
+    "venv-editable-wheel-finder-moved": "finder-project-moved",
+}
+ASSERTED = tuple(ROWS)
+
+
+def row_problems(checks: Checks) -> list[str]:
+    """Each row's check, status, cause and fix against the run (the row's check is its
+    pair's package check)."""
+    rows = {r.id: r for r in table.rows("venv")}
+    problems = []
+    for ident, pair in ROWS.items():
+        if ident not in rows:
+            problems.append(f"{ident} ({pair}) is no row of docs/verdicts/venv.md")
+            continue
+        assert rows[ident].check == f"venv/package[{dist_name(pair)}]", rows[ident]
+        problems += table.verdict_problems(rows[ident], checks.values())
+    return problems
+
+
 #: the pairs whose printed fix is run (removals in turn, the shared ``poetry install`` once)
 HEALED = (
     "module-dangling-symlink",
@@ -883,9 +913,16 @@ def test_every_installed_file_damage(lab: Lab) -> None:
     phases.append(f"envcheck {cpu() - started:.1f}")
     if os.environ.get("SWEEP_DUMP"):
         Path(os.environ["SWEEP_DUMP"]).write_text(json.dumps({"said": said, "checks": checks}))
-    problems = judge(checks, said)
+    problems = judge(checks, said) + row_problems(checks)
     assert not problems, f"{len(problems)} of {len(PAIRS)} pairs:\n" + "\n".join(problems)
 
+    if os.environ.get("SWEEP_PLAIN_INSTALL"):  # by hand: neither alternative mends it
+        said = lab.poetry("install")
+        link = targets[HEALED[0]].file("core.py")
+        assert os.path.islink(link) and not os.path.exists(link), said
+        pip = [str(lab.python()), "-m", "pip", "install", "--force-reinstall", "--no-deps"]
+        done = lab.runs([*pip, f"{dist_name(HEALED[0])}==1.0"])
+        assert done.returncode != 0 and os.path.islink(link), done.stdout + done.stderr
     removals: list[dict[str, Any]] = []
     last: list[dict[str, Any]] = []
     for ident in HEALED:

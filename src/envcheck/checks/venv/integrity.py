@@ -385,7 +385,7 @@ def unusable_files(info: Path) -> list[FileProblem]:
         if dangling is not None:
             found.append(FileProblem(path, dangling.what, dangling.why, "dangling"))
         elif os.path.isfile(full) and not os.access(full, os.R_OK):
-            mode = oct(os.stat(full).st_mode & 0o777)[2:]
+            mode = f"{os.stat(full).st_mode & 0o777:03o}"
             found.append(
                 FileProblem(
                     path,
@@ -432,7 +432,7 @@ def script_problems(info: Path) -> list[FileProblem]:
             )
             continue
         if not os.access(full, os.R_OK):
-            mode = oct(os.stat(full).st_mode & 0o777)[2:]
+            mode = f"{os.stat(full).st_mode & 0o777:03o}"
             found.append(
                 FileProblem(
                     full,
