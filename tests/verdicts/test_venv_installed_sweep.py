@@ -917,9 +917,9 @@ def test_every_installed_file_damage(lab: Lab) -> None:
     assert not problems, f"{len(problems)} of {len(PAIRS)} pairs:\n" + "\n".join(problems)
 
     if os.environ.get("SWEEP_PLAIN_INSTALL"):  # by hand: neither alternative mends it
-        said = lab.poetry("install")
+        plain = lab.poetry("install")
         link = targets[HEALED[0]].file("core.py")
-        assert os.path.islink(link) and not os.path.exists(link), said
+        assert os.path.islink(link) and not os.path.exists(link), plain
         pip = [str(lab.python()), "-m", "pip", "install", "--force-reinstall", "--no-deps"]
         done = lab.runs([*pip, f"{dist_name(HEALED[0])}==1.0"])
         assert done.returncode != 0 and os.path.islink(link), done.stdout + done.stderr
