@@ -67,12 +67,20 @@ and a CA without keyCertSign "does not hold the CA that signed the server's cert
 ssl_ca_certs / ca_file as the fix; no certificate named (8).
 
 After the fixes of the next commit (34f16c6): 0 of 51; every breakage proved as before, no kind
-and no invariant changed. The Redis fixes that are URL edits (drop ssl_min_version, drop
-ssl_certfile / ssl_keyfile) are carried out by envcheck's step runner and the two instances pass
-on a second run; the PostgreSQL ones are the person's (sslrootcert, sslcrl: a manual edit) or the
-server administrator's. Cost (``/usr/bin/time`` on ``pytest <this file> -p no:xdist``): 9.8 s
-user, 4.2 s system (about 14 CPU-s), 22 s wall; the lab's initdb and start are most of the system
-time, each PostgreSQL state's envcheck run about 0.4 CPU-s.
+and no invariant changed. Then three kinds first listed as unreachable were made after all: a
+server whose OpenSSL runs at security level 0 (OPENSSL_CONF, as on a system whose default allows
+them) serves an RSA 1024 leaf (66), an RSA 1024 CA (67) and a SHA-1 signature (68) that this
+client's level 2 refuses; at level 2 Redis will not start with them (test_weak_certificates_not_
+served), nor the lab PostgreSQL load them, so they are Redis pairs only. This file run on
+e4dfdc9's code (a worktree): 25 of 54 wrong (PostgreSQL 11 of 29, Redis 14 of 25: the three new
+ones as path length and purpose were); now 0 of 54. Invariant 3 counts a code's number only as
+"verify result N" (a date's seconds had matched it). The Redis fixes that are URL edits (drop
+ssl_min_version, drop ssl_certfile / ssl_keyfile) are carried out by envcheck's step runner and
+the two instances pass on a second run; the PostgreSQL ones are the person's (sslrootcert,
+sslcrl: a manual edit) or the server administrator's. Cost (``/usr/bin/time`` on ``pytest <this
+file> -p no:xdist``, 54 pairs, load average 8 on two cores): 9.4 s user, 3.5 s system (about 13
+CPU-s), 33 s wall; the lab's initdb and start are most of the system time, each PostgreSQL
+state's envcheck run about 0.4 CPU-s.
 
 Considered and not swept: ``tls-replication`` (between a replica and its master, no client meets
 it), ``tls-auth-clients no`` (a certificate sent is not asked for), libpq's ``sslsni`` (the
@@ -85,18 +93,20 @@ pg-hba-hostnossl-only).
 from __future__ import annotations
 
 import ctypes
-import dataclasses
 import ctypes.util
+import dataclasses
 import datetime
 import ipaddress
 import json
+import os
 import re
 import shutil
 import socket
 import ssl
 import struct
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -336,6 +346,31 @@ KINDS = [
         fix=SERVER_CERT,
     ),
     Kind(
+        "ee-key-too-small",
+        "an RSA 1024 leaf, served by a server at security level 0 (OPENSSL_CONF): the client's"
+        " level 2 refuses it",
+        "server leaf",
+        66,
+        concerns=CN + "rsa1024",
+        fix=SERVER_CERT,
+    ),
+    Kind(
+        "ca-key-too-small",
+        "an RSA 1024 CA below the root, served at security level 0",
+        "server chain",
+        67,
+        concerns=CN + "weakca",
+        fix=SERVER_CERT,
+    ),
+    Kind(
+        "ca-md-too-weak",
+        "the leaf signed with SHA-1, served at security level 0",
+        "server leaf",
+        68,
+        concerns=CN + "sha1",
+        fix=SERVER_CERT,
+    ),
+    Kind(
         "hostname-mismatch",
         "the name dialled is not among the SANs",
         "host= / URL host",
@@ -473,15 +508,6 @@ UNREACHABLE_WHY = {
     " with a partial chain": (21,),
     "a CA's keyUsage without keyCertSign: OpenSSL 3.0's check_chain reports 79 first"
     " (X509_check_ca), swept as invalid-ca-keyusage": (32,),
-    "a key too small or a weak digest at the default security level (66, 67, 68): both servers'"
-    " OpenSSL (Debian's security level 2) refuses to load such a certificate, so no client"
-    " meets it: PostgreSQL keeps its old certificate on reload (the log: could not load server"
-    " certificate file ... ee key too small), Redis 7 exits (Failed to load certificate: ... ee"
-    " key too small / ca md too weak); made and proved by test_weak_certificates_not_served": (
-        66,
-        67,
-        68,
-    ),
 }
 
 
@@ -777,6 +803,8 @@ def make_pki(directory: Path) -> PKI:
     weak = rsa.generate_private_key(65537, 1024)
     intrinsic["rsa1024"] = (issue("rsa1024", root, sans=ok, key=weak),)
     intrinsic["sha1"] = (sha1_signed(p, root, ok),)
+    weakca = issue("weakca", root, ca=True, key=rsa.generate_private_key(65537, 1024))
+    intrinsic["weakca"] = (issue("weakca-leaf", weakca, sans=ok), weakca)
     intrinsic["ipsan"] = (issue("ipsan", root, sans=("127.0.0.1",)),)
     intrinsic["dnsonly"] = (issue("dnsonly", root, sans=("localhost",)),)
     intrinsic["ecdsa-rsa-ciphers"] = (issue("ecdsa", root, sans=ok),)
@@ -1219,10 +1247,45 @@ def test_postgres(lab: Lab, tmp_path: Path) -> None:
 # -- Redis -----------------------------------------------------------------------------------
 
 
-def redis_server(stack: ExitStack, pki: PKI, cert: str, *args: str) -> int:
+#: an OpenSSL configuration at security level 0 (a server on a system whose default allows
+#: small keys and SHA-1), for the redis-servers that serve such certificates
+LEVEL_0 = """openssl_conf = openssl_init
+[openssl_init]
+ssl_conf = ssl_sect
+[ssl_sect]
+system_default = system_default_sect
+[system_default_sect]
+CipherString = DEFAULT@SECLEVEL=0
+"""
+
+
+@contextmanager
+def security_level_0(directory: Path) -> Iterator[None]:
+    """Programs started inside read :data:`LEVEL_0` (OPENSSL_CONF); this process's OpenSSL read
+    its configuration when it started, so it keeps its own level."""
+    conf = directory / "level0.cnf"
+    conf.write_text(LEVEL_0)
+    before = os.environ.get("OPENSSL_CONF")
+    os.environ["OPENSSL_CONF"] = str(conf)
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["OPENSSL_CONF"]
+        else:
+            os.environ["OPENSSL_CONF"] = before
+
+
+def redis_server(stack: ExitStack, pki: PKI, cert: str, *args: str, level_0: bool = False) -> int:
     """A redis-server whose TLS port serves ``cert`` (its file: the chain it sends), trusting
-    the root for client certificates; ``args``: more tls-* settings. Its TLS port."""
+    the root for client certificates; ``args``: more tls-* settings; ``level_0``: its OpenSSL
+    at security level 0. Its TLS port."""
     port = free_port()
+    with security_level_0(pki.dir) if level_0 else nullcontext():
+        return _redis_server(stack, pki, cert, port, *args)
+
+
+def _redis_server(stack: ExitStack, pki: PKI, cert: str, port: int, *args: str) -> int:
     stack.enter_context(
         rs.running(
             "--tls-port",
@@ -1319,6 +1382,13 @@ def redis_pairs(stack: ExitStack, pki: PKI) -> list[Pair]:
         ("notca", "invalid-ca", "root"),
     ):
         pairs.append(v(kind, srv, redis_server(stack, pki, "srv-" + srv), "127.0.0.1", trust))
+    for srv, kind in (
+        ("rsa1024", "ee-key-too-small"),
+        ("weakca", "ca-key-too-small"),
+        ("sha1", "ca-md-too-weak"),
+    ):
+        port = redis_server(stack, pki, "srv-" + srv, level_0=True)
+        pairs.append(v(kind, srv, port, "127.0.0.1", "root"))
     return pairs
 
 
@@ -1373,11 +1443,13 @@ def test_redis(pytester: pytest.Pytester, tmp_path: Path) -> None:
 
 
 def test_weak_certificates_not_served(tmp_path: Path) -> None:
-    """The weak key and the SHA-1 signature (66, 68) are no client's: Redis 7 will not start
-    with them (nor, by the same OpenSSL check, PostgreSQL load them: its reload keeps the old
-    certificate, which test_postgres met before they were dropped from its states)."""
+    """A small key or a SHA-1 signature (66, 67, 68) is served only by a server whose OpenSSL
+    runs below this system's security level 2: Redis 7 will not start with them at level 2 (nor,
+    by the same check, PostgreSQL load them: its reload keeps the old certificate, so the lab,
+    started at level 2, cannot serve them), and starts with them at level 0, where
+    test_redis meets them."""
     pki = make_pki(tmp_path)
-    for weak in ("srv-rsa1024", "srv-sha1"):
+    for weak in ("srv-rsa1024", "srv-weakca", "srv-sha1"):
         server = rs.make(
             "--tls-port",
             str(free_port()),
@@ -1385,8 +1457,12 @@ def test_weak_certificates_not_served(tmp_path: Path) -> None:
             str(pki.files[weak]),
             "--tls-key-file",
             str(pki.files[weak + ".key"]),
+            "--tls-ca-cert-file",
+            str(pki.files["root"]),
         )
         with pytest.raises(AssertionError, match="exited"):
+            server.start()
+        with security_level_0(tmp_path):  # the same server at level 0 starts: only the level
             server.start()
         server.stop()
         shutil.rmtree(server.directory, ignore_errors=True)
