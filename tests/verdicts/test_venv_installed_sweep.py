@@ -46,10 +46,11 @@ representative set are run as printed (their removals in turn, the shared ``poet
 once) and the re-run passes for each.
 
 First run (envcheck at 4f3b39f, before any change; 2026-12-07): **10 of 38 pairs broke an
-invariant**, all false passes: a module file unreadable (PermissionError on import), a module,
-a package ``__init__`` and an extension module each a dangling symbolic link (RECORD's rows
-were counted by ``lexists``), a script readable by nobody, a script a dangling link, a script
-emptied (no ``#!``: the shell runs it as nothing), an entry point whose attribute is gone
+invariant**, 9 false passes and a wrong cause: a module file unreadable (PermissionError on
+import), a module, a package ``__init__`` and an extension module each a dangling symbolic
+link (RECORD's rows were counted by ``lexists``), a script readable by nobody, a script a
+dangling link, a script emptied (no ``#!``: the shell runs it as nothing), an entry point
+whose attribute is gone
 (``module:attr``: only the module was looked up), an editable wheel's finder whose MAPPING
 names a moved directory (looked at only when ``direct_url.json`` says editable), and a
 ``.pth`` naming a moved project whose verdict was "its entry point names a module import does
