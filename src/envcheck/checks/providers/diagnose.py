@@ -753,7 +753,9 @@ def not_generating(p: Provider, served: list[str], generating: list[str]) -> Che
     )
 
 
-def _listed_but_refused(p: Provider, exc: llm.ProviderError, summary: str) -> CheckFailed:
+def _listed_but_refused(
+    p: Provider, exc: llm.ProviderError, summary: str, other: str | None = None
+) -> CheckFailed:
     """The listing shows the model, and calling it answers that it does not know it (a 404, or
     Mistral's 400 ``invalid_model``): not a wrong name."""
     fields = exc.detail.fields()
@@ -769,7 +771,18 @@ def _listed_but_refused(p: Provider, exc: llm.ProviderError, summary: str) -> Ch
     steps: list[Step] = [Manual(f"do what the answer asks: {_message(exc)}")]
     steps += [Manual(f"open {url} (linked in the answer)") for url in exc.detail.urls[:2]]
     text = "; then ".join(step.render() for step in steps)
+    if other is not None:  # the same request answered for another model the listing shows
+        why += f"; the same request for {other}, which the listing also shows, answered"
+        steps.append(edit_step(p, "model", other))
+        text += f'; or set model = "{other}" in {p.table} (the same request runs on it)'
     return CheckFailed(summary, why=why, fix=Fix(steps, text=text))
+
+
+def listed_but_refused(p: Provider, exc: llm.ProviderError, other: str | None) -> CheckFailed:
+    """The smoke call's :func:`_listed_but_refused`, with ``other``: a model the listing shows
+    whose same request answered (the fix names it)."""
+    refused = f"{p.name}: {p.model} is listed but refused{_tried(exc)}: {_message(exc)}"
+    return _listed_but_refused(p, exc, refused, other)
 
 
 def _key_refused_for_model(p: Provider, exc: llm.ProviderError) -> CheckFailed:

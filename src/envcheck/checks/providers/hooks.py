@@ -391,6 +391,10 @@ def smoke_check(name: str, ctx: Context) -> Outcome:
                 known = default != s.provider.model and default in _list_models(s, default)
                 chat = default if known else None
                 raise _diagnose.not_served_here_failure(s.provider, exc, chat) from None
+            if isinstance(exc, llm.ModelNotFound) and not s.provider.azure:
+                # listed, and refused as unknown: is the request served for another listed model?
+                other = _runs_instead(s)
+                raise _diagnose.listed_but_refused(s.provider, exc, other) from None
             other = _runs_instead(s) if _diagnose.argument_refused(exc) else None
             if other is None:
                 raise
@@ -421,7 +425,10 @@ def _runs_instead(s: Session) -> str | None:
     p = s.provider
     other = p.spec.default_model
     methods: dict[str, list[str]] = {}
-    if other == p.model or other not in _list_models(s, other, methods):
+    listed = _list_models(s, other, methods)
+    if p.kind == "anthropic":  # the default is an alias the listing shows by its dated id
+        other = anthropic_models.resolve(other, listed) or other
+    if other == p.model or other not in listed:
         return None
     if p.kind == "gemini" and _GENERATE not in methods.get(other, [_GENERATE]):
         return None
