@@ -10,7 +10,11 @@ envcheck's (``${VAR}``), resolved only when a check runs, except in Claude Deskt
 client expands nothing. VS Code and Cursor pass a bare ``${VAR}`` (or ``${VAR:-default}``) on as
 written (VS Code's variable resolver leaves a name it does not know as it is; Cursor documents
 ``${env:NAME}`` only): such a reference becomes a :func:`literal` marker, which the check puts back
-as the text itself. VS Code's and Cursor's ``envFile`` becomes ``env_file``.
+as the text itself. VS Code's and Cursor's ``envFile`` becomes ``env_file``. Claude Code's
+``.mcp.json`` is read as Claude Code reads it (:func:`_claude_code`, :data:`IGNORED`,
+:func:`_claude_code_type`): ``${VAR}`` and ``${VAR:-default}`` only, any other ``${...}`` passed
+on as written; a stdio entry without ``cwd`` or ``envFile``; a url entry only with its ``type``;
+``${input:ID}`` is a prompt in VS Code's file only.
 """
 
 from __future__ import annotations
@@ -49,6 +53,12 @@ LITERAL_REF = re.compile(r"\$\{" + _LITERAL_PREFIX + r"([0-9a-f]+)\}")
 _INPUT_REF = re.compile(r"\$\{input:([^}]+)\}")
 #: the ``type`` values of an entry that name a remote server (one reached at ``url``)
 REMOTE_TYPES = ("http", "sse", "streamable-http", "streamablehttp")
+#: the ``type`` values Claude Code's schemas take in ``.mcp.json`` (services/mcp/types.ts:
+#: stdio, sse, http, ws; sse-ide, ws-ide and sdk are its own, never in a file)
+CLAUDE_CODE_TYPES = ("stdio", "sse", "http", "ws")
+#: the keys of a stdio entry a client's schema drops (Claude Code's stdio entry is type, command,
+#: args and env): the server starts as if they were not there
+IGNORED = {"mcp.json": ("cwd", "envFile")}
 
 
 @dataclass
@@ -71,8 +81,12 @@ class Discovered:
     raw: dict[str, Any] = field(default_factory=dict)
     #: the file's ``inputs`` (VS Code), which declare the ids ``${input:ID}`` may name
     file_inputs: list[Any] = field(default_factory=list)
-    #: the ``type`` of a ``command`` entry that names a remote transport (it has no ``url``)
+    #: the ``type`` of a ``command`` entry that names a remote transport (it has no ``url``), or
+    #: that its client does not know (Claude Code's schema)
     remote_type: str | None = None
+    #: the ``type`` a ``url`` entry must have for its client to read it (Claude Code: a url entry
+    #: without ``"type": "http"`` or ``"sse"`` matches none of its schemas)
+    needs_type: str | None = None
 
     @property
     def undeclared_inputs(self) -> list[str]:
@@ -361,11 +375,19 @@ def _entry(name: str, label: str, path: Path, entry: Any, rootdir: Path) -> Disc
             'entry has none (it has "command")'
         )
         return item
+    typed = _claude_code_type(entry, kind) if label == "mcp.json" else None
+    if typed is not None:
+        item.problem, fix = typed
+        if "url" in entry:
+            item.needs_type = fix
+        else:
+            item.remote_type = kind
+        return item
     if "command" in entry:
         table["command"] = entry["command"]
         table["args"] = entry.get("args", [])
         table["env"] = entry.get("env", {})
-        if "cwd" in entry:
+        if "cwd" in entry and "cwd" not in IGNORED.get(label, ()):
             table["cwd"] = entry["cwd"]
         if "envFile" in entry and label in ENV_FILES:
             table["env_file"] = entry["envFile"]
@@ -378,7 +400,8 @@ def _entry(name: str, label: str, path: Path, entry: Any, rootdir: Path) -> Disc
         return item
     if entry.get("disabled") is True:
         table["enabled"] = False
-    item.inputs = dict(_inputs(table, ()))
+    if label == "vscode":  # only VS Code prompts; elsewhere ${input:ID} is text like any other
+        item.inputs = dict(_inputs(table, ()))
     item.table = (
         _as_written(table) if label == CLAUDE_DESKTOP else _translate(table, rootdir, label)
     )
@@ -398,6 +421,43 @@ def _as_written(value: Any) -> Any:
     if isinstance(value, list):
         return [_as_written(v) for v in value]
     return value
+
+
+def _claude_code_type(entry: dict[str, Any], kind: str) -> tuple[str, str | None] | None:
+    """Why Claude Code's schemas refuse the entry's ``type`` (and the type that makes a ``url``
+    entry readable), or ``None``: a stdio entry has no ``type`` or ``"stdio"``; a remote one needs
+    ``"http"`` or ``"sse"`` (``"ws"``); any other value matches none of them."""
+    if "command" in entry and "url" not in entry:
+        if kind in ("", "stdio") or kind.lower().replace("_", "-") in REMOTE_TYPES:
+            return None  # a remote type with a command: the remote_type rule below
+        return (
+            f'"type": {json.dumps(kind)} is not a type Claude Code reads (a stdio entry has '
+            '"type": "stdio" or none), so it refuses the entry',
+            None,
+        )
+    if "url" in entry and kind not in CLAUDE_CODE_TYPES[1:]:
+        said = f'"type": {json.dumps(kind)}' if kind else 'no "type"'
+        return (
+            f'a url entry with {said}: Claude Code reads a url entry only with "type": "http" '
+            'or "sse", so it refuses the entry',
+            "sse" if kind.lower() == "sse" else "http",
+        )
+    return None
+
+
+def _claude_code(value: str) -> str:
+    """A value of Claude Code's ``.mcp.json`` as Claude Code expands it (envExpansion.ts,
+    ``expandEnvVarsInString``): ``${`` to the first ``}`` is one reference, split at ``:-`` into at
+    most two parts (``${A:-x:-y}`` defaults to ``x``); one whose name is no environment variable's
+    (``${env:NAME}``, ``${input:ID}``) names none that is set, and is passed on as written."""
+
+    def one(found: re.Match[str]) -> str:
+        name, sep, default = found.group(1).partition(":-")
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            return literal(found.group(0))
+        return "${" + name + (":-" + default.split(":-")[0] if sep else "") + "}"
+
+    return re.sub(r"\$\{([^}]+)\}", one, value)
 
 
 def literal(text: str) -> str:
@@ -500,10 +560,14 @@ def _predefined(rootdir: Path, label: str) -> dict[str, str]:
 
 def _translate(value: Any, rootdir: Path, label: str) -> Any:
     if isinstance(value, str):
+        if label == "mcp.json":
+            return _claude_code(value)
         for name, replacement in _predefined(rootdir, label).items():
             value = value.replace(name, replacement)
         if label in LITERAL_CLIENTS:
             value = _BARE_REF.sub(lambda found: literal(found.group(0)), value)
+        if label != "vscode":  # Cursor has no inputs: the text is passed on
+            value = _INPUT_REF.sub(lambda found: literal(found.group(0)), value)
         return _ENV_REF.sub(r"${\1}", value)
     if isinstance(value, dict):
         return {k: _translate(v, rootdir, label) for k, v in value.items()}

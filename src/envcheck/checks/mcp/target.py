@@ -228,6 +228,7 @@ def _bad_entry(
     steps: list[Step] = [Manual(text)]
     if item.remote_type is not None:
         # a program to start is a stdio server: without "type", every client takes it as one
+        # (and a type no client knows is dropped the same way)
         text = (
             f'remove "type": {json.dumps(item.remote_type)} from the entry of server '
             f'{item.name!r} in {item.path} (with "command" it is a stdio server), or replace '
@@ -239,6 +240,14 @@ def _bad_entry(
             steps = [
                 Edit(path=declared.path, format="json", key=f"{declared.key}.type", value=None)
             ]
+    if item.needs_type is not None:
+        text = f'set "type": {json.dumps(item.needs_type)} in the entry of server {item.name!r} in '
+        text += f'{item.path} (the transport its url speaks: "http" or "sse")'
+        declared = _file_declared(config, item)
+        steps = [Manual(text)]
+        if declared.editable:
+            key = f"{declared.key}.type"
+            steps = [Edit(path=declared.path, format="json", key=key, value=item.needs_type)]
     return _problem(
         f"{item.check_name}.start",
         f"{settings}: {problem}",
@@ -265,9 +274,10 @@ def _undeclared_input(item: discovery.Discovered, settings: str, config: Envchec
     if relative is not None and not item.jsonc:
         steps = [Edit(path=relative, format="json", key="inputs", value=item.file_inputs + added)]
     refs = ", ".join(f"${{input:{i}}}" for i in missing)
+    keys = ", ".join(sorted(k for k, i in item.inputs.items() if i in missing))
     return _problem(
         f"{item.check_name}.start",
-        f'{settings}: refers to {refs}, which no entry of "inputs" declares',
+        f'{settings}: {keys} refers to {refs}, which no entry of "inputs" declares',
         Fix(steps, text=text),
         why='VS Code resolves ${input:ID} only from an object of the file\'s "inputs" with that '
         "id; for an id none has it reports an undefined input variable and does not start the "
@@ -603,9 +613,17 @@ def resolve(ctx: Context, server: Server) -> ServerSpec:
 
     def value(text: str, key: str, secret: bool = False, index: int | None = None) -> str:
         if not server.expand:  # the client passes it on as written
+            text = discovery.LITERAL_REF.sub(discovery.literal_text, text)
             if secret:
                 redact.register(text)
             return text
+        if server.origin == "mcp.json":
+            # Claude Code takes a defined variable, an empty one too, over the default
+            text = re.sub(
+                r"\$\{([A-Za-z_][A-Za-z0-9_]*):-[^}]*\}",
+                lambda m: "${" + m.group(1) + "}" if m.group(1) in ctx.config.environ else m[0],
+                text,
+            )
         try:
             if discovery.LITERAL_REF.search(text) is None:
                 return interpolate.resolve(text, ctx.config.environ, secret=secret)
@@ -652,10 +670,26 @@ def resolve(ctx: Context, server: Server) -> ServerSpec:
     )
 
 
+def _client_form(origin: str, text: str) -> str:
+    """``text`` (one reference the client passes on as written) in the syntax the client of
+    ``origin`` expands: ``${NAME}`` in Claude Code's file (for Cursor's and VS Code's
+    ``${env:NAME}``), ``${env:NAME}`` in Cursor's and VS Code's (for a bare ``${NAME}``); a
+    ``${input:ID}`` outside VS Code's file becomes the variable named after its id."""
+    wrapped = "${{{}}}" if origin == "mcp.json" else "${{env:{}}}"
+    found = re.fullmatch(r"\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}", text)
+    if found is not None:
+        return wrapped.format(found.group(1))
+    found = re.fullmatch(r"\$\{input:([^}]+)\}", text)
+    if found is not None:
+        return wrapped.format(re.sub(r"[^A-Za-z0-9]", "_", found.group(1)).upper())
+    return text
+
+
 def literal_references(server: Server) -> list[tuple[str, str, str]]:
-    """The bare ``${VAR}`` references of a VS Code or Cursor entry, which the client passes to the
-    server as written: ``(key, text as written, the same with ${env:VAR})`` for each value that
-    holds one (``args`` as a whole list)."""
+    """The references of an entry its client passes to the server as written (a bare ``${VAR}``
+    in VS Code's or Cursor's file, ``${env:VAR}`` or ``${input:ID}`` in Claude Code's):
+    ``(key, text as written, the same in the client's syntax)`` for each value that holds one
+    (``args`` as a whole list)."""
     table = server.table
     values: list[tuple[str, Any]] = [("command", table.command), ("cwd", table.cwd)]
     values += [("url", table.url), ("envFile", table.env_file), ("args", table.args)]
@@ -668,29 +702,40 @@ def literal_references(server: Server) -> list[tuple[str, str, str]]:
             continue
         written = discovery.LITERAL_REF.sub(discovery.literal_text, shown)
         fixed = discovery.LITERAL_REF.sub(
-            lambda m: re.sub(
-                r"^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}$",
-                r"${env:\1}",
-                discovery.literal_text(m),
-            ),
-            shown,
+            lambda m: _client_form(server.origin, discovery.literal_text(m)), shown
         )
         found.append((key, written, fixed))
     return found
 
 
+def ignored_fields(server: Server) -> list[tuple[str, Any]]:
+    """The keys of the entry its client's schema drops (``cwd`` and ``envFile`` of a stdio entry
+    in Claude Code's ``.mcp.json``), with their values as written."""
+    raw = server.raw or {}
+    if server.table.command is None:
+        return []
+    return [(k, raw[k]) for k in discovery.IGNORED.get(server.origin, ()) if k in raw]
+
+
 def literal_verdict(server: Server, spec: ServerSpec) -> tuple[str, str, Fix] | None:
-    """When a VS Code or Cursor entry holds a bare ``${VAR}``: what to say (the server receives the
-    text itself, evidently an unexpanded reference) and the fix (``${env:VAR}``, which the client
-    expands)."""
+    """When an entry holds a reference its client passes on as written, or a key its client
+    drops: what to say (the server receives the text itself, evidently an unexpanded reference;
+    it starts without the key) and the fix (the client's own syntax; the key removed)."""
     from envcheck.mcpkit import fixes
 
     found = literal_references(server)
-    if not found:
+    dropped = ignored_fields(server)
+    if not found and not dropped:
         return None
     client = discovery.CLIENTS.get(server.origin, server.origin)
-    keys = ", ".join(f"{key} = {written}" for key, written, _ in found)
-    summary = f"{server.name}: the server receives {keys} as literal text"
+    said = []
+    if found:
+        keys = ", ".join(f"{key} = {written}" for key, written, _ in found)
+        said.append(f"the server receives {keys} as literal text")
+    if dropped:
+        keys = ", ".join(f"{key} = {json.dumps(value)}" for key, value in dropped)
+        said.append(f"{client} drops {keys}")
+    summary = f"{server.name}: " + "; ".join(said)
     if server.origin == discovery.CLAUDE_DESKTOP:
         # no variable syntax there: the value itself is what the file must hold
         text = (
@@ -699,18 +744,38 @@ def literal_verdict(server: Server, spec: ServerSpec) -> tuple[str, str, Fix] | 
         )
         why = f"{client} expands no variables: it passes ${{...}} on to the server as written"
         return summary, why, Fix([Manual(text)], text=text)
-    why = (
-        f"{client} expands only its own variables (${{env:NAME}}, ${{workspaceFolder}}, "
-        f"${{userHome}}, ${{input:ID}}) and passes a bare ${{NAME}} on as written: evidently an "
-        "unexpanded reference"
-    )
+    whys = []
+    if found and server.origin == "mcp.json":
+        whys.append(
+            "Claude Code expands only environment variables in .mcp.json (${VAR}, "
+            "${VAR:-default}) and passes any other ${...} on as written: ${env:NAME} is "
+            "Cursor's and VS Code's syntax, ${input:ID} VS Code's prompt; evidently a reference "
+            "it does not expand"
+        )
+    elif found:
+        own = "${env:NAME}, ${workspaceFolder}, ${userHome}"
+        own += ", ${input:ID}" if server.origin == "vscode" else ""
+        whys.append(
+            f"{client} expands only its own variables ({own}) and passes a bare ${{NAME}} (and "
+            "any other ${...}) on as written: evidently an unexpanded reference"
+        )
+    if dropped:
+        whys.append(
+            f"{client}'s stdio entries are type, command, args and env: it starts the server "
+            "in the directory it runs in (the project root), without an envFile's variables; "
+            "a relative path in args is taken from there"
+        )
     steps: list[Step] = []
     texts = []
     for key, _, fixed in found:
         value: Any = json.loads(fixed) if key == "args" else fixed
         texts.append(fixes.setting(spec, key, value))
         steps.append(fixes.set_step(spec, key, value))
-    return summary, why, Fix(steps, text="; ".join(texts))
+    for key, _ in dropped:
+        instead = "move its variables into env" if key == "envFile" else "paths from the root"
+        texts.append(f"remove {key} from {server.settings} ({instead})")
+        steps.append(fixes.set_step(spec, key, None, texts[-1]))
+    return summary, "; ".join(whys), Fix(steps, text="; ".join(texts))
 
 
 def _env_file(ctx: Context, server: Server, name: str) -> dict[str, str]:
