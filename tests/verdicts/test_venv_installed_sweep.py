@@ -56,22 +56,27 @@ names a moved directory (looked at only when ``direct_url.json`` says editable),
 ``.pth`` naming a moved project whose verdict was "its entry point names a module import does
 not find" (the .pth and the missing directory unnamed). Read while judging, not counted: the
 script whose ``#!`` interpreter is gone was only warned about by ``venv/virtualenv`` (as "not
-this environment's Python"), its package check passed.
+this environment's Python"), its package check passed; a module emptied or cut in half,
+package data emptied and an extension module cut short (whose import kills the interpreter:
+SIGBUS) were only warned about as "not the one its RECORD lists".
 
-After the changes of the commit that follows it: none. From structure, in
+After the changes of the commits that follow it: none. From structure, in
 ``checks/venv/integrity.py``: RECORD's files that exist by name and cannot be opened (a link
 whose target is gone, ``readlink``; a file ``access(R_OK)`` refuses, with its mode:
-``unusable_files``), fixed by removing the distribution with pip (and the dangling link, which
-pip's uninstall leaves: it removes what exists) and ``poetry install``; each script RECORD
-lists read as the kernel reads it (``script_problems``: a dangling link, no execute bit, not
-readable, the ``#!`` interpreter or the trampoline's ``exec`` target gone, neither ``#!`` nor
-ELF), the execute bit fixed with ``chmod +x``, the rest by installing the distribution again
-(which writes its scripts for this environment's Python); a script entry point's attribute
-looked up in its module's source (``undefined_entry_attr``: a ``def``/``class``/assignment
-line, else the ``ast`` of the module's top level, a star import or ``__getattr__`` taken to
-bind it; the module found without importing its package); an editable wheel's hooks judged
-whatever its ``direct_url.json`` says (``packages._hook_gone``: a finder's MAPPING, or
-``.pth`` path lines all gone for a distribution that installed no module of its own).
+``unusable_files``), a changed file read for whether it can load at all (``cannot_load``: empty
+where RECORD gave it bytes, an ELF header placing its section headers past the end, a source
+that no longer parses; an edit that parses stays a warning), fixed by removing the distribution
+with pip (and the dangling link, which pip's uninstall leaves: it removes what exists) and
+``poetry install``; each script RECORD lists read as the kernel reads it (``script_problems``: a
+dangling link, no execute bit, not readable, the ``#!`` interpreter or the trampoline's ``exec``
+target gone, neither ``#!`` nor ELF), the execute bit fixed with ``chmod +x``, the rest by
+installing the distribution again (which writes its scripts for this environment's Python); a
+script entry point's attribute looked up in its module's source (``undefined_entry_attr``: a
+``def``/``class``/assignment line, else the ``ast`` of the module's top level, a star import or
+``__getattr__`` taken to bind it; the module found without importing its package); an editable
+wheel's hooks judged whatever its ``direct_url.json`` says (``packages._hook_gone``: a finder's
+MAPPING, or ``.pth`` path lines all gone for a distribution that installed no module of its
+own).
 
 The fix, as this project installs: ``poetry install`` alone changes nothing (Poetry compares
 the installed version with the lock's, and 1.0 is installed), ``pip install --force-reinstall
@@ -311,14 +316,14 @@ PAIRS = [
         f"{RECORDING}: size and sha256",
         _write("core.py", b""),
         "breaks",
-        ("core.py", "RECORD"),
+        ("core.py", "is empty"),
     ),
     Pair(
         "module-truncated",
         f"{RECORDING}: size and sha256",
         _truncate("core.py"),
         "breaks",
-        ("core.py", "RECORD"),
+        ("core.py", "no longer valid Python"),
     ),
     Pair(
         "module-unreadable",
@@ -369,7 +374,7 @@ PAIRS = [
         f"{BDF}: package data",
         _write("data.json", b""),
         "breaks",
-        ("data.json", "RECORD"),
+        ("data.json", "is empty"),
     ),
     Pair(
         "data-unlisted-absent",
@@ -391,7 +396,7 @@ PAIRS = [
         f"{BDF}: an extension module (ELF)",
         _truncate(f"_speedups{SUFFIX}"),
         "breaks",
-        ("_speedups", "RECORD"),
+        ("_speedups", "cut short"),
         layout="ext",
     ),
     Pair(
@@ -848,6 +853,9 @@ def judge(checks: Checks, said: dict[str, dict[str, str]]) -> list[str]:
 ROWS = {
     "venv-record-file-dangling-link": "module-dangling-symlink",
     "venv-record-file-unreadable": "module-unreadable",
+    "venv-record-file-empty": "data-empty",
+    "venv-record-file-not-python": "module-truncated",
+    "venv-record-extension-cut-short": "ext-truncated",
     "venv-script-interpreter-gone": "script-interpreter-gone",
     "venv-script-dangling-link": "script-dangling-symlink",
     "venv-script-not-a-program": "script-empty",

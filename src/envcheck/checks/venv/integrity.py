@@ -18,7 +18,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -204,6 +204,22 @@ def damage(dist: _installed.Dist, wanted: str = "") -> Damage | None:
             uninstall=True,
         )
     edited = changed_files(info)
+    sizes = {path: size for path, _, size in _record_rows(info)}
+    broken = [(p, what) for p in edited if (what := cannot_load(info.parent / p, sizes.get(p)))]
+    if broken:
+        path, what = broken[0]
+        more = f" (+{len(broken) - 1} more)" if len(broken) > 1 else ""
+        return Damage(
+            f"{dist.name} {dist.version} is installed, but its file {path} {what}{more}",
+            f"{info.name}/RECORD (PEP 376) holds the size and sha256 of each file the installer "
+            "wrote; this one changed since and cannot be loaded as it is (a full disk, an "
+            "interrupted copy or sync), so what imports or reads it fails, while neither pip "
+            "(already satisfied) nor `poetry install` (nothing to update) replaces a file of an "
+            "installed version",
+            (),
+            dist.version,
+            uninstall=True,
+        )
     if edited:
         more = f" (+{len(edited) - 1} more)" if len(edited) > 1 else ""
         return Damage(
@@ -219,6 +235,50 @@ def damage(dist: _installed.Dist, wanted: str = "") -> Damage | None:
             uninstall=True,
         )
     return None
+
+
+def cannot_load(path: Path, recorded_size: str | None) -> str:
+    """Why a file that is not the one RECORD lists cannot be loaded as it is, read from its
+    structure ("" when it may well load: an edit): empty where RECORD says it had bytes; an
+    ELF file cut short (its header places the section headers past its end); a Python source
+    that no longer parses."""
+    import ast
+
+    try:
+        size = os.stat(path).st_size
+        if size == 0:
+            return (
+                f"is empty (RECORD says {recorded_size} bytes)"
+                if recorded_size and recorded_size.isdigit() and int(recorded_size) > 0
+                else ""
+            )
+        with open(path, "rb") as handle:
+            head = handle.read(64)
+            if head.startswith(b"\x7fELF") and len(head) == 64:
+                wide = head[4] == 2
+                order: Literal["little", "big"] = "little" if head[5] == 1 else "big"
+                at = (40, 58, 60) if wide else (32, 46, 48)
+                offset = int.from_bytes(head[at[0] : at[0] + (8 if wide else 4)], order)
+                entry = int.from_bytes(head[at[1] : at[1] + 2], order)
+                count = int.from_bytes(head[at[2] : at[2] + 2], order)
+                end = offset + entry * count
+                return (
+                    f"is cut short: its ELF header ends it at byte {end}, it has {size}"
+                    if (end > size)
+                    else ""
+                )
+            if path.suffix != ".py" or size > _SOURCE_READ:
+                return ""
+            source = head + handle.read()
+    except OSError:
+        return ""
+    try:
+        ast.parse(source)
+    except SyntaxError as exc:
+        return f"is no longer valid Python (SyntaxError at line {exc.lineno})"
+    except ValueError:
+        return ""
+    return ""
 
 
 #: at most this many bytes of one distribution's files are hashed (sizes are always compared)
