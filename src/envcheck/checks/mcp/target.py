@@ -756,8 +756,8 @@ def literal_verdict(server: Server, spec: ServerSpec) -> tuple[str, str, Fix] | 
         own = "${env:NAME}, ${workspaceFolder}, ${userHome}"
         own += ", ${input:ID}" if server.origin == "vscode" else ""
         whys.append(
-            f"{client} expands only its own variables ({own}) and passes a bare ${{NAME}} (and "
-            "any other ${...}) on as written: evidently an unexpanded reference"
+            f"{client} expands only its own variables ({own}) and passes a bare ${{NAME}} on as "
+            "written, as any other ${...} it does not know: evidently an unexpanded reference"
         )
     if dropped:
         whys.append(
