@@ -91,8 +91,8 @@ package check passes on the re-run.
 Cost: one copy of the template project, one C build, one ``poetry lock`` and ``install`` of 40
 wheels, one oracle interpreter (and one per compiled module: a truncated ELF ends its
 interpreter with SIGBUS) and 7 script runs, two envcheck runs, five pip uninstalls and one
-``poetry install``: 13 to 15 CPU-s in the test (user + system, children included) on the
-shared two-core machine, 18 to 20 for the whole pytest process with its start and the
+``poetry install``: 10 to 15 CPU-s in the test (user + system, children included) on the
+shared two-core machine, 14 to 20 for the whole pytest process with its start and the
 template's build (shared with the other venv modules).
 """
 
