@@ -723,12 +723,19 @@ def _script_broken(ctx: Context, root: Path | None, dist: _installed.Dist) -> Ch
     # pip's uninstall leaves a link whose target is gone, and the installer writes through it
     dangling = [p.path for p in found if p.kind == "dangling"]
     links = [Command(["rm", "-f", *dangling])] if dangling else []
+    made = _diagnose.made_at(Path(sys.prefix)) if first.kind == "interpreter" else None
+    moved = (
+        f"; this environment was made at {made} and moved since, so every script it holds "
+        "names that place's Python (venv/virtualenv shows how to make it again)"
+        if made is not None and not made.exists() and str(made) in first.what
+        else ""
+    )
     return CheckFailed(
         f"{dist.name} {dist.version} is installed, but its script {first.path} cannot be "
         f"started: {first.what}{more}",
         why=f"{first.why}; {Path(dist.location).name}/RECORD lists it as a script the "
         "installer wrote (from entry_points.txt or the wheel's scripts), which only writing "
-        "it again for this environment's Python mends",
+        f"it again for this environment's Python mends{moved}",
         fix=_fixes.make(*links, *_reinstalled(ctx, root, dist).steps) if links else fix,
         facts={"version": dist.version, "script": first.path, "problem": first.kind},
     )
