@@ -153,7 +153,7 @@ def test_packages_missing_wrong_version_and_broken_requirements(
         """,
     )
     result = run_in(pytester, venv_python, "-m", "venv")
-    result.assert_outcomes(passed=4, failed=5)
+    result.assert_outcomes(passed=5, failed=5)
     result.stdout.fnmatch_lines_random(
         [
             "  FAIL  python-version * Python 3.11.* does not satisfy >=3.12*",
@@ -184,7 +184,7 @@ def test_a_healthy_environment_passes(pytester: pytest.Pytester, venv_python: Pa
         """,
     )
     result = run_in(pytester, venv_python, "-m", "venv", "--envcheck-report")
-    result.assert_outcomes(passed=7)
+    result.assert_outcomes(passed=8)
     result.stdout.fnmatch_lines(["*PASS  package[[]demo-alpha]  demo-alpha 1.0*"])
 
 
@@ -209,7 +209,7 @@ def test_installed_versions_drifting_from_the_lock(
         """,
     )
     result = run_in(pytester, venv_python, "-k", "lock-drift", "-v")
-    result.assert_outcomes(failed=1, deselected=5)
+    result.assert_outcomes(failed=1, deselected=6)
     result.stdout.fnmatch_lines(
         [
             "  FAIL  venv/lock-drift: demo-alpha 1.0 installed, lock says 1.1",
@@ -222,7 +222,7 @@ def test_installed_versions_drifting_from_the_lock(
 def test_corrupt_lock_file_is_named(pytester: pytest.Pytester, venv_python: Path) -> None:
     configure(pytester, "[tool.envcheck.venv]\nconsistency = false\n", lock="[[package\n")
     result = run_in(pytester, venv_python, "-k", "lock-drift")
-    result.assert_outcomes(failed=1, deselected=6)
+    result.assert_outcomes(failed=1, deselected=7)
     result.stdout.fnmatch_lines(
         [
             "  FAIL  venv/lock-drift: */poetry.lock is not valid TOML (*)",
@@ -249,11 +249,11 @@ def test_lock_file_out_of_step_with_pyproject(pytester: pytest.Pytester) -> None
     pytester.run(poetry, "lock", "--no-interaction").stdout.str()
     assert (pytester.path / "poetry.lock").is_file()
     result = pytester.runpytest_subprocess("-k", "lock-file", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1, deselected=5)
+    result.assert_outcomes(passed=1, deselected=6)
 
     configure(pytester, project.format(deps='"demo-alpha>=1"'))
     result = pytester.runpytest_subprocess("-k", "lock-file", "-p", "no:cacheprovider")
-    result.assert_outcomes(failed=1, deselected=5)
+    result.assert_outcomes(failed=1, deselected=6)
     result.stdout.fnmatch_lines(
         [
             "  FAIL  venv/lock-file: poetry.lock is not in step with pyproject.toml",
@@ -275,7 +275,7 @@ def test_outside_any_virtualenv(pytester: pytest.Pytester) -> None:
     )
     result = pytester.run(str(base), "-c", code)
     # consistency would judge the system's packages: it waits for the virtualenv
-    result.assert_outcomes(passed=1, failed=1, skipped=2)
+    result.assert_outcomes(passed=2, failed=1, skipped=2)
     result.stdout.fnmatch_lines_random(
         ["*SKIP  consistency * blocked by venv/virtualenv: not run*"]
     )
@@ -305,7 +305,7 @@ def test_poetry_answers_are_cached_until_something_changes(
 
     def run(*args: str) -> dict[str, dict[str, object]]:
         result = pytester.run(str(python), "-m", "pytest", "-m", "venv", "--envcheck-report", *args)
-        result.assert_outcomes(passed=12)
+        result.assert_outcomes(passed=13)
         return report(pytester)
 
     first = run()
@@ -335,7 +335,7 @@ def test_an_uninstalled_locked_dependency_is_drift(
         [str(python), "-m", "pip", "uninstall", "--yes", "--quiet", "demo-gamma"], check=True
     )
     result = run_in(pytester, python, "-k", "lock-drift or consistency", "--envcheck-report")
-    result.assert_outcomes(failed=2, deselected=10)
+    result.assert_outcomes(failed=2, deselected=11)
     result.stdout.fnmatch_lines(
         [
             "  FAIL  venv/lock-drift: demo-gamma 1.0 (main) is locked but not installed",
@@ -350,7 +350,7 @@ def test_an_uninstalled_locked_dependency_is_drift(
     assert drift["facts"]["missing"] == ["demo-gamma 1.0 (main)"]  # type: ignore[index]
     apply(pytester, str(drift["hint"]))
     run_in(pytester, python, "-k", "lock-drift or consistency").assert_outcomes(
-        passed=2, deselected=10
+        passed=2, deselected=11
     )
 
 
@@ -360,7 +360,7 @@ def test_packages_checked_from_another_venv_point_at_poetry_run(
 ) -> None:
     poetry_project(pytester, poetry_template, 'packages = ["demo-alpha", "demo-gamma>=1"]')
     result = run_in(pytester, venv_python, "-k", "package or poetry-env", "--envcheck-report")
-    result.assert_outcomes(passed=2, failed=1, deselected=7)
+    result.assert_outcomes(passed=2, failed=1, deselected=8)
     here, env = venv_python.parent.parent, pytester.path / ".venv"
     result.stdout.fnmatch_lines_random(
         [
@@ -390,7 +390,7 @@ def test_a_package_missing_from_the_poetry_env(
         pytester, poetry_template, 'packages = ["demo-doc", "demo-gamma>=2", "demo-new"]'
     )
     result = run_in(pytester, python, "-k", "package")
-    result.assert_outcomes(failed=3, deselected=8)
+    result.assert_outcomes(failed=3, deselected=9)
     result.stdout.fnmatch_lines_random(
         [
             "  FAIL  venv/package[[]demo-doc]: demo-doc is not installed",
@@ -407,7 +407,7 @@ def test_a_package_missing_from_the_poetry_env(
         ]
     )
     apply(pytester, "poetry install --with docs")
-    run_in(pytester, python, "-k", "demo-doc").assert_outcomes(passed=1, deselected=10)
+    run_in(pytester, python, "-k", "demo-doc").assert_outcomes(passed=1, deselected=11)
 
 
 @pytest.mark.usefixtures("poetry_path")
@@ -416,7 +416,7 @@ def test_a_fresh_clone_without_a_poetry_env(
 ) -> None:
     poetry_project(pytester, poetry_template, "", env=False)
     result = run_in(pytester, venv_python, "-k", "poetry-env")
-    result.assert_outcomes(failed=1, deselected=7)
+    result.assert_outcomes(failed=1, deselected=8)
     result.stdout.fnmatch_lines(
         [
             "  FAIL  venv/poetry-env: Poetry has no environment for this project yet",
@@ -428,7 +428,7 @@ def test_a_fresh_clone_without_a_poetry_env(
     )
     apply(pytester, f"cd {pytester.path} && poetry install")
     after = run_in(pytester, venv_python, "-k", "poetry-env")  # "no env" is never cached
-    after.assert_outcomes(passed=1, deselected=7)
+    after.assert_outcomes(passed=1, deselected=8)
     after.stdout.fnmatch_lines(["*WARN  poetry-env * the project's Poetry environment is *"])
 
 
@@ -453,7 +453,7 @@ def test_a_poetry_whose_interpreter_is_gone(
     monkeypatch.setenv("PATH", f"{script.parent}{os.pathsep}{os.environ['PATH']}")
     configure(pytester, "[project]\nname = 'x'\nversion = '1'\n[tool.envcheck.venv]\n")
     result = run_in(pytester, venv_python, "-k", "poetry")
-    result.assert_outcomes(failed=1, skipped=1, deselected=6)
+    result.assert_outcomes(failed=1, skipped=1, deselected=7)
     venv = script.parent.parent
     result.stdout.fnmatch_lines(
         [
@@ -474,7 +474,7 @@ def test_python_specifier_not_met_names_a_python_poetry_accepts(
 ) -> None:
     python = poetry_project(pytester, poetry_template, 'python = ">=3.12"\nconsistency = false')
     result = run_in(pytester, python, "-k", "python-version", "--envcheck-report")
-    result.assert_outcomes(failed=1, deselected=7)
+    result.assert_outcomes(failed=1, deselected=8)
     check = report(pytester)["python-version"]
     assert "the project itself requires Python >=3.11 ([project].requires-python)" in str(
         check["why"]
@@ -505,7 +505,7 @@ def test_python_ranges_that_do_not_overlap(pytester: pytest.Pytester, venv_pytho
         """,
     )
     result = run_in(pytester, venv_python, "-k", "python-version")
-    result.assert_outcomes(failed=1, deselected=8)
+    result.assert_outcomes(failed=1, deselected=9)
     result.stdout.fnmatch_lines(
         [
             "  FAIL  venv/python-version: Python 3.* does not satisfy >=3.12, and no Python "
@@ -530,7 +530,7 @@ def test_never_two_poetry_processes_at_once(
     )
     wrapper.chmod(0o755)
     monkeypatch.setenv("PATH", f"{wrapper.parent}{os.pathsep}{os.environ['PATH']}")
-    run_in(pytester, python, "-m", "venv").assert_outcomes(passed=12)
+    run_in(pytester, python, "-m", "venv").assert_outcomes(passed=13)
     events = [line.split()[0] for line in log.read_text().splitlines()]
     assert events == ["start", "end"] * 3  # --version, env info, check --lock: one after another
 
@@ -560,7 +560,7 @@ def test_a_cold_run_starts_poetry_once_for_all_three_answers(
     bin_dir = _poetry_through(pytester, f'echo start >> {log}\nexec {real.interpreter} "$@"')
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     result = run_in(pytester, python, "-m", "venv", "-rA")  # no cache: a cold run
-    result.assert_outcomes(passed=12)
+    result.assert_outcomes(passed=13)
     assert log.read_text().splitlines() == ["start"]
     version = subprocess.run([POETRY, "--version"], capture_output=True, text=True, check=True)
     result.stdout.fnmatch_lines_random(

@@ -14,8 +14,9 @@ import pluggy
 from envcheck import hookspecs
 from envcheck.core import model as _model
 from envcheck.core import redact
+from envcheck.core import stdlib as _stdlib
 from envcheck.core.config import ConfigError, EnvcheckConfig, Instances
-from envcheck.core.model import Check, InvalidCheck
+from envcheck.core.model import Check, CheckFailed, InvalidCheck
 from envcheck.engine import results as _results
 
 T = TypeVar("T")
@@ -37,8 +38,18 @@ def make_plugin_manager(extra_plugins: Iterable[object] = ()) -> pluggy.PluginMa
     pm = pluggy.PluginManager("envcheck")
     pm.add_hookspecs(hookspecs)
     for name in BUILTIN_PLUGINS:
-        pm.register(importlib.import_module(name), name=name)
-    pm.load_setuptools_entrypoints("envcheck")
+        try:
+            module = importlib.import_module(name)
+        except ImportError as exc:
+            missing = _stdlib.missing_stdlib(exc)
+            if missing is None:
+                raise
+            # this Python lacks a standard-library module the component imports (ssl without
+            # OpenSSL): the component cannot run, the others still do
+            pm.register(Unavailable(name.split(".")[2], missing, exc), name=name)
+            continue
+        pm.register(module, name=name)
+    _load_entry_points(pm)
     for plugin in extra_plugins:
         if pm.is_registered(plugin):
             continue
@@ -51,6 +62,75 @@ def make_plugin_manager(extra_plugins: Iterable[object] = ()) -> pluggy.PluginMa
                 f"envcheck: invalid hook implementation in {where}: {detail}"
             ) from None
     return pm
+
+
+def _load_entry_points(pm: pluggy.PluginManager) -> None:
+    """The ``envcheck`` entry points of the installed distributions, as pluggy's
+    ``load_setuptools_entrypoints`` loads them, one at a time: a plugin that cannot be imported
+    is named with its distribution and its error (a usage error, not a crash); one that lacks a
+    standard-library module of this Python is :class:`Unavailable` like a built-in."""
+    import importlib.metadata
+
+    for dist in list(importlib.metadata.distributions()):
+        for ep in dist.entry_points:
+            if ep.group != "envcheck" or pm.has_plugin(ep.name) or pm.is_blocked(ep.name):
+                continue
+            try:
+                plugin = ep.load()
+            except (KeyboardInterrupt, GeneratorExit):
+                raise
+            except BaseException as exc:  # noqa: B036 - a plugin's import error, named
+                missing = _stdlib.missing_stdlib(exc)
+                if isinstance(exc, ImportError) and missing is not None:
+                    pm.register(Unavailable(ep.name, missing, exc), name=ep.name)
+                    continue
+                owner = dist.metadata["Name"] or "?"
+                raise ConfigError(
+                    f"envcheck: the plugin {ep.name} (entry point {ep.value} of {owner} "
+                    f"{dist.version}) cannot be imported: {type(exc).__name__}: "
+                    f"{_results.text(exc)}\n"
+                    f"  install what it needs into this environment, or uninstall {owner} (or "
+                    "run without it: -p no:envcheck disables every envcheck check)"
+                ) from None
+            pm.register(plugin, name=ep.name)
+
+
+class Unavailable:
+    """A built-in component that this Python cannot import, because a module of its standard
+    library is missing: its section is accepted as written (nothing can validate it) and, where
+    it is configured, one check says why none of its checks can run, and how this interpreter
+    gets the module back."""
+
+    def __init__(self, component: str, module: str, error: ImportError) -> None:
+        self.component = component
+        self.module = module
+        self.error = f"{type(error).__name__}: {error}"
+
+    @hookspecs.hookimpl
+    def envcheck_config_sections(self) -> dict[str, Any]:
+        return {self.component: dict[str, Any]}
+
+    @hookspecs.hookimpl
+    def envcheck_checks(self, config: EnvcheckConfig) -> Iterator[Check]:
+        if config.is_configured(self.component):
+            yield Check(
+                name="python",
+                component=self.component,
+                run=self._fail,
+                description=f"this Python can run the {self.component} checks",
+            )
+
+    def _fail(self, ctx: Any) -> None:
+        known = _stdlib.OPTIONAL.get(self.module)
+        needs = f" ({known.needed_by})" if known is not None else ""
+        raise CheckFailed(
+            f"the {self.component} checks cannot run: this Python cannot import "
+            f"{_stdlib.describe(self.module)}: {self.error}",
+            why=f"the interpreter {_stdlib.interpreter()} was built without that module, or the "
+            f"library it loads is gone; envcheck's {self.component} checks and the clients "
+            f"they use need it{needs}",
+            fix=_stdlib.rebuild_fix([self.module]),
+        )
 
 
 def _each(pm: pluggy.PluginManager, hook: str, **kwargs: Any) -> Iterator[tuple[Any, Any]]:

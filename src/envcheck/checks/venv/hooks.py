@@ -32,6 +32,7 @@ from envcheck.checks.venv import poetry as _poetry
 from envcheck.checks.venv import project as _project
 from envcheck.checks.venv import pylock as _pylock
 from envcheck.checks.venv import pythons as _pythons
+from envcheck.checks.venv import stdlib as _stdlib
 from envcheck.checks.venv.config import COMPONENT, VenvConfig
 from envcheck.checks.venv.packages import (
     consistency,
@@ -88,6 +89,9 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
         yield make.check("python-version", python_version, "Python satisfies the required version")
     if section.require_venv:
         yield make.check("virtualenv", virtualenv, "tests run inside a virtualenv")
+    yield make.check(
+        "stdlib", _stdlib.stdlib, "the standard library's optional modules (ssl, zlib...) import"
+    )
     if section.poetry:
         yield make.check("poetry", poetry_installed, "Poetry is installed", timeout=section.timeout)
         yield make.check(

@@ -220,3 +220,12 @@ def unresolved(info: Path) -> Unresolved | None:
             library, searched = lost[0]
             return Unresolved(str(path), library, searched, _other_versions(library, searched))
     return None
+
+
+def missing_libraries(path: Path) -> list[tuple[str, tuple[str, ...]]]:
+    """The libraries the compiled file at ``path`` needs that are found nowhere the loader
+    looks, each with the other versions of it there (``[]``: none missing, or not known)."""
+    dynamic = _dynamic(path)
+    if dynamic is None:
+        return []
+    return [(lib, _other_versions(lib, where)) for lib, where in _unresolved(path, dynamic)]
