@@ -572,3 +572,24 @@ def judge_server(
     if row is not None:
         found = {r.id: r for r in table.rows("mcp")}[row]
         assert not table.verdict_problems(found, mine), table.verdict_problems(found, mine)
+
+
+def proven_case_checks(
+    world: dict[str, Any], name: str, case: tuple[Any, ...], *, also: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """A held-out case's checks (its server's, by either id form, and the ids in ``also``), once
+    the breakage is shown real: the SDK's client fails on the request the case names (or works)
+    for a server case, the case's own proof for a configuration case."""
+    server, where, _, fails_on = case[:4]
+    if where in ("stdio", "http"):
+        sdk = world["sdk"][name]
+        assert (sdk and sdk[0]) == fails_on, sdk
+    else:
+        assert world["proofs"][name], (world["proofs"], world.get("oauth"))
+    mine = [
+        c
+        for c in world["checks"]
+        if c["id"].startswith((f"mcp/{server}.", f"mcp/{server}@")) or c["id"] in also
+    ]
+    assert mine, sorted(c["id"] for c in world["checks"])
+    return mine

@@ -91,7 +91,12 @@ from typing import Any
 import pytest
 
 from tests.servers import QuietHandler, serving
-from tests.verdicts.mcp_world import jsonrpc_reply, judge_server, run_in_process
+from tests.verdicts.mcp_world import (
+    jsonrpc_reply,
+    judge_server,
+    proven_case_checks,
+    run_in_process,
+)
 from tests.verdicts.test_heldout_mcp4 import _processes_of
 from tests.verdicts.test_heldout_servers import Expect
 from tests.verdicts.test_mcp_wire_sweep import judge
@@ -528,19 +533,8 @@ def round7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_heldout(round7: dict[str, Any], name: str) -> None:
-    server, where, _, fails_on, expect = CASES[name]
-    if where in ("stdio", "http"):
-        sdk = round7["sdk"][name]
-        # the breakage is real: the SDK's client fails on the request named, or works
-        assert (sdk and sdk[0]) == fails_on, sdk
-    else:
-        assert round7["proofs"][name], round7["proofs"]
-    mine = [
-        c
-        for c in round7["checks"]
-        if c["id"].startswith(f"mcp/{server}.") or c["id"].startswith(f"mcp/{server}@")
-    ]
-    assert mine, sorted(c["id"] for c in round7["checks"])
+    expect = CASES[name][4]
+    mine = proven_case_checks(round7, name, CASES[name])
     row = name if name in ROWS else None
     judge_server(expect, mine, healthy=name in NEIGHBOURS, row=row)
 

@@ -143,7 +143,12 @@ from typing import Any
 import pytest
 
 from tests.servers import QuietHandler, serving
-from tests.verdicts.mcp_world import jsonrpc_reply, judge_server, run_in_process
+from tests.verdicts.mcp_world import (
+    jsonrpc_reply,
+    judge_server,
+    proven_case_checks,
+    run_in_process,
+)
 from tests.verdicts.test_heldout_mcp4 import _processes_of
 from tests.verdicts.test_heldout_mcp7 import TOOLBOX_SERVER
 from tests.verdicts.test_heldout_servers import Expect
@@ -640,21 +645,9 @@ def round8(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_heldout(round8: dict[str, Any], name: str) -> None:
-    server, where, _, fails_on, expect = CASES[name]
-    if where in ("stdio", "http"):
-        sdk = round8["sdk"][name]
-        # the breakage is real: the SDK's client fails on the request named, or works
-        assert (sdk and sdk[0]) == fails_on, sdk
-    else:
-        assert round8["proofs"][name], (round8["proofs"], round8["oauth"])
-    mine = [
-        c
-        for c in round8["checks"]
-        if c["id"].startswith(f"mcp/{server}.")
-        or c["id"].startswith(f"mcp/{server}@")
-        or (name == "cfg-claude-code-workspacefolder" and c["id"] == "mcp/discovery[mcp.json]")
-    ]
-    assert mine, sorted(c["id"] for c in round8["checks"])
+    expect = CASES[name][4]
+    discovery = ("mcp/discovery[mcp.json]",) if name == "cfg-claude-code-workspacefolder" else ()
+    mine = proven_case_checks(round8, name, CASES[name], also=discovery)
     row = name if name in ROWS else None
     judge_server(expect, mine, healthy=name in NEIGHBOURS, row=row)
 
