@@ -61,11 +61,14 @@ a defined variable over its default; a default cut at a second ``:-``), its sche
 ``type`` (a url entry needs ``"http"`` or ``"sse"``: the fix sets it) and the keys it drops
 (``cwd``, ``envFile``: a warning, the fix removes them); ``${input:ID}`` is a prompt in VS Code's
 file only; an undeclared input is named with its key; Claude Desktop's servers receive the text
-itself. Five healthy pairs were then dropped for the cost (none of the wrong ones): 67 entry
-pairs, their 27 fixes carried out (edits by envcheck's fixer, exports and a created envFile by
-the test) and re-run. Six kinds got rows of their own (docs/verdicts/mcp.md section 15, ``ROWS``,
-asserted on this run). Cost: 5.5 to 6 CPU-s for the sweep (two envcheck sessions in process, of
-67 and 27 servers), about 10 with pytest's start (``-p no:xdist``).
+itself. Five healthy pairs were then dropped for the cost (none of the wrong ones) and three added
+(a relative ``command`` in Claude Code's and Cursor's files, one beside VS Code's ``cwd``): 70
+entry pairs (Claude Code 31, Cursor 18, VS Code 15, Claude Desktop 6), which the code before
+gets wrong in the same 19 (the sweep run over src/ of commit 16cb0e9); their 27 fixes carried out
+(edits by envcheck's fixer, exports and a created envFile by the test) and re-run. Six kinds got
+rows of their own (docs/verdicts/mcp.md section 15, ``ROWS``, asserted on this run). Cost: 4.7
+to 6 CPU-s for the sweep (two envcheck sessions in process, of 70 and 27 servers), 8.7 for the
+file with pytest's start (``-p no:xdist``, a loaded shared machine).
 """
 
 from __future__ import annotations
@@ -428,6 +431,16 @@ def pairs() -> list[Pair]:
         lambda lab: {"cwd": str(lab.root)},
     )
     add(
+        "cc-command-relative",
+        k,
+        "command",
+        "./run.sh",
+        lambda lab, tag: {"command": "./run.sh", "args": [str(lab.records), tag]},
+        "starts",
+        "cc-schema",
+        lambda lab: {"cwd": str(lab.root)},
+    )
+    add(
         "cc-command-set",
         k,
         "command",
@@ -728,6 +741,16 @@ def pairs() -> list[Pair]:
         lambda lab: {"cwd": str(lab.root)},
     )
     add(
+        "cu-command-relative",
+        k,
+        "command",
+        "./run.sh",
+        lambda lab, tag: {"command": "./run.sh", "args": [str(lab.records), tag]},
+        "starts",
+        "cursor-docs",
+        lambda lab: {"cwd": str(lab.root)},
+    )
+    add(
         "cu-command-env",
         k,
         "command",
@@ -902,6 +925,20 @@ def pairs() -> list[Pair]:
         "cwd",
         "${workspaceFolder}/sub",
         lambda lab, tag: lab.stdio(tag, cwd="${workspaceFolder}/sub"),
+        "starts",
+        "vscode-docs",
+        lambda lab: {"cwd": str(lab.root / "sub")},
+    )
+    add(
+        "vs-command-relative-cwd",
+        k,
+        "command",
+        "../run.sh",
+        lambda lab, tag: {
+            "command": "../run.sh",
+            "args": [str(lab.records), tag],
+            "cwd": "${workspaceFolder}/sub",
+        },
         "starts",
         "vscode-docs",
         lambda lab: {"cwd": str(lab.root / "sub")},
@@ -1154,6 +1191,9 @@ def _lab(tmp_path: Path) -> Iterator[Lab]:
     records = tmp_path / "records"
     records.mkdir()
     (tmp_path / "rec.py").write_text(RECORDER)
+    run = tmp_path / "run.sh"  # a program named by a path relative to where the client starts it
+    run.write_text(f'#!/bin/sh\nexec {sys.executable} -S {tmp_path / "rec.py"} "$@"\n')
+    run.chmod(0o755)
     (tmp_path / "sub").mkdir()
     (tmp_path / ".env.sweep").write_text("SWEEP_FROM_FILE=filed\n")
     with child_server(HTTP_RECORDER, str(records), tmp_path / "http-plan.json") as port:
