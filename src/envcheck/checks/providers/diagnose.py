@@ -655,6 +655,15 @@ def not_served_here(exc: llm.ProviderError) -> bool:
     return exc.status == 400 and exc.detail.code == "invalid_value"
 
 
+def _model_step(p: Provider, choice: str | None, kind: str) -> tuple[Step, str]:
+    """The fix's step and text that set ``model`` to ``choice`` (``kind``: what it is), or say
+    which kind of model to set when there is none to name."""
+    if choice is not None:
+        return edit_step(p, "model", choice), f'set model = "{choice}" in {p.table} ({kind})'
+    text = f"set model to {kind}, in {p.table}"
+    return Manual(text), text
+
+
 def not_served_here_failure(p: Provider, exc: llm.ProviderError, chat: str | None) -> CheckFailed:
     """The model is listed and :func:`not_served_here`: set a model this endpoint runs."""
     sent: Sent | None = getattr(exc, "sent", None)
@@ -671,12 +680,7 @@ def not_served_here_failure(p: Provider, exc: llm.ProviderError, chat: str | Non
         "the model exists, and this endpoint does not run it as envcheck calls it (text in, "
         "text out); envcheck's smoke call is the Chat Completions request a chat client sends"
     )
-    if chat is not None:
-        step: Step = edit_step(p, "model", chat)
-        text = f'set model = "{chat}" in {p.table} (a chat model {p.label} lists)'
-    else:
-        text = f"set model to a chat model {p.label} lists, in {p.table}"
-        step = Manual(text)
+    step, text = _model_step(p, chat, f"a chat model {p.label} lists")
     text += f"; an app that calls {p.model} through the API the answer names needs no change"
     text += " (or with the input it names)" if exc.status == 400 else ""
     return CheckFailed(
@@ -738,12 +742,7 @@ def not_generating(p: Provider, served: list[str], generating: list[str]) -> Che
         "generateContent, the method of a text generation call (envcheck's smoke call, "
         "google-genai's generate_content), which the API answers for it with 404 NOT_FOUND"
     )
-    if choice is not None:
-        step: Step = edit_step(p, "model", choice)
-        text = f'set model = "{choice}" in {p.table} (the listing shows it with generateContent)'
-    else:
-        text = f"set model to one the listing shows with generateContent, in {p.table}"
-        step = Manual(text)
+    step, text = _model_step(p, choice, "one the listing shows with generateContent")
     return CheckFailed(
         f"{p.name}: {p.model} is listed, but not for generateContent: it serves "
         f"{', '.join(served) or 'no method'}",
