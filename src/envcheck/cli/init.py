@@ -203,7 +203,7 @@ def _plugin_sections(pm: pluggy.PluginManager) -> list[PluginSection]:
     distribution each comes from."""
     distributions = {
         id(plugin): f"{dist.metadata['name']} {dist.version}"
-        for plugin, dist in pm.list_plugin_distinfo()
+        for plugin, dist in _registry.plugin_distributions(pm)
     }
     found: list[PluginSection] = []
     for impl in pm.hook.envcheck_config_sections.get_hookimpls():

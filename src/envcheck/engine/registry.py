@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import traceback
 import typing
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -69,8 +71,6 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
     ``load_setuptools_entrypoints`` loads them, one at a time: a plugin that cannot be imported
     is named with its distribution and its error (a usage error, not a crash); one that lacks a
     standard-library module of this Python is :class:`Unavailable` like a built-in."""
-    import importlib.metadata
-
     for dist in list(importlib.metadata.distributions()):
         for ep in dist.entry_points:
             if ep.group != "envcheck" or pm.has_plugin(ep.name) or pm.is_blocked(ep.name):
@@ -93,6 +93,20 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
                     "run without it: -p no:envcheck disables every envcheck check)"
                 ) from None
             pm.register(plugin, name=ep.name)
+            _DISTRIBUTIONS.setdefault(pm, []).append((plugin, dist))
+
+
+#: the distribution of each plugin loaded from an entry point, per plugin manager
+_DISTRIBUTIONS: weakref.WeakKeyDictionary[
+    pluggy.PluginManager, list[tuple[object, importlib.metadata.Distribution]]
+] = weakref.WeakKeyDictionary()
+
+
+def plugin_distributions(
+    pm: pluggy.PluginManager,
+) -> list[tuple[object, importlib.metadata.Distribution]]:
+    """Each plugin loaded from an ``envcheck`` entry point, with the distribution it came from."""
+    return list(_DISTRIBUTIONS.get(pm, []))
 
 
 class Unavailable:
