@@ -1696,6 +1696,8 @@ def diagnose_login(t: Target, exc: Exception, deadline: float) -> CheckFailed:
         return _certificate_failure(t, cert, deadline)
     except ssl.SSLError as tls:
         return tls_failed(t, str(getattr(tls, "reason", None) or tls), deadline)
+    except _pgwire.ProtocolViolation as broken:
+        return protocol_broken(t, broken, libpq)
     except (_pgwire.ProbeError, OSError, socket.timeout) as probe:
         return CheckFailed(
             fallback.summary,
@@ -1774,6 +1776,54 @@ def diagnose_login(t: Target, exc: Exception, deadline: float) -> CheckFailed:
         # relayed a refusal once, then holds the next login): both are shown
         verdict.why = f"{verdict.why or ''}; the client's own login was answered: {libpq}"
     return verdict
+
+
+def protocol_broken(t: Target, broken: _pgwire.ProtocolViolation, libpq: str) -> CheckFailed:
+    """The server's bytes broke the protocol during the login (envcheck's own login met it at
+    the same phase): the phase and libpq's words; for SCRAM, what the client could not verify.
+    Something answered a real login, so it is no foreign service; the cause is not known."""
+    said = libpq or "(no words)"
+    look = ask_admin(
+        f"look at what listens on {t.address} (a proxy, a pooler or another program in front "
+        "of PostgreSQL: ss -ltnp on its host) and at its log and the server's; compare with a "
+        f"direct connection to the server: {t.psql()}"
+    )
+    if broken.scram in ("signature", "nonce"):
+        proof = (
+            "its SCRAM signature (v=) does not verify"
+            if broken.scram == "signature"
+            else "its SCRAM answer does not continue the client's nonce"
+        )
+        return CheckFailed(
+            f"{t.address} could not prove it knows the password of {t.user!r}: {proof} "
+            f"(the protocol layer, at {broken.phase}); libpq: {said}",
+            why="in SCRAM (RFC 5802) the server proves it holds the role's secret; this answer "
+            "does not, so the client stops before sending anything else. The password is not "
+            "shown to be wrong: something between the client and the server (a proxy or pooler "
+            "that answers SCRAM itself with another secret, e.g. a stale auth_file) or "
+            "something impersonating the server answered",
+            fix=fix(look),
+        )
+    return CheckFailed(
+        f"{t.address} broke the PostgreSQL protocol at {broken.phase} of the login: {said}",
+        why=f"the protocol layer failed: {broken.what}; envcheck's own login met the same. "
+        "A server answered the startup packet, so something speaks PostgreSQL there, but "
+        "these bytes are not what PostgreSQL sends: a proxy, pooler or load balancer in "
+        "between, or a fault of the server",
+        fix=fix(look),
+    )
+
+
+def probe_timeout(t: Target, seconds: float, deadline: float, exc: Exception) -> CheckFailed:
+    """libpq's login timed out: envcheck's own login, briefly, tells a server that broke the
+    protocol (a message cut or garbled, on which libpq waits) from one that is slow."""
+    try:
+        _attempts(t, min(deadline, time.monotonic() + 2.0))
+    except _pgwire.ProtocolViolation as broken:
+        return protocol_broken(t, broken, (str(exc).strip().splitlines() or ["timeout"])[0])
+    except (_pgwire.ProbeError, OSError, ssl.SSLError):
+        pass
+    return login_timeout(t, seconds)
 
 
 def needs_password(t: Target) -> CheckFailed:
@@ -2271,13 +2321,66 @@ def query_failed(t: Target, exc: psycopg.Error, what: str) -> CheckFailed:
     )
 
 
-def lost(t: Target, exc: BaseException) -> CheckFailed:
-    text = str(exc).strip()
-    return CheckFailed(
-        f"lost the connection to {t.login}: {getattr(exc, 'sqlstate', None) or type(exc).__name__}",
-        why=text.splitlines()[0] if text else "the server closed it",
-        fix=fix(Manual(f"look at the server's log; try: {t.psql()}", ask=ADMIN)),
+def answer_broken(t: Target, exc: BaseException, what: str) -> CheckFailed:
+    """libpq's own error for a query, without a SQLSTATE (every error the server sends carries
+    one; libpq's protocol checks in fe-protocol3.c do not): the answer broke the protocol, or
+    the connection closed mid-answer without an ErrorResponse."""
+    words = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    closed = isinstance(exc, psycopg_operational())
+    summary = (
+        f"the connection to {t.login} closed during {what} without an ErrorResponse"
+        if closed
+        else f"the answer to {what} on {t.login} broke the PostgreSQL protocol"
     )
+    return CheckFailed(
+        f"{summary}: {words}",
+        why="the protocol layer failed: libpq's own error, with no SQLSTATE"
+        + (
+            " (a server that ends a session says why first): the server process died (its "
+            "log says why), or something between closed the connection"
+            if closed
+            else ": the bytes of the answer are not what PostgreSQL sends (a proxy, pooler or "
+            "load balancer in between, or a fault of the server)"
+        ),
+        fix=fix(
+            ask_admin(
+                f"look at the server's log around this time, and at what listens on {t.address} "
+                f"(a proxy or pooler in front of PostgreSQL); compare with: {t.psql()}"
+            )
+        ),
+    )
+
+
+def answer_stalled(t: Target, what: str, said: str, seconds: float) -> CheckFailed:
+    """No complete answer to ``what`` before the check's deadline (envcheck cut the wait):
+    with libpq's words of a protocol error it met and waited on after, the protocol layer;
+    without, a server that did not answer."""
+    look = ask_admin(
+        f"look at the server's log and pg_stat_activity, and at what listens on {t.address} "
+        f"(a proxy or pooler in front of PostgreSQL); compare with: {t.psql()}"
+    )
+    words = (said.splitlines() or [""])[0]
+    if words:
+        return CheckFailed(
+            f"the answer to {what} on {t.login} broke the PostgreSQL protocol: {words}",
+            why="the protocol layer failed: libpq met bytes that are not PostgreSQL's (no "
+            f"SQLSTATE) and waited for the rest of the answer, which did not come within "
+            f"{seconds:g} s (a proxy, pooler or load balancer in between, or a fault of the "
+            "server)",
+            fix=fix(look),
+        )
+    return CheckFailed(
+        f"no answer to {what} on {t.login} within {seconds:g} s",
+        why="the server (or something between) holds the query: a lock, a slow statement, "
+        "or a stalled connection; envcheck cut the wait",
+        fix=fix(look),
+    )
+
+
+def psycopg_operational() -> type[BaseException]:
+    import psycopg
+
+    return psycopg.OperationalError
 
 
 # -- a pooler's own refusals (PgBouncer) ----------------------------------------------------------

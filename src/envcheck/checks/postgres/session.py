@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from envcheck.checks.postgres import diagnose as _diagnose
+from envcheck.checks.postgres import wire as _pgwire
 from envcheck.checks.postgres.target import Target
 from envcheck.checks.shared import server as _server
 from envcheck.core.model import CheckFailed, Context
@@ -39,11 +40,46 @@ def session(ctx: Context, t: Target) -> Iterator[psycopg.Connection[Any]]:
 
     holder = _server.shared((COMPONENT, t.instance, t.identity), _close)
     what = f"the {ctx.check.name} check's query"
+    stalled: list[str] = []
     try:
         with holder.use(ctx, lambda: _open(ctx, t)) as conn:
-            yield conn
+            with _watchdog(ctx, conn, stalled):
+                yield conn
     except psycopg.Error as exc:
+        if stalled:
+            raise _diagnose.answer_stalled(t, what, stalled[0], ctx.check.seconds) from None
         raise explain_query(ctx, t, exc, what) from None
+
+
+@contextmanager
+def _watchdog(ctx: Context, conn: psycopg.Connection[Any], stalled: list[str]) -> Iterator[None]:
+    """Half a second before the check's deadline, a query still waiting on the server is cut
+    (the socket shut down), so the check explains it instead of the runner abandoning it:
+    libpq's words so far go to ``stalled`` (a protocol error it met and keeps waiting after,
+    e.g. an unknown message type, on which it waits for ReadyForQuery)."""
+    import socket
+    import threading
+
+    def cut() -> None:
+        try:
+            said = conn.pgconn.error_message.decode("utf-8", "replace").strip()
+            sock = socket.socket(fileno=os.dup(conn.pgconn.socket))
+        except (OSError, ValueError, AttributeError):
+            return
+        stalled.append(said)
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        sock.close()
+
+    timer = threading.Timer(max(0.05, ctx.remaining() - 0.5), cut)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
 
 
 def explain_query(ctx: Context, t: Target, exc: psycopg.Error, what: str) -> CheckFailed:
@@ -62,8 +98,10 @@ def explain_query(ctx: Context, t: Target, exc: psycopg.Error, what: str) -> Che
         return _diagnose.read_only_sessions(t, found_ro)
     if code:
         return _diagnose.query_failed(t, exc, what)
-    if isinstance(exc, psycopg.OperationalError):
-        return _diagnose.lost(t, exc)
+    if isinstance(exc, (psycopg.OperationalError, psycopg.DatabaseError)) and not isinstance(
+        exc, psycopg.errors.ConnectionTimeout
+    ):
+        return _diagnose.answer_broken(t, exc, what)
     return _diagnose.query_failed(t, exc, what)
 
 
@@ -240,10 +278,25 @@ def _open(ctx: Context, t: Target) -> psycopg.Connection[Any]:
     timeout = int(kwargs["connect_timeout"])
     try:
         conn = psycopg.connect(**kwargs, autocommit=True)
-    except psycopg.errors.ConnectionTimeout:
-        raise _diagnose.login_timeout(t, timeout) from None
+    except psycopg.errors.ConnectionTimeout as exc:
+        raise _diagnose.probe_timeout(t, timeout, _server.deadline_of(ctx), exc) from None
     except psycopg.OperationalError as exc:
         raise _diagnose.diagnose_login(t, exc, _server.deadline_of(ctx)) from None
+    if conn.pgconn.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        # ReadyForQuery ended the login with a status byte other than I (idle): libpq keeps
+        # it as unknown (fe-protocol3.c), and psycopg then takes every transaction for a
+        # nested one (SAVEPOINT)
+        status = psycopg.pq.TransactionStatus(conn.pgconn.transaction_status).name
+        conn.close()
+        raise _diagnose.protocol_broken(
+            t,
+            _pgwire.ProtocolViolation(
+                _pgwire.EXPECT_READY,
+                f"ReadyForQuery's transaction status is not I (idle) after the login: libpq "
+                f"reads it as {status}",
+            ),
+            f"transaction status {status} after the login",
+        ) from None
     try:
         conn.info.encoding  # psycopg's codec for the session's client_encoding
     except psycopg.NotSupportedError:

@@ -19,6 +19,7 @@ import ssl
 import struct
 import time
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 SSL_REQUEST = struct.pack("!ii", 8, 80877103)
 _PROTOCOL_3 = 196608
@@ -58,6 +59,44 @@ class Attempt:
 
 class ProbeError(Exception):
     """The probe could not finish (silence, a closed connection, a foreign answer)."""
+
+
+class ProtocolViolation(ProbeError):
+    """The server's bytes broke the protocol (protocol-message-formats, RFC 5802 for SCRAM) at
+    ``phase`` of the login (the message expected there, by the protocol's names); ``scram`` is
+    the SCRAM check that failed (``nonce``, ``signature``, ``server-error``, ``malformed``) or
+    empty."""
+
+    def __init__(self, phase: str, what: str, scram: str = "") -> None:
+        super().__init__(f"{what} (at {phase})")
+        self.phase = phase
+        self.what = what
+        self.scram = scram
+
+
+#: where a login is, by what the protocol expects next (protocol-flow, "Start-up")
+EXPECT_AUTH = "the authentication request (the first answer to the startup packet)"
+EXPECT_SCRAM_FIRST = "SCRAM's server-first-message (AuthenticationSASLContinue)"
+EXPECT_SCRAM_FINAL = "SCRAM's server-final-message (AuthenticationSASLFinal)"
+EXPECT_OK = "AuthenticationOk (after SCRAM's server-final-message)"
+EXPECT_PARAMS = "the first ParameterStatus (right after AuthenticationOk)"
+EXPECT_KEY = "ParameterStatus or BackendKeyData (after {} ParameterStatus messages)"
+EXPECT_READY = "ReadyForQuery (after BackendKeyData)"
+#: the message each type byte is, for a malformed one
+MESSAGES = {
+    b"R": "an authentication message",
+    b"S": "ParameterStatus",
+    b"K": "BackendKeyData",
+    b"Z": "ReadyForQuery",
+    b"E": "ErrorResponse",
+    b"N": "NoticeResponse",
+    b"v": "NegotiateProtocolVersion",
+}
+#: what a backend may send before authentication is done: libpq takes nothing else
+#: (fe-connect.c: "expected authentication request from server, but received %c")
+_BEFORE_OK = b"REv"
+#: ReadyForQuery's transaction status: idle, in a transaction, in a failed one
+_STATUSES = (b"I", b"T", b"E")
 
 
 def connect(host: str, port: int, deadline: float) -> socket.socket:
@@ -152,6 +191,8 @@ def _login(
     scram: _Scram | None = None
     asked: int | None = None
     status: dict[str, str] = {}
+    reader.phase = EXPECT_AUTH
+    key = False
     while True:
         kind, payload = reader.message()
         if kind == b"E":
@@ -167,18 +208,34 @@ def _login(
                 status=status,
                 backend="V" in fields or "R" in fields,
             )
+        if stage == BEFORE_AUTH and kind not in _BEFORE_OK:
+            reader.violation(f"a {MESSAGES.get(kind, f'message of type {kind!r}')} came")
         if kind == b"Z":
+            if payload not in _STATUSES:
+                reader.violation(f"ReadyForQuery's transaction status is {payload!r}", kind)
             _terminate(sock)
             return Attempt(over_ssl, READY, asked=asked, status=status)
         if kind == b"S":
-            name, _, value = payload.partition(b"\0")
-            status[name.decode("utf-8", "replace")] = value.rstrip(b"\0").decode("utf-8", "replace")
+            parts = payload.split(b"\0")
+            if len(parts) != 3 or parts[2]:
+                reader.violation(_DISAGREE, kind)
+            status[parts[0].decode("utf-8", "replace")] = parts[1].decode("utf-8", "replace")
+            reader.phase = EXPECT_KEY.format(len(status))
+            continue
+        if kind == b"K":
+            if len(payload) < 8:
+                reader.violation(_DISAGREE, kind)
+            key = True
+            reader.phase = EXPECT_READY
             continue
         if kind != b"R":
-            continue  # BackendKeyData, NoticeResponse, NegotiateProtocolVersion
+            continue  # NoticeResponse, NegotiateProtocolVersion
+        if len(payload) < 4 or key or stage != BEFORE_AUTH:
+            reader.violation(_DISAGREE if len(payload) < 4 else "an authentication message came")
         (code,) = struct.unpack("!i", payload[:4])
         if code == 0:
             stage = AUTHENTICATED
+            reader.phase = EXPECT_PARAMS
             continue
         if code not in (11, 12):
             asked = code
@@ -193,18 +250,29 @@ def _login(
             digest = hashlib.md5(inner.encode() + payload[4:8], usedforsecurity=False).hexdigest()
             _send(sock, b"p", b"md5" + digest.encode() + b"\0")
         elif code == 10:
+            if not payload.endswith(b"\0\0"):
+                reader.violation(_DISAGREE, kind)
             mechanisms = payload[4:].split(b"\0")
             if b"SCRAM-SHA-256" not in mechanisms:
                 raise ProbeError("the server offers no SASL mechanism this probe speaks")
             scram = _Scram(password)
             first = scram.client_first()
             _send(sock, b"p", b"SCRAM-SHA-256\0" + struct.pack("!i", len(first)) + first)
-        elif code == 11 and scram is not None:
-            _send(sock, b"p", scram.client_final(payload[4:]))
-        elif code == 12:
-            continue
+            reader.phase = EXPECT_SCRAM_FIRST
+        elif code == 11 and scram is not None and reader.phase == EXPECT_SCRAM_FIRST:
+            _send(sock, b"p", scram.client_final(payload[4:], reader))
+            reader.phase = EXPECT_SCRAM_FINAL
+        elif code == 12 and scram is not None and reader.phase == EXPECT_SCRAM_FINAL:
+            scram.verify_final(payload[4:], reader)
+            reader.phase = EXPECT_OK
+        elif code in (11, 12):
+            reader.violation(f"a SASL message ({code}) came outside its exchange")
         else:
             raise ProbeError(f"authentication method {code} is not one this probe speaks")
+
+
+#: libpq's words for a message its own length does not fit (fe-protocol3.c)
+_DISAGREE = "its contents do not agree with its length"
 
 
 def _send(sock: socket.socket, kind: bytes, payload: bytes) -> None:
@@ -231,6 +299,14 @@ class _Reader:
         self.sock = sock
         self.deadline = deadline
         self.buffer = b""
+        #: the message the login expects next (:data:`EXPECT_AUTH` ...)
+        self.phase = EXPECT_AUTH
+        #: bytes of the message being read have come (a close now cuts it)
+        self.partial = False
+
+    def violation(self, what: str, kind: bytes = b"", scram: str = "") -> NoReturn:
+        named = f"{MESSAGES.get(kind, 'a message')}: " if kind else ""
+        raise ProtocolViolation(self.phase, named + what, scram)
 
     def _exactly(self, count: int) -> bytes:
         while len(self.buffer) < count:
@@ -238,19 +314,29 @@ class _Reader:
             try:
                 chunk = self.sock.recv(65536)
             except (socket.timeout, TimeoutError):
+                if self.partial or self.buffer:
+                    self.violation("a message began and did not complete in time")
                 raise ProbeError("the server did not answer the login") from None
             if not chunk:
-                raise ProbeError("the server closed the connection during the login")
+                if self.partial or self.buffer:
+                    self.violation("the server closed the connection in the middle of a message")
+                self.violation("the server closed the connection without a message")
             self.buffer += chunk
         data, self.buffer = self.buffer[:count], self.buffer[count:]
         return data
 
     def message(self) -> tuple[bytes, bytes]:
+        self.partial = False
         head = self._exactly(5)
+        self.partial = True
         kind, length = head[:1], struct.unpack("!i", head[1:])[0]
-        if kind not in b"RESKZNV" or not 4 <= length <= 1 << 20:
-            raise ProbeError("the answer is not PostgreSQL's protocol")
-        return kind, self._exactly(length - 4)
+        if kind not in MESSAGES:
+            self.violation(f"a message of type {kind!r}, which the protocol does not have, came")
+        if not 4 <= length <= 1 << 20:
+            self.violation(f"a length of {length} bytes", kind)
+        body = self._exactly(length - 4)
+        self.partial = False
+        return kind, body
 
 
 class _Scram:
@@ -260,20 +346,48 @@ class _Scram:
         self.password = password
         self.nonce = base64.b64encode(secrets.token_bytes(18)).decode()
         self.first_bare = f"n=,r={self.nonce}"
+        self.expected = b""
 
     def client_first(self) -> bytes:
         return f"n,,{self.first_bare}".encode()
 
-    def client_final(self, server_first: bytes) -> bytes:
-        text = server_first.decode()
-        attrs = dict(item.split("=", 1) for item in text.split(","))
-        salted = hashlib.pbkdf2_hmac(
-            "sha256", self.password.encode(), base64.b64decode(attrs["s"]), int(attrs["i"])
-        )
+    def client_final(self, server_first: bytes, reader: _Reader) -> bytes:
+        text = server_first.decode(errors="replace")
+        attrs = dict(item.split("=", 1) for item in text.split(",") if "=" in item)
+        if not attrs.get("r", "").startswith(self.nonce):
+            # fe-auth-scram.c: "invalid SCRAM response (nonce mismatch)"
+            reader.violation("its nonce does not begin with the client's", scram="nonce")
+        try:
+            salt = base64.b64decode(attrs["s"], validate=True)
+            iterations = int(attrs["i"])
+        except (KeyError, ValueError):
+            reader.violation(
+                "it lacks a readable salt (s=) or iteration count (i=)", scram="malformed"
+            )
+        if not 0 < iterations <= 10_000_000:
+            reader.violation(f"an iteration count of {iterations}", scram="malformed")
+        salted = hashlib.pbkdf2_hmac("sha256", self.password.encode(), salt, iterations)
         client_key = hmac.new(salted, b"Client Key", "sha256").digest()
         stored_key = hashlib.sha256(client_key).digest()
         without_proof = f"c=biws,r={attrs['r']}"
         message = f"{self.first_bare},{text},{without_proof}".encode()
         signature = hmac.new(stored_key, message, "sha256").digest()
         proof = bytes(a ^ b for a, b in zip(client_key, signature))
+        server_key = hmac.new(salted, b"Server Key", "sha256").digest()
+        self.expected = hmac.new(server_key, message, "sha256").digest()
         return f"{without_proof},p={base64.b64encode(proof).decode()}".encode()
+
+    def verify_final(self, server_final: bytes, reader: _Reader) -> None:
+        """RFC 5802 3: the server proves it knows the password with ``v=`` (its signature);
+        ``e=`` is the server's error."""
+        text = server_final.decode(errors="replace")
+        if text.startswith("e="):
+            reader.violation(f"the server's SCRAM error {text[2:]!r}", scram="server-error")
+        try:
+            sent = base64.b64decode(text[2:], validate=True) if text.startswith("v=") else None
+        except ValueError:
+            sent = None
+        if sent is None:
+            reader.violation("it holds no readable server signature (v=)", scram="malformed")
+        if not hmac.compare_digest(sent, self.expected):
+            reader.violation("the server's signature does not verify", scram="signature")
