@@ -1,0 +1,462 @@
+"""Eleventh held-out round for PostgreSQL and Redis (issue 21): kinds that neither the earlier
+rounds (tests/verdicts/test_heldout_servers*.py 1-10) nor the sweeps (a SQLSTATE at login or at
+the write, a Redis error reply to each command, a pooler's or proxy's own answer, TLS, the
+protocol sweep) nor a row cover, and healthy neighbours, each made on a real throwaway server and
+proved with the real client (psycopg 3.3 with its libpq 18, redis-py 8) first.
+
+How the set was made (2026-12-07), from the sources of truth before reading how envcheck
+diagnoses them (of envcheck's code only the round machinery of the earlier round files, the
+tables' rows and the instance configuration's fields were read):
+
+- libpq (fe-connect.c ``conninfo_add_defaults``): ``PGPASSWORD`` is read before the password
+  file, so a stale ``PGPASSWORD`` left in the shell shadows the password file's right line
+  (28P01, and libpq does not add ``password retrieved from file``); its healthy neighbour: the
+  DSN's own ``password`` beats that stale ``PGPASSWORD``.
+- libpq (fe-connect.c ``parseServiceFile``): a line of the service file without ``=`` (``port:
+  NNN``, the YAML habit): ``syntax error in service file "%s", line %d``, before any connection
+  (the rows are a service or a file that is missing, never a file libpq cannot read).
+- PostgreSQL 15 (extension.c; pg_available_extension_versions): an extension installed at an
+  older version than the server's files default to (``CREATE EXTENSION pg_trgm VERSION '1.3'``,
+  the state pg_upgrade or a package upgrade leaves: the library is new, the SQL objects old; the
+  newer functions and operator class parameters are missing until ``ALTER EXTENSION ...
+  UPDATE``).
+- psycopg 3 (types/datetime.py ``TimestamptzLoader``): a database whose ``DateStyle`` is ``SQL,
+  DMY`` (``ALTER DATABASE ... SET DateStyle``, a European team's habit): psycopg cannot load any
+  timestamp with time zone (``NotImplementedError: can't parse timestamptz with DateStyle 'SQL,
+  DMY'``); its healthy neighbour: ``ISO, DMY`` (the output stays ISO, psycopg reads it).
+- PostgreSQL 15 (guc.c ``set_config_option``: a setting from pg_db_role_setting that is not
+  valid at login is a WARNING and is dropped): a role whose ``TimeZone`` setting names a zone the
+  system's tzdata no longer has (``US/Pacific-New``, removed in tzdata 2020b; Debian 13 moved
+  the other ``US/*`` names to tzdata-legacy): every login gets WARNING ``invalid value for
+  parameter "TimeZone"`` and the session runs in the server's zone; psycopg says nothing. Made
+  by writing the catalog row as it was before the tzdata upgrade (ALTER ROLE refuses the name
+  now).
+- redis-py 8 (``parse_url``: redis://, rediss://, unix:// only): a ``redis+sentinel://`` URL
+  (the form of several other clients' Sentinel URLs) to a real Sentinel that monitors a real
+  primary as ``mymaster``: ``ValueError: Redis URL must specify one of the following schemes``;
+  redis-py's Sentinel support is ``redis.sentinel.Sentinel(...).master_for(name)``.
+- redis-py 8 (``parse_url`` for unix://: the path only, the host part ignored): ``unix://tmp/
+  DIR/redis.sock`` (two slashes): urllib reads ``tmp`` as the host and redis-py connects to
+  ``/DIR/redis.sock`` (ENOENT) while the server's socket is ``/tmp/DIR/redis.sock``; its healthy
+  neighbour: ``unix:///PATH?db=0&password=...`` (redis-py passes a query's ``password`` on; its
+  documented form for sockets) to a server with ``requirepass``.
+
+Each was grepped in the tables, the rounds and the sweeps first (``PGPASSWORD``, ``syntax
+error in service``, ``ALTER EXTENSION``, ``installed_version``, ``DateStyle``, ``IntervalStyle``,
+``TimeZone``, ``PGTZ``, ``tzdata``, ``redis+sentinel``, ``unix://`` with a host, ``?password=``,
+``maxmemory-clients``): none is a row (the service rows are a missing service or file; the
+extension rows are missing or not installed ones; redis-url-scheme is an ``http://`` URL, the row
+redis-sentinel a ``redis://`` URL to a Sentinel; redis-unix-ENOENT a socket that is not there).
+The brief's other ideas were rows or rounds already (PGOPTIONS with an unknown setting,
+default_transaction_isolation = serializable, search_path to a schema without USAGE, ``~app:*``
+keys, ``databases`` and ``/2``, resetchannels, noeviction at maxmemory, io-threads, a unix URL
+with ``?db=``, a URL with a user name only) or break nothing a client does here
+(``maxmemory-clients``: Redis 7.0 never evicts a client below 32 KB, tried: every command of
+envcheck's size is answered at ``maxmemory-clients 1``; keyspace notifications, latency-monitor,
+lazyfree). PGTZ and PGDATESTYLE with an invalid value were left out: every instance of a run
+shares the environment, and they fail every login of it the way pg-22023-options does.
+
+The grading is round one's (``grade`` in tests/verdicts/test_heldout_servers.py); a healthy case
+is fully right when every check of its instance passes. One envcheck run per state: the four
+server-side PostgreSQL cases as four instances of one run on one lab, the three libpq
+environment cases as three instances of a second run (PGPASSWORD, PGSERVICEFILE and PGPASSFILE
+set for it), the three Redis cases as three instances of one run. The printed fixes are then
+carried out (SQL steps through envcheck's step runner; what a person does, done as the fix says)
+and the healed instances run again. The expectations were committed before envcheck first ran
+on this file (COMMIT).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+
+from tests.servers import free_port, redis_binary
+from tests.verdicts import redis_servers as rs
+from tests.verdicts.pg_lab import PASSWORD, Lab, Report, lab_fixtures, passfile
+from tests.verdicts.test_heldout_servers import (
+    CONNECT,
+    NOT_AUTH,
+    R_AUTH,
+    R_REACH,
+    R_ROUND,
+    REACHABLE,
+    SETTINGS,
+    WRITE,
+    Expect,
+    Verdict,
+    kw,
+    login_fails,
+)
+from tests.verdicts.test_heldout_servers9 import Made as Instance
+from tests.verdicts.test_heldout_servers9 import (
+    graded,
+    instance,
+    of_instance,
+    redis_section,
+    report_grades,
+    rows_hold,
+    run_pg,
+)
+from tests.verdicts.test_redis import run_envcheck
+
+lab_server, lab = lab_fixtures("heldout11-pglab")
+
+HEALTHY_PG = (REACHABLE, CONNECT, WRITE)
+HEALTHY_REDIS = (R_REACH, R_AUTH, R_ROUND)
+#: the stale password a shell left in PGPASSWORD (never the role's)
+STALE = "Stale-pw-Never-Shown-3"
+SERVICE = "envcheck_app11"
+
+# -- PostgreSQL, the server's state: four instances of one run -----------------------------------
+
+PG: dict[str, Expect] = {
+    "pg-ext-update-pending": Expect(
+        "postgres/extension[pg_trgm]",
+        "warn|fail",
+        ("1.3", "1.6"),
+        ("ALTER EXTENSION", "UPDATE"),
+        ("is not available", "CREATE EXTENSION", *NOT_AUTH),
+        heals=True,
+    ),
+    "pg-database-datestyle-sql-psycopg": Expect(
+        f"{CONNECT}|{SETTINGS}|{WRITE}",
+        "warn|fail",
+        ("DateStyle", "SQL, DMY"),
+        ("DateStyle",),
+        NOT_AUTH,
+        heals=True,
+    ),
+    "pg-database-datestyle-iso-dmy-healthy": Expect(WRITE, "pass"),
+    "pg-role-timezone-gone-from-tzdata": Expect(
+        f"{CONNECT}|{SETTINGS}",
+        "warn|fail",
+        ("TimeZone", "US/Pacific-New"),
+        ("TimeZone",),
+        NOT_AUTH,
+        heals=True,
+    ),
+}
+
+
+def make_pg(lab: Lab) -> dict[str, Instance]:
+    """The four server-side cases made on the lab and proved with psycopg."""
+    made: dict[str, Instance] = {}
+
+    user, db = lab.app()  # pg_trgm is trusted: the database's owner creates it
+    with psycopg.connect(kw(lab, user, db), autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION pg_trgm VERSION '1.3'")
+        row = conn.execute(
+            "SELECT e.extversion, a.default_version FROM pg_extension e "
+            "JOIN pg_available_extensions a ON a.name = e.extname WHERE e.extname = 'pg_trgm'"
+        ).fetchone()
+    assert row == ("1.3", "1.6"), row
+    made["pg-ext-update-pending"] = Instance(kw(lab, user, db), 'extensions = ["pg_trgm"]\n')
+
+    user, db = lab.app()
+    lab.sql(f"ALTER DATABASE {db} SET DateStyle = 'SQL, DMY'")
+    with psycopg.connect(kw(lab, user, db)) as conn:
+        with pytest.raises(NotImplementedError, match="can't parse timestamptz with DateStyle"):
+            conn.execute("SELECT now()").fetchone()
+    made["pg-database-datestyle-sql-psycopg"] = Instance(kw(lab, user, db))
+
+    user, db = lab.app()
+    lab.sql(f"ALTER DATABASE {db} SET DateStyle = 'ISO, DMY'")
+    with psycopg.connect(kw(lab, user, db)) as conn:
+        assert conn.info.parameter_status("DateStyle") == "ISO, DMY"
+        assert conn.execute("SELECT now(), current_date").fetchone()
+        conn.execute("CREATE TEMP TABLE proof (id int)")
+    made["pg-database-datestyle-iso-dmy-healthy"] = Instance(kw(lab, user, db))
+
+    user, db = lab.app()
+    lab.sql(f"ALTER ROLE {user} SET TimeZone = 'America/Los_Angeles'")
+    lab.sql(  # the row as it was before tzdata 2020b removed the zone
+        "UPDATE pg_db_role_setting SET setconfig = array['TimeZone=US/Pacific-New'] "
+        f"WHERE setrole = '{user}'::regrole AND setdatabase = 0"
+    )
+    with psycopg.connect(kw(lab, user, db)) as conn:  # the login works, the zone is dropped
+        shown = conn.execute("SHOW TimeZone").fetchone()
+    with lab.pg.connect() as su:
+        kept = su.execute(
+            "SELECT setconfig FROM pg_db_role_setting WHERE setrole = %s::regrole", (user,)
+        ).fetchone()
+    assert shown is not None and shown[0] != "US/Pacific-New", shown
+    assert kept == (["TimeZone=US/Pacific-New"],), kept
+    made["pg-role-timezone-gone-from-tzdata"] = Instance(kw(lab, user, db))
+    return made
+
+
+def test_postgres_server_state(lab: Lab) -> None:
+    """The four server-side cases on one run; each fully right breakage's SQL fix run through
+    envcheck's step runner and its instance passing on a second run; each row held."""
+    made = make_pg(lab)
+    checks = run_pg(lab, made)
+    verdicts = {
+        ident: graded(expect, of_instance(checks, "postgres", instance(ident)), HEALTHY_PG)
+        for ident, expect in PG.items()
+    }
+    healing = [i for i, e in PG.items() if e.heals and verdicts[i].grade == "fully right"]
+    for ident in healing:
+        mine = of_instance(checks, "postgres", instance(ident))
+        failed = next(c["id"] for c in mine if c["status"] != "pass")
+        lab.apply(Report(checks), failed.replace("postgres/", f"postgres/{instance(ident)}.", 1))
+    if healing:
+        again = run_pg(lab, {ident: made[ident] for ident in healing})
+        for ident in healing:
+            left = [
+                c
+                for c in of_instance(again, "postgres", instance(ident))
+                if c["status"] not in ("pass", "skip")
+            ]
+            if left:
+                verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
+    report_grades(verdicts)
+    rows_hold("postgres", PG, checks)
+
+
+# -- PostgreSQL, libpq's environment: three instances of a second run ---------------------------
+
+ENV: dict[str, Expect] = {
+    "pg-env-pgpassword-stale": Expect(
+        CONNECT,
+        "fail",
+        ("PGPASSWORD",),
+        ("PGPASSWORD",),
+        ("CREATE ROLE", "pg_hba.conf", "correct the password file", "VALID UNTIL"),
+    ),
+    "pg-env-pgpassword-dsn-password-wins-healthy": Expect(WRITE, "pass"),
+    "pg-env-service-file-syntax": Expect(
+        f"{REACHABLE}|{CONNECT}",
+        "fail",
+        ("app11.pg_service.conf", "line 3"),
+        ("line 3",),
+        ("is not defined in", "does not exist", "start PostgreSQL", "unset PGSERVICEFILE"),
+    ),
+}
+#: the words of the printed fix that the person's act follows
+PERSON_FOLLOWS = {"pg-env-pgpassword-stale": "PGPASSWORD", "pg-env-service-file-syntax": "line 3"}
+
+
+@dataclass
+class EnvMade:
+    made: dict[str, Instance]
+    people: dict[str, Callable[[], None]]
+
+
+def make_env(lab: Lab, tmp: Path) -> EnvMade:
+    """The environment's cases: PGPASSWORD stale, the password file right, a service file with
+    a line libpq cannot read; each proved with psycopg under that environment."""
+    assert lab.monkeypatch is not None
+    mp = lab.monkeypatch
+    made: dict[str, Instance] = {}
+    people: dict[str, Callable[[], None]] = {}
+
+    stale_user, stale_db = lab.app()
+    line = f"127.0.0.1:{lab.port}:{stale_db}:{stale_user}:{PASSWORD}"
+    mp.setenv("PGPASSFILE", str(passfile(lab, tmp / "app.pgpass", line)))
+    bare = f"host='127.0.0.1' port='{lab.port}' user='{stale_user}' dbname='{stale_db}'"
+    psycopg.connect(bare).close()  # the password file alone is right
+    mp.setenv("PGPASSWORD", STALE)
+    login_fails(bare, "password authentication failed")
+    made["pg-env-pgpassword-stale"] = Instance(bare)
+    people["pg-env-pgpassword-stale"] = lambda: mp.delenv("PGPASSWORD")
+
+    user, db = lab.app()
+    dsn = kw(lab, user, db)
+    with psycopg.connect(dsn) as conn:  # the DSN's password beats PGPASSWORD
+        conn.execute("CREATE TEMP TABLE proof (id int)")
+    made["pg-env-pgpassword-dsn-password-wins-healthy"] = Instance(dsn)
+
+    user, db = lab.app()
+    services = tmp / "app11.pg_service.conf"
+    body = f"[{SERVICE}]\nhost=127.0.0.1\nport: {lab.port}\ndbname={db}\nuser={user}\n"
+    services.write_text(body)
+    mp.setenv("PGSERVICEFILE", str(services))
+    dsn = f"service='{SERVICE}' password='{PASSWORD}'"
+    login_fails(dsn, f'syntax error in service file "{services}", line 3')
+    made["pg-env-service-file-syntax"] = Instance(dsn)
+
+    def person_edits_line_3() -> None:
+        services.write_text(body.replace("port: ", "port="))
+
+    people["pg-env-service-file-syntax"] = person_edits_line_3
+    return EnvMade(made, people)
+
+
+def test_postgres_environment(lab: Lab, tmp_path: Path) -> None:
+    """The three environment cases on one run; the person's part of each fully right fix carried
+    out as printed and the instance passing on a second run; each row held."""
+    env = make_env(lab, tmp_path)
+    checks = run_pg(lab, env.made)
+    assert STALE not in str(checks), "the stale password is in the report"
+    verdicts = {
+        ident: graded(expect, of_instance(checks, "postgres", instance(ident)), HEALTHY_PG)
+        for ident, expect in ENV.items()
+    }
+    healing: dict[str, Instance] = {}
+    for ident, follows in PERSON_FOLLOWS.items():
+        if verdicts[ident].grade != "fully right":
+            continue
+        mine = of_instance(checks, "postgres", instance(ident))
+        failed = next(c for c in mine if c["status"] != "pass")
+        assert follows.lower() in (failed.get("hint") or "").lower(), failed
+        env.people[ident]()
+        healing[ident] = env.made[ident]
+    if healing:
+        again = run_pg(lab, healing)
+        for ident in healing:
+            left = [
+                c
+                for c in of_instance(again, "postgres", instance(ident))
+                if c["status"] not in ("pass", "skip")
+            ]
+            if left:
+                verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
+    report_grades(verdicts)
+    rows_hold("postgres", ENV, checks)
+
+
+# -- Redis: three instances of one run ------------------------------------------------------------
+
+REDIS: dict[str, Expect] = {
+    "redis-url-sentinel-scheme": Expect(
+        R_REACH,
+        "fail",
+        ("redis+sentinel://", "mymaster"),
+        ("{primary}",),
+        ("password", "start Redis", "http://"),
+    ),
+    "redis-url-unix-two-slashes": Expect(
+        R_REACH,
+        "fail",
+        ("redis.sock",),
+        ("unix:///tmp/",),
+        ("start Redis", "password", "unixsocketperm", "is not a socket"),
+    ),
+    "redis-url-unix-password-query-healthy": Expect(R_ROUND, "pass"),
+}
+
+
+@contextmanager
+def sentinel_of(primary: rs.Server) -> Iterator[int]:
+    """A real Sentinel monitoring ``primary`` as ``mymaster``; yields its port."""
+    port = free_port()
+    where = primary.directory / "sentinel"
+    where.mkdir()
+    conf = where / "sentinel.conf"
+    conf.write_text(
+        f"port {port}\nbind 127.0.0.1\ndir {where}\n"
+        f"sentinel monitor mymaster 127.0.0.1 {primary.port} 1\n"
+    )
+    proc = subprocess.Popen(
+        [redis_binary(), str(conf), "--sentinel"],
+        cwd=where,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            assert proc.poll() is None, "the Sentinel exited"
+            try:
+                with redis.Redis("127.0.0.1", port, socket_timeout=2) as client:
+                    if client.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"):
+                        break
+            except redis.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, "the Sentinel did not come up"
+            time.sleep(0.05)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_redis(pytester: pytest.Pytester) -> None:
+    """The three cases on one run; the URL edits the fixes print carried out and the instances
+    passing on a second run; each row held."""
+    with ExitStack() as stack:
+        plain = rs.make("--unixsocket", "PLACEHOLDER")
+        sock = plain.directory / "redis.sock"
+        plain.argv[plain.argv.index("PLACEHOLDER")] = str(sock)
+        plain.start()
+        stack.callback(lambda: shutil.rmtree(plain.directory, ignore_errors=True))
+        stack.callback(plain.stop)
+        assert str(sock).startswith("/tmp/"), sock
+        sentinel = stack.enter_context(sentinel_of(plain))
+        with pytest.raises(ValueError, match="must specify one of the following schemes"):
+            redis.Redis.from_url(f"redis+sentinel://127.0.0.1:{sentinel}/mymaster/0")
+        with redis.Redis("127.0.0.1", sentinel) as asked:  # what Sentinel(...).master_for asks
+            host, port = asked.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster")
+        with redis.Redis(host.decode(), int(port)) as client:
+            assert client.ping() and int(port) == plain.port
+
+        two = f"unix:/{sock}"  # unix://tmp/...: 'tmp' read as the host
+        assert two.startswith("unix://tmp/")
+        with pytest.raises(redis.ConnectionError, match="No such file or directory"):
+            redis.Redis.from_url(two).ping()
+        with redis.Redis.from_url(f"unix://{sock}") as client:
+            assert client.ping()
+
+        secret = "Query-pw-Never-Shown-5"
+        guarded = rs.make("--requirepass", secret, "--unixsocket", "PLACEHOLDER")
+        gsock = guarded.directory / "redis.sock"
+        guarded.argv[guarded.argv.index("PLACEHOLDER")] = str(gsock)
+        guarded.start()
+        stack.callback(lambda: shutil.rmtree(guarded.directory, ignore_errors=True))
+        stack.callback(guarded.stop)
+        query = f"unix://{gsock}?db=0&password={secret}"
+        with redis.Redis.from_url(query) as client:
+            assert client.set("envcheck:heldout11", "v") and client.delete("envcheck:heldout11")
+        with pytest.raises(redis.AuthenticationError):
+            redis.Redis.from_url(f"unix://{gsock}?db=0").ping()
+
+        urls = {
+            "redis-url-sentinel-scheme": f"redis+sentinel://127.0.0.1:{sentinel}/mymaster/0",
+            "redis-url-unix-two-slashes": two,
+            "redis-url-unix-password-query-healthy": query,
+        }
+        healed = {
+            "redis-url-sentinel-scheme": plain.url(),
+            "redis-url-unix-two-slashes": f"unix://{sock}",
+        }
+        expects = dict(REDIS)
+        primary = f"127.0.0.1:{plain.port}"
+        expects["redis-url-sentinel-scheme"] = replace(
+            REDIS["redis-url-sentinel-scheme"], fix=(primary,)
+        )
+        pytester.makefile(
+            ".toml", pyproject="".join(redis_section(instance(i), u) for i, u in urls.items())
+        )
+        checks, output = run_envcheck(pytester)
+        assert "Traceback" not in output and secret not in output
+        verdicts = {
+            ident: graded(expect, of_instance(checks, "redis", instance(ident)), HEALTHY_REDIS)
+            for ident, expect in expects.items()
+        }
+        right = {i: u for i, u in healed.items() if verdicts[i].grade == "fully right"}
+        if right:
+            pytester.makefile(
+                ".toml",
+                pyproject="".join(redis_section(instance(i), u) for i, u in right.items()),
+            )
+            again, _ = run_envcheck(pytester)
+            for ident in right:
+                left = [
+                    c
+                    for c in of_instance(again, "redis", instance(ident))
+                    if c["status"] not in ("pass", "skip")
+                ]
+                if left:
+                    verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
+    report_grades(verdicts)
+    rows_hold("redis", REDIS, checks)
