@@ -16,7 +16,13 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from envcheck.checks.redis.resp import ConnectionLost, ReplyError, Resp, info
+from envcheck.checks.redis.resp import (
+    ConnectionLost,
+    ProtocolViolation,
+    ReplyError,
+    Resp,
+    info,
+)
 from envcheck.checks.redis.target import Target
 from envcheck.checks.shared import tls as _tls
 from envcheck.core import redact
@@ -41,6 +47,30 @@ START_REDIS = [
 
 def is_resp(reply: bytes) -> bool:
     return reply[:1] in (b"+", b"-")
+
+
+def resp_type(reply: bytes) -> bool:
+    """The reply begins with a type byte of RESP2 or RESP3: it speaks a RESP, whatever it
+    then breaks."""
+    return len(reply) > 0 and reply[:1] in b"+-:$*_,#!=(%~>|"
+
+
+def protocol_broken(t: Target, exc: ProtocolViolation) -> CheckFailed:
+    """A reply whose bytes broke RESP (or whose type its command never answers with): the
+    command, how, the bytes; no cause is known beyond the layer."""
+    return CheckFailed(
+        f"{t.address} broke the Redis protocol answering {exc.command}: {exc.what}",
+        why=f"the protocol layer failed: the reply began {exc.shown!r}, which is not what Redis "
+        f"sends to {exc.command} on a RESP2 connection; something between (a proxy, another "
+        "program on the port), a fault of the server, or replies out of step (an extra reply "
+        "ahead of this one); envcheck's connection is dropped",
+        fix=manual(
+            f"look at what listens on {t.address} (a proxy in front of Redis or another "
+            "program: ss -ltnp on its host) and at its log and the server's; compare with the "
+            f"server's own address: {t.cli('PING')}",
+            ask="the Redis administrator",
+        ),
+    )
 
 
 def admin_step(t: Target, *args: str, as_admin: bool = True) -> RedisCommand:

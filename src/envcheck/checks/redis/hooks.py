@@ -35,14 +35,23 @@ from envcheck.checks.redis.diagnose import (
     is_resp,
     manual,
     no_such_db,
+    protocol_broken,
     refine,
     refused,
+    resp_type,
     sentinel,
     transport,
     url_step,
     with_fix,
 )
-from envcheck.checks.redis.resp import ConnectionLost, ReplyError, Resp, info
+from envcheck.checks.redis.resp import (
+    ConnectionLost,
+    ProtocolViolation,
+    ReplyError,
+    Resp,
+    info,
+    shaped,
+)
 from envcheck.checks.redis.target import Target, ssl_context, target, tls_options
 from envcheck.checks.shared import server as _server
 from envcheck.checks.shared.config import older
@@ -91,6 +100,8 @@ class Session:
         self.latency = latency
         self.ready = False
         self.first_reply: ReplyError | None = None
+        #: the first PING's reply broke RESP
+        self.broken: ProtocolViolation | None = None
 
     def close(self) -> None:
         self.conn.close()
@@ -109,14 +120,20 @@ def _open(ctx: Context, t: Target) -> Session:
             what="Redis",
             start_hint=START_HINT,
             hello=PING_ARRAY,
-            understands=is_resp,
+            understands=resp_type,
             tls=ssl_context(t) if t.tls else None,
         )
     session = Session(Resp(opened.sock, opened.reply), opened.latency)
+    # the rest of a first reply that began is waited for until just before the deadline
+    session.conn.deadline = time.monotonic() + max(0.05, ctx.remaining() - 0.3)
     try:
-        session.conn.read("PING")
+        pong = session.conn.read("PING")
+        if pong != "PONG":
+            raise session.conn.broken(f"{repr(pong)[:40]} where PING is answered PONG")
     except ReplyError as exc:
         session.first_reply = exc  # NOAUTH is normal; ERR here is a refused client
+    except ProtocolViolation as exc:
+        session.broken = exc
     except ConnectionLost:
         pass
     return session
@@ -230,6 +247,8 @@ def reachable(instance: str, ctx: Context) -> Outcome:
         with _session(ctx, t) as session:
             first = session.first_reply
             latency = session.latency
+            if session.broken is not None:
+                raise protocol_broken(t, session.broken)
             if first is not None and first.kind not in ("NOAUTH", "WRONGPASS"):
                 failure = refused(t, first, session.conn)
                 raise failure
@@ -285,7 +304,9 @@ def _login(session: Session, t: Target, deadline: float) -> None:
     if t.has_password:
         args = ["AUTH"] + ([t.username] if t.username else []) + [t.password or ""]
         try:
-            conn.call(*args, deadline=deadline)
+            said = conn.call(*args, deadline=deadline)
+            if said != "OK":
+                raise conn.broken(f"{repr(said)[:40]} where AUTH answers OK")
         except ReplyError as exc:
             # acl.c: "AUTH <password> called without any password configured for the default
             # user"; another ERR (unknown command: AUTH renamed) is explained by its words
@@ -306,7 +327,7 @@ def _login(session: Session, t: Target, deadline: float) -> None:
         # redis-py sends HELLO 3 on every new connection of a ?protocol=3 URL; HELLO 2 asks the
         # same of the server (the command exists, the user may run it) without leaving RESP2
         try:
-            conn.call("HELLO", "2", deadline=deadline)
+            shaped(conn, conn.call("HELLO", "2", deadline=deadline), list)
         except ReplyError as exc:
             failed = explain(t, exc, conn, deadline)
             drop = f"drop protocol=3 from {t.source} (RESP2 needs no HELLO)"
@@ -389,6 +410,8 @@ def _ready(ctx: Context, t: Target) -> Iterator[Session]:
     try:
         with _session(ctx, t) as session:
             yield session
+    except ProtocolViolation as exc:
+        raise protocol_broken(t, exc) from None
     except ConnectionLost as exc:
         proxy = hung_up(t, exc, _server.deadline_of(ctx))
         if proxy is not None:
@@ -417,12 +440,17 @@ def auth(instance: str, ctx: Context) -> Outcome:
     deadline = _server.deadline_of(ctx)
     started = time.monotonic()
     with _ready(ctx, t) as session:
-        _call(session, t, deadline, "PING")
+        _pong(session, _call(session, t, deadline, "PING"))
         first_ms = (time.monotonic() - started) * 1000
         started = time.monotonic()
-        _call(session, t, deadline, "PING")
+        _pong(session, _call(session, t, deadline, "PING"))
         ping_ms = (time.monotonic() - started) * 1000
-        server = _diagnose_info(session.conn, "server", deadline)
+        try:  # a refused INFO leaves the mode unknown; a reply that breaks RESP fails
+            server = info(session.conn, "server", deadline - 0.2)
+        except ProtocolViolation:
+            raise
+        except (ReplyError, ConnectionLost):
+            server = {}
         if server.get("redis_mode") == "sentinel":
             raise sentinel(t, session.conn, deadline)
     who = f"as {t.username!r}" if t.username else ("with a password" if t.has_password else "")
@@ -433,6 +461,11 @@ def auth(instance: str, ctx: Context) -> Outcome:
         ping_ms=round(ping_ms, 2),
         tls=t.tls,
     )
+
+
+def _pong(session: Session, reply: Any) -> None:
+    if reply != "PONG":
+        raise session.conn.broken(f"{repr(reply)[:40]} where PING is answered PONG")
 
 
 def _info(session: Session, t: Target, deadline: float, section: str) -> dict[str, str]:
@@ -494,6 +527,8 @@ def roundtrip(instance: str, ctx: Context) -> Outcome:
             write_deadline = started + max(0.05, (deadline - started) / 2)
             try:
                 written = conn.call("SET", key, value, "EX", 30, "NX", deadline=write_deadline)
+                if written is not None and written != "OK":
+                    raise conn.broken(f"{written!r} where SET answers OK or a null")
             except ReplyError as exc:
                 if exc.kind in ("MOVED", "ASK"):
                     return _elsewhere(ctx, t, exc, key, value, deadline)
@@ -507,8 +542,11 @@ def roundtrip(instance: str, ctx: Context) -> Outcome:
             elapsed = (time.monotonic() - started) * 1000
             # a replica that took the write is one with replica-read-only no
             repl = _diagnose_info(conn, "replication", deadline) if written else {}
+    except ProtocolViolation as exc:
+        raise protocol_broken(t, exc) from None
     except ConnectionLost as exc:
-        raise _write_blocked(ctx, t, key, deadline, exc) from None
+        proxy = hung_up(t, exc, deadline) if exc.closed else None
+        raise (proxy or _write_blocked(ctx, t, key, deadline, exc)) from None
     if failure is not None:
         raise failure
     if back is None or back.decode(errors="replace") != value:
@@ -560,13 +598,13 @@ def _get_and_delete(
     try:
         if asking:
             conn.call("ASKING", deadline=deadline)
-        back = conn.call("GET", key, deadline=deadline)
+        back = shaped(conn, conn.call("GET", key, deadline=deadline), bytes, None)
     except ReplyError as exc:
         failure = explain(t, exc, conn, deadline, key)
     try:
         if asking:
             conn.call("ASKING", deadline=max(deadline, time.monotonic() + 1))
-        conn.call("DEL", key, deadline=max(deadline, time.monotonic() + 1))
+        shaped(conn, conn.call("DEL", key, deadline=max(deadline, time.monotonic() + 1)), int)
     except ReplyError as exc:
         failure = failure or explain(t, exc, conn, deadline, key)
     return back, failure
@@ -682,6 +720,7 @@ def configuration(instance: str, ctx: Context) -> Outcome:
             persistence = _info(session, t, deadline, "persistence")
             try:
                 reply = session.conn.call("CONFIG", "GET", "save", deadline=deadline)
+                shaped(session.conn, reply, list)
                 save = (reply[1].decode() if len(reply) > 1 else "") if reply else ""
             except ReplyError:  # CONFIG is often disabled on managed Redis
                 save = "unknown"
