@@ -18,6 +18,7 @@ from pathlib import Path
 from packaging.specifiers import SpecifierSet
 
 from envcheck.checks.venv import diagnose as _diagnose
+from envcheck.checks.venv import pipconf as _pipconf
 from envcheck.checks.venv import project as _project
 from envcheck.checks.venv import pythons as _pythons
 from envcheck.core.fix import Command, Fix, Manual, Step
@@ -36,10 +37,12 @@ def poetry(root: Path, rootdir: Path, *args: str) -> Command:
     return Command(argv, cwd=cwd, timeout=POETRY_TIMEOUT, needs=frozenset({"network"}))
 
 
-def pip_install(requirement: str) -> Command:
-    """This interpreter's pip (not whichever ``pip`` comes first on PATH)."""
+def pip_install(*args: str, python: str = sys.executable, env: dict[str, str]) -> Command:
+    """``python -m pip install ARGS`` (this interpreter's pip, not whichever ``pip`` comes
+    first on PATH), with ``env`` (from :func:`pipconf.overrides`) set for it."""
     return Command(
-        [sys.executable, "-m", "pip", "install", requirement],
+        [python, "-m", "pip", "install", *args],
+        env=env,
         timeout=POETRY_TIMEOUT,
         needs=frozenset({"network"}),
     )
@@ -48,26 +51,28 @@ def pip_install(requirement: str) -> Command:
 def pip_steps(requirement: str, where: Path) -> tuple[list[Step], str]:
     """What installs ``requirement`` for this interpreter: its pip; outside a virtualenv on an
     externally managed Python (PEP 668), whose pip refuses to install, a virtualenv at
-    ``where/.venv`` first and that environment's pip. Returns (steps, a note for the fix)."""
+    ``where/.venv`` first and that environment's pip. pip's own configuration that would send
+    the install elsewhere is undone for the command (:mod:`pipconf`). Returns (steps, a note
+    for the fix)."""
+    env, said = _pipconf.overrides()
     marker = _diagnose.externally_managed()
     if marker is None:
-        return [pip_install(requirement)], ""
+        return [pip_install(requirement, env=env)], said
     venv = where / ".venv"
-    install = Command(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", requirement],
-        timeout=POETRY_TIMEOUT,
-        needs=frozenset({"network"}),
-    )
+    install = pip_install(requirement, python=str(venv / "bin" / "python"), env=env)
     note = (
         f"{marker} marks {sys.executable} as externally managed (PEP 668): its pip refuses to "
         f"install into it; run the tests with {venv}/bin/python -m pytest"
     )
-    return [Command([sys.executable, "-m", "venv", str(venv)]), install], note
+    return [Command([sys.executable, "-m", "venv", str(venv)]), install], "; ".join(
+        n for n in (note, said) if n
+    )
 
 
 def _shown(step: Step) -> str:
     if isinstance(step, Command):
-        return shlex.join(step.argv)
+        env = "".join(f"{name}={shlex.quote(value)} " for name, value in step.env.items())
+        return env + shlex.join(step.argv)
     return step.render()
 
 

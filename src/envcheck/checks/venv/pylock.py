@@ -19,8 +19,9 @@ from packaging.version import InvalidVersion, Version
 
 from envcheck.checks.venv import fixes as _fixes
 from envcheck.checks.venv import installed as _installed
+from envcheck.checks.venv import pipconf as _pipconf
 from envcheck.checks.venv import project as _project
-from envcheck.core.fix import Command, Manual
+from envcheck.core.fix import Manual
 from envcheck.core.format import listed
 from envcheck.core.model import CheckFailed, CheckSkipped, Context, Outcome, ok
 
@@ -120,11 +121,6 @@ def drift(ctx: Context) -> Outcome:
     path = locate(ctx.rootdir)
     if path is None:
         raise CheckSkipped(f"no {NAME} in the project to compare with")
-    install = Command(
-        [sys.executable, "-m", "pip", "install", "-r", str(path)],
-        timeout=_fixes.POETRY_TIMEOUT,
-        needs=frozenset({"network"}),
-    )
     try:
         lock = read(path)
     except ValueError as exc:
@@ -179,14 +175,12 @@ def drift(ctx: Context) -> Outcome:
         reads = pip is not None and Version(pip.version) >= Version("26.1")
     except InvalidVersion:
         reads = False
+    # pip's own configuration that would send the install elsewhere, undone for the command
+    env, said = _pipconf.overrides({p.name: p.version for p in here if p.version})
+    install = _fixes.pip_install("-r", str(path), env=env)
     if problems and not reads:
         # pip reads pylock.toml (-r) since 26.1
-        upgrade = Command(
-            [sys.executable, "-m", "pip", "install", "pip>=26.1"],
-            timeout=_fixes.POETRY_TIMEOUT,
-            needs=frozenset({"network"}),
-        )
-        steps = [upgrade, install]
+        steps = [_fixes.pip_install("pip>=26.1", env=env), install]
     else:
         steps = [install]
     if problems:
@@ -197,7 +191,9 @@ def drift(ctx: Context) -> Outcome:
             f"{_PYTHON} on {sys.platform}); the environment was installed from another version "
             "of it (it was locked again since) or changed after",
             fix=_fixes.make(
-                *steps, note=f"installs the versions {path.name} pins; uv: uv pip install -r {path}"
+                *steps,
+                note=f"installs the versions {path.name} pins; uv: uv pip install -r {path}"
+                + (f"; {said}" if said else ""),
             ),
             facts={**facts, "drift": wrong, "missing": missing},
         )

@@ -1,0 +1,168 @@
+"""pip's own configuration, as this interpreter's pip reads it, meeting a ``pip install`` that
+envcheck prints as a fix.
+
+pip reads its files (``/etc/xdg/pip/pip.conf``, ``/etc/pip.conf``, ``~/.pip/pip.conf``,
+``$XDG_CONFIG_HOME/pip/pip.conf``, ``<prefix>/pip.conf``, ``PIP_CONFIG_FILE``), later files
+winning, and for ``pip install`` takes a key from ``[install]`` over ``[global]`` and a
+``PIP_<OPTION>`` variable over both (``ConfigOptionParser``). A few settings turn the install
+into one that fails or lands elsewhere (pip's ``commands/install.py``): ``user`` (refused in a
+virtualenv; outside one, the user site), ``target``, ``prefix`` and ``root`` (another directory:
+with ``prefix``, pip first removes this environment's copy), and a ``constraint`` file pinning a
+package to another version than the one to install (``ResolutionImpossible``). Each is undone for
+the one command (``PIP_USER=0``; an option without a negation: its variable emptied, which pip
+ignores, and ``PIP_CONFIG_FILE=/dev/null`` when a file sets it, which makes pip load no file),
+and named with where it was set, so the person can remove it for good.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+#: the settings that send ``pip install`` elsewhere
+_ELSEWHERE = ("user", "target", "prefix", "root")
+_TRUE = ("1", "true", "yes", "on", "y", "t")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One of pip's settings for ``pip install``: its option, value and where it was set."""
+
+    option: str
+    value: str
+    #: ``PIP_USER`` (a variable) or ``<file> [install] target`` (a configuration file's key)
+    source: str
+
+    @property
+    def variable(self) -> str:
+        return "PIP_" + self.option.upper().replace("-", "_")
+
+
+def settings() -> dict[str, list[Setting]]:
+    """pip's settings for ``pip install``: option -> where it is set, the winning one last
+    (``[global]``, then ``[install]``, then the variable); empty when this interpreter has no
+    pip or its configuration cannot be read (pip then says so itself)."""
+    try:
+        from pip._internal.configuration import Configuration
+    except ImportError:
+        return {}
+    try:
+        loaded = Configuration(isolated=False)
+        loaded.load()
+        files = list(loaded.items())
+    except Exception:  # noqa: B902 - pip's own error, which its own run reports
+        return {}
+    found: dict[str, dict[str, Setting]] = {"global": {}, "install": {}, ":env:": {}}
+    for origin, values in files:
+        for key, value in dict(values).items():
+            section, _, option = str(key).partition(".")
+            option = option.replace("_", "-")
+            if section not in found or not str(value):  # pip ignores an empty value
+                continue
+            source = (
+                f"PIP_{option.upper().replace('-', '_')}"
+                if section == ":env:"
+                else f"{origin} [{section}] {option}"
+            )
+            found[section][option] = Setting(option, str(value), source)
+    out: dict[str, list[Setting]] = {}
+    for section in ("global", "install", ":env:"):
+        for option, setting in found[section].items():
+            out.setdefault(option, []).append(setting)
+    return out
+
+
+def _undo(option: str, where: list[Setting], env: dict[str, str]) -> None:
+    """The variables that undo ``option`` for one command: ``PIP_USER=0`` (a value wins over
+    every file); for an option without a negation, its variable emptied (pip then ignores it)
+    and, when a file sets it too, ``PIP_CONFIG_FILE=/dev/null`` (pip loads no file at all)."""
+    if option == "user":
+        env["PIP_USER"] = "0"
+        return
+    if any(s.source.startswith("PIP_") for s in where):
+        env[where[-1].variable] = ""
+    if any(not s.source.startswith("PIP_") for s in where):
+        env["PIP_CONFIG_FILE"] = os.devnull
+
+
+def _constraints(path: str, seen: set[str]) -> dict[str, Requirement]:
+    """The requirements a pip constraints file lists (``-c``/``-r`` lines followed)."""
+    if path in seen:
+        return {}
+    seen.add(path)
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return {}
+    out: dict[str, Requirement] = {}
+    for raw in lines:
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith(("-c", "-r", "--constraint", "--requirement")):
+            nested = line.split(None, 1)[1] if " " in line else line[2:]
+            out.update(_constraints(str(Path(path).parent / nested.strip()), seen))
+            continue
+        try:
+            req = Requirement(line)
+        except InvalidRequirement:
+            continue
+        out[canonicalize_name(req.name)] = req
+    return out
+
+
+def overrides(locked: Mapping[str, str] | None = None) -> tuple[dict[str, str], str]:
+    """The variables that let ``pip install`` (of ``locked``: name -> the version it installs,
+    when known) install into this environment, and a note naming what they undo and where it
+    was set. ``({}, "")`` when pip's configuration sends the install nowhere else."""
+    found = settings()
+    env: dict[str, str] = {}
+    said: list[str] = []
+    for option in _ELSEWHERE:
+        where = found.get(option)
+        if not where:
+            continue
+        setting = where[-1]
+        if option == "user" and setting.value.strip().lower() not in _TRUE:
+            continue
+        _undo(option, where, env)
+        goes = "are refused in a virtualenv" if option == "user" and _in_venv() else "go elsewhere"
+        said.append(f"with {setting.source}={setting.value} pip's installs {goes}")
+    where = found.get("constraint")
+    if where and locked:
+        setting = where[-1]
+        pins: dict[str, Requirement] = {}
+        for path in setting.value.split():
+            pins.update(_constraints(os.path.expanduser(path), set()))
+        against = [
+            f"{pins[canonicalize_name(name)]} (to install {version})"
+            for name, version in locked.items()
+            if canonicalize_name(name) in pins
+            and not pins[canonicalize_name(name)].specifier.contains(version, prereleases=True)
+        ]
+        if against:
+            _undo("constraint", where, env)
+            said.append(
+                f"{setting.source}={setting.value} pins {', '.join(against)}: pip refuses "
+                "(ResolutionImpossible)"
+            )
+    if not env:
+        return {}, ""
+    note = (
+        "; ".join(said)
+        + ": the command sets "
+        + " ".join(f"{name}={value}" for name, value in env.items())
+        + " for itself; remove the setting where it is made to install with pip as usual"
+    )
+    return env, note
+
+
+def _in_venv() -> bool:
+    import sys
+
+    return sys.prefix != sys.base_prefix
