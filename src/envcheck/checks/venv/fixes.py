@@ -54,10 +54,11 @@ def pip_steps(requirement: str, where: Path) -> tuple[list[Step], str]:
     ``where/.venv`` first and that environment's pip. pip's own configuration that would send
     the install elsewhere is undone for the command (:mod:`pipconf`). Returns (steps, a note
     for the fix)."""
-    env, said = _pipconf.overrides()
     marker = _diagnose.externally_managed()
     if marker is None:
+        env, said = _pipconf.overrides()
         return [pip_install(requirement, env=env)], said
+    env, said = _pipconf.overrides(venv=True)
     venv = where / ".venv"
     install = pip_install(requirement, python=str(venv / "bin" / "python"), env=env)
     note = (

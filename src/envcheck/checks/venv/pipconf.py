@@ -20,6 +20,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -54,12 +55,12 @@ def settings() -> dict[str, list[Setting]]:
     try:
         loaded = Configuration(isolated=False)
         loaded.load()
-        files = list(loaded.items())
-    except Exception:  # noqa: B902 - pip's own error, which its own run reports
+        files = _files(loaded)
+    except Exception:  # noqa: B902 - pip's own error (its run reports it), or another pip
         return {}
     found: dict[str, dict[str, Setting]] = {"global": {}, "install": {}, ":env:": {}}
     for origin, values in files:
-        for key, value in dict(values).items():
+        for key, value in values.items():
             section, _, option = str(key).partition(".")
             option = option.replace("_", "-")
             if section not in found or not str(value):  # pip ignores an empty value
@@ -74,6 +75,27 @@ def settings() -> dict[str, list[Setting]]:
     for section in ("global", "install", ":env:"):
         for option, setting in found[section].items():
             out.setdefault(option, []).append(setting)
+    return out
+
+
+def _files(loaded: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Each file's (and the variables') settings in pip's order of loading, from its
+    ``_config`` (kind -> file -> settings since pip 23.3; before, kind -> settings, the file
+    found from the kind's parsers)."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    for kind, per_kind in dict(loaded._config).items():
+        per_kind = dict(per_kind)
+        if all(isinstance(v, dict) for v in per_kind.values()):
+            out += [(str(origin), dict(values)) for origin, values in per_kind.items()]
+            continue
+        parsers = list(loaded._parsers.get(kind, ()))
+        for key, value in per_kind.items():
+            section, _, option = str(key).partition(".")
+            origin = next(
+                (str(f) for f, parser in reversed(parsers) if parser.has_option(section, option)),
+                str(kind),
+            )
+            out.append((origin, {key: value}))
     return out
 
 
@@ -116,10 +138,15 @@ def _constraints(path: str, seen: set[str]) -> dict[str, Requirement]:
     return out
 
 
-def overrides(locked: Mapping[str, str] | None = None) -> tuple[dict[str, str], str]:
+def overrides(
+    locked: Mapping[str, str] | None = None, *, venv: bool | None = None
+) -> tuple[dict[str, str], str]:
     """The variables that let ``pip install`` (of ``locked``: name -> the version it installs,
-    when known) install into this environment, and a note naming what they undo and where it
-    was set. ``({}, "")`` when pip's configuration sends the install nowhere else."""
+    when known) install into the environment it is for (``venv``: a virtualenv, by default
+    whether this interpreter runs in one: outside one a user install is where it belongs and
+    stays), and a note naming what they undo and where it was set. ``({}, "")`` when pip's
+    configuration sends the install nowhere else."""
+    venv = _in_venv() if venv is None else venv
     found = settings()
     env: dict[str, str] = {}
     said: list[str] = []
@@ -128,10 +155,10 @@ def overrides(locked: Mapping[str, str] | None = None) -> tuple[dict[str, str], 
         if not where:
             continue
         setting = where[-1]
-        if option == "user" and setting.value.strip().lower() not in _TRUE:
+        if option == "user" and (not venv or setting.value.strip().lower() not in _TRUE):
             continue
         _undo(option, where, env)
-        goes = "are refused in a virtualenv" if option == "user" and _in_venv() else "go elsewhere"
+        goes = "are refused in a virtualenv" if option == "user" else "go elsewhere"
         said.append(f"with {setting.source}={setting.value} pip's installs {goes}")
     where = found.get("constraint")
     if where and locked:
