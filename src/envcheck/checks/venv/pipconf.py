@@ -80,8 +80,8 @@ def settings() -> dict[str, list[Setting]]:
 
 def _files(loaded: Any) -> list[tuple[str, dict[str, Any]]]:
     """Each file's (and the variables') settings in pip's order of loading, from its
-    ``_config`` (kind -> file -> settings since pip 23.3; before, kind -> settings, the file
-    found from the kind's parsers)."""
+    ``_config``: kind -> file -> settings (pip 26), or kind -> settings with the file found
+    from the kind's parsers (pip 23); anything else raises, and pip's settings are not read."""
     out: list[tuple[str, dict[str, Any]]] = []
     for kind, per_kind in dict(loaded._config).items():
         per_kind = dict(per_kind)
