@@ -1000,6 +1000,35 @@ def _no_longer_compatible(model: str, host: str, shown: str) -> CheckFailed:
     )
 
 
+#: the statuses server/cloud_proxy.go answers when its request to ollama.com fails (502 since
+#: proxyCloudRequestWithPath; 500 before), and ollama.com's own 5xx it passes on
+CLOUD_PROXY_FAILED = (500, 502, 504)
+
+
+def cloud_failed(model: str, host: str, remote: str, status: int, error: str) -> CheckFailed:
+    """HTTP 500/502/504 to the generate call of a cloud model (``/api/show`` gave its
+    ``remote_host``): the server forwards it to ollama.com, so the failure lies on that path (the
+    server's request there, or ollama.com), not in a local runner, memory or a proxy in front."""
+    shown = clean(" ".join(error.split()), 300)
+    origin = remote.rstrip("/")
+    text = (
+        f"check that the machine of the Ollama server reaches {origin}: curl -sS "
+        f"{origin}/api/version from it (a proxy it needs goes in the server's HTTPS_PROXY); "
+        f"if it does, ollama.com failed the call: try again later, or use a local model"
+    )
+    return CheckFailed(
+        f"{model} is a cloud model, and the Ollama at {host} got no answer for it from "
+        f"{origin}: HTTP {status}: {shown}",
+        why=f"/api/show gives {model}'s remote_host as {origin}: the server forwards the "
+        f"model's requests there (server/cloud_proxy.go) and answers HTTP {status} when that "
+        "request fails or ollama.com fails it; no local runner or memory is involved",
+        fix=Fix(
+            [Command(["curl", "-sS", f"{origin}/api/version"], needs=frozenset({"network"}))],
+            text=text,
+        ),
+    )
+
+
 def cloud_disabled(model: str, host: str, request: str, shown: str) -> CheckFailed:
     """The server's own 403 for a cloud model while its cloud features are off."""
     text = (

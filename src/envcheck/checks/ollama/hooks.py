@@ -231,6 +231,8 @@ def model_check(model: str, ctx: Context) -> Outcome:
     described = ", ".join(str(v) for v in facts.values() if v)
     if shown.capabilities is not None:  # Ollama 0.6.4 and later
         facts["capabilities"] = [str(c) for c in shown.capabilities]
+    if calls.observed.remote_host:  # a cloud model: the server forwards it there
+        facts["remote_host"] = calls.observed.remote_host
     return ok(f"{model} pulled ({described})", **facts)
 
 
@@ -255,6 +257,11 @@ def smoke(model: str, ctx: Context) -> Outcome:
                 others = _generating(calls, [m for m in ctx.section.models if m != model])
                 raise _diagnose.not_generating(
                     model, capabilities, exc.error or "", exc.status_code, others
+                ) from None
+            remote = _remote(ctx, model)
+            if remote is not None and exc.status_code in _diagnose.CLOUD_PROXY_FAILED:
+                raise _diagnose.cloud_failed(
+                    model, calls.host, remote, exc.status_code, exc.error or ""
                 ) from None
             failed = _diagnose.generate_failure(model, calls.host, exc.status_code, exc.error or "")
             raise failed from None
@@ -282,6 +289,15 @@ def smoke(model: str, ctx: Context) -> Outcome:
         thinking=thought,
         answer_chars=len(visible),
     )
+
+
+def _remote(ctx: Context, model: str) -> str | None:
+    """The model check's ``remote_host`` (a cloud model), else None."""
+    try:
+        found = ctx.dependency(f"{COMPONENT}/model[{model}]").facts.get("remote_host")
+    except KeyError:
+        return None
+    return found if isinstance(found, str) else None
 
 
 def _capabilities(ctx: Context, model: str) -> list[str] | None:

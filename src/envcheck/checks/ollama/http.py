@@ -90,6 +90,18 @@ class Calls:
         return _diagnose.unreachable(self.host, self.source, cfg.timeout, cfg.required, exc)
 
 
+def _remote_host(response: httpx.Response) -> str | None:
+    """``remote_host`` of an ``/api/show`` answer (server/routes.go GetModelInfo sets it for a
+    cloud model, whose requests the server forwards there), else None."""
+    try:
+        response.read()
+        data = response.json()
+    except ValueError:
+        return None
+    found = data.get("remote_host") if isinstance(data, dict) else None
+    return found if isinstance(found, str) and found else None
+
+
 def _observing(inner: httpx.BaseTransport, host: str, source: str) -> Any:
     """The check's transport: it remembers what the answers were, raises
     :class:`~envcheck.checks.ollama.diagnose.Between` for an answer that is not Ollama's, and
@@ -105,6 +117,8 @@ def _observing(inner: httpx.BaseTransport, host: str, source: str) -> Any:
             self.mocked = False
             self.last_json = True  # whether the last answer was JSON (Ollama's errors are)
             self.cut: int | None = None  # the bytes read of a body cut at the bound
+            #: /api/show's remote_host (a cloud model: the server forwards its requests there)
+            self.remote_host: str | None = None
 
         def handle_request(self, request: httpx.Request) -> httpx.Response:
             line = f"{request.method} {request.url.path}"
@@ -121,6 +135,8 @@ def _observing(inner: httpx.BaseTransport, host: str, source: str) -> Any:
             self.cut = _pool.was_cut(response) or self.cut
             self.mocked = self.mocked or MOCK_HEADER in response.headers
             self.last_json = "json" in response.headers.get("content-type", "")
+            if request.url.path.endswith("/api/show") and response.status_code == 200:
+                self.remote_host = _remote_host(response)
             if _pool.was_cut(response) is None:
                 found = _diagnose.between(
                     host,

@@ -104,7 +104,9 @@ def _answered(p: Provider, exc: llm.ProviderError) -> str | None:
         return exc.why
     sent: Sent | None = getattr(exc, "sent", None)
     to = f" to {sent.line}" if sent is not None else ""
-    return f"{p.label} answered HTTP {exc.status}{to}" + (f": {exc.why}" if exc.why else "")
+    # an error a 200 carried in its body (http.in_body_status): read at its code, shown as sent
+    status = f"200 with error.code {exc.status}" if getattr(exc, "in_body", False) else exc.status
+    return f"{p.label} answered HTTP {status}{to}" + (f": {exc.why}" if exc.why else "")
 
 
 def _limited(
@@ -490,6 +492,26 @@ def not_json(p: Provider, response: Any) -> CheckFailed:
         why="base_url points at something that is not this provider's API (a proxy error page, "
         f"a captive portal's sign-in page), or the answer was cut short{through}",
         fix=manual(f"check base_url of {p.table}"),
+    )
+
+
+def answer_withheld(p: Provider, response: Any, field: str, value: str) -> CheckFailed:
+    """A 200 to the smoke call whose structure says the provider's filters withheld the text
+    (``field`` = ``value``): the key, the address and the model work; the answer was blocked."""
+    url = str(response.request.url)
+    return CheckFailed(
+        f"{p.name}: {p.model} answered the smoke call with no text: {field} = {value}",
+        why=f"{p.name} answered POST {response.request.url.path} with HTTP 200 and {field} "
+        f"{value}: the key, base_url and model work, and the provider's own filters withheld the "
+        "answer to envcheck's prompt ('Reply with OK.', at most 5 tokens) or the text the model "
+        "began; an application's calls meet the same filters",
+        fix=manual(
+            f"read the whole answer and its filter fields (curl -sS -i -X POST {url} with the "
+            f"same body); {value} for a prompt this plain is the account's or the deployment's "
+            "filter setting (Azure OpenAI: the deployment's content filter; Gemini: "
+            "safetySettings do not lift PROHIBITED_CONTENT): ask whoever manages the account, "
+            "or the provider's support"
+        ),
     )
 
 

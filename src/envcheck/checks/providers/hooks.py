@@ -400,6 +400,9 @@ def smoke_check(name: str, ctx: Context) -> Outcome:
                 raise
             raise _diagnose.request_not_taken(s.provider, exc, other) from None
         data = s.shaped(s.json(response), response, *_ANSWER_FIELDS[s.provider.kind])
+        withheld = _withheld(s.provider.kind, data)
+        if withheld is not None:
+            raise _diagnose.answer_withheld(s.provider, response, *withheld)
         latency = round((time.monotonic() - started) * 1000, 1)
         usage = data.get("usage") or data.get("usageMetadata") or {}
         tokens = usage.get("total_tokens") or usage.get("totalTokenCount")
@@ -442,6 +445,43 @@ def _runs_instead(s: Session) -> str | None:
     except llm.ProviderError:
         return None
     return other
+
+
+#: Gemini's finishReason values that end a candidate normally (its text, or its token limit)
+_FINISHED = ("STOP", "MAX_TOKENS", "FINISH_REASON_UNSPECIFIED")
+
+
+def _withheld(kind: str, data: Any) -> tuple[str, str] | None:
+    """The field and value by which an answer says it holds no text because the provider's
+    filters withheld it, else None: Gemini's ``promptFeedback.blockReason`` without candidates, or
+    a candidate without text whose ``finishReason`` is not a normal end (SAFETY,
+    PROHIBITED_CONTENT, RECITATION, ...); OpenAI's ``finish_reason`` ``content_filter`` without
+    content; Anthropic's ``stop_reason`` ``refusal``."""
+    if kind == "gemini":
+        candidates = data.get("candidates")
+        feedback = data.get("promptFeedback")
+        reason = feedback.get("blockReason") if isinstance(feedback, dict) else None
+        if not candidates and isinstance(reason, str) and reason:
+            return "promptFeedback.blockReason", reason
+        first = candidates[0] if isinstance(candidates, list) and candidates else None
+        if not isinstance(first, dict):
+            return None
+        parts = (first.get("content") or {}).get("parts") or []
+        text = any(isinstance(p, dict) and p.get("text") for p in parts)
+        finish = first.get("finishReason")
+        if not text and isinstance(finish, str) and finish and finish not in _FINISHED:
+            return "candidates[0].finishReason", finish
+        return None
+    if kind == "openai":
+        choices = data.get("choices")
+        first = choices[0] if isinstance(choices, list) and choices else None
+        if isinstance(first, dict) and first.get("finish_reason") == "content_filter":
+            if not (first.get("message") or {}).get("content"):
+                return "choices[0].finish_reason", "content_filter"
+        return None
+    if data.get("stop_reason") == "refusal":
+        return "stop_reason", "refusal"
+    return None
 
 
 def _thinking_only(data: Any) -> int | None:

@@ -123,6 +123,25 @@ class Session:
                     request=(method, httpx.URL(url).raw_path.decode().split("?")[0]),
                 )
                 raise error
+            status = in_body_status(response)
+            if status is not None:  # an error after the call was accepted: read at its own code
+                error = llm.classify(
+                    p.name,
+                    status,
+                    response.headers,
+                    response.text,
+                    kind=p.kind,
+                    listing=listing,
+                    key_sent=p.key is not None,
+                    request=(method, httpx.URL(url).raw_path.decode().split("?")[0]),
+                )
+                error.in_body = True  # type: ignore[attr-defined]
+                said = (
+                    "the service accepted the call and its routed provider failed after it "
+                    f"(OpenRouter's ErrorResponse in a 200), read as HTTP {status}"
+                )
+                error.why = f"{said}: {error.why}" if error.why else said
+                raise error
             return response
 
         def note_retry(error: llm.ProviderError, wait: float) -> None:
@@ -193,6 +212,31 @@ class Session:
                 self.ctx.fact("cassette", str(self.cassette.path))
                 if self.cassette.recorded_at:
                     self.ctx.fact("recorded_at", self.cassette.recorded_at)
+
+
+#: the fields an answer of each API's requests holds (a chat completion, a message, Gemini's
+#: candidates or prompt feedback, a model listing)
+_ANSWER_KEYS = ("choices", "content", "candidates", "promptFeedback", "data", "models")
+
+
+def in_body_status(response: httpx.Response) -> int | None:
+    """The error status a 200 carries in its body, else None: OpenRouter's documented
+    ``ErrorResponse`` (``{"error": {"code": <HTTP status>, "message": ...}}``), which it answers
+    with HTTP 200 when the provider it routed to fails after the request was accepted
+    (openrouter.ai/docs/api/reference/errors-and-debugging), and no answer field beside it."""
+    if response.status_code != 200 or "json" not in response.headers.get("content-type", ""):
+        return None
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or any(k in data for k in _ANSWER_KEYS):
+        return None
+    error = data.get("error")
+    code = error.get("code") if isinstance(error, dict) else None
+    if isinstance(code, int) and not isinstance(code, bool) and 400 <= code <= 599:
+        return code
+    return None
 
 
 @functools.cache
