@@ -94,9 +94,10 @@ account, a wait, this machine's way to ollama.com).
 Fewer cases than the usual ten: Azure's 200 with ``finish_reason`` ``content_filter`` and
 Anthropic's ``stop_reason`` ``refusal`` had no whole published body to replay (the first is
 quoted only in part in semantic-kernel#5240), and OpenAI's ``mismatched_project`` 401 none at
-all; the first two are read by the same code as the Gemini cases, untested by a replay here.
+all; the first two are read by the same code as the Gemini cases, tested here on the fields
+alone (``test_withheld_reads_each_api_field``), not by a replay.
 
-Cost: 3 tests, two in-process envcheck sessions against two replay servers; 5.8 s CPU (user +
+Cost: 4 tests, two in-process envcheck sessions against two replay servers; 5.8 s CPU (user +
 system) for the file with pytest's start, about 1.6 s of it the two sessions.
 """
 
@@ -338,3 +339,24 @@ def test_the_fourteenth_set_is_what_it_says() -> None:
     assert all(f"`{name}`" in sources for name in files)
     assert len(CASES) == 7 and sum(c.status != "pass" for c in CASES) == 5
     assert all(c.source.startswith("https://") for c in CASES)
+
+
+def test_withheld_reads_each_api_field() -> None:
+    """The fields by which each API says an answer's text was withheld, as their references give
+    them (OpenAI's and Azure's ``finish_reason`` ``content_filter``, Anthropic's ``stop_reason``
+    ``refusal``, Gemini's FinishReason values), and the normal ends that are not."""
+    from envcheck.checks.providers.hooks import _withheld
+
+    filtered = {"choices": [{"finish_reason": "content_filter", "message": {"content": None}}]}
+    assert _withheld("openai", filtered) == ("choices[0].finish_reason", "content_filter")
+    stopped = {"choices": [{"finish_reason": "stop", "message": {"content": "OK"}}]}
+    assert _withheld("openai", stopped) is None
+    refused = {"type": "message", "content": [], "stop_reason": "refusal"}
+    assert _withheld("anthropic", refused) == ("stop_reason", "refusal")
+    assert _withheld("anthropic", {"content": [{"text": "OK"}], "stop_reason": "end_turn"}) is None
+    recited = {"candidates": [{"finishReason": "RECITATION", "index": 0}]}
+    assert _withheld("gemini", recited) == ("candidates[0].finishReason", "RECITATION")
+    thinking = {"candidates": [{"finishReason": "MAX_TOKENS", "content": {"role": "model"}}]}
+    assert _withheld("gemini", thinking) is None
+    answered = {"candidates": [{"finishReason": "STOP", "content": {"parts": [{"text": "OK"}]}}]}
+    assert _withheld("gemini", answered) is None
