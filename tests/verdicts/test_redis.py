@@ -199,6 +199,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers8 import REDIS as REDIS8  # and the eighth's
     from tests.verdicts.test_heldout_servers9 import REDIS as REDIS9  # and the ninth's
     from tests.verdicts.test_heldout_servers10 import REDIS as REDIS10  # and the tenth's
+    from tests.verdicts.test_heldout_servers11 import REDIS as REDIS11  # and the eleventh's
     from tests.verdicts.test_tls_sweep import REDIS_ROWS  # and the TLS sweep's
 
     problems = SCENARIOS.mismatches(
@@ -213,6 +214,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
             *REDIS8,
             *REDIS9,
             *REDIS10,
+            *REDIS11,
             *REDIS_ROWS,
         ]
     )

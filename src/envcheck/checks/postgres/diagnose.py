@@ -411,6 +411,49 @@ def setting_breaks_login(
     return None
 
 
+def _from_pgpassword(t: Target, looked: str, said: str) -> CheckFailed:
+    """A refused password that libpq took from PGPASSWORD (the connection string has none): the
+    environment's, read before the password file; the file's line for this login, if there is
+    one, named (never its password)."""
+    entry = passfile_entry(t.passfile, t.host, t.port, t.dbname, t.user)
+    shadowed = entry is not None and entry.usable
+    checked = (
+        f"the role exists, may log in and its password has not expired{looked}; " if looked else ""
+    )
+    if shadowed and entry is not None:
+        return CheckFailed(
+            f"the password for role {t.user!r} at {t.address} is refused: libpq sent PGPASSWORD "
+            f"(libpq's environment), not line {entry.line} of the password file {entry.path} "
+            f"({entry.shown}), which matches this login",
+            why="the connection string gives no password, and libpq takes PGPASSWORD before it "
+            "reads the password file: the file's line is never read while PGPASSWORD is set; "
+            + checked
+            + "PGPASSWORD's password is refused"
+            + said,
+            fix=fix(
+                Manual(
+                    f"unset PGPASSWORD (where it is exported: the shell, .env, the service's "
+                    f"environment); libpq then takes line {entry.line} of {entry.path}; or "
+                    "correct PGPASSWORD",
+                    ask="whoever sets the environment",
+                )
+            ),
+        )
+    return CheckFailed(
+        f"the password for role {t.user!r} at {t.address} is refused: libpq sent PGPASSWORD "
+        "(libpq's environment; the connection string has no password)",
+        why=checked + "PGPASSWORD's password is refused" + said,
+        fix=fix(
+            Manual(
+                "correct PGPASSWORD where it is exported, or put the password in "
+                f"{t.source}; or set a new one: "
+                f"{t.as_superuser(chr(92) + 'password ' + ident(t.user))}",
+                ask="whoever manages the role (or a superuser)",
+            )
+        ),
+    )
+
+
 def login_fallback(t: Target, code: str, message: str, detail: str = "") -> CheckFailed:
     """A login error no verdict covers: the layer, the server's code and words, where to look."""
     name, layer = CLASSES.get(code[:2], ("", "login"))
@@ -550,6 +593,8 @@ def wrong_password(
                 )
             ),
         )
+    if t.password_source == "PGPASSWORD":
+        return _from_pgpassword(t, looked if lookup is not None else "", said)
     if lookup is not None:
         return CheckFailed(
             f"the password for role {t.user!r} at {t.address} is wrong",

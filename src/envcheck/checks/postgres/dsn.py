@@ -217,3 +217,29 @@ def service_params(
         if parser.has_section(name):
             return dict(parser.items(name)), files
     return None, files
+
+
+def service_syntax_error(path: str, name: str) -> tuple[int, str] | None:
+    """The first line of service ``name``'s section in ``path`` that libpq cannot read
+    (fe-connect.c ``parseServiceFile``: inside the section, every line that is not blank or a
+    ``#`` comment must be ``key=value``; configparser would also take ``key: value``): its number
+    (1 the first) and its key as far as it can be told (never a value)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    inside = False
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            if inside:
+                return None
+            inside = line == f"[{name}]"
+            continue
+        if inside and "=" not in line:
+            key = re.split(r"[\s:]", line, maxsplit=1)[0][:30]
+            return number, key if re.fullmatch(r"[A-Za-z_]+", key) else "a line"
+    return None

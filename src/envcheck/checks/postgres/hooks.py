@@ -487,6 +487,7 @@ def settings(instance: str, ctx: Context) -> Outcome:
             pass  # a timeout so short it stopped even the SET LOCAL: read it aside
     if row is None:
         timeouts, row = read_aside(ctx, t, names, _SETTINGS)
+    dropped, unreadable = _settings_not_in_effect(ctx, t)
     timeouts.update(_from_options(t, tuple(_diagnose.TIMEOUTS)))
     assert row is not None
     encoding, timezone = text(row[0]), text(row[1])
@@ -508,6 +509,12 @@ def settings(instance: str, ctx: Context) -> Outcome:
             why="a timeout this short stops ordinary statements of the application too",
             fix=_diagnose.short_timeout(t, name, ms, source),
         )
+    if dropped:
+        ctx.fact(**facts)
+        return dropped
+    if unreadable:
+        ctx.fact(**facts)
+        return unreadable
     if encoding.upper() not in ("UTF8", "UTF-8"):
         ctx.fact(**facts)
         new = f"{t.dbname}_utf8"
@@ -551,6 +558,98 @@ def settings(instance: str, ctx: Context) -> Outcome:
     return ok(
         f"{encoding}, timezone {timezone}, {in_use}/{max_connections} connections in use", **facts
     )
+
+
+#: the role's and the database's settings (pg_db_role_setting) that apply to this session, with
+#: the scope pg_settings names for them and where pg_settings says the setting now comes from
+_ROLE_DEFAULTS = """
+SELECT CASE WHEN s.setrole <> 0 AND s.setdatabase <> 0 THEN 'database user'
+            WHEN s.setrole <> 0 THEN 'user' ELSE 'database' END, cfg, p.name, p.setting, p.source
+FROM pg_db_role_setting s CROSS JOIN LATERAL unnest(s.setconfig) AS cfg
+JOIN pg_settings p ON lower(p.name) = lower(split_part(cfg, '=', 1))
+WHERE s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
+  AND s.setrole IN (0, (SELECT oid FROM pg_roles WHERE rolname = session_user))
+  AND NOT (s.setrole = 0 AND s.setdatabase = 0)
+ORDER BY s.setrole = 0, s.setdatabase = 0
+"""
+#: pg_settings sources below a database's setting: a role or database setting whose name still
+#: comes from one of them was not applied at login (guc.c: a WARNING, and the value dropped)
+_BELOW_DATABASE = (
+    "default",
+    "environment variable",
+    "configuration file",
+    "command line",
+    "global",
+)
+#: the session formats psycopg's text loaders read (psycopg/types/datetime.py): the setting, and
+#: a query whose answer psycopg must load in it
+_FORMATS = (
+    ("DateStyle", "SELECT now(), localtimestamp, current_date"),
+    ("IntervalStyle", "SELECT interval '1 day 2 hours'"),
+)
+
+
+def _settings_not_in_effect(ctx: Context, t: Target) -> tuple[Outcome | None, Outcome | None]:
+    """A role's or database's setting the server dropped at login (pg_settings names a source
+    below it), with the server's own words for its value; and a session format (DateStyle,
+    IntervalStyle) whose answers psycopg cannot load, with where it is set."""
+    import psycopg
+
+    with session(ctx, t) as conn:
+        try:
+            with conn.transaction():
+                # envcheck's own reading is not stopped by the timeouts it reports
+                conn.execute("SET LOCAL statement_timeout = 0")
+                return _not_in_effect(conn, t)
+        except psycopg.errors.QueryCanceled:
+            return None, None
+
+
+def _not_in_effect(
+    conn: psycopg.Connection[Any], t: Target
+) -> tuple[Outcome | None, Outcome | None]:
+    import psycopg
+
+    dropped: Outcome | None = None
+    unreadable: Outcome | None = None
+    for scope, cfg, name, setting, source in conn.execute(_ROLE_DEFAULTS).fetchall():
+        if text(source) not in _BELOW_DATABASE:
+            continue
+        value = text(cfg).split("=", 1)[1]
+        said = ""
+        try:
+            with conn.transaction(force_rollback=True):
+                conn.execute("SELECT set_config(%s, %s, true)", (text(name), value))
+        except psycopg.Error as exc:
+            said = f"; the server says of it: {str(exc).strip().splitlines()[0]}"
+        dropped = warn(
+            f"the setting {text(name)} = {value} {_diagnose.setting_place(t, text(scope))} "
+            f"is not in effect: the server dropped it at login, and {text(name)} is "
+            f"{text(setting)} ({text(source)})",
+            why="a role's or a database's setting whose value is not valid when a session "
+            "starts is only a WARNING at login (psycopg shows none) and the session runs "
+            f"without it{said}",
+            fix=_diagnose.reset_setting(t, text(name), text(scope)),
+        )
+        break
+    for name, query in _FORMATS:
+        try:
+            with conn.transaction(force_rollback=True):
+                conn.execute(query).fetchall()
+        except (NotImplementedError, psycopg.DataError, psycopg.InterfaceError) as exc:
+            row = conn.execute(
+                "SELECT setting, source FROM pg_settings WHERE name = %s", (name,)
+            ).fetchone()
+            setting, source = (text(row[0]), text(row[1])) if row else ("?", "")
+            unreadable = warn(
+                f"{name} is {setting!r}, set {_diagnose.setting_place(t, source)}: psycopg "
+                f"cannot load what the server sends in it",
+                why=f"psycopg's text loaders read DateStyle ISO and IntervalStyle postgres "
+                f"only; loading this session's answer it said: {exc}",
+                fix=_diagnose.reset_setting(t, name, source),
+            )
+            break
+    return dropped, unreadable
 
 
 def _from_options(t: Target, names: tuple[str, ...]) -> dict[str, tuple[int, str]]:
@@ -622,6 +721,44 @@ WHERE v.name = %s
 _KEEP = " (with what SHOW shared_preload_libraries lists before it)"
 
 
+#: an installed extension whose version is not the one the server's files default to, while
+#: the files hold an update path to it (extension.c: ALTER EXTENSION ... UPDATE follows it)
+_UPDATE_PENDING = """
+SELECT e.extversion, a.default_version, pg_get_userbyid(e.extowner),
+       (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+FROM pg_extension e JOIN pg_available_extensions a ON a.name = e.extname
+WHERE e.extname = %(name)s AND e.extversion <> a.default_version
+  AND EXISTS (SELECT 1 FROM pg_extension_update_paths(%(name)s) p
+              WHERE p.source = e.extversion AND p.target = a.default_version
+                AND p.path IS NOT NULL)
+"""
+
+
+def _update_pending(t: Target, extension: str, pending: tuple[Any, ...]) -> Outcome:
+    """The extension's SQL objects are an older version than its files: ALTER EXTENSION ...
+    UPDATE, by its owner or a superuser."""
+    installed, default, owner, is_super = (
+        text(pending[0]),
+        text(pending[1]),
+        text(pending[2]),
+        bool(pending[3]),
+    )
+    sql = f'ALTER EXTENSION "{extension}" UPDATE'
+    step: Step = (
+        t.sql(sql) if is_super or owner == t.user else t.superuser_sql(sql, database=t.dbname)
+    )
+    return warn(
+        f"{extension} {installed} is installed in {t.dbname}, but the server's files are "
+        f"{extension} {default}: the extension was not updated after them",
+        why=f"the server loads the library of {default} while the database holds the SQL objects "
+        f"of {installed}; what {default} added is missing until ALTER EXTENSION ... UPDATE "
+        f"(pg_extension_update_paths has the path {installed} -> {default})",
+        fix=Fix([step], text=f"as {owner} (the extension's owner) or a superuser: {step.render()}"),
+        installed=installed,
+        available=default,
+    )
+
+
 def not_preloaded(
     t: Target, extension: str, version: str, library: str, preloaded: tuple[Any, ...] | None
 ) -> Outcome:
@@ -676,8 +813,11 @@ def extension_check(extension: str, instance: str, ctx: Context) -> Outcome:
         preloaded = conn.execute(
             "SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries'"
         ).fetchone()
+        pending = conn.execute(_UPDATE_PENDING, {"name": extension}).fetchone()
     if installed and library and loaded == (False,):
         return not_preloaded(t, extension, text(installed[0]), library, preloaded)
+    if installed and pending:
+        return _update_pending(t, extension, pending)
     if installed:
         return ok(
             f"{extension} {text(installed[0])} installed in {t.dbname}", version=text(installed[0])

@@ -575,6 +575,29 @@ def service_definition(service: str, source: str, env: Mapping[str, str]) -> dic
             ],
         )
     found, files = _pgdsn.service_params(service, env)
+    bad = next(
+        (
+            (path, found_bad)
+            for path in files
+            if (found_bad := _pgdsn.service_syntax_error(path, service)) is not None
+        ),
+        None,
+    )
+    if found is not None and bad is not None:
+        path, (number, key) = bad
+        raise CheckFailed(
+            f"line {number} of the service file {path} (in [{service}], {key}) is not "
+            "key=value: libpq cannot read it and connects nowhere",
+            why="libpq reads a service's section line by line and stops with 'syntax error in "
+            "service file' at the first line without '=' (a 'key: value' line, the YAML habit, "
+            "is one)",
+            fix=[
+                Manual(
+                    f"in {path}, write line {number} as key=value (for example "
+                    f"port=5432), as every line of [{service}] must be"
+                )
+            ],
+        )
     if found is None:
         user_file = files[0]
         raise CheckFailed(

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
 
 from envcheck.checks.redis.config import RedisConfig, default_config
 from envcheck.checks.redis.diagnose import (
@@ -181,6 +182,21 @@ def _unix(t: Target, timeout: float, budget: float) -> _net.Opened:
 
 def _socket_failed(t: Target, exc: OSError, errno: Any) -> CheckFailed:
     where = f"{t.path}"
+    host_part = urlparse(t.url).netloc.rpartition("@")[2] if t.path else ""
+    meant = f"/{host_part}{t.path}" if host_part else ""
+    if exc.errno == errno.ENOENT and meant and _is_socket(meant):
+        # unix://tmp/x.sock: urllib reads 'tmp' as the host, and redis-py takes the path only
+        return CheckFailed(
+            f"no Redis socket at {where}: the URL has two slashes after unix:, so "
+            f"{host_part!r} is read as a host name (redis-py ignores it) and the path is {where}; "
+            f"the socket is {meant}",
+            why="a unix:// URL's path follows three slashes (unix:///path); with two, the "
+            "first part of the path becomes the URL's host",
+            fix=fix(
+                f"set {t.source} to unix://{meant} (three slashes; keep its query, ?db=...)",
+                Manual(f"write the URL as unix://{meant} (three slashes)"),
+            ),
+        )
     if exc.errno == errno.ENOENT:
         return CheckFailed(
             f"no Redis socket at {where}: the file does not exist",

@@ -228,6 +228,68 @@ def _redis_py_reads(url: str) -> dict[str, Any]:
     return found
 
 
+def _sentinel_behind(url: str) -> tuple[str, str, str | None] | None:
+    """For a URL redis-py rejects by its scheme whose host and port answer as a Redis Sentinel
+    (``INFO server``: ``redis_mode:sentinel``): the address, the service the path names and the
+    primary the Sentinel gives for it (``SENTINEL GET-MASTER-ADDR-BY-NAME``), or None."""
+    import redis
+
+    scheme = _SCHEME.match(url.strip())
+    if scheme is None or scheme.group(1) in SCHEMES:
+        return None
+    try:
+        parts = urlparse("redis" + url.strip()[len(scheme.group(1)) :])
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if not host or not port:
+        return None
+    service = next((p for p in parts.path.split("/") if p), "")
+    try:
+        with redis.Redis(host, port, socket_timeout=1, socket_connect_timeout=1) as client:
+            if client.info("server").get("redis_mode") != "sentinel":
+                return None
+            primary = None
+            if service:
+                found = client.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", service)
+                if found:
+                    ip, at = (x.decode() if isinstance(x, bytes) else str(x) for x in found)
+                    primary = f"{ip}:{at}"
+    except (redis.RedisError, OSError, ValueError):
+        return None
+    shown = f"[{host}]" if ":" in host else host
+    return f"{shown}:{port}", service, primary
+
+
+def _sentinel_url(source: str, url: str, behind: tuple[str, str, str | None]) -> CheckFailed:
+    address, service, primary = behind
+    scheme = url.strip().split("://", 1)[0]
+    named = f"names {service!r}'s primary at {primary}" if primary else "names no such primary"
+    asked = f"master_for({service!r})" if service else "master_for(NAME)"
+    first = (
+        f"point {source} at the primary the Sentinel names: redis://{primary}/0 (it changes on "
+        "a failover), or "
+        if primary
+        else ""
+    )
+    return CheckFailed(
+        f"{source} is not a URL redis-py reads: its scheme is {scheme}://, and {address} is a "
+        f"Redis Sentinel (redis_mode:sentinel) that {named}",
+        why="redis-py reads only redis://, rediss:// and unix:// URLs; it asks a Sentinel for "
+        "the primary through redis.sentinel.Sentinel, not through a URL",
+        fix=Fix(
+            [
+                Manual(
+                    f"{first}have the application use redis.sentinel.Sentinel([...]).{asked}",
+                    ask="whoever sets " + source,
+                )
+            ],
+            text=f"{first}have the application ask the Sentinel: "
+            f"redis.sentinel.Sentinel([...]).{asked}",
+        ),
+    )
+
+
 def _rejected(url: str) -> UrlError:
     """Why redis-py rejects ``url``, in envcheck's words: never a piece of the value."""
     scheme = _SCHEME.match(url.strip())
@@ -392,6 +454,9 @@ def target(ctx: Context, instance: str) -> Target:
     try:
         parts = parse_url(url)
     except UrlError as exc:
+        behind = _sentinel_behind(url)
+        if behind is not None:
+            raise _sentinel_url(source, url, behind) from None
         raise CheckFailed(
             f"{source} is not a valid Redis URL: {exc}",
             why="envcheck reads it the way redis-py (Redis.from_url) does, before any connection "
