@@ -63,6 +63,38 @@ its ``grade`` on the case's own server's checks). The SDK's client proves the MC
 on the request named, or works; for init-tools-not-advertised it works because it does not ask,
 and the proof is that it does not ask); exec with the entry's environment, the resolver and the
 npm cache prove the config cases. All eleven are checked in one envcheck run, in process.
+
+First run (envcheck at dd42077, the commit that added this file, before any change; graded by
+the rules above, 2026-12-07): 11 cases, 3 fully right (the neighbours stdio-fork-keeps-stdio,
+stdio-config-cwd-set, http-sse-resume), 5 partly, 3 wrong; of the seven breakages none fully
+right.
+
+- stdio-daemonizes, partly: "exited with code 0 before answering ... it wrote nothing to
+  stderr", fix "run ... by hand to see the error": the worker it left running not named;
+- stdio-config-relative-to-cwd, wrong by the rules ("Traceback" in the output: the server's
+  own, quoted from its stderr), partly read by a person: "exited with code 1 before answering
+  ... FileNotFoundError: [Errno 2] No such file or directory: 'wx.toml'", fix "run ... by hand";
+  no word of where the file is, no cwd;
+- init-tools-not-advertised, partly: a skip, "nocap advertises no tools" (its tools, which it
+  lists when asked, hidden from every client, not seen);
+- tools-name-too-long, partly: a warning "tool name(s) outside the specification's characters"
+  for a name of allowed characters only: its length (150 > 128) not said;
+- http-sse-resume-unsupported, partly: "the SSE stream answering tools/list ended without its
+  response ... (its events carried ids, and resuming it brought no response)": the 405 to the
+  GET with Last-Event-ID not read;
+- cfg-env-path-replaced, wrong: "command not found: node ... install Node.js" (node is
+  installed; the entry's env.PATH hides it);
+- cfg-env-path-extended, wrong: no check of the server at all (envcheck took it for the same
+  server as pathy, the same command line in the same file, and checked it once);
+- npx-offline-not-cached, partly as first made: "`npx -y heldout9-weather-mcp` exited with
+  code 1 before answering ... npm error 404": the case was not made as written (the
+  registry was set in envcheck's environment, ``npm_config_registry``, which does not reach a
+  stdio server: envcheck passes HOME, PATH, SHELL, TERM only, as the SDKs' clients do; npx
+  asked the machine's real registry, which answered 404 for a package that does not exist).
+  Made again as written (the registry in the user's ``~/.npmrc``, which npm reads through
+  HOME) and run on dd42077's code: wrong, "no answer to initialize (the handshake) within 5 s
+  ... it may wait for input it never gets", fix "... or raise timeout". The grade above counts
+  it partly (the first run); on the case as written it is wrong.
 """
 
 from __future__ import annotations
@@ -421,9 +453,11 @@ def round9(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         with pytest.MonkeyPatch.context() as mp, serving(Handler) as port:
             mp.setenv("HOME", str(root / "home"))
             mp.delenv("XDG_CONFIG_HOME", raising=False)
-            # no network for npm: a registry that never resolves, an empty cache
-            mp.setenv("npm_config_registry", "http://registry.invalid/")
-            mp.setenv("npm_config_cache", str(root / "npm-cache"))
+            # no network for npm: the user's ~/.npmrc names a registry that never resolves (the
+            # environment would not do: a stdio server gets HOME, PATH, SHELL, TERM only); npx's
+            # cache (~/.npm) empty
+            (root / "home").mkdir()
+            (root / "home" / ".npmrc").write_text("registry=http://registry.invalid/\n")
             mp.chdir(root)  # the SDK's client starts servers where the client runs
             base = f"http://127.0.0.1:{port}"
             mcp_cases = [n for n, c in CASES.items() if c[1] in ("stdio", "http")]
@@ -466,7 +500,7 @@ def round9(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
                 "cfg-env-path-extended": node_with == 0,
                 # the registry never resolves and npx's cache holds nothing
                 "npx-offline-not-cached": not resolves
-                and not (root / "npm-cache" / "_npx").exists(),
+                and not (root / "home" / ".npm" / "_npx").exists(),
             }
             node = "node"
             claude = {

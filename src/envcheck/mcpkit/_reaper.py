@@ -172,6 +172,18 @@ def _marked(
     return found
 
 
+def running(pids: set[int]) -> list[tuple[int, str]]:
+    """Those of ``pids`` still running, each with its command line (shortened)."""
+    found = []
+    for pid in sorted(_living(pids)):
+        try:
+            argv = _read(f"/proc/{pid}/cmdline").rstrip(b"\0").split(b"\0")
+        except OSError:
+            continue
+        found.append((pid, " ".join(a.decode(errors="replace") for a in argv)[:200]))
+    return found
+
+
 def _living(pids: set[int]) -> set[int]:
     table = _table()
     return {pid for pid in pids if pid in table and table[pid].state != "Z"}

@@ -78,6 +78,9 @@ class ChildState:
     #: lines that are not messages since the last message, while they may be one message
     #: written over several lines (the text of the first starts a JSON object or array)
     pending: list[str] = field(default_factory=list)
+    #: what the server started that still ran once the server had exited by itself (a daemon's
+    #: worker, re-parented away): each process's pid and command line
+    left_running: list[tuple[int, str]] = field(default_factory=list)
     #: the ids of envcheck's requests the server has not answered (yet)
     outstanding: set[str | int] = field(default_factory=set)
     #: the ids of envcheck's requests whose answers came only once envcheck had stopped waiting
@@ -418,6 +421,8 @@ async def _stop(
     state.stopping = True
     # what the server started, found while it still runs (its children may leave its group)
     descendants = _reaper.tree(process.pid, state.mark)
+    if state.returncode is not None:
+        state.left_running = _reaper.running(descendants - {process.pid})
     try:
         if process.stdin is not None:
             await process.stdin.aclose()

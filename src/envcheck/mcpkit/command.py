@@ -9,8 +9,10 @@ import os
 import re
 import shlex
 import shutil
+import socket
 import stat
 import sys
+import urllib.parse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +43,9 @@ def find_command(spec: ServerSpec) -> str:
         windows = windows_shell(spec) or windows_path(spec) or windows_suffix(spec, path)
         if windows is not None:
             raise windows
+        replaced = path_replaced(spec, command)
+        if replaced is not None:
+            raise replaced
         text = install_hint(command) + f", or fix command in {spec.settings}"
         raise CheckFailed(
             f"{spec.name}: command not found: {command}",
@@ -63,6 +68,35 @@ def find_command(spec: ServerSpec) -> str:
     if problem is not None:
         raise exec_problem(spec, problem)
     return found
+
+
+def path_replaced(spec: ServerSpec, command: str) -> CheckFailed | None:
+    """``command`` not found on the PATH the entry's ``env`` sets, but on this shell's: the
+    entry's ``PATH`` replaces the one the client would pass (a client looks the command up on the
+    PATH of the environment it starts the server with: Node's spawn and Python's subprocess
+    both do), so the fix is that PATH with the client's own appended."""
+    given = spec.env.get("PATH")
+    if given is None:
+        return None
+    here = shutil.which(command, path=os.environ.get("PATH", ""))
+    if here is None:
+        return None
+    if spec.origin == "claude-desktop":  # it expands nothing: the directory itself
+        value = f"{given}{os.pathsep}{os.path.dirname(here)}"
+    else:
+        value = f"{given}{os.pathsep}{_fixes.reference(spec, 'PATH')}"
+    step = _fixes.set_step(spec, "env.PATH", value)
+    text = f"set env.PATH = {json.dumps(value)} in {spec.settings}"
+    return CheckFailed(
+        f"{spec.name}: command not found: {command} is not on the PATH the entry's env sets",
+        why=(
+            f"the entry's env sets PATH = {given}, which replaces the PATH the server would get "
+            f"(the client looks the command up on the server's PATH); {command} is at {here}, "
+            "in a directory of your shell's PATH that the entry's PATH leaves out"
+        ),
+        fix=Fix([step], text=text),
+        facts={"env_path": given, "found_at": here},
+    )
 
 
 def _unusable_on_path(command: str, path: str) -> str | None:
@@ -314,4 +348,96 @@ def npx_without_program(spec: ServerSpec) -> CheckFailed | None:
         "it exited 1 before any server started",
         fix=Fix(steps, text=text),
         facts={"exit_code": 1},
+    )
+
+
+#: npm's registry when no configuration names another
+NPM_REGISTRY = "https://registry.npmjs.org/"
+
+
+def _npm_registry(spec: ServerSpec) -> tuple[str, str]:
+    """The registry npm uses for the server, and where that came from: ``--registry``, the
+    server's environment, the project's ``.npmrc``, the user's ``~/.npmrc``, npm's default (the
+    order npm reads them in, the command line first)."""
+    args = list(spec.args)
+    for i, arg in enumerate(args):
+        if arg.startswith("--registry="):
+            return arg.split("=", 1)[1], "--registry"
+        if arg == "--registry" and i + 1 < len(args):
+            return args[i + 1], "--registry"
+    for name in ("npm_config_registry", "NPM_CONFIG_REGISTRY"):
+        if spec.env.get(name):
+            return spec.env[name], f"env.{name}"
+    home = spec.env.get("HOME") or os.environ.get("HOME") or str(Path.home())
+    for rc in (Path(spec.cwd or ".") / ".npmrc", Path(home) / ".npmrc"):
+        try:
+            lines = rc.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            key, _, value = line.partition("=")
+            if key.strip() == "registry" and value.strip():
+                return value.strip(), str(rc)
+    return NPM_REGISTRY, "npm's default"
+
+
+def _unreachable(url: str, timeout: float) -> str | None:
+    """Why ``url``'s host cannot be reached (its name does not resolve, or no TCP connection),
+    or ``None`` when it can."""
+    parsed = urllib.parse.urlsplit(url)
+    host = parsed.hostname
+    if not host:
+        return None
+    try:
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        return (
+            f"its host {host} does not resolve (no DNS answer: no network, or a name no "
+            "resolver knows)"
+        )
+    except (OSError, ValueError):
+        return None
+    family, kind, proto, _, address = addresses[0]
+    try:
+        with socket.socket(family, kind, proto) as sock:
+            sock.settimeout(timeout)
+            sock.connect(address)
+    except OSError as exc:
+        return f"no connection to {host}:{port} ({exc.strerror or type(exc).__name__})"
+    return None
+
+
+def npx_offline(spec: ServerSpec) -> CheckFailed | None:
+    """``npx -y <package>`` whose package is in neither the project's ``node_modules`` nor npx's
+    cache, and whose registry cannot be reached: npx fetches the package before anything starts,
+    retries for minutes and starts nothing."""
+    found = _npx_package(spec)
+    if found is None:
+        return None
+    package = found[0]
+    if package.startswith((".", "/", "~", "file:")) or _manifest(spec, package) is not None:
+        return None
+    name = package[: package.index("@", 1)] if "@" in package[1:] else package
+    if (Path(spec.cwd or ".") / "node_modules" / name / "package.json").is_file():
+        return None
+    registry, source = _npm_registry(spec)
+    problem = _unreachable(registry, min(spec.timeout, 3.0))
+    if problem is None:
+        return None
+    text = (
+        f"connect this machine to {registry} (or set the registry npm can reach: npm config set "
+        f"registry URL), then fetch the package once: npx -y {package} --help (or install it: "
+        f"npm install -g {name}, and set command to its program)"
+    )
+    return CheckFailed(
+        f"{spec.name}: `{spec.where}`: npx must fetch {package} from the registry {registry}, "
+        "which cannot be reached",
+        why=(
+            f"{package} is in neither the project's node_modules nor npx's cache, so npx "
+            f"downloads it before starting anything; the registry ({registry}, from {source}): "
+            f"{problem}; npx retries for minutes and the server never starts"
+        ),
+        fix=Fix([Manual(text)], text=text),
+        facts={"package": package, "registry": registry},
     )

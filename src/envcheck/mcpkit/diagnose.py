@@ -175,10 +175,19 @@ def exited(probe: Probe, during: str) -> CheckFailed:
         problem = _exec.inspect(spec.command, path=spec.env.get("PATH") or os.environ.get("PATH"))
         if problem is not None:
             return command.exec_problem(spec, problem)
+    if during == "start" and code == 0 and child.left_running:
+        return _daemonized(spec, child.left_running, stderr)
     if during == "start" and code == 1:
         npx = command.npx_without_program(spec)
         if npx is not None:
             return npx
+    if during == "start" and code > 0:
+        offline = command.npx_offline(spec)
+        if offline is not None:
+            return offline
+        elsewhere = _file_beside_program(spec, child.stderr.text())
+        if elsewhere is not None:
+            return elsewhere
     env_why, env_hint, env_step = environment(spec, tail)
     when = "before answering" if during == "start" else f"during {during}"
     stage = "during start-up" if during == "start" else "after the handshake"
@@ -190,6 +199,82 @@ def exited(probe: Probe, during: str) -> CheckFailed:
         why=f"the server stopped {stage}{stderr}; {env_why}",
         fix=Fix(steps, text=f"{look}; {env_hint}"),
         facts={"exit_code": code},
+    )
+
+
+#: a file that could not be opened because it does not exist (errno ENOENT), and its path, as
+#: Python (``[Errno 2] ...: 'wx.toml'``) and Node (``ENOENT: ..., open 'wx.toml'``) report it
+_ENOENT_PATH = re.compile(r"""(?:\[Errno 2\]|\bENOENT\b)[^'"\n]*['"]([^'"\n]+)['"]""")
+
+
+def _file_beside_program(spec: ServerSpec, stderr: str) -> CheckFailed | None:
+    """The server exited because a file it opens by a relative path (ENOENT) is not in the
+    directory it runs in, and that path exists beside its program (a script among its
+    arguments, or the command): it expects to run in its own folder, so ``cwd`` is the fix."""
+    if not spec.cwd:
+        return None
+    for relative in dict.fromkeys(_ENOENT_PATH.findall(stderr)):
+        if os.path.isabs(relative) or os.path.exists(os.path.join(spec.cwd, relative)):
+            continue
+        programs = [spec.command or "", *spec.args]
+        places = [
+            os.path.dirname(os.path.join(spec.cwd, p))
+            for p in programs
+            if p and not p.startswith("-") and os.path.isfile(os.path.join(spec.cwd, p))
+        ]
+        found = next(
+            (d for d in dict.fromkeys(places) if os.path.exists(os.path.join(d, relative))), None
+        )
+        if found is None:
+            continue
+        base = spec.root or spec.cwd
+        value = os.path.relpath(found, base)
+        value = found if value.startswith("..") else value
+        where = os.path.join(value, relative)
+        if spec.origin in ("mcp.json", "claude-desktop"):  # no cwd in these clients' entries
+            text = (
+                f"{spec.settings} has no cwd for a server (its client drops it): start it as "
+                f"`sh -c 'cd {value} && exec ...'`, or have the server find {relative} beside "
+                "its own file (report it to its authors)"
+            )
+            step: Step = Manual(text)
+        else:
+            text = f"set cwd = {json.dumps(value)} in {spec.settings}"
+            step = _fixes.set_step(spec, "cwd", value)
+        return CheckFailed(
+            f"{spec.name}: `{spec.where}` exited before answering: it opens {relative}, which "
+            f"is not in the directory it runs in but in {value}",
+            why=(
+                f"the server opens {relative!r} by a relative path, taken from its working "
+                f"directory ({spec.cwd}), and stopped when the file was not there (ENOENT); "
+                f"{where} exists beside its program: it expects to be started in {value}"
+            ),
+            fix=Fix([step], text=text),
+            facts={"missing": relative, "found_in": value},
+        )
+    return None
+
+
+def _daemonized(spec: ServerSpec, left: list[tuple[int, str]], stderr: str) -> CheckFailed:
+    """The server exited with status 0 before answering and left a process it started running:
+    it went to the background (a daemon), and its stdin and stdout no longer lead to it."""
+    pid, line = left[0]
+    text = (
+        f"start {spec.where} in the foreground (its option that keeps it attached, e.g. "
+        "--foreground or --no-daemon, or a setting that turns daemon mode off), or report it to "
+        "the server's authors: a stdio MCP server must stay the process the client started"
+    )
+    return CheckFailed(
+        f"{spec.name}: `{spec.where}` exited with code 0 before answering and left process "
+        f"{pid} running in the background",
+        why=(
+            "the server went to the background (it forked, and the process the client started "
+            f"exited; `{redact.clean(line, 160)}` runs on, detached from the client's pipes): a "
+            "stdio server talks over the stdin and stdout of the process the client started, "
+            f"so the handshake has no one to answer it{stderr}; envcheck stopped what it left"
+        ),
+        fix=Fix([Manual(text)], text=text),
+        facts={"exit_code": 0, "left_running": [p for p, _ in left]},
     )
 
 
@@ -1267,6 +1352,10 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
             fix=_fixes.ask(text, "the server's authors"),
             facts=facts,
         )
+    if spec.transport == "stdio" and step == "initialize" and not probe.wire.results:
+        offline = command.npx_offline(spec)
+        if offline is not None:
+            return offline
     if spec.transport == "stdio":
         why = (
             f"the server is running (pid {probe.child.pid}) but sent no answer: it may wait "
@@ -1546,6 +1635,26 @@ def _unusable_http_answer(probe: Probe, step: str, cause: BaseException) -> Chec
                 "response the stream held never reached the client",
                 fix=_fixes.ask(text, "the server's authors"),
                 facts={"sse_event_types": others},
+            )
+        refused = [(i, c) for a in probe.attempts for i, c in a.resumptions if c >= 300]
+        if refused:
+            event, code = refused[0]
+            text = (
+                f"report it to the server's authors: a server that closes the SSE stream "
+                f"answering {method} before its response must serve the GET with Last-Event-ID "
+                "that resumes it (MCP 2025-11-25, Streamable HTTP › Resumability and "
+                "Redelivery), or keep the stream open until the response"
+            )
+            return CheckFailed(
+                f"{spec.name}: {step} failed: the SSE stream answering {method} ended before "
+                f"its response, and resuming it (GET with Last-Event-ID: {event}) was answered "
+                f"HTTP {code}",
+                why=f"the server answered the POST of {method} with an SSE stream whose events "
+                "carry ids and closed it before the JSON-RPC response, as a server does for the "
+                "client to resume the stream with a GET carrying Last-Event-ID; it answered "
+                f"that GET {code}, so the response never reaches any client",
+                fix=_fixes.ask(text, "the server's authors"),
+                facts={"resumed": event, "status": code},
             )
         return CheckFailed(
             f"{spec.name}: {step} failed: the SSE stream answering {method} ended without its "

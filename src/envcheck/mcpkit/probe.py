@@ -655,6 +655,9 @@ class Probe:
                 and attempt.version_refused is None
             ):
                 await _without_version(request, attempt, spec.timeout)
+            if request.method == "GET" and request.headers.get("last-event-id"):
+                resumed = redact.clean(request.headers["last-event-id"], 60)
+                attempt.resumptions.append((resumed, code))
             if request.method == "GET" and attempt.transport == "http":
                 media = response.headers.get("content-type", "").split(";")[0].strip().lower()
                 attempt.stream_answer = attempt.stream_answer or (code, media)

@@ -53,6 +53,9 @@ class ServerSpec:
     args: tuple[str, ...] = ()
     env: dict[str, str] = field(default_factory=dict)
     cwd: str | None = None
+    #: the directory a relative ``cwd`` is taken from (the project root, or the client file's
+    #: base), when known
+    root: str | None = None
     url: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     expect_tools: tuple[str, ...] = ()
@@ -144,6 +147,9 @@ class Attempt:
     streamed: list[str] = field(default_factory=list)
     #: whether an SSE stream's events carried an ``id`` (a stream a client may resume)
     event_ids: bool = False
+    #: each GET that resumed a stream (it carried ``Last-Event-ID``): that id and the status
+    #: it was answered with
+    resumptions: list[tuple[str, int]] = field(default_factory=list)
     #: the SSE event types (``event:`` fields) of streams answering POSTs that are not
     #: ``message``, the type (and default) a client takes a JSON-RPC message from
     other_events: list[str] = field(default_factory=list)

@@ -130,7 +130,7 @@ async def tools(probe: Probe, client: Client) -> Outcome:
                 why="its capabilities have no tools entry: it offers no tools at all",
                 fix=Fix([Manual(text)], text=text),
             )
-        return skip(f"{spec.name} advertises no tools")
+        return await _tools_undeclared(probe, client)
     tools = await every_page(
         probe,
         "tools/list",
@@ -179,6 +179,41 @@ async def tools(probe: Probe, client: Client) -> Outcome:
     )
 
 
+async def _tools_undeclared(probe: Probe, client: Client) -> Outcome:
+    """A server without the tools capability: ``tools/list`` sent once all the same (one page,
+    read-only). Tools in its answer are tools no client sees, since clients send ``tools/list``
+    only to a server that declared ``tools`` (*Lifecycle*: only negotiated capabilities are
+    used); an error, or no tools, is a server that indeed has none."""
+    import anyio
+
+    spec = probe.spec
+    try:
+        with anyio.fail_after(min(spec.timeout, 5.0)):
+            page = await client.list_tools()
+    except Exception:  # noqa: B902 - an error, a timeout, an answer the SDK cannot read: none
+        return skip(f"{spec.name} advertises no tools")
+    names = [tool.name for tool in page.tools]
+    if not names:
+        return skip(f"{spec.name} advertises no tools")
+    text = (
+        'report it to the server\'s authors: its initialize result must declare "tools": {} '
+        'in its capabilities (e.g. "capabilities": {"tools": {}}), or its tools stay '
+        "hidden from every client"
+    )
+    return warn(
+        f"{spec.name}: answers tools/list with {len(names)} tool(s) ({listed(names, 5)}) but "
+        "does not declare the tools capability",
+        why=(
+            "its initialize result has no tools entry in capabilities; clients use only the "
+            "capabilities negotiated in initialize (MCP, Basic › Lifecycle) and send tools/list "
+            "only to a server that declares tools, so no client shows these tools"
+        ),
+        fix=_fixes.ask(text, "the server's authors"),
+        tools=len(names),
+        tool_names=names[:50],
+    )
+
+
 #: *Server › Tools* (2025-11-25, SEP-986): a tool name SHOULD be 1 to 128 of these characters
 TOOL_NAME = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 
@@ -195,8 +230,17 @@ def _tool_names(probe: Probe, names: list[str]) -> Outcome | None:
     shown = [repr(redact.clean(n, 60)) for n in odd]
     doubled = [repr(redact.clean(n, 60)) for n in twice]
     problems, why, fixes = [], [], []
-    if odd:
+    # a name of allowed characters only is odd by its length alone
+    long = [n for n in odd if TOOL_NAME.fullmatch(n[:128]) and len(n) > 128]
+    if long:
+        problems.append(
+            "tool name(s) longer than the specification's 128 characters: "
+            + listed([f"{repr(redact.clean(n, 60))} ({len(n)} characters)" for n in long], 5)
+        )
+    if len(long) < len(odd):
+        shown = [repr(redact.clean(n, 60)) for n in odd if n not in long]
         problems.append(f"tool name(s) outside the specification's characters: {listed(shown, 5)}")
+    if odd:
         why.append(
             "MCP (2025-11-25, Server › Tools) has tool names be 1 to 128 characters of A-Z, "
             "a-z, 0-9, _, - and .; clients pass them on to LLM APIs, whose tool names are "

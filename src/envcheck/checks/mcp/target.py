@@ -121,7 +121,9 @@ def servers(config: EnvcheckConfig) -> tuple[list[Server], list[Check]]:
         )
         for name, table in configured
     ]
-    seen = {_identity(s.table) for s in found}
+    seen: dict[tuple[Any, ...], list[tuple[str, tuple[Any, ...]]]] = {}
+    for server in found:
+        _checked_already(seen, server.table, "pyproject.toml")
     for item in declared:
         settings = f"{item.path} (server {item.name!r})"
         if item.problem is not None:
@@ -151,9 +153,8 @@ def servers(config: EnvcheckConfig) -> tuple[list[Server], list[Check]]:
         if table.url is not None and item.label == discovery.CLAUDE_DESKTOP:
             problems.append(_desktop_remote(item, settings, table.url, config))
             continue
-        if _identity(table) in seen:
+        if _checked_already(seen, table, str(item.path)):
             continue  # the same server, already checked under another name
-        seen.add(_identity(table))
         base = Path.home() if item.label == discovery.CLAUDE_DESKTOP else root
         found.append(
             Server(
@@ -212,6 +213,27 @@ def _identity(table: McpServerConfig) -> tuple[Any, ...]:
     if table.url is not None:
         return ("url", table.url)
     return ("stdio", table.command, tuple(table.args))
+
+
+def _settings(table: McpServerConfig) -> tuple[Any, ...]:
+    """What a declaration starts its command line with besides (one file may declare one program
+    twice, with another ``env`` or ``cwd``: two servers)."""
+    return (tuple(sorted(table.env.items())), table.env_file, table.cwd)
+
+
+def _checked_already(
+    seen: dict[tuple[Any, ...], list[tuple[str, tuple[Any, ...]]]],
+    table: McpServerConfig,
+    source: str,
+) -> bool:
+    """Whether the server was checked under another name: the same server declared in another
+    file (each client's file for the same program), or in the same file with the same settings.
+    Records it otherwise."""
+    earlier = seen.setdefault(_identity(table), [])
+    if any(where != source or settings == _settings(table) for where, settings in earlier):
+        return True
+    earlier.append((source, _settings(table)))
+    return False
 
 
 def _problem(name: str, summary: str, fix: Fix, why: str | None = None) -> Check:
@@ -660,6 +682,7 @@ def resolve(ctx: Context, server: Server) -> ServerSpec:
         args=tuple(value(arg, "args", index=i) for i, arg in enumerate(table.args)),
         env=env,
         cwd=cwd,
+        root=str(server.base),
         url=value(table.url, "url") if table.url else None,
         headers={k: value(v, f"headers.{k}", secret=True) for k, v in table.headers.items()},
         expect_tools=tuple(table.expect_tools),
