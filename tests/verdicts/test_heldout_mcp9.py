@@ -95,6 +95,41 @@ right.
   HOME) and run on dd42077's code: wrong, "no answer to initialize (the handshake) within 5 s
   ... it may wait for input it never gets", fix "... or raise timeout". The grade above counts
   it partly (the first run); on the case as written it is wrong.
+
+After (commit 4210f8c and its successor; verdicts from structure: exit status, the process tree's
+mark, errno, the entry's keys, HTTP statuses, capabilities; none from a message's words): 11 of 11
+fully right, each a row of docs/verdicts/mcp.md (section 16, ``ROWS``) asserted on the run.
+
+- A stdio server that exits 0 before answering while a process of its tree (found by the mark
+  ``ENVCHECK_MCP_SERVER`` its descendants inherit) still runs went to the background: named with
+  that process, which envcheck stops as before; the fix is the foreground.
+- A server that exits at start-up having failed to open a relative path (ENOENT, as Python's
+  ``[Errno 2]`` and Node's ``ENOENT`` carry it) that is absent where it runs but present beside
+  its program (the command, or a file among its arguments): the fix sets ``cwd`` to that folder
+  and rebases the arguments' relative paths on it (Edits); Claude Code's and Claude Desktop's
+  entries, which have no cwd, get a person's step.
+- A command not on the PATH the entry's ``env`` sets, but on the shell's: the entry's PATH
+  replaces the client's (spawn looks the command up there); the fix appends the client's PATH in
+  the file's syntax (``${PATH}``, ``${env:PATH}``; the directory itself for Claude Desktop).
+- ``npx`` whose package is in neither node_modules nor npx's cache, its registry (``--registry``,
+  the entry's env, the project's and the user's ``.npmrc``, npm's default) not resolving or not
+  connecting: named, on the handshake's timeout or an exit at start-up.
+- A server without the tools capability is asked ``tools/list`` once (bounded, read-only): tools
+  in the answer are a warning (hidden from clients); an error or none, the skip as before.
+- A tool name of allowed characters that is longer than 128 is said to be too long, with its
+  length.
+- A resuming GET (``Last-Event-ID``) is recorded with its status; one refused names it.
+- Two entries of one file with the same command line but another ``env``, ``envFile`` or
+  ``cwd`` are two servers (the same program in two clients' files is still checked once).
+
+The printed fixes of the two cases whose fix is an edit of the project's files (cwd and args;
+env.PATH) are carried out by envcheck's fixer and envcheck run again over those servers: they
+pass (the first version of the cwd fix set cwd alone, and the server's relative script path no
+longer resolved from there: found by that run, hence the rebased args).
+
+Cost: one envcheck run of the eleven servers in process, the SDK's client over eight of them,
+one envcheck run over the two fixed entries: about 4.5 CPU-s (``-p no:xdist``), 15 to 20 s of
+wall time (two 5 s timeouts: npx, and the SDK's wait on the refused resumption).
 """
 
 from __future__ import annotations
@@ -122,6 +157,7 @@ from tests.verdicts.mcp_world import (
 )
 from tests.verdicts.test_heldout_mcp4 import _processes_of
 from tests.verdicts.test_heldout_mcp7 import TOOLBOX_SERVER
+from tests.verdicts.test_heldout_mcp8 import _apply
 from tests.verdicts.test_heldout_servers import Expect
 from tests.verdicts.test_mcp_wire_sweep import judge
 
@@ -375,8 +411,8 @@ NEIGHBOURS = (
     "cfg-env-path-extended",
 )
 
-#: the cases that are rows of docs/verdicts/mcp.md (filled in once fully right)
-ROWS: tuple[str, ...] = ()
+#: the cases that are rows of docs/verdicts/mcp.md (section 16)
+ROWS = tuple(sorted(CASES))
 
 
 def _argv(mode: str, root: Path, server: str = "") -> list[str]:
@@ -552,6 +588,34 @@ def test_the_resumption_was_asked_for(round9: dict[str, Any]) -> None:
     """The resumption cases are what they say: a GET with Last-Event-ID reached both servers."""
     resumed = {path for method, path, last in round9["seen"] if method == "GET" and last}
     assert {"/resume/mcp", "/noresume/mcp"} <= resumed, round9["seen"]
+
+
+def test_the_printed_fixes_work(round9: dict[str, Any]) -> None:
+    """The fixes that are edits of the project's files, carried out by envcheck's fixer as
+    printed: cwd for the server that reads wx.toml from its folder, the PATH with ``${PATH}``
+    appended in .mcp.json; envcheck run again over those two servers alone: they pass. (The
+    others are their authors' or a person's: the foreground, the capability, the name, the
+    resumption, the network.)"""
+    by_id = {c["id"]: c for c in round9["checks"]}
+    root: Path = round9["root"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HOME", str(root / "home-after"))
+        mp.delenv("XDG_CONFIG_HOME", raising=False)
+        config = "[tool.envcheck.mcp]\ntimeout = 5.0\n" + _stdio_table("wxroot", "wx", root)
+        (root / "pyproject.toml").write_text(config)
+        claude = json.loads((root / ".mcp.json").read_text())
+        claude["mcpServers"] = {"pathy": claude["mcpServers"]["pathy"]}
+        (root / ".mcp.json").write_text(json.dumps(claude, indent=2))
+        _apply(by_id["mcp/wxroot.start"], root)
+        _apply(by_id["mcp/pathy@mcp.json.start"], root)
+        text = (root / "pyproject.toml").read_text()
+        assert 'cwd = "servers/wx"' in text, text
+        assert "${PATH}" in (root / ".mcp.json").read_text()
+        after = run_in_process(root, text, SECRET)
+    failing = [f"{c['id']} {c['status']}" for c in after if c["status"] not in ("pass", "skip")]
+    fixed = {"mcp/wxroot.tools", "mcp/pathy@mcp.json.tools"}
+    passed = {c["id"] for c in after if c["status"] == "pass"}
+    assert not failing and fixed <= passed, (failing, sorted(c["id"] for c in after))
 
 
 def test_no_process_outlives_the_run(round9: dict[str, Any]) -> None:

@@ -239,8 +239,31 @@ def _file_beside_program(spec: ServerSpec, stderr: str) -> CheckFailed | None:
             )
             step: Step = Manual(text)
         else:
-            text = f"set cwd = {json.dumps(value)} in {spec.settings}"
-            step = _fixes.set_step(spec, "cwd", value)
+            # a relative path among the arguments is taken from the new cwd too: rebased
+            args = [
+                (
+                    os.path.relpath(os.path.join(spec.cwd, a), found)
+                    if a and not os.path.isabs(a) and os.path.isfile(os.path.join(spec.cwd, a))
+                    else a
+                )
+                for a in spec.args
+            ]
+            text = f"set cwd = {json.dumps(value)}"
+            steps = [_fixes.set_step(spec, "cwd", value)]
+            if args != list(spec.args):
+                text += f" and args = {json.dumps(args)}"
+                steps.append(_fixes.set_step(spec, "args", args))
+            return CheckFailed(
+                f"{spec.name}: `{spec.where}` exited before answering: it opens {relative}, "
+                f"which is not in the directory it runs in but in {value}",
+                why=(
+                    f"the server opens {relative!r} by a relative path, taken from its working "
+                    f"directory ({spec.cwd}), and stopped when the file was not there (ENOENT); "
+                    f"{where} exists beside its program: it expects to be started in {value}"
+                ),
+                fix=Fix(steps, text=f"{text} in {spec.settings}"),
+                facts={"missing": relative, "found_in": value},
+            )
         return CheckFailed(
             f"{spec.name}: `{spec.where}` exited before answering: it opens {relative}, which "
             f"is not in the directory it runs in but in {value}",
