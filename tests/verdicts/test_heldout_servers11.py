@@ -515,3 +515,27 @@ def test_redis(pytester: pytest.Pytester) -> None:
                     verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
     report_grades(verdicts)
     rows_hold("redis", REDIS, checks)
+
+
+# -- the neighbourhood of the service file verdict, from the structure it reads ------------------
+
+
+def test_service_file_read_as_libpq_reads_it(tmp_path: Path) -> None:
+    """What :func:`envcheck.checks.postgres.dsn.service_syntax_error` reads: only the service's
+    own section counts (libpq stops at the next one), blank lines and ``#`` comments are skipped,
+    a ``key: value`` or a bare word is a line libpq cannot read, and no value is ever shown."""
+    from envcheck.checks.postgres.dsn import service_syntax_error
+
+    conf = tmp_path / "pg_service.conf"
+    conf.write_text(
+        "[other]\nhost localhost\n\n[app]\n# a comment\n\nhost=db\n"
+        "password: Never-Shown-9\n[later]\nport: 1\n"
+    )
+    assert service_syntax_error(str(conf), "app") == (8, "password")
+    assert service_syntax_error(str(conf), "later") == (10, "port")
+    assert service_syntax_error(str(conf), "nosuch") is None
+    conf.write_text("[app]\nhost=db\nport=5432\n[other]\nbroken line\n")
+    assert service_syntax_error(str(conf), "app") is None  # libpq never reads [other]
+    conf.write_text("[app]\n'%%': x\n")
+    assert service_syntax_error(str(conf), "app") == (2, "a line")
+    assert service_syntax_error(str(tmp_path / "missing.conf"), "app") is None
