@@ -7,7 +7,9 @@ import difflib
 import inspect
 import re
 import shlex
+import socket
 import ssl
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -232,8 +234,6 @@ def _sentinel_behind(url: str) -> tuple[str, str, str | None] | None:
     """For a URL redis-py rejects by its scheme whose host and port answer as a Redis Sentinel
     (``INFO server``: ``redis_mode:sentinel``): the address, the service the path names and the
     primary the Sentinel gives for it (``SENTINEL GET-MASTER-ADDR-BY-NAME``), or None."""
-    import redis
-
     scheme = _SCHEME.match(url.strip())
     if scheme is None or scheme.group(1) in SCHEMES:
         return None
@@ -245,18 +245,27 @@ def _sentinel_behind(url: str) -> tuple[str, str, str | None] | None:
     if not host or not port:
         return None
     service = next((p for p in parts.path.split("/") if p), "")
-    try:
-        with redis.Redis(host, port, socket_timeout=1, socket_connect_timeout=1) as client:
-            if client.info("server").get("redis_mode") != "sentinel":
-                return None
-            primary = None
-            if service:
-                found = client.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", service)
-                if found:
-                    ip, at = (x.decode() if isinstance(x, bytes) else str(x) for x in found)
-                    primary = f"{ip}:{at}"
-    except (redis.RedisError, OSError, ValueError):
+    from envcheck.checks.redis.resp import ConnectionLost, ReplyError, Resp, info
+
+    deadline = time.monotonic() + 1.5
+    try:  # envcheck's own RESP client: one try, no client-side retries
+        sock = socket.create_connection((host, port), timeout=1.0)
+    except OSError:
         return None
+    conn = Resp(sock)
+    try:
+        if info(conn, "server", deadline).get("redis_mode") != "sentinel":
+            return None
+        primary = None
+        if service:
+            found = conn.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", service, deadline=deadline)
+            if isinstance(found, list) and len(found) == 2:
+                ip, at = (x.decode() if isinstance(x, bytes) else str(x) for x in found)
+                primary = f"{ip}:{at}"
+    except (ConnectionLost, ReplyError, OSError, ValueError):
+        return None
+    finally:
+        conn.close()
     shown = f"[{host}]" if ":" in host else host
     return f"{shown}:{port}", service, primary
 
