@@ -263,10 +263,11 @@ timeout = 1.0
             f"  PASS  auth * PING answered by 127.0.0.1:{port}/0*",
             "  PASS  roundtrip * SET/GET/DEL of a 30 s probe key, deleted*",
             f"  FAIL  redis/untrusted.reachable: the TLS certificate of 127.0.0.1:{port} is not "
-            "trusted: "
-            "self-signed certificate",
-            "        fix: set tool.envcheck.redis.untrusted.ca_file to the PEM file of the CA that "
-            "signed the server's certificate (check: openssl s_client -connect "
+            "trusted: it is self-signed (CN=127.0.0.1, its own issuer), and this machine's CA "
+            "store does not hold it: OpenSSL's verify result 18 (self-signed certificate)",
+            "        fix: set tool.envcheck.redis.untrusted.ca_file to the PEM file of "
+            "CN=127.0.0.1 if it is the server's own CA, or have the server's certificate "
+            "(tls-cert-file) issued by a CA that file holds (check: openssl s_client -connect "
             f"127.0.0.1:{port} -CAfile FILE -verify_return_error)",
             f"  WARN  unverified.reachable * 127.0.0.1:{port} answers as Redis over TLS, but its "
             "certificate is NOT verified (tool.envcheck.redis.unverified.tls_verify = false): "
