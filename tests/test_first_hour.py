@@ -26,7 +26,8 @@ PLUGIN = textwrap.dedent("""
             yield kit.Component("alpha").check("widget", broken)
         if os.environ.get("DEMO_SLOW"):
             def slow(ctx):
-                time.sleep(3)
+                # past the 2 s notice by more than a loaded machine takes to reach this item
+                time.sleep(6)
             yield kit.Component("gamma", timeout=10.0).check("slow", slow)
     """)
 UNIT_TEST = "def test_unit():\n    assert 1 + 1 == 2\n"
