@@ -154,10 +154,11 @@ def test_time_a_test_spent_before_the_fixture_comes_off_its_wait(
     pytester: pytest.Pytester,
 ) -> None:
     """pytest-timeout counts from the start of the test's setup: a fixture set up before
-    envcheck's (here one that takes 2 s of a 5 s limit) leaves envcheck less time to wait, and
+    envcheck's (here one that takes 1.5 s of a 6 s limit) leaves envcheck less time to wait, and
     the verdict is still envcheck's skip, not pytest-timeout's stack dump. (The limits leave
     room for building envcheck's engine, which the first fixture that needs it does: with
-    coverage on a loaded 2-core CI machine that alone took over 1.5 s.)"""
+    coverage on a loaded 2-core CI machine that alone took over 3 s. Without the time already
+    spent taken off, envcheck would wait 4.8 s from at least 1.5 s: past the limit.)"""
     with silent_listener() as port:
         pytester.makepyprojecttoml(
             f'[tool.envcheck.postgres]\ndsn = "postgresql://app@127.0.0.1:{port}/app"\n'
@@ -170,9 +171,9 @@ def test_time_a_test_spent_before_the_fixture_comes_off_its_wait(
 
                 @pytest.fixture
                 def slow_first():
-                    time.sleep(2.0)
+                    time.sleep(1.5)
 
-                @pytest.mark.timeout(5)
+                @pytest.mark.timeout(6)
                 def test_uses_the_database(slow_first, envcheck_postgres):
                     envcheck_postgres.execute("SELECT 1")
                 """))

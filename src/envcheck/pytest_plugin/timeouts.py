@@ -63,7 +63,7 @@ def left(item: pytest.Item, limit: tuple[float, str]) -> tuple[float, str]:
     started = item.stash.get(STARTED_KEY, None)
     if started is None:
         return limit
-    return max(0.05, limit[0] - (time.monotonic() - started)), limit[1]
+    return max(0.0, limit[0] - (time.monotonic() - started)), limit[1]
 
 
 def dependencies(checks: Any, check_ids: list[str]) -> set[str]:
