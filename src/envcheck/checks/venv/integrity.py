@@ -16,6 +16,7 @@ import hashlib
 import os
 import re
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -538,28 +539,32 @@ def _in_record_dir(path: str) -> bool:
 #: site directory -> (its mtime, path -> [(dist-info name, distribution name, digest)] of the
 #: paths more than one RECORD lists)
 _SHARED: dict[Path, tuple[int, dict[str, list[tuple[str, str, str]]]]] = {}
+#: one reader at a time: the package checks run at once, and each would otherwise read every
+#: RECORD of the directory itself (CPU that starved the server checks' threads of the GIL)
+_SHARED_LOCK = threading.Lock()
 
 
 def _shared_files(site: Path) -> dict[str, list[tuple[str, str, str]]]:
     """The paths of ``site`` that more than one ``.dist-info``'s RECORD lists (read once per
     state of the directory: an install or uninstall changes its mtime)."""
-    try:
-        stamp = site.stat().st_mtime_ns
-    except OSError:
-        return {}
-    known = _SHARED.get(site)
-    if known is not None and known[0] == stamp:
-        return known[1]
-    listed: dict[str, list[tuple[str, str, str]]] = {}
-    for n, info in enumerate(sorted(site.glob("*.dist-info"))):
-        if n >= _RECORDS_READ:
-            break
-        name = info.name[: -len(".dist-info")].partition("-")[0]
-        for path, digest in _record(info).items():
-            listed.setdefault(path, []).append((info.name, canonicalize_name(name), digest))
-    shared = {path: owners for path, owners in listed.items() if len(owners) > 1}
-    _SHARED[site] = (stamp, shared)
-    return shared
+    with _SHARED_LOCK:
+        try:
+            stamp = site.stat().st_mtime_ns
+        except OSError:
+            return {}
+        known = _SHARED.get(site)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        listed: dict[str, list[tuple[str, str, str]]] = {}
+        for n, info in enumerate(sorted(site.glob("*.dist-info"))):
+            if n >= _RECORDS_READ:
+                break
+            name = info.name[: -len(".dist-info")].partition("-")[0]
+            for path, digest in _record(info).items():
+                listed.setdefault(path, []).append((info.name, canonicalize_name(name), digest))
+        shared = {path: owners for path, owners in listed.items() if len(owners) > 1}
+        _SHARED[site] = (stamp, shared)
+        return shared
 
 
 def _digest(path: Path) -> str | None:
