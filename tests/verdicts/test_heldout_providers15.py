@@ -1,0 +1,280 @@
+"""The fifteenth held-out set for LLM providers and Ollama (issue 22): Ollama reached through its
+OpenAI-compatible ``/v1`` API (``kind = "openai"``, ``base_url = "http://HOST:11434/v1"``, how
+most OpenAI-client apps are pointed at it), and answers of OpenAI-compatible services that carry
+fields OpenAI's do not. Kinds no row of docs/verdicts/providers.md or docs/verdicts/ollama.md
+lists, no earlier held-out set made (test_heldout.py's eight, 9 to 14), and no sweep covers
+(tests/verdicts/test_providers_capability_sweep.py reaches Ollama's ``/v1`` only with a model
+the listing shows by its full name, ``llama3.2:latest``, an LLM and an embedding model). Grepped
+before choosing, in both tables, every earlier set, the sweeps and replays/SOURCES.md: a ``/v1``
+listing with ``"data": null``, ``/v1/models`` answered 404 by an Ollama older than the route,
+an Ollama origin given as an OpenAI ``base_url`` (``GET /models``), a model named without its
+``:latest`` tag against a listing that shows it with one, a model a ``/v1`` listing lacks,
+``reasoning`` with an empty ``content`` and ``finish_reason`` "length", OpenRouter's
+``native_finish_reason`` / ``provider`` / ``usage.cost``, DeepSeek's base URL without ``/v1``
+(none found; ``heldout12--ollama-tags-null``, the native ``/api/tags`` with ``models`` null, is
+the neighbour on Ollama's own API, and ``heldout13--ollama-404-gin-no-route`` the gin 404 on it).
+Each answer is replayed verbatim (files ``replays/heldout15--*`` and the earlier ones named
+below, their sources in ``replays/SOURCES.md``) by local servers, one per Ollama, to one
+in-process envcheck session for all eight instances.
+
+Breakages:
+
+- ``model = "llama3.1:8b"`` at an Ollama ``/v1`` whose ``GET /v1/models`` lists
+  ``llama3.2:latest`` and ``nomic-embed-text:latest`` only: the model is not pulled there
+  (openai.go ToListCompletion lists the pulled models; ollama#3050's users list models so);
+- an Ollama with no model pulled: ``GET /v1/models`` answers ``{"object": "list", "data": null}``
+  (openai.go: ``var data []Model``, a nil slice written as null);
+- Ollama 0.1.32, which serves ``POST /v1/chat/completions`` (since 0.1.24) but routes no
+  ``GET /v1/models`` (added by ollama#5007, merged in July 2024): gin's ``404 page not found``
+  to the listing while ``/api/version`` says 0.1.32 (ollama#3050: "Ollama is running, but
+  /v1/models got 404 page not found");
+- ``base_url = "http://HOST:11434"`` (the Ollama origin, no ``/v1``): ``GET /models`` answered
+  with gin's 404 while ``GET /api/version`` there answers Ollama's version
+  (skye-harris/hass_local_openai_llm#15, ollama#10354).
+
+Healthy neighbours, which the official clients accept and envcheck must pass: ``model =
+"llama3.2"`` against a ``/v1`` listing that shows ``llama3.2:latest`` (Ollama's names take
+``latest`` when the tag is left out: types/model/name.go ParseName; the chat call answers);
+a thinking model at ``/v1`` (``qwen3:0.6b``) whose 5 tokens went on thinking: ``content`` ""
+with ``reasoning`` and ``finish_reason`` "length" (the model ran; the gemini row
+``gemini-200-max-tokens-thinking`` is its neighbour on another API); OpenRouter's chat answer as
+recorded, with ``provider``, ``native_finish_reason``, ``message.reasoning`` null and
+``usage.cost``; DeepSeek at its documented base URL without ``/v1`` (``GET /models``, ``POST
+/chat/completions``), listing and answer as recorded.
+
+Made for real with the official client first, against the same replay servers (before any
+envcheck run): openai-python's ``models.list()`` gives ``llama3.2:latest`` and
+``nomic-embed-text:latest`` for the ``/v1`` Ollama, ``data`` None for the empty one (the SDK's
+page holds no model), NotFoundError 404 (the body gin's ``404 page not found``) for 0.1.32's
+``/v1/models`` and for the origin's ``/models``; ``chat.completions.create`` answers for
+``llama3.2``, for ``qwen3:0.6b`` (``content`` "", ``finish_reason`` "length", the extra
+``reasoning``), for OpenRouter (the extra fields kept as extras) and for DeepSeek (its recorded
+answer is deepseek-reasoner's, the listing recorded later shows deepseek-v4-flash: two
+recordings of one service, replayed as they are).
+
+Each case says what a fully right verdict is: the check's status, words its cause must say, words
+its fix must hold, words nothing it shows may say. Of envcheck's code, only the requests the
+checks send and where settings are read (docs/providers.md) had been read before the
+expectations were written.
+
+Not made, and why: OpenAI's ``mismatched_project`` 401 (no published whole body, as in the
+fourteenth set); Vertex AI (``aiplatform.googleapis.com``): envcheck's ``gemini`` kind asks
+``/v1beta/models``, which Vertex does not serve, and its OpenAI-compatible endpoint takes an
+OAuth access token, not a key (``gemini-401-credentials-missing`` is the row for a key sent
+there); Anthropic's ``anthropic-beta`` errors (envcheck sends no beta header); GitHub Models'
+per-day 429 (``UserByModelByDay``: no whole published answer with its headers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.verdicts.provider_runs import clean_environment, grade, row_problems, run
+from tests.verdicts.replay import Answer, Replay, published
+
+OLLAMA_AT = "https://github.com/ollama/ollama/blob/00988753ff743bf26117964f6e43f9ebf10bce30"
+LISTING = f"{OLLAMA_AT}/openai/openai.go"
+NAMES = f"{OLLAMA_AT}/types/model/name.go"
+NO_V1_MODELS = "https://github.com/ollama/ollama/issues/3050"
+ORIGIN = "https://github.com/skye-harris/hass_local_openai_llm/issues/15"
+OPENROUTER = (
+    "https://github.com/charmbracelet/fantasy/blob/43a2aa51c05dbe054eaca6f9f7dcc42836f39bed"
+    "/providertests/testdata/TestOpenRouterCommon/openai/simple.yaml"
+)
+DEEPSEEK = (
+    "https://github.com/posit-dev/chatlas/blob/e24bf49499dc399c4c671a83ae6ff89351fa45ed"
+    "/tests/_vcr/test_provider_deepseek/test_deepseek_list_models.yaml"
+)
+
+#: what no verdict here may say (a cause of another kind)
+WRONG_CAUSES = ("set a valid key", "rotate", "invalid api key")
+#: an Ollama that answers is neither another service nor a wrong address
+NOT_ELSEWHERE = ("another service", "not JSON", "not the shape")
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    source: str
+    check: str  # the check's id in the report
+    status: str  # "fail", or "fail|skip" for either
+    says: tuple[str, ...] = ()  # words the cause (summary + why) must hold
+    fix: tuple[str, ...] = ()  # words the hint / fix must hold
+    never: tuple[str, ...] = WRONG_CAUSES
+    #: other checks of the same case, with the statuses they may have
+    also: tuple[tuple[str, str], ...] = ()
+
+
+CASES = [
+    Case(
+        "ollama-v1-not-pulled",
+        LISTING,
+        "providers/olmissing.model",
+        "fail",
+        says=("llama3.1:8b",),
+        fix=("ollama pull llama3.1:8b",),
+        never=WRONG_CAUSES + NOT_ELSEWHERE + ("wrong base_url",),
+        also=(("providers/olmissing.auth", "pass"),),
+    ),
+    Case(
+        "ollama-v1-nothing-pulled",
+        LISTING,
+        "providers/olempty.model",
+        "fail",
+        says=("llama3.2",),
+        fix=("ollama pull llama3.2",),
+        never=WRONG_CAUSES + NOT_ELSEWHERE + ("wrong base_url",),
+        also=(("providers/olempty.auth", "pass"),),
+    ),
+    Case(
+        "ollama-v1-models-before-route",
+        NO_V1_MODELS,
+        "providers/olold.auth",
+        "fail|skip",
+        says=("/v1/models", "0.1.32"),
+        fix=("upgrade",),
+        never=WRONG_CAUSES + NOT_ELSEWHERE + ("wrong base_url", "check base_url"),
+    ),
+    Case(
+        "ollama-origin-as-openai-base",
+        ORIGIN,
+        "providers/olorigin.auth",
+        "fail",
+        says=("/models",),
+        fix=('base_url = "', '/v1"'),
+        never=WRONG_CAUSES + NOT_ELSEWHERE,
+    ),
+    Case(
+        "ollama-v1-tag-left-out",
+        NAMES,
+        "providers/oltag.model",
+        "pass",
+        also=(("providers/oltag.smoke", "pass"),),
+    ),
+    Case(
+        "ollama-v1-thinking-length",
+        LISTING,
+        "providers/olthink.smoke",
+        "pass",
+        also=(("providers/olthink.model", "pass"),),
+    ),
+    Case(
+        "openrouter-extra-fields",
+        OPENROUTER,
+        "providers/openrouter.smoke",
+        "pass",
+        also=(("providers/openrouter.headroom", "pass"),),
+    ),
+    Case(
+        "deepseek-base-without-v1",
+        DEEPSEEK,
+        "providers/deepseek.smoke",
+        "pass",
+        also=(("providers/deepseek.auth", "pass"), ("providers/deepseek.model", "pass")),
+    ),
+]
+#: the rows of docs/verdicts/providers.md these cases run (their cause and fix too)
+PROVIDER_ROWS_15: dict[str, str] = {}
+
+SECTION = """\
+[tool.envcheck.providers.{name}]
+kind = "openai"
+api_key = "${{OPENAI_API_KEY}}"
+base_url = "{base}"
+model = "{model}"
+smoke = true
+cassettes = false
+retries = 0
+timeout = 20.0
+
+"""
+GIN_404 = "heldout13--ollama-404-gin-no-route"
+
+
+def _ollama(version: str, listing: str, chat: str) -> dict[str, Any]:
+    """One Ollama's routes: its own API's root and version, and its OpenAI-compatible ones."""
+    return {
+        "GET /": published("heldout13--ollama-root-running"),
+        "GET /api/version": published(version),
+        "GET /v1/models": published(listing),
+        "POST /v1/chat/completions": published(chat),
+        "GET /models": published(GIN_404),
+    }
+
+
+def worlds() -> dict[str, dict[str, Any]]:
+    """Each server's routes: the cloud services under their paths, and one server per Ollama."""
+    current = "heldout13--ollama-version-cloud"
+    return {
+        "cloud": {
+            "GET /or/api/v1/models": published("openai--models-list"),
+            "POST /or/api/v1/chat/completions": published(
+                "heldout15--openrouter-200-chat-extra-fields"
+            ),
+            "GET /ds/models": published("heldout15--deepseek-200-models"),
+            "POST /ds/chat/completions": published("heldout15--deepseek-200-chat"),
+        },
+        "ollama": _ollama(current, "capability--ollama-v1-models", "ollama--openai-compat-chat-ok"),
+        "think": _ollama(
+            current,
+            "heldout15--ollama-v1-200-models-qwen3",
+            "heldout15--ollama-v1-200-reasoning-length",
+        ),
+        "empty": _ollama(
+            current, "heldout15--ollama-v1-200-models-null", "ollama--openai-compat-chat-ok"
+        ),
+        "old": _ollama(
+            "heldout13--ollama-version-0.1.32", GIN_404, "ollama--openai-compat-chat-ok"
+        ),
+    }
+
+
+@pytest.fixture
+def servers() -> Iterator[dict[str, Replay]]:
+    with ExitStack() as stack:
+        yield {name: stack.enter_context(Replay(routes)) for name, routes in worlds().items()}
+
+
+def _toml(servers: dict[str, Replay]) -> str:
+    #: instance -> (server, path of base_url under it, model)
+    instances = {
+        "olmissing": ("ollama", "/v1", "llama3.1:8b"),
+        "olempty": ("empty", "/v1", "llama3.2"),
+        "olold": ("old", "/v1", "llama3:latest"),
+        "olorigin": ("ollama", "", "llama3.2:latest"),
+        "oltag": ("ollama", "/v1", "llama3.2"),
+        "olthink": ("think", "/v1", "qwen3:0.6b"),
+        "openrouter": ("cloud", "/or/api/v1", "gpt-4o-mini"),
+        "deepseek": ("cloud", "/ds", "deepseek-v4-flash"),
+    }
+    return "".join(
+        SECTION.format(name=name, base=f"{servers[server].url}{path}", model=model)
+        for name, (server, path, model) in instances.items()
+    )
+
+
+def test_fifteenth_held_out_providers(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, servers: dict[str, Replay]
+) -> None:
+    clean_environment(monkeypatch)
+    checks = run(pytester, "providers", _toml(servers))
+    problems = [p for case in CASES for p in grade(case, checks)]
+    problems += row_problems("providers", PROVIDER_ROWS_15, CASES, checks)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_fifteenth_set_is_what_it_says() -> None:
+    replays = Path(__file__).parent / "replays"
+    files = sorted(p.name for p in replays.glob("heldout15--*.json"))
+    assert len(files) == 6
+    sources = (replays / "SOURCES.md").read_text()
+    assert all(f"`{name}`" in sources for name in files)
+    assert len(CASES) == 8 and sum(c.status != "pass" for c in CASES) == 4
+    assert all(c.source.startswith("https://") for c in CASES)
+    assert isinstance(published(GIN_404), Answer)
