@@ -1,0 +1,434 @@
+"""Twelfth held-out round for PostgreSQL and Redis (issue 21): kinds that neither the earlier
+rounds (tests/verdicts/test_heldout_servers*.py 1-11) nor the sweeps (a SQLSTATE at login or at
+the write, a Redis error reply to each command, a pooler's or proxy's own answer, TLS, the
+protocol sweep) nor a row cover, and healthy neighbours, each made on a real throwaway server and
+proved with the real client (psycopg 3.3 with its libpq 18, redis-py 8.1) first. Most are
+refusals of the CLIENT that carry no SQLSTATE and no Redis error reply.
+
+How the set was made (2026-12-07), from the sources of truth before reading how envcheck
+diagnoses them (of envcheck's code only the round machinery of the earlier round files, the
+tables' rows and the instance configuration's fields were read):
+
+- libpq (fe-connect.c ``passwordFromFile``): the password file's fifth field ends at the first
+  ``:`` not escaped by a backslash; a password holding ``:`` written as it is (``Colon:pw-...``)
+  is sent cut at the colon: 28P01 with ``password retrieved from file``.
+- libpq (fe-connect.c ``passwordFromFile``): a host field ``localhost`` matches a Unix socket
+  only when the socket's directory is libpq's DEFAULT_PGSOCKET_DIR (``/var/run/postgresql``
+  here); a server whose socket is elsewhere (``/tmp``: source builds, Homebrew, a mounted
+  directory) gets no password from that line: ``fe_sendauth: no password supplied``.
+- libpq (fe-connect.c ``PQconnectPoll``): ``gssencmode=require`` with a Unix socket host:
+  ``GSSAPI encryption required but it is not supported over a local socket`` (before any
+  startup; the row pg-gssencmode-require is TCP without a credential cache); its healthy
+  neighbour: ``sslmode=verify-full`` over a Unix socket (libpq tries no SSL on a socket, needs
+  no root certificate, and logs in).
+- psycopg 3 (``conninfo_attempts``, as libpq's connectOptions2): more ports than hosts
+  (``host=A,B port=P,P,P``): ``could not match 3 port numbers to 2 hosts``; its healthy
+  neighbour: one port for two hosts (it applies to each), the first host refusing.
+- libpq 16+ (fe-connect.c, require_auth): a negated method mixed with a plain one
+  (``require_auth=!password,scram-sha-256``): ``require_auth method "scram-sha-256" cannot be
+  mixed with negative methods`` (the rows are an unknown value, a mismatch with the server's
+  request and ``!scram-sha-256`` refused by the server's request).
+- redis-py 8 (``parse_url`` reads ``socket_timeout`` as a float; ``socket.settimeout(0)`` makes
+  the socket non-blocking): ``?socket_timeout=0`` (the "0 means no timeout" habit) fails the
+  first reply: ``Error while reading from socket: (11, 'Resource temporarily unavailable')``.
+- Redis 7.0 (tls.c ``tls-auth-clients optional``: a certificate sent is verified) and OpenSSL: a
+  client certificate (``ssl_certfile`` in the URL) past its notAfter: the server's alert
+  ``certificate expired`` after the handshake; its healthy neighbour: the same server without a
+  client certificate (optional).
+
+Each was grepped in the tables, the rounds and the sweeps first (``:`` escaping / ``escape``,
+``localhost`` with a socket, ``DEFAULT_PGSOCKET``, ``local socket``, ``gssencmode``, ``port
+numbers``, ``could not match``, ``mixed``, ``require_auth``, ``socket_timeout``,
+``Resource temporarily``, ``client certificate`` with ``expired``, ``tls-auth-clients
+optional``): none is a row (the password file's rows are its mode, its path, a trailing space
+and a wildcard line first; pg-no-password has no file line; the socket rows are the socket's
+own state; pg-dsn-several-hosts has as many ports as hosts; the require_auth rows above;
+redis-url-socket-timeout-not-number is a value that is no number; the TLS sweep's client
+certificate kinds are missing, another CA, the key's mismatch and mode). The brief's other ideas
+were rows already (invalid sslmode, gssencmode, target_session_attrs and load_balance_hosts
+values; require_auth=md5 against SCRAM, !scram-sha-256, a trust line; channel_binding=require
+without SCRAM; gssencmode=require without Kerberos; %R~ read-only keys and selectors;
+``?protocol=3``; ``?ssl_cert_reqs=none``; a client certificate of another CA with
+``tls-auth-clients optional``) or break nothing a client sees (``tls-replication``; SNI: Redis
+picks no certificate by name).
+
+The grading is round one's (``grade`` in tests/verdicts/test_heldout_servers.py); a healthy case
+is fully right when every check of its instance passes. One envcheck run per state: the seven
+PostgreSQL cases are seven instances of one run on one lab (whose pg_hba.conf gets a ``local``
+scram-sha-256 line for the group ``lab_sockpw`` first), the three Redis cases three instances of
+one run. The printed fixes are then carried out as printed (each is the person's: a line of the
+password file, a DSN or URL edit, a client certificate issued again) and the healed instances run
+again. The expectations were committed before envcheck first ran on this file.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+
+from tests.servers import free_port
+from tests.verdicts import redis_servers as rs
+from tests.verdicts.pg_lab import PASSWORD, Lab, lab_fixtures
+from tests.verdicts.test_heldout_servers import (
+    CONNECT,
+    NOT_AUTH,
+    R_AUTH,
+    R_REACH,
+    R_ROUND,
+    REACHABLE,
+    WRITE,
+    Expect,
+    Verdict,
+    kw,
+    login_fails,
+)
+from tests.verdicts.test_heldout_servers9 import Made as Instance
+from tests.verdicts.test_heldout_servers9 import (
+    graded,
+    instance,
+    of_instance,
+    redis_section,
+    report_grades,
+    rows_hold,
+    run_pg,
+)
+from tests.verdicts.test_redis import run_envcheck
+from tests.verdicts.test_tls_sweep import CN, DAY, NOW, PKI, issue
+
+lab_server, lab = lab_fixtures("heldout12-pglab")
+
+HEALTHY_PG = (REACHABLE, CONNECT, WRITE)
+HEALTHY_REDIS = (R_REACH, R_AUTH, R_ROUND)
+#: the role's password holding a colon (never shown)
+COLON_PW = "Colon:pw-Never-Shown-2"
+#: the group whose members log in over the lab's Unix socket with scram-sha-256
+SOCKPW = "lab_sockpw"
+#: this libpq's DEFAULT_PGSOCKET_DIR (where a host field ``localhost`` matches a socket)
+DEFAULT_SOCKET_DIR = "/var/run/postgresql"
+
+# -- PostgreSQL: seven instances of one envcheck run ----------------------------------------------
+
+PG: dict[str, Expect] = {
+    "pg-passfile-colon-unescaped": Expect(
+        CONNECT,
+        "fail",
+        ("line 1",),
+        ("\\:",),
+        (*NOT_AUTH, "CREATE ROLE", "VALID UNTIL", "trailing", "whitespace"),
+    ),
+    "pg-passfile-localhost-socket-dir": Expect(
+        CONNECT,
+        "fail",
+        ("localhost", "line 1"),
+        ("{socket_dir}",),
+        (*NOT_AUTH, "CREATE ROLE", "group or world", "start PostgreSQL", "not a file"),
+    ),
+    "pg-gssencmode-require-socket": Expect(
+        f"{REACHABLE}|{CONNECT}",
+        "fail",
+        ("gssencmode=require", "socket"),
+        ("gssencmode",),
+        (*NOT_AUTH, "kinit", "credential cache", "start PostgreSQL"),
+    ),
+    "pg-socket-sslmode-verify-full-healthy": Expect(WRITE, "pass"),
+    "pg-dsn-port-count-mismatch": Expect(
+        f"{REACHABLE}|{CONNECT}",
+        "fail",
+        ("port", "2 hosts"),
+        ("port",),
+        (*NOT_AUTH, "start PostgreSQL", "refused", "percent-encode"),
+    ),
+    "pg-dsn-one-port-two-hosts-healthy": Expect(WRITE, "pass"),
+    "pg-dsn-require-auth-mixed": Expect(
+        f"{REACHABLE}|{CONNECT}",
+        "fail",
+        ("require_auth", "!password"),
+        ("require_auth",),
+        (*NOT_AUTH, "server requested", "start PostgreSQL"),
+    ),
+}
+#: the words of the printed fix that the person's act follows
+PERSON_FOLLOWS = {
+    "pg-passfile-colon-unescaped": "\\:",
+    "pg-passfile-localhost-socket-dir": "line 1",
+    "pg-gssencmode-require-socket": "gssencmode",
+    "pg-dsn-port-count-mismatch": "port",
+    "pg-dsn-require-auth-mixed": "require_auth",
+}
+
+
+@dataclass
+class PgMade:
+    made: dict[str, Instance]
+    #: the DSN after the person's act (the same DSN where the act is a file's edit)
+    healed: dict[str, str]
+    people: dict[str, Callable[[], None]]
+
+
+def socket_logins(lab: Lab) -> None:
+    """A ``local`` scram-sha-256 line for :data:`SOCKPW` above the lab's peer line."""
+    hba = lab.pg.data / "pg_hba.conf"
+    if SOCKPW in hba.read_text():
+        return
+    hba.write_text(f"local all +{SOCKPW} scram-sha-256\n" + hba.read_text())
+    lab.sql(f"CREATE ROLE {SOCKPW} NOLOGIN", "SELECT pg_reload_conf()")
+    deadline = time.monotonic() + 10
+    user, db = lab.app(SOCKPW)
+    while True:  # the reload reaches the postmaster a moment later
+        try:
+            psycopg.connect(kw(lab, user, db, host=str(lab.pg.socket_dir))).close()
+            return
+        except psycopg.OperationalError:
+            assert time.monotonic() < deadline, "the socket line did not take effect"
+            time.sleep(0.05)
+
+
+def make_pg(lab: Lab, tmp: Path) -> PgMade:
+    """Every PostgreSQL case made on the lab and proved with psycopg."""
+    socket_logins(lab)
+    sock = str(lab.pg.socket_dir)
+    assert sock != DEFAULT_SOCKET_DIR
+    made: dict[str, Instance] = {}
+    healed: dict[str, str] = {}
+    people: dict[str, Callable[[], None]] = {}
+
+    user, db = lab.app()
+    lab.sql(f"ALTER ROLE {user} PASSWORD '{COLON_PW}'")
+    colon_file = tmp / "colon.pgpass"
+    line = f"127.0.0.1:{lab.port}:{db}:{user}:"
+    colon_file.write_text(line + COLON_PW + "\n")
+    colon_file.chmod(0o600)
+    dsn = f"host='127.0.0.1' port='{lab.port}' user='{user}' dbname='{db}' passfile='{colon_file}'"
+    login_fails(dsn, "password authentication failed", "password retrieved from file")
+    made["pg-passfile-colon-unescaped"] = Instance(dsn)
+    healed["pg-passfile-colon-unescaped"] = dsn
+
+    def person_escapes_the_colon() -> None:
+        colon_file.write_text(line + COLON_PW.replace(":", "\\:") + "\n")
+
+    people["pg-passfile-colon-unescaped"] = person_escapes_the_colon
+
+    user, db = lab.app(SOCKPW)
+    local_file = tmp / "local.pgpass"
+    fields = f"{lab.port}:{db}:{user}:{PASSWORD}"
+    local_file.write_text(f"localhost:{fields}\n")
+    local_file.chmod(0o600)
+    dsn = f"host='{sock}' port='{lab.port}' user='{user}' dbname='{db}' passfile='{local_file}'"
+    login_fails(dsn, "no password supplied")
+    made["pg-passfile-localhost-socket-dir"] = Instance(dsn)
+    healed["pg-passfile-localhost-socket-dir"] = dsn
+
+    def person_names_the_socket_dir() -> None:
+        local_file.write_text(f"{sock}:{fields}\n")
+
+    people["pg-passfile-localhost-socket-dir"] = person_names_the_socket_dir
+
+    user, db = lab.app(SOCKPW)
+    dsn = kw(lab, user, db, host=sock, gssencmode="require")
+    login_fails(dsn, "GSSAPI encryption required but it is not supported over a local socket")
+    made["pg-gssencmode-require-socket"] = Instance(dsn)
+    healed["pg-gssencmode-require-socket"] = kw(lab, user, db, host=sock, gssencmode="prefer")
+
+    user, db = lab.app(SOCKPW)
+    dsn = kw(lab, user, db, host=sock, sslmode="verify-full")
+    with psycopg.connect(dsn) as conn:  # no SSL on a socket, no root certificate read
+        assert not conn.pgconn.ssl_in_use
+        conn.execute("CREATE TEMP TABLE proof (id int)")
+    made["pg-socket-sslmode-verify-full-healthy"] = Instance(dsn)
+
+    user, db = lab.app()
+    three = f"{lab.port},{lab.port},{lab.port}"
+    dsn = kw(lab, user, db, host="127.0.0.1,127.0.0.1", port=three)
+    login_fails(dsn, "could not match 3 port numbers to 2 hosts")
+    made["pg-dsn-port-count-mismatch"] = Instance(dsn)
+    healed["pg-dsn-port-count-mismatch"] = kw(lab, user, db, host="127.0.0.1,127.0.0.1")
+
+    user, db = lab.app()
+    with socket.socket() as probe:  # nothing listens on 127.0.0.2 at the lab's port
+        assert probe.connect_ex(("127.0.0.2", lab.port)) != 0
+    dsn = kw(lab, user, db, host="127.0.0.2,127.0.0.1")
+    with psycopg.connect(dsn) as conn:
+        assert conn.info.host == "127.0.0.1"
+        conn.execute("CREATE TEMP TABLE proof (id int)")
+    made["pg-dsn-one-port-two-hosts-healthy"] = Instance(dsn)
+
+    user, db = lab.app()
+    dsn = kw(lab, user, db, require_auth="!password,scram-sha-256")
+    login_fails(dsn, 'require_auth method "scram-sha-256" cannot be mixed with negative methods')
+    made["pg-dsn-require-auth-mixed"] = Instance(dsn)
+    healed["pg-dsn-require-auth-mixed"] = kw(lab, user, db, require_auth="scram-sha-256")
+    return PgMade(made, healed, people)
+
+
+def test_postgres(lab: Lab, tmp_path: Path) -> None:
+    """The seven cases on one run; the person's part of each fully right fix carried out as
+    printed and the healed instances passing on a second run; each case's row held."""
+    pg = make_pg(lab, tmp_path)
+    checks = run_pg(lab, pg.made)
+    assert "Colon" not in str(checks) and "Never-Shown-2" not in str(checks), "a password shown"
+    expects = {
+        ident: Expect(
+            e.check,
+            e.status,
+            e.says,
+            tuple(w.replace("{socket_dir}", str(lab.pg.socket_dir)) for w in e.fix),
+            e.never,
+            e.heals,
+        )
+        for ident, e in PG.items()
+    }
+    verdicts = {
+        ident: graded(expect, of_instance(checks, "postgres", instance(ident)), HEALTHY_PG)
+        for ident, expect in expects.items()
+    }
+    healing: dict[str, Instance] = {}
+    for ident, follows in PERSON_FOLLOWS.items():
+        if verdicts[ident].grade != "fully right":
+            continue
+        mine = of_instance(checks, "postgres", instance(ident))
+        failed = next(c for c in mine if c["status"] != "pass")
+        assert follows.lower() in (failed.get("hint") or "").lower(), failed
+        if ident in pg.people:
+            pg.people[ident]()
+        healing[ident] = Instance(pg.healed[ident])
+    if healing:
+        again = run_pg(lab, healing)
+        for ident in healing:
+            left = [
+                c
+                for c in of_instance(again, "postgres", instance(ident))
+                if c["status"] not in ("pass", "skip")
+            ]
+            if left:
+                verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
+    report_grades(verdicts)
+    rows_hold("postgres", expects, checks)
+
+
+# -- Redis: three instances of one envcheck run ---------------------------------------------------
+
+#: the expired client certificate's CN (issue() puts the sweep's prefix before it)
+CLIENT = "heldout12-client"
+
+REDIS: dict[str, Expect] = {
+    "redis-url-socket-timeout-zero": Expect(
+        f"{R_REACH}|{R_AUTH}|{R_ROUND}",
+        "fail",
+        ("socket_timeout", "0"),
+        ("socket_timeout",),
+        ("start Redis", "password", "maxclients", "not a number", "is not running"),
+    ),
+    "redis-tls-client-cert-expired": Expect(
+        R_REACH,
+        "fail",
+        ("expired", CN + CLIENT),
+        ("ssl_certfile",),
+        ("tls-ca-cert-file", "password", "start Redis", "ssl_cert_reqs=none", "another CA"),
+    ),
+    "redis-tls-auth-clients-optional-no-cert-healthy": Expect(R_ROUND, "pass"),
+}
+
+
+def test_redis(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """The three cases on one run; the person's fixes (the URL without socket_timeout=0, a
+    client certificate issued again at the same path) and the instances passing on a second
+    run; each row held."""
+    pki = PKI(tmp_path)
+    root = issue("heldout12-root", None, ca=True)
+    server_cert = issue("heldout12-server", root, sans=("127.0.0.1",))
+    old = issue(CLIENT, root, start=NOW - 3 * DAY, end=NOW - DAY)
+    pki.pem("root", root)
+    pki.pem("server", server_cert)
+    pki.key("server", server_cert)
+    client_cert = pki.pem("client", old)
+    client_key = pki.key("client", old)
+    port = free_port()
+    with ExitStack() as stack:
+        plain = stack.enter_context(rs.running())
+        zero = f"redis://127.0.0.1:{plain.port}/0?socket_timeout=0"
+        with pytest.raises(redis.ConnectionError, match="Resource temporarily unavailable"):
+            with redis.Redis.from_url(zero) as client:
+                client.ping()
+        tls = rs.make(
+            *("--port", "0", "--tls-port", str(port), "--tls-auth-clients", "optional"),
+            *("--tls-cert-file", str(pki.files["server"])),
+            *("--tls-key-file", str(pki.files["server.key"])),
+            *("--tls-ca-cert-file", str(pki.files["root"])),
+            port=port,
+        )
+        tls.start()
+        stack.callback(lambda: shutil.rmtree(tls.directory, ignore_errors=True))
+        stack.callback(tls.stop)
+        ca = f"ssl_ca_certs={pki.files['root']}"
+        expired = (
+            f"rediss://127.0.0.1:{port}/0?{ca}&ssl_certfile={client_cert}&ssl_keyfile={client_key}"
+        )
+        with pytest.raises(redis.ConnectionError, match="certificate expired"):
+            with redis.Redis.from_url(expired) as client:
+                client.ping()
+        without = f"rediss://127.0.0.1:{port}/0?{ca}"
+        with redis.Redis.from_url(without) as client:
+            assert client.set("envcheck:heldout12", "v") and client.delete("envcheck:heldout12")
+
+        urls = {
+            "redis-url-socket-timeout-zero": zero,
+            "redis-tls-client-cert-expired": expired,
+            "redis-tls-auth-clients-optional-no-cert-healthy": without,
+        }
+        healed = {
+            "redis-url-socket-timeout-zero": plain.url(),
+            "redis-tls-client-cert-expired": expired,
+        }
+        follows = {
+            "redis-url-socket-timeout-zero": "socket_timeout",
+            "redis-tls-client-cert-expired": "ssl_certfile",
+        }
+
+        def person_issues_the_certificate_again() -> None:
+            fresh = issue(CLIENT, root)
+            pki.pem("client", fresh)
+            pki.key("client", fresh)
+
+        people = {"redis-tls-client-cert-expired": person_issues_the_certificate_again}
+        pytester.makefile(
+            ".toml", pyproject="".join(redis_section(instance(i), u) for i, u in urls.items())
+        )
+        checks, output = run_envcheck(pytester)
+        assert "Traceback" not in output
+        assert not any(line in output for line in pki.secret_lines)
+        verdicts = {
+            ident: graded(expect, of_instance(checks, "redis", instance(ident)), HEALTHY_REDIS)
+            for ident, expect in REDIS.items()
+        }
+        right = {i: u for i, u in healed.items() if verdicts[i].grade == "fully right"}
+        for ident in right:
+            mine = of_instance(checks, "redis", instance(ident))
+            failed = next(c for c in mine if c["status"] != "pass")
+            assert follows[ident].lower() in (failed.get("hint") or "").lower(), failed
+            if ident in people:
+                people[ident]()
+        if right:
+            pytester.makefile(
+                ".toml",
+                pyproject="".join(redis_section(instance(i), u) for i, u in right.items()),
+            )
+            again, _ = run_envcheck(pytester)
+            for ident in right:
+                left = [
+                    c
+                    for c in of_instance(again, "redis", instance(ident))
+                    if c["status"] not in ("pass", "skip")
+                ]
+                if left:
+                    verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
+    report_grades(verdicts)
+    rows_hold("redis", REDIS, checks)
