@@ -57,6 +57,22 @@ its fix must hold, words nothing it shows may say. Of envcheck's code, only the 
 checks send and where settings are read (docs/providers.md) had been read before the
 expectations were written.
 
+Expectations committed before envcheck's first run on them (commit 211d395).
+
+First run (envcheck at 211d395, before any change): 4 of 8 fully right (50%), 1 partly, 3 wrong;
+of the 4 breakages, 1 fully right. Fully right: the Ollama origin as ``base_url`` ("answered HTTP
+404 to GET /models ... in plain text", fix ``set base_url = "http://127.0.0.1:PORT/v1"``), and
+three healthy neighbours (the thinking model's empty content with ``finish_reason`` "length",
+OpenRouter's extra fields, DeepSeek without ``/v1``). Partly: the model not pulled failed the
+model check with the model named and ``set model = "llama3.2:latest"`` (a fix that passes when
+run, but another model: ``ollama pull`` unnamed although the server is Ollama). Wrong: ``model
+= "llama3.2"`` failed ("not available to this openai key; closest: llama3.2:latest"), a false
+alarm for the name Ollama takes as ``llama3.2:latest``, and the smoke check was skipped behind
+it; the empty Ollama's ``{"object": "list", "data": null}`` failed auth as "JSON that is not the
+shape of this API's answer (no `data`) ... another service", fix "check base_url"; 0.1.32's 404
+to ``GET /v1/models`` was "wrong base_url ... (a missing /v1?)", fix "check base_url" for the
+right base_url of an Ollama older than the route.
+
 Not made, and why: OpenAI's ``mismatched_project`` 401 (no published whole body, as in the
 fourteenth set); Vertex AI (``aiplatform.googleapis.com``): envcheck's ``gemini`` kind asks
 ``/v1beta/models``, which Vertex does not serve, and its OpenAI-compatible endpoint takes an
