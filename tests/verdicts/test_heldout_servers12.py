@@ -74,9 +74,9 @@ Partly:
   server let envcheck's own login in)", fix "check ...dsn; compare with: psql ..." (the fallback:
   neither the password file's line nor its unescaped colon).
 - pg-passfile-localhost-socket-dir: FAIL postgres/connect "the server wants a password ... nor a
-  matching line in the password file libpq reads, .../local.pgpass" (true, but the file's line 1
-  for localhost, which libpq does not use for this socket's directory, not named; the fix "add a
-  line to ~/.pgpass" style would write a second line for the same login).
+  matching line in the password file libpq reads, .../local.pgpass", fix "put it in ...dsn
+  (postgresql://USER:PASSWORD@/tmp/...) or in ~/.pgpass" (true, but the file's line 1 for
+  localhost, which libpq does not use for this socket's directory, not named).
 Wrong:
 - pg-gssencmode-require-socket: "libpq needs Kerberos credentials (a credential cache: kinit)",
   fix "drop gssencmode=require (or get a Kerberos ticket with kinit first)" (the forbidden kinit
