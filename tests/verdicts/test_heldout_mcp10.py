@@ -71,7 +71,38 @@ its ``grade`` on the case's own server's checks). The SDK's client (the wire swe
 OAuth client, its SSE client) proves the MCP cases; the metaschema, PATH and the client rules
 prove the others. All ten are checked in one envcheck run, in process.
 
-First run: not yet run (this file is committed before it).
+First run (envcheck at 07f7510, the commit that added this file, before any change; graded by
+the rules above, 2026-12-07): 10 cases, 4 fully right by the committed expectations (the
+neighbours http-sse-open-after-response and call-structured-content-without-schema;
+auth-prm-well-known-path, tools-input-schema-invalid), 2 partly, 4 wrong; of the six breakages,
+2 fully right. No process outlived the run. Read by a person, two of the four are lower:
+auth-prm-well-known-path's why says "its WWW-Authenticate challenge names resource_metadata"
+(it named none: envcheck found the metadata at the well-known URL, and said otherwise), and
+tools-input-schema-invalid's fix says "inputSchema.required must be a JSON Schema object with
+"type": "object"" (it must be an array of strings): partly. So 2 of 10 fully right read strictly
+(the two neighbours; none of the six breakages), 4 partly, 4 wrong.
+
+- auth-403-scope-at-call, partly: "HTTP 403 to tools/call ... the credentials were accepted
+  ... they are not allowed tools/call (its WWW-Authenticate: Bearer error="insufficient_scope",
+  scope="notes:write", ...)", fix "ask the server's administrators for access to tools/call;
+  read the server's log": the challenge quoted, not read (no scope named in the fix);
+- auth-as-no-registration, wrong: a skip, "needs an OAuth sign-in, which Claude Code runs
+  itself", fix "run /mcp in Claude Code and choose Authenticate": a sign-in that cannot start
+  (nothing to register with; the SDK's OAuth client stops at the registration, 404), so the
+  printed fix does not work;
+- http-session-ends-after-one-request, wrong: "answered 404 to its own session ... replicas
+  behind a load balancer without sticky sessions, or a server that keeps no sessions", fix
+  "sticky sessions ..., run a single instance": a guessed cause (one instance, whose sessions
+  end, and a new initialize gives one that works);
+- cfg-vscode-http-falls-back-to-sse, wrong: a false alarm: start "answers over SSE (streamable
+  HTTP got HTTP 405; MCP clients fall back to SSE, as envcheck did)", then initialize "HTTP 405
+  ... neither streamable HTTP nor SSE works at this URL (HTTP 405 over streamable HTTP, HTTP 200
+  over SSE)", fix "fix url";
+- cfg-claude-code-disabled-server, wrong: a false alarm, "command not found:
+  heldout10-notes-mcp", fix "install heldout10-notes-mcp": a server Claude Code never starts
+  (the user rejected it: disabledMcpjsonServers);
+- rpc-result-and-error, partly: "MCP error -32603: Internal error", fix "run ... by hand to see
+  why": the answer's result beside its error not seen.
 """
 
 from __future__ import annotations
