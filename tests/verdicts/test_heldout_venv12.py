@@ -62,6 +62,34 @@ is round one's (``grade`` in tests/verdicts/test_heldout_servers.py), with one a
 the healthy neighbours: no check about the names in ``quiet`` may fail or warn. Caution on
 independence: the person who wrote these had read the earlier rounds, both sweeps, the table
 and the runner, not how any check decides.
+
+Expectations committed before the first run: 1e21edb.
+
+First run (envcheck at 1e21edb, before any change; 2026-12-07): **3 of 10 fully right** (the
+three healthy neighbours), 2 partly, 5 wrong; of the seven breakages none fully right. The
+grading function counted 4 fully right, 2 partly, 4 wrong; two of its grades are corrected
+here by reading the verdicts. venv-local-version-excluded: "demo-local 1.0+cpu is installed,
+but demo-local!=1.0 is required" passed the grader only because the word ``local`` is in the
+package's name: the why ("the project requires demo-local!=1.0") does not say that PEP 440
+compares ``!=1.0`` without the local label: partly. venv-poetry2-tool-dependency-dropped
+(the grader: partly): package[demo-doc] "demo-doc is not installed ... declares demo-doc, but
+poetry.lock does not have it yet", fix ``poetry lock && poetry install``, while lock-file says
+"poetry.lock matches pyproject.toml": the relock in the same run left demo-doc out of
+poetry.lock, so the printed fix changes nothing: wrong (a fix that does not work). Partly:
+venv-post-release-excluded ("demo-post 1.0.post1 is installed, but demo-post>1.0 is required",
+why without the rule that ``>1.0`` excludes 1.0's post-releases). Wrong: venv-uv-lock-drift (a
+false pass: no lock-drift check for a uv project, package[demo-alpha] "demo-alpha 1.0"),
+venv-uv-python-version-other (a false pass: python-version "Python 3.11.7 satisfies >=3.11",
+``.python-version`` not read), venv-pyenv-version-not-installed (a false pass: nothing read
+the file), venv-poetry-dependency-group-missing (lock-drift "demo-zeta 1.0 (test) is locked
+but not installed" with ``poetry install``, right, but its cause is a guess that is wrong here
+and names the forbidden ``pip install``: "the environment was changed after `poetry install`
+(pip install/uninstall, an old env)"; the lock gained the group since). Construction details
+corrected after the first run, not expectations: the pyenv proof asks ``pyenv version-name``
+(pyenv 2.4+ falls back to the next ``python`` on PATH, here Poetry's own environment's, so
+``python --version`` answered 3.11.7), and the Poetry 2 projects' proofs read their relock's
+answer and poetry.lock (the runner asks ``check --lock`` only of projects that had a
+poetry.lock when it started; Poetry writes a linked ``wheels`` directory's path resolved).
 """
 
 from __future__ import annotations
@@ -321,7 +349,7 @@ def shims_path(lab: Lab) -> str:
 
 def pyenv_proof(lab: Lab, root: Path, said: dict[str, Any]) -> None:
     done = subprocess.run(
-        ["python", "--version"],
+        ["pyenv", "version-name"],
         cwd=root,
         env={**{k: v for k, v in lab.env.items() if k != "PYENV_VERSION"}, "PATH": shims_path(lab)},
         capture_output=True,
@@ -480,7 +508,6 @@ def poetry2(lab: Lab, root: Path, extra: str = "") -> None:
 def relocked(lab: Lab, root: Path, said: dict[str, Any]) -> str:
     answers = said[str(root)]
     assert answers["before0"]["returncode"] == 0, answers["before0"]
-    assert answers["lock"]["returncode"] == 0, answers["lock"]
     return (root / "poetry.lock").read_text()
 
 
@@ -508,7 +535,8 @@ def tool_dependency_dropped(lab: Lab, root: Path) -> dict[str, str | None]:
 
 def enriched_proof(lab: Lab, root: Path, said: dict[str, Any]) -> None:
     lock = relocked(lab, root, said)
-    assert 'url = "wheels/demo_alpha-1.0-py3-none-any.whl"' in lock, lock
+    alpha = lock[lock.index('name = "demo-alpha"') :]
+    assert 'type = "file"' in alpha[: alpha.find("[[package]]")], lock  # its source, enriched
 
 
 @case(
@@ -592,7 +620,26 @@ def build(name: str, lab: Lab) -> dict[str, Any]:
                 held.prove(lab, root_of(lab, ident), found["poetry"])
         except (AssertionError, KeyError, ValueError) as exc:
             proofs[ident] = repr(exc)
-    return {"found": found, "proofs": proofs}
+    return {"found": found, "proofs": proofs, "healed": heal(lab, found)}
+
+
+def heal(lab: Lab, found: dict[str, Any]) -> dict[str, list[str]]:
+    """Where uv is on PATH (it is no dependency of this repository), the uv.lock drift's
+    printed fix is run by envcheck's step runner (offline, from the project's wheels) and the
+    project judged again: its lock-drift passes. Run last: ``uv sync`` makes the shared
+    environment exactly the lock's."""
+    ident = "venv-uv-lock-drift"
+    check = found["results"][ident].get("checks", {}).get("venv/lock-drift")
+    if shutil.which("uv") is None or check is None or check["status"] == "pass":
+        return {}
+    env = {"UV_CACHE_DIR": str(lab.tmp / "uv-cache"), "UV_OFFLINE": "1"}
+    try:
+        lab.apply(check, rootdir=root_of(lab, ident), **env, UV_PYTHON_DOWNLOADS="never")
+    except AssertionError as exc:
+        return {ident: [f"the fix did not apply: {exc}"]}
+    again = run_jobs(lab, [{"ident": ident, "root": str(root_of(lab, ident))}], "venv12-healed")
+    after = again.get("results", {}).get(ident, {}).get("checks", {}).get("venv/lock-drift", {})
+    return {ident: [] if after.get("status") == "pass" else [f"after the fix: {after}"]}
 
 
 @pytest.mark.parametrize("ident", sorted(CASES))
@@ -609,7 +656,8 @@ def test_venv(ident: str, world: dict[str, Any]) -> None:
         if c["status"] not in ("pass", "skip") and any(q in c["id"] for q in held.quiet)
     ]
     assert not loud, f"wrong (a false alarm): {loud}"
-    fully_right_row("venv", ident, held.expect, list(checks.values()), [])
+    healed = world["healed"].get(ident, [])
+    fully_right_row("venv", ident, held.expect, list(checks.values()), healed)
 
 
 #: the rows of docs/verdicts/venv.md this module asserts
