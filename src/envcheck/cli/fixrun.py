@@ -357,6 +357,9 @@ def apply_one(
 
 
 def main(argv: Sequence[str]) -> int:
+    from envcheck.core import exec as _exec
+
+    _exec.honour_sigint()  # the MCP server stops this process with SIGINT
     options, rest = _parser().parse_known_args(list(argv))
     if options.fix_timeout <= 0:
         _parser().error("--fix-timeout must be a positive number of seconds")

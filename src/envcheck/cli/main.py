@@ -46,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The console script: ``envcheck [options] [pytest args]`` or ``envcheck SUBCOMMAND ...``."""
+    from envcheck.core import exec as _exec
+
+    _exec.honour_sigint()  # when a parent (the MCP server) stops this run with SIGINT
     try:
         try:
             code = _main(argv)

@@ -412,6 +412,7 @@ def _run_fix(
     import signal
     import time
 
+    from envcheck.core import exec as _exec
     from envcheck.mcpkit import _reaper
 
     deadline = time.monotonic() + timeout
@@ -419,6 +420,7 @@ def _run_fix(
         process = subprocess.Popen(
             argv,
             cwd=cwd,
+            env={**os.environ, _exec.SIGINT_STOPS: "1"},  # stopped with SIGINT: honoured
             stdin=subprocess.DEVNULL,  # stdin is the protocol: the run must not read it
             stdout=sink,
             stderr=subprocess.STDOUT,

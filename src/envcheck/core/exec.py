@@ -451,6 +451,8 @@ def run(
     Any exception that ends the wait early (``KeyboardInterrupt``, the ``BaseException`` a SIGTERM
     handler raises) kills the program's process group before it propagates."""
     deadline = time.monotonic() + timeout
+    if interrupt is not None:  # the program is stopped with SIGINT: an envcheck one honours it
+        env = {**(os.environ if env is None else env), SIGINT_STOPS: "1"}
     process = subprocess.Popen(
         list(args),
         stdin=subprocess.DEVNULL,
@@ -493,6 +495,23 @@ def run(
             _LIVE.pop(process.pid, None)
     out, err = sinks
     return Output(returncode, out.text(), err.text(), out.total, err.total, out.cut, err.cut)
+
+
+#: in the environment of an envcheck process that its parent stops with SIGINT (:func:`run` with
+#: ``interrupt``): SIGINT ignored where the parent was started (a background job of a script, an
+#: editor started that way) is inherited, and would leave only the kill, with nothing recorded
+SIGINT_STOPS = "ENVCHECK_SIGINT_STOPS"
+
+
+def honour_sigint() -> None:
+    """At the start of an envcheck process its parent stops with SIGINT (:data:`SIGINT_STOPS` in
+    its environment, taken out so that the programs it starts do not inherit it): SIGINT raises
+    ``KeyboardInterrupt`` again even where it was inherited ignored."""
+    if os.environ.pop(SIGINT_STOPS, None) is None:
+        return
+    if threading.current_thread() is threading.main_thread():
+        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 #: the programs :func:`run` is waiting for, by pid (what :func:`stop_all` ends)
