@@ -73,6 +73,27 @@ shape of this API's answer (no `data`) ... another service", fix "check base_url
 to ``GET /v1/models`` was "wrong base_url ... (a missing /v1?)", fix "check base_url" for the
 right base_url of an Ollama older than the route.
 
+After the fixes (structure first): a model named without a tag passes as the listed
+``NAME:latest`` (a tag defaults to ``latest`` where names carry one: Ollama, OCI references);
+a listing whose ``data`` is null is an empty listing (a Go nil slice); when a non-vendor
+``base_url``'s listing answers a plain-text 404 (a router's, not the API's JSON error) or lacks
+the model, envcheck asks ``GET /api/version`` of ``base_url`` without ``/v1`` (no key sent,
+never while replaying) and an answer of Ollama's shape makes the verdict about that Ollama:
+a release before 0.2.0 (server/routes.go's history: ``GET /v1/models`` from 996bb1b, #5007)
+fails auth with the upgrade, never "wrong base_url"; a model its listing lacks, or an empty one,
+is "not pulled into the Ollama at ROOT", fixed by ``OLLAMA_HOST=ROOT ollama pull MODEL`` (or
+another listed model). 8 of 8 fully right. Rows (PROVIDER_ROWS_15), asserted on this run:
+ollama-v1-model-not-pulled, ollama-v1-200-models-null, ollama-v1-404-before-models-route,
+ollama-origin-404-models, ollama-v1-200-tag-left-out, ollama-v1-200-thinking-length,
+openrouter-200-chat-extra-fields, deepseek-200-base-without-v1.
+
+Executed: the Ollama root's fix (``base_url`` as printed, envcheck again: auth passes). Not
+executed: ``ollama pull`` and the upgrade (an Ollama binary, the network, the server's machine).
+
+Cost: 2 tests, two in-process envcheck sessions (the eight instances, then the printed
+``base_url``) against five replay servers; 3.2 s CPU (user + system) for the file with pytest's
+start.
+
 Not made, and why: OpenAI's ``mismatched_project`` 401 (no published whole body, as in the
 fourteenth set); Vertex AI (``aiplatform.googleapis.com``): envcheck's ``gemini`` kind asks
 ``/v1beta/models``, which Vertex does not serve, and its OpenAI-compatible endpoint takes an
@@ -83,6 +104,7 @@ per-day 429 (``UserByModelByDay``: no whole published answer with its headers).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -196,7 +218,16 @@ CASES = [
     ),
 ]
 #: the rows of docs/verdicts/providers.md these cases run (their cause and fix too)
-PROVIDER_ROWS_15: dict[str, str] = {}
+PROVIDER_ROWS_15 = {
+    "ollama-v1-not-pulled": "ollama-v1-model-not-pulled",
+    "ollama-v1-nothing-pulled": "ollama-v1-200-models-null",
+    "ollama-v1-models-before-route": "ollama-v1-404-before-models-route",
+    "ollama-origin-as-openai-base": "ollama-origin-404-models",
+    "ollama-v1-tag-left-out": "ollama-v1-200-tag-left-out",
+    "ollama-v1-thinking-length": "ollama-v1-200-thinking-length",
+    "openrouter-extra-fields": "openrouter-200-chat-extra-fields",
+    "deepseek-base-without-v1": "deepseek-200-base-without-v1",
+}
 
 SECTION = """\
 [tool.envcheck.providers.{name}]
@@ -283,6 +314,12 @@ def test_fifteenth_held_out_providers(
     problems = [p for case in CASES for p in grade(case, checks)]
     problems += row_problems("providers", PROVIDER_ROWS_15, CASES, checks)
     assert not problems, "\n".join(problems)
+    # the Ollama root's fix, run: base_url as printed, envcheck again, auth passes
+    printed = re.search(r'set base_url = "([^"]+)"', checks["providers/olorigin.auth"]["hint"])
+    assert printed is not None
+    section = SECTION.format(name="olorigin", base=printed[1], model="llama3.2:latest")
+    again = run(pytester, "providers", section)
+    assert again["providers/olorigin.auth"]["status"] == "pass", again["providers/olorigin.auth"]
 
 
 def test_the_fifteenth_set_is_what_it_says() -> None:

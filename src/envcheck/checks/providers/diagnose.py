@@ -1108,3 +1108,70 @@ def timeout(p: Provider, url: str, exc: Exception, waited: float) -> llm.Provide
         why += "overloaded (or a proxy holds the request)"
         fix = f"look at the server's status; raise timeout in {p.table} if it is only slow"
     return llm.ProviderTimeout(p.name, f"no answer from {url} in time", hint=fix, why=why)
+
+
+# -- Ollama behind an OpenAI base_url (fifteenth held-out set) -----------------------------------
+
+#: the release of Ollama that first routes each request of its OpenAI-compatible API (git history
+#: of server/routes.go: 453f572 "Initial OpenAI /v1/chat/completions API compatibility", first in
+#: v0.1.24; 996bb1b "OpenAI: /v1/models and /v1/models/{model} compatibility" (#5007), first in
+#: v0.2.0)
+OLLAMA_V1_SINCE = {"POST /v1/chat/completions": "0.1.24", "GET /v1/models": "0.2.0"}
+
+
+@dataclass(frozen=True)
+class Ollama:
+    """The Ollama whose OpenAI-compatible API ``base_url`` is: its own root (``base_url``
+    without ``/v1``) answered ``GET /api/version`` with Ollama's ``{"version": ...}``."""
+
+    root: str
+    version: str
+
+
+def ollama_before_route(p: Provider, ollama: Ollama, exc: llm.ProviderError) -> CheckFailed:
+    """A 404 to ``GET /v1/models`` from an Ollama whose release predates the route: base_url is
+    right (the same server's root reports Ollama's version), the release is too old."""
+    from envcheck.checks.ollama.diagnose import UPGRADE
+
+    since = OLLAMA_V1_SINCE["GET /v1/models"]
+    shown = redact.clean(" ".join(exc.message.split()), 120)
+    return CheckFailed(
+        f"the Ollama at {ollama.root} (version {ollama.version}) has no GET /v1/models "
+        f"(added in {since}): base_url is its OpenAI-compatible API, and this release is older "
+        "than the route",
+        why=f"{p.host} answered GET /v1/models with HTTP {exc.status} ({shown}), and "
+        f"{ollama.root}/api/version reports Ollama {ollama.version}: Ollama's OpenAI-compatible "
+        f"API lists models from {since} (its POST /v1/chat/completions from "
+        f"{OLLAMA_V1_SINCE['POST /v1/chat/completions']}), so a client that lists models "
+        "cannot use this one",
+        fix=Fix(
+            [Command(["sh", "-c", UPGRADE], needs=frozenset({"sudo", "network"}))],
+            text=f"upgrade Ollama to {since} or later on the machine it runs on: {UPGRADE}",
+        ),
+    )
+
+
+def not_pulled(p: Provider, ollama: Ollama, models: list[str], close: list[str]) -> CheckFailed:
+    """``model`` missing from the ``/v1/models`` of an Ollama: the models pulled into it, so the
+    model is pulled there (into that server: its OLLAMA_HOST), or another listed one is named."""
+    from envcheck.checks.ollama.diagnose import pull
+
+    command, shown = pull(ollama.root, p.model)
+    has = (
+        f"; it has {', '.join(models[:5])}{', …' if len(models) > 5 else ''}"
+        if models
+        else "; it has no model pulled"
+    )
+    listed = (
+        f"lists {len(models)} model{'s' if len(models) != 1 else ''}, and this is not one of them"
+        if models
+        else "lists none"
+    )
+    other = f'  (or set model = "{close[0]}" in {p.table}, a model it has)' if close else ""
+    return CheckFailed(
+        f"model {p.model!r} is not pulled into the Ollama at {ollama.root}{has}",
+        why=f"base_url is the OpenAI-compatible API of Ollama {ollama.version} "
+        f"({ollama.root}/api/version answers Ollama's version), whose GET /v1/models lists the "
+        f"models pulled into it: it {listed}",
+        fix=Fix([command], text=f"pull it into that Ollama: {shown}{other}"),
+    )

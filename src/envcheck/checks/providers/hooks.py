@@ -218,8 +218,20 @@ def _list_models(
     gives each model the methods it serves (``supportedGenerationMethods``): into ``methods``."""
     kind = s.provider.kind
     if kind == "openai":
-        response = s.call("GET", "/models", listing=True)
+        try:
+            response = s.call("GET", "/models", listing=True)
+        except llm.ProviderError as exc:
+            # a router's plain-text 404 (gin's "404 page not found"), not the API's own error
+            unrouted = exc.status == 404 and not exc.detail.json
+            ollama = _ollama_behind(s) if unrouted else None
+            if ollama is not None and _before(ollama, "GET /v1/models"):
+                raise _diagnose.ollama_before_route(s.provider, ollama, exc) from None
+            raise
         listed = s.json(response)
+        if isinstance(listed, dict) and "data" in listed and listed["data"] is None:
+            # a Go server's empty slice is written as null: Ollama's openai.go ToListCompletion
+            # (`var data []Model`) with no model pulled
+            return []
         # OpenAI's {"object": "list", "data": [...]}; Together answers the array itself (its
         # OpenAPI spec's ModelInfoList)
         entries = listed if isinstance(listed, list) else s.shaped(listed, response, "data")["data"]
@@ -279,6 +291,8 @@ def model_check(name: str, ctx: Context) -> Outcome:
             # the listing says what the model serves: not the smoke call's generateContent
             generating = [m for m in models if _GENERATE in methods.get(m, [])]
             raise _diagnose.not_generating(p, served, generating)
+        if p.kind == "openai" and not found:
+            found = _default_tag(p.model, models)
         if p.model in models or found:
             return ok(
                 f"{p.model} is available"
@@ -294,6 +308,9 @@ def model_check(name: str, ctx: Context) -> Outcome:
         close = candidates(p.model, models)
         if s.cassette is not None and s.cassette.replayed and not s.cassette.live:
             raise _missing_from_recording(s, models, close)
+        ollama = _ollama_behind(s)
+        if ollama is not None:  # the listing is what is pulled into that Ollama
+            raise _diagnose.not_pulled(p, ollama, models, close)
         suggestion = f"; closest: {', '.join(close)}" if close else ""
         text = f"set model = \"{close[0] if close else '...'}\" in {p.table}"
         step = _diagnose.edit_step(p, "model", close[0]) if close else Manual(text)
@@ -304,6 +321,63 @@ def model_check(name: str, ctx: Context) -> Outcome:
         )
 
     return with_session(name, "model", ctx, work)
+
+
+def _default_tag(model: str, listed: list[str]) -> str | None:
+    """The listed ``MODEL:latest`` a ``model`` named without a tag is: a name's tag defaults to
+    ``latest`` where names carry tags (Ollama's types/model/name.go ParseName; OCI references, as
+    Docker Model Runner lists them), and such a server answers either name."""
+    if ":" in model.rsplit("/", 1)[-1]:
+        return None
+    tagged = f"{model}:latest"
+    return tagged if tagged in listed else None
+
+
+def _ollama_behind(s: Session) -> _diagnose.Ollama | None:
+    """The Ollama whose OpenAI-compatible API ``base_url`` is, asked only to explain a failure:
+    ``GET /api/version`` of ``base_url`` without its ``/v1`` answered with Ollama's
+    ``{"version": "..."}``. Never asked of a vendor's own endpoint, never with the key, never
+    when the check replays a cassette."""
+    import httpx
+
+    from envcheck.core.environ import consistent
+    from envcheck.llm import _pool
+
+    p = s.provider
+    if p.kind != "openai" or p.default_endpoint:
+        return None
+    if s.cassette is not None and not s.cassette.live:
+        return None
+    root = p.base_url.rstrip("/").removesuffix("/v1")
+    left = min(2.0, s.ctx.remaining() - 0.3)
+    if left < 0.2:
+        return None
+    try:
+        with consistent(
+            lambda: httpx.Client(timeout=left, transport=_pool.transport(p.base_url))
+        ) as client:
+            s.sent += 1
+            response = client.get(f"{root}/api/version")
+            data = response.json() if response.status_code == 200 else None
+    except (httpx.HTTPError, ValueError):
+        return None
+    # Ollama's GET /api/version answers {"version": "..."} and nothing beside it
+    if not isinstance(data, dict) or list(data) != ["version"]:
+        return None
+    version = data["version"]
+    if not isinstance(version, str) or not version:
+        return None
+    s.ctx.fact("ollama_version", version)
+    return _diagnose.Ollama(root, version)
+
+
+def _before(ollama: _diagnose.Ollama, request: str) -> bool:
+    """Whether the Ollama's release predates ``request`` (a build from source reports 0.0.0:
+    its release is unknown, never called older)."""
+    from envcheck.checks.shared.config import older
+
+    since = _diagnose.OLLAMA_V1_SINCE[request]
+    return ollama.version != "0.0.0" and older(ollama.version, since)
 
 
 #: the Gemini method a text generation call (the smoke call, google-genai's generate_content) is
