@@ -90,8 +90,8 @@ openrouter-200-chat-extra-fields, deepseek-200-base-without-v1.
 Executed: the Ollama root's fix (``base_url`` as printed, envcheck again: auth passes). Not
 executed: ``ollama pull`` and the upgrade (an Ollama binary, the network, the server's machine).
 
-Cost: 2 tests, two in-process envcheck sessions (the eight instances, then the printed
-``base_url``) against five replay servers; 3.2 s CPU (user + system) for the file with pytest's
+Cost: 3 tests, two in-process envcheck sessions (the eight instances, then the printed
+``base_url``) against five replay servers; 3.8 s CPU (user + system) for the file with pytest's
 start.
 
 Not made, and why: OpenAI's ``mismatched_project`` 401 (no published whole body, as in the
@@ -331,3 +331,21 @@ def test_the_fifteenth_set_is_what_it_says() -> None:
     assert len(CASES) == 8 and sum(c.status != "pass" for c in CASES) == 4
     assert all(c.source.startswith("https://") for c in CASES)
     assert isinstance(published(GIN_404), Answer)
+
+
+def test_names_and_releases_read_as_ollama_reads_them() -> None:
+    """The default tag (a name's last part without ``:``), a registry host's port not taken for a
+    tag, and a build from source (0.0.0), whose release is unknown, never called older."""
+    from envcheck.checks.providers import diagnose
+    from envcheck.checks.providers.hooks import _before, _default_tag
+
+    listed = ["llama3.2:latest", "hf.co/bartowski/Qwen3-GGUF:latest", "localhost:5000/m:latest"]
+    assert _default_tag("llama3.2", listed) == "llama3.2:latest"
+    assert _default_tag("hf.co/bartowski/Qwen3-GGUF", listed) == listed[1]
+    assert _default_tag("localhost:5000/m", listed) == listed[2]
+    assert _default_tag("llama3.2:1b", listed) is None
+    assert _default_tag("mistral", listed) is None
+    old = diagnose.Ollama("http://127.0.0.1:11434", "0.1.32")
+    assert _before(old, "GET /v1/models")
+    assert not _before(diagnose.Ollama(old.root, "0.0.0"), "GET /v1/models")
+    assert not _before(diagnose.Ollama(old.root, "0.2.0"), "GET /v1/models")
