@@ -200,6 +200,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers9 import REDIS as REDIS9  # and the ninth's
     from tests.verdicts.test_heldout_servers10 import REDIS as REDIS10  # and the tenth's
     from tests.verdicts.test_heldout_servers11 import REDIS as REDIS11  # and the eleventh's
+    from tests.verdicts.test_heldout_servers12 import REDIS as REDIS12  # and the twelfth's
     from tests.verdicts.test_tls_sweep import REDIS_ROWS  # and the TLS sweep's
 
     problems = SCENARIOS.mismatches(
@@ -215,6 +216,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
             *REDIS9,
             *REDIS10,
             *REDIS11,
+            *REDIS12,
             *REDIS_ROWS,
         ]
     )

@@ -29,12 +29,14 @@ from typing import TYPE_CHECKING, Any
 
 from envcheck.checks.postgres import wire as _pgwire
 from envcheck.checks.postgres.target import (
+    SOCKET_DIRS,
     SUPERUSER,
     Target,
     ident,
     literal,
     os_user,
     passfile_entry,
+    passfile_localhost_line,
 )
 from envcheck.checks.postgres.wire import AUTHENTICATED, BEFORE_AUTH
 from envcheck.checks.shared import tls as _tls
@@ -561,6 +563,22 @@ def wrong_password(
                     f"in {entry.path}, move line {later} ({shown_later}) above line "
                     f"{entry.line} ({entry.shown}): libpq takes the first line that matches; or "
                     f"correct the password on line {entry.line} if it is meant for this login too",
+                    ask="whoever owns the password file",
+                )
+            ),
+        )
+    if entry is not None and entry.usable and entry.cut:
+        return CheckFailed(
+            f"the password for role {t.user!r} at {t.address} is refused: libpq took it from "
+            f"line {entry.line} of the password file {entry.path} ({entry.shown}), whose "
+            "password holds a ':' not escaped as '\\:', and sent only the part before it",
+            why="libpq splits each line of the password file at ':' (host:port:database:user:"
+            "password) and ends the password at the next ':' that no backslash escapes, so the "
+            f"server gets a shorter password{looked}" + said,
+            fix=fix(
+                Manual(
+                    f"in {entry.path}, write each ':' of line {entry.line}'s password as '\\:' "
+                    "(and each backslash as '\\\\'): libpq reads them back as ':' and '\\'",
                     ask="whoever owns the password file",
                 )
             ),
@@ -1896,6 +1914,26 @@ def needs_password(t: Target) -> CheckFailed:
             why="libpq reads a password file only when group and others have no access to it "
             "(it warns: has group or world access; permissions should be u=rw (0600) or less)",
             fix=fix(chmod),
+        )
+    near = passfile_localhost_line(t.passfile, t.host, t.port, t.dbname, t.user)
+    if near is not None and near.usable:
+        return CheckFailed(
+            f"the server wants a password for user {t.user!r}, and libpq does not take line "
+            f"{near.line} of the password file {near.path} ({near.shown}): its host field "
+            f"localhost stands for libpq's default socket directory ({SOCKET_DIRS[0]}) only, "
+            f"and this login goes through the socket in {t.host}",
+            why="the connection string and PGPASSWORD give no password; for a Unix socket libpq "
+            "matches the password file's host field against the socket's directory, reading "
+            f"localhost as {SOCKET_DIRS[0]} (its compiled-in default) and any other directory by "
+            "its path, so no line matches",
+            fix=fix(
+                Manual(
+                    f"in {near.path}, write line {near.line}'s host field as {t.host} (the "
+                    f"socket's directory), or add the line {t.host}:{':'.join(near.fields[1:])}"
+                    ":PASSWORD above it",
+                    ask="whoever owns the password file",
+                )
+            ),
         )
     return CheckFailed(
         f"the server wants a password for user {t.user!r}",

@@ -266,6 +266,9 @@ class PassfileEntry:
     #: a later line that matches the login too and names more of it (fewer ``*`` fields): its
     #: number and fields; libpq never reads it, it takes the first line that matches
     shadowed: tuple[int, tuple[str, ...]] | None = None
+    #: the line's password holds a ``:`` not escaped as ``\:``: libpq sends only what comes
+    #: before it (``password`` is that part)
+    cut: bool = False
 
     @property
     def shown(self) -> str:
@@ -278,9 +281,34 @@ class PassfileEntry:
         return not self.mode & (stat.S_IRWXG | stat.S_IRWXO)
 
 
-def passfile_entry(path: str, host: str, port: int, dbname: str, user: str) -> PassfileEntry | None:
-    """The line of the password file ``path`` libpq would take (``host:port:db:user:password``;
-    libpq's default socket directory is matched as ``localhost``)."""
+def _passfile_fields(line: str) -> tuple[list[str], bool]:
+    """A password file's line as libpq reads it (fe-connect.c ``passwordFromFile``): four fields
+    split at the ``:`` not escaped by a backslash, then the password, which ends at the next
+    unescaped ``:`` (libpq sends only what comes before it); whether the password was cut so."""
+    fields: list[str] = []
+    current, escaped, cut = "", False, False
+    for char in line:
+        if escaped:
+            current, escaped = current + char, False
+        elif char == "\\":
+            escaped = True
+        elif char == ":" and len(fields) < 4:
+            fields.append(current)
+            current = ""
+        elif char == ":":
+            cut = True
+            break
+        else:
+            current += char
+    if escaped:  # a backslash at the end of the line is kept as it is
+        current += "\\"
+    fields.append(current)
+    return fields, cut
+
+
+def _passfile_lines(path: str) -> tuple[int, list[tuple[int, list[str], bool]]] | None:
+    """The password file's mode and its lines (number, fields, password cut at a colon), or
+    ``None`` when libpq cannot read it as a file."""
     try:
         mode = os.stat(path).st_mode
         if not stat.S_ISREG(mode):
@@ -289,32 +317,54 @@ def passfile_entry(path: str, host: str, port: int, dbname: str, user: str) -> P
             lines = handle.read().splitlines()
     except (OSError, UnicodeDecodeError):
         return None
+    read = [
+        (number, *_passfile_fields(line))
+        for number, line in enumerate(lines, start=1)
+        if line and not line.startswith("#")
+    ]
+    return mode, read
+
+
+def passfile_entry(path: str, host: str, port: int, dbname: str, user: str) -> PassfileEntry | None:
+    """The line of the password file ``path`` libpq would take (``host:port:db:user:password``;
+    libpq's default socket directory is matched as ``localhost``), with the password libpq sends
+    from it."""
+    found = _passfile_lines(path)
+    if found is None:
+        return None
+    mode, lines = found
     # libpq matches the default socket directory as "localhost", any other one by its path
     wanted = ["localhost" if host == SOCKET_DIRS[0] else host, str(port), dbname, user]
     first: PassfileEntry | None = None
-    for number, line in enumerate(lines, start=1):
-        if not line or line.startswith("#"):
-            continue
-        fields: list[str] = []
-        current, escaped = "", False
-        for char in line:
-            if escaped:
-                current, escaped = current + char, False
-            elif char == "\\":
-                escaped = True
-            elif char == ":" and len(fields) < 4:
-                fields.append(current)
-                current = ""
-            else:
-                current += char
-        fields.append(current)
+    for number, fields, cut in lines:
         if len(fields) == 5 and all(f in ("*", w) for f, w in zip(fields, wanted)):
             shown = tuple(fields[:4])
             if first is None:
-                first = PassfileEntry(path, fields[4], stat.S_IMODE(mode), number, shown)
+                first = PassfileEntry(path, fields[4], stat.S_IMODE(mode), number, shown, cut=cut)
             elif shown.count("*") < first.fields.count("*"):
                 return replace(first, shadowed=(number, shown))
     return first
+
+
+def passfile_localhost_line(
+    path: str, host: str, port: int, dbname: str, user: str
+) -> PassfileEntry | None:
+    """For a login through a Unix socket in a directory other than libpq's default: the first
+    line of the password file whose host field is ``localhost`` and that matches the login
+    otherwise (libpq reads ``localhost`` as its default socket directory only, so it never takes
+    this line here)."""
+    if not host.startswith("/") or host == SOCKET_DIRS[0]:
+        return None
+    found = _passfile_lines(path)
+    if found is None:
+        return None
+    mode, lines = found
+    wanted = [str(port), dbname, user]
+    for number, fields, _cut in lines:
+        if len(fields) == 5 and fields[0] == "localhost":
+            if all(f in ("*", w) for f, w in zip(fields[1:4], wanted)):
+                return PassfileEntry(path, "", stat.S_IMODE(mode), number, tuple(fields[:4]))
+    return None
 
 
 def target(ctx: Context, instance: str) -> Target:
@@ -392,7 +442,7 @@ def parse_config(
         hosts = addrs
     problem = _address_problem(hosts, addrs, ports, bool(params.get("password")))
     if problem:
-        raise _invalid(source, problem)
+        raise _invalid(source, problem, _count_change(hosts, addrs, ports))
     choice = _choice_problem(merged)
     if choice:
         key, refused, change = choice
@@ -455,6 +505,24 @@ def _address_problem(
     return None
 
 
+def _count_change(hosts: list[str], addrs: list[str], ports: list[str]) -> str | None:
+    """The change for a list of ports or hostaddr values whose length does not fit the hosts'
+    (libpq's connectOptions2: one port for every host, or one per host; one hostaddr per host)."""
+    if any(not port.isdigit() for port in ports if port) or "@" in ",".join(hosts):
+        return None
+    if len(ports) not in (1, len(hosts)):
+        return (
+            f"set port to one port (libpq uses it for each of the {len(hosts)} hosts) or to "
+            f"{len(hosts)} ports separated by commas, one per host in the order of host"
+        )
+    if addrs and len(addrs) != len(hosts):
+        return (
+            f"give hostaddr {len(hosts)} addresses separated by commas, one per host in the "
+            "order of host (or drop hostaddr)"
+        )
+    return None
+
+
 #: the values libpq accepts for the keywords whose value it checks when connecting
 CHOICES = {
     "sslmode": ("disable", "allow", "prefer", "require", "verify-ca", "verify-full"),
@@ -505,9 +573,12 @@ def _choice_problem(merged: Mapping[str, str]) -> tuple[str, str, str] | None:
                 f"its {key}{_shown(value)} is not one of {listed}",
                 f"set {key} to one of {listed} (or drop it)",
             )
-    weak = _weak_with_system_roots(merged)
+    weak = _weak_with_system_roots(merged) or _require_auth_problem(merged)
     if weak is not None:
         return weak
+    gss = _gssenc_on_socket(merged)
+    if gss is not None:
+        return gss
     for key in INTEGERS:
         value = merged.get(key)
         if value is not None and not _INTEGER.fullmatch(value):
@@ -546,6 +617,72 @@ def _weak_with_system_roots(merged: Mapping[str, str]) -> tuple[str, str, str] |
         "only verify-full (libpq refuses the pair before connecting)",
         "set sslmode=verify-full (or drop sslmode: with sslrootcert=system libpq defaults to "
         "verify-full)",
+    )
+
+
+#: require_auth's methods (fe-connect.c, libpq 16+; oauth from 18)
+AUTH_METHODS = ("password", "md5", "gss", "sspi", "scram-sha-256", "oauth", "none")
+
+
+def _require_auth_problem(merged: Mapping[str, str]) -> tuple[str, str, str] | None:
+    """libpq 16+ (connectOptions2) refuses a require_auth list before connecting: a method it
+    does not know, a method named twice, or negated methods (``!md5``, the methods refused)
+    mixed with plain ones (the methods allowed). The methods are shown (a fixed vocabulary),
+    never anything else of the value."""
+    value = merged.get("require_auth")
+    if not value or _libpq_version() < 160000:
+        return None
+    methods = value.split(",")
+    names = [m[1:] if m.startswith("!") else m for m in methods]
+    known = AUTH_METHODS if _libpq_version() >= 180000 else AUTH_METHODS[:5] + ("none",)
+    listed = ", ".join(known)
+    unknown = next((n for n in names if n not in known), None)
+    if unknown is not None:
+        return (
+            "require_auth",
+            f"its require_auth names a method{_shown(unknown)} libpq does not know (libpq: "
+            f"invalid require_auth value); the methods are {listed}, each may be negated with !",
+            f"set require_auth to methods among {listed} separated by commas (or drop it)",
+        )
+    twice = next((n for i, n in enumerate(names) if n in names[:i]), None)
+    if twice is not None:
+        return (
+            "require_auth",
+            f"its require_auth names {twice} twice (libpq: is specified more than once)",
+            f"name {twice} once in require_auth",
+        )
+    negated = [m for m in methods if m.startswith("!")]
+    plain = [m for m in methods if not m.startswith("!")]
+    if negated and plain:
+        return (
+            "require_auth",
+            f"its require_auth mixes methods to refuse ({', '.join(negated)}) with methods to "
+            f"allow ({', '.join(plain)}): libpq takes a list of methods to allow or a list of "
+            "negated methods to refuse, never both, and refuses the value before connecting",
+            f"set require_auth={','.join(plain)} (the server must use one of them) or "
+            f"require_auth={','.join(negated)} (it must use none of them)",
+        )
+    return None
+
+
+def _gssenc_on_socket(merged: Mapping[str, str]) -> tuple[str, str, str] | None:
+    """libpq (PQconnectPoll) never encrypts a Unix socket connection with GSSAPI: with
+    ``gssencmode=require`` every socket host fails before the startup (``GSSAPI encryption
+    required but it is not supported over a local socket``), whatever Kerberos holds."""
+    if merged.get("gssencmode") != "require":
+        return None
+    hosts = (merged.get("host") or _default_socket_dir()).split(",")
+    if merged.get("hostaddr") or not all(
+        h.startswith("/") or h.startswith("@") or not h for h in hosts
+    ):
+        return None
+    return (
+        "gssencmode",
+        "its gssencmode=require asks for GSSAPI encryption, and it connects through a Unix "
+        "socket, which libpq never encrypts with GSSAPI (it refuses the connection before the "
+        "startup, whatever Kerberos credentials there are)",
+        "set gssencmode=prefer or gssencmode=disable for the socket (or drop it); GSSAPI "
+        "encryption needs a TCP host",
     )
 
 

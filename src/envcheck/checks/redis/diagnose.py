@@ -222,6 +222,10 @@ def refine(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFai
         )
     if exc.kind == "untrusted":
         return untrusted(exc, t, deadline)
+    if t.tls and exc.kind in ("tls", "closed"):
+        dated = client_certificate_dated(t, exc, deadline)
+        if dated is not None:
+            return dated
     if t.tls and exc.kind == "tls":
         settings = tls_settings_refused(exc, t, deadline)
         if settings is not None:
@@ -408,36 +412,93 @@ def tls_settings_refused(
     return None
 
 
+def _answers_without_certificate(t: Target, deadline: float) -> bool:
+    """Whether the server answers PING on a TLS connection that sends no client certificate
+    (this client's other TLS settings kept): tls-auth-clients optional (or no)."""
+    from envcheck.checks.redis.target import ssl_context
+
+    try:
+        context = ssl_context(t)
+    except CheckFailed:
+        return False
+    plain = ssl.create_default_context()
+    plain.check_hostname, plain.verify_mode = context.check_hostname, context.verify_mode
+    ca = t.tls_options.ca_file
+    try:
+        if ca:
+            plain.load_verify_locations(cafile=ca)
+        with socket.create_connection((t.host, t.port), timeout=_left(deadline)) as raw:
+            with plain.wrap_socket(raw, server_hostname=t.host) as tls:
+                tls.settimeout(_left(deadline))
+                tls.sendall(b"PING\r\n")
+                return is_resp(tls.recv(64))
+    except (OSError, ssl.SSLError):
+        return False
+
+
+def _certfile(t: Target) -> str:
+    from urllib.parse import parse_qs, urlsplit
+
+    return (parse_qs(urlsplit(t.url).query).get("ssl_certfile") or [""])[-1]
+
+
+#: OpenSSL's reason for the server's alert certificate_expired (45), which its verification
+#: of a client certificate sends for notAfter past and for notBefore to come
+CERTIFICATE_EXPIRED = "SSLV3_ALERT_CERTIFICATE_EXPIRED"
+
+
+def client_certificate_dated(
+    t: Target, exc: _net.ConversationFailed, deadline: float
+) -> CheckFailed | None:
+    """The client certificate of ``ssl_certfile`` is past its notAfter (or before its notBefore),
+    from its own dates, and the server refuses it: its alert certificate_expired, or (TLS 1.3
+    sends that alert after the handshake, often seen as a close) a close while the server
+    answers PING on a connection without the certificate (tls-auth-clients optional) or asks
+    for a certificate (yes)."""
+    certfile = _certfile(t)
+    if not certfile:
+        return None
+    own = _tls.file_certificate(certfile)
+    stale = _tls.outside_dates(own)
+    if own is None or stale is None:
+        return None
+    optional = False
+    if exc.detail != CERTIFICATE_EXPIRED:
+        optional = _answers_without_certificate(t, deadline)
+        if not optional and not client_certificate_required(t, deadline):
+            return None
+    when = _tls.dates(own)
+    drop = (
+        " (or drop ssl_certfile= and ssl_keyfile=: the server does not require one, "
+        "tls-auth-clients optional)"
+        if optional
+        else ""
+    )
+    text = (
+        f"issue this client a new certificate from the CA that signed this one ({own.issuer}) "
+        f"and point ssl_certfile= and ssl_keyfile= in {t.source} at it{drop}"
+    )
+    steps: list[Step] = [Manual(text, ask="whoever issues the client's certificates")]
+    if optional:
+        steps.append(url_step(t, url_without(t, "ssl_certfile", "ssl_keyfile")))
+    return CheckFailed(
+        f"{t.address} refuses the client certificate {certfile} ({own.subject}): it has "
+        f"{stale if stale == 'expired' else 'is not valid yet'} ({when})",
+        why="with tls-auth-clients yes or optional Redis verifies a client certificate it is "
+        "sent, and a certificate outside its dates fails (the alert certificate_expired, which "
+        "TLS 1.3 sends after the handshake, so the client may see only a close)"
+        + ("; the server answers PING on a connection without it" if optional else ""),
+        fix=fix(text, *steps),
+    )
+
+
 def client_certificate_refused(t: Target, deadline: float) -> CheckFailed | None:
     """The server closed the connection after a handshake in which this client sent the
     certificate of ``ssl_certfile``, and answers PING on a TLS connection without it
     (tls-auth-clients optional): it refuses that certificate (tls-ca-cert-file does not
     verify it; TLS 1.3 sends that alert after the handshake, as a close)."""
-    from urllib.parse import parse_qs, urlsplit
-
-    from envcheck.checks.redis.target import ssl_context
-
-    certfile = (parse_qs(urlsplit(t.url).query).get("ssl_certfile") or [""])[-1]
-    if not certfile:
-        return None
-    try:
-        context = ssl_context(t)
-    except CheckFailed:
-        return None
-    plain = ssl.create_default_context()
-    plain.check_hostname, plain.verify_mode = context.check_hostname, context.verify_mode
-    ca = t.tls_options.ca_file
-    if ca:
-        plain.load_verify_locations(cafile=ca)
-    try:
-        with socket.create_connection((t.host, t.port), timeout=_left(deadline)) as raw:
-            with plain.wrap_socket(raw, server_hostname=t.host) as tls:
-                tls.settimeout(_left(deadline))
-                tls.sendall(b"PING\r\n")
-                answered = is_resp(tls.recv(64))
-    except (OSError, ssl.SSLError):
-        return None
-    if not answered:
+    certfile = _certfile(t)
+    if not certfile or not _answers_without_certificate(t, deadline):
         return None
     subject = _certificate_subject(certfile)
     shown = f" ({subject})" if subject else ""

@@ -355,6 +355,9 @@ def parse_url(url: str) -> dict[str, Any]:
             "(protocol=2, its default) or RESP3 (protocol=3) and refuses any other",
             "set ?protocol=2 or ?protocol=3, or drop the option",
         )
+    timeout = _timeout_refused(found)
+    if timeout is not None:
+        raise timeout
     scheme = url.split("://", 1)[0]
     refused = _connection_refuses(scheme, found)
     if refused is not None:
@@ -374,6 +377,32 @@ def parse_url(url: str) -> dict[str, Any]:
         "db": db,
         "path_ignored": ignored,
     }
+
+
+def _timeout_refused(found: dict[str, Any]) -> UrlError | None:
+    """A socket timeout of redis-py's that no connection can work with: redis-py hands
+    ``socket_timeout`` / ``socket_connect_timeout`` to ``socket.settimeout``, for which 0 makes
+    the socket non-blocking (a read before the reply has come fails with EAGAIN, Resource
+    temporarily unavailable; a connect with EINPROGRESS) and a negative value is refused
+    (ValueError: Timeout value out of range). None (the option left out) waits without limit."""
+    for option in ("socket_timeout", "socket_connect_timeout"):
+        value = found.get(option)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value > 0:
+            continue
+        what = "a read that comes before the reply" if option == "socket_timeout" else "a connect"
+        return UrlError(
+            f"its {option} is {value:g}: redis-py sets it on the socket (socket.settimeout), "
+            + (
+                f"where 0 does not mean no timeout but a non-blocking socket: {what} fails at "
+                "once (Resource temporarily unavailable / Operation now in progress), so commands "
+                "fail whenever the server has not answered yet"
+                if value == 0
+                else "which refuses a negative timeout (Timeout value out of range)"
+            ),
+            f"drop ?{option}= (redis-py then waits without limit) or set it to a number of "
+            f"seconds above 0, such as ?{option}=5",
+        )
+    return None
 
 
 #: the values redis-py's SSLConnection takes for ``ssl_cert_reqs`` as a string (any other

@@ -174,6 +174,38 @@ def gap(sent: tuple[Certificate, ...] | None, trusted: tuple[str, ...] | None) -
     return Gap(sent, top.issuer, trusted)
 
 
+def file_certificate(path: str) -> Certificate | None:
+    """The first certificate of the PEM file ``path`` (a client's own: ``sslcert``,
+    ``ssl_certfile``), by its names and dates; ``None`` when it cannot be read."""
+    try:
+        import _ssl  # the decoder behind SSLSocket.getpeercert(), for a file
+
+        decoded: Any = _ssl._test_decode_cert(path)  # type: ignore[attr-defined]
+    except (OSError, ssl.SSLError, AttributeError, ValueError):
+        return None
+    return Certificate(
+        distinguished_name(decoded.get("subject")),
+        distinguished_name(decoded.get("issuer")),
+        _seconds(decoded.get("notBefore")),
+        _seconds(decoded.get("notAfter")),
+    )
+
+
+def outside_dates(cert: Certificate | None, now: float | None = None) -> str | None:
+    """``"expired"`` when ``cert``'s notAfter is past, ``"not yet valid"`` when its notBefore is
+    to come, else ``None``."""
+    import time
+
+    if cert is None:
+        return None
+    moment = time.time() if now is None else now
+    if cert.not_after is not None and cert.not_after < moment:
+        return "expired"
+    if cert.not_before is not None and cert.not_before > moment:
+        return "not yet valid"
+    return None
+
+
 def _seconds(when: Any) -> float | None:
     try:
         return float(ssl.cert_time_to_seconds(str(when)))
