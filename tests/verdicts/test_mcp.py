@@ -613,9 +613,22 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_mcp7 import ROWS as ROWS7
     from tests.verdicts.test_heldout_mcp8 import ROWS as ROWS8
     from tests.verdicts.test_heldout_mcp9 import ROWS as ROWS9
+    from tests.verdicts.test_heldout_mcp10 import ROWS as ROWS10
     from tests.verdicts.test_mcp_config_sweep import ROWS as SWEPT
 
-    elsewhere = [*CASES, *CASES2, *ROWS3, *ROWS4, *ROWS5, *ROWS6, *ROWS7, *ROWS8, *ROWS9, *SWEPT]
+    elsewhere = [
+        *CASES,
+        *CASES2,
+        *ROWS3,
+        *ROWS4,
+        *ROWS5,
+        *ROWS6,
+        *ROWS7,
+        *ROWS8,
+        *ROWS9,
+        *ROWS10,
+        *SWEPT,
+    ]
     assert SCENARIOS.mismatches(elsewhere=elsewhere) == []
 
 

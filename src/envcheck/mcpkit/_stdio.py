@@ -75,6 +75,9 @@ class ChildState:
     #: the id of each request whose answer held bytes that are not UTF-8, and where the first
     #: such byte was (see :func:`not_utf8_at`)
     not_utf8: dict[str | int, str] = field(default_factory=dict)
+    #: the id of each request answered by a response carrying both ``result`` and ``error``
+    #: (see :func:`both_members`), and what the two held
+    both_members: dict[str | int, str] = field(default_factory=dict)
     #: lines that are not messages since the last message, while they may be one message
     #: written over several lines (the text of the first starts a JSON object or array)
     pending: list[str] = field(default_factory=list)
@@ -199,6 +202,10 @@ async def stdio_transport(
             state.outstanding.discard(ident)
         if state.stopping:
             return
+        if ident is not None and getattr(message, "error", None) is not None:
+            both = both_members(json.loads(line))
+            if both is not None:  # the SDK takes the error; the diagnosis tells why
+                state.both_members[ident] = both
         if bad is not None and getattr(message, "method", None) is None and ident is not None:
             # an answer a client cannot decode (the SDKs read stdout as strict UTF-8): its
             # request fails at once, as in a client, and the diagnosis tells it by the id
@@ -381,6 +388,27 @@ def invalid_error_code(message: object) -> str | None:
 
 #: what a JSON value is, as a verdict says it
 _KINDS = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+
+
+def both_members(message: object) -> str | None:
+    """For a JSON-RPC 2.0 response that carries both ``result`` and ``error`` (JSON-RPC 2.0, 5:
+    "Either the result member or error member MUST be included, but both members MUST NOT be
+    included"; the SDKs take the error and drop the result): what each held, shown; else
+    ``None``."""
+    if not isinstance(message, dict) or "result" not in message or "error" not in message:
+        return None
+    error, result = message["error"], message["result"]
+    code = error.get("code") if isinstance(error, dict) else None
+    words = error.get("message") if isinstance(error, dict) else None
+    said = f"error {json.dumps(code)}" + (
+        f" {redact.clean(words, 80)!r}" if isinstance(words, str) else ""
+    )
+    held = (
+        "a result with " + ", ".join(redact.clean(str(k), 40) for k in list(result)[:4])
+        if isinstance(result, dict) and result
+        else f"a result {redact.clean(json.dumps(result), 60)}"
+    )
+    return f"{held}, and {said}"
 
 
 def result_not_object(message: object) -> str | None:

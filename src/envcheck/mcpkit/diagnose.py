@@ -805,6 +805,14 @@ def _oauth(
     issuer = servers[0] if servers else "the authorization server"
     client = _fixes.CLIENTS.get(spec.origin)
     login = _signs_in(spec)
+    # how the metadata was found: named by the challenge, or at the well-known URL a client
+    # tries when the challenge names none (RFC 9728 §3, the MCP authorization specification)
+    named = (
+        "its WWW-Authenticate challenge names resource_metadata"
+        if params.get("resource_metadata")
+        else "its challenge names no resource_metadata, and its protected-resource metadata is "
+        "at the well-known URL clients try then"
+    )
     refused = attempt.metadata_refused.get(where) if attempt.metadata is None else None
     if refused is not None and not sent:
         # RFC 9728: a client finds the authorization server only through this document
@@ -860,6 +868,9 @@ def _oauth(
                 f"and {header}",
             ),
         )
+    closed = _no_registration(spec, attempt, issuer) if not sent else None
+    if closed is not None:
+        return closed
     if sent:
         text = (
             f"get a new access token from {issuer} (for the resource {spec.url}) and put it "
@@ -869,9 +880,8 @@ def _oauth(
             text += f"; or {login}"
         return CheckFailed(
             f"{spec.name}: HTTP 401 from {spec.url}: the OAuth access token was refused",
-            why="the server is OAuth-protected (its WWW-Authenticate challenge names "
-            f"resource_metadata); the {', '.join(sent)} header was sent, and its token is "
-            f"expired, revoked or for another resource; {points}",
+            why=f"the server is OAuth-protected ({named}); the {', '.join(sent)} header was "
+            f"sent, and its token is expired, revoked or for another resource; {points}",
             fix=Fix([Manual(text)], text=text),
         )
     if login is not None and client is not None:
@@ -884,8 +894,7 @@ def _oauth(
         return CheckSkipped(
             f"{spec.name}: needs an OAuth sign-in, which {client} runs itself; envcheck does "
             "not sign in",
-            why=f"HTTP 401 whose WWW-Authenticate challenge names resource_metadata (the MCP "
-            f"authorization specification); {points}",
+            why=f"HTTP 401, and {named} (the MCP authorization specification); {points}",
             fix=Fix(
                 [Manual(login)],
                 text=f"{login}; to check the server here as well, give envcheck a token: {here}",
@@ -902,8 +911,8 @@ def _oauth(
     )
     return CheckFailed(
         f"{spec.name}: HTTP 401 from {spec.url}: the server wants an OAuth sign-in",
-        why="the server is OAuth-protected (its WWW-Authenticate challenge names "
-        f"resource_metadata, the MCP authorization specification) and no token was sent; {points}"
+        why=f"the server is OAuth-protected ({named}, the MCP authorization specification) "
+        f"and no token was sent; {points}"
         + (f"; the challenge asks for scope={wanted}" if wanted else ""),
         fix=Fix(
             [
@@ -913,6 +922,55 @@ def _oauth(
             ],
             text=text,
         ),
+    )
+
+
+def _no_registration(spec: ServerSpec, attempt: Attempt, issuer: str) -> CheckFailed | None:
+    """The authorization server's metadata (RFC 8414) offers no way for a client without a
+    client ID to get one: no ``registration_endpoint`` (RFC 7591 dynamic client registration)
+    and no ``client_id_metadata_document_supported`` (Client ID Metadata Documents, 2025-11-25).
+    A client that signs in by itself (Claude Code, Cursor, Claude Desktop) then cannot start;
+    VS Code asks the user for a client ID, so its servers are left to the sign-in as before, and
+    envcheck's own (pyproject.toml) to the token a person gets, as before."""
+    metadata = attempt.issuer_metadata
+    if metadata is None or spec.origin not in ("mcp.json", "cursor", "claude-desktop"):
+        return None
+    if metadata.get("registration_endpoint") or metadata.get(
+        "client_id_metadata_document_supported"
+    ):
+        return None
+    where = attempt.issuer_metadata_url or issuer
+    client = _fixes.CLIENTS.get(spec.origin)
+    ask = (
+        f"ask the administrators of the authorization server {issuer} for a client ID (an "
+        "OAuth client registered for you, whose redirect URI is a localhost callback), or to "
+        "enable dynamic client registration (registration_endpoint, RFC 7591) or Client ID "
+        "Metadata Documents"
+    )
+    steps: list[Step] = [Manual(ask)]
+    text = ask
+    if spec.origin == "mcp.json":
+        name = redact.clean(spec.name.split("@")[0], 60)
+        given = (
+            f"claude mcp add --transport http --client-id <the client ID> --client-secret "
+            f"--callback-port <the redirect URI's port> {name} {spec.url}"
+        )
+        steps.append(Manual(f"then give it to Claude Code: {given}, and run /mcp"))
+        text += f"; then give it to Claude Code ({given}) and run /mcp to sign in"
+    else:
+        token_step = _fixes.set_step(spec, "headers.Authorization", "Bearer ${TOKEN}")
+        steps += [token_step, _fixes.export("TOKEN", "an access token")]
+        header = _fixes_credentials(spec).removesuffix(" (and export TOKEN)")
+        text += f"; meanwhile, with a token got another way: export it as TOKEN and {header}"
+    return CheckFailed(
+        f"{spec.name}: HTTP 401 from {spec.url}: it wants an OAuth sign-in, and its "
+        "authorization server offers no client registration",
+        why=f"the authorization server's metadata at {where} has no registration_endpoint "
+        "(RFC 7591 dynamic client registration) and no client_id_metadata_document_supported: "
+        "a client without a client ID cannot get one, so "
+        + (f"{client}'s sign-in cannot start on its own" if client else "no sign-in can start")
+        + " (the MCP SDK's client tries /register on the server's origin and fails there)",
+        fix=Fix(steps, text=text),
     )
 
 
@@ -1581,6 +1639,32 @@ def _invalid_error(probe: Probe, step: str) -> CheckFailed | None:
     )
 
 
+def _both_members(probe: Probe, step: str) -> CheckFailed | None:
+    """The server answered the step's request (tied by its id over stdio, by the POST that
+    carried it over HTTP) with a response carrying both ``result`` and ``error``."""
+    spec, method = probe.spec, step_method(probe, step)
+    if spec.transport == "stdio":
+        ids = [ident for ident, sent in probe.wire.sent.items() if sent == method]
+        found = [probe.child.both_members[i] for i in ids if i in probe.child.both_members]
+    else:
+        found = [a.both_members[method] for a in probe.attempts if method in a.both_members]
+    if not found:
+        return None
+    text = (
+        f"report it to the server's authors: its answer to {method} must carry either a result "
+        "(when the request succeeded) or an error (when it failed), never both"
+    )
+    return CheckFailed(
+        f"{spec.name}: {step} failed: the answer to {method} carries both a result and an "
+        f"error ({found[0]})",
+        why="a JSON-RPC 2.0 response carries the result member or the error member, and never "
+        "both (JSON-RPC 2.0, 5); a client that meets both takes the error (the MCP SDKs do), so "
+        f"what the result held is lost and {method} fails in every client",
+        fix=_fixes.ask(text, "the server's authors"),
+        facts={"both_members": found[0]},
+    )
+
+
 def _not_utf8_answer(probe: Probe, step: str) -> CheckFailed | None:
     """The stdio server answered the step's request (tied by its id) with a line holding bytes
     that are not UTF-8."""
@@ -1762,6 +1846,8 @@ def _refused_request(probe: Probe, step: str) -> CheckFailed | None:
             "credentials (or a scope) the handshake did not"
         )
         text = f"check the credentials the server wants for {method}; {look_text}"
+    elif status in (401, 403) and _bearer(attempt).get("error") == "insufficient_scope":
+        return _scope_for(probe, step, attempt, status)
     elif status == 403:
         challenge = " ".join(attempt.challenges)
         why += (
@@ -1782,10 +1868,52 @@ def _refused_request(probe: Probe, step: str) -> CheckFailed | None:
     )
 
 
+def _scope_for(probe: Probe, step: str, attempt: Attempt, status: int) -> CheckFailed:
+    """A request after the handshake answered ``insufficient_scope`` (the MCP authorization
+    specification's scope challenge, step-up authorization): the token is good for the
+    handshake and lacks the scope this request needs, named by the challenge."""
+    spec, method = probe.spec, step_method(probe, step)
+    params = _bearer(attempt)
+    needed = redact.clean(params.get("scope", ""), 120)
+    described = redact.clean(params.get("error_description", ""), 120)
+    metadata = redact.clean(params.get("resource_metadata", ""), 160)
+    sent = ", ".join(_sent_credentials(spec)) or "Authorization"
+    wanted = f"the scope {needed}" if needed else "the scope it requires"
+    where = (
+        f" from the authorization server its protected-resource metadata ({metadata}) names"
+        if metadata
+        else ""
+    )
+    text = f"get a token with {wanted}{where} and put it where the {sent} header takes it from"
+    login = _signs_in(spec)
+    if login is not None:
+        text += f"; or {login} and grant {wanted}"
+    if step == "call" and spec.call is not None:
+        text += (
+            f"; or set call.tool in {spec.settings} to a tool the token's scopes allow (the "
+            "smoke call needs no more than a client's first use)"
+        )
+    return CheckFailed(
+        f"{spec.name}: {step} failed: HTTP {status} insufficient_scope to {method}: the token "
+        f"lacks {wanted}",
+        why=f"the server answered the handshake (and the requests before {method}) with this "
+        f"token, then {method} with HTTP {status} and WWW-Authenticate: Bearer "
+        f'error="insufficient_scope"'
+        + (f', scope="{needed}"' if needed else "")
+        + ": by the MCP authorization specification the token lacks a scope this request "
+        "needs (a client asks the user to authorize it: step-up authorization)"
+        + (f"; the server says: {described}" if described else ""),
+        fix=Fix([Manual(text)], text=text),
+        facts={"status": status, "method": method, "scope": needed},
+    )
+
+
 def _session_lost(probe: Probe, step: str) -> CheckFailed:
     """A streamable HTTP server that answered 404 to a request carrying the ``Mcp-Session-Id``
     it gave with the ``initialize`` result: the session is unknown where the request landed."""
     spec = probe.spec
+    if any(a.session_renewed for a in probe.attempts):
+        return _session_ends(probe, step)
     text = (
         f"route every request of a session to the same instance of the server at "
         f"{_hostport(spec)} (sticky sessions on the load balancer, keyed on the Mcp-Session-Id "
@@ -1801,6 +1929,33 @@ def _session_lost(probe: Probe, step: str) -> CheckFailed:
         "forgets it at once: replicas behind a load balancer without sticky sessions, or a "
         "server that keeps no sessions",
         fix=Fix([Manual(text)], text=text),
+    )
+
+
+def _session_ends(probe: Probe, step: str) -> CheckFailed:
+    """The same 404 to the session's id, where a new ``initialize`` then gave a session that
+    served a request (envcheck starts one, as the transport tells a client to): the server ends
+    its sessions early, it does not lose them between instances."""
+    spec, method = probe.spec, step_method(probe, step)
+    served = max((a.session_served for a in probe.attempts), default=0)
+    after = f" after {served} request(s)" if served else ""
+    text = (
+        f"report it to the server's authors (or whoever runs it at {_hostport(spec)}): keep a "
+        "session until its client ends it (DELETE) or is idle for long, or run the server "
+        "stateless (no Mcp-Session-Id); clients that start a new session on a 404 cope, the "
+        "others lose the server"
+    )
+    return CheckFailed(
+        f"{spec.name}: {step} failed: the server ended its session{after} (HTTP 404 to its "
+        f"Mcp-Session-Id, to {method}); a new session serves the request",
+        why="the server gave an Mcp-Session-Id with the initialize result and answered HTTP 404 "
+        "to a later request carrying it: by the Streamable HTTP transport the session has "
+        "ended and the client must start a new session with a new initialize; envcheck did, "
+        "and the new session served the request: the server ends its sessions early (the "
+        "request did not land on another instance that never knew the session); clients that "
+        "stop at the 404 (the Python SDK's client does) lose it at the next request",
+        fix=_fixes.ask(text, "the server's authors"),
+        facts={"method": method},
     )
 
 
@@ -1933,6 +2088,7 @@ def step_failed(probe: Probe, step: str, cause: BaseException) -> CheckFailed:
         return exited(probe, step)
     invalid = (
         _invalid_error(probe, step)
+        or _both_members(probe, step)
         or _not_utf8_answer(probe, step)
         or _undecodable(probe, step, cause)
         or (_call_problem(probe) if step == "call" else None)
@@ -2082,6 +2238,17 @@ def _version_problem(probe: Probe, step: str, cause: BaseException) -> CheckFail
     )
 
 
+#: what a value must be, by the pydantic error type the SDK's model gives (JSON's kinds)
+_KINDS = {
+    "list_type": "an array",
+    "dict_type": "an object",
+    "string_type": "a string",
+    "bool_type": "a boolean",
+    "int_type": "an integer",
+    "float_type": "a number",
+}
+
+
 def _invalid_answer(probe: Probe, step: str, cause: Any) -> CheckFailed:
     """The server's answer does not match the MCP schema (the SDK rejected all of it)."""
     spec = probe.spec
@@ -2099,19 +2266,29 @@ def _invalid_answer(probe: Probe, step: str, cause: Any) -> CheckFailed:
         field = ".".join(loc[2:]) or "the entry"
         # the schema the error is in (inputSchema, outputSchema): both must be of type object
         schema = loc[2] if len(loc) > 2 and loc[2].endswith("Schema") else None
-        rule = (
-            f'{field} must be a JSON Schema object with "type": "object"'
-            if schema
-            else f"{field} must match the MCP schema"
-        )
+        # a keyword inside the schema (``inputSchema.required``) has its own JSON Schema type;
+        # the schema itself, and its ``type``, must be an object of type "object"
+        keyword = loc[3:] if schema else []
+        kind = _KINDS.get(str(first.get("type", "")))
+        if schema and keyword and keyword != ["type"]:
+            rule = (
+                f"{field} must be {kind} (JSON Schema 2020-12)"
+                if kind
+                else f"{field} must be what JSON Schema 2020-12 makes it ({msg})"
+            )
+            required = (
+                f"every tool's {schema} to be a JSON Schema (2020-12 where $schema is absent), "
+                f"in which {'.'.join(keyword)} is {kind or 'of another kind'}"
+            )
+        elif schema:
+            rule = f'{field} must be a JSON Schema object with "type": "object"'
+            required = f'every tool\'s {schema} to be a JSON Schema object of type "object"'
+        else:
+            rule = f"{field} must match the MCP schema"
+            required = f"every tool's {field} to match its type"
         text = (
             f"fix the definition of tool {name} in the server ({rule}), or report it to the "
             "server's authors"
-        )
-        required = (
-            f'every tool\'s {schema} to be a JSON Schema object of type "object"'
-            if schema
-            else f"every tool's {field} to match its type"
         )
         return CheckFailed(
             f"{spec.name}: tool {name!r} has an invalid {field}: {msg}",

@@ -87,6 +87,9 @@ class Discovered:
     #: the ``type`` a ``url`` entry must have for its client to read it (Claude Code: a url entry
     #: without ``"type": "http"`` or ``"sse"`` matches none of its schemas)
     needs_type: str | None = None
+    #: the Claude Code settings file whose ``disabledMcpjsonServers`` names this server of
+    #: ``.mcp.json``: the user rejected it, Claude Code never starts it
+    rejected_in: Path | None = None
 
     @property
     def undeclared_inputs(self) -> list[str]:
@@ -346,12 +349,39 @@ def discover(rootdir: Path) -> tuple[list[Discovered], list[BrokenFile]]:
                 broken.append(BrokenFile(label, path, f'has no "{top}" object at the top'))
             continue
         inputs = document.get("inputs") if label == "vscode" else None
+        rejected = claude_code_rejected(rootdir) if label == "mcp.json" else {}
         for name, entry in servers.items():
             item = _entry(str(name), label, path, entry, rootdir)
             item.top, item.jsonc = top, extra is not None
             item.file_inputs = list(inputs) if isinstance(inputs, list) else []
+            item.rejected_in = rejected.get(str(name))
             found.append(item)
     return found, broken
+
+
+#: Claude Code's settings files that may reject servers of the project's ``.mcp.json``, in the
+#: order it reads them (local, project, user; code.claude.com/docs/en/settings)
+CLAUDE_CODE_SETTINGS = (".claude/settings.local.json", ".claude/settings.json")
+
+
+def claude_code_rejected(rootdir: Path) -> dict[str, Path]:
+    """The servers of ``.mcp.json`` that Claude Code's settings reject
+    (``disabledMcpjsonServers``, which Claude Code writes to ``.claude/settings.local.json`` when
+    the user declines a project server), each with the file that names it. Unreadable or
+    malformed settings reject nothing (Claude Code reports those itself)."""
+    files = [rootdir / relative for relative in CLAUDE_CODE_SETTINGS]
+    files.append(Path(os.environ.get("HOME") or Path.home()) / ".claude" / "settings.json")
+    rejected: dict[str, Path] = {}
+    for path in files:
+        try:
+            document = json.loads(read_config(path))
+        except (OSError, Unreadable, ValueError):
+            continue
+        names = document.get("disabledMcpjsonServers") if isinstance(document, dict) else None
+        for name in names if isinstance(names, list) else []:
+            if isinstance(name, str):
+                rejected.setdefault(name, path)
+    return rejected
 
 
 def _entry(name: str, label: str, path: Path, entry: Any, rootdir: Path) -> Discovered:

@@ -99,6 +99,10 @@ class Attempt:
     locations: list[str] = field(default_factory=list)
     #: whether a POST carrying a session id (``Mcp-Session-Id``) was answered 404
     session_lost: bool = False
+    #: after such a 404, a new session (a new ``initialize``) served a request: the server ends
+    #: its sessions, and how many requests the lost one had served before
+    session_renewed: bool = False
+    session_served: int = 0
     #: ``Retry-After`` of a 429 or 503
     retry_after: str | None = None
     #: the URL of an answer larger than envcheck reads (``core.limits.MAX_MCP_HTTP_ANSWER``)
@@ -143,6 +147,9 @@ class Attempt:
     #: the JSON-RPC errors answering POSTs whose ``code`` is not an integer: the request's
     #: method -> the error's code and message (:func:`envcheck.mcpkit._stdio.invalid_error_code`)
     invalid_errors: dict[str, str] = field(default_factory=dict)
+    #: the JSON-RPC responses answering POSTs that carry both ``result`` and ``error``: the
+    #: request's method -> what they held (:func:`envcheck.mcpkit._stdio.both_members`)
+    both_members: dict[str, str] = field(default_factory=dict)
     #: the methods of the JSON-RPC requests whose POST was answered with an SSE stream
     streamed: list[str] = field(default_factory=list)
     #: whether an SSE stream's events carried an ``id`` (a stream a client may resume)

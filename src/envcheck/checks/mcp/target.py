@@ -126,6 +126,9 @@ def servers(config: EnvcheckConfig) -> tuple[list[Server], list[Check]]:
         _checked_already(seen, server.table, "pyproject.toml")
     for item in declared:
         settings = f"{item.path} (server {item.name!r})"
+        if item.rejected_in is not None:
+            problems.append(_rejected(item, item.rejected_in, config))
+            continue
         if item.problem is not None:
             problems.append(_bad_entry(item, settings, item.problem, config))
             continue
@@ -421,6 +424,36 @@ def _needs_prompt(item: discovery.Discovered, settings: str, config: EnvcheckCon
 
     def run(ctx: Context) -> Outcome:
         return skip(summary, fix=fix)
+
+    return Check(
+        name=f"{item.check_name}.start",
+        component=COMPONENT,
+        run=run,
+        description="a declared MCP server",
+    )
+
+
+def _rejected(item: discovery.Discovered, where: Path, config: EnvcheckConfig) -> Check:
+    """A server of ``.mcp.json`` that Claude Code's settings reject: skipped, not started (a
+    broken one is no failure of the user's: Claude Code never starts it)."""
+    settings = _relative(where, config) or str(where)
+    summary = (
+        f"{item.check_name}: not checked: Claude Code never starts it "
+        f"(disabledMcpjsonServers in {settings} names it)"
+    )
+    why = (
+        "Claude Code's disabledMcpjsonServers lists the servers of the project's .mcp.json the "
+        "user rejected (Claude Code writes it when a project server is declined); it starts "
+        "none of them, so whether this one would start does not matter to its users"
+    )
+    hint = (
+        f"to use it, remove {item.name!r} from disabledMcpjsonServers in {settings} (or run "
+        "/mcp in Claude Code and enable it), then run envcheck again to check it"
+    )
+    fix = Fix([Manual(hint)], text=hint)
+
+    def run(ctx: Context) -> Outcome:
+        return skip(summary, why=why, fix=fix)
 
     return Check(
         name=f"{item.check_name}.start",
