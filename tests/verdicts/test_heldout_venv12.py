@@ -90,6 +90,35 @@ corrected after the first run, not expectations: the pyenv proof asks ``pyenv ve
 ``python --version`` answered 3.11.7), and the Poetry 2 projects' proofs read their relock's
 answer and poetry.lock (the runner asks ``check --lock`` only of projects that had a
 poetry.lock when it started; Poetry writes a linked ``wheels`` directory's path resolved).
+
+After the changes of the commit that records this: **10 of 10 fully right**, none wrong. The
+verdicts, from structure: uv.lock read as uv installs from it (``uvlock.expected``: the
+packages reached from the project's own entry through ``dependencies`` and the default groups,
+each ``marker`` evaluated here, a fork told apart by the ``version`` its edge names), a
+``lock-drift`` check for a uv project whose fix is ``uv sync`` in the project (run by
+envcheck's step runner and re-checked where uv is on PATH: ``heal``); the ``.python-version``
+of the project's directory or a parent (``pins``), read in the virtualenv check: against pyenv's
+``versions`` (a version or a prefix) when its shims are on PATH and ``PYENV_VERSION`` does not
+override it (WARN, ``pyenv install 3.12.4``, ``pyenv local`` in the note), and in a uv project
+(``uv.lock`` or ``[tool.uv]``) against this interpreter, uv's request forms read (``3.12``,
+``cpython@3.12``, ``>=3.12``, ``pypy3.10``) (WARN, so that it blocks no other check, ``uv
+sync``, ``uv python pin`` in the note); the clause of a requirement that excludes the installed
+version read for the PEP 440 rule a plain comparison misses (``packages._pep440_rule``: ``>V``
+and V's post-releases, ``<V`` and its pre-releases, ``!=``/``>``/``<`` and V's local versions);
+a package declared only in ``[tool.poetry.dependencies]`` beside a static ``[project]
+dependencies`` that does not name it (``packages._dropped_by_poetry``: add it to ``[project]``,
+then ``poetry lock`` and ``poetry install``); and lock-drift's cause, when the packages missing
+are whole groups of the lock, names the group (``packages._whole_groups``) instead of guessing
+that the environment was changed. No fix but uv's is run: ``pip install 'demo-post>1.0'``
+needs an index with a newer release, ``poetry install`` of the shared environment costs ~4
+CPU-s, ``pyenv install`` downloads a Python.
+
+Cost: one copy of the template project, ten directories of two to four files, three small
+wheels and one pip run installing two, one start of the environment's interpreter for all ten
+(one Poetry process, two relocks), ``pyenv version-name``, two ``pip install --dry-run``; with
+uv on PATH its four proofs and the heal (``uv sync`` and one more start). On ``-p no:xdist``
+7.6 CPU-s (user + system, the template's build included), 12.8 s wall; 8.4 CPU-s with uv on
+PATH.
 """
 
 from __future__ import annotations

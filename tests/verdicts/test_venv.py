@@ -778,10 +778,11 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_venv9 import ASSERTED as CASES9
     from tests.verdicts.test_heldout_venv10 import ASSERTED as CASES10
     from tests.verdicts.test_heldout_venv11 import ASSERTED as CASES11
+    from tests.verdicts.test_heldout_venv12 import ASSERTED as CASES12
     from tests.verdicts.test_venv_installed_sweep import ASSERTED as SWEPT
 
     held = [*CASES, *CASES2, *CASES3, *CASES4, *CASES5, *CASES6, *CASES7, *CASES8, *CASES9]
-    problems = SCENARIOS.mismatches(elsewhere=[*held, *CASES10, *CASES11, *SWEPT])
+    problems = SCENARIOS.mismatches(elsewhere=[*held, *CASES10, *CASES11, *CASES12, *SWEPT])
     assert not problems, "\n".join(problems)
 
 

@@ -27,12 +27,14 @@ from envcheck.checks.venv import diagnose as _diagnose
 from envcheck.checks.venv import fixes as _fixes
 from envcheck.checks.venv import installed as _installed
 from envcheck.checks.venv import integrity as _integrity
+from envcheck.checks.venv import pins as _pins
 from envcheck.checks.venv import plugins as _plugins
 from envcheck.checks.venv import poetry as _poetry
 from envcheck.checks.venv import project as _project
 from envcheck.checks.venv import pylock as _pylock
 from envcheck.checks.venv import pythons as _pythons
 from envcheck.checks.venv import stdlib as _stdlib
+from envcheck.checks.venv import uvlock as _uvlock
 from envcheck.checks.venv.config import COMPONENT, VenvConfig
 from envcheck.checks.venv.packages import (
     consistency,
@@ -112,6 +114,14 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
             "lock-drift",
             lock_drift,
             "installed versions match poetry.lock",
+            *in_venv,
+            timeout=section.timeout,
+        )
+    elif _uvlock.locate(config.rootdir) is not None:
+        yield make.check(
+            "lock-drift",
+            _uvlock.drift,
+            f"installed versions match {_uvlock.NAME}",
             *in_venv,
             timeout=section.timeout,
         )
@@ -457,10 +467,57 @@ def virtualenv(ctx: Context) -> Outcome:
     foreign = _diagnose.foreign_scripts(prefix)
     if foreign is not None:
         return _foreign_scripts(ctx, foreign, facts)
+    pinned = _pinned(ctx, root or ctx.rootdir, prefix, facts)
+    if pinned is not None:
+        return pinned
     hooks = _diagnose.failing_startup_hooks()
     if hooks:
         return _startup_hook_fails(ctx, hooks, facts)
     return ok(f"in a virtualenv ({manager}) at {prefix}", **facts)
+
+
+def _pinned(ctx: Context, base: Path, prefix: Path, facts: dict[str, FactValue]) -> Outcome | None:
+    """The project's ``.python-version`` against pyenv (its shims on PATH) and, in a uv
+    project, against this environment's Python (:mod:`pins`)."""
+    pin = _pins.find(base)
+    if pin is None:
+        return None
+    first = pin.requests[0]
+    current = platform.python_version()
+    facts = {**facts, "python_version_file": str(pin.path), "pinned": first}
+    missing = _pins.pyenv_missing(pin)
+    if missing is not None and first in missing[0]:
+        ctx.fact(**facts)
+        return warn(
+            f"{pin.path} names Python {first}, which pyenv has not installed (it has "
+            f"{', '.join(missing[1][-6:]) or 'none'})",
+            why=f"pyenv's shims are on PATH: in {base} `python`, `pip` and every other shim stop "
+            f'with "pyenv: version `{first}\' is not installed" (pyenv 2.4+ runs the next such '
+            "command on PATH instead, another Python, where there is one); uv and Poetry looking "
+            f"for a Python through them meet the same. This environment ({prefix}) runs Python "
+            f"{current}",
+            fix=_fixes.make(
+                Command(["pyenv", "install", first], needs=frozenset({"network"})),
+                note=f"or, if Python {current} is the project's: pyenv local {current}",
+            ),
+        )
+    if _uvlock.uv_project(base) and _pins.satisfied(first) is False:
+        minor = ".".join(current.split(".")[:2])
+        ctx.fact(**facts)
+        return warn(
+            f"{pin.path} asks for Python {first}, but this environment ({prefix}) runs "
+            f"Python {current}",
+            why="uv takes .python-version as the project's Python: the next `uv sync` or `uv "
+            f"run` replaces the environment with a Python {first} one; until then the tests "
+            "run on another Python than the project's",
+            fix=_fixes.make(
+                Command(["uv", "sync"], cwd=str(base), needs=frozenset({"network"})),
+                note=f"replaces {prefix} with a Python {first} environment (`uv python install "
+                f"{first}` first where there is none); if Python {current} is meant: uv python "
+                f"pin {minor}",
+            ),
+        )
+    return None
 
 
 def _foreign_scripts(

@@ -302,7 +302,8 @@ def lock_drift(ctx: Context) -> Outcome:
         more = f" (+{len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""
         install = _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root), *_with(ctx, root))
         fix, where = in_the_right_env(ctx, root, [*removes, install])
-        why = f"{_CHANGED}; counted: {counted}, packages whose markers fit this platform"
+        why = f"{_whole_groups(parsed, installed, groups, drift, absent) or _CHANGED}; counted: "
+        why += f"{counted}, packages whose markers fit this platform"
         raise CheckFailed(
             "; ".join(problems[:_SHOWN]) + more,
             why=f"{where}; {why}" if where else why,
@@ -328,6 +329,33 @@ def lock_drift(ctx: Context) -> Outcome:
 
 #: the problems a summary names (the facts have every one)
 _SHOWN = 5
+
+
+def _whole_groups(
+    parsed: _project.Lock,
+    installed: Mapping[str, object],
+    groups: Any,
+    drift: list[str],
+    absent: list[_project.Locked],
+) -> str:
+    """When nothing drifted and the packages missing are whole groups of the lock (no package
+    only in such a group is installed), that is the cause: the environment was installed
+    without them, or before poetry.lock had them. "" otherwise."""
+    missing = [p for p in absent if p.wanted(groups)]
+    if drift or not missing:
+        return ""
+    whole = sorted({g for p in missing for g in p.groups if g in groups})
+    for group in whole:
+        if any(
+            name in installed
+            for name, p in parsed.packages.items()
+            if group in p.groups and p.wanted(groups)
+        ):
+            return ""
+    return (
+        f"no package of group {', '.join(whole)} is installed: `poetry install` last ran before "
+        "poetry.lock had it (a relock since), or without it (--only, --without)"
+    )
 
 
 def _unrecorded(dist: _installed.Dist) -> tuple[Path | None, str]:
@@ -916,13 +944,19 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
     else:
         summary = f"{req.name} {dist.version} is installed, but {requirement} is required"
         facts = {"version": dist.version}
+    rule = _pep440_rule(req, dist.version) if dist is not None else ""
     if not ctx.section.poetry or root is None:
-        why = f"the project requires {requirement}"
+        why = f"the project requires {requirement}" + (f"; {rule}" if rule else "")
         if ctx.section.poetry:
             why += f" (no Poetry project: {_project.where(ctx).how})"
         steps, note = _fixes.pip_steps(requirement, root or ctx.rootdir)
         raise CheckFailed(summary, why=why, fix=_fixes.make(*steps, note=note), facts=facts)
+    if dist is None:
+        dropped = _dropped_by_poetry(ctx, root, req)
+        if dropped is not None:
+            raise dropped
     steps, why = _poetry_fix(ctx, root, req, dev)
+    why += f"; {rule}" if rule else ""
     fix, where = in_the_right_env(ctx, root, steps)
     expected = _env_or_none(ctx, root) if where is not None else None
     if expected is not None:
@@ -939,6 +973,95 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
             )
             why = f"the Poetry environment has {req.name} {there.version}"
     raise CheckFailed(summary, why=f"{where}; {why}" if where else why, fix=fix, facts=facts)
+
+
+def _pep440_rule(req: Requirement, installed: str) -> str:
+    """The PEP 440 rule by which ``req``'s specifier excludes ``installed`` where a plain
+    comparison of the numbers would not: an exclusive ``>V`` and the post-releases (and local
+    versions) of V, ``<V`` and its pre-releases, ``!=V``/``==V`` and the local versions of V;
+    "" for any other exclusion."""
+    try:
+        version = Version(installed)
+    except InvalidVersion:
+        return ""
+    for spec in req.specifier:
+        if spec.contains(version, prereleases=True) or spec.version.endswith(".*"):
+            continue
+        try:
+            target = Version(spec.version)
+        except InvalidVersion:
+            continue
+        same = Version(version.base_version) == Version(target.base_version)
+        if spec.operator == ">" and same and version.is_postrelease and not target.is_postrelease:
+            return (
+                f"PEP 440: {spec} excludes the post-releases of {target} ({installed} is one), "
+                f"though {installed} sorts after {target}"
+            )
+        if spec.operator == "<" and same and version.is_prerelease and not target.is_prerelease:
+            return (
+                f"PEP 440: {spec} excludes the pre-releases of {target} ({installed} is one), "
+                f"though {installed} sorts before {target}"
+            )
+        if version.local and not target.local and Version(version.public) == target:
+            return (
+                f"PEP 440: {installed} is a local version of {target}, and {spec} compares "
+                f"without the local label (+{version.local}): it excludes {installed} as it "
+                f"excludes {target}"
+                if spec.operator in ("!=", ">", "<")
+                else ""
+            )
+    return ""
+
+
+def _dropped_by_poetry(ctx: Context, root: Path, req: Requirement) -> CheckFailed | None:
+    """poetry-core 2: with a static ``[project] dependencies``, ``[tool.poetry.dependencies]``
+    only enriches the requirements ``[project]`` names (their source, a develop flag); one it
+    does not name is dropped without a word: never locked, never installed."""
+    try:
+        data = _project.document(root)
+    except ValueError:
+        return None
+    project = data.get("project")
+    tool = data.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
+    declared = poetry.get("dependencies") if isinstance(poetry, dict) else None
+    if not isinstance(project, dict) or not isinstance(declared, dict):
+        return None
+    dynamic = project.get("dynamic") or []
+    listed_here = project.get("dependencies")
+    if not isinstance(listed_here, list) or {"dependencies", "optional-dependencies"} & set(
+        dynamic if isinstance(dynamic, list) else []
+    ):
+        return None
+    name = canonicalize_name(req.name)
+    if name not in {canonicalize_name(str(k)) for k in declared if k != "python"}:
+        return None
+    optional = project.get("optional-dependencies") or {}
+    named: set[str] = set()
+    for line in [*listed_here, *(x for v in optional.values() for x in v or ())]:
+        try:
+            named.add(canonicalize_name(Requirement(str(line)).name))
+        except InvalidRequirement:
+            continue
+    if name in named:
+        return None
+    pyproject = root / "pyproject.toml"
+    return CheckFailed(
+        f"{req.name} is not installed: {pyproject} declares it in [tool.poetry.dependencies], "
+        "which Poetry 2 ignores for it, since [project] dependencies does not name it",
+        why="poetry-core 2: with a static [project] dependencies, [tool.poetry.dependencies] "
+        "only adds a source or constraint to the requirements [project] names; "
+        f"{req.name} is dropped without a warning, so `poetry lock` and `poetry install` "
+        "leave it out",
+        fix=_fixes.make(
+            Manual(
+                f'add "{req.name}" to [project] dependencies in {pyproject} (its '
+                "[tool.poetry.dependencies] entry then gives its source)"
+            ),
+            _fixes.poetry(root, ctx.rootdir, "lock"),
+            _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root)),
+        ),
+    )
 
 
 def _locked_version(ctx: Context, root: Path | None, name: str) -> str:
