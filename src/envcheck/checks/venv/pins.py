@@ -48,7 +48,8 @@ def satisfied(request: str) -> bool | None:
     text = request.strip().lower()
     implementation = ""
     for name in sorted(_IMPLEMENTATIONS, key=len, reverse=True):
-        if text.startswith(name) and (text[len(name) :][:1] in ("@", "-", "") or name == "pypy"):
+        rest = text[len(name) :][:1]
+        if text.startswith(name) and (rest in ("@", "-", "") or (rest.isdigit() and name != "cp")):
             implementation = _IMPLEMENTATIONS[name]
             text = text[len(name) :].lstrip("@-")
             break
