@@ -51,7 +51,18 @@ pip-tools and requirements.txt projects have a pyproject.toml holding only pytes
 (pytest needs a rootdir; without one the runner would judge the project of the running
 virtualenv, the template).
 
-First run (envcheck at HEAD before any change, 2026-12-07): see the docstring's next revision.
+First run (envcheck at 5422785, before any change; 2026-12-07): **23 of 40 breakages wrong**, the
+8 healthy neighbours right. Right: the 12 Poetry pairs (package, lock-drift, lock-file: ``poetry
+install``/``poetry lock``), uv's extra and drift (lock-drift, ``uv sync``), pip's missing,
+excluded and group (``pip install demo-grp``). Wrong: uv's missing, excluded, group and stale
+(lock-drift right, but package[demo-miss] beside it printed ``python -m pip install demo-miss``
+into the environment uv keeps; the stale lock had no verdict but that pip fix), PDM's six (pdm.lock
+not read: ``pip install demo-miss``/``'demo-alpha>=2'``/``demo-grp``/``demo-new``; extra and
+drift false passes), Hatch's four (``pip install``; its environment's ``dependencies`` not read:
+the group a false pass; the extra a false pass), pip-tools' six and requirements.txt's two (false
+passes: requirements.in/.txt and requirements.txt not read at all), pip's extra (a false pass:
+``demo-ext[fast]`` judged as demo-ext alone, demo-fast, which its extra requires, never looked
+for).
 """
 
 from __future__ import annotations
