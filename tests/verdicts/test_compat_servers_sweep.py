@@ -44,6 +44,53 @@ server's type/code and quotes its words; where the answer's structure establishe
 (``says``: a key refused by a server whose listing asks none, a budget, a context size, a server
 not signed in), the verdict says it and its fix; nowhere (``never``) a cause the structure
 rules out (the key blamed where the key was accepted, a quota for a server's own queue).
+
+29 pairs: 22 answers (vLLM 6, llama.cpp 5, LiteLLM 4, TGI 4, Ollama's ``/v1`` 3) and 7 healthy
+neighbours (vLLM, llama.cpp, LiteLLM, TGI, Ollama, Groq, Mistral), one envcheck session, and a
+second that runs the printed ``base_url``.
+
+Committed before envcheck's first run (b26a9fa). That commit's run had every smoke check missing
+(the instances lacked ``smoke = true``) and asked the key fix for the words ``api_key`` where
+envcheck names the variable (``SWEEP_COMPAT_KEY``): both corrected in the test, nothing in
+envcheck, before the graded run. One pair was dropped as not the server's: vLLM's
+``AuthenticationMiddleware`` guards ``/v1/models`` too, so its 401 never meets a call after a
+passing listing (the first run gave it "open the model to the key's account in the console").
+
+First run, graded for substance (envcheck at b26a9fa; 30 pairs then, 29 kept): 19 of 29 fully
+right (12 answers and the 7 neighbours: vLLM's 401 to the listing, its ``max_tokens`` 400, its
+flat ``ErrorResponse`` without a chat template and its 500 as the honest fallback, a served name
+the listing lacks, llama.cpp's "Loading model" 503 and ``--embeddings`` 501, LiteLLM's
+``auth_error`` and ``budget_exceeded`` to either request (auth passes, headroom fails), Ollama's
+runner and queue errors), 8 partly, 2 wrong:
+
+- wrong: TGI's 429 ``{"error": "Model is overloaded", "error_type": "overloaded"}`` was "HTTP 429
+  without a structured reason ... look at the account's limits and credits (in i16's console)"
+  (the server's own queue; ``error_type`` not read); Ollama's ``/v1`` 401 ``api_error``
+  "unauthorized" (a cloud model, the server not signed in) was "the key is accepted, calling this
+  model is not open to it ... open it to the key's account in the console" (Ollama reads no key);
+- partly: llama.cpp's "Invalid API Key" to the call was the honest fallback saying the answer
+  "contradicts" the passing listing, which llama.cpp answers without any key; vLLM's
+  ``param=input_tokens`` 400 was the fallback though the parameter is vLLM's context check;
+  llama.cpp's ``exceed_context_size_error`` named four servers' flags and not its ``n_ctx``;
+  llama.cpp's 404 "File Not Found" at ``base_url = ".../api/v1"`` was "check base_url"; LiteLLM's
+  ``key_model_access_denied`` was "open the model to the key's account in the console (activate
+  it, or a plan)"; TGI's 422 ``validation``, 424 ``generation`` and 500
+  ``incomplete_generation`` did not name ``error_type``.
+
+After the fixes, from structure: 29 of 29. TGI's top-level ``error_type`` is read as the answer's
+type (``error_type=...`` named), and ``overloaded`` at 429 is the server's queue (fix: retry, or
+``--max-concurrent-requests``); a 401 ``authentication_error`` to the call from a server whose
+listing answers without the key (asked, without it) is the key, fixed with the key the server was
+started with; an ``api_error`` 401 from a ``base_url`` whose root answers Ollama's
+``/api/version`` is Ollama's sign-in (``ollama signin``); ``param=input_tokens`` at 400 is the
+context window (``--max-model-len``), ``exceed_context_size_error`` names llama.cpp's
+``--ctx-size`` and its ``n_ctx``; LiteLLM's ``*_model_access_denied`` is the proxy's access list
+(its administrator adds the model, or another model); a JSON 404 to the listing at a path the
+server does not serve, whose origin lists models at ``/v1`` without the key, prints that
+``base_url``, which the second session runs and passes.
+
+Cost: 1 test, two in-process envcheck sessions against one local server; 4.3 s CPU (user +
+system) for the file with pytest's start.
 """
 
 from __future__ import annotations
@@ -57,7 +104,14 @@ from typing import Any
 import pytest
 
 from tests.verdicts.replay import Answer
-from tests.verdicts.test_providers_sweep import KEYS, Respond, own_error, report, serving, text
+from tests.verdicts.test_providers_sweep import (
+    KEYS,
+    HeadedRespond,
+    own_error,
+    report,
+    serving,
+    text,
+)
 
 VLLM = "https://github.com/vllm-project/vllm/blob/main/vllm/entrypoints/openai"
 LLAMACPP = "https://github.com/ggml-org/llama.cpp/blob/master/tools/server"
@@ -323,19 +377,8 @@ PAIRS = [
         "Unauthorized",
         "auth",
         says=("401",),
-        fix=("api_key",),
+        fix=("SWEEP_COMPAT_KEY",),
         passing=(),
-    ),
-    Pair(
-        "vllm",
-        "AuthenticationMiddleware (--api-key)",
-        "call",
-        401,
-        {"error": "Unauthorized"},
-        f"{VLLM}/api_server.py (AuthenticationMiddleware)",
-        (),
-        "Unauthorized",
-        "smoke",
     ),
     Pair(
         "vllm",
@@ -358,6 +401,9 @@ PAIRS = [
         ("BadRequestError", "input_tokens"),
         V_INPUT,
         "smoke",
+        says=("context window",),
+        fix=("--max-model-len",),
+        never=KEY_BLAME,
     ),
     Pair(
         "vllm",
@@ -408,8 +454,9 @@ PAIRS = [
         ("authentication_error",),
         "Invalid API Key",
         "smoke",
-        says=("key",),
-        fix=("api_key",),
+        says=("key was refused", "without any key"),
+        fix=("SWEEP_COMPAT_KEY", "--api-key"),
+        never=("contradicts", "console"),
     ),
     Pair(
         "llamacpp",
@@ -459,7 +506,8 @@ PAIRS = [
         ("not_found_error",),
         "File Not Found",
         "auth",
-        fix=("base_url",),
+        says=("wrong base_url",),
+        fix=('set base_url = "http://127.0.0.1:', '/v1"'),
         path="/api/v1",
         passing=(),
     ),
@@ -474,7 +522,7 @@ PAIRS = [
         ("auth_error",),
         LL_KEY,
         "auth",
-        fix=("api_key",),
+        fix=("SWEEP_COMPAT_KEY",),
         passing=(),
     ),
     Pair(
@@ -514,7 +562,9 @@ PAIRS = [
         ("key_model_access_denied",),
         LL_MODEL,
         "smoke",
-        never=KEY_BLAME,
+        says=("not open to this key",),
+        fix=("administers the proxy",),
+        never=(*KEY_BLAME, "console", "plan"),
     ),
     # -- TGI -------------------------------------------------------------------------------------
     Pair(
@@ -527,7 +577,9 @@ PAIRS = [
         ("overloaded",),
         "Model is overloaded",
         "headroom",
-        never=("quota", "billing"),
+        says=("queue is full",),
+        fix=("--max-concurrent-requests",),
+        never=("quota", "billing", "credits", "account's limits"),
     ),
     Pair(
         "tgi",
@@ -599,6 +651,7 @@ PAIRS = [
         ("api_error",),
         "unauthorized",
         "smoke",
+        says=("Ollama",),
         fix=("ollama signin",),
         never=KEY_BLAME,
     ),
@@ -617,20 +670,48 @@ def _model(pair: Pair) -> str:
     return "qwen2.5-1.5b" if pair.request == "listing-lacks" else MODEL[pair.server]
 
 
-def _responder() -> Respond:
-    def respond(method: str, path: str, body: Any) -> Answer:
+#: the servers whose model listing asks the key (vLLM only when started with --api-key):
+#: without one they answer their own 401
+GUARDED = {
+    "vllm": {"error": "Unauthorized"},
+    "litellm": litellm_error(
+        401, "auth_error", "Authentication Error, No api key passed in.", "None"
+    ),
+    "groq": {
+        "error": {
+            "message": "Invalid API Key",
+            "type": "invalid_request_error",
+            "code": "invalid_api_key",
+        }
+    },
+    "mistral": {"message": "Unauthorized", "request_id": "0f1e2d3c4b5a69788796a5b4c3d2e1f0"},
+}
+
+
+def _guarded(pair: Pair) -> bool:
+    if pair.server == "vllm":
+        return pair.kind.startswith("AuthenticationMiddleware")
+    return pair.server in GUARDED
+
+
+#: the pair whose base_url names a path its server does not serve (the server's root is its own)
+ORIGIN = next(p for p in PAIRS if p.path != "/v1")
+
+
+def _responder() -> HeadedRespond:
+    def respond(method: str, path: str, body: Any, headers: Mapping[str, str]) -> Answer:
         match = re.match(r"/i(\d+)(/.*)", path)
-        if match is None:
-            return _json(404, {"detail": "Not Found"})
-        pair, rest = PAIRS[int(match[1])], match[2]
-        if not rest.startswith(pair.path + "/"):
-            return _not_found(pair.server)
-        asked = {"GET /models": "listing", "POST /chat/completions": "call"}.get(
-            f"{method} {rest[len(pair.path):]}"
+        # the server root is the origin of the pair whose base_url is not its API's path
+        pair, rest = (PAIRS[int(match[1])], match[2]) if match else (ORIGIN, path)
+        # every server serves its API at /v1; another path gets its own not-found answer
+        asked = {"GET /v1/models": "listing", "POST /v1/chat/completions": "call"}.get(
+            f"{method} {rest}"
         )
         if asked is None:
             return _not_found(pair.server)
-        if asked == pair.request:
+        if "authorization" not in headers and _guarded(pair):
+            return _json(401, GUARDED[pair.server])
+        if asked == pair.request and match and pair.path == "/v1":
             wire = pair.body if isinstance(pair.body, str) else json.dumps(pair.body)
             return Answer(pair.status, wire.encode(), {"content-type": "application/json"})
         if asked == "listing":
@@ -658,7 +739,7 @@ def problems(pair: Pair, checks: Mapping[str, dict[str, Any]]) -> list[str]:
         found.append(f"{pair.owner} is {status.get(pair.owner)}: {said}")
         return found
     if pair.status != 200:
-        missing = [f for f in pair.fields if f not in said]
+        missing = [f for f in pair.fields if f"={f}" not in said]
         missing += [] if f"HTTP {pair.status}" in said else [f"HTTP {pair.status}"]
         missing += [] if pair.message[:40] in said else ["the message"]
         if missing:
@@ -671,6 +752,28 @@ def problems(pair: Pair, checks: Mapping[str, dict[str, Any]]) -> list[str]:
     return found
 
 
+def _session(pytester: pytest.Pytester, url: str, bases: dict[str, tuple[str, str]]) -> Any:
+    """One in-process envcheck session over instances ``name -> (base_url, model)``; the checks
+    by instance, then by check."""
+    pytester.makefile(
+        ".toml",
+        pyproject="".join(
+            f"[tool.envcheck.providers.{name}]\n"
+            'kind = "openai"\n'
+            'api_key = "${SWEEP_COMPAT_KEY}"\n'
+            f'base_url = "{base}"\n'
+            f'model = "{model}"\n'
+            "smoke = true\ncassettes = false\nretries = 0\ntimeout = 30.0\n"
+            for name, (base, model) in bases.items()
+        ),
+    )
+    by_instance: dict[str, dict[str, dict[str, Any]]] = {}
+    for check in report(pytester, "providers", [KEY]):
+        instance, _, name = check["id"].split("/", 1)[1].partition(".")
+        by_instance.setdefault(instance, {})[name] = check
+    return by_instance
+
+
 def test_every_compat_server_answer_to_every_request(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -678,25 +781,21 @@ def test_every_compat_server_answer_to_every_request(
         monkeypatch.delenv(variable, raising=False)
         monkeypatch.delenv(variable.lower(), raising=False)
     monkeypatch.setenv("SWEEP_COMPAT_KEY", KEY)
-    with serving(_responder()) as (url, _):
-        pytester.makefile(
-            ".toml",
-            pyproject="".join(
-                f"[tool.envcheck.providers.i{i}]\n"
-                'kind = "openai"\n'
-                'api_key = "${SWEEP_COMPAT_KEY}"\n'
-                f'base_url = "{url}/i{i}{p.path}"\n'
-                f'model = "{_model(p)}"\n'
-                "cassettes = false\nretries = 0\ntimeout = 30.0\n"
-                for i, p in enumerate(PAIRS)
-            ),
-        )
-        checks = report(pytester, "providers", [KEY])
-    by_instance: dict[str, dict[str, dict[str, Any]]] = {}
-    for check in checks:
-        instance, _, name = check["id"].split("/", 1)[1].partition(".")
-        by_instance.setdefault(instance, {})[name] = check
-    wrong = []
-    for i, pair in enumerate(PAIRS):
-        wrong += [f"{pair.label}: {p}" for p in problems(pair, by_instance.get(f"i{i}", {}))]
-    assert not wrong, f"{len(wrong)} problems in {len(PAIRS)} pairs:\n" + "\n".join(wrong)
+    with serving(headed=_responder()) as (url, _):
+        bases = {f"i{i}": (f"{url}/i{i}{p.path}", _model(p)) for i, p in enumerate(PAIRS)}
+        by_instance = _session(pytester, url, bases)
+        wrong = []
+        for i, pair in enumerate(PAIRS):
+            wrong += [f"{pair.label}: {p}" for p in problems(pair, by_instance.get(f"i{i}", {}))]
+        assert not wrong, f"{len(wrong)} problems in {len(PAIRS)} pairs:\n" + "\n".join(wrong)
+        # the printed base_url, run: the same server's API where its listing says it is
+        origin = by_instance[f"i{PAIRS.index(ORIGIN)}"]["auth"]
+        printed = re.search(r'set base_url = "([^"]+)"', text(origin))
+        assert printed is not None and printed[1] == f"{url}/v1", text(origin)
+        fixed = _session(pytester, url, {"fixed": (printed[1], MODEL[ORIGIN.server])})["fixed"]
+        assert {n: c["status"] for n, c in fixed.items() if n != "key"} == {
+            "auth": "pass",
+            "model": "pass",
+            "smoke": "pass",
+            "headroom": "pass",
+        }, {n: text(c) for n, c in fixed.items()}

@@ -278,14 +278,19 @@ class Detail:
     #: refused it; ``upstream_said`` is that provider's own answer (error.metadata.raw), read
     upstream: str = ""
     upstream_said: Detail | None = None
+    #: the name of the field ``type`` was read from: TGI's top-level ``error_type``
+    type_field: str = "error.type"
+    #: sizes the answer gives beside its words (llama.cpp's ``n_ctx``, ``n_prompt_tokens``)
+    sizes: list[tuple[str, str]] = field(default_factory=list)
 
     def fields(self) -> str:
         """The structured fields that decided, e.g. ``error.type=rate_limit_error``."""
-        shown = [f"error.type={self.type}" if self.type else ""]
+        shown = [f"{self.type_field}={self.type}" if self.type else ""]
         shown.append(f"error.code={self.code}" if self.code else "")
         shown.append(f"error.param={self.param}" if self.param else "")
         shown += [f"reason={r}" for r in self.reasons] + [f"quotaId={q}" for q in self.quota_ids]
         shown += [f"{name}={value}" for name, value in self.quota_limits]
+        shown += [f"{name}={value}" for name, value in self.sizes]
         shown.append(f"innererror.code={self.inner_code}" if self.inner_code else "")
         shown += [f"filtered={f}" for f in self.filtered]
         shown.append(f"metadata.provider_name={self.upstream}" if self.upstream else "")
@@ -346,6 +351,9 @@ def detail(body: Any) -> Detail:
     error = body.get("error", body)
     if isinstance(error, str):  # Ollama, xAI, vLLM's auth: {"error": "..."}
         found.message = _text(error)
+        kind = body.get("error_type")
+        if isinstance(kind, str) and kind:  # TGI (router/src/server.rs ErrorResponse)
+            found.type, found.type_field = kind, "error_type"
         return found
     if not isinstance(error, Mapping):
         return found
@@ -354,6 +362,10 @@ def detail(body: Any) -> Detail:
     found.type = str(error.get("type") or error.get("status") or "")
     found.code = _code(error.get("code"))
     found.param = str(error.get("param") or "")
+    # llama.cpp's exceed_context_size_error gives the window and the prompt's size as numbers
+    for size in ("n_ctx", "n_prompt_tokens"):
+        if isinstance(error.get(size), int) and not isinstance(error.get(size), bool):
+            found.sizes.append((size, str(error[size])))
     for item in error.get("details") or []:
         if isinstance(item, Mapping):
             _gemini_detail(item, found)
@@ -670,6 +682,9 @@ def _classify(
             None,
         )
     too_long = d.code == "context_length_exceeded" or d.type == "exceed_context_size_error"
+    # vLLM names the prompt's tokens as the parameter over its max_model_len (engine/serving.py
+    # _validate_input: VLLMValidationError(parameter="input_tokens"))
+    too_long = too_long or d.param == "input_tokens"
     if status == 400 and too_long:
         return made(
             ContextTooLong,
@@ -922,6 +937,17 @@ def _too_many(made: _Maker, d: Detail, provider: str, billing: str) -> ProviderE
         )
     wait = made.wait
     after = f" (the provider asks for {wait:g} s)" if wait else ""
+    if d.type_field == "error_type" and d.type == "overloaded":
+        # TGI's own queue (router/src/server.rs: InferError::Overloaded -> 429): no key, no
+        # account; its concurrent requests are all taken
+        return made(
+            RateLimited,
+            "the server's own queue is full (error_type=overloaded: TGI answers 429 when all "
+            "of its --max-concurrent-requests are taken): a limit of the server, not of a key "
+            "or an account; it clears as its requests finish" + after,
+            "retry when the server is less busy, or start it with a larger "
+            "--max-concurrent-requests (or send it fewer requests at once)",
+        )
     why = "a per-minute or concurrency limit: it clears by itself" + after
     if not d.type and not d.code and not d.quota_ids:
         why = (

@@ -6,8 +6,8 @@ from typing import ClassVar
 
 import pydantic
 
-from envcheck.checks.ollama.diagnose import CLIENT_DEFAULT
 from envcheck.checks.shared.config import ComponentConfig
+from envcheck.checks.shared.ollama import CLIENT_DEFAULT
 
 COMPONENT = "ollama"
 DEFAULT_HOST = "${OLLAMA_HOST:-http://localhost:11434}"

@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 import re
-import shlex
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from envcheck.checks.ollama.address import client_url
 from envcheck.checks.shared.errors import causes
+from envcheck.checks.shared.ollama import CLIENT_DEFAULT, UPGRADE, pull
+from envcheck.checks.shared.ollama import unauthorized as _unauthorized
 from envcheck.core.fix import Command, Edit, Fix, Manual, Step
 from envcheck.core.model import CheckFailed, CheckSkipped
 from envcheck.core.redact import clean
 from envcheck.llm import _between
 from envcheck.llm._errors import page_text
 
-#: where the ollama client looks when OLLAMA_HOST is not set
-CLIENT_DEFAULT = "http://127.0.0.1:11434"
 SERVE_HINT = "start it: ollama serve  (or: sudo systemctl start ollama)"
 RESTART_HINT = (
     "restart it: sudo systemctl restart ollama  (or stop `ollama serve` and start it again); "
@@ -30,17 +27,6 @@ RESTART_HINT = (
 CONFIGURE = "set OLLAMA_HOST=host:port, or add [tool.envcheck.ollama] host = ... to pyproject.toml"
 SERVE = Command(["ollama", "serve"])
 RESTART = Command(["systemctl", "restart", "ollama"], needs=frozenset({"sudo"}))
-
-
-def pull(host: str, model: str) -> tuple[Command, str]:
-    """``ollama pull MODEL`` onto ``host``, and how it reads. The ``ollama`` program pulls onto
-    its OLLAMA_HOST (else 127.0.0.1:11434): a host configured elsewhere (``[tool.envcheck.ollama]
-    host``, the project's .env) is named in the command, or the model lands on another server."""
-    argv = ["ollama", "pull", model]
-    if client_url(os.environ.get("OLLAMA_HOST") or CLIENT_DEFAULT) != host:
-        argv = ["env", f"OLLAMA_HOST={host}", *argv]
-    shown = shlex.join(argv[1:] if argv[0] == "env" else argv)
-    return Command(argv, needs=frozenset({"network"})), shown
 
 
 def manual(text: str, ask: str | None = None) -> Fix:
@@ -558,7 +544,6 @@ _URL = re.compile(r"https?://[^\s\"'<>`)\]]+")
 #: memory pressure, or a person or supervisor (kill -9)
 _KILLED = re.compile(r"process has terminated: signal: killed\b")
 LOG_COMMAND = ["journalctl", "-u", "ollama", "--no-pager", "-n", "100"]
-UPGRADE = "curl -fsSL https://ollama.com/install.sh | sh"
 
 
 def _log_step() -> Step:
@@ -1113,22 +1098,6 @@ def _killed(model: str, host: str, shown: str) -> CheckFailed:
             ],
             text=text,
         ),
-    )
-
-
-def _unauthorized(model: str, host: str, shown: str) -> CheckFailed:
-    """HTTP 401: Ollama itself asks no credentials; a model it forwards to ollama.com (a cloud
-    model) needs the server signed in, and a proxy in front of it may ask its own."""
-    text = (
-        "sign the server in to ollama.com: ollama signin (as the user the server runs as); if a "
-        f"proxy in front of {host} asks credentials, give them to it"
-    )
-    return CheckFailed(
-        f"{model} was refused as unauthorized by the Ollama at {host}: HTTP 401: {shown}",
-        why="Ollama's own API takes no credentials: a 401 comes from ollama.com for a model the "
-        "server forwards there (a cloud model) while the server is not signed in, or from a "
-        "proxy in front of it",
-        fix=Fix([Command(["ollama", "signin"]), Manual(text)], text=text),
     )
 
 

@@ -18,9 +18,10 @@ from urllib.parse import urlsplit
 
 from envcheck import hookimpl
 from envcheck.checks.ollama import diagnose as _diagnose
-from envcheck.checks.ollama.config import CLIENT_DEFAULT, COMPONENT, OllamaConfig
+from envcheck.checks.ollama.config import COMPONENT, OllamaConfig
 from envcheck.checks.ollama.http import Calls
 from envcheck.checks.shared.config import older
+from envcheck.checks.shared.ollama import CLIENT_DEFAULT, UPGRADE
 from envcheck.core.config import EnvcheckConfig
 from envcheck.core.fix import Command, Fix
 from envcheck.core.model import Check, CheckFailed, CheckSkipped, Context, Outcome, ok, warn
@@ -128,8 +129,8 @@ def server(ctx: Context) -> Outcome:
         raise CheckFailed(
             f"Ollama {version} is older than the required {wanted}",
             fix=Fix(
-                [Command(["sh", "-c", _diagnose.UPGRADE], needs=frozenset({"sudo", "network"}))],
-                text=f"upgrade: {_diagnose.UPGRADE}",
+                [Command(["sh", "-c", UPGRADE], needs=frozenset({"sudo", "network"}))],
+                text=f"upgrade: {UPGRADE}",
             ),
             facts={"version": version},
         )

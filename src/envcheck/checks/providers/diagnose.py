@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from envcheck import llm
 from envcheck.checks.providers.config import Provider, models_path
+from envcheck.checks.shared import ollama as ollama_shared
 from envcheck.checks.shared.errors import causes
 from envcheck.core import redact
 from envcheck.core.fix import Command, Edit, Fix, Manual, Step
@@ -806,9 +807,96 @@ def listed_but_refused(p: Provider, exc: llm.ProviderError, other: str | None) -
     return _listed_but_refused(p, exc, refused, other)
 
 
+#: LiteLLM's proxy refusing a model the access list of a key, team, user or organization does not
+#: hold (litellm/proxy/_types.py ProxyErrorTypes, raised by proxy/auth/auth_checks.py)
+PROXY_MODEL_DENIED = {
+    "key_model_access_denied": "key",
+    "team_model_access_denied": "team",
+    "user_model_access_denied": "user",
+    "org_model_access_denied": "organization",
+}
+
+
+def _proxy_model_denied(p: Provider, exc: llm.ProviderError, who: str) -> CheckFailed:
+    """LiteLLM's ``*_model_access_denied``: the proxy knows the key, whose access list (or its
+    team's, user's, organization's) leaves this model out."""
+    fields = exc.detail.fields()
+    why = (
+        f"{p.label} accepted the key (its listing answered) and refused the call of {p.model} "
+        f"with HTTP {exc.status} ({fields}): the proxy's access list for this {who} leaves the "
+        "model out (the message names the models it may call); not a wrong key, and no other "
+        "key of the same access list helps"
+    )
+    text = (
+        f"ask whoever administers the proxy at {p.host} to add {p.model} to the models of this "
+        f"{who} (its `models` list), or set model in {p.table} to one the message names"
+    )
+    refused = f"{p.name}: {p.model} is not open to this {who} of the proxy: {_message(exc)}"
+    ask = f"whoever administers the proxy at {p.host}"
+    return CheckFailed(refused, why=why, fix=Fix([Manual(text, ask=ask)], text=text))
+
+
+def key_refused_open_listing(p: Provider, exc: llm.ProviderError) -> CheckFailed:
+    """A 401 to the call from a server whose model listing asks no key (llama.cpp's server keeps
+    ``/v1/models`` public): the listing that passed proves nothing of the key, the 401 refuses
+    it."""
+    fields = exc.detail.fields()
+    sent: Sent | None = getattr(exc, "sent", None)
+    line = sent.line if sent is not None else "the call"
+    why = (
+        f"{p.label} answered {line} with HTTP {exc.status}"
+        + (f" ({fields})" if fields else "")
+        + f", and its model listing answers without any key ({p.base_url}{models_path(p)}, "
+        "asked without one, was answered: llama.cpp's server, for one, keeps it public), so "
+        "the listing that passed says nothing of the key: the call refused it"
+    )
+    variable = p.key_variable or f"api_key in {p.table}"
+    text = (
+        f"set the key the server at {p.host} was started with (its --api-key): "
+        f"export {variable}=..."
+    )
+    if not p.key_variable:
+        text = f"set the key the server at {p.host} was started with (its --api-key) as {variable}"
+    summary = f"{p.name}: the key was refused{_tried(exc)}: {_message(exc)}"
+    return CheckFailed(summary, why=why, fix=Fix([Manual(text)], text=text))
+
+
+def listing_at_origin(p: Provider, exc: llm.ProviderError, served: str) -> CheckFailed:
+    """The listing 404s at ``base_url`` with the server's own not-found answer, and the same
+    server lists its models at ``served`` (its origin's ``/v1``): base_url's path is wrong."""
+    why = (
+        f"{_answered(p, exc)}; the same server lists its models at {served}{models_path(p)} "
+        "(asked without the key): base_url's path is not where it serves the API"
+    )
+    if p.base_url_variable:
+        text = f"export {p.base_url_variable}={served}  (the app's client reads it too)"
+        fix = Fix([Manual(text)], text=text)
+    else:
+        fix = Fix(
+            [edit_step(p, "base_url", served)], text=f'set base_url = "{served}" in {p.table}'
+        )
+    summary = f"{p.name}: wrong base_url (the API is at {served}): {_message(exc)}"
+    return CheckFailed(summary, why=why, fix=fix)
+
+
+def ollama_unauthorized(p: Provider, ollama: Ollama, exc: llm.ProviderError) -> CheckFailed:
+    """A 401 from an Ollama's ``/v1`` (its root reports Ollama's version): Ollama asks no key;
+    the server is not signed in to ollama.com for a model it forwards there."""
+    shown = redact.clean(" ".join(exc.message.split()), 200)
+    made = ollama_shared.unauthorized(p.model, ollama.root, shown)
+    why = (
+        f"base_url is the OpenAI-compatible API of Ollama {ollama.version} ({ollama.root}/api/"
+        f"version answers Ollama's version; {exc.detail.fields() or 'no fields'}): {made.why}"
+    )
+    return CheckFailed(made.summary, why=why, fix=made.fix)
+
+
 def _key_refused_for_model(p: Provider, exc: llm.ProviderError) -> CheckFailed:
     """A 401 to the call of a model, from a service that listed the models for the same key: the
     key is not wrong, this model is not open to it (not activated, not in the plan)."""
+    who = PROXY_MODEL_DENIED.get(exc.detail.type)
+    if who is not None:
+        return _proxy_model_denied(p, exc, who)
     fields = exc.detail.fields()
     why = (
         f"{p.label} lists the models for this very key (auth and model passed), and refused the "
@@ -942,6 +1030,18 @@ def _context_too_small(
         "llama.cpp server --ctx-size, Ollama num_ctx (or OLLAMA_CONTEXT_LENGTH), LM Studio's "
         "context length when loading the model"
     )
+    # the server whose own field says it: llama.cpp's error type, vLLM's parameter
+    if exc.detail.type == "exceed_context_size_error":
+        text = (
+            f"restart llama.cpp's server with a larger context: llama-server --ctx-size N "
+            f"(-c N; N above the {dict(exc.detail.sizes).get('n_ctx', 'current')} tokens it has, "
+            "0 for the model's own), and the same model"
+        )
+    elif exc.detail.param == "input_tokens":
+        text = (
+            f"restart vLLM with a larger context for {p.model}: vllm serve ... --max-model-len N "
+            "(N above the window its answer names)"
+        )
     ask = None if p.local else f"whoever runs the service at {p.host}"
     return CheckFailed(summary, why=why, fix=Fix([Manual(text, ask=ask)], text=text))
 
@@ -1131,10 +1231,9 @@ class Ollama:
 def ollama_before_route(p: Provider, ollama: Ollama, exc: llm.ProviderError) -> CheckFailed:
     """A 404 to ``GET /v1/models`` from an Ollama whose release predates the route: base_url is
     right (the same server's root reports Ollama's version), the release is too old."""
-    from envcheck.checks.ollama.diagnose import UPGRADE
-
     since = OLLAMA_V1_SINCE["GET /v1/models"]
     shown = redact.clean(" ".join(exc.message.split()), 120)
+    upgrade = ollama_shared.UPGRADE
     return CheckFailed(
         f"the Ollama at {ollama.root} (version {ollama.version}) has no GET /v1/models "
         f"(added in {since}): base_url is its OpenAI-compatible API, and this release is older "
@@ -1145,8 +1244,8 @@ def ollama_before_route(p: Provider, ollama: Ollama, exc: llm.ProviderError) -> 
         f"{OLLAMA_V1_SINCE['POST /v1/chat/completions']}), so a client that lists models "
         "cannot use this one",
         fix=Fix(
-            [Command(["sh", "-c", UPGRADE], needs=frozenset({"sudo", "network"}))],
-            text=f"upgrade Ollama to {since} or later on the machine it runs on: {UPGRADE}",
+            [Command(["sh", "-c", upgrade], needs=frozenset({"sudo", "network"}))],
+            text=f"upgrade Ollama to {since} or later on the machine it runs on: {upgrade}",
         ),
     )
 
@@ -1154,9 +1253,7 @@ def ollama_before_route(p: Provider, ollama: Ollama, exc: llm.ProviderError) -> 
 def not_pulled(p: Provider, ollama: Ollama, models: list[str], close: list[str]) -> CheckFailed:
     """``model`` missing from the ``/v1/models`` of an Ollama: the models pulled into it, so the
     model is pulled there (into that server: its OLLAMA_HOST), or another listed one is named."""
-    from envcheck.checks.ollama.diagnose import pull
-
-    command, shown = pull(ollama.root, p.model)
+    command, shown = ollama_shared.pull(ollama.root, p.model)
     has = (
         f"; it has {', '.join(models[:5])}{', …' if len(models) > 5 else ''}"
         if models

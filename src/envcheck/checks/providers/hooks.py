@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from envcheck import cassettes, hookimpl, llm
 from envcheck.checks.providers import diagnose as _diagnose
@@ -226,6 +227,9 @@ def _list_models(
             ollama = _ollama_behind(s) if unrouted else None
             if ollama is not None and _before(ollama, "GET /v1/models"):
                 raise _diagnose.ollama_before_route(s.provider, ollama, exc) from None
+            served = _served_at_origin(s) if isinstance(exc, llm.EndpointNotFound) else None
+            if served is not None:
+                raise _diagnose.listing_at_origin(s.provider, exc, served) from None
             raise
         listed = s.json(response)
         if isinstance(listed, dict) and "data" in listed and listed["data"] is None:
@@ -333,11 +337,10 @@ def _default_tag(model: str, listed: list[str]) -> str | None:
     return tagged if tagged in listed else None
 
 
-def _ollama_behind(s: Session) -> _diagnose.Ollama | None:
-    """The Ollama whose OpenAI-compatible API ``base_url`` is, asked only to explain a failure:
-    ``GET /api/version`` of ``base_url`` without its ``/v1`` answered with Ollama's
-    ``{"version": "..."}``. Never asked of a vendor's own endpoint, never with the key, never
-    when the check replays a cassette."""
+def _ask_without_key(s: Session, url: str) -> Any:
+    """``GET url`` without the key, only to explain a failure of a server that is not the
+    vendor's own endpoint (never when the check replays a cassette): its JSON at 200, else
+    None."""
     import httpx
 
     from envcheck.core.environ import consistent
@@ -348,7 +351,6 @@ def _ollama_behind(s: Session) -> _diagnose.Ollama | None:
         return None
     if s.cassette is not None and not s.cassette.live:
         return None
-    root = p.base_url.rstrip("/").removesuffix("/v1")
     left = min(2.0, s.ctx.remaining() - 0.3)
     if left < 0.2:
         return None
@@ -357,10 +359,19 @@ def _ollama_behind(s: Session) -> _diagnose.Ollama | None:
             lambda: httpx.Client(timeout=left, transport=_pool.transport(p.base_url))
         ) as client:
             s.sent += 1
-            response = client.get(f"{root}/api/version")
-            data = response.json() if response.status_code == 200 else None
+            response = client.get(url)
+            return response.json() if response.status_code == 200 else None
     except (httpx.HTTPError, ValueError):
         return None
+
+
+def _ollama_behind(s: Session) -> _diagnose.Ollama | None:
+    """The Ollama whose OpenAI-compatible API ``base_url`` is, asked only to explain a failure:
+    ``GET /api/version`` of ``base_url`` without its ``/v1`` answered with Ollama's
+    ``{"version": "..."}``. Never asked of a vendor's own endpoint, never with the key, never
+    when the check replays a cassette."""
+    root = s.provider.base_url.rstrip("/").removesuffix("/v1")
+    data = _ask_without_key(s, f"{root}/api/version")
     # Ollama's GET /api/version answers {"version": "..."} and nothing beside it
     if not isinstance(data, dict) or list(data) != ["version"]:
         return None
@@ -369,6 +380,29 @@ def _ollama_behind(s: Session) -> _diagnose.Ollama | None:
         return None
     s.ctx.fact("ollama_version", version)
     return _diagnose.Ollama(root, version)
+
+
+def _served_at_origin(s: Session) -> str | None:
+    """The base_url a server that is not the vendor's serves its API at, when ``base_url``'s path
+    is not it: its own 404 to the listing (JSON, the API's not-found error: llama.cpp's "File
+    Not Found" for a path it does not route), and the listing answered, without the key, at the
+    origin's ``/v1`` (the path llama.cpp's server, vLLM, TGI and Ollama serve it at)."""
+    parts = urlsplit(s.provider.base_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    if parts.path.rstrip("/") == "/v1":
+        return None
+    data = _ask_without_key(s, f"{origin}/v1/models")
+    entries = data.get("data") if isinstance(data, dict) else data
+    return f"{origin}/v1" if isinstance(entries, list) else None
+
+
+def _listing_open(s: Session) -> bool:
+    """Whether the model listing of a server that is not the vendor's answers without any key
+    (llama.cpp's server keeps ``/v1/models`` public even with ``--api-key``): asked only to
+    explain a 401 to the call after the listing passed."""
+    data = _ask_without_key(s, f"{s.provider.base_url.rstrip('/')}/models")
+    entries = data.get("data") if isinstance(data, dict) else data
+    return isinstance(entries, list)
 
 
 def _before(ollama: _diagnose.Ollama, request: str) -> bool:
@@ -456,6 +490,19 @@ def smoke_check(name: str, ctx: Context) -> Outcome:
         started = time.monotonic()
         try:
             response = _smoke(s)
+        except llm.AuthenticationFailed as exc:
+            # a 401 after the listing passed: whose, when the server is not the vendor's
+            if isinstance(exc, llm.KeyNotReceived) or not model_listed(ctx, name):
+                raise
+            # llama.cpp's own 401 (format_error_response's authentication_error) from a server
+            # whose listing asks no key: the listing proved nothing, the key is refused
+            if exc.detail.type == "authentication_error" and _listing_open(s):
+                raise _diagnose.key_refused_open_listing(s.provider, exc) from None
+            # Ollama's /v1 writes every other status as api_error (openai.go NewError)
+            ollama = _ollama_behind(s) if exc.detail.type == "api_error" else None
+            if ollama is not None:
+                raise _diagnose.ollama_unauthorized(s.provider, ollama, exc) from None
+            raise
         except (llm.ModelNotFound, llm.BadRequest) as exc:
             if not model_listed(ctx, name):
                 raise
