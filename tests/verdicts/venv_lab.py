@@ -335,12 +335,16 @@ def claimed_world(
     built: dict[str, dict[str, Any]],
     *,
     other: bool = True,
+    template: bool = True,
 ) -> dict[str, Any]:
     """The result of world ``name`` of a held-out module (``build(name, lab)``, its cases'
     world in ``world_of``), built once per session by whichever pytest-xdist worker claims it
     first (a directory ``<prefix>-<world>`` in the session's shared temporary directory); while
     another worker builds it, this one builds a world of this session's tests nobody claimed.
-    ``other``: the lab gets the ``other_venv`` fixture (a second interpreter's virtualenv)."""
+    ``other``: the lab gets the ``other_venv`` fixture (a second interpreter's virtualenv);
+    ``template``: the lab gets the template project (without it, ``lab.project()`` and
+    ``lab.wheels`` are not there: the world makes its own environment, and no Poetry install
+    builds the template for it)."""
     if name in built:
         return built[name]
     factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
@@ -369,7 +373,11 @@ def claimed_world(
             with pytest.MonkeyPatch.context() as monkeypatch:
                 lab = Lab(
                     shared / f"{prefix}-{next_world}",
-                    request.getfixturevalue("template"),
+                    (
+                        request.getfixturevalue("template")
+                        if template
+                        else shared / f"{prefix}-{next_world}" / "no-template"
+                    ),
                     request.getfixturevalue("poetry_home"),
                     monkeypatch,
                     request.getfixturevalue("other_venv") if other else None,

@@ -99,10 +99,12 @@ def derive_venv(
     origins["poetry"] = poetry_from
 
     packages, packages_from = _main_packages(meta, poetry)
+    if not packages and project is not None:
+        packages, packages_from = _requirements_files(project)
     if packages:
         section["packages"] = packages
     origins["packages"] = packages_from or "no dependencies declared"
-    dev, dev_from = _dev_packages(data, poetry)
+    dev, dev_from = _dev_packages(data, poetry, tool, project)
     if dev:
         section["dev_packages"] = dev
     origins["dev_packages"] = dev_from or "no dev group declared"
@@ -154,7 +156,8 @@ def _main_packages(
         if requirement is None or canonicalize_name(requirement.name) in seen:
             continue
         seen.add(canonicalize_name(requirement.name))
-        out.append(f"{requirement.name}{requirement.specifier}")
+        extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
+        out.append(f"{requirement.name}{extras}{requirement.specifier}")
         places.append("[project] dependencies")
     for name, value in _table(poetry.get("dependencies")).items():
         if name.lower() == "python" or canonicalize_name(name) in seen:
@@ -164,13 +167,51 @@ def _main_packages(
             continue
         seen.add(canonicalize_name(name))
         version = applies.get("version") if isinstance(applies, Mapping) else applies
-        out.append(f"{name}{poetry_constraint(version) or ''}")
+        wanted = applies.get("extras") if isinstance(applies, Mapping) else None
+        extras = (
+            f"[{','.join(sorted(map(str, wanted)))}]"
+            if isinstance(wanted, list) and wanted and all(map(_valid_name, map(str, wanted)))
+            else ""
+        )
+        out.append(f"{name}{extras}{poetry_constraint(version) or ''}")
         places.append("[tool.poetry.dependencies]")
     return out, " and ".join(dict.fromkeys(places)) or None
 
 
+def _requirements_files(project: Path) -> tuple[list[str], str | None]:
+    """Without a declaration in pyproject.toml: pip-tools' ``requirements.in`` (what
+    ``pip-compile`` compiles), else a ``requirements.txt`` (what ``pip install -r`` installs)."""
+    for name in ("requirements.in", "requirements.txt"):
+        texts = _requirement_lines(project / name)
+        if texts:
+            out: list[str] = []
+            seen: set[str] = set()
+            for text in texts:
+                requirement = _requirement(text)
+                if requirement is None or canonicalize_name(requirement.name) in seen:
+                    continue
+                seen.add(canonicalize_name(requirement.name))
+                extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
+                out.append(f"{requirement.name}{extras}{requirement.specifier}")
+            return out, name
+    return [], None
+
+
+def _requirement_lines(path: Path) -> list[str]:
+    """The requirement lines of a requirements file (options, includes, comments left out)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+    texts = [line.split(" #", 1)[0].strip() for line in lines]
+    return [t for t in texts if t and not t.startswith(("#", "-"))]
+
+
 def _dev_packages(
-    data: Mapping[str, Any], poetry: Mapping[str, Any]
+    data: Mapping[str, Any],
+    poetry: Mapping[str, Any],
+    tool: Mapping[str, Any] | None = None,
+    project: Path | None = None,
 ) -> tuple[list[str], str | None]:
     named: list[tuple[str, str]] = []
     group = _table(_table(_table(poetry.get("group")).get("dev")).get("dependencies"))
@@ -195,6 +236,22 @@ def _dev_packages(
         for text in texts if isinstance(texts, list) else []:
             if isinstance(text, str) and (requirement := _requirement(text)) is not None:
                 named.append((requirement.name, where))
+    hatch = _table(_table(_table(tool).get("hatch")).get("envs"))
+    for env, table in hatch.items():
+        if str(_table(table).get("path", "")).rstrip("/") not in (".venv", "./.venv"):
+            continue  # another environment than the project's .venv
+        for key in ("dependencies", "extra-dependencies"):
+            texts = _table(table).get(key)
+            for text in texts if isinstance(texts, list) else []:
+                if isinstance(text, str) and (requirement := _requirement(text)) is not None:
+                    named.append((requirement.name, f"[tool.hatch.envs.{env}] {key}"))
+    if project is not None and (project / "requirements.in").is_file():
+        for layer in sorted(project.glob("*requirements*.in")):
+            if layer.name == "requirements.in":
+                continue
+            for text in _requirement_lines(layer):
+                if (requirement := _requirement(text)) is not None:
+                    named.append((requirement.name, layer.name))
     seen: set[str] = set()
     out: list[str] = []
     places: list[str] = []

@@ -27,6 +27,7 @@ from envcheck.checks.venv import diagnose as _diagnose
 from envcheck.checks.venv import fixes as _fixes
 from envcheck.checks.venv import installed as _installed
 from envcheck.checks.venv import integrity as _integrity
+from envcheck.checks.venv import managers as _managers
 from envcheck.checks.venv import pins as _pins
 from envcheck.checks.venv import plugins as _plugins
 from envcheck.checks.venv import poetry as _poetry
@@ -122,6 +123,14 @@ def envcheck_checks(config: EnvcheckConfig) -> Iterator[Check]:
             "lock-drift",
             _uvlock.drift,
             f"installed versions match {_uvlock.NAME}",
+            *in_venv,
+            timeout=section.timeout,
+        )
+    elif _managers.has_lock(config.rootdir) is not None:
+        yield make.check(
+            "lock-drift",
+            _managers.drift,
+            "installed versions match the project's lock (pdm.lock, pip-compile's files)",
             *in_venv,
             timeout=section.timeout,
         )

@@ -28,6 +28,8 @@ from envcheck.checks.venv import diagnose as _diagnose
 from envcheck.checks.venv import fixes as _fixes
 from envcheck.checks.venv import installed as _installed
 from envcheck.checks.venv import integrity as _integrity
+from envcheck.checks.venv import managers as _managers
+from envcheck.checks.venv import pipconf as _pipconf
 from envcheck.checks.venv import poetry as _poetry
 from envcheck.checks.venv import project as _project
 from envcheck.core.fix import Command, Fix, Manual, Step
@@ -920,6 +922,10 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
         if unknown:
             ctx.fact(version=dist.version)
             return warn(unknown[0], why=unknown[1], fix=unknown[2])
+        lacking = _extras_unmet(req, dist)
+        if lacking:
+            ctx.fact(version=dist.version)
+            raise _extras_failed(ctx, root, req, dev, dist, lacking)
         return ok(f"{req.name} {dist.version}", version=dist.version)
     if dist is None and root is not None:
         where = _project.read_project(root).elsewhere.get(name)
@@ -949,7 +955,12 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
         why = f"the project requires {requirement}" + (f"; {rule}" if rule else "")
         if ctx.section.poetry:
             why += f" (no Poetry project: {_project.where(ctx).how})"
-        steps, note = _fixes.pip_steps(requirement, root or ctx.rootdir)
+        steps, note = _tool_steps(ctx, root, req, dev)
+        if steps:
+            why += f"; {note}"
+            note = ""
+        else:
+            steps, note = _fixes.pip_steps(requirement, root or ctx.rootdir)
         raise CheckFailed(summary, why=why, fix=_fixes.make(*steps, note=note), facts=facts)
     if dist is None:
         dropped = _dropped_by_poetry(ctx, root, req)
@@ -973,6 +984,73 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
             )
             why = f"the Poetry environment has {req.name} {there.version}"
     raise CheckFailed(summary, why=f"{where}; {why}" if where else why, fix=fix, facts=facts)
+
+
+def _tool_steps(
+    ctx: Context, root: Path | None, req: Requirement, dev: bool, declared: bool = False
+) -> tuple[list[Step], str]:
+    """The fix in the project's own tool when Poetry is not it (uv, PDM, Hatch, pip-tools, a
+    requirements.txt), decided from the project's files and tables; ``([], "")``: pip's.
+    ``declared``: the project declares ``req`` (else its files are read for it)."""
+    if root is None:
+        return [], ""
+    manager = _managers.of(root)
+    name = canonicalize_name(req.name)
+    if manager.name == "requirements":
+        env, said = _pipconf.overrides()
+        install = _fixes.pip_install("-r", str(root / "requirements.txt"), env=env)
+        return [install], f"{root / 'requirements.txt'} lists it" + (f" ({said})" if said else "")
+    if manager.name == "pip":
+        return [], ""
+    declared = declared or name in _managers.declared_names(root)
+    return _managers.steps(manager, ctx.rootdir, req, dev, declared)
+
+
+def _extras_unmet(req: Requirement, dist: _installed.Dist) -> list[tuple[str, str, Requirement]]:
+    """The requirements ``req``'s extras add (PEP 508) that are not installed or not met:
+    (extra, what is wrong, the requirement)."""
+    out = []
+    for extra, needed in _for_extras(req, dist):
+        there = _installed.find(canonicalize_name(needed.name))
+        if there is None:
+            out.append((extra, f"{needed.name} is not installed", needed))
+        elif not _satisfies(needed, there.version):
+            out.append(
+                (extra, f"{needed.name} {there.version} is installed, {needed} is needed", needed)
+            )
+    return out
+
+
+def _extras_failed(
+    ctx: Context,
+    root: Path | None,
+    req: Requirement,
+    dev: bool,
+    dist: _installed.Dist,
+    lacking: list[tuple[str, str, Requirement]],
+) -> CheckFailed:
+    extras = sorted({extra for extra, _, _ in lacking})
+    summary = (
+        f"{dist.name} {dist.version} is installed without its extra "
+        + ", ".join(repr(e) for e in extras)
+        + ": "
+        + "; ".join(what for _, what, _ in lacking)
+    )
+    why = (
+        f"the project requires {req}: PEP 508 installs the requirements {dist.name} declares "
+        f"for the extra ({', '.join(extras)}) with it, and a plain {dist.name} does not have them"
+    )
+    # the first package the extra lacks, as the project's tool installs it: the lock has it
+    # through the declared requirement's extra
+    needed = Requirement(f"{lacking[0][2].name}{lacking[0][2].specifier}")
+    if ctx.section.poetry and root is not None:
+        steps, said = _poetry_fix(ctx, root, needed, dev)
+        return CheckFailed(summary, why=f"{why}; {said}", fix=_fixes.make(*steps))
+    steps, note = _tool_steps(ctx, root, needed, dev, declared=True)
+    if steps:
+        return CheckFailed(summary, why=f"{why}; {note}", fix=_fixes.make(*steps))
+    steps, note = _fixes.pip_steps(str(req), root or ctx.rootdir)
+    return CheckFailed(summary, why=why, fix=_fixes.make(*steps, note=note))
 
 
 def _pep440_rule(req: Requirement, installed: str) -> str:
