@@ -316,9 +316,12 @@ dsn = "{cluster.dsn("envcheck_app", "envcheck_app", APP_PASSWORD)}"
             'postgres -c "SELECT rolname, rolcanlogin, rolvaliduntil, rolpassword IS NOT NULL AS '
             "has_password FROM pg_authid WHERE rolname = 'envcheck_app'\"*for a wrong one, "
             "correct tool.envcheck.postgres.wrong.dsn",
-            "*postgres/nopw.connect: the server wants a password for user 'envcheck_app'",
+            # PGPASSFILE names a missing file (no_stored_password): libpq reads it, not ~/.pgpass
+            "*postgres/nopw.connect: the server wants a password for user 'envcheck_app', and "
+            "the password file *no-pgpass (PGPASSFILE) does not exist",
             "*fix: put it in tool.envcheck.postgres.nopw.dsn (postgresql://envcheck_app:PASSWORD"
-            f"@127.0.0.1:{port}/envcheck_app) or in ~/.pgpass",
+            f"@127.0.0.1:{port}/envcheck_app) or the line 127.0.0.1:{port}:envcheck_app:"
+            "envcheck_app:PASSWORD in the password file *no-pgpass (PGPASSFILE: create it*",
             "*SKIP  wrong.write * blocked by postgres/wrong.connect*",
             f"  PASS  right.connect * connected to envcheck_app@127.0.0.1:{port}/envcheck_app *",
             "  PASS  right.write * table created in schema public, written, read and rolled back*",

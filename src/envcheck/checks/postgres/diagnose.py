@@ -231,10 +231,10 @@ def startup_params(t: Target) -> tuple[tuple[str, str], ...]:
     ``options`` (the DSN's, else ``PGOPTIONS``) and ``client_encoding`` (else
     ``PGCLIENTENCODING``; ``auto`` is resolved by libpq from the locale, not sent as such)."""
     found = []
-    options = t.params.get("options") or os.environ.get("PGOPTIONS")
+    options = t.libpq_value("options")
     if options:
         found.append(("options", options))
-    encoding = t.params.get("client_encoding") or os.environ.get("PGCLIENTENCODING")
+    encoding = t.libpq_value("client_encoding")
     if encoding and encoding.lower() != "auto":
         found.append(("client_encoding", encoding))
     return tuple(found)
@@ -1889,6 +1889,35 @@ def probe_timeout(t: Target, seconds: float, deadline: float, exc: Exception) ->
     return login_timeout(t, seconds)
 
 
+def defaulted_port(t: Target, failed: CheckFailed) -> CheckFailed:
+    """``failed`` for a connection whose port the settings give as an empty value (``port=``,
+    ``:@host:/``, an empty PGPORT): libpq then connects to its default 5432, which ``failed``
+    is about; the empty port is named first, and setting it is the first fix."""
+    from_variable = "port" in t.from_environment and os.environ.get("PGPORT") == ""
+    if t.params.get("port") != "" and not from_variable:
+        return failed
+    where = t.source_of("port")
+    step = Manual(
+        f"set the port in {where} to the server's (it is empty, so libpq connects to its "
+        f"default {t.port})"
+    )
+    steps: list[Step] = [step, *(failed.fix.steps if failed.fix is not None else ())]
+    return CheckFailed(
+        failed.summary,
+        why=f"the port in {where} is empty, so libpq used its default {t.port}"
+        + (f"; {failed.why}" if failed.why else ""),
+        fix=Fix(
+            steps,
+            text=(
+                f"{step.render()}; if {t.address} is the right server: {failed.fix}"
+                if failed.fix is not None
+                else None
+            ),
+        ),
+        facts=failed.facts,
+    )
+
+
 def needs_password(t: Target) -> CheckFailed:
     """The server asked for a password and libpq had none; a password file libpq ignored for
     its mode is named."""
@@ -1935,17 +1964,36 @@ def needs_password(t: Target) -> CheckFailed:
                 )
             ),
         )
+    # the password file libpq reads is the one passfile / PGPASSFILE names, when one does
+    named = (
+        f"passfile in {t.source}"
+        if t.params.get("passfile")
+        else "PGPASSFILE" if os.environ.get("PGPASSFILE") else None
+    )
+    missing = named is not None and not os.path.exists(t.passfile)
+    where = "in the password file ~/.pgpass"
+    if named:
+        where = (
+            f"the line {t.host}:{t.port}:{t.dbname}:{t.user}:PASSWORD in the password file "
+            f"{t.passfile} ({named}{': create it, mode 0600' if missing else ''})"
+        )
     return CheckFailed(
-        f"the server wants a password for user {t.user!r}",
+        f"the server wants a password for user {t.user!r}"
+        + (f", and the password file {t.passfile} ({named}) does not exist" if missing else ""),
         why="the connection string has none (nor PGPASSWORD, nor a matching line in the password "
-        f"file libpq reads, {t.passfile})",
+        f"file libpq reads, {t.passfile})"
+        + (
+            "; with passfile or PGPASSFILE set, libpq reads that file, never ~/.pgpass"
+            if named
+            else ""
+        ),
         fix=fix(
             t.edit_setting(
                 f"put it in the connection string (postgresql://{t.user}:PASSWORD@{t.host}:"
-                f"{t.port}/{t.dbname}) or in ~/.pgpass"
+                f"{t.port}/{t.dbname}) or {where}"
             ),
             text=f"put it in {t.source} (postgresql://{t.user}:PASSWORD@{t.host}:{t.port}/"
-            f"{t.dbname}) or in ~/.pgpass",
+            f"{t.dbname}) or {where}",
         ),
     )
 

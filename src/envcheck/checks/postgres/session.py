@@ -42,13 +42,21 @@ def session(ctx: Context, t: Target) -> Iterator[psycopg.Connection[Any]]:
     what = f"the {ctx.check.name} check's query"
     stalled: list[str] = []
     try:
-        with holder.use(ctx, lambda: _open(ctx, t)) as conn:
+        with holder.use(ctx, lambda: _opened(ctx, t)) as conn:
             with _watchdog(ctx, conn, stalled):
                 yield conn
     except psycopg.Error as exc:
         if stalled:
             raise _diagnose.answer_stalled(t, what, stalled[0], ctx.check.seconds) from None
         raise explain_query(ctx, t, exc, what) from None
+
+
+def _opened(ctx: Context, t: Target) -> psycopg.Connection[Any]:
+    """:func:`_open`; a login that fails at a port the settings leave empty names it."""
+    try:
+        return _open(ctx, t)
+    except CheckFailed as failed:
+        raise _diagnose.defaulted_port(t, failed) from None
 
 
 @contextmanager
@@ -314,7 +322,7 @@ def _encoding_source(ctx: Context, t: Target) -> str:
     defaults, which stay readable in pg_db_role_setting)."""
     import psycopg
 
-    if t.params.get("client_encoding") or os.environ.get("PGCLIENTENCODING"):
+    if t.libpq_value("client_encoding"):
         return "client"
     kwargs = t.connect_kwargs(f"{APPLICATION_NAME} diagnosis", ctx.remaining())
     kwargs["client_encoding"] = "UTF8"

@@ -4,6 +4,7 @@ and the commands and SQL steps that fixes print and send to it."""
 
 from __future__ import annotations
 
+import functools
 import getpass
 import ipaddress
 import os
@@ -11,6 +12,7 @@ import pwd
 import re
 import shlex
 import stat
+import sys
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -49,6 +51,25 @@ _ENVIRONMENT = {
     "ssl_min_protocol_version": "PGSSLMINPROTOCOLVERSION",
     "ssl_max_protocol_version": "PGSSLMAXPROTOCOLVERSION",
 }
+
+
+@functools.lru_cache(maxsize=1)
+def environment_variables() -> dict[str, str]:
+    """libpq's keywords and the PG* variable each is read from when the connection string does
+    not set it: libpq's own table (PQconndefaults' envvar column), or the common ones without
+    psycopg."""
+    try:
+        import psycopg
+
+        return {
+            opt.keyword.decode(): opt.envvar.decode()
+            for opt in psycopg.pq.Conninfo.get_defaults()
+            if opt.envvar
+        }
+    except Exception:  # noqa: B902 - no libpq: the variables every supported one reads
+        return dict(_ENVIRONMENT)
+
+
 _SIMPLE_IDENT = re.compile(r"[a-z_][a-z0-9_$]*")
 #: settings a fix's own session turns off (or resets: a role's ``role``; a commit that waits for a
 #: synchronous standby), so that what it repairs does not stop it
@@ -111,6 +132,14 @@ class Target:
     #: (``{"sslmode": "PGSSLMODE"}``)
     from_environment: Mapping[str, str] = field(default_factory=dict, compare=False)
 
+    def libpq_value(self, key: str) -> str | None:
+        """The value libpq uses for ``key``: the connection string's, even empty (libpq then
+        never reads the variable), else its PG* variable's, even empty; None when neither."""
+        if key in self.params:
+            return self.params[key]
+        name = environment_variables().get(key)
+        return os.environ.get(name) if name else None
+
     def source_of(self, key: str) -> str:
         """The setting a person edits to change ``key``: the DSN, or the variable that set it."""
         return self.from_environment.get(key) or self.source
@@ -163,7 +192,7 @@ class Target:
     @property
     def passfile(self) -> str:
         """The password file libpq reads (``passfile``, ``PGPASSFILE``, ``~/.pgpass``)."""
-        found = self.params.get("passfile") or os.environ.get("PGPASSFILE")
+        found = self.libpq_value("passfile")  # an empty one: libpq's default
         return found or str(Path.home() / ".pgpass")
 
     @property
@@ -426,13 +455,16 @@ def parse_config(
     if params.get("password"):
         redact.register(params["password"])
     merged = dict(params)
-    service = params.get("service") or env.get("PGSERVICE")
-    if service:
+    # an empty service is looked up too (libpq: definition of service "" not found)
+    service = params["service"] if "service" in params else env.get("PGSERVICE")
+    if service is not None:
         named = source if params.get("service") else "PGSERVICE"
         merged = {**service_definition(service, named, env), **params}
     from_environment: dict[str, str] = {}
-    for key, name in _ENVIRONMENT.items():
-        if not merged.get(key) and env.get(name):
+    for key, name in environment_variables().items():
+        # libpq (conninfo_add_defaults) fills every keyword the string leaves unset from its
+        # variable when the variable is set, even to an empty value
+        if merged.get(key) is None and name in env and key != "service":
             merged[key] = env[name]
             from_environment[key] = name
     hosts = (merged.get("host") or _default_socket_dir()).split(",")
@@ -541,6 +573,9 @@ CHOICES = {
     "load_balance_hosts": ("disable", "random"),
     "ssl_min_protocol_version": ("", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"),
     "ssl_max_protocol_version": ("", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"),
+    # libpq 18 (fe-connect.c pqParseProtocolVersion); only where the libpq knows the keyword
+    "min_protocol_version": ("3.0", "3.2", "latest"),
+    "max_protocol_version": ("3.0", "3.2", "latest"),
 }
 #: keywords whose value libpq reads as an integer (fe-connect.c, parse_int_param)
 INTEGERS = (
@@ -587,6 +622,27 @@ def _choice_problem(merged: Mapping[str, str]) -> tuple[str, str, str] | None:
                 f"its {key}{_shown(value)} is not an integer (libpq: invalid integer value)",
                 f"set {key} to a whole number (or drop it)",
             )
+        # psycopg reads connect_timeout itself (a Python int), libpq the others (a C int)
+        if value is not None and key != "connect_timeout" and not -(2**31) <= int(value) < 2**31:
+            return (
+                key,
+                f"its {key}{_shown(value)} is beyond what an int holds (libpq reads it as a C int "
+                "and refuses it: invalid integer value)",
+                f"set {key} to a whole number below 2147483648 (or drop it)",
+            )
+    keepalive = _keepalive_problem(merged)
+    if keepalive is not None:
+        return keepalive
+    replication = merged.get("replication")
+    if replication and not _server_bool(replication) and replication != "database":
+        return (
+            "replication",
+            f"its replication{_shown(replication)} is neither a boolean nor database: libpq "
+            "sends it in the startup packet and every PostgreSQL server refuses the connection "
+            '(FATAL: invalid value for parameter "replication")',
+            "drop replication (an application's connection is no replication connection), or "
+            "set replication=database (logical) or replication=true (physical)",
+        )
     for address in (merged.get("hostaddr") or "").split(","):
         if not address:
             continue
@@ -601,6 +657,51 @@ def _choice_problem(merged: Mapping[str, str]) -> tuple[str, str, str] | None:
                 "address",
             )
     return None
+
+
+#: the TCP keepalive settings libpq sets on the socket (setKeepalivesIdle, ...; a negative
+#: value is sent as 0) and the range Linux takes for each (net/ipv4/tcp.c: MAX_TCP_KEEPIDLE,
+#: MAX_TCP_KEEPINTVL, MAX_TCP_KEEPCNT; below 1 is EINVAL)
+KEEPALIVE_RANGES = {
+    "keepalives_idle": ("TCP_KEEPIDLE", 32767),
+    "keepalives_interval": ("TCP_KEEPINTVL", 32767),
+    "keepalives_count": ("TCP_KEEPCNT", 127),
+}
+
+
+def _keepalive_problem(merged: Mapping[str, str]) -> tuple[str, str, str] | None:
+    """A keepalive setting Linux refuses when libpq sets it on a TCP socket (setsockopt fails:
+    Invalid argument, and libpq drops the connection); libpq sets none on a Unix socket or with
+    keepalives=0."""
+    if not sys.platform.startswith("linux"):
+        return None
+    keepalives = (merged.get("keepalives") or "1").strip()
+    if _INTEGER.fullmatch(keepalives) and int(keepalives) == 0:
+        return None
+    hosts = (merged.get("host") or _default_socket_dir()).split(",")
+    if not merged.get("hostaddr") and all(h.startswith(("/", "@")) or not h for h in hosts):
+        return None
+    for key, (option, top) in KEEPALIVE_RANGES.items():
+        value = merged.get(key)
+        if value is None or not _INTEGER.fullmatch(value) or 1 <= int(value) <= top:
+            continue
+        return (
+            key,
+            f"its {key}{_shown(value)} is outside 1 to {top}: libpq sets it on the TCP socket "
+            f"(setsockopt {option}; a negative value as 0), which Linux refuses (Invalid "
+            "argument), and libpq drops the connection",
+            f"set {key} to a number from 1 to {top} (or drop it: the system's default)",
+        )
+    return None
+
+
+def _server_bool(value: str) -> bool:
+    """Whether the server's parse_bool reads ``value`` (true/false, yes/no, on/off, 1/0 and
+    their unique prefixes, any case)."""
+    word = value.strip().lower()
+    if word in ("1", "0", "on", "off", "of"):
+        return True
+    return bool(word) and any(full.startswith(word) for full in ("true", "false", "yes", "no"))
 
 
 def _weak_with_system_roots(merged: Mapping[str, str]) -> tuple[str, str, str] | None:
@@ -630,8 +731,17 @@ def _require_auth_problem(merged: Mapping[str, str]) -> tuple[str, str, str] | N
     mixed with plain ones (the methods allowed). The methods are shown (a fixed vocabulary),
     never anything else of the value."""
     value = merged.get("require_auth")
-    if not value or _libpq_version() < 160000:
+    if value is None or _libpq_version() < 160000:
         return None
+    if not value.strip():
+        return (
+            "require_auth",
+            "its require_auth is empty: libpq reads it as a list of no methods and refuses "
+            'every authentication the server asks for (authentication method requirement "" '
+            "failed)",
+            "drop require_auth (any method), or name the methods to allow, such as "
+            "require_auth=scram-sha-256",
+        )
     methods = value.split(",")
     names = [m[1:] if m.startswith("!") else m for m in methods]
     known = AUTH_METHODS if _libpq_version() >= 180000 else AUTH_METHODS[:5] + ("none",)

@@ -183,6 +183,30 @@ _QUERY_PARSERS: dict[str, Callable[[str], Any]] = {
 }
 
 
+def _query_parsers() -> dict[str, Callable[[str], Any]]:
+    """How redis-py reads each query option (its own ``URL_QUERY_ARGUMENT_PARSERS``), or
+    envcheck's copy of the plain ones without redis-py."""
+    try:
+        from redis.connection import URL_QUERY_ARGUMENT_PARSERS
+    except ImportError:
+        return dict(_QUERY_PARSERS)
+    found: dict[str, Callable[[str], Any]] = {
+        name: reader for name, reader in URL_QUERY_ARGUMENT_PARSERS.items() if callable(reader)
+    }
+    return found
+
+
+def _kind_of(option: str) -> str:
+    """What a query option whose reader is not int or float takes."""
+    if option.endswith("verify_flags"):
+        return "names of ssl.VerifyFlags separated by commas (VERIFY_X509_STRICT, ...)"
+    return "true or false" if option in _BOOLEANS else "another value"
+
+
+#: redis-py's boolean query options (read by its to_bool)
+_BOOLEANS = ("socket_keepalive", "retry_on_timeout", "ssl_check_hostname", "legacy_responses")
+
+
 def _read_like_redis_py(url: str) -> dict[str, Any]:
     """What redis-py's ``parse_url`` makes of ``url`` (used where redis-py is not installed):
     the scheme must be ``redis://``, ``rediss://`` or ``unix://`` (lower case); user name and
@@ -319,16 +343,19 @@ def _rejected(url: str) -> UrlError:
     except ValueError:
         return UrlError(
             "what stands where its port should be is not a number from 0 to 65535; a password "
-            f"that contains / ? # @ or : cuts the URL short: {ENCODE}"
+            f"that contains / ? # @ or : cuts the URL short: {ENCODE}",
+            "write the port after the host as a number from 1 to 65535 (redis://HOST:6379/0), "
+            f"and {ENCODE}",
         )
+    parsers = _query_parsers()
     for option, values in parse_qs(parts.query).items():
-        reader = _QUERY_PARSERS.get(option)
+        reader = parsers.get(option)
         if reader is not None and values:
             try:
                 reader(values[0])
-            except ValueError:
+            except (ValueError, TypeError):
                 shown = f" ({values[0]!r})" if _SHOWN.fullmatch(values[0]) else ""
-                kind = _KINDS.get(reader, "another value")
+                kind = _KINDS.get(reader) or _kind_of(option)
                 example = " (db=0)" if option == "db" else ""
                 return UrlError(
                     f"redis-py cannot read the value{shown} of its {option!r} option: it takes "
@@ -355,7 +382,7 @@ def parse_url(url: str) -> dict[str, Any]:
             "(protocol=2, its default) or RESP3 (protocol=3) and refuses any other",
             "set ?protocol=2 or ?protocol=3, or drop the option",
         )
-    timeout = _timeout_refused(found)
+    timeout = _timeout_refused(found) or _size_refused(found)
     if timeout is not None:
         raise timeout
     scheme = url.split("://", 1)[0]
@@ -401,6 +428,32 @@ def _timeout_refused(found: dict[str, Any]) -> UrlError | None:
             ),
             f"drop ?{option}= (redis-py then waits without limit) or set it to a number of "
             f"seconds above 0, such as ?{option}=5",
+        )
+    return None
+
+
+def _size_refused(found: dict[str, Any]) -> UrlError | None:
+    """A size redis-py cannot work with: ``socket_read_size`` is what each read asks of the
+    socket (a negative one: recv raises ValueError; 0 reads nothing, which redis-py takes for a
+    closed connection), ``max_connections`` below 0 the pool refuses (0 is its default, 100)."""
+    size = found.get("socket_read_size")
+    if isinstance(size, int) and not isinstance(size, bool) and size < 1:
+        return UrlError(
+            f"its socket_read_size is {size}: redis-py asks the socket for that many bytes per "
+            "read, and "
+            + (
+                "recv refuses a negative size (negative buffersize in recv)"
+                if size < 0
+                else "a read of 0 bytes returns nothing, which it takes for a closed connection"
+            ),
+            "drop ?socket_read_size= (redis-py reads 65536 bytes) or set it above 0",
+        )
+    pool = found.get("max_connections")
+    if isinstance(pool, int) and not isinstance(pool, bool) and pool < 0:
+        return UrlError(
+            f"its max_connections is {pool}: redis-py's connection pool refuses a negative size "
+            '("max_connections" must be a positive integer)',
+            "drop ?max_connections= (redis-py's default: 100) or set it above 0",
         )
     return None
 
