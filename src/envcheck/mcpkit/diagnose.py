@@ -456,6 +456,99 @@ def _bearer(attempt: Attempt) -> dict[str, str]:
 def http_failure(
     probe: Probe, attempt: Attempt, fallback: Attempt | None
 ) -> tuple[StepResult, StepResult]:
+    """The handshake over HTTP failed: what the answers establish (:func:`_http_failure`), with
+    the server's own words where it refused ``initialize`` with an HTTP error status (its
+    JSON-RPC error's code and message, or the start of its body), which the verdicts of the
+    statuses left out (found by tests/verdicts/test_mcp_http_sweep.py)."""
+    first, second = _http_failure(probe, attempt, fallback)
+    refused = attempt.refused_requests.get("initialize")
+    if not isinstance(second, CheckFailed) or not attempt.statuses:
+        return first, second
+    if refused and _own_words(attempt, "initialize", *refused):
+        if refused[2] not in f"{second.summary} {second.why or ''}":
+            second.why = (f"{second.why}; " if second.why else "") + (
+                f"its answer to initialize (HTTP {refused[0]}): {refused[2]!r}"
+            )
+    return first, second
+
+
+def _own_words(attempt: Attempt, method: str, status: int, media: str, shown: str) -> bool:
+    """Whether an HTTP error answer's body says something of the server's own: a JSON-RPC
+    error, or plain text that is not just the status's reason phrase (a framework's bare "Not
+    Found"); a JSON object of another kind or a page is left to the verdicts that read it."""
+    import http
+
+    if not shown:
+        return False
+    if method in attempt.refused_rpc:
+        return True
+    try:
+        phrase = http.HTTPStatus(status).phrase
+    except ValueError:
+        phrase = ""
+    return media in ("text/plain", "") and shown.strip() != phrase
+
+
+def _the_servers_refusal(probe: Probe, attempt: Attempt, code: int) -> CheckFailed:
+    """An HTTP error status to the POST of ``initialize`` whose body is a JSON-RPC error: the
+    URL is served by something that speaks JSON-RPC and refused the request in its own words;
+    "no MCP endpoint here" or "not an MCP endpoint" would contradict it, and the status alone
+    tells no cause: the request, the status and the words (the honest fallback)."""
+    spec = probe.spec
+    words = attempt.refused_requests["initialize"][2]
+    text, step = _look(spec)
+    return CheckFailed(
+        f"{spec.name}: HTTP {code} to initialize (the MCP handshake) from {spec.url}: "
+        f"{redact.clean(words, 200)}",
+        why=f"the server answered envcheck's initialize with HTTP {code} and a JSON-RPC error "
+        "of its own (the body above): it speaks JSON-RPC at this URL and refused the "
+        "handshake; its words and its log tell why (envcheck sent the request every MCP "
+        "client sends)",
+        fix=Fix([step], text=text),
+        facts={"status": code, "method": "initialize"},
+    )
+
+
+def _message_endpoint_refused(probe: Probe, attempt: Attempt, code: int) -> CheckFailed:
+    """HTTP+SSE: the stream gave its ``endpoint`` event, and the POST of ``initialize`` to that
+    endpoint was refused: the stream's URL is right; the message endpoint refused, in its own
+    words."""
+    spec = probe.spec
+    target = urllib.parse.urljoin(spec.url or "", attempt.endpoint or "")
+    words = attempt.refused_requests.get("initialize", (code, "", ""))[2]
+    said = f": {redact.clean(words, 200)!r}" if words else ""
+    text, step = _look(spec)
+    return CheckFailed(
+        f"{spec.name}: HTTP {code} to initialize from the SSE message endpoint "
+        f"{redact.clean(target, 200)}{said}",
+        why="over HTTP+SSE the stream answered and its endpoint event named where to POST; "
+        f"the POST of initialize there was answered HTTP {code}: the server refused the "
+        "message at the endpoint it announced itself (its words and its log tell why)",
+        fix=Fix([step], text=text),
+        facts={"status": code, "method": "initialize", "endpoint": redact.clean(target, 200)},
+    )
+
+
+def _no_endpoint_event(probe: Probe, attempt: Attempt) -> CheckFailed:
+    """HTTP+SSE: the GET was answered with an event stream that carried no ``endpoint`` event
+    (or an empty one) before it ended: the client learns no URL to POST to."""
+    spec = probe.spec
+    text = (
+        f"check that {spec.url} is the SSE endpoint of an HTTP+SSE server (its first event "
+        f"must be 'endpoint'); {_look(spec)[0]}"
+    )
+    return CheckFailed(
+        f"{spec.name}: the SSE stream of {spec.url} gave no endpoint event",
+        why="over HTTP+SSE (2024-11-05) the server's first event on the stream is 'endpoint', "
+        "whose data is the URL the client POSTs its messages to; this stream ended without "
+        "one, so no client can send initialize",
+        fix=Fix([Manual(text)], text=text),
+    )
+
+
+def _http_failure(
+    probe: Probe, attempt: Attempt, fallback: Attempt | None
+) -> tuple[StepResult, StepResult]:
     spec = probe.spec
     statuses = attempt.statuses
     if not statuses:
@@ -486,6 +579,15 @@ def http_failure(
         return answered, _misdirected(spec)
     if moved is not None and any(code >= 400 for code in statuses):
         return answered, _redirected(spec, moved)
+    refused_code = attempt.refused_requests.get("initialize", (0, "", ""))[0]
+    if attempt.transport == "sse" and attempt.endpoint and refused_code >= 400:
+        return answered, _message_endpoint_refused(probe, attempt, refused_code)
+    if (
+        "initialize" in attempt.refused_rpc
+        and refused_code in WRONG_TRANSPORT
+        and probe.other_transport is None
+    ):
+        return answered, _the_servers_refusal(probe, attempt, refused_code)
     wrong = [code for code in statuses if code in WRONG_TRANSPORT]
     if wrong:
         return answered, _wrong_transport(probe, attempt, fallback, wrong[0])
@@ -529,6 +631,13 @@ def http_failure(
             why=f"an MCP server answers {over} with application/json or text/event-stream",
             fix=Fix([Manual(text)], text=text),
         )
+    if (
+        attempt.transport == "sse"
+        and attempt.cause is not None  # the stream ended (a held-back one is no_answer's)
+        and not attempt.endpoint
+        and "text/event-stream" in [k.split(";")[0].strip().lower() for k in attempt.content_types]
+    ):
+        return answered, _no_endpoint_event(probe, attempt)
     if attempt.cause is None:
         return answered, no_answer(probe, "initialize", attempt.elapsed)
     return answered, step_failed(probe, "initialize", attempt.cause)
@@ -1106,6 +1215,13 @@ def forbidden(probe: Probe, attempt: Attempt) -> CheckFailed:
             "scope the server requires",
             why='the token was accepted, but WWW-Authenticate says error="insufficient_scope"'
             + (f" (required: {needed})" if needed else "")
+            # the SDK's bearer middleware names the scope only in its description
+            # (bearer_auth.py: error_description="Required scope: ..."): its own words
+            + (
+                f", error_description={redact.clean(params['error_description'], 160)!r}"
+                if params.get("error_description")
+                else ""
+            )
             + (f"; the server's metadata lists the scopes {', '.join(scopes)}" if scopes else ""),
             fix=Fix([Manual(text)], text=text),
         )
@@ -1868,6 +1984,27 @@ def _refused_request(probe: Probe, step: str) -> CheckFailed | None:
     )
 
 
+def _request_redirected(probe: Probe, step: str) -> CheckFailed | None:
+    """The POST of the step's request was answered with a redirect the client did not follow
+    (another origin, or a method-changing status): the SDK reports it as its own -32600, which
+    is not the server's JSON-RPC error; the redirect, named for the request."""
+    method = step_method(probe, step)
+    found = [
+        a.redirected_requests[method] for a in probe.attempts if method in a.redirected_requests
+    ]
+    if not found:
+        return None
+    status, target = found[0]
+    moved = _redirected(probe.spec, target, followed=False, status=status)
+    return CheckFailed(
+        f"{probe.spec.name}: {step} failed: HTTP {status} to {method}: {moved.summary}",
+        why=f"the handshake was answered on this endpoint, then the POST of {method} was "
+        f"redirected: {moved.why}",
+        fix=moved.fix,
+        facts={"status": status, "method": method},
+    )
+
+
 def _scope_for(probe: Probe, step: str, attempt: Attempt, status: int) -> CheckFailed:
     """A request after the handshake answered ``insufficient_scope`` (the MCP authorization
     specification's scope challenge, step-up authorization): the token is good for the
@@ -2116,7 +2253,7 @@ def step_failed(probe: Probe, step: str, cause: BaseException) -> CheckFailed:
     if spec.transport != "stdio" and accepted is not None:
         return _accepted_request(spec, accepted)
     if spec.transport != "stdio":
-        status_refused = _refused_request(probe, step)
+        status_refused = _refused_request(probe, step) or _request_redirected(probe, step)
         if status_refused is not None:
             return status_refused
     if isinstance(cause, MCPError) and _the_servers_error(probe, step, cause.code):

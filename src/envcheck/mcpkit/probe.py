@@ -192,15 +192,16 @@ async def _note_json(response: Any, attempt: Attempt) -> None:
         attempt.both_members.setdefault(method, both)
 
 
-async def _note_refused(response: Any, attempt: Attempt) -> None:
+async def _note_refused(response: Any, attempt: Attempt, notice: str | None = None) -> None:
     """Keep the HTTP error status a POST of a JSON-RPC request was answered with, by the
     request's method: its media type and the start of its body (a JSON-RPC error's code and
-    message, a gateway's page, a line of text), shown."""
+    message, a gateway's page, a line of text), shown. ``notice``: the POST carried that
+    notification (kept in ``refused_notice_words``)."""
     import json
 
     from envcheck.mcpkit._capped import AnswerTooLarge
 
-    method = _request_method(response.request)
+    method = notice or _request_method(response.request)
     if method is None or method in attempt.refused_requests:
         return
     media = response.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -219,6 +220,10 @@ async def _note_refused(response: Any, attempt: Attempt) -> None:
         shown = f"JSON-RPC error {redact.clean(code, 40)}" + (
             f": {redact.clean(words, 160)}" if isinstance(words, str) else ""
         )
+        attempt.refused_rpc.add(method)
+    if notice is not None:
+        attempt.refused_notice_words[notice] = shown
+        return
     attempt.refused_requests[method] = (response.status_code, media, shown)
 
 
@@ -430,6 +435,7 @@ class Probe:
             ("call", steps_.call),
         ]
         step, started = "initialize", time.monotonic()
+        held: Outcome | None = None  # a handshake whose initialized notification was refused
         # one cancel scope around the whole connection (the SDK's task groups must nest inside
         # it); its deadline moves on with every step, so each step gets the full timeout
         try:
@@ -442,6 +448,9 @@ class Probe:
                     outcome = self._initialized(client, latency)
                     if spec.transport != "stdio":
                         outcome = await self._notice_refused(attempt, outcome)
+                    if outcome.status is Status.PASS and attempt.refused_notices:
+                        # settled once the later requests were answered (_settle_notice)
+                        held = outcome
                     if attempt.session_not_visible is not None:
                         # the session the handshake gave cannot be sent back: no later request
                         # of any client reaches the server
@@ -454,7 +463,8 @@ class Probe:
                         for later, _ in steps:
                             self._set(later, diagnose.blocked(spec, "initialize"))
                         steps = []
-                    self._set("initialize", outcome)
+                    if held is None:
+                        self._set("initialize", outcome)
                     for index, (step, run) in enumerate(steps):
                         started = time.monotonic()
                         scope.deadline = anyio.current_time() + spec.timeout
@@ -473,6 +483,8 @@ class Probe:
                                 break
                 # leaving the client closes the session and reaps a stdio server right away
         except Exception as exc:  # noqa: B902 - the handshake failed: diagnosed below
+            if held is not None:
+                self._set("initialize", self._settle_notice(attempt, held))
             if "initialize" in self._results:
                 # the transport failed under a later step (its task group ended the session):
                 # that step failed, the ones after it are blocked; or closing failed after
@@ -490,6 +502,8 @@ class Probe:
                 attempt.elapsed = time.monotonic() - started
                 return self._handshake_failed(attempt)
             self._set(step, diagnose.no_answer(self, step, time.monotonic() - started))
+        if held is not None:
+            self._set("initialize", self._settle_notice(attempt, held))
         return True
 
     async def _notice_refused(self, attempt: Attempt, outcome: Outcome) -> Outcome:
@@ -506,13 +520,14 @@ class Probe:
         notified = self.era == HANDSHAKE
         with anyio.move_on_after(min(self.spec.timeout, 5.0)):
             while (notified and not attempt.notices_answered) or (
-                attempt.session_given and attempt.stream_answer is None
+                attempt.session_given
+                and (attempt.stream_answer is None or 300 <= attempt.stream_answer[0] < 400)
             ):
                 await anyio.sleep(0.01)
         if outcome.status is not Status.PASS:
             return outcome
         if attempt.refused_notices:
-            return self._notice_warning(attempt, outcome)
+            return outcome  # settled after the later requests (_settle_notice)
         if attempt.session_spaced is not None:
             return diagnose.session_spaced(self, outcome, attempt.session_spaced)
         stream = attempt.stream_answer
@@ -545,27 +560,61 @@ class Probe:
             fix=fixes.ask(text, "the server's authors"),
         )
 
-    def _notice_warning(self, attempt: Attempt, outcome: Outcome) -> Outcome:
+    def _settle_notice(self, attempt: Attempt, outcome: Outcome) -> Outcome:
+        """The handshake's verdict where the ``initialized`` notification was refused, once the
+        later requests were answered: a failure where they were served (the refusal alone stops
+        the TypeScript SDK's clients), a warning beside the later failures, which name their
+        cause (a lost session, a session never given), where one was not."""
+        served = True
+        for step in STEPS:
+            found = self._results.get(step)
+            if step in ("start", "initialize") or found is None:
+                continue
+            if isinstance(found, CheckFailed) or (
+                isinstance(found, Outcome) and found.status is Status.FAIL
+            ):
+                served = False
+        return self._notice_warning(attempt, outcome, served)
+
+    def _notice_warning(self, attempt: Attempt, outcome: Outcome, served: bool) -> Outcome:
+        """The POST of the ``initialized`` notification answered with an HTTP error status: the
+        TypeScript SDK's client (Claude Code's, VS Code's, Cursor's) awaits that POST in
+        ``connect`` (client.ts: ``await this.notification(...)``) and its transport throws on
+        any status that is not ok (streamableHttp.ts: ``Error POSTing to endpoint``), so those
+        clients never connect, though the Python SDK's goes on: a failure, with the server's
+        own words (found by the HTTP sweep, tests/verdicts/test_mcp_http_sweep.py)."""
         method, status = next(iter(attempt.refused_notices.items()))
         meaning = diagnose.HTTP_MEANINGS.get(status, "refused")
-        if status == 404 and attempt.session_lost:
+        if status == 404 and (attempt.session_lost or attempt.session_given):
             meaning = (
                 "to the Mcp-Session-Id it gave: by the transport, its session no longer exists"
             )
+        words = attempt.refused_notice_words.get(method)
+        said = f"; its answer: {words!r}" if words else ""
+        if status in (429, 503) and attempt.retry_after:
+            said += f"; Retry-After: {redact.clean(attempt.retry_after, 40)}"
+        challenge = " ".join(attempt.challenges) if status in (401, 403) else ""
+        if challenge:
+            said += f"; WWW-Authenticate: {redact.clean(challenge, 160)}"
         text = (
             f"report it to the server's authors: the POST of {method} must be answered 202 "
-            "Accepted"
+            "Accepted (read the server's log for why it refused it)"
         )
         why = (
             "by the Streamable HTTP transport a server answers a notification it accepts with "
             "202 Accepted and one it does not accept with an error status: it refused "
-            f"{method} ({status}: {meaning}), the notification that completes the handshake, "
-            "and served the later requests all the same; a client that stops at the refusal "
-            "cannot use it"
+            f"{method} ({status}: {meaning}){said}, the notification that completes the "
+            "handshake; clients on the TypeScript SDK (Claude Code, VS Code, Cursor) stop at "
+            "the refusal and never connect (the Python SDK's client goes on"
+            + (
+                ", and the later requests were served)"
+                if served
+                else "; the later requests failed too: their checks name the cause)"
+            )
         )
         return Outcome(
-            Status.WARN,
-            f"{outcome.summary}, but it answered the {method} notification with HTTP {status}",
+            Status.FAIL if served else Status.WARN,
+            f"{outcome.summary}, but it refused the {method} notification with HTTP {status}",
             outcome.facts,
             why=why,
             fix=fixes.ask(text, "the server's authors"),
@@ -717,12 +766,23 @@ class Probe:
                 attempt.resumptions.append((resumed, code))
             if request.method == "GET" and attempt.transport == "http":
                 media = response.headers.get("content-type", "").split(";")[0].strip().lower()
-                attempt.stream_answer = attempt.stream_answer or (code, media)
+                held = attempt.stream_answer
+                if held is None or 300 <= held[0] < 400:  # a redirect the client follows
+                    attempt.stream_answer = (code, media)
             notice = _notification_method(request) if request.method == "POST" else None
             if notice is not None:
-                attempt.notices_answered += 1
-                if code >= 400:
-                    attempt.refused_notices.setdefault(notice, code)
+                if code >= 400 and notice not in attempt.refused_notices:
+                    attempt.refused_notices[notice] = code
+                    await _note_refused(response, attempt, notice)
+                attempt.notices_answered += 1  # after its words were read: the check waits
+            if 300 <= code < 400 and request.method == "POST":
+                redirected = _request_method(request)
+                if redirected is not None and response.headers.get("location"):
+                    target = urllib.parse.urljoin(str(request.url), response.headers["location"])
+                    here = urllib.parse.urlsplit(str(request.url))[:2]
+                    # a 307 or 308 within the origin is followed (the SDK's client does)
+                    if code not in (307, 308) or urllib.parse.urlsplit(target)[:2] != here:
+                        attempt.redirected_requests.setdefault(redirected, (code, target))
             elif code >= 400 and request.method == "POST":
                 await _note_refused(response, attempt)
             if code == 202 and request.method == "POST":

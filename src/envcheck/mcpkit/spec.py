@@ -172,6 +172,14 @@ class Attempt:
     #: the method of each JSON-RPC notification whose POST was answered with an HTTP error
     #: status (it was not accepted), and that status
     refused_notices: dict[str, int] = field(default_factory=dict)
+    #: the start of each such answer's body, shown as ``refused_requests`` shows it
+    refused_notice_words: dict[str, str] = field(default_factory=dict)
+    #: the methods (requests and notifications) whose HTTP error answer carried a JSON-RPC
+    #: error: the server at the URL speaks JSON-RPC and refused in its own words
+    refused_rpc: set[str] = field(default_factory=set)
+    #: the method of each JSON-RPC request whose POST was answered with a redirect (3xx with a
+    #: ``Location``): its status and the URL it names
+    redirected_requests: dict[str, tuple[int, str]] = field(default_factory=dict)
     #: how many POSTs of notifications got an answer
     notices_answered: int = 0
     #: the answer to the GET that opens the server's SSE stream (streamable HTTP, after the
