@@ -22,19 +22,22 @@ Sources, read from the clients themselves:
   ``parse_url``'s scheme, host, port, path (db), user name and password, each with a legal value
   and the illegal classes of :data:`REDIS_QUERY` and ``redis_pairs``.
 
-Ground truth is the real client against a real throwaway server: ``psycopg.connect`` then
-``SELECT 1`` (one cluster with TLS; role ``scram`` with a SCRAM verifier for channel_binding and
+Ground truth is the real client against a real throwaway server: ``psycopg.connect`` then ``SELECT
+1`` (one cluster with TLS; role ``scram`` with a SCRAM verifier for channel_binding and
 require_auth, role ``sweep`` with an md5 one and ``sslmode=disable`` for the keywords that are not
 about TLS: the same verdicts, fewer CPU-seconds), ``redis.Redis.from_url`` then PING (one
 redis-server with a password); what it accepts must pass (no check fails), what it refuses must
 fail on a check of the instance whose own words (the client's words quoted in it do not count)
 name the setting (the keyword, the query argument, the PG* variable, or for dbname / user / port
-their plain words), with a fix (hint) naming it too, never envcheck's own error. A fix is judged
-by what it names, not run. The keyword pairs are instances of one envcheck session per
-component; the PG* variables are process-wide: one session per group of distinct variables, all
-set at once, each instance's DSN setting the group's other keywords to a value that does what
-leaving them out does (:data:`NEUTRAL`; libpq reads no variable of a keyword the string sets):
-two sessions (the empty values, the illegal ones) and one per PGSERVICE value.
+their plain words), with a fix (hint) naming it too, never envcheck's own error. A fix that drops
+the setting or unsets its variable is carried out (128: 108 PostgreSQL, 20 Redis) and the client
+must connect after; the other fixes are judged by what they name. Instances of keywords that do
+not change the session a write meets run without the write check (the client's truth is a login
+and SELECT 1). The keyword pairs are instances of one envcheck session per component; the PG*
+variables are process-wide: one session per group of distinct variables, all set at once, each
+instance's DSN setting the group's other keywords to a value that does what leaving them out does
+(:data:`NEUTRAL`; libpq reads no variable of a keyword the string sets): two sessions (the empty
+values, the illegal ones) and one per PGSERVICE value.
 
 Pairs: 296 PostgreSQL (122 keyword/value pairs in each of the two forms, 52 as a PG* variable;
 149 the client accepts) and 67 Redis (34 accepted): 363.
@@ -78,7 +81,7 @@ password file that passfile or PGPASSFILE names is the one named in the verdict 
 (missing: said so); a failure at an empty port names it first (libpq's default 5432). Redis: the
 option redis-py's own parsers refuse is named, with what it takes; socket_read_size below 1 and
 max_connections below 0 fail reading the URL; the port's fix names the port. The file costs
-about 15 CPU-s (11.2 to 11.5 s user, 3.6 to 3.8 s system, at a load of 3 on two cores).
+about 13 CPU-s (10.4 s user, 2.9 s system, at a load of 9 on two cores).
 """
 
 from __future__ import annotations
@@ -86,7 +89,9 @@ from __future__ import annotations
 import gc
 import json
 import os
+import re
 import shutil
+import subprocess
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -94,7 +99,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode
 
 import pytest
 
@@ -404,12 +409,79 @@ def judged(pair: Pair, truth: tuple[bool, str], mine: dict[str, dict[str, Any]])
     return f"the setting not named with a fix (the client: {words}): {texts}"
 
 
+def dropped(pair: Pair, mine: dict[str, dict[str, Any]]) -> Pair | None:
+    """The pair as a fix that drops the setting leaves it ("drop KEY", "drop ?KEY=", "(or drop
+    it)" after the key, "unset VARIABLE"), or None where no failing check's fix drops it: the
+    client must connect then (the fix carried out, judged by the client itself)."""
+    hints = [v.get("hint") or "" for v in mine.values() if v["status"] == "fail"]
+    if pair.form == "env":
+        unset = any(f"unset {pair.env[0][0]}" in h for h in hints)
+        return replace(pair, env=()) if unset else None
+    key = re.escape(pair.key)
+    if not any(
+        re.search(rf"drop \??{key}\b", h)
+        or re.search(rf"\b{key}\b.*(\(or drop it\)|or drop the option)", h)
+        for h in hints
+    ):
+        return None
+    if pair.component == "postgres" and pair.form == "kv":
+        from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+        rest = {k: v for k, v in conninfo_to_dict(pair.conn).items() if k != pair.key}
+        return replace(pair, conn=make_conninfo("", **rest))
+    base, _, query = pair.conn.partition("?")
+    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != pair.key]
+    return replace(pair, conn=base + ("?" + urlencode(kept, quote_via=quote) if kept else ""))
+
+
+def fixes_work(
+    pairs: list[Pair], checks: dict[str, Any], prefix: str, truth_of: Any
+) -> tuple[int, list[str]]:
+    """The fixes that drop a setting carried out (the client connects after): how many, and
+    those after which the client still fails."""
+    made = []
+    for i, p in enumerate(pairs):
+        mine = {
+            k[len(f"{prefix}{i}.") :]: v for k, v in checks.items() if k.startswith(f"{prefix}{i}.")
+        }
+        fixed = dropped(p, mine) if any(v["status"] == "fail" for v in mine.values()) else None
+        if fixed is not None:
+            made.append((p, fixed))
+    with ThreadPoolExecutor(8) as pool:
+        after = list(pool.map(truth_of, [fixed for _, fixed in made]))
+    failed = [
+        f"{p.label}: the fix that drops it does not work ({said})"
+        for (p, _), (ok, said) in zip(made, after)
+        if not ok
+    ]
+    return len(made), failed
+
+
+def ec_certificate(directory: Path) -> Any:
+    """A self-signed P-256 certificate for 127.0.0.1 (cheaper handshakes than RSA's), or the
+    suite's RSA one where openssl is missing."""
+    from tests.servers import Certificate, self_signed_certificate
+
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        return self_signed_certificate(directory)
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
+        + ["-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"]
+        + ["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    return Certificate(cert, key)
+
+
 @pytest.fixture(scope="module")
 def pg_world() -> Iterator[tuple[Any, str, str]]:
-    from tests.servers import postgres_cluster, self_signed_certificate
+    from tests.servers import postgres_cluster
 
     tmp = Path(tempfile.mkdtemp(prefix="envcheck-settings-"))
-    cert = self_signed_certificate(tmp)
+    cert = ec_certificate(tmp)
     # md5 lines take a SCRAM verifier with SCRAM: role scram logs in with SCRAM, sweep with md5
     hba = "host all all 127.0.0.1/32 md5"
     try:
@@ -431,9 +503,15 @@ def pg_world() -> Iterator[tuple[Any, str, str]]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def pg_sections(pairs: list[Pair], offset: int = 0) -> str:
+#: the keywords that change the session a write meets (the others: connection settings, whose
+#: instances run without the write check: the client's truth is a login and SELECT 1)
+WRITE_KEYWORDS = ("options", "replication", "target_session_attrs", "dbname", "user")
+
+
+def pg_sections(pairs: list[Pair]) -> str:
     return "".join(
-        f"[tool.envcheck.postgres.p{offset + i}]\ndsn = {toml_string(p.conn)}\ntimeout = 6.0\n"
+        f"[tool.envcheck.postgres.p{i}]\ndsn = {toml_string(p.conn)}\ntimeout = 6.0\n"
+        + ("" if p.key in WRITE_KEYWORDS else "write_check = false\n")
         for i, p in enumerate(pairs)
     )
 
@@ -456,6 +534,8 @@ def test_every_libpq_setting(
         found = judged(p, truth[p], mine)
         if found:
             problems.append(f"{p.label}: {found}")
+    run, failed = fixes_work(plain, checks, "postgres/p", pg_truth)
+    problems += failed
     for group in env_groups([p for p in pairs if p.env]):
         # every variable of the group set at once; each instance's DSN sets the other
         # variables' keywords (libpq then never reads those variables), so one variable meets it
@@ -465,6 +545,15 @@ def test_every_libpq_setting(
             with ThreadPoolExecutor(8) as pool:
                 truth.update(zip(group, pool.map(pg_truth, group)))
             checks = run_envcheck(pytester, "postgres", pg_sections(group))
+            for i, p in enumerate(group):  # "unset VARIABLE": the client without it
+                mine = {k: v for k, v in checks.items() if k.startswith(f"postgres/p{i}.")}
+                if any(v["status"] == "fail" for v in mine.values()) and dropped(p, mine):
+                    with monkeypatch.context() as without:
+                        without.delenv(p.env[0][0])
+                        ok, said = pg_truth(p)
+                    run += 1
+                    if not ok:
+                        problems.append(f"{p.label}: unsetting it does not work ({said})")
         for i, p in enumerate(group):
             prefix = f"postgres/p{i}."
             mine = {k[len(prefix) :]: v for k, v in checks.items() if k.startswith(prefix)}
@@ -472,6 +561,7 @@ def test_every_libpq_setting(
             if found:
                 problems.append(f"{p.label}: {found}")
     print(f"{len(pairs)} pairs, {sum(ok for ok, _ in truth.values())} the client accepts")
+    print(f"{run} fixes that drop or unset the setting carried out")
     assert not problems, f"{len(problems)} of {len(pairs)} pairs:\n" + "\n".join(problems)
 
 
@@ -544,12 +634,18 @@ def test_every_redis_py_url_setting(pytester: pytest.Pytester) -> None:
             for i, p in enumerate(pairs)
         )
         checks = run_envcheck(pytester, "redis", sections)
-    problems = []
-    for i, p in enumerate(pairs):
-        prefix = f"redis/r{i}."
-        mine = {k[len(prefix) :]: v for k, v in checks.items() if k.startswith(prefix)}
-        found = judged(p, truth[p], mine)
-        if found:
-            problems.append(f"{p.label}: {found}")
+        problems = []
+        for i, p in enumerate(pairs):
+            prefix = f"redis/r{i}."
+            mine = {k[len(prefix) :]: v for k, v in checks.items() if k.startswith(prefix)}
+            found = judged(p, truth[p], mine)
+            if found:
+                problems.append(f"{p.label}: {found}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            run, failed = fixes_work(pairs, checks, "redis/r", redis_truth)
+            gc.collect()
+        problems += failed
     print(f"{len(pairs)} pairs, {sum(ok for ok, _ in truth.values())} the client accepts")
+    print(f"{run} fixes that drop the setting carried out")
     assert not problems, f"{len(problems)} of {len(pairs)} pairs:\n" + "\n".join(problems)
