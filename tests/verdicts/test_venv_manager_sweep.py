@@ -47,16 +47,20 @@ proven by the lock's contents.
 
 The projects share one environment (``app/.venv``, made with ``venv`` and seeing pytest and
 envcheck, as the lab's are; demo-alpha, demo-beta, demo-gamma, demo-dev and demo-ext unpacked
-into it from their wheels as pip unpacks them), each project's ``.venv`` a link to it, so the
-packages a breakage needs missing are ones no project installs. No lab template: the Poetry
-projects are locked by Poetry in the runner's batch, and the two stale Poetry locks are written
-as Poetry 2.5 writes them (the wheels' real hashes) for the project before demo-new. The pip-tools
-and requirements.txt projects have a pyproject.toml holding only pytest's settings (pytest needs
-a rootdir; without one the runner would judge the project of the running virtualenv). One
-printed fix is run (``HEALED``: the requirements.txt project's ``pip install -r
-requirements.txt``, by envcheck's step runner, offline from the wheels) and the project judged
-again; uv, PDM, Hatch and pip-tools are not on this machine, and the Poetry fixes are run by
-other rows (one more Poetry process each).
+into it from their wheels as pip unpacks a wheel given by its path, ``direct_url.json`` and
+``RECORD`` included), each project's ``.venv`` a link to it, so the packages a breakage needs
+missing are ones no project installs. No lab template. Poetry's locks: where its resolution of
+an extra or a group is what is judged (:data:`RELOCKED`: 4 projects) Poetry locks the project
+in the runner's batch; the other 10 are written as Poetry 2.5 writes them (the wheels' real
+hashes, the content-hash by Poetry's own rule, :func:`content_hash`, checked against Poetry's
+locks when written), and Poetry's ``check --lock`` in the same batch must take the 8 in step as
+current and the 2 stale ones as stale. The pip-tools and requirements.txt projects have a
+pyproject.toml holding only pytest's settings (pytest needs a rootdir; without one the runner
+would judge the project of the running virtualenv). Two printed fixes are run and the project
+judged again: a Poetry project's ``poetry install`` (the runner's heal, by Poetry's batch:
+"Updating demo-alpha (1.0 -> 2.0)", then lock-drift passes) and the requirements.txt project's
+``pip install -r requirements.txt`` (envcheck's step runner, offline from the wheels, then its
+package check passes); uv, PDM, Hatch and pip-tools are not on this machine.
 
 First run (envcheck at 5422785, before any change; 2026-12-07): **23 of 40 breakages wrong**, the
 8 healthy neighbours right. Right: the 12 Poetry pairs (package, lock-drift, lock-file: ``poetry
@@ -93,18 +97,23 @@ met, its fix the tool's for that package. Not changed: lock-drift's guessed caus
 ("the environment was changed after `poetry install`") where the lock gained a package since
 (the package check beside it says it right; tests/test_venv.py asserts that wording).
 
-Cost: 14 small project directories written by Poetry's relocks in one Poetry process (11
-relocks), 34 written by hand, one start of the environment's interpreter judging all 48, one
-pip run and one more start for the healed project; no template build. Measured as ``pytest -q
--p no:cacheprovider <file>`` beside other sessions' runs: 10.5 to 11.9 CPU-s (user + system),
-12 to 17 s wall; 13.2 CPU-s with the lab's template and a pip install, before.
+Cost: 48 small project directories (4 locked by Poetry, in one Poetry process with every
+Poetry question, ``check --lock`` included; the runner asks Poetry nothing about the 34 projects
+that are not Poetry's, as envcheck does not), one start of the environment's interpreter judging
+all 48, one Poetry process and one pip run for the two fixes, one more start for the re-run; no
+template build. Measured as ``pytest -q -p no:cacheprovider <file>`` beside other sessions'
+runs: 8.4 to 9.0 CPU-s (user + system), 8 to 15 s wall. With the lab's template, a pip install
+and 11 relocks it was 11 to 13.2.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
 import shlex
+import tomllib
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -461,11 +470,18 @@ def make(lab: Lab, wheels: Path, project: Project) -> list[list[str]]:
             f'{name} = {{ path = "wheels/{_wheel(name, "1.0")}" }}\n'
             for name in ("demo-dev", *group)
         )
-        write("pyproject.toml", POETRY1.format(main=main, groups=groups))
+        text = POETRY1.format(main=main, groups=groups)
+        write("pyproject.toml", text)
+        if b in RELOCKED:
+            return [["lock"]]
+        before = text
         if b == "stale":  # locked before demo-new was added
-            write("poetry.lock", poetry_lock(wheels, locked("") | {"demo-dev": "1.0"}))
-            return []
-        return [["lock"]]
+            before = text.replace(
+                f'demo-new = {{ path = "wheels/{_wheel("demo-new", "1.0")}" }}\n', ""
+            )
+        mine = locked("" if b == "stale" else b) | {"demo-dev": "1.0"}
+        write("poetry.lock", poetry_lock(root, wheels, mine, before))
+        return []
     if project.kind == "poetry2":
         versions = locked(b) | ({"demo-new": "1.0"} if b == "stale" else {})
         enrich = "".join(
@@ -476,17 +492,16 @@ def make(lab: Lab, wheels: Path, project: Project) -> list[list[str]]:
         uri = (wheels / _wheel("demo-grp", "1.0")).as_uri()
         groups = f'\n[dependency-groups]\ndev = ["demo-grp @ {uri}"]\n' if group else ""
         deps = runtime + ["demo-gamma"]  # named, so that its path enriches it
-        write(
-            "pyproject.toml",
-            _project_table(deps, [])
-            + groups
-            + "\n[tool.poetry]\npackage-mode = false\n\n[tool.poetry.dependencies]\n"
-            + enrich,
-        )
+        tail = "\n[tool.poetry]\npackage-mode = false\n\n[tool.poetry.dependencies]\n"
+        write("pyproject.toml", _project_table(deps, []) + groups + tail + enrich)
+        if b in RELOCKED:
+            return [["lock"]]
+        before = _project_table(deps, []) + groups + tail + enrich
         if b == "stale":  # locked before demo-new was added
-            write("poetry.lock", poetry_lock(wheels, locked("")))
-            return []
-        return [["lock"]]
+            new_line = f'demo-new = {{ path = "wheels/{_wheel("demo-new", "1.0")}" }}\n'
+            before = _project_table(BASE + ["demo-gamma"], []) + tail + enrich.replace(new_line, "")
+        write("poetry.lock", poetry_lock(root, wheels, locked("" if b == "stale" else b), before))
+        return []
     if project.kind == "uv":
         write(
             "pyproject.toml", _project_table(runtime, group, "") + "\n[tool.uv]\npackage = false\n"
@@ -539,11 +554,41 @@ package-mode = false
 {groups}"""
 
 
-def poetry_lock(wheels: Path, versions: dict[str, str]) -> str:
+def content_hash(pyproject: str) -> str:
+    """poetry.lock's ``content-hash`` of ``pyproject``, as Poetry 2's ``Locker`` computes it
+    (``_get_content_hash``: the sha256 of the JSON of ``[project]``'s ``requires-python``,
+    ``dependencies`` and ``optional-dependencies``, ``[tool.poetry]``'s ``dependencies``,
+    ``group``, ``source`` and ``extras`` and ``[dependency-groups]``; without ``[project]``
+    fields, the ``[tool.poetry]`` part alone)."""
+    data = tomllib.loads(pyproject)
+    meta = data.get("project", {})
+    poetry = data.get("tool", {}).get("poetry", {})
+    relevant = {
+        k: meta[k]
+        for k in ("requires-python", "dependencies", "optional-dependencies")
+        if meta.get(k) is not None
+    }
+    legacy = ("dependencies", "source", "extras", "dev-dependencies")
+    tool = {
+        k: poetry.get(k)
+        for k in ("dependencies", "group", "source", "extras")
+        if poetry.get(k) is not None or (k in legacy and not relevant)
+    }
+    content: dict[str, Any] = tool
+    if relevant:
+        content = {"project": relevant, "tool": {"poetry": tool}}
+        if data.get("dependency-groups"):
+            content["dependency-groups"] = data["dependency-groups"]
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def poetry_lock(root: Path, wheels: Path, versions: dict[str, str], pyproject: str) -> str:
     """poetry.lock as Poetry 2.5 writes it for path dependencies on ``versions`` (demo-dev in
-    the dev group), its content-hash an older pyproject.toml's."""
+    the dev group; the linked wheels' directory resolved, as Poetry writes it) for
+    ``pyproject``."""
     out = "# This file is automatically @generated by Poetry 2.5.1 and should not be changed by"
     out += " hand.\n"
+    where = Path(os.path.relpath(wheels.resolve(), root.resolve()))
     for name, version in sorted(versions.items()):
         wheel = _wheel(name, version)
         digest = hashlib.sha256((wheels / wheel).read_bytes()).hexdigest()
@@ -555,12 +600,17 @@ def poetry_lock(wheels: Path, versions: dict[str, str]) -> str:
         )
         if name == "demo-beta":
             out += '\n[package.dependencies]\ndemo-gamma = ">=1"\n'
-        out += f'\n[package.source]\ntype = "file"\nurl = "wheels/{wheel}"\n'
-    stale = hashlib.sha256(b"the project before demo-new").hexdigest()
+        out += f'\n[package.source]\ntype = "file"\nurl = "{(where / wheel).as_posix()}"\n'
     return out + (
         f'\n[metadata]\nlock-version = "2.1"\npython-versions = ">=3.11"\n'
-        f'content-hash = "{stale}"\n'
+        f'content-hash = "{content_hash(pyproject)}"\n'
     )
+
+
+#: the Poetry pairs whose lock Poetry itself writes (a relock in the batch): those where its
+#: resolution of an extra or a group is what the verdict is about; the others' locks are
+#: written as Poetry writes them (:func:`poetry_lock`), ``poetry check --lock`` asked of each
+RELOCKED = ("extra", "group")
 
 
 #: what the shared environment has (as pip installs them: unpacked with their RECORD)
@@ -597,7 +647,9 @@ def build_wheels(lab: Lab) -> Path:
 
 def environment(lab: Lab, wheels: Path) -> None:
     """The projects' shared environment (``app/.venv``, seeing pytest and envcheck), the
-    packages of :data:`INSTALLED` unpacked into it as pip unpacks a wheel."""
+    packages of :data:`INSTALLED` unpacked into it as pip unpacks a wheel given by its path
+    (PEP 610 ``direct_url.json`` with the file's URL and hash, which Poetry compares with a
+    path dependency's before installing it again)."""
     python = make_venv(lab.app / ".venv")
     purelib = next((lab.app / ".venv" / "lib").glob("python3*/site-packages"))
     assert python.is_file()
@@ -606,6 +658,12 @@ def environment(lab: Lab, wheels: Path) -> None:
             archive.extractall(purelib)
         info = purelib / f"{name.replace('-', '_')}-{version}.dist-info"
         (info / "INSTALLER").write_text("pip\n")
+        wheel = (wheels / _wheel(name, version)).resolve()
+        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        direct = {"url": wheel.as_uri(), "archive_info": {"hashes": {"sha256": digest}}}
+        (info / "direct_url.json").write_text(json.dumps(direct))
+        with (info / "RECORD").open("a") as record:  # as pip records what it adds
+            record.write(f"{info.name}/INSTALLER,,\n{info.name}/direct_url.json,,\n")
 
 
 #: the world as this test process read it (built once per session: :func:`claimed_world`)
@@ -640,6 +698,10 @@ def build(name: str, lab: Lab) -> dict[str, Any]:
                 "env": {},
                 "before": before,
                 "show": False,
+                # Poetry is asked only about its own projects, as envcheck asks it
+                "poetry": project.kind.startswith("poetry"),
+                # the printed Poetry fix run by the runner (Poetry's batch), then judged again
+                **({"heal": HEALED_POETRY[1]} if project.ident == HEALED_POETRY[0] else {}),
             }
         )
     found = run_jobs(lab, jobs, "managers", {"SWEEP_ASK_POETRY": "1"})
@@ -650,10 +712,26 @@ def build(name: str, lab: Lab) -> dict[str, Any]:
             problem = poetry_proof(lab, project, found["poetry"])
             if problem:
                 proofs[project.ident] = problem
-    return {"found": found, "proofs": proofs, "healed": heal(lab, wheels, found)}
+    healed = {**heal(lab, wheels, found), **poetry_healed(found)}
+    return {"found": found, "proofs": proofs, "healed": healed}
 
 
 HEALED = "requirements-missing"
+#: a Poetry project's printed fix (``poetry install``) and the check it must make pass
+HEALED_POETRY = ("poetry1-excluded", "venv/lock-drift")
+
+
+def poetry_healed(found: dict[str, Any]) -> dict[str, list[str]]:
+    """What the runner's run of the Poetry project's printed fix left wrong."""
+    ident, check = HEALED_POETRY
+    healed = found.get("healed", {}).get(ident)
+    if not healed or not healed.get("usable"):
+        return {ident: [f"its fix is no Poetry command on the project: {healed}"]}
+    failed = [r for r in healed["ran"] if r["returncode"] != 0]
+    after = healed.get("checks", {}).get(check, {})
+    if failed or after.get("status") != "pass":
+        return {ident: [f"after the fix ({failed}): {after}"]}
+    return {}
 
 
 def heal(lab: Lab, wheels: Path, found: dict[str, Any]) -> dict[str, list[str]]:
@@ -693,6 +771,9 @@ def poetry_proof(lab: Lab, project: Project, said: dict[str, Any]) -> str:
     if project.breakage == "stale":
         lock_ok = "demo-new" not in names and answers.get("lock", {}).get("returncode", 1) != 0
         return "" if lock_ok else f"the stale lock is not stale: {answers.get('lock')}"
+    written = project.breakage not in RELOCKED  # by hand: Poetry must take it as current
+    if written and answers.get("lock", {}).get("returncode", 1) != 0:
+        return f"poetry check --lock refuses it: {answers.get('lock')}"
     missing = want - names
     if missing:
         return f"poetry.lock lacks {sorted(missing)}"

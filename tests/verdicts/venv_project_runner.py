@@ -49,7 +49,9 @@ def ask_poetry(jobs: list[dict[str, Any]], cache: FileCache) -> dict[str, dict[s
 
     keeper: Any = SimpleNamespace(config=SimpleNamespace(extra={"pytest_cache": cache}))
     program = _poetry.find()
-    roots = list(dict.fromkeys(job["root"] for job in jobs))
+    # a job with ``"poetry": false`` (a project Poetry does not keep: envcheck asks Poetry
+    # nothing about it) is left out of the project questions
+    roots = list(dict.fromkeys(job["root"] for job in jobs if job.get("poetry", True)))
     asked: list[tuple[str, str, tuple[str, ...]]] = [
         (job["root"], f"before{i}", ("-C", job["root"], *args))
         for job in jobs

@@ -26,14 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 
 from envcheck.checks.venv import fixes as _fixes
 from envcheck.checks.venv import installed as _installed
 from envcheck.checks.venv import project as _project
+from envcheck.checks.venv.uvlock import _holds, _same
 from envcheck.core.fix import Command, Manual, Step
 from envcheck.core.model import CheckFailed, CheckSkipped, Context, Outcome, ok
 
@@ -113,15 +112,6 @@ def _toml(path: Path) -> dict[str, Any]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
         raise ValueError(f"{path} is not valid TOML ({exc})") from None
     return data
-
-
-def _holds(marker: object) -> bool:
-    if not isinstance(marker, str) or not marker:
-        return True
-    try:
-        return Marker(marker).evaluate({"extra": ""})
-    except (InvalidMarker, UndefinedEnvironmentName):
-        return True
 
 
 def pdm_locked(root: Path) -> dict[str, str]:
@@ -300,13 +290,6 @@ def steps(
 
 
 # -- lock-drift of PDM and pip-tools projects --------------------------------------------------
-
-
-def _same(a: str, b: str) -> bool:
-    try:
-        return Version(a) == Version(b)
-    except InvalidVersion:
-        return a == b
 
 
 def has_lock(rootdir: Path) -> Manager | None:
