@@ -20,6 +20,7 @@ tables, and the commands of that tool that put a package into its environment.
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 import tomllib
 from dataclasses import dataclass
@@ -224,7 +225,19 @@ def steps(
     manager: Manager, rootdir: Path, req: Requirement, dev: bool, declared: bool
 ) -> tuple[list[Step], str]:
     """What installs ``req`` with the project's tool, and why (``declared``: the project
-    declares it). The pip kinds are the caller's."""
+    declares it; the why says so when the tool is not on PATH here). The pip kinds are the
+    caller's."""
+    found, why = _steps(manager, rootdir, req, dev, declared)
+    programs = {s.argv[0] for s in found if isinstance(s, Command)}
+    missing = sorted(p for p in programs if shutil.which(p) is None)
+    if missing:
+        why += f"; {', '.join(missing)} is not on PATH here: install it first"
+    return found, why
+
+
+def _steps(
+    manager: Manager, rootdir: Path, req: Requirement, dev: bool, declared: bool
+) -> tuple[list[Step], str]:
     root = manager.root
     name = canonicalize_name(req.name)
     lock = locked(manager)
