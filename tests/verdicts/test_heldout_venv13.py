@@ -55,7 +55,24 @@ for the healthy neighbours: no check about the names in ``quiet`` may fail or wa
 independence: the person who wrote these had read the earlier rounds, the sweeps, the table and
 the runner, not how any check decides.
 
-Expectations committed before the first run: (this commit).
+Expectations committed before the first run: 52e2f27.
+
+First run (envcheck at 52e2f27, before any change; 2026-12-07): **2 of 9 fully right**, 1
+partly, 6 wrong. Fully right: venv-vcs-url-commit-same (passes) and venv-requirements-hashes
+(passes; lock-drift "3 installed packages match requirements.txt"). Partly:
+venv-epoch-excluded ("demo-epoch 2024.1 is installed, but demo-epoch>=1!1.0 is required", fix
+``pip install 'demo-epoch>=1!1.0'``: the grader counted it fully right only because ``epoch`` is
+in the package's name; the why, "the project requires demo-epoch>=1!1.0", does not say that
+2024.1 is of epoch 0, below every 1!-version). Wrong: venv-direct-url-other-file (a false pass:
+package[demo-url] "demo-url 1.0", the direct reference's file never compared with PEP 610's
+record), venv-vcs-url-commit-other (a false pass: "demo-vcs 1.0", the commit never compared),
+venv-requirements-env-var (a false pass: no check for demo-alpha at all, the ``${ALPHA_MIN}``
+line dropped), venv-uv-default-groups (a false pass: no check for the ``lint`` group),
+venv-uv-default-groups-none (a false alarm: dev-package[demo-devonly] "demo-devonly is not
+installed" though ``uv sync`` installs no group), venv-hatch-features (a false pass: the
+environment's ``features`` not read). The first run was stopped by ``-x`` after its first
+failing test; the grades are read from the same run's saved results (one world, one envcheck
+run).
 """
 
 from __future__ import annotations
