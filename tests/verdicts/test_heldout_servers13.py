@@ -1,0 +1,448 @@
+"""Thirteenth held-out round for PostgreSQL and Redis (issue 21): kinds that neither the earlier
+rounds (tests/verdicts/test_heldout_servers*.py 1-12) nor the sweeps (a SQLSTATE at login or at
+the write, a Redis error reply to each command, a pooler's or proxy's own answer, TLS, the
+protocol sweep, the client-side settings sweep of every libpq keyword and redis-py URL argument)
+nor a row cover, and healthy neighbours, each made on a real throwaway server and proved with the
+real client (psycopg 3.3 with its libpq 18, redis-py 8.1) first.
+
+How the set was made (2026-12-07), from the sources of truth before reading how envcheck
+diagnoses them (of envcheck's code only the round machinery of the earlier round files, the
+tables' rows and the instance configuration's fields were read):
+
+- libpq (fe-connect.c ``passwordFromFile``): the host field is compared with the connection's
+  ``host`` as written, never resolved: a line for ``localhost`` gives no password to a DSN whose
+  host is ``127.0.0.1`` (``fe_sendauth: no password supplied``; round twelve's row is a socket
+  outside libpq's default directory); its healthy neighbour: ``host=localhost
+  hostaddr=127.0.0.1`` takes the ``localhost`` line (the name is compared, the address dialled).
+- PostgreSQL 15 (hba.c ``check_usermap``, pg_hba.conf ``peer map=``): a ``local ... peer
+  map=envcheck_map`` line whose map in pg_ident.conf has no line for the OS user (root) and the
+  role: 28000 ``Peer authentication failed`` (the row pg-hba-peer is peer without a map); its
+  healthy neighbour: the map's line ``envcheck_map root ROLE`` (logs in as a role that is not
+  the OS user).
+- PostgreSQL 15 (hba.c ``check_db``: ``samerole`` matches when the user is a member of the role
+  named like the database): the only line for the group is ``host samerole ...``; a user who is
+  not a member of the role named like the database gets 28000 ``no pg_hba.conf entry``.
+- PostgreSQL 15 (postinit.c ``InitPostgres``): a database whose directory is gone (created in a
+  tablespace whose directory was lost, pg_database still lists it): 3D000 ``database "%s" does
+  not exist`` with DETAIL ``The database subdirectory "%s" is missing.``
+- PostgreSQL 15 (tablespace.c ``TablespaceCreateDbspace``): the role's ``default_tablespace`` is
+  a tablespace the role may use whose directory is gone (a mount lost): the write's ``CREATE
+  TABLE`` gets 58P01 ``could not create directory``; its healthy neighbour: ``temp_tablespaces``
+  naming a tablespace since dropped (``check_temp_tablespaces`` skips names that do not exist
+  outside an interactive SET).
+- redis-py 8 (``parse_url``: urllib splits the user information at its first ``:``): an ACL user
+  whose name holds a colon (``app:ro``) written as it is in the URL: redis-py sends user
+  ``app`` and a password ``ro:...``: WRONGPASS; ``app%3Aro`` is the URL that logs in.
+- Redis 7.0 (acl.c ``ACLCheckAllUserCommandPerm``: a command is allowed when the root
+  permissions or any selector allow it): a user whose root has no command and no key, every right
+  in one selector ``(+@all ~* &*)``, is healthy.
+- redis-py 8 (``AbstractConnection.on_connect`` sends SELECT only when the db is not 0): a user
+  with ``+@all -select ~* &*`` and a URL for db 0 is healthy.
+
+Each was grepped in the tables, the rounds and the sweeps first (``localhost`` with
+``127.0.0.1`` in a password file line, ``map=``, ``pg_ident``, ``samerole``, ``samehost``,
+``subdirectory``, ``is missing``, ``58P01`` at the write, ``temp_tablespaces``, ``%3A`` / a
+colon in a Redis user name, ``selector`` with a root of no rights, ``-select``): none is a row
+(the password file's rows are its mode, its path, a trailing space, a wildcard line first, an
+unescaped colon and ``localhost`` for a socket; pg-hba-peer has no map; pg-hba-no-entry is no
+line at all; the 3D000 rows are a database that is not there, its case or whitespace; the
+tablespace rows are a missing privilege, pg_global and a ``default_tablespace`` that does not
+exist; redis-WRONGPASS-percent-password is a ``%`` in a password; redis-selector and
+redis-NOPERM-selector-other-keys are selectors that allow less; redis-NOPERM-SELECT is a db
+other than 0). The brief's other ideas were rows or rounds already (default_transaction_read_only
+per database, search_path, event triggers, a role's and a database's connection limit,
+datallowconn, hostssl/hostnossl, the service file's syntax, ACL selectors %R~/%W~, resetkeys and
+resetchannels, rename-command, replica-read-only, NOREPLICAS, MOVED/CROSSSLOT, the maxmemory
+policies, ``databases`` with an index beyond it; ``+@all -@dangerous`` denies INFO, the row
+redis-NOPERM-INFO) or stop nothing the probe does (row-level security and temp_file_limit,
+round four; enable-protected-configs guards CONFIG SET only; a normal client's
+client-output-buffer-limit is not checked for a reply that fits the client's 16 KB buffer).
+
+The grading is round one's (``grade`` in tests/verdicts/test_heldout_servers.py); a healthy case
+is fully right when every check of its instance passes. One envcheck run per state: the eight
+PostgreSQL cases are eight instances of one run on one lab (its pg_hba.conf gets a ``local``
+peer line with a map for the group ``lab_peermap`` and a ``samerole`` line for ``lab_samerole``
+first), the three Redis cases three instances of one run. The fixes of the fully right
+breakages are then carried out as printed (the person's: a password file line, pg_ident.conf's
+line, a GRANT, the database made again, the role's setting reset, the URL with %3A) and the
+healed instances run again.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+
+from tests.verdicts import redis_servers as rs
+from tests.verdicts.pg_lab import PASSWORD, Lab, lab_fixtures
+from tests.verdicts.test_heldout_servers import (
+    CONNECT,
+    R_AUTH,
+    R_REACH,
+    R_ROUND,
+    REACHABLE,
+    WRITE,
+    Expect,
+    Verdict,
+    kw,
+    login_fails,
+    write_fails,
+)
+from tests.verdicts.test_heldout_servers9 import Made as Instance
+from tests.verdicts.test_heldout_servers9 import (
+    graded,
+    instance,
+    of_instance,
+    redis_section,
+    report_grades,
+    rows_hold,
+    run_pg,
+)
+from tests.verdicts.test_redis import run_envcheck
+
+lab_server, lab = lab_fixtures("heldout13-pglab")
+
+HEALTHY_PG = (REACHABLE, CONNECT, WRITE)
+HEALTHY_REDIS = (R_REACH, R_AUTH, R_ROUND)
+#: the group whose members log in over the socket with peer and a user name map
+PEERMAP = "lab_peermap"
+#: the map pg_ident.conf holds for PEERMAP's line
+MAP = "envcheck_map"
+#: the group whose only line is ``host samerole``
+SAMEROLE = "lab_samerole"
+#: the OS user the tests run as (the peer's name)
+OS_USER = "root"
+
+# -- PostgreSQL: eight instances of one envcheck run ----------------------------------------------
+
+NOT_PW = ("\\password", "start PostgreSQL", "pg_ctl", "CREATE ROLE")
+
+PG: dict[str, Expect] = {
+    "pg-passfile-localhost-line-tcp": Expect(
+        CONNECT,
+        "fail",
+        ("localhost", "line 1"),
+        ("127.0.0.1",),
+        (*NOT_PW, "pg_hba.conf", "group or world", "trailing"),
+    ),
+    "pg-passfile-localhost-hostaddr-healthy": Expect(WRITE, "pass"),
+    "pg-hba-peer-map-missing": Expect(
+        CONNECT,
+        "fail",
+        (MAP, "pg_ident.conf"),
+        ("pg_ident.conf", OS_USER),
+        NOT_PW,
+    ),
+    "pg-hba-peer-map-healthy": Expect(WRITE, "pass"),
+    "pg-hba-samerole-not-member": Expect(
+        CONNECT,
+        "fail",
+        ("samerole",),
+        ("GRANT",),
+        NOT_PW,
+    ),
+    "pg-3D000-database-directory-missing": Expect(
+        CONNECT,
+        "fail",
+        ("directory", "missing"),
+        ("DROP DATABASE",),
+        ("does not exist on", "may not create databases", "differ only in case", "whitespace"),
+    ),
+    "pg-58P01-default-tablespace-directory-gone": Expect(
+        WRITE,
+        "fail",
+        ("default_tablespace", "58P01"),
+        ("default_tablespace",),
+        ("GRANT CREATE ON SCHEMA", "GRANT CREATE ON TABLESPACE", "GRANT USAGE"),
+    ),
+    "pg-role-temp-tablespaces-dropped-healthy": Expect(WRITE, "pass"),
+}
+#: the words of the printed fix that the person's act follows
+PERSON_FOLLOWS = {
+    "pg-passfile-localhost-line-tcp": "127.0.0.1",
+    "pg-hba-peer-map-missing": "pg_ident.conf",
+    "pg-hba-samerole-not-member": "GRANT",
+    "pg-3D000-database-directory-missing": "DROP DATABASE",
+    "pg-58P01-default-tablespace-directory-gone": "default_tablespace",
+}
+
+
+@dataclass
+class PgMade:
+    made: dict[str, Instance]
+    people: dict[str, Callable[[], None]]
+
+
+def reload_until(lab: Lab, dsn: str) -> None:
+    """pg_reload_conf() and wait until ``dsn`` logs in (the postmaster reads it a moment later)."""
+    lab.sql("SELECT pg_reload_conf()")
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            psycopg.connect(dsn).close()
+            return
+        except psycopg.OperationalError:
+            assert time.monotonic() < deadline, "the reload did not take effect"
+            time.sleep(0.05)
+
+
+def hba_lines(lab: Lab) -> None:
+    """A ``local`` peer line with :data:`MAP` for :data:`PEERMAP` and a ``samerole`` line for
+    :data:`SAMEROLE`, above the lab's lines; pg_ident.conf's map with one line for another user."""
+    hba = lab.pg.data / "pg_hba.conf"
+    if PEERMAP in hba.read_text():
+        return
+    hba.write_text(
+        f"local all +{PEERMAP} peer map={MAP}\n"
+        f"host samerole +{SAMEROLE} 127.0.0.1/32 scram-sha-256\n" + hba.read_text()
+    )
+    (lab.pg.data / "pg_ident.conf").write_text(f"{MAP} envcheck-nobody envcheck_nobody\n")
+    lab.sql(f"CREATE ROLE {PEERMAP} NOLOGIN", f"CREATE ROLE {SAMEROLE} NOLOGIN")
+    # the lines take effect: a member of SAMEROLE in the role named like its database logs in
+    user = lab.role(SAMEROLE)
+    db = lab.database(user)
+    lab.sql(f"CREATE ROLE {db} NOLOGIN", f"GRANT {db} TO {user}")
+    reload_until(lab, kw(lab, user, db))
+
+
+def ident_line(lab: Lab, user: str, reload: bool = False) -> None:
+    with (lab.pg.data / "pg_ident.conf").open("a") as ident:
+        ident.write(f"{MAP} {OS_USER} {user}\n")
+    if reload:
+        lab.sql("SELECT pg_reload_conf()")
+
+
+def tablespace(lab: Lab) -> tuple[str, Path]:
+    where = Path(tempfile.mkdtemp(prefix="envcheck-ts13-"))
+    if lab.pg.owner:
+        shutil.chown(where, lab.pg.owner)
+    name = lab.name("ts")
+    lab.sql(f"CREATE TABLESPACE {name} LOCATION '{where}'")
+    lab.cleanups.append(lambda: shutil.rmtree(where, ignore_errors=True))
+    lab.cleanups.append(lambda: lab.sql(f"DROP TABLESPACE IF EXISTS {name}"))
+    return name, where
+
+
+def make_pg(lab: Lab, tmp: Path) -> PgMade:
+    """Every PostgreSQL case made on the lab and proved with psycopg."""
+    hba_lines(lab)
+    sock = str(lab.pg.socket_dir)
+    made: dict[str, Instance] = {}
+    people: dict[str, Callable[[], None]] = {}
+
+    user, db = lab.app()
+    tcp_file = tmp / "tcp.pgpass"
+    fields = f"{lab.port}:{db}:{user}:{PASSWORD}"
+    tcp_file.write_text(f"localhost:{fields}\n")
+    tcp_file.chmod(0o600)
+    base = f"port='{lab.port}' user='{user}' dbname='{db}' passfile='{tcp_file}'"
+    dsn = f"host='127.0.0.1' {base}"
+    login_fails(dsn, "no password supplied")
+    made["pg-passfile-localhost-line-tcp"] = Instance(dsn)
+
+    def person_writes_the_address() -> None:
+        tcp_file.write_text(f"127.0.0.1:{fields}\n")
+
+    people["pg-passfile-localhost-line-tcp"] = person_writes_the_address
+
+    user, db = lab.app()
+    name_file = tmp / "name.pgpass"
+    name_file.write_text(f"localhost:{lab.port}:{db}:{user}:{PASSWORD}\n")
+    name_file.chmod(0o600)
+    dsn = (
+        f"host='localhost' hostaddr='127.0.0.1' port='{lab.port}' user='{user}' "
+        f"dbname='{db}' passfile='{name_file}'"
+    )
+    with psycopg.connect(dsn) as conn:
+        assert conn.info.hostaddr == "127.0.0.1"
+        conn.execute("CREATE TEMP TABLE proof (id int)")
+    made["pg-passfile-localhost-hostaddr-healthy"] = Instance(dsn)
+
+    user, db = lab.app(PEERMAP)
+    dsn = f"host='{sock}' port='{lab.port}' user='{user}' dbname='{db}'"
+    login_fails(dsn, "Peer authentication failed")
+    made["pg-hba-peer-map-missing"] = Instance(dsn)
+    people["pg-hba-peer-map-missing"] = partial(ident_line, lab, user, reload=True)
+
+    user, db = lab.app(PEERMAP)
+    ident_line(lab, user)
+    dsn = f"host='{sock}' port='{lab.port}' user='{user}' dbname='{db}'"
+    reload_until(lab, dsn)
+    with psycopg.connect(dsn) as conn:
+        assert conn.info.user == user != OS_USER
+        conn.execute("CREATE TEMP TABLE proof (id int)")
+    made["pg-hba-peer-map-healthy"] = Instance(dsn)
+
+    user = lab.role(SAMEROLE)
+    db = lab.database(user)
+    lab.sql(f"CREATE ROLE {db} NOLOGIN")
+    dsn = kw(lab, user, db)
+    login_fails(dsn, "no pg_hba.conf entry")
+    made["pg-hba-samerole-not-member"] = Instance(dsn)
+    people["pg-hba-samerole-not-member"] = partial(lab.sql, f"GRANT {db} TO {user}")
+
+    user = lab.role("lab_app")
+    name, where = tablespace(lab)
+    lab.sql(f"GRANT CREATE ON TABLESPACE {name} TO {user}")
+    db = lab.database(user, f"TABLESPACE {name} STRATEGY file_copy")
+    lab.sql("CHECKPOINT")  # no dirty page of it left for a later checkpoint to write
+    lab.cleanups.append(partial(lab.sql, f"DROP DATABASE IF EXISTS {db}"))
+    for sub in where.iterdir():  # PG_15_...: the directory lost with its mount
+        shutil.rmtree(sub)
+    dsn = kw(lab, user, db)
+    login_fails(dsn, "does not exist", "subdirectory")
+    made["pg-3D000-database-directory-missing"] = Instance(dsn)
+
+    def person_makes_it_again(d: str = db, u: str = user) -> None:
+        lab.sql(f"DROP DATABASE {d}", f"CREATE DATABASE {d} OWNER {u}")
+
+    people["pg-3D000-database-directory-missing"] = person_makes_it_again
+
+    user, db = lab.app()
+    name, where = tablespace(lab)
+    lab.sql(
+        f"GRANT CREATE ON TABLESPACE {name} TO {user}",
+        f"ALTER ROLE {user} SET default_tablespace = {name}",
+    )
+    shutil.rmtree(where)
+    dsn = kw(lab, user, db)
+    write_fails(dsn, "58P01")
+    made["pg-58P01-default-tablespace-directory-gone"] = Instance(dsn)
+    people["pg-58P01-default-tablespace-directory-gone"] = partial(
+        lab.sql, f"ALTER ROLE {user} RESET default_tablespace"
+    )
+
+    user, db = lab.app()
+    name, _ = tablespace(lab)
+    lab.sql(f"ALTER ROLE {user} SET temp_tablespaces = {name}", f"DROP TABLESPACE {name}")
+    dsn = kw(lab, user, db)
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute("SHOW temp_tablespaces").fetchone() == (name,)
+        conn.execute("CREATE TEMP TABLE proof (id int)")
+        conn.execute("CREATE TABLE proof_kept (id int)")
+        conn.rollback()
+    made["pg-role-temp-tablespaces-dropped-healthy"] = Instance(dsn)
+    return PgMade(made, people)
+
+
+def test_postgres(lab: Lab, tmp_path: Path) -> None:
+    """The eight cases on one run; the person's part of each fully right fix carried out as
+    printed and the healed instances passing on a second run; each case's row held."""
+    pg = make_pg(lab, tmp_path)
+    checks = run_pg(lab, pg.made)
+    verdicts = {
+        ident: graded(expect, of_instance(checks, "postgres", instance(ident)), HEALTHY_PG)
+        for ident, expect in PG.items()
+    }
+    healing: dict[str, Instance] = {}
+    for ident, follows in PERSON_FOLLOWS.items():
+        if verdicts[ident].grade != "fully right":
+            continue
+        mine = of_instance(checks, "postgres", instance(ident))
+        failed = next(c for c in mine if c["status"] != "pass")
+        assert follows.lower() in (failed.get("hint") or "").lower(), failed
+        pg.people[ident]()
+        healing[ident] = pg.made[ident]
+    if healing:
+        time.sleep(0.2)  # a reload reaches the postmaster a moment later
+        again = run_pg(lab, healing)
+        for ident in healing:
+            left = [
+                c
+                for c in of_instance(again, "postgres", instance(ident))
+                if c["status"] not in ("pass", "skip")
+            ]
+            if left:
+                verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
+    report_grades(verdicts)
+    rows_hold("postgres", PG, checks)
+
+
+# -- Redis: three instances of one envcheck run ---------------------------------------------------
+
+#: the ACL user whose name holds a colon
+COLON_USER = "app:ro"
+
+REDIS: dict[str, Expect] = {
+    "redis-url-username-colon": Expect(
+        f"{R_REACH}|{R_AUTH}",
+        "fail",
+        ("app", ":"),
+        ("%3A",),
+        ("start Redis", "requirepass", "is not running", "nopass"),
+    ),
+    "redis-acl-all-in-selector-healthy": Expect(R_ROUND, "pass"),
+    "redis-acl-no-select-db0-healthy": Expect(R_ROUND, "pass"),
+}
+
+
+def test_redis(pytester: pytest.Pytester) -> None:
+    """The three cases on one run; the person's fix (the user name's colon as %3A) and the
+    instance passing on a second run; each row held."""
+    with ExitStack() as stack:
+        server = stack.enter_context(rs.running())
+        rs.add_admin(server)
+        pw = rs.APP_PASSWORD
+        rs.add_user(server, COLON_USER, "~*", "&*", "+@all")
+        colon = f"redis://{COLON_USER}:{pw}@127.0.0.1:{server.port}/0"
+        with pytest.raises(redis.AuthenticationError):
+            with redis.Redis.from_url(colon) as client:
+                client.ping()
+        encoded = colon.replace(COLON_USER, COLON_USER.replace(":", "%3A"))
+        with redis.Redis.from_url(encoded) as client:
+            assert client.acl_whoami() == COLON_USER
+
+        rs.add_user(server, "selonly", "(+@all ~* &*)")
+        selector = f"redis://selonly:{pw}@127.0.0.1:{server.port}/0"
+        with server.admin() as admin:
+            rules = admin.acl_getuser("selonly")
+            assert rules["commands"] in ([], "-@all") and not rules["keys"], rules
+        with redis.Redis.from_url(selector) as client:
+            assert client.set("envcheck:heldout13", "v") and client.delete("envcheck:heldout13")
+            assert client.info("server")["redis_version"]
+
+        rs.add_user(server, "noselect", "~*", "&*", "+@all", "-select")
+        noselect = f"redis://noselect:{pw}@127.0.0.1:{server.port}/0"
+        with redis.Redis.from_url(noselect) as client:
+            assert client.set("envcheck:heldout13", "v") and client.delete("envcheck:heldout13")
+        with pytest.raises(redis.ResponseError):
+            with redis.Redis.from_url(noselect.replace("/0", "/1")) as client:
+                client.ping()
+
+        urls = {
+            "redis-url-username-colon": colon,
+            "redis-acl-all-in-selector-healthy": selector,
+            "redis-acl-no-select-db0-healthy": noselect,
+        }
+        pytester.makefile(
+            ".toml", pyproject="".join(redis_section(instance(i), u) for i, u in urls.items())
+        )
+        checks, output = run_envcheck(pytester)
+        assert "Traceback" not in output
+        assert pw not in output and pw not in str(checks), "a password shown"
+        verdicts = {
+            ident: graded(expect, of_instance(checks, "redis", instance(ident)), HEALTHY_REDIS)
+            for ident, expect in REDIS.items()
+        }
+        ident = "redis-url-username-colon"
+        if verdicts[ident].grade == "fully right":
+            mine = of_instance(checks, "redis", instance(ident))
+            failed = next(c for c in mine if c["status"] != "pass")
+            assert "%3a" in (failed.get("hint") or "").lower(), failed
+            pytester.makefile(".toml", pyproject=redis_section(instance(ident), encoded))
+            again, _ = run_envcheck(pytester)
+            left = [c for c in again if c["status"] not in ("pass", "skip")]
+            if left:
+                verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
+    report_grades(verdicts)
+    rows_hold("redis", REDIS, checks)
