@@ -7,6 +7,7 @@ fails on a derived setting names the project file, not a table nobody wrote.
 
 from __future__ import annotations
 
+import os
 import platform
 import re
 import sys
@@ -156,8 +157,7 @@ def _main_packages(
         if requirement is None or canonicalize_name(requirement.name) in seen:
             continue
         seen.add(canonicalize_name(requirement.name))
-        extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
-        out.append(f"{requirement.name}{extras}{requirement.specifier}")
+        out.append(_kept(requirement))
         places.append("[project] dependencies")
     for name, value in _table(poetry.get("dependencies")).items():
         if name.lower() == "python" or canonicalize_name(name) in seen:
@@ -191,20 +191,75 @@ def _requirements_files(project: Path) -> tuple[list[str], str | None]:
                 if requirement is None or canonicalize_name(requirement.name) in seen:
                     continue
                 seen.add(canonicalize_name(requirement.name))
-                extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
-                out.append(f"{requirement.name}{extras}{requirement.specifier}")
+                out.append(_kept(requirement))
             return out, name
     return [], None
 
 
-def _requirement_lines(path: Path) -> list[str]:
-    """The requirement lines of a requirements file (options, includes, comments left out)."""
+def _kept(requirement: Requirement) -> str:
+    """``name[extras]specifier``, or ``name[extras] @ url`` for a PEP 508 direct reference (the
+    package check compares it with PEP 610's record of where the installed copy came from)."""
+    extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
+    if requirement.url:
+        return f"{requirement.name}{extras} @ {requirement.url}"
+    return f"{requirement.name}{extras}{requirement.specifier}"
+
+
+#: pip's requirements files: ``${NAME}`` is the environment variable NAME (upper-case letters,
+#: digits, ``_``; pip's ``expand_env_variables``), left as it is when unset
+_ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
+
+
+def expand_variables(text: str, environ: Mapping[str, str] | None = None) -> str:
+    """A requirements-file line with its ``${NAME}`` variables replaced, as pip reads it."""
+    env = os.environ if environ is None else environ
+    return _ENV_VAR.sub(lambda m: env.get(m.group(1), m.group(0)), text)
+
+
+def requirement_file_lines(path: Path) -> list[str]:
+    """The logical lines of a requirements file as pip reads them: a line ending in ``\\``
+    joined with the next (pip-compile's ``--hash`` continuations), comments dropped, ``${NAME}``
+    expanded."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        raw = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return []
-    texts = [line.split(" #", 1)[0].strip() for line in lines]
+    out: list[str] = []
+    pending = ""
+    for line in raw:
+        text = line.split(" #", 1)[0] if not line.lstrip().startswith("#") else ""
+        if text.rstrip().endswith("\\"):
+            pending += text.rstrip()[:-1] + " "
+            continue
+        out.append(expand_variables((pending + text).strip()))
+        pending = ""
+    if pending:
+        out.append(expand_variables(pending.strip()))
+    return out
+
+
+def _requirement_lines(path: Path) -> list[str]:
+    """The requirement lines of a requirements file (options, includes, comments left out;
+    a requirement's own ``--hash`` options dropped)."""
+    texts = [re.split(r"\s--", t, maxsplit=1)[0].strip() for t in requirement_file_lines(path)]
     return [t for t in texts if t and not t.startswith(("#", "-"))]
+
+
+def uv_project(project: Path | None, data: Mapping[str, Any]) -> bool:
+    """uv keeps the project: ``[tool.uv]`` or a ``uv.lock``."""
+    if isinstance(_table(data.get("tool")).get("uv"), Mapping):
+        return True
+    return project is not None and (project / "uv.lock").is_file()
+
+
+def uv_default_groups(data: Mapping[str, Any]) -> list[str]:
+    """The PEP 735 groups ``uv sync`` installs: ``[tool.uv] default-groups`` (a list, or
+    ``"all"``: every group), ``["dev"]`` when it is not set."""
+    chosen = _table(_table(data.get("tool")).get("uv")).get("default-groups", ["dev"])
+    groups = _table(data.get("dependency-groups"))
+    if chosen == "all":
+        return [str(g) for g in groups]
+    return [str(g) for g in chosen] if isinstance(chosen, list) else ["dev"]
 
 
 def _dev_packages(
@@ -226,12 +281,17 @@ def _dev_packages(
         for name, value in old.items()
         if _poetry_applies(value) is not None
     ]
+    pep735 = _table(data.get("dependency-groups"))
+    chosen: list[tuple[str, Any]] = [("[dependency-groups] dev", _group_lines(pep735, "dev"))]
+    if uv_project(project, data):
+        chosen = [
+            (f"[dependency-groups] {g} (uv's [tool.uv] default-groups)", _group_lines(pep735, g))
+            for g in uv_default_groups(data)
+        ]
+    optional = _table(_table(data.get("project")).get("optional-dependencies"))
     for where, texts in (
-        ("[dependency-groups] dev", _group_lines(_table(data.get("dependency-groups")), "dev")),
-        (
-            "[project.optional-dependencies] dev",
-            _table(_table(data.get("project")).get("optional-dependencies")).get("dev"),
-        ),
+        *chosen,
+        ("[project.optional-dependencies] dev", optional.get("dev")),
     ):
         for text in texts if isinstance(texts, list) else []:
             if isinstance(text, str) and (requirement := _requirement(text)) is not None:
@@ -245,6 +305,14 @@ def _dev_packages(
             for text in texts if isinstance(texts, list) else []:
                 if isinstance(text, str) and (requirement := _requirement(text)) is not None:
                     named.append((requirement.name, f"[tool.hatch.envs.{env}] {key}"))
+        features = _table(table).get("features")
+        if _table(table).get("skip-install") is True or not isinstance(features, list):
+            continue  # Hatch installs the features with the project only
+        for feature in features:
+            for text in optional.get(str(feature)) or ():
+                if isinstance(text, str) and (requirement := _requirement(text)) is not None:
+                    where = f"[tool.hatch.envs.{env}] features ({feature!r}, an extra)"
+                    named.append((requirement.name, where))
     if project is not None and (project / "requirements.in").is_file():
         for layer in sorted(project.glob("*requirements*.in")):
             if layer.name == "requirements.in":

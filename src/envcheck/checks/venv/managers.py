@@ -36,6 +36,7 @@ from envcheck.checks.venv import project as _project
 from envcheck.checks.venv.uvlock import _holds, _same
 from envcheck.core.fix import Command, Manual, Step
 from envcheck.core.model import CheckFailed, CheckSkipped, Context, Outcome, ok
+from envcheck.initkit import venv as _initkit
 
 _PYTHON = ".".join(map(str, sys.version_info[:3]))
 _SHOWN = 5
@@ -158,11 +159,7 @@ def layers(root: Path) -> list[Path]:
 def pinned(path: Path) -> dict[str, str]:
     """``name==version`` lines of a compiled requirements file whose markers hold here."""
     out: dict[str, str] = {}
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return out
-    for line in lines:
+    for line in _initkit.requirement_file_lines(path):
         match = _PIN.match(line)
         if match and _holds((match.group(4) or ";").lstrip(";").strip()):
             out[canonicalize_name(match.group(1))] = match.group(3)
@@ -170,15 +167,12 @@ def pinned(path: Path) -> dict[str, str]:
 
 
 def requirements_in(path: Path) -> list[str]:
-    """The requirement lines of a ``.in`` or ``requirements.txt`` file (options, ``-r``/``-c``
-    includes and comments left out)."""
+    """The requirement lines of a ``.in`` or ``requirements.txt`` file as pip reads them
+    (continuations joined, ``${NAME}`` expanded; options, ``-r``/``-c`` includes and comments
+    left out)."""
     out: list[str] = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return out
-    for line in lines:
-        text = line.split(" #", 1)[0].strip()
+    for line in _initkit.requirement_file_lines(path):
+        text = re.split(r"\s--", line, maxsplit=1)[0].strip()
         if not text or text.startswith(("#", "-")):
             continue
         try:
@@ -252,13 +246,19 @@ def _steps(
                 f"the project does not declare {req.name}: `uv add` adds it to pyproject.toml "
                 "and uv.lock and installs it"
             )
+        groups = _uv_groups(root) if dev else ""
         if have is None:
+            since = (
+                "uv.lock does not have it yet (locked before it was added)"
+                if lock is not None
+                else "there is no uv.lock yet (`uv lock` writes it, `uv sync` installs it)"
+            )
             return [run("uv", "lock"), run("uv", "sync")], (
-                f"pyproject.toml declares {req.name}, but uv.lock does not have it yet "
-                "(locked before it was added)"
+                f"pyproject.toml declares {req.name}, but {since}{groups}"
             )
         return [run("uv", "sync")], (
             f"uv.lock has {req.name} {have}, which `uv sync` installs ({manager.evidence})"
+            f"{groups}"
         )
     if manager.name == "pdm":
         if not declared:
@@ -283,7 +283,8 @@ def _steps(
             ], f"the project does not declare {req.name}"
         return [run("hatch", "run", f"{env}:python", "-c", "pass")], (
             f"Hatch keeps this environment ({manager.evidence}): it installs what the "
-            "environment's dependencies lack before every `hatch run`, which was not run since "
+            "environment's dependencies and features (the project's optional dependencies it "
+            "names) lack before every `hatch run`, which was not run since "
             f"{req.name} was declared (or it was removed by hand)"
         )
     if manager.name == "pip-tools":
@@ -300,6 +301,20 @@ def _steps(
             "installs (every layer at once: one alone uninstalls the others' packages)"
         )
     raise ValueError(manager.name)
+
+
+def _uv_groups(root: Path) -> str:
+    """``; `uv sync` installs the groups ...`` for a group member's why."""
+    try:
+        data = _project.document(root)
+    except ValueError:
+        return ""
+    tool = data.get("tool")
+    table = tool.get("uv") if isinstance(tool, dict) else None
+    said = "default-groups" in table if isinstance(table, dict) else False
+    groups = ", ".join(_initkit.uv_default_groups(data)) or "none"
+    where = "[tool.uv] default-groups" if said else "uv's default, [tool.uv] default-groups unset"
+    return f"; `uv sync` installs the dependency groups {groups} ({where})"
 
 
 # -- lock-drift of PDM and pip-tools projects --------------------------------------------------

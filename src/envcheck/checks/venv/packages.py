@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.machinery
+import os
 import re
 import shlex
 import sys
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -910,7 +912,10 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
         gone = gone or _foreign_build(ctx, root, dist) or _not_editable(ctx, root, dist)
         gone = gone or _shadowed(dist) or _stale_bytecode(dist)
         gone = gone or _portion_shadowed(ctx, root, dist)
-        gone = gone or _bad_direct_url(ctx, root, dist) or _entry_point_gone(ctx, root, dist)
+        gone = (
+            gone or _bad_direct_url(ctx, root, dist) or _other_reference(ctx, root, req, dev, dist)
+        )
+        gone = gone or _entry_point_gone(ctx, root, dist)
         gone = gone or _entry_attr_undefined(ctx, root, dist)
         gone = gone or _script_broken(ctx, root, dist) or _library_missing(dist)
         if gone is not None:
@@ -1053,6 +1058,100 @@ def _extras_failed(
     return CheckFailed(summary, why=why, fix=_fixes.make(*steps, note=note))
 
 
+def _reference(url: str) -> tuple[str, str, str]:
+    """A PEP 508 direct reference as (vcs, url, revision): ``git+https://h/r.git@v1#egg=x`` is
+    ("git", "https://h/r.git", "v1"); a file or archive URL has no vcs nor revision."""
+    url = url.split("#", 1)[0]
+    scheme, sep, rest = url.partition(":")
+    vcs = ""
+    if sep and "+" in scheme:
+        vcs, _, scheme = scheme.partition("+")
+        parts = urlsplit(f"{scheme}:{rest}")
+        path, at, revision = parts.path.rpartition("@")
+        if at:
+            return vcs, urlunsplit(parts._replace(path=path)), revision
+        return vcs, f"{scheme}:{rest}", ""
+    return "", url, ""
+
+
+def _same_place(a: str, b: str) -> bool:
+    """Two URLs of one source: equal, or ``file:`` URLs of one path (symbolic links followed);
+    credentials, a repository's trailing ``/`` and ``.git`` do not count."""
+
+    def plain(url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme == "file":
+            return "file:" + os.path.realpath(unquote(parts.path))
+        # PEP 610 records a URL without its credentials (pip keeps ssh's ``git@``)
+        host = parts.netloc.rpartition("@")[2]
+        return f"{parts.scheme}://{host}{parts.path}".rstrip("/").removesuffix(".git")
+
+    return plain(a) == plain(b)
+
+
+def _other_reference(
+    ctx: Context, root: Path | None, req: Requirement, dev: bool, dist: _installed.Dist
+) -> CheckFailed | None:
+    """A PEP 508 direct reference (``name @ url``) that the installed copy was not installed
+    from, by its PEP 610 ``direct_url.json``: another file or archive, another repository, or
+    (a full commit hash after ``@``) another commit of it."""
+    if not req.url or not dist.location or "{" in req.url or "$" in req.url:
+        return None  # none, or a tool's template (Hatch's {root:uri}, PDM's ${PROJECT_ROOT})
+    vcs, url, revision = _reference(req.url)
+    if urlsplit(url).scheme not in ("file", "http", "https", "ssh"):
+        return None
+    record = _diagnose.direct_url(dist.name, Path(dist.location))
+    if record is not None and record.kind == "invalid":
+        return None  # _bad_direct_url's
+    wanted = f"{req.name} @ {req.url}"
+    if record is None:
+        came = "an index (no direct_url.json: PEP 610 records a direct URL's installs)"
+    elif not _same_place(record.url, url) or (vcs and record.kind != "vcs"):
+        came = f"{record.url}" + (f" (commit {record.commit[:12]})" if record.commit else "")
+    elif vcs and re.fullmatch(r"[0-9a-f]{40}", revision) and record.commit != revision:
+        came = f"commit {record.commit[:12]} of {record.url}"
+        why = (
+            f"PEP 610: its direct_url.json records vcs_info.commit_id {record.commit}, and the "
+            f"project's PEP 508 direct reference pins commit {revision}: the same version "
+            "number, other code"
+        )
+        return _reference_failed(ctx, root, req, dev, dist, came, wanted, why)
+    else:
+        return None
+    why = (
+        f"the project's PEP 508 direct reference names {req.url}, and PEP 610's record of the "
+        f"installed copy (direct_url.json) says it came from {came}: another source, whatever "
+        "its version says"
+    )
+    return _reference_failed(ctx, root, req, dev, dist, came, wanted, why)
+
+
+def _reference_failed(
+    ctx: Context,
+    root: Path | None,
+    req: Requirement,
+    dev: bool,
+    dist: _installed.Dist,
+    came: str,
+    wanted: str,
+    why: str,
+) -> CheckFailed:
+    summary = f"{dist.name} {dist.version} was installed from {came}, but {wanted} is required"
+    if ctx.section.poetry and root is not None:
+        # Poetry installs a package again whose source (url, commit) is not the lock's
+        steps, said = _poetry_fix(ctx, root, req, dev)
+        return CheckFailed(summary, why=f"{why}; {said}", fix=_fixes.make(*steps))
+    steps, note = _tool_steps(ctx, root, req, dev, declared=True)
+    if steps and _managers.of(root or ctx.rootdir).name != "requirements":
+        return CheckFailed(summary, why=f"{why}; {note}", fix=_fixes.make(*steps))
+    env, said = _pipconf.overrides()
+    # pip keeps an installed copy of the same version: the reference is installed again
+    install = _fixes.pip_install("--force-reinstall", "--no-deps", wanted, env=env)
+    return CheckFailed(
+        summary, why=why, fix=_fixes.make(install, note=said), facts={"version": dist.version}
+    )
+
+
 def _pep440_rule(req: Requirement, installed: str) -> str:
     """The PEP 440 rule by which ``req``'s specifier excludes ``installed`` where a plain
     comparison of the numbers would not: an exclusive ``>V`` and the post-releases (and local
@@ -1069,6 +1168,12 @@ def _pep440_rule(req: Requirement, installed: str) -> str:
             target = Version(spec.version)
         except InvalidVersion:
             continue
+        if version.epoch != target.epoch:
+            return (
+                f"PEP 440: {installed} is of epoch {version.epoch} and {spec} names epoch "
+                f"{target.epoch} ({target}): every version of a higher epoch sorts after every "
+                "version of a lower one, whatever its numbers"
+            )
         same = Version(version.base_version) == Version(target.base_version)
         if spec.operator == ">" and same and version.is_postrelease and not target.is_postrelease:
             return (
