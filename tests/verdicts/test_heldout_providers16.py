@@ -40,14 +40,52 @@ anthropic-sdk-python's ``models.list()`` raises NotFoundError 404 under ``/v1/me
 google-genai 3.6.1's ``generate_content`` with ``http_options.base_url`` ending in ``/v1beta``
 (``api_version`` v1beta, the default of the release the issue used) asks
 ``/v1beta/v1beta/models/...`` and raises ClientError 404 ``{'message': '', 'status': 'Not
-Found'}``, js-genai#930's shape; openai-python's ``chat.completions.create`` answers for the full name.
+Found'}``, js-genai#930's shape; openai-python's ``chat.completions.create`` answers for the
+full name.
 
 Each case says what a fully right verdict is: the check's status, words its cause must say, words
 its fix must hold, words nothing it shows may say. Of envcheck's code, only the requests the checks
 send and where settings are read (docs/providers.md) had been read before the expectations were
 written.
 
-Expectations committed before envcheck's first run on them.
+Expectations committed before envcheck's first run on them (commit c0e207b).
+
+First run (envcheck at c0e207b, before any change): 5 of 7 fully right (71%), 1 partly, 1 wrong;
+of the 4 breakages, 3 fully right. Fully right: the Ollama endpoint URLs as base_url
+(``/api/generate`` and ``/v1/chat/completions``: "answered HTTP 404 to GET /api/generate/models
+... the same server lists its models at http://HOST/v1/models", fix ``set base_url =
+"http://HOST/v1"``, run: auth, model and smoke pass), Gemini's ``/v1beta`` twice ("which holds
+/v1beta twice: base_url already ends in /v1beta", fix ``set base_url = "http://HOST"``, run:
+passes), and two healthy neighbours (``/v1/`` with a slash; the full reference in
+``[tool.envcheck.ollama] models``). Partly: Anthropic's ``/v1/messages`` as base_url failed auth
+naming ``GET /v1/messages/v1/models`` and not_found_error, but guessed "base_url is wrong (a
+missing /v1?)" and its fix was "check base_url ... (now http://HOST/v1/messages)", nothing to run.
+Wrong: ``model = "registry.ollama.ai/library/llama3.2:latest"`` at Ollama's /v1 failed the model
+check ("is not pulled into the Ollama at ...; it has llama3.2:latest", fix ``ollama pull
+registry.ollama.ai/library/llama3.2:latest``), a false alarm for the listed model's full name, and
+the smoke check was skipped behind it.
+
+After the fixes (structure first): a ``base_url`` whose path ends in the path of a request the
+kind's client adds itself (checks/providers/diagnose.py ``_OWN_PATHS``: ``/chat/completions``,
+``/responses``, ``/completions``, ``/embeddings``, ``/models`` for openai; ``/v1/messages``,
+``/v1/complete``, ``/v1/models`` for anthropic; ``/v1beta/models``, ``/v1/models`` for gemini),
+answered 404 under it, is that endpoint's URL: the why says so and the fix sets base_url to what
+comes before that path (run: auth passes); a model named by its full Ollama reference is the
+listed name without the default host and namespace (``registry.ollama.ai``, ``library``:
+name.go's defaults, which the listing leaves out), as a name without a tag is the listed
+``NAME:latest`` (hooks._default_tag). 7 of 7 fully right. Rows, asserted on this run:
+PROVIDER_ROWS_16 (6) and OLLAMA_ROWS_16 (1).
+
+Executed: the four printed base_urls (envcheck again with each: auth passes).
+
+Cost: 3 tests, three in-process envcheck sessions against two replay servers; about 3.5 s CPU
+(user + system) for the file with pytest's start.
+
+Not made, and why: Gemini's OpenAI-compatible base (``/v1beta/openai``) without ``/openai`` (a
+key sent as a Bearer token there is ``gemini-401-credentials-missing``'s kind); an Ollama model
+named in other letter case (whether the server matches names regardless of case differs between
+releases and file systems: no single answer to replay); an OLLAMA_ORIGINS 403 (envcheck sends no
+``Origin``, so no such answer can reach it).
 """
 
 from __future__ import annotations
@@ -61,7 +99,7 @@ from typing import Any
 
 import pytest
 
-from tests.verdicts.provider_runs import clean_environment, grade, run
+from tests.verdicts.provider_runs import clean_environment, grade, row_problems, run
 from tests.verdicts.replay import Replay, published
 
 OLLAMA_AT = "https://github.com/ollama/ollama/blob/00988753ff743bf26117964f6e43f9ebf10bce30"
@@ -153,6 +191,16 @@ OLLAMA_CASES = [
     ),
 ]
 CASES = PROVIDER_CASES + OLLAMA_CASES
+#: the rows of docs/verdicts/providers.md and ollama.md these cases run (their cause and fix too)
+PROVIDER_ROWS_16 = {
+    "ollama-generate-url-as-openai-base": "ollama-generate-url-as-openai-base",
+    "ollama-chat-url-as-openai-base": "ollama-chat-url-as-openai-base",
+    "gemini-base-ends-in-version": "gemini-404-base-ends-in-version",
+    "anthropic-messages-url-as-base": "anthropic-404-messages-url-as-base",
+    "ollama-v1-trailing-slash": "ollama-v1-200-trailing-slash",
+    "ollama-v1-full-reference": "ollama-v1-200-full-reference",
+}
+OLLAMA_ROWS_16 = {"ollama-native-full-reference": "ollama-show-200-full-reference"}
 
 SECTION = """\
 [tool.envcheck.providers.{name}]
@@ -238,6 +286,7 @@ def test_sixteenth_held_out_providers(
     clean_environment(monkeypatch)
     checks = run(pytester, "providers", _toml(servers))
     problems = [p for case in PROVIDER_CASES for p in grade(case, checks)]
+    problems += row_problems("providers", PROVIDER_ROWS_16, PROVIDER_CASES, checks)
     assert not problems, "\n".join(problems)
     # the printed base_urls, run: envcheck again with each, auth passes
     again_toml = ""
@@ -256,9 +305,11 @@ def test_sixteenth_held_out_ollama(
 ) -> None:
     clean_environment(monkeypatch)
     monkeypatch.setenv("OLLAMA_HOST", servers["ollama"].url)
-    toml = f'[tool.envcheck.ollama]\nmodels = ["{FULL_NAME}"]\nsmoke = true\ncassettes = false\ntimeout = 20.0\n'
+    toml = f'[tool.envcheck.ollama]\nmodels = ["{FULL_NAME}"]\nsmoke = true\n'
+    toml += "cassettes = false\ntimeout = 20.0\n"
     checks = run(pytester, "ollama", toml)
     problems = [p for case in OLLAMA_CASES for p in grade(case, checks)]
+    problems += row_problems("ollama", OLLAMA_ROWS_16, OLLAMA_CASES, checks)
     assert not problems, "\n".join(problems)
 
 

@@ -174,6 +174,12 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
         return CheckFailed(summary, why=why, fix=manual(text, ask="the owner of the account"))
     if isinstance(exc, llm.EndpointNotFound):
         asked = urlsplit(sent.url).path if sent is not None else ""
+        own = _own_endpoint(p, asked)
+        if own is not None:
+            why = (
+                f"{why}; base_url ends in {own}, the path of a request the client adds to "
+                "base_url itself: base_url is that endpoint's URL, not the API's root"
+            )
         if p.base_url_variable:  # where base_url came from: the app's client reads it too
             why = f"{why} (base_url is {p.base_url_variable}={p.base_url})"
         return CheckFailed(summary, why=why, fix=_base_url_fix(p, asked))
@@ -636,8 +642,32 @@ def base_url_setting(p: Provider) -> str:
     return p.base_url_variable or f"base_url in {p.table}"
 
 
+#: the paths each kind's client adds to base_url itself (the requests envcheck and the official
+#: SDKs send): a base_url ending in one is that endpoint's URL, its root what comes before
+_OWN_PATHS = {
+    "openai": ("/chat/completions", "/responses", "/completions", "/embeddings", "/models"),
+    "anthropic": ("/v1/messages", "/v1/complete", "/v1/models"),
+    "gemini": ("/v1beta/models", "/v1/models"),
+}
+
+
+def _own_endpoint(p: Provider, asked: str) -> str | None:
+    """The path of the kind's own requests that ``base_url`` ends in when a request under it
+    (``asked``) was answered 404: ``https://api.anthropic.com/v1/messages`` given as the base, to
+    which the client adds ``/v1/models`` again."""
+    base = urlsplit(p.base_url).path.rstrip("/")
+    for own in _OWN_PATHS.get(p.kind, ()):
+        if base.endswith(own) and asked.startswith(base + "/"):
+            return own
+    return None
+
+
 def _base_url_fix(p: Provider, asked: str = "") -> Fix:
     twice = llm.doubled_segment(asked)
+    own = _own_endpoint(p, asked) if twice is None else None
+    if own is not None:
+        # base_url is an endpoint's URL: its root is what comes before the client's own path
+        twice = own
     if twice is not None and urlsplit(p.base_url).path.rstrip("/").endswith(twice):
         # the client adds the version itself (anthropic-sdk-python: /v1/messages): without it
         fixed = p.base_url.rstrip("/").removesuffix(twice)

@@ -327,14 +327,26 @@ def model_check(name: str, ctx: Context) -> Outcome:
     return with_session(name, "model", ctx, work)
 
 
+#: the parts Ollama's names take when left out (types/model/name.go DefaultName), which its
+#: listings leave out again (DisplayShortest): host, namespace
+_OLLAMA_DEFAULTS = ("registry.ollama.ai", "library")
+
+
 def _default_tag(model: str, listed: list[str]) -> str | None:
-    """The listed ``MODEL:latest`` a ``model`` named without a tag is: a name's tag defaults to
-    ``latest`` where names carry tags (Ollama's types/model/name.go ParseName; OCI references, as
-    Docker Model Runner lists them), and such a server answers either name."""
-    if ":" in model.rsplit("/", 1)[-1]:
-        return None
-    tagged = f"{model}:latest"
-    return tagged if tagged in listed else None
+    """The listed name a ``model`` is in the short form the listing shows: a name's tag defaults
+    to ``latest`` where names carry tags (Ollama's types/model/name.go ParseName; OCI references,
+    as Docker Model Runner lists them), and a full Ollama reference
+    (``registry.ollama.ai/library/NAME:TAG``) is its name without the default host and
+    namespace; such a server answers either form."""
+    parts = model.split("/")
+    for default in _OLLAMA_DEFAULTS:
+        if len(parts) > 1 and parts[0] == default and parts[1]:
+            parts = parts[1:]
+    short = "/".join(parts)
+    tagged = short if ":" in parts[-1] else f"{short}:latest"
+    if tagged != model and tagged in listed:
+        return tagged
+    return short if short != model and short in listed else None
 
 
 def _ask_without_key(s: Session, url: str) -> Any:
