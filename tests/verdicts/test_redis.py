@@ -201,6 +201,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers10 import REDIS as REDIS10  # and the tenth's
     from tests.verdicts.test_heldout_servers11 import REDIS as REDIS11  # and the eleventh's
     from tests.verdicts.test_heldout_servers12 import REDIS as REDIS12  # and the twelfth's
+    from tests.verdicts.test_heldout_servers13 import REDIS as REDIS13  # and the thirteenth's
     from tests.verdicts.test_tls_sweep import REDIS_ROWS  # and the TLS sweep's
 
     problems = SCENARIOS.mismatches(
@@ -217,6 +218,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
             *REDIS10,
             *REDIS11,
             *REDIS12,
+            *REDIS13,
             *REDIS_ROWS,
         ]
     )

@@ -37,6 +37,7 @@ from envcheck.checks.postgres.target import (
     os_user,
     passfile_entry,
     passfile_localhost_line,
+    passfile_spelling_line,
 )
 from envcheck.checks.postgres.wire import AUTHENTICATED, BEFORE_AUTH
 from envcheck.checks.shared import tls as _tls
@@ -736,6 +737,9 @@ def method_failed(t: Target, said: str, asked: int | None) -> CheckFailed:
     mismatch = cn_mismatch(t, said) if "certificate" in said else None
     if mismatch is not None:
         return mismatch
+    unmapped = _map_without_line(t, said) if asked != 3 else None
+    if unmapped is not None:
+        return unmapped
     if asked == 3:
         summary = (
             f"the server checked {t.user!r}'s password with an outside service (ldap, pam, "
@@ -767,6 +771,75 @@ def method_failed(t: Target, said: str, asked: int | None) -> CheckFailed:
             text=f"on the server, put '{line}' above the line that matches this login in "
             f"pg_hba.conf, then reload: {reload.render()}",
         ),
+    )
+
+
+def _map_without_line(t: Target, said: str) -> CheckFailed | None:
+    """The line pg_hba.conf chose maps user names (``map=``: peer, ident, cert, gss) and its
+    map in pg_ident.conf has no line from this client's OS user to the role."""
+    from envcheck.checks.postgres import hba
+
+    rules = hba.read_rules(t)
+    rule = hba.first_match(t, rules) if rules is not None else None
+    if rules is None or rule is None or rule.method not in hba.MAPPED:
+        return None
+    name = rule.option("map")
+    if not name or rule.method not in ("peer", "ident"):
+        return None
+    system = hba.os_user()
+    lines = [m for m in rules.maps if m[0] == name]
+    if any(m[1] in (system, "all") and m[2] in (t.user, "all") for m in lines):
+        return None  # a regular expression or another cause: not decided here
+    known = ", ".join(f"{m[1]} -> {m[2]}" for m in lines) or "no line at all"
+    reload = t.superuser_sql("SELECT pg_reload_conf()")
+    entry = f"{name} {system} {t.user}"
+    return CheckFailed(
+        f"pg_hba.conf's line {rule.line} ('{rule.shown()}') maps OS user names through "
+        f"pg_ident.conf's map {name}, which has no line from OS user {system} to role {t.user}",
+        why=f"{rule.method} authentication takes the OS user ({system}) and lets in only the "
+        f"roles map {name} gives it (map {name}: {known})" + said,
+        fix=fix(
+            ask_admin(f"on the server, add the line '{entry}' to pg_ident.conf"),
+            reload,
+            text=f"on the server, add the line '{entry}' to pg_ident.conf, then reload: "
+            f"{reload.render()} (or connect as a role the map gives {system})",
+        ),
+    )
+
+
+def _same_keyword(t: Target, said: str) -> CheckFailed | None:
+    """No line lets the login in, and a line that would match but for its database field
+    names ``samerole``/``samegroup`` (membership in the role named like the database) or
+    ``sameuser``."""
+    from envcheck.checks.postgres import hba
+
+    rules = hba.read_rules(t)
+    found = hba.same_keyword_miss(t, rules) if rules is not None else None
+    if rules is None or found is None:
+        return None
+    rule, keyword = found
+    if hba.first_match(t, rules) is not None:
+        return None
+    if keyword == "sameuser":
+        return CheckFailed(
+            f"pg_hba.conf's line {rule.line} ('{rule.shown()}') lets {t.user} in only to a "
+            f"database named {t.user} (sameuser), not {t.dbname}",
+            why="no line of pg_hba.conf matches this login; the line for this user and host "
+            "matches only the database of the user's own name" + said,
+            fix=fix(t.edit_key("dbname", f"set the database to {t.user}")),
+        )
+    grant = t.superuser_sql(f"GRANT {ident(t.dbname)} TO {ident(t.user)}")
+    steps: list[Step] = [grant]
+    if t.dbname not in rules.roles:
+        steps.insert(0, t.superuser_sql(f"CREATE ROLE {ident(t.dbname)} NOLOGIN"))
+    shown = "; then ".join(s.render() for s in steps)
+    return CheckFailed(
+        f"pg_hba.conf's line {rule.line} ('{rule.shown()}') lets in only members of the role "
+        f"named like the database ({keyword}), and {t.user} is no member of role {t.dbname}",
+        why="no line of pg_hba.conf matches this login; for this user and host the line's "
+        f"database field is {keyword}: a member of the role {t.dbname} may use database "
+        f"{t.dbname}" + said,
+        fix=fix(*steps, text=f"as a superuser: {shown}"),
     )
 
 
@@ -803,6 +876,9 @@ def pg_hba_refuses(
             why="the SSL attempt was refused by pg_hba.conf, an unencrypted one passed" + said,
             fix=fix(t.edit_setting(f"set sslmode=prefer instead of sslmode={t.sslmode}")),
         )
+    same = _same_keyword(t, said)
+    if same is not None:
+        return same
     if t.socket:
         neither = "(no matching 'local' line, or a 'reject' line)"
     elif ssl_helps is None and ssl_offered is False:
@@ -891,6 +967,38 @@ def missing_database(
         f"database {t.dbname!r} does not exist on {t.address}",
         why="the server is up and accepted the login, but has no such database" + said,
         fix=found,
+    )
+
+
+def database_files_missing(t: Target, listed: Listed, said: str) -> CheckFailed:
+    """3D000 for a database pg_database lists: InitPostgres found no directory for it (its
+    tablespace's directory lost with a mount, or files deleted under the data directory)."""
+    where = (
+        f"in tablespace {listed.tablespace}"
+        if listed.tablespace not in ("pg_default", "pg_global")
+        else "under the data directory (base/)"
+    )
+    drop = t.superuser_sql(f"DROP DATABASE {ident(t.dbname)}", database="postgres")
+    create = t.superuser_sql(
+        f"CREATE DATABASE {ident(t.dbname)} OWNER {ident(listed.owner)}", database="postgres"
+    )
+    return CheckFailed(
+        f"database {t.dbname!r} is listed in pg_database on {t.address}, but its directory "
+        f"{where} is missing",
+        why="the server answers 'does not exist' when the database's directory is gone while "
+        "its catalog row stays (a tablespace's directory lost with its disk or mount, or files "
+        "deleted by hand); createdb would fail: the name is taken" + said,
+        fix=fix(
+            ask_admin(
+                f"if the tablespace's disk or mount ({listed.tablespace}) is only missing, mount "
+                "it again; if the data is lost, restore it from a backup"
+            ),
+            drop,
+            create,
+            text=f"if {listed.tablespace}'s disk or mount is only missing, mount it again; "
+            f"otherwise (its data lost) make the database again as a superuser: "
+            f"{drop.render()}; then {create.render()} (and restore its data from a backup)",
+        ),
     )
 
 
@@ -1816,7 +1924,9 @@ def diagnose_login(t: Target, exc: Exception, deadline: float) -> CheckFailed:
     code = chosen.sqlstate or ""
     needs_lookup = code in ("28P01", "28000", "55000", "53300")
     lookup = look_up(t, deadline) if needs_lookup else None
-    can_create, similar = _can_create_db(t) if code == "3D000" else (None, [])
+    can_create, similar, listed = _can_create_db(t) if code == "3D000" else (None, [], None)
+    if listed is not None:
+        return database_files_missing(t, listed, _said(chosen.message, chosen.detail))
     if code and chosen.stage == AUTHENTICATED and code[:2] not in ("28", "3D", "53", "57"):
         from_settings = setting_breaks_login(t, code, chosen.message, chosen.detail, deadline)
         if from_settings is not None:
@@ -1960,6 +2070,24 @@ def needs_password(t: Target) -> CheckFailed:
                     f"in {near.path}, write line {near.line}'s host field as {t.host} (the "
                     f"socket's directory), or add the line {t.host}:{':'.join(near.fields[1:])}"
                     ":PASSWORD above it",
+                    ask="whoever owns the password file",
+                )
+            ),
+        )
+    spelled = passfile_spelling_line(t.passfile, t.host, t.port, t.dbname, t.user)
+    if spelled is not None and spelled.usable:
+        return CheckFailed(
+            f"the server wants a password for user {t.user!r}, and libpq does not take line "
+            f"{spelled.line} of the password file {spelled.path} ({spelled.shown}): its host "
+            f"field {spelled.fields[0]} is not written as the connection's host {t.host}",
+            why="the connection string and PGPASSWORD give no password; libpq compares the "
+            "password file's host field with the host as the connection writes it (never "
+            f"resolved), so {spelled.fields[0]} does not match {t.host} though both are this "
+            "machine",
+            fix=fix(
+                Manual(
+                    f"in {spelled.path}, write line {spelled.line}'s host field as {t.host}, or "
+                    f"add the line {t.host}:{':'.join(spelled.fields[1:])}:PASSWORD above it",
                     ask="whoever owns the password file",
                 )
             ),
@@ -2236,9 +2364,19 @@ def _client_refused(
     return None
 
 
-def _can_create_db(t: Target) -> tuple[bool | None, list[str]]:
-    """Whether the role may create databases, and the databases whose name differs from the
-    wanted one only in case, asked in the maintenance database."""
+@dataclass(frozen=True)
+class Listed:
+    """pg_database's row of a database the server answered 3D000 for: its files are gone."""
+
+    owner: str
+    tablespace: str
+
+
+def _can_create_db(t: Target) -> tuple[bool | None, list[str], Listed | None]:
+    """Whether the role may create databases, the databases whose name differs from the
+    wanted one only in case, and pg_database's row of the wanted name itself (InitPostgres
+    answers 3D000 for a listed database whose directory is missing), asked in the maintenance
+    database."""
     import psycopg
 
     kwargs = t.connect_kwargs("envcheck diagnosis", 2)
@@ -2253,10 +2391,16 @@ def _can_create_db(t: Target) -> tuple[bool | None, list[str]]:
                 "lower(btrim(%s, E' \\t\\r\\n')) AND datname <> %s ORDER BY 1",
                 (t.dbname, t.dbname),
             ).fetchall()
+            exact = conn.execute(
+                "SELECT pg_get_userbyid(d.datdba), s.spcname FROM pg_database d "
+                "JOIN pg_tablespace s ON s.oid = d.dattablespace WHERE d.datname = %s",
+                (t.dbname,),
+            ).fetchone()
     except psycopg.Error:
-        return None, []
+        return None, [], None
     names = [str(r[0]) for r in similar]
-    return (bool(row[0]) if row else None), names
+    listed = Listed(str(exact[0]), str(exact[1])) if exact else None
+    return (bool(row[0]) if row else None), names, listed
 
 
 # -- why a check's query failed ------------------------------------------------------------------

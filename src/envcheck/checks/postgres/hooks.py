@@ -969,6 +969,10 @@ def write(instance: str, ctx: Context) -> Outcome:
         except psycopg.Error as exc:
             if not getattr(exc, "sqlstate", None):
                 raise  # no answer from the server: the session's own diagnosis
+            if str(exc.sqlstate).startswith("58") and statement == "CREATE TABLE":
+                lost = _tablespace_files(conn, t, exc)
+                if lost is not None:
+                    raise lost from None
             raise explain_query(ctx, t, exc, f"the write check's {statement}") from None
         round_trip_ms = (time.monotonic() - started) * 1000
         if persistence == ("t",):
@@ -1311,6 +1315,38 @@ def _shared_tablespace(conn: psycopg.Connection[Any], t: Target, exc: psycopg.Er
         why=f"CREATE TABLE without a tablespace goes to default_tablespace; {name} takes only "
         f"the cluster's shared catalogs (SQLSTATE 22023); the server said: {said}",
         fix=_diagnose.reset_setting(t, "default_tablespace", source),
+    )
+
+
+def _tablespace_files(
+    conn: psycopg.Connection[Any], t: Target, exc: psycopg.Error
+) -> CheckFailed | None:
+    """Class 58 (a file the server cannot create or open: 58P01 for ENOENT) on the probe table
+    while ``default_tablespace`` sends it to a tablespace other than the database's own: that
+    tablespace's directory (its disk, its mount) is gone. ``None`` when no such setting."""
+    row = conn.execute(
+        "SELECT s.spcname, pg_tablespace_location(s.oid) FROM pg_tablespace s, pg_database d "
+        "WHERE s.spcname = current_setting('default_tablespace') "
+        "AND d.datname = current_database() AND s.oid <> d.dattablespace"
+    ).fetchone()
+    if row is None:
+        return None
+    name, location = text(row[0]), text(row[1])
+    source = read_settings(conn, ("default_tablespace",)).get("default_tablespace", (0, ""))[1]
+    reset = _diagnose.reset_setting(t, "default_tablespace", source)
+    where = _diagnose.setting_place(t, source) if source else ""
+    said = str(getattr(exc.diag, "message_primary", "") or exc)
+    return CheckFailed(
+        f"the default_tablespace of {t.user} is {name} (set {where}), whose directory "
+        f"{location or '(in the data directory)'} is gone or unusable on the server",
+        why=f"CREATE TABLE without a tablespace goes to default_tablespace; the server could "
+        f"not create the table's files there (SQLSTATE {exc.sqlstate}: its disk or mount is "
+        f"missing, or the directory was removed); the server said: {said}",
+        fix=Fix(
+            [*reset.steps],
+            text=f"reset default_tablespace where it is set: {reset}; or, on the server, mount "
+            f"or make {location or name} again (owned by the server's OS user)",
+        ),
     )
 
 

@@ -396,6 +396,36 @@ def passfile_localhost_line(
     return None
 
 
+def _loopback(name: str) -> bool:
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def passfile_spelling_line(
+    path: str, host: str, port: int, dbname: str, user: str
+) -> PassfileEntry | None:
+    """For a login over TCP to this machine's loopback: the first line of the password file
+    whose host field is another spelling of it (``localhost`` for ``127.0.0.1``, or the
+    reverse) and that matches the login otherwise: libpq compares the host field with the
+    connection's host as written, never resolved, so it never takes this line."""
+    if host.startswith("/") or not _loopback(host):
+        return None
+    found = _passfile_lines(path)
+    if found is None:
+        return None
+    mode, lines = found
+    wanted = [str(port), dbname, user]
+    for number, fields, _cut in lines:
+        if len(fields) == 5 and fields[0] not in ("*", host) and _loopback(fields[0]):
+            if all(f in ("*", w) for f, w in zip(fields[1:4], wanted)):
+                return PassfileEntry(path, "", stat.S_IMODE(mode), number, tuple(fields[:4]))
+    return None
+
+
 def target(ctx: Context, instance: str) -> Target:
     """Resolve and parse the instance's settings; a malformed DSN fails naming the setting."""
     section = _server.section_name("postgres", instance)

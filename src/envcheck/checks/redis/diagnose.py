@@ -1056,6 +1056,40 @@ def _percent_decoded(t: Target, conn: Resp | None, deadline: float) -> CheckFail
     )
 
 
+def _colon_in_user(t: Target, conn: Resp | None, deadline: float) -> CheckFailed | None:
+    """The URL's user information holds more than one unescaped ``:``: urllib (and so
+    redis-py) ends the user name at the first one. AUTH with the name ending at a later colon
+    (and the rest as the password), on the connection whose AUTH failed, tells whether the ACL
+    user's name holds the colon; the user name found is shown, never a password."""
+    from urllib.parse import unquote, urlsplit
+
+    netloc = urlsplit(t.url).netloc
+    info, at, _ = netloc.rpartition("@")
+    if conn is None or not at or info.count(":") < 2:
+        return None
+    parts = info.split(":")
+    for cut in range(2, len(parts)):
+        name, password = unquote(":".join(parts[:cut])), unquote(":".join(parts[cut:]))
+        redact.register(password)
+        try:
+            conn.call("AUTH", name, password, deadline=deadline)
+        except (ReplyError, ConnectionLost):
+            continue
+        written = ":".join(parts[:cut]).replace(":", "%3A")
+        return CheckFailed(
+            f"the user name in {t.source} is cut at its first ':': redis-py sends user "
+            f"{t.username!r}, and the ACL user at {t.address} is {name!r} (WRONGPASS)",
+            why="Redis.from_url splits the URL's user information at the first ':' (the rest "
+            f"is the password); AUTH as {name!r} with the rest succeeds, so the colon belongs "
+            "to the user name",
+            fix=manual(
+                f"write the user name as {written} (each ':' of it as %3A) in {t.source}",
+                ask=f"whoever sets {t.source}",
+            ),
+        )
+    return None
+
+
 def _wrongpass(
     t: Target,
     exc: ReplyError | None = None,
@@ -1070,6 +1104,9 @@ def _wrongpass(
     decoded = _percent_decoded(t, conn, deadline or time.monotonic() + 2)
     if decoded is not None:
         return decoded
+    colon = _colon_in_user(t, conn, deadline or time.monotonic() + 2)
+    if colon is not None:
+        return colon
     user = t.username or "default"
     found = acl_user(t, user, deadline or time.monotonic() + 2)
     if found:
