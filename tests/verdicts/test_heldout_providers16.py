@@ -78,7 +78,7 @@ PROVIDER_ROWS_16 (6) and OLLAMA_ROWS_16 (1).
 
 Executed: the four printed base_urls (envcheck again with each: auth passes).
 
-Cost: 3 tests, three in-process envcheck sessions against two replay servers; about 3.5 s CPU
+Cost: 4 tests, three in-process envcheck sessions against two replay servers; about 3.9 s CPU
 (user + system) for the file with pytest's start.
 
 Not made, and why: Gemini's OpenAI-compatible base (``/v1beta/openai``) without ``/openai`` (a
@@ -95,7 +95,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 
@@ -320,3 +321,28 @@ def test_the_sixteenth_set_is_what_it_says() -> None:
     assert all(f"`{name}`" in (replays / "SOURCES.md").read_text() for name in files)
     assert len(CASES) == 7 and sum(c.status != "pass" for c in CASES) == 4
     assert all(c.source.startswith("https://") for c in CASES)
+
+
+def test_full_references_and_endpoint_urls_read_by_their_parts() -> None:
+    """A full Ollama reference loses only name.go's default host and namespace (another
+    registry's or namespace's name stays as it is); a base_url is an endpoint's URL only when it
+    ends in one of its kind's own paths and the path asked lies under it."""
+    from envcheck.checks.providers.config import Provider
+    from envcheck.checks.providers.diagnose import _own_endpoint
+    from envcheck.checks.providers.hooks import _default_tag
+
+    listed = ["llama3.2:latest", "library/x:latest", "me/tool:1b"]
+    assert _default_tag(FULL_NAME, listed) == "llama3.2:latest"
+    assert _default_tag("registry.ollama.ai/library/llama3.2", listed) == "llama3.2:latest"
+    assert _default_tag("library/llama3.2", listed) == "llama3.2:latest"
+    assert _default_tag("registry.ollama.ai/me/tool:1b", listed) == "me/tool:1b"
+    assert _default_tag("hf.co/library/llama3.2:latest", listed) is None
+    assert _default_tag("llama3.2:1b", listed) is None
+
+    def provider(kind: str, base: str) -> Provider:
+        return cast(Provider, SimpleNamespace(kind=kind, base_url=base))  # the two it reads
+
+    anthropic = provider("anthropic", "http://h/v1/messages")
+    assert _own_endpoint(anthropic, "/v1/messages/v1/models") == "/v1/messages"
+    assert _own_endpoint(anthropic, "/v1/models") is None
+    assert _own_endpoint(provider("openai", "http://h/v1"), "/v1/models") is None
