@@ -90,6 +90,11 @@ class ChildState:
     #: and closed the server's stdin: the server held them (in a stdout buffer it flushes as it
     #: exits)
     late: list[str | int] = field(default_factory=list)
+    #: the bytes of stdout after its last newline: a line not (yet) ended
+    partial: bytearray = field(default_factory=bytearray)
+    #: the ids of envcheck's requests the server itself declared cancelled
+    #: (``notifications/cancelled``, which only a request's sender may send), and its reason
+    cancelled: dict[str | int, str] = field(default_factory=dict)
 
     def stderr_tail(self) -> str:
         lines = [line for line in self.stderr.text().strip().splitlines() if line.strip()]
@@ -133,7 +138,7 @@ async def stdio_transport(
 
     async def read_stdout() -> None:
         assert process.stdout is not None
-        buffer = bytearray()
+        buffer = state.partial  # kept in the state: a last line never ended is seen
         skipping = False  # inside a line longer than MAX_LINE: dropped up to its end
         with reading:
             await read_lines(buffer, skipping)
@@ -202,6 +207,8 @@ async def stdio_transport(
             state.outstanding.discard(ident)
         if state.stopping:
             return
+        if getattr(message, "method", None) == "notifications/cancelled":
+            _cancelled(json.loads(line), state)
         if ident is not None and getattr(message, "error", None) is not None:
             both = both_members(json.loads(line))
             if both is not None:  # the SDK takes the error; the diagnosis tells why
@@ -316,6 +323,9 @@ def shape_of(raw: bytes, line: str, state: ChildState) -> None:
     try:
         value = json.loads(line)
     except ValueError:
+        if python_literal(line):
+            state.shape = "python-repr"
+            return
         if line.startswith(("{", "[")):
             state.pending.append(line)
         return
@@ -336,6 +346,38 @@ def shape_of(raw: bytes, line: str, state: ChildState) -> None:
                 # escaped in a string, a field of another type): its id and the first reason
                 state.shape = "unreadable"
                 state.shape_detail = json.dumps([value["id"], unreadable_reason(line)])
+
+
+#: the longest line read as a Python literal (a dict's repr) when it is not JSON
+LITERAL_CHARS = 2**16
+
+
+def python_literal(line: str) -> bool:
+    """Whether ``line`` is Python's ``repr`` of a JSON-RPC message (``print(message)`` of a dict:
+    single quotes, ``None``, ``True``), which is no JSON: a Python literal dict with ``jsonrpc``
+    and ``id`` or ``method``."""
+    import ast
+
+    if not line.startswith("{") or len(line) > LITERAL_CHARS:
+        return False
+    try:
+        value = ast.literal_eval(line)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+    return isinstance(value, dict) and "jsonrpc" in value and ("id" in value or "method" in value)
+
+
+def _cancelled(message: object, state: ChildState) -> None:
+    """Note a ``notifications/cancelled`` from the server that names one of envcheck's own
+    outstanding requests (*Utilities > Cancellation*: only the sender of a request cancels it;
+    a client ignores it and waits on)."""
+    params = message.get("params") if isinstance(message, dict) else None
+    ident = params.get("requestId") if isinstance(params, dict) else None
+    if not isinstance(ident, (str, int)) or isinstance(ident, bool):
+        return
+    if ident in state.outstanding:
+        reason = params.get("reason") if isinstance(params, dict) else None
+        state.cancelled[ident] = redact.clean(reason, 160) if isinstance(reason, str) else ""
 
 
 def unreadable_reason(line: str) -> str:

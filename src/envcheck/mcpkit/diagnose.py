@@ -366,6 +366,15 @@ _SHAPES: dict[str, tuple[str, str, str]] = {
         "report it to the server's authors: its answer must be valid JSON-RPC as MCP's schema "
         "defines it (strings of Unicode characters, fields of their types); or update the server",
     ),
+    "python-repr": (
+        "writes Python's repr of its messages on stdout, not JSON",
+        "its line is a Python dict literal holding jsonrpc (single quotes, None, True): the "
+        "server prints the message object (print(message)) instead of serializing it, and MCP's "
+        "stdio transport carries JSON, so a client parses none of its answers and waits",
+        "make the server write each message as JSON on one line (in Python: "
+        "sys.stdout.write(json.dumps(message) + '\\n') instead of print(message)), or update "
+        "it to a version that does",
+    ),
     "multiline": (
         "writes each JSON message over several lines ({detail} for one)",
         "MCP's stdio transport delimits messages by newline and a message must not contain an "
@@ -376,8 +385,9 @@ _SHAPES: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _misshapen(probe: Probe) -> CheckFailed:
-    """A stdio server that writes its messages in a shape no client takes."""
+def _misshapen(probe: Probe, method: str | None = None) -> CheckFailed:
+    """A stdio server that writes its messages in a shape no client takes (``method``: the
+    request after the handshake whose answer never came, named first)."""
     spec, child = probe.spec, probe.child
     summary, why, text = _SHAPES[child.shape or ""]
     tail = child.stderr_tail()
@@ -390,8 +400,9 @@ def _misshapen(probe: Probe) -> CheckFailed:
     if child.shape == "unreadable":
         ident, reason = json.loads(detail)
         detail = f"{probe.wire.sent.get(ident, 'a request')} with a message MCP cannot read"
+    unanswered = f"no answer to {method}: " if method and method not in detail else ""
     return CheckFailed(
-        f"{spec.name}: {summary.format(detail=detail)}",
+        f"{spec.name}: {unanswered}{summary.format(detail=detail)}",
         why=why.format(detail=detail, reason=reason) + stderr,
         fix=Fix([Manual(text)], text=text),
         facts={"stdout_shape": child.shape},
@@ -1469,6 +1480,56 @@ def too_large(probe: Probe) -> CheckFailed | None:
     )
 
 
+def _stdio_unanswered(probe: Probe, step: str) -> CheckFailed | None:
+    """Why a stdio server's answer to ``step`` never came, from what it did write: a
+    ``notifications/cancelled`` of its own for envcheck's request, a line in a shape no client
+    takes (seen after the handshake), or a whole message left without its newline."""
+    spec, child = probe.spec, probe.child
+    if spec.transport != "stdio":
+        return None
+    method = step_method(probe, step)
+    for ident, sent in probe.wire.sent.items():
+        if sent == method and ident in child.cancelled:
+            reason = child.cancelled[ident]
+            said = f", reason {reason!r}" if reason else ""
+            text = (
+                f"report it to the server's authors: it must answer {method} (a result, or a "
+                "JSON-RPC error saying why) rather than cancel a request it did not send"
+            )
+            return CheckFailed(
+                f"{spec.name}: {method} failed: the server sent notifications/cancelled for "
+                f"envcheck's own request (id {ident}{said}) and never answered it",
+                why="only the sender of a request may cancel it (MCP, Utilities > "
+                "Cancellation); a client ignores a notifications/cancelled naming its own "
+                "request and waits for the answer, which this server never sends",
+                fix=_fixes.ask(text, "the server's authors"),
+                facts={"cancelled_by_server": method},
+            )
+    if child.shape is not None:
+        return _misshapen(probe, method)
+    unended = bytes(child.partial).strip()
+    try:
+        message, _ = json.JSONDecoder().raw_decode(unended.decode("utf-8"))
+    except ValueError:
+        return None
+    if not isinstance(message, dict) or "jsonrpc" not in message:
+        return None
+    text = (
+        "make the server end each message with a newline (in Python: "
+        "sys.stdout.write(json.dumps(message) + '\\n'), then sys.stdout.flush()), or update it "
+        "to a version that does"
+    )
+    return CheckFailed(
+        f"{spec.name}: no answer to {method}: the server wrote its message without a newline "
+        "after it",
+        why=f"its stdout ends in a whole JSON-RPC message ({len(unended)} bytes) with no newline "
+        "after it: MCP's stdio transport delimits messages by newlines, so a client waits for "
+        "the line's end, which never comes",
+        fix=Fix([Manual(text)], text=text),
+        facts={"stdout_shape": "no-newline"},
+    )
+
+
 def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
     spec = probe.spec
     large = too_large(probe)
@@ -1477,6 +1538,9 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
     invalid = _invalid_error(probe, step)
     if invalid is not None:
         return invalid
+    unsent = _stdio_unanswered(probe, step)
+    if unsent is not None:
+        return unsent
     what = {"initialize": f"{probe.era or 'initialize'} (the handshake)"}.get(step, step)
     facts = {"waited_s": round(elapsed, 2)}
     stray = probe.wire.stray
@@ -2436,6 +2500,16 @@ def _invalid_answer(probe: Probe, step: str, cause: Any) -> CheckFailed:
         )
     where = ".".join(loc) or "the result"
     text = "upgrade the server, or report the invalid answer to its authors"
+    if loc and first.get("type") == "missing":  # a member the schema requires is absent
+        text = (
+            "upgrade the server, or report the invalid answer to its authors: its answer to "
+            f"{method} must carry {where} (the MCP schema requires it)"
+        )
+    elif loc:
+        text = (
+            "upgrade the server, or report the invalid answer to its authors: "
+            f"{where} of its answer to {method} must be as the MCP schema defines it ({msg})"
+        )
     return CheckFailed(
         f"{spec.name}: {step} failed: the answer to {method} does not match the MCP schema: "
         f"{where}: {msg}",

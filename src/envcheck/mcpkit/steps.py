@@ -114,6 +114,36 @@ async def every_page(
     raise _cursor_endless(probe, method, sent, repeating, sorted({key(i) for i in found}))
 
 
+def unresolved_ref(schema: Any) -> str | None:
+    """The first ``$ref`` of ``schema`` that is a JSON pointer into the schema itself (``#``,
+    ``#/...``: RFC 6901) and names nothing there, or ``None``. References to other documents
+    and anchors are not followed."""
+    import urllib.parse
+
+    stack, seen = [schema], 0
+    while stack and seen < 100_000:
+        node = stack.pop()
+        seen += 1
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        ref = node.get("$ref")
+        if isinstance(ref, str) and (ref == "#" or ref.startswith("#/")):
+            target: Any = schema
+            for part in ref[2:].split("/") if ref != "#" else []:
+                part = urllib.parse.unquote(part).replace("~1", "/").replace("~0", "~")
+                if isinstance(target, dict) and part in target:
+                    target = target[part]
+                elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
+                    target = target[int(part)]
+                else:
+                    return redact.clean(ref, 120)
+        stack.extend(node.values())
+    return None
+
+
 async def tools(probe: Probe, client: Client) -> Outcome:
     import jsonschema
 
@@ -151,6 +181,7 @@ async def tools(probe: Probe, client: Client) -> Outcome:
             facts={"tools": len(names)},
         )
     invalid = []
+    dangling = []
     for tool in tools:
         schema = tool.input_schema
         try:
@@ -159,12 +190,29 @@ async def tools(probe: Probe, client: Client) -> Outcome:
                 raise jsonschema.SchemaError(f'type is {schema.get("type")!r}, not "object"')
         except jsonschema.SchemaError as exc:
             invalid.append(f"{tool.name}: {exc.message}")
+            continue
+        ref = unresolved_ref(schema)
+        if ref is not None:
+            dangling.append(tool.name)
+            invalid.append(f"{tool.name}: its $ref {ref!r} names nothing in the schema")
     if invalid:
         text = "fix the tool definitions in the server (or report it to its authors)"
+        why = "clients reject or mis-call tools whose inputSchema is not a JSON Schema object"
+        if dangling:
+            text = (
+                "define what each $ref of the tool's inputSchema names (under $defs in the "
+                "schema), or fix the reference, in the server's tool definitions (or report it "
+                "to its authors)"
+            )
+            why = (
+                "a $ref is resolved within its schema (JSON Schema 2020-12): one that names "
+                "nothing makes validating any arguments fail, and the LLM APIs clients hand the "
+                "tools to reject such a schema"
+            )
         raise CheckFailed(
             f"{spec.name}: {len(invalid)} tool input schema(s) are not valid JSON Schema: "
             f"{invalid[0]}",
-            why="clients reject or mis-call tools whose inputSchema is not a JSON Schema object",
+            why=why,
             fix=_fixes.ask(text, "the server's authors"),
             facts={"invalid": invalid},
         )
