@@ -58,6 +58,15 @@ def main(argv: list[str]) -> int:
     user, system = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
     outcome = [line for line in done.stdout.splitlines() if " in " in line and "=" not in line]
     print(f"pytest exit {done.returncode}: {(outcome or ['(no outcome line)'])[-1]}")
+    failed = [line for line in done.stdout.splitlines() if line.startswith(("FAILED ", "ERROR "))]
+    for line in failed:
+        print(f"  {line[:200]}")
+    if done.returncode != 0:  # the whole output, for the failures' tracebacks
+        with tempfile.NamedTemporaryFile(
+            "w", prefix="suite-output-", suffix=".txt", delete=False, encoding="utf-8"
+        ) as kept:
+            kept.write(done.stdout + done.stderr)
+        print(f"pytest's output: {kept.name}")
     print(f"wall {wall:.1f} s; CPU {user:.0f} s user + {system:.0f} s system = {user + system:.0f}")
     spent = sum(r["self"] + r["children"] for r in rows)
     print(f"{len(rows)} tests, {spent:.0f} CPU-s counted per test (the rest: start-up, collection)")
