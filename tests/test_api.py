@@ -9,7 +9,18 @@ import pytest
 
 import envcheck
 
-HEAVY = ("pydantic", "psycopg", "redis", "httpx", "vcr", "ollama", "mcp", "openai", "anthropic")
+HEAVY = (
+    "pydantic",
+    "psycopg",
+    "redis",
+    "httpx",
+    "anyio",
+    "vcr",
+    "ollama",
+    "mcp",
+    "openai",
+    "anthropic",
+)
 
 
 def test_every_public_name_resolves() -> None:
@@ -22,6 +33,23 @@ def test_importing_the_plugin_imports_no_heavy_client() -> None:
     probe = (
         "import sys, envcheck.pytest_plugin.plugin, envcheck.pytest_plugin.fixtures; "
         f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_registering_the_built_in_components_imports_no_client() -> None:
+    """What a configured project's session imports before any check runs: every built-in
+    component's hooks. A client imported there (anyio, once, through a constant) fails every
+    session of a project installed without that component's extra, with INTERNALERROR."""
+    from envcheck.engine.registry import BUILTIN_PLUGINS
+
+    clients = [m for m in HEAVY if m != "pydantic"]  # pydantic: the configuration's, always there
+    probe = (
+        "import importlib, sys\n"
+        f"for name in {BUILTIN_PLUGINS!r}:\n"
+        "    importlib.import_module(name)\n"
+        f"print(' '.join(m for m in {clients!r} if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

@@ -27,6 +27,11 @@ from typing import Any, NamedTuple
 
 #: the variable that marks a server's process tree (inherited by everything it starts)
 MARK = "ENVCHECK_MCP_SERVER"
+#: Seconds a stdio server that left a request of envcheck's unanswered gets to exit by itself once
+#: its stdin is closed: one that holds its stdout in a buffer writes the answers as it exits (a
+#: bound, not a sleep: the wait ends when it exits; only a server already waited on pays it).
+#: Here, not in the transport (which imports anyio), so the component's hooks import no client.
+LATE_GRACE = 3.0
 _PR_SET_CHILD_SUBREAPER = 36
 _lock = threading.Lock()
 _live: dict[int, str] = {}  # process group -> the mark of its tree

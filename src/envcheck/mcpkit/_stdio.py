@@ -25,16 +25,13 @@ import anyio.to_thread
 from envcheck.core import redact
 from envcheck.core.exec import OutputSink
 from envcheck.mcpkit import _reaper
+from envcheck.mcpkit._reaper import LATE_GRACE
 
 if TYPE_CHECKING:
     from mcp.client._transport import TransportStreams
 
 #: Seconds a server gets to exit by itself once its stdin is closed, then again after SIGTERM.
 EXIT_GRACE = 0.5
-#: Seconds a server that left a request of envcheck's unanswered gets to exit by itself once its
-#: stdin is closed: one that holds its stdout in a buffer writes the answers as it exits (a
-#: bound, not a sleep: the wait ends when it exits; only a server already waited on pays it)
-LATE_GRACE = 3.0
 #: Lines of stderr kept for a diagnosis.
 STDERR_TAIL = 8
 #: Bytes of the server's stderr kept (its start, and as much again of its end); the rest is read

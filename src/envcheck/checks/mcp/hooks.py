@@ -21,7 +21,7 @@ from envcheck.core.fix import Fix, Manual
 from envcheck.core.model import Check, CheckFailed, Context, Outcome, Status, skip, warn
 from envcheck.kit import Component
 from envcheck.mcpkit import _reaper, discovery
-from envcheck.mcpkit._stdio import LATE_GRACE
+from envcheck.mcpkit._reaper import LATE_GRACE
 
 if TYPE_CHECKING:
     from envcheck.mcpkit.probe import Probe
