@@ -1,0 +1,285 @@
+"""The seventeenth held-out set for LLM providers (issue 22): an OpenAI key bound to a regional
+host, and the account and billing answers of OpenAI-compatible services no table lists (Z.AI /
+Zhipu, Moonshot / Kimi, SiliconFlow), each with the fields its own error table uses (a business
+``code`` in a 429, a ``type`` naming the quota in a 403, a top-level ``code`` outside OpenAI's
+``error`` object). Kinds no row of docs/verdicts/providers.md or docs/verdicts/ollama.md lists, no
+earlier held-out set made (test_heldout.py's eight, 9 to 16), and no sweep covers
+(test_providers_sweep.py's documented errors are OpenAI's, Anthropic's, Gemini's, llama.cpp's,
+vLLM's and Ollama's; test_compat_servers_sweep.py's are vLLM's, llama.cpp's, LiteLLM's, TGI's and
+Ollama's /v1). Grepped before choosing, in both tables, every earlier set, the sweeps and
+replays/SOURCES.md: ``incorrect_hostname``, ``1113``, ``exceeded_current_quota``,
+``rate_limit_reached``, ``access_terminated``, ``30011``, ``moonshot``, ``siliconflow``,
+``openai-project`` (none found). Dropped after the grep: OpenCode's 402 "Insufficient Balance"
+(the body of ``deepseek--402-insufficient-balance``, row ``deepseek-402-balance-*``), and every
+Ollama kind the brief suggested (``model is required`` and ``invalid model name`` are
+test_providers_sweep.py's, the 412 ``requires a newer version`` comes only from ``ollama pull``,
+which envcheck never sends; ``pull model manifest: file does not exist`` is row
+``ollama-pull-manifest``, ``signal: killed`` row ``ollama-generate-500-killed``); and the
+suggested Anthropic / Gemini / Azure kinds (``billing_error`` is the sweep's, the credit balance,
+``request_too_large``, ``API_KEY_HTTP_REFERRER_BLOCKED`` / ``..._IP_ADDRESS_...``, the location
+``FAILED_PRECONDITION``, ``models/`` prefixes, Azure's api-version and ``OperationNotSupported``
+are rows). Each answer is replayed verbatim (``replays/heldout17--*``, sources in
+``replays/SOURCES.md``) by one local server to one in-process envcheck session.
+
+Breakages:
+
+- ``[providers.openai]`` with a key of a project with US data residency (OPENAI_PROJECT_ID and
+  OPENAI_ORG_ID set, as in skill-validator#70): the listing answers 401 ``incorrect_hostname``
+  "Attempted to access resource with incorrect regional hostname. Please make your request to
+  us.api.openai.com": the key is fine, the host is not (OpenAI's data-residency hosts,
+  ``us.api.openai.com`` / ``eu.api.openai.com``);
+- Z.AI / Zhipu's 429 with business code ``1113`` (its error table: HTTP 429 is both
+  "concurrency exceeded" (1302) and "account balance exhausted" (1113)): the balance, not a rate;
+- Moonshot's 403 ``exceeded_current_quota_error`` to the chat call (the listing answered): the
+  account has no balance; the key was accepted;
+- SiliconFlow's 403 ``{"code": 30011, "message": "The selected model requires paid balance..."}``
+  to the chat call of a listed model: a code outside OpenAI's ``error`` object;
+- Kimi Code's 403 ``access_terminated_error`` (the account terminated) to the listing: not the
+  key's permissions, and no new key helps.
+
+Neighbours: Moonshot's 429 ``rate_limit_reached_error`` (a rate, which must stay a rate: the
+neighbour of the quota answer on the same service); healthy, which must pass: an ``openai``-kind
+table with ``organization`` and ``project`` set (the headers OpenAI-Organization and
+OpenAI-Project sent, the recorded listing and answer); Moonshot's listing without a top-level
+``object`` and with OpenAI's old ``permission`` arrays, and its chat answer (id ``cmpl-...``).
+
+Where a service's own listing is not published (Z.AI, SiliconFlow), the instance's listing is
+OpenAI's recorded one and its model one that listing shows (``gpt-4o-mini``): only the chat
+answer is judged there.
+
+Each case says what a fully right verdict is: the check's status, words its cause must say, words
+its fix must hold, words nothing it shows may say. Of envcheck's code, only the requests the checks
+send, where settings are read (docs/providers.md) and llm/_errors.py's ``classify`` entry (how a
+402, 429 and 403 are ordered) had been read before the expectations were written.
+
+Expectations committed before envcheck's first run on them (commit: see git log of this file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.verdicts.provider_runs import clean_environment, grade, row_problems, run
+from tests.verdicts.replay import Replay, published
+
+HOSTNAME = "https://github.com/agent-ecosystem/skill-validator/issues/70"
+ZAI = "https://github.com/7836246/cursor2api/issues/30"
+ZAI_CODES = "https://docs.z.ai/api-reference/api-code"
+MOONSHOT_QUOTA = "https://github.com/MoonshotAI/Kimi-K2/issues/5"
+MOONSHOT_RATE = "https://github.com/666ghj/BettaFish/issues/258"
+MOONSHOT_OK = (
+    "https://github.com/xpzouying/moonshot/blob/0b0d1349f42da65049e553cc10e25852354ec513/README.md"
+)
+SILICONFLOW = "https://github.com/FoundationAgents/OpenManus/issues/438"
+KIMI_TERMINATED = "https://github.com/clacky-ai/openclacky/issues/192"
+OPENAI_PROJECTS = "https://platform.openai.com/docs/api-reference/introduction"
+
+#: what no verdict here may say (a cause of another kind)
+WRONG_CAUSES = ("set a valid key", "rotate", "invalid api key")
+#: a limit of credit is not a rate that clears by itself
+NOT_A_RATE = ("lower `rpm`", "clears by itself")
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    source: str
+    check: str  # the check's id in the report
+    status: str  # "fail", or "fail|skip" for either
+    says: tuple[str, ...] = ()  # words the cause (summary + why) must hold
+    fix: tuple[str, ...] = ()  # words the hint / fix must hold
+    never: tuple[str, ...] = WRONG_CAUSES
+    #: other checks of the same case, with the statuses they may have
+    also: tuple[tuple[str, str], ...] = ()
+
+
+CASES = [
+    Case(
+        "openai-401-incorrect-hostname",
+        HOSTNAME,
+        "providers/openai.auth",
+        "fail",
+        says=("incorrect_hostname", "us.api.openai.com"),
+        fix=('base_url = "https://us.api.openai.com/v1"',),
+        never=WRONG_CAUSES + ("api-keys", "OPENAI_ORG_ID", "organization id"),
+    ),
+    Case(
+        "zai-429-1113-balance",
+        ZAI,
+        "providers/zai.headroom",
+        "fail",
+        says=("1113",),
+        fix=("credit",),
+        never=WRONG_CAUSES + NOT_A_RATE,
+        also=(("providers/zai.auth", "pass"), ("providers/zai.smoke", "skip")),
+    ),
+    Case(
+        "moonshot-403-exceeded-current-quota",
+        MOONSHOT_QUOTA,
+        "providers/mquota.headroom",
+        "fail",
+        says=("exceeded_current_quota_error",),
+        fix=("credit",),
+        never=WRONG_CAUSES + NOT_A_RATE + ("its permissions", "new key"),
+        also=(
+            ("providers/mquota.auth", "pass"),
+            ("providers/mquota.model", "pass"),
+            ("providers/mquota.smoke", "skip"),
+        ),
+    ),
+    Case(
+        "siliconflow-403-30011-paid-balance",
+        SILICONFLOW,
+        "providers/sflow.smoke",
+        "fail",
+        says=("30011", "paid balance"),
+        never=WRONG_CAUSES + ("its permissions", "new key"),
+        also=(("providers/sflow.auth", "pass"), ("providers/sflow.model", "pass")),
+    ),
+    Case(
+        "kimi-403-access-terminated",
+        KIMI_TERMINATED,
+        "providers/kimiterm.auth",
+        "fail",
+        says=("access_terminated_error", "Access terminated"),
+        never=WRONG_CAUSES + ("its permissions", "new key", "check base_url"),
+    ),
+    Case(
+        "moonshot-429-rate-limit-reached",
+        MOONSHOT_RATE,
+        "providers/mrate.headroom",
+        "fail",
+        says=("rate_limit_reached_error",),
+        fix=("wait",),
+        never=WRONG_CAUSES + ("out of credit", "add credits"),
+        also=(("providers/mrate.auth", "pass"), ("providers/mrate.smoke", "skip")),
+    ),
+    Case(
+        "openai-kind-organization-and-project",
+        OPENAI_PROJECTS,
+        "providers/oaproj.smoke",
+        "pass",
+        also=(("providers/oaproj.auth", "pass"), ("providers/oaproj.model", "pass")),
+    ),
+    Case(
+        "moonshot-200-listing-without-object",
+        MOONSHOT_OK,
+        "providers/mhealthy.smoke",
+        "pass",
+        also=(("providers/mhealthy.auth", "pass"), ("providers/mhealthy.model", "pass")),
+    ),
+]
+#: the rows of docs/verdicts/providers.md these cases run (their cause and fix too)
+PROVIDER_ROWS_17: dict[str, str] = {}
+
+SECTION = """\
+[tool.envcheck.providers.{name}]
+{kind}base_url = "{base}"
+model = "{model}"
+smoke = true
+cassettes = false
+retries = 0
+timeout = 20.0
+{extra}
+"""
+OPENAI = 'kind = "openai"\napi_key = "${OPENAI_API_KEY}"\n'
+#: instance -> (kind line, path of base_url on the server, model, extra settings)
+INSTANCES = {
+    "openai": ("", "/v1", "gpt-4o-mini", ""),
+    "zai": (OPENAI, "/api/paas/v4", "gpt-4o-mini", ""),
+    "mquota": (OPENAI, "/mq/v1", "moonshot-v1-8k", ""),
+    "sflow": (OPENAI, "/sf/v1", "gpt-4o-mini", ""),
+    "kimiterm": (OPENAI, "/coding/v1", "kimi-for-coding", ""),
+    "mrate": (OPENAI, "/mr/v1", "moonshot-v1-8k", ""),
+    "oaproj": (
+        OPENAI,
+        "/p/v1",
+        "gpt-4o-mini",
+        'organization = "org-HeldOut17"\nproject = "proj_HeldOut17"\n',
+    ),
+    "mhealthy": (OPENAI, "/mh/v1", "moonshot-v1-8k", ""),
+}
+MOONSHOT_MODELS = "heldout17--moonshot-200-models"
+
+
+def routes() -> dict[str, Any]:
+    """Every instance's routes on one server, each under its own base_url's path."""
+    openai_ok = {"models": published("openai--models-list"), "chat": published("openai--chat-ok")}
+    moonshot_ok = {
+        "models": published(MOONSHOT_MODELS),
+        "chat": published("heldout17--moonshot-200-chat"),
+    }
+    answers = {
+        "/v1": {"models": published("heldout17--openai-401-incorrect-hostname")},
+        "/api/paas/v4": {
+            "models": openai_ok["models"],
+            "chat": published("heldout17--zai-429-1113-insufficient-balance"),
+        },
+        "/mq/v1": {
+            "models": moonshot_ok["models"],
+            "chat": published("heldout17--moonshot-403-exceeded-current-quota"),
+        },
+        "/sf/v1": {
+            "models": openai_ok["models"],
+            "chat": published("heldout17--siliconflow-403-30011-paid-balance"),
+        },
+        "/coding/v1": {"models": published("heldout17--kimi-403-access-terminated")},
+        "/mr/v1": {
+            "models": moonshot_ok["models"],
+            "chat": published("heldout17--moonshot-429-rate-limit-reached"),
+        },
+        "/p/v1": openai_ok,
+        "/mh/v1": moonshot_ok,
+    }
+    found: dict[str, Any] = {}
+    for base, answer in answers.items():
+        found[f"GET {base}/models"] = answer["models"]
+        if "chat" in answer:
+            found[f"POST {base}/chat/completions"] = answer["chat"]
+    return found
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Replay]:
+    with Replay(routes()) as replay:
+        yield replay
+
+
+def _toml(server: Replay) -> str:
+    return "".join(
+        SECTION.format(name=name, kind=kind, base=f"{server.url}{path}", model=model, extra=extra)
+        for name, (kind, path, model, extra) in INSTANCES.items()
+    )
+
+
+def test_seventeenth_held_out_providers(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, server: Replay
+) -> None:
+    clean_environment(monkeypatch)
+    # as skill-validator#70's user had them: the project and organization of the key
+    monkeypatch.setenv("OPENAI_PROJECT_ID", "proj_HeldOut17Residency")
+    monkeypatch.setenv("OPENAI_ORG_ID", "org-HeldOut17Residency")
+    checks = run(pytester, "providers", _toml(server))
+    problems = [p for case in CASES for p in grade(case, checks)]
+    problems += row_problems("providers", PROVIDER_ROWS_17, CASES, checks)
+    assert not problems, "\n".join(problems)
+    # the organization and project went where openai-python sends them
+    listing = server.calls_to("GET", "/p/v1/models")
+    assert listing and listing[0].headers.get("openai-project") == "proj_HeldOut17"
+    assert listing[0].headers.get("openai-organization") == "org-HeldOut17"
+    vendor = server.calls_to("GET", "/v1/models")
+    assert vendor and vendor[0].headers.get("openai-project") == "proj_HeldOut17Residency"
+
+
+def test_the_seventeenth_set_is_what_it_says() -> None:
+    replays = Path(__file__).parent / "replays"
+    files = sorted(p.name for p in replays.glob("heldout17--*.json"))
+    assert len(files) == 8
+    assert all(f"`{name}`" in (replays / "SOURCES.md").read_text() for name in files)
+    assert len(CASES) == 8 and sum(c.status != "pass" for c in CASES) == 6
+    assert all(c.source.startswith("https://") for c in CASES)
