@@ -70,7 +70,34 @@ fixes of the fully right breakages are then carried out as printed (the person's
 URL's host or path, a pg_hba.conf line and a reload, the role's limit lifted, the server
 started again) and the healed instances run again.
 
-The expectations were committed before envcheck first ran on this file (COMMIT).
+The expectations were committed before envcheck first ran on this file (5387079).
+
+First run (envcheck at 5387079, before any change; graded by the rules above, 2026-12-07): 4 of
+10 fully right (the three healthy neighbours and redis-unix-socket-stale, whose fix, Redis
+started again, healed it); of the 7 breakages 1 fully right, 3 partly, 3 wrong.
+Partly:
+- pg-hba-hostname-line-not-client: FAIL postgres/connect "pg_hba.conf does not let ... in ...
+  (no matching line, a 'reject' line, or a line that requires a client certificate)", fix "add
+  'host DB USER <client address>/32 scram-sha-256'" (works once the address is filled in, but
+  neither the host-name line nor what 127.0.0.1 resolves back to is named).
+- redis-url-at-postgres-port: FAIL redis/reachable "does not speak the Redis protocol: it closed
+  the connection without answering ... (or is Redis refusing all clients, e.g. overloaded)",
+  fix "check that 127.0.0.1:PORT really is Redis" (PostgreSQL, which answers an SSLRequest
+  there, not named).
+- redis-unix-path-too-long: FAIL redis/reachable "cannot connect to the socket ...: None", fix
+  "check the URL" (neither the path's length nor the limit nor the socket's own path).
+Wrong:
+- pg-listen-ipv6-only-dsn-ipv4: "connection refused at 127.0.0.1:PORT ... PostgreSQL is not
+  running (or listens elsewhere)", fix "start PostgreSQL: sudo systemctl start postgresql ..."
+  (it runs: ::1 on the same port answers as PostgreSQL).
+- pg-scram-saslprep-role-connection-limit: "the password for role ... is wrong ... the server
+  said: password authentication failed", fix "\\password ROLE" (a wrong cause: libpq's login
+  was refused with 53300 too many connections for role; envcheck's own login sent the password
+  without SASLprep and was refused for that).
+- redis-url-ipv6-server-ipv4-only: "connection refused at ::1:PORT ... Redis is not running",
+  fix "start Redis: sudo systemctl start redis-server" (it runs: 127.0.0.1 answers as Redis).
+Cost of the first run (``/usr/bin/time``, ``-p no:xdist``, one fix run): 5.3 s user, 2.2 s
+system, 15 s wall.
 """
 
 from __future__ import annotations
