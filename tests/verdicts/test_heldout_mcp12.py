@@ -71,7 +71,32 @@ its ``grade`` on the case's own server's checks). All ten are checked in one env
 process; the runnable fixes are then carried out by envcheck's fixer and those servers checked
 again.
 
-Expectations committed before the first run: (filled in after the commit)
+Expectations committed before the first run: 97124ee.
+
+First run (envcheck at 97124ee, the commit that added this file, before any change; graded by
+the rules above, 2026-12-07): 10 cases, 3 fully right (the three neighbours: nothing failed or
+warned), none of the 7 breakages; by the grade as written all 7 wrong (2 wrong causes, 5 whose
+only fix is "run it by hand", which each case's ``never`` excludes: read by a person those 5 are
+the honest fallback, partly right: the layer and the server's own stderr, no fix). No process
+outlived the run. Cost: 3.6 user + 0.5 sys CPU-s (``-n 0``), 7 s of wall time.
+
+- stdio-shebang-bom, wrong cause: "is not a program: it has no #! line and is not an executable
+  binary", fix "add a first line naming its interpreter": it has one, behind the BOM;
+- stdio-shebang-too-long, wrong cause: the same words for a file whose first line is a 322-byte
+  ``#!`` line;
+- stdio-shebang-env-two-words, partly (wrong as written): "exited with code 127 before
+  answering ... /usr/bin/env: 'python3 -u': No such file or directory", fix "run ... by hand to
+  see the error, and fix its arguments or environment" (env's own words; no ``-S``);
+- stdio-node-script-not-built, partly (wrong as written): "exited with code 1 before answering
+  ... code: 'MODULE_NOT_FOUND'", fix "run ... by hand"; the missing build not named;
+- stdio-python-script-missing, partly (wrong as written): "exited with code 2 ... can't open
+  file ... [Errno 2]", fix "run ... by hand";
+- stdio-python-module-missing, wrong as written (the server's ``Traceback`` quoted, and "by
+  hand"), partly read by a person: "exited with code 1 ... ModuleNotFoundError: No module named
+  'heldout12_weather_sdk'", fix "run ... by hand ... env = { NAME = ... }": the project's
+  ``.venv``, which has it, not named;
+- npx-package-not-in-registry, partly (wrong as written): "exited with code 1 before answering
+  ... npm error code E404 ...", fix "run ... by hand".
 """
 
 from __future__ import annotations
