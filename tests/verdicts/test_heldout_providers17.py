@@ -52,7 +52,21 @@ its fix must hold, words nothing it shows may say. Of envcheck's code, only the 
 send, where settings are read (docs/providers.md) and llm/_errors.py's ``classify`` entry (how a
 402, 429 and 403 are ordered) had been read before the expectations were written.
 
-Expectations committed before envcheck's first run on them (commit: see git log of this file).
+Expectations committed before envcheck's first run on them (commit 46789cb).
+
+First run (envcheck at 46789cb, before any change): 4 of 8 fully right (50%), 1 partly, 3 wrong;
+of the 5 breakages, 1 fully right. Fully right: Kimi Code's ``access_terminated_error`` (auth
+fails with the type and the service's words, "do what the answer says" and its link, never the
+key), Moonshot's ``rate_limit_reached_error`` (headroom fails as a rate, "lower `rpm` ... or
+wait"), and both healthy neighbours. Partly: Z.AI's 1113 failed headroom (auth passed, smoke
+skipped) but as "rate limited ... HTTP 429 without a structured reason", the code 1113 not shown,
+and the fix led with "lower `rpm` ... or wait" before "look at the account's limits and credits".
+Wrong: ``incorrect_hostname`` failed auth with "set a valid key: export OPENAI_API_KEY=...
+(https://platform.openai.com/api-keys)" (a fix that does not fix: the key is valid, the host is
+not); Moonshot's 403 ``exceeded_current_quota_error`` failed smoke as "the key works, its
+permissions do not cover this model", fixed by access to the model or another model (headroom
+skipped), although the type names the account's quota; SiliconFlow's 403 code 30011 the same
+("its permissions do not cover this model"), the code not shown.
 """
 
 from __future__ import annotations
