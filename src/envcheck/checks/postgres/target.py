@@ -384,13 +384,21 @@ def passfile_localhost_line(
     this line here)."""
     if not host.startswith("/") or host == SOCKET_DIRS[0]:
         return None
+    return _passfile_line_for(path, port, dbname, user, lambda field: field == "localhost")
+
+
+def _passfile_line_for(
+    path: str, port: int, dbname: str, user: str, host_field: Callable[[str], bool]
+) -> PassfileEntry | None:
+    """The first line of the password file whose host field ``host_field`` accepts and whose
+    port, database and user fields match the login (each as written, or ``*``)."""
     found = _passfile_lines(path)
     if found is None:
         return None
     mode, lines = found
     wanted = [str(port), dbname, user]
     for number, fields, _cut in lines:
-        if len(fields) == 5 and fields[0] == "localhost":
+        if len(fields) == 5 and host_field(fields[0]):
             if all(f in ("*", w) for f, w in zip(fields[1:4], wanted)):
                 return PassfileEntry(path, "", stat.S_IMODE(mode), number, tuple(fields[:4]))
     return None
@@ -414,16 +422,9 @@ def passfile_spelling_line(
     connection's host as written, never resolved, so it never takes this line."""
     if host.startswith("/") or not _loopback(host):
         return None
-    found = _passfile_lines(path)
-    if found is None:
-        return None
-    mode, lines = found
-    wanted = [str(port), dbname, user]
-    for number, fields, _cut in lines:
-        if len(fields) == 5 and fields[0] not in ("*", host) and _loopback(fields[0]):
-            if all(f in ("*", w) for f, w in zip(fields[1:4], wanted)):
-                return PassfileEntry(path, "", stat.S_IMODE(mode), number, tuple(fields[:4]))
-    return None
+    return _passfile_line_for(
+        path, port, dbname, user, lambda field: field not in ("*", host) and _loopback(field)
+    )
 
 
 def target(ctx: Context, instance: str) -> Target:

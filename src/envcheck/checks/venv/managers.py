@@ -31,15 +31,14 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from envcheck.checks.venv import fixes as _fixes
-from envcheck.checks.venv import installed as _installed
+from envcheck.checks.venv import lockdiff as _lockdiff
 from envcheck.checks.venv import project as _project
-from envcheck.checks.venv.uvlock import _holds, _same
+from envcheck.checks.venv.uvlock import _holds
 from envcheck.core.fix import Command, Manual, Step
 from envcheck.core.model import CheckFailed, CheckSkipped, Context, Outcome, ok
 from envcheck.initkit import venv as _initkit
 
 _PYTHON = ".".join(map(str, sys.version_info[:3]))
-_SHOWN = 5
 _NETWORK = frozenset({"network"})
 
 
@@ -380,28 +379,16 @@ def drift(ctx: Context) -> Outcome:
             fix=_fixes.make(*relock, *fix_sync),
             facts={**facts, "unlocked": unlocked},
         )
-    installed = _installed.installed()
-    wrong = [
-        f"{installed[n].name} {installed[n].version} installed, {files} says {v}"
-        for n, v in sorted(wanted.items())
-        if n in installed and v and not _same(installed[n].version, v)
-    ]
-    missing = [
-        f"{n} {v} is locked but not installed"
-        for n, v in sorted(wanted.items())
-        if n not in installed
-    ]
-    problems = wrong + missing
-    if problems:
+    found = _lockdiff.compare((_lockdiff.Pin(n, v) for n, v in sorted(wanted.items())), files)
+    if found:
         tool = "pdm install" if manager.name == "pdm" else "pip-sync"
         raise CheckFailed(
-            "; ".join(problems[:_SHOWN])
-            + (f" (+{len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""),
+            found.summary(),
             why=f"{root / files.split(',')[0]} is what `{tool}` installs (markers evaluated for "
             f"Python {_PYTHON} on {sys.platform}); the environment was installed from another "
             "version of it (it was locked again since) or changed after",
             fix=_fixes.make(*fix_sync),
-            facts={**facts, "drift": wrong, "missing": missing},
+            facts={**facts, **found.facts()},
         )
     return ok(f"{len(wanted)} installed packages match {files}", **facts)
 

@@ -14,11 +14,11 @@ from typing import Any
 
 from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from envcheck.checks.venv import fixes as _fixes
 from envcheck.checks.venv import installed as _installed
+from envcheck.checks.venv import lockdiff as _lockdiff
 from envcheck.checks.venv import pipconf as _pipconf
 from envcheck.checks.venv import project as _project
 from envcheck.core.fix import Manual
@@ -27,8 +27,6 @@ from envcheck.core.model import CheckFailed, CheckSkipped, Context, Outcome, ok
 
 NAME = "pylock.toml"
 _PYTHON = ".".join(map(str, sys.version_info[:3]))
-#: the drift a summary names (the facts have all of it)
-_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -109,13 +107,6 @@ def _holds(marker: str, groups: tuple[str, ...]) -> bool | None:
         return None
 
 
-def _same(a: str, b: str) -> bool:
-    try:
-        return Version(a) == Version(b)
-    except InvalidVersion:
-        return a == b
-
-
 def drift(ctx: Context) -> Outcome:
     """The ``lock-drift`` check of a project without Poetry that has a ``pylock.toml``."""
     path = locate(ctx.rootdir)
@@ -149,27 +140,13 @@ def drift(ctx: Context) -> Outcome:
             "interpreter",
             fix=_fixes.make(Manual(f"lock for Python {_PYTHON} too, or use a Python it allows")),
         )
-    installed = _installed.installed()
     here = [p for p in lock.packages if _holds(p.marker, lock.default_groups)]
-    wrong = [
-        f"{installed[canonicalize_name(p.name)].name} "
-        f"{installed[canonicalize_name(p.name)].version} installed, {NAME} says {p.version}"
-        for p in here
-        if canonicalize_name(p.name) in installed
-        and p.version
-        and not _same(installed[canonicalize_name(p.name)].version, p.version)
-    ]
-    missing = [
-        f"{p.name} {p.version} is locked but not installed".replace("  ", " ")
-        for p in here
-        if canonicalize_name(p.name) not in installed
-    ]
+    found = _lockdiff.compare((_lockdiff.Pin(p.name, p.version) for p in here), NAME)
     facts: dict[str, Any] = {
         "lock": str(path),
         "locked": len(lock.packages),
         "expected_here": len(here),
     }
-    problems = wrong + missing
     pip = _installed.find("pip")
     try:
         reads = pip is not None and Version(pip.version) >= Version("26.1")
@@ -178,15 +155,14 @@ def drift(ctx: Context) -> Outcome:
     # pip's own configuration that would send the install elsewhere, undone for the command
     env, said = _pipconf.overrides({p.name: p.version for p in here if p.version})
     install = _fixes.pip_install("-r", str(path), env=env)
-    if problems and not reads:
+    if found and not reads:
         # pip reads pylock.toml (-r) since 26.1
         steps = [_fixes.pip_install("pip>=26.1", env=env), install]
     else:
         steps = [install]
-    if problems:
-        more = f" (+{len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""
+    if found:
         raise CheckFailed(
-            "; ".join(problems[:_SHOWN]) + more,
+            found.summary(),
             why=f"PEP 751: {path} pins each package it installs here (its marker true for Python "
             f"{_PYTHON} on {sys.platform}); the environment was installed from another version "
             "of it (it was locked again since) or changed after",
@@ -195,7 +171,7 @@ def drift(ctx: Context) -> Outcome:
                 note=f"installs the versions {path.name} pins; uv: uv pip install -r {path}"
                 + (f"; {said}" if said else ""),
             ),
-            facts={**facts, "drift": wrong, "missing": missing},
+            facts={**facts, **found.facts()},
         )
     return ok(
         f"{len(here)} installed packages match {path} "

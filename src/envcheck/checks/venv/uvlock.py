@@ -19,17 +19,15 @@ from typing import Any
 
 from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 
 from envcheck.checks.venv import fixes as _fixes
-from envcheck.checks.venv import installed as _installed
+from envcheck.checks.venv import lockdiff as _lockdiff
 from envcheck.checks.venv import project as _project
 from envcheck.core.fix import Command, Manual
 from envcheck.core.model import CheckFailed, CheckSkipped, Context, Outcome, ok
 
 NAME = "uv.lock"
 _PYTHON = ".".join(map(str, sys.version_info[:3]))
-_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -140,13 +138,6 @@ def expected(path: Path, root: Path) -> tuple[dict[str, Locked], int]:
     return wanted, len(entries)
 
 
-def _same(a: str, b: str) -> bool:
-    try:
-        return Version(a) == Version(b)
-    except InvalidVersion:
-        return a == b
-
-
 def drift(ctx: Context) -> Outcome:
     """The ``lock-drift`` check of a uv project: the installed versions against uv.lock's."""
     path = locate(ctx.rootdir)
@@ -162,33 +153,29 @@ def drift(ctx: Context) -> Outcome:
             why="uv cannot read it either: `uv sync` and `uv run` stop",
             fix=_fixes.make(Manual(f"restore {path} (git) or write it again: uv lock")),
         ) from None
-    installed = _installed.installed()
-    wrong = [
-        f"{installed[name].name} {installed[name].version} installed, {NAME} says {p.version}"
-        for name, p in sorted(wanted.items())
-        if name in installed
-        and p.version
-        and p.source not in ("editable", "virtual", "directory")
-        and not _same(installed[name].version, p.version)
-    ]
-    missing = [
-        f"{p.name} {p.version} is locked but not installed".replace("  ", " ")
-        for name, p in sorted(wanted.items())
-        if name not in installed and p.source != "virtual"
-    ]
+    found = _lockdiff.compare(
+        (
+            _lockdiff.Pin(
+                p.name,
+                p.version,
+                exact=p.source not in ("editable", "virtual", "directory"),
+                required=p.source != "virtual",
+            )
+            for _, p in sorted(wanted.items())
+        ),
+        NAME,
+    )
     facts: dict[str, Any] = {"lock": str(path), "locked": total, "expected_here": len(wanted)}
-    problems = wrong + missing
-    if problems:
-        more = f" (+{len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""
+    if found:
         note = f"installs the versions {NAME} pins (add --inexact to keep what it does not list)"
         if shutil.which("uv") is None:
             note += "; uv is not on PATH here: install it first (pipx install uv)"
         raise CheckFailed(
-            "; ".join(problems[:_SHOWN]) + more,
+            found.summary(),
             why=f"{path} is what `uv sync` and `uv run` install (its markers evaluated for "
             f"Python {_PYTHON} on {sys.platform}); the environment was synced from another "
             "version of it (it was locked again since) or changed after",
             fix=_fixes.make(sync, note=note),
-            facts={**facts, "drift": wrong, "missing": missing},
+            facts={**facts, **found.facts()},
         )
     return ok(f"{len(wanted)} installed packages match {path}", **facts)
