@@ -126,6 +126,12 @@ def not_the_protocol(
     kind = looks_like(reply)
     if kind is None and exc.kind == "closed" and speaks_tls(host, port, deadline):
         kind = "TLS"
+    if kind is None and exc.kind == "closed" and what != "PostgreSQL":
+        # PostgreSQL reads any other client's first bytes as a startup packet's length and
+        # closes without a word; it answers its own SSLRequest with one byte
+        asked = reply_to(host, port, PG_SSL_REQUEST, deadline)
+        if looks_like(asked) == "PostgreSQL":
+            kind, reply = "PostgreSQL", asked
     if kind is None or kind == what:
         return exc
     if kind == "TLS":
@@ -342,6 +348,20 @@ def handshake(
         ) from None
 
 
+def reply_to(host: str, port: int, hello: bytes, deadline: float) -> bytes:
+    """The first bytes ``host:port`` answers to ``hello`` before ``deadline`` (empty when it
+    answers nothing or cannot be reached). Never raises."""
+    try:
+        with socket.create_connection(
+            (host, port), timeout=max(0.05, deadline - time.monotonic())
+        ) as sock:
+            sock.settimeout(max(0.05, deadline - time.monotonic()))
+            sock.sendall(hello)
+            return sock.recv(64)
+    except OSError:
+        return b""
+
+
 def answers(
     host: str, port: int, hello: bytes, understands: Callable[[bytes], bool], deadline: float
 ) -> bool:
@@ -356,6 +376,37 @@ def answers(
             return understands(sock.recv(64))
     except OSError:
         return False
+
+
+#: this machine's loopback addresses, one per address family
+LOOPBACKS = ("127.0.0.1", "::1")
+
+
+def loopback_elsewhere(
+    host: str, port: int, hello: bytes, what: str, deadline: float
+) -> str | None:
+    """A connection refused at a loopback address (or a name that resolves only to loopback
+    ones): the loopback address of the other family on the same port when it answers ``hello``
+    as ``what`` (:func:`looks_like`), i.e. the server listens on one address family only
+    (PostgreSQL's listen_addresses, Redis's bind). ``None`` otherwise; never raises."""
+    import ipaddress
+
+    try:
+        tried = {
+            str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        }
+        loopback = all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in tried)
+    except (OSError, ValueError):
+        return None
+    if not tried or not loopback:
+        return None
+    for address in LOOPBACKS:
+        if address in tried or time.monotonic() >= deadline:
+            continue
+        limit = min(deadline, time.monotonic() + 1.0)
+        if answers(address, port, hello, lambda reply: looks_like(reply) == what, limit):
+            return address
+    return None
 
 
 def speaks_tls(host: str, port: int, deadline: float) -> bool:

@@ -843,6 +843,46 @@ def _same_keyword(t: Target, said: str) -> CheckFailed | None:
     )
 
 
+def _host_name_line(t: Target, said: str) -> CheckFailed | None:
+    """No line lets the login in, and a line that would names a host the client's address
+    does not resolve back to (or whose name does not resolve forward to the address)."""
+    from envcheck.checks.postgres import hba
+
+    rules = hba.read_rules(t)
+    miss = hba.host_name_miss(t, rules) if rules is not None else None
+    if miss is None:
+        return None
+    rule = miss.rule
+    if miss.name_matches:
+        found = (
+            f"the client's address {miss.client} resolves back to {miss.back!r}, but that name "
+            f"does not resolve forward to {miss.client}"
+        )
+    elif miss.back:
+        found = f"the client's address {miss.client} resolves back to {miss.back!r}, not to it"
+    else:
+        found = f"the client's address {miss.client} resolves back to no name"
+    line = f"host {t.dbname} {t.user} {miss.client}/{32 if ':' not in miss.client else 128} "
+    line += rule.method if rule.method not in ("reject",) else "scram-sha-256"
+    reload = t.superuser_sql("SELECT pg_reload_conf()")
+    text = (
+        f"on the server, add '{line}' to pg_hba.conf above line {rule.line}, then reload: "
+        f"{reload.render()} (or make {miss.client}'s reverse DNS name {rule.address})"
+    )
+    return CheckFailed(
+        f"pg_hba.conf's line {rule.line} ('{rule.shown()}') names the host {rule.address}, and "
+        + found,
+        why="a host name in pg_hba.conf matches only a client whose address resolves back "
+        "(reverse DNS, on the server) to that name, and the name forward to the address "
+        "(hba.c check_hostname); no other line matches this login" + said,
+        fix=fix(
+            ask_admin(f"on the server, add '{line}' to pg_hba.conf above line {rule.line}"),
+            reload,
+            text=text,
+        ),
+    )
+
+
 def _hba_line(t: Target) -> str:
     if t.socket:
         return f"local {t.dbname} {t.user} scram-sha-256"
@@ -879,6 +919,9 @@ def pg_hba_refuses(
     same = _same_keyword(t, said)
     if same is not None:
         return same
+    named = _host_name_line(t, said)
+    if named is not None:
+        return named
     if t.socket:
         neither = "(no matching 'local' line, or a 'reject' line)"
     elif ssl_helps is None and ssl_offered is False:

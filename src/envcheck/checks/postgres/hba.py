@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import pwd
+import socket
 from dataclasses import dataclass
 from typing import Any
 
@@ -182,6 +183,57 @@ def same_keyword_miss(t: Target, rules: Rules) -> tuple[Rule, str] | None:
         kinds = [d for d in rule.database if d in ("samerole", "samegroup", "sameuser")]
         if kinds:
             return rule, kinds[0]
+    return None
+
+
+def is_host_name(address: str | None) -> bool:
+    """Whether a line's address field is a host name (``.suffix`` too), not an address, a
+    network or a keyword."""
+    if address is None or address in ("all", "samehost", "samenet"):
+        return False
+    try:
+        ipaddress.ip_network(address, strict=False)
+    except ValueError:
+        return True
+    return False
+
+
+@dataclass(frozen=True)
+class HostNameMiss:
+    """A line that matches a login but for its address, a host name, and what the client's
+    address resolves to here."""
+
+    rule: Rule
+    client: str
+    #: the name the client's address resolves back to (reverse lookup; None: no name)
+    back: str | None
+    #: whether ``back`` is the line's name (or ends with its ``.suffix``)
+    name_matches: bool
+
+
+def host_name_miss(t: Target, rules: Rules) -> HostNameMiss | None:
+    """No line lets the login in, and one would but for its address, a host name: hba.c's
+    ``check_hostname`` matches it only when the client's address resolves back (reverse
+    lookup) to that name (or, for ``.suffix``, a name ending so) and that name resolves forward
+    to the address. The lookups are made on this machine (the server's own when it is here)."""
+    if rules.client is None or first_match(t, rules) is not None:
+        return None
+    for rule in rules.rules:
+        if rule.type == "local" or not is_host_name(rule.address):
+            continue
+        if not (_user_matches(rule, t, rules) and _database_matches(rule, t, rules)):
+            continue
+        assert rule.address is not None
+        try:
+            back: str | None = socket.getnameinfo((rules.client, 0), socket.NI_NAMEREQD)[0]
+        except OSError:
+            back = None
+        wanted = rule.address.lower()
+        name = (back or "").lower()
+        matches = bool(name) and (
+            name.endswith(wanted) if wanted.startswith(".") else name == wanted
+        )
+        return HostNameMiss(rule, rules.client, back, matches)
     return None
 
 

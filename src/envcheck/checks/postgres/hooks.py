@@ -145,7 +145,7 @@ def _reach(t: Target, cfg: PostgresConfig, ctx: Context) -> Outcome:
         found = _net.not_the_protocol(exc, t.dial, t.port, "PostgreSQL", deadline)
         raise with_steps(found) from None
     except _net.Refused as exc:
-        elsewhere = _hostaddr_elsewhere(t, deadline)
+        elsewhere = _hostaddr_elsewhere(t, deadline) or _other_loopback(t, exc, deadline)
         if elsewhere is not None:
             raise elsewhere from None
         if not cfg.required:
@@ -202,6 +202,31 @@ def _hostaddr_elsewhere(t: Target, deadline: float) -> CheckFailed | None:
                 ),
             )
     return None
+
+
+def _other_loopback(t: Target, exc: CheckFailed, deadline: float) -> CheckFailed | None:
+    """Refused at a loopback address while the other family's loopback address answers as
+    PostgreSQL on the same port: the server listens on that one only (listen_addresses)."""
+    address = _net.loopback_elsewhere(t.dial, t.port, _net.PG_SSL_REQUEST, "PostgreSQL", deadline)
+    if address is None:
+        return None
+    shown = f"[{address}]" if ":" in address else address
+    server = (
+        f"let the server listen on {t.dial} too: listen_addresses = 'localhost' (or "
+        "'127.0.0.1,::1') in postgresql.conf, then restart it"
+    )
+    edit = t.edit_key("host", f"set host={address} (in a URL: @{shown}:{t.port})")
+    return CheckFailed(
+        f"{exc.summary}, while {shown}:{t.port} answers as PostgreSQL: the server listens on "
+        f"{address} only",
+        why=f"{t.dial} and {address} are both this machine's loopback, but a server listens only "
+        "on the addresses of its listen_addresses (postgresql.conf), here not on "
+        f"{t.dial}; PostgreSQL is running",
+        fix=Fix(
+            [edit, Manual(f"or {server}", ask=_diagnose.ADMIN)],
+            text=f"{edit.render()}; or {server}",
+        ),
+    )
 
 
 def with_steps(exc: CheckFailed) -> CheckFailed:

@@ -339,11 +339,50 @@ class _Reader:
         return kind, body
 
 
+def saslprep(password: str) -> str:
+    """The password as SCRAM hashes it: RFC 4013's SASLprep, as PostgreSQL's ``pg_saslprep``
+    (src/common/saslprep.c) applies it on both sides (libpq's fe-auth-scram.c, and the server
+    when it builds the secret): ASCII as it is; otherwise non-ASCII spaces mapped to a space,
+    characters "commonly mapped to nothing" dropped, then NFKC; a result with a prohibited or
+    unassigned character or broken bidirectional rules is not used, and the password is hashed
+    as it is (what libpq and the server do then)."""
+    import stringprep
+    import unicodedata
+
+    if password.isascii():
+        return password
+    mapped = "".join(
+        " " if stringprep.in_table_c12(c) else c for c in password if not stringprep.in_table_b1(c)
+    )
+    normal = unicodedata.normalize("NFKC", mapped)
+    prohibited = (
+        stringprep.in_table_a1,
+        stringprep.in_table_c12,
+        stringprep.in_table_c21_c22,
+        stringprep.in_table_c3,
+        stringprep.in_table_c4,
+        stringprep.in_table_c5,
+        stringprep.in_table_c6,
+        stringprep.in_table_c7,
+        stringprep.in_table_c8,
+        stringprep.in_table_c9,
+    )
+    if not normal or any(test(c) for c in normal for test in prohibited):
+        return password
+    right_to_left = [stringprep.in_table_d1(c) for c in normal]
+    if any(right_to_left):
+        if any(stringprep.in_table_d2(c) for c in normal):
+            return password
+        if not (right_to_left[0] and right_to_left[-1]):
+            return password
+    return normal
+
+
 class _Scram:
     """The client side of SCRAM-SHA-256 without channel binding (RFC 5802, RFC 7677)."""
 
     def __init__(self, password: str) -> None:
-        self.password = password
+        self.password = saslprep(password)
         self.nonce = base64.b64encode(secrets.token_bytes(18)).decode()
         self.first_bare = f"n=,r={self.nonce}"
         self.expected = b""

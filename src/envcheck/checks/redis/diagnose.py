@@ -273,6 +273,10 @@ def refine(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFai
                 ),
             ),
         )
+    if exc.kind == "closed" and not t.tls:
+        found = _net.not_the_protocol(exc, t.host, t.port, "Redis", deadline)
+        if found is not exc:
+            return with_fix(found, f"point {t.source} at the Redis port")
     if exc.kind == "silent":
         return CheckFailed(
             f"{t.address} accepted the connection but did not answer PING",
@@ -750,8 +754,27 @@ def with_fix(exc: CheckFailed, text: str | None = None, *steps: Step) -> CheckFa
     return found
 
 
-def transport(exc: CheckFailed, t: Target) -> CheckFailed:
+def transport(exc: CheckFailed, t: Target, deadline: float | None = None) -> CheckFailed:
     """A failure of the network layer (refused, DNS, no answer) with a structured fix."""
+    if isinstance(exc, _net.Refused) and not t.path and deadline is not None:
+        address = _net.loopback_elsewhere(
+            t.host, t.port, b"*1\r\n$4\r\nPING\r\n", "Redis", deadline
+        )
+        if address is not None:
+            shown = f"[{address}]" if ":" in address else address
+            url = t.url_with(address, t.port)
+            return CheckFailed(
+                f"{exc.summary}, while {shown}:{t.port} answers as Redis: the server listens on "
+                f"{address} only",
+                why=f"{t.host} and {address} are both this machine's loopback, but Redis listens "
+                f"only on the addresses of its bind setting (redis.conf), here not on {t.host}; "
+                "Redis is running",
+                fix=fix(
+                    f"set {t.source} to {url}, or add {t.host} to bind in redis.conf "
+                    f"(bind 127.0.0.1 -::1), then restart the server",
+                    url_step(t, url),
+                ),
+            )
     if isinstance(exc, _net.Refused):
         return with_fix(exc, None, Manual(exc.hint or START_REDIS[0], ask=ASK_ADMIN))
     return with_fix(exc)

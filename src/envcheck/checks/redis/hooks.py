@@ -184,6 +184,8 @@ def _socket_failed(t: Target, exc: OSError, errno: Any) -> CheckFailed:
     where = f"{t.path}"
     host_part = urlparse(t.url).netloc.rpartition("@")[2] if t.path else ""
     meant = f"/{host_part}{t.path}" if host_part else ""
+    if exc.errno is None and len(os.fsencode(where)) > MAX_SOCKET_PATH:
+        return _path_too_long(t, where)
     if exc.errno == errno.ENOENT and meant and _is_socket(meant):
         # unix://tmp/x.sock: urllib reads 'tmp' as the host, and redis-py takes the path only
         return CheckFailed(
@@ -238,6 +240,52 @@ def _socket_failed(t: Target, exc: OSError, errno: Any) -> CheckFailed:
     return with_fix(CheckFailed(f"cannot connect to the socket {where}: {exc.strerror}"))
 
 
+#: the longest unix socket path C programs can use: sun_path holds 108 bytes with the NUL
+MAX_SOCKET_PATH = 107
+
+
+def _unix_url(t: Target, path: str) -> str:
+    """The instance's unix:// URL with the socket ``path`` (the password as PASSWORD)."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit
+
+    parts = urlsplit(t.url)
+    user, _, password = parts.netloc.rpartition("@")[0].partition(":")
+    netloc = f"{user}:PASSWORD@" if password else (f"{user}@" if user else "")
+    query = [(k, "PASSWORD" if k == "password" else v) for k, v in parse_qsl(parts.query)]
+    encoded = urlencode(query, safe="/:")
+    return f"unix://{netloc}{path}" + (f"?{encoded}" if encoded else "")
+
+
+def _path_too_long(t: Target, where: str) -> CheckFailed:
+    """A unix:// path longer than a socket address holds: the client cannot even try it."""
+    size = len(os.fsencode(where))
+    real = os.path.realpath(where)
+    short = real if real != where and len(os.fsencode(real)) <= MAX_SOCKET_PATH else None
+    if short is not None and _is_socket(short):
+        url = _unix_url(t, short)
+        text = f"set {t.source} to {url} (the socket's own path, {len(os.fsencode(short))} bytes)"
+        step: Step = (
+            url_step(t, url)
+            if "PASSWORD" not in url
+            else Manual(text, ask=f"whoever sets {t.source}")
+        )
+    else:
+        text = (
+            f"give the socket a shorter path: ln -s {where} /tmp/redis.sock, and set "
+            f"{t.source} to unix:///tmp/redis.sock (or set unixsocket in redis.conf to a short "
+            "path)"
+        )
+        step = Manual(text, ask=f"whoever sets {t.source}")
+    return CheckFailed(
+        f"the socket path {where} is too long: {size} bytes, and a unix socket address holds "
+        f"at most {MAX_SOCKET_PATH} (sun_path: 108 bytes with the closing NUL)",
+        why="connect(2) takes the path inside a fixed-size address (unix(7)), so the client "
+        "cannot even try a longer one (Python: 'AF_UNIX path too long'); a symlink or "
+        "directory with a shorter path to the same socket works",
+        fix=fix(text, step),
+    )
+
+
 def _is_socket(path: str) -> bool:
     """Whether ``path`` is a socket file (True when it cannot be looked at)."""
     import stat
@@ -276,7 +324,7 @@ def reachable(instance: str, ctx: Context) -> Outcome:
         if first is not None:
             _server.close_all((COMPONENT, t.instance))
             raise
-        raise transport(exc, t) from None
+        raise transport(exc, t, deadline) from None
     facts: dict[str, Any] = {"tls": t.tls, "tcp_connect_ms": round(latency, 1)}
     if t.path_ignored:
         return warn(
