@@ -180,10 +180,14 @@ def _main_packages(
 
 def _requirements_files(project: Path) -> tuple[list[str], str | None]:
     """Without a declaration in pyproject.toml: pip-tools' ``requirements.in`` (what
-    ``pip-compile`` compiles), else a ``requirements.txt`` (what ``pip install -r`` installs)."""
+    ``pip-compile`` compiles), else a ``requirements.txt`` (what ``pip install -r`` installs).
+    A requirement a constraints file of it (``-c``) also names carries the constraint's
+    specifier too: pip installs only a version both allow (constraints alone install
+    nothing)."""
     for name in ("requirements.in", "requirements.txt"):
         texts = _requirement_lines(project / name)
         if texts:
+            pins = requirement_file_constraints(project / name)
             out: list[str] = []
             seen: set[str] = set()
             for text in texts:
@@ -191,9 +195,44 @@ def _requirements_files(project: Path) -> tuple[list[str], str | None]:
                 if requirement is None or canonicalize_name(requirement.name) in seen:
                     continue
                 seen.add(canonicalize_name(requirement.name))
+                pinned = pins.get(canonicalize_name(requirement.name))
+                if pinned is not None and not requirement.url:
+                    requirement.specifier &= pinned[0].specifier
                 out.append(_kept(requirement))
             return out, name
     return [], None
+
+
+def requirement_file_constraints(
+    path: Path, seen: frozenset[Path] = frozenset(), constraining: bool = False
+) -> dict[str, tuple[Requirement, str]]:
+    """The constraints pip applies with the requirements file ``path``: each requirement of
+    the files its ``-c``/``--constraint`` lines name (and of the ``-r`` files they and it
+    include), by canonical name, with the constraints file's name; a constraint whose marker
+    is false here, or that is a URL, is left out. A nested path is relative to the file that
+    names it (pip's ``req_file``)."""
+    if path in seen:
+        return {}
+    seen = seen | {path}
+    out: dict[str, tuple[Requirement, str]] = {}
+    for line in requirement_file_lines(path):
+        option = re.match(r"(-c|--constraint|-r|--requirement)(?:\s*=\s*|\s+|(?=\S))(\S+)", line)
+        if option is not None:
+            nested = path.parent / option.group(2)
+            constraint = constraining or option.group(1) in ("-c", "--constraint")
+            for name, pinned in requirement_file_constraints(nested, seen, constraint).items():
+                out.setdefault(name, pinned)
+            continue
+        if not constraining:
+            continue
+        text = re.split(r"\s--", line, maxsplit=1)[0].strip()
+        if not text or text.startswith("-"):
+            continue
+        requirement = _requirement(text)
+        if requirement is None or requirement.url:
+            continue
+        out.setdefault(canonicalize_name(requirement.name), (requirement, path.name))
+    return out
 
 
 def _kept(requirement: Requirement) -> str:
@@ -262,12 +301,40 @@ def uv_default_groups(data: Mapping[str, Any]) -> list[str]:
     return [str(g) for g in chosen] if isinstance(chosen, list) else ["dev"]
 
 
+def dev_origin(project: Path, name: str) -> str | None:
+    """Where the project's pyproject.toml names the dev package ``name`` (a group, a Hatch
+    environment's dependencies or features, ...), as the derivation found it."""
+    data = read_pyproject(project)
+    poetry = _table(_table(data.get("tool")).get("poetry"))
+    wanted = canonicalize_name(name)
+    found = _dev_named(data, poetry, _table(data.get("tool")), project)
+    return next((where for n, where in found if canonicalize_name(n) == wanted), None)
+
+
 def _dev_packages(
     data: Mapping[str, Any],
     poetry: Mapping[str, Any],
     tool: Mapping[str, Any] | None = None,
     project: Path | None = None,
 ) -> tuple[list[str], str | None]:
+    seen: set[str] = set()
+    out: list[str] = []
+    places: list[str] = []
+    for name, where in _dev_named(data, poetry, tool, project):
+        if canonicalize_name(name) not in seen and _valid_name(name):
+            seen.add(canonicalize_name(name))
+            out.append(name)
+            places.append(where)
+    return out, " and ".join(dict.fromkeys(places)) or None
+
+
+def _dev_named(
+    data: Mapping[str, Any],
+    poetry: Mapping[str, Any],
+    tool: Mapping[str, Any] | None = None,
+    project: Path | None = None,
+) -> list[tuple[str, str]]:
+    """Every dev package the project names, with where (in the order they are found)."""
     named: list[tuple[str, str]] = []
     group = _table(_table(_table(poetry.get("group")).get("dev")).get("dependencies"))
     named += [
@@ -289,13 +356,14 @@ def _dev_packages(
             for g in uv_default_groups(data)
         ]
     optional = _table(_table(data.get("project")).get("optional-dependencies"))
+    own = _table(data.get("project")).get("name")
     for where, texts in (
         *chosen,
         ("[project.optional-dependencies] dev", optional.get("dev")),
     ):
         for text in texts if isinstance(texts, list) else []:
-            if isinstance(text, str) and (requirement := _requirement(text)) is not None:
-                named.append((requirement.name, where))
+            for requirement, via in _own_extras(text, own, optional):
+                named.append((requirement.name, where + via))
     hatch = _table(_table(_table(tool).get("hatch")).get("envs"))
     for env, table in hatch.items():
         if str(_table(table).get("path", "")).rstrip("/") not in (".venv", "./.venv"):
@@ -303,32 +371,47 @@ def _dev_packages(
         for key in ("dependencies", "extra-dependencies"):
             texts = _table(table).get(key)
             for text in texts if isinstance(texts, list) else []:
-                if isinstance(text, str) and (requirement := _requirement(text)) is not None:
-                    named.append((requirement.name, f"[tool.hatch.envs.{env}] {key}"))
+                if isinstance(text, str) and (declared := _requirement(text)) is not None:
+                    named.append((declared.name, f"[tool.hatch.envs.{env}] {key}"))
         features = _table(table).get("features")
         if _table(table).get("skip-install") is True or not isinstance(features, list):
             continue  # Hatch installs the features with the project only
+        extras = {canonicalize_name(str(k)): v for k, v in optional.items()}
         for feature in features:
-            for text in optional.get(str(feature)) or ():
-                if isinstance(text, str) and (requirement := _requirement(text)) is not None:
-                    where = f"[tool.hatch.envs.{env}] features ({feature!r}, an extra)"
+            for text in extras.get(canonicalize_name(str(feature))) or ():
+                for requirement, via in _own_extras(text, own, optional):
+                    where = f"[tool.hatch.envs.{env}] features ({feature!r}, an extra{via})"
                     named.append((requirement.name, where))
     if project is not None and (project / "requirements.in").is_file():
         for layer in sorted(project.glob("*requirements*.in")):
             if layer.name == "requirements.in":
                 continue
             for text in _requirement_lines(layer):
-                if (requirement := _requirement(text)) is not None:
-                    named.append((requirement.name, layer.name))
-    seen: set[str] = set()
-    out: list[str] = []
-    places: list[str] = []
-    for name, where in named:
-        if canonicalize_name(name) not in seen and _valid_name(name):
-            seen.add(canonicalize_name(name))
-            out.append(name)
-            places.append(where)
-    return out, " and ".join(dict.fromkeys(places)) or None
+                if (layered := _requirement(text)) is not None:
+                    named.append((layered.name, layer.name))
+    return named
+
+
+def _own_extras(
+    text: Any, own: Any, optional: Mapping[str, Any], seen: frozenset[str] = frozenset()
+) -> Iterator[tuple[Requirement, str]]:
+    """The requirement ``text`` (one that holds here), or, when it names the project itself
+    with extras (``svc[rapid]`` in the project svc: pip's recursive optional dependencies),
+    the requirements of those extras of ``[project.optional-dependencies]``, followed again:
+    (requirement, how it was reached: ``""`` or ``", through svc[rapid]"``)."""
+    if not isinstance(text, str) or (requirement := _requirement(text)) is None:
+        return
+    if not isinstance(own, str) or canonicalize_name(requirement.name) != canonicalize_name(own):
+        yield requirement, ""
+        return
+    extras = {canonicalize_name(e) for e in requirement.extras}
+    for extra, texts in optional.items():
+        name = canonicalize_name(str(extra))
+        if name not in extras or name in seen:
+            continue
+        for nested in texts if isinstance(texts, list) else []:
+            for found, via in _own_extras(nested, own, optional, seen | {name}):
+                yield found, via or f", through {requirement.name}[{extra}]"
 
 
 def _group_lines(groups: Mapping[str, Any], name: str, seen: frozenset[str] = frozenset()) -> Any:

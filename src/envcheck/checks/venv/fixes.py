@@ -21,7 +21,7 @@ from envcheck.checks.venv import diagnose as _diagnose
 from envcheck.checks.venv import pipconf as _pipconf
 from envcheck.checks.venv import project as _project
 from envcheck.checks.venv import pythons as _pythons
-from envcheck.core.fix import Command, Fix, Manual, Step
+from envcheck.core.fix import Command, Edit, Fix, Manual, Step
 from envcheck.core.model import CheckFailed, Context, FactValue
 
 #: how long a Poetry step of a fix may take (an install resolves and downloads)
@@ -68,6 +68,50 @@ def pip_steps(requirement: str, where: Path) -> tuple[list[Step], str]:
     return [Command([sys.executable, "-m", "venv", str(venv)]), install], "; ".join(
         n for n in (note, said) if n
     )
+
+
+def empty_include(
+    ctx: Context, source: Path, problem: _project.EmptyInclude, then: Step
+) -> tuple[str, str, Fix]:
+    """What is wrong with the project at ``source`` whose ``packages`` entry names nothing
+    (:func:`project.empty_include`), why its install stops, and the fix: the entry's ``from``
+    pointed where the package is now (an Edit), else a person's correction, then ``then`` (the
+    install that failed on it)."""
+    pyproject = source / "pyproject.toml"
+    what = (
+        f"{pyproject}'s [tool.poetry] packages entry {{include = {problem.include!r}"
+        + (
+            f", from = {problem.base.relative_to(source).as_posix()!r}"
+            if problem.base != source
+            else ""
+        )
+        + f"}} names nothing: {problem.base / problem.include} does not exist"
+        + (
+            f" ({problem.include} is in {problem.elsewhere} now)"
+            if problem.elsewhere not in (None, ".")
+            else (
+                f" ({problem.include} is in the project's directory now)"
+                if problem.elsewhere == "."
+                else ""
+            )
+        )
+    )
+    why = (
+        "poetry-core builds the project from its packages entries and stops on one that "
+        f"matches no file ('{problem.base / problem.include} does not contain any element'), "
+        "so `poetry install`, `poetry build` and pip's editable install of the project fail "
+        "on it (`poetry check` does not look)"
+    )
+    if problem.corrected is not None:
+        first: Step = Edit(
+            _project.relative(ctx, pyproject), "toml", "tool.poetry.packages", problem.corrected
+        )
+    else:
+        first = Manual(
+            f"put {problem.include} back under {problem.base}, or correct packages entry "
+            f"{problem.index + 1} in {pyproject} to where it is now"
+        )
+    return what, why, make(first, then)
 
 
 def _shown(step: Step) -> str:

@@ -240,6 +240,12 @@ def project(ctx: Context) -> Outcome:
             ),
             facts=facts,
         )
+    empty = _project.empty_include(root) if ctx.section.poetry else None
+    if empty is not None:
+        what, why, fix = _fixes.empty_include(
+            ctx, root, empty, _fixes.poetry(root, ctx.rootdir, "install")
+        )
+        raise CheckFailed(what, why=why, fix=fix, facts={**facts, "include": empty.include})
     module = _project.missing_package(root) if ctx.section.poetry else None
     if module is not None:
         name = (data.get("project") or {}).get("name") or data["tool"]["poetry"]["name"]

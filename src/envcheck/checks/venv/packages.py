@@ -37,6 +37,7 @@ from envcheck.checks.venv import project as _project
 from envcheck.core.fix import Command, Fix, Manual, Step
 from envcheck.core.format import listed
 from envcheck.core.model import CheckFailed, CheckSkipped, Context, FactValue, Outcome, ok, warn
+from envcheck.initkit import venv as _initkit
 
 _PYTHON = ".".join(map(str, sys.version_info[:3]))
 _CHANGED = "the environment was changed after `poetry install` (pip install/uninstall, an old env)"
@@ -585,6 +586,85 @@ def _moved_away(ctx: Context, root: Path | None, dist: _installed.Dist) -> Check
     )
 
 
+def _source_requires_more(
+    ctx: Context, root: Path | None, dist: _installed.Dist
+) -> CheckFailed | None:
+    """An editable install (PEP 610 ``dir_info.editable``, PEP 660) whose project's
+    pyproject.toml now requires what its installed METADATA does not list and what is not
+    installed (or not at a version it allows): the metadata was written when it was installed,
+    so nothing installed the new requirement and ``pip check`` cannot see it; the code, read
+    from the project's directory, imports it."""
+    if not dist.location:
+        return None
+    url = _diagnose.direct_url(dist.name, Path(dist.location))
+    if url is None or url.kind != "dir" or not url.editable or url.path is None:
+        return None
+    if root is not None and url.path.resolve() == root.resolve():
+        return None  # the project itself: its own requirements are checked one by one
+    try:
+        project = _project.document(url.path).get("project") or {}
+    except ValueError:
+        return None
+    texts = project.get("dependencies") if isinstance(project, dict) else None
+    if not isinstance(texts, list) or "dependencies" in (project.get("dynamic") or ()):
+        return None
+    listed = set()
+    for text in dist.requires:
+        try:
+            listed.add(canonicalize_name(Requirement(text).name))
+        except InvalidRequirement:
+            continue
+    unmet: list[tuple[Requirement, str]] = []
+    for text in texts:
+        try:
+            needed = Requirement(str(text))
+        except InvalidRequirement:
+            continue  # the project's own error: pip says it when installing it
+        name = canonicalize_name(needed.name)
+        if name in listed or name == canonicalize_name(dist.name):
+            continue
+        if needed.marker is not None and not needed.marker.evaluate({"extra": ""}):
+            continue
+        there = _installed.find(name)
+        if there is None:
+            unmet.append((needed, "which is not installed"))
+        elif not _satisfies(needed, there.version):
+            unmet.append((needed, f"while {there.version} is installed"))
+    if not unmet:
+        return None
+    pyproject = url.path / "pyproject.toml"
+    shown = "; ".join(f"{req} ({what})" for req, what in unmet)
+    module = dist.name.replace("-", "_")
+    if root is not None and ctx.section.poetry and _locked_version(ctx, root, dist.name):
+        steps = [
+            _fixes.poetry(root, ctx.rootdir, "lock"),
+            _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root)),
+        ]
+        fix, _ = in_the_right_env(ctx, root, steps)
+        fix = _fixes.make(
+            *fix.steps, note=f"Poetry locks what {dist.name}'s pyproject.toml requires now"
+        )
+    else:
+        env, said = _pipconf.overrides()
+        again = _fixes.pip_install("-e", str(url.path), env=env)
+        fix = _fixes.make(
+            again,
+            note="installs it editable again: pip reads its pyproject.toml and installs what "
+            "it requires now" + (f"; {said}" if said else ""),
+        )
+    return CheckFailed(
+        f"{dist.name} {dist.version} is installed editable from {url.path}, whose "
+        f"pyproject.toml now requires {shown}; its installed metadata does not list "
+        f"{'it' if len(unmet) == 1 else 'them'}",
+        why=f"an editable install's metadata (METADATA Requires-Dist, PEP 660) is written when "
+        f"it is installed: what {pyproject} declares since was installed by nothing, and `pip "
+        f"check` compares only that metadata; the code runs from {url.path}, so `import "
+        f"{module}` fails where it imports {unmet[0][0].name}",
+        fix=fix,
+        facts={"version": dist.version, "url": url.url, "unmet": [str(r) for r, _ in unmet]},
+    )
+
+
 def _hook_gone(dist: _installed.Dist) -> CheckFailed | None:
     """A distribution whose code only a hook reaches (an editable wheel, PEP 660, however it
     was installed: no ``direct_url.json`` saying so is needed) where that hook names nothing:
@@ -909,6 +989,7 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
         raise CheckFailed(hurt.summary, why=hurt.why, fix=_reinstall(ctx, root, name, hurt))
     if dist is not None and _satisfies(req, dist.version):
         gone = _moved_away(ctx, root, dist) or _python_excluded(dist)
+        gone = gone or _source_requires_more(ctx, root, dist)
         gone = gone or _foreign_build(ctx, root, dist) or _not_editable(ctx, root, dist)
         gone = gone or _shadowed(dist) or _stale_bytecode(dist)
         gone = gone or _portion_shadowed(ctx, root, dist)
@@ -1003,12 +1084,22 @@ def _tool_steps(
     name = canonicalize_name(req.name)
     if manager.name == "requirements":
         env, said = _pipconf.overrides()
-        install = _fixes.pip_install("-r", str(root / "requirements.txt"), env=env)
-        return [install], f"{root / 'requirements.txt'} lists it" + (f" ({said})" if said else "")
+        listing = root / "requirements.txt"
+        install = _fixes.pip_install("-r", str(listing), env=env)
+        why = f"{listing} lists it"
+        pinned = _initkit.requirement_file_constraints(listing).get(name)
+        if pinned is not None:
+            why += (
+                f", and its constraints file {pinned[1]} (-c) pins {pinned[0]}: pip installs "
+                "only a version both allow"
+            )
+        return [install], why + (f" ({said})" if said else "")
     if manager.name == "pip":
         return [], ""
     declared = declared or name in _managers.declared_names(root)
-    return _managers.steps(manager, ctx.rootdir, req, dev, declared)
+    steps, why = _managers.steps(manager, ctx.rootdir, req, dev, declared)
+    where = _initkit.dev_origin(root, req.name) if dev and declared else None
+    return steps, f"{why}; pyproject.toml names it in {where}" if where else why
 
 
 def _extras_unmet(req: Requirement, dist: _installed.Dist) -> list[tuple[str, str, Requirement]]:

@@ -8,10 +8,14 @@ winning, and for ``pip install`` takes a key from ``[install]`` over ``[global]`
 into one that fails or lands elsewhere (pip's ``commands/install.py``): ``user`` (refused in a
 virtualenv; outside one, the user site), ``target``, ``prefix`` and ``root`` (another directory:
 with ``prefix``, pip first removes this environment's copy), and a ``constraint`` file pinning a
-package to another version than the one to install (``ResolutionImpossible``). Each is undone for
-the one command (``PIP_USER=0``; an option without a negation: its variable emptied, which pip
-ignores, and ``PIP_CONFIG_FILE=/dev/null`` when a file sets it, which makes pip load no file),
-and named with where it was set, so the person can remove it for good.
+package to another version than the one to install (``ResolutionImpossible``); ``require-hashes``
+refuses every requirement not pinned with ``==`` and given its ``--hash`` ("In --require-hashes
+mode, all requirements must have their versions pinned with =="), which no printed requirement
+is. Each is undone for the one command (``PIP_USER=0``, ``PIP_REQUIRE_HASHES=0``: pip reads a
+boolean variable with ``strtobool``; an option without a negation: its variable emptied, which
+pip ignores, and ``PIP_CONFIG_FILE=/dev/null`` when a file sets it, which makes pip load no
+file), and named with where it was set, so the person can remove it for good (or, where hashes
+are the policy, install from a hashed requirements file instead).
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from packaging.utils import canonicalize_name
 #: the settings that send ``pip install`` elsewhere
 _ELSEWHERE = ("user", "target", "prefix", "root")
 _TRUE = ("1", "true", "yes", "on", "y", "t")
+#: the settings above that are pip's booleans (``store_true``): a variable of 0 turns them off
+_BOOLEAN = ("user", "require-hashes")
 
 
 @dataclass(frozen=True)
@@ -100,11 +106,12 @@ def _files(loaded: Any) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _undo(option: str, where: list[Setting], env: dict[str, str]) -> None:
-    """The variables that undo ``option`` for one command: ``PIP_USER=0`` (a value wins over
-    every file); for an option without a negation, its variable emptied (pip then ignores it)
-    and, when a file sets it too, ``PIP_CONFIG_FILE=/dev/null`` (pip loads no file at all)."""
-    if option == "user":
-        env["PIP_USER"] = "0"
+    """The variables that undo ``option`` for one command: ``PIP_USER=0`` or
+    ``PIP_REQUIRE_HASHES=0`` for a boolean (a value wins over every file); for an option
+    without a negation, its variable emptied (pip then ignores it) and, when a file sets it
+    too, ``PIP_CONFIG_FILE=/dev/null`` (pip loads no file at all)."""
+    if option in _BOOLEAN:
+        env[where[-1].variable] = "0"
         return
     if any(s.source.startswith("PIP_") for s in where):
         env[where[-1].variable] = ""
@@ -160,6 +167,14 @@ def overrides(
         _undo(option, where, env)
         goes = "are refused in a virtualenv" if option == "user" else "go elsewhere"
         said.append(f"with {setting.source}={setting.value} pip's installs {goes}")
+    where = found.get("require-hashes")
+    if where and where[-1].value.strip().lower() in _TRUE:
+        setting = where[-1]
+        _undo("require-hashes", where, env)
+        said.append(
+            f"with {setting.source}={setting.value} pip refuses every requirement not pinned "
+            "with == and given its --hash"
+        )
     where = found.get("constraint")
     if where and locked:
         setting = where[-1]

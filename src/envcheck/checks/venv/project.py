@@ -820,6 +820,78 @@ def missing_package(root: Path) -> str | None:
     return None if any(p.exists() for p in places) else module
 
 
+@dataclass(frozen=True)
+class EmptyInclude:
+    """A ``[tool.poetry] packages`` entry that names nothing (poetry-core's ``PackageInclude``:
+    "<from>/<include> does not contain any element"): ``poetry install``, ``poetry build`` and
+    ``pip install -e`` of the project stop on it."""
+
+    index: int
+    include: str
+    #: the directory the entry's ``from`` names (the project's, without one)
+    base: Path
+    #: where a file or folder of that name is now (relative to the project: ``src``, ``.``)
+    elsewhere: str | None
+    #: the ``packages`` array with ``from`` pointing there (``None``: nowhere found)
+    corrected: list[Any] | None
+
+
+def empty_include(root: Path) -> EmptyInclude | None:
+    """The first ``packages`` entry of a Poetry project in package mode whose ``include``
+    (a path or glob under its ``from``) matches no file or folder, and where a folder or module
+    of that name is now (the project's directory, ``src``, or another directory beside them)."""
+    try:
+        data = document(root)
+    except ValueError:
+        return None
+    poetry = data.get("tool", {}).get("poetry", {}) or {}
+    packages = poetry.get("packages")
+    if poetry.get("package-mode", True) is not True or not isinstance(packages, list):
+        return None
+    for index, entry in enumerate(packages):
+        include = entry.get("include") if isinstance(entry, dict) else None
+        source = entry.get("from") if isinstance(entry, dict) else None
+        if not isinstance(include, str) or not include or not isinstance(source, (str, type(None))):
+            continue
+        base = root / source if source else root
+        try:
+            if any(base.glob(include)):
+                continue
+        except (ValueError, OSError):
+            continue
+        elsewhere = _include_elsewhere(root, include, base)
+        corrected = None
+        if elsewhere is not None:
+            moved = {k: v for k, v in entry.items() if k != "from"}
+            if elsewhere != ".":
+                moved["from"] = elsewhere
+            corrected = [*packages[:index], moved, *packages[index + 1 :]]
+        return EmptyInclude(index, include, base, elsewhere, corrected)
+    return None
+
+
+def _include_elsewhere(root: Path, include: str, base: Path) -> str | None:
+    """The directory (relative to ``root``) under which ``include`` matches now: the project's
+    own, ``src``, then its other top-level directories (not hidden, not an environment)."""
+    if any(c in include for c in "*?["):
+        return None
+    places = [root, root / "src"]
+    try:
+        places += sorted(
+            d
+            for d in root.iterdir()
+            if d.is_dir() and not d.name.startswith((".", "_")) and d.name not in ("src", "venv")
+        )
+    except OSError:
+        return None
+    for place in places:
+        if place.resolve() == base.resolve():
+            continue
+        if (place / include).exists():
+            return "." if place == root else place.relative_to(root).as_posix()
+    return None
+
+
 def root_modules(data: dict[str, Any], canonical: str) -> list[str]:
     """The top-level modules Poetry installs as the project: ``packages``' ``include`` names
     (``a/b`` is ``a``; globs and files aside), else the canonical name with underscores."""
