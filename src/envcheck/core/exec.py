@@ -55,6 +55,11 @@ class ExecProblem:
     hint: str
     #: ``ENOENT``, ``EACCES``, ``ENOEXEC`` or the name of another errno
     code: str
+    #: the command that fixes it, where a program may run it (an edit of the file's first line)
+    argv: tuple[str, ...] = ()
+    #: the interpreter's command line that runs the file instead (its ``#!`` line, split), where
+    #: the line itself cannot be run by the system
+    through: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,10 @@ def read_shebang(path: str | os.PathLike[str]) -> Shebang | None:
         return None
     if not head.startswith(b"#!"):
         return None
+    return _shebang(head)
+
+
+def _shebang(head: bytes) -> Shebang:
     line = head[2:].split(b"\n", 1)[0].decode("utf-8", errors="replace")
     # split on blanks only: a trailing \r (Windows line endings) belongs to the name
     parts = re.split(r"[ \t]+", line.strip(" \t"), maxsplit=1)
@@ -172,8 +181,101 @@ def inspect(
         )
     shebang = read_shebang(file)
     if shebang is not None:
-        return _interpreter_problem(program, shebang, path, reinstall)
-    return _binary_problem(program, file)
+        return _line_problem(program, file) or _interpreter_problem(
+            program, shebang, path, reinstall
+        )
+    return _bom_problem(program, file) or _binary_problem(program, file)
+
+
+#: the UTF-8 byte order mark, which some editors write at the start of every file they save
+_BOM = b"\xef\xbb\xbf"
+#: the bytes of a file the kernel reads to find a ``#!`` line (Linux's BINPRM_BUF_SIZE, 256 since
+#: 5.1; 128 before): an interpreter path that runs past them is refused (ENOEXEC)
+BINPRM_BUF_SIZE = 256
+
+
+def _head(file: Path, size: int = 1024) -> bytes:
+    try:
+        with open(file, "rb") as handle:
+            return handle.read(size)
+    except OSError:
+        return b""
+
+
+def _bom_problem(program: str, file: Path) -> ExecProblem | None:
+    """A ``#!`` line behind a UTF-8 byte order mark: the system reads the file's first two bytes
+    for ``#!``, finds ``EF BB``, and refuses it (ENOEXEC) although the line is there."""
+    head = _head(file)
+    if not head.startswith(_BOM + b"#!"):
+        return None
+    shebang = _shebang(head[len(_BOM) :])
+    return ExecProblem(
+        f"the #! line of {program} is preceded by a UTF-8 byte order mark (the bytes EF BB BF)",
+        "the file was saved with a byte order mark; the system looks for #! in the file's first "
+        f"two bytes, finds the mark, and cannot run it (exec format error) although its first "
+        f"line names {shebang.interpreter}",
+        f"remove the mark: sed -i '1s/^\\xEF\\xBB\\xBF//' {shlex.quote(program)} (or save the "
+        "file as UTF-8 without BOM)",
+        "ENOEXEC",
+        argv=("sed", "-i", "1s/^\\xEF\\xBB\\xBF//", program),
+    )
+
+
+def _line_problem(program: str, file: Path) -> ExecProblem | None:
+    """A ``#!`` line the kernel cannot use as written: an interpreter path running past the
+    bytes it reads (ENOEXEC), or ``env`` given a program and its options as one argument (the
+    kernel passes everything after the interpreter as ONE argument: env looks for a program
+    named ``python3 -u`` and exits 127)."""
+    head = _head(file)
+    shebang = _shebang(head)
+    end = head.find(b"\n")
+    line_bytes = end if end >= 0 else len(head)
+    start = len(head) - len(head[2:].lstrip(b" \t"))
+    rest = head[start:]
+    word_end = start + min(
+        (i for i in (rest.find(b" "), rest.find(b"\t"), rest.find(b"\n")) if i >= 0),
+        default=len(rest),
+    )
+    if line_bytes >= BINPRM_BUF_SIZE and word_end >= BINPRM_BUF_SIZE - 1:
+        through = (shebang.interpreter, *([shebang.argument] if shebang.argument else ()))
+        return ExecProblem(
+            f"the #! line of {program} is {line_bytes} bytes long: the system reads at most "
+            f"{BINPRM_BUF_SIZE - 1} bytes of it, and its interpreter's path does not end within "
+            "them",
+            f"its interpreter {shebang.interpreter} ({len(shebang.interpreter)} characters: a "
+            "virtualenv in a deep directory) is cut where the system stops reading, so it "
+            "refuses the file (exec format error); a command line has no such limit",
+            f"run the script through its interpreter: {shlex.join([*through, program])} (or "
+            "make the path shorter: a virtualenv nearer the root, a symlink)",
+            "ENOEXEC",
+            through=through,
+        )
+    argument = shebang.argument.strip(" \t")
+    if (
+        Path(shebang.interpreter).name == "env"
+        and re.search(r"[ \t]", argument)
+        and not re.match(r"-[a-zA-Z]*S|--split-string", argument)
+        and not argument.endswith("\r")  # Windows line endings: the next check's
+    ):
+        return ExecProblem(
+            f"the #! line of {program} gives env one argument, '{argument}': env looks for a "
+            "program of that name",
+            "the system passes everything after the interpreter on a #! line as one argument "
+            f"(Linux does not split it), so env runs no program '{argument.split()[0]}' with "
+            "options but searches PATH for one whose name holds the blanks, and exits 127; "
+            "env -S splits the argument",
+            f"let env split it: first line #!{shebang.interpreter} -S {argument} "
+            f"(sed -i '1s|^#!{shebang.interpreter} |#!{shebang.interpreter} -S |' "
+            f"{shlex.quote(program)})",
+            "ENOENT",
+            argv=(
+                "sed",
+                "-i",
+                f"1s|^#!{shebang.interpreter}[ \t]*|#!{shebang.interpreter} -S |",
+                program,
+            ),
+        )
+    return None
 
 
 def _interpreter_problem(

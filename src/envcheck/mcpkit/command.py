@@ -12,7 +12,9 @@ import shutil
 import socket
 import stat
 import sys
+import urllib.error
 import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,7 +69,131 @@ def find_command(spec: ServerSpec) -> str:
     problem = _exec.inspect(found, path=path)
     if problem is not None:
         raise exec_problem(spec, problem)
+    missing = missing_script(spec)
+    if missing is not None:
+        raise missing
     return found
+
+
+#: interpreters whose first argument that is not an option is the script they run, with their
+#: options that take a value (the next argument) and those after which no script follows
+_INTERPRETERS = {
+    "python": ({"-W", "-X", "--check-hash-based-pycs"}, {"-m", "-c", "-"}),
+    "node": (
+        {"-r", "--require", "--import", "--loader", "--experimental-loader", "--env-file"},
+        {"-e", "--eval", "-p", "--print", "-", "--test"},
+    ),
+    "bun": (set(), {"-e", "--eval", "-p", "--print", "x", "run", "-"}),
+    "tsx": (set(), {"-e", "--eval", "-p", "--print", "-"}),
+    "ts-node": ({"-r", "--require", "-C", "--compiler", "-P", "--project"}, {"-e", "-p", "-"}),
+}
+
+
+def _interpreter(command: str) -> str | None:
+    name = Path(command).name.lower()
+    if re.fullmatch(r"python[0-9.]*", name):
+        return "python"
+    if name in ("node", "nodejs"):
+        return "node"
+    return name if name in _INTERPRETERS else None
+
+
+def _script_argument(spec: ServerSpec) -> str | None:
+    """The script an interpreter (``python3``, ``node``...) is asked to run: its first argument
+    that is not an option; ``None`` when it runs a module or code (``-m``, ``-c``, ``-e``)."""
+    kind = _interpreter(spec.command or "")
+    if kind is None:
+        return None
+    valued, no_script = _INTERPRETERS[kind]
+    args = list(spec.args)
+    while args:
+        arg = args.pop(0)
+        key = arg.split("=", 1)[0]
+        if key in no_script or (kind == "python" and re.fullmatch(r"-[a-zA-Z]*[mc]", arg)):
+            return None
+        if key in valued and "=" not in arg:
+            args = args[1:]
+            continue
+        if arg.startswith("-"):
+            continue
+        return arg
+    return None
+
+
+def missing_script(spec: ServerSpec) -> CheckFailed | None:
+    """``python3 server.py`` / ``node build/index.js`` whose script does not exist (a relative one
+    is taken from the directory the server runs in): the interpreter exits at once (Python with
+    status 2, Node with 1 and ``MODULE_NOT_FOUND``) before any answer. A script under a package
+    whose ``package.json`` has a ``build`` script is what that build makes (TypeScript's outDir,
+    a bundler's dist): the fix is the build."""
+    script = _script_argument(spec)
+    if script is None or (spec.cwd and not Path(spec.cwd).is_dir()):
+        return None  # a cwd that is not a directory is named by the start itself
+    base = Path(spec.cwd or spec.root or ".")
+    path = Path(script).expanduser()
+    full = path if path.is_absolute() else base / path
+    if os.path.lexists(full):
+        return None
+    interpreter = Path(spec.command or "").name
+    summary = (
+        f"{spec.name}: `{spec.where}`: the script {script} that {interpreter} runs does not exist"
+    )
+    where = f"{full}" if not path.is_absolute() else script
+    why = (
+        f"{interpreter} runs {script}"
+        + (
+            f", taken from the directory the server runs in ({base}): {where}"
+            if not path.is_absolute()
+            else ""
+        )
+        + " is not there, so it exits before the server could start"
+    )
+    package = _building_package(full.parent, base)
+    if package is not None:
+        shown = os.path.relpath(package, base)
+        shown = str(package) if shown.startswith("..") else shown
+        text = (
+            f"build it: cd {shlex.quote(shown)} && npm run build (the build script of "
+            f"{os.path.join(shown, 'package.json')} makes it; a fresh clone has no build "
+            "output), then check the server again"
+        )
+        return CheckFailed(
+            summary,
+            why=why + f"; it lies under the package {shown}, whose package.json has a build "
+            "script: the script is its build's output, not built yet",
+            fix=Fix([Command(["npm", "run", "build"], cwd=str(package))], text=text),
+            facts={"missing": script, "build": str(package)},
+        )
+    text = (
+        f"fix the script's path in args of {spec.settings} (the file {interpreter} should run; "
+        "a relative path is taken from the directory the server runs in)"
+    )
+    return CheckFailed(
+        summary, why=why, fix=Fix([Manual(text)], text=text), facts={"missing": script}
+    )
+
+
+def _building_package(directory: Path, base: Path) -> Path | None:
+    """The nearest directory from ``directory`` up to ``base`` holding a ``package.json`` with
+    a ``build`` script."""
+    try:
+        directory.resolve().relative_to(base.resolve())
+    except ValueError:
+        return None
+    for place in (directory, *directory.parents):
+        manifest = place / "package.json"
+        if manifest.is_file():
+            try:
+                data = json.loads(manifest.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return None
+            scripts = data.get("scripts") if isinstance(data, dict) else None
+            if isinstance(scripts, dict) and isinstance(scripts.get("build"), str):
+                return place
+            return None
+        if place.resolve() == base.resolve():
+            return None
+    return None
 
 
 def path_replaced(spec: ServerSpec, command: str) -> CheckFailed | None:
@@ -199,10 +325,21 @@ def windows_suffix(spec: ServerSpec, path: str) -> CheckFailed | None:
 
 
 def exec_problem(spec: ServerSpec, problem: _exec.ExecProblem) -> CheckFailed:
+    steps = [_exec_step(spec, problem)]
+    text = problem.hint
+    if problem.through and spec.command:
+        # the script run through its interpreter: the entry's command and args say so
+        program, *rest = problem.through
+        args = [*rest, spec.command, *spec.args]
+        steps = [_fixes.set_step(spec, "command", program), _fixes.set_step(spec, "args", args)]
+        text = (
+            f"{_fixes.setting(spec, 'command', program)} and args = {json.dumps(args)} (the "
+            f"script run through its interpreter; a command line has no such limit)"
+        )
     return CheckFailed(
         f"{spec.name}: cannot start `{spec.where}`: {problem.summary}",
         why=problem.why,
-        fix=Fix([_exec_step(spec, problem)], text=problem.hint),
+        fix=Fix(steps, text=text),
         facts={"errno": problem.code},
     )
 
@@ -211,6 +348,8 @@ def _exec_step(spec: ServerSpec, problem: _exec.ExecProblem) -> Step:
     """The one step of an exec problem's fix: ``chmod +x`` for a file that exists without its
     execute bit (decided from the file's mode, as the diagnosis was), else what a person does."""
     program = _program(spec)
+    if problem.argv:
+        return Command(list(problem.argv))
     if problem.code == "EACCES" and program is not None:
         try:
             mode = os.stat(program).st_mode
@@ -440,4 +579,53 @@ def npx_offline(spec: ServerSpec) -> CheckFailed | None:
         ),
         fix=Fix([Manual(text)], text=text),
         facts={"package": package, "registry": registry},
+    )
+
+
+def npx_unpublished(spec: ServerSpec) -> CheckFailed | None:
+    """``npx -y <package>`` that exited before answering, whose package the registry npm uses
+    does not have: its document (``GET <registry>/<name>``, a scope's ``/`` escaped as npm
+    escapes it) is answered 404, as registry.npmjs.org answers for a name nobody published (a
+    misspelt one); npx exits 1 (``npm error code E404``). Decided from that status."""
+    found = _npx_package(spec)
+    if found is None:
+        return None
+    package = found[0]
+    if package.startswith((".", "/", "~", "file:", "git", "http:", "https:")) or (
+        _manifest(spec, package) is not None
+    ):
+        return None
+    name = package[: package.index("@", 1)] if "@" in package[1:] else package
+    if (Path(spec.cwd or ".") / "node_modules" / name / "package.json").is_file():
+        return None
+    registry, source = _npm_registry(spec)
+    if not registry.startswith(("http://", "https://")):
+        return None
+    url = registry.rstrip("/") + "/" + urllib.parse.quote(name, safe="@")
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=min(spec.timeout, 5.0)):
+            return None
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    except (OSError, ValueError):
+        return None
+    if status != 404:
+        return None
+    text = (
+        f"fix the package's name in args of {spec.settings} (the npx line of the server's "
+        f"documentation; `npm view {name}` finds a published one), or, for a package of a "
+        "private scope, log in to the registry that has it (npm login)"
+    )
+    return CheckFailed(
+        f"{spec.name}: `{spec.where}`: the registry {registry} has no package {name} (HTTP 404 "
+        "to its document)",
+        why=(
+            f"npx fetches {name} before starting anything; the registry npm uses ({registry}, "
+            f"from {source}) answered 404 for {url}: nobody published that name there (a "
+            "misspelt name), or it is a private package this machine is not logged in for; "
+            "npx exited 1 (npm's E404) and no server started"
+        ),
+        fix=Fix([Manual(text)], text=text),
+        facts={"package": name, "registry": registry, "status": 404},
     )

@@ -15,8 +15,10 @@ import json
 import os
 import re
 import socket
+import subprocess
 import time
 import urllib.parse
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from envcheck.core import exec as _exec
@@ -182,9 +184,12 @@ def exited(probe: Probe, during: str) -> CheckFailed:
         if npx is not None:
             return npx
     if during == "start" and code > 0:
-        offline = command.npx_offline(spec)
+        offline = command.npx_offline(spec) or command.npx_unpublished(spec)
         if offline is not None:
             return offline
+        module = _module_elsewhere(spec, child.stderr.text())
+        if module is not None:
+            return module
         elsewhere = _file_beside_program(spec, child.stderr.text())
         if elsewhere is not None:
             return elsewhere
@@ -200,6 +205,68 @@ def exited(probe: Probe, during: str) -> CheckFailed:
         fix=Fix(steps, text=f"{look}; {env_hint}"),
         facts={"exit_code": code},
     )
+
+
+#: the last line of a Python traceback for an import that found nothing: the exception's type,
+#: then the module's name (``ModuleNotFoundError: No module named 'x'``: Python's own format)
+_NO_MODULE = re.compile(r"^ModuleNotFoundError: No module named '([\w.]+)'", re.MULTILINE)
+#: the directories of a project's virtualenv, by the names the tools give them
+_VENV_NAMES = (".venv", "venv", "env", ".env")
+
+
+def _module_elsewhere(spec: ServerSpec, stderr: str) -> CheckFailed | None:
+    """A Python server (its command is a Python interpreter) that stopped on an import of a
+    module this interpreter does not have, which the project's virtualenv has: the client
+    starts the interpreter on PATH, not the project's environment, so the fix is the
+    virtualenv's Python as the command."""
+    found = _NO_MODULE.findall(stderr)
+    if not found or not re.fullmatch(r"python[0-9.]*", Path(spec.command or "").name):
+        return None
+    module = found[-1]
+    top = module.split(".", 1)[0]
+    places = [p for p in dict.fromkeys([spec.cwd, spec.root]) if p]
+    for place in places:
+        for name in _VENV_NAMES:
+            python = Path(place) / name / "bin" / "python"
+            if not python.exists() or str(python) == spec.command:
+                continue
+            try:
+                has = (
+                    subprocess.run(
+                        [
+                            str(python),
+                            "-c",
+                            f"import importlib.util as u; exit(u.find_spec({top!r}) is None)",
+                        ],
+                        capture_output=True,
+                        timeout=10,
+                        check=False,
+                    ).returncode
+                    == 0
+                )
+            except (OSError, subprocess.SubprocessError):
+                continue
+            if not has:
+                continue
+            value = str(python)
+            text = (
+                f"{_fixes.setting(spec, 'command', value)} (the project's virtualenv, where "
+                f"{top} is installed; a client starts {spec.command} from PATH, not that "
+                "environment)"
+            )
+            return CheckFailed(
+                f"{spec.name}: `{spec.where}` exited before answering: it imports {module}, "
+                f"which {spec.command} does not have and the project's {name} does",
+                why=(
+                    f"the server stopped on ModuleNotFoundError for {module!r}: the interpreter "
+                    f"it was started with ({spec.command}) has no such module, while "
+                    f"{python} finds {top}: the server's dependencies are installed in the "
+                    f"project's virtualenv {name}, which a client does not activate"
+                ),
+                fix=Fix([_fixes.set_step(spec, "command", value)], text=text),
+                facts={"module": module, "interpreter": value},
+            )
+    return None
 
 
 #: a file that could not be opened because it does not exist (errno ENOENT), and its path, as
