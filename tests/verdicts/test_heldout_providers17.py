@@ -67,6 +67,18 @@ not); Moonshot's 403 ``exceeded_current_quota_error`` failed smoke as "the key w
 permissions do not cover this model", fixed by access to the model or another model (headroom
 skipped), although the type names the account's quota; SiliconFlow's 403 code 30011 the same
 ("its permissions do not cover this model"), the code not shown.
+
+After (verdicts from the answer's fields: ``error.code``, ``error.type``, a top-level ``code``;
+none from a message's words): 8 of 8 fully right, each a row of docs/verdicts/providers.md
+(``PROVIDER_ROWS_17``) asserted on the run. ``incorrect_hostname`` is its own error
+(llm/_errors.py ``RegionalHost``: the host the answer names is read from it as a value), fixed
+by ``base_url`` at that host (an Edit of the table, or the base-URL variable when one is set);
+a numeric code that is not an HTTP status is kept as the service's business code, and Z.AI's
+documented codes decide its 429 (1113 the balance, 1110-1112/1121 the account, 1211 the model,
+1302 a rate); a type naming the account's credit (``insufficient_quota``,
+``exceeded_current_quota_error``) is the quota at any status; a 403 carrying a business code
+is no longer read as the key's permissions (the honest fallback: the code and the service's
+words).
 """
 
 from __future__ import annotations
@@ -189,7 +201,16 @@ CASES = [
     ),
 ]
 #: the rows of docs/verdicts/providers.md these cases run (their cause and fix too)
-PROVIDER_ROWS_17: dict[str, str] = {}
+PROVIDER_ROWS_17 = {
+    "openai-401-incorrect-hostname": "openai-401-incorrect-hostname",
+    "zai-429-1113-balance": "zai-429-1113-balance",
+    "moonshot-403-exceeded-current-quota": "moonshot-403-exceeded-current-quota",
+    "siliconflow-403-30011-paid-balance": "siliconflow-403-business-code",
+    "kimi-403-access-terminated": "kimi-403-access-terminated",
+    "moonshot-429-rate-limit-reached": "moonshot-429-rate-limit-reached",
+    "openai-kind-organization-and-project": "openai-kind-200-organization-and-project",
+    "moonshot-200-listing-without-object": "moonshot-200-listing-without-object",
+}
 
 SECTION = """\
 [tool.envcheck.providers.{name}]

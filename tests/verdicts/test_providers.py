@@ -539,13 +539,14 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_providers14 import PROVIDER_ROWS_14
     from tests.verdicts.test_heldout_providers15 import PROVIDER_ROWS_15
     from tests.verdicts.test_heldout_providers16 import PROVIDER_ROWS_16
+    from tests.verdicts.test_heldout_providers17 import PROVIDER_ROWS_17
     from tests.verdicts.test_providers_capability_sweep import PROVIDER_ROWS_CAPABILITY
 
     held_out = [*PROVIDER_ROWS_8.values(), *PROVIDER_ROWS_9.values(), *PROVIDER_ROWS_10.values()]
     held_out += [*PROVIDER_ROWS_11.values(), *PROVIDER_ROWS_12.values()]
     held_out += [*PROVIDER_ROWS_13.values(), *PROVIDER_ROWS_CAPABILITY.values()]
     held_out += [*PROVIDER_ROWS_14.values(), *PROVIDER_ROWS_15.values()]
-    held_out += [*PROVIDER_ROWS_16.values()]
+    held_out += [*PROVIDER_ROWS_16.values(), *PROVIDER_ROWS_17.values()]
     assert not SCENARIOS.mismatches(elsewhere=held_out)
 
 

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
 
 from envcheck.core import redact
@@ -101,6 +101,16 @@ class WrongApi(AuthenticationFailed):
     points at another API."""
 
     kind = "API keys not taken here"
+
+
+class RegionalHost(ProviderError):
+    """The key's project is bound to a regional host (OpenAI's data residency: 401 with
+    ``error.code = incorrect_hostname``) and the request went to another host: the key is not
+    what is wrong, the host is. ``host`` is the one the answer names (``us.api.openai.com``), or
+    empty when it names none."""
+
+    kind = "wrong regional host"
+    host = ""
 
 
 class PermissionDenied(ProviderError):
@@ -260,7 +270,9 @@ class Detail:
 
     message: str = ""
     type: str = ""  # OpenAI error.type, Anthropic error.type, Gemini error.status
-    code: str = ""  # OpenAI / Azure error.code (a string; numeric codes are dropped)
+    #: OpenAI / Azure error.code, or a service's business code (Z.AI's ``"1113"``, SiliconFlow's
+    #: top-level ``30011``); a number that is an HTTP status (``404``, ``"401"``) is dropped
+    code: str = ""
     param: str = ""  # OpenAI error.param
     reasons: list[str] = field(default_factory=list)  # Gemini ErrorInfo.reason
     quota_ids: list[str] = field(default_factory=list)  # Gemini QuotaFailure.violations
@@ -315,10 +327,18 @@ def _text(value: Any) -> str:
 
 
 def _code(value: Any) -> str:
-    """A code as a string; numbers (``404``, ``"401"``) say nothing the status does not."""
-    if isinstance(value, str) and value and not value.isdigit():
-        return value
-    return ""
+    """A code as a string. A number that is an HTTP status (``404``, ``"401"``: llama.cpp's,
+    vLLM's, Gemini's ``error.code``) says nothing the status does not, and is dropped; any other
+    number is a service's own business code (Z.AI's ``"1113"``, SiliconFlow's ``30011``), kept."""
+    if isinstance(value, bool):
+        return ""
+    if isinstance(value, int):
+        value = str(value)
+    if not isinstance(value, str) or not value:
+        return ""
+    if value.isdigit() and len(value) == 3 and 100 <= int(value) <= 599:
+        return ""
+    return value
 
 
 def detail(body: Any) -> Detail:
@@ -592,6 +612,20 @@ def _classify(
                 "base_url points at it, not at the API the key is for",
                 "point base_url at the API the key is for",
             )
+        if d.code == "incorrect_hostname":
+            host = regional_host(d.message)
+            where_to = f"https://{host}/v1" if host else "the project's regional host"
+            regional = made(
+                RegionalHost,
+                "the key's project keeps its data in a region (OpenAI's data residency, "
+                "error.code=incorrect_hostname), and its requests must go to that region's host"
+                + (f", {host}" if host else "")
+                + ": the request went to another host, which refuses every request of the "
+                "project, whatever the key",
+                f"send the requests to {where_to} (base_url)",
+            )
+            cast(RegionalHost, regional).host = host
+            return regional
         if d.code == "no_organization":
             return made(
                 AuthenticationFailed,
@@ -631,7 +665,10 @@ def _classify(
             "accepted, and no request is served until billing is set up (no retry helps)",
             fix,
         )
-    quota_402 = status == 402 or d.code == "insufficient_quota" or d.type == "insufficient_quota"
+    business = _business_code(made, d, provider, where)
+    if business is not None:
+        return business
+    quota_402 = status == 402 or d.code in CREDIT_TYPES or d.type in CREDIT_TYPES
     if quota_402:
         fix = f"add credits or raise the spending limit{f' ({billing})' if billing else where}"
         return made(QuotaExhausted, "the account is out of credit (no retry helps)", fix)
@@ -785,6 +822,83 @@ _MODEL_UNAVAILABLE = {
 #: OpenAI's 401 codes for an OpenAI-Organization header that the key does not match
 ORGANIZATION_CODES = {"invalid_organization", "mismatched_organization"}
 
+#: the error types (or codes) by which a service says the account's credit or balance is used
+#: up, at whatever status it answers them: OpenAI's ``insufficient_quota`` (429), Moonshot's
+#: ``exceeded_current_quota_error`` (403 for an account without balance: platform.kimi.ai/docs/
+#: api/errors.md, and kimi.com/help/kimi-api/api-error-codes: "403 Forbidden (insufficient
+#: balance): account balance depleted, top up in console")
+CREDIT_TYPES = {"insufficient_quota", "exceeded_current_quota_error"}
+
+#: OpenAI's data-residency hosts (``us.api.openai.com``, ``eu.api.openai.com``), as an
+#: ``incorrect_hostname`` answer names the one the project must use
+_REGIONAL_HOST = re.compile(r"\b((?:[a-z0-9-]+\.)+api\.openai\.com)\b")
+
+
+def regional_host(message: str) -> str:
+    """The regional host an ``incorrect_hostname`` answer names, or ``""``."""
+    found = _REGIONAL_HOST.search(message.lower())
+    return found[1] if found else ""
+
+
+#: Z.AI's / Zhipu BigModel's business codes (https://docs.z.ai/api-reference/api-code: "the
+#: outer layer is the HTTP status code, and the inner layer is the business error code"; one
+#: HTTP 429 stands for a concurrency limit, an exhausted balance and a locked account alike).
+#: Read only from an ``error`` object without ``type`` (Z.AI's shape: ``{"error": {"code":
+#: "1113", "message": ...}}``), so another service's numeric code is not taken for one of these.
+_ZAI_CODES: dict[str, tuple[str, str]] = {
+    "1110": ("account", "the account is inactive (error.code=1110)"),
+    "1111": ("account", "the account does not exist (error.code=1111)"),
+    "1112": ("account", "the account is locked (error.code=1112)"),
+    "1121": ("account", "the account is locked for irregular activity (error.code=1121)"),
+    "1113": (
+        "balance",
+        "the account's balance is used up (error.code=1113: 'Your account is "
+        "in arrears, please recharge and try again')",
+    ),
+    "1211": (
+        "model",
+        "the service does not know the model (error.code=1211: 'Model does not "
+        "exist, please check the model code')",
+    ),
+    "1302": (
+        "rate",
+        "too many requests at once for this API (error.code=1302, a concurrency "
+        "limit): it clears as the requests finish",
+    ),
+}
+
+
+def _business_code(made: _Maker, d: Detail, provider: str, where: str) -> ProviderError | None:
+    """A service's documented business code that decides what its HTTP status cannot (Z.AI's
+    429 is a rate, a balance or a locked account); ``None`` for any other answer."""
+    if d.type or d.code not in _ZAI_CODES:
+        return None
+    what, why = _ZAI_CODES[d.code]
+    table = "in Z.AI's (Zhipu BigModel's) error-code table"
+    if what == "balance":
+        return made(
+            QuotaExhausted,
+            f"{why} {table}: the key was accepted, and no request is served until the balance "
+            "is recharged (no retry helps)",
+            f"recharge the account's balance{where}: add credits or a resource package",
+        )
+    if what == "account":
+        return made(
+            AccountRestricted,
+            f"{why} {table}: the key is recognised, and no request of the account is served; no "
+            "other key, model or retry helps",
+            f"reach out to {provider}'s customer service about the account, as the table says",
+        )
+    if what == "model":
+        return made(ModelNotFound, f"{why} {table}", None)
+    return made(
+        RateLimited,
+        f"{why} {table}",
+        f"send fewer requests at once to {provider} (lower `rpm` in "
+        "[tool.envcheck.providers]), or wait",
+    )
+
+
 #: a 401 that says which credential is wrong (the key itself), as opposed to one that refuses a
 #: credential it recognised (a restricted key's scopes, an OAuth token where a key belongs)
 KEY_INVALID = {"invalid_api_key", "API_KEY_INVALID", "authentication_error"}
@@ -906,6 +1020,13 @@ def _forbidden(made: _Maker, d: Detail, api: str, where: str) -> ProviderError:
         )
     if d.reasons:  # a reason no row covers: shown (the fields), not explained
         return made(PermissionDenied, None, "do what the answer says")
+    if d.code and not d.type:  # a service's own business code, no row covers: shown only
+        return made(
+            PermissionDenied,
+            f"HTTP 403 with a code no row of envcheck's verdict table covers (error.code="
+            f"{d.code}): the service refused this request, and only its words say why",
+            "do what the answer says",
+        )
     return made(
         PermissionDenied,
         "HTTP 403 without a structured reason: the service refused this request, and only its "

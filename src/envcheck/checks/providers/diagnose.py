@@ -161,6 +161,8 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
         return CheckFailed(summary, why=why, fix=_wrong_api_fix(p, exc))
     if isinstance(exc, llm.KeyNotReceived):
         return CheckFailed(summary, why=why, fix=_compare_by_hand(p))
+    if isinstance(exc, llm.RegionalHost):
+        return CheckFailed(summary, why=why, fix=_regional_host_fix(p, exc))
     if isinstance(exc, llm.AuthenticationFailed) and listed and sent and not sent.listing:
         return _key_refused_for_model(p, exc)
     if isinstance(exc, llm.AuthenticationFailed):
@@ -567,6 +569,23 @@ def _compare_by_hand(p: Provider) -> Fix:
     return Fix([Manual(text)], text=text)
 
 
+def _regional_host_fix(p: Provider, exc: llm.RegionalHost) -> Fix:
+    """base_url at the regional host the answer names, with the path base_url has now (the
+    default's ``/v1``): OpenAI serves the same API there (``https://us.api.openai.com/v1``)."""
+    if not exc.host:
+        text = (
+            f"set {base_url_setting(p)} to the regional host of the key's project (its data "
+            "residency: https://<region>.api.openai.com/v1, as the project's settings show)"
+        )
+        return Fix([Manual(text, ask="whoever manages the OpenAI project")], text=text)
+    path = urlsplit(p.base_url).path.rstrip("/") or "/v1"
+    served = f"https://{exc.host}{path}"
+    if p.base_url_variable:
+        text = f"export {p.base_url_variable}={served}  (the app's client reads it too)"
+        return Fix([Manual(text)], text=text)
+    return Fix([edit_step(p, "base_url", served)], text=f'set base_url = "{served}" in {p.table}')
+
+
 def _key_fix(p: Provider, exc: llm.AuthenticationFailed) -> Fix:
     if exc.detail.code == "no_organization" and exc.hint:
         return Fix([Manual(exc.hint, ask="an owner of the OpenAI organization")], text=exc.hint)
@@ -945,10 +964,14 @@ def _key_refused_for_model(p: Provider, exc: llm.ProviderError) -> CheckFailed:
 
 
 def _model_forbidden(exc: llm.ProviderError, listed: bool, sent: Sent | None) -> bool:
-    """A 403 without a reason to the call of a model that the listing showed for the same key."""
+    """A 403 without a reason to the call of a model that the listing showed for the same key.
+    A service's own business code (a code without a type: SiliconFlow's ``30011``) is a reason
+    no row reads: its words say what it refused, not "the key's permissions"."""
     if not isinstance(exc, llm.PermissionDenied) or isinstance(exc, llm.RegionNotSupported):
         return False
-    return listed and sent is not None and not sent.listing and not exc.detail.reasons
+    business = bool(exc.detail.code) and not exc.detail.type
+    reasons = exc.detail.reasons
+    return listed and sent is not None and not sent.listing and not reasons and not business
 
 
 def _anthropic_own(p: Provider, exc: llm.ProviderError) -> bool:
