@@ -1,0 +1,343 @@
+"""The eighteenth held-out set for LLM providers and Ollama (issue 22): a key of one service sent
+to another, the answers of OpenAI-compatible services whose error body is not OpenAI's object (an
+RFC 9457 problem-details body, an ``error`` that is a string), a code naming an account in
+arrears, and an Ollama runner that could not allocate its compute buffer on Apple's Metal. Kinds
+no row of docs/verdicts/providers.md or docs/verdicts/ollama.md lists, no earlier held-out set made
+(test_heldout.py's eight, 9 to 17), and no sweep covers (test_providers_sweep.py,
+test_providers_http_sweep.py, test_providers_capability_sweep.py, test_compat_servers_sweep.py).
+Grepped before choosing, in both tables, every earlier set, the sweeps, replays/SOURCES.md and
+src/envcheck/mock/data/SOURCES.md: ``nvapi``, ``sk-or``, ``Inference Providers``,
+``sufficient permissions``, ``Not found for account``, ``Function '``, ``"detail"``,
+``title"``, ``problem``, ``Arrearage``, ``Metal``, ``failed to allocate buffer``, ``gallocr``,
+``afford``, ``hf_``, ``NIM`` (none found). Dropped after the grep or the reading: Anthropic's
+``x-api-key header is required``, "This organization has been disabled", Gemini's "API key
+expired", Ollama's ``POST predict`` and ``GGML_ASSERT`` (all test_heldout.py's); OpenRouter's
+402 "can only afford" (its 402 and 403 key-limit rows); Cloudflare's ``errors[]`` (the fourth
+set's); ModelScope's 429 ``insufficient_balance_error`` (modelscope#1691: the balance was the
+service's own upstream account for one model, which no field says); Volcengine Ark's
+``AccountOverdueError`` (only a client's reformatted quote was found, not the wire body);
+Anthropic's 504 ``timeout_error`` and OpenAI's "IP not authorized" (no published body found).
+Each answer is replayed verbatim (``replays/heldout18--*``, sources in ``replays/SOURCES.md``) by
+one local server per session, to two in-process envcheck sessions (providers: six instances;
+Ollama: two models).
+
+Breakages:
+
+- ``[providers.openai]`` whose ``OPENAI_API_KEY`` holds an NVIDIA key (``nvapi-...``; wayland#9: an
+  app left at OpenAI's default base URL sent it there): OpenAI answers 401 ``invalid_api_key``.
+  The key is not OpenAI's: its own prefix (a value envcheck holds, not the server's words) names
+  NVIDIA's API, so a new OpenAI key is one fix and ``base_url`` at NVIDIA's API the other;
+- NVIDIA's hosted API (``integrate.api.nvidia.com/v1``) answering the chat call of a model its
+  listing shows with 404 ``{"status": 404, "title": "Not Found", "detail": "Function '...': Not
+  found for account '...'"}`` (free-claude-code#1021; NVIDIA's listing shows every model of the
+  catalog, callable or not, gethouston/houston#1243): a listed model not open to the account, not
+  a wrong base URL or a wrong name;
+- Hugging Face's router answering the chat call with 403 ``{"error": "This authentication method
+  does not have sufficient permissions to call Inference Providers on behalf of user ..."}``
+  (aquascope#233): the token lacks a permission; the listing answered;
+- DashScope's (Alibaba Model Studio's) OpenAI-compatible mode answering the chat call with 400,
+  ``error.code`` and ``error.type`` ``Arrearage`` (its error-code page: an overdue payment,
+  "Access denied, please make sure your account is in good standing."): the account's credit,
+  not the request's shape and not a rate;
+- Ollama 0.11.2 on macOS answering ``/api/generate`` for gpt-oss:20b with 500 ``llama runner
+  process has terminated: error:failed to allocate buffer, size = 33074.89 MiB`` /
+  ``ggml_gallocr_reserve_n: failed to allocate Metal buffer of size 34681522080`` (ollama#11733):
+  the compute buffer (which grows with the context) did not fit Apple's GPU memory; nothing of
+  CUDA or NVIDIA applies.
+
+Neighbours: an OpenAI-kind instance whose own OpenAI key (``sk-proj-...``) is refused with the
+same 401 ``invalid_api_key`` (the recorded answer), which must stay "a wrong key" (the neighbour
+of the first breakage); healthy, which must pass: an ``nvapi-`` key at a service that accepts it
+(the recorded listing and answer: a key's prefix is no verdict by itself), and on the same Ollama
+a second model (llama3.2:latest) that answers.
+
+Where a service's own listing is not published (NVIDIA's lists over a hundred models, Hugging
+Face's router, DashScope), the instance's listing is OpenAI's recorded one and its model one that
+listing shows (``gpt-4o-mini``): only the chat answer is judged there.
+
+Each case says what a fully right verdict is: the check's status, words its cause must say, words
+its fix must hold, words nothing it shows may say. Of envcheck's code, only the requests the checks
+send and where settings are read (docs/providers.md, docs/verdicts/ollama.md's request list) had
+been read before the expectations were written.
+
+Cost: two in-process envcheck sessions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.verdicts.provider_runs import clean_environment, grade, row_problems
+from tests.verdicts.replay import Answer, Replay, published
+from tests.verdicts.test_providers import KEYS, STRICT
+
+NVIDIA_KEY = "https://github.com/FerroxLabs/wayland/issues/9"
+NVIDIA_404 = "https://github.com/Alishahryar1/free-claude-code/issues/1021"
+HF_403 = "https://github.com/Rekin226/aquascope/issues/233"
+ARREARAGE = "https://github.com/hsliuping/TradingAgents-CN/issues/170"
+METAL = "https://github.com/ollama/ollama/issues/11733"
+#: the recorded answers (src/envcheck/mock/data/SOURCES.md)
+OWN_KEY = (
+    "https://github.com/Mirascope/mirascope/blob/099dd1207fb4817c7012d786109e19405edc4016/python/"
+    "tests/e2e/input/cassettes/test_authentication_error/openai_gpt_4o_completions.yaml"
+)
+RECORDED_OK = (
+    "https://github.com/tmc/langchaingo/blob/0ddbdfda92da80af93660b8948a2795fc1e19fbf/llms/openai/"
+    "internal/openaiclient/testdata/TestClient_CreateChatCompletion.httprr"
+)
+OLLAMA_OK = (
+    "https://github.com/tmc/langchaingo/blob/dd61fd90f4d9f8c2963451d4c43ac9b296500863/llms/ollama/"
+    "internal/ollamaclient/testdata/TestClient_Generate.httprr"
+)
+
+#: this set's own keys (fake), each in the variable its service's clients read; none may be shown
+OWN_KEYS = {
+    "OPENAI_API_KEY": "nvapi-HeldOut18CanaryNvidiaAsOpenAI000001",
+    "NVIDIA_API_KEY": "nvapi-HeldOut18CanaryNvidia00000000000002",
+    "HF_TOKEN": "hf_HeldOut18CanaryHuggingFace000000000003",
+    "DASHSCOPE_API_KEY": "sk-HeldOut18CanaryDashScope0000000000004",
+    "OPENAI_OWN_KEY": "sk-proj-HeldOut18CanaryOpenAI00000000005",
+}
+
+#: what no verdict here may say (a cause of another kind)
+WRONG_CAUSES = ("rotate", "revoked")
+#: a limit of credit is not a rate that clears by itself
+NOT_A_RATE = ("lower `rpm`", "clears by itself")
+#: a listed model's refusal is not a wrong name or a wrong base URL
+NOT_A_NAME = ("is not available", "closest:", "wrong base_url", "check base_url")
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    source: str
+    check: str  # the check's id in the report
+    status: str  # "fail", or "fail|skip" for either
+    says: tuple[str, ...] = ()  # words the cause (summary + why) must hold
+    fix: tuple[str, ...] = ()  # words the hint / fix must hold
+    never: tuple[str, ...] = WRONG_CAUSES
+    #: other checks of the same case, with the statuses they may have
+    also: tuple[tuple[str, str], ...] = ()
+
+
+PROVIDER_CASES = [
+    Case(
+        "openai-401-nvidia-key",
+        NVIDIA_KEY,
+        "providers/openai.auth",
+        "fail",
+        says=("invalid_api_key", "NVIDIA"),
+        fix=("integrate.api.nvidia.com",),
+        never=WRONG_CAUSES + ("key not received",),
+    ),
+    Case(
+        "nvidia-404-function-not-found-for-account",
+        NVIDIA_404,
+        "providers/nvidia.smoke",
+        "fail",
+        says=("Not found for account",),
+        never=WRONG_CAUSES + NOT_A_NAME + ("set a valid key",),
+        also=(("providers/nvidia.auth", "pass"), ("providers/nvidia.model", "pass")),
+    ),
+    Case(
+        "hf-403-inference-providers-permission",
+        HF_403,
+        "providers/hf.smoke",
+        "fail",
+        says=("sufficient permissions to call Inference Providers",),
+        never=WRONG_CAUSES + NOT_A_NAME + ("set a valid key", "invalid api key"),
+        also=(("providers/hf.auth", "pass"), ("providers/hf.model", "pass")),
+    ),
+    Case(
+        "dashscope-400-arrearage",
+        ARREARAGE,
+        "providers/dashscope.headroom",
+        "fail",
+        says=("Arrearage",),
+        fix=("credit",),
+        never=WRONG_CAUSES + NOT_A_RATE + ("set a valid key", "no cause is guessed"),
+        also=(("providers/dashscope.auth", "pass"), ("providers/dashscope.smoke", "skip")),
+    ),
+    Case(
+        "openai-401-own-key-refused",
+        OWN_KEY,
+        "providers/oaown.auth",
+        "fail",
+        says=("invalid_api_key",),
+        fix=("OPENAI_OWN_KEY",),
+        never=("NVIDIA", "integrate.api.nvidia.com", "another service"),
+    ),
+    Case(
+        "nvidia-key-200-accepted",
+        RECORDED_OK,
+        "providers/nvok.smoke",
+        "pass",
+        also=(("providers/nvok.auth", "pass"), ("providers/nvok.model", "pass")),
+    ),
+]
+OLLAMA_CASES = [
+    Case(
+        "ollama-500-metal-buffer",
+        METAL,
+        "ollama/smoke[gpt-oss:20b]",
+        "fail",
+        says=("GPU memory", "Metal"),
+        fix=("num_ctx",),
+        never=("nvidia-smi", "CUDA_VISIBLE_DEVICES", "journalctl", "ollama pull"),
+        also=(("ollama/model[gpt-oss:20b]", "pass"),),
+    ),
+    Case(
+        "ollama-200-other-model-answers",
+        OLLAMA_OK,
+        "ollama/smoke[llama3.2:latest]",
+        "pass",
+        also=(("ollama/model[llama3.2:latest]", "pass"),),
+    ),
+]
+CASES = PROVIDER_CASES + OLLAMA_CASES
+#: the rows of docs/verdicts/providers.md and ollama.md these cases run (their cause and fix too)
+PROVIDER_ROWS_18: dict[str, str] = {}
+OLLAMA_ROWS_18: dict[str, str] = {}
+
+SECTION = """\
+[tool.envcheck.providers.{name}]
+{kind}base_url = "{base}"
+model = "gpt-4o-mini"
+smoke = true
+cassettes = false
+retries = 0
+timeout = 20.0
+"""
+#: instance -> (kind and key lines, path of base_url on the server)
+INSTANCES = {
+    "openai": ("", "/v1"),
+    "nvidia": ('kind = "openai"\n', "/nim/v1"),
+    "hf": ('kind = "openai"\napi_key = "${HF_TOKEN}"\n', "/hf/v1"),
+    "dashscope": ('kind = "openai"\n', "/compatible-mode/v1"),
+    "oaown": ('kind = "openai"\napi_key = "${OPENAI_OWN_KEY}"\n', "/own/v1"),
+    "nvok": ('kind = "openai"\napi_key = "${NVIDIA_API_KEY}"\n', "/nvok/v1"),
+}
+
+
+def routes() -> dict[str, Any]:
+    """Every instance's routes on one server, each under its own base_url's path."""
+    listing = published("openai--models-list")
+    chat_ok = published("openai--chat-ok")
+    answers: dict[str, dict[str, Answer]] = {
+        "/v1": {"models": published("heldout18--openai-401-nvidia-key")},
+        "/nim/v1": {
+            "models": listing,
+            "chat": published("heldout18--nvidia-404-function-not-found-for-account"),
+        },
+        "/hf/v1": {
+            "models": listing,
+            "chat": published("heldout18--hf-403-inference-providers-permission"),
+        },
+        "/compatible-mode/v1": {
+            "models": listing,
+            "chat": published("heldout18--dashscope-400-arrearage"),
+        },
+        "/own/v1": {"models": published("openai--401-invalid-api-key")},
+        "/nvok/v1": {"models": listing, "chat": chat_ok},
+    }
+    found: dict[str, Any] = {}
+    for base, answer in answers.items():
+        found[f"GET {base}/models"] = answer["models"]
+        if "chat" in answer:
+            found[f"POST {base}/chat/completions"] = answer["chat"]
+    return found
+
+
+def _run(pytester: pytest.Pytester, marker: str, toml: str) -> dict[str, dict[str, Any]]:
+    """One in-process envcheck session (as provider_runs.run); no key, this set's or the table
+    test's, may be in what it shows."""
+    from envcheck.llm import _pool
+
+    _pool.close_all()
+    pytester.makefile(".toml", pyproject=toml)
+    try:
+        result = pytester.runpytest_inprocess("-m", marker, "--envcheck-report", *STRICT)
+    finally:
+        _pool.close_all()
+    output = result.stdout.str() + result.stderr.str()
+    written = (pytester.path / "envcheck-report.json").read_text()
+    keys = [*KEYS.values(), *OWN_KEYS.values()]
+    leaked = [k for k in keys if k in output or k in written]
+    assert not leaked, f"a key is in the output: {leaked}"
+    return {c["id"]: c for c in json.loads(written)["checks"]}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Replay]:
+    with Replay(routes()) as replay:
+        yield replay
+
+
+def test_eighteenth_held_out_providers(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, server: Replay
+) -> None:
+    clean_environment(monkeypatch)
+    for variable, key in OWN_KEYS.items():
+        monkeypatch.setenv(variable, key)
+    toml = "".join(
+        SECTION.format(name=name, kind=kind, base=f"{server.url}{path}")
+        for name, (kind, path) in INSTANCES.items()
+    )
+    checks = _run(pytester, "providers", toml)
+    problems = [p for case in PROVIDER_CASES for p in grade(case, checks)]
+    problems += row_problems("providers", PROVIDER_ROWS_18, PROVIDER_CASES, checks)
+    assert not problems, "\n".join(problems)
+    # the NVIDIA key went to the listing envcheck was told to ask (the replay masks it)
+    listing = server.calls_to("GET", "/v1/models")
+    assert listing and listing[0].headers.get("authorization") == "***"
+
+
+OLLAMA_TOML = """\
+[tool.envcheck.ollama]
+models = ["gpt-oss:20b", "llama3.2:latest"]
+smoke = true
+cassettes = false
+timeout = 20.0
+"""
+
+
+def _generate(body: Any) -> Answer:
+    model = body.get("model") if isinstance(body, dict) else None
+    if model == "gpt-oss:20b":
+        return published("heldout18--ollama-500-metal-buffer")
+    return published("ollama--generate-ok")
+
+
+def test_eighteenth_held_out_ollama(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clean_environment(monkeypatch)
+    routes: dict[str, Any] = {
+        "GET /api/version": published("heldout18--ollama-version-0.11.2"),
+        "POST /api/show": published("ollama--show-model-info"),
+        "POST /api/generate": _generate,
+        "GET /api/ps": published("ollama--ps"),
+    }
+    with Replay(routes) as replay:
+        monkeypatch.setenv("OLLAMA_HOST", replay.url)
+        checks = _run(pytester, "ollama", OLLAMA_TOML)
+    problems = [p for case in OLLAMA_CASES for p in grade(case, checks)]
+    problems += row_problems("ollama", OLLAMA_ROWS_18, OLLAMA_CASES, checks)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_eighteenth_set_is_what_it_says() -> None:
+    replays = Path(__file__).parent / "replays"
+    files = sorted(p.name for p in replays.glob("heldout18--*.json"))
+    assert len(files) == 6
+    assert all(f"`{name}`" in (replays / "SOURCES.md").read_text() for name in files)
+    assert len(CASES) == 8 and sum(c.status != "pass" for c in CASES) == 6
+    assert all(c.source.startswith("https://") for c in CASES)
+    # each key is of the kind its service issues, and none is another test's
+    assert not set(OWN_KEYS.values()) & set(KEYS.values())
