@@ -60,7 +60,25 @@ its fix must hold, words nothing it shows may say. Of envcheck's code, only the 
 send and where settings are read (docs/providers.md, docs/verdicts/ollama.md's request list) had
 been read before the expectations were written.
 
-Cost: two in-process envcheck sessions.
+Expectations committed before envcheck's first run on them (commit 8313220).
+
+First run (envcheck at 8313220, before any change): 5 of 8 fully right (62%), 1 partly, 2 wrong
+("wrong": a wrong status or a phrase the case forbids); of the 5 breakages, 2 fully right. Fully
+right: NVIDIA's problem-details 404 (smoke fails, "gpt-4o-mini is listed but refused", the detail
+"Not found for account" shown, no wrong name or base URL; though ``error.type=404`` was shown:
+the body's numeric ``status`` read as a type), Hugging Face's 403 (smoke fails with the service's
+words, the key not called invalid; its "its permissions do not cover this model ... or set another
+model" claims more about the model than the body says, which the expectation did not forbid), the
+own OpenAI key refused ("set a valid key: export OPENAI_OWN_KEY=..."), the nvapi- key accepted,
+and the second Ollama model. Partly: the NVIDIA key sent to OpenAI failed auth with "set a valid
+key: export OPENAI_API_KEY=... (platform.openai.com/api-keys)" only: right for an OpenAI key, but
+neither cause nor fix says that the key is NVIDIA's and that its API is elsewhere. Wrong:
+DashScope's ``Arrearage`` failed smoke as the honest fallback ("no row ... covers this answer, so
+no cause is guessed", a curl) with headroom skipped, though its type and code name the account's
+overdue payment; Ollama's Metal compute buffer got the generic runner crash ("the reason is in the
+server's log", ``journalctl -u ollama`` first on a Mac, no ``num_ctx``).
+
+Cost: two in-process envcheck sessions, about 5 CPU-s (``-n 0``, user+sys).
 """
 
 from __future__ import annotations
