@@ -84,7 +84,36 @@ its ``grade`` on the case's own server's checks). All ten are checked in one env
 process; the runnable fixes are then carried out by envcheck's fixer and those servers checked
 again.
 
-Expectations committed before the first run: (this commit).
+Expectations committed before the first run: 45b6fa5.
+
+First run (envcheck at 45b6fa5, the commit that added this file, before any change; graded by
+the rules above, 2026-12-07): 10 cases, 2 fully right (the two real-server neighbours), 1 partly,
+7 wrong (4 of them, read by a person, the honest fallback: the layer and the server's own stderr,
+whose only fix "run it by hand" each case's ``never`` excludes). No process outlived the run.
+Cost: 9.4 user + 1.3 sys CPU-s (``-n 0``), 37 s of wall time (the SDK's client waits out its
+10 s timeout on two servers).
+
+- stdio-server-runs-http, wrong cause: "printed non-protocol output on stdout: 'Starting
+  Streamable HTTP server...'", fix "make the server log to stderr" (its stderr tail said it
+  listens on a port; nothing looked at the sockets);
+- cfg-args-tilde, wrong as written (partly read by a person): "exited with code 2 before
+  answering ... can't open file '<root>/~/mcp/notes/server.py'", fix "run ... by hand" (the
+  missing-script check expands ``~`` itself, as no client does, and found the file);
+- cfg-command-with-arguments, wrong cause: "command not found: <root>/python3 -u .../echo.py
+  does not exist ... a relative command is taken from <root>" (the whole line read as a path);
+- stdio-python-m-distribution-name, wrong as written (partly read by a person): "exited with code
+  1 ... No module named mcp-server-time", fix "run ... by hand";
+- npx-version-not-in-registry, wrong as written (partly read by a person): "exited with code 1
+  ... npm error code ETARGET ...", fix "run ... by hand" (the registry's document not read);
+- rpc-error-without-message, partly: "answered tools/list with a message MCP cannot read ...
+  JSONRPCRequest.method: Field required" (the SDK's first reason, of the wrong member of its
+  union; the error's code and its missing message not named);
+- http-json-labelled-event-stream, wrong cause: "the answer to initialize is not a JSON-RPC
+  message ... it is not an MCP endpoint", fix "check that ... is an MCP server's endpoint";
+- cfg-header-trailing-cr, wrong (a false alarm): "initialize failed: the HTTP connection broke
+  (LocalProtocolError: Illegal header value b'Bearer ***\\r') ... not an MCP endpoint, or it
+  crashed": envcheck's httpx refused the value the client's fetch sends stripped (the token was
+  not shown).
 """
 
 from __future__ import annotations
