@@ -379,7 +379,10 @@ def detail(body: Any) -> Detail:
         return found
     said = error.get("message") or body.get("message") or body.get("detail") or ""
     found.message = _text(said if isinstance(said, str) else json.dumps(said))
-    found.type = str(error.get("type") or error.get("status") or "")
+    # Google's error.status is a name (NOT_FOUND); a number there is the HTTP status again (an
+    # RFC 9457 problem-details body: {"status": 404, "title": ..., "detail": ...}), not a type
+    status = error.get("status")
+    found.type = str(error.get("type") or (status if isinstance(status, str) else "") or "")
     found.code = _code(error.get("code"))
     found.param = str(error.get("param") or "")
     # llama.cpp's exceed_context_size_error gives the window and the prompt's size as numbers
@@ -671,7 +674,8 @@ def _classify(
     quota_402 = status == 402 or d.code in CREDIT_TYPES or d.type in CREDIT_TYPES
     if quota_402:
         fix = f"add credits or raise the spending limit{f' ({billing})' if billing else where}"
-        return made(QuotaExhausted, "the account is out of credit (no retry helps)", fix)
+        why = CREDIT_WHY.get(d.code) or CREDIT_WHY.get(d.type)
+        return made(QuotaExhausted, why or "the account is out of credit (no retry helps)", fix)
     if status == 413 and d.code == "rate_limit_exceeded":
         return made(
             OverRateLimit,
@@ -826,8 +830,17 @@ ORGANIZATION_CODES = {"invalid_organization", "mismatched_organization"}
 #: up, at whatever status it answers them: OpenAI's ``insufficient_quota`` (429), Moonshot's
 #: ``exceeded_current_quota_error`` (403 for an account without balance: platform.kimi.ai/docs/
 #: api/errors.md, and kimi.com/help/kimi-api/api-error-codes: "403 Forbidden (insufficient
-#: balance): account balance depleted, top up in console")
-CREDIT_TYPES = {"insufficient_quota", "exceeded_current_quota_error"}
+#: balance): account balance depleted, top up in console"), Alibaba Model Studio's (DashScope's)
+#: ``Arrearage`` (400, its type and code, for an account with an overdue payment: help.aliyun.com/
+#: zh/model-studio/error-code#overdue-payment, "Access denied, please make sure your account is
+#: in good standing.")
+CREDIT_TYPES = {"insufficient_quota", "exceeded_current_quota_error", "Arrearage"}
+#: what a credit type says beyond "out of credit", where its service's table says more
+CREDIT_WHY = {
+    "Arrearage": "the account has an overdue payment (Arrearage, Alibaba Model Studio's code for "
+    "an account in arrears): the key was accepted, and no request is served until the account "
+    "is paid up and has credit again (no retry helps)",
+}
 
 #: OpenAI's data-residency hosts (``us.api.openai.com``, ``eu.api.openai.com``), as an
 #: ``incorrect_hostname`` answer names the one the project must use

@@ -479,6 +479,13 @@ _GPU_MEMORY = re.compile(
     r"|unable to allocate (?:CUDA|ROCm|HIP|Vulkan|Metal|SYCL)\d* buffer",
     re.IGNORECASE,
 )
+#: ggml's graph allocator could not reserve the compute buffer on a backend
+#: ("ggml_gallocr_reserve_n: failed to allocate Metal buffer of size 34681522080", after the
+#: runner's "error:failed to allocate buffer, size = 33074.89 MiB"): the buffer the model's
+#: computation needs, which grows with the context length, beside the weights already there
+_COMPUTE_BUFFER = re.compile(
+    r"ggml_gallocr_reserve_n: failed to allocate (?P<backend>\w+) buffer of size (?P<size>\d+)"
+)
 #: the model file is newer than this Ollama ("this model is not supported by your version of
 #: Ollama. You may need to upgrade", the text Ollama's server gives a format it cannot load)
 #: llama.cpp's loader names a pre-tokenizer its vocabulary code lacks ("error loading model
@@ -583,6 +590,56 @@ def _gpu_memory_failure(model: str, host: str, shown: str) -> CheckFailed:
     )
 
 
+#: what holds a backend's memory, and where its server logs, by ggml's name for the backend
+_BACKEND_MEMORY = {
+    "Metal": (
+        "Apple's GPU, which shares the Mac's memory",
+        "quit what holds the Mac's memory (Activity Monitor, Memory)",
+        "~/.ollama/logs/server.log",
+    ),
+    "CUDA": (
+        "the NVIDIA GPU",
+        "free GPU memory (nvidia-smi lists the processes that hold it)",
+        " ".join(LOG_COMMAND),
+    ),
+}
+
+
+def _compute_buffer_failure(
+    model: str, host: str, shown: str, backend: str, size: str
+) -> CheckFailed:
+    """The runner ended because ggml could not reserve the compute buffer on the GPU: what the
+    context length sizes, not the model's weights; backend-specific only where the name says."""
+    gpu, free, log = _BACKEND_MEMORY.get(
+        re.sub(r"\d+$", "", backend),
+        (f"the {backend} device", "free that device's memory", "the server's log"),
+    )
+    gib = f"{int(size) / 2**30:.1f} GiB"
+    context = (
+        f'run {model} with a smaller context (options {{"num_ctx": 8192}}, PARAMETER num_ctx in '
+        "a Modelfile, or OLLAMA_CONTEXT_LENGTH for the server)"
+    )
+    text = f"{context}; or {free}; or use a smaller model or quantization; read {log}"
+    return CheckFailed(
+        f"Ollama's model runner could not fit {model}'s compute buffer ({gib}) in GPU memory "
+        f"({backend}, on {host})",
+        why=f"ggml's graph allocator (ggml_gallocr_reserve_n) could not allocate the {backend} "
+        f"buffer of {size} bytes that the model's computation needs on {gpu}: that buffer "
+        "grows with the context length (num_ctx), beside the weights already there, so a "
+        f"smaller context fits where this one does not; the server said: {shown}",
+        fix=Fix(
+            [
+                Manual(context),
+                Manual(f"or {free}"),
+                Manual(f"or use a smaller model or quantization than {model}"),
+                Manual(f"the server's log says more: {log}"),
+            ],
+            text=text,
+        ),
+        facts={"backend": backend, "compute_buffer_bytes": size},
+    )
+
+
 def generate_failure(
     model: str, host: str, status: int | None, error: str
 ) -> CheckFailed | CheckSkipped:
@@ -682,6 +739,9 @@ def _generate_failure(
             ),
         )
     crashed = _TERMINATED.search(said) or _NO_LONGER.search(said)
+    compute = _COMPUTE_BUFFER.search(said)
+    if status == 500 and crashed and compute:
+        return _compute_buffer_failure(model, host, shown, compute["backend"], compute["size"])
     if status == 500 and crashed and _GPU_MEMORY.search(said):
         return _gpu_memory_failure(model, host, shown)
     if status == 500 and crashed and _CUDA_DRIVER.search(said):

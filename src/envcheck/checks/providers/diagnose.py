@@ -165,6 +165,11 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
         return CheckFailed(summary, why=why, fix=_regional_host_fix(p, exc))
     if isinstance(exc, llm.AuthenticationFailed) and listed and sent and not sent.listing:
         return _key_refused_for_model(p, exc)
+    issuer = foreign_key(p) if isinstance(exc, llm.AuthenticationFailed) else None
+    if issuer is not None and {exc.detail.code, exc.detail.type, *exc.detail.reasons} & (
+        llm.KEY_INVALID
+    ):
+        return _foreign_key(p, summary, why, issuer)
     if isinstance(exc, llm.AuthenticationFailed):
         return CheckFailed(summary, why=why, fix=_key_fix(p, exc))
     if _model_forbidden(exc, listed, sent) and _anthropic_own(p, exc):
@@ -612,6 +617,82 @@ def _key_fix(p: Provider, exc: llm.AuthenticationFailed) -> Fix:
             f"and base_url this resource's endpoint (now {p.base_url})"
         )
     return Fix([Manual(text, ask=f"whoever manages the {p.label} account's keys")], text=text)
+
+
+@dataclass(frozen=True)
+class KeyIssuer:
+    """A service whose API keys carry a prefix of their own (its documented key format)."""
+
+    prefix: str
+    service: str
+    kind: str  # the API it speaks
+    base_url: str
+    #: the vendor table it is (``anthropic``, ``gemini``), when it is one
+    vendor: str = ""
+
+
+#: key prefixes that name the service issuing the key; OpenAI's own (``sk-``, ``sk-proj-``) and
+#: other bare ``sk-`` keys (DeepSeek, DashScope, Moonshot) name no one and are not here
+KEY_ISSUERS = (
+    KeyIssuer(
+        "nvapi-",
+        "NVIDIA's API catalog (build.nvidia.com)",
+        "openai",
+        "https://integrate.api.nvidia.com/v1",
+    ),
+    KeyIssuer("sk-or-", "OpenRouter", "openai", "https://openrouter.ai/api/v1"),
+    KeyIssuer("sk-ant-", "Anthropic", "anthropic", "https://api.anthropic.com", "anthropic"),
+    KeyIssuer("gsk_", "Groq", "openai", "https://api.groq.com/openai/v1"),
+    KeyIssuer("xai-", "xAI", "openai", "https://api.x.ai/v1"),
+    KeyIssuer("hf_", "Hugging Face", "openai", "https://router.huggingface.co/v1"),
+    KeyIssuer("pplx-", "Perplexity", "openai", "https://api.perplexity.ai"),
+    KeyIssuer(
+        "AIza",
+        "Google (a Gemini API key)",
+        "gemini",
+        "https://generativelanguage.googleapis.com",
+        "gemini",
+    ),
+)
+
+
+def foreign_key(p: Provider) -> KeyIssuer | None:
+    """The service that issued ``p``'s key, when its prefix names one other than the vendor
+    whose own table ``p`` is (``[providers.openai]`` given an NVIDIA key, ``nvapi-...``), and
+    ``base_url`` is not that service's: a value envcheck holds, not the answer's words. A table
+    for another service (``kind = "openai"`` with its ``base_url``) may take any key."""
+    if not p.vendor or not p.key:
+        return None
+    for issuer in KEY_ISSUERS:
+        if p.key.startswith(issuer.prefix):
+            theirs = issuer.vendor == p.name or urlsplit(issuer.base_url).hostname == p.host
+            return None if theirs else issuer
+    return None
+
+
+def _foreign_key(p: Provider, summary: str, why: str | None, issuer: KeyIssuer) -> CheckFailed:
+    """A vendor refused as invalid a key that another service issued (its prefix says which): the
+    key was sent to the wrong service; the fix is either that service's API or this vendor's
+    key."""
+    why = (
+        f"{why}; the key sent is not one {p.label} issues: its prefix {issuer.prefix} is the one "
+        f"{issuer.service} gives its keys, so a key of one service was sent to another"
+    )
+    variable = p.key_variable or f"api_key in {p.table}"
+    own = f"export {variable}=...  ({p.key_page})"
+    if not p.key_variable:
+        own = f"set it as api_key in {p.table}  ({p.key_page})"
+    if issuer.kind == p.kind:
+        where = f'set base_url = "{issuer.base_url}" in {p.table}'
+        if p.base_url_variable:
+            where = f"export {p.base_url_variable}={issuer.base_url}"
+        there = f"to use this key, call {issuer.service}: {where} (its API)"
+    else:
+        table = f"[tool.envcheck.providers.{issuer.vendor or 'NAME'}]"
+        there = f'to use this key, configure it in a {table} table (kind = "{issuer.kind}")'
+    text = f"{there}; or, to call {p.label}, use a key {p.label} issued: {own}"
+    ask = f"whoever manages the {p.label} account's keys"
+    return CheckFailed(summary, why=why, fix=Fix([Manual(text, ask=ask)], text=text))
 
 
 def _wrong_api_fix(p: Provider, exc: llm.ProviderError) -> Fix:
