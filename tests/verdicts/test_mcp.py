@@ -616,6 +616,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_mcp10 import ROWS as ROWS10
     from tests.verdicts.test_heldout_mcp11 import ROWS as ROWS11
     from tests.verdicts.test_heldout_mcp12 import ROWS as ROWS12
+    from tests.verdicts.test_heldout_mcp13 import ROWS as ROWS13
     from tests.verdicts.test_mcp_config_sweep import ROWS as SWEPT
 
     elsewhere = [
@@ -631,6 +632,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
         *ROWS10,
         *ROWS11,
         *ROWS12,
+        *ROWS13,
         *SWEPT,
     ]
     assert SCENARIOS.mismatches(elsewhere=elsewhere) == []

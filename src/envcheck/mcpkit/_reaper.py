@@ -19,6 +19,7 @@ import atexit
 import itertools
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -281,3 +282,61 @@ def _handler(previous: Any) -> Any:
         os.kill(os.getpid(), signum)
 
     return handle
+
+
+def _sockets(pids: set[int]) -> set[str]:
+    """The inodes of the sockets the processes ``pids`` hold open."""
+    found: set[str] = set()
+    for pid in pids:
+        try:
+            names = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for name in names:
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{name}")
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                found.add(target[8:-1])
+    return found
+
+
+def _address(hexed: str) -> str:
+    """An address of /proc/net/tcp{,6}: the bytes of each 32-bit word in host order."""
+    raw = bytes.fromhex(hexed)
+    words = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+    family = socket.AF_INET if len(words) == 4 else socket.AF_INET6
+    return socket.inet_ntop(family, words)
+
+
+def listening(pids: set[int]) -> list[tuple[str, int]]:
+    """The TCP addresses (address, port) on which the processes ``pids`` listen, from
+    /proc/<pid>/net/tcp and tcp6 (state 0A, LISTEN) and the sockets they hold; empty where
+    /proc does not tell."""
+    inodes = _sockets(pids)
+    if not inodes:
+        return []
+    found: list[tuple[str, int]] = []
+    seen: set[str] = set()
+    for pid in sorted(pids):
+        for table in ("tcp", "tcp6"):
+            try:
+                lines = _read(f"/proc/{pid}/net/{table}").decode("ascii", "replace").splitlines()
+            except OSError:
+                continue
+            for line in lines[1:]:
+                fields = line.split()
+                if len(fields) < 10 or fields[3] != "0A" or fields[9] not in inodes:
+                    continue
+                if fields[9] in seen:
+                    continue
+                seen.add(fields[9])
+                host, _, port = fields[1].rpartition(":")
+                try:
+                    found.append((_address(host), int(port, 16)))
+                except (ValueError, OSError):
+                    continue
+        if found:
+            break
+    return found

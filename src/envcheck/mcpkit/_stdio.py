@@ -57,6 +57,9 @@ class ChildState:
     stderr: OutputSink = field(default_factory=lambda: OutputSink(STDERR_KEPT, STDERR_KEPT))
     #: the mark in the environment of the server's process tree (see :mod:`._reaper`)
     mark: str = ""
+    #: the TCP addresses the server's processes listened on when envcheck stopped it with a
+    #: request unanswered (see :func:`envcheck.mcpkit._reaper.listening`)
+    listening: list[tuple[str, int]] = field(default_factory=list)
     #: what the first line that was not a message is, when it is a message in a shape MCP's
     #: stdio transport does not take (see :func:`shape_of`): ``"utf-16"``, ``"not-utf-8"``,
     #: ``"batch"``, ``"jsonrpc"`` (its ``jsonrpc`` member is ``shape_detail``), ``"multiline"``
@@ -407,22 +410,43 @@ def _invalid_answer(line: str, state: ChildState) -> Any:
         return None
     state.invalid_errors[ident] = detail
     error = mcp_types.ErrorData(
-        code=mcp_types.INTERNAL_ERROR, message="invalid JSON-RPC error (code not an integer)"
+        code=mcp_types.INTERNAL_ERROR, message=f"invalid JSON-RPC error ({error_flaw(detail)})"
     )
     return mcp_types.JSONRPCError(jsonrpc="2.0", id=ident, error=error)
 
 
+#: how :func:`invalid_error_code` ends the detail of an error whose only flaw is its message
+_NO_MESSAGE, _MESSAGE_NOT_TEXT = " without a message", " (not a string)"
+
+
 def invalid_error_code(message: object) -> str | None:
-    """For a JSON-RPC 2.0 error whose ``code`` is not an integer (JSON-RPC 2.0, 5.1: it MUST be
-    one; clients drop such an answer): its code and message, shown; else ``None``."""
+    """For a JSON-RPC 2.0 error whose ``code`` is not an integer, or that has no ``message``
+    string (JSON-RPC 2.0, 5.1: both members are required, an integer and a string; clients drop
+    such an answer): its code and message, shown; else ``None``."""
     error = message.get("error") if isinstance(message, dict) else None
-    if not isinstance(error, dict) or _is_integer(error.get("code")):
+    if not isinstance(error, dict):
         return None
-    code, words = json.dumps(error.get("code")), error.get("message")
-    detail = f"code {redact.clean(code, 40)}"
+    words = error.get("message")
+    if _is_integer(error.get("code")) and isinstance(words, str):
+        return None
+    detail = f"code {redact.clean(json.dumps(error.get('code')), 40)}"
     if isinstance(words, str):
-        detail += f", message {redact.clean(words, 160)!r}"
-    return detail
+        return detail + f", message {redact.clean(words, 160)!r}"
+    if not _is_integer(error.get("code")):
+        return detail
+    if "message" not in error:
+        return detail + _NO_MESSAGE
+    return detail + f", message {redact.clean(json.dumps(words), 60)}" + _MESSAGE_NOT_TEXT
+
+
+def error_flaw(detail: str) -> str:
+    """What makes the error of :func:`invalid_error_code`'s ``detail`` invalid, as a verdict
+    says it."""
+    if detail.endswith(_NO_MESSAGE):
+        return "no message"
+    if detail.endswith(_MESSAGE_NOT_TEXT):
+        return "message not a string"
+    return "code not an integer"
 
 
 #: what a JSON value is, as a verdict says it
@@ -490,6 +514,8 @@ async def _stop(
     descendants = _reaper.tree(process.pid, state.mark)
     if state.returncode is not None:
         state.left_running = _reaper.running(descendants - {process.pid})
+    elif held:  # still running, a request unanswered: does it serve something else instead?
+        state.listening = _reaper.listening(descendants | {process.pid})
     try:
         if process.stdin is not None:
             await process.stdin.aclose()

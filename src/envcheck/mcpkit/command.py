@@ -11,6 +11,7 @@ import shlex
 import shutil
 import socket
 import stat
+import subprocess
 import sys
 import urllib.error
 import urllib.parse
@@ -33,6 +34,9 @@ def find_command(spec: ServerSpec) -> str:
     (no execute bit, a missing ``#!`` interpreter) is raised before anything starts."""
     command = spec.command or ""
     path = spec.env.get("PATH") or os.environ.get("PATH", "")
+    written = unexpanded_home(spec) or whole_command_line(spec, path)
+    if written is not None:
+        raise written
     if "/" in command or os.sep in command:
         found: str | None = command
     else:
@@ -69,10 +73,183 @@ def find_command(spec: ServerSpec) -> str:
     problem = _exec.inspect(found, path=path)
     if problem is not None:
         raise exec_problem(spec, problem)
-    missing = missing_script(spec)
+    missing = missing_script(spec) or module_not_a_name(spec, found)
     if missing is not None:
         raise missing
     return found
+
+
+#: asks a Python which top-level modules of the distribution ``argv[1]`` run with ``-m`` (a
+#: package with a ``__main__.py``), by the files its installer recorded
+_MODULES_OF = (
+    "import importlib.metadata as m, json, sys\n"
+    "try:\n"
+    "    files = m.distribution(sys.argv[1]).files or []\n"
+    "except m.PackageNotFoundError:\n"
+    "    files = []\n"
+    "print(json.dumps(sorted({f.parts[0] for f in files\n"
+    "    if len(f.parts) == 2 and f.parts[1] == '__main__.py' and f.parts[0].isidentifier()})))\n"
+)
+
+
+def _module_argument(spec: ServerSpec) -> tuple[int, str] | None:
+    """The module ``python -m NAME`` is asked to run, and where ``NAME`` is in args."""
+    if _interpreter(spec.command or "") != "python":
+        return None
+    for i, arg in enumerate(spec.args):
+        if arg == "-m":
+            return (i + 1, spec.args[i + 1]) if i + 1 < len(spec.args) else None
+        if arg.startswith("-m") and len(arg) > 2:
+            return i, arg[2:]
+        if not arg.startswith("-") or arg in ("-c", "-"):
+            return None  # a script, or code: no module
+    return None
+
+
+def module_not_a_name(spec: ServerSpec, program: str) -> CheckFailed | None:
+    """``python -m NAME`` where NAME is no module name (dotted identifiers: a ``-`` is not in
+    one), typically a distribution's name (``mcp-server-time``, as ``uvx`` and ``pip install``
+    take it): Python exits 1 (``No module named``) before any answer. The distribution, asked
+    of that Python (the files its installer recorded), names the module to run."""
+    found = _module_argument(spec)
+    if found is None:
+        return None
+    index, name = found
+    if all(part.isidentifier() for part in name.split(".")):
+        return None
+    try:
+        done = subprocess.run(
+            [program, "-c", _MODULES_OF, name],
+            capture_output=True,
+            text=True,
+            timeout=min(spec.timeout, 10.0),
+            env={**os.environ, **spec.env},
+            check=False,
+        )
+        modules = [m for m in json.loads(done.stdout or "[]") if isinstance(m, str)]
+    except (OSError, subprocess.SubprocessError, ValueError):
+        modules = []
+    interpreter = Path(spec.command or "").name
+    summary = f"{spec.name}: `{spec.where}`: -m takes a module's name, and {name} is not one"
+    why = (
+        f"{interpreter} -m runs a module, named by dotted identifiers (no '-'): {name} can "
+        "name no module, so Python exits 1 (No module named) before any answer"
+    )
+    if len(modules) == 1:
+        module = modules[0]
+        args = list(spec.args)
+        args[index] = module if args[index] == name else "-m" + module
+        summary = (
+            f"{spec.name}: `{spec.where}`: {name} is the name of a distribution, not of a "
+            f"module: its module is {module}"
+        )
+        why += (
+            f"; {name} is a distribution installed for {interpreter}, whose module {module} "
+            "runs with -m"
+        )
+        text = f"{_fixes.setting(spec, 'args', args)} (python -m {module})"
+        return CheckFailed(
+            summary,
+            why=why,
+            fix=Fix([_fixes.set_step(spec, "args", args)], text=text),
+            facts={"module": module, "distribution": name},
+        )
+    text = (
+        f"put the module's name after -m in args of {spec.settings} (`{interpreter} -m pip show "
+        f"-f {name}` lists the files of a distribution of that name)"
+    )
+    return CheckFailed(summary, why=why, fix=Fix([Manual(text)], text=text), facts={"module": name})
+
+
+#: how each client's file names the home directory in a value it expands (Claude Desktop
+#: expands nothing: the path itself)
+_HOME_REFERENCE = {
+    "pyproject": "${HOME}",
+    "mcp.json": "${HOME}",
+    "cursor": "${userHome}",
+    "vscode": "${userHome}",
+}
+
+
+def unexpanded_home(spec: ServerSpec) -> CheckFailed | None:
+    """A ``command``, or the script an interpreter runs, that starts with ``~/``: no shell
+    starts a stdio server (the client executes the program with its arguments as written: Claude
+    Code #37580, VS Code #247076), so ``~`` reaches it as a directory named ``~``, not the home
+    directory. The fix is the file's own reference to the home directory (``${HOME}`` where the
+    client expands variables, ``${userHome}`` in Cursor's and VS Code's files), or the path
+    itself."""
+    values: list[tuple[str, str, int | None]] = [("command", spec.command or "", None)]
+    # of the arguments, the script an interpreter opens (a program may expand ~ in its own
+    # arguments, as npx and uv do; python and node do not in the script's path)
+    script = _script_argument(spec)
+    values += [("args", arg, i) for i, arg in enumerate(spec.args) if arg == script]
+    base = spec.cwd or spec.root or "."
+    for key, text, index in values:
+        if not (text == "~" or text.startswith("~/")):
+            continue
+        if os.path.lexists(os.path.join(base, text)):
+            continue  # a directory named ~ in the project: it means what it says
+        home = os.path.expanduser("~")
+        expanded = home + text[1:]
+        reference = _HOME_REFERENCE.get(spec.origin, home)
+        value = reference + text[1:]
+        client = _fixes.CLIENTS.get(spec.origin, "envcheck")
+        there = f"{expanded} exists" if os.path.lexists(expanded) else f"{expanded} does not exist"
+        if index is None:
+            new: str | list[str] = value
+        else:
+            new = [value if i == index else arg for i, arg in enumerate(spec.args)]
+        text_fix = _fixes.setting(spec, key, new) + (
+            f" ({client} expands {reference})" if reference != home else ""
+        )
+        return CheckFailed(
+            f"{spec.name}: `{spec.where}`: {client} does not expand ~ in {key}: {text} reaches "
+            "the server as written",
+            why=(
+                f"no shell starts a stdio server: {client} executes the program with its "
+                f"arguments as written, so {text} names a directory called ~ under {base} "
+                f"(nothing is there), not your home directory ({there})"
+            ),
+            fix=Fix([_fixes.set_step(spec, key, new)], text=text_fix),
+            facts={"unexpanded": text},
+        )
+    return None
+
+
+def whole_command_line(spec: ServerSpec, path: str) -> CheckFailed | None:
+    """A ``command`` that holds a whole command line (``python3 -u server.py``, ``npx -y pkg``)
+    whose first word is a program: the client looks for a program of that whole name (no shell
+    splits it) and finds none (ENOENT). The fix is the first word as ``command`` and the rest
+    before ``args``."""
+    command = spec.command or ""
+    if len(command.split()) < 2 or os.path.lexists(command):
+        return None
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    first = words[0]
+    found = os.path.lexists(first) if "/" in first else shutil.which(first, path=path) is not None
+    if len(words) < 2 or not found:
+        return None
+    args = [*words[1:], *spec.args]
+    client = _fixes.CLIENTS.get(spec.origin, "envcheck")
+    both = _fixes.setting(spec, "command", first).removesuffix(f" in {spec.settings}")
+    text = f"{both} and " + _fixes.setting(spec, "args", args).removeprefix("set ")
+    return CheckFailed(
+        f"{spec.name}: command {command!r} is a whole command line: {client} starts the program "
+        "of that whole name, and no shell splits it",
+        why=(
+            f"a stdio server's command is one program ({first} is one) and its "
+            f"arguments go in args; {client} executes the command as written, so it looks for a "
+            f"program named {command!r}, which does not exist (ENOENT)"
+        ),
+        fix=Fix(
+            [_fixes.set_step(spec, "command", first), _fixes.set_step(spec, "args", args)],
+            text=text,
+        ),
+        facts={"command_line": words[0]},
+    )
 
 
 #: interpreters whose first argument that is not an option is the script they run, with their
@@ -602,14 +779,21 @@ def npx_unpublished(spec: ServerSpec) -> CheckFailed | None:
     if not registry.startswith(("http://", "https://")):
         return None
     url = registry.rstrip("/") + "/" + urllib.parse.quote(name, safe="@")
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    # the abbreviated document npm itself asks for (versions and dist-tags, no READMEs)
+    accept = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8"
+    request = urllib.request.Request(url, headers={"Accept": accept})
     try:
-        with urllib.request.urlopen(request, timeout=min(spec.timeout, 5.0)):
-            return None
+        with urllib.request.urlopen(request, timeout=min(spec.timeout, 5.0)) as answer:
+            body = answer.read(_DOCUMENT_READ + 1)
     except urllib.error.HTTPError as exc:
         status = exc.code
     except (OSError, ValueError):
         return None
+    else:
+        wanted = package[len(name) + 1 :] if len(package) > len(name) else ""
+        if len(body) > _DOCUMENT_READ:
+            return None
+        return _version_not_published(spec, name, wanted, body, registry, source)
     if status != 404:
         return None
     text = (
@@ -628,4 +812,65 @@ def npx_unpublished(spec: ServerSpec) -> CheckFailed | None:
         ),
         fix=Fix([Manual(text)], text=text),
         facts={"package": name, "registry": registry, "status": 404},
+    )
+
+
+#: the most of a registry's package document envcheck reads
+_DOCUMENT_READ = 32 * 2**20
+#: a version npm takes as itself (not a range): major.minor.patch, a pre-release, build metadata
+_EXACT_VERSION = re.compile(r"v?=?\s*(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)")
+#: what npm takes as a dist-tag: a name that is no version nor range (npm-package-arg)
+_DIST_TAG = re.compile(r"[A-Za-z][A-Za-z0-9._-]*")
+
+
+def _version_not_published(
+    spec: ServerSpec, name: str, wanted: str, body: bytes, registry: str, source: str
+) -> CheckFailed | None:
+    """``npx -y <name>@<version or tag>`` whose document the registry serves without that
+    version (``versions``) or tag (``dist-tags``): npm stops with ETARGET (No matching version)
+    before anything starts. Ranges (``^1``, ``1.x``) are not judged."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    if not wanted or not isinstance(document, dict):
+        return None
+    versions = document.get("versions")
+    tags = document.get("dist-tags")
+    if not isinstance(versions, dict) or not isinstance(tags, dict):
+        return None
+    exact = _EXACT_VERSION.fullmatch(wanted)
+    if exact is not None:
+        if exact.group(1) in versions:
+            return None
+        what = f"version {exact.group(1)}"
+    elif _DIST_TAG.fullmatch(wanted) and not re.fullmatch(r"[xX*]", wanted):
+        if wanted in tags:
+            return None
+        what = f"dist-tag {wanted}"
+    else:
+        return None
+    latest = tags.get("latest") if isinstance(tags.get("latest"), str) else None
+    known = sorted(str(v) for v in versions)
+    has = (
+        f"its latest is {latest}"
+        if latest
+        else f"it has {', '.join(known[-5:])}" if known else "it has no version"
+    )
+    shown_latest = f"{name}@{latest}" if latest else name
+    text = (
+        f"pin a version the registry has in args of {spec.settings}: {shown_latest} (`npm view "
+        f"{name} versions` lists them), or ask the package's maintainers for {wanted}"
+    )
+    return CheckFailed(
+        f"{spec.name}: `{spec.where}`: the registry {registry} has {name} but no {what} ({has})",
+        why=(
+            f"npx fetches {name}@{wanted} before starting anything; the registry npm uses "
+            f"({registry}, from {source}) serves the package's document, whose "
+            + ("versions" if exact is not None else "dist-tags")
+            + f" lack {wanted}: npm stops with ETARGET (no matching version) and no server "
+            "started"
+        ),
+        fix=Fix([Manual(text)], text=text),
+        facts={"package": name, "wanted": wanted, "latest": latest or ""},
     )

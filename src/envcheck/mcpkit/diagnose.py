@@ -412,11 +412,13 @@ _SHAPES: dict[str, tuple[str, str, str]] = {
         'update the server (or its MCP SDK) to one that sends "jsonrpc": "2.0"',
     ),
     "error-code": (
-        "answered with an invalid JSON-RPC error (code not an integer): {detail}",
-        "a JSON-RPC 2.0 error's code must be an integer; a client drops an answer whose code is "
-        "not (as the MCP SDKs do), so the request it answers never gets its answer",
+        "answered with an invalid JSON-RPC error ({flaw}): {detail}",
+        "a JSON-RPC 2.0 error carries two required members, an integer code and a message "
+        "string (JSON-RPC 2.0, 5.1); a client drops an error without them (as the MCP SDKs "
+        "do), so the request it answers never gets its answer",
         "report it to the server's authors: its JSON-RPC errors must carry an integer code "
-        "(e.g. -32603, Internal error), with their words in message; or update the server",
+        "(e.g. -32603, Internal error) and their words as a message string; or update the "
+        "server",
     ),
     "result-type": (
         "answered {detail}",
@@ -468,11 +470,40 @@ def _misshapen(probe: Probe, method: str | None = None) -> CheckFailed:
         ident, reason = json.loads(detail)
         detail = f"{probe.wire.sent.get(ident, 'a request')} with a message MCP cannot read"
     unanswered = f"no answer to {method}: " if method and method not in detail else ""
+    from envcheck.mcpkit._stdio import error_flaw
+
+    flaw = error_flaw(detail) if child.shape == "error-code" else ""
     return CheckFailed(
-        f"{spec.name}: {unanswered}{summary.format(detail=detail)}",
+        f"{spec.name}: {unanswered}{summary.format(detail=detail, flaw=flaw)}",
         why=why.format(detail=detail, reason=reason) + stderr,
         fix=Fix([Manual(text)], text=text),
         facts={"stdout_shape": child.shape},
+    )
+
+
+def _listens_instead(probe: Probe) -> CheckFailed:
+    """A stdio server that answered nothing on stdin and listens on a TCP port: it was started
+    in an HTTP mode (its arguments or environment choose the transport)."""
+    spec, child = probe.spec, probe.child
+    host, port = child.listening[0]
+    shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    reach = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, shown.rpartition(":")[0])
+    said = f"; its stdout: {redact.clean(child.garbage[0], 80)!r}" if child.garbage else ""
+    text = (
+        f"start it in its stdio mode (its arguments or environment choose the transport: see "
+        f"its documentation), or run it yourself and connect by url in {spec.settings} "
+        f'(url = "http://{reach}:{port}/..." with its MCP path, often /mcp, and transport '
+        '"http" or "sse")'
+    )
+    return CheckFailed(
+        f"{spec.name}: no answer to initialize on stdin: the process listens on TCP {shown} "
+        "instead (it runs an HTTP transport, not stdio)",
+        why=f"a stdio server reads JSON-RPC on its stdin and answers on its stdout; this one "
+        f"(pid {child.pid}) answered nothing within {spec.timeout:g} s and listens on TCP "
+        f"{shown}: it was started as an HTTP server, which a client that starts it over stdio "
+        f"never reaches{said}",
+        fix=Fix([Manual(text)], text=text),
+        facts={"listening": shown},
     )
 
 
@@ -483,6 +514,8 @@ def stdio_failure(
     if isinstance(cause, OSError) and child.pid is None:
         program = probe.program or spec.command or ""
         return command.exec_problem(spec, _exec.diagnose(program, cause)), blocked(spec, "start")
+    if child.listening and child.returncode is None and not probe.wire.results:
+        return probe.started(), _listens_instead(probe)
     if child.shape is not None:
         return probe.started(), _misshapen(probe)
     if child.garbage:
@@ -1602,7 +1635,7 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
     large = too_large(probe)
     if large is not None:
         return large
-    invalid = _invalid_error(probe, step)
+    invalid = _invalid_error(probe, step) or _events_as_json(probe, step)
     if invalid is not None:
         return invalid
     unsent = _stdio_unanswered(probe, step)
@@ -1875,14 +1908,42 @@ def _invalid_error(probe: Probe, step: str) -> CheckFailed | None:
         invalid = [a.invalid_errors[method] for a in probe.attempts if method in a.invalid_errors]
     if not invalid:
         return None
+    from envcheck.mcpkit._stdio import error_flaw
+
     _, why, text = _SHAPES["error-code"]
     tail = probe.child.stderr_tail() if spec.transport == "stdio" else ""
     return CheckFailed(
         f"{spec.name}: {step} failed: the answer to {method} is an invalid JSON-RPC error "
-        f"(code not an integer): {invalid[0]}",
+        f"({error_flaw(invalid[0])}): {invalid[0]}",
         why=why + (f"; its stderr ends: {tail}" if tail else ""),
         fix=_fixes.ask(text, "the server's authors"),
         facts={"invalid_error": invalid[0]},
+    )
+
+
+def _events_as_json(probe: Probe, step: str) -> CheckFailed | None:
+    """A 2xx ``application/json`` answer whose body is an SSE stream of JSON-RPC messages (the
+    events a ``text/event-stream`` answer carries): the server labels its stream wrongly."""
+    spec = probe.spec
+    found = next((a.events_as_json for a in probe.attempts if a.events_as_json), None)
+    if spec.transport == "stdio" or found is None:
+        return None
+    method = step_method(probe, step)
+    text = (
+        "report it to the server's authors: an answer written as SSE events (event: message, "
+        "data: ...) must be sent with Content-Type: text/event-stream, or the JSON-RPC message "
+        "itself sent as application/json"
+    )
+    return CheckFailed(
+        f"{spec.name}: {step} failed: the answer to {found} is an SSE event stream sent as "
+        "application/json",
+        why="its body is SSE events (event: message, then data: lines) whose data are JSON-RPC "
+        "messages, but its Content-Type says application/json: a client parses such an answer "
+        "as one JSON text and fails (Streamable HTTP answers a POST with either "
+        "application/json, the message itself, or text/event-stream, its events)"
+        + (f"; {method} was not answered" if method != found else ""),
+        fix=_fixes.ask(text, "the server's authors"),
+        facts={"events_as_json": found},
     )
 
 
@@ -2356,6 +2417,7 @@ def step_failed(probe: Probe, step: str, cause: BaseException) -> CheckFailed:
         return exited(probe, step)
     invalid = (
         _invalid_error(probe, step)
+        or _events_as_json(probe, step)
         or _both_members(probe, step)
         or _not_utf8_answer(probe, step)
         or _undecodable(probe, step, cause)
@@ -2729,6 +2791,9 @@ def _not_from_server(probe: Probe, step: str, cause: Any) -> CheckFailed:
     spec = probe.spec
     method = step_method(probe, step)
     kinds = [k.split(";")[0].strip() for a in probe.attempts for k in a.content_types]
+    labelled = _events_as_json(probe, step) if cause.code == PARSE_ERROR else None
+    if labelled is not None:
+        return labelled
     if cause.code == PARSE_ERROR:
         text = (
             f"check that {spec.url} is an MCP server's endpoint"

@@ -183,6 +183,8 @@ async def _note_json(response: Any, attempt: Attempt) -> None:
         if held is not None and method is not None:
             attempt.bad_results.setdefault(method, held)
         attempt.not_jsonrpc.append(redact.clean(body.decode("utf-8", "replace"), 120))
+        if message is None and _events_of_messages(body):
+            attempt.events_as_json = attempt.events_as_json or (method or "a request")
         return
     error = message.get("error") if isinstance(message, dict) else None
     if method is not None and isinstance(error, dict) and isinstance(error.get("code"), int):
@@ -190,6 +192,20 @@ async def _note_json(response: Any, attempt: Attempt) -> None:
     both = both_members(message)
     if method is not None and both is not None:
         attempt.both_members.setdefault(method, both)
+
+
+def _events_of_messages(body: bytes) -> bool:
+    """Whether ``body`` is an SSE stream (not JSON) whose ``message`` events carry JSON-RPC
+    messages: a server that writes its event stream under another Content-Type."""
+    import mcp_types
+
+    events = [data for kind, data in sse_events(body[:SSE_KEPT]) if kind == "message"]
+    try:
+        for data in events:
+            mcp_types.jsonrpc_message_adapter.validate_json(data, by_name=False)
+    except ValueError:
+        return False
+    return bool(events)
 
 
 async def _note_refused(response: Any, attempt: Attempt, notice: str | None = None) -> None:

@@ -123,6 +123,9 @@ class Attempt:
     #: the Content-Type of a 2xx answer that is a JSON-RPC message, when it is neither
     #: application/json nor text/event-stream
     mislabeled: str | None = None
+    #: the method of the first JSON-RPC request whose 2xx ``application/json`` answer was an SSE
+    #: stream of JSON-RPC messages instead (``event: message``, ``data: {...}``)
+    events_as_json: str | None = None
     #: whether an answer carried an ``Mcp-Session-Id``
     session_given: bool = False
     #: an ``Mcp-Session-Id`` an answer carried with bytes outside visible ASCII (0x21 to 0x7E,

@@ -659,6 +659,19 @@ def _setting(server: Server, key: str, value: Any) -> str:
     return f'set "{head}": {shown} in {server.settings}'
 
 
+#: HTTP whitespace (WHATWG Fetch): tab, LF, CR, space
+_HTTP_WHITESPACE = "\t\n\r "
+
+
+def _header_value(text: str) -> str:
+    """A header's value as it is sent: without the HTTP whitespace around it (a secret as the
+    whole value was)."""
+    stripped = text.strip(_HTTP_WHITESPACE)
+    if stripped != text:
+        redact.register(stripped)
+    return stripped
+
+
 def resolve(ctx: Context, server: Server) -> ServerSpec:
     """The server with ``${VAR}`` references resolved as its client resolves them; header
     values, and env values whose names say they are secrets, become secrets."""
@@ -704,7 +717,12 @@ def resolve(ctx: Context, server: Server) -> ServerSpec:
         cwd = str(server.base / value(table.cwd, "cwd")) if table.cwd else str(server.base)
         command = value(table.command, "command")
         if ("/" in command or os.sep in command) and not os.path.isabs(command):
-            command = os.path.normpath(os.path.join(cwd, command))
+            joined = os.path.normpath(os.path.join(cwd, command))
+            # "~/bin/x" and a whole command line ("python3 -u x.py") are kept as written: the
+            # start says what they are
+            line = len(command.split()) > 1 and not os.path.lexists(joined)
+            if not command.startswith("~") and not line:
+                command = joined
         if table.env_file is not None:
             env = {**_env_file(ctx, server, value(table.env_file, "env_file")), **env}
     return ServerSpec(
@@ -717,7 +735,13 @@ def resolve(ctx: Context, server: Server) -> ServerSpec:
         cwd=cwd,
         root=str(server.base),
         url=value(table.url, "url") if table.url else None,
-        headers={k: value(v, f"headers.{k}", secret=True) for k, v in table.headers.items()},
+        # a field value does not hold the whitespace around it (RFC 9110, 5.5), and the clients
+        # of these files send headers through fetch, whose Headers strip it (CR and LF too:
+        # WHATWG Fetch, "normalize"): a token exported from a CRLF .env keeps working there
+        headers={
+            k: _header_value(value(v, f"headers.{k}", secret=True))
+            for k, v in table.headers.items()
+        },
         expect_tools=tuple(table.expect_tools),
         call=call,
         timeout=server.timeout,
