@@ -71,12 +71,14 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers12 import PG as PG12  # and the twelfth's
     from tests.verdicts.test_heldout_servers13 import PG as PG13  # and the thirteenth's
     from tests.verdicts.test_heldout_servers14 import PG as PG14  # and the fourteenth's
+    from tests.verdicts.test_heldout_servers15 import PG as PG15  # and the fifteenth's
     from tests.verdicts.test_protocol_sweep import PG_ROWS as PROTOCOL  # the protocol sweep's
     from tests.verdicts.test_tls_sweep import PG_ROWS  # and the TLS sweep's
 
     elsewhere = [*PG, *PG2, *PG3, *PG4, *PG5, *PG6, *PG7, *PG8, *PG9, *PG10, *PG11, *ENV11, *PG12]
     elsewhere += list(PG13)
     elsewhere += list(PG14)
+    elsewhere += list(PG15)
     elsewhere += list(PG_ROWS)
     elsewhere += list(PROTOCOL.values())
     problems = S.mismatches(elsewhere=elsewhere)

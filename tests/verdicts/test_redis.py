@@ -203,6 +203,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers12 import REDIS as REDIS12  # and the twelfth's
     from tests.verdicts.test_heldout_servers13 import REDIS as REDIS13  # and the thirteenth's
     from tests.verdicts.test_heldout_servers14 import REDIS as REDIS14  # and the fourteenth's
+    from tests.verdicts.test_heldout_servers15 import REDIS as REDIS15  # and the fifteenth's
     from tests.verdicts.test_tls_sweep import REDIS_ROWS  # and the TLS sweep's
 
     problems = SCENARIOS.mismatches(
@@ -221,6 +222,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
             *REDIS12,
             *REDIS13,
             *REDIS14,
+            *REDIS15,
             *REDIS_ROWS,
         ]
     )

@@ -267,6 +267,97 @@ def _refused_name(code: str, message: str, sent: Mapping[str, str]) -> str | Non
     return found[0] if len(found) == 1 else None
 
 
+#: the switches of postgres.c ``process_postgres_switches`` that take an argument (its getopt
+#: string ``B:bC:c:D:d:EeFf:h:ijk:lN:nOPp:r:S:sTt:v:W:-:``)
+_SWITCH_ARGUMENT = frozenset("BCcDdfhkNprStvW-")
+#: a word of options that is a whole setting (``name=value``)
+_SETTING_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*=.*")
+
+
+def split_options(value: str) -> list[str]:
+    """libpq's ``options`` as the server splits them (postinit.c ``pg_split_opts``): at
+    whitespace, except where a backslash escapes the next character."""
+    words: list[str] = []
+    word: list[str] = []
+    started = escaped = False
+    for char in value:
+        if escaped:
+            word.append(char)
+            escaped = False
+        elif char == "\\":
+            escaped = started = True
+        elif char.isspace():
+            if started:
+                words.append("".join(word))
+                word, started = [], False
+        else:
+            word.append(char)
+            started = True
+    if started:
+        words.append("".join(word))
+    return words
+
+
+def stray_word(words: list[str]) -> int | None:
+    """The index of the first word getopt does not read as a switch or a switch's argument
+    (process_postgres_switches refuses it: ``invalid command-line argument``)."""
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if not word.startswith("-") or word == "-":
+            return index
+        for at, letter in enumerate(word[1:], 1):
+            if letter in _SWITCH_ARGUMENT:
+                if at == len(word) - 1:
+                    index += 1  # its argument is the next word
+                break
+        index += 1
+    return None
+
+
+def stray_option_word(t: Target, code: str, routine: str, said: str) -> CheckFailed | None:
+    """42601 from ``process_postgres_switches``: a word of the ``options`` libpq sent is no
+    switch: a setting written without its own ``-c`` (``-c a=1 b=2``), or a value a space split
+    (``-c application_name=my app``)."""
+    if code != "42601" or routine not in ("process_postgres_switches", ""):
+        return None
+    options = dict(startup_params(t)).get("options")
+    if not options:
+        return None
+    words = split_options(options)
+    at = stray_word(words)
+    if at is None:
+        return None
+    where = f"options in {t.source}" if t.params.get("options") else "PGOPTIONS"
+    after = f" after {words[at - 1]!r}" if at else ""
+    if _SETTING_WORD.fullmatch(words[at]):
+        # a setting written without its own -c (``-c a=1 b=2``): each needs one
+        fixed = " ".join([*words[:at], "-c", *words[at:]])
+        change = f"give each setting of {where} its own -c: {fixed}"
+        kind = "a setting without its own -c"
+    elif at == 0:
+        joined = " ".join(["-c", *words])
+        change = f"begin {where} with a switch: {joined}"
+        kind = "no switch"
+    else:
+        joined = " ".join([*words[: at - 1], words[at - 1] + words[at], *words[at + 1 :]])
+        escaped = " ".join([*words[: at - 1], words[at - 1] + "\\ " + words[at], *words[at + 1 :]])
+        change = (
+            f"in {where}, join {words[at]!r} to the value before it: leave out the space "
+            f"({joined}) or escape it with a backslash ({escaped}; in a quoted keyword value "
+            "the backslash itself is written twice)"
+        )
+        kind = "a value a space split"
+    return CheckFailed(
+        f"{where} has the word {words[at]!r}{after} on its own ({kind}): libpq splits options "
+        "at each space, and the server refuses a word that is no switch (SQLSTATE 42601)",
+        why="the server reads options as command-line switches (-c name=value, --name=value); "
+        "a space inside a value ends it unless a backslash escapes it, and the login ends at "
+        "the first word that is neither a switch nor a switch's value" + said,
+        fix=fix(t.edit_setting(change), text=change),
+    )
+
+
 def startup_setting_refused(t: Target, code: str, message: str, detail: str) -> CheckFailed | None:
     """The server ended the login over a setting the startup packet carried (``options`` or
     ``client_encoding``): any SQLSTATE whose message names that setting."""
@@ -311,6 +402,9 @@ def _explain(
     foreign: bool = False,
 ) -> CheckFailed:
     said = _said(message, detail)
+    stray = stray_option_word(t, code, routine, said)
+    if stray is not None:
+        return stray
     refused = startup_setting_refused(t, code, message, detail)
     if refused is not None:
         return refused
@@ -1013,6 +1107,58 @@ def missing_database(
     )
 
 
+def locale_not_installed(t: Target, said: str, deadline: float) -> CheckFailed | None:
+    """postinit.c ``CheckMyDatabase``: the server's ``setlocale`` refuses the database's
+    LC_COLLATE or LC_CTYPE (FATAL, no errcode: XX000), so every login to it ends; the locales
+    are read from pg_database in a session of the role in the maintenance database. None for a
+    database of the ICU provider or when pg_database cannot be read."""
+    import psycopg
+
+    kwargs = _diagnosis_session(t, deadline)
+    if kwargs is None:
+        return None
+    kwargs["dbname"] = "postgres" if t.dbname != "postgres" else "template1"
+    try:
+        with psycopg.connect(**kwargs) as conn:
+            row = conn.execute(
+                "SELECT datcollate, datctype, datlocprovider::text FROM pg_database "
+                "WHERE datname = %s",
+                (t.dbname,),
+            ).fetchone()
+    except psycopg.Error:
+        return None
+    if row is None or row[2] != "c":
+        return None
+    collate, ctype = str(row[0]), str(row[1])
+    locales = [collate] + ([ctype] if ctype != collate else [])
+    named = " and ".join(locales)
+    shown = (
+        f"LC_COLLATE and LC_CTYPE {collate}"
+        if ctype == collate
+        else f"LC_COLLATE {collate}, LC_CTYPE {ctype}"
+    )
+    lang = collate.split(".")[0].split("_")[0]
+    install = (
+        f"on the server's host, install the locale {named} (Debian/Ubuntu: uncomment it in "
+        f"/etc/locale.gen and run locale-gen, or locale-gen {collate}; RHEL/Fedora: dnf "
+        f"install glibc-langpack-{lang}; an Alpine image has no such locales: use a "
+        "Debian-based image); new sessions see it, no restart is needed"
+    )
+    move = (
+        f"or dump database {t.dbname} and restore it into one created with a locale the "
+        "server has (CREATE DATABASE ... TEMPLATE template0 LOCALE 'C.UTF-8')"
+    )
+    return CheckFailed(
+        f"database {t.dbname!r} at {t.address} was created with {shown}, which the server's "
+        "operating system does not have: every login to it ends",
+        why="the server sets the database's LC_COLLATE and LC_CTYPE (pg_database) for each "
+        "session and ends it when setlocale refuses one (SQLSTATE XX000 from CheckMyDatabase); "
+        "the database came from a machine that had the locale (a data directory or volume "
+        "moved to another image)" + said,
+        fix=fix(Manual(f"{install}; {move}", ask=ADMIN), text=f"{install}; {move}"),
+    )
+
+
 def database_files_missing(t: Target, listed: Listed, said: str) -> CheckFailed:
     """3D000 for a database pg_database lists: InitPostgres found no directory for it (its
     tablespace's directory lost with a mount, or files deleted under the data directory)."""
@@ -1489,7 +1635,8 @@ def tls_context(t: Target) -> ssl.SSLContext:
     require with a root certificate file)."""
     context = ssl.create_default_context()
     cert, key = client_certificate(t)
-    if cert and os.path.isfile(cert):
+    # sslcertmode=disable: libpq sends no client certificate, whatever sslcert names
+    if cert and os.path.isfile(cert) and t.libpq_value("sslcertmode") != "disable":
         try:  # libpq sends it when the server asks; its own failures are read from libpq's text
             context.load_cert_chain(cert, key if key and os.path.isfile(key) else None)
         except (OSError, ssl.SSLError):
@@ -1933,7 +2080,7 @@ def diagnose_login(t: Target, exc: Exception, deadline: float) -> CheckFailed:
         )
     relevant = [(k, a) for k in order if (a := attempts.get(k)) is not None]
     if not relevant or any(a.stage == _pgwire.READY for _, a in relevant):
-        return _client_refused(t, attempts, exc) or fallback
+        return _client_refused(t, attempts, exc, deadline) or fallback
     kind, chosen = max(enumerate(relevant), key=lambda p: (_RANK[p[1][1].stage], p[0]))[1]
     if chosen.needs_password:
         return needs_password(t)
@@ -1970,6 +2117,10 @@ def diagnose_login(t: Target, exc: Exception, deadline: float) -> CheckFailed:
     can_create, similar, listed = _can_create_db(t) if code == "3D000" else (None, [], None)
     if listed is not None:
         return database_files_missing(t, listed, _said(chosen.message, chosen.detail))
+    if code == "XX000" and chosen.routine == "CheckMyDatabase":
+        locale = locale_not_installed(t, _said(chosen.message, chosen.detail), deadline)
+        if locale is not None:
+            return locale
     if code and chosen.stage == AUTHENTICATED and code[:2] not in ("28", "3D", "53", "57"):
         from_settings = setting_breaks_login(t, code, chosen.message, chosen.detail, deadline)
         if from_settings is not None:
@@ -2235,6 +2386,99 @@ _NOT_SCRAM = {
 _PHYSICAL_REPLICATION = frozenset({"1", "true", "on", "yes"})
 
 
+def _diagnosis_session(t: Target, deadline: float) -> dict[str, Any] | None:
+    """psycopg.connect's arguments for a look-up as the configured role (its own password,
+    settings and TLS), without the parameters that stopped its own login (no target session
+    attributes, no replication connection); None when too little time is left."""
+    left = deadline - time.monotonic()
+    if left < 0.5:
+        return None
+    kwargs = t.connect_kwargs("envcheck diagnosis", left)
+    kwargs.pop("replication", None)
+    kwargs["target_session_attrs"] = "any"
+    return kwargs
+
+
+def _read_only_source(t: Target, deadline: float) -> str | None:
+    """Where the role's sessions get ``default_transaction_read_only = on`` (pg_settings.source,
+    read in a session of the role itself); None when it cannot be read."""
+    import psycopg
+
+    kwargs = _diagnosis_session(t, deadline)
+    if kwargs is None:
+        return None
+    try:
+        with psycopg.connect(**kwargs) as conn:
+            row = conn.execute(
+                "SELECT source FROM pg_settings WHERE name = 'default_transaction_read_only'"
+            ).fetchone()
+    except psycopg.Error:
+        return None
+    return str(row[0]) if row else None
+
+
+def _read_only_primary(t: Target, wanted: str, deadline: float | None) -> CheckFailed:
+    """``target_session_attrs=read-write`` and a primary (not in hot standby) whose sessions
+    for this login start read-only: libpq reads ``default_transaction_read_only`` from the
+    server's ParameterStatus (PostgreSQL 14 and later report it) and refuses the session."""
+    source = _read_only_source(t, deadline) if deadline is not None else None
+    place = setting_place(t, source) if source else "for these sessions"
+    undo = reset_setting(t, "default_transaction_read_only", source or "")
+    keep = (
+        f"or, if {t.user!r} is meant to be read-only, drop target_session_attrs={wanted} from "
+        f"{t.source_of('target_session_attrs')}"
+    )
+    return CheckFailed(
+        f"{t.address} is a primary, but sessions of {t.login} are read-only: "
+        f"default_transaction_read_only is on {place}, and target_session_attrs={wanted}"
+        f"{_set_by(t, 'target_session_attrs')} refuses a read-only session",
+        why="libpq asks the server's ParameterStatus for default_transaction_read_only and "
+        "in_hot_standby at login (PostgreSQL 14 and later report both) and, for read-write, "
+        "takes only a session that may write; envcheck's own login without "
+        "target_session_attrs was let in (in_hot_standby off, default_transaction_read_only on)",
+        fix=Fix(undo.steps, text=f"{undo}; {keep}"),
+    )
+
+
+def _walsender_refused(t: Target, deadline: float) -> CheckFailed | None:
+    """``replication=database`` (a logical replication connection: the server starts a WAL
+    sender) for a role without the REPLICATION attribute (postinit.c: 42501 after
+    authentication); the role's attributes read in a session of its own without it."""
+    import psycopg
+
+    kwargs = _diagnosis_session(t, deadline)
+    if kwargs is None:
+        return None
+    try:
+        with psycopg.connect(**kwargs) as conn:
+            row = conn.execute(
+                "SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user"
+            ).fetchone()
+    except psycopg.Error:
+        return None
+    if row is None or row[0]:
+        return None
+    grant = f"ALTER ROLE {ident(t.user)} REPLICATION"
+    drop = (
+        f"drop replication=database from {t.source_of('replication')} (an application's "
+        "connection is no replication connection)"
+    )
+    step = t.superuser_sql(grant)
+    return CheckFailed(
+        f"replication=database asks {t.address} for a logical replication connection (a WAL "
+        f"sender), which only a role with the REPLICATION attribute (or a superuser) may "
+        f"open, and role {t.user!r} has none; the same login without it is let in",
+        why="libpq sends replication=database in the startup packet; the server starts a WAL "
+        "sender for it and ends the login of a role without REPLICATION (SQLSTATE 42501); "
+        "pg_roles.rolreplication is false for this role, read in a session of its own",
+        fix=Fix(
+            [t.edit_setting(drop)],
+            text=f"{drop}; or, if a replication connection is meant, as a superuser: "
+            f"{step.render()}",
+        ),
+    )
+
+
 def _set_by(t: Target, key: str) -> str:
     """`` (from PGNAME)`` when libpq's environment, not the connection string, sets ``key``."""
     name = t.from_environment.get(key)
@@ -2242,12 +2486,20 @@ def _set_by(t: Target, key: str) -> str:
 
 
 def _client_refused(
-    t: Target, attempts: dict[str, _pgwire.Attempt | None], exc: Exception
+    t: Target,
+    attempts: dict[str, _pgwire.Attempt | None],
+    exc: Exception,
+    deadline: float | None = None,
 ) -> CheckFailed | None:
     """The server let envcheck's probe in, so libpq stopped for a rule of the connection
-    string: ``target_session_attrs``, ``channel_binding``, ``require_auth``."""
+    string: ``target_session_attrs``, ``channel_binding``, ``require_auth``, ``replication``."""
     got_in = [a for a in attempts.values() if a is not None and a.stage == _pgwire.READY]
     physical = (t.params.get("replication") or "").lower() in _PHYSICAL_REPLICATION
+    logical = (t.params.get("replication") or "").lower() == "database"
+    if got_in and logical and deadline is not None:
+        refused = _walsender_refused(t, deadline)
+        if refused is not None:
+            return refused
     if got_in and physical:
         return CheckFailed(
             f"replication={t.params['replication']} asks {t.address} for a physical "
@@ -2284,6 +2536,12 @@ def _client_refused(
     wanted = t.params.get("target_session_attrs") or os.environ.get("PGTARGETSESSIONATTRS")
     if got_in and wanted in ("read-write", "primary"):
         status = got_in[0].status
+        if (
+            wanted == "read-write"
+            and status.get("in_hot_standby") != "on"
+            and status.get("default_transaction_read_only") == "on"
+        ):
+            return _read_only_primary(t, wanted, deadline)
         if (
             status.get("in_hot_standby") == "on"
             or status.get("default_transaction_read_only") == "on"
@@ -2713,6 +2971,17 @@ def client_certificate_required(t: Target, said: str) -> CheckFailed:
     """28000: pg_hba.conf's line asks for a client certificate and the login sent none."""
     cert, _ = client_certificate(t)
     hba = pg_hba_refuses(t, said, ssl_helps=None)
+    if t.libpq_value("sslcertmode") == "disable" and cert and os.path.isfile(cert):
+        drop = f"drop sslcertmode=disable{_set_by(t, 'sslcertmode')} (libpq then sends {cert})"
+        return CheckFailed(
+            f"pg_hba.conf's line for {t.login} requires a client certificate, and "
+            f"sslcertmode=disable{_set_by(t, 'sslcertmode')} keeps libpq from sending the one "
+            f"{t.source} names ({cert})",
+            why="with sslcertmode=disable libpq never sends a client certificate, even when "
+            "sslcert and sslkey name one; the server's line (cert, or clientcert=verify-ca/"
+            "verify-full) then ends the login" + said,
+            fix=fix(t.edit_key("sslcertmode", drop), text=drop),
+        )
     sends = f"sends {cert}, which the server did not accept" if cert else "sends none"
     text = (
         f"set sslcert= and sslkey= in {t.source} to a client certificate and its key signed by "

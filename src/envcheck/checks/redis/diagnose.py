@@ -873,20 +873,22 @@ def contradicted(t: Target, exc: ReplyError, evidence: str) -> CheckFailed:
 _AUTHENTICATING = frozenset({"AUTH", "HELLO"})
 
 
-def acl_user(t: Target, user: str, deadline: float) -> dict[str, Any] | None:
-    """``ACL GETUSER user`` as ``admin_url``'s user (read only), as a mapping of its fields
-    (``flags``, ``passwords``, ...); an empty mapping for no such user; None when there is no
-    admin_url or the look-up fails."""
+#: what :func:`_as_admin` returns when there is no admin_url or the command got no reply
+_NO_ANSWER = object()
+
+
+def _as_admin(t: Target, deadline: float, *command: str) -> Any:
+    """One read-only command sent as ``admin_url``'s user: its reply, or :data:`_NO_ANSWER`."""
     if not t.admin_url:
-        return None
+        return _NO_ANSWER
     from envcheck.checks.redis.target import UrlError, parse_url, ssl_context
 
     try:
         admin = parse_url(t.admin_url)
     except UrlError:
-        return None
+        return _NO_ANSWER
     if admin["path"]:
-        return None
+        return _NO_ANSWER
     budget = max(0.05, min(2.0, deadline - time.monotonic()))
     try:
         opened = _net.connect(
@@ -899,18 +901,29 @@ def acl_user(t: Target, user: str, deadline: float) -> dict[str, Any] | None:
             tls=ssl_context(t) if admin["tls"] else None,
         )
     except (CheckFailed, OSError):
-        return None
+        return _NO_ANSWER
     conn = Resp(opened.sock, opened.reply)
     until = time.monotonic() + budget
     try:
         if admin["password"] is not None:
             auth = ["AUTH"] + ([admin["user"]] if admin["user"] else []) + [admin["password"]]
             conn.call(*auth, deadline=until)
-        reply = conn.call("ACL", "GETUSER", user, deadline=until)
+        return conn.call(*command, deadline=until)
     except (ReplyError, ConnectionLost):
-        return None
+        return _NO_ANSWER
     finally:
         conn.close()
+
+
+def acl_user(t: Target, user: str, deadline: float) -> dict[str, Any] | None:
+    """``ACL GETUSER user`` as ``admin_url``'s user (read only), as a mapping of its fields
+    (``flags``, ``passwords``, ...); an empty mapping for no such user; None when there is no
+    admin_url or the look-up fails."""
+    if not t.admin_url:
+        return None
+    reply = _as_admin(t, deadline, "ACL", "GETUSER", user)
+    if reply is _NO_ANSWER:
+        return None
     if not reply:
         return {}
     fields = list(reply)
@@ -1113,6 +1126,42 @@ def _colon_in_user(t: Target, conn: Resp | None, deadline: float) -> CheckFailed
     return None
 
 
+def _user_name_case(t: Target, conn: Resp | None, deadline: float) -> CheckFailed | None:
+    """The URL's user name differs from an ACL user's only in case (acl.c compares user names
+    byte for byte): AUTH as the name in lower case, and as each name ``ACL USERS`` lists (as
+    admin_url's user) that is the same but for case, with the same password, on the connection
+    whose AUTH failed, tells; the user name found is shown, never a password."""
+    if conn is None or not t.username or t.password is None:
+        return None
+    names = [n for n in _acl_users(t, deadline) if n.lower() == t.username.lower()]
+    if t.username.lower() not in names:
+        names.append(t.username.lower())
+    for name in (n for n in names if n != t.username):
+        try:
+            conn.call("AUTH", name, t.password, deadline=deadline)
+        except (ReplyError, ConnectionLost):
+            continue
+        return CheckFailed(
+            f"the user name in {t.source} is {t.username!r}, and the ACL user at {t.address} is "
+            f"{name!r}: the two differ only in case, and Redis compares user names exactly "
+            "(WRONGPASS)",
+            why=f"AUTH as {name!r} with the same password succeeds on the same connection; "
+            "WRONGPASS stands for a wrong password, a disabled user and no such user alike",
+            fix=manual(
+                f"write the user name as {name} (in this case) in {t.source}",
+                ask=f"whoever sets {t.source}",
+            ),
+        )
+    return None
+
+
+def _acl_users(t: Target, deadline: float) -> list[str]:
+    """``ACL USERS`` as admin_url's user (read only); empty without admin_url or on failure."""
+    reply = _as_admin(t, deadline, "ACL", "USERS")
+    items = reply if isinstance(reply, list) else []
+    return [i.decode(errors="replace") if isinstance(i, bytes) else str(i) for i in items]
+
+
 def _wrongpass(
     t: Target,
     exc: ReplyError | None = None,
@@ -1130,6 +1179,9 @@ def _wrongpass(
     colon = _colon_in_user(t, conn, deadline or time.monotonic() + 2)
     if colon is not None:
         return colon
+    cased = _user_name_case(t, conn, deadline or time.monotonic() + 2)
+    if cased is not None:
+        return cased
     user = t.username or "default"
     found = acl_user(t, user, deadline or time.monotonic() + 2)
     if found:
@@ -1203,12 +1255,67 @@ def _noperm(
                 step,
             ),
         )
+    others = _denied_too(t, conn, command, deadline)
+    if others:
+        return _denied_many(t, user, [command, *others], exc)
     granted = command.lower() if " " not in command else command.lower().replace(" ", "|")
     step = admin_step(t, "ACL", "SETUSER", user, f"+{granted}")
     return CheckFailed(
         f"ACL user {user!r} may not run {command} (NOPERM)",
         why=f"the server said: {_said(exc)}",
         fix=fix(f"as {ASK_ADMIN}: {step.render()}", step),
+    )
+
+
+def _denied_too(t: Target, conn: Resp | None, first: str, deadline: float) -> list[str]:
+    """The other requests of the checks this user is refused with NOPERM, tried on the
+    connection that met the first one (as the user): INFO, SELECT of the URL's database, and the
+    round-trip's GET, SET (expiring within a second) and DEL of a fresh probe key. Only NOPERM
+    counts; any other answer (or none) leaves the command out."""
+    import uuid
+
+    if conn is None or first in KEYED:
+        return []
+    key = f"{KEY_PREFIX}{uuid.uuid4().hex}"
+    tries: list[tuple[str, ...]] = [("PING",), ("INFO", "server")]
+    if t.db:
+        tries.append(("SELECT", str(t.db)))
+    tries += [("GET", key), ("SET", key, "v", "PX", "1000", "NX"), ("DEL", key)]
+    denied = []
+    for command in tries:
+        if command[0] == first or time.monotonic() > deadline:
+            continue
+        try:
+            conn.call(*command, deadline=deadline)
+        except ReplyError as refused:
+            if refused.kind == "NOPERM":
+                denied.append(command[0])
+        except ConnectionLost:
+            break
+    return denied
+
+
+def _denied_many(t: Target, user: str, commands: list[str], exc: ReplyError) -> CheckFailed:
+    """A user refused several of the checks' requests (a user made with a password and keys but
+    no command rule: acl.c gives a new user no commands): one ACL SETUSER that grants them all,
+    the keyed ones through the probe's selector."""
+    order = ["PING", "INFO", "SELECT", "SET", "GET", "DEL"]
+    commands = sorted(set(commands), key=lambda c: order.index(c) if c in order else len(order))
+    plain = [f"+{c.lower()}" for c in commands if c not in KEYED]
+    keyed = [PROBE_SELECTOR] if any(c in KEYED for c in commands) else []
+    step = admin_step(t, "ACL", "SETUSER", user, *plain, *keyed)
+    listed = ", ".join(commands)
+    return CheckFailed(
+        f"ACL user {user!r} may not run {listed}: NOPERM to each of the requests envcheck's "
+        f"checks send ({exc.command} first)",
+        why=f"each was tried as the user on the same connection and refused with NOPERM (a "
+        "user created with a password and key patterns but no command rule may run no "
+        f"command: acl.c starts a new user with -@all); the server said: {_said(exc)}",
+        fix=fix(
+            f"as {ASK_ADMIN}: {step.render()} (every command the checks send, the key commands "
+            f"on {KEY_PREFIX}* keys only)",
+            step,
+        ),
     )
 
 
