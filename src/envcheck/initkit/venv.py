@@ -7,6 +7,7 @@ fails on a derived setting names the project file, not a table nobody wrote.
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import re
@@ -101,6 +102,8 @@ def derive_venv(
 
     packages, packages_from = _main_packages(meta, poetry)
     if not packages and project is not None:
+        packages, packages_from = setuptools_dynamic(project, data)
+    if not packages and project is not None:
         packages, packages_from = _requirements_files(project)
     if packages:
         section["packages"] = packages
@@ -176,6 +179,71 @@ def _main_packages(
         out.append(f"{name}{extras}{poetry_constraint(version) or ''}")
         places.append("[tool.poetry.dependencies]")
     return out, " and ".join(dict.fromkeys(places)) or None
+
+
+def setuptools_dynamic(project: Path, data: Mapping[str, Any]) -> tuple[list[str], str | None]:
+    """The requirements setuptools reads for a project whose ``[project] dynamic`` lists
+    ``dependencies`` (PEP 621) from the files ``[tool.setuptools.dynamic] dependencies = {file =
+    [...]}`` names (paths relative to the project): a requirement a line, blank lines and ``#``
+    comment lines left out, as setuptools' ``_parse_requirements_list`` reads them; and where
+    they come from."""
+    dynamic = _table(data.get("project")).get("dynamic")
+    if not isinstance(dynamic, list) or "dependencies" not in dynamic:
+        return [], None
+    setuptools = _table(_table(data.get("tool")).get("setuptools"))
+    files = _table(_table(setuptools.get("dynamic")).get("dependencies")).get("file")
+    names = [files] if isinstance(files, str) else files if isinstance(files, list) else []
+    out: list[str] = []
+    seen: set[str] = set()
+    for name in map(str, names):
+        try:
+            lines = (project / name).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for line in lines:
+            if not line.strip() or line.strip().startswith("#"):
+                continue
+            requirement = _requirement(line.strip())
+            if requirement is None or canonicalize_name(requirement.name) in seen:
+                continue
+            seen.add(canonicalize_name(requirement.name))
+            out.append(_kept(requirement))
+    if not out:
+        return [], None
+    return out, f"[tool.setuptools.dynamic] dependencies, read from {', '.join(map(str, names))}"
+
+
+def main_origin(project: Path, data: Mapping[str, Any], name: str) -> str | None:
+    """Where the project (``data``: its parsed pyproject.toml) names the requirement ``name``
+    when ``[project] dependencies`` does not list it: the files setuptools' dynamic
+    ``dependencies`` reads (``None`` otherwise)."""
+    if "dependencies" not in (_table(data.get("project")).get("dynamic") or ()):
+        return None
+    packages, origin = _dynamic_names(project, _stamp(project, data))
+    return origin if canonicalize_name(name) in packages else None
+
+
+def _stamp(project: Path, data: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What setuptools' dynamic dependencies of ``project`` are read from: pyproject.toml and
+    the files it names, by size and time (a package check asks once per package; the files
+    are read once)."""
+    setuptools = _table(_table(data.get("tool")).get("setuptools"))
+    files = _table(_table(setuptools.get("dynamic")).get("dependencies")).get("file")
+    names = [files] if isinstance(files, str) else files if isinstance(files, list) else []
+    stamp: list[Any] = []
+    for path in [project / "pyproject.toml", *(project / str(n) for n in names)]:
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        stamp.append((str(path), info.st_mtime_ns, info.st_size))
+    return tuple(stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _dynamic_names(project: Path, stamp: tuple[Any, ...]) -> tuple[frozenset[str], str | None]:
+    packages, origin = setuptools_dynamic(project, read_pyproject(project))
+    return frozenset(canonicalize_name(Requirement(p).name) for p in packages), origin
 
 
 def _requirements_files(project: Path) -> tuple[list[str], str | None]:

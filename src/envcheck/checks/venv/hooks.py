@@ -22,6 +22,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from envcheck import hookimpl
+from envcheck.checks.venv import build_system as _build_system
 from envcheck.checks.venv import config as _config
 from envcheck.checks.venv import diagnose as _diagnose
 from envcheck.checks.venv import fixes as _fixes
@@ -34,6 +35,7 @@ from envcheck.checks.venv import poetry as _poetry
 from envcheck.checks.venv import project as _project
 from envcheck.checks.venv import pylock as _pylock
 from envcheck.checks.venv import pythons as _pythons
+from envcheck.checks.venv import reqfiles as _reqfiles
 from envcheck.checks.venv import stdlib as _stdlib
 from envcheck.checks.venv import uvlock as _uvlock
 from envcheck.checks.venv.config import COMPONENT, VenvConfig
@@ -240,6 +242,19 @@ def project(ctx: Context) -> Outcome:
             ),
             facts=facts,
         )
+    build = _build_system.problems(data, root)
+    if build is not None:
+        raise _build_system_failed(ctx, root, build, facts)
+    refused = _reqfiles.refused(root)
+    if refused:
+        raise CheckFailed(
+            f"pip refuses {refused[0].holder}: " + "; ".join(r.what for r in refused[:3]),
+            why="pip reads a requirements file whole before it installs anything (its "
+            "requirements-file format; hash-checking mode, which one --hash turns on, for the "
+            "whole file): `pip install -r` of it stops and installs nothing",
+            fix=_fixes.make(*_reqfiles.corrections(refused)),
+            facts={**facts, "file": str(refused[0].holder), "line": refused[0].line},
+        )
     empty = _project.empty_include(root) if ctx.section.poetry else None
     if empty is not None:
         what, why, fix = _fixes.empty_include(
@@ -275,6 +290,32 @@ def project(ctx: Context) -> Outcome:
         ctx.fact(**facts)
         return stale
     return ok(f"{root / 'pyproject.toml'} ({found.how})", **facts)
+
+
+def _build_system_failed(
+    ctx: Context, root: Path, build: _build_system.Problems, facts: dict[str, FactValue]
+) -> CheckFailed:
+    """``[build-system]`` that PEP 517/518 forbid: the fix writes ``requires`` where it is
+    missing and the backend names its distribution, else says what to correct."""
+    pyproject = root / "pyproject.toml"
+    if build.requires is not None and len(build.problems) == 1:
+        edit = Edit(
+            _project.relative(ctx, pyproject), "toml", "build-system.requires", build.requires
+        )
+        fix = _fixes.make(edit, note="the distribution that provides the build backend")
+    else:
+        fix = _fixes.make(
+            Manual(f"correct [build-system] in {pyproject}: " + "; ".join(build.problems))
+        )
+    return CheckFailed(
+        f"{pyproject}'s [build-system] is what no build front-end accepts: "
+        + "; ".join(build.problems),
+        why="pip, build and uv read [build-system] before they build the project (PEP 518, "
+        "PEP 517) and refuse it there: `pip install -e .` and `uv sync` of the project install "
+        "nothing",
+        fix=fix,
+        facts=facts,
+    )
 
 
 def _root_install(ctx: Context, root: Path, data: dict[str, Any]) -> Outcome | None:

@@ -34,6 +34,7 @@ from envcheck.checks.venv import managers as _managers
 from envcheck.checks.venv import pipconf as _pipconf
 from envcheck.checks.venv import poetry as _poetry
 from envcheck.checks.venv import project as _project
+from envcheck.checks.venv import reqfiles as _reqfiles
 from envcheck.core.fix import Command, Fix, Manual, Step
 from envcheck.core.format import listed
 from envcheck.core.model import CheckFailed, CheckSkipped, Context, FactValue, Outcome, ok, warn
@@ -1038,7 +1039,9 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
         facts = {"version": dist.version}
     rule = _pep440_rule(req, dist.version) if dist is not None else ""
     if not ctx.section.poetry or root is None:
-        why = f"the project requires {requirement}" + (f"; {rule}" if rule else "")
+        origin = _main_origin(root, req.name)
+        why = f"the project requires {requirement}" + (f" ({origin})" if origin else "")
+        why += f"; {rule}" if rule else ""
         if ctx.section.poetry:
             why += f" (no Poetry project: {_project.where(ctx).how})"
         steps, note = _tool_steps(ctx, root, req, dev)
@@ -1072,6 +1075,18 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
     raise CheckFailed(summary, why=f"{where}; {why}" if where else why, fix=fix, facts=facts)
 
 
+def _main_origin(root: Path | None, name: str) -> str | None:
+    """Where the project names ``name`` outside ``[project] dependencies`` (setuptools' dynamic
+    dependencies files), if it does."""
+    if root is None:
+        return None
+    try:
+        data = _project.document(root)
+    except ValueError:
+        return None
+    return _initkit.main_origin(root, data, name)
+
+
 def _tool_steps(
     ctx: Context, root: Path | None, req: Requirement, dev: bool, declared: bool = False
 ) -> tuple[list[Step], str]:
@@ -1093,6 +1108,12 @@ def _tool_steps(
                 f", and its constraints file {pinned[1]} (-c) pins {pinned[0]}: pip installs "
                 "only a version both allow"
             )
+        refused = _reqfiles.refused(root)
+        if refused:
+            # `pip install -r` stops on these lines: they are corrected first
+            own = [r for r in refused if r.name == name] or refused
+            why += f"; but {own[0].what}"
+            return [*_reqfiles.corrections(refused), install], why + (f" ({said})" if said else "")
         return [install], why + (f" ({said})" if said else "")
     if manager.name == "pip":
         return [], ""

@@ -14,6 +14,7 @@ from typing import Any
 
 from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from envcheck.checks.venv import fixes as _fixes
@@ -107,6 +108,28 @@ def _holds(marker: str, groups: tuple[str, ...]) -> bool | None:
         return None
 
 
+def _by_group(lock: Pylock, here: list[Pinned]) -> str:
+    """The packages of ``here`` that are not installed and are there only for a dependency
+    group of the lock's ``default-groups`` (their marker false without it: PEP 751's
+    ``dependency_groups`` variable), with that group: "demo-doc for the group docs"."""
+    said = []
+    for pinned in here:
+        if (
+            _installed.find(canonicalize_name(pinned.name)) is not None
+            or _holds(pinned.marker, ()) is not False
+        ):
+            continue
+        groups = [g for g in lock.default_groups if _holds(pinned.marker, (g,))]
+        if groups:
+            said.append(f"{pinned.name} for the dependency group {' and '.join(groups)}")
+    if not said:
+        return ""
+    return (
+        f"{listed(said, 3)}, which its default-groups ({', '.join(lock.default_groups)}) "
+        "installs when no group is asked for"
+    )
+
+
 def drift(ctx: Context) -> Outcome:
     """The ``lock-drift`` check of a project without Poetry that has a ``pylock.toml``."""
     path = locate(ctx.rootdir)
@@ -161,10 +184,13 @@ def drift(ctx: Context) -> Outcome:
     else:
         steps = [install]
     if found:
+        grouped = _by_group(lock, here)
         raise CheckFailed(
             found.summary(),
             why=f"PEP 751: {path} pins each package it installs here (its marker true for Python "
-            f"{_PYTHON} on {sys.platform}); the environment was installed from another version "
+            f"{_PYTHON} on {sys.platform}"
+            + (f"; {grouped}" if grouped else "")
+            + "); the environment was installed from another version "
             "of it (it was locked again since) or changed after",
             fix=_fixes.make(
                 *steps,

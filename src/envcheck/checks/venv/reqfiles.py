@@ -1,0 +1,159 @@
+"""The lines of the project's requirements files that pip refuses, so that ``pip install -r``
+installs nothing (pip's requirements-file format and its secure installs):
+
+- an ``-r``/``--requirement`` or ``-c``/``--constraint`` line naming no file (a nested path is
+  relative to the file that names it): "Could not open requirements file";
+- in hash-checking mode, which one ``--hash`` option turns on for the whole file, a requirement
+  that is not pinned with ``==`` or has no ``--hash``: "Hashes are required in
+  --require-hashes mode" (pip refuses every requirement of the file).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from envcheck.core.fix import Manual, Step
+from envcheck.initkit import venv as _initkit
+
+#: the project's requirements files the venv checks read (pip-tools' input, pip's list)
+ROOTS = ("requirements.in", "requirements.txt")
+_OPTION = re.compile(r"(-c|--constraint|-r|--requirement)(?:\s*=\s*|\s+|(?=\S))(\S+)")
+#: directories not searched for a moved file
+_SKIPPED = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox"})
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A line of ``holder`` that pip refuses."""
+
+    holder: Path
+    line: str
+    #: why, in a sentence
+    what: str
+    #: the line as it should be (``None``: nothing found to put there)
+    instead: str | None = None
+    #: the canonical name of the requirement (hash-checking mode), else ""
+    name: str = ""
+
+
+def refused(root: Path) -> list[Refused]:
+    """The refused lines of the project's requirements files and of every file they include
+    (read once while the files stay as they are: a package check asks once per package)."""
+    stamp = []
+    for name in ROOTS:
+        try:
+            info = (root / name).stat()
+        except OSError:
+            continue
+        stamp.append((name, info.st_mtime_ns, info.st_size))
+    return list(_refused(root, tuple(stamp))) if stamp else []
+
+
+@functools.lru_cache(maxsize=8)
+def _refused(root: Path, stamp: tuple[tuple[str, int, int], ...]) -> tuple[Refused, ...]:
+    out: list[Refused] = []
+    seen: set[Path] = set()
+    todo = [root / name for name in ROOTS if (root / name).is_file()]
+    while todo:
+        path = todo.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        lines = _initkit.requirement_file_lines(path)
+        hashing = any(re.search(r"(^|\s)--hash[=\s]", line) for line in lines)
+        for line in lines:
+            option = _OPTION.match(line)
+            if option is not None:
+                target = option.group(2)
+                nested = path.parent / target
+                if "://" in target or nested.is_file():
+                    todo += [] if "://" in target else [nested]
+                    continue
+                moved = _elsewhere(root, nested)
+                instead = (
+                    f"{option.group(1)} {os.path.relpath(moved, path.parent)}" if moved else None
+                )
+                out.append(
+                    Refused(
+                        path,
+                        line,
+                        f'{line!r} names {nested}, which does not exist: pip stops ("Could not '
+                        'open requirements file") and installs nothing from '
+                        f"{path.name}" + (f"; a file of that name is at {moved}" if moved else ""),
+                        instead,
+                    )
+                )
+                continue
+            if hashing and line and not line.startswith("-"):
+                problem = _unhashed(line)
+                if problem:
+                    out.append(Refused(path, line, *problem))
+    return tuple(out)
+
+
+def corrections(lines: list[Refused]) -> list[Step]:
+    """A person's correction of each refused line (a file of requirements is edited by hand,
+    or compiled again by the tool that wrote it)."""
+    steps: list[Step] = []
+    for line in lines:
+        if line.instead is not None and line.name:
+            steps.append(
+                Manual(
+                    f"pin and hash {line.line!r} in {line.holder}: {line.instead} (`pip hash` "
+                    "of its file; or add it to the .in file and run `pip-compile "
+                    "--generate-hashes`)"
+                )
+            )
+        elif line.instead is not None:
+            steps.append(Manual(f"change {line.line!r} to {line.instead!r} in {line.holder}"))
+        else:
+            steps.append(Manual(f"correct or remove {line.line!r} in {line.holder}"))
+    return steps
+
+
+def _unhashed(line: str) -> tuple[str, str | None, str] | None:
+    """In hash-checking mode: why the requirement ``line`` is refused (its ``==`` pin or its
+    ``--hash`` missing), the line as it should be, its canonical name."""
+    text = re.split(r"\s--", line, maxsplit=1)[0].strip()
+    try:
+        requirement = Requirement(text)
+    except InvalidRequirement:
+        return None
+    if requirement.url:
+        return None
+    pinned = [s for s in requirement.specifier if s.operator in ("==", "===")]
+    hashed = re.search(r"(^|\s)--hash[=\s]", line) is not None
+    lacking = [w for w, missing in (("an == pin", not pinned), ("a --hash", not hashed)) if missing]
+    if not lacking:
+        return None
+    version = pinned[0].version if pinned else "VERSION"
+    return (
+        f"{text!r} has no {' and no '.join(w.split(' ', 1)[1] for w in lacking)}, in a file in "
+        "pip's hash-checking mode (its other requirements carry --hash): pip refuses every "
+        'requirement of the file ("Hashes are required in --require-hashes mode")',
+        f"{requirement.name}=={version} --hash=sha256:<its sha256>",
+        canonicalize_name(requirement.name),
+    )
+
+
+def _elsewhere(root: Path, missing: Path) -> Path | None:
+    """A file named as ``missing`` in the project (its directory and two levels below it,
+    environments and hidden directories aside)."""
+    found = []
+    for directory, subdirs, files in os.walk(root):
+        depth = Path(directory).relative_to(root).parts
+        subdirs[:] = (
+            [d for d in sorted(subdirs) if d not in _SKIPPED and not d.startswith(".")]
+            if len(depth) < 2
+            else []
+        )
+        if missing.name in files:
+            found.append(Path(directory) / missing.name)
+    return found[0] if len(found) == 1 else None
