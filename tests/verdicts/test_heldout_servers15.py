@@ -152,7 +152,8 @@ Rows: 7 in docs/verdicts/postgres.md and 3 in docs/verdicts/redis.md, section "T
 of 2026-12-07 (issue 21, fifteenth round)", asserted on each case's own run; a test of
 ``split_options`` and ``stray_word``.
 Cost (``/usr/bin/time`` on ``pytest <this file> -n 0``, after the fixes, four envcheck runs and
-the small test; a machine at load 4 to 6): 5.2 s user, 5.0 s system (10.2 CPU-s), 13 s wall.
+the small test; a machine at load 2 to 6, two runs): 4.8 to 5.2 s user, 4.7 to 5.0 s system
+(9.5 to 10.2 CPU-s), 9 to 13 s wall.
 """
 
 from __future__ import annotations
