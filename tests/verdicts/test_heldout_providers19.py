@@ -1,0 +1,341 @@
+"""The nineteenth held-out set for LLM providers and Ollama (issue 22): answers about an account's
+credit at 402 from two OpenAI-compatible services (one whose type is the one its rate limit
+carries at 429, one whose error object is at the top level), Google's 499 CANCELLED from the
+backend, a listed model refused for the caller's country in an error body of Anthropic's shape,
+and an Ollama runner on Windows ended by an uncaught C++ exception (an NTSTATUS exit code). Kinds
+no row of docs/verdicts/providers.md or docs/verdicts/ollama.md lists, no earlier held-out set made
+(test_heldout.py's eight, 9 to 18), and no sweep covers (test_providers_sweep.py,
+test_providers_http_sweep.py, test_providers_capability_sweep.py, test_compat_servers_sweep.py).
+Grepped before choosing, in both tables, every earlier set, the sweeps, test_ollama.py,
+replays/SOURCES.md and src/envcheck/mock/data/SOURCES.md: ``Credit limit exceeded``,
+``payment_required``, ``CANCELLED``, ``backendError``, ``RegionError``, ``e06d7363``,
+``NTSTATUS``, ``queue_exceeded``, ``high traffic``, ``498``, ``3505``, ``no kernel image``,
+``invalid file magic``, ``unsupported model format``, ``an error was encountered``,
+``unexpected end of JSON``, ``archived``, ``pricing tier``, ``ModelDeprecated``,
+``free tier is not available``, ``Resource has been exhausted``, ``token_invalidated``,
+``0xc0000142`` (none found). Found, so dropped: Gemini's ``BILLING_DISABLED`` (the sweep's);
+Anthropic's ``billing_error`` (the seventeenth set's and the sweep's) and its "API usage limits"
+and OAuth token (the third set's); OpenAI's 403 "does not have access to model" (the third
+set's); Mistral's "Service tier capacity exceeded" (the second set's 503); Fireworks' 412
+(the eighth set's); OpenRouter's "rate-limited upstream" (a recorded answer of the table's);
+Ollama's ``signal: illegal instruction`` (the third set's 0xc000001d), ``0xc0000005``, tokenizer
+``merges`` (the seventh and fourth sets'). Dropped for want of a published body: Groq's 498
+(flex tier capacity), Cerebras' 429 ``queue_exceeded``, OpenAI's archived project, Ollama's
+"CUDA error: no kernel image is available" (its issues quote the server's log, not the answer),
+Groq's Cloudflare 403 page (quoted cut short). Each answer is replayed verbatim
+(``replays/heldout19--*``, sources in ``replays/SOURCES.md``) by one local server per session, to
+two in-process envcheck sessions (providers: seven instances; Ollama: one model).
+
+Breakages:
+
+- Together's chat call answered 402 ``{"error": {"type": "credit_limit", "message": "Credit limit
+  exceeded. Please navigate to https://api.together.xyz/settings/billing to add credit or upgrade
+  your plan."}}`` (expectedparrot/edsl#2098): the account's credit, though the same type at 429
+  is Together's rate limit (row ``together-429-credit-limit``, kept: the first neighbour);
+- Cerebras' chat call answered 402 with its error object at the top level, type
+  ``payment_required_error``, code ``payment_required``, param ``quota`` (nminaya/grammar-nazi-bot
+  #967): the account must pay before it is served, not a rate (its 429 ``request_quota_exceeded``,
+  row ``cerebras-429-top-level-headroom``, kept: the second neighbour);
+- Gemini's generateContent answered 499, google.rpc ``CANCELLED``, with the legacy ``errors[]``
+  reason ``backendError`` (google-gemini/gemini-cli#20309, "under heavy usage"): the service's
+  backend gave up the call while envcheck was still waiting; not the key, the model or a quota,
+  and not a cancellation of envcheck's;
+- OpenCode Go (``opencode.ai/zen/go/v1``, OpenAI-compatible) answering the chat call of a model its
+  listing shows with 403 ``{"type": "error", "error": {"type": "RegionError", "message": "This
+  model is not available in your country."}}`` (anomalyco/opencode#43692): the model is not
+  offered where the call comes from; the key works (the listing answered), the name is right;
+- Ollama 0.30.6 on Windows answering ``/api/generate`` with 500 ``llama-server process has
+  terminated: exit status 0xe06d7363: NTSTATUS 0xe06d7363`` (ollama/ollama#16645): the runner
+  (llama.cpp's llama-server) ended with Windows' code for a C++ exception nothing caught; its
+  reason is in the server's log, which on Windows is ``%LOCALAPPDATA%\\Ollama\\server.log``
+  (Ollama's troubleshooting docs), not journalctl's.
+
+Neighbours, which must keep their verdict: Together's 429 ``credit_limit`` "You have been rate
+limited. Your rate limit is 60 queries per minute" on the listing (the table's recorded answer:
+a rate, never the credit); Cerebras' top-level 429 ``request_quota_exceeded`` to the chat call
+(the tenth set's replay: a per-minute limit); and, healthy, which must pass: a second Gemini
+model (gemini-2.5-flash) whose generateContent answers (the recorded answer).
+
+Where a service's own listing is not published (Together's, Cerebras', OpenCode Go's), the
+instance's listing is OpenAI's recorded one and its model one that listing shows
+(``gpt-4o-mini``): only the chat answer is judged there. Gemini's listing is the recorded one,
+which shows gemini-2.5-pro and gemini-2.5-flash.
+
+Each case says what a fully right verdict is: the check's status, words its cause must say, words
+its fix must hold, words nothing it shows may say. Of envcheck's code, only the requests the checks
+send and where settings are read (docs/providers.md, docs/verdicts/ollama.md's request list) had
+been read before the expectations were written, and, while choosing, the CUDA-fault and Windows
+exit-status verdicts of checks/ollama/diagnose.py (to tell which Ollama kinds were already
+judged).
+
+Cost: two in-process envcheck sessions, about 5 CPU-s (``-n 0``, user+sys).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.verdicts.provider_runs import clean_environment, grade, row_problems
+from tests.verdicts.replay import Replay, published
+from tests.verdicts.test_providers import KEYS, STRICT
+
+TOGETHER_402 = "https://github.com/expectedparrot/edsl/issues/2098"
+CEREBRAS_402 = "https://github.com/nminaya/grammar-nazi-bot/issues/967"
+GEMINI_499 = "https://github.com/google-gemini/gemini-cli/issues/20309"
+REGION = "https://github.com/anomalyco/opencode/issues/43692"
+NTSTATUS = "https://github.com/ollama/ollama/issues/16645"
+#: the neighbours' answers (src/envcheck/mock/data/SOURCES.md, replays/SOURCES.md)
+TOGETHER_429 = "https://github.com/togethercomputer/MoA/issues/27"
+CEREBRAS_429 = "https://github.com/nminaya/grammar-nazi-bot/issues/958"
+GEMINI_OK = (
+    "https://github.com/Mirascope/mirascope/blob/790560f3a9160604f3c24bd31095fbd32b70e7c2/python/"
+    "tests/e2e/output/cassettes/test_call/google_gemini_2_5_flash/async.yaml"
+)
+
+#: this set's own keys (fake), each in the variable envcheck reads for its table; none may be shown
+OWN_KEYS = {
+    "TOGETHER_API_KEY": "tgp_v1_HeldOut19CanaryTogether00000000001",
+    "CEREBRAS_API_KEY": "csk-HeldOut19CanaryCerebras000000000002",
+    "OPENCODE_API_KEY": "sk-HeldOut19CanaryOpenCodeGo00000000003",
+}
+
+#: what no verdict here may say (a cause of another kind)
+WRONG_CAUSES = ("rotate", "revoked", "set a valid key", "no cause is guessed")
+#: a limit of credit is not a rate that clears by itself
+NOT_A_RATE = ("lower `rpm`", "clears by itself", "rate limited")
+#: a listed model's refusal is not a wrong name or a wrong base URL
+NOT_A_NAME = ("is not available", "closest:", "wrong base_url", "check base_url")
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    source: str
+    check: str  # the check's id in the report
+    status: str  # "fail", or "fail|skip" for either
+    says: tuple[str, ...] = ()  # words the cause (summary + why) must hold
+    fix: tuple[str, ...] = ()  # words the hint / fix must hold
+    never: tuple[str, ...] = WRONG_CAUSES
+    #: other checks of the same case, with the statuses they may have
+    also: tuple[tuple[str, str], ...] = ()
+
+
+PROVIDER_CASES = [
+    Case(
+        "together-402-credit-limit",
+        TOGETHER_402,
+        "providers/together.headroom",
+        "fail",
+        says=("Credit limit exceeded",),
+        fix=("credit",),
+        never=WRONG_CAUSES + NOT_A_RATE,
+        also=(
+            ("providers/together.auth", "pass"),
+            ("providers/together.model", "pass"),
+            ("providers/together.smoke", "skip"),
+        ),
+    ),
+    Case(
+        "cerebras-402-payment-required",
+        CEREBRAS_402,
+        "providers/cerebras.headroom",
+        "fail",
+        says=("payment_required",),
+        fix=("billing",),
+        never=WRONG_CAUSES + NOT_A_RATE + ("per-minute",),
+        also=(
+            ("providers/cerebras.auth", "pass"),
+            ("providers/cerebras.model", "pass"),
+            ("providers/cerebras.smoke", "skip"),
+        ),
+    ),
+    Case(
+        "gemini-499-cancelled",
+        GEMINI_499,
+        "providers/gemini.smoke",
+        "fail",
+        says=("CANCELLED", "backendError"),
+        fix=("aistudio.google.com/status",),
+        never=WRONG_CAUSES + NOT_A_NAME + ("quota exhausted", "rate limited"),
+        also=(("providers/gemini.auth", "pass"), ("providers/gemini.model", "pass")),
+    ),
+    Case(
+        "opencode-403-region-error",
+        REGION,
+        "providers/opencode.smoke",
+        "fail",
+        says=("RegionError", "region"),
+        fix=("another model",),
+        never=WRONG_CAUSES + NOT_A_NAME + ("invalid api key", "permission"),
+        also=(("providers/opencode.auth", "pass"), ("providers/opencode.model", "pass")),
+    ),
+    Case(
+        "together-429-credit-limit-rate",
+        TOGETHER_429,
+        "providers/togrl.headroom",
+        "fail",
+        says=("rate limited", "60 queries per minute"),
+        fix=("rpm",),
+        never=("quota exhausted", "Credit limit exceeded"),
+        also=(("providers/togrl.auth", "pass"),),
+    ),
+    Case(
+        "cerebras-429-request-quota",
+        CEREBRAS_429,
+        "providers/cerrl.headroom",
+        "fail",
+        says=("request_quota_exceeded",),
+        fix=("rpm",),
+        never=("quota exhausted", "payment_required"),
+        also=(("providers/cerrl.auth", "pass"), ("providers/cerrl.smoke", "skip")),
+    ),
+    Case(
+        "gemini-200-other-model-answers",
+        GEMINI_OK,
+        "providers/gemok.smoke",
+        "pass",
+        also=(("providers/gemok.auth", "pass"), ("providers/gemok.model", "pass")),
+    ),
+]
+OLLAMA_CASES = [
+    Case(
+        "ollama-500-ntstatus-cpp-exception",
+        NTSTATUS,
+        "ollama/smoke[gemma3:4b]",
+        "fail",
+        says=("0xe06d7363", "C++ exception"),
+        fix=("%LOCALAPPDATA%",),
+        never=("journalctl", "systemctl", "ollama pull", "model file"),
+        also=(("ollama/model[gemma3:4b]", "pass"),),
+    ),
+]
+CASES = PROVIDER_CASES + OLLAMA_CASES
+#: the rows of docs/verdicts/providers.md and ollama.md these cases run (their cause and fix too)
+PROVIDER_ROWS_19: dict[str, str] = {}
+OLLAMA_ROWS_19: dict[str, str] = {}
+
+SECTION = """\
+[tool.envcheck.providers.{name}]
+{kind}base_url = "{base}"
+model = "{model}"
+smoke = true
+cassettes = false
+retries = 0
+timeout = 20.0
+"""
+#: instance -> (kind and key lines, path of base_url on the server, model)
+INSTANCES = {
+    "together": ('kind = "openai"\n', "/together/v1", "gpt-4o-mini"),
+    "cerebras": ('kind = "openai"\n', "/cerebras/v1", "gpt-4o-mini"),
+    "gemini": ("", "", "gemini-2.5-pro"),
+    "opencode": ('kind = "openai"\n', "/zen/go/v1", "gpt-4o-mini"),
+    "togrl": ('kind = "openai"\napi_key = "${TOGETHER_API_KEY}"\n', "/togrl/v1", "gpt-4o-mini"),
+    "cerrl": ('kind = "openai"\napi_key = "${CEREBRAS_API_KEY}"\n', "/cerrl/v1", "gpt-4o-mini"),
+    "gemok": ('kind = "gemini"\napi_key = "${GEMINI_API_KEY}"\n', "", "gemini-2.5-flash"),
+}
+
+
+def routes() -> dict[str, Any]:
+    """Every instance's routes on one server, each under its own base_url's path."""
+    listing = published("openai--models-list")
+    return {
+        "GET /together/v1/models": listing,
+        "POST /together/v1/chat/completions": published("heldout19--together-402-credit-limit"),
+        "GET /cerebras/v1/models": listing,
+        "POST /cerebras/v1/chat/completions": published("heldout19--cerebras-402-payment-required"),
+        "GET /v1beta/models": published("gemini--models-list"),
+        "POST /v1beta/models/gemini-2.5-pro:generateContent": published(
+            "heldout19--gemini-499-cancelled"
+        ),
+        "POST /v1beta/models/gemini-2.5-flash:generateContent": published("gemini--generate-ok"),
+        "GET /zen/go/v1/models": listing,
+        "POST /zen/go/v1/chat/completions": published("heldout19--opencode-403-region-error"),
+        "GET /togrl/v1/models": published("together--429-rate-limited"),
+        "GET /cerrl/v1/models": listing,
+        "POST /cerrl/v1/chat/completions": published("heldout10--cerebras-429-request-quota"),
+    }
+
+
+def _run(pytester: pytest.Pytester, marker: str, toml: str) -> dict[str, dict[str, Any]]:
+    """One in-process envcheck session (as provider_runs.run); no key, this set's or the table
+    test's, may be in what it shows."""
+    from envcheck.llm import _pool
+
+    _pool.close_all()
+    pytester.makefile(".toml", pyproject=toml)
+    try:
+        result = pytester.runpytest_inprocess("-m", marker, "--envcheck-report", *STRICT)
+    finally:
+        _pool.close_all()
+    output = result.stdout.str() + result.stderr.str()
+    written = (pytester.path / "envcheck-report.json").read_text()
+    keys = [*KEYS.values(), *OWN_KEYS.values()]
+    leaked = [k for k in keys if k in output or k in written]
+    assert not leaked, f"a key is in the output: {leaked}"
+    return {c["id"]: c for c in json.loads(written)["checks"]}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Replay]:
+    with Replay(routes()) as replay:
+        yield replay
+
+
+def test_nineteenth_held_out_providers(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, server: Replay
+) -> None:
+    clean_environment(monkeypatch)
+    for variable, key in OWN_KEYS.items():
+        monkeypatch.setenv(variable, key)
+    toml = "".join(
+        SECTION.format(name=name, kind=kind, base=f"{server.url}{path}", model=model)
+        for name, (kind, path, model) in INSTANCES.items()
+    )
+    checks = _run(pytester, "providers", toml)
+    problems = [p for case in PROVIDER_CASES for p in grade(case, checks)]
+    problems += row_problems("providers", PROVIDER_ROWS_19, PROVIDER_CASES, checks)
+    assert not problems, "\n".join(problems)
+
+
+OLLAMA_TOML = """\
+[tool.envcheck.ollama]
+models = ["gemma3:4b"]
+smoke = true
+cassettes = false
+timeout = 20.0
+"""
+
+
+def test_nineteenth_held_out_ollama(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clean_environment(monkeypatch)
+    routes: dict[str, Any] = {
+        "GET /api/version": published("heldout19--ollama-version-0.30.6"),
+        "POST /api/show": published("ollama--show-model-info"),
+        "POST /api/generate": published("heldout19--ollama-500-ntstatus-cpp-exception"),
+        "GET /api/ps": published("ollama--ps"),
+    }
+    with Replay(routes) as replay:
+        monkeypatch.setenv("OLLAMA_HOST", replay.url)
+        checks = _run(pytester, "ollama", OLLAMA_TOML)
+    problems = [p for case in OLLAMA_CASES for p in grade(case, checks)]
+    problems += row_problems("ollama", OLLAMA_ROWS_19, OLLAMA_CASES, checks)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_nineteenth_set_is_what_it_says() -> None:
+    replays = Path(__file__).parent / "replays"
+    files = sorted(p.name for p in replays.glob("heldout19--*.json"))
+    assert len(files) == 6
+    assert all(f"`{name}`" in (replays / "SOURCES.md").read_text() for name in files)
+    assert len(CASES) == 8 and sum(c.status != "pass" for c in CASES) == 7
+    assert sum(c.name.startswith(("together-429", "cerebras-429")) for c in CASES) == 2
+    assert all(c.source.startswith("https://") for c in CASES)
+    assert not set(OWN_KEYS.values()) & set(KEYS.values())
