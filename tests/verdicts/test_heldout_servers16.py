@@ -1,0 +1,402 @@
+"""Sixteenth held-out round for PostgreSQL and Redis (issue 21): kinds that neither the earlier
+rounds (tests/verdicts/test_heldout_servers*.py 1-15, tests/verdicts/test_heldout.py) nor the
+sweeps (a SQLSTATE at login or at the write, a Redis error reply to each command, a pooler's or
+proxy's own answer, TLS, the protocol sweep, the client-side settings sweep) nor a row cover, and
+healthy neighbours, each made on a real throwaway server and proved with the real client
+(psycopg 3.3 with its libpq 18, redis-py 8.1) first.
+
+How the set was made (2026-12-07), from the sources of truth; of envcheck's code only the round
+machinery of the earlier round files and the tables' rows were read:
+
+- libpq (fe-protocol3.c ``build_startup_packet``: the environment variables PGDATESTYLE, PGTZ and
+  PGGEQO become startup parameters ``datestyle``, ``timezone``, ``geqo`` unless ``default``) and
+  PostgreSQL 15 (guc.c, ``check_timezone``: 22023 ``invalid value for parameter "TimeZone"``):
+  ``PGTZ=CEST`` (an abbreviation, not a zone: tzdata has CET, no CEST) left in the shell refuses
+  every login of the process. Round 11 left it out because it fails every instance of a run; here
+  it is an envcheck run of its own (PGTZ set for that run only).
+- PostgreSQL 15 (dfmgr.c, guc.c ``local_preload_libraries``: an unprivileged setting whose
+  libraries are loaded from ``$libdir/plugins/`` only; FATAL 58P01 ``could not access file
+  "$libdir/plugins/auto_explain"``): ``ALTER ROLE ... SET local_preload_libraries =
+  'auto_explain'`` (the module is in ``$libdir``, Debian installs no ``plugins`` directory); the
+  row pg-58P01-session-preload is ``session_preload_libraries`` naming a library that is nowhere.
+- libpq (fe-secure-openssl.c ``initialize_SSL``: ``SSL_check_private_key``, ``certificate does
+  not match private key file "%s"``): a client certificate renewed (a new key) while ``sslkey``
+  still names the old key (the rows are a key that does not exist and a key's mode).
+- libpq (the same, ``SSL_CTX_use_certificate_chain_file``: ``could not read certificate file
+  "%s"``): ``sslcert`` and ``sslkey`` given the other's file.
+- libpq (fe-connect.c ``parseServiceInfo``: the user's service file, ``PGSERVICEFILE`` or
+  ``~/.pg_service.conf``, is read first; a service found there is never looked up in
+  ``$PGSYSCONFDIR/pg_service.conf``): a stale copy of the service in the user's file (a port
+  where nothing listens) shadows the system file's right one (the rows are a service missing, a
+  service file missing and a service file's syntax); its healthy neighbour: a service defined in
+  ``$PGSYSCONFDIR/pg_service.conf`` only.
+- libpq (fe-connect.c, ``target_session_attrs=prefer-standby``: a second pass accepts any server
+  when no standby answered): a single primary (healthy; the value is the person's fix in the rows
+  pg-tsa-*, never a case).
+- Redis 7.0 (acl.c ``ACLSetUser``: ``#<hash>`` stores a SHA-256 hex digest as the password;
+  ``ACLCheckUserCredentials`` compares the digest of what AUTH sends): a user whose digest was
+  made with ``echo PASSWORD | sha256sum`` (the newline hashed with it): WRONGPASS for the right
+  password; its healthy neighbour: a user whose ``#`` digest is of the password alone.
+
+Each was grepped in the tables, the rounds and the sweeps first (``PGTZ``, ``PGDATESTYLE``,
+``PGGEQO``, ``TimeZone``, ``timezone``, ``local_preload``, ``plugins``, ``auto_explain``,
+``does not match private key``, ``private key``, ``could not read certificate``, ``no start
+line``, ``swap``, ``pg_service.conf``, ``PGSYSCONFDIR``, ``sysconf``, ``shadow``,
+``prefer-standby``, ``sha256``, ``hash``, ``#[0-9a-f]``, ``newline``, ``echo``, ``GETUSER``,
+``maxmemory-clients``, ``evict``, ``client-output``, ``PGHOSTADDR``, ``PGPORT``, ``PGUSER``,
+``PGCLIENTENCODING``, ``exit_on_error``, ``db_user_namespace``, ``authentication_timeout``,
+``pre_auth_delay``): none is a row for these (``could not read certificate file`` is in the
+table of text-matched verdicts for the sslcert rows, which are a certificate that does not exist
+or is not sent; ``shadow`` is a stale PGPASSWORD; ``PGTZ`` and ``maxmemory-clients`` are round
+11's left-out ideas; ``hash`` in the Redis table is a cluster's hash slot). Ideas left out:
+``maxmemory-clients`` and a normal client's ``client-output-buffer-limit`` (rounds 11 and 13:
+they stop nothing a probe this small does), PGHOSTADDR / PGPORT / PGUSER left in the shell (the
+DSN rows pg-dsn-hostaddr-refused and pg-dsn-empty-user in another place), ``db_user_namespace``
+(it changes every role's name on the shared lab, and PostgreSQL 17 removed it), an LDAP server
+that hangs until ``authentication_timeout`` (the row pg-hba-ldap's line), ``exit_on_error`` (no
+refusal), a hashed ``requirepass`` (Redis 7.0 stores requirepass as the default user's ``>``
+password).
+
+The grading is round one's (``grade`` in tests/verdicts/test_heldout_servers.py); a healthy case
+is fully right when every check of its instance passes. One envcheck run per state: the six
+PostgreSQL cases of the lab are six instances of one run (PGSERVICEFILE and PGSYSCONFDIR set for
+it), PGTZ's case one instance of a run of its own, the two Redis cases two instances of one run.
+The fixes of the fully right breakages are then carried out as printed (SQL steps through
+envcheck's step runner; the person's: PGTZ unset, the DSN's sslkey / sslcert, the stale section
+of the user's service file removed; the Redis administrator's ACL SETUSER) and the healed
+instances run again (one run for all of PostgreSQL's).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+
+from tests.servers import free_port
+from tests.verdicts import redis_servers as rs
+from tests.verdicts.pg_lab import PASSWORD, Lab, Report, lab_fixtures
+from tests.verdicts.test_heldout_servers import (
+    CONNECT,
+    R_AUTH,
+    R_REACH,
+    R_ROUND,
+    REACHABLE,
+    WRITE,
+    Expect,
+    Verdict,
+    _client_cert,
+    kw,
+    login_fails,
+)
+from tests.verdicts.test_heldout_servers9 import Made as Instance
+from tests.verdicts.test_heldout_servers9 import (
+    graded,
+    instance,
+    of_instance,
+    redis_section,
+    report_grades,
+    rows_hold,
+    run_pg,
+)
+from tests.verdicts.test_redis import run_envcheck, with_admin
+
+lab_server, lab = lab_fixtures("heldout16-pglab")
+
+HEALTHY_PG = (REACHABLE, CONNECT, WRITE)
+HEALTHY_REDIS = (R_REACH, R_AUTH, R_ROUND)
+#: an abbreviation PGTZ is given (tzdata has CET, no zone named CEST)
+NOT_A_ZONE = "CEST"
+#: the module local_preload_libraries is given (in $libdir, not in $libdir/plugins)
+LIBRARY = "auto_explain"
+#: the service defined in both files, and the one in the system file only
+SHADOWED, SYSTEM_ONLY = "app16", "app16sys"
+#: the user's service file (PGSERVICEFILE)
+USER_SERVICES = "user-services.conf"
+
+NOT_PW = ("\\password", "password authentication failed", "wrong password", "password is refused")
+NOT_STARTED = ("start PostgreSQL", "pg_ctl", "systemctl")
+
+# -- PostgreSQL: six instances of one envcheck run, and PGTZ's run --------------------------------
+
+PG: dict[str, Expect] = {
+    "pg-env-pgtz-not-a-zone": Expect(
+        CONNECT,
+        "fail",
+        ("PGTZ", NOT_A_ZONE),
+        ("PGTZ",),
+        (*NOT_PW, *NOT_STARTED, "pg_hba.conf", "ALTER ROLE"),
+    ),
+    "pg-local-preload-libraries-not-in-plugins": Expect(
+        CONNECT,
+        "fail",
+        ("local_preload_libraries", "plugins"),
+        ("local_preload_libraries", "session_preload_libraries"),
+        (*NOT_PW, *NOT_STARTED, "pg_hba.conf", "CONNECT ON DATABASE"),
+        heals=True,
+    ),
+    "pg-sslkey-of-another-certificate": Expect(
+        CONNECT,
+        "fail",
+        ("sslkey", "sslcert"),
+        ("sslkey",),
+        (*NOT_PW, *NOT_STARTED, "pg_hba.conf", "chmod", "does not exist"),
+    ),
+    "pg-sslcert-sslkey-swapped": Expect(
+        CONNECT,
+        "fail",
+        ("sslcert", "private key"),
+        ("sslcert", "sslkey"),
+        (*NOT_PW, *NOT_STARTED, "pg_hba.conf", "chmod", "does not exist"),
+    ),
+    "pg-service-user-file-shadows-system-file": Expect(
+        f"{REACHABLE}|{CONNECT}",
+        "fail",
+        (USER_SERVICES, "pg_service.conf"),
+        (USER_SERVICES,),
+        (*NOT_PW, *NOT_STARTED, "pg_hba.conf"),
+    ),
+    "pg-service-in-sysconfdir-healthy": Expect(WRITE, "pass"),
+    "pg-tsa-prefer-standby-primary-healthy": Expect(WRITE, "pass"),
+}
+#: the word of the printed fix that the person's act follows
+PERSON_FOLLOWS = {
+    "pg-env-pgtz-not-a-zone": "PGTZ",
+    "pg-sslkey-of-another-certificate": "sslkey",
+    "pg-sslcert-sslkey-swapped": "sslcert",
+    "pg-service-user-file-shadows-system-file": USER_SERVICES,
+}
+
+
+@dataclass
+class PgMade:
+    made: dict[str, Instance]
+    people: dict[str, Callable[[], None]]
+
+
+def service_section(name: str, port: int, user: str, db: str) -> str:
+    return f"[{name}]\nhost=127.0.0.1\nport={port}\nuser={user}\ndbname={db}\npassword={PASSWORD}\n"
+
+
+def make_pg(lab: Lab, tmp: Path) -> PgMade:
+    """Every PostgreSQL case made on the lab and proved with psycopg (PGSERVICEFILE and
+    PGSYSCONFDIR set for the rest of the test)."""
+    assert lab.monkeypatch is not None
+    made: dict[str, Instance] = {}
+    people: dict[str, Callable[[], None]] = {}
+
+    def person_writes(ident: str, dsn: str) -> None:
+        def act() -> None:
+            made[ident].dsn = dsn
+
+        people[ident] = act
+
+    user, db = lab.app()
+    dsn = kw(lab, user, db)
+    lab.monkeypatch.setenv("PGTZ", NOT_A_ZONE)
+    login_fails(dsn, 'invalid value for parameter "TimeZone"')
+    lab.monkeypatch.delenv("PGTZ")
+    psycopg.connect(dsn).close()
+    made["pg-env-pgtz-not-a-zone"] = Instance(dsn)
+    people["pg-env-pgtz-not-a-zone"] = lambda: None  # PGTZ is unset after its own run
+
+    user, db = lab.app()
+    lab.sql(f"ALTER ROLE {user} SET local_preload_libraries = '{LIBRARY}'")
+    dsn = kw(lab, user, db)
+    login_fails(dsn, f"plugins/{LIBRARY}")
+    made["pg-local-preload-libraries-not-in-plugins"] = Instance(dsn)
+
+    user, db = lab.app("lab_cert")
+    (tmp / "old").mkdir()
+    (tmp / "new").mkdir()
+    _, old_key = _client_cert(tmp / "old", user, lab)
+    crt, key = _client_cert(tmp / "new", user, lab)
+    dsn = kw(lab, user, db, sslmode="require", sslcert=str(crt), sslkey=str(old_key))
+    login_fails(dsn, "does not match private key file")
+    right = kw(lab, user, db, sslmode="require", sslcert=str(crt), sslkey=str(key))
+    with psycopg.connect(right) as conn:
+        conn.execute("CREATE TEMP TABLE proof (id int)")
+    made["pg-sslkey-of-another-certificate"] = Instance(dsn)
+    person_writes("pg-sslkey-of-another-certificate", right)
+
+    user, db = lab.app("lab_cert")
+    (tmp / "swapped").mkdir()
+    crt, key = _client_cert(tmp / "swapped", user, lab)
+    dsn = kw(lab, user, db, sslmode="require", sslcert=str(key), sslkey=str(crt))
+    login_fails(dsn, "could not read certificate file")
+    right = kw(lab, user, db, sslmode="require", sslcert=str(crt), sslkey=str(key))
+    psycopg.connect(right).close()
+    made["pg-sslcert-sslkey-swapped"] = Instance(dsn)
+    person_writes("pg-sslcert-sslkey-swapped", right)
+
+    sysconf = tmp / "sysconf"
+    sysconf.mkdir()
+    user_file = tmp / USER_SERVICES
+    shadow_user, shadow_db = lab.app()
+    sys_user, sys_db = lab.app()
+    stale = free_port()
+    (sysconf / "pg_service.conf").write_text(
+        service_section(SHADOWED, lab.port, shadow_user, shadow_db)
+        + service_section(SYSTEM_ONLY, lab.port, sys_user, sys_db)
+    )
+    user_file.write_text(service_section(SHADOWED, stale, shadow_user, shadow_db))
+    user_file.chmod(0o600)
+    lab.monkeypatch.setenv("PGSERVICEFILE", str(user_file))
+    lab.monkeypatch.setenv("PGSYSCONFDIR", str(sysconf))
+    login_fails(f"service={SHADOWED}", str(stale))
+    with psycopg.connect(f"service={SYSTEM_ONLY}") as conn:
+        conn.execute("CREATE TABLE proof_kept (id int)")
+        conn.rollback()
+    made["pg-service-user-file-shadows-system-file"] = Instance(f"service={SHADOWED}")
+    people["pg-service-user-file-shadows-system-file"] = writes(user_file, "")
+    made["pg-service-in-sysconfdir-healthy"] = Instance(f"service={SYSTEM_ONLY}")
+
+    user, db = lab.app()
+    dsn = kw(lab, user, db, target_session_attrs="prefer-standby")
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute("SELECT pg_is_in_recovery()").fetchone() == (False,)
+        conn.execute("CREATE TABLE proof_kept (id int)")
+        conn.rollback()
+    made["pg-tsa-prefer-standby-primary-healthy"] = Instance(dsn)
+    return PgMade(made, people)
+
+
+def writes(path: Path, text: str) -> Callable[[], None]:
+    def act() -> None:
+        path.write_text(text)
+
+    return act
+
+
+def test_postgres(lab: Lab, tmp_path: Path) -> None:
+    """PGTZ's case on a run of its own (PGTZ set for it only), the six others on one run; the
+    fixes of the fully right breakages carried out as printed and the healed instances passing
+    on one more run; each case's row held on its first run."""
+    assert lab.monkeypatch is not None
+    pg = make_pg(lab, tmp_path)
+    alone = "pg-env-pgtz-not-a-zone"
+    lab.monkeypatch.setenv("PGTZ", NOT_A_ZONE)
+    try:
+        checks = run_pg(lab, {alone: pg.made[alone]})
+    finally:
+        lab.monkeypatch.delenv("PGTZ")
+    checks += run_pg(lab, {i: m for i, m in pg.made.items() if i != alone})
+    verdicts = {
+        ident: graded(expect, of_instance(checks, "postgres", instance(ident)), HEALTHY_PG)
+        for ident, expect in PG.items()
+    }
+    healing: dict[str, Instance] = {}
+    for ident, expect in PG.items():
+        if not expect.heals or verdicts[ident].grade != "fully right":
+            continue
+        mine = of_instance(checks, "postgres", instance(ident))
+        failed = next(c["id"] for c in mine if c["status"] != "pass")
+        lab.apply(Report(checks), failed.replace("postgres/", f"postgres/{instance(ident)}.", 1))
+        healing[ident] = pg.made[ident]
+    for ident, follows in PERSON_FOLLOWS.items():
+        if verdicts[ident].grade != "fully right":
+            continue
+        mine = of_instance(checks, "postgres", instance(ident))
+        failed = next(c for c in mine if c["status"] != "pass")
+        assert follows.lower() in (failed.get("hint") or "").lower(), failed
+        pg.people[ident]()
+        healing[ident] = pg.made[ident]
+    if healing:
+        again = run_pg(lab, healing)
+        for ident in healing:
+            left = [
+                c
+                for c in of_instance(again, "postgres", instance(ident))
+                if c["status"] not in ("pass", "skip")
+            ]
+            if left:
+                verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
+    report_grades(verdicts)
+    rows_hold("postgres", PG, checks)
+
+
+# -- Redis: two instances of one envcheck run -----------------------------------------------------
+
+#: the user whose digest hashed the newline too, and the one whose digest is right
+NEWLINE_USER, DIGEST_USER = "hashnl", "hashok"
+
+REDIS: dict[str, Expect] = {
+    "redis-acl-digest-of-password-and-newline": Expect(
+        R_AUTH,
+        "fail",
+        ("WRONGPASS", "newline"),
+        ("ACL SETUSER",),
+        ("requirepass", "differ only in case"),
+    ),
+    "redis-acl-password-digest-healthy": Expect(R_ROUND, "pass"),
+}
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_redis(pytester: pytest.Pytester) -> None:
+    """The two cases on one run; the breakage's fix, if fully right, carried out by the Redis
+    administrator (the user's password set again) and its instance passing on a second run; each
+    row held."""
+    pw = rs.APP_PASSWORD
+    with rs.running() as server:
+        rs.add_admin(server)
+        rs.add_user(server, NEWLINE_USER, "+@all", "~*", "&*")
+        rs.add_user(server, DIGEST_USER, "+@all", "~*", "&*")
+        with server.admin() as admin:
+            # as `echo "$PW" | sha256sum` writes it; and as `printf %s "$PW" | sha256sum` does
+            with_newline, alone = digest(pw + "\n"), digest(pw)
+            admin.execute_command("ACL", "SETUSER", NEWLINE_USER, "resetpass", f"#{with_newline}")
+            admin.execute_command("ACL", "SETUSER", DIGEST_USER, "resetpass", f"#{alone}")
+
+        newline = f"redis://{NEWLINE_USER}:{pw}@127.0.0.1:{server.port}/0"
+        with pytest.raises(redis.AuthenticationError):
+            with redis.Redis.from_url(newline) as client:
+                client.ping()
+        hashed = f"redis://{DIGEST_USER}:{pw}@127.0.0.1:{server.port}/0"
+        with redis.Redis.from_url(hashed) as client:
+            assert client.set("envcheck:heldout16", "v") and client.delete("envcheck:heldout16")
+
+        urls = {
+            "redis-acl-digest-of-password-and-newline": newline,
+            "redis-acl-password-digest-healthy": hashed,
+        }
+
+        def sections(chosen: dict[str, str]) -> str:
+            return "".join(
+                redis_section(instance(ident), url) + with_admin(server) + "\n"
+                for ident, url in chosen.items()
+            )
+
+        pytester.makefile(".toml", pyproject=sections(urls))
+        checks, output = run_envcheck(pytester)
+        assert "Traceback" not in output
+        assert pw not in output and pw not in str(checks), "a password shown"
+        assert digest(pw) not in output and digest(pw) not in str(checks), "a digest shown"
+        assert rs.ADMIN_PASSWORD not in output, "the admin's password shown"
+        verdicts = {
+            ident: graded(expect, of_instance(checks, "redis", instance(ident)), HEALTHY_REDIS)
+            for ident, expect in REDIS.items()
+        }
+        ident = "redis-acl-digest-of-password-and-newline"
+        if verdicts[ident].grade == "fully right":
+            with server.admin() as admin:
+                admin.execute_command("ACL", "SETUSER", NEWLINE_USER, "resetpass", f">{pw}")
+            pytester.makefile(".toml", pyproject=sections({ident: newline}))
+            again, _ = run_envcheck(pytester)
+            left = [
+                c
+                for c in of_instance(again, "redis", instance(ident))
+                if c["status"] not in ("pass", "skip")
+            ]
+            if left:
+                verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
+    report_grades(verdicts)
+    rows_hold("redis", REDIS, checks)
