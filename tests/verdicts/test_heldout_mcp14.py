@@ -83,7 +83,26 @@ its ``grade`` on the case's own server's checks). All nine are checked in one en
 process; the runnable fixes are then carried out by envcheck's fixer and those servers checked
 again.
 
-Expectations committed before the first run: (this commit).
+Expectations committed before the first run: 05a035e.
+
+First run (envcheck at 05a035e, the commit that added this file, before any change; graded by
+the rules above, 2026-12-07): 9 cases, 4 fully right (the three neighbours, and
+prompts-arguments-schema: "prompts.0.arguments: Input should be a valid list", the SDK's own
+reason with its place, the fix that field "as the MCP schema defines it"), 1 partly, 4 wrong.
+No process outlived the run. Cost: 3.8 user + 0.5 sys CPU-s (``-n 0``), 30 s of wall time.
+
+- stdio-content-length-framing, wrong cause: "printed non-protocol output on stdout:
+  'Content-Length: 85'", fix "make the server log to stderr";
+- cfg-duplicate-server-key, partly: "the script .../servers/old/echo.py that python3 runs does
+  not exist" (true of the last entry, which is the one the client runs; the name written twice,
+  the entry the person edits ignored, not said);
+- call-image-data-url, wrong (a miss): "echo answered in 1 ms", a pass (Python's SDK takes any
+  string as an image's data);
+- auth-metadata-html, wrong: "the server wants an OAuth sign-in ... its protected-resource
+  metadata is at .../.well-known/oauth-protected-resource/mcp (envcheck could not read it)",
+  fix "get an access token from the authorization server" (the page answering 200 not seen);
+- stdio-everything-unknown-mode, wrong cause: "printed non-protocol output on stdout: 'Available
+  transports:'", fix "make the server log to stderr" (it had exited 1, its usage on stderr).
 """
 
 from __future__ import annotations
