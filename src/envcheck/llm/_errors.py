@@ -294,6 +294,8 @@ class Detail:
     type_field: str = "error.type"
     #: sizes the answer gives beside its words (llama.cpp's ``n_ctx``, ``n_prompt_tokens``)
     sizes: list[tuple[str, str]] = field(default_factory=list)
+    #: Google's legacy ``error.errors[].reason`` (``backendError``), beside google.rpc's status
+    legacy_reasons: list[str] = field(default_factory=list)
 
     def fields(self) -> str:
         """The structured fields that decided, e.g. ``error.type=rate_limit_error``."""
@@ -392,6 +394,9 @@ def detail(body: Any) -> Detail:
     for item in error.get("details") or []:
         if isinstance(item, Mapping):
             _gemini_detail(item, found)
+    for item in error.get("errors") or []:  # Google's legacy list, beside google.rpc's status
+        if isinstance(item, Mapping) and item.get("reason"):
+            found.legacy_reasons.append(str(item["reason"]))
     metadata = error.get("metadata")
     if isinstance(metadata, Mapping) and metadata.get("provider_name"):
         # OpenRouter: "Provider returned error", the provider (metadata.provider_name) and its
@@ -673,7 +678,9 @@ def _classify(
         return business
     quota_402 = status == 402 or d.code in CREDIT_TYPES or d.type in CREDIT_TYPES
     if quota_402:
-        fix = f"add credits or raise the spending limit{f' ({billing})' if billing else where}"
+        # a third-party service's own console: its billing, where credit or a payment method goes
+        account = f" (in {provider}'s console: its billing)" if not billing else f" ({billing})"
+        fix = f"add credits or raise the spending limit{account}"
         why = CREDIT_WHY.get(d.code) or CREDIT_WHY.get(d.type)
         return made(QuotaExhausted, why or "the account is out of credit (no retry helps)", fix)
     if status == 413 and d.code == "rate_limit_exceeded":
@@ -736,6 +743,19 @@ def _classify(
         return made(Overloaded, None, "the provider is overloaded; retry later")
     if status == 503 and d.type in ("UNAVAILABLE", "unavailable_error"):
         return made(Overloaded, None, "the service is unavailable for now; retry later")
+    if d.type == "CANCELLED":
+        # google.rpc.Code CANCELLED (HTTP 499): "typically by the caller", but the caller here
+        # was still waiting for the answer it got; Google's legacy errors[].reason names the side
+        # (backendError)
+        by = ", ".join(f"errors[].reason={r}" for r in d.legacy_reasons)
+        return made(
+            ServerError,
+            "the service cancelled the call itself before it answered (status CANCELLED, HTTP "
+            f"499{f'; {by}' if by else ''}): envcheck was still waiting for the answer, so the "
+            "cancellation was not the client's; a failure on the service's side, as under "
+            "heavy load, not the key, the model or a quota",
+            "retry later; if it keeps being cancelled, the service is under load",
+        )
     if status in _CLOUDFLARE:  # Cloudflare's own statuses, about the server behind it
         what, fix = _CLOUDFLARE[status]
         said = f"HTTP {status} is Cloudflare's, in front of the service: {what}"
@@ -822,6 +842,11 @@ _MODEL_UNAVAILABLE = {
     "OperationNotSupported": "the deployment's model does not support this operation (error.code="
     "OperationNotSupported): chat completions need a chat model",
 }
+
+#: the error types by which a service refuses a request for the country or region it comes from
+#: (OpenCode Go's 403 ``RegionError``, "This model is not available in your country.", an error
+#: body in Anthropic's shape: anomalyco/opencode#43692)
+REGION_TYPES = {"RegionError"}
 
 #: OpenAI's 401 codes for an OpenAI-Organization header that the key does not match
 ORGANIZATION_CODES = {"invalid_organization", "mismatched_organization"}
@@ -987,6 +1012,13 @@ def _forbidden(made: _Maker, d: Detail, api: str, where: str) -> ProviderError:
             "Credentials: https://console.cloud.google.com/apis/credentials) to None or to IP "
             "addresses that include this machine's, or use a key without one for server-side "
             "calls",
+        )
+    if d.type in REGION_TYPES:
+        return made(
+            RegionNotSupported,
+            f"the service does not serve this request where it comes from (error.type={d.type}): "
+            "this machine's country or region, or its proxy's or VPN's exit",
+            None,
         )
     if d.code == "unsupported_country_region_territory":
         return made(

@@ -528,6 +528,21 @@ _ACCESS_DENIED = re.compile(r"exit status 0xc0000022\b")
 #: Windows' loader could not find a DLL the runner needs: its exit status STATUS_DLL_NOT_FOUND
 #: (0xc0000135), set before the runner's own code ran
 _DLL_NOT_FOUND = re.compile(r"exit status 0xc0000135\b")
+#: a Windows exception code as the runner's exit status (Go prints an exit code in hex only on
+#: Windows, for codes of 0x10000 and up: os.ProcessState.String; llama_server.go adds ": NTSTATUS
+#: 0x..."), where the code itself says why the runner ended
+_WINDOWS_EXCEPTION = re.compile(r"exit status 0x(?P<code>[0-9a-fA-F]{8})\b")
+#: the codes of that kind whose meaning is the code's own (not a loader's, read above)
+_WINDOWS_EXCEPTIONS = {
+    # MSVC's code for a C++ exception (0xE0000000 | "msc"): thrown by the runner's code (a
+    # backend that could not start on the GPU's driver, as a rule) and caught by nothing
+    "e06d7363": (
+        "a C++ exception",
+        "a C++ exception that nothing caught (0xe06d7363, MSVC's exception code)",
+    ),
+}
+#: where the server logs on Windows (Ollama's troubleshooting docs: the app's log directory)
+WINDOWS_LOG = "%LOCALAPPDATA%\\Ollama\\server.log"
 #: llm/server.go (0.1.34 to 0.5.7, which started its runners from a temporary directory): "unable
 #: to start server ...: permission denied.  <dir> may have noexec set.  Set OLLAMA_TMPDIR for
 #: server to a writable executable directory"
@@ -778,6 +793,10 @@ def _generate_failure(
             "IPEX-LLM's)"
         )
         return _broken_install(model, host, shown, missing, because)
+    exception = _WINDOWS_EXCEPTION.search(said)
+    named = _WINDOWS_EXCEPTIONS.get(exception["code"].lower()) if exception else None
+    if status == 500 and crashed and named:
+        return _windows_exception(model, host, shown, *named)
     if status == 500 and crashed:
         when = "while loading it" if _TERMINATED.search(said) else "while it ran"
         text = f"{_log_text()}: it says why the runner ended"
@@ -960,6 +979,30 @@ def _rocm_no_device(model: str, host: str, shown: str) -> CheckFailed:
                 ),
                 Manual("for a GPU ROCm does not support, set HSA_OVERRIDE_GFX_VERSION"),
                 Manual("or set ROCR_VISIBLE_DEVICES=-1 for the server to run on the CPU"),
+            ],
+            text=text,
+        ),
+    )
+
+
+def _windows_exception(model: str, host: str, shown: str, short: str, what: str) -> CheckFailed:
+    """The runner ended on Windows with an exception code that names what happened (an uncaught
+    C++ exception): its message is in the server's log, which on Windows is the app's log file."""
+    text = (
+        f"read the server's log on Windows, {WINDOWS_LOG} (explorer %LOCALAPPDATA%\\Ollama): the "
+        "exception's message is in it, near the end; then update the GPU's driver and Ollama "
+        f"(OllamaSetup.exe from https://ollama.com/download), and restart Ollama"
+    )
+    return CheckFailed(
+        f"Ollama's model runner ended on {short} loading {model} (on {host}, Windows)",
+        why=f"Windows ended the runner (llama.cpp) with {what}: the runner's code threw an error "
+        "it did not handle, while loading the model (a GPU backend that cannot start on this "
+        f"driver, as a rule); the exception's own message is only in the log; the server said: "
+        f"{shown}",
+        fix=Fix(
+            [
+                Manual(f"read {WINDOWS_LOG}: the exception's message, near the end"),
+                Manual("update the GPU's driver (NVIDIA's, AMD's) and Ollama, then restart it"),
             ],
             text=text,
         ),

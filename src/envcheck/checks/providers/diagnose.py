@@ -174,6 +174,9 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
         return CheckFailed(summary, why=why, fix=_key_fix(p, exc))
     if _model_forbidden(exc, listed, sent) and _anthropic_own(p, exc):
         return _forbidden_for_model(p, exc, summary)
+    region = isinstance(exc, llm.RegionNotSupported) and exc.detail.type in llm.REGION_TYPES
+    if region and listed and sent is not None and not sent.listing:
+        return _region_for_model(p, exc, summary)
     if isinstance(exc, llm.PermissionDenied):
         return CheckFailed(summary, why=why, fix=_forbidden_fix(p, exc))
     if isinstance(exc, llm.AccountRestricted):
@@ -1084,6 +1087,24 @@ def _forbidden_for_model(p: Provider, exc: llm.ProviderError, summary: str) -> C
     return CheckFailed(
         summary, why=why, fix=Fix(steps, text="; ".join(step.render() for step in steps))
     )
+
+
+def _region_for_model(p: Provider, exc: llm.ProviderError, summary: str) -> CheckFailed:
+    """The listing shows the model for this very key, and its call was refused with a type that
+    names where the request comes from (OpenCode Go's ``RegionError``): the key and the name are
+    right; the model is not offered in this country or region."""
+    fields = exc.detail.fields()
+    why = (
+        f"{p.label} lists {p.model} for this very key (auth and model passed), and refused its "
+        f"call with HTTP {exc.status}{f' ({fields})' if fields else ''}: the model is not offered "
+        "where the request comes from (this machine's country or region, or its proxy's or VPN's "
+        "exit); the key and the model's name are right"
+    )
+    text = (
+        f"call {p.label} from a country or region where it offers {p.model} (a server there), "
+        f"or set another model in {p.table}"
+    )
+    return CheckFailed(summary, why=why, fix=Fix([Manual(text)], text=text))
 
 
 def _listing_refused(p: Provider, exc: llm.ProviderError, summary: str) -> CheckFailed:
