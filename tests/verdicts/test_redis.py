@@ -204,6 +204,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers13 import REDIS as REDIS13  # and the thirteenth's
     from tests.verdicts.test_heldout_servers14 import REDIS as REDIS14  # and the fourteenth's
     from tests.verdicts.test_heldout_servers15 import REDIS as REDIS15  # and the fifteenth's
+    from tests.verdicts.test_heldout_servers16 import REDIS as REDIS16  # and the sixteenth's
     from tests.verdicts.test_tls_sweep import REDIS_ROWS  # and the TLS sweep's
 
     problems = SCENARIOS.mismatches(
@@ -223,6 +224,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
             *REDIS13,
             *REDIS14,
             *REDIS15,
+            *REDIS16,
             *REDIS_ROWS,
         ]
     )

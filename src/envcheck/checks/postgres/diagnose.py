@@ -227,10 +227,16 @@ _PARAMETER = re.compile(r'parameter "([^"]+)"')
 _OPTION = re.compile(r"(?:-c\s*|--)([A-Za-z_][A-Za-z0-9_.]*)=")
 
 
+#: libpq (fe-protocol3.c ``build_startup_packet``, ``EnvironmentOptions``): variables libpq
+#: puts in every startup packet as the session setting beside them, unless set to ``default``
+ENV_STARTUP = (("PGDATESTYLE", "datestyle"), ("PGTZ", "timezone"), ("PGGEQO", "geqo"))
+
+
 def startup_params(t: Target) -> tuple[tuple[str, str], ...]:
     """What libpq adds to its startup packet besides user, database and application name:
-    ``options`` (the DSN's, else ``PGOPTIONS``) and ``client_encoding`` (else
-    ``PGCLIENTENCODING``; ``auto`` is resolved by libpq from the locale, not sent as such)."""
+    ``options`` (the DSN's, else ``PGOPTIONS``), ``client_encoding`` (else
+    ``PGCLIENTENCODING``; ``auto`` is resolved by libpq from the locale, not sent as such) and
+    :data:`ENV_STARTUP`'s settings from the environment."""
     found = []
     options = t.libpq_value("options")
     if options:
@@ -238,6 +244,10 @@ def startup_params(t: Target) -> tuple[tuple[str, str], ...]:
     encoding = t.libpq_value("client_encoding")
     if encoding and encoding.lower() != "auto":
         found.append(("client_encoding", encoding))
+    for variable, name in ENV_STARTUP:
+        value = os.environ.get(variable)
+        if value is not None and value.lower() != "default":
+            found.append((name, value))
     return tuple(found)
 
 
@@ -260,8 +270,9 @@ def _refused_name(code: str, message: str, sent: Mapping[str, str]) -> str | Non
     if code not in SETTING_STATES:
         return None
     carried = {n.lower(): n for n in _OPTION.findall(sent.get("options", ""))}
-    if "client_encoding" in sent:
-        carried["client_encoding"] = "client_encoding"
+    for name in ("client_encoding", *(n for _, n in ENV_STARTUP)):
+        if name in sent:
+            carried[name] = name
     tokens = {token.lower() for token in _IDENTIFIER.findall(message)}
     found = [carried[n] for n in carried if n in tokens]
     return found[0] if len(found) == 1 else None
@@ -365,6 +376,9 @@ def startup_setting_refused(t: Target, code: str, message: str, detail: str) -> 
     name = _refused_name(code, message, sent) if code else None
     if name is None:
         return None
+    from_env = _environment_setting_refused(t, code, name, sent, _said(message, detail))
+    if from_env is not None:
+        return from_env
     in_options = name.lower() in {n.lower() for n in _OPTION.findall(sent.get("options", ""))}
     if name == "client_encoding" and "client_encoding" in sent:
         where = (
@@ -385,6 +399,41 @@ def startup_setting_refused(t: Target, code: str, message: str, detail: str) -> 
         why="libpq puts it in the startup packet; the server applies it before the session "
         "starts and ends the login when it cannot" + _said(message, detail),
         fix=fix(t.edit_setting(change), text=change),
+    )
+
+
+#: what a variable of :data:`ENV_STARTUP` may be set to instead
+_ENV_EXAMPLE = {
+    "PGTZ": "a zone name the server lists in pg_timezone_names (Europe/Berlin, UTC)",
+    "PGDATESTYLE": "a DateStyle the server reads (ISO, MDY)",
+    "PGGEQO": "on or off",
+}
+
+
+def _environment_setting_refused(
+    t: Target, code: str, name: str, sent: Mapping[str, str], said: str
+) -> CheckFailed | None:
+    """The refused setting is one libpq sent from its environment (PGTZ, PGDATESTYLE, PGGEQO)
+    and not in ``options``: the variable and its value are named."""
+    found = [(v, n) for v, n in ENV_STARTUP if n == name.lower() and n in sent]
+    options = {n.lower() for n in _OPTION.findall(sent.get("options", ""))}
+    if not found or name.lower() in options:
+        return None
+    variable, setting = found[0]
+    value = sent[setting]
+    class_name = CLASSES.get(code[:2], ("", ""))[0]
+    change = (
+        f"unset {variable} where it is exported (the shell, .env, the service's environment), "
+        f"or set it to {_ENV_EXAMPLE[variable]}"
+    )
+    return CheckFailed(
+        f"the server refuses {variable}={value!r} (libpq's environment), which libpq sends as "
+        f"the setting {name} of every login (SQLSTATE {code}"
+        + (f": {class_name})" if class_name else ")"),
+        why=f"libpq puts {', '.join(v for v, _ in ENV_STARTUP)} in the startup packet of every "
+        "connection it makes; the server applies them before the session starts and ends the "
+        "login when it cannot (envcheck's own login sent the same and met the same)" + said,
+        fix=fix(Manual(change, ask="whoever sets the environment"), text=change),
     )
 
 
@@ -481,6 +530,9 @@ def setting_breaks_login(
     import psycopg
 
     quoted = set(re.findall(r'"([^"]+)"', message + " " + detail))
+    #: dfmgr.c: an unprivileged library of local_preload_libraries is looked for here only
+    plugins = {q[len(_PLUGINS) :] for q in quoted if q.startswith(_PLUGINS)}
+    quoted |= plugins
     if not quoted or deadline - time.monotonic() < 0.5:
         return None
     kwargs = t.connect_kwargs("envcheck diagnosis", deadline - time.monotonic())
@@ -488,6 +540,7 @@ def setting_breaks_login(
     try:
         with psycopg.connect(**kwargs) as conn:
             rows = conn.execute(_ROLE_SETTINGS, {"user": t.user, "db": t.dbname}).fetchall()
+            in_libdir = {p for p in plugins if _in_libdir(conn, p)}
     except psycopg.Error:
         return None
     for scope, config in rows:
@@ -496,6 +549,8 @@ def setting_breaks_login(
         if name in quoted or values & quoted:
             statement = _RESET[scope].format(user=ident(t.user), dbname=ident(t.dbname), name=name)
             step = t.superuser_sql(statement)
+            if name == "local_preload_libraries" and values & plugins:
+                return _not_in_plugins(t, scope, sorted(values & plugins), in_libdir, step, code)
             class_name = CLASSES.get(code[:2], ("", ""))[0]
             return CheckFailed(
                 f"every login of {t.login} fails on the setting {name} = {value} "
@@ -506,6 +561,65 @@ def setting_breaks_login(
                 fix=fix(step, text=f"as a superuser (or the role's owner): {step.render()}"),
             )
     return None
+
+
+_PLUGINS = "$libdir/plugins/"
+#: the file a library name becomes (dfmgr.c ``expand_dynamic_library_name``: DLSUFFIX)
+_LIBRARY_FILE = """
+SELECT bool_or((pg_stat_file(setting || '/' || %(name)s || suffix, true)).size IS NOT NULL)
+FROM pg_config, unnest(ARRAY['.so', '.dylib', '']) AS suffix
+WHERE name = 'PKGLIBDIR'
+"""
+
+
+def _in_libdir(conn: psycopg.Connection[Any], name: str) -> bool:
+    """Whether library ``name`` is a file of the server's $libdir (read as the superuser)."""
+    import psycopg
+
+    try:
+        row = conn.execute(_LIBRARY_FILE, {"name": name}).fetchone()
+    except psycopg.Error:
+        conn.rollback()
+        return False
+    return bool(row and row[0])
+
+
+def _not_in_plugins(
+    t: Target, scope: str, libraries: list[str], in_libdir: set[str], reset: Step, code: str
+) -> CheckFailed:
+    """local_preload_libraries names a library that is not in $libdir/plugins/: a setting any
+    role may set, so the server loads its libraries from there only (a superuser's
+    session_preload_libraries loads from $libdir)."""
+    shown = ", ".join(libraries)
+    place = setting_place(t, scope)
+    kept = [lib for lib in libraries if lib in in_libdir]
+    steps: list[Step] = []
+    if kept:
+        moved = (
+            _RESET[scope]
+            .format(user=ident(t.user), dbname=ident(t.dbname), name="local_preload_libraries")
+            .replace(
+                "RESET local_preload_libraries",
+                "SET session_preload_libraries = " + ", ".join(f"'{lib}'" for lib in kept),
+            )
+        )
+        steps.append(t.superuser_sql(moved))
+    steps.append(reset)
+    where = (
+        f"{' and '.join(kept)} is in $libdir, where session_preload_libraries (a superuser's "
+        "setting) loads it"
+        if kept
+        else "session_preload_libraries (a superuser's setting) loads from $libdir, or the "
+        "library's file goes to $libdir/plugins/"
+    )
+    text = "as a superuser: " + "; ".join(s.render() for s in steps)
+    return CheckFailed(
+        f"every login of {t.login} fails: local_preload_libraries = {shown} {place} is looked "
+        f"for in $libdir/plugins/, and it is not there (SQLSTATE {code})",
+        why="local_preload_libraries may be set by any role, so the server loads its libraries "
+        f"only from $libdir/plugins/ (dfmgr.c); {where} (looked up as postgres)",
+        fix=fix(*steps, text=text),
+    )
 
 
 def _from_pgpassword(t: Target, looked: str, said: str) -> CheckFailed:
@@ -1476,6 +1590,9 @@ def client_side(t: Target, libpq: str) -> CheckFailed | None:
     locked = _encrypted_key(t, path) if _CLIENT_SIDE[1][0] in libpq else None
     if locked is not None:
         return locked
+    pair = _client_pair(t, path, libpq)
+    if pair is not None:
+        return pair
     for words, keyword, what in _CLIENT_SIDE:
         if words in libpq:
             named = f" {path}" if path else ""
@@ -1543,6 +1660,79 @@ def client_side(t: Target, libpq: str) -> CheckFailed | None:
             fix=fix(t.edit_setting("drop min_protocol_version (or set it to 3.0)")),
         )
     return None
+
+
+_PEM_KEY = re.compile(rb"-----BEGIN (?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----")
+_PEM_CERTIFICATE = b"-----BEGIN CERTIFICATE-----"
+
+
+def _pem_holds(path: str) -> tuple[bool, bool] | None:
+    """Whether the PEM file at ``path`` holds a certificate, and a private key (None: unread)."""
+    try:
+        head = Path(path).read_bytes()[:65536]
+    except OSError:
+        return None
+    return _PEM_CERTIFICATE in head, _PEM_KEY.search(head) is not None
+
+
+def _key_of(cert: str, key: str) -> bool | None:
+    """Whether ``key`` is the private key of certificate ``cert`` (OpenSSL's
+    ``X509_check_private_key``, reason KEY_VALUES_MISMATCH); None when it cannot be told."""
+    head = _pem_holds(key)
+    try:
+        encrypted = any(m in Path(key).read_bytes()[:4096] for m in _ENCRYPTED_PEM)
+    except OSError:
+        return None
+    if head is None or encrypted:
+        return None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        context.load_cert_chain(cert, key, password=lambda: b"")
+    except ssl.SSLError as exc:
+        return False if getattr(exc, "reason", None) == "KEY_VALUES_MISMATCH" else None
+    except OSError:
+        return None
+    return True
+
+
+def _client_pair(t: Target, path: str | None, libpq: str) -> CheckFailed | None:
+    """libpq stopped on the client certificate or its key (the file it names is one of them),
+    and the files say why: sslcert and sslkey given the other's file, or a key that is not the
+    certificate's (a certificate renewed with a new key while sslkey names the old one)."""
+    cert, key = client_certificate(t)
+    if not cert or not key or path not in (cert, key):
+        return None
+    held_cert, held_key = _pem_holds(cert), _pem_holds(key)
+    if held_cert is None or held_key is None:
+        return None
+    origin = "in " + t.source if t.params.get("sslcert") else "from PGSSLCERT / PGSSLKEY"
+    if held_cert == (False, True) and held_key == (True, False):
+        change = f"swap them: sslcert={key} sslkey={cert}"
+        return CheckFailed(
+            f"sslcert names {cert}, which holds a private key and no certificate, and sslkey "
+            f"names {key}, which holds a certificate ({origin}): the two are swapped",
+            why="libpq reads sslcert as the client certificate and sslkey as its private key, "
+            f"and stops before logging in; libpq said: {libpq}",
+            fix=fix(t.edit_setting(change), text=change),
+        )
+    if not (held_cert[0] and held_key[1]) or _key_of(cert, key) is not False:
+        return None
+    near = sorted({*Path(cert).parent.glob("*.key"), *Path(cert).parent.glob("*key*.pem")})
+    own = next((str(p) for p in near if str(p) != key and _key_of(cert, str(p))), None)
+    change = (
+        f"set sslkey={own} (the key of {cert})"
+        if own
+        else f"set sslkey= the private key made with {cert} (or sslcert= the certificate of {key})"
+    )
+    return CheckFailed(
+        f"sslkey names {key}, which is not the private key of the certificate {cert} that "
+        f"sslcert names ({origin})",
+        why="libpq checks that the client key belongs to the certificate and stops before "
+        "logging in (a certificate renewed with a new key while sslkey still names the old "
+        + (f"one; {own} is its key" if own else "one")
+        + f"); libpq said: {libpq}",
+        fix=fix(t.edit_setting(change), text=change),
+    )
 
 
 #: PEM headers of an encrypted private key (PKCS#8, and OpenSSL's traditional format)

@@ -205,18 +205,32 @@ def service_params(
     """The parameters of service ``name`` from the files libpq reads (``PGSERVICEFILE`` or
     ``~/.pg_service.conf``, then ``PGSYSCONFDIR/pg_service.conf``; ``None`` if none has it) and
     those files."""
+    files = service_files(environ)
+    found = service_definitions(name, environ)
+    return (found[0][1] if found else None), files
+
+
+def service_files(environ: Mapping[str, str]) -> list[str]:
+    """The service files libpq reads, in its order: the user's, then the system's."""
     files = [environ.get("PGSERVICEFILE") or str(Path.home() / ".pg_service.conf")]
     sysconf = environ.get("PGSYSCONFDIR") or "/etc/postgresql-common"
     files.append(os.path.join(sysconf, "pg_service.conf"))
-    for path in files:
+    return files
+
+
+def service_definitions(name: str, environ: Mapping[str, str]) -> list[tuple[str, dict[str, str]]]:
+    """Every service file that defines service ``name``, in libpq's order, with its
+    parameters: libpq uses the first only (fe-connect.c ``parseServiceInfo``)."""
+    found = []
+    for path in service_files(environ):
         parser = configparser.ConfigParser(interpolation=None)
         try:
             parser.read(path, encoding="utf-8")
         except (configparser.Error, UnicodeDecodeError):
             continue
         if parser.has_section(name):
-            return dict(parser.items(name)), files
-    return None, files
+            found.append((path, dict(parser.items(name))))
+    return found
 
 
 def service_syntax_error(path: str, name: str) -> tuple[int, str] | None:

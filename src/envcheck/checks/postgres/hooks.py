@@ -145,7 +145,11 @@ def _reach(t: Target, cfg: PostgresConfig, ctx: Context) -> Outcome:
         found = _net.not_the_protocol(exc, t.dial, t.port, "PostgreSQL", deadline)
         raise with_steps(found) from None
     except _net.Refused as exc:
-        elsewhere = _hostaddr_elsewhere(t, deadline) or _other_loopback(t, exc, deadline)
+        elsewhere = (
+            _service_shadowed(t, exc, deadline)
+            or _hostaddr_elsewhere(t, deadline)
+            or _other_loopback(t, exc, deadline)
+        )
         if elsewhere is not None:
             raise elsewhere from None
         if not cfg.required:
@@ -166,6 +170,48 @@ def _answers_as_postgres(address: str, port: int, timeout: float) -> bool:
             return sock.recv(1) in (b"S", b"N")
     except OSError:
         return False
+
+
+def _service_shadowed(t: Target, exc: CheckFailed, deadline: float) -> CheckFailed | None:
+    """Refused at the address of a service that the user's service file defines, while the
+    system's service file defines it too, with an address that answers as PostgreSQL: libpq
+    reads the user's file first and never the system's for a service it found there."""
+    from envcheck.checks.postgres import dsn as _pgdsn
+
+    service = os.environ.get("PGSERVICE") if "service" not in t.params else t.params["service"]
+    if not service:
+        return None
+    defined = _pgdsn.service_definitions(service, os.environ)
+    if len(defined) < 2:
+        return None
+    used = defined[0][0]
+    for path, params in defined[1:]:
+        host = params.get("host") or t.host
+        try:
+            port = int(params.get("port") or 5432)
+        except ValueError:
+            continue
+        if host.startswith("/") or "," in host or (host, port) == (t.host, t.port):
+            continue
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        if not _answers_as_postgres(host, port, min(left, 2.0)):
+            continue
+        change = (
+            f"remove the [{service}] section from {used} (libpq then reads {path}'s), or "
+            f"correct its host and port there to {host}:{port}"
+        )
+        return CheckFailed(
+            f"{exc.summary}: service {service!r} is read from {used}; {path} defines "
+            f"[{service}] too, with {host}:{port}, where PostgreSQL answers",
+            why=f"libpq looks a service up in the user's service file ({used}: PGSERVICEFILE, "
+            "else ~/.pg_service.conf) first and never reads the system's (PGSYSCONFDIR/"
+            "pg_service.conf) for a service it found there, so the user's copy, with a port "
+            "where nothing listens, shadows the other",
+            fix=Fix([Manual(change, ask=f"whoever keeps {used}")], text=change),
+        )
+    return None
 
 
 def _hostaddr_elsewhere(t: Target, deadline: float) -> CheckFailed | None:

@@ -1184,6 +1184,9 @@ def _wrongpass(
         return cased
     user = t.username or "default"
     found = acl_user(t, user, deadline or time.monotonic() + 2)
+    newline = _digest_with_newline(t, user, found)
+    if newline is not None:
+        return newline
     if found:
         flags = _texts(found.get("flags"))
         if "on" in flags and "nopass" not in flags and not _texts(found.get("passwords")):
@@ -1221,6 +1224,39 @@ def _wrongpass(
             ),
         ),
     )
+
+
+#: what a password's digest was made with besides the password (``echo PW | sha256sum``)
+_ENDINGS = (("\n", "a newline"), ("\r\n", "CR LF"))
+
+
+def _digest_with_newline(t: Target, user: str, found: dict[str, Any] | None) -> CheckFailed | None:
+    """WRONGPASS for a user one of whose stored SHA-256 digests (``ACL GETUSER``'s passwords,
+    as admin_url's user) is the digest of the URL's password followed by a line end: a ``#``
+    digest made with ``echo`` (acl.c compares the digest of what AUTH sends). No digest or
+    password is shown."""
+    import hashlib
+
+    if not found or t.password is None:
+        return None
+    stored = set(_texts(found.get("passwords")))
+    for ending, shown in _ENDINGS:
+        if hashlib.sha256((t.password + ending).encode()).hexdigest() not in stored:
+            continue
+        change = (
+            f"as {ASK_ADMIN}: set user {user}'s password again without the line end: "
+            f"ACL SETUSER {user} resetpass >PASSWORD, or #DIGEST made with "
+            "printf %s PASSWORD | sha256sum (echo adds a newline)"
+        )
+        return CheckFailed(
+            f"ACL user {user!r} at {t.address} stores the SHA-256 digest of the password in "
+            f"{t.source} followed by {shown}, so that password is refused (WRONGPASS)",
+            why=f"ACL GETUSER {user} (as admin_url's user) lists that digest: a #digest made "
+            "with echo PASSWORD | sha256sum hashes the newline echo adds, and Redis compares "
+            "the digest of exactly what AUTH sends",
+            fix=manual(change, ask=ASK_ADMIN),
+        )
+    return None
 
 
 def _noperm(
