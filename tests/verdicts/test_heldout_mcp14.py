@@ -103,6 +103,34 @@ No process outlived the run. Cost: 3.8 user + 0.5 sys CPU-s (``-n 0``), 30 s of 
   fix "get an access token from the authorization server" (the page answering 200 not seen);
 - stdio-everything-unknown-mode, wrong cause: "printed non-protocol output on stdout: 'Available
   transports:'", fix "make the server log to stderr" (it had exited 1, its usage on stderr).
+
+After (verdicts from structure: the shape of the stdout's first line that is no message, the
+keys of the file's servers object as the client's parser counts them, the image block's data
+against the forgiving-base64 grammar ``atob`` uses, the metadata answer's status and media type,
+the exit status and the choices the server printed; none from a message's words): 9 of 9 fully
+right, each a row of docs/verdicts/mcp.md (section 21, ``ROWS``) asserted on the run.
+
+- A stdout line ``Content-Length: N`` is the LSP base protocol's header framing (a shape of
+  ``_stdio.shape_of``, like a batch or a multi-line message): named, with newline-delimited
+  JSON as the server's authors' fix, not "log to stderr".
+- A name written twice in a client file's servers object (``json.loads``' ``object_pairs_hook``
+  counts the keys, ``Discovered.written``) fails that server's start check before it runs: the
+  client keeps the last entry (shown), the fix removes all but one.
+- The smoke call's image and audio blocks are checked as the TypeScript SDK checks them
+  (``steps.not_base64``: WHATWG forgiving-base64, what ``atob`` decodes); a ``data:`` URL is
+  named, the fix the bare base64 in ``data`` and the type in ``mimeType``.
+- A protected-resource metadata URL answering 200 with no JSON object keeps its media type
+  (``Attempt.metadata_not_json``): the 401's verdict names it (``text/html``), the fix JSON at
+  that URL by the server's administrators (and a token got another way meanwhile).
+- A stdio server that exits non-zero after printing its choices (a list of one word a line, a
+  usage's ``[a|b|c]`` or ``{a,b}``), one of the entry's arguments being one of them written
+  another way (dashes, case, separators): that argument named, the printed word the fix (an
+  Edit of args), checked before the "non-protocol output on stdout" verdict.
+
+The runnable fix (``--stdio`` to ``stdio``) is carried out by envcheck's fixer and the server
+checked again: the real server-everything passes (``test_the_printed_fixes_work``). Cost now:
+3.4 user + 0.5 sys CPU-s (``-n 0``), 29 s of wall time (the SDK's client waits out its timeout
+on the LSP-framed server).
 """
 
 from __future__ import annotations

@@ -617,6 +617,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_mcp11 import ROWS as ROWS11
     from tests.verdicts.test_heldout_mcp12 import ROWS as ROWS12
     from tests.verdicts.test_heldout_mcp13 import ROWS as ROWS13
+    from tests.verdicts.test_heldout_mcp14 import ROWS as ROWS14
     from tests.verdicts.test_mcp_config_sweep import ROWS as SWEPT
 
     elsewhere = [
@@ -633,6 +634,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
         *ROWS11,
         *ROWS12,
         *ROWS13,
+        *ROWS14,
         *SWEPT,
     ]
     assert SCENARIOS.mismatches(elsewhere=elsewhere) == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 import signal
 import subprocess
 from collections.abc import AsyncIterator
@@ -66,7 +67,8 @@ class ChildState:
     #: (one message over ``shape_detail`` lines), ``"unreadable"`` (a response the SDK's model
     #: rejects: its id and why, as JSON), ``"error-code"`` (an error whose code is not an
     #: integer; its code and message are ``shape_detail``), ``"result-type"`` (a response whose
-    #: result is not an object: its id and what it holds, as JSON, are ``shape_detail``)
+    #: result is not an object: its id and what it holds, as JSON, are ``shape_detail``),
+    #: ``"content-length"`` (the LSP base protocol's header framing: the header is the detail)
     shape: str | None = None
     shape_detail: str = ""
     #: the id of each request the server answered with an error whose code is not an integer,
@@ -323,6 +325,11 @@ def shape_of(raw: bytes, line: str, state: ChildState) -> None:
     try:
         value = json.loads(line)
     except ValueError:
+        if CONTENT_LENGTH.fullmatch(line):
+            # the Language Server Protocol's framing (a header, a blank line, the JSON without
+            # a newline), not MCP's newline-delimited messages
+            state.shape, state.shape_detail = "content-length", line
+            return
         if python_literal(line):
             state.shape = "python-repr"
             return
@@ -347,6 +354,9 @@ def shape_of(raw: bytes, line: str, state: ChildState) -> None:
                 state.shape = "unreadable"
                 state.shape_detail = json.dumps([value["id"], unreadable_reason(line)])
 
+
+#: a header line of the LSP base protocol's framing (``Content-Length: 87``, then CRLF CRLF)
+CONTENT_LENGTH = re.compile(r"Content-Length:[ \t]*[0-9]+", re.IGNORECASE)
 
 #: the longest line read as a Python literal (a dict's repr) when it is not JSON
 LITERAL_CHARS = 2**16

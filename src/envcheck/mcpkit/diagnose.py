@@ -193,6 +193,9 @@ def exited(probe: Probe, during: str) -> CheckFailed:
         elsewhere = _file_beside_program(spec, child.stderr.text())
         if elsewhere is not None:
             return elsewhere
+        respelled = respelled_argument(probe)
+        if respelled is not None:
+            return respelled
     env_why, env_hint, env_step = environment(spec, tail)
     when = "before answering" if during == "start" else f"during {during}"
     stage = "during start-up" if during == "start" else "after the handshake"
@@ -205,6 +208,53 @@ def exited(probe: Probe, during: str) -> CheckFailed:
         fix=Fix(steps, text=f"{look}; {env_hint}"),
         facts={"exit_code": code},
     )
+
+
+#: a line of a usage text that lists one choice (``- stdio``, ``* sse``, ``  streamableHttp``)
+_LISTED = re.compile(r"^[ \t]*(?:[-*][ \t]+)?([A-Za-z][\w.-]*)[ \t]*$", re.MULTILINE)
+#: a usage's group of alternatives (``[stdio|sse|streamableHttp]``, argparse's ``{a,b}``)
+_ALTERNATIVES = re.compile(r"[\[{(]([A-Za-z][\w.-]*(?:[ \t]*[|,][ \t]*[A-Za-z][\w.-]*)+)[\]})]")
+
+
+def _bare(word: str) -> str:
+    """A word without its leading dashes, separators and case: how two spellings compare."""
+    return re.sub(r"[-_.]", "", word.lstrip("-")).lower()
+
+
+def respelled_argument(probe: Probe) -> CheckFailed | None:
+    """A stdio server that exited non-zero during start-up after printing the choices it takes
+    (a list of one word a line, or a usage's ``[a|b|c]``), one of the entry's arguments being
+    one of them written another way (``--stdio`` for ``stdio``: dashes, case, separators): the
+    client passes the arguments as written, so the fix is the word the server printed."""
+    spec, child = probe.spec, probe.child
+    code = child.returncode
+    if code is None or code <= 0:
+        return None
+    printed = "\n".join(child.garbage) + "\n" + child.stderr.text()
+    choices = set(_LISTED.findall(printed))
+    for group in _ALTERNATIVES.findall(printed):
+        choices.update(word.strip() for word in re.split(r"[|,]", group))
+    for index, arg in enumerate(spec.args):
+        if arg in choices or "/" in arg or not _bare(arg):
+            continue
+        matches = sorted(c for c in choices if _bare(c) == _bare(arg))
+        if len(matches) != 1:
+            continue
+        word = matches[0]
+        args = list(spec.args)
+        args[index] = word
+        listed = ", ".join(sorted(choices, key=str.lower)[:8])
+        text = _fixes.setting(spec, "args", args)
+        return CheckFailed(
+            f"{spec.name}: `{spec.where}` exited with code {code} before answering: it takes "
+            f"{word!r}, not {arg!r}",
+            why=f"the server stopped during start-up and printed the choices it takes "
+            f"({listed}); {arg!r} is none of them, but {word!r} written another way (dashes, "
+            "case or separators), and a client passes the entry's args as written",
+            fix=Fix([_fixes.set_step(spec, "args", args)], text=text),
+            facts={"exit_code": code, "argument": arg, "takes": word},
+        )
+    return None
 
 
 #: the last line of a Python traceback for an import that found nothing: the exception's type,
@@ -391,6 +441,18 @@ _SHAPES: dict[str, tuple[str, str, str]] = {
         "UTF8Encoding(false); on Windows, PowerShell's UTF-8 output with BOM), or update it to "
         "a version that does",
     ),
+    "content-length": (
+        "frames its messages with Content-Length headers ({detail}), not one JSON message per "
+        "line",
+        "its stdout holds the Language Server Protocol's framing (a Content-Length header, a "
+        "blank line, then the JSON with no newline after it); MCP's stdio transport carries "
+        "newline-delimited JSON without headers, so a client reads the header as a line that "
+        "is no message and waits for the end of a line that never comes",
+        "report it to the server's authors: it must write each message as one line of JSON "
+        "ended by a newline, without Content-Length headers (newline-delimited JSON, MCP's "
+        "stdio transport; in Python: sys.stdout.write(json.dumps(message) + '\\n')), or "
+        "update it to a version that does",
+    ),
     "not-utf-8": (
         "writes bytes on stdout that are not UTF-8",
         "MCP's stdio transport carries JSON-RPC messages encoded in UTF-8 only, and the first "
@@ -518,6 +580,9 @@ def stdio_failure(
         return probe.started(), _listens_instead(probe)
     if child.shape is not None:
         return probe.started(), _misshapen(probe)
+    respelled = respelled_argument(probe) if child.garbage else None
+    if respelled is not None:  # its usage on stdout, then exit: the argument, not the output
+        return respelled, blocked(spec, "start")
     if child.garbage:
         tail = child.stderr_tail()
         stderr = f"; its stderr ends: {tail}" if tail else ""
@@ -1054,6 +1119,31 @@ def _oauth(
                 text=f"{ask}; meanwhile, with a token got another way: export it as TOKEN "
                 f"and {header}",
             ),
+        )
+    media = attempt.metadata_not_json.get(where) if attempt.metadata is None else None
+    if media is not None and not sent:
+        # RFC 9728 (3.2): the metadata is a JSON object (application/json); a page is none
+        token_step = _fixes.set_step(spec, "headers.Authorization", "Bearer ${TOKEN}")
+        ask = (
+            f"ask the server's administrators to serve its protected-resource metadata at "
+            f"{where} as JSON (Content-Type: application/json, RFC 9728), before any route "
+            "that answers every path with a page"
+        )
+        header = _fixes_credentials(spec).removesuffix(" (and export TOKEN)")
+        return CheckFailed(
+            f"{spec.name}: HTTP 401 from {spec.url}: it wants an OAuth sign-in, and its "
+            f"protected-resource metadata answers HTTP 200 {media}, not JSON",
+            why="the server is OAuth-protected (its WWW-Authenticate challenge names "
+            f"resource_metadata = {where}), and that URL answered 200 with {media}, not the "
+            "JSON document RFC 9728 defines (a web page: often an app's fallback route, which "
+            f"answers every path with its index.html): no client ({client or 'an editor'} "
+            "included) can read the authorization server from it, so no sign-in can start",
+            fix=Fix(
+                [Manual(ask), token_step, _fixes.export("TOKEN", "an access token")],
+                text=f"{ask}; meanwhile, with a token got another way: export it as TOKEN "
+                f"and {header}",
+            ),
+            facts={"metadata_media_type": media},
         )
     unusable = _unusable_metadata(spec, attempt) if not sent else None
     if unusable is not None:

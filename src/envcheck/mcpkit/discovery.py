@@ -25,6 +25,7 @@ import os
 import re
 import stat
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,6 +91,9 @@ class Discovered:
     #: the Claude Code settings file whose ``disabledMcpjsonServers`` names this server of
     #: ``.mcp.json``: the user rejected it, Claude Code never starts it
     rejected_in: Path | None = None
+    #: how many times the file's servers object has this name as a key (more than one: every
+    #: client's JSON parser keeps the last entry, ECMA-262 ``JSON.parse`` as Python's json)
+    written: int = 1
 
     @property
     def undeclared_inputs(self) -> list[str]:
@@ -317,7 +321,7 @@ def discover(rootdir: Path) -> tuple[list[Discovered], list[BrokenFile]]:
                 )
                 continue
         try:
-            document = json.loads(plain if label in JSONC else text)
+            document = json.loads(plain if label in JSONC else text, object_pairs_hook=_keys)
         except json.JSONDecodeError as exc:
             kind = "JSON with comments" if label in JSONC else "JSON"
             broken.append(
@@ -355,8 +359,23 @@ def discover(rootdir: Path) -> tuple[list[Discovered], list[BrokenFile]]:
             item.top, item.jsonc = top, extra is not None
             item.file_inputs = list(inputs) if isinstance(inputs, list) else []
             item.rejected_in = rejected.get(str(name))
+            item.written = servers.written.get(name, 1) if isinstance(servers, _Keys) else 1
             found.append(item)
     return found, broken
+
+
+class _Keys(dict[str, Any]):
+    """A JSON object as the clients' parsers read it (a key written twice keeps its last
+    value), with how many times each key was written."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        self.written = Counter(key for key, _ in pairs)
+
+
+def _keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as the clients read it; one with a key written twice as :class:`_Keys`."""
+    return _Keys(pairs) if len({key for key, _ in pairs}) < len(pairs) else dict(pairs)
 
 
 #: Claude Code's settings files that may reject servers of the project's ``.mcp.json``, in the

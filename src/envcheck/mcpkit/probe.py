@@ -50,6 +50,14 @@ def _root_cause(exc: BaseException) -> BaseException:
     return exc
 
 
+def _json_of(response: Any) -> Any:
+    """The JSON value of an HTTP answer's body, or ``None`` when it is no JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
 def _unreadable(exc: BaseException) -> bool:
     """Whether ``exc`` only says an answer could not be had or read (the connection, HTTP, a
     body too large or not JSON), also when anyio's task groups wrapped it (a connect failing
@@ -932,11 +940,15 @@ class Probe:
                         response = await client.get(candidate)
                         if response.status_code != 200:
                             attempt.metadata_refused[candidate] = response.status_code
-                        document = response.json() if response.status_code == 200 else None
+                        document = _json_of(response) if response.status_code == 200 else None
                     except Exception as exc:  # noqa: B902 - only what says none was read
                         if not _unreadable(exc):
                             raise
                         continue
+                    if response.status_code == 200 and not isinstance(document, dict):
+                        # a 200 that is no JSON document: a web page (an app's fallback route)
+                        media = response.headers.get("content-type") or "no Content-Type"
+                        attempt.metadata_not_json[candidate] = media.split(";")[0].strip()
                     if isinstance(document, dict) and (
                         "authorization_servers" in document or candidate in named
                     ):

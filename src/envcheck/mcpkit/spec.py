@@ -114,6 +114,8 @@ class Attempt:
     metadata: dict[str, Any] | None = None
     #: the HTTP status each metadata URL tried answered with, when it was not 200
     metadata_refused: dict[str, int] = field(default_factory=dict)
+    #: the media type each metadata URL tried answered 200 with, when its body was no JSON object
+    metadata_not_json: dict[str, str] = field(default_factory=dict)
     #: the metadata of the first authorization server the resource's metadata names (RFC 8414,
     #: or OpenID Connect Discovery): its URL and what it says
     issuer_metadata_url: str | None = None

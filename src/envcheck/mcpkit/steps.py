@@ -390,6 +390,11 @@ async def call(probe: Probe, client: Client) -> Outcome:
             "own error, not a protocol one",
             fix=Fix([Manual(text)], text=text),
         )
+    for index, block in enumerate(result.content):
+        data = getattr(block, "data", None)
+        if getattr(block, "type", None) in ("image", "audio") and isinstance(data, str):
+            if not_base64(data):
+                raise _data_not_base64(probe, call.tool, index, block.type, data)
     if call.expect is not None and call.expect not in answer:
         text = f"fix call.expect in {probe.spec.settings}, or the server"
         raise CheckFailed(
@@ -399,3 +404,38 @@ async def call(probe: Probe, client: Client) -> Outcome:
             fix=Fix([Manual(text)], text=text),
         )
     return ok(f"{call.tool} answered in {latency} ms", latency_ms=latency)
+
+
+def not_base64(data: str) -> bool:
+    """Whether ``data`` fails the forgiving-base64 decode of the WHATWG Infra standard (``atob``,
+    with which the TypeScript SDK's schema checks an image's or audio's ``data``)."""
+    text = re.sub(r"[\t\n\f\r ]", "", data)
+    if len(text) % 4 == 0:
+        text = text.removesuffix("==") if text.endswith("==") else text.removesuffix("=")
+    return len(text) % 4 == 1 or re.fullmatch(r"[A-Za-z0-9+/]*", text) is None
+
+
+def _data_not_base64(probe: Probe, tool: str, index: int, kind: str, data: str) -> CheckFailed:
+    """The smoke call's answer holds an image or audio block whose ``data`` is no base64 (a
+    ``data:`` URL, most often): the TypeScript SDK rejects the whole result."""
+    spec = probe.spec
+    url = re.match(r"data:([^;,]*)(;base64)?,", data)
+    what = "a data: URL" if url else "not base64"
+    media = (url.group(1) if url else "") or f"{kind}/png"
+    shown = redact.clean(data, 48)
+    text = (
+        f"report it to the server's authors: tool {tool!r} answers with an {kind} block whose "
+        f"data is {what}; data must be the base64 alone"
+        + (" (what follows ';base64,')" if url and url.group(2) else "")
+        + f" and the MIME type goes in mimeType ({media!r})"
+    )
+    return CheckFailed(
+        f"{spec.name}: call failed: content block {index} ({kind}) of the answer to tools/call "
+        f"has data that is {what}, not base64: {shown!r}",
+        why=f"an {kind} block carries its bytes base64-encoded in data and their MIME type in "
+        "mimeType (Server › Tools › Tool Result); the TypeScript SDK, which Claude Code and VS "
+        "Code use, checks data as base64 (atob) and rejects the whole result, so those "
+        "clients get no answer to the call",
+        fix=_fixes.ask(text, "the server's authors"),
+        facts={"content_block": index, "data": what},
+    )

@@ -129,6 +129,9 @@ def servers(config: EnvcheckConfig) -> tuple[list[Server], list[Check]]:
         if item.rejected_in is not None:
             problems.append(_rejected(item, item.rejected_in, config))
             continue
+        if item.written > 1:
+            problems.append(_written_twice(item, config))
+            continue
         if item.problem is not None:
             problems.append(_bad_entry(item, settings, item.problem, config))
             continue
@@ -454,6 +457,49 @@ def _rejected(item: discovery.Discovered, where: Path, config: EnvcheckConfig) -
 
     def run(ctx: Context) -> Outcome:
         return skip(summary, why=why, fix=fix)
+
+    return Check(
+        name=f"{item.check_name}.start",
+        component=COMPONENT,
+        run=run,
+        description="a declared MCP server",
+    )
+
+
+def _written_twice(item: discovery.Discovered, config: EnvcheckConfig) -> Check:
+    """A server whose name is a key of its file's servers object more than once: the client's
+    JSON parser keeps the last entry (ECMA-262 ``JSON.parse``; RFC 8259 section 4: names SHOULD
+    be unique), so the earlier ones, the ones a person edits, have no effect."""
+    where = _relative(item.path, config) or str(item.path)
+    times = "twice" if item.written == 2 else f"{item.written} times"
+    raw = item.raw
+    runs = (
+        raw.get("url")
+        if isinstance(raw.get("url"), str)
+        else " ".join(
+            [str(raw.get("command", ""))]
+            + [str(a) for a in raw.get("args", []) if isinstance(raw.get("args"), list)]
+        )
+    )
+    shown = redact.clean(str(runs), 160)
+    client = discovery.CLIENTS.get(item.label, item.label)
+    summary = (
+        f"{item.check_name}: {item.name!r} is declared {times} in {where}: {client} keeps the "
+        f"last entry ({shown}) and ignores the earlier one{'s' if item.written > 2 else ''}"
+    )
+    why = (
+        f"a JSON object's names should be unique (RFC 8259, section 4); {client} reads {where} "
+        f"with JSON.parse, which keeps the last value of a name written {times}, so only the "
+        "last entry is started, and an edit of an earlier one changes nothing"
+    )
+    hint = (
+        f"remove all but one {item.name!r} entry from {item.top} in {where} (keep the one you "
+        f"mean: {client} runs the last), then run envcheck again"
+    )
+    fix = Fix([Manual(hint)], text=hint)
+
+    def run(ctx: Context) -> Outcome:
+        raise CheckFailed(summary, why=why, fix=fix, facts={"written": item.written})
 
     return Check(
         name=f"{item.check_name}.start",
