@@ -6,11 +6,16 @@ uv refuse before they build the project (``pip install -e .`` installs nothing t
   (pip: ``invalid-pyproject-build-system-requires``);
 - PEP 517: ``build-backend`` is a string (``module`` or ``module:object``); ``backend-path``
   lists directories relative to the project and inside it, from which the backend is imported
-  (an in-tree backend: ``BackendUnavailable`` when its module is in none of them).
+  (an in-tree backend: ``BackendUnavailable`` when its module is in none of them);
+- PEP 660: ``build_editable`` is the hook of an editable install; an in-tree backend that
+  builds wheels (``build_wheel``) and defines no ``build_editable`` cannot install the project
+  editable (pip: "uses a build backend that is missing the 'build_editable' hook").
 """
 
 from __future__ import annotations
 
+import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,4 +119,76 @@ def _backend_path(paths: Any, backend: str | None, root: Path) -> list[str]:
             f"{module}/ or {module}.py there): the front-end cannot import it "
             "(BackendUnavailable)"
         )
+    elif backend and inside:
+        out += _no_editable_hook(backend, inside, root)
     return out
+
+
+#: the project's requirements files that may install the project itself
+_REQUIREMENTS = ("requirements.txt", "requirements-dev.txt", "dev-requirements.txt")
+
+
+def _editable_line(root: Path) -> str | None:
+    """A line of the project's requirements files that installs the project itself editable
+    (``-e .``), as ``file: line``: the project's own workflow needs PEP 660's hook."""
+    from envcheck.initkit import venv as _initkit
+
+    for name in _REQUIREMENTS:
+        path = root / name
+        if not path.is_file():
+            continue
+        for line in _initkit.requirement_file_lines(path):
+            match = re.fullmatch(r"(?:-e|--editable)(?:\s*=\s*|\s+)(\S+)", line)
+            target = match.group(1).removeprefix("file:") if match else ""
+            if target and (path.parent / target).resolve() == root.resolve():
+                return f"{name}: {line}"
+    return None
+
+
+def _no_editable_hook(backend: str, inside: list[Path], root: Path) -> list[str]:
+    """PEP 660: the in-tree backend's module (``backend`` without ``:object``) read for its
+    top-level names: one that defines ``build_wheel`` and no ``build_editable`` cannot install
+    the project editable, which a project whose requirements file says ``-e .`` needs.
+    Nothing is said when the names cannot be told (a star import, a module ``__getattr__``, an
+    object named after the colon), or when nothing installs the project editable."""
+    editable = _editable_line(root) if ":" not in backend else None
+    if editable is None:
+        return []
+    parts = backend.split(".")
+    for directory in inside:
+        for candidate in (
+            directory.joinpath(*parts).with_suffix(".py"),
+            directory.joinpath(*parts, "__init__.py"),
+        ):
+            if candidate.is_file():
+                break
+        else:
+            continue
+        try:
+            tree = ast.parse(candidate.read_bytes())
+        except (OSError, SyntaxError, ValueError):
+            return []
+        names: set[str] = set()
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                if any(alias.name == "*" for alias in node.names):
+                    return []
+                names.update((a.asname or a.name).split(".")[0] for a in node.names)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names.update(t.id for t in targets if isinstance(t, ast.Name))
+        if "__getattr__" in names or "build_wheel" not in names or "build_editable" in names:
+            return []
+        base = root.resolve()
+        shown = candidate.relative_to(base) if candidate.is_relative_to(base) else candidate
+        return [
+            f"build-backend {backend!r} ({shown}) defines build_wheel and no build_editable "
+            f"hook (PEP 660), and {editable!r} installs the project editable: `pip install -e "
+            ".` stops (\"missing the 'build_editable' hook\"), though the project builds as "
+            f"a wheel; define build_editable (and "
+            f"prepare_metadata_for_build_editable) in {shown}, or use a build backend that "
+            "supports PEP 660"
+        ]
+    return []

@@ -731,6 +731,24 @@ def _wheel_tags(info: Path) -> list[str]:
     return tags
 
 
+def unpacked_data(info: Path) -> tuple[Path, list[str]] | None:
+    """A wheel's ``<name>-<version>.data`` directory beside the ``.dist-info`` directory
+    ``info``, with files in it, and its subdirectories that hold them: the wheel was unpacked,
+    not installed (PEP 427: an installer moves them to their places)."""
+    if not info.name.endswith(".dist-info"):
+        return None
+    data = info.with_name(f"{info.name[: -len('.dist-info')]}.data")
+    if not data.is_dir():
+        return None
+    try:
+        kinds = sorted(
+            p.name for p in data.iterdir() if p.is_dir() and any(f.is_file() for f in p.rglob("*"))
+        )
+    except OSError:
+        return None
+    return (data, kinds) if kinds else None
+
+
 def bad_tags(info: Path) -> list[str]:
     """``Tag`` lines of ``info``'s WHEEL that are not PEP 425 tags (``pip check`` stops on
     them)."""

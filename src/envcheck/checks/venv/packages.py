@@ -16,7 +16,7 @@ import shlex
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -993,7 +993,7 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
         gone = gone or _source_requires_more(ctx, root, dist)
         gone = gone or _foreign_build(ctx, root, dist) or _not_editable(ctx, root, dist)
         gone = gone or _shadowed(dist) or _stale_bytecode(dist)
-        gone = gone or _portion_shadowed(ctx, root, dist)
+        gone = gone or _portion_shadowed(ctx, root, dist) or _unpacked(ctx, root, dist)
         gone = (
             gone or _bad_direct_url(ctx, root, dist) or _other_reference(ctx, root, req, dev, dist)
         )
@@ -1050,6 +1050,15 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
             note = ""
         else:
             steps, note = _fixes.pip_steps(requirement, root or ctx.rootdir)
+            if dist is not None and _same_but_written(req, dist.version):
+                # pip's installer takes the wheel of the version as written for the installed
+                # one ("already installed with the same version"): only a forced one replaces it
+                steps = [_forced(step) for step in steps]
+                why += (
+                    f"; pip takes {dist.version} and "
+                    + ", ".join(s.version for s in req.specifier if s.operator == "===")
+                    + " for one version and installs nothing without --force-reinstall"
+                )
         raise CheckFailed(summary, why=why, fix=_fixes.make(*steps, note=note), facts=facts)
     if dist is None:
         dropped = _dropped_by_poetry(ctx, root, req)
@@ -1264,6 +1273,28 @@ def _reference_failed(
     )
 
 
+def _same_but_written(req: Requirement, installed: str) -> bool:
+    """Every clause of ``req`` that excludes ``installed`` is ``===`` naming the same version
+    written otherwise (``===1.0`` and 1.0.0): PEP 440 compares the strings, pip's installer
+    the versions."""
+    try:
+        version = Version(installed)
+        excluding = [s for s in req.specifier if not s.contains(version, prereleases=True)]
+        return bool(excluding) and all(
+            s.operator == "===" and Version(s.version) == version for s in excluding
+        )
+    except InvalidVersion:
+        return False
+
+
+def _forced(step: Step) -> Step:
+    """``step``, a ``pip install``, made to replace the installed copy."""
+    if isinstance(step, Command) and step.argv[-2:-1] == ("install",) and "pip" in step.argv:
+        argv = [*step.argv[:-1], "--force-reinstall", "--no-deps", step.argv[-1]]
+        return replace(step, argv=argv)
+    return step
+
+
 def _pep440_rule(req: Requirement, installed: str) -> str:
     """The PEP 440 rule by which ``req``'s specifier excludes ``installed`` where a plain
     comparison of the numbers would not: an exclusive ``>V`` and the post-releases (and local
@@ -1276,6 +1307,12 @@ def _pep440_rule(req: Requirement, installed: str) -> str:
     for spec in req.specifier:
         if spec.contains(version, prereleases=True) or spec.version.endswith(".*"):
             continue
+        if spec.operator == "===":
+            return (
+                f"PEP 440: {spec} is arbitrary equality, a comparison of the strings as written "
+                f"(no normalization, no zero padding): {installed!r} is not {spec.version!r}, "
+                "though == would take them for one version"
+            )
         try:
             target = Version(spec.version)
         except InvalidVersion:
@@ -1296,6 +1333,12 @@ def _pep440_rule(req: Requirement, installed: str) -> str:
             return (
                 f"PEP 440: {spec} excludes the pre-releases of {target} ({installed} is one), "
                 f"though {installed} sorts before {target}"
+            )
+        if spec.operator == "==" and target.local and version.public == target.public:
+            return (
+                f"PEP 440: {spec} names a local version, which only the same local label "
+                f"matches: {installed} is another build of {target.public} (+"
+                f"{version.local or '(none)'}, not +{target.local})"
             )
         if version.local and not target.local and Version(version.public) == target:
             return (
@@ -1467,6 +1510,37 @@ def _stale_bytecode(dist: _installed.Dist) -> CheckFailed | None:
             note="Python compiles the source again at the next import",
         ),
         facts={"version": dist.version, "source": source, "pyc": pyc},
+    )
+
+
+def _unpacked(ctx: Context, root: Path | None, dist: _installed.Dist) -> CheckFailed | None:
+    """``dist``'s wheel unpacked (``unzip``) instead of installed: its ``.data`` directory is
+    still beside its ``.dist-info`` (PEP 427: an installer moves each of its subdirectories to
+    its place and leaves none)."""
+    found = _integrity.unpacked_data(Path(dist.location)) if dist.location else None
+    if found is None:
+        return None
+    data, kinds = found
+    why = (
+        f"PEP 427: installing a wheel moves each subdirectory of its {data.name} directory "
+        f"({', '.join(kinds)}) to its place (purelib and platlib into site-packages, scripts "
+        "into the environment's bin, headers and data under its prefix) and removes it; an "
+        "unzipped wheel (a Dockerfile's or a Lambda layer's unzip) leaves them where no import "
+        f"or PATH looks, while importlib.metadata and pip see {dist.name} installed"
+    )
+    uninstall = Command([sys.executable, "-m", "pip", "uninstall", "--yes", dist.name])
+    if root is not None and ctx.section.poetry and _locked_version(ctx, root, dist.name):
+        install = _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root))
+        fix, where = in_the_right_env(ctx, root, [uninstall, install])
+        why = f"{where}; {why}" if where else why
+    else:
+        steps, note = _fixes.pip_steps(f"{dist.name}=={dist.version}", root or ctx.rootdir)
+        fix = _fixes.make(uninstall, *steps, note=note or "pip installs the wheel as PEP 427 says")
+    return CheckFailed(
+        f"{dist.name} {dist.version} was unpacked, not installed: {data} is still there",
+        why=why,
+        fix=fix,
+        facts={"version": dist.version, "data": str(data)},
     )
 
 

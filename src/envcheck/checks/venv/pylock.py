@@ -108,6 +108,18 @@ def _holds(marker: str, groups: tuple[str, ...]) -> bool | None:
         return None
 
 
+def _ambiguous(here: list[Pinned]) -> tuple[str, list[str]] | None:
+    """The first package of which more than one entry applies here, and those entries'
+    versions."""
+    seen: dict[str, list[Pinned]] = {}
+    for pinned in here:
+        seen.setdefault(canonicalize_name(pinned.name), []).append(pinned)
+    for entries in seen.values():
+        if len(entries) > 1:
+            return entries[0].name, [p.version or "(no version)" for p in entries]
+    return None
+
+
 def _by_group(lock: Pylock, here: list[Pinned]) -> str:
     """The packages of ``here`` that are not installed and are there only for a dependency
     group of the lock's ``default-groups`` (their marker false without it: PEP 751's
@@ -164,6 +176,26 @@ def drift(ctx: Context) -> Outcome:
             fix=_fixes.make(Manual(f"lock for Python {_PYTHON} too, or use a Python it allows")),
         )
     here = [p for p in lock.packages if _holds(p.marker, lock.default_groups)]
+    twice = _ambiguous(here)
+    if twice:
+        name, versions = twice
+        raise CheckFailed(
+            f"{path} has {len(versions)} [[packages]] entries of {name} that apply here "
+            f"({', '.join(versions)})",
+            why="PEP 751: an installer takes, of each package, the one entry whose marker holds "
+            "here, and MUST raise an error when another entry of the same package holds too "
+            '(pip: "Multiple packages with the name ... are selected"): `pip install -r` of '
+            f"{path.name} installs nothing, whatever the environment has (a lock merged by hand "
+            "from two branches, or entries whose markers overlap)",
+            fix=_fixes.make(
+                Manual(
+                    f"keep one entry of {name} in {path} (or give the entries markers that "
+                    "exclude each other), or write it again with the tool that made it (pip "
+                    "lock, uv export, pdm export)"
+                )
+            ),
+            facts={"lock": str(path), "package": name, "versions": ", ".join(versions)},
+        )
     found = _lockdiff.compare((_lockdiff.Pin(p.name, p.version) for p in here), NAME)
     facts: dict[str, Any] = {
         "lock": str(path),

@@ -5,7 +5,11 @@ installs nothing (pip's requirements-file format and its secure installs):
   relative to the file that names it): "Could not open requirements file";
 - in hash-checking mode, which one ``--hash`` option turns on for the whole file, a requirement
   that is not pinned with ``==`` or has no ``--hash``: "Hashes are required in
-  --require-hashes mode" (pip refuses every requirement of the file).
+  --require-hashes mode" (pip refuses every requirement of the file);
+- an option pip does not take on a requirements-file line (``req_file.py``: the file's own
+  options, and a requirement's ``--hash`` and ``--config-settings``), such as one this pip
+  removed (``--install-option`` in 23.1, ``--global-option`` and ``--build-option`` in 25.3):
+  "no such option".
 """
 
 from __future__ import annotations
@@ -18,13 +22,25 @@ from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
+from envcheck.checks.venv import installed as _installed
 from envcheck.core.fix import Manual, Step
 from envcheck.initkit import venv as _initkit
 
 #: the project's requirements files the venv checks read (pip-tools' input, pip's list)
 ROOTS = ("requirements.in", "requirements.txt")
 _OPTION = re.compile(r"(-c|--constraint|-r|--requirement)(?:\s*=\s*|\s+|(?=\S))(\S+)")
+#: the options pip 26 takes on a requirements-file line (the file's and a requirement's)
+_TAKEN = frozenset(
+    {"-i", "--index-url", "--extra-index-url", "--no-index", "-c", "--constraint", "-r"}
+    | {"--requirement", "-e", "--editable", "-f", "--find-links", "--no-binary"}
+    | {"--only-binary", "--prefer-binary", "--require-hashes", "--no-require-hashes", "--pre"}
+    | {"--all-releases", "--only-final", "--trusted-host", "--use-feature", "--hash", "-C"}
+    | {"--config-settings"}
+)
+#: the options pip took on a requirement's line and removed, with the version that removed them
+_REMOVED = {"--install-option": "23.1", "--global-option": "25.3", "--build-option": "25.3"}
 #: directories not searched for a moved file
 _SKIPPED = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox"})
 
@@ -91,6 +107,10 @@ def _refused(root: Path, stamp: tuple[tuple[str, int, int], ...]) -> tuple[Refus
                     )
                 )
                 continue
+            unknown = _unknown_option(line)
+            if unknown is not None:
+                out.append(Refused(path, line, *unknown))
+                continue
             if hashing and line and not line.startswith("-"):
                 problem = _unhashed(line)
                 if problem:
@@ -141,6 +161,44 @@ def _unhashed(line: str) -> tuple[str, str | None, str] | None:
         f"{requirement.name}=={version} --hash=sha256:<its sha256>",
         canonicalize_name(requirement.name),
     )
+
+
+def _unknown_option(line: str) -> tuple[str, str | None] | None:
+    """The first option of ``line`` that the environment's pip does not take on a
+    requirements-file line (pip parses a line's options with optparse, which also takes an
+    unambiguous prefix of a long option), and the line without it."""
+    tokens = line.split(" ")
+    start = next((i for i, t in enumerate(tokens) if t.startswith("-")), None)
+    if start is None:
+        return None
+    pip = _installed.find("pip")
+    try:
+        here = Version(pip.version) if pip is not None else None
+    except InvalidVersion:
+        here = None
+    for i, token in enumerate(tokens[start:], start):
+        name = token.split("=", 1)[0]
+        if not re.fullmatch(r"-[A-Za-z]|--[A-Za-z][\w-]*", name):
+            continue
+        removed = _REMOVED.get(name)
+        if removed is not None and here is not None and here < Version(removed):
+            continue
+        if name in _TAKEN or (
+            name.startswith("--") and len([t for t in _TAKEN if t.startswith(name)]) == 1
+        ):
+            continue
+        # the option's value, when it is the next word, goes with it
+        value = 1 if "=" not in token and i + 1 < len(tokens) and tokens[i + 1] else 0
+        rest = tokens[:i] + tokens[i + 1 + value :]
+        instead = " ".join(t for t in rest if t).strip()
+        gone = f"pip {removed} removed it" if removed else "pip has no such option"
+        return (
+            f"{line!r} carries {name}, which pip {pip.version if pip else ''} does not take on "
+            f"a requirements-file line ({gone}; a requirement's line takes --hash and "
+            f'--config-settings): pip stops ("no such option: {name}") and installs nothing',
+            instead or None,
+        )
+    return None
 
 
 def _elsewhere(root: Path, missing: Path) -> Path | None:
