@@ -12,16 +12,17 @@ up to 14, the four sweeps and tests/verdicts/mcp_world.py): ``"jsonrpc": "1.0"``
 ``arguments`` of a wrong shape (round 14), everything else earlier rounds took. Grepped for what
 is left, none a row, a round's case or a sweep pair: ``EmbeddedResource``, ``"blob"``,
 ``AnyUrl``, ``no mimeType`` (nowhere; ``mimeType`` only in round 14's image as data: URL),
-``"uri"`` (only a resource_link's and the sweeps' well-formed ``file:///`` and ``test://`` URIs),
+``"size"`` of a resource (nowhere; ``size`` only of a buffer and a flood),
 ``timezone``/``ZoneInfo`` (only round 13's smoke call of mcp-server-time with ``"UTC"``),
 ``"text": 4`` / a text block's text of a wrong type (nowhere).
 
 How the set was made (2026-12-07), from the MCP specification (2025-06-18, 2025-11-25:
 *Server › Tools › Tool Result*: text content has ``text`` a string; image content ``data`` and
 ``mimeType``, both required; embedded resources carry ``TextResourceContents`` (``text``) or
-``BlobResourceContents`` (``blob``); *Server › Resources*: ``Resource.uri`` a URI, RFC 3986, with
-its scheme) and mcp-server-time's source (2026.10.19: ``serve`` loads the ``--local-timezone``
-zone before the transport opens; a name zoneinfo does not know exits 1 with one line on stderr,
+``BlobResourceContents`` (``blob``); *Server › Resources*: ``Resource.size`` a number, the
+size in bytes) and mcp-server-time's source (2026.10.19: ``serve`` loads the
+``--local-timezone`` zone before the transport opens; a name zoneinfo does not know exits 1 with
+one line on stderr,
 ``Error: invalid --local-timezone '...': not a known IANA timezone name``, nothing on stdout):
 
 - call-text-not-string: the smoke call answers ``{"type": "text", "text": 42}``: the SDK's client
@@ -34,16 +35,18 @@ zone before the transport opens; a name zoneinfo does not know exits 1 with one 
   ``{"type": "resource", "resource": {"uri": "file:///notes.txt"}}`` with neither ``text`` nor
   ``blob``: the SDK's client refuses the result. Fully right: ``text`` and ``blob`` named; the
   fix one of them; never "isError", "check the arguments".
-- resources-uri-relative: ``resources/list`` lists ``{"uri": "notes.txt", "name": "notes"}`` (a
-  relative path where a URI belongs): the SDK's client refuses the listing (resources/list).
-  Fully right: ``notes.txt`` named as no URI; the fix a URI with its scheme (``file://``);
-  never "no answer", "by hand".
+- resources-size-not-number: ``resources/list`` lists a resource whose ``size`` is written for
+  people (``"12 KB"``) where the schema has a number of bytes: the SDK's client refuses the
+  listing (resources/list; the TypeScript SDK's ``z.number()`` too). Fully right: ``size`` and
+  ``12 KB`` named; the fix an integer (of bytes); never "no answer", "by hand". (A relative
+  ``uri``, ``notes.txt``, was the first choice: both SDKs take any string as a resource's uri, so
+  no client fails on it, and it was dropped before the first run.)
 - time-unknown-timezone: mcp-server-time started with ``--local-timezone Mars/Olympus`` (no
   IANA zone): it exits 1 before the handshake. Fully right: the exit and ``Mars/Olympus`` named;
   the fix an IANA time zone name; never "log to stderr".
 - Neighbours: the same call answered with a text block, a base64 image with ``mimeType`` and an
-  embedded resource with ``text`` (call-content-well-formed), the same resource at
-  ``file:///notes.txt`` (resources-uri-absolute), and mcp-server-time with
+  embedded resource with ``text`` (call-content-well-formed), the same resource with
+  ``"size": 12288`` (resources-size-number), and mcp-server-time with
   ``--local-timezone Europe/Berlin`` (time-known-timezone).
 
 Each case states what a fully right verdict is (``Expect`` of test_heldout_servers.py, graded by
@@ -89,8 +92,8 @@ WELL_FORMED = [
     {"type": "image", "data": PNG, "mimeType": "image/png"},
     {"type": "resource", "resource": {"uri": "file:///notes.txt", "text": "notes"}},
 ]
-RELATIVE = {"uri": "notes.txt", "name": "notes"}
-ABSOLUTE = {"uri": "file:///notes.txt", "name": "notes"}
+SIZE_TEXT = {"uri": "file:///notes.txt", "name": "notes", "size": "12 KB"}
+SIZE_NUMBER = {"uri": "file:///notes.txt", "name": "notes", "size": 12288}
 
 #: the shaped server: round 12's echo server whose resources (then advertised) and call content
 #: come from its argument (JSON)
@@ -161,16 +164,16 @@ CASES: dict[str, tuple[str, str, str, str | None, Expect]] = {
             never=("isError", "check the arguments"),
         ),
     ),
-    "resources-uri-relative": (
-        "relative",
+    "resources-size-not-number": (
+        "sizetext",
         "stdio",
-        "relative",
+        "sizetext",
         "resources/list",
         Expect(
-            "mcp/relative.resources",
+            "mcp/sizetext.resources",
             "fail",
-            says=("notes.txt", "URI"),
-            fix=("file://",),
+            says=("size", "12 KB"),
+            fix=("integer",),
             never=("no answer", "by hand"),
         ),
     ),
@@ -194,12 +197,12 @@ CASES: dict[str, tuple[str, str, str, str | None, Expect]] = {
         None,
         Expect("mcp/wellformed.call", "pass"),
     ),
-    "resources-uri-absolute": (
-        "absolute",
+    "resources-size-number": (
+        "sizenumber",
         "stdio",
-        "absolute",
+        "sizenumber",
         None,
-        Expect("mcp/absolute.resources", "pass"),
+        Expect("mcp/sizenumber.resources", "pass"),
     ),
     "time-known-timezone": (
         "berlin",
@@ -211,7 +214,7 @@ CASES: dict[str, tuple[str, str, str, str | None, Expect]] = {
 }
 
 #: the neighbours: their clients work with them, envcheck must not fail or warn about them
-NEIGHBOURS = ("call-content-well-formed", "resources-uri-absolute", "time-known-timezone")
+NEIGHBOURS = ("call-content-well-formed", "resources-size-number", "time-known-timezone")
 
 #: the cases that are rows of docs/verdicts/mcp.md (section 22)
 ROWS = tuple(sorted(CASES))
@@ -242,8 +245,8 @@ def round15(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             "nomime": shaped_entry({"content": [IMAGE_NO_MIME]}, True),
             "emptyresource": shaped_entry({"content": [RESOURCE_EMPTY]}, True),
             "wellformed": shaped_entry({"content": WELL_FORMED}, True),
-            "relative": shaped_entry({"resources": [RELATIVE]}, False),
-            "absolute": shaped_entry({"resources": [ABSOLUTE]}, False),
+            "sizetext": shaped_entry({"resources": [SIZE_TEXT]}, False),
+            "sizenumber": shaped_entry({"resources": [SIZE_NUMBER]}, False),
             "mars": {"command": TIME, "args": ["--local-timezone", "Mars/Olympus"]},
             "berlin": {"command": TIME, "args": ["--local-timezone", "Europe/Berlin"]},
         }
