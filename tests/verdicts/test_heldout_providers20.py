@@ -1,0 +1,337 @@
+"""The twentieth held-out set for LLM providers and Ollama (issue 22): OpenRouter's 404 when the
+account's provider restrictions leave none of the providers that serve a model, a one-api /
+new-api relay's 403 when the user's quota on the relay itself is used up, and an Ollama runner
+that dies while the server's ``do load request`` waits on it (a bare EOF on Linux, Winsock's
+``wsarecv`` reset on Windows). Kinds no row of docs/verdicts/providers.md or
+docs/verdicts/ollama.md lists, no earlier held-out set made (test_heldout.py's eight, 9 to 19),
+and no sweep covers (test_providers_sweep.py, test_providers_http_sweep.py,
+test_providers_capability_sweep.py, test_compat_servers_sweep.py, test_client_settings_sweep.py).
+Grepped before choosing, in both tables, every earlier set, the sweeps, test_ollama.py,
+replays/SOURCES.md and src/envcheck/mock/data/SOURCES.md: ``No allowed providers``,
+``available_providers``, ``requested_providers``, ``allowed providers``, ``provider.only``,
+``insufficient_user_quota``, ``v_api_error``, ``new_api_error``, ``one_api``, ``无可用渠道``,
+``distributor``, ``do load request``, ``wsarecv``, ``forcibly closed``, ``connection reset``,
+``unexpected EOF``, ``health resp``, ``failed to create new sequence``, ``exceeds maximum
+context``, ``key not found``, ``unsupported op``, ``Vulkan``, ``hipMalloc``, ``HSA_STATUS``,
+``SYCL``, ``mmap``, ``bad CPU type``, ``exec format``, ``no space left``, ``invalid magic``,
+``3221225785``, ``billing_hard_limit``, ``API_KEY_EXPIRED``, ``renew``, ``spend limit``,
+``requests per day``, ``maintenance`` (none found). Found, so dropped: Gemini's "API key expired"
+(its reason is ``API_KEY_INVALID``, a replay of the table's); LiteLLM's ``budget_exceeded`` (a
+row); Groq's ``organization_restricted``, OpenAI's ``account_deactivated``,
+``billing_not_active``, ``access_terminated``, ``mismatched_organization``; Gemini's
+``FAILED_PRECONDITION`` (location), ``limit: 0``, ``CONSUMER_SUSPENDED``; Ollama's ``POST
+predict``, "an error was encountered", "unexpectedly stopped", ``0xc0000139`` (the decimal
+3221225785 is the same kind), ``fork/exec``, ``noexec``, ``cudaMalloc``, ``GGML_ASSERT``,
+``check_tensor_dims``. Dropped for want of a published body: OpenAI's 400
+``billing_hard_limit_reached`` (issues quote only its message and headers), Ollama's "exec format
+error". Dropped as weak: new-api's 503 "无可用渠道" without a code (a 503 that says "retry
+later" is defensible from its structure). Each answer is replayed verbatim
+(``replays/heldout20--*``, sources in ``replays/SOURCES.md``) by local servers, to three
+in-process envcheck sessions (providers: four instances; Ollama on Linux: two models; Ollama on
+Windows: one model).
+
+Breakages:
+
+- OpenRouter's chat call answered 404 ``{"error": {"message": "No allowed providers are available
+  for the selected model.", "code": 404, "metadata": {"available_providers": ["z-ai"],
+  "requested_providers": ["anthropic"]}}}`` (farion1231/cc-switch#995): the account's provider
+  settings allow only anthropic, and the model is served only by z-ai; the key works, the name is
+  right (the listing shows it), and nothing clears by waiting: allow a provider that serves it;
+- a one-api / new-api relay's chat call answered 403 ``{"error": {"message": "user quota is not
+  enough (request id: …)", "type": "v_api_error", "param": "", "code":
+  "insufficient_user_quota"}}`` (popjane/free_chatgpt_api#26): the user's quota on the relay is
+  used up (one-api's preConsumeQuota); not the key's permissions, not a rate;
+- Ollama 0.12.9 on Linux answering ``/api/generate`` with 500 ``do load request: Post
+  "http://127.0.0.1:40587/load": EOF`` (ollama/ollama#12977): the runner the server started
+  closed the server's load request without answering: it died while loading the model, the
+  reason is in the server's log (``journalctl -u ollama``); not an Ollama that is down (the
+  server itself answered);
+- Ollama on Windows answering ``/api/generate`` with 500 ``do load request: Post
+  "http://127.0.0.1:15398/load ": read tcp …: wsarecv: An existing connection was forcibly closed
+  by the remote host.`` (ollama/ollama#13027): the same death seen through Winsock, so the log is
+  Windows' ``%LOCALAPPDATA%\\Ollama\\server.log``, not journalctl's.
+
+Neighbours, which must keep their verdict: OpenRouter's 404 "No endpoints found for …" for a
+listed model (the table's replay, chatboxai/chatbox#2743: "do what the answer asks"), and Ollama's
+500 ``llama runner process has terminated: exit status 127`` (the table's replay,
+ollama/ollama#6573: "runner crashed while loading it", ``journalctl -u ollama``) beside the EOF
+on the same Linux server.
+
+Where a service's own listing is not published (the relay's) or too large to replay
+(OpenRouter's), the instance's listing is OpenAI's recorded one and its model one that listing
+shows (``gpt-4o-mini``): only the chat answer is judged there.
+
+Each case says what a fully right verdict is: the check's status, words its cause must say, words
+its fix must hold, words nothing it shows may say. Of envcheck's code, only the requests the checks
+send and where settings are read (docs/providers.md, docs/verdicts/ollama.md's request list) had
+been read before the expectations were written, and the rows of the two neighbours.
+
+Expectations committed before envcheck's first run on them (commit PENDING).
+
+Cost: three in-process envcheck sessions (``-n 0``, user+sys): not yet measured.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.verdicts.provider_runs import clean_environment, grade, row_problems
+from tests.verdicts.replay import Replay, published
+from tests.verdicts.test_providers import KEYS, STRICT
+
+NO_ALLOWED = "https://github.com/farion1231/cc-switch/issues/995"
+USER_QUOTA = "https://github.com/popjane/free_chatgpt_api/issues/26"
+LOAD_EOF = "https://github.com/ollama/ollama/issues/12977"
+LOAD_WSARECV = "https://github.com/ollama/ollama/issues/13027"
+#: the neighbours' answers (replays/SOURCES.md)
+NO_ENDPOINTS = "https://github.com/chatboxai/chatbox/issues/2743"
+EXIT_127 = "https://github.com/ollama/ollama/issues/6573"
+
+#: this set's own keys (fake), each in the variable its instance reads; none may be shown
+OWN_KEYS = {
+    "OPENROUTER_API_KEY": "sk-HeldOut20CanaryOpenRouter000000000000001",
+    "ONEAPI_API_KEY": "sk-HeldOut20CanaryOneApiRelay00000000000002",
+}
+
+#: what no verdict here may say (a cause of another kind)
+WRONG_CAUSES = ("rotate", "revoked", "set a valid key", "no cause is guessed")
+#: a used-up quota is not a rate that clears by itself
+NOT_A_RATE = ("lower `rpm`", "clears by itself", "rate limited")
+#: a listed model's refusal is not a wrong name or a wrong base URL
+NOT_A_NAME = ("closest:", "wrong base_url", "check base_url")
+#: a server that answered is not a server that is down
+NOT_DOWN = ("not running", "OLLAMA_HOST", "no cause is guessed")
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    source: str
+    check: str  # the check's id in the report
+    status: str  # "fail", or "fail|skip" for either
+    says: tuple[str, ...] = ()  # words the cause (summary + why) must hold
+    fix: tuple[str, ...] = ()  # words the hint / fix must hold
+    never: tuple[str, ...] = WRONG_CAUSES
+    #: other checks of the same case, with the statuses they may have
+    also: tuple[tuple[str, str], ...] = ()
+
+
+PROVIDER_CASES = [
+    Case(
+        "openrouter-404-no-allowed-providers",
+        NO_ALLOWED,
+        "providers/orallow.smoke",
+        "fail",
+        says=("anthropic", "z-ai"),
+        fix=("z-ai",),
+        never=WRONG_CAUSES + NOT_A_NAME + ("retry later", "permission"),
+        also=(("providers/orallow.auth", "pass"), ("providers/orallow.model", "pass")),
+    ),
+    Case(
+        "oneapi-403-insufficient-user-quota",
+        USER_QUOTA,
+        "providers/oneapi.headroom",
+        "fail",
+        says=("insufficient_user_quota",),
+        fix=("credit",),
+        never=WRONG_CAUSES + NOT_A_RATE + ("its permissions", "permission", "new key"),
+        also=(
+            ("providers/oneapi.auth", "pass"),
+            ("providers/oneapi.model", "pass"),
+            ("providers/oneapi.smoke", "skip"),
+        ),
+    ),
+    Case(
+        "openrouter-404-no-endpoints-kept",
+        NO_ENDPOINTS,
+        "providers/orne.smoke",
+        "fail",
+        says=("No endpoints found",),
+        fix=("do what the answer asks",),
+        never=WRONG_CAUSES + NOT_A_NAME,
+        also=(("providers/orne.auth", "pass"), ("providers/orne.model", "pass")),
+    ),
+]
+LINUX_CASES = [
+    Case(
+        "ollama-500-do-load-eof",
+        LOAD_EOF,
+        "ollama/smoke[gemma3:12b]",
+        "fail",
+        says=("runner", "loading"),
+        fix=("log",),
+        never=NOT_DOWN + ("%LOCALAPPDATA%",),
+        also=(("ollama/model[gemma3:12b]", "pass"),),
+    ),
+    Case(
+        "ollama-500-exit-127-kept",
+        EXIT_127,
+        "ollama/smoke[llama3.2:latest]",
+        "fail",
+        says=("runner crashed while loading it", "exit status 127"),
+        fix=("journalctl -u ollama",),
+        never=NOT_DOWN + ("%LOCALAPPDATA%",),
+        also=(("ollama/model[llama3.2:latest]", "pass"),),
+    ),
+]
+WINDOWS_CASES = [
+    Case(
+        "ollama-500-do-load-wsarecv",
+        LOAD_WSARECV,
+        "ollama/smoke[gemma3:4b]",
+        "fail",
+        says=("runner", "loading"),
+        fix=("%LOCALAPPDATA%",),
+        never=NOT_DOWN + ("journalctl", "systemctl"),
+        also=(("ollama/model[gemma3:4b]", "pass"),),
+    ),
+]
+OLLAMA_CASES = LINUX_CASES + WINDOWS_CASES
+CASES = PROVIDER_CASES + OLLAMA_CASES
+#: the rows of docs/verdicts/providers.md and ollama.md these cases run (their cause and fix too)
+PROVIDER_ROWS_20: dict[str, str] = {}
+OLLAMA_ROWS_20: dict[str, str] = {}
+
+SECTION = """\
+[tool.envcheck.providers.{name}]
+kind = "openai"
+api_key = "${{{key}}}"
+base_url = "{base}"
+model = "gpt-4o-mini"
+smoke = true
+cassettes = false
+retries = 0
+timeout = 20.0
+"""
+#: instance -> (key variable, path of base_url on the server)
+INSTANCES = {
+    "orallow": ("OPENROUTER_API_KEY", "/orallow/api/v1"),
+    "oneapi": ("ONEAPI_API_KEY", "/oneapi/v1"),
+    "orne": ("OPENROUTER_API_KEY", "/orne/api/v1"),
+}
+
+
+def routes() -> dict[str, Any]:
+    """Every instance's routes on one server, each under its own base_url's path."""
+    listing = published("openai--models-list")
+    return {
+        "GET /orallow/api/v1/models": listing,
+        "POST /orallow/api/v1/chat/completions": published(
+            "heldout20--openrouter-404-no-allowed-providers"
+        ),
+        "GET /oneapi/v1/models": listing,
+        "POST /oneapi/v1/chat/completions": published(
+            "heldout20--oneapi-403-insufficient-user-quota"
+        ),
+        "GET /orne/api/v1/models": listing,
+        "POST /orne/api/v1/chat/completions": published("openrouter--404-no-endpoints"),
+    }
+
+
+def _run(pytester: pytest.Pytester, marker: str, toml: str) -> dict[str, dict[str, Any]]:
+    """One in-process envcheck session (as provider_runs.run); no key, this set's or the table
+    test's, may be in what it shows."""
+    from envcheck.llm import _pool
+
+    _pool.close_all()
+    pytester.makefile(".toml", pyproject=toml)
+    try:
+        result = pytester.runpytest_inprocess("-m", marker, "--envcheck-report", *STRICT)
+    finally:
+        _pool.close_all()
+    output = result.stdout.str() + result.stderr.str()
+    written = (pytester.path / "envcheck-report.json").read_text()
+    keys = [*KEYS.values(), *OWN_KEYS.values()]
+    leaked = [k for k in keys if k in output or k in written]
+    assert not leaked, f"a key is in the output: {leaked}"
+    return {c["id"]: c for c in json.loads(written)["checks"]}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Replay]:
+    with Replay(routes()) as replay:
+        yield replay
+
+
+def test_twentieth_held_out_providers(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, server: Replay
+) -> None:
+    clean_environment(monkeypatch)
+    for variable, key in OWN_KEYS.items():
+        monkeypatch.setenv(variable, key)
+    toml = "".join(
+        SECTION.format(name=name, key=key, base=f"{server.url}{path}")
+        for name, (key, path) in INSTANCES.items()
+    )
+    checks = _run(pytester, "providers", toml)
+    problems = [p for case in PROVIDER_CASES for p in grade(case, checks)]
+    problems += row_problems("providers", PROVIDER_ROWS_20, PROVIDER_CASES, checks)
+    assert not problems, "\n".join(problems)
+
+
+OLLAMA_TOML = """\
+[tool.envcheck.ollama]
+models = [{models}]
+smoke = true
+cassettes = false
+timeout = 20.0
+"""
+
+
+def _ollama(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    generate: dict[str, str],
+    cases: list[Case],
+) -> None:
+    """One Ollama server whose ``/api/generate`` answers each model (``generate``: model ->
+    replay) with its published answer."""
+    clean_environment(monkeypatch)
+    answers = {model: published(name) for model, name in generate.items()}
+    routes: dict[str, Any] = {
+        "GET /api/version": published("heldout20--ollama-version-0.12.9"),
+        "POST /api/show": published("ollama--show-model-info"),
+        "POST /api/generate": lambda body: answers[body["model"]],
+        "GET /api/ps": published("ollama--ps"),
+    }
+    models = ", ".join(f'"{m}"' for m in generate)
+    with Replay(routes) as replay:
+        monkeypatch.setenv("OLLAMA_HOST", replay.url)
+        checks = _run(pytester, "ollama", OLLAMA_TOML.format(models=models))
+    problems = [p for case in cases for p in grade(case, checks)]
+    problems += row_problems("ollama", OLLAMA_ROWS_20, cases, checks)
+    assert not problems, "\n".join(problems)
+
+
+def test_twentieth_held_out_ollama_linux(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generate = {
+        "gemma3:12b": "heldout20--ollama-500-do-load-eof",
+        "llama3.2:latest": "ollama--500-runner-terminated",
+    }
+    _ollama(pytester, monkeypatch, generate, LINUX_CASES)
+
+
+def test_twentieth_held_out_ollama_windows(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generate = {"gemma3:4b": "heldout20--ollama-500-do-load-wsarecv"}
+    _ollama(pytester, monkeypatch, generate, WINDOWS_CASES)
+
+
+def test_the_twentieth_set_is_what_it_says() -> None:
+    replays = Path(__file__).parent / "replays"
+    files = sorted(p.name for p in replays.glob("heldout20--*.json"))
+    assert len(files) == 5
+    assert all(f"`{name}`" in (replays / "SOURCES.md").read_text() for name in files)
+    assert len(CASES) == 6 and all(c.status != "pass" for c in CASES)
+    assert sum(c.name.endswith("-kept") for c in CASES) == 2
+    assert all(c.source.startswith("https://") for c in CASES)
+    assert not set(OWN_KEYS.values()) & set(KEYS.values())
