@@ -1,0 +1,391 @@
+"""Seventeenth held-out round for PostgreSQL and Redis (issue 21): kinds that neither the earlier
+rounds (tests/verdicts/test_heldout_servers*.py 1-16, tests/verdicts/test_heldout.py) nor the
+sweeps (a SQLSTATE at login or at the write, a Redis error reply to each command, a pooler's or
+proxy's own answer, TLS, the protocol sweep, the client-side settings sweep) nor a row cover, and
+healthy neighbours, each made on a real throwaway server and proved with the real client
+(psycopg 3.3 with its libpq 18, redis-py) first.
+
+How the set was made (2026-12-07), from the sources of truth; of envcheck's code only the round
+machinery of the earlier round files and the tables' rows were read:
+
+- PostgreSQL 15 (namespace.c ``recomputeNamespacePath``: the default ``search_path`` is
+  ``"$user", public``; a schema named after the role, on which the role has USAGE, comes first and
+  is where ``CREATE TABLE`` creates; aclchk.c: 42501 ``permission denied for schema %s``): an
+  administrator made a schema named after the role (owned by postgres) and granted USAGE only;
+  the write lands there, not in public. Healthy neighbour: the same schema made ``AUTHORIZATION``
+  the role.
+- libpq (fe-secure-common.c ``pq_verify_peer_name_matches_certificate``: ``host name must be
+  specified for a verified SSL connection``): ``sslmode=verify-full`` with ``hostaddr`` and no
+  ``host``. Healthy neighbour: ``host`` the certificate's name (no resolver knows it) beside
+  ``hostaddr``.
+- PostgreSQL 15 (be-secure-openssl.c: the server verifies a client certificate against
+  ``ssl_ca_file``; OpenSSL's X509_V_ERR_CERT_HAS_EXPIRED / X509_V_ERR_CERT_NOT_YET_VALID end the
+  handshake with an alert): a client certificate (``sslcert``, signed by the server's CA, a
+  ``cert`` line) that has expired, and one whose notBefore is tomorrow (a clock or an issuer
+  ahead). The rows are a server certificate expired (the client verifying) and a Redis client
+  certificate expired; no PostgreSQL client certificate's dates.
+- Redis 7 (replication.c ``replicaofCommand``: no check that the master is the server itself;
+  ``syncCommand`` answers ``-NOMASTERLINK`` to a replica that is itself not connected, so the
+  link never comes up; server.c: ``-READONLY`` to writes): ``REPLICAOF`` its own address and
+  port. The rows are a replica of another server (READONLY, link down); none of a replica of
+  itself.
+- Redis 7 (acl.c; redis-py sends ``SELECT`` only for a database other than 0): a user with
+  ``+@all -select`` and a URL of database 0 (healthy neighbour of the row redis-NOPERM-SELECT).
+
+Each was grepped in the tables, the rounds and the sweeps first (``sslpassword``, ``bad
+decrypt``, ``encrypted``, ``VALID UNTIL``, ``rolvaliduntil``, ``expired``, ``CONNECTION LIMIT``,
+``too many connections for``, ``datconnlimit``, ``allow_connections``, ``SET role``,
+``NOREPLICAS``, ``min-replicas``, ``MASTERDOWN``, ``serve-stale``, ``max number of clients``,
+``maxclients``, ``nopass``, ``sslcrl``, ``revoked``, ``default_tablespace``,
+``default_table_access``, ``NOINHERIT``, ``3F000``, ``no schema has been selected``,
+``search_path = ''``, ``clientcert=verify-full``, ``usermap``, ``pg_ident``, ``backslash``,
+``pgpass``, ``called without any password``, ``SETINFO``, ``protocol=3``, ``hostaddr values``,
+``port numbers``, ``purpose``, ``extendedKeyUsage``, ``clientAuth``, ``%40``, ``%25``,
+``percent``, ``selector``, ``user is disabled``, ``default user``, ``CLUSTERDOWN``, ``not yet
+valid``, ``alert certificate expired``, ``keyUsage``, ``55P03``, ``lock_timeout``, ``DROP
+SCHEMA``, ``@dangerous``, ``out of range``, ``verify-full``, ``notAfter``,
+``idle_in_transaction``, ``PGREQUIREAUTH``, ``require_auth``, ``PGMINPROTOCOLVERSION``,
+``PGCHANNELBINDING``, ``PGSSLCERTMODE``, ``sslcertmode=require``, ``replica-read-only no``,
+``two passwords``, ``LOADING``, ``"$user"``, ``schema named``, ``host name must be specified``,
+``MOVED``, ``PAUSE``, ``resetpass``, ``-select``, ``hello``): most are rows already (a
+password expired, both connection limits, NOINHERIT, a dropped public schema, 55P03, an
+encrypted key, a CRL, a client certificate's purpose, a Redis client certificate expired,
+NOREPLICAS, MASTERDOWN, a default user off, a user with no password, CLIENT PAUSE ALL); none is
+a row for the kinds above (``"$user"``, ``host name must be specified`` and ``PGSSLCERTMODE``
+nowhere; ``not yet valid`` and ``not_valid_before`` only the server's or Redis' certificate).
+Ideas left out: PGSSLCERTMODE=require left in the shell (the row of sslcertmode=require in the
+DSN has the verdict), a busy Lua script (-BUSY: it burns a core for the whole run), a writable
+replica (a row).
+
+The grading is round one's (``grade`` in tests/verdicts/test_heldout_servers.py); a healthy case
+is fully right when every check of its instance passes. One envcheck run for the six PostgreSQL
+cases (six instances), one for the two Redis cases (two instances, two servers). The fixes of
+the fully right breakages are then carried out as printed (SQL steps through envcheck's step
+runner; the person's: ``host`` added, a certificate issued again; the Redis administrator's
+``REPLICAOF NO ONE``) and the healed instances run again.
+
+The expectations were committed before envcheck first ran on this file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from tests.verdicts import redis_servers as rs
+from tests.verdicts.pg_lab import CERT_NAME, PASSWORD, Lab, Report, lab_fixtures
+from tests.verdicts.test_heldout_servers import (
+    CONNECT,
+    R_AUTH,
+    R_REACH,
+    R_ROUND,
+    REACHABLE,
+    WRITE,
+    Expect,
+    Verdict,
+    kw,
+    login_fails,
+    write_fails,
+)
+from tests.verdicts.test_heldout_servers9 import Made as Instance
+from tests.verdicts.test_heldout_servers9 import (
+    graded,
+    instance,
+    of_instance,
+    redis_section,
+    report_grades,
+    rows_hold,
+    run_pg,
+)
+from tests.verdicts.test_redis import run_envcheck, with_admin
+
+lab_server, lab = lab_fixtures("heldout17-pglab")
+
+HEALTHY_PG = (REACHABLE, CONNECT, WRITE)
+HEALTHY_REDIS = (R_REACH, R_AUTH, R_ROUND)
+
+NOT_PW = ("\\password", "password authentication failed", "wrong password", "password is refused")
+NOT_STARTED = ("start PostgreSQL", "pg_ctl", "systemctl")
+
+# -- PostgreSQL: six instances of one envcheck run ------------------------------------------------
+
+PG: dict[str, Expect] = {
+    "pg-42501-user-schema-not-writable": Expect(
+        WRITE,
+        "fail",
+        ('"$user"', "search_path"),
+        ("ON SCHEMA",),
+        (*NOT_PW, *NOT_STARTED, "pg_hba.conf", "ON SCHEMA public"),
+        heals=True,
+    ),
+    "pg-verify-full-hostaddr-without-host": Expect(
+        f"{REACHABLE}|{CONNECT}",
+        "fail",
+        ("verify-full", "hostaddr"),
+        ("host=",),
+        (*NOT_PW, *NOT_STARTED, "pg_hba.conf", "sslrootcert="),
+    ),
+    "pg-sslcert-expired": Expect(
+        CONNECT,
+        "fail",
+        ("sslcert", "expired"),
+        ("sslcert",),
+        (*NOT_PW, *NOT_STARTED, "pg_hba.conf", "does not exist", "chmod"),
+    ),
+    "pg-sslcert-not-yet-valid": Expect(
+        CONNECT,
+        "fail",
+        ("sslcert", "not valid before"),
+        ("sslcert",),
+        (*NOT_PW, *NOT_STARTED, "pg_hba.conf", "does not exist", "chmod"),
+    ),
+    "pg-user-schema-owned-healthy": Expect(WRITE, "pass"),
+    "pg-verify-full-host-and-hostaddr-healthy": Expect(WRITE, "pass"),
+}
+#: the word of the printed fix that the person's act follows
+PERSON_FOLLOWS = {
+    "pg-verify-full-hostaddr-without-host": "host=",
+    "pg-sslcert-expired": "sslcert",
+    "pg-sslcert-not-yet-valid": "sslcert",
+}
+
+
+@dataclass
+class PgMade:
+    made: dict[str, Instance]
+    people: dict[str, Callable[[], None]]
+
+
+def dated_cert(
+    tmp: Path, cn: str, lab: Lab, not_before: dt.datetime, not_after: dt.datetime
+) -> tuple[Path, Path]:
+    """A client certificate for ``cn`` signed by the lab's certificate (the server's
+    ssl_ca_file), valid from ``not_before`` to ``not_after``."""
+    ca_cert = x509.load_pem_x509_certificate(lab.certificate.cert.read_bytes())
+    ca_key = serialization.load_pem_private_key(lab.certificate.key.read_bytes(), None)
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
+    )
+    crt, pem = tmp / f"{cn}.crt", tmp / f"{cn}.key"
+    crt.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    pem.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    pem.chmod(0o600)
+    return crt, pem
+
+
+def addr_dsn(lab: Lab, user: str, db: str, **params: str) -> str:
+    """A keyword DSN with hostaddr=127.0.0.1 (and ``params``), verify-full against the lab's
+    certificate."""
+    base = {"hostaddr": "127.0.0.1", "port": str(lab.port), "user": user, "dbname": db}
+    base.update(password=PASSWORD, sslmode="verify-full", sslrootcert=str(lab.certificate.cert))
+    base.update(params)
+    return " ".join(f"{k}='{v}'" for k, v in base.items())
+
+
+def make_pg(lab: Lab, tmp: Path) -> PgMade:
+    """Every PostgreSQL case made on the lab and proved with psycopg."""
+    made: dict[str, Instance] = {}
+    people: dict[str, Callable[[], None]] = {}
+
+    def person_writes(ident: str, dsn: str) -> None:
+        def act() -> None:
+            made[ident].dsn = dsn
+
+        people[ident] = act
+
+    user, db = lab.app()
+    lab.sql(
+        f"CREATE SCHEMA {user} AUTHORIZATION postgres",
+        f"GRANT USAGE ON SCHEMA {user} TO {user}",
+        dbname=db,
+    )
+    dsn = kw(lab, user, db)
+    write_fails(dsn, "42501")
+    made["pg-42501-user-schema-not-writable"] = Instance(dsn)
+
+    user, db = lab.app()
+    lab.sql(f"CREATE SCHEMA {user} AUTHORIZATION {user}", dbname=db)
+    dsn = kw(lab, user, db)
+    with psycopg.connect(dsn) as conn:
+        conn.execute("CREATE TABLE proof (id int)")
+        where = conn.execute("SELECT schemaname FROM pg_tables WHERE tablename = 'proof'")
+        assert where.fetchone() == (user,)
+        conn.rollback()
+    made["pg-user-schema-owned-healthy"] = Instance(dsn)
+
+    user, db = lab.app()
+    dsn = addr_dsn(lab, user, db)
+    login_fails(dsn, "host name must be specified")
+    right = addr_dsn(lab, user, db, host=CERT_NAME)
+    psycopg.connect(right).close()
+    made["pg-verify-full-hostaddr-without-host"] = Instance(dsn)
+    person_writes("pg-verify-full-hostaddr-without-host", right)
+
+    user, db = lab.app()
+    dsn = addr_dsn(lab, user, db, host=CERT_NAME)
+    with psycopg.connect(dsn) as conn:
+        conn.execute("CREATE TABLE proof_kept (id int)")
+        conn.rollback()
+    made["pg-verify-full-host-and-hostaddr-healthy"] = Instance(dsn)
+
+    now = dt.datetime.now(dt.timezone.utc)
+    day = dt.timedelta(days=1)
+    for ident, start, end in (
+        ("pg-sslcert-expired", now - 30 * day, now - day),
+        ("pg-sslcert-not-yet-valid", now + day, now + 30 * day),
+    ):
+        user, db = lab.app("lab_cert")
+        (tmp / ident).mkdir()
+        crt, key = dated_cert(tmp / ident, user, lab, start, end)
+        dsn = kw(lab, user, db, sslmode="require", sslcert=str(crt), sslkey=str(key))
+        login_fails(dsn)
+        (tmp / ident / "new").mkdir()
+        crt, key = dated_cert(tmp / ident / "new", user, lab, now - day, now + 30 * day)
+        right = kw(lab, user, db, sslmode="require", sslcert=str(crt), sslkey=str(key))
+        psycopg.connect(right).close()
+        made[ident] = Instance(dsn)
+        person_writes(ident, right)
+    return PgMade(made, people)
+
+
+def test_postgres(lab: Lab, tmp_path: Path) -> None:
+    """The six cases on one run; the fixes of the fully right breakages carried out as printed
+    and the healed instances passing on one more run; each case's row held on its first run."""
+    pg = make_pg(lab, tmp_path)
+    checks = run_pg(lab, pg.made)
+    verdicts = {
+        ident: graded(expect, of_instance(checks, "postgres", instance(ident)), HEALTHY_PG)
+        for ident, expect in PG.items()
+    }
+    healing: dict[str, Instance] = {}
+    for ident, expect in PG.items():
+        if not expect.heals or verdicts[ident].grade != "fully right":
+            continue
+        mine = of_instance(checks, "postgres", instance(ident))
+        failed = next(c["id"] for c in mine if c["status"] != "pass")
+        lab.apply(Report(checks), failed.replace("postgres/", f"postgres/{instance(ident)}.", 1))
+        healing[ident] = pg.made[ident]
+    for ident, follows in PERSON_FOLLOWS.items():
+        if verdicts[ident].grade != "fully right":
+            continue
+        mine = of_instance(checks, "postgres", instance(ident))
+        failed = next(c for c in mine if c["status"] != "pass")
+        assert follows.lower() in (failed.get("hint") or "").lower(), failed
+        pg.people[ident]()
+        healing[ident] = pg.made[ident]
+    if healing:
+        again = run_pg(lab, healing)
+        for ident in healing:
+            left = [
+                c
+                for c in of_instance(again, "postgres", instance(ident))
+                if c["status"] not in ("pass", "skip")
+            ]
+            if left:
+                verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
+    report_grades(verdicts)
+    rows_hold("postgres", PG, checks)
+
+
+# -- Redis: two instances of one envcheck run -----------------------------------------------------
+
+#: the user refused SELECT, whose URL names database 0
+NO_SELECT = "noselect"
+
+REDIS: dict[str, Expect] = {
+    "redis-READONLY-replica-of-itself": Expect(
+        f"{R_ROUND}|{R_AUTH}|{R_REACH}",
+        "fail",
+        ("READONLY", "itself"),
+        ("REPLICAOF NO ONE",),
+        ("start Redis", "WRONGPASS", "ACL SETUSER"),
+    ),
+    "redis-acl-no-select-database-0-healthy": Expect(R_ROUND, "pass"),
+}
+
+
+def test_redis(pytester: pytest.Pytester) -> None:
+    """The two cases on one run (two servers); the breakage's fix, if fully right, carried out by
+    the Redis administrator (REPLICAOF NO ONE) and its instance passing on a second run; each row
+    held."""
+    pw = rs.APP_PASSWORD
+    with rs.running() as itself, rs.running() as other:
+        rs.add_admin(itself)
+        with itself.admin() as admin:
+            admin.execute_command("REPLICAOF", "127.0.0.1", str(itself.port))
+        looped = f"redis://:{pw}@127.0.0.1:{itself.port}/0"
+        with itself.admin() as admin:
+            admin.execute_command("CONFIG", "SET", "requirepass", pw)
+            assert admin.info("replication")["master_port"] == itself.port
+        with redis.Redis.from_url(looped) as client:
+            with pytest.raises(redis.ReadOnlyError):
+                client.set("envcheck:heldout17", "v")
+
+        rs.add_admin(other)
+        rs.add_user(other, NO_SELECT, "+@all", "-select", "~*", "&*")
+        no_select = f"redis://{NO_SELECT}:{pw}@127.0.0.1:{other.port}/0"
+        with redis.Redis.from_url(no_select) as client:
+            assert client.set("envcheck:heldout17", "v") and client.delete("envcheck:heldout17")
+        with redis.Redis.from_url(no_select.replace("/0", "/1")) as client:
+            with pytest.raises(redis.exceptions.NoPermissionError):
+                client.ping()
+
+        servers = {
+            "redis-READONLY-replica-of-itself": (looped, itself),
+            "redis-acl-no-select-database-0-healthy": (no_select, other),
+        }
+
+        def sections(chosen: list[str]) -> str:
+            return "".join(
+                redis_section(instance(i), servers[i][0]) + with_admin(servers[i][1]) + "\n"
+                for i in chosen
+            )
+
+        pytester.makefile(".toml", pyproject=sections(list(servers)))
+        checks, output = run_envcheck(pytester)
+        assert "Traceback" not in output
+        assert pw not in output and pw not in str(checks), "a password shown"
+        assert rs.ADMIN_PASSWORD not in output, "the admin's password shown"
+        verdicts = {
+            ident: graded(expect, of_instance(checks, "redis", instance(ident)), HEALTHY_REDIS)
+            for ident, expect in REDIS.items()
+        }
+        ident = "redis-READONLY-replica-of-itself"
+        if verdicts[ident].grade == "fully right":
+            with itself.admin() as admin:
+                admin.execute_command("REPLICAOF", "NO", "ONE")
+            pytester.makefile(".toml", pyproject=sections([ident]))
+            again, _ = run_envcheck(pytester)
+            left = [
+                c
+                for c in of_instance(again, "redis", instance(ident))
+                if c["status"] not in ("pass", "skip")
+            ]
+            if left:
+                verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
+    report_grades(verdicts)
+    rows_hold("redis", REDIS, checks)
