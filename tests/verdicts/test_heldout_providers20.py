@@ -66,7 +66,20 @@ its fix must hold, words nothing it shows may say. Of envcheck's code, only the 
 send and where settings are read (docs/providers.md, docs/verdicts/ollama.md's request list) had
 been read before the expectations were written, and the rows of the two neighbours.
 
-Expectations committed before envcheck's first run on them (commit PENDING).
+Expectations committed before envcheck's first run on them (commit 28122f4).
+
+First run (envcheck at 28122f4, before any change): 2 of 6 fully right (33%), 1 partly, 3 wrong
+("wrong": a wrong status or a phrase the case forbids); of the 4 breakages, none fully right.
+Fully right: the two neighbours (OpenRouter's "No endpoints found" stayed "listed but refused
+... do what the answer asks"; ``exit status 127`` stayed "runner crashed while loading it",
+``journalctl -u ollama``). Partly: OpenRouter's "No allowed providers" failed the smoke call as a
+listed model refused ("do what the answer asks: No allowed providers are available ..."), its
+``metadata.available_providers`` (z-ai) and ``requested_providers`` (anthropic) not read, so
+neither the cause nor the fix named them. Wrong: the relay's 403 ``insufficient_user_quota`` was
+the key's permissions ("its permissions do not cover this model ... give the key's account or
+project access to gpt-4o-mini"), headroom skipped (the code not read); Ollama's ``do load request:
+... EOF`` and the Windows ``wsarecv`` reset got the honest fallback ("no row ... covers this
+answer, so no cause is guessed"), the Windows one with ``journalctl -u ollama``.
 
 Cost: three in-process envcheck sessions (``-n 0``, user+sys): not yet measured.
 """
