@@ -81,7 +81,28 @@ project access to gpt-4o-mini"), headroom skipped (the code not read); Ollama's 
 ... EOF`` and the Windows ``wsarecv`` reset got the honest fallback ("no row ... covers this
 answer, so no cause is guessed"), the Windows one with ``journalctl -u ollama``.
 
-Cost: three in-process envcheck sessions (``-n 0``, user+sys): not yet measured.
+After (verdicts from structure: OpenRouter's routing metadata, a credit code at whatever status
+it comes, the fixed beginning of the server's load request and Go's Winsock names): 6 of 6 fully
+right, each a row of docs/verdicts/providers.md (``PROVIDER_ROWS_20``) or docs/verdicts/ollama.md
+(``OLLAMA_ROWS_20``) asserted on the run. ``error.metadata.available_providers`` and
+``requested_providers`` are read into ``Detail.serving`` / ``Detail.allowed`` (shown among the
+fields); when none of the providers that serve the model is allowed, the answer is
+``ProvidersNotAllowed`` (llm/_errors.py, a ``ModelUnavailable``): "no provider the account allows
+serves the model: it is served by z-ai ..., and the account's provider settings let requests go
+to anthropic (requested_providers); the key and the model's name are right", fixed by "allow one
+of z-ai in the account's provider settings (OpenRouter: https://openrouter.ai/settings/privacy
+...), or set a model that anthropic serves" (checks/providers/diagnose.py, asked of the account's
+owner). OpenRouter's "No endpoints found", without that metadata, keeps its verdict.
+``insufficient_user_quota`` joins ``CREDIT_TYPES`` with its own ``CREDIT_WHY`` ("the user's quota
+on the relay itself is used up ... the relay refuses before it calls any upstream service"):
+headroom fails as quota exhausted, "add credits". ``do load request: Post "…/load": …``
+(checks/ollama/diagnose.py ``_LOAD_REQUEST``) is a runner crash while loading: on Linux the
+existing verdict ("runner crashed while loading it", ``journalctl -u ollama``); with ``wsarecv``
+or ``wsasend`` (``_WINSOCK``) the server is on Windows (``_load_reset_on_windows``: "... on
+Windows", ``%LOCALAPPDATA%\\Ollama\\server.log``, no journalctl). No printed fix is run here: each
+is an account's settings page, a relay's top-up, or a log on another machine.
+
+Cost: three in-process envcheck sessions, about 4.5 CPU-s (``-n 0``, user+sys, measured 4.3).
 """
 
 from __future__ import annotations
@@ -208,8 +229,16 @@ WINDOWS_CASES = [
 OLLAMA_CASES = LINUX_CASES + WINDOWS_CASES
 CASES = PROVIDER_CASES + OLLAMA_CASES
 #: the rows of docs/verdicts/providers.md and ollama.md these cases run (their cause and fix too)
-PROVIDER_ROWS_20: dict[str, str] = {}
-OLLAMA_ROWS_20: dict[str, str] = {}
+PROVIDER_ROWS_20 = {
+    "openrouter-404-no-allowed-providers": "openrouter-404-no-allowed-providers",
+    "oneapi-403-insufficient-user-quota": "relay-403-insufficient-user-quota",
+    "openrouter-404-no-endpoints-kept": "openrouter-404-no-endpoints-beside-no-allowed",
+}
+OLLAMA_ROWS_20 = {
+    "ollama-500-do-load-eof": "ollama-generate-500-do-load-eof",
+    "ollama-500-exit-127-kept": "ollama-generate-500-exit-127-beside-load-eof",
+    "ollama-500-do-load-wsarecv": "ollama-generate-500-do-load-wsarecv",
+}
 
 SECTION = """\
 [tool.envcheck.providers.{name}]

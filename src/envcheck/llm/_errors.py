@@ -170,6 +170,14 @@ class ModelUnavailable(BadRequest):
     kind = "model unavailable"
 
 
+class ProvidersNotAllowed(ModelUnavailable):
+    """OpenRouter's 404 "No allowed providers are available for the selected model": the
+    providers that serve the model (``error.metadata.available_providers``) are none of those
+    the account's provider settings allow (``requested_providers``)."""
+
+    kind = "no allowed provider"
+
+
 class ContentFiltered(BadRequest):
     """A content filter in front of the model refused the prompt (``error.code =
     content_filter``; Azure names the categories in ``innererror.content_filter_result``)."""
@@ -296,6 +304,11 @@ class Detail:
     sizes: list[tuple[str, str]] = field(default_factory=list)
     #: Google's legacy ``error.errors[].reason`` (``backendError``), beside google.rpc's status
     legacy_reasons: list[str] = field(default_factory=list)
+    #: OpenRouter's routing metadata: the providers that serve the model
+    #: (``error.metadata.available_providers``) and those the request might use, as the
+    #: account's provider settings allow them (``requested_providers``); None without them
+    serving: list[str] | None = None
+    allowed: list[str] | None = None
 
     def fields(self) -> str:
         """The structured fields that decided, e.g. ``error.type=rate_limit_error``."""
@@ -308,6 +321,10 @@ class Detail:
         shown.append(f"innererror.code={self.inner_code}" if self.inner_code else "")
         shown += [f"filtered={f}" for f in self.filtered]
         shown.append(f"metadata.provider_name={self.upstream}" if self.upstream else "")
+        if self.serving is not None:
+            shown.append(f"metadata.available_providers={','.join(self.serving) or '(none)'}")
+        if self.allowed is not None:
+            shown.append(f"metadata.requested_providers={','.join(self.allowed) or '(none)'}")
         inner = self.upstream_said.fields() if self.upstream_said is not None else ""
         shown.append(f"its {inner}" if inner else "")
         return ", ".join(s for s in shown if s)
@@ -405,6 +422,11 @@ def detail(body: Any) -> Detail:
         raw = metadata.get("raw")
         if raw:
             found.upstream_said = detail(raw if isinstance(raw, str) else json.dumps(raw))
+    if isinstance(metadata, Mapping) and isinstance(metadata.get("available_providers"), list):
+        # OpenRouter's routing: who serves the model, and whom the account lets it route to
+        found.serving = [str(p) for p in metadata["available_providers"]]
+        requested = metadata.get("requested_providers")
+        found.allowed = [str(p) for p in requested] if isinstance(requested, list) else None
     inner = error.get("innererror")
     if isinstance(inner, Mapping):  # Azure: the content filter's own code and categories
         found.inner_code = _code(inner.get("code"))
@@ -642,6 +664,18 @@ def _classify(
                 "help.openai.com, for a new organization)",
             )
         return made(AuthenticationFailed, None, f"check or rotate the API key{where}")
+    if d.serving and d.allowed is not None and not set(d.serving) & set(d.allowed):
+        serving, allowed = ", ".join(d.serving), ", ".join(d.allowed) or "none"
+        return made(
+            ProvidersNotAllowed,
+            f"no provider the account allows serves the model: it is served by {serving} "
+            f"(error.metadata.available_providers), and the account's provider settings let "
+            f"requests go to {allowed} (requested_providers); the key and the model's name are "
+            "right, and no retry helps until the settings or the model change",
+            f"allow one of {serving} in the account's provider settings (OpenRouter: "
+            "https://openrouter.ai/settings/privacy, Allowed Providers and Ignored Providers), "
+            f"or set a model that {allowed} serves",
+        )
     if d.type == "budget_exceeded":
         # LiteLLM's proxy: a spend budget it enforces ran out; it answers before calling any
         # provider, 422 by default, 429 or 400 in older releases (docs.litellm.ai/docs/proxy/
@@ -859,12 +893,23 @@ ORGANIZATION_CODES = {"invalid_organization", "mismatched_organization"}
 #: ``Arrearage`` (400, its type and code, for an account with an overdue payment: help.aliyun.com/
 #: zh/model-studio/error-code#overdue-payment, "Access denied, please make sure your account is
 #: in good standing.")
-CREDIT_TYPES = {"insufficient_quota", "exceeded_current_quota_error", "Arrearage"}
+#: and a one-api / new-api relay's ``insufficient_user_quota`` (403: the user's quota on the relay
+#: itself, one-api's preConsumeQuota; songquanpeng/one-api#1270)
+CREDIT_TYPES = {
+    "insufficient_quota",
+    "exceeded_current_quota_error",
+    "Arrearage",
+    "insufficient_user_quota",
+}
 #: what a credit type says beyond "out of credit", where its service's table says more
 CREDIT_WHY = {
     "Arrearage": "the account has an overdue payment (Arrearage, Alibaba Model Studio's code for "
     "an account in arrears): the key was accepted, and no request is served until the account "
     "is paid up and has credit again (no retry helps)",
+    "insufficient_user_quota": "the user's quota on the relay itself is used up (error.code="
+    "insufficient_user_quota, a one-api / new-api relay's code): the relay refuses before it calls "
+    "any upstream service; the key was accepted, and no retry helps until the relay's account is "
+    "topped up (its wallet or top-up page, or its operator)",
 }
 
 #: OpenAI's data-residency hosts (``us.api.openai.com``, ``eu.api.openai.com``), as an

@@ -468,6 +468,14 @@ _TERMINATED = re.compile(r"llama(?:-server| runner) process has terminated")
 _NO_LONGER = re.compile(
     r"llama(?:-server| runner) process no longer running|^model runner has unexpectedly stopped"
 )
+#: llm/server.go (Ollama's own engine, 0.12 on): the server's request to its runner's /load
+#: ("do load request: Post \"http://127.0.0.1:<port>/load\": <Go's net error>") got no answer:
+#: the runner ended while loading the model (EOF), or reset the connection; the runner's own
+#: reason is only in the server's log
+_LOAD_REQUEST = re.compile(r"^do load request: Post \"[^\"]*\": \S")
+#: Go's names for a failed Winsock receive or send (internal/poll on Windows): the server that
+#: printed them runs on Windows
+_WINSOCK = re.compile(r"\bwsa(?:recv|send)\b")
 _LOAD_TIMEOUT = re.compile(r"timed out waiting for llama(?:-server| runner) to start")
 _ARCHITECTURE = re.compile(r"unknown model architecture: '(?P<arch>[^']+)'")
 _UNABLE = re.compile(r"^unable to load model: (?P<path>\S+)")
@@ -753,7 +761,8 @@ def _generate_failure(
                 text=text,
             ),
         )
-    crashed = _TERMINATED.search(said) or _NO_LONGER.search(said)
+    load = _LOAD_REQUEST.search(said)
+    crashed = _TERMINATED.search(said) or _NO_LONGER.search(said) or load
     compute = _COMPUTE_BUFFER.search(said)
     if status == 500 and crashed and compute:
         return _compute_buffer_failure(model, host, shown, compute["backend"], compute["size"])
@@ -797,8 +806,10 @@ def _generate_failure(
     named = _WINDOWS_EXCEPTIONS.get(exception["code"].lower()) if exception else None
     if status == 500 and crashed and named:
         return _windows_exception(model, host, shown, *named)
+    if status == 500 and load and _WINSOCK.search(said):
+        return _load_reset_on_windows(model, host, shown)
     if status == 500 and crashed:
-        when = "while loading it" if _TERMINATED.search(said) else "while it ran"
+        when = "while loading it" if _TERMINATED.search(said) or load else "while it ran"
         text = f"{_log_text()}: it says why the runner ended"
         return CheckFailed(
             f"Ollama's model runner crashed {when} ({model} on {host})",
@@ -982,6 +993,24 @@ def _rocm_no_device(model: str, host: str, shown: str) -> CheckFailed:
             ],
             text=text,
         ),
+    )
+
+
+def _load_reset_on_windows(model: str, host: str, shown: str) -> CheckFailed:
+    """The server's load request to its runner was reset (Winsock's wsarecv): the runner ended
+    while loading the model, on Windows, whose server log is the app's log file."""
+    text = (
+        f"read the server's log on Windows, {WINDOWS_LOG} (explorer %LOCALAPPDATA%\\Ollama): it "
+        "says why the runner ended, near the end"
+    )
+    return CheckFailed(
+        f"Ollama's model runner crashed while loading it ({model} on {host}, Windows)",
+        why="the server's request to its runner's /load (do load request) was reset: the runner "
+        "process (Ollama's engine) ended while loading the model, before it answered; wsarecv is "
+        "Go's name for a failed Winsock receive, so the server runs on Windows; the reason is in "
+        f"the server's log, not in the answer (the GPU's driver, memory, the model file); the "
+        f"server said: {shown}",
+        fix=Fix([Manual(f"read {WINDOWS_LOG}: why the runner ended, near the end")], text=text),
     )
 
 

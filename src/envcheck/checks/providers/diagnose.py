@@ -205,6 +205,9 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
         return CheckFailed(summary, why=why, fix=Fix([Manual(text)], text=text))
     if isinstance(exc, llm.BadRequest) and sent is not None and sent.listing:
         return _listing_refused(p, exc, summary)
+    if isinstance(exc, llm.ProvidersNotAllowed):
+        text = exc.hint or "allow a provider that serves the model"
+        return CheckFailed(summary, why=why, fix=manual(text, ask="the owner of the account"))
     if isinstance(exc, llm.ModelUnavailable):
         return _model_unavailable(p, exc, summary)
     if isinstance(exc, llm.ContentFiltered):
