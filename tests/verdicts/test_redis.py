@@ -205,6 +205,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers14 import REDIS as REDIS14  # and the fourteenth's
     from tests.verdicts.test_heldout_servers15 import REDIS as REDIS15  # and the fifteenth's
     from tests.verdicts.test_heldout_servers16 import REDIS as REDIS16  # and the sixteenth's
+    from tests.verdicts.test_heldout_servers17 import REDIS as REDIS17  # and the seventeenth's
     from tests.verdicts.test_tls_sweep import REDIS_ROWS  # and the TLS sweep's
 
     problems = SCENARIOS.mismatches(
@@ -225,6 +226,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
             *REDIS14,
             *REDIS15,
             *REDIS16,
+            *REDIS17,
             *REDIS_ROWS,
         ]
     )

@@ -1628,6 +1628,9 @@ def client_side(t: Target, libpq: str) -> CheckFailed | None:
             ),
         )
     cert = client_certificate(t)[0]
+    dated = _client_cert_dates(t, cert, libpq)
+    if dated is not None:
+        return dated
     if "alert unknown ca" in low or "alert bad certificate" in low:
         return CheckFailed(
             f"{t.address} does not trust the client certificate {cert or '(none set)'}",
@@ -1693,6 +1696,42 @@ def _key_of(cert: str, key: str) -> bool | None:
     except OSError:
         return None
     return True
+
+
+def _client_cert_dates(t: Target, cert: str | None, libpq: str) -> CheckFailed | None:
+    """The client certificate sslcert names is outside its validity dates (its notBefore /
+    notAfter against this machine's clock): the server verifies it and ends the TLS handshake
+    (OpenSSL's CERT_HAS_EXPIRED, CERT_NOT_YET_VALID)."""
+    if not cert:
+        return None
+    try:
+        import _ssl  # the decoder behind SSLSocket.getpeercert(), for a file
+
+        decoded: Any = _ssl._test_decode_cert(cert)  # type: ignore[attr-defined]
+        start = ssl.cert_time_to_seconds(decoded["notBefore"])
+        end = ssl.cert_time_to_seconds(decoded["notAfter"])
+    except (OSError, ssl.SSLError, AttributeError, KeyError, ValueError):
+        return None
+    now = time.time()
+    if start <= now <= end:
+        return None
+    origin = "sslcert in " + t.source if t.params.get("sslcert") else "PGSSLCERT"
+    when = decoded["notAfter"] if now > end else decoded["notBefore"]
+    state = f"expired on {when}" if now > end else f"is not valid before {when}"
+    return CheckFailed(
+        f"the client certificate {cert} ({origin}) {state}, and {t.address} refused it",
+        why="the server verifies the client certificate's dates against its own clock in the "
+        + "TLS handshake"
+        + ("" if now > end else " (a certificate issued ahead, or a clock behind)")
+        + f"; the handshake said: {libpq}",
+        fix=fix(
+            Manual(
+                f"issue the client certificate again (valid from now) and point sslcert= and "
+                f"sslkey= at it (now {cert})",
+                ask=ADMIN,
+            )
+        ),
+    )
 
 
 def _client_pair(t: Target, path: str | None, libpq: str) -> CheckFailed | None:
@@ -2515,6 +2554,9 @@ def tls_failed(t: Target, reason: str, deadline: float | None = None) -> CheckFa
         refused = _no_cipher(t, deadline)
         if refused is not None:
             return refused
+    dated = _client_cert_dates(t, client_certificate(t)[0], reason)
+    if dated is not None:
+        return dated
     return CheckFailed(
         f"the TLS handshake with {t.address} failed after the server accepted SSL: {reason}",
         why="the TLS layer failed: the server (or a proxy in front of it) answered the SSL "

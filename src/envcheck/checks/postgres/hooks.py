@@ -1289,9 +1289,17 @@ def _schema_refused(
         owners = f"the database's owner ({db_owner}) or a superuser"
     else:
         owners = f"the schema's owner ({owner}) or a superuser"
+    named = _user_schema(conn, schema)
+    if named:
+        why = (
+            f'the search_path ({named}) begins with "$user": a schema named after the role, '
+            f"{schema}, on which it has USAGE, comes first, and CREATE TABLE without a schema "
+            "creates there (not in public); " + why
+        )
     return CheckFailed(
         f"role {t.user} may not create tables in schema {schema}: no {privilege.split(', ')[-1]} "
-        f"privilege on schema {schema}",
+        f"privilege on schema {schema}"
+        + (' (the "$user" entry of search_path names it)' if named else ""),
         why=why,
         fix=Fix(
             [grant],
@@ -1299,6 +1307,17 @@ def _schema_refused(
             f"that exist, set {t.section}.write_check = false",
         ),
     )
+
+
+def _user_schema(conn: psycopg.Connection[Any], schema: str) -> str | None:
+    """The search_path, when its "$user" entry is what chose ``schema`` (a schema named after
+    the current role, namespace.c ``recomputeNamespacePath``); None otherwise."""
+    row = conn.execute("SELECT current_user, current_setting('search_path')").fetchone()
+    if row is None or text(row[0]) != schema:
+        return None
+    path = text(row[1])
+    first = path.split(",")[0].strip()
+    return path if first == '"$user"' else None
 
 
 #: the roles the login is a member of, without their privileges (pg_has_role: MEMBER but not

@@ -502,6 +502,26 @@ def parse_config(
     addrs = merged.get("hostaddr", "").split(",") if merged.get("hostaddr") else []
     ports = (merged.get("port") or "5432").split(",")
     if addrs and not merged.get("host"):
+        if merged.get("sslmode") == "verify-full":
+            # fe-secure-common.c pq_verify_peer_name_matches_certificate: the name checked
+            # against the server's certificate is host's, never hostaddr's
+            where = from_environment.get("sslmode")
+            raise CheckFailed(
+                f"{source} sets sslmode=verify-full"
+                + (f" (from {where})" if where else "")
+                + f" with hostaddr={merged['hostaddr']} and no host: libpq has no host name to "
+                "check the server's certificate against",
+                why="libpq checks the server certificate's names against host only (never "
+                "hostaddr) and, with no host, stops after the TLS handshake: host name must be "
+                "specified for a verified SSL connection",
+                fix=[
+                    Manual(
+                        "add host= the name (or IP address) the server's certificate lists, "
+                        f"beside hostaddr={merged['hostaddr']} (libpq still connects to "
+                        "hostaddr and checks the certificate against host)"
+                    )
+                ],
+            )
         hosts = addrs
     problem = _address_problem(hosts, addrs, ports, bool(params.get("password")))
     if problem:

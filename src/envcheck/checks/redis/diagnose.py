@@ -9,6 +9,7 @@ file, and manual steps that say whom to ask. The table of every verdict is docs/
 from __future__ import annotations
 
 import errno
+import ipaddress
 import os
 import socket
 import ssl
@@ -1375,6 +1376,21 @@ def _readonly(
             ),
         )
     primary = f"{host}:{port}"
+    if _replica_of_itself(t, conn, host, int(port), deadline):
+        promote = admin_step(t, "REPLICAOF", "NO", "ONE", as_admin=False)
+        return CheckFailed(
+            f"{t.address} is a replica of itself ({primary}, its own address and port; link: "
+            f"{link}) and refuses this request ({exc.kind})",
+            why="REPLICAOF names this server's own address and port (INFO server's tcp_port): "
+            "its link to that primary never comes up (a replica that is not connected answers "
+            "its own SYNC with NOMASTERLINK), and a replica accepts no writes",
+            fix=fix(
+                f"make it a primary again: {promote.render()} (and take replicaof out of its "
+                "redis.conf)",
+                promote,
+            ),
+            facts={"master_host": host, "master_link_status": link},
+        )
     # a link that is not up yet may be one being made: whether the primary answers tells
     down = link != "up" and not _net.answers(host, int(port), b"PING\r\n", is_resp, deadline)
     facts = {"master_host": host, "master_link_status": link}
@@ -1404,6 +1420,19 @@ def _readonly(
         )
         steps = [promote]
     return CheckFailed(summary, why=why, fix=fix(text, *steps), facts=facts)
+
+
+def _replica_of_itself(t: Target, conn: Resp | None, host: str, port: int, deadline: float) -> bool:
+    """Whether a replica's master_host:master_port is the server itself: its own tcp_port, at
+    the address the URL names or a loopback one (INFO server)."""
+    if port != int(_info(conn, "server", deadline).get("tcp_port", "0") or 0):
+        return False
+    if host in (t.host, "localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _oom(t: Target, exc: ReplyError, conn: Resp | None, deadline: float, *_: object) -> CheckFailed:
