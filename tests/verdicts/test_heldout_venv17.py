@@ -98,9 +98,23 @@ requirement: the grading function says partly because the quoted argument slips 
 ``never``, the fix is wrong). Wrong, each a false pass: venv-editable-dir-not-a-project and
 venv-build-backend-object-missing (project "pyproject.toml (pytest's rootdir)").
 
-Cost: ``-n 0``, 4.8 to 6.3 user + 1.0 to 1.5 sys CPU-s over the first two runs (the template's
+After (verdicts from structure: each ``-e`` line's local directory and the files in it, the
+normalized names of ``[dependency-groups]``, the in-tree backend module's top-level names
+against the object after the colon, the clauses of the project's own requirements on one name
+against the versions they name and those just above and below): 8 of 8 fully right, each a row
+of docs/verdicts/venv.md (``ASSERTED``) asserted on the run. venv/project fails on an editable
+requirement of a local directory holding neither pyproject.toml nor setup.py, or of none, in
+requirements.txt, requirements.in or the project's dev requirements files
+(checks/venv/reqfiles.py), and on a ``module:object`` build backend whose in-tree module
+defines no such object (checks/venv/build_system.py); two group names that normalize to one
+get a fix that names them (checks/venv/hooks.py, project.py ``duplicate_groups``); a package
+whose requirements in ``[project] dependencies`` no version meets together fails with an edit
+of pyproject.toml instead of an install of one of them (checks/venv/packages.py). No fix of
+this round is runnable (each is a person's edit of a file), so none is executed.
+
+Cost: ``-n 0``, 4.3 to 6.3 user + 1.0 to 1.8 sys CPU-s over four runs (the template's
 build, one pip install of one wheel, one runner start for the eight projects, one probe), 8 to
-10 s wall beside other sessions' runs.
+12 s wall beside other sessions' runs.
 """
 
 from __future__ import annotations

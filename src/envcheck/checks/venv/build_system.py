@@ -6,7 +6,9 @@ uv refuse before they build the project (``pip install -e .`` installs nothing t
   (pip: ``invalid-pyproject-build-system-requires``);
 - PEP 517: ``build-backend`` is a string (``module`` or ``module:object``); ``backend-path``
   lists directories relative to the project and inside it, from which the backend is imported
-  (an in-tree backend: ``BackendUnavailable`` when its module is in none of them);
+  (an in-tree backend: ``BackendUnavailable`` when its module is in none of them); the object
+  after the colon is taken from the module with ``getattr`` (pyproject_hooks), so an in-tree
+  module that does not define it stops every build with ``AttributeError``;
 - PEP 660: ``build_editable`` is the hook of an editable install; an in-tree backend that
   builds wheels (``build_wheel``) and defines no ``build_editable`` cannot install the project
   editable (pip: "uses a build backend that is missing the 'build_editable' hook").
@@ -120,7 +122,7 @@ def _backend_path(paths: Any, backend: str | None, root: Path) -> list[str]:
             "(BackendUnavailable)"
         )
     elif backend and inside:
-        out += _no_editable_hook(backend, inside, root)
+        out += _object_missing(backend, inside, root) or _no_editable_hook(backend, inside, root)
     return out
 
 
@@ -145,6 +147,75 @@ def _editable_line(root: Path) -> str | None:
     return None
 
 
+def _module_file(backend: str, inside: list[Path]) -> Path | None:
+    """The file of the in-tree backend's module (``backend`` without ``:object``)."""
+    parts = backend.split(":")[0].split(".")
+    for directory in inside:
+        for candidate in (
+            directory.joinpath(*parts).with_suffix(".py"),
+            directory.joinpath(*parts, "__init__.py"),
+        ):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def _top_names(candidate: Path) -> set[str] | None:
+    """The names a module defines at its top level (``None``: they cannot be told from its
+    text: a star import, a module ``__getattr__``, a file that does not parse)."""
+    try:
+        tree = ast.parse(candidate.read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return None
+    names: set[str] = set()
+    todo = list(tree.body)
+    while todo:
+        node = todo.pop(0)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            if any(alias.name == "*" for alias in node.names):
+                return None
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+        elif isinstance(node, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
+            # names defined under a condition count as defined
+            for field in ("body", "orelse", "finalbody"):
+                todo += getattr(node, field, [])
+            for handler in getattr(node, "handlers", []):
+                todo += handler.body
+    return None if "__getattr__" in names else names
+
+
+def _shown(candidate: Path, root: Path) -> Path:
+    base = root.resolve()
+    return candidate.relative_to(base) if candidate.is_relative_to(base) else candidate
+
+
+def _object_missing(backend: str, inside: list[Path], root: Path) -> list[str]:
+    """PEP 517's ``module:object``: the in-tree module read for its top-level names; an object
+    it does not define stops every build (pyproject_hooks takes it with ``getattr``)."""
+    if ":" not in backend:
+        return []
+    target = backend.split(":", 1)[1].split(".")[0].strip()
+    candidate = _module_file(backend, inside)
+    names = _top_names(candidate) if candidate is not None else None
+    if not target or names is None or target in names or candidate is None:
+        return []
+    shown = _shown(candidate, root)
+    defined = sorted(n for n in names if n.startswith(("build_", "prepare_metadata_for_")))
+    return [
+        f"build-backend {backend!r} names the object {target} of {shown}, which defines no "
+        f"{target} at its top level"
+        + (f" (it defines the hooks {', '.join(defined[:3])} itself)" if defined else "")
+        + ": the front-end takes the object with getattr (PEP 517's module:object) and every "
+        f"build of the project stops with AttributeError; define {target} in {shown}, or "
+        f"set build-backend to {backend.split(':')[0]!r} when the module itself holds the hooks"
+    ]
+
+
 def _no_editable_hook(backend: str, inside: list[Path], root: Path) -> list[str]:
     """PEP 660: the in-tree backend's module (``backend`` without ``:object``) read for its
     top-level names: one that defines ``build_wheel`` and no ``build_editable`` cannot install
@@ -154,41 +225,18 @@ def _no_editable_hook(backend: str, inside: list[Path], root: Path) -> list[str]
     editable = _editable_line(root) if ":" not in backend else None
     if editable is None:
         return []
-    parts = backend.split(".")
-    for directory in inside:
-        for candidate in (
-            directory.joinpath(*parts).with_suffix(".py"),
-            directory.joinpath(*parts, "__init__.py"),
-        ):
-            if candidate.is_file():
-                break
-        else:
-            continue
-        try:
-            tree = ast.parse(candidate.read_bytes())
-        except (OSError, SyntaxError, ValueError):
-            return []
-        names: set[str] = set()
-        for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                names.add(node.name)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                if any(alias.name == "*" for alias in node.names):
-                    return []
-                names.update((a.asname or a.name).split(".")[0] for a in node.names)
-            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                names.update(t.id for t in targets if isinstance(t, ast.Name))
-        if "__getattr__" in names or "build_wheel" not in names or "build_editable" in names:
-            return []
-        base = root.resolve()
-        shown = candidate.relative_to(base) if candidate.is_relative_to(base) else candidate
-        return [
-            f"build-backend {backend!r} ({shown}) defines build_wheel and no build_editable "
-            f"hook (PEP 660), and {editable!r} installs the project editable: `pip install -e "
-            ".` stops (\"missing the 'build_editable' hook\"), though the project builds as "
-            f"a wheel; define build_editable (and "
-            f"prepare_metadata_for_build_editable) in {shown}, or use a build backend that "
-            "supports PEP 660"
-        ]
-    return []
+    candidate = _module_file(backend, inside)
+    names = _top_names(candidate) if candidate is not None else None
+    if candidate is None or names is None:
+        return []
+    if "build_wheel" not in names or "build_editable" in names:
+        return []
+    shown = _shown(candidate, root)
+    return [
+        f"build-backend {backend!r} ({shown}) defines build_wheel and no build_editable "
+        f"hook (PEP 660), and {editable!r} installs the project editable: `pip install -e "
+        ".` stops (\"missing the 'build_editable' hook\"), though the project builds as "
+        f"a wheel; define build_editable (and "
+        f"prepare_metadata_for_build_editable) in {shown}, or use a build backend that "
+        "supports PEP 660"
+    ]

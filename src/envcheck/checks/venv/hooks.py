@@ -213,17 +213,35 @@ def project(ctx: Context) -> Outcome:
     group_errors = _project.dependency_group_errors(data)
     if group_errors:
         pyproject = root / "pyproject.toml"
+        twice = _project.duplicate_groups(data)
+        merge = [
+            Manual(
+                f"merge the groups {first} and {second} of [dependency-groups] in {pyproject} "
+                f"into one (their requirements under one name), or rename {second}"
+            )
+            for first, second in twice
+        ]
+        others = len(group_errors) > len(twice)
         raise CheckFailed(
             f"{pyproject}'s [dependency-groups] cannot be resolved: " + "; ".join(group_errors),
-            why="PEP 735: an include-group must name a group of [dependency-groups], and includes "
-            "must not lead back to the group they start from; pip install --group, uv sync and "
-            "Poetry refuse the groups involved and install none of them",
+            why="PEP 735: an include-group must name a group of [dependency-groups], includes "
+            "must not lead back to the group they start from, and no two group names may be "
+            "one once normalized (PEP 503); pip install --group, uv sync and Poetry refuse the "
+            "groups involved and install none of them",
             fix=_fixes.make(
-                Manual(
-                    f"correct [dependency-groups] in {pyproject}: name an existing group in each "
-                    "include-group, and list the shared requirements in one group that the "
-                    "others include, instead of groups that include each other"
-                )
+                *merge,
+                *(
+                    [
+                        Manual(
+                            f"correct [dependency-groups] in {pyproject}: name an existing group "
+                            "in each include-group, and list the shared requirements in one "
+                            "group that the others include, instead of groups that include "
+                            "each other"
+                        )
+                    ]
+                    if others or not merge
+                    else []
+                ),
             ),
             facts=facts,
         )

@@ -969,6 +969,76 @@ def _not_editable(ctx: Context, root: Path | None, dist: _installed.Dist) -> Che
     )
 
 
+def _candidates(specifiers: SpecifierSet) -> list[Version]:
+    """Versions that together meet every interval a set of comparisons allows: each version
+    the clauses name, one just above it and one just below it (PEP 440's release segments:
+    ``V.0.0.0.1``; the last nonzero segment less one, then ``.999999``), and the extremes."""
+    out = [Version("0"), Version("999999")]
+    for clause in specifiers:
+        try:
+            named = Version(clause.version.removesuffix(".*"))
+        except InvalidVersion:
+            continue
+        release = named.release
+        out += [named, Version(".".join(map(str, (*release, 0, 0, 0, 1))))]
+        lowered = list(release)
+        while lowered and lowered[-1] == 0:
+            lowered.pop()
+        if lowered:
+            lowered[-1] -= 1
+            out.append(Version(".".join(map(str, (*lowered, 999999)))))
+    return out
+
+
+def _requirements_clash(root: Path | None, name: str, dist: Any) -> CheckFailed | None:
+    """The project's own ``[project] dependencies`` on ``name`` that apply here and that no
+    version meets together (pip: ``ResolutionImpossible`` whatever is installed; a merge that
+    kept two lines): an edit of pyproject.toml, never a ``pip install`` of one of them."""
+    if root is None:
+        return None
+    try:
+        data = _project.document(root)
+    except ValueError:
+        return None
+    listed_ = (data.get("project") or {}).get("dependencies")
+    if not isinstance(listed_, list):
+        return None
+    mine: list[Requirement] = []
+    for text in listed_:
+        try:
+            requirement = Requirement(str(text))
+        except InvalidRequirement:
+            continue
+        if canonicalize_name(requirement.name) != name or requirement.url:
+            continue
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+            continue
+        mine.append(requirement)
+    if len(mine) < 2 or not all(r.specifier for r in mine):
+        return None
+    together = SpecifierSet(",".join(str(r.specifier) for r in mine))
+    if any(together.contains(v, prereleases=True) for v in _candidates(together)):
+        return None
+    pyproject = root / "pyproject.toml"
+    said = " and ".join(str(r) for r in mine)
+    return CheckFailed(
+        f"{pyproject} requires {said} in [project] dependencies: no version of {mine[0].name} "
+        "meets them together"
+        + (f" ({mine[0].name} {dist.version} is installed)" if dist is not None else ""),
+        why="all of a project's requirements on one name apply together (PEP 508 and PEP 440; "
+        "pip's resolver: ResolutionImpossible), so installing the project fails whatever the "
+        "environment has, and installing one of them breaks the other (a merge that kept both "
+        "lines, or a bound raised in one place only)",
+        fix=_fixes.make(
+            Manual(
+                f"keep one requirement on {mine[0].name} in [project] dependencies of "
+                f"{pyproject} (the range the project works with), then install the project again"
+            )
+        ),
+        facts={"requirements": said},
+    )
+
+
 def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
     req = Requirement(requirement)
     if req.marker is not None and not req.marker.evaluate({"extra": ""}):
@@ -980,6 +1050,9 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
     name = canonicalize_name(req.name)
     dist = _installed.find(name)
     root = _project.where(ctx).root
+    clash = _requirements_clash(root, name, dist)
+    if clash is not None:
+        raise clash
     hurt = (
         _integrity.unreadable(name)
         if dist is None

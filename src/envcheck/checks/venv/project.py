@@ -589,15 +589,13 @@ def dependency_group_errors(data: dict[str, Any]) -> list[str]:
         return []
     names: dict[str, str] = {}
     includes: dict[str, list[str]] = {}
-    errors: list[str] = []
+    errors: list[str] = [
+        f"groups {first} and {second} are one name once normalized (PEP 503): duplicate "
+        "group names"
+        for first, second in duplicate_groups(data)
+    ]
     for name in groups:
-        own = canonicalize_name(str(name))
-        if own in names:
-            errors.append(
-                f"groups {names[own]} and {name} are one name once normalized (PEP 503): "
-                "duplicate group names"
-            )
-        names.setdefault(own, str(name))
+        names.setdefault(canonicalize_name(str(name)), str(name))
     for name, lines in groups.items():
         own = canonicalize_name(str(name))
         includes[own] = []
@@ -642,6 +640,23 @@ def dependency_group_errors(data: dict[str, Any]) -> list[str]:
             follow(group, [group])
     errors += [f"include-group cycle: {cycle}" for cycle in cycles]
     return errors
+
+
+def duplicate_groups(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The pairs of ``[dependency-groups]`` names that are one name once normalized (PEP 735:
+    "Tools SHOULD error" on them; pip's ``dependency_groups``: "Duplicate dependency group
+    names"), the first spelling with each later one."""
+    groups = data.get("dependency-groups")
+    if not isinstance(groups, dict):
+        return []
+    first: dict[str, str] = {}
+    out = []
+    for name in groups:
+        own = canonicalize_name(str(name))
+        if own in first:
+            out.append((first[own], str(name)))
+        first.setdefault(own, str(name))
+    return out
 
 
 def requirement_error(text: str) -> str | None:

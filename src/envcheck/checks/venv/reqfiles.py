@@ -9,7 +9,12 @@ installs nothing (pip's requirements-file format and its secure installs):
 - an option pip does not take on a requirements-file line (``req_file.py``: the file's own
   options, and a requirement's ``--hash`` and ``--config-settings``), such as one this pip
   removed (``--install-option`` in 23.1, ``--global-option`` and ``--build-option`` in 25.3):
-  "no such option".
+  "no such option";
+- an editable requirement (``-e``/``--editable``) of a local directory that holds neither
+  pyproject.toml nor setup.py ("does not appear to be a Python project"), or that does not
+  exist (pip takes it for neither a local project nor a VCS URL), in any of the project's
+  requirements files (requirements-dev.txt too: pip resolves such a path from the directory
+  it runs in, the project's).
 """
 
 from __future__ import annotations
@@ -41,6 +46,9 @@ _TAKEN = frozenset(
 )
 #: the options pip took on a requirement's line and removed, with the version that removed them
 _REMOVED = {"--install-option": "23.1", "--global-option": "25.3", "--build-option": "25.3"}
+#: the project's requirements files read for editable installs of a local directory
+EDITABLE_FILES = (*ROOTS, "requirements-dev.txt", "dev-requirements.txt", "requirements-dev.in")
+_EDITABLE = re.compile(r"(?:-e|--editable)(?:\s*=\s*|\s+)(\S+)")
 #: directories not searched for a moved file
 _SKIPPED = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox"})
 
@@ -63,13 +71,56 @@ def refused(root: Path) -> list[Refused]:
     """The refused lines of the project's requirements files and of every file they include
     (read once while the files stay as they are: a package check asks once per package)."""
     stamp = []
-    for name in ROOTS:
+    for name in EDITABLE_FILES:
         try:
             info = (root / name).stat()
         except OSError:
             continue
         stamp.append((name, info.st_mtime_ns, info.st_size))
     return list(_refused(root, tuple(stamp))) if stamp else []
+
+
+def _not_a_project(root: Path, path: Path, line: str) -> Refused | None:
+    """``line`` of ``path`` when it installs editable a local directory that pip refuses."""
+    match = _EDITABLE.fullmatch(line.split(" #", 1)[0].strip())
+    if match is None:
+        return None
+    target = match.group(1).split("#", 1)[0]
+    if "://" in target or re.match(r"[a-z]+\+", target):
+        return None  # a URL or a VCS reference
+    target = target.removeprefix("file:")
+    bare = re.sub(r"\[[^\]]*\]$", "", target)  # its extras
+    directory = (root / bare) if not Path(bare).is_absolute() else Path(bare)
+    if not directory.exists():
+        return Refused(
+            path,
+            line,
+            f"{line!r} installs {bare} editable, and {directory} does not exist: pip stops "
+            "(it is neither a local project nor a VCS URL) and installs nothing from "
+            f"{path.name}",
+        )
+    if not directory.is_dir():
+        return None  # a file (an archive): pip's own words, no guess here
+    if (directory / "pyproject.toml").is_file() or (directory / "setup.py").is_file():
+        return None
+    below = sorted(
+        p.parent
+        for pattern in ("*/pyproject.toml", "*/setup.py")
+        for p in directory.glob(pattern)
+        if p.parent.name not in _SKIPPED and not p.parent.name.startswith(".")
+    )
+    instead = None
+    if len(set(below)) == 1:
+        moved = os.path.relpath(below[0], root)
+        instead = line.replace(target, moved if moved.startswith(".") else f"./{moved}")
+    return Refused(
+        path,
+        line,
+        f"{line!r} installs {bare} editable, and {directory} holds neither pyproject.toml nor "
+        'setup.py: pip stops ("does not appear to be a Python project") and installs nothing '
+        f"from {path.name}" + (f"; a project is at {below[0]}" if instead else ""),
+        instead,
+    )
 
 
 @functools.lru_cache(maxsize=8)
@@ -107,6 +158,10 @@ def _refused(root: Path, stamp: tuple[tuple[str, int, int], ...]) -> tuple[Refus
                     )
                 )
                 continue
+            editable = _not_a_project(root, path, line)
+            if editable is not None:
+                out.append(editable)
+                continue
             unknown = _unknown_option(line)
             if unknown is not None:
                 out.append(Refused(path, line, *unknown))
@@ -115,6 +170,13 @@ def _refused(root: Path, stamp: tuple[tuple[str, int, int], ...]) -> tuple[Refus
                 problem = _unhashed(line)
                 if problem:
                     out.append(Refused(path, line, *problem))
+    for name in EDITABLE_FILES[len(ROOTS) :]:
+        path = root / name
+        if path.is_file() and path not in seen:
+            for line in _initkit.requirement_file_lines(path):
+                editable = _not_a_project(root, path, line)
+                if editable is not None:
+                    out.append(editable)
     return tuple(out)
 
 
