@@ -53,7 +53,42 @@ Each case states what a fully right verdict is (``Expect`` of test_heldout_serve
 its ``grade`` on the case's own server's checks). All eight are checked in one envcheck run, in
 process.
 
-Expectations committed before the first run: (this commit).
+Expectations committed before the first run: f59d28a (with 7bc4283, before the first run too:
+a relative resource ``uri``, the first choice, swapped for ``size`` as text once both SDKs were
+found to take any string as a uri).
+
+First run (envcheck at 7bc4283, before any change; graded by the rules above, 2026-12-07): 8
+cases, 4 fully right (the three neighbours, and call-text-not-string: "content.0.TextContent.text:
+Input should be a valid string", the fix that field "as the MCP schema defines it"), 3 partly, 1
+wrong. No process outlived the run. Cost: 7.2 user + 0.7 sys CPU-s (``-n 0``), 7 s of wall time.
+
+- call-image-no-mimetype, partly: "content.0.TextContent.text: Field required" (the first of
+  pydantic's errors, those of the text block's model; ``mimeType`` not named);
+- call-resource-no-contents, partly: the same "content.0.TextContent.text: Field required"
+  (``blob`` not named, and the text block's model, not the resource's);
+- resources-size-not-number, partly: "resources.0.size: Input should be a valid integer" (the
+  value ``"12 KB"`` not shown);
+- time-unknown-timezone, wrong: "exited with code 1 before answering", fix "run ... by hand to
+  see the error" (the value it refused, quoted on its stderr's last line, not named).
+
+After (verdicts from structure: the content block's ``type`` choosing which of the union's
+members' errors are its own, a nested union whose members each miss one field, the error's
+input, an argument of the entry quoted on the stderr's last line; none from a message's words):
+8 of 8 fully right, each a row of docs/verdicts/mcp.md (section 22, ``ROWS``) asserted on the
+run.
+
+- An answer the SDK rejects at a value that may be one of several models (a content block) is
+  explained by the errors of the model its ``type`` names (those whose ``type`` the SDK did not
+  refuse), the models' names left out of the place: ``content.0.mimeType: Field required``.
+- When that model holds a union each of whose members misses one field (an embedded resource's
+  ``TextResourceContents``/``BlobResourceContents``), the place is named with those fields:
+  "content.0.resource has none of text, blob", the fix one of them.
+- An invalid value is shown (``(it is "12 KB")``, through redaction) beside the SDK's reason.
+- A stdio server that exits non-zero during start-up, the last line of its stderr quoting the
+  value the entry gives one of its options (``--opt value``, ``--opt=value``): that value and
+  option named, the fix another value of that option (the server's line quoted), not "by hand".
+
+Cost now: 7.4 user + 0.7 sys CPU-s (``-n 0``), 9 s of wall time.
 """
 
 from __future__ import annotations

@@ -618,6 +618,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_mcp12 import ROWS as ROWS12
     from tests.verdicts.test_heldout_mcp13 import ROWS as ROWS13
     from tests.verdicts.test_heldout_mcp14 import ROWS as ROWS14
+    from tests.verdicts.test_heldout_mcp15 import ROWS as ROWS15
     from tests.verdicts.test_mcp_config_sweep import ROWS as SWEPT
 
     elsewhere = [
@@ -635,6 +636,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
         *ROWS12,
         *ROWS13,
         *ROWS14,
+        *ROWS15,
         *SWEPT,
     ]
     assert SCENARIOS.mismatches(elsewhere=elsewhere) == []

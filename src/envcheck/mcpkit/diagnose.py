@@ -196,6 +196,9 @@ def exited(probe: Probe, during: str) -> CheckFailed:
         respelled = respelled_argument(probe)
         if respelled is not None:
             return respelled
+        refused = refused_value(probe)
+        if refused is not None:
+            return refused
     env_why, env_hint, env_step = environment(spec, tail)
     when = "before answering" if during == "start" else f"during {during}"
     stage = "during start-up" if during == "start" else "after the handshake"
@@ -253,6 +256,47 @@ def respelled_argument(probe: Probe) -> CheckFailed | None:
             "case or separators), and a client passes the entry's args as written",
             fix=Fix([_fixes.set_step(spec, "args", args)], text=text),
             facts={"exit_code": code, "argument": arg, "takes": word},
+        )
+    return None
+
+
+def refused_value(probe: Probe) -> CheckFailed | None:
+    """A stdio server that exited non-zero during start-up, the last line of its stderr quoting
+    (``'...'`` or ``"..."``) the value the entry gives one of its options (``--opt value`` or
+    ``--opt=value``): the server refused that value, so the fix is another value of that option
+    in the entry's args (what the server takes is in its own line, quoted)."""
+    spec, child = probe.spec, probe.child
+    code = child.returncode
+    if code is None or code <= 0:
+        return None
+    lines = [line.strip() for line in child.stderr.text().splitlines() if line.strip()]
+    if not lines:
+        return None
+    last = lines[-1]
+    args = list(spec.args)
+    for index, arg in enumerate(args):
+        if arg.startswith("--") and "=" in arg:
+            option, value = arg.split("=", 1)
+        elif index > 0 and args[index - 1].startswith("-") and "=" not in args[index - 1]:
+            option, value = args[index - 1], arg
+        else:
+            continue
+        if not value or value.startswith("-"):
+            continue
+        if f"'{value}'" not in last and f'"{value}"' not in last:
+            continue
+        said = redact.clean(last, 200)
+        text = (
+            f"give {option} a value the server takes, in args of {spec.settings} (the server's "
+            f"last line on stderr: {said})"
+        )
+        return CheckFailed(
+            f"{spec.name}: `{spec.where}` exited with code {code} before answering: it refused "
+            f"{redact.clean(value, 80)!r}, the value of {option}",
+            why=f"the server stopped during start-up, the last line of its stderr quoting the "
+            f"value the entry gives {option}: {said}",
+            fix=Fix([Manual(text)], text=text),
+            facts={"exit_code": code, "option": option},
         )
     return None
 
@@ -2669,6 +2713,68 @@ _KINDS = {
 }
 
 
+def _is_member(part: Any) -> bool:
+    """Whether a pydantic error location's part names a union's member (its model's class)."""
+    return isinstance(part, str) and part[:1].isupper()
+
+
+def _at(value: Any, loc: list[Any]) -> Any:
+    """The raw JSON value at a pydantic location (members of unions skipped)."""
+    for part in loc:
+        if _is_member(part):
+            continue
+        if isinstance(value, dict) and isinstance(part, str):
+            value = value.get(part)
+        elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+            value = value[part]
+        else:
+            return None
+    return value
+
+
+def _union_member(
+    errors: list[Any], raw: Any
+) -> tuple[dict[str, Any], list[str], str, tuple[str, ...]] | None:
+    """The errors of a value that may be one of several models (a content block: text, image,
+    audio, resource_link, resource) narrowed to the member its ``type`` names: pydantic reports
+    every member's errors, the first of them another member's ``type``. Returns the first error
+    that member has, its location without the members' names, its message, and, when that
+    member holds a union all of whose members miss one field each (an embedded resource's
+    ``text`` or ``blob``), those fields."""
+    if not errors:
+        return None
+    loc = list(errors[0].get("loc", ()))
+    k = next((i for i, part in enumerate(loc) if _is_member(part)), None)
+    if k is None:
+        return None
+    base = loc[:k]
+    value = _at(raw, base)
+    tag = value.get("type") if isinstance(value, dict) else None
+    if not isinstance(tag, str):
+        return None
+    same = [e for e in errors if list(e.get("loc", ()))[:k] == base and len(e["loc"]) > k]
+    members = list(dict.fromkeys(e["loc"][k] for e in same))
+    refused = {e["loc"][k] for e in same if list(e["loc"][k + 1 :]) == ["type"]}
+    chosen = [m for m in members if m not in refused]
+    if len(chosen) != 1:
+        return None
+    own = [e for e in same if e["loc"][k] == chosen[0]]
+    first = own[0]
+    rest = list(first["loc"][k + 1 :])
+    j = next((i for i, part in enumerate(rest) if _is_member(part)), None)
+    either: tuple[str, ...] = ()
+    if j is not None:
+        inner = [list(e["loc"][k + 1 :]) for e in own]
+        if all(
+            e.get("type") == "missing" and len(p) == j + 2 and p[:j] == rest[:j]
+            for e, p in zip(own, inner)
+        ):
+            either = tuple(dict.fromkeys(str(p[j + 1]) for p in inner))
+            rest = rest[:j]
+    shown = [str(p) for p in base + [p for p in rest if not _is_member(p)]]
+    return first, shown, redact.clean(str(first.get("msg", "")), 120), either
+
+
 def _invalid_answer(probe: Probe, step: str, cause: Any) -> CheckFailed:
     """The server's answer does not match the MCP schema (the SDK rejected all of it)."""
     spec = probe.spec
@@ -2717,7 +2823,29 @@ def _invalid_answer(probe: Probe, step: str, cause: Any) -> CheckFailed:
             fix=_fixes.ask(text, "the server's authors"),
             facts={"tool": name, "field": field},
         )
+    member = _union_member(cause.errors(), raw)
+    if member is not None:
+        first, loc, msg, either = member
+        if either:
+            where = ".".join(loc)
+            text = (
+                "upgrade the server, or report the invalid answer to its authors: "
+                f"{where} of its answer to {method} must carry {' or '.join(either)} (the MCP "
+                "schema requires one of them)"
+            )
+            return CheckFailed(
+                f"{spec.name}: {step} failed: the answer to {method} does not match the MCP "
+                f"schema: {where} has none of {', '.join(either)}",
+                why=f"the MCP schema makes {where} one of {len(either)} kinds, each with a "
+                f"member of its own ({', '.join(either)}), and it has none; the SDK validates "
+                "every answer against the schema and rejected this one",
+                fix=_fixes.ask(text, "the server's authors"),
+                facts={"field": where, "one_of": list(either)},
+            )
     where = ".".join(loc) or "the result"
+    given = first.get("input")
+    if first.get("type") != "missing" and isinstance(given, (str, int, float, bool)):
+        msg = f"{msg} (it is {redact.clean(json.dumps(given), 60)})"
     text = "upgrade the server, or report the invalid answer to its authors"
     if loc and first.get("type") == "missing":  # a member the schema requires is absent
         text = (
