@@ -5,7 +5,7 @@ and report must hold none of those keys."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 import pytest
@@ -38,8 +38,11 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(variable, KEYS[variable])
 
 
-def run(pytester: pytest.Pytester, marker: str, toml: str) -> dict[str, dict[str, Any]]:
-    """One in-process envcheck session; its checks by id. No key may be in what it shows."""
+def run(
+    pytester: pytest.Pytester, marker: str, toml: str, secrets: Iterable[str] = ()
+) -> dict[str, dict[str, Any]]:
+    """One in-process envcheck session; its checks by id. No key (the table test's, and a held-out
+    set's own ``secrets``) may be in what it shows."""
     from envcheck.llm import _pool
 
     _pool.close_all()
@@ -50,7 +53,7 @@ def run(pytester: pytest.Pytester, marker: str, toml: str) -> dict[str, dict[str
         _pool.close_all()
     output = result.stdout.str() + result.stderr.str()
     written = (pytester.path / "envcheck-report.json").read_text()
-    leaked = [k for k in KEYS.values() if k in output or k in written]
+    leaked = [k for k in [*KEYS.values(), *secrets] if k in output or k in written]
     assert not leaked, f"a key is in the output: {leaked}"
     return {c["id"]: c for c in json.loads(written)["checks"]}
 

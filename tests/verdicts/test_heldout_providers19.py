@@ -117,7 +117,6 @@ Cost: two in-process envcheck sessions, about 5 CPU-s (``-n 0``, user+sys).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,9 +124,9 @@ from typing import Any
 
 import pytest
 
-from tests.verdicts.provider_runs import clean_environment, grade, row_problems
+from tests.verdicts.provider_runs import clean_environment, grade, row_problems, run
 from tests.verdicts.replay import Replay, published
-from tests.verdicts.test_providers import KEYS, STRICT
+from tests.verdicts.test_providers import KEYS
 
 TOGETHER_402 = "https://github.com/expectedparrot/edsl/issues/2098"
 CEREBRAS_402 = "https://github.com/nminaya/grammar-nazi-bot/issues/967"
@@ -316,25 +315,6 @@ def routes() -> dict[str, Any]:
     }
 
 
-def _run(pytester: pytest.Pytester, marker: str, toml: str) -> dict[str, dict[str, Any]]:
-    """One in-process envcheck session (as provider_runs.run); no key, this set's or the table
-    test's, may be in what it shows."""
-    from envcheck.llm import _pool
-
-    _pool.close_all()
-    pytester.makefile(".toml", pyproject=toml)
-    try:
-        result = pytester.runpytest_inprocess("-m", marker, "--envcheck-report", *STRICT)
-    finally:
-        _pool.close_all()
-    output = result.stdout.str() + result.stderr.str()
-    written = (pytester.path / "envcheck-report.json").read_text()
-    keys = [*KEYS.values(), *OWN_KEYS.values()]
-    leaked = [k for k in keys if k in output or k in written]
-    assert not leaked, f"a key is in the output: {leaked}"
-    return {c["id"]: c for c in json.loads(written)["checks"]}
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[Replay]:
     with Replay(routes()) as replay:
@@ -351,7 +331,7 @@ def test_nineteenth_held_out_providers(
         SECTION.format(name=name, kind=kind, base=f"{server.url}{path}", model=model)
         for name, (kind, path, model) in INSTANCES.items()
     )
-    checks = _run(pytester, "providers", toml)
+    checks = run(pytester, "providers", toml, OWN_KEYS.values())
     problems = [p for case in PROVIDER_CASES for p in grade(case, checks)]
     problems += row_problems("providers", PROVIDER_ROWS_19, PROVIDER_CASES, checks)
     assert not problems, "\n".join(problems)
@@ -378,7 +358,7 @@ def test_nineteenth_held_out_ollama(
     }
     with Replay(routes) as replay:
         monkeypatch.setenv("OLLAMA_HOST", replay.url)
-        checks = _run(pytester, "ollama", OLLAMA_TOML)
+        checks = run(pytester, "ollama", OLLAMA_TOML, OWN_KEYS.values())
     problems = [p for case in OLLAMA_CASES for p in grade(case, checks)]
     problems += row_problems("ollama", OLLAMA_ROWS_19, OLLAMA_CASES, checks)
     assert not problems, "\n".join(problems)

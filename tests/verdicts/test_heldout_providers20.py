@@ -107,7 +107,6 @@ Cost: three in-process envcheck sessions, about 4.5 CPU-s (``-n 0``, user+sys, m
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,9 +114,9 @@ from typing import Any
 
 import pytest
 
-from tests.verdicts.provider_runs import clean_environment, grade, row_problems
+from tests.verdicts.provider_runs import clean_environment, grade, row_problems, run
 from tests.verdicts.replay import Replay, published
-from tests.verdicts.test_providers import KEYS, STRICT
+from tests.verdicts.test_providers import KEYS
 
 NO_ALLOWED = "https://github.com/farion1231/cc-switch/issues/995"
 USER_QUOTA = "https://github.com/popjane/free_chatgpt_api/issues/26"
@@ -276,25 +275,6 @@ def routes() -> dict[str, Any]:
     }
 
 
-def _run(pytester: pytest.Pytester, marker: str, toml: str) -> dict[str, dict[str, Any]]:
-    """One in-process envcheck session (as provider_runs.run); no key, this set's or the table
-    test's, may be in what it shows."""
-    from envcheck.llm import _pool
-
-    _pool.close_all()
-    pytester.makefile(".toml", pyproject=toml)
-    try:
-        result = pytester.runpytest_inprocess("-m", marker, "--envcheck-report", *STRICT)
-    finally:
-        _pool.close_all()
-    output = result.stdout.str() + result.stderr.str()
-    written = (pytester.path / "envcheck-report.json").read_text()
-    keys = [*KEYS.values(), *OWN_KEYS.values()]
-    leaked = [k for k in keys if k in output or k in written]
-    assert not leaked, f"a key is in the output: {leaked}"
-    return {c["id"]: c for c in json.loads(written)["checks"]}
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[Replay]:
     with Replay(routes()) as replay:
@@ -311,7 +291,7 @@ def test_twentieth_held_out_providers(
         SECTION.format(name=name, key=key, base=f"{server.url}{path}")
         for name, (key, path) in INSTANCES.items()
     )
-    checks = _run(pytester, "providers", toml)
+    checks = run(pytester, "providers", toml, OWN_KEYS.values())
     problems = [p for case in PROVIDER_CASES for p in grade(case, checks)]
     problems += row_problems("providers", PROVIDER_ROWS_20, PROVIDER_CASES, checks)
     assert not problems, "\n".join(problems)
@@ -345,7 +325,7 @@ def _ollama(
     models = ", ".join(f'"{m}"' for m in generate)
     with Replay(routes) as replay:
         monkeypatch.setenv("OLLAMA_HOST", replay.url)
-        checks = _run(pytester, "ollama", OLLAMA_TOML.format(models=models))
+        checks = run(pytester, "ollama", OLLAMA_TOML.format(models=models), OWN_KEYS.values())
     problems = [p for case in cases for p in grade(case, checks)]
     problems += row_problems("ollama", OLLAMA_ROWS_20, cases, checks)
     assert not problems, "\n".join(problems)
