@@ -12,6 +12,8 @@ import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpcore2  # noqa: F401 - kept with httpx2 in every pytester snapshot: see below
+import httpx2  # noqa: F401
 import pytest
 
 from tests.children import (  # noqa: F401 - fixtures: the pytests the suite starts
@@ -31,6 +33,14 @@ from tests.venv_template import (  # noqa: F401 - fixtures: the venv lab's templ
     poetry_home,
     template,
 )
+
+# pytester forgets, when a test ends, every module an in-process session of that test imported.
+# httpx2 loads httpcore2 on its first request and keeps a map from httpcore2's exception classes
+# to its own (``HTTPCORE_EXC_MAP``): a worker that had httpx2 before such a test but not
+# httpcore2 keeps the map of a forgotten httpcore2, and every later connect failure escapes as
+# a raw ``httpcore2.ConnectError`` (the MCP HTTP sweeps' OAuth metadata fetch, failed in two
+# CI rehearsals). Both are imported here, before any snapshot, so every session shares them
+# (tests/test_suite_isolation.py).
 
 #: the machine's servers at their default addresses (scripts/services starts them): the suite
 #: starts its own (tests/servers.py); only checks of envcheck's defaults may reach these

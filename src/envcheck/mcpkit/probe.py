@@ -68,11 +68,7 @@ def _unreadable(exc: BaseException) -> bool:
 
     if isinstance(exc, BaseExceptionGroup):
         return all(_unreadable(leaf) for leaf in exc.exceptions)
-    if isinstance(exc, (httpx2.HTTPError, ValueError, OSError, _capped.AnswerTooLarge)):
-        return True
-    # an httpx2 error of another import of the module (a process that ran several pytest
-    # sessions, one of which imported httpx2 and then forgot it, holds two): by its class
-    return any(c.__module__ == "httpx2" and c.__name__ == "HTTPError" for c in type(exc).__mro__)
+    return isinstance(exc, (httpx2.HTTPError, ValueError, OSError, _capped.AnswerTooLarge))
 
 
 _ENDPOINT_EVENT = re.compile(rb"(?:^|\n)event:[ \t]*endpoint\r?\ndata:[ \t]?([^\r\n]*)\r?\n")
