@@ -5,11 +5,13 @@ and report must hold none of those keys."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import pytest
 
+from tests.verdicts.replay import REPLAYS, Replay, Route, published
 from tests.verdicts.table import rows, verdict_problems
 from tests.verdicts.test_providers import KEYS, STRICT
 from tests.verdicts.test_providers_sweep import own_error, text
@@ -58,11 +60,95 @@ def run(
     return {c["id"]: c for c in json.loads(written)["checks"]}
 
 
+def session(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    marker: str,
+    toml: str,
+    own_keys: Mapping[str, str] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """:func:`run` in a clean environment with a held-out set's own (fake) keys set, each in
+    the variable its instance reads; none of them may be shown."""
+    clean_environment(monkeypatch)
+    for variable, key in (own_keys or {}).items():
+        monkeypatch.setenv(variable, key)
+    return run(pytester, marker, toml, (own_keys or {}).values())
+
+
+OLLAMA_TOML = """\
+[tool.envcheck.ollama]
+models = [{models}]
+smoke = true
+cassettes = false
+timeout = 20.0
+"""
+
+
+def ollama_session(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    models: Sequence[str],
+    routes: Mapping[str, Route],
+    secrets: Iterable[str] = (),
+) -> dict[str, dict[str, Any]]:
+    """One envcheck session against one replayed Ollama (``OLLAMA_HOST``) checking ``models``;
+    ``routes`` are its answers (see :func:`ollama_routes`)."""
+    clean_environment(monkeypatch)
+    listed = ", ".join(f'"{m}"' for m in models)
+    with Replay(routes) as replay:
+        monkeypatch.setenv("OLLAMA_HOST", replay.url)
+        return run(pytester, "ollama", OLLAMA_TOML.format(models=listed), secrets)
+
+
+def ollama_routes(version: str, generate: Route) -> dict[str, Route]:
+    """An Ollama of ``version`` (a replay's name) whose ``/api/generate`` answers ``generate``,
+    with the recorded ``/api/show`` and ``/api/ps``."""
+    return {
+        "GET /api/version": published(version),
+        "POST /api/show": published("ollama--show-model-info"),
+        "POST /api/generate": generate,
+        "GET /api/ps": published("ollama--ps"),
+    }
+
+
+PROVIDER_SECTION = """\
+[tool.envcheck.providers.{name}]
+{kind}base_url = "{base}"
+model = "{model}"
+smoke = true
+cassettes = false
+retries = 0
+timeout = 20.0
+{extra}
+"""
+
+
+def provider_section(
+    name: str, base: str, model: str = "gpt-4o-mini", kind: str = "", extra: str = ""
+) -> str:
+    """A provider instance as the held-out sets write it: ``kind`` its kind and key lines (none:
+    the table's own vendor and key), no cassettes, no retries."""
+    return PROVIDER_SECTION.format(name=name, kind=kind, base=base, model=model, extra=extra)
+
+
+def chat_routes(answers: Mapping[str, Mapping[str, Route]]) -> dict[str, Route]:
+    """OpenAI-compatible services on one server: base_url's path -> its ``"models"`` (listing)
+    and, if it gets that far, ``"chat"`` (chat completion) answers."""
+    found: dict[str, Route] = {}
+    for base, answer in answers.items():
+        found[f"GET {base}/models"] = answer["models"]
+        if "chat" in answer:
+            found[f"POST {base}/chat/completions"] = answer["chat"]
+    return found
+
+
 class Case(Protocol):
     """A held-out case as the provider/Ollama sets write it (each its own dataclass)."""
 
     @property
     def name(self) -> str: ...
+    @property
+    def source(self) -> str: ...  # where the answer was published
     @property
     def check(self) -> str: ...  # the check's id in the report
     @property
@@ -101,6 +187,21 @@ def grade(case: Case, checks: dict[str, dict[str, Any]]) -> list[str]:
     return [f"{case.name}: {p}: {shown}" for p in problems]
 
 
+@dataclass(frozen=True)
+class HeldOutCase:
+    """A held-out case (a round's ``Case`` subclasses it for its own default of ``never``)."""
+
+    name: str
+    source: str
+    check: str  # the check's id in the report
+    status: str  # "fail", or "fail|skip" for either
+    says: tuple[str, ...] = ()  # words the cause (summary + why) must hold
+    fix: tuple[str, ...] = ()  # words the hint / fix must hold
+    never: tuple[str, ...] = ()
+    #: other checks of the same case, with the statuses they may have
+    also: tuple[tuple[str, str], ...] = ()
+
+
 def row_problems(
     component: str, names: dict[str, str], cases: Sequence[Case], checks: dict[str, Any]
 ) -> list[str]:
@@ -114,3 +215,26 @@ def row_problems(
         if case.name in names
         for problem in verdict_problems(table[names[case.name]], report)
     ]
+
+
+def assert_graded(
+    component: str, names: dict[str, str], cases: Sequence[Case], checks: dict[str, Any]
+) -> None:
+    """Every case graded fully right, and its row of docs/verdicts/<component>.md met."""
+    problems = [p for case in cases for p in grade(case, checks)]
+    problems += row_problems(component, names, cases, checks)
+    assert not problems, "\n".join(problems)
+
+
+def assert_set_is_what_it_says(
+    prefix: str, replays: int, cases: Sequence[Case], count: int, failing: int
+) -> None:
+    """A round's replays (``replays/<prefix>--*.json``) are ``replays`` files, each listed in
+    replays/SOURCES.md; it has ``count`` cases, ``failing`` of which do not pass, each with a
+    public source."""
+    files = sorted(p.name for p in REPLAYS.glob(f"{prefix}--*.json"))
+    assert len(files) == replays
+    listed = (REPLAYS / "SOURCES.md").read_text()
+    assert all(f"`{name}`" in listed for name in files)
+    assert len(cases) == count and sum(c.status != "pass" for c in cases) == failing
+    assert all(c.source.startswith("https://") for c in cases)

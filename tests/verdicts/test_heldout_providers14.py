@@ -110,7 +110,13 @@ from typing import Any
 
 import pytest
 
-from tests.verdicts.provider_runs import clean_environment, grade, row_problems, run
+from tests.verdicts.provider_runs import (
+    HeldOutCase,
+    assert_graded,
+    ollama_session,
+    provider_section,
+    session,
+)
 from tests.verdicts.replay import Answer, Replay, published
 
 BLOCKED = "https://github.com/simonw/llm-gemini/issues/80"
@@ -135,16 +141,8 @@ NOT_LOCAL = ("journalctl", "num_ctx", "ollama pull", "crashed", "OLLAMA_MAX_QUEU
 
 
 @dataclass(frozen=True)
-class Case:
-    name: str
-    source: str
-    check: str  # the check's id in the report
-    status: str  # "fail", or "fail|skip" for either
-    says: tuple[str, ...] = ()  # words the cause (summary + why) must hold
-    fix: tuple[str, ...] = ()  # words the hint / fix must hold
+class Case(HeldOutCase):
     never: tuple[str, ...] = WRONG_CAUSES
-    #: other checks of the same case, with the statuses they may have
-    also: tuple[tuple[str, str], ...] = ()
 
 
 PROVIDER_CASES = [
@@ -231,16 +229,6 @@ OLLAMA_ROWS_14 = {
 
 # -- the providers -------------------------------------------------------------------------------
 
-SECTION = """\
-[tool.envcheck.providers.{name}]
-{kind}base_url = "{base}"
-model = "{model}"
-smoke = true
-cassettes = false
-retries = 0
-timeout = 20.0
-
-"""
 #: instance -> (kind line, base_url path under the replay, model)
 INSTANCES = {
     "gemini": ("", "", "gemini-2.5-flash"),
@@ -253,7 +241,7 @@ INSTANCES = {
 
 def _providers_toml(url: str) -> str:
     return "".join(
-        SECTION.format(name=name, kind=kind, base=f"{url}{path}", model=model)
+        provider_section(name, f"{url}{path}", model, kind)
         for name, (kind, path, model) in INSTANCES.items()
     )
 
@@ -285,22 +273,11 @@ def provider_server() -> Iterator[Replay]:
 def test_fourteenth_held_out_providers(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, provider_server: Replay
 ) -> None:
-    clean_environment(monkeypatch)
-    checks = run(pytester, "providers", _providers_toml(provider_server.url))
-    problems = [p for case in PROVIDER_CASES for p in grade(case, checks)]
-    problems += row_problems("providers", PROVIDER_ROWS_14, PROVIDER_CASES, checks)
-    assert not problems, "\n".join(problems)
+    checks = session(pytester, monkeypatch, "providers", _providers_toml(provider_server.url))
+    assert_graded("providers", PROVIDER_ROWS_14, PROVIDER_CASES, checks)
 
 
 # -- Ollama ---------------------------------------------------------------------------------------
-
-OLLAMA_TOML = """\
-[tool.envcheck.ollama]
-models = ["qwen3-vl:235b-cloud", "gpt-oss:120b-cloud"]
-smoke = true
-cassettes = false
-timeout = 20.0
-"""
 
 
 def _generate(body: Any) -> Answer:
@@ -315,7 +292,6 @@ def _generate(body: Any) -> Answer:
 def test_fourteenth_held_out_ollama(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clean_environment(monkeypatch)
     routes: dict[str, Any] = {
         "GET /": published("heldout13--ollama-root-running"),
         "GET /api/version": published("heldout13--ollama-version-cloud"),
@@ -323,12 +299,9 @@ def test_fourteenth_held_out_ollama(
         "POST /api/generate": _generate,
         "GET /api/ps": published("ollama--ps"),
     }
-    with Replay(routes) as replay:
-        monkeypatch.setenv("OLLAMA_HOST", replay.url)
-        checks = run(pytester, "ollama", OLLAMA_TOML)
-    problems = [p for case in OLLAMA_CASES for p in grade(case, checks)]
-    problems += row_problems("ollama", OLLAMA_ROWS_14, OLLAMA_CASES, checks)
-    assert not problems, "\n".join(problems)
+    models = ("qwen3-vl:235b-cloud", "gpt-oss:120b-cloud")
+    checks = ollama_session(pytester, monkeypatch, models, routes)
+    assert_graded("ollama", OLLAMA_ROWS_14, OLLAMA_CASES, checks)
 
 
 def test_the_fourteenth_set_is_what_it_says() -> None:

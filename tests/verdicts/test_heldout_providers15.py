@@ -113,7 +113,13 @@ from typing import Any
 
 import pytest
 
-from tests.verdicts.provider_runs import clean_environment, grade, row_problems, run
+from tests.verdicts.provider_runs import (
+    HeldOutCase,
+    clean_environment,
+    grade,
+    row_problems,
+    run,
+)
 from tests.verdicts.replay import Answer, Replay, published
 
 OLLAMA_AT = "https://github.com/ollama/ollama/blob/00988753ff743bf26117964f6e43f9ebf10bce30"
@@ -137,16 +143,8 @@ NOT_ELSEWHERE = ("another service", "not JSON", "not the shape")
 
 
 @dataclass(frozen=True)
-class Case:
-    name: str
-    source: str
-    check: str  # the check's id in the report
-    status: str  # "fail", or "fail|skip" for either
-    says: tuple[str, ...] = ()  # words the cause (summary + why) must hold
-    fix: tuple[str, ...] = ()  # words the hint / fix must hold
+class Case(HeldOutCase):
     never: tuple[str, ...] = WRONG_CAUSES
-    #: other checks of the same case, with the statuses they may have
-    also: tuple[tuple[str, str], ...] = ()
 
 
 CASES = [

@@ -100,7 +100,14 @@ from typing import Any, cast
 
 import pytest
 
-from tests.verdicts.provider_runs import clean_environment, grade, row_problems, run
+from tests.verdicts.provider_runs import (
+    HeldOutCase,
+    clean_environment,
+    grade,
+    provider_section,
+    row_problems,
+    run,
+)
 from tests.verdicts.replay import Replay, published
 
 OLLAMA_AT = "https://github.com/ollama/ollama/blob/00988753ff743bf26117964f6e43f9ebf10bce30"
@@ -118,16 +125,8 @@ NOT_ELSEWHERE = ("another service", "not JSON", "not the shape", "not running")
 
 
 @dataclass(frozen=True)
-class Case:
-    name: str
-    source: str
-    check: str  # the check's id in the report
-    status: str  # "fail", or "fail|skip" for either
-    says: tuple[str, ...] = ()  # words the cause (summary + why) must hold
-    fix: tuple[str, ...] = ()  # words the hint / fix must hold
+class Case(HeldOutCase):
     never: tuple[str, ...] = WRONG_CAUSES
-    #: other checks of the same case, with the statuses they may have
-    also: tuple[tuple[str, str], ...] = ()
 
 
 PROVIDER_CASES = [
@@ -203,16 +202,6 @@ PROVIDER_ROWS_16 = {
 }
 OLLAMA_ROWS_16 = {"ollama-native-full-reference": "ollama-show-200-full-reference"}
 
-SECTION = """\
-[tool.envcheck.providers.{name}]
-{kind}base_url = "{base}"
-model = "{model}"
-smoke = true
-cassettes = false
-retries = 0
-timeout = 20.0
-
-"""
 OPENAI = 'kind = "openai"\napi_key = "${OPENAI_API_KEY}"\n'
 GEMINI = 'kind = "gemini"\napi_key = "${GEMINI_API_KEY}"\n'
 ANTHROPIC = 'kind = "anthropic"\napi_key = "${ANTHROPIC_API_KEY}"\n'
@@ -270,7 +259,7 @@ def servers() -> Iterator[dict[str, Replay]]:
 
 def _toml(servers: dict[str, Replay], names: tuple[str, ...] = tuple(INSTANCES)) -> str:
     return "".join(
-        SECTION.format(name=name, kind=kind, base=f"{servers[server].url}{path}", model=model)
+        provider_section(name, f"{servers[server].url}{path}", model, kind)
         for name, (kind, server, path, model) in INSTANCES.items()
         if name in names
     )
@@ -295,7 +284,7 @@ def test_sixteenth_held_out_providers(
         kind, _, _, model = INSTANCES[name]
         base = _printed_base(checks[f"providers/{name}.auth"])
         assert base is not None, checks[f"providers/{name}.auth"]
-        again_toml += SECTION.format(name=name, kind=kind, base=base, model=model)
+        again_toml += provider_section(name, base, model, kind)
     again = run(pytester, "providers", again_toml)
     for name in ("olgen", "olchat", "gdouble", "anthmsg"):
         assert again[f"providers/{name}.auth"]["status"] == "pass", again[f"providers/{name}.auth"]

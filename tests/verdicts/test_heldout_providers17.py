@@ -85,12 +85,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.verdicts.provider_runs import clean_environment, grade, row_problems, run
+from tests.verdicts.provider_runs import (
+    HeldOutCase,
+    assert_graded,
+    assert_set_is_what_it_says,
+    chat_routes,
+    clean_environment,
+    provider_section,
+    run,
+)
 from tests.verdicts.replay import Replay, published
 
 HOSTNAME = "https://github.com/agent-ecosystem/skill-validator/issues/70"
@@ -112,16 +119,8 @@ NOT_A_RATE = ("lower `rpm`", "clears by itself")
 
 
 @dataclass(frozen=True)
-class Case:
-    name: str
-    source: str
-    check: str  # the check's id in the report
-    status: str  # "fail", or "fail|skip" for either
-    says: tuple[str, ...] = ()  # words the cause (summary + why) must hold
-    fix: tuple[str, ...] = ()  # words the hint / fix must hold
+class Case(HeldOutCase):
     never: tuple[str, ...] = WRONG_CAUSES
-    #: other checks of the same case, with the statuses they may have
-    also: tuple[tuple[str, str], ...] = ()
 
 
 CASES = [
@@ -212,16 +211,6 @@ PROVIDER_ROWS_17 = {
     "moonshot-200-listing-without-object": "moonshot-200-listing-without-object",
 }
 
-SECTION = """\
-[tool.envcheck.providers.{name}]
-{kind}base_url = "{base}"
-model = "{model}"
-smoke = true
-cassettes = false
-retries = 0
-timeout = 20.0
-{extra}
-"""
 OPENAI = 'kind = "openai"\napi_key = "${OPENAI_API_KEY}"\n'
 #: instance -> (kind line, path of base_url on the server, model, extra settings)
 INSTANCES = {
@@ -271,12 +260,7 @@ def routes() -> dict[str, Any]:
         "/p/v1": openai_ok,
         "/mh/v1": moonshot_ok,
     }
-    found: dict[str, Any] = {}
-    for base, answer in answers.items():
-        found[f"GET {base}/models"] = answer["models"]
-        if "chat" in answer:
-            found[f"POST {base}/chat/completions"] = answer["chat"]
-    return found
+    return chat_routes(answers)
 
 
 @pytest.fixture(scope="module")
@@ -287,7 +271,7 @@ def server() -> Iterator[Replay]:
 
 def _toml(server: Replay) -> str:
     return "".join(
-        SECTION.format(name=name, kind=kind, base=f"{server.url}{path}", model=model, extra=extra)
+        provider_section(name, f"{server.url}{path}", model, kind, extra)
         for name, (kind, path, model, extra) in INSTANCES.items()
     )
 
@@ -300,9 +284,7 @@ def test_seventeenth_held_out_providers(
     monkeypatch.setenv("OPENAI_PROJECT_ID", "proj_HeldOut17Residency")
     monkeypatch.setenv("OPENAI_ORG_ID", "org-HeldOut17Residency")
     checks = run(pytester, "providers", _toml(server))
-    problems = [p for case in CASES for p in grade(case, checks)]
-    problems += row_problems("providers", PROVIDER_ROWS_17, CASES, checks)
-    assert not problems, "\n".join(problems)
+    assert_graded("providers", PROVIDER_ROWS_17, CASES, checks)
     # the organization and project went where openai-python sends them
     listing = server.calls_to("GET", "/p/v1/models")
     assert listing and listing[0].headers.get("openai-project") == "proj_HeldOut17"
@@ -312,9 +294,4 @@ def test_seventeenth_held_out_providers(
 
 
 def test_the_seventeenth_set_is_what_it_says() -> None:
-    replays = Path(__file__).parent / "replays"
-    files = sorted(p.name for p in replays.glob("heldout17--*.json"))
-    assert len(files) == 8
-    assert all(f"`{name}`" in (replays / "SOURCES.md").read_text() for name in files)
-    assert len(CASES) == 8 and sum(c.status != "pass" for c in CASES) == 6
-    assert all(c.source.startswith("https://") for c in CASES)
+    assert_set_is_what_it_says("heldout17", 8, CASES, 8, 6)

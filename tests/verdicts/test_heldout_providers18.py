@@ -104,12 +104,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.verdicts.provider_runs import clean_environment, grade, row_problems, run
+from tests.verdicts.provider_runs import (
+    HeldOutCase,
+    assert_graded,
+    assert_set_is_what_it_says,
+    chat_routes,
+    ollama_routes,
+    ollama_session,
+    provider_section,
+    session,
+)
 from tests.verdicts.replay import Answer, Replay, published
 from tests.verdicts.test_providers import KEYS
 
@@ -150,16 +158,8 @@ NOT_A_NAME = ("is not available", "closest:", "wrong base_url", "check base_url"
 
 
 @dataclass(frozen=True)
-class Case:
-    name: str
-    source: str
-    check: str  # the check's id in the report
-    status: str  # "fail", or "fail|skip" for either
-    says: tuple[str, ...] = ()  # words the cause (summary + why) must hold
-    fix: tuple[str, ...] = ()  # words the hint / fix must hold
+class Case(HeldOutCase):
     never: tuple[str, ...] = WRONG_CAUSES
-    #: other checks of the same case, with the statuses they may have
-    also: tuple[tuple[str, str], ...] = ()
 
 
 PROVIDER_CASES = [
@@ -251,15 +251,6 @@ OLLAMA_ROWS_18 = {
     "ollama-200-other-model-answers": "ollama-generate-200-beside-compute-buffer",
 }
 
-SECTION = """\
-[tool.envcheck.providers.{name}]
-{kind}base_url = "{base}"
-model = "gpt-4o-mini"
-smoke = true
-cassettes = false
-retries = 0
-timeout = 20.0
-"""
 #: instance -> (kind and key lines, path of base_url on the server)
 INSTANCES = {
     "openai": ("", "/v1"),
@@ -292,12 +283,7 @@ def routes() -> dict[str, Any]:
         "/own/v1": {"models": published("openai--401-invalid-api-key")},
         "/nvok/v1": {"models": listing, "chat": chat_ok},
     }
-    found: dict[str, Any] = {}
-    for base, answer in answers.items():
-        found[f"GET {base}/models"] = answer["models"]
-        if "chat" in answer:
-            found[f"POST {base}/chat/completions"] = answer["chat"]
-    return found
+    return chat_routes(answers)
 
 
 @pytest.fixture(scope="module")
@@ -309,29 +295,15 @@ def server() -> Iterator[Replay]:
 def test_eighteenth_held_out_providers(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, server: Replay
 ) -> None:
-    clean_environment(monkeypatch)
-    for variable, key in OWN_KEYS.items():
-        monkeypatch.setenv(variable, key)
     toml = "".join(
-        SECTION.format(name=name, kind=kind, base=f"{server.url}{path}")
+        provider_section(name, f"{server.url}{path}", kind=kind)
         for name, (kind, path) in INSTANCES.items()
     )
-    checks = run(pytester, "providers", toml, OWN_KEYS.values())
-    problems = [p for case in PROVIDER_CASES for p in grade(case, checks)]
-    problems += row_problems("providers", PROVIDER_ROWS_18, PROVIDER_CASES, checks)
-    assert not problems, "\n".join(problems)
+    checks = session(pytester, monkeypatch, "providers", toml, OWN_KEYS)
+    assert_graded("providers", PROVIDER_ROWS_18, PROVIDER_CASES, checks)
     # the NVIDIA key went to the listing envcheck was told to ask (the replay masks it)
     listing = server.calls_to("GET", "/v1/models")
     assert listing and listing[0].headers.get("authorization") == "***"
-
-
-OLLAMA_TOML = """\
-[tool.envcheck.ollama]
-models = ["gpt-oss:20b", "llama3.2:latest"]
-smoke = true
-cassettes = false
-timeout = 20.0
-"""
 
 
 def _generate(body: Any) -> Answer:
@@ -344,27 +316,13 @@ def _generate(body: Any) -> Answer:
 def test_eighteenth_held_out_ollama(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clean_environment(monkeypatch)
-    routes: dict[str, Any] = {
-        "GET /api/version": published("heldout18--ollama-version-0.11.2"),
-        "POST /api/show": published("ollama--show-model-info"),
-        "POST /api/generate": _generate,
-        "GET /api/ps": published("ollama--ps"),
-    }
-    with Replay(routes) as replay:
-        monkeypatch.setenv("OLLAMA_HOST", replay.url)
-        checks = run(pytester, "ollama", OLLAMA_TOML, OWN_KEYS.values())
-    problems = [p for case in OLLAMA_CASES for p in grade(case, checks)]
-    problems += row_problems("ollama", OLLAMA_ROWS_18, OLLAMA_CASES, checks)
-    assert not problems, "\n".join(problems)
+    routes = ollama_routes("heldout18--ollama-version-0.11.2", _generate)
+    models = ("gpt-oss:20b", "llama3.2:latest")
+    checks = ollama_session(pytester, monkeypatch, models, routes, OWN_KEYS.values())
+    assert_graded("ollama", OLLAMA_ROWS_18, OLLAMA_CASES, checks)
 
 
 def test_the_eighteenth_set_is_what_it_says() -> None:
-    replays = Path(__file__).parent / "replays"
-    files = sorted(p.name for p in replays.glob("heldout18--*.json"))
-    assert len(files) == 6
-    assert all(f"`{name}`" in (replays / "SOURCES.md").read_text() for name in files)
-    assert len(CASES) == 8 and sum(c.status != "pass" for c in CASES) == 6
-    assert all(c.source.startswith("https://") for c in CASES)
+    assert_set_is_what_it_says("heldout18", 6, CASES, 8, 6)
     # each key is of the kind its service issues, and none is another test's
     assert not set(OWN_KEYS.values()) & set(KEYS.values())

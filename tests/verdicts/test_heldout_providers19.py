@@ -119,12 +119,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.verdicts.provider_runs import clean_environment, grade, row_problems, run
+from tests.verdicts.provider_runs import (
+    HeldOutCase,
+    assert_graded,
+    assert_set_is_what_it_says,
+    ollama_routes,
+    ollama_session,
+    provider_section,
+    session,
+)
 from tests.verdicts.replay import Replay, published
 from tests.verdicts.test_providers import KEYS
 
@@ -157,16 +164,8 @@ NOT_A_NAME = ("is not available", "closest:", "wrong base_url", "check base_url"
 
 
 @dataclass(frozen=True)
-class Case:
-    name: str
-    source: str
-    check: str  # the check's id in the report
-    status: str  # "fail", or "fail|skip" for either
-    says: tuple[str, ...] = ()  # words the cause (summary + why) must hold
-    fix: tuple[str, ...] = ()  # words the hint / fix must hold
+class Case(HeldOutCase):
     never: tuple[str, ...] = WRONG_CAUSES
-    #: other checks of the same case, with the statuses they may have
-    also: tuple[tuple[str, str], ...] = ()
 
 
 PROVIDER_CASES = [
@@ -273,15 +272,6 @@ PROVIDER_ROWS_19 = {
 }
 OLLAMA_ROWS_19 = {"ollama-500-ntstatus-cpp-exception": "ollama-generate-500-windows-cpp-exception"}
 
-SECTION = """\
-[tool.envcheck.providers.{name}]
-{kind}base_url = "{base}"
-model = "{model}"
-smoke = true
-cassettes = false
-retries = 0
-timeout = 20.0
-"""
 #: instance -> (kind and key lines, path of base_url on the server, model)
 INSTANCES = {
     "together": ('kind = "openai"\n', "/together/v1", "gpt-4o-mini"),
@@ -324,52 +314,26 @@ def server() -> Iterator[Replay]:
 def test_nineteenth_held_out_providers(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, server: Replay
 ) -> None:
-    clean_environment(monkeypatch)
-    for variable, key in OWN_KEYS.items():
-        monkeypatch.setenv(variable, key)
     toml = "".join(
-        SECTION.format(name=name, kind=kind, base=f"{server.url}{path}", model=model)
+        provider_section(name, f"{server.url}{path}", model, kind)
         for name, (kind, path, model) in INSTANCES.items()
     )
-    checks = run(pytester, "providers", toml, OWN_KEYS.values())
-    problems = [p for case in PROVIDER_CASES for p in grade(case, checks)]
-    problems += row_problems("providers", PROVIDER_ROWS_19, PROVIDER_CASES, checks)
-    assert not problems, "\n".join(problems)
-
-
-OLLAMA_TOML = """\
-[tool.envcheck.ollama]
-models = ["gemma3:4b"]
-smoke = true
-cassettes = false
-timeout = 20.0
-"""
+    checks = session(pytester, monkeypatch, "providers", toml, OWN_KEYS)
+    assert_graded("providers", PROVIDER_ROWS_19, PROVIDER_CASES, checks)
 
 
 def test_nineteenth_held_out_ollama(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clean_environment(monkeypatch)
-    routes: dict[str, Any] = {
-        "GET /api/version": published("heldout19--ollama-version-0.30.6"),
-        "POST /api/show": published("ollama--show-model-info"),
-        "POST /api/generate": published("heldout19--ollama-500-ntstatus-cpp-exception"),
-        "GET /api/ps": published("ollama--ps"),
-    }
-    with Replay(routes) as replay:
-        monkeypatch.setenv("OLLAMA_HOST", replay.url)
-        checks = run(pytester, "ollama", OLLAMA_TOML, OWN_KEYS.values())
-    problems = [p for case in OLLAMA_CASES for p in grade(case, checks)]
-    problems += row_problems("ollama", OLLAMA_ROWS_19, OLLAMA_CASES, checks)
-    assert not problems, "\n".join(problems)
+    routes = ollama_routes(
+        "heldout19--ollama-version-0.30.6",
+        published("heldout19--ollama-500-ntstatus-cpp-exception"),
+    )
+    checks = ollama_session(pytester, monkeypatch, ("gemma3:4b",), routes, OWN_KEYS.values())
+    assert_graded("ollama", OLLAMA_ROWS_19, OLLAMA_CASES, checks)
 
 
 def test_the_nineteenth_set_is_what_it_says() -> None:
-    replays = Path(__file__).parent / "replays"
-    files = sorted(p.name for p in replays.glob("heldout19--*.json"))
-    assert len(files) == 6
-    assert all(f"`{name}`" in (replays / "SOURCES.md").read_text() for name in files)
-    assert len(CASES) == 8 and sum(c.status != "pass" for c in CASES) == 7
+    assert_set_is_what_it_says("heldout19", 6, CASES, 8, 7)
     assert sum(c.name.startswith(("together-429", "cerebras-429")) for c in CASES) == 2
-    assert all(c.source.startswith("https://") for c in CASES)
     assert not set(OWN_KEYS.values()) & set(KEYS.values())

@@ -109,12 +109,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.verdicts.provider_runs import clean_environment, grade, row_problems, run
+from tests.verdicts.provider_runs import (
+    HeldOutCase,
+    assert_graded,
+    assert_set_is_what_it_says,
+    ollama_routes,
+    ollama_session,
+    provider_section,
+    session,
+)
 from tests.verdicts.replay import Replay, published
 from tests.verdicts.test_providers import KEYS
 
@@ -143,16 +150,8 @@ NOT_DOWN = ("not running", "OLLAMA_HOST", "no cause is guessed")
 
 
 @dataclass(frozen=True)
-class Case:
-    name: str
-    source: str
-    check: str  # the check's id in the report
-    status: str  # "fail", or "fail|skip" for either
-    says: tuple[str, ...] = ()  # words the cause (summary + why) must hold
-    fix: tuple[str, ...] = ()  # words the hint / fix must hold
+class Case(HeldOutCase):
     never: tuple[str, ...] = WRONG_CAUSES
-    #: other checks of the same case, with the statuses they may have
-    also: tuple[tuple[str, str], ...] = ()
 
 
 PROVIDER_CASES = [
@@ -239,17 +238,6 @@ OLLAMA_ROWS_20 = {
     "ollama-500-do-load-wsarecv": "ollama-generate-500-do-load-wsarecv",
 }
 
-SECTION = """\
-[tool.envcheck.providers.{name}]
-kind = "openai"
-api_key = "${{{key}}}"
-base_url = "{base}"
-model = "gpt-4o-mini"
-smoke = true
-cassettes = false
-retries = 0
-timeout = 20.0
-"""
 #: instance -> (key variable, path of base_url on the server)
 INSTANCES = {
     "orallow": ("OPENROUTER_API_KEY", "/orallow/api/v1"),
@@ -284,26 +272,14 @@ def server() -> Iterator[Replay]:
 def test_twentieth_held_out_providers(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, server: Replay
 ) -> None:
-    clean_environment(monkeypatch)
-    for variable, key in OWN_KEYS.items():
-        monkeypatch.setenv(variable, key)
     toml = "".join(
-        SECTION.format(name=name, key=key, base=f"{server.url}{path}")
+        provider_section(
+            name, f"{server.url}{path}", kind=f'kind = "openai"\napi_key = "${{{key}}}"\n'
+        )
         for name, (key, path) in INSTANCES.items()
     )
-    checks = run(pytester, "providers", toml, OWN_KEYS.values())
-    problems = [p for case in PROVIDER_CASES for p in grade(case, checks)]
-    problems += row_problems("providers", PROVIDER_ROWS_20, PROVIDER_CASES, checks)
-    assert not problems, "\n".join(problems)
-
-
-OLLAMA_TOML = """\
-[tool.envcheck.ollama]
-models = [{models}]
-smoke = true
-cassettes = false
-timeout = 20.0
-"""
+    checks = session(pytester, monkeypatch, "providers", toml, OWN_KEYS)
+    assert_graded("providers", PROVIDER_ROWS_20, PROVIDER_CASES, checks)
 
 
 def _ollama(
@@ -314,21 +290,10 @@ def _ollama(
 ) -> None:
     """One Ollama server whose ``/api/generate`` answers each model (``generate``: model ->
     replay) with its published answer."""
-    clean_environment(monkeypatch)
     answers = {model: published(name) for model, name in generate.items()}
-    routes: dict[str, Any] = {
-        "GET /api/version": published("heldout20--ollama-version-0.12.9"),
-        "POST /api/show": published("ollama--show-model-info"),
-        "POST /api/generate": lambda body: answers[body["model"]],
-        "GET /api/ps": published("ollama--ps"),
-    }
-    models = ", ".join(f'"{m}"' for m in generate)
-    with Replay(routes) as replay:
-        monkeypatch.setenv("OLLAMA_HOST", replay.url)
-        checks = run(pytester, "ollama", OLLAMA_TOML.format(models=models), OWN_KEYS.values())
-    problems = [p for case in cases for p in grade(case, checks)]
-    problems += row_problems("ollama", OLLAMA_ROWS_20, cases, checks)
-    assert not problems, "\n".join(problems)
+    routes = ollama_routes("heldout20--ollama-version-0.12.9", lambda body: answers[body["model"]])
+    checks = ollama_session(pytester, monkeypatch, tuple(generate), routes, OWN_KEYS.values())
+    assert_graded("ollama", OLLAMA_ROWS_20, cases, checks)
 
 
 def test_twentieth_held_out_ollama_linux(
@@ -349,11 +314,6 @@ def test_twentieth_held_out_ollama_windows(
 
 
 def test_the_twentieth_set_is_what_it_says() -> None:
-    replays = Path(__file__).parent / "replays"
-    files = sorted(p.name for p in replays.glob("heldout20--*.json"))
-    assert len(files) == 5
-    assert all(f"`{name}`" in (replays / "SOURCES.md").read_text() for name in files)
-    assert len(CASES) == 6 and all(c.status != "pass" for c in CASES)
+    assert_set_is_what_it_says("heldout20", 5, CASES, 6, 6)
     assert sum(c.name.endswith("-kept") for c in CASES) == 2
-    assert all(c.source.startswith("https://") for c in CASES)
     assert not set(OWN_KEYS.values()) & set(KEYS.values())
