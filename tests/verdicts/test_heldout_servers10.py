@@ -153,37 +153,12 @@ from cryptography.x509.oid import NameOID
 
 from tests.servers import free_port
 from tests.verdicts import redis_servers as rs
+from tests.verdicts import server_rounds as sr
 from tests.verdicts.pg_lab import CERT_NAME, PASSWORD, Lab, Report, lab_fixtures
-from tests.verdicts.test_heldout_servers import (
-    CONNECT,
-    NOT_AUTH,
-    R_AUTH,
-    R_REACH,
-    R_ROUND,
-    REACHABLE,
-    WRITE,
-    Expect,
-    Verdict,
-    kw,
-    login_fails,
-)
 from tests.verdicts.test_heldout_servers8 import serve_certificate
-from tests.verdicts.test_heldout_servers9 import Made as Instance
-from tests.verdicts.test_heldout_servers9 import (
-    graded,
-    instance,
-    of_instance,
-    redis_section,
-    report_grades,
-    rows_hold,
-    run_pg,
-)
-from tests.verdicts.test_redis import run_envcheck
 
 lab_server, lab = lab_fixtures("heldout10-pglab")
 
-HEALTHY_PG = (REACHABLE, CONNECT, WRITE)
-HEALTHY_REDIS = (R_REACH, R_AUTH, R_ROUND)
 #: the intermediate CA's name: what a verdict on the chain must name as the missing link
 SUB = "envcheck-heldout10-sub"
 
@@ -265,40 +240,40 @@ class PgMade:
     healed: str | None = None
 
 
-PG: dict[str, Expect] = {
-    "pg-database-invalid": Expect(
-        CONNECT,
+PG: dict[str, sr.Expect] = {
+    "pg-database-invalid": sr.Expect(
+        sr.CONNECT,
         "fail",
         ("invalid", "DROP DATABASE"),
         ("DROP DATABASE",),
-        (*NOT_AUTH, "ALLOW_CONNECTIONS", "CONNECTION LIMIT", "max_connections"),
+        (*sr.NOT_AUTH, "ALLOW_CONNECTIONS", "CONNECTION LIMIT", "max_connections"),
         heals=True,
     ),
-    "pg-channel-binding-trust-line": Expect(
-        CONNECT,
+    "pg-channel-binding-trust-line": sr.Expect(
+        sr.CONNECT,
         "fail",
         ("channel_binding=require", "trust"),
         ("channel_binding",),
         ("SSL not in use", "password is wrong", "\\password"),
     ),
-    "pg-channel-binding-md5-line-scram-secret-healthy": Expect(WRITE, "pass"),
-    "pg-server-cert-chain-incomplete": Expect(
-        f"{CONNECT}|{REACHABLE}",
+    "pg-channel-binding-md5-line-scram-secret-healthy": sr.Expect(sr.WRITE, "pass"),
+    "pg-server-cert-chain-incomplete": sr.Expect(
+        f"{sr.CONNECT}|{sr.REACHABLE}",
         "fail",
         (SUB,),
         ("ssl_cert_file",),
         ("expired", "not yet valid", "sslmode=prefer", "sslmode=disable", "pg_hba.conf"),
     ),
-    "pg-server-cert-chain-in-sslrootcert-healthy": Expect(WRITE, "pass"),
-    "pg-sslrootcert-system-untrusted": Expect(
-        f"{CONNECT}|{REACHABLE}",
+    "pg-server-cert-chain-in-sslrootcert-healthy": sr.Expect(sr.WRITE, "pass"),
+    "pg-sslrootcert-system-untrusted": sr.Expect(
+        f"{sr.CONNECT}|{sr.REACHABLE}",
         "fail",
         ("sslrootcert=system",),
         ("sslrootcert=",),
         ("there is no file", "does not exist", "sslmode=prefer", "sslmode=disable", "pg_hba.conf"),
     ),
-    "pg-passfile-wildcard-line-first": Expect(
-        CONNECT,
+    "pg-passfile-wildcard-line-first": sr.Expect(
+        sr.CONNECT,
         "fail",
         ("line 1",),
         ("line 2",),
@@ -315,43 +290,43 @@ def make_pg(lab: Lab, tmp: Path, certs: Chain) -> dict[str, PgMade]:
 
     user, db = lab.app()
     lab.sql(f"UPDATE pg_database SET datconnlimit = -2 WHERE datname = '{db}'")
-    login_fails(kw(lab, user, db), "cannot connect to invalid database")
-    made["pg-database-invalid"] = PgMade(kw(lab, user, db))
+    sr.login_fails(sr.kw(lab, user, db), "cannot connect to invalid database")
+    made["pg-database-invalid"] = PgMade(sr.kw(lab, user, db))
 
     user = lab.role("lab_trust")
     db = lab.database(user)
-    dsn = kw(lab, user, db, sslmode="require", channel_binding="require")
-    login_fails(dsn, "server authenticated client without channel binding")
+    dsn = sr.kw(lab, user, db, sslmode="require", channel_binding="require")
+    sr.login_fails(dsn, "server authenticated client without channel binding")
     made["pg-channel-binding-trust-line"] = PgMade(
-        dsn, kw(lab, user, db, sslmode="require", channel_binding="prefer")
+        dsn, sr.kw(lab, user, db, sslmode="require", channel_binding="prefer")
     )
 
     user = lab.role("lab_md5")  # the lab's password_encryption: scram-sha-256
     db = lab.database(user)
-    dsn = kw(lab, user, db, sslmode="require", channel_binding="require")
+    dsn = sr.kw(lab, user, db, sslmode="require", channel_binding="require")
     with psycopg.connect(dsn) as conn:
         conn.execute("CREATE TEMP TABLE proof (id int)")
     made["pg-channel-binding-md5-line-scram-secret-healthy"] = PgMade(dsn)
 
     serve_certificate(lab, certs.leaf, certs.key)
     user, db = lab.app()
-    dsn = kw(lab, user, db, sslmode="verify-full", sslrootcert=str(certs.root))
-    login_fails(dsn, "certificate verify failed")
-    with psycopg.connect(kw(lab, user, db, sslmode="require")):
+    dsn = sr.kw(lab, user, db, sslmode="verify-full", sslrootcert=str(certs.root))
+    sr.login_fails(dsn, "certificate verify failed")
+    with psycopg.connect(sr.kw(lab, user, db, sslmode="require")):
         pass  # the server is up and presents a certificate; only its chain is short
     made["pg-server-cert-chain-incomplete"] = PgMade(dsn, dsn)  # the administrator's fix
 
     user, db = lab.app()
-    dsn = kw(lab, user, db, sslmode="verify-full", sslrootcert=str(certs.bundle))
+    dsn = sr.kw(lab, user, db, sslmode="verify-full", sslrootcert=str(certs.bundle))
     with psycopg.connect(dsn) as conn:
         conn.execute("CREATE TEMP TABLE proof (id int)")
     made["pg-server-cert-chain-in-sslrootcert-healthy"] = PgMade(dsn)
 
     user, db = lab.app()
-    dsn = kw(lab, user, db, sslmode="verify-full", sslrootcert="system")
-    login_fails(dsn, "certificate verify failed")
+    dsn = sr.kw(lab, user, db, sslmode="verify-full", sslrootcert="system")
+    sr.login_fails(dsn, "certificate verify failed")
     made["pg-sslrootcert-system-untrusted"] = PgMade(
-        dsn, kw(lab, user, db, sslmode="verify-full", sslrootcert=str(certs.bundle))
+        dsn, sr.kw(lab, user, db, sslmode="verify-full", sslrootcert=str(certs.bundle))
     )
 
     user, db = lab.app()
@@ -360,7 +335,7 @@ def make_pg(lab: Lab, tmp: Path, certs: Chain) -> dict[str, PgMade]:
     passfile.write_text(f"127.0.0.1:*:*:*:Old-pw-Never-Shown-9\n{exact}\n")
     passfile.chmod(0o600)
     dsn = f"host='127.0.0.1' port='{lab.port}' user='{user}' dbname='{db}' passfile='{passfile}'"
-    login_fails(dsn, "password authentication failed", "password retrieved from file")
+    sr.login_fails(dsn, "password authentication failed", "password retrieved from file")
     made["pg-passfile-wildcard-line-first"] = PgMade(dsn, dsn)  # the person reorders the file
 
     def person_reorders() -> None:
@@ -401,20 +376,18 @@ def test_postgres(lab: Lab, tmp_path: Path) -> None:
     on the first run."""
     certs = chain(tmp_path)
     made = make_pg(lab, tmp_path, certs)
-    checks = run_pg(lab, {ident: Instance(m.dsn) for ident, m in made.items()})
-    verdicts = {
-        ident: graded(expect, of_instance(checks, "postgres", instance(ident)), HEALTHY_PG)
-        for ident, expect in PG.items()
-    }
+    checks = sr.run_pg(lab, {ident: sr.Instance(m.dsn) for ident, m in made.items()})
+    verdicts = sr.graded_all(PG, checks, "postgres")
     healing: dict[str, str] = {}
     for ident, expect in PG.items():
         if expect.status == "pass" or verdicts[ident].grade != "fully right":
             continue
-        mine = of_instance(checks, "postgres", instance(ident))
+        mine = sr.of_instance(checks, "postgres", sr.instance(ident))
         failed = next(c for c in mine if c["status"] != "pass")
         if expect.heals:
             lab.apply(
-                Report(checks), failed["id"].replace("postgres/", f"postgres/{instance(ident)}.", 1)
+                Report(checks),
+                failed["id"].replace("postgres/", f"postgres/{sr.instance(ident)}.", 1),
             )
             healing[ident] = made[ident].dsn
             continue
@@ -426,37 +399,30 @@ def test_postgres(lab: Lab, tmp_path: Path) -> None:
         assert healed is not None
         healing[ident] = healed
     if healing:
-        again = run_pg(lab, {ident: Instance(dsn) for ident, dsn in healing.items()})
-        for ident in healing:
-            left = [
-                c
-                for c in of_instance(again, "postgres", instance(ident))
-                if c["status"] not in ("pass", "skip")
-            ]
-            if left:
-                verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
-    report_grades(verdicts)
-    rows_hold("postgres", PG, checks)
+        again = sr.run_pg(lab, {ident: sr.Instance(dsn) for ident, dsn in healing.items()})
+        sr.after_fix(verdicts, again, "postgres", healing)
+    sr.report_grades(verdicts)
+    sr.rows_hold("postgres", PG, checks)
 
 
 # -- Redis: three instances of one envcheck run ---------------------------------------------------
 
-REDIS: dict[str, Expect] = {
-    "redis-tls-cert-chain-incomplete": Expect(
-        R_REACH,
+REDIS: dict[str, sr.Expect] = {
+    "redis-tls-cert-chain-incomplete": sr.Expect(
+        sr.R_REACH,
         "fail",
         (SUB,),
         ("tls-cert-file",),
         ("expired", "ssl_cert_reqs=none", "password", "other names", "plain Redis"),
     ),
-    "redis-dns-no-name": Expect(
-        R_REACH,
+    "redis-dns-no-name": sr.Expect(
+        sr.R_REACH,
         "fail",
         ("redis-cache.invalid", "resolve"),
         ("redis-cache.invalid",),
         ("start Redis", "systemctl", "password", "redis-server --port"),
     ),
-    "redis-url-ipv6-literal-healthy": Expect(R_ROUND, "pass"),
+    "redis-url-ipv6-literal-healthy": sr.Expect(sr.R_ROUND, "pass"),
 }
 
 
@@ -492,35 +458,32 @@ def test_redis(pytester: pytest.Pytester, tmp_path: Path) -> None:
             assert client.set("envcheck:heldout10", "v") and client.delete("envcheck:heldout10")
         ca = f'ca_file = "{certs.root}"\n'
         sections = {
-            "redis-tls-cert-chain-incomplete": redis_section(
-                instance("redis-tls-cert-chain-incomplete"), f"rediss://127.0.0.1:{port}/0"
+            "redis-tls-cert-chain-incomplete": sr.redis_section(
+                sr.instance("redis-tls-cert-chain-incomplete"), f"rediss://127.0.0.1:{port}/0"
             )
             + ca,
-            "redis-dns-no-name": redis_section(
-                instance("redis-dns-no-name"), f"redis://{host}:6379/0"
+            "redis-dns-no-name": sr.redis_section(
+                sr.instance("redis-dns-no-name"), f"redis://{host}:6379/0"
             ),
-            "redis-url-ipv6-literal-healthy": redis_section(
-                instance("redis-url-ipv6-literal-healthy"), ipv6
+            "redis-url-ipv6-literal-healthy": sr.redis_section(
+                sr.instance("redis-url-ipv6-literal-healthy"), ipv6
             ),
         }
         pytester.makefile(".toml", pyproject="".join(sections.values()))
-        checks, output = run_envcheck(pytester)
+        checks, output = sr.run_envcheck(pytester)
         assert "Traceback" not in output
-        verdicts = {
-            ident: graded(expect, of_instance(checks, "redis", instance(ident)), HEALTHY_REDIS)
-            for ident, expect in REDIS.items()
-        }
+        verdicts = sr.graded_all(REDIS, checks, "redis")
         ident = "redis-tls-cert-chain-incomplete"
         if verdicts[ident].grade == "fully right":
             short.stop()  # the administrator puts the chain in tls-cert-file and restarts
             stack.enter_context(tls_redis(certs, certs.full, port))
             pytester.makefile(".toml", pyproject=sections[ident])
-            again, _ = run_envcheck(pytester)
+            again, _ = sr.run_envcheck(pytester)
             left = [c for c in again if c["status"] not in ("pass", "skip")]
             if left:
-                verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
-    report_grades(verdicts)
-    rows_hold("redis", REDIS, checks)
+                verdicts[ident] = sr.Verdict("partly", [f"after the fix: {left}"])
+    sr.report_grades(verdicts)
+    sr.rows_hold("redis", REDIS, checks)
 
 
 # -- the neighbourhood of the chain verdict, from the structure it reads ---------------------------

@@ -153,100 +153,74 @@ import redis
 
 from tests.servers import free_port, redis_binary
 from tests.verdicts import redis_servers as rs
+from tests.verdicts import server_rounds as sr
 from tests.verdicts.pg_lab import PASSWORD, Lab, Report, lab_fixtures, passfile
-from tests.verdicts.test_heldout_servers import (
-    CONNECT,
-    NOT_AUTH,
-    R_AUTH,
-    R_REACH,
-    R_ROUND,
-    REACHABLE,
-    SETTINGS,
-    WRITE,
-    Expect,
-    Verdict,
-    kw,
-    login_fails,
-)
-from tests.verdicts.test_heldout_servers9 import Made as Instance
-from tests.verdicts.test_heldout_servers9 import (
-    graded,
-    instance,
-    of_instance,
-    redis_section,
-    report_grades,
-    rows_hold,
-    run_pg,
-)
-from tests.verdicts.test_redis import run_envcheck
 
 lab_server, lab = lab_fixtures("heldout11-pglab")
 
-HEALTHY_PG = (REACHABLE, CONNECT, WRITE)
-HEALTHY_REDIS = (R_REACH, R_AUTH, R_ROUND)
 #: the stale password a shell left in PGPASSWORD (never the role's)
 STALE = "Stale-pw-Never-Shown-3"
 SERVICE = "envcheck_app11"
 
 # -- PostgreSQL, the server's state ------------------------------------------------------------
 
-PG: dict[str, Expect] = {
-    "pg-ext-update-pending": Expect(
+PG: dict[str, sr.Expect] = {
+    "pg-ext-update-pending": sr.Expect(
         "postgres/extension[pg_trgm]",
         "warn|fail",
         ("1.3", "1.6"),
         ("ALTER EXTENSION", "UPDATE"),
-        ("is not available", "CREATE EXTENSION", *NOT_AUTH),
+        ("is not available", "CREATE EXTENSION", *sr.NOT_AUTH),
         heals=True,
     ),
-    "pg-database-datestyle-sql-psycopg": Expect(
-        f"{CONNECT}|{SETTINGS}|{WRITE}",
+    "pg-database-datestyle-sql-psycopg": sr.Expect(
+        f"{sr.CONNECT}|{sr.SETTINGS}|{sr.WRITE}",
         "warn|fail",
         ("DateStyle", "SQL, DMY"),
         ("DateStyle",),
-        NOT_AUTH,
+        sr.NOT_AUTH,
         heals=True,
     ),
-    "pg-database-datestyle-iso-dmy-healthy": Expect(WRITE, "pass"),
-    "pg-role-timezone-gone-from-tzdata": Expect(
-        f"{CONNECT}|{SETTINGS}",
+    "pg-database-datestyle-iso-dmy-healthy": sr.Expect(sr.WRITE, "pass"),
+    "pg-role-timezone-gone-from-tzdata": sr.Expect(
+        f"{sr.CONNECT}|{sr.SETTINGS}",
         "warn|fail",
         ("TimeZone", "US/Pacific-New"),
         ("TimeZone",),
-        NOT_AUTH,
+        sr.NOT_AUTH,
         heals=True,
     ),
 }
 
 
-def make_pg(lab: Lab) -> dict[str, Instance]:
+def make_pg(lab: Lab) -> dict[str, sr.Instance]:
     """The four server-side cases made on the lab and proved with psycopg."""
-    made: dict[str, Instance] = {}
+    made: dict[str, sr.Instance] = {}
 
     user, db = lab.app()  # pg_trgm is trusted: the database's owner creates it
-    with psycopg.connect(kw(lab, user, db), autocommit=True) as conn:
+    with psycopg.connect(sr.kw(lab, user, db), autocommit=True) as conn:
         conn.execute("CREATE EXTENSION pg_trgm VERSION '1.3'")
         row = conn.execute(
             "SELECT e.extversion, a.default_version FROM pg_extension e "
             "JOIN pg_available_extensions a ON a.name = e.extname WHERE e.extname = 'pg_trgm'"
         ).fetchone()
     assert row == ("1.3", "1.6"), row
-    made["pg-ext-update-pending"] = Instance(kw(lab, user, db), 'extensions = ["pg_trgm"]\n')
+    made["pg-ext-update-pending"] = sr.Instance(sr.kw(lab, user, db), 'extensions = ["pg_trgm"]\n')
 
     user, db = lab.app()
     lab.sql(f"ALTER DATABASE {db} SET DateStyle = 'SQL, DMY'")
-    with psycopg.connect(kw(lab, user, db)) as conn:
+    with psycopg.connect(sr.kw(lab, user, db)) as conn:
         with pytest.raises(NotImplementedError, match="can't parse timestamptz with DateStyle"):
             conn.execute("SELECT now()").fetchone()
-    made["pg-database-datestyle-sql-psycopg"] = Instance(kw(lab, user, db))
+    made["pg-database-datestyle-sql-psycopg"] = sr.Instance(sr.kw(lab, user, db))
 
     user, db = lab.app()
     lab.sql(f"ALTER DATABASE {db} SET DateStyle = 'ISO, DMY'")
-    with psycopg.connect(kw(lab, user, db)) as conn:
+    with psycopg.connect(sr.kw(lab, user, db)) as conn:
         assert conn.info.parameter_status("DateStyle") == "ISO, DMY"
         assert conn.execute("SELECT now(), current_date").fetchone()
         conn.execute("CREATE TEMP TABLE proof (id int)")
-    made["pg-database-datestyle-iso-dmy-healthy"] = Instance(kw(lab, user, db))
+    made["pg-database-datestyle-iso-dmy-healthy"] = sr.Instance(sr.kw(lab, user, db))
 
     user, db = lab.app()
     lab.sql(f"ALTER ROLE {user} SET TimeZone = 'America/Los_Angeles'")
@@ -254,7 +228,7 @@ def make_pg(lab: Lab) -> dict[str, Instance]:
         "UPDATE pg_db_role_setting SET setconfig = array['TimeZone=US/Pacific-New'] "
         f"WHERE setrole = '{user}'::regrole AND setdatabase = 0"
     )
-    with psycopg.connect(kw(lab, user, db)) as conn:  # the login works, the zone is dropped
+    with psycopg.connect(sr.kw(lab, user, db)) as conn:  # the login works, the zone is dropped
         shown = conn.execute("SHOW TimeZone").fetchone()
     with lab.pg.connect() as su:
         kept = su.execute(
@@ -262,23 +236,23 @@ def make_pg(lab: Lab) -> dict[str, Instance]:
         ).fetchone()
     assert shown is not None and shown[0] != "US/Pacific-New", shown
     assert kept == (["TimeZone=US/Pacific-New"],), kept
-    made["pg-role-timezone-gone-from-tzdata"] = Instance(kw(lab, user, db))
+    made["pg-role-timezone-gone-from-tzdata"] = sr.Instance(sr.kw(lab, user, db))
     return made
 
 
 # -- PostgreSQL, libpq's environment; the seven cases as instances of one run -----------------
 
-ENV: dict[str, Expect] = {
-    "pg-env-pgpassword-stale": Expect(
-        CONNECT,
+ENV: dict[str, sr.Expect] = {
+    "pg-env-pgpassword-stale": sr.Expect(
+        sr.CONNECT,
         "fail",
         ("PGPASSWORD",),
         ("PGPASSWORD",),
         ("CREATE ROLE", "pg_hba.conf", "correct the password file", "VALID UNTIL"),
     ),
-    "pg-env-pgpassword-dsn-password-wins-healthy": Expect(WRITE, "pass"),
-    "pg-env-service-file-syntax": Expect(
-        f"{REACHABLE}|{CONNECT}",
+    "pg-env-pgpassword-dsn-password-wins-healthy": sr.Expect(sr.WRITE, "pass"),
+    "pg-env-service-file-syntax": sr.Expect(
+        f"{sr.REACHABLE}|{sr.CONNECT}",
         "fail",
         ("app11.pg_service.conf", "line 3"),
         ("line 3",),
@@ -291,7 +265,7 @@ PERSON_FOLLOWS = {"pg-env-pgpassword-stale": "PGPASSWORD", "pg-env-service-file-
 
 @dataclass
 class EnvMade:
-    made: dict[str, Instance]
+    made: dict[str, sr.Instance]
     people: dict[str, Callable[[], None]]
 
 
@@ -300,7 +274,7 @@ def make_env(lab: Lab, tmp: Path) -> EnvMade:
     a line libpq cannot read; each proved with psycopg under that environment."""
     assert lab.monkeypatch is not None
     mp = lab.monkeypatch
-    made: dict[str, Instance] = {}
+    made: dict[str, sr.Instance] = {}
     people: dict[str, Callable[[], None]] = {}
 
     stale_user, stale_db = lab.app()
@@ -309,15 +283,15 @@ def make_env(lab: Lab, tmp: Path) -> EnvMade:
     bare = f"host='127.0.0.1' port='{lab.port}' user='{stale_user}' dbname='{stale_db}'"
     psycopg.connect(bare).close()  # the password file alone is right
     mp.setenv("PGPASSWORD", STALE)
-    login_fails(bare, "password authentication failed")
-    made["pg-env-pgpassword-stale"] = Instance(bare)
+    sr.login_fails(bare, "password authentication failed")
+    made["pg-env-pgpassword-stale"] = sr.Instance(bare)
     people["pg-env-pgpassword-stale"] = lambda: mp.delenv("PGPASSWORD")
 
     user, db = lab.app()
-    dsn = kw(lab, user, db)
+    dsn = sr.kw(lab, user, db)
     with psycopg.connect(dsn) as conn:  # the DSN's password beats PGPASSWORD
         conn.execute("CREATE TEMP TABLE proof (id int)")
-    made["pg-env-pgpassword-dsn-password-wins-healthy"] = Instance(dsn)
+    made["pg-env-pgpassword-dsn-password-wins-healthy"] = sr.Instance(dsn)
 
     user, db = lab.app()
     services = tmp / "app11.pg_service.conf"
@@ -325,8 +299,8 @@ def make_env(lab: Lab, tmp: Path) -> EnvMade:
     services.write_text(body)
     mp.setenv("PGSERVICEFILE", str(services))
     dsn = f"service='{SERVICE}' password='{PASSWORD}'"
-    login_fails(dsn, f'syntax error in service file "{services}", line 3')
-    made["pg-env-service-file-syntax"] = Instance(dsn)
+    sr.login_fails(dsn, f'syntax error in service file "{services}", line 3')
+    made["pg-env-service-file-syntax"] = sr.Instance(dsn)
 
     def person_edits_line_3() -> None:
         services.write_text(body.replace("port: ", "port="))
@@ -343,18 +317,15 @@ def test_postgres(lab: Lab, tmp_path: Path) -> None:
     instances passing on a second run; each case's row held on the first."""
     made = make_pg(lab)
     env = make_env(lab, tmp_path)
-    checks = run_pg(lab, {**made, **env.made})
+    checks = sr.run_pg(lab, {**made, **env.made})
     assert STALE not in str(checks), "the stale password is in the report"
     expects = {**PG, **ENV}
-    verdicts = {
-        ident: graded(expect, of_instance(checks, "postgres", instance(ident)), HEALTHY_PG)
-        for ident, expect in expects.items()
-    }
-    healing: dict[str, Instance] = {}
+    verdicts = sr.graded_all(expects, checks, "postgres")
+    healing: dict[str, sr.Instance] = {}
     for ident, follows in PERSON_FOLLOWS.items():
         if verdicts[ident].grade != "fully right":
             continue
-        mine = of_instance(checks, "postgres", instance(ident))
+        mine = sr.of_instance(checks, "postgres", sr.instance(ident))
         failed = next(c for c in mine if c["status"] != "pass")
         assert follows.lower() in (failed.get("hint") or "").lower(), failed
         env.people[ident]()
@@ -362,42 +333,37 @@ def test_postgres(lab: Lab, tmp_path: Path) -> None:
     for ident, expect in PG.items():
         if not expect.heals or verdicts[ident].grade != "fully right":
             continue
-        mine = of_instance(checks, "postgres", instance(ident))
+        mine = sr.of_instance(checks, "postgres", sr.instance(ident))
         failed_id = next(c["id"] for c in mine if c["status"] != "pass")
-        lab.apply(Report(checks), failed_id.replace("postgres/", f"postgres/{instance(ident)}.", 1))
+        lab.apply(
+            Report(checks), failed_id.replace("postgres/", f"postgres/{sr.instance(ident)}.", 1)
+        )
         healing[ident] = made[ident]
     if healing:
-        again = run_pg(lab, healing)
-        for ident in healing:
-            left = [
-                c
-                for c in of_instance(again, "postgres", instance(ident))
-                if c["status"] not in ("pass", "skip")
-            ]
-            if left:
-                verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
-    report_grades(verdicts)
-    rows_hold("postgres", expects, checks)
+        again = sr.run_pg(lab, healing)
+        sr.after_fix(verdicts, again, "postgres", healing)
+    sr.report_grades(verdicts)
+    sr.rows_hold("postgres", expects, checks)
 
 
 # -- Redis: three instances of one run ------------------------------------------------------------
 
-REDIS: dict[str, Expect] = {
-    "redis-url-sentinel-scheme": Expect(
-        R_REACH,
+REDIS: dict[str, sr.Expect] = {
+    "redis-url-sentinel-scheme": sr.Expect(
+        sr.R_REACH,
         "fail",
         ("redis+sentinel://", "mymaster"),
         ("{primary}",),
         ("password", "start Redis", "http://"),
     ),
-    "redis-url-unix-two-slashes": Expect(
-        R_REACH,
+    "redis-url-unix-two-slashes": sr.Expect(
+        sr.R_REACH,
         "fail",
         ("redis.sock",),
         ("unix:///tmp/",),
         ("start Redis", "password", "unixsocketperm", "is not a socket"),
     ),
-    "redis-url-unix-password-query-healthy": Expect(R_ROUND, "pass"),
+    "redis-url-unix-password-query-healthy": sr.Expect(sr.R_ROUND, "pass"),
 }
 
 
@@ -490,31 +456,21 @@ def test_redis(pytester: pytest.Pytester) -> None:
             REDIS["redis-url-sentinel-scheme"], fix=(primary,)
         )
         pytester.makefile(
-            ".toml", pyproject="".join(redis_section(instance(i), u) for i, u in urls.items())
+            ".toml", pyproject="".join(sr.redis_section(sr.instance(i), u) for i, u in urls.items())
         )
-        checks, output = run_envcheck(pytester)
+        checks, output = sr.run_envcheck(pytester)
         assert "Traceback" not in output and secret not in output
-        verdicts = {
-            ident: graded(expect, of_instance(checks, "redis", instance(ident)), HEALTHY_REDIS)
-            for ident, expect in expects.items()
-        }
+        verdicts = sr.graded_all(expects, checks, "redis")
         right = {i: u for i, u in healed.items() if verdicts[i].grade == "fully right"}
         if right:
             pytester.makefile(
                 ".toml",
-                pyproject="".join(redis_section(instance(i), u) for i, u in right.items()),
+                pyproject="".join(sr.redis_section(sr.instance(i), u) for i, u in right.items()),
             )
-            again, _ = run_envcheck(pytester)
-            for ident in right:
-                left = [
-                    c
-                    for c in of_instance(again, "redis", instance(ident))
-                    if c["status"] not in ("pass", "skip")
-                ]
-                if left:
-                    verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
-    report_grades(verdicts)
-    rows_hold("redis", REDIS, checks)
+            again, _ = sr.run_envcheck(pytester)
+            sr.after_fix(verdicts, again, "redis", right)
+    sr.report_grades(verdicts)
+    sr.rows_hold("redis", REDIS, checks)
 
 
 # -- the neighbourhood of the service file verdict, from the structure it reads ------------------

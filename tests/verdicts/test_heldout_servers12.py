@@ -146,37 +146,12 @@ import redis
 
 from tests.servers import free_port
 from tests.verdicts import redis_servers as rs
+from tests.verdicts import server_rounds as sr
 from tests.verdicts.pg_lab import PASSWORD, Lab, lab_fixtures
-from tests.verdicts.test_heldout_servers import (
-    CONNECT,
-    NOT_AUTH,
-    R_AUTH,
-    R_REACH,
-    R_ROUND,
-    REACHABLE,
-    WRITE,
-    Expect,
-    Verdict,
-    kw,
-    login_fails,
-)
-from tests.verdicts.test_heldout_servers9 import Made as Instance
-from tests.verdicts.test_heldout_servers9 import (
-    graded,
-    instance,
-    of_instance,
-    redis_section,
-    report_grades,
-    rows_hold,
-    run_pg,
-)
-from tests.verdicts.test_redis import run_envcheck
 from tests.verdicts.test_tls_sweep import CN, DAY, NOW, PKI, issue
 
 lab_server, lab = lab_fixtures("heldout12-pglab")
 
-HEALTHY_PG = (REACHABLE, CONNECT, WRITE)
-HEALTHY_REDIS = (R_REACH, R_AUTH, R_ROUND)
 #: the role's password holding a colon (never shown)
 COLON_PW = "Colon:pw-Never-Shown-2"
 #: the group whose members log in over the lab's Unix socket with scram-sha-256
@@ -186,43 +161,43 @@ DEFAULT_SOCKET_DIR = "/var/run/postgresql"
 
 # -- PostgreSQL: seven instances of one envcheck run ----------------------------------------------
 
-PG: dict[str, Expect] = {
-    "pg-passfile-colon-unescaped": Expect(
-        CONNECT,
+PG: dict[str, sr.Expect] = {
+    "pg-passfile-colon-unescaped": sr.Expect(
+        sr.CONNECT,
         "fail",
         ("line 1",),
         ("\\:",),
-        (*NOT_AUTH, "CREATE ROLE", "VALID UNTIL", "trailing", "whitespace"),
+        (*sr.NOT_AUTH, "CREATE ROLE", "VALID UNTIL", "trailing", "whitespace"),
     ),
-    "pg-passfile-localhost-socket-dir": Expect(
-        CONNECT,
+    "pg-passfile-localhost-socket-dir": sr.Expect(
+        sr.CONNECT,
         "fail",
         ("localhost", "line 1"),
         ("{socket_dir}",),
-        (*NOT_AUTH, "CREATE ROLE", "group or world", "start PostgreSQL", "not a file"),
+        (*sr.NOT_AUTH, "CREATE ROLE", "group or world", "start PostgreSQL", "not a file"),
     ),
-    "pg-gssencmode-require-socket": Expect(
-        f"{REACHABLE}|{CONNECT}",
+    "pg-gssencmode-require-socket": sr.Expect(
+        f"{sr.REACHABLE}|{sr.CONNECT}",
         "fail",
         ("gssencmode=require", "socket"),
         ("gssencmode",),
-        (*NOT_AUTH, "kinit", "credential cache", "start PostgreSQL"),
+        (*sr.NOT_AUTH, "kinit", "credential cache", "start PostgreSQL"),
     ),
-    "pg-socket-sslmode-verify-full-healthy": Expect(WRITE, "pass"),
-    "pg-dsn-port-count-mismatch": Expect(
-        f"{REACHABLE}|{CONNECT}",
+    "pg-socket-sslmode-verify-full-healthy": sr.Expect(sr.WRITE, "pass"),
+    "pg-dsn-port-count-mismatch": sr.Expect(
+        f"{sr.REACHABLE}|{sr.CONNECT}",
         "fail",
         ("port", "2 hosts"),
         ("port",),
-        (*NOT_AUTH, "start PostgreSQL", "refused", "percent-encode"),
+        (*sr.NOT_AUTH, "start PostgreSQL", "refused", "percent-encode"),
     ),
-    "pg-dsn-one-port-two-hosts-healthy": Expect(WRITE, "pass"),
-    "pg-dsn-require-auth-mixed": Expect(
-        f"{REACHABLE}|{CONNECT}",
+    "pg-dsn-one-port-two-hosts-healthy": sr.Expect(sr.WRITE, "pass"),
+    "pg-dsn-require-auth-mixed": sr.Expect(
+        f"{sr.REACHABLE}|{sr.CONNECT}",
         "fail",
         ("require_auth", "!password"),
         ("require_auth",),
-        (*NOT_AUTH, "server requested", "start PostgreSQL"),
+        (*sr.NOT_AUTH, "server requested", "start PostgreSQL"),
     ),
 }
 #: the words of the printed fix that the person's act follows
@@ -237,7 +212,7 @@ PERSON_FOLLOWS = {
 
 @dataclass
 class PgMade:
-    made: dict[str, Instance]
+    made: dict[str, sr.Instance]
     #: the DSN after the person's act (the same DSN where the act is a file's edit)
     healed: dict[str, str]
     people: dict[str, Callable[[], None]]
@@ -254,7 +229,7 @@ def socket_logins(lab: Lab) -> None:
     user, db = lab.app(SOCKPW)
     while True:  # the reload reaches the postmaster a moment later
         try:
-            psycopg.connect(kw(lab, user, db, host=str(lab.pg.socket_dir))).close()
+            psycopg.connect(sr.kw(lab, user, db, host=str(lab.pg.socket_dir))).close()
             return
         except psycopg.OperationalError:
             assert time.monotonic() < deadline, "the socket line did not take effect"
@@ -266,7 +241,7 @@ def make_pg(lab: Lab, tmp: Path) -> PgMade:
     socket_logins(lab)
     sock = str(lab.pg.socket_dir)
     assert sock != DEFAULT_SOCKET_DIR
-    made: dict[str, Instance] = {}
+    made: dict[str, sr.Instance] = {}
     healed: dict[str, str] = {}
     people: dict[str, Callable[[], None]] = {}
 
@@ -277,8 +252,8 @@ def make_pg(lab: Lab, tmp: Path) -> PgMade:
     colon_file.write_text(line + COLON_PW + "\n")
     colon_file.chmod(0o600)
     dsn = f"host='127.0.0.1' port='{lab.port}' user='{user}' dbname='{db}' passfile='{colon_file}'"
-    login_fails(dsn, "password authentication failed", "password retrieved from file")
-    made["pg-passfile-colon-unescaped"] = Instance(dsn)
+    sr.login_fails(dsn, "password authentication failed", "password retrieved from file")
+    made["pg-passfile-colon-unescaped"] = sr.Instance(dsn)
     healed["pg-passfile-colon-unescaped"] = dsn
 
     def person_escapes_the_colon() -> None:
@@ -292,8 +267,8 @@ def make_pg(lab: Lab, tmp: Path) -> PgMade:
     local_file.write_text(f"localhost:{fields}\n")
     local_file.chmod(0o600)
     dsn = f"host='{sock}' port='{lab.port}' user='{user}' dbname='{db}' passfile='{local_file}'"
-    login_fails(dsn, "no password supplied")
-    made["pg-passfile-localhost-socket-dir"] = Instance(dsn)
+    sr.login_fails(dsn, "no password supplied")
+    made["pg-passfile-localhost-socket-dir"] = sr.Instance(dsn)
     healed["pg-passfile-localhost-socket-dir"] = dsn
 
     def person_names_the_socket_dir() -> None:
@@ -302,39 +277,39 @@ def make_pg(lab: Lab, tmp: Path) -> PgMade:
     people["pg-passfile-localhost-socket-dir"] = person_names_the_socket_dir
 
     user, db = lab.app(SOCKPW)
-    dsn = kw(lab, user, db, host=sock, gssencmode="require")
-    login_fails(dsn, "GSSAPI encryption required but it is not supported over a local socket")
-    made["pg-gssencmode-require-socket"] = Instance(dsn)
-    healed["pg-gssencmode-require-socket"] = kw(lab, user, db, host=sock, gssencmode="prefer")
+    dsn = sr.kw(lab, user, db, host=sock, gssencmode="require")
+    sr.login_fails(dsn, "GSSAPI encryption required but it is not supported over a local socket")
+    made["pg-gssencmode-require-socket"] = sr.Instance(dsn)
+    healed["pg-gssencmode-require-socket"] = sr.kw(lab, user, db, host=sock, gssencmode="prefer")
 
     user, db = lab.app(SOCKPW)
-    dsn = kw(lab, user, db, host=sock, sslmode="verify-full")
+    dsn = sr.kw(lab, user, db, host=sock, sslmode="verify-full")
     with psycopg.connect(dsn) as conn:  # no SSL on a socket, no root certificate read
         assert not conn.pgconn.ssl_in_use
         conn.execute("CREATE TEMP TABLE proof (id int)")
-    made["pg-socket-sslmode-verify-full-healthy"] = Instance(dsn)
+    made["pg-socket-sslmode-verify-full-healthy"] = sr.Instance(dsn)
 
     user, db = lab.app()
     three = f"{lab.port},{lab.port},{lab.port}"
-    dsn = kw(lab, user, db, host="127.0.0.1,127.0.0.1", port=three)
-    login_fails(dsn, "could not match 3 port numbers to 2 hosts")
-    made["pg-dsn-port-count-mismatch"] = Instance(dsn)
-    healed["pg-dsn-port-count-mismatch"] = kw(lab, user, db, host="127.0.0.1,127.0.0.1")
+    dsn = sr.kw(lab, user, db, host="127.0.0.1,127.0.0.1", port=three)
+    sr.login_fails(dsn, "could not match 3 port numbers to 2 hosts")
+    made["pg-dsn-port-count-mismatch"] = sr.Instance(dsn)
+    healed["pg-dsn-port-count-mismatch"] = sr.kw(lab, user, db, host="127.0.0.1,127.0.0.1")
 
     user, db = lab.app()
     with socket.socket() as probe:  # nothing listens on 127.0.0.2 at the lab's port
         assert probe.connect_ex(("127.0.0.2", lab.port)) != 0
-    dsn = kw(lab, user, db, host="127.0.0.2,127.0.0.1")
+    dsn = sr.kw(lab, user, db, host="127.0.0.2,127.0.0.1")
     with psycopg.connect(dsn) as conn:
         assert conn.info.host == "127.0.0.1"
         conn.execute("CREATE TEMP TABLE proof (id int)")
-    made["pg-dsn-one-port-two-hosts-healthy"] = Instance(dsn)
+    made["pg-dsn-one-port-two-hosts-healthy"] = sr.Instance(dsn)
 
     user, db = lab.app()
-    dsn = kw(lab, user, db, require_auth="!password,scram-sha-256")
-    login_fails(dsn, 'require_auth method "scram-sha-256" cannot be mixed with negative methods')
-    made["pg-dsn-require-auth-mixed"] = Instance(dsn)
-    healed["pg-dsn-require-auth-mixed"] = kw(lab, user, db, require_auth="scram-sha-256")
+    dsn = sr.kw(lab, user, db, require_auth="!password,scram-sha-256")
+    sr.login_fails(dsn, 'require_auth method "scram-sha-256" cannot be mixed with negative methods')
+    made["pg-dsn-require-auth-mixed"] = sr.Instance(dsn)
+    healed["pg-dsn-require-auth-mixed"] = sr.kw(lab, user, db, require_auth="scram-sha-256")
     return PgMade(made, healed, people)
 
 
@@ -342,10 +317,10 @@ def test_postgres(lab: Lab, tmp_path: Path) -> None:
     """The seven cases on one run; the person's part of each fully right fix carried out as
     printed and the healed instances passing on a second run; each case's row held."""
     pg = make_pg(lab, tmp_path)
-    checks = run_pg(lab, pg.made)
+    checks = sr.run_pg(lab, pg.made)
     assert "Colon" not in str(checks) and "Never-Shown-2" not in str(checks), "a password shown"
     expects = {
-        ident: Expect(
+        ident: sr.Expect(
             e.check,
             e.status,
             e.says,
@@ -355,32 +330,22 @@ def test_postgres(lab: Lab, tmp_path: Path) -> None:
         )
         for ident, e in PG.items()
     }
-    verdicts = {
-        ident: graded(expect, of_instance(checks, "postgres", instance(ident)), HEALTHY_PG)
-        for ident, expect in expects.items()
-    }
-    healing: dict[str, Instance] = {}
+    verdicts = sr.graded_all(expects, checks, "postgres")
+    healing: dict[str, sr.Instance] = {}
     for ident, follows in PERSON_FOLLOWS.items():
         if verdicts[ident].grade != "fully right":
             continue
-        mine = of_instance(checks, "postgres", instance(ident))
+        mine = sr.of_instance(checks, "postgres", sr.instance(ident))
         failed = next(c for c in mine if c["status"] != "pass")
         assert follows.lower() in (failed.get("hint") or "").lower(), failed
         if ident in pg.people:
             pg.people[ident]()
-        healing[ident] = Instance(pg.healed[ident])
+        healing[ident] = sr.Instance(pg.healed[ident])
     if healing:
-        again = run_pg(lab, healing)
-        for ident in healing:
-            left = [
-                c
-                for c in of_instance(again, "postgres", instance(ident))
-                if c["status"] not in ("pass", "skip")
-            ]
-            if left:
-                verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
-    report_grades(verdicts)
-    rows_hold("postgres", expects, checks)
+        again = sr.run_pg(lab, healing)
+        sr.after_fix(verdicts, again, "postgres", healing)
+    sr.report_grades(verdicts)
+    sr.rows_hold("postgres", expects, checks)
 
 
 # -- Redis: three instances of one envcheck run ---------------------------------------------------
@@ -388,22 +353,22 @@ def test_postgres(lab: Lab, tmp_path: Path) -> None:
 #: the expired client certificate's CN (issue() puts the sweep's prefix before it)
 CLIENT = "heldout12-client"
 
-REDIS: dict[str, Expect] = {
-    "redis-url-socket-timeout-zero": Expect(
-        f"{R_REACH}|{R_AUTH}|{R_ROUND}",
+REDIS: dict[str, sr.Expect] = {
+    "redis-url-socket-timeout-zero": sr.Expect(
+        f"{sr.R_REACH}|{sr.R_AUTH}|{sr.R_ROUND}",
         "fail",
         ("socket_timeout", "0"),
         ("socket_timeout",),
         ("start Redis", "password", "maxclients", "not a number", "is not running"),
     ),
-    "redis-tls-client-cert-expired": Expect(
-        R_REACH,
+    "redis-tls-client-cert-expired": sr.Expect(
+        sr.R_REACH,
         "fail",
         ("expired", CN + CLIENT),
         ("ssl_certfile",),
         ("tls-ca-cert-file", "password", "start Redis", "ssl_cert_reqs=none", "another CA"),
     ),
-    "redis-tls-auth-clients-optional-no-cert-healthy": Expect(R_ROUND, "pass"),
+    "redis-tls-auth-clients-optional-no-cert-healthy": sr.Expect(sr.R_ROUND, "pass"),
 }
 
 
@@ -483,18 +448,15 @@ def test_redis(pytester: pytest.Pytester, tmp_path: Path) -> None:
 
         people = {"redis-tls-client-cert-expired": person_issues_the_certificate_again}
         pytester.makefile(
-            ".toml", pyproject="".join(redis_section(instance(i), u) for i, u in urls.items())
+            ".toml", pyproject="".join(sr.redis_section(sr.instance(i), u) for i, u in urls.items())
         )
-        checks, output = run_envcheck(pytester)
+        checks, output = sr.run_envcheck(pytester)
         assert "Traceback" not in output
         assert not any(line in output for line in pki.secret_lines)
-        verdicts = {
-            ident: graded(expect, of_instance(checks, "redis", instance(ident)), HEALTHY_REDIS)
-            for ident, expect in REDIS.items()
-        }
+        verdicts = sr.graded_all(REDIS, checks, "redis")
         right = {i: u for i, u in healed.items() if verdicts[i].grade == "fully right"}
         for ident in right:
-            mine = of_instance(checks, "redis", instance(ident))
+            mine = sr.of_instance(checks, "redis", sr.instance(ident))
             failed = next(c for c in mine if c["status"] != "pass")
             assert follows[ident].lower() in (failed.get("hint") or "").lower(), failed
             if ident in people:
@@ -502,19 +464,12 @@ def test_redis(pytester: pytest.Pytester, tmp_path: Path) -> None:
         if right:
             pytester.makefile(
                 ".toml",
-                pyproject="".join(redis_section(instance(i), u) for i, u in right.items()),
+                pyproject="".join(sr.redis_section(sr.instance(i), u) for i, u in right.items()),
             )
-            again, _ = run_envcheck(pytester)
-            for ident in right:
-                left = [
-                    c
-                    for c in of_instance(again, "redis", instance(ident))
-                    if c["status"] not in ("pass", "skip")
-                ]
-                if left:
-                    verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
-    report_grades(verdicts)
-    rows_hold("redis", REDIS, checks)
+            again, _ = sr.run_envcheck(pytester)
+            sr.after_fix(verdicts, again, "redis", right)
+    sr.report_grades(verdicts)
+    sr.rows_hold("redis", REDIS, checks)
 
 
 # -- the neighbourhood of the new verdicts, from the structures they read --------------------------

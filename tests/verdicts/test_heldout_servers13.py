@@ -134,10 +134,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import time
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -146,36 +144,11 @@ import pytest
 import redis
 
 from tests.verdicts import redis_servers as rs
+from tests.verdicts import server_rounds as sr
 from tests.verdicts.pg_lab import PASSWORD, Lab, lab_fixtures
-from tests.verdicts.test_heldout_servers import (
-    CONNECT,
-    R_AUTH,
-    R_REACH,
-    R_ROUND,
-    REACHABLE,
-    WRITE,
-    Expect,
-    Verdict,
-    kw,
-    login_fails,
-    write_fails,
-)
-from tests.verdicts.test_heldout_servers9 import Made as Instance
-from tests.verdicts.test_heldout_servers9 import (
-    graded,
-    instance,
-    of_instance,
-    redis_section,
-    report_grades,
-    rows_hold,
-    run_pg,
-)
-from tests.verdicts.test_redis import run_envcheck
 
 lab_server, lab = lab_fixtures("heldout13-pglab")
 
-HEALTHY_PG = (REACHABLE, CONNECT, WRITE)
-HEALTHY_REDIS = (R_REACH, R_AUTH, R_ROUND)
 #: the group whose members log in over the socket with peer and a user name map
 PEERMAP = "lab_peermap"
 #: the map pg_ident.conf holds for PEERMAP's line
@@ -189,45 +162,45 @@ OS_USER = "root"
 
 NOT_PW = ("\\password", "start PostgreSQL", "pg_ctl", "CREATE ROLE")
 
-PG: dict[str, Expect] = {
-    "pg-passfile-localhost-line-tcp": Expect(
-        CONNECT,
+PG: dict[str, sr.Expect] = {
+    "pg-passfile-localhost-line-tcp": sr.Expect(
+        sr.CONNECT,
         "fail",
         ("localhost", "line 1"),
         ("127.0.0.1",),
         (*NOT_PW, "pg_hba.conf", "group or world", "trailing"),
     ),
-    "pg-passfile-localhost-hostaddr-healthy": Expect(WRITE, "pass"),
-    "pg-hba-peer-map-missing": Expect(
-        CONNECT,
+    "pg-passfile-localhost-hostaddr-healthy": sr.Expect(sr.WRITE, "pass"),
+    "pg-hba-peer-map-missing": sr.Expect(
+        sr.CONNECT,
         "fail",
         (MAP, "pg_ident.conf"),
         ("pg_ident.conf", OS_USER),
         NOT_PW,
     ),
-    "pg-hba-peer-map-healthy": Expect(WRITE, "pass"),
-    "pg-hba-samerole-not-member": Expect(
-        CONNECT,
+    "pg-hba-peer-map-healthy": sr.Expect(sr.WRITE, "pass"),
+    "pg-hba-samerole-not-member": sr.Expect(
+        sr.CONNECT,
         "fail",
         ("samerole",),
         ("GRANT",),
         NOT_PW,
     ),
-    "pg-3D000-database-directory-missing": Expect(
-        CONNECT,
+    "pg-3D000-database-directory-missing": sr.Expect(
+        sr.CONNECT,
         "fail",
         ("directory", "missing"),
         ("DROP DATABASE",),
         ("does not exist on", "may not create databases", "differ only in case", "whitespace"),
     ),
-    "pg-58P01-default-tablespace-directory-gone": Expect(
-        WRITE,
+    "pg-58P01-default-tablespace-directory-gone": sr.Expect(
+        sr.WRITE,
         "fail",
         ("default_tablespace", "58P01"),
         ("default_tablespace",),
         ("GRANT CREATE ON SCHEMA", "GRANT CREATE ON TABLESPACE", "GRANT USAGE"),
     ),
-    "pg-role-temp-tablespaces-dropped-healthy": Expect(WRITE, "pass"),
+    "pg-role-temp-tablespaces-dropped-healthy": sr.Expect(sr.WRITE, "pass"),
 }
 #: the words of the printed fix that the person's act follows
 PERSON_FOLLOWS = {
@@ -237,25 +210,6 @@ PERSON_FOLLOWS = {
     "pg-3D000-database-directory-missing": "DROP DATABASE",
     "pg-58P01-default-tablespace-directory-gone": "default_tablespace",
 }
-
-
-@dataclass
-class PgMade:
-    made: dict[str, Instance]
-    people: dict[str, Callable[[], None]]
-
-
-def reload_until(lab: Lab, dsn: str) -> None:
-    """pg_reload_conf() and wait until ``dsn`` logs in (the postmaster reads it a moment later)."""
-    lab.sql("SELECT pg_reload_conf()")
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            psycopg.connect(dsn).close()
-            return
-        except psycopg.OperationalError:
-            assert time.monotonic() < deadline, "the reload did not take effect"
-            time.sleep(0.05)
 
 
 def hba_lines(lab: Lab) -> None:
@@ -274,7 +228,7 @@ def hba_lines(lab: Lab) -> None:
     user = lab.role(SAMEROLE)
     db = lab.database(user)
     lab.sql(f"CREATE ROLE {db} NOLOGIN", f"GRANT {db} TO {user}")
-    reload_until(lab, kw(lab, user, db))
+    sr.reload_until(lab, sr.kw(lab, user, db))
 
 
 def ident_line(lab: Lab, user: str, reload: bool = False) -> None:
@@ -295,11 +249,11 @@ def tablespace(lab: Lab) -> tuple[str, Path]:
     return name, where
 
 
-def make_pg(lab: Lab, tmp: Path) -> PgMade:
+def make_pg(lab: Lab, tmp: Path) -> sr.PgMade:
     """Every PostgreSQL case made on the lab and proved with psycopg."""
     hba_lines(lab)
     sock = str(lab.pg.socket_dir)
-    made: dict[str, Instance] = {}
+    made: dict[str, sr.Instance] = {}
     people: dict[str, Callable[[], None]] = {}
 
     user, db = lab.app()
@@ -309,8 +263,8 @@ def make_pg(lab: Lab, tmp: Path) -> PgMade:
     tcp_file.chmod(0o600)
     base = f"port='{lab.port}' user='{user}' dbname='{db}' passfile='{tcp_file}'"
     dsn = f"host='127.0.0.1' {base}"
-    login_fails(dsn, "no password supplied")
-    made["pg-passfile-localhost-line-tcp"] = Instance(dsn)
+    sr.login_fails(dsn, "no password supplied")
+    made["pg-passfile-localhost-line-tcp"] = sr.Instance(dsn)
 
     def person_writes_the_address() -> None:
         tcp_file.write_text(f"127.0.0.1:{fields}\n")
@@ -328,29 +282,29 @@ def make_pg(lab: Lab, tmp: Path) -> PgMade:
     with psycopg.connect(dsn) as conn:
         assert conn.info.hostaddr == "127.0.0.1"
         conn.execute("CREATE TEMP TABLE proof (id int)")
-    made["pg-passfile-localhost-hostaddr-healthy"] = Instance(dsn)
+    made["pg-passfile-localhost-hostaddr-healthy"] = sr.Instance(dsn)
 
     user, db = lab.app(PEERMAP)
     dsn = f"host='{sock}' port='{lab.port}' user='{user}' dbname='{db}'"
-    login_fails(dsn, "Peer authentication failed")
-    made["pg-hba-peer-map-missing"] = Instance(dsn)
+    sr.login_fails(dsn, "Peer authentication failed")
+    made["pg-hba-peer-map-missing"] = sr.Instance(dsn)
     people["pg-hba-peer-map-missing"] = partial(ident_line, lab, user, reload=True)
 
     user, db = lab.app(PEERMAP)
     ident_line(lab, user)
     dsn = f"host='{sock}' port='{lab.port}' user='{user}' dbname='{db}'"
-    reload_until(lab, dsn)
+    sr.reload_until(lab, dsn)
     with psycopg.connect(dsn) as conn:
         assert conn.info.user == user != OS_USER
         conn.execute("CREATE TEMP TABLE proof (id int)")
-    made["pg-hba-peer-map-healthy"] = Instance(dsn)
+    made["pg-hba-peer-map-healthy"] = sr.Instance(dsn)
 
     user = lab.role(SAMEROLE)
     db = lab.database(user)
     lab.sql(f"CREATE ROLE {db} NOLOGIN")
-    dsn = kw(lab, user, db)
-    login_fails(dsn, "no pg_hba.conf entry")
-    made["pg-hba-samerole-not-member"] = Instance(dsn)
+    dsn = sr.kw(lab, user, db)
+    sr.login_fails(dsn, "no pg_hba.conf entry")
+    made["pg-hba-samerole-not-member"] = sr.Instance(dsn)
     people["pg-hba-samerole-not-member"] = partial(lab.sql, f"GRANT {db} TO {user}")
 
     user = lab.role("lab_app")
@@ -361,9 +315,9 @@ def make_pg(lab: Lab, tmp: Path) -> PgMade:
     lab.cleanups.append(partial(lab.sql, f"DROP DATABASE IF EXISTS {db}"))
     for sub in where.iterdir():  # PG_15_...: the directory lost with its mount
         shutil.rmtree(sub)
-    dsn = kw(lab, user, db)
-    login_fails(dsn, "does not exist", "subdirectory")
-    made["pg-3D000-database-directory-missing"] = Instance(dsn)
+    dsn = sr.kw(lab, user, db)
+    sr.login_fails(dsn, "does not exist", "subdirectory")
+    made["pg-3D000-database-directory-missing"] = sr.Instance(dsn)
 
     def person_makes_it_again(d: str = db, u: str = user) -> None:
         lab.sql(f"DROP DATABASE {d}", f"CREATE DATABASE {d} OWNER {u}")
@@ -377,9 +331,9 @@ def make_pg(lab: Lab, tmp: Path) -> PgMade:
         f"ALTER ROLE {user} SET default_tablespace = {name}",
     )
     shutil.rmtree(where)
-    dsn = kw(lab, user, db)
-    write_fails(dsn, "58P01")
-    made["pg-58P01-default-tablespace-directory-gone"] = Instance(dsn)
+    dsn = sr.kw(lab, user, db)
+    sr.write_fails(dsn, "58P01")
+    made["pg-58P01-default-tablespace-directory-gone"] = sr.Instance(dsn)
     people["pg-58P01-default-tablespace-directory-gone"] = partial(
         lab.sql, f"ALTER ROLE {user} RESET default_tablespace"
     )
@@ -387,47 +341,24 @@ def make_pg(lab: Lab, tmp: Path) -> PgMade:
     user, db = lab.app()
     name, _ = tablespace(lab)
     lab.sql(f"ALTER ROLE {user} SET temp_tablespaces = {name}", f"DROP TABLESPACE {name}")
-    dsn = kw(lab, user, db)
+    dsn = sr.kw(lab, user, db)
     with psycopg.connect(dsn) as conn:
         assert conn.execute("SHOW temp_tablespaces").fetchone() == (name,)
         conn.execute("CREATE TEMP TABLE proof (id int)")
         conn.execute("CREATE TABLE proof_kept (id int)")
         conn.rollback()
-    made["pg-role-temp-tablespaces-dropped-healthy"] = Instance(dsn)
-    return PgMade(made, people)
+    made["pg-role-temp-tablespaces-dropped-healthy"] = sr.Instance(dsn)
+    return sr.PgMade(made, people)
 
 
 def test_postgres(lab: Lab, tmp_path: Path) -> None:
     """The eight cases on one run; the person's part of each fully right fix carried out as
     printed and the healed instances passing on a second run; each case's row held."""
     pg = make_pg(lab, tmp_path)
-    checks = run_pg(lab, pg.made)
-    verdicts = {
-        ident: graded(expect, of_instance(checks, "postgres", instance(ident)), HEALTHY_PG)
-        for ident, expect in PG.items()
-    }
-    healing: dict[str, Instance] = {}
-    for ident, follows in PERSON_FOLLOWS.items():
-        if verdicts[ident].grade != "fully right":
-            continue
-        mine = of_instance(checks, "postgres", instance(ident))
-        failed = next(c for c in mine if c["status"] != "pass")
-        assert follows.lower() in (failed.get("hint") or "").lower(), failed
-        pg.people[ident]()
-        healing[ident] = pg.made[ident]
-    if healing:
-        time.sleep(0.2)  # a reload reaches the postmaster a moment later
-        again = run_pg(lab, healing)
-        for ident in healing:
-            left = [
-                c
-                for c in of_instance(again, "postgres", instance(ident))
-                if c["status"] not in ("pass", "skip")
-            ]
-            if left:
-                verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
-    report_grades(verdicts)
-    rows_hold("postgres", PG, checks)
+    checks = sr.run_pg(lab, pg.made)
+    verdicts = sr.pg_round(lab, PG, pg, checks, PERSON_FOLLOWS, settle=0.2)
+    sr.report_grades(verdicts)
+    sr.rows_hold("postgres", PG, checks)
 
 
 # -- Redis: three instances of one envcheck run ---------------------------------------------------
@@ -435,16 +366,16 @@ def test_postgres(lab: Lab, tmp_path: Path) -> None:
 #: the ACL user whose name holds a colon
 COLON_USER = "app:ro"
 
-REDIS: dict[str, Expect] = {
-    "redis-url-username-colon": Expect(
-        f"{R_REACH}|{R_AUTH}",
+REDIS: dict[str, sr.Expect] = {
+    "redis-url-username-colon": sr.Expect(
+        f"{sr.R_REACH}|{sr.R_AUTH}",
         "fail",
         ("app", ":"),
         ("%3A",),
         ("start Redis", "requirepass", "is not running", "nopass"),
     ),
-    "redis-acl-all-in-selector-healthy": Expect(R_ROUND, "pass"),
-    "redis-acl-no-select-db0-healthy": Expect(R_ROUND, "pass"),
+    "redis-acl-all-in-selector-healthy": sr.Expect(sr.R_ROUND, "pass"),
+    "redis-acl-no-select-db0-healthy": sr.Expect(sr.R_ROUND, "pass"),
 }
 
 
@@ -487,27 +418,22 @@ def test_redis(pytester: pytest.Pytester) -> None:
             "redis-acl-no-select-db0-healthy": noselect,
         }
         pytester.makefile(
-            ".toml", pyproject="".join(redis_section(instance(i), u) for i, u in urls.items())
+            ".toml", pyproject="".join(sr.redis_section(sr.instance(i), u) for i, u in urls.items())
         )
-        checks, output = run_envcheck(pytester)
+        checks, output = sr.run_envcheck(pytester)
         assert "Traceback" not in output
         assert pw not in output and pw not in str(checks), "a password shown"
-        verdicts = {
-            ident: graded(expect, of_instance(checks, "redis", instance(ident)), HEALTHY_REDIS)
-            for ident, expect in REDIS.items()
-        }
+        verdicts = sr.graded_all(REDIS, checks, "redis")
         ident = "redis-url-username-colon"
         if verdicts[ident].grade == "fully right":
-            mine = of_instance(checks, "redis", instance(ident))
+            mine = sr.of_instance(checks, "redis", sr.instance(ident))
             failed = next(c for c in mine if c["status"] != "pass")
             assert "%3a" in (failed.get("hint") or "").lower(), failed
-            pytester.makefile(".toml", pyproject=redis_section(instance(ident), encoded))
-            again, _ = run_envcheck(pytester)
-            left = [c for c in again if c["status"] not in ("pass", "skip")]
-            if left:
-                verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
-    report_grades(verdicts)
-    rows_hold("redis", REDIS, checks)
+            sr.redis_again(
+                pytester, sr.redis_section(sr.instance(ident), encoded), verdicts, [ident]
+            )
+    sr.report_grades(verdicts)
+    sr.rows_hold("redis", REDIS, checks)
 
 
 def test_password_file_spellings_of_this_machine(tmp_path: Path) -> None:

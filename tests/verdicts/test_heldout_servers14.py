@@ -140,7 +140,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -149,35 +149,11 @@ import pytest
 import redis
 
 from tests.verdicts import redis_servers as rs
+from tests.verdicts import server_rounds as sr
 from tests.verdicts.pg_lab import Lab, lab_fixtures
-from tests.verdicts.test_heldout_servers import (
-    CONNECT,
-    R_AUTH,
-    R_REACH,
-    R_ROUND,
-    REACHABLE,
-    WRITE,
-    Expect,
-    Verdict,
-    kw,
-    login_fails,
-)
-from tests.verdicts.test_heldout_servers9 import Made as Instance
-from tests.verdicts.test_heldout_servers9 import (
-    graded,
-    instance,
-    of_instance,
-    redis_section,
-    report_grades,
-    rows_hold,
-    run_pg,
-)
-from tests.verdicts.test_redis import run_envcheck
 
 lab_server, lab = lab_fixtures("heldout14-pglab")
 
-HEALTHY_PG = (REACHABLE, CONNECT, WRITE)
-HEALTHY_REDIS = (R_REACH, R_AUTH, R_ROUND)
 #: the group whose only pg_hba.conf line names a host
 HOSTNAME_GROUP = "lab_hostname"
 #: the host name of that line (no resolver knows it; 127.0.0.1 resolves back to localhost)
@@ -232,25 +208,26 @@ def listening_on_ipv6_only(target: int) -> Iterator[int]:
 # -- PostgreSQL: five instances of one envcheck run -----------------------------------------------
 
 NOT_STARTED = ("start PostgreSQL", "pg_ctl", "systemctl", "is not running")
-NOT_PW = ("\\password", "password authentication failed", "wrong password", "password is refused")
 
-PG: dict[str, Expect] = {
-    "pg-listen-ipv6-only-dsn-ipv4": Expect(REACHABLE, "fail", ("::1",), ("::1",), NOT_STARTED),
-    "pg-scram-saslprep-password-healthy": Expect(WRITE, "pass"),
-    "pg-scram-saslprep-role-connection-limit": Expect(
-        CONNECT,
+PG: dict[str, sr.Expect] = {
+    "pg-listen-ipv6-only-dsn-ipv4": sr.Expect(
+        sr.REACHABLE, "fail", ("::1",), ("::1",), NOT_STARTED
+    ),
+    "pg-scram-saslprep-password-healthy": sr.Expect(sr.WRITE, "pass"),
+    "pg-scram-saslprep-role-connection-limit": sr.Expect(
+        sr.CONNECT,
         "fail",
         ("CONNECTION LIMIT",),
         ("CONNECTION LIMIT -1",),
-        (*NOT_PW, "pg_hba.conf"),
+        (*sr.NOT_PW, "pg_hba.conf"),
     ),
-    "pg-role-transaction-read-only-setting-healthy": Expect(WRITE, "pass"),
-    "pg-hba-hostname-line-not-client": Expect(
-        CONNECT,
+    "pg-role-transaction-read-only-setting-healthy": sr.Expect(sr.WRITE, "pass"),
+    "pg-hba-hostname-line-not-client": sr.Expect(
+        sr.CONNECT,
         "fail",
         (HOSTNAME, "localhost"),
         ("127.0.0.1/32",),
-        (*NOT_PW, "start PostgreSQL"),
+        (*sr.NOT_PW, "start PostgreSQL"),
     ),
 }
 #: the words of the printed fix that the person's act follows
@@ -259,25 +236,6 @@ PERSON_FOLLOWS = {
     "pg-scram-saslprep-role-connection-limit": "CONNECTION LIMIT -1",
     "pg-hba-hostname-line-not-client": "127.0.0.1/32",
 }
-
-
-@dataclass
-class PgMade:
-    made: dict[str, Instance]
-    people: dict[str, Callable[[], None]]
-
-
-def reload_until(lab: Lab, dsn: str) -> None:
-    """pg_reload_conf() and wait until ``dsn`` logs in (the postmaster reads it a moment later)."""
-    lab.sql("SELECT pg_reload_conf()")
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            psycopg.connect(dsn).close()
-            return
-        except psycopg.OperationalError:
-            assert time.monotonic() < deadline, "the reload did not take effect"
-            time.sleep(0.05)
 
 
 def hostname_line(lab: Lab) -> None:
@@ -293,49 +251,49 @@ def address_line(lab: Lab, dsn: str) -> None:
     """The person's fix: a line for the client's address above the host-name line."""
     hba = lab.pg.data / "pg_hba.conf"
     hba.write_text(f"host all +{HOSTNAME_GROUP} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
-    reload_until(lab, dsn)
+    sr.reload_until(lab, dsn)
 
 
-def make_pg(lab: Lab, stack: ExitStack) -> PgMade:
+def make_pg(lab: Lab, stack: ExitStack) -> sr.PgMade:
     """Every PostgreSQL case made on the lab and proved with psycopg."""
     hostname_line(lab)
-    made: dict[str, Instance] = {}
+    made: dict[str, sr.Instance] = {}
     people: dict[str, Callable[[], None]] = {}
 
     user, db = lab.app()
     v6 = stack.enter_context(listening_on_ipv6_only(lab.port))
-    dsn = kw(lab, user, db, port=str(v6))
-    login_fails(dsn, "refused")
-    with psycopg.connect(kw(lab, user, db, host="::1", port=str(v6))) as conn:
+    dsn = sr.kw(lab, user, db, port=str(v6))
+    sr.login_fails(dsn, "refused")
+    with psycopg.connect(sr.kw(lab, user, db, host="::1", port=str(v6))) as conn:
         conn.execute("CREATE TEMP TABLE proof (id int)")
-    made["pg-listen-ipv6-only-dsn-ipv4"] = Instance(dsn)
-    healed = Instance(kw(lab, user, db, host="::1", port=str(v6)))
+    made["pg-listen-ipv6-only-dsn-ipv4"] = sr.Instance(dsn)
+    healed = sr.Instance(sr.kw(lab, user, db, host="::1", port=str(v6)))
 
-    def person_writes_ipv6(inst: Instance = made["pg-listen-ipv6-only-dsn-ipv4"]) -> None:
+    def person_writes_ipv6(inst: sr.Instance = made["pg-listen-ipv6-only-dsn-ipv4"]) -> None:
         inst.dsn = healed.dsn
 
     people["pg-listen-ipv6-only-dsn-ipv4"] = person_writes_ipv6
 
     user, db = lab.app()
     lab.sql(f"ALTER ROLE {user} PASSWORD '{NFD_PASSWORD}'")
-    dsn = kw(lab, user, db, password=NFD_PASSWORD)
+    dsn = sr.kw(lab, user, db, password=NFD_PASSWORD)
     with psycopg.connect(dsn) as conn:
         conn.execute("CREATE TABLE proof_kept (id int)")
         conn.rollback()
-    made["pg-scram-saslprep-password-healthy"] = Instance(dsn)
+    made["pg-scram-saslprep-password-healthy"] = sr.Instance(dsn)
 
     user, db = lab.app()
     lab.sql(f"ALTER ROLE {user} PASSWORD '{NFD_PASSWORD}' CONNECTION LIMIT 0")
-    dsn = kw(lab, user, db, password=NFD_PASSWORD)
-    login_fails(dsn, "too many connections for role")
-    made["pg-scram-saslprep-role-connection-limit"] = Instance(dsn)
+    dsn = sr.kw(lab, user, db, password=NFD_PASSWORD)
+    sr.login_fails(dsn, "too many connections for role")
+    made["pg-scram-saslprep-role-connection-limit"] = sr.Instance(dsn)
     people["pg-scram-saslprep-role-connection-limit"] = partial(
         lab.sql, f"ALTER ROLE {user} CONNECTION LIMIT -1"
     )
 
     user, db = lab.app()
     lab.sql(f"ALTER ROLE {user} SET transaction_read_only = on")
-    dsn = kw(lab, user, db)
+    dsn = sr.kw(lab, user, db)
     with psycopg.connect(dsn) as conn:
         assert conn.execute(
             "SELECT setconfig FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole "
@@ -343,16 +301,16 @@ def make_pg(lab: Lab, stack: ExitStack) -> PgMade:
         ).fetchone() == (["transaction_read_only=on"],)
         conn.execute("CREATE TABLE proof_kept (id int)")
         conn.rollback()
-    made["pg-role-transaction-read-only-setting-healthy"] = Instance(dsn)
+    made["pg-role-transaction-read-only-setting-healthy"] = sr.Instance(dsn)
 
     user = lab.role(HOSTNAME_GROUP)
     db = lab.database(user)
-    dsn = kw(lab, user, db)
-    login_fails(dsn, "no pg_hba.conf entry")
+    dsn = sr.kw(lab, user, db)
+    sr.login_fails(dsn, "no pg_hba.conf entry")
     assert socket.getnameinfo(("127.0.0.1", 0), socket.NI_NAMEREQD)[0] == "localhost"
-    made["pg-hba-hostname-line-not-client"] = Instance(dsn)
+    made["pg-hba-hostname-line-not-client"] = sr.Instance(dsn)
     people["pg-hba-hostname-line-not-client"] = partial(address_line, lab, dsn)
-    return PgMade(made, people)
+    return sr.PgMade(made, people)
 
 
 def test_postgres(lab: Lab) -> None:
@@ -360,33 +318,11 @@ def test_postgres(lab: Lab) -> None:
     printed and the healed instances passing on a second run; each case's row held."""
     with ExitStack() as stack:
         pg = make_pg(lab, stack)
-        checks = run_pg(lab, pg.made)
+        checks = sr.run_pg(lab, pg.made)
         assert NFD_PASSWORD not in str(checks), "a password shown"
-        verdicts = {
-            ident: graded(expect, of_instance(checks, "postgres", instance(ident)), HEALTHY_PG)
-            for ident, expect in PG.items()
-        }
-        healing: dict[str, Instance] = {}
-        for ident, follows in PERSON_FOLLOWS.items():
-            if verdicts[ident].grade != "fully right":
-                continue
-            mine = of_instance(checks, "postgres", instance(ident))
-            failed = next(c for c in mine if c["status"] != "pass")
-            assert follows.lower() in (failed.get("hint") or "").lower(), failed
-            pg.people[ident]()
-            healing[ident] = pg.made[ident]
-        if healing:
-            again = run_pg(lab, healing)
-            for ident in healing:
-                left = [
-                    c
-                    for c in of_instance(again, "postgres", instance(ident))
-                    if c["status"] not in ("pass", "skip")
-                ]
-                if left:
-                    verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
-    report_grades(verdicts)
-    rows_hold("postgres", PG, checks)
+        verdicts = sr.pg_round(lab, PG, pg, checks, PERSON_FOLLOWS)
+    sr.report_grades(verdicts)
+    sr.rows_hold("postgres", PG, checks)
 
 
 # -- Redis: five instances of one envcheck run ----------------------------------------------------
@@ -395,28 +331,32 @@ NOT_STOPPED = ("start Redis", "systemctl", "is not running")
 #: the socket's own name; the long path reaches it through a symlink named otherwise
 SOCKET_NAME = "redis.sock"
 
-REDIS: dict[str, Expect] = {
-    "redis-url-ipv6-server-ipv4-only": Expect(
-        R_REACH, "fail", ("127.0.0.1",), ("127.0.0.1",), NOT_STOPPED
+REDIS: dict[str, sr.Expect] = {
+    "redis-url-ipv6-server-ipv4-only": sr.Expect(
+        sr.R_REACH, "fail", ("127.0.0.1",), ("127.0.0.1",), NOT_STOPPED
     ),
-    "redis-url-at-postgres-port": Expect(
-        R_REACH, "fail", ("is not Redis", "PostgreSQL"), ("Redis port",), (*NOT_STOPPED, "password")
+    "redis-url-at-postgres-port": sr.Expect(
+        sr.R_REACH,
+        "fail",
+        ("is not Redis", "PostgreSQL"),
+        ("Redis port",),
+        (*NOT_STOPPED, "password"),
     ),
-    "redis-unix-path-too-long": Expect(
-        R_REACH,
+    "redis-unix-path-too-long": sr.Expect(
+        sr.R_REACH,
         "fail",
         ("too long", "107"),
         (SOCKET_NAME,),
         (*NOT_STOPPED, "No such file", "permission", "is not a socket"),
     ),
-    "redis-unix-socket-stale": Expect(
-        R_REACH,
+    "redis-unix-socket-stale": sr.Expect(
+        sr.R_REACH,
         "fail",
         ("nothing listens", "stale"),
         ("start Redis",),
         ("No such file", "permission", "is not a socket", "password"),
     ),
-    "redis-acl-nopass-user-healthy": Expect(R_ROUND, "pass"),
+    "redis-acl-nopass-user-healthy": sr.Expect(sr.R_ROUND, "pass"),
 }
 
 
@@ -505,39 +445,29 @@ def test_redis(lab_server: Lab, pytester: pytest.Pytester, tmp_path: Path) -> No
             REDIS["redis-unix-path-too-long"], fix=(str(short),)
         )
         pytester.makefile(
-            ".toml", pyproject="".join(redis_section(instance(i), u) for i, u in urls.items())
+            ".toml", pyproject="".join(sr.redis_section(sr.instance(i), u) for i, u in urls.items())
         )
-        checks, output = run_envcheck(pytester)
+        checks, output = sr.run_envcheck(pytester)
         assert "Traceback" not in output
         assert pw not in output and pw not in str(checks), "a password shown"
-        verdicts = {
-            ident: graded(expect, of_instance(checks, "redis", instance(ident)), HEALTHY_REDIS)
-            for ident, expect in expects.items()
-        }
+        verdicts = sr.graded_all(expects, checks, "redis")
         healed: dict[str, str] = {}
         for ident, (follows, person) in people.items():
             if verdicts[ident].grade != "fully right":
                 continue
-            mine = of_instance(checks, "redis", instance(ident))
+            mine = sr.of_instance(checks, "redis", sr.instance(ident))
             failed = next(c for c in mine if c["status"] != "pass")
             assert follows.lower() in (failed.get("hint") or "").lower(), failed
             healed[ident] = person()
         if healed:
-            pytester.makefile(
-                ".toml",
-                pyproject="".join(redis_section(instance(i), u) for i, u in healed.items()),
+            sr.redis_again(
+                pytester,
+                "".join(sr.redis_section(sr.instance(i), u) for i, u in healed.items()),
+                verdicts,
+                healed,
             )
-            again, _ = run_envcheck(pytester)
-            for ident in healed:
-                left = [
-                    c
-                    for c in of_instance(again, "redis", instance(ident))
-                    if c["status"] not in ("pass", "skip")
-                ]
-                if left:
-                    verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
-    report_grades(verdicts)
-    rows_hold("redis", REDIS, checks)
+    sr.report_grades(verdicts)
+    sr.rows_hold("redis", REDIS, checks)
 
 
 def test_saslprep_as_postgres() -> None:

@@ -158,8 +158,6 @@ the small test; a machine at load 2 to 6, two runs): 4.8 to 5.2 s user, 4.7 to 5
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -168,36 +166,11 @@ import pytest
 import redis
 
 from tests.verdicts import redis_servers as rs
+from tests.verdicts import server_rounds as sr
 from tests.verdicts.pg_lab import PASSWORD, Lab, lab_fixtures
-from tests.verdicts.test_heldout_servers import (
-    CONNECT,
-    R_AUTH,
-    R_REACH,
-    R_ROUND,
-    REACHABLE,
-    WRITE,
-    Expect,
-    Verdict,
-    _client_cert,
-    kw,
-    login_fails,
-)
-from tests.verdicts.test_heldout_servers9 import Made as Instance
-from tests.verdicts.test_heldout_servers9 import (
-    graded,
-    instance,
-    of_instance,
-    redis_section,
-    report_grades,
-    rows_hold,
-    run_pg,
-)
-from tests.verdicts.test_redis import apply_steps, run_envcheck, with_admin
 
 lab_server, lab = lab_fixtures("heldout15-pglab")
 
-HEALTHY_PG = (REACHABLE, CONNECT, WRITE)
-HEALTHY_REDIS = (R_REACH, R_AUTH, R_ROUND)
 #: the locale the database was made with elsewhere; this machine has C, C.utf8 and POSIX only
 FOREIGN_LOCALE = "en_US.UTF-8"
 #: two settings after one -c (the second is a word of its own); and as the person writes them
@@ -208,47 +181,45 @@ OLD_PASSWORD = "Old-pw-Never-Shown-3"
 
 # -- PostgreSQL: seven instances of one envcheck run ----------------------------------------------
 
-NOT_PW = ("\\password", "password authentication failed", "wrong password", "password is refused")
-NOT_STARTED = ("start PostgreSQL", "pg_ctl", "systemctl")
 
-PG: dict[str, Expect] = {
-    "pg-tsa-read-write-role-read-only": Expect(
-        CONNECT,
+PG: dict[str, sr.Expect] = {
+    "pg-tsa-read-write-role-read-only": sr.Expect(
+        sr.CONNECT,
         "fail",
         ("target_session_attrs=read-write", "default_transaction_read_only"),
         ("default_transaction_read_only",),
-        (*NOT_PW, *NOT_STARTED, "add the primary's host", "pg_hba.conf"),
+        (*sr.NOT_PW, *sr.NOT_STARTED, "add the primary's host", "pg_hba.conf"),
     ),
-    "pg-replication-database-role-not-replication": Expect(
-        CONNECT,
+    "pg-replication-database-role-not-replication": sr.Expect(
+        sr.CONNECT,
         "fail",
         ("replication=database", "REPLICATION attribute"),
         ("replication=database", "REPLICATION"),
-        (*NOT_PW, *NOT_STARTED, "CONNECT ON DATABASE", "pg_hba.conf"),
+        (*sr.NOT_PW, *sr.NOT_STARTED, "CONNECT ON DATABASE", "pg_hba.conf"),
     ),
-    "pg-database-locale-not-on-server": Expect(
-        CONNECT,
+    "pg-database-locale-not-on-server": sr.Expect(
+        sr.CONNECT,
         "fail",
         (FOREIGN_LOCALE, "LC_COLLATE"),
         (FOREIGN_LOCALE, "locale-gen"),
-        (*NOT_PW, *NOT_STARTED, "CONNECT ON DATABASE", "pg_hba.conf"),
+        (*sr.NOT_PW, *sr.NOT_STARTED, "CONNECT ON DATABASE", "pg_hba.conf"),
     ),
-    "pg-options-unescaped-space": Expect(
-        CONNECT,
+    "pg-options-unescaped-space": sr.Expect(
+        sr.CONNECT,
         "fail",
         ("options", "public"),
         ("options",),
-        (*NOT_PW, *NOT_STARTED, "pg_hba.conf", "unrecognized configuration parameter"),
+        (*sr.NOT_PW, *sr.NOT_STARTED, "pg_hba.conf", "unrecognized configuration parameter"),
     ),
-    "pg-sslcertmode-disable-cert-line": Expect(
-        CONNECT,
+    "pg-sslcertmode-disable-cert-line": sr.Expect(
+        sr.CONNECT,
         "fail",
         ("sslcertmode=disable",),
         ("sslcertmode",),
-        ("\\password", *NOT_STARTED, "does not exist"),
+        ("\\password", *sr.NOT_STARTED, "does not exist"),
     ),
-    "pg-dbname-over-63-bytes-healthy": Expect(WRITE, "pass"),
-    "pg-passfile-crlf-comment-healthy": Expect(WRITE, "pass"),
+    "pg-dbname-over-63-bytes-healthy": sr.Expect(sr.WRITE, "pass"),
+    "pg-passfile-crlf-comment-healthy": sr.Expect(sr.WRITE, "pass"),
 }
 #: the words of the printed fix that the person's act follows
 PERSON_FOLLOWS = {
@@ -259,80 +230,68 @@ PERSON_FOLLOWS = {
 }
 
 
-@dataclass
-class PgMade:
-    made: dict[str, Instance]
-    people: dict[str, Callable[[], None]]
-
-
-def make_pg(lab: Lab, tmp: Path) -> PgMade:
+def make_pg(lab: Lab, tmp: Path) -> sr.PgMade:
     """Every PostgreSQL case made on the lab and proved with psycopg."""
-    made: dict[str, Instance] = {}
-    people: dict[str, Callable[[], None]] = {}
-
-    def person_writes(ident: str, dsn: str) -> None:
-        def act() -> None:
-            made[ident].dsn = dsn
-
-        people[ident] = act
+    pg = sr.PgMade()
+    made, people, person_writes = pg.made, pg.people, pg.person_writes
 
     user, db = lab.app()
     lab.sql(f"ALTER ROLE {user} SET default_transaction_read_only = on")
-    dsn = kw(lab, user, db, target_session_attrs="read-write")
-    login_fails(dsn, "session is read-only")
-    with psycopg.connect(kw(lab, user, db)) as conn:  # a primary, its sessions read-only
+    dsn = sr.kw(lab, user, db, target_session_attrs="read-write")
+    sr.login_fails(dsn, "session is read-only")
+    with psycopg.connect(sr.kw(lab, user, db)) as conn:  # a primary, its sessions read-only
         assert conn.execute("SELECT pg_is_in_recovery()").fetchone() == (False,)
         assert conn.execute("SHOW default_transaction_read_only").fetchone() == ("on",)
-    made["pg-tsa-read-write-role-read-only"] = Instance(dsn)
+    made["pg-tsa-read-write-role-read-only"] = sr.Instance(dsn)
     people["pg-tsa-read-write-role-read-only"] = partial(
         lab.sql, f"ALTER ROLE {user} RESET default_transaction_read_only"
     )
 
     user, db = lab.app()
-    dsn = kw(lab, user, db, replication="database")
-    login_fails(dsn, "replication role to start walsender")
-    made["pg-replication-database-role-not-replication"] = Instance(dsn)
-    person_writes("pg-replication-database-role-not-replication", kw(lab, user, db))
+    dsn = sr.kw(lab, user, db, replication="database")
+    sr.login_fails(dsn, "replication role to start walsender")
+    made["pg-replication-database-role-not-replication"] = sr.Instance(dsn)
+    person_writes("pg-replication-database-role-not-replication", sr.kw(lab, user, db))
 
     user, db = lab.app()
     lab.sql(
         f"UPDATE pg_database SET datcollate = '{FOREIGN_LOCALE}', datctype = '{FOREIGN_LOCALE}' "
         f"WHERE datname = '{db}'"
     )
-    dsn = kw(lab, user, db)
-    login_fails(dsn, "database locale is incompatible with operating system")
-    made["pg-database-locale-not-on-server"] = Instance(dsn)
+    dsn = sr.kw(lab, user, db)
+    sr.login_fails(dsn, "database locale is incompatible with operating system")
+    made["pg-database-locale-not-on-server"] = sr.Instance(dsn)
 
     user, db = lab.app()
-    dsn = kw(lab, user, db, options=SPACED_OPTIONS)
-    login_fails(dsn, "invalid command-line argument for server process: statement_timeout=5000")
-    made["pg-options-unescaped-space"] = Instance(dsn)
-    joined = kw(lab, user, db, options=JOINED_OPTIONS)
+    dsn = sr.kw(lab, user, db, options=SPACED_OPTIONS)
+    sr.login_fails(dsn, "invalid command-line argument for server process: statement_timeout=5000")
+    made["pg-options-unescaped-space"] = sr.Instance(dsn)
+    joined = sr.kw(lab, user, db, options=JOINED_OPTIONS)
     with psycopg.connect(joined) as conn:
         assert conn.execute("SELECT current_schema()").fetchone() == ("public",)
     person_writes("pg-options-unescaped-space", joined)
 
     user, db = lab.app("lab_cert")
-    crt, key = _client_cert(tmp, user, lab)
+    crt, key = sr.client_cert(tmp, user, lab)
     tls = {"sslmode": "require", "sslcert": str(crt), "sslkey": str(key)}
-    dsn = kw(lab, user, db, **tls, sslcertmode="disable")
-    login_fails(dsn, "requires a valid client certificate")
-    with psycopg.connect(kw(lab, user, db, **tls)) as conn:
+    dsn = sr.kw(lab, user, db, **tls, sslcertmode="disable")
+    sr.login_fails(dsn, "requires a valid client certificate")
+    with psycopg.connect(sr.kw(lab, user, db, **tls)) as conn:
         conn.execute("CREATE TEMP TABLE proof (id int)")
-    made["pg-sslcertmode-disable-cert-line"] = Instance(dsn)
-    person_writes("pg-sslcertmode-disable-cert-line", kw(lab, user, db, **tls))
+    made["pg-sslcertmode-disable-cert-line"] = sr.Instance(dsn)
+    person_writes("pg-sslcertmode-disable-cert-line", sr.kw(lab, user, db, **tls))
 
     user = lab.role("lab_app")
     long_name = lab.name("d") + "_" + "x" * 80
     assert len(long_name.encode()) > 80
     lab.sql(f"CREATE DATABASE {long_name} OWNER {user}")
     lab.made_dbs.append(long_name[:63])
-    dsn = kw(lab, user, long_name)
+    dsn = sr.kw(lab, user, long_name)
     with psycopg.connect(dsn) as conn:
         assert conn.execute("SELECT current_database()").fetchone() == (long_name[:63],)
         conn.execute("CREATE TABLE proof_kept (id int)")
         conn.rollback()
-    made["pg-dbname-over-63-bytes-healthy"] = Instance(dsn)
+    made["pg-dbname-over-63-bytes-healthy"] = sr.Instance(dsn)
 
     user, db = lab.app()
     pgpass = tmp / "pgpass-crlf"
@@ -343,41 +302,19 @@ def make_pg(lab: Lab, tmp: Path) -> PgMade:
     with psycopg.connect(dsn) as conn:
         conn.execute("CREATE TABLE proof_kept (id int)")
         conn.rollback()
-    made["pg-passfile-crlf-comment-healthy"] = Instance(dsn)
-    return PgMade(made, people)
+    made["pg-passfile-crlf-comment-healthy"] = sr.Instance(dsn)
+    return pg
 
 
 def test_postgres(lab: Lab, tmp_path: Path) -> None:
     """The seven cases on one run; the person's part of each fully right fix carried out as
     printed and the healed instances passing on a second run; each case's row held."""
     pg = make_pg(lab, tmp_path)
-    checks = run_pg(lab, pg.made)
+    checks = sr.run_pg(lab, pg.made)
     assert OLD_PASSWORD not in str(checks), "a password shown"
-    verdicts = {
-        ident: graded(expect, of_instance(checks, "postgres", instance(ident)), HEALTHY_PG)
-        for ident, expect in PG.items()
-    }
-    healing: dict[str, Instance] = {}
-    for ident, follows in PERSON_FOLLOWS.items():
-        if verdicts[ident].grade != "fully right":
-            continue
-        mine = of_instance(checks, "postgres", instance(ident))
-        failed = next(c for c in mine if c["status"] != "pass")
-        assert follows.lower() in (failed.get("hint") or "").lower(), failed
-        pg.people[ident]()
-        healing[ident] = pg.made[ident]
-    if healing:
-        again = run_pg(lab, healing)
-        for ident in healing:
-            left = [
-                c
-                for c in of_instance(again, "postgres", instance(ident))
-                if c["status"] not in ("pass", "skip")
-            ]
-            if left:
-                verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
-    report_grades(verdicts)
-    rows_hold("postgres", PG, checks)
+    verdicts = sr.pg_round(lab, PG, pg, checks, PERSON_FOLLOWS)
+    sr.report_grades(verdicts)
+    sr.rows_hold("postgres", PG, checks)
 
 
 # -- Redis: three instances of one envcheck run ---------------------------------------------------
@@ -389,23 +326,23 @@ MIXED_USER = "ReportUser"
 #: the user created without a command rule
 NO_COMMANDS_USER = "nocmds"
 
-REDIS: dict[str, Expect] = {
-    "redis-NOPERM-user-without-commands": Expect(
-        R_AUTH,
+REDIS: dict[str, sr.Expect] = {
+    "redis-NOPERM-user-without-commands": sr.Expect(
+        sr.R_AUTH,
         "fail",
         ("NOPERM", "PING", "INFO", "SET"),
         ("+ping", "+info", "+set", "+get", "+del"),
         ("WRONGPASS", "correct the password", "requirepass"),
         heals=True,
     ),
-    "redis-url-user-name-case": Expect(
-        R_AUTH,
+    "redis-url-user-name-case": sr.Expect(
+        sr.R_AUTH,
         "fail",
         ("WRONGPASS", "differ only in case"),
         (CASE_USER,),
         ("ACL SETUSER", "requirepass"),
     ),
-    "redis-acl-user-mixed-case-healthy": Expect(R_ROUND, "pass"),
+    "redis-acl-user-mixed-case-healthy": sr.Expect(sr.R_ROUND, "pass"),
 }
 #: words a fix must hold in this case exactly (the grading compares without case)
 EXACT = {"redis-url-user-name-case": CASE_USER}
@@ -450,50 +387,38 @@ def test_redis(pytester: pytest.Pytester) -> None:
         def sections(chosen: dict[str, str]) -> str:
             text = ""
             for ident, url in chosen.items():
-                text += redis_section(instance(ident), url)
+                text += sr.redis_section(sr.instance(ident), url)
                 if ident == "redis-NOPERM-user-without-commands":
-                    text += with_admin(server) + "\n"
+                    text += sr.with_admin(server) + "\n"
             return text
 
         pytester.makefile(".toml", pyproject=sections(urls))
-        checks, output = run_envcheck(pytester)
+        checks, output = sr.run_envcheck(pytester)
         assert "Traceback" not in output
         assert pw not in output and pw not in str(checks), "a password shown"
         assert rs.ADMIN_PASSWORD not in output, "the admin's password shown"
-        verdicts = {
-            ident: graded(expect, of_instance(checks, "redis", instance(ident)), HEALTHY_REDIS)
-            for ident, expect in REDIS.items()
-        }
+        verdicts = sr.graded_all(REDIS, checks, "redis")
         for ident, word in EXACT.items():
-            mine = of_instance(checks, "redis", instance(ident))
+            mine = sr.of_instance(checks, "redis", sr.instance(ident))
             failed = next((c for c in mine if c["status"] != "pass"), None)
             if verdicts[ident].grade == "fully right" and word not in (
                 (failed or {}).get("hint") or ""
             ):
-                verdicts[ident] = Verdict("partly", [f"the fix lacks {word!r} in its case"])
+                verdicts[ident] = sr.Verdict("partly", [f"the fix lacks {word!r} in its case"])
 
         healed: dict[str, str] = {}
         if verdicts["redis-NOPERM-user-without-commands"].grade == "fully right":
             ident = "redis-NOPERM-user-without-commands"
-            mine = of_instance(checks, "redis", instance(ident))
+            mine = sr.of_instance(checks, "redis", sr.instance(ident))
             failed = next(c for c in mine if c["status"] != "pass")
-            apply_steps(pytester, failed["fix"]["steps"])
+            sr.apply_steps(pytester, failed["fix"]["steps"])
             healed[ident] = no_cmds
         if verdicts["redis-url-user-name-case"].grade == "fully right":
             healed["redis-url-user-name-case"] = lowered
         if healed:
-            pytester.makefile(".toml", pyproject=sections(healed))
-            again, _ = run_envcheck(pytester)
-            for ident in healed:
-                left = [
-                    c
-                    for c in of_instance(again, "redis", instance(ident))
-                    if c["status"] not in ("pass", "skip")
-                ]
-                if left:
-                    verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
-    report_grades(verdicts)
-    rows_hold("redis", REDIS, checks)
+            sr.redis_again(pytester, sections(healed), verdicts, healed)
+    sr.report_grades(verdicts)
+    sr.rows_hold("redis", REDIS, checks)
 
 
 def test_options_as_the_server_reads_them() -> None:

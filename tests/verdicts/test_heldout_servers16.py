@@ -128,7 +128,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -137,36 +136,11 @@ import redis
 
 from tests.servers import free_port
 from tests.verdicts import redis_servers as rs
-from tests.verdicts.pg_lab import PASSWORD, Lab, Report, lab_fixtures
-from tests.verdicts.test_heldout_servers import (
-    CONNECT,
-    R_AUTH,
-    R_REACH,
-    R_ROUND,
-    REACHABLE,
-    WRITE,
-    Expect,
-    Verdict,
-    _client_cert,
-    kw,
-    login_fails,
-)
-from tests.verdicts.test_heldout_servers9 import Made as Instance
-from tests.verdicts.test_heldout_servers9 import (
-    graded,
-    instance,
-    of_instance,
-    redis_section,
-    report_grades,
-    rows_hold,
-    run_pg,
-)
-from tests.verdicts.test_redis import run_envcheck, with_admin
+from tests.verdicts import server_rounds as sr
+from tests.verdicts.pg_lab import PASSWORD, Lab, lab_fixtures
 
 lab_server, lab = lab_fixtures("heldout16-pglab")
 
-HEALTHY_PG = (REACHABLE, CONNECT, WRITE)
-HEALTHY_REDIS = (R_REACH, R_AUTH, R_ROUND)
 #: an abbreviation PGTZ is given (tzdata has CET, no zone named CEST)
 NOT_A_ZONE = "CEST"
 #: the module local_preload_libraries is given (in $libdir, not in $libdir/plugins)
@@ -176,50 +150,48 @@ SHADOWED, SYSTEM_ONLY = "app16", "app16sys"
 #: the user's service file (PGSERVICEFILE)
 USER_SERVICES = "user-services.conf"
 
-NOT_PW = ("\\password", "password authentication failed", "wrong password", "password is refused")
-NOT_STARTED = ("start PostgreSQL", "pg_ctl", "systemctl")
 
 # -- PostgreSQL: six instances of one envcheck run, and PGTZ's run --------------------------------
 
-PG: dict[str, Expect] = {
-    "pg-env-pgtz-not-a-zone": Expect(
-        CONNECT,
+PG: dict[str, sr.Expect] = {
+    "pg-env-pgtz-not-a-zone": sr.Expect(
+        sr.CONNECT,
         "fail",
         ("PGTZ", NOT_A_ZONE),
         ("PGTZ",),
-        (*NOT_PW, *NOT_STARTED, "pg_hba.conf", "ALTER ROLE"),
+        (*sr.NOT_PW, *sr.NOT_STARTED, "pg_hba.conf", "ALTER ROLE"),
     ),
-    "pg-local-preload-libraries-not-in-plugins": Expect(
-        CONNECT,
+    "pg-local-preload-libraries-not-in-plugins": sr.Expect(
+        sr.CONNECT,
         "fail",
         ("local_preload_libraries", "plugins"),
         ("local_preload_libraries", "session_preload_libraries"),
-        (*NOT_PW, *NOT_STARTED, "pg_hba.conf", "CONNECT ON DATABASE"),
+        (*sr.NOT_PW, *sr.NOT_STARTED, "pg_hba.conf", "CONNECT ON DATABASE"),
         heals=True,
     ),
-    "pg-sslkey-of-another-certificate": Expect(
-        CONNECT,
+    "pg-sslkey-of-another-certificate": sr.Expect(
+        sr.CONNECT,
         "fail",
         ("sslkey", "sslcert"),
         ("sslkey",),
-        (*NOT_PW, *NOT_STARTED, "pg_hba.conf", "chmod", "does not exist"),
+        (*sr.NOT_PW, *sr.NOT_STARTED, "pg_hba.conf", "chmod", "does not exist"),
     ),
-    "pg-sslcert-sslkey-swapped": Expect(
-        CONNECT,
+    "pg-sslcert-sslkey-swapped": sr.Expect(
+        sr.CONNECT,
         "fail",
         ("sslcert", "private key"),
         ("sslcert", "sslkey"),
-        (*NOT_PW, *NOT_STARTED, "pg_hba.conf", "chmod", "does not exist"),
+        (*sr.NOT_PW, *sr.NOT_STARTED, "pg_hba.conf", "chmod", "does not exist"),
     ),
-    "pg-service-user-file-shadows-system-file": Expect(
-        f"{REACHABLE}|{CONNECT}",
+    "pg-service-user-file-shadows-system-file": sr.Expect(
+        f"{sr.REACHABLE}|{sr.CONNECT}",
         "fail",
         (USER_SERVICES, "pg_service.conf"),
         (USER_SERVICES,),
-        (*NOT_PW, *NOT_STARTED, "pg_hba.conf"),
+        (*sr.NOT_PW, *sr.NOT_STARTED, "pg_hba.conf"),
     ),
-    "pg-service-in-sysconfdir-healthy": Expect(WRITE, "pass"),
-    "pg-tsa-prefer-standby-primary-healthy": Expect(WRITE, "pass"),
+    "pg-service-in-sysconfdir-healthy": sr.Expect(sr.WRITE, "pass"),
+    "pg-tsa-prefer-standby-primary-healthy": sr.Expect(sr.WRITE, "pass"),
 }
 #: the word of the printed fix that the person's act follows
 PERSON_FOLLOWS = {
@@ -230,65 +202,53 @@ PERSON_FOLLOWS = {
 }
 
 
-@dataclass
-class PgMade:
-    made: dict[str, Instance]
-    people: dict[str, Callable[[], None]]
-
-
 def service_section(name: str, port: int, user: str, db: str) -> str:
     return f"[{name}]\nhost=127.0.0.1\nport={port}\nuser={user}\ndbname={db}\npassword={PASSWORD}\n"
 
 
-def make_pg(lab: Lab, tmp: Path) -> PgMade:
+def make_pg(lab: Lab, tmp: Path) -> sr.PgMade:
     """Every PostgreSQL case made on the lab and proved with psycopg (PGSERVICEFILE and
     PGSYSCONFDIR set for the rest of the test)."""
     assert lab.monkeypatch is not None
-    made: dict[str, Instance] = {}
-    people: dict[str, Callable[[], None]] = {}
-
-    def person_writes(ident: str, dsn: str) -> None:
-        def act() -> None:
-            made[ident].dsn = dsn
-
-        people[ident] = act
+    pg = sr.PgMade()
+    made, people, person_writes = pg.made, pg.people, pg.person_writes
 
     user, db = lab.app()
-    dsn = kw(lab, user, db)
+    dsn = sr.kw(lab, user, db)
     lab.monkeypatch.setenv("PGTZ", NOT_A_ZONE)
-    login_fails(dsn, 'invalid value for parameter "TimeZone"')
+    sr.login_fails(dsn, 'invalid value for parameter "TimeZone"')
     lab.monkeypatch.delenv("PGTZ")
     psycopg.connect(dsn).close()
-    made["pg-env-pgtz-not-a-zone"] = Instance(dsn)
+    made["pg-env-pgtz-not-a-zone"] = sr.Instance(dsn)
     people["pg-env-pgtz-not-a-zone"] = lambda: None  # PGTZ is unset after its own run
 
     user, db = lab.app()
     lab.sql(f"ALTER ROLE {user} SET local_preload_libraries = '{LIBRARY}'")
-    dsn = kw(lab, user, db)
-    login_fails(dsn, f"plugins/{LIBRARY}")
-    made["pg-local-preload-libraries-not-in-plugins"] = Instance(dsn)
+    dsn = sr.kw(lab, user, db)
+    sr.login_fails(dsn, f"plugins/{LIBRARY}")
+    made["pg-local-preload-libraries-not-in-plugins"] = sr.Instance(dsn)
 
     user, db = lab.app("lab_cert")
     (tmp / "old").mkdir()
     (tmp / "new").mkdir()
-    _, old_key = _client_cert(tmp / "old", user, lab)
-    crt, key = _client_cert(tmp / "new", user, lab)
-    dsn = kw(lab, user, db, sslmode="require", sslcert=str(crt), sslkey=str(old_key))
-    login_fails(dsn, "could not load private key file")
-    right = kw(lab, user, db, sslmode="require", sslcert=str(crt), sslkey=str(key))
+    _, old_key = sr.client_cert(tmp / "old", user, lab)
+    crt, key = sr.client_cert(tmp / "new", user, lab)
+    dsn = sr.kw(lab, user, db, sslmode="require", sslcert=str(crt), sslkey=str(old_key))
+    sr.login_fails(dsn, "could not load private key file")
+    right = sr.kw(lab, user, db, sslmode="require", sslcert=str(crt), sslkey=str(key))
     with psycopg.connect(right) as conn:
         conn.execute("CREATE TEMP TABLE proof (id int)")
-    made["pg-sslkey-of-another-certificate"] = Instance(dsn)
+    made["pg-sslkey-of-another-certificate"] = sr.Instance(dsn)
     person_writes("pg-sslkey-of-another-certificate", right)
 
     user, db = lab.app("lab_cert")
     (tmp / "swapped").mkdir()
-    crt, key = _client_cert(tmp / "swapped", user, lab)
-    dsn = kw(lab, user, db, sslmode="require", sslcert=str(key), sslkey=str(crt))
-    login_fails(dsn, "could not read certificate file")
-    right = kw(lab, user, db, sslmode="require", sslcert=str(crt), sslkey=str(key))
+    crt, key = sr.client_cert(tmp / "swapped", user, lab)
+    dsn = sr.kw(lab, user, db, sslmode="require", sslcert=str(key), sslkey=str(crt))
+    sr.login_fails(dsn, "could not read certificate file")
+    right = sr.kw(lab, user, db, sslmode="require", sslcert=str(crt), sslkey=str(key))
     psycopg.connect(right).close()
-    made["pg-sslcert-sslkey-swapped"] = Instance(dsn)
+    made["pg-sslcert-sslkey-swapped"] = sr.Instance(dsn)
     person_writes("pg-sslcert-sslkey-swapped", right)
 
     sysconf = tmp / "sysconf"
@@ -305,22 +265,22 @@ def make_pg(lab: Lab, tmp: Path) -> PgMade:
     user_file.chmod(0o600)
     lab.monkeypatch.setenv("PGSERVICEFILE", str(user_file))
     lab.monkeypatch.setenv("PGSYSCONFDIR", str(sysconf))
-    login_fails(f"service={SHADOWED}", str(stale))
+    sr.login_fails(f"service={SHADOWED}", str(stale))
     with psycopg.connect(f"service={SYSTEM_ONLY}") as conn:
         conn.execute("CREATE TABLE proof_kept (id int)")
         conn.rollback()
-    made["pg-service-user-file-shadows-system-file"] = Instance(f"service={SHADOWED}")
+    made["pg-service-user-file-shadows-system-file"] = sr.Instance(f"service={SHADOWED}")
     people["pg-service-user-file-shadows-system-file"] = writes(user_file, "")
-    made["pg-service-in-sysconfdir-healthy"] = Instance(f"service={SYSTEM_ONLY}")
+    made["pg-service-in-sysconfdir-healthy"] = sr.Instance(f"service={SYSTEM_ONLY}")
 
     user, db = lab.app()
-    dsn = kw(lab, user, db, target_session_attrs="prefer-standby")
+    dsn = sr.kw(lab, user, db, target_session_attrs="prefer-standby")
     with psycopg.connect(dsn) as conn:
         assert conn.execute("SELECT pg_is_in_recovery()").fetchone() == (False,)
         conn.execute("CREATE TABLE proof_kept (id int)")
         conn.rollback()
-    made["pg-tsa-prefer-standby-primary-healthy"] = Instance(dsn)
-    return PgMade(made, people)
+    made["pg-tsa-prefer-standby-primary-healthy"] = sr.Instance(dsn)
+    return pg
 
 
 def writes(path: Path, text: str) -> Callable[[], None]:
@@ -339,42 +299,13 @@ def test_postgres(lab: Lab, tmp_path: Path) -> None:
     alone = "pg-env-pgtz-not-a-zone"
     lab.monkeypatch.setenv("PGTZ", NOT_A_ZONE)
     try:
-        checks = run_pg(lab, {alone: pg.made[alone]})
+        checks = sr.run_pg(lab, {alone: pg.made[alone]})
     finally:
         lab.monkeypatch.delenv("PGTZ")
-    checks += run_pg(lab, {i: m for i, m in pg.made.items() if i != alone})
-    verdicts = {
-        ident: graded(expect, of_instance(checks, "postgres", instance(ident)), HEALTHY_PG)
-        for ident, expect in PG.items()
-    }
-    healing: dict[str, Instance] = {}
-    for ident, expect in PG.items():
-        if not expect.heals or verdicts[ident].grade != "fully right":
-            continue
-        mine = of_instance(checks, "postgres", instance(ident))
-        failed = next(c["id"] for c in mine if c["status"] != "pass")
-        lab.apply(Report(checks), failed.replace("postgres/", f"postgres/{instance(ident)}.", 1))
-        healing[ident] = pg.made[ident]
-    for ident, follows in PERSON_FOLLOWS.items():
-        if verdicts[ident].grade != "fully right":
-            continue
-        mine = of_instance(checks, "postgres", instance(ident))
-        failed = next(c for c in mine if c["status"] != "pass")
-        assert follows.lower() in (failed.get("hint") or "").lower(), failed
-        pg.people[ident]()
-        healing[ident] = pg.made[ident]
-    if healing:
-        again = run_pg(lab, healing)
-        for ident in healing:
-            left = [
-                c
-                for c in of_instance(again, "postgres", instance(ident))
-                if c["status"] not in ("pass", "skip")
-            ]
-            if left:
-                verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
-    report_grades(verdicts)
-    rows_hold("postgres", PG, checks)
+    checks += sr.run_pg(lab, {i: m for i, m in pg.made.items() if i != alone})
+    verdicts = sr.pg_round(lab, PG, pg, checks, PERSON_FOLLOWS)
+    sr.report_grades(verdicts)
+    sr.rows_hold("postgres", PG, checks)
 
 
 # -- Redis: two instances of one envcheck run -----------------------------------------------------
@@ -382,15 +313,15 @@ def test_postgres(lab: Lab, tmp_path: Path) -> None:
 #: the user whose digest hashed the newline too, and the one whose digest is right
 NEWLINE_USER, DIGEST_USER = "hashnl", "hashok"
 
-REDIS: dict[str, Expect] = {
-    "redis-acl-digest-of-password-and-newline": Expect(
-        R_AUTH,
+REDIS: dict[str, sr.Expect] = {
+    "redis-acl-digest-of-password-and-newline": sr.Expect(
+        sr.R_AUTH,
         "fail",
         ("WRONGPASS", "newline"),
         ("ACL SETUSER",),
         ("requirepass", "differ only in case"),
     ),
-    "redis-acl-password-digest-healthy": Expect(R_ROUND, "pass"),
+    "redis-acl-password-digest-healthy": sr.Expect(sr.R_ROUND, "pass"),
 }
 
 
@@ -428,32 +359,21 @@ def test_redis(pytester: pytest.Pytester) -> None:
 
         def sections(chosen: dict[str, str]) -> str:
             return "".join(
-                redis_section(instance(ident), url) + with_admin(server) + "\n"
+                sr.redis_section(sr.instance(ident), url) + sr.with_admin(server) + "\n"
                 for ident, url in chosen.items()
             )
 
         pytester.makefile(".toml", pyproject=sections(urls))
-        checks, output = run_envcheck(pytester)
+        checks, output = sr.run_envcheck(pytester)
         assert "Traceback" not in output
         assert pw not in output and pw not in str(checks), "a password shown"
         assert digest(pw) not in output and digest(pw) not in str(checks), "a digest shown"
         assert rs.ADMIN_PASSWORD not in output, "the admin's password shown"
-        verdicts = {
-            ident: graded(expect, of_instance(checks, "redis", instance(ident)), HEALTHY_REDIS)
-            for ident, expect in REDIS.items()
-        }
+        verdicts = sr.graded_all(REDIS, checks, "redis")
         ident = "redis-acl-digest-of-password-and-newline"
         if verdicts[ident].grade == "fully right":
             with server.admin() as admin:
                 admin.execute_command("ACL", "SETUSER", NEWLINE_USER, "resetpass", f">{pw}")
-            pytester.makefile(".toml", pyproject=sections({ident: newline}))
-            again, _ = run_envcheck(pytester)
-            left = [
-                c
-                for c in of_instance(again, "redis", instance(ident))
-                if c["status"] not in ("pass", "skip")
-            ]
-            if left:
-                verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
-    report_grades(verdicts)
-    rows_hold("redis", REDIS, checks)
+            sr.redis_again(pytester, sections({ident: newline}), verdicts, [ident])
+    sr.report_grades(verdicts)
+    sr.rows_hold("redis", REDIS, checks)

@@ -109,8 +109,6 @@ Cost (``/usr/bin/time`` on ``pytest <this file> -n 0``, after the fixes, four en
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -122,74 +120,46 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from tests.verdicts import redis_servers as rs
-from tests.verdicts.pg_lab import CERT_NAME, PASSWORD, Lab, Report, lab_fixtures
-from tests.verdicts.test_heldout_servers import (
-    CONNECT,
-    R_AUTH,
-    R_REACH,
-    R_ROUND,
-    REACHABLE,
-    WRITE,
-    Expect,
-    Verdict,
-    kw,
-    login_fails,
-    write_fails,
-)
-from tests.verdicts.test_heldout_servers9 import Made as Instance
-from tests.verdicts.test_heldout_servers9 import (
-    graded,
-    instance,
-    of_instance,
-    redis_section,
-    report_grades,
-    rows_hold,
-    run_pg,
-)
-from tests.verdicts.test_redis import run_envcheck, with_admin
+from tests.verdicts import server_rounds as sr
+from tests.verdicts.pg_lab import CERT_NAME, PASSWORD, Lab, lab_fixtures
 
 lab_server, lab = lab_fixtures("heldout17-pglab")
 
-HEALTHY_PG = (REACHABLE, CONNECT, WRITE)
-HEALTHY_REDIS = (R_REACH, R_AUTH, R_ROUND)
-
-NOT_PW = ("\\password", "password authentication failed", "wrong password", "password is refused")
-NOT_STARTED = ("start PostgreSQL", "pg_ctl", "systemctl")
 
 # -- PostgreSQL: six instances of one envcheck run ------------------------------------------------
 
-PG: dict[str, Expect] = {
-    "pg-42501-user-schema-not-writable": Expect(
-        WRITE,
+PG: dict[str, sr.Expect] = {
+    "pg-42501-user-schema-not-writable": sr.Expect(
+        sr.WRITE,
         "fail",
         ('"$user"', "search_path"),
         ("ON SCHEMA",),
-        (*NOT_PW, *NOT_STARTED, "pg_hba.conf", "ON SCHEMA public"),
+        (*sr.NOT_PW, *sr.NOT_STARTED, "pg_hba.conf", "ON SCHEMA public"),
         heals=True,
     ),
-    "pg-verify-full-hostaddr-without-host": Expect(
-        f"{REACHABLE}|{CONNECT}",
+    "pg-verify-full-hostaddr-without-host": sr.Expect(
+        f"{sr.REACHABLE}|{sr.CONNECT}",
         "fail",
         ("verify-full", "hostaddr"),
         ("host=",),
-        (*NOT_PW, *NOT_STARTED, "pg_hba.conf", "sslrootcert="),
+        (*sr.NOT_PW, *sr.NOT_STARTED, "pg_hba.conf", "sslrootcert="),
     ),
-    "pg-sslcert-expired": Expect(
-        CONNECT,
+    "pg-sslcert-expired": sr.Expect(
+        sr.CONNECT,
         "fail",
         ("sslcert", "expired"),
         ("sslcert",),
-        (*NOT_PW, *NOT_STARTED, "pg_hba.conf", "does not exist", "chmod"),
+        (*sr.NOT_PW, *sr.NOT_STARTED, "pg_hba.conf", "does not exist", "chmod"),
     ),
-    "pg-sslcert-not-yet-valid": Expect(
-        CONNECT,
+    "pg-sslcert-not-yet-valid": sr.Expect(
+        sr.CONNECT,
         "fail",
         ("sslcert", "not valid before"),
         ("sslcert",),
-        (*NOT_PW, *NOT_STARTED, "pg_hba.conf", "does not exist", "chmod"),
+        (*sr.NOT_PW, *sr.NOT_STARTED, "pg_hba.conf", "does not exist", "chmod"),
     ),
-    "pg-user-schema-owned-healthy": Expect(WRITE, "pass"),
-    "pg-verify-full-host-and-hostaddr-healthy": Expect(WRITE, "pass"),
+    "pg-user-schema-owned-healthy": sr.Expect(sr.WRITE, "pass"),
+    "pg-verify-full-host-and-hostaddr-healthy": sr.Expect(sr.WRITE, "pass"),
 }
 #: the word of the printed fix that the person's act follows
 PERSON_FOLLOWS = {
@@ -197,12 +167,6 @@ PERSON_FOLLOWS = {
     "pg-sslcert-expired": "sslcert",
     "pg-sslcert-not-yet-valid": "sslcert",
 }
-
-
-@dataclass
-class PgMade:
-    made: dict[str, Instance]
-    people: dict[str, Callable[[], None]]
 
 
 def dated_cert(
@@ -223,17 +187,7 @@ def dated_cert(
         .not_valid_after(not_after)
         .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
     )
-    crt, pem = tmp / f"{cn}.crt", tmp / f"{cn}.key"
-    crt.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    pem.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    pem.chmod(0o600)
-    return crt, pem
+    return sr.write_pem(tmp, cn, cert, key)
 
 
 def addr_dsn(lab: Lab, user: str, db: str, **params: str) -> str:
@@ -245,16 +199,10 @@ def addr_dsn(lab: Lab, user: str, db: str, **params: str) -> str:
     return " ".join(f"{k}='{v}'" for k, v in base.items())
 
 
-def make_pg(lab: Lab, tmp: Path) -> PgMade:
+def make_pg(lab: Lab, tmp: Path) -> sr.PgMade:
     """Every PostgreSQL case made on the lab and proved with psycopg."""
-    made: dict[str, Instance] = {}
-    people: dict[str, Callable[[], None]] = {}
-
-    def person_writes(ident: str, dsn: str) -> None:
-        def act() -> None:
-            made[ident].dsn = dsn
-
-        people[ident] = act
+    pg = sr.PgMade()
+    made, person_writes = pg.made, pg.person_writes
 
     user, db = lab.app()
     lab.sql(
@@ -262,26 +210,26 @@ def make_pg(lab: Lab, tmp: Path) -> PgMade:
         f"GRANT USAGE ON SCHEMA {user} TO {user}",
         dbname=db,
     )
-    dsn = kw(lab, user, db)
-    write_fails(dsn, "42501")
-    made["pg-42501-user-schema-not-writable"] = Instance(dsn)
+    dsn = sr.kw(lab, user, db)
+    sr.write_fails(dsn, "42501")
+    made["pg-42501-user-schema-not-writable"] = sr.Instance(dsn)
 
     user, db = lab.app()
     lab.sql(f"CREATE SCHEMA {user} AUTHORIZATION {user}", dbname=db)
-    dsn = kw(lab, user, db)
+    dsn = sr.kw(lab, user, db)
     with psycopg.connect(dsn) as conn:
         conn.execute("CREATE TABLE proof (id int)")
         where = conn.execute("SELECT schemaname FROM pg_tables WHERE tablename = 'proof'")
         assert where.fetchone() == (user,)
         conn.rollback()
-    made["pg-user-schema-owned-healthy"] = Instance(dsn)
+    made["pg-user-schema-owned-healthy"] = sr.Instance(dsn)
 
     user, db = lab.app()
     dsn = addr_dsn(lab, user, db)
-    login_fails(dsn, "host name must be specified")
+    sr.login_fails(dsn, "host name must be specified")
     right = addr_dsn(lab, user, db, host=CERT_NAME)
     psycopg.connect(right).close()
-    made["pg-verify-full-hostaddr-without-host"] = Instance(dsn)
+    made["pg-verify-full-hostaddr-without-host"] = sr.Instance(dsn)
     person_writes("pg-verify-full-hostaddr-without-host", right)
 
     user, db = lab.app()
@@ -289,7 +237,7 @@ def make_pg(lab: Lab, tmp: Path) -> PgMade:
     with psycopg.connect(dsn) as conn:
         conn.execute("CREATE TABLE proof_kept (id int)")
         conn.rollback()
-    made["pg-verify-full-host-and-hostaddr-healthy"] = Instance(dsn)
+    made["pg-verify-full-host-and-hostaddr-healthy"] = sr.Instance(dsn)
 
     now = dt.datetime.now(dt.timezone.utc)
     day = dt.timedelta(days=1)
@@ -300,54 +248,25 @@ def make_pg(lab: Lab, tmp: Path) -> PgMade:
         user, db = lab.app("lab_cert")
         (tmp / ident).mkdir()
         crt, key = dated_cert(tmp / ident, user, lab, start, end)
-        dsn = kw(lab, user, db, sslmode="require", sslcert=str(crt), sslkey=str(key))
-        login_fails(dsn)
+        dsn = sr.kw(lab, user, db, sslmode="require", sslcert=str(crt), sslkey=str(key))
+        sr.login_fails(dsn)
         (tmp / ident / "new").mkdir()
         crt, key = dated_cert(tmp / ident / "new", user, lab, now - day, now + 30 * day)
-        right = kw(lab, user, db, sslmode="require", sslcert=str(crt), sslkey=str(key))
+        right = sr.kw(lab, user, db, sslmode="require", sslcert=str(crt), sslkey=str(key))
         psycopg.connect(right).close()
-        made[ident] = Instance(dsn)
+        made[ident] = sr.Instance(dsn)
         person_writes(ident, right)
-    return PgMade(made, people)
+    return pg
 
 
 def test_postgres(lab: Lab, tmp_path: Path) -> None:
     """The six cases on one run; the fixes of the fully right breakages carried out as printed
     and the healed instances passing on one more run; each case's row held on its first run."""
     pg = make_pg(lab, tmp_path)
-    checks = run_pg(lab, pg.made)
-    verdicts = {
-        ident: graded(expect, of_instance(checks, "postgres", instance(ident)), HEALTHY_PG)
-        for ident, expect in PG.items()
-    }
-    healing: dict[str, Instance] = {}
-    for ident, expect in PG.items():
-        if not expect.heals or verdicts[ident].grade != "fully right":
-            continue
-        mine = of_instance(checks, "postgres", instance(ident))
-        failed = next(c["id"] for c in mine if c["status"] != "pass")
-        lab.apply(Report(checks), failed.replace("postgres/", f"postgres/{instance(ident)}.", 1))
-        healing[ident] = pg.made[ident]
-    for ident, follows in PERSON_FOLLOWS.items():
-        if verdicts[ident].grade != "fully right":
-            continue
-        mine = of_instance(checks, "postgres", instance(ident))
-        failed = next(c for c in mine if c["status"] != "pass")
-        assert follows.lower() in (failed.get("hint") or "").lower(), failed
-        pg.people[ident]()
-        healing[ident] = pg.made[ident]
-    if healing:
-        again = run_pg(lab, healing)
-        for ident in healing:
-            left = [
-                c
-                for c in of_instance(again, "postgres", instance(ident))
-                if c["status"] not in ("pass", "skip")
-            ]
-            if left:
-                verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
-    report_grades(verdicts)
-    rows_hold("postgres", PG, checks)
+    checks = sr.run_pg(lab, pg.made)
+    verdicts = sr.pg_round(lab, PG, pg, checks, PERSON_FOLLOWS)
+    sr.report_grades(verdicts)
+    sr.rows_hold("postgres", PG, checks)
 
 
 # -- Redis: two instances of one envcheck run -----------------------------------------------------
@@ -355,15 +274,15 @@ def test_postgres(lab: Lab, tmp_path: Path) -> None:
 #: the user refused SELECT, whose URL names database 0
 NO_SELECT = "noselect"
 
-REDIS: dict[str, Expect] = {
-    "redis-READONLY-replica-of-itself": Expect(
-        f"{R_ROUND}|{R_AUTH}|{R_REACH}",
+REDIS: dict[str, sr.Expect] = {
+    "redis-READONLY-replica-of-itself": sr.Expect(
+        f"{sr.R_ROUND}|{sr.R_AUTH}|{sr.R_REACH}",
         "fail",
         ("READONLY", "itself"),
         ("REPLICAOF NO ONE",),
         ("start Redis", "WRONGPASS", "ACL SETUSER"),
     ),
-    "redis-acl-no-select-database-0-healthy": Expect(R_ROUND, "pass"),
+    "redis-acl-no-select-database-0-healthy": sr.Expect(sr.R_ROUND, "pass"),
 }
 
 
@@ -400,31 +319,22 @@ def test_redis(pytester: pytest.Pytester) -> None:
 
         def sections(chosen: list[str]) -> str:
             return "".join(
-                redis_section(instance(i), servers[i][0]) + with_admin(servers[i][1]) + "\n"
+                sr.redis_section(sr.instance(i), servers[i][0])
+                + sr.with_admin(servers[i][1])
+                + "\n"
                 for i in chosen
             )
 
         pytester.makefile(".toml", pyproject=sections(list(servers)))
-        checks, output = run_envcheck(pytester)
+        checks, output = sr.run_envcheck(pytester)
         assert "Traceback" not in output
         assert pw not in output and pw not in str(checks), "a password shown"
         assert rs.ADMIN_PASSWORD not in output, "the admin's password shown"
-        verdicts = {
-            ident: graded(expect, of_instance(checks, "redis", instance(ident)), HEALTHY_REDIS)
-            for ident, expect in REDIS.items()
-        }
+        verdicts = sr.graded_all(REDIS, checks, "redis")
         ident = "redis-READONLY-replica-of-itself"
         if verdicts[ident].grade == "fully right":
             with itself.admin() as admin:
                 admin.execute_command("REPLICAOF", "NO", "ONE")
-            pytester.makefile(".toml", pyproject=sections([ident]))
-            again, _ = run_envcheck(pytester)
-            left = [
-                c
-                for c in of_instance(again, "redis", instance(ident))
-                if c["status"] not in ("pass", "skip")
-            ]
-            if left:
-                verdicts[ident] = Verdict("partly", [f"after the fix: {left}"])
-    report_grades(verdicts)
-    rows_hold("redis", REDIS, checks)
+            sr.redis_again(pytester, sections([ident]), verdicts, [ident])
+    sr.report_grades(verdicts)
+    sr.rows_hold("redis", REDIS, checks)

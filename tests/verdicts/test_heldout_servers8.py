@@ -113,6 +113,7 @@ from cryptography.x509.oid import NameOID
 
 from tests.servers import free_port
 from tests.verdicts import redis_servers as rs
+from tests.verdicts import server_rounds as sr
 from tests.verdicts import table
 from tests.verdicts.pg_lab import CERT_NAME, Lab, for_one_test, lab_cluster
 from tests.verdicts.test_heldout_servers import (
@@ -184,17 +185,7 @@ def certificate(
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    crt, pem = directory / f"{name}.crt", directory / f"{name}.key"
-    crt.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    pem.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    pem.chmod(0o600)
-    return crt, pem
+    return sr.write_pem(directory, name, cert, key)
 
 
 def crl(directory: Path, issuer_crt: Path, issuer_key: Path, serial: int | None) -> Path:
