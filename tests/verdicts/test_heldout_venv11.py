@@ -108,8 +108,7 @@ import pytest
 
 from tests.throwaway import make_wheel
 from tests.verdicts.test_heldout_servers import Expect, fully_right_row, grade
-from tests.verdicts.test_venv_project_sweep import run, run_jobs
-from tests.verdicts.venv_lab import Lab, claimed_world
+from tests.verdicts.venv_lab import Lab, claimed_world, run, run_jobs
 
 Checks = dict[str, dict[str, Any]]
 

@@ -137,8 +137,8 @@ from packaging.specifiers import SpecifierSet
 
 from tests.throwaway import make_wheel
 from tests.verdicts.test_heldout_servers import Expect, fully_right_row
-from tests.verdicts.test_venv_project_sweep import copy_project, run, run_jobs
-from tests.verdicts.venv_lab import Lab, claimed_world
+from tests.verdicts.test_venv_project_sweep import copy_project
+from tests.verdicts.venv_lab import Lab, claimed_world, run, run_jobs
 
 Checks = dict[str, dict[str, Any]]
 

@@ -135,90 +135,30 @@ healed ones, one probe), 6 to 11 s wall beside other sessions' runs.
 
 from __future__ import annotations
 
-import json
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.throwaway import _digest, make_wheel
-from tests.verdicts.test_heldout_servers import Expect, fully_right_row
+from tests.verdicts.test_heldout_servers import Expect
 from tests.verdicts.test_heldout_venv12 import pep621, plain
-from tests.verdicts.test_heldout_venv15 import lab_wheel, sha256
-from tests.verdicts.test_venv_project_sweep import run, run_jobs
-from tests.verdicts.venv_lab import Lab, claimed_world
+from tests.verdicts.venv_lab import Lab, Round, lab_wheel, sha256
 
-Checks = dict[str, dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class Held:
-    expect: Expect
-    #: makes the project in its directory (:func:`root_of`); returns the variables its shell has
-    make: Callable[[Lab, Path], dict[str, str | None]]
-    #: proves it from the probe's answers (:func:`probed`) after the run
-    prove: Callable[[Lab, Path], None] | None = None
-    #: check ids (substrings) that must not fail or warn (the healthy neighbours)
-    quiet: tuple[str, ...] = ()
-
-
-CASES: dict[str, Held] = {}
-#: wheels pip installs into the shared environment (one pip run)
-WHEELS: list[Path] = []
 #: what the probe is asked: {key: [pip's args]}
 ASK: dict[str, list[str]] = {}
 
-
-def case(
-    ident: str,
-    expect: Expect,
-    prove: Callable[[Lab, Path], None] | None = None,
-    quiet: tuple[str, ...] = (),
-) -> Callable[
-    [Callable[[Lab, Path], dict[str, str | None]]], Callable[[Lab, Path], dict[str, str | None]]
-]:
-    def register(
-        make: Callable[[Lab, Path], dict[str, str | None]],
-    ) -> Callable[[Lab, Path], dict[str, str | None]]:
-        CASES[ident] = Held(expect, make, prove, quiet)
-        return make
-
-    return register
-
-
-def root_of(lab: Lab, ident: str) -> Path:
-    """The case's project directory, named by its place (``p03``): a name taken from the case
-    would lend its words to every path a verdict shows."""
-    return lab.tmp / "projects" / f"p{list(CASES).index(ident):02d}"
-
-
-def installed_wheels(lab: Lab) -> Path:
-    directory = lab.tmp / "wheels-16"
-    directory.mkdir(exist_ok=True)
-    return directory
-
-
-def index(lab: Lab) -> Path:
-    """Wheels pip may find (``--find-links``) and that are not installed."""
-    directory = lab.tmp / "index-16"
-    directory.mkdir(exist_ok=True)
-    return directory
-
-
-def offline(lab: Lab) -> list[str]:
-    """pip's options for an offline install from the cases' wheel directories."""
-    return [
-        "--no-index",
-        "--find-links",
-        str(installed_wheels(lab)),
-        "--find-links",
-        str(index(lab)),
-        "--find-links",
-        str(lab.app / "wheels"),
-    ]
+ROUND = Round(16, clear=(ASK,))
+CASES = ROUND.cases
+#: wheels pip installs into the shared environment (one pip run)
+WHEELS = ROUND.wheels
+case = ROUND.case
+root_of = ROUND.root_of
+installed_wheels = ROUND.installed_wheels
+index = ROUND.index
+offline = ROUND.offline
 
 
 def dry_run(key: str, *args: str) -> None:
@@ -231,9 +171,6 @@ def site_packages(lab: Lab) -> Path:
     assert found, f"no site-packages under {lab.app / '.venv'}"
     return found[0]
 
-
-#: what one start of the environment's interpreter found (:func:`probed`)
-PROBE: dict[str, Any] = {}
 
 _PROBE = r"""
 import contextlib, importlib, importlib.metadata, io, json, os, sys
@@ -267,13 +204,7 @@ print(json.dumps(out))
 def probed(lab: Lab) -> dict[str, Any]:
     """pip's dry runs, the installed versions and two imports, all by one start of the
     environment's interpreter (after envcheck's run)."""
-    if not PROBE:
-        asked = lab.tmp / "probe-16.json"
-        asked.write_text(json.dumps(ASK))
-        done = run(lab, [str(lab.python()), "-c", _PROBE, str(asked)], {})
-        assert done.returncode == 0, done.stderr[-3000:]
-        PROBE.update(json.loads(done.stdout.splitlines()[-1]))
-    return PROBE
+    return ROUND.probed(lab, _PROBE, ASK)
 
 
 def pip_would(key: str, name: str, version: str, install: str) -> Callable[[Lab, Path], None]:
@@ -630,95 +561,26 @@ def pylock_exclusive_markers(lab: Lab, root: Path) -> dict[str, str | None]:
     return {}
 
 
-#: the world as this test process read it (built once per session: :func:`claimed_world`)
-_BUILT: dict[str, dict[str, Any]] = {}
-
-
 @pytest.fixture
 def world(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Every case made beside one copy of the lab project, then one run judges them all."""
-    return claimed_world(
-        "venv16", "all", request, ("all",), dict.fromkeys(CASES, "all"), build, _BUILT, other=False
-    )
-
-
-def build(name: str, lab: Lab) -> dict[str, Any]:
-    WHEELS.clear()
-    ASK.clear()
-    PROBE.clear()
-    lab.project()
-    envs = {ident: held.make(lab, root_of(lab, ident)) for ident, held in CASES.items()}
-    lab.pip(lab.python(), "install", "--no-deps", "--no-index", *map(str, WHEELS))
-    jobs = [
-        {"ident": ident, "root": str(root_of(lab, ident)), "env": envs[ident], "poetry": False}
-        for ident in CASES
-    ]
-    found = run_jobs(lab, jobs, "venv16")
-    assert "results" in found, found
-    proofs = {}
-    for ident, held in CASES.items():
-        try:
-            if held.prove is not None:
-                held.prove(lab, root_of(lab, ident))
-        except (AssertionError, KeyError, ValueError, TypeError) as exc:
-            proofs[ident] = repr(exc)
-    return {"found": found, "proofs": proofs, "healed": heal(lab, found)}
+    return ROUND.world(request)
 
 
 #: the cases whose printed fix is run, and the check that must pass after it
-HEALED = {
-    "venv-local-label-other": "venv/package[demo-torch]",
-    "venv-arbitrary-equality-padded": "venv/package[demo-arb]",
-    "venv-wheel-unpacked-data": "venv/package[demo-unz]",
-}
-
-
-def heal(lab: Lab, found: dict[str, Any]) -> dict[str, list[str]]:
-    """Three printed fixes run by envcheck's step runner (pip offline from the cases' wheel
-    directory: ``PIP_NO_INDEX``, ``PIP_FIND_LINKS``), then the three projects judged again by
-    one start of the interpreter: the two specifiers' ``pip install`` and the unpacked wheel's
-    reinstall. The other breakages' fixes are a person's edits (Manual steps) and not run."""
-    out: dict[str, list[str]] = {}
-    env = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(index(lab))}
-    jobs: list[dict[str, Any]] = []
-    for ident, check_id in HEALED.items():
-        check = found["results"][ident].get("checks", {}).get(check_id)
-        if check is None or check["status"] == "pass":
-            continue
-        try:
-            lab.apply(check, rootdir=root_of(lab, ident), **env)
-        except AssertionError as exc:
-            out[ident] = [f"the fix did not apply: {exc}"]
-            continue
-        jobs.append({"ident": ident, "root": str(root_of(lab, ident)), "poetry": False})
-    if not jobs:
-        return out
-    again = run_jobs(lab, jobs, "venv16-healed").get("results", {})
-    for job in jobs:
-        ident = str(job["ident"])
-        check = again.get(ident, {}).get("checks", {}).get(HEALED[ident], {})
-        out[ident] = [] if check.get("status") == "pass" else [f"after the fix: {check}"]
-    return out
+HEALED = ROUND.healed
+HEALED.update(
+    {
+        "venv-local-label-other": "venv/package[demo-torch]",
+        "venv-arbitrary-equality-padded": "venv/package[demo-arb]",
+        "venv-wheel-unpacked-data": "venv/package[demo-unz]",
+    }
+)
 
 
 @pytest.mark.parametrize("ident", sorted(CASES))
 def test_venv(ident: str, world: dict[str, Any]) -> None:
-    held = CASES[ident]
-    assert "found" in world, world
-    assert ident not in world["proofs"], f"not proven: {world['proofs'][ident]}"
-    result = world["found"]["results"][ident]
-    assert "checks" in result, result
-    checks: Checks = result["checks"]
-    loud = [
-        f"{c['id']}: {c['status']}: {c['summary']}"
-        for c in checks.values()
-        if c["status"] not in ("pass", "skip") and any(q in c["id"] for q in held.quiet)
-    ]
-    assert not loud, f"wrong (a false alarm): {loud}"
-    healed = world["healed"].get(ident, [])
-    if held.expect.heals:
-        healed = [*healed, "no executed fix"]
-    fully_right_row("venv", ident, held.expect, list(checks.values()), healed)
+    ROUND.judge(ident, world)
 
 
 #: the rows of docs/verdicts/venv.md this module asserts

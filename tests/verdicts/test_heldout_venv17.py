@@ -121,89 +121,30 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.throwaway import make_wheel
-from tests.verdicts.test_heldout_servers import Expect, fully_right_row
+from tests.verdicts.test_heldout_servers import Expect
 from tests.verdicts.test_heldout_venv12 import pep621, plain
-from tests.verdicts.test_heldout_venv15 import lab_wheel, sha256
-from tests.verdicts.test_venv_project_sweep import run, run_jobs
-from tests.verdicts.venv_lab import Lab, claimed_world
+from tests.verdicts.venv_lab import Lab, Round, lab_wheel, sha256
 
-Checks = dict[str, dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class Held:
-    expect: Expect
-    #: makes the project in its directory (:func:`root_of`); returns the variables its shell has
-    make: Callable[[Lab, Path], dict[str, str | None]]
-    #: proves it from the probe's answers (:func:`probed`) after the run
-    prove: Callable[[Lab, Path], None] | None = None
-    #: check ids (substrings) that must not fail or warn (the healthy neighbours)
-    quiet: tuple[str, ...] = ()
-
-
-CASES: dict[str, Held] = {}
-#: wheels pip installs into the shared environment (one pip run)
-WHEELS: list[Path] = []
 #: what the probe is asked: {key: [pip's args]}
 ASK: dict[str, list[str]] = {}
 #: the directory a key's pip runs in (pip resolves a requirements file's paths from it)
 CWD: dict[str, str] = {}
 
-
-def case(
-    ident: str,
-    expect: Expect,
-    prove: Callable[[Lab, Path], None] | None = None,
-    quiet: tuple[str, ...] = (),
-) -> Callable[
-    [Callable[[Lab, Path], dict[str, str | None]]], Callable[[Lab, Path], dict[str, str | None]]
-]:
-    def register(
-        make: Callable[[Lab, Path], dict[str, str | None]],
-    ) -> Callable[[Lab, Path], dict[str, str | None]]:
-        CASES[ident] = Held(expect, make, prove, quiet)
-        return make
-
-    return register
-
-
-def root_of(lab: Lab, ident: str) -> Path:
-    """The case's project directory, named by its place (``p03``): a name taken from the case
-    would lend its words to every path a verdict shows."""
-    return lab.tmp / "projects" / f"p{list(CASES).index(ident):02d}"
-
-
-def installed_wheels(lab: Lab) -> Path:
-    directory = lab.tmp / "wheels-17"
-    directory.mkdir(exist_ok=True)
-    return directory
-
-
-def index(lab: Lab) -> Path:
-    """Wheels pip may find (``--find-links``) and that are not installed."""
-    directory = lab.tmp / "index-17"
-    directory.mkdir(exist_ok=True)
-    return directory
-
-
-def offline(lab: Lab) -> list[str]:
-    """pip's options for an offline install from the cases' wheel directories."""
-    return [
-        "--no-index",
-        "--find-links",
-        str(installed_wheels(lab)),
-        "--find-links",
-        str(index(lab)),
-        "--find-links",
-        str(lab.app / "wheels"),
-    ]
+ROUND = Round(17, clear=(ASK, CWD))
+CASES = ROUND.cases
+#: wheels pip installs into the shared environment (one pip run)
+WHEELS = ROUND.wheels
+case = ROUND.case
+root_of = ROUND.root_of
+installed_wheels = ROUND.installed_wheels
+index = ROUND.index
+offline = ROUND.offline
 
 
 def dry_run(key: str, *args: str, cwd: Path | None = None) -> None:
@@ -212,9 +153,6 @@ def dry_run(key: str, *args: str, cwd: Path | None = None) -> None:
     if cwd is not None:
         CWD[key] = str(cwd)
 
-
-#: what one start of the environment's interpreter found (:func:`probed`)
-PROBE: dict[str, Any] = {}
 
 _PROBE = r"""
 import contextlib, importlib, importlib.metadata, io, json, os, sys
@@ -250,13 +188,7 @@ print(json.dumps(out))
 def probed(lab: Lab) -> dict[str, Any]:
     """pip's dry runs and the installed versions, all by one start of the environment's
     interpreter (after envcheck's run)."""
-    if not PROBE:
-        asked = lab.tmp / "probe-17.json"
-        asked.write_text(json.dumps({"ask": ASK, "cwd": CWD}))
-        done = run(lab, [str(lab.python()), "-c", _PROBE, str(asked)], {})
-        assert done.returncode == 0, done.stderr[-3000:]
-        PROBE.update(json.loads(done.stdout.splitlines()[-1]))
-    return PROBE
+    return ROUND.probed(lab, _PROBE, {"ask": ASK, "cwd": CWD})
 
 
 # -- pip: an editable requirement of a local directory -------------------------------------------
@@ -568,93 +500,21 @@ def dependencies_exclude_each_other(lab: Lab, root: Path) -> dict[str, str | Non
     return {}
 
 
-#: the world as this test process read it (built once per session: :func:`claimed_world`)
-_BUILT: dict[str, dict[str, Any]] = {}
-
-
 @pytest.fixture
 def world(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Every case made beside one copy of the lab project, then one run judges them all."""
-    return claimed_world(
-        "venv17", "all", request, ("all",), dict.fromkeys(CASES, "all"), build, _BUILT, other=False
-    )
+    return ROUND.world(request)
 
 
-def build(name: str, lab: Lab) -> dict[str, Any]:
-    WHEELS.clear()
-    ASK.clear()
-    CWD.clear()
-    PROBE.clear()
-    lab.project()
-    envs = {ident: held.make(lab, root_of(lab, ident)) for ident, held in CASES.items()}
-    lab.pip(lab.python(), "install", "--no-deps", "--no-index", *map(str, WHEELS))
-    jobs = [
-        {"ident": ident, "root": str(root_of(lab, ident)), "env": envs[ident], "poetry": False}
-        for ident in CASES
-    ]
-    found = run_jobs(lab, jobs, "venv17")
-    assert "results" in found, found
-    proofs = {}
-    for ident, held in CASES.items():
-        try:
-            if held.prove is not None:
-                held.prove(lab, root_of(lab, ident))
-        except (AssertionError, KeyError, ValueError, TypeError) as exc:
-            proofs[ident] = repr(exc)
-    return {"found": found, "proofs": proofs, "healed": heal(lab, found)}
-
-
-#: the cases whose printed fix is run, and the check that must pass after it
-HEALED: dict[str, str] = {}
-
-
-def heal(lab: Lab, found: dict[str, Any]) -> dict[str, list[str]]:
-    """The printed fixes of the cases in :data:`HEALED` run by envcheck's step runner (pip
-    offline from the cases' wheel directory: ``PIP_NO_INDEX``, ``PIP_FIND_LINKS``), then those
-    projects judged again by one start of the interpreter. Every breakage of this round is
-    fixed by a person's edit of a file (a Manual step), so none is listed before the first
-    run."""
-    out: dict[str, list[str]] = {}
-    env = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(index(lab))}
-    jobs: list[dict[str, Any]] = []
-    for ident, check_id in HEALED.items():
-        check = found["results"][ident].get("checks", {}).get(check_id)
-        if check is None or check["status"] == "pass":
-            continue
-        try:
-            lab.apply(check, rootdir=root_of(lab, ident), **env)
-        except AssertionError as exc:
-            out[ident] = [f"the fix did not apply: {exc}"]
-            continue
-        jobs.append({"ident": ident, "root": str(root_of(lab, ident)), "poetry": False})
-    if not jobs:
-        return out
-    again = run_jobs(lab, jobs, "venv17-healed").get("results", {})
-    for job in jobs:
-        ident = str(job["ident"])
-        check = again.get(ident, {}).get("checks", {}).get(HEALED[ident], {})
-        out[ident] = [] if check.get("status") == "pass" else [f"after the fix: {check}"]
-    return out
+#: the cases whose printed fix is run (:meth:`Round.heal`), and the check that must pass after
+#: it: every breakage of this round is fixed by a person's edit of a file (a Manual step), so
+#: none is listed before the first run
+HEALED = ROUND.healed
 
 
 @pytest.mark.parametrize("ident", sorted(CASES))
 def test_venv(ident: str, world: dict[str, Any]) -> None:
-    held = CASES[ident]
-    assert "found" in world, world
-    assert ident not in world["proofs"], f"not proven: {world['proofs'][ident]}"
-    result = world["found"]["results"][ident]
-    assert "checks" in result, result
-    checks: Checks = result["checks"]
-    loud = [
-        f"{c['id']}: {c['status']}: {c['summary']}"
-        for c in checks.values()
-        if c["status"] not in ("pass", "skip") and any(q in c["id"] for q in held.quiet)
-    ]
-    assert not loud, f"wrong (a false alarm): {loud}"
-    healed = world["healed"].get(ident, [])
-    if held.expect.heals:
-        healed = [*healed, "no executed fix"]
-    fully_right_row("venv", ident, held.expect, list(checks.values()), healed)
+    ROUND.judge(ident, world)
 
 
 #: the rows of docs/verdicts/venv.md this module asserts

@@ -81,8 +81,8 @@ from typing import Any
 import pytest
 
 from tests.verdicts.test_heldout_servers import Expect, fully_right_row, grade
-from tests.verdicts.test_venv_project_sweep import copy_project, run, run_jobs
-from tests.verdicts.venv_lab import Lab
+from tests.verdicts.test_venv_project_sweep import copy_project
+from tests.verdicts.venv_lab import Lab, run, run_jobs
 
 Checks = dict[str, dict[str, Any]]
 PY311 = Path.home() / ".pyenv" / "versions" / "3.11.7" / "bin" / "python3.11"

@@ -123,8 +123,7 @@ from typing import Any
 import pytest
 
 from tests.throwaway import make_venv, make_wheel
-from tests.verdicts.test_venv_project_sweep import run_jobs
-from tests.verdicts.venv_lab import Lab, claimed_world
+from tests.verdicts.venv_lab import Lab, claimed_world, run_jobs
 
 Checks = dict[str, dict[str, Any]]
 

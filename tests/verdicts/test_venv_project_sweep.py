@@ -84,11 +84,9 @@ copy of the environment and a ``show`` of every project, was 20 s.
 from __future__ import annotations
 
 import json
-import os
 import platform
 import re
 import shutil
-import subprocess
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -100,10 +98,9 @@ from packaging.dependency_groups import resolve_dependency_groups
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from tests.verdicts.venv_lab import Lab
+from tests.verdicts.venv_lab import Lab, run, run_jobs
 
 Checks = dict[str, dict[str, Any]]
-RUNNER = Path(__file__).with_name("venv_project_runner.py")
 HERE = platform.python_version()
 
 
@@ -644,30 +641,6 @@ def startup_oracle(lab: Lab, env: dict[str, str]) -> list[str]:
 
 
 # -- running envcheck ------------------------------------------------------------------------
-
-
-def run(lab: Lab, argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """``argv`` in the lab's environment (never the suite's VIRTUAL_ENV) with ``env`` over it."""
-    environ = {k: v for k, v in lab.env.items() if k not in ("VIRTUAL_ENV", "POETRY_ACTIVE")}
-    return subprocess.run(
-        argv, capture_output=True, text=True, cwd=lab.tmp, env={**environ, **env}, timeout=300
-    )
-
-
-def run_jobs(
-    lab: Lab, jobs: list[dict[str, Any]], name: str, env: dict[str, str] | None = None
-) -> dict[str, Any]:
-    """The runner over ``jobs`` in the lab's interpreter (one start)."""
-    out = lab.tmp / "runs" / f"{name}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.with_name(f"{name}-jobs.json").write_text(json.dumps(jobs))
-    argv = [str(lab.python()), str(RUNNER), str(out.with_name(f"{name}-jobs.json")), str(out)]
-    older = os.environ.get("ENVCHECK_LAB_SRC")  # another envcheck's sources (venv_lab's)
-    done = run(lab, argv, {**({"PYTHONPATH": older} if older else {}), **(env or {})})
-    if not out.is_file():
-        return {"crash": f"exit {done.returncode}: {done.stderr[-2000:]}"}
-    result: dict[str, Any] = json.loads(out.read_text())
-    return result
 
 
 def copy_project(lab: Lab, ident: str) -> Path:

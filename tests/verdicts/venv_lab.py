@@ -9,6 +9,7 @@ fix is applied step by step through ``envcheck.engine.fixer.apply_step``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -17,9 +18,10 @@ import sys
 import sysconfig
 import textwrap
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -29,8 +31,12 @@ from envcheck.engine.fixer import apply_step
 from envcheck.engine.registry import make_plugin_manager
 from tests.throwaway import make_venv, make_wheel, relocate_venv
 
+if TYPE_CHECKING:
+    from tests.verdicts.test_heldout_servers import Expect
+
 REPO = Path(__file__).resolve().parents[2]
 POETRY = shutil.which("poetry") or str(REPO / ".tools" / "poetry" / "bin" / "poetry")
+RUNNER = Path(__file__).with_name("venv_project_runner.py")
 WHEELS = ("demo-alpha", "demo-beta", "demo-gamma", "demo-win", "demo-dev", "demo-doc")
 PROJECT = """
 [project]
@@ -395,3 +401,234 @@ def claimed_world(
             time.sleep(0.2)
     built[name] = json.loads((shared / f"{prefix}-{name}.json").read_text())
     return built[name]
+
+
+# -- running the project runner --------------------------------------------------------------
+
+
+def run(lab: Lab, argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``argv`` in the lab's environment (never the suite's VIRTUAL_ENV) with ``env`` over it."""
+    environ = {k: v for k, v in lab.env.items() if k not in ("VIRTUAL_ENV", "POETRY_ACTIVE")}
+    return subprocess.run(
+        argv, capture_output=True, text=True, cwd=lab.tmp, env={**environ, **env}, timeout=300
+    )
+
+
+def run_jobs(
+    lab: Lab, jobs: list[dict[str, Any]], name: str, env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The runner over ``jobs`` in the lab's interpreter (one start)."""
+    out = lab.tmp / "runs" / f"{name}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.with_name(f"{name}-jobs.json").write_text(json.dumps(jobs))
+    argv = [str(lab.python()), str(RUNNER), str(out.with_name(f"{name}-jobs.json")), str(out)]
+    older = os.environ.get("ENVCHECK_LAB_SRC")  # another envcheck's sources (venv_lab's)
+    done = run(lab, argv, {**({"PYTHONPATH": older} if older else {}), **(env or {})})
+    if not out.is_file():
+        return {"crash": f"exit {done.returncode}: {done.stderr[-2000:]}"}
+    result: dict[str, Any] = json.loads(out.read_text())
+    return result
+
+
+# -- a held-out round of projects beside one copy of the lab project -------------------------
+
+Make = Callable[[Lab, Path], "dict[str, str | None]"]
+
+
+@dataclass(frozen=True)
+class Held:
+    expect: Expect
+    #: makes the project in its directory (:meth:`Round.root_of`); returns its shell's variables
+    make: Make
+    #: proves it after the run: ``prove(lab, root)`` (``prove(lab, root, found)`` in a round
+    #: made with ``prove_found``)
+    prove: Callable[..., None] | None = None
+    #: check ids (substrings) that must not fail or warn (the healthy neighbours)
+    quiet: tuple[str, ...] = ()
+
+
+def lab_wheel(lab: Lab, name: str) -> Path:
+    """The lab's own wheel of ``name`` (version 1.0)."""
+    return lab.app / "wheels" / f"{name.replace('-', '_')}-1.0-py3-none-any.whl"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class Round:
+    """A held-out round whose cases are projects made beside one copy of the lab project (its
+    environment shared through a ``.venv`` link), judged by one start of that environment's
+    interpreter (venv_project_runner.py), some printed fixes run and those projects judged
+    again; proofs read one probe of the interpreter (:meth:`probed`)."""
+
+    def __init__(
+        self,
+        number: int,
+        *,
+        clear: Iterable[dict[str, Any]] = (),
+        prove_found: bool = False,
+        after_heal: Callable[[Lab, dict[str, list[str]]], None] | None = None,
+    ) -> None:
+        self.name = f"venv{number}"
+        self.number = number
+        self.cases: dict[str, Held] = {}
+        #: wheels pip installs into the shared environment (one pip run)
+        self.wheels: list[Path] = []
+        #: the cases whose printed fix is run, and the check that must pass after it
+        self.healed: dict[str, str] = {}
+        #: what one start of the environment's interpreter found (:meth:`probed`)
+        self.probe: dict[str, Any] = {}
+        #: the world as this test process read it (built once per session: claimed_world)
+        self.built: dict[str, dict[str, Any]] = {}
+        self._clear = tuple(clear)
+        self._prove_found = prove_found
+        self._after_heal = after_heal
+
+    def case(
+        self,
+        ident: str,
+        expect: Expect,
+        prove: Callable[..., None] | None = None,
+        quiet: tuple[str, ...] = (),
+    ) -> Callable[[Make], Make]:
+        def register(make: Make) -> Make:
+            self.cases[ident] = Held(expect, make, prove, quiet)
+            return make
+
+        return register
+
+    def root_of(self, lab: Lab, ident: str) -> Path:
+        """The case's project directory, named by its place (``p03``): a name taken from the
+        case would lend its words to every path a verdict shows."""
+        return lab.tmp / "projects" / f"p{list(self.cases).index(ident):02d}"
+
+    def installed_wheels(self, lab: Lab) -> Path:
+        directory = lab.tmp / f"wheels-{self.number}"
+        directory.mkdir(exist_ok=True)
+        return directory
+
+    def index(self, lab: Lab) -> Path:
+        """Wheels pip may find (``--find-links``) and that are not installed."""
+        directory = lab.tmp / f"index-{self.number}"
+        directory.mkdir(exist_ok=True)
+        return directory
+
+    def offline(self, lab: Lab) -> list[str]:
+        """pip's options for an offline install from the cases' wheel directories."""
+        return [
+            "--no-index",
+            "--find-links",
+            str(self.installed_wheels(lab)),
+            "--find-links",
+            str(self.index(lab)),
+            "--find-links",
+            str(lab.app / "wheels"),
+        ]
+
+    def probed(self, lab: Lab, script: str, asked: Any) -> dict[str, Any]:
+        """What ``script`` printed last (JSON), run once by the environment's interpreter with
+        the path of ``asked`` (as JSON) as its argument, after envcheck's run."""
+        if not self.probe:
+            path = lab.tmp / f"probe-{self.number}.json"
+            path.write_text(json.dumps(asked))
+            done = run(lab, [str(lab.python()), "-c", script, str(path)], {})
+            assert done.returncode == 0, done.stderr[-3000:]
+            self.probe.update(json.loads(done.stdout.splitlines()[-1]))
+        return self.probe
+
+    def world(self, request: pytest.FixtureRequest) -> dict[str, Any]:
+        """Every case made beside one copy of the lab project, then one run judges them all."""
+        return claimed_world(
+            self.name,
+            "all",
+            request,
+            ("all",),
+            dict.fromkeys(self.cases, "all"),
+            self.build,
+            self.built,
+            other=False,
+        )
+
+    def build(self, name: str, lab: Lab) -> dict[str, Any]:
+        self.wheels.clear()
+        self.probe.clear()
+        for kept in self._clear:
+            kept.clear()
+        lab.project()
+        envs = {
+            ident: held.make(lab, self.root_of(lab, ident)) for ident, held in self.cases.items()
+        }
+        lab.pip(lab.python(), "install", "--no-deps", "--no-index", *map(str, self.wheels))
+        jobs = [
+            {
+                "ident": ident,
+                "root": str(self.root_of(lab, ident)),
+                "env": envs[ident],
+                "poetry": False,
+            }
+            for ident in self.cases
+        ]
+        found = run_jobs(lab, jobs, self.name)
+        assert "results" in found, found
+        proofs = {}
+        for ident, held in self.cases.items():
+            try:
+                if held.prove is not None:
+                    if self._prove_found:
+                        held.prove(lab, self.root_of(lab, ident), found)
+                    else:
+                        held.prove(lab, self.root_of(lab, ident))
+            except (AssertionError, KeyError, ValueError, TypeError) as exc:
+                proofs[ident] = repr(exc)
+        return {"found": found, "proofs": proofs, "healed": self.heal(lab, found)}
+
+    def heal(self, lab: Lab, found: dict[str, Any]) -> dict[str, list[str]]:
+        """The printed fixes of the cases in :attr:`healed` run by envcheck's step runner (pip
+        offline from the cases' wheel directory: ``PIP_NO_INDEX``, ``PIP_FIND_LINKS``), then
+        those projects judged again by one start of the interpreter."""
+        out: dict[str, list[str]] = {}
+        env = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(self.index(lab))}
+        jobs: list[dict[str, Any]] = []
+        for ident, check_id in self.healed.items():
+            check = found["results"][ident].get("checks", {}).get(check_id)
+            if check is None or check["status"] == "pass":
+                continue
+            try:
+                lab.apply(check, rootdir=self.root_of(lab, ident), **env)
+            except AssertionError as exc:
+                out[ident] = [f"the fix did not apply: {exc}"]
+                continue
+            jobs.append({"ident": ident, "root": str(self.root_of(lab, ident)), "poetry": False})
+        if not jobs:
+            return out
+        again = run_jobs(lab, jobs, f"{self.name}-healed").get("results", {})
+        for job in jobs:
+            ident = str(job["ident"])
+            check = again.get(ident, {}).get("checks", {}).get(self.healed[ident], {})
+            out[ident] = [] if check.get("status") == "pass" else [f"after the fix: {check}"]
+        if self._after_heal is not None:
+            self._after_heal(lab, out)
+        return out
+
+    def judge(self, ident: str, world: dict[str, Any]) -> None:
+        """Case ``ident`` of the world: proven, no false alarm on its quiet checks, and the
+        round-one grading (fully right, its fix executed where the expectation says so)."""
+        from tests.verdicts.test_heldout_servers import fully_right_row
+
+        held = self.cases[ident]
+        assert "found" in world, world
+        assert ident not in world["proofs"], f"not proven: {world['proofs'][ident]}"
+        result = world["found"]["results"][ident]
+        assert "checks" in result, result
+        checks: dict[str, dict[str, Any]] = result["checks"]
+        loud = [
+            f"{c['id']}: {c['status']}: {c['summary']}"
+            for c in checks.values()
+            if c["status"] not in ("pass", "skip") and any(q in c["id"] for q in held.quiet)
+        ]
+        assert not loud, f"wrong (a false alarm): {loud}"
+        healed = world["healed"].get(ident, [])
+        if held.expect.heals:
+            healed = [*healed, "no executed fix"]
+        fully_right_row("venv", ident, held.expect, list(checks.values()), healed)
