@@ -416,6 +416,83 @@ STDIO_SERVER = textwrap.dedent("""
     """)
 
 
+#: a healthy stdio server's body (after its first line, if any): newline-delimited JSON-RPC, one
+#: tool ``echo`` (the held-out rounds from the twelfth on start from it)
+ECHO_SERVER = textwrap.dedent("""
+    import json, sys
+
+
+    def send(message):
+        sys.stdout.write(json.dumps(message) + "\\n")
+        sys.stdout.flush()
+
+
+    for line in sys.stdin:
+        message = json.loads(line)
+        if "id" not in message or "method" not in message:
+            continue
+        ident, method = message["id"], message["method"]
+        params = message.get("params") or {}
+        reply = {"jsonrpc": "2.0", "id": ident}
+        if method == "initialize":
+            reply["result"] = {
+                "protocolVersion": params.get("protocolVersion"),
+                "capabilities": {"tools": {}},
+                "serverInfo": {"name": "heldout12", "version": "1.0"},
+            }
+        elif method == "tools/list":
+            reply["result"] = {"tools": [{"name": "echo", "inputSchema": {"type": "object"}}]}
+        elif method == "ping":
+            reply["result"] = {}
+        elif method == "tools/call":
+            reply["result"] = {"content": [{"type": "text", "text": "ok"}]}
+        else:
+            reply["error"] = {"code": -32601, "message": "Method not found"}
+        send(reply)
+    """)
+
+
+def processes_of(root: Path) -> set[int]:
+    """The processes whose command line names a path under ``root`` (the case's servers)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        try:
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            cwd = ""
+        if str(root) in cmdline or cwd.startswith(str(root)):
+            found.add(int(entry.name))
+    return found
+
+
+def write_script(path: Path, text: str) -> str:
+    """``text`` written to ``path`` (its directories made); the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return str(path)
+
+
+def _inline(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(k)} = {_inline(v)}" for k, v in value.items()) + " }"
+    return json.dumps(value)
+
+
+def servers_toml(servers: dict[str, dict[str, Any]]) -> str:
+    """pyproject.toml's ``[tool.envcheck.mcp]`` (timeout 5 s) with a table per server entry."""
+    config = "[tool.envcheck.mcp]\ntimeout = 5.0\n"
+    for name, entry in servers.items():
+        config += f"[tool.envcheck.mcp.servers.{name}]\n"
+        config += "".join(f"{key} = {_inline(value)}\n" for key, value in entry.items())
+    return config
+
+
 def stdio_script(root: Path) -> str:
     path = root / "heldout_server.py"
     path.write_text(STDIO_SERVER)
@@ -593,3 +670,18 @@ def proven_case_checks(
     ]
     assert mine, sorted(c["id"] for c in world["checks"])
     return mine
+
+
+def judge_round_case(
+    world: dict[str, Any],
+    name: str,
+    cases: dict[str, tuple[Any, ...]],
+    rows: Any,
+    neighbours: Any,
+) -> None:
+    """A held-out round's case ``name`` (``cases[name]``: server, where, what, fails_on, expect)
+    judged on the round's run ``world``: proven real, then graded (a neighbour in ``neighbours``
+    healthy, a case in ``rows`` held to its row of docs/verdicts/mcp.md)."""
+    mine = proven_case_checks(world, name, cases[name])
+    row = name if name in rows else None
+    judge_server(cases[name][4], mine, healthy=name in neighbours, row=row)

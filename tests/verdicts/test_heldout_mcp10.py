@@ -161,10 +161,10 @@ from tests.verdicts.mcp_world import (
     SDK_SERVER,
     jsonrpc_reply,
     judge_server,
+    processes_of,
     proven_case_checks,
     run_in_process,
 )
-from tests.verdicts.test_heldout_mcp4 import _processes_of
 from tests.verdicts.test_heldout_mcp8 import _oauth_refuses
 from tests.verdicts.test_heldout_servers import Expect
 from tests.verdicts.test_mcp_wire_sweep import TOKEN, judge
@@ -565,7 +565,7 @@ def round10(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     (root / "scripts").mkdir()
     script = root / "scripts" / "heldout10_server.py"
     script.write_text(SERVER)
-    before = _processes_of(root)
+    before = processes_of(root)
     sse_port = free_port()
     sse = subprocess.Popen(
         [sys.executable, SDK_SERVER, str(sse_port), "--transport", "sse"],
@@ -658,7 +658,7 @@ def round10(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         "checks": checks,
         "root": root,
         "seen": seen,
-        "left": _processes_of(root) - before,
+        "left": processes_of(root) - before,
     }
 
 

@@ -120,8 +120,11 @@ from typing import Any
 
 import pytest
 
-from tests.verdicts.mcp_world import judge_server, proven_case_checks, run_in_process
-from tests.verdicts.test_heldout_mcp4 import _processes_of
+from tests.verdicts.mcp_world import (
+    judge_round_case,
+    processes_of,
+    run_in_process,
+)
 from tests.verdicts.test_heldout_servers import Expect
 from tests.verdicts.test_mcp_wire_sweep import judge
 
@@ -372,7 +375,7 @@ def round11(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     (root / "scripts").mkdir()
     script = root / "scripts" / "heldout11_server.py"
     script.write_text(SERVER)
-    before = _processes_of(root)
+    before = processes_of(root)
     names = sorted(CASES)
     targets = [
         StdioServerParameters(command=sys.executable, args=["-S", str(script), CASES[n][2]])
@@ -393,16 +396,13 @@ def round11(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         "proofs": proofs,
         "checks": checks,
         "root": root,
-        "left": _processes_of(root) - before,
+        "left": processes_of(root) - before,
     }
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_heldout(round11: dict[str, Any], name: str) -> None:
-    expect = CASES[name][4]
-    mine = proven_case_checks(round11, name, CASES[name])
-    row = name if name in ROWS else None
-    judge_server(expect, mine, healthy=name in NEIGHBOURS, row=row)
+    judge_round_case(round11, name, CASES, ROWS, NEIGHBOURS)
 
 
 def test_no_process_outlives_the_run(round11: dict[str, Any]) -> None:

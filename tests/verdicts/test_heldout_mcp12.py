@@ -140,8 +140,12 @@ import pytest
 
 from tests.servers import serving
 from tests.verdicts.fixes import apply_fix
-from tests.verdicts.mcp_world import judge_server, proven_case_checks, run_in_process
-from tests.verdicts.test_heldout_mcp4 import _processes_of
+from tests.verdicts.mcp_world import (
+    ECHO_SERVER,
+    judge_round_case,
+    processes_of,
+    run_in_process,
+)
 from tests.verdicts.test_heldout_servers import Expect
 from tests.verdicts.test_mcp_wire_sweep import judge
 
@@ -154,40 +158,8 @@ PACKAGE = "@heldout12/mcp-server-notess"
 #: the module the weather server imports: in the project's .venv only
 MODULE = "heldout12_weather_sdk"
 
-#: the body of every Python server of this round (after its first line): newline-delimited
-#: JSON-RPC, one tool ``echo``
-SERVER = textwrap.dedent("""
-    import json, sys
-
-
-    def send(message):
-        sys.stdout.write(json.dumps(message) + "\\n")
-        sys.stdout.flush()
-
-
-    for line in sys.stdin:
-        message = json.loads(line)
-        if "id" not in message or "method" not in message:
-            continue
-        ident, method = message["id"], message["method"]
-        params = message.get("params") or {}
-        reply = {"jsonrpc": "2.0", "id": ident}
-        if method == "initialize":
-            reply["result"] = {
-                "protocolVersion": params.get("protocolVersion"),
-                "capabilities": {"tools": {}},
-                "serverInfo": {"name": "heldout12", "version": "1.0"},
-            }
-        elif method == "tools/list":
-            reply["result"] = {"tools": [{"name": "echo", "inputSchema": {"type": "object"}}]}
-        elif method == "ping":
-            reply["result"] = {}
-        elif method == "tools/call":
-            reply["result"] = {"content": [{"type": "text", "text": "ok"}]}
-        else:
-            reply["error"] = {"code": -32601, "message": "Method not found"}
-        send(reply)
-    """)
+#: the body of every Python server of this round (after its first line)
+SERVER = ECHO_SERVER
 
 #: the same server in Node (the notes package's source, which its build copies to build/)
 NODE_SERVER = textwrap.dedent("""
@@ -453,7 +425,7 @@ def round12(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
 
     root = tmp_path_factory.mktemp("heldout12")
     servers = _project(root)
-    before = _processes_of(root)
+    before = processes_of(root)
     with pytest.MonkeyPatch.context() as mp, serving(Registry) as port:
         # npx's cache (~/.npm) empty: the package must come from the registry
         mp.setenv("HOME", str(root / "home"))
@@ -483,7 +455,7 @@ def round12(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         (root / ".mcp.json").write_text(json.dumps({"mcpServers": {"notess": npx}}, indent=2))
         checks = run_in_process(root, _config(servers), SECRET)
         seen = list(Registry.SEEN)
-        left = _processes_of(root) - before
+        left = processes_of(root) - before
     yield {
         "sdk": sdk,
         "proofs": {},
@@ -497,10 +469,7 @@ def round12(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_heldout(round12: dict[str, Any], name: str) -> None:
-    expect = CASES[name][4]
-    mine = proven_case_checks(round12, name, CASES[name])
-    row = name if name in ROWS else None
-    judge_server(expect, mine, healthy=name in NEIGHBOURS, row=row)
+    judge_round_case(round12, name, CASES, ROWS, NEIGHBOURS)
 
 
 def test_the_registry_was_asked(round12: dict[str, Any]) -> None:

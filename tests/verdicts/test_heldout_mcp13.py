@@ -170,15 +170,16 @@ from tests.mcp_servers import EVERYTHING, LOCALHOST_ONLY, node
 from tests.servers import QuietHandler, free_port, serving
 from tests.verdicts.fixes import apply_fix
 from tests.verdicts.mcp_world import (
+    ECHO_SERVER,
     jsonrpc_reply,
-    judge_server,
-    proven_case_checks,
+    judge_round_case,
+    processes_of,
     run_in_process,
     sdk_outcome,
     sdk_stdio,
+    servers_toml,
+    write_script,
 )
-from tests.verdicts.test_heldout_mcp4 import _processes_of
-from tests.verdicts.test_heldout_mcp12 import SERVER
 from tests.verdicts.test_heldout_servers import Expect
 from tests.verdicts.test_mcp_wire_sweep import judge
 
@@ -196,8 +197,8 @@ VERSIONS = ("1.0.0", "1.1.0")
 #: the stdio server of rpc-error-without-message: the echo server whose tools/list is answered
 #: by an error object without its message
 LISTING = 'reply["result"] = {"tools": [{"name": "echo", "inputSchema": {"type": "object"}}]}'
-assert SERVER.count(LISTING) == 1
-NOMSG_SERVER = SERVER.replace(
+assert ECHO_SERVER.count(LISTING) == 1
+NOMSG_SERVER = ECHO_SERVER.replace(
     LISTING, 'reply["error"] = {"code": -32603, "data": {"detail": "index not built"}}'
 )
 
@@ -443,36 +444,6 @@ class Bearer(QuietHandler):
     do_DELETE = do_GET
 
 
-def _script(path: Path, text: str) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return str(path)
-
-
-def _table(name: str, entry: dict[str, Any]) -> str:
-    lines = [f"[tool.envcheck.mcp.servers.{name}]"]
-    for key, value in entry.items():
-        if isinstance(value, dict):
-            inner = ", ".join(f"{json.dumps(k)} = {_inline(v)}" for k, v in value.items())
-            lines.append(f"{key} = {{ {inner} }}")
-        else:
-            lines.append(f"{key} = {json.dumps(value)}")
-    return "\n".join(lines) + "\n"
-
-
-def _inline(value: Any) -> str:
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{json.dumps(k)} = {_inline(v)}" for k, v in value.items()) + " }"
-    return json.dumps(value)
-
-
-def _config(servers: dict[str, dict[str, Any]]) -> str:
-    config = "[tool.envcheck.mcp]\ntimeout = 5.0\n"
-    for name, entry in servers.items():
-        config += _table(name, entry)
-    return config
-
-
 def _fetch(root: Path, url: str, token: str) -> str:
     """The status Node's fetch gets for an initialize POSTed with ``Bearer <token>``."""
     script = root / "fetch.mjs"
@@ -493,11 +464,11 @@ def round13(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
 
     root = tmp_path_factory.mktemp("heldout13")
     home = root / "home"
-    echo = _script(root / "servers" / "echo.py", SERVER)
-    _script(home / "mcp" / "notes" / "server.py", SERVER)
-    nomsg = _script(root / "servers" / "nomsg.py", NOMSG_SERVER)
+    echo = write_script(root / "servers" / "echo.py", ECHO_SERVER)
+    write_script(home / "mcp" / "notes" / "server.py", ECHO_SERVER)
+    nomsg = write_script(root / "servers" / "nomsg.py", NOMSG_SERVER)
     port = free_port()  # server-everything's HTTP port (PORT)
-    before = _processes_of(root)
+    before = processes_of(root)
     with (
         pytest.MonkeyPatch.context() as mp,
         serving(Registry) as registry_port,
@@ -580,9 +551,9 @@ def round13(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         proofs["cfg-header-trailing-cr"] = (fetched == "200" and Bearer.SEEN == [True]) or None
         proofs["cfg-header-trailing-cr outcome"] = fetched
         (root / ".mcp.json").write_text(json.dumps({"mcpServers": claude}, indent=2))
-        checks = run_in_process(root, _config(servers), SECRET)
+        checks = run_in_process(root, servers_toml(servers), SECRET)
         seen = list(Registry.SEEN)
-        left = _processes_of(root) - before
+        left = processes_of(root) - before
     yield {
         "sdk": sdk,
         "proofs": proofs,
@@ -597,10 +568,7 @@ def round13(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_heldout(round13: dict[str, Any], name: str) -> None:
-    expect = CASES[name][4]
-    mine = proven_case_checks(round13, name, CASES[name])
-    row = name if name in ROWS else None
-    judge_server(expect, mine, healthy=name in NEIGHBOURS, row=row)
+    judge_round_case(round13, name, CASES, ROWS, NEIGHBOURS)
 
 
 def test_the_registry_was_asked(round13: dict[str, Any]) -> None:
@@ -616,7 +584,7 @@ def test_the_printed_fixes_work(round13: dict[str, Any]) -> None:
     by_id = {c["id"]: c for c in round13["checks"]}
     root: Path = round13["root"]
     servers = round13["servers"]
-    config = _config({name: servers[name] for name in FIXED if name in servers})
+    config = servers_toml({name: servers[name] for name in FIXED if name in servers})
     (root / "pyproject.toml").write_text(config)
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(root)

@@ -151,14 +151,15 @@ from tests.mcp_servers import EVERYTHING, HERE, node
 from tests.servers import QuietHandler, serving
 from tests.verdicts.fixes import apply_fix
 from tests.verdicts.mcp_world import (
-    judge_server,
-    proven_case_checks,
+    ECHO_SERVER,
+    judge_round_case,
+    processes_of,
     run_in_process,
     sdk_outcome,
     sdk_stdio,
+    servers_toml,
+    write_script,
 )
-from tests.verdicts.test_heldout_mcp4 import _processes_of
-from tests.verdicts.test_heldout_mcp12 import SERVER
 from tests.verdicts.test_heldout_servers import Expect
 from tests.verdicts.test_mcp_wire_sweep import judge
 
@@ -192,9 +193,9 @@ CAPABILITIES = '"capabilities": {"tools": {}},'
 PING = '    elif method == "ping":'
 CONTENT = 'reply["result"] = {"content": [{"type": "text", "text": "ok"}]}'
 for _part in (SEND, CAPABILITIES, PING, CONTENT, "import json, sys\n"):
-    assert SERVER.count(_part) == 1, _part
+    assert ECHO_SERVER.count(_part) == 1, _part
 SHAPED_SERVER = (
-    SERVER.replace("import json, sys\n", "import json, sys\nSHAPE = json.loads(sys.argv[1])\n")
+    ECHO_SERVER.replace("import json, sys\n", "import json, sys\nSHAPE = json.loads(sys.argv[1])\n")
     .replace(
         CAPABILITIES,
         '"capabilities": dict({"tools": {}}, **({"prompts": {}} if "prompts" in SHAPE else {})),',
@@ -211,7 +212,7 @@ SHAPED_SERVER = (
 )
 
 #: the server of stdio-content-length-framing: each message with the LSP base protocol's header
-LSP_SERVER = SERVER.replace(
+LSP_SERVER = ECHO_SERVER.replace(
     SEND,
     "data = json.dumps(message).encode()\n"
     '    sys.stdout.buffer.write(b"Content-Length: %d\\r\\n\\r\\n" % len(data) + data)',
@@ -388,26 +389,6 @@ class SinglePage(QuietHandler):
     do_DELETE = do_POST
 
 
-def _script(path: Path, text: str) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return str(path)
-
-
-def _inline(value: Any) -> str:
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{json.dumps(k)} = {_inline(v)}" for k, v in value.items()) + " }"
-    return json.dumps(value)
-
-
-def _config(servers: dict[str, dict[str, Any]]) -> str:
-    config = "[tool.envcheck.mcp]\ntimeout = 5.0\n"
-    for name, entry in servers.items():
-        config += f"[tool.envcheck.mcp.servers.{name}]\n"
-        config += "".join(f"{key} = {_inline(value)}\n" for key, value in entry.items())
-    return config
-
-
 def _node(root: Path, name: str, program: str, *args: str, **env: str) -> str:
     """What a Node program of this file prints (its stderr's tail if it printed nothing)."""
     script = root / name
@@ -446,11 +427,11 @@ def round14(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     from mcp import StdioServerParameters
 
     root = tmp_path_factory.mktemp("heldout14")
-    echo = _script(root / "servers" / "echo.py", SERVER)
+    echo = write_script(root / "servers" / "echo.py", ECHO_SERVER)
     stale = str(root / "servers" / "old" / "echo.py")  # removed when echo.py moved
-    shaped = _script(root / "servers" / "shaped.py", SHAPED_SERVER)
-    lsp = _script(root / "servers" / "lsp.py", LSP_SERVER)
-    before = _processes_of(root)
+    shaped = write_script(root / "servers" / "shaped.py", SHAPED_SERVER)
+    lsp = write_script(root / "servers" / "lsp.py", LSP_SERVER)
+    before = processes_of(root)
     with pytest.MonkeyPatch.context() as mp, serving(SinglePage) as spa_port:
         mp.setenv("HOME", str(root / "home"))
         mp.delenv("XDG_CONFIG_HOME", raising=False)
@@ -516,8 +497,8 @@ def round14(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         works = sdk_outcome(functools.partial(sdk_stdio, "python3", [echo]))
         proofs["cfg-same-name-two-files"] = (twins == [[echo], [echo]] and works == "works") or None
         proofs["files outcome"] = (read, works)
-        checks = run_in_process(root, _config(servers), SECRET)
-        left = _processes_of(root) - before
+        checks = run_in_process(root, servers_toml(servers), SECRET)
+        left = processes_of(root) - before
     yield {
         "sdk": sdk,
         "proofs": proofs,
@@ -530,10 +511,7 @@ def round14(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_heldout(round14: dict[str, Any], name: str) -> None:
-    expect = CASES[name][4]
-    mine = proven_case_checks(round14, name, CASES[name])
-    row = name if name in ROWS else None
-    judge_server(expect, mine, healthy=name in NEIGHBOURS, row=row)
+    judge_round_case(round14, name, CASES, ROWS, NEIGHBOURS)
 
 
 def test_the_printed_fixes_work(round14: dict[str, Any]) -> None:
@@ -543,7 +521,7 @@ def test_the_printed_fixes_work(round14: dict[str, Any]) -> None:
     by_id = {c["id"]: c for c in round14["checks"]}
     root: Path = round14["root"]
     servers = round14["servers"]
-    config = _config({name: servers[name] for name in FIXED})
+    config = servers_toml({name: servers[name] for name in FIXED})
     (root / "pyproject.toml").write_text(config)
     (root / ".mcp.json").unlink()
     (root / ".vscode" / "mcp.json").unlink()

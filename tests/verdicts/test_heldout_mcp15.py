@@ -104,15 +104,16 @@ import pytest
 
 from tests.mcp_servers import TIME
 from tests.verdicts.mcp_world import (
-    judge_server,
-    proven_case_checks,
+    ECHO_SERVER,
+    judge_round_case,
+    processes_of,
     run_in_process,
     sdk_outcome,
     sdk_stdio,
+    servers_toml,
+    write_script,
 )
-from tests.verdicts.test_heldout_mcp4 import _processes_of
-from tests.verdicts.test_heldout_mcp12 import SERVER
-from tests.verdicts.test_heldout_mcp14 import PNG, _config, _script
+from tests.verdicts.test_heldout_mcp14 import PNG
 from tests.verdicts.test_heldout_servers import Expect
 from tests.verdicts.test_mcp_wire_sweep import judge
 
@@ -136,9 +137,9 @@ CAPABILITIES = '"capabilities": {"tools": {}},'
 PING = '    elif method == "ping":'
 CONTENT = 'reply["result"] = {"content": [{"type": "text", "text": "ok"}]}'
 for _part in (CAPABILITIES, PING, CONTENT, "import json, sys\n"):
-    assert SERVER.count(_part) == 1, _part
+    assert ECHO_SERVER.count(_part) == 1, _part
 SHAPED_SERVER = (
-    SERVER.replace("import json, sys\n", "import json, sys\nSHAPE = json.loads(sys.argv[1])\n")
+    ECHO_SERVER.replace("import json, sys\n", "import json, sys\nSHAPE = json.loads(sys.argv[1])\n")
     .replace(
         CAPABILITIES,
         '"capabilities": dict({"tools": {}}, '
@@ -263,8 +264,8 @@ def round15(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     from mcp import StdioServerParameters
 
     root = tmp_path_factory.mktemp("heldout15")
-    shaped = _script(root / "servers" / "shaped.py", SHAPED_SERVER)
-    before = _processes_of(root)
+    shaped = write_script(root / "servers" / "shaped.py", SHAPED_SERVER)
+    before = processes_of(root)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HOME", str(root / "home"))
         mp.delenv("XDG_CONFIG_HOME", raising=False)
@@ -311,8 +312,8 @@ def round15(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         berlin = sdk_outcome(functools.partial(sdk_stdio, TIME, servers["berlin"]["args"]))
         proofs["time-known-timezone"] = berlin == "works" or None
         proofs["berlin outcome"] = berlin
-        checks = run_in_process(root, _config(servers), SECRET)
-        left = _processes_of(root) - before
+        checks = run_in_process(root, servers_toml(servers), SECRET)
+        left = processes_of(root) - before
     yield {
         "sdk": sdk,
         "proofs": proofs,
@@ -325,10 +326,7 @@ def round15(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_heldout(round15: dict[str, Any], name: str) -> None:
-    expect = CASES[name][4]
-    mine = proven_case_checks(round15, name, CASES[name])
-    row = name if name in ROWS else None
-    judge_server(expect, mine, healthy=name in NEIGHBOURS, row=row)
+    judge_round_case(round15, name, CASES, ROWS, NEIGHBOURS)
 
 
 def test_no_process_outlives_the_run(round15: dict[str, Any]) -> None:

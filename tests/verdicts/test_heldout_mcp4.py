@@ -81,7 +81,6 @@ agents' runs (load average 7 on 2 cores).
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -100,6 +99,7 @@ from tests.verdicts.mcp_world import (  # noqa: F401 - the fixture is autouse he
     answering,
     jsonrpc_reply,
     no_real_client_configs,
+    processes_of,
     proven,
     run_case,
     sdk_outcome,
@@ -183,23 +183,7 @@ def streamable(mode: str) -> Iterator[str]:
 
 
 # -- no process outlives a run -------------------------------------------------------------------
-def _processes_of(root: Path) -> set[int]:
-    """The processes whose command line names a path under ``root`` (the case's servers)."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        try:
-            cwd = os.readlink(entry / "cwd")
-        except OSError:
-            cwd = ""
-        if str(root) in cmdline or cwd.startswith(str(root)):
-            found.add(int(entry.name))
-    return found
+_processes_of = processes_of
 
 
 # -- the cases -------------------------------------------------------------------------------------

@@ -109,11 +109,11 @@ from tests.verdicts.mcp_world import (  # noqa: F401 - the fixture is autouse he
     World,
     jsonrpc_reply,
     no_real_client_configs,
+    processes_of,
     proven,
     sdk_outcome,
     sdk_stdio,
 )
-from tests.verdicts.test_heldout_mcp4 import _processes_of
 from tests.verdicts.test_heldout_servers import Expect, grade
 
 #: this round's stdio server: newline-delimited JSON-RPC; MODE (argv[1]) bends one thing
@@ -425,9 +425,9 @@ def _measured(name: str) -> Any:
 
 @pytest.mark.parametrize("name", [_measured(n) for n in sorted(CASES)])
 def test_heldout(pytester: pytest.Pytester, name: str) -> None:
-    before = _processes_of(pytester.path)
+    before = processes_of(pytester.path)
     try:
         _run(pytester, name)
     finally:
-        left = _processes_of(pytester.path) - before
+        left = processes_of(pytester.path) - before
     assert not left, f"processes outlived the run: {sorted(left)}"

@@ -97,10 +97,10 @@ from tests.verdicts.mcp_world import (  # noqa: F401 - the fixture is autouse he
     jsonrpc_reply,
     judge_server,
     no_real_client_configs,
+    processes_of,
     run_in_process,
     step_of,
 )
-from tests.verdicts.test_heldout_mcp4 import _processes_of
 from tests.verdicts.test_heldout_servers import Expect
 from tests.verdicts.test_mcp_wire_sweep import TOKEN, judge
 
@@ -324,7 +324,7 @@ def round6(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     root = tmp_path_factory.mktemp("heldout6")
     script = root / "heldout6_server.py"
     script.write_text(SERVER)
-    before = _processes_of(root)
+    before = processes_of(root)
     with serving(Handler) as port:
         targets: list[Any] = []
         for _, transport, mode, _, _ in CASES.values():
@@ -340,7 +340,7 @@ def round6(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             for name, transport, mode, _, _ in CASES.values()
         )
         checks = run_in_process(root, config, TOKEN)
-    yield {"sdk": sdk, "checks": checks, "left": _processes_of(root) - before}
+    yield {"sdk": sdk, "checks": checks, "left": processes_of(root) - before}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

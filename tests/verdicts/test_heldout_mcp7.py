@@ -93,11 +93,10 @@ import pytest
 from tests.servers import QuietHandler, serving
 from tests.verdicts.mcp_world import (
     jsonrpc_reply,
-    judge_server,
-    proven_case_checks,
+    judge_round_case,
+    processes_of,
     run_in_process,
 )
-from tests.verdicts.test_heldout_mcp4 import _processes_of
 from tests.verdicts.test_heldout_servers import Expect
 from tests.verdicts.test_mcp_wire_sweep import judge
 
@@ -463,7 +462,7 @@ def round7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     script = root / "heldout7_server.py"
     script.write_text(SERVER)
     package = _package(root)
-    before = _processes_of(root)
+    before = processes_of(root)
     with pytest.MonkeyPatch.context() as mp, serving(Handler) as port:
         # no real client config under HOME; npm's cache and logs under the round's root
         mp.setenv("HOME", str(root / "home"))
@@ -527,16 +526,13 @@ def round7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         "answered": answered,
         "checks": checks,
         "root": root,
-        "left": _processes_of(root) - before,
+        "left": processes_of(root) - before,
     }
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_heldout(round7: dict[str, Any], name: str) -> None:
-    expect = CASES[name][4]
-    mine = proven_case_checks(round7, name, CASES[name])
-    row = name if name in ROWS else None
-    judge_server(expect, mine, healthy=name in NEIGHBOURS, row=row)
+    judge_round_case(round7, name, CASES, ROWS, NEIGHBOURS)
 
 
 def test_the_printed_fixes_of_the_config_cases_work(round7: dict[str, Any]) -> None:

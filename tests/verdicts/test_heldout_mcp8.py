@@ -146,10 +146,10 @@ from tests.servers import QuietHandler, serving
 from tests.verdicts.mcp_world import (
     jsonrpc_reply,
     judge_server,
+    processes_of,
     proven_case_checks,
     run_in_process,
 )
-from tests.verdicts.test_heldout_mcp4 import _processes_of
 from tests.verdicts.test_heldout_mcp7 import TOOLBOX_SERVER
 from tests.verdicts.test_heldout_servers import Expect
 from tests.verdicts.test_mcp_wire_sweep import judge
@@ -565,7 +565,7 @@ def round8(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     script = root / "scripts" / "heldout8_server.py"
     script.write_text(SERVER)
     package = _package(root)
-    before = _processes_of(root)
+    before = processes_of(root)
     with pytest.MonkeyPatch.context() as mp, serving(Handler) as port:
         # no real client config under HOME; npm's cache and logs under the round's root
         home = root / "home"
@@ -639,7 +639,7 @@ def round8(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         "proofs": proofs,
         "checks": checks,
         "root": root,
-        "left": _processes_of(root) - before,
+        "left": processes_of(root) - before,
     }
 
 

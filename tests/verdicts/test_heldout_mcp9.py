@@ -152,10 +152,10 @@ from tests.servers import QuietHandler, serving
 from tests.verdicts.mcp_world import (
     jsonrpc_reply,
     judge_server,
+    processes_of,
     proven_case_checks,
     run_in_process,
 )
-from tests.verdicts.test_heldout_mcp4 import _processes_of
 from tests.verdicts.test_heldout_mcp7 import TOOLBOX_SERVER
 from tests.verdicts.test_heldout_mcp8 import _apply
 from tests.verdicts.test_heldout_servers import Expect
@@ -484,7 +484,7 @@ def round9(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     tools.mkdir(parents=True)
     (tools / "wxctl").write_text("#!/bin/sh\necho wxctl\n")
     (tools / "wxctl").chmod(0o755)
-    before = _processes_of(root)
+    before = processes_of(root)
     try:
         with pytest.MonkeyPatch.context() as mp, serving(Handler) as port:
             mp.setenv("HOME", str(root / "home"))
@@ -561,7 +561,7 @@ def round9(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
                     config += _http_table(name, f"{base}/{mode}/mcp")
             checks = run_in_process(root, config, SECRET)
             daemon = (root / "daemon.pid").read_text() if (root / "daemon.pid").is_file() else ""
-            left = _processes_of(root) - before - ({int(daemon)} if daemon else set())
+            left = processes_of(root) - before - ({int(daemon)} if daemon else set())
         yield {
             "base": base,
             "sdk": sdk,
