@@ -144,8 +144,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.throwaway import make_wheel
 from tests.verdicts.test_heldout_servers import Expect
 from tests.verdicts.test_heldout_venv12 import pep621, plain
@@ -571,15 +569,9 @@ def pylock_other_group(lab: Lab, root: Path) -> dict[str, str | None]:
     return {}
 
 
-@pytest.fixture
-def world(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """Every case made beside one copy of the lab project, then one run judges them all."""
-    return ROUND.world(request)
-
-
 #: the cases whose printed fix is run, and the check that must pass after it
 HEALED = ROUND.healed
-HEALED.update(
+ROUND.healed.update(
     {
         "venv-setuptools-dynamic-file-missing": "venv/package[demo-filedep]",
         "venv-build-system-no-requires": "venv/project",
@@ -587,10 +579,7 @@ HEALED.update(
     }
 )
 
-
-@pytest.mark.parametrize("ident", sorted(CASES))
-def test_venv(ident: str, world: dict[str, Any]) -> None:
-    ROUND.judge(ident, world)
+world, test_venv = ROUND.tests()
 
 
 #: the rows of docs/verdicts/venv.md this module asserts

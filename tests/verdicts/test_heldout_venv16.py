@@ -140,8 +140,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.throwaway import _digest, make_wheel
 from tests.verdicts.test_heldout_servers import Expect
 from tests.verdicts.test_heldout_venv12 import pep621, plain
@@ -561,15 +559,9 @@ def pylock_exclusive_markers(lab: Lab, root: Path) -> dict[str, str | None]:
     return {}
 
 
-@pytest.fixture
-def world(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """Every case made beside one copy of the lab project, then one run judges them all."""
-    return ROUND.world(request)
-
-
 #: the cases whose printed fix is run, and the check that must pass after it
 HEALED = ROUND.healed
-HEALED.update(
+ROUND.healed.update(
     {
         "venv-local-label-other": "venv/package[demo-torch]",
         "venv-arbitrary-equality-padded": "venv/package[demo-arb]",
@@ -577,10 +569,7 @@ HEALED.update(
     }
 )
 
-
-@pytest.mark.parametrize("ident", sorted(CASES))
-def test_venv(ident: str, world: dict[str, Any]) -> None:
-    ROUND.judge(ident, world)
+world, test_venv = ROUND.tests()
 
 
 #: the rows of docs/verdicts/venv.md this module asserts

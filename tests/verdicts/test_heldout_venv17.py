@@ -124,8 +124,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.throwaway import make_wheel
 from tests.verdicts.test_heldout_servers import Expect
 from tests.verdicts.test_heldout_venv12 import pep621, plain
@@ -500,21 +498,12 @@ def dependencies_exclude_each_other(lab: Lab, root: Path) -> dict[str, str | Non
     return {}
 
 
-@pytest.fixture
-def world(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """Every case made beside one copy of the lab project, then one run judges them all."""
-    return ROUND.world(request)
-
-
 #: the cases whose printed fix is run (:meth:`Round.heal`), and the check that must pass after
 #: it: every breakage of this round is fixed by a person's edit of a file (a Manual step), so
 #: none is listed before the first run
 HEALED = ROUND.healed
 
-
-@pytest.mark.parametrize("ident", sorted(CASES))
-def test_venv(ident: str, world: dict[str, Any]) -> None:
-    ROUND.judge(ident, world)
+world, test_venv = ROUND.tests()
 
 
 #: the rows of docs/verdicts/venv.md this module asserts

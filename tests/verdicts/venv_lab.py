@@ -611,6 +611,22 @@ class Round:
             self._after_heal(lab, out)
         return out
 
+    def tests(self) -> tuple[Any, Any]:
+        """The module's ``world`` fixture and its ``test_venv`` over the cases (made after the
+        cases are registered): ``world, test_venv = ROUND.tests()``."""
+
+        @pytest.fixture
+        def world(request: pytest.FixtureRequest) -> dict[str, Any]:
+            """Every case made beside one copy of the lab project, then one run judges them
+            all."""
+            return self.world(request)
+
+        @pytest.mark.parametrize("ident", sorted(self.cases))
+        def test_venv(ident: str, world: dict[str, Any]) -> None:
+            self.judge(ident, world)
+
+        return world, test_venv
+
     def judge(self, ident: str, world: dict[str, Any]) -> None:
         """Case ``ident`` of the world: proven, no false alarm on its quiet checks, and the
         round-one grading (fully right, its fix executed where the expectation says so)."""
