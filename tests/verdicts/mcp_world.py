@@ -452,6 +452,61 @@ ECHO_SERVER = textwrap.dedent("""
     """)
 
 
+def oauth_outcome(url: str) -> tuple[str, bool]:
+    """The SDK's OAuth client against ``url``: the exception that ends it, and whether it got as
+    far as a sign-in (its redirect handler called)."""
+    import anyio
+    import httpx2
+    from mcp import Client
+    from mcp.client.auth import OAuthClientProvider
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
+
+    redirected: list[str] = []
+
+    class Memory:
+        async def get_tokens(self) -> OAuthToken | None:
+            return None
+
+        async def set_tokens(self, tokens: OAuthToken) -> None:
+            return None
+
+        async def get_client_info(self) -> OAuthClientInformationFull | None:
+            return None
+
+        async def set_client_info(self, client_info: OAuthClientInformationFull) -> None:
+            return None
+
+    async def redirect(authorization_url: str) -> None:
+        redirected.append(authorization_url)
+        raise RuntimeError("no person to sign in")
+
+    async def walk() -> str:
+        provider = OAuthClientProvider(
+            server_url=url,
+            client_metadata=OAuthClientMetadata(
+                client_name="envcheck-heldout",
+                redirect_uris=["http://127.0.0.1:9/callback"],  # type: ignore[list-item]
+            ),
+            storage=Memory(),
+            redirect_handler=redirect,
+        )
+        try:
+            with anyio.fail_after(20):
+                async with httpx2.AsyncClient(auth=provider, timeout=5.0) as http:
+                    async with Client(streamable_http_client(url, http_client=http)):
+                        return "works"
+        except BaseException as exc:  # noqa: B902,B036 - an ExceptionGroup, a timeout
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+                exc = exc.exceptions[0]
+            return f"{type(exc).__name__}: {exc}"
+
+    outcome = anyio.run(walk)
+    return outcome, bool(redirected)
+
+
 def processes_of(root: Path) -> set[int]:
     """The processes whose command line names a path under ``root`` (the case's servers)."""
     found = set()

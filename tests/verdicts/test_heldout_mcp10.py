@@ -161,11 +161,11 @@ from tests.verdicts.mcp_world import (
     SDK_SERVER,
     jsonrpc_reply,
     judge_server,
+    oauth_outcome,
     processes_of,
     proven_case_checks,
     run_in_process,
 )
-from tests.verdicts.test_heldout_mcp8 import _oauth_refuses
 from tests.verdicts.test_heldout_servers import Expect
 from tests.verdicts.test_mcp_wire_sweep import TOKEN, judge
 
@@ -594,14 +594,14 @@ def round10(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
                     targets.append(f"{base}/{mode}/mcp")
             sdk: dict[str, Any] = dict(zip(mcp_cases, judge(targets)))
             Handler.SEEN.clear()
-            found, _ = _oauth_refuses(f"{base}/wellknown/mcp")
+            found, _ = oauth_outcome(f"{base}/wellknown/mcp")
             # how far it got: the metadata read at the path-aware URL, a client registered (the
             # sign-in itself needs a person: the SDK stops there, wanting a callback handler)
             signed_in = {
                 ("GET", "/.well-known/oauth-protected-resource/wellknown/mcp"),
                 ("POST", "/tenant-login/register"),
             } <= {(method, path) for method, path, _ in Handler.SEEN}
-            refused, noreg_signed_in = _oauth_refuses(f"{base}/noreg/mcp")
+            refused, noreg_signed_in = oauth_outcome(f"{base}/noreg/mcp")
             wait_port(sse_port, timeout=30.0)
             sse_url = f"http://127.0.0.1:{sse_port}/sse"
             try:
