@@ -60,7 +60,20 @@ twelve's addition for the healthy neighbours: no check about the names in ``quie
 warn. Caution on independence: the person who wrote these had read the earlier rounds, the
 runner and the docs table, not the modules of checks/venv/ that judge a project's files.
 
-Expectations committed before the first run: (this commit).
+Expectations committed before the first run: 9dc7cc5.
+
+One construction detail corrected before envcheck ran, in the lab and not in an expectation:
+no case of this round installs a wheel into the shared environment, and ``Round.build`` ran
+``pip install`` with no wheel at all (pip stops: "You must give at least one requirement");
+it now installs only when there are wheels.
+
+First run (envcheck at 9dc7cc5, before any change; 2026-12-07): **2 of 7 fully right** (the
+two healthy neighbours, venv-inline-script-satisfied and venv-project-script-object-path:
+venv/project passes), 0 partly, 5 wrong, each a false pass (venv/project "pyproject.toml
+(pytest's rootdir)"): venv-inline-script-two-blocks, venv-inline-script-unclosed,
+venv-inline-script-requires-python-excludes, venv-inline-script-dependency-missing (envcheck
+read no script of the project) and venv-project-script-no-callable (nothing read
+``[project.scripts]``).
 """
 
 from __future__ import annotations

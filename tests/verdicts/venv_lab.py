@@ -559,7 +559,8 @@ class Round:
         envs = {
             ident: held.make(lab, self.root_of(lab, ident)) for ident, held in self.cases.items()
         }
-        lab.pip(lab.python(), "install", "--no-deps", "--no-index", *map(str, self.wheels))
+        if self.wheels:
+            lab.pip(lab.python(), "install", "--no-deps", "--no-index", *map(str, self.wheels))
         jobs = [
             {
                 "ident": ident,
