@@ -26,10 +26,12 @@ from envcheck.checks.venv import build_system as _build_system
 from envcheck.checks.venv import config as _config
 from envcheck.checks.venv import diagnose as _diagnose
 from envcheck.checks.venv import fixes as _fixes
+from envcheck.checks.venv import inline as _inline
 from envcheck.checks.venv import installed as _installed
 from envcheck.checks.venv import integrity as _integrity
 from envcheck.checks.venv import managers as _managers
 from envcheck.checks.venv import pins as _pins
+from envcheck.checks.venv import pipconf as _pipconf
 from envcheck.checks.venv import plugins as _plugins
 from envcheck.checks.venv import poetry as _poetry
 from envcheck.checks.venv import project as _project
@@ -245,7 +247,7 @@ def project(ctx: Context) -> Outcome:
             ),
             facts=facts,
         )
-    wrong = _project.field_errors(data, root)
+    wrong = _project.field_errors(data, root) + _inline.bad_script_entries(data)
     if wrong:
         pyproject = root / "pyproject.toml"
         raise CheckFailed(
@@ -273,6 +275,7 @@ def project(ctx: Context) -> Outcome:
             fix=_fixes.make(*_reqfiles.corrections(refused)),
             facts={**facts, "file": str(refused[0].holder), "line": refused[0].line},
         )
+    scripts = _inline_scripts(root, facts)
     empty = _project.empty_include(root) if ctx.section.poetry else None
     if empty is not None:
         what, why, fix = _fixes.empty_include(
@@ -307,7 +310,88 @@ def project(ctx: Context) -> Outcome:
     if stale is not None:
         ctx.fact(**facts)
         return stale
+    if scripts is not None:
+        ctx.fact(**facts)
+        return scripts
     return ok(f"{root / 'pyproject.toml'} ({found.how})", **facts)
+
+
+def _inline_scripts(root: Path, facts: dict[str, FactValue]) -> Outcome | None:
+    """The project's scripts with inline metadata (PEP 723, :mod:`inline`): a block no tool
+    reads, or a ``requires-python`` this Python is not in, fails; requirements this environment
+    does not meet warn (``None``: nothing to say)."""
+    missing: list[tuple[Path, list[str]]] = []
+    current = platform.python_version()
+    for path in _inline.scripts(root):
+        script = _inline.read(path, root)
+        if script is None:
+            continue
+        shown = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+        if isinstance(script, _inline.Broken):
+            raise CheckFailed(
+                script.what,
+                why="PEP 723 (inline script metadata): a script's dependencies and Python are "
+                "read from its one `# /// script` block, which ends with a `# ///` line",
+                fix=_fixes.make(Manual(script.change or f"correct {shown}")),
+                facts={**facts, "script": str(path)},
+            )
+        if script.requires_python is not None and not script.requires_python.contains(
+            current, prereleases=True
+        ):
+            raise CheckFailed(
+                f"{shown}'s `# /// script` block says requires-python = "
+                f'"{script.requires_python}", and this environment\'s Python is {current}',
+                why="PEP 723: the script needs a Python its requires-python admits; pip "
+                "(--requirements-from-script) refuses this one, and the script may use what "
+                "this Python lacks",
+                fix=_fixes.make(
+                    Manual(
+                        f"run {shown} with a Python in {script.requires_python} (`uv run {shown}` "
+                        f"picks one; or a virtualenv of it), or change its requires-python if "
+                        f"Python {current} is meant to run it"
+                    )
+                ),
+                facts={**facts, "script": str(path)},
+            )
+        unmet = []
+        for requirement in script.dependencies:
+            if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+                continue
+            dist = _installed.find(canonicalize_name(requirement.name))
+            if dist is None:
+                unmet.append(f"{requirement} (not installed)")
+            elif not requirement.specifier.contains(dist.version, prereleases=True):
+                unmet.append(f"{requirement} ({dist.version} is installed)")
+        if unmet:
+            missing.append((path, unmet))
+    if not missing:
+        return None
+    path, unmet = missing[0]
+    shown = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    env, said = _pipconf.overrides()
+    install = _script_install(path, env)
+    return warn(
+        f"{shown}'s `# /// script` dependencies are not met in {sys.prefix}: " + ", ".join(unmet),
+        why="PEP 723: the script declares what it imports in its inline metadata; run with this "
+        "environment's Python it fails on the first import of what is missing",
+        fix=_fixes.make(install, note=said),
+        facts={**facts, "script": str(path)},
+    )
+
+
+def _script_install(path: Path, env: dict[str, str]) -> Command:
+    """pip's install of a script's inline requirements: ``--requirements-from-script`` where
+    this environment's pip reads it (25.1 and later), else the requirements listed."""
+    pip = _installed.find("pip")
+    try:
+        reads = pip is not None and Version(pip.version) >= Version("25.1")
+    except InvalidVersion:
+        reads = False
+    if reads:
+        return _fixes.pip_install("--requirements-from-script", str(path), env=env)
+    script = _inline.read(path, path.parent)
+    listed = [str(r) for r in script.dependencies] if isinstance(script, _inline.Script) else []
+    return _fixes.pip_install(*listed, env=env)
 
 
 def _build_system_failed(
