@@ -288,3 +288,66 @@ def tls_args(cert: Path, key: Path, port: int) -> list[str]:
         "--tls-ca-cert-file",
         str(cert),
     ]
+
+
+#: memcached's text protocol (doc/protocol.txt): ``ERROR\r\n`` "means the client sent a
+#: nonexistent command name"; ``version`` is answered ``VERSION <version>\r\n``
+MEMCACHED_VERSION = "1.6.18"
+
+
+@contextmanager
+def memcached_like() -> Iterator[int]:
+    """A listener on 127.0.0.1 that answers as memcached's text protocol does, line by line (a
+    replay of its documented answers: no memcached binary is needed): ``version`` with its
+    version, ``quit`` by closing, any other line with ``ERROR``. Yields its port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+
+    def serve(conn: socket.socket) -> None:
+        conn.settimeout(0.1)
+        pending = b""
+        with conn:
+            while not stop.is_set():
+                try:
+                    data = conn.recv(4096)
+                except socket.timeout:
+                    continue
+                except OSError:
+                    return
+                if not data:
+                    return
+                pending += data
+                while b"\n" in pending:
+                    line, pending = pending.split(b"\n", 1)
+                    word = line.strip().split(b" ")[0].lower()
+                    if word == b"quit":
+                        return
+                    if word == b"version":
+                        conn.sendall(f"VERSION {MEMCACHED_VERSION}\r\n".encode())
+                    else:
+                        conn.sendall(b"ERROR\r\n")
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            thread = threading.Thread(target=serve, args=(conn,), daemon=True)
+            thread.start()
+            threads.append(thread)
+
+    acceptor = threading.Thread(target=accept, daemon=True)
+    acceptor.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        acceptor.join(5)
+        for thread in threads:
+            thread.join(5)
+        listener.close()

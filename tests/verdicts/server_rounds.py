@@ -163,11 +163,13 @@ def pg_round(
     checks: list[dict[str, Any]],
     follows: dict[str, str],
     settle: float = 0.0,
+    prefix: tuple[str, ...] = (),
 ) -> dict[str, Verdict]:
     """Grade every case of a first run; carry out each fully right fix (a case that ``heals``:
     its steps through the lab's step runner; a case in ``follows``: the person's act, once the
     printed fix holds the word it follows); run the healed instances again (``settle`` seconds
-    later) and mark a case still failing partly right."""
+    later; behind ``prefix``, as the first run was) and mark a case still failing partly
+    right."""
     verdicts = graded_all(expects, checks, "postgres")
     healing: dict[str, Instance] = {}
     for ident, expect in expects.items():
@@ -177,7 +179,7 @@ def pg_round(
         lab.apply(Report(checks), failed.replace("postgres/", f"postgres/{instance(ident)}.", 1))
         healing[ident] = pg.made[ident]
     for ident, word in follows.items():
-        if verdicts[ident].grade != "fully right":
+        if ident not in verdicts or verdicts[ident].grade != "fully right":
             continue
         failed = failed_check(checks, "postgres", ident)
         assert word.lower() in (failed.get("hint") or "").lower(), failed
@@ -185,7 +187,7 @@ def pg_round(
         healing[ident] = pg.made[ident]
     if healing:
         time.sleep(settle)
-        after_fix(verdicts, run_pg(lab, healing), "postgres", healing)
+        after_fix(verdicts, run_pg(lab, healing, prefix), "postgres", healing)
     return verdicts
 
 

@@ -115,6 +115,7 @@ import signal
 import socket
 import stat
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -299,8 +300,9 @@ def rows_hold(component: str, idents: Iterable[str], checks: list[dict[str, Any]
         assert not problems, (ident, problems)
 
 
-def run_pg(lab: Lab, made: dict[str, Made]) -> list[dict[str, Any]]:
-    """One envcheck session over every case's instance (in this process): the report's checks."""
+def run_pg(lab: Lab, made: dict[str, Made], prefix: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """One envcheck session over every case's instance (in this process; or, with ``prefix``,
+    in a Python started behind those words, such as an ``unshare``): the report's checks."""
     from envcheck.checks.shared import server
 
     assert lab.pytester is not None
@@ -311,13 +313,17 @@ def run_pg(lab: Lab, made: dict[str, Made]) -> list[dict[str, Any]]:
     lab.pytester.makefile(".toml", pyproject=toml)
     report = lab.pytester.path / "envcheck-report.json"
     report.unlink(missing_ok=True)
-    try:
-        lab.pytester.runpytest_inprocess(
-            "-m", "postgres", "-p", "no:cacheprovider", "--envcheck-report", "--envcheck-only"
-        )
-    finally:
-        server.close_all(("postgres",))
-    assert report.exists(), "envcheck wrote no report"
+    args = ("-m", "postgres", "-p", "no:cacheprovider", "--envcheck-report", "--envcheck-only")
+    if prefix:
+        done = lab.pytester.run(*prefix, sys.executable, "-m", "pytest", *args, timeout=120)
+        said = f"{done.stdout.str()}{done.stderr.str()}"
+    else:
+        try:
+            lab.pytester.runpytest_inprocess(*args)
+        finally:
+            server.close_all(("postgres",))
+        said = ""
+    assert report.exists(), f"envcheck wrote no report\n{said}"
     text = report.read_text()
     assert PASSWORD not in text, "the password is in the report"
     checks: list[dict[str, Any]] = json.loads(text)["checks"]
