@@ -16,10 +16,13 @@ The same pieces envcheck's provider checks use, for a team's own code::
 
 from envcheck.llm._errors import (
     BILLING_PAGES,
+    CLOUDFLARE_TOKEN_INVALID,
+    CLOUDFLARE_TOKENS,
     GEMINI_SERVICE,
     KEY_INVALID,
     KEY_PAGES,
     LIMITS_PAGES,
+    MODEL_NOT_OPEN,
     ORGANIZATION_CODES,
     REGION_TYPES,
     STATUS_PAGES,
@@ -65,8 +68,11 @@ from envcheck.llm._retry import RetryPolicy, call_with_retry
 
 __all__ = [
     "BILLING_PAGES",
+    "CLOUDFLARE_TOKEN_INVALID",
+    "CLOUDFLARE_TOKENS",
     "GEMINI_SERVICE",
     "KEY_INVALID",
+    "MODEL_NOT_OPEN",
     "ORGANIZATION_CODES",
     "REGION_TYPES",
     "KEY_PAGES",

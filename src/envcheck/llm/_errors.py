@@ -281,6 +281,9 @@ class Detail:
     #: OpenAI / Azure error.code, or a service's business code (Z.AI's ``"1113"``, SiliconFlow's
     #: top-level ``30011``); a number that is an HTTP status (``404``, ``"401"``) is dropped
     code: str = ""
+    #: the name of the field ``code`` was read from: Cloudflare's envelope gives it as
+    #: ``errors[].code`` (``{"success": false, "errors": [{"code": 10000, "message": ...}]}``)
+    code_field: str = "error.code"
     param: str = ""  # OpenAI error.param
     reasons: list[str] = field(default_factory=list)  # Gemini ErrorInfo.reason
     quota_ids: list[str] = field(default_factory=list)  # Gemini QuotaFailure.violations
@@ -313,7 +316,7 @@ class Detail:
     def fields(self) -> str:
         """The structured fields that decided, e.g. ``error.type=rate_limit_error``."""
         shown = [f"{self.type_field}={self.type}" if self.type else ""]
-        shown.append(f"error.code={self.code}" if self.code else "")
+        shown.append(f"{self.code_field}={self.code}" if self.code else "")
         shown.append(f"error.param={self.param}" if self.param else "")
         shown += [f"reason={r}" for r in self.reasons] + [f"quotaId={q}" for q in self.quota_ids]
         shown += [f"{name}={value}" for name, value in self.quota_limits]
@@ -386,6 +389,7 @@ def detail(body: Any) -> Detail:
     if isinstance(errors, list) and errors and isinstance(errors[0], Mapping):
         # Cloudflare's API envelope: {"success": false, "errors": [{"code": 10000, "message"}]}
         found.message = _text(errors[0].get("message"))
+        found.code, found.code_field = _code(errors[0].get("code")), "errors[].code"
         return found
     error = body.get("error", body)
     if isinstance(error, str):  # Ollama, xAI, vLLM's auth: {"error": "..."}
@@ -608,6 +612,9 @@ def _classify(
     where = f" ({keys})" if keys else f" (in {provider}'s console)"
     made = _Maker(provider, message, status, d, wait, headers)
 
+    cloudflare = _cloudflare_code(made, d, status)
+    if cloudflare is not None:
+        return cloudflare
     if status == 401 or "API_KEY_INVALID" in d.reasons or d.type == "authentication_error":
         if key_sent and status == 401 and not d.code and _says_no_key(message):
             return made(
@@ -877,6 +884,11 @@ _MODEL_UNAVAILABLE = {
     "OperationNotSupported): chat completions need a chat model",
 }
 
+#: Volcengine Ark's (and BytePlus ModelArk's) 404 code for a model the account has not activated
+#: (开通) in the Ark Console: "Your account ... has not activated the model ... Please activate
+#: the model service in the Ark Console." (xinnan-tech/xiaozhi-esp32-server#1234)
+MODEL_NOT_OPEN = "ModelNotOpen"
+
 #: the error types by which a service refuses a request for the country or region it comes from
 #: (OpenCode Go's 403 ``RegionError``, "This model is not available in your country.", an error
 #: body in Anthropic's shape: anomalyco/opencode#43692)
@@ -954,7 +966,7 @@ _ZAI_CODES: dict[str, tuple[str, str]] = {
 def _business_code(made: _Maker, d: Detail, provider: str, where: str) -> ProviderError | None:
     """A service's documented business code that decides what its HTTP status cannot (Z.AI's
     429 is a rate, a balance or a locked account); ``None`` for any other answer."""
-    if d.type or d.code not in _ZAI_CODES:
+    if d.type or d.code_field != "error.code" or d.code not in _ZAI_CODES:
         return None
     what, why = _ZAI_CODES[d.code]
     table = "in Z.AI's (Zhipu BigModel's) error-code table"
@@ -980,6 +992,44 @@ def _business_code(made: _Maker, d: Detail, provider: str, where: str) -> Provid
         f"send fewer requests at once to {provider} (lower `rpm` in "
         "[tool.envcheck.providers]), or wait",
     )
+
+
+#: Cloudflare's API (Workers AI's OpenAI-compatible endpoint, api.cloudflare.com/client/v4/
+#: accounts/<id>/ai/v1) answers in its own envelope, ``errors[].code``: 10000 "Authentication
+#: error" (a token it does not accept, at 401 or 403: developers.cloudflare.com/fundamentals/api/
+#: troubleshooting/), 4006 "Account limited" (429: the account's daily free allocation of Neurons
+#: is spent, developers.cloudflare.com/workers-ai/platform/errors/; limits reset at 00:00 UTC,
+#: developers.cloudflare.com/workers-ai/platform/pricing/). Read only from that envelope.
+CLOUDFLARE_TOKEN_INVALID = "10000"
+CLOUDFLARE_DAILY_NEURONS = "4006"
+CLOUDFLARE_TOKENS = "https://dash.cloudflare.com/profile/api-tokens"
+
+
+def _cloudflare_code(made: _Maker, d: Detail, status: int) -> ProviderError | None:
+    """A code of Cloudflare's error envelope that decides what its HTTP status does not (a 403
+    that is the token, a 429 that is a daily allowance); ``None`` for any other answer."""
+    if d.code_field != "errors[].code":
+        return None
+    if d.code == CLOUDFLARE_TOKEN_INVALID:
+        return made(
+            AuthenticationFailed,
+            f"Cloudflare's API did not accept the token (errors[].code=10000, 'Authentication "
+            f"error' in Cloudflare's API errors; HTTP {status}): the token is wrong or expired, "
+            "or it lacks this API's permission for the account; not the network the request came "
+            "from, nor the model",
+            None,
+        )
+    if d.code == CLOUDFLARE_DAILY_NEURONS:
+        return made(
+            QuotaExhausted,
+            "the account's daily free allocation of Workers AI Neurons is used up (errors[]."
+            "code=4006, 'Account limited' in Cloudflare's Workers AI errors): the token was "
+            "accepted; the allocation returns at 00:00 UTC, and no retry before then helps",
+            "wait for the daily reset at 00:00 UTC, or move the account to the Workers Paid plan "
+            "(dash.cloudflare.com: Workers & Pages, Plans), which bills the Neurons beyond the "
+            "free allocation",
+        )
+    return None
 
 
 #: a 401 that says which credential is wrong (the key itself), as opposed to one that refuses a
@@ -1216,6 +1266,15 @@ def _not_found(
             + ("" if d.json else " in plain text (not a provider's JSON error)")
             + ": base_url is wrong (a missing /v1?) or points at something that is not this API",
             "check base_url",
+        )
+    if d.code == MODEL_NOT_OPEN:
+        return made(
+            ModelUnavailable,
+            "the account has not activated the model (error.code=ModelNotOpen, Volcengine Ark's "
+            "and BytePlus ModelArk's code for a model not opened for the account): the key and "
+            "the model's name are right, and no retry helps until it is activated",
+            "activate the model for the account in the Ark Console (Model Activation), or set a "
+            "model the account has activated",
         )
     if d.code == "DeploymentNotFound":
         return made(

@@ -607,6 +607,18 @@ def _key_fix(p: Provider, exc: llm.AuthenticationFailed) -> Fix:
         ask = f"the owner of the {p.label} account"
         return Fix([Manual(exc.hint, ask=ask)], text=exc.hint)
     variable = p.key_variable or f"api_key in {p.table}"
+    if exc.detail.code_field == "errors[].code" and exc.detail.code == llm.CLOUDFLARE_TOKEN_INVALID:
+        # Cloudflare's token, with the permission of the API base_url names: Workers AI's own
+        # (api.cloudflare.com/client/v4/accounts/<id>/ai/), or an AI Gateway's
+        host = (urlsplit(p.base_url).hostname or "").lower()
+        which = (
+            "that this AI Gateway accepts"
+            if host.endswith("gateway.ai.cloudflare.com")
+            else "of this account with the Workers AI Read and Edit permissions"
+        )
+        put = f"export {variable}=..." if p.key_variable else f"as api_key in {p.table}"
+        text = f"set a Cloudflare API token {which}: {put}  ({llm.CLOUDFLARE_TOKENS})"
+        return Fix([Manual(text, ask=f"whoever manages the {p.label} account's tokens")], text=text)
     text = f"set a valid key: export {variable}=...  ({p.key_page})"
     if not p.key_variable:
         text = f"set a valid key as api_key in {p.table}  ({p.key_page})"
@@ -1140,6 +1152,13 @@ def _model_unavailable(p: Provider, exc: llm.ProviderError, summary: str) -> Che
             "does not chat"
         )
         ask = "whoever manages the Azure OpenAI resource"
+    elif code == llm.MODEL_NOT_OPEN:
+        text = (
+            f"activate {p.model} for the account in the Ark Console (Volcengine Ark's or "
+            "BytePlus ModelArk's Model Activation page), or set a model the account has "
+            f"activated in {p.table}"
+        )
+        ask = f"whoever manages the {p.label} account"
     elif code == "model_not_available":
         text = (
             f"create and start a dedicated endpoint for {p.model}{linked}, or set another model "
