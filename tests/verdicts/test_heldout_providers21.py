@@ -273,3 +273,16 @@ def test_the_twenty_first_set_is_what_it_says() -> None:
     assert_set_is_what_it_says("heldout21", 3, CASES, 6, 4)
     assert sum(c.name.endswith("-kept") for c in CASES) == 1
     assert not set(OWN_KEYS.values()) & set(KEYS.values())
+
+
+def test_the_daily_allocation_is_read_by_either_published_code() -> None:
+    """Workers AI's errors table gives "Account limited" as 3036 (429), the answers users quote
+    as 4006: both are the daily allocation, with the code the answer gave."""
+    from envcheck import llm
+
+    daily = "You have used up your daily free allocation of 10,000 neurons."
+    for code in (3036, 4006):
+        body = {"success": False, "errors": [{"code": code, "message": daily}]}
+        found = llm.classify("cfai", 429, {}, body, kind="openai")
+        assert isinstance(found, llm.QuotaExhausted), found
+        assert f"errors[].code={code}" in (found.why or "") and "00:00 UTC" in (found.hint or "")

@@ -997,11 +997,12 @@ def _business_code(made: _Maker, d: Detail, provider: str, where: str) -> Provid
 #: Cloudflare's API (Workers AI's OpenAI-compatible endpoint, api.cloudflare.com/client/v4/
 #: accounts/<id>/ai/v1) answers in its own envelope, ``errors[].code``: 10000 "Authentication
 #: error" (a token it does not accept, at 401 or 403: developers.cloudflare.com/fundamentals/api/
-#: troubleshooting/), 4006 "Account limited" (429: the account's daily free allocation of Neurons
-#: is spent, developers.cloudflare.com/workers-ai/platform/errors/; limits reset at 00:00 UTC,
+#: troubleshooting/), "Account limited" (429: the account's daily free allocation of Neurons is
+#: spent; 3036 in Workers AI's errors table, developers.cloudflare.com/workers-ai/platform/errors/,
+#: and 4006 in the answers users quote, diegosouzapw/OmniRoute#6980; limits reset at 00:00 UTC,
 #: developers.cloudflare.com/workers-ai/platform/pricing/). Read only from that envelope.
 CLOUDFLARE_TOKEN_INVALID = "10000"
-CLOUDFLARE_DAILY_NEURONS = "4006"
+CLOUDFLARE_DAILY_NEURONS = {"3036", "4006"}
 CLOUDFLARE_TOKENS = "https://dash.cloudflare.com/profile/api-tokens"
 
 
@@ -1019,11 +1020,11 @@ def _cloudflare_code(made: _Maker, d: Detail, status: int) -> ProviderError | No
             "from, nor the model",
             None,
         )
-    if d.code == CLOUDFLARE_DAILY_NEURONS:
+    if d.code in CLOUDFLARE_DAILY_NEURONS:
         return made(
             QuotaExhausted,
             "the account's daily free allocation of Workers AI Neurons is used up (errors[]."
-            "code=4006, 'Account limited' in Cloudflare's Workers AI errors): the token was "
+            f"code={d.code}, 'Account limited' in Cloudflare's Workers AI errors): the token was "
             "accepted; the allocation returns at 00:00 UTC, and no retry before then helps",
             "wait for the daily reset at 00:00 UTC, or move the account to the Workers Paid plan "
             "(dash.cloudflare.com: Workers & Pages, Plans), which bills the Neurons beyond the "
