@@ -56,6 +56,24 @@ Each case says what a fully right verdict is: the check's status, words its caus
 its fix must hold, words nothing it shows may say. Of envcheck's code, only the requests the checks
 send and where settings are read (docs/providers.md) had been read before the expectations were
 written, and the twenty-first set's Cloudflare reading (written in this session).
+
+Expectations committed before envcheck's first run on them (commit 8c30560).
+
+First run (envcheck at 8c30560, before any change): 4 of 8 fully right (50%), 2 partly, 2 wrong
+("wrong": a wrong status or a phrase the case forbids); of the 5 breakages, 1 fully right. Fully
+right: the three neighbours (the 403 code 10000 stayed "did not accept the token ...
+CLOUDFLARE_API_TOKEN"; the API key and the 32-character account id passed), and, by the letter of
+its expectation, Workers AI's 7003: auth failed as "wrong base_url ... the model listing answered
+404: base_url is wrong (a missing /v1?) ... (errors[].code=7003)", fixed by "check base_url ...
+(now .../client/v4/accounts/REDACTED/ai/v1)"; its words "REDACTED" and "account" were met by the
+URL the verdict repeats, not by a verdict that names the account segment (the expectation was
+written too loosely; it is kept as committed, and the After says what changed). Partly: 5016 and
+3023 failed the right check as "permission denied ... HTTP 403 with a code no row of envcheck's
+verdict table covers (error.code=5016 / 3023)" (the envelope's field misnamed ``error.code``), each
+fixed by "do what the answer says": no "agree", no support. Wrong: the Claude Code token got the
+honest fallback ("no row ... covers this answer, so no cause is guessed", a curl), its prefix not
+read and no fix toward an API key; 3040 was a rate: smoke skipped, headroom "rate limited ... a
+per-minute or concurrency limit: it clears by itself", "lower `rpm` ... or wait".
 """
 
 from __future__ import annotations
