@@ -121,36 +121,11 @@ installed_wheels = ROUND.installed_wheels
 index = ROUND.index
 offline = ROUND.offline
 
-_PROBE = r"""
-import contextlib, importlib.metadata, io, json, os, sys
-ask = json.loads(open(sys.argv[1]).read())
-out = {"versions": {}}
-for name in ("demo-zeta", "demo-alpha", "demo-gamma"):
-    try:
-        out["versions"][name] = importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        out["versions"][name] = None
-from pip._internal.cli.main import main
-for key, args in ask.items():
-    said, err = io.StringIO(), io.StringIO()
-    try:
-        with contextlib.redirect_stdout(said), contextlib.redirect_stderr(err):
-            code = main(args)
-    except SystemExit as exc:
-        code = exc.code
-    out[key] = f"exit {code}\n{said.getvalue()}{err.getvalue()}"
-    target = [a for a in args if a.startswith("--target=")]
-    if target:
-        bin_dir = os.path.join(target[0].split("=", 1)[1], "bin")
-        out[key + ":bin"] = sorted(os.listdir(bin_dir)) if os.path.isdir(bin_dir) else []
-print(json.dumps(out))
-"""
-
 
 def probed(lab: Lab) -> dict[str, Any]:
     """pip's runs and the installed versions, all by one start of the environment's interpreter
     (after envcheck's run)."""
-    return ROUND.probed(lab, _PROBE, ASK)
+    return ROUND.pip_probed(lab, ("demo-zeta", "demo-alpha", "demo-gamma"), ASK)
 
 
 def pip_says(code: int, words: str) -> Callable[[Lab, Path], None]:

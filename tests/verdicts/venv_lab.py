@@ -456,6 +456,38 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+#: a probe (:meth:`Round.probed`) that reports the installed versions of ``names`` and runs
+#: pip's own ``main`` once per ``ask`` entry (in the directory ``cwd`` names for its key, else
+#: where it starts), each answer ``exit <code>`` and what pip printed; for an install with
+#: ``--target=<dir>`` also the files of ``<dir>/bin`` (under ``<key>:bin``)
+PIP_PROBE = r"""
+import contextlib, importlib.metadata, io, json, os, sys
+asked = json.loads(open(sys.argv[1]).read())
+out = {"versions": {}}
+for name in asked["names"]:
+    try:
+        out["versions"][name] = importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        out["versions"][name] = None
+from pip._internal.cli.main import main
+start = os.getcwd()
+for key, args in asked["ask"].items():
+    os.chdir(asked["cwd"].get(key, start))
+    said, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(said), contextlib.redirect_stderr(err):
+            code = main(args)
+    except SystemExit as exc:
+        code = exc.code
+    out[key] = f"exit {code}\n{said.getvalue()}{err.getvalue()}"
+    target = [a for a in args if a.startswith("--target=")]
+    if target:
+        bin_dir = os.path.join(target[0].split("=", 1)[1], "bin")
+        out[key + ":bin"] = sorted(os.listdir(bin_dir)) if os.path.isdir(bin_dir) else []
+print(json.dumps(out))
+"""
+
+
 class Round:
     """A held-out round whose cases are projects made beside one copy of the lab project (its
     environment shared through a ``.venv`` link), judged by one start of that environment's
@@ -536,6 +568,17 @@ class Round:
             assert done.returncode == 0, done.stderr[-3000:]
             self.probe.update(json.loads(done.stdout.splitlines()[-1]))
         return self.probe
+
+    def pip_probed(
+        self,
+        lab: Lab,
+        names: Iterable[str],
+        ask: Mapping[str, list[str]],
+        cwd: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """:data:`PIP_PROBE`'s answers: the versions of ``names`` and pip's runs of ``ask``."""
+        asked = {"names": list(names), "ask": dict(ask), "cwd": dict(cwd or {})}
+        return self.probed(lab, PIP_PROBE, asked)
 
     def world(self, request: pytest.FixtureRequest) -> dict[str, Any]:
         """Every case made beside one copy of the lab project, then one run judges them all."""
