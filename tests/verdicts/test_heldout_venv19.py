@@ -57,6 +57,16 @@ neighbours: no check about the names in ``quiet`` may fail or warn. Caution on i
 the person who wrote these had read the earlier rounds, the runner and the docs table (whose
 pylock rows name checks/venv/pylock.py), and grepped pylock.py for the two keys above, not read
 how it judges a package.
+
+Expectations committed before the first run: c0627fd.
+
+First run (envcheck at c0627fd, before any change; 2026-12-07): **2 of 6 fully right** (the two
+healthy neighbours, venv-pylock-wheel-hash-matches and venv-pylock-directory-there: lock-drift
+passes), 0 partly, 4 wrong. Wrong, three a false pass (lock-drift "1 installed packages match
+.../pylock.toml"): venv-pylock-wheel-hash-differs, venv-pylock-wheel-file-gone,
+venv-pylock-no-wheel-for-here; and venv-pylock-directory-gone: lock-drift "core-a is locked but
+not installed" with the fix ``pip install -r pylock.toml``, the install that stops on the
+missing directory.
 """
 
 from __future__ import annotations
