@@ -53,6 +53,52 @@ its ``grade`` on the case's own server's checks); the SDKs' clients prove each (
 TypeScript SDK's functions run by Node on the same answers, the Python SDK's OAuth client
 (``oauth_outcome``), the wire sweep's judge for the pyproject.toml servers. All seven are checked
 in one envcheck run, in process.
+
+First run (envcheck at e507d2b, the commit that added this file, before any change; graded by
+the rules above, 2026-12-07; the run's JSON report read in full): 7 cases, 2 fully right (the
+neighbours auth-challenge-combined-token-accepted and auth-resource-metadata-unquoted), 1
+partly, 4 wrong; of the four breakages, none. (That run's proof of the unquoted neighbour failed
+on the proof itself: the Python SDK's client stops at the sign-in for want of a callback
+handler, not a redirect handler; the proof now counts either as reaching the sign-in.)
+
+- auth-challenge-bearer-not-first, wrong: no check of ``combined@mcp.json`` at all: the entry
+  has the URL of the pyproject.toml entry ``combinedok`` (which sends a token), and envcheck
+  checks one URL once whatever each entry's headers, so Claude Code's entry, which meets the 401,
+  went unchecked;
+- auth-resource-metadata-relative, wrong: a skip, "needs an OAuth sign-in, which Claude Code
+  runs itself", naming the metadata at the URL envcheck resolved itself (neither SDK does);
+- auth-as-metadata-no-token-endpoint, wrong: the same skip (the metadata's missing member not
+  read);
+- auth-as-no-code-response-type, wrong: the same skip (``response_types_supported`` not read);
+- stdio-ignores-sigterm, partly: every check passed, but the server outlived the run (the
+  probe's thread was still stopping it, SIGTERM ignored, when the last check returned; it was
+  SIGKILLed a second later).
+
+After (verdicts from structure: the challenges of the ``WWW-Authenticate`` value and their
+order, the URL's scheme, the statuses of the well-known URLs, the authorization server's
+metadata members; none from a message's words): 7 of 7 fully right, each a row of
+docs/verdicts/mcp.md (section 23, ``ROWS``) asserted on the run.
+
+- A ``WWW-Authenticate`` value is split into its challenges (RFC 9110 §11.6.1,
+  ``diagnose.split_challenges``; a comma followed by ``name=`` continues a challenge) where the
+  probe records them; the values as written are kept beside (``Attempt.challenge_values``).
+- When a client may ignore the metadata URL the challenge names (it is relative, or the Bearer
+  challenge does not begin its value), the well-known URLs are read (``Probe._read_well_known``):
+  a relative URL fails the handshake for any entry (the Python SDK's client stops at it, the
+  TypeScript SDK's looks only at the well-known URLs), unless Claude Code finds the metadata
+  there; a Bearer challenge after another fails a ``.mcp.json`` entry (Claude Code) when the
+  metadata is at no well-known URL. Each with the administrators' fix and, meanwhile, the
+  entry's ``Authorization`` header (an Edit) with a token got another way.
+- The authorization server's metadata without ``authorization_endpoint``, ``token_endpoint`` or
+  ``response_types_supported`` (RFC 8414 §2), or whose ``response_types_supported`` lacks
+  ``code``, fails the sign-in of every client (``diagnose._unusable_issuer``).
+- One URL declared with different headers in two files is two servers (``target._identity``).
+- The last check of a server waits (at most 5 s) for its probe's walk to end: the server stopped
+  and reaped before the run ends (``Probe._await_stop``).
+
+The printed fixes' runnable step (the entry's header, an Edit of .mcp.json) is executed for
+the four breakages with the token exported: each entry is then served (``test_the_printed_
+fixes_work``); the administrators' part is a person's.
 """
 
 from __future__ import annotations
@@ -67,8 +113,12 @@ from typing import Any
 
 import pytest
 
+from envcheck.core.config import EnvcheckConfig, Settings
+from envcheck.engine import registry
+from envcheck.engine.fixer import apply_step
 from tests.mcp_servers import HERE, node
 from tests.servers import QuietHandler, serving
+from tests.verdicts.fixes import step_of
 from tests.verdicts.mcp_world import (
     ECHO_SERVER,
     jsonrpc_reply,
@@ -140,8 +190,7 @@ class Handler(QuietHandler):
     """The round's resource and authorization servers, by path:
 
     - ``/combined/mcp``: 401 ``Basic realm="gateway", Bearer resource_metadata="<base>/meta/
-      combined"`` (one header value) unless the judge's token is sent; then a healthy MCP
-      server (JSON answers);
+      combined"`` (one header value);
     - ``/relative/mcp``: 401 ``Bearer resource_metadata="/meta/relative"``;
     - ``/notoken/mcp``: 401 naming ``<base>/meta/notoken``, whose authorization server ``stub``
       has metadata without ``token_endpoint``;
@@ -150,7 +199,9 @@ class Handler(QuietHandler):
     - ``/bare/mcp``: 401 ``Bearer resource_metadata=<base>/meta/bare`` (no quotes);
     - the metadata: only at ``/meta/<name>`` (none at the well-known URLs), each naming the
       authorization server ``login`` (complete, registration at ``/login/register``) but for
-      notoken and implicit; ``/register`` on the origin is 404.
+      notoken and implicit; ``/register`` on the origin is 404;
+    - with the judge's token (``Authorization: Bearer <TOKEN>``) each resource is a healthy MCP
+      server (JSON answers): a token got another way, which each printed fix puts in the entry.
 
     Every request is kept in ``SEEN`` as (method, path)."""
 
@@ -211,7 +262,7 @@ class Handler(QuietHandler):
             self._json(201, {**json.loads(body), "client_id": "heldout16-client"})
         elif len(parts) == 2 and parts[1] == "mcp" and parts[0] in self.ISSUERS:
             token = self.headers.get("authorization") == f"Bearer {TOKEN}"
-            if not (parts[0] == "combined" and token):
+            if not token:  # the judge's token is good for every resource (a gateway's)
                 challenge = challenge_of(parts[0], base)
                 self._json(401, {"error": "unauthorized"}, {"www-authenticate": challenge})
             elif method == "GET":
@@ -329,7 +380,15 @@ NEIGHBOURS = (
 )
 
 #: the cases that are rows of docs/verdicts/mcp.md (section 23)
-ROWS: tuple[str, ...] = ()
+ROWS = tuple(sorted(CASES))
+
+#: the breakages whose printed fix has a step a program runs: the token's header in the entry
+FIXED = {
+    "combined": "mcp/combined@mcp.json.initialize",
+    "relative": "mcp/relative@mcp.json.initialize",
+    "notoken": "mcp/notoken@mcp.json.initialize",
+    "implicit": "mcp/implicit@mcp.json.initialize",
+}
 
 
 def _ts_proof(root: Path, base: str) -> dict[str, Any]:
@@ -399,7 +458,13 @@ def round16(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             )
         )
         ts = _ts_proof(root, base)
+        # the Python SDK's OAuth client: how far it got (it reaches the sign-in when it asks
+        # for a redirect, or stops for want of the callback a person's browser would call)
         python = {name: oauth_outcome(f"{base}/{name}/mcp") for name in Handler.ISSUERS}
+        signs_in = {
+            name: redirected or outcome.startswith("OAuthFlowError: No callback handler")
+            for name, (outcome, redirected) in python.items()
+        }
         well_known = {
             name: [
                 _status(f"{base}/.well-known/oauth-protected-resource/{name}/mcp"),
@@ -411,19 +476,21 @@ def round16(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             # the TypeScript SDK reads no metadata URL from a value starting with Basic, and
             # none is at the well-known URLs (the Python SDK finds it and reaches the sign-in)
             "auth-challenge-bearer-not-first": (
-                ts["combined"] is None and well_known["combined"] == [404, 404]
+                ts["combined"] is None
+                and well_known["combined"] == [404, 404]
+                and signs_in["combined"]
             )
             or None,
             # neither SDK's client gets to a sign-in from a relative URL
             "auth-resource-metadata-relative": (
                 ts["relative"] is None
                 and well_known["relative"] == [404, 404]
-                and not python["relative"][1]
+                and not signs_in["relative"]
             )
             or None,
             # the TypeScript SDK rejects the document; the Python SDK does not sign in either
             "auth-as-metadata-no-token-endpoint": (
-                ts["stub"] != "sign-in" and not python["notoken"][1]
+                ts["stub"] != "sign-in" and not signs_in["notoken"]
             )
             or None,
             # the TypeScript SDK stops before the sign-in
@@ -433,7 +500,7 @@ def round16(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             or None,
             # both SDKs read the unquoted URL; the Python SDK's client gets to the sign-in
             "auth-resource-metadata-unquoted": (
-                ts["bare"] == f"{base}/meta/bare" and python["bare"][1]
+                ts["bare"] == f"{base}/meta/bare" and signs_in["bare"]
             )
             or None,
             "ts": ts,
@@ -447,6 +514,7 @@ def round16(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         (root / ".mcp.json").write_text(json.dumps({"mcpServers": claude}, indent=2))
         checks = run_in_process(root, servers_toml(servers), SECRET)
     yield {
+        "base": base,
         "sdk": sdk,
         "proofs": proofs,
         "checks": checks,
@@ -459,6 +527,45 @@ def round16(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_heldout(round16: dict[str, Any], name: str) -> None:
     judge_round_case(round16, name, CASES, ROWS, NEIGHBOURS)
+
+
+def test_the_printed_fixes_work(round16: dict[str, Any]) -> None:
+    """The four breakages' fixes carried out as printed: the administrators' part is theirs; the
+    rest (a token got another way, exported as TOKEN; the entry's Authorization header, an Edit
+    of .mcp.json applied by envcheck's fixer): envcheck run again over those entries alone, the
+    server still up: each is served. Only the fix's runnable steps are applied, and TOKEN is
+    the person's export."""
+    by_id = {c["id"]: c for c in round16["checks"]}
+    root: Path = round16["root"]
+    claude = json.loads((root / ".mcp.json").read_text())["mcpServers"]
+    kept = {name: claude[name] for name in FIXED}
+    (root / ".mcp.json").write_text(json.dumps({"mcpServers": kept}, indent=2))
+    with pytest.MonkeyPatch.context() as mp, serving(Handler) as port:
+        mp.chdir(root)
+        mp.setenv("HOME", str(root / "home"))
+        mp.delenv("XDG_CONFIG_HOME", raising=False)
+        mp.setenv("TOKEN", TOKEN)
+        # the same server on a new port: the entries' URLs follow it
+        moved = (
+            (root / ".mcp.json").read_text().replace(round16["base"], f"http://127.0.0.1:{port}")
+        )
+        (root / ".mcp.json").write_text(moved)
+        for name, ident in FIXED.items():
+            check = by_id[ident]
+            assert check["status"] == "fail", check
+            edits = [s for s in check["fix"]["steps"] if s["kind"] == "edit"]
+            assert [e["key"] for e in edits] == [f"mcpServers.{name}.headers.Authorization"]
+            config = EnvcheckConfig(
+                sections={}, settings=Settings(), rootdir=root, source=str(root / "pyproject.toml")
+            )
+            pm = registry.make_plugin_manager()
+            results = [apply_step(step_of(e), config, pm) for e in edits]
+            assert all(r.ok for r in results), results
+        after = run_in_process(root, "[tool.envcheck.mcp]\ntimeout = 5.0\n", SECRET)
+    failing = [f"{c['id']} {c['status']}" for c in after if c["status"] not in ("pass", "skip")]
+    passed = {c["id"] for c in after if c["status"] == "pass"}
+    wanted = {f"mcp/{name}@mcp.json.tools" for name in FIXED}
+    assert not failing and wanted <= passed, (failing, sorted(passed))
 
 
 def test_no_process_outlives_the_run(round16: dict[str, Any]) -> None:

@@ -665,6 +665,135 @@ def challenge(value: str) -> tuple[str, dict[str, str]]:
     return scheme.lower(), params
 
 
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+#: what follows a comma that continues a challenge's auth-params (``, name=``), not a new one
+_PARAM_NEXT = re.compile(rf"\s*{_TOKEN}\s*=")
+
+
+def split_challenges(value: str) -> list[str]:
+    """The challenges of one ``WWW-Authenticate`` value (RFC 9110 §11.6.1: a comma-separated
+    list; a comma followed by ``name=`` continues the challenge's parameters, any other starts
+    the next challenge; commas inside quoted strings are text)."""
+    parts: list[str] = []
+    start, quoted, i = 0, False, 0
+    while i < len(value):
+        char = value[i]
+        if quoted:
+            if char == "\\":
+                i += 1
+            elif char == '"':
+                quoted = False
+        elif char == '"':
+            quoted = True
+        elif char == ",":
+            rest = value[i + 1 :]
+            if rest.strip() and not _PARAM_NEXT.match(rest):
+                parts.append(value[start:i])
+                start = i + 1
+        i += 1
+    parts.append(value[start:])
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _named_metadata(attempt: Attempt) -> tuple[str, str, bool] | None:
+    """The first ``resource_metadata`` a Bearer challenge names, as written: (the URL, the
+    ``WWW-Authenticate`` value it came in, whether that value begins with the Bearer challenge)."""
+    for value in attempt.challenge_values:
+        for index, part in enumerate(split_challenges(value)):
+            scheme, params = challenge(part)
+            if scheme == "bearer" and params.get("resource_metadata"):
+                return params["resource_metadata"], value, index == 0
+    return None
+
+
+def _relative(url: str) -> bool:
+    return urllib.parse.urlsplit(url).scheme.lower() not in ("http", "https")
+
+
+def metadata_url_ignored(attempt: Attempt) -> bool:
+    """Whether a client may ignore the metadata URL the challenge names: it is not an absolute
+    http(s) URL (RFC 9728 §5.1), or the Bearer challenge does not begin its value (the
+    TypeScript SDK reads parameters only from a value that begins with Bearer)."""
+    named = _named_metadata(attempt)
+    return named is not None and (_relative(named[0]) or not named[2])
+
+
+def _metadata_url_unread(spec: ServerSpec, attempt: Attempt, points: str) -> CheckFailed | None:
+    """The 401's metadata URL that clients do not follow (:func:`metadata_url_ignored`), when
+    that leaves them without the authorization server: a relative URL, which the Python SDK's
+    client requests as written and stops at, and the TypeScript SDK's ignores (looking at the
+    well-known URLs instead); a Bearer challenge after another in one value, which the
+    TypeScript SDK (Claude Code's) ignores, the metadata at no well-known URL. Found by the
+    sixteenth held-out round."""
+    named = _named_metadata(attempt)
+    if named is None:
+        return None
+    written, value, first = named
+    relative = _relative(written)
+    found = [url for url, status in attempt.well_known_metadata.items() if status == 200]
+    typescript = spec.origin == "mcp.json"  # Claude Code: the TypeScript SDK's OAuth client
+    if relative and typescript and found:
+        return None  # Claude Code ignores the URL and finds the metadata where it looks
+    if not relative and (first or not typescript or found):
+        return None
+    client = _fixes.CLIENTS.get(spec.origin)
+    shown = redact.clean(written, 200)
+    resolved = redact.clean(urllib.parse.urljoin(spec.url or "", written), 200)
+    tried = (
+        ", ".join(
+            f"{url} (HTTP {status})" if status else f"{url} (no metadata)"
+            for url, status in attempt.well_known_metadata.items()
+        )
+        or "none read"
+    )
+    token_step = _fixes.set_step(spec, "headers.Authorization", "Bearer ${TOKEN}")
+    header = _fixes_credentials(spec).removesuffix(" (and export TOKEN)")
+    if relative:
+        ask = (
+            "ask the server's administrators to name the metadata by its absolute URL in the "
+            f'challenge: resource_metadata="{resolved}" (RFC 9728)'
+        )
+        summary = f"its challenge names resource_metadata by a relative URL ({shown})"
+        why = (
+            "RFC 9728 (5.1): resource_metadata is the absolute URL of the protected-resource "
+            f"metadata; the MCP SDKs' clients do not resolve {shown} against the server's URL: "
+            "the Python SDK's requests it as written and stops (no http:// or https://), the "
+            "TypeScript SDK's (Claude Code's) ignores it and looks only at the well-known URLs "
+            f"({tried}): no client finds the authorization server"
+        )
+    else:
+        schemes = [challenge(part)[0].capitalize() for part in split_challenges(value)]
+        scheme = redact.clean(schemes[0], 40)
+        where = next(iter(attempt.well_known_metadata), f"{resolved} (the well-known URL)")
+        ask = (
+            "ask the administrators of the server (or of the gateway in front of it) to send "
+            "the challenge whose scheme is Bearer, in a WWW-Authenticate header of its own (or "
+            f"first in the value), or to publish the metadata at {where}"
+        )
+        summary = (
+            f"{client or 'the client'} cannot start it: its WWW-Authenticate begins with "
+            f"another scheme's challenge ({scheme})"
+        )
+        why = (
+            "the answer's WWW-Authenticate value lists several challenges, in this order: "
+            f"{redact.clean(', '.join(schemes), 200)}; RFC 9110 (11.6.1) allows it, but the "
+            "TypeScript SDK's OAuth client "
+            f"({client or 'the client'}'s) reads resource_metadata only from a value that "
+            f"begins with Bearer, so it ignores {resolved}, and no metadata is at the "
+            f"well-known URLs it tries then ({tried}): it finds no authorization server "
+            f"(clients on the Python SDK read it: {points})"
+        )
+    return CheckFailed(
+        f"{spec.name}: HTTP 401 from {spec.url}: it wants an OAuth sign-in, and {summary}",
+        why=why,
+        fix=Fix(
+            [Manual(ask), token_step, _fixes.export("TOKEN", "an access token")],
+            text=f"{ask}; meanwhile, with a token got another way: export it as TOKEN "
+            f"and {header}",
+        ),
+    )
+
+
 def _bearer(attempt: Attempt) -> dict[str, str]:
     for value in attempt.challenges:
         scheme, params = challenge(value)
@@ -1142,6 +1271,9 @@ def _oauth(
         else "its challenge names no resource_metadata, and its protected-resource metadata is "
         "at the well-known URL clients try then"
     )
+    unread = _metadata_url_unread(spec, attempt, points) if not sent else None
+    if unread is not None:
+        return unread
     refused = attempt.metadata_refused.get(where) if attempt.metadata is None else None
     if refused is not None and not sent:
         # RFC 9728: a client finds the authorization server only through this document
@@ -1397,6 +1529,38 @@ def _unusable_issuer(attempt: Attempt) -> tuple[str, str, str] | None:
             f"ask the administrators to make them agree: the authorization server's metadata "
             f"must state issuer {issuer}, or the resource's metadata must name the issuer the "
             f"authorization server has (authorization_servers: [{json.dumps(shown)}])",
+        )
+    where = attempt.issuer_metadata_url or issuer
+    types = attempt.issuer_metadata.get("response_types_supported")
+    missing = [
+        member
+        for member in ("authorization_endpoint", "token_endpoint", "response_types_supported")
+        if not attempt.issuer_metadata.get(member)
+    ]
+    if missing:
+        # RFC 8414 §2: required for the authorization code grant MCP clients use; the SDKs'
+        # schemas refuse a document without them (found by the sixteenth held-out round)
+        listed = ", ".join(missing)
+        return (
+            f"its authorization server's metadata lacks {listed}",
+            f"the authorization server's metadata at {where} has no {listed}: RFC 8414 (§2) "
+            "requires them for the authorization code grant MCP clients sign in with, and the "
+            "MCP SDKs' clients refuse metadata without them (the TypeScript SDK's schema, the "
+            "Python SDK's model)",
+            f"ask the administrators of the authorization server {issuer} to publish {listed} "
+            f"in its metadata at {where} (RFC 8414)",
+        )
+    if isinstance(types, list) and "code" not in types:
+        # OAuth 2.1 / the MCP authorization specification: the authorization code grant
+        shown = redact.clean(json.dumps(types), 120)
+        return (
+            "its authorization server does not offer the authorization code flow",
+            f"the authorization server's metadata at {where} lists response_types_supported = "
+            f"{shown}, without code: MCP clients sign in with the authorization code grant "
+            "(OAuth 2.1 with PKCE, the MCP authorization specification); the TypeScript SDK's "
+            "client refuses such a server before any sign-in",
+            f"ask the administrators of the authorization server {issuer} to enable the "
+            'authorization code flow (response_types_supported: ["code"], RFC 8414)',
         )
     methods = attempt.issuer_metadata.get("code_challenge_methods_supported")
     if isinstance(methods, list) and "S256" not in methods:

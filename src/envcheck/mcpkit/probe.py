@@ -367,6 +367,7 @@ class Probe:
     def result(self, step: str, timeout: float) -> Outcome:
         """The outcome of ``step``, raising what the check must raise; waits at most ``timeout``."""
         self.start()
+        deadline = time.monotonic() + timeout
         if not self._events[step].wait(max(0.0, timeout)):
             text, raise_step = fixes.raise_timeout(self.spec)
             raise CheckFailed(
@@ -374,10 +375,24 @@ class Probe:
                 why="the server stopped answering part-way",
                 fix=Fix([Manual(self.spec.look), raise_step], text=f"{self.spec.look}, or {text}"),
             )
+        self._await_stop(deadline - time.monotonic())
         found = self._results[step]
         if isinstance(found, (CheckFailed, CheckSkipped)):
             raise found
         return found
+
+    def _await_stop(self, timeout: float) -> None:
+        """Once every step a check reads is settled, wait (within ``timeout``, at most 5 s) for
+        the walk's end: the server stopped and reaped, the connection closed. The last check of
+        a server thus returns after its process is gone, and the run never ends with a server
+        still running (a stdio server that ignores SIGTERM is SIGKILLed 1 s after its stdin
+        closed: found by the sixteenth held-out round, where such a server outlived the run)."""
+        read = [s for s in STEPS if s != "call" or self.spec.call is not None]
+        thread = self._thread
+        if thread is None or thread is threading.current_thread():
+            return
+        if all(self._events[s].is_set() for s in read):
+            thread.join(max(0.0, min(timeout, 5.0)))
 
     def start(self) -> None:
         with self._lock:
@@ -437,6 +452,8 @@ class Probe:
         if 401 in first.statuses or 403 in first.statuses:
             await self._read_resource_metadata(first)
             await self._read_issuer_metadata(first)
+            if diagnose.metadata_url_ignored(first):
+                await self._read_well_known(first)
         self._set_failed_start(diagnose.http_failure(self, first, fallback))
 
     async def _session(self, attempt: Attempt) -> bool:
@@ -826,7 +843,9 @@ class Probe:
                 elif media not in ("text/event-stream", ""):
                     await _note_mislabeled(response, attempt, media)
             if code in (401, 403):
-                attempt.challenges += response.headers.get_list("www-authenticate")
+                values = response.headers.get_list("www-authenticate")
+                attempt.challenge_values += values
+                attempt.challenges += [c for v in values for c in diagnose.split_challenges(v)]
             if 300 <= code < 400 and response.headers.get("location"):
                 attempt.locations.append(response.headers["location"])
             session = request.headers.get("mcp-session-id")
@@ -956,6 +975,35 @@ class Probe:
                         # whatever it lacks; at a well-known URL, only one that names servers
                         attempt.metadata_url, attempt.metadata = candidate, document
                         return
+
+    async def _read_well_known(self, attempt: Attempt) -> None:
+        """The statuses of the well-known protected-resource metadata URLs (RFC 9728 §3, the
+        path-aware one first), where a client that ignores the URL the challenge names looks:
+        200 only for a JSON object naming ``authorization_servers``."""
+        import anyio
+        import httpx2
+
+        from envcheck.mcpkit import _capped
+
+        url = urllib.parse.urlsplit(self.spec.url or "")
+        root = f"{url.scheme}://{url.netloc}/.well-known/oauth-protected-resource"
+        path = url.path.rstrip("/")
+        with anyio.move_on_after(min(self.spec.timeout, 3.0)):
+            capped = _capped.client(
+                MAX_MCP_HTTP_ANSWER, lambda url: None, timeout=httpx2.Timeout(self.spec.timeout)
+            )
+            async with capped as client:
+                for candidate in [root + path, root] if path else [root]:
+                    try:
+                        response = await client.get(candidate)
+                    except Exception as exc:  # noqa: B902 - only what says none was read
+                        if not _unreadable(exc):
+                            raise
+                        continue
+                    document = _json_of(response) if response.status_code == 200 else None
+                    found = isinstance(document, dict) and "authorization_servers" in document
+                    status = response.status_code if found or response.status_code != 200 else 0
+                    attempt.well_known_metadata[candidate] = status
 
     async def _read_issuer_metadata(self, attempt: Attempt) -> None:
         """The metadata of the first authorization server the resource's metadata names, at the

