@@ -74,6 +74,29 @@ fixed by "do what the answer says": no "agree", no support. Wrong: the Claude Co
 honest fallback ("no row ... covers this answer, so no cause is guessed", a curl), its prefix not
 read and no fix toward an API key; 3040 was a rate: smoke skipped, headroom "rate limited ... a
 per-minute or concurrency limit: it clears by itself", "lower `rpm` ... or wait".
+
+After (verdicts from structure: the key's prefix, Cloudflare's ``errors[].code``, the request's
+path): 8 of 8 fully right, each a row of docs/verdicts/providers.md (``PROVIDER_ROWS_22``) asserted
+on the run. A key beginning ``sk-ant-oat`` that Anthropic's API refuses (400, 401 or 403) is a
+Claude Code OAuth token (checks/providers/diagnose.py ``claude_code_token``, before any reading of
+the answer): "the key is a Claude Code OAuth token (its prefix sk-ant-oat ...), which Anthropic
+accepts only from Claude Code; its API takes an API key", fixed by "create an Anthropic API key at
+https://console.anthropic.com/settings/keys and give it to [tool.envcheck.providers.ccoauth] as
+api_key ...". ``_cloudflare_code`` (llm/_errors.py) reads four more codes: 7003 is
+``EndpointNotFound`` naming the account segment of the request's path ("the account segment of the
+URL, 'REDACTED', names no account Cloudflare knows ... not the token, nor the model"), fixed by
+base_url with the account's id (the verdict now names the segment, which the first run's did not);
+5016 is ``ModelUnavailable`` ("has not agreed to the model's license terms"), fixed by one request
+whose prompt is ``agree`` (diagnose.py ``_model_unavailable``; the prompt as Workers AI's answers
+ask it); 3040 is ``Overloaded``: the smoke call fails with "retry later" and Cloudflare's status
+page (``_outage_fix`` no longer takes an envelope's answer for a local server's); 3023 is
+``AccountRestricted``, fixed by Cloudflare's support, asked of the account's owner. The 403 "with a
+code no row covers" names the field its code came from (``errors[].code``, not ``error.code``). No
+printed fix is run here: each is a console or a support request of an account, a license to
+accept, or a wait.
+
+Cost: one in-process envcheck session, about 4 CPU-s (``-n 0``, user+sys, pytest's start
+included).
 """
 
 from __future__ import annotations
@@ -206,7 +229,16 @@ CASES = [
     ),
 ]
 #: the rows of docs/verdicts/providers.md these cases run (their cause and fix too)
-PROVIDER_ROWS_22: dict[str, str] = {}
+PROVIDER_ROWS_22 = {
+    "anthropic-400-claude-code-credential": "anthropic-400-claude-code-token",
+    "cloudflare-404-7003-no-route": "cloudflare-404-7003-no-route",
+    "cloudflare-403-5016-model-agreement": "cloudflare-403-5016-model-agreement",
+    "cloudflare-429-3040-out-of-capacity": "cloudflare-429-3040-out-of-capacity",
+    "cloudflare-403-3023-account-blocked": "cloudflare-403-3023-account-blocked",
+    "cloudflare-403-10000-kept": "cloudflare-403-10000-beside-blocked",
+    "anthropic-200-api-key-answers": "anthropic-200-api-key-beside-token",
+    "cloudflare-200-account-id-answers": "cloudflare-200-account-id-beside-no-route",
+}
 
 CLAUDE = 'kind = "anthropic"\napi_key = "${CLAUDE_CODE_OAUTH_TOKEN}"\n'
 ANTHROPIC = 'kind = "anthropic"\napi_key = "${ANTHROPIC_WORK_KEY}"\n'

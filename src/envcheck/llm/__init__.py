@@ -16,6 +16,7 @@ The same pieces envcheck's provider checks use, for a team's own code::
 
 from envcheck.llm._errors import (
     BILLING_PAGES,
+    CLOUDFLARE_MODEL_AGREEMENT,
     CLOUDFLARE_TOKEN_INVALID,
     CLOUDFLARE_TOKENS,
     GEMINI_SERVICE,
@@ -68,6 +69,7 @@ from envcheck.llm._retry import RetryPolicy, call_with_retry
 
 __all__ = [
     "BILLING_PAGES",
+    "CLOUDFLARE_MODEL_AGREEMENT",
     "CLOUDFLARE_TOKEN_INVALID",
     "CLOUDFLARE_TOKENS",
     "GEMINI_SERVICE",

@@ -612,7 +612,7 @@ def _classify(
     where = f" ({keys})" if keys else f" (in {provider}'s console)"
     made = _Maker(provider, message, status, d, wait, headers)
 
-    cloudflare = _cloudflare_code(made, d, status)
+    cloudflare = _cloudflare_code(made, d, status, request)
     if cloudflare is not None:
         return cloudflare
     if status == 401 or "API_KEY_INVALID" in d.reasons or d.type == "authentication_error":
@@ -1004,13 +1004,66 @@ def _business_code(made: _Maker, d: Detail, provider: str, where: str) -> Provid
 CLOUDFLARE_TOKEN_INVALID = "10000"
 CLOUDFLARE_DAILY_NEURONS = {"3036", "4006"}
 CLOUDFLARE_TOKENS = "https://dash.cloudflare.com/profile/api-tokens"
+#: more of Workers AI's errors table (developers.cloudflare.com/workers-ai/platform/errors/):
+#: 5016 "Model agreement" (403: the account has not agreed to the model's license terms), 3040
+#: "Out of capacity" (429: no more data centers to forward the request to), 3023 "Account blocked"
+#: (403: service unavailable for the account); and Cloudflare's API router's 7003 ("Could not route
+#: to ..., perhaps your object identifier is invalid?": an identifier in the URL, here the account
+#: id of base_url, names nothing it knows; anomalyco/opencode#23773)
+CLOUDFLARE_MODEL_AGREEMENT = "5016"
+CLOUDFLARE_OUT_OF_CAPACITY = "3040"
+CLOUDFLARE_ACCOUNT_BLOCKED = "3023"
+CLOUDFLARE_NO_ROUTE = "7003"
+CLOUDFLARE_STATUS = "https://www.cloudflarestatus.com"
+_ACCOUNT_SEGMENT = re.compile(r"/accounts/([^/]+)")
 
 
-def _cloudflare_code(made: _Maker, d: Detail, status: int) -> ProviderError | None:
+def _cloudflare_code(
+    made: _Maker, d: Detail, status: int, request: tuple[str, str] | None = None
+) -> ProviderError | None:
     """A code of Cloudflare's error envelope that decides what its HTTP status does not (a 403
     that is the token, a 429 that is a daily allowance); ``None`` for any other answer."""
     if d.code_field != "errors[].code":
         return None
+    if d.code == CLOUDFLARE_NO_ROUTE:
+        segment = _ACCOUNT_SEGMENT.search(request[1]) if request else None
+        account = (
+            f"the account segment of the URL, {segment[1]!r}, names no account Cloudflare knows"
+            " (an account id is the 32 hexadecimal characters of the dashboard's Account ID)"
+            if segment
+            else "an identifier in the URL names nothing Cloudflare knows"
+        )
+        return made(
+            EndpointNotFound,
+            "Cloudflare's API could not route the request (errors[].code=7003, 'perhaps your "
+            f"object identifier is invalid?'): {account}; not the token, nor the model",
+            "set base_url to https://api.cloudflare.com/client/v4/accounts/<account id>/ai/v1 "
+            "with the account's id (Cloudflare dashboard: Account home, Account ID)",
+        )
+    if d.code == CLOUDFLARE_MODEL_AGREEMENT:
+        return made(
+            ModelUnavailable,
+            "the account has not agreed to the model's license terms (errors[].code=5016, "
+            "'Model agreement' in Workers AI's errors): Workers AI runs this model for an account "
+            "only once it has accepted them; the token and the model's name are right",
+            None,
+        )
+    if d.code == CLOUDFLARE_OUT_OF_CAPACITY:
+        return made(
+            Overloaded,
+            "Cloudflare has no capacity left for the call (errors[].code=3040, 'Out of capacity' "
+            "in Workers AI's errors: no more data centers to forward it to): a limit of the "
+            "service at this moment, not of the account's rate or its allowance",
+            f"retry later; if it lasts, Cloudflare's status ({CLOUDFLARE_STATUS})",
+        )
+    if d.code == CLOUDFLARE_ACCOUNT_BLOCKED:
+        return made(
+            AccountRestricted,
+            "Cloudflare has blocked the account from Workers AI (errors[].code=3023, 'Account "
+            "blocked' in Workers AI's errors): every request of the account is refused; no "
+            "token, model or retry helps",
+            "reach out to Cloudflare's support about the account (dash.cloudflare.com: Support)",
+        )
     if d.code == CLOUDFLARE_TOKEN_INVALID:
         return made(
             AuthenticationFailed,
@@ -1164,7 +1217,7 @@ def _forbidden(made: _Maker, d: Detail, api: str, where: str) -> ProviderError:
     if d.code and not d.type:  # a service's own business code, no row covers: shown only
         return made(
             PermissionDenied,
-            f"HTTP 403 with a code no row of envcheck's verdict table covers (error.code="
+            f"HTTP 403 with a code no row of envcheck's verdict table covers ({d.code_field}="
             f"{d.code}): the service refused this request, and only its words say why",
             "do what the answer says",
         )

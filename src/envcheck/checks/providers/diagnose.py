@@ -154,6 +154,8 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
         return _intermediary(p, exc, sent)
     if isinstance(exc, llm.Redirected):
         return CheckFailed(summary, why=why, fix=manual(exc.hint or "check base_url"))
+    if claude_code_token(p, exc):
+        return _claude_code_token(p, exc, summary, why)
     against = _contradiction(p, exc, sent, listed)
     if against is not None:
         return contradicted(p, exc, sent, *against)
@@ -192,6 +194,9 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
             )
         if p.base_url_variable:  # where base_url came from: the app's client reads it too
             why = f"{why} (base_url is {p.base_url_variable}={p.base_url})"
+        if exc.detail.code_field == "errors[].code" and exc.hint:  # Cloudflare's router's code
+            text = f"{exc.hint} (now {p.base_url})"
+            return CheckFailed(summary, why=why, fix=Fix([Manual(text)], text=text))
         return CheckFailed(summary, why=why, fix=_base_url_fix(p, asked))
     if isinstance(exc, llm.DeploymentNotFound):
         return CheckFailed(summary, why=why, fix=_deployment_fix(p))
@@ -674,6 +679,42 @@ KEY_ISSUERS = (
 )
 
 
+#: the prefix of a Claude Code credential: the OAuth token of a Claude subscription, as `claude
+#: setup-token` prints it and CLAUDE_CODE_OAUTH_TOKEN holds it (Anthropic's API keys begin
+#: ``sk-ant-api``); Anthropic answers it outside Claude Code with 400 invalid_request_error "This
+#: credential is only authorized for use with Claude Code and cannot be used for other API
+#: requests." (anymorph-ai/Claudable#45, anthropics/claude-code#8046)
+CLAUDE_CODE_TOKEN = "sk-ant-oat"
+
+
+def claude_code_token(p: Provider, exc: llm.ProviderError) -> bool:
+    """An Anthropic API refusing (400, 401, 403) a key that is a Claude Code OAuth token: the
+    key's kind, which envcheck reads from its prefix, not from the answer's words."""
+    refused = exc.status in (400, 401, 403) and not isinstance(exc, llm.Intermediary)
+    return p.kind == "anthropic" and (p.key or "").startswith(CLAUDE_CODE_TOKEN) and refused
+
+
+def _claude_code_token(
+    p: Provider, exc: llm.ProviderError, summary: str, why: str | None
+) -> CheckFailed:
+    """The key is Claude Code's OAuth token, which the Messages API takes only from Claude Code:
+    the fix is an API key, whatever the answer's type."""
+    why = (
+        f"{why}; the key is a Claude Code OAuth token (its prefix {CLAUDE_CODE_TOKEN}: what "
+        "`claude setup-token` prints and CLAUDE_CODE_OAUTH_TOKEN holds), which Anthropic accepts "
+        "only from Claude Code; its API takes an API key (sk-ant-api...)"
+    )
+    page = llm.KEY_PAGES["anthropic"]
+    variable = p.key_variable or "api_key"
+    text = (
+        f"create an Anthropic API key at {page} and give it to {p.table} as api_key (for "
+        f'example api_key = "${{ANTHROPIC_API_KEY}}" and export ANTHROPIC_API_KEY=...): the token '
+        f"in {variable} works only in Claude Code"
+    )
+    ask = f"whoever manages the {p.label} account's keys"
+    return CheckFailed(summary, why=why, fix=Fix([Manual(text, ask=ask)], text=text))
+
+
 def foreign_key(p: Provider) -> KeyIssuer | None:
     """The service that issued ``p``'s key, when its prefix names one other than the vendor
     whose own table ``p`` is (``[providers.openai]`` given an NVIDIA key, ``nvapi-...``), and
@@ -1152,6 +1193,13 @@ def _model_unavailable(p: Provider, exc: llm.ProviderError, summary: str) -> Che
             "does not chat"
         )
         ask = "whoever manages the Azure OpenAI resource"
+    elif code == llm.CLOUDFLARE_MODEL_AGREEMENT and exc.detail.code_field == "errors[].code":
+        text = (
+            f"accept {p.model}'s license terms for the account: send it one request whose prompt "
+            "is `agree` (Workers AI records the agreement for the account; its answer to that "
+            f"request names the terms), then run again; or set another model in {p.table}"
+        )
+        ask = f"the owner of the {p.label} account (who accepts the terms)"
     elif code == llm.MODEL_NOT_OPEN:
         text = (
             f"activate {p.model} for the account in the Ark Console (Volcengine Ark's or "
@@ -1238,7 +1286,8 @@ def _too_large(p: Provider, exc: llm.ProviderError, summary: str, sent: Sent | N
 
 
 def _outage_fix(p: Provider, exc: llm.ProviderError) -> Fix:
-    if p.local and not p.vendor:
+    # Cloudflare's error envelope is Cloudflare's API answering, whatever host base_url names
+    if p.local and not p.vendor and exc.detail.code_field != "errors[].code":
         loading = exc.detail.type == "unavailable_error"
         text = (
             f"wait until the server at {p.host} has loaded the model (its log shows the "
