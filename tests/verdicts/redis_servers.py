@@ -324,10 +324,13 @@ def memcached_like() -> Iterator[int]:
                     word = line.strip().split(b" ")[0].lower()
                     if word == b"quit":
                         return
+                    answer = b"ERROR\r\n"
                     if word == b"version":
-                        conn.sendall(f"VERSION {MEMCACHED_VERSION}\r\n".encode())
-                    else:
-                        conn.sendall(b"ERROR\r\n")
+                        answer = f"VERSION {MEMCACHED_VERSION}\r\n".encode()
+                    try:
+                        conn.sendall(answer)
+                    except OSError:  # the client hung up first
+                        return
 
     def accept() -> None:
         while not stop.is_set():

@@ -206,6 +206,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers15 import REDIS as REDIS15  # and the fifteenth's
     from tests.verdicts.test_heldout_servers16 import REDIS as REDIS16  # and the sixteenth's
     from tests.verdicts.test_heldout_servers17 import REDIS as REDIS17  # and the seventeenth's
+    from tests.verdicts.test_heldout_servers18 import REDIS as REDIS18  # and the eighteenth's
     from tests.verdicts.test_tls_sweep import REDIS_ROWS  # and the TLS sweep's
 
     problems = SCENARIOS.mismatches(
@@ -227,6 +228,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
             *REDIS15,
             *REDIS16,
             *REDIS17,
+            *REDIS18,
             *REDIS_ROWS,
         ]
     )

@@ -6,6 +6,7 @@ outside ``checks/`` (``envcheck.kit._net`` re-exports it for the components).
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 import time
@@ -81,7 +82,10 @@ def looks_like(reply: bytes) -> str | None:
       CRLF;
     - MySQL and MariaDB greet first with a handshake packet: a 3-byte little-endian length, the
       sequence number 0, protocol version 10, then the server's version, NUL-terminated
-      (MySQL's client/server protocol, Protocol::Handshake).
+      (MySQL's client/server protocol, Protocol::Handshake);
+    - memcached reads its text protocol line by line and answers a command name it does not
+      know (every line of a RESP command, a ``PING``) with ``ERROR`` CRLF, one per line, and a
+      malformed one with ``CLIENT_ERROR`` + text (doc/protocol.txt, "Error strings").
     """
     if reply in (b"S", b"N") or _pg_error(reply):
         return "PostgreSQL"
@@ -95,7 +99,14 @@ def looks_like(reply: bytes) -> str | None:
         return "Redis"
     if len(reply) > 5 and reply[3] == 0 and reply[4] == 10 and int.from_bytes(reply[:3], "little"):
         return "MySQL"
+    if _MEMCACHED_ERRORS.fullmatch(reply) or reply.startswith(b"CLIENT_ERROR "):
+        return "memcached"
     return None
+
+
+#: memcached's answer to lines that are no command of its own (the last one may be cut off by
+#: the size of the read)
+_MEMCACHED_ERRORS = re.compile(rb"(?:ERROR\r\n)+(?:E(?:R(?:R(?:O(?:R\r?)?)?)?)?)?")
 
 
 def _pg_error(reply: bytes) -> bool:
@@ -149,6 +160,11 @@ def not_the_protocol(
             ),
         )
     shown = reply[:24].decode("ascii", "backslashreplace")
+    if kind == "memcached":
+        # memcached answers its own ``version`` command with VERSION and its version
+        said = reply_to(host, port, b"version\r\n", deadline)
+        if said.startswith(b"VERSION "):
+            shown = said.strip()[:40].decode("ascii", "backslashreplace")
     return CheckFailed(
         f"{host}:{port} is not {what}: it answered like {kind} ({shown!r})",
         why=f"another service listens on this port: a {kind} server, not {what}",

@@ -49,8 +49,8 @@ def default_config(environ: Mapping[str, str]) -> dict[str, Any] | None:
         source = f"libpq default ({where})"
     else:
         source = "libpq environment"
-    if "user" not in params:
-        params["user"] = os_user()
+    if "user" not in params and os_user() is not None:
+        params["user"] = os_user() or ""
     if used:
         source += " (" + ", ".join(used) + ")"
     found: dict[str, Any] = {

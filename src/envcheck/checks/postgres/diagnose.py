@@ -37,6 +37,7 @@ from envcheck.checks.postgres.target import (
     os_user,
     passfile_entry,
     passfile_localhost_line,
+    passfile_marked_line,
     passfile_spelling_line,
 )
 from envcheck.checks.postgres.wire import AUTHENTICATED, BEFORE_AUTH
@@ -213,7 +214,7 @@ def explain_failure(
     ``foreign``: the error lacks the fields every error of PostgreSQL's own backend carries (``V``,
     ``R``), so a program in front of the server wrote it.
     """
-    user = user or os_user()
+    user = user or os_user() or ""
     t = Target(host, port, user, dbname or user, source, sslmode)
     return _explain(
         t, sqlstate or "", message, detail, stage, routine, can_create_db, lookup, foreign=foreign
@@ -2476,6 +2477,23 @@ def needs_password(t: Target) -> CheckFailed:
             why="libpq reads a password file only when group and others have no access to it "
             "(it warns: has group or world access; permissions should be u=rw (0600) or less)",
             fix=fix(chmod),
+        )
+    marked = passfile_marked_line(t.passfile, t.host, t.port, t.dbname, t.user)
+    if marked is not None and marked.usable:
+        strip = Command(["sed", "-i", "1s/^\\xEF\\xBB\\xBF//", marked.path])
+        return CheckFailed(
+            f"the server wants a password for user {t.user!r}, and libpq does not take line "
+            f"{marked.line} of the password file {marked.path} ({marked.shown}): the file begins "
+            "with a UTF-8 byte order mark, which libpq reads as part of that line's host field",
+            why="the connection string and PGPASSWORD give no password; libpq compares each line "
+            "of the password file byte for byte and skips no byte order mark (what an editor "
+            f"saving 'UTF-8 with BOM' writes), so the line's host field is U+FEFF then "
+            f"{marked.fields[0]}, which matches no host",
+            fix=fix(
+                strip,
+                text=f"remove the byte order mark (the bytes EF BB BF) at the start of "
+                f"{marked.path}: {strip.render()} (or save it as UTF-8 without BOM)",
+            ),
         )
     near = passfile_localhost_line(t.passfile, t.host, t.port, t.dbname, t.user)
     if near is not None and near.usable:

@@ -233,6 +233,31 @@ def service_definitions(name: str, environ: Mapping[str, str]) -> list[tuple[str
     return found
 
 
+def service_nested_line(path: str, name: str) -> tuple[int, str] | None:
+    """The line of service ``name``'s section in ``path`` that names another service
+    (``service=other``), which libpq refuses (fe-connect.c ``parseServiceFile``: nested service
+    specifications not supported): its number (1 the first) and the service it names."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    inside = False
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            if inside:
+                return None
+            inside = line == f"[{name}]"
+            continue
+        key, _, value = line.partition("=")
+        if inside and key == "service":
+            return number, value
+    return None
+
+
 def service_syntax_error(path: str, name: str) -> tuple[int, str] | None:
     """The first line of service ``name``'s section in ``path`` that libpq cannot read
     (fe-connect.c ``parseServiceFile``: inside the section, every line that is not blank or a

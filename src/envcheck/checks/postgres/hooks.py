@@ -1560,7 +1560,7 @@ def diagnose_login_failure(
     seconds; ``password`` is registered as a secret."""
     from envcheck.core import redact
 
-    user = user or os_user()
+    user = user or os_user() or ""
     dbname = dbname or user
     params = {"host": host, "port": str(port), "user": user, "dbname": dbname}
     params["sslmode"] = sslmode

@@ -5,7 +5,6 @@ and the commands and SQL steps that fixes print and send to it."""
 from __future__ import annotations
 
 import functools
-import getpass
 import ipaddress
 import os
 import pwd
@@ -79,12 +78,33 @@ FIX_OPTIONS = (
 )
 
 
-def os_user() -> str:
-    """The user name libpq sends when none is set: the effective OS user's (not ``$USER``)."""
+def os_user() -> str | None:
+    """The user name libpq sends when none is set: the effective OS user's from the passwd
+    database (never ``$USER``); ``None`` when the user ID has no entry there (libpq then fails:
+    fe-auth.c ``pg_fe_getusername``, local user with ID N does not exist)."""
     try:
         return pwd.getpwuid(os.geteuid()).pw_name
     except KeyError:
-        return getpass.getuser()
+        return None
+
+
+def _no_user(source: str) -> CheckFailed:
+    """No user set and no passwd entry for this process's user ID: libpq connects nowhere."""
+    uid = os.geteuid()
+    return CheckFailed(
+        f"{source} names no user, and this process's user ID {uid} has no entry in the passwd "
+        "database: libpq has no user name to log in with and connects nowhere",
+        why="with no user in the connection string (nor PGUSER), libpq logs in as the effective "
+        "OS user, whose name it asks the passwd database for (fe-auth.c pg_fe_getusername), and "
+        f"stops: local user with ID {uid} does not exist (a container started with --user "
+        f"{uid}, or an arbitrary user ID, has no such entry)",
+        fix=[
+            Manual(
+                f"set the role to log in as in {source}: user=ROLE (postgresql://ROLE@HOST/DB in "
+                "a URL), or PGUSER=ROLE in the application's environment"
+            )
+        ],
+    )
 
 
 def ident(name: str) -> str:
@@ -375,6 +395,30 @@ def passfile_entry(path: str, host: str, port: int, dbname: str, user: str) -> P
     return first
 
 
+#: what an editor that saves UTF-8 "with BOM" writes before a file's first line
+BYTE_ORDER_MARK = "\ufeff"
+
+
+def passfile_marked_line(
+    path: str, host: str, port: int, dbname: str, user: str
+) -> PassfileEntry | None:
+    """The password file's first line when it begins with a UTF-8 byte order mark and would
+    match the login without it: libpq (``passwordFromFile``) compares the bytes as they are, so
+    the mark is part of the line's host field and the line never matches."""
+    found = _passfile_lines(path)
+    if found is None or not found[1] or found[1][0][0] != 1:
+        return None
+    mode, lines = found
+    number, fields, _cut = lines[0]
+    if len(fields) != 5 or not fields[0].startswith(BYTE_ORDER_MARK):
+        return None
+    unmarked = (fields[0][len(BYTE_ORDER_MARK) :], *fields[1:4])
+    wanted = ["localhost" if host == SOCKET_DIRS[0] else host, str(port), dbname, user]
+    if all(f in ("*", w) for f, w in zip(unmarked, wanted)):
+        return PassfileEntry(path, "", stat.S_IMODE(mode), number, unmarked)
+    return None
+
+
 def passfile_localhost_line(
     path: str, host: str, port: int, dbname: str, user: str
 ) -> PassfileEntry | None:
@@ -546,6 +590,8 @@ def parse_config(
         for i, (host, port) in enumerate(zip(hosts, ports))
     )
     user = merged.get("user") or os_user()
+    if user is None:
+        raise _no_user(source)
     host, port, hostaddr = candidates[0]
     return Target(
         host=host,
@@ -893,6 +939,28 @@ def service_definition(service: str, source: str, env: Mapping[str, str]) -> dic
                 Manual(
                     f"in {path}, write line {number} as key=value (for example "
                     f"port=5432), as every line of [{service}] must be"
+                )
+            ],
+        )
+    defined = _pgdsn.service_definitions(service, env)
+    nested = _pgdsn.service_nested_line(defined[0][0], service) if defined else None
+    if nested is not None:
+        path, (number, other) = defined[0][0], nested
+        others = _pgdsn.service_definitions(other, env)
+        keys = [k for k in (others[0][1] if others else {}) if k != "password"]
+        copy = f" ({', '.join(keys)}; and its password, if it holds one)" if keys else ""
+        raise CheckFailed(
+            f"line {number} of the service file {path} sets service={other} inside [{service}]: "
+            "libpq does not read one service from another and connects nowhere",
+            why="libpq reads a service's section key by key and stops at a service= line inside "
+            "it: nested service specifications not supported in service file (fe-connect.c "
+            "parseServiceFile)",
+            fix=[
+                Manual(
+                    f"in {path}, replace line {number} (service={other}) with the lines of "
+                    f"[{other}] that [{service}] needs{copy}: each service section must hold "
+                    "its own keys",
+                    ask="whoever owns the service file",
                 )
             ],
         )

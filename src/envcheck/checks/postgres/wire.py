@@ -143,7 +143,7 @@ def login_attempt(
     if not user:
         from envcheck.checks.postgres.target import os_user
 
-        user = os_user()
+        user = os_user() or ""
     dbname = dbname or user
     with connect(host, port, deadline) as raw:
         sock: socket.socket = raw

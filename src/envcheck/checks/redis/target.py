@@ -57,11 +57,15 @@ class TLSOptions:
     verify_origin: str
     #: where ``ca_file`` came from, e.g. ``tool.envcheck.redis.ca_file``
     ca_origin: str = ""
+    #: ``ssl_ca_path`` in the URL: a directory of CA certificates (OpenSSL's capath, hashed
+    #: names), which redis-py loads beside ``ssl_ca_certs``
+    ca_path: str | None = None
 
     def client_kwargs(self) -> dict[str, Any]:
         return {
             "ssl_cert_reqs": "required" if self.verify else "none",
             "ssl_ca_certs": self.ca_file,
+            "ssl_ca_path": self.ca_path,
             "ssl_check_hostname": self.check_hostname,
         }
 
@@ -165,7 +169,7 @@ def tls_options(
             "no",
             "off",
         )
-    return TLSOptions(verify, check_hostname, ca_file, origin, ca_origin)
+    return TLSOptions(verify, check_hostname, ca_file, origin, ca_origin, query.get("ssl_ca_path"))
 
 
 #: redis-py's query options and how it reads their values (``URL_QUERY_ARGUMENT_PARSERS``); a
@@ -631,15 +635,51 @@ def min_version(t: Target) -> ssl.TLSVersion | None:
         return None
 
 
+def _ca_directory(t: Target) -> CheckFailed:
+    """``ssl_ca_certs`` (or ``ca_file``) names a directory: redis-py's
+    ``load_verify_locations(cafile=...)`` fails with EISDIR before connecting."""
+    tls = t.tls_options
+    in_url = tls.ca_origin.startswith("ssl_ca_certs")
+    if in_url:
+        change = (
+            f"in {t.source}, write ssl_ca_path={tls.ca_file} instead of ssl_ca_certs= (redis-py's "
+            "option for a directory of CA certificates, hashed as c_rehash or openssl rehash "
+            "names them), or set ssl_ca_certs= to the one PEM file of the CA that signed the "
+            "server's certificate"
+        )
+    else:
+        change = (
+            f"set {t.section}.ca_file to the PEM file in {tls.ca_file} of the CA that signed the "
+            "server's certificate (ca_file is one file)"
+        )
+    return CheckFailed(
+        f"the CA file {tls.ca_file} ({tls.ca_origin}) is a directory",
+        why="ssl_ca_certs names one PEM file of CA certificates; redis-py's "
+        "load_verify_locations(cafile=...) fails on a directory (Error 21 ... Is a directory) "
+        "before any connection; a directory of CA certificates is redis-py's ssl_ca_path",
+        fix=Fix(
+            [Manual(change, ask=f"whoever sets {t.source if in_url else t.section}")],
+            text=change,
+        ),
+    )
+
+
 def ssl_context(t: Target) -> ssl.SSLContext:
     """The TLS settings redis-py will use for ``t`` (see ``Connection._wrap_socket_with_ssl``)."""
     tls = t.tls_options
     context = ssl.create_default_context()
     context.check_hostname = tls.check_hostname
     context.verify_mode = ssl.CERT_REQUIRED if tls.verify else ssl.CERT_NONE
+    if tls.ca_path and not tls.ca_file:  # redis-py: load_verify_locations(cafile, capath)
+        try:
+            context.load_verify_locations(capath=tls.ca_path)
+        except (OSError, ssl.SSLError):
+            pass  # OpenSSL looks a certificate up there when it verifies, or finds none
     if tls.ca_file:
         try:
-            context.load_verify_locations(cafile=tls.ca_file)
+            context.load_verify_locations(cafile=tls.ca_file, capath=tls.ca_path)
+        except IsADirectoryError:
+            raise _ca_directory(t) from None
         except FileNotFoundError:
             in_url = tls.ca_origin.startswith("ssl_ca_certs")
             where = f"ssl_ca_certs= in {t.source}" if in_url else f"{t.section}.ca_file"
