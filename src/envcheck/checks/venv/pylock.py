@@ -2,19 +2,28 @@
 project's pinned packages, and the ``lock-drift`` check of a project without Poetry that has
 one. Each ``[[packages]]`` entry names a package and its version, and a ``marker`` for the
 environments it is installed in; the file's ``environments`` and ``requires-python`` say which
-environments it is for. ``pip install -r pylock.toml`` (pip 26.1+) installs those versions."""
+environments it is for. ``pip install -r pylock.toml`` (pip 26.1+) installs those versions.
+
+Each entry also says where the package comes from (``wheels``, ``sdist``, ``archive``,
+``directory``, ``vcs``), and an installer MUST verify a file's ``hashes`` and select a wheel
+compatible with the environment (else the sdist, else error). A local source (a ``path``, or a
+``file:`` URL) that no longer installs is judged here: the file gone or its sha256 another,
+the directory gone or no Python project, and wheels whose tags are all another platform's with
+no sdist; a remote one is not fetched."""
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
+from packaging.tags import sys_tags
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from envcheck.checks.venv import fixes as _fixes
@@ -36,6 +45,9 @@ class Pinned:
     #: "" where the entry has none (a directory or VCS source)
     version: str
     marker: str
+    #: the entry's source tables as written (``wheels``, ``sdist``, ``archive``, ``directory``,
+    #: ``vcs``), compared by nothing else
+    sources: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,7 @@ def read(path: Path) -> Pylock:
                     str(entry["name"]),
                     str(entry.get("version") or ""),
                     str(entry.get("marker") or ""),
+                    {k: entry[k] for k in _SOURCES if k in entry},
                 )
             )
     environments = data.get("environments")
@@ -84,6 +97,133 @@ def read(path: Path) -> Pylock:
         str(data.get("requires-python") or ""),
         tuple(str(g) for g in groups) if isinstance(groups, list) else (),
     )
+
+
+_SOURCES = ("wheels", "sdist", "archive", "directory", "vcs")
+
+
+@dataclass(frozen=True)
+class Unusable:
+    """A package of the lock whose source no longer installs: what, in a sentence, and what a
+    person restores."""
+
+    name: str
+    what: str
+    restore: str
+
+
+def _local(source: dict[str, Any], base: Path) -> Path | None:
+    """The local file or directory a source table names (``path`` relative to the lock file's
+    directory, or a ``file:`` URL); ``None``: a remote one."""
+    from urllib.parse import unquote, urlparse
+
+    if isinstance(source.get("path"), str):
+        where = Path(source["path"])
+        return where if where.is_absolute() else base / where
+    url = source.get("url")
+    if isinstance(url, str) and url.startswith("file:"):
+        return Path(unquote(urlparse(url).path))
+    return None
+
+
+def _filename(source: dict[str, Any]) -> str:
+    for key in ("name", "path", "url"):
+        if isinstance(source.get(key), str) and source[key]:
+            return str(source[key]).rstrip("/").rsplit("/", 1)[-1]
+    return ""
+
+
+def _file_problem(pinned: Pinned, source: dict[str, Any], base: Path) -> Unusable | None:
+    """A locked file (wheel, sdist, archive) that is gone, or whose hash is not the lock's."""
+    local = _local(source, base)
+    if local is None:
+        return None
+    if not local.is_file():
+        return Unusable(
+            pinned.name,
+            f"{pinned.name} is locked from {local.name} ({local}), which does not exist",
+            f"put {local.name} back at {local}",
+        )
+    hashes = source.get("hashes")
+    if not isinstance(hashes, dict):
+        return None
+    for algorithm, expected in hashes.items():
+        if algorithm not in hashlib.algorithms_guaranteed or not isinstance(expected, str):
+            continue
+        digest = hashlib.new(algorithm)
+        try:
+            with local.open("rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(chunk)
+        except OSError as exc:
+            return Unusable(pinned.name, f"{local} cannot be read ({exc})", f"restore {local}")
+        if digest.hexdigest() != expected.lower():
+            return Unusable(
+                pinned.name,
+                f"{pinned.name}'s locked file {local.name} has {algorithm} "
+                f"{digest.hexdigest()[:16]}..., the lock says {expected[:16]}... (the file was "
+                "rebuilt or replaced after it was locked)",
+                f"put the locked {local.name} back",
+            )
+        break
+    return None
+
+
+def _unusable(lock: Pylock, here: list[Pinned]) -> list[Unusable]:
+    """The entries of ``here`` whose local source an installer cannot install (PEP 751)."""
+    base = lock.path.parent
+    supported = {str(t) for t in sys_tags()}
+    out: list[Unusable] = []
+    for pinned in here:
+        sources = pinned.sources
+        directory = sources.get("directory")
+        if isinstance(directory, dict):
+            local = _local(directory, base)
+            if local is not None and not (
+                (local / "pyproject.toml").is_file() or (local / "setup.py").is_file()
+            ):
+                shown = directory.get("path") or str(local)
+                state = "does not exist" if not local.exists() else "holds no Python project"
+                out.append(
+                    Unusable(
+                        pinned.name,
+                        f"{pinned.name} is locked from the directory {shown} ({local}), which "
+                        f"{state} (neither pyproject.toml nor setup.py)",
+                        f"put the project back at {shown} (or correct its path)",
+                    )
+                )
+            continue
+        wheels = [w for w in sources.get("wheels") or () if isinstance(w, dict)]
+        fallback = [
+            s for s in (sources.get("sdist"), sources.get("archive")) if isinstance(s, dict)
+        ]
+        fitting = []
+        for wheel in wheels:
+            try:
+                tags = parse_wheel_filename(_filename(wheel))[3]
+            except InvalidWheelFilename:
+                fitting.append(wheel)  # cannot be told: taken to fit
+                continue
+            if any(str(t) in supported for t in tags):
+                fitting.append(wheel)
+        if wheels and not fitting and not fallback and "vcs" not in sources:
+            names = [_filename(w) for w in wheels]
+            out.append(
+                Unusable(
+                    pinned.name,
+                    f"{pinned.name} is locked only as wheels for other platforms "
+                    f"({listed(names, 3)}) and no sdist: none fits Python {_PYTHON} on "
+                    f"{sys.platform}",
+                    f"lock {pinned.name} for this platform too",
+                )
+            )
+            continue
+        for source in (*fitting, *(fallback if not fitting else ())):
+            problem = _file_problem(pinned, source, base)
+            if problem is not None:
+                out.append(problem)
+                break
+    return out
 
 
 def _holds(marker: str, groups: tuple[str, ...]) -> bool | None:
@@ -195,6 +335,23 @@ def drift(ctx: Context) -> Outcome:
                 )
             ),
             facts={"lock": str(path), "package": name, "versions": ", ".join(versions)},
+        )
+    unusable = _unusable(lock, here)
+    if unusable:
+        raise CheckFailed(
+            f"{path} cannot be installed: " + "; ".join(u.what for u in unusable[:3]),
+            why="PEP 751: an installer verifies each locked file's hashes, takes a wheel whose "
+            "tags fit the environment (else the sdist) and builds a locked directory; a source "
+            "that no longer does stops every install from the lock (a fresh environment, CI, "
+            "--ignore-installed), whatever this environment has installed already",
+            fix=_fixes.make(
+                Manual(
+                    "; ".join(u.restore for u in unusable[:3])
+                    + f", or write {path} again with the tool that made it (pip lock, uv "
+                    "export, pdm export)"
+                )
+            ),
+            facts={"lock": str(path), "packages": ", ".join(u.name for u in unusable)},
         )
     found = _lockdiff.compare((_lockdiff.Pin(p.name, p.version) for p in here), NAME)
     facts: dict[str, Any] = {
