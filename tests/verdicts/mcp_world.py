@@ -14,6 +14,7 @@ import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -505,6 +506,69 @@ def oauth_outcome(url: str) -> tuple[str, bool]:
 
     outcome = anyio.run(walk)
     return outcome, bool(redirected)
+
+
+#: the same server in Node (newline-delimited JSON-RPC on stdio, one tool ``echo``)
+NODE_ECHO_SERVER = textwrap.dedent("""
+    const readline = require("readline");
+    const send = (m) => process.stdout.write(JSON.stringify(m) + "\\n");
+    readline.createInterface({ input: process.stdin }).on("line", (line) => {
+      const m = JSON.parse(line);
+      if (m.id === undefined || !m.method) return;
+      const reply = { jsonrpc: "2.0", id: m.id };
+      if (m.method === "initialize") {
+        reply.result = {
+          protocolVersion: (m.params || {}).protocolVersion,
+          capabilities: { tools: {} },
+          serverInfo: { name: "notes", version: "1.0" },
+        };
+      } else if (m.method === "tools/list") {
+        reply.result = { tools: [{ name: "echo", inputSchema: { type: "object" } }] };
+      } else if (m.method === "ping") {
+        reply.result = {};
+      } else if (m.method === "tools/call") {
+        reply.result = { content: [{ type: "text", text: "ok" }] };
+      } else {
+        reply.error = { code: -32601, message: "Method not found" };
+      }
+      send(reply);
+    });
+    """)
+
+
+@contextmanager
+def serving_tls(handler: type[BaseHTTPRequestHandler], cert: str, key: str) -> Iterator[int]:
+    """``handler`` served over TLS on 127.0.0.1 (the certificate ``cert`` and its ``key``, PEM
+    files) in a thread; the port. A failed handshake is the client's to see, not logged."""
+    import ssl
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def get_request(self) -> tuple[Any, Any]:
+            sock, address = self.socket.accept()
+            return (
+                context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False),
+                address,
+            )
+
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            pass  # a client that refused the certificate
+
+    server = Server(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
 
 
 def processes_of(root: Path) -> set[int]:

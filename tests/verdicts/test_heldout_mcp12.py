@@ -142,6 +142,7 @@ from tests.servers import serving
 from tests.verdicts.fixes import apply_fix
 from tests.verdicts.mcp_world import (
     ECHO_SERVER,
+    NODE_ECHO_SERVER,
     judge_round_case,
     processes_of,
     run_in_process,
@@ -162,31 +163,7 @@ MODULE = "heldout12_weather_sdk"
 SERVER = ECHO_SERVER
 
 #: the same server in Node (the notes package's source, which its build copies to build/)
-NODE_SERVER = textwrap.dedent("""
-    const readline = require("readline");
-    const send = (m) => process.stdout.write(JSON.stringify(m) + "\\n");
-    readline.createInterface({ input: process.stdin }).on("line", (line) => {
-      const m = JSON.parse(line);
-      if (m.id === undefined || !m.method) return;
-      const reply = { jsonrpc: "2.0", id: m.id };
-      if (m.method === "initialize") {
-        reply.result = {
-          protocolVersion: (m.params || {}).protocolVersion,
-          capabilities: { tools: {} },
-          serverInfo: { name: "notes", version: "1.0" },
-        };
-      } else if (m.method === "tools/list") {
-        reply.result = { tools: [{ name: "echo", inputSchema: { type: "object" } }] };
-      } else if (m.method === "ping") {
-        reply.result = {};
-      } else if (m.method === "tools/call") {
-        reply.result = { content: [{ type: "text", text: "ok" }] };
-      } else {
-        reply.error = { code: -32601, message: "Method not found" };
-      }
-      send(reply);
-    });
-    """)
+NODE_SERVER = NODE_ECHO_SERVER
 
 #: the notes package's build step (what ``tsc`` is to a TypeScript server): src/ to build/
 MAKE_JS = textwrap.dedent("""
