@@ -5,7 +5,7 @@ and report must hold none of those keys."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -131,6 +131,25 @@ def provider_section(
     return PROVIDER_SECTION.format(name=name, kind=kind, base=base, model=model, extra=extra)
 
 
+#: a held-out set's provider instance: its kind and key lines (none: the table's own vendor and
+#: key), the path of its base_url on the replay, its model
+Instance = tuple[str, str, str]
+
+
+def instances_toml(url: str, instances: Mapping[str, Instance]) -> str:
+    """The sections of ``instances``, each base_url under the replay at ``url``."""
+    return "".join(
+        provider_section(name, f"{url}{path}", model, kind)
+        for name, (kind, path, model) in instances.items()
+    )
+
+
+def serve(routes: Mapping[str, Route]) -> Iterator[Replay]:
+    """A fixture's body: the replay of ``routes``, served while the fixture lives."""
+    with Replay(routes) as replay:
+        yield replay
+
+
 def chat_routes(answers: Mapping[str, Mapping[str, Route]]) -> dict[str, Route]:
     """OpenAI-compatible services on one server: base_url's path -> its ``"models"`` (listing)
     and, if it gets that far, ``"chat"`` (chat completion) answers."""
@@ -238,3 +257,19 @@ def assert_set_is_what_it_says(
     assert all(f"`{name}`" in listed for name in files)
     assert len(cases) == count and sum(c.status != "pass" for c in cases) == failing
     assert all(c.source.startswith("https://") for c in cases)
+
+
+def assert_providers_round(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    url: str,
+    instances: Mapping[str, Instance],
+    own_keys: Mapping[str, str],
+    names: dict[str, str],
+    cases: Sequence[Case],
+) -> dict[str, dict[str, Any]]:
+    """A held-out set's provider session on the replay at ``url`` (:func:`session` of
+    :func:`instances_toml`), every case graded and its row met; its checks, by id."""
+    checks = session(pytester, monkeypatch, "providers", instances_toml(url, instances), own_keys)
+    assert_graded("providers", names, cases, checks)
+    return checks

@@ -113,8 +113,9 @@ import pytest
 from tests.verdicts.provider_runs import (
     HeldOutCase,
     assert_graded,
+    instances_toml,
     ollama_session,
-    provider_section,
+    serve,
     session,
 )
 from tests.verdicts.replay import Answer, Replay, published
@@ -239,13 +240,6 @@ INSTANCES = {
 }
 
 
-def _providers_toml(url: str) -> str:
-    return "".join(
-        provider_section(name, f"{url}{path}", model, kind)
-        for name, (kind, path, model) in INSTANCES.items()
-    )
-
-
 @pytest.fixture
 def provider_server() -> Iterator[Replay]:
     listing = published("openai--models-list")
@@ -266,14 +260,15 @@ def provider_server() -> Iterator[Replay]:
         "GET /u/v1/models": listing,
         "POST /u/v1/chat/completions": published("heldout14--openai-200-ratelimit-usage-based"),
     }
-    with Replay(routes) as replay:
-        yield replay
+    yield from serve(routes)
 
 
 def test_fourteenth_held_out_providers(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, provider_server: Replay
 ) -> None:
-    checks = session(pytester, monkeypatch, "providers", _providers_toml(provider_server.url))
+    checks = session(
+        pytester, monkeypatch, "providers", instances_toml(provider_server.url, INSTANCES)
+    )
     assert_graded("providers", PROVIDER_ROWS_14, PROVIDER_CASES, checks)
 
 

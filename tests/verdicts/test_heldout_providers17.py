@@ -97,6 +97,7 @@ from tests.verdicts.provider_runs import (
     clean_environment,
     provider_section,
     run,
+    serve,
 )
 from tests.verdicts.replay import Replay, published
 
@@ -265,8 +266,7 @@ def routes() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Replay]:
-    with Replay(routes()) as replay:
-        yield replay
+    yield from serve(routes())
 
 
 def _toml(server: Replay) -> str:

@@ -110,13 +110,14 @@ import pytest
 
 from tests.verdicts.provider_runs import (
     HeldOutCase,
+    Instance,
     assert_graded,
+    assert_providers_round,
     assert_set_is_what_it_says,
     chat_routes,
     ollama_routes,
     ollama_session,
-    provider_section,
-    session,
+    serve,
 )
 from tests.verdicts.replay import Answer, Replay, published
 from tests.verdicts.test_providers import KEYS
@@ -251,14 +252,15 @@ OLLAMA_ROWS_18 = {
     "ollama-200-other-model-answers": "ollama-generate-200-beside-compute-buffer",
 }
 
-#: instance -> (kind and key lines, path of base_url on the server)
-INSTANCES = {
-    "openai": ("", "/v1"),
-    "nvidia": ('kind = "openai"\n', "/nim/v1"),
-    "hf": ('kind = "openai"\napi_key = "${HF_TOKEN}"\n', "/hf/v1"),
-    "dashscope": ('kind = "openai"\n', "/compatible-mode/v1"),
-    "oaown": ('kind = "openai"\napi_key = "${OPENAI_OWN_KEY}"\n', "/own/v1"),
-    "nvok": ('kind = "openai"\napi_key = "${NVIDIA_API_KEY}"\n', "/nvok/v1"),
+MINI = "gpt-4o-mini"
+#: instance -> (kind and key lines, path of base_url on the server, model)
+INSTANCES: dict[str, Instance] = {
+    "openai": ("", "/v1", MINI),
+    "nvidia": ('kind = "openai"\n', "/nim/v1", MINI),
+    "hf": ('kind = "openai"\napi_key = "${HF_TOKEN}"\n', "/hf/v1", MINI),
+    "dashscope": ('kind = "openai"\n', "/compatible-mode/v1", MINI),
+    "oaown": ('kind = "openai"\napi_key = "${OPENAI_OWN_KEY}"\n', "/own/v1", MINI),
+    "nvok": ('kind = "openai"\napi_key = "${NVIDIA_API_KEY}"\n', "/nvok/v1", MINI),
 }
 
 
@@ -288,19 +290,14 @@ def routes() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Replay]:
-    with Replay(routes()) as replay:
-        yield replay
+    yield from serve(routes())
 
 
 def test_eighteenth_held_out_providers(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, server: Replay
 ) -> None:
-    toml = "".join(
-        provider_section(name, f"{server.url}{path}", kind=kind)
-        for name, (kind, path) in INSTANCES.items()
-    )
-    checks = session(pytester, monkeypatch, "providers", toml, OWN_KEYS)
-    assert_graded("providers", PROVIDER_ROWS_18, PROVIDER_CASES, checks)
+    args = (server.url, INSTANCES, OWN_KEYS, PROVIDER_ROWS_18, PROVIDER_CASES)
+    assert_providers_round(pytester, monkeypatch, *args)
     # the NVIDIA key went to the listing envcheck was told to ask (the replay masks it)
     listing = server.calls_to("GET", "/v1/models")
     assert listing and listing[0].headers.get("authorization") == "***"

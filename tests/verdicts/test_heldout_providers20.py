@@ -115,12 +115,13 @@ import pytest
 
 from tests.verdicts.provider_runs import (
     HeldOutCase,
+    Instance,
     assert_graded,
+    assert_providers_round,
     assert_set_is_what_it_says,
     ollama_routes,
     ollama_session,
-    provider_section,
-    session,
+    serve,
 )
 from tests.verdicts.replay import Replay, published
 from tests.verdicts.test_providers import KEYS
@@ -238,11 +239,13 @@ OLLAMA_ROWS_20 = {
     "ollama-500-do-load-wsarecv": "ollama-generate-500-do-load-wsarecv",
 }
 
-#: instance -> (key variable, path of base_url on the server)
-INSTANCES = {
-    "orallow": ("OPENROUTER_API_KEY", "/orallow/api/v1"),
-    "oneapi": ("ONEAPI_API_KEY", "/oneapi/v1"),
-    "orne": ("OPENROUTER_API_KEY", "/orne/api/v1"),
+OPENROUTER = 'kind = "openai"\napi_key = "${OPENROUTER_API_KEY}"\n'
+ONEAPI = 'kind = "openai"\napi_key = "${ONEAPI_API_KEY}"\n'
+#: instance -> (kind and key lines, path of base_url on the server, model)
+INSTANCES: dict[str, Instance] = {
+    "orallow": (OPENROUTER, "/orallow/api/v1", "gpt-4o-mini"),
+    "oneapi": (ONEAPI, "/oneapi/v1", "gpt-4o-mini"),
+    "orne": (OPENROUTER, "/orne/api/v1", "gpt-4o-mini"),
 }
 
 
@@ -265,21 +268,14 @@ def routes() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Replay]:
-    with Replay(routes()) as replay:
-        yield replay
+    yield from serve(routes())
 
 
 def test_twentieth_held_out_providers(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, server: Replay
 ) -> None:
-    toml = "".join(
-        provider_section(
-            name, f"{server.url}{path}", kind=f'kind = "openai"\napi_key = "${{{key}}}"\n'
-        )
-        for name, (key, path) in INSTANCES.items()
-    )
-    checks = session(pytester, monkeypatch, "providers", toml, OWN_KEYS)
-    assert_graded("providers", PROVIDER_ROWS_20, PROVIDER_CASES, checks)
+    args = (server.url, INSTANCES, OWN_KEYS, PROVIDER_ROWS_20, PROVIDER_CASES)
+    assert_providers_round(pytester, monkeypatch, *args)
 
 
 def _ollama(

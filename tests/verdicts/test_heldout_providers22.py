@@ -109,11 +109,10 @@ import pytest
 
 from tests.verdicts.provider_runs import (
     HeldOutCase,
-    assert_graded,
+    assert_providers_round,
     assert_set_is_what_it_says,
     chat_routes,
-    provider_section,
-    session,
+    serve,
 )
 from tests.verdicts.replay import Replay, published
 from tests.verdicts.test_providers import KEYS
@@ -297,19 +296,14 @@ def routes() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Replay]:
-    with Replay(routes()) as replay:
-        yield replay
+    yield from serve(routes())
 
 
 def test_twenty_second_held_out_providers(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, server: Replay
 ) -> None:
-    toml = "".join(
-        provider_section(name, f"{server.url}{path}", model, kind)
-        for name, (kind, path, model) in INSTANCES.items()
-    )
-    checks = session(pytester, monkeypatch, "providers", toml, OWN_KEYS)
-    assert_graded("providers", PROVIDER_ROWS_22, CASES, checks)
+    args = (server.url, INSTANCES, OWN_KEYS, PROVIDER_ROWS_22, CASES)
+    assert_providers_round(pytester, monkeypatch, *args)
 
 
 def test_the_twenty_second_set_is_what_it_says() -> None:
