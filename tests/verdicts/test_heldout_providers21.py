@@ -6,9 +6,8 @@ for a token it does not accept. Kinds no row of docs/verdicts/providers.md or
 docs/verdicts/ollama.md lists, no earlier held-out set made (test_heldout.py's eight, 9 to 20),
 and no sweep covers (test_providers_sweep.py, test_providers_http_sweep.py,
 test_providers_capability_sweep.py, test_compat_servers_sweep.py, test_client_settings_sweep.py).
-Grepped before choosing, in both
-tables, every earlier set, the sweeps, test_ollama.py, replays/SOURCES.md and
-src/envcheck/mock/data/SOURCES.md: ``ModelNotOpen``, ``SetLimitExceeded``,
+Grepped before choosing, in both tables, every earlier set, the sweeps, test_ollama.py,
+replays/SOURCES.md and src/envcheck/mock/data/SOURCES.md: ``ModelNotOpen``, ``SetLimitExceeded``,
 ``InvalidEndpointOrModel``, ``invalid_iam_token``, ``neurons``, ``3036``, ``client/v4``,
 ``Not authenticated``, ``no_access``, ``models permission``, ``Developer instruction``,
 ``model_not_supported``, ``insufficient_permissions``, ``invalid_project``, ``Bad credentials``,
