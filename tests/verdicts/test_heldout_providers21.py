@@ -95,7 +95,7 @@ Ark Console (... Model Activation page), or set a model the account has activate
 fix is run here: each is a console of the account (a token, a plan, a model's activation) or a
 wait until 00:00 UTC.
 
-Cost: one in-process envcheck session, about 3.8 CPU-s (``-n 0``, user+sys, pytest's start
+Cost: one in-process envcheck session, about 4.3 CPU-s (``-n 0``, user+sys, pytest's start
 included).
 """
 

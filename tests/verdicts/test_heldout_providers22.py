@@ -95,7 +95,7 @@ code no row covers" names the field its code came from (``errors[].code``, not `
 printed fix is run here: each is a console or a support request of an account, a license to
 accept, or a wait.
 
-Cost: one in-process envcheck session, about 4 CPU-s (``-n 0``, user+sys, pytest's start
+Cost: one in-process envcheck session, about 4.5 CPU-s (``-n 0``, user+sys, pytest's start
 included).
 """
 
