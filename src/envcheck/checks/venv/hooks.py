@@ -353,6 +353,10 @@ def _inline_scripts(root: Path, facts: dict[str, FactValue]) -> Outcome | None:
                 ),
                 facts={**facts, "script": str(path)},
             )
+        if path.parent == root:
+            # a top-level script with its own block (noxfile.py's `dependencies = ["nox"]`) is
+            # run by uv, pipx or nox in an environment of its own: only its block is judged
+            continue
         unmet = []
         for requirement in script.dependencies:
             if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):

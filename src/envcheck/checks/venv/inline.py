@@ -14,7 +14,10 @@ object reference names a callable (``importable.module:object.attr``); pip refus
 whose script entry names a module only ("A callable suffix is required").
 
 The scripts read are the project's top-level ``*.py`` files and those of ``scripts/``,
-``bin/`` and ``tools/`` (the files a project runs as tasks).
+``bin/`` and ``tools/`` (the files a project runs as tasks). Only the latter are held to the
+project's environment (their dependencies installed there): a top-level script with a block,
+such as a ``noxfile.py`` that lists ``nox``, is run by uv, pipx or nox in an environment of its
+own.
 """
 
 from __future__ import annotations
