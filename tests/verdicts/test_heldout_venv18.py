@@ -86,9 +86,11 @@ an unclosed one, a block that is not TOML or whose fields are not a specifier an
 requirements fail with a person's edit; a ``requires-python`` this Python is not in fails with
 running the script with a Python it admits; requirements the environment does not meet warn
 with ``pip install --requirements-from-script`` (pip 25.1 and later; else the requirements
-listed). A ``[project.scripts]`` entry that names a module and no callable joins the
-``[project]`` fields no installer accepts (checks/venv/hooks.py). The one runnable fix, the
-missing dependency's ``pip install --requirements-from-script``, is run by envcheck's step
+listed), for the scripts of ``scripts/``, ``bin/`` and ``tools/`` only (40dbe0c: a top-level
+script with a block, a ``noxfile.py`` listing nox, runs in an environment of its own). A
+``[project.scripts]`` entry that names a module and no callable joins the ``[project]``
+fields no installer accepts (checks/venv/hooks.py). The one runnable fix, the missing
+dependency's ``pip install --requirements-from-script``, is run by envcheck's step
 runner (:meth:`Round.heal`, pip offline from the round's find-links) and venv/project passes
 after it.
 
