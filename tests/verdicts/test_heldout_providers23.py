@@ -1,0 +1,277 @@
+"""The twenty-third held-out set for LLM providers (issue 22): answers of the OpenAI-compatible
+servers users run themselves, taken from their SOURCE CODE, so each body is exactly what the server
+writes: a LiteLLM proxy's virtual key past its expiry (``expired_key``), a LiteLLM proxy with a
+master key and no database refusing any other key (``no_db_connection``), llama.cpp's
+``llama-server`` in router mode (several models, started with ``--no-models-autoload``) asked to
+run a model it lists as ``unloaded``, and Hugging Face TGI serving a model without a chat template
+(``template_error``). Kinds no row of docs/verdicts/providers.md lists, no earlier held-out set made
+(test_heldout.py's eight, 9 to 22), and no sweep covers (test_providers_sweep.py,
+test_providers_http_sweep.py, test_providers_capability_sweep.py, test_compat_servers_sweep.py,
+test_client_settings_sweep.py). Grepped before choosing, in both tables, every earlier set, the
+sweeps, replays/SOURCES.md, src/envcheck/mock/data/SOURCES.md, src/envcheck/llm and
+src/envcheck/checks/providers: ``Expired Key``/``expired_key`` (only Gemini's "API key expired"
+of the second set), ``no_db_connection``, ``No connected db``, ``model is not loaded``,
+``unloaded``, ``models/load``, ``template_error``, ``Template error``, ``tokenizer-config``
+(none found). Found, so dropped: vLLM's 404 for a name it does not serve and its "does not support
+Chat Completions API" (vllm-404-model, capability--vllm-400-no-chat-completions), vLLM's
+``input_tokens``/``max_tokens`` 400s, llama.cpp's "Loading model" 503, ``--embeddings`` 501,
+``exceed_context_size_error`` and 404 handler, LiteLLM's ``auth_error``, ``budget_exceeded`` and
+``*_model_access_denied``, TGI's ``overloaded``/``validation``/``generation``/
+``incomplete_generation``, Ollama's ``/v1`` memory, queue and sign-in answers (the compat sweep's
+pairs); Ollama's "does not support chat" (capability sweep). Dropped for want of a structured
+field: LiteLLM's blocked key ("Key is blocked. Update via `/key/unblock`", an ``auth_error`` like
+any other), llama.cpp's router's "proxy error: ..." (a plain-text 500).
+
+Where each answer is written (every body built as that source builds it; the file and line or
+function in ``replays/SOURCES.md`` and in each replay's ``source.note``):
+
+- LiteLLM (BerriAI/litellm at 0009d07f, ``litellm/proxy/auth/user_api_key_auth.py``,
+  ``_user_api_key_auth_builder``): "Check 3. If token is expired" raises ``ProxyException(message=
+  "Authentication Error - Expired Key. Key Expiry time {expiry_time} and current time
+  {current_time}", type=ProxyErrorTypes.expired_key, code=401, param=abbreviate_api_key(...))``
+  (code=400 in earlier versions of the file); "## Check DB" raises ``ProxyException(message="No
+  connected db.", type=ProxyErrorTypes.no_db_connection, code=400, param=None)`` for a key that is
+  not the master key when the proxy has no database (``prisma_client is None``); the kept
+  neighbour's unknown virtual key is the same file's rewritten 401 ``auth_error``
+  ("Authentication Error, Invalid proxy server token passed ..."). ``ProxyException`` is written
+  as ``{"error": {"message", "type", "param", "code": str(code)}}`` (``proxy/_types.py``);
+- llama.cpp (ggml-org/llama.cpp at 40103380, ``tools/server/server-models.cpp``): the router's
+  ``GET /v1/models`` is ``server_models_routes::get_router_models`` (each model with ``status:
+  {"value": "unloaded"|"loaded"|..., "args"}``); a POST naming a model goes through
+  ``router_validate_model``, which, without autoload and the model not ``LOADED``, answers
+  ``res_err(res, format_error_response("model is not loaded", ERROR_TYPE_INVALID_REQUEST))`` (400,
+  ``invalid_request_error``); ``POST /models/load`` (``post_router_models_load``, routed in
+  server.cpp) loads it;
+- TGI (huggingface/text-generation-inference at db931fc): ``router/src/infer/mod.rs:227-240``
+  ``apply_chat_template`` without a template raises ``InferError::TemplateError(ErrorKind::
+  TemplateNotFound.into())``; ``mod.rs:420`` its text "Template error: {0}" (minijinja's "template
+  not found"), ``mod.rs:438`` its ``error_type`` ``template_error``; ``server.rs:2412`` status 422
+  and ``server.rs:2404-2425`` the body ``{"error", "error_type"}``; ``launcher/src/main.rs:869-871``
+  ``--tokenizer-config-path``, a tokenizer config that includes a ``chat_template``.
+
+Breakages:
+
+- LiteLLM's listing answered 401 ``expired_key`` "Authentication Error - Expired Key. Key Expiry
+  time ... and current time ...": the virtual key was known and has expired; the fix is a new key
+  (or a later expiry) from whoever administers the proxy (``/key/generate``, ``/key/update``), set
+  in the variable the instance reads, not "check base_url", not a model;
+- LiteLLM's listing answered 400 ``no_db_connection`` "No connected db.": the proxy has no
+  database, so it accepts only its master key and can check no virtual key; whether this key is
+  valid is unknown: the proxy's administrator connects its database (``DATABASE_URL``), or the
+  instance uses the master key; not "the key is invalid";
+- llama.cpp's router lists ``gemma-3-1b-it`` with ``status.value`` ``unloaded`` and answers the
+  chat call 400 ``invalid_request_error`` "model is not loaded": the model is known and not loaded
+  (the router was started with ``--no-models-autoload``); the fix loads it (``POST
+  <origin>/models/load`` with the model) or restarts the router without that flag; not a model
+  name;
+- TGI's chat call answered 422 ``template_error`` "Template error: template not found": the
+  served model has no chat template (a base model); the fix serves a model with one or gives
+  ``--tokenizer-config-path`` a config with a ``chat_template``; not the key, not the name.
+
+Neighbours, which must keep their verdict: LiteLLM's 401 ``auth_error`` for a virtual key its
+database does not hold (the key, as the sweep has it: no expiry, no database named); and, healthy,
+which must pass: the router once the model is ``loaded``, TGI serving an instruct model, a LiteLLM
+virtual key that answers (the recorded OpenAI answers, which a LiteLLM proxy relays).
+
+Each case says what a fully right verdict is: the check's status, words its cause must say, words
+its fix must hold, words nothing it shows may say. Of envcheck's code, only the requests the checks
+send and where settings are read (docs/providers.md) had been read before the expectations were
+written.
+
+Expectations committed before envcheck's first run on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.verdicts.provider_runs import (
+    HeldOutCase,
+    assert_providers_round,
+    assert_set_is_what_it_says,
+    chat_routes,
+    serve,
+)
+from tests.verdicts.replay import Replay, published
+from tests.verdicts.test_providers import KEYS
+
+LITELLM = (
+    "https://github.com/BerriAI/litellm/blob/0009d07f70e0aae40497197a8f3d6faf3456e3cf/litellm/"
+    "proxy/auth/user_api_key_auth.py"
+)
+LLAMACPP = (
+    "https://github.com/ggml-org/llama.cpp/blob/40103380c0e579b976d6d19509bdada4d6aed8a5/tools/"
+    "server/server-models.cpp"
+)
+TGI = (
+    "https://github.com/huggingface/text-generation-inference/blob/"
+    "db931fcf42da018a3657580c64bf2720f167f9ab/router/src/infer/mod.rs"
+)
+OPENAI_OK = (
+    "https://github.com/tmc/langchaingo/blob/0ddbdfda92da80af93660b8948a2795fc1e19fbf/llms/openai/"
+    "internal/openaiclient/testdata/TestClient_CreateChatCompletion.httprr"
+)
+
+#: this set's own keys (fake), each in the variable its instance reads; none may be shown
+OWN_KEYS = {
+    "LITELLM_VIRTUAL_KEY": "sk-HeldOut23CanaryLiteLLMVirtualKey0001",
+    "LITELLM_TEAM_KEY": "sk-HeldOut23CanaryLiteLLMTeamKey000002",
+    "LITELLM_OLD_KEY": "sk-HeldOut23CanaryLiteLLMOldKey0000003",
+    "LLAMA_SERVER_KEY": "HeldOut23CanaryLlamaServerKey00000004",
+    "TGI_KEY": "hf_HeldOut23CanaryTgiKey0000000000005",
+}
+
+#: what no verdict here may say
+WRONG_CAUSES = ("no cause is guessed",)
+#: a refusal of a key the server knows, or cannot check, is not a wrong model name or base_url
+NOT_A_NAME = ("closest:", "check the model name", "wrong base_url")
+#: a server's refusal of a call whose key it accepted is not the key's
+KEY_BLAME = ("set a valid key", "rotate", "revoked")
+
+
+@dataclass(frozen=True)
+class Case(HeldOutCase):
+    never: tuple[str, ...] = WRONG_CAUSES
+
+
+CASES = [
+    Case(
+        "litellm-401-expired-key",
+        LITELLM,
+        "providers/ltexp.auth",
+        "fail",
+        says=("expired",),
+        fix=("LITELLM_VIRTUAL_KEY", "/key/generate"),
+        never=WRONG_CAUSES + NOT_A_NAME + ("revoked",),
+    ),
+    Case(
+        "litellm-400-no-db-connection",
+        LITELLM,
+        "providers/ltnodb.auth",
+        "fail",
+        says=("no_db_connection", "database"),
+        fix=("DATABASE_URL",),
+        never=WRONG_CAUSES + NOT_A_NAME + KEY_BLAME + ("expired",),
+    ),
+    Case(
+        "llamacpp-router-400-model-not-loaded",
+        LLAMACPP,
+        "providers/llrouter.smoke",
+        "fail",
+        says=("not loaded", "unloaded"),
+        fix=("/models/load",),
+        never=WRONG_CAUSES + NOT_A_NAME + KEY_BLAME,
+        also=(("providers/llrouter.auth", "pass"), ("providers/llrouter.model", "pass")),
+    ),
+    Case(
+        "tgi-422-template-error",
+        TGI,
+        "providers/tgitpl.smoke",
+        "fail",
+        says=("template_error", "chat template"),
+        fix=("--tokenizer-config-path",),
+        never=WRONG_CAUSES + NOT_A_NAME + KEY_BLAME,
+        also=(("providers/tgitpl.auth", "pass"), ("providers/tgitpl.model", "pass")),
+    ),
+    Case(
+        "litellm-401-auth-error-kept",
+        LITELLM,
+        "providers/ltkey.auth",
+        "fail",
+        says=("auth_error",),
+        fix=("LITELLM_OLD_KEY",),
+        never=WRONG_CAUSES + ("expired", "DATABASE_URL", "no_db_connection", "/models/load"),
+    ),
+    Case(
+        "llamacpp-router-200-loaded",
+        LLAMACPP,
+        "providers/llok.smoke",
+        "pass",
+        also=(("providers/llok.auth", "pass"), ("providers/llok.model", "pass")),
+    ),
+    Case(
+        "tgi-200-instruct-model",
+        TGI,
+        "providers/tgiok.smoke",
+        "pass",
+        also=(("providers/tgiok.auth", "pass"), ("providers/tgiok.model", "pass")),
+    ),
+    Case(
+        "litellm-200-virtual-key",
+        OPENAI_OK,
+        "providers/ltok.smoke",
+        "pass",
+        also=(("providers/ltok.auth", "pass"), ("providers/ltok.model", "pass")),
+    ),
+]
+#: the rows of docs/verdicts/providers.md these cases run (their cause and fix too)
+PROVIDER_ROWS_23: dict[str, str] = {}
+
+
+def _kind(variable: str) -> str:
+    return f'kind = "openai"\napi_key = "${{{variable}}}"\n'
+
+
+#: instance -> (kind and key lines, path of base_url on the server, model)
+INSTANCES = {
+    "ltexp": (_kind("LITELLM_VIRTUAL_KEY"), "/lt1/v1", "gpt-4o-mini"),
+    "ltnodb": (_kind("LITELLM_TEAM_KEY"), "/lt2/v1", "gpt-4o-mini"),
+    "llrouter": (_kind("LLAMA_SERVER_KEY"), "/ll1/v1", "gemma-3-1b-it"),
+    "tgitpl": (_kind("TGI_KEY"), "/tg1/v1", "bigcode/starcoder2-3b"),
+    "ltkey": (_kind("LITELLM_OLD_KEY"), "/lt3/v1", "gpt-4o-mini"),
+    "llok": (_kind("LLAMA_SERVER_KEY"), "/ll2/v1", "gemma-3-1b-it"),
+    "tgiok": (_kind("TGI_KEY"), "/tg2/v1", "meta-llama/Llama-3.1-8B-Instruct"),
+    "ltok": (_kind("LITELLM_VIRTUAL_KEY"), "/lt4/v1", "gpt-4o-mini"),
+}
+
+
+def routes() -> dict[str, Any]:
+    """Every instance's routes on one server, each under its own base_url's path."""
+    listing = published("openai--models-list")
+    llama_chat = published("heldout23--llamacpp-200-chat")
+    return chat_routes(
+        {
+            "/lt1/v1": {"models": published("heldout23--litellm-401-expired-key")},
+            "/lt2/v1": {"models": published("heldout23--litellm-400-no-db-connection")},
+            "/ll1/v1": {
+                "models": published("heldout23--llamacpp-router-models-unloaded"),
+                "chat": published("heldout23--llamacpp-router-400-model-not-loaded"),
+            },
+            "/tg1/v1": {
+                "models": published("heldout23--tgi-models"),
+                "chat": published("heldout23--tgi-422-template-error"),
+            },
+            "/lt3/v1": {"models": published("heldout23--litellm-401-auth-error")},
+            "/ll2/v1": {
+                "models": published("heldout23--llamacpp-router-models-loaded"),
+                "chat": llama_chat,
+            },
+            "/tg2/v1": {
+                "models": published("heldout23--tgi-models-instruct"),
+                "chat": published("heldout23--tgi-200-chat"),
+            },
+            "/lt4/v1": {"models": listing, "chat": published("openai--chat-ok")},
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Replay]:
+    yield from serve(routes())
+
+
+def test_twenty_third_held_out_providers(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, server: Replay
+) -> None:
+    args = (server.url, INSTANCES, OWN_KEYS, PROVIDER_ROWS_23, CASES)
+    assert_providers_round(pytester, monkeypatch, *args)
+
+
+def test_the_twenty_third_set_is_what_it_says() -> None:
+    assert_set_is_what_it_says("heldout23", 11, CASES, 8, 5)
+    assert sum(c.name.endswith("-kept") for c in CASES) == 1
+    assert not set(OWN_KEYS.values()) & set(KEYS.values())
