@@ -78,7 +78,22 @@ its fix must hold, words nothing it shows may say. Of envcheck's code, only the 
 send and where settings are read (docs/providers.md) had been read before the expectations were
 written.
 
-Expectations committed before envcheck's first run on them.
+Expectations committed before envcheck's first run on them (commit 1bd6763).
+
+First run (envcheck at 1bd6763, before any change): 4 of 8 fully right (50%), 2 partly, 2 wrong
+("wrong": a wrong status or a phrase the case forbids); of the 4 breakages, none fully right.
+Fully right: the four neighbours (LiteLLM's unknown virtual key failed auth as "authentication
+failed ... error.type=auth_error", fixed by LITELLM_OLD_KEY; the loaded router model, TGI's instruct
+model and the LiteLLM key that answers passed). Partly: the expired key failed auth as
+"authentication failed: Authentication Error - Expired Key ... error.type=expired_key", fixed by
+"set a valid key ... if the key is valid, give it the permissions the answer names" (no expiry
+named as the cause, no new key from the proxy's administrator, a permission fix that does not
+apply); ``no_db_connection`` failed auth as "bad request ... one of these [the key or base_url] is
+what it refused", fixed by "check the key ...; then check base_url" (the proxy's missing
+database not read, no ``DATABASE_URL``). Wrong: llama.cpp's router's "model is not loaded" and
+TGI's ``template_error`` got the honest fallback ("no row of envcheck's verdict table covers this
+answer, so no cause is guessed", a curl): the listing's ``status.value`` ``unloaded`` not read, no
+``/models/load``; no chat template named, no ``--tokenizer-config-path``.
 """
 
 from __future__ import annotations
