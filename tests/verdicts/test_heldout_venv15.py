@@ -166,7 +166,6 @@ def build_system_edited(lab: Lab, out: dict[str, list[str]]) -> None:
 
 #: the proofs read envcheck's answers too: ``prove(lab, root, found)``
 ROUND = Round(15, clear=(ASK,), prove_found=True, after_heal=build_system_edited)
-CASES = ROUND.cases
 #: wheels pip installs into the shared environment (one pip run)
 WHEELS = ROUND.wheels
 case = ROUND.case
@@ -570,7 +569,6 @@ def pylock_other_group(lab: Lab, root: Path) -> dict[str, str | None]:
 
 
 #: the cases whose printed fix is run, and the check that must pass after it
-HEALED = ROUND.healed
 ROUND.healed.update(
     {
         "venv-setuptools-dynamic-file-missing": "venv/package[demo-filedep]",
@@ -583,4 +581,4 @@ world, test_venv = ROUND.tests()
 
 
 #: the rows of docs/verdicts/venv.md this module asserts
-ASSERTED = tuple(CASES)
+ASSERTED = tuple(ROUND.cases)

@@ -149,11 +149,9 @@ from tests.verdicts.venv_lab import Lab, Round, lab_wheel, sha256
 ASK: dict[str, list[str]] = {}
 
 ROUND = Round(16, clear=(ASK,))
-CASES = ROUND.cases
 #: wheels pip installs into the shared environment (one pip run)
 WHEELS = ROUND.wheels
 case = ROUND.case
-root_of = ROUND.root_of
 installed_wheels = ROUND.installed_wheels
 index = ROUND.index
 offline = ROUND.offline
@@ -560,7 +558,6 @@ def pylock_exclusive_markers(lab: Lab, root: Path) -> dict[str, str | None]:
 
 
 #: the cases whose printed fix is run, and the check that must pass after it
-HEALED = ROUND.healed
 ROUND.healed.update(
     {
         "venv-local-label-other": "venv/package[demo-torch]",
@@ -573,4 +570,4 @@ world, test_venv = ROUND.tests()
 
 
 #: the rows of docs/verdicts/venv.md this module asserts
-ASSERTED = tuple(CASES)
+ASSERTED = tuple(ROUND.cases)

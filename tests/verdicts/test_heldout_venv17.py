@@ -127,7 +127,7 @@ from typing import Any
 from tests.throwaway import make_wheel
 from tests.verdicts.test_heldout_servers import Expect
 from tests.verdicts.test_heldout_venv12 import pep621, plain
-from tests.verdicts.venv_lab import Lab, Round, lab_wheel, sha256
+from tests.verdicts.venv_lab import Lab, Round, lab_wheel, pip_says, sha256
 
 #: what the probe is asked: {key: [pip's args]}
 ASK: dict[str, list[str]] = {}
@@ -135,11 +135,9 @@ ASK: dict[str, list[str]] = {}
 CWD: dict[str, str] = {}
 
 ROUND = Round(17, clear=(ASK, CWD))
-CASES = ROUND.cases
 #: wheels pip installs into the shared environment (one pip run)
 WHEELS = ROUND.wheels
 case = ROUND.case
-root_of = ROUND.root_of
 installed_wheels = ROUND.installed_wheels
 index = ROUND.index
 offline = ROUND.offline
@@ -238,17 +236,6 @@ def monorepo(lab: Lab, root: Path, project: bool) -> None:
     dry_run(root.name, *offline(lab), "-r", "requirements-dev.txt", cwd=root)
 
 
-def pip_says(code: int, words: str) -> Callable[[Lab, Path], None]:
-    """The proof of a case whose dry run is under its directory's name: pip's exit code and
-    ``words`` in what it printed."""
-
-    def prove(lab: Lab, root: Path) -> None:
-        out = probed(lab)[root.name]
-        assert f"exit {code}" in out and words in out, out
-
-    return prove
-
-
 @case(
     "venv-editable-dir-not-a-project",
     Expect(
@@ -257,7 +244,7 @@ def pip_says(code: int, words: str) -> Callable[[Lab, Path], None]:
         ("libs/core", "pyproject.toml"),
         ("libs/core",),
     ),
-    pip_says(1, "does not appear to be a Python project"),
+    pip_says(probed, 1, "does not appear to be a Python project"),
 )
 def editable_dir_not_a_project(lab: Lab, root: Path) -> dict[str, str | None]:
     """requirements-dev.txt's ``-e ./libs/core``; ``libs/core`` has no pyproject.toml and no
@@ -269,7 +256,7 @@ def editable_dir_not_a_project(lab: Lab, root: Path) -> dict[str, str | None]:
 @case(
     "venv-editable-dir-a-project",
     Expect("venv/project", "pass"),
-    pip_says(0, "Would install core-0.1"),
+    pip_says(probed, 0, "Would install core-0.1"),
     quiet=("venv/project", "demo-alpha"),
 )
 def editable_dir_a_project(lab: Lab, root: Path) -> dict[str, str | None]:
@@ -447,7 +434,7 @@ def backend_object(lab: Lab, root: Path, backend: str) -> None:
         ("backend:hooks",),
         ("hooks",),
     ),
-    pip_says(1, "AttributeError"),
+    pip_says(probed, 1, "AttributeError"),
 )
 def build_backend_object_missing(lab: Lab, root: Path) -> dict[str, str | None]:
     """``build-backend = "backend:hooks"``; backend.py defines the hooks and no ``hooks``; the
@@ -459,7 +446,7 @@ def build_backend_object_missing(lab: Lab, root: Path) -> dict[str, str | None]:
 @case(
     "venv-build-backend-object-there",
     Expect("venv/project", "pass"),
-    pip_says(0, "Would install svc-0.1"),
+    pip_says(probed, 0, "Would install svc-0.1"),
     quiet=("venv/project",),
 )
 def build_backend_object_there(lab: Lab, root: Path) -> dict[str, str | None]:
@@ -501,10 +488,9 @@ def dependencies_exclude_each_other(lab: Lab, root: Path) -> dict[str, str | Non
 #: the cases whose printed fix is run (:meth:`Round.heal`), and the check that must pass after
 #: it: every breakage of this round is fixed by a person's edit of a file (a Manual step), so
 #: none is listed before the first run
-HEALED = ROUND.healed
 
 world, test_venv = ROUND.tests()
 
 
 #: the rows of docs/verdicts/venv.md this module asserts
-ASSERTED = tuple(CASES)
+ASSERTED = tuple(ROUND.cases)

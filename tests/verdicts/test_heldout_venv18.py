@@ -101,25 +101,19 @@ sessions' runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from tests.throwaway import make_wheel
 from tests.verdicts.test_heldout_servers import Expect
 from tests.verdicts.test_heldout_venv12 import pep621, plain
-from tests.verdicts.venv_lab import Lab, Round
+from tests.verdicts.venv_lab import Lab, Round, pip_says
 
 #: what the probe is asked: {key: [pip's args]}
 ASK: dict[str, list[str]] = {}
 
 ROUND = Round(18, clear=(ASK,))
-CASES = ROUND.cases
-#: wheels pip installs into the shared environment (one pip run)
-WHEELS = ROUND.wheels
 case = ROUND.case
-root_of = ROUND.root_of
-installed_wheels = ROUND.installed_wheels
 index = ROUND.index
 offline = ROUND.offline
 
@@ -128,17 +122,6 @@ def probed(lab: Lab) -> dict[str, Any]:
     """pip's runs and the installed versions, all by one start of the environment's interpreter
     (after envcheck's run)."""
     return ROUND.pip_probed(lab, ("demo-zeta", "demo-alpha", "demo-gamma"), ASK)
-
-
-def pip_says(code: int, words: str) -> Callable[[Lab, Path], None]:
-    """The proof of a case whose pip run is under its directory's name: pip's exit code and
-    ``words`` in what it printed."""
-
-    def prove(lab: Lab, root: Path) -> None:
-        out = probed(lab)[root.name]
-        assert f"exit {code}" in out and words in out, out
-
-    return prove
 
 
 # -- PEP 723: a project's script with inline metadata --------------------------------------------
@@ -174,7 +157,7 @@ def block(*lines: str) -> str:
         ("scripts/report.py", "/// script"),
         ("scripts/report.py",),
     ),
-    pip_says(1, "Multiple 'script' blocks found"),
+    pip_says(probed, 1, "Multiple 'script' blocks found"),
 )
 def inline_script_two_blocks(lab: Lab, root: Path) -> dict[str, str | None]:
     """``scripts/report.py`` with a block at its top and a second one below its code."""
@@ -197,7 +180,7 @@ def inline_script_two_blocks(lab: Lab, root: Path) -> dict[str, str | None]:
         ("scripts/report.py", "# ///"),
         ("# ///",),
     ),
-    pip_says(1, "does not contain 'script' metadata"),
+    pip_says(probed, 1, "does not contain 'script' metadata"),
 )
 def inline_script_unclosed(lab: Lab, root: Path) -> dict[str, str | None]:
     """``scripts/report.py``'s block opened and never closed (no ``# ///`` line)."""
@@ -220,7 +203,7 @@ def inline_script_unclosed(lab: Lab, root: Path) -> dict[str, str | None]:
         ("3.13",),
         never=("pip install",),
     ),
-    pip_says(1, "requires a different Python"),
+    pip_says(probed, 1, "requires a different Python"),
 )
 def inline_script_requires_python(lab: Lab, root: Path) -> dict[str, str | None]:
     """``requires-python = ">=3.13"`` in the script's block; the environment's Python older."""
@@ -342,7 +325,7 @@ def installed_script(lab: Lab, root: Path) -> None:
         ("svc-run", "svc.cli"),
         ("[project.scripts]",),
     ),
-    pip_says(1, "A callable suffix is required"),
+    pip_says(probed, 1, "A callable suffix is required"),
 )
 def project_script_no_callable(lab: Lab, root: Path) -> dict[str, str | None]:
     """``[project.scripts] svc-run = "svc.cli"``: a module, no ``:callable``."""
@@ -365,11 +348,10 @@ def project_script_object_path(lab: Lab, root: Path) -> dict[str, str | None]:
 #: the cases whose printed fix is run (:meth:`Round.heal`), and the check that must pass after
 #: it: the missing script dependency's ``pip install --requirements-from-script``; the other
 #: breakages are fixed by a person's edit of a file (a Manual step)
-HEALED = ROUND.healed
 ROUND.healed.update({"venv-inline-script-dependency-missing": "venv/project"})
 
 world, test_venv = ROUND.tests()
 
 
 #: the rows of docs/verdicts/venv.md this module asserts
-ASSERTED = tuple(CASES)
+ASSERTED = tuple(ROUND.cases)

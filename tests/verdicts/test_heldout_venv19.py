@@ -107,11 +107,9 @@ ASK: dict[str, list[str]] = {}
 CWD: dict[str, str] = {}
 
 ROUND = Round(19, clear=(ASK, CWD))
-CASES = ROUND.cases
 #: wheels pip installs into the shared environment (one pip run)
 WHEELS = ROUND.wheels
 case = ROUND.case
-root_of = ROUND.root_of
 installed_wheels = ROUND.installed_wheels
 index = ROUND.index
 
@@ -302,10 +300,9 @@ def pylock_no_wheel_for_here(lab: Lab, root: Path) -> dict[str, str | None]:
 #: the cases whose printed fix is run (:meth:`Round.heal`), and the check that must pass after
 #: it: each breakage is fixed by a person (restore the file or directory, or lock again with
 #: the tool that made the lock), so none is listed before the first run
-HEALED = ROUND.healed
 
 world, test_venv = ROUND.tests()
 
 
 #: the rows of docs/verdicts/venv.md this module asserts
-ASSERTED = tuple(CASES)
+ASSERTED = tuple(ROUND.cases)

@@ -488,6 +488,19 @@ print(json.dumps(out))
 """
 
 
+def pip_says(
+    probed: Callable[[Lab], Mapping[str, Any]], code: int, words: str
+) -> Callable[[Lab, Path], None]:
+    """The proof of a case whose pip run ``probed`` answers under its directory's name: pip's
+    exit code and ``words`` in what it printed."""
+
+    def prove(lab: Lab, root: Path) -> None:
+        out = probed(lab)[root.name]
+        assert f"exit {code}" in out and words in out, out
+
+    return prove
+
+
 class Round:
     """A held-out round whose cases are projects made beside one copy of the lab project (its
     environment shared through a ``.venv`` link), judged by one start of that environment's
@@ -689,6 +702,6 @@ class Round:
         ]
         assert not loud, f"wrong (a false alarm): {loud}"
         healed = world["healed"].get(ident, [])
-        if held.expect.heals:
+        if held.expect.heals and ident not in self.healed:
             healed = [*healed, "no executed fix"]
         fully_right_row("venv", ident, held.expect, list(checks.values()), healed)
