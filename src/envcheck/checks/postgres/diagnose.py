@@ -1573,6 +1573,30 @@ _KEY_ACCESS = ('private key file "', '" has group or world access;')
 _QUOTED_FILE = re.compile(r'file "([^"]+)"')
 
 
+def _key_in_certificate(t: Target, path: str | None, libpq: str) -> CheckFailed | None:
+    """libpq found no key file, sslkey is not set, and sslcert's own file holds a private key:
+    libpq reads the key from sslkey alone (default ~/.postgresql/postgresql.key), never from the
+    certificate's file (fe-secure-openssl.c ``initialize_SSL``)."""
+    if _CLIENT_SIDE[0][0] not in libpq or t.libpq_value("sslkey"):
+        return None
+    cert = client_certificate(t)[0]
+    try:
+        held = bool(cert) and _PEM_KEY.search(Path(cert or "").read_bytes()) is not None
+    except OSError:
+        return None
+    if not held:
+        return None
+    change = f"add sslkey={cert} (the same file: libpq takes the private key in it)"
+    return CheckFailed(
+        f"sslcert's file {cert} holds the private key too, and sslkey is not set: libpq looks "
+        f"for the key in {path or 'its default key file'} only",
+        why="libpq loads the client certificate from sslcert and its key from sslkey alone "
+        "(default ~/.postgresql/postgresql.key), never from the certificate's file: certificate "
+        "present, but not private key file",
+        fix=fix(t.edit_key("sslkey", change), text=f"{change} in {t.source}"),
+    )
+
+
 def client_side(t: Target, libpq: str) -> CheckFailed | None:
     """libpq stopped on this side, for a file or a setting of the connection string: the
     keyword is named from libpq's own words (no server was asked)."""
@@ -1591,6 +1615,9 @@ def client_side(t: Target, libpq: str) -> CheckFailed | None:
     locked = _encrypted_key(t, path) if _CLIENT_SIDE[1][0] in libpq else None
     if locked is not None:
         return locked
+    held = _key_in_certificate(t, path, libpq)
+    if held is not None:
+        return held
     pair = _client_pair(t, path, libpq)
     if pair is not None:
         return pair
@@ -2452,6 +2479,29 @@ def defaulted_port(t: Target, failed: CheckFailed) -> CheckFailed:
     )
 
 
+def _passfile_tilde(t: Target) -> CheckFailed | None:
+    """passfile (or PGPASSFILE) begins with ``~``: libpq opens the name as written (expanding
+    ``~`` is a shell's work), so it reads no password file while the one ``~`` would name
+    holds the login's line."""
+    written = t.passfile
+    if not written.startswith("~") or os.path.exists(written):
+        return None
+    meant = os.path.expanduser(written)
+    entry = passfile_entry(meant, t.host, t.port, t.dbname, t.user)
+    if meant == written or entry is None:
+        return None
+    where = "PGPASSFILE" if not t.params.get("passfile") else f"passfile in {t.source}"
+    change = f"write passfile={meant} (an absolute path) instead of passfile={written}"
+    return CheckFailed(
+        f"the server wants a password for user {t.user!r}, and libpq reads no password file: "
+        f"passfile={written} ({where}) names a file libpq looks for as written, relative to "
+        f"the application's working directory; {meant} (line {entry.line}) is never read",
+        why="libpq does not expand ~ in passfile (a shell expands it, and only where a word "
+        "begins with it; inside a connection string nothing does), so no password is sent",
+        fix=fix(t.edit_key("passfile", change), text=f"{change} in {t.source}"),
+    )
+
+
 def needs_password(t: Target) -> CheckFailed:
     """The server asked for a password and libpq had none; a password file libpq ignored for
     its mode is named."""
@@ -2533,6 +2583,9 @@ def needs_password(t: Target) -> CheckFailed:
                 )
             ),
         )
+    tilde = _passfile_tilde(t)
+    if tilde is not None:
+        return tilde
     # the password file libpq reads is the one passfile / PGPASSFILE names, when one does
     named = (
         f"passfile in {t.source}"

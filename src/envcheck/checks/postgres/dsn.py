@@ -233,6 +233,18 @@ def service_definitions(name: str, environ: Mapping[str, str]) -> list[tuple[str
     return found
 
 
+def service_behind_mark(path: str, name: str) -> bool:
+    """Whether ``path`` begins with a UTF-8 byte order mark right before the header of service
+    ``name``'s section: libpq takes a line for a section header only when its first byte is
+    ``[`` (fe-connect.c ``parseServiceFile``), so it never finds that section."""
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline()
+    except OSError:
+        return False
+    return first.rstrip(b"\r\n").strip() == b"\xef\xbb\xbf[" + name.encode() + b"]"
+
+
 def service_nested_line(path: str, name: str) -> tuple[int, str] | None:
     """The line of service ``name``'s section in ``path`` that names another service
     (``service=other``), which libpq refuses (fe-connect.c ``parseServiceFile``: nested service

@@ -21,7 +21,7 @@ from envcheck.checks.postgres import dsn as _pgdsn
 from envcheck.checks.shared import server as _server
 from envcheck.core import interpolate as _interpolate
 from envcheck.core import redact
-from envcheck.core.fix import Manual, Sql
+from envcheck.core.fix import Command, Fix, Manual, Sql
 from envcheck.core.model import CheckFailed, Context
 
 #: where libpq looks for the local socket (Debian's compiled-in default first)
@@ -963,6 +963,22 @@ def service_definition(service: str, source: str, env: Mapping[str, str]) -> dic
                     ask="whoever owns the service file",
                 )
             ],
+        )
+    marked = next((path for path in files if _pgdsn.service_behind_mark(path, service)), None)
+    if found is None and marked is not None:
+        strip = Command(["sed", "-i", "1s/^\\xEF\\xBB\\xBF//", marked])
+        raise CheckFailed(
+            f"service {service!r} ({source}) is not found: the service file {marked} begins "
+            f"with a UTF-8 byte order mark, so libpq does not read its first line, [{service}], "
+            "as a section header",
+            why="libpq takes a line for a section header only when its first byte is [ "
+            "(fe-connect.c parseServiceFile) and skips no byte order mark (what an editor "
+            "saving 'UTF-8 with BOM' writes): definition of service not found",
+            fix=Fix(
+                [strip],
+                text=f"remove the byte order mark (the bytes EF BB BF) at the start of {marked}: "
+                f"{strip.render()} (or save it as UTF-8 without BOM)",
+            ),
         )
     if found is None:
         user_file = files[0]

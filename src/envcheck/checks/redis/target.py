@@ -706,6 +706,20 @@ def ssl_context(t: Target) -> ssl.SSLContext:
         except (ValueError, ssl.SSLError):
             pass  # a value redis-py refuses too: reading the URL names it
     certfile = (query.get("ssl_certfile") or [""])[-1]
+    if not certfile and (query.get("ssl_keyfile") or [""])[-1]:
+        change = (
+            f"add ssl_certfile= the client certificate of that key to {t.source} (or drop "
+            "ssl_keyfile= if the server needs no client certificate)"
+        )
+        raise CheckFailed(
+            f"{t.source} sets ssl_keyfile without ssl_certfile: redis-py cannot build its TLS "
+            "context and connects nowhere",
+            why="redis-py loads a client certificate whenever ssl_certfile or ssl_keyfile is "
+            "set (load_cert_chain(certfile=None, keyfile=...)), and Python's ssl refuses a key "
+            "without its certificate: TypeError: certfile should be a valid filesystem path, "
+            "on every connection",
+            fix=Fix([Manual(change, ask=f"whoever sets {t.source}")], text=change),
+        )
     if certfile:  # redis-py presents it when the server asks (tls-auth-clients)
         keyfile = (query.get("ssl_keyfile") or [""])[-1] or None
         try:
