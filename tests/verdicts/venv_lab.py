@@ -445,6 +445,9 @@ class Held:
     prove: Callable[..., None] | None = None
     #: check ids (substrings) that must not fail or warn (the healthy neighbours)
     quiet: tuple[str, ...] = ()
+    #: a project Poetry keeps: envcheck's Poetry questions about it asked in one Poetry process
+    #: for the round (the runner's ``SWEEP_ASK_POETRY``), their answers under ``found["poetry"]``
+    poetry: bool = False
 
 
 def lab_wheel(lab: Lab, name: str) -> Path:
@@ -526,6 +529,9 @@ class Round:
         self.probe: dict[str, Any] = {}
         #: the world as this test process read it (built once per session: claimed_world)
         self.built: dict[str, dict[str, Any]] = {}
+        #: Poetry commands run in a case's project before envcheck's questions (a relock),
+        #: by its directory's name
+        self.before: dict[str, list[list[str]]] = {}
         self._clear = tuple(clear)
         self._prove_found = prove_found
         self._after_heal = after_heal
@@ -536,9 +542,10 @@ class Round:
         expect: Expect,
         prove: Callable[..., None] | None = None,
         quiet: tuple[str, ...] = (),
+        poetry: bool = False,
     ) -> Callable[[Make], Make]:
         def register(make: Make) -> Make:
-            self.cases[ident] = Held(expect, make, prove, quiet)
+            self.cases[ident] = Held(expect, make, prove, quiet, poetry)
             return make
 
         return register
@@ -609,6 +616,7 @@ class Round:
     def build(self, name: str, lab: Lab) -> dict[str, Any]:
         self.wheels.clear()
         self.probe.clear()
+        self.before.clear()
         for kept in self._clear:
             kept.clear()
         lab.project()
@@ -622,11 +630,13 @@ class Round:
                 "ident": ident,
                 "root": str(self.root_of(lab, ident)),
                 "env": envs[ident],
-                "poetry": False,
+                "poetry": held.poetry,
+                "before": self.before.get(self.root_of(lab, ident).name),
             }
-            for ident in self.cases
+            for ident, held in self.cases.items()
         ]
-        found = run_jobs(lab, jobs, self.name)
+        asks = any(held.poetry for held in self.cases.values())
+        found = run_jobs(lab, jobs, self.name, {"SWEEP_ASK_POETRY": "1"} if asks else None)
         assert "results" in found, found
         proofs = {}
         for ident, held in self.cases.items():

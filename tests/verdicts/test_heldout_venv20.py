@@ -1,0 +1,227 @@
+"""Twentieth held-out round for the venv verdicts (issue 23): Poetry's package sources
+(``[[tool.poetry.source]]``: a priority and a key Poetry 2 removed, the reserved PyPI name with
+a url, two names that are one) and Poetry's project configuration file ``poetry.toml`` that is
+not TOML. Five breakages and two healthy neighbours that no row of docs/verdicts/venv.md, no
+earlier round and no sweep lists, each a copy of the venv lab's locked Poetry project (its
+environment shared through a ``.venv`` link, projects in p00..p06 so no path carries a case's
+words), judged by one start of that environment's interpreter (tests/verdicts/
+venv_project_runner.py) whose Poetry questions are asked in one Poetry process (Poetry 2.5.1).
+
+How the set was made (2026-12-07), from the sources of truth and before running envcheck on any
+of them:
+
+- Poetry's documentation, "Repositories" / "Package sources" (python-poetry/poetry
+  docs/repositories.md) and its schema (poetry-core's ``poetry-schema.json``, ``priority`` an
+  enum of ``primary``, ``supplemental``, ``explicit``; ``additionalProperties: false``): Poetry
+  1.5 deprecated ``default = true`` and ``priority = "secondary"`` (and ``"default"``), Poetry
+  2.0 removed them. A project last edited under Poetry 1.x keeps them, and Poetry 2.5.1 stops
+  on every command, ``poetry check --lock`` exit 1 "The Poetry configuration is invalid:
+  tool.poetry.source[0].priority must be one of ['primary', 'supplemental', 'explicit']"
+  (``priority = "secondary"``; the documented successor is ``supplemental``: "used only if a
+  package is not found in the primary sources") and "tool.poetry.source[0] must not contain
+  {'default'} properties" (``default = true``; its successor ``priority = "primary"``, Poetry
+  2 disabling PyPI once a primary source is configured) (two breakages);
+- the same page: PyPI is configured by its name alone ("``name = "PyPI"``, ``priority =``
+  ...", never a url): a source named ``pypi`` with ``url = "https://pypi.org/simple/"`` stops
+  every command, "The PyPI repository cannot be configured with a custom url." (breakage);
+- Poetry's source names are case-insensitive (poetry ``Pool.add_repository`` keys by the
+  lower-cased name): two sources ``internal`` and ``Internal`` stop every command, "A
+  repository with name internal was already added." (breakage);
+- Poetry's configuration (docs/configuration.md, "Local configuration": ``poetry config
+  --local`` writes ``poetry.toml`` in the project, read by every command): a hand-edited
+  ``poetry.toml`` saying ``in-project = True`` (Python's spelling; TOML 1.0's booleans are
+  lower case) stops every command: "Invalid TOML file .../poetry.toml: Unexpected character:
+  'T' at line 2 col 13" (breakage);
+- healthy neighbours: a ``supplemental`` source beside ``name = "PyPI"`` with ``priority =
+  "primary"`` and no url, relocked by Poetry 2.5.1 (must pass); a valid ``poetry.toml``
+  (``[virtualenvs] in-project = true``, ``[installer] parallel = false``) (must pass).
+
+Proven with the real tool before a grade counts: Poetry's own answers to envcheck's questions
+(``poetry check --lock`` and ``poetry env info``) in the round's Poetry process, their exit
+status and Poetry's words, and for the first neighbour its ``poetry lock`` in the same process.
+
+Checked against the table and the rounds before choosing (``grep -c -F`` over
+docs/verdicts/venv.md, tests/verdicts/test_heldout_venv*.py and tests/verdicts/test_venv*.py,
+the four sweeps among them): ``priority``, ``secondary``, ``supplemental``, ``explicit``,
+``default = true``, ``must be one of``, ``must not contain``, ``Poetry configuration is
+invalid``, ``Invalid TOML file``, ``cannot be configured with a custom url``, ``already
+added``, ``prefer-active-python``, ``virtualenvs.path`` occur nowhere; ``[[tool.poetry.source]]``
+only as round 9's undeclared source (venv-poetry-source-undeclared: a dependency naming a
+source no table declares); ``poetry.toml`` only as the rows that read its ``virtualenvs.create``
+and ``virtualenvs.in-project`` values (venv-env-create-false, venv-in-project-false-stale),
+never the file not parsing; ``<<<<<<<`` only as poetry.lock's merge conflict. Not taken (rows,
+rounds or sweeps exist, or no breakage): a key Poetry's ``[tool.poetry]`` schema has not (the
+project sweep), PEP 735 items (the project sweep and rounds 8, 17), installed records (the
+installed sweep), ``prefer-active-python`` in ``poetry.toml`` (Poetry 2.5.1 ignores it: "All
+set!"), a misspelt ``in_project`` key (ignored as well). The grading is round one's (``grade``
+in tests/verdicts/test_heldout_servers.py) with round twelve's addition for the healthy
+neighbours: no check about the names in ``quiet`` may fail or warn. Caution on independence:
+the person who wrote these had read the earlier rounds, the runner and the docs table, not the
+modules of checks/venv/ that read Poetry's files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.verdicts.test_heldout_servers import Expect
+from tests.verdicts.test_venv_project_sweep import copy_project
+from tests.verdicts.venv_lab import Lab, Round
+
+ROUND = Round(20, prove_found=True)
+case = ROUND.case
+
+#: the checks a Poetry project's configuration is judged by
+POETRY_CHECKS = "venv/lock-file|venv/project|venv/poetry-env"
+QUIET = ("venv/lock-file", "venv/project", "venv/poetry-env", "venv/lock-drift")
+
+
+def poetry_project(lab: Lab, root: Path, sources: str = "", local: str | None = None) -> None:
+    """A copy of the lab's locked Poetry project (its wheels and ``.venv`` linked) with
+    ``sources`` appended to pyproject.toml and ``local`` as its ``poetry.toml``."""
+    copy_project(lab, root.name)
+    if sources:
+        pyproject = root / "pyproject.toml"
+        pyproject.write_text(pyproject.read_text() + "\n" + sources)
+    if local is not None:
+        (root / "poetry.toml").write_text(local)
+
+
+def source(name: str, *lines: str, url: str | None = "http://127.0.0.1:9/simple/") -> str:
+    head = f'[[tool.poetry.source]]\nname = "{name}"\n'
+    return head + (f'url = "{url}"\n' if url else "") + "".join(f"{line}\n" for line in lines)
+
+
+def poetry_says(words: str) -> Callable[[Lab, Path, dict[str, Any]], None]:
+    """Poetry stops on envcheck's ``check --lock`` and ``env info`` questions, ``words`` in what
+    it said."""
+
+    def prove(lab: Lab, root: Path, found: dict[str, Any]) -> None:
+        said = found["poetry"][str(root)]
+        for kind in ("lock", "env"):
+            out = said[kind]["stdout"] + said[kind]["stderr"]
+            assert said[kind]["returncode"] != 0 and words in out, (kind, said[kind])
+
+    return prove
+
+
+def poetry_content(lab: Lab, root: Path, found: dict[str, Any]) -> None:
+    """Poetry answers envcheck's questions: the lock in step, the environment the project's."""
+    said = found["poetry"][str(root)]
+    for key in [k for k in said if k.startswith("before")] + ["lock", "env"]:
+        assert said[key]["returncode"] == 0, (key, said[key])
+    assert said["env"]["stdout"].strip().endswith(".venv"), said["env"]
+
+
+@case(
+    "venv-poetry-source-priority-secondary",
+    Expect(POETRY_CHECKS, "fail", ("internal", "secondary"), ("supplemental",)),
+    poetry_says("priority must be one of"),
+    poetry=True,
+)
+def source_priority_secondary(lab: Lab, root: Path) -> dict[str, str | None]:
+    """A Poetry 1.x source: ``priority = "secondary"`` (removed in Poetry 2.0)."""
+    poetry_project(lab, root, source("internal", 'priority = "secondary"'))
+    return {}
+
+
+@case(
+    "venv-poetry-source-default-key",
+    Expect(POETRY_CHECKS, "fail", ("internal", "default"), ('priority = "primary"',)),
+    poetry_says("must not contain {'default'} properties"),
+    poetry=True,
+)
+def source_default_key(lab: Lab, root: Path) -> dict[str, str | None]:
+    """A Poetry 1.x source: ``default = true`` (removed in Poetry 2.0)."""
+    poetry_project(lab, root, source("internal", "default = true"))
+    return {}
+
+
+@case(
+    "venv-poetry-source-pypi-url",
+    Expect(POETRY_CHECKS, "fail", ("pypi", "url"), ("url",)),
+    poetry_says("The PyPI repository cannot be configured with a custom url"),
+    poetry=True,
+)
+def source_pypi_url(lab: Lab, root: Path) -> dict[str, str | None]:
+    """A source named ``pypi`` with PyPI's own url."""
+    poetry_project(lab, root, source("pypi", url="https://pypi.org/simple/"))
+    return {}
+
+
+@case(
+    "venv-poetry-source-duplicate-name",
+    Expect(POETRY_CHECKS, "fail", ("internal", "Internal"), ("name",)),
+    poetry_says("A repository with name internal was already added"),
+    poetry=True,
+)
+def source_duplicate_name(lab: Lab, root: Path) -> dict[str, str | None]:
+    """Two sources whose names differ only in case (a mirror added beside the old one)."""
+    poetry_project(
+        lab,
+        root,
+        source("internal", 'priority = "supplemental"')
+        + "\n"
+        + source("Internal", 'priority = "supplemental"', url="http://127.0.0.1:9/mirror/"),
+    )
+    return {}
+
+
+@case(
+    "venv-poetry-toml-not-toml",
+    Expect(POETRY_CHECKS, "fail", ("poetry.toml", "line 2"), ("poetry.toml",)),
+    poetry_says("Invalid TOML file"),
+    poetry=True,
+)
+def poetry_toml_not_toml(lab: Lab, root: Path) -> dict[str, str | None]:
+    """``poetry.toml`` hand-edited: ``in-project = True`` (TOML's booleans are lower case)."""
+    poetry_project(lab, root, local="[virtualenvs]\nin-project = True\n")
+    return {}
+
+
+@case(
+    "venv-poetry-source-supplemental",
+    Expect("venv/lock-file", "pass"),
+    poetry_content,
+    quiet=QUIET,
+    poetry=True,
+)
+def source_supplemental(lab: Lab, root: Path) -> dict[str, str | None]:
+    """A healthy neighbour: PyPI by name with ``priority = "primary"`` and no url, a
+    ``supplemental`` source beside it; relocked by Poetry."""
+    poetry_project(
+        lab,
+        root,
+        source("PyPI", 'priority = "primary"', url=None)
+        + "\n"
+        + source("internal", 'priority = "supplemental"'),
+    )
+    ROUND.before[root.name] = [["lock"]]
+    return {}
+
+
+@case(
+    "venv-poetry-toml-valid",
+    Expect("venv/poetry-env", "pass"),
+    poetry_content,
+    quiet=QUIET,
+    poetry=True,
+)
+def poetry_toml_valid(lab: Lab, root: Path) -> dict[str, str | None]:
+    """A healthy neighbour: ``poetry.toml`` with ``in-project = true`` and ``parallel = false``."""
+    poetry_project(
+        lab, root, local="[virtualenvs]\nin-project = true\n\n[installer]\nparallel = false\n"
+    )
+    return {}
+
+
+# every breakage of this round is fixed by a person's edit of a file (a Manual step), so none is
+# listed in ROUND.healed before the first run
+
+world, test_venv = ROUND.tests()
+
+
+#: the rows of docs/verdicts/venv.md this module asserts
+ASSERTED = tuple(ROUND.cases)
