@@ -58,6 +58,20 @@ in tests/verdicts/test_heldout_servers.py) with round twelve's addition for the 
 neighbours: no check about the names in ``quiet`` may fail or warn. Caution on independence:
 the person who wrote these had read the earlier rounds, the runner and the docs table, not the
 modules of checks/venv/ that read Poetry's files.
+
+Expectations committed before the first run: d9b5324.
+
+First run (envcheck at d9b5324, before any change; 2026-12-07): **3 of 7 fully right** by the
+grading function (the two healthy neighbours; venv-poetry-source-duplicate-name, loosely: its
+lock-file failure carries Poetry's "A repository with name internal was already added", which
+the case-insensitive match takes for both names, and its fix, the generic "correct what Poetry
+names in pyproject.toml", holds ``name`` inside ``names``; the second source is not named), 4
+partly, 0 wrong. Partly, each venv/lock-file and venv/poetry-env failing with Poetry's words
+and the generic fix: venv-poetry-source-priority-secondary (neither the source ``internal``
+nor ``secondary`` named, no ``supplemental``), venv-poetry-source-default-key (the source
+unnamed, no ``priority = "primary"``), venv-poetry-source-pypi-url (the fix does not say to
+drop the url), venv-poetry-toml-not-toml (lock-file "reports errors in .../pyproject.toml" and
+its fix "correct what Poetry names in pyproject.toml": the wrong file).
 """
 
 from __future__ import annotations
