@@ -75,6 +75,8 @@ __all__ = [
     "of_instance",
     "pg_round",
     "redis_again",
+    "redis_first_run",
+    "redis_sections",
     "redis_section",
     "reload_until",
     "report_grades",
@@ -189,6 +191,22 @@ def pg_round(
         time.sleep(settle)
         after_fix(verdicts, run_pg(lab, healing, prefix), "postgres", healing)
     return verdicts
+
+
+def redis_sections(chosen: dict[str, str]) -> str:
+    """The pyproject sections of Redis instances: one a case, its URL."""
+    return "".join(redis_section(instance(ident), url) for ident, url in chosen.items())
+
+
+def redis_first_run(
+    pytester: pytest.Pytester, expects: dict[str, Expect], urls: dict[str, str]
+) -> tuple[list[dict[str, Any]], dict[str, Verdict]]:
+    """One envcheck run over the cases' URLs (no traceback in it): its checks, each case
+    graded."""
+    pytester.makefile(".toml", pyproject=redis_sections(urls))
+    checks, output = run_envcheck(pytester)
+    assert "Traceback" not in output
+    return checks, graded_all(expects, checks, "redis")
 
 
 def redis_again(

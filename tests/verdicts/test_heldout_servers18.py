@@ -371,13 +371,7 @@ def test_redis(pytester: pytest.Pytester, tmp_path: Path) -> None:
                 "redis-url-ssl-ca-certs-directory": as_path,
             }
 
-            def sections(chosen: dict[str, str]) -> str:
-                return "".join(sr.redis_section(sr.instance(i), u) for i, u in chosen.items())
-
-            pytester.makefile(".toml", pyproject=sections(urls))
-            checks, output = sr.run_envcheck(pytester)
-            assert "Traceback" not in output
-            verdicts = sr.graded_all(REDIS, checks, "redis")
+            checks, verdicts = sr.redis_first_run(pytester, REDIS, urls)
             healed: dict[str, str] = {}
             for ident, word in REDIS_FOLLOWS.items():
                 if verdicts[ident].grade != "fully right":
@@ -386,7 +380,7 @@ def test_redis(pytester: pytest.Pytester, tmp_path: Path) -> None:
                 assert word.lower() in (failed.get("hint") or "").lower(), failed
                 healed[ident] = healed_urls[ident]
             if healed:
-                sr.redis_again(pytester, sections(healed), verdicts, healed)
+                sr.redis_again(pytester, sr.redis_sections(healed), verdicts, healed)
         finally:
             tls.stop()
             shutil.rmtree(tls.directory, ignore_errors=True)

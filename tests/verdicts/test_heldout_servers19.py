@@ -260,18 +260,12 @@ def test_redis(pytester: pytest.Pytester, tmp_path: Path) -> None:
             "redis-url-ssl-certfile-holds-key-healthy": combined,
         }
 
-        def sections(chosen: dict[str, str]) -> str:
-            return "".join(sr.redis_section(sr.instance(i), u) for i, u in chosen.items())
-
-        pytester.makefile(".toml", pyproject=sections(urls))
-        checks, output = sr.run_envcheck(pytester)
-        assert "Traceback" not in output
-        verdicts = sr.graded_all(REDIS, checks, "redis")
+        checks, verdicts = sr.redis_first_run(pytester, REDIS, urls)
         ident = "redis-url-ssl-keyfile-without-certfile"
         if verdicts[ident].grade == "fully right":
             failed = sr.failed_check(checks, "redis", ident)
             assert "ssl_certfile=" in (failed.get("hint") or "").lower(), failed
-            sr.redis_again(pytester, sections({ident: healed}), verdicts, [ident])
+            sr.redis_again(pytester, sr.redis_sections({ident: healed}), verdicts, [ident])
     finally:
         tls.stop()
         shutil.rmtree(tls.directory, ignore_errors=True)
