@@ -433,6 +433,9 @@ def run_jobs(
 # -- a held-out round of projects beside one copy of the lab project -------------------------
 
 Make = Callable[[Lab, Path], "dict[str, str | None]"]
+#: a person's edit as a printed fix says (``edit(root, hint)``), returning the Poetry commands
+#: the fix says to run after it
+Edited = Callable[[Path, str], "list[list[str]]"]
 
 
 @dataclass(frozen=True)
@@ -529,6 +532,10 @@ class Round:
         self.probe: dict[str, Any] = {}
         #: the world as this test process read it (built once per session: claimed_world)
         self.built: dict[str, dict[str, Any]] = {}
+        #: the cases whose printed fix is a person's edit (a Manual step), carried out as it
+        #: says by ``edit(root, hint)`` (which returns the Poetry commands the fix says to run
+        #: after it), and the check that must pass after it
+        self.edits: dict[str, tuple[str, Edited]] = {}
         #: Poetry commands run in a case's project before envcheck's questions (a relock),
         #: by its directory's name
         self.before: dict[str, list[list[str]]] = {}
@@ -652,8 +659,9 @@ class Round:
 
     def heal(self, lab: Lab, found: dict[str, Any]) -> dict[str, list[str]]:
         """The printed fixes of the cases in :attr:`healed` run by envcheck's step runner (pip
-        offline from the cases' wheel directory: ``PIP_NO_INDEX``, ``PIP_FIND_LINKS``), then
-        those projects judged again by one start of the interpreter."""
+        offline from the cases' wheel directory: ``PIP_NO_INDEX``, ``PIP_FIND_LINKS``) and the
+        persons' edits of :attr:`edits` carried out as their fixes say, then those projects
+        judged again by one start of the interpreter (one Poetry process for Poetry's)."""
         out: dict[str, list[str]] = {}
         env = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(self.index(lab))}
         jobs: list[dict[str, Any]] = []
@@ -667,12 +675,33 @@ class Round:
                 out[ident] = [f"the fix did not apply: {exc}"]
                 continue
             jobs.append({"ident": ident, "root": str(self.root_of(lab, ident)), "poetry": False})
+        for ident, (check_id, edit) in self.edits.items():
+            check = found["results"][ident].get("checks", {}).get(check_id)
+            if check is None or check["status"] == "pass":
+                continue
+            try:
+                before = edit(self.root_of(lab, ident), check.get("hint") or "")
+            except AssertionError as exc:
+                out[ident] = [f"the fix cannot be carried out as it says: {exc}"]
+                continue
+            jobs.append(
+                {
+                    "ident": ident,
+                    "root": str(self.root_of(lab, ident)),
+                    "poetry": self.cases[ident].poetry,
+                    "before": before or None,
+                }
+            )
         if not jobs:
             return out
-        again = run_jobs(lab, jobs, f"{self.name}-healed").get("results", {})
+        asks = any(job["poetry"] for job in jobs)
+        again = run_jobs(
+            lab, jobs, f"{self.name}-healed", {"SWEEP_ASK_POETRY": "1"} if asks else None
+        ).get("results", {})
+        wanted = {**self.healed, **{ident: edit[0] for ident, edit in self.edits.items()}}
         for job in jobs:
             ident = str(job["ident"])
-            check = again.get(ident, {}).get("checks", {}).get(self.healed[ident], {})
+            check = again.get(ident, {}).get("checks", {}).get(wanted[ident], {})
             out[ident] = [] if check.get("status") == "pass" else [f"after the fix: {check}"]
         if self._after_heal is not None:
             self._after_heal(lab, out)
@@ -712,6 +741,6 @@ class Round:
         ]
         assert not loud, f"wrong (a false alarm): {loud}"
         healed = world["healed"].get(ident, [])
-        if held.expect.heals and ident not in self.healed:
+        if held.expect.heals and ident not in self.healed and ident not in self.edits:
             healed = [*healed, "no executed fix"]
         fully_right_row("venv", ident, held.expect, list(checks.values()), healed)

@@ -1035,6 +1035,21 @@ def lock_file(ctx: Context) -> Outcome:
     )
     more = f" ({len(warnings)} warnings not shown: `poetry check`)" if warnings else ""
     why = f"`poetry check --lock` exited with code {answer.returncode}: {said}{more}"
+    local = _local_config_error(root)
+    if local is not None:
+        raise CheckFailed(
+            f"{root / 'poetry.toml'} is not valid TOML ({local})" + answer.note(),
+            why="Poetry reads the project's poetry.toml (its local configuration, what `poetry "
+            "config --local` writes) before every command, and stops on it: " + why,
+            fix=_fixes.make(
+                Manual(
+                    f"correct the TOML of {root / 'poetry.toml'} (true and false are lower case, "
+                    "strings quoted), or delete it and set again what it held with `poetry "
+                    "config --local`"
+                )
+            ),
+            facts=_cached(answer),
+        )
     # what envcheck reads as Poetry cannot use (the lock can only be made once they are right)
     try:
         wrong = _project.field_errors(_project.document(root), root)
@@ -1061,11 +1076,24 @@ def lock_file(ctx: Context) -> Outcome:
         )
     )
     raise CheckFailed(
-        f"`poetry check --lock` reports errors in {root / 'pyproject.toml'}" + answer.note(),
+        f"`poetry check --lock` reports errors in {root / 'pyproject.toml'}"
+        + (": " + "; ".join(wrong) if wrong else "")
+        + answer.note(),
         why=why,
         fix=fix,
         facts=_cached(answer),
     )
+
+
+def _local_config_error(root: Path) -> str | None:
+    """What TOML says of the project's ``poetry.toml`` when it does not parse, else ``None``."""
+    try:
+        tomllib.loads((root / "poetry.toml").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        return str(exc)
+    return None
 
 
 def _with(ctx: Context, root: Path) -> tuple[str, ...]:

@@ -672,8 +672,9 @@ def requirement_error(text: str) -> str | None:
 def field_errors(data: dict[str, Any], root: Path) -> list[str]:
     """The fields of ``[project]`` that installers and build front-ends read with packaging and
     refuse (pip, uv, build; PEP 621 with PEP 440 and PEP 508), and the path dependencies of
-    ``[tool.poetry]`` that name nothing (Poetry cannot lock or install them). Poetry's own
-    fields are left to ``poetry check``, which reads them with Poetry's grammar."""
+    ``[tool.poetry]`` that name nothing (Poetry cannot lock or install them) and the package
+    sources Poetry 2 stops on (:func:`source_errors`). Poetry's other fields are left to
+    ``poetry check``, which reads them with Poetry's grammar."""
     errors: list[str] = []
     project = data.get("project")
     if isinstance(project, dict):
@@ -703,7 +704,62 @@ def field_errors(data: dict[str, Any], root: Path) -> list[str]:
                 if problem:
                     errors.append(f"{where}: {problem}")
     errors += _missing_paths(data, root)
+    errors += source_errors(data)
     errors += _python_not_within(data)
+    return errors
+
+
+#: the source priorities Poetry 2 accepts, and the successors of those Poetry 2.0 removed
+#: (docs/repositories.md, "Package Sources"; poetry-core's schema: an enum of the three)
+SOURCE_PRIORITIES = ("primary", "supplemental", "explicit")
+_REMOVED_PRIORITY = {"default": "primary", "secondary": "supplemental"}
+
+
+def source_errors(data: dict[str, Any]) -> list[str]:
+    """The ``[[tool.poetry.source]]`` tables Poetry 2 stops on (every command of the project,
+    ``poetry check`` too): a ``priority`` out of its schema's enum (Poetry 1.x's ``"secondary"``
+    and ``"default"``), the key ``default`` that Poetry 2.0 removed, PyPI (by its name, any
+    case) given a url, and two sources whose names differ only in case (Poetry's pool keys them
+    lower-cased)."""
+    poetry = (data.get("tool") or {}).get("poetry")
+    sources = poetry.get("source") if isinstance(poetry, dict) else None
+    if not isinstance(sources, list):
+        return []
+    errors: list[str] = []
+    seen: dict[str, str] = {}
+    for index, source in enumerate(sources):
+        if not isinstance(source, dict):
+            continue
+        name = str(source.get("name", f"#{index + 1}"))
+        where = f'[[tool.poetry.source]] name = "{name}"'
+        priority = source.get("priority")
+        if priority is not None and priority not in SOURCE_PRIORITIES:
+            successor = _REMOVED_PRIORITY.get(str(priority))
+            errors.append(
+                f'{where}: priority = "{priority}" '
+                + (
+                    f'was removed in Poetry 2.0 (use priority = "{successor}")'
+                    if successor
+                    else "is none of " + ", ".join(SOURCE_PRIORITIES)
+                )
+            )
+        if "default" in source:
+            errors.append(
+                f"{where}: default = {str(source['default']).lower()} was removed in Poetry 2.0 "
+                '(replace it with priority = "primary": a primary source replaces PyPI)'
+            )
+        if name.lower() == "pypi" and "url" in source:
+            errors.append(
+                f'{where}: PyPI takes no url (remove url = "{source["url"]}"; keep its name and '
+                "priority, or give the index another name)"
+            )
+        if name.lower() in seen:
+            errors.append(
+                f'{where}: source "{seen[name.lower()]}" has that name already (Poetry compares '
+                "source names ignoring case): rename one of them, or remove the duplicate"
+            )
+        else:
+            seen[name.lower()] = name
     return errors
 
 
