@@ -42,6 +42,44 @@ client (the wire sweep's judge) on every server:
 Each case states what a fully right verdict is (``Expect`` of test_heldout_servers.py, graded by
 its ``grade`` on the case's own server's checks); the SDK's client proves each. All seven are
 checked in one envcheck run, in process.
+
+First run (envcheck at ab0e47c, the commit that added this file, before any change; graded by
+the rules above, 2026-12-07): 7 cases, 3 fully right (the three neighbours), 2 partly, 2
+wrong; of the four breakages, none. No process outlived the run. (The URL names an IP address,
+so OpenSSL's code is 64, ``X509_V_ERR_IP_ADDRESS_MISMATCH``, not the 62 written above for a
+host name; the expectation names neither.)
+
+- http-tls-hostname-mismatch, wrong: "the TLS certificate of 127.0.0.1:<port> is not trusted:
+  IP address mismatch, certificate is not valid for '127.0.0.1'", why "the certificate is
+  self-signed, from a private CA, expired or for another host name", fix "give envcheck (and the
+  clients) the CA that signed it (export SSL_CERT_FILE=...)": the CA was trusted; the names
+  the certificate is for not read;
+- http-tls-expired, wrong: the same verdict with "certificate has expired" and the same fix
+  (trusting a CA renews nothing);
+- stdio-env-pythonhome, partly: "exited with code 1 before answering", the stderr's last lines
+  ("Fatal Python error: init_fs_encoding ...") and "its env (PYTHONHOME)" reaching the server,
+  fix "run ... by hand to see the error, and fix its arguments or environment": the variable
+  that stopped it not named as the cause, no fix of it;
+- stdio-env-node-options, partly: the same with exit code 9 and V8's "illegal value for flag
+  --max-old-space-size".
+
+After (verdicts from structure: OpenSSL's verify code, the certificate's subjectAltName read in
+a handshake that checks the chain and not the name, the exit status with the entry's own env
+and the PYTHONHOME directory's contents; none from a message's words): 7 of 7 fully right, each
+a row of docs/verdicts/mcp.md (section 24, ``ROWS``) asserted on the run.
+
+- A certificate of a trusted CA that fails on its name (verify code 62 or 64) names the names it
+  is for and the host the URL connects to; one expired (10) or not yet valid (9) says so and is
+  renewed by its administrators (``diagnose._certificate_verdict``); the trust fix is left to
+  the other codes (self-signed, an unknown CA).
+- A stdio server that exits 1 before answering while its entry's env sets PYTHONHOME to a
+  directory without ``lib/python3.*/encodings``, or 9 while it sets NODE_OPTIONS, fails start
+  with that variable as the cause, the fix an Edit of the entry's env (PYTHONHOME removed;
+  NODE_OPTIONS' values joined to their options, else the person's) (``diagnose.
+  runtime_env_refused``).
+
+Both Edits were executed by envcheck's fixer and the entries checked again: they pass
+(``test_the_printed_fixes_work``); the certificates are their administrators'.
 """
 
 from __future__ import annotations
@@ -50,12 +88,14 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.mcp_servers import node
 from tests.servers import QuietHandler
+from tests.verdicts.fixes import apply_fix
 from tests.verdicts.http_lab import make_certs
 from tests.verdicts.mcp_world import (
     ECHO_SERVER,
@@ -197,7 +237,10 @@ NEIGHBOURS = (
 )
 
 #: the cases that are rows of docs/verdicts/mcp.md (section 24)
-ROWS: tuple[str, ...] = ()
+ROWS = tuple(sorted(CASES))
+
+#: the breakages whose printed fix is an Edit of the entry (the entry's env)
+FIXED = {"pyhome": "mcp/pyhome@mcp.json.start", "nodeopts": "mcp/nodeopts@mcp.json.start"}
 
 
 def _raw_separators(script: str) -> bool:
@@ -299,6 +342,34 @@ def round17(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_heldout(round17: dict[str, Any], name: str) -> None:
     judge_round_case(round17, name, CASES, ROWS, NEIGHBOURS)
+
+
+def test_the_printed_fixes_work(round17: dict[str, Any]) -> None:
+    """The two env cases' fixes (an Edit of the entry's env in .mcp.json: PYTHONHOME removed,
+    NODE_OPTIONS' value joined to its option), applied by envcheck's fixer as printed; envcheck
+    run again over those entries alone: they pass. (The certificates are their servers'
+    administrators' to reissue or renew.)"""
+    by_id = {c["id"]: c for c in round17["checks"]}
+    root: Path = round17["root"]
+    claude = round17["claude"]
+    kept = {name: claude[name] for name in FIXED}
+    (root / ".mcp.json").write_text(json.dumps({"mcpServers": kept}, indent=2))
+    (root / "pyproject.toml").write_text("[tool.envcheck.mcp]\ntimeout = 5.0\n")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)
+        mp.setenv("HOME", str(root / "home"))
+        mp.delenv("XDG_CONFIG_HOME", raising=False)
+        for ident in FIXED.values():
+            assert by_id[ident]["status"] == "fail", by_id[ident]
+            apply_fix(root, by_id[ident])
+        after = run_in_process(root, (root / "pyproject.toml").read_text(), SECRET)
+    fixed = json.loads((root / ".mcp.json").read_text())["mcpServers"]
+    assert "PYTHONHOME" not in fixed["pyhome"].get("env", {}), fixed
+    assert fixed["nodeopts"]["env"]["NODE_OPTIONS"] == "--max-old-space-size=4096", fixed
+    failing = [f"{c['id']} {c['status']}" for c in after if c["status"] not in ("pass", "skip")]
+    passed = {c["id"] for c in after if c["status"] == "pass"}
+    wanted = {f"mcp/{name}@mcp.json.tools" for name in FIXED}
+    assert not failing and wanted <= passed, (failing, sorted(passed))
 
 
 def test_the_separators_are_raw(round17: dict[str, Any]) -> None:

@@ -620,6 +620,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_mcp14 import ROWS as ROWS14
     from tests.verdicts.test_heldout_mcp15 import ROWS as ROWS15
     from tests.verdicts.test_heldout_mcp16 import ROWS as ROWS16
+    from tests.verdicts.test_heldout_mcp17 import ROWS as ROWS17
     from tests.verdicts.test_mcp_config_sweep import ROWS as SWEPT
 
     elsewhere = [
@@ -639,6 +640,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
         *ROWS14,
         *ROWS15,
         *ROWS16,
+        *ROWS17,
         *SWEPT,
     ]
     assert SCENARIOS.mismatches(elsewhere=elsewhere) == []

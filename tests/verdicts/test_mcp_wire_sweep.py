@@ -463,10 +463,16 @@ async def _pages(list_page: Any, items: str) -> None:
     raise RuntimeError("50 pages")
 
 
-@functools.cache
 def _context() -> ssl.SSLContext:
-    """One TLS context for the judge's clients (the CA bundle is loaded once, not per client)."""
-    return ssl.create_default_context()
+    """One TLS context for the judge's clients (the CA bundle is loaded once, not per client),
+    per value of ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` (a test that trusts its own CA sets them:
+    a context made before would not trust it)."""
+    return _context_for(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.cache
+def _context_for(cafile: str | None, capath: str | None) -> ssl.SSLContext:
+    return ssl.create_default_context()  # OpenSSL's default paths read both variables
 
 
 async def sdk_walk(target: Any) -> tuple[str, str] | None:

