@@ -94,24 +94,57 @@ database not read, no ``DATABASE_URL``). Wrong: llama.cpp's router's "model is n
 TGI's ``template_error`` got the honest fallback ("no row of envcheck's verdict table covers this
 answer, so no cause is guessed", a curl): the listing's ``status.value`` ``unloaded`` not read, no
 ``/models/load``; no chat template named, no ``--tokenizer-config-path``.
+
+After (verdicts from structure: LiteLLM's ``error.type``, the router listing's ``status.value``,
+TGI's ``error_type``): 8 of 8 fully right, each a row of docs/verdicts/providers.md
+(``PROVIDER_ROWS_23``) asserted on the run. llm/_errors.py ``_litellm_key`` reads LiteLLM's types
+about the key before any status rule: ``expired_key`` (401, or 400 in earlier releases) is
+``AuthenticationFailed`` "the proxy knows the key, and it has expired", fixed by "ask whoever
+administers the proxy for a new virtual key (POST /key/generate) or a later expiry of this one
+(POST /key/update with a duration); then set the new key: export LITELLM_VIRTUAL_KEY=..."
+(diagnose.py ``_key_fix``; no permission fix); ``no_db_connection`` at 400 is ``NoKeyDatabase`` (a
+``NotSupported``) "the proxy has no database ... can check no virtual key: whether this key is
+valid is not known", fixed by its administrator's ``DATABASE_URL`` or the proxy's master key (at
+503, the same type is the database unreachable: a ``ServerError``, retry). TGI's ``error_type``
+``template_error`` is ``NotSupported`` "the server has no chat template for the model it serves",
+fixed by an instruct model or ``--tokenizer-config-path``. A call refused with a 4xx
+(``BadRequest``, ``ModelNotFound``) for a listed model whose listing entry carries llama.cpp's
+router ``status`` with a ``value`` other than ``loaded`` (checks/providers/hooks.py
+``_router_state``) is "gemma-3-1b-it is not loaded ... its model listing gives gemma-3-1b-it
+status.value=unloaded ... --no-models-autoload", fixed by a command (diagnose.py
+``router_model_not_loaded``): ``sh -c 'curl -sS --fail-with-body -X POST
+"<base_url without /v1>/models/load" -H "Authorization: Bearer $LLAMA_SERVER_KEY" ... -d
+"{\"model\": ...}"'`` (the key read from the environment when it runs, never printed). That
+printed fix is run here as ``envcheck fix`` runs it, against the replayed router, which loads the
+model on that request (``Router``: the listing's status turns ``loaded`` and the call answers); the
+instance is checked again and its smoke call passes. The other fixes are not run: a proxy's
+administrator issuing a key or giving the proxy its database, and a server restarted with another
+model or tokenizer config.
+
+Cost: 2 tests, two in-process envcheck sessions (the second of one instance) against one local
+server; 3.7 CPU-s (``-n 0``, user+sys, pytest's start included).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
+from tests.verdicts.fixes import apply_fix
 from tests.verdicts.provider_runs import (
     HeldOutCase,
     assert_providers_round,
     assert_set_is_what_it_says,
     chat_routes,
+    instances_toml,
     serve,
+    session,
 )
-from tests.verdicts.replay import Replay, published
+from tests.verdicts.replay import Answer, Replay, published
 from tests.verdicts.test_providers import KEYS
 
 LITELLM = (
@@ -224,7 +257,16 @@ CASES = [
     ),
 ]
 #: the rows of docs/verdicts/providers.md these cases run (their cause and fix too)
-PROVIDER_ROWS_23: dict[str, str] = {}
+PROVIDER_ROWS_23 = {
+    "litellm-401-expired-key": "litellm-401-expired-key",
+    "litellm-400-no-db-connection": "litellm-400-no-db-connection",
+    "llamacpp-router-400-model-not-loaded": "llamacpp-router-400-model-not-loaded",
+    "tgi-422-template-error": "tgi-422-template-error",
+    "litellm-401-auth-error-kept": "litellm-401-auth-error-beside-expired",
+    "llamacpp-router-200-loaded": "llamacpp-router-200-loaded-beside-unloaded",
+    "tgi-200-instruct-model": "tgi-200-template-beside-template-error",
+    "litellm-200-virtual-key": "litellm-200-key-beside-expired",
+}
 
 
 def _kind(variable: str) -> str:
@@ -244,18 +286,44 @@ INSTANCES = {
 }
 
 
-def routes() -> dict[str, Any]:
+class Router:
+    """llama.cpp's router of the ``llrouter`` instance, as server-models.cpp keeps it: the model
+    ``unloaded`` (started with --no-models-autoload) until ``POST /models/load`` names it, then
+    ``loaded`` (get_router_models), and the call answered (router_validate_model)."""
+
+    def __init__(self) -> None:
+        self.loaded = False
+        self.asked: list[Any] = []
+
+    def listing(self, body: Any) -> Answer:
+        state = "loaded" if self.loaded else "unloaded"
+        return published(f"heldout23--llamacpp-router-models-{state}")
+
+    def chat(self, body: Any) -> Answer:
+        if self.loaded:
+            return published("heldout23--llamacpp-200-chat")
+        return published("heldout23--llamacpp-router-400-model-not-loaded")
+
+    def load(self, body: Any) -> Answer:
+        # post_router_models_load: res_ok(res, {"success", true}) for a model it has
+        self.asked.append(body)
+        self.loaded = body == {"model": "gemma-3-1b-it"}
+        status = 200 if self.loaded else 404
+        return Answer(status, json.dumps({"success": True}).encode(), JSON)
+
+
+JSON = {"content-type": "application/json"}
+
+
+def routes(router: Router) -> dict[str, Any]:
     """Every instance's routes on one server, each under its own base_url's path."""
     listing = published("openai--models-list")
     llama_chat = published("heldout23--llamacpp-200-chat")
-    return chat_routes(
+    return {"POST /ll1/models/load": router.load} | chat_routes(
         {
             "/lt1/v1": {"models": published("heldout23--litellm-401-expired-key")},
             "/lt2/v1": {"models": published("heldout23--litellm-400-no-db-connection")},
-            "/ll1/v1": {
-                "models": published("heldout23--llamacpp-router-models-unloaded"),
-                "chat": published("heldout23--llamacpp-router-400-model-not-loaded"),
-            },
+            "/ll1/v1": {"models": router.listing, "chat": router.chat},
             "/tg1/v1": {
                 "models": published("heldout23--tgi-models"),
                 "chat": published("heldout23--tgi-422-template-error"),
@@ -275,15 +343,32 @@ def routes() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[Replay]:
-    yield from serve(routes())
+def router() -> Router:
+    return Router()
+
+
+@pytest.fixture(scope="module")
+def server(router: Router) -> Iterator[Replay]:
+    yield from serve(routes(router))
 
 
 def test_twenty_third_held_out_providers(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, server: Replay
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, server: Replay, router: Router
 ) -> None:
     args = (server.url, INSTANCES, OWN_KEYS, PROVIDER_ROWS_23, CASES)
-    assert_providers_round(pytester, monkeypatch, *args)
+    checks = assert_providers_round(pytester, monkeypatch, *args)
+    # the router's printed fix, run as ``envcheck fix`` runs it (the key from the environment),
+    # loads the model; then the same instance's smoke call answers
+    apply_fix(pytester.path, checks["providers/llrouter.smoke"])
+    assert router.asked == [{"model": "gemma-3-1b-it"}] and router.loaded
+    again = session(
+        pytester,
+        monkeypatch,
+        "providers",
+        instances_toml(server.url, {"llrouter": INSTANCES["llrouter"]}),
+        OWN_KEYS,
+    )
+    assert again["providers/llrouter.smoke"]["status"] == "pass", again["providers/llrouter.smoke"]
 
 
 def test_the_twenty_third_set_is_what_it_says() -> None:

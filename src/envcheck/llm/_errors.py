@@ -193,6 +193,13 @@ class NotSupported(ProviderError):
     kind = "not served by this server"
 
 
+class NoKeyDatabase(NotSupported):
+    """A proxy started without the database its virtual keys live in (LiteLLM's 400
+    ``no_db_connection``): it takes only its master key, and can check no other."""
+
+    kind = "no key database on the proxy"
+
+
 class UnexpectedAnswer(ProviderError):
     """A status no row of the verdict table covers: reported as it came, no cause guessed."""
 
@@ -615,6 +622,9 @@ def _classify(
     cloudflare = _cloudflare_code(made, d, status, request)
     if cloudflare is not None:
         return cloudflare
+    proxy = _litellm_key(made, d, status)
+    if proxy is not None:
+        return proxy
     if status == 401 or "API_KEY_INVALID" in d.reasons or d.type == "authentication_error":
         if key_sent and status == 401 and not d.code and _says_no_key(message):
             return made(
@@ -769,6 +779,20 @@ def _classify(
             "a content filter in front of the model refused the prompt (error.code="
             "content_filter)",
             None,
+        )
+    if d.type_field == "error_type" and d.type == "template_error":
+        # TGI (router/src/infer/mod.rs apply_chat_template): a chat call's messages are rendered
+        # with the chat_template of the model's tokenizer_config.json; without one,
+        # InferError::TemplateError (minijinja's TemplateNotFound) at 422
+        return made(
+            NotSupported,
+            "the server has no chat template for the model it serves (error_type="
+            "template_error: TGI renders a chat call's messages with the chat_template of the "
+            "model's tokenizer_config.json, and this model's has none, as a base model's): every "
+            "chat call is refused; the key and the model's name are right, and no retry helps",
+            "serve a model whose tokenizer has a chat template (an instruct or chat model), or "
+            "restart TGI with --tokenizer-config-path naming a tokenizer_config.json that has a "
+            "chat_template",
         )
     too_long = d.code == "context_length_exceeded" or d.type == "exceed_context_size_error"
     # vLLM names the prompt's tokens as the parameter over its max_model_len (engine/serving.py
@@ -1089,6 +1113,48 @@ def _cloudflare_code(
 #: a 401 that says which credential is wrong (the key itself), as opposed to one that refuses a
 #: credential it recognised (a restricted key's scopes, an OAuth token where a key belongs)
 KEY_INVALID = {"invalid_api_key", "API_KEY_INVALID", "authentication_error"}
+
+
+#: LiteLLM's proxy's error types about a virtual key it cannot take (litellm/proxy/_types.py
+#: ProxyErrorTypes; raised in proxy/auth/user_api_key_auth.py and auth_exception_handler.py)
+LITELLM_EXPIRED_KEY = "expired_key"
+LITELLM_NO_DATABASE = "no_db_connection"
+
+
+def _litellm_key(made: _Maker, d: Detail, status: int) -> ProviderError | None:
+    """A LiteLLM proxy's answer about the key by its ``error.type``: ``expired_key`` (a virtual
+    key past its ``expires``: 401, 400 in earlier releases) and ``no_db_connection`` (400 "No
+    connected db.": a proxy with a master key and no database, asked with another key; 503 when
+    the database it has is unreachable)."""
+    if d.type == LITELLM_EXPIRED_KEY:
+        return made(
+            AuthenticationFailed,
+            "the proxy knows the key, and it has expired (error.type=expired_key: a LiteLLM "
+            "virtual key past its expiry time): every request of it is refused, and no retry "
+            "helps",
+            "ask whoever administers the proxy for a new virtual key (POST /key/generate) or a "
+            "later expiry of this one (POST /key/update with a duration)",
+        )
+    if d.type != LITELLM_NO_DATABASE:
+        return None
+    if status >= 500:
+        return made(
+            ServerError,
+            "the proxy could not reach the database it checks virtual keys in (error.type="
+            "no_db_connection): whether the key is valid is not known, and the proxy, not the "
+            "key, failed",
+            "retry later; if it keeps failing, whoever administers the proxy checks its "
+            "database (DATABASE_URL) and its connection to it",
+        )
+    return made(
+        NoKeyDatabase,
+        "the proxy has no database (error.type=no_db_connection: a LiteLLM proxy started with a "
+        "master key and no DATABASE_URL), so it takes only its master key and can check no "
+        "virtual key: whether this key is valid is not known",
+        "whoever administers the proxy gives it its database (DATABASE_URL, the PostgreSQL it "
+        "keeps virtual keys in) and restarts it; or use the proxy's master key "
+        "(LITELLM_MASTER_KEY) as this instance's key",
+    )
 
 
 def _says_no_key(message: str) -> bool:

@@ -19,6 +19,7 @@ import difflib
 import json
 import socket
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -222,7 +223,8 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
     if isinstance(exc, llm.RequestTooLarge):
         return _too_large(p, exc, summary, sent)
     if isinstance(exc, llm.NotSupported):
-        return CheckFailed(summary, why=why, fix=manual(exc.hint or "do what the answer says"))
+        ask = "whoever administers the proxy" if isinstance(exc, llm.NoKeyDatabase) else None
+        return CheckFailed(summary, why=why, fix=manual(exc.hint or "do what the answer says", ask))
     if isinstance(exc, (llm.ServerError, llm.Overloaded, llm.ProviderTimeout)):
         return CheckFailed(summary, why=why, fix=_outage_fix(p, exc))
     return fallback(p, exc, sent, listed=listed)
@@ -612,6 +614,11 @@ def _key_fix(p: Provider, exc: llm.AuthenticationFailed) -> Fix:
         ask = f"the owner of the {p.label} account"
         return Fix([Manual(exc.hint, ask=ask)], text=exc.hint)
     variable = p.key_variable or f"api_key in {p.table}"
+    if exc.detail.type == llm.LITELLM_EXPIRED_KEY and exc.hint:
+        # the proxy knows the key: a new one (or a later expiry) comes from its administrator
+        put = f"export {variable}=..." if p.key_variable else f"as api_key in {p.table}"
+        text = f"{exc.hint}; then set the new key: {put}"
+        return Fix([Manual(text, ask="whoever administers the proxy")], text=text)
     if exc.detail.code_field == "errors[].code" and exc.detail.code == llm.CLOUDFLARE_TOKEN_INVALID:
         # Cloudflare's token, with the permission of the API base_url names: Workers AI's own
         # (api.cloudflare.com/client/v4/accounts/<id>/ai/), or an AI Gateway's
@@ -1048,6 +1055,54 @@ def key_refused_open_listing(p: Provider, exc: llm.ProviderError) -> CheckFailed
         text = f"set the key the server at {p.host} was started with (its --api-key) as {variable}"
     summary = f"{p.name}: the key was refused{_tried(exc)}: {_message(exc)}"
     return CheckFailed(summary, why=why, fix=Fix([Manual(text)], text=text))
+
+
+def _quoted(text: str) -> str:
+    """``text`` in double quotes for ``sh -c`` (a script that already uses single quotes)."""
+    escaped = "".join(f"\\{c}" if c in '\\"$`' else c for c in text)
+    return f'"{escaped}"'
+
+
+def router_model_not_loaded(
+    p: Provider, exc: llm.ProviderError, state: Mapping[str, Any]
+) -> CheckFailed:
+    """A call refused by llama.cpp's router (llama-server with ``--models-dir`` or
+    ``--models-preset``, one process per model) whose listing gives the model a ``status.value``
+    other than ``loaded``: without ``--no-models-autoload`` it loads a model on its first call;
+    with it, ``router_validate_model`` answers 400 "model is not loaded" until ``POST
+    /models/load`` (tools/server/server-models.cpp)."""
+    fields = exc.detail.fields()
+    sent: Sent | None = getattr(exc, "sent", None)
+    line = sent.line if sent is not None else "the call"
+    value = str(state["value"])
+    failed = state.get("failed") is True
+    exited = f", failed with exit_code={state.get('exit_code')}" if failed else ""
+    why = (
+        f"{p.label} answered {line} with HTTP {exc.status}"
+        + (f" ({fields})" if fields else "")
+        + f", and its model listing gives {p.model} status.value={value}{exited}: a llama.cpp "
+        "router (llama-server with --models-dir or --models-preset) has the model and runs it "
+        "only once it is loaded, which, started with --no-models-autoload, it does only when "
+        "asked; the key and the model's name are right"
+    )
+    origin = p.base_url.rstrip("/").removesuffix("/v1")
+    key = f' -H "Authorization: Bearer ${p.key_variable}"' if p.key_variable else ""
+    script = (
+        f"curl -sS --fail-with-body -X POST {_quoted(origin + '/models/load')}{key} "
+        f'-H "content-type: application/json" -d {_quoted(json.dumps({"model": p.model}))}'
+    )
+    load = Command(["sh", "-c", script])
+    text = (
+        f"load {p.model} on the router: {load.render()} (or restart the router without "
+        "--no-models-autoload, which loads a model on its first call)"
+    )
+    if failed:
+        text = f"read the router's log for why {p.model}'s process exited; then {text}"
+    summary = f"{p.name}: {p.model} is not loaded{_tried(exc)}: {_message(exc)}"
+    steps: list[Step] = [load]
+    if failed:
+        steps = [Manual(f"read the router's log for why {p.model}'s process exited"), load]
+    return CheckFailed(summary, why=why, fix=Fix(steps, text=text))
 
 
 def listing_at_origin(p: Provider, exc: llm.ProviderError, served: str) -> CheckFailed:

@@ -518,6 +518,10 @@ def smoke_check(name: str, ctx: Context) -> Outcome:
         except (llm.ModelNotFound, llm.BadRequest) as exc:
             if not model_listed(ctx, name):
                 raise
+            state = _router_state(s)
+            if state is not None and state["value"] != "loaded":
+                # llama.cpp's router has the model and has not loaded it
+                raise _diagnose.router_model_not_loaded(s.provider, exc, state) from None
             if _diagnose.not_served_here(exc):
                 # a model this endpoint does not run: a chat model of the listing to name instead
                 default = s.provider.spec.default_model
@@ -553,6 +557,26 @@ def smoke_check(name: str, ctx: Context) -> Outcome:
         )
 
     return with_session(name, "smoke", ctx, work)
+
+
+def _router_state(s: Session) -> dict[str, Any] | None:
+    """The ``status`` llama.cpp's router gives the model in its listing (tools/server/
+    server-models.cpp ``get_router_models``: ``{"value": "unloaded" | "loading" | "loaded" | ...,
+    "args"}``, with ``"failed"`` and ``"exit_code"`` for a model whose process exited), or None
+    for a listing whose entries carry none (a server that runs one model, a hosted service)."""
+    if s.provider.kind != "openai":
+        return None
+    try:
+        listed = s.json(s.call("GET", "/models", listing=True))
+    except llm.ProviderError:
+        return None
+    entries = listed.get("data") if isinstance(listed, dict) else None
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and entry.get("id") == s.provider.model:
+            state = entry.get("status")
+            if isinstance(state, dict) and isinstance(state.get("value"), str):
+                return state
+    return None
 
 
 def _runs_instead(s: Session) -> str | None:
