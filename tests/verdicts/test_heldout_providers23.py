@@ -121,7 +121,8 @@ instance is checked again and its smoke call passes. The other fixes are not run
 administrator issuing a key or giving the proxy its database, and a server restarted with another
 model or tokenizer config.
 
-Cost: 2 tests, two in-process envcheck sessions (the second of one instance) against one local
+Cost: 3 tests (one a unit test of the same LiteLLM types at their other statuses), two in-process
+envcheck sessions (the second of one instance) against one local
 server; 3.7 CPU-s (``-n 0``, user+sys, pytest's start included).
 """
 
@@ -134,6 +135,7 @@ from typing import Any
 
 import pytest
 
+from envcheck import llm
 from tests.verdicts.fixes import apply_fix
 from tests.verdicts.provider_runs import (
     HeldOutCase,
@@ -375,3 +377,39 @@ def test_the_twenty_third_set_is_what_it_says() -> None:
     assert_set_is_what_it_says("heldout23", 11, CASES, 8, 5)
     assert sum(c.name.endswith("-kept") for c in CASES) == 1
     assert not set(OWN_KEYS.values()) & set(KEYS.values())
+
+
+def test_litellm_key_types_at_their_other_statuses() -> None:
+    """The same types at the other statuses LiteLLM gives them: ``expired_key`` at 400 (the
+    releases before 401: the same raise in user_api_key_auth.py with code=400) is the expired
+    key still, and ``no_db_connection`` at 503 (auth_exception_handler.py
+    ``_handle_authentication_error`` when its database is unreachable: "Service Unavailable, the
+    authentication database is temporarily unreachable. Please retry shortly.") is the proxy's
+    failure, retried, never the key's."""
+    expired = {
+        "error": {
+            "message": "Authentication Error - Expired Key. Key Expiry time 2026-11-30 "
+            "00:00:00+00:00 and current time 2026-12-07 15:40:12+00:00",
+            "type": "expired_key",
+            "param": "sk-...0001",
+            "code": "400",
+        }
+    }
+    made = llm.classify("lt", 400, {}, expired, kind="openai", listing=True)
+    assert isinstance(made, llm.AuthenticationFailed), made
+    assert "has expired" in (made.why or "") and "/key/generate" in (made.hint or "")
+    down = {
+        "error": {
+            "message": "Service Unavailable, the authentication database is temporarily "
+            "unreachable. Please retry shortly.",
+            "type": "no_db_connection",
+            "param": "None",
+            "code": "503",
+        }
+    }
+    made = llm.classify("lt", 503, {}, down, kind="openai", listing=True)
+    assert isinstance(made, llm.ServerError) and made.retryable, made
+    assert not isinstance(made, llm.NoKeyDatabase)
+    assert "retry" in (made.hint or "") and "whether the key is valid is not known" in (
+        made.why or ""
+    )
