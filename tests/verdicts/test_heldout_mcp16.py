@@ -99,6 +99,9 @@ docs/verdicts/mcp.md (section 23, ``ROWS``) asserted on the run.
 The printed fixes' runnable step (the entry's header, an Edit of .mcp.json) is executed for
 the four breakages with the token exported: each entry is then served (``test_the_printed_
 fixes_work``); the administrators' part is a person's.
+
+Cost (measured after the fixes, ``-p no:xdist``, pytest's start included): 4.6 CPU-s, 12 s of
+wall time (the SDKs' OAuth clients five times, Node once, two envcheck runs in process).
 """
 
 from __future__ import annotations

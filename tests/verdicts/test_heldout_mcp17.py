@@ -80,6 +80,9 @@ a row of docs/verdicts/mcp.md (section 24, ``ROWS``) asserted on the run.
 
 Both Edits were executed by envcheck's fixer and the entries checked again: they pass
 (``test_the_printed_fixes_work``); the certificates are their administrators'.
+
+Cost (measured after the fixes, ``-p no:xdist``, pytest's start included): 3.9 CPU-s, 6 s of
+wall time (four certificates made, two envcheck runs in process, Node three times).
 """
 
 from __future__ import annotations
