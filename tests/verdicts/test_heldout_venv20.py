@@ -96,57 +96,23 @@ their four relocks), 11 s wall beside other sessions' runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from tests.verdicts.test_heldout_servers import Expect
-from tests.verdicts.test_venv_project_sweep import copy_project
-from tests.verdicts.venv_lab import Lab, Round
+from tests.verdicts.venv_lab import (
+    POETRY_CHECKS,
+    POETRY_QUIET,
+    Lab,
+    Round,
+    person,
+    poetry_content,
+    poetry_project,
+    poetry_says,
+)
+from tests.verdicts.venv_lab import poetry_source as source
 
 ROUND = Round(20, prove_found=True)
 case = ROUND.case
-
-#: the checks a Poetry project's configuration is judged by
-POETRY_CHECKS = "venv/lock-file|venv/project|venv/poetry-env"
-QUIET = ("venv/lock-file", "venv/project", "venv/poetry-env", "venv/lock-drift")
-
-
-def poetry_project(lab: Lab, root: Path, sources: str = "", local: str | None = None) -> None:
-    """A copy of the lab's locked Poetry project (its wheels and ``.venv`` linked) with
-    ``sources`` appended to pyproject.toml and ``local`` as its ``poetry.toml``."""
-    copy_project(lab, root.name)
-    if sources:
-        pyproject = root / "pyproject.toml"
-        pyproject.write_text(pyproject.read_text() + "\n" + sources)
-    if local is not None:
-        (root / "poetry.toml").write_text(local)
-
-
-def source(name: str, *lines: str, url: str | None = "http://127.0.0.1:9/simple/") -> str:
-    head = f'[[tool.poetry.source]]\nname = "{name}"\n'
-    return head + (f'url = "{url}"\n' if url else "") + "".join(f"{line}\n" for line in lines)
-
-
-def poetry_says(words: str) -> Callable[[Lab, Path, dict[str, Any]], None]:
-    """Poetry stops on envcheck's ``check --lock`` and ``env info`` questions, ``words`` in what
-    it said."""
-
-    def prove(lab: Lab, root: Path, found: dict[str, Any]) -> None:
-        said = found["poetry"][str(root)]
-        for kind in ("lock", "env"):
-            out = said[kind]["stdout"] + said[kind]["stderr"]
-            assert said[kind]["returncode"] != 0 and words in out, (kind, said[kind])
-
-    return prove
-
-
-def poetry_content(lab: Lab, root: Path, found: dict[str, Any]) -> None:
-    """Poetry answers envcheck's questions: the lock in step, the environment the project's."""
-    said = found["poetry"][str(root)]
-    for key in [k for k in said if k.startswith("before")] + ["lock", "env"]:
-        assert said[key]["returncode"] == 0, (key, said[key])
-    assert said["env"]["stdout"].strip().endswith(".venv"), said["env"]
 
 
 @case(
@@ -219,7 +185,7 @@ def poetry_toml_not_toml(lab: Lab, root: Path) -> dict[str, str | None]:
     "venv-poetry-source-supplemental",
     Expect("venv/lock-file", "pass"),
     poetry_content,
-    quiet=QUIET,
+    quiet=POETRY_QUIET,
     poetry=True,
 )
 def source_supplemental(lab: Lab, root: Path) -> dict[str, str | None]:
@@ -240,7 +206,7 @@ def source_supplemental(lab: Lab, root: Path) -> dict[str, str | None]:
     "venv-poetry-toml-valid",
     Expect("venv/poetry-env", "pass"),
     poetry_content,
-    quiet=QUIET,
+    quiet=POETRY_QUIET,
     poetry=True,
 )
 def poetry_toml_valid(lab: Lab, root: Path) -> dict[str, str | None]:
@@ -253,20 +219,6 @@ def poetry_toml_valid(lab: Lab, root: Path) -> dict[str, str | None]:
 
 # every breakage of this round is fixed by a person's edit of a file (a Manual step), so none is
 # listed in ROUND.healed before the first run
-
-
-def person(said: str, old: str, new: str, file: str = "pyproject.toml") -> Any:
-    """A person's edit as the printed fix says it (``said`` in its text): ``old`` replaced by
-    ``new`` in the project's ``file``, then ``poetry lock`` where the fix says to run it."""
-
-    def edit(root: Path, hint: str) -> list[list[str]]:
-        assert said in hint and file in hint, hint
-        path = root / file
-        assert old in path.read_text(), path.read_text()
-        path.write_text(path.read_text().replace(old, new))
-        return [["lock"]] if "poetry lock" in hint else []
-
-    return edit
 
 
 ROUND.edits.update(

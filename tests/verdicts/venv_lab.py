@@ -744,3 +744,67 @@ class Round:
         if held.expect.heals and ident not in self.healed and ident not in self.edits:
             healed = [*healed, "no executed fix"]
         fully_right_row("venv", ident, held.expect, list(checks.values()), healed)
+
+
+# -- Poetry projects of a round: copies of the lab's locked project ---------------------------
+
+#: the checks a Poetry project's configuration is judged by (an expectation's alternatives)
+POETRY_CHECKS = "venv/lock-file|venv/project|venv/poetry-env"
+#: the checks that must stay quiet on a healthy Poetry neighbour
+POETRY_QUIET = ("venv/lock-file", "venv/project", "venv/poetry-env", "venv/lock-drift")
+
+
+def poetry_project(lab: Lab, root: Path, sources: str = "", local: str | None = None) -> None:
+    """A copy of the lab's locked Poetry project in ``root`` (its wheels and ``.venv`` linked)
+    with ``sources`` appended to pyproject.toml and ``local`` as its ``poetry.toml``."""
+    from tests.verdicts.test_venv_project_sweep import copy_project
+
+    copy_project(lab, root.name)
+    if sources:
+        pyproject = root / "pyproject.toml"
+        pyproject.write_text(pyproject.read_text() + "\n" + sources)
+    if local is not None:
+        (root / "poetry.toml").write_text(local)
+
+
+def poetry_source(name: str, *lines: str, url: str | None = "http://127.0.0.1:9/simple/") -> str:
+    """A ``[[tool.poetry.source]]`` table (``url=None``: without a url) with ``lines``."""
+    head = f'[[tool.poetry.source]]\nname = "{name}"\n'
+    return head + (f'url = "{url}"\n' if url else "") + "".join(f"{line}\n" for line in lines)
+
+
+def poetry_says(words: str, kinds: Iterable[str] = ("lock", "env")) -> Callable[..., None]:
+    """The proof of a Poetry case (a round made with ``prove_found``): Poetry stops on
+    envcheck's questions ``kinds`` (``lock``: ``check --lock``; ``env``: ``env info``), ``words``
+    in what it said."""
+
+    def prove(lab: Lab, root: Path, found: dict[str, Any]) -> None:
+        said = found["poetry"][str(root)]
+        for kind in kinds:
+            out = said[kind]["stdout"] + said[kind]["stderr"]
+            assert said[kind]["returncode"] != 0 and words in out, (kind, said[kind])
+
+    return prove
+
+
+def poetry_content(lab: Lab, root: Path, found: dict[str, Any]) -> None:
+    """The proof of a healthy Poetry case: Poetry answers envcheck's questions (and the
+    commands run before them), the lock in step, the environment the project's ``.venv``."""
+    said = found["poetry"][str(root)]
+    for key in [k for k in said if k.startswith("before")] + ["lock", "env"]:
+        assert said[key]["returncode"] == 0, (key, said[key])
+    assert said["env"]["stdout"].strip().endswith(".venv"), said["env"]
+
+
+def person(said: str, old: str, new: str, file: str = "pyproject.toml") -> Edited:
+    """A person's edit as a printed fix says it (``said`` and ``file`` in its text): ``old``
+    replaced by ``new`` in the project's ``file``, then ``poetry lock`` where the fix says so."""
+
+    def edit(root: Path, hint: str) -> list[list[str]]:
+        assert said in hint and file in hint, hint
+        path = root / file
+        assert old in path.read_text(), path.read_text()
+        path.write_text(path.read_text().replace(old, new))
+        return [["lock"]] if "poetry lock" in hint else []
+
+    return edit

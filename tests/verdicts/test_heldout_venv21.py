@@ -1,0 +1,183 @@
+"""Twenty-first held-out round for the venv verdicts (issue 23): more of Poetry's own project
+files that stop it: a package source's url that is no URI or missing, an extra naming a package
+the project does not depend on, and a project listed among its own dependencies. Four
+breakages and two healthy neighbours that no row of docs/verdicts/venv.md, no earlier round and
+no sweep lists, each a copy of the venv lab's locked Poetry project (its environment shared
+through a ``.venv`` link, projects in p00..p05 so no path carries a case's words), judged by
+one start of that environment's interpreter whose Poetry questions are asked in one Poetry
+process (Poetry 2.5.1), as round 20's are (tests/verdicts/venv_lab.py ``Round``).
+
+How the set was made (2026-12-07), from the sources of truth and before running envcheck on any
+of them:
+
+- Poetry's package sources (docs/repositories.md; poetry-core's ``poetry-schema.json``: a
+  source's ``url`` is ``"format": "uri"``; Poetry's ``Factory.create_package_source``: "Missing
+  [url] in source {name!r}." for any source but PyPI): ``url = "internal.example/simple"`` (the
+  scheme left out) stops every command, "tool.poetry.source[0].url must be uri" (breakage); a
+  source ``internal`` with no url (its url kept in the user's ``poetry config
+  repositories.internal``, which only publishing reads) stops every command, "Missing [url] in
+  source 'internal'." (breakage); its neighbour a source with ``url =
+  "https://internal.example/simple/"`` and ``priority = "explicit"``, relocked (must pass);
+- Poetry's extras (docs/pyproject.md "extras": the packages of an extra are optional
+  dependencies of the project; ``poetry check``'s "Cannot find dependency "demo-cli" for extra
+  "cli" in main dependencies."): ``[tool.poetry.extras] cli = ["demo-cli"]`` with no such
+  dependency, relocked (``poetry lock`` accepts it): ``poetry check --lock`` exits 1 and ``poetry
+  install -E cli`` installs nothing for it (breakage); its neighbour ``win = ["demo-win"]`` with
+  demo-win ``optional = true``, relocked (must pass);
+- Poetry's dependency specification and its factory's validation ("Project name ({name}) is
+  same as one of its dependencies"): the project ``demo-app`` adding itself to its dev group
+  (``demo-app = {path = ".", develop = true}``, to have itself installed editable) stops every
+  command (breakage).
+
+Proven with the real tool before a grade counts: Poetry's own answers to envcheck's questions
+(``poetry check --lock``, ``poetry env info``) and the relocks, in the round's Poetry process.
+
+Checked against the table and the rounds before choosing (``grep -c -F`` over
+docs/verdicts/venv.md, tests/verdicts/test_heldout_venv*.py and tests/verdicts/test_venv*.py,
+the four sweeps among them): ``must be uri``, ``Missing [url]``, ``Cannot find dependency``,
+``for extra``, ``same as one of its dependencies`` occur nowhere; ``[tool.poetry.extras]`` only
+as round 7's extra whose optional package is not requested (venv-extra-not-requested: an extra
+that is right); ``itself`` never as a project depending on itself (venv-hatch-self-extra is
+pip's recursive extra of Hatch's ``features``, which works); ``url =`` only as PEP 610/751
+urls and round 20's sources, whose url is valid. Not taken: a git dependency with ``branch``
+and ``rev`` (Poetry accepts it and asks the network), a string ``in-project = "yes"`` in
+poetry.toml (Poetry answers). The grading is round one's (``grade`` in
+tests/verdicts/test_heldout_servers.py) with round twelve's addition for the healthy
+neighbours: no check about the names in ``quiet`` may fail or warn. Caution on independence:
+the person who wrote these had just changed checks/venv/project.py's reading of
+``[[tool.poetry.source]]`` (round 20: priority, default, PyPI's url, duplicate names), not its
+url.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.verdicts.test_heldout_servers import Expect
+from tests.verdicts.venv_lab import (
+    POETRY_CHECKS,
+    POETRY_QUIET,
+    Lab,
+    Round,
+    poetry_content,
+    poetry_project,
+    poetry_says,
+)
+from tests.verdicts.venv_lab import poetry_source as source
+
+ROUND = Round(21, prove_found=True)
+case = ROUND.case
+
+
+def edit_pyproject(root: Path, old: str, new: str) -> None:
+    pyproject = root / "pyproject.toml"
+    text = pyproject.read_text()
+    assert old in text, text
+    pyproject.write_text(text.replace(old, new, 1))
+
+
+@case(
+    "venv-poetry-source-url-not-uri",
+    Expect(POETRY_CHECKS, "fail", ("internal", "internal.example/simple"), ("https://",)),
+    poetry_says("url must be uri"),
+    poetry=True,
+)
+def source_url_not_uri(lab: Lab, root: Path) -> dict[str, str | None]:
+    """A source's url without its scheme."""
+    poetry_project(
+        lab, root, source("internal", 'priority = "explicit"', url="internal.example/simple")
+    )
+    return {}
+
+
+@case(
+    "venv-poetry-source-no-url",
+    Expect(POETRY_CHECKS, "fail", ("internal", "url"), ("url",)),
+    poetry_says("Missing [url] in source 'internal'"),
+    poetry=True,
+)
+def source_no_url(lab: Lab, root: Path) -> dict[str, str | None]:
+    """A source ``internal`` without a url."""
+    poetry_project(lab, root, source("internal", 'priority = "explicit"', url=None))
+    return {}
+
+
+@case(
+    "venv-poetry-source-https-url",
+    Expect("venv/lock-file", "pass"),
+    poetry_content,
+    quiet=POETRY_QUIET,
+    poetry=True,
+)
+def source_https_url(lab: Lab, root: Path) -> dict[str, str | None]:
+    """A healthy neighbour: an explicit source with an https url, relocked."""
+    poetry_project(
+        lab,
+        root,
+        source("internal", 'priority = "explicit"', url="https://internal.example/simple/"),
+    )
+    ROUND.before[root.name] = [["lock"]]
+    return {}
+
+
+@case(
+    "venv-poetry-extra-names-no-dependency",
+    Expect("venv/lock-file|venv/project", "fail|warn", ("cli", "demo-cli"), ("demo-cli",)),
+    poetry_says('Cannot find dependency "demo-cli" for extra "cli"', kinds=("lock",)),
+    poetry=True,
+)
+def extra_names_no_dependency(lab: Lab, root: Path) -> dict[str, str | None]:
+    """``[tool.poetry.extras] cli = ["demo-cli"]``, no dependency demo-cli; relocked."""
+    poetry_project(lab, root, '[tool.poetry.extras]\ncli = ["demo-cli"]\n')
+    ROUND.before[root.name] = [["lock"]]
+    return {}
+
+
+@case(
+    "venv-poetry-extra-optional-dependency",
+    Expect("venv/lock-file", "pass"),
+    poetry_content,
+    quiet=POETRY_QUIET,
+    poetry=True,
+)
+def extra_optional_dependency(lab: Lab, root: Path) -> dict[str, str | None]:
+    """A healthy neighbour: ``win = ["demo-win"]``, demo-win ``optional = true``; relocked."""
+    poetry_project(lab, root, '[tool.poetry.extras]\nwin = ["demo-win"]\n')
+    edit_pyproject(
+        root,
+        "markers = \"sys_platform == 'win32'\"\n",
+        "markers = \"sys_platform == 'win32'\"\noptional = true\n",
+    )
+    ROUND.before[root.name] = [["lock"]]
+    return {}
+
+
+SELF = 'demo-app = { path = ".", develop = true }\n'
+
+
+@case(
+    "venv-poetry-depends-on-itself",
+    Expect(POETRY_CHECKS, "fail", ("demo-app", "dev"), ("demo-app",)),
+    poetry_says("Project name (demo-app) is same as one of its dependencies"),
+    poetry=True,
+)
+def depends_on_itself(lab: Lab, root: Path) -> dict[str, str | None]:
+    """The project ``demo-app`` in its own dev group (``{path = ".", develop = true}``)."""
+    poetry_project(lab, root)
+    edit_pyproject(
+        root,
+        "[tool.poetry.group.dev.dependencies]\n",
+        "[tool.poetry.group.dev.dependencies]\n" + SELF,
+    )
+    return {}
+
+
+# every breakage of this round is fixed by a person's edit of a file (a Manual step); each is
+# carried out as its printed fix says (ROUND.edits), after the first run
+
+
+world, test_venv = ROUND.tests()
+
+
+#: the rows of docs/verdicts/venv.md this module asserts
+ASSERTED = tuple(ROUND.cases)
