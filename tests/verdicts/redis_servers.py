@@ -261,13 +261,14 @@ def node_id(server: Server) -> str:
         return str(client.execute_command("CLUSTER", "MYID").decode())
 
 
-def certificate(directory: Path, names: str) -> tuple[Path, Path]:
+def certificate(directory: Path, names: str, usage: str = "") -> tuple[Path, Path]:
     """A self-signed certificate (its own CA) whose subjectAltName is ``names``
-    (``DNS:localhost``)."""
+    (``DNS:localhost``), with the extendedKeyUsage ``usage`` if given (``clientAuth``)."""
     cert, key = directory / "cert.pem", directory / "key.pem"
+    eku = ["-addext", f"extendedKeyUsage={usage}"] if usage else []
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
-        + ["-subj", "/CN=envcheck-test", "-addext", f"subjectAltName={names}"]
+        + ["-subj", "/CN=envcheck-test", "-addext", f"subjectAltName={names}", *eku]
         + ["-keyout", str(key), "-out", str(cert)],
         check=True,
         capture_output=True,
