@@ -51,7 +51,20 @@ its fix must hold, words nothing it shows may say. Of envcheck's code, only the 
 send and where settings are read (docs/providers.md) had been read before the expectations were
 written, and the twenty-third set's changes (written in this session).
 
-Expectations committed before envcheck's first run on them.
+Expectations committed before envcheck's first run on them (commit 3e2b80d).
+
+First run (envcheck at 3e2b80d, with the twenty-third set's changes): 2 of 6 fully right (33%), 4
+partly, none wrong ("wrong": a wrong status or a phrase the case forbids); of the 4 breakages, none
+fully right. Fully right: the two neighbours (``CONSUMER_SUSPENDED`` stayed "suspended this key",
+fixed by a new key; the healthy key passed). Partly, each failing the right check (auth): the
+organization restriction was "permission denied ... reason=ORG_RESTRICTION_VIOLATION" fixed by "do
+what the answer says" (the header and the network not named, no fix); the malformed header was
+"bad request ... the model listing sends ... only the key and base_url, so one of these is what it
+refused", fixed by "check the key ...; then check base_url" (a header envcheck does not send not
+named); ``OVERLOADED_CREDENTIALS`` was "authentication failed", fixed by "set a valid key ... if the
+key is valid, give it the permissions the answer names" (the key blamed, the added credential not
+named); ``GCP_SUSPENDED`` was "permission denied: HTTP 403", fixed by "do what the answer says" (the
+project's suspension not named, no appeal).
 """
 
 from __future__ import annotations
