@@ -47,6 +47,18 @@ neighbours: no check about the names in ``quiet`` may fail or warn. Caution on i
 the person who wrote these had just changed checks/venv/project.py's reading of
 ``[[tool.poetry.source]]`` (round 20: priority, default, PyPI's url, duplicate names), not its
 url.
+
+Expectations committed before the first run: a3243b3.
+
+First run (envcheck at a3243b3, before any change; 2026-12-07): **2 of 6 fully right** (the two
+healthy neighbours), 4 partly, 0 wrong; each breakage failed venv/lock-file with Poetry's words
+and the generic "correct what Poetry names in pyproject.toml (`poetry check` lists it)".
+Partly: venv-poetry-source-url-not-uri (Poetry's "tool.poetry.source[0].url must be uri"
+names neither the source nor its url; no scheme in the fix), venv-poetry-source-no-url (the
+fix does not say to give the source its url), venv-poetry-extra-names-no-dependency (the fix
+names neither demo-cli nor the choice: an optional dependency, or out of the extra),
+venv-poetry-depends-on-itself (the group ``dev`` the entry is in unnamed, and the fix does not
+say to remove demo-app from it).
 """
 
 from __future__ import annotations
