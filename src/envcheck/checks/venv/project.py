@@ -705,6 +705,8 @@ def field_errors(data: dict[str, Any], root: Path) -> list[str]:
                     errors.append(f"{where}: {problem}")
     errors += _missing_paths(data, root)
     errors += source_errors(data)
+    errors += _extras_errors(data)
+    errors += _self_dependency(data)
     errors += _python_not_within(data)
     return errors
 
@@ -712,15 +714,18 @@ def field_errors(data: dict[str, Any], root: Path) -> list[str]:
 #: the source priorities Poetry 2 accepts, and the successors of those Poetry 2.0 removed
 #: (docs/repositories.md, "Package Sources"; poetry-core's schema: an enum of the three)
 SOURCE_PRIORITIES = ("primary", "supplemental", "explicit")
+#: the ``uri`` format of Poetry's schema (fastjsonschema's): a scheme, a colon, no white space
+_URI = re.compile(r"^\w+:(/?/?)[^\s]+$")
 _REMOVED_PRIORITY = {"default": "primary", "secondary": "supplemental"}
 
 
 def source_errors(data: dict[str, Any]) -> list[str]:
     """The ``[[tool.poetry.source]]`` tables Poetry 2 stops on (every command of the project,
     ``poetry check`` too): a ``priority`` out of its schema's enum (Poetry 1.x's ``"secondary"``
-    and ``"default"``), the key ``default`` that Poetry 2.0 removed, PyPI (by its name, any
-    case) given a url, and two sources whose names differ only in case (Poetry's pool keys them
-    lower-cased)."""
+    and ``"default"``), the key ``default`` that Poetry 2.0 removed, a source other than PyPI
+    without a url or with one that is no URI (the schema's ``format: uri``), PyPI (by its name,
+    any case) given a url, and two sources whose names differ only in case (Poetry's pool keys
+    them lower-cased)."""
     poetry = (data.get("tool") or {}).get("poetry")
     sources = poetry.get("source") if isinstance(poetry, dict) else None
     if not isinstance(sources, list):
@@ -748,6 +753,16 @@ def source_errors(data: dict[str, Any]) -> list[str]:
                 f"{where}: default = {str(source['default']).lower()} was removed in Poetry 2.0 "
                 '(replace it with priority = "primary": a primary source replaces PyPI)'
             )
+        url = source.get("url")
+        if name.lower() != "pypi" and url is None:
+            errors.append(
+                f'{where}: no url (give it the index\'s url = "https://..."): Poetry takes a '
+                "source's url from pyproject.toml only"
+            )
+        elif isinstance(url, str) and name.lower() != "pypi" and not _URI.match(url):
+            errors.append(
+                f'{where}: url = "{url}" is no URI (give its scheme: url = "https://{url}")'
+            )
         if name.lower() == "pypi" and "url" in source:
             errors.append(
                 f'{where}: PyPI takes no url (remove url = "{source["url"]}"; keep its name and '
@@ -761,6 +776,58 @@ def source_errors(data: dict[str, Any]) -> list[str]:
         else:
             seen[name.lower()] = name
     return errors
+
+
+def _poetry_table(data: dict[str, Any]) -> dict[str, Any]:
+    poetry = (data.get("tool") or {}).get("poetry")
+    return poetry if isinstance(poetry, dict) else {}
+
+
+def _extras_errors(data: dict[str, Any]) -> list[str]:
+    """poetry-core's validation of ``[tool.poetry.extras]`` (``poetry check`` exits 1): each
+    package an extra lists must be a dependency in ``[tool.poetry.dependencies]`` ("Cannot find
+    dependency ... for extra ... in main dependencies")."""
+    poetry = _poetry_table(data)
+    extras = poetry.get("extras")
+    main = poetry.get("dependencies")
+    if not isinstance(extras, dict):
+        return []
+    names = {canonicalize_name(str(d)) for d in main} if isinstance(main, dict) else set()
+    errors = []
+    for extra, listed in extras.items():
+        for req in listed if isinstance(listed, list) else []:
+            if canonicalize_name(str(req)) not in names:
+                errors.append(
+                    f'[tool.poetry.extras] {extra} lists "{req}", which is no dependency in '
+                    f"[tool.poetry.dependencies] (add {req} there with optional = true, or "
+                    f"remove it from the extra {extra})"
+                )
+    return errors
+
+
+def _self_dependency(data: dict[str, Any]) -> list[str]:
+    """poetry-core's validation: the project's own name among its dependencies (main or a
+    group's) stops every Poetry command ("Project name (...) is same as one of its
+    dependencies")."""
+    poetry = _poetry_table(data)
+    project = data.get("project")
+    name = project.get("name") if isinstance(project, dict) else None
+    name = name if isinstance(name, str) else poetry.get("name")
+    if not isinstance(name, str) or not name:
+        return []
+    tables = [("tool.poetry.dependencies", poetry.get("dependencies"))]
+    groups = poetry.get("group")
+    for group, body in groups.items() if isinstance(groups, dict) else ():
+        if isinstance(body, dict):
+            tables.append((f"tool.poetry.group.{group}.dependencies", body.get("dependencies")))
+    return [
+        f"{where}.{dep}: the project {name} itself (remove {dep} from it: a project cannot "
+        "depend on itself; in package mode Poetry installs the project itself, editable)"
+        for where, table in tables
+        if isinstance(table, dict)
+        for dep in table
+        if canonicalize_name(str(dep)) == canonicalize_name(name)
+    ]
 
 
 #: the Pythons a range is tried at (what its bounds can separate): every 2.x/3.x/4.x minor at
