@@ -44,6 +44,20 @@ schema.ts: ``ServerCapabilities.tools`` is an object ``{ listChanged?: boolean }
 Each case states what a fully right verdict is (``Expect`` of test_heldout_servers.py, graded by
 its ``grade`` on the case's own server's checks); the SDK's client proves each. All eight are
 checked in one envcheck run, in process.
+
+First run (envcheck at a17bfb1, the commit that added this file, before any change; graded by
+the rules above, 2026-12-07): 8 cases, 5 fully right (capabilities.tools, serverInfo.version,
+the icon's sizes, both neighbours), 2 partly, 1 wrong. No process outlived the run. (The
+capabilities verdict shows pydantic's class name: "a valid dictionary or instance of Tools1".)
+
+- resources-annotation-priority-range, partly: "the answer to resources/list does not match the
+  MCP schema: resources.0.annotations.priority: Input should be less than or equal to 1 (it is
+  5)", fix "upgrade the server, or report the invalid answer to its authors: ... must be as the
+  MCP schema defines it": the resource (``notes``) not named, only its index;
+- resources-annotation-audience-unknown, partly: the same with "audience.0: Input should be
+  'assistant' or 'user' (it is "bot")";
+- srv-log-level-unknown, wrong: every check passes ("1 tools, input schemas valid"); the log
+  messages every client drops not seen.
 """
 
 from __future__ import annotations
