@@ -76,6 +76,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers17 import PG as PG17  # and the seventeenth's
     from tests.verdicts.test_heldout_servers18 import PG as PG18  # and the eighteenth's
     from tests.verdicts.test_heldout_servers19 import PG as PG19  # and the nineteenth's
+    from tests.verdicts.test_heldout_servers20 import PG as PG20  # and the twentieth's
     from tests.verdicts.test_protocol_sweep import PG_ROWS as PROTOCOL  # the protocol sweep's
     from tests.verdicts.test_tls_sweep import PG_ROWS  # and the TLS sweep's
 
@@ -87,6 +88,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     elsewhere += list(PG17)
     elsewhere += list(PG18)
     elsewhere += list(PG19)
+    elsewhere += list(PG20)
     elsewhere += list(PG_ROWS)
     elsewhere += list(PROTOCOL.values())
     problems = S.mismatches(elsewhere=elsewhere)

@@ -632,6 +632,29 @@ def _from_pgpassword(t: Target, looked: str, said: str) -> CheckFailed:
     checked = (
         f"the role exists, may log in and its password has not expired{looked}; " if looked else ""
     )
+    value = os.environ.get("PGPASSWORD", "")
+    end = value[len(value.rstrip("\r\n")) :]
+    if end:
+        named = " and ".join(
+            dict.fromkeys(
+                "a carriage return (\\r)" if c == "\r" else "a line feed (\\n)" for c in end
+            )
+        )
+        return CheckFailed(
+            f"the password for role {t.user!r} at {t.address} is refused: PGPASSWORD ends with "
+            f"{named}, which libpq sends as part of the password",
+            why="libpq takes PGPASSWORD byte for byte; a value exported from a file saved with "
+            "CRLF line ends (a .env written on Windows) keeps the carriage return, which no "
+            "terminal shows; " + checked + "PGPASSWORD's password is refused" + said,
+            fix=fix(
+                Manual(
+                    "remove the trailing line end from PGPASSWORD where it is exported (the "
+                    ".env file: sed -i 's/\\r$//' FILE, or save it with LF line ends; in a "
+                    "shell: export PGPASSWORD=\"${PGPASSWORD%$'\\r'}\")",
+                    ask="whoever sets the environment",
+                )
+            ),
+        )
     if shadowed and entry is not None:
         return CheckFailed(
             f"the password for role {t.user!r} at {t.address} is refused: libpq sent PGPASSWORD "
@@ -1597,12 +1620,68 @@ def _key_in_certificate(t: Target, path: str | None, libpq: str) -> CheckFailed 
     )
 
 
+def _root_directory(t: Target, path: str | None, libpq: str) -> CheckFailed | None:
+    """libpq could not read sslrootcert, and sslrootcert names a directory: libpq loads it as one
+    file (``SSL_CTX_load_verify_locations(ctx, file, NULL)``; it has no CA-directory option)."""
+    if _CLIENT_SIDE[4][0] not in libpq or not path or not os.path.isdir(path):
+        return None
+    try:
+        held = sorted(
+            str(each)
+            for each in Path(path).iterdir()
+            if each.is_file() and b"-----BEGIN CERTIFICATE-----" in each.read_bytes()[:65536]
+        )
+    except OSError:
+        held = []
+    if len(held) == 1:
+        change = f"set sslrootcert={held[0]} (the certificate file in that directory)"
+    else:
+        inside = f" ({', '.join(held[:5])})" if held else ""
+        change = (
+            f"set sslrootcert= one PEM file holding the CA certificates{inside} "
+            f"(cat {path}/*.pem > ca.pem), or sslrootcert=system for the system's CAs"
+        )
+    return CheckFailed(
+        f"sslrootcert ({t.source_of('sslrootcert')}) names {path}, which is a directory: libpq "
+        "reads sslrootcert as one file",
+        why="libpq loads sslrootcert with SSL_CTX_load_verify_locations as a file whatever "
+        "sslmode is, and has no option for a directory of CA certificates; libpq said: "
+        f"{libpq}",
+        fix=fix(t.edit_key("sslrootcert", change)),
+    )
+
+
+#: the names OpenSSL's hash-directory lookup opens for CRLs: <8 hex digits>.r<n>
+_CRL_HASH_NAME = re.compile(r"^[0-9a-f]{8}\.r[0-9]+$")
+
+
+def _crl_unhashed(crldir: str | None) -> list[str]:
+    """The revocation-list files in ``crldir`` when none of its entries bears a hash name (the
+    directory was never run through ``openssl rehash``); [] otherwise."""
+    if not crldir or not os.path.isdir(crldir):
+        return []
+    try:
+        entries = list(Path(crldir).iterdir())
+        if any(_CRL_HASH_NAME.match(each.name) for each in entries):
+            return []
+        return sorted(
+            each.name
+            for each in entries
+            if each.is_file() and b"-----BEGIN X509 CRL-----" in each.read_bytes()[: 1 << 20]
+        )
+    except OSError:
+        return []
+
+
 def client_side(t: Target, libpq: str) -> CheckFailed | None:
     """libpq stopped on this side, for a file or a setting of the connection string: the
     keyword is named from libpq's own words (no server was asked)."""
     low = libpq.lower()
     quoted = _QUOTED_FILE.search(libpq)
     path = quoted.group(1) if quoted else None
+    directory = _root_directory(t, path, libpq)
+    if directory is not None:
+        return directory
     if _KEY_ACCESS[0] in libpq and _KEY_ACCESS[1] in libpq:
         key = path or client_certificate(t)[1] or "the key file"
         chmod = Command(["chmod", "600", key])
@@ -2127,6 +2206,18 @@ def _certificate_failure(
                     ask=ADMIN,
                 )
             ),
+        )
+    unhashed = _crl_unhashed(crldir) if exc.verify_code in _tls.CRL else []
+    if unhashed and crldir:
+        rehash = Command(["openssl", "rehash", crldir])
+        return CheckFailed(
+            f"sslcrldir ({crldir}) holds revocation lists ({', '.join(unhashed[:3])}) but none "
+            f"under the subject-hash name OpenSSL looks up there (<hash>.r0): {said}",
+            why="libpq gives sslcrldir to OpenSSL's hash-directory lookup, which opens a CRL "
+            "only as <hash of its issuer>.r<n> (what openssl rehash makes); with a revocation "
+            "store set and no list found, verification fails: unable to get certificate CRL; "
+            f"{chain}",
+            fix=fix(rehash, text=f"openssl rehash {crldir} (then run the checks again)"),
         )
     if exc.verify_code in _tls.CRL and lists:
         return CheckFailed(

@@ -903,9 +903,37 @@ def _libpq_version() -> int:
         return 0
 
 
+def _service_directory(service: str, chosen: str) -> CheckFailed:
+    """PGSERVICEFILE names a directory: libpq opens it as the file and reads no line from it
+    (fe-connect.c ``parseServiceFile``), so no service is defined."""
+    header = f"[{service}]".encode()
+    try:
+        holding = sorted(
+            str(each)
+            for each in Path(chosen).iterdir()
+            if each.is_file()
+            and any(line.strip() == header for line in each.read_bytes()[: 1 << 20].splitlines())
+        )
+    except OSError:
+        holding = []
+    if holding:
+        change = f"set PGSERVICEFILE={holding[0]} (the file in it that defines [{service}])"
+    else:
+        change = "set PGSERVICEFILE to a file (not a directory), or unset it"
+    return CheckFailed(
+        f"PGSERVICEFILE names {chosen}, which is a directory: libpq reads it as the service "
+        f"file and finds no service [{service}] in it",
+        why="libpq opens PGSERVICEFILE as one file; a directory reads as no line, so every "
+        "service is 'not found' there",
+        fix=[Manual(f"{change} where PGSERVICEFILE is exported")],
+    )
+
+
 def service_definition(service: str, source: str, env: Mapping[str, str]) -> dict[str, str]:
     """Service ``service``'s parameters from the file libpq reads; a failure says which file."""
     chosen = env.get("PGSERVICEFILE")
+    if chosen and os.path.isdir(chosen):
+        raise _service_directory(service, chosen)
     if chosen and not os.path.isfile(chosen):
         raise CheckFailed(
             f"the service file {chosen} (PGSERVICEFILE) does not exist",

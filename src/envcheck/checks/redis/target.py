@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, quote, unquote, urlparse, urlsplit
 from envcheck.checks.shared import server as _server
 from envcheck.core import interpolate as _interpolate
 from envcheck.core import redact
-from envcheck.core.fix import Fix, Manual
+from envcheck.core.fix import Command, Fix, Manual
 from envcheck.core.model import CheckFailed, Context
 
 EXAMPLE = (
@@ -635,6 +635,34 @@ def min_version(t: Target) -> ssl.TLSVersion | None:
         return None
 
 
+def _ca_in_der(t: Target, ca_file: str) -> CheckFailed | None:
+    """The CA file is a certificate in DER form (OpenSSL parses its bytes as ``cadata``), which
+    ``load_verify_locations(cafile=)`` (redis-py's ssl_ca_certs) reads as PEM only."""
+    try:
+        data = Path(ca_file).read_bytes()
+        if not data.startswith(b"\x30"):  # an ASN.1 SEQUENCE, as every DER certificate
+            return None
+        ssl.create_default_context().load_verify_locations(cadata=data)
+    except (OSError, ssl.SSLError, ValueError, TypeError):
+        return None
+    pem = str(Path(ca_file).with_suffix(".pem"))
+    in_url = t.tls_options.ca_origin.startswith("ssl_ca_certs")
+    where = f"ssl_ca_certs= in {t.source}" if in_url else f"{t.section}.ca_file"
+    convert = ["openssl", "x509", "-inform", "der", "-in", ca_file, "-out", pem]
+    change = f"then set {where} to {pem}"
+    return CheckFailed(
+        f"the CA file {ca_file} ({t.tls_options.ca_origin}) is a certificate in DER form, not "
+        "PEM",
+        why="redis-py loads ssl_ca_certs with SSLContext.load_verify_locations(cafile=), which "
+        "reads PEM (-----BEGIN CERTIFICATE----- blocks) only; the file's bytes are one DER "
+        "certificate (no certificate or crl found)",
+        fix=Fix(
+            [Command(convert), Manual(change)],
+            text=f"convert it to PEM: {shlex.join(convert)}; {change}",
+        ),
+    )
+
+
 def _ca_directory(t: Target) -> CheckFailed:
     """``ssl_ca_certs`` (or ``ca_file``) names a directory: redis-py's
     ``load_verify_locations(cafile=...)`` fails with EISDIR before connecting."""
@@ -693,6 +721,9 @@ def ssl_context(t: Target) -> ssl.SSLContext:
                 ),
             ) from None
         except ssl.SSLError as exc:
+            der = _ca_in_der(t, tls.ca_file)
+            if der is not None:
+                raise der from None
             raise CheckFailed(
                 f"the CA file {tls.ca_file} holds no usable certificate ({exc.reason or exc})",
                 why="it must be PEM: -----BEGIN CERTIFICATE----- blocks",
