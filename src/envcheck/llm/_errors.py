@@ -625,6 +625,9 @@ def _classify(
     proxy = _litellm_key(made, d, status)
     if proxy is not None:
         return proxy
+    google = _google_reason(made, d)
+    if google is not None:
+        return google
     if status == 401 or "API_KEY_INVALID" in d.reasons or d.type == "authentication_error":
         if key_sent and status == 401 and not d.code and _says_no_key(message):
             return made(
@@ -1155,6 +1158,62 @@ def _litellm_key(made: _Maker, d: Detail, status: int) -> ProviderError | None:
         "keeps virtual keys in) and restarts it; or use the proxy's master key "
         "(LITELLM_MASTER_KEY) as this instance's key",
     )
+
+
+#: Google Cloud's organization restrictions (cloud.google.com/resource-manager/docs/
+#: organization-restrictions): a network's egress proxy adds this header to requests to Google
+ORG_RESTRICTION_HEADER = "X-Goog-Allowed-Resources"
+_ORG_RESTRICTIONS = "https://cloud.google.com/resource-manager/docs/organization-restrictions"
+
+
+def _google_reason(made: _Maker, d: Detail) -> ProviderError | None:
+    """google.api.ErrorReason values (google/api/error_reason.proto) about what is outside the
+    key, read before any status rule: the network's organization restrictions
+    (``ORG_RESTRICTION_VIOLATION``, ``ORG_RESTRICTION_HEADER_INVALID``), a credential added to the
+    key's (``OVERLOADED_CREDENTIALS``), the project's suspension (``GCP_SUSPENDED``)."""
+    reasons = set(d.reasons)
+    header = ORG_RESTRICTION_HEADER
+    if "ORG_RESTRICTION_VIOLATION" in reasons:
+        return made(
+            PermissionDenied,
+            "the network this request went through restricts Google Cloud to certain "
+            f"organizations (organization restrictions: its proxy adds the {header} header, "
+            "which envcheck does not send), and the key's project is not in one of them "
+            "(reason=ORG_RESTRICTION_VIOLATION): the key is not what is refused",
+            "ask the network's administrator to allow the organization of the key's project in "
+            f"the {header} value its proxy adds ({_ORG_RESTRICTIONS}), or use a key of a project "
+            "in an allowed organization",
+        )
+    if "ORG_RESTRICTION_HEADER_INVALID" in reasons:
+        return made(
+            PermissionDenied,
+            f"the {header} header (Google Cloud's organization restrictions), which envcheck "
+            "does not send, reached Google malformed (reason=ORG_RESTRICTION_HEADER_INVALID): a "
+            "proxy of the network adds it; the key and base_url are not what is refused",
+            f"ask the network's administrator to fix the {header} value its proxy adds (a "
+            f"base64url-encoded JSON of resources and options: {_ORG_RESTRICTIONS})",
+        )
+    if "OVERLOADED_CREDENTIALS" in reasons:
+        return made(
+            AuthenticationFailed,
+            "the request reached Google with the API key and another credential together (an "
+            "Authorization header; reason=OVERLOADED_CREDENTIALS): envcheck sent the key alone, "
+            "so something on the way (a proxy or gateway) added one; the key itself is not what "
+            "is refused",
+            "find what adds an Authorization header to requests to Google (a proxy or gateway "
+            "in between: compare with the host in NO_PROXY) and have the requests carry the key "
+            "alone",
+        )
+    if "GCP_SUSPENDED" in reasons:
+        return made(
+            AccountRestricted,
+            "Google suspended the Google Cloud project of the key (reason=GCP_SUSPENDED): no "
+            "request of the project is served, with this key or another of the project",
+            "the project's owner appeals the suspension (Google Cloud console, "
+            "https://console.cloud.google.com/, the suspended project's notice), or uses a key "
+            "of another project",
+        )
+    return None
 
 
 def _says_no_key(message: str) -> bool:

@@ -614,6 +614,9 @@ def _key_fix(p: Provider, exc: llm.AuthenticationFailed) -> Fix:
         ask = f"the owner of the {p.label} account"
         return Fix([Manual(exc.hint, ask=ask)], text=exc.hint)
     variable = p.key_variable or f"api_key in {p.table}"
+    if "OVERLOADED_CREDENTIALS" in exc.detail.reasons and exc.hint:
+        # the key is not refused: a credential added on the way is
+        return Fix([Manual(exc.hint)], text=exc.hint)
     if exc.detail.type == llm.LITELLM_EXPIRED_KEY and exc.hint:
         # the proxy knows the key: a new one (or a later expiry) comes from its administrator
         put = f"export {variable}=..." if p.key_variable else f"as api_key in {p.table}"
