@@ -123,7 +123,7 @@ model or tokenizer config.
 
 Cost: 3 tests (one a unit test of the same LiteLLM types at their other statuses), two in-process
 envcheck sessions (the second of one instance) against one local
-server; 3.7 CPU-s (``-n 0``, user+sys, pytest's start included).
+server; 4.4 CPU-s (``-n 0``, user+sys, pytest's start included).
 """
 
 from __future__ import annotations
