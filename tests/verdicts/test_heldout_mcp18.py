@@ -58,11 +58,36 @@ capabilities verdict shows pydantic's class name: "a valid dictionary or instanc
   'assistant' or 'user' (it is "bot")";
 - srv-log-level-unknown, wrong: every check passes ("1 tools, input schemas valid"); the log
   messages every client drops not seen.
+
+After (verdicts from structure: the SDK's validation error's location and type, the entry at
+that index of the server's raw answer, the ``level`` of each ``notifications/message`` on the
+wire against the schema's ``LoggingLevel``; none from a message's words): 8 of 8 fully right,
+each a row of docs/verdicts/mcp.md (section 25, ``ROWS``) asserted on the run.
+
+- An answer the SDK rejects at ``resources.N...``, ``resourceTemplates.N...`` or
+  ``prompts.N...`` names the entry by its ``name`` in the cause and the fix ("in the resource
+  'notes'"), and says the whole listing is lost (``diagnose._listed_entry``); pydantic's class
+  names ("or instance of Tools1") are no longer shown ("a JSON object"); a tool's invalid field
+  carries the schema's words in its fix ("icons.0.sizes must match the MCP schema: Input should
+  be a valid list").
+- Log messages whose level is none of the eight ``LoggingLevel`` names warn on the tools check
+  with the level to send instead (syslog's ``warn``, ``err``, ``crit``, ``emerg`` and
+  ``fatal``, ``trace``, ``information`` mapped to the schema's) (``_wire.Wire.log_levels``,
+  ``steps._log_levels``).
+
+Every fix is the server's authors'; each was carried out on its server as printed (the level
+the fix names, the answers corrected as its words say) and envcheck run again over them: they
+pass (``test_the_printed_fixes_work``).
+
+Cost (measured after the fixes, ``-p no:xdist``, pytest's start included): 5.0 CPU-s, 11 s of
+wall time (fourteen stdio servers, one of them Node's server-everything twice, two envcheck
+runs in process).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -343,3 +368,69 @@ def test_heldout(round18: dict[str, Any], name: str) -> None:
 def test_no_process_outlives_the_run(round18: dict[str, Any]) -> None:
     """No server process outlives the run (the SDK's client's nor envcheck's)."""
     assert not round18["left"], f"processes outlived the run: {sorted(round18['left'])}"
+
+
+#: the breakages' servers as their printed fixes have them corrected (by the server's authors):
+#: case -> (what the printed fix says, the corrected shape)
+CORRECTED: dict[str, tuple[str, dict[str, Any]]] = {
+    "init-capability-not-object": ("a JSON object", {"capabilities": {"tools": {}}}),
+    "init-serverinfo-no-version": (
+        "must carry serverInfo.version",
+        {"serverInfo": {"name": "heldout18", "version": "1.0"}},
+    ),
+    "resources-annotation-priority-range": (
+        "less than or equal to 1",
+        {"resources": [{**NOTES, "annotations": {"priority": 0.5}}]},
+    ),
+    "resources-annotation-audience-unknown": (
+        "'assistant' or 'user'",
+        {"resources": [{**NOTES, "annotations": {"audience": ["assistant"]}}]},
+    ),
+    "tools-icon-sizes-string": (
+        "icons.0.sizes must match the MCP schema",
+        {
+            "tools": [
+                {
+                    "name": "echo",
+                    "inputSchema": {"type": "object"},
+                    "icons": [{"src": "https://example.com/echo.png", "sizes": ["48x48"]}],
+                }
+            ]
+        },
+    ),
+}
+
+
+def test_the_printed_fixes_work(round18: dict[str, Any]) -> None:
+    """Each breakage's printed fix (the server's authors'), carried out on its server as printed:
+    the log level the fix names replaces ``warn``, the other answers corrected as the fix's words
+    say; envcheck run again over those servers alone: every check passes or is skipped."""
+    by_id = {c["id"]: c for c in round18["checks"]}
+    shapes: dict[str, dict[str, Any]] = {}
+    for name, (said, shape) in CORRECTED.items():
+        check = by_id[CASES[name][4].check.split("|")[0]]
+        assert check["status"] == "fail" and said.lower() in check["hint"].lower(), check
+        shapes[CASES[name][0]] = shape
+    logs = by_id["mcp/loglevel.tools"]
+    level = re.search(r'"level": "(\w+)" instead of "warn"', logs["hint"])
+    assert logs["status"] == "warn" and level, logs
+    logged = SHAPES["srv-log-level-unknown"]
+    assert logged is not None
+    shapes["loglevel"] = {**logged, "log": {**logged["log"], "level": level.group(1)}}
+    root = round18["root"]
+    shaped = str(root / "servers" / "shaped18.py")
+    servers = {
+        s: {"command": sys.executable, "args": [shaped, json.dumps(v)]} for s, v in shapes.items()
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)
+        mp.setenv("HOME", str(root / "home"))
+        mp.delenv("XDG_CONFIG_HOME", raising=False)
+        after = run_in_process(root, servers_toml(servers), SECRET)
+    failing = [
+        f"{c['id']} {c['status']}: {c['summary']}"
+        for c in after
+        if c["status"] not in ("pass", "skip")
+    ]
+    passed = {c["id"] for c in after if c["status"] == "pass"}
+    assert not failing and {f"mcp/{s}.tools" for s in servers} <= passed, (failing, sorted(passed))

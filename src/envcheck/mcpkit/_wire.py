@@ -44,6 +44,8 @@ class Wire:
     refused: dict[Any, int] = field(default_factory=dict)
     #: ids of envcheck's requests that got their answer
     answered: set[Any] = field(default_factory=set)
+    #: the ``level`` of each ``notifications/message`` (the server's log messages), raw
+    log_levels: list[Any] = field(default_factory=list)
 
     def saw_sent(self, message: Any) -> None:
         method, ident = getattr(message, "method", None), getattr(message, "id", None)
@@ -64,6 +66,10 @@ class Wire:
         error = getattr(message, "error", None)
         result = getattr(message, "result", None)
         asked = getattr(message, "method", None)
+        if asked == "notifications/message" and ident is None:  # a log message
+            params = getattr(message, "params", None)
+            self.log_levels.append(params.get("level") if isinstance(params, dict) else None)
+            return
         if isinstance(asked, str) and ident is not None:  # a request of the server's
             self.asked[ident] = (asked, self.waiting())
             return

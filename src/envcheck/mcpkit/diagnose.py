@@ -3058,7 +3058,7 @@ def _invalid_answer(probe: Probe, step: str, cause: Any) -> CheckFailed:
             rule = f'{field} must be a JSON Schema object with "type": "object"'
             required = f'every tool\'s {schema} to be a JSON Schema object of type "object"'
         else:
-            rule = f"{field} must match the MCP schema"
+            rule = f"{field} must match the MCP schema: {msg}"
             required = f"every tool's {field} to match its type"
         text = (
             f"fix the definition of tool {name} in the server ({rule}), or report it to the "
@@ -3092,8 +3092,11 @@ def _invalid_answer(probe: Probe, step: str, cause: Any) -> CheckFailed:
             )
     where = ".".join(loc) or "the result"
     given = first.get("input")
+    if first.get("type") == "model_type":  # pydantic's class names are no one's to read
+        msg = re.sub(r" or instance of \w+", " (a JSON object)", msg)
     if first.get("type") != "missing" and isinstance(given, (str, int, float, bool)):
         msg = f"{msg} (it is {redact.clean(json.dumps(given), 60)})"
+    entry = _listed_entry(loc, raw)
     text = "upgrade the server, or report the invalid answer to its authors"
     if loc and first.get("type") == "missing":  # a member the schema requires is absent
         text = (
@@ -3105,13 +3108,43 @@ def _invalid_answer(probe: Probe, step: str, cause: Any) -> CheckFailed:
             "upgrade the server, or report the invalid answer to its authors: "
             f"{where} of its answer to {method} must be as the MCP schema defines it ({msg})"
         )
+    if entry is not None:  # the listed entry the error is in, by its name
+        text += f"; it is in the {entry}"
     return CheckFailed(
         f"{spec.name}: {step} failed: the answer to {method} does not match the MCP schema: "
-        f"{where}: {msg}",
+        f"{where}: {msg}" + (f", in the {entry}" if entry else ""),
         why=f"the SDK validates every answer against the protocol's schema and rejected this one "
-        f"({where})",
+        f"({where})"
+        + (f"; it rejects the whole answer, so no {loc[0]} are listed" if entry else ""),
         fix=_fixes.ask(text, "the server's authors"),
     )
+
+
+#: the listings whose entries have a ``name`` (tools are named by their own branch)
+_LISTED_ENTRIES = {
+    "resources": "resource",
+    "resourceTemplates": "resource template",
+    "prompts": "prompt",
+}
+
+
+def _listed_entry(loc: list[str], raw: dict[str, Any]) -> str | None:
+    """The entry of a listing (``resources.0...``) an error is in, as "resource 'notes'" from the
+    server's raw answer; None outside a listing or for an entry without a string name."""
+    if len(loc) < 3 or loc[0] not in _LISTED_ENTRIES or not loc[1].isdigit():
+        return None
+    listed_ = raw.get(loc[0])
+    index = int(loc[1])
+    if (
+        not isinstance(listed_, list)
+        or index >= len(listed_)
+        or not isinstance(listed_[index], dict)
+    ):
+        return None
+    name = listed_[index].get("name")
+    if not isinstance(name, str) or not name:
+        return None
+    return f"{_LISTED_ENTRIES[loc[0]]} {redact.clean(name, 80)!r}"
 
 
 def _rpc_error(probe: Probe, step: str, cause: Any) -> CheckFailed:

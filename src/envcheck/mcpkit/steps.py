@@ -216,7 +216,7 @@ async def tools(probe: Probe, client: Client) -> Outcome:
             fix=_fixes.ask(text, "the server's authors"),
             facts={"invalid": invalid},
         )
-    named = _tool_names(probe, names)
+    named = _tool_names(probe, names) or _log_levels(probe)
     if named is not None:
         return named
     return ok(
@@ -316,6 +316,50 @@ def _tool_names(probe: Probe, names: list[str]) -> Outcome | None:
         fix=_fixes.ask(text, "the server's authors"),
         tools=len(names),
         tool_names=names[:50],
+    )
+
+
+#: *Server › Utilities › Logging*: ``LoggingLevel``, the syslog severities of RFC 5424
+LOG_LEVELS = ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
+
+#: syslog's short or other names of those levels, the one the schema spells
+LOG_LEVEL_NAMES = {
+    "warn": "warning",
+    "err": "error",
+    "crit": "critical",
+    "emerg": "emergency",
+    "fatal": "critical",
+    "trace": "debug",
+    "information": "info",
+}
+
+
+def _log_levels(probe: Probe) -> Outcome | None:
+    """A warning for log messages (``notifications/message``) whose ``level`` is none of the
+    schema's ``LoggingLevel``: clients validate each notification and drop such a one, so the
+    server's logs never reach them."""
+    odd = [level for level in probe.wire.log_levels if level not in LOG_LEVELS]
+    if not odd:
+        return None
+    spec = probe.spec
+    first = odd[0]
+    shown = redact.clean(json.dumps(first), 40)
+    name = LOG_LEVEL_NAMES.get(first.lower()) if isinstance(first, str) else None
+    rename = f'"level": "{name}"' if name else f"one of {', '.join(LOG_LEVELS)}"
+    text = (
+        f"send log messages with {rename} instead of {shown} in the server, or report it "
+        "to the server's authors"
+    )
+    return warn(
+        f"{spec.name}: {len(odd)} of its {len(probe.wire.log_levels)} log message(s) have a "
+        f"level the MCP schema does not know: {shown}",
+        why=(
+            "notifications/message carries a LoggingLevel (MCP, Server › Utilities › Logging: "
+            f"{', '.join(LOG_LEVELS)}); the SDKs' clients validate each notification and drop "
+            "one with another level, so these log messages never reach a client"
+        ),
+        fix=_fixes.ask(text, "the server's authors"),
+        log_levels=[redact.clean(str(level), 40) for level in dict.fromkeys(map(str, odd))][:10],
     )
 
 
