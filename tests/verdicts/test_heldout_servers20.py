@@ -98,9 +98,15 @@ redis/target.py):
   current list");
 - 28P01 with the password from PGPASSWORD whose value ends in ``\\r`` or ``\\n``: the line end
   named (never the value), the fix its removal (was ``\\password``);
-- a Redis TLS handshake refused with verify result 26: the certificate's purpose
-  (extendedKeyUsage without serverAuth), the fix its reissue for serverAuth, asked of the
-  server's administrator (was "issue it again so that the chain verifies");
+- a Redis TLS handshake refused with verify result 26: the fix asks the server's administrator
+  for a certificate with extendedKeyUsage serverAuth (was "issue it again so that the chain
+  verifies"); the cause stays the TLS sweep's (``a certificate of the chain is not made for
+  this use: ... serverAuth``). Correction: this case is not a new kind. The TLS sweep
+  (tests/verdicts/test_tls_sweep.py) has ``redis:clientauth``, a leaf with extendedKeyUsage
+  clientAuth, an instance of the row redis-tls-chain-refused; the grep listed above was not run
+  for ``clientauth`` in the sweep, and the sweep caught a first version of this fix (a cause of
+  its own that named no certificate). The case stays as a held-out instance of that class;
+  its row asserts the purpose in the fix;
 - ``ssl_ca_certs`` that ``load_verify_locations(cafile=)`` refuses while its bytes load as
   ``cadata=``: a DER certificate, the fix a Command ``openssl x509 -inform der`` and the URL
   pointed at the PEM (was "check it: openssl x509 -in FILE").

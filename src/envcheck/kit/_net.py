@@ -34,6 +34,28 @@ class Unresolved(CheckFailed):
     """The host name has no address, or the resolver could not say."""
 
 
+def der_certificate(path: str) -> bool:
+    """``path`` holds one certificate in DER form (an ASN.1 SEQUENCE that OpenSSL parses as
+    ``cadata``), which the PEM readers (libpq's, Python's ``cafile=`` and ``load_cert_chain``)
+    do not read."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(1 << 20)
+        if not data.startswith(b"\x30"):
+            return False
+        ssl.create_default_context().load_verify_locations(cadata=data)
+    except (OSError, ssl.SSLError, ValueError, TypeError):
+        return False
+    return True
+
+
+def der_to_pem(path: str) -> tuple[list[str], str]:
+    """The command that writes ``path``'s DER certificate as PEM, and the PEM file it writes."""
+    stem, dot, suffix = path.rpartition(".")
+    pem = f"{stem}.pem" if dot and "/" not in suffix and suffix.lower() != "pem" else f"{path}.pem"
+    return ["openssl", "x509", "-inform", "der", "-in", path, "-out", pem], pem
+
+
 def unresolved(host: str, exc: socket.gaierror, what: str) -> Unresolved:
     """A failed name lookup: "no such name" and "the resolver failed" are different problems."""
     if exc.errno in _RESOLVER_FAILED:

@@ -44,6 +44,7 @@ from envcheck.checks.postgres.wire import AUTHENTICATED, BEFORE_AUTH
 from envcheck.checks.shared import tls as _tls
 from envcheck.core.fix import Command, Fix, Manual, Step
 from envcheck.core.model import CheckFailed
+from envcheck.kit import _net
 
 if TYPE_CHECKING:
     import psycopg
@@ -1212,6 +1213,27 @@ def missing_database(
             other, text=f"{createdb}  (needs CREATEDB; otherwise as a superuser: " f"{as_super})"
         )
     spaced = [n for n in (similar or []) if n == t.dbname.strip()]
+    ending = t.dbname[len(t.dbname.rstrip("\r\n")) :]
+    if spaced and "\r" in ending:
+        value = os.environ.get(t.source, "")
+        variable = t.source if value.endswith(("\r", "\n")) else None
+        where = f", the end of {variable}" if variable else ""
+        if variable:
+            change: Manual = Manual(
+                f"remove the line end from {variable} where it is exported (a .env file saved "
+                "with CRLF line ends: sed -i 's/\\r$//' FILE, or save it with LF line ends)",
+                ask="whoever sets the environment",
+            )
+        else:
+            change = t.edit_key("dbname", f"remove the carriage return after {spaced[0]!r}")
+        return CheckFailed(
+            f"database {t.dbname!r} does not exist on {t.address}; {spaced[0]!r} does: the name "
+            f"ends with a carriage return (\\r){where}",
+            why="libpq takes the database name from the URL's path as written, and the server "
+            "matches it exactly; a value read from a file saved with CRLF line ends (a .env "
+            "written on Windows) keeps the carriage return, which no terminal shows" + said,
+            fix=fix(change),
+        )
     if spaced:
         return CheckFailed(
             f"database {t.dbname!r} does not exist on {t.address}; {spaced[0]!r} does: the name "
@@ -1673,6 +1695,30 @@ def _crl_unhashed(crldir: str | None) -> list[str]:
         return []
 
 
+def _der_file(t: Target, path: str | None, libpq: str) -> CheckFailed | None:
+    """libpq could not read sslrootcert or sslcert, whose file holds one certificate in DER
+    form: libpq reads both as PEM only (``SSL_CTX_load_verify_locations``,
+    ``SSL_CTX_use_certificate_chain_file``)."""
+    keyword = next(
+        (k for words, k, _ in (_CLIENT_SIDE[3], _CLIENT_SIDE[4]) if words in libpq), None
+    )
+    if keyword is None or not path or not _net.der_certificate(path):
+        return None
+    convert, pem = _net.der_to_pem(path)
+    change = f"then set {keyword}={pem}"
+    edit = t.edit_key(keyword, change)
+    return CheckFailed(
+        f"{keyword} ({t.source_of(keyword)}) names {path}, a certificate in DER form: libpq "
+        "reads it as PEM only",
+        why="libpq loads sslrootcert and sslcert as PEM files (-----BEGIN CERTIFICATE----- "
+        "blocks); the file's bytes are one DER certificate, which OpenSSL parses as such; "
+        f"libpq said: {libpq}",
+        fix=fix(
+            Command(convert), edit, text=f"convert it to PEM: {shlex.join(convert)}; {edit.text}"
+        ),
+    )
+
+
 def client_side(t: Target, libpq: str) -> CheckFailed | None:
     """libpq stopped on this side, for a file or a setting of the connection string: the
     keyword is named from libpq's own words (no server was asked)."""
@@ -1682,6 +1728,9 @@ def client_side(t: Target, libpq: str) -> CheckFailed | None:
     directory = _root_directory(t, path, libpq)
     if directory is not None:
         return directory
+    der = _der_file(t, path, libpq)
+    if der is not None:
+        return der
     if _KEY_ACCESS[0] in libpq and _KEY_ACCESS[1] in libpq:
         key = path or client_certificate(t)[1] or "the key file"
         chmod = Command(["chmod", "600", key])

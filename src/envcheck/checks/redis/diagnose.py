@@ -556,28 +556,19 @@ def untrusted(exc: _net.ConversationFailed, t: Target, deadline: float) -> Check
         return out_of_time(t, exc.detail, exc.verify_code, sent)
     ca = t.tls_options.ca_file
     trust = f"{t.tls_options.ca_origin} ({ca})" if ca else "this machine's CA store"
-    if exc.verify_code == _INVALID_PURPOSE:
-        text = (
-            "the server's administrator has the server's certificate issued again with "
-            "extendedKeyUsage serverAuth (openssl: -addext extendedKeyUsage=serverAuth; or no "
-            "extendedKeyUsage at all) and loads it: tls-cert-file in redis.conf, CONFIG SET "
-            "tls-cert-file or a restart (check: openssl x509 -in FILE -noout -ext "
-            "extendedKeyUsage)"
-        )
-        return CheckFailed(
-            f"the TLS certificate of {t.address} is not issued for a TLS server: its "
-            "extendedKeyUsage does not include serverAuth (OpenSSL's verify result 26, "
-            "unsuitable certificate purpose)",
-            why="a TLS client accepts a server's certificate only for the purpose serverAuth "
-            "when the certificate limits its purposes (X509_check_purpose); the chain itself "
-            f"verifies against {trust}",
-            fix=fix(text, Manual(text, ask=ASK_ADMIN)),
-        )
     found = _tls.refusal(exc.verify_code, exc.detail, sent, trust)
     if found is not None and found.side == "server":
+        purpose = (
+            " with extendedKeyUsage serverAuth (or none: OpenSSL's verify result 26 is a "
+            "purpose the certificate leaves out; check: openssl x509 -in FILE -noout -ext "
+            "extendedKeyUsage)"
+            if exc.verify_code == _INVALID_PURPOSE
+            else ""
+        )
         text = (
             "the server's administrator issues the server's certificate again (or the CA of "
-            "its chain) so that the chain verifies, and puts it with its chain in tls-cert-file "
+            f"its chain){purpose} so that the chain verifies, and puts it with its chain in "
+            "tls-cert-file "
             "(redis.conf; CONFIG SET tls-cert-file or a restart); turning verification off only "
             f"hides it (check: openssl s_client -connect {t.host}:{t.port} -CAfile FILE "
             "-verify_return_error)"

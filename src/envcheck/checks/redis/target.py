@@ -21,6 +21,7 @@ from envcheck.core import interpolate as _interpolate
 from envcheck.core import redact
 from envcheck.core.fix import Command, Fix, Manual
 from envcheck.core.model import CheckFailed, Context
+from envcheck.kit import _net
 
 EXAMPLE = (
     "redis://[[USER]:PASSWORD@]HOST:6379/0 (rediss:// for TLS, unix:///PATH?db=0 for a socket)"
@@ -636,19 +637,13 @@ def min_version(t: Target) -> ssl.TLSVersion | None:
 
 
 def _ca_in_der(t: Target, ca_file: str) -> CheckFailed | None:
-    """The CA file is a certificate in DER form (OpenSSL parses its bytes as ``cadata``), which
-    ``load_verify_locations(cafile=)`` (redis-py's ssl_ca_certs) reads as PEM only."""
-    try:
-        data = Path(ca_file).read_bytes()
-        if not data.startswith(b"\x30"):  # an ASN.1 SEQUENCE, as every DER certificate
-            return None
-        ssl.create_default_context().load_verify_locations(cadata=data)
-    except (OSError, ssl.SSLError, ValueError, TypeError):
+    """The CA file is a certificate in DER form, which ``load_verify_locations(cafile=)``
+    (redis-py's ssl_ca_certs) reads as PEM only."""
+    if not _net.der_certificate(ca_file):
         return None
-    pem = str(Path(ca_file).with_suffix(".pem"))
+    convert, pem = _net.der_to_pem(ca_file)
     in_url = t.tls_options.ca_origin.startswith("ssl_ca_certs")
     where = f"ssl_ca_certs= in {t.source}" if in_url else f"{t.section}.ca_file"
-    convert = ["openssl", "x509", "-inform", "der", "-in", ca_file, "-out", pem]
     change = f"then set {where} to {pem}"
     return CheckFailed(
         f"the CA file {ca_file} ({t.tls_options.ca_origin}) is a certificate in DER form, not "
@@ -756,6 +751,20 @@ def ssl_context(t: Target) -> ssl.SSLContext:
         try:
             context.load_cert_chain(certfile, keyfile)
         except (OSError, ssl.SSLError) as exc:
+            if _net.der_certificate(certfile):
+                convert, pem = _net.der_to_pem(certfile)
+                change = f"then set ssl_certfile= in {t.source} to {pem}"
+                raise CheckFailed(
+                    f"the client certificate {certfile} (ssl_certfile in {t.source}) is in DER "
+                    "form, not PEM",
+                    why="redis-py loads ssl_certfile with SSLContext.load_cert_chain, which reads "
+                    "PEM (-----BEGIN CERTIFICATE----- blocks) only; the file's bytes are one DER "
+                    f"certificate ({exc})",
+                    fix=Fix(
+                        [Command(convert), Manual(change, ask=f"whoever sets {t.source}")],
+                        text=f"convert it to PEM: {shlex.join(convert)}; {change}",
+                    ),
+                ) from None
             raise CheckFailed(
                 f"the client certificate {certfile} cannot be used ({exc})",
                 why=f"ssl_certfile / ssl_keyfile in {t.source} name the certificate and key "
