@@ -43,6 +43,22 @@ the app's settings), and the SDK's client (the wire sweep's judge) on every serv
 Each case states what a fully right verdict is (``Expect`` of test_heldout_servers.py, graded by
 its ``grade`` on the case's own server's checks); the SDK's client proves each. All seven are
 checked in one envcheck run, in process.
+
+First run (envcheck at a180e0e, the commit that added this file, before any change; graded by
+the rules above, 2026-12-07): 7 cases, 4 fully right (both stderr cases: the escapes dropped,
+the Latin-1 byte shown as U+FFFD; both neighbours), 2 partly, 1 wrong by the grade's rule. No
+process outlived the run.
+
+- call-structured-content-not-object, partly: "structuredContent: Input should be a valid
+  dictionary", fix "... must be as the MCP schema defines it (Input should be a valid
+  dictionary)": pydantic's word, not the schema's (an object);
+- cfg-args-number, partly: "args.3: Input should be a valid string", fix "fix the entry of
+  server 'argnum'": the value (8080) not shown, no fix of it;
+- call-error-with-output-schema, wrong by the rule only: its call check is right ("tool echo
+  returned an error: upstream down ... (isError: true): its own error"), but the server's start
+  check shows its command line, whose argument (the server's shape, JSON) holds the words
+  ``outputSchema`` and ``structuredContent`` the expectation forbids. The instance, not the
+  expectation, is changed: the shaped server reads its shape from a file named ``@path``.
 """
 
 from __future__ import annotations
