@@ -5,6 +5,7 @@ and report must hold none of those keys."""
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -84,20 +85,50 @@ timeout = 20.0
 """
 
 
+def resolve_to_loopback(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """``name`` resolves to 127.0.0.1 in this process, as a hosts-file line would make it (the
+    in-process session's clients resolve through socket.getaddrinfo); other names as before."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        return real("127.0.0.1" if host == name else host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
 def ollama_session(
     pytester: pytest.Pytester,
     monkeypatch: pytest.MonkeyPatch,
     models: Sequence[str],
     routes: Mapping[str, Route],
     secrets: Iterable[str] = (),
+    name: str | None = None,
 ) -> dict[str, dict[str, Any]]:
     """One envcheck session against one replayed Ollama (``OLLAMA_HOST``) checking ``models``;
-    ``routes`` are its answers (see :func:`ollama_routes`)."""
+    ``routes`` are its answers (see :func:`ollama_routes`). ``name``: the host is that name
+    (resolved to the replay, :func:`resolve_to_loopback`), not its address."""
+    return ollama_replayed(pytester, monkeypatch, models, Replay(routes), secrets, name)[1]
+
+
+def ollama_replayed(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    models: Sequence[str],
+    replay: Replay,
+    secrets: Iterable[str] = (),
+    name: str | None = None,
+) -> tuple[Replay, dict[str, dict[str, Any]]]:
+    """:func:`ollama_session` on ``replay`` (not yet started), which is returned too (its log of
+    requests: the headers they carried)."""
     clean_environment(monkeypatch)
     listed = ", ".join(f'"{m}"' for m in models)
-    with Replay(routes) as replay:
-        monkeypatch.setenv("OLLAMA_HOST", replay.url)
-        return run(pytester, "ollama", OLLAMA_TOML.format(models=listed), secrets)
+    with replay:
+        url = replay.url
+        if name is not None:
+            resolve_to_loopback(monkeypatch, name)
+            url = url.replace("127.0.0.1", name)
+        monkeypatch.setenv("OLLAMA_HOST", url)
+        return replay, run(pytester, "ollama", OLLAMA_TOML.format(models=listed), secrets)
 
 
 def ollama_routes(version: str, generate: Route) -> dict[str, Route]:
