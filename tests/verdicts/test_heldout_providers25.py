@@ -65,7 +65,22 @@ its fix must hold, words nothing it shows may say. Of envcheck's code, only the 
 send and where settings are read (docs/verdicts/ollama.md's request list, shared/ollama.client_url)
 had been read before the expectations were written.
 
-Expectations committed before envcheck's first run on them.
+Expectations committed before envcheck's first run on them (commit eca5227).
+
+First run (envcheck at eca5227, before any change): 2 of 7 fully right (29%), 1 partly, 4 wrong
+("wrong": a wrong status or a phrase the case forbids); of the 3 breakages, none fully right.
+Fully right: the two healthy neighbours (the name under .internal passed ``server``; the vision
+model generated). Partly: ``gpt-oss:20b-cloud:local`` failed ``model`` as "not a valid Ollama
+model name ... (lowercase letters, digits, '.', '-', '_', and an optional ':tag')", fixed by "set
+models ... to names `ollama list` shows": the two sources not named, no name offered. Wrong: the
+Host check's empty 403 was "answered /api/version with HTTP 403, not Ollama's version | another
+service listens there", fixed by "point OLLAMA_HOST at Ollama (default http://localhost:11434)"
+(Ollama itself answered; the Host header not named); the same empty 403 at 127.0.0.1 and nginx's
+403 page got that same verdict, whose fix says ``localhost:11434`` (the default address, a phrase
+these near-misses forbid: the status was right, the fix told to move OLLAMA_HOST although the
+server there answered); the image generation model was skipped as not generating text (right)
+but called "an embedding model" that "serves /api/embed" (capabilities ``image`` read as
+"without completion").
 """
 
 from __future__ import annotations
