@@ -48,7 +48,10 @@ checked in one envcheck run, in process.
 First run (envcheck at a17bfb1, the commit that added this file, before any change; graded by
 the rules above, 2026-12-07): 8 cases, 5 fully right (capabilities.tools, serverInfo.version,
 the icon's sizes, both neighbours), 2 partly, 1 wrong. No process outlived the run. (The
-capabilities verdict shows pydantic's class name: "a valid dictionary or instance of Tools1".)
+capabilities verdict shows pydantic's class name: "a valid dictionary or instance of Tools1".
+init-capability-not-object later turned out to be the wire sweep's (f), "an entry that is not
+an object", which the grep missed: the sweep builds its pairs in code; of the kinds new, 4 of
+7 fully right.)
 
 - resources-annotation-priority-range, partly: "the answer to resources/list does not match the
   MCP schema: resources.0.annotations.priority: Input should be less than or equal to 1 (it is

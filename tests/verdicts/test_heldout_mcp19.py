@@ -59,6 +59,25 @@ process outlived the run.
   check shows its command line, whose argument (the server's shape, JSON) holds the words
   ``outputSchema`` and ``structuredContent`` the expectation forbids. The instance, not the
   expectation, is changed: the shaped server reads its shape from a file named ``@path``.
+
+After (verdicts from structure: pydantic's error type, the JSON types of the entry's ``args``;
+none from a message's words): 7 of 7 fully right, each a row of docs/verdicts/mcp.md (section
+26, ``ROWS``) asserted on the run.
+
+- An answer the SDK rejects where the schema has an object (pydantic's ``dict_type`` and
+  ``model_type``) says "a JSON object" (``diagnose._invalid_answer``).
+- An entry whose ``args`` hold JSON numbers or booleans among strings names each (``args.3 is
+  8080``) and is fixed by an Edit of ``args`` with them quoted (``target._scalar_args_entry``,
+  as ``env`` numbers were).
+- call-error-with-output-schema needed no change: with the shape read from a file, its checks
+  hold none of the forbidden words.
+
+The args Edit was executed by envcheck's fixer and the structured result corrected as its fix
+says on the server; envcheck run again over both: they pass (``test_the_printed_fixes_work``).
+The stderr cases' fix is to run the printed command by hand; the tool's failure is the tool's.
+
+Cost (measured after the fixes, ``-p no:xdist``, pytest's start included): 4.8 CPU-s, 5 s
+of wall time (nine stdio servers, mcp-server-time twice, two envcheck runs in process).
 """
 
 from __future__ import annotations
@@ -67,11 +86,13 @@ import functools
 import json
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.mcp_servers import TIME
+from tests.verdicts.fixes import apply_fix
 from tests.verdicts.mcp_world import (
     ECHO_SERVER,
     judge_round_case,
@@ -89,14 +110,18 @@ from tests.verdicts.test_mcp_wire_sweep import judge
 #: nothing of this round is a secret; the report must not hold this either
 SECRET = "Heldout19-never-shown-4410"
 
-#: round 18's shaped server, whose whole tools/call result may come from its shape
+#: round 18's shaped server, whose whole tools/call result may come from its shape, which it
+#: reads from the file its argument names (``@path``: a command line shown in a report holds
+#: none of the shape's words)
 CALL = 'reply["result"] = {"content": SHAPE.get("content", [{"type": "text", "text": "ok"}])}'
-assert SHAPED18_SERVER.count(CALL) == 1
+LOAD = "SHAPE = json.loads(sys.argv[1])"
+for _part in (CALL, LOAD):
+    assert SHAPED18_SERVER.count(_part) == 1, _part
 SHAPED19_SERVER = SHAPED18_SERVER.replace(
     CALL,
     'reply["result"] = SHAPE.get("result") or '
     '{"content": SHAPE.get("content", [{"type": "text", "text": "ok"}])}',
-)
+).replace(LOAD, "SHAPE = json.load(open(sys.argv[1][1:]))")
 
 #: a server that stops at once, its one stderr line coloured (red "Error:")
 ANSI_EXIT = (
@@ -238,7 +263,9 @@ def round19(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     call = {"tool": "echo", "arguments": {}}
 
     def shaped_entry(shape: dict[str, Any]) -> dict[str, Any]:
-        return {"command": sys.executable, "args": [shaped, json.dumps(shape)], "call": call}
+        path = root / "servers" / f"shape{len(list(root.glob('servers/shape*.json')))}.json"
+        path.write_text(json.dumps(shape))
+        return {"command": sys.executable, "args": [shaped, f"@{path}"], "call": call}
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HOME", str(root / "home"))
@@ -321,3 +348,44 @@ def test_heldout(round19: dict[str, Any], name: str) -> None:
 def test_no_process_outlives_the_run(round19: dict[str, Any]) -> None:
     """No server process outlives the run (the SDK's client's nor envcheck's)."""
     assert not round19["left"], f"processes outlived the run: {sorted(round19['left'])}"
+
+
+def test_the_printed_fixes_work(round19: dict[str, Any]) -> None:
+    """cfg-args-number's fix (an Edit of the entry's args in .mcp.json, the number quoted),
+    applied by envcheck's fixer as printed, and call-structured-content-not-object's (the
+    server's authors': structuredContent a JSON object) carried out on its server; envcheck run
+    again over those two servers alone: they pass."""
+    by_id = {c["id"]: c for c in round19["checks"]}
+    root: Path = round19["root"]
+    args = by_id["mcp/argnum@mcp.json.start"]
+    structured = by_id["mcp/structlist.call"]
+    assert args["status"] == "fail" and structured["status"] == "fail", (args, structured)
+    assert "a JSON object" in structured["hint"], structured
+    shape = root / "servers" / "fixed.json"
+    shape.write_text(
+        json.dumps(
+            {
+                "result": {
+                    "content": [{"type": "text", "text": "[1, 2, 3]"}],
+                    "structuredContent": {"values": [1, 2, 3]},
+                }
+            }
+        )
+    )
+    entry = round19["servers"]["structlist"]
+    servers = {"structlist": {**entry, "args": [entry["args"][0], f"@{shape}"]}}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)
+        mp.setenv("HOME", str(root / "home"))
+        mp.delenv("XDG_CONFIG_HOME", raising=False)
+        (root / "home" / ".config" / "Claude" / "claude_desktop_config.json").unlink()
+        apply_fix(root, args)
+        after = run_in_process(root, servers_toml(servers), SECRET)
+    fixed = json.loads((root / ".mcp.json").read_text())["mcpServers"]["argnum"]["args"]
+    assert fixed[-2:] == ["--port", "8080"], fixed
+    failing = [f"{c['id']} {c['status']}" for c in after if c["status"] not in ("pass", "skip")]
+    passed = {c["id"] for c in after if c["status"] == "pass"}
+    assert not failing and {"mcp/argnum@mcp.json.tools", "mcp/structlist.call"} <= passed, (
+        failing,
+        sorted(passed),
+    )

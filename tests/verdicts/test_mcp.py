@@ -622,6 +622,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_mcp16 import ROWS as ROWS16
     from tests.verdicts.test_heldout_mcp17 import ROWS as ROWS17
     from tests.verdicts.test_heldout_mcp18 import ROWS as ROWS18
+    from tests.verdicts.test_heldout_mcp19 import ROWS as ROWS19
     from tests.verdicts.test_mcp_config_sweep import ROWS as SWEPT
 
     elsewhere = [
@@ -643,6 +644,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
         *ROWS16,
         *ROWS17,
         *ROWS18,
+        *ROWS19,
         *SWEPT,
     ]
     assert SCENARIOS.mismatches(elsewhere=elsewhere) == []

@@ -3092,8 +3092,8 @@ def _invalid_answer(probe: Probe, step: str, cause: Any) -> CheckFailed:
             )
     where = ".".join(loc) or "the result"
     given = first.get("input")
-    if first.get("type") == "model_type":  # pydantic's class names are no one's to read
-        msg = re.sub(r" or instance of \w+", " (a JSON object)", msg)
+    if first.get("type") in ("model_type", "dict_type"):  # the schema's word, not pydantic's
+        msg = re.sub(r"a valid dictionary( or instance of \w+)?", "a JSON object", msg)
     if first.get("type") != "missing" and isinstance(given, (str, int, float, bool)):
         msg = f"{msg} (it is {redact.clean(json.dumps(given), 60)})"
     entry = _listed_entry(loc, raw)

@@ -148,8 +148,11 @@ def servers(config: EnvcheckConfig) -> tuple[list[Server], list[Check]]:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "entry"
             scalars = _scalar_env(item)
+            quoted_args = _scalar_args(item)
             if scalars:
                 problems.append(_scalar_env_entry(item, settings, config, where, first, scalars))
+            elif quoted_args is not None:
+                problems.append(_scalar_args_entry(item, settings, config, quoted_args))
             else:
                 problems.append(_bad_entry(item, settings, f"{where}: {first['msg']}", config))
             continue
@@ -324,6 +327,45 @@ def _scalar_env(item: discovery.Discovered) -> dict[str, str]:
     if not isinstance(env, dict):
         return {}
     return {str(k): json.dumps(v) for k, v in env.items() if isinstance(v, (bool, int, float))}
+
+
+def _scalar_args(item: discovery.Discovered) -> list[str] | None:
+    """The entry's ``args`` with its JSON numbers and booleans as the strings they stand for
+    (a program's arguments are strings), or None when all are strings already or one is
+    another kind (an object, a list, null)."""
+    args = item.raw.get("args") if isinstance(item.raw, dict) else None
+    if not isinstance(args, list) or all(isinstance(a, str) for a in args):
+        return None
+    if not all(isinstance(a, (str, bool, int, float)) for a in args):
+        return None
+    return [a if isinstance(a, str) else json.dumps(a) for a in args]
+
+
+def _scalar_args_entry(
+    item: discovery.Discovered, settings: str, config: EnvcheckConfig, quoted: list[str]
+) -> Check:
+    """An entry whose ``args`` hold a number or a boolean: quoted, it is the argument meant."""
+    args = item.raw.get("args") if isinstance(item.raw, dict) else None
+    given = args if isinstance(args, list) else []
+    odd = [(i, a) for i, a in enumerate(given) if not isinstance(a, str)]
+    shown = ", ".join(f"args.{i} is {json.dumps(a)}" for i, a in odd[:5])
+    written = ", ".join(f'"{json.dumps(a)}"' for _, a in odd[:5])
+    declared = _file_declared(config, item)
+    text = (
+        f"write the args of server {item.name!r} in {item.path} as strings: {written} "
+        f'("args": {json.dumps(quoted)})'
+    )
+    steps: list[Step] = [Manual(text)]
+    if declared.editable:
+        steps = [Edit(path=declared.path, format="json", key=f"{declared.key}.args", value=quoted)]
+    return _problem(
+        f"{item.check_name}.start",
+        f"{settings}: {shown}: a number or true/false among the arguments",
+        Fix(steps, text=text),
+        why="args are the program's arguments, which are strings; "
+        f"{discovery.CLIENTS[item.label]} does not start a server whose args hold a number or "
+        "true/false",
+    )
 
 
 def _scalar_env_entry(
