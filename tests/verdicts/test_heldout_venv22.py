@@ -67,6 +67,28 @@ grading is round one's (``grade`` in tests/verdicts/test_heldout_servers.py) wit
 addition for the healthy neighbours: no check about the names in ``quiet`` may fail or warn.
 Caution on independence: the person who wrote these read checks/venv/integrity.py's
 ``changed_files`` (it compares sizes, then sha256 only) before choosing the first case.
+
+Expectations committed before the first run: f23e8a0.
+
+First run (envcheck at f23e8a0, before any change; 2026-12-07): **4 of 7 fully right** (the
+three healthy neighbours and venv-wheel-tag-other-platform, whose printed uninstall and install
+were run and healed it), 0 partly, 3 wrong:
+venv-record-hash-other-algorithm (a false pass: venv/package[demo-sfv] "demo-sfv 1.0", RECORD
+rows other than ``sha256=`` were skipped); venv-requires-dist-invalid (venv/package[demo-inv]
+passes; venv/consistency did name "Requires-Dist: demo-zed >=1.0.*, which is not a PEP 508
+requirement", with a fix that reinstalls ``demo-inv==1.0``, the release pip 26.3 refuses:
+"has invalid metadata"); venv-data-script-hardcoded-interpreter (cause "the Python ... it was
+installed with was removed, upgraded or moved", fix ``pip uninstall`` + ``pip install
+demo-hcs==1.0``, which writes the same ``#!`` line; venv/virtualenv also warned "another
+interpreter's pip installed into this environment" with ``--force-reinstall``). This last case
+is graded on the second build: the first one's wheel stored its script without ``S_IFREG`` in
+the zip's mode, so pip set no execute bit and the proof failed (envcheck then said "not
+executable"); the build was corrected, not the expectation.
+Found while grading: the invalid ``Requires-Dist`` is a kind the venv sweep had already
+(its mutation ``Requires-Dist: sw nowhere >> 1``, graded on venv/consistency); the grep above
+looked for the words, not for ``PEP 508``. Kept for what the sweep did not have: a release with
+no valid metadata at all, so the fix must not reinstall it, and the declared package's own
+check.
 """
 
 from __future__ import annotations
@@ -134,7 +156,7 @@ def wheel(
     with zipfile.ZipFile(path, "w") as archive:
         for name_in, text in content.items():
             entry = zipfile.ZipInfo(name_in)
-            entry.external_attr = (0o755 if name_in.startswith(data) else 0o644) << 16
+            entry.external_attr = (0o100755 if name_in.startswith(data) else 0o100644) << 16
             archive.writestr(entry, text)
         archive.writestr(f"{info}/RECORD", record + f"{info}/RECORD,,\n")
     return path
