@@ -81,21 +81,48 @@ these near-misses forbid: the status was right, the fix told to move OLLAMA_HOST
 server there answered); the image generation model was skipped as not generating text (right)
 but called "an embedding model" that "serves /api/embed" (capabilities ``image`` read as
 "without completion").
+
+After (verdicts from structure: the status, whether the 403 has a body, the host's name against
+the names Ollama's check lets through, the ``capabilities`` ``/api/show`` gives, the sources the
+sent name carries): 7 of 7 fully right, each a row of docs/verdicts/ollama.md (``OLLAMA_ROWS_25``)
+asserted on its run. checks/ollama/hooks.py ``server`` judges a 403 outside Ollama's error shape
+by diagnose.py ``version_forbidden``: no body, at a host named by a name that is no address,
+not localhost, not this machine's name and under none of .localhost/.local/.internal
+(``_host_allowed``, allowedHost's rules) is "the Ollama behind ... refused the Host header",
+fixed by the proxy's or tunnel's Host header (``proxy_set_header Host localhost:11434``, ngrok's
+``--host-header``, cloudflared's ``--http-host-header``) or a server listening beyond loopback;
+any other 403 is "refused GET /api/version" with what refused (a page by its title and Server
+header; no body at an address Ollama lets through: something else), fixed by finding what
+answers there: no more "another service listens there" nor the default address.
+``not_generating`` names a model whose capabilities hold ``image`` an image generation model
+(no longer "an embedding model"). ``invalid_name`` reads the sent name first (``two_sources``,
+modelref.go's parseSourceSuffix): two sources are "names two sources, :local and :cloud", fixed
+by an edit of ``models`` to the cloud model its tag names (or the local one, when only that is
+listed), with the local name beside it; the edit is carried out on pyproject.toml and the model
+then passes against the same server
+(``test_the_two_source_edit_is_carried_out_and_the_model_then_passes``). The Host fix is the
+proxy's or tunnel's configuration, not run here.
+
+Cost: 6 tests, six in-process envcheck sessions against local servers; 4.8 CPU-s (``-n 0``,
+user+sys, pytest's start and poetry's included).
 """
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
+from tests.verdicts.fixes import apply_fix
 from tests.verdicts.provider_runs import (
     HeldOutCase,
     assert_set_is_what_it_says,
     grade,
     ollama_replayed,
+    row_problems,
 )
 from tests.verdicts.replay import Answer, Replay, published
 
@@ -180,6 +207,16 @@ CASES = [
     ),
 ]
 BY_NAME = {c.name: c for c in CASES}
+#: the rows of docs/verdicts/ollama.md these cases run (their cause and fix too)
+OLLAMA_ROWS_25 = {
+    "ollama-version-403-host-not-allowed": "ollama-version-403-host-not-allowed",
+    "ollama-version-403-loopback-kept": "ollama-version-403-loopback-empty",
+    "ollama-version-403-nginx-page": "ollama-version-403-proxy-page",
+    "ollama-version-200-internal-name": "ollama-version-200-allowed-name",
+    "ollama-generate-400-image-generation": "ollama-generate-400-image-generation",
+    "ollama-show-400-two-sources": "ollama-show-400-two-sources",
+    "ollama-generate-200-vision": "ollama-generate-200-vision",
+}
 
 
 def _by_model(answers: dict[str, Answer], otherwise: Answer) -> Any:
@@ -201,6 +238,8 @@ def _store() -> Replay:
         IMAGE: published("heldout25--ollama-show-image-generation-model"),
         TWO_SOURCES: published("heldout25--ollama-show-400-conflicting-source"),
         VISION: published("capability--ollama-show-completion"),
+        # the name the two-source case's printed edit leaves: the cloud model its tag names
+        "gpt-oss:20b-cloud": published("heldout13--ollama-show-cloud-model"),
     }
     generate = {IMAGE: published("heldout25--ollama-generate-400-image-generation")}
     return Replay(
@@ -253,7 +292,25 @@ def test_twenty_fifth_held_out_ollama(
     assert version[0].headers["host"].startswith(name or "127.0.0.1"), version[0].headers
     cases = [BY_NAME[session], *(BY_NAME[c] for c, s in ALSO_IN.items() if s == session)]
     problems = [p for case in cases for p in grade(case, checks)]
+    problems += row_problems("ollama", OLLAMA_ROWS_25, cases, checks)
     assert not problems, "\n".join(problems)
+
+
+def test_the_two_source_edit_is_carried_out_and_the_model_then_passes(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The printed edit of ``models`` (one source kept), carried out on pyproject.toml; the
+    same server then describes the model it names."""
+    _, before = ollama_replayed(pytester, monkeypatch, [TWO_SOURCES], _store(), (), INTERNAL)
+    failed = before[f"ollama/model[{TWO_SOURCES}]"]
+    assert failed["status"] == "fail", failed
+    assert [s["kind"] for s in failed["fix"]["steps"]] == ["edit"], failed["fix"]
+    apply_fix(pytester.path, failed)
+    with (pytester.path / "pyproject.toml").open("rb") as file:
+        models = tomllib.load(file)["tool"]["envcheck"]["ollama"]["models"]
+    assert models == ["gpt-oss:20b-cloud"]
+    _, after = ollama_replayed(pytester, monkeypatch, models, _store(), (), INTERNAL)
+    assert after["ollama/model[gpt-oss:20b-cloud]"]["status"] == "pass", after
 
 
 def test_the_twenty_fifth_set_is_what_it_says() -> None:

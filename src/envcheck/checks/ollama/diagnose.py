@@ -360,6 +360,77 @@ def before_version_route(host: str, status: int) -> CheckFailed:
     )
 
 
+#: the names Ollama's check of the Host header lets through besides addresses (server/routes.go
+#: allowedHost at fb30760: empty, localhost, the machine's own name, a name under these)
+HOST_ALLOWED_SUFFIXES = (".localhost", ".local", ".internal")
+
+
+def _host_allowed(name: str) -> bool | None:
+    """Whether Ollama listening on loopback lets a request with ``name`` as its Host through
+    (allowedHostsMiddleware): True, False, or None for an address, which it lets through when
+    loopback, private, unspecified or one of the machine's own (unknown from here)."""
+    name = name.lower().strip("[]")
+    try:
+        socket.inet_pton(socket.AF_INET6 if ":" in name else socket.AF_INET, name)
+        return None
+    except OSError:
+        pass
+    if name in ("", "localhost", socket.gethostname().lower()):
+        return True
+    return name.endswith(HOST_ALLOWED_SUFFIXES)
+
+
+def version_forbidden(host: str, source: str, status: int, body: str, server: str) -> CheckFailed:
+    """HTTP 403 to ``GET /api/version`` in no shape of Ollama's errors (``{"error": ...}``). With
+    no body, to a host given by a name Ollama's Host check refuses, it is that check
+    (allowedHostsMiddleware, routes.go: an Ollama listening on loopback reached through a proxy
+    or tunnel that passes the public name on as the Host header). Otherwise whatever answered
+    refused (a proxy's page, another server): not "another service" (something answered and
+    refused), not envcheck's host setting."""
+    name = urlsplit(host).hostname or ""
+    if not body.strip() and _host_allowed(name) is False:
+        text = (
+            f"make the proxy or tunnel in front of Ollama send the Host header localhost:11434 "
+            "(nginx: proxy_set_header Host localhost:11434; ngrok: --host-header="
+            '"localhost:11434"; cloudflared: --http-host-header="localhost:11434"), or run the '
+            "server listening beyond loopback (OLLAMA_HOST=0.0.0.0:11434 where it runs), whose "
+            f"check then lets {name} through (whoever runs the proxy or tunnel)"
+        )
+        return CheckFailed(
+            f"the Ollama behind {host} refused the Host header {name!r}: HTTP {status} with no "
+            "body to GET /api/version",
+            why=f"Ollama listening on a loopback address answers 403 with no body to a request "
+            f"whose Host header is not an address of the machine, localhost, its own name or a "
+            f"name under {', '.join(HOST_ALLOWED_SUFFIXES)} (its guard against DNS rebinding, "
+            f"server/routes.go allowedHostsMiddleware): a proxy or tunnel passed {name} on as "
+            "the Host header; the server is up and the address is right",
+            fix=Fix([Manual(text)], text=text),
+        )
+    if body.strip():
+        shown = clean(" ".join(page_text(body).split()), 160)
+        what = f"{shown}" + (f" (Server: {server})" if server else "")
+        why = (
+            f'the answer is not in Ollama\'s error shape ({{"error": ...}}) but {what}: a proxy '
+            "or web server at that address refused the request (its access rules), not Ollama"
+        )
+    else:
+        why = (
+            "the answer has no body, which Ollama sends only to refuse the name a request is "
+            f"addressed to, and it lets {name or 'this address'} through (an address or a name "
+            "it allows, server/routes.go allowedHostsMiddleware): something else at that address "
+            "refused"
+        )
+    text = (
+        f"find what answers at {host} and refuses (a proxy's access rules, another server), and "
+        f"let this request through or point {source} at Ollama itself"
+    )
+    return CheckFailed(
+        f"{host} refused GET /api/version with HTTP {status}",
+        why=why,
+        fix=Fix([Manual(text)], text=text),
+    )
+
+
 def not_generating(
     model: str, capabilities: list[str], error: str, status: int, others: list[str]
 ) -> CheckSkipped:
@@ -367,6 +438,15 @@ def not_generating(
     ``completion`` (an embedding model): nothing to smoke-test with this request."""
     shown = clean(" ".join(error.split()), 200)
     other = f"; a model that generates: smoke-test {others[0]}" if others else ""
+    if "image" in capabilities:  # types/model/capability.go CapabilityImage: it makes images
+        return CheckSkipped(
+            f"{model} is an image generation model (capabilities: {', '.join(capabilities)}): "
+            "the smoke test asks for text, which it does not generate",
+            why=f"Ollama answered POST /api/generate with HTTP {status}: {shown} (this "
+            "server's /api/generate refuses a model whose capabilities hold image, "
+            "server/routes.go)",
+            hint=f"{model} needs no text smoke test{other}",
+        )
     return CheckSkipped(
         f"{model} does not generate text: /api/show gives its capabilities as "
         f"{', '.join(capabilities) or 'none'}, without completion, which POST /api/generate needs",
@@ -1292,6 +1372,9 @@ def invalid_name(refused: Refused) -> CheckFailed:
     (``Llama 3.2`` for ``llama3.2:latest``) is most likely what was meant."""
     host, model, said, listed = refused.host, refused.model, refused.said, refused.listed
     configured, settings_file = refused.configured, refused.settings_file
+    sources = two_sources(model)
+    if sources is not None:
+        return _two_sources(refused, *sources)
     if valid_name(model):
         return show_contradicted(
             refused,
@@ -1328,6 +1411,61 @@ def invalid_name(refused: Refused) -> CheckFailed:
     return CheckFailed(
         f"{model!r} is not a valid Ollama model name; closest pulled: {', '.join(candidates)}",
         why=why,
+        fix=Fix([step], text=text),
+    )
+
+
+def _source_suffix(name: str) -> tuple[str, str] | None:
+    """The source a name ends in as Ollama reads it (internal/modelref/modelref.go
+    parseSourceSuffix: ``:cloud``, ``:local``, or a tag ending ``-cloud``): (the name without
+    it as written there, "cloud" or "local"), else None."""
+    base, colon, suffix = name.rpartition(":")
+    if not colon:
+        return None
+    if suffix.strip().lower() in ("cloud", "local"):
+        return base, suffix.strip().lower()
+    if "/" not in suffix and suffix.lower().endswith("-cloud"):
+        return f"{base}:{suffix[: -len('-cloud')]}", "cloud"
+    return None
+
+
+def two_sources(name: str) -> tuple[str, str] | None:
+    """A name carrying two sources (``gpt-oss:20b-cloud:local``), which Ollama refuses with
+    ``use either :local or :cloud, not both`` (modelref.go ErrConflictingSourceSuffix): (the
+    cloud model's name, the local model's name), else None."""
+    outer = _source_suffix(name)
+    if outer is None:
+        return None
+    written = name[: name.rindex(":")]  # the name without its last suffix, as written
+    inner = _source_suffix(written)
+    if inner is None:
+        return None
+    base = inner[0]
+    return (written if inner[1] == "cloud" else f"{base}:cloud"), base
+
+
+def _two_sources(refused: Refused, cloud: str, local: str) -> CheckFailed:
+    """``/api/show``'s 400 for a name with two sources: the name, not the server, and one
+    source of the two is the fix (the cloud model as its tag names it, or the model local)."""
+    model, configured, settings_file = refused.model, refused.configured, refused.settings_file
+    chosen = local if local in refused.listed and cloud not in refused.listed else cloud
+    models = [chosen if m == model else m for m in configured]
+    text = (
+        f"keep one source in the name: set models = {json.dumps(models)} in "
+        f'[tool.envcheck.ollama] ("{cloud}": the cloud model its tag names), or name '
+        f'"{local}" for the model run locally (ollama pull {local})'
+    )
+    step: Step = Manual(text)
+    if settings_file is not None:
+        step = Edit(
+            path=settings_file, format="toml", key="tool.envcheck.ollama.models", value=models
+        )
+    return CheckFailed(
+        f"{model!r} names two sources, :local and :cloud (its tag ending -cloud or :cloud): "
+        "Ollama takes one",
+        why=f"Ollama reads a name's last ':local' or ':cloud' (or a tag ending '-cloud') as "
+        f"where the model runs, and {model!r} carries two (internal/modelref/modelref.go); "
+        f"POST /api/show answered HTTP 400: {clean(refused.said, 200)}",
         fix=Fix([step], text=text),
     )
 

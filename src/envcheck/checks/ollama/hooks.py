@@ -93,6 +93,14 @@ def server(ctx: Context) -> Outcome:
             raise _diagnose.refused_elsewhere(
                 calls.host, "GET /api/version", answer.status_code, said
             )
+        if answer.status_code == 403:  # refused, by Ollama's Host check or what is in front
+            raise _diagnose.version_forbidden(
+                calls.host,
+                calls.source,
+                403,
+                answer.text,
+                str(answer.headers.get("server") or ""),
+            )
         try:
             version = str(answer.json()["version"])
         except (ValueError, KeyError, TypeError):
