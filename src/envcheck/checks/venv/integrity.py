@@ -212,7 +212,7 @@ def damage(dist: _installed.Dist, wanted: str = "") -> Damage | None:
         more = f" (+{len(broken) - 1} more)" if len(broken) > 1 else ""
         return Damage(
             f"{dist.name} {dist.version} is installed, but its file {path} {what}{more}",
-            f"{info.name}/RECORD (PEP 376) holds the size and sha256 of each file the installer "
+            f"{info.name}/RECORD (PEP 376) holds the size and hash of each file the installer "
             "wrote; this one changed since and cannot be loaded as it is (a full disk, an "
             "interrupted copy or sync), so what imports or reads it fails, while neither pip "
             "(already satisfied) nor `poetry install` (nothing to update) replaces a file of an "
@@ -226,7 +226,7 @@ def damage(dist: _installed.Dist, wanted: str = "") -> Damage | None:
         return Damage(
             f"{dist.name} {dist.version} is installed, but its file {edited[0]} is not the one "
             f"its RECORD lists{more}",
-            f"{info.name}/RECORD (PEP 376) holds the size and sha256 of each file the installer "
+            f"{info.name}/RECORD (PEP 376) holds the size and hash of each file the installer "
             "wrote, and that file has changed since (edited in place): what imports is not "
             f"{dist.name} {dist.version} as it was built, and neither pip (already satisfied) "
             "nor `poetry install` (nothing to update) replaces a file of an installed version",
@@ -288,13 +288,16 @@ _HASHED = 4 * 1024 * 1024
 
 def changed_files(info: Path) -> list[str]:
     """Files of its site directory that RECORD lists with a hash and that differ from it: by
-    size (a ``stat``), else, for files of equal size, by sha256 (within :data:`_HASHED` bytes).
-    Byte code, the ``.dist-info`` itself and files outside the site directory (scripts, whose
-    ``#!`` lines the scripts check reads) aside."""
+    size (a ``stat``), else, for files of equal size, by their hash (within :data:`_HASHED`
+    bytes): *Recording installed projects* lets the installer name any algorithm of
+    ``hashlib.algorithms_guaranteed`` (``sha256=`` is pip's, the ``installer`` library may
+    write ``sha512=``). Byte code, the ``.dist-info`` itself and files outside the site
+    directory (scripts, whose ``#!`` lines the scripts check reads) aside."""
     site = info.parent
     found, budget = [], _HASHED
     for path, digest, size in _record_rows(info):
-        if not digest.startswith("sha256=") or path.startswith(("../", "/")):
+        algorithm = digest.partition("=")[0]
+        if algorithm not in _RECORD_HASHES or path.startswith(("../", "/")):
             continue
         try:
             actual = os.stat(site / path).st_size
@@ -304,7 +307,7 @@ def changed_files(info: Path) -> list[str]:
             found.append(path)
         elif actual <= budget:
             budget -= actual
-            if _digest(site / path) not in (None, digest):
+            if _digest(site / path, algorithm) not in (None, digest):
                 found.append(path)
     return found
 
@@ -349,9 +352,10 @@ def overwritten(info: Path) -> list[tuple[str, str]]:
     found = []
     for path, digest in mine.items():
         owners = [o for o in shared.get(path, ()) if o[0] != info.name]
-        if not digest or not owners:
+        algorithm = digest.partition("=")[0]
+        if algorithm not in _RECORD_HASHES or not owners:
             continue
-        now = _digest(info.parent / path)
+        now = _digest(info.parent / path, algorithm)
         if now is None or now == digest:
             continue
         # the owner whose digest is the file's; else one that recorded none (an installer may
@@ -567,14 +571,19 @@ def _shared_files(site: Path) -> dict[str, list[tuple[str, str, str]]]:
         return shared
 
 
-def _digest(path: Path) -> str | None:
-    """``sha256=`` and the URL-safe base64 of the file's SHA-256, as RECORD writes it."""
+#: the hashes a RECORD row may name (*Recording installed projects*: an algorithm of
+#: ``hashlib.algorithms_guaranteed``; the variable-length shake digests aside)
+_RECORD_HASHES = frozenset(hashlib.algorithms_guaranteed) - {"shake_128", "shake_256"}
+
+
+def _digest(path: Path, algorithm: str = "sha256") -> str | None:
+    """``<algorithm>=`` and the URL-safe base64 of the file's digest, as RECORD writes it."""
     try:
         with open(path, "rb") as handle:
-            value = hashlib.file_digest(handle, "sha256").digest()
+            value = hashlib.file_digest(handle, algorithm).digest()
     except OSError:
         return None
-    return "sha256=" + base64.urlsafe_b64encode(value).decode().rstrip("=")
+    return f"{algorithm}=" + base64.urlsafe_b64encode(value).decode().rstrip("=")
 
 
 #: top-level names some distributions install by mistake and no user imports from them

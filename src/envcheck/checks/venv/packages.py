@@ -742,6 +742,41 @@ def _reinstalled(ctx: Context, root: Path | None, dist: _installed.Dist) -> Fix:
     return _fixes.make(uninstall, *steps, note=note)
 
 
+def _another_release(
+    ctx: Context, root: Path | None, dist: _installed.Dist, wanted: Requirement | None = None
+) -> Fix:
+    """Remove ``dist`` and install a release other than the installed one (which pip 24.1 and
+    later refuse: its metadata is not valid), within ``wanted``'s specifier; in a Poetry project
+    that locks it, Poetry's install (its lock names the release)."""
+    if root is not None and ctx.section.poetry and _locked_version(ctx, root, dist.name):
+        return _reinstalled(ctx, root, dist)
+    uninstall = Command([sys.executable, "-m", "pip", "uninstall", "--yes", dist.name])
+    spec = ",".join(filter(None, [str(wanted.specifier) if wanted else "", f"!={dist.version}"]))
+    steps, note = _fixes.pip_steps(f"{dist.name}{spec}", root or ctx.rootdir)
+    return _fixes.make(uninstall, *steps, note=note)
+
+
+def _requires_unreadable(
+    ctx: Context, root: Path | None, dist: _installed.Dist, req: Requirement
+) -> CheckFailed | None:
+    """A ``Requires-Dist`` of ``dist`` that is no PEP 508 requirement (core metadata), as pip
+    before 24.1 installed it: pip 24.1 and later cannot process the distribution (``pip
+    check`` only warns, an upgrade stops), and nothing knows what it needs."""
+    bad = next((line for line in dist.requires if _invalid(line)), None)
+    if bad is None:
+        return None
+    return CheckFailed(
+        f"{dist.name} {dist.version} is installed, but its METADATA says Requires-Dist: {bad}, "
+        "which is not a PEP 508 requirement",
+        why="core metadata's Requires-Dist is a PEP 508 requirement; pip before 24.1 installed "
+        "this one, pip 24.1 and later refuse to process it (`pip check` warns and skips it, an "
+        "upgrade or reinstall of this release stops: invalid metadata), so what it needs is "
+        "checked by no tool; another release, whose metadata is valid, is installed instead",
+        fix=_another_release(ctx, root, dist, req),
+        facts={"version": dist.version, "requires_dist": bad},
+    )
+
+
 def _bad_direct_url(ctx: Context, root: Path | None, dist: _installed.Dist) -> CheckFailed | None:
     """A ``direct_url.json`` (PEP 610) without a field it requires, or no JSON object: Poetry
     reads every installed distribution's when it compares the environment with poetry.lock."""
@@ -832,6 +867,23 @@ def _script_broken(ctx: Context, root: Path | None, dist: _installed.Dist) -> Ch
             facts={"version": dist.version, "not_executable": paths},
         )
     more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
+    own = _wheel_scripts(dist, [p.path for p in found if p.kind == "interpreter"])
+    if own and first.path in own:
+        python = sys.executable
+        return CheckFailed(
+            f"{dist.name} {dist.version} is installed, but its script {first.path} cannot be "
+            f"started: {first.what}{more}",
+            why="exec fails (ENOENT: its #! interpreter does not exist); it is one of the "
+            "wheel's own scripts (its .data/scripts: "
+            "RECORD lists it, entry_points.txt names no such script), and an installer "
+            "rewrites such a script's #! line only when it says exactly #!python, else copies "
+            "it as it is (Binary distribution format), so installing it again may write the "
+            "same line; rewriting the line for this environment's Python mends it either way",
+            fix=_fixes.make(
+                *(Command(["sed", "-i", f"1s|^#!.*|#!{python}|", path]) for path in own)
+            ),
+            facts={"version": dist.version, "script": first.path, "problem": "wheel-shebang"},
+        )
     fix = _reinstalled(ctx, root, dist)
     # pip's uninstall leaves a link whose target is gone, and the installer writes through it
     dangling = [p.path for p in found if p.kind == "dangling"]
@@ -852,6 +904,31 @@ def _script_broken(ctx: Context, root: Path | None, dist: _installed.Dist) -> Ch
         fix=_fixes.make(*links, *_reinstalled(ctx, root, dist).steps) if links else fix,
         facts={"version": dist.version, "script": first.path, "problem": first.kind},
     )
+
+
+def _wheel_scripts(dist: _installed.Dist, paths: list[str]) -> list[str]:
+    """Those of ``paths`` (scripts of ``dist`` whose ``#!`` interpreter does not exist, not
+    behind a ``/bin/sh`` trampoline, which only an installer writes) that are no console or GUI
+    script of its ``entry_points.txt``: the wheel's own ``.data/scripts``."""
+    import importlib.metadata
+
+    from envcheck.core import exec as _exec
+
+    if not paths or not dist.location:
+        return []
+    try:
+        points = importlib.metadata.PathDistribution(Path(dist.location)).entry_points
+        named = {e.name for e in points if e.group in ("console_scripts", "gui_scripts")}
+    except (OSError, ValueError):
+        return []
+    own = []
+    for path in paths:
+        shebang = _exec.read_shebang(path)
+        if shebang is None or _diagnose._trampoline(Path(path), shebang) is not None:
+            continue
+        if Path(path).name not in named:
+            own.append(path)
+    return own
 
 
 def _library_missing(dist: _installed.Dist) -> CheckFailed | None:
@@ -1063,6 +1140,7 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
         raise CheckFailed(hurt.summary, why=hurt.why, fix=_reinstall(ctx, root, name, hurt))
     if dist is not None and _satisfies(req, dist.version):
         gone = _moved_away(ctx, root, dist) or _python_excluded(dist)
+        gone = gone or _requires_unreadable(ctx, root, dist, req)
         gone = gone or _source_requires_more(ctx, root, dist)
         gone = gone or _foreign_build(ctx, root, dist) or _not_editable(ctx, root, dist)
         gone = gone or _shadowed(dist) or _stale_bytecode(dist)
@@ -1930,10 +2008,11 @@ def consistency(ctx: Context) -> Outcome:
         root = _project.where(ctx).root
         # every one, none hidden: the requirements not met too
         more = "".join(f"; {text}" for text in [u[1] for u in unreadable[1:]] + broken)
+        requires = any(_invalid(line) for line in dist.requires)
         raise CheckFailed(
             f"{what}{more}",
             why=why,
-            fix=_reinstalled(ctx, root, dist),
+            fix=_another_release(ctx, root, dist) if requires else _reinstalled(ctx, root, dist),
             facts={"unreadable": [text for _, text, _ in unreadable], "broken": broken},
         )
     total = len(_installed.installed())
