@@ -103,8 +103,9 @@ then passes against the same server
 (``test_the_two_source_edit_is_carried_out_and_the_model_then_passes``). The Host fix is the
 proxy's or tunnel's configuration, not run here.
 
-Cost: 6 tests, six in-process envcheck sessions against local servers; 4.8 CPU-s (``-n 0``,
-user+sys, pytest's start and poetry's included).
+Cost: 18 tests (12 of them unit tests of the name and host rules), six in-process envcheck
+sessions against local servers; 4.6 CPU-s (``-n 0``, user+sys, pytest's start and poetry's
+included).
 """
 
 from __future__ import annotations
@@ -317,3 +318,39 @@ def test_the_twenty_fifth_set_is_what_it_says() -> None:
     assert_set_is_what_it_says("heldout25", 5, CASES, 7, 5)
     assert sum(c.name.endswith("-kept") for c in CASES) == 1
     assert set(SESSIONS) | set(ALSO_IN) == set(BY_NAME)
+
+
+@pytest.mark.parametrize(
+    ("name", "offered"),
+    [
+        (TWO_SOURCES, ("gpt-oss:20b-cloud", "gpt-oss:20b")),
+        ("gpt-oss:20b:local:cloud", ("gpt-oss:20b:cloud", "gpt-oss:20b")),
+        ("qwen3:cloud:local", ("qwen3:cloud", "qwen3")),
+        ("gpt-oss:20b-cloud", None),  # one source: Ollama takes it
+        ("gpt-oss:20b:local", None),
+        ("registry.example.com:5000/team/model:8b-cloud", None),
+    ],
+)
+def test_the_names_a_two_source_fix_offers(name: str, offered: tuple[str, str] | None) -> None:
+    """The cloud and the local name the fix offers, read as modelref.go's parseSourceSuffix
+    reads a name (its last ``:local``/``:cloud``, or a tag ending ``-cloud``)."""
+    from envcheck.checks.ollama.diagnose import two_sources
+
+    assert two_sources(name) == offered
+
+
+@pytest.mark.parametrize(
+    ("name", "allowed"),
+    [
+        (PROXIED, False),
+        ("OLLAMA.Lab.Internal", True),
+        ("box.local", True),
+        ("localhost", True),
+        ("127.0.0.1", None),  # an address: Ollama's own interfaces decide, unknown here
+        ("[::1]", None),
+    ],
+)
+def test_the_names_ollamas_host_check_lets_through(name: str, allowed: bool | None) -> None:
+    from envcheck.checks.ollama.diagnose import _host_allowed
+
+    assert _host_allowed(name) is allowed
