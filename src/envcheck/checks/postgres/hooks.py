@@ -1013,11 +1013,22 @@ def write(instance: str, ctx: Context) -> Outcome:
         own_bound = not configured[0] or configured[0] > bound
         started = time.monotonic()
         statement = "CREATE TABLE"  # the probe's statement that ran last: a failure names it
+        handed: str | None = None  # the probe table's owner, when CREATE TABLE left it another's
         try:
             with conn.transaction(force_rollback=True):
                 if own_bound:
                     conn.execute(f"SET LOCAL lock_timeout = {bound}")
-                conn.execute(f"CREATE TABLE {ident(schema)}.{table} (id int, note text)")
+                # a primary key, as every ORM's tables have: a ddl_command_end policy that
+                # refuses tables without one (P0001) is no failure of the application's writes
+                conn.execute(
+                    f"CREATE TABLE {ident(schema)}.{table} (id int PRIMARY KEY, note text)"
+                )
+                owner = conn.execute(
+                    "SELECT pg_get_userbyid(relowner) <> current_user, pg_get_userbyid(relowner) "
+                    "FROM pg_class WHERE oid = %s::regclass",
+                    (f"{ident(schema)}.{table}",),
+                ).fetchone()
+                handed = text(owner[1]) if owner and owner[0] else None
                 statement = "INSERT"
                 conn.execute(f"INSERT INTO {ident(schema)}.{table} VALUES (1, 'envcheck')")
                 statement = "SELECT"
@@ -1029,6 +1040,9 @@ def write(instance: str, ctx: Context) -> Outcome:
                     (f"{ident(schema)}.{table}",),
                 ).fetchone()
         except psycopg.errors.InsufficientPrivilege as exc:
+            by_trigger = _event_trigger_refused(conn, t, exc, statement, handed)
+            if by_trigger is not None:
+                raise by_trigger from None
             acting = _acting_role(conn, t, schema, exc)
             if acting is not None:
                 raise acting from None
@@ -1147,6 +1161,83 @@ SELECT current_user::text, session_user::text,
           AND cfg LIKE 'role=%'
         ORDER BY s.setrole = 0, s.setdatabase = 0 LIMIT 1)
 """
+
+
+_EVENT_TRIGGERS = (
+    "SELECT e.evtname, e.evtevent, quote_ident(n.nspname) || '.' || quote_ident(p.proname) || "
+    "'(' || pg_get_function_identity_arguments(p.oid) || ')', p.prosecdef "
+    "FROM pg_event_trigger e JOIN pg_proc p ON p.oid = e.evtfoid "
+    "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE e.evtenabled <> 'D' "
+    "AND e.evtevent IN ('ddl_command_start', 'ddl_command_end') "
+    "AND (e.evttags IS NULL OR 'CREATE TABLE' = ANY (e.evttags)) ORDER BY e.evtname"
+)
+
+
+def _event_trigger_refused(
+    conn: psycopg.Connection[Any],
+    t: Target,
+    exc: psycopg.Error,
+    statement: str,
+    handed: str | None,
+) -> CheckFailed | None:
+    """42501 that an event trigger on CREATE TABLE causes (commands/event_trigger.c: its
+    function runs as the role whose command fired it unless it is SECURITY DEFINER):
+
+    - on the CREATE TABLE itself, with a CONTEXT field (the error came from inside a function,
+      not from the server's check of the statement): the trigger's function needs a privilege
+      the role lacks;
+    - on the INSERT into the table the probe has just created, while that table's owner is
+      another role right after CREATE TABLE (a trigger handed it over): the role is no member
+      of the new owner.
+
+    ``None`` when neither holds or no enabled event trigger fires on CREATE TABLE."""
+    context = getattr(exc.diag, "context", None)
+    if statement == "CREATE TABLE" and context:
+        kind = "function"
+    elif statement == "INSERT" and handed is not None:
+        kind = "owner"
+    else:
+        return None
+    rows = [
+        (text(name), text(event), text(function), bool(definer))
+        for name, event, function, definer in conn.execute(_EVENT_TRIGGERS).fetchall()
+    ]
+    if not rows:
+        return None
+    names = ", ".join(f"{name} on {event} ({function})" for name, event, function, _ in rows)
+    said = str(getattr(exc.diag, "message_primary", "") or exc)
+    admin = "the database's administrator (a superuser or the function's owner)"
+    if kind == "owner":
+        assert handed is not None
+        grant = f"GRANT {ident(handed)} TO {ident(t.user)}"
+        return CheckFailed(
+            f"a table {t.user} creates is owned by {handed} right after CREATE TABLE, and "
+            f"{t.user} may not write it: an event trigger hands new tables over ({names})",
+            why=f"the write check's table changed owner inside its own CREATE TABLE (an event "
+            f"trigger's function ran ALTER TABLE ... OWNER TO {handed}); {t.user} is no member "
+            f"of {handed}, so the INSERT is refused (SQLSTATE 42501); the server said: {said}",
+            fix=Fix(
+                [Manual(f"as a superuser: {grant}", ask=admin)],
+                text=f"make {t.user} a member of the role new tables are handed to (as a "
+                f"superuser or a role with ADMIN on {handed}): {grant}",
+            ),
+        )
+    invokers = [function for _, _, function, definer in rows if not definer]
+    if not invokers:
+        return None
+    alter = "; ".join(f"ALTER FUNCTION {function} SECURITY DEFINER" for function in invokers)
+    return CheckFailed(
+        f"an event trigger on CREATE TABLE ({names}) fails for {t.user}: its function runs as "
+        f"{t.user} and is refused a privilege (SQLSTATE 42501)",
+        why="an event trigger's function runs as the role whose DDL fired it unless it is "
+        f"SECURITY DEFINER, so every CREATE TABLE of {t.user} fails inside it; the server "
+        f"said: {said} (in: {str(context).splitlines()[-1]})",
+        fix=Fix(
+            [Manual(f"as the function's owner or a superuser: {alter}", ask=admin)],
+            text=f"let the trigger's function run as its owner: {alter} (as the function's "
+            f"owner or a superuser); or grant {t.user} what the function needs",
+        ),
+    )
 
 
 def _acting_role(

@@ -360,6 +360,39 @@ def _protocol(t: Target) -> str:
     return parse_qs(urlsplit(t.url).query).get("protocol", [""])[-1].strip()
 
 
+def _nopass_default_limited(conn: Resp, t: Target, deadline: float) -> CheckFailed | None:
+    """The URL gives a password and no user while the default user is ``nopass``: redis-py 8
+    sends ``HELLO 3 AUTH default PASSWORD`` (connection.py: a lone password goes to ``default``),
+    which a nopass user accepts whatever the password (acl.c ``ACLCheckUserCredentials``), so
+    the application is logged in as ``default``. ``None`` unless ``AUTH default PASSWORD`` is
+    OK and ``default`` is then refused DBSIZE with NOPERM (it may not touch the data)."""
+    try:
+        if conn.call("AUTH", "default", t.password or "", deadline=deadline) != "OK":
+            return None
+        conn.call("DBSIZE", deadline=deadline)
+        return None
+    except ReplyError as exc:
+        if exc.kind != "NOPERM":
+            return None
+        refused = exc.text
+    named = t.url_with(t.host, t.port).replace("://:PASSWORD@", "://USER:PASSWORD@")
+    return CheckFailed(
+        f"the URL names no user, so its password logs in as the user 'default' of {t.address}, "
+        "which is nopass (it takes any password) and may not touch the data",
+        why="redis-py sends a URL's lone password as AUTH default PASSWORD (HELLO 3 AUTH); the "
+        "default user is nopass, so that succeeds whatever the password, and then every "
+        f"command the application needs is refused (NOPERM: {refused}); the password is an ACL "
+        "user's whose name the URL leaves out",
+        fix=fix(
+            f"name the ACL user whose password this is in {t.source}: {named}",
+            Manual(
+                f"set {t.source} to {named} (USER: the ACL user the password belongs to)",
+                ask=f"whoever sets {t.source}",
+            ),
+        ),
+    )
+
+
 def _login(session: Session, t: Target, deadline: float) -> None:
     """AUTH (when the URL has a password) and SELECT (a database other than 0), once."""
     if session.ready:
@@ -375,6 +408,9 @@ def _login(session: Session, t: Target, deadline: float) -> None:
             # acl.c: "AUTH <password> called without any password configured for the default
             # user"; another ERR (unknown command: AUTH renamed) is explained by its words
             if exc.kind == "ERR" and not t.username and "without any password" in exc.text:
+                limited = _nopass_default_limited(conn, t, deadline)
+                if limited is not None:
+                    raise limited from None
                 protect = t.cli("CONFIG", "SET", "requirepass", "PASSWORD", auth=False)
                 raise CheckFailed(
                     f"the URL sends a password, but {t.address} has none configured",
