@@ -53,6 +53,20 @@ Each case says what a fully right verdict is: the check's status, words its caus
 its fix must hold, words nothing it shows may say. Of envcheck's code, only the requests the checks
 send, the headers checks/providers/http.py sets and where settings are read (docs/providers.md)
 had been read before the expectations were written.
+
+Expectations committed before envcheck's first run on them (commit fa4cea8).
+
+First run (envcheck at fa4cea8): 2 of 6 fully right (33%), 3 partly, 1 wrong ("wrong": a wrong
+status or a phrase the case forbids); of the 4 breakages, none fully right. Fully right: the two
+neighbours. Partly, each failing the right check (auth): the doubled ``anthropic-version`` was "bad
+request ... that request sends no model and no body, only the key and base_url, so one of these is
+what it refused", fixed by "check the key ...; then check base_url" (the header envcheck sent once
+not named, nor what doubled it); the dropped header likewise (the header envcheck sent not named,
+no fix for it); the portal's 200 page was "something that is not JSON ... base_url points at
+something that is not this provider's API (a proxy error page, a captive portal's sign-in page)",
+fixed by "check base_url" (the address the page sends a browser to not named). Wrong: the 511 was
+"server error: Network Authentication Required ...", fixed by "look at the log of the server at
+127.0.0.1" (a phrase the case forbids: the network's sign-in called the provider's server error).
 """
 
 from __future__ import annotations
