@@ -44,6 +44,24 @@ entry with ``command`` and no ``type`` is a stdio server and its ``url`` dropped
 Each case states what a fully right verdict is (``Expect`` of test_heldout_servers.py, graded by
 its ``grade`` on the case's own server's checks). All six are checked in one envcheck run, in
 process.
+
+First run (envcheck at 3b6e971, the commit that added this file, before any change; graded by
+the rules above, 2026-12-07): 6 cases, 2 fully right (http-post-stream-undeclared-roots: the
+roots/list request on the POST's stream named, -32603, the server's authors' fix; its neighbour
+http-post-stream-ping), 1 partly, 3 wrong. No process outlived the run; every request on a
+POST's stream was answered (the ping with a result, the others with an error).
+
+- http-post-stream-undeclared-wait, partly (by the rule; its cause and fix are wrong): "no event
+  on the streamable HTTP stream within 5 s: the stream is held back ... a proxy ... buffers the
+  stream", fix "turn off response buffering ... in the proxy": an event had come (the server's
+  ``elicitation/create``, which envcheck answered), none of it named;
+- cfg-type-http-url-and-command, wrong (a false pass): the entry's ``command`` was started and
+  checked (``echo.py started``), its ``"type": "http"`` and ``url`` ignored;
+- cfg-vscode-type-http-url-and-command, wrong (a false failure): "command not found:
+  /nonexistent/acme-mcp", the url VS Code connects to never checked;
+- cfg-url-and-command-no-type, wrong (a false failure): "a url entry with no "type": Claude Code
+  ... refuses the entry", fix "set "type": "http"": Claude Code's stdio schema, first in its
+  union, takes the entry and starts the command.
 """
 
 from __future__ import annotations
