@@ -82,8 +82,9 @@ changed. What envcheck reads now (structure, never a message's words; postgres/h
 redis/hooks.py):
 - the write probe's table has a primary key (``id int PRIMARY KEY``), as every ORM's tables do,
   so a ``ddl_command_end`` policy refusing tables without one no longer fails the check;
-- 42501 on the probe's CREATE TABLE with a CONTEXT field (raised inside a function, not by the
-  server's check of the statement) while an enabled event trigger fires on CREATE TABLE
+- 42501 on the probe's CREATE TABLE from the server's privilege check (routine
+  ``aclcheck_error``; a RAISE of a trigger's own keeps its row, pg-42501-event-trigger) with a
+  CONTEXT field (raised inside a function, not by the check of the statement itself) while an enabled event trigger fires on CREATE TABLE
   (pg_event_trigger, its function's pg_proc.prosecdef false): the trigger, its event and its
   function named, the fix ``ALTER FUNCTION <function> SECURITY DEFINER`` for its owner or a
   superuser, or the grant the function needs (was the fallback and the server's log);

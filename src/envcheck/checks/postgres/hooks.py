@@ -1185,12 +1185,15 @@ def _event_trigger_refused(
 
     - on the CREATE TABLE itself, with a CONTEXT field (the error came from inside a function,
       not from the server's check of the statement): the trigger's function needs a privilege
-      the role lacks;
+      the role lacks (the server's own privilege check, routine aclcheck_error: a RAISE of
+      the function's is not this);
     - on the INSERT into the table the probe has just created, while that table's owner is
       another role right after CREATE TABLE (a trigger handed it over): the role is no member
       of the new owner.
 
     ``None`` when neither holds or no enabled event trigger fires on CREATE TABLE."""
+    if getattr(exc.diag, "source_function", None) != "aclcheck_error":
+        return None  # not the server's privilege check (a RAISE of the trigger's own)
     context = getattr(exc.diag, "context", None)
     if statement == "CREATE TABLE" and context:
         kind = "function"
