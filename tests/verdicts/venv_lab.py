@@ -539,6 +539,9 @@ class Round:
         #: Poetry commands run in a case's project before envcheck's questions (a relock),
         #: by its directory's name
         self.before: dict[str, list[list[str]]] = {}
+        #: the variables a case's shell keeps while its printed fix runs and it is judged again
+        #: (its make's, by case)
+        self.heal_env: dict[str, dict[str, str]] = {}
         self._clear = tuple(clear)
         self._prove_found = prove_found
         self._after_heal = after_heal
@@ -623,6 +626,7 @@ class Round:
     def build(self, name: str, lab: Lab) -> dict[str, Any]:
         self.wheels.clear()
         self.probe.clear()
+        self.heal_env.clear()
         self.before.clear()
         for kept in self._clear:
             kept.clear()
@@ -669,12 +673,20 @@ class Round:
             check = found["results"][ident].get("checks", {}).get(check_id)
             if check is None or check["status"] == "pass":
                 continue
+            kept = self.heal_env.get(ident, {})
             try:
-                lab.apply(check, rootdir=self.root_of(lab, ident), **env)
+                lab.apply(check, rootdir=self.root_of(lab, ident), **{**env, **kept})
             except AssertionError as exc:
                 out[ident] = [f"the fix did not apply: {exc}"]
                 continue
-            jobs.append({"ident": ident, "root": str(self.root_of(lab, ident)), "poetry": False})
+            jobs.append(
+                {
+                    "ident": ident,
+                    "root": str(self.root_of(lab, ident)),
+                    "poetry": False,
+                    "env": kept,
+                }
+            )
         for ident, (check_id, edit) in self.edits.items():
             check = found["results"][ident].get("checks", {}).get(check_id)
             if check is None or check["status"] == "pass":
