@@ -1201,6 +1201,7 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
             note = ""
         else:
             steps, note = _fixes.pip_steps(requirement, root or ctx.rootdir)
+            why += f"; {note}" if note else ""
             if dist is not None and _same_but_written(req, dist.version):
                 # pip's installer takes the wheel of the version as written for the installed
                 # one ("already installed with the same version"): only a forced one replaces it

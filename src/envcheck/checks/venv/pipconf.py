@@ -5,7 +5,9 @@ pip reads its files (``/etc/xdg/pip/pip.conf``, ``/etc/pip.conf``, ``~/.pip/pip.
 ``$XDG_CONFIG_HOME/pip/pip.conf``, ``<prefix>/pip.conf``, ``PIP_CONFIG_FILE``), later files
 winning, and for ``pip install`` takes a key from ``[install]`` over ``[global]`` and a
 ``PIP_<OPTION>`` variable over both (``ConfigOptionParser``). A few settings turn the install
-into one that fails or lands elsewhere (pip's ``commands/install.py``): ``user`` (refused in a
+into one that fails or lands elsewhere (pip's ``commands/install.py``; its general option
+``python``, ``--python``, runs pip under another interpreter, and in ``[install]`` pip refuses
+it, ``cli/main.py``): ``user`` (refused in a
 virtualenv; outside one, the user site), ``target``, ``prefix`` and ``root`` (another directory:
 with ``prefix``, pip first removes this environment's copy), and a ``constraint`` file pinning a
 package to another version than the one to install (``ResolutionImpossible``); ``require-hashes``
@@ -167,6 +169,11 @@ def overrides(
         _undo(option, where, env)
         goes = "are refused in a virtualenv" if option == "user" else "go elsewhere"
         said.append(f"with {setting.source}={setting.value} pip's installs {goes}")
+    where = found.get("python")
+    other = _other_python(where[-1]) if where else None
+    if where and other is not None:
+        _undo("python", where, env)
+        said.append(other)
     where = found.get("require-hashes")
     if where and where[-1].value.strip().lower() in _TRUE:
         setting = where[-1]
@@ -202,6 +209,49 @@ def overrides(
         + " for itself; remove the setting where it is made to install with pip as usual"
     )
     return env, note
+
+
+def _environment_of(interpreter: Path) -> Path:
+    """The environment an interpreter path starts (PEP 405: a ``pyvenv.cfg`` beside its
+    directory or one up makes it a virtualenv's, through its links as they are; else the
+    prefix of the executable it leads to)."""
+    for directory in (interpreter.parent, interpreter.parent.parent):
+        if (directory / "pyvenv.cfg").is_file():
+            return directory.resolve()
+    return interpreter.resolve().parent.parent
+
+
+def _other_python(setting: Setting) -> str | None:
+    """What pip's general option ``--python`` (``PIP_PYTHON``, ``python`` in a file; pip 22.3:
+    "Run pip with the specified Python interpreter") does to a ``pip install`` of this
+    environment: None when it names this environment's own interpreter (or a directory
+    holding it), else the note saying where the install goes or why pip stops."""
+    import shutil
+    import sys
+
+    if setting.source.endswith("[install] python"):
+        return (
+            f"{setting.source}={setting.value}: pip refuses the option after its subcommand "
+            '("The --python option must be placed before the pip subcommand name"), so every '
+            "pip install stops"
+        )
+    value = os.path.expanduser(setting.value.strip())
+    path = Path(value)
+    if path.is_dir():
+        path = path / "bin" / "python"
+    elif os.sep not in value:
+        path = Path(shutil.which(value) or value)
+    if not (path.is_file() and os.access(path, os.X_OK)):
+        return (
+            f"{setting.source}={setting.value} names no Python interpreter that exists: every "
+            'pip command stops ("Could not locate Python interpreter")'
+        )
+    if _environment_of(path) == Path(sys.prefix).resolve():
+        return None
+    return (
+        f"with {setting.source}={setting.value} pip runs under that interpreter and installs "
+        f"into its environment ({_environment_of(path)}), not this one ({sys.prefix})"
+    )
 
 
 def _in_venv() -> bool:
