@@ -84,10 +84,11 @@ redis/hooks.py):
   so a ``ddl_command_end`` policy refusing tables without one no longer fails the check;
 - 42501 on the probe's CREATE TABLE from the server's privilege check (routine
   ``aclcheck_error``; a RAISE of a trigger's own keeps its row, pg-42501-event-trigger) with a
-  CONTEXT field (raised inside a function, not by the check of the statement itself) while an enabled event trigger fires on CREATE TABLE
-  (pg_event_trigger, its function's pg_proc.prosecdef false): the trigger, its event and its
-  function named, the fix ``ALTER FUNCTION <function> SECURITY DEFINER`` for its owner or a
-  superuser, or the grant the function needs (was the fallback and the server's log);
+  CONTEXT field (raised inside a function, not by the check of the statement itself) while
+  an enabled event trigger fires on CREATE TABLE (pg_event_trigger, its function's
+  pg_proc.prosecdef false): the trigger, its event and its function named, the fix
+  ``ALTER FUNCTION <function> SECURITY DEFINER`` for its owner or a superuser, or the grant
+  the function needs (was the fallback and the server's log);
 - the probe table's owner read in the same transaction right after CREATE TABLE: 42501 on the
   INSERT while that owner is another role and an event trigger fires on CREATE TABLE: the new
   owner and the trigger named, the fix ``GRANT <owner> TO <role>`` (was the fallback);
@@ -99,6 +100,8 @@ redis/hooks.py):
 Rows: 4 in docs/verdicts/postgres.md and 2 in docs/verdicts/redis.md, section "The held-out set
 of 2026-12-07 (issue 21, twenty-second round)", asserted on each case's own run and registered
 in the every-row tests.
+Cost (``/usr/bin/time`` on ``pytest <this file> -n 0``, after the fixes, four envcheck runs):
+5.7 s user, 1.1 s system (6.9 CPU-s), 16 s wall.
 """
 
 from __future__ import annotations
