@@ -67,6 +67,29 @@ something that is not this provider's API (a proxy error page, a captive portal'
 fixed by "check base_url" (the address the page sends a browser to not named). Wrong: the 511 was
 "server error: Network Authentication Required ...", fixed by "look at the log of the server at
 127.0.0.1" (a phrase the case forbids: the network's sign-in called the provider's server error).
+
+After (verdicts from structure: the status, Anthropic's error type and the header its message
+names first, what envcheck's request carried, the page's meta refresh or link): 6 of 6 fully right,
+each a row of docs/verdicts/providers.md (``PROVIDER_ROWS_26``) asserted on the run. llm/_errors.py
+``_version_refused``: Anthropic's 400 ``invalid_request_error`` whose message begins
+``anthropic-version:`` is ``HeaderChanged``, "envcheck sent anthropic-version: 2023-06-01 once ...,
+and the header reached Anthropic as "2023-06-01, 2023-06-01": something between them (a gateway or
+proxy at base_url) added a second value to it" (missing: "did not reach Anthropic ... dropped it";
+another value: "rewrote it", the unit case with directus-labs/extensions#285's answer), fixed by
+the gateway passing the header through unchanged or base_url at https://api.anthropic.com (no
+longer "check the key ...; then check base_url"); only for ``kind = "anthropic"``. A 511 is read
+before any other rule (``network_sign_in``): ``NetworkSignIn``, "HTTP 511 Network Authentication
+Required (RFC 6585): the network this machine is on (a captive portal ...) wants a sign-in ...
+origin servers do not send 511", fixed by "sign in to the network at https://login.example.net/"
+(the page's meta refresh, else its link; no longer a server error nor the server's log).
+diagnose.py ``_sign_in_page``: an HTML page in place of JSON that sends a browser to another host
+than base_url's names that page as a sign-in page (a captive portal's, or a web app's login),
+fixed by opening it and signing in, then base_url if it is a web app's address. No printed fix is
+run here: each is a sign-in to a network or a gateway's configuration, and the replay has neither.
+Sweeps and held-out sets 9-25 unchanged (run with -n 2).
+
+Cost: 3 tests (one in-process envcheck session against one local server, one unit test of the
+classification); 3.7 CPU-s (``-n 0``, user+sys, pytest's start included).
 """
 
 from __future__ import annotations
@@ -165,7 +188,14 @@ CASES = [
     ),
 ]
 #: the rows of docs/verdicts/providers.md these cases run (their cause and fix too)
-PROVIDER_ROWS_26: dict[str, str] = {}
+PROVIDER_ROWS_26 = {
+    "anthropic-400-version-duplicated": "anthropic-400-version-duplicated",
+    "anthropic-400-version-required": "anthropic-400-version-required",
+    "openai-511-network-authentication": "openai-511-network-authentication",
+    "openai-200-portal-page": "openai-200-portal-page",
+    "anthropic-200-version-sent-once": "anthropic-200-version-sent-once",
+    "openai-200-answers": "openai-200-beside-portal",
+}
 
 ANTHROPIC = 'kind = "anthropic"\napi_key = "${ANTHROPIC_R26_KEY}"\n'
 OPENAI = 'kind = "openai"\napi_key = "${OPENAI_R26_KEY}"\n'
@@ -218,3 +248,32 @@ def test_twenty_sixth_held_out_providers(
 def test_the_twenty_sixth_set_is_what_it_says() -> None:
     assert_set_is_what_it_says("heldout26", 4, CASES, 6, 4)
     assert not set(OWN_KEYS.values()) & set(KEYS.values())
+
+
+#: a third form of the same refusal: a value rewritten on the way, as directus-labs/extensions#285
+#: quotes Anthropic's answer (its request_id left out)
+REWRITTEN = {
+    "type": "error",
+    "error": {
+        "type": "invalid_request_error",
+        "message": 'anthropic-version: "2023-10-01" is not a valid version',
+    },
+}
+
+
+def test_a_rewritten_version_and_the_pages_named() -> None:
+    from envcheck import llm
+    from envcheck.llm._errors import sign_in_page
+
+    made = llm.classify("a", 400, {}, REWRITTEN, kind="anthropic", listing=True)
+    assert isinstance(made, llm.HeaderChanged)
+    assert 'as "2023-10-01"' in (made.why or "") and "rewrote it" in (made.why or "")
+    # the same words from another kind of service are that service's: not read as Anthropic's
+    other = llm.classify("o", 400, {}, REWRITTEN, kind="openai", listing=True)
+    assert not isinstance(other, llm.HeaderChanged)
+    page = published("heldout26--openai-511-network-authentication").body.decode()
+    assert sign_in_page(page) == "https://login.example.net/"
+    assert sign_in_page(page.replace("<meta", "<link")) == "https://login.example.net/"  # its <a>
+    assert sign_in_page("<html><body>502 Bad Gateway</body></html>") == ""
+    bare = llm.classify("o", 511, {}, "", kind="openai")
+    assert isinstance(bare, llm.NetworkSignIn) and "a browser opened" in (bare.hint or "")

@@ -272,6 +272,24 @@ class Intermediary(ProviderError):
     who = ""
 
 
+class NetworkSignIn(ProviderError):
+    """HTTP 511 Network Authentication Required (RFC 6585 section 6): the network this machine
+    is on (a captive portal) wants a sign-in before it lets requests out. Origin servers do not
+    send 511, so the service never saw the request: not its key, its model nor its server.
+    ``page`` is where the portal's page sends a browser to sign in ("" when it names none)."""
+
+    kind = "network sign-in required"
+    page = ""
+
+
+class HeaderChanged(BadRequest):
+    """Anthropic refused the ``anthropic-version`` header envcheck sends (``2023-06-01``, once)
+    as missing or as another value: something between them (a gateway or proxy at base_url)
+    dropped or changed it; not the key, not the model."""
+
+    kind = "bad request"
+
+
 class Redirected(ProviderError):
     """A 3xx to the request: envcheck does not follow it (the key would go where it points)."""
 
@@ -560,6 +578,8 @@ def classify(
     from envcheck.llm import _between
 
     d = detail(body)
+    if status == 511:
+        return network_sign_in(provider, status, body, d)
     found = _between.front(status, headers, d.json)
     if found is not None and (found[0] == "proxy" or status in (401, 402, 403, 407, 429)):
         layer, who = found
@@ -861,6 +881,9 @@ def _classify(
         return made(
             ServerError, None, "a provider-side failure; check its status page and retry later"
         )
+    version = _version_refused(api, status, d)
+    if version is not None:
+        return made(HeaderChanged, *version)
     if status == 400 and listing:
         return made(
             BadRequest,
@@ -873,6 +896,77 @@ def _classify(
             BadRequest, None, "the request was refused as invalid: its message says which part"
         )
     return made(UnexpectedAnswer, None, "an answer without a known meaning: read its message")
+
+
+#: the anthropic-version header envcheck sends (and anthropic-sdk-python: its _client.py)
+ANTHROPIC_VERSION = "2023-06-01"
+
+
+def _version_refused(api: str, status: int, d: Detail) -> tuple[str, str] | None:
+    """Anthropic's 400 ``invalid_request_error`` about the ``anthropic-version`` header (its
+    message names the header first, as Anthropic names a refused header): envcheck sent it once
+    as the published version, so what reached Anthropic was changed on the way. Its why and
+    hint, or None."""
+    prefix = "anthropic-version:"
+    if api != "anthropic" or status != 400 or d.type != "invalid_request_error":
+        return None
+    if not d.message.startswith(prefix):
+        return None
+    sent = f"envcheck sent anthropic-version: {ANTHROPIC_VERSION} once"
+    sent += " (the version Anthropic publishes)"
+    said = d.message[len(prefix) :].strip()
+    if said.startswith('"'):
+        value = said.split(" is ")[0]
+        reached = f"the header reached Anthropic as {value}"
+        done = "added a second value to it" if "," in value else "rewrote it"
+    else:
+        reached, done = "the header did not reach Anthropic", "dropped it"
+    why = (
+        f"{sent}, and {reached}: something between them (a gateway or proxy at base_url) "
+        f"{done}; the key and the model are not what was refused"
+    )
+    hint = (
+        f"have the gateway or proxy at base_url pass anthropic-version through unchanged (sent "
+        f"once, {ANTHROPIC_VERSION}), or point base_url at Anthropic's API itself "
+        "(https://api.anthropic.com)"
+    )
+    return why, hint
+
+
+#: where a portal's page sends a browser: its meta refresh, else its first link
+_REFRESH = re.compile(
+    r"<meta[^>]+http-equiv=[\"']?refresh[^>]*content=[\"'][^\"']*url=([^\"'>\s]+)",
+    re.IGNORECASE | re.DOTALL,
+)
+_HREF = re.compile(r"<a\b[^>]*href=[\"'](https?://[^\"']+)", re.IGNORECASE)
+
+
+def sign_in_page(text: str) -> str:
+    """The address an HTML page sends a browser to (its meta refresh, else its first absolute
+    link), or ``""``."""
+    found = _REFRESH.search(text) or _HREF.search(text)
+    return html.unescape(found.group(1)) if found else ""
+
+
+def network_sign_in(provider: str, status: int, body: Any, d: Detail) -> ProviderError:
+    """A 511 (RFC 6585 section 6): the network's sign-in, named with the page it links."""
+    text = body if isinstance(body, str) else ""
+    page = sign_in_page(text)
+    message = d.message or (page_text(text) if text else f"HTTP {status}")
+    where = f" at {page}" if page else " (a browser opened on any http:// page is sent there)"
+    made = NetworkSignIn(
+        provider,
+        message,
+        status=status,
+        why="HTTP 511 Network Authentication Required (RFC 6585): the network this machine is "
+        "on (a captive portal: a hotel's, an airport's or a guest network) wants a sign-in "
+        "before it lets requests out; origin servers do not send 511, so the service never saw "
+        "the request: not its key, its model nor its server",
+        hint=f"sign in to the network{where}, then run again",
+        detail=d,
+    )
+    made.page = page
+    return made
 
 
 @dataclass

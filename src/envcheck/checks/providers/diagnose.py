@@ -32,7 +32,7 @@ from envcheck.core import redact
 from envcheck.core.fix import Command, Edit, Fix, Manual, Step
 from envcheck.core.model import CheckFailed, CheckSkipped, Outcome, ok
 from envcheck.llm import _between
-from envcheck.llm._errors import page_text
+from envcheck.llm._errors import page_text, sign_in_page
 
 #: the model listing is what ``auth``, ``model`` and (without smoke) ``headroom`` send
 LISTING_CHECKS = ("auth", "model", "headroom")
@@ -153,6 +153,9 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
         return CheckFailed(_transport_summary(p, exc, summary), why=why, fix=_transport_fix(exc))
     if isinstance(exc, llm.Intermediary):
         return _intermediary(p, exc, sent)
+    if isinstance(exc, (llm.NetworkSignIn, llm.HeaderChanged)):  # a network's or a gateway's
+        text = exc.hint or "do what the answer says"
+        return CheckFailed(summary, why=why, fix=Fix([Manual(text)], text=text))
     if isinstance(exc, llm.Redirected):
         return CheckFailed(summary, why=why, fix=manual(exc.hint or "check base_url"))
     if claude_code_token(p, exc):
@@ -513,12 +516,34 @@ def not_json(p: Provider, response: Any) -> CheckFailed:
         return CheckFailed(summary, why=why, fix=manual(text))
     shown = redact.clean(page_text(response.text), 120)
     kind = response.headers.get("content-type", "no content type")
+    page = sign_in_page(response.text) if "html" in kind.lower() else ""
+    if page and urlsplit(page).hostname != urlsplit(url).hostname:
+        return _sign_in_page(p, url, response.status_code, kind, shown, page, through)
     return CheckFailed(
         f"{p.name} answered {url} with something that is not JSON (HTTP "
         f"{response.status_code}, {kind}): {shown!r}",
         why="base_url points at something that is not this provider's API (a proxy error page, "
         f"a captive portal's sign-in page), or the answer was cut short{through}",
         fix=manual(f"check base_url of {p.table}"),
+    )
+
+
+def _sign_in_page(
+    p: Provider, url: str, status: int, kind: str, shown: str, page: str, through: str
+) -> CheckFailed:
+    """An HTML page in place of the API's JSON that sends a browser to another host (its meta
+    refresh, or its link): a sign-in page answered, a network's (a captive portal that does not
+    send 511) or a web app's in front of the API."""
+    return CheckFailed(
+        f"{p.name} answered {url} with an HTML page, not JSON (HTTP {status}, {kind}): "
+        f"{shown!r}",
+        why=f"the page sends a browser to {page} (its meta refresh or link), another host than "
+        f"base_url's: a sign-in page answered instead of {p.label}'s API, a network's (a captive "
+        f"portal) or a web app's login in front of the API{through}",
+        fix=manual(
+            f"open {page} in a browser and sign in (the network's portal), then run again; if "
+            f"base_url is a web app's address rather than its API, check base_url of {p.table}"
+        ),
     )
 
 
