@@ -309,10 +309,13 @@ url = "redis://127.0.0.1:{orphan}/0"
             "(0 to "
             "15)",
             "        fix: use a database from 0 to 15 in tool.envcheck.redis.db99.url",
-            f"  FAIL  redis/extra.auth: the URL sends a password, but 127.0.0.1:{plain} has none "
-            "configured",
-            "        fix: remove the password from tool.envcheck.redis.extra.url, or protect the "
-            f"server: redis-cli -h 127.0.0.1 -p {plain} CONFIG SET requirepass PASSWORD*",
+            # redis-py connects with this URL (it takes the refusal for no password needed): a
+            # warning, never a failure
+            f"  WARN  redis/extra.auth: the URL sends a password, but 127.0.0.1:{plain} has none "
+            "configured: anyone who reaches it gets in",
+            f"        fix: protect the server: redis-cli -h 127.0.0.1 -p {plain} CONFIG SET "
+            "requirepass PASSWORD (and requirepass in redis.conf), or remove the password from "
+            "tool.envcheck.redis.extra.url",
             f"  FAIL  redis/orphan.roundtrip: 127.0.0.1:{orphan} is a read-only replica of "
             f"127.0.0.1:{dead} (link to it: down) (READONLY)",
             f"        fix: point tool.envcheck.redis.orphan.url at the primary (127.0.0.1:{dead}); "

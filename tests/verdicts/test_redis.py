@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
 from envcheck.core.config import load
 from envcheck.core.fix import Command, Edit, RedisCommand, Step
@@ -605,7 +606,20 @@ def _nouser(tmp: Path) -> Iterator[Case]:
 @scenario("redis-ERR-AUTH-nopass")
 def _auth_nopass(tmp: Path) -> Iterator[Case]:
     with rs.running() as server:
-        yield Case(section(server.url(auth=f":{APP}@")), never=(APP,))
+        url = server.url(auth=f":{APP}@")
+        with redis.Redis.from_url(url) as client:  # the client connects: a warning
+            assert client.ping()
+        yield Case(section(url), never=(APP,))
+
+
+@scenario("redis-ERR-AUTH-nopass-resp2")
+def _auth_nopass_resp2(tmp: Path) -> Iterator[Case]:
+    with rs.running() as server:
+        url = server.url(auth=f":{APP}@") + "?protocol=2"
+        with redis.Redis.from_url(url) as client:  # the client refuses to connect: a failure
+            with pytest.raises(redis.AuthenticationError):
+                client.ping()
+        yield Case(section(url), never=(APP,))
 
 
 @scenario("redis-ERR-SELECT-range")

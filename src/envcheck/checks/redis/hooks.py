@@ -103,6 +103,9 @@ class Session:
         self.first_reply: ReplyError | None = None
         #: the first PING's reply broke RESP
         self.broken: ProtocolViolation | None = None
+        #: AUTH was refused because the default user has no password (the server is open):
+        #: redis-py ignores that refusal and connects, so the password is never checked
+        self.password_unchecked = False
 
     def close(self) -> None:
         self.conn.close()
@@ -360,6 +363,17 @@ def _protocol(t: Target) -> str:
     return parse_qs(urlsplit(t.url).query).get("protocol", [""])[-1].strip()
 
 
+def _client_resp() -> str:
+    """The RESP version the installed redis-py speaks when the URL names none (``protocol=``):
+    its own default (``redis.utils.DEFAULT_RESP_VERSION``, 3 from redis-py 8); RESP2 where it
+    has none."""
+    try:
+        from redis.utils import DEFAULT_RESP_VERSION
+    except ImportError:
+        return "2"
+    return str(DEFAULT_RESP_VERSION)
+
+
 def _nopass_default_limited(conn: Resp, t: Target, deadline: float) -> CheckFailed | None:
     """The URL gives a password and no user while the default user is ``nopass``: redis-py 8
     sends ``HELLO 3 AUTH default PASSWORD`` (connection.py: a lone password goes to ``default``),
@@ -411,18 +425,26 @@ def _login(session: Session, t: Target, deadline: float) -> None:
                 limited = _nopass_default_limited(conn, t, deadline)
                 if limited is not None:
                     raise limited from None
-                protect = t.cli("CONFIG", "SET", "requirepass", "PASSWORD", auth=False)
-                raise CheckFailed(
-                    f"the URL sends a password, but {t.address} has none configured",
-                    why="AUTH is answered with ERR on a server without requirepass: anyone who "
-                    "reaches it gets in, and redis-py refuses to connect with this URL",
-                    fix=fix(
-                        f"remove the password from {t.source}, or protect the server: {protect} "
-                        "(and requirepass in redis.conf)",
-                        url_step(t, t.url_with(t.host, t.port).replace(":PASSWORD@", "@")),
-                    ),
-                ) from None
-            raise (auth_err(t, exc, deadline) or explain(t, exc, conn, deadline)) from None
+                if (_protocol(t) or _client_resp()) == "3":
+                    # redis-py over RESP3 logs in with HELLO 3 AUTH default PASSWORD, which a
+                    # default user without a password (nopass) accepts whatever the password:
+                    # the application connects; the auth check warns
+                    session.password_unchecked = True
+                else:
+                    protect = t.cli("CONFIG", "SET", "requirepass", "PASSWORD", auth=False)
+                    raise CheckFailed(
+                        f"the URL sends a password, but {t.address} has none configured",
+                        why="over RESP2 redis-py sends AUTH PASSWORD, which a server without "
+                        "requirepass answers with ERR, and redis-py refuses to connect "
+                        "(AuthenticationError); anyone who reaches the server gets in",
+                        fix=fix(
+                            f"remove the password from {t.source}, or protect the server: "
+                            f"{protect} (and requirepass in redis.conf)",
+                            url_step(t, t.url_with(t.host, t.port).replace(":PASSWORD@", "@")),
+                        ),
+                    ) from None
+            else:
+                raise (auth_err(t, exc, deadline) or explain(t, exc, conn, deadline)) from None
     if _protocol(t) == "3":
         # redis-py sends HELLO 3 on every new connection of a ?protocol=3 URL; HELLO 2 asks the
         # same of the server (the command exists, the user may run it) without leaving RESP2
@@ -556,6 +578,22 @@ def auth(instance: str, ctx: Context) -> Outcome:
             server = {}
         if server.get("redis_mode") == "sentinel":
             raise sentinel(t, session.conn, deadline)
+    if session.password_unchecked:
+        protect = t.cli("CONFIG", "SET", "requirepass", "PASSWORD", auth=False)
+        return warn(
+            f"the URL sends a password, but {t.address} has none configured: anyone who "
+            "reaches it gets in",
+            why="the default user has no password (nopass), and redis-py over RESP3 logs in "
+            "with HELLO 3 AUTH default PASSWORD, which it accepts whatever the password: the "
+            "application connects, and the password in the URL protects nothing",
+            fix=fix(
+                f"protect the server: {protect} (and requirepass in redis.conf), or remove the "
+                f"password from {t.source}",
+                url_step(t, t.url_with(t.host, t.port).replace(":PASSWORD@", "@")),
+            ),
+            redis_mode=server.get("redis_mode", "unknown"),
+            tls=t.tls,
+        )
     who = f"as {t.username!r}" if t.username else ("with a password" if t.has_password else "")
     return ok(
         f"PING answered by {t.where} {who}".rstrip(),
