@@ -62,6 +62,27 @@ POST's stream was answered (the ping with a result, the others with an error).
 - cfg-url-and-command-no-type, wrong (a false failure): "a url entry with no "type": Claude Code
   ... refuses the entry", fix "set "type": "http"": Claude Code's stdio schema, first in its
   union, takes the entry and starts the command.
+
+After (verdicts from structure: the entry's keys and its ``type``, the kind of the server's own
+request on the stream; none from a message's words): 6 of 6 fully right, each a row of
+docs/verdicts/mcp.md (section 27, ``ROWS``) asserted on the run.
+
+- An entry with ``"type": "http"`` (or ``"sse"``) and a ``url`` is a remote server in every file
+  but Claude Desktop's, its ``command`` not run (``discovery._entry``); in ``.mcp.json`` an entry
+  with a ``command`` and no ``type`` (or ``"stdio"``) is a stdio server whatever else it holds,
+  as Claude Code's union of schemas takes it (``discovery._claude_code_type``).
+- A step that timed out after the server sent its own request for a capability envcheck did not
+  declare is named so before the HTTP stream is called held back (``diagnose``: the
+  ``_asked_undeclared`` verdict ahead of the buffering one): that request was an event.
+- http-post-stream-undeclared-roots and the neighbour http-post-stream-ping needed no change.
+
+The fixes, carried out as printed (``test_the_printed_fixes_work``): the ``.mcp.json`` entry's
+url pointed at a server that runs (the person's "fix url in"), and the stream servers run
+without their undeclared requests (the authors'); envcheck run again over the three: they pass,
+the entry's command still not started.
+
+Cost (measured after the fixes, ``-p no:xdist``, pytest's start included): 4.1 CPU-s, 17 s of
+wall time (mostly the 5 s timeout of the held stream, twice: the SDK's client and envcheck).
 """
 
 from __future__ import annotations
@@ -340,3 +361,39 @@ def test_the_server_requests_were_answered(round20: dict[str, Any]) -> None:
     assert all("result" in a for a in by_mode.get("ping", [])), by_mode
     assert all("error" in a for a in by_mode.get("roots", []) + by_mode.get("elicit", []))
     assert {len(by_mode.get(m, [])) for m in ASKS} == {2}, by_mode
+
+
+def test_the_printed_fixes_work(round20: dict[str, Any]) -> None:
+    """The printed fixes carried out as they say: cfg-type-http-url-and-command's ("fix url in
+    .mcp.json", the person: the url of a server that runs), the server cases' (the server's
+    authors: it stops sending roots/list and elicitation/create to a client that does not declare
+    them, the same server in its ``plain`` mode); envcheck run again over those three: they pass,
+    and the entry's command is still not started."""
+    by_id = {c["id"]: c for c in round20["checks"]}
+    root = round20["root"]
+    both = by_id["mcp/both@mcp.json.start"]
+    assert both["status"] == "fail" and "fix url in" in both["hint"], both
+    assert ".mcp.json" in both["hint"], both
+    for server, request in (("postroots", "roots/list"), ("postelicit", "elicitation/create")):
+        check = by_id[f"mcp/{server}.tools"]
+        assert check["status"] == "fail" and f"sends {request} to clients" in check["hint"], check
+    with pytest.MonkeyPatch.context() as mp, serving(Handler, poll=0.1) as port:
+        mp.setenv("HOME", str(root / "home"))
+        mp.delenv("XDG_CONFIG_HOME", raising=False)
+        mp.chdir(root)
+        plain = f"http://127.0.0.1:{port}/plain/mcp"
+        claude = json.loads((root / ".mcp.json").read_text())["mcpServers"]
+        # another path of the same healthy server (an entry at a URL pyproject.toml already
+        # declares is checked once, as pyproject's)
+        claude["both"]["url"] = plain.replace("/plain/", "/fixed/")
+        (root / ".mcp.json").write_text(json.dumps({"mcpServers": {"both": claude["both"]}}))
+        (root / ".vscode" / "mcp.json").unlink()
+        servers = {s: {"url": plain, "transport": "http"} for s in ("postroots", "postelicit")}
+        after = run_in_process(root, servers_toml(servers), SECRET)
+    failing = [f"{c['id']} {c['status']}" for c in after if c["status"] not in ("pass", "skip")]
+    passed = {c["id"]: c for c in after if c["status"] == "pass"}
+    # the entry's id: ``both`` or ``both@mcp.json`` (the file named when names meet)
+    both_id = next((i for i in ("mcp/both", "mcp/both@mcp.json") if f"{i}.tools" in passed), "")
+    wanted = {f"{both_id}.tools", "mcp/postroots.tools", "mcp/postelicit.tools"}
+    assert not failing and wanted <= set(passed), (failing, sorted(c["id"] for c in after))
+    assert "/fixed/mcp" in passed[f"{both_id}.start"]["summary"], passed[f"{both_id}.start"]

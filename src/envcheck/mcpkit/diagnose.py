@@ -2054,6 +2054,17 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
     elsewhere = _endpoint_elsewhere(spec, attempt)
     if elsewhere is not None:
         return _endpoint_refused(spec, elsewhere, facts)
+    # the server sent its own request (on stdio, or as an event of the POST's stream: the
+    # stream was not held back) to a capability envcheck did not declare, then fell silent
+    asked = _asked_undeclared(probe, step_method(probe, step))
+    if asked is not None:
+        asked_why, text = asked
+        return CheckFailed(
+            f"{spec.name}: no answer to {step_method(probe, step)} within {spec.timeout:g} s",
+            why=asked_why,
+            fix=_fixes.ask(text, "the server's authors"),
+            facts=facts,
+        )
     if spec.transport != "stdio" and "text/event-stream" in [
         kind.split(";")[0].strip().lower() for kind in attempt.content_types
     ]:
@@ -2069,15 +2080,6 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
             "between envcheck and the server buffers the stream (it forwards events only when "
             "its buffer fills or the stream ends), or the server hung after the headers",
             fix=_fixes.ask(text, "whoever runs the proxy"),
-            facts=facts,
-        )
-    asked = _asked_undeclared(probe, step_method(probe, step))
-    if asked is not None:
-        asked_why, text = asked
-        return CheckFailed(
-            f"{spec.name}: no answer to {step_method(probe, step)} within {spec.timeout:g} s",
-            why=asked_why,
-            fix=_fixes.ask(text, "the server's authors"),
             facts=facts,
         )
     answered = [method for method in probe.wire.results if method != "ping"]

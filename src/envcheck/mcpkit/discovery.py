@@ -432,7 +432,15 @@ def _entry(name: str, label: str, path: Path, entry: Any, rootdir: Path) -> Disc
         else:
             item.remote_type = kind
         return item
-    if "command" in entry:
+    # "type": "http" or "sse" with a url: a remote server, its "command" no key of that shape
+    # (Claude Code's McpHTTPServerConfigSchema, VS Code's remote entry); Claude Desktop starts
+    # stdio servers only
+    remote = (
+        ("url" in entry or "serverUrl" in entry)
+        and kind.lower().replace("_", "-") in REMOTE_TYPES
+        and label != CLAUDE_DESKTOP
+    )
+    if "command" in entry and not remote:
         table["command"] = entry["command"]
         table["args"] = entry.get("args", [])
         table["env"] = entry.get("env", {})
@@ -476,7 +484,9 @@ def _claude_code_type(entry: dict[str, Any], kind: str) -> tuple[str, str | None
     """Why Claude Code's schemas refuse the entry's ``type`` (and the type that makes a ``url``
     entry readable), or ``None``: a stdio entry has no ``type`` or ``"stdio"``; a remote one needs
     ``"http"`` or ``"sse"`` (``"ws"``); any other value matches none of them."""
-    if "command" in entry and "url" not in entry:
+    if "command" in entry and ("url" not in entry or kind in ("", "stdio")):
+        # a command with no type (or "stdio"): McpStdioServerConfigSchema, first in Claude Code's
+        # union, takes the entry whatever else it holds (a url is dropped)
         if kind in ("", "stdio") or kind.lower().replace("_", "-") in REMOTE_TYPES:
             return None  # a remote type with a command: the remote_type rule below
         return (
