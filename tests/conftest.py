@@ -140,8 +140,13 @@ def _import_everything_envcheck_uses() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def _clean_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Tests decide for themselves whether they run "in CI" and which variables exist."""
+    # each test's own rate-limit budget (shared by the processes it starts): the budget of a
+    # replay's base_url is otherwise shared with every other test, worker and run on the machine
+    monkeypatch.setenv("ENVCHECK_RATELIMIT_DIR", str(tmp_path_factory.mktemp("ratelimit")))
     for name in ("CI", "GITHUB_STEP_SUMMARY", "DATABASE_URL", "REDIS_URL", "OLLAMA_HOST"):
         monkeypatch.delenv(name, raising=False)
     for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"):

@@ -333,3 +333,19 @@ def test_retry_after_ms_end_to_end(
     result.stdout.fnmatch_lines(
         ["  PASS  openai.auth  authenticated at *", "*waited_s=1.3, retries=1*"]
     )
+
+
+def test_limiter_budget_lives_where_envcheck_ratelimit_dir_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Runs that name the same directory share a budget; one that names another keeps its own."""
+    monkeypatch.setenv("ENVCHECK_RATELIMIT_DIR", str(tmp_path / "a"))
+    first = llm.RateLimiter("openai@https://api.openai.com/v1", limit=1, period=60.0)
+    assert first.acquire() == 0.0
+    assert first.path.parent == tmp_path / "a"
+    again = llm.RateLimiter("openai@https://api.openai.com/v1", limit=1, period=60.0)
+    with pytest.raises(TimeoutError, match="after the deadline"):
+        again.acquire(deadline=time.monotonic() + 1.0)
+    monkeypatch.setenv("ENVCHECK_RATELIMIT_DIR", str(tmp_path / "b"))
+    other = llm.RateLimiter("openai@https://api.openai.com/v1", limit=1, period=60.0)
+    assert other.acquire(deadline=time.monotonic() + 1.0) == 0.0

@@ -17,7 +17,9 @@ class RateLimiter:
 
     The state (the times of the last ``limit`` acquisitions) lives in a small file guarded by an
     exclusive ``flock``, so threads, pytest-xdist workers and separate runs on the same machine
-    share one budget. This is stricter than a plain token bucket: no sliding window of
+    share one budget (in ``$TMPDIR/envcheck-ratelimit``, or the directory
+    ``ENVCHECK_RATELIMIT_DIR`` names: processes that name another one keep their own budget).
+    This is stricter than a plain token bucket: no sliding window of
     ``period`` seconds ever holds more than ``limit`` requests.
     """
 
@@ -27,7 +29,10 @@ class RateLimiter:
         if limit < 1 or period <= 0:
             raise ValueError("a rate limit needs limit >= 1 and period > 0")
         self.name, self.limit, self.period = name, limit, period
-        base = directory or Path(tempfile.gettempdir()) / "envcheck-ratelimit"
+        chosen = os.environ.get("ENVCHECK_RATELIMIT_DIR", "").strip()
+        base = directory or (
+            Path(chosen) if chosen else Path(tempfile.gettempdir()) / "envcheck-ratelimit"
+        )
         base.mkdir(parents=True, exist_ok=True)
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:40]
         digest = hashlib.sha256(name.encode()).hexdigest()[:12]
