@@ -1,0 +1,196 @@
+"""The twenty-first held-out round of MCP breakages (issue 23), after twenty rounds and the four
+sweeps: two breakages that no row of docs/verdicts/mcp.md, no earlier round and no sweep pair
+lists, and two neighbours, each a real stdio server of this file (newline-delimited JSON-RPC),
+proven with the SDK's client.
+
+Grepped first (docs/verdicts/mcp.md, tests/verdicts/test_mcp*.py and their code,
+protocol_faults.py, child_server.py, every tests/verdicts/test_heldout_mcp*.py,
+tests/verdicts/mcp_world.py) and dropped as covered: a ``nextCursor`` naming a page already
+asked for (rpc-cursor-loop) or a new cursor each page (rpc-cursor-changes-repeats), a tool name
+outside ``A-Za-z0-9_-.`` (tools-name-invalid-chars) or over 128 characters
+(tools-name-too-long), one tool name twice (tools-name-duplicate), ``instructions`` not a string
+(init-instructions-not-string), a prompt's ``arguments`` as a JSON Schema
+(prompts-arguments-schema). Nowhere: a ``PromptArgument.required`` that is not a boolean (grepped
+``required`` with ``prompt``: only the schema object of round 14), a response sent twice for one
+request id (grepped ``twice``, ``same id``, ``duplicate``, ``again`` in the wire sweep,
+protocol_faults.py, child_server.py: none for a response).
+
+How the set was made (2026-12-07), from the MCP specification's schema (2025-11-25,
+``PromptArgument``: ``name: string``, ``description?: string``, ``required?: boolean``;
+*Basic*: "Responses MUST include the same ID as the request they correspond to", JSON-RPC 2.0 §5:
+one Response Object per request) and the SDK's client on every server:
+
+- prompts-argument-required-not-boolean: ``prompts/list`` lists a prompt whose argument has
+  ``"required": "optional"`` (a string): the SDK's client rejects the result;
+- init-answered-twice: the server writes two responses with the ``initialize`` request's id (the
+  second a result too): the SDK's client reads the first and drops the second (a response to no
+  request it waits for); the server answers everything else once. Not a failure for the client,
+  a fault of the server's framing envcheck should name as a warning;
+- neighbours: the same prompt with ``"required": true`` (prompts-argument-required-true, a pass);
+  the same server answering ``initialize`` once after a ``notifications/message`` log line
+  (init-once-after-log, a pass).
+
+Each case states what a fully right verdict is (``Expect`` of test_heldout_servers.py, graded by
+its ``grade`` on the case's own server's checks). All four are checked in one envcheck run, in
+process.
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.verdicts.mcp_world import (
+    judge_round_case,
+    processes_of,
+    run_in_process,
+    servers_toml,
+    write_script,
+)
+from tests.verdicts.test_heldout_servers import Expect
+from tests.verdicts.test_mcp_wire_sweep import judge
+
+#: nothing of this round is a secret; the report must not hold this either
+SECRET = "Heldout21-never-shown-5521"
+
+#: the round's stdio server; MODE (argv[1]) bends one thing
+SERVER = textwrap.dedent("""
+    import json, sys
+
+    MODE = sys.argv[1]
+    REQUIRED = {"prompt-string": "optional", "prompt-true": True}
+
+
+    def send(message):
+        sys.stdout.write(json.dumps(message) + "\\n")
+        sys.stdout.flush()
+
+
+    for line in sys.stdin:
+        message = json.loads(line)
+        if "id" not in message or "method" not in message:
+            continue
+        ident, method = message["id"], message["method"]
+        params = message.get("params") or {}
+        reply = {"jsonrpc": "2.0", "id": ident}
+        if method == "initialize":
+            capabilities = {"tools": {}, "logging": {}}
+            if MODE in REQUIRED:
+                capabilities["prompts"] = {}
+            reply["result"] = {
+                "protocolVersion": params.get("protocolVersion"),
+                "capabilities": capabilities,
+                "serverInfo": {"name": "heldout21", "version": "1.0"},
+            }
+            if MODE == "log-first":
+                log = {"level": "info", "logger": "heldout21", "data": "starting up"}
+                send({"jsonrpc": "2.0", "method": "notifications/message", "params": log})
+            if MODE == "init-twice":
+                send(reply)
+        elif method == "tools/list":
+            reply["result"] = {"tools": [{"name": "echo", "inputSchema": {"type": "object"}}]}
+        elif method == "prompts/list" and MODE in REQUIRED:
+            argument = {"name": "topic", "description": "what to write about"}
+            argument["required"] = REQUIRED[MODE]
+            prompt = {"name": "summary", "arguments": [argument]}
+            reply["result"] = {"prompts": [prompt]}
+        elif method == "ping":
+            reply["result"] = {}
+        elif method == "tools/call":
+            reply["result"] = {"content": [{"type": "text", "text": "ok"}]}
+        else:
+            reply["error"] = {"code": -32601, "message": "Method not found"}
+        send(reply)
+    """)
+
+#: case name -> (server name, "stdio", its mode, the request the SDK's client fails on or None,
+#: the expected verdict)
+CASES: dict[str, tuple[str, str, str, str | None, Expect]] = {
+    "prompts-argument-required-not-boolean": (
+        "reqstr",
+        "stdio",
+        "prompt-string",
+        "prompts/list",
+        Expect(
+            "mcp/reqstr.prompts",
+            "fail",
+            says=("prompts/list", "required", "summary"),
+            fix=("required",),
+            never=("by hand", "pydantic", "prompts.0"),
+        ),
+    ),
+    "init-answered-twice": (
+        "twice",
+        "stdio",
+        "init-twice",
+        None,
+        Expect(
+            "mcp/twice.initialize|mcp/twice.start|mcp/twice.tools",
+            "warn",
+            says=("initialize", "twice"),
+            never=("by hand", "timeout"),
+        ),
+    ),
+    "prompts-argument-required-true": (
+        "reqtrue",
+        "stdio",
+        "prompt-true",
+        None,
+        Expect("mcp/reqtrue.prompts", "pass"),
+    ),
+    "init-once-after-log": (
+        "logfirst",
+        "stdio",
+        "log-first",
+        None,
+        Expect("mcp/logfirst.tools", "pass"),
+    ),
+}
+
+#: the neighbours: their clients work with them, envcheck must not fail or warn about them
+NEIGHBOURS = ("prompts-argument-required-true", "init-once-after-log")
+
+#: the cases that are rows of docs/verdicts/mcp.md (none until the fixes)
+ROWS: tuple[str, ...] = ()
+
+
+@pytest.fixture(scope="module")
+def round21(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The servers proven (the SDK's client on each), then checked in one envcheck run: the
+    proofs, the checks, the processes left."""
+    from mcp import StdioServerParameters
+
+    root = tmp_path_factory.mktemp("heldout21")
+    script = write_script(root / "servers" / "heldout21.py", SERVER)
+    before = processes_of(root)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HOME", str(root / "home"))
+        mp.delenv("XDG_CONFIG_HOME", raising=False)
+        mp.chdir(root)
+        names = sorted(CASES)
+        params = [
+            StdioServerParameters(command=sys.executable, args=["-S", script, CASES[n][2]])
+            for n in names
+        ]
+        sdk: dict[str, Any] = dict(zip(names, judge(params)))
+        servers = {
+            CASES[n][0]: {"command": sys.executable, "args": ["-S", script, CASES[n][2]]}
+            for n in names
+        }
+        checks = run_in_process(root, servers_toml(servers), SECRET)
+        left = processes_of(root) - before
+    yield {"sdk": sdk, "proofs": {}, "checks": checks, "root": root, "left": left}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_heldout(round21: dict[str, Any], name: str) -> None:
+    judge_round_case(round21, name, CASES, ROWS, NEIGHBOURS)
+
+
+def test_no_process_outlives_the_run(round21: dict[str, Any]) -> None:
+    """No server process outlives the run (envcheck's)."""
+    assert not round21["left"], f"processes outlived the run: {sorted(round21['left'])}"
