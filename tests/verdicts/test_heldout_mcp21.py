@@ -33,6 +33,17 @@ one Response Object per request) and the SDK's client on every server:
 Each case states what a fully right verdict is (``Expect`` of test_heldout_servers.py, graded by
 its ``grade`` on the case's own server's checks). All four are checked in one envcheck run, in
 process.
+
+First run (envcheck at afa3ab0, the commit that added this file, before any change; graded by
+the rules above, 2026-12-07): 4 cases, 2 fully right (the neighbours prompts-argument-required-true
+and init-once-after-log), 1 partly, 1 wrong. No process outlived the run.
+
+- prompts-argument-required-not-boolean, partly: the right check fails and names the prompt
+  ``'summary'``, but by the SDK's pydantic location (``prompts.0.arguments.0.required``) and its
+  words ("Input should be a valid boolean, unable to interpret input"), the argument ``topic``
+  never named; the fix "must be as the MCP schema defines it" does not say a boolean;
+- init-answered-twice, wrong (a false pass): every check passes, the second response to
+  ``initialize`` never mentioned.
 """
 
 from __future__ import annotations
