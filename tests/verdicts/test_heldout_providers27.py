@@ -1,0 +1,166 @@
+"""The twenty-seventh held-out set for LLM providers (issue 22), a small one: OpenAI-compatible
+services' request validation (HTTP 422) refusing what envcheck's smoke call never sent. envcheck's
+smoke request is ``{"model", "messages": [{"role": "user", "content": "<a string>"}],
+"max_tokens": 5}`` (checks/providers/hooks.py:467); Mistral validates the body with pydantic and
+answers a field its schema lacks with 422 ``extra_forbidden`` and the field's ``loc``; DeepSeek
+answers a body it cannot deserialize with 422 (its error-code page: "Invalid Parameters") naming the
+JSON path. A field envcheck did not send, or a value of another type than envcheck sent, means
+something between envcheck and the service (a gateway or proxy at base_url) changed the body. Kinds
+no row of docs/verdicts/providers.md lists, no earlier held-out set made (test_heldout.py's eight,
+9 to 26) and no sweep covers. Grepped before choosing, in both tables, every earlier set, the
+sweeps, replays/SOURCES.md and src/envcheck/mock/data/SOURCES.md: ``extra_forbidden``,
+``Extra inputs``, ``invalid_request_message_error``, ``deserialize``, ``Invalid Parameters``
+(none found); ``422`` (only TGI's template error, LiteLLM's budget and Anthropic/OpenAI rows of
+other kinds). Found, so dropped: Groq ``model_decommissioned`` and ``organization_restricted``,
+Together ``invalid_api_key`` and ``credit_limit`` (402 and 429), Fireworks 401/404/412/500, Mistral
+400 ``invalid_model`` and 503, DeepSeek 401/402/400, Perplexity 401 and 400, Azure
+``content_filter`` (all rows or earlier sets). Dropped for want of a published body: Groq's 498.
+
+Breakages (each the answer to the smoke call, after a listing that answered):
+
+- Mistral 422 ``invalid_request_error`` whose ``message.detail`` is ``extra_forbidden`` at
+  ``loc ["body", "n"]`` (crewAIInc/crewAI#60): envcheck sent no ``n``, so something on the way (a
+  gateway or proxy at base_url) added it; not the key, not the model name; the fix is that gateway
+  not adding it (or base_url at the service itself);
+- Mistral's later form, ``detail`` at the top level, code 3001, ``loc ["body", "tools"]``
+  (partITech/php-mistral#76; status 422 assembled from the same refusal elsewhere): likewise;
+- DeepSeek 422 "Failed to deserialize the JSON body into the target type: messages[0].content:
+  invalid type: sequence, expected a string" (deepseek-ai/awesome-deepseek-integration#23, in
+  DeepSeek's envelope: assembled): envcheck sent that content as a string, so what reached DeepSeek
+  was rewritten on the way; the fix is the gateway at base_url.
+
+Neighbour (healthy): DeepSeek at its base_url, listing and answer the recorded ones (the fifteenth
+set's replays).
+
+Each case says what a fully right verdict is: the check's status, words its cause must say, words
+its fix must hold, words nothing it shows may say. Of envcheck's code, only the smoke request's
+body (hooks.py) had been read before the expectations were written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.verdicts.provider_runs import (
+    HeldOutCase,
+    assert_providers_round,
+    assert_set_is_what_it_says,
+    chat_routes,
+    serve,
+)
+from tests.verdicts.replay import Replay, published
+from tests.verdicts.test_providers import KEYS
+
+EXTRA_N = "https://github.com/crewAIInc/crewAI/issues/60"
+EXTRA_TOOLS = "https://github.com/partITech/php-mistral/issues/76"
+DESERIALIZE = "https://github.com/deepseek-ai/awesome-deepseek-integration/issues/23"
+DEEPSEEK_OK = "https://api-docs.deepseek.com/"
+
+#: this set's own keys (fake), each in the variable its instance reads; none may be shown
+OWN_KEYS = {
+    "MISTRAL_R27_KEY": "HeldOut27CanaryMistralApiKey000000001",
+    "DEEPSEEK_R27_KEY": "sk-HeldOut27CanaryDeepSeekApiKey0002",
+}
+
+#: what no verdict here may say
+WRONG_CAUSES = ("no cause is guessed", "closest:", "check the model name")
+#: a refusal that is not the key's
+NOT_THE_KEY = ("set a valid key", "create a new key", "its permissions")
+
+
+@dataclass(frozen=True)
+class Case(HeldOutCase):
+    never: tuple[str, ...] = WRONG_CAUSES + NOT_THE_KEY
+
+
+CASES = [
+    Case(
+        "mistral-422-extra-forbidden-added",
+        EXTRA_N,
+        "providers/mextra.smoke",
+        "fail",
+        says=("422", "extra_forbidden", "body.n", "did not send"),
+        fix=("base_url",),
+    ),
+    Case(
+        "mistral-422-extra-forbidden-top-level",
+        EXTRA_TOOLS,
+        "providers/mtools.smoke",
+        "fail",
+        says=("422", "extra_forbidden", "body.tools", "did not send"),
+        fix=("base_url",),
+    ),
+    Case(
+        "deepseek-422-deserialize-rewritten",
+        DESERIALIZE,
+        "providers/dsbody.smoke",
+        "fail",
+        says=("422", "messages[0].content", "as a string"),
+        fix=("base_url",),
+    ),
+    Case(
+        "deepseek-200-answers",
+        DEEPSEEK_OK,
+        "providers/dsok.smoke",
+        "pass",
+        also=(("providers/dsok.auth", "pass"), ("providers/dsok.model", "pass")),
+    ),
+]
+#: the rows of docs/verdicts/providers.md these cases run (their cause and fix too)
+PROVIDER_ROWS_27: dict[str, str] = {}
+
+MISTRAL = 'kind = "openai"\napi_key = "${MISTRAL_R27_KEY}"\n'
+DEEPSEEK = 'kind = "openai"\napi_key = "${DEEPSEEK_R27_KEY}"\n'
+#: instance -> (kind and key lines, path of base_url on the server, model)
+INSTANCES = {
+    "mextra": (MISTRAL, "/m1/v1", "gpt-4o-mini"),
+    "mtools": (MISTRAL, "/m2/v1", "gpt-4o-mini"),
+    "dsbody": (DEEPSEEK, "/d1", "deepseek-v4-flash"),
+    "dsok": (DEEPSEEK, "/d2", "deepseek-v4-flash"),
+}
+
+
+def routes() -> dict[str, Any]:
+    """Every instance's routes on one server, each under its own base_url's path."""
+    listing = published("openai--models-list")
+    deepseek = published("heldout15--deepseek-200-models")
+    return chat_routes(
+        {
+            "/m1/v1": {
+                "models": listing,
+                "chat": published("heldout27--mistral-422-extra-forbidden"),
+            },
+            "/m2/v1": {
+                "models": listing,
+                "chat": published("heldout27--mistral-422-extra-forbidden-code-3001"),
+            },
+            "/d1": {"models": deepseek, "chat": published("heldout27--deepseek-422-deserialize")},
+            "/d2": {"models": deepseek, "chat": published("heldout15--deepseek-200-chat")},
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Replay]:
+    yield from serve(routes())
+
+
+def test_twenty_seventh_held_out_providers(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, server: Replay
+) -> None:
+    args = (server.url, INSTANCES, OWN_KEYS, PROVIDER_ROWS_27, CASES)
+    assert_providers_round(pytester, monkeypatch, *args)
+    # what the smoke calls carried: no n, no tools, the content a string
+    sent = server.calls_to("POST", "/m1/v1/chat/completions")
+    sent += server.calls_to("POST", "/d1/chat/completions")
+    assert sent and all(set(c.body) == {"model", "messages", "max_tokens"} for c in sent)
+    assert all(isinstance(c.body["messages"][0]["content"], str) for c in sent)
+
+
+def test_the_twenty_seventh_set_is_what_it_says() -> None:
+    assert_set_is_what_it_says("heldout27", 3, CASES, 4, 3)
+    assert not set(OWN_KEYS.values()) & set(KEYS.values())
