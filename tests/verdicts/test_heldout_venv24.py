@@ -67,7 +67,7 @@ installed_wheels = ROUND.installed_wheels
 
 #: an in-tree PEP 517 backend with no build requirements: its wheel is the package's
 #: ``__init__.py`` and metadata (so pip builds it offline)
-BACKEND = '''
+BACKEND = """
 import base64, hashlib, zipfile
 
 NAME, VERSION = {name!r}, {version!r}
@@ -82,8 +82,13 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     info = f"{{module}}-{{VERSION}}.dist-info"
     files = {{
         f"{{module}}/__init__.py": f"__version__ = {{VERSION!r}}\\n".encode(),
-        f"{{info}}/METADATA": f"Metadata-Version: 2.1\\nName: {{NAME}}\\nVersion: {{VERSION}}\\n".encode(),
-        f"{{info}}/WHEEL": b"Wheel-Version: 1.0\\nGenerator: demo\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
+        f"{{info}}/METADATA": (
+            f"Metadata-Version: 2.1\\nName: {{NAME}}\\nVersion: {{VERSION}}\\n".encode()
+        ),
+        f"{{info}}/WHEEL": (
+            b"Wheel-Version: 1.0\\nGenerator: demo\\nRoot-Is-Purelib: true\\n"
+            b"Tag: py3-none-any\\n"
+        ),
     }}
     record = "".join(f"{{p}},{{_digest(d)}},{{len(d)}}\\n" for p, d in files.items())
     name = f"{{module}}-{{VERSION}}-py3-none-any.whl"
@@ -92,7 +97,7 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
             archive.writestr(path, data)
         archive.writestr(f"{{info}}/RECORD", record + f"{{info}}/RECORD,,\\n")
     return name
-'''
+"""
 
 
 def make_sdist(directory: Path, name: str, version: str) -> Path:
