@@ -35,6 +35,17 @@ set's replays).
 Each case says what a fully right verdict is: the check's status, words its cause must say, words
 its fix must hold, words nothing it shows may say. Of envcheck's code, only the smoke request's
 body (hooks.py) had been read before the expectations were written.
+
+Expectations committed before envcheck's first run on them (commit 2253b89).
+
+First run (envcheck at 2253b89): 1 of 4 fully right (25%), 0 partly, 3 wrong ("wrong": a wrong
+status or a phrase the case forbids); of the 3 breakages, none fully right. Fully right: the
+DeepSeek neighbour. Wrong, each by a phrase the case forbids although each failed the right check
+(smoke) with the status, the service's type/code and its own words: both Mistral 422s were "no
+row of envcheck's verdict table covers this answer, so no cause is guessed", fixed by "read the
+whole answer: curl ..." (the field at ``loc`` not named, nor that envcheck did not send it, nor
+base_url); DeepSeek's deserialize 422 likewise (that envcheck sent ``messages[0].content`` as a
+string not said, no fix at base_url).
 """
 
 from __future__ import annotations
