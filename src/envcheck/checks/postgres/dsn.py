@@ -13,7 +13,7 @@ import configparser
 import difflib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 SCHEMES = ("postgresql", "postgres")
@@ -249,23 +249,9 @@ def service_nested_line(path: str, name: str) -> tuple[int, str] | None:
     """The line of service ``name``'s section in ``path`` that names another service
     (``service=other``), which libpq refuses (fe-connect.c ``parseServiceFile``: nested service
     specifications not supported): its number (1 the first) and the service it names."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            lines = handle.read().splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    inside = False
-    for number, raw in enumerate(lines, start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("["):
-            if inside:
-                return None
-            inside = line == f"[{name}]"
-            continue
+    for number, line in _section_lines(path, name):
         key, _, value = line.partition("=")
-        if inside and key == "service":
+        if key == "service":
             return number, value
     return None
 
@@ -275,11 +261,22 @@ def service_syntax_error(path: str, name: str) -> tuple[int, str] | None:
     (fe-connect.c ``parseServiceFile``: inside the section, every line that is not blank or a
     ``#`` comment must be ``key=value``; configparser would also take ``key: value``): its number
     (1 the first) and its key as far as it can be told (never a value)."""
+    for number, line in _section_lines(path, name):
+        if "=" not in line:
+            key = re.split(r"[\s:]", line, maxsplit=1)[0][:30]
+            return number, key if re.fullmatch(r"[A-Za-z_]+", key) else "a line"
+    return None
+
+
+def _section_lines(path: str, name: str) -> Iterator[tuple[int, str]]:
+    """The lines of service ``name``'s first section in ``path`` as libpq reads them (stripped;
+    blank lines and ``#`` comments left out), each with its number (1 the first); none when the
+    file cannot be read as UTF-8."""
     try:
         with open(path, encoding="utf-8") as handle:
             lines = handle.read().splitlines()
     except (OSError, UnicodeDecodeError):
-        return None
+        return
     inside = False
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
@@ -287,10 +284,7 @@ def service_syntax_error(path: str, name: str) -> tuple[int, str] | None:
             continue
         if line.startswith("["):
             if inside:
-                return None
+                return
             inside = line == f"[{name}]"
-            continue
-        if inside and "=" not in line:
-            key = re.split(r"[\s:]", line, maxsplit=1)[0][:30]
-            return number, key if re.fullmatch(r"[A-Za-z_]+", key) else "a line"
-    return None
+        elif inside:
+            yield number, line
