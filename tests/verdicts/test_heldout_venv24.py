@@ -45,6 +45,18 @@ three. Not taken (rows have them): ``PIP_USER``, ``target``, ``PIP_PREFIX``, ``P
 healthy neighbour). The grading is round one's (``grade`` in tests/verdicts/test_heldout_servers.py)
 with round twelve's addition for healthy neighbours. Caution on independence: the person who wrote
 these read checks/venv/pipconf.py before choosing.
+
+Expectations committed before the first run: 9cafe2b (b0bb836 only wrapped the backend's lines).
+
+First run (envcheck at b0bb836, before any change; 2026-12-07; every proof held): **1 of 4 fully
+right** (the healthy neighbour venv-pip-no-index-wheelhouse: the drift failed, its plain fix ran
+and the check passed, none of the settings named; only its row was missing), 3 partly:
+venv-pip-only-binary-sdist (the right check fails on the drift, "demo-pqa 1.0 is installed, but
+demo-pqa>=2 is required", but ``PIP_ONLY_BINARY`` is not named and the printed ``pip install
+'demo-pqa>=2'``, run with the shell's variables, found no distribution: the check still fails);
+venv-pip-find-links-missing (same cause, nothing of ``PIP_FIND_LINKS`` or the removed
+wheelhouse; the printed pip install finds nothing); venv-pip-no-index-alone (same, nothing of
+``PIP_NO_INDEX``).
 """
 
 from __future__ import annotations
