@@ -40,12 +40,23 @@ not reachable).
 The grading is round one's (``grade`` in tests/verdicts/test_heldout_servers.py); a healthy case
 is fully right when every check of its instance passes. One envcheck run for the four cases. The
 fix of the breakage, if fully right, is then carried out as printed and the instance runs again.
+
+The expectations were committed before envcheck first ran on this file (05ea802); none was
+changed after.
+
+First run (envcheck at 05ea802; graded by the rules above, 2026-12-07): 3 of 4 fully right (the
+three healthy neighbours: every check of their instances passes); 1 wrong:
+- pg-event-trigger-definer-owner-denied: the 42501 fallback "the privilege layer failed; the
+  server said: permission denied for table ddl_audit", fix "look at the server's log": neither
+  the event trigger, its SECURITY DEFINER function nor the function's owner named (round 22's
+  verdict reads only a function that is not SECURITY DEFINER).
+Cost of the first run (``/usr/bin/time`` on ``pytest <this file> -n 0``, one envcheck run): 4.7 s
+user, 1.9 s system, 11 s wall.
 """
 
 from __future__ import annotations
 
 import psycopg
-import pytest
 
 from tests.verdicts import server_rounds as sr
 from tests.verdicts.pg_lab import Lab, lab_fixtures
@@ -147,12 +158,6 @@ def make_pg(lab: Lab) -> sr.PgMade:
     return pg
 
 
-def test_proofs(lab: Lab) -> None:
-    """The four cases made and proved with psycopg (no envcheck run)."""
-    assert len(make_pg(lab).made) == len(PG)
-
-
-@pytest.mark.skip(reason="expectations committed; envcheck not yet run on this round")
 def test_postgres(lab: Lab) -> None:
     """The four cases on one run; the person's part of the fully right fix carried out as printed
     and the healed instance passing on one more run; each case's row held."""
