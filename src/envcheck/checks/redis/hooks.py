@@ -58,7 +58,7 @@ from envcheck.checks.shared import server as _server
 from envcheck.checks.shared.config import older
 from envcheck.core import interpolate as _interpolate
 from envcheck.core.config import EnvcheckConfig
-from envcheck.core.fix import Manual, RedisCommand, Step, StepResult
+from envcheck.core.fix import Fix, Manual, RedisCommand, Step, StepResult
 from envcheck.core.model import Check, CheckFailed, Context, Outcome, ok, warn
 from envcheck.kit import Component, _net
 
@@ -363,6 +363,17 @@ def _protocol(t: Target) -> str:
     return parse_qs(urlsplit(t.url).query).get("protocol", [""])[-1].strip()
 
 
+def _password_unused(t: Target) -> Fix:
+    """A password in the URL that the server (no requirepass) does not check: protect the
+    server, or drop the password (an edit of the URL)."""
+    protect = t.cli("CONFIG", "SET", "requirepass", "PASSWORD", auth=False)
+    return fix(
+        f"protect the server: {protect} (and requirepass in redis.conf), or remove the "
+        f"password from {t.source}",
+        url_step(t, t.url_with(t.host, t.port).replace(":PASSWORD@", "@")),
+    )
+
+
 def _client_resp() -> str:
     """The RESP version the installed redis-py speaks when the URL names none (``protocol=``):
     its own default (``redis.utils.DEFAULT_RESP_VERSION``, 3 from redis-py 8); RESP2 where it
@@ -431,17 +442,12 @@ def _login(session: Session, t: Target, deadline: float) -> None:
                     # the application connects; the auth check warns
                     session.password_unchecked = True
                 else:
-                    protect = t.cli("CONFIG", "SET", "requirepass", "PASSWORD", auth=False)
                     raise CheckFailed(
                         f"the URL sends a password, but {t.address} has none configured",
                         why="over RESP2 redis-py sends AUTH PASSWORD, which a server without "
                         "requirepass answers with ERR, and redis-py refuses to connect "
                         "(AuthenticationError); anyone who reaches the server gets in",
-                        fix=fix(
-                            f"remove the password from {t.source}, or protect the server: "
-                            f"{protect} (and requirepass in redis.conf)",
-                            url_step(t, t.url_with(t.host, t.port).replace(":PASSWORD@", "@")),
-                        ),
+                        fix=_password_unused(t),
                     ) from None
             else:
                 raise (auth_err(t, exc, deadline) or explain(t, exc, conn, deadline)) from None
@@ -579,18 +585,13 @@ def auth(instance: str, ctx: Context) -> Outcome:
         if server.get("redis_mode") == "sentinel":
             raise sentinel(t, session.conn, deadline)
     if session.password_unchecked:
-        protect = t.cli("CONFIG", "SET", "requirepass", "PASSWORD", auth=False)
         return warn(
             f"the URL sends a password, but {t.address} has none configured: anyone who "
             "reaches it gets in",
             why="the default user has no password (nopass), and redis-py over RESP3 logs in "
             "with HELLO 3 AUTH default PASSWORD, which it accepts whatever the password: the "
             "application connects, and the password in the URL protects nothing",
-            fix=fix(
-                f"protect the server: {protect} (and requirepass in redis.conf), or remove the "
-                f"password from {t.source}",
-                url_step(t, t.url_with(t.host, t.port).replace(":PASSWORD@", "@")),
-            ),
+            fix=_password_unused(t),
             redis_mode=server.get("redis_mode", "unknown"),
             tls=t.tls,
         )
