@@ -122,7 +122,12 @@ CASES = [
     ),
 ]
 #: the rows of docs/verdicts/providers.md these cases run (their cause and fix too)
-PROVIDER_ROWS_27: dict[str, str] = {}
+PROVIDER_ROWS_27 = {
+    "mistral-422-extra-forbidden-added": "mistral-422-extra-forbidden-added",
+    "mistral-422-extra-forbidden-top-level": "mistral-422-extra-forbidden-top-level",
+    "deepseek-422-deserialize-rewritten": "deepseek-422-deserialize-rewritten",
+    "deepseek-200-answers": "deepseek-200-beside-422",
+}
 
 MISTRAL = 'kind = "openai"\napi_key = "${MISTRAL_R27_KEY}"\n'
 DEEPSEEK = 'kind = "openai"\napi_key = "${DEEPSEEK_R27_KEY}"\n'
@@ -175,3 +180,15 @@ def test_twenty_seventh_held_out_providers(
 def test_the_twenty_seventh_set_is_what_it_says() -> None:
     assert_set_is_what_it_says("heldout27", 3, CASES, 4, 3)
     assert not set(OWN_KEYS.values()) & set(KEYS.values())
+
+
+def test_validation_errors_read_in_both_forms() -> None:
+    from envcheck import llm
+
+    first = llm.detail(published("heldout27--mistral-422-extra-forbidden").body)
+    later = llm.detail(published("heldout27--mistral-422-extra-forbidden-code-3001").body)
+    assert first.invalid == [("body.n", "extra_forbidden", "Extra inputs are not permitted")]
+    assert later.invalid == [("body.tools", "extra_forbidden", "Extra inputs are not permitted")]
+    assert later.code == "3001"
+    # an answer without pydantic's list holds none (DeepSeek's is a text)
+    assert not llm.detail(published("heldout27--deepseek-422-deserialize").body).invalid

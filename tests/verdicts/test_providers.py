@@ -548,6 +548,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_providers23 import PROVIDER_ROWS_23
     from tests.verdicts.test_heldout_providers24 import PROVIDER_ROWS_24
     from tests.verdicts.test_heldout_providers26 import PROVIDER_ROWS_26
+    from tests.verdicts.test_heldout_providers27 import PROVIDER_ROWS_27
     from tests.verdicts.test_providers_capability_sweep import PROVIDER_ROWS_CAPABILITY
 
     held_out = [*PROVIDER_ROWS_8.values(), *PROVIDER_ROWS_9.values(), *PROVIDER_ROWS_10.values()]
@@ -559,6 +560,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     held_out += [*PROVIDER_ROWS_20.values(), *PROVIDER_ROWS_21.values()]
     held_out += [*PROVIDER_ROWS_22.values(), *PROVIDER_ROWS_23.values()]
     held_out += [*PROVIDER_ROWS_24.values(), *PROVIDER_ROWS_26.values()]
+    held_out += [*PROVIDER_ROWS_27.values()]
     assert not SCENARIOS.mismatches(elsewhere=held_out)
 
 

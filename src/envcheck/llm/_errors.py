@@ -337,6 +337,10 @@ class Detail:
     #: account's provider settings allow them (``requested_providers``); None without them
     serving: list[str] | None = None
     allowed: list[str] | None = None
+    #: a request validator's errors (pydantic's, as Mistral and FastAPI servers give them: a
+    #: ``detail`` list at the top level or in ``message``): each its ``loc`` joined by dots
+    #: (``body.n``), its ``type`` (``extra_forbidden``) and its ``msg``
+    invalid: list[tuple[str, str, str]] = field(default_factory=list)
 
     def fields(self) -> str:
         """The structured fields that decided, e.g. ``error.type=rate_limit_error``."""
@@ -427,6 +431,7 @@ def detail(body: Any) -> Detail:
         return found
     said = error.get("message") or body.get("message") or body.get("detail") or ""
     found.message = _text(said if isinstance(said, str) else json.dumps(said))
+    found.invalid = _validation_errors(body.get("detail"), said)
     # Google's error.status is a name (NOT_FOUND); a number there is the HTTP status again (an
     # RFC 9457 problem-details body: {"status": 404, "title": ..., "detail": ...}), not a type
     status = error.get("status")
@@ -465,6 +470,26 @@ def detail(body: Any) -> Detail:
                 str(k) for k, v in result.items() if isinstance(v, Mapping) and v.get("filtered")
             ]
     return found
+
+
+def _validation_errors(*places: Any) -> list[tuple[str, str, str]]:
+    """pydantic's validation errors (``[{"type", "loc", "msg"}, ...]``) from the first of
+    ``places`` that holds them, as a list or as a mapping's ``detail``."""
+    for place in places:
+        if isinstance(place, Mapping):
+            place = place.get("detail")
+        if not isinstance(place, list):
+            continue
+        found = [
+            (".".join(str(part) for part in item["loc"]), str(item["type"]), _text(item.get("msg")))
+            for item in place
+            if isinstance(item, Mapping)
+            and isinstance(item.get("loc"), list)
+            and isinstance(item.get("type"), str)
+        ]
+        if found:
+            return found
+    return []
 
 
 #: Cloudflare's own 5xx statuses (developers.cloudflare.com/support/troubleshooting/http-status-

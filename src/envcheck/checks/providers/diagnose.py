@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import socket
 import ssl
 from collections.abc import Mapping
@@ -230,7 +231,97 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
         return CheckFailed(summary, why=why, fix=manual(exc.hint or "do what the answer says", ask))
     if isinstance(exc, (llm.ServerError, llm.Overloaded, llm.ProviderTimeout)):
         return CheckFailed(summary, why=why, fix=_outage_fix(p, exc))
+    changed = body_changed(p, exc, sent)
+    if changed is not None:
+        return changed
     return fallback(p, exc, sent, listed=listed)
+
+
+#: serde's refusal of a JSON value of another type, as Rust servers behind axum word it
+#: (DeepSeek's 422: "Failed to deserialize the JSON body into the target type: messages[0].content:
+#: invalid type: sequence, expected a string at line 1 column 40"); the only field it gives is this
+#: text, so it is read by its fixed form, not by a word
+_SERDE_TYPE = re.compile(
+    r"^Failed to deserialize the JSON body into the target type: (?P<path>[\w.\[\]]+): "
+    r"invalid type: (?P<got>[^,]+), expected (?P<want>.+?)(?: at line \d+ column \d+)?$"
+)
+#: serde's words for a JSON type, against the Python type envcheck's body held there
+_SERDE_TYPES: dict[str, tuple[type, ...]] = {
+    "a string": (str,),
+    "a sequence": (list,),
+    "a map": (dict,),
+    "a boolean": (bool,),
+    "an integer": (int,),
+}
+_NOTHING = object()
+
+
+def _value_at(body: Any, path: list[str]) -> Any:
+    """The value of envcheck's request body at ``path`` (``["messages", "0", "content"]``), or
+    ``_NOTHING`` when the body has none there."""
+    for part in path:
+        if isinstance(body, dict) and part in body:
+            body = body[part]
+        elif isinstance(body, list) and part.isdigit() and int(part) < len(body):
+            body = body[int(part)]
+        else:
+            return _NOTHING
+    return body
+
+
+def body_changed(p: Provider, exc: llm.ProviderError, sent: Sent | None) -> CheckFailed | None:
+    """A 4xx request validation that names a part of the body envcheck's request did not hold as
+    refused: a field it did not send (pydantic's ``extra_forbidden`` at ``loc`` ``body.<field>``,
+    Mistral's 422), or a value of another type than it sent (serde's "invalid type", DeepSeek's
+    422). What reached the service was changed on the way (a gateway or proxy at base_url): not
+    the key, not the model. None when the answer is not one of these."""
+    if sent is None or sent.listing or not isinstance(sent.body, dict) or exc.status is None:
+        return None
+    if exc.status not in (400, 422):
+        return None
+    sent_keys = ", ".join(sent.body)
+    found = ""
+    for loc, kind, msg in exc.detail.invalid:
+        parts = loc.split(".")
+        if kind == "extra_forbidden" and parts[0] == "body" and len(parts) > 1:
+            if _value_at(sent.body, parts[1:]) is _NOTHING:
+                found = (
+                    f"its request validation refused {loc} ({kind}: {msg}), and envcheck did not "
+                    f"send {'.'.join(parts[1:])} (its request carried only {sent_keys}): "
+                    f"something between envcheck and {p.label} (a gateway or proxy at base_url) "
+                    "added it"
+                )
+                break
+    said = _SERDE_TYPE.match(exc.detail.message)
+    if not found and said is not None:
+        path = said["path"].replace("[", ".").replace("]", "").split(".")
+        value = _value_at(sent.body, [part for part in path if part])
+        kinds = _SERDE_TYPES.get(said["want"].strip())
+        if value is not _NOTHING and kinds and isinstance(value, kinds):
+            found = (
+                f"it could not read {said['path']} (it got {said['got']}, expected "
+                f"{said['want']}), and envcheck sent {said['path']} as {said['want']}: what "
+                f"reached {p.label} was rewritten on the way, by something between them (a "
+                "gateway or proxy at base_url)"
+            )
+    if not found:
+        return None
+    fields = exc.detail.fields()
+    summary = (
+        f"{p.name}: HTTP {exc.status} to {sent.line}"
+        + (f" ({fields})" if fields else "")
+        + f"{_tried(exc)}: {_message(exc)}"
+    )
+    why = (
+        f"{p.label} refused {sent.described()} with HTTP {exc.status}: {found}; the key and the "
+        "model are not what was refused"
+    )
+    text = (
+        f"have the gateway or proxy at base_url pass the request body through unchanged, or "
+        f"point base_url (now {p.base_url}) at the service's own API; then compare with: "
+        f"{_curl(p, sent)}"
+    )
+    return CheckFailed(summary, why=why, fix=Fix([Manual(text)], text=text))
 
 
 #: what each class means about the request it answered: a model, a body, a prompt that the
