@@ -56,7 +56,25 @@ demo-pqa>=2 is required", but ``PIP_ONLY_BINARY`` is not named and the printed `
 'demo-pqa>=2'``, run with the shell's variables, found no distribution: the check still fails);
 venv-pip-find-links-missing (same cause, nothing of ``PIP_FIND_LINKS`` or the removed
 wheelhouse; the printed pip install finds nothing); venv-pip-no-index-alone (same, nothing of
-``PIP_NO_INDEX``).
+``PIP_NO_INDEX``). The first build of venv-pip-no-index-alone left this machine's own
+``PIP_FIND_LINKS=/opt/wheels`` and its user pip.conf's ``find-links = /opt/wheels`` in force (an
+existing directory without demo-pqc, so pip still found nothing and the proof held); its make was
+corrected to what the case says (``PIP_FIND_LINKS`` emptied, which pip ignores, and
+``PIP_CONFIG_FILE=/dev/null``, so pip loads no file), not its expectation; on envcheck at b0bb836
+it grades the same (nothing there reads ``no-index``).
+
+After (verdicts from structure: pip's own settings as this interpreter's pip reads them, and
+whether each local find-links location exists): 4 of 4 fully right, each a row of
+docs/verdicts/venv.md (``ASSERTED``, registered in tests/verdicts/test_venv.py) asserted on the
+run. checks/venv/pipconf.py ``_nowhere``: ``only-binary`` holding ``:all:`` is named and undone
+for the printed command (``PIP_ONLY_BINARY=`` emptied, ``PIP_CONFIG_FILE=/dev/null`` where a file
+sets it); ``no-index`` true with no find-links location that exists is named with the missing
+locations (or that none is set) and undone with ``PIP_NO_INDEX=0`` (pip's boolean); a
+wheelhouse that exists is left alone (the neighbour). The only-binary case's printed fix was run
+by envcheck's step runner with the case's variables still set (pip built the sdist through its
+in-tree backend) and the project judged again: the check passes; so did the neighbour's plain
+fix. The two no-index breakages' commands need the index (or a wheelhouse only the person
+knows) and are not executed here.
 """
 
 from __future__ import annotations
@@ -209,9 +227,10 @@ def find_links_missing(lab: Lab, root: Path) -> dict[str, str | None]:
     pip_finds("demo-pqc", "No matching distribution found", 1),
 )
 def no_index_alone(lab: Lab, root: Path) -> dict[str, str | None]:
-    """``PIP_NO_INDEX=1`` and no find-links at all."""
+    """``PIP_NO_INDEX=1`` and no find-links at all (the machine's own ``PIP_FIND_LINKS``
+    emptied, which pip ignores, and its pip.conf files not loaded: ``PIP_CONFIG_FILE``)."""
     drifted(lab, root, "demo-pqc")
-    env = {"PIP_NO_INDEX": "1"}
+    env = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": "", "PIP_CONFIG_FILE": "/dev/null"}
     ROUND.heal_env["venv-pip-no-index-alone"] = env
     return dict(env)
 

@@ -17,7 +17,9 @@ is. Each is undone for the one command (``PIP_USER=0``, ``PIP_REQUIRE_HASHES=0``
 boolean variable with ``strtobool``; an option without a negation: its variable emptied, which
 pip ignores, and ``PIP_CONFIG_FILE=/dev/null`` when a file sets it, which makes pip load no
 file), and named with where it was set, so the person can remove it for good (or, where hashes
-are the policy, install from a hashed requirements file instead).
+are the policy, install from a hashed requirements file instead). Where pip looks is read too
+(:func:`_nowhere`): ``only-binary`` with ``:all:`` (no source distribution is taken), and
+``no-index`` with no ``find-links`` location that exists (pip finds nothing).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from packaging.utils import canonicalize_name
 _ELSEWHERE = ("user", "target", "prefix", "root")
 _TRUE = ("1", "true", "yes", "on", "y", "t")
 #: the settings above that are pip's booleans (``store_true``): a variable of 0 turns them off
-_BOOLEAN = ("user", "require-hashes")
+_BOOLEAN = ("user", "require-hashes", "no-index")
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,7 @@ def overrides(
             f"with {setting.source}={setting.value} pip refuses every requirement not pinned "
             "with == and given its --hash"
         )
+    said += _nowhere(found, env)
     where = found.get("constraint")
     if where and locked:
         setting = where[-1]
@@ -209,6 +212,60 @@ def overrides(
         + " for itself; remove the setting where it is made to install with pip as usual"
     )
     return env, note
+
+
+def _missing_links(value: str) -> list[str]:
+    """The ``find-links`` locations of ``value`` that name a local path that does not exist
+    (pip: "Location ... is ignored: it is either a non-existing path or lacks a specific
+    scheme"); a URL is not looked at."""
+    out = []
+    for location in value.split():
+        if "://" in location and not location.startswith("file://"):
+            continue
+        path = Path(os.path.expanduser(location.removeprefix("file://")))
+        if not path.exists():
+            out.append(location)
+    return out
+
+
+def _nowhere(found: dict[str, list[Setting]], env: dict[str, str]) -> list[str]:
+    """Where pip looks for what it installs (``commands/install.py``, ``cmdoptions``):
+    ``only-binary`` with ``:all:`` takes no source distribution, so a release published only
+    as one is not found (undone for the command); ``no-index`` leaves only the ``find-links``
+    locations, and when none of them exists pip finds no distribution at all (``no-index``
+    undone for the command, which then needs the index; where the wheels are now only the
+    person knows). The notes, each naming the setting and where it is set."""
+    said: list[str] = []
+    where = found.get("only-binary")
+    if where and ":all:" in where[-1].value.replace(",", " ").split():
+        setting = where[-1]
+        _undo("only-binary", where, env)
+        said.append(
+            f"with {setting.source}={setting.value} pip installs no source distribution: a "
+            "release published only as one is not found (No matching distribution)"
+        )
+    where = found.get("no-index")
+    if not where or where[-1].value.strip().lower() not in _TRUE:
+        return said
+    setting = where[-1]
+    links = found.get("find-links")
+    value = links[-1].value if links else ""
+    missing = _missing_links(value)
+    if value.split() and len(missing) < len(value.split()):
+        return said
+    _undo("no-index", where, env)
+    if links:
+        said.append(
+            f"with {setting.source}={setting.value} pip looks only in {links[-1].source}="
+            f"{value}, and {' '.join(missing)} does not exist: pip finds no distribution; "
+            f"point {links[-1].variable} at the directory that holds the wheels now"
+        )
+    else:
+        said.append(
+            f"with {setting.source}={setting.value} pip looks in no package index, and no "
+            "find-links location is set (PIP_FIND_LINKS): pip finds no distribution"
+        )
+    return said
 
 
 def _environment_of(interpreter: Path) -> Path:
