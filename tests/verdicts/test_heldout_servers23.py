@@ -52,6 +52,22 @@ three healthy neighbours: every check of their instances passes); 1 wrong:
   verdict reads only a function that is not SECURITY DEFINER).
 Cost of the first run (``/usr/bin/time`` on ``pytest <this file> -n 0``, one envcheck run): 4.7 s
 user, 1.9 s system, 11 s wall.
+
+After the fix of the commit that follows the first run: 4 of 4 fully right (3/4 -> 4/4), the
+printed GRANT carried out (``GRANT INSERT ON public.ddl_audit TO audit_owner23``) and the
+instance passing on the second run; no expectation changed. What envcheck reads now
+(postgres/hooks.py ``_definer_refused``): 42501 from the server's privilege check (routine
+``aclcheck_error``) with a CONTEXT field on the probe's CREATE TABLE while every enabled event
+trigger on CREATE TABLE has a SECURITY DEFINER function (pg_proc.prosecdef): the trigger, its
+function and the function's owner (pg_proc.proowner) named as the role refused, not the
+application's; the table and the refused statement come from the server's texts (aclchk.c's
+``permission denied for table %s`` and PL/pgSQL's ``SQL statement "..."`` CONTEXT line: the
+protocol has no field for them) and the GRANT is printed only when ``has_table_privilege`` says
+the owner lacks it; otherwise the fix names the owner and the server's words (was the 42501
+fallback and the server's log). Rows: 4 in docs/verdicts/postgres.md, section "The held-out set of
+2026-12-07 (issue 21, twenty-third round)", asserted on the case's own run and registered in the
+every-row test. Cost (``/usr/bin/time`` on ``.venv/bin/pytest <this file> -n 0``, after the fix,
+two envcheck runs): 4.6 s user, 1.6 s system (6.1 CPU-s), 15 s wall.
 """
 
 from __future__ import annotations
@@ -126,7 +142,12 @@ def make_pg(lab: Lab) -> sr.PgMade:
     assert sqlstate_of(dsn, CREATE) == "42501"
     made["pg-event-trigger-definer-owner-denied"] = sr.Instance(dsn)
     grant = f"GRANT INSERT ON public.ddl_audit TO {AUDIT_OWNER}"
-    pg.people["pg-event-trigger-definer-owner-denied"] = lambda: lab.sql(grant, dbname=db)
+    audit_db = db
+
+    def person_grants_the_owner() -> None:
+        lab.sql(grant, dbname=audit_db)
+
+    pg.people["pg-event-trigger-definer-owner-denied"] = person_grants_the_owner
 
     user, db = lab.app()
     lab.sql(

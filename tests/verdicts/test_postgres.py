@@ -79,6 +79,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers20 import PG as PG20  # and the twentieth's
     from tests.verdicts.test_heldout_servers21 import PG as PG21  # and the twenty-first's
     from tests.verdicts.test_heldout_servers22 import PG as PG22  # and the twenty-second's
+    from tests.verdicts.test_heldout_servers23 import PG as PG23  # and the twenty-third's
     from tests.verdicts.test_protocol_sweep import PG_ROWS as PROTOCOL  # the protocol sweep's
     from tests.verdicts.test_tls_sweep import PG_ROWS  # and the TLS sweep's
 
@@ -93,6 +94,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     elsewhere += list(PG20)
     elsewhere += list(PG21)
     elsewhere += list(PG22)
+    elsewhere += list(PG23)
     elsewhere += list(PG_ROWS)
     elsewhere += list(PROTOCOL.values())
     problems = S.mismatches(elsewhere=elsewhere)

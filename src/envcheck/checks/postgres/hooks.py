@@ -13,6 +13,7 @@ import functools
 import glob
 import math
 import os
+import re
 import sys
 import time
 import uuid
@@ -1165,8 +1166,8 @@ SELECT current_user::text, session_user::text,
 
 _EVENT_TRIGGERS = (
     "SELECT e.evtname, e.evtevent, quote_ident(n.nspname) || '.' || quote_ident(p.proname) || "
-    "'(' || pg_get_function_identity_arguments(p.oid) || ')', p.prosecdef "
-    "FROM pg_event_trigger e JOIN pg_proc p ON p.oid = e.evtfoid "
+    "'(' || pg_get_function_identity_arguments(p.oid) || ')', p.prosecdef, "
+    "pg_get_userbyid(p.proowner) FROM pg_event_trigger e JOIN pg_proc p ON p.oid = e.evtfoid "
     "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE e.evtenabled <> 'D' "
     "AND e.evtevent IN ('ddl_command_start', 'ddl_command_end') "
     "AND (e.evttags IS NULL OR 'CREATE TABLE' = ANY (e.evttags)) ORDER BY e.evtname"
@@ -1203,7 +1204,7 @@ def _event_trigger_refused(
         return None
     rows = [
         (text(name), text(event), text(function), bool(definer))
-        for name, event, function, definer in conn.execute(_EVENT_TRIGGERS).fetchall()
+        for name, event, function, definer, _ in conn.execute(_EVENT_TRIGGERS).fetchall()
     ]
     if not rows:
         return None
@@ -1227,7 +1228,7 @@ def _event_trigger_refused(
         )
     invokers = [function for _, _, function, definer in rows if not definer]
     if not invokers:
-        return None
+        return _definer_refused(conn, t, exc, names, said, str(context), admin)
     alter = "; ".join(f"ALTER FUNCTION {function} SECURITY DEFINER" for function in invokers)
     return CheckFailed(
         f"an event trigger on CREATE TABLE ({names}) fails for {t.user}: its function runs as "
@@ -1240,6 +1241,76 @@ def _event_trigger_refused(
             text=f"let the trigger's function run as its owner: {alter} (as the function's "
             f"owner or a superuser); or grant {t.user} what the function needs",
         ),
+    )
+
+
+#: aclchk.c ``aclcheck_error``'s format for a table (the only carrier of the object's name) and
+#: the statement in PL/pgSQL's CONTEXT line (``SQL statement "..."``) that was refused
+_DENIED_TABLE = re.compile(r"^permission denied for table (.+)$")
+_CONTEXT_VERB = re.compile(r'SQL statement "\s*(INSERT|UPDATE|DELETE|SELECT)\b', re.IGNORECASE)
+
+
+def _definer_refused(
+    conn: psycopg.Connection[Any],
+    t: Target,
+    exc: psycopg.Error,
+    names: str,
+    said: str,
+    context: str,
+    admin: str,
+) -> CheckFailed | None:
+    """42501 from inside an event trigger on CREATE TABLE whose functions are all SECURITY
+    DEFINER (event_trigger.c: they run as their owners): the privilege refused is an owner's,
+    not the role's. The owner named from pg_proc; the table and the statement from the
+    server's texts (aclcheck_error's ``permission denied for table %s`` and the CONTEXT line:
+    libpq gives no field for them), and the grant printed only when ``has_table_privilege``
+    confirms the owner lacks it."""
+    owners = sorted(
+        {text(row[4]) for row in conn.execute(_EVENT_TRIGGERS).fetchall() if bool(row[3])}
+    )
+    if not owners:
+        return None
+    grants: list[str] = []
+    table = _DENIED_TABLE.match(said.strip())
+    verb = _CONTEXT_VERB.search(context)
+    if table and verb:
+        found = conn.execute(
+            "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = %s "
+            "AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
+            (table.group(1).strip('"'),),
+        ).fetchall()
+        if len(found) == 1:
+            relation, privilege = text(found[0][0]), verb.group(1).upper()
+            for owner in owners:
+                lacks = conn.execute(
+                    "SELECT NOT has_table_privilege(%s, %s::regclass, %s)",
+                    (owner, relation, privilege),
+                ).fetchone()
+                if lacks and lacks[0]:
+                    grants.append(f"GRANT {privilege} ON {relation} TO {ident(owner)}")
+    who = ", ".join(owners)
+    where = context.splitlines()[-1] if context else ""
+    if grants:
+        steps = "; ".join(grants)
+        fix = Fix(
+            [Manual(f"as the table's owner or a superuser: {steps}", ask=admin)],
+            text=f"grant the trigger function's owner what its function does: {steps} (as "
+            "the table's owner or a superuser)",
+        )
+    else:
+        fix = Fix(
+            [Manual(f"grant {who} the privilege the function needs", ask=admin)],
+            text=f"grant {who} (the trigger function's owner) the privilege its function "
+            f"needs; the server said: {said}",
+        )
+    return CheckFailed(
+        f"an event trigger on CREATE TABLE ({names}) fails for {t.user}: its SECURITY DEFINER "
+        f"function runs as its owner {who}, who is refused a privilege (SQLSTATE 42501)",
+        why="an event trigger's SECURITY DEFINER function runs with its owner's privileges, so "
+        f"every CREATE TABLE of {t.user} fails inside it whatever {t.user} may do; the server "
+        f"said: {said} (in: {where})",
+        fix=fix,
     )
 
 
