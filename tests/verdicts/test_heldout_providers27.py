@@ -46,6 +46,27 @@ row of envcheck's verdict table covers this answer, so no cause is guessed", fix
 whole answer: curl ..." (the field at ``loc`` not named, nor that envcheck did not send it, nor
 base_url); DeepSeek's deserialize 422 likewise (that envcheck sent ``messages[0].content`` as a
 string not said, no fix at base_url).
+
+After (verdicts from structure: the status, pydantic's ``loc`` and ``type`` fields, serde's fixed
+"invalid type: X, expected Y" form where the text is the only field DeepSeek gives, and the body
+envcheck's request carried): 4 of 4 fully right, each a row of docs/verdicts/providers.md
+(``PROVIDER_ROWS_27``) asserted on the run. llm/_errors.py ``Detail.invalid`` reads pydantic's
+validation errors (``message.detail`` or a top-level ``detail``); diagnose.py ``body_changed``,
+read before the honest fallback, for a 400/422 to a request with a body: a ``body.<field>``
+refused as ``extra_forbidden`` that envcheck's body does not hold is "its request validation
+refused body.n (extra_forbidden: Extra inputs are not permitted), and envcheck did not send n (its
+request carried only model, messages, max_tokens): something between envcheck and ... (a gateway
+or proxy at base_url) added it; the key and the model are not what was refused"; a path envcheck
+sent as the type serde expected is "envcheck sent messages[0].content as a string: what reached
+... was rewritten on the way"; fixed by "have the gateway or proxy at base_url pass the request
+body through unchanged, or point base_url (now ...) at the service's own API; then compare with:
+curl ..." (no longer "no cause is guessed"). A validation error about a part envcheck did send,
+a type it did not send, or an answer to the listing stays the honest fallback (unit test). No
+printed fix is run here: each is a gateway's configuration, and the replay has none. Sweeps and
+held-out sets 9-26 unchanged (run with -n 2).
+
+Cost: 4 tests (one in-process envcheck session against one local server, three unit tests);
+4.7 CPU-s (``-n 0``, user+sys, pytest's start included).
 """
 
 from __future__ import annotations
@@ -192,3 +213,29 @@ def test_validation_errors_read_in_both_forms() -> None:
     assert later.code == "3001"
     # an answer without pydantic's list holds none (DeepSeek's is a text)
     assert not llm.detail(published("heldout27--deepseek-422-deserialize").body).invalid
+
+
+def test_a_refused_part_envcheck_did_send_is_not_called_changed_on_the_way() -> None:
+    from types import SimpleNamespace
+
+    from envcheck import llm
+    from envcheck.checks.providers.diagnose import Sent, body_changed
+
+    body = {"model": "m", "messages": [{"role": "user", "content": "Reply with OK."}]}
+    sent = Sent("POST", "/v1/chat/completions", "http://h/v1/chat/completions", False, "m", body)
+    sent.body["max_tokens"] = 5
+    answer = published("heldout27--mistral-422-extra-forbidden").body.decode()
+    own = answer.replace('"n"', '"max_tokens"')  # a field envcheck's request did carry
+    nobody = SimpleNamespace()  # the provider is not read when nothing was changed on the way
+    made = llm.classify("m", 422, {}, own, kind="openai")
+    assert made.detail.invalid[0][0] == "body.max_tokens"
+    assert body_changed(nobody, made, sent) is None  # type: ignore[arg-type]
+    # DeepSeek's words for a value envcheck sent as it expects: not a change on the way
+    said = published("heldout27--deepseek-422-deserialize").body.decode()
+    typed = said.replace("sequence, expected a string", "a string, expected a sequence")
+    made = llm.classify("d", 422, {}, typed, kind="openai")
+    assert body_changed(nobody, made, sent) is None  # type: ignore[arg-type]
+    # and a listing, which sends no body, is never read so
+    listing = Sent("GET", "/v1/models", "http://h/v1/models", True)
+    made = llm.classify("m", 422, {}, answer, kind="openai")
+    assert made.detail.invalid and body_changed(nobody, made, listing) is None  # type: ignore
