@@ -624,6 +624,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_mcp18 import ROWS as ROWS18
     from tests.verdicts.test_heldout_mcp19 import ROWS as ROWS19
     from tests.verdicts.test_heldout_mcp20 import ROWS as ROWS20
+    from tests.verdicts.test_heldout_mcp21 import ROWS as ROWS21
     from tests.verdicts.test_mcp_config_sweep import ROWS as SWEPT
 
     elsewhere = [
@@ -647,6 +648,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
         *ROWS18,
         *ROWS19,
         *ROWS20,
+        *ROWS21,
         *SWEPT,
     ]
     assert SCENARIOS.mismatches(elsewhere=elsewhere) == []

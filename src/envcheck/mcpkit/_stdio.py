@@ -94,6 +94,12 @@ class ChildState:
     late: list[str | int] = field(default_factory=list)
     #: the bytes of stdout after its last newline: a line not (yet) ended
     partial: bytearray = field(default_factory=bytearray)
+    #: the ids of envcheck's requests the server answered (each response taken once)
+    answered: set[str | int] = field(default_factory=set)
+    #: the id of each request the server answered again after its first response (JSON-RPC
+    #: 2.0, 5: one response per request), and how many more responses it sent; dropped unread,
+    #: as the SDK's client drops a response to no request it waits for
+    repeated: dict[str | int, int] = field(default_factory=dict)
     #: the ids of envcheck's requests the server itself declared cancelled
     #: (``notifications/cancelled``, which only a request's sender may send), and its reason
     cancelled: dict[str | int, str] = field(default_factory=dict)
@@ -206,6 +212,12 @@ async def stdio_transport(
         if ident is not None and getattr(message, "method", None) is None:
             if state.stopping and ident in state.outstanding:
                 state.late.append(ident)  # the session is over: nobody takes it any more
+            if ident in state.answered and ident not in state.outstanding:
+                # a second response to one request: nobody waits for it (the diagnosis tells)
+                state.repeated[ident] = state.repeated.get(ident, 0) + 1
+                return
+            if ident in state.outstanding:
+                state.answered.add(ident)
             state.outstanding.discard(ident)
         if state.stopping:
             return

@@ -3073,6 +3073,9 @@ def _invalid_answer(probe: Probe, step: str, cause: Any) -> CheckFailed:
             fix=_fixes.ask(text, "the server's authors"),
             facts={"tool": name, "field": field},
         )
+    argument = _prompt_argument(probe, method, first, loc, raw, msg)
+    if argument is not None:
+        return argument
     member = _union_member(cause.errors(), raw)
     if member is not None:
         first, loc, msg, either = member
@@ -3119,6 +3122,54 @@ def _invalid_answer(probe: Probe, step: str, cause: Any) -> CheckFailed:
         f"({where})"
         + (f"; it rejects the whole answer, so no {loc[0]} are listed" if entry else ""),
         fix=_fixes.ask(text, "the server's authors"),
+    )
+
+
+#: what the MCP schema makes each member of a ``PromptArgument`` (2025-11-25)
+_PROMPT_ARGUMENT = {"name": "a string", "description": "a string", "required": "a boolean"}
+
+
+def _prompt_argument(
+    probe: Probe, method: str, first: Any, loc: list[str], raw: dict[str, Any], msg: str
+) -> CheckFailed | None:
+    """An argument of a listed prompt whose member is not of the schema's type
+    (``prompts.<i>.arguments.<j>.<member>``: ``"required": "optional"``), named by the prompt's
+    and the argument's names and the type the schema gives the member; None for any other
+    error."""
+    if not (
+        len(loc) == 5
+        and loc[0] == "prompts"
+        and loc[2] == "arguments"
+        and loc[1].isdigit()
+        and loc[3].isdigit()
+        and loc[4] in _PROMPT_ARGUMENT
+        and first.get("type") != "missing"
+    ):
+        return None
+    listed_prompts = raw.get("prompts")
+    prompts: list[Any] = listed_prompts if isinstance(listed_prompts, list) else []
+    prompt = _at(prompts, [int(loc[1])])
+    argument = _at(prompt, ["arguments", int(loc[3])])
+    if not isinstance(prompt, dict) or not isinstance(argument, dict):
+        return None
+    member, kind = loc[4], _PROMPT_ARGUMENT[loc[4]]
+    name = redact.clean(str(prompt.get("name", f"#{loc[1]}")), 80)
+    arg = redact.clean(str(argument.get("name", f"#{loc[3]}")), 80)
+    given = redact.clean(json.dumps(argument.get(member)), 60)
+    example = " (true or false)" if member == "required" else ""
+    text = (
+        f"fix the argument {arg!r} of prompt {name!r} in the server ({member} must be "
+        f"{kind}{example}, not {given}), or report it to the server's authors"
+    )
+    spec = probe.spec
+    return CheckFailed(
+        f"{spec.name}: prompt {name!r}: its argument {arg!r} has {member} {given}, which the "
+        f"MCP schema makes {kind}",
+        why=f"the MCP schema (PromptArgument) makes an argument's {member} {kind}; the SDK "
+        f"(and every client built on it) rejects the whole {method} answer, so none of the "
+        f"{len(prompts)} prompt(s) can be used",
+        fix=_fixes.ask(text, "the server's authors"),
+        facts={"prompt": name, "argument": arg, "field": member},
     )
 
 

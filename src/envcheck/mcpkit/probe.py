@@ -489,8 +489,11 @@ class Probe:
                     outcome = self._initialized(client, latency)
                     if spec.transport != "stdio":
                         outcome = await self._notice_refused(attempt, outcome)
-                    if outcome.status is Status.PASS and attempt.refused_notices:
-                        # settled once the later requests were answered (_settle_notice)
+                    if outcome.status is Status.PASS and (
+                        attempt.refused_notices or spec.transport == "stdio"
+                    ):
+                        # settled once the later requests were answered (_settle): a refused
+                        # notification, a second answer to initialize (read before theirs)
                         held = outcome
                     if attempt.session_not_visible is not None:
                         # the session the handshake gave cannot be sent back: no later request
@@ -525,7 +528,7 @@ class Probe:
                 # leaving the client closes the session and reaps a stdio server right away
         except Exception as exc:  # noqa: B902 - the handshake failed: diagnosed below
             if held is not None:
-                self._set("initialize", self._settle_notice(attempt, held))
+                self._set("initialize", self._settle(attempt, held))
             if "initialize" in self._results:
                 # the transport failed under a later step (its task group ended the session):
                 # that step failed, the ones after it are blocked; or closing failed after
@@ -544,7 +547,7 @@ class Probe:
                 return self._handshake_failed(attempt)
             self._set(step, diagnose.no_answer(self, step, time.monotonic() - started))
         if held is not None:
-            self._set("initialize", self._settle_notice(attempt, held))
+            self._set("initialize", self._settle(attempt, held))
         return True
 
     async def _notice_refused(self, attempt: Attempt, outcome: Outcome) -> Outcome:
@@ -598,6 +601,43 @@ class Probe:
             f"{outcome.summary}, but it answered the GET of its SSE stream with HTTP {status}",
             outcome.facts,
             why=why,
+            fix=fixes.ask(text, "the server's authors"),
+        )
+
+    def _settle(self, attempt: Attempt, outcome: Outcome) -> Outcome:
+        """The handshake's passing verdict held until the later requests were answered: a
+        refused ``initialized`` notification (:meth:`_settle_notice`), a stdio server that
+        answered ``initialize`` more than once (:meth:`_answered_twice`)."""
+        if attempt.refused_notices:
+            return self._settle_notice(attempt, outcome)
+        return self._answered_twice(outcome)
+
+    def _answered_twice(self, outcome: Outcome) -> Outcome:
+        """A warning when a stdio server wrote more than one response with the id of
+        envcheck's ``initialize`` request (JSON-RPC 2.0, section 5: one Response per Request;
+        MCP, *Basic*: a response carries the id of its request). The SDK's client takes the
+        first and drops the rest as answers to no request it waits for; a client that reuses
+        ids, or checks them strictly, may take it as the answer to a later request."""
+        import json
+
+        ids = [i for i, method in self.wire.sent.items() if method == HANDSHAKE]
+        more = sum(self.child.repeated.get(i, 0) for i in ids)
+        if not more:
+            return outcome
+        shown = redact.clean(json.dumps(ids[0]), 40)
+        text = (
+            "report it to the server's authors: it must write one response to initialize (it "
+            f"wrote {more + 1} with the id {shown})"
+        )
+        return Outcome(
+            Status.WARN,
+            f"{outcome.summary}, but it answered initialize twice: {more + 1} responses with "
+            f"the id {shown}",
+            {**outcome.facts, "initialize_responses": more + 1},
+            why="JSON-RPC 2.0 (section 5) has one response per request, with the request's "
+            "id; the SDK's client takes the first and drops the rest as answers to no request "
+            "it waits for (envcheck did the same), but a stricter client may log an error or "
+            "take a stray response as the answer to another request",
             fix=fixes.ask(text, "the server's authors"),
         )
 
