@@ -75,6 +75,10 @@ by envcheck's step runner with the case's variables still set (pip built the sdi
 in-tree backend) and the project judged again: the check passes; so did the neighbour's plain
 fix. The two no-index breakages' commands need the index (or a wheelhouse only the person
 knows) and are not executed here.
+
+Cost: ``-n 0``, 6.3 user + 1.2 sys CPU-s with pytest's start (1.6 on its own) and the lab
+template's build: one envcheck run for the four projects, four pip dry runs as proofs, two fixes
+(pip runs, one building the sdist) and one more envcheck run; 7.6 s wall.
 """
 
 from __future__ import annotations
