@@ -12,8 +12,6 @@ import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpcore2  # noqa: F401 - kept with httpx2 in every pytester snapshot: see below
-import httpx2  # noqa: F401
 import pytest
 
 from tests.children import (  # noqa: F401 - fixtures: the pytests the suite starts
@@ -33,14 +31,6 @@ from tests.venv_template import (  # noqa: F401 - fixtures: the venv lab's templ
     poetry_home,
     template,
 )
-
-# pytester forgets, when a test ends, every module an in-process session of that test imported.
-# httpx2 loads httpcore2 on its first request and keeps a map from httpcore2's exception classes
-# to its own (``HTTPCORE_EXC_MAP``): a worker that had httpx2 before such a test but not
-# httpcore2 keeps the map of a forgotten httpcore2, and every later connect failure escapes as
-# a raw ``httpcore2.ConnectError`` (the MCP HTTP sweeps' OAuth metadata fetch, failed in two
-# CI rehearsals). Both are imported here, before any snapshot, so every session shares them
-# (tests/test_suite_isolation.py).
 
 #: the machine's servers at their default addresses (scripts/services starts them): the suite
 #: starts its own (tests/servers.py); only checks of envcheck's defaults may reach these
@@ -132,6 +122,12 @@ def _import_everything_envcheck_uses() -> None:
                 names.update(alias.name for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 names.add(node.module)
+    # what those libraries import lazily and remember: httpx2 loads httpcore2 on its first
+    # request and keeps a map from httpcore2's exception classes to its own
+    # (``HTTPCORE_EXC_MAP``); with httpcore2 forgotten after a test, every later connect
+    # failure escaped as a raw ``httpcore2.ConnectError`` (the MCP HTTP sweeps' OAuth metadata
+    # fetch failed so in two CI rehearsals; tests/test_suite_isolation.py)
+    names.add("httpcore2")
     for name in sorted(names):
         try:
             importlib.import_module(name)

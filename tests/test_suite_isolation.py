@@ -1,6 +1,6 @@
 """The suite's own processes run many pytest sessions in one interpreter: what pytester forgets
-between them must not change what envcheck sees (tests/conftest.py imports httpx2 and httpcore2
-before any snapshot)."""
+between them must not change what envcheck sees (tests/conftest.py imports what envcheck uses,
+httpcore2 with httpx2, before pytester's snapshot)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,11 @@ def connect_failure(port: int) -> BaseException:
     return failure.value
 
 
-def test_a_refused_connection_is_unreadable_after_pytester_forgot_a_sessions_modules() -> None:
+def test_a_refused_connection_is_unreadable_after_pytester_forgot_a_sessions_modules(
+    pytester: pytest.Pytester,
+) -> None:
+    """A test with pytester sessions (``pytester``: the modules envcheck uses are imported
+    first, tests/conftest.py) whose session makes the worker's first HTTP request."""
     port = closed_port()
     snapshot = SysModulesSnapshot()  # what pytester takes when a test starts
     try:
