@@ -65,6 +65,37 @@ def silent_listener() -> Iterator[int]:
 
 
 @contextmanager
+def hangs_up_then_holds() -> Iterator[int]:
+    """A port that hangs up on the first connection's first bytes and then holds every later
+    connection silent (the kernel accepts them, nothing reads them): every probe a diagnosis
+    sends after the hang-up waits for its own limit."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    sock.settimeout(10)
+
+    def first() -> None:
+        try:
+            conn, _ = sock.accept()
+        except OSError:
+            return
+        with conn:
+            conn.settimeout(10)
+            try:
+                conn.recv(1024)
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=first, daemon=True)
+    thread.start()
+    try:
+        yield int(sock.getsockname()[1])
+    finally:
+        sock.close()
+        thread.join(2)
+
+
+@contextmanager
 def garbage_server(reply: bytes = b"HTTP/1.1 400 Bad Request\r\n\r\n") -> Iterator[int]:
     """A server that answers every connection with ``reply`` (another protocol) and hangs up."""
     sock = socket.socket()

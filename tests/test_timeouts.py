@@ -8,6 +8,7 @@ stack dump, and no process left behind.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -206,3 +207,34 @@ def test_a_tests_own_timeout_marker_bounds_the_client_fixture(pytester: pytest.P
     assert "pytest-timeout's 4 s limit (@pytest.mark.timeout)" in result.stdout.str()
     assert "Timeout" not in result.stdout.str().replace("timeout", "")
     assert took < 10  # not the check's own 10 s: the test's 4 s limit applied
+
+
+@pytest.mark.parametrize(
+    "component, section",
+    [
+        pytest.param("postgres", 'dsn = "postgresql://app@127.0.0.1:{port}/app"', id="postgres"),
+        pytest.param("redis", 'url = "redis://127.0.0.1:{port}/0"', id="redis"),
+    ],
+)
+def test_a_hang_up_then_silence_is_diagnosed_within_the_checks_own_timeout(
+    pytester: pytest.Pytester, component: str, section: str
+) -> None:
+    """After a hang-up the diagnosis asks the port what else it speaks (a TLS handshake, other
+    protocols' hellos) on new connections; a port that holds each of them silent must still
+    leave the check time to give its own verdict: each probe waits a share of the time left
+    (kit/_net.py PROBE_SHARE), so the verdict is the check's, within its timeout, not the
+    runner's "did not finish within its timeout" (before: 8.2 s of an 8 s timeout)."""
+    from tests.servers import hangs_up_then_holds
+
+    timeout = 3.0
+    with hangs_up_then_holds() as port:
+        pytester.makepyprojecttoml(
+            f"[tool.envcheck.{component}]\n{section.format(port=port)}\n"
+            f"timeout = {timeout}\nrequired = true\n"
+        )
+        pytester.runpytest_inprocess("-m", component, "--envcheck-report", "-p", "no:cacheprovider")
+    checks = json.loads((pytester.path / "envcheck-report.json").read_text())["checks"]
+    reachable = next(c for c in checks if c["id"] == f"{component}/reachable")
+    assert reachable["status"] == "fail", reachable
+    assert "did not finish within" not in reachable["summary"], reachable
+    assert reachable["duration"] < timeout, reachable

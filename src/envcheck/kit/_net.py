@@ -18,6 +18,21 @@ from envcheck.core.model import CheckFailed
 #: The share of the remaining time a TLS handshake may use, so that a caller still has time to
 #: find out what the port speaks instead (a plain-text server waits silently for a line).
 HANDSHAKE_SHARE = 0.5
+#: The share of the remaining time one side probe (what else does the port speak, does a new
+#: connection answer) may wait: a diagnosis asks several in turn, and a port that holds each one
+#: silently (a plain-text server given TLS bytes waits for a line) must still leave the check
+#: time to give its verdict before its own timeout; n probes in turn use at most 1 - 0.5**n of it.
+PROBE_SHARE = 0.5
+
+
+def probe_limit(deadline: float) -> float:
+    """The monotonic time by which one side probe (see :data:`PROBE_SHARE`) gives up."""
+    now = time.monotonic()
+    return now + max(0.05, (deadline - now) * PROBE_SHARE)
+
+
+def _left(limit: float) -> float:
+    return max(0.05, limit - time.monotonic())
 
 
 #: PostgreSQL's SSLRequest: a server answers it with one byte, ``S`` or ``N``
@@ -148,12 +163,7 @@ def not_the_protocol(
     reply = exc.reply
     if exc.kind == "silent":
         try:
-            with socket.create_connection(
-                (host, port), timeout=max(0.05, deadline - time.monotonic())
-            ) as sock:
-                sock.settimeout(max(0.05, deadline - time.monotonic()))
-                sock.sendall(b"PING\r\n")
-                reply = sock.recv(64)
+            reply = _first_reply(host, port, b"PING\r\n", probe_limit(deadline))
         except OSError:
             return exc
     kind = looks_like(reply)
@@ -386,16 +396,20 @@ def handshake(
         ) from None
 
 
+def _first_reply(host: str, port: int, hello: bytes, limit: float) -> bytes:
+    """The first bytes a new connection to ``host:port`` answers to ``hello`` by ``limit``."""
+    with socket.create_connection((host, port), timeout=_left(limit)) as sock:
+        sock.settimeout(_left(limit))
+        sock.sendall(hello)
+        return sock.recv(64)
+
+
 def reply_to(host: str, port: int, hello: bytes, deadline: float) -> bytes:
-    """The first bytes ``host:port`` answers to ``hello`` before ``deadline`` (empty when it
-    answers nothing or cannot be reached). Never raises."""
+    """The first bytes ``host:port`` answers to ``hello`` (empty when it answers nothing or
+    cannot be reached), waiting a share of the time to ``deadline`` (:data:`PROBE_SHARE`).
+    Never raises."""
     try:
-        with socket.create_connection(
-            (host, port), timeout=max(0.05, deadline - time.monotonic())
-        ) as sock:
-            sock.settimeout(max(0.05, deadline - time.monotonic()))
-            sock.sendall(hello)
-            return sock.recv(64)
+        return _first_reply(host, port, hello, probe_limit(deadline))
     except OSError:
         return b""
 
@@ -404,14 +418,10 @@ def answers(
     host: str, port: int, hello: bytes, understands: Callable[[bytes], bool], deadline: float
 ) -> bool:
     """Whether ``host:port`` answers ``hello`` in plain text in a way ``understands`` accepts,
-    before ``deadline``. Never raises: any failure is ``False``."""
+    waiting a share of the time to ``deadline`` (:data:`PROBE_SHARE`). Never raises: any
+    failure is ``False``."""
     try:
-        with socket.create_connection(
-            (host, port), timeout=max(0.05, deadline - time.monotonic())
-        ) as sock:
-            sock.settimeout(max(0.05, deadline - time.monotonic()))
-            sock.sendall(hello)
-            return understands(sock.recv(64))
+        return understands(_first_reply(host, port, hello, probe_limit(deadline)))
     except OSError:
         return False
 
@@ -449,14 +459,15 @@ def loopback_elsewhere(
 
 def speaks_tls(host: str, port: int, deadline: float) -> bool:
     """Whether ``host:port`` answers a TLS handshake (certificates are not looked at: this only
-    tells what the port speaks; nothing is sent after the handshake). Never raises."""
+    tells what the port speaks; nothing is sent after the handshake), waiting a share of the
+    time to ``deadline`` (:data:`PROBE_SHARE`). Never raises."""
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
+    limit = probe_limit(deadline)
     try:
-        with socket.create_connection(
-            (host, port), timeout=max(0.05, deadline - time.monotonic())
-        ) as raw:
+        with socket.create_connection((host, port), timeout=_left(limit)) as raw:
+            raw.settimeout(_left(limit))
             with context.wrap_socket(raw, server_hostname=host):
                 return True
     except ssl.SSLError as exc:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import time
 import urllib.parse
@@ -1922,15 +1921,10 @@ def tls_mismatch(spec: ServerSpec) -> CheckFailed | None:
 
 
 def _answers_http(host: str, port: int, deadline: float) -> bool:
-    try:
-        with socket.create_connection(
-            (host, port), timeout=max(0.05, deadline - time.monotonic())
-        ) as sock:
-            sock.settimeout(max(0.05, deadline - time.monotonic()))
-            sock.sendall(f"HEAD / HTTP/1.0\r\nHost: {host}\r\n\r\n".encode("ascii", "replace"))
-            return sock.recv(16).startswith(b"HTTP/")
-    except OSError:
-        return False
+    from envcheck.kit import _net
+
+    hello = f"HEAD / HTTP/1.0\r\nHost: {host}\r\n\r\n".encode("ascii", "replace")
+    return _net.answers(host, port, hello, lambda reply: reply.startswith(b"HTTP/"), deadline)
 
 
 # -- any transport -----------------------------------------------------------------------------

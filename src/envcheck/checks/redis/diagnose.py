@@ -744,10 +744,12 @@ def _certificate_names(t: Target, deadline: float) -> list[str] | None:
         return None
     context.check_hostname = False
     context.verify_mode = ssl.CERT_REQUIRED
+    limit = _net.probe_limit(deadline)
     try:
         with socket.create_connection(
-            (t.host, t.port), timeout=max(0.05, deadline - time.monotonic())
+            (t.host, t.port), timeout=max(0.05, limit - time.monotonic())
         ) as raw:
+            raw.settimeout(max(0.05, limit - time.monotonic()))
             with context.wrap_socket(raw, server_hostname=t.host) as tls:
                 cert = tls.getpeercert() or {}
     except (OSError, ssl.SSLError):
