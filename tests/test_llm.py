@@ -349,3 +349,34 @@ def test_limiter_budget_lives_where_envcheck_ratelimit_dir_says(
     monkeypatch.setenv("ENVCHECK_RATELIMIT_DIR", str(tmp_path / "b"))
     other = llm.RateLimiter("openai@https://api.openai.com/v1", limit=1, period=60.0)
     assert other.acquire(deadline=time.monotonic() + 1.0) == 0.0
+
+
+def test_a_ratelimit_dir_that_is_a_file_stops_live_requests_with_the_fix(
+    pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ENVCHECK_RATELIMIT_DIR`` naming a file: no traceback, no request sent; the verdict names
+    the directory, who chose it and the fix."""
+    occupied = tmp_path / "not-a-directory"
+    occupied.write_text("")
+    monkeypatch.setenv("ENVCHECK_RATELIMIT_DIR", str(occupied))
+    with pytest.raises(llm.RateLimitDirUnusable, match="ENVCHECK_RATELIMIT_DIR.*is a file"):
+        llm.RateLimiter("openai@https://api.openai.com/v1", limit=1)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-proj-RateLimitDirCanary000000000")
+    with MockLLM() as mock:
+        pytester.makefile(
+            ".toml",
+            pyproject=f'[tool.envcheck.providers.openai]\nbase_url = "{mock.base_url("openai")}"'
+            "\ncassettes = false\n",
+        )
+        result = pytester.runpytest_inprocess(
+            "-k", "openai.auth", "--envcheck-report", "-p", "no:cacheprovider"
+        )
+        assert mock.calls == []
+    checks = json.loads((pytester.path / "envcheck-report.json").read_text())["checks"]
+    auth = next(c for c in checks if c["id"] == "providers/openai.auth")
+    assert auth["status"] == "fail", auth
+    assert auth["summary"].startswith("openai: no request sent: the rate limiter's directory")
+    assert f"{occupied} (ENVCHECK_RATELIMIT_DIR) is a file" in auth["summary"]
+    assert (
+        "export ENVCHECK_RATELIMIT_DIR=" in auth["hint"] and "Traceback" not in result.stdout.str()
+    )

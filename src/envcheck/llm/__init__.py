@@ -69,7 +69,7 @@ from envcheck.llm._errors import (
     doubled_segment,
 )
 from envcheck.llm._headers import retry_after
-from envcheck.llm._limiter import RateLimiter
+from envcheck.llm._limiter import RateLimitDirUnusable, RateLimiter
 from envcheck.llm._retry import RetryPolicy, call_with_retry
 
 __all__ = [
@@ -117,6 +117,7 @@ __all__ = [
     "QuotaExhausted",
     "RateLimited",
     "Redirected",
+    "RateLimitDirUnusable",
     "RateLimiter",
     "RegionalHost",
     "RegionNotSupported",

@@ -12,6 +12,15 @@ import time
 from pathlib import Path
 
 
+class RateLimitDirUnusable(OSError):
+    """The directory that holds the budgets cannot be made or is not a directory. ``origin``
+    says who chose it (``ENVCHECK_RATELIMIT_DIR``, the temporary directory, the caller)."""
+
+    def __init__(self, directory: Path, origin: str, reason: str) -> None:
+        super().__init__(f"the rate limiter's directory {directory} ({origin}) {reason}")
+        self.directory, self.origin, self.reason = directory, origin, reason
+
+
 class RateLimiter:
     """At most ``limit`` acquisitions in any ``period`` seconds, for everyone using ``name``.
 
@@ -33,7 +42,18 @@ class RateLimiter:
         base = directory or (
             Path(chosen) if chosen else Path(tempfile.gettempdir()) / "envcheck-ratelimit"
         )
-        base.mkdir(parents=True, exist_ok=True)
+        origin = (
+            "given by the caller"
+            if directory
+            else "ENVCHECK_RATELIMIT_DIR" if chosen else "the temporary directory's"
+        )
+        try:
+            base.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise RateLimitDirUnusable(base, origin, "is a file, not a directory") from None
+        except OSError as exc:
+            reason = f"cannot be made: {exc.strerror or exc}"
+            raise RateLimitDirUnusable(base, origin, reason) from None
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:40]
         digest = hashlib.sha256(name.encode()).hexdigest()[:12]
         self.path = base / f"{safe}-{digest}.json"

@@ -48,7 +48,8 @@ class Session:
     check: str
     cassette: cassettes.Cassette | None
     client: httpx.Client
-    limiter: llm.RateLimiter
+    #: the budget of live requests; a directory it cannot keep (only live requests need it)
+    limiter: llm.RateLimiter | llm.RateLimitDirUnusable
     waited: float = 0.0
     retries: int = 0
     mocked: bool = False
@@ -160,6 +161,8 @@ class Session:
 
     def _acquire(self) -> None:
         deadline = time.monotonic() + self.ctx.remaining() - 0.2
+        if isinstance(self.limiter, llm.RateLimitDirUnusable):
+            raise _no_budget(self.provider, self.limiter)
         try:
             self.waited += self.limiter.acquire(deadline)
         except TimeoutError as exc:
@@ -239,6 +242,26 @@ def in_body_status(response: httpx.Response) -> int | None:
     return None
 
 
+def _no_budget(p: Provider, exc: llm.RateLimitDirUnusable) -> CheckFailed:
+    """No live request without the rate limiter's budget: where it should live, and the fix."""
+    if exc.origin == "ENVCHECK_RATELIMIT_DIR":
+        text = (
+            'point ENVCHECK_RATELIMIT_DIR at a directory (export ENVCHECK_RATELIMIT_DIR="$HOME/'
+            '.cache/envcheck-ratelimit"), or unset it for the default'
+        )
+    else:
+        text = (
+            f"move {exc.directory} out of the way, or set ENVCHECK_RATELIMIT_DIR to a "
+            "directory envcheck may write"
+        )
+    return CheckFailed(
+        f"{p.name}: no request sent: {exc}",
+        why=f"every live request takes a slot of rpm = {p.cfg.rpm} from a budget kept in a file "
+        "there (shared by every check, pytest worker and run on this machine)",
+        fix=diagnose.manual(text),
+    )
+
+
 @functools.cache
 def _limiter(kind: str, base_url: str, rpm: int) -> llm.RateLimiter:
     return llm.RateLimiter(f"{kind}@{base_url}", limit=rpm)
@@ -253,7 +276,11 @@ def session(name: str, check: str, ctx: Context) -> Session:
     # the run's connection pool and SSL context for this server, not a new one per check
     transport = _pool.transport(p.base_url)
     cassette = None
-    limiter = _limiter(p.kind, p.base_url, p.cfg.rpm)
+    limiter: llm.RateLimiter | llm.RateLimitDirUnusable
+    try:
+        limiter = _limiter(p.kind, p.base_url, p.cfg.rpm)
+    except llm.RateLimitDirUnusable as exc:
+        limiter = exc
     # with a key and no --envcheck-record: live, nothing replayed nor recorded
     mode = cassettes.plan(ctx.config, key=p.key) if p.cfg.cassettes else None
     if mode is not None:
