@@ -197,16 +197,15 @@ def test_a_tests_own_timeout_marker_bounds_the_client_fixture(pytester: pytest.P
                 def test_uses_the_database(envcheck_postgres):
                     envcheck_postgres.execute("SELECT 1")
                 """))
-        started = time.monotonic()
         result = pytester.runpytest_subprocess("-p", "timeout", "test_app.py", "-rs")
-        took = time.monotonic() - started
     result.assert_outcomes(skipped=1)
     # the check's timeout lowered to fit (or, on a loaded machine, the wait cut at the limit):
     # either way envcheck's words, naming the limit
     result.stdout.fnmatch_lines(["*SKIPPED*environment not ready: postgres/*"])
     assert "pytest-timeout's 4 s limit (@pytest.mark.timeout)" in result.stdout.str()
+    # (no wall-clock bound: the limit named above is the proof; a "took < 10" flaked on a
+    # loaded runner's start-up)
     assert "Timeout" not in result.stdout.str().replace("timeout", "")
-    assert took < 10  # not the check's own 10 s: the test's 4 s limit applied
 
 
 @pytest.mark.parametrize(
