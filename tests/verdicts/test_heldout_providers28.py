@@ -1,0 +1,191 @@
+"""The twenty-eighth held-out set for LLM providers (issue 22): MiniMax's business errors inside an
+HTTP 200. MiniMax's OpenAI-compatible API (base_url ``https://api.minimax.io/v1``, its listing
+``GET /v1/models`` and ``POST /v1/chat/completions``, as its documentation gives them) writes an
+object of its own into every answer, ``base_resp`` (``status_code``, ``status_msg``): 0 when the
+call succeeded, else one of the codes of its error-code page
+(https://platform.minimax.io/docs/api-reference/errorcode: 1000 unknown error and 1001 request
+timeout, "Please retry your requests later"; 1002 rate limit; 1004 not authorized; 1008
+insufficient balance, "Please check your account balance"; ...; 2049 invalid api key), and it
+answers such an error with HTTP 200 and no ``choices`` (relays that sit in front of it read it
+so: QuantumNous/new-api's minimax adaptor test "Fake 200 with invalid api key (status_code:
+2049)"; adrianlyjak/obsidian-aloud-tts#114 "When Minimax returns an API error with HTTP 200").
+envcheck's smoke call (``POST /chat/completions``) and, with ``smoke``, headroom's call meet it;
+the listing answered.
+
+Kinds no row of docs/verdicts/providers.md lists, no earlier held-out set made (test_heldout.py's
+eight, 9 to 27) and no sweep covers. Grepped before choosing, in both tables, every earlier set,
+the sweeps, replays/SOURCES.md, src/envcheck/mock/data/SOURCES.md and src/envcheck:
+``base_resp``, ``status_msg``, ``minimax`` (only an Ollama cloud model's name,
+ollama-show-403-cloud-disabled), ``2049``, ``1008`` (none found). The errors inside a 200 envcheck
+reads are OpenRouter's ``ErrorResponse`` (row openrouter-200-error-object: ``error.code`` an HTTP
+status, no answer field beside it), Gemini's ``promptFeedback``/``finishReason`` and OpenAI's
+``content_filter``/Anthropic's ``refusal`` (fourteenth set). Considered and dropped: errors inside
+a stream (Anthropic's ``event: error``, an SSE error chunk, Gemini's streamed array): envcheck
+never streams (row openai-400-verify-to-stream), and a forced stream is row smoke-answered-as-sse;
+MiniMax's Anthropic-compatible endpoint answering a balance as 500 ``api_error`` "insufficient
+balance (1008)" (MiniMax-AI/MiniMax-M2#62): the code is only in the message's words, and whether
+that endpoint lists models is not published; Mistral's 429 "Service tier capacity exceeded for
+this model." (continuedev/continue#6185): type ``invalid_request_error`` and code null, so only
+the words would tell it from a key's rate limit; ModelScope's 429 ``insufficient_balance_error``
+for one routed model (modelscope/modelscope#1691): the relay's own account, not the caller's, and
+nothing in the answer says which.
+
+Breakages (each the answer to the smoke call, or headroom's, after a listing that answered):
+
+- ``{"base_resp": {"status_code": 2049, "status_msg": "invalid api key"}}`` in a 200
+  (MiniMax-AI/MiniMax-01#37, verbatim: the same key worked with MiniMax's other endpoints): MiniMax
+  refused the key for this call, code 2049, read from ``base_resp``; not another service at
+  base_url, not a shapeless answer; the fix names the variable the key comes from;
+- ``base_resp`` 1008 "insufficient balance" in a 200 (assembled: the error-code page's code and
+  words in that body, the 200 as obsidian-aloud-tts#114 reports it for 1008): the account's
+  balance ran out: the key was accepted, smoke is skipped and headroom fails as quota exhausted,
+  fixed at the account's balance;
+- ``base_resp`` 1000 "unknown error, 999" in a 200 (continuedev/continue#11733: MiniMax M2.5
+  through its OpenAI-compatible API, no HTTP error status; assembled into ``base_resp``): a
+  failure on MiniMax's side (its page: retry later), not the caller's key or base_url.
+
+Neighbours (healthy): MiniMax's documented answer, ``base_resp`` 0 with an empty ``status_msg``
+(platform.minimax.io), and the mainland documentation's, 0 with ``status_msg`` "success"
+(platform.minimaxi.com): both answered, every check passes (code 0 is no error, whatever its
+words).
+
+Each case says what a fully right verdict is: the check's status, words its cause must say, words
+its fix must hold, words nothing it shows may say. Of envcheck's code, only the requests the checks
+send (hooks.py: the listing, the smoke request and headroom's repeat of it) had been read before
+the expectations were written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.verdicts.provider_runs import (
+    HeldOutCase,
+    assert_providers_round,
+    assert_set_is_what_it_says,
+    chat_routes,
+    serve,
+)
+from tests.verdicts.replay import Replay, published
+from tests.verdicts.test_providers import KEYS
+
+KEY_2049 = "https://github.com/MiniMax-AI/MiniMax-01/issues/37"
+BALANCE = "https://platform.minimax.io/docs/api-reference/errorcode"
+UNKNOWN = "https://github.com/continuedev/continue/issues/11733"
+ANSWER = "https://platform.minimax.io/docs/api-reference/text-chat-openai"
+ANSWER_CN = "https://platform.minimaxi.com/docs/api-reference/text-chat-openai"
+
+#: this set's own key (fake), in the variable every instance reads; it may not be shown
+OWN_KEYS = {"MINIMAX_R28_KEY": "sk-api-HeldOut28CanaryMiniMaxApiKey00000001"}
+
+#: what no verdict here may say
+WRONG_CAUSES = ("no cause is guessed", "closest:", "check the model name")
+#: MiniMax's own answer is not another service's, nor an answer without text
+NOT_ELSEWHERE = ("something else at base_url", "check base_url", "with no text")
+
+
+@dataclass(frozen=True)
+class Case(HeldOutCase):
+    never: tuple[str, ...] = WRONG_CAUSES + NOT_ELSEWHERE
+
+
+def _listed(name: str, *more: tuple[str, str]) -> tuple[tuple[str, str], ...]:
+    """The listing's checks of instance ``name`` passed (it answered), and ``more``."""
+    return ((f"providers/{name}.auth", "pass"), (f"providers/{name}.model", "pass"), *more)
+
+
+CASES = [
+    Case(
+        "minimax-200-2049-key-refused",
+        KEY_2049,
+        "providers/mmkey.smoke",
+        "fail",
+        says=("base_resp", "2049", "invalid api key"),
+        fix=("MINIMAX_R28_KEY",),
+        also=_listed("mmkey"),
+    ),
+    Case(
+        "minimax-200-1008-balance",
+        BALANCE,
+        "providers/mmbal.headroom",
+        "fail",
+        says=("quota exhausted", "base_resp", "1008", "insufficient balance"),
+        fix=("balance",),
+        also=_listed("mmbal", ("providers/mmbal.smoke", "skip")),
+    ),
+    Case(
+        "minimax-200-1000-unknown-error",
+        UNKNOWN,
+        "providers/mmerr.smoke",
+        "fail",
+        says=("base_resp", "1000", "unknown error"),
+        fix=("retry",),
+        also=_listed("mmerr"),
+    ),
+    Case(
+        "minimax-200-answers",
+        ANSWER,
+        "providers/mmok.smoke",
+        "pass",
+        also=_listed("mmok", ("providers/mmok.headroom", "pass")),
+    ),
+    Case(
+        "minimax-200-answers-success",
+        ANSWER_CN,
+        "providers/mmcn.smoke",
+        "pass",
+        also=_listed("mmcn", ("providers/mmcn.headroom", "pass")),
+    ),
+]
+#: the rows of docs/verdicts/providers.md these cases run (their cause and fix too)
+PROVIDER_ROWS_28 = {
+    "minimax-200-2049-key-refused": "minimax-200-base-resp-2049-smoke",
+    "minimax-200-1008-balance": "minimax-200-base-resp-1008-headroom",
+    "minimax-200-1000-unknown-error": "minimax-200-base-resp-1000-smoke",
+    "minimax-200-answers": "minimax-200-base-resp-0",
+    "minimax-200-answers-success": "minimax-200-base-resp-0-success",
+}
+
+MINIMAX = 'kind = "openai"\napi_key = "${MINIMAX_R28_KEY}"\n'
+#: instance -> (kind and key lines, path of base_url on the server, model)
+INSTANCES = {
+    name: (MINIMAX, f"/{name}/v1", "MiniMax-M2.7")
+    for name in ("mmkey", "mmbal", "mmerr", "mmok", "mmcn")
+}
+#: each instance's answer to the chat completion (the listing is MiniMax's documented one)
+CHAT = {
+    "mmkey": "heldout28--minimax-200-base-resp-2049",
+    "mmbal": "heldout28--minimax-200-base-resp-1008",
+    "mmerr": "heldout28--minimax-200-base-resp-1000",
+    "mmok": "heldout28--minimax-200-chat",
+    "mmcn": "heldout28--minimax-200-chat-success",
+}
+
+
+def routes() -> dict[str, Any]:
+    """Every instance's routes on one server, each under its own base_url's path."""
+    listing = published("heldout28--minimax-200-models")
+    return chat_routes(
+        {f"/{name}/v1": {"models": listing, "chat": published(chat)} for name, chat in CHAT.items()}
+    )
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Replay]:
+    yield from serve(routes())
+
+
+def test_twenty_eighth_held_out_providers(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, server: Replay
+) -> None:
+    args = (server.url, INSTANCES, OWN_KEYS, PROVIDER_ROWS_28, CASES)
+    assert_providers_round(pytester, monkeypatch, *args)
+
+
+def test_the_twenty_eighth_set_is_what_it_says() -> None:
+    assert_set_is_what_it_says("heldout28", 6, CASES, 5, 3)
+    assert not set(OWN_KEYS.values()) & set(KEYS.values())
