@@ -298,9 +298,15 @@ def assert_providers_round(
     own_keys: Mapping[str, str],
     names: dict[str, str],
     cases: Sequence[Case],
+    host: str | None = None,
 ) -> dict[str, dict[str, Any]]:
     """A held-out set's provider session on the replay at ``url`` (:func:`session` of
-    :func:`instances_toml`), every case graded and its row met; its checks, by id."""
+    :func:`instances_toml`), every case graded and its row met; its checks, by id. ``host``: the
+    replay is reached by that name (resolved to it, :func:`resolve_to_loopback`), as a hosted
+    service's base_url names it, not by a loopback address (a server on this machine)."""
+    if host is not None:
+        resolve_to_loopback(monkeypatch, host)
+        url = url.replace("127.0.0.1", host)
     checks = session(pytester, monkeypatch, "providers", instances_toml(url, instances), own_keys)
     assert_graded("providers", names, cases, checks)
     return checks
