@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -430,6 +431,37 @@ def run_jobs(
     return result
 
 
+def poetry_batch(lab: Lab, commands: list[list[str]]) -> list[dict[str, Any]]:
+    """``commands`` (each the arguments after ``poetry``) answered by one Poetry process in the
+    lab's environment (envcheck's own batch driver), each ``{returncode, stdout, stderr}``."""
+    from envcheck.checks.venv import poetry_batch as _batch
+
+    found = _batch.entry_point(POETRY)
+    assert found is not None, f"{POETRY} is no standard console script"
+    interpreter, module, function = found
+    marker = "@venv-lab@"
+    argv = [interpreter, "-c", _batch.DRIVER, module, function, POETRY, marker]
+    argv += [json.dumps(commands), "200000", "200000"]
+    done = run(lab, argv, {"NO_COLOR": "1"})
+    replies = _batch._replies(done.stdout, marker)
+    assert len(replies) == len(commands), done.stderr[-3000:]
+    return [{"returncode": r.returncode, "stdout": r.stdout, "stderr": r.stderr} for r in replies]
+
+
+def poetry_steps(check: Mapping[str, Any], root: Path) -> list[list[str]]:
+    """The arguments of each Poetry command of ``check``'s structured fix (``-C`` its ``cwd``,
+    else ``root``); every step must be one (``env -u VIRTUAL_ENV poetry ...`` counts)."""
+    fix = check.get("fix")
+    assert fix and fix["steps"], f"{check['id']} has no structured fix: {check}"
+    commands = []
+    for step in fix["steps"]:
+        argv = step.get("argv") or []
+        at = next((i for i, a in enumerate(argv) if Path(a).name == "poetry"), None)
+        assert step["kind"] == "command" and at is not None, f"{step} in {fix['text']}"
+        commands.append(["-C", str(step.get("cwd") or root), *argv[at + 1 :]])
+    return commands
+
+
 # -- a held-out round of projects beside one copy of the lab project -------------------------
 
 Make = Callable[[Lab, Path], "dict[str, str | None]"]
@@ -542,6 +574,15 @@ class Round:
         #: the variables a case's shell keeps while its printed fix runs and it is judged again
         #: (its make's, by case)
         self.heal_env: dict[str, dict[str, str]] = {}
+        #: Poetry commands (``-C <root> install`` ...) run in one Poetry process after the
+        #: makes, before envcheck's run, and what each case does to its project after them
+        #: (:meth:`poetry_first`)
+        self.first: list[list[str]] = []
+        self.then: list[Callable[[], None]] = []
+        #: the cases whose printed fix is Poetry's commands alone, run in one Poetry process
+        #: before the projects are judged again (a fresh start of the interpreter, as a
+        #: person's next ``pytest`` is), and the check that must pass after it
+        self.poetry_fixed: dict[str, str] = {}
         self._clear = tuple(clear)
         self._prove_found = prove_found
         self._after_heal = after_heal
@@ -559,6 +600,14 @@ class Round:
             return make
 
         return register
+
+    def poetry_first(self, root: Path, *args: str, then: Callable[[], None] | None = None) -> None:
+        """``poetry ARGS`` in ``root`` before envcheck's run (one Poetry process for the round,
+        after every make and the wheels' install), then ``then`` (what the case changes after
+        Poetry's install: a package moved, a script declared)."""
+        self.first.append(["-C", str(root), *args])
+        if then is not None:
+            self.then.append(then)
 
     def root_of(self, lab: Lab, ident: str) -> Path:
         """The case's project directory, named by its place (``p03``): a name taken from the
@@ -628,6 +677,8 @@ class Round:
         self.probe.clear()
         self.heal_env.clear()
         self.before.clear()
+        self.first.clear()
+        self.then.clear()
         for kept in self._clear:
             kept.clear()
         lab.project()
@@ -636,6 +687,11 @@ class Round:
         }
         if self.wheels:
             lab.pip(lab.python(), "install", "--no-deps", "--no-index", *map(str, self.wheels))
+        if self.first:
+            for args, reply in zip(self.first, poetry_batch(lab, self.first)):
+                assert reply["returncode"] == 0, (args, reply)
+        for then in self.then:
+            then()
         jobs = [
             {
                 "ident": ident,
@@ -687,6 +743,29 @@ class Round:
                     "env": kept,
                 }
             )
+        fixed: list[tuple[str, list[str]]] = []
+        for ident, check_id in self.poetry_fixed.items():
+            check = found["results"][ident].get("checks", {}).get(check_id)
+            if check is None or check["status"] == "pass":
+                continue
+            try:
+                fixed += [(ident, a) for a in poetry_steps(check, self.root_of(lab, ident))]
+            except AssertionError as exc:
+                out[ident] = [f"the fix is not Poetry's commands: {exc}"]
+                continue
+            jobs.append(
+                {
+                    "ident": ident,
+                    "root": str(self.root_of(lab, ident)),
+                    "poetry": self.cases[ident].poetry,
+                }
+            )
+        failed: dict[str, list[str]] = {}
+        if fixed:
+            replies = poetry_batch(lab, [args for _, args in fixed])
+            for (ident, args), reply in zip(fixed, replies):
+                if reply["returncode"] != 0:
+                    failed.setdefault(ident, []).append(f"poetry {shlex.join(args)}: {reply}")
         for ident, (check_id, edit) in self.edits.items():
             check = found["results"][ident].get("checks", {}).get(check_id)
             if check is None or check["status"] == "pass":
@@ -711,10 +790,13 @@ class Round:
             lab, jobs, f"{self.name}-healed", {"SWEEP_ASK_POETRY": "1"} if asks else None
         ).get("results", {})
         wanted = {**self.healed, **{ident: edit[0] for ident, edit in self.edits.items()}}
+        wanted.update(self.poetry_fixed)
         for job in jobs:
             ident = str(job["ident"])
             check = again.get(ident, {}).get("checks", {}).get(wanted[ident], {})
-            out[ident] = [] if check.get("status") == "pass" else [f"after the fix: {check}"]
+            out[ident] = failed.get(ident, [])
+            if check.get("status") != "pass":
+                out[ident].append(f"after the fix: {check}")
         if self._after_heal is not None:
             self._after_heal(lab, out)
         return out
@@ -753,7 +835,8 @@ class Round:
         ]
         assert not loud, f"wrong (a false alarm): {loud}"
         healed = world["healed"].get(ident, [])
-        if held.expect.heals and ident not in self.healed and ident not in self.edits:
+        fixed = (*self.healed, *self.edits, *self.poetry_fixed)
+        if held.expect.heals and ident not in fixed:
             healed = [*healed, "no executed fix"]
         fully_right_row("venv", ident, held.expect, list(checks.values()), healed)
 
