@@ -112,6 +112,32 @@ extensions = ["plpgsql"]
     assert facts["version"]["server_version"].startswith("1")
 
 
+def test_descriptor_numbers_above_1024_are_no_failure(
+    pytester: pytest.Pytester, pg: PostgresCluster
+) -> None:
+    """A process with more than 1024 descriptors open (a big test session, a server) gives
+    envcheck's sockets numbers that select() cannot wait on ("filedescriptor out of range in
+    select()" failed the connect check of a sweep); the checks wait with a selector instead."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip(f"this machine allows {hard} open files: no descriptor above 1024")
+    if soft != resource.RLIM_INFINITY and soft < 1200:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1200, hard))
+    held = []
+    try:
+        while not held or held[-1] < 1030:
+            held.append(os.open(os.devnull, os.O_RDONLY))
+        result = run(pytester, f'[tool.envcheck.postgres]\ndsn = "{pg.dsn("postgres", "test")}"\n')
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    result.assert_outcomes(passed=5)
+    result.stdout.fnmatch_lines(["  PASS  connect * connected to postgres@*"])
+
+
 def test_missing_extension_names_the_package_and_the_statement(
     pytester: pytest.Pytester, pg: PostgresCluster
 ) -> None:

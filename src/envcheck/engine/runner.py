@@ -47,6 +47,9 @@ from envcheck.engine.store import Store
 GRACE_FRACTION = 0.08
 #: Waiting for a result computed by another process allows this much beyond the chain's timeouts.
 REMOTE_SLACK = 10.0
+#: A failure that came after this share of a lowered timeout was shaped by it (a silence waited
+#: out, then side probes that each take half the time left: kit/_net.py PROBE_SHARE), and says so.
+LOWERED_SHARE = 0.75
 #: At session end, wait at most this long for the checks still running to clean up.
 DRAIN_LIMIT = 5.0
 
@@ -353,7 +356,7 @@ class Runner:
             result.duration = duration
             lowered = self.lowered.get(check.id)
             if lowered and kind != "timeout" and result.status is Status.FAIL:
-                if duration >= check.seconds * 0.9:  # it ran up to the lowered limit
+                if duration >= check.seconds * LOWERED_SHARE:  # it ran into the lowered limit
                     result.why = f"{result.why}; {lowered}" if result.why else lowered
             if result.status is not Status.SKIP:
                 # what a check observed is live unless it replayed a cassette or asked a mock

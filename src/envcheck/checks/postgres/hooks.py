@@ -468,7 +468,7 @@ def _shared_backend(ctx: Context, t: Target, conn: psycopg.Connection[Any]) -> i
     own, a pooler in transaction or statement mode hands an idle one's backend to the next
     client. None: another backend, or no answer soon (a pooler whose pool is full holds the
     second session's query; it is not waited for: at most a second)."""
-    import select
+    import selectors
 
     import psycopg
 
@@ -478,8 +478,10 @@ def _shared_backend(ctx: Context, t: Target, conn: psycopg.Connection[Any]) -> i
             f"{APPLICATION_NAME} {ctx.check.component}/{t.instance}", ctx.remaining()
         )
         other = psycopg.connect(**kwargs, autocommit=True)
+        readable = selectors.DefaultSelector()  # not select(): no limit on descriptor numbers
         try:
             pq = other.pgconn
+            readable.register(pq.socket, selectors.EVENT_READ)
             pq.send_query(b"SELECT pg_backend_pid()")
             deadline = time.monotonic() + min(1.0, max(0.05, ctx.remaining() / 4))
             while True:
@@ -487,11 +489,12 @@ def _shared_backend(ctx: Context, t: Target, conn: psycopg.Connection[Any]) -> i
                 if not pq.is_busy():
                     break
                 left = deadline - time.monotonic()
-                if left <= 0 or not select.select([pq.socket], [], [], left)[0]:
+                if left <= 0 or not readable.select(left):
                     return None  # closed below, mid-query: the pooler drops the waiting client
             result = pq.get_result()
             value = result.get_value(0, 0) if result is not None and result.ntuples else None
         finally:
+            readable.close()
             other.close()
     except (psycopg.Error, OSError):
         return None
