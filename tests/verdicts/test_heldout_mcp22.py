@@ -52,6 +52,21 @@ to return one JSON object") and the SDK's client on every server:
 Each case states what a fully right verdict is (``Expect`` of test_heldout_servers.py, graded by
 its ``grade`` on the case's own server's checks). All five are checked in one envcheck run, in
 process.
+
+First run (envcheck at 8d1490a, the commit that added this file, before any change; graded by
+the rules above, 2026-12-07): 5 cases, 2 fully right (the neighbours srv-request-id-zero and
+http-json-trailing-newline: every check passes; only their rows were still missing), 3 wrong
+(of 3 breakages). No process outlived the run; the SDK's client answered the two log messages
+with an id with -32601, the ping with id 0 with a result, the one with a null id not at all.
+
+- srv-request-id-null, wrong: "MCP error -32603: Internal error", the honest fallback whose fix
+  is "run ... by hand to see why"; the ``ping`` with ``"id": null`` never named;
+- srv-notification-with-id, wrong (a false pass): every check passes, the log messages sent as
+  requests never mentioned;
+- http-json-two-messages, wrong: "the answer to tools/list is not a JSON-RPC message ... it is
+  not an MCP endpoint, or something in front of it answers instead", fix "check that ... is an
+  MCP server's endpoint": the endpoint had answered ``initialize`` and ``ping``, and the body
+  is two JSON-RPC messages.
 """
 
 from __future__ import annotations
