@@ -103,6 +103,9 @@ class ChildState:
     #: the ids of envcheck's requests the server itself declared cancelled
     #: (``notifications/cancelled``, which only a request's sender may send), and its reason
     cancelled: dict[str | int, str] = field(default_factory=dict)
+    #: the requests the server sent with ``"id": null`` (see :func:`null_id_request`), each with
+    #: the ids of envcheck's requests then waiting for their answer
+    null_requests: list[tuple[str, tuple[str | int, ...]]] = field(default_factory=list)
 
     def stderr_tail(self) -> str:
         lines = [line for line in self.stderr.text().strip().splitlines() if line.strip()]
@@ -223,6 +226,9 @@ async def stdio_transport(
             return
         if getattr(message, "method", None) == "notifications/cancelled":
             _cancelled(json.loads(line), state)
+        request = null_id_request(message, line)
+        if request is not None:  # a request no client can answer: the diagnosis tells
+            state.null_requests.append((request, tuple(state.outstanding)))
         if ident is not None and getattr(message, "error", None) is not None:
             both = both_members(json.loads(line))
             if both is not None:  # the SDK takes the error; the diagnosis tells why
@@ -400,6 +406,26 @@ def _cancelled(message: object, state: ChildState) -> None:
     if ident in state.outstanding:
         reason = params.get("reason") if isinstance(params, dict) else None
         state.cancelled[ident] = redact.clean(reason, 160) if isinstance(reason, str) else ""
+
+
+def null_id_request(message: Any, line: str) -> str | None:
+    """The method of a request the server wrote with ``"id": null`` (MCP, *Basic › Messages*:
+    "Unlike base JSON-RPC, the ID MUST NOT be null"; the response carries the id back, so none
+    can be sent), which the SDK's model reads as a notification (``message``, parsed from
+    ``line``) and drops; ``None`` for any other message. A method of the ``notifications/``
+    namespace is a notification, whatever its id."""
+    method = getattr(message, "method", None)
+    if getattr(message, "id", None) is not None or not isinstance(method, str):
+        return None
+    if method.startswith("notifications/"):
+        return None
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None
+    if isinstance(value, dict) and "id" in value and value["id"] is None:
+        return redact.clean(method, 80)
+    return None
 
 
 def unreadable_reason(line: str) -> str:

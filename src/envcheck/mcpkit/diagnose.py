@@ -2008,7 +2008,11 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
     large = too_large(probe)
     if large is not None:
         return large
-    invalid = _invalid_error(probe, step) or _events_as_json(probe, step)
+    invalid = (
+        _invalid_error(probe, step)
+        or _events_as_json(probe, step)
+        or _messages_in_json(probe, step)
+    )
     if invalid is not None:
         return invalid
     unsent = _stdio_unanswered(probe, step)
@@ -2050,7 +2054,9 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
         return _endpoint_refused(spec, elsewhere, facts)
     # the server sent its own request (on stdio, or as an event of the POST's stream: the
     # stream was not held back) to a capability envcheck did not declare, then fell silent
-    asked = _asked_undeclared(probe, step_method(probe, step))
+    asked = _asked_undeclared(probe, step_method(probe, step)) or _null_id_request(
+        probe, step_method(probe, step)
+    )
     if asked is not None:
         asked_why, text = asked
         return CheckFailed(
@@ -2319,6 +2325,34 @@ def _events_as_json(probe: Probe, step: str) -> CheckFailed | None:
         + (f"; {method} was not answered" if method != found else ""),
         fix=_fixes.ask(text, "the server's authors"),
         facts={"events_as_json": found},
+    )
+
+
+def _messages_in_json(probe: Probe, step: str) -> CheckFailed | None:
+    """A 2xx ``application/json`` answer to the step's request whose body holds several
+    JSON-RPC messages one after another (newline-delimited, as a stdio server writes them),
+    where the transport has one JSON object."""
+    spec, method = probe.spec, step_method(probe, step)
+    found = next(
+        (a.messages_in_json[method] for a in probe.attempts if method in a.messages_in_json), None
+    )
+    if spec.transport == "stdio" or found is None:
+        return None
+    text = (
+        "report it to the server's authors: a POST carrying a request must be answered with "
+        "one JSON-RPC message as application/json, or as text/event-stream (one event per "
+        "message) when notifications or requests go before the response"
+    )
+    return CheckFailed(
+        f"{spec.name}: {step} failed: the application/json answer to {method} holds "
+        f"{len(found)} JSON-RPC messages ({', '.join(found[:4])})",
+        why="by the Streamable HTTP transport a POST carrying a request is answered with "
+        "application/json holding one JSON object, or with text/event-stream, whose events may "
+        "carry notifications and requests before the response; this body holds several "
+        "messages one after another (newline-delimited, as a stdio server writes them, passed "
+        "on as they are): a client parses it as one JSON text and fails the request",
+        fix=_fixes.ask(text, "the server's authors"),
+        facts={"messages_in_json": len(found)},
     )
 
 
@@ -3282,6 +3316,11 @@ def _rpc_error(probe: Probe, step: str, cause: Any) -> CheckFailed:
         asked_why, text = asked
         why += f"; {asked_why}"
         steps = [Manual(text, ask="the server's authors")]
+    unanswerable = _null_id_request(probe, method)
+    if unanswerable is not None:
+        null_why, text = unanswerable
+        why += f"; {null_why}"
+        steps = [Manual(text, ask="the server's authors")]
     if spec.transport == "stdio" and code not in (URL_ELICITATION_REQUIRED, METHOD_NOT_FOUND):
         # a variable of this shell that the server names and did not get is the likely cause
         env_why, env_hint, env_step = environment(spec, probe.child.stderr_tail())
@@ -3329,6 +3368,29 @@ def _asked_undeclared(probe: Probe, method: str) -> tuple[str, str] | None:
     return None
 
 
+def _null_id_request(probe: Probe, method: str) -> tuple[str, str] | None:
+    """While envcheck's ``method`` waited, the server sent envcheck its own request with ``"id":
+    null`` (noted by the stdio transport, :func:`envcheck.mcpkit._stdio.null_id_request`): why
+    no client can answer it, and the fix's words."""
+    sent = probe.wire.sent
+    for request, waiting in probe.child.null_requests:
+        if not any(sent.get(ident) == method for ident in waiting):
+            continue
+        why = (
+            f"before answering {method}, the server sent envcheck its own request {request} "
+            'with "id": null; MCP (Basic › Messages) has a request\'s id be a string or an '
+            "integer, never null, since the response carries it back: no client can answer "
+            "it (the SDK's client reads it as a notification and drops it), and the server "
+            f"waited for an answer that never comes before it answered {method}"
+        )
+        text = (
+            "report it to the server's authors: its requests must carry a string or integer id "
+            f'(never null); it sends {request} with "id": null'
+        )
+        return why, text
+    return None
+
+
 def _not_from_server(probe: Probe, step: str, cause: Any) -> CheckFailed:
     """An error the SDK made itself (no such error came over the wire): the server's answer
     could not be used, or the transport refused it."""
@@ -3337,7 +3399,11 @@ def _not_from_server(probe: Probe, step: str, cause: Any) -> CheckFailed:
     spec = probe.spec
     method = step_method(probe, step)
     kinds = [k.split(";")[0].strip() for a in probe.attempts for k in a.content_types]
-    labelled = _events_as_json(probe, step) if cause.code == PARSE_ERROR else None
+    labelled = (
+        _events_as_json(probe, step) or _messages_in_json(probe, step)
+        if cause.code == PARSE_ERROR
+        else None
+    )
     if labelled is not None:
         return labelled
     if cause.code == PARSE_ERROR:

@@ -193,6 +193,9 @@ async def _note_json(response: Any, attempt: Attempt) -> None:
         attempt.not_jsonrpc.append(redact.clean(body.decode("utf-8", "replace"), 120))
         if message is None and _events_of_messages(body):
             attempt.events_as_json = attempt.events_as_json or (method or "a request")
+        several = _messages_in(body) if message is None else []
+        if several and method is not None:
+            attempt.messages_in_json.setdefault(method, several)
         return
     error = message.get("error") if isinstance(message, dict) else None
     if method is not None and isinstance(error, dict) and isinstance(error.get("code"), int):
@@ -214,6 +217,33 @@ def _events_of_messages(body: bytes) -> bool:
     except ValueError:
         return False
     return bool(events)
+
+
+def _messages_in(body: bytes) -> list[str]:
+    """What ``body`` holds when it is several JSON-RPC messages one after another (JSON texts
+    separated by whitespace: a stdio server's lines): each message's method, or "the
+    response"; else (one message, or anything that is not a message) an empty list."""
+    import json
+
+    import mcp_types
+
+    text = body.decode("utf-8", "replace")
+    decoder = json.JSONDecoder()
+    found: list[str] = []
+    at = 0
+    while True:
+        while at < len(text) and text[at] in " \t\r\n":
+            at += 1
+        if at == len(text) or len(found) > 100:
+            break
+        try:
+            value, at = decoder.raw_decode(text, at)
+            mcp_types.jsonrpc_message_adapter.validate_json(json.dumps(value), by_name=False)
+        except ValueError:
+            return []
+        method = value.get("method") if isinstance(value, dict) else None
+        found.append(redact.clean(method, 60) if isinstance(method, str) else "the response")
+    return found if len(found) > 1 else []
 
 
 async def _note_refused(response: Any, attempt: Attempt, notice: str | None = None) -> None:
@@ -607,10 +637,11 @@ class Probe:
     def _settle(self, attempt: Attempt, outcome: Outcome) -> Outcome:
         """The handshake's passing verdict held until the later requests were answered: a
         refused ``initialized`` notification (:meth:`_settle_notice`), a stdio server that
-        answered ``initialize`` more than once (:meth:`_answered_twice`)."""
+        answered ``initialize`` more than once (:meth:`_answered_twice`) or sent notifications
+        with an id (:meth:`_notified_with_id`)."""
         if attempt.refused_notices:
             return self._settle_notice(attempt, outcome)
-        return self._answered_twice(outcome)
+        return self._notified_with_id(self._answered_twice(outcome))
 
     def _answered_twice(self, outcome: Outcome) -> Outcome:
         """A warning when a stdio server wrote more than one response with the id of
@@ -638,6 +669,42 @@ class Probe:
             "id; the SDK's client takes the first and drops the rest as answers to no request "
             "it waits for (envcheck did the same), but a stricter client may log an error or "
             "take a stray response as the answer to another request",
+            fix=fixes.ask(text, "the server's authors"),
+        )
+
+    def _notified_with_id(self, outcome: Outcome) -> Outcome:
+        """A warning when the server sent notifications (a method of the ``notifications/``
+        namespace) with an ``id`` (MCP, *Basic › Messages*: "Notifications MUST NOT include an
+        ID"): by JSON-RPC 2.0 each is a request, which the client answers (the SDK's client
+        with -32601) instead of taking the notification; the requests themselves work."""
+        if outcome.status is not Status.PASS:
+            return outcome
+        wire = self.wire
+        sent = [i for i, (method, _) in wire.asked.items() if method.startswith("notifications/")]
+        if not sent:
+            return outcome
+        methods = list(dict.fromkeys(redact.clean(wire.asked[i][0], 60) for i in sent))
+        codes = sorted({wire.refused[i] for i in sent if i in wire.refused})
+        answered = (
+            f"with error {', '.join(map(str, codes))}" if codes else "as requests it did not know"
+        )
+        logs = (
+            ": the server's log messages never reach a client as logs"
+            if "notifications/message" in methods
+            else ""
+        )
+        text = (
+            f"report it to the server's authors: it must send {methods[0]} without an id (a "
+            "notification has no id member)"
+        )
+        return Outcome(
+            Status.WARN,
+            f"{outcome.summary}, but it sent {len(sent)} notification(s) with an id "
+            f"({', '.join(methods[:3])})",
+            {**outcome.facts, "notifications_with_id": len(sent)},
+            why="MCP (Basic › Messages): a notification must not include an id; by JSON-RPC 2.0 "
+            f"a message with an id is a request, so the client answered each {answered} "
+            f"instead of taking the notification{logs}",
             fix=fixes.ask(text, "the server's authors"),
         )
 

@@ -134,6 +134,9 @@ class Attempt:
     #: the method of the first JSON-RPC request whose 2xx ``application/json`` answer was an SSE
     #: stream of JSON-RPC messages instead (``event: message``, ``data: {...}``)
     events_as_json: str | None = None
+    #: by a request's method: what its 2xx ``application/json`` answer held when that was
+    #: several JSON-RPC messages one after another (each message's method, or "the response")
+    messages_in_json: dict[str, list[str]] = field(default_factory=dict)
     #: whether an answer carried an ``Mcp-Session-Id``
     session_given: bool = False
     #: an ``Mcp-Session-Id`` an answer carried with bytes outside visible ASCII (0x21 to 0x7E,
