@@ -70,10 +70,38 @@ base_url (another service, a gateway's or a stub's answer)", fixed by "check bas
 service's; the key, the balance and MiniMax's side not named); for 1008 the smoke check failed
 so, and headroom was skipped ("rate limits not read: the answer to its request is not the openai
 API's") where the case wants headroom to fail as quota exhausted and smoke skipped.
+
+After (verdicts from structure: MiniMax's ``base_resp.status_code``, a number of its error-code
+page, in a 200 without an answer in ``choices``; never its ``status_msg`` words): 5 of 5 fully
+right, each a row of docs/verdicts/providers.md (``PROVIDER_ROWS_28``) asserted on the run.
+llm/_errors.py: ``detail`` reads ``base_resp`` (code field ``base_resp.status_code``, message
+``status_msg``) when no ``error`` object is there and the code is a non-zero integer
+(``minimax_code``); ``MINIMAX_CODES`` gives each code the page documents (and 2049, 2056 from
+MiniMax's own answers) the status it stands for (``minimax_status``); ``_minimax_code``, read
+first in ``_classify``, makes the class from the code whatever the HTTP status: 1008 quota
+exhausted ("the key was accepted, and no call is served until the balance of its account is
+topped up", fixed by "top up the balance of the MiniMax account the key belongs to"), 1002/2056
+rate limited, 1004/2049 the key ("MiniMax refused the key for this call", fixed by "set a key that
+MiniMax issued for this host ...: export MINIMAX_R28_KEY=..."), 1000/1024/1033 MiniMax's side
+("retry later"), 1001 a timeout, any other code the honest fallback with its code. providers/
+http.py ``in_body_error`` (was ``in_body_status``, OpenRouter's only) returns the status, the field
+and code, and whose shape it is; the why says "answered HTTP 200 with base_resp.status_code 1008
+...: MiniMax answers a failed call with HTTP 200 and its own base_resp, read as HTTP 402", and a
+skipped check "quota exhausted (HTTP 200 with base_resp.status_code 1008, read as 402)".
+diagnose.py ``failure``: MiniMax's key codes after a listing that accepted the key name the key
+(``_key_fix``), not a model closed to it (``_key_refused_for_model``). Unit tests: code 0 and a
+``base_resp`` beside ``choices`` are no error, a bool is no code, OpenRouter's ErrorResponse reads
+as before, an unmapped code is the honest fallback. No printed fix is run here: each is an
+account's (a key of the host's region, a top-up) or a wait, and the replay has none. Held-out set
+14 (OpenRouter's 200) and the every-row test pass (``-n 2``).
+
+Cost: 4 tests (one in-process envcheck session against one local server, three unit tests);
+5.1 CPU-s (``-n 0``, user+sys, pytest's start and poetry's included).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -210,3 +238,47 @@ def test_twenty_eighth_held_out_providers(
 def test_the_twenty_eighth_set_is_what_it_says() -> None:
     assert_set_is_what_it_says("heldout28", 6, CASES, 5, 3)
     assert not set(OWN_KEYS.values()) & set(KEYS.values())
+
+
+def _answer(body: Any) -> Any:
+    """A 200 with ``body`` as JSON, as envcheck's session reads it."""
+    import httpx
+
+    request = httpx.Request("POST", "http://api.minimax.io/v1/chat/completions")
+    return httpx.Response(200, json=body, request=request)
+
+
+def test_base_resp_is_read_by_its_code() -> None:
+    from envcheck import llm
+
+    said = llm.detail(published("heldout28--minimax-200-base-resp-1008").body)
+    assert (said.code, said.code_field) == ("1008", llm.MINIMAX_FIELD)
+    assert said.message == "insufficient balance"
+    # code 0 is no error, whatever status_msg says; a bool is no code
+    for ok in ("heldout28--minimax-200-chat", "heldout28--minimax-200-chat-success"):
+        assert llm.minimax_code(json.loads(published(ok).body)) is None
+    assert llm.minimax_code({"base_resp": {"status_code": True, "status_msg": "x"}}) is None
+
+
+def test_what_a_200_carries_inside() -> None:
+    from envcheck import llm
+    from envcheck.checks.providers.http import in_body_error
+
+    balance = in_body_error(
+        _answer(json.loads(published("heldout28--minimax-200-base-resp-1008").body))
+    )
+    assert balance is not None and balance[:2] == (402, "base_resp.status_code 1008")
+    # an answer in choices beside a code is that answer; code 0 beside it is no error
+    answered = json.loads(published("heldout28--minimax-200-chat").body)
+    assert in_body_error(_answer(answered)) is None
+    beside = {**answered, "base_resp": {"status_code": 1002, "status_msg": "rate limit"}}
+    assert in_body_error(_answer(beside)) is None
+    # OpenRouter's ErrorResponse, read as before
+    routed = in_body_error(_answer({"error": {"code": 429, "message": "Provider returned error"}}))
+    assert routed is not None and routed[:2] == (429, "error.code 429")
+    # a code the table does not hold: no status of its own, the honest fallback with the code
+    other = {"base_resp": {"status_code": 1234, "status_msg": "something else"}}
+    found = in_body_error(_answer(other))
+    assert found is not None and found[0] == 200
+    made = llm.classify("mm", 200, {}, json.dumps(other), kind="openai")
+    assert isinstance(made, llm.UnexpectedAnswer) and "base_resp.status_code 1234" in str(made.why)

@@ -25,6 +25,7 @@ from envcheck.llm._errors import (
     LIMITS_PAGES,
     LITELLM_EXPIRED_KEY,
     LITELLM_NO_DATABASE,
+    MINIMAX_FIELD,
     MODEL_NOT_OPEN,
     ORGANIZATION_CODES,
     REGION_TYPES,
@@ -67,6 +68,8 @@ from envcheck.llm._errors import (
     classify,
     detail,
     doubled_segment,
+    minimax_code,
+    minimax_status,
 )
 from envcheck.llm._headers import retry_after
 from envcheck.llm._limiter import RateLimitDirUnusable, RateLimiter
@@ -81,6 +84,7 @@ __all__ = [
     "KEY_INVALID",
     "LITELLM_EXPIRED_KEY",
     "LITELLM_NO_DATABASE",
+    "MINIMAX_FIELD",
     "MODEL_NOT_OPEN",
     "ORGANIZATION_CODES",
     "REGION_TYPES",
@@ -129,5 +133,7 @@ __all__ = [
     "call_with_retry",
     "classify",
     "detail",
+    "minimax_code",
+    "minimax_status",
     "retry_after",
 ]

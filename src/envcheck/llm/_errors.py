@@ -420,6 +420,12 @@ def detail(body: Any) -> Detail:
         found.message = _text(errors[0].get("message"))
         found.code, found.code_field = _code(errors[0].get("code")), "errors[].code"
         return found
+    base = body.get("base_resp")
+    if "error" not in body and isinstance(base, Mapping) and minimax_code(body) is not None:
+        # MiniMax's own envelope, in every answer it gives: a code of its error-code page
+        found.message = _text(base.get("status_msg"))
+        found.code, found.code_field = str(base["status_code"]), MINIMAX_FIELD
+        return found
     error = body.get("error", body)
     if isinstance(error, str):  # Ollama, xAI, vLLM's auth: {"error": "..."}
         found.message = _text(error)
@@ -664,6 +670,9 @@ def _classify(
     where = f" ({keys})" if keys else f" (in {provider}'s console)"
     made = _Maker(provider, message, status, d, wait, headers)
 
+    minimax = _minimax_code(made, d, provider)
+    if minimax is not None:
+        return minimax
     cloudflare = _cloudflare_code(made, d, status, request)
     if cloudflare is not None:
         return cloudflare
@@ -1137,6 +1146,93 @@ def _business_code(made: _Maker, d: Detail, provider: str, where: str) -> Provid
         f"{why} {table}",
         f"send fewer requests at once to {provider} (lower `rpm` in "
         "[tool.envcheck.providers]), or wait",
+    )
+
+
+#: MiniMax (api.minimax.io, api.minimaxi.com) writes its own ``base_resp`` (``status_code``,
+#: ``status_msg``) into every answer (its API reference: platform.minimax.io/docs/api-reference/
+#: text-chat-openai), ``status_code`` 0 when the call succeeded; a failure comes as HTTP 200 with
+#: a code of its error-code page (platform.minimax.io/docs/api-reference/errorcode) and no
+#: ``choices``. Each code read here: the HTTP status it stands for, and the page's words. 2049 is
+#: a key the host does not accept (MiniMax's answer in MiniMax-AI/MiniMax-01#44: a key and its
+#: API host must be of the same region); 2056 a Token Plan's usage limit (its rolling window:
+#: MiniMax-AI/MiniMax-M2.7#36). Any other code is reported as it came.
+MINIMAX_FIELD = "base_resp.status_code"
+MINIMAX_CODES: dict[str, tuple[int, str]] = {
+    "1000": (500, "unknown error"),
+    "1001": (504, "request timeout"),
+    "1002": (429, "rate limit"),
+    "1004": (401, "not authorized"),
+    "1008": (402, "insufficient balance"),
+    "1024": (500, "internal error"),
+    "1033": (500, "system error or downstream service error"),
+    "2049": (401, "invalid api key"),
+    "2056": (429, "usage limit exceeded"),
+}
+MINIMAX_ERRORS = "https://platform.minimax.io/docs/api-reference/errorcode"
+
+
+def minimax_code(body: Any) -> str | None:
+    """The code of MiniMax's ``base_resp`` when it says the call failed (a non-zero integer
+    ``status_code``), else None (0, no ``base_resp``, another shape)."""
+    base = body.get("base_resp") if isinstance(body, Mapping) else None
+    code = base.get("status_code") if isinstance(base, Mapping) else None
+    if not isinstance(code, int) or isinstance(code, bool) or code == 0:
+        return None
+    return str(code)
+
+
+def minimax_status(code: str) -> int:
+    """The HTTP status MiniMax's business ``code`` stands for; 200 (no status of its own: the
+    answer is reported as it came) for a code the table does not hold."""
+    return MINIMAX_CODES.get(code, (200, ""))[0]
+
+
+def _minimax_code(made: _Maker, d: Detail, provider: str) -> ProviderError | None:
+    """MiniMax's ``base_resp.status_code`` (read by :func:`detail`), which decides what its HTTP
+    status (200, whatever failed) cannot; ``None`` for any other answer."""
+    if d.code_field != MINIMAX_FIELD:
+        return None
+    status, words = MINIMAX_CODES.get(d.code, (200, ""))
+    said = f"MiniMax's {MINIMAX_FIELD} {d.code}"
+    if not words:
+        return made(
+            UnexpectedAnswer,
+            f"{said}, a code no row of envcheck's verdict table covers",
+            f"read its status_msg with MiniMax's error-code page ({MINIMAX_ERRORS})",
+        )
+    said += f" ({words})"
+    if status == 402:
+        return made(
+            QuotaExhausted,
+            f"{said}: the key was accepted, and no call is served until the balance of its "
+            "account is topped up (no retry helps)",
+            "top up the balance of the MiniMax account the key belongs to (its console: "
+            "Billing, Balance; a Token Plan's subscription key draws on the plan's credits "
+            "instead)",
+        )
+    if status == 429:
+        wait = (
+            "wait until the Token Plan's usage window resets (the answer may say when), or move "
+            "to a larger plan"
+            if d.code == "2056"
+            else f"send fewer requests at once to {provider} (lower `rpm` in "
+            "[tool.envcheck.providers]), or wait"
+        )
+        return made(RateLimited, f"{said}: the key was accepted", wait)
+    if status == 401:
+        return made(
+            AuthenticationFailed,
+            f"{said}: MiniMax refused the key for this call",
+            "a key that MiniMax issued for this host: one of platform.minimax.io for "
+            "api.minimax.io, one of platform.minimaxi.com for api.minimaxi.com (a key and its "
+            "host are of the same region)",
+        )
+    cls: type[ProviderError] = ProviderTimeout if status == 504 else ServerError
+    return made(
+        cls,
+        f"{said}: a failure on MiniMax's side, not the key, base_url or the account",
+        "retry later, as MiniMax's error-code page says for it",
     )
 
 

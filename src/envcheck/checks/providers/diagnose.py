@@ -107,8 +107,9 @@ def _answered(p: Provider, exc: llm.ProviderError) -> str | None:
         return exc.why
     sent: Sent | None = getattr(exc, "sent", None)
     to = f" to {sent.line}" if sent is not None else ""
-    # an error a 200 carried in its body (http.in_body_status): read at its code, shown as sent
-    status = f"200 with error.code {exc.status}" if getattr(exc, "in_body", False) else exc.status
+    # an error a 200 carried in its body (http.in_body_error): read at its code, shown as sent
+    inside = getattr(exc, "in_body", None)
+    status = f"200 with {inside}" if inside else exc.status
     return f"{p.label} answered HTTP {status}{to}" + (f": {exc.why}" if exc.why else "")
 
 
@@ -116,7 +117,12 @@ def _limited(
     p: Provider, exc: llm.ProviderError, check: str, sent: Sent | None
 ) -> CheckFailed | CheckSkipped | Outcome:
     fields = exc.detail.fields()
-    said = f"HTTP {exc.status}" + (f", {fields}" if fields else "")
+    said = f"HTTP {exc.status}"
+    inside = getattr(exc, "in_body", None)  # an error inside a 200, read as that status
+    if inside:
+        said = f"HTTP 200 with {inside}, read as {exc.status}"
+    if fields and not (inside and inside.split()[0] in fields):
+        said += f", {fields}"
     if check == "auth":
         return ok(
             f"key accepted by {p.label}: it answered {exc.kind} ({said}), which only an "
@@ -170,8 +176,11 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
         return CheckFailed(summary, why=why, fix=_compare_by_hand(p))
     if isinstance(exc, llm.RegionalHost):
         return CheckFailed(summary, why=why, fix=_regional_host_fix(p, exc))
+    # MiniMax's key codes (base_resp 2049, 1004) name the key, not a model closed to it
+    minimax = exc.detail.code_field == llm.MINIMAX_FIELD
     if isinstance(exc, llm.AuthenticationFailed) and listed and sent and not sent.listing:
-        return _key_refused_for_model(p, exc)
+        if not minimax:
+            return _key_refused_for_model(p, exc)
     issuer = foreign_key(p) if isinstance(exc, llm.AuthenticationFailed) else None
     if issuer is not None and {exc.detail.code, exc.detail.type, *exc.detail.reasons} & (
         llm.KEY_INVALID
@@ -750,6 +759,10 @@ def _key_fix(p: Provider, exc: llm.AuthenticationFailed) -> Fix:
         put = f"export {variable}=..." if p.key_variable else f"as api_key in {p.table}"
         text = f"set a Cloudflare API token {which}: {put}  ({llm.CLOUDFLARE_TOKENS})"
         return Fix([Manual(text, ask=f"whoever manages the {p.label} account's tokens")], text=text)
+    if exc.detail.code_field == llm.MINIMAX_FIELD and exc.hint:
+        put = f"export {variable}=..." if p.key_variable else f"as api_key in {p.table}"
+        text = f"set {exc.hint}: {put}"
+        return Fix([Manual(text)], text=text)
     text = f"set a valid key: export {variable}=...  ({p.key_page})"
     if not p.key_variable:
         text = f"set a valid key as api_key in {p.table}  ({p.key_page})"

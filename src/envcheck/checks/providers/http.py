@@ -124,8 +124,9 @@ class Session:
                     request=(method, httpx.URL(url).raw_path.decode().split("?")[0]),
                 )
                 raise error
-            status = in_body_status(response)
-            if status is not None:  # an error after the call was accepted: read at its own code
+            found = in_body_error(response)
+            if found is not None:  # an error inside a 200: read at its own code
+                status, field, said = found
                 error = llm.classify(
                     p.name,
                     status,
@@ -136,11 +137,9 @@ class Session:
                     key_sent=p.key is not None,
                     request=(method, httpx.URL(url).raw_path.decode().split("?")[0]),
                 )
-                error.in_body = True  # type: ignore[attr-defined]
-                said = (
-                    "the service accepted the call and its routed provider failed after it "
-                    f"(OpenRouter's ErrorResponse in a 200), read as HTTP {status}"
-                )
+                error.in_body = field  # type: ignore[attr-defined]
+                if status != 200:
+                    said += f", read as HTTP {status}"
                 error.why = f"{said}: {error.why}" if error.why else said
                 raise error
             return response
@@ -222,23 +221,36 @@ class Session:
 _ANSWER_KEYS = ("choices", "content", "candidates", "promptFeedback", "data", "models")
 
 
-def in_body_status(response: httpx.Response) -> int | None:
-    """The error status a 200 carries in its body, else None: OpenRouter's documented
-    ``ErrorResponse`` (``{"error": {"code": <HTTP status>, "message": ...}}``), which it answers
-    with HTTP 200 when the provider it routed to fails after the request was accepted
-    (openrouter.ai/docs/api/reference/errors-and-debugging), and no answer field beside it."""
+def in_body_error(response: httpx.Response) -> tuple[int, str, str] | None:
+    """The error a 200 carries in its body, else None: the status it is read as, the field and
+    code that say it, and whose shape that is. OpenRouter's documented ``ErrorResponse``
+    (``{"error": {"code": <HTTP status>, "message": ...}}``), which it answers with HTTP 200 when
+    the provider it routed to fails after the request was accepted
+    (openrouter.ai/docs/api/reference/errors-and-debugging), and no answer field beside it;
+    MiniMax's ``base_resp`` with a non-zero ``status_code`` (a code of its error-code page, read
+    as the status that code stands for) and no answer in ``choices``."""
     if response.status_code != 200 or "json" not in response.headers.get("content-type", ""):
         return None
     try:
         data = response.json()
     except ValueError:
         return None
-    if not isinstance(data, dict) or any(k in data for k in _ANSWER_KEYS):
+    if not isinstance(data, dict):
+        return None
+    code = llm.minimax_code(data)
+    if code is not None and not data.get("choices"):
+        said = "MiniMax answers a failed call with HTTP 200 and its own base_resp"
+        return llm.minimax_status(code), f"{llm.MINIMAX_FIELD} {code}", said
+    if any(k in data for k in _ANSWER_KEYS):
         return None
     error = data.get("error")
-    code = error.get("code") if isinstance(error, dict) else None
-    if isinstance(code, int) and not isinstance(code, bool) and 400 <= code <= 599:
-        return code
+    status = error.get("code") if isinstance(error, dict) else None
+    if isinstance(status, int) and not isinstance(status, bool) and 400 <= status <= 599:
+        said = (
+            "the service accepted the call and its routed provider failed after it "
+            "(OpenRouter's ErrorResponse in a 200)"
+        )
+        return status, f"error.code {status}", said
     return None
 
 
