@@ -73,6 +73,7 @@ __all__ = [
     "kw",
     "login_fails",
     "of_instance",
+    "own_words",
     "pg_round",
     "redis_again",
     "redis_first_run",
@@ -136,6 +137,13 @@ def graded_all(
         ident: graded(expect, of_instance(checks, component, instance(ident)), healthy)
         for ident, expect in expects.items()
     }
+
+
+def own_words(check: dict[str, Any], ident: str) -> str:
+    """A check's summary and why without the instance's name (a case's id may hold a word its
+    expectation asks for: ``..._space_after_comma``)."""
+    said = f"{check['summary']} {check.get('why') or ''}"
+    return said.replace(instance(ident), "")
 
 
 def failed_check(checks: list[dict[str, Any]], component: str, ident: str) -> dict[str, Any]:

@@ -80,6 +80,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers21 import PG as PG21  # and the twenty-first's
     from tests.verdicts.test_heldout_servers22 import PG as PG22  # and the twenty-second's
     from tests.verdicts.test_heldout_servers23 import PG as PG23  # and the twenty-third's
+    from tests.verdicts.test_heldout_servers24 import PG as PG24  # and the twenty-fourth's
     from tests.verdicts.test_protocol_sweep import PG_ROWS as PROTOCOL  # the protocol sweep's
     from tests.verdicts.test_tls_sweep import PG_ROWS  # and the TLS sweep's
 
@@ -95,6 +96,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     elsewhere += list(PG21)
     elsewhere += list(PG22)
     elsewhere += list(PG23)
+    elsewhere += list(PG24)
     elsewhere += list(PG_ROWS)
     elsewhere += list(PROTOCOL.values())
     problems = S.mismatches(elsewhere=elsewhere)

@@ -212,6 +212,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers20 import REDIS as REDIS20  # and the twentieth's
     from tests.verdicts.test_heldout_servers21 import REDIS as REDIS21  # and the twenty-first's
     from tests.verdicts.test_heldout_servers22 import REDIS as REDIS22  # and the twenty-second's
+    from tests.verdicts.test_heldout_servers24 import REDIS as REDIS24  # and the twenty-fourth's
     from tests.verdicts.test_tls_sweep import REDIS_ROWS  # and the TLS sweep's
 
     problems = SCENARIOS.mismatches(
@@ -238,6 +239,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
             *REDIS20,
             *REDIS21,
             *REDIS22,
+            *REDIS24,
             *REDIS_ROWS,
         ]
     )

@@ -1719,9 +1719,10 @@ def _der_file(t: Target, path: str | None, libpq: str) -> CheckFailed | None:
     )
 
 
-def client_side(t: Target, libpq: str) -> CheckFailed | None:
+def client_side(t: Target, libpq: str, deadline: float | None = None) -> CheckFailed | None:
     """libpq stopped on this side, for a file or a setting of the connection string: the
-    keyword is named from libpq's own words (no server was asked)."""
+    keyword is named from libpq's own words (no server was asked; with ``deadline``, a
+    certificate the server refused is tried again by envcheck's own logins)."""
     low = libpq.lower()
     quoted = _QUOTED_FILE.search(libpq)
     path = quoted.group(1) if quoted else None
@@ -1788,6 +1789,9 @@ def client_side(t: Target, libpq: str) -> CheckFailed | None:
     if dated is not None:
         return dated
     if "alert unknown ca" in low or "alert bad certificate" in low:
+        home = home_certificate_refused(t, deadline, libpq) if deadline is not None else None
+        if home is not None:
+            return home
         return CheckFailed(
             f"{t.address} does not trust the client certificate {cert or '(none set)'}",
             why="the server checks client certificates against its ssl_ca_file and refused this "
@@ -1823,6 +1827,86 @@ def client_side(t: Target, libpq: str) -> CheckFailed | None:
 
 _PEM_KEY = re.compile(rb"-----BEGIN (?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----")
 _PEM_CERTIFICATE = b"-----BEGIN CERTIFICATE-----"
+
+
+#: OpenSSL's reasons (``ssl.SSLError.reason``) for the server's alert about a client
+#: certificate it does not accept: alert 48 unknown_ca, alert 42 bad_certificate
+_CERT_ALERTS = ("TLSV1_ALERT_UNKNOWN_CA", "SSLV3_ALERT_BAD_CERTIFICATE")
+
+
+def _own_login(t: Target, tls: ssl.SSLContext, deadline: float) -> _pgwire.Attempt | None:
+    return _pgwire.login_attempt(
+        t.dial,
+        t.port,
+        user=t.user,
+        dbname=t.dbname,
+        password=t.password,
+        tls=tls,
+        deadline=deadline,
+        server_hostname=t.host,
+        startup=startup_params(t),
+    )
+
+
+def home_certificate_refused(t: Target, deadline: float, libpq: str) -> CheckFailed | None:
+    """The server refused the client certificate that libpq sent only because it is in HOME's
+    ~/.postgresql (no sslcert in the connection string, PGSSLCERT unset): envcheck's own login
+    over TLS with it must end in the server's alert (OpenSSL's reason, not libpq's words), and
+    one without it (as sslcertmode=disable) tells whether this login needs a certificate at
+    all. None: the certificate is named, or the server takes it."""
+    if t.socket or t.libpq_value("sslcert") or t.sslmode in ("disable", "allow"):
+        return None
+    cert, key = client_certificate(t)
+    if not cert or not os.path.isfile(cert) or t.libpq_value("sslcertmode") == "disable":
+        return None
+    try:
+        _own_login(t, tls_context(t), deadline)
+        return None
+    except ssl.SSLError as exc:
+        if exc.reason not in _CERT_ALERTS:
+            return None
+    except (_pgwire.ProbeError, _pgwire.ProtocolViolation, OSError):
+        return None
+    try:
+        without = _own_login(t, tls_context(t, client=False), deadline)
+    except (_pgwire.ProbeError, _pgwire.ProtocolViolation, OSError):
+        without = None
+    home = Path.home() / ".postgresql"
+    moved = f"{home.parent / 'postgresql-unused'}"
+    move = (
+        f"move {cert} and {key} out of {home} (libpq sends them to every server that asks for a "
+        f"client certificate): mkdir -p {moved} && mv {cert} {key} {moved}/"
+    )
+    disable = t.edit_key("sslcertmode", "add sslcertmode=disable (libpq then sends none)")
+    signed = Manual(
+        f"or replace {cert} and {key} with a certificate and key signed by the CA in the "
+        "server's ssl_ca_file",
+        ask=ADMIN,
+    )
+    if without is not None and without.stage != BEFORE_AUTH:
+        needs = "envcheck's own login over TLS without it gets past authentication: this login "
+        needs += "needs no client certificate"
+        steps: list[Step] = [Manual(move), disable]
+        text = f"{move}; or {disable.text}"
+    elif without is not None and CLIENT_CERT_REQUIRED in (without.message or ""):
+        needs = "envcheck's own login without it is refused by a pg_hba.conf line that wants "
+        needs += "a client certificate: this login needs one, signed by the server's CA"
+        steps = [signed]
+        text = signed.text
+    else:
+        needs = "whether this login needs a client certificate at all is not known"
+        steps = [Manual(move), disable, signed]
+        text = f"{move}; or {disable.text}; {signed.text}"
+    return CheckFailed(
+        f"{t.address} does not trust the client certificate libpq sends on its own: {cert}, "
+        f"libpq's default ~/.postgresql/postgresql.crt ({t.source} names no sslcert and "
+        "PGSSLCERT is unset)",
+        why="libpq sends ~/.postgresql/postgresql.crt and its key to every server that asks for "
+        "a client certificate; this server checks it against its ssl_ca_file and ends the TLS "
+        "handshake with the alert unknown ca (or bad certificate), and libpq's sslmode=prefer "
+        f"does not try again without SSL after a failed handshake; {needs}; libpq said: {libpq}",
+        fix=fix(*steps, text=text),
+    )
 
 
 def _pem_holds(path: str) -> tuple[bool, bool] | None:
@@ -2015,13 +2099,15 @@ def verifies(t: Target) -> bool:
     return t.sslmode == "require" and root != "system" and os.path.isfile(root)
 
 
-def tls_context(t: Target) -> ssl.SSLContext:
+def tls_context(t: Target, client: bool = True) -> ssl.SSLContext:
     """The TLS settings libpq uses for ``t.sslmode`` (verification for verify-*, and for
-    require with a root certificate file)."""
+    require with a root certificate file); ``client=False``: as sslcertmode=disable, no client
+    certificate."""
     context = ssl.create_default_context()
     cert, key = client_certificate(t)
     # sslcertmode=disable: libpq sends no client certificate, whatever sslcert names
-    if cert and os.path.isfile(cert) and t.libpq_value("sslcertmode") != "disable":
+    sends = client and t.libpq_value("sslcertmode") != "disable"
+    if cert and os.path.isfile(cert) and sends:
         try:  # libpq sends it when the server asks; its own failures are read from libpq's text
             context.load_cert_chain(cert, key if key and os.path.isfile(key) else None)
         except (OSError, ssl.SSLError):
@@ -2423,7 +2509,7 @@ def diagnose_login(t: Target, exc: Exception, deadline: float) -> CheckFailed:
         "envcheck's own login in)",
         fix=fix(Manual(f"check {t.source}; compare with: {t.psql()}")),
     )
-    said_here = client_side(t, " ".join(str(exc).split()))
+    said_here = client_side(t, " ".join(str(exc).split()), deadline)
     if said_here is not None:
         return said_here
     no_cert = _no_certificate_to_send(t)

@@ -14,6 +14,7 @@ import glob
 import math
 import os
 import re
+import socket
 import sys
 import time
 import uuid
@@ -113,6 +114,9 @@ def reachable(instance: str, ctx: Context) -> Outcome:
             skipped = "; ".join(f"{f.address}: {e.summary}" for f, e in failures)
             return ok(f"{found.summary} (libpq tries the hosts in order; {skipped})", **found.facts)
         return found
+    spaced = _spaced_hosts(t, failures)
+    if spaced is not None:
+        raise spaced
     first = failures[0][1]
     raise CheckFailed(
         f"none of the {len(candidates)} hosts of {t.source} answers: "
@@ -120,6 +124,46 @@ def reachable(instance: str, ctx: Context) -> Outcome:
         why=first.why,
         fix=first.fix,
     )
+
+
+def _spaced_hosts(t: Target, failures: list[tuple[Target, CheckFailed]]) -> CheckFailed | None:
+    """Hosts of the list written with white space beside a comma (``host='a, b'``): libpq splits
+    ``host`` at commas and trims nothing, and psycopg resolves each host before libpq connects
+    and leaves out one that does not resolve (``conninfo_attempts``), so the client's error names
+    only the hosts it tried. A host counts when the resolver knows it without the white space
+    and not with it (getaddrinfo, not its words)."""
+    spaced: list[Target] = []
+    for one, _ in failures:
+        name = one.host
+        if one.hostaddr or one.socket or name == name.strip() or not name.strip():
+            continue
+        if _resolves(name, one.port) or not _resolves(name.strip(), one.port):
+            continue
+        spaced.append(one)
+    if not spaced:
+        return None
+    fixed = ",".join(h.strip() for h in (t.libpq_value("host") or "").split(","))
+    names = ", ".join(repr(one.host) for one in spaced)
+    tried = "; ".join(f"{f.address}: {e.summary}" for f, e in failures if f not in spaced)
+    edit = t.edit_key("host", f"set host={fixed} (no space beside the commas)")
+    return CheckFailed(
+        f"the host list of {t.source_of('host')} holds {names}, a name with a space in it: no "
+        f"resolver knows it, so the client never tries that host"
+        + (f" (the others: {tried})" if tried else ""),
+        why="libpq splits host= at its commas and trims nothing; psycopg resolves each host "
+        "before libpq connects and leaves out one that does not resolve, as long as another "
+        f"does, so its error names only the hosts it tried; without the space, "
+        f"{', '.join(repr(one.host.strip()) for one in spaced)} resolves",
+        fix=Fix([edit], text=edit.text),
+    )
+
+
+def _resolves(name: str, port: int) -> bool:
+    try:
+        socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return False
+    return True
 
 
 def _name(t: Target) -> str:

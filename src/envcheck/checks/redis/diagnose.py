@@ -1107,6 +1107,48 @@ def _percent_decoded(t: Target, conn: Resp | None, deadline: float) -> CheckFail
     )
 
 
+def _plus_in_query(t: Target, conn: Resp | None, deadline: float) -> CheckFailed | None:
+    """The URL's query gives the user name or password (``?password=``, ``?username=``) with a
+    ``+``, which redis-py's ``parse_url`` reads with ``parse_qs``, the form encoding: a space
+    (the user information before ``@`` is read with ``unquote``, which keeps it, and wins over
+    the query). AUTH with the values as the query writes them, on the connection whose AUTH
+    failed, tells; neither is shown."""
+    from urllib.parse import parse_qs, urlsplit
+
+    parts = urlsplit(t.url)
+    kept = parse_qs(parts.query.replace("+", "%2B"))
+    read = {"username": t.username, "password": t.password}
+    written = {
+        key: kept[key][0]
+        for key in read
+        if kept.get(key) and getattr(parts, key) is None and kept[key][0] != read[key]
+    }
+    if conn is None or not written:
+        return None
+    for value in written.values():
+        redact.register(value)
+    user, password = written.get("username", t.username), written.get("password", t.password)
+    try:
+        conn.call("AUTH", *([user] if user else []), password or "", deadline=deadline)
+    except (ReplyError, ConnectionLost):
+        return None
+    options = " and ".join(f"?{key}=..." for key in written)
+    return CheckFailed(
+        f"the {' and '.join(k.replace('username', 'user name') for k in written)} in the query "
+        f"of {t.source} ({options}) holds '+', which redis-py reads as a space; {t.address} "
+        "accepts it with the '+' (WRONGPASS)",
+        why="Redis.from_url reads the URL's query with urllib's parse_qs, the form encoding, "
+        "where '+' stands for a space (the user information before '@' is read with unquote, "
+        "which keeps '+'); AUTH with the value as the query writes it succeeds on the same "
+        "connection",
+        fix=manual(
+            f"write each + of it as %2B in {t.source} (or give it before the host: "
+            "redis://USER:PASSWORD@HOST, where '+' stays a '+')",
+            ask=f"whoever sets {t.source}",
+        ),
+    )
+
+
 def _colon_in_user(t: Target, conn: Resp | None, deadline: float) -> CheckFailed | None:
     """The URL's user information holds more than one unescaped ``:``: urllib (and so
     redis-py) ends the user name at the first one. AUTH with the name ending at a later colon
@@ -1191,6 +1233,9 @@ def _wrongpass(
     decoded = _percent_decoded(t, conn, deadline or time.monotonic() + 2)
     if decoded is not None:
         return decoded
+    plus = _plus_in_query(t, conn, deadline or time.monotonic() + 2)
+    if plus is not None:
+        return plus
     colon = _colon_in_user(t, conn, deadline or time.monotonic() + 2)
     if colon is not None:
         return colon
