@@ -791,13 +791,14 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_venv22 import ASSERTED as CASES22
     from tests.verdicts.test_heldout_venv23 import ASSERTED as CASES23
     from tests.verdicts.test_heldout_venv24 import ASSERTED as CASES24
+    from tests.verdicts.test_heldout_venv25 import ASSERTED as CASES25
     from tests.verdicts.test_venv_installed_sweep import ASSERTED as SWEPT
 
     held = [*CASES, *CASES2, *CASES3, *CASES4, *CASES5, *CASES6, *CASES7, *CASES8, *CASES9]
     problems = SCENARIOS.mismatches(
         elsewhere=[*held, *CASES10, *CASES11, *CASES12, *CASES13, *CASES14, *CASES15]
         + [*CASES16, *CASES17, *CASES18, *CASES19, *CASES20, *CASES21, *CASES22, *CASES23, *CASES24]
-        + [*SWEPT]
+        + [*CASES25, *SWEPT]
     )
     assert not problems, "\n".join(problems)
 

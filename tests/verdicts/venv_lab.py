@@ -552,6 +552,7 @@ class Round:
         clear: Iterable[dict[str, Any]] = (),
         prove_found: bool = False,
         after_heal: Callable[[Lab, dict[str, list[str]]], None] | None = None,
+        template: bool = True,
     ) -> None:
         self.name = f"venv{number}"
         self.number = number
@@ -586,6 +587,10 @@ class Round:
         self._clear = tuple(clear)
         self._prove_found = prove_found
         self._after_heal = after_heal
+        #: the shared environment is a copy of the lab's locked Poetry project's (else a new
+        #: virtualenv that sees pytest and envcheck, at the same place: a round whose projects
+        #: are all its own needs no template)
+        self._template = template
 
     def case(
         self,
@@ -670,6 +675,7 @@ class Round:
             self.build,
             self.built,
             other=False,
+            template=self._template,
         )
 
     def build(self, name: str, lab: Lab) -> dict[str, Any]:
@@ -681,7 +687,10 @@ class Round:
         self.then.clear()
         for kept in self._clear:
             kept.clear()
-        lab.project()
+        if self._template:
+            lab.project()
+        else:
+            make_venv(lab.app / ".venv")
         envs = {
             ident: held.make(lab, self.root_of(lab, ident)) for ident, held in self.cases.items()
         }

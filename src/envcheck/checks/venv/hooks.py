@@ -11,6 +11,7 @@ import os
 import platform
 import shlex
 import sys
+import sysconfig
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +31,7 @@ from envcheck.checks.venv import inline as _inline
 from envcheck.checks.venv import installed as _installed
 from envcheck.checks.venv import integrity as _integrity
 from envcheck.checks.venv import managers as _managers
+from envcheck.checks.venv import own_install as _own
 from envcheck.checks.venv import pins as _pins
 from envcheck.checks.venv import pipconf as _pipconf
 from envcheck.checks.venv import plugins as _plugins
@@ -433,12 +435,17 @@ def _root_install(ctx: Context, root: Path, data: dict[str, Any]) -> Outcome | N
     poetry = data.get("tool", {}).get("poetry", {}) or {}
     project = data.get("project", {}) or {}
     name = project.get("name") or poetry.get("name")
-    if poetry.get("package-mode", True) is False or not isinstance(name, str) or not name:
+    # a package-mode that is no boolean is Poetry's schema error, which its own answers name
+    if poetry.get("package-mode", True) is not True or not isinstance(name, str) or not name:
         return None
     canonical = canonicalize_name(name)
     prefix = Path(sys.prefix)
-    own = prefix == root / ".venv" or (
-        "pypoetry" in prefix.parts and prefix.name.startswith(f"{canonical}-")
+    venv = root / ".venv"
+    # the project's .venv, also as a link to the environment (Poetry takes it as in-project)
+    own = (
+        prefix == venv
+        or (venv.is_dir() and os.path.samefile(venv, prefix))
+        or ("pypoetry" in prefix.parts and prefix.name.startswith(f"{canonical}-"))
     )
     if not own or not (root / "poetry.lock").is_file():
         return None
@@ -464,6 +471,8 @@ def _root_install(ctx: Context, root: Path, data: dict[str, Any]) -> Outcome | N
             "metadata (importlib.metadata.version, entry points, console scripts) is missing",
             fix=_fixes.make(install, note="Poetry installs the project with its dependencies"),
         )
+    if dist.location:
+        _own_written(Path(dist.location), root, data, name, canonical, install)
     declared = project.get("version") if "version" in project else poetry.get("version")
     dynamic = "version" in (project.get("dynamic") or ())
     if isinstance(declared, str) and not dynamic and not _same_version(declared, dist.version):
@@ -477,6 +486,58 @@ def _root_install(ctx: Context, root: Path, data: dict[str, Any]) -> Outcome | N
             fix=_fixes.make(install),
         )
     return None
+
+
+def _own_written(
+    info: Path, root: Path, data: dict[str, Any], name: str, canonical: str, install: Command
+) -> None:
+    """What Poetry wrote when it installed the project (its path hook, its scripts) that no
+    longer fits the project: raises the failure (:mod:`own_install`)."""
+    prefix = Path(sys.prefix)
+    away = _own.unreached(info, root, _project.root_modules(data, canonical), data)
+    if away is not None:
+        names = ", ".join(str(d) for d in away.names)
+        raise CheckFailed(
+            f"the project {name} is installed in {prefix}, but `import {away.module}` fails: "
+            f"its path hook {away.hook.name} names {names}, which holds no {away.module}",
+            why=f"{away.module} is at {away.now} now; Poetry wrote {away.hook} when it "
+            "installed the project (editable), naming the directories its packages were in "
+            "then, and writes it again only on `poetry install` (the project's layout is no "
+            "part of poetry.lock, so `poetry check --lock` does not see the move)",
+            fix=_fixes.make(
+                install, note=f"its path hook then names the directory {away.module} is in"
+            ),
+            facts={"module": away.module, "hook": str(away.hook), "now": str(away.now)},
+        )
+    unwritten = _own.unwritten_scripts(info, data)
+    if not unwritten:
+        return
+    missing = [u.script for u in unwritten if u.installed is None]
+    changed = [u for u in unwritten if u.installed is not None]
+    parts = []
+    if missing:
+        tables = sorted({s.table for s in missing})
+        parts.append(
+            f"the project {name} is installed in {prefix} without its "
+            f"script{'s' if len(missing) > 1 else ''} {', '.join(s.name for s in missing)} "
+            f"({', '.join(tables)} in pyproject.toml)"
+        )
+    subject = f"the project {name}'s"
+    for one in changed:
+        parts.append(
+            f"{'its' if parts else subject} script {one.script.name} runs {one.installed}, "
+            f"but {one.script.table} says {one.script.reference}"
+        )
+    scripts = sysconfig.get_path("scripts")
+    raise CheckFailed(
+        "; ".join(parts),
+        why="Poetry writes the project's entry points and console scripts (in "
+        f"{scripts}) when it installs the project, so a script declared or changed since is "
+        "not there until `poetry install` runs again (scripts are no part of poetry.lock's "
+        "content-hash, so `poetry check --lock` does not see it)",
+        fix=_fixes.make(install, note="Poetry installs the project again, with its scripts"),
+        facts={"scripts": [u.script.name for u in unwritten]},
+    )
 
 
 def _find_spec(util: Any, module: str) -> bool:

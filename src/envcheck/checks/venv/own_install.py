@@ -1,0 +1,158 @@
+"""The project itself as Poetry installed it (package-mode on), against pyproject.toml and the
+project's tree as they are now.
+
+Poetry installs the project editable: a ``<name>.pth`` (listed in RECORD) whose path lines are
+the directories it found the project's packages in (poetry-core: ``NAME/``, ``NAME.py``,
+``src/NAME/``, ``src/NAME.py``, or a ``packages`` entry's ``from``), and the entry points of
+``[project.scripts]``, ``[project.gui-scripts]`` and ``[tool.poetry.scripts]`` (its
+``entry_points.txt``) with their console scripts. Neither is written again until ``poetry
+install`` runs, and neither is part of poetry.lock's ``content-hash``: ``poetry check --lock``
+does not see a package moved to ``src/`` or a script declared since.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from envcheck.checks.venv import integrity as _integrity
+
+
+@dataclass(frozen=True)
+class Script:
+    """A script pyproject.toml declares as an entry point."""
+
+    name: str
+    #: its object reference (``module:function``)
+    reference: str
+    #: the table that declares it (``[project.scripts]``)
+    table: str
+    #: its entry point group
+    group: str
+
+
+@dataclass(frozen=True)
+class Unwritten:
+    """A declared script the install did not write (``installed`` None), or wrote for another
+    object reference."""
+
+    script: Script
+    installed: str | None
+
+
+@dataclass(frozen=True)
+class Unreached:
+    """A package of the project that its editable install's path hook does not reach."""
+
+    module: str
+    #: the install's path hook and the directories its path lines name
+    hook: Path
+    names: tuple[Path, ...]
+    #: where the package is in the project now
+    now: Path
+
+
+def declared_scripts(data: dict[str, Any]) -> list[Script]:
+    """The entry-point scripts of pyproject.toml (a ``type = "file"`` script of Poetry's is a
+    file it copies, not an entry point)."""
+    project = data.get("project") or {}
+    poetry = (data.get("tool") or {}).get("poetry") or {}
+    tables = (
+        ("[project.scripts]", project.get("scripts"), "console_scripts"),
+        ("[project.gui-scripts]", project.get("gui-scripts"), "gui_scripts"),
+        ("[tool.poetry.scripts]", poetry.get("scripts"), "console_scripts"),
+    )
+    found = []
+    for table, scripts, group in tables:
+        if not isinstance(scripts, dict):
+            continue
+        for name, value in scripts.items():
+            reference = value
+            if isinstance(value, dict):
+                kind = value.get("type", "console")
+                reference = (
+                    value.get("reference") or value.get("callable") if kind == "console" else None
+                )
+            if isinstance(reference, str) and reference.strip():
+                found.append(Script(str(name), reference.strip(), table, group))
+    return found
+
+
+def unwritten_scripts(info: Path, data: dict[str, Any]) -> list[Unwritten]:
+    """The scripts pyproject.toml declares that the install at ``info`` (a ``.dist-info``)
+    has no entry point for, or one for another object reference."""
+    declared = declared_scripts(data)
+    if not declared:
+        return []
+    try:
+        points = metadata.PathDistribution(info).entry_points
+    except Exception:  # noqa: B902 - an unreadable entry_points.txt is another check's
+        return []
+    installed = {(point.group, point.name): point.value for point in points}
+    found = []
+    for script in declared:
+        value = installed.get((script.group, script.name))
+        if value is None or _plain(value) != _plain(script.reference):
+            found.append(Unwritten(script, value))
+    return found
+
+
+def _plain(reference: str) -> str:
+    return "".join(reference.split())
+
+
+def unreached(info: Path, root: Path, modules: list[str], data: dict[str, Any]) -> Unreached | None:
+    """A package of ``modules`` that the path hooks of the editable install at ``info`` do not
+    hold while the project does (in one of poetry-core's places), and that does not import:
+    the package was moved since the install. ``None`` for an install without path hooks (not
+    editable, or an import hook: other checks read those)."""
+    site = info.parent
+    hooks = []
+    for path in _integrity.recorded(info):
+        hook = site / path
+        if hook.suffix == ".pth" and _same_dir(hook.parent, site):
+            hooks.append(hook)
+    for hook in hooks:
+        names = _integrity._pth_directories(hook)
+        if not names:
+            continue
+        for module in modules:
+            if any((d / module).is_dir() or (d / f"{module}.py").is_file() for d in names):
+                continue
+            now = next((p for p in _places(root, module, data) if p.exists()), None)
+            if now is None or _importable(module):
+                continue
+            return Unreached(module, hook, tuple(names), now)
+    return None
+
+
+def _places(root: Path, module: str, data: dict[str, Any]) -> list[Path]:
+    """Where poetry-core looks for the project's package ``module``."""
+    poetry = (data.get("tool") or {}).get("poetry") or {}
+    places = []
+    for entry in poetry.get("packages") or ():
+        if not isinstance(entry, dict) or not isinstance(entry.get("include"), str):
+            continue
+        if entry["include"].split("/")[0].removesuffix(".py") == module:
+            base = root / str(entry.get("from") or ".")
+            places += [base / module, base / f"{module}.py"]
+    for base in (root, root / "src"):
+        places += [base / module, base / f"{module}.py"]
+    return places
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _same_dir(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
