@@ -804,3 +804,27 @@ def judge_round_case(
     mine = proven_case_checks(world, name, cases[name])
     row = name if name in rows else None
     judge_server(cases[name][4], mine, healthy=name in neighbours, row=row)
+
+
+def round_tests(
+    fixture: str,
+    cases: dict[str, tuple[Any, ...]],
+    rows: Any,
+    neighbours: Any,
+) -> tuple[Callable[..., None], Callable[..., None]]:
+    """A held-out round's two standard tests on its run (the module's fixture named
+    ``fixture``): every case judged (:func:`judge_round_case`), and no server process (the
+    SDK's client's nor envcheck's) outliving the run. A round binds them at module level::
+
+        test_heldout, test_no_process_outlives_the_run = round_tests("round22", CASES, ...)
+    """
+
+    @pytest.mark.parametrize("name", sorted(cases))
+    def test_heldout(request: pytest.FixtureRequest, name: str) -> None:
+        judge_round_case(request.getfixturevalue(fixture), name, cases, rows, neighbours)
+
+    def test_no_process_outlives_the_run(request: pytest.FixtureRequest) -> None:
+        left = request.getfixturevalue(fixture)["left"]
+        assert not left, f"processes outlived the run: {sorted(left)}"
+
+    return test_heldout, test_no_process_outlives_the_run

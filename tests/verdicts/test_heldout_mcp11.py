@@ -121,8 +121,8 @@ from typing import Any
 import pytest
 
 from tests.verdicts.mcp_world import (
-    judge_round_case,
     processes_of,
+    round_tests,
     run_in_process,
 )
 from tests.verdicts.test_heldout_servers import Expect
@@ -400,11 +400,4 @@ def round11(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_heldout(round11: dict[str, Any], name: str) -> None:
-    judge_round_case(round11, name, CASES, ROWS, NEIGHBOURS)
-
-
-def test_no_process_outlives_the_run(round11: dict[str, Any]) -> None:
-    """No stdio server outlives the run (the SDK's client's nor envcheck's)."""
-    assert not round11["left"], f"processes outlived the run: {sorted(round11['left'])}"
+test_heldout, test_no_process_outlives_the_run = round_tests("round11", CASES, ROWS, NEIGHBOURS)

@@ -143,8 +143,8 @@ from tests.verdicts.fixes import apply_fix
 from tests.verdicts.mcp_world import (
     ECHO_SERVER,
     NODE_ECHO_SERVER,
-    judge_round_case,
     processes_of,
+    round_tests,
     run_in_process,
 )
 from tests.verdicts.test_heldout_servers import Expect
@@ -444,9 +444,7 @@ def round12(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_heldout(round12: dict[str, Any], name: str) -> None:
-    judge_round_case(round12, name, CASES, ROWS, NEIGHBOURS)
+test_heldout, test_no_process_outlives_the_run = round_tests("round12", CASES, ROWS, NEIGHBOURS)
 
 
 def test_the_registry_was_asked(round12: dict[str, Any]) -> None:
@@ -476,8 +474,3 @@ def test_the_printed_fixes_work(round12: dict[str, Any]) -> None:
         failing,
         sorted(c["id"] for c in after),
     )
-
-
-def test_no_process_outlives_the_run(round12: dict[str, Any]) -> None:
-    """No server process outlives the run (the SDK's client's nor envcheck's)."""
-    assert not round12["left"], f"processes outlived the run: {sorted(round12['left'])}"

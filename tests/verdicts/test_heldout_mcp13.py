@@ -172,8 +172,8 @@ from tests.verdicts.fixes import apply_fix
 from tests.verdicts.mcp_world import (
     ECHO_SERVER,
     jsonrpc_reply,
-    judge_round_case,
     processes_of,
+    round_tests,
     run_in_process,
     sdk_outcome,
     sdk_stdio,
@@ -566,9 +566,7 @@ def round13(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_heldout(round13: dict[str, Any], name: str) -> None:
-    judge_round_case(round13, name, CASES, ROWS, NEIGHBOURS)
+test_heldout, test_no_process_outlives_the_run = round_tests("round13", CASES, ROWS, NEIGHBOURS)
 
 
 def test_the_registry_was_asked(round13: dict[str, Any]) -> None:
@@ -602,8 +600,3 @@ def test_the_printed_fixes_work(round13: dict[str, Any]) -> None:
     passed = {c["id"].rsplit(".", 1)[0] for c in after if c["status"] == "pass"}
     wanted = {"mcp/tilde@mcp.json", "mcp/oneline@mcp.json", "mcp/timedash"}
     assert not failing and wanted <= passed, (failing, sorted(c["id"] for c in after))
-
-
-def test_no_process_outlives_the_run(round13: dict[str, Any]) -> None:
-    """No server process outlives the run (the SDK's client's nor envcheck's)."""
-    assert not round13["left"], f"processes outlived the run: {sorted(round13['left'])}"

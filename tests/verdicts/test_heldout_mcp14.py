@@ -152,8 +152,8 @@ from tests.servers import QuietHandler, serving
 from tests.verdicts.fixes import apply_fix
 from tests.verdicts.mcp_world import (
     ECHO_SERVER,
-    judge_round_case,
     processes_of,
+    round_tests,
     run_in_process,
     sdk_outcome,
     sdk_stdio,
@@ -509,9 +509,7 @@ def round14(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_heldout(round14: dict[str, Any], name: str) -> None:
-    judge_round_case(round14, name, CASES, ROWS, NEIGHBOURS)
+test_heldout, test_no_process_outlives_the_run = round_tests("round14", CASES, ROWS, NEIGHBOURS)
 
 
 def test_the_printed_fixes_work(round14: dict[str, Any]) -> None:
@@ -536,8 +534,3 @@ def test_the_printed_fixes_work(round14: dict[str, Any]) -> None:
     failing = [f"{c['id']} {c['status']}" for c in after if c["status"] not in ("pass", "skip")]
     passed = {c["id"].rsplit(".", 1)[0] for c in after if c["status"] == "pass"}
     assert not failing and {"mcp/dashstdio"} <= passed, (failing, sorted(c["id"] for c in after))
-
-
-def test_no_process_outlives_the_run(round14: dict[str, Any]) -> None:
-    """No server process outlives the run (the SDK's client's nor envcheck's)."""
-    assert not round14["left"], f"processes outlived the run: {sorted(round14['left'])}"

@@ -105,8 +105,8 @@ import pytest
 from tests.mcp_servers import TIME
 from tests.verdicts.mcp_world import (
     ECHO_SERVER,
-    judge_round_case,
     processes_of,
+    round_tests,
     run_in_process,
     sdk_outcome,
     sdk_stdio,
@@ -324,11 +324,4 @@ def round15(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_heldout(round15: dict[str, Any], name: str) -> None:
-    judge_round_case(round15, name, CASES, ROWS, NEIGHBOURS)
-
-
-def test_no_process_outlives_the_run(round15: dict[str, Any]) -> None:
-    """No server process outlives the run (the SDK's client's nor envcheck's)."""
-    assert not round15["left"], f"processes outlived the run: {sorted(round15['left'])}"
+test_heldout, test_no_process_outlives_the_run = round_tests("round15", CASES, ROWS, NEIGHBOURS)

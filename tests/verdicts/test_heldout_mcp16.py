@@ -125,9 +125,9 @@ from tests.verdicts.fixes import step_of
 from tests.verdicts.mcp_world import (
     ECHO_SERVER,
     jsonrpc_reply,
-    judge_round_case,
     oauth_outcome,
     processes_of,
+    round_tests,
     run_in_process,
     servers_toml,
     write_script,
@@ -527,9 +527,7 @@ def round16(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_heldout(round16: dict[str, Any], name: str) -> None:
-    judge_round_case(round16, name, CASES, ROWS, NEIGHBOURS)
+test_heldout, test_no_process_outlives_the_run = round_tests("round16", CASES, ROWS, NEIGHBOURS)
 
 
 def test_the_printed_fixes_work(round16: dict[str, Any]) -> None:
@@ -569,9 +567,3 @@ def test_the_printed_fixes_work(round16: dict[str, Any]) -> None:
     passed = {c["id"] for c in after if c["status"] == "pass"}
     wanted = {f"mcp/{name}@mcp.json.tools" for name in FIXED}
     assert not failing and wanted <= passed, (failing, sorted(passed))
-
-
-def test_no_process_outlives_the_run(round16: dict[str, Any]) -> None:
-    """No server process outlives the run: the stdio server that ignores SIGTERM is killed
-    (the SDK's client's and envcheck's)."""
-    assert not round16["left"], f"processes outlived the run: {sorted(round16['left'])}"

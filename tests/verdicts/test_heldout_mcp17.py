@@ -104,8 +104,8 @@ from tests.verdicts.mcp_world import (
     ECHO_SERVER,
     NODE_ECHO_SERVER,
     jsonrpc_reply,
-    judge_round_case,
     processes_of,
+    round_tests,
     run_in_process,
     servers_toml,
     serving_tls,
@@ -342,9 +342,7 @@ def round17(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_heldout(round17: dict[str, Any], name: str) -> None:
-    judge_round_case(round17, name, CASES, ROWS, NEIGHBOURS)
+test_heldout, test_no_process_outlives_the_run = round_tests("round17", CASES, ROWS, NEIGHBOURS)
 
 
 def test_the_printed_fixes_work(round17: dict[str, Any]) -> None:
@@ -378,8 +376,3 @@ def test_the_printed_fixes_work(round17: dict[str, Any]) -> None:
 def test_the_separators_are_raw(round17: dict[str, Any]) -> None:
     """The neighbour writes U+2028, U+2029 and U+0085 as UTF-8 bytes, not as escapes."""
     assert round17["proofs"]["separators raw"]
-
-
-def test_no_process_outlives_the_run(round17: dict[str, Any]) -> None:
-    """No server process outlives the run (the SDK's client's nor envcheck's)."""
-    assert not round17["left"], f"processes outlived the run: {sorted(round17['left'])}"

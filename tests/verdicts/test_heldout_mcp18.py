@@ -100,8 +100,8 @@ import pytest
 
 from tests.mcp_servers import EVERYTHING, node
 from tests.verdicts.mcp_world import (
-    judge_round_case,
     processes_of,
+    round_tests,
     run_in_process,
     servers_toml,
     write_script,
@@ -363,14 +363,7 @@ def round18(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_heldout(round18: dict[str, Any], name: str) -> None:
-    judge_round_case(round18, name, CASES, ROWS, NEIGHBOURS)
-
-
-def test_no_process_outlives_the_run(round18: dict[str, Any]) -> None:
-    """No server process outlives the run (the SDK's client's nor envcheck's)."""
-    assert not round18["left"], f"processes outlived the run: {sorted(round18['left'])}"
+test_heldout, test_no_process_outlives_the_run = round_tests("round18", CASES, ROWS, NEIGHBOURS)
 
 
 #: the breakages' servers as their printed fixes have them corrected (by the server's authors):

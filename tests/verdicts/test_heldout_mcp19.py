@@ -95,8 +95,8 @@ from tests.mcp_servers import TIME
 from tests.verdicts.fixes import apply_fix
 from tests.verdicts.mcp_world import (
     ECHO_SERVER,
-    judge_round_case,
     processes_of,
+    round_tests,
     run_in_process,
     sdk_outcome,
     sdk_stdio,
@@ -340,14 +340,7 @@ def round19(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_heldout(round19: dict[str, Any], name: str) -> None:
-    judge_round_case(round19, name, CASES, ROWS, NEIGHBOURS)
-
-
-def test_no_process_outlives_the_run(round19: dict[str, Any]) -> None:
-    """No server process outlives the run (the SDK's client's nor envcheck's)."""
-    assert not round19["left"], f"processes outlived the run: {sorted(round19['left'])}"
+test_heldout, test_no_process_outlives_the_run = round_tests("round19", CASES, ROWS, NEIGHBOURS)
 
 
 def test_the_printed_fixes_work(round19: dict[str, Any]) -> None:

@@ -101,8 +101,8 @@ from tests.servers import QuietHandler, serving
 from tests.verdicts.mcp_world import (
     ECHO_SERVER,
     jsonrpc_reply,
-    judge_round_case,
     processes_of,
+    round_tests,
     run_in_process,
     servers_toml,
     write_script,
@@ -341,14 +341,7 @@ def round20(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_heldout(round20: dict[str, Any], name: str) -> None:
-    judge_round_case(round20, name, CASES, ROWS, NEIGHBOURS)
-
-
-def test_no_process_outlives_the_run(round20: dict[str, Any]) -> None:
-    """No server process outlives the run (envcheck's)."""
-    assert not round20["left"], f"processes outlived the run: {sorted(round20['left'])}"
+test_heldout, test_no_process_outlives_the_run = round_tests("round20", CASES, ROWS, NEIGHBOURS)
 
 
 def test_the_server_requests_were_answered(round20: dict[str, Any]) -> None:

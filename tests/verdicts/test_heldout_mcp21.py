@@ -77,8 +77,8 @@ from typing import Any
 import pytest
 
 from tests.verdicts.mcp_world import (
-    judge_round_case,
     processes_of,
+    round_tests,
     run_in_process,
     servers_toml,
     write_script,
@@ -218,14 +218,7 @@ def round21(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     yield {"sdk": sdk, "proofs": {}, "checks": checks, "root": root, "left": left}
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_heldout(round21: dict[str, Any], name: str) -> None:
-    judge_round_case(round21, name, CASES, ROWS, NEIGHBOURS)
-
-
-def test_no_process_outlives_the_run(round21: dict[str, Any]) -> None:
-    """No server process outlives the run (envcheck's)."""
-    assert not round21["left"], f"processes outlived the run: {sorted(round21['left'])}"
+test_heldout, test_no_process_outlives_the_run = round_tests("round21", CASES, ROWS, NEIGHBOURS)
 
 
 def test_the_printed_fixes_work(round21: dict[str, Any]) -> None:

@@ -111,8 +111,8 @@ import pytest
 from tests.servers import QuietHandler, serving
 from tests.verdicts.mcp_world import (
     jsonrpc_reply,
-    judge_round_case,
     processes_of,
+    round_tests,
     run_in_process,
     servers_toml,
     write_script,
@@ -354,14 +354,7 @@ def round22(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     yield {"sdk": sdk, "proofs": {}, "checks": checks, "root": root, "left": left}
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_heldout(round22: dict[str, Any], name: str) -> None:
-    judge_round_case(round22, name, CASES, ROWS, NEIGHBOURS)
-
-
-def test_no_process_outlives_the_run(round22: dict[str, Any]) -> None:
-    """No server process outlives the run (envcheck's)."""
-    assert not round22["left"], f"processes outlived the run: {sorted(round22['left'])}"
+test_heldout, test_no_process_outlives_the_run = round_tests("round22", CASES, ROWS, NEIGHBOURS)
 
 
 def test_the_client_answered_the_logs(round22: dict[str, Any]) -> None:

@@ -93,8 +93,8 @@ import pytest
 from tests.servers import QuietHandler, serving
 from tests.verdicts.mcp_world import (
     jsonrpc_reply,
-    judge_round_case,
     processes_of,
+    round_tests,
     run_in_process,
 )
 from tests.verdicts.test_heldout_servers import Expect
@@ -530,9 +530,7 @@ def round7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_heldout(round7: dict[str, Any], name: str) -> None:
-    judge_round_case(round7, name, CASES, ROWS, NEIGHBOURS)
+test_heldout, test_no_process_outlives_the_run = round_tests("round7", CASES, ROWS, NEIGHBOURS)
 
 
 def test_the_printed_fixes_of_the_config_cases_work(round7: dict[str, Any]) -> None:
@@ -583,7 +581,3 @@ def test_the_sdk_answered_the_get_streams_requests(round7: dict[str, Any]) -> No
     """The neighbour is what it says: the SDK's client read the GET stream and answered both of
     the server's requests there (the ping with a result, the sampling with an error)."""
     assert {"srv-ping-1", "srv-sampling-1"} <= set(round7["answered"]), round7["answered"]
-
-
-def test_no_process_outlives_the_run(round7: dict[str, Any]) -> None:
-    assert not round7["left"], f"processes outlived the run: {sorted(round7['left'])}"
