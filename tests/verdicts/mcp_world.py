@@ -11,6 +11,8 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -637,6 +639,74 @@ def jsonrpc_reply(message: dict[str, Any]) -> dict[str, Any]:
     else:
         reply["error"] = {"code": -32601, "message": "Method not found"}
     return reply
+
+
+class StreamHandler(QuietHandler):
+    """A streamable HTTP MCP server for the held-out rounds, at ``/<mode>/mcp``: GET answered 405
+    (no server-initiated stream), DELETE 200, a notification 202, every response the client
+    POSTs (its answer to a request of the server's) kept in :attr:`answers` as (mode, message)
+    and answered 202; a request goes to :meth:`serve` (by default a healthy server's answer as
+    ``application/json``). A subclass answers by the mode, and may open an SSE stream on the
+    POST (:meth:`open_stream`, :meth:`event`) and wait there for the client's answer to its own
+    request (:meth:`answer_to`). Each subclass has its own :attr:`answers`."""
+
+    answers: list[tuple[str, dict[str, Any]]] = []
+    lock = threading.Lock()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.answers = []
+
+    @property
+    def mode(self) -> str:
+        return self.path.strip("/").split("/")[0]
+
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+        self.respond(405, headers={"allow": "POST, DELETE"})
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self.respond(200)
+
+    def do_POST(self) -> None:  # noqa: N802
+        message = json.loads(self.body())
+        if "method" not in message:
+            with self.lock:
+                self.answers.append((self.mode, message))
+            self.respond(202)
+        elif "id" not in message:
+            self.respond(202)
+        else:
+            self.serve(message)
+
+    def serve(self, message: dict[str, Any]) -> None:
+        """Answer the client's request ``message``."""
+        self.json(jsonrpc_reply(message))
+
+    def json(self, message: dict[str, Any]) -> None:
+        self.respond(200, json.dumps(message).encode(), {"content-type": "application/json"})
+
+    def open_stream(self) -> None:
+        """Start the POST's answer as an SSE stream (ended when the handler returns)."""
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("cache-control", "no-cache")
+        self.end_headers()
+
+    def event(self, message: dict[str, Any]) -> None:
+        self.wfile.write(f"event: message\ndata: {json.dumps(message)}\n\n".encode())
+        self.wfile.flush()
+
+    def answer_to(self, ident: Any, seconds: float) -> dict[str, Any] | None:
+        """The client's response (POSTed to this mode) with the id ``ident`` (taken out of
+        :attr:`answers`), waited for ``seconds`` at most; ``None`` if none came."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            with self.lock:
+                for i, (mode, answer) in enumerate(self.answers):
+                    if mode == self.mode and "id" in answer and answer["id"] == ident:
+                        return self.answers.pop(i)[1]
+            time.sleep(0.02)
+        return None
 
 
 @pytest.fixture(autouse=True)
