@@ -167,10 +167,16 @@ def provider_section(
 Instance = tuple[str, str, str]
 
 
-def instances_toml(url: str, instances: Mapping[str, Instance]) -> str:
-    """The sections of ``instances``, each base_url under the replay at ``url``."""
+def instances_toml(
+    url: str, instances: Mapping[str, Instance], hosts: Mapping[str, str] | None = None
+) -> str:
+    """The sections of ``instances``, each base_url under the replay at ``url``; an instance
+    that ``hosts`` names reaches it by that host name instead of its address."""
+    hosts = hosts or {}
     return "".join(
-        provider_section(name, f"{url}{path}", model, kind)
+        provider_section(
+            name, f"{url.replace('127.0.0.1', hosts.get(name, '127.0.0.1'))}{path}", model, kind
+        )
         for name, (kind, path, model) in instances.items()
     )
 
@@ -299,14 +305,19 @@ def assert_providers_round(
     names: dict[str, str],
     cases: Sequence[Case],
     host: str | None = None,
+    hosts: Mapping[str, str] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """A held-out set's provider session on the replay at ``url`` (:func:`session` of
     :func:`instances_toml`), every case graded and its row met; its checks, by id. ``host``: the
     replay is reached by that name (resolved to it, :func:`resolve_to_loopback`), as a hosted
-    service's base_url names it, not by a loopback address (a server on this machine)."""
+    service's base_url names it, not by a loopback address (a server on this machine);
+    ``hosts``: instance -> the name that instance reaches it by (several services' hosts)."""
     if host is not None:
         resolve_to_loopback(monkeypatch, host)
         url = url.replace("127.0.0.1", host)
-    checks = session(pytester, monkeypatch, "providers", instances_toml(url, instances), own_keys)
+    for name in sorted(set((hosts or {}).values())):
+        resolve_to_loopback(monkeypatch, name)
+    toml = instances_toml(url, instances, hosts)
+    checks = session(pytester, monkeypatch, "providers", toml, own_keys)
     assert_graded("providers", names, cases, checks)
     return checks
