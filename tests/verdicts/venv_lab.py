@@ -614,6 +614,24 @@ class Round:
         if then is not None:
             self.then.append(then)
 
+    def poetry_tree(
+        self,
+        lab: Lab,
+        root: Path,
+        files: Mapping[str, str],
+        *,
+        then: Callable[[], None] | None = None,
+    ) -> None:
+        """A Poetry project in ``root`` (``files`` its tree by relative path, pyproject.toml
+        among them; other projects it names by path may be in it too), its ``.venv`` a link to
+        the lab's shared environment, installed by ``poetry install`` in the round's Poetry
+        process (which locks it first); then ``then()`` (what the case changes after it)."""
+        for relative, text in files.items():
+            (root / relative).parent.mkdir(parents=True, exist_ok=True)
+            (root / relative).write_text(text)
+        (root / ".venv").symlink_to(lab.app / ".venv")
+        self.poetry_first(root, "install", then=then)
+
     def root_of(self, lab: Lab, ident: str) -> Path:
         """The case's project directory, named by its place (``p03``): a name taken from the
         case would lend its words to every path a verdict shows."""
