@@ -291,6 +291,18 @@ def tls_args(cert: Path, key: Path, port: int) -> list[str]:
     ]
 
 
+def tls_server(directory: Path, usage: str = "") -> tuple[Server, Path, Path]:
+    """A started TLS-only redis-server (in ``directory``, made here) whose self-signed
+    certificate for 127.0.0.1 has the extendedKeyUsage ``usage`` if given: the server, its
+    certificate (its own CA) and key. The caller stops it."""
+    directory.mkdir()
+    cert, key = certificate(directory, "IP:127.0.0.1", usage)
+    port = free_port()
+    server = make("--port", "0", *tls_args(cert, key, port), port=port)
+    server.start()
+    return server, cert, key
+
+
 #: memcached's text protocol (doc/protocol.txt): ``ERROR\r\n`` "means the client sent a
 #: nonexistent command name"; ``version`` is answered ``VERSION <version>\r\n``
 MEMCACHED_VERSION = "1.6.18"

@@ -126,7 +126,6 @@ import psycopg
 import pytest
 import redis
 
-from tests.servers import free_port
 from tests.verdicts import redis_servers as rs
 from tests.verdicts import server_rounds as sr
 from tests.verdicts.pg_lab import PASSWORD, Lab, lab_fixtures
@@ -295,16 +294,6 @@ REDIS: dict[str, sr.Expect] = {
 }
 
 
-def tls_server(directory: Path, usage: str) -> tuple[rs.Server, Path, Path]:
-    """A started TLS-only redis-server whose self-signed certificate has ``usage``."""
-    directory.mkdir()
-    cert, key = rs.certificate(directory, "IP:127.0.0.1", usage)
-    port = free_port()
-    server = rs.make("--port", "0", *rs.tls_args(cert, key, port), port=port)
-    server.start()
-    return server, cert, key
-
-
 def test_redis(pytester: pytest.Pytester, tmp_path: Path) -> None:
     """The three cases on one run; the person's fix of each fully right breakage (the
     certificate reissued and loaded; the CA converted to PEM) and the instances passing on a
@@ -312,14 +301,14 @@ def test_redis(pytester: pytest.Pytester, tmp_path: Path) -> None:
     client_only, both = tmp_path / "client-only", tmp_path / "both"
     servers: list[rs.Server] = []
     try:
-        server, cert, key = tls_server(client_only, "clientAuth")
+        server, cert, key = rs.tls_server(client_only, "clientAuth")
         servers.append(server)
         only_url = f"rediss://127.0.0.1:{server.port}/0?ssl_ca_certs={cert}"
         with pytest.raises(redis.ConnectionError, match="unsuitable certificate purpose"):
             with redis.Redis.from_url(only_url, socket_timeout=5) as client:
                 client.ping()
 
-        good, good_cert, _ = tls_server(both, "serverAuth,clientAuth")
+        good, good_cert, _ = rs.tls_server(both, "serverAuth,clientAuth")
         servers.append(good)
         both_url = f"rediss://127.0.0.1:{good.port}/0?ssl_ca_certs={good_cert}"
         with redis.Redis.from_url(both_url, socket_timeout=5) as client:
