@@ -57,6 +57,23 @@ Each case says what a fully right verdict is: the check's status, words its caus
 its fix must hold, words nothing it shows may say. Of envcheck's code, only the requests the checks
 send (hooks.py: the listing, the smoke request and headroom's repeat of it) had been read before
 the expectations were written.
+
+Expectations committed before envcheck's first run on them (commit 3152adb).
+
+First run (envcheck at 3152adb): 2 of 5 fully right (40%), 0 partly, 3 wrong ("wrong": a wrong
+status or a phrase the case forbids); of the 3 breakages, none fully right. Fully right: both
+neighbours (Z.AI's 1302 failed headroom as "rate limited ... too many requests at once for this API
+(error.code=1302, a concurrency limit): it clears as the requests finish", fixed by "send fewer
+requests at once ..., or wait"; Moonshot's listing and answer passed). Wrong: Moonshot's
+``engine_overloaded_error`` was "rate limited ... a per-minute or concurrency limit: it clears by
+itself", fixed by "lower `rpm` for mover ..., or wait", smoke skipped (the service's capacity
+called the account's rate); DashScope's ``AllocationQuota.FreeTierOnly`` failed smoke as
+"permission denied ... the key works, its permissions do not cover this model", fixed by giving the
+key's account access to the model, headroom skipped (the free quota called the key's permissions,
+the "use free tier only" setting not named); Z.AI's 1308 failed headroom (smoke skipped, as the
+case wants) but as "rate limited ... a per-minute or concurrency limit: it clears by itself
+(error.code=1308)", fixed by "lower `rpm` ..., or wait" (the plan's window called a per-minute
+rate, the reset time not given).
 """
 
 from __future__ import annotations
