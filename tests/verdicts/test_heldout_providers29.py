@@ -74,10 +74,35 @@ the "use free tier only" setting not named); Z.AI's 1308 failed headroom (smoke 
 case wants) but as "rate limited ... a per-minute or concurrency limit: it clears by itself
 (error.code=1308)", fixed by "lower `rpm` ..., or wait" (the plan's window called a per-minute
 rate, the reset time not given).
+
+After (verdicts from structure: Moonshot's ``error.type``, DashScope's ``error.code``/``type``,
+Z.AI's business ``error.code`` and the ``${next_flush_time}`` its documented template puts in the
+message; never the words around them): 5 of 5 fully right, each a row of
+docs/verdicts/providers.md (``PROVIDER_ROWS_29``) asserted on the run. llm/_errors.py:
+``OVERLOAD_TYPES`` (``engine_overloaded_error``) is ``Overloaded`` at any status, read before the
+429 branch: "mover has no capacity for the call now (error.type=engine_overloaded_error: too many
+requests on its side, and it sheds load): not the account's rate or its credit, and not the key",
+fixed by "retry later (the service serves an account of a higher tier first)"; smoke fails, headroom
+leaves it to smoke. ``QUOTA_CODES`` (``AllocationQuota.FreeTierOnly``, by code or type, at any
+status) is ``QuotaExhausted`` with the code's own why and fix: "the free quota of this model is
+used up, and the account is set to use the free tier only ... the key was accepted", fixed by
+'turn off "use free tier only" for the model in the Model Studio console (its calls are then
+paid), or set a model whose free quota is not used up' (no longer the key's permissions; smoke
+skipped, headroom fails). ``_ZAI_CODES`` gains 1308 and 1310 (the plan's window; weekly or
+monthly): ``QuotaExhausted``, "no request is served until the limit resets at 2026-09-09 05:38:28
+(UTC+8, the time the answer gives); not a per-minute rate, and not the balance", fixed by "wait
+until the limit resets at ..., or move the account to a plan with a higher limit" (a message
+without a time gets no time made up: unit test). The 1302 neighbour and Moonshot's
+``rate_limit_reached_error`` stay rates (unit test). No printed fix is run here: each is a wait,
+an account's setting or plan, and the replay has none. The every-row test passes.
+
+Cost: 3 tests (one in-process envcheck session against one local server, the set's count, one
+unit test); 4.2 CPU-s (``-n 0``, user+sys, pytest's start and poetry's included).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -240,3 +265,26 @@ def test_twenty_ninth_held_out_providers(
 def test_the_twenty_ninth_set_is_what_it_says() -> None:
     assert_set_is_what_it_says("heldout29", 4, CASES, 5, 4)
     assert not set(OWN_KEYS.values()) & set(KEYS.values())
+
+
+def test_the_type_or_code_decides_whatever_the_status() -> None:
+    from envcheck import llm
+
+    def made(status: int, name: str) -> llm.ProviderError:
+        return llm.classify("svc", status, {}, published(name).body.decode(), kind="openai")
+
+    # Moonshot's overload at 429 is its capacity; its rate_limit_reached_error stays a rate
+    assert isinstance(made(429, "heldout29--moonshot-429-engine-overloaded"), llm.Overloaded)
+    rate = made(429, "heldout17--moonshot-429-rate-limit-reached")
+    assert isinstance(rate, llm.RateLimited) and not isinstance(rate, llm.Overloaded)
+    # the free tier's code is the quota at any status (APIPark/APIPark#394 met it as 400)
+    for status in (400, 403, 429):
+        free = made(status, "heldout29--dashscope-403-free-tier-only")
+        assert isinstance(free, llm.QuotaExhausted) and "use free tier only" in str(free.hint)
+    # a plan's window without a time in its words: no time is made up
+    weekly = {"error": {"code": "1310", "message": "Weekly/Monthly Limit Exhausted"}}
+    found = llm.classify("z", 429, {}, json.dumps(weekly), kind="openai")
+    assert isinstance(found, llm.QuotaExhausted) and "error.code=1310" in str(found.why)
+    assert str(found.hint).startswith("wait until the limit resets, ")
+    # 1302 on the same status stays a rate
+    assert isinstance(made(429, "heldout29--zai-429-1302-concurrency"), llm.RateLimited)

@@ -784,6 +784,17 @@ def _classify(
     business = _business_code(made, d, provider, where)
     if business is not None:
         return business
+    quota_code = QUOTA_CODES.get(d.code) or QUOTA_CODES.get(d.type)
+    if quota_code is not None:
+        return made(QuotaExhausted, *quota_code)
+    if d.type in OVERLOAD_TYPES:
+        return made(
+            Overloaded,
+            f"{provider} has no capacity for the call now (error.type={d.type}: too many "
+            "requests on its side, and it sheds load): not the account's rate or its credit, "
+            "and not the key",
+            "retry later (the service serves an account of a higher tier first)",
+        )
     quota_402 = status == 402 or d.code in CREDIT_TYPES or d.type in CREDIT_TYPES
     if quota_402:
         # a third-party service's own console: its billing, where credit or a payment method goes
@@ -1079,6 +1090,27 @@ CREDIT_WHY = {
     "topped up (its wallet or top-up page, or its operator)",
 }
 
+#: error codes by which a service says a quota of the account is used up, and what frees it:
+#: Alibaba Model Studio's (DashScope's) ``AllocationQuota.FreeTierOnly`` (its type and code, 403:
+#: the model's free quota is used up and the account's "use free tier only" setting keeps it from
+#: paid use; help.aliyun.com/en/model-studio/error-code-start; 666ghj/BettaFish#609)
+QUOTA_CODES: dict[str, tuple[str, str]] = {
+    "AllocationQuota.FreeTierOnly": (
+        "the free quota of this model is used up, and the account is set to use the free tier "
+        "only (AllocationQuota.FreeTierOnly, Alibaba Model Studio's code): the key was accepted; "
+        "no call of this model is served until paid use is allowed, while a model with free "
+        "quota left still answers",
+        'turn off "use free tier only" for the model in the Model Studio console (its calls are '
+        "then paid), or set a model whose free quota is not used up",
+    ),
+}
+
+#: error types by which a service says it has no capacity for the call now, whatever status it
+#: answers them with: Moonshot's 429 ``engine_overloaded_error`` (its error table, platform.
+#: moonshot.ai/docs/api/chat: too many concurrent requests, the node sheds load, retry later; a
+#: higher tier is served first), beside its ``rate_limit_reached_error``, the account's own rate
+OVERLOAD_TYPES = {"engine_overloaded_error"}
+
 #: OpenAI's data-residency hosts (``us.api.openai.com``, ``eu.api.openai.com``), as an
 #: ``incorrect_hostname`` answer names the one the project must use
 _REGIONAL_HOST = re.compile(r"\b((?:[a-z0-9-]+\.)+api\.openai\.com)\b")
@@ -1115,7 +1147,15 @@ _ZAI_CODES: dict[str, tuple[str, str]] = {
         "too many requests at once for this API (error.code=1302, a concurrency "
         "limit): it clears as the requests finish",
     ),
+    # the plan's usage limits (GLM Coding Plan): "Usage limit reached for ${number} ${unit}.
+    # Your limit will reset at ${next_flush_time}" (1308), its weekly or monthly one (1310)
+    "1308": ("window", "the usage limit of the plan's time window is reached (error.code=1308)"),
+    "1310": ("window", "the plan's weekly or monthly usage limit is reached (error.code=1310)"),
 }
+
+#: the ``${next_flush_time}`` of Z.AI's usage-limit answers (1308, 1310): a date and a time, as
+#: "2026-09-09 05:38:28" (China Standard Time, UTC+8: hugalafutro/model-hotel#955)
+_FLUSH_TIME = re.compile(r"\b(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?)\b")
 
 
 def _business_code(made: _Maker, d: Detail, provider: str, where: str) -> ProviderError | None:
@@ -1141,6 +1181,16 @@ def _business_code(made: _Maker, d: Detail, provider: str, where: str) -> Provid
         )
     if what == "model":
         return made(ModelNotFound, f"{why} {table}", None)
+    if what == "window":
+        found = _FLUSH_TIME.search(d.message)
+        at = f" at {found[1]} (UTC+8, the time the answer gives)" if found else ""
+        return made(
+            QuotaExhausted,
+            f"{why} {table}: the key was accepted, and no request is served until the limit "
+            f"resets{at}; not a per-minute rate, and not the balance",
+            f"wait until the limit resets{at}, or move the account to a plan with a higher "
+            f"limit{where}",
+        )
     return made(
         RateLimited,
         f"{why} {table}",
