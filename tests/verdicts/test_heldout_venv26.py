@@ -79,6 +79,51 @@ tests/verdicts/test_heldout_servers.py) with round twelve's addition for healthy
 Caution on independence: the person who wrote these read checks/venv/hooks.py ``_root_install``
 and own_install.py (round twenty-five's) before choosing, not how ``venv/package`` judges an
 editable path dependency.
+
+Expectations committed before the first run: ac1a515.
+
+First run (envcheck at ac1a515, before any change, through ``ENVCHECK_LAB_SRC``; 2026-12-07;
+every proof held): **2 of 5 fully right** (the two healthy neighbours: ``venv/project`` passed
+for svq, ``venv/package[demo-lin]`` passed "demo-lin 0.1.0", and no check about Poetry's
+answers, the project, the lock or their package failed or warned; only their rows were missing),
+3 wrong, each its check passing: venv-poetry-entry-point-added-after-install and
+venv-poetry-dynamic-version-bumped, ``venv/project`` "p0N/pyproject.toml (pytest's rootdir)"
+(only the scripts' groups of the install's entry points were compared, and a version in
+``dynamic`` was never compared); venv-poetry-path-dependency-moved-to-src,
+``venv/package[demo-lib]`` "demo-lib 0.1.0" (an editable's path hook was judged only when the
+directories it names are gone). Corrected after the first run, none of it an expectation's
+check, cause or fix: the two own-install cases' ``never`` narrowed from any "pip install" to a
+pip fix for their own project (``pip install svp``, ``pip install -e .``): once demo-lib's
+broken hook was seen, ``venv/local-installs`` of every project in the shared environment named
+it, with pip's fix where the project does not lock demo-lib (the environment really has it;
+round twenty-five narrowed its ``never`` for the same kind of reason).
+
+After (verdicts from structure: the install's ``entry_points.txt`` against every
+entry-point table, the version field Poetry reads, the path lines of the ``.pth`` files an
+editable's RECORD lists against poetry-core's places for its package): 5 of 5 fully right, each a
+row of docs/verdicts/venv.md (``ASSERTED``, registered in tests/verdicts/test_venv.py) asserted
+on the run. checks/venv/own_install.py ``declared_scripts``: also each group of
+``[project.entry-points]`` and ``[tool.poetry.plugins]`` (``Script.script`` tells a script from
+another entry point); hooks.py ``_own_written`` names an entry point as one (with its table, and
+for ``pytest11`` that pytest loads its plugins from the installed ``entry_points.txt``); hooks.py
+``_declared_version``: ``[project] version``, else ``[tool.poetry] version`` when ``dynamic``
+lists ``version`` (or there is no ``[project]``), the field named in the warning; packages.py
+``_moved_inside`` (from ``_moved_away``, so ``venv/package`` and ``venv/local-installs``): an
+editable install whose hook still names its project's directory while its package is in another
+of poetry-core's places there and does not import (``own_install.unreached``, round
+twenty-five's, asked for the dependency's own pyproject.toml), fixed in a Poetry project that
+locks it by ``rm -rf`` of its ``.dist-info`` and hook, then ``poetry install`` (Poetry skips an
+installed dependency of the locked version), else pip's editable install again. Each of the
+three printed fixes was run as printed (the ``rm`` as it is, the Poetry commands in one Poetry
+process: venv_lab ``Round.poetry_fixed`` now takes commands before a fix's first Poetry
+command) and the projects judged again by a fresh start of the interpreter: the checks pass.
+``test_entry_points_declared_since`` covers what the cases do not reach (a
+``[tool.poetry.plugins]`` group, a quoted group, an entry point written for another object).
+
+Cost: ``-n 0``, 7.3 user + 1.3 sys CPU-s with pytest's start and no lab template (9.3 s wall):
+one Poetry process for the five installs before the run, one envcheck run for the five projects
+with one Poetry process (a dry run, envcheck's questions), the ``rm`` and one Poetry process for
+the three fixes, one more envcheck run with one Poetry process. About the brief's 8 CPU-s.
 """
 
 from __future__ import annotations
@@ -154,7 +199,7 @@ def entry_point_proof(lab: Lab, root: Path, found: dict[str, Any]) -> None:
         "fail",
         ("svp", "pytest11", "[project.entry-points"),
         ("poetry install",),
-        never=("pip install",),
+        never=("pip install svp", "pip install 'svp", "pip install -e ."),
         heals=True,
     ),
     entry_point_proof,
@@ -196,7 +241,7 @@ def version_proof(lab: Lab, root: Path, found: dict[str, Any]) -> None:
         "warn",
         ("installed at 0.1.0", "0.2.0", "[tool.poetry] version"),
         ("poetry install",),
-        never=("pip install",),
+        never=("pip install svv", "pip install 'svv", "pip install -e ."),
         heals=True,
     ),
     version_proof,
@@ -331,17 +376,51 @@ def path_dependency_src(lab: Lab, root: Path) -> dict[str, str | None]:
     return {}
 
 
-#: the cases whose printed fix (Poetry's commands) is run, and the check that must pass after it
+#: the cases whose printed fix is run (its record removed, then Poetry's commands in one Poetry
+#: process), and the check that must pass after it
 ROUND.poetry_fixed.update(
     {
         "venv-poetry-entry-point-added-after-install": "venv/project",
         "venv-poetry-dynamic-version-bumped": "venv/project",
+        "venv-poetry-path-dependency-moved-to-src": "venv/package[demo-lib]",
     }
 )
-#: the case whose printed fix is run by envcheck's step runner (its steps need not all be Poetry's)
-ROUND.healed["venv-poetry-path-dependency-moved-to-src"] = "venv/package[demo-lib]"
 
 #: the rows of docs/verdicts/venv.md these cases assert (registered in tests/verdicts/test_venv.py)
 ASSERTED = tuple(ROUND.cases)
 
 world, test_venv = ROUND.tests()
+
+
+def test_entry_points_declared_since(tmp_path: Path) -> None:
+    """What the round's entry-point cases do not reach: a ``[tool.poetry.plugins]`` group and a
+    quoted ``[project.entry-points]`` group, one entry point written for another object (named
+    with both), one not written; scripts keep their own word."""
+    from envcheck.checks.venv import hooks, own_install
+    from envcheck.core.fix import Command
+    from envcheck.core.model import CheckFailed
+
+    info = tmp_path / "svp-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: svp\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text("[svp.handlers]\njson=svp:old\n")
+    data: dict[str, Any] = {
+        "project": {"name": "svp", "entry-points": {"svp.handlers": {"json": "svp:handle"}}},
+        "tool": {"poetry": {"plugins": {"pytest11": {"svp": "svp.plugin"}}}},
+    }
+    found = own_install.unwritten_scripts(info, data)
+    assert [(u.script.table, u.script.name, u.installed) for u in found] == [
+        ('[project.entry-points."svp.handlers"]', "json", "svp:old"),
+        ("[tool.poetry.plugins.pytest11]", "svp", None),
+    ]
+    try:
+        hooks._own_written(info, tmp_path, data, "svp", "svp", Command(["poetry", "install"]))
+    except CheckFailed as failed:
+        assert failed.summary.endswith(
+            "without its entry point svp ([tool.poetry.plugins.pytest11] in pyproject.toml); "
+            'its entry point (svp.handlers) json runs svp:old, but [project.entry-points."svp.'
+            'handlers"] says svp:handle'
+        ), failed.summary
+        assert "pytest loads its plugins from pytest11" in (failed.why or ""), failed.why
+    else:
+        raise AssertionError("no failure")

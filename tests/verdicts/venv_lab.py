@@ -448,18 +448,28 @@ def poetry_batch(lab: Lab, commands: list[list[str]]) -> list[dict[str, Any]]:
     return [{"returncode": r.returncode, "stdout": r.stdout, "stderr": r.stderr} for r in replies]
 
 
-def poetry_steps(check: Mapping[str, Any], root: Path) -> list[list[str]]:
-    """The arguments of each Poetry command of ``check``'s structured fix (``-C`` its ``cwd``,
-    else ``root``); every step must be one (``env -u VIRTUAL_ENV poetry ...`` counts)."""
+def poetry_steps(
+    check: Mapping[str, Any], root: Path
+) -> tuple[list[dict[str, Any]], list[list[str]]]:
+    """The steps of ``check``'s structured fix: the commands before its first Poetry command
+    (an ``rm`` of a record: run as they are, in order) and the arguments of each Poetry command
+    (``-C`` its ``cwd``, else ``root``; ``env -u VIRTUAL_ENV poetry ...`` counts); every step
+    after the first Poetry command must be one."""
     fix = check.get("fix")
     assert fix and fix["steps"], f"{check['id']} has no structured fix: {check}"
-    commands = []
+    first: list[dict[str, Any]] = []
+    commands: list[list[str]] = []
     for step in fix["steps"]:
         argv = step.get("argv") or []
         at = next((i for i, a in enumerate(argv) if Path(a).name == "poetry"), None)
-        assert step["kind"] == "command" and at is not None, f"{step} in {fix['text']}"
+        assert step["kind"] == "command", f"{step} in {fix['text']}"
+        if at is None:
+            assert not commands, f"{step} after a Poetry command in {fix['text']}"
+            first.append(step)
+            continue
         commands.append(["-C", str(step.get("cwd") or root), *argv[at + 1 :]])
-    return commands
+    assert commands, f"no Poetry command in {fix['text']}"
+    return first, commands
 
 
 # -- a held-out round of projects beside one copy of the lab project -------------------------
@@ -580,7 +590,8 @@ class Round:
         #: (:meth:`poetry_first`)
         self.first: list[list[str]] = []
         self.then: list[Callable[[], None]] = []
-        #: the cases whose printed fix is Poetry's commands alone, run in one Poetry process
+        #: the cases whose printed fix is Poetry's commands (after commands such as an ``rm``
+        #: of a record, run as they are), the Poetry ones run in one Poetry process
         #: before the projects are judged again (a fresh start of the interpreter, as a
         #: person's next ``pytest`` is), and the check that must pass after it
         self.poetry_fixed: dict[str, str] = {}
@@ -776,7 +787,11 @@ class Round:
             if check is None or check["status"] == "pass":
                 continue
             try:
-                fixed += [(ident, a) for a in poetry_steps(check, self.root_of(lab, ident))]
+                first, commands = poetry_steps(check, self.root_of(lab, ident))
+                for step in first:
+                    done = run(lab, step["argv"], step.get("env") or {})
+                    assert done.returncode == 0, f"{step['argv']}: {done.stderr}"
+                fixed += [(ident, a) for a in commands]
             except AssertionError as exc:
                 out[ident] = [f"the fix is not Poetry's commands: {exc}"]
                 continue

@@ -473,12 +473,11 @@ def _root_install(ctx: Context, root: Path, data: dict[str, Any]) -> Outcome | N
         )
     if dist.location:
         _own_written(Path(dist.location), root, data, name, canonical, install)
-    declared = project.get("version") if "version" in project else poetry.get("version")
-    dynamic = "version" in (project.get("dynamic") or ())
-    if isinstance(declared, str) and not dynamic and not _same_version(declared, dist.version):
+    declared, field = _declared_version(project, poetry)
+    if isinstance(declared, str) and not _same_version(declared, dist.version):
         return warn(
             f"the project {name} is installed at {dist.version}, but pyproject.toml says "
-            f"{declared}",
+            f"{declared} ({field})",
             why="Poetry writes the project's metadata when it installs it (editable): its "
             "version, entry points and console scripts stay those of that install until "
             "`poetry install` runs again (importlib.metadata.version reports "
@@ -486,6 +485,19 @@ def _root_install(ctx: Context, root: Path, data: dict[str, Any]) -> Outcome | N
             fix=_fixes.make(install),
         )
     return None
+
+
+def _declared_version(project: dict[str, Any], poetry: dict[str, Any]) -> tuple[Any, str]:
+    """The project's version as Poetry reads it, and where: ``[project] version``; with
+    ``version`` in ``[project] dynamic``, ``[tool.poetry] version`` (None without one: a
+    plugin's); without a ``[project]`` table, ``[tool.poetry] version`` (Poetry 1's layout)."""
+    if "version" in project:
+        return project.get("version"), "[project] version"
+    if "version" in (project.get("dynamic") or ()) or not project:
+        return poetry.get("version"), "[tool.poetry] version" + (
+            ", [project] lists version in dynamic" if project else ""
+        )
+    return None, ""
 
 
 def _own_written(
@@ -514,28 +526,43 @@ def _own_written(
         return
     missing = [u.script for u in unwritten if u.installed is None]
     changed = [u for u in unwritten if u.installed is not None]
+    kinds = [
+        f"{kind}{'s' if len(these) > 1 else ''} {', '.join(s.name for s in these)} "
+        f"({', '.join(sorted({s.table for s in these}))} in pyproject.toml)"
+        for kind, these in (
+            ("script", [s for s in missing if s.script]),
+            ("entry point", [s for s in missing if not s.script]),
+        )
+        if these
+    ]
     parts = []
-    if missing:
-        tables = sorted({s.table for s in missing})
+    if kinds:
         parts.append(
-            f"the project {name} is installed in {prefix} without its "
-            f"script{'s' if len(missing) > 1 else ''} {', '.join(s.name for s in missing)} "
-            f"({', '.join(tables)} in pyproject.toml)"
+            f"the project {name} is installed in {prefix} without its {' or its '.join(kinds)}"
         )
     subject = f"the project {name}'s"
     for one in changed:
+        kind = "script" if one.script.script else f"entry point ({one.script.group})"
         parts.append(
-            f"{'its' if parts else subject} script {one.script.name} runs {one.installed}, "
+            f"{'its' if parts else subject} {kind} {one.script.name} runs {one.installed}, "
             f"but {one.script.table} says {one.script.reference}"
         )
-    scripts = sysconfig.get_path("scripts")
+    groups = sorted({u.script.group for u in unwritten if not u.script.script})
+    readers = (
+        f"; entry points of {', '.join(groups)} are read from the installed entry_points.txt, "
+        "never from pyproject.toml"
+        + (" (pytest loads its plugins from pytest11 there)" if "pytest11" in groups else "")
+        if groups
+        else ""
+    )
+    where = sysconfig.get_path("scripts")
     raise CheckFailed(
         "; ".join(parts),
         why="Poetry writes the project's entry points and console scripts (in "
-        f"{scripts}) when it installs the project, so a script declared or changed since is "
-        "not there until `poetry install` runs again (scripts are no part of poetry.lock's "
-        "content-hash, so `poetry check --lock` does not see it)",
-        fix=_fixes.make(install, note="Poetry installs the project again, with its scripts"),
+        f"{where}) when it installs the project, so one declared or changed since is not there "
+        "until `poetry install` runs again (they are no part of poetry.lock's content-hash, "
+        f"so `poetry check --lock` does not see it){readers}",
+        fix=_fixes.make(install, note="Poetry installs the project again, with its entry points"),
         facts={"scripts": [u.script.name for u in unwritten]},
     )
 

@@ -4,10 +4,11 @@ project's tree as they are now.
 Poetry installs the project editable: a ``<name>.pth`` (listed in RECORD) whose path lines are
 the directories it found the project's packages in (poetry-core: ``NAME/``, ``NAME.py``,
 ``src/NAME/``, ``src/NAME.py``, or a ``packages`` entry's ``from``), and the entry points of
-``[project.scripts]``, ``[project.gui-scripts]`` and ``[tool.poetry.scripts]`` (its
-``entry_points.txt``) with their console scripts. Neither is written again until ``poetry
-install`` runs, and neither is part of poetry.lock's ``content-hash``: ``poetry check --lock``
-does not see a package moved to ``src/`` or a script declared since.
+``[project.scripts]``, ``[project.gui-scripts]``, ``[tool.poetry.scripts]`` with their console
+scripts and of the other groups of ``[project.entry-points]`` / ``[tool.poetry.plugins]``
+(pytest's ``pytest11`` among them), in its ``entry_points.txt``. Neither is written again until
+``poetry install`` runs, and neither is part of poetry.lock's ``content-hash``: ``poetry check
+--lock`` does not see a package moved to ``src/`` or a script or plugin declared since.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from envcheck.checks.venv import integrity as _integrity
 
 @dataclass(frozen=True)
 class Script:
-    """A script pyproject.toml declares as an entry point."""
+    """A script (or another entry point) pyproject.toml declares."""
 
     name: str
     #: its object reference (``module:function``)
@@ -32,6 +33,11 @@ class Script:
     table: str
     #: its entry point group
     group: str
+
+    @property
+    def script(self) -> bool:
+        """A console or GUI script (else an entry point of another group)."""
+        return self.group in ("console_scripts", "gui_scripts")
 
 
 @dataclass(frozen=True)
@@ -56,8 +62,8 @@ class Unreached:
 
 
 def declared_scripts(data: dict[str, Any]) -> list[Script]:
-    """The entry-point scripts of pyproject.toml (a ``type = "file"`` script of Poetry's is a
-    file it copies, not an entry point)."""
+    """The entry points of pyproject.toml: its scripts (a ``type = "file"`` script of
+    Poetry's is a file it copies, not an entry point) and its other entry-point groups."""
     project = data.get("project") or {}
     poetry = (data.get("tool") or {}).get("poetry") or {}
     tables = (
@@ -66,7 +72,7 @@ def declared_scripts(data: dict[str, Any]) -> list[Script]:
         ("[tool.poetry.scripts]", poetry.get("scripts"), "console_scripts"),
     )
     found = []
-    for table, scripts, group in tables:
+    for table, scripts, group in (*tables, *_entry_point_tables(project, poetry)):
         if not isinstance(scripts, dict):
             continue
         for name, value in scripts.items():
@@ -79,6 +85,30 @@ def declared_scripts(data: dict[str, Any]) -> list[Script]:
             if isinstance(reference, str) and reference.strip():
                 found.append(Script(str(name), reference.strip(), table, group))
     return found
+
+
+def _entry_point_tables(
+    project: dict[str, Any], poetry: dict[str, Any]
+) -> list[tuple[str, Any, str]]:
+    """The entry points of other groups: ``[project.entry-points.<group>]`` (PEP 621) and
+    Poetry's ``[tool.poetry.plugins.<group>]``, each group its own table (``pytest11`` is
+    where pytest finds plugins)."""
+    found = []
+    for table, groups in (
+        ("[project.entry-points", project.get("entry-points")),
+        ("[tool.poetry.plugins", poetry.get("plugins")),
+    ):
+        if not isinstance(groups, dict):
+            continue
+        for group, points in groups.items():
+            shown = group if _bare(group) else f'"{group}"'
+            found.append((f"{table}.{shown}]", points, str(group)))
+    return found
+
+
+def _bare(key: str) -> bool:
+    """A TOML bare key (``pytest11``), else it is written quoted (``"svq.handlers"``)."""
+    return bool(key) and all(c.isalnum() or c in "-_" for c in key)
 
 
 def unwritten_scripts(info: Path, data: dict[str, Any]) -> list[Unwritten]:

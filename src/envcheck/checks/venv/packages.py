@@ -31,6 +31,7 @@ from envcheck.checks.venv import fixes as _fixes
 from envcheck.checks.venv import installed as _installed
 from envcheck.checks.venv import integrity as _integrity
 from envcheck.checks.venv import managers as _managers
+from envcheck.checks.venv import own_install as _own
 from envcheck.checks.venv import pipconf as _pipconf
 from envcheck.checks.venv import poetry as _poetry
 from envcheck.checks.venv import project as _project
@@ -561,6 +562,10 @@ def _moved_away(ctx: Context, root: Path | None, dist: _installed.Dist) -> Check
         )
     if not url.path.is_dir() and reached:
         return None  # the path hook still reaches the code: local-installs notes the record
+    if url.path.is_dir() and reached:
+        inside = _moved_inside(ctx, root, dist, url.path)
+        if inside is not None:
+            return inside
     if url.path.is_dir():
         unmapped = _integrity.unmapped(Path(dist.location))
         if unmapped is None:
@@ -584,6 +589,49 @@ def _moved_away(ctx: Context, root: Path | None, dist: _installed.Dist) -> Check
         f"is not, so `import {dist.name.replace('-', '_')}` fails",
         fix=_path_fix(ctx, root, dist.name, url.path),
         facts={"version": dist.version, "url": url.url},
+    )
+
+
+def _moved_inside(
+    ctx: Context, root: Path | None, dist: _installed.Dist, source: Path
+) -> CheckFailed | None:
+    """An editable install whose path hook still names its project's directory, where its
+    package no longer is: moved inside the project since (to ``src/``, which poetry-core finds
+    by itself, so neither the project's pyproject.toml nor poetry.lock changed)."""
+    if root is not None and source.resolve() == root.resolve():
+        return None  # the project itself: venv/project judges its own install
+    try:
+        data = _project.document(source)
+    except ValueError:
+        return None
+    info = Path(dist.location)
+    modules = _project.root_modules(data, canonicalize_name(dist.name))
+    away = _own.unreached(info, source, modules, data)
+    if away is None:
+        return None
+    names = ", ".join(str(d) for d in away.names)
+    remove = Command(["rm", "-rf", str(info), str(away.hook)])
+    if root is not None and ctx.section.poetry and _locked_version(ctx, root, dist.name):
+        install = _fixes.poetry(root, ctx.rootdir, *_fixes.install_args(root))
+        right, _ = in_the_right_env(ctx, root, [remove, install])
+        fix = _fixes.make(
+            *right.steps,
+            note=f"Poetry keeps an installed {dist.name} of the locked version ('Already "
+            "installed'): with its record removed it installs it again, editable, and its path "
+            f"hook then names the directory {away.module} is in",
+        )
+    else:
+        fix = _editable_again(ctx, root, dist.name, source)
+    return CheckFailed(
+        f"{dist.name} {dist.version} is installed editable from {source}, but `import "
+        f"{away.module}` fails: its path hook {away.hook.name} names {names}, which holds no "
+        f"{away.module}",
+        why=f"{away.module} is at {away.now} now; the editable install (PEP 660) wrote "
+        f"{away.hook} naming the directory its package was in then, and only a new install of "
+        f"{dist.name} writes it again (its layout is no part of its metadata or of a lock, so "
+        "an install that finds the same version installed leaves it)",
+        fix=fix,
+        facts={"version": dist.version, "hook": str(away.hook), "now": str(away.now)},
     )
 
 
