@@ -139,11 +139,14 @@ def graded_all(
     }
 
 
-def own_words(check: dict[str, Any], ident: str) -> str:
+def own_words(check: dict[str, Any], ident: str, *hidden: str) -> str:
     """A check's summary and why without the instance's name (a case's id may hold a word its
-    expectation asks for: ``..._space_after_comma``)."""
-    said = f"{check['summary']} {check.get('why') or ''}"
-    return said.replace(instance(ident), "")
+    expectation asks for: ``..._space_after_comma``) and without ``hidden`` (a file's path:
+    ``.../root-empty.crt``)."""
+    said = f"{check['summary']} {check.get('why') or ''}".replace(instance(ident), "")
+    for each in hidden:
+        said = said.replace(each, "")
+    return said
 
 
 def failed_check(checks: list[dict[str, Any]], component: str, ident: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ outside ``checks/`` (``envcheck.kit._net`` re-exports it for the components).
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import ssl
@@ -47,6 +48,21 @@ class Refused(CheckFailed):
 
 class Unresolved(CheckFailed):
     """The host name has no address, or the resolver could not say."""
+
+
+def blank_file(path: str) -> int | None:
+    """The size of ``path`` when it is a regular file holding nothing but white space (0 bytes:
+    what ``printf '%s' "$CA" > ca.pem`` leaves when the variable is unset, or a secret mounted
+    without its key; a newline: ``echo "$CA" > ca.pem``), in which the PEM readers (libpq's,
+    Python's ``cafile=``) find no certificate; None otherwise."""
+    try:
+        if not os.path.isfile(path):
+            return None
+        with open(path, "rb") as handle:
+            data = handle.read(4097)
+    except OSError:
+        return None
+    return len(data) if len(data) <= 4096 and not data.strip() else None
 
 
 def der_certificate(path: str) -> bool:

@@ -1719,6 +1719,32 @@ def _der_file(t: Target, path: str | None, libpq: str) -> CheckFailed | None:
     )
 
 
+def _blank_file(t: Target, path: str | None, libpq: str) -> CheckFailed | None:
+    """libpq could not read sslrootcert or sslcert, whose file is empty (or white space only):
+    no PEM block in it (OpenSSL: no certificate or crl found), told by the file's size."""
+    keyword = next(
+        (k for words, k, _ in (_CLIENT_SIDE[3], _CLIENT_SIDE[4]) if words in libpq), None
+    )
+    size = _net.blank_file(path) if keyword is not None and path else None
+    if keyword is None or size is None:
+        return None
+    held = (
+        "the PEM certificate of the CA that signed the server's certificate"
+        if keyword == "sslrootcert"
+        else "this client's PEM certificate"
+    )
+    change = f"write {held} into {path}, or set {keyword}= a file that holds it"
+    contents = "0 bytes" if not size else f"{size} bytes of white space only"
+    return CheckFailed(
+        f"{keyword} ({t.source_of(keyword)}) names {path}, an empty file ({contents}): libpq "
+        "finds no certificate in it",
+        why="libpq loads the file as PEM (-----BEGIN CERTIFICATE----- blocks) and stops when it "
+        "holds none; an empty file is what a shell redirection of an unset variable or a secret "
+        f"mounted without its key leaves; libpq said: {libpq}",
+        fix=fix(t.edit_key(keyword, change)),
+    )
+
+
 def client_side(t: Target, libpq: str, deadline: float | None = None) -> CheckFailed | None:
     """libpq stopped on this side, for a file or a setting of the connection string: the
     keyword is named from libpq's own words (no server was asked; with ``deadline``, a
@@ -1732,6 +1758,9 @@ def client_side(t: Target, libpq: str, deadline: float | None = None) -> CheckFa
     der = _der_file(t, path, libpq)
     if der is not None:
         return der
+    blank = _blank_file(t, path, libpq)
+    if blank is not None:
+        return blank
     if _KEY_ACCESS[0] in libpq and _KEY_ACCESS[1] in libpq:
         key = path or client_certificate(t)[1] or "the key file"
         chmod = Command(["chmod", "600", key])
@@ -3400,6 +3429,8 @@ def query_failed(t: Target, exc: psycopg.Error, what: str) -> CheckFailed:
         return pooled
     if code == "08P01" and diag is not None and not from_backend(diag):
         return pooler_answered(t, code, words, what)
+    if code == "08P01" and (t.libpq_value("replication") or "").lower() == "database":
+        return walsender_session(t, words, what)
     if code == "53100":
         summary = f"{what} on {t.login} failed: the server's disk is full (SQLSTATE 53100)"
     elif code == "53200":
@@ -3654,6 +3685,27 @@ def pooler_refused(t: Target, code: str, message: str) -> CheckFailed | None:
             fix=fix(Manual(look, ask="the pooler's administrator")),
         )
     return None
+
+
+def walsender_session(t: Target, words: str, what: str) -> CheckFailed:
+    """08P01 from the backend in a session that ``replication=database`` made a WAL sender: it
+    takes only the simple query protocol (tcop/postgres.c), and psycopg sends every query with
+    parameters with the extended one, so each such query fails while the login and a query
+    without parameters succeed."""
+    drop = (
+        f"drop replication=database from {t.source_of('replication')} (an application's "
+        "connection is no replication connection; a logical decoding tool keeps its own)"
+    )
+    return CheckFailed(
+        f"replication=database makes every session to {t.address} a logical replication "
+        f"connection (a WAL sender), which refuses queries with parameters: {what} was one "
+        "(SQLSTATE 08P01)",
+        why="libpq sends replication=database in the startup packet and the server starts a WAL "
+        "sender, which takes the simple query protocol only; psycopg sends each query with "
+        "parameters with the extended protocol (Parse, Bind, Execute), so every one fails, "
+        "while the login and a query without parameters succeed; the server said: " + words,
+        fix=Fix([t.edit_key("replication", drop)], text=drop),
+    )
 
 
 def from_backend(diag: Any) -> bool:

@@ -658,6 +658,31 @@ def _ca_in_der(t: Target, ca_file: str) -> CheckFailed | None:
     )
 
 
+def _ca_blank(t: Target, size: int) -> CheckFailed:
+    """The CA file is empty (or white space only): ``load_verify_locations(cafile=)`` finds no
+    certificate in it (NO_CERTIFICATE_OR_CRL_FOUND), told by the file's size."""
+    tls = t.tls_options
+    in_url = tls.ca_origin.startswith("ssl_ca_certs")
+    where = f"ssl_ca_certs= in {t.source}" if in_url else f"{t.section}.ca_file"
+    change = (
+        f"write the PEM certificate of the CA that signed the server's certificate into "
+        f"{tls.ca_file}, or set {where} to a file that holds it"
+    )
+    contents = "0 bytes" if not size else f"{size} bytes of white space only"
+    return CheckFailed(
+        f"the CA file {tls.ca_file} ({tls.ca_origin}) is empty ({contents}): redis-py finds no "
+        "certificate in it",
+        why="redis-py loads ssl_ca_certs with SSLContext.load_verify_locations(cafile=), which "
+        "reads PEM blocks and fails on a file holding none (no certificate or crl found) before "
+        "any connection; an empty file is what a shell redirection of an unset variable or a "
+        "secret mounted without its key leaves",
+        fix=Fix(
+            [Manual(change, ask=f"whoever sets {t.source if in_url else t.section}")],
+            text=change,
+        ),
+    )
+
+
 def _ca_directory(t: Target) -> CheckFailed:
     """``ssl_ca_certs`` (or ``ca_file``) names a directory: redis-py's
     ``load_verify_locations(cafile=...)`` fails with EISDIR before connecting."""
@@ -719,6 +744,9 @@ def ssl_context(t: Target) -> ssl.SSLContext:
             der = _ca_in_der(t, tls.ca_file)
             if der is not None:
                 raise der from None
+            size = _net.blank_file(tls.ca_file)
+            if size is not None:
+                raise _ca_blank(t, size) from None
             raise CheckFailed(
                 f"the CA file {tls.ca_file} holds no usable certificate ({exc.reason or exc})",
                 why="it must be PEM: -----BEGIN CERTIFICATE----- blocks",
