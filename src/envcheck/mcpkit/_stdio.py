@@ -423,9 +423,35 @@ def null_id_request(message: Any, line: str) -> str | None:
         value = json.loads(line)
     except ValueError:
         return None
-    if isinstance(value, dict) and "id" in value and value["id"] is None:
-        return redact.clean(method, 80)
-    return None
+    return null_id_method(value)
+
+
+def null_id_method(value: Any) -> str | None:
+    """The method of ``value`` (a JSON value) when it is a request with ``"id": null`` outside
+    the ``notifications/`` namespace (see :func:`null_id_request`), else ``None``."""
+    if not isinstance(value, dict) or "id" not in value or value["id"] is not None:
+        return None
+    method = value.get("method")
+    if not isinstance(method, str) or method.startswith("notifications/"):
+        return None
+    return redact.clean(method, 80)
+
+
+def jsonrpc_version(message: object) -> str | None:
+    """For a message that is a JSON-RPC 2.0 message but for its ``jsonrpc`` member (missing,
+    or not ``"2.0"``: the SDK's model refuses it): that member, shown (``missing``); else
+    ``None``."""
+    import mcp_types
+
+    if not isinstance(message, dict) or message.get("jsonrpc") == "2.0":
+        return None
+    try:
+        mcp_types.jsonrpc_message_adapter.validate_python({**message, "jsonrpc": "2.0"})
+    except ValueError:
+        return None
+    if "jsonrpc" not in message:
+        return "missing"
+    return redact.clean(json.dumps(message["jsonrpc"]), 40)
 
 
 def unreadable_reason(line: str) -> str:

@@ -2356,6 +2356,31 @@ def _messages_in_json(probe: Probe, step: str) -> CheckFailed | None:
     )
 
 
+def _jsonrpc_version(probe: Probe, step: str) -> CheckFailed | None:
+    """The 2xx answer to the step's request (its ``application/json`` body, or an event of its
+    SSE stream) is a JSON-RPC response but for its ``jsonrpc`` member, missing or not "2.0"."""
+    spec, method = probe.spec, step_method(probe, step)
+    found = next(
+        (a.jsonrpc_versions[method] for a in probe.attempts if method in a.jsonrpc_versions), None
+    )
+    if spec.transport == "stdio" or found is None:
+        return None
+    held = 'without "jsonrpc"' if found == "missing" else f'with "jsonrpc": {found}'
+    text = (
+        'report it to the server\'s authors: every message it sends must carry "jsonrpc": '
+        '"2.0" (update the server, or its MCP SDK, to one that does)'
+    )
+    return CheckFailed(
+        f"{spec.name}: {step} failed: the server answered {method} {held}",
+        why=f"its answer to {method} is a JSON-RPC response (the request's id, a result or an "
+        'error) but for its "jsonrpc" member: every MCP message is a JSON-RPC 2.0 message with '
+        '"jsonrpc": "2.0", and a client refuses one without it, so the answer never arrives'
+        + (" (the endpoint speaks MCP: it answered initialize)" if method != "initialize" else ""),
+        fix=_fixes.ask(text, "the server's authors"),
+        facts={"jsonrpc": found},
+    )
+
+
 def _both_members(probe: Probe, step: str) -> CheckFailed | None:
     """The server answered the step's request (tied by its id over stdio, by the POST that
     carried it over HTTP) with a response carrying both ``result`` and ``error``."""
@@ -3373,7 +3398,8 @@ def _null_id_request(probe: Probe, method: str) -> tuple[str, str] | None:
     null`` (noted by the stdio transport, :func:`envcheck.mcpkit._stdio.null_id_request`): why
     no client can answer it, and the fix's words."""
     sent = probe.wire.sent
-    for request, waiting in probe.child.null_requests:
+    noted = [*probe.child.null_requests, *(r for a in probe.attempts for r in a.null_requests)]
+    for request, waiting in noted:
         if not any(sent.get(ident) == method for ident in waiting):
             continue
         why = (
@@ -3400,7 +3426,9 @@ def _not_from_server(probe: Probe, step: str, cause: Any) -> CheckFailed:
     method = step_method(probe, step)
     kinds = [k.split(";")[0].strip() for a in probe.attempts for k in a.content_types]
     labelled = (
-        _events_as_json(probe, step) or _messages_in_json(probe, step)
+        _events_as_json(probe, step)
+        or _messages_in_json(probe, step)
+        or _jsonrpc_version(probe, step)
         if cause.code == PARSE_ERROR
         else None
     )

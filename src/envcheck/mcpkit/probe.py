@@ -30,6 +30,8 @@ from envcheck.mcpkit._stdio import (
     ChildState,
     both_members,
     invalid_error_code,
+    jsonrpc_version,
+    null_id_method,
     result_not_object,
     stdio_transport,
 )
@@ -130,6 +132,18 @@ def _request_method(request: Any) -> str | None:
     return None
 
 
+def _request_id(request: Any) -> str | int | None:
+    """The id of the JSON-RPC request a POST carried (a string or an integer), else ``None``."""
+    import json
+
+    try:
+        message = json.loads(request.content or b"null")
+    except (ValueError, RuntimeError):
+        return None
+    ident = message.get("id") if isinstance(message, dict) else None
+    return ident if isinstance(ident, (str, int)) and not isinstance(ident, bool) else None
+
+
 def _notification_method(request: Any) -> str | None:
     """The method of the JSON-RPC notification a POST carried (no id), else ``None``."""
     import json
@@ -190,6 +204,9 @@ async def _note_json(response: Any, attempt: Attempt) -> None:
         held = result_not_object(message)
         if held is not None and method is not None:
             attempt.bad_results.setdefault(method, held)
+        version = jsonrpc_version(message)
+        if version is not None and method is not None:
+            attempt.jsonrpc_versions.setdefault(method, version)
         attempt.not_jsonrpc.append(redact.clean(body.decode("utf-8", "replace"), 120))
         if message is None and _events_of_messages(body):
             attempt.events_as_json = attempt.events_as_json or (method or "a request")
@@ -392,6 +409,8 @@ class Probe:
         self.program: str | None = None  # the stdio server's program, as found
         self.era: str | None = None
         self.tools: list[Any] = []  # what tools/list returned (for `envcheck mcp tools`)
+        #: the passing handshake held until the later requests were answered (:meth:`_settle`)
+        self._held: Outcome | None = None
 
     # -- what checks call ----------------------------------------------------------------------
     def result(self, step: str, timeout: float) -> Outcome:
@@ -399,6 +418,9 @@ class Probe:
         self.start()
         deadline = time.monotonic() + timeout
         if not self._events[step].wait(max(0.0, timeout)):
+            held = self._held if step == "initialize" else None
+            if held is not None:  # a handshake that passed, its later requests still going
+                return held
             text, raise_step = fixes.raise_timeout(self.spec)
             raise CheckFailed(
                 f"{self.spec.name}: no result for {step} within {timeout:.1f} s",
@@ -519,12 +541,11 @@ class Probe:
                     outcome = self._initialized(client, latency)
                     if spec.transport != "stdio":
                         outcome = await self._notice_refused(attempt, outcome)
-                    if outcome.status is Status.PASS and (
-                        attempt.refused_notices or spec.transport == "stdio"
-                    ):
+                    if outcome.status is Status.PASS:
                         # settled once the later requests were answered (_settle): a refused
-                        # notification, a second answer to initialize (read before theirs)
-                        held = outcome
+                        # notification, a second answer to initialize (read before theirs),
+                        # notifications with an id (over HTTP too, inside a POST's SSE stream)
+                        held = self._held = outcome
                     if attempt.session_not_visible is not None:
                         # the session the handshake gave cannot be sent back: no later request
                         # of any client reaches the server
@@ -991,6 +1012,17 @@ class Probe:
                 error = message.get("error") if isinstance(message, dict) else None
                 if isinstance(error, dict) and isinstance(error.get("code"), int):
                     attempt.rpc_errors.setdefault(method, error["code"])
+                response_of = isinstance(message, dict) and "method" not in message
+                version = jsonrpc_version(message) if response_of else None
+                if version is not None:
+                    attempt.jsonrpc_versions.setdefault(method, version)
+                request = null_id_method(message)
+                if request is None:
+                    continue
+                ident = _request_id(response.request)
+                noted = (request, () if ident is None else (ident,))
+                if noted not in attempt.null_requests:  # the kept start is read again
+                    attempt.null_requests.append(noted)
 
         def seen(response: httpx2.Response, chunk: bytes) -> None:
             kind = response.headers.get("content-type", "").split(";")[0].strip().lower()

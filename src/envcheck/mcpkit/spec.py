@@ -137,6 +137,13 @@ class Attempt:
     #: by a request's method: what its 2xx ``application/json`` answer held when that was
     #: several JSON-RPC messages one after another (each message's method, or "the response")
     messages_in_json: dict[str, list[str]] = field(default_factory=dict)
+    #: by a request's method: the ``jsonrpc`` member of its 2xx answer (``application/json`` or
+    #: an event of the SSE stream) that is otherwise a JSON-RPC response, when it is not "2.0"
+    #: (``missing``, or its value shown)
+    jsonrpc_versions: dict[str, str] = field(default_factory=dict)
+    #: the requests the server sent with ``"id": null`` inside the SSE stream answering a POST,
+    #: each with the id of the request that POST carried (as ``ChildState.null_requests``)
+    null_requests: list[tuple[str, tuple[str | int, ...]]] = field(default_factory=list)
     #: whether an answer carried an ``Mcp-Session-Id``
     session_given: bool = False
     #: an ``Mcp-Session-Id`` an answer carried with bytes outside visible ASCII (0x21 to 0x7E,
