@@ -76,7 +76,9 @@ docs/verdicts/mcp.md (section 30, ``ROWS``) asserted on the run.
 - A passing handshake is held until the later requests were answered over every transport (it
   was stdio only, or HTTP with a refused ``initialized`` notification), so
   ``Probe._notified_with_id`` warns of notifications with an id inside an HTTP server's streams
-  too (from the wire's requests of the server and the codes envcheck answered them with).
+  too (from the wire's requests of the server and the codes envcheck answered them with); a
+  handshake so held is returned as it passed if the check's own wait ends first (``Probe._held``:
+  a slow walk never turns a passing handshake into "no result").
 - A 2xx answer (``application/json``, or an event of a POST's SSE stream) that is a JSON-RPC
   response but for its ``jsonrpc`` member (missing, or not "2.0") is kept by the request's
   method (``_stdio.jsonrpc_version``, ``Attempt.jsonrpc_versions``) and named before "not a
