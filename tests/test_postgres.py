@@ -125,7 +125,7 @@ def test_descriptor_numbers_above_1024_are_no_failure(
         pytest.skip(f"this machine allows {hard} open files: no descriptor above 1024")
     if soft != resource.RLIM_INFINITY and soft < 1200:
         resource.setrlimit(resource.RLIMIT_NOFILE, (1200, hard))
-    held = []
+    held: list[int] = []
     try:
         while not held or held[-1] < 1030:
             held.append(os.open(os.devnull, os.O_RDONLY))
