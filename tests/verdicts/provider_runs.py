@@ -258,6 +258,12 @@ class HeldOutCase:
     also: tuple[tuple[str, str], ...] = ()
 
 
+def listed_then(name: str, *more: tuple[str, str]) -> tuple[tuple[str, str], ...]:
+    """A case's ``also``: the listing's checks of instance ``name`` passed (it answered, the
+    key was accepted), and ``more``."""
+    return ((f"providers/{name}.auth", "pass"), (f"providers/{name}.model", "pass"), *more)
+
+
 def row_problems(
     component: str, names: dict[str, str], cases: Sequence[Case], checks: dict[str, Any]
 ) -> list[str]:

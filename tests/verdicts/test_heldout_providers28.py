@@ -113,6 +113,7 @@ from tests.verdicts.provider_runs import (
     assert_providers_round,
     assert_set_is_what_it_says,
     chat_routes,
+    listed_then,
     serve,
 )
 from tests.verdicts.replay import Replay, published
@@ -138,11 +139,6 @@ class Case(HeldOutCase):
     never: tuple[str, ...] = WRONG_CAUSES + NOT_ELSEWHERE
 
 
-def _listed(name: str, *more: tuple[str, str]) -> tuple[tuple[str, str], ...]:
-    """The listing's checks of instance ``name`` passed (it answered), and ``more``."""
-    return ((f"providers/{name}.auth", "pass"), (f"providers/{name}.model", "pass"), *more)
-
-
 CASES = [
     Case(
         "minimax-200-2049-key-refused",
@@ -151,7 +147,7 @@ CASES = [
         "fail",
         says=("base_resp", "2049", "invalid api key"),
         fix=("MINIMAX_R28_KEY",),
-        also=_listed("mmkey"),
+        also=listed_then("mmkey"),
     ),
     Case(
         "minimax-200-1008-balance",
@@ -160,7 +156,7 @@ CASES = [
         "fail",
         says=("quota exhausted", "base_resp", "1008", "insufficient balance"),
         fix=("balance",),
-        also=_listed("mmbal", ("providers/mmbal.smoke", "skip")),
+        also=listed_then("mmbal", ("providers/mmbal.smoke", "skip")),
     ),
     Case(
         "minimax-200-1000-unknown-error",
@@ -169,21 +165,21 @@ CASES = [
         "fail",
         says=("base_resp", "1000", "unknown error"),
         fix=("retry",),
-        also=_listed("mmerr"),
+        also=listed_then("mmerr"),
     ),
     Case(
         "minimax-200-answers",
         ANSWER,
         "providers/mmok.smoke",
         "pass",
-        also=_listed("mmok", ("providers/mmok.headroom", "pass")),
+        also=listed_then("mmok", ("providers/mmok.headroom", "pass")),
     ),
     Case(
         "minimax-200-answers-success",
         ANSWER_CN,
         "providers/mmcn.smoke",
         "pass",
-        also=_listed("mmcn", ("providers/mmcn.headroom", "pass")),
+        also=listed_then("mmcn", ("providers/mmcn.headroom", "pass")),
     ),
 ]
 #: the rows of docs/verdicts/providers.md these cases run (their cause and fix too)

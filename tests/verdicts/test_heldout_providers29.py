@@ -114,6 +114,7 @@ from tests.verdicts.provider_runs import (
     assert_providers_round,
     assert_set_is_what_it_says,
     chat_routes,
+    listed_then,
     serve,
 )
 from tests.verdicts.replay import Replay, published
@@ -147,11 +148,6 @@ class Case(HeldOutCase):
     never: tuple[str, ...] = WRONG_CAUSES
 
 
-def _listed(name: str, *more: tuple[str, str]) -> tuple[tuple[str, str], ...]:
-    """The listing's checks of instance ``name`` passed (it answered), and ``more``."""
-    return ((f"providers/{name}.auth", "pass"), (f"providers/{name}.model", "pass"), *more)
-
-
 CASES = [
     Case(
         "moonshot-429-engine-overloaded",
@@ -161,7 +157,7 @@ CASES = [
         says=("overloaded", "engine_overloaded_error"),
         fix=("retry",),
         never=WRONG_CAUSES + NOT_THE_CREDIT + ("lower `rpm`", "quota exhausted", "its permissions"),
-        also=_listed("mover"),
+        also=listed_then("mover"),
     ),
     Case(
         "dashscope-403-free-tier-only",
@@ -171,7 +167,7 @@ CASES = [
         says=("quota exhausted", "AllocationQuota.FreeTierOnly"),
         fix=("use free tier only",),
         never=WRONG_CAUSES + NOT_A_RATE + ("its permissions", "new key"),
-        also=_listed("qfree", ("providers/qfree.smoke", "skip")),
+        also=listed_then("qfree", ("providers/qfree.smoke", "skip")),
     ),
     Case(
         "zai-429-1308-usage-limit",
@@ -181,7 +177,7 @@ CASES = [
         says=("quota exhausted", "1308", "2026-09-09 05:38:28"),
         fix=("2026-09-09 05:38:28",),
         never=WRONG_CAUSES + NOT_A_RATE + NOT_THE_CREDIT,
-        also=_listed("zlimit", ("providers/zlimit.smoke", "skip")),
+        also=listed_then("zlimit", ("providers/zlimit.smoke", "skip")),
     ),
     Case(
         "zai-429-1302-concurrency",
@@ -191,14 +187,14 @@ CASES = [
         says=("rate limited", "1302"),
         fix=("wait",),
         never=WRONG_CAUSES + NOT_THE_CREDIT + ("quota exhausted",),
-        also=_listed("zrate", ("providers/zrate.smoke", "skip")),
+        also=listed_then("zrate", ("providers/zrate.smoke", "skip")),
     ),
     Case(
         "moonshot-200-answers",
         MOONSHOT_OK,
         "providers/mok.smoke",
         "pass",
-        also=_listed("mok", ("providers/mok.headroom", "pass")),
+        also=listed_then("mok", ("providers/mok.headroom", "pass")),
     ),
 ]
 #: the rows of docs/verdicts/providers.md these cases run (their cause and fix too)
