@@ -1888,13 +1888,7 @@ def home_certificate_refused(t: Target, deadline: float, libpq: str) -> CheckFai
     cert, key = client_certificate(t)
     if not cert or not os.path.isfile(cert) or t.libpq_value("sslcertmode") == "disable":
         return None
-    try:
-        _own_login(t, tls_context(t), deadline)
-        return None
-    except ssl.SSLError as exc:
-        if exc.reason not in _CERT_ALERTS:
-            return None
-    except (_pgwire.ProbeError, _pgwire.ProtocolViolation, OSError):
+    if _pgwire.tls_refusal(t.dial, t.port, tls_context(t), deadline, t.host) not in _CERT_ALERTS:
         return None
     try:
         without = _own_login(t, tls_context(t, client=False), deadline)

@@ -120,6 +120,34 @@ def ask_ssl(sock: socket.socket, deadline: float) -> bytes:
     return sock.recv(64)
 
 
+def tls_refusal(
+    host: str,
+    port: int,
+    tls: ssl.SSLContext,
+    deadline: float,
+    server_hostname: str | None = None,
+) -> str | None:
+    """The reason of the TLS alert with which the server ends a handshake with ``tls`` (its
+    client certificate refused: ``TLSV1_ALERT_UNKNOWN_CA``...), read before anything is sent
+    after the handshake; ``None`` when the server waits for the startup packet (a second at
+    most) or the conversation fails otherwise. Under TLS 1.3 the server judges the client's
+    certificate after the client has finished its handshake: a startup packet sent then can
+    meet the server's close as unread data, and the reset discards the alert before it is read
+    (a race that decided a verdict under load)."""
+    try:
+        with connect(host, port, deadline) as raw:
+            if ask_ssl(raw, deadline)[:1] != b"S":
+                return None
+            with tls.wrap_socket(raw, server_hostname=server_hostname or host) as sock:
+                sock.settimeout(min(1.0, max(0.05, (deadline - time.monotonic()) / 2)))
+                sock.recv(1)
+    except ssl.SSLError as exc:
+        return str(exc.reason or "") or None
+    except OSError:  # a timeout (the server waits: it took the certificate), a reset, an EOF
+        return None
+    return None
+
+
 def login_attempt(
     host: str,
     port: int,
