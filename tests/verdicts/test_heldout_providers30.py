@@ -69,6 +69,23 @@ Each case says what a fully right verdict is: the check's status, words its caus
 its fix must hold, words nothing it shows may say. Of envcheck's code, only the requests the checks
 send (docs/verdicts/ollama.md's request list, checks/ollama/hooks.py's generate call) had been read
 before the expectations were written.
+
+Expectations committed before envcheck's first run on them (commit da3a3a8).
+
+First run (envcheck at da3a3a8, before any change): 2 of 5 fully right (40%), 0 partly, 3 wrong
+("wrong": a wrong status or a phrase the case forbids); of the 3 breakages, none fully right.
+Fully right: both neighbours (deepseek-coder-v2:16b and gpt-oss:120b-cloud passed ``model`` and
+``smoke``). Wrong: the short context failed ``smoke`` (right) as the fallback, "Ollama answered
+POST /api/generate with HTTP 400 and 'the prompt is longer than the context length ...'; no row
+of envcheck's verdict table covers this answer, so no cause is guessed", fixed by "read the
+server's log: journalctl -u ollama ..." (the model's num_ctx 256 that ``/api/show`` gave not
+named, no num_ctx fix); the remote model failed ``smoke`` (right) with the same fallback for
+"this server cannot run this remote model" (gpu-box.lan and OLLAMA_REMOTES not named; the log
+as the fix); the unreadable store failed ``model`` (right) as "'qwen2.5:7b' is a valid name by
+Ollama's own rules ...: the answer contradicts what the request and the server's own listing
+show, so no cause is guessed (a proxy in front of Ollama, or another server speaking its API,
+may answer for it)", fixed by a curl of the answer and the server's log (not called an invalid
+name, but the store's entry and its path not named, a proxy suggested).
 """
 
 from __future__ import annotations
