@@ -1312,6 +1312,11 @@ def redis_pairs(stack: ExitStack, pki: PKI) -> list[Pair]:
     f = pki.files
     chain = redis_server(stack, pki, "chain")
     required = redis_server(stack, pki, "chain", "--tls-auth-clients", "yes")
+    # TLS 1.2 has no alert certificate_required: the server ends with handshake_failure after
+    # its CertificateRequest, the alert a server without a usable cipher sends at once
+    required12 = redis_server(
+        stack, pki, "chain", "--tls-auth-clients", "yes", "--tls-protocols", "TLSv1.2"
+    )
     tls12 = redis_server(stack, pki, "chain", "--tls-protocols", "TLSv1.2")
     ciphers = redis_server(
         stack,
@@ -1357,6 +1362,7 @@ def redis_pairs(stack: ExitStack, pki: PKI) -> list[Pair]:
         r("protocol-version", "min_tls13", url(tls12, query=f"{root}&ssl_min_version=772")),
         r("no-shared-cipher", "no_cipher", url(ciphers)),
         r("client-cert-missing", "cert_missing", url(required)),
+        r("client-cert-missing", "cert_missing_tls12", url(required12)),
         r(
             "client-cert-other-ca",
             "cert_other_ca",

@@ -231,6 +231,8 @@ def refine(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFai
         settings = tls_settings_refused(exc, t, deadline)
         if settings is not None:
             return settings
+        if client_certificate_required(t, deadline):
+            return certificate_required(t)
         return CheckFailed(
             f"{t.address} ended the TLS handshake: {exc.detail or exc.summary}",
             why="a Redis TLS port closes a new connection without a word when maxclients is "
@@ -258,22 +260,7 @@ def refine(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFai
         if refused is not None:
             return refused
     if t.tls and exc.kind in ("tls", "closed") and client_certificate_required(t, deadline):
-        return CheckFailed(
-            f"{t.address} requires a client certificate (tls-auth-clients), and this client "
-            "sends none",
-            why="the server asks for a client certificate in the TLS handshake and closes the "
-            "connection without one (TLS alert: certificate required)",
-            fix=fix(
-                f"add ssl_certfile=/path/client.crt&ssl_keyfile=/path/client.key to {t.source} "
-                "(redis-py uses them for the TLS connection), with a certificate signed by the CA "
-                "the server trusts (tls-ca-cert-file)",
-                Manual(
-                    "get a client certificate signed by the CA in the server's tls-ca-cert-file "
-                    f"and add ssl_certfile= and ssl_keyfile= to {t.source}",
-                    ask=ASK_ADMIN,
-                ),
-            ),
-        )
+        return certificate_required(t)
     if exc.kind == "closed" and not t.tls:
         found = _net.not_the_protocol(exc, t.host, t.port, "Redis", deadline)
         if found is not exc:
@@ -326,10 +313,17 @@ def cluster_bus_of(t: Target, deadline: float) -> CheckFailed | None:
     )
 
 
+#: OpenSSL's reason for the alert certificate_required (116), TLS 1.3's word for a client
+#: certificate the server requires and was not sent
+CERTIFICATE_REQUIRED = "TLSV13_ALERT_CERTIFICATE_REQUIRED"
+
+
 def client_certificate_required(t: Target, deadline: float) -> bool:
-    """Whether the TLS server asks for a client certificate and refuses the connection without
-    one: a handshake with this client's settings, then a read (TLS 1.3 sends the alert after the
-    client's Finished, so only a read sees it)."""
+    """Whether the TLS server requires a client certificate this client does not send: a
+    handshake with this client's settings, then a read (TLS 1.3 sends the alert
+    certificate_required after the client's Finished, so only a read sees it); under TLS 1.2
+    the server ends with handshake_failure, which is the missing certificate when its flight
+    (in the clear) agreed on a cipher and asked for a certificate (a CertificateRequest)."""
     from envcheck.checks.redis.target import ssl_context
 
     try:
@@ -339,14 +333,44 @@ def client_certificate_required(t: Target, deadline: float) -> bool:
                 sock.settimeout(_left(deadline))
                 sock.recv(1)
     except ssl.SSLError as exc:
+        if exc.reason == CERTIFICATE_REQUIRED:
+            return True
+        if exc.reason != _tls.HANDSHAKE_FAILURE or _certfile(t):
+            return False
+
+        def opened() -> socket.socket:
+            return socket.create_connection((t.host, t.port), timeout=_left(deadline))
+
+        flight = _tls.server_flight(opened, t.host)
         return (
-            "CERTIFICATE_REQUIRED" in str(exc)
-            or "HANDSHAKE_FAILURE" in str(exc)
-            and ("certificate" in str(exc).lower())
+            flight is not None
+            and flight.agreed
+            and flight.asks_certificate
+            and flight.alert == _tls.HANDSHAKE_FAILURE_ALERT
         )
     except (OSError, CheckFailed):
         return False
     return False
+
+
+def certificate_required(t: Target) -> CheckFailed:
+    return CheckFailed(
+        f"{t.address} requires a client certificate (tls-auth-clients), and this client "
+        "sends none",
+        why="the server asks for a client certificate in the TLS handshake (its "
+        "CertificateRequest) and ends the handshake without one (TLS 1.3: the alert certificate "
+        "required; TLS 1.2: handshake failure)",
+        fix=fix(
+            f"add ssl_certfile=/path/client.crt&ssl_keyfile=/path/client.key to {t.source} "
+            "(redis-py uses them for the TLS connection), with a certificate signed by the CA "
+            "the server trusts (tls-ca-cert-file)",
+            Manual(
+                "get a client certificate signed by the CA in the server's tls-ca-cert-file "
+                f"and add ssl_certfile= and ssl_keyfile= to {t.source}",
+                ask=ASK_ADMIN,
+            ),
+        ),
+    )
 
 
 #: OpenSSL's reasons for TLS versions that do not meet: the server's protocol_version alert

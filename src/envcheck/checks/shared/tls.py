@@ -316,11 +316,61 @@ def refusal(
 HANDSHAKE_FAILURE = "SSLV3_ALERT_HANDSHAKE_FAILURE"
 
 
-def any_cipher_agrees(opened: Any, server_hostname: str | None) -> bool | None:
-    """Whether a handshake that offers every cipher suite and group this OpenSSL has (security
-    level 0, TLS 1.0 to 1.3, no client certificate, nothing verified) gets through on the socket
-    ``opened()`` returns (connected, ready for TLS); ``None`` when no socket opens. ``False``
-    tells that the server agrees with no client: its own cipher settings leave none usable."""
+#: TLS record types (RFC 8446 5.1) and the handshake messages (RFC 5246 7.4) a server's first
+#: flight shows in the clear: ServerHello (sent once a cipher suite agreed), CertificateRequest
+#: (TLS 1.2 and below; TLS 1.3 encrypts it), ServerHelloDone
+_HANDSHAKE, _ALERT = 22, 21
+SERVER_HELLO, CERTIFICATE_REQUEST, SERVER_HELLO_DONE = 2, 13, 14
+#: the alert handshake_failure's description (RFC 5246 7.2)
+HANDSHAKE_FAILURE_ALERT = 40
+
+
+@dataclass(frozen=True)
+class Flight:
+    """What the server sent in the clear during one handshake: the types of its handshake
+    messages (up to its ChangeCipherSpec, after which all is encrypted) and the description of
+    the alert it ended with, if that was in the clear."""
+
+    messages: tuple[int, ...]
+    alert: int | None
+
+    @property
+    def agreed(self) -> bool:
+        """A ServerHello came back: the server found a cipher suite and version it shares."""
+        return SERVER_HELLO in self.messages
+
+    @property
+    def asks_certificate(self) -> bool:
+        """The server asked the client for a certificate (a CertificateRequest)."""
+        return CERTIFICATE_REQUEST in self.messages
+
+
+def read_flight(data: bytes) -> Flight:
+    """The handshake message types and the alert of a server's TLS records ``data``."""
+    handshake, alert, at = bytearray(), None, 0
+    while at + 5 <= len(data):
+        kind, size = data[at], int.from_bytes(data[at + 3 : at + 5], "big")
+        body = data[at + 5 : at + 5 + size]
+        at += 5 + size
+        if kind == _HANDSHAKE:
+            handshake += body
+        elif kind == _ALERT and len(body) >= 2:
+            alert = body[1]
+            break
+        else:  # ChangeCipherSpec or application data: the rest is encrypted
+            break
+    messages, at = [], 0
+    while at + 4 <= len(handshake):
+        messages.append(handshake[at])
+        at += 4 + int.from_bytes(handshake[at + 1 : at + 4], "big")
+    return Flight(tuple(messages), alert)
+
+
+def server_flight(opened: Any, server_hostname: str | None) -> Flight | None:
+    """One handshake that offers every cipher suite and group this OpenSSL has (security level
+    0, TLS 1.0 to 1.3, no client certificate, nothing verified) on the socket ``opened()``
+    returns (connected, ready for TLS), and what the server sent in the clear; ``None`` when no
+    socket opens or the conversation breaks before the server says anything."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
@@ -335,12 +385,37 @@ def any_cipher_agrees(opened: Any, server_hostname: str | None) -> bool | None:
         return None
     if raw is None:
         return None
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = context.wrap_bio(incoming, outgoing, server_hostname=server_hostname)
+    seen = bytearray()
     try:
-        with context.wrap_socket(raw, server_hostname=server_hostname):
-            return True
-    except ssl.SSLError:
-        return False
+        while True:
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                raw.sendall(outgoing.read())
+                got = raw.recv(16384)
+                if not got:
+                    break
+                seen += got
+                incoming.write(got)
+            except ssl.SSLError:
+                break
+        raw.sendall(outgoing.read())  # the client's own alert, if any
     except OSError:
-        return None
+        if not seen:
+            return None
     finally:
         raw.close()
+    return read_flight(bytes(seen))
+
+
+def any_cipher_agrees(opened: Any, server_hostname: str | None) -> bool | None:
+    """Whether the server answers a handshake that offers every cipher suite and group this
+    OpenSSL has (:func:`server_flight`) with a ServerHello; ``None`` when no socket opens.
+    ``False`` tells that the server agrees with no client: its own cipher settings leave none
+    usable. (A handshake that fails after the ServerHello, on a client certificate the server
+    requires, agreed.)"""
+    flight = server_flight(opened, server_hostname)
+    return None if flight is None else flight.agreed
