@@ -23,6 +23,10 @@ OPENSSL_REASONS = (
     "alert unknown ca",
     "alert bad certificate",
     "alert certificate required",
+    # shared.tls.CLIENT_CERT_ALERTS, as libpq reports them (tls.alert_in_words)
+    "alert unsupported certificate",
+    "alert certificate revoked",
+    "alert decrypt error",
 )
 
 

@@ -432,6 +432,14 @@ KINDS = [
         row="pg-ssl-client-cert-unknown-ca",
     ),
     Kind(
+        "client-cert-purpose",
+        "the client certificate's extendedKeyUsage is serverAuth only (no clientAuth)",
+        "sslcert / ssl_certfile",
+        produces="alert unsupported certificate",
+        names=("unsupported certificate", "client authentication"),
+        fix=("sslcert", "ssl_certfile"),
+    ),
+    Kind(
         "client-key-mismatch",
         "sslkey / ssl_keyfile is another certificate's key",
         "sslkey / ssl_keyfile",
@@ -514,6 +522,7 @@ UNREACHABLE_WHY = {
 #: the rows of docs/verdicts/postgres.md and redis.md this sweep holds (section "The TLS sweep"),
 #: each asserted on the report of the pair named
 PG_ROWS = {
+    "pg-ssl-client-cert-alert": "cert_purpose",
     "pg-tls-self-signed": "selfsigned",
     "pg-tls-self-signed-in-chain": "in_chain",
     "pg-tls-chain-refused": "pathlen",
@@ -526,6 +535,7 @@ REDIS_ROWS = {
     "redis-tls-min-version": "min_tls13",
     "redis-tls-no-cipher": "no_cipher",
     "redis-tls-client-cert-refused": "cert_other_ca",
+    "redis-tls-client-cert-alert": "cert_other_ca_required",
 }
 #: the Redis pairs whose fix is an edit of the client's URL, run and re-checked
 REDIS_HEALED = ("min_tls13", "cert_other_ca")
@@ -548,6 +558,9 @@ KEPT_REDIS = {
     "name_other": "redis-tls-name",
     "ip_other": "redis-tls-name",
     "cert_missing": "redis-tls-client-cert-required",
+    "cert_missing_tls12": "redis-tls-client-cert-required",
+    "cert_other_ca_tls12": "redis-tls-client-cert-alert",
+    "cert_purpose": "redis-tls-client-cert-alert",
     "key_mismatch": "redis-tls-key-mismatch",
 }
 #: a row's words that name its own scenario (a host, a bound, its section), not the kind
@@ -824,6 +837,9 @@ def make_pki(directory: Path) -> PKI:
     p.pem("client", client)
     p.key("client", client)
     stranger = issue("client", other)
+    server_only = issue("client", root, eku=[ExtendedKeyUsageOID.SERVER_AUTH])
+    p.pem("client-serveronly", server_only)
+    p.key("client-serveronly", server_only)
     p.pem("client-other", stranger)
     p.key("client-other", stranger)
     p.key("wrong", issue("wrong", root))
@@ -959,8 +975,9 @@ class Tally:
 # -- PostgreSQL ------------------------------------------------------------------------------
 
 
-def client_certificate(cn: str, signer: Made, key: Any) -> Made:
-    """A client certificate for the role ``cn`` (its exact name), signed by ``signer``."""
+def client_certificate(cn: str, signer: Made, key: Any, server: bool = False) -> Made:
+    """A client certificate for the role ``cn`` (its exact name), signed by ``signer``;
+    ``server``: its extendedKeyUsage serverAuth only (not for a TLS client)."""
     builder = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
@@ -970,6 +987,9 @@ def client_certificate(cn: str, signer: Made, key: Any) -> Made:
         .not_valid_before(NOW - HOUR)
         .not_valid_after(NOW + DAY)
     )
+    if server:
+        eku = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH])
+        builder = builder.add_extension(eku, critical=False)
     return Made(builder.sign(signer.key, hashes.SHA256()), key)
 
 
@@ -1094,6 +1114,8 @@ def pg_states(lab: Lab, pki: PKI) -> list[tuple[str, dict[str, str], list[Pair]]
     for name, signer in (("pg-client", pki.made["root"]), ("pg-client-other", pki.made["other"])):
         made = client_certificate(cert_user, signer, pki.made["client"].key)
         pki.pem(name, made)
+    serving = client_certificate(cert_user, pki.made["root"], pki.made["client"].key, server=True)
+    pki.pem("pg-client-serveronly", serving)
     pki.key("pg-client", pki.made["client"])
     loose = pki.dir / "pg-client-loose.key"
     shutil.copy(pki.files["pg-client.key"], loose)
@@ -1150,6 +1172,13 @@ def pg_states(lab: Lab, pki: PKI) -> list[tuple[str, dict[str, str], list[Pair]]
             "client-cert-other-ca",
             "cert_other_ca",
             sslcert=str(f["pg-client-other"]),
+            sslkey=str(f["pg-client.key"]),
+            **full,
+        ),
+        pc(
+            "client-cert-purpose",
+            "cert_purpose",
+            sslcert=str(f["pg-client-serveronly"]),
             sslkey=str(f["pg-client.key"]),
             **full,
         ),
@@ -1344,6 +1373,7 @@ def redis_pairs(stack: ExitStack, pki: PKI) -> list[Pair]:
         return made
 
     client = f"ssl_certfile={f['client']}&ssl_keyfile={f['client.key']}"
+    other = f"ssl_certfile={f['client-other']}&ssl_keyfile={f['client-other.key']}"
     pairs = [
         r("healthy-chain-ip", "ok_ip", url(chain)),
         r("healthy-dns-name", "ok_dns", url(chain, "localhost")),
@@ -1363,6 +1393,19 @@ def redis_pairs(stack: ExitStack, pki: PKI) -> list[Pair]:
         r("no-shared-cipher", "no_cipher", url(ciphers)),
         r("client-cert-missing", "cert_missing", url(required)),
         r("client-cert-missing", "cert_missing_tls12", url(required12)),
+        # required: no connection without a certificate, so the alert itself must tell (read
+        # before anything is sent; over TLS 1.3 it comes after the handshake)
+        r("client-cert-other-ca", "cert_other_ca_required", url(required, query=f"{root}&{other}")),
+        r("client-cert-other-ca", "cert_other_ca_tls12", url(required12, query=f"{root}&{other}")),
+        r(
+            "client-cert-purpose",
+            "cert_purpose",
+            url(
+                required,
+                query=f"{root}&ssl_certfile={f['client-serveronly']}"
+                f"&ssl_keyfile={f['client-serveronly.key']}",
+            ),
+        ),
         r(
             "client-cert-other-ca",
             "cert_other_ca",
@@ -1398,6 +1441,13 @@ def redis_pairs(stack: ExitStack, pki: PKI) -> list[Pair]:
     return pairs
 
 
+def redis_timed(name: str, url: str) -> str:
+    """An instance's section with an 8 s timeout: the verdicts here do not depend on it, and
+    the thirty-odd instances of one run share two cores with whatever else runs (at the
+    default 3 s, healthy instances timed out under a load of 8)."""
+    return redis_section(name, url) + "timeout = 8.0\n"
+
+
 def test_redis(pytester: pytest.Pytester, tmp_path: Path) -> None:
     pki = make_pki(tmp_path)
     tally = Tally()
@@ -1412,7 +1462,7 @@ def test_redis(pytester: pytest.Pytester, tmp_path: Path) -> None:
                 assert redis_python_code(host, int(port), ca) == pair.kind.code, pair.name
         pytester.makefile(
             ".toml",
-            pyproject="".join(redis_section(instance(p.name), p.target) for p in pairs),
+            pyproject="".join(redis_timed(instance(p.name), p.target) for p in pairs),
         )
         checks, output = run_envcheck(pytester)
         assert "Traceback" not in output
@@ -1429,7 +1479,7 @@ def test_redis(pytester: pytest.Pytester, tmp_path: Path) -> None:
         healed = [p for p in pairs if p.name in REDIS_HEALED]
         pytester.makefile(
             ".toml",
-            pyproject="".join(redis_section(instance(p.name), p.target) for p in healed),
+            pyproject="".join(redis_timed(instance(p.name), p.target) for p in healed),
         )
         for pair in healed:
             (failed,) = [

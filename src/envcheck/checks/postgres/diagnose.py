@@ -1116,6 +1116,41 @@ def _host_name_line(t: Target, said: str) -> CheckFailed | None:
     )
 
 
+def _hba_not_reloaded(t: Target, said: str) -> CheckFailed | None:
+    """The server refused the login before authentication while pg_hba.conf as it is now
+    (pg_hba_file_rules) has a first matching line that lets it in, and the file was modified
+    after the server last loaded its configuration: an edit never reloaded."""
+    from envcheck.checks.postgres import hba
+
+    rules = hba.read_rules(t)
+    if rules is None or rules.unloaded_edit is None:
+        return None
+    rule = hba.first_match(t, rules)
+    if rule is None or rule.method == "reject":
+        return None
+    if rule.type == "hostssl" and t.sslmode == "disable":
+        return None
+    if rule.type == "hostnossl" and t.sslmode not in ("disable", "allow", "prefer"):
+        return None
+    if rule.type in ("hostgssenc",):
+        return None
+    edited, loaded = rules.unloaded_edit
+    reload = t.superuser_sql("SELECT pg_reload_conf()")
+    return CheckFailed(
+        f"pg_hba.conf's line {rule.line} ('{rule.shown()}') lets {t.login} in, but the server "
+        "has not loaded pg_hba.conf since the file was changed",
+        why="the server reads pg_hba.conf at start-up and on a reload only; the file was "
+        f"modified at {edited}, after the server last loaded its configuration ({loaded}), so "
+        "the running server still decides by the lines it had then (pg_hba_file_rules shows "
+        "the file as it is now)" + said,
+        fix=fix(
+            reload,
+            text="reload the server's configuration, so that it reads pg_hba.conf again: "
+            + reload.render(),
+        ),
+    )
+
+
 def _hba_line(t: Target) -> str:
     if t.socket:
         return f"local {t.dbname} {t.user} scram-sha-256"
@@ -1149,6 +1184,9 @@ def pg_hba_refuses(
             why="the SSL attempt was refused by pg_hba.conf, an unencrypted one passed" + said,
             fix=fix(t.edit_setting(f"set sslmode=prefer instead of sslmode={t.sslmode}")),
         )
+    unloaded = _hba_not_reloaded(t, said)
+    if unloaded is not None:
+        return unloaded
     same = _same_keyword(t, said)
     if same is not None:
         return same
@@ -1833,6 +1871,9 @@ def client_side(t: Target, libpq: str, deadline: float | None = None) -> CheckFa
                 )
             ),
         )
+    alerted = _tls.alert_in_words(libpq)
+    if alerted is not None:
+        return certificate_alert(t, alerted, cert, f"libpq said: {libpq}")
     if "alert certificate required" in low:
         return CheckFailed(
             f"{t.address} requires a client certificate, and this client sends none",
@@ -1852,6 +1893,26 @@ def client_side(t: Target, libpq: str, deadline: float | None = None) -> CheckFa
             fix=fix(t.edit_setting("drop min_protocol_version (or set it to 3.0)")),
         )
     return None
+
+
+def certificate_alert(t: Target, reason: str, cert: str | None, said: str) -> CheckFailed:
+    """The server ended the TLS handshake with an alert about the client certificate ``cert``
+    (:data:`envcheck.checks.shared.tls.CLIENT_CERT_ALERTS`, ``reason``)."""
+    alert, meaning = _tls.client_alert(reason, _tls.file_certificate(cert) if cert else None)
+    return CheckFailed(
+        f"{t.address} refuses the client certificate {cert or '(none set)'}: its TLS alert "
+        f"{alert}",
+        why="the server verifies a client certificate against its ssl_ca_file (and "
+        "ssl_crl_file) in the TLS handshake and ends it with the alert its verification "
+        f"failure maps to: {meaning}; {said}",
+        fix=fix(
+            Manual(
+                "get a client certificate for TLS clients signed by the CA in the server's "
+                "ssl_ca_file and set sslcert= and sslkey= to it",
+                ask=ADMIN,
+            )
+        ),
+    )
 
 
 _PEM_KEY = re.compile(rb"-----BEGIN (?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----")
@@ -2877,6 +2938,8 @@ def tls_failed(t: Target, reason: str, deadline: float | None = None) -> CheckFa
     dated = _client_cert_dates(t, client_certificate(t)[0], reason)
     if dated is not None:
         return dated
+    if reason in _tls.CLIENT_CERT_ALERTS and reason not in _CERT_ALERTS:
+        return certificate_alert(t, reason, client_certificate(t)[0], f"OpenSSL said: {reason}")
     return CheckFailed(
         f"the TLS handshake with {t.address} failed after the server accepted SSL: {reason}",
         why="the TLS layer failed: the server (or a proxy in front of it) answered the SSL "

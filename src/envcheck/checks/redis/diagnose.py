@@ -231,6 +231,9 @@ def refine(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFai
         settings = tls_settings_refused(exc, t, deadline)
         if settings is not None:
             return settings
+        alerted = client_certificate_alert(t, exc, deadline)
+        if alerted is not None:
+            return alerted
         if client_certificate_required(t, deadline):
             return certificate_required(t)
         return CheckFailed(
@@ -259,6 +262,9 @@ def refine(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFai
         refused = client_certificate_refused(t, deadline)
         if refused is not None:
             return refused
+        alerted = client_certificate_alert(t, exc, deadline)
+        if alerted is not None:
+            return alerted
     if t.tls and exc.kind in ("tls", "closed") and client_certificate_required(t, deadline):
         return certificate_required(t)
     if exc.kind == "closed" and not t.tls:
@@ -351,6 +357,64 @@ def client_certificate_required(t: Target, deadline: float) -> bool:
     except (OSError, CheckFailed):
         return False
     return False
+
+
+def handshake_alert(t: Target, deadline: float) -> str | None:
+    """OpenSSL's reason for the alert with which the server ends a TLS conversation that uses
+    this client's settings (its certificate included): a handshake, then a read, before
+    anything is sent (TLS 1.3 judges the client's certificate after the client's Finished, and
+    a command sent then can meet the close first); ``None`` for no alert."""
+    from envcheck.checks.redis.target import ssl_context
+
+    try:
+        context = ssl_context(t)
+        with socket.create_connection((t.host, t.port), timeout=_left(deadline)) as raw:
+            with context.wrap_socket(raw, server_hostname=t.host) as sock:
+                sock.settimeout(min(1.0, _left(deadline)))
+                sock.recv(1)
+    except ssl.SSLError as exc:
+        return str(exc.reason or "") or None
+    except (OSError, CheckFailed):
+        return None
+    return None
+
+
+def client_certificate_alert(
+    t: Target, exc: _net.ConversationFailed, deadline: float
+) -> CheckFailed | None:
+    """The server ended the conversation with an alert about the certificate of
+    ``ssl_certfile`` (:data:`_tls.CLIENT_CERT_ALERTS`): read from the failure itself, or (a close
+    after the handshake) from a conversation of its own that reads before sending."""
+    certfile = _certfile(t)
+    if not certfile:
+        return None
+    reason = exc.detail if exc.detail in _tls.CLIENT_CERT_ALERTS else handshake_alert(t, deadline)
+    if reason not in _tls.CLIENT_CERT_ALERTS:
+        return None
+    own = _tls.file_certificate(certfile)
+    alert, meaning = _tls.client_alert(reason, own)
+    subject = f" ({own.subject})" if own is not None else ""
+    trust = reason == _tls.UNKNOWN_CA
+    text = (
+        f"point ssl_certfile= and ssl_keyfile= in {t.source} at a client certificate the "
+        "server accepts (issued for TLS clients by a CA in its tls-ca-cert-file)"
+        + (", or have the Redis administrator add its issuer to tls-ca-cert-file" if trust else "")
+    )
+    return CheckFailed(
+        f"{t.address} refuses the client certificate {certfile}{subject}: its TLS alert "
+        f"{alert} ({reason})",
+        why="with tls-auth-clients yes or optional Redis verifies the client certificate it is "
+        f"sent, and ends the handshake with the alert its verification failure maps to: {meaning}",
+        fix=fix(
+            text,
+            Manual(
+                "issue this client a certificate for TLS clients from a CA in the server's "
+                "tls-ca-cert-file"
+                + (f", or add its issuer ({own.issuer if own else '?'}) there" if trust else ""),
+                ask=ASK_ADMIN,
+            ),
+        ),
+    )
 
 
 def certificate_required(t: Target) -> CheckFailed:
@@ -1271,6 +1335,10 @@ def _wrongpass(
     newline = _digest_with_newline(t, user, found)
     if newline is not None:
         return newline
+    if found == {}:
+        unloaded = _acl_file_not_loaded(t, user, deadline or time.monotonic() + 2)
+        if unloaded is not None:
+            return unloaded
     if found:
         flags = _texts(found.get("flags"))
         if "on" in flags and "nopass" not in flags and not _texts(found.get("passwords")):
@@ -1306,6 +1374,49 @@ def _wrongpass(
                 f"flags: ACL SETUSER {user} on",
                 ask=ASK_ADMIN,
             ),
+        ),
+    )
+
+
+def acl_file_line(path: str, user: str) -> int | None:
+    """The number of the line of the ACL file ``path`` that defines ``user`` (``user NAME
+    rules...``, acl.c ``ACLLoadFromFile``), if this host can read the file."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as file:
+            lines = file.read().splitlines()
+    except OSError:
+        return None
+    for number, line in enumerate(lines, 1):
+        words = line.split()
+        if len(words) >= 2 and words[0] == "user" and words[1] == user:
+            return number
+    return None
+
+
+def _acl_file_not_loaded(t: Target, user: str, deadline: float) -> CheckFailed | None:
+    """WRONGPASS for a user the server does not have (``ACL GETUSER`` as admin_url's user is
+    empty) while its ACL file (``CONFIG GET aclfile``) defines it: the file was edited and
+    never loaded (ACL LOAD, or a restart)."""
+    reply = _as_admin(t, deadline, "CONFIG", "GET", "aclfile")
+    values = _texts(reply) if isinstance(reply, list) else []
+    path = values[1] if len(values) > 1 else ""
+    if not path:
+        return None
+    number = acl_file_line(path, user)
+    if number is None:
+        return None
+    load = admin_step(t, "ACL", "LOAD")
+    return CheckFailed(
+        f"ACL user {user!r} is defined in the server's ACL file {path} (line {number}), but "
+        f"{t.address} has not loaded it: it has no such user (WRONGPASS)",
+        why=f"with aclfile set Redis reads its users from the file at start-up and on ACL LOAD "
+        f"only; ACL GETUSER {user} (as admin_url's user) finds no such user, so the file was "
+        "edited after the server last loaded it",
+        fix=fix(
+            f"as an administrator, load the file: {load.render()} (ACL LOAD replaces every user "
+            "with the file's lines: changes made with ACL SETUSER since the last ACL SAVE are "
+            "lost; a file with an error is not loaded at all and the error is answered)",
+            load,
         ),
     )
 

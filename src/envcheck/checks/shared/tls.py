@@ -310,6 +310,56 @@ def refusal(
     return None
 
 
+#: OpenSSL's reasons for the alerts a TLS server sends when its verification of the client's
+#: certificate fails (ssl/statem/statem_lib.c, ssl_x509err2alert, which maps each X509_V_ERR_*
+#: to an alert), with what each establishes; certificate_expired (45) is
+#: :func:`client_certificate_dated`'s, from the certificate's own dates
+CLIENT_CERT_ALERTS: dict[str, tuple[str, str]] = {
+    "TLSV1_ALERT_UNKNOWN_CA": (
+        "unknown ca",
+        "the server builds no chain from it to a CA it trusts: its issuer ({issuer}) is not in "
+        "the server's tls-ca-cert-file / tls-ca-cert-dir, or it is self-signed, or the chain is "
+        "too long",
+    ),
+    "SSLV3_ALERT_BAD_CERTIFICATE": (
+        "bad certificate",
+        "the server rejects the certificate itself: a key or a signature digest below the "
+        "server's security level, a malformed date field, or a CA marked untrusted",
+    ),
+    "SSLV3_ALERT_UNSUPPORTED_CERTIFICATE": (
+        "unsupported certificate",
+        "the certificate is not made for a TLS client: its extendedKeyUsage or keyUsage leaves "
+        "out client authentication (clientAuth, digitalSignature)",
+    ),
+    "SSLV3_ALERT_CERTIFICATE_REVOKED": (
+        "certificate revoked",
+        "the server's revocation list revokes it",
+    ),
+    "TLSV1_ALERT_DECRYPT_ERROR": (
+        "decrypt error",
+        "a signature does not verify: the certificate's, by its issuer's key, or the client's "
+        "proof that it holds the certificate's key",
+    ),
+}
+
+
+UNKNOWN_CA = "TLSV1_ALERT_UNKNOWN_CA"
+
+
+def client_alert(reason: str, own: Certificate | None) -> tuple[str, str]:
+    """The alert's name and what it establishes about the client certificate ``own``."""
+    alert, meaning = CLIENT_CERT_ALERTS[reason]
+    return alert, meaning.format(issuer=own.issuer if own is not None else "its issuer")
+
+
+def alert_in_words(text: str) -> str | None:
+    """The reason of :data:`CLIENT_CERT_ALERTS` whose OpenSSL error string ``text`` holds, as
+    libpq reports it: ``alert`` and the alert's name (OpenSSL 1.1 writes ``sslv3 alert bad
+    certificate``, 3.x ``ssl/tls alert bad certificate``)."""
+    low = text.lower()
+    return next((r for r, (a, _) in CLIENT_CERT_ALERTS.items() if f"alert {a}" in low), None)
+
+
 #: OpenSSL's reason for the handshake_failure alert (40): the server found nothing acceptable in
 #: what the client offers (cipher suites, groups, signature algorithms), or, in TLS 1.2, refused
 #: the client's certificate
