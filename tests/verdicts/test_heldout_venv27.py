@@ -83,6 +83,58 @@ grading is round one's (``grade`` in tests/verdicts/test_heldout_servers.py) wit
 addition for healthy neighbours. Caution on independence: the person who wrote these read
 checks/venv/own_install.py and hooks.py's own-install checks in earlier rounds, and the table's
 rows, not how ``venv/package`` looks at a distribution's imports.
+
+Expectations committed before the first run: a4edd28.
+
+First run (envcheck at a4edd28, before any change, through ``ENVCHECK_LAB_SRC``; 2026-12-07; every
+proof held): **2 of 5 fully right** (the two healthy neighbours: ``venv/package[demo-fxm]``
+"demo-fxm 1.0", ``[demo-fxd]`` "demo-fxd 1.0", ``[demo-req]`` "demo-req 1.0", and none of their
+checks failed or warned; only their rows were missing), 3 wrong, each its check passing:
+venv-poetry-packages-to-editable, ``venv/project`` "p00/pyproject.toml (pytest's rootdir)" (the
+project's own install was judged by its path hook reaching ``svt``, never by the name ``to`` gives
+it); venv-module-hidden-by-another-package, ``venv/package[demo-magf]`` "demo-magf 1.0" (a module
+found elsewhere counted only outside the distribution's own site directory: "another distribution's
+file there: not a shadow"); venv-dependency-imports-undeclared-module, ``venv/package[demo-rep]``
+"demo-rep 1.0" (nothing read what the distribution's modules import). Corrected after the first
+run, none of it an expectation's check, cause or fix: the round lends the environment this run's
+``pip`` package through its own ``.pth`` (``with_pip``), since ``Lab.apply`` takes away the ``zz_``
+path that lends it while a fix runs, and the shared environment of a round without the lab template
+is made without pip (the first printed ``pip uninstall`` stopped: "No module named pip", which a
+virtualenv with its pip never says).
+
+After (verdicts from structure: the import system's answer for each name against RECORD's files,
+the statements of a module's body, ``[tool.poetry] packages``' ``to`` against the path hook): 5 of
+5 fully right, each a row of docs/verdicts/venv.md (``ASSERTED``, registered in
+tests/verdicts/test_venv.py) asserted on the run. checks/venv/own_install.py ``unplaced`` (with
+``_path_hooks``, shared with ``unreached``): a ``packages`` entry with ``to`` (built for a wheel)
+whose directory the install's path hook names while the dotted name ``to`` and ``include`` make is
+found nowhere (``integrity._spec_without_import``, which imports nothing); hooks.py
+``_own_written`` fails ``venv/project`` with it, fixed by the person's move of the package to
+``<to>/<include>`` declared as ``{ include = "<to>/<include>" }`` (its ``from`` kept), then
+``poetry install``. integrity.py ``hidden_in_site``: a top-level module of the distribution whose
+``find_spec`` origin is another file of its own site directory that its RECORD does not list (a
+package ``NAME/__init__`` before ``NAME.py``, an extension module before a source file);
+packages.py ``_hidden_in_site`` names the owner RECORD gives and prints ``_clashing``'s fix (as for
+a namespace portion another's package hides: pip uninstalls an owner the project does not lock).
+integrity.py ``unprovided_imports``: the ``import`` / ``from ... import`` statements of the body of
+a distribution's top-level modules (``ast``; nothing nested in ``try``, ``if`` or a function; a
+file that changes ``sys.path``, ``sys.modules`` or ``sys.meta_path`` left out) whose top-level name
+``find_spec`` finds nowhere; packages.py ``_unprovided_import`` fails ``venv/package`` with it when
+every requirement of the distribution (and its extras') is met (else that requirement is the cause,
+said by ``venv/consistency``), with a person's fix naming the module. The printed fixes of the
+first two were run (the ``pip uninstall`` by envcheck's step runner; the move and the edit as the
+fix says, then ``poetry install`` in the Poetry process of the second run) and the projects judged
+again by a fresh start of the interpreter: the checks pass; the third's fix is a person's search
+for the distribution that provides the module and is not executed. ``test_import_structure`` covers
+what the cases do not reach (the statements left out, an extension module of another distribution,
+a data directory, ``to`` with ``from``, an entry only for the sdist).
+
+Cost: ``-n 0``, 12.4 user + 1.4 sys CPU-s with pytest's start and no lab template (24 s wall,
+the machine loaded by the other helpers' runs: round twenty-six measured 13.4 user + 2.0 sys
+there at the same time, against its own 7.3 + 1.3): one pip run for the six wheels, one Poetry
+process for the project's install, one envcheck run for the five projects with one Poetry process
+(envcheck's questions after ``poetry build``), one probe (the imports and ``pip check``), the
+``pip uninstall``, one more envcheck run with one Poetry process (the edit's ``poetry install``).
 """
 
 from __future__ import annotations
@@ -150,9 +202,22 @@ def wheels(lab: Lab) -> Path:
     return directory
 
 
+def with_pip(lab: Lab) -> None:
+    """The environment's own pip, as a virtualenv made with it has (the lab's borrows this
+    run's packages only while envcheck runs): this run's pip package lent by a ``.pth``."""
+    import pip
+
+    lent = lab.tmp / "pip-27"
+    if not lent.exists():
+        lent.mkdir()
+        (lent / "pip").symlink_to(Path(pip.__file__).parent)
+        (site(lab) / "pip-27.pth").write_text(f"{lent}\n")
+
+
 def installed(lab: Lab, name: str, files: dict[str, str]) -> None:
     """``name`` 1.0 (``files`` its content, no ``Requires-Dist``) among the round's pip
     installs; the same wheel where a printed pip fix may find it."""
+    with_pip(lab)
     ROUND.wheels.append(make_wheel(wheels(lab), name, "1.0", files=files))
     make_wheel(ROUND.index(lab), name, "1.0", files=files)
 
@@ -333,3 +398,59 @@ ROUND.edits["venv-poetry-packages-to-editable"] = ("venv/project", moved_under_t
 ASSERTED = tuple(ROUND.cases)
 
 world, test_venv = ROUND.tests()
+
+
+def test_import_structure(tmp_path: Path, monkeypatch: Any) -> None:
+    """What the cases do not reach: ``from x.y import z`` and the statements left out (``try``,
+    ``if``, a function, relative, ``__future__``, a file that changes ``sys.path``); an
+    extension module of another distribution before a module file, a data directory hiding
+    nothing; ``to`` with ``from`` and a nested ``to``, and an entry only for the sdist."""
+    import importlib
+
+    from envcheck.checks.venv import integrity, own_install
+
+    site = tmp_path / "site"
+
+    def dist(name: str, files: dict[str, str]) -> Path:
+        info = site / f"{name}-1.0.dist-info"
+        info.mkdir(parents=True)
+        for path, text in files.items():
+            (site / path).parent.mkdir(parents=True, exist_ok=True)
+            (site / path).write_text(text)
+        (info / "RECORD").write_text("".join(f"{path},,\n" for path in files))
+        return info
+
+    body = (
+        "from __future__ import annotations\nimport os\nimport demo_gone_a\n"
+        "from demo_gone_b.sub import thing\ntry:\n    import demo_gone_c\nexcept ImportError:\n"
+        "    pass\nif False:\n    import demo_gone_d\ndef f():\n    import demo_gone_e\n"
+        "from . import sibling\n"
+    )
+    found = integrity.unprovided_imports(dist("demo_u", {"demo_u/__init__.py": body}))
+    assert found == [
+        ("demo_gone_a", "demo_u/__init__.py", 3),
+        ("demo_gone_b", "demo_u/__init__.py", 4),
+    ]
+    moved = "import sys\nsys.path.insert(0, 'vendored')\nimport demo_gone_a\n"
+    assert integrity.unprovided_imports(dist("demo_v", {"demo_v.py": moved})) == []
+
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    hx = dist("demo_hx", {"hx.py": "X = 1\n"})
+    dist("demo_hxc", {f"hx{suffix}": ""})
+    fy = dist("demo_fy", {"fy.py": "X = 1\n"})
+    dist("demo_fyd", {"fy/data.json": "{}\n"})
+    monkeypatch.syspath_prepend(str(site))
+    importlib.invalidate_caches()
+    assert integrity.hidden_in_site(hx) == ("hx", "hx.py", str(site / f"hx{suffix}"))
+    assert integrity.hidden_in_site(fy) is None
+
+    root = tmp_path / "project"
+    (root / "src" / "svu").mkdir(parents=True)
+    info = dist("svu", {"svu.pth": f"{root / 'src'}\n"})
+    packages = [{"include": "svu", "from": "src", "to": "vendor/lib"}]
+    data: dict[str, Any] = {"tool": {"poetry": {"packages": packages}}}
+    placed = own_install.unplaced(info, root, data)
+    assert placed is not None and (placed.module, placed.plain) == ("vendor.lib.svu", "svu")
+    assert placed.base == root / "src" and placed.to == "vendor/lib"
+    packages[0]["format"] = "sdist"
+    assert own_install.unplaced(info, root, data) is None

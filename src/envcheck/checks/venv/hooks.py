@@ -521,6 +521,31 @@ def _own_written(
             ),
             facts={"module": away.module, "hook": str(away.hook), "now": str(away.now)},
         )
+    placed = _own.unplaced(info, root, data)
+    if placed is not None:
+        names = ", ".join(str(d) for d in _integrity._pth_directories(placed.hook))
+        entry = f'{{ include = "{placed.include}", to = "{placed.to}" }}'
+        there = placed.base / placed.to / placed.include
+        raise CheckFailed(
+            f"the project {name} is installed in {prefix}, but `import {placed.module}` fails: "
+            f"its path hook {placed.hook.name} names {names}, where the package imports as "
+            f"{placed.plain}",
+            why=f"[tool.poetry] packages says {entry}: a built wheel holds {placed.to}/"
+            f"{placed.include}, but an editable install (Poetry's, and poetry-core's "
+            "build_editable, which an editable pip install calls) only puts the directory the "
+            f"package is in on sys.path, so it imports as {placed.plain}, never as "
+            f"{placed.module}, and `poetry install` writes the same hook again",
+            fix=_fixes.make(
+                Manual(
+                    f"move {placed.base / placed.include} to {there} and declare it in "
+                    f'[tool.poetry] packages as {{ include = "{placed.to}/{placed.include}" }} '
+                    "(keeping its from, without to): the wheel is the same, and the editable "
+                    f"install reaches {placed.module}"
+                ),
+                install,
+            ),
+            facts={"module": placed.module, "hook": str(placed.hook)},
+        )
     unwritten = _own.unwritten_scripts(info, data)
     if not unwritten:
         return

@@ -615,6 +615,78 @@ def shadowed(info: Path) -> tuple[str, str] | None:
     return None
 
 
+def hidden_in_site(info: Path) -> tuple[str, str, str] | None:
+    """A top-level module of the distribution at ``info`` that an import finds as another file
+    of its own site directory, one its RECORD does not list: ``(module, its file, the file
+    found)``. The import system's path finder looks in one directory in a fixed order (a
+    directory with an ``__init__`` is a package before a module file of that name is looked
+    for; extension modules before source files), so another distribution's ``NAME/__init__.py``
+    hides this one's ``NAME.py``. A directory without ``__init__`` (a namespace portion, data)
+    is taken only when no module is found, and hides nothing."""
+    import importlib.util
+
+    site = info.parent
+    listed = {os.path.realpath(site / path) for path in _record(info)}
+    for top, installed in _top_level(info).items():
+        if not (site / installed).is_file():
+            continue
+        try:
+            spec = importlib.util.find_spec(top)
+        except (ImportError, ValueError):
+            continue
+        origin = spec.origin if spec is not None else None
+        if not origin or not os.path.isabs(origin) or not os.path.exists(origin):
+            continue
+        if _same_dir(Path(origin).parent, site) or (
+            _same_dir(Path(origin).parent.parent, site) and Path(origin).parent.name == top
+        ):
+            if os.path.realpath(origin) not in listed:
+                return top, installed, origin
+    return None
+
+
+def unprovided_imports(info: Path) -> list[tuple[str, str, int]]:
+    """The modules the distribution at ``info`` imports unconditionally at the top level of its
+    top-level modules (a statement of the module's body, not inside ``try``, ``if`` or a
+    function) that the import system finds nowhere: ``(module, file, line)``; read with
+    ``ast``, nothing is run. A file that changes ``sys.path``, ``sys.modules`` or
+    ``sys.meta_path`` itself is left out (its imports may be found through them)."""
+    import ast
+    import importlib.util
+
+    site = info.parent
+    tops = _top_level(info)
+    found: list[tuple[str, str, int]] = []
+    for file in tops.values():
+        try:
+            source = (site / file).read_bytes()
+            tree = ast.parse(source)
+        except (OSError, SyntaxError, ValueError):
+            continue
+        if any(
+            word in source for word in (b"sys.path", b"addsitedir", b"sys.modules", b"meta_path")
+        ):
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top in tops or top == "__future__" or top in sys.builtin_module_names:
+                    continue
+                try:
+                    if importlib.util.find_spec(top) is not None:
+                        continue
+                except (ImportError, ValueError):
+                    continue
+                found.append((top, file, node.lineno))
+    return found
+
+
 def stale_bytecode(info: Path) -> tuple[str, str] | None:
     """A top-level module of the distribution at ``info`` whose cached bytecode is a hash-based
     ``.pyc`` with the check flag off (PEP 552 *unchecked*) compiled from another source than the

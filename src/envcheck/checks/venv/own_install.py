@@ -61,6 +61,21 @@ class Unreached:
     now: Path
 
 
+@dataclass(frozen=True)
+class Unplaced:
+    """A package ``[tool.poetry] packages`` places under another directory (``to``) that its
+    editable install's path hook leaves where it is: it imports by its own name only."""
+
+    #: the name the built wheel gives it (``vendor.svt``) and the one the hook gives (``svt``)
+    module: str
+    plain: str
+    #: the entry's ``include``, ``to`` and its directory (``from``, else the project's)
+    include: str
+    to: str
+    base: Path
+    hook: Path
+
+
 def declared_scripts(data: dict[str, Any]) -> list[Script]:
     """The entry points of pyproject.toml: its scripts (a ``type = "file"`` script of
     Poetry's is a file it copies, not an entry point) and its other entry-point groups."""
@@ -139,13 +154,7 @@ def unreached(info: Path, root: Path, modules: list[str], data: dict[str, Any]) 
     hold while the project does (in one of poetry-core's places), and that does not import:
     the package was moved since the install. ``None`` for an install without path hooks (not
     editable, or an import hook: other checks read those)."""
-    site = info.parent
-    hooks = []
-    for path in _integrity.recorded(info):
-        hook = site / path
-        if hook.suffix == ".pth" and _same_dir(hook.parent, site):
-            hooks.append(hook)
-    for hook in hooks:
+    for hook in _path_hooks(info):
         names = _integrity._pth_directories(hook)
         if not names:
             continue
@@ -157,6 +166,57 @@ def unreached(info: Path, root: Path, modules: list[str], data: dict[str, Any]) 
                 continue
             return Unreached(module, hook, tuple(names), now)
     return None
+
+
+def unplaced(info: Path, root: Path, data: dict[str, Any]) -> Unplaced | None:
+    """A ``[tool.poetry] packages`` entry with ``to`` (poetry-core places the package under
+    that directory when it builds a wheel) whose package the editable install at ``info``
+    reaches only by its own name: its path hook names the directory the package is in, so the
+    name the wheel gives it (``to`` and ``include`` joined) does not import."""
+    poetry = (data.get("tool") or {}).get("poetry") or {}
+    hooks = _path_hooks(info)
+    if not hooks:
+        return None
+    for entry in poetry.get("packages") or ():
+        if not isinstance(entry, dict):
+            continue
+        include, to = entry.get("include"), entry.get("to")
+        formats = entry.get("format")
+        if isinstance(formats, str):
+            formats = [formats]
+        if not isinstance(include, str) or not isinstance(to, str) or not to.strip("/"):
+            continue
+        if formats is not None and "wheel" not in formats:
+            continue
+        if any(c in include for c in "*?["):
+            continue
+        inner = Path(include.removesuffix(".py")).parts
+        outer = Path(to.strip("/")).parts
+        if not inner or not all(p.isidentifier() for p in (*outer, *inner)):
+            continue
+        base = root / str(entry.get("from") or ".")
+        if not (base / include).exists():
+            continue
+        hook = next(
+            (h for h in hooks if any(_same_dir(d, base) for d in _integrity._pth_directories(h))),
+            None,
+        )
+        module = ".".join((*outer, *inner))
+        if hook is None or _integrity._spec_without_import(module) is not None:
+            continue
+        return Unplaced(module, ".".join(inner), include, to.strip("/"), base, hook)
+    return None
+
+
+def _path_hooks(info: Path) -> list[Path]:
+    """The ``.pth`` files of the install at ``info`` (RECORD's, in its site directory)."""
+    site = info.parent
+    found = []
+    for path in _integrity.recorded(info):
+        hook = site / path
+        if hook.suffix == ".pth" and _same_dir(hook.parent, site):
+            found.append(hook)
+    return found
 
 
 def _places(root: Path, module: str, data: dict[str, Any]) -> list[Path]:

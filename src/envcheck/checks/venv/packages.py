@@ -1191,7 +1191,8 @@ def package(requirement: str, dev: bool, ctx: Context) -> Outcome:
         gone = gone or _requires_unreadable(ctx, root, dist, req)
         gone = gone or _source_requires_more(ctx, root, dist)
         gone = gone or _foreign_build(ctx, root, dist) or _not_editable(ctx, root, dist)
-        gone = gone or _shadowed(dist) or _stale_bytecode(dist)
+        gone = gone or _shadowed(dist) or _hidden_in_site(ctx, root, dist)
+        gone = gone or _stale_bytecode(dist) or _unprovided_import(dist)
         gone = gone or _portion_shadowed(ctx, root, dist) or _unpacked(ctx, root, dist)
         gone = (
             gone or _bad_direct_url(ctx, root, dist) or _other_reference(ctx, root, req, dev, dist)
@@ -1689,6 +1690,91 @@ def _shadowed(dist: _installed.Dist) -> CheckFailed | None:
         fix=fix,
         facts={"version": dist.version, "shadowed_by": origin},
     )
+
+
+def _hidden_in_site(ctx: Context, root: Path | None, dist: _installed.Dist) -> CheckFailed | None:
+    """A module of ``dist`` that ``import`` finds as another file of its own site directory
+    (another distribution's package of the same name, found before a module file)."""
+    found = _integrity.hidden_in_site(Path(dist.location)) if dist.location else None
+    if found is None:
+        return None
+    module, installed, origin = found
+    site = Path(dist.location).parent
+    owner = _integrity.owner_of(Path(origin), [site])
+    by = f", {owner}'s" if owner else ""
+    package = Path(origin).name.startswith("__init__.")
+    why = (
+        f"the import system looks in {site} for {module} in a fixed order: a directory with an "
+        f"__init__ is a package, taken before a module file of that name is looked for"
+        if package
+        else f"the import system looks in {site} for {module} in a fixed order: an extension "
+        "module before a source file"
+    )
+    why += f", so {dist.name}'s {installed} is never imported (both are installed: pip check "
+    why += "and the metadata see no conflict)"
+    if owner and owner != canonicalize_name(dist.name):
+        fix = _fixes.make(
+            *_clashing(ctx, root, dist.name, (owner,)),
+            note=f"then `import {module}` finds {dist.name}'s {installed} again",
+        )
+    else:
+        fix = _fixes.make(
+            Manual(f"remove {origin}, so that `import {module}` finds {dist.name}'s {installed}")
+        )
+    return CheckFailed(
+        f"{dist.name} {dist.version} is installed, but `import {module}` finds {origin}{by}, "
+        f"not {dist.name}'s {installed}",
+        why=why,
+        fix=fix,
+        facts={"version": dist.version, "shadowed_by": origin, "owner": owner or ""},
+    )
+
+
+def _unprovided_import(dist: _installed.Dist) -> CheckFailed | None:
+    """A module ``dist`` imports at the top level of its own modules that nothing installed
+    provides: ``import`` of ``dist`` fails although its metadata is satisfied."""
+    found = _integrity.unprovided_imports(Path(dist.location)) if dist.location else []
+    if not found or not _requirements_met(dist):
+        return None  # a requirement of its own missing: that is the cause, said elsewhere
+    module, file, line = found[0]
+    declared = list(dist.requires)
+    listed = (
+        f"its Requires-Dist ({', '.join(declared)}) is satisfied and provides no {module}"
+        if declared
+        else "its METADATA has no Requires-Dist"
+    )
+    return CheckFailed(
+        f"{dist.name} {dist.version} is installed, but `import` of it fails: {file} (line "
+        f"{line}) says `import {module}`, and no installed distribution provides {module}",
+        why=f"{dist.name} does not require what provides {module}: {listed}, so neither pip "
+        "(pip check sees nothing missing) nor a lock installs it for it",
+        fix=_fixes.make(
+            Manual(
+                f"add the distribution that provides the module {module} to the project's "
+                f"dependencies and install it ({dist.name} imports it without requiring it), or "
+                f"take a release of {dist.name} that requires it"
+            )
+        ),
+        facts={"version": dist.version, "module": module, "file": file},
+    )
+
+
+def _requirements_met(dist: _installed.Dist) -> bool:
+    """Every ``Requires-Dist`` of ``dist`` that holds here is installed at a version it allows,
+    and so is what its extras add."""
+    installed = _installed.installed()
+    for line in dist.requires:
+        req = _requirement_here(line)
+        if req is None:
+            continue
+        have = installed.get(canonicalize_name(req.name))
+        if have is None or not _satisfies(req, have.version):
+            return False
+        for _, needed in _for_extras(req, have):
+            there = installed.get(canonicalize_name(needed.name))
+            if there is None or not _satisfies(needed, there.version):
+                return False
+    return True
 
 
 def _stale_bytecode(dist: _installed.Dist) -> CheckFailed | None:
