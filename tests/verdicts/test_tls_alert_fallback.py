@@ -1,0 +1,149 @@
+"""The honest fallback at the TLS layer: a server (or a TLS proxy in front of it) that ends the
+handshake with an alert no row maps to a cause gets a verdict that names that alert, OpenSSL's
+reason for it and the layer, and claims nothing it did not establish.
+
+The alerts are RFC 8446's (6.2), sent by a real OpenSSL server (Python's ``ssl``, whose
+``sni_callback`` may answer a ClientHello with any alert): ``unrecognized_name`` (112, what a
+proxy with strict SNI answers a name it does not serve), ``access_denied`` (49), ``internal_error``
+(80), ``illegal_parameter`` (47). For PostgreSQL the listener first answers the SSLRequest with
+``S``, as a server with ``ssl = on`` does; for Redis it speaks TLS at once, as a ``tls-port`` does.
+None of them is a client certificate's alert (tests/verdicts/test_tls_sweep.py: unknown ca, bad
+certificate, unsupported certificate...), nor handshake_failure or protocol_version (the cipher
+and version rows).
+
+Expectations written before envcheck first ran on this file: the check that fails (postgres/
+connect, redis/reachable) names the alert (``alert unrecognized name``...) and OpenSSL's reason
+(``TLSV1_UNRECOGNIZED_NAME``...); it never gives a cause the alert does not establish (maxclients,
+a foreign protocol, a cipher, a client certificate, a TLS version, EOF); the fix sends the reader
+to the server's (or the proxy's) log.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import ssl
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.verdicts import redis_servers as rs
+from tests.verdicts.test_heldout_servers9 import of_instance
+
+#: (instance, the alert the listener sends, OpenSSL's reason for it as the client reports it)
+ALERTS = (
+    ("sni", ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME, "TLSV1_UNRECOGNIZED_NAME"),
+    ("denied", ssl.ALERT_DESCRIPTION_ACCESS_DENIED, "TLSV1_ALERT_ACCESS_DENIED"),
+    ("internal", ssl.ALERT_DESCRIPTION_INTERNAL_ERROR, "TLSV1_ALERT_INTERNAL_ERROR"),
+    ("illegal", ssl.ALERT_DESCRIPTION_ILLEGAL_PARAMETER, "SSLV3_ALERT_ILLEGAL_PARAMETER"),
+)
+#: causes none of these alerts establishes
+NEVER = (
+    "maxclients",
+    "does not speak",
+    "cipher",
+    "client certificate",
+    "TLS version",
+    "EOF",
+    "is not PostgreSQL",
+    "not Redis",
+)
+
+
+@contextmanager
+def alerting(cert: Path, key: Path, alert: int, ssl_request: bool) -> Iterator[int]:
+    """A listener that ends every TLS handshake with ``alert``; with ``ssl_request``, after
+    answering PostgreSQL's SSLRequest with ``S``."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda *_: alert
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def one(conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(5)
+            try:
+                if ssl_request:
+                    conn.recv(8)
+                    conn.sendall(b"S")
+                context.wrap_socket(conn, server_side=True).close()
+            except (OSError, ssl.SSLError):
+                pass
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=one, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+
+
+def run(pytester: pytest.Pytester) -> list[dict[str, Any]]:
+    from envcheck.checks.shared import server
+
+    try:
+        pytester.runpytest_inprocess(
+            "-m", "postgres or redis", "-p", "no:cacheprovider", "--envcheck-report"
+        )
+    finally:
+        server.close_all()
+    checks: list[dict[str, Any]] = json.loads((pytester.path / "envcheck-report.json").read_text())[
+        "checks"
+    ]
+    return checks
+
+
+def test_an_unmapped_tls_alert_is_named_with_its_layer(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    cert, key = rs.certificate(tmp_path, "IP:127.0.0.1")
+    sections = []
+    with ExitStack() as stack:
+        for name, alert, _ in ALERTS:
+            pg = stack.enter_context(alerting(cert, key, alert, ssl_request=True))
+            rd = stack.enter_context(alerting(cert, key, alert, ssl_request=False))
+            sections.append(
+                f'[tool.envcheck.postgres.{name}]\ndsn = "host=127.0.0.1 port={pg} user=app '
+                f'dbname=app sslmode=require"\ntimeout = 8.0\n'
+                f'[tool.envcheck.redis.{name}]\nurl = "rediss://127.0.0.1:{rd}/0?'
+                f'ssl_cert_reqs=none"\ntimeout = 8.0\n'
+            )
+        pytester.makefile(".toml", pyproject="".join(sections))
+        checks = run(pytester)
+    problems = []
+    for name, alert, reason in ALERTS:
+        words = f"alert {ssl.AlertDescription(alert).name.removeprefix('ALERT_DESCRIPTION_')}"
+        words = words.replace("_", " ").lower()
+        for component, check in (("postgres", "connect"), ("redis", "reachable")):
+            found = {c["id"]: c for c in of_instance(checks, component, name)}
+            c = found.get(f"{component}/{check}")
+            if c is None or c["status"] != "fail":
+                problems.append(f"{component}/{name}: {check} {c and c['status']}")
+                continue
+            text = f"{c['summary']} {c.get('why') or ''}"
+            fix = json.dumps(c.get("fix") or c.get("hint") or "")
+            for must in (words, reason):
+                if must.lower() not in text.lower():
+                    problems.append(f"{component}/{name}: {must!r} not in {text!r}")
+            for never in NEVER:
+                if never.lower() in f"{text} {fix}".lower():
+                    problems.append(f"{component}/{name}: {never!r} in {text!r}")
+            if "log" not in fix:
+                problems.append(f"{component}/{name}: the fix names no log: {fix}")
+    assert not problems, "\n".join(problems)
