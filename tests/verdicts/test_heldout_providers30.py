@@ -86,16 +86,54 @@ Ollama's own rules ...: the answer contradicts what the request and the server's
 show, so no cause is guessed (a proxy in front of Ollama, or another server speaking its API,
 may answer for it)", fixed by a curl of the answer and the server's log (not called an invalid
 name, but the store's entry and its path not named, a proxy suggested).
+
+After (verdicts from structure: the status, the request, Ollama's own fixed texts
+(llama_server.go's and routes.go's), the fields ``/api/show`` gives (``parameters``' num_ctx,
+``details.family``, ``remote_host``), and the form of Go's path error with the store's layout;
+never the words around them): 5 of 5 fully right, each a row of docs/verdicts/ollama.md
+(``OLLAMA_ROWS_30``, registered in test_ollama.py's every-row test) asserted on its run.
+checks/ollama/hooks.py: the model check keeps ``/api/show``'s num_ctx as a fact (``_num_ctx``);
+smoke reads the model check's facts (``_fact``). diagnose.py ``context_too_short``
+(``PROMPT_OVER_CONTEXT``): "reviewer:latest's context length is 256 tokens (its own num_ctx),
+shorter than what the model adds to every prompt", the why naming the SYSTEM prompt and template
+and context shift off for the deepseek2 family, fixed by ``PARAMETER num_ctx 4096`` in its
+Modelfile and ``ollama create`` again (with no num_ctx of the model's own, the server's default
+context: unit test). ``remote_not_allowed`` (``REMOTE_NOT_ALLOWED``): "team-coder:latest runs on
+http://gpu-box.lan:11434 (gpu-box.lan), a host the Ollama at ... may not forward to: gpu-box.lan
+is not in the server's OLLAMA_REMOTES", fixed by ``OLLAMA_REMOTES=ollama.com,gpu-box.lan`` in the
+server's environment (the list replaces the default) and a restart (without ``remote_host``, no
+host made up: unit test). ``store_file`` / ``store_unreadable``, read before ``/api/show``'s
+refusals by status (400 or 500): "the Ollama at ... cannot read a file of its model store, so it
+describes no model (qwen2.5:7b included): stat .../library/llama3.1/8b: no such file or
+directory", the why naming the manifest of llama3.1:8b (read from the path's
+host/namespace/model/tag) and, for a name the listing found whose stat says ENOENT, a link whose
+target is gone; fixed by ``rm`` of that link (a command when the server is on this machine, else
+the person's step) and ``ollama pull llama3.1:8b`` if wanted; any other error (``permission
+denied``) the store's owner (unit test of the paths, Windows' too). The ``rm`` is carried out on
+a store on disk served as manifest.Manifests reads it (a stat of every listed entry), and the
+model then passes (``test_the_dangling_link_is_removed_and_the_model_then_passes``). The other
+two fixes are the server's environment and a model's Modelfile, not run here. The neighbours still
+pass; the ollama table (tests/verdicts/test_ollama.py), the capability sweep, the Ollama sweep and
+sets 13, 14 and 25 pass.
+
+Cost: 12 tests (two in-process envcheck sessions against replays, two more for the fix's run,
+the official client's run, the set's count, seven unit tests); 9.8 CPU-s (``-n 0``, user+sys,
+pytest's start included) on a loaded machine where one unit test of the file alone took 6.5 s
+(pytest's start and imports) and test_heldout_providers25.py 10.1 s.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.verdicts.fixes import apply_fix
 from tests.verdicts.provider_runs import (
     HeldOutCase,
     assert_set_is_what_it_says,
@@ -177,7 +215,13 @@ CASES = [
 ]
 BY_NAME = {c.name: c for c in CASES}
 #: the rows of docs/verdicts/ollama.md these cases run (their cause and fix too)
-OLLAMA_ROWS_30: dict[str, str] = {}
+OLLAMA_ROWS_30 = {
+    "ollama-generate-400-prompt-exceeds-context": "ollama-generate-400-prompt-over-context",
+    "ollama-generate-400-remote-not-allowed": "ollama-generate-400-remote-not-allowed",
+    "ollama-show-400-manifest-stat": "ollama-show-400-store-file-unreadable",
+    "ollama-generate-200-deepseek2-own-context": "ollama-generate-200-deepseek2-own-context",
+    "ollama-generate-200-remote-at-ollama-com": "ollama-generate-200-remote-ollama-com",
+}
 
 
 def _by_model(answers: dict[str, Answer], otherwise: Answer) -> Any:
@@ -251,6 +295,52 @@ def test_thirtieth_held_out_ollama(
     assert not problems, "\n".join(problems)
 
 
+def _store_on_disk(models: Path) -> Replay:
+    """An Ollama whose ``/api/show`` reads the store at ``models`` as manifest.Manifests does
+    (manifest/manifest.go:175-192: every ``manifests/*/*/*/*`` the directory lists, then a stat
+    of each, whose failure is answered with Go's text, routes.go:1346-1353)."""
+
+    def show(body: Any) -> Answer:
+        for entry in sorted(models.glob("manifests/*/*/*/*")):
+            try:
+                os.stat(entry)
+            except OSError as exc:
+                said = f"stat {entry}: {os.strerror(exc.errno or 0).lower()}"
+                return Answer(400, json.dumps({"error": said}).encode())
+        return published("ollama--show-model-info")
+
+    return Replay(
+        {
+            "GET /api/version": published("ollama--version"),
+            "GET /api/tags": published("ollama--tags"),
+            "POST /api/show": show,
+        }
+    )
+
+
+def test_the_dangling_link_is_removed_and_the_model_then_passes(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store on disk: the asked model's manifest, and another's tag file as a link to a
+    disk no longer there. The printed fix (``rm`` of that link) is run; the same server then
+    describes the model."""
+    models = pytester.path / "ollama-models"
+    library = models / "manifests" / "registry.ollama.ai" / "library"
+    (library / "qwen2.5").mkdir(parents=True)
+    (library / "qwen2.5" / "7b").write_text('{"schemaVersion": 2}')
+    (library / "llama3.1").mkdir()
+    link = library / "llama3.1" / "8b"
+    link.symlink_to(pytester.path / "unmounted-disk" / "8b")
+    _, before = ollama_replayed(pytester, monkeypatch, [ASKED], _store_on_disk(models))
+    failed = before[f"ollama/model[{ASKED}]"]
+    assert failed["status"] == "fail" and str(link) in failed["summary"], failed
+    assert [s["argv"] for s in failed["fix"]["steps"]] == [["rm", str(link)]], failed["fix"]
+    apply_fix(pytester.path, failed)
+    assert not link.is_symlink() and (library / "qwen2.5" / "7b").is_file()
+    _, after = ollama_replayed(pytester, monkeypatch, [ASKED], _store_on_disk(models))
+    assert after[f"ollama/model[{ASKED}]"]["status"] == "pass", after
+
+
 def test_the_official_client_meets_each_answer() -> None:
     """ollama-python (the client an app uses) against the same replays: the breakages break,
     the neighbours answer."""
@@ -276,3 +366,52 @@ def test_the_thirtieth_set_is_what_it_says() -> None:
     assert_set_is_what_it_says("heldout30", 7, CASES, 5, 3)
     judged = [name for _, _, names in SESSIONS.values() for name in names]
     assert sorted(judged) == sorted(BY_NAME)
+
+
+@pytest.mark.parametrize(
+    ("said", "model"),
+    [
+        (f"stat {BROKEN}: no such file or directory", "llama3.1:8b"),
+        (
+            "stat /home/me/.ollama/models/manifests/registry.ollama.ai/team/coder/q4: "
+            "permission denied",
+            "team/coder:q4",
+        ),
+        (
+            "open C:\\Users\\me\\.ollama\\models\\manifests\\hf.co\\org\\m\\latest: "
+            "access is denied",
+            "hf.co/org/m:latest",
+        ),
+        ("open /var/lib/ollama/blobs/sha256-0a1b: permission denied", None),
+        ("invalid model name", "not a store file"),
+        ('use either :local or :cloud, not both: "a:cloud:local"', "not a store file"),
+    ],
+)
+def test_the_store_file_an_answer_names(said: str, model: str | None) -> None:
+    """Go's path error for a file under the store's manifests/ or blobs/, and the model whose
+    manifest it is; any other text is not one."""
+    from envcheck.checks.ollama.diagnose import store_file
+
+    found = store_file(said)
+    if model == "not a store file":
+        assert found is None
+        return
+    assert found is not None and found.model == model and said.startswith(found.op)
+
+
+def test_without_the_fields_show_gives_no_host_or_context_is_made_up() -> None:
+    """No remote_host: the host is not named, OLLAMA_REMOTES still is; no num_ctx of the
+    model's own: the server's default context is the fix."""
+    from envcheck.checks.ollama.diagnose import (
+        PROMPT_OVER_CONTEXT,
+        REMOTE_NOT_ALLOWED,
+        context_too_short,
+        remote_not_allowed,
+    )
+
+    remote = remote_not_allowed(REMOTE, "http://127.0.0.1:11434", None, REMOTE_NOT_ALLOWED)
+    assert "OLLAMA_REMOTES" in str(remote.fix) and "gpu-box" not in str(remote.fix)
+    at_home = remote_not_allowed(CLOUD, "h", "https://ollama.com:443", REMOTE_NOT_ALLOWED)
+    assert "OLLAMA_REMOTES=ollama.com " in str(at_home.fix)
+    short = context_too_short(SMALL, "h", PROMPT_OVER_CONTEXT, None, None)
+    assert "OLLAMA_CONTEXT_LENGTH" in str(short.fix) and "deepseek2" not in str(short.why)

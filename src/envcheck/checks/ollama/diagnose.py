@@ -1534,6 +1534,194 @@ def not_pulled(refused: Refused) -> CheckFailed:
     )
 
 
+#: Go's *os.PathError text (``<op> <path>: <errno text>``) for a file of the server's model
+#: store (OLLAMA_MODELS: ``manifests/<host>/<namespace>/<model>/<tag>`` and
+#: ``blobs/sha256-<hex>``, manifest/paths.go), as Ollama answers a file of it that it cannot read
+_STORE_FILE = re.compile(
+    r"^(?P<op>stat|lstat|open|read|readdirent) (?P<path>(?:/|[A-Za-z]:\\)[^\n]*?[/\\]"
+    r"(?P<part>manifests|blobs)[/\\](?P<rest>[^\n]+?)): (?P<errno>[a-z][a-z ]*)$"
+)
+#: the store's default registry and namespace (types/model/name.go), left out of a short name
+_DEFAULT_PREFIX = ("registry.ollama.ai", "library")
+#: syscall.ENOENT's text: for a file the store's listing found by name, a link to nothing
+_ENOENT = "no such file or directory"
+
+
+@dataclass(frozen=True)
+class StoreFile:
+    """A file of the server's model store that it could not read, as its error names it."""
+
+    op: str
+    path: str
+    errno: str
+    #: the model whose manifest it is (``manifests/...``), else None (a blob)
+    model: str | None
+
+    @property
+    def root(self) -> str:
+        """The store's directory (OLLAMA_MODELS)."""
+        cut = max(self.path.rfind("/manifests/"), self.path.rfind("\\manifests\\"))
+        if cut < 0:
+            cut = max(self.path.rfind("/blobs/"), self.path.rfind("\\blobs\\"))
+        return self.path[:cut]
+
+
+def store_file(said: str) -> StoreFile | None:
+    """The store's file an answer's text is Go's error for (``stat <OLLAMA_MODELS>/manifests/
+    registry.ollama.ai/library/llama3.1/8b: no such file or directory``), else None."""
+    found = _STORE_FILE.match(said.strip())
+    if found is None:
+        return None
+    model = None
+    parts = re.split(r"[/\\]", found["rest"])
+    if found["part"] == "manifests" and len(parts) == 4:
+        host, namespace, name, tag = parts
+        if (host, namespace) == _DEFAULT_PREFIX:
+            model = f"{name}:{tag}"
+        elif host == _DEFAULT_PREFIX[0]:
+            model = f"{namespace}/{name}:{tag}"
+        else:
+            model = f"{host}/{namespace}/{name}:{tag}"
+    return StoreFile(found["op"], found["path"], found["errno"], model)
+
+
+def _loopback(host: str) -> bool:
+    name = (urlsplit(host).hostname or "").lower()
+    return name == "localhost" or name == "::1" or name.startswith("127.")
+
+
+def store_unreadable(host: str, model: str, status: int, entry: StoreFile) -> CheckFailed:
+    """``/api/show`` answered with Go's error for a file of the server's store: the server lists
+    every manifest before it describes any model (server/routes.go getExistingName,
+    manifest.Manifests, which returns an entry's stat error whatever it is asked to skip), so one
+    it cannot read fails every model; the name asked is not the cause."""
+    error = f"{entry.op} {entry.path}: {entry.errno}"
+    whose = f"the manifest of {entry.model}" if entry.model else "a blob"
+    if entry.model == model:
+        whose = f"{model}'s own manifest"
+    dangling = entry.errno == _ENOENT and entry.op == "stat" and entry.model is not None
+    why = (
+        f"Ollama answered POST /api/show with HTTP {status} and Go's error for a file of its "
+        f"model store ({entry.root}): before it describes a model it lists every manifest of "
+        "the store (server/routes.go getExistingName, manifest.Manifests), and a file it "
+        f"cannot {entry.op} fails that listing whatever model is asked: {model!r} is a valid "
+        f"name, and the file is {whose}"
+    )
+    if dangling:
+        why += (
+            f"; the listing found that name in its directory, so {entry.op} failing with "
+            f"'{_ENOENT}' means a link whose target is gone (a disk no longer mounted, a store "
+            "copied or moved without what its links point to)"
+        )
+        text = (
+            f"on the server's machine, remove the dangling link {entry.path} (rm of a link "
+            "leaves its target alone; as the user that owns the store), or restore what it "
+            f"points to (ls -l {entry.path} shows it); then pull {entry.model} again if it is "
+            f"wanted: ollama pull {entry.model}"
+        )
+        step: Step = Manual(text)
+        if _loopback(host):
+            step = Command(["rm", entry.path], needs=frozenset({"owner"}), repeatable=False)
+        fix = Fix([step], text=text)
+    else:
+        text = (
+            f"on the server's machine, let the user Ollama runs as read {entry.path}: ls -l "
+            f"{entry.path}; for a Linux service, sudo chown -R ollama:ollama {entry.root}"
+        )
+        fix = Fix([Manual(text)], text=text)
+    return CheckFailed(
+        f"the Ollama at {host} cannot read a file of its model store, so it describes no model "
+        f"({model} included): {error}",
+        why=why,
+        fix=fix,
+    )
+
+
+#: llm/llama_server.go (0.30.10 on, completionPromptForRequest): a prompt longer than the
+#: model's context while context shift is off, refused with 400 before any token
+PROMPT_OVER_CONTEXT = "the prompt is longer than the context length currently available"
+
+
+def context_too_short(
+    model: str, host: str, said: str, num_ctx: int | None, family: str | None
+) -> CheckFailed:
+    """Ollama's 400 for a prompt longer than the model's context: envcheck's prompt is two
+    words, so what does not fit is what the model adds to every prompt (its SYSTEM prompt, its
+    template) in the context it is given: its own num_ctx when ``/api/show``'s parameters set
+    one (which the server's default context does not override), else the server's default."""
+    shown = clean(" ".join(said.split()), 300)
+    shift = (
+        "Ollama (0.30.10 on) refuses a prompt longer than the context instead of shifting it "
+        "out when context shift is off"
+        + (f", as it is for the {family} family (server/sched.go)" if family else "")
+    )
+    if num_ctx is not None:
+        suggest = 4096 if num_ctx < 4096 else num_ctx * 2
+        text = (
+            f"give {model} a larger context: ollama show {model} --modelfile > Modelfile, set "
+            f"PARAMETER num_ctx {suggest} there (more than its SYSTEM prompt and template "
+            f"take), then ollama create {model} -f Modelfile on the same server; or shorten "
+            "its SYSTEM prompt"
+        )
+        return CheckFailed(
+            f"{model}'s context length is {num_ctx} tokens (its own num_ctx), shorter than what "
+            "the model adds to every prompt: it cannot take even envcheck's two-word prompt",
+            why=f"Ollama answered POST /api/generate with HTTP 400: {shown}: the prompt sent "
+            f"was 'Say hello.', so what does not fit is the model's own SYSTEM prompt and "
+            f"template in the {num_ctx} tokens its parameters give it (/api/show: num_ctx "
+            f"{num_ctx}; a model's own num_ctx is not overridden by the server's default "
+            f"context); {shift}",
+            fix=Fix([Manual(text)], text=text),
+        )
+    text = (
+        "raise the context the server gives the model: OLLAMA_CONTEXT_LENGTH=8192 in the "
+        "server's environment (sudo systemctl edit ollama), then restart it; or PARAMETER "
+        f"num_ctx in {model}'s Modelfile (ollama create {model} -f Modelfile)"
+    )
+    return CheckFailed(
+        f"{model}'s context length on {host} is shorter than what the model adds to every "
+        "prompt: it cannot take even envcheck's two-word prompt",
+        why=f"Ollama answered POST /api/generate with HTTP 400: {shown}: the prompt sent was "
+        "'Say hello.', and /api/show sets no num_ctx for the model, so the server's default "
+        f"context is too short for its SYSTEM prompt and template; {shift}",
+        fix=Fix([Manual(text)], text=text),
+    )
+
+
+#: server/routes.go (GenerateHandler, ChatHandler): a model whose remote host the server's
+#: OLLAMA_REMOTES does not name
+REMOTE_NOT_ALLOWED = "this server cannot run this remote model"
+#: envconfig.Remotes()'s default, when OLLAMA_REMOTES is unset
+DEFAULT_REMOTE = "ollama.com"
+
+
+def remote_not_allowed(model: str, host: str, remote: str | None, said: str) -> CheckFailed:
+    """A model that runs on another host (``/api/show``'s ``remote_host``) the server may not
+    forward to: OLLAMA_REMOTES (envconfig/config.go, ollama.com when unset) lacks its name, and
+    the server refuses before any request reaches it."""
+    shown = clean(said, 200)
+    name = (urlsplit(remote).hostname if remote else None) or None
+    allowed = DEFAULT_REMOTE if name in (None, DEFAULT_REMOTE) else f"{DEFAULT_REMOTE},{name}"
+    where = f"{remote} ({name})" if remote else "another host (ollama show names it)"
+    target = name or "that host"
+    text = (
+        f"on the machine of the Ollama server, allow {target}: "
+        f'OLLAMA_REMOTES={allowed if name else DEFAULT_REMOTE + ",<that host>"} in the '
+        "server's environment (sudo systemctl edit ollama; the list replaces the default, so "
+        f"keep {DEFAULT_REMOTE} and any host it names already), then restart the server"
+    )
+    return CheckFailed(
+        f"{model} runs on {where}, a host the Ollama at {host} may not forward to: {target} is "
+        "not in the server's OLLAMA_REMOTES",
+        why=(f"/api/show gives {model}'s remote_host as {remote}: " if remote else "")
+        + f"the server forwards the model's requests to that Ollama, but only to the hosts its "
+        f"OLLAMA_REMOTES names (comma-separated; {DEFAULT_REMOTE} when unset: "
+        f"envconfig/config.go), and answered POST /api/generate with HTTP 400: {shown}; no "
+        f"request reached {target}",
+        fix=Fix([Manual(text)], text=text),
+    )
+
+
 #: ``/api/show``'s refusals by status: it sends only the name, so a 404 is a model not pulled
 #: and a 400 a name Ollama cannot read
 SHOW_REFUSALS: dict[int, Callable[[Refused], CheckFailed]] = {

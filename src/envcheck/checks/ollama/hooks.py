@@ -203,6 +203,11 @@ def model_check(model: str, ctx: Context) -> Outcome:
                 raise _diagnose.cloud_disabled(
                     model, calls.host, "POST /api/show", clean(exc.error, 300)
                 ) from None
+            entry = _diagnose.store_file(exc.error or "")
+            if entry is not None and exc.status_code in (400, 500):
+                raise _diagnose.store_unreadable(
+                    calls.host, model, exc.status_code, entry
+                ) from None
             diagnosis = _diagnose.SHOW_REFUSALS.get(exc.status_code)
             if diagnosis is not None:
                 cfg: OllamaConfig = ctx.section
@@ -242,6 +247,9 @@ def model_check(model: str, ctx: Context) -> Outcome:
         facts["capabilities"] = [str(c) for c in shown.capabilities]
     if calls.observed.remote_host:  # a cloud model: the server forwards it there
         facts["remote_host"] = calls.observed.remote_host
+    num_ctx = _num_ctx(shown.parameters)
+    if num_ctx is not None:  # the model's own context, which the server's default does not change
+        facts["num_ctx"] = num_ctx
     return ok(f"{model} pulled ({described})", **facts)
 
 
@@ -268,6 +276,18 @@ def smoke(model: str, ctx: Context) -> Outcome:
                     model, capabilities, exc.error or "", exc.status_code, others
                 ) from None
             remote = _remote(ctx, model)
+            said = exc.error or ""
+            if exc.status_code == 400 and said.startswith(_diagnose.PROMPT_OVER_CONTEXT):
+                num_ctx, family = _fact(ctx, model, "num_ctx"), _fact(ctx, model, "family")
+                raise _diagnose.context_too_short(
+                    model,
+                    calls.host,
+                    said,
+                    num_ctx if isinstance(num_ctx, int) else None,
+                    family if isinstance(family, str) else None,
+                ) from None
+            if exc.status_code == 400 and said == _diagnose.REMOTE_NOT_ALLOWED:
+                raise _diagnose.remote_not_allowed(model, calls.host, remote, said) from None
             if remote is not None and exc.status_code in _diagnose.CLOUD_PROXY_FAILED:
                 raise _diagnose.cloud_failed(
                     model, calls.host, remote, exc.status_code, exc.error or ""
@@ -300,13 +320,28 @@ def smoke(model: str, ctx: Context) -> Outcome:
     )
 
 
-def _remote(ctx: Context, model: str) -> str | None:
-    """The model check's ``remote_host`` (a cloud model), else None."""
+def _fact(ctx: Context, model: str, name: str) -> Any:
+    """A fact of the model check (what ``/api/show`` gave), else None."""
     try:
-        found = ctx.dependency(f"{COMPONENT}/model[{model}]").facts.get("remote_host")
+        return ctx.dependency(f"{COMPONENT}/model[{model}]").facts.get(name)
     except KeyError:
         return None
+
+
+def _remote(ctx: Context, model: str) -> str | None:
+    """The model check's ``remote_host`` (a cloud model), else None."""
+    found = _fact(ctx, model, "remote_host")
     return found if isinstance(found, str) else None
+
+
+def _num_ctx(parameters: str | None) -> int | None:
+    """``num_ctx`` of ``/api/show``'s ``parameters`` (``ollama show``'s two columns: a name, then
+    its value), else None."""
+    for line in (parameters or "").splitlines():
+        name, _, value = line.strip().partition(" ")
+        if name == "num_ctx" and value.strip().isdigit():
+            return int(value.strip())
+    return None
 
 
 def _capabilities(ctx: Context, model: str) -> list[str] | None:
