@@ -90,8 +90,9 @@ name, but the store's entry and its path not named, a proxy suggested).
 After (verdicts from structure: the status, the request, Ollama's own fixed texts
 (llama_server.go's and routes.go's), the fields ``/api/show`` gives (``parameters``' num_ctx,
 ``details.family``, ``remote_host``), and the form of Go's path error with the store's layout;
-never the words around them): 5 of 5 fully right, each a row of docs/verdicts/ollama.md
-(``OLLAMA_ROWS_30``, registered in test_ollama.py's every-row test) asserted on its run.
+never the words around them; commit 9bae733): 5 of 5 fully right, each a row of
+docs/verdicts/ollama.md (``OLLAMA_ROWS_30``, registered in test_ollama.py's every-row test)
+asserted on its run.
 checks/ollama/hooks.py: the model check keeps ``/api/show``'s num_ctx as a fact (``_num_ctx``);
 smoke reads the model check's facts (``_fact``). diagnose.py ``context_too_short``
 (``PROMPT_OVER_CONTEXT``): "reviewer:latest's context length is 256 tokens (its own num_ctx),
