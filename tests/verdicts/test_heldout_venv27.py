@@ -102,9 +102,9 @@ path that lends it while a fix runs, and the shared environment of a round witho
 is made without pip (the first printed ``pip uninstall`` stopped: "No module named pip", which a
 virtualenv with its pip never says).
 
-After (verdicts from structure: the import system's answer for each name against RECORD's files,
-the statements of a module's body, ``[tool.poetry] packages``' ``to`` against the path hook): 5 of
-5 fully right, each a row of docs/verdicts/venv.md (``ASSERTED``, registered in
+After (2489951; verdicts from structure: the import system's answer for each name against RECORD's
+files, the statements of a module's body, ``[tool.poetry] packages``' ``to`` against the path
+hook): 5 of 5 fully right, each a row of docs/verdicts/venv.md (``ASSERTED``, registered in
 tests/verdicts/test_venv.py) asserted on the run. checks/venv/own_install.py ``unplaced`` (with
 ``_path_hooks``, shared with ``unreached``): a ``packages`` entry with ``to`` (built for a wheel)
 whose directory the install's path hook names while the dotted name ``to`` and ``include`` make is
