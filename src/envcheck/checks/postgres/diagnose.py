@@ -2940,6 +2940,19 @@ def tls_failed(t: Target, reason: str, deadline: float | None = None) -> CheckFa
         return dated
     if reason in _tls.CLIENT_CERT_ALERTS and reason not in _CERT_ALERTS:
         return certificate_alert(t, reason, client_certificate(t)[0], f"OpenSSL said: {reason}")
+    alert = _tls.received_alert(reason)
+    if alert is not None:
+        return CheckFailed(
+            f"{t.address} accepted SSL and then ended the TLS handshake with its alert {alert} "
+            f"({reason})",
+            why=_tls.ALERT_WHY,
+            fix=fix(
+                ask_admin(
+                    f"look at the server's (or the proxy's) log for the TLS alert {alert}; "
+                    f"compare without TLS: {t.psql(options=None)} with sslmode=disable"
+                )
+            ),
+        )
     return CheckFailed(
         f"the TLS handshake with {t.address} failed after the server accepted SSL: {reason}",
         why="the TLS layer failed: the server (or a proxy in front of it) answered the SSL "

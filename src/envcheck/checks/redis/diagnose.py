@@ -236,6 +236,21 @@ def refine(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFai
             return alerted
         if client_certificate_required(t, deadline):
             return certificate_required(t)
+        alert = _tls.received_alert(exc.detail)
+        if alert is not None:
+            return CheckFailed(
+                f"{t.address} ended the TLS handshake with its alert {alert} ({exc.detail})",
+                why=_tls.ALERT_WHY,
+                fix=fix(
+                    f"look at the Redis server's (or the TLS proxy's) log for the TLS alert "
+                    f"{alert}",
+                    Manual(
+                        f"look at the Redis server's (or the TLS proxy's) log for the TLS alert "
+                        f"{alert}",
+                        ask=ASK_ADMIN,
+                    ),
+                ),
+            )
         return CheckFailed(
             f"{t.address} ended the TLS handshake: {exc.detail or exc.summary}",
             why="a Redis TLS port closes a new connection without a word when maxclients is "

@@ -360,6 +360,31 @@ def alert_in_words(text: str) -> str | None:
     return next((r for r, (a, _) in CLIENT_CERT_ALERTS.items() if f"alert {a}" in low), None)
 
 
+#: the prefixes of OpenSSL's reasons for an alert the peer sent (SSL_R_SSLV3_ALERT_*,
+#: SSL_R_TLSV1_ALERT_*, SSL_R_TLSV13_ALERT_*), and the one without ALERT in its name
+_RECEIVED = ("SSLV3_ALERT_", "TLSV1_ALERT_", "TLSV13_ALERT_")
+_UNRECOGNIZED_NAME = "TLSV1_UNRECOGNIZED_NAME"
+
+
+def received_alert(reason: str | None) -> str | None:
+    """The name of the alert the peer sent, from OpenSSL's reason for it
+    (``TLSV1_ALERT_ACCESS_DENIED``: ``access denied``); ``None`` when ``reason`` is no received
+    alert (a local refusal, a close)."""
+    if reason == _UNRECOGNIZED_NAME:
+        return "unrecognized name"
+    prefix = next((p for p in _RECEIVED if reason and reason.startswith(p)), None)
+    if reason is None or prefix is None:
+        return None
+    return reason[len(prefix) :].lower().replace("_", " ")
+
+
+ALERT_WHY = (
+    "the TLS layer failed: the server (or a TLS proxy in front of it) ended the handshake with "
+    "that alert (RFC 8446 6.2), its own word for what it refused; envcheck maps no cause to "
+    "this alert, and its log names the setting"
+)
+
+
 #: OpenSSL's reason for the handshake_failure alert (40): the server found nothing acceptable in
 #: what the client offers (cipher suites, groups, signature algorithms), or, in TLS 1.2, refused
 #: the client's certificate
