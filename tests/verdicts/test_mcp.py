@@ -627,6 +627,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_mcp21 import ROWS as ROWS21
     from tests.verdicts.test_heldout_mcp22 import ROWS as ROWS22
     from tests.verdicts.test_heldout_mcp23 import ROWS as ROWS23
+    from tests.verdicts.test_heldout_mcp24 import ROWS as ROWS24
     from tests.verdicts.test_mcp_config_sweep import ROWS as SWEPT
 
     elsewhere = [
@@ -653,6 +654,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
         *ROWS21,
         *ROWS22,
         *ROWS23,
+        *ROWS24,
         *SWEPT,
     ]
     assert SCENARIOS.mismatches(elsewhere=elsewhere) == []

@@ -366,6 +366,8 @@ def shape_of(raw: bytes, line: str, state: ChildState) -> None:
                 state.shape, state.shape_detail = "error-code", detail
             elif (held := result_not_object(value)) is not None:
                 state.shape, state.shape_detail = "result-type", json.dumps([value["id"], held])
+            elif (odd := odd_response_id(value)) is not None:
+                state.shape, state.shape_detail = "odd-id", json.dumps([value["id"], odd])
             elif "id" in value and "method" not in value:
                 # a response the SDK's model rejects although it is JSON (a lone surrogate
                 # escaped in a string, a field of another type): its id and the first reason
@@ -452,6 +454,26 @@ def jsonrpc_version(message: object) -> str | None:
     if "jsonrpc" not in message:
         return "missing"
     return redact.clean(json.dumps(message["jsonrpc"]), 40)
+
+
+def odd_response_id(message: object) -> str | None:
+    """For a message that is a JSON-RPC 2.0 response but for its ``id``, which is neither a
+    string nor an integer (*Basic › Messages*: "Requests MUST include a string or integer ID",
+    and a response carries the same ID): a number with a fraction (``1.0``, as a library that
+    reads every JSON number as a double writes it back), ``true``, an object or a list, which the
+    SDK's message model refuses: that id, shown; else ``None``."""
+    import mcp_types
+
+    if not isinstance(message, dict) or "id" not in message or "method" in message:
+        return None
+    ident = message["id"]
+    if ident is None or isinstance(ident, str) or _is_integer(ident):
+        return None
+    try:
+        mcp_types.jsonrpc_message_adapter.validate_python({**message, "id": 0})
+    except ValueError:
+        return None
+    return redact.clean(json.dumps(ident), 40)
 
 
 def unreadable_reason(line: str) -> str:

@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from mcp.client._transport import TransportStreams
 
 
+#: the log levels of RFC 5424 that report an error (*Server › Utilities › Logging*)
+ERROR_LEVELS = ("error", "critical", "alert", "emergency")
+
+
 @dataclass
 class Wire:
     """The requests envcheck sent and what came back, raw."""
@@ -46,6 +50,10 @@ class Wire:
     answered: set[Any] = field(default_factory=set)
     #: the ``level`` of each ``notifications/message`` (the server's log messages), raw
     log_levels: list[Any] = field(default_factory=list)
+    #: the log messages of level error or worse (RFC 5424's error, critical, alert, emergency:
+    #: *Server › Utilities › Logging*), raw: their level, logger and data, and the methods of
+    #: envcheck's requests then waiting for their answer
+    logged_errors: list[tuple[str, Any, Any, tuple[str, ...]]] = field(default_factory=list)
 
     def saw_sent(self, message: Any) -> None:
         method, ident = getattr(message, "method", None), getattr(message, "id", None)
@@ -68,7 +76,12 @@ class Wire:
         asked = getattr(message, "method", None)
         if asked == "notifications/message" and ident is None:  # a log message
             params = getattr(message, "params", None)
-            self.log_levels.append(params.get("level") if isinstance(params, dict) else None)
+            level = params.get("level") if isinstance(params, dict) else None
+            self.log_levels.append(level)
+            if isinstance(params, dict) and level in ERROR_LEVELS:
+                self.logged_errors.append(
+                    (level, params.get("logger"), params.get("data"), self.waiting())
+                )
             return
         if isinstance(asked, str) and ident is not None:  # a request of the server's
             self.asked[ident] = (asked, self.waiting())

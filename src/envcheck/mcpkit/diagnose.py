@@ -613,6 +613,16 @@ _SHAPES: dict[str, tuple[str, str, str]] = {
         "report it to the server's authors: every answer must carry a result object (or an "
         "error); or update the server",
     ),
+    "odd-id": (
+        "answered {detail}",
+        "an MCP request carries a string or integer id and its response the same id (Basic › "
+        "Messages); a client refuses an id that is neither, so the request never gets its "
+        "answer (a number with a fraction is how a JSON library that reads every number as a "
+        "double writes an integer back)",
+        "report it to the server's authors: it must write back each request's id as the "
+        "request carried it, a string or integer (update the server, or its JSON-RPC library, "
+        "so that it keeps integer ids integers)",
+    ),
     "unreadable": (
         "answered {detail}",
         "the line is JSON and a JSON-RPC 2.0 response, but not one the MCP schema reads (the "
@@ -652,6 +662,9 @@ def _misshapen(probe: Probe, method: str | None = None) -> CheckFailed:
     if child.shape == "result-type":
         ident, held = json.loads(detail)
         detail = f"{probe.wire.sent.get(ident, 'a request')} with {held}"
+    if child.shape == "odd-id":
+        ident, shown = json.loads(detail)
+        detail = f"{probe.wire.sent.get(ident, 'a request')} with the id {shown}"
     if child.shape == "unreadable":
         ident, reason = json.loads(detail)
         detail = f"{probe.wire.sent.get(ident, 'a request')} with a message MCP cannot read"
@@ -1248,6 +1261,8 @@ def unauthorized(probe: Probe, attempt: Attempt) -> CheckFailed | CheckSkipped:
     schemes = [challenge(value)[0] for value in attempt.challenges]
     if schemes and "bearer" not in schemes:
         return _other_scheme(spec, schemes[0], sent)
+    if spec.url_keys and not sent:
+        return _url_key_refused(spec, bool(attempt.challenges))
     if sent:
         text = (
             f"get a new token for {spec.url} from whoever issued it and put it where the "
@@ -1274,6 +1289,35 @@ def unauthorized(probe: Probe, attempt: Attempt) -> CheckFailed | CheckSkipped:
         why=f"{bare}no Authorization header was sent, and the server wants one (no OAuth "
         "metadata is advertised: a token or API key issued by the service)",
         fix=Fix(steps, text=_fixes_credentials(spec)),
+    )
+
+
+def _url_key_refused(spec: ServerSpec, challenged: bool) -> CheckFailed:
+    """A 401 to a url that carries its key in the query (``?apiKey=${NOTES_API_KEY}``, as
+    services that take no header document it) and no header: the key was sent, and refused."""
+    names = ", ".join(redact.clean(name, 40) for name, _ in spec.url_keys)
+    variables = list(dict.fromkeys(v for _, v in spec.url_keys if v))
+    if variables:
+        shown = ", ".join(variables)
+        origin = f" (from {shown})"
+        text = (
+            f"put the service's current key in {shown} (export {variables[0]}=<your key>), the "
+            f"variable the url's {names} is written as"
+        )
+        steps: list[Step] = [_fixes.export(v, "your key") for v in variables]
+    else:
+        origin = ""
+        text = f"put the service's current key in the url's {names} in {spec.settings}"
+        steps = [Manual(text)]
+    bare = "" if challenged else "its 401 carries no WWW-Authenticate header; "
+    return CheckFailed(
+        f"{spec.name}: HTTP 401 from {spec.url}: the server refused the key in the url's "
+        f"query ({names})",
+        why=f"{bare}the url carries its key in the query, {names}{origin}, where the service "
+        "reads it (no OAuth metadata is advertised, and no header was sent): the key is wrong, "
+        "expired or revoked",
+        fix=Fix(steps, text=text),
+        facts={"query_keys": [name for name, _ in spec.url_keys]},
     )
 
 
@@ -2381,6 +2425,33 @@ def _jsonrpc_version(probe: Probe, step: str) -> CheckFailed | None:
     )
 
 
+def _odd_id(probe: Probe, step: str) -> CheckFailed | None:
+    """The 2xx answer to the step's request (or, for the handshake, to ``server/discover``
+    before it) is a JSON-RPC response but for its ``id``, which is neither a string nor an
+    integer (``1.0``): no client can match it to its request."""
+    spec, method = probe.spec, step_method(probe, step)
+    asked = (method, "server/discover") if step == "initialize" else (method,)
+    noted = [(m, a.odd_ids[m]) for a in probe.attempts for m in asked if m in a.odd_ids]
+    if spec.transport == "stdio" or not noted:
+        return None
+    answered, found = noted[0]
+    text = (
+        "report it to the server's authors: it must write back each request's id as the "
+        "request carried it, a string or integer (update the server, or its JSON-RPC "
+        "library, so that it keeps integer ids integers)"
+    )
+    return CheckFailed(
+        f"{spec.name}: {step} failed: the server answered {answered} with the id {found}",
+        why=f"its answer to {answered} is a JSON-RPC response but for its id, {found}: an MCP "
+        "request carries a string or integer id and its response the same id (Basic › "
+        "Messages); a client refuses an id that is neither, so the answer never arrives (a "
+        "number with a fraction is how a JSON library that reads every number as a double "
+        "writes an integer back)",
+        fix=_fixes.ask(text, "the server's authors"),
+        facts={"id": found},
+    )
+
+
 def _both_members(probe: Probe, step: str) -> CheckFailed | None:
     """The server answered the step's request (tied by its id over stdio, by the POST that
     carried it over HTTP) with a response carrying both ``result`` and ``error``."""
@@ -3336,6 +3407,12 @@ def _rpc_error(probe: Probe, step: str, cause: Any) -> CheckFailed:
         tail = probe.child.stderr_tail()
         if tail:
             why += f"; its stderr ends: {tail}"
+    logged = _logged_while(probe, method)
+    if logged is not None:
+        # the server's own log message (notifications/message, level error or worse) sent
+        # while the request waited: its account of the failure
+        why += f"; while {method} waited for its answer, the server logged {logged}"
+        text = f"fix what the server's log message names; or {text}"
     asked = _asked_undeclared(probe, method)
     if asked is not None:
         asked_why, text = asked
@@ -3353,6 +3430,19 @@ def _rpc_error(probe: Probe, step: str, cause: Any) -> CheckFailed:
             why, text = f"{why}; {env_why}", f"{env_hint}; or {text}"
             steps = [env_step]
     return CheckFailed(summary, why=why, fix=Fix(steps, text=text), facts={"rpc_code": code})
+
+
+def _logged_while(probe: Probe, method: str) -> str | None:
+    """The last log message of level error or worse (``notifications/message``: *Server ›
+    Utilities › Logging*) the server sent while envcheck's ``method`` waited for its answer,
+    shown with its level and logger; ``None`` if it sent none."""
+    found = [entry for entry in probe.wire.logged_errors if method in entry[3]]
+    if not found:
+        return None
+    level, logger, data, _ = found[-1]
+    said = data if isinstance(data, str) else json.dumps(data, default=str)
+    source = f" from {redact.clean(logger, 60)}" if isinstance(logger, str) and logger else ""
+    return f"(level {level}{source}) {redact.clean(said, 300)!r}"
 
 
 #: the requests a server sends its client, by the client capability each needs (schema.ts:
@@ -3429,6 +3519,7 @@ def _not_from_server(probe: Probe, step: str, cause: Any) -> CheckFailed:
         _events_as_json(probe, step)
         or _messages_in_json(probe, step)
         or _jsonrpc_version(probe, step)
+        or _odd_id(probe, step)
         if cause.code == PARSE_ERROR
         else None
     )

@@ -32,6 +32,7 @@ from envcheck.mcpkit._stdio import (
     invalid_error_code,
     jsonrpc_version,
     null_id_method,
+    odd_response_id,
     result_not_object,
     stdio_transport,
 )
@@ -207,6 +208,9 @@ async def _note_json(response: Any, attempt: Attempt) -> None:
         version = jsonrpc_version(message)
         if version is not None and method is not None:
             attempt.jsonrpc_versions.setdefault(method, version)
+        odd = odd_response_id(message)
+        if odd is not None and method is not None:
+            attempt.odd_ids.setdefault(method, odd)
         attempt.not_jsonrpc.append(redact.clean(body.decode("utf-8", "replace"), 120))
         if message is None and _events_of_messages(body):
             attempt.events_as_json = attempt.events_as_json or (method or "a request")
@@ -1016,6 +1020,9 @@ class Probe:
                 version = jsonrpc_version(message) if response_of else None
                 if version is not None:
                     attempt.jsonrpc_versions.setdefault(method, version)
+                odd = odd_response_id(message) if response_of else None
+                if odd is not None:
+                    attempt.odd_ids.setdefault(method, odd)
                 request = null_id_method(message)
                 if request is None:
                     continue

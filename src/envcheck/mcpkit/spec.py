@@ -58,6 +58,10 @@ class ServerSpec:
     root: str | None = None
     url: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    #: the parameters of the url's query that carry a credential (their name, or the variable
+    #: their value is written as, says it holds a secret: ``?apiKey=${NOTES_API_KEY}``), each
+    #: with that variable (``None``: the value is written in the file)
+    url_keys: tuple[tuple[str, str | None], ...] = ()
     expect_tools: tuple[str, ...] = ()
     call: SmokeCall | None = None
     timeout: float = 10.0
@@ -141,6 +145,10 @@ class Attempt:
     #: an event of the SSE stream) that is otherwise a JSON-RPC response, when it is not "2.0"
     #: (``missing``, or its value shown)
     jsonrpc_versions: dict[str, str] = field(default_factory=dict)
+    #: by a request's method: the ``id`` of its 2xx answer (``application/json`` or an event of
+    #: the SSE stream) that is otherwise a JSON-RPC response, when that id is neither a string
+    #: nor an integer (``1.0``), shown
+    odd_ids: dict[str, str] = field(default_factory=dict)
     #: the requests the server sent with ``"id": null`` inside the SSE stream answering a POST,
     #: each with the id of the request that POST carried (as ``ChildState.null_requests``)
     null_requests: list[tuple[str, tuple[str | int, ...]]] = field(default_factory=list)

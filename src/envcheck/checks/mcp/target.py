@@ -827,6 +827,7 @@ def resolve(ctx: Context, server: Server) -> ServerSpec:
         cwd=cwd,
         root=str(server.base),
         url=value(table.url, "url") if table.url else None,
+        url_keys=_url_keys(table.url) if table.url else (),
         # a field value does not hold the whitespace around it (RFC 9110, 5.5), and the clients
         # of these files send headers through fetch, whose Headers strip it (CR and LF too:
         # WHATWG Fetch, "normalize"): a token exported from a CRLF .env keeps working there
@@ -840,6 +841,25 @@ def resolve(ctx: Context, server: Server) -> ServerSpec:
         origin=server.origin,
         declared=server.declared,
     )
+
+
+def _url_keys(url: str) -> tuple[tuple[str, str | None], ...]:
+    """The parameters of ``url``'s query (as written, before its variables are expanded) that
+    carry a credential: those whose name, or the variable their whole value refers to, says it
+    holds a secret; each with that variable (``None``: a value written in the file)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    try:
+        query = urlsplit(url).query
+    except ValueError:
+        return ()
+    keys: list[tuple[str, str | None]] = []
+    for name, written in parse_qsl(query, keep_blank_values=True):
+        found = re.fullmatch(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}", written)
+        variable = found.group(1) if found else None
+        if redact.is_secret_name(name) or (variable and redact.is_secret_name(variable)):
+            keys.append((name, variable))
+    return tuple(keys)
 
 
 def _client_form(origin: str, text: str) -> str:
