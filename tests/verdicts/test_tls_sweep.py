@@ -1087,6 +1087,7 @@ def run_pg(lab: Lab, pairs: list[Pair]) -> list[dict[str, Any]]:
     assert lab.pytester is not None
     toml = "".join(
         f"[tool.envcheck.postgres.{instance(p.name)}]\ndsn = {json.dumps(p.target)}\n"
+        "timeout = 8.0\n"  # as redis_timed: at 3 s, a loaded machine timed healthy ones out
         for p in pairs
     )
     lab.pytester.makefile(".toml", pyproject=toml)
