@@ -159,3 +159,66 @@ def test_an_unmapped_tls_alert_is_named_with_its_layer(
             if "log" not in fix:
                 problems.append(f"{component}/{name}: the fix names no log: {fix}")
     assert not problems, "\n".join(problems)
+
+
+@contextmanager
+def closing_after_handshake(cert: Path, key: Path) -> Iterator[int]:
+    """A TLS terminator whose backend is gone (stunnel or HAProxy in front of a stopped Redis):
+    it completes every TLS handshake, then closes the connection without a byte."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def one(conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(5)
+            try:
+                context.wrap_socket(conn, server_side=True).close()
+            except (OSError, ssl.SSLError):
+                pass
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=one, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+
+
+def test_a_close_after_the_tls_handshake_is_named_as_such(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    """Expectations written before the first run: the handshake held (the certificate verified,
+    no alert) and the close came after it, so the verdict says so and sends the reader to what
+    terminates TLS there; it never calls the port another protocol's (a TLS terminator in front
+    of Redis is not one), nor names maxclients (Redis's tls-port turns clients away before the
+    handshake: networking.c, "for TLS connections, no handshake was done yet"), nor a
+    certificate."""
+    cert, key = rs.certificate(tmp_path, "IP:127.0.0.1")
+    with closing_after_handshake(cert, key) as port:
+        pytester.makefile(
+            ".toml",
+            pyproject=f'[tool.envcheck.redis.gone]\nurl = "rediss://127.0.0.1:{port}/0?'
+            f'ssl_ca_certs={cert}"\ntimeout = 8.0\n',
+        )
+        checks = run(pytester)
+    (c,) = [c for c in of_instance(checks, "redis", "gone") if c["id"] == "redis/reachable"]
+    text = f"{c['summary']} {c.get('why') or ''}"
+    fix = json.dumps(c.get("fix") or c.get("hint") or "")
+    assert c["status"] == "fail", c
+    assert "TLS handshake" in text and "closed" in text, text
+    for never in ("does not speak", "not Redis", "maxclients", "certificate", "overloaded"):
+        assert never.lower() not in f"{text} {fix}".lower(), (never, text, fix)
+    assert "log" in fix, fix
