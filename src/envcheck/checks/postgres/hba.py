@@ -1,5 +1,6 @@
-"""pg_hba.conf's lines and pg_ident.conf's maps as the server loaded them (the views
-pg_hba_file_rules and pg_ident_file_mappings, a superuser's to read), and which line a login
+"""pg_hba.conf's lines and pg_ident.conf's maps (the views pg_hba_file_rules and
+pg_ident_file_mappings, a superuser's to read: they show the files as they are now, which is what
+the server loaded unless a file was changed since its last reload), and which line a login
 meets: the first whose type, database, user and address match (hba.c ``check_hba``), and the
 lines that would match but for their database keyword (``samerole``, ``samegroup``,
 ``sameuser``)."""
@@ -63,6 +64,10 @@ class Rules:
     roles: frozenset[str]
     #: the client's address as the server sees this host (None over a socket)
     client: str | None
+    #: pg_hba.conf's modification time and the server's last configuration load
+    #: (pg_conf_load_time()), when the file was modified in a later second (pg_stat_file gives
+    #: whole seconds): the views show a file the running server has not loaded
+    unloaded_edit: tuple[str, str] | None = None
 
 
 def read_rules(t: Target, seconds: float = 2.0) -> Rules | None:
@@ -91,6 +96,12 @@ def read_rules(t: Target, seconds: float = 2.0) -> Rules | None:
                 "SELECT rolname FROM pg_roles WHERE rolname = %s", (t.dbname,)
             ).fetchall()
             client = conn.execute("SELECT host(inet_client_addr())").fetchone()
+            edited = conn.execute(
+                "SELECT to_char(f.modification, 'YYYY-MM-DD HH24:MI:SS TZ'), "
+                "to_char(pg_conf_load_time(), 'YYYY-MM-DD HH24:MI:SS TZ') "
+                "FROM pg_stat_file(current_setting('hba_file'), true) f "
+                "WHERE f.modification > date_trunc('second', pg_conf_load_time())"
+            ).fetchone()
     except psycopg.Error:
         return None
     rules = tuple(
@@ -112,6 +123,7 @@ def read_rules(t: Target, seconds: float = 2.0) -> Rules | None:
         frozenset(str(m[0]) for m in member),
         frozenset(str(m[0]) for m in roles),
         None if t.socket or not client or client[0] is None else str(client[0]),
+        (str(edited[0]), str(edited[1])) if edited else None,
     )
 
 

@@ -38,6 +38,7 @@ from envcheck.checks.postgres.target import (
     SOCKET_DIRS,
     Target,
     ident,
+    literal,
     os_user,
     parse_config,
     target,
@@ -1694,11 +1695,20 @@ def _blocked(
         for pid, user, app, state in rows
     )
     held = f" held by {holders}" if holders else ""
+    xacts = _prepared_holders(conn, schema)
+    if xacts:
+        named = ", ".join(
+            f"prepared transaction '{gid}' (prepared {when} by {owner} in database {database})"
+            for gid, when, owner, database in xacts
+        )
+        held = f" held by {holders} and {named}" if holders else f" held by {named}"
     if configured is not None:
         failed = _diagnose.timed_out(
             t, "lock_timeout", configured[0], configured[1], "the write check's CREATE TABLE"
         )
         return CheckFailed(failed.summary + held, why=failed.why, fix=failed.fix)
+    if xacts and not rows:
+        return _prepared_blocks(t, schema, held, xacts)
     steps: list[Step] = [
         Manual(
             f"end or finish the transaction that holds schema {schema}{held}",
@@ -1711,6 +1721,59 @@ def _blocked(
         why="another session holds a lock on the schema (a migration, DROP/ALTER SCHEMA in an "
         "open transaction); the application's DDL waits the same way",
         fix=Fix(steps),
+    )
+
+
+def _prepared_holders(conn: psycopg.Connection[Any], schema: str) -> list[tuple[str, ...]]:
+    """The prepared transactions (two-phase commit) that hold a granted lock on ``schema``: no
+    backend holds such a lock (pg_locks.pid is null); the prepared transaction keeps the
+    virtual transaction of its transaction-id lock. Their gid, prepared time, owner and
+    database."""
+    rows = conn.execute(
+        "SELECT DISTINCT x.gid, to_char(x.prepared, 'YYYY-MM-DD HH24:MI:SS TZ'), x.owner, "
+        "x.database, x.prepared FROM pg_locks l "
+        "JOIN pg_locks t ON t.virtualtransaction = l.virtualtransaction "
+        "AND t.locktype = 'transactionid' AND t.pid IS NULL "
+        "JOIN pg_prepared_xacts x ON x.transaction = t.transactionid "
+        "WHERE l.granted AND l.pid IS NULL AND l.locktype = 'object' "
+        "AND l.classid = 'pg_namespace'::regclass AND l.objid = %s::regnamespace "
+        "ORDER BY x.prepared",
+        (schema,),
+    ).fetchall()
+    return [tuple(text(v) for v in row[:4]) for row in rows]
+
+
+def _prepared_blocks(
+    t: Target, schema: str, held: str, xacts: list[tuple[str, ...]]
+) -> CheckFailed:
+    """55P03 by envcheck's own bound, the schema's lock held only by prepared transactions:
+    no session to end; COMMIT PREPARED or ROLLBACK PREPARED, as its owner or a superuser in its
+    database, ends each."""
+    ends = []
+    for gid, _when, owner, database in xacts:
+        quoted = literal(gid)
+        commit = t.psql(f"COMMIT PREPARED {quoted}", user=owner, db=database)
+        rollback = t.psql(f"ROLLBACK PREPARED {quoted}", user=owner, db=database)
+        ends.append(
+            f"to keep its work: {commit}; to discard it: {rollback} (as {owner} or a "
+            "superuser, in that database)"
+        )
+    return CheckFailed(
+        f"creating a table in schema {schema} waited for a lock{held}",
+        why="a prepared transaction (PREPARE TRANSACTION: the first phase of a two-phase "
+        "commit) keeps its locks, across sessions and restarts, until COMMIT PREPARED or "
+        "ROLLBACK PREPARED; no session holds this one (its coordinator, a transaction manager "
+        "or a migration tool, never finished it), so ending sessions frees nothing; the "
+        "application's DDL waits the same way",
+        fix=Fix(
+            [
+                Manual(
+                    "ask whoever prepared it whether its work should stay, then end it: "
+                    + "; ".join(ends),
+                    ask="the transaction's owner or the database's administrator",
+                )
+            ]
+        ),
     )
 
 
