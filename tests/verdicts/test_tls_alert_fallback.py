@@ -205,7 +205,14 @@ def test_a_close_after_the_tls_handshake_is_named_as_such(
     terminates TLS there; it never calls the port another protocol's (a TLS terminator in front
     of Redis is not one), nor names maxclients (Redis's tls-port turns clients away before the
     handshake: networking.c, "for TLS connections, no handshake was done yet"), nor a
-    certificate."""
+    certificate.
+
+    First run (envcheck at the commit of these expectations): wrong, "does not speak the Redis
+    protocol: it closed the connection without answering", why "whatever listens there is not
+    Redis (or is Redis refusing all clients, e.g. overloaded)". After:
+    ``redis.diagnose.closes_after_handshake`` (a handshake with the client's settings, PING,
+    and an end of stream with no alert) and a verdict that names the TLS layer as held and the
+    terminator's close: passes."""
     cert, key = rs.certificate(tmp_path, "IP:127.0.0.1")
     with closing_after_handshake(cert, key) as port:
         pytester.makefile(

@@ -306,7 +306,42 @@ def refine(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFai
                 ),
             ),
         )
+    if t.tls and exc.kind == "closed" and closes_after_handshake(t, deadline):
+        return CheckFailed(
+            f"{t.address} completed the TLS handshake, then closed the connection without "
+            "answering PING",
+            why="the TLS layer held (the handshake with this client's settings completed, and "
+            "no alert came), and whatever terminates TLS on this port then closed the "
+            "connection without a word: a TLS proxy (stunnel, HAProxy, a cloud endpoint) whose "
+            "Redis behind it is down or refuses it; Redis's own tls-port turns clients away "
+            "before the handshake, not after",
+            fix=fix(
+                f"look at the log of what terminates TLS on {t.address} and at the state of the "
+                "Redis it forwards to; from a host that reaches that Redis: redis-cli -h HOST "
+                "-p PORT PING",
+                Manual(
+                    f"look at the log of the TLS proxy on {t.address} and at the Redis behind it",
+                    ask=ASK_ADMIN,
+                ),
+            ),
+        )
     return with_fix(exc, f"check that {t.address} really is Redis")
+
+
+def closes_after_handshake(t: Target, deadline: float) -> bool:
+    """Whether a TLS handshake with this client's settings completes and the server then closes
+    the connection, without an alert, before answering PING."""
+    from envcheck.checks.redis.target import ssl_context
+
+    try:
+        context = ssl_context(t)
+        with socket.create_connection((t.host, t.port), timeout=_left(deadline)) as raw:
+            with context.wrap_socket(raw, server_hostname=t.host) as sock:
+                sock.settimeout(min(1.0, _left(deadline)))
+                sock.sendall(b"PING\r\n")
+                return sock.recv(64) == b""
+    except (OSError, ssl.SSLError, CheckFailed):
+        return False
 
 
 def cluster_bus_of(t: Target, deadline: float) -> CheckFailed | None:
