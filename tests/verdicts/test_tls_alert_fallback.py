@@ -162,8 +162,9 @@ def test_an_unmapped_tls_alert_is_named_with_its_layer(
 
 
 @contextmanager
-def closing_after_handshake(cert: Path, key: Path) -> Iterator[int]:
-    """A TLS terminator whose backend is gone (stunnel or HAProxy in front of a stopped Redis):
+def closing_after_handshake(cert: Path, key: Path, ssl_request: bool = False) -> Iterator[int]:
+    """A TLS terminator whose backend is gone (stunnel or HAProxy in front of a stopped Redis;
+    with ``ssl_request``, a PostgreSQL-aware one that first answers the SSLRequest with ``S``):
     it completes every TLS handshake, then closes the connection without a byte."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
@@ -175,6 +176,9 @@ def closing_after_handshake(cert: Path, key: Path) -> Iterator[int]:
         with conn:
             conn.settimeout(5)
             try:
+                if ssl_request:
+                    conn.recv(8)
+                    conn.sendall(b"S")
                 context.wrap_socket(conn, server_side=True).close()
             except (OSError, ssl.SSLError):
                 pass
@@ -212,15 +216,32 @@ def test_a_close_after_the_tls_handshake_is_named_as_such(
     Redis (or is Redis refusing all clients, e.g. overloaded)". After:
     ``redis.diagnose.closes_after_handshake`` (a handshake with the client's settings, PING,
     and an end of stream with no alert) and a verdict that names the TLS layer as held and the
-    terminator's close: passes."""
+    terminator's close: passes.
+
+    PostgreSQL's side (a terminator that answers the SSLRequest, then closes after the
+    handshake) was added after envcheck had been run on it by hand, so it is not graded as held
+    out: its verdict named the protocol layer and the close rightly, and claimed "A server
+    answered the startup packet, so something speaks PostgreSQL there", which nothing had; the
+    why of ``protocol_broken`` at the first answer now says what was answered (the connection
+    and the SSL request) and names a TLS terminator among what to look at."""
     cert, key = rs.certificate(tmp_path, "IP:127.0.0.1")
-    with closing_after_handshake(cert, key) as port:
+    with ExitStack() as stack:
+        port = stack.enter_context(closing_after_handshake(cert, key))
+        pg = stack.enter_context(closing_after_handshake(cert, key, ssl_request=True))
         pytester.makefile(
             ".toml",
             pyproject=f'[tool.envcheck.redis.gone]\nurl = "rediss://127.0.0.1:{port}/0?'
-            f'ssl_ca_certs={cert}"\ntimeout = 8.0\n',
+            f'ssl_ca_certs={cert}"\ntimeout = 8.0\n'
+            f'[tool.envcheck.postgres.gone]\ndsn = "host=127.0.0.1 port={pg} user=app '
+            f'dbname=app sslmode=verify-ca sslrootcert={cert}"\ntimeout = 8.0\n',
         )
         checks = run(pytester)
+    (p,) = [c for c in of_instance(checks, "postgres", "gone") if c["id"] == "postgres/connect"]
+    said = f"{p['summary']} {p.get('why') or ''}"
+    assert p["status"] == "fail" and "closed" in said, said
+    for never in ("answered the startup packet", "does not speak", "not PostgreSQL"):
+        assert never not in said, (never, said)
+    assert "log" in json.dumps(p.get("fix") or p.get("hint") or ""), p
     (c,) = [c for c in of_instance(checks, "redis", "gone") if c["id"] == "redis/reachable"]
     text = f"{c['summary']} {c.get('why') or ''}"
     fix = json.dumps(c.get("fix") or c.get("hint") or "")

@@ -2738,12 +2738,24 @@ def protocol_broken(t: Target, broken: _pgwire.ProtocolViolation, libpq: str) ->
             "something impersonating the server answered",
             fix=fix(look),
         )
+    if broken.phase == _pgwire.EXPECT_AUTH:
+        # nothing of PostgreSQL's came back to the startup packet: only the connection (and an
+        # SSL request, with its TLS handshake, where one was sent) was answered
+        seen = (
+            "What listens there took the connection (and the SSL request, where one was sent) "
+            "but sent nothing of PostgreSQL's back to the startup packet: a proxy, pooler or "
+            "TLS terminator whose server behind it is gone or refuses it, or a fault of the "
+            "server"
+        )
+    else:
+        seen = (
+            "A server answered the startup packet, so something speaks PostgreSQL there, but "
+            "these bytes are not what PostgreSQL sends: a proxy, pooler or load balancer in "
+            "between, or a fault of the server"
+        )
     return CheckFailed(
         f"{t.address} broke the PostgreSQL protocol at {broken.phase} of the login: {said}",
-        why=f"the protocol layer failed: {broken.what}; envcheck's own login met the same. "
-        "A server answered the startup packet, so something speaks PostgreSQL there, but "
-        "these bytes are not what PostgreSQL sends: a proxy, pooler or load balancer in "
-        "between, or a fault of the server",
+        why=f"the protocol layer failed: {broken.what}; envcheck's own login met the same. {seen}",
         fix=fix(look),
     )
 
