@@ -1,0 +1,297 @@
+"""The thirty-first held-out set for LLM providers (issue 22): the credentials the providers now
+issue besides a plain API key, as their own documentation describes them and users met them.
+Azure OpenAI takes a Microsoft Entra ID access token (``Authorization: Bearer``, the v1 API's
+documented way beside ``api-key``; its managed-identity page, ``ENTRA_OK`` below):
+a token whose principal has no data-plane role on the resource is refused 401 ``PermissionDenied``
+"Principal does not have access to API/Operation." (the role is Cognitive Services OpenAI User,
+https://learn.microsoft.com/en-us/azure/ai-foundry/openai/how-to/role-based-access-control), and a
+token Azure does not accept (missing, malformed, for another audience, or expired: ``az account
+get-access-token`` gives one for about an hour) is refused 401 with a body that is not Azure's
+error object at all, ``{"statusCode": 401, "message": "Unauthorized. Access token is missing,
+invalid, audience is incorrect (https://cognitiveservices.azure.com), or have expired."}``.
+Anthropic's identity-linked API keys (a user's or service account's key that reaches more than
+one workspace, as the Claude Console now issues them) are refused 400 ``invalid_request_error``
+unless the request names its workspace in the ``anthropic-workspace-id`` header (Anthropic's
+authentication page, https://platform.claude.com/docs/en/manage-claude/authentication).
+
+Kinds no row of docs/verdicts/providers.md lists, no earlier held-out set made (test_heldout.py's
+eight, 9 to 30) and no sweep covers. Grepped before choosing, in docs/verdicts/*.md, every
+earlier set, the sweeps (test_providers_sweep.py, test_providers_http_sweep.py,
+test_providers_capability_sweep.py, test_compat_servers_sweep.py, test_client_settings_sweep.py),
+replays/SOURCES.md, src/envcheck/mock/data/SOURCES.md and src/envcheck: ``Principal does not
+have access``, ``lacks the required data action``, ``Cognitive Services OpenAI User``, ``role
+assignment``, ``Access token is missing``, ``audience is incorrect``, ``statusCode``,
+``get-access-token``, ``workspace-id``, ``workspace_id``, ``identity-linked``, ``not scoped to a
+workspace`` (none found); ``PermissionDenied`` (only as a Python class name and Moonshot's
+``permission_denied_error`` type, never Azure's code); ``Entra`` (the row
+azure-403-key-authentication-disabled: a resource that refuses keys, the other side of this).
+Found, so dropped: Azure's ``AuthenticationTypeDisabled``, network rules, ``DeploymentNotFound``,
+content filter, ``OperationNotSupported``, token rate limit (rows; sets 3, 5, 7); Gemini's 429
+"Resource has been exhausted (e.g. check quota)" without details (test_heldout.py's
+gemini--429-resource-exhausted), ``BILLING_DISABLED``, ``SECURITY_POLICY_VIOLATED``,
+``USER_PROJECT_DENIED`` (the sweep's), ``LOCATION_POLICY_VIOLATED`` and
+``RESOURCE_PROJECT_INVALID`` (no published Gemini API answer); Anthropic's ``billing_error`` and
+``timeout_error`` (the sweep), its "API usage limits" and disabled organization (sets 3, 4);
+OpenAI's "IP not authorized" (still no published body), its 429 ``credit_balance_exhausted`` (type
+``insufficient_quota``, the table's quota rows; the one verbatim body found has no citable
+source), ``project_spend_limit_exceeded`` (no published body), Gemini's "Your prepayment credits
+are depleted" (published without its status or body), Anthropic's "anthropic-workspace-id header
+must be a valid workspace ID" and its 404 for a workspace the key cannot reach (both need the
+header, which envcheck does not send).
+
+Breakages (each the answer to the listing, the first request with the credential; the same to
+the chat call):
+
+- an Azure OpenAI resource (``norole-aoai.openai.azure.com``) asked with an Entra token whose
+  principal holds no role on it: 401 ``PermissionDenied`` (Azure-Samples/rag-data-openai-python-
+  promptflow#28): the token is valid and authenticated; what is missing is the principal's role on
+  the resource: the fix is a role assignment of Cognitive Services OpenAI User, not a new token
+  or key;
+- an Azure OpenAI resource (``expired-aoai.openai.azure.com``) asked with an Entra token whose
+  ``exp`` claim (2026-12-07 20:41 UTC) has passed: 401 ``statusCode``/``message``
+  (run-llama/llama_index#12484): the token expired; the fix is a fresh token (``az account
+  get-access-token --resource https://cognitiveservices.azure.com``), not a role, not a key of the
+  resource;
+- Anthropic asked with an identity-linked key and no ``anthropic-workspace-id``: 400
+  (cloudflare/cloudflare-os#402): the key is valid; the request does not name a workspace: the
+  fix is that header (the workspace's id) or a key created in one workspace, not the key's
+  validity, not the credit.
+
+Neighbours, which must pass: an Azure OpenAI resource (``team-aoai.openai.azure.com``) asked with
+an Entra token whose principal holds the role and whose ``exp`` is ahead: its listing (OpenAI's
+recorded one: Azure's v1 listing is not published) and answer; Anthropic asked with a key of one
+workspace: its recorded listing and answer.
+
+Every Azure instance's base_url names its resource's host, resolved to the local replay in the
+test's process only (provider_runs.resolve_to_loopback). The tokens and keys are fake, JWT-shaped
+where the credential is an Entra token.
+
+Each case says what a fully right verdict is: the check's status, words its cause must say, words
+its fix must hold, words nothing it shows may say. Of envcheck's code, only the requests the checks
+send (http.py's headers: Bearer for ``kind = "openai"``, x-api-key and anthropic-version for
+Anthropic; hooks.py: the listing, the smoke request) had been read before the expectations were
+written.
+
+Expectations committed before envcheck's first run on them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.verdicts.provider_runs import (
+    HeldOutCase,
+    assert_providers_round,
+    assert_set_is_what_it_says,
+    chat_routes,
+    listed_then,
+    serve,
+)
+from tests.verdicts.replay import Replay, published
+from tests.verdicts.test_providers import KEYS
+
+NO_ROLE = "https://github.com/Azure-Samples/rag-data-openai-python-promptflow/issues/28"
+TOKEN_REJECTED = "https://github.com/run-llama/llama_index/issues/12484"
+WORKSPACE_ID = "https://github.com/cloudflare/cloudflare-os/issues/402"
+ENTRA_OK = "https://learn.microsoft.com/en-us/azure/ai-foundry/openai/how-to/managed-identity"
+ONE_WORKSPACE = "https://platform.claude.com/docs/en/manage-claude/authentication"
+
+AUDIENCE = "https://cognitiveservices.azure.com"
+#: 2026-12-07 20:41 UTC, the expired token's exp; 2099-01-01, the others'
+EXPIRED_AT, AHEAD = 1796676060, 4070908800
+
+
+def _entra_token(exp: int, oid: str) -> str:
+    """A fake Microsoft Entra ID access token: a JWT's three segments, its claims those an
+    ``az account get-access-token --resource https://cognitiveservices.azure.com`` token has."""
+
+    def segment(value: dict[str, Any]) -> str:
+        raw = json.dumps(value, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    header = {"typ": "JWT", "alg": "RS256", "kid": "HeldOut31CanaryKid"}
+    claims = {
+        "aud": AUDIENCE,
+        "iss": "https://sts.windows.net/00000000-0000-4000-8000-000000000031/",
+        "iat": exp - 4500,
+        "nbf": exp - 4500,
+        "exp": exp,
+        "oid": oid,
+        "tid": "00000000-0000-4000-8000-000000000031",
+    }
+    return f"{segment(header)}.{segment(claims)}.HeldOut31CanarySignature{oid[-4:]}"
+
+
+#: this set's own credentials (fake), each in the variable its instance reads; none may be shown
+OWN_KEYS = {
+    "AZURE_R31_NOROLE_TOKEN": _entra_token(AHEAD, "11111111-2222-4333-8444-000000000001"),
+    "AZURE_R31_EXPIRED_TOKEN": _entra_token(EXPIRED_AT, "11111111-2222-4333-8444-000000000002"),
+    "AZURE_R31_TOKEN": _entra_token(AHEAD, "11111111-2222-4333-8444-000000000003"),
+    "ANTHROPIC_R31_LINKED_KEY": "sk-ant-api03-HeldOut31CanaryIdentityLinkedKey0001-AA",
+    "ANTHROPIC_R31_WORKSPACE_KEY": "sk-ant-api03-HeldOut31CanaryWorkspaceKey00000002-AA",
+}
+
+#: what no verdict here may say
+WRONG_CAUSES = ("no cause is guessed", "closest:", "check the model name")
+#: a resource's key is not the credential here
+NOT_A_KEY = ("invalid subscription key", "Key based authentication")
+
+
+@dataclass(frozen=True)
+class Case(HeldOutCase):
+    never: tuple[str, ...] = WRONG_CAUSES
+
+
+CASES = [
+    Case(
+        "azure-401-permission-denied",
+        NO_ROLE,
+        "providers/aznorole.auth",
+        "fail",
+        says=("PermissionDenied", "role"),
+        fix=("Cognitive Services OpenAI User",),
+        never=WRONG_CAUSES + NOT_A_KEY + ("get-access-token", "expired"),
+    ),
+    Case(
+        "azure-401-entra-token-expired",
+        TOKEN_REJECTED,
+        "providers/azexpired.auth",
+        "fail",
+        says=("expired", "2026-12-07 20:41"),
+        fix=("az account get-access-token", AUDIENCE),
+        never=WRONG_CAUSES + NOT_A_KEY + ("Cognitive Services OpenAI User",),
+    ),
+    Case(
+        "anthropic-400-workspace-id-required",
+        WORKSPACE_ID,
+        "providers/alinked.auth",
+        "fail",
+        says=("identity-linked", "anthropic-workspace-id"),
+        fix=("anthropic-workspace-id",),
+        never=WRONG_CAUSES + ("credit balance", "anthropic-version", "invalid x-api-key"),
+    ),
+    Case(
+        "azure-200-entra-token-with-role",
+        ENTRA_OK,
+        "providers/azok.smoke",
+        "pass",
+        also=listed_then("azok"),
+    ),
+    Case(
+        "anthropic-200-workspace-key",
+        ONE_WORKSPACE,
+        "providers/aws.smoke",
+        "pass",
+        also=listed_then("aws"),
+    ),
+]
+#: the rows of docs/verdicts/providers.md these cases run (their cause and fix too)
+PROVIDER_ROWS_31 = {
+    "azure-401-permission-denied": "azure-401-permission-denied",
+    "azure-401-entra-token-expired": "azure-401-entra-token-expired",
+    "anthropic-400-workspace-id-required": "anthropic-400-workspace-id-required",
+    "azure-200-entra-token-with-role": "azure-200-entra-token-beside-permission-denied",
+    "anthropic-200-workspace-key": "anthropic-200-workspace-key-beside-identity-linked",
+}
+
+
+def _azure(variable: str) -> str:
+    return f'kind = "openai"\napi_key = "${{{variable}}}"\n'
+
+
+def _anthropic(variable: str) -> str:
+    return f'kind = "anthropic"\napi_key = "${{{variable}}}"\n'
+
+
+SONNET = "claude-sonnet-4-5-20250929"
+#: instance -> (kind and key lines, path of base_url on the server, model or deployment)
+INSTANCES = {
+    "aznorole": (_azure("AZURE_R31_NOROLE_TOKEN"), "/r1/openai/v1", "gpt-4o-mini"),
+    "azexpired": (_azure("AZURE_R31_EXPIRED_TOKEN"), "/r2/openai/v1", "gpt-4o-mini"),
+    "azok": (_azure("AZURE_R31_TOKEN"), "/r3/openai/v1", "gpt-4o-mini"),
+    "alinked": (_anthropic("ANTHROPIC_R31_LINKED_KEY"), "/a1", SONNET),
+    "aws": (_anthropic("ANTHROPIC_R31_WORKSPACE_KEY"), "/a2", SONNET),
+}
+#: each Azure instance's base_url names its resource's host (resolved to the replay here)
+HOSTS = {
+    "aznorole": "norole-aoai.openai.azure.com",
+    "azexpired": "expired-aoai.openai.azure.com",
+    "azok": "team-aoai.openai.azure.com",
+}
+
+
+def routes() -> dict[str, Any]:
+    """Every instance's routes on one server, each under its own base_url's path."""
+    norole = published("heldout31--azure-401-permission-denied")
+    expired = published("heldout31--azure-401-token-rejected")
+    linked = published("heldout31--anthropic-400-workspace-id-required")
+    return {
+        "GET /a1/v1/models": linked,
+        "POST /a1/v1/messages": linked,
+        "GET /a2/v1/models": published("anthropic--models-list"),
+        "POST /a2/v1/messages": published("anthropic--message-ok"),
+    } | chat_routes(
+        {
+            "/r1/openai/v1": {"models": norole, "chat": norole},
+            "/r2/openai/v1": {"models": expired, "chat": expired},
+            "/r3/openai/v1": {
+                "models": published("openai--models-list"),
+                "chat": published("openai--chat-ok"),
+            },
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Replay]:
+    yield from serve(routes())
+
+
+def test_thirty_first_held_out_providers(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, server: Replay
+) -> None:
+    args = (server.url, INSTANCES, OWN_KEYS, PROVIDER_ROWS_31, CASES)
+    assert_providers_round(pytester, monkeypatch, *args, hosts=HOSTS)
+
+
+def test_the_official_clients_meet_each_answer(server: Replay) -> None:
+    """openai-python and anthropic-sdk-python (what an app uses) against the same replay: the
+    breakages break with the status each answer has, the neighbours answer."""
+    import anthropic
+    import openai
+
+    def azure(path: str, variable: str) -> openai.OpenAI:
+        return openai.OpenAI(base_url=server.url + path, api_key=OWN_KEYS[variable], max_retries=0)
+
+    with azure("/r1/openai/v1", "AZURE_R31_NOROLE_TOKEN") as client:
+        with pytest.raises(openai.AuthenticationError) as norole:
+            client.models.list()
+    assert norole.value.code == "PermissionDenied"
+    with azure("/r2/openai/v1", "AZURE_R31_EXPIRED_TOKEN") as client:
+        with pytest.raises(openai.AuthenticationError) as expired:
+            client.models.list()
+    assert expired.value.status_code == 401 and expired.value.code is None
+    with azure("/r3/openai/v1", "AZURE_R31_TOKEN") as client:
+        assert client.models.list().data
+
+    def claude(path: str, variable: str) -> anthropic.Anthropic:
+        key = OWN_KEYS[variable]
+        return anthropic.Anthropic(base_url=server.url + path, api_key=key, max_retries=0)
+
+    with claude("/a1", "ANTHROPIC_R31_LINKED_KEY") as linked_client:
+        with pytest.raises(anthropic.BadRequestError) as linked:
+            linked_client.models.list()
+    assert "anthropic-workspace-id" in str(linked.value)
+    with claude("/a2", "ANTHROPIC_R31_WORKSPACE_KEY") as workspace_client:
+        assert workspace_client.models.list().data
+
+
+def test_the_thirty_first_set_is_what_it_says() -> None:
+    assert_set_is_what_it_says("heldout31", 3, CASES, 5, 3)
+    assert not set(OWN_KEYS.values()) & set(KEYS.values())
