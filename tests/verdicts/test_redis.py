@@ -215,6 +215,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers24 import REDIS as REDIS24  # and the twenty-fourth's
     from tests.verdicts.test_heldout_servers25 import REDIS as REDIS25  # and the twenty-fifth's
     from tests.verdicts.test_heldout_servers26 import REDIS as REDIS26  # and the twenty-sixth's
+    from tests.verdicts.test_heldout_servers27 import REDIS as REDIS27  # and the twenty-seventh's
     from tests.verdicts.test_tls_sweep import REDIS_ROWS  # and the TLS sweep's
 
     problems = SCENARIOS.mismatches(
@@ -244,6 +245,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
             *REDIS24,
             *REDIS25,
             *REDIS26,
+            *REDIS27,
             *REDIS_ROWS,
         ]
     )

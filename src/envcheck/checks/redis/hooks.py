@@ -756,12 +756,14 @@ def _write_blocked(
     ctx: Context, t: Target, key: str, deadline: float, exc: ConnectionLost
 ) -> CheckFailed:
     """The write got no answer: when a read on a new connection is answered, the server pauses
-    writes (CLIENT PAUSE ... WRITE, or a FAILOVER in progress)."""
+    writes (CLIENT PAUSE ... WRITE, a FAILOVER in progress, or a shutdown waiting for a
+    replica)."""
     try:
         with _session(ctx, t) as session:
             _login(session, t, deadline)
             session.conn.call("GET", key, deadline=deadline)
             repl = _diagnose_info(session.conn, "replication", deadline)
+            server = _diagnose_info(session.conn, "server", deadline)
     except ReplyError as refused_read:
         return explain(t, refused_read)
     except (ConnectionLost, CheckFailed):
@@ -783,6 +785,8 @@ def _write_blocked(
             why="while a primary hands over to a replica it pauses writes",
             fix=fix(f"wait for it to finish, or abort it: {step.render()}", step),
         )
+    if "shutdown_in_milliseconds" in server:
+        return _shutdown_waiting(t, server["shutdown_in_milliseconds"], repl)
     step = admin_step(t, "CLIENT", "UNPAUSE", as_admin=False)
     return CheckFailed(
         f"{t.address} answers reads but holds writes: SET got no answer within "
@@ -790,6 +794,54 @@ def _write_blocked(
         why="a server paused for writes (CLIENT PAUSE <ms> WRITE) queues every write until the "
         "pause ends",
         fix=fix(f"end the pause: {step.render()}", step),
+    )
+
+
+def _lagging_replicas(repl: dict[str, str]) -> list[str]:
+    """The replicas (``slaveN`` of INFO replication) whose acknowledged offset is behind the
+    primary's ``master_repl_offset``: ``ip:port (N bytes behind, last ack S s ago)``."""
+    primary = int(repl.get("master_repl_offset", "0") or 0)
+    behind = []
+    for name, value in sorted(repl.items()):
+        if not (name.startswith("slave") and name[5:].isdigit()):
+            continue
+        fields = dict(part.split("=", 1) for part in value.split(",") if "=" in part)
+        offset = int(fields.get("offset", "0") or 0)
+        if offset < primary:
+            behind.append(
+                f"{fields.get('ip', '?')}:{fields.get('port', '?')} ({primary - offset} bytes "
+                f"behind, last acknowledged {fields.get('lag', '?')} s ago)"
+            )
+    return behind
+
+
+def _shutdown_waiting(t: Target, left_ms: str, repl: dict[str, str]) -> CheckFailed:
+    """INFO server's ``shutdown_in_milliseconds`` (Redis 7.0, server.c prepareForShutdown): the
+    server was asked to stop (SIGTERM, SIGINT or SHUTDOWN) and, with ``shutdown-timeout`` and a
+    replica whose acknowledged offset lags, waits for it with every client's writes paused
+    (PAUSE_DURING_SHUTDOWN); CLIENT UNPAUSE does not end that pause, SHUTDOWN ABORT does."""
+    seconds = int(left_ms) / 1000 if left_ms.isdigit() else None
+    left = f"{seconds:.0f} s" if seconds is not None else left_ms
+    behind = _lagging_replicas(repl)
+    waits = (
+        f"its replica {', '.join(behind)}"
+        if behind
+        else "its replicas (INFO replication lists them)"
+    )
+    step = admin_step(t, "SHUTDOWN", "ABORT", as_admin=False)
+    return CheckFailed(
+        f"{t.address} holds writes: it is shutting down and waits for {waits} to catch up "
+        f"(shutdown_in_milliseconds: {left} left)",
+        why="asked to stop (SIGTERM, SIGINT or SHUTDOWN) with shutdown-timeout set and a replica "
+        "behind it, Redis pauses every client's writes until the replica has acknowledged "
+        "everything or the grace period ends, and then exits; the pause is the shutdown's, not "
+        "CLIENT PAUSE's, and only SHUTDOWN ABORT or the exit ends it",
+        fix=fix(
+            f"if the stop was not meant: {step.render()} (writes resume); if it was, bring the "
+            "replica back (it catches up and the server exits) and point the app at the server "
+            "that takes over",
+            step,
+        ),
     )
 
 

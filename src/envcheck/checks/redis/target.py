@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import inspect
 import re
@@ -391,7 +392,7 @@ def parse_url(url: str) -> dict[str, Any]:
     if timeout is not None:
         raise timeout
     scheme = url.split("://", 1)[0]
-    refused = _connection_refuses(scheme, found)
+    refused = _connection_refuses(scheme, found) or _codec_unknown(found)
     if refused is not None:
         raise refused
     path = found.get("path")
@@ -409,6 +410,31 @@ def parse_url(url: str) -> dict[str, Any]:
         "db": db,
         "path_ignored": ignored,
     }
+
+
+def _codec_unknown(found: dict[str, Any]) -> UrlError | None:
+    """An ``encoding`` option that names no codec Python has: redis-py hands it to its
+    connection's ``Encoder``, which encodes every str argument of every command with
+    ``str.encode(encoding)``, so the first command (HELLO, AUTH or PING) raises LookupError
+    (unknown encoding) before anything is sent. Decided by Python's codec registry
+    (``codecs.lookup``), the one redis-py's encode asks."""
+    value = found.get("encoding")
+    if not isinstance(value, str):
+        return None
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        pass
+    else:
+        return None
+    shown = f" ({value!r})" if _SHOWN.fullmatch(value) else ""
+    return UrlError(
+        f"its encoding option{shown} names no codec Python knows: redis-py encodes every "
+        "command's arguments with it, so its first command fails with LookupError (unknown "
+        "encoding) before anything reaches the server",
+        "set ?encoding= to a codec Python knows (encoding=utf-8, redis-py's default), or drop "
+        "the option",
+    )
 
 
 def _timeout_refused(found: dict[str, Any]) -> UrlError | None:
