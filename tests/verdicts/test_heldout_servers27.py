@@ -75,10 +75,10 @@ Cost of the first run (``/usr/bin/time`` on ``pytest <this file> -n 0``, the mac
 helpers' load): 8.1 s user, 0.6 s system, 22 s wall (most of the wall is the proofs' 1 s
 timeouts and envcheck's 1.5 s wait for the paused writes).
 
-After the fixes of the commit that follows the first run: 5 of 5 fully right (3/5 -> 5/5), every
-printed fix carried out (SHUTDOWN ABORT and FAILOVER ABORT by envcheck's step runner as
-admin_url's user; the person's URL with ``encoding=utf-8``) and its instance passing on the next
-run; no expectation changed, nothing in the making changed.
+After the fixes (df2f80f, the commit that follows the first run's): 5 of 5 fully right
+(3/5 -> 5/5), every printed fix carried out (SHUTDOWN ABORT and FAILOVER ABORT by envcheck's
+step runner as admin_url's user; the person's URL with ``encoding=utf-8``) and its instance
+passing on the next run; no expectation changed, nothing in the making changed.
 What envcheck reads now (structure: INFO's fields, Python's codec registry; never a message's
 words):
 - redis/hooks.py ``_write_blocked``: besides INFO replication, INFO server; its
