@@ -15,6 +15,7 @@ The same pieces envcheck's provider checks use, for a team's own code::
 """
 
 from envcheck.llm._errors import (
+    AZURE_NO_ROLE,
     BILLING_PAGES,
     CLOUDFLARE_MODEL_AGREEMENT,
     CLOUDFLARE_TOKEN_INVALID,
@@ -64,6 +65,7 @@ from envcheck.llm._errors import (
     RequestTooLarge,
     ServerError,
     UnexpectedAnswer,
+    WorkspaceRequired,
     WrongApi,
     classify,
     detail,
@@ -83,6 +85,7 @@ __all__ = [
     "GEMINI_SERVICE",
     "KEY_INVALID",
     "LITELLM_EXPIRED_KEY",
+    "AZURE_NO_ROLE",
     "LITELLM_NO_DATABASE",
     "MINIMAX_FIELD",
     "MODEL_NOT_OPEN",
@@ -114,6 +117,7 @@ __all__ = [
     "OverRateLimit",
     "Overloaded",
     "HeaderChanged",
+    "WorkspaceRequired",
     "NetworkSignIn",
     "PermissionDenied",
     "ProviderError",

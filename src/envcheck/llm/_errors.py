@@ -290,6 +290,15 @@ class HeaderChanged(BadRequest):
     kind = "bad request"
 
 
+class WorkspaceRequired(HeaderChanged):
+    """Anthropic refused a request authenticated with an identity-linked API key (a user's or
+    service account's key that reaches more than one workspace) because it does not name the
+    workspace it acts in (the ``anthropic-workspace-id`` header): the key is valid, and
+    envcheck, like the official clients, sends no such header of its own."""
+
+    kind = "workspace not named"
+
+
 class Redirected(ProviderError):
     """A 3xx to the request: envcheck does not follow it (the key would go where it points)."""
 
@@ -730,6 +739,18 @@ def _classify(
             )
             cast(RegionalHost, regional).host = host
             return regional
+        if d.code == AZURE_NO_ROLE:
+            # Azure: an Entra ID token whose principal no role assignment lets do this
+            return made(
+                AuthenticationFailed,
+                f"the credential is a Microsoft Entra ID token Azure accepted, and its principal "
+                f"has no role on the resource that allows this request (error.code={d.code}): "
+                "the token is valid; what is missing is a role assignment",
+                'assign the role "Cognitive Services OpenAI User" on the resource to the '
+                "token's principal (the user, service principal or managed identity): az role "
+                'assignment create --assignee <its object id> --role "Cognitive Services OpenAI '
+                "User\" --scope <the resource's id>",
+            )
         if d.code == "no_organization":
             return made(
                 AuthenticationFailed,
@@ -926,6 +947,9 @@ def _classify(
         return made(
             ServerError, None, "a provider-side failure; check its status page and retry later"
         )
+    workspace = _workspace_required(api, status, d)
+    if workspace is not None:
+        return made(WorkspaceRequired, *workspace)
     version = _version_refused(api, status, d)
     if version is not None:
         return made(HeaderChanged, *version)
@@ -945,6 +969,37 @@ def _classify(
 
 #: the anthropic-version header envcheck sends (and anthropic-sdk-python: its _client.py)
 ANTHROPIC_VERSION = "2023-06-01"
+#: the header an identity-linked Anthropic key's requests name their workspace in
+#: (https://platform.claude.com/docs/en/manage-claude/authentication)
+ANTHROPIC_WORKSPACE_HEADER = "anthropic-workspace-id"
+#: Azure's 401 code for an Entra ID token whose principal has no role allowing the request
+AZURE_NO_ROLE = "PermissionDenied"
+
+
+def _workspace_required(api: str, status: int, d: Detail) -> tuple[str, str] | None:
+    """Anthropic's 400 ``invalid_request_error`` whose message names the
+    ``anthropic-workspace-id`` header first (as Anthropic names a refused header): the key is an
+    identity-linked one, and the request named no workspace (envcheck never sends the header).
+    Its why and hint, or None."""
+    if api != "anthropic" or status != 400 or d.type != "invalid_request_error":
+        return None
+    if not d.message.startswith(ANTHROPIC_WORKSPACE_HEADER):
+        return None
+    why = (
+        "the key is an identity-linked API key (a user's or service account's, reaching more "
+        "than one workspace): Anthropic serves its requests only with the "
+        f"{ANTHROPIC_WORKSPACE_HEADER} header naming the workspace each acts in, and this "
+        "request (envcheck's, like the "
+        "official clients' by default) sent none; the key itself is valid"
+    )
+    hint = (
+        f"send {ANTHROPIC_WORKSPACE_HEADER}: <the workspace's id> with every request of the app "
+        "(the id: Claude Console, Settings, Workspaces; anthropic-sdk-python: "
+        f"default_headers={{'{ANTHROPIC_WORKSPACE_HEADER}': ...}}; Claude Code: "
+        f"ANTHROPIC_CUSTOM_HEADERS), or use a key created in one workspace, which needs no header;"
+        " envcheck's check sends no such header, so it passes with a workspace's key"
+    )
+    return why, hint
 
 
 def _version_refused(api: str, status: int, d: Detail) -> tuple[str, str] | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from envcheck import cassettes, llm
-from envcheck.checks.providers import diagnose
+from envcheck.checks.providers import diagnose, entra
 from envcheck.checks.providers.config import COMPONENT, Provider, resolve
 from envcheck.core.environ import consistent
 from envcheck.core.model import CheckFailed, CheckSkipped, Context, Outcome
@@ -123,6 +123,7 @@ class Session:
                     key_sent=p.key is not None,
                     request=(method, httpx.URL(url).raw_path.decode().split("?")[0]),
                 )
+                entra.annotate(p, error)  # an Entra ID token's claims: what a 401 is about
                 raise error
             found = in_body_error(response)
             if found is not None:  # an error inside a 200: read at its own code
