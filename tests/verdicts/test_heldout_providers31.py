@@ -95,7 +95,7 @@ After (verdicts from structure: Azure's ``error.code`` ``PermissionDenied``, the
 credential when it is a JWT (``aud``, ``exp``, ``oid``; never the token), Anthropic's
 ``invalid_request_error`` whose message names the ``anthropic-workspace-id`` header first, as
 Anthropic names a refused header (the twenty-sixth set's anthropic-version reads it alike); never
-the words around them; commit FIXCOMMIT): 5 of 5 fully right, each a
+the words around them; commit 5ad2568): 5 of 5 fully right, each a
 row of docs/verdicts/providers.md (``PROVIDER_ROWS_31``, registered in test_providers.py's
 every-row test) asserted on the run. New checks/providers/entra.py: ``claims`` reads a JWT's
 payload, ``annotate`` (called by http.py on every error answer) gives a 401 from an Azure resource
@@ -119,11 +119,12 @@ created in one workspace". checks/providers/diagnose.py ``_key_fix`` gives an En
 ``PermissionDenied``'s) hint instead of a resource's key. No printed fix is run here: each is the
 person's act on Azure's access control, ``az`` with a signed-in account, or the app's header;
 the neighbours are the healed states (a token with the role and a live exp, a workspace's key)
-and pass. The official clients (openai-python, anthropic-sdk-python) meet each answer as it
-says. The every-row test passes.
+and pass. openai-python meets each Azure answer as it says (anthropic-sdk-python is left out
+for its import's cost). The every-row test passes.
 
-Cost: 4 tests (one in-process envcheck session against one local server, the official clients'
-run, the set's count, one unit test).
+Cost: 4 tests (one in-process envcheck session against one local server, openai-python's run,
+the set's count, one unit test); 9.8 CPU-s (``-n 0``, user+sys, pytest's start included) on a
+loaded machine (load average 6.5) where test_heldout_providers29.py took 8.3 CPU-s.
 """
 
 from __future__ import annotations
@@ -311,10 +312,11 @@ def test_thirty_first_held_out_providers(
     assert_providers_round(pytester, monkeypatch, *args, hosts=HOSTS)
 
 
-def test_the_official_clients_meet_each_answer(server: Replay) -> None:
-    """openai-python and anthropic-sdk-python (what an app uses) against the same replay: the
-    breakages break with the status each answer has, the neighbours answer."""
-    import anthropic
+def test_the_official_client_meets_each_azure_answer(server: Replay) -> None:
+    """openai-python (what an app points at Azure's v1 API) against the same replay: the two
+    tokens are refused 401 (Azure's code on one, none on the other), the neighbour answers.
+    (anthropic-sdk-python is left out for its import's cost: it raises BadRequestError for any
+    400, and the replay's status and body are the published ones.)"""
     import openai
 
     def azure(path: str, variable: str) -> openai.OpenAI:
@@ -330,17 +332,6 @@ def test_the_official_clients_meet_each_answer(server: Replay) -> None:
     assert expired.value.status_code == 401 and expired.value.code is None
     with azure("/r3/openai/v1", "AZURE_R31_TOKEN") as client:
         assert client.models.list().data
-
-    def claude(path: str, variable: str) -> anthropic.Anthropic:
-        key = OWN_KEYS[variable]
-        return anthropic.Anthropic(base_url=server.url + path, api_key=key, max_retries=0)
-
-    with claude("/a1", "ANTHROPIC_R31_LINKED_KEY") as linked_client:
-        with pytest.raises(anthropic.BadRequestError) as linked:
-            linked_client.models.list()
-    assert "anthropic-workspace-id" in str(linked.value)
-    with claude("/a2", "ANTHROPIC_R31_WORKSPACE_KEY") as workspace_client:
-        assert workspace_client.models.list().data
 
 
 def test_the_thirty_first_set_is_what_it_says() -> None:
