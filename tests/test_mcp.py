@@ -218,8 +218,9 @@ def test_http_failures(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatc
             "*mcp/garbage.initialize: garbage: http://127.0.0.1:*/mcp is not an MCP endpoint: it "
             "answered text/html",
             "*mcp/broken.initialize: broken: initialize failed: the HTTP connection broke *",
-            "*why: the server closed the connection in the middle of an answer: it is not an "
-            "MCP endpoint, or it crashed",
+            "*why: the connection broke while envcheck waited for the answer to initialize: the "
+            "server, or a proxy in front of it, ended it; the transport says no more, so no cause "
+            "is guessed: the server's log says why",
         ]
     )
     written = result.stdout.str() + (pytester.path / "envcheck-report.json").read_text()

@@ -124,9 +124,10 @@ def test_a_hung_server_is_told_to_restart_not_to_start(pytester: pytest.Pytester
     result.stdout.fnmatch_lines(
         [
             "  FAIL  ollama/server: Ollama at http://127.0.0.1:* accepted the connection but did "
-            "not "
-            "answer within 3 s",
-            "        why: the server is hung, or busy loading a model that does not fit",
+            "not answer GET /api/version within 3 s",
+            "        why: the connection opened, and no answer to GET /api/version came within the "
+            "timeout: the server (or a proxy in front of it) is hung; its log says what it was "
+            "doing",
             "        fix: restart it: sudo systemctl restart ollama *journalctl -u ollama",
         ]
     )

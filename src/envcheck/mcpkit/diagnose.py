@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from envcheck.core import exec as _exec
 from envcheck.core import redact
+from envcheck.core import tls_alerts as _tls
 from envcheck.core.fix import Fix, Manual, Step
 from envcheck.core.limits import MAX_MCP_HTTP_ANSWER
 from envcheck.core.model import CheckFailed, CheckSkipped, Outcome, Status, ok
@@ -1042,26 +1043,15 @@ def _http_failure(
     if negotiation:
         return answered, _negotiation(spec, negotiation[0], over)
     refused = [code for code in statuses if code >= 400]
-    if refused:
+    if refused and refused[0] >= 500:
         text, step = _look(spec)
-        code = refused[0]
         return answered, CheckFailed(
-            f"{spec.name}: HTTP {code} from {spec.url} to the MCP handshake",
-            why=(
-                "the server failed while handling the MCP request (a 5xx is an error inside it)"
-                if code >= 500
-                else "whatever serves this URL rejected an MCP request: it is not an MCP "
-                "endpoint, or it failed"
-            ),
-            fix=Fix(
-                [step],
-                text=(
-                    text
-                    if code >= 500
-                    else f"check that {spec.url} is the server's MCP " f"endpoint; {text}"
-                ),
-            ),
+            f"{spec.name}: HTTP {refused[0]} from {spec.url} to the MCP handshake",
+            why="the server failed while handling the MCP request (a 5xx is an error inside it)",
+            fix=Fix([step], text=text),
         )
+    if refused:
+        return answered, _unmapped_status(probe, attempt, refused[0])
     if attempt.mislabeled is not None:
         return answered, _mislabeled(spec, attempt.mislabeled, over)
     foreign = [kind for kind in attempt.content_types if not _is_mcp_content(kind)]
@@ -1083,6 +1073,28 @@ def _http_failure(
     if attempt.cause is None:
         return answered, no_answer(probe, "initialize", attempt.elapsed)
     return answered, step_failed(probe, "initialize", attempt.cause)
+
+
+def _unmapped_status(probe: Probe, attempt: Attempt, code: int) -> CheckFailed:
+    """The honest fallback for an HTTP 4xx to the handshake no row reads: the status,
+    the request it answered (the POST of ``initialize``, when that is what was refused) and the
+    server's words, verbatim; no cause (an HTTP status alone does not say "not an MCP
+    endpoint")."""
+    spec = probe.spec
+    status, _media, words = attempt.refused_requests.get("initialize", (0, "", ""))
+    request = "initialize (the MCP handshake)" if status == code else "the MCP handshake"
+    said = f": {redact.clean(words, 200)}" if status == code and words else ""
+    meaning = HTTP_MEANINGS.get(code)
+    text, step = _look(spec)
+    return CheckFailed(
+        f"{spec.name}: HTTP {code} to {request} from {spec.url}{said}",
+        why=f"the server answered envcheck's {request.split(' (')[0]} with HTTP {code}"
+        + (f" ({meaning})" if meaning else "")
+        + "; no row of envcheck's verdict table covers this answer, so no cause is guessed: "
+        "its words above and its log tell why",
+        fix=Fix([step], text=text),
+        facts={"status": code, **({"method": "initialize"} if status == code else {})},
+    )
 
 
 def _mislabeled(spec: ServerSpec, kind: str, over: str) -> CheckFailed:
@@ -2978,10 +2990,18 @@ def step_failed(probe: Probe, step: str, cause: BaseException) -> CheckFailed:
     if isinstance(cause, MCPError) and cause.code == CONNECTION_CLOSED:
         what = "closed its stdout" if spec.transport == "stdio" else "closed the connection"
         text, look = _look(spec)
+        waiting = ", ".join(probe.wire.waiting()) or step_method(probe, step)
         return CheckFailed(
-            f"{spec.name}: {step} failed: the server {what} without answering",
-            why="it is still running but stopped talking MCP: it crashed inside, or it closed "
-            "the stream on purpose",
+            f"{spec.name}: {step} failed: the server {what} without answering {waiting}",
+            why=(
+                "it is still running (its process has not exited), and it"
+                if spec.transport == "stdio"
+                else "the server"
+            )
+            + f" {what} while envcheck's {waiting} waited for its answer: the transport says no "
+            "more, so no cause is guessed; "
+            + ("what it wrote to stderr (its log)" if spec.transport == "stdio" else "its log")
+            + " says why",
             fix=Fix([look], text=text),
         )
     version = _version_problem(probe, step, cause)
@@ -3009,13 +3029,28 @@ def step_failed(probe: Probe, step: str, cause: BaseException) -> CheckFailed:
             "host name",
             fix=Fix([Manual(text)], text=text),
         )
+    alert = _tls.alert_of(cause) if spec.transport != "stdio" else None
+    if alert is not None:
+        name, reason = alert
+        text = (
+            f"look at the log of the server at {_hostport(spec)} (or of the TLS proxy in front "
+            f"of it): it says why it sent {name!r}"
+        )
+        return CheckFailed(
+            f"{spec.name}: {step} failed: TLS alert {name} ({reason}) from {_hostport(spec)}",
+            why=f"the TLS handshake with {_hostport(spec)} ended with the alert {name!r} "
+            f"({reason}), before {step_method(probe, step)} was sent: {_tls.ALERT_WHY}",
+            fix=Fix([Manual(text)], text=text),
+        )
     if spec.transport != "stdio" and _is_transport_error(cause):
         text, look = _look(spec)
+        method = step_method(probe, step)
         return CheckFailed(
             f"{spec.name}: {step} failed: the HTTP connection broke ({describe(cause)})",
-            why="the server closed the connection in the middle of an answer: it is not an "
-            "MCP endpoint, or it crashed",
-            fix=Fix([look], text=f"check that {spec.url} is the server's MCP endpoint; {text}"),
+            why=f"the connection broke while envcheck waited for the answer to {method}: the "
+            "server, or a proxy in front of it, ended it; the transport says no more, so no "
+            "cause is guessed: the server's log says why",
+            fix=Fix([look], text=text),
         )
     text, look = _look(spec, "to see what it does")
     return CheckFailed(

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from envcheck.checks.shared import tls as _tls
 from envcheck.checks.shared.errors import causes
 from envcheck.checks.shared.ollama import CLIENT_DEFAULT, UPGRADE, pull
 from envcheck.checks.shared.ollama import unauthorized as _unauthorized
@@ -178,10 +179,15 @@ def unreachable(
             why="packets are dropped: a firewall, a wrong host, or a machine that is down",
             fix=manual(elsewhere),
         )
+    request = _request_of(chain)
+    asked = f" {request}" if request else ""
     if timed_out:
         return CheckFailed(
-            f"Ollama at {host} accepted the connection but did not answer within {timeout:g} s",
-            why="the server is hung, or busy loading a model that does not fit",
+            f"Ollama at {host} accepted the connection but did not answer{asked} within "
+            f"{timeout:g} s",
+            why=f"the connection opened, and no answer{' to ' + request if request else ''} came "
+            "within the timeout: the server (or a proxy in front of it) is hung; its log says "
+            "what it was doing",
             fix=Fix(
                 [RESTART, Command(["journalctl", "-u", "ollama"], needs=frozenset({"sudo"}))],
                 text=RESTART_HINT,
@@ -207,10 +213,12 @@ def unreachable(
         )
         return CheckFailed(
             f"Ollama at {host} closed the connection "
-            + ("before answering" if before else "before its answer was complete"),
+            + ("before answering" if before else "before its answer was complete")
+            + asked,
             why=f"{host} was reached (the connection opened), and the server or a proxy in "
-            f"between closed it: {type(exc).__name__}: {clean(str(exc), 120)}; a server that "
-            "crashed or restarted mid-request, or a proxy's own limit",
+            f"between closed it{' at ' + request if request else ''}: {type(exc).__name__}: "
+            f"{clean(str(exc), 120)}; the transport says no more, so no cause is guessed: the "
+            "log says why",
             fix=Fix([_log_step()], text=text_fix),
         )
     if refused and not required:
@@ -268,6 +276,20 @@ def _layer(host: str, source: str, chain: list[BaseException]) -> CheckFailed | 
     if refused_tls is not None:
         why, fix = refused_tls
         return CheckFailed(f"cannot reach Ollama at {host}: TLS", why=why, fix=manual(fix))
+    alert = _tls.alert_of(chain[0]) if chain else None
+    if alert is not None:
+        name, reason = alert
+        request = _request_of(chain)
+        text = (
+            f"look at the log of the TLS proxy (or server) at {where}: it says why it sent "
+            f"{name!r}; Ollama itself serves plain HTTP"
+        )
+        return CheckFailed(
+            f"cannot reach Ollama at {host}: TLS alert {name} ({reason})",
+            why=f"the TLS handshake with {where} ended with the alert {name!r} ({reason}), before "
+            f"{request or 'the request'} was sent: {_tls.ALERT_WHY}",
+            fix=manual(text),
+        )
     if _between.plain_http(chain):
         plain = f"http://{parts.netloc}{parts.path}"
         return CheckFailed(
@@ -279,6 +301,21 @@ def _layer(host: str, source: str, chain: list[BaseException]) -> CheckFailed | 
                 f"set {source} to {plain} (or to the address of the TLS proxy in front of Ollama)"
             ),
         )
+    return None
+
+
+def _request_of(chain: list[BaseException]) -> str | None:
+    """``GET /api/version``: the request an HTTP client's error in ``chain`` was raised for
+    (httpx keeps it on the error; it raises RuntimeError when none was set)."""
+    for cause in chain:
+        try:
+            request = getattr(cause, "request", None)
+        except RuntimeError:
+            continue
+        method, url = getattr(request, "method", None), getattr(request, "url", None)
+        path = getattr(url, "path", None)
+        if isinstance(method, str) and isinstance(path, str):
+            return f"{method} {path}"
     return None
 
 

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from envcheck import llm
 from envcheck.checks.providers.config import Provider, models_path
 from envcheck.checks.shared import ollama as ollama_shared
+from envcheck.checks.shared import tls as _tls
 from envcheck.checks.shared.errors import causes
 from envcheck.core import redact
 from envcheck.core.fix import Command, Edit, Fix, Manual, Step
@@ -1593,6 +1594,20 @@ def unreachable(p: Provider, url: str, exc: Exception) -> llm.ConnectionFailed:
             why = f"base_url says https, but {where} answers in plain HTTP (not TLS)"
             fix = f'set base_url = "{plain.removesuffix(models_path(p))}" (http), or point it at '
             fix += "the TLS port"
+        elif _tls.alert_of(exc) is not None:
+            # an alert no row maps: named with its layer; nothing says base_url is wrong
+            name, reason = _tls.alert_of(exc) or ("", "")
+            why = (
+                f"the TLS handshake with {where} ended with the alert {name!r} ({reason}), before "
+                f"the request was sent: {_tls.ALERT_WHY}"
+            )
+            fix = (
+                f"look at the log of the server at {where} (or of the TLS proxy in front of it): "
+                f"it says why it sent {name!r}"
+            )
+            return llm.ConnectionFailed(
+                p.name, f"cannot reach {url}: TLS alert {name} ({reason})", hint=fix, why=why
+            )
         else:
             why = f"the TLS handshake with {where} failed ({', '.join(sorted(reasons))})"
     elif any(isinstance(c, ConnectionRefusedError) for c in chain):

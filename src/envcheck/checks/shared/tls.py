@@ -17,6 +17,11 @@ import ssl
 from dataclasses import dataclass
 from typing import Any
 
+# the alert a peer sent, read where mcpkit (which imports no component) reads it too
+from envcheck.core.tls_alerts import ALERT_WHY as ALERT_WHY  # noqa: F401
+from envcheck.core.tls_alerts import alert_of as alert_of  # noqa: F401
+from envcheck.core.tls_alerts import received_alert as received_alert  # noqa: F401
+
 #: OpenSSL's verify results (X509_V_ERR_*) for an issuer found nowhere:
 #: UNABLE_TO_GET_ISSUER_CERT and UNABLE_TO_GET_ISSUER_CERT_LOCALLY
 ISSUER_UNKNOWN = frozenset({2, 20})
@@ -358,31 +363,6 @@ def alert_in_words(text: str) -> str | None:
     certificate``, 3.x ``ssl/tls alert bad certificate``)."""
     low = text.lower()
     return next((r for r, (a, _) in CLIENT_CERT_ALERTS.items() if f"alert {a}" in low), None)
-
-
-#: the prefixes of OpenSSL's reasons for an alert the peer sent (SSL_R_SSLV3_ALERT_*,
-#: SSL_R_TLSV1_ALERT_*, SSL_R_TLSV13_ALERT_*), and the one without ALERT in its name
-_RECEIVED = ("SSLV3_ALERT_", "TLSV1_ALERT_", "TLSV13_ALERT_")
-_UNRECOGNIZED_NAME = "TLSV1_UNRECOGNIZED_NAME"
-
-
-def received_alert(reason: str | None) -> str | None:
-    """The name of the alert the peer sent, from OpenSSL's reason for it
-    (``TLSV1_ALERT_ACCESS_DENIED``: ``access denied``); ``None`` when ``reason`` is no received
-    alert (a local refusal, a close)."""
-    if reason == _UNRECOGNIZED_NAME:
-        return "unrecognized name"
-    prefix = next((p for p in _RECEIVED if reason and reason.startswith(p)), None)
-    if reason is None or prefix is None:
-        return None
-    return reason[len(prefix) :].lower().replace("_", " ")
-
-
-ALERT_WHY = (
-    "the TLS layer failed: the server (or a TLS proxy in front of it) ended the handshake with "
-    "that alert (RFC 8446 6.2), its own word for what it refused; envcheck maps no cause to "
-    "this alert, and its log names the setting"
-)
 
 
 #: OpenSSL's reason for the handshake_failure alert (40): the server found nothing acceptable in
