@@ -731,11 +731,11 @@ def _regional_host_fix(p: Provider, exc: llm.RegionalHost) -> Fix:
 
 
 def _key_fix(p: Provider, exc: llm.AuthenticationFailed) -> Fix:
-    if exc.detail.code == "no_organization" and exc.hint:
     if (getattr(exc, "entra", False) or exc.detail.code == llm.AZURE_NO_ROLE) and exc.hint:
         # an Entra ID token: its claims (or Azure's code) say what to do, not a resource's key
         ask = "whoever manages the Azure resource's access control (IAM)"
         return Fix([Manual(exc.hint, ask=ask)], text=exc.hint)
+    if exc.detail.code == "no_organization" and exc.hint:
         return Fix([Manual(exc.hint, ask="an owner of the OpenAI organization")], text=exc.hint)
     if exc.detail.code in llm.ORGANIZATION_CODES and exc.hint:
         return Fix([Manual(exc.hint)], text=exc.hint)
