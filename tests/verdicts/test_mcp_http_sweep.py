@@ -890,7 +890,7 @@ def swept(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                 for plan in all_plans:
                     if plan["transport"] == "sdk":
                         wait_port(plan["port"], timeout=30.0)
-                config = "[tool.envcheck.mcp]\ndiscover = false\ntimeout = 8.0\n" + "".join(
+                config = "[tool.envcheck.mcp]\ndiscover = false\ntimeout = 20.0\n" + "".join(
                     server_table(plan, port) for plan in all_plans
                 )
                 checks = run_in_process(root, config, TOKEN, log_capture=False)

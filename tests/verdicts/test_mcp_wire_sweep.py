@@ -90,7 +90,7 @@ from tests.verdicts.mcp_world import (  # noqa: F401 - the fixture is autouse he
 
 TOKEN = "Wire-sweep-mcp-Token-Never-Shown-0815"
 #: seconds a request waits for its answer, in envcheck and in the judge
-TIMEOUT = 10.0
+TIMEOUT = 20.0
 #: the SDK's clients walking their servers at once (more only wait for the CPU)
 JUDGED_AT_ONCE = 24
 #: the check that sends each request

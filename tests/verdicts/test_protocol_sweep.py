@@ -312,14 +312,14 @@ def test_every_protocol_fault_at_every_phase(pytester: pytest.Pytester) -> None:
             with ThreadPoolExecutor(len(dsns)) as pool:
                 truth = list(pool.map(client_says, dsns, pg_list))
             sections = "".join(
-                f'[tool.envcheck.postgres.f{i}]\ndsn = "{d}"\ntimeout = 8.0\n'
+                f'[tool.envcheck.postgres.f{i}]\ndsn = "{d}"\ntimeout = 20.0\n'
                 for i, d in enumerate(dsns)
             )
             sections += "".join(
                 f"[tool.envcheck.redis.r{i}]\n"
                 f'url = "redis://:{PASSWORD}@127.0.0.1:{p}/0'
                 + ("?protocol=3" if plan.command == "HELLO" else "")
-                + '"\ntimeout = 8.0\n'
+                + '"\ntimeout = 20.0\n'
                 for i, (plan, p) in enumerate(zip(redis_list, redis_ports))
             )
             checks = run_envcheck(pytester, "postgres or redis", sections)

@@ -2738,7 +2738,7 @@ def protocol_broken(t: Target, broken: _pgwire.ProtocolViolation, libpq: str) ->
             "something impersonating the server answered",
             fix=fix(look),
         )
-    if broken.phase == _pgwire.EXPECT_AUTH:
+    if broken.phase == _pgwire.EXPECT_AUTH and broken.what == _pgwire.CLOSED_SILENT:
         # nothing of PostgreSQL's came back to the startup packet: only the connection (and an
         # SSL request, with its TLS handshake, where one was sent) was answered
         seen = (

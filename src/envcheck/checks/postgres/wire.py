@@ -74,6 +74,8 @@ class ProtocolViolation(ProbeError):
         self.scram = scram
 
 
+#: a close before any byte of a message (nothing of the protocol's came)
+CLOSED_SILENT = "the server closed the connection without a message"
 #: where a login is, by what the protocol expects next (protocol-flow, "Start-up")
 EXPECT_AUTH = "the authentication request (the first answer to the startup packet)"
 EXPECT_SCRAM_FIRST = "SCRAM's server-first-message (AuthenticationSASLContinue)"
@@ -348,7 +350,7 @@ class _Reader:
             if not chunk:
                 if self.partial or self.buffer:
                     self.violation("the server closed the connection in the middle of a message")
-                self.violation("the server closed the connection without a message")
+                self.violation(CLOSED_SILENT)
             self.buffer += chunk
         data, self.buffer = self.buffer[:count], self.buffer[count:]
         return data
