@@ -67,12 +67,14 @@ NEVER = (
 
 
 @contextmanager
-def alerting(cert: Path, key: Path, alert: int, ssl_request: bool) -> Iterator[int]:
-    """A listener that ends every TLS handshake with ``alert``; with ``ssl_request``, after
-    answering PostgreSQL's SSLRequest with ``S``."""
+def alerting(cert: Path, key: Path, alert: int | None, ssl_request: bool) -> Iterator[int]:
+    """A listener that ends every TLS handshake with ``alert`` (``None``: completes it, then
+    closes the connection without a byte, as a TLS terminator whose backend is gone); with
+    ``ssl_request``, after answering PostgreSQL's SSLRequest with ``S``."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    context.sni_callback = lambda *_: alert
+    if alert is not None:
+        context.sni_callback = lambda *_: alert
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.2)
     stop = threading.Event()
@@ -161,46 +163,6 @@ def test_an_unmapped_tls_alert_is_named_with_its_layer(
     assert not problems, "\n".join(problems)
 
 
-@contextmanager
-def closing_after_handshake(cert: Path, key: Path, ssl_request: bool = False) -> Iterator[int]:
-    """A TLS terminator whose backend is gone (stunnel or HAProxy in front of a stopped Redis;
-    with ``ssl_request``, a PostgreSQL-aware one that first answers the SSLRequest with ``S``):
-    it completes every TLS handshake, then closes the connection without a byte."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
-    stop = threading.Event()
-
-    def one(conn: socket.socket) -> None:
-        with conn:
-            conn.settimeout(5)
-            try:
-                if ssl_request:
-                    conn.recv(8)
-                    conn.sendall(b"S")
-                context.wrap_socket(conn, server_side=True).close()
-            except (OSError, ssl.SSLError):
-                pass
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            threading.Thread(target=one, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join(5)
-        listener.close()
-
-
 def test_a_close_after_the_tls_handshake_is_named_as_such(
     pytester: pytest.Pytester, tmp_path: Path
 ) -> None:
@@ -226,8 +188,8 @@ def test_a_close_after_the_tls_handshake_is_named_as_such(
     and the SSL request) and names a TLS terminator among what to look at."""
     cert, key = rs.certificate(tmp_path, "IP:127.0.0.1")
     with ExitStack() as stack:
-        port = stack.enter_context(closing_after_handshake(cert, key))
-        pg = stack.enter_context(closing_after_handshake(cert, key, ssl_request=True))
+        port = stack.enter_context(alerting(cert, key, None, ssl_request=False))
+        pg = stack.enter_context(alerting(cert, key, None, ssl_request=True))
         pytester.makefile(
             ".toml",
             pyproject=f'[tool.envcheck.redis.gone]\nurl = "rediss://127.0.0.1:{port}/0?'
