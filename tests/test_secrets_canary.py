@@ -170,24 +170,33 @@ def project(
     ollama_url = mock.base_url("ollama").replace("http://", f"http://ouser:{c['ollama']}@")
     # the tool's error echoes it: the key straddles the 200 characters the answer is cut to
     timezone = "Y" * 100 + "token=" + env["OPENAI_API_KEY"]
+    # 15 s: on a slow machine under a full suite the 3 s default timed the real servers out
     pytester.makepyprojecttoml(textwrap.dedent(f"""
             [tool.envcheck.postgres]
             dsn = "${{DATABASE_URL}}"
+            timeout = 15.0
             [tool.envcheck.postgres.kw]
             dsn = "${{PG_KW_DSN}}"
+            timeout = 15.0
             [tool.envcheck.postgres.kwbad]
             dsn = "${{PG_KWBAD_DSN}}"
+            timeout = 15.0
             [tool.envcheck.postgres.at]
             dsn = "${{PG_AT_DSN}}"
+            timeout = 15.0
 
             [tool.envcheck.redis]
             url = "${{REDIS_URL}}"
+            timeout = 15.0
             [tool.envcheck.redis.secret]
             url = "${{REDIS_SECRET_URL}}"
+            timeout = 15.0
             [tool.envcheck.redis.acl]
             url = "${{REDIS_ACL_URL}}"
+            timeout = 15.0
             [tool.envcheck.redis.hash]
             url = "${{REDIS_HASH_URL}}"
+            timeout = 15.0
 
             [tool.envcheck.providers.openai]
             base_url = "{openai_url}"
