@@ -25,6 +25,7 @@ import dataclasses
 import heapq
 import inspect
 import itertools
+import math
 import os
 import signal
 import sys
@@ -43,8 +44,25 @@ from envcheck.engine import results as _results
 from envcheck.engine.asyncrun import run_async
 from envcheck.engine.store import Store
 
-#: Extra time a check gets beyond its timeout to finish cleaning up after cancellation.
+#: Extra time a check gets beyond its timeout to finish cleaning up after cancellation, and to
+#: turn its own client's timeout (set to what is left of the check's) into its diagnosis: a share
+#: of the timeout, and at least GRACE_MIN seconds or GRACE_SHARE of a shorter one (on a loaded
+#: machine a thread is late to run, and the check's verdict is better than the runner's).
 GRACE_FRACTION = 0.08
+GRACE_MIN = 1.0
+GRACE_SHARE = 0.5
+
+
+def grace(seconds: float) -> float:
+    """The grace a check of timeout ``seconds`` gets past it."""
+    return max(seconds * GRACE_FRACTION, min(GRACE_MIN, seconds * GRACE_SHARE))
+
+
+def fitting(room: float) -> float:
+    """The largest timeout whose check, grace included, ends within ``room`` seconds."""
+    return min(room / (1 + GRACE_FRACTION), max(room - GRACE_MIN, room / (1 + GRACE_SHARE)))
+
+
 #: Waiting for a result computed by another process allows this much beyond the chain's timeouts.
 REMOTE_SLACK = 10.0
 #: A failure that came after this share of a lowered timeout was shaped by it (a silence waited
@@ -58,7 +76,8 @@ def chain_timeouts(checks: Mapping[str, Check]) -> dict[str, float]:
     """How long a result may take, dependencies included: computed once, iteratively."""
     return _registry.fold(
         checks,
-        lambda check, deps: check.seconds * (1 + GRACE_FRACTION)
+        lambda check, deps: check.seconds
+        + grace(check.seconds)
         + max(deps, default=0.0)
         + REMOTE_SLACK,
     )
@@ -71,7 +90,7 @@ class _Run:
         self.check = check
         self.ctx = ctx
         self.started = started
-        self.ends = started + check.seconds * (1 + GRACE_FRACTION)
+        self.ends = started + check.seconds + grace(check.seconds)
         self.settled = False
         #: set when the check's thread is done with it (clean-up included)
         self.finished = threading.Event()
@@ -114,7 +133,7 @@ class Runner:
             check = self.checks.get(check_id)
             if check is None:
                 continue
-            budget = round(max(0.1, limit - max(0.25, 0.2 * limit)) / (1 + GRACE_FRACTION), 2)
+            budget = max(0.1, math.floor(fitting(limit - max(0.25, 0.2 * limit)) * 100) / 100)
             if budget >= check.seconds:
                 continue
             self.lowered[check_id] = (
@@ -316,9 +335,7 @@ class Runner:
                     produced = run.check.run(run.ctx)
                     if inspect.isawaitable(produced):
                         seconds = run.check.seconds
-                        produced = run_async(
-                            produced, seconds, seconds * GRACE_FRACTION, run.on_cancel
-                        )
+                        produced = run_async(produced, seconds, grace(seconds), run.on_cancel)
                 except BaseException as exc:  # noqa: B036 - everything a check raises is a result
                     self.printed[run.check.id] = output.tail(printed)
                     self._settle(run, "error", exc)
