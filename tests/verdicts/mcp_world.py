@@ -13,7 +13,7 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
@@ -605,10 +605,24 @@ def _inline(value: Any) -> str:
     return json.dumps(value)
 
 
-def servers_toml(servers: dict[str, dict[str, Any]]) -> str:
-    """pyproject.toml's ``[tool.envcheck.mcp]`` (timeout 5 s) with a table per server entry."""
+#: the timeout of a round's healthy neighbours: a healthy server answers at once, so it costs
+#: nothing, and a loaded machine (CI's 2 cores, a round's servers started together: mcp_server_time
+#: and srv-log-flood missed 5 s there) does not fail a server that is not broken
+PATIENT = 30.0
+
+
+def neighbour_servers(cases: dict[str, tuple[Any, ...]], neighbours: Any) -> set[str]:
+    """The servers of a round's healthy neighbours (``cases[name][0]``)."""
+    return {cases[name][0] for name in neighbours}
+
+
+def servers_toml(servers: dict[str, dict[str, Any]], patient: Iterable[str] = ()) -> str:
+    """pyproject.toml's ``[tool.envcheck.mcp]`` (timeout 5 s) with a table per server entry; the
+    servers named in ``patient`` (healthy ones) at :data:`PATIENT` seconds."""
     config = "[tool.envcheck.mcp]\ntimeout = 5.0\n"
     for name, entry in servers.items():
+        if name in patient and "timeout" not in entry:
+            entry = {**entry, "timeout": PATIENT}
         config += f"[tool.envcheck.mcp.servers.{name}]\n"
         config += "".join(f"{key} = {_inline(value)}\n" for key, value in entry.items())
     return config

@@ -121,6 +121,8 @@ from typing import Any
 import pytest
 
 from tests.verdicts.mcp_world import (
+    PATIENT,
+    neighbour_servers,
     processes_of,
     round_tests,
     run_in_process,
@@ -347,6 +349,8 @@ ROWS = tuple(sorted(CASES))
 
 def _table(name: str, mode: str, script: Path) -> str:
     lines = [f"[tool.envcheck.mcp.servers.{name}]"]
+    if name in neighbour_servers(CASES, NEIGHBOURS):  # healthy: a loaded machine must not fail it
+        lines.append(f"timeout = {PATIENT}")
     lines += [f"command = {json.dumps(sys.executable)}"]
     lines += [f"args = {json.dumps(['-S', str(script), mode])}"]
     lines.append('call = { tool = "echo", arguments = {} }')

@@ -172,6 +172,7 @@ from tests.verdicts.fixes import apply_fix
 from tests.verdicts.mcp_world import (
     ECHO_SERVER,
     jsonrpc_reply,
+    neighbour_servers,
     processes_of,
     round_tests,
     run_in_process,
@@ -551,7 +552,8 @@ def round13(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         proofs["cfg-header-trailing-cr"] = (fetched == "200" and Bearer.SEEN == [True]) or None
         proofs["cfg-header-trailing-cr outcome"] = fetched
         (root / ".mcp.json").write_text(json.dumps({"mcpServers": claude}, indent=2))
-        checks = run_in_process(root, servers_toml(servers), SECRET)
+        patient = neighbour_servers(CASES, NEIGHBOURS)
+        checks = run_in_process(root, servers_toml(servers, patient), SECRET)
         seen = list(Registry.SEEN)
         left = processes_of(root) - before
     yield {

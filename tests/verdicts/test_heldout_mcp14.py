@@ -152,6 +152,7 @@ from tests.servers import QuietHandler, serving
 from tests.verdicts.fixes import apply_fix
 from tests.verdicts.mcp_world import (
     ECHO_SERVER,
+    neighbour_servers,
     processes_of,
     round_tests,
     run_in_process,
@@ -497,7 +498,8 @@ def round14(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         works = sdk_outcome(functools.partial(sdk_stdio, "python3", [echo]))
         proofs["cfg-same-name-two-files"] = (twins == [[echo], [echo]] and works == "works") or None
         proofs["files outcome"] = (read, works)
-        checks = run_in_process(root, servers_toml(servers), SECRET)
+        patient = neighbour_servers(CASES, NEIGHBOURS)
+        checks = run_in_process(root, servers_toml(servers, patient), SECRET)
         left = processes_of(root) - before
     yield {
         "sdk": sdk,

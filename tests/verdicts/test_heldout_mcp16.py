@@ -125,6 +125,7 @@ from tests.verdicts.fixes import step_of
 from tests.verdicts.mcp_world import (
     ECHO_SERVER,
     jsonrpc_reply,
+    neighbour_servers,
     oauth_outcome,
     processes_of,
     round_tests,
@@ -515,7 +516,8 @@ def round16(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             for name in ("combined", "relative", "notoken", "implicit", "bare")
         }
         (root / ".mcp.json").write_text(json.dumps({"mcpServers": claude}, indent=2))
-        checks = run_in_process(root, servers_toml(servers), SECRET)
+        patient = neighbour_servers(CASES, NEIGHBOURS)
+        checks = run_in_process(root, servers_toml(servers, patient), SECRET)
     yield {
         "base": base,
         "sdk": sdk,

@@ -104,6 +104,7 @@ from tests.verdicts.mcp_world import (
     ECHO_SERVER,
     NODE_ECHO_SERVER,
     jsonrpc_reply,
+    neighbour_servers,
     processes_of,
     round_tests,
     run_in_process,
@@ -330,7 +331,8 @@ def round17(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         sdk: dict[str, Any] = dict(zip(sorted(CASES), judge(targets)))
         proofs: dict[str, Any] = {"separators raw": _raw_separators(seps)}
         (root / ".mcp.json").write_text(json.dumps({"mcpServers": claude}, indent=2))
-        checks = run_in_process(root, servers_toml(servers), SECRET)
+        patient = neighbour_servers(CASES, NEIGHBOURS)
+        checks = run_in_process(root, servers_toml(servers, patient), SECRET)
     yield {
         "sdk": sdk,
         "proofs": proofs,

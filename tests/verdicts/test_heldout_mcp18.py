@@ -100,6 +100,7 @@ import pytest
 
 from tests.mcp_servers import EVERYTHING, node
 from tests.verdicts.mcp_world import (
+    neighbour_servers,
     processes_of,
     round_tests,
     run_in_process,
@@ -351,7 +352,8 @@ def round18(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             ),
             "annotations": annotations,
         }
-        checks = run_in_process(root, servers_toml(servers), SECRET)
+        patient = neighbour_servers(CASES, NEIGHBOURS)
+        checks = run_in_process(root, servers_toml(servers, patient), SECRET)
         left = processes_of(root) - before
     yield {
         "sdk": sdk,

@@ -95,6 +95,7 @@ from tests.mcp_servers import TIME
 from tests.verdicts.fixes import apply_fix
 from tests.verdicts.mcp_world import (
     ECHO_SERVER,
+    neighbour_servers,
     processes_of,
     round_tests,
     run_in_process,
@@ -327,7 +328,8 @@ def round19(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         config = root / "home" / ".config" / "Claude" / "claude_desktop_config.json"
         config.parent.mkdir(parents=True)
         config.write_text(json.dumps(desktop, indent=2))
-        checks = run_in_process(root, servers_toml(servers), SECRET)
+        patient = neighbour_servers(CASES, NEIGHBOURS)
+        checks = run_in_process(root, servers_toml(servers, patient), SECRET)
         left = processes_of(root) - before
     yield {
         "sdk": sdk,

@@ -101,6 +101,7 @@ from tests.servers import QuietHandler, serving
 from tests.verdicts.mcp_world import (
     ECHO_SERVER,
     jsonrpc_reply,
+    neighbour_servers,
     processes_of,
     round_tests,
     run_in_process,
@@ -328,7 +329,8 @@ def round20(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             for n in sorted(CASES)
             if CASES[n][1] == "http"
         }
-        checks = run_in_process(root, servers_toml(servers), SECRET)
+        patient = neighbour_servers(CASES, NEIGHBOURS)
+        checks = run_in_process(root, servers_toml(servers, patient), SECRET)
         answered = dict(Handler.ANSWERS)
         left = processes_of(root) - before
     yield {

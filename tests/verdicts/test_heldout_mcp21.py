@@ -77,6 +77,7 @@ from typing import Any
 import pytest
 
 from tests.verdicts.mcp_world import (
+    neighbour_servers,
     processes_of,
     round_tests,
     run_in_process,
@@ -213,7 +214,8 @@ def round21(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             CASES[n][0]: {"command": sys.executable, "args": ["-S", script, CASES[n][2]]}
             for n in names
         }
-        checks = run_in_process(root, servers_toml(servers), SECRET)
+        patient = neighbour_servers(CASES, NEIGHBOURS)
+        checks = run_in_process(root, servers_toml(servers, patient), SECRET)
         left = processes_of(root) - before
     yield {"sdk": sdk, "proofs": {}, "checks": checks, "root": root, "left": left}
 

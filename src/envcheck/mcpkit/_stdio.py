@@ -14,6 +14,7 @@ import json
 import re
 import signal
 import subprocess
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -94,6 +95,11 @@ class ChildState:
     late: list[str | int] = field(default_factory=list)
     #: the bytes of stdout after its last newline: a line not (yet) ended
     partial: bytearray = field(default_factory=bytearray)
+    #: when stdout last gave bytes (``time.monotonic()``), and the notifications the server sent,
+    #: by method: a server still writing when a wait ends is busy, not stuck
+    last_output: float = 0.0
+    stopped_at: float = 0.0
+    notified: dict[str, int] = field(default_factory=dict)
     #: the ids of envcheck's requests the server answered (each response taken once)
     answered: set[str | int] = field(default_factory=set)
     #: the id of each request the server answered again after its first response (JSON-RPC
@@ -106,6 +112,12 @@ class ChildState:
     #: the requests the server sent with ``"id": null`` (see :func:`null_id_request`), each with
     #: the ids of envcheck's requests then waiting for their answer
     null_requests: list[tuple[str, tuple[str | int, ...]]] = field(default_factory=list)
+
+    def writing_until(self, within: float) -> bool:
+        """Whether stdout gave bytes less than ``within`` seconds before envcheck began to stop
+        the server (or before now, while it runs)."""
+        end = self.stopped_at or time.monotonic()
+        return self.last_output > 0 and end - self.last_output < within
 
     def stderr_tail(self) -> str:
         lines = [line for line in self.stderr.text().strip().splitlines() if line.strip()]
@@ -159,6 +171,8 @@ async def stdio_transport(
         async with read_writer:
             try:
                 async for chunk in process.stdout:
+                    if not state.stopping:  # not what it writes as envcheck stops it
+                        state.last_output = time.monotonic()
                     start = 0
                     while (end := chunk.find(b"\n", start)) != -1:
                         if not skipping:
@@ -224,7 +238,10 @@ async def stdio_transport(
             state.outstanding.discard(ident)
         if state.stopping:
             return
-        if getattr(message, "method", None) == "notifications/cancelled":
+        method = getattr(message, "method", None)
+        if method is not None and ident is None:
+            state.notified[method] = state.notified.get(method, 0) + 1
+        if method == "notifications/cancelled":
             _cancelled(json.loads(line), state)
         request = null_id_request(message, line)
         if request is not None:  # a request no client can answer: the diagnosis tells
@@ -605,7 +622,7 @@ async def _stop(
         await _exited(process, EXIT_GRACE)
     if state.returncode is None and process.returncode is not None:
         state.returncode = process.returncode  # it had exited by itself
-    state.stopping = True
+    state.stopping, state.stopped_at = True, time.monotonic()
     # what the server started, found while it still runs (its children may leave its group)
     descendants = _reaper.tree(process.pid, state.mark)
     if state.returncode is not None:

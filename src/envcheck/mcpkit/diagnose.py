@@ -2009,6 +2009,39 @@ def too_large(probe: Probe) -> CheckFailed | None:
     )
 
 
+#: Seconds before the end of a wait within which a stdio server's last output makes it one still
+#: writing (busy), not one that stopped: its unended last line is then a line being written.
+STILL_WRITING = 1.0
+
+
+def _still_writing(probe: Probe, method: str) -> CheckFailed:
+    """A stdio server whose stdout was still giving bytes as envcheck's wait for the answer to
+    ``method`` ended: it is alive and writing (notifications, a large answer), and the answer had
+    not come yet; whatever its last, unended line holds is a line being written."""
+    spec, child = probe.spec, probe.child
+    sent = sorted(child.notified.items(), key=lambda item: -item[1])
+    shown = ", ".join(f"{name} x{count}" for name, count in sent[:3])
+    said = f" ({shown} on this connection)" if shown else ""
+    timeout_text, timeout_step = _fixes.raise_timeout(spec)
+    steps: list[Step] = [timeout_step]
+    text = timeout_text
+    if sent and sent[0][0] == "notifications/message":
+        logs = (
+            "or have the server log less (a higher log level; MCP clients may send "
+            "logging/setLevel)"
+        )
+        steps.append(Manual(logs))
+        text = f"{timeout_text}, {logs}"
+    return CheckFailed(
+        f"{spec.name}: no answer to {method} within {spec.timeout:g} s: the server was still "
+        "writing to stdout when the wait ended",
+        why=f"its stdout gave bytes less than {STILL_WRITING:g} s before envcheck stopped "
+        f"waiting{said}: the server is alive and busy, and its answer had not come yet",
+        fix=Fix(steps, text=text),
+        facts={"stdout_shape": "still-writing", "notified": dict(sent[:5])},
+    )
+
+
 def _stdio_unanswered(probe: Probe, step: str) -> CheckFailed | None:
     """Why a stdio server's answer to ``step`` never came, from what it did write: a
     ``notifications/cancelled`` of its own for envcheck's request, a line in a shape no client
@@ -2036,6 +2069,8 @@ def _stdio_unanswered(probe: Probe, step: str) -> CheckFailed | None:
             )
     if child.shape is not None:
         return _misshapen(probe, method)
+    if child.writing_until(STILL_WRITING):
+        return _still_writing(probe, method)
     unended = bytes(child.partial).strip()
     try:
         message, _ = json.JSONDecoder().raw_decode(unended.decode("utf-8"))

@@ -609,15 +609,16 @@ class Probe:
         """A warning when the POST of the ``initialized`` notification was answered with an HTTP
         error status (the server did not accept it), or the GET of the server's SSE stream with
         neither a stream nor 405: waits briefly for those answers (the SDK sends both after the
-        handshake returns; the GET only when the server gave a session id): up to 5 s, which a
-        loaded machine needs and a healthy server never costs. A handshake by ``server/discover``
-        (2026-07-28) has no ``initialized`` notification: nothing is waited for it (the wait took
-        5 s of every such server, and the whole of a timeout of 5 s or less: found over SSE by
-        the tenth held-out round)."""
+        handshake returns; the GET only when the server gave a session id): up to 5 s, or half
+        the server's timeout when that is longer (a loaded machine needs it, the timeout raised
+        for such a machine says so, and a healthy server never costs it). A handshake by
+        ``server/discover`` (2026-07-28) has no ``initialized`` notification: nothing is waited
+        for it (the wait took 5 s of every such server, and the whole of a timeout of 5 s or
+        less: found over SSE by the tenth held-out round)."""
         import anyio
 
         notified = self.era == HANDSHAKE
-        with anyio.move_on_after(min(self.spec.timeout, 5.0)):
+        with anyio.move_on_after(min(self.spec.timeout, max(5.0, self.spec.timeout / 2))):
             while (notified and not attempt.notices_answered) or (
                 attempt.session_given
                 and (attempt.stream_answer is None or 300 <= attempt.stream_answer[0] < 400)
