@@ -177,10 +177,12 @@ class Kind:
     healthy: bool = False
     #: the table row or held-out case that already covers it (its verdict kept)
     row: str | None = None
+    #: words of a cause the kind does not establish, beside those of :meth:`banned`'s rules
+    never: tuple[str, ...] = ()
 
     def banned(self) -> tuple[str, ...]:
         """Causes not established for this kind (invariant 5)."""
-        out: list[str] = []
+        out: list[str] = list(self.never)
         if self.code not in (10, 12):
             out += ["expired", "past its end"]
         if self.code not in (2, 20, 18, 19, None):
@@ -439,6 +441,28 @@ KINDS = [
         names=("unsupported certificate", "client authentication"),
         fix=("sslcert", "ssl_certfile"),
     ),
+    # the neighbours of client-cert-purpose that ssl_x509err2alert maps to other alerts
+    # (expectations written 2026-12-08 before envcheck ran on them)
+    Kind(
+        "client-cert-revoked",
+        "the server's ssl_crl_file revokes the client certificate (PostgreSQL; Redis 7 reads no"
+        " CRL for client certificates)",
+        "sslcert",
+        produces="alert certificate revoked",
+        names=("certificate revoked",),
+        fix=("sslcert",),
+        never=("does not trust", "not signed by", "another CA"),
+    ),
+    Kind(
+        "client-cert-weak-key",
+        "the server's OpenSSL security level 3 (ssl_ciphers / tls-ciphers @SECLEVEL=3) refuses"
+        " the client certificate's 2048-bit RSA key (it needs 3072)",
+        "sslcert / ssl_certfile",
+        produces="alert bad certificate",
+        names=("bad certificate",),
+        fix=("sslcert", "ssl_certfile"),
+        never=("does not trust", "not signed by", "another CA", "for TLS clients"),
+    ),
     Kind(
         "client-key-mismatch",
         "sslkey / ssl_keyfile is another certificate's key",
@@ -523,6 +547,8 @@ UNREACHABLE_WHY = {
 #: each asserted on the report of the pair named
 PG_ROWS = {
     "pg-ssl-client-cert-alert": "cert_purpose",
+    "pg-ssl-client-cert-revoked": "cert_revoked",
+    "pg-ssl-client-cert-weak-key": "cert_weak_key",
     "pg-tls-self-signed": "selfsigned",
     "pg-tls-self-signed-in-chain": "in_chain",
     "pg-tls-chain-refused": "pathlen",
@@ -530,6 +556,7 @@ PG_ROWS = {
     "pg-tls-no-cipher": "no_cipher",
 }
 REDIS_ROWS = {
+    "redis-tls-client-cert-weak-key": "cert_weak_key",
     "redis-tls-self-signed-in-chain": "in_chain",
     "redis-tls-chain-refused": "notca",
     "redis-tls-min-version": "min_tls13",
@@ -842,6 +869,10 @@ def make_pki(directory: Path) -> PKI:
     p.key("client-serveronly", server_only)
     p.pem("client-other", stranger)
     p.key("client-other", stranger)
+    # a client key of 112 bits of security: level 2's floor, below level 3's 128
+    m["rsa2048"] = rsa2048 = issue("client", root, key=rsa.generate_private_key(65537, 2048))
+    p.pem("client-rsa2048", rsa2048)
+    p.key("client-rsa2048", rsa2048)
     p.key("wrong", issue("wrong", root))
     return p
 
@@ -1006,8 +1037,9 @@ def kw(lab: Lab, user: str, db: str, **params: str) -> str:
     return " ".join(f"{k}='{v}'" for k, v in base.items())
 
 
-def serve(lab: Lab, pki: PKI, cert: str, key: str, **settings: str) -> None:
-    """The lab presents ``cert`` (with ``settings``) from now on: ALTER SYSTEM, a reload."""
+def serve(lab: Lab, pki: PKI, cert: str, key: str, crl: str | None = None, **settings: str) -> None:
+    """The lab presents ``cert`` (with ``settings``) from now on: ALTER SYSTEM, a reload;
+    ``crl``: the PKI file it checks client certificates against (ssl_crl_file)."""
     # the lab's command line sets ssl_ca_file=server.crt (its own certificate), which ALTER
     # SYSTEM cannot override: the sweep's CA takes that file's place, put back by reset()
     saved = lab.pg.data / "server.crt.lab"
@@ -1023,12 +1055,18 @@ def serve(lab: Lab, pki: PKI, cert: str, key: str, **settings: str) -> None:
         target.chmod(0o600)
         if lab.pg.owner:
             shutil.chown(target, lab.pg.owner)
+    if crl is not None:
+        target = lab.pg.data / "sweep-crl.pem"
+        shutil.copy(pki.files[crl], target)
+        if lab.pg.owner:
+            shutil.chown(target, lab.pg.owner)
     wanted = {
         "ssl_cert_file": "sweep.crt",
         "ssl_key_file": "sweep.key",
         "ssl_min_protocol_version": "TLSv1.2",
         "ssl_max_protocol_version": "",
         "ssl_ciphers": "HIGH:MEDIUM:+3DES:!aNULL",
+        "ssl_crl_file": "sweep-crl.pem" if crl is not None else "",
     }
     wanted.update(settings)
     lab.sql(
@@ -1075,6 +1113,7 @@ def reset(lab: Lab) -> None:
                 "ssl_min_protocol_version",
                 "ssl_max_protocol_version",
                 "ssl_ciphers",
+                "ssl_crl_file",
             )
         ),
         "SELECT pg_reload_conf()",
@@ -1118,6 +1157,12 @@ def pg_states(lab: Lab, pki: PKI) -> list[tuple[str, dict[str, str], list[Pair]]
     serving = client_certificate(cert_user, pki.made["root"], pki.made["client"].key, server=True)
     pki.pem("pg-client-serveronly", serving)
     pki.key("pg-client", pki.made["client"])
+    revoked = client_certificate(cert_user, pki.made["root"], pki.made["client"].key)
+    pki.pem("pg-client-revoked", revoked)
+    pki.pem("crl-clients", crl(pki.made["root"], revoked=(revoked,)))
+    weak = client_certificate(cert_user, pki.made["root"], pki.made["rsa2048"].key)
+    pki.pem("pg-client-rsa2048", weak)
+    pki.key("pg-client-rsa2048", pki.made["rsa2048"])
     loose = pki.dir / "pg-client-loose.key"
     shutil.copy(pki.files["pg-client.key"], loose)
     loose.chmod(0o644)
@@ -1229,6 +1274,36 @@ def pg_states(lab: Lab, pki: PKI) -> list[tuple[str, dict[str, str], list[Pair]]
         )
     states.append(
         (
+            "clientcrl",
+            {"cert": "chain", "key": "leaf.key", "crl": "crl-clients"},
+            [
+                pc(
+                    "client-cert-revoked",
+                    "cert_revoked",
+                    sslcert=str(f["pg-client-revoked"]),
+                    sslkey=str(f["pg-client.key"]),
+                    **full,
+                )
+            ],
+        )
+    )
+    states.append(
+        (
+            "seclevel3",
+            {"cert": "chain", "key": "leaf.key", "ssl_ciphers": "HIGH:!aNULL:@SECLEVEL=3"},
+            [
+                pc(
+                    "client-cert-weak-key",
+                    "cert_weak_key",
+                    sslcert=str(f["pg-client-rsa2048"]),
+                    sslkey=str(f["pg-client-rsa2048.key"]),
+                    **full,
+                )
+            ],
+        )
+    )
+    states.append(
+        (
             "ciphers",
             {
                 "cert": "srv-ecdsa-rsa-ciphers",
@@ -1249,7 +1324,7 @@ def test_postgres(lab: Lab, tmp_path: Path) -> None:
     try:
         for state, settings, pairs in pg_states(lab, pki):
             cert, key = settings.pop("cert"), settings.pop("key")
-            serve(lab, pki, cert, key, **settings)
+            serve(lab, pki, cert, key, settings.pop("crl", None), **settings)
             for pair in pairs:
                 pair.real = real_pg(pair.target)
                 assert (pair.real is None) == pair.kind.healthy, (state, pair.name, pair.real)
@@ -1358,6 +1433,9 @@ def redis_pairs(stack: ExitStack, pki: PKI) -> list[Pair]:
         "ECDHE-RSA-AES128-GCM-SHA256",
     )
     chain3 = redis_server(stack, pki, "chain3")
+    level3 = redis_server(
+        stack, pki, "chain", "--tls-auth-clients", "yes", "--tls-ciphers", "HIGH:!aNULL:@SECLEVEL=3"
+    )
     ipsan = redis_server(stack, pki, "srv-ipsan")
     dnsonly = redis_server(stack, pki, "srv-dnsonly")
     root = f"ssl_ca_certs={f['root']}"
@@ -1414,6 +1492,15 @@ def redis_pairs(stack: ExitStack, pki: PKI) -> list[Pair]:
                 chain3,
                 query=f"{root}&ssl_certfile={f['client-other']}"
                 f"&ssl_keyfile={f['client-other.key']}",
+            ),
+        ),
+        r(
+            "client-cert-weak-key",
+            "cert_weak_key",
+            url(
+                level3,
+                query=f"{root}&ssl_certfile={f['client-rsa2048']}"
+                f"&ssl_keyfile={f['client-rsa2048.key']}",
             ),
         ),
         r(
