@@ -82,6 +82,21 @@ file> -p no:xdist``, 54 pairs, load average 8 on two cores): 9.4 s user, 3.5 s s
 CPU-s), 33 s wall; the lab's initdb and start are most of the system time, each PostgreSQL
 state's envcheck run about 0.4 CPU-s.
 
+The untested neighbours of the client-certificate alerts (2026-12-08; kinds client-cert-revoked
+and client-cert-weak-key, expectations committed first in 803c4bc, then run on its code): a client certificate the server's ``ssl_crl_file`` revokes (PostgreSQL: alert certificate
+revoked; Redis 7 reads no CRL for client certificates), and a 2048-bit RSA client key at a server
+whose OpenSSL runs at security level 3 (``ssl_ciphers`` / ``tls-ciphers`` ``@SECLEVEL=3``: alert
+bad certificate, for PostgreSQL and Redis). First run: 0 of 3 fully right, 2 partly, 1 wrong.
+PostgreSQL's bad certificate was "does not trust the client certificate" with "get a client
+certificate signed by the CA in ssl_ca_file" (wrong: the CA is trusted; libpq's words for two
+alerts led to one verdict); its revoked certificate was named, with the generic fix (partly: no
+word that this one is revoked and a new one is needed); Redis's bad certificate listed every
+cause of the alert and asked for "a certificate issued for TLS clients" (partly). After: 3 of 3;
+the fix names the certificate to get per alert (shared/tls.CLIENT_CERT_WANTED), and a bad
+certificate alert is told by the security level the certificate meets, read by this OpenSSL
+loading it at levels 1 to 5 (``certificate_level``: EE_KEY_TOO_SMALL, CA_MD_TOO_WEAK), the checks
+the server makes. The fixes are the administrator's (a new certificate): not executed.
+
 Considered and not swept: ``tls-replication`` (between a replica and its master, no client meets
 it), ``tls-auth-clients no`` (a certificate sent is not asked for), libpq's ``sslsni`` (the
 server does not choose a certificate by name), ``sslcertmode``, ``sslpassword``,

@@ -1859,6 +1859,7 @@ def client_side(t: Target, libpq: str, deadline: float | None = None) -> CheckFa
         home = home_certificate_refused(t, deadline, libpq) if deadline is not None else None
         if home is not None:
             return home
+    if "alert unknown ca" in low:  # bad certificate: not trust, the certificate itself (below)
         return CheckFailed(
             f"{t.address} does not trust the client certificate {cert or '(none set)'}",
             why="the server checks client certificates against its ssl_ca_file and refused this "
@@ -1897,21 +1898,20 @@ def client_side(t: Target, libpq: str, deadline: float | None = None) -> CheckFa
 
 def certificate_alert(t: Target, reason: str, cert: str | None, said: str) -> CheckFailed:
     """The server ended the TLS handshake with an alert about the client certificate ``cert``
-    (:data:`envcheck.checks.shared.tls.CLIENT_CERT_ALERTS`, ``reason``)."""
-    alert, meaning = _tls.client_alert(reason, _tls.file_certificate(cert) if cert else None)
+    (:data:`envcheck.checks.shared.tls.CLIENT_CERT_ALERTS`, ``reason``); a bad_certificate
+    alert is told by the security level the certificate meets (its key, its digest)."""
+    key = client_certificate(t)[1]
+    level = _tls.certificate_level(cert, key) if cert and reason == _tls.BAD_CERTIFICATE else None
+    own = _tls.file_certificate(cert) if cert else None
+    alert, meaning = _tls.client_alert(reason, own, level)
+    wanted = _tls.wanted_certificate(reason, "ssl_ca_file")
     return CheckFailed(
         f"{t.address} refuses the client certificate {cert or '(none set)'}: its TLS alert "
         f"{alert}",
         why="the server verifies a client certificate against its ssl_ca_file (and "
         "ssl_crl_file) in the TLS handshake and ends it with the alert its verification "
         f"failure maps to: {meaning}; {said}",
-        fix=fix(
-            Manual(
-                "get a client certificate for TLS clients signed by the CA in the server's "
-                "ssl_ca_file and set sslcert= and sslkey= to it",
-                ask=ADMIN,
-            )
-        ),
+        fix=fix(Manual(f"get {wanted} and set sslcert= and sslkey= to it", ask=ADMIN)),
     )
 
 

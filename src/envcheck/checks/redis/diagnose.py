@@ -442,13 +442,15 @@ def client_certificate_alert(
     if reason not in _tls.CLIENT_CERT_ALERTS:
         return None
     own = _tls.file_certificate(certfile)
-    alert, meaning = _tls.client_alert(reason, own)
+    level = None
+    if reason == _tls.BAD_CERTIFICATE:  # told by the security level the certificate meets
+        level = _tls.certificate_level(certfile, _keyfile(t) or None)
+    alert, meaning = _tls.client_alert(reason, own, level)
     subject = f" ({own.subject})" if own is not None else ""
     trust = reason == _tls.UNKNOWN_CA
-    text = (
-        f"point ssl_certfile= and ssl_keyfile= in {t.source} at a client certificate the "
-        "server accepts (issued for TLS clients by a CA in its tls-ca-cert-file)"
-        + (", or have the Redis administrator add its issuer to tls-ca-cert-file" if trust else "")
+    wanted = _tls.wanted_certificate(reason, "tls-ca-cert-file")
+    text = f"point ssl_certfile= and ssl_keyfile= in {t.source} at {wanted}" + (
+        ", or have the Redis administrator add its issuer to tls-ca-cert-file" if trust else ""
     )
     return CheckFailed(
         f"{t.address} refuses the client certificate {certfile}{subject}: its TLS alert "
@@ -458,8 +460,7 @@ def client_certificate_alert(
         fix=fix(
             text,
             Manual(
-                "issue this client a certificate for TLS clients from a CA in the server's "
-                "tls-ca-cert-file"
+                f"issue this client {wanted}"
                 + (f", or add its issuer ({own.issuer if own else '?'}) there" if trust else ""),
                 ask=ASK_ADMIN,
             ),
@@ -580,9 +581,18 @@ def _answers_without_certificate(t: Target, deadline: float) -> bool:
 
 
 def _certfile(t: Target) -> str:
+    return _query(t, "ssl_certfile")
+
+
+def _keyfile(t: Target) -> str:
+    return _query(t, "ssl_keyfile")
+
+
+def _query(t: Target, name: str) -> str:
+    """The URL's last ``name=`` query value, as redis-py's ``parse_url`` reads it."""
     from urllib.parse import parse_qs, urlsplit
 
-    return (parse_qs(urlsplit(t.url).query).get("ssl_certfile") or [""])[-1]
+    return (parse_qs(urlsplit(t.url).query).get(name) or [""])[-1]
 
 
 #: OpenSSL's reason for the server's alert certificate_expired (45), which its verification

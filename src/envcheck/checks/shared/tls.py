@@ -349,12 +349,69 @@ CLIENT_CERT_ALERTS: dict[str, tuple[str, str]] = {
 
 
 UNKNOWN_CA = "TLSV1_ALERT_UNKNOWN_CA"
+BAD_CERTIFICATE = "SSLV3_ALERT_BAD_CERTIFICATE"
+
+#: the certificate to get instead, by the alert's reason ({trust}: the server's setting that
+#: names the CAs it trusts for client certificates)
+CLIENT_CERT_WANTED = {
+    UNKNOWN_CA: "a client certificate signed by a CA in the server's {trust}",
+    BAD_CERTIFICATE: "a client certificate with a stronger key and signature digest (RSA 3072 "
+    "bits or more, or EC P-256 or more; SHA-256 or more) from a CA in the server's {trust}",
+    "SSLV3_ALERT_UNSUPPORTED_CERTIFICATE": "a client certificate for TLS clients "
+    "(extendedKeyUsage clientAuth) from a CA in the server's {trust}",
+    "SSLV3_ALERT_CERTIFICATE_REVOKED": "a new client certificate from a CA in the server's "
+    "{trust} (its revocation list revokes this one)",
+    "TLSV1_ALERT_DECRYPT_ERROR": "a client certificate whose issuer's signature verifies, "
+    "from a CA in the server's {trust}, with its own key",
+}
+
+#: OpenSSL's security levels (SSL_CTX_set_security_level) and the bits of security each asks
+#: of a certificate's key and signature digest
+SECURITY_BITS = {1: 80, 2: 112, 3: 128, 4: 192, 5: 256}
+#: OpenSSL's reasons for refusing a certificate of its own below the security level
+#: (ssl_security_cert): its key, or the digest of its issuer's signature
+_TOO_WEAK = {"EE_KEY_TOO_SMALL": "its key", "CA_MD_TOO_WEAK": "its signature digest"}
 
 
-def client_alert(reason: str, own: Certificate | None) -> tuple[str, str]:
-    """The alert's name and what it establishes about the client certificate ``own``."""
+def certificate_level(cert: str, key: str | None) -> tuple[int, str] | None:
+    """The highest OpenSSL security level at which this OpenSSL takes the client certificate
+    ``cert`` with its ``key``, and what the next level refuses (its key, or its signature
+    digest); ``None`` when it passes every level or cannot be loaded (an encrypted key, an
+    unreadable file). The same checks a server at that level makes of the certificate."""
+    for level in sorted(SECURITY_BITS):
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        try:
+            context.set_ciphers(f"DEFAULT:@SECLEVEL={level}")
+            context.load_cert_chain(cert, key or None, password=lambda: b"")
+        except ssl.SSLError as exc:
+            what = _TOO_WEAK.get(str(exc.reason or ""))
+            return (level - 1, what) if what is not None else None
+        except (OSError, ValueError):
+            return None
+    return None
+
+
+def client_alert(
+    reason: str, own: Certificate | None, level: tuple[int, str] | None = None
+) -> tuple[str, str]:
+    """The alert's name and what it establishes about the client certificate ``own``;
+    ``level``: :func:`certificate_level` of it, which tells a bad_certificate alert's cause."""
     alert, meaning = CLIENT_CERT_ALERTS[reason]
+    if reason == BAD_CERTIFICATE and level is not None:
+        top, what = level
+        has = f"{SECURITY_BITS[top]} bits of security" if top else "under 80 bits of security"
+        meaning = (
+            f"the server rejects the certificate itself: {what} meets OpenSSL security level "
+            f"{top} at most ({has}; level {top + 1} asks {SECURITY_BITS[top + 1]}), and the "
+            "server runs at a higher security level (its cipher setting's @SECLEVEL, or its "
+            "system's openssl.cnf)"
+        )
     return alert, meaning.format(issuer=own.issuer if own is not None else "its issuer")
+
+
+def wanted_certificate(reason: str, trust: str) -> str:
+    """The client certificate to get instead, for the alert of ``reason``."""
+    return CLIENT_CERT_WANTED.get(reason, CLIENT_CERT_WANTED[UNKNOWN_CA]).format(trust=trust)
 
 
 def alert_in_words(text: str) -> str | None:
