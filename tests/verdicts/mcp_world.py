@@ -829,6 +829,17 @@ def run_case(pytester: pytest.Pytester, case: Case, name: str) -> None:
     assert not problems, problems
 
 
+def run_case_alone(pytester: pytest.Pytester, case: Case, name: str) -> None:
+    """:func:`run_case`, and no process of the case (the SDK's client's, envcheck's) outlives
+    its run."""
+    before = processes_of(pytester.path)
+    try:
+        run_case(pytester, case, name)
+    finally:
+        left = processes_of(pytester.path) - before
+    assert not left, f"processes outlived the run: {sorted(left)}"
+
+
 def judge_server(
     expect: Expect, mine: list[dict[str, Any]], *, healthy: bool, row: str | None
 ) -> None:

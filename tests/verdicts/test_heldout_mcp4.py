@@ -99,9 +99,8 @@ from tests.verdicts.mcp_world import (  # noqa: F401 - the fixture is autouse he
     answering,
     jsonrpc_reply,
     no_real_client_configs,
-    processes_of,
     proven,
-    run_case,
+    run_case_alone,
     sdk_outcome,
     stdio_case,
     stdio_script,
@@ -180,10 +179,6 @@ def streamable(mode: str) -> Iterator[str]:
 
     with serving(Handler) as port:
         yield f"http://127.0.0.1:{port}/mcp"
-
-
-# -- no process outlives a run -------------------------------------------------------------------
-_processes_of = processes_of
 
 
 # -- the cases -------------------------------------------------------------------------------------
@@ -375,9 +370,4 @@ def _measured(name: str) -> Any:
 
 @pytest.mark.parametrize("name", [_measured(n) for n in sorted(CASES)])
 def test_heldout(pytester: pytest.Pytester, name: str) -> None:
-    before = _processes_of(pytester.path)
-    try:
-        run_case(pytester, CASES[name], name)
-    finally:
-        left = _processes_of(pytester.path) - before
-    assert not left, f"processes outlived the run: {sorted(left)}"
+    run_case_alone(pytester, CASES[name], name)

@@ -31,9 +31,8 @@ import pytest
 from tests.verdicts.mcp_world import (
     Cases,
     World,
-    processes_of,
     proven,
-    run_case,
+    run_case_alone,
     sdk_outcome,
     sdk_stdio,
 )
@@ -95,9 +94,4 @@ def _busy(w: World, stack: ExitStack) -> str:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_wait_end(pytester: pytest.Pytester, name: str) -> None:
-    before = processes_of(pytester.path)
-    try:
-        run_case(pytester, CASES[name], name)
-    finally:
-        left = processes_of(pytester.path) - before
-    assert not left, f"processes outlived the run: {sorted(left)}"
+    run_case_alone(pytester, CASES[name], name)

@@ -83,9 +83,10 @@ CPU-s), 33 s wall; the lab's initdb and start are most of the system time, each 
 state's envcheck run about 0.4 CPU-s.
 
 The untested neighbours of the client-certificate alerts (2026-12-08; kinds client-cert-revoked
-and client-cert-weak-key, expectations committed first in 803c4bc, then run on its code): a client certificate the server's ``ssl_crl_file`` revokes (PostgreSQL: alert certificate
-revoked; Redis 7 reads no CRL for client certificates), and a 2048-bit RSA client key at a server
-whose OpenSSL runs at security level 3 (``ssl_ciphers`` / ``tls-ciphers`` ``@SECLEVEL=3``: alert
+and client-cert-weak-key, expectations committed first in 803c4bc, then run on its code): a
+client certificate the server's ``ssl_crl_file`` revokes (PostgreSQL: alert certificate revoked;
+Redis 7 reads no CRL for client certificates), and a 2048-bit RSA client key at a server whose
+OpenSSL runs at security level 3 (``ssl_ciphers`` / ``tls-ciphers`` ``@SECLEVEL=3``: alert
 bad certificate, for PostgreSQL and Redis). First run: 0 of 3 fully right, 2 partly, 1 wrong.
 PostgreSQL's bad certificate was "does not trust the client certificate" with "get a client
 certificate signed by the CA in ssl_ca_file" (wrong: the CA is trusted; libpq's words for two
@@ -1287,36 +1288,26 @@ def pg_states(lab: Lab, pki: PKI) -> list[tuple[str, dict[str, str], list[Pair]]
                 [p(kind, srv, sslmode="verify-full", sslrootcert=str(f[root]))],
             )
         )
-    states.append(
-        (
-            "clientcrl",
-            {"cert": "chain", "key": "leaf.key", "crl": "crl-clients"},
-            [
-                pc(
-                    "client-cert-revoked",
-                    "cert_revoked",
-                    sslcert=str(f["pg-client-revoked"]),
-                    sslkey=str(f["pg-client.key"]),
-                    **full,
-                )
-            ],
-        )
-    )
-    states.append(
+    # the server checks client certificates against a CRL, or at security level 3
+    for state, setting, kind, name, cert, key in (
+        ("clientcrl", {"crl": "crl-clients"}, "client-cert-revoked", "cert_revoked", "revoked", ""),
         (
             "seclevel3",
-            {"cert": "chain", "key": "leaf.key", "ssl_ciphers": "HIGH:!aNULL:@SECLEVEL=3"},
-            [
-                pc(
-                    "client-cert-weak-key",
-                    "cert_weak_key",
-                    sslcert=str(f["pg-client-rsa2048"]),
-                    sslkey=str(f["pg-client-rsa2048.key"]),
-                    **full,
-                )
-            ],
+            {"ssl_ciphers": "HIGH:!aNULL:@SECLEVEL=3"},
+            "client-cert-weak-key",
+            "cert_weak_key",
+            "rsa2048",
+            "-rsa2048",
+        ),
+    ):
+        pair = pc(
+            kind,
+            name,
+            sslcert=str(f[f"pg-client-{cert}"]),
+            sslkey=str(f[f"pg-client{key}.key"]),
+            **full,
         )
-    )
+        states.append((state, {"cert": "chain", "key": "leaf.key", **setting}, [pair]))
     states.append(
         (
             "ciphers",
