@@ -216,6 +216,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers25 import REDIS as REDIS25  # and the twenty-fifth's
     from tests.verdicts.test_heldout_servers26 import REDIS as REDIS26  # and the twenty-sixth's
     from tests.verdicts.test_heldout_servers27 import REDIS as REDIS27  # and the twenty-seventh's
+    from tests.verdicts.test_redis_structure_audit import REDIS as AUDIT  # and the audit's
     from tests.verdicts.test_tls_sweep import REDIS_ROWS  # and the TLS sweep's
 
     problems = SCENARIOS.mismatches(
@@ -246,6 +247,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
             *REDIS25,
             *REDIS26,
             *REDIS27,
+            *AUDIT,
             *REDIS_ROWS,
         ]
     )

@@ -92,6 +92,41 @@ Partly:
   the primary's NOAUTH to the replica, and masterauth, unnamed.
 Cost of the first run (``/usr/bin/time`` on ``pytest <this file> -n 0``, one envcheck run, other
 helpers' tests running): 4.0 s user, 0.9 s system, 6.3 s wall.
+
+After the fixes (the commit that follows the first run's grading): 9 of 9 fully right, no
+expectation changed; the printed fixes carried out: the ACL SETUSER of
+redis-NOPERM-select-first-arg (``+select|1``) and of redis-NOPERM-info-probe-keys-outside-pattern
+(``+info`` and the probe's selector, from the version and roundtrip checks) run by envcheck's step
+runner as admin_url's user, the URL of redis-default-off-url-without-user given its user by the
+person; those three instances pass every check on a second run. masterauth set on the
+MASTERDOWN case's replica (by its administrator, as printed) brings its link up; the instance is
+not run again: as a replica it still refuses writes (READONLY), the fix's other half being the
+URL of the primary. What envcheck reads now (structure, never a message's words beyond the fixed
+replies it already matched):
+- hooks.py ``_before_auth`` (``reachable``): a first PING refused NOPERM while the URL has a
+  password ran as the default user before AUTH (networking.c ``createClient``): it no longer
+  fails reachable; the auth check PINGs again as the URL's user;
+- hooks.py ``_default_disabled`` (``_login``): acl.c's ERR for AUTH PASSWORD while the first PING
+  of the connection was answered NOAUTH: a nopass default user that is on is logged in at once,
+  so this one is off; the URL must name the ACL user;
+- diagnose.py ``database_refused`` (``_login``'s SELECT): NOPERM for the URL's database while
+  SELECT of another one (0 to 15) runs on the same connection: a first-argument rule; the fix
+  ``ACL SETUSER USER +select|DB`` (or a database the user may use), not ``+select``;
+- diagnose.py ``_denied_some`` (from ``_denied_many``): PING not among the refused requests: no
+  claim of a user without command rules; the keyed ones named as refused on the probe key (the
+  command or the key's name), the same fix;
+- hooks.py ``configuration``: a risky eviction policy with INFO memory's ``maxmemory`` 0 passes,
+  named as inert (evict.c evicts nothing without a limit); ``_eviction_fix``: CONFIG GET answered
+  ``unknown command`` gives redis.conf and a restart (no CONFIG SET), a NOPERM gives the CONFIG SET
+  as the administrator;
+- diagnose.py ``_primary_refuses_replica`` (from ``_readonly``, READONLY and MASTERDOWN): the link
+  not up while the primary answers a PING without AUTH with NOAUTH: masterauth named, the fix
+  CONFIG SET masterauth on the replica (a manual step: it takes a password) and the URL of the
+  primary; no REPLICAOF NO ONE.
+Rows: 9 in docs/verdicts/redis.md, section "The structural audit of 2026-12-08 (issue 21)",
+asserted on this file's first run and registered in tests/verdicts/test_redis.py's every-row test.
+Cost (``/usr/bin/time`` on ``pytest <this file> -n 0``, after the fixes, two envcheck runs, other
+helpers' tests running): 4.8 to 5.3 s user, 0.8 s system, 11 to 13 s wall.
 """
 
 from __future__ import annotations

@@ -978,6 +978,46 @@ def no_such_db(conn: Resp, t: Target, deadline: float) -> CheckFailed:
     )
 
 
+#: the databases tried when SELECT of the URL's is refused NOPERM (redis.conf's default count)
+_SOME_DATABASES = range(16)
+
+
+def database_refused(conn: Resp, t: Target, exc: ReplyError, deadline: float) -> CheckFailed | None:
+    """SELECT of the URL's database refused NOPERM while SELECT of another database runs on the
+    same connection: the user's ACL allows SELECT with some first arguments only (acl.c
+    first-arg rules, ``-select +select|0``), so the database is refused, not the command. None
+    when no other database is allowed either (the command is refused)."""
+    allowed = None
+    for db in _SOME_DATABASES:
+        if db == t.db or time.monotonic() > deadline:
+            continue
+        try:
+            conn.call("SELECT", db, deadline=deadline)
+        except ReplyError:
+            continue
+        except ConnectionLost:
+            return None
+        allowed = db
+        break
+    if allowed is None:
+        return None
+    user = t.username or "default"
+    step = admin_step(t, "ACL", "SETUSER", user, f"+select|{t.db}")
+    return CheckFailed(
+        f"ACL user {user!r} may not use database {t.db} of {t.address}: SELECT {t.db} was "
+        f"refused (NOPERM), while SELECT {allowed} is allowed",
+        why="the user's ACL allows SELECT for some databases only (first-argument rules such "
+        f"as -select +select|{allowed}), and the URL names another one; the server said: "
+        f"{_said(exc)}",
+        fix=fix(
+            f"use a database the user may select in {t.source} (e.g. "
+            f"{_with_db(t, allowed)}), or, as {ASK_ADMIN}, allow this one: {step.render()} "
+            "(this database only, not every one as +select would)",
+            step,
+        ),
+    )
+
+
 def _with_db(t: Target, db: int) -> str:
     return t.url_with(t.host, t.port).rsplit("/", 1)[0] + f"/{db}"
 
@@ -1596,6 +1636,8 @@ def _denied_many(t: Target, user: str, commands: list[str], exc: ReplyError) -> 
     keyed = [PROBE_SELECTOR] if any(c in KEYED for c in commands) else []
     step = admin_step(t, "ACL", "SETUSER", user, *plain, *keyed)
     listed = ", ".join(commands)
+    if "PING" not in commands:
+        return _denied_some(t, user, commands, exc, step)
     return CheckFailed(
         f"ACL user {user!r} may not run {listed}: NOPERM to each of the requests envcheck's "
         f"checks send ({exc.command} first)",
@@ -1605,6 +1647,40 @@ def _denied_many(t: Target, user: str, commands: list[str], exc: ReplyError) -> 
         fix=fix(
             f"as {ASK_ADMIN}: {step.render()} (every command the checks send, the key commands "
             f"on {KEY_PREFIX}* keys only)",
+            step,
+        ),
+    )
+
+
+def _denied_some(
+    t: Target, user: str, commands: list[str], exc: ReplyError, step: RedisCommand
+) -> CheckFailed:
+    """Several of the checks' requests refused NOPERM, PING not among them: the user has
+    commands (a NOPERM for PING, which names no key, would be the command's), so no claim that
+    it was made without any; a refused SET, GET or DEL names the probe key, so its NOPERM is for
+    the command or for the key's name, which the same fix (the probe's selector) covers."""
+    plain = [c for c in commands if c not in KEYED]
+    keyed = [c for c in commands if c in KEYED]
+    denied = f"may not run {', '.join(plain)} (NOPERM)" if plain else "is refused (NOPERM)"
+    on_key = (
+        f"{', nor' if plain else ''} {', '.join(keyed)} on envcheck's probe key {KEY_PREFIX}*"
+        if keyed
+        else ""
+    )
+    keys_why = (
+        f"; {', '.join(keyed)} name the probe key, so their NOPERM is for the command or for the "
+        f"key's name (the user's key patterns, ~..., need not cover {KEY_PREFIX}*)"
+        if keyed
+        else ""
+    )
+    return CheckFailed(
+        f"ACL user {user!r} {denied}{on_key}: NOPERM to each of these requests envcheck's "
+        f"checks send ({exc.command} first)",
+        why=f"each was tried as the user on the same connection and refused with NOPERM, and "
+        f"PING was not{keys_why}; the server said: {_said(exc)}",
+        fix=fix(
+            f"as {ASK_ADMIN}: {step.render()} (the refused commands, the key commands on "
+            f"{KEY_PREFIX}* keys only)",
             step,
         ),
     )
@@ -1645,6 +1721,8 @@ def _readonly(
             ),
             facts={"master_host": host, "master_link_status": link},
         )
+    if link != "up" and _first_line(host, int(port), deadline).startswith(b"-NOAUTH"):
+        return _primary_refuses_replica(t, exc, primary, host, int(port), link)
     # a link that is not up yet may be one being made: whether the primary answers tells
     down = link != "up" and not _net.answers(host, int(port), b"PING\r\n", is_resp, deadline)
     facts = {"master_host": host, "master_link_status": link}
@@ -1674,6 +1752,52 @@ def _readonly(
         )
         steps = [promote]
     return CheckFailed(summary, why=why, fix=fix(text, *steps), facts=facts)
+
+
+def _first_line(host: str, port: int, deadline: float) -> bytes:
+    """The first line of what ``host:port`` answers a PING (a RESP array) on a new connection
+    without AUTH; empty when nothing answers."""
+    try:
+        with socket.create_connection((host, port), timeout=_left(deadline)) as sock:
+            sock.settimeout(min(2.0, _left(deadline)))
+            sock.sendall(b"*1\r\n$4\r\nPING\r\n")
+            return sock.recv(256).split(b"\r\n", 1)[0]
+    except OSError:
+        return b""
+
+
+def _primary_refuses_replica(
+    t: Target, exc: ReplyError, primary: str, host: str, port: int, link: str
+) -> CheckFailed:
+    """A replica whose link is not up, while its primary answers a PING without AUTH with
+    NOAUTH: the primary requires a password, and the replica (which logs in with masterauth,
+    and masteruser for an ACL user) has none or another, so its sync is refused."""
+    serves = (
+        "and it serves nothing until the link is up"
+        if exc.kind == "MASTERDOWN"
+        else "and a replica accepts no writes"
+    )
+    masterauth = t.cli("CONFIG", "SET", "masterauth", "PASSWORD")
+    text = (
+        f"as {ASK_ADMIN}, on this replica: {masterauth} (the primary's password; CONFIG SET "
+        "masteruser USER too when the primary's replication user is an ACL user; and both in "
+        "the replica's redis.conf): its link then comes up; the application's writes go to the "
+        f"primary: point {t.source} at {primary}"
+    )
+    return CheckFailed(
+        f"{t.address} is a replica of {primary} whose link to it is {link}: the primary "
+        f"requires a password and refuses this replica, {serves} ({exc.kind})",
+        why="the primary answers a PING without AUTH with NOAUTH, and this replica's link to it "
+        "has not come up: a replica logs in to its primary with masterauth (and masteruser), "
+        "which is not set here or is not the primary's password (the replica's log names the "
+        "refusal)",
+        fix=fix(
+            text,
+            Manual(text, ask=ASK_ADMIN),
+            url_step(t, t.url_with(host, port)),
+        ),
+        facts={"master_host": host, "master_link_status": link},
+    )
 
 
 def _replica_of_itself(t: Target, conn: Resp | None, host: str, port: int, deadline: float) -> bool:

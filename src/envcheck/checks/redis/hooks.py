@@ -29,6 +29,7 @@ from envcheck.checks.redis.diagnose import _info as _diagnose_info
 from envcheck.checks.redis.diagnose import (
     admin_step,
     auth_err,
+    database_refused,
     dropped_handshake,
     explain,
     fix,
@@ -141,6 +142,13 @@ def _open(ctx: Context, t: Target) -> Session:
     except ConnectionLost:
         pass
     return session
+
+
+def _before_auth(t: Target, first: ReplyError) -> bool:
+    """Whether the first PING's error reply is one the URL's own login makes moot: NOAUTH or
+    WRONGPASS, or NOPERM when the URL has a password (the PING ran as the default user, before
+    AUTH, which redis-py sends first; the auth check PINGs again as the URL's user)."""
+    return first.kind in ("NOAUTH", "WRONGPASS") or (first.kind == "NOPERM" and t.has_password)
 
 
 def _unix(t: Target, timeout: float, budget: float) -> _net.Opened:
@@ -316,7 +324,7 @@ def reachable(instance: str, ctx: Context) -> Outcome:
             latency = session.latency
             if session.broken is not None:
                 raise protocol_broken(t, session.broken)
-            if first is not None and first.kind not in ("NOAUTH", "WRONGPASS"):
+            if first is not None and not _before_auth(t, first):
                 failure = refused(t, first, session.conn)
                 raise failure
     except _net.ConversationFailed as exc:
@@ -418,6 +426,32 @@ def _nopass_default_limited(conn: Resp, t: Target, deadline: float) -> CheckFail
     )
 
 
+def _default_disabled(t: Target) -> CheckFailed:
+    """The URL gives a password and no user; AUTH PASSWORD is answered acl.c's ERR for a default
+    user without a password (nopass), while the first PING of the same connection was answered
+    NOAUTH: a nopass default user that is on is logged in as soon as a client connects
+    (networking.c ``createClient``), so this one is off (``ACL SETUSER default off`` keeps
+    nopass). No password logs in as ``default``; the password is an ACL user's."""
+    named = t.url_with(t.host, t.port).replace("://:PASSWORD@", "://USER:PASSWORD@")
+    return CheckFailed(
+        f"the URL names no user, so its password is sent for the user 'default' of {t.address}, "
+        "which is disabled (off): no password logs in as it",
+        why="the first PING, before AUTH, was refused NOAUTH (a default user that is on and "
+        "nopass is logged in at once, so this one is off), and AUTH PASSWORD was answered that "
+        "the default user has no password (it is still nopass: ACL SETUSER default off keeps "
+        "the flag); redis-py sends a URL's lone password as the default user's (HELLO 3 AUTH "
+        "default PASSWORD: WRONGPASS; over RESP2 AUTH PASSWORD: this ERR) and fails the "
+        "connection; the password is an ACL user's whose name the URL leaves out",
+        fix=fix(
+            f"name the ACL user whose password this is in {t.source}: {named}",
+            Manual(
+                f"set {t.source} to {named} (USER: the ACL user the password belongs to)",
+                ask=f"whoever sets {t.source}",
+            ),
+        ),
+    )
+
+
 def _login(session: Session, t: Target, deadline: float) -> None:
     """AUTH (when the URL has a password) and SELECT (a database other than 0), once."""
     if session.ready:
@@ -433,6 +467,9 @@ def _login(session: Session, t: Target, deadline: float) -> None:
             # acl.c: "AUTH <password> called without any password configured for the default
             # user"; another ERR (unknown command: AUTH renamed) is explained by its words
             if exc.kind == "ERR" and not t.username and "without any password" in exc.text:
+                first = session.first_reply
+                if first is not None and first.kind == "NOAUTH":
+                    raise _default_disabled(t) from None
                 limited = _nopass_default_limited(conn, t, deadline)
                 if limited is not None:
                     raise limited from None
@@ -474,6 +511,10 @@ def _login(session: Session, t: Target, deadline: float) -> None:
         try:
             conn.call("SELECT", t.db, deadline=deadline)
         except ReplyError as exc:
+            if exc.kind == "NOPERM":
+                other = database_refused(conn, t, exc, deadline)
+                if other is not None:
+                    raise other from None
             if exc.kind != "ERR" or UNKNOWN_COMMAND in exc.text.lower():
                 raise explain(t, exc, conn, deadline) from None
             server = _diagnose_info(conn, "server", deadline)
@@ -912,12 +953,14 @@ def configuration(instance: str, ctx: Context) -> Outcome:
         with _ready(ctx, t) as session:
             memory = _info(session, t, deadline, "memory")
             persistence = _info(session, t, deadline, "persistence")
+            config_refused: ReplyError | None = None
             try:
                 reply = session.conn.call("CONFIG", "GET", "save", deadline=deadline)
                 shaped(session.conn, reply, list)
                 save = (reply[1].decode() if len(reply) > 1 else "") if reply else ""
-            except ReplyError:  # CONFIG is often disabled on managed Redis
+            except ReplyError as exc:  # CONFIG is often disabled on managed Redis
                 save = "unknown"
+                config_refused = exc
     except ProxyHungUp as proxy:
         return _not_forwarded(proxy)
     policy = memory.get("maxmemory_policy", "unknown")
@@ -931,18 +974,44 @@ def configuration(instance: str, ctx: Context) -> Outcome:
         "maxmemory": maxmemory,
         "persistence": stored,
     }
+    if policy in _RISKY_EVICTION and maxmemory == 0:
+        # evict.c evicts only above a limit: without one (64-bit) the policy deletes nothing
+        return ok(
+            f"maxmemory-policy {policy} with maxmemory 0 (no limit): Redis evicts nothing "
+            f"while no limit is set; persistence {stored}",
+            **facts,
+        )
     if policy in _RISKY_EVICTION:
         return warn(
             f"maxmemory-policy {policy}: when memory fills, Redis silently deletes keys, "
             "including queued jobs and LangGraph checkpoints",
-            fix=fix(
-                f"{t.cli('CONFIG', 'SET', 'maxmemory-policy', 'noeviction')}  (and set it in "
-                "redis.conf), or keep queues and checkpoints on a separate instance",
-                admin_step(t, "CONFIG", "SET", "maxmemory-policy", "noeviction", as_admin=False),
-            ),
+            fix=_eviction_fix(t, config_refused),
             **facts,
         )
     return ok(f"maxmemory-policy {policy}, persistence {stored}", **facts)
+
+
+def _eviction_fix(t: Target, refused: ReplyError | None) -> Fix:
+    """noeviction for the instance: CONFIG SET (as the configured user, or as an administrator
+    when CONFIG GET was refused NOPERM), or redis.conf and a restart when the server has no
+    CONFIG command (``unknown command``: rename-command CONFIG, as managed Redis does)."""
+    keep = "or keep queues and checkpoints on a separate instance"
+    if refused is not None and refused.kind == "ERR" and UNKNOWN_COMMAND in refused.text.lower():
+        text = (
+            f"set maxmemory-policy noeviction in redis.conf (or the managed service's parameter "
+            f"group) and restart the server: it has no CONFIG command (CONFIG GET was answered "
+            f"unknown command: rename-command CONFIG in redis.conf), {keep}"
+        )
+        return fix(text, Manual(text, ask=ADMIN_WHO))
+    step = admin_step(
+        t,
+        "CONFIG",
+        "SET",
+        "maxmemory-policy",
+        "noeviction",
+        as_admin=refused is not None and refused.kind == "NOPERM",
+    )
+    return fix(f"{step.render()}  (and set it in redis.conf), {keep}", step)
 
 
 def open_client(
