@@ -58,7 +58,33 @@ The predicted mis-tellings (the branch, and the other behaviour that reaches it)
 Timeouts: 2 s for the cases where the timeout is what is tested (the four silences), 5 s for
 the two exits, :data:`PATIENT` for the neighbours.
 
-First run: (graded below once run.)
+First run (envcheck at 667024a, the commit that added this file, before any change; graded by the
+rules above, 2026-12-08): 8 cases, 2 fully right (the two neighbours: every check passes; only
+their rows were missing), 1 partly and 5 wrong (of 6 breakages). No process outlived the run.
+(stdio-stops-answering's server first stalled one request early, on ``tools/list``: envcheck
+sends ``server/discover`` before ``initialize``, which the server counted; fixed in the server,
+stalling after its first ``tools/list`` answer as the case says, and graded on that run, still
+before any change of envcheck.)
+
+- stdio-hang-after-handshake, wrong: "no answer to tools within 2 s", "it may wait for input it
+  never gets, or speak another protocol", fix "run ... by hand to see whether it speaks MCP, or
+  raise timeout": the handshake it answered unsaid, the request named by its step.
+- stdio-answers-at-shutdown, wrong: "the server holds its stdout in a buffer ... flushes it only
+  at exit", fix ``env = { PYTHONUNBUFFERED = "1" }``: its initialize answer had come at once, and
+  the late line was an error, "server shutting down", never shown.
+- stdio-fatal-on-stdout-exit, wrong: "printed non-protocol output on stdout: 'Error: NOTES_TOKEN
+  is not set'", fix "make the server log to stderr ... or run it with its quiet option": the
+  exit 1 unsaid, NOTES_TOKEN (set in the shell, not passed) not offered.
+- stdio-error-then-exit, partly, and not the same twice: one run "exited with code 1 during
+  tools ... it wrote nothing to stderr", fix "fix its arguments or environment" (the server's
+  -32603 "index.db is locked by another process" unsaid); another run (the exit not yet
+  learnt) "MCP error -32603: index.db is locked ..." and the exit told only on ``ping``. Which
+  verdict came depended on how soon the exit status was read.
+- stdio-stops-answering, wrong: "the server answered initialize, tools/list on this connection,
+  but not ping", fix "report it to the server's authors: it does not answer ping".
+- http-stream-event-then-silence, wrong: "no event on the streamable HTTP stream within 2 s: the
+  stream is held back ... a proxy ... buffers the stream", fix "turn off response buffering ...
+  (nginx: proxy_buffering off ...)": a ``notifications/message`` event had come on that stream.
 """
 
 from __future__ import annotations
@@ -106,7 +132,7 @@ SERVER = textwrap.dedent("""
         print("Error: NOTES_TOKEN is not set")  # a fatal error on stdout, then exit 1
         sys.exit(1)
 
-    answered = 0
+    listed = False
     pending = []
     for line in sys.stdin:
         message = json.loads(line)
@@ -115,7 +141,7 @@ SERVER = textwrap.dedent("""
         ident, method = message["id"], message["method"]
         params = message.get("params") or {}
         reply = {"jsonrpc": "2.0", "id": ident}
-        if MODE == "stalls" and answered >= 2:
+        if MODE == "stalls" and listed:
             continue  # the worker is stuck after the listing: nothing more is answered
         if method == "initialize":
             reply["result"] = {
@@ -132,6 +158,7 @@ SERVER = textwrap.dedent("""
                 send({"jsonrpc": "2.0", "id": ident, "error": error})
                 sys.exit(1)
             reply["result"] = {"tools": [{"name": "echo", "inputSchema": {"type": "object"}}]}
+            listed = True
         elif method == "ping":
             if MODE == "ping-late":
                 time.sleep(0.5)
@@ -141,7 +168,6 @@ SERVER = textwrap.dedent("""
         else:
             reply["error"] = {"code": -32601, "message": "Method not found"}
         send(reply)
-        answered += 1
     if MODE == "shutdown-error":  # stdin closed: fail what is still pending, then exit
         for ident in pending:
             error = {"code": -32603, "message": "server shutting down"}
