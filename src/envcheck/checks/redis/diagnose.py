@@ -15,6 +15,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from envcheck.checks.redis.resp import (
@@ -328,20 +329,62 @@ def refine(exc: _net.ConversationFailed, t: Target, deadline: float) -> CheckFai
     return with_fix(exc, f"check that {t.address} really is Redis")
 
 
-def closes_after_handshake(t: Target, deadline: float) -> bool:
-    """Whether a TLS handshake with this client's settings completes and the server then closes
-    the connection, without an alert, before answering PING."""
+@dataclass(frozen=True)
+class Talk:
+    """envcheck's own TLS conversation with the server, with this client's settings (its
+    certificate included): the handshake, a read before anything is sent (TLS 1.3 judges a
+    client certificate after the client's Finished: the alert comes then, and a command sent at
+    once can meet the close first), then PING."""
+
+    #: OpenSSL's reason for the alert the server ended the conversation with (None: no alert)
+    alert: str | None
+    #: the handshake completed
+    completed: bool
+    #: after the handshake the server closed the connection without an alert, before
+    #: answering PING
+    closed: bool
+
+
+def tls_talk(t: Target, deadline: float) -> Talk:
+    """The :class:`Talk` with ``t``, held once per diagnosis (by its ``deadline``): the TLS
+    verdicts read one conversation, not one each."""
+    held = t.talks.get(deadline)
+    if isinstance(held, Talk):
+        return held
+    talk = _talk(t, deadline)
+    t.talks[deadline] = talk
+    return talk
+
+
+def _talk(t: Target, deadline: float) -> Talk:
     from envcheck.checks.redis.target import ssl_context
 
+    completed = False
     try:
         context = ssl_context(t)
         with socket.create_connection((t.host, t.port), timeout=_left(deadline)) as raw:
             with context.wrap_socket(raw, server_hostname=t.host) as sock:
+                completed = True
                 sock.settimeout(min(1.0, _left(deadline)))
-                sock.sendall(b"PING\r\n")
-                return sock.recv(64) == b""
-    except (OSError, ssl.SSLError, CheckFailed):
-        return False
+                try:
+                    first: bytes | None = sock.recv(1)
+                except TimeoutError:  # it waits for a command, as Redis does
+                    first = None
+                if first is None:
+                    sock.sendall(b"PING\r\n")
+                    first = sock.recv(64)
+                return Talk(None, True, first == b"")
+    except ssl.SSLError as exc:
+        return Talk(str(exc.reason or "") or None, completed, False)
+    except (OSError, CheckFailed):
+        return Talk(None, completed, False)
+
+
+def closes_after_handshake(t: Target, deadline: float) -> bool:
+    """Whether a TLS handshake with this client's settings completes and the server then closes
+    the connection, without an alert, before answering PING."""
+    talk = tls_talk(t, deadline)
+    return talk.completed and talk.closed and talk.alert is None
 
 
 def cluster_bus_of(t: Target, deadline: float) -> CheckFailed | None:
@@ -380,53 +423,28 @@ def client_certificate_required(t: Target, deadline: float) -> bool:
     certificate_required after the client's Finished, so only a read sees it); under TLS 1.2
     the server ends with handshake_failure, which is the missing certificate when its flight
     (in the clear) agreed on a cipher and asked for a certificate (a CertificateRequest)."""
-    from envcheck.checks.redis.target import ssl_context
-
-    try:
-        context = ssl_context(t)
-        with socket.create_connection((t.host, t.port), timeout=_left(deadline)) as raw:
-            with context.wrap_socket(raw, server_hostname=t.host) as sock:
-                sock.settimeout(_left(deadline))
-                sock.recv(1)
-    except ssl.SSLError as exc:
-        if exc.reason == CERTIFICATE_REQUIRED:
-            return True
-        if exc.reason != _tls.HANDSHAKE_FAILURE or _certfile(t):
-            return False
-
-        def opened() -> socket.socket:
-            return socket.create_connection((t.host, t.port), timeout=_left(deadline))
-
-        flight = _tls.server_flight(opened, t.host)
-        return (
-            flight is not None
-            and flight.agreed
-            and flight.asks_certificate
-            and flight.alert == _tls.HANDSHAKE_FAILURE_ALERT
-        )
-    except (OSError, CheckFailed):
+    alert = tls_talk(t, deadline).alert
+    if alert == CERTIFICATE_REQUIRED:
+        return True
+    if alert != _tls.HANDSHAKE_FAILURE or _certfile(t):
         return False
-    return False
+
+    def opened() -> socket.socket:
+        return socket.create_connection((t.host, t.port), timeout=_left(deadline))
+
+    flight = _tls.server_flight(opened, t.host)
+    return (
+        flight is not None
+        and flight.agreed
+        and flight.asks_certificate
+        and flight.alert == _tls.HANDSHAKE_FAILURE_ALERT
+    )
 
 
 def handshake_alert(t: Target, deadline: float) -> str | None:
     """OpenSSL's reason for the alert with which the server ends a TLS conversation that uses
-    this client's settings (its certificate included): a handshake, then a read, before
-    anything is sent (TLS 1.3 judges the client's certificate after the client's Finished, and
-    a command sent then can meet the close first); ``None`` for no alert."""
-    from envcheck.checks.redis.target import ssl_context
-
-    try:
-        context = ssl_context(t)
-        with socket.create_connection((t.host, t.port), timeout=_left(deadline)) as raw:
-            with context.wrap_socket(raw, server_hostname=t.host) as sock:
-                sock.settimeout(min(1.0, _left(deadline)))
-                sock.recv(1)
-    except ssl.SSLError as exc:
-        return str(exc.reason or "") or None
-    except (OSError, CheckFailed):
-        return None
-    return None
+    this client's settings (:class:`Talk`); ``None`` for no alert."""
+    return tls_talk(t, deadline).alert
 
 
 def client_certificate_alert(

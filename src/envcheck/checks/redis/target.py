@@ -95,6 +95,9 @@ class Target:
     config_file: str | None = None
     #: ``admin_url``, when set: a diagnosis may look at ACL users as that user (read only)
     admin_url: str | None = field(default=None, repr=False)
+    #: envcheck's own TLS conversations with the server, by the deadline of the diagnosis that
+    #: made each (one per diagnosis: see :func:`envcheck.checks.redis.diagnose.tls_talk`)
+    talks: dict[float, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def address(self) -> str:
