@@ -82,7 +82,42 @@ its fix must hold, words nothing it shows may say. Graded as the held-out rounds
 (:func:`tests.verdicts.provider_runs.grade`): "wrong" is a wrong status or a phrase the case
 forbids, "partly" any other miss.
 
-The expectations below were committed before envcheck first ran on this file.
+The expectations below were committed before envcheck first ran on this file (0e04aaf); none was
+changed after.
+
+First run (envcheck at 0e04aaf, before any change): 2 of 10 fully right (the two healthy
+neighbours); breakages: 0 of 8 fully right, 0 partly, 8 wrong (each shows a phrase its case
+forbids). Every prediction held: each decision point merged the two states as predicted; two
+predicted "partly" (the missing blob, the plain-text 404 to /api/ps) came out wrong, as they say a
+phrase their cases forbid.
+- ollama-version-400-http-to-tls-port: FAIL server "answered /api/version with HTTP 400, not
+  Ollama's version | another service listens there | point OLLAMA_HOST at Ollama": Go's own words
+  say the port speaks TLS; no https.
+- ollama-show-404-local-of-remote-model: FAIL model "model team-coder:local is not pulled ...;
+  closest pulled: team-coder:latest", the fix an edit to team-coder:latest or ``ollama pull
+  team-coder:<tag>`` ("ollama pull team-coder:local fails ..."): the model is in the store and runs
+  on gpu-box.lan (``/api/tags`` said so); the edit would have worked for a wrong reason.
+- ollama-show-404-listed-blob-missing: FAIL model "the answer contradicts what the request and
+  the server's own listing show, so no cause is guessed (a proxy in front of Ollama, or another
+  server speaking its API, may answer for it)", fixed by a curl and the log: the store's missing
+  file not named, no ``ollama pull`` (which restores it).
+- ollama-generate-500-remote-oom-passed-on: FAIL smoke "team-coder:latest is a cloud model, and
+  the Ollama at ... got no answer for it from http://gpu-box.lan:11434: HTTP 500: model requires
+  more system memory ...", why "no local runner or memory is involved", fix "if it does,
+  ollama.com failed the call": gpu-box answered (api.StatusError's StatusCode and Status in the
+  body), for its memory.
+- ollama-generate-500-remote-refused: FAIL smoke, the same verdict: "a cloud model", "ollama.com
+  failed the call" for a host on the LAN (the cause "got no answer" right).
+- ollama-show-404-tags-404-allow-list: FAIL model "model llama3.2:latest is not pulled ... |
+  /api/show answered a plain-text 404 ... and /api/tags does not list it | ollama pull
+  llama3.2:latest": /api/tags listed nothing, it answered the same 404.
+- ollama-ps-404-plain-recent-release: FAIL gpu "refused GET /api/ps: HTTP 404: 404 page not
+  found | ... it came back HTTP 404 in Ollama's error shape ...; no row ... covers this answer":
+  a plain-text page, not Ollama's shape; the proxy's forwarding unnamed.
+- ollama-connect-timeout-loopback-queue-full: FAIL server "no TCP answer from
+  http://127.0.0.1:<port> within 2 s | packets are dropped: a firewall, a wrong host, or a machine
+  that is down | fix tool.envcheck.ollama.host": the host is right, the machine this one, and a
+  listener holds the port with its accept queue full.
 """
 
 from __future__ import annotations
