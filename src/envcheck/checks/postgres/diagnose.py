@@ -3119,6 +3119,82 @@ def _walsender_refused(t: Target, deadline: float) -> CheckFailed | None:
     )
 
 
+def _walsender_slots(t: Target, got_in: _pgwire.Attempt, deadline: float) -> CheckFailed | None:
+    """The DSN's ``replication`` asks for a WAL sender, and the server has no WAL sender slot
+    left: proc.c ``InitProcess`` takes a WAL sender's PGPROC from a pool of max_wal_senders
+    entries and answers 53300 when it is empty, before authentication and before pg_hba.conf
+    (the same code and routine as ``sorry, too many clients already`` for the backends' pool:
+    which request was sent tells them apart). Told by envcheck's own login with the same
+    ``replication`` in its startup packet, over the transport that let it in without."""
+    value = t.params.get("replication") or ""
+    try:
+        attempt = _pgwire.login_attempt(
+            t.host if t.socket else t.dial,
+            t.port,
+            user=t.user,
+            dbname=t.dbname,
+            password=t.password,
+            tls=tls_context(t) if got_in.ssl else None,
+            server_hostname=t.host,
+            deadline=deadline,
+            startup=(*startup_params(t), ("replication", value)),
+        )
+    except (ssl.SSLError, _pgwire.ProbeError, OSError):
+        return None
+    if attempt is None or attempt.sqlstate != "53300" or attempt.routine != "InitProcess":
+        return None
+    logical = value.lower() == "database"
+    senders = _walsender_count(t, deadline)
+    limit = senders[0] if senders else None
+    shown = f" (max_wal_senders = {limit}, {senders[1]} in use)" if senders else ""
+    wanted = max(10, 2 * int(limit)) if limit and limit.isdigit() else 10
+    raise_it = t.superuser_sql(f"ALTER SYSTEM SET max_wal_senders = {wanted}")
+    drop = f"drop replication={value} (an application's connection is no replication connection)"
+    kind = "a logical replication connection" if logical else "a physical replication connection"
+    said = _said(attempt.message, attempt.detail)
+    if logical:
+        fix_text = (
+            f"if the application streams changes (logical decoding), as a superuser: "
+            f"{raise_it.render()} and restart the server (max_wal_senders needs a restart), or "
+            f"end an idle WAL sender (pg_stat_replication); otherwise {drop} from "
+            f"{t.source_of('replication')}"
+        )
+    else:
+        fix_text = (
+            f"{drop} from {t.source_of('replication')}; a standby or a backup tool that needs "
+            f"one needs a free WAL sender slot ({raise_it.render()} as a superuser, then a "
+            "restart) and a pg_hba.conf line whose database is the keyword replication"
+        )
+    return CheckFailed(
+        f"replication={value} asks {t.address} for {kind} (a WAL sender), and the server has "
+        f"no WAL sender slot free{shown}: it ends the login (SQLSTATE 53300)",
+        why="libpq sends replication in the startup packet; the server takes a WAL sender's "
+        "process slot from a pool of max_wal_senders slots, apart from the backends' slots, and "
+        "ends the login when none is free, before authentication (envcheck's own login with "
+        f"replication={value} met the same; without it, it is let in)" + said,
+        fix=fix(t.edit_setting(drop), text=fix_text),
+    )
+
+
+def _walsender_count(t: Target, deadline: float) -> tuple[str, int] | None:
+    """max_wal_senders and the WAL senders running (pg_stat_replication's rows, which any role
+    sees), read in a session of the role's own without replication."""
+    import psycopg
+
+    kwargs = _diagnosis_session(t, deadline)
+    if kwargs is None:
+        return None
+    try:
+        with psycopg.connect(**kwargs) as conn:
+            row = conn.execute(
+                "SELECT current_setting('max_wal_senders'), "
+                "(SELECT count(*) FROM pg_stat_replication)"
+            ).fetchone()
+    except psycopg.Error:
+        return None
+    return (str(row[0]), int(row[1])) if row else None
+
+
 def _set_by(t: Target, key: str) -> str:
     """`` (from PGNAME)`` when libpq's environment, not the connection string, sets ``key``."""
     name = t.from_environment.get(key)
@@ -3136,6 +3212,10 @@ def _client_refused(
     got_in = [a for a in attempts.values() if a is not None and a.stage == _pgwire.READY]
     physical = (t.params.get("replication") or "").lower() in _PHYSICAL_REPLICATION
     logical = (t.params.get("replication") or "").lower() == "database"
+    if got_in and (physical or logical) and deadline is not None:
+        slots = _walsender_slots(t, got_in[0], deadline)
+        if slots is not None:
+            return slots
     if got_in and logical and deadline is not None:
         refused = _walsender_refused(t, deadline)
         if refused is not None:
@@ -3176,16 +3256,12 @@ def _client_refused(
     wanted = t.params.get("target_session_attrs") or os.environ.get("PGTARGETSESSIONATTRS")
     if got_in and wanted in ("read-write", "primary"):
         status = got_in[0].status
-        if (
-            wanted == "read-write"
-            and status.get("in_hot_standby") != "on"
-            and status.get("default_transaction_read_only") == "on"
-        ):
+        # fe-connect.c: "primary" reads in_hot_standby only; "read-write" also reads
+        # default_transaction_read_only (a read-only session on a primary is a primary)
+        read_only = wanted == "read-write" and status.get("default_transaction_read_only") == "on"
+        if wanted == "read-write" and status.get("in_hot_standby") != "on" and read_only:
             return _read_only_primary(t, wanted, deadline)
-        if (
-            status.get("in_hot_standby") == "on"
-            or status.get("default_transaction_read_only") == "on"
-        ):
+        if status.get("in_hot_standby") == "on" or read_only:
             standby = status.get("in_hot_standby") == "on"
             hosts = ", ".join(f"{h}:{p}" for h, p, _ in t.candidates) or t.address
             return CheckFailed(

@@ -1095,6 +1095,9 @@ def write(instance: str, ctx: Context) -> Outcome:
             acting = _acting_role(conn, t, schema, exc)
             if acting is not None:
                 raise acting from None
+            defaults = _default_privileges_refused(conn, t, exc, statement, handed)
+            if defaults is not None:
+                raise defaults from None
             raise _schema_refused(conn, t, schema, exc) from None
         except psycopg.errors.InvalidParameterValue as exc:
             raise _shared_tablespace(conn, t, exc) from None
@@ -1392,6 +1395,64 @@ def _acting_role(
             reset.steps,
             text=f"{reset.text}; or, as the schema's owner or a superuser, let {acting} create "
             f"there: GRANT CREATE ON SCHEMA {ident(schema)} TO {ident(acting)}",
+        ),
+    )
+
+
+#: the privileges on a table an application's writes need, and whether the role's global
+#: default privileges for tables (pg_default_acl, no schema) leave each to the tables' owner
+_OWNER_DEFAULTS = """
+SELECT p.privilege_type, EXISTS (
+    SELECT 1 FROM aclexplode(d.defaclacl) a
+    WHERE a.grantee = d.defaclrole AND a.privilege_type = p.privilege_type)
+FROM pg_default_acl d,
+     unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']) AS p(privilege_type)
+WHERE d.defaclrole = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+  AND d.defaclnamespace = 0 AND d.defaclobjtype = 'r'
+"""
+
+
+def _default_privileges_refused(
+    conn: psycopg.Connection[Any],
+    t: Target,
+    exc: psycopg.Error,
+    statement: str,
+    handed: str | None,
+) -> CheckFailed | None:
+    """42501 on the probe's INSERT or SELECT of the table its own CREATE TABLE has just made
+    (and that no trigger handed over): the table's owner lacks the privilege on it. A new
+    table's ACL is the owner's global default privileges for tables when it has any
+    (pg_default_acl with no schema: ALTER DEFAULT PRIVILEGES FOR ROLE r REVOKE ... ON TABLES
+    FROM r, which may revoke the owner's own; per-schema entries only add, aclchk.c
+    ``get_user_default_acl``): the server is asked which of them it holds, not its message
+    read."""
+    if statement not in ("INSERT", "SELECT") or handed is not None:
+        return None  # CREATE TABLE itself, or a table another role owns
+    if getattr(exc.diag, "source_function", None) != "aclcheck_error":
+        return None
+    rows = [(text(p), bool(kept)) for p, kept in conn.execute(_OWNER_DEFAULTS).fetchall()]
+    missing = [p for p, kept in rows if not kept]
+    if statement not in missing:
+        return None
+    listed = ", ".join(missing)
+    grant = t.superuser_sql(
+        f"ALTER DEFAULT PRIVILEGES FOR ROLE {ident(t.user)} GRANT {listed} ON TABLES "
+        f"TO {ident(t.user)}",
+        database=t.dbname,
+    )
+    said = str(getattr(exc.diag, "message_primary", "") or exc)
+    return CheckFailed(
+        f"role {t.user} may not {statement} the tables it creates in {t.dbname}: its default "
+        f"privileges (ALTER DEFAULT PRIVILEGES) revoke {listed} on new tables from their owner",
+        why=f"the write check's CREATE TABLE succeeded and its {statement} of that table, owned by "
+        f"{t.user}, was refused (SQLSTATE 42501): pg_default_acl holds {t.user}'s default "
+        f"privileges for tables in every schema of {t.dbname}, without {listed} for the owner, "
+        f"so every table {t.user} creates is made without them; the server said: {said}",
+        fix=Fix(
+            [grant],
+            text=f"as {t.user} or a superuser, in database {t.dbname}: {grant.render()}; tables "
+            f"created before keep their privileges (GRANT {listed} ON ALL TABLES IN SCHEMA "
+            f"<schema> TO {ident(t.user)} for them)",
         ),
     )
 

@@ -737,8 +737,9 @@ def _choice_problem(merged: Mapping[str, str]) -> tuple[str, str, str] | None:
             f"its replication{_shown(replication)} is neither a boolean nor database: libpq "
             "sends it in the startup packet and every PostgreSQL server refuses the connection "
             '(FATAL: invalid value for parameter "replication")',
-            "drop replication (an application's connection is no replication connection), or "
-            "set replication=database (logical) or replication=true (physical)",
+            f"drop replication{'=' + replication if _shown(replication) else ''} (an "
+            "application's connection is no replication connection), or set "
+            "replication=database (logical) or replication=true (physical)",
         )
     for address in (merged.get("hostaddr") or "").split(","):
         if not address:
