@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any, cast
 from urllib.parse import unquote
 
@@ -103,6 +104,16 @@ class WrongApi(AuthenticationFailed):
     kind = "API keys not taken here"
 
 
+class CredentialMoved(AuthenticationFailed):
+    """The Gemini API's 401 ``UNAUTHENTICATED`` without ErrorInfo: its answer to a credential in
+    the ``Authorization`` header (an OAuth access token's place; an API key sent there is refused
+    so), while envcheck sends the key as ``x-goog-api-key`` and no ``Authorization``: something on
+    the way moved the key or put a credential of its own there. A wrong API key is answered 400
+    ``API_KEY_INVALID`` instead."""
+
+    kind = "credential changed on the way"
+
+
 class RegionalHost(ProviderError):
     """The key's project is bound to a regional host (OpenAI's data residency: 401 with
     ``error.code = incorrect_hostname``) and the request went to another host: the key is not
@@ -143,6 +154,14 @@ class EndpointNotFound(ProviderError):
     """A 404 for the URL itself: a wrong ``base_url`` or something that is not this API."""
 
     kind = "wrong base_url"
+
+
+class NoRoute(EndpointNotFound):
+    """A web framework's own 404 for a path the server has no route for (Starlette's and
+    FastAPI's ``{"detail": "Not Found"}``, the status's phrase and nothing else): about the URL,
+    never about a model."""
+
+    kind = "no such route on the server"
 
 
 class BadRequest(ProviderError):
@@ -350,6 +369,9 @@ class Detail:
     #: ``detail`` list at the top level or in ``message``): each its ``loc`` joined by dots
     #: (``body.n``), its ``type`` (``extra_forbidden``) and its ``msg``
     invalid: list[tuple[str, str, str]] = field(default_factory=list)
+    #: the body is a JSON object whose one field is ``detail``, a string (Starlette's and
+    #: FastAPI's HTTPException: ``{"detail": "Not Found"}``)
+    only_detail: bool = False
 
     def fields(self) -> str:
         """The structured fields that decided, e.g. ``error.type=rate_limit_error``."""
@@ -435,6 +457,7 @@ def detail(body: Any) -> Detail:
         found.message = _text(base.get("status_msg"))
         found.code, found.code_field = str(base["status_code"]), MINIMAX_FIELD
         return found
+    found.only_detail = set(body) == {"detail"} and isinstance(body["detail"], str)
     error = body.get("error", body)
     if isinstance(error, str):  # Ollama, xAI, vLLM's auth: {"error": "..."}
         found.message = _text(error)
@@ -691,6 +714,34 @@ def _classify(
     google = _google_reason(made, d)
     if google is not None:
         return google
+    if MODEL_CAPACITY in d.reasons:
+        # Google's ErrorInfo reason for the service's own capacity (at 429 RESOURCE_EXHAUSTED or
+        # 503 UNAVAILABLE): no quota of the caller, and no rate of its own, is what ran out
+        return made(
+            Overloaded,
+            f"{provider} has no capacity for this model now (reason={MODEL_CAPACITY}, HTTP "
+            f"{status}): a limit of the service's servers, not a quota or rate of the key's "
+            "project, and not the key: it frees as the service's load falls",
+            "retry later, or set another model meanwhile",
+        )
+    if api == "gemini" and key_sent and status == 401 and d.type == "UNAUTHENTICATED":
+        if not d.reasons:
+            return made(
+                CredentialMoved,
+                "the Gemini API answered 401 UNAUTHENTICATED without an ErrorInfo reason, its "
+                "answer to a credential in the Authorization header (an OAuth access token's "
+                "place: an API key sent there is refused so), and envcheck sent the key as "
+                "x-goog-api-key with no Authorization header: something between them (a proxy or "
+                "gateway at base_url) moved the key into Authorization: Bearer or put a "
+                "credential of its own there; a wrong API key is answered 400 API_KEY_INVALID "
+                "instead, so the key itself is not what this says",
+                "find what rewrites the Authorization header on requests to base_url (a proxy or "
+                "gateway in between; compare with the host in NO_PROXY) and have it pass "
+                "x-goog-api-key through unchanged; then compare with: curl -sS -H "
+                "'x-goog-api-key: $GEMINI_API_KEY' <base_url>/v1beta/models; if nothing in "
+                "between rewrites it, the value is no Gemini API key (an access token): create "
+                "a key at https://aistudio.google.com/apikey",
+            )
     if status == 401 or "API_KEY_INVALID" in d.reasons or d.type == "authentication_error":
         if key_sent and status == 401 and not d.code and _says_no_key(message):
             return made(
@@ -1480,6 +1531,11 @@ def _litellm_key(made: _Maker, d: Detail, status: int) -> ProviderError | None:
     )
 
 
+#: google.rpc.ErrorInfo's reason for a model the service has no capacity for now (Google's answer
+#: at 429 RESOURCE_EXHAUSTED or 503 UNAVAILABLE, "No capacity available for model on the server":
+#: google-gemini/gemini-cli#26633, #23520)
+MODEL_CAPACITY = "MODEL_CAPACITY_EXHAUSTED"
+
 #: Google Cloud's organization restrictions (cloud.google.com/resource-manager/docs/
 #: organization-restrictions): a network's egress proxy adds this header to requests to Google
 ORG_RESTRICTION_HEADER = "X-Goog-Allowed-Resources"
@@ -1689,10 +1745,14 @@ def _too_many(made: _Maker, d: Detail, provider: str, billing: str) -> ProviderE
             f"enable billing on the key's project or ask for a higher quota ({billing}), or use "
             "a model (or region) the project has a quota for",
         )
-    if per_day and not short:
+    if per_day:
+        # a daily quota among those exceeded: whatever per-minute ones are beside it, no minute's
+        # wait clears it
+        beside = " (the per-minute ones beside it clear sooner; this one does not)" if short else ""
         return made(
             QuotaExhausted,
-            "a daily quota is used up (quotaId ...PerDay...): retrying before it resets fails",
+            "a daily quota is used up (quotaId ...PerDay...): retrying before it resets fails"
+            + beside,
             f"wait for the daily reset (midnight Pacific time) or raise the tier ({billing})",
         )
     wait = made.wait
@@ -1748,6 +1808,15 @@ def doubled_segment(path: str) -> str | None:
 def _not_found(
     made: _Maker, d: Detail, listing: bool, request: tuple[str, str] | None
 ) -> ProviderError:
+    if not listing and d.only_detail and d.message == HTTPStatus.NOT_FOUND.phrase:
+        method, path = request or ("", "")
+        return made(
+            NoRoute,
+            f"{method} {path} answered 404 with the web framework's own answer for a path it has "
+            'no route for ({"detail": "Not Found"}: Starlette\'s and FastAPI\'s, the status\'s '
+            "phrase and no other field): no route, and nothing said about a model",
+            "check base_url",
+        )
     if listing or d.code == "unknown_url" or not d.json or _echoes(d.message, request):
         what = "the model listing" if listing else "this URL"
         method, path = request or ("", "")

@@ -199,6 +199,8 @@ def failure(p: Provider, exc: llm.ProviderError, *, listed: bool = False) -> Che
     if isinstance(exc, llm.AccountRestricted):
         text = exc.hint or "do what the answer says"
         return CheckFailed(summary, why=why, fix=manual(text, ask="the owner of the account"))
+    if isinstance(exc, llm.NoRoute) and listed and sent is not None and not sent.listing:
+        return _no_route_after_listing(p, exc, sent, summary)
     if isinstance(exc, llm.EndpointNotFound):
         asked = urlsplit(sent.url).path if sent is not None else ""
         own = _own_endpoint(p, asked)
@@ -744,6 +746,9 @@ def _key_fix(p: Provider, exc: llm.AuthenticationFailed) -> Fix:
         ask = f"the owner of the {p.label} account"
         return Fix([Manual(exc.hint, ask=ask)], text=exc.hint)
     variable = p.key_variable or f"api_key in {p.table}"
+    if isinstance(exc, llm.CredentialMoved) and exc.hint:
+        # the key arrived in another header than envcheck sent it in: what rewrote it is the fix
+        return Fix([Manual(exc.hint)], text=exc.hint)
     if "OVERLOADED_CREDENTIALS" in exc.detail.reasons and exc.hint:
         # the key is not refused: a credential added on the way is
         return Fix([Manual(exc.hint)], text=exc.hint)
@@ -1295,6 +1300,43 @@ def _key_refused_for_model(p: Provider, exc: llm.ProviderError) -> CheckFailed:
     return CheckFailed(refused, why=why, fix=Fix([Manual(text, ask=ask)], text=text))
 
 
+def _no_route_after_listing(
+    p: Provider, exc: llm.ProviderError, sent: Sent, summary: str
+) -> CheckFailed:
+    """A web framework's own 404 (:class:`llm.NoRoute`) to the call, while the listing at the
+    same base_url answered: the server has no route for the call; nothing was said of the
+    model."""
+    why = (
+        f"{_answered(p, exc)}; the model listing at the same base_url answered (auth and model "
+        "passed), so base_url reaches this server, which serves no chat completions there (an "
+        f"embedding or reranking server lists models too); the 404 says nothing of {p.model}"
+    )
+    chat = sent.path.lstrip("/")
+    text = (
+        f"point base_url (now {p.base_url}) at a server that serves {chat} for {p.model} (an "
+        f"LLM server), or set smoke = false in {p.table} for a server that serves no chat"
+    )
+    return CheckFailed(summary, why=why, fix=Fix([Manual(text)], text=text))
+
+
+def refused_for_every_model(p: Provider, exc: llm.ProviderError, other: str) -> CheckFailed:
+    """A 403 without a reason to the call of a listed model, while the same request for
+    ``other`` (listed too) was refused alike: the refusal is not about the model."""
+    fields = exc.detail.fields()
+    sent: Sent | None = getattr(exc, "sent", None)
+    line = sent.line if sent is not None else "the call"
+    why = (
+        f"{p.label} lists the models for this very key (auth and model passed), and refused "
+        f"{line} with HTTP {exc.status}{f' ({fields})' if fields else ''}; the same request for "
+        f"{other}, which the listing also shows, was refused alike: the refusal is not about "
+        f"{p.model}, the key (or its project or account) is refused for calls, though the "
+        "listing answered; only the answer's words say why"
+    )
+    text = exc.hint or "do what the answer says"
+    summary = f"{p.name}: {exc.kind}{_tried(exc)}: {_message(exc)}"
+    return CheckFailed(summary, why=why, fix=manual(text))
+
+
 def _model_forbidden(exc: llm.ProviderError, listed: bool, sent: Sent | None) -> bool:
     """A 403 without a reason to the call of a model that the listing showed for the same key.
     A service's own business code (a code without a type: SiliconFlow's ``30011``) is a reason
@@ -1304,6 +1346,12 @@ def _model_forbidden(exc: llm.ProviderError, listed: bool, sent: Sent | None) ->
     business = bool(exc.detail.code) and not exc.detail.type
     reasons = exc.detail.reasons
     return listed and sent is not None and not sent.listing and not reasons and not business
+
+
+def model_forbidden(p: Provider, exc: llm.ProviderError, listed: bool) -> bool:
+    """Whether :func:`failure` would read ``exc`` as the model not open to the key
+    (:func:`_forbidden_for_model`; hooks.smoke_check asks it first of another model)."""
+    return _model_forbidden(exc, listed, getattr(exc, "sent", None)) and _anthropic_own(p, exc)
 
 
 def _anthropic_own(p: Provider, exc: llm.ProviderError) -> bool:
@@ -1479,7 +1527,9 @@ def _too_large(p: Provider, exc: llm.ProviderError, summary: str, sent: Sent | N
 
 def _outage_fix(p: Provider, exc: llm.ProviderError) -> Fix:
     # Cloudflare's error envelope is Cloudflare's API answering, whatever host base_url names
-    if p.local and not p.vendor and exc.detail.code_field != "errors[].code":
+    # (Google's ErrorInfo reasons are Google's, relayed by a server on this machine: not its own)
+    relayed = exc.detail.code_field == "errors[].code" or bool(exc.detail.reasons)
+    if p.local and not p.vendor and not relayed:
         loading = exc.detail.type == "unavailable_error"
         text = (
             f"wait until the server at {p.host} has loaded the model (its log shows the "

@@ -515,6 +515,16 @@ def smoke_check(name: str, ctx: Context) -> Outcome:
             if ollama is not None:
                 raise _diagnose.ollama_unauthorized(s.provider, ollama, exc) from None
             raise
+        except llm.PermissionDenied as exc:
+            # a 403 without a reason to a listed model: is the same request for another listed
+            # model refused alike? then it is not about this model
+            listed_model = model_listed(ctx, name)
+            if not _diagnose.model_forbidden(s.provider, exc, listed_model):
+                raise
+            other = _refused_alike(s, exc)
+            if other is None:
+                raise
+            raise _diagnose.refused_for_every_model(s.provider, exc, other) from None
         except (llm.ModelNotFound, llm.BadRequest) as exc:
             if not model_listed(ctx, name):
                 raise
@@ -602,6 +612,33 @@ def _runs_instead(s: Session) -> str | None:
     except llm.ProviderError:
         return None
     return other
+
+
+def _refused_alike(s: Session, exc: llm.ProviderError) -> str | None:
+    """The kind's default model, when the listing shows it (on Gemini: with generateContent) and
+    the same smoke request to it is refused with the same status as ``exc``; else None."""
+    p = s.provider
+    other = p.spec.default_model
+    methods: dict[str, list[str]] = {}
+    listed = _list_models(s, other, methods)
+    mine = p.model
+    if p.kind == "anthropic":  # aliases the listing shows by their dated ids
+        other = anthropic_models.resolve(other, listed) or other
+        mine = anthropic_models.resolve(mine, listed) or mine
+    if other in (p.model, mine) or other not in listed:
+        return None
+    if p.kind == "gemini" and _GENERATE not in methods.get(other, [_GENERATE]):
+        return None
+    path, body = _smoke_request(p)
+    if p.kind == "gemini":
+        path = path.replace(f"/models/{p.model}:", f"/models/{other}:")
+    else:
+        body = {**body, "model": other}
+    try:
+        s.call("POST", path, body)
+    except llm.ProviderError as refused:
+        return other if refused.status == exc.status else None
+    return None
 
 
 #: Gemini's finishReason values that end a candidate normally (its text, or its token limit)
