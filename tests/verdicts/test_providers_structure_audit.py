@@ -70,28 +70,31 @@ answer (new-api#920) is the same body as test_heldout.py's fourth-set case
 and "UNAUTHENTICATED" in the tables missed; that case asks only for the status, the words and
 the AI Studio key page, so it passed with the key fix this audit calls wrong.
 
-After (verdicts from structure; no word of a message decides): 8 of 8 fully right, each a row of
-docs/verdicts/providers.md (``PROVIDER_ROWS_AUDIT``, registered in test_providers.py's every-row
-test) asserted on the run. llm/_errors.py: ``_too_many`` reads a ``…PerDay…`` quotaId among the
-violations as the daily quota whatever per-minute ones are beside it ("a daily quota is used up
-... the per-minute ones beside it clear sooner; this one does not", "wait for the daily reset");
-ErrorInfo reason ``MODEL_CAPACITY_EXHAUSTED`` (``MODEL_CAPACITY``) is ``Overloaded`` at any
-status, read before the status rules ("no capacity for this model now ... not a quota or rate of
-the key's project", "retry later"), and diagnose.py's outage fix no longer sends a local server's
+After (verdicts from structure, no word of a message deciding; commit c9e4069): 8 of 8 fully right,
+each a row of docs/verdicts/providers.md (``PROVIDER_ROWS_AUDIT``, registered in test_providers.py's
+every-row test) asserted on the run. llm/_errors.py: ``_too_many`` reads a ``…PerDay…`` quotaId
+among the violations as the daily quota whatever per-minute ones are beside it ("a daily quota is
+used up ... the per-minute ones beside it clear sooner; this one does not", "wait for the daily
+reset"); ErrorInfo reason ``MODEL_CAPACITY_EXHAUSTED`` (``MODEL_CAPACITY``) is ``Overloaded`` at any
+status, read before the status rules ("no capacity for this model now ... not a quota or rate of the
+key's project", "retry later"), and diagnose.py's outage fix no longer sends a local server's
 relayed Google reason to that server's log; the Gemini API's 401 ``UNAUTHENTICATED`` without
-ErrorInfo to a request that carried the key is ``CredentialMoved`` ("credential changed on the
-way": envcheck sent x-goog-api-key and no Authorization header; a wrong key is 400
-API_KEY_INVALID), fixed by finding what rewrites the Authorization header, then, if nothing does,
-a key from AI Studio (so the fourth set's case still holds); a body whose one field is a string
-``detail`` (``Detail.only_detail``) equal to "Not Found" at 404 to a call is ``NoRoute``, and
-after a listing that answered, diagnose.py ``_no_route_after_listing`` says the server serves no
-chat completions there and nothing of the model, fixed by base_url or ``smoke = false``. hooks.py
-``smoke_check`` asks, for a 403 that diagnose.py would read as the model not open to the key
-(``model_forbidden``), the same request of the kind's default model when the listing shows it
-(``_refused_alike``); refused with the same status, ``refused_for_every_model``: "refused alike:
-the refusal is not about gemini-3-pro-preview", with the answer's own fix (AI Studio's key page).
-Left as it was: OpenAI's project 403 (right on the first run). No printed fix is run here: each is
-a person's act (a proxy's configuration, a new key, another server).
+ErrorInfo to a request that carried the key is ``CredentialMoved`` ("credential changed on the way":
+envcheck sent x-goog-api-key and no Authorization header; a wrong key is 400 API_KEY_INVALID), fixed
+by finding what rewrites the Authorization header, then, if nothing does, a key from AI Studio (so
+the fourth set's case still holds); a body whose one field is a string ``detail``
+(``Detail.only_detail``) equal to "Not Found" at 404 to a call is ``NoRoute``, and after a listing
+that answered, diagnose.py ``_no_route_after_listing`` says the server serves no chat completions
+there and nothing of the model, fixed by base_url or ``smoke = false``. hooks.py ``smoke_check``
+asks, for a 403 that diagnose.py would read as the model not open to the key (``model_forbidden``),
+the same request of the kind's default model when the listing shows it (``_refused_alike``); refused
+with the same status, ``refused_for_every_model``: "refused alike: the refusal is not about
+gemini-3-pro-preview", with the answer's own fix (AI Studio's key page). Left as it was: OpenAI's
+project 403 (right on the first run). No printed fix is run here: each is a person's act (a proxy's
+configuration, a new key, another server).
+
+Cost: 2 tests, one in-process envcheck session against one local server; 4.5 to 5.8 CPU-s
+(``-n 0``, user+sys, pytest's start included) on a machine shared with other sessions.
 """
 
 from __future__ import annotations
