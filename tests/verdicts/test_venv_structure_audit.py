@@ -2,7 +2,7 @@
 decision point of checks/venv (hooks.py ``virtualenv``, packages.py ``_hook_gone`` /
 ``_hidden_in_site`` / ``_clashing``, hooks.py ``_root_install``, managers.py ``_steps``), two
 different states of a project that reach the same branch and get the same verdict or fix. Each
-state below is the one the branch was not written for; six breakages and two healthy
+state below is the one the branch was not written for; seven breakages and two healthy
 neighbours, each a project (p00..p08) beside one shared environment, judged by one start of
 that environment's interpreter (tests/verdicts/venv_lab.py ``Round``).
 
@@ -67,6 +67,57 @@ no rename), venv-uv-default-groups(-none) (groups; no extra), venv-module-hidden
 Proven with the real tools before a grade counts: one start of the environment's interpreter
 importing each case's module as its application does, reading the distributions' files, and
 Poetry's answers (``check --lock`` content after the rename).
+
+Expectations committed before the first run: 464080a.
+
+First run (envcheck at 464080a, before any change; 2026-12-08; every proof held; the grading is
+round one's, ``grade`` in tests/verdicts/test_heldout_servers.py, with round twelve's addition for
+healthy neighbours): **2 of 9 fully right** (the two healthy neighbours: ``venv/virtualenv``
+"in a virtualenv (venv) at ...", ``venv/package[demo-trl]`` "demo-trl 1.0"; only their rows were
+missing), 1 partly, 6 wrong. Partly: venv-uv-extra-named-dev, ``venv/dev-package[demo-xdev]``
+failed "not installed" with ``uv lock`` / ``uv sync`` and "`uv sync` installs the dependency
+groups dev", never the extra (the fix installs nothing). Wrong:
+venv-virtual-env-names-the-projects-venv (WARN "VIRTUAL_ENV names .../p00/.venv, another
+environment than the one pytest runs in", fix ``unset VIRTUAL_ENV``: the one variable that was
+right); venv-project-venv-not-the-running-one (``venv/virtualenv`` passed "in a virtualenv
+(venv)"); venv-pth-path-line-indented (``venv/package[demo-ind]`` passed "demo-ind 1.0");
+venv-poetry-project-renamed-after-install (WARN "the project svc-new itself is not installed
+... an install of the dependencies only leaves it out", svc-old not named);
+venv-module-hidden-by-a-declared-package and venv-module-hidden-by-a-required-package (cause
+right, fix ``pip uninstall --yes demo-m5p`` / ``demo-m6p``: a declared dependency, a
+requirement of demo-m6h).
+
+After (verdicts from structure, each a row of docs/verdicts/venv.md in its own section,
+``ASSERTED``, registered in tests/verdicts/test_venv.py): 9 of 9 fully right. hooks.py
+``_own_venv_elsewhere`` (before the stale-``VIRTUAL_ENV`` branches): the project's ``.venv`` (a
+``pyvenv.cfg``) that is not the running environment (``os.path.samefile``), named by
+``VIRTUAL_ENV`` (any project) or by nothing (a project Poetry does not keep; Poetry's own is
+``venv/poetry-env``'s), an environment inside the project (tox, nox) left alone: WARN, fixed by
+``<root>/.venv/bin/python -m pytest`` (``poetry run pytest`` first in a Poetry project), never
+``unset VIRTUAL_ENV``. integrity.py ``path_hooks`` reads a ``.pth`` line as site.py's
+``addpackage`` does (a comment or an import line only from its first character, a path line
+``rstrip``ped and joined to the site directory) and records ``indented``; packages.py
+``_indented_hook`` (in ``_moved_away`` and ``_hook_gone``) fails the distribution with a command
+that strips the blanks and writes the file's new hash and size in its RECORD row (stripping
+alone left "not the one its RECORD lists", seen on the second run). hooks.py
+``_installed_as_another``: no distribution of the project's name, another installed editable
+from its directory (PEP 610 ``dir_info``, ``url`` samefile the project): named, fixed by ``pip
+uninstall --yes <old>`` then ``poetry install``. managers.py ``_only_in_extras``: a declared
+name only in extras of ``[project.optional-dependencies]`` gets ``uv sync --extra <extra>``
+(``pdm install -G <extra>``). packages.py ``_needed``: the owner of the hiding package is
+declared by the project (``project.read_project``) or required by installed distributions
+(``Requires-Dist``); ``_clashing`` then gives a person's fix (keep one in pyproject.toml, naming
+the requirer) instead of the uninstall, and ``_hidden_in_site``'s why says which. Fixes run:
+the ``.pth`` command by envcheck's step runner, the rename's ``pip uninstall`` and ``poetry
+install`` (one Poetry process), each project judged again by a fresh start of the interpreter:
+the checks pass. Not executed: the re-runs with the project's interpreter (a person's next
+``pytest``), ``uv sync --extra dev`` (no uv on this machine, and it needs an index), the
+persons' edits of pyproject.toml for the two clashes.
+
+Cost: ``-n 0``, 6.5 user + 1.0 sys CPU-s with pytest's start (18 s wall): one pip run for the
+wheels, two ``python -m venv --without-pip``, one Poetry process for the install, one envcheck
+run for the nine projects with one Poetry process, one probe, the ``.pth`` command, one more
+envcheck run with one Poetry process (the rename's fix).
 """
 
 from __future__ import annotations

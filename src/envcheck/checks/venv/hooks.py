@@ -452,6 +452,9 @@ def _root_install(ctx: Context, root: Path, data: dict[str, Any]) -> Outcome | N
     install = _fixes.poetry(root, ctx.rootdir, "install")
     dist = _installed.find(canonical)
     if dist is None:
+        renamed = _installed_as_another(ctx, root, name, prefix, install)
+        if renamed is not None:
+            return renamed
         modules = _project.root_modules(data, canonical)
         importable = [m for m in modules if _find_spec(importlib.util, m)]
         why = (
@@ -483,6 +486,47 @@ def _root_install(ctx: Context, root: Path, data: dict[str, Any]) -> Outcome | N
             "`poetry install` runs again (importlib.metadata.version reports "
             f"{dist.version})",
             fix=_fixes.make(install),
+        )
+    return None
+
+
+def _installed_as_another(
+    ctx: Context, root: Path, name: str, prefix: Path, install: Command
+) -> Outcome | None:
+    """The project is not installed under its name, but another distribution is installed
+    editable from its directory (PEP 610 ``dir_info``, ``url`` the project): what ``poetry
+    install`` installed before the project's name changed. Poetry's next install adds the new
+    name and leaves the old distribution (its metadata, entry points, scripts, path hook):
+    ``poetry install`` removes no distribution."""
+    for dist in _installed.installed().values():
+        if not dist.location:
+            continue
+        url = _diagnose.direct_url(dist.name, Path(dist.location))
+        if url is None or url.kind != "dir" or not url.editable or url.path is None:
+            continue
+        try:
+            same = os.path.samefile(url.path, root)
+        except OSError:
+            continue
+        if not same:
+            continue
+        uninstall = Command([sys.executable, "-m", "pip", "uninstall", "--yes", dist.name])
+        ctx.fact(installed_as=dist.name, version=dist.version)
+        return warn(
+            f"the project {name} itself is not installed in {prefix}: {dist.name} "
+            f"{dist.version} is, installed editable from this project's directory {root}, under "
+            f"the name pyproject.toml had before it became {name}",
+            why=f"{dist.name}'s direct_url.json (PEP 610: dir_info editable, url {url.url}) "
+            f"says it is this project; Poetry installs the project under its name only when "
+            f"`poetry install` runs, so importlib.metadata knows no {name} (its entry points "
+            f"and scripts are {dist.name}'s), and `poetry install` leaves {dist.name} "
+            "installed (it removes no distribution; only `poetry sync` removes what the lock "
+            "does not name)",
+            fix=_fixes.make(
+                uninstall,
+                install,
+                note=f"pip removes {dist.name}; Poetry installs the project as {name}",
+            ),
         )
     return None
 
@@ -697,6 +741,9 @@ def virtualenv(ctx: Context) -> Outcome:
         Manual("unset VIRTUAL_ENV   (or `deactivate`) in this shell"),
         text="unset VIRTUAL_ENV   (or run `deactivate`) in this shell",
     )
+    own = _own_venv_elsewhere(ctx, root, prefix, stale)
+    if own is not None:
+        return own
     if stale is not None and stale.kind != "other":
         said = "does not exist" if stale.kind == "missing" else "is not a directory"
         raise CheckFailed(
@@ -749,6 +796,53 @@ def virtualenv(ctx: Context) -> Outcome:
     if hooks:
         return _startup_hook_fails(ctx, hooks, facts)
     return ok(f"in a virtualenv ({manager}) at {prefix}", **facts)
+
+
+def _own_venv_elsewhere(
+    ctx: Context, root: Path | None, prefix: Path, stale: _diagnose.StaleVirtualEnv | None
+) -> Outcome | None:
+    """The project keeps its environment in its ``.venv`` (a virtualenv: its pyvenv.cfg), and
+    pytest runs from another one: ``VIRTUAL_ENV`` names that ``.venv`` (the shell activated it,
+    and another interpreter started pytest), or, in a project Poetry does not keep (its own
+    check compares Poetry's environment), nothing does. An environment inside the project (a
+    tox or nox one) is chosen on purpose."""
+    if root is None:
+        return None
+    venv = root / ".venv"
+    if not (venv / "pyvenv.cfg").is_file():
+        return None
+    try:
+        if os.path.samefile(venv, prefix):
+            return None
+        named = stale is not None and os.path.samefile(stale.value, venv)
+    except OSError:
+        return None
+    if prefix.is_relative_to(root.resolve()) or (not named and stale is not None):
+        return None
+    if not named and ctx.section.poetry:
+        return None
+    python = venv / "bin" / "python"
+    run = f"{_pythons.quoted(python)} -m pytest"
+    text = f"poetry run pytest   (or {run})" if ctx.section.poetry else run
+    ctx.fact(path=str(prefix), project_env=str(venv))
+    why = (
+        f"the project's environment is {venv} (a virtualenv, PEP 405: its pyvenv.cfg), where "
+        "its packages are installed; this interpreter is "
+        f"{sys.executable}, another environment's, so the packages checked here are that "
+        "environment's, and a pip install of this run's fixes goes there"
+    )
+    if named:
+        why += (
+            f"; VIRTUAL_ENV names {venv}: the shell has the project's environment activated, "
+            "but pytest was started by another interpreter (a pytest installed elsewhere, "
+            "pipx's or the system's, first on PATH): VIRTUAL_ENV is right, the interpreter is not"
+        )
+    return warn(
+        f"pytest runs in {prefix}, not in the project's environment {venv}"
+        + (" (which VIRTUAL_ENV names)" if named else ""),
+        why=why,
+        fix=_fixes.make(Manual(f"run pytest with the project's Python: {text}"), text=text),
+    )
 
 
 def _pinned(ctx: Context, base: Path, prefix: Path, facts: dict[str, FactValue]) -> Outcome | None:

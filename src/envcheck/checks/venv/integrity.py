@@ -993,6 +993,10 @@ class PathHook:
     #: Python's site.py keeps the mark (before 3.13 it reads ``.pth`` files as UTF-8, not
     #: ``utf-8-sig``), so that line names nothing and is skipped (not in ``directories``)
     hidden: Path | None = None
+    #: the directory a path line names once its leading blanks are gone, where the line with
+    #: them names nothing: site.py strips only a line's end (``rstrip``), so ``"  /abs/dir"``
+    #: joined to the site directory is a path that is not there, and is skipped
+    indented: Path | None = None
 
 
 def path_hooks(info: Path) -> list[PathHook]:
@@ -1008,21 +1012,31 @@ def path_hooks(info: Path) -> list[PathHook]:
             continue
         bom = data.startswith(codecs.BOM_UTF8) and sys.version_info < (3, 13)
         text = data.decode("utf-8-sig", errors="replace")
-        directories, imports, hidden = [], False, None
-        for number, line in enumerate(text.splitlines()[:20]):
-            line = line.strip()
-            if not line or (line.startswith("#") and not (bom and number == 0)):
-                continue
+        directories, imports, hidden, indented = [], False, None, None
+        for number, raw in enumerate(text.splitlines()[:20]):
             if bom and number == 0:  # site.py reads "\ufeff" + line: a path that is not there
-                hidden = None if line.startswith(("import ", "import\t", "#")) else Path(line)
+                line = raw.strip()
+                if line:
+                    hidden = None if line.startswith(("import ", "import\t", "#")) else Path(line)
                 continue
-            if line.startswith(("import ", "import\t")):
+            # as site.py's addpackage reads a line: a comment or an import line only from its
+            # first character, a path line stripped of its end only
+            if raw.startswith("#") or not raw.strip():
+                continue
+            if raw.startswith(("import ", "import\t")):
                 imports = True
                 continue
-            directories.append(Path(line) if os.path.isabs(line) else site / line)
+            line = raw.rstrip()
+            bare = line.lstrip()
+            if bare.startswith(("#", "import ", "import\t")):
+                continue  # indented: a path no directory has (an import line not run: not read)
+            named = site / line  # an absolute line replaces the site directory
+            if bare != line and indented is None and not named.is_dir() and (site / bare).is_dir():
+                indented = site / bare
+            directories.append(named)
         if hidden is not None and not hidden.is_absolute():
             hidden = site / hidden
-        hooks.append(PathHook(site / path, tuple(directories), imports, hidden))
+        hooks.append(PathHook(site / path, tuple(directories), imports, hidden, indented))
     return hooks
 
 

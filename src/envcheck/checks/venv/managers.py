@@ -20,6 +20,7 @@ tables, and the commands of that tool that put a package into its environment.
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 import sys
 import tomllib
@@ -239,6 +240,23 @@ def _steps(
         return _in(root, rootdir, *argv)
 
     have = lock.get(name) if lock is not None else None
+    extras = _only_in_extras(root, name) if declared else []
+    if manager.name in ("uv", "pdm") and extras:
+        flag = "--extra" if manager.name == "uv" else "-G"
+        chosen = [arg for extra in extras[:1] for arg in (flag, extra)]
+        sync = (
+            run("uv", "sync", *chosen) if manager.name == "uv" else run("pdm", "install", *chosen)
+        )
+        how = (
+            "`uv sync` installs the dependency groups"
+            if manager.name == "uv"
+            else ("`pdm install` installs the default group and the dev groups")
+        )
+        return [sync], (
+            f"pyproject.toml declares {req.name} only in the extra {extras[0]} of "
+            f"[project.optional-dependencies] ({manager.evidence}): {how}, and an extra "
+            f"only when asked ({shlex.join(sync.argv[1:])})"
+        )
     if manager.name == "uv":
         if not declared:
             return [run("uv", "add", *(("--dev",) if dev else ()), str(req))], (
@@ -300,6 +318,36 @@ def _steps(
             "installs (every layer at once: one alone uninstalls the others' packages)"
         )
     raise ValueError(manager.name)
+
+
+def _only_in_extras(root: Path, name: str) -> list[str]:
+    """The extras of ``[project.optional-dependencies]`` that name ``name`` (canonical), when
+    neither ``[project] dependencies`` nor a PEP 735 group does (``[]`` otherwise)."""
+    try:
+        data = _project.document(root)
+    except ValueError:
+        return []
+    meta = data.get("project")
+    optional = meta.get("optional-dependencies") if isinstance(meta, dict) else None
+    if not isinstance(optional, dict) or name in {
+        canonicalize_name(n) for n in _names(_pdm_declared(root))
+    }:
+        return []
+    return [
+        str(extra)
+        for extra, members in optional.items()
+        if name in {canonicalize_name(n) for n in _names(members or ())}
+    ]
+
+
+def _names(texts: Any) -> list[str]:
+    found = []
+    for text in texts:
+        try:
+            found.append(Requirement(str(text)).name)
+        except InvalidRequirement:
+            continue
+    return found
 
 
 def _uv_groups(root: Path) -> str:

@@ -526,6 +526,10 @@ def _moved_away(ctx: Context, root: Path | None, dist: _installed.Dist) -> Check
         return _hook_gone(dist)
     hooks = _integrity.path_hooks(Path(dist.location))
     reached = [d for h in hooks for d in h.directories if d.is_dir()]
+    if not reached and not any(h.imports for h in hooks):
+        indented = _indented_hook(dist, hooks)
+        if indented is not None:
+            return indented
     hidden = [h for h in hooks if h.hidden is not None and h.hidden.is_dir()]
     if url.path.is_dir() and hidden and not reached and not any(h.imports for h in hooks):
         hook = hidden[0]
@@ -740,6 +744,11 @@ def _hook_gone(dist: _installed.Dist) -> CheckFailed | None:
         )
     hooks = _integrity.path_hooks(info)
     named = [d for h in hooks for d in h.directories]
+    if not any(d.is_dir() for d in named) and not any(h.imports for h in hooks):
+        if not _integrity.installs_modules(info):
+            indented = _indented_hook(dist, hooks)
+            if indented is not None:
+                return indented
     if (
         not named
         or any(h.imports for h in hooks)
@@ -764,6 +773,43 @@ def _hook_gone(dist: _installed.Dist) -> CheckFailed | None:
         ),
         facts={"version": dist.version, "pth": str(hook.file)},
     )
+
+
+def _indented_hook(dist: _installed.Dist, hooks: list[_integrity.PathHook]) -> CheckFailed | None:
+    """A path hook (``.pth``, listed in RECORD) whose path line starts with blanks, and names
+    an existing directory only without them: site.py skips it."""
+    hook = next((h for h in hooks if h.indented is not None), None)
+    if hook is None or hook.indented is None:
+        return None
+    record = Path(dist.location) / "RECORD"
+    return CheckFailed(
+        f"{dist.name} {dist.version} is installed, but its path hook {hook.file.name} names "
+        f"{hook.indented} with leading blanks, so site.py skips the line and `import` of "
+        f"{dist.name}'s modules fails",
+        why=f"site.py strips only the end of a .pth path line and joins the rest to the site "
+        f"directory ({hook.file.parent}): the blanks make it a relative path that is not "
+        f"there, which is skipped without a word; {hook.indented} exists, and {hook.file} "
+        f"(listed in {Path(dist.location).name}/RECORD) is what puts it on sys.path",
+        fix=_fixes.make(
+            Command([sys.executable, "-c", _UNINDENT, str(hook.file), str(record)]),
+            note=f"removes the leading blanks of {hook.file.name}'s lines and writes its new "
+            "hash and size in RECORD (pip uninstalls it as it is then); the next start of "
+            "Python adds the directory",
+        ),
+        facts={"version": dist.version, "pth": str(hook.file), "names": str(hook.indented)},
+    )
+
+
+#: ``python -c`` with a ``.pth`` file and its distribution's RECORD: the file's lines without
+#: their leading blanks, and its RECORD row with the new ``sha256`` and size (PEP 376)
+_UNINDENT = (
+    "import base64, csv, hashlib, io, pathlib, sys; p, r = map(pathlib.Path, sys.argv[1:3]); "
+    "d = ''.join(l.lstrip(' \\t') for l in p.read_text().splitlines(True)).encode(); "
+    "p.write_bytes(d); h = 'sha256=' + base64.urlsafe_b64encode(hashlib.sha256(d).digest())"
+    ".rstrip(b'=').decode(); rows = [[w[0], h, str(len(d))] if w and w[0] == p.name else w "
+    "for w in csv.reader(io.StringIO(r.read_text()))]; o = io.StringIO(); "
+    "csv.writer(o, lineterminator='\\n').writerows(rows); r.write_text(o.getvalue())"
+)
 
 
 def _editable_again(ctx: Context, root: Path | None, name: str, source: Path) -> Fix:
@@ -1712,6 +1758,11 @@ def _hidden_in_site(ctx: Context, root: Path | None, dist: _installed.Dist) -> C
     )
     why += f", so {dist.name}'s {installed} is never imported (both are installed: pip check "
     why += "and the metadata see no conflict)"
+    needed = _needed(ctx, root, owner) if owner and owner != canonicalize_name(dist.name) else None
+    if needed is not None and needed[1]:
+        why += f"; {owner} is a requirement of {listed(needed[1], 3)} (Requires-Dist)"
+    elif needed is not None:
+        why += f"; {needed[0]}"
     if owner and owner != canonicalize_name(dist.name):
         fix = _fixes.make(
             *_clashing(ctx, root, dist.name, (owner,)),
@@ -1935,10 +1986,12 @@ def _egg_link_gone(ctx: Context, root: Path | None, name: str) -> CheckFailed | 
 
 def _clashing(ctx: Context, root: Path | None, name: str, others: tuple[str, ...]) -> list[Step]:
     """What removes the distributions that wrote over ``name``'s files: pip uninstalls one the
-    project does not lock; one it locks is a conflict of the project's own dependencies, which a
-    person settles."""
+    project neither locks nor declares and no installed distribution requires; one it locks or
+    declares is a conflict of the project's own dependencies, and one another distribution
+    requires (its ``Requires-Dist``) would break that one: a person settles either."""
     steps: list[Step] = []
     for other in others:
+        needed = _needed(ctx, root, other)
         if _locked_version(ctx, root, other):
             steps.append(
                 Manual(
@@ -1946,9 +1999,44 @@ def _clashing(ctx: Context, root: Path | None, name: str, others: tuple[str, ...
                     f"keep one of them in pyproject.toml"
                 )
             )
+        elif needed is not None and not needed[1]:
+            steps.append(
+                Manual(
+                    f"{name} and {other} are both dependencies of the project ({needed[0]}) "
+                    f"and cannot both be installed here: keep one of them in pyproject.toml"
+                )
+            )
+        elif needed is not None:
+            by = listed(needed[1], 3)
+            steps.append(
+                Manual(
+                    f"{other} is a requirement of {by} (Requires-Dist), so uninstalling it "
+                    f"breaks {by}: {name} and {by} cannot both be installed here; keep one of "
+                    f"them in pyproject.toml"
+                )
+            )
         else:
             steps.append(Command([sys.executable, "-m", "pip", "uninstall", "--yes", other]))
     return steps
+
+
+def _needed(ctx: Context, root: Path | None, other: str) -> tuple[str, list[str]] | None:
+    """Why ``other`` (a distribution name) stays installed: the project declares it (where,
+    ``[]``), or installed distributions require it (their ``Requires-Dist``: ``("",
+    names)``); ``None`` when neither (a stray)."""
+    name = canonicalize_name(other)
+    if root is not None:
+        groups = _project.read_project(root).declared.get(name)
+        if groups:
+            return f"pyproject.toml declares {other} ({', '.join(sorted(groups))})", []
+    requirers = []
+    for dist in _installed.installed().values():
+        for line in dist.requires:
+            req = _requirement_here(line)
+            if req is not None and canonicalize_name(req.name) == name:
+                requirers.append(dist.name)
+                break
+    return ("", sorted(requirers)) if requirers else None
 
 
 def _unknown_extras(req: Requirement, dist: _installed.Dist) -> tuple[str, str, Fix] | None:
