@@ -87,7 +87,7 @@ venv-module-hidden-by-a-declared-package and venv-module-hidden-by-a-required-pa
 right, fix ``pip uninstall --yes demo-m5p`` / ``demo-m6p``: a declared dependency, a
 requirement of demo-m6h).
 
-After (verdicts from structure, each a row of docs/verdicts/venv.md in its own section,
+After (db0f515; verdicts from structure, each a row of docs/verdicts/venv.md in its own section,
 ``ASSERTED``, registered in tests/verdicts/test_venv.py): 9 of 9 fully right. hooks.py
 ``_own_venv_elsewhere`` (before the stale-``VIRTUAL_ENV`` branches): the project's ``.venv`` (a
 ``pyvenv.cfg``) that is not the running environment (``os.path.samefile``), named by
@@ -112,9 +112,12 @@ the ``.pth`` command by envcheck's step runner, the rename's ``pip uninstall`` a
 install`` (one Poetry process), each project judged again by a fresh start of the interpreter:
 the checks pass. Not executed: the re-runs with the project's interpreter (a person's next
 ``pytest``), ``uv sync --extra dev`` (no uv on this machine, and it needs an index), the
-persons' edits of pyproject.toml for the two clashes.
+persons' edits of pyproject.toml for the two clashes. ``test_structure_units`` covers what the
+cases do not reach (an indented comment or import line, CRLF, a BOM, an indented line naming
+nothing either way; a name both in an extra and in ``[project] dependencies``; PDM's ``-G``; a
+uv dependency group).
 
-Cost: ``-n 0``, 6.5 user + 1.0 sys CPU-s with pytest's start (18 s wall): one pip run for the
+Cost: ``-n 0``, 6.5 user + 1.0 sys CPU-s with pytest's start (13 to 18 s wall): one pip run for the
 wheels, two ``python -m venv --without-pip``, one Poetry process for the install, one envcheck
 run for the nine projects with one Poetry process, one probe, the ``.pth`` command, one more
 envcheck run with one Poetry process (the rename's fix).
@@ -128,6 +131,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from packaging.requirements import Requirement
+
+from envcheck.core.fix import Command
 from tests.throwaway import make_wheel
 from tests.verdicts.test_heldout_servers import Expect
 from tests.verdicts.test_heldout_venv12 import pep621, plain
@@ -468,3 +474,62 @@ ROUND.poetry_fixed["venv-poetry-project-renamed-after-install"] = "venv/project"
 ASSERTED = tuple(ROUND.cases)
 
 world, test_venv = ROUND.tests()
+
+
+def test_structure_units(tmp_path: Path) -> None:
+    """What the cases do not reach: a ``.pth`` read line by line as site.py reads it (an
+    indented comment or import line is neither; CRLF and trailing blanks are stripped; a BOM
+    hides the first line), an indented line that names nothing either way; a name declared
+    in an extra and in ``[project] dependencies``; PDM's fix for an extra; a uv project's
+    dependency group (``uv sync`` alone)."""
+    from envcheck.checks.venv import integrity, managers
+
+    site = tmp_path / "site"
+    (site / "demo_p-1.0.dist-info").mkdir(parents=True)
+    there = tmp_path / "there"
+    there.mkdir()
+    lines = [
+        "  # an indented comment",
+        "  import demo_gone",
+        f"   {there}",
+        f"{there}\r",
+        f"{there} \t",
+        "   /nowhere/at/all",
+    ]
+    (site / "demo_p.pth").write_text("\n".join(lines) + "\n")
+    (site / "demo_p-1.0.dist-info" / "RECORD").write_text("demo_p.pth,,\n")
+    (hook,) = integrity.path_hooks(site / "demo_p-1.0.dist-info")
+    assert not hook.imports and hook.indented == there
+    assert [d.is_dir() for d in hook.directories] == [False, True, True, False]
+
+    (site / "demo_p.pth").write_text("   /nowhere/at/all\n")
+    (hook,) = integrity.path_hooks(site / "demo_p-1.0.dist-info")
+    assert hook.indented is None and hook.directories == (site / "   /nowhere/at/all",)
+
+    (site / "demo_p.pth").write_bytes(b"\xef\xbb\xbf" + f"{there}\n".encode())
+    (hook,) = integrity.path_hooks(site / "demo_p-1.0.dist-info")
+    assert hook.hidden == there and hook.directories == () and hook.indented is None
+
+    root = tmp_path / "project"
+    root.mkdir()
+    both = '[project]\nname = "svc"\nversion = "0.1"\ndependencies = ["demo-x"]\n'
+    extra = '\n[project.optional-dependencies]\ndev = ["demo-x", "demo-y"]\nlint = ["demo-y"]\n'
+    (root / "pyproject.toml").write_text(both + extra + "\n[tool.pdm]\n")
+    assert managers._only_in_extras(root, "demo-x") == []
+    assert managers._only_in_extras(root, "demo-y") == ["dev", "lint"]
+    pdm = managers.of(root)
+    steps, why = managers._steps(pdm, root, Requirement("demo-y"), True, True)
+    assert [list(s.argv) for s in steps if isinstance(s, Command)] == [
+        ["pdm", "install", "-G", "dev"]
+    ]
+    assert "only in the extra dev" in why
+
+    group = '[project]\nname = "svc"\nversion = "0.1"\ndependencies = []\n'
+    group += '\n[dependency-groups]\ndev = ["demo-z"]\n\n[project.optional-dependencies]\n'
+    group += 'dev = ["demo-z"]\n\n[tool.uv]\n'
+    (root / "pyproject.toml").write_text(group)
+    steps, _ = managers._steps(managers.of(root), root, Requirement("demo-z"), True, True)
+    assert [list(s.argv) for s in steps if isinstance(s, Command)] == [
+        ["uv", "lock"],
+        ["uv", "sync"],
+    ]
