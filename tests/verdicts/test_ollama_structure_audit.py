@@ -118,12 +118,54 @@ phrase their cases forbid.
   http://127.0.0.1:<port> within 2 s | packets are dropped: a firewall, a wrong host, or a machine
   that is down | fix tool.envcheck.ollama.host": the host is right, the machine this one, and a
   listener holds the port with its accept queue full.
+
+After (verdicts from structure: the probe that answered, the body's fields, the listing's
+entries, the kernel's table; Ollama's fixed texts only where they are its format strings): 10 of
+10 fully right, each a row of docs/verdicts/ollama.md's new section (``OLLAMA_ROWS_AUDIT``,
+registered in test_ollama.py's every-row test) asserted on its run. checks/ollama/:
+- hooks.py ``server``: an error to ``GET /api/version`` at an ``http://`` host whose port completes
+  a TLS handshake envcheck makes itself (diagnose.py ``speaks_tls``, no certificate checked,
+  nothing sent) is ``tls_port``: "speaks TLS, and refused GET /api/version sent in plain HTTP",
+  fixed by the https:// URL. The test's listener now answers a ClientHello with a handshake, as
+  Go's does (the first run's was the lab's plain port, which answers a ClientHello with Go's 400).
+- hooks.py ``_entries`` / ``_remotes`` and diagnose.py ``Refused.remotes``: the listing's
+  ``remote_host`` and ``remote_model`` go with a refusal of show. ``not_pulled``: a ``NAME:local``
+  whose NAME the listing gives with a ``remote_host`` is ``local_of_remote`` (the model is in the
+  store and runs on that host; the edit drops :local, or a pull of its remote_model for a model
+  run here); a listed name refused with ShowHandler's own ``model '%s' not found`` is
+  ``listed_not_described`` (a blob the manifest names missing from the store, fixed by
+  ``ollama pull``); any other 404 text for a listed name keeps the honest fallback
+  (test_providers_sweep.py's rule for the show 404 adjusted to that text: 6 lines).
+- http.py ``Observing.passed_on`` (diagnose.py ``status_error``: the body is api.StatusError with
+  ``StatusCode`` and ``Status``) and hooks.py ``smoke``: for a remote_host other than ollama.com,
+  such an answer is ``passed_on``: judged by the table as that server's answer ("does not fit in
+  memory on http://gpu-box.lan:11434"), every fix step "on gpu-box.lan"; ``cloud_failed`` names a
+  non-ollama.com remote as "the Ollama at" it, fixed by reaching it and starting Ollama there
+  (no "cloud model", no ollama.com); ollama.com keeps its rows.
+- diagnose.py ``show_not_routed`` with no listing (``_listing`` None): "does not route
+  /api/show ... GET /api/tags answered no listing either", fixed by the proxy's forwarding;
+  ``refused_elsewhere(shaped=False)``: a plain-text 404 to ``/api/ps`` from a release with the
+  route is ``route_not_served`` (SKIP gpu, the proxy's forwarding), another page is quoted as not
+  Ollama's shape.
+- diagnose.py ``unreachable``: a ConnectTimeout at a loopback address is ``_connect_timeout_here``:
+  /proc/net/tcp and tcp6 (``_listening``: a LISTEN socket's rx_queue against its backlog) show a
+  listener whose accept queue is full ("a server listens on port N but does not accept
+  connections", restart and ``ss -ltnp``), else a local firewall rule; never a wrong host.
+The ollama table (test_ollama.py), test_providers_sweep.py's Ollama sweep, sets 12, 13, 14, 25,
+30 and tests/test_ollama.py pass.
+
+Cost: 5 tests (four in-process envcheck sessions, one of them waiting 2 s on the connect
+timeout it tests; the set's count); 5.8 CPU-s (``-n 0``, user+sys, pytest's start included).
 """
 
 from __future__ import annotations
 
 import json
+import socket
+import ssl
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,13 +173,14 @@ from typing import Any
 import pytest
 
 from tests.servers import blackhole
-from tests.verdicts.http_lab import Fault, healthy_wire, lab
+from tests.verdicts.http_lab import healthy_wire, make_certs
 from tests.verdicts.provider_runs import (
     OLLAMA_TOML,
     HeldOutCase,
     clean_environment,
     grade,
     ollama_replayed,
+    row_problems,
     run,
 )
 from tests.verdicts.replay import REPLAYS, Answer, Replay, published
@@ -260,6 +303,8 @@ CASES = [
     ),
 ]
 BY_NAME = {c.name: c for c in CASES}
+#: the rows of docs/verdicts/ollama.md these cases run (their cause and fix too): one each
+OLLAMA_ROWS_AUDIT = {name: name for name in BY_NAME}
 
 
 def _gin(status: int, body: Any, source: str) -> Answer:
@@ -375,6 +420,58 @@ def _allow_list_proxy() -> Replay:
 HTTP_TO_TLS = b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n"
 
 
+@contextmanager
+def _tls_front(tmp: Path) -> Iterator[int]:
+    """A TLS listener as Go's net/http serves one (Caddy or Traefik in front of Ollama): a TLS
+    ClientHello gets the handshake (and a request after it, Ollama's version); a request in plain
+    HTTP gets Go's 400 (read whole first, so that the close sends no reset)."""
+    certs = make_certs(tmp)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certs["good"], certs["good-key"])
+    version = healthy_wire(published("ollama--version"))
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.1)
+    stop = threading.Event()
+
+    def serve(conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(5)
+            try:
+                if conn.recv(1, socket.MSG_PEEK) == b"\x16":
+                    with context.wrap_socket(conn, server_side=True) as tls:
+                        if tls.recv(65536):
+                            tls.sendall(version)
+                    return
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    head += chunk
+                conn.sendall(HTTP_TO_TLS)
+            except OSError:  # ssl.SSLError included: the client ended the handshake
+                pass
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join(2)
+        listener.close()
+
+
 @pytest.fixture
 def sessions(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
@@ -387,11 +484,8 @@ def sessions(
             return ollama_replayed(pytester, monkeypatch, [LOCAL], _allow_list_proxy())[1]
         clean_environment(monkeypatch)
         if name == "tls-port":
-            fault = Fault("http-to-tls", "TLS", GO_HTTP, wire=HTTP_TO_TLS, how="close")
-            healthy = healthy_wire(published("ollama--version"))
-            with lab(lambda m, p, b: healthy, Path(pytester.path)) as made:
-                made.default = (fault, "any")
-                monkeypatch.setenv("OLLAMA_HOST", f"http://127.0.0.1:{made.port}")
+            with _tls_front(Path(pytester.path)) as port:
+                monkeypatch.setenv("OLLAMA_HOST", f"http://127.0.0.1:{port}")
                 return run(pytester, "ollama", OLLAMA_TOML.format(models=f'"{LOCAL}"'))
         with blackhole() as port:  # a short timeout: the connect timeout is what is tested
             toml = (
@@ -424,7 +518,9 @@ def test_ollama_structure_audit(
     session: str, sessions: Callable[[str], dict[str, dict[str, Any]]]
 ) -> None:
     checks = sessions(session)
-    problems = [p for name in SESSIONS[session] for p in grade(BY_NAME[name], checks)]
+    cases = [BY_NAME[name] for name in SESSIONS[session]]
+    problems = [p for case in cases for p in grade(case, checks)]
+    problems += row_problems("ollama", OLLAMA_ROWS_AUDIT, cases, checks)
     assert not problems, "\n".join(problems)
 
 

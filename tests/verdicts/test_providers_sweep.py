@@ -813,7 +813,12 @@ def ollama_problems(
     # /api/show sends only a name, which /api/tags lists and Ollama's parser reads: a 404 ("not
     # pulled") or a 400 ("not a name") to it is contradicted, and gets the honest fallback
     if request == "POST /api/show" and status_code in (400, 404) and VALID_NAME.match(model):
-        if "no cause is guessed" not in shown:
+        # but ShowHandler's own 404 for a listed model: a file of its store is missing
+        # (routes.go:1366-1367; tests/verdicts/test_ollama_structure_audit.py), pulled again
+        if status_code == 404 and said == "model '{model}' not found":
+            if f"ollama pull {model}" not in shown or "blob" not in shown:
+                problems.append(f"not the missing blob of the listed {model}: {shown}")
+        elif "no cause is guessed" not in shown:
             problems.append(f"not the honest fallback for the pulled, valid {model}: {shown}")
     if request == "POST /api/generate" and status_code == 404 and "ollama pull" in shown:
         problems.append(f"'pull it' though /api/show described {model}: {shown}")

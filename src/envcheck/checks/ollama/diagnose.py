@@ -7,7 +7,7 @@ import json
 import re
 import socket
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from envcheck.checks.shared import tls as _tls
@@ -174,6 +174,8 @@ def unreachable(
     local = any(h in host for h in ("localhost", "127.0.0.1", "[::1]"))
     elsewhere = f"fix {source} (now {host}; the default is {CLIENT_DEFAULT})"
     if timed_out and "ConnectTimeout" in names:
+        if _loopback(host):
+            return _connect_timeout_here(host, timeout)
         return CheckFailed(
             f"no TCP answer from {host} within {timeout:g} s",
             why="packets are dropped: a firewall, a wrong host, or a machine that is down",
@@ -244,6 +246,69 @@ def unreachable(
             if local
             else Fix([SERVE, Manual(elsewhere)], text=f"{SERVE_HINT}, or {elsewhere}")
         ),
+    )
+
+
+def _listening(port: int) -> tuple[int, int] | None:
+    """The listening socket on ``port`` of this machine (any address), as the kernel lists it in
+    /proc/net/tcp and tcp6 (state 0A, LISTEN): (connections waiting in its accept queue, the
+    queue's size); None when none listens there or the tables cannot be read (not Linux)."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table, encoding="ascii") as lines:
+                rows = lines.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if len(fields) < 5 or fields[3] != "0A" or ":" not in fields[1]:
+                continue
+            if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                # for a listener, tx_queue is the backlog and rx_queue the queue's length
+                size, waiting = (int(n, 16) for n in fields[4].split(":"))
+                return waiting, size
+    return None
+
+
+def _connect_timeout_here(host: str, timeout: float) -> CheckFailed:
+    """No TCP answer from a loopback address: no packet crosses a network, so neither a wrong
+    host nor a machine that is down. A socket that listens on the port with its accept queue
+    full (the kernel drops new SYNs: a server that stopped accepting) is read from the kernel's
+    table; else a local firewall rule drops them."""
+    parts = urlsplit(host)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    listening = _listening(port)
+    summary = f"no TCP answer from {host} within {timeout:g} s"
+    if listening is not None and listening[0] > listening[1]:
+        waiting, size = listening
+        return CheckFailed(
+            f"{summary}: a server listens on port {port} but does not accept connections",
+            why=f"{parts.hostname} is this machine, and the kernel lists a socket that listens "
+            f"on port {port} with its accept queue full ({waiting} waiting, for a backlog of "
+            f"{size}): the server that owns it stopped accepting (hung, stopped with "
+            "Ctrl-Z or SIGSTOP, or overwhelmed), so the kernel drops new connections; the "
+            "address is right",
+            fix=Fix(
+                [RESTART, Command(["journalctl", "-u", "ollama"], needs=frozenset({"sudo"}))],
+                text=f"{RESTART_HINT}; ss -ltnp 'sport = :{port}' shows which process owns the "
+                "port",
+            ),
+            facts={"accept_queue": waiting, "backlog": size},
+        )
+    text = (
+        f"look for a firewall rule that drops packets to port {port} on the loopback interface "
+        "(sudo nft list ruleset, or sudo iptables -S); ss -ltn shows what listens"
+    )
+    return CheckFailed(
+        summary,
+        why=f"{parts.hostname} is this machine, so no network drops the packets: a local "
+        "firewall rule does"
+        + (
+            " (no socket listens on that port, as far as the kernel's table shows)"
+            if listening is None
+            else ""
+        ),
+        fix=manual(text),
     )
 
 
@@ -320,11 +385,24 @@ def _request_of(chain: list[BaseException]) -> str | None:
 
 
 def show_not_routed(
-    host: str, source: str, model: str, said: str, listed: list[str]
+    host: str, source: str, model: str, said: str, listed: list[str] | None
 ) -> CheckFailed:
     """``/api/show`` answered a plain-text 404 (Ollama's own 404s are JSON): ``listed`` (from
     ``/api/tags``) tells a missing model from a server that does not route ``show`` (a proxy in
-    front of Ollama, or an Ollama older than this API)."""
+    front of Ollama, or an Ollama older than this API); None, no listing answered either."""
+    if listed is None:
+        return CheckFailed(
+            f"{host} does not route /api/show: it answered a plain-text 404 ({said.strip()!r}), "
+            f"and GET /api/tags answered no listing either, so whether {model} is pulled cannot "
+            "be read",
+            why="Ollama routes both (since 0.0.18 and 0.0.6) and answers its own 404s as JSON, "
+            "and GET /api/version was answered: whatever answers there does not route these "
+            "paths (a proxy in front of Ollama that forwards only some of them, or a server that "
+            "speaks only part of Ollama's API)",
+            fix=manual(
+                f"let the proxy forward /api/* to Ollama, or point {source} at Ollama " "itself"
+            ),
+        )
     names = set(listed) | {n.removesuffix(":latest") for n in listed}
     if model in names or f"{model}:latest" in names:
         return CheckFailed(
@@ -345,12 +423,30 @@ def show_not_routed(
     )
 
 
-def refused_elsewhere(host: str, request: str, status: int, said: str) -> CheckFailed:
+def refused_elsewhere(
+    host: str, request: str, status: int, said: str, shaped: bool = True
+) -> CheckFailed | CheckSkipped:
     """An error in Ollama's shape (``{"error": "<text>"}``) to a request Ollama itself always
     answers (``GET /api/version``, ``GET /api/ps``: server/routes.go has no error for them):
-    quoted, with no cause guessed."""
+    quoted, with no cause guessed. Not in that shape (``shaped`` False): a plain-text 404 is a
+    route whatever answers does not serve (:func:`route_not_served`); another page, quoted as
+    what it is."""
     shown = clean(" ".join(said.split()), 300)
     method, _, path = request.partition(" ")
+    if not shaped and status == 404:
+        return route_not_served(host, request, status, shown)
+    if not shaped:
+        text = (
+            f"read the whole answer: curl -sS -i {host}{path}; then the log of what answers at "
+            f"{host} (a proxy in front of Ollama), and {_log_text()}"
+        )
+        return CheckFailed(
+            f"{host} answered {request} with HTTP {status}, not in Ollama's error shape: {shown}",
+            why=f"Ollama answers {request} without an error of its own (server/routes.go) and "
+            'writes its errors as JSON ({"error": ...}): this page came from something in front '
+            "of it or in its place; no cause is read from its words",
+            fix=Fix([Manual(text), _log_step()], text=text),
+        )
     text = (
         f"read the whole answer: curl -sS -i {host}{path}; then {_log_text()} (or the log of a "
         f"proxy in front of {host})"
@@ -362,6 +458,48 @@ def refused_elsewhere(host: str, request: str, status: int, said: str) -> CheckF
         "of it, or another server speaking its API, refused it; no row of envcheck's verdict "
         "table covers this answer, so no cause is guessed",
         fix=Fix([Manual(text), _log_step()], text=text),
+    )
+
+
+def speaks_tls(host: str, wait: float) -> bool:
+    """Whether the port of ``host`` (an ``http://`` URL) completes a TLS handshake: a ClientHello
+    answered with a ServerHello (any certificate; nothing is sent after it)."""
+    import ssl
+
+    parts = urlsplit(host)
+    try:
+        port = parts.port or 80
+    except ValueError:
+        return False
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=wait) as raw:
+            with context.wrap_socket(raw, server_hostname=parts.hostname):
+                return True
+    except (OSError, ValueError):
+        return False
+
+
+def tls_port(host: str, source: str, request: str, status: int, shown: str) -> CheckFailed:
+    """A plain-HTTP request refused by a port that speaks TLS (envcheck's own handshake with it
+    completed): the scheme is wrong, not the service."""
+    parts = urlsplit(host)
+    secure = f"https://{parts.netloc}{parts.path}"
+    variable = source if source.isupper() else None
+    text = (
+        f"export {variable}={secure}"
+        if variable
+        else f'set host = "{secure}" in [tool.envcheck.' "ollama]"
+    ) + " (the port speaks TLS: a TLS proxy in front of Ollama, which itself serves plain HTTP)"
+    return CheckFailed(
+        f"{host} speaks TLS, and refused {request} sent in plain HTTP: HTTP {status}"
+        + (f": {shown}" if shown else ""),
+        why=f"{source} says http, and the port answered the plain request with HTTP {status}, "
+        "not Ollama's version; a TLS handshake with the same port completes (envcheck tried "
+        "one): a TLS listener (a proxy in front of Ollama) is there, spoken to without TLS",
+        fix=Fix([Manual(text)], text=text),
     )
 
 
@@ -503,6 +641,22 @@ def route_missing(host: str, request: str, status: int, said: str, version: str)
         why=f"{host} answered {request} with HTTP {status} ({shown}) and reports version "
         f"{version} (GET /api/version), a release older than the route",
         hint=f"upgrade Ollama to {since} or later ({UPGRADE}) to have it checked",
+    )
+
+
+def route_not_served(host: str, request: str, status: int, shown: str) -> CheckSkipped:
+    """A plain-text 404 (Ollama's own are JSON) to a route the server's release has: whatever
+    answers at ``host`` does not route it (a proxy in front of Ollama that forwards some paths
+    only); what the check reads cannot be read, nothing is known to be wrong with Ollama."""
+    return CheckSkipped(
+        f"{host} does not route {request} (a plain-text 404: {shown}), so where models run "
+        "cannot be read",
+        why=f"Ollama serves {request} since {ROUTE_SINCE.get(request, 'long')} and answers its "
+        f"own 404s as JSON; {host} answered GET /api/version, and {request} with a plain-text "
+        "404: a proxy in front of Ollama forwards only some paths, or a server that speaks "
+        "part of Ollama's API answers",
+        hint="let the proxy forward /api/* to Ollama (or point the host at Ollama itself) to "
+        "have it checked",
     )
 
 
@@ -1239,12 +1393,38 @@ def _no_longer_compatible(model: str, host: str, shown: str) -> CheckFailed:
 CLOUD_PROXY_FAILED = (500, 502, 504)
 
 
+def at_ollama_com(remote: str) -> bool:
+    """Whether a ``remote_host`` is ollama.com (a cloud model), not another Ollama."""
+    return (urlsplit(remote).hostname or "").lower() == DEFAULT_REMOTE
+
+
 def cloud_failed(model: str, host: str, remote: str, status: int, error: str) -> CheckFailed:
-    """HTTP 500/502/504 to the generate call of a cloud model (``/api/show`` gave its
-    ``remote_host``): the server forwards it to ollama.com, so the failure lies on that path (the
-    server's request there, or ollama.com), not in a local runner, memory or a proxy in front."""
+    """HTTP 500/502/504 to the generate call of a model with ``remote_host`` (``/api/show``),
+    not passed on from there: the server forwards it to that host (ollama.com for a cloud model,
+    another Ollama for a model made with ``remote_host``), and its own request there failed
+    (routes.go:396, cloud_proxy.go), or ollama.com failed it; not a local runner, memory or a
+    proxy in front."""
     shown = clean(" ".join(error.split()), 300)
     origin = remote.rstrip("/")
+    if not at_ollama_com(remote):
+        name = urlsplit(remote).hostname or origin
+        text = (
+            f"check that the machine of the Ollama server reaches {origin}: curl -sS "
+            f"{origin}/api/version from it; if nothing answers, start Ollama on {name}, "
+            f"listening beyond loopback (OLLAMA_HOST=0.0.0.0:11434 where it runs)"
+        )
+        return CheckFailed(
+            f"{model} runs on the Ollama at {origin} (its remote_host), and the Ollama at "
+            f"{host} got no answer for it from there: HTTP {status}: {shown}",
+            why=f"/api/show gives {model}'s remote_host as {origin}: the server forwards the "
+            f"model's requests to that Ollama (server/routes.go:321-397) and answers HTTP "
+            f"{status} with Go's error when its own request there fails; no runner or memory "
+            "of this server is involved",
+            fix=Fix(
+                [Command(["curl", "-sS", f"{origin}/api/version"], needs=frozenset({"network"}))],
+                text=text,
+            ),
+        )
     text = (
         f"check that the machine of the Ollama server reaches {origin}: curl -sS "
         f"{origin}/api/version from it (a proxy it needs goes in the server's HTTPS_PROXY); "
@@ -1260,6 +1440,54 @@ def cloud_failed(model: str, host: str, remote: str, status: int, error: str) ->
             [Command(["curl", "-sS", f"{origin}/api/version"], needs=frozenset({"network"}))],
             text=text,
         ),
+    )
+
+
+def status_error(body: bytes) -> bool:
+    """Whether an error's body is api.StatusError marshalled whole (api/types.go:23-27: its
+    ``StatusCode`` and ``Status`` besides ``error``): what the server writes when it passes on
+    the answer of the Ollama it forwarded a model to (server/routes.go:391-394); its own errors
+    are ``{"error": ...}`` alone."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return False
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("StatusCode"), int)
+        and isinstance(data.get("Status"), str)
+        and isinstance(data.get("error"), str)
+    )
+
+
+def passed_on(
+    model: str, host: str, remote: str, status: int, error: str
+) -> CheckFailed | CheckSkipped:
+    """The generate call of a model that runs on another Ollama (``remote_host``) came back
+    with that Ollama's own error, passed on whole (:func:`status_error`): judged as that
+    server's answer, and its fix done there."""
+    origin = remote.rstrip("/")
+    name = urlsplit(remote).hostname or origin
+    found = generate_failure(model, origin, status, error)
+    relayed = (
+        f"{model} runs on {origin} (its remote_host in /api/show): the Ollama at {host} "
+        f"forwarded the request there and passed on that server's own answer (api.StatusError, "
+        "its StatusCode and Status in the body: server/routes.go:391-394), so what follows is "
+        f"{name}'s, not this server's: "
+    )
+    found.why = relayed + (found.why or "")
+    if isinstance(found, CheckSkipped) or found.fix is None:
+        return found
+    steps: list[Step] = [
+        Manual(f"on {name}: {step.render()}") if not isinstance(step, Manual) else step
+        for step in found.fix.steps
+    ]
+    text = f"on {name}, where {model} runs: {found.fix}"
+    return CheckFailed(
+        found.summary,
+        why=found.why,
+        fix=Fix(steps or [Manual(text)], text=text),
+        facts={**found.facts, "remote_host": origin},
     )
 
 
@@ -1367,6 +1595,8 @@ class Refused:
     settings_file: str | None
     #: ``GET /api/tags`` answered, and listed no model at all
     store_empty: bool = False
+    #: the listed models that run on another host: name -> (remote_host, remote_model)
+    remotes: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 #: a model name as Ollama parses it (types/model/name.go: ``[host/][namespace/]model[:tag]``,
@@ -1507,14 +1737,96 @@ def _two_sources(refused: Refused, cloud: str, local: str) -> CheckFailed:
     )
 
 
+#: ShowHandler's own 404 (server/routes.go:1366-1367 and 1378-1381: ``model '%s' not found``)
+_SHOW_NOT_FOUND = re.compile(r"^model '[^']+' not found$")
+
+
+def _listed_as(name: str, listed: list[str]) -> str | None:
+    """The listed name Ollama reads ``name`` as (a name without a tag is ``:latest``)."""
+    for candidate in (name, f"{name}:latest"):
+        if candidate in listed:
+            return candidate
+    return None
+
+
+def _local_of_remote(refused: Refused) -> tuple[str, str, str] | None:
+    """A name ending ``:local`` (internal/modelref/modelref.go) whose model the listing gives
+    with a ``remote_host``: (the listed name, its remote_host, its remote_model), else None."""
+    found = _source_suffix(refused.model)
+    if found is None or found[1] != "local":
+        return None
+    listed = _listed_as(found[0], list(refused.remotes))
+    if listed is None:
+        return None
+    return (listed, *refused.remotes[listed])
+
+
+def local_of_remote(refused: Refused, listed: str, remote: str, remote_model: str) -> CheckFailed:
+    """``NAME:local`` for a model of the store that runs on another host: the server refuses to
+    run it itself (routes.go:1378-1381 answers 404), the model is there."""
+    model, configured, settings_file = refused.model, refused.configured, refused.settings_file
+    name = urlsplit(remote).hostname or remote
+    models = list(dict.fromkeys(listed if m == model else m for m in configured))
+    local = (
+        f"; for a model run by this server, pull one (ollama pull {remote_model}) and name it"
+        if remote_model
+        else ""
+    )
+    text = f"set models = {json.dumps(models)} in [tool.envcheck.ollama] (drop :local){local}"
+    step: Step = Manual(text)
+    if settings_file is not None:
+        step = Edit(
+            path=settings_file, format="toml", key="tool.envcheck.ollama.models", value=models
+        )
+    return CheckFailed(
+        f"{model!r} asks the Ollama at {refused.host} to run {listed} itself (:local), but "
+        f"{listed} runs on {remote} ({name})",
+        why=f"GET /api/tags lists {listed} with remote_host {remote}"
+        + (f" (remote_model {remote_model})" if remote_model else "")
+        + f": the server forwards it to {name}, and answers a name ending ':local' for such a "
+        f"model with HTTP 404 (server/routes.go:1378-1381): {clean(refused.said, 200)}; the "
+        "model is in the store",
+        fix=Fix([step], text=text),
+    )
+
+
+def listed_not_described(refused: Refused) -> CheckFailed:
+    """ShowHandler's own 404 for a model ``/api/tags`` lists: the manifest is in the store (the
+    listing reads it), and a file it names is not: GetModel and getModelData read the blobs it
+    names (the weights through llm.LoadModel's stat, llm/server.go:92-95), and os.IsNotExist is
+    answered as this 404 (routes.go:1366-1367), while the listing only logs a weights file it
+    cannot read (model_list_cache.go:346-351). ``ollama pull`` downloads what the store lacks."""
+    host, model = refused.host, refused.model
+    step, shown = pull(host, model)
+    text = (
+        f"{shown} (it downloads the files the manifest names that the store lacks); if the "
+        f"model still cannot be described, {_log_text()}"
+    )
+    return CheckFailed(
+        f"the Ollama at {host} lists {model} but cannot describe it: a blob its manifest names "
+        "is missing from the store",
+        why=f"POST /api/show answered HTTP 404: {clean(refused.said, 200)}, the text Ollama "
+        "answers when a file of the model is missing (server/routes.go:1366-1367, "
+        "os.IsNotExist), and GET /api/tags lists the model, so its manifest is there: a blob it "
+        "names (the weights, its template or parameters) is gone from the store's blobs/ (a "
+        "download that did not finish, files removed or not copied with the store)",
+        fix=Fix([step, _log_step()], text=text),
+    )
+
+
 def not_pulled(refused: Refused) -> CheckFailed:
     """``/api/show`` answered 404 (``model '…' not found``): the model is not pulled. A pulled
     tag close to it (``deepseek-r1:8`` for ``deepseek-r1:8b``) is most likely what was meant:
     ``ollama pull`` of a mistyped tag would only fail with ``file does not exist``."""
     host, model, said, listed = refused.host, refused.model, refused.said, refused.listed
     configured, settings_file = refused.configured, refused.settings_file
+    remote = _local_of_remote(refused)
+    if remote is not None:
+        return local_of_remote(refused, *remote)
     pulled = set(listed) | {n.removesuffix(":latest") for n in listed}
     if model in pulled or f"{model}:latest" in pulled:
+        if _SHOW_NOT_FOUND.match(said.strip()):
+            return listed_not_described(refused)
         return show_contradicted(
             refused,
             404,

@@ -112,6 +112,15 @@ def server(ctx: Context) -> Outcome:
                 ) from None
             if answer.status_code == 404 and _root_is_ollama(calls):
                 raise _diagnose.before_version_route(calls.host, 404) from None
+            if (
+                answer.status_code >= 400
+                and urlsplit(calls.host).scheme == "http"
+                and _diagnose.speaks_tls(calls.host, max(0.1, min(3.0, ctx.remaining() - 0.5)))
+            ):  # the right port in the wrong scheme: a TLS listener told plain HTTP
+                shown = clean(" ".join(answer.text.split()), 160)
+                raise _diagnose.tls_port(
+                    calls.host, calls.source, "GET /api/version", answer.status_code, shown
+                ) from None
             raise CheckFailed(
                 f"{calls.host} answered /api/version with HTTP {answer.status_code}, not Ollama's "
                 "version",
@@ -191,7 +200,7 @@ def model_check(model: str, ctx: Context) -> Outcome:
             shown = calls.client().show(model)
         except ollama.ResponseError as exc:
             if exc.status_code == 404 and not calls.observed.last_json:
-                listed = _listed(calls)
+                listed = _listing(calls)  # None: /api/tags did not answer a listing either
                 raise _diagnose.show_not_routed(
                     calls.host, calls.source, model, exc.error, listed
                 ) from None
@@ -211,7 +220,8 @@ def model_check(model: str, ctx: Context) -> Outcome:
             diagnosis = _diagnose.SHOW_REFUSALS.get(exc.status_code)
             if diagnosis is not None:
                 cfg: OllamaConfig = ctx.section
-                listing = _listing(calls)
+                entries = _entries(calls)
+                listing = None if entries is None else _names(entries)
                 raise diagnosis(
                     _diagnose.Refused(
                         calls.host,
@@ -221,6 +231,7 @@ def model_check(model: str, ctx: Context) -> Outcome:
                         list(cfg.models),
                         _settings_file(ctx),
                         store_empty=listing == [],
+                        remotes=_remotes(entries or []),
                     )
                 ) from None
             raise CheckFailed(
@@ -288,6 +299,14 @@ def smoke(model: str, ctx: Context) -> Outcome:
                 ) from None
             if exc.status_code == 400 and said == _diagnose.REMOTE_NOT_ALLOWED:
                 raise _diagnose.remote_not_allowed(model, calls.host, remote, said) from None
+            if (
+                remote is not None
+                and calls.observed.passed_on
+                and not _diagnose.at_ollama_com(remote)
+            ):  # the answer of the Ollama the model runs on, passed on whole
+                raise _diagnose.passed_on(
+                    model, calls.host, remote, exc.status_code, exc.error or ""
+                ) from None
             if remote is not None and exc.status_code in _diagnose.CLOUD_PROXY_FAILED:
                 raise _diagnose.cloud_failed(
                     model, calls.host, remote, exc.status_code, exc.error or ""
@@ -385,10 +404,10 @@ def _settings_file(ctx: Context) -> str | None:
         return None
 
 
-def _listing(calls: Calls) -> list[str] | None:
-    """The pulled models, read from ``GET /api/tags`` as Ollama writes it (``{"models": null}``
-    is an empty store of Ollama before 0.1.38, which the ollama client refuses to read); None
-    when it did not answer a listing."""
+def _entries(calls: Calls) -> list[dict[str, Any]] | None:
+    """The pulled models' entries, read from ``GET /api/tags`` as Ollama writes it (``{"models":
+    null}`` is an empty store of Ollama before 0.1.38, which the ollama client refuses to read);
+    None when it did not answer a listing."""
     try:
         with calls.http() as http:
             answer = http.get("/api/tags")
@@ -400,14 +419,30 @@ def _listing(calls: Calls) -> list[str] | None:
     models = body["models"] if body["models"] is not None else []
     if not isinstance(models, list):
         return None
-    entries = [e for e in models if isinstance(e, dict)]
+    return [e for e in models if isinstance(e, dict)]
+
+
+def _names(entries: list[dict[str, Any]]) -> list[str]:
     return [
         str(e.get("model") or e.get("name")) for e in entries if e.get("model") or e.get("name")
     ]
 
 
-def _listed(calls: Calls) -> list[str]:
-    return _listing(calls) or []
+def _remotes(entries: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
+    """The listed models that run on another host: name -> (``remote_host``, ``remote_model``)
+    (api/types.go ListModelResponse)."""
+    found = {}
+    for entry in entries:
+        name, remote = entry.get("model") or entry.get("name"), entry.get("remote_host")
+        if name and isinstance(remote, str) and remote:
+            found[str(name)] = (remote, str(entry.get("remote_model") or ""))
+    return found
+
+
+def _listing(calls: Calls) -> list[str] | None:
+    """The pulled models' names (:func:`_entries`); None when no listing was answered."""
+    entries = _entries(calls)
+    return None if entries is None else _names(entries)
 
 
 def _server_version(ctx: Context) -> str | None:
@@ -435,7 +470,11 @@ def gpu(ctx: Context) -> Outcome:
                     calls.host, "GET /api/ps", 404, exc.error or "", version
                 ) from None
             raise _diagnose.refused_elsewhere(
-                calls.host, "GET /api/ps", exc.status_code, exc.error or ""
+                calls.host,
+                "GET /api/ps",
+                exc.status_code,
+                exc.error or "",
+                shaped=calls.observed.last_json,
             ) from None
         except (OSError, httpx.TransportError) as exc:
             raise calls.unreachable(exc) from None

@@ -119,6 +119,8 @@ def _observing(inner: httpx.BaseTransport, host: str, source: str) -> Any:
             self.cut: int | None = None  # the bytes read of a body cut at the bound
             #: /api/show's remote_host (a cloud model: the server forwards its requests there)
             self.remote_host: str | None = None
+            #: the last error was another Ollama's, passed on whole (api.StatusError's fields)
+            self.passed_on = False
 
         def handle_request(self, request: httpx.Request) -> httpx.Response:
             line = f"{request.method} {request.url.path}"
@@ -150,6 +152,9 @@ def _observing(inner: httpx.BaseTransport, host: str, source: str) -> Any:
                 )
                 if found is not None:
                     raise found
+                self.passed_on = response.status_code >= 400 and _diagnose.status_error(
+                    response.content
+                )
             if response.status_code >= 400 and response.content[:1] == b"<":
                 shown = page_text(response.text).encode()
                 return httpx.Response(
