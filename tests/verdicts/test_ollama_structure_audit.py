@@ -120,7 +120,8 @@ phrase their cases forbid.
   listener holds the port with its accept queue full.
 
 After (verdicts from structure: the probe that answered, the body's fields, the listing's
-entries, the kernel's table; Ollama's fixed texts only where they are its format strings): 10 of
+entries, the kernel's table; Ollama's fixed texts only where they are its format strings;
+commit 943f9af): 10 of
 10 fully right, each a row of docs/verdicts/ollama.md's new section (``OLLAMA_ROWS_AUDIT``,
 registered in test_ollama.py's every-row test) asserted on its run. checks/ollama/:
 - hooks.py ``server``: an error to ``GET /api/version`` at an ``http://`` host whose port completes
