@@ -629,6 +629,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_mcp23 import ROWS as ROWS23
     from tests.verdicts.test_heldout_mcp24 import ROWS as ROWS24
     from tests.verdicts.test_mcp_config_sweep import ROWS as SWEPT
+    from tests.verdicts.test_mcp_structure_audit import ROWS as AUDITED
     from tests.verdicts.test_stdio_wait_end import ROWS as WAIT_END
 
     elsewhere = [
@@ -658,6 +659,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
         *ROWS24,
         *SWEPT,
         *WAIT_END,
+        *AUDITED,
     ]
     assert SCENARIOS.mismatches(elsewhere=elsewhere) == []
 

@@ -85,6 +85,36 @@ before any change of envcheck.)
 - http-stream-event-then-silence, wrong: "no event on the streamable HTTP stream within 2 s: the
   stream is held back ... a proxy ... buffers the stream", fix "turn off response buffering ...
   (nginx: proxy_buffering off ...)": a ``notifications/message`` event had come on that stream.
+
+After (verdicts from structure: the requests answered before the one that waits, the kind of a
+late answer, an exit after stdout lines, a request sent after ping, the notifications that came
+while a request waited; none from a message's words): 8 of 8 fully right, each a row of
+docs/verdicts/mcp.md (section 33, ``ROWS``) asserted on the run.
+
+- A request after the handshake without answer, from a server that answered others on the
+  connection, is its handler slow or stuck (``diagnose._handler_stuck``): the answered requests
+  named, the fix the timeout or the request sent by hand, never "another protocol".
+- ``ChildState.late_errors``: a late answer that is a JSON-RPC error, after answers that came at
+  once, is a request failed at shutdown (``diagnose._failed_at_shutdown``), not a held buffer;
+  a late result still is (stdio-stdout-block-buffered).
+- ``stdio_failure``: stdout lines then an exit by itself, before any answer, is the exit
+  (``exited``), the lines shown as non-protocol output and read for a variable of the shell
+  not passed, whose pass is the fix; start passes (the process ran and wrote).
+- ``step_failed``: a stdio server that answered the request with its JSON-RPC error and then
+  exited is told by its error and the exit (``diagnose.answered_error``); after such an answer
+  the probe watches stdout's end for 0.3 s (``probe.ERROR_EXIT_GRACE``), so which came first to
+  be read no longer decides the verdict.
+- ``steps.ping``: half the timeout into a ping without answer, a listing the server answered
+  before is sent again; neither answered is a server that stopped answering
+  (``diagnose._stopped_answering``); the second listing answered keeps ping-never-answered's
+  verdict (now saying so), and its answer is no longer read as "still writing" (``_later``).
+- ``Wire.noted``: the notifications that came while each request waited; over HTTP, one that
+  came is a stream nothing holds back (``diagnose._came_but_no_answer``), before the proxy's
+  buffering is guessed.
+- The neighbours needed no change.
+
+Cost (measured after the fixes, ``-n 0``, pytest's start included): 4.2 to 4.6 CPU-s, 11 to 15 s
+of wall time (the SDK's proofs wait out their 3 s timeouts on the four silences).
 """
 
 from __future__ import annotations

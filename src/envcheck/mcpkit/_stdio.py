@@ -93,6 +93,9 @@ class ChildState:
     #: and closed the server's stdin: the server held them (in a stdout buffer it flushes as it
     #: exits)
     late: list[str | int] = field(default_factory=list)
+    #: of those, the ones answered with a JSON-RPC error: the id -> the error's code and message
+    #: (a server failing what it still had as it shuts down, not a held buffer)
+    late_errors: dict[str | int, tuple[int, str]] = field(default_factory=dict)
     #: the bytes of stdout after its last newline: a line not (yet) ended
     partial: bytearray = field(default_factory=bytearray)
     #: when stdout last gave bytes (``time.monotonic()``), and the notifications the server sent,
@@ -229,6 +232,9 @@ async def stdio_transport(
         if ident is not None and getattr(message, "method", None) is None:
             if state.stopping and ident in state.outstanding:
                 state.late.append(ident)  # the session is over: nobody takes it any more
+                error = getattr(message, "error", None)
+                if error is not None:
+                    state.late_errors[ident] = (error.code, redact.clean(error.message, 200))
             if ident in state.answered and ident not in state.outstanding:
                 # a second response to one request: nobody waits for it (the diagnosis tells)
                 state.repeated[ident] = state.repeated.get(ident, 0) + 1

@@ -54,6 +54,10 @@ class Wire:
     #: *Server › Utilities › Logging*), raw: their level, logger and data, and the methods of
     #: envcheck's requests then waiting for their answer
     logged_errors: list[tuple[str, Any, Any, tuple[str, ...]]] = field(default_factory=list)
+    #: the notifications the server sent while each of envcheck's requests waited for its
+    #: answer: the request's method -> the notification's method -> how many came (what came
+    #: through the transport while the answer did not)
+    noted: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def saw_sent(self, message: Any) -> None:
         method, ident = getattr(message, "method", None), getattr(message, "id", None)
@@ -74,6 +78,10 @@ class Wire:
         error = getattr(message, "error", None)
         result = getattr(message, "result", None)
         asked = getattr(message, "method", None)
+        if isinstance(asked, str) and ident is None:
+            for waiting in self.waiting():
+                counts = self.noted.setdefault(waiting, {})
+                counts[asked] = counts.get(asked, 0) + 1
         if asked == "notifications/message" and ident is None:  # a log message
             params = getattr(message, "params", None)
             level = params.get("level") if isinstance(params, dict) else None

@@ -173,6 +173,14 @@ def exited(probe: Probe, during: str) -> CheckFailed:
     how = f"signal {-code}" if code < 0 else f"code {code}"
     tail = child.stderr_tail()
     stderr = f"; its stderr ends: {tail}" if tail else "; it wrote nothing to stderr"
+    printed = ""
+    if child.garbage and not probe.wire.results:
+        printed = " / ".join(child.garbage[-3:])
+        shown = redact.clean(printed, 400)
+        stderr += (
+            f"; before it exited it printed non-protocol output on stdout (where only MCP "
+            f"messages belong): {shown!r}"
+        )
     if code == 127 and spec.command:  # env's (and a shell's) "command not found"
         problem = _exec.inspect(spec.command, path=spec.env.get("PATH") or os.environ.get("PATH"))
         if problem is not None:
@@ -202,7 +210,7 @@ def exited(probe: Probe, during: str) -> CheckFailed:
         refused = refused_value(probe)
         if refused is not None:
             return refused
-    env_why, env_hint, env_step = environment(spec, tail)
+    env_why, env_hint, env_step = environment(spec, f"{tail}\n{printed}")
     when = "before answering" if during == "start" else f"during {during}"
     stage = "during start-up" if during == "start" else "after the handshake"
     look = f"{spec.look} to see the error, and fix its arguments or environment"
@@ -721,6 +729,10 @@ def stdio_failure(
     respelled = respelled_argument(probe) if child.garbage else None
     if respelled is not None:  # its usage on stdout, then exit: the argument, not the output
         return respelled, blocked(spec, "start")
+    if child.garbage and child.returncode is not None and not probe.wire.results:
+        # it printed, then exited by itself: what it printed is its account of the exit (a fatal
+        # error on stdout), and logging to stderr would leave it exiting; it did start
+        return probe.started(), exited(probe, "start")
     if child.garbage:
         tail = child.stderr_tail()
         stderr = f"; its stderr ends: {tail}" if tail else ""
@@ -2069,7 +2081,9 @@ def _stdio_unanswered(probe: Probe, step: str) -> CheckFailed | None:
             )
     if child.shape is not None:
         return _misshapen(probe, method)
-    if child.writing_until(STILL_WRITING):
+    if child.writing_until(STILL_WRITING) and not _later(probe, method)[1]:
+        # (what it last wrote may be its answer to a request sent after this one: then it
+        # answers, and skips this one)
         return _still_writing(probe, method)
     unended = bytes(child.partial).strip()
     try:
@@ -2126,7 +2140,7 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
             facts=facts,
         )
     if spec.transport == "stdio" and probe.child.late:
-        return _held_back(probe, step, facts)
+        return _failed_at_shutdown(probe, step, facts) or _held_back(probe, step, facts)
     if spec.transport == "stdio" and probe.child.hung_up and probe.child.returncode is None:
         text, look = _look(spec)
         return CheckFailed(
@@ -2156,6 +2170,10 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
             fix=_fixes.ask(text, "the server's authors"),
             facts=facts,
         )
+    came = probe.wire.noted.get(step_method(probe, step))
+    if spec.transport != "stdio" and came and step != "initialize":
+        # messages came through while the request waited: nothing held the stream back
+        return _came_but_no_answer(probe, step, came, facts)
     if spec.transport != "stdio" and "text/event-stream" in [
         kind.split(";")[0].strip().lower() for kind in attempt.content_types
     ]:
@@ -2174,14 +2192,19 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
             facts=facts,
         )
     answered = [method for method in probe.wire.results if method != "ping"]
+    stopped = _stopped_answering(probe, step) if step == "ping" else None
+    if stopped is not None:
+        return stopped
     if step == "ping" and answered:
         # it answers other requests on this connection: the server skips ping, it is not hung
         text = "report it to the server's authors: it does not answer ping"
+        after = sorted({probe.wire.sent[i] for i in _later(probe, "ping")[1]})
+        since = f" (and {', '.join(after)} sent while ping waited)" if after else ""
         return CheckFailed(
             f"{spec.name}: no answer to ping within {spec.timeout:g} s",
-            why=f"the server answered {', '.join(answered)} on this connection, but not ping, "
-            "which the specification requires every server to answer promptly (clients use it "
-            "to tell a live server from a hung one)",
+            why=f"the server answered {', '.join(answered)} on this connection{since}, but not "
+            "ping, which the specification requires every server to answer promptly (clients "
+            "use it to tell a live server from a hung one)",
             fix=_fixes.ask(text, "the server's authors"),
             facts=facts,
         )
@@ -2189,6 +2212,8 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
         offline = command.npx_offline(spec)
         if offline is not None:
             return offline
+    if step != "initialize" and answered:
+        return _handler_stuck(probe, step, answered, facts)
     if spec.transport == "stdio":
         why = (
             f"the server is running (pid {probe.child.pid}) but sent no answer: it may wait "
@@ -2203,6 +2228,132 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
         why=why,
         fix=Fix([look, timeout_step], text=f"{text}, or {timeout_text}"),
         facts=facts,
+    )
+
+
+def _handler_stuck(
+    probe: Probe, step: str, answered: list[str], facts: dict[str, Any]
+) -> CheckFailed:
+    """A server that answered the handshake (and maybe more) on this connection, then nothing
+    for ``step``'s request: it speaks MCP; its handler for that request is slow or stuck."""
+    spec = probe.spec
+    method = step_method(probe, step)
+    if spec.transport == "stdio":
+        tail = probe.child.stderr_tail()
+        alive = f"is running (pid {probe.child.pid}) and "
+        said = f"; its stderr ends: {tail}" if tail else "; it wrote nothing to stderr"
+    else:
+        alive, said = "", ""
+    timeout_text, timeout_step = _fixes.raise_timeout(spec)
+    what = (
+        f"and send it {method} to see what it waits on"
+        if spec.transport == "stdio"
+        else f"to see what its {method} waits on"
+    )
+    text, look = _look(spec, what)
+    return CheckFailed(
+        f"{spec.name}: no answer to {method} within {spec.timeout:g} s",
+        why=f"the server answered {', '.join(answered)} on this connection (it speaks MCP), "
+        f"{alive}sent nothing for {method}: its handler for {method} is slow or stuck "
+        f"(waiting on a lock, a network call, a database){said}",
+        fix=Fix([timeout_step, look], text=f"{timeout_text} if {method} is only slow; else {text}"),
+        facts={**facts, "answered": answered},
+    )
+
+
+def _came_but_no_answer(
+    probe: Probe, step: str, came: dict[str, int], facts: dict[str, Any]
+) -> CheckFailed:
+    """An HTTP server whose notifications came through while ``step``'s request waited, and
+    not its answer: the stream reaches envcheck (no proxy buffers it); the server did not
+    answer."""
+    spec = probe.spec
+    method = step_method(probe, step)
+    shown = ", ".join(f"{name} x{count}" for name, count in sorted(came.items())[:3])
+    answered = [m for m in probe.wire.results if m != method]
+    before = f"it answered {', '.join(answered)} on this connection, and " if answered else ""
+    timeout_text, timeout_step = _fixes.raise_timeout(spec)
+    text, look = _look(spec, f"to see what its {method} waits on")
+    return CheckFailed(
+        f"{spec.name}: no answer to {method} within {spec.timeout:g} s: the server sent "
+        f"{shown}, then not the response",
+        why=f"{before}while {method} waited, its messages ({shown}) came through to envcheck, "
+        f"so nothing between holds the stream back; the response to {method} never came: the "
+        "server's handler for it is slow or stuck",
+        fix=Fix([timeout_step, look], text=f"{timeout_text} if {method} is only slow; else {text}"),
+        facts={**facts, "notified": dict(came)},
+    )
+
+
+def _later(probe: Probe, method: str) -> tuple[list[Any], list[Any]]:
+    """The ids of envcheck's requests sent after the last request of ``method``, and those of
+    them the server answered."""
+    wire = probe.wire
+    ids = list(wire.sent)
+    mine = [i for i in ids if wire.sent[i] == method]
+    if not mine:
+        return [], []
+    later = ids[ids.index(mine[-1]) + 1 :]
+    return later, [i for i in later if i in wire.answered]
+
+
+def _stopped_answering(probe: Probe, step: str) -> CheckFailed | None:
+    """A server that answered requests before ``ping`` and none sent after it (envcheck sends a
+    listing it answered before while ping waits, :func:`envcheck.mcpkit.steps.ping`): it stopped
+    answering, it does not skip ping; ``None`` when a later request was answered, or none was
+    sent."""
+    spec, wire = probe.spec, probe.wire
+    later, answered = _later(probe, "ping")
+    if not later or answered:
+        return None
+    before = [m for i, m in wire.sent.items() if i in wire.answered and m in wire.results]
+    again = ", ".join(dict.fromkeys(wire.sent[i] for i in later))
+    timeout_text, timeout_step = _fixes.raise_timeout(spec)
+    text, look = _look(spec, "to see where it stops")
+    if spec.transport == "stdio":
+        said = probe.child.stderr_tail()
+        said = f"; its stderr ends: {said}" if said else "; it wrote nothing to stderr"
+    else:
+        said = ""
+    return CheckFailed(
+        f"{spec.name}: no answer to ping within {spec.timeout:g} s: the server stopped "
+        f"answering after {before[-1] if before else 'the handshake'}",
+        why=f"it answered {', '.join(dict.fromkeys(before)) or 'the handshake'} on this "
+        f"connection, then nothing: neither ping nor {again}, sent again while ping waited, "
+        f"got an answer (a server that only skips ping answers the rest){said}",
+        fix=Fix([look, timeout_step], text=f"{text}, or {timeout_text} if it is only slow"),
+        facts={"answered": before, "unanswered": ["ping", *again.split(", ")]},
+    )
+
+
+def _failed_at_shutdown(probe: Probe, step: str, facts: dict[str, Any]) -> CheckFailed | None:
+    """A stdio server whose late answer to ``step``'s request (written as envcheck closed its
+    stdin) was a JSON-RPC error, after answers that came at once: its stdout is not held in a
+    buffer; it failed, as it shut down, a request it was still working on. ``None`` otherwise."""
+    spec, child = probe.spec, probe.child
+    method = step_method(probe, step)
+    errors = [
+        child.late_errors[ident]
+        for ident, sent in probe.wire.sent.items()
+        if sent == method and ident in child.late_errors
+    ]
+    on_time = [m for m in probe.wire.results if m != method]
+    if not errors or not on_time:
+        return None
+    code, message = errors[-1]
+    tail = child.stderr_tail()
+    said = f"; its stderr ends: {tail}" if tail else ""
+    timeout_text, timeout_step = _fixes.raise_timeout(spec)
+    text, look = _look(spec, f"and send it {method} to see what it waits on")
+    return CheckFailed(
+        f"{spec.name}: no answer to {method} within {spec.timeout:g} s; as envcheck closed its "
+        f"stdin, the server failed it with error {code}: {message!r}",
+        why=f"it answered {', '.join(on_time)} at once (its stdout is not held back), then "
+        f"nothing for {method} until envcheck, after {spec.timeout:g} s, closed its stdin; "
+        "as it shut down it failed the request it was still working on: its handler for "
+        f"{method} is slow or stuck{said}",
+        fix=Fix([timeout_step, look], text=f"{timeout_text} if {method} is only slow; else {text}"),
+        facts={**facts, "late_error": code},
     )
 
 
@@ -2640,6 +2791,16 @@ def _unusable_http_answer(probe: Probe, step: str, cause: BaseException) -> Chec
     return None
 
 
+def answered_error(probe: Probe, step: str, cause: BaseException) -> bool:
+    """Whether ``cause`` is the JSON-RPC error a stdio server answered the step's request with
+    (its line on stdout carried that code for that request), not the SDK's own."""
+    from mcp import MCPError
+
+    if probe.spec.transport != "stdio" or not isinstance(cause, MCPError):
+        return False
+    return probe.wire.errors.get(step_method(probe, step), {}).get("code") == cause.code
+
+
 def _the_servers_error(probe: Probe, step: str, code: int) -> bool:
     """Whether ``code`` came from the server as the answer to the step's request (a JSON-RPC
     error over the wire), not from the SDK, which uses -32000 and -32001 for a closed connection
@@ -2966,7 +3127,21 @@ def step_failed(probe: Probe, step: str, cause: BaseException) -> CheckFailed:
 
     spec = probe.spec
     if spec.transport == "stdio" and probe.child.returncode is not None:
-        return exited(probe, step)
+        if not answered_error(probe, step, cause):
+            return exited(probe, step)
+        # it answered the request with its JSON-RPC error, then exited: the error is its
+        # account of the failure, the exit what followed
+        failed = _rpc_error(probe, step, cause)
+        code = probe.child.returncode
+        how = f"signal {-code}" if code < 0 else f"code {code}"
+        tail = probe.child.stderr_tail()
+        after = f"; its stderr ends: {tail}" if tail else ""
+        return CheckFailed(
+            f"{failed.summary} (then it exited with {how})",
+            why=f"{failed.why}; then the process exited with {how}{after}",
+            fix=failed.fix,
+            facts={**failed.facts, "exit_code": code},
+        )
     invalid = (
         _invalid_error(probe, step)
         or _events_as_json(probe, step)

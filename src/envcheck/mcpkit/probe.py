@@ -44,6 +44,9 @@ if TYPE_CHECKING:
     from mcp import Client
 
 StepResult = Outcome | CheckFailed | CheckSkipped
+#: how long a stdio server that answered a request with a JSON-RPC error is watched for the end
+#: of its stdout (a server that fails and exits writes its error, then exits)
+ERROR_EXIT_GRACE = 0.3
 
 
 def _root_cause(exc: BaseException) -> BaseException:
@@ -572,7 +575,7 @@ class Probe:
                         except (CheckFailed, CheckSkipped) as exc:
                             self._set(step, exc)
                         except Exception as exc:  # noqa: B902 - each SDK error is diagnosed
-                            await self._learn_exit()
+                            await self._learn_exit(step, _root_cause(exc))
                             self._set(step, diagnose.step_failed(self, step, _root_cause(exc)))
                             if self.child.returncode is not None:  # nothing left to ask
                                 code = self.child.returncode
@@ -804,11 +807,20 @@ class Probe:
         self._set("start", results[0])
         self._set("initialize", results[1])
 
-    async def _learn_exit(self) -> None:
-        """A stdio server whose stdout ended is exiting: wait (briefly) for its exit status."""
+    async def _learn_exit(self, step: str, cause: BaseException) -> None:
+        """A stdio server whose stdout ended is exiting: wait (briefly) for its exit status. One
+        that answered the step's request with a JSON-RPC error gets a moment to end its stdout
+        first: a server that fails and exits writes its error, then exits (the verdict then says
+        both, whichever came first to be read)."""
         import anyio
 
-        if self.spec.transport != "stdio" or not self.child.hung_up:
+        if self.spec.transport != "stdio":
+            return
+        if not self.child.hung_up and diagnose.answered_error(self, step, cause):
+            with anyio.move_on_after(ERROR_EXIT_GRACE):
+                while not self.child.hung_up:
+                    await anyio.sleep(0.01)
+        if not self.child.hung_up:
             return
         with anyio.move_on_after(EXIT_GRACE + 0.2):
             while self.child.returncode is None:

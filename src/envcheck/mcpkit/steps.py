@@ -397,10 +397,46 @@ async def prompts(probe: Probe, client: Client) -> Outcome:
     return ok(f"{len(prompts)} prompts", prompts=len(prompts))
 
 
+#: the listings a ping that waits is checked against, by method: sent again, whether the server
+#: answers it tells a server that skips ping from one that stopped answering
+_AGAIN: dict[str, Callable[[Client], Awaitable[Any]]] = {
+    "tools/list": lambda client: client.session.list_tools(),
+    "prompts/list": lambda client: client.session.list_prompts(),
+    "resources/list": lambda client: client.session.list_resources(),
+}
+
+
+async def _again(probe: Probe, client: Client) -> None:
+    """Half the timeout into a ping without answer, a listing the server answered before, sent
+    again: its answer, or none, is noted on the wire (read by the diagnosis of a ping without
+    answer); any failure of it is not this step's."""
+    import anyio
+
+    await anyio.sleep(probe.spec.timeout / 2)
+    answered = [method for method in probe.wire.results if method in _AGAIN]
+    if not answered:
+        return
+    try:
+        await _AGAIN[answered[0]](client)
+    except Exception:  # noqa: B902 - only whether it came matters, and the wire has that
+        pass
+
+
 async def ping(probe: Probe, client: Client) -> Outcome:
+    import anyio
+
     started = time.monotonic()
     if probe.era == HANDSHAKE:
-        await client.session.send_ping()
+        failure: BaseException | None = None
+        async with anyio.create_task_group() as group:
+            group.start_soon(_again, probe, client)
+            try:
+                await client.session.send_ping()
+            except Exception as exc:  # noqa: B902 - raised as it is, once the listing ended
+                failure = exc
+            group.cancel_scope.cancel()
+        if failure is not None:
+            raise failure
         latency = round((time.monotonic() - started) * 1000, 1)
         return ok(f"ping answered in {latency} ms", latency_ms=latency, method="ping")
     # protocol 2026-07-28 removed ping; server/discover is the cheapest round-trip left
