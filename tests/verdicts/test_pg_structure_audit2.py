@@ -56,9 +56,10 @@ is fully right when every check of its instance passes. One envcheck run for the
 fixes of the fully right breakages are then carried out (SQL steps by envcheck's step runner,
 the DSNs by the person) and the healed instances run again.
 
-The expectations were committed before envcheck first ran on this file (d1f56d6). None was changed after the first run. Changed in the making after
-the first run's attempt that stopped before envcheck ran, no expectation: the 57014 proof rolls
-back its aborted transaction before it reads statement_timeout.
+The expectations were committed before envcheck first ran on this file (d1f56d6). None was
+changed after the first run. Changed in the making after the first attempt, which stopped
+before envcheck ran, no expectation: the 57014 proof rolls back its aborted transaction before
+it reads statement_timeout.
 
 First run (envcheck at 16e7668 in checks/postgres, other helpers' uncommitted hunks in the
 working tree, none in checks/postgres; graded by the rules above, 2026-12-08): 2 of 8 fully right
