@@ -92,7 +92,10 @@ After (db0f515; verdicts from structure, each a row of docs/verdicts/venv.md in 
 ``_own_venv_elsewhere`` (before the stale-``VIRTUAL_ENV`` branches): the project's ``.venv`` (a
 ``pyvenv.cfg``) that is not the running environment (``os.path.samefile``), named by
 ``VIRTUAL_ENV`` (any project) or by nothing (a project Poetry does not keep; Poetry's own is
-``venv/poetry-env``'s), an environment inside the project (tox, nox) left alone: WARN, fixed by
+``venv/poetry-env``'s), an environment inside the project (tox, nox) left alone, and so is one a
+tool chose (``_env_chosen_elsewhere``: tox's, nox's or Hatch's variables, uv's
+``UV_PROJECT_ENVIRONMENT`` naming another place, Hatch environments none at ``.venv``; added
+after the fixes' commit): WARN, fixed by
 ``<root>/.venv/bin/python -m pytest`` (``poetry run pytest`` first in a Poetry project), never
 ``unset VIRTUAL_ENV``. integrity.py ``path_hooks`` reads a ``.pth`` line as site.py's
 ``addpackage`` does (a comment or an import line only from its first character, a path line
@@ -476,13 +479,14 @@ ASSERTED = tuple(ROUND.cases)
 world, test_venv = ROUND.tests()
 
 
-def test_structure_units(tmp_path: Path) -> None:
+def test_structure_units(tmp_path: Path, monkeypatch: Any) -> None:
     """What the cases do not reach: a ``.pth`` read line by line as site.py reads it (an
     indented comment or import line is neither; CRLF and trailing blanks are stripped; a BOM
     hides the first line), an indented line that names nothing either way; a name declared
     in an extra and in ``[project] dependencies``; PDM's fix for an extra; a uv project's
-    dependency group (``uv sync`` alone)."""
-    from envcheck.checks.venv import integrity, managers
+    dependency group (``uv sync`` alone); the environments a tool chose (tox, nox, Hatch, uv's
+    ``UV_PROJECT_ENVIRONMENT``), where the project's ``.venv`` is not compared."""
+    from envcheck.checks.venv import hooks, integrity, managers
 
     site = tmp_path / "site"
     (site / "demo_p-1.0.dist-info").mkdir(parents=True)
@@ -533,3 +537,24 @@ def test_structure_units(tmp_path: Path) -> None:
         ["uv", "lock"],
         ["uv", "sync"],
     ]
+
+    for name in (
+        "TOX_ENV_NAME",
+        "NOX_CURRENT_SESSION",
+        "HATCH_ENV_ACTIVE",
+        "UV_PROJECT_ENVIRONMENT",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    assert not hooks._env_chosen_elsewhere(root)
+    monkeypatch.setenv("UV_PROJECT_ENVIRONMENT", ".venv")
+    assert not hooks._env_chosen_elsewhere(root)
+    monkeypatch.setenv("UV_PROJECT_ENVIRONMENT", str(tmp_path / "elsewhere"))
+    assert hooks._env_chosen_elsewhere(root)
+    monkeypatch.delenv("UV_PROJECT_ENVIRONMENT")
+    monkeypatch.setenv("TOX_ENV_NAME", "py311")
+    assert hooks._env_chosen_elsewhere(root)
+    monkeypatch.delenv("TOX_ENV_NAME")
+    (root / "pyproject.toml").write_text(group + '\n[tool.hatch.envs.default]\ntype = "virtual"\n')
+    assert hooks._env_chosen_elsewhere(root)
+    (root / "pyproject.toml").write_text(group + '\n[tool.hatch.envs.default]\npath = ".venv"\n')
+    assert not hooks._env_chosen_elsewhere(root)

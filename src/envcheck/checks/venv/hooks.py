@@ -819,7 +819,7 @@ def _own_venv_elsewhere(
         return None
     if prefix.is_relative_to(root.resolve()) or (not named and stale is not None):
         return None
-    if not named and ctx.section.poetry:
+    if not named and (ctx.section.poetry or _env_chosen_elsewhere(root)):
         return None
     python = venv / "bin" / "python"
     run = f"{_pythons.quoted(python)} -m pytest"
@@ -842,6 +842,23 @@ def _own_venv_elsewhere(
         + (" (which VIRTUAL_ENV names)" if named else ""),
         why=why,
         fix=_fixes.make(Manual(f"run pytest with the project's Python: {text}"), text=text),
+    )
+
+
+def _env_chosen_elsewhere(root: Path) -> bool:
+    """pytest runs in an environment a tool chose for it, not in the project's ``.venv``: a
+    tox, nox or Hatch run (their variables), uv's ``UV_PROJECT_ENVIRONMENT`` naming another
+    place, or Hatch environments none of which is ``.venv`` (Hatch keeps them elsewhere)."""
+    if any(os.environ.get(v) for v in ("TOX_ENV_NAME", "NOX_CURRENT_SESSION", "HATCH_ENV_ACTIVE")):
+        return True
+    chosen = os.environ.get("UV_PROJECT_ENVIRONMENT")
+    if chosen and Path(root, chosen).resolve() != (root / ".venv").resolve():
+        return True
+    hatch = _managers._tool(root).get("hatch")
+    envs = hatch.get("envs") if isinstance(hatch, dict) else None
+    return isinstance(envs, dict) and not any(
+        isinstance(table, dict) and str(table.get("path", "")).rstrip("/") in (".venv", "./.venv")
+        for table in envs.values()
     )
 
 
