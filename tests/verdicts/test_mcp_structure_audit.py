@@ -50,6 +50,20 @@ The predicted mis-tellings (the branch, and the other behaviour that reaches it)
   never the response is told "the stream is held back ... a proxy buffers the stream", fixed by
   turning off proxy buffering: an event came through, so nothing held the stream. Fully right:
   no answer to tools/list, the event that came named, never "proxy_buffering".
+- http-sse-answers-then-post-hangs (``no_answer``'s SSE branch, read from any answer's type):
+  added once the six were fixed, expectations committed before envcheck ran on it: a
+  streamable HTTP server that answers each POST as an SSE stream (as the SDK's server does)
+  and whose ``tools/list`` POST gets no answer at all, not even headers, is told "the stream is
+  held back" by a proxy, because ``initialize``'s answer was ``text/event-stream``: the stream
+  that carried it delivered it, and ``tools/list`` had no stream to hold. Fully right: no
+  answer to tools/list, the answered initialize named, never "held back" nor "buffers".
+- call-arguments-fit-schema (``_rpc_error``'s -32602 to ``tools/call``), added with it: a tool
+  whose ``inputSchema`` declares ``city`` and requires nothing, called with ``{"city":
+  "Berlin"}``, answered -32602 "missing required argument: country" (its handler needs what its
+  schema does not declare), is told "the arguments of call do not fit tool lookup's
+  inputSchema", fixed by "fix call.arguments to match": they fit it. Fully right: the server's
+  message, the arguments valid against the schema, a fix that asks the server's authors to
+  declare it in the inputSchema, never "do not fit".
 - neighbour stdio-ping-late: a server that answers ping after half a second (every other
   request at once): every check passes.
 - neighbour http-stream-event-then-answer: the same stream with the event, then the response:
@@ -133,6 +147,7 @@ from tests.servers import serving
 from tests.verdicts.mcp_world import (
     PATIENT,
     StreamHandler,
+    jsonrpc_reply,
     processes_of,
     round_tests,
     run_in_process,
@@ -188,12 +203,20 @@ SERVER = textwrap.dedent("""
                 send({"jsonrpc": "2.0", "id": ident, "error": error})
                 sys.exit(1)
             reply["result"] = {"tools": [{"name": "echo", "inputSchema": {"type": "object"}}]}
+            if MODE == "call-strict":  # its schema declares city; its handler needs country too
+                schema = {"type": "object", "properties": {"city": {"type": "string"}}}
+                reply["result"]["tools"].append({"name": "lookup", "inputSchema": schema})
             listed = True
         elif method == "ping":
             if MODE == "ping-late":
                 time.sleep(0.5)
             reply["result"] = {}
         elif method == "tools/call":
+            arguments = params.get("arguments") or {}
+            if MODE == "call-strict" and "country" not in arguments:
+                error = {"code": -32602, "message": "missing required argument: country"}
+                send({"jsonrpc": "2.0", "id": ident, "error": error})
+                continue
             reply["result"] = {"content": [{"type": "text", "text": "ok"}]}
         else:
             reply["error"] = {"code": -32601, "message": "Method not found"}
@@ -211,6 +234,13 @@ class Handler(StreamHandler):
     while); ``logfirst``: the same event, then the response."""
 
     def serve(self, message: dict[str, Any]) -> None:
+        if self.mode == "ssehang":  # every answer an SSE stream, as the SDK's server writes
+            if message["method"] == "tools/list":
+                time.sleep(6)  # its handler blocks before any header is sent
+                return
+            self.open_stream()
+            self.event(jsonrpc_reply(message))
+            return
         if message["method"] != "tools/list" or self.mode not in ("logstall", "logfirst"):
             super().serve(message)
             return
@@ -304,6 +334,32 @@ CASES: dict[str, tuple[str, str, str, str | None, Expect]] = {
             never=("proxy_buffering", "held back", "buffers"),
         ),
     ),
+    "http-sse-answers-then-post-hangs": (
+        "ssehang",
+        "http",
+        "ssehang",
+        "tools/list",
+        Expect(
+            "mcp/ssehang.tools",
+            "fail",
+            says=("no answer to tools/list", "answered initialize"),
+            fix=("raise timeout",),
+            never=("proxy_buffering", "held back", "buffers"),
+        ),
+    ),
+    "call-arguments-fit-schema": (
+        "strict",
+        "stdio",
+        "call-strict",
+        "tools/call",
+        Expect(
+            "mcp/strict.call",
+            "fail",
+            says=("-32602", "missing required argument: country", "fit"),
+            fix=("server's authors", "inputSchema"),
+            never=("do not fit",),
+        ),
+    ),
     "stdio-ping-late": (
         "pinglate",
         "stdio",
@@ -332,9 +388,15 @@ TIMEOUTS = {
     "stdio-answers-at-shutdown": 2.0,
     "stdio-stops-answering": 2.0,
     "http-stream-event-then-silence": 2.0,
+    "http-sse-answers-then-post-hangs": 2.0,
     "stdio-fatal-on-stdout-exit": 5.0,
+    "call-arguments-fit-schema": 5.0,
     "stdio-error-then-exit": 5.0,
 }
+
+#: the smoke call of call-arguments-fit-schema: arguments valid against the tool's inputSchema
+TOOL, ARGUMENTS = "lookup", {"city": "Berlin"}
+CALL: dict[str, Any] = {"tool": TOOL, "arguments": ARGUMENTS}
 
 #: the SDK's client's read timeout in the proofs
 PROOF_TIMEOUT = 3.0
@@ -342,7 +404,8 @@ PROOF_TIMEOUT = 3.0
 
 async def sdk_walk(target: Any) -> tuple[str, str] | None:
     """What the SDK's client makes of ``target`` (a stdio server's parameters, or a URL): ``None``
-    when initialize, tools/list and ping worked, else the request it failed on and why."""
+    when initialize, tools/list, ping and (for a server listing the tool of :data:`CALL`) that
+    call worked, else the request it failed on and why."""
     from mcp import Client
 
     method = "initialize"
@@ -350,9 +413,12 @@ async def sdk_walk(target: Any) -> tuple[str, str] | None:
         with anyio.fail_after(PROOF_TIMEOUT * 4):
             async with Client(target, read_timeout_seconds=PROOF_TIMEOUT) as client:
                 method = "tools/list"
-                await client.session.list_tools()
+                listed = await client.session.list_tools()
                 method = "ping"
                 await client.session.send_ping()
+                if any(tool.name == TOOL for tool in listed.tools):
+                    method = "tools/call"
+                    await client.session.call_tool(TOOL, ARGUMENTS)
     except BaseException as exc:  # noqa: B902 - an ExceptionGroup, a timeout, an McpError
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
@@ -388,6 +454,8 @@ def _project(port: int, script: str) -> str:
             entry = {"url": f"http://127.0.0.1:{port}/{mode}/mcp", "transport": "http"}
         if name in TIMEOUTS:
             entry["timeout"] = TIMEOUTS[name]
+        if mode == "call-strict":
+            entry["call"] = CALL
         servers[server] = entry
     patient = {CASES[name][0] for name in NEIGHBOURS}
     assert all(PATIENT > t for t in TIMEOUTS.values())
