@@ -3361,10 +3361,9 @@ def _client_refused(
             ),
         )
     required = t.params.get("require_auth")
-    if required:
-        methods = {a.asked for a in attempts.values() if a is not None}
-        names = {None: "none", 0: "none", 3: "password", 5: "md5", 10: "scram-sha-256"}
-        used = ", ".join(sorted({names.get(m, str(m)) for m in methods}))
+    methods = {a.asked for a in attempts.values() if a is not None}
+    if required and not all(_require_auth_allows(required, _AUTH_NAMES.get(m)) for m in methods):
+        used = ", ".join(sorted({_AUTH_NAMES.get(m, str(m)) for m in methods}))
         # the probe got in without being asked for anything: its pg_hba.conf line is trust
         trusted = " (its pg_hba.conf line is trust: no password is asked)" if used == "none" else ""
         return CheckFailed(
@@ -3378,7 +3377,63 @@ def _client_refused(
                 )
             ),
         )
+    if got_in and deadline is not None:
+        return _certificate_not_requested(t, deadline)
     return None
+
+
+#: the pg_hba.conf method behind each authentication request code, by libpq's require_auth names
+_AUTH_NAMES: dict[int | None, str] = {
+    None: "none",
+    0: "none",
+    3: "password",
+    5: "md5",
+    7: "gss",
+    9: "sspi",
+    10: "scram-sha-256",
+}
+
+
+def _require_auth_allows(required: str, method: str | None) -> bool:
+    """Whether libpq's ``require_auth`` list (fe-connect.c: methods, or methods each negated
+    with ``!``) lets a server authenticate with ``method``; an unknown method is not allowed."""
+    items = [m.strip().lower() for m in required.split(",") if m.strip()]
+    refused = [m[1:] for m in items if m.startswith("!")]
+    if method is None:
+        return False
+    return method not in refused if refused else method in items
+
+
+def _certificate_not_requested(t: Target, deadline: float) -> CheckFailed | None:
+    """``sslcertmode=require`` at a server that asks for no client certificate (it sends a
+    CertificateRequest only with ssl_ca_file set): libpq fails the login once the server let
+    it in. Told by the request sent: the same login with sslcertmode=allow gets in."""
+    import psycopg
+
+    if (t.params.get("sslcertmode") or os.environ.get("PGSSLCERTMODE")) != "require":
+        return None
+    kwargs = _diagnosis_session(t, deadline)
+    if kwargs is None:
+        return None
+    kwargs["sslcertmode"] = "allow"
+    try:
+        psycopg.connect(**kwargs).close()
+    except psycopg.Error:
+        return None
+    return CheckFailed(
+        f"sslcertmode=require{_set_by(t, 'sslcertmode')}, and {t.address} asks for no client "
+        "certificate: libpq ends the login it was let into",
+        why="with sslcertmode=require libpq fails a connection in which the server did not "
+        "request a client certificate (a PostgreSQL server asks for one only when ssl_ca_file "
+        "is set); the same login with sslcertmode=allow gets in",
+        fix=fix(
+            t.edit_key(
+                "sslcertmode",
+                "drop sslcertmode=require (or set sslcertmode=allow); or have the server ask "
+                "for certificates (ssl_ca_file in postgresql.conf, then a reload)",
+            )
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -3488,14 +3543,63 @@ def reset_setting(t: Target, name: str, setting_source: str, value: str = "off")
     return Fix(steps, text=text)
 
 
-def read_only_sessions(t: Target, setting_source: str) -> CheckFailed:
-    """Transactions are read-only by default: say where that is set, and how to undo it there."""
+def read_only_sessions(
+    t: Target, setting_source: str, elsewhere: tuple[str, ...] = ()
+) -> CheckFailed:
+    """Transactions are read-only by default: say where that is set, and how to undo it there;
+    ``elsewhere``: the further places that set it on (pg_db_role_setting's scopes below the one
+    in effect), each of which takes over once the one above is undone, so each is undone."""
+    name = "default_transaction_read_only"
+    also = "".join(f", and also {setting_place(t, place)}" for place in elsewhere)
+    fixes = [reset_setting(t, name, place) for place in (setting_source, *elsewhere)]
+    repair = fixes[0]
+    if elsewhere:
+        repair = Fix(
+            [step for each in fixes for step in each.steps],
+            text="; then ".join(
+                each.text or "; ".join(s.render() for s in each.steps) for each in fixes
+            ),
+        )
     return CheckFailed(
-        f"sessions on {t.login} are read-only: default_transaction_read_only is on "
-        f"{setting_place(t, setting_source)}",
-        why="every transaction starts read-only, so the application's writes fail",
-        fix=reset_setting(t, "default_transaction_read_only", setting_source),
+        f"sessions on {t.login} are read-only: {name} is on {setting_place(t, setting_source)}"
+        + also,
+        why="every transaction starts read-only, so the application's writes fail"
+        + (
+            f"; undone in one place, the next one of the {len(fixes)} places takes over"
+            if elsewhere
+            else ""
+        ),
+        fix=repair,
     )
+
+
+#: pg_db_role_setting's rows for this session's role and database that set a setting, by the
+#: scope pg_settings.source names (guc.c applies database user, then user, then database)
+_SCOPES = """
+SELECT CASE WHEN s.setrole <> 0 AND s.setdatabase <> 0 THEN 'database user'
+            WHEN s.setrole <> 0 THEN 'user' ELSE 'database' END, split_part(cfg, '=', 2)
+FROM pg_db_role_setting s CROSS JOIN LATERAL unnest(s.setconfig) AS cfg
+WHERE s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
+  AND s.setrole IN (0, (SELECT oid FROM pg_roles WHERE rolname = session_user))
+  AND NOT (s.setrole = 0 AND s.setdatabase = 0)
+  AND lower(split_part(cfg, '=', 1)) = %s
+ORDER BY s.setrole = 0, s.setdatabase = 0
+"""
+#: the spellings of true that guc.c's parse_bool reads (any prefix of true, yes; on; 1)
+_TRUE = ("t", "tr", "tru", "true", "y", "ye", "yes", "on", "1")
+
+
+def read_only_elsewhere(conn: psycopg.Connection[Any], setting_source: str) -> tuple[str, ...]:
+    """The role's and database's settings (pg_db_role_setting, readable by every role) that
+    also turn default_transaction_read_only on, below the place ``setting_source`` in effect."""
+    import psycopg
+
+    try:
+        rows = conn.execute(_SCOPES, ("default_transaction_read_only",)).fetchall()
+    except psycopg.Error:
+        return ()
+    found = [str(scope) for scope, value in rows if str(value).strip().lower() in _TRUE]
+    return tuple(place for place in dict.fromkeys(found) if place != setting_source)
 
 
 #: the timeouts that cancel a statement or end a session, and what each stops
@@ -3572,6 +3676,39 @@ def timed_out(t: Target, name: str, ms: int, setting_source: str, what: str) -> 
         why=f"{TIMEOUTS[name]}: the connection was not lost; the application's statements meet "
         "the same limit",
         fix=short_timeout(t, name, ms, setting_source),
+    )
+
+
+def cancelled(t: Target, ms: int, setting_source: str, elapsed_ms: float, what: str) -> CheckFailed:
+    """57014 (query_canceled) within less time than statement_timeout (``ms``; 0: none set):
+    postgres.c ``ProcessInterrupts`` sends the same code for a statement timeout and for a
+    cancel request, and a statement that ran less than the timeout was not stopped by it."""
+    limit = (
+        f"statement_timeout is {ms} ms, set {setting_place(t, setting_source)}"
+        if ms
+        else "no statement_timeout is set"
+    )
+    query = (
+        "SELECT pid, usename, application_name, client_addr, state, query FROM pg_stat_activity "
+        "WHERE pid <> pg_backend_pid() ORDER BY backend_start"
+    )
+    return CheckFailed(
+        f"{what} on {t.login} was cancelled by a cancel request after {elapsed_ms / 1000:.1f} s, "
+        f"not by a timeout ({limit})",
+        why="57014 (query_canceled) is the server's answer to a statement_timeout and to a "
+        "cancel request alike: pg_cancel_backend() from another session, or a client's own "
+        "cancel (a pooler's query_timeout, a driver's timeout); envcheck sent none, and its "
+        f"statement had run {elapsed_ms:.0f} ms, less than statement_timeout, so something else "
+        "cancelled it (a watchdog, an administrator, a pooler)",
+        fix=fix(
+            Manual(
+                "find the session or program that cancels this role's statements (it may do so "
+                "to the application too): the sessions that run now are in "
+                f"`{t.psql(query, user=SUPERUSER)}` (pg_stat_activity); with "
+                "log_min_error_statement = error the server's log shows each cancelled statement",
+                ask=ADMIN,
+            )
+        ),
     )
 
 

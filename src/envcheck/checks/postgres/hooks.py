@@ -1050,9 +1050,8 @@ def write(instance: str, ctx: Context) -> Outcome:
             raise _diagnose.replica(t, f"{text(row[0])}:{row[1]}" if row and row[0] else None)
         if show(conn, "transaction_read_only") == "on":
             source = read_settings(conn, ("default_transaction_read_only",))
-            raise _diagnose.read_only_sessions(
-                t, source.get("default_transaction_read_only", (0, "unknown"))[1]
-            )
+            place = source.get("default_transaction_read_only", (0, "unknown"))[1]
+            raise _diagnose.read_only_sessions(t, place, _diagnose.read_only_elsewhere(conn, place))
         row = conn.execute("SELECT current_schema()").fetchone()
         schema = text(row[0]) if row and row[0] is not None else None
         if schema is None:
@@ -1110,7 +1109,8 @@ def write(instance: str, ctx: Context) -> Outcome:
                 lost = _tablespace_files(conn, t, exc)
                 if lost is not None:
                     raise lost from None
-            raise explain_query(ctx, t, exc, f"the write check's {statement}") from None
+            elapsed = (time.monotonic() - started) * 1000
+            raise explain_query(ctx, t, exc, f"the write check's {statement}", elapsed) from None
         round_trip_ms = (time.monotonic() - started) * 1000
         if persistence == ("t",):
             raise _temporary_schema(conn, t, schema)

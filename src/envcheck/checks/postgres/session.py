@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,7 @@ def session(ctx: Context, t: Target) -> Iterator[psycopg.Connection[Any]]:
     holder = _server.shared((COMPONENT, t.instance, t.identity), _close)
     what = f"the {ctx.check.name} check's query"
     stalled: list[str] = []
+    began = time.monotonic()
     try:
         with holder.use(ctx, lambda: _opened(ctx, t)) as conn:
             with _watchdog(ctx, conn, stalled):
@@ -48,7 +50,8 @@ def session(ctx: Context, t: Target) -> Iterator[psycopg.Connection[Any]]:
     except psycopg.Error as exc:
         if stalled:
             raise _diagnose.answer_stalled(t, what, stalled[0], ctx.check.seconds) from None
-        raise explain_query(ctx, t, exc, what) from None
+        elapsed = (time.monotonic() - began) * 1000
+        raise explain_query(ctx, t, exc, what, elapsed) from None
 
 
 def _opened(ctx: Context, t: Target) -> psycopg.Connection[Any]:
@@ -90,17 +93,24 @@ def _watchdog(ctx: Context, conn: psycopg.Connection[Any], stalled: list[str]) -
         timer.cancel()
 
 
-def explain_query(ctx: Context, t: Target, exc: psycopg.Error, what: str) -> CheckFailed:
-    """Why a check's statement failed: a timeout setting (named with where it is set), a server
-    that ended the session, or the honest fallback with the SQLSTATE and the server's words."""
+def explain_query(
+    ctx: Context, t: Target, exc: psycopg.Error, what: str, elapsed_ms: float | None = None
+) -> CheckFailed:
+    """Why a check's statement failed: a timeout setting (named with where it is set), a cancel
+    request (57014 sooner than statement_timeout: ``elapsed_ms`` is an upper bound of the
+    statement's time, from before it was sent), a server that ended the session, or the honest
+    fallback with the SQLSTATE and the server's words."""
     import psycopg
 
     code = getattr(exc, "sqlstate", None) or ""
     name = _TIMEOUT_CODES.get(code)
     if name:
         found = settings_of(ctx, t, (name,)).get(name)
-        if found and found[0] > 0:
-            return _diagnose.timed_out(t, name, found[0], found[1], what)
+        ms, source = found if found else (0, "")
+        if code == "57014" and elapsed_ms is not None and (ms <= 0 or elapsed_ms < ms):
+            return _diagnose.cancelled(t, max(ms, 0), source, elapsed_ms, what)
+        if ms > 0:
+            return _diagnose.timed_out(t, name, ms, source, what)
     if code == "25006":
         found_ro = read_only_source(ctx, t)
         return _diagnose.read_only_sessions(t, found_ro)
