@@ -217,6 +217,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers26 import REDIS as REDIS26  # and the twenty-sixth's
     from tests.verdicts.test_heldout_servers27 import REDIS as REDIS27  # and the twenty-seventh's
     from tests.verdicts.test_redis_structure_audit import REDIS as AUDIT  # and the audit's
+    from tests.verdicts.test_redis_structure_audit2 import REDIS as AUDIT2  # and the second's
     from tests.verdicts.test_tls_sweep import REDIS_ROWS  # and the TLS sweep's
 
     problems = SCENARIOS.mismatches(
@@ -248,6 +249,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
             *REDIS26,
             *REDIS27,
             *AUDIT,
+            *AUDIT2,
             *REDIS_ROWS,
         ]
     )

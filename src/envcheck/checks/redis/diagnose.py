@@ -1744,6 +1744,8 @@ def _readonly(
     # a link that is not up yet may be one being made: whether the primary answers tells
     down = link != "up" and not _net.answers(host, int(port), b"PING\r\n", is_resp, deadline)
     facts = {"master_host": host, "master_link_status": link}
+    if exc.kind == "MASTERDOWN" and not down and repl.get("master_sync_in_progress") == "1":
+        return _syncing(t, exc, repl, primary, host, int(port), facts)
     if exc.kind == "MASTERDOWN":
         summary = (
             f"{t.address} is a replica of {primary} whose link to it is {link}, and it serves "
@@ -1770,6 +1772,43 @@ def _readonly(
         )
         steps = [promote]
     return CheckFailed(summary, why=why, fix=fix(text, *steps), facts=facts)
+
+
+def _syncing(
+    t: Target,
+    exc: ReplyError,
+    repl: dict[str, str],
+    primary: str,
+    host: str,
+    port: int,
+    facts: dict[str, Any],
+) -> CheckFailed:
+    """MASTERDOWN from a replica whose full sync with a primary that answers is under way (INFO
+    replication ``master_sync_in_progress:1``): replication.c brings the link up by itself once
+    the primary's RDB is received and loaded; nothing is broken, the replica serves once it
+    ends."""
+    total = repl.get("master_sync_total_bytes", "-1")
+    read = repl.get("master_sync_read_bytes", "0")
+    progress = (
+        f"{read} of {total} bytes received"
+        if total.lstrip("-").isdigit() and int(total) > 0
+        else "the primary is still preparing its RDB (master_sync_total_bytes:-1)"
+    )
+    text = (
+        f"wait until the sync ends ({t.cli('INFO', 'replication')} shows master_link_status:up "
+        "and master_sync_in_progress:0), then run the checks again; the application's writes "
+        f"go to the primary: point {t.source} at {primary} (a replica accepts no writes)"
+    )
+    return CheckFailed(
+        f"{t.address} is a replica in the middle of its sync from {primary} "
+        f"(master_sync_in_progress:1, {progress}) and serves nothing until the sync ends "
+        f"({exc.kind})",
+        why="replica-serve-stale-data is no: a replica whose link is not up refuses every data "
+        f"command; its primary {primary} answers and the full sync is under way, which ends "
+        "by itself (the transfer, then the load)",
+        fix=fix(text, Manual(text, ask=ASK_ADMIN), url_step(t, t.url_with(host, port))),
+        facts={**facts, "master_sync_in_progress": 1},
+    )
 
 
 def _first_line(host: str, port: int, deadline: float) -> bytes:
@@ -1856,6 +1895,9 @@ def _oom(t: Target, exc: ReplyError, conn: Resp | None, deadline: float, *_: obj
             )
     else:
         evicts = f"the policy is {policy or 'unknown (INFO memory did not say)'}"
+    holder = _buffer_holder(conn, used, deadline)
+    if holder is not None:
+        return _oom_buffer(t, holder, used, limit, policy)
     why = f"used memory ({used} bytes) is above maxmemory ({limit} bytes) and {evicts}"
     if not memory:
         why = (
@@ -1871,6 +1913,58 @@ def _oom(t: Target, exc: ReplyError, conn: Resp | None, deadline: float, *_: obj
             step,
         ),
         facts={"used_memory": used},
+    )
+
+
+def _buffer_holder(conn: Resp | None, used: int, deadline: float) -> dict[str, str] | None:
+    """The client (CLIENT LIST's fields) whose output buffer (``omem``: replies it has not read)
+    holds at least half the used memory, or None (CLIENT LIST refused or none does)."""
+    if conn is None or used <= 0:
+        return None
+    try:
+        raw = conn.call("CLIENT", "LIST", deadline=max(deadline, time.monotonic() + 0.5))
+    except (ReplyError, ConnectionLost):
+        return None
+    if not isinstance(raw, bytes):
+        return None
+    clients = [
+        dict(f.split("=", 1) for f in line.split() if "=" in f)
+        for line in raw.decode(errors="replace").splitlines()
+    ]
+    sized = [c for c in clients if c.get("omem", "").isdigit() and c.get("id", "").isdigit()]
+    if not sized:
+        return None
+    biggest = max(sized, key=lambda c: int(c["omem"]))
+    return biggest if int(biggest["omem"]) * 2 >= used else None
+
+
+def _oom_buffer(
+    t: Target, holder: dict[str, str], used: int, limit: str, policy: str
+) -> CheckFailed:
+    """OOM while most of the used memory is one client's output buffer (networking.c counts it
+    in used_memory and evict.c cannot free it): a client that does not read its replies, most
+    often a Pub/Sub subscriber (flags P) under ``client-output-buffer-limit pubsub 0 0 0``."""
+    subscriber = "P" in holder.get("flags", "")
+    kind = "pubsub" if subscriber else "normal"
+    what = "a Pub/Sub subscriber (flags P)" if subscriber else "a client"
+    kill = admin_step(t, "CLIENT", "KILL", "ID", holder["id"], as_admin=False)
+    limit_cmd = t.cli("CONFIG", "SET", "client-output-buffer-limit", f"{kind} 32mb 8mb 60")
+    text = (
+        f"disconnect that client: {kill.render()} (its memory is freed at once); then find why "
+        f"it does not read ({holder.get('addr', '?')}, name '{holder.get('name', '')}') and set "
+        f"a hard limit so such a client is disconnected: {limit_cmd} (and "
+        "client-output-buffer-limit in redis.conf)"
+    )
+    return CheckFailed(
+        f"{t.address} is out of memory: writes are refused (OOM); {holder['omem']} of its "
+        f"{used} bytes are the output buffer of one client that does not read its replies "
+        f"(id {holder['id']}, {holder.get('addr', '?')}, {what})",
+        why=f"used memory ({used} bytes) is above maxmemory ({limit} bytes); the replies "
+        "waiting for a client count in it and no eviction policy frees them "
+        f"(maxmemory-policy {policy or '?'}); the client-output-buffer-limit for {kind} "
+        "clients lets this buffer grow (CLIENT LIST: omem)",
+        fix=fix(text, kill),
+        facts={"used_memory": used, "output_buffer_bytes": int(holder["omem"])},
     )
 
 
@@ -2012,6 +2106,9 @@ def _noreplicas(
             "(min-replicas-to-write is not set)",
         )
     good = repl.get("min_slaves_good_slaves", repl.get("connected_slaves", "?"))
+    connected = _replicas(repl)
+    if connected:
+        return _replicas_lag(t, conn, connected, good, deadline)
     step = admin_step(t, "CONFIG", "SET", "min-replicas-to-write", "0", as_admin=False)
     return CheckFailed(
         f"{t.address} refuses writes: it has {good} good replicas, fewer than "
@@ -2024,6 +2121,59 @@ def _noreplicas(
             step,
         ),
         facts={"good_replicas": good},
+    )
+
+
+def _replicas(repl: dict[str, str]) -> list[dict[str, str]]:
+    """INFO replication's ``slaveN`` lines (ip, port, state, offset, lag), one a replica."""
+    found = []
+    for name, value in repl.items():
+        if name.startswith("slave") and name[5:].isdigit():
+            found.append(dict(f.split("=", 1) for f in value.split(",") if "=" in f))
+    return found
+
+
+def _replicas_lag(
+    t: Target, conn: Resp | None, replicas: list[dict[str, str]], good: str, deadline: float
+) -> CheckFailed:
+    """NOREPLICAS while replicas are connected (INFO replication lists them): they are not
+    good, for replication.c counts a replica good only while its last acknowledgement (``lag``,
+    REPLCONF ACK every second) is within min-replicas-max-lag; the replica is stalled (stopped,
+    frozen, overloaded), not missing, and min-replicas-to-write does its job."""
+    max_lag = "?"
+    if conn is not None:
+        try:
+            got = conn.call(
+                "CONFIG",
+                "GET",
+                "min-replicas-max-lag",
+                deadline=max(deadline, time.monotonic() + 0.5),
+            )
+            if isinstance(got, list) and len(got) == 2 and isinstance(got[1], bytes):
+                max_lag = got[1].decode()
+        except (ReplyError, ConnectionLost):
+            pass
+    listed = ", ".join(
+        f"{r.get('ip', '?')}:{r.get('port', '?')} ({r.get('state', '?')}, lag {r.get('lag', '?')} "
+        "s)"
+        for r in replicas
+    )
+    first = replicas[0]
+    look = f"redis-cli -h {first.get('ip', '?')} -p {first.get('port', '?')} INFO replication"
+    text = (
+        f"bring the replica back: it is connected but has not acknowledged the stream within "
+        f"min-replicas-max-lag ({max_lag} s): look at its host and process (stopped, frozen, "
+        f"overloaded, or its network) and at {look}; writes are accepted again as soon as it "
+        "acknowledges"
+    )
+    return CheckFailed(
+        f"{t.address} refuses writes (NOREPLICAS): its replicas are connected but lag: "
+        f"{listed}; {good} good, fewer than min-replicas-to-write",
+        why="a primary with min-replicas-to-write counts a replica good only while its last "
+        f"acknowledgement is at most min-replicas-max-lag ({max_lag} s) old; the replica is "
+        "there (INFO replication lists it) but does not acknowledge",
+        fix=fix(text, Manual(text, ask=ASK_ADMIN)),
+        facts={"good_replicas": good, "replicas": len(replicas)},
     )
 
 
@@ -2043,6 +2193,32 @@ def _cluster_info(conn: Resp | None, deadline: float) -> dict[str, str]:
     return found
 
 
+def _unassigned(conn: Resp | None, deadline: float) -> list[tuple[int, int]]:
+    """The slot ranges CLUSTER SLOTS gives to no node (empty when it cannot be read)."""
+    if conn is None:
+        return []
+    try:
+        slots = conn.call("CLUSTER", "SLOTS", deadline=max(deadline, time.monotonic() + 0.5))
+    except (ReplyError, ConnectionLost):
+        return []
+    if not isinstance(slots, list):
+        return []
+    served = sorted(
+        (int(entry[0]), int(entry[1]))
+        for entry in slots
+        if isinstance(entry, list) and len(entry) >= 2
+    )
+    missing: list[tuple[int, int]] = []
+    nxt = 0
+    for start, end in served:
+        if start > nxt:
+            missing.append((nxt, start - 1))
+        nxt = max(nxt, end + 1)
+    if nxt <= 16383:
+        missing.append((nxt, 16383))
+    return missing
+
+
 def _clusterdown(
     t: Target, exc: ReplyError, conn: Resp | None, deadline: float, *_: object
 ) -> CheckFailed:
@@ -2056,8 +2232,10 @@ def _clusterdown(
     state = cluster.get("cluster_state", "?")
     nodes = cluster.get("cluster_known_nodes", "?")
     facts = {"cluster_state": state, "cluster_slots_assigned": assigned}
+    missing = _unassigned(conn, deadline) if assigned != "16384" else []
+    ranges = [str(n) for pair in missing for n in pair] or ["0", "16383"]
     if nodes == "1" and assigned != "16384":
-        step = admin_step(t, "CLUSTER", "ADDSLOTSRANGE", "0", "16383", as_admin=False)
+        step = admin_step(t, "CLUSTER", "ADDSLOTSRANGE", *ranges, as_admin=False)
         return CheckFailed(
             f"{t.address} is a Redis Cluster node alone in its cluster with {assigned} of 16384 "
             "hash slots assigned (CLUSTERDOWN)",
@@ -2066,6 +2244,23 @@ def _clusterdown(
             fix=fix(
                 f"assign every slot to this node (a one-node development cluster): "
                 f"{step.render()}; for several nodes: redis-cli --cluster create ...",
+                step,
+            ),
+            facts=facts,
+        )
+    failed = (cluster.get("cluster_slots_fail"), cluster.get("cluster_slots_pfail"))
+    if missing and failed == ("0", "0"):
+        step = admin_step(t, "CLUSTER", "ADDSLOTSRANGE", *ranges, as_admin=False)
+        spans = ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in missing)
+        return CheckFailed(
+            f"the Redis Cluster of {t.address} serves {assigned} of 16384 hash slots: slots "
+            f"{spans} are assigned to no node (CLUSTERDOWN)",
+            why=f"no slot is failing (cluster_slots_fail:0, cluster_slots_pfail:0; {nodes} "
+            "known nodes): the cluster was never given every slot (a creation left half done), "
+            "and it refuses commands until all 16384 are served",
+            fix=fix(
+                f"assign the missing slots to a primary (here, this node): {step.render()}; or "
+                f"let redis-cli do it: redis-cli --cluster fix {t.host}:{t.port}",
                 step,
             ),
             facts=facts,
@@ -2161,11 +2356,12 @@ def renamed(t: Target, exc: ReplyError) -> CheckFailed:
 
 def _err(t: Target, exc: ReplyError, conn: Resp, deadline: float) -> CheckFailed:
     """An ERR reply (a class that says nothing by itself): its words, else ask the server."""
-    if UNKNOWN_COMMAND in exc.text.lower():
-        return renamed(t, exc)
     server = _info(conn, "server", deadline)
     if server.get("redis_mode") == "sentinel":
+        # sentinel.c's command table has no SELECT/GET/SET: its unknown command is no rename
         return sentinel(t, conn, deadline)
+    if UNKNOWN_COMMAND in exc.text.lower():
+        return renamed(t, exc)
     try:
         known = conn.call(
             "COMMAND", "INFO", exc.command, deadline=max(deadline, time.monotonic() + 0.5)

@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 
 from envcheck.checks.redis.config import RedisConfig, default_config
 from envcheck.checks.redis.diagnose import (
+    ASK_ADMIN,
     KEY_PREFIX,
     UNKNOWN_COMMAND,
     ProxyHungUp,
@@ -44,6 +45,7 @@ from envcheck.checks.redis.diagnose import (
     sentinel,
     transport,
     url_step,
+    url_without,
     with_fix,
 )
 from envcheck.checks.redis.resp import (
@@ -452,6 +454,91 @@ def _default_disabled(t: Target) -> CheckFailed:
     )
 
 
+#: ``HELLO 2`` as a RESP array: asks whether the server knows HELLO, without leaving RESP2
+HELLO_2 = b"*2\r\n$5\r\nHELLO\r\n$1\r\n2\r\n"
+
+
+def _resp(t: Target) -> str:
+    """The RESP version redis-py speaks for ``t``: the URL's protocol=, else its default."""
+    return _protocol(t) or _client_resp()
+
+
+def _needs_login(session: Session) -> bool:
+    """The first PING of the connection was answered NOAUTH: the server requires a login."""
+    return session.first_reply is not None and session.first_reply.kind == "NOAUTH"
+
+
+def _unknown(exc: ReplyError) -> bool:
+    """server.c ``processCommand``'s reply to a command it does not know."""
+    return exc.kind == "ERR" and UNKNOWN_COMMAND in exc.text.lower()
+
+
+def _hello_login(conn: Resp, t: Target, deadline: float) -> None:
+    """Log in as redis-py does over RESP3, ``HELLO <proto> AUTH user password`` (the default
+    user for a lone password), keeping RESP2 (``HELLO 2``); its refusal explained."""
+    args = ("HELLO", "2", "AUTH", t.username or "default", t.password or "")
+    try:
+        shaped(conn, conn.call(*args, deadline=deadline), list)
+    except ReplyError as exc:
+        raise (auth_err(t, exc, deadline) or explain(t, exc, conn, deadline)) from None
+
+
+def _hello_unknown(t: Target, deadline: float) -> bool:
+    """Whether a new connection's ``HELLO 2`` is answered ``unknown command`` (processCommand
+    looks a command up before it asks for a login: NOAUTH means HELLO exists): renamed, or a
+    server older than Redis 6. False for any other answer, and for none (a proxy that hangs
+    up on HELLO: what it does with redis-py's HELLO is not told by a refusal)."""
+    import socket
+
+    budget = max(0.05, min(2.0, deadline - time.monotonic()))
+    try:
+        if t.path:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.settimeout(budget)
+                sock.connect(t.path)
+                sock.sendall(HELLO_2)
+                reply = sock.recv(256)
+        else:
+            opened = _net.connect(
+                t.host,
+                t.port,
+                timeout=budget,
+                budget=budget,
+                what="Redis",
+                start_hint=START_HINT,
+                hello=HELLO_2,
+                understands=resp_type,
+                tls=ssl_context(t) if t.tls else None,
+            )
+            opened.sock.close()
+            reply = opened.reply
+    except (CheckFailed, OSError):
+        return False
+    return reply.startswith(b"-ERR ") and UNKNOWN_COMMAND.encode() in reply.lower()
+
+
+def _no_hello_by_default(t: Target) -> CheckFailed:
+    """A server without HELLO and a URL that names no protocol, while the installed redis-py
+    speaks RESP3 by default: it opens every connection with HELLO 3 and fails."""
+    base = url_without(t, "protocol")
+    resp2 = base + ("&" if "?" in base else "?") + "protocol=2"
+    edit = f"add protocol=2 to the query of {t.source} (RESP2 needs no HELLO)"
+    remove = "remove rename-command HELLO from redis.conf and restart the server"
+    return CheckFailed(
+        f"{t.address} has no HELLO command, and the URL names no protocol: redis-py speaks "
+        "RESP3 by default, opens every connection with HELLO 3 and fails (unknown command)",
+        why="a URL without protocol= gets the installed redis-py's default, RESP3 "
+        "(redis.utils.DEFAULT_RESP_VERSION is 3), which begins with HELLO; this server answers "
+        "HELLO unknown command on a new connection (rename-command HELLO, or a server older than "
+        "Redis 6)",
+        fix=fix(
+            f"{edit}; or, as {ASK_ADMIN}: {remove}",
+            url_step(t, resp2),
+            Manual(remove, ask=ASK_ADMIN),
+        ),
+    )
+
+
 def _login(session: Session, t: Target, deadline: float) -> None:
     """AUTH (when the URL has a password) and SELECT (a database other than 0), once."""
     if session.ready:
@@ -486,8 +573,14 @@ def _login(session: Session, t: Target, deadline: float) -> None:
                         "(AuthenticationError); anyone who reaches the server gets in",
                         fix=_password_unused(t),
                     ) from None
+            elif _unknown(exc) and _needs_login(session) and _resp(t) == "3":
+                # redis-py over RESP3 logs in with HELLO 3 AUTH (helloCommand authenticates
+                # itself): no AUTH command is run, so a renamed AUTH does not stop it
+                _hello_login(conn, t, deadline)
             else:
                 raise (auth_err(t, exc, deadline) or explain(t, exc, conn, deadline)) from None
+    if not _protocol(t) and _client_resp() == "3" and _hello_unknown(t, deadline):
+        raise _no_hello_by_default(t)
     if _protocol(t) == "3":
         # redis-py sends HELLO 3 on every new connection of a ?protocol=3 URL; HELLO 2 asks the
         # same of the server (the command exists, the user may run it) without leaving RESP2
