@@ -103,7 +103,8 @@ before any change of envcheck.)
 After (verdicts from structure: the requests answered before the one that waits, the kind of a
 late answer, an exit after stdout lines, a request sent after ping, the notifications that came
 while a request waited; none from a message's words): 8 of 8 fully right, each a row of
-docs/verdicts/mcp.md (section 33, ``ROWS``) asserted on the run.
+docs/verdicts/mcp.md (section 33, ``ROWS``) asserted on the run (the six; the two added after
+are below).
 
 - A request after the handshake without answer, from a server that answered others on the
   connection, is its handler slow or stuck (``diagnose._handler_stuck``): the answered requests
@@ -126,6 +127,27 @@ docs/verdicts/mcp.md (section 33, ``ROWS``) asserted on the run.
   came is a stream nothing holds back (``diagnose._came_but_no_answer``), before the proxy's
   buffering is guessed.
 - The neighbours needed no change.
+- (The fixes above are 5b455f8.)
+
+The two added after (first run at 7b4ab44, the commit that added them, after 5b455f8's fixes
+and before any change for them): 0 of 2 fully right, 2 wrong.
+
+- http-sse-answers-then-post-hangs, wrong: "no event on the streamable HTTP stream within 2 s:
+  the stream is held back ... a proxy ... buffers the stream", fix "turn off response buffering
+  ... (nginx: proxy_buffering off ...)": the only stream was initialize's, which had delivered.
+- call-arguments-fit-schema, wrong: "the arguments of call do not fit tool lookup's inputSchema
+  (it requires: nothing)", fix "fix call.arguments ... to match tool lookup's inputSchema".
+
+After: 2 of 2 fully right (rows in section 33).
+
+- ``diagnose._stream_held``: over streamable HTTP, a stream is called held back only when the
+  waiting request's own POST was answered ``text/event-stream`` (``Attempt.streamed``); over
+  HTTP+SSE only while nothing came on the GET's stream; else a request unanswered after the
+  handshake is its handler's (``_handler_stuck``).
+- ``diagnose._arguments_fit``: -32602 to the smoke call whose arguments are valid against the
+  tool's listed ``inputSchema`` (JSON Schema, its dialect or 2020-12) names the handler that
+  requires what its schema does not declare, fixed by its authors (and, meanwhile, arguments as
+  the server's message says); arguments that do not fit keep call-32602's verdict.
 
 Cost (measured after the fixes, ``-n 0``, pytest's start included): 4.2 to 4.6 CPU-s, 11 to 15 s
 of wall time (the SDK's proofs wait out their 3 s timeouts on the four silences).

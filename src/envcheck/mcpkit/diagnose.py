@@ -2174,9 +2174,7 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
     if spec.transport != "stdio" and came and step != "initialize":
         # messages came through while the request waited: nothing held the stream back
         return _came_but_no_answer(probe, step, came, facts)
-    if spec.transport != "stdio" and "text/event-stream" in [
-        kind.split(";")[0].strip().lower() for kind in attempt.content_types
-    ]:
+    if spec.transport != "stdio" and _stream_held(probe, step, attempt):
         text = (
             "turn off response buffering for this URL in the proxy in front of the server "
             "(nginx: proxy_buffering off, or the server sends X-Accel-Buffering: no), or "
@@ -2229,6 +2227,19 @@ def no_answer(probe: Probe, step: str, elapsed: float) -> CheckFailed:
         fix=Fix([look, timeout_step], text=f"{text}, or {timeout_text}"),
         facts=facts,
     )
+
+
+def _stream_held(probe: Probe, step: str, attempt: Attempt) -> bool:
+    """Whether the answer ``step`` waits for is on an SSE stream that delivered nothing: over
+    streamable HTTP, the POST of that request was answered ``text/event-stream`` (a stream that
+    carried another request's answer held nothing back); over HTTP+SSE, every answer comes on
+    the GET's stream, and none came on it."""
+    kinds = [kind.split(";")[0].strip().lower() for kind in attempt.content_types]
+    if "text/event-stream" not in kinds:
+        return False
+    if attempt.transport == "http":
+        return step_method(probe, step) in attempt.streamed
+    return not probe.wire.answered
 
 
 def _handler_stuck(
@@ -3620,6 +3631,26 @@ def _rpc_error(probe: Probe, step: str, cause: Any) -> CheckFailed:
         )
         text = f"report it to the server's authors: {method} fails on its second page"
         steps = [Manual(text, ask="the server's authors")]
+    elif (
+        code == INVALID_PARAMS
+        and step == "call"
+        and spec.call is not None
+        and _arguments_fit(probe, spec.call.tool, spec.call.arguments)
+    ):
+        # the arguments are valid against the tool's own inputSchema: its handler requires
+        # what the schema does not declare (clients build arguments from the schema)
+        tool = spec.call.tool
+        why += (
+            f": the arguments of call fit tool {tool}'s inputSchema (valid against it), so the "
+            "server's handler requires more than (or other than) what its schema declares; a "
+            "client that builds its arguments from the schema gets the same error"
+        )
+        text = (
+            f"report it to the server's authors: tool {tool}'s inputSchema must declare what "
+            f"its handler requires; until then, give call.arguments in {spec.settings} what the "
+            "server's message names"
+        )
+        steps = [Manual(text, ask="the server's authors")]
     elif code == INVALID_PARAMS and step == "call" and spec.call is not None:
         required = _required_arguments(probe, spec.call.tool)
         why += f": the arguments of call do not fit tool {spec.call.tool}'s inputSchema"
@@ -3793,6 +3824,27 @@ def _not_from_server(probe: Probe, step: str, cause: Any) -> CheckFailed:
         "such error)",
         fix=Fix([look], text=text),
     )
+
+
+def _arguments_fit(probe: Probe, tool: str, arguments: Any) -> bool:
+    """Whether ``arguments`` are valid against the ``inputSchema`` tool ``tool`` listed (JSON
+    Schema, its own dialect or 2020-12); ``False`` when the tool or a usable schema is missing."""
+    import jsonschema
+
+    for item in probe.tools:
+        if getattr(item, "name", None) != tool:
+            continue
+        schema = getattr(item, "input_schema", None)
+        if not isinstance(schema, dict):
+            return False
+        try:
+            validator = jsonschema.validators.validator_for(
+                schema, default=jsonschema.Draft202012Validator
+            )(schema)
+            return bool(validator.is_valid(arguments if arguments is not None else {}))
+        except (jsonschema.SchemaError, jsonschema.exceptions.RefResolutionError):
+            return False
+    return False
 
 
 def _required_arguments(probe: Probe, tool: str) -> list[str] | None:
