@@ -224,6 +224,9 @@ LEFT: dict[str, sr.Expect] = {
         (*NOT_OTHER_STATES, "starting up", *sr.NOT_PW, "pg_hba.conf"),
     ),
 }
+#: the same two states at their Unix sockets (added after the first run, expectations before
+#: envcheck ran on them: see the docstring's After)
+LOCAL = {f"{ident}-socket": expect for ident, expect in LEFT.items()}
 #: the words of the printed fix that the person's act (the DSN written without them) follows
 PERSON_FOLLOWS = {
     "pg-sslcertmode-require-auth-allowed": "sslcertmode",
@@ -291,11 +294,11 @@ def _as_owner(argv: list[str], owner: str | None) -> list[str]:
 
 
 @contextmanager
-def starting_up(lab: Lab) -> Iterator[int]:
+def starting_up(lab: Lab) -> Iterator[tuple[int, Path]]:
     """A copy of the lab's cluster that stays starting up: a base backup without its WAL
     (``-X none``) started as a standby whose restore_command waits for the first segment, so the
     startup process never reads its checkpoint and the postmaster stays in PM_STARTUP (57P03
-    ``starting up`` to every login). Its port."""
+    ``starting up`` to every login). Its port and socket directory."""
     bindir = postgres_bindir()
     assert bindir is not None
     owner = lab.pg.owner
@@ -331,7 +334,7 @@ def starting_up(lab: Lab) -> Iterator[int]:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-        yield port
+        yield port, root
     finally:
         if proc is not None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -363,9 +366,9 @@ def refuses_now(dsn: str, seconds: float = 30) -> str:
 
 
 @contextmanager
-def smart_shutdown(stack: ExitStack) -> Iterator[str]:
+def smart_shutdown(stack: ExitStack) -> Iterator[tuple[str, str]]:
     """A cluster of its own in a smart shutdown (``pg_ctl -m smart -W stop``) that waits for a
-    session still open: every new login gets 57P03. The DSN of a role on it."""
+    session still open: every new login gets 57P03. The DSNs of a role on it: TCP, socket."""
     pg = stack.enter_context(postgres_cluster("host all all 127.0.0.1/32 scram-sha-256"))
     pg.sql(f"CREATE ROLE envcheck_audit2_down LOGIN PASSWORD '{PASSWORD}'")
     dsn = pg.dsn("envcheck_audit2_down", "postgres", PASSWORD)
@@ -374,7 +377,7 @@ def smart_shutdown(stack: ExitStack) -> Iterator[str]:
         assert bindir is not None
         stop = [str(bindir / "pg_ctl"), "-D", str(pg.data), "-m", "smart", "-W", "stop"]
         subprocess.run(_as_owner(stop, pg.owner), check=True, capture_output=True, timeout=60)
-        yield dsn
+        yield dsn, f"host={pg.socket_dir} port={pg.port} user=envcheck_audit2_down dbname=postgres"
 
 
 def make_pg(lab: Lab, tmp: Path, stack: ExitStack) -> sr.PgMade:
@@ -430,19 +433,27 @@ def make_pg(lab: Lab, tmp: Path, stack: ExitStack) -> sr.PgMade:
     return pg
 
 
-def make_left(lab: Lab, stack: ExitStack) -> dict[str, sr.Instance]:
-    """The two 57P03 states, made and proved with psycopg."""
+@pytest.fixture(scope="module")
+def states(lab_server: Lab) -> Iterator[dict[str, sr.Instance]]:
+    """The two 57P03 states, made once for the module's two tests of them and proved with
+    psycopg: each reached over TCP (``LEFT``) and over its Unix socket (``LOCAL``)."""
     made = {}
-    user, db = lab.app()
-    port = stack.enter_context(starting_up(lab))
-    dsn = f"host=127.0.0.1 port={port} user={user} dbname={db} password={PASSWORD}"
-    assert "starting up" in refuses_now(dsn)
-    made["pg-57P03-starting-up"] = sr.Instance(dsn)
+    with ExitStack() as stack:
+        user, db = lab_server.app()
+        port, directory = stack.enter_context(starting_up(lab_server))
+        dsn = f"host=127.0.0.1 port={port} user={user} dbname={db} password={PASSWORD}"
+        assert "starting up" in refuses_now(dsn)
+        made["pg-57P03-starting-up"] = sr.Instance(dsn)
+        socket = f"host={directory} port={port} user={user} dbname={db}"
+        assert "starting up" in refuses_now(socket)
+        made["pg-57P03-starting-up-socket"] = sr.Instance(socket)
 
-    dsn = stack.enter_context(smart_shutdown(stack))
-    assert "shutting down" in refuses_now(dsn)
-    made["pg-57P03-smart-shutdown"] = sr.Instance(dsn)
-    return made
+        dsn, socket = stack.enter_context(smart_shutdown(stack))
+        assert "shutting down" in refuses_now(dsn)
+        made["pg-57P03-smart-shutdown"] = sr.Instance(dsn)
+        assert "shutting down" in refuses_now(socket)
+        made["pg-57P03-smart-shutdown-socket"] = sr.Instance(socket)
+        yield made
 
 
 def test_postgres(lab: Lab, tmp_path: Path) -> None:
@@ -463,9 +474,16 @@ def test_postgres(lab: Lab, tmp_path: Path) -> None:
     "source line (same SQLSTATE, severity and routine ProcessStartupPacket): envcheck names "
     "every state (see the docstring's Left)",
 )
-def test_postgres_57p03_states(lab: Lab) -> None:
-    """A server starting up and one in a smart shutdown, each told as its own state."""
-    with ExitStack() as stack:
-        made = make_left(lab, stack)
-        checks = sr.run_pg(lab, made)
+def test_postgres_57p03_states(lab: Lab, states: dict[str, sr.Instance]) -> None:
+    """A server starting up and one in a smart shutdown, reached over TCP, each told as its own
+    state."""
+    checks = sr.run_pg(lab, {ident: states[ident] for ident in LEFT})
     sr.report_grades(sr.graded_all(LEFT, checks, "postgres"))
+
+
+def test_postgres_57p03_states_local(lab: Lab, states: dict[str, sr.Instance]) -> None:
+    """The same two states reached over their Unix sockets, each told as its own state; each
+    case's row held."""
+    checks = sr.run_pg(lab, {ident: states[ident] for ident in LOCAL})
+    sr.report_grades(sr.graded_all(LOCAL, checks, "postgres"))
+    sr.rows_hold("postgres", LOCAL, checks)
