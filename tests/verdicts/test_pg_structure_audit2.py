@@ -112,25 +112,39 @@ message's words):
   pg_db_role_setting's scopes for this role and database that also turn
   default_transaction_read_only on (``read_only_elsewhere``); each named ("and also for
   database ...") and each undone by the fix, in guc.c's order.
-Rows: 6 in docs/verdicts/postgres.md, section "The structural audit of 2026-12-08, second round
+57P03, after the grade above: postmaster.c ``ProcessStartupPacket`` sends each state with the
+same SQLSTATE, severity (FATAL) and routine; they differ only in the message's words
+(translated by the server's lc_messages) and in the source line (``L``, which moves with every
+release), and no login gets in to read pg_is_in_recovery(). The postmaster's own status is
+structure, though: line 8 of postmaster.pid (``starting``, ``stopping``, ``ready``,
+``standby``), in the data directory that line 2 of its Unix socket's lock file names (both
+files its owner's alone: readable where the developer owns the cluster, or as root). So two
+cases were added, the same two servers reached over their Unix sockets
+(pg-57P03-starting-up-socket, pg-57P03-smart-shutdown-socket, the same expectations, committed
+in 036f84f before envcheck ran on them): first run 0 of 2 (both wrong, as over TCP); then
+postgres/diagnose.py ``postmaster_status`` (the socket's lock file, for a DSN on a socket or on
+the loopback at the usual socket directories; the same pid in both files) and
+``cannot_connect_now``: ``stopping`` is a shutdown that waiting does not end (the
+administrator ends the sessions a smart shutdown waits for, then starts the server again),
+``starting`` a recovery to wait for (pg_isready; the server's log if it stays so); now 2 of 2.
+Their fixes are not carried out: the recovery waits for WAL by design, and the shutdown's is
+the administrator's (end the sessions, start the server).
+Rows: 8 in docs/verdicts/postgres.md, section "The structural audit of 2026-12-08, second round
 (issue 21)", asserted on each case's own run and registered in the every-row test
 (tests/verdicts/test_postgres.py).
-Cost (``/usr/bin/time`` on ``pytest <this file> -n 0``, both tests, after the fixes, load
-average 4 from other helpers): 5.7 s user, 5.6 s system, 15 s wall; over the ~8 s asked, by
-the copies of clusters the 57P03 states need (a base backup, a second cluster) and three
+Cost (``/usr/bin/time`` on ``pytest <this file> -n 0``, the three tests, after the fixes, load
+average 4 from other helpers): 6.1 s user, 5.7 s system, 12 s wall; over the ~8 s asked, by
+the copies of clusters the 57P03 states need (a base backup, a second cluster) and four
 envcheck runs.
 
 Left:
-- 57P03 (pg-57P03-starting-up, pg-57P03-smart-shutdown; ``test_postgres_57p03_states``, a
-  strict xfail): the verdict still names every state ("starting up, shutting down, in recovery,
-  or a standby with hot_standby = off") with one fix (pg_isready, wait), which for a smart
-  shutdown ends with the server stopped. postmaster.c ``ProcessStartupPacket`` sends each state
-  with the same SQLSTATE, severity (FATAL) and routine; they differ only in the message's words
-  (translated by the server's lc_messages) and in the source line (``L``, which moves with every
-  release). No login gets in to read pg_is_in_recovery(). What would tell them: the
-  postmaster's status line in postmaster.pid (``starting``, ``stopping``, ``ready``,
-  ``standby``), readable only where the data directory is (a cluster the developer owns), not
-  over the protocol.
+- 57P03 reached over TCP where no socket lock file of the port is readable (pg-57P03-starting-up,
+  pg-57P03-smart-shutdown; ``test_postgres_57p03_states``, a strict xfail): the verdict still
+  names every state with one fix (pg_isready, wait), which for a smart shutdown ends with the
+  server stopped. Nothing the protocol carries tells them apart (above); a server on another
+  machine, or a cluster of another user, stays so. A standby with hot_standby = off also says
+  ``starting`` in postmaster.pid: it is told by the detail text first (as before), and a
+  translated one gets "starting up: wait" with the server's log named if it stays so.
 - ``pg_ctl promote`` in progress: not made (a hot standby accepts logins while promoted).
 """
 
@@ -471,8 +485,8 @@ def test_postgres(lab: Lab, tmp_path: Path) -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="57P03's states differ in the ErrorResponse only by the message's words and its "
-    "source line (same SQLSTATE, severity and routine ProcessStartupPacket): envcheck names "
-    "every state (see the docstring's Left)",
+    "source line (same SQLSTATE, severity and routine ProcessStartupPacket); over TCP no socket "
+    "lock file leads to postmaster.pid: envcheck names every state (see the docstring's Left)",
 )
 def test_postgres_57p03_states(lab: Lab, states: dict[str, sr.Instance]) -> None:
     """A server starting up and one in a smart shutdown, reached over TCP, each told as its own

@@ -84,6 +84,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_servers25 import PG as PG25  # and the twenty-fifth's
     from tests.verdicts.test_heldout_servers26 import PG as PG26  # and the twenty-sixth's
     from tests.verdicts.test_pg_structure_audit import PG as AUDIT  # the structural audit's
+    from tests.verdicts.test_pg_structure_audit2 import LOCAL as AUDIT2_LOCAL
     from tests.verdicts.test_pg_structure_audit2 import PG as AUDIT2  # its second round's
     from tests.verdicts.test_protocol_sweep import PG_ROWS as PROTOCOL  # the protocol sweep's
     from tests.verdicts.test_tls_sweep import PG_ROWS  # and the TLS sweep's
@@ -105,6 +106,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     elsewhere += list(PG26)
     elsewhere += list(AUDIT)
     elsewhere += list(AUDIT2)
+    elsewhere += list(AUDIT2_LOCAL)
     elsewhere += list(PG_ROWS)
     elsewhere += list(PROTOCOL.values())
     problems = S.mismatches(elsewhere=elsewhere)

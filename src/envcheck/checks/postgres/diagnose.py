@@ -495,7 +495,7 @@ def _explain(
     if code == "53300":
         return no_free_slots(t, said, routine, stage, lookup)
     if code == "57P03":
-        return cannot_connect_now(t, message, detail)
+        return cannot_connect_now(t, message, detail, postmaster_status(t))
     if code in ("08P01", "0A000"):
         return CheckFailed(
             f"{t.address} refused the login as a protocol violation ({code})",
@@ -1533,11 +1533,79 @@ def no_free_slots(
 HOT_STANDBY_OFF = "Hot standby mode is disabled."
 
 
-def cannot_connect_now(t: Target, message: str, detail: str) -> CheckFailed:
+#: the status line of postmaster.pid (miscadmin.h ``LOCK_FILE_LINE_PM_STATUS``), and the socket
+#: lock file's lines: the postmaster's pid, its data directory
+_PM_STATUS_LINE, _LOCK_PID_LINE, _LOCK_DATA_DIR_LINE = 8, 1, 2
+
+
+def postmaster_status(t: Target) -> str | None:
+    """The status the postmaster writes in its postmaster.pid (``starting``, ``stopping``,
+    ``ready``, ``standby``: postmaster.c ``PM_STATUS_*``), found through the lock file of its
+    Unix socket (the data directory; the same postmaster's pid in both). None where the server
+    is not on this machine or a file cannot be read (both are its owner's alone: a cluster of
+    another user)."""
+    if t.socket:
+        directories: tuple[str, ...] = (t.host,)
+    elif t.dial in ("127.0.0.1", "::1", "localhost"):
+        directories = SOCKET_DIRS
+    else:
+        return None
+    for directory in directories:
+        try:
+            lock = Path(directory, f".s.PGSQL.{t.port}.lock").read_text().splitlines()
+            data = lock[_LOCK_DATA_DIR_LINE - 1].strip()
+            pid_file = Path(data, "postmaster.pid").read_text().splitlines()
+        except (OSError, IndexError, UnicodeDecodeError):
+            continue
+        if len(pid_file) < _PM_STATUS_LINE:
+            continue
+        if pid_file[_LOCK_PID_LINE - 1].strip() == lock[_LOCK_PID_LINE - 1].strip():
+            return pid_file[_PM_STATUS_LINE - 1].strip()
+    return None
+
+
+def cannot_connect_now(
+    t: Target, message: str, detail: str, status: str | None = None
+) -> CheckFailed:
     """57P03: starting up, shutting down, in recovery, or a standby with hot_standby = off.
-    The last is told by the server's own detail text (the one verdict read from words: the
-    protocol carries nothing else); a translated server gets the verdict naming all four."""
+    postmaster.c sends each with the same SQLSTATE, severity and routine: the state is told by
+    the postmaster's own status in postmaster.pid (``status``) where this machine can read it;
+    hot_standby = off by the server's own detail text (the one verdict read from words: the
+    protocol carries nothing else); otherwise the verdict names them all."""
     said = _said(message, detail)
+    if status == "stopping" and detail.strip() != HOT_STANDBY_OFF:
+        return CheckFailed(
+            f"{t.address} is shutting down: it accepts no new login (SQLSTATE 57P03), and "
+            "waiting ends with the server stopped",
+            why="its postmaster.pid says stopping: a shutdown was asked for, and a smart "
+            "shutdown (pg_ctl stop -m smart) waits until the sessions still open end, then "
+            "stops the server" + said,
+            fix=fix(
+                ask_admin(
+                    "end the sessions the shutdown waits for (pg_ctl stop -m fast ends them), "
+                    "then start the server again (pg_ctl start, or sudo systemctl start "
+                    "postgresql); if it was not meant to stop, start it again once it has stopped"
+                ),
+            ),
+        )
+    if status == "starting" and detail.strip() != HOT_STANDBY_OFF:
+        wait = Command(["pg_isready", "-h", t.host, "-p", str(t.port), "-t", "60"], timeout=70)
+        return CheckFailed(
+            f"{t.address} is starting up: it accepts logins once its recovery has replayed the "
+            "WAL it needs (SQLSTATE 57P03)",
+            why="its postmaster.pid says starting: the startup process replays WAL (after a "
+            "crash, or from a base backup or an archive) before the server lets anyone in" + said,
+            fix=fix(
+                wait,
+                ask_admin(
+                    "if it stays so, look at the server's log: a recovery that waits for WAL "
+                    "(restore_command, primary_conninfo) or a long crash recovery"
+                ),
+                text=f"wait: {wait.render()} says when it accepts connections; if it stays so, "
+                "look at the server's log (a recovery that waits for WAL from restore_command "
+                "or primary_conninfo, or a long crash recovery)",
+            ),
+        )
     if detail.strip() == HOT_STANDBY_OFF:
         return CheckFailed(
             f"{t.address} is a standby with hot_standby = off: it accepts no connections, and "
