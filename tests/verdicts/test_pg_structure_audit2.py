@@ -41,6 +41,12 @@ with.
   open; waiting ends with the server stopped, not accepting). Predicted: both wrong (every
   cause named; for the shutdown, waiting as the fix).
 
+- hooks.extension_check (added after the first run, its expectation committed before envcheck
+  ran on it): "installed" is read from pg_extension alone, so an extension in a schema the role
+  has no USAGE on passes like one it can use (the neighbour of pg-ext-own-schema-healthy, which
+  grants USAGE): nothing of pgcrypto in schema ``crypto`` is usable by the role (42501 on
+  ``crypto.gen_random_bytes``). Predicted: wrong (a pass).
+
 Not made here: ``pg_ctl promote`` in progress (a hot standby accepts connections while it is
 promoted, and a small cluster's promotion ends within milliseconds: no 57P03 to meet); 25006
 from ``SET SESSION CHARACTERISTICS`` (it sets default_transaction_read_only for one session:
@@ -217,6 +223,14 @@ PG: dict[str, sr.Expect] = {
         ("read-only", "by the connection itself", "for role"),
         ("options", "ALTER ROLE", "RESET default_transaction_read_only"),
         (*sr.NOT_PW, "read-only replica"),
+        heals=True,
+    ),
+    "pg-ext-schema-no-usage": sr.Expect(
+        "postgres/extension[pgcrypto]",
+        "fail|warn",
+        ("USAGE", "crypto"),
+        ("GRANT USAGE ON SCHEMA crypto",),
+        (*sr.NOT_PW, "CREATE EXTENSION"),
         heals=True,
     ),
 }
@@ -444,6 +458,14 @@ def make_pg(lab: Lab, tmp: Path, stack: ExitStack) -> sr.PgMade:
     made["pg-25006-options-and-role"] = sr.Instance(sr.kw(lab, user, db, options=options))
     pg.person_writes("pg-25006-options-and-role", sr.kw(lab, user, db))
 
+    user, db = lab.app()
+    lab.sql("CREATE SCHEMA crypto", "CREATE EXTENSION pgcrypto SCHEMA crypto", dbname=db)
+    with psycopg.connect(sr.kw(lab, user, db), connect_timeout=10) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT crypto.gen_random_bytes(4)")
+    made["pg-ext-schema-no-usage"] = sr.Instance(
+        sr.kw(lab, user, db), 'extensions = ["pgcrypto"]\n'
+    )
     return pg
 
 
