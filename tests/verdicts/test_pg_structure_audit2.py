@@ -135,11 +135,18 @@ administrator ends the sessions a smart shutdown waits for, then starts the serv
 ``starting`` a recovery to wait for (pg_isready; the server's log if it stays so); now 2 of 2.
 Their fixes are not carried out: the recovery waits for WAL by design, and the shutdown's is
 the administrator's (end the sessions, start the server).
-Rows: 8 in docs/verdicts/postgres.md, section "The structural audit of 2026-12-08, second round
+The extension check (pg-ext-schema-no-usage, added after the first run, expectation committed
+in eae9f04 before envcheck ran on it): first run wrong (PASS "pgcrypto 1.3 installed in ...");
+then postgres/hooks.py ``extension_check`` reads pg_extension's extnamespace and
+has_schema_privilege(..., 'USAGE') with the version (``_schema_unusable``): an installed
+extension whose schema the role may not use is a FAIL naming the schema, fixed by
+``GRANT USAGE ON SCHEMA`` (the schema's owner or a superuser; carried out here by envcheck's step
+runner as the superuser, and the check passes on the next run).
+Rows: 9 in docs/verdicts/postgres.md, section "The structural audit of 2026-12-08, second round
 (issue 21)", asserted on each case's own run and registered in the every-row test
 (tests/verdicts/test_postgres.py).
 Cost (``/usr/bin/time`` on ``pytest <this file> -n 0``, the three tests, after the fixes, load
-average 4 from other helpers): 6.1 s user, 5.7 s system, 12 s wall; over the ~8 s asked, by
+average 4 from other helpers): 6.9 s user, 6.0 s system, 15 s wall; over the ~8 s asked, by
 the copies of clusters the 57P03 states need (a base backup, a second cluster) and four
 envcheck runs.
 

@@ -907,6 +907,26 @@ def not_preloaded(
     )
 
 
+def _schema_unusable(t: Target, extension: str, version: str, schema: str) -> CheckFailed:
+    """An installed extension whose schema (pg_extension.extnamespace) the role has no USAGE
+    on: every function, type and operator of it is refused to the role (42501, permission
+    denied for schema), whether the application qualifies the names or not."""
+    grant = t.superuser_sql(
+        f"GRANT USAGE ON SCHEMA {ident(schema)} TO {ident(t.user)}", database=t.dbname
+    )
+    return CheckFailed(
+        f"{extension} {version} is installed in {t.dbname}, in schema {schema}, and role "
+        f"{t.user} has no USAGE privilege on that schema: it cannot use any of {extension}",
+        why="an extension's functions and types live in the schema it was created in "
+        "(pg_extension.extnamespace); without USAGE on that schema every use of them is "
+        "refused (SQLSTATE 42501: permission denied for schema)",
+        fix=Fix(
+            [grant],
+            text=f"as the schema's owner or a superuser: {grant.render()}",
+        ),
+    )
+
+
 def extension_check(extension: str, instance: str, ctx: Context) -> Outcome:
     t = target(ctx, instance)
     with session(ctx, t) as conn:
@@ -916,7 +936,10 @@ def extension_check(extension: str, instance: str, ctx: Context) -> Outcome:
             (extension, extension),
         ).fetchone()
         installed = conn.execute(
-            "SELECT extversion FROM pg_extension WHERE extname = %s", (extension,)
+            "SELECT e.extversion, n.nspname, has_schema_privilege(e.extnamespace, 'USAGE') "
+            "FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+            "WHERE e.extname = %s",
+            (extension,),
         ).fetchone()
         available = conn.execute(
             "SELECT default_version FROM pg_available_extensions WHERE name = %s", (extension,)
@@ -934,6 +957,8 @@ def extension_check(extension: str, instance: str, ctx: Context) -> Outcome:
             "SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries'"
         ).fetchone()
         pending = conn.execute(_UPDATE_PENDING, {"name": extension}).fetchone()
+    if installed and installed[2] is False:
+        raise _schema_unusable(t, extension, text(installed[0]), text(installed[1]))
     if installed and library and loaded == (False,):
         return not_preloaded(t, extension, text(installed[0]), library, preloaded)
     if installed and pending:
