@@ -94,7 +94,8 @@ Partly:
 Cost of the first run (``/usr/bin/time`` on ``pytest <this file> -n 0``): 6.9 s user, 4.0 s
 system, 21 s wall.
 
-After the fixes (the commit after the first run's grade, 4 of its 6 breakages): 6 of 8 fully
+After the fixes (49a6041 for 4 of the first run's 6 breakages; 3401112 for 57P03, 37f0d38 for
+the extension, below): 6 of 8 fully
 right (2/8 -> 6/8), every printed fix carried out and its instance passing on the next run: the
 DSN written without sslcertmode=require and without the options by the person, the role's and
 the database's default_transaction_read_only reset by envcheck's step runner (as the role, and
@@ -147,9 +148,9 @@ Rows: 9 in docs/verdicts/postgres.md, section "The structural audit of 2026-12-0
 (issue 21)", asserted on each case's own run and registered in the every-row test
 (tests/verdicts/test_postgres.py).
 Cost (``/usr/bin/time`` on ``pytest <this file> -n 0``, the three tests, after the fixes, load
-average 4 from other helpers): 6.9 s user, 6.0 s system, 15 s wall; over the ~8 s asked, by
-the copies of clusters the 57P03 states need (a base backup, a second cluster) and four
-envcheck runs.
+average 1.4): 6.0 s user, 5.2 s system, 11.5 s wall (6.9 + 6.0 s at load average 4); over
+the ~8 s asked, by the copies of clusters the 57P03 states need (a base backup, a second
+cluster) and four envcheck runs.
 
 Left:
 - 57P03 reached over TCP where no socket lock file of the port is readable (pg-57P03-starting-up,
