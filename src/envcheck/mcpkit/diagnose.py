@@ -173,14 +173,15 @@ def exited(probe: Probe, during: str) -> CheckFailed:
     how = f"signal {-code}" if code < 0 else f"code {code}"
     tail = child.stderr_tail()
     stderr = f"; its stderr ends: {tail}" if tail else "; it wrote nothing to stderr"
-    printed = ""
+    printed = said = ""
     if child.garbage and not probe.wire.results:
         printed = " / ".join(child.garbage[-3:])
         shown = redact.clean(printed, 400)
-        stderr += (
-            f"; before it exited it printed non-protocol output on stdout (where only MCP "
+        said = (
+            f"before it exited it printed non-protocol output on stdout (where only MCP "
             f"messages belong): {shown!r}"
         )
+        stderr += f"; {said}"
     if code == 127 and spec.command:  # env's (and a shell's) "command not found"
         problem = _exec.inspect(spec.command, path=spec.env.get("PATH") or os.environ.get("PATH"))
         if problem is not None:
@@ -204,12 +205,12 @@ def exited(probe: Probe, during: str) -> CheckFailed:
         elsewhere = _file_beside_program(spec, child.stderr.text())
         if elsewhere is not None:
             return elsewhere
-        respelled = respelled_argument(probe)
-        if respelled is not None:
-            return respelled
-        refused = refused_value(probe)
-        if refused is not None:
-            return refused
+        # read from its stderr; what it printed on stdout is kept beside
+        told = respelled_argument(probe) or refused_value(probe)
+        if told is not None:
+            if said:
+                told.why = f"{told.why}; {said}" if told.why else said
+            return told
     env_why, env_hint, env_step = environment(spec, f"{tail}\n{printed}")
     when = "before answering" if during == "start" else f"during {during}"
     stage = "during start-up" if during == "start" else "after the handshake"
