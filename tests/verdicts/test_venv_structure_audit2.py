@@ -1,0 +1,288 @@
+"""A second structural audit of the venv verdicts (issue 23), the lock files' fields and a
+``.pth`` import line: for each decision point (uvlock.py ``drift``, hooks.py's lock-file check
+after its ``lock-version`` range, integrity.py ``path_hooks`` with packages.py ``_hook_gone``),
+two different states that reach the same branch and get the same verdict. Three breakages and
+two healthy neighbours, each a project (p00..p04) beside one shared environment, judged by one
+start of that environment's interpreter (tests/verdicts/venv_lab.py ``Round``).
+
+The predicted mis-tellings (2026-12-08, from reading the code, before any envcheck run):
+
+1. uv.lock's top-level ``requires-python`` (``>=3.12``, written before pyproject.toml's
+   ``requires-python`` was relaxed to ``>=3.11``) excludes the running Python: uvlock.py
+   ``expected`` never reads it, and ``drift`` compares only the packages' versions, which
+   match, so ``venv/lock-drift`` passes; ``uv sync`` and ``uv run`` re-resolve (``uv sync
+   --locked`` refuses the lock). Expected: FAIL ``venv/lock-drift`` naming ``requires-python``
+   ``>=3.12`` and this Python, fixed by ``uv lock``, never "match".
+2. poetry.lock's ``[metadata] lock-version`` ``2.5``: inside the range Poetry 2 reads
+   (``>=1,<3``), newer than the format this Poetry writes (its ``Locker._VERSION``, ``2.1``);
+   Poetry reads it with a warning that it "might not be compatible" and exits 0 from ``check
+   --lock``, and hooks.py passes it as "poetry.lock matches pyproject.toml". Expected: WARN
+   ``venv/lock-file`` naming lock-version 2.5 and 2.1, fixed by ``poetry self update`` (or
+   ``poetry lock``).
+3. A ``.pth`` *import* line with leading blanks (``   import sys; sys.path.insert(...)``, the
+   distribution's only way to its code): site.py runs a line as code only when it starts with
+   ``import``; indented, it is a path line naming nothing and is skipped. integrity.py
+   ``path_hooks`` drops it as "not read", so the hook names nothing and imports nothing, and
+   ``_hook_gone`` returns None: ``venv/package`` passes while ``import demo_imi`` fails.
+   Expected: FAIL ``venv/package[demo-imi]`` naming ``demo_imi.pth`` and its leading blanks,
+   fixed by the command that strips them (run, then judged again: passes), never "no longer
+   exists".
+
+Healthy neighbours (must pass): uv.lock's ``requires-python`` ``>=3.11`` with the same package
+installed (``venv/lock-drift`` passes), and a Poetry project whose ``[project] description``
+changed after ``poetry lock`` (Poetry's ``content-hash`` covers the declarations, not the
+description: ``poetry check --lock`` exits 0, ``venv/lock-file`` passes).
+
+Left, as the brief's leftovers that this round's one shared interpreter cannot be: a moved
+virtualenv made with ``include-system-site-packages`` and a stale ``VIRTUAL_ENV`` naming the
+running environment's old place (both need an interpreter of their own, moved, for one case).
+
+Checked against the table and the rounds before choosing (``grep -r -i`` over
+docs/verdicts/venv.md, tests/verdicts/test_heldout_venv*.py and test_venv*.py):
+venv-lock-version-new (outside ``>=1,<3``: Poetry refuses), venv-lock-fresh-after-a-comment (a
+comment; never a description), venv-uv-lock-drift (versions; never ``requires-python``),
+venv-pylock-environments-elsewhere and pylock.py's ``requires-python`` (PEP 751, not uv.lock),
+venv-requires-python-excludes (METADATA), venv-two-dists-one-file and
+venv-namespace-portions-shared (RECORD), venv-pth-path-line-indented (a path line; an indented
+import line only in a unit).
+
+Proven before a grade counts: the environment's interpreter importing each case's module as its
+application does, the files' fields, and Poetry's answers (``check --lock``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from packaging.specifiers import SpecifierSet
+
+from tests.throwaway import make_wheel
+from tests.verdicts.test_heldout_servers import Expect
+from tests.verdicts.test_heldout_venv12 import plain
+from tests.verdicts.test_venv_structure_audit import code_dir, site
+from tests.verdicts.venv_lab import Lab, Round
+
+ROUND = Round(91, prove_found=True, template=False)
+case = ROUND.case
+
+PYTHON = ".".join(map(str, sys.version_info[:3]))
+
+#: one start of the environment's interpreter: each statement run as the application runs it
+PROBE = r"""
+import json, sys
+asked = json.loads(open(sys.argv[1]).read())
+out = {}
+for key, statement in asked.items():
+    try:
+        exec(statement, {})
+        out[key] = "ok"
+    except ImportError as exc:
+        out[key] = f"{type(exc).__name__}: {exc}"
+print(json.dumps(out))
+"""
+
+
+def outcome(lab: Lab, key: str) -> str:
+    return str(ROUND.probed(lab, PROBE, {"demo-imi": "import demo_imi"})[key])
+
+
+def installed(lab: Lab, name: str, files: dict[str, str]) -> None:
+    ROUND.wheels.append(make_wheel(ROUND.installed_wheels(lab), name, "1.0", files=files))
+
+
+# -- uv.lock's requires-python -------------------------------------------------------------------
+
+UV_PROJECT = """[project]
+name = "svc"
+version = "0.1"
+requires-python = ">=3.11"
+dependencies = ["demo-uvr>=1"]
+
+[tool.uv]
+package = false
+"""
+
+UV_LOCK = """version = 1
+revision = 3
+requires-python = "{python}"
+
+[[package]]
+name = "demo-uvr"
+version = "1.0"
+source = {{ registry = "wheels" }}
+wheels = [
+    {{ path = "demo_uvr-1.0-py3-none-any.whl" }},
+]
+
+[[package]]
+name = "svc"
+version = "0.1"
+source = {{ virtual = "." }}
+dependencies = [
+    {{ name = "demo-uvr" }},
+]
+
+[package.metadata]
+requires-dist = [{{ name = "demo-uvr", specifier = ">=1" }}]
+"""
+
+
+def uv_project(lab: Lab, root: Path, python: str) -> None:
+    if not ROUND.wheels or not any("demo_uvr" in str(w) for w in ROUND.wheels):
+        installed(lab, "demo-uvr", {"demo_uvr/__init__.py": "X = 1\n"})
+    plain(root, lab, UV_PROJECT)
+    (root / "uv.lock").write_text(UV_LOCK.format(python=python))
+
+
+def uv_excludes_proof(lab: Lab, root: Path, found: dict[str, Any]) -> None:
+    text = (root / "uv.lock").read_text()
+    assert 'requires-python = ">=3.12"' in text
+    assert not SpecifierSet(">=3.12").contains(PYTHON) and SpecifierSet(">=3.11").contains(PYTHON)
+
+
+@case(
+    "venv-uv-lock-requires-python-excludes",
+    Expect(
+        "venv/lock-drift",
+        "fail",
+        ("requires-python", ">=3.12", PYTHON),
+        ("uv lock",),
+        never=("match",),
+    ),
+    uv_excludes_proof,
+)
+def uv_lock_excludes(lab: Lab, root: Path) -> dict[str, str | None]:
+    """uv.lock's requires-python >=3.12 (pyproject.toml's is >=3.11 now); demo-uvr 1.0
+    installed as it pins."""
+    uv_project(lab, root, ">=3.12")
+    return {}
+
+
+def uv_here_proof(lab: Lab, root: Path, found: dict[str, Any]) -> None:
+    assert SpecifierSet(">=3.11").contains(PYTHON)
+
+
+@case(
+    "venv-uv-lock-requires-python-here",
+    Expect("venv/lock-drift", "pass"),
+    uv_here_proof,
+    quiet=("venv/lock-drift",),
+)
+def uv_lock_here(lab: Lab, root: Path) -> dict[str, str | None]:
+    """A healthy neighbour: uv.lock's requires-python >=3.11 admits this Python."""
+    uv_project(lab, root, ">=3.11")
+    return {}
+
+
+# -- poetry.lock: lock-version and content-hash ------------------------------------------------
+
+POETRY_PROJECT = """[project]
+name = "svc"
+version = "0.1.0"
+description = "the first words"
+requires-python = ">=3.11"
+dependencies = []
+
+[tool.poetry]
+package-mode = false
+"""
+
+
+def lock_newer_proof(lab: Lab, root: Path, found: dict[str, Any]) -> None:
+    said = found["poetry"][str(root)]["lock"]
+    assert said["returncode"] == 0, said
+    assert "might not be compatible" in said["stderr"] + said["stdout"], said
+    assert 'lock-version = "2.5"' in (root / "poetry.lock").read_text()
+
+
+@case(
+    "venv-lock-version-newer-than-poetry",
+    Expect(
+        "venv/lock-file",
+        "warn",
+        ("lock-version 2.5", "2.1"),
+        ("poetry self update",),
+    ),
+    lock_newer_proof,
+    poetry=True,
+)
+def lock_newer(lab: Lab, root: Path) -> dict[str, str | None]:
+    """poetry.lock's lock-version made 2.5 after ``poetry install`` (this Poetry writes 2.1)."""
+
+    def newer() -> None:
+        lock = root / "poetry.lock"
+        lock.write_text(lock.read_text().replace('lock-version = "2.1"', 'lock-version = "2.5"'))
+
+    ROUND.poetry_tree(lab, root, {"pyproject.toml": POETRY_PROJECT}, then=newer)
+    return {}
+
+
+def described_proof(lab: Lab, root: Path, found: dict[str, Any]) -> None:
+    said = found["poetry"][str(root)]["lock"]
+    assert said["returncode"] == 0, said
+    assert 'description = "other words"' in (root / "pyproject.toml").read_text()
+
+
+@case(
+    "venv-lock-fresh-after-a-description",
+    Expect("venv/lock-file", "pass"),
+    described_proof,
+    quiet=("venv/lock-file",),
+    poetry=True,
+)
+def described(lab: Lab, root: Path) -> dict[str, str | None]:
+    """A healthy neighbour: the description changed after ``poetry lock``."""
+
+    def describe() -> None:
+        pyproject = root / "pyproject.toml"
+        pyproject.write_text(pyproject.read_text().replace("the first words", "other words"))
+
+    ROUND.poetry_tree(lab, root, {"pyproject.toml": POETRY_PROJECT}, then=describe)
+    return {}
+
+
+# -- a .pth import line with leading blanks ------------------------------------------------------
+
+
+def indented_import_proof(lab: Lab, root: Path, found: dict[str, Any]) -> None:
+    line = (site(lab) / "demo_imi.pth").read_text().splitlines()[0]
+    assert line.startswith("   import sys;"), line
+    assert outcome(lab, "demo-imi") == "ModuleNotFoundError: No module named 'demo_imi'"
+
+
+@case(
+    "venv-pth-import-line-indented",
+    Expect(
+        "venv/package[demo-imi]",
+        "fail",
+        ("demo_imi.pth", "leading"),
+        ("demo_imi.pth",),
+        never=("no longer exists",),
+        heals=True,
+    ),
+    indented_import_proof,
+)
+def pth_import_indented(lab: Lab, root: Path) -> dict[str, str | None]:
+    """demo-imi's only way to its code is demo_imi.pth's import line, which starts with
+    blanks."""
+    directory = code_dir(lab, "demo_imi")
+    line = f"   import sys; sys.path.insert(0, {str(directory)!r})\n"
+    installed(lab, "demo-imi", {"demo_imi.pth": line})
+    plain(
+        root,
+        lab,
+        '[project]\nname = "svc"\nversion = "0.1"\nrequires-python = ">=3.11"\n'
+        'dependencies = ["demo-imi>=1"]\n',
+    )
+    return {}
+
+
+#: the case whose printed fix (a command) is run by envcheck's step runner
+ROUND.healed["venv-pth-import-line-indented"] = "venv/package[demo-imi]"
+
+#: the rows of docs/verdicts/venv.md these cases assert (registered in tests/verdicts/test_venv.py)
+ASSERTED = tuple(ROUND.cases)
+
+world, test_venv = ROUND.tests()
