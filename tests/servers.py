@@ -124,11 +124,12 @@ def garbage_server(reply: bytes = b"HTTP/1.1 400 Bad Request\r\n\r\n") -> Iterat
 
 
 @contextmanager
-def blackhole() -> Iterator[int]:
+def blackhole(address: str = "127.0.0.1") -> Iterator[int]:
     """A port where TCP connect times out: a listener with a backlog of 0 whose accept queue is
-    full, so the kernel drops further SYNs (what a firewall that drops packets looks like)."""
+    full, so the kernel drops further SYNs (what a firewall that drops packets looks like); on
+    ``address``, an address of this machine."""
     server = socket.socket()
-    server.bind(("127.0.0.1", 0))
+    server.bind((address, 0))
     server.listen(0)
     address = server.getsockname()
     fillers: list[socket.socket] = []

@@ -1,0 +1,272 @@
+"""A second structural audit of the Ollama component's verdicts: the first audit's leftovers
+(tests/verdicts/test_ollama_structure_audit.py), then the generate layer. Method as the first's:
+for each decision point, which two server states reach the same branch and get the same verdict
+or fix; each predicted mis-telling replayed by a local server as Ollama's Go source (ollama/ollama
+at fb30760: server/routes.go, api/types.go, server/sched.go) or the program in front writes it.
+
+Grepped before choosing (docs/verdicts/ollama.md, tests/verdicts/test_ollama*.py, the Ollama
+rounds of test_heldout_providers*.py, test_fallback_audit.py): ``503`` (the table's
+ollama-generate-503-busy and -unavailable are Ollama's JSON; set 10's gateway rows are 502/504 and
+pages with a proxy's Server header; none is a 503 page with no header naming who wrote it),
+``try pulling it first`` (listed as not reachable: skipped), ``UNEXPECTED_EOF`` (set 11: a plain
+port, since answered with Go's 400; none of a TLS handshake closed without an alert),
+``remote_model`` (the first audit's listing only), ``does not support`` (the table's
+``does not support generate`` row and set 25's capabilities: skipped), the chat layer and
+``done_reason`` (envcheck's ollama checks send one ``POST /api/generate`` with ``stream: false``;
+/api/chat and /v1/chat/completions are the providers component's, which this round may not edit:
+not audited here; a non-streamed generate never carries ``done_reason: load`` or a mid-stream
+``{"error"}`` line, routes.go:2070-2140 writes those only when streaming).
+
+The predictions (2026-12-08), each the decision point and the two states it merges:
+
+- ``ollama-generate-503-page-no-server-header`` (diagnose.py ``_generate_failure``: every 503 is
+  "the Ollama at ... cannot serve", fixed by waiting and Ollama's log): HAProxy in front of
+  Ollama (``maxconn`` per server, ``timeout queue`` passed) answers its own 503 page, text/html,
+  no Server header (haproxy src/http.c http_err_msgs: ``No server is available to handle this
+  request.``). Two states, one branch: Ollama's own 503 (JSON, sched.go ErrMaxQueue or a cloud
+  model's) and a page Ollama never writes. Predicted: wrong (Ollama's log, "cannot serve").
+- ``ollama-generate-500-remote-oom-remote-name`` (diagnose.py ``passed_on`` ->
+  ``memory_failure``: the fix names the model as this server calls it): ``team-coder:latest``
+  is ``qwen3-coder:30b`` on gpu-box.lan (``remote_model`` in /api/show, api/types.go:747); the
+  fix "a smaller quantization of team-coder" names a model gpu-box has not. Two states: a model
+  run here by its own name, and one run there by another. Predicted: partly.
+- ``ollama-https-tls-closed-without-alert`` (diagnose.py ``unreachable``: a ConnectError that
+  is not refused, not DNS, not a TLS alert is "no Ollama server answers ... ollama serve"): an
+  ``https://`` host whose listener takes the connection, reads the ClientHello and closes it (an
+  ``ssh -L`` forward whose far end does not answer; a TLS proxy with no backend): OpenSSL's
+  ``UNEXPECTED_EOF_WHILE_READING``. Two states, one branch: nothing at the address, and a
+  listener that accepted and closed. Predicted: wrong ("start it: ollama serve").
+- ``ollama-connect-timeout-own-address-queue-full`` (diagnose.py ``unreachable``: ``_loopback``
+  decides "this machine" by the name 127.* / localhost / ::1): the machine's own non-loopback
+  address (192.0.2.2 here), a listener on it with its accept queue full. Two states, one
+  branch: a remote machine that drops packets, and this machine's listener that stopped
+  accepting. Predicted: wrong ("a machine that is down").
+
+Healthy neighbours: ``ollama-generate-200-beside-proxy-page`` (``llama3.2:latest`` generates
+through the same front) and ``ollama-generate-200-remote-small`` (``team-small:latest`` on
+gpu-box generates through the server).
+
+The expectations below were committed before envcheck first ran on this file; none was changed
+after.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from tests.servers import blackhole
+from tests.verdicts.provider_runs import (
+    OLLAMA_TOML,
+    clean_environment,
+    grade,
+    ollama_replayed,
+    row_problems,
+    run,
+)
+from tests.verdicts.replay import Answer, Replay, published
+from tests.verdicts.test_ollama_structure_audit import (
+    GPU_BOX,
+    LOCAL,
+    OLLAMA,
+    REMOTE_OOM,
+    REMOTE_SMALL,
+    Case,
+    _by_model,
+    _gin,
+    _listed,
+    _passes,
+    _remote_show,
+)
+
+HAPROXY = "https://github.com/haproxy/haproxy/blob/master/src/http.c"
+PAGE_MODEL = "mistral:7b"
+#: HAProxy's 503 (http_err_msgs[HTTP_ERR_503]): no Server header, text/html
+HAPROXY_503 = Answer(
+    503,
+    b"<html><body><h1>503 Service Unavailable</h1>\n"
+    b"No server is available to handle this request.\n</body></html>\n",
+    {"cache-control": "no-cache", "content-type": "text/html"},
+    HAPROXY,
+)
+OWN_ADDRESS = "192.0.2.2"
+
+CASES = [
+    Case(
+        "ollama-generate-503-page-no-server-header",
+        HAPROXY,
+        f"ollama/smoke[{PAGE_MODEL}]",
+        "fail",
+        says=("not Ollama's", "No server is available"),
+        fix=("proxy",),
+        never=("cannot serve", "journalctl -u ollama", "no cause is guessed"),
+        also=_passes(f"ollama/model[{PAGE_MODEL}]"),
+    ),
+    Case(
+        "ollama-generate-500-remote-oom-remote-name",
+        f"{OLLAMA}/api/types.go#L747",
+        f"ollama/smoke[{REMOTE_OOM}]",
+        "fail",
+        says=("gpu-box.lan", "qwen3-coder:30b", "7.5 GiB"),
+        fix=("qwen3-coder", "gpu-box.lan"),
+        never=("quantization of team-coder", "cloud model"),
+        also=_passes(f"ollama/model[{REMOTE_OOM}]"),
+    ),
+    Case(
+        "ollama-https-tls-closed-without-alert",
+        "https://github.com/openssl/openssl/blob/master/ssl/record/rec_layer_s3.c",
+        "ollama/server",
+        "fail",
+        says=("TLS", "closed"),
+        fix=("ss -ltnp",),
+        never=("no Ollama server answers", "start it: ollama serve"),
+    ),
+    Case(
+        "ollama-connect-timeout-own-address-queue-full",
+        "https://github.com/torvalds/linux/blob/master/net/ipv4/tcp_ipv4.c",
+        "ollama/server",
+        "fail",
+        says=(OWN_ADDRESS, "listens", "accept"),
+        fix=("restart",),
+        never=("wrong host", "machine that is down"),
+    ),
+    Case(
+        "ollama-generate-200-beside-proxy-page",
+        f"{OLLAMA}/server/routes.go#L377",
+        f"ollama/smoke[{LOCAL}]",
+        "pass",
+        also=_passes(f"ollama/model[{LOCAL}]"),
+    ),
+    Case(
+        "ollama-generate-200-remote-small",
+        f"{OLLAMA}/server/routes.go#L377",
+        f"ollama/smoke[{REMOTE_SMALL}]",
+        "pass",
+        also=_passes(f"ollama/model[{REMOTE_SMALL}]"),
+    ),
+]
+BY_NAME = {c.name: c for c in CASES}
+#: the rows of docs/verdicts/ollama.md these cases run: one each
+OLLAMA_ROWS_AUDIT2 = {name: name for name in BY_NAME}
+
+
+def _front() -> Replay:
+    """One Ollama behind HAProxy: llama3.2 and mistral local, two models on gpu-box.lan."""
+    memory = "model requires more system memory (7.5 GiB) than is available (5.2 GiB)"
+    show = {
+        REMOTE_OOM: _remote_show(GPU_BOX),
+        REMOTE_SMALL: _remote_show(GPU_BOX),
+    }
+    generate = {
+        PAGE_MODEL: HAPROXY_503,
+        # routes.go:391-394: gpu-box's api.StatusError, marshalled whole
+        REMOTE_OOM: _gin(
+            500,
+            {"StatusCode": 500, "Status": "500 Internal Server Error", "error": memory},
+            f"{OLLAMA}/server/routes.go#L391-L394",
+        ),
+    }
+    tags = [_listed(REMOTE_OOM, GPU_BOX), _listed(REMOTE_SMALL, GPU_BOX)]
+    tags += [_listed(LOCAL), _listed(PAGE_MODEL)]
+    return Replay(
+        {
+            "GET /api/version": published("ollama--version"),
+            "GET /api/tags": _gin(200, {"models": tags}, f"{OLLAMA}/server/routes.go#L1632"),
+            "GET /api/ps": published("ollama--ps"),
+            "POST /api/show": _by_model(show, published("ollama--show-model-info")),
+            "POST /api/generate": _by_model(generate, published("ollama--generate-ok")),
+        }
+    )
+
+
+@contextmanager
+def _closes_handshake() -> Iterator[int]:
+    """A listener that takes a connection, reads the ClientHello and closes (no alert, no
+    answer): ``ssh -L`` whose far end does not answer."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.1)
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(2)
+                try:
+                    conn.recv(65536)
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join(2)
+        listener.close()
+
+
+@pytest.fixture
+def sessions(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[str], dict[str, dict[str, Any]]]]:
+    def one(name: str) -> dict[str, dict[str, Any]]:
+        if name == "front":
+            models = (PAGE_MODEL, REMOTE_OOM, REMOTE_SMALL, LOCAL)
+            return ollama_replayed(pytester, monkeypatch, models, _front())[1]
+        clean_environment(monkeypatch)
+        if name == "tls-eof":
+            with _closes_handshake() as port:
+                monkeypatch.setenv("OLLAMA_HOST", f"https://127.0.0.1:{port}")
+                return run(pytester, "ollama", OLLAMA_TOML.format(models=f'"{LOCAL}"'))
+        with blackhole(OWN_ADDRESS) as port:  # a short timeout: the connect timeout is tested
+            toml = (
+                f'[tool.envcheck.ollama]\nhost = "http://{OWN_ADDRESS}:{port}"\n'
+                f'models = ["{LOCAL}"]\ncassettes = false\ntimeout = 2.0\n'
+            )
+            return run(pytester, "ollama", toml)
+
+    yield one
+
+
+#: session -> the cases judged on it
+SESSIONS = {
+    "front": (
+        "ollama-generate-503-page-no-server-header",
+        "ollama-generate-500-remote-oom-remote-name",
+        "ollama-generate-200-beside-proxy-page",
+        "ollama-generate-200-remote-small",
+    ),
+    "tls-eof": ("ollama-https-tls-closed-without-alert",),
+    "own-address": ("ollama-connect-timeout-own-address-queue-full",),
+}
+
+
+@pytest.mark.parametrize("session", list(SESSIONS))
+def test_ollama_structure_audit2(
+    session: str, sessions: Callable[[str], dict[str, dict[str, Any]]]
+) -> None:
+    checks = sessions(session)
+    cases = [BY_NAME[name] for name in SESSIONS[session]]
+    problems = [p for case in cases for p in grade(case, checks)]
+    problems += row_problems("ollama", OLLAMA_ROWS_AUDIT2, cases, checks)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_audit_is_what_it_says() -> None:
+    judged = [name for names in SESSIONS.values() for name in names]
+    assert sorted(judged) == sorted(BY_NAME)
+    assert sum(c.status != "pass" for c in CASES) == 4
+    assert all(c.source.startswith("https://") for c in CASES)
