@@ -1,0 +1,215 @@
+"""A structural audit of the LLM providers' verdicts, second round: headers and which request.
+
+The first round (tests/verdicts/test_providers_structure_audit.py) read the status x body of
+Gemini's and OpenAI's answers. This one reads the axes it did not reach: the headers an answer
+carries beside its body (Anthropic's ``anthropic-ratelimit-*`` for requests, input and output
+tokens; ``retry-after``; Azure's wait headers; ``request-id``) and which request was answered
+(Anthropic's messages call, where the first round and the tables had the listing). Method as
+there: each decision point of ``src/envcheck/llm/_errors.py`` (``_classify``, ``_too_many``),
+``src/envcheck/llm/_headers.py`` (``retry_after``) and ``checks/providers/hooks.py``
+(``headroom_check``, ``smoke_check``) read with one question: which two different answers reach
+this same branch and get the same verdict or fix?
+
+Skipped, already listed in docs/verdicts/providers.md or the held-out sets: Anthropic's 413
+``request_too_large``, its 400 credit balance, its 429 and 529 to the listing; Azure's
+``DeploymentNotFound``, ``Resource not found`` (api-version), 401 invalid subscription key, an
+Entra token's audience, its 429 whose body says 86400 seconds; OpenAI's ``insufficient_quota``.
+Looked for and not found whole (so not replayed): OpenRouter's 429 ``free-models-per-day`` with
+its ``metadata.headers`` (Gitlawb/openclaude#936 quotes it only up to X-RateLimit-Remaining), a
+429 with ``retry-after-ms`` beside a disagreeing ``retry-after``, and one with an HTTP-date
+``retry-after``; OpenAI's 429 per-day ``type: requests`` (feder-cr/invisible_playwright_mcp#109)
+says "per day" only in its message, no field or header of it does.
+
+Predicted mis-tellings (each answer published, its source beside it; replay files
+``tests/verdicts/replays/audit2--*.json`` and SOURCES.md, or envcheck's mock recordings):
+
+- ``aitpm``: Anthropic's 429 ``rate_limit_error`` to the messages call whose headers say
+  ``anthropic-ratelimit-input-tokens-remaining: 0`` while requests (4000 of 4000) and output
+  tokens are untouched, ``retry-after: 16`` (whoz-oss/coday#110). ``_too_many`` reads no header
+  but the wait: predicted "a per-minute or concurrency limit" fixed by "lower `rpm` ... or wait
+  16 s", while the headers say the organization's input tokens per minute ran out and its
+  request rate (what ``rpm`` bounds) has all its room: envcheck's own rate is not the cause;
+- ``az429``: Azure OpenAI's 429 for a deployment's token rate limit (``policy-id:
+  DeploymentRatelimit-Token``) whose only wait is ``x-rate-limit-reset-tokens: 55`` (dashes in
+  "rate-limit"), no ``retry-after`` (openai/openai-python#937). ``retry_after`` reads
+  ``x-ratelimit-reset*`` only: predicted no wait shown (the 55 s lost), and the 429 told without
+  the limit the policy names;
+- ``a500``: Anthropic's 500 ``api_error`` to the messages call with its ``request_id`` in the
+  body (anthropics/claude-code#35477, the recording envcheck's mock serves): predicted a server
+  error, its fix the status page, and the request id, what Anthropic's support asks for when
+  it persists, not shown (partly right);
+- ``a529``: Anthropic's 529 ``overloaded_error`` to the messages call after a listing that
+  answered (traceloop/openllmetry's recording, with ``request-id``): predicted right, the control
+  (overloaded, retry later, not a rate limit of the account).
+
+Healthy neighbours, which must pass: an Anthropic key whose listing and message answer (the
+recorded answers); an Azure OpenAI resource (``audit2-aoai.openai.azure.com``) whose listing and
+chat completion answer (OpenAI's recorded ones).
+
+Expectations committed before envcheck's first run on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.verdicts.provider_runs import (
+    HeldOutCase,
+    assert_providers_round,
+    assert_set_is_what_it_says,
+    chat_routes,
+    listed_then,
+    serve,
+)
+from tests.verdicts.replay import Replay, published
+from tests.verdicts.test_providers import KEYS
+from tests.verdicts.test_providers_structure_audit import OWN_KEYS as FIRST_KEYS
+
+INPUT_TOKENS = "https://github.com/whoz-oss/coday/issues/110"
+DASHED_RESET = "https://github.com/openai/openai-python/issues/937"
+API_ERROR = "https://github.com/anthropics/claude-code/issues/35477"
+OVERLOADED = "https://github.com/traceloop/openllmetry"
+RECORDED_ANTHROPIC = "https://github.com/anthropics/anthropic-sdk-python"
+RECORDED_OPENAI = "https://github.com/Mirascope/mirascope"
+
+#: this audit's own keys (fake), each in the variable its instances read; none may be shown
+OWN_KEYS = {
+    "ANTHROPIC_AUDIT2_KEY": "sk-ant-api03-StructureAudit2CanaryAnthropicKey000000000003-AA",
+    "AZURE_AUDIT2_KEY": "0a1b2c3d4e5f60718293a4b5c6d7e8f9audit2",
+}
+
+#: what no verdict here may say
+WRONG_CAUSES = ("closest:", "check the model name", "check or rotate the API key")
+
+
+@dataclass(frozen=True)
+class Case(HeldOutCase):
+    never: tuple[str, ...] = WRONG_CAUSES
+
+
+CASES = [
+    Case(
+        "anthropic-429-input-tokens-to-messages",
+        INPUT_TOKENS,
+        "providers/aitpm.headroom",
+        "fail",
+        says=("anthropic-ratelimit-input-tokens-remaining", "input tokens", "16 s"),
+        fix=("16 s",),
+        never=WRONG_CAUSES + ("lower `rpm`", "concurrency limit"),
+        also=listed_then("aitpm", ("providers/aitpm.smoke", "skip|fail")),
+    ),
+    Case(
+        "azure-429-dashed-reset-tokens",
+        DASHED_RESET,
+        "providers/az429.headroom",
+        "fail",
+        says=("DeploymentRatelimit-Token", "55 s"),
+        fix=("55 s",),
+        never=WRONG_CAUSES + ("without a structured reason", "concurrency limit"),
+        also=listed_then("az429", ("providers/az429.smoke", "skip|fail")),
+    ),
+    Case(
+        "anthropic-500-api-error-to-messages",
+        API_ERROR,
+        "providers/a500.smoke",
+        "fail|skip",
+        says=("api_error", "req_011CZ9DnGcb9TsSUXqRaTW8a"),
+        fix=("status.anthropic.com",),
+        never=WRONG_CAUSES + ("rate limited",),
+        also=listed_then("a500"),
+    ),
+    Case(
+        "anthropic-529-overloaded-to-messages",
+        OVERLOADED,
+        "providers/a529.smoke",
+        "fail|skip",
+        says=("overloaded_error",),
+        fix=("retry later",),
+        never=WRONG_CAUSES + ("rate limited", "lower `rpm`", "credit"),
+        also=listed_then("a529"),
+    ),
+    Case(
+        "anthropic-200-beside-audit2",
+        RECORDED_ANTHROPIC,
+        "providers/aok.smoke",
+        "pass",
+        also=listed_then("aok", ("providers/aok.headroom", "pass|warn|skip")),
+    ),
+    Case(
+        "azure-200-beside-audit2",
+        RECORDED_OPENAI,
+        "providers/azok.smoke",
+        "pass",
+        also=listed_then("azok"),
+    ),
+]
+#: the rows of docs/verdicts/providers.md these cases run (their cause and fix too)
+PROVIDER_ROWS_AUDIT2: dict[str, str] = {}
+
+
+def _anthropic() -> str:
+    return 'kind = "anthropic"\napi_key = "${ANTHROPIC_AUDIT2_KEY}"\n'
+
+
+def _azure() -> str:
+    return 'kind = "openai"\napi_key = "${AZURE_AUDIT2_KEY}"\n'
+
+
+SONNET = "claude-sonnet-4-5-20250929"
+#: instance -> (kind and key lines, path of base_url on the server, model or deployment)
+INSTANCES = {
+    "aitpm": (_anthropic(), "/it", SONNET),
+    "az429": (_azure(), "/z1/openai/v1", "gpt-4o-mini"),
+    "a500": (_anthropic(), "/ae", SONNET),
+    "a529": (_anthropic(), "/ao", SONNET),
+    "aok": (_anthropic(), "/ak", SONNET),
+    "azok": (_azure(), "/z2/openai/v1", "gpt-4o-mini"),
+}
+#: each Azure instance's base_url names its resource's host (resolved to the replay here)
+HOSTS = {"az429": "audit2-aoai.openai.azure.com", "azok": "audit2-ok-aoai.openai.azure.com"}
+
+
+def routes() -> dict[str, Any]:
+    """Every instance's routes on one server, each under its own base_url's path."""
+    listing = published("anthropic--models-list")
+    anthropic: dict[str, Any] = {f"GET {base}/v1/models": listing for base in ANTHROPIC_BASES}
+    anthropic |= {
+        "POST /it/v1/messages": published("audit2--anthropic-429-input-tokens"),
+        "POST /ae/v1/messages": published("anthropic--500-api-error"),
+        "POST /ao/v1/messages": published("anthropic--529-overloaded"),
+        "POST /ak/v1/messages": published("anthropic--message-ok"),
+    }
+    models = published("openai--models-list")
+    return anthropic | chat_routes(
+        {
+            "/z1/openai/v1": {
+                "models": models,
+                "chat": published("audit2--azure-429-reset-tokens-dashed"),
+            },
+            "/z2/openai/v1": {"models": models, "chat": published("openai--chat-ok")},
+        }
+    )
+
+
+ANTHROPIC_BASES = ("/it", "/ae", "/ao", "/ak")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Replay]:
+    yield from serve(routes())
+
+
+def test_providers_structure_audit2(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, server: Replay
+) -> None:
+    args = (server.url, INSTANCES, OWN_KEYS, PROVIDER_ROWS_AUDIT2, CASES)
+    assert_providers_round(pytester, monkeypatch, *args, hosts=HOSTS)
+
+
+def test_the_audit_is_what_it_says() -> None:
+    assert_set_is_what_it_says("audit2", 2, CASES, 6, 4)
+    assert not set(OWN_KEYS.values()) & {*KEYS.values(), *FIRST_KEYS.values()}
