@@ -46,8 +46,28 @@ Healthy neighbours: ``ollama-generate-200-beside-proxy-page`` (``llama3.2:latest
 through the same front) and ``ollama-generate-200-remote-small`` (``team-small:latest`` on
 gpu-box generates through the server).
 
-The expectations below were committed before envcheck first ran on this file; none was changed
-after.
+The expectations below were committed before envcheck first ran on this file (3fb12ef); none was
+changed after.
+
+First run (envcheck at 3fb12ef, before any change): 2 of 6 fully right (the two healthy
+neighbours); breakages: 0 of 4 fully right, 0 partly, 4 wrong (each shows a phrase its case
+forbids). Every prediction held; the remote model's name, predicted "partly", came out wrong, as
+its fix says "a smaller quantization of team-coder", which its case forbids.
+- ollama-generate-503-page-no-server-header: FAIL smoke "the Ollama at ... cannot serve
+  mistral:7b for now: HTTP 503: 503 Service Unavailable No server is available to handle this
+  request. | HTTP 503 is a server (or the cloud service it forwards a model to) saying it is
+  unavailable ... | try again later; ... journalctl -u ollama": a text/html page, which Ollama
+  never writes, read as Ollama's; the log of a server that never saw the request.
+- ollama-generate-500-remote-oom-remote-name: FAIL smoke "team-coder:latest does not fit in
+  memory on http://gpu-box.lan:11434 ... | on gpu-box.lan ...: use a smaller quantization of
+  team-coder": gpu-box knows the model as qwen3-coder:30b (/api/show's remote_model).
+- ollama-https-tls-closed-without-alert: FAIL server "no Ollama server answers at
+  https://127.0.0.1:<port> | ConnectError: [SSL: UNEXPECTED_EOF_WHILE_READING] ... | start it:
+  ollama serve": something listens and took the connection.
+- ollama-connect-timeout-own-address-queue-full: FAIL server "no TCP answer from
+  http://192.0.2.2:<port> within 2 s | packets are dropped: a firewall, a wrong host, or a machine
+  that is down | fix tool.envcheck.ollama.host": 192.0.2.2 is this machine, and its listener's
+  accept queue is full.
 """
 
 from __future__ import annotations
