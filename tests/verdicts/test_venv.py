@@ -796,12 +796,13 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_venv27 import ASSERTED as CASES27
     from tests.verdicts.test_venv_installed_sweep import ASSERTED as SWEPT
     from tests.verdicts.test_venv_structure_audit import ASSERTED as AUDITED
+    from tests.verdicts.test_venv_structure_audit2 import ASSERTED as AUDITED2
 
     held = [*CASES, *CASES2, *CASES3, *CASES4, *CASES5, *CASES6, *CASES7, *CASES8, *CASES9]
     problems = SCENARIOS.mismatches(
         elsewhere=[*held, *CASES10, *CASES11, *CASES12, *CASES13, *CASES14, *CASES15]
         + [*CASES16, *CASES17, *CASES18, *CASES19, *CASES20, *CASES21, *CASES22, *CASES23, *CASES24]
-        + [*CASES25, *CASES26, *CASES27, *SWEPT, *AUDITED]
+        + [*CASES25, *CASES26, *CASES27, *SWEPT, *AUDITED, *AUDITED2]
     )
     assert not problems, "\n".join(problems)
 

@@ -1202,6 +1202,16 @@ def _lock_metadata(ctx: Context, lock: Path) -> dict[str, Any]:
     return metadata if isinstance(metadata, dict) else {}
 
 
+def _newer_lock(program: str, version: str) -> str | None:
+    """The lock format the Poetry at ``program`` writes, when ``version`` is newer than it."""
+    own = _poetry.lock_format(program)
+    try:
+        newer = own is not None and Version(version) > Version(own)
+    except InvalidVersion:
+        return None
+    return own if newer else None
+
+
 def lock_file(ctx: Context) -> Outcome:
     root = _pyproject(ctx)
     lock = root / "poetry.lock"
@@ -1250,6 +1260,22 @@ def lock_file(ctx: Context) -> Outcome:
     program = _poetry.find(ctx)
     answer = _poetry.ask(ctx, program, _poetry.lock_request(program, root))
     if answer.returncode == 0:
+        newer = _newer_lock(program, version)
+        if newer is not None:
+            facts: dict[str, Any] = {"lock": str(lock), "lock_version": version, **_cached(answer)}
+            return warn(
+                f"{lock} has lock-version {version}, newer than the format {newer} this Poetry "
+                f"writes{answer.note()}",
+                why=f"Poetry reads lock-version 1.x and 2.x, but one newer than its own ({newer}) "
+                "was written by a newer Poetry and may hold what this one does not read: "
+                "`poetry install` warns that the lock file might not be compatible",
+                fix=_fixes.make(
+                    _fixes.poetry(root, ctx.rootdir, "self", "update"),
+                    note="the Poetry that wrote it; or `poetry lock` to rewrite it in this "
+                    f"one's format ({newer})",
+                ),
+                **facts,
+            )
         return ok(
             f"poetry.lock matches pyproject.toml{answer.note()}", lock=str(lock), **_cached(answer)
         )

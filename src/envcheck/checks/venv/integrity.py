@@ -997,6 +997,9 @@ class PathHook:
     #: them names nothing: site.py strips only a line's end (``rstrip``), so ``"  /abs/dir"``
     #: joined to the site directory is a path that is not there, and is skipped
     indented: Path | None = None
+    #: an import line with leading blanks (site.py runs a line only when ``import`` is its
+    #: first word at its first character; indented, it is a path line naming nothing)
+    indented_import: str | None = None
 
 
 def path_hooks(info: Path) -> list[PathHook]:
@@ -1013,6 +1016,7 @@ def path_hooks(info: Path) -> list[PathHook]:
         bom = data.startswith(codecs.BOM_UTF8) and sys.version_info < (3, 13)
         text = data.decode("utf-8-sig", errors="replace")
         directories, imports, hidden, indented = [], False, None, None
+        indented_import: str | None = None
         for number, raw in enumerate(text.splitlines()[:20]):
             if bom and number == 0:  # site.py reads "\ufeff" + line: a path that is not there
                 line = raw.strip()
@@ -1028,6 +1032,8 @@ def path_hooks(info: Path) -> list[PathHook]:
                 continue
             line = raw.rstrip()
             bare = line.lstrip()
+            if bare.startswith(("import ", "import\t")) and indented_import is None:
+                indented_import = bare  # not run: a path no directory has
             if bare.startswith(("#", "import ", "import\t")):
                 continue  # indented: a path no directory has (an import line not run: not read)
             named = site / line  # an absolute line replaces the site directory
@@ -1036,7 +1042,9 @@ def path_hooks(info: Path) -> list[PathHook]:
             directories.append(named)
         if hidden is not None and not hidden.is_absolute():
             hidden = site / hidden
-        hooks.append(PathHook(site / path, tuple(directories), imports, hidden, indented))
+        hooks.append(
+            PathHook(site / path, tuple(directories), imports, hidden, indented, indented_import)
+        )
     return hooks
 
 

@@ -779,9 +779,30 @@ def _indented_hook(dist: _installed.Dist, hooks: list[_integrity.PathHook]) -> C
     """A path hook (``.pth``, listed in RECORD) whose path line starts with blanks, and names
     an existing directory only without them: site.py skips it."""
     hook = next((h for h in hooks if h.indented is not None), None)
-    if hook is None or hook.indented is None:
-        return None
     record = Path(dist.location) / "RECORD"
+    if hook is None:
+        line = next((h for h in hooks if h.indented_import is not None), None)
+        if line is None or line.indented_import is None:
+            return None
+        return CheckFailed(
+            f"{dist.name} {dist.version} is installed, but the import line of its hook "
+            f"{line.file.name} starts with leading blanks, so site.py never runs it and "
+            f"`import` of {dist.name}'s modules fails",
+            why=f"site.py runs a .pth line as code only when `import` is its first word at its "
+            "first character; with blanks before it the line is a path, joined to the site "
+            f"directory ({line.file.parent}), that is not there, and is skipped without a "
+            f"word; {line.file} (listed in {Path(dist.location).name}/RECORD) is the "
+            f"distribution's only way to its code (`{line.indented_import[:60]}`)",
+            fix=_fixes.make(
+                Command([sys.executable, "-c", _UNINDENT, str(line.file), str(record)]),
+                note=f"removes the leading blanks of {line.file.name}'s lines and writes its "
+                "new hash and size in RECORD (pip uninstalls it as it is then); the next start "
+                "of Python runs the line",
+            ),
+            facts={"version": dist.version, "pth": str(line.file)},
+        )
+    if hook.indented is None:
+        return None
     return CheckFailed(
         f"{dist.name} {dist.version} is installed, but its path hook {hook.file.name} names "
         f"{hook.indented} with leading blanks, so site.py skips the line and `import` of "

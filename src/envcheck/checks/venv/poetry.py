@@ -10,7 +10,9 @@ Poetry again. A failed start is diagnosed by :mod:`envcheck.core.exec`.
 
 from __future__ import annotations
 
+import ast
 import datetime
+import functools
 import hashlib
 import os
 import shlex
@@ -90,6 +92,41 @@ def find(ctx: Context | None = None) -> str:
         ),
         fix=_fixes.install_poetry(),
     )
+
+
+@functools.lru_cache(maxsize=8)
+def lock_format(program: str) -> str | None:
+    """The ``lock-version`` the Poetry at ``program`` writes (``Locker._VERSION`` of the
+    ``poetry`` package in the environment its ``#!`` line names), None where that is not
+    readable (a Poetry installed otherwise)."""
+    try:
+        with open(os.path.realpath(program), "rb") as handle:
+            first = handle.readline(4096)
+    except OSError:
+        return None
+    if not first.startswith(b"#!"):
+        return None
+    words = first[2:].decode("utf-8", "replace").split()
+    if not words:
+        return None
+    prefix = Path(words[0]).parent.parent
+    for locker in sorted(prefix.glob("lib/python3*/site-packages/poetry/packages/locker.py")):
+        try:
+            tree = ast.parse(locker.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and node.name == "Locker":
+                for item in node.body:
+                    names = [t.id for t in getattr(item, "targets", ()) if isinstance(t, ast.Name)]
+                    if (
+                        isinstance(item, ast.Assign)
+                        and "_VERSION" in names
+                        and isinstance(item.value, ast.Constant)
+                        and isinstance(item.value.value, str)
+                    ):
+                        return item.value.value
+    return None
 
 
 def _exec_failed(program: str, problem: _exec.ExecProblem) -> CheckFailed:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from envcheck.checks.venv import fixes as _fixes
@@ -138,6 +139,61 @@ def expected(path: Path, root: Path) -> tuple[dict[str, Locked], int]:
     return wanted, len(entries)
 
 
+def _specifier(text: object) -> SpecifierSet | None:
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        return SpecifierSet(text)
+    except InvalidSpecifier:
+        return None
+
+
+def _python_excluded(path: Path, root: Path) -> None:
+    """uv.lock's top-level ``requires-python`` (the range it was resolved for) excluding the
+    running Python: raised, with ``uv lock`` when pyproject.toml's ``requires-python`` admits
+    it (the lock is older than that declaration), else a person's fix."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+        return
+    locked = _specifier(data.get("requires-python"))
+    if locked is None or locked.contains(_PYTHON, prereleases=True):
+        return
+    try:
+        project = _project.document(root).get("project")
+    except ValueError:
+        project = None
+    declared = _specifier(project.get("requires-python") if isinstance(project, dict) else None)
+    why = (
+        f"uv.lock was resolved for Python {locked}; uv re-resolves a lock whose requires-python "
+        "is not pyproject.toml's before `uv sync` or `uv run` (`uv sync --locked` refuses it), "
+        "so what is installed here was never locked for this Python"
+    )
+    if declared is not None and declared.contains(_PYTHON, prereleases=True):
+        raise CheckFailed(
+            f"{path} has requires-python {locked}, which excludes Python {_PYTHON}; "
+            f"pyproject.toml's requires-python {declared} admits it",
+            why=why + f": the lock is older than pyproject.toml's requires-python ({declared})",
+            fix=_fixes.make(
+                Command(["uv", "lock"], cwd=str(root), needs=frozenset({"network"})),
+                Command(["uv", "sync"], cwd=str(root), needs=frozenset({"network"})),
+                note="resolves the lock again for pyproject.toml's requires-python",
+            ),
+            facts={"lock": str(path), "requires_python": str(locked)},
+        )
+    raise CheckFailed(
+        f"{path} has requires-python {locked}, which excludes Python {_PYTHON}",
+        why=why,
+        fix=_fixes.make(
+            Manual(
+                f"run the project with a Python that {locked} admits (uv python pin), or widen "
+                "requires-python in pyproject.toml and run: uv lock"
+            )
+        ),
+        facts={"lock": str(path), "requires_python": str(locked)},
+    )
+
+
 def drift(ctx: Context) -> Outcome:
     """The ``lock-drift`` check of a uv project: the installed versions against uv.lock's."""
     path = locate(ctx.rootdir)
@@ -153,6 +209,7 @@ def drift(ctx: Context) -> Outcome:
             why="uv cannot read it either: `uv sync` and `uv run` stop",
             fix=_fixes.make(Manual(f"restore {path} (git) or write it again: uv lock")),
         ) from None
+    _python_excluded(path, root)
     found = _lockdiff.compare(
         (
             _lockdiff.Pin(
