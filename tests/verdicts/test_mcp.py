@@ -630,6 +630,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_mcp24 import ROWS as ROWS24
     from tests.verdicts.test_mcp_config_sweep import ROWS as SWEPT
     from tests.verdicts.test_mcp_structure_audit import ROWS as AUDITED
+    from tests.verdicts.test_mcp_structure_audit2 import ROWS as AUDITED2
     from tests.verdicts.test_stdio_wait_end import ROWS as WAIT_END
 
     elsewhere = [
@@ -660,6 +661,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
         *SWEPT,
         *WAIT_END,
         *AUDITED,
+        *AUDITED2,
     ]
     assert SCENARIOS.mismatches(elsewhere=elsewhere) == []
 

@@ -50,6 +50,45 @@ The predicted mis-tellings (the branch, and the other behaviour that reaches it)
 - neighbour cfg-var-set-mcp-json: the empty-key server in ``.mcp.json`` with its variable set
   to a value: every check passes.
 
+First run (envcheck at a12303e, the commit that added this file, before any change of envcheck;
+graded by the rules above, 2026-12-08; the proof's POST first sent "Bearer " with its trailing
+blank, which httpx refuses, and was made to send what Node's fetch sends, "Bearer", before
+envcheck ran): 7 cases, 2 fully right (the two neighbours: every check passes; only their rows
+were missing), 1 partly and 4 wrong (of 5 breakages). No process outlived the run.
+
+- auth-sent-metadata-other-resource, wrong: "the OAuth access token was refused ... its token is
+  expired, revoked or for another resource", fix "get a new access token from
+  https://auth.example.test": the metadata naming https://elsewhere.example.test/mcp unsaid.
+- auth-sent-metadata-404, wrong: the same verdict, "get a new access token from the
+  authorization server", which no client can find (the metadata's 404 unsaid).
+- auth-empty-token-sent, wrong: the same verdict, "expired, revoked", fix a new access token:
+  the header carried no token, FX_A2_EMPTY (set, empty) unsaid.
+- auth-403-waf-html, wrong: "the server refused access ... the credentials are not allowed to
+  use this server", fix "ask the administrators ... to give this token's user access".
+- cfg-var-empty-mcp-json, partly: "exited with code 1 before answering", its stderr, "only HOME,
+  PATH, SHELL, TERM and its env (NOTES_KEY) reach the server", fix "run ... by hand ... fix its
+  arguments or environment": the exit right, FX_A2_KEY set but empty (the cause) unsaid.
+
+After (verdicts from structure: the references a value was resolved from and the environment's
+empty variables, which checks of the metadata stop a sign-in, the 403's media type and its
+challenges; none from a message's words): 7 of 7 fully right, each a row of docs/verdicts/mcp.md
+(section 34, ``ROWS``) asserted on the run.
+
+- ``ServerSpec.empty_refs`` (``target.resolve``, ``interpolate.empty_references``): each value
+  written with a ``${VAR}`` without default whose variable is set but empty (the client resolves
+  it to nothing). A stdio server exiting during start-up with one in its env or args, before the
+  generic exit verdict, names it, fixed by its export (``diagnose.empty_values``); a 401 or 403
+  to a request whose header holds one is "the header carried no credential", before any OAuth
+  or token verdict (``diagnose._empty_credentials``).
+- ``diagnose._oauth``: what keeps every client from a sign-in (the metadata unread, refused,
+  not JSON, for another resource or naming no authorization server, an unusable authorization
+  server) is now checked with a token sent too; a refused token there is told with it, fixed by
+  the administrators, never by a new access token (``blocked``).
+- ``Attempt.refused_media``: the media type of the 401 and 403 answers; ``forbidden``: a token
+  sent and a 403 ``text/html`` with no challenge at all is what stands in front of the server
+  (a firewall, a proxy), asked of whoever runs it.
+- The neighbours needed no change.
+
 Proofs: the SDK's client (no header) fails each HTTP case on ``initialize`` (401 or 403); the
 header envcheck is given is shown to get the same status from the server (an httpx POST of
 ``initialize``), the good token 200; the stdio server fails with the SDK's client given the
@@ -62,7 +101,7 @@ import json
 import sys
 import textwrap
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import httpx
@@ -127,7 +166,7 @@ class Handler(StreamHandler):
 
     @property
     def port(self) -> int:
-        return int(self.server.server_address[1])
+        return int(cast("tuple[str, int]", self.server.server_address)[1])
 
     def _url(self, mode: str) -> str:
         return f"http://127.0.0.1:{self.port}/{mode}/mcp"
@@ -321,7 +360,9 @@ def _status(url: str, authorization: str | None) -> int:
     """The HTTP status the server answers ``initialize`` POSTed with ``authorization``."""
     headers = {"accept": "application/json, text/event-stream"}
     if authorization is not None:
-        headers["authorization"] = authorization
+        # an empty variable leaves "Bearer " whose trailing blank h11 refuses; Node's fetch (the
+        # clients') trims a header value (Fetch: normalize), and sends "Bearer"
+        headers["authorization"] = authorization.strip()
     message = {
         "jsonrpc": "2.0",
         "id": 1,

@@ -38,6 +38,16 @@ def syntax_error(value: str) -> str | None:
     return None
 
 
+def empty_references(value: str, environ: Mapping[str, str]) -> list[str]:
+    """The names of the variables ``value`` refers to without a default that are set, but to
+    the empty string: the reference resolves, to nothing (a default would be used instead)."""
+    return [
+        m.group("name")
+        for m in _REFERENCE.finditer(value)
+        if m.group("default") is None and environ.get(m.group("name")) == ""
+    ]
+
+
 def references(value: str) -> list[str]:
     """The names of the environment variables that ``value`` refers to."""
     return [m.group("name") for m in _REFERENCE.finditer(value)]

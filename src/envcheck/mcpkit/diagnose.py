@@ -160,6 +160,29 @@ def environment(spec: ServerSpec, stderr: str) -> tuple[str, str, Step | None]:
     return why, "to pass a variable of your shell: " + _pass_variable(spec, name), step
 
 
+def empty_values(spec: ServerSpec, keys: tuple[str, ...]) -> tuple[str, str, list[Step]] | None:
+    """The values of the entry (at keys beginning with one of ``keys``) written with a
+    ``${VAR}`` whose variable is set but empty: the client resolves it to nothing (Claude Code
+    takes a defined variable, an empty one too, over a default); ``why``, the fix's text and
+    its steps (the person exports the value), or ``None``."""
+    found = [(key, name) for key, name in spec.empty_refs if key.startswith(keys)]
+    if not found:
+        return None
+    client = _fixes.CLIENTS.get(spec.origin, "envcheck")
+    shown = ", ".join(f"{key} refers to ${{{name}}}" for key, name in found)
+    names = list(dict.fromkeys(name for _, name in found))
+    empty = ", ".join(names)
+    verb = "is" if len(names) == 1 else "are"
+    why = (
+        f"{shown}, and {empty} {verb} set but empty in this environment (not unset): {client} "
+        "passes the empty string on"
+    )
+    text = "; ".join(f"export {name}=<the value>" for name in names) + (
+        f" (set, not empty): {spec.settings} refers to " + ("it" if len(names) == 1 else "them")
+    )
+    return why, text, [_fixes.export(name, "the value") for name in names]
+
+
 def _pass_variable(spec: ServerSpec, name: str) -> str:
     if spec.origin == "pyproject":
         return f'env = {{ {name} = "${{{name}}}" }} in {spec.settings}'
@@ -211,6 +234,16 @@ def exited(probe: Probe, during: str) -> CheckFailed:
             if said:
                 told.why = f"{told.why}; {said}" if told.why else said
             return told
+    if during == "start" and code != 0:
+        emptied = empty_values(spec, ("env.", "args", "command", "cwd"))
+        if emptied is not None:
+            cause, text, exports = emptied
+            return CheckFailed(
+                f"{spec.name}: `{spec.where}` exited with {how} before answering",
+                why=f"the server stopped during start-up{stderr}; {cause}",
+                fix=Fix(list(exports), text=text),
+                facts={"exit_code": code, "empty_variables": [n for _, n in spec.empty_refs]},
+            )
     env_why, env_hint, env_step = environment(spec, f"{tail}\n{printed}")
     when = "before answering" if during == "start" else f"during {during}"
     stage = "during start-up" if during == "start" else "after the handshake"
@@ -1281,6 +1314,9 @@ def unauthorized(probe: Probe, attempt: Attempt) -> CheckFailed | CheckSkipped:
     spec = probe.spec
     sent = _sent_credentials(spec)
     params = _bearer(attempt)
+    emptied = _empty_credentials(spec, 401)
+    if emptied is not None:
+        return emptied
     if "resource_metadata" in params or attempt.metadata is not None:
         return _oauth(probe, attempt, sent, params)
     schemes = [challenge(value)[0] for value in attempt.challenges]
@@ -1314,6 +1350,28 @@ def unauthorized(probe: Probe, attempt: Attempt) -> CheckFailed | CheckSkipped:
         why=f"{bare}no Authorization header was sent, and the server wants one (no OAuth "
         "metadata is advertised: a token or API key issued by the service)",
         fix=Fix(steps, text=_fixes_credentials(spec)),
+    )
+
+
+def _empty_credentials(spec: ServerSpec, status: int) -> CheckFailed | None:
+    """A 401 or 403 to a request whose credential header (or url) was written with a ``${VAR}``
+    set but empty: the header carried no credential, refused as any missing one is; the fix
+    is the variable's value, never a new token."""
+    emptied = empty_values(spec, ("headers.", "url"))
+    if emptied is None:
+        return None
+    why, text, steps = emptied
+    keys = ", ".join(
+        dict.fromkeys(
+            key.removeprefix("headers.") for key, _ in spec.empty_refs if key.startswith("headers.")
+        )
+    )
+    return CheckFailed(
+        f"{spec.name}: HTTP {status} from {spec.url}: "
+        + (f"the {keys} header carried no credential" if keys else "the url carried no key"),
+        why=f"{why}: the server got no token to accept or refuse",
+        fix=Fix(steps, text=text),
+        facts={"empty_variables": [n for _, n in spec.empty_refs]},
     )
 
 
@@ -1420,88 +1478,116 @@ def _oauth(
         else "its challenge names no resource_metadata, and its protected-resource metadata is "
         "at the well-known URL clients try then"
     )
-    unread = _metadata_url_unread(spec, attempt, points) if not sent else None
-    if unread is not None:
-        return unread
-    refused = attempt.metadata_refused.get(where) if attempt.metadata is None else None
-    if refused is not None and not sent:
-        # RFC 9728: a client finds the authorization server only through this document
-        token_step = _fixes.set_step(spec, "headers.Authorization", "Bearer ${TOKEN}")
-        ask = (
-            f"ask the server's administrators to publish its protected-resource metadata at "
-            f"{where} (RFC 9728: it names the authorization server)"
+
+    def blocked() -> CheckFailed | None:
+        """What keeps every client from a sign-in here (the metadata or the authorization
+        server's), as told when no token was sent; ``None``: a sign-in can start."""
+        unread = _metadata_url_unread(spec, attempt, points)
+        if unread is not None:
+            return unread
+        refused = attempt.metadata_refused.get(where) if attempt.metadata is None else None
+        if refused is not None:
+            # RFC 9728: a client finds the authorization server only through this document
+            token_step = _fixes.set_step(spec, "headers.Authorization", "Bearer ${TOKEN}")
+            ask = (
+                f"ask the server's administrators to publish its protected-resource metadata at "
+                f"{where} (RFC 9728: it names the authorization server)"
+            )
+            header = _fixes_credentials(spec).removesuffix(" (and export TOKEN)")
+            return CheckFailed(
+                f"{spec.name}: HTTP 401 from {spec.url}: it wants an OAuth sign-in, and its "
+                f"protected-resource metadata answers HTTP {refused}",
+                why="the server is OAuth-protected (its WWW-Authenticate challenge names "
+                f"resource_metadata = {where}), and that URL answered HTTP {refused}: no client "
+                f"({client or 'an editor'} included) can find the authorization server, so no "
+                "sign-in can start",
+                fix=Fix(
+                    [Manual(ask), token_step, _fixes.export("TOKEN", "an access token")],
+                    text=f"{ask}; meanwhile, with a token got another way: export it as TOKEN "
+                    f"and {header}",
+                ),
+            )
+        media = attempt.metadata_not_json.get(where) if attempt.metadata is None else None
+        if media is not None:
+            # RFC 9728 (3.2): the metadata is a JSON object (application/json); a page is none
+            token_step = _fixes.set_step(spec, "headers.Authorization", "Bearer ${TOKEN}")
+            ask = (
+                f"ask the server's administrators to serve its protected-resource metadata at "
+                f"{where} as JSON (Content-Type: application/json, RFC 9728), before any route "
+                "that answers every path with a page"
+            )
+            header = _fixes_credentials(spec).removesuffix(" (and export TOKEN)")
+            return CheckFailed(
+                f"{spec.name}: HTTP 401 from {spec.url}: it wants an OAuth sign-in, and its "
+                f"protected-resource metadata answers HTTP 200 {media}, not JSON",
+                why="the server is OAuth-protected (its WWW-Authenticate challenge names "
+                f"resource_metadata = {where}), and that URL answered 200 with {media}, not the "
+                "JSON document RFC 9728 defines (a web page: often an app's fallback route, which "
+                f"answers every path with its index.html): no client ({client or 'an editor'} "
+                "included) can read the authorization server from it, so no sign-in can start",
+                fix=Fix(
+                    [Manual(ask), token_step, _fixes.export("TOKEN", "an access token")],
+                    text=f"{ask}; meanwhile, with a token got another way: export it as TOKEN "
+                    f"and {header}",
+                ),
+                facts={"metadata_media_type": media},
+            )
+        unusable = _unusable_metadata(spec, attempt)
+        if unusable is not None:
+            # RFC 9728 / MCP authorization: a client cannot start a sign-in from this document
+            summary, why = unusable
+            token_step = _fixes.set_step(spec, "headers.Authorization", "Bearer ${TOKEN}")
+            ask = (
+                f"ask the server's administrators to fix its protected-resource metadata at {where}"
+            )
+            header = _fixes_credentials(spec).removesuffix(" (and export TOKEN)")
+            return CheckFailed(
+                f"{spec.name}: HTTP 401 from {spec.url}: it wants an OAuth sign-in, and {summary}",
+                why=f"{why}: no client ({client or 'an editor'} included) can start a sign-in",
+                fix=Fix(
+                    [Manual(ask), token_step, _fixes.export("TOKEN", "an access token")],
+                    text=f"{ask}; meanwhile, with a token got another way: export it as TOKEN "
+                    f"and {header}",
+                ),
+            )
+        issuer_problem = _unusable_issuer(attempt)
+        if issuer_problem is not None:
+            # the MCP authorization specification: the client reads the authorization server's
+            # RFC 8414 (or OpenID Connect Discovery) metadata before it can start a sign-in
+            summary, why, ask = issuer_problem
+            token_step = _fixes.set_step(spec, "headers.Authorization", "Bearer ${TOKEN}")
+            header = _fixes_credentials(spec).removesuffix(" (and export TOKEN)")
+            return CheckFailed(
+                f"{spec.name}: HTTP 401 from {spec.url}: it wants an OAuth sign-in, and {summary}",
+                why=f"{why}: no client ({client or 'an editor'} included) can start a sign-in "
+                f"there; {points}",
+                fix=Fix(
+                    [Manual(ask), token_step, _fixes.export("TOKEN", "an access token")],
+                    text=f"{ask}; meanwhile, with a token got another way: export it as TOKEN "
+                    f"and {header}",
+                ),
+            )
+        return None
+
+    stopped = blocked()
+    if stopped is not None and not sent:
+        return stopped
+    if stopped is not None:
+        # a token sent and refused, where no client can get another: a new access token is no
+        # fix (the OAuth sign-in cannot start); what blocks it is, asked of its administrators
+        ask = stopped.fix.steps[0] if stopped.fix is not None and stopped.fix.steps else None
+        text = (
+            ask.text
+            if isinstance(ask, Manual)
+            else f"ask the server's administrators about {where}"
         )
-        header = _fixes_credentials(spec).removesuffix(" (and export TOKEN)")
+        head = f"{spec.name}: HTTP 401 from {spec.url}: "
+        told = stopped.summary.removeprefix(head)
         return CheckFailed(
-            f"{spec.name}: HTTP 401 from {spec.url}: it wants an OAuth sign-in, and its "
-            f"protected-resource metadata answers HTTP {refused}",
-            why="the server is OAuth-protected (its WWW-Authenticate challenge names "
-            f"resource_metadata = {where}), and that URL answered HTTP {refused}: no client "
-            f"({client or 'an editor'} included) can find the authorization server, so no "
-            "sign-in can start",
-            fix=Fix(
-                [Manual(ask), token_step, _fixes.export("TOKEN", "an access token")],
-                text=f"{ask}; meanwhile, with a token got another way: export it as TOKEN "
-                f"and {header}",
-            ),
-        )
-    media = attempt.metadata_not_json.get(where) if attempt.metadata is None else None
-    if media is not None and not sent:
-        # RFC 9728 (3.2): the metadata is a JSON object (application/json); a page is none
-        token_step = _fixes.set_step(spec, "headers.Authorization", "Bearer ${TOKEN}")
-        ask = (
-            f"ask the server's administrators to serve its protected-resource metadata at "
-            f"{where} as JSON (Content-Type: application/json, RFC 9728), before any route "
-            "that answers every path with a page"
-        )
-        header = _fixes_credentials(spec).removesuffix(" (and export TOKEN)")
-        return CheckFailed(
-            f"{spec.name}: HTTP 401 from {spec.url}: it wants an OAuth sign-in, and its "
-            f"protected-resource metadata answers HTTP 200 {media}, not JSON",
-            why="the server is OAuth-protected (its WWW-Authenticate challenge names "
-            f"resource_metadata = {where}), and that URL answered 200 with {media}, not the "
-            "JSON document RFC 9728 defines (a web page: often an app's fallback route, which "
-            f"answers every path with its index.html): no client ({client or 'an editor'} "
-            "included) can read the authorization server from it, so no sign-in can start",
-            fix=Fix(
-                [Manual(ask), token_step, _fixes.export("TOKEN", "an access token")],
-                text=f"{ask}; meanwhile, with a token got another way: export it as TOKEN "
-                f"and {header}",
-            ),
-            facts={"metadata_media_type": media},
-        )
-    unusable = _unusable_metadata(spec, attempt) if not sent else None
-    if unusable is not None:
-        # RFC 9728 / MCP authorization: a client cannot start a sign-in from this document
-        summary, why = unusable
-        token_step = _fixes.set_step(spec, "headers.Authorization", "Bearer ${TOKEN}")
-        ask = f"ask the server's administrators to fix its protected-resource metadata at {where}"
-        header = _fixes_credentials(spec).removesuffix(" (and export TOKEN)")
-        return CheckFailed(
-            f"{spec.name}: HTTP 401 from {spec.url}: it wants an OAuth sign-in, and {summary}",
-            why=f"{why}: no client ({client or 'an editor'} included) can start a sign-in",
-            fix=Fix(
-                [Manual(ask), token_step, _fixes.export("TOKEN", "an access token")],
-                text=f"{ask}; meanwhile, with a token got another way: export it as TOKEN "
-                f"and {header}",
-            ),
-        )
-    issuer_problem = _unusable_issuer(attempt) if not sent else None
-    if issuer_problem is not None:
-        # the MCP authorization specification: the client reads the authorization server's
-        # RFC 8414 (or OpenID Connect Discovery) metadata before it can start a sign-in
-        summary, why, ask = issuer_problem
-        token_step = _fixes.set_step(spec, "headers.Authorization", "Bearer ${TOKEN}")
-        header = _fixes_credentials(spec).removesuffix(" (and export TOKEN)")
-        return CheckFailed(
-            f"{spec.name}: HTTP 401 from {spec.url}: it wants an OAuth sign-in, and {summary}",
-            why=f"{why}: no client ({client or 'an editor'} included) can start a sign-in "
-            f"there; {points}",
-            fix=Fix(
-                [Manual(ask), token_step, _fixes.export("TOKEN", "an access token")],
-                text=f"{ask}; meanwhile, with a token got another way: export it as TOKEN "
-                f"and {header}",
-            ),
+            f"{head}the access token was refused, and no client can sign in for another: {told}",
+            why=f"the {', '.join(sent)} header was sent and refused; {stopped.why}",
+            fix=_fixes.ask(text, "the server's administrators"),
+            facts=stopped.facts,
         )
     closed = _no_registration(spec, attempt, issuer) if not sent else None
     if closed is not None:
@@ -1744,6 +1830,9 @@ def forbidden(probe: Probe, attempt: Attempt) -> CheckFailed:
     sent = _sent_credentials(spec)
     params = _bearer(attempt)
     _, servers, scopes = _metadata_facts(attempt)
+    emptied = _empty_credentials(spec, 403)
+    if emptied is not None:
+        return emptied
     if params.get("error") == "invalid_token" and sent:
         text = (
             f"get a new token for {spec.url} and put it where the {', '.join(sent)} header "
@@ -1782,6 +1871,28 @@ def forbidden(probe: Probe, attempt: Attempt) -> CheckFailed:
             )
             + (f"; the server's metadata lists the scopes {', '.join(scopes)}" if scopes else ""),
             fix=Fix([Manual(text)], text=text),
+        )
+    page = attempt.refused_media.get(403)
+    if sent and not attempt.challenges and page == "text/html":
+        # the MCP authorization specification: the resource server's refusal carries a
+        # WWW-Authenticate challenge (error="insufficient_scope"), and MCP answers are JSON; a
+        # web page without a challenge is what stands in front of it (a firewall, a proxy, a
+        # single sign-on gateway), which may never have passed the request on
+        text = (
+            f"ask whoever runs the firewall or proxy in front of {_hostport(spec)} why it blocks "
+            f"POST {spec.url} (show them the page it answers and the time), or reach the MCP "
+            "server by a URL it does not sit in front of"
+        )
+        return CheckFailed(
+            f"{spec.name}: HTTP 403 from {spec.url}: a text/html page without a "
+            "WWW-Authenticate challenge",
+            why=f"the {', '.join(sent)} header was sent; the 403 is a web page (text/html) and "
+            "names no challenge, where an MCP server refusing a token names one in "
+            "WWW-Authenticate (its error, insufficient_scope or invalid_token): a firewall, "
+            "proxy or gateway in front of the server refused the request, not the MCP server's "
+            "authorization",
+            fix=_fixes.ask(text, "whoever runs the firewall or proxy"),
+            facts={"refused_media": page},
         )
     if sent:
         text = (

@@ -988,6 +988,8 @@ class Probe:
                 elif media not in ("text/event-stream", ""):
                     await _note_mislabeled(response, attempt, media)
             if code in (401, 403):
+                kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                attempt.refused_media.setdefault(code, kind)
                 values = response.headers.get_list("www-authenticate")
                 attempt.challenge_values += values
                 attempt.challenges += [c for v in values for c in diagnose.split_challenges(v)]

@@ -66,6 +66,9 @@ class ServerSpec:
     call: SmokeCall | None = None
     timeout: float = 10.0
     origin: str = "pyproject"  # or the label of the client config file that declared it
+    #: the values that hold a ``${VAR}`` whose variable is set but empty, resolved to nothing:
+    #: (the key, ``env.NAME``, ``headers.NAME``, ``args``..., and the variable)
+    empty_refs: tuple[tuple[str, str], ...] = ()
     #: the file and entry that declare it (``None``: a plugin's own settings; fixes are prose)
     declared: Declared | None = None
 
@@ -102,6 +105,8 @@ class Attempt:
     challenges: list[str] = field(default_factory=list)
     #: those values as the server wrote them (a challenge's place in its value)
     challenge_values: list[str] = field(default_factory=list)
+    #: the media type of the first 401 and the first 403 answer, by status
+    refused_media: dict[int, str] = field(default_factory=dict)
     #: the status each well-known protected-resource metadata URL answered, read when a client
     #: may ignore the URL the challenge names (it is relative, or no value begins with Bearer)
     well_known_metadata: dict[str, int] = field(default_factory=dict)

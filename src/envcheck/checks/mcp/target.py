@@ -770,6 +770,8 @@ def resolve(ctx: Context, server: Server) -> ServerSpec:
     from envcheck.mcpkit.spec import ServerSpec, SmokeCall
 
     table = server.table
+    #: the references resolved to nothing: set, but empty (:attr:`ServerSpec.empty_refs`)
+    empties: list[tuple[str, str]] = []
 
     def value(text: str, key: str, secret: bool = False, index: int | None = None) -> str:
         if not server.expand:  # the client passes it on as written
@@ -784,6 +786,10 @@ def resolve(ctx: Context, server: Server) -> ServerSpec:
                 lambda m: "${" + m.group(1) + "}" if m.group(1) in ctx.config.environ else m[0],
                 text,
             )
+        for name in interpolate.empty_references(
+            discovery.LITERAL_REF.sub("", text), ctx.config.environ
+        ):
+            empties.append((key, name))
         try:
             if discovery.LITERAL_REF.search(text) is None:
                 return interpolate.resolve(text, ctx.config.environ, secret=secret)
@@ -840,6 +846,7 @@ def resolve(ctx: Context, server: Server) -> ServerSpec:
         timeout=server.timeout,
         origin=server.origin,
         declared=server.declared,
+        empty_refs=tuple(dict.fromkeys(empties)),
     )
 
 
