@@ -137,7 +137,7 @@ def _answer(sample: str) -> dict[str, Any]:
         ),
         ("openrouter--429-rate-limit", {"kind": "openai"}, llm.RateLimited, None, "429", "rpm"),
         ("github-models--429-rate-limit", {"kind": "openai"}, llm.RateLimited, 44.0, "429", "44 s"),
-        ("anthropic--429-rate-limit", {}, llm.RateLimited, 12.0, "rate_limit_error", "rpm"),
+        ("anthropic--429-rate-limit", {}, llm.RateLimited, 12.0, "rate_limit_error", "wait 12 s"),
         # Gemini's preconditions and disabled services say what to do in their details
         (
             "gemini--400-location-not-supported",

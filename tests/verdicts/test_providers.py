@@ -554,6 +554,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_providers31 import PROVIDER_ROWS_31
     from tests.verdicts.test_providers_capability_sweep import PROVIDER_ROWS_CAPABILITY
     from tests.verdicts.test_providers_structure_audit import PROVIDER_ROWS_AUDIT
+    from tests.verdicts.test_providers_structure_audit2 import PROVIDER_ROWS_AUDIT2
 
     held_out = [*PROVIDER_ROWS_8.values(), *PROVIDER_ROWS_9.values(), *PROVIDER_ROWS_10.values()]
     held_out += [*PROVIDER_ROWS_11.values(), *PROVIDER_ROWS_12.values()]
@@ -566,7 +567,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     held_out += [*PROVIDER_ROWS_24.values(), *PROVIDER_ROWS_26.values()]
     held_out += [*PROVIDER_ROWS_27.values(), *PROVIDER_ROWS_28.values()]
     held_out += [*PROVIDER_ROWS_29.values(), *PROVIDER_ROWS_31.values()]
-    held_out += [*PROVIDER_ROWS_AUDIT.values()]
+    held_out += [*PROVIDER_ROWS_AUDIT.values(), *PROVIDER_ROWS_AUDIT2.values()]
     assert not SCENARIOS.mismatches(elsewhere=held_out)
 
 

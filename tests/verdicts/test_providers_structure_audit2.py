@@ -72,6 +72,31 @@ control and both neighbours), 1 partly, 2 wrong:
   Anthropic's API, so "status page" is what is asked now;
 - right: the 529 ``overloaded_error`` to the messages call failed smoke as "overloaded", fixed
   by "retry later".
+
+After (verdicts from headers and fields, no word of a message deciding): 6 of 6 fully right, each
+a row of docs/verdicts/providers.md (``PROVIDER_ROWS_AUDIT2``, registered in test_providers.py's
+every-row test) asserted on the run. llm/_errors.py ``_tokens_ran_out``: a 429 whose headers say
+a token limit is at 0 (``anthropic-ratelimit-input-tokens-remaining``, ``-output-tokens-``,
+OpenAI's ``x-ratelimit-remaining-tokens``) while a requests header has room, or whose ``policy-id``
+is Azure's ``DeploymentRatelimit-Token``, says so ("the account's input tokens per minute are used
+up ..., while its requests have room (anthropic-ratelimit-requests-remaining=4000): ... not the
+rate of these requests"), fixed by "wait 16 s for it to refill; if other use keeps it spent, raise
+the limit", never "lower `rpm`"; llm/_headers.py ``retry_after`` reads ``x-rate-limit-reset-*``
+as ``x-ratelimit-reset-*`` (Azure's 55 s); a ``ServerError`` names its request id
+(``Detail.request_id`` from Anthropic's body, else ``request-id`` / ``x-request-id`` /
+``apim-request-id``) for the provider's support. Moved with it, both expecting what this audit
+shows wrong: the table's ``anthropic-429-rate-limit-headroom`` (the mock's 429 to the listing,
+whose headers also say input tokens at 0 and 49 of 50 requests left) and its tests/test_llm.py
+case now ask for "wait 12 s", not `rpm`. Left as it was: the 529 (right on the first run). No
+printed fix is run here: each is a person's wait or an account's limit.
+
+Not reached, for want of a whole published answer (see above): ``retry-after-ms`` against a
+disagreeing ``retry-after`` (``retry_after`` takes ``retry-after-ms`` first, as openai-python
+does), an HTTP-date ``retry-after``, OpenRouter's per-day free-model limit carried in the body's
+``metadata.headers``.
+
+Cost: 2 tests, one in-process envcheck session against one local server; 4.0 to 4.6 CPU-s
+(``-n 0``, user+sys, pytest's start included) on a machine shared with other sessions.
 """
 
 from __future__ import annotations
@@ -173,7 +198,14 @@ CASES = [
     ),
 ]
 #: the rows of docs/verdicts/providers.md these cases run (their cause and fix too)
-PROVIDER_ROWS_AUDIT2: dict[str, str] = {}
+PROVIDER_ROWS_AUDIT2 = {
+    "anthropic-429-input-tokens-to-messages": "anthropic-429-input-tokens-to-messages",
+    "azure-429-dashed-reset-tokens": "azure-429-dashed-reset-tokens",
+    "anthropic-500-api-error-to-messages": "anthropic-500-api-error-to-messages",
+    "anthropic-529-overloaded-to-messages": "anthropic-529-overloaded-to-messages",
+    "anthropic-200-beside-audit2": "anthropic-200-beside-structure-audit2",
+    "azure-200-beside-audit2": "azure-200-beside-structure-audit2",
+}
 
 
 def _anthropic() -> str:

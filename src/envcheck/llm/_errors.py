@@ -19,7 +19,7 @@ from typing import Any, cast
 from urllib.parse import unquote
 
 from envcheck.core import redact
-from envcheck.llm._headers import duration, retry_after
+from envcheck.llm._headers import duration, limits_left, retry_after
 
 KEY_PAGES = {
     "openai": "https://platform.openai.com/api-keys",
@@ -349,6 +349,7 @@ class Detail:
     inner_code: str = ""  # Azure error.innererror.code
     filtered: list[str] = field(default_factory=list)  # Azure content_filter_result, filtered
     json: bool = False  # the body was JSON (a proxy's text page is not)
+    request_id: str = ""  # the body's top-level request_id (Anthropic's error body)
     links: list[str] = field(default_factory=list)  # Gemini google.rpc.Help links[].url
     #: OpenRouter's error.metadata.provider_name: the provider it routed the call to, which
     #: refused it; ``upstream_said`` is that provider's own answer (error.metadata.raw), read
@@ -439,6 +440,8 @@ def detail(body: Any) -> Detail:
         body = body[0]  # Gemini streaming errors come as a one-element array
     if not isinstance(body, Mapping):
         return found
+    traced = body.get("request_id")  # Anthropic's error body names its request at the top
+    found.request_id = traced if isinstance(traced, str) else ""
     fault = body.get("fault")
     if isinstance(fault, Mapping) and fault.get("faultstring"):  # an Apigee gateway's error
         found.message = _text(fault["faultstring"])
@@ -1136,6 +1139,11 @@ class _Maker:
         because = why or (f"the answer says {fields}" if fields else None)
         if why and fields and fields not in why:
             because = f"{why} ({fields})"
+        traced = request_id(self.headers, self.detail) if cls is ServerError else ""
+        if traced:  # what the service's support asks for when its failure persists
+            because = f"{because}; " if because else ""
+            because += f"its request id: {traced} (give it to {self.provider}'s support "
+            because += "if the failure persists)"
         return cls(
             self.provider,
             self.message,
@@ -1145,6 +1153,19 @@ class _Maker:
             why=because,
             detail=self.detail,
         )
+
+
+#: the headers a service names one request by in its logs (Anthropic's, OpenAI's, Azure's)
+REQUEST_ID_HEADERS = ("request-id", "x-request-id", "apim-request-id")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{8,100}")
+
+
+def request_id(headers: Mapping[str, str], d: Detail) -> str:
+    """The id the service gave this request: the body's top-level ``request_id`` (Anthropic's
+    error body), else a :data:`REQUEST_ID_HEADERS` header; "" when none (or not an id's shape)."""
+    lowered = {k.lower(): v.strip() for k, v in headers.items()}
+    found = [d.request_id, *(lowered.get(name) for name in REQUEST_ID_HEADERS)]
+    return next((f for f in found if isinstance(f, str) and _REQUEST_ID.fullmatch(f)), "")
 
 
 #: structured codes that a service knows the model and will not run it, and what each means
@@ -1757,6 +1778,9 @@ def _too_many(made: _Maker, d: Detail, provider: str, billing: str) -> ProviderE
         )
     wait = made.wait
     after = f" (the provider asks for {wait:g} s)" if wait else ""
+    tokens = _tokens_ran_out(made, provider, billing, after)
+    if tokens is not None:
+        return tokens
     if d.type_field == "error_type" and d.type == "overloaded":
         # TGI's own queue (router/src/server.rs: InferError::Overloaded -> 429): no key, no
         # account; its concurrent requests are all taken
@@ -1784,6 +1808,51 @@ def _too_many(made: _Maker, d: Detail, provider: str, billing: str) -> ProviderE
     if not d.type and not d.code and not d.quota_ids:  # nothing says which limit: say both
         fix += f"; if it persists, look at the account's limits and credits ({billing})"
     return made(RateLimited, why, fix)
+
+
+#: Azure OpenAI's API Management policy that refused a deployment's request, by what it limits
+#: (the ``policy-id`` header of its 429: openai/openai-python#937)
+AZURE_RATE_POLICIES = {
+    "DeploymentRatelimit-Token": "tokens",
+    "DeploymentRatelimit-Call": "requests",
+}
+
+
+def _tokens_ran_out(made: _Maker, provider: str, billing: str, after: str) -> ProviderError | None:
+    """A 429 whose headers say a token limit ran out while the request rate has room (Anthropic's
+    ``anthropic-ratelimit-*-remaining``, OpenAI's ``x-ratelimit-remaining-*``), or that Azure's
+    policy for a deployment's tokens refused it (``policy-id``): the tokens of everyone using the
+    account (or deployment) ran it out, not the rate of envcheck's requests, which ``rpm``
+    bounds."""
+    left = limits_left(made.headers)
+    spent = [(what, name) for what, name, value in left if value == 0 and "tokens" in what]
+    room = [f"{name}={value}" for what, name, value in left if what == "requests" and value > 0]
+    policy = {k.lower(): v for k, v in made.headers.items()}.get("policy-id", "").strip()
+    if spent and room:
+        what, name = spent[0]
+        said = (
+            f"the account's {what} per minute are used up ({name}=0), while its requests have "
+            f"room ({', '.join(room)}): the tokens sent or asked for by everyone using the "
+            f"account (its other keys and users count too) ran the limit out, not the rate of "
+            f"these requests{after}"
+        )
+    elif AZURE_RATE_POLICIES.get(policy) == "tokens":
+        said = (
+            f"the deployment's tokens-per-minute limit refused the request (policy-id: {policy}, "
+            "Azure OpenAI's rate limit of the deployment): the tokens of everyone using the "
+            f"deployment ran it out, not the rate of these requests{after}"
+        )
+    else:
+        return None
+    wait = f"wait {made.wait:g} s for it to refill" if made.wait else "wait for it to refill"
+    where = f" ({billing})" if billing else ""
+    if policy in AZURE_RATE_POLICIES:
+        where = " (the deployment's Tokens per Minute Rate Limit, in the Azure AI Foundry portal)"
+    return made(
+        RateLimited,
+        said,
+        f"{wait}; if other use keeps it spent, raise the limit{where}",
+    )
 
 
 def _echoes(message: str, request: tuple[str, str] | None) -> bool:

@@ -39,8 +39,10 @@ def _reset(value: str) -> float | None:
 
 def retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds the provider asks to wait: ``retry-after-ms``, ``retry-after`` (seconds or an
-    HTTP date), ``x-ratelimit-reset-*`` or Anthropic's ``anthropic-ratelimit-*-reset``."""
-    lowered = {k.lower(): v for k, v in headers.items()}
+    HTTP date), ``x-ratelimit-reset-*`` (or ``x-rate-limit-reset-*``) or Anthropic's
+    ``anthropic-ratelimit-*-reset``."""
+    # Azure OpenAI's API Management front also spells them x-rate-limit-reset-* (openai-python#937)
+    lowered = {k.lower().replace("x-rate-limit-", "x-ratelimit-"): v for k, v in headers.items()}
     if "retry-after-ms" in lowered:
         try:
             return max(0.0, float(lowered["retry-after-ms"]) / 1000)
@@ -67,3 +69,25 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
                 continue
             waits.append(max(0.0, (when - datetime.now(timezone.utc)).total_seconds()))
     return max(waits) if waits else None
+
+
+#: the per-minute limits whose room an answer's headers report, as (what, its remaining header)
+LIMIT_HEADERS = (
+    ("requests", "anthropic-ratelimit-requests-remaining"),
+    ("input tokens", "anthropic-ratelimit-input-tokens-remaining"),
+    ("output tokens", "anthropic-ratelimit-output-tokens-remaining"),
+    ("requests", "x-ratelimit-remaining-requests"),
+    ("tokens", "x-ratelimit-remaining-tokens"),
+)
+
+
+def limits_left(headers: Mapping[str, str]) -> list[tuple[str, str, int]]:
+    """The limits an answer's headers report room for: (what, header, remaining), in
+    :data:`LIMIT_HEADERS`' order; a value that is not a whole number (Azure's ``-1``: no limit
+    reported) is left out."""
+    lowered = {k.lower(): v.strip() for k, v in headers.items()}
+    return [
+        (what, name, int(lowered[name]))
+        for what, name in LIMIT_HEADERS
+        if lowered.get(name, "").isdigit()
+    ]
