@@ -744,6 +744,35 @@ def virtualenv(ctx: Context) -> Outcome:
     own = _own_venv_elsewhere(ctx, root, prefix, stale)
     if own is not None:
         return own
+    moved = _diagnose.moved_from(prefix)
+    if (
+        stale is not None
+        and stale.kind == "missing"
+        and moved is not None
+        and os.path.normpath(stale.value) == os.path.normpath(moved)
+    ):
+        # VIRTUAL_ENV names the place the running environment was made at (pyvenv.cfg's
+        # ``command``, ``bin/activate``): activated there, then moved, not removed
+        ctx.fact(**facts, made_at=str(moved), virtual_env=stale.value)
+        remade = _fixes.remake(ctx, root, prefix)
+        return warn(
+            f"the virtualenv {prefix} was made at {moved} and moved since; VIRTUAL_ENV still "
+            "names that old place, activated before the move",
+            why="a virtualenv records where it was made (pyvenv.cfg, activate, the #! line of "
+            f"each script) and cannot be moved (PEP 405): `python -m pytest` works, but its "
+            f"scripts (pip, pytest, black...) start {moved}/bin/python, which is not there, "
+            "and this shell's VIRTUAL_ENV names the same gone place (Poetry takes it as the "
+            "environment to use)",
+            fix=_fixes.make(
+                *remade.steps,
+                Manual(
+                    f"then, in this shell: deactivate (or unset VIRTUAL_ENV, which names {moved})"
+                    f" and activate the new one: . {prefix}/bin/activate"
+                ),
+                note="makes the environment again where it is now; then install the "
+                "project's packages into it again",
+            ),
+        )
     if stale is not None and stale.kind != "other":
         said = "does not exist" if stale.kind == "missing" else "is not a directory"
         raise CheckFailed(
@@ -763,7 +792,6 @@ def virtualenv(ctx: Context) -> Outcome:
             "the one checked here",
             fix=unset,
         )
-    moved = _diagnose.moved_from(prefix)
     if moved is not None:
         ctx.fact(**facts, made_at=str(moved))
         return warn(
