@@ -180,6 +180,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     from tests.verdicts.test_heldout_providers25 import OLLAMA_ROWS_25
     from tests.verdicts.test_heldout_providers30 import OLLAMA_ROWS_30
     from tests.verdicts.test_ollama_structure_audit import OLLAMA_ROWS_AUDIT
+    from tests.verdicts.test_ollama_structure_audit2 import OLLAMA_ROWS_AUDIT2
     from tests.verdicts.test_providers_capability_sweep import OLLAMA_ROWS_CAPABILITY
 
     held_out = [*OLLAMA_ROWS_8.values(), *OLLAMA_ROWS_9.values(), *OLLAMA_ROWS_10.values()]
@@ -188,7 +189,7 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
     held_out += [*OLLAMA_ROWS_14.values(), *OLLAMA_ROWS_16.values(), *OLLAMA_ROWS_18.values()]
     held_out += [*OLLAMA_ROWS_19.values(), *OLLAMA_ROWS_20.values()]
     held_out += [*OLLAMA_ROWS_25.values(), *OLLAMA_ROWS_30.values()]
-    held_out += [*OLLAMA_ROWS_AUDIT.values()]
+    held_out += [*OLLAMA_ROWS_AUDIT.values(), *OLLAMA_ROWS_AUDIT2.values()]
     assert not SCENARIOS.mismatches(elsewhere=held_out)
 
 

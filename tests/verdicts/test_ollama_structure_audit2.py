@@ -68,12 +68,30 @@ its fix says "a smaller quantization of team-coder", which its case forbids.
   http://192.0.2.2:<port> within 2 s | packets are dropped: a firewall, a wrong host, or a machine
   that is down | fix tool.envcheck.ollama.host": 192.0.2.2 is this machine, and its listener's
   accept queue is full.
+
+After (verdicts from structure: the answer's content type, /api/show's remote_model, the
+exception OpenSSL raised, the addresses the kernel lets a socket bind to): 6 of 6 fully right,
+each a row of docs/verdicts/ollama.md's new section (``OLLAMA_ROWS_AUDIT2``, registered in
+test_ollama.py's every-row test) asserted on its run. checks/ollama/:
+- diagnose.py ``generate_failure(shaped=)``, hooks.py ``smoke`` (``calls.observed.last_json``):
+  an error of 500 or more that is not JSON goes to ``_gateway``, whose new 503 branch is the
+  proxy's refusal ("a proxy or gateway in front of the Ollama at ... refused"; its backends and
+  limits, its log); Ollama's own 503s (JSON) keep their rows.
+- http.py ``Observing.remote_model``, hooks.py ``model_check`` (fact ``remote_model``) and
+  ``smoke`` -> diagnose.py ``passed_on(remote_model=)``: the passed-on error is judged by the
+  remote's name for the model ("qwen3-coder:30b does not fit in memory on gpu-box", "a smaller
+  quantization of qwen3-coder"), the why saying "runs on ... as qwen3-coder:30b".
+- diagnose.py ``_layer``: an ``https://`` host whose handshake ends in ``ssl.SSLEOFError`` is
+  "closed the connection during the TLS handshake" (something listens: a forwarder whose far end
+  does not answer, a TLS proxy), fixed by ``ss -ltnp`` and the forwarder's far end.
+- diagnose.py ``_this_machine``: a connect timeout at an address a socket may bind to here is
+  read from the kernel's table as a loopback one (``_connect_timeout_here``), its firewall words
+  "on this machine".
 """
 
 from __future__ import annotations
 
 import socket
-import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager

@@ -174,7 +174,7 @@ def unreachable(
     local = any(h in host for h in ("localhost", "127.0.0.1", "[::1]"))
     elsewhere = f"fix {source} (now {host}; the default is {CLIENT_DEFAULT})"
     if timed_out and "ConnectTimeout" in names:
-        if _loopback(host):
+        if _loopback(host) or _this_machine(host):
             return _connect_timeout_here(host, timeout)
         return CheckFailed(
             f"no TCP answer from {host} within {timeout:g} s",
@@ -295,8 +295,9 @@ def _connect_timeout_here(host: str, timeout: float) -> CheckFailed:
             ),
             facts={"accept_queue": waiting, "backlog": size},
         )
+    where = "on the loopback interface" if _loopback(host) else "on this machine"
     text = (
-        f"look for a firewall rule that drops packets to port {port} on the loopback interface "
+        f"look for a firewall rule that drops packets to port {port} {where} "
         "(sudo nft list ruleset, or sudo iptables -S); ss -ltn shows what listens"
     )
     return CheckFailed(
@@ -310,6 +311,24 @@ def _connect_timeout_here(host: str, timeout: float) -> CheckFailed:
         ),
         fix=manual(text),
     )
+
+
+def _this_machine(host: str) -> bool:
+    """Whether the host's address is one of this machine's own (the kernel lets a socket bind
+    to it): a connection to it crosses no network."""
+    name = urlsplit(host).hostname or ""
+    try:
+        found = socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return False
+    for family, kind, proto, _, address in found:
+        try:
+            with socket.socket(family, kind, proto) as probe:
+                probe.bind((address[0], 0))
+            return True
+        except OSError:
+            continue
+    return False
 
 
 def _layer(host: str, source: str, chain: list[BaseException]) -> CheckFailed | None:
@@ -353,6 +372,24 @@ def _layer(host: str, source: str, chain: list[BaseException]) -> CheckFailed | 
             f"cannot reach Ollama at {host}: TLS alert {name} ({reason})",
             why=f"the TLS handshake with {where} ended with the alert {name!r} ({reason}), before "
             f"{request or 'the request'} was sent: {_tls.ALERT_WHY}",
+            fix=manual(text),
+        )
+    import ssl
+
+    if parts.scheme == "https" and any(isinstance(c, ssl.SSLEOFError) for c in chain):
+        port = parts.port or 443
+        text = (
+            f"find what listens there: ss -ltnp 'sport = :{port}' (on the machine of {name}); a "
+            "forwarder (ssh -L, socat, kubectl port-forward) must reach a running Ollama at its "
+            "far end (curl its /api/version there); a TLS proxy's log says why it closed"
+        )
+        return CheckFailed(
+            f"cannot reach Ollama at {host}: {where} closed the connection during the TLS "
+            "handshake",
+            why=f"{where} took the connection (something listens there) and closed it after "
+            "the ClientHello, with no TLS alert and no answer (OpenSSL: EOF in the handshake): "
+            "a forwarder whose far end does not answer, or a TLS proxy with no certificate or "
+            "no backend for this name; Ollama itself serves plain HTTP",
             fix=manual(text),
         )
     if _between.plain_http(chain):
@@ -935,10 +972,13 @@ def _compute_buffer_failure(
 
 
 def generate_failure(
-    model: str, host: str, status: int | None, error: str
+    model: str, host: str, status: int | None, error: str, *, shaped: bool = True
 ) -> CheckFailed | CheckSkipped:
     """What Ollama's answer to ``POST /api/generate`` means (its status and its error text); a
-    verdict that quotes the server names the status too."""
+    verdict that quotes the server names the status too. ``shaped``: the answer was JSON (an
+    error of 500 or more that is not was written by what is in front of Ollama, never by it)."""
+    if not shaped and status is not None and status >= 500:
+        return _gateway(model, host, status, clean(" ".join(error.split()), 300))
     found = _generate_failure(model, host, status, error)
     said = found.summary if isinstance(found, CheckFailed) else found.reason
     why = found.why or ""
@@ -1139,6 +1179,20 @@ def _gateway(model: str, host: str, status: int | None, shown: str) -> CheckFail
         else "an HTML page is not Ollama's answer (Ollama answers its errors as JSON)"
     )
     logs = "the proxy's own log says what it met"
+    if status == 503:
+        text = (
+            "check that Ollama runs where the proxy forwards to (curl <that address>/api/version "
+            "from the proxy's host), and the proxy's limits for it (HAProxy: maxconn, timeout "
+            f"queue; nginx: limit_req, limit_conn, whose refusals are 503); {logs}"
+        )
+        return CheckFailed(
+            f"a proxy or gateway in front of the Ollama at {host} refused {model} for now: HTTP "
+            f"503: {shown}",
+            why="an answer that is not JSON is not Ollama's (Ollama writes its own 503, a full "
+            "queue, as JSON): the proxy answered in its place, with no backend up or its own "
+            "limit reached, so nothing is known of Ollama",
+            fix=Fix([Manual(text)], text=text),
+        )
     if status == 504:
         text = (
             "raise the proxy's timeout for the answer (nginx: proxy_read_timeout; HAProxy: "
@@ -1461,16 +1515,20 @@ def status_error(body: bytes) -> bool:
 
 
 def passed_on(
-    model: str, host: str, remote: str, status: int, error: str
+    model: str, host: str, remote: str, status: int, error: str, remote_model: str | None = None
 ) -> CheckFailed | CheckSkipped:
     """The generate call of a model that runs on another Ollama (``remote_host``) came back
     with that Ollama's own error, passed on whole (:func:`status_error`): judged as that
-    server's answer, and its fix done there."""
+    server's answer, by the name that server knows the model by (``remote_model``), and its
+    fix done there."""
     origin = remote.rstrip("/")
     name = urlsplit(remote).hostname or origin
-    found = generate_failure(model, origin, status, error)
+    there = remote_model or model
+    found = generate_failure(there, origin, status, error)
+    known = f" as {there}" if there != model else ""
     relayed = (
-        f"{model} runs on {origin} (its remote_host in /api/show): the Ollama at {host} "
+        f"{model} runs on {origin}{known} (its remote_host and remote_model in /api/show): the "
+        f"Ollama at {host} "
         f"forwarded the request there and passed on that server's own answer (api.StatusError, "
         "its StatusCode and Status in the body: server/routes.go:391-394), so what follows is "
         f"{name}'s, not this server's: "
@@ -1482,7 +1540,7 @@ def passed_on(
         Manual(f"on {name}: {step.render()}") if not isinstance(step, Manual) else step
         for step in found.fix.steps
     ]
-    text = f"on {name}, where {model} runs: {found.fix}"
+    text = f"on {name}, where {model} runs{known}: {found.fix}"
     return CheckFailed(
         found.summary,
         why=found.why,

@@ -258,6 +258,8 @@ def model_check(model: str, ctx: Context) -> Outcome:
         facts["capabilities"] = [str(c) for c in shown.capabilities]
     if calls.observed.remote_host:  # a cloud model: the server forwards it there
         facts["remote_host"] = calls.observed.remote_host
+        if calls.observed.remote_model:  # the name that host knows the model by
+            facts["remote_model"] = calls.observed.remote_model
     num_ctx = _num_ctx(shown.parameters)
     if num_ctx is not None:  # the model's own context, which the server's default does not change
         facts["num_ctx"] = num_ctx
@@ -304,14 +306,26 @@ def smoke(model: str, ctx: Context) -> Outcome:
                 and calls.observed.passed_on
                 and not _diagnose.at_ollama_com(remote)
             ):  # the answer of the Ollama the model runs on, passed on whole
+                there = _fact(ctx, model, "remote_model")
                 raise _diagnose.passed_on(
-                    model, calls.host, remote, exc.status_code, exc.error or ""
+                    model,
+                    calls.host,
+                    remote,
+                    exc.status_code,
+                    exc.error or "",
+                    there if isinstance(there, str) else None,
                 ) from None
             if remote is not None and exc.status_code in _diagnose.CLOUD_PROXY_FAILED:
                 raise _diagnose.cloud_failed(
                     model, calls.host, remote, exc.status_code, exc.error or ""
                 ) from None
-            failed = _diagnose.generate_failure(model, calls.host, exc.status_code, exc.error or "")
+            failed = _diagnose.generate_failure(
+                model,
+                calls.host,
+                exc.status_code,
+                exc.error or "",
+                shaped=calls.observed.last_json,
+            )
             raise failed from None
         except (OSError, httpx.TransportError) as exc:
             raise calls.unreachable(exc) from None

@@ -90,15 +90,16 @@ class Calls:
         return _diagnose.unreachable(self.host, self.source, cfg.timeout, cfg.required, exc)
 
 
-def _remote_host(response: httpx.Response) -> str | None:
-    """``remote_host`` of an ``/api/show`` answer (server/routes.go GetModelInfo sets it for a
-    cloud model, whose requests the server forwards there), else None."""
+def _remote(response: httpx.Response, field: str = "remote_host") -> str | None:
+    """``remote_host`` (or ``remote_model``) of an ``/api/show`` answer (server/routes.go
+    GetModelInfo sets them for a model whose requests the server forwards to another host, and
+    the name that host knows it by: api/types.go ShowResponse), else None."""
     try:
         response.read()
         data = response.json()
     except ValueError:
         return None
-    found = data.get("remote_host") if isinstance(data, dict) else None
+    found = data.get(field) if isinstance(data, dict) else None
     return found if isinstance(found, str) and found else None
 
 
@@ -119,6 +120,8 @@ def _observing(inner: httpx.BaseTransport, host: str, source: str) -> Any:
             self.cut: int | None = None  # the bytes read of a body cut at the bound
             #: /api/show's remote_host (a cloud model: the server forwards its requests there)
             self.remote_host: str | None = None
+            #: /api/show's remote_model: the name the remote host knows the model by
+            self.remote_model: str | None = None
             #: the last error was another Ollama's, passed on whole (api.StatusError's fields)
             self.passed_on = False
 
@@ -138,7 +141,8 @@ def _observing(inner: httpx.BaseTransport, host: str, source: str) -> Any:
             self.mocked = self.mocked or MOCK_HEADER in response.headers
             self.last_json = "json" in response.headers.get("content-type", "")
             if request.url.path.endswith("/api/show") and response.status_code == 200:
-                self.remote_host = _remote_host(response)
+                self.remote_host = _remote(response)
+                self.remote_model = _remote(response, "remote_model")
             if _pool.was_cut(response) is None:
                 found = _diagnose.between(
                     host,
