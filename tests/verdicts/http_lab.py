@@ -25,6 +25,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+# imported with the module, not in make_certs: a first import inside a pytester session is undone
+# at its end (sys.modules restored), and cryptography imported again then fails its own
+# isinstance checks ("curve must be an EllipticCurve instance")
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
 from tests.verdicts.replay import Answer
 
 PROXY_USER = "corpuser"
@@ -276,11 +284,6 @@ def make_certs(tmp: Path) -> dict[str, str]:
     127.0.0.1), ``self`` (self-signed, for 127.0.0.1), ``host`` (the CA's, for another name),
     ``old`` (the CA's, for 127.0.0.1, expired). File paths by name (``<name>-key``: its key;
     ``ca``: the CA's certificate)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
     now = datetime.datetime.now(datetime.timezone.utc)
     day = datetime.timedelta(days=1)
 
