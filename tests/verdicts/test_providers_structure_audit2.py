@@ -73,29 +73,33 @@ control and both neighbours), 1 partly, 2 wrong:
 - right: the 529 ``overloaded_error`` to the messages call failed smoke as "overloaded", fixed
   by "retry later".
 
-After (verdicts from headers and fields, no word of a message deciding): 6 of 6 fully right, each
-a row of docs/verdicts/providers.md (``PROVIDER_ROWS_AUDIT2``, registered in test_providers.py's
-every-row test) asserted on the run. llm/_errors.py ``_tokens_ran_out``: a 429 whose headers say
-a token limit is at 0 (``anthropic-ratelimit-input-tokens-remaining``, ``-output-tokens-``,
-OpenAI's ``x-ratelimit-remaining-tokens``) while a requests header has room, or whose ``policy-id``
-is Azure's ``DeploymentRatelimit-Token``, says so ("the account's input tokens per minute are used
-up ..., while its requests have room (anthropic-ratelimit-requests-remaining=4000): ... not the
-rate of these requests"), fixed by "wait 16 s for it to refill; if other use keeps it spent, raise
-the limit", never "lower `rpm`"; llm/_headers.py ``retry_after`` reads ``x-rate-limit-reset-*``
-as ``x-ratelimit-reset-*`` (Azure's 55 s); a ``ServerError`` names its request id
-(``Detail.request_id`` from Anthropic's body, else ``request-id`` / ``x-request-id`` /
-``apim-request-id``) for the provider's support. Moved with it, both expecting what this audit
-shows wrong: the table's ``anthropic-429-rate-limit-headroom`` (the mock's 429 to the listing,
-whose headers also say input tokens at 0 and 49 of 50 requests left) and its tests/test_llm.py
-case now ask for "wait 12 s", not `rpm`. Left as it was: the 529 (right on the first run). No
-printed fix is run here: each is a person's wait or an account's limit.
+After (verdicts from headers and fields, no word of a message deciding; commit 98ae32e): 6 of 6
+fully right, each a row of docs/verdicts/providers.md (``PROVIDER_ROWS_AUDIT2``, registered in
+test_providers.py's every-row test) asserted on the run. llm/_errors.py ``_tokens_ran_out``: a 429
+whose headers say a token limit is at 0 (``anthropic-ratelimit-input-tokens-remaining``,
+``-output-tokens-``, OpenAI's ``x-ratelimit-remaining-tokens``) while a requests header has room, or
+whose ``policy-id`` is Azure's ``DeploymentRatelimit-Token``, says so ("the account's input tokens
+per minute are used up ..., while its requests have room
+(anthropic-ratelimit-requests-remaining=4000): ... not the rate of these requests"), fixed by "wait
+16 s for it to refill; if other use keeps it spent, raise the limit", never "lower `rpm`";
+llm/_headers.py ``retry_after`` reads ``x-rate-limit-reset-*`` as ``x-ratelimit-reset-*`` (Azure's
+55 s); a ``ServerError`` names its request id (``Detail.request_id`` from Anthropic's body, else
+``request-id`` / ``x-request-id`` / ``apim-request-id``) for the provider's support. Moved with it,
+both expecting what this audit shows wrong: the table's ``anthropic-429-rate-limit-headroom`` (the
+mock's 429 to the listing, whose headers also say input tokens at 0 and 49 of 50 requests left) and
+its tests/test_llm.py case now ask for "wait 12 s", not `rpm`. Left as it was: the 529 (right on the
+first run). No printed fix is run here: each is a person's wait or an account's limit.
 
 Not reached, for want of a whole published answer (see above): ``retry-after-ms`` against a
 disagreeing ``retry-after`` (``retry_after`` takes ``retry-after-ms`` first, as openai-python
 does), an HTTP-date ``retry-after``, OpenRouter's per-day free-model limit carried in the body's
-``metadata.headers``.
+``metadata.headers``. Found by reading ``retry_after`` instead, without a published answer, so a
+unit test (``test_a_retry_after_read_whatever_its_form``) and no row: a ``retry-after`` neither
+seconds nor a date (``1.5s``) raised ValueError, and a date in RFC 5322's ``-0000`` form TypeError,
+out of ``classify``; now such a date is read as UTC, and any other value is passed over for the
+headers beside it.
 
-Cost: 2 tests, one in-process envcheck session against one local server; 4.0 to 4.6 CPU-s
+Cost: 6 tests, one in-process envcheck session against one local server; 4.0 to 5.3 CPU-s
 (``-n 0``, user+sys, pytest's start included) on a machine shared with other sessions.
 """
 
@@ -267,6 +271,31 @@ def test_providers_structure_audit2(
 ) -> None:
     args = (server.url, INSTANCES, OWN_KEYS, PROVIDER_ROWS_AUDIT2, CASES)
     assert_providers_round(pytester, monkeypatch, *args, hosts=HOSTS)
+
+
+@pytest.mark.parametrize(
+    "value", ["Wed, 21 Oct 2099 07:28:00 -0000", "1.5s", "soon", "Wed, 21 Oct 2015 07:28:00 GMT"]
+)
+def test_a_retry_after_read_whatever_its_form(value: str) -> None:
+    """Found by reading ``retry_after``, no published answer: a ``retry-after`` that is neither
+    seconds nor an HTTP date (``1.5s``), or a date without a zone (RFC 5322's ``-0000``), raised
+    out of the classifier; now the date is read as UTC and anything else is passed over for the
+    other headers (here ``x-ratelimit-reset-tokens``)."""
+    from envcheck import llm
+
+    headers = {"retry-after": value, "x-ratelimit-reset-tokens": "6s"}
+    body = {
+        "error": {"message": "Rate limit reached", "type": "tokens", "code": "rate_limit_exceeded"}
+    }
+    error = llm.classify("openai", 429, headers, body)
+    assert isinstance(error, llm.RateLimited)
+    expected = 6.0 if value in ("1.5s", "soon") else None
+    if expected is not None:
+        assert error.retry_after == expected
+    elif "2099" in value:
+        assert error.retry_after is not None and error.retry_after > 10**9
+    else:
+        assert error.retry_after == 0.0
 
 
 def test_the_audit_is_what_it_says() -> None:

@@ -53,9 +53,14 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
         try:
             return max(0.0, float(value))
         except ValueError:
+            pass
+        try:  # an HTTP date; one in RFC 5322's "-0000" (no zone said) is read as UTC
             when = email.utils.parsedate_to_datetime(value) if value else None
-            if when is not None:
-                return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        except (TypeError, ValueError, IndexError):
+            when = None  # neither seconds nor a date: the other headers still say how long
+        if when is not None:
+            when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+            return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
     waits = [
         d
         for k, v in lowered.items()
