@@ -80,9 +80,14 @@ its fix says "a smaller quantization of team-coder", which its case forbids.
   http://192.0.2.2:<port> within 2 s | packets are dropped: a firewall, a wrong host, or a machine
   that is down | fix tool.envcheck.ollama.host": 192.0.2.2 is this machine, and its listener's
   accept queue is full.
+- ollama-generate-404-remote-model-not-pulled (added after, first run at df4cfb8): FAIL smoke
+  "qwen3-coder:30b could not generate on http://gpu-box.lan:11434: HTTP 404: model
+  'qwen3-coder:30b' not found | ... no cause is guessed | on gpu-box.lan ...: read the server's
+  log": wrong, as predicted; no pull.
 
 After (verdicts from structure: the answer's content type, /api/show's remote_model, the
-exception OpenSSL raised, the addresses the kernel lets a socket bind to): 6 of 6 fully right,
+exception OpenSSL raised, the addresses the kernel lets a socket bind to, the passed-on
+api.StatusError's 404; commits 47f93b8 and the one naming this case): 7 of 7 fully right,
 each a row of docs/verdicts/ollama.md's new section (``OLLAMA_ROWS_AUDIT2``, registered in
 test_ollama.py's every-row test) asserted on its run. checks/ollama/:
 - diagnose.py ``generate_failure(shaped=)``, hooks.py ``smoke`` (``calls.observed.last_json``):
@@ -99,6 +104,16 @@ test_ollama.py's every-row test) asserted on its run. checks/ollama/:
 - diagnose.py ``_this_machine``: a connect timeout at an address a socket may bind to here is
   read from the kernel's table as a loopback one (``_connect_timeout_here``), its firewall words
   "on this machine".
+- diagnose.py ``passed_on``: a passed-on 404 is the remote's store lacking ``remote_model``
+  ("qwen3-coder:30b is not pulled on http://gpu-box.lan:11434"), fixed by ``ollama pull`` of it
+  with OLLAMA_HOST at that host.
+The ollama table (test_ollama.py), test_providers_sweep.py's Ollama sweep, test_fallback_audit.py,
+the first audit, the Ollama held-out sets and tests/test_ollama.py pass (tests/verdicts/http_lab.py
+now imports cryptography with the module: the first audit's TLS session, in one worker before
+set 11, had made set 11's make_certs fail).
+
+Cost: 4 tests (three in-process envcheck sessions, one waiting 2 s on the connect timeout it
+tests); 5.7 CPU-s (``-n 0``, user+sys, pytest's start included).
 """
 
 from __future__ import annotations

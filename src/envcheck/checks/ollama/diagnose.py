@@ -1533,6 +1533,17 @@ def passed_on(
         "its StatusCode and Status in the body: server/routes.go:391-394), so what follows is "
         f"{name}'s, not this server's: "
     )
+    if status == 404:  # that Ollama's GenerateHandler found no such model in its store
+        command, shown = pull(origin, there)
+        text = f"on {name}: {shown} (or from here: OLLAMA_HOST={origin} {shown})"
+        return CheckFailed(
+            f"{there} is not pulled on {origin}, where {model} runs",
+            why=relayed + f"HTTP 404 to POST /api/generate for {there}: {name}'s store has no "
+            f"such model (server/routes.go:281); the server said: "
+            f"{clean(' '.join(error.split()), 300)}",
+            fix=Fix([command], text=text),
+            facts={"remote_host": origin},
+        )
     found.why = relayed + (found.why or "")
     if isinstance(found, CheckSkipped) or found.fix is None:
         return found
