@@ -87,7 +87,7 @@ its fix says "a smaller quantization of team-coder", which its case forbids.
 
 After (verdicts from structure: the answer's content type, /api/show's remote_model, the
 exception OpenSSL raised, the addresses the kernel lets a socket bind to, the passed-on
-api.StatusError's 404; commits 47f93b8 and the one naming this case): 7 of 7 fully right,
+api.StatusError's 404; commits 47f93b8 and 21004fb): 7 of 7 fully right,
 each a row of docs/verdicts/ollama.md's new section (``OLLAMA_ROWS_AUDIT2``, registered in
 test_ollama.py's every-row test) asserted on its run. checks/ollama/:
 - diagnose.py ``generate_failure(shaped=)``, hooks.py ``smoke`` (``calls.observed.last_json``):
