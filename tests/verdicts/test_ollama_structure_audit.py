@@ -165,7 +165,7 @@ import json
 import socket
 import ssl
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,10 +178,9 @@ from tests.verdicts.http_lab import healthy_wire, make_certs
 from tests.verdicts.provider_runs import (
     OLLAMA_TOML,
     HeldOutCase,
+    assert_graded,
     clean_environment,
-    grade,
     ollama_replayed,
-    row_problems,
     run,
 )
 from tests.verdicts.replay import REPLAYS, Answer, Replay, published
@@ -422,38 +421,18 @@ HTTP_TO_TLS = b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to a
 
 
 @contextmanager
-def _tls_front(tmp: Path) -> Iterator[int]:
-    """A TLS listener as Go's net/http serves one (Caddy or Traefik in front of Ollama): a TLS
-    ClientHello gets the handshake (and a request after it, Ollama's version); a request in plain
-    HTTP gets Go's 400 (read whole first, so that the close sends no reset)."""
-    certs = make_certs(tmp)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(certs["good"], certs["good-key"])
-    version = healthy_wire(published("ollama--version"))
+def accepting(serve: Callable[[socket.socket], None]) -> Iterator[int]:
+    """A listener on 127.0.0.1 that hands each connection to ``serve`` on a thread of its own
+    (and closes it after); yields its port."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
     listener.settimeout(0.1)
     stop = threading.Event()
 
-    def serve(conn: socket.socket) -> None:
+    def one(conn: socket.socket) -> None:
         with conn:
-            conn.settimeout(5)
-            try:
-                if conn.recv(1, socket.MSG_PEEK) == b"\x16":
-                    with context.wrap_socket(conn, server_side=True) as tls:
-                        if tls.recv(65536):
-                            tls.sendall(version)
-                    return
-                head = b""
-                while b"\r\n\r\n" not in head:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        return
-                    head += chunk
-                conn.sendall(HTTP_TO_TLS)
-            except OSError:  # ssl.SSLError included: the client ended the handshake
-                pass
+            serve(conn)
 
     def accept() -> None:
         while not stop.is_set():
@@ -461,7 +440,7 @@ def _tls_front(tmp: Path) -> Iterator[int]:
                 conn, _ = listener.accept()
             except OSError:
                 continue
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+            threading.Thread(target=one, args=(conn,), daemon=True).start()
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
@@ -471,6 +450,85 @@ def _tls_front(tmp: Path) -> Iterator[int]:
         stop.set()
         thread.join(2)
         listener.close()
+
+
+@contextmanager
+def _tls_front(tmp: Path) -> Iterator[int]:
+    """A TLS listener as Go's net/http serves one (Caddy or Traefik in front of Ollama): a TLS
+    ClientHello gets the handshake (and a request after it, Ollama's version); a request in plain
+    HTTP gets Go's 400 (read whole first, so that the close sends no reset)."""
+    certs = make_certs(tmp)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certs["good"], certs["good-key"])
+    version = healthy_wire(published("ollama--version"))
+
+    def serve(conn: socket.socket) -> None:
+        conn.settimeout(5)
+        try:
+            if conn.recv(1, socket.MSG_PEEK) == b"\x16":
+                with context.wrap_socket(conn, server_side=True) as tls:
+                    if tls.recv(65536):
+                        tls.sendall(version)
+                return
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                head += chunk
+            conn.sendall(HTTP_TO_TLS)
+        except OSError:  # ssl.SSLError included: the client ended the handshake
+            pass
+
+    with accepting(serve) as port:
+        yield port
+
+
+def at_host(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, host: str
+) -> dict[str, dict[str, Any]]:
+    """An ollama session with OLLAMA_HOST at ``host`` (the environment cleaned first), the
+    model :data:`LOCAL`."""
+    clean_environment(monkeypatch)
+    monkeypatch.setenv("OLLAMA_HOST", host)
+    return run(pytester, "ollama", OLLAMA_TOML.format(models=f'"{LOCAL}"'))
+
+
+def queue_full(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, address: str = "127.0.0.1"
+) -> dict[str, dict[str, Any]]:
+    """An ollama session whose host is a listener on ``address`` with its accept queue full (a
+    short timeout: the connect timeout is what is tested)."""
+    clean_environment(monkeypatch)
+    with blackhole(address) as port:
+        toml = (
+            f'[tool.envcheck.ollama]\nhost = "http://{address}:{port}"\n'
+            f'models = ["{LOCAL}"]\ncassettes = false\ntimeout = 2.0\n'
+        )
+        return run(pytester, "ollama", toml)
+
+
+def assert_session(
+    checks: dict[str, dict[str, Any]],
+    names: Sequence[str],
+    cases: Sequence[Case],
+    rows: dict[str, str],
+) -> None:
+    """The cases ``names`` (of ``cases``) graded on one session's checks, each fully right, and
+    their rows of docs/verdicts/ollama.md met."""
+    by_name = {c.name: c for c in cases}
+    assert_graded("ollama", rows, [by_name[name] for name in names], checks)
+
+
+def assert_audit_is_what_it_says(
+    sessions: dict[str, tuple[str, ...]], cases: Sequence[Case], failing: int
+) -> None:
+    """Every case judged on one session, ``failing`` of them breakages, each with a public
+    source."""
+    judged = [name for names in sessions.values() for name in names]
+    assert sorted(judged) == sorted(c.name for c in cases)
+    assert sum(c.status != "pass" for c in cases) == failing
+    assert all(c.source.startswith("https://") for c in cases)
 
 
 @pytest.fixture
@@ -483,17 +541,10 @@ def sessions(
             return ollama_replayed(pytester, monkeypatch, models, _store_server())[1]
         if name == "allow-list":
             return ollama_replayed(pytester, monkeypatch, [LOCAL], _allow_list_proxy())[1]
-        clean_environment(monkeypatch)
         if name == "tls-port":
             with _tls_front(Path(pytester.path)) as port:
-                monkeypatch.setenv("OLLAMA_HOST", f"http://127.0.0.1:{port}")
-                return run(pytester, "ollama", OLLAMA_TOML.format(models=f'"{LOCAL}"'))
-        with blackhole() as port:  # a short timeout: the connect timeout is what is tested
-            toml = (
-                f'[tool.envcheck.ollama]\nhost = "http://127.0.0.1:{port}"\n'
-                f'models = ["{LOCAL}"]\ncassettes = false\ntimeout = 2.0\n'
-            )
-            return run(pytester, "ollama", toml)
+                return at_host(pytester, monkeypatch, f"http://127.0.0.1:{port}")
+        return queue_full(pytester, monkeypatch)
 
     yield one
 
@@ -518,15 +569,8 @@ SESSIONS = {
 def test_ollama_structure_audit(
     session: str, sessions: Callable[[str], dict[str, dict[str, Any]]]
 ) -> None:
-    checks = sessions(session)
-    cases = [BY_NAME[name] for name in SESSIONS[session]]
-    problems = [p for case in cases for p in grade(case, checks)]
-    problems += row_problems("ollama", OLLAMA_ROWS_AUDIT, cases, checks)
-    assert not problems, "\n".join(problems)
+    assert_session(sessions(session), SESSIONS[session], CASES, OLLAMA_ROWS_AUDIT)
 
 
 def test_the_audit_is_what_it_says() -> None:
-    judged = [name for names in SESSIONS.values() for name in names]
-    assert sorted(judged) == sorted(BY_NAME)
-    assert sum(c.status != "pass" for c in CASES) == 8
-    assert all(c.source.startswith("https://") for c in CASES)
+    assert_audit_is_what_it_says(SESSIONS, CASES, 8)

@@ -119,22 +119,12 @@ tests); 5.7 CPU-s (``-n 0``, user+sys, pytest's start included).
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
-from tests.servers import blackhole
-from tests.verdicts.provider_runs import (
-    OLLAMA_TOML,
-    clean_environment,
-    grade,
-    ollama_replayed,
-    row_problems,
-    run,
-)
+from tests.verdicts.provider_runs import ollama_replayed
 from tests.verdicts.replay import Answer, Replay, published
 from tests.verdicts.test_ollama_structure_audit import (
     GPU_BOX,
@@ -148,6 +138,11 @@ from tests.verdicts.test_ollama_structure_audit import (
     _listed,
     _passes,
     _remote_show,
+    accepting,
+    assert_audit_is_what_it_says,
+    assert_session,
+    at_host,
+    queue_full,
 )
 
 HAPROXY = "https://github.com/haproxy/haproxy/blob/master/src/http.c"
@@ -273,37 +268,14 @@ def _front() -> Replay:
     )
 
 
-@contextmanager
-def _closes_handshake() -> Iterator[int]:
-    """A listener that takes a connection, reads the ClientHello and closes (no alert, no
+def _closes_handshake(conn: socket.socket) -> None:
+    """One connection to a listener that reads the ClientHello and closes (no alert, no
     answer): ``ssh -L`` whose far end does not answer."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    listener.settimeout(0.1)
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            with conn:
-                conn.settimeout(2)
-                try:
-                    conn.recv(65536)
-                except OSError:
-                    pass
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
+    conn.settimeout(2)
     try:
-        yield int(listener.getsockname()[1])
-    finally:
-        stop.set()
-        thread.join(2)
-        listener.close()
+        conn.recv(65536)
+    except OSError:
+        pass
 
 
 @pytest.fixture
@@ -314,17 +286,10 @@ def sessions(
         if name == "front":
             models = (PAGE_MODEL, REMOTE_OOM, REMOTE_GONE, REMOTE_SMALL, LOCAL)
             return ollama_replayed(pytester, monkeypatch, models, _front())[1]
-        clean_environment(monkeypatch)
         if name == "tls-eof":
-            with _closes_handshake() as port:
-                monkeypatch.setenv("OLLAMA_HOST", f"https://127.0.0.1:{port}")
-                return run(pytester, "ollama", OLLAMA_TOML.format(models=f'"{LOCAL}"'))
-        with blackhole(OWN_ADDRESS) as port:  # a short timeout: the connect timeout is tested
-            toml = (
-                f'[tool.envcheck.ollama]\nhost = "http://{OWN_ADDRESS}:{port}"\n'
-                f'models = ["{LOCAL}"]\ncassettes = false\ntimeout = 2.0\n'
-            )
-            return run(pytester, "ollama", toml)
+            with accepting(_closes_handshake) as port:
+                return at_host(pytester, monkeypatch, f"https://127.0.0.1:{port}")
+        return queue_full(pytester, monkeypatch, OWN_ADDRESS)
 
     yield one
 
@@ -347,15 +312,8 @@ SESSIONS = {
 def test_ollama_structure_audit2(
     session: str, sessions: Callable[[str], dict[str, dict[str, Any]]]
 ) -> None:
-    checks = sessions(session)
-    cases = [BY_NAME[name] for name in SESSIONS[session]]
-    problems = [p for case in cases for p in grade(case, checks)]
-    problems += row_problems("ollama", OLLAMA_ROWS_AUDIT2, cases, checks)
-    assert not problems, "\n".join(problems)
+    assert_session(sessions(session), SESSIONS[session], CASES, OLLAMA_ROWS_AUDIT2)
 
 
 def test_the_audit_is_what_it_says() -> None:
-    judged = [name for names in SESSIONS.values() for name in names]
-    assert sorted(judged) == sorted(BY_NAME)
-    assert sum(c.status != "pass" for c in CASES) == 5
-    assert all(c.source.startswith("https://") for c in CASES)
+    assert_audit_is_what_it_says(SESSIONS, CASES, 5)
