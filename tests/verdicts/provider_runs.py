@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -327,3 +327,27 @@ def assert_providers_round(
     checks = session(pytester, monkeypatch, "providers", toml, own_keys)
     assert_graded("providers", names, cases, checks)
     return checks
+
+
+def kind_and_key(kind: str, variable: str) -> str:
+    """An instance's kind and key lines (:data:`Instance`), its key read from ``variable``."""
+    return f'kind = "{kind}"\napi_key = "${{{variable}}}"\n'
+
+
+def providers_round_test(
+    routes: Callable[[], Mapping[str, Route]],
+    instances: Mapping[str, Instance],
+    own_keys: Mapping[str, str],
+    names: dict[str, str],
+    cases: Sequence[Case],
+    hosts: Mapping[str, str] | None = None,
+) -> Callable[[pytest.Pytester, pytest.MonkeyPatch], None]:
+    """A set's one test: the replay of ``routes()`` served while it runs, and
+    :func:`assert_providers_round` on it (every case graded fully right, its row met)."""
+
+    def test(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+        with Replay(routes()) as replay:
+            args = (replay.url, instances, own_keys, names, cases)
+            assert_providers_round(pytester, monkeypatch, *args, hosts=hosts)
+
+    return test

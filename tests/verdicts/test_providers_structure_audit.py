@@ -99,21 +99,18 @@ Cost: 2 tests, one in-process envcheck session against one local server; 4.5 to 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
-
 from tests.verdicts.provider_runs import (
     HeldOutCase,
-    assert_providers_round,
     assert_set_is_what_it_says,
     chat_routes,
+    kind_and_key,
     listed_then,
-    serve,
+    providers_round_test,
 )
-from tests.verdicts.replay import Replay, published
+from tests.verdicts.replay import published
 from tests.verdicts.test_providers import KEYS
 
 PER_DAY = "https://github.com/google-gemini/gemini-cli/issues/8437"
@@ -228,25 +225,20 @@ PROVIDER_ROWS_AUDIT = {
 }
 
 
-def _gemini() -> str:
-    return 'kind = "gemini"\napi_key = "${GEMINI_AUDIT_KEY}"\n'
-
-
-def _openai() -> str:
-    return 'kind = "openai"\napi_key = "${OPENAI_AUDIT_KEY}"\n'
-
-
+#: the Gemini and OpenAI instances' kind and key lines (this audit's own variables)
+GEMINI = kind_and_key("gemini", "GEMINI_AUDIT_KEY")
+OPENAI = kind_and_key("openai", "OPENAI_AUDIT_KEY")
 FLASH = "gemini-2.5-flash"
 #: instance -> (kind and key lines, path of base_url on the server, model)
 INSTANCES = {
-    "gdaily": (_gemini(), "/gd", FLASH),
-    "gcap": (_gemini(), "/gc", FLASH),
-    "gbearer": (_gemini(), "/gb", FLASH),
-    "gleak": (_gemini(), "/gl", "gemini-3-pro-preview"),
-    "route404": (_openai(), "/emb/v1", "gpt-4o-mini"),
-    "oaproj": (_openai(), "/op/v1", "gpt-4o-mini"),
-    "gok": (_gemini(), "/gk", FLASH),
-    "ook": (_openai(), "/ok/v1", "gpt-4o-mini"),
+    "gdaily": (GEMINI, "/gd", FLASH),
+    "gcap": (GEMINI, "/gc", FLASH),
+    "gbearer": (GEMINI, "/gb", FLASH),
+    "gleak": (GEMINI, "/gl", "gemini-3-pro-preview"),
+    "route404": (OPENAI, "/emb/v1", "gpt-4o-mini"),
+    "oaproj": (OPENAI, "/op/v1", "gpt-4o-mini"),
+    "gok": (GEMINI, "/gk", FLASH),
+    "ook": (OPENAI, "/ok/v1", "gpt-4o-mini"),
 }
 
 
@@ -283,16 +275,9 @@ def routes() -> dict[str, Any]:
 INSTANCES_GEMINI = ("/gd", "/gc", "/gl", "/gk")
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[Replay]:
-    yield from serve(routes())
-
-
-def test_providers_structure_audit(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, server: Replay
-) -> None:
-    args = (server.url, INSTANCES, OWN_KEYS, PROVIDER_ROWS_AUDIT, CASES)
-    assert_providers_round(pytester, monkeypatch, *args)
+test_providers_structure_audit = providers_round_test(
+    routes, INSTANCES, OWN_KEYS, PROVIDER_ROWS_AUDIT, CASES
+)
 
 
 def test_the_audit_is_what_it_says() -> None:

@@ -105,7 +105,6 @@ Cost: 6 tests, one in-process envcheck session against one local server; 4.0 to 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,13 +112,13 @@ import pytest
 
 from tests.verdicts.provider_runs import (
     HeldOutCase,
-    assert_providers_round,
     assert_set_is_what_it_says,
     chat_routes,
+    kind_and_key,
     listed_then,
-    serve,
+    providers_round_test,
 )
-from tests.verdicts.replay import Replay, published
+from tests.verdicts.replay import published
 from tests.verdicts.test_providers import KEYS
 from tests.verdicts.test_providers_structure_audit import OWN_KEYS as FIRST_KEYS
 
@@ -212,23 +211,18 @@ PROVIDER_ROWS_AUDIT2 = {
 }
 
 
-def _anthropic() -> str:
-    return 'kind = "anthropic"\napi_key = "${ANTHROPIC_AUDIT2_KEY}"\n'
-
-
-def _azure() -> str:
-    return 'kind = "openai"\napi_key = "${AZURE_AUDIT2_KEY}"\n'
-
-
+#: the Anthropic and Azure instances' kind and key lines (this audit's own variables)
+ANTHROPIC = kind_and_key("anthropic", "ANTHROPIC_AUDIT2_KEY")
+AZURE = kind_and_key("openai", "AZURE_AUDIT2_KEY")
 SONNET = "claude-sonnet-4-5-20250929"
 #: instance -> (kind and key lines, path of base_url on the server, model or deployment)
 INSTANCES = {
-    "aitpm": (_anthropic(), "/it", SONNET),
-    "az429": (_azure(), "/z1/openai/v1", "gpt-4o-mini"),
-    "a500": (_anthropic(), "/ae", SONNET),
-    "a529": (_anthropic(), "/ao", SONNET),
-    "aok": (_anthropic(), "/ak", SONNET),
-    "azok": (_azure(), "/z2/openai/v1", "gpt-4o-mini"),
+    "aitpm": (ANTHROPIC, "/it", SONNET),
+    "az429": (AZURE, "/z1/openai/v1", "gpt-4o-mini"),
+    "a500": (ANTHROPIC, "/ae", SONNET),
+    "a529": (ANTHROPIC, "/ao", SONNET),
+    "aok": (ANTHROPIC, "/ak", SONNET),
+    "azok": (AZURE, "/z2/openai/v1", "gpt-4o-mini"),
 }
 #: each instance's base_url names its service's host (resolved to the replay here): an Azure
 #: resource's, Anthropic's own
@@ -261,16 +255,9 @@ def routes() -> dict[str, Any]:
 ANTHROPIC_BASES = ("/it", "/ae", "/ao", "/ak")
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[Replay]:
-    yield from serve(routes())
-
-
-def test_providers_structure_audit2(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, server: Replay
-) -> None:
-    args = (server.url, INSTANCES, OWN_KEYS, PROVIDER_ROWS_AUDIT2, CASES)
-    assert_providers_round(pytester, monkeypatch, *args, hosts=HOSTS)
+test_providers_structure_audit2 = providers_round_test(
+    routes, INSTANCES, OWN_KEYS, PROVIDER_ROWS_AUDIT2, CASES, hosts=HOSTS
+)
 
 
 @pytest.mark.parametrize(
