@@ -133,6 +133,7 @@ from __future__ import annotations
 
 import time
 from contextlib import ExitStack
+from typing import Any
 
 import pytest
 import redis
@@ -318,6 +319,32 @@ def section(ident: str, url: str, admin: rs.Server | None) -> str:
     )
 
 
+def run_and_heal(
+    pytester: pytest.Pytester,
+    pyproject: str,
+    expects: dict[str, sr.Expect],
+    secrets: tuple[str, ...],
+) -> tuple[list[dict[str, Any]], dict[str, sr.Verdict], list[str]]:
+    """One envcheck run on ``pyproject`` (no traceback, none of ``secrets`` in its output), every
+    case of ``expects`` graded on it, and the printed steps of each fully right case that heals
+    carried out by envcheck's step runner: the checks, the verdicts, the cases so healed."""
+    pytester.makefile(".toml", pyproject=pyproject)
+    checks, output = sr.run_envcheck(pytester)
+    assert "Traceback" not in output
+    for secret in secrets:
+        assert secret not in output
+    verdicts = sr.graded_all(expects, checks, "redis")
+    healing: list[str] = []
+    for ident, expect in expects.items():
+        if not expect.heals or verdicts[ident].grade != "fully right":
+            continue
+        for check in sr.of_instance(checks, "redis", sr.instance(ident)):
+            if check["status"] == "fail" and check.get("fix"):
+                assert sr.apply_steps(pytester, check["fix"]["steps"]), check
+        healing.append(ident)
+    return checks, verdicts, healing
+
+
 def test_redis_structure_audit(pytester: pytest.Pytester) -> None:
     """The nine cases on one envcheck run, graded; each fully right fix carried out (the
     printed ACL SETUSER by envcheck's step runner, the URL named by the person, masterauth set on
@@ -326,21 +353,8 @@ def test_redis_structure_audit(pytester: pytest.Pytester) -> None:
     with ExitStack() as stack:
         urls, admin_of = make(stack)
         pyproject = "".join(section(i, u, admin_of.get(i)) for i, u in urls.items())
-        pytester.makefile(".toml", pyproject=pyproject)
-        checks, output = sr.run_envcheck(pytester)
-        assert "Traceback" not in output
-        for secret in SECRETS:
-            assert secret not in output
-        verdicts = sr.graded_all(REDIS, checks, "redis")
+        checks, verdicts, healing = run_and_heal(pytester, pyproject, REDIS, SECRETS)
         healed = dict(urls)
-        healing: list[str] = []
-        for ident, expect in REDIS.items():
-            if not expect.heals or verdicts[ident].grade != "fully right":
-                continue
-            for check in sr.of_instance(checks, "redis", sr.instance(ident)):
-                if check["status"] == "fail" and check.get("fix"):
-                    assert sr.apply_steps(pytester, check["fix"]["steps"]), check
-            healing.append(ident)
         ident = "redis-default-off-url-without-user"
         if verdicts[ident].grade == "fully right":
             healed[ident] = urls[ident].replace("redis://:", "redis://app:")  # the person names it

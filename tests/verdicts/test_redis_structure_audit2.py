@@ -155,7 +155,7 @@ from tests.verdicts import redis_servers as rs
 from tests.verdicts import server_rounds as sr
 from tests.verdicts.test_heldout_servers11 import sentinel_of
 from tests.verdicts.test_heldout_servers27 import lagging
-from tests.verdicts.test_redis_structure_audit import quick, refused, works
+from tests.verdicts.test_redis_structure_audit import quick, refused, run_and_heal, works
 
 PRIMARY_PW = "Primary-pw-never-shown-61"
 SECRETS = (rs.APP_PASSWORD, rs.ADMIN_PASSWORD, PRIMARY_PW)
@@ -371,21 +371,8 @@ def test_redis_structure_audit2(pytester: pytest.Pytester) -> None:
     instances passing on a second run; each case's row held on the first run."""
     with ExitStack() as stack:
         urls, servers = make(stack)
-        pytester.makefile(".toml", pyproject=sr.redis_sections(urls))
-        checks, output = sr.run_envcheck(pytester)
-        assert "Traceback" not in output
-        for secret in SECRETS:
-            assert secret not in output
-        verdicts = sr.graded_all(REDIS, checks, "redis")
+        checks, verdicts, healing = run_and_heal(pytester, sr.redis_sections(urls), REDIS, SECRETS)
         healed = dict(urls)
-        healing: list[str] = []
-        for ident, expect in REDIS.items():
-            if not expect.heals or verdicts[ident].grade != "fully right":
-                continue
-            for check in sr.of_instance(checks, "redis", sr.instance(ident)):
-                if check["status"] == "fail" and check.get("fix"):
-                    assert sr.apply_steps(pytester, check["fix"]["steps"]), check
-            healing.append(ident)
         ident = "redis-CLUSTERDOWN-slots-unassigned"
         if ident in healing:
             rs.wait_cluster_ok(servers[ident])
