@@ -116,6 +116,7 @@ from mcp import StdioServerParameters
 
 from tests.servers import serving
 from tests.verdicts.mcp_world import (
+    ECHO_SERVER,
     StreamHandler,
     processes_of,
     round_tests,
@@ -131,36 +132,15 @@ SECRET = "Structure-audit2-never-shown-3434"
 ISSUER = "https://auth.example.test"
 ELSEWHERE = "https://elsewhere.example.test/mcp"
 
-#: a stdio server that exits 1 when NOTES_KEY is empty (an empty key is no key to it)
+#: a stdio server that exits 1 when NOTES_KEY is empty (an empty key is no key to it), else
+#: mcp_world's healthy echo server
 KEYED = textwrap.dedent("""
-    import json, os, sys
+    import os, sys
 
     if not os.environ.get("NOTES_KEY"):
         sys.stderr.write("notes: refusing to start: invalid key ''\\n")
         sys.exit(1)
-    for line in sys.stdin:
-        message = json.loads(line)
-        if "id" not in message or "method" not in message:
-            continue
-        method, params = message["method"], message.get("params") or {}
-        reply = {"jsonrpc": "2.0", "id": message["id"]}
-        if method == "initialize":
-            reply["result"] = {
-                "protocolVersion": params.get("protocolVersion"),
-                "capabilities": {"tools": {}},
-                "serverInfo": {"name": "notes", "version": "1.0"},
-            }
-        elif method == "tools/list":
-            reply["result"] = {"tools": [{"name": "echo", "inputSchema": {"type": "object"}}]}
-        elif method == "ping":
-            reply["result"] = {}
-        elif method == "tools/call":
-            reply["result"] = {"content": [{"type": "text", "text": "ok"}]}
-        else:
-            reply["error"] = {"code": -32601, "message": "Method not found"}
-        sys.stdout.write(json.dumps(reply) + "\\n")
-        sys.stdout.flush()
-    """)
+    """) + ECHO_SERVER
 
 
 class Handler(StreamHandler):
