@@ -13,7 +13,7 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
@@ -747,6 +747,22 @@ async def sdk_http(url: str) -> str:
             await session.initialize()
             await session.list_tools()
     return "works"
+
+
+@contextmanager
+def round_world(
+    root: Path, handler: type[BaseHTTPRequestHandler], variables: Mapping[str, str] | None = None
+) -> Iterator[int]:
+    """A round's run under ``root``: ``handler`` served (its port yielded), HOME in ``root`` and
+    no XDG_CONFIG_HOME (no real client's config read), ``variables`` set in this shell, the
+    working directory ``root``; all undone after."""
+    with pytest.MonkeyPatch.context() as mp, serving(handler, poll=0.1) as port:
+        mp.setenv("HOME", str(root / "home"))
+        mp.delenv("XDG_CONFIG_HOME", raising=False)
+        for name, value in (variables or {}).items():
+            mp.setenv(name, value)
+        mp.chdir(root)
+        yield port
 
 
 def sdk_outcome(attempt: Callable[[], Any]) -> str:

@@ -116,13 +116,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.servers import serving
 from tests.verdicts.mcp_world import (
     ECHO_SERVER,
     StreamHandler,
     jsonrpc_reply,
     processes_of,
     round_tests,
+    round_world,
     run_in_process,
     servers_toml,
     write_script,
@@ -280,12 +280,8 @@ def round24(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     root = tmp_path_factory.mktemp("heldout24")
     script = write_script(root / "servers" / "notes.py", INDEXED)
     before = processes_of(root)
-    with pytest.MonkeyPatch.context() as mp, serving(Handler, poll=0.1) as port:
-        mp.setenv("HOME", str(root / "home"))
-        mp.delenv("XDG_CONFIG_HOME", raising=False)
-        mp.setenv("NOTES_API_KEY", REVOKED_KEY)
-        mp.setenv("SEARCH_API_KEY", SEARCH_KEY)
-        mp.chdir(root)
+    variables = {"NOTES_API_KEY": REVOKED_KEY, "SEARCH_API_KEY": SEARCH_KEY}
+    with round_world(root, Handler, variables) as port:
         names = sorted(CASES)
         keyed = {"querykey": REVOKED_KEY, "querykeyok": SEARCH_KEY}
         targets: list[Any] = []
@@ -329,12 +325,8 @@ def test_the_printed_fixes_work(round24: dict[str, Any]) -> None:
     (root / "data").mkdir(exist_ok=True)
     (root / "data" / "index.db").write_bytes(b"")
     script = str(root / "servers" / "notes.py")
-    with pytest.MonkeyPatch.context() as mp, serving(Handler, poll=0.1) as port:
-        mp.setenv("HOME", str(root / "home"))
-        mp.delenv("XDG_CONFIG_HOME", raising=False)
-        mp.setenv("NOTES_API_KEY", LIVE_KEY)
-        mp.setenv("SEARCH_API_KEY", SEARCH_KEY)
-        mp.chdir(root)
+    variables = {"NOTES_API_KEY": LIVE_KEY, "SEARCH_API_KEY": SEARCH_KEY}
+    with round_world(root, Handler, variables) as port:
         config = _project(root, port, script, {"http-json-id-fraction": "intid"})
         after = run_in_process(root, config, SECRET)
     failing = [f"{c['id']} {c['status']}" for c in after if c["status"] not in ("pass", "skip")]

@@ -166,13 +166,13 @@ from typing import Any
 import anyio
 import pytest
 
-from tests.servers import serving
 from tests.verdicts.mcp_world import (
     PATIENT,
     StreamHandler,
     jsonrpc_reply,
     processes_of,
     round_tests,
+    round_world,
     run_in_process,
     servers_toml,
     write_script,
@@ -494,11 +494,8 @@ def audit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     root = tmp_path_factory.mktemp("structure-audit")
     script = write_script(root / "servers" / "audit.py", SERVER)
     before = processes_of(root)
-    with pytest.MonkeyPatch.context() as mp, serving(Handler, poll=0.1) as port:
-        mp.setenv("HOME", str(root / "home"))
-        mp.delenv("XDG_CONFIG_HOME", raising=False)
-        mp.setenv(NEEDED, SECRET)  # in this shell; a stdio server gets it only if passed
-        mp.chdir(root)
+    # NEEDED in this shell; a stdio server gets it only if passed
+    with round_world(root, Handler, {NEEDED: SECRET}) as port:
         names = sorted(CASES)
         targets: list[Any] = []
         for n in names:

@@ -114,12 +114,12 @@ import httpx
 import pytest
 from mcp import StdioServerParameters
 
-from tests.servers import serving
 from tests.verdicts.mcp_world import (
     ECHO_SERVER,
     StreamHandler,
     processes_of,
     round_tests,
+    round_world,
     run_in_process,
     servers_toml,
     write_script,
@@ -369,12 +369,7 @@ def audit2(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     root = tmp_path_factory.mktemp("structure-audit2")
     script = write_script(root / "servers" / "keyed.py", KEYED)
     before = processes_of(root)
-    with pytest.MonkeyPatch.context() as mp, serving(Handler, poll=0.1) as port:
-        mp.setenv("HOME", str(root / "home"))
-        mp.delenv("XDG_CONFIG_HOME", raising=False)
-        for name, value in VARIABLES.items():
-            mp.setenv(name, value)
-        mp.chdir(root)
+    with round_world(root, Handler, VARIABLES) as port:
         names = sorted(CASES)
         targets: list[Any] = []
         statuses: dict[str, tuple[int, int]] = {}
