@@ -589,16 +589,20 @@ def _router_state(s: Session) -> dict[str, Any] | None:
     return None
 
 
-def _runs_instead(s: Session) -> str | None:
+def _default_request(s: Session, *, aliases: bool) -> tuple[str, str, Any] | None:
     """The kind's default model, when the listing shows it (on Gemini: with generateContent)
-    and the same smoke request to it answers; else None."""
+    and it is not the configured model, with the smoke request to it (path, body); ``aliases``:
+    the configured model is compared by the dated id the listing shows for it too (Anthropic)."""
     p = s.provider
     other = p.spec.default_model
     methods: dict[str, list[str]] = {}
     listed = _list_models(s, other, methods)
+    mine = p.model
     if p.kind == "anthropic":  # the default is an alias the listing shows by its dated id
         other = anthropic_models.resolve(other, listed) or other
-    if other == p.model or other not in listed:
+        if aliases:
+            mine = anthropic_models.resolve(mine, listed) or mine
+    if other in (p.model, mine) or other not in listed:
         return None
     if p.kind == "gemini" and _GENERATE not in methods.get(other, [_GENERATE]):
         return None
@@ -607,6 +611,16 @@ def _runs_instead(s: Session) -> str | None:
         path = path.replace(f"/models/{p.model}:", f"/models/{other}:")
     else:
         body = {**body, "model": other}
+    return other, path, body
+
+
+def _runs_instead(s: Session) -> str | None:
+    """The kind's default model, when the listing shows it (on Gemini: with generateContent)
+    and the same smoke request to it answers; else None."""
+    found = _default_request(s, aliases=False)
+    if found is None:
+        return None
+    other, path, body = found
     try:
         s.call("POST", path, body)
     except llm.ProviderError:
@@ -617,23 +631,10 @@ def _runs_instead(s: Session) -> str | None:
 def _refused_alike(s: Session, exc: llm.ProviderError) -> str | None:
     """The kind's default model, when the listing shows it (on Gemini: with generateContent) and
     the same smoke request to it is refused with the same status as ``exc``; else None."""
-    p = s.provider
-    other = p.spec.default_model
-    methods: dict[str, list[str]] = {}
-    listed = _list_models(s, other, methods)
-    mine = p.model
-    if p.kind == "anthropic":  # aliases the listing shows by their dated ids
-        other = anthropic_models.resolve(other, listed) or other
-        mine = anthropic_models.resolve(mine, listed) or mine
-    if other in (p.model, mine) or other not in listed:
+    found = _default_request(s, aliases=True)
+    if found is None:
         return None
-    if p.kind == "gemini" and _GENERATE not in methods.get(other, [_GENERATE]):
-        return None
-    path, body = _smoke_request(p)
-    if p.kind == "gemini":
-        path = path.replace(f"/models/{p.model}:", f"/models/{other}:")
-    else:
-        body = {**body, "model": other}
+    other, path, body = found
     try:
         s.call("POST", path, body)
     except llm.ProviderError as refused:
